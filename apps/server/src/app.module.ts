@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { CoreModule, ServerConfig } from '@trainyard/core';
+import { DatabaseModule } from '@trainyard/database';
+import { JournalModule } from '@trainyard/journal';
+import { AuthModule } from '@trainyard/auth';
+import { MetricsModule } from '@trainyard/metrics';
+import { ServerController } from './server.controller';
+import { RestartHandler, ServerLifecycle } from './server-lifecycle';
+
+export interface AppModuleOptions {
+  config: ServerConfig;
+  dataSource: DataSource;
+  nodeId: string;
+  onRestart: RestartHandler;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(options.config),
+        DatabaseModule.forRoot(options.dataSource),
+        JournalModule.forRoot(options.nodeId),
+        MetricsModule,
+        AuthModule,
+      ],
+      controllers: [ServerController],
+      providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { networkInterfaces } from 'node:os';
+import type { ServerConfig } from '@trainyard/core';
+
+/** A wildcard bind is not a clickable address: show a reachable one instead. */
+export function connectableHosts(bindHost: string): string[] {
+  if (bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '[::]') {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && a.family === 'IPv4' && !a.internal)
+      .map((a) => a!.address);
+    return [...external.slice(0, 1), 'localhost'];
+  }
+  if (bindHost === '127.0.0.1') return ['127.0.0.1', 'localhost'];
+  return [bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost];
+}
+
+export function startupBanner(config: ServerConfig, port: number, token: string | null): string {
+  const query = token ? `/?token=${token}` : '/';
+  const urls = connectableHosts(config.host).map((h) => `    http://${h}:${port}${query}`);
+  const lines = [
+    '',
+    'Trainyard is running at:',
+    ...urls,
+    '',
+    token
+      ? `CLI auth:     token in ${config.paths.authToken} (mode 0600)`
+      : 'Auth:         DISABLED (--no-auth): anyone who can reach this port controls this host',
+    `State:        ${config.home}`,
+    `Config file:  ${config.config_file}`,
+    `API docs:     http://${connectableHosts(config.host)[0]}:${port}/api/docs`,
+  ];
+  if (token) lines.push('First token login in the browser asks you to set a password for later logins.');
+  for (const warning of config.warnings) lines.push(`warning: ${warning}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,78 @@
+import { ArgumentsHost, Catch, LogLevel, NotFoundException } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createValidationPipe, DomainExceptionFilter, ServerConfig, WsRouter } from '@trainyard/core';
+import { openDatabase } from '@trainyard/database';
+import { createWsGate, Credentials, installAuthGate } from '@trainyard/auth';
+import { installHttpMetrics, MetricsRegistry } from '@trainyard/metrics';
+import { AppModule } from './app.module';
+import { buildDataSource } from './persistence';
+import { loadOrCreateNodeId } from './node-id';
+import { buildOpenApiDocument, serveOpenApi } from './openapi';
+import { serveConsole } from './console-static';
+import { RestartHandler } from './server-lifecycle';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface CreateServerAppOptions {
+  onRestart?: RestartHandler;
+  /** Nest log levels; defaults to the config's level. `false` silences Nest (tests). */
+  logger?: LogLevel[] | false;
+}
+
+const LEVELS: Record<ServerConfig['log_level'], LogLevel[]> = {
+  debug: ['error', 'warn', 'log', 'debug'],
+  info: ['error', 'warn', 'log'],
+  warn: ['error', 'warn'],
+  error: ['error'],
+};
+
+/** Serves index.html for browser navigations that match no route (SPA deep links), else the usual 404. */
+@Catch()
+class ConsoleAwareExceptionFilter extends DomainExceptionFilter {
+  constructor(private readonly spaFallback: (req: FastifyRequest, reply: FastifyReply) => boolean) {
+    super();
+  }
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    if (exception instanceof NotFoundException && this.spaFallback(http.getRequest(), http.getResponse()))
+      return;
+    super.catch(exception, host);
+  }
+}
+
+/**
+ * Builds the whole server the way production runs it; main.ts and the tests both call this.
+ * Opens (and migrates) the database, wires auth, metrics, WebSockets, OpenAPI and the console.
+ */
+export async function createServerApp(
+  config: ServerConfig,
+  options: CreateServerAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const dataSource = buildDataSource(config.paths.database);
+  await openDatabase(dataSource);
+  const nodeId = loadOrCreateNodeId(config.paths);
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, dataSource, nodeId, onRestart: options.onRestart ?? (() => undefined) }),
+    adapter,
+    { logger: options.logger ?? LEVELS[config.log_level], abortOnError: false, bodyParser: false },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  installAuthGate(fastify, app.get(Credentials));
+  installHttpMetrics(fastify, app.get(MetricsRegistry));
+
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ConsoleAwareExceptionFilter(serveConsole(app)));
+
+  const wsRouter = app.get(WsRouter);
+  wsRouter.setGate(createWsGate(app.get(Credentials)));
+  wsRouter.attach(app.getHttpServer());
+
+  serveOpenApi(app, buildOpenApiDocument(app));
+  await app.init();
+  await fastify.ready();
+  return app;
+}

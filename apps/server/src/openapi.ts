@@ -1,0 +1,60 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { OPEN_ROUTES, SESSION_COOKIE } from '@trainyard/auth';
+import { packageVersion } from './repo-root';
+
+/** The spec as the code defines it; operationIds are the controller method names (the SDK's names). */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Trainyard')
+    .setDescription(
+      'Control plane for GPU training labs: queue, scheduler, jobs, GPUs and live logs. Every route under ' +
+        '/api needs credentials (bearer token, session cookie or ?token=) except /api/health, ' +
+        '/api/auth/status and /api/auth/login. Errors share one body: {statusCode, code, message, details}.',
+    )
+    .setVersion(packageVersion())
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'Contents of $TRAINYARD_HOME/auth_token' },
+      'bearer',
+    )
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
+    .addApiKey(
+      { type: 'apiKey', in: 'query', name: 'token', description: 'Bearer token or one-shot URL token' },
+      'url_token',
+    )
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controller: string, method: string) => method,
+  });
+  // Any one of the three credentials will do; the open routes need none.
+  document.security = [{ bearer: [] }, { session: [] }, { url_token: [] }];
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!(OPEN_ROUTES as readonly string[]).includes(path)) continue;
+    for (const op of Object.values(item)) {
+      if (op && typeof op === 'object' && 'responses' in op) (op as { security?: unknown[] }).security = [];
+    }
+  }
+  return sortKeys(document) as OpenAPIObject;
+}
+
+/** Stable key order so the committed spec diffs cleanly. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export function serveOpenApi(app: INestApplication, document: OpenAPIObject): void {
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/openapi.json',
+    yamlDocumentUrl: 'api/openapi.yaml',
+    customSiteTitle: 'Trainyard API',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}

@@ -1,0 +1,12 @@
+import { DataSource } from 'typeorm';
+import { createSqliteDataSource } from '@trainyard/database';
+import { JournalEntryEntity } from '@trainyard/journal';
+import { SessionEntity } from '@trainyard/auth';
+import { MIGRATIONS } from '../../../migrations';
+
+/** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
+export const ENTITIES = [JournalEntryEntity, SessionEntity];
+
+export function buildDataSource(file: string): DataSource {
+  return createSqliteDataSource({ file, entities: ENTITIES, migrations: MIGRATIONS });
+}

@@ -1,0 +1,23 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+export const RESTART_EXIT_CODE = 75;
+export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
+export type RestartHandler = () => Promise<void> | void;
+
+/** Restart is asked for over HTTP; the process entry point decides what "re-exec" means. */
+@Injectable()
+export class ServerLifecycle {
+  private readonly logger = new Logger('Server');
+  readonly startedAt = new Date().toISOString();
+  private restarting = false;
+
+  constructor(private readonly onRestart: RestartHandler) {}
+
+  scheduleRestart(delayMs = 200): void {
+    if (this.restarting) return;
+    this.restarting = true;
+    this.logger.log('restart requested; running jobs are left untouched');
+    // Let the HTTP answer flush before the server goes away.
+    setTimeout(() => void Promise.resolve(this.onRestart()), delayMs).unref();
+  }
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiErrors, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { HealthDto, RestartScheduledDto, ServerConfigPathDto } from './server.dto';
+import { ServerLifecycle } from './server-lifecycle';
+import { packageVersion } from './repo-root';
+
+@ApiTags('server')
+@Controller()
+export class ServerController {
+  private readonly version = packageVersion();
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly lifecycle: ServerLifecycle,
+  ) {}
+
+  /** Liveness (open route). */
+  @Get('health')
+  getHealth(): HealthDto {
+    return { status: 'ok', version: this.version, started_at: this.lifecycle.startedAt };
+  }
+
+  /** Path of the server_config.yaml this server loaded. */
+  @Get('server-config-path')
+  @ApiErrors(401)
+  getServerConfigPath(): ServerConfigPathDto {
+    return { path: this.config.config_file };
+  }
+
+  /** Re-execs the server in place; running jobs keep running and are re-attached. */
+  @Post('server/restart')
+  @HttpCode(202)
+  @ApiErrors(401, 403)
+  restartServer(): RestartScheduledDto {
+    this.lifecycle.scheduleRestart();
+    return { restart: 'scheduled' };
+  }
+}

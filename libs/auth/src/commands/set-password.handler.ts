@@ -1,0 +1,35 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { Credentials } from '../credentials';
+import { PasswordSetEvent } from '../auth.events';
+import { SetPasswordCommand } from './set-password.command';
+
+@CommandHandler(SetPasswordCommand)
+export class SetPasswordHandler implements ICommandHandler<SetPasswordCommand, void> {
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly journal: Journal,
+  ) {}
+
+  async execute({ newPassword, currentPassword, auth }: SetPasswordCommand): Promise<void> {
+    const existing = this.credentials.password.isSet();
+    // Someone at an unlocked browser must not be able to rotate the password with the cookie alone.
+    const byToken = auth.method === 'bearer' || auth.method === 'bearer_query' || auth.method === 'none';
+    if (existing && !byToken) {
+      if (currentPassword === undefined) {
+        throw new DomainError(
+          'PASSWORD_CHANGE_NEEDS_REAUTH',
+          'A password is already set: give current_password, or use the bearer token',
+        );
+      }
+      if (!(await this.credentials.password.verify(currentPassword))) {
+        throw new DomainError('INVALID_CREDENTIALS', 'current_password is wrong', [
+          { field: 'current_password', message: 'current_password is wrong' },
+        ]);
+      }
+    }
+    await this.credentials.password.set(newPassword);
+    await this.journal.record(async () => ({ result: undefined, events: [new PasswordSetEvent(existing)] }));
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { TokenStore } from './token-store';
+import { PasswordStore } from './password-store';
+import { UrlTokens } from './url-tokens';
+import { LoginThrottle } from './login-throttle';
+import { newSecret, sha256Hex } from './secrets';
+import { SessionRepository, StoredSession } from './infrastructure/session.repository';
+
+export const SESSION_COOKIE = 'trainyard_session';
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/** How a request proved who it is. `bearer_query` is the bearer token passed as `?token=`. */
+export type AuthMethod = 'bearer' | 'cookie' | 'bearer_query' | 'url_token' | 'none';
+
+export interface AuthContext {
+  method: AuthMethod;
+  /** sha256 of the session id, for cookie sessions. */
+  sessionHash?: string;
+}
+
+/** Holds every credential the server accepts and decides whether a request carries one. */
+@Injectable()
+export class Credentials implements OnModuleInit {
+  private readonly logger = new Logger('Auth');
+  readonly token: TokenStore;
+  readonly password: PasswordStore;
+  readonly urlTokens = new UrlTokens();
+  readonly throttle = new LoginThrottle();
+  private readonly sessions = new Map<string, StoredSession>();
+
+  constructor(
+    @Inject(SERVER_CONFIG) readonly config: ServerConfig,
+    private readonly sessionRepository: SessionRepository,
+  ) {
+    this.token = new TokenStore(config.paths.authToken, config.regen_token);
+    this.password = new PasswordStore(config.paths.passwordHash);
+  }
+
+  get authRequired(): boolean {
+    return !this.config.no_auth;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.persist_sessions) return;
+    const now = Date.now();
+    for (const session of await this.sessionRepository.loadAll()) {
+      if (session.expiresAt > now) this.sessions.set(session.idHash, session);
+    }
+    this.logger.log(`restored ${this.sessions.size} persisted session(s)`);
+  }
+
+  /** Creates a session; returns the cookie value (the raw id, which is never stored). */
+  newSession(now = Date.now()): { id: string; session: StoredSession } {
+    const id = newSecret(32);
+    const session = { idHash: sha256Hex(id), createdAt: now, expiresAt: now + SESSION_TTL_MS };
+    this.sessions.set(session.idHash, session);
+    return { id, session };
+  }
+
+  dropSession(idHash: string): void {
+    this.sessions.delete(idHash);
+  }
+
+  get persistSessions(): boolean {
+    return this.config.persist_sessions;
+  }
+
+  /** Credential order: bearer header → session cookie → `?token=` (bearer token or one-shot URL token). */
+  authenticate(headers: IncomingHttpHeaders, rawUrl: string, now = Date.now()): AuthContext | null {
+    if (!this.authRequired) return { method: 'none' };
+    const authorization = headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      // A presented but wrong bearer token is a failure, not a reason to try weaker credentials.
+      return match && this.token.matches(match[1]) ? { method: 'bearer' } : null;
+    }
+    const sessionId = readCookie(headers.cookie, SESSION_COOKIE);
+    if (sessionId) {
+      const idHash = sha256Hex(sessionId);
+      const session = this.sessions.get(idHash);
+      if (session && session.expiresAt > now) return { method: 'cookie', sessionHash: idHash };
+      if (session) this.sessions.delete(idHash);
+    }
+    const queryToken = readQueryToken(rawUrl);
+    if (queryToken) {
+      if (this.token.matches(queryToken)) return { method: 'bearer_query' };
+      if (queryToken.startsWith('ut_') && this.urlTokens.consume(queryToken, now))
+        return { method: 'url_token' };
+    }
+    return null;
+  }
+}
+
+/** Set-Cookie for the session: HttpOnly (no script access), SameSite=Lax, Secure on https, Path=/. */
+export function sessionSetCookie(
+  value: string,
+  secure: boolean,
+  maxAgeSeconds = SESSION_TTL_MS / 1000,
+): string {
+  const parts = [
+    `${SESSION_COOKIE}=${value}`,
+    `Max-Age=${Math.floor(maxAgeSeconds)}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+  ];
+  if (secure) parts.push('Secure');
+  return parts.join('; ');
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function readQueryToken(rawUrl: string): string | undefined {
+  const q = rawUrl.indexOf('?');
+  if (q < 0) return undefined;
+  return new URLSearchParams(rawUrl.slice(q + 1)).get('token') ?? undefined;
+}

@@ -1,0 +1,30 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { tightenFileMode, writeFileAtomic } from '@trainyard/core';
+import { newSecret, secretsEqual } from './secrets';
+
+/** The bearer token: 32 random bytes as 64 hex chars in `<home>/auth_token` (0600). */
+export class TokenStore {
+  private token: string;
+
+  constructor(
+    readonly file: string,
+    regenerate: boolean,
+  ) {
+    const existing = !regenerate && existsSync(this.file) ? readFileSync(this.file, 'utf8').trim() : '';
+    if (/^[0-9a-f]{64}$/.test(existing)) {
+      tightenFileMode(this.file);
+      this.token = existing;
+    } else {
+      this.token = newSecret(32);
+      writeFileAtomic(this.file, `${this.token}\n`);
+    }
+  }
+
+  get value(): string {
+    return this.token;
+  }
+
+  matches(candidate: string): boolean {
+    return secretsEqual(candidate, this.token);
+  }
+}

@@ -1,0 +1,34 @@
+/** Written on first boot so every setting is visible; uncomment to change. */
+export const CONFIG_TEMPLATE = `# Trainyard server configuration.
+#
+# Precedence: command-line flag > TRAINYARD_* environment variable > this file > default.
+# Keys use snake_case (dashes are accepted). Unknown keys are reported at startup and ignored.
+# Restart the server (console footer, or POST /api/server/restart) to apply changes;
+# running jobs are not interrupted by a restart.
+
+args:
+  # host: 127.0.0.1          # bind address; a non-loopback address also needs insecure: true
+  # port: 8765
+  # log_level: info          # debug | info | warn | error
+  # no_auth: false           # disable the auth gate (single trusted user on this host only)
+  # regen_token: false       # rotate the bearer token at every start
+  # persist_sessions: false  # keep browser sessions across restarts
+  # fake_gpus: 4             # simulate GPUs on a machine without NVIDIA GPUs
+  # insecure: false          # allow a non-loopback bind without TLS
+
+# services:                  # long-lived jobs started on boot (deduplicated by signature)
+#   tensorboard:
+#     runs:
+#       enabled: true
+#       logdir: /mnt/runs
+#       port: 6006
+
+# job_types:                 # user-defined job types (argv templates, no shell)
+#   - name: sweep
+#     description: Hyper-parameter sweep step
+#     argv: ["python", "{script}", "--lr", "{lr}", "{args...}"]
+#     params:
+#       - { name: script, type: path, required: true }
+#       - { name: lr, type: number, default: 0.001 }
+#       - { name: args, type: string_list }
+`;

@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadServerConfig, parseFlags } from './server-config';
+
+describe(loadServerConfig.name, () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'ty-config-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  const load = (argv: string[], env: Record<string, string> = {}) =>
+    loadServerConfig({ argv, env: { TRAINYARD_HOME: home, ...env } });
+  const writeConfig = (yaml: string) => writeFileSync(join(home, 'server_config.yaml'), yaml);
+
+  it('defaults to 127.0.0.1:8765 and writes a commented template on first boot', () => {
+    const sut = load([]);
+    expect(sut.host).toBe('127.0.0.1');
+    expect(sut.port).toBe(8765);
+    expect(sut.sources.port).toBe('default');
+    const template = readFileSync(join(home, 'server_config.yaml'), 'utf8');
+    expect(template).toContain('# port: 8765');
+    expect(statSync(join(home, 'server_config.yaml')).mode & 0o777).toBe(0o600);
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+  });
+
+  it.each([
+    ['file only', [], {}, 'args:\n  port: 9001\n', 9001, 'file'],
+    ['env beats file', [], { TRAINYARD_PORT: '9002' }, 'args:\n  port: 9001\n', 9002, 'env'],
+    [
+      'flag beats env and file',
+      ['-p', '9003'],
+      { TRAINYARD_PORT: '9002' },
+      'args:\n  port: 9001\n',
+      9003,
+      'flag',
+    ],
+    ['--port=N form', ['--port=9004'], {}, '', 9004, 'flag'],
+  ])('precedence: %s', (_name, argv, env, yaml, port, source) => {
+    writeConfig(yaml);
+    const sut = load(argv, env);
+    expect(sut.port).toBe(port);
+    expect(sut.sources.port).toBe(source);
+  });
+
+  it('accepts dashed keys in the file and booleans from env and flags', () => {
+    writeConfig('args:\n  log-level: DEBUG\n  persist_sessions: true\n');
+    const sut = load(['--no-auth'], { TRAINYARD_FAKE_GPUS: '4' });
+    expect(sut.log_level).toBe('debug');
+    expect(sut.persist_sessions).toBe(true);
+    expect(sut.no_auth).toBe(true);
+    expect(sut.fake_gpus).toBe(4);
+  });
+
+  it('warns about unknown keys instead of failing', () => {
+    writeConfig('args:\n  prot: 1\nextra: true\n');
+    expect(load([]).warnings).toEqual([
+      expect.stringContaining('unknown top-level key "extra"'),
+      expect.stringContaining('unknown key args.prot'),
+    ]);
+  });
+
+  it.each([
+    [['--port', 'abc'], /port must be an integer/],
+    [['--port', '70000'], /port must be an integer/],
+    [['--log-level', 'loud'], /log_level must be/],
+    [['--fake-gpus', '-1'], /fake_gpus must be/],
+    [['--bogus'], /unknown option --bogus/],
+    [['--port'], /needs a value/],
+    [['-H', '0.0.0.0'], /refusing to bind 0.0.0.0/],
+  ])('rejects %j with a message naming the setting', (argv, message) => {
+    expect(() => load(argv)).toThrow(ConfigError);
+    expect(() => load(argv)).toThrow(message);
+  });
+
+  it('allows a non-loopback bind with --insecure', () => {
+    expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
+  });
+
+  it('rejects a broken YAML file with its path', () => {
+    writeConfig('args: [unclosed');
+    expect(() => load([])).toThrow(/server_config.yaml: not valid YAML/);
+  });
+
+  it('fails when an explicit --config file is missing', () => {
+    expect(() => load(['--config', join(home, 'nope.yaml')])).toThrow(/does not exist/);
+  });
+
+  it('keeps CUDA_VISIBLE_DEVICES as it was at start, distinguishing unset from empty', () => {
+    expect(load([]).cuda_visible_devices).toBeUndefined();
+    expect(load([], { CUDA_VISIBLE_DEVICES: '' }).cuda_visible_devices).toBe('');
+  });
+});
+
+describe(parseFlags.name, () => {
+  it('parses short and long forms', () => {
+    expect(parseFlags(['-H', '127.0.0.2', '--port=1', '--regen-token']).values).toEqual({
+      host: '127.0.0.2',
+      port: '1',
+      regen_token: true,
+    });
+  });
+});

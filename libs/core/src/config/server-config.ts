@@ -1,0 +1,289 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { StatePaths } from '../state-paths';
+import { writeFileAtomic } from '../secure-files';
+import { CONFIG_TEMPLATE } from './config-template';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The settings that can come from a flag, a TRAINYARD_* variable or the `args:` block. */
+export interface ServerArgs {
+  host: string;
+  port: number;
+  log_level: LogLevel;
+  no_auth: boolean;
+  regen_token: boolean;
+  persist_sessions: boolean;
+  fake_gpus: number | null;
+  insecure: boolean;
+}
+
+/** Validated once at boot; nothing else in the server reads process.env. */
+export interface ServerConfig extends ServerArgs {
+  home: string;
+  paths: StatePaths;
+  config_file: string;
+  sources: Record<keyof ServerArgs, ConfigSource>;
+  /** CUDA_VISIBLE_DEVICES as it was when the server started (undefined = unset). */
+  cuda_visible_devices: string | undefined;
+  nvidia_smi: string;
+  /** Raw `services:` and `job_types:` blocks, validated by the modules that own them. */
+  services: unknown;
+  job_types: unknown;
+  warnings: string[];
+}
+
+export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
+
+export class ConfigError extends Error {}
+
+const DEFAULTS: ServerArgs = {
+  host: '127.0.0.1',
+  port: 8765,
+  log_level: 'info',
+  no_auth: false,
+  regen_token: false,
+  persist_sessions: false,
+  fake_gpus: null,
+  insecure: false,
+};
+
+type Kind = 'string' | 'port' | 'bool' | 'level' | 'count';
+const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
+  host: 'string',
+  port: 'port',
+  log_level: 'level',
+  no_auth: 'bool',
+  regen_token: 'bool',
+  persist_sessions: 'bool',
+  fake_gpus: 'count',
+  insecure: 'bool',
+};
+const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
+
+interface FlagSpec {
+  key: keyof ServerArgs | 'config' | 'help';
+  takesValue: boolean;
+}
+const FLAGS: Record<string, FlagSpec> = {
+  '-H': { key: 'host', takesValue: true },
+  '--host': { key: 'host', takesValue: true },
+  '-p': { key: 'port', takesValue: true },
+  '--port': { key: 'port', takesValue: true },
+  '-l': { key: 'log_level', takesValue: true },
+  '--log-level': { key: 'log_level', takesValue: true },
+  '--config': { key: 'config', takesValue: true },
+  '--no-auth': { key: 'no_auth', takesValue: false },
+  '--regen-token': { key: 'regen_token', takesValue: false },
+  '--persist-sessions': { key: 'persist_sessions', takesValue: false },
+  '--fake-gpus': { key: 'fake_gpus', takesValue: true },
+  '--insecure': { key: 'insecure', takesValue: false },
+  '-h': { key: 'help', takesValue: false },
+  '--help': { key: 'help', takesValue: false },
+};
+
+export const USAGE = `Usage: trainyard server [options]
+
+  -H, --host HOST        bind address (default 127.0.0.1; non-loopback needs --insecure)
+  -p, --port PORT        TCP port (default 8765)
+  -l, --log-level LEVEL  debug | info | warn | error (default info)
+      --config PATH      server_config.yaml (default $TRAINYARD_HOME/server_config.yaml)
+      --no-auth          disable the auth gate (single trusted user only)
+      --regen-token      rotate the bearer token at startup
+      --persist-sessions keep browser sessions across restarts
+      --fake-gpus N      simulate N GPUs (machines without NVIDIA GPUs)
+      --insecure         allow a non-loopback bind without TLS
+  -h, --help             show this help
+
+Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
+config file's args: block (snake_case, e.g. log_level: debug). Flags win over env, env over file.`;
+
+export interface ParsedFlags {
+  values: Partial<Record<keyof ServerArgs, string | true>>;
+  config?: string;
+  help: boolean;
+}
+
+export function parseFlags(argv: readonly string[]): ParsedFlags {
+  const out: ParsedFlags = { values: {}, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i];
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const name = eq > 0 ? raw.slice(0, eq) : raw;
+    const spec = FLAGS[name];
+    if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
+    let value: string | true = true;
+    if (spec.takesValue) {
+      if (eq > 0) value = raw.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw new ConfigError(`option ${name} needs a value`);
+    } else if (eq > 0) {
+      throw new ConfigError(`option ${name} takes no value`);
+    }
+    if (spec.key === 'help') out.help = true;
+    else if (spec.key === 'config') out.config = String(value);
+    else out.values[spec.key] = value;
+  }
+  return out;
+}
+
+function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs[keyof ServerArgs] {
+  const kind = ARG_KINDS[key];
+  const fail = (why: string) => new ConfigError(`${origin}: ${key} ${why} (got ${JSON.stringify(raw)})`);
+  switch (kind) {
+    case 'string':
+      if (typeof raw !== 'string' || raw.trim() === '') throw fail('must be a non-empty string');
+      return raw.trim();
+    case 'port': {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      // 0 asks the OS for a free port (tests, benchmarks).
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw fail('must be an integer 0..65535');
+      return n;
+    }
+    case 'bool': {
+      if (raw === true || raw === false) return raw;
+      const s = typeof raw === 'string' ? raw.toLowerCase() : 'invalid';
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+      throw fail('must be true or false');
+    }
+    case 'level': {
+      const s = typeof raw === 'string' ? raw.toLowerCase() : '';
+      const level = LOG_LEVELS.find((l) => l === (s === 'warning' ? 'warn' : s));
+      if (!level) throw fail('must be debug, info, warn or error');
+      return level;
+    }
+    case 'count': {
+      if (raw === null) return null;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < 0 || n > 256) throw fail('must be an integer 0..256');
+      return n;
+    }
+  }
+}
+
+function envName(key: string): string {
+  return `TRAINYARD_${key.toUpperCase()}`;
+}
+
+interface FileContents {
+  args: Record<string, unknown>;
+  services: unknown;
+  job_types: unknown;
+  warnings: string[];
+}
+
+function readConfigFile(path: string): FileContents {
+  const text = readFileSync(path, 'utf8');
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+  }
+  const warnings: string[] = [];
+  if (doc === null || doc === undefined)
+    return { args: {}, services: undefined, job_types: undefined, warnings };
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`${path}: top level must be a mapping`);
+  const top = doc as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    if (!['args', 'services', 'job_types'].includes(key))
+      warnings.push(`${path}: unknown top-level key "${key}" ignored`);
+  }
+  const args: Record<string, unknown> = {};
+  const rawArgs = top.args ?? {};
+  if (typeof rawArgs !== 'object' || rawArgs === null || Array.isArray(rawArgs)) {
+    throw new ConfigError(`${path}: args must be a mapping`);
+  }
+  for (const [rawKey, value] of Object.entries(rawArgs)) {
+    const key = rawKey.replace(/-/g, '_');
+    if ((ARG_NAMES as string[]).includes(key)) args[key] = value;
+    else warnings.push(`${path}: unknown key args.${rawKey} ignored`);
+  }
+  return { args, services: top.services, job_types: top.job_types, warnings };
+}
+
+export interface LoadConfigOptions {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Write the commented template when the default config file is missing (on by default). */
+  writeTemplate?: boolean;
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv): string {
+  return resolve(env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard'));
+}
+
+/** Precedence: CLI flag > TRAINYARD_* env > server_config.yaml `args:` > default. */
+export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
+  const { argv, env } = options;
+  const flags = parseFlags(argv);
+  const home = resolveHome(env);
+  const paths = new StatePaths(home);
+  paths.ensure();
+
+  const explicitConfig = flags.config ?? env.TRAINYARD_CONFIG;
+  const configFile = resolve(explicitConfig ?? paths.defaultConfigFile);
+  if (!existsSync(configFile)) {
+    if (explicitConfig) throw new ConfigError(`config file ${configFile} does not exist`);
+    if (options.writeTemplate !== false) writeFileAtomic(configFile, CONFIG_TEMPLATE, 0o600);
+  }
+  const file = existsSync(configFile)
+    ? readConfigFile(configFile)
+    : { args: {}, services: undefined, job_types: undefined, warnings: [] };
+
+  const values = { ...DEFAULTS } as Record<keyof ServerArgs, unknown>;
+  const sources = {} as Record<keyof ServerArgs, ConfigSource>;
+  for (const key of ARG_NAMES) {
+    sources[key] = 'default';
+    if (key in file.args) {
+      values[key] = coerce(key, file.args[key], configFile);
+      sources[key] = 'file';
+    }
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined) {
+      values[key] = coerce(key, fromEnv, `environment ${envName(key)}`);
+      sources[key] = 'env';
+    }
+    const fromFlag = flags.values[key];
+    if (fromFlag !== undefined) {
+      values[key] = coerce(key, fromFlag, 'command line');
+      sources[key] = 'flag';
+    }
+  }
+  const args = values as unknown as ServerArgs;
+  if (!isLoopback(args.host) && !args.insecure) {
+    throw new ConfigError(
+      `refusing to bind ${args.host}: the bearer token would cross the network in cleartext (Trainyard has no ` +
+        `native TLS). Bind 127.0.0.1 and use an SSH tunnel or a TLS-terminating reverse proxy, or pass --insecure.`,
+    );
+  }
+  return {
+    ...args,
+    home,
+    paths,
+    config_file: configFile,
+    sources,
+    cuda_visible_devices: env.CUDA_VISIBLE_DEVICES,
+    nvidia_smi: env.TRAINYARD_NVIDIA_SMI || 'nvidia-smi',
+    services: file.services,
+    job_types: file.job_types,
+    warnings: file.warnings,
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export function isHelpRequested(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

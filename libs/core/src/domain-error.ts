@@ -1,0 +1,86 @@
+/**
+ * Every expected failure is a DomainError with a stable machine code. The HTTP layer maps the
+ * code to a status in exactly one place (`statusForCode`), so handlers never think in HTTP.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'INVALID_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+  'FORBIDDEN',
+  'CSRF_ORIGIN_MISMATCH',
+  'PASSWORD_CHANGE_NEEDS_REAUTH',
+  'TOO_MANY_LOGIN_ATTEMPTS',
+  'ROUTE_NOT_FOUND',
+  'NOT_FOUND',
+  'QUEUE_ITEM_NOT_FOUND',
+  'JOB_NOT_FOUND',
+  'GPU_NOT_FOUND',
+  'JOB_TYPE_UNKNOWN',
+  'CONFIRMATION_REQUIRED',
+  'CONFLICT',
+  'PORT_IN_USE',
+  'JOB_STILL_RUNNING',
+  'JOB_NOT_RUNNING',
+  'TRAINER_ENDPOINT_UNKNOWN',
+  'TRAINER_UNREACHABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[] | Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function statusForCode(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'INVALID_JSON':
+    case 'JOB_TYPE_UNKNOWN':
+    case 'CONFIRMATION_REQUIRED':
+      return 400;
+    case 'UNAUTHENTICATED':
+    case 'INVALID_CREDENTIALS':
+      return 401;
+    case 'FORBIDDEN':
+    case 'CSRF_ORIGIN_MISMATCH':
+    case 'PASSWORD_CHANGE_NEEDS_REAUTH':
+      return 403;
+    case 'ROUTE_NOT_FOUND':
+    case 'NOT_FOUND':
+    case 'QUEUE_ITEM_NOT_FOUND':
+    case 'JOB_NOT_FOUND':
+    case 'GPU_NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+    case 'PORT_IN_USE':
+    case 'JOB_STILL_RUNNING':
+    case 'JOB_NOT_RUNNING':
+    case 'TRAINER_ENDPOINT_UNKNOWN':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'TOO_MANY_LOGIN_ATTEMPTS':
+      return 429;
+    case 'TRAINER_UNREACHABLE':
+      return 502;
+    case 'INTERNAL':
+      return 500;
+  }
+}

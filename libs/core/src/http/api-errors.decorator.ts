@@ -1,0 +1,24 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from './error-response.dto';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: the message and details name each bad field',
+  401: 'Missing or invalid credentials',
+  403: 'Authenticated, but not allowed to do this',
+  404: 'No such resource',
+  409: 'Conflicts with the current state',
+  413: 'Request body too large',
+  415: 'Unsupported content type',
+  429: 'Too many attempts; retry later',
+  502: 'An upstream process did not answer',
+};
+
+/** Documents the error answers an operation can give, all with the shared error body. */
+export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: ErrorResponseDto }),
+    ),
+  );
+}

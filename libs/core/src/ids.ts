@@ -1,0 +1,10 @@
+import { randomBytes } from 'node:crypto';
+
+/** Queue ids sort by submit time and stay unique across restarts and nodes: `q_<ms>_<8 hex>`. */
+export function newQueueId(now = Date.now()): string {
+  return `q_${now}_${randomBytes(4).toString('hex')}`;
+}
+
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { ensurePrivateDir } from './secure-files';
+
+/** Every file the server owns lives under one state directory; this is the one place that names them. */
+export class StatePaths {
+  constructor(readonly home: string) {}
+
+  get database(): string {
+    return join(this.home, 'trainyard.db');
+  }
+  get authToken(): string {
+    return join(this.home, 'auth_token');
+  }
+  get passwordHash(): string {
+    return join(this.home, 'password_hash');
+  }
+  get nodeId(): string {
+    return join(this.home, 'node_id');
+  }
+  get defaultConfigFile(): string {
+    return join(this.home, 'server_config.yaml');
+  }
+  get jobsDir(): string {
+    return join(this.home, 'jobs');
+  }
+  get secretsDir(): string {
+    return join(this.home, 'secrets');
+  }
+  get controlDir(): string {
+    return join(this.home, 'control');
+  }
+
+  /** Creates the state tree with private modes (idempotent; also repairs modes). */
+  ensure(): void {
+    ensurePrivateDir(this.home);
+    ensurePrivateDir(this.jobsDir);
+    ensurePrivateDir(this.secretsDir);
+    ensurePrivateDir(this.controlDir);
+  }
+}

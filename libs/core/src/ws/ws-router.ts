@@ -1,0 +1,109 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+
+export interface WsRouteContext {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  request: IncomingMessage;
+}
+export type WsHandler = (socket: WebSocket, ctx: WsRouteContext) => void | Promise<void>;
+/** Returns null to accept, or the HTTP status + message to refuse the upgrade with. */
+export type WsGate = (request: IncomingMessage) => { status: number; message: string } | null;
+
+interface Route {
+  path: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: WsHandler;
+}
+
+/**
+ * One upgrade handler for every WebSocket route. Nest's WsAdapter matches exact paths only, and
+ * routes like /api/jobs/:id/tty need parameters; every upgrade passes the same auth gate as HTTP.
+ */
+@Injectable()
+export class WsRouter implements OnApplicationShutdown {
+  private readonly logger = new Logger(WsRouter.name);
+  private readonly routes: Route[] = [];
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private gate: WsGate = () => ({ status: 401, message: 'authentication not configured' });
+
+  register(path: string, handler: WsHandler): void {
+    const keys: string[] = [];
+    const source = path
+      .split('/')
+      .map((part) => {
+        if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        keys.push(part.slice(1));
+        return '([^/]+)';
+      })
+      .join('/');
+    this.routes.push({ path, pattern: new RegExp(`^${source}$`), keys, handler });
+  }
+
+  setGate(gate: WsGate): void {
+    this.gate = gate;
+  }
+
+  get paths(): string[] {
+    return this.routes.map((r) => r.path);
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.handleUpgrade(request, socket, head);
+    });
+  }
+
+  private refuse(socket: Duplex, status: number, message: string): void {
+    const reason =
+      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error';
+    const body = JSON.stringify({ statusCode: status, message });
+    const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  private handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://localhost');
+    } catch {
+      return this.refuse(socket, 400, 'bad request URL');
+    }
+    const refusal = this.gate(request);
+    if (refusal) return this.refuse(socket, refusal.status, refusal.message);
+    for (const route of this.routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      const params: Record<string, string> = {};
+      try {
+        route.keys.forEach((key, i) => (params[key] = decodeURIComponent(match[i + 1])));
+      } catch {
+        return this.refuse(socket, 400, 'bad path parameter');
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        Promise.resolve(route.handler(ws, { params, query: url.searchParams, request })).catch(
+          (err: unknown) => {
+            this.logger.error(`WebSocket ${route.path} handler failed: ${String(err)}`);
+            if (ws.readyState === WebSocket.OPEN) {
+              ws.send(JSON.stringify({ type: 'error', message: 'internal error' }));
+              ws.close(1011);
+            }
+          },
+        );
+      });
+      return;
+    }
+    this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
+  }
+
+  onApplicationShutdown(): void {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './sqlite-data-source';
+export * from './database';
+export * from './database.module';

@@ -1,0 +1,3 @@
+export * from './journal';
+export * from './journal.module';
+export * from './infrastructure/journal-entry.entity';

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventBus, IEvent } from '@nestjs/cqrs';
+import { Database, Tx } from '@trainyard/database';
+import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
+
+export const NODE_ID = Symbol('NODE_ID');
+
+/** An event that is also a journal entry: `type` names it, its other fields are the payload. */
+export interface JournaledEvent extends IEvent {
+  readonly type: string;
+}
+
+export interface Recorded<T> {
+  result: T;
+  events: JournaledEvent[];
+}
+
+export interface JournalEntry {
+  seq: number;
+  ts: string;
+  origin_node_id: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** Observers of committed entries (e.g. cluster replication's outbox relay). */
+export type JournalRelay = (entries: JournalEntry[]) => void;
+
+/**
+ * Every state change goes through `record`: the change and its journal entries commit in one SQLite
+ * transaction, and only then are the events published to the rest of the app.
+ */
+@Injectable()
+export class Journal {
+  private readonly relays: JournalRelay[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly eventBus: EventBus,
+    @Inject(NODE_ID) readonly nodeId: string,
+  ) {}
+
+  async record<T>(work: (tx: Tx) => Promise<Recorded<T>>): Promise<T> {
+    const { result, events, entries } = await this.db.transaction(async (tx) => {
+      const recorded = await work(tx);
+      const ts = new Date().toISOString();
+      const rows = recorded.events.map((event) =>
+        tx.create(JournalEntryEntity, {
+          ts,
+          origin_node_id: this.nodeId,
+          type: event.type,
+          payload: JSON.stringify(payloadOf(event)),
+        }),
+      );
+      const saved = rows.length ? await tx.save(JournalEntryEntity, rows, { chunk: 200 }) : [];
+      return { ...recorded, entries: saved.map(toEntry) };
+    });
+    for (const relay of this.relays) relay(entries);
+    if (events.length) this.eventBus.publishAll(events);
+    return result;
+  }
+
+  onCommitted(relay: JournalRelay): void {
+    this.relays.push(relay);
+  }
+
+  async list(afterSeq: number, limit: number): Promise<{ items: JournalEntry[]; total: number }> {
+    const repo = this.db.manager.getRepository(JournalEntryEntity);
+    const [rows, total] = await Promise.all([
+      repo
+        .createQueryBuilder('j')
+        .where('j.seq > :afterSeq', { afterSeq })
+        .orderBy('j.seq', 'ASC')
+        .limit(limit)
+        .getMany(),
+      repo.count(),
+    ]);
+    return { items: rows.map(toEntry), total };
+  }
+}
+
+function payloadOf(event: JournaledEvent): Record<string, unknown> {
+  const { type: _type, ...rest } = event as unknown as Record<string, unknown>;
+  return rest;
+}
+
+function toEntry(row: JournalEntryEntity): JournalEntry {
+  return {
+    seq: row.seq,
+    ts: row.ts,
+    origin_node_id: row.origin_node_id,
+    type: row.type,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+  };
+}

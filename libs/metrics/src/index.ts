@@ -1,0 +1,3 @@
+export * from './metrics-registry';
+export * from './http-metrics.hook';
+export * from './metrics.module';

@@ -1,0 +1,166 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildOpenApiDocument } from '../apps/server/src/openapi';
+import { request } from './support/http';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+
+describe('server core (e2e)', () => {
+  let server: InProcessServer;
+  let base: string;
+  let token: string;
+  beforeAll(async () => {
+    server = await startInProcessServer();
+    ({ baseUrl: base, token } = server);
+  });
+  afterAll(() => server.close(true));
+
+  it('answers /api/health with version and start time', async () => {
+    const answer = await request(base, 'GET', '/api/health');
+    expect(answer.body).toEqual({
+      status: 'ok',
+      version: expect.any(String),
+      started_at: expect.any(String),
+    });
+  });
+
+  it('reports the config file path', async () => {
+    const answer = await request(base, 'GET', '/api/server-config-path', { token });
+    expect(answer.body).toEqual({ path: join(server.home, 'server_config.yaml') });
+  });
+
+  it('keeps every state file private: dir 0700, secrets and database 0600', () => {
+    expect(statSync(server.home).mode & 0o777).toBe(0o700);
+    for (const file of [
+      'auth_token',
+      'node_id',
+      'server_config.yaml',
+      'trainyard.db',
+      'trainyard.db-wal',
+      'trainyard.db-shm',
+    ]) {
+      expect([file, statSync(join(server.home, file)).mode & 0o777]).toEqual([file, 0o600]);
+    }
+    for (const dir of ['jobs', 'secrets', 'control']) {
+      expect([dir, statSync(join(server.home, dir)).mode & 0o777]).toEqual([dir, 0o700]);
+    }
+  });
+
+  describe('errors', () => {
+    it('gives malformed JSON a 400 with code INVALID_JSON', async () => {
+      const answer = await request(base, 'POST', '/api/auth/login', {
+        rawBody: '{"token":',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
+    });
+
+    it('refuses bodies over the size limit with 413', async () => {
+      const answer = await request(base, 'POST', '/api/auth/login', {
+        body: { token: 'x'.repeat(2 * 1024 * 1024) },
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.body.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+
+    it('refuses a non-JSON content type with 415', async () => {
+      const answer = await request(base, 'POST', '/api/auth/login', {
+        rawBody: 'token=abc',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(answer.status).toBe(415);
+      expect(answer.body).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: expect.stringContaining('JSON'),
+      });
+    });
+
+    it('names every bad field', async () => {
+      const answer = await request(base, 'POST', '/api/auth/set-password', {
+        token,
+        body: { new_password: 12, current_password: ['x'], surprise: 1 },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('VALIDATION_FAILED');
+      const fields = answer.body.details.map((d: { field: string }) => d.field);
+      expect(new Set(fields)).toEqual(new Set(['new_password', 'current_password', 'surprise']));
+    });
+
+    it('answers unknown routes with a JSON 404 and a query with bad types with 400', async () => {
+      const missing = await request(base, 'GET', '/api/nope', { token });
+      expect(missing.status).toBe(404);
+      expect(missing.body.code).toBe('ROUTE_NOT_FOUND');
+      const bad = await request(base, 'GET', '/api/journal?limit=abc', { token });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details[0].field).toBe('limit');
+    });
+  });
+
+  describe('metrics', () => {
+    it('serves Prometheus text with the bearer token, including process metrics and the HTTP histogram', async () => {
+      await request(base, 'GET', '/api/health');
+      const answer = await request(base, 'GET', '/metrics', { token });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toContain('text/plain');
+      expect(answer.text).toContain('trainyard_process_cpu_user_seconds_total');
+      expect(answer.text).toMatch(
+        /trainyard_http_request_duration_seconds_count\{method="GET",route="\/api\/health",status="200"\} \d+/,
+      );
+    });
+  });
+
+  describe('journal', () => {
+    it('appends an entry per state change with a strictly increasing seq and this node as origin', async () => {
+      await request(base, 'POST', '/api/auth/login', { body: { token } });
+      await request(base, 'POST', '/api/auth/login', { body: { token: 'wrong' } });
+      const answer = await request(base, 'GET', '/api/journal?limit=1000', { token });
+      const items = answer.body.items as Array<{
+        seq: number;
+        type: string;
+        origin_node_id: string;
+        payload: object;
+      }>;
+      const nodeId = readFileSync(join(server.home, 'node_id'), 'utf8').trim();
+      expect(items.map((i) => i.type)).toEqual(
+        expect.arrayContaining(['auth.session_started', 'auth.login_failed']),
+      );
+      for (let i = 1; i < items.length; i++) expect(items[i].seq).toBeGreaterThan(items[i - 1].seq);
+      expect(items.every((i) => i.origin_node_id === nodeId)).toBe(true);
+      expect(JSON.stringify(items)).not.toContain(token);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves a valid OpenAPI 3 document to authenticated clients', async () => {
+      const answer = await request(base, 'GET', '/api/openapi.json', { token });
+      expect(answer.status).toBe(200);
+      expect(answer.body.openapi).toMatch(/^3\./);
+      const ids = Object.values(
+        answer.body.paths as Record<string, Record<string, { operationId: string }>>,
+      ).flatMap((item) => Object.values(item).map((op) => op.operationId));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(expect.arrayContaining(['login', 'getHealth', 'scrapeMetrics', 'listJournal']));
+      expect(answer.body.paths['/api/health'].get.security).toEqual([]);
+      expect(
+        answer.body.paths['/api/auth/login'].post.responses['401'].content['application/json'].schema.$ref,
+      ).toBe('#/components/schemas/ErrorResponseDto');
+      expect((await request(base, 'GET', '/api/docs', { token })).status).toBe(200);
+    });
+
+    it('matches the committed openapi/openapi.json (run `npm run openapi:generate` after API changes)', () => {
+      const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi', 'openapi.json'), 'utf8'));
+      expect(buildOpenApiDocument(server.app)).toEqual(committed);
+    });
+  });
+
+  describe('restart', () => {
+    it('answers 202 and hands over to the process entry point', async () => {
+      const answer = await request(base, 'POST', '/api/server/restart', { token });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({ restart: 'scheduled' });
+      const deadline = Date.now() + 2000;
+      while (server.restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(server.restarts).toBe(1);
+    });
+  });
+});

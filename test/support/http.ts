@@ -1,0 +1,47 @@
+/** Small fetch helpers so tests read as requests and answers. */
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: {
+    token?: string;
+    cookie?: string;
+    origin?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers, text };
+}
+
+/** The `name=value` part of the session Set-Cookie, ready for a Cookie header. */
+export function sessionCookie(answer: Answer): string {
+  const raw = answer.headers.getSetCookie().find((c) => c.startsWith('trainyard_session='));
+  if (!raw) throw new Error(`no session cookie in ${JSON.stringify(answer.headers.getSetCookie())}`);
+  return raw.split(';')[0];
+}
