@@ -1,4 +1,6 @@
 /** Every migration, oldest first. `npm run migration:generate -- <Name>` appends new ones. */
 import { InitialSchema1795430644012 } from './1795430644012-initial-schema';
+import { GpuPolicy1795431674746 } from './1795431674746-gpu-policy';
+import { JobsAndScheduler1795431711969 } from './1795431711969-jobs-and-scheduler';
 
-export const MIGRATIONS = [InitialSchema1795430644012];
+export const MIGRATIONS = [InitialSchema1795430644012, GpuPolicy1795431674746, JobsAndScheduler1795431711969];

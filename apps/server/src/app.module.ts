@@ -6,6 +6,10 @@ import { DatabaseModule } from '@trainyard/database';
 import { JournalModule } from '@trainyard/journal';
 import { AuthModule } from '@trainyard/auth';
 import { MetricsModule } from '@trainyard/metrics';
+import { GpusModule } from '@trainyard/gpus';
+import { JobsModule } from '@trainyard/jobs';
+import { QueueModule } from '@trainyard/queue';
+import { SchedulerModule } from '@trainyard/scheduler';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -28,6 +32,10 @@ export class AppModule {
         JournalModule.forRoot(options.nodeId),
         MetricsModule,
         AuthModule,
+        GpusModule,
+        JobsModule,
+        QueueModule,
+        SchedulerModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

@@ -51,7 +51,7 @@ ${log.downQueries
     writeFileSync(join(root, 'migrations', `${file}.ts`), body);
     const indexFile = join(root, 'migrations', 'index.ts');
     const index = readFileSync(indexFile, 'utf8')
-      .replace(/\n(export const MIGRATIONS = \[)/, `\nimport { ${className} } from './${file}';\n\n$1`)
+      .replace(/\n+(export const MIGRATIONS = \[)/, `\nimport { ${className} } from './${file}';\n\n$1`)
       .replace(/export const MIGRATIONS = \[([^\]]*)\]/, (_m, list: string) => {
         const items = list
           .split(',')

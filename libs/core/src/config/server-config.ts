@@ -31,6 +31,8 @@ export interface ServerConfig extends ServerArgs {
   /** CUDA_VISIBLE_DEVICES as it was when the server started (undefined = unset). */
   cuda_visible_devices: string | undefined;
   nvidia_smi: string;
+  /** The server's environment at start; every job's environment starts from it. */
+  job_env: Record<string, string>;
   /** Raw `services:` and `job_types:` blocks, validated by the modules that own them. */
   services: unknown;
   job_types: unknown;
@@ -273,6 +275,7 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     sources,
     cuda_visible_devices: env.CUDA_VISIBLE_DEVICES,
     nvidia_smi: env.TRAINYARD_NVIDIA_SMI || 'nvidia-smi',
+    job_env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     services: file.services,
     job_types: file.job_types,
     warnings: file.warnings,

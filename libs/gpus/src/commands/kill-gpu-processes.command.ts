@@ -1,0 +1,16 @@
+import { Command } from '@nestjs/cqrs';
+import type { KillOutcome } from '../process-killer';
+
+export interface KillGpuProcessesResult extends KillOutcome {
+  gpu_index: number;
+}
+
+/** SIGKILLs every process using one GPU (never the server or its ancestors). Needs `confirmed`. */
+export class KillGpuProcessesCommand extends Command<KillGpuProcessesResult> {
+  constructor(
+    readonly gpuIndex: number,
+    readonly confirmed: boolean,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,73 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { GpuInventory } from '../gpu-inventory';
+import { GpuProcessesKilledEvent } from '../gpus.events';
+import { holdsNvidiaDevice, isProcessAlive, pidsUsingGpu } from '../process-env';
+import { type KillCandidate, killProcesses } from '../process-killer';
+import { gpuNotFound } from './gpu-not-found';
+import { KillGpuProcessesCommand, KillGpuProcessesResult } from './kill-gpu-processes.command';
+
+const UNVERIFIED =
+  'listed by the GPU provider but holds no /dev/nvidia* device here (another PID namespace?); not killed';
+
+@CommandHandler(KillGpuProcessesCommand)
+export class KillGpuProcessesHandler implements ICommandHandler<
+  KillGpuProcessesCommand,
+  KillGpuProcessesResult
+> {
+  constructor(
+    private readonly inventory: GpuInventory,
+    private readonly journal: Journal,
+  ) {}
+
+  async execute({ gpuIndex, confirmed }: KillGpuProcessesCommand): Promise<KillGpuProcessesResult> {
+    await this.inventory.ready();
+    const gpu = this.inventory.gpu(gpuIndex);
+    if (!gpu) throw gpuNotFound(gpuIndex, this.inventory);
+
+    const candidates = this.candidates(gpuIndex, gpu.uuid);
+    if (!confirmed) {
+      const pids = [...new Set(candidates.map((c) => c.pid))].sort((a, b) => a - b);
+      throw new DomainError(
+        'CONFIRMATION_REQUIRED',
+        `Killing the processes on GPU ${gpuIndex} (${pids.length ? `pids ${pids.join(', ')}` : 'none found now'}) ` +
+          'cannot be undone: send {"confirmed": true}',
+        { gpu_index: gpuIndex, pids },
+      );
+    }
+
+    const outcome = await killProcesses(candidates);
+    // So the next read no longer lists what was just killed.
+    await this.inventory.refresh();
+    return this.journal.record(async () => ({
+      result: { gpu_index: gpuIndex, ...outcome },
+      events: [new GpuProcessesKilledEvent(gpuIndex, outcome.pids, outcome.killed, outcome.failed)],
+    }));
+  }
+
+  /**
+   * Processes whose CUDA_VISIBLE_DEVICES names the GPU, plus the provider's compute processes on it.
+   * A provider pid is only trusted when it holds an NVIDIA device here: nvidia-smi in a container can
+   * report pids of another namespace, which name unrelated processes in ours.
+   */
+  private candidates(gpuIndex: number, uuid: string | null): KillCandidate[] {
+    const byEnv = pidsUsingGpu(gpuIndex, { uuid });
+    const fromEnv = new Set(byEnv);
+    const byProvider = this.inventory
+      .current()
+      .processes.filter((p) => p.gpu_index === gpuIndex && !fromEnv.has(p.pid))
+      .map((p) => p.pid);
+    return [
+      ...byEnv.map((pid) => ({ pid, refuse: null })),
+      ...[...new Set(byProvider)].map((pid) => ({
+        pid,
+        refuse: !isProcessAlive(pid)
+          ? 'had already exited'
+          : holdsNvidiaDevice(pid) === true
+            ? null
+            : UNVERIFIED,
+      })),
+    ];
+  }
+}

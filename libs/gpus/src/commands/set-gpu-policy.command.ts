@@ -1,0 +1,12 @@
+import { Command } from '@nestjs/cqrs';
+import type { GpuPolicy } from '../gpu-policy';
+
+/** Changes one GPU's policy; fields left undefined keep their value. Answers the whole new policy. */
+export class SetGpuPolicyCommand extends Command<GpuPolicy> {
+  constructor(
+    readonly gpuIndex: number,
+    readonly changes: Partial<GpuPolicy>,
+  ) {
+    super();
+  }
+}

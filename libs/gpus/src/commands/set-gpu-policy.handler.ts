@@ -1,0 +1,74 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError, type ErrorDetail } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { GpuInventory } from '../gpu-inventory';
+import { type GpuPolicy, MIN_PRIORITY_LIMIT, samePolicy } from '../gpu-policy';
+import { GpuPolicyChangedEvent } from '../gpus.events';
+import { GpuPolicyRepository } from '../infrastructure/gpu-policy.repository';
+import { gpuNotFound } from './gpu-not-found';
+import { SetGpuPolicyCommand } from './set-gpu-policy.command';
+
+@CommandHandler(SetGpuPolicyCommand)
+export class SetGpuPolicyHandler implements ICommandHandler<SetGpuPolicyCommand, GpuPolicy> {
+  constructor(
+    private readonly inventory: GpuInventory,
+    private readonly policies: GpuPolicyRepository,
+    private readonly journal: Journal,
+  ) {}
+
+  async execute({ gpuIndex, changes }: SetGpuPolicyCommand): Promise<GpuPolicy> {
+    validate(changes);
+    await this.inventory.ready();
+    if (!this.inventory.has(gpuIndex)) throw gpuNotFound(gpuIndex, this.inventory);
+
+    let previous: GpuPolicy | undefined;
+    try {
+      return await this.journal.record(async (tx) => {
+        // Merged inside the (serialized) transaction, so concurrent partial updates never lose a field.
+        const current = this.inventory.policyOf(gpuIndex);
+        const next: GpuPolicy = {
+          disabled: changes.disabled ?? current.disabled,
+          min_priority: changes.min_priority ?? current.min_priority,
+        };
+        if (samePolicy(current, next)) return { result: next, events: [] };
+        await this.policies.save(tx, gpuIndex, next, new Date().toISOString());
+        // In memory before commit: the event is published right after it, and the dispatcher reacting
+        // to it must already place with the new policy.
+        previous = this.inventory.applyPolicy(gpuIndex, next);
+        return {
+          result: next,
+          events: [new GpuPolicyChangedEvent(gpuIndex, next.disabled, next.min_priority)],
+        };
+      });
+    } catch (error) {
+      if (previous) this.inventory.applyPolicy(gpuIndex, previous);
+      throw error;
+    }
+  }
+}
+
+/** The HTTP DTO checks the same; this guards every other caller of the command. */
+function validate(changes: Partial<GpuPolicy>): void {
+  const details: ErrorDetail[] = [];
+  if (changes.disabled === undefined && changes.min_priority === undefined) {
+    const message = 'give disabled and/or min_priority';
+    details.push({ field: 'disabled', message }, { field: 'min_priority', message });
+  }
+  if (changes.disabled !== undefined && typeof changes.disabled !== 'boolean') {
+    details.push({ field: 'disabled', message: 'disabled must be a boolean value' });
+  }
+  const priority = changes.min_priority;
+  if (priority !== undefined && (!Number.isInteger(priority) || Math.abs(priority) > MIN_PRIORITY_LIMIT)) {
+    details.push({
+      field: 'min_priority',
+      message: `min_priority must be an integer between -${MIN_PRIORITY_LIMIT} and ${MIN_PRIORITY_LIMIT}`,
+    });
+  }
+  if (details.length > 0) {
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `Invalid request: ${details.map((d) => d.message).join('; ')}`,
+      details,
+    );
+  }
+}

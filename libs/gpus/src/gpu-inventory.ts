@@ -1,0 +1,270 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Observable, Subject } from 'rxjs';
+import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
+import { GPU_PROVIDER } from './gpu-provider.factory';
+import { JOB_ID_ENV, type PlacementGpuView } from './gpu-inventory.contract';
+import { DEFAULT_GPU_POLICY, type GpuPolicy, samePolicy } from './gpu-policy';
+import { GpuMetrics } from './gpu-metrics';
+import type { GpuProvider, GpuProviderKind, GpuProviderState, GpuSnapshot, GpuTelemetry } from './gpu.types';
+import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
+import { readProcessEnv } from './process-env';
+import { parseVisibleDevices } from './visible-devices';
+
+/** What changed in the inventory's view. */
+export type GpuChangeReason = 'telemetry' | 'policy' | 'reservations';
+
+export interface GpuProcessView {
+  pid: number;
+  process_name: string | null;
+  used_memory_mib: number | null;
+  /** TRAINYARD_JOB_ID from the process's environment when readable, else null. */
+  job_id: string | null;
+}
+
+export interface GpuView extends GpuTelemetry, PlacementGpuView {
+  processes: GpuProcessView[];
+}
+
+/** The body of GET /api/gpus and of every `gpus` stream frame. */
+export interface GpuInventoryView {
+  provider: GpuProviderKind;
+  state: GpuProviderState;
+  message: string | null;
+  collected_at: string;
+  gpus: GpuView[];
+}
+
+/** Fields of one known GPU the kill command needs. */
+export type KnownGpu = Pick<GpuTelemetry, 'index' | 'uuid'>;
+
+export const GPU_POLL_INTERVAL_MS = 2000;
+
+/**
+ * The host's GPUs as the scheduler and the API see them: the latest provider snapshot, the
+ * exclusions from CUDA_VISIBLE_DEVICES at start, per-GPU policy (loaded at boot, changed only
+ * through SetGpuPolicyCommand) and the reservations the scheduler pushes in. `changes$` emits after
+ * every change of any of these.
+ */
+@Injectable()
+export class GpuInventory implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GpuInventory.name);
+  private readonly changes = new Subject<GpuChangeReason>();
+  /** Emits after each new snapshot, policy change and reservation change. */
+  readonly changes$: Observable<GpuChangeReason> = this.changes.asObservable();
+
+  private snapshot: GpuSnapshot = {
+    state: 'no_devices',
+    message: 'GPUs not collected yet',
+    gpus: [],
+    processes: [],
+    collected_at: new Date().toISOString(),
+  };
+  /**
+   * The GPUs of the latest snapshot that could tell (state ok or no_devices): a failed collection
+   * (nvidia-smi timing out under load, say) does not make the host's GPUs unknown.
+   */
+  private known: GpuTelemetry[] = [];
+  private excluded: ReadonlySet<number> = new Set();
+  private jobIds = new Map<number, string | null>();
+  private policies = new Map<number, GpuPolicy>();
+  private reservations: ReadonlyMap<number, string> = new Map();
+  private readonly warned = new Set<string>();
+
+  private readonly first: Promise<void>;
+  private resolveFirst!: () => void;
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(GPU_PROVIDER) private readonly provider: GpuProvider,
+    @Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'cuda_visible_devices'>,
+    private readonly policyRepository: GpuPolicyRepository,
+    private readonly metrics: GpuMetrics,
+  ) {
+    this.first = new Promise<void>((resolve) => (this.resolveFirst = resolve));
+  }
+
+  /** Loads the stored policies, then starts the first collection (ready() resolves when it lands). */
+  async onModuleInit(): Promise<void> {
+    this.policies = await this.policyRepository.loadAll();
+    void this.refresh();
+  }
+
+  /** No collection starts after this; waits for the one in flight (bounded by the provider's timeout). */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.queued;
+    await this.running;
+    this.changes.complete();
+  }
+
+  get providerKind(): GpuProviderKind {
+    return this.provider.kind;
+  }
+
+  /** Resolves once the first snapshot has been taken. */
+  ready(): Promise<void> {
+    return this.first;
+  }
+
+  /** The latest snapshot (an empty placeholder before `ready()` resolves). */
+  current(): GpuSnapshot {
+    return this.snapshot;
+  }
+
+  /**
+   * Every GPU of the latest snapshot, excluded ones included (flagged), by index. Empty while the
+   * provider fails: nothing new is placed on GPUs that cannot be seen.
+   */
+  placementGpus(): PlacementGpuView[] {
+    return this.snapshot.gpus.map((gpu) => this.placementOf(gpu.index));
+  }
+
+  /**
+   * How many of the host's GPUs the server may schedule on at all (not hidden by CUDA_VISIBLE_DEVICES),
+   * from the last snapshot that could tell: a transient collection failure does not change it.
+   */
+  usableCount(): number {
+    return this.known.filter((gpu) => !this.excluded.has(gpu.index)).length;
+  }
+
+  /** Whether the host has a GPU with this index (excluded ones count), as last seen. */
+  has(index: number): boolean {
+    return this.known.some((gpu) => gpu.index === index);
+  }
+
+  /** The host's GPU with this index as last seen, or undefined. */
+  gpu(index: number): KnownGpu | undefined {
+    return this.known.find((gpu) => gpu.index === index);
+  }
+
+  /** Indices of the host's GPUs as last seen, ascending. */
+  knownIndices(): number[] {
+    return this.known.map((gpu) => gpu.index);
+  }
+
+  /** GPU index → queue_id of the starting/running job holding it; replaces the previous map. */
+  setReservations(map: ReadonlyMap<number, string>): void {
+    const same =
+      map.size === this.reservations.size &&
+      [...map].every(([index, queueId]) => this.reservations.get(index) === queueId);
+    if (same) return;
+    this.reservations = new Map(map);
+    this.changes.next('reservations');
+  }
+
+  policyOf(index: number): GpuPolicy {
+    return { ...(this.policies.get(index) ?? DEFAULT_GPU_POLICY) };
+  }
+
+  /**
+   * Replaces one GPU's policy in memory and returns the previous one. Only SetGpuPolicyHandler calls
+   * this (inside the transaction that stores it, so events published on commit already see it).
+   */
+  applyPolicy(index: number, policy: GpuPolicy): GpuPolicy {
+    const previous = this.policyOf(index);
+    this.policies.set(index, { disabled: policy.disabled, min_priority: policy.min_priority });
+    if (!samePolicy(previous, policy)) this.changes.next('policy');
+    return previous;
+  }
+
+  /** The whole view: telemetry, processes with their job ids, exclusions, policy, reservations. */
+  view(): GpuInventoryView {
+    const { state, message, collected_at, gpus, processes } = this.snapshot;
+    return {
+      provider: this.provider.kind,
+      state,
+      message,
+      collected_at,
+      gpus: gpus.map((gpu) => ({
+        ...gpu,
+        processes: processes
+          .filter((p) => p.gpu_index === gpu.index)
+          .map((p) => ({
+            pid: p.pid,
+            process_name: p.process_name,
+            used_memory_mib: p.used_memory_mib,
+            job_id: this.jobIds.get(p.pid) ?? null,
+          })),
+        ...this.placementOf(gpu.index),
+      })),
+    };
+  }
+
+  /**
+   * Takes a new snapshot. Collections never overlap; a call while one runs waits for a fresh one
+   * started after it (calls made meanwhile share that one), so the result reflects the call's time.
+   */
+  refresh(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.queued) return this.queued;
+    if (this.running) {
+      this.queued = this.running.then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.running = this.collect().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** The periodic tick: skipped while a collection is already running. */
+  poll(): Promise<void> {
+    return this.running ? Promise.resolve() : this.refresh();
+  }
+
+  private async collect(): Promise<void> {
+    let snapshot: GpuSnapshot;
+    try {
+      snapshot = await this.provider.snapshot();
+    } catch (error) {
+      // Providers never reject; this keeps the monitor alive if one ever does.
+      snapshot = {
+        state: 'error',
+        message: `GPU snapshot failed: ${String(error)}`,
+        gpus: [],
+        processes: [],
+        collected_at: new Date().toISOString(),
+      };
+    }
+    this.apply(snapshot);
+  }
+
+  private apply(snapshot: GpuSnapshot): void {
+    if (snapshot.state === 'ok' || snapshot.state === 'no_devices') this.known = snapshot.gpus;
+    // Resolved against each snapshot's GPUs; without any (failed snapshot) there is nothing to map.
+    if (snapshot.gpus.length > 0) {
+      const visible = parseVisibleDevices(this.config.cuda_visible_devices, snapshot.gpus);
+      this.excluded = visible.excluded;
+      for (const warning of visible.warnings) {
+        if (this.warned.has(warning)) continue;
+        this.warned.add(warning);
+        this.logger.warn(warning);
+      }
+    }
+    const jobIds = new Map<number, string | null>();
+    for (const { pid } of snapshot.processes) {
+      if (!jobIds.has(pid)) jobIds.set(pid, readProcessEnv(pid)?.[JOB_ID_ENV] ?? null);
+    }
+    this.jobIds = jobIds;
+    this.snapshot = snapshot;
+    this.metrics.observe(snapshot);
+    this.resolveFirst();
+    this.changes.next('telemetry');
+  }
+
+  private placementOf(index: number): PlacementGpuView {
+    const policy = this.policies.get(index) ?? DEFAULT_GPU_POLICY;
+    return {
+      index,
+      excluded: this.excluded.has(index),
+      disabled: policy.disabled,
+      min_priority: policy.min_priority,
+      reserved_by: this.reservations.get(index) ?? null,
+    };
+  }
+}

@@ -1,0 +1,16 @@
+/** What an operator decides per GPU; the scheduler reads it through `GpuInventory.placementGpus()`. */
+export interface GpuPolicy {
+  /** The scheduler places nothing new on a disabled GPU (running jobs keep running). */
+  disabled: boolean;
+  /** Only queue items with at least this priority may be placed on the GPU. */
+  min_priority: number;
+}
+
+export const DEFAULT_GPU_POLICY: Readonly<GpuPolicy> = Object.freeze({ disabled: false, min_priority: 0 });
+
+/** Bounds of `min_priority` (priorities are plain integers; this only keeps them sane). */
+export const MIN_PRIORITY_LIMIT = 1_000_000;
+
+export function samePolicy(a: GpuPolicy, b: GpuPolicy): boolean {
+  return a.disabled === b.disabled && a.min_priority === b.min_priority;
+}

@@ -1,0 +1,59 @@
+// Shapes served as JSON by the API (hence snake_case). Every telemetry field is nullable because
+// nvidia-smi reports many of them as `[N/A]`/`[Not Supported]` depending on the card and driver;
+// absent must stay distinguishable from 0.
+
+export interface GpuTelemetry {
+  index: number;
+  uuid: string | null;
+  name: string | null;
+  pci_bus_id: string | null;
+  driver_version: string | null;
+  utilization_gpu: number | null;
+  utilization_memory: number | null;
+  memory_total_mib: number | null;
+  memory_used_mib: number | null;
+  memory_free_mib: number | null;
+  temperature_c: number | null;
+  power_draw_w: number | null;
+  power_limit_w: number | null;
+  clocks_sm_mhz: number | null;
+  pstate: string | null;
+  fan_speed_percent: number | null;
+  mig_mode: string | null;
+  ecc_errors_uncorrected: number | null;
+}
+
+export interface GpuProcess {
+  gpu_index: number;
+  pid: number;
+  process_name: string | null;
+  used_memory_mib: number | null;
+}
+
+export const GPU_PROVIDER_STATES = [
+  'ok',
+  'no_devices',
+  'no_driver',
+  'binary_missing',
+  'timeout',
+  'error',
+] as const;
+export type GpuProviderState = (typeof GPU_PROVIDER_STATES)[number];
+
+export const GPU_PROVIDER_KINDS = ['nvidia-smi', 'fake'] as const;
+export type GpuProviderKind = (typeof GPU_PROVIDER_KINDS)[number];
+
+export interface GpuSnapshot {
+  state: GpuProviderState;
+  message: string | null;
+  gpus: GpuTelemetry[];
+  processes: GpuProcess[];
+  /** ISO 8601 UTC. */
+  collected_at: string;
+}
+
+export interface GpuProvider {
+  readonly kind: GpuProviderKind;
+  /** Never rejects: failures are reported through `state` and `message`. */
+  snapshot(): Promise<GpuSnapshot>;
+}

@@ -1,0 +1,41 @@
+import { Logger, Module } from '@nestjs/common';
+import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
+import { KillGpuProcessesHandler } from './commands/kill-gpu-processes.handler';
+import { SetGpuPolicyHandler } from './commands/set-gpu-policy.handler';
+import { GpuInventory } from './gpu-inventory';
+import { GpuMetrics } from './gpu-metrics';
+import { createGpuProvider, GPU_PROVIDER } from './gpu-provider.factory';
+import { GpusController } from './gpus.controller';
+import { GpusScheduler } from './gpus.scheduler';
+import { GpusStreamGateway } from './gpus-stream.gateway';
+import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
+
+/**
+ * The host's GPUs: provider (nvidia-smi or fake, from the config), monitor, per-GPU policy, kill,
+ * `/api/gpus` routes, the `/api/gpus/stream` WebSocket and the GPU metrics. Exports `GpuInventory`,
+ * the scheduler's view.
+ */
+@Module({
+  controllers: [GpusController],
+  providers: [
+    {
+      provide: GPU_PROVIDER,
+      inject: [SERVER_CONFIG],
+      useFactory: (config: ServerConfig) => {
+        const provider = createGpuProvider(config);
+        const what = config.fake_gpus !== null ? `${config.fake_gpus} fake GPU(s)` : config.nvidia_smi;
+        new Logger('GpusModule').log(`GPU provider: ${provider.kind} (${what})`);
+        return provider;
+      },
+    },
+    GpuInventory,
+    GpuMetrics,
+    GpuPolicyRepository,
+    SetGpuPolicyHandler,
+    KillGpuProcessesHandler,
+    GpusScheduler,
+    GpusStreamGateway,
+  ],
+  exports: [GpuInventory],
+})
+export class GpusModule {}

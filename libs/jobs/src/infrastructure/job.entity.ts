@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** One row per submitted job, from queued through its terminal state. */
+@Entity('jobs')
+export class JobEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  job_type!: string;
+
+  @Column({ type: 'text', nullable: true })
+  name!: string | null;
+
+  @Column({ type: 'integer' })
+  priority!: number;
+
+  @Column({ type: 'integer' })
+  requested_gpus!: number;
+
+  @Column({ type: 'text' })
+  job_params!: string;
+
+  @Column({ type: 'text' })
+  cwd!: string;
+
+  @Column({ type: 'text' })
+  env!: string;
+
+  @Index('idx_jobs_status')
+  @Column({ type: 'text' })
+  status!: string;
+
+  @Column({ type: 'text' })
+  submitted_at!: string;
+
+  @Column({ type: 'text', nullable: true })
+  started_at!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  ended_at!: string | null;
+
+  @Column({ type: 'text' })
+  gpu_indices!: string;
+
+  @Column({ type: 'integer', nullable: true })
+  pid!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  proc_start_time!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  exit_code!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Index('idx_jobs_idempotency_key', { unique: true })
+  @Column({ type: 'text', nullable: true })
+  idempotency_key!: string | null;
+}

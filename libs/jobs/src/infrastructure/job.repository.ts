@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { Database, Tx } from '@trainyard/database';
+import { In } from 'typeorm';
+import { Job, JobStatus } from '../job-status';
+import { JobEntity } from './job.entity';
+
+function toJob(row: JobEntity): Job {
+  return {
+    ...row,
+    status: row.status as JobStatus,
+    job_params: JSON.parse(row.job_params) as Record<string, unknown>,
+    env: JSON.parse(row.env) as Record<string, string>,
+    gpu_indices: JSON.parse(row.gpu_indices) as number[],
+  };
+}
+
+function toRow(job: Job): JobEntity {
+  return Object.assign(new JobEntity(), {
+    ...job,
+    job_params: JSON.stringify(job.job_params),
+    env: JSON.stringify(job.env),
+    gpu_indices: JSON.stringify(job.gpu_indices),
+  });
+}
+
+export interface JobListFilter {
+  statuses?: JobStatus[];
+  jobType?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Job rows. Status changes are compare-and-set so a terminal state is never overwritten. */
+@Injectable()
+export class JobRepository {
+  constructor(private readonly db: Database) {}
+
+  async insert(tx: Tx, job: Job): Promise<void> {
+    await tx.insert(JobEntity, toRow(job));
+  }
+
+  async get(id: string, tx?: Tx): Promise<Job | null> {
+    const row = await (tx ?? this.db.manager).findOneBy(JobEntity, { id });
+    return row ? toJob(row) : null;
+  }
+
+  async findByIdempotencyKey(tx: Tx, key: string): Promise<Job | null> {
+    const row = await tx.findOneBy(JobEntity, { idempotency_key: key });
+    return row ? toJob(row) : null;
+  }
+
+  async withStatus(statuses: readonly JobStatus[], tx?: Tx): Promise<Job[]> {
+    const rows = await (tx ?? this.db.manager).find(JobEntity, {
+      where: { status: In([...statuses]) },
+      order: { priority: 'DESC', submitted_at: 'ASC', id: 'ASC' },
+    });
+    return rows.map(toJob);
+  }
+
+  /** Active first (queued/starting/running), then newest. */
+  async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+    const qb = this.db.manager.createQueryBuilder(JobEntity, 'j');
+    if (filter.statuses?.length) qb.andWhere('j.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
+    const total = await qb.getCount();
+    const rows = await qb
+      .orderBy("CASE WHEN j.status IN ('queued','starting','running') THEN 0 ELSE 1 END", 'ASC')
+      .addOrderBy('j.submitted_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .getMany();
+    return { items: rows.map(toJob), total };
+  }
+
+  /** Applies `changes` only while the job is in one of `from`; returns whether it did. */
+  async transition(tx: Tx, id: string, from: readonly JobStatus[], changes: Partial<Job>): Promise<boolean> {
+    const row: Partial<JobEntity> = { ...changes } as Partial<JobEntity>;
+    if (changes.gpu_indices) row.gpu_indices = JSON.stringify(changes.gpu_indices);
+    const result = await tx
+      .createQueryBuilder()
+      .update(JobEntity)
+      .set(row)
+      .where('id = :id', { id })
+      .andWhere('status IN (:...from)', { from: [...from] })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  async setError(tx: Tx, id: string, error: string): Promise<void> {
+    await tx.update(JobEntity, { id }, { error });
+  }
+
+  async delete(tx: Tx, id: string): Promise<void> {
+    await tx.delete(JobEntity, { id });
+  }
+
+  async allIds(): Promise<Set<string>> {
+    const rows = await this.db.manager.find(JobEntity, { select: { id: true } });
+    return new Set(rows.map((r) => r.id));
+  }
+}

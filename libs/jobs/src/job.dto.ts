@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { JOB_STATUSES, JobStatus } from './job-status';
+
+export class JobDto {
+  /** Queue id, `q_<ms>_<8 hex>`; the job's id everywhere in the API. */
+  queue_id!: string;
+  job_type!: string;
+  /** Optional human label. */
+  name!: string | null;
+  /** Higher runs first. */
+  priority!: number;
+  requested_gpus!: number;
+  /** Type-specific parameters (see GET /api/job-types). */
+  job_params!: Record<string, unknown>;
+  /** Working directory of the job. */
+  cwd!: string;
+  /** Extra environment variables for the job. */
+  env!: Record<string, string>;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
+  status!: JobStatus;
+  submitted_at!: string;
+  started_at!: string | null;
+  ended_at!: string | null;
+  /** GPUs assigned at launch (empty before launch and for GPU-less jobs). */
+  gpu_indices!: number[];
+  /** Process id of the job's supervisor process while it runs. */
+  pid!: number | null;
+  /** The job's real exit status (128+N when ended by signal N). */
+  exit_code!: number | null;
+  /** Why it failed, or a note from a kill that could not be verified. */
+  error!: string | null;
+  /** Seconds between start and end (or now, while running). */
+  runtime_seconds!: number | null;
+}
+
+export class JobPageDto {
+  items!: JobDto[];
+  total!: number;
+  /** Pass as `cursor` to get the next page; null at the end. */
+  next_cursor!: string | null;
+}

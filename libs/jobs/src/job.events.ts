@@ -1,0 +1,48 @@
+import type { JournaledEvent } from '@trainyard/journal';
+import type { JobStatus } from './job-status';
+
+export class JobQueuedEvent implements JournaledEvent {
+  readonly type = 'job.queued';
+  constructor(
+    readonly queue_id: string,
+    readonly job_type: string,
+    readonly priority: number,
+    readonly requested_gpus: number,
+  ) {}
+}
+
+export class JobCancelledEvent implements JournaledEvent {
+  readonly type = 'job.cancelled';
+  constructor(readonly queue_id: string) {}
+}
+
+export class JobStartingEvent implements JournaledEvent {
+  readonly type = 'job.starting';
+  constructor(
+    readonly queue_id: string,
+    readonly gpu_indices: number[],
+  ) {}
+}
+
+export class JobStartedEvent implements JournaledEvent {
+  readonly type = 'job.started';
+  constructor(
+    readonly queue_id: string,
+    readonly pid: number,
+  ) {}
+}
+
+export class JobFinishedEvent implements JournaledEvent {
+  readonly type = 'job.finished';
+  constructor(
+    readonly queue_id: string,
+    readonly status: JobStatus,
+    readonly exit_code: number | null,
+    readonly error: string | null,
+  ) {}
+}
+
+export class JobsDeletedEvent implements JournaledEvent {
+  readonly type = 'job.deleted';
+  constructor(readonly queue_ids: string[]) {}
+}

@@ -1,0 +1,26 @@
+import type { Job } from './job-status';
+import type { JobDto } from './job.dto';
+
+export function toJobDto(job: Job, now = Date.now()): JobDto {
+  const started = job.started_at ? Date.parse(job.started_at) : null;
+  const ended = job.ended_at ? Date.parse(job.ended_at) : null;
+  return {
+    queue_id: job.id,
+    job_type: job.job_type,
+    name: job.name,
+    priority: job.priority,
+    requested_gpus: job.requested_gpus,
+    job_params: job.job_params,
+    cwd: job.cwd,
+    env: job.env,
+    status: job.status,
+    submitted_at: job.submitted_at,
+    started_at: job.started_at,
+    ended_at: job.ended_at,
+    gpu_indices: job.gpu_indices,
+    pid: job.pid,
+    exit_code: job.exit_code,
+    error: job.error,
+    runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
+  };
+}

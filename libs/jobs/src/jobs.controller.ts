@@ -1,0 +1,146 @@
+import { Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiErrors, DomainError } from '@trainyard/core';
+import { JobRepository } from './infrastructure/job.repository';
+import { JobStatus } from './job-status';
+import { JobDto, JobPageDto } from './job.dto';
+import { toJobDto } from './job.mapper';
+import {
+  DeletedJobsDto,
+  GcResultDto,
+  JobControlParamDto,
+  JobControlResponseDto,
+  ListJobsQueryDto,
+  QueueIdParamDto,
+} from './jobs.dto';
+import { JobLogs } from './job-logs';
+import { readTtyTail, TtyLogMissingError } from './tty';
+import { AbortJobCommand } from './control/abort-job.command';
+import { callTrainer } from './control/trainer-control';
+import { DeleteJobsCommand } from './commands/delete-jobs.command';
+
+@ApiTags('jobs')
+@Controller('jobs')
+export class JobsController {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly commandBus: CommandBus,
+    private readonly logs: JobLogs,
+  ) {}
+
+  /** Jobs, active first then newest; filter by status and type. */
+  @Get()
+  @ApiErrors(400, 401)
+  async listJobs(@Query() query: ListJobsQueryDto): Promise<JobPageDto> {
+    const limit = query.limit ?? 100;
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    const { items, total } = await this.jobs.list({
+      statuses: query.status ? (query.status.split(',') as JobStatus[]) : undefined,
+      jobType: query.job_type,
+      limit,
+      offset,
+    });
+    const now = Date.now();
+    return {
+      items: items.map((j) => toJobDto(j, now)),
+      total,
+      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
+    };
+  }
+
+  /** Removes every finished job (done, failed, aborted) and its log. */
+  @Post('cleanup')
+  @HttpCode(200)
+  @ApiErrors(401, 403)
+  async cleanupJobs(): Promise<DeletedJobsDto> {
+    return { deleted: await this.commandBus.execute(new DeleteJobsCommand(null)) };
+  }
+
+  /** Removes log files older than 7 days that belong to no job. */
+  @Post('gc')
+  @HttpCode(200)
+  @ApiErrors(401, 403)
+  async gcJobLogs(): Promise<GcResultDto> {
+    return this.logs.gc();
+  }
+
+  /** One job. */
+  @Get(':queue_id')
+  @ApiErrors(400, 401, 404)
+  async getJob(@Param() params: QueueIdParamDto): Promise<JobDto> {
+    return toJobDto(await this.mustGet(params.queue_id));
+  }
+
+  /** Removes a finished job and its log (409 while it is queued or running). */
+  @Delete(':queue_id')
+  @ApiErrors(400, 401, 403, 404, 409)
+  async deleteJob(@Param() params: QueueIdParamDto): Promise<DeletedJobsDto> {
+    return { deleted: await this.commandBus.execute(new DeleteJobsCommand(params.queue_id)) };
+  }
+
+  /** The captured terminal output: at most the last 32 MiB, starting at a line boundary. */
+  @Get(':queue_id/tty')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Raw terminal bytes (ANSI escapes included)', schema: { type: 'string' } })
+  @ApiErrors(400, 401, 404)
+  @Header('Cache-Control', 'no-store')
+  async getJobLog(@Param() params: QueueIdParamDto, @Res() reply: FastifyReply): Promise<void> {
+    await this.mustGet(params.queue_id);
+    try {
+      const tail = await readTtyTail(this.logs.files.tty(params.queue_id));
+      await reply
+        .header('Content-Type', 'text/plain; charset=utf-8')
+        .header('X-Trainyard-Log-Truncated', String(tail.truncated))
+        .header('X-Trainyard-Log-Size', String(tail.size))
+        .send(tail.data);
+    } catch (err) {
+      if (err instanceof TtyLogMissingError) {
+        throw new DomainError('NOT_FOUND', `no output recorded for ${params.queue_id} yet`);
+      }
+      throw err;
+    }
+  }
+
+  /** Controls a running job: stop / save / save-stop via its trainer; abort, kill (SIGTERM), force-kill (SIGKILL). */
+  @Post(':queue_id/control/:action')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404, 409, 502)
+  async controlJob(@Param() params: JobControlParamDto): Promise<JobControlResponseDto> {
+    const job = await this.mustGet(params.queue_id);
+    if (job.status !== 'running' && job.status !== 'starting') {
+      throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
+    }
+    const { action } = params;
+    if (action === 'stop' || action === 'save' || action === 'save-stop') {
+      const answer = await callTrainer(this.logs.files.controlDir(job.id), 'POST', '/control', { action });
+      return { queue_id: job.id, action, trainer_response: answer };
+    }
+    const signal = action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
+    const result = await this.commandBus.execute(new AbortJobCommand(job.id, signal, `${action} requested`));
+    return { queue_id: job.id, action, ...result };
+  }
+
+  /** The trainer's own status (step, loss, ...) through its control endpoint. */
+  @Get(':queue_id/trainer-status')
+  @ApiOkResponse({
+    description: 'Whatever the trainer reports',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiErrors(400, 401, 404, 409, 502)
+  async getTrainerStatus(@Param() params: QueueIdParamDto): Promise<Record<string, unknown>> {
+    const job = await this.mustGet(params.queue_id);
+    if (job.status !== 'running') throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
+    return (await callTrainer(this.logs.files.controlDir(job.id), 'GET', '/status')) as Record<
+      string,
+      unknown
+    >;
+  }
+
+  private async mustGet(id: string) {
+    const job = await this.jobs.get(id);
+    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${id}`);
+    return job;
+  }
+}

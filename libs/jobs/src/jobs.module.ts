@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { JobRepository } from './infrastructure/job.repository';
+import { JobsController } from './jobs.controller';
+import { JobLogs } from './job-logs';
+import { JobEndWatcher } from './job-end-watcher';
+import { DeleteJobsHandler } from './commands/delete-jobs.handler';
+
+@Module({
+  controllers: [JobsController],
+  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler],
+  exports: [JobRepository, JobEndWatcher],
+})
+export class JobsModule {}

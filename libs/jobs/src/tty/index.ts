@@ -1,0 +1,17 @@
+export { readTtyTail, TTY_TAIL_MAX_BYTES, TtyLogMissingError, type TtyTail } from './tty-tail';
+export {
+  TtyFollower,
+  TTY_CHUNK_MAX_BYTES,
+  TTY_RESCAN_MS,
+  type TtyFollowerOptions,
+  type TtyTruncation,
+} from './tty-follower';
+export {
+  streamTtyToSocket,
+  TTY_CLOSE,
+  TTY_SOCKET_HIGH_WATER_BYTES,
+  type StreamTtyOptions,
+  type TtyControlFrame,
+  type TtyJobEnd,
+} from './tty-stream';
+export { gcOrphanTtyFiles, JOB_FILE_PATTERN, type TtyGcResult } from './tty-gc';

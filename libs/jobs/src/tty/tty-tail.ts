@@ -1,0 +1,86 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** The most a client gets of an old log in one go: enough for any real scrollback, bounded memory. */
+export const TTY_TAIL_MAX_BYTES = 32 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const SCAN_CHUNK = 64 * 1024;
+
+/**
+ * The job has no output file (not started yet, or it was collected); the HTTP layer maps it to 404.
+ * A plain Error, not a DomainError: this folder stays free of Nest so benches run it bare.
+ */
+export class TtyLogMissingError extends Error {
+  constructor(readonly path: string) {
+    // The path stays a property, out of the message: clients must not learn server paths.
+    super('no output recorded for this job');
+    this.name = 'TtyLogMissingError';
+  }
+}
+
+export function isMissingFileError(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/** Opens a log for reading, turning ENOENT into TtyLogMissingError. */
+export async function openTtyLog(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    if (isMissingFileError(err)) throw new TtyLogMissingError(path);
+    throw err;
+  }
+}
+
+/** Positional read that keeps going until `length` bytes or EOF (a single read may return less). */
+export async function readFully(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await fh.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
+}
+
+/**
+ * Where the tail of a `size`-byte file starts: 0 when it fits, else the first line start inside the
+ * last `maxBytes` (so the client never sees half a line), or the window start if it holds no newline.
+ * The byte just before the window is included in the scan: if it is a newline the window already
+ * starts on a line boundary and nothing is skipped.
+ */
+export async function findTailStart(fh: FileHandle, size: number, maxBytes: number): Promise<number> {
+  if (size <= maxBytes) return 0;
+  const windowStart = size - maxBytes;
+  // Scan forward in small chunks: a long first line costs reads, never a big allocation.
+  for (let pos = windowStart - 1; pos < size; pos += SCAN_CHUNK) {
+    const chunk = await readFully(fh, pos, Math.min(SCAN_CHUNK, size - pos));
+    const index = chunk.indexOf(NEWLINE);
+    // A newline that is the last byte leaves nothing after it: better the window than an empty tail.
+    if (index >= 0) return pos + index + 1 < size ? pos + index + 1 : windowStart;
+    if (chunk.length === 0) break;
+  }
+  return windowStart;
+}
+
+export interface TtyTail {
+  data: Buffer;
+  /** True when the beginning of the file was left out. */
+  truncated: boolean;
+  /** File offset just past `data` (the file size when read): where a follower continues. */
+  size: number;
+}
+
+/** The last ≤ maxBytes of a job's output starting on a line boundary, read positionally. */
+export async function readTtyTail(path: string, maxBytes = TTY_TAIL_MAX_BYTES): Promise<TtyTail> {
+  const fh = await openTtyLog(path);
+  try {
+    const { size } = await fh.stat();
+    const start = await findTailStart(fh, size, maxBytes);
+    const data = await readFully(fh, start, size - start);
+    return { data, truncated: start > 0, size: start + data.length };
+  } finally {
+    await fh.close();
+  }
+}

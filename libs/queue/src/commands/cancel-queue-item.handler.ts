@@ -1,0 +1,36 @@
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { AbortJobCommand, JobCancelledEvent, JobRepository } from '@trainyard/jobs';
+import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
+
+/** Queued → removed; starting/running → aborted (SIGTERM to the job's processes). */
+@CommandHandler(CancelQueueItemCommand)
+export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  async execute({ queueId }: CancelQueueItemCommand): Promise<CancelOutcome> {
+    const outcome = await this.journal.record(async (tx) => {
+      const job = await this.jobs.get(queueId, tx);
+      if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
+      if (job.status === 'queued') {
+        await this.jobs.delete(tx, queueId);
+        return { result: 'removed' as const, events: [new JobCancelledEvent(queueId)] };
+      }
+      if (job.status === 'starting' || job.status === 'running')
+        return { result: 'aborting' as const, events: [] };
+      throw new DomainError(
+        'JOB_NOT_RUNNING',
+        `${queueId} already ended (${job.status}); delete it from /api/jobs`,
+      );
+    });
+    if (outcome === 'aborting') {
+      await this.commandBus.execute(new AbortJobCommand(queueId, 'SIGTERM', 'cancelled from the queue'));
+    }
+    return outcome;
+  }
+}

@@ -1,0 +1,21 @@
+import { Command } from '@nestjs/cqrs';
+import type { Job } from '@trainyard/jobs';
+
+export interface SubmitJobInput {
+  job_type: string;
+  requested_gpus: number;
+  priority: number;
+  job_params: Record<string, unknown>;
+  cwd?: string;
+  env?: Record<string, string>;
+  name?: string;
+}
+
+export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {
+  constructor(
+    readonly input: SubmitJobInput,
+    readonly idempotencyKey: string | undefined,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,134 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { GpuInventory } from '@trainyard/gpus';
+import { Job, JobQueuedEvent, JobRepository } from '@trainyard/jobs';
+import { JobTypeRegistry, validateJobParams } from '../job-types';
+import { SubmitJobCommand } from './submit-job.command';
+
+const NON_TERMINAL = ['queued', 'starting', 'running'] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+@CommandHandler(SubmitJobCommand)
+export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
+  constructor(
+    private readonly registry: JobTypeRegistry,
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly gpus: GpuInventory,
+  ) {}
+
+  async execute({ input, idempotencyKey }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
+    const def = this.registry.get(input.job_type);
+    if (!def) {
+      const known = this.registry.list().map((t) => t.name);
+      throw new DomainError(
+        'JOB_TYPE_UNKNOWN',
+        `job_type "${input.job_type}" is not one of: ${known.join(', ')}`,
+        [{ field: 'job_type', message: `unknown job type "${input.job_type}"` }],
+      );
+    }
+    const { params, errors } = validateJobParams(def, input.job_params);
+    const details: ErrorDetail[] = [...errors];
+    const env = this.checkEnv(input.env, details);
+    const cwd = this.checkCwd(input.cwd, details);
+    await this.gpus.ready();
+    const usable = this.gpus.usableCount();
+    if (input.requested_gpus > usable) {
+      details.push({
+        field: 'requested_gpus',
+        message: `requested_gpus is ${input.requested_gpus} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
+      });
+    }
+    if (details.length) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Invalid job: ${details.map((d) => d.message).join('; ')}`,
+        details,
+      );
+    }
+
+    return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
+      if (idempotencyKey) {
+        const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
+        if (existing) return { result: { job: existing, replayed: true }, events: [] };
+      }
+      if (def.servicePortParam) {
+        const port = params[def.servicePortParam];
+        for (const other of await this.jobs.withStatus(NON_TERMINAL, tx)) {
+          const otherDef = this.registry.get(other.job_type);
+          if (otherDef?.servicePortParam && other.job_params[otherDef.servicePortParam] === port) {
+            throw new DomainError(
+              'PORT_IN_USE',
+              `port ${String(port)} is already used by ${other.id} (${other.status})`,
+              [
+                {
+                  field: `job_params.${def.servicePortParam}`,
+                  message: `port ${String(port)} is taken by ${other.id}`,
+                },
+              ],
+            );
+          }
+        }
+      }
+      const now = Date.now();
+      const job: Job = {
+        id: newQueueId(now),
+        job_type: def.name,
+        name: input.name ?? null,
+        priority: input.priority,
+        requested_gpus: input.requested_gpus,
+        job_params: params,
+        cwd,
+        env,
+        status: 'queued',
+        submitted_at: new Date(now).toISOString(),
+        started_at: null,
+        ended_at: null,
+        gpu_indices: [],
+        pid: null,
+        proc_start_time: null,
+        exit_code: null,
+        error: null,
+        idempotency_key: idempotencyKey ?? null,
+      };
+      await this.jobs.insert(tx, job);
+      return {
+        result: { job, replayed: false },
+        events: [new JobQueuedEvent(job.id, job.job_type, job.priority, job.requested_gpus)],
+      };
+    });
+  }
+
+  private checkEnv(env: Record<string, unknown> | undefined, details: ErrorDetail[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(env ?? {})) {
+      if (!ENV_NAME.test(key))
+        details.push({ field: `env.${key}`, message: `env name "${key}" is not a valid variable name` });
+      else if (typeof value !== 'string')
+        details.push({ field: `env.${key}`, message: `env.${key} must be a string` });
+      else if (value.includes('\0'))
+        details.push({ field: `env.${key}`, message: `env.${key} must not contain NUL bytes` });
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  private checkCwd(cwd: string | undefined, details: ErrorDetail[]): string {
+    if (cwd === undefined) return homedir();
+    if (!isAbsolute(cwd)) {
+      details.push({ field: 'cwd', message: 'cwd must be an absolute path' });
+      return cwd;
+    }
+    try {
+      if (!statSync(cwd).isDirectory())
+        details.push({ field: 'cwd', message: `cwd ${cwd} is not a directory` });
+    } catch {
+      details.push({ field: 'cwd', message: `cwd ${cwd} does not exist` });
+    }
+    return cwd;
+  }
+}

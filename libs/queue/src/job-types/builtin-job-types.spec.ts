@@ -1,0 +1,224 @@
+import { BUILTIN_JOB_TYPES } from './builtin-job-types';
+import { JobTypeDefinition, LaunchSpec } from './job-type';
+import { validateJobParams } from './validate-job-params';
+
+const QUEUE_ID = 'q_1735689600000_0a1b2c3d';
+
+function type(name: string): JobTypeDefinition {
+  const def = BUILTIN_JOB_TYPES.find((d) => d.name === name);
+  if (def === undefined) throw new Error(`no built-in type ${name}`);
+  return def;
+}
+
+/** Validate the way the submit handler does, then build the way the launcher does. */
+function build(name: string, raw: Record<string, unknown>, gpuIndices: number[] = []): LaunchSpec {
+  const def = type(name);
+  const { params, errors } = validateJobParams(def, raw);
+  expect(errors).toEqual([]);
+  return def.build({
+    queueId: QUEUE_ID,
+    params,
+    gpuIndices,
+    requestedGpus: gpuIndices.length,
+    secretsDir: '/state/secrets',
+  });
+}
+
+describe('built-in job types', () => {
+  it.each<{ type: string; params: Record<string, unknown>; gpus?: number[]; argv: string[] }>([
+    // command
+    {
+      type: 'command',
+      params: { argv: ['echo', 'a b', '$HOME', ';rm'] },
+      argv: ['echo', 'a b', '$HOME', ';rm'],
+    },
+    // training
+    {
+      type: 'training',
+      params: { script: 'train.py', args: ['--lr', '1e-3'] },
+      gpus: [2, 5],
+      argv: ['torchrun', '--standalone', '--nproc-per-node', '2', 'train.py', '--lr', '1e-3'],
+    },
+    {
+      type: 'training',
+      params: { script: 'train.py' },
+      gpus: [],
+      argv: ['torchrun', '--standalone', '--nproc-per-node', '1', 'train.py'],
+    },
+    {
+      type: 'training',
+      params: { script: 'train.py', nproc_per_node: 4, torchrun: '/venv/bin/torchrun' },
+      gpus: [0],
+      argv: ['/venv/bin/torchrun', '--standalone', '--nproc-per-node', '4', 'train.py'],
+    },
+    // tensorboard
+    {
+      type: 'tensorboard',
+      params: { logdir: '/runs', port: 6006 },
+      argv: [
+        'tensorboard',
+        '--logdir',
+        '/runs',
+        '--port',
+        '6006',
+        '--path_prefix',
+        `/api/tb/${QUEUE_ID}`,
+        '--host',
+        '127.0.0.1',
+      ],
+    },
+    {
+      type: 'tensorboard',
+      params: { logdir: '/runs', port: 6006, bind_all: true },
+      argv: [
+        'tensorboard',
+        '--logdir',
+        '/runs',
+        '--port',
+        '6006',
+        '--path_prefix',
+        `/api/tb/${QUEUE_ID}`,
+        '--bind_all',
+      ],
+    },
+    // mkdocs
+    {
+      type: 'mkdocs',
+      params: { config_file: '/repo/mkdocs.yml', port: 9999 },
+      argv: ['mkdocs', 'serve', '-f', '/repo/mkdocs.yml', '-a', '127.0.0.1:9999'],
+    },
+    {
+      type: 'mkdocs',
+      params: {
+        config_file: 'mkdocs.yml',
+        port: 8000,
+        host: 'localhost',
+        strict: true,
+        livereload: false,
+        dirty: true,
+        watch: ['/repo/docs'],
+      },
+      argv: [
+        'mkdocs',
+        'serve',
+        '-f',
+        'mkdocs.yml',
+        '-a',
+        'localhost:8000',
+        '--strict',
+        '--no-livereload',
+        '--dirty',
+        '-w',
+        '/repo/docs',
+      ],
+    },
+    // forgather preset
+    {
+      type: 'eval',
+      params: { eval_config: 'c4', model: 'output_models/m', args: ['--batch-size', '8'] },
+      gpus: [0],
+      argv: ['forgather', 'eval', 'test', 'c4', '-M', 'output_models/m', '--batch-size', '8'],
+    },
+    {
+      type: 'convert',
+      params: { src: 'output_models/m', dst: '/tmp/hf' },
+      argv: ['forgather', 'convert', '--src', 'output_models/m', '--dst', '/tmp/hf'],
+    },
+    {
+      type: 'convert',
+      params: { src: '/hf', dst: '/fg', reverse: true, args: ['--dtype', 'bfloat16'] },
+      argv: ['forgather', 'convert', '--src', '/hf', '--dst', '/fg', '--reverse', '--dtype', 'bfloat16'],
+    },
+    {
+      type: 'finalize',
+      params: { source: 'output_models/m', dest: '/tmp/final' },
+      argv: ['forgather', 'finalize', '--source', 'output_models/m', '--dest', '/tmp/final'],
+    },
+    {
+      type: 'update',
+      params: { src: 'a', dst: 'b', args: ['--dry-run'] },
+      argv: ['forgather', 'update', '--src', 'a', '--dst', 'b', '--dry-run'],
+    },
+    {
+      type: 'model',
+      params: { config: 'tiny.yaml', args: ['test', '--steps', '2'] },
+      argv: ['forgather', '-t', 'tiny.yaml', 'model', 'test', '--steps', '2'],
+    },
+    {
+      type: 'dataset',
+      params: { project_dir: '/p', config: 'ds.yaml' },
+      argv: ['forgather', '-p', '/p', '-t', 'ds.yaml', 'dataset'],
+    },
+  ])('$type $params → $argv', ({ type: name, params, gpus, argv }) => {
+    const launch = build(name, params, gpus);
+
+    expect(launch).toEqual({ argv, env: {}, secretFiles: [] });
+  });
+
+  it.each<{ type: string; params: Record<string, unknown>; field: string }>([
+    { type: 'command', params: {}, field: 'argv' },
+    { type: 'command', params: { argv: 'ls -l' }, field: 'argv' },
+    { type: 'training', params: { script: 'a.py', nproc_per_node: '2' }, field: 'nproc_per_node' },
+    { type: 'inference', params: { model: '/m', port: 0 }, field: 'port' },
+    { type: 'inference', params: { model: '/m', port: 65536 }, field: 'port' },
+    { type: 'inference', params: { model: '/m', port: 8000, server: 'tgi' }, field: 'server' },
+    { type: 'tensorboard', params: { logdir: '/runs' }, field: 'port' },
+    { type: 'mkdocs', params: { port: 8000 }, field: 'config_file' },
+    { type: 'eval', params: { model: '/m' }, field: 'eval_config' },
+    { type: 'convert', params: { src: '/a', dst: '/b', extra: 1 }, field: 'extra' },
+  ])('$type rejects $params at $field', ({ type: name, params, field }) => {
+    const { errors } = validateJobParams(type(name), params);
+
+    expect(errors.map((e) => e.field)).toEqual([`job_params.${field}`]);
+  });
+
+  it.each<{ name: string; defaultGpus: number; gpuless: boolean; port?: string }>([
+    { name: 'command', defaultGpus: 0, gpuless: true },
+    { name: 'training', defaultGpus: 1, gpuless: true },
+    { name: 'inference', defaultGpus: 1, gpuless: true, port: 'port' },
+    { name: 'tensorboard', defaultGpus: 0, gpuless: false, port: 'port' },
+    { name: 'mkdocs', defaultGpus: 0, gpuless: false, port: 'port' },
+    { name: 'eval', defaultGpus: 1, gpuless: true },
+    { name: 'convert', defaultGpus: 0, gpuless: false },
+    { name: 'finalize', defaultGpus: 0, gpuless: false },
+    { name: 'update', defaultGpus: 0, gpuless: false },
+    { name: 'model', defaultGpus: 1, gpuless: true },
+    { name: 'dataset', defaultGpus: 0, gpuless: false },
+  ])('$name: default GPUs $defaultGpus, empty CUDA_VISIBLE_DEVICES without GPUs: $gpuless', (row) => {
+    const def = type(row.name);
+
+    expect({
+      defaultGpus: def.defaultGpus,
+      gpuless: def.gpuless_cuda_visible_empty,
+      port: def.servicePortParam,
+    }).toEqual({ defaultGpus: row.defaultGpus, gpuless: row.gpuless, port: row.port });
+  });
+
+  it('lists exactly the documented types, each schema self-consistent', () => {
+    expect(BUILTIN_JOB_TYPES.map((d) => d.name)).toEqual([
+      'command',
+      'training',
+      'inference',
+      'tensorboard',
+      'mkdocs',
+      'eval',
+      'convert',
+      'finalize',
+      'update',
+      'model',
+      'dataset',
+    ]);
+    for (const def of BUILTIN_JOB_TYPES) {
+      // Defaults must pass their own validation, or omitting the param would break the job.
+      const defaults = Object.fromEntries(
+        def.params.filter((p) => p.default !== undefined).map((p) => [p.name, p.default]),
+      );
+      expect(
+        validateJobParams(def, defaults).errors.filter((e) => !e.message.endsWith('is required')),
+      ).toEqual([]);
+      if (def.servicePortParam !== undefined) {
+        expect(def.params.find((p) => p.name === def.servicePortParam)?.type).toBe('integer');
+      }
+    }
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * A job type turns validated `job_params` into the exact argv/env a job is spawned with. Nothing here
+ * touches a shell, the filesystem or a clock: the launcher owns those.
+ */
+
+export const JOB_PARAM_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'path',
+  'string_list',
+  'choice',
+  'env_map',
+] as const;
+export type JobParamType = (typeof JOB_PARAM_TYPES)[number];
+
+export interface JobParamSchema {
+  name: string;
+  type: JobParamType;
+  required: boolean;
+  default?: unknown;
+  /** Allowed values of a `choice`. */
+  choices?: string[];
+  description: string;
+  /** Value bounds for `integer`/`number`; item-count bounds for `string_list`. */
+  min?: number;
+  max?: number;
+}
+
+export interface JobBuildContext {
+  queueId: string;
+  /** Already validated, defaults applied. */
+  params: Record<string, unknown>;
+  gpuIndices: number[];
+  requestedGpus: number;
+  /** Directory (0700) where per-job secret files go. */
+  secretsDir: string;
+}
+
+/** Written 0600 by the launcher before spawn. */
+export interface SecretFile {
+  path: string;
+  content: string;
+}
+
+export interface LaunchSpec {
+  argv: string[];
+  env: Record<string, string>;
+  secretFiles: SecretFile[];
+}
+
+export interface JobTypeDefinition {
+  name: string;
+  description: string;
+  params: JobParamSchema[];
+  /** Used in docs/forms. */
+  defaultGpus: number;
+  /** Training/eval-like types get CUDA_VISIBLE_DEVICES="" when given 0 GPUs. */
+  gpuless_cuda_visible_empty: boolean;
+  /** Param that holds a listening port (inference, tensorboard, mkdocs) — used for 409 port conflicts. */
+  servicePortParam?: string;
+  build(ctx: JobBuildContext): LaunchSpec;
+}
+
+/** `field` is the request path of the bad value, e.g. `job_params.script`. */
+export interface ParamError {
+  field: string;
+  message: string;
+}
+
+/** One entry of the `job_types:` block of server_config.yaml. */
+export interface UserJobTypeConfig {
+  name: string;
+  description?: string;
+  /** Template, e.g. ["python", "{script}", "--lr", "{lr}", "{args...}"]. */
+  argv: string[];
+  params: Array<Partial<JobParamSchema> & { name: string; type: JobParamType }>;
+  default_gpus?: number;
+}

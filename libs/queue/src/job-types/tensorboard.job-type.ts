@@ -1,0 +1,33 @@
+import { JobTypeDefinition } from './job-type';
+import { getBoolean, getNumber, getString, param, portParam, spec } from './job-type-helpers';
+
+/** TensorBoard is served through the auth-gated proxy at this prefix, so its links must carry it. */
+export function tensorboardPathPrefix(queueId: string): string {
+  return `/api/tb/${queueId}`;
+}
+
+export const tensorboardJobType: JobTypeDefinition = {
+  name: 'tensorboard',
+  description: 'TensorBoard behind the authenticated /api/tb/<queue_id> proxy (loopback only by default).',
+  params: [
+    param('logdir', 'path', 'Log directory', { required: true }),
+    portParam('Listening port'),
+    param('bind_all', 'boolean', 'Listen on all interfaces, bypassing the auth-gated proxy', {
+      default: false,
+    }),
+  ],
+  defaultGpus: 0,
+  gpuless_cuda_visible_empty: false,
+  servicePortParam: 'port',
+  build: ({ params, queueId }) =>
+    spec([
+      'tensorboard',
+      '--logdir',
+      getString(params, 'logdir'),
+      '--port',
+      String(getNumber(params, 'port')),
+      '--path_prefix',
+      tensorboardPathPrefix(queueId),
+      ...(getBoolean(params, 'bind_all') ? ['--bind_all'] : ['--host', '127.0.0.1']),
+    ]),
+};

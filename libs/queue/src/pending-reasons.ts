@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+
+/** Why each queued item is still waiting, as of the dispatcher's last pass. */
+@Injectable()
+export class PendingReasons {
+  private reasons = new Map<string, string>();
+
+  replace(reasons: Record<string, string>): void {
+    this.reasons = new Map(Object.entries(reasons));
+  }
+
+  set(id: string, reason: string): void {
+    this.reasons.set(id, reason);
+  }
+
+  get(id: string): string | null {
+    return this.reasons.get(id) ?? null;
+  }
+}

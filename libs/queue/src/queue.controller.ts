@@ -1,0 +1,77 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, DomainError } from '@trainyard/core';
+import { JobRepository, QueueIdParamDto, toJobDto } from '@trainyard/jobs';
+import { JobTypeRegistry, describeJobType } from './job-types';
+import { PendingReasons } from './pending-reasons';
+import { JobTypeDto, QueueItemDto, QueuePageDto, SubmitJobRequestDto } from './queue.dto';
+import { SubmitJobCommand } from './commands/submit-job.command';
+import { CancelQueueItemCommand } from './commands/cancel-queue-item.command';
+import { CancelQueueItemResponseDto, ListQueueQueryDto } from './queue-query.dto';
+
+@ApiTags('queue')
+@Controller()
+export class QueueController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly jobs: JobRepository,
+    private readonly reasons: PendingReasons,
+    private readonly registry: JobTypeRegistry,
+  ) {}
+
+  /** Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a duplicate. */
+  @Post('queue')
+  @HttpCode(201)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Client-chosen key (≤ 128 chars) that makes retries safe',
+  })
+  @ApiErrors(400, 401, 403, 409)
+  async submitJob(
+    @Body() body: SubmitJobRequestDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<QueueItemDto> {
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 128)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1..128 characters', [
+        { field: 'Idempotency-Key', message: 'Idempotency-Key must be 1..128 characters' },
+      ]);
+    }
+    const { job } = await this.commandBus.execute(
+      new SubmitJobCommand({ ...body, priority: body.priority ?? 0 }, idempotencyKey),
+    );
+    const current = (await this.jobs.get(job.id)) ?? job;
+    return { ...toJobDto(current), pending_reason: this.reasons.get(job.id) };
+  }
+
+  /** Queued items, highest priority first then oldest, each with the reason it is still pending. */
+  @Get('queue')
+  @ApiErrors(400, 401)
+  async listQueue(@Query() query: ListQueueQueryDto): Promise<QueuePageDto> {
+    const queued = await this.jobs.withStatus(['queued']);
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    const limit = query.limit ?? 500;
+    const page = queued.slice(offset, offset + limit);
+    return {
+      items: page.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
+      total: queued.length,
+      next_cursor: offset + limit < queued.length ? String(offset + limit) : null,
+    };
+  }
+
+  /** Removes a queued item, or aborts it if it is already running. */
+  @Delete('queue/:queue_id')
+  @ApiErrors(400, 401, 403, 404, 409)
+  async cancelQueueItem(@Param() params: QueueIdParamDto): Promise<CancelQueueItemResponseDto> {
+    const outcome = await this.commandBus.execute(new CancelQueueItemCommand(params.queue_id));
+    return { queue_id: params.queue_id, outcome };
+  }
+
+  /** Job types with their parameter schemas (forms are generated from these). */
+  @Get('job-types')
+  @ApiErrors(401)
+  listJobTypes(): JobTypeDto[] {
+    return this.registry.list().map(describeJobType);
+  }
+}

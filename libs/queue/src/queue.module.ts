@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { JobsModule } from '@trainyard/jobs';
+import { GpusModule } from '@trainyard/gpus';
+import { QueueController } from './queue.controller';
+import { PendingReasons } from './pending-reasons';
+import { JobTypeRegistryProvider } from './job-type-registry.provider';
+import { SubmitJobHandler } from './commands/submit-job.handler';
+import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
+
+@Module({
+  imports: [JobsModule, GpusModule],
+  controllers: [QueueController],
+  providers: [PendingReasons, JobTypeRegistryProvider, SubmitJobHandler, CancelQueueItemHandler],
+  exports: [PendingReasons, JobTypeRegistryProvider],
+})
+export class QueueModule {}

@@ -1,0 +1,7 @@
+export * from './placement';
+export * from './scheduler.module';
+export * from './job-supervisor';
+export * from './dispatcher';
+export * from './commands/set-scheduler-enabled.command';
+export * from './infrastructure/scheduler-state.entity';
+export * from './process/process-tree';

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { Database, Tx } from '@trainyard/database';
+import { SchedulerStateEntity } from './scheduler-state.entity';
+
+@Injectable()
+export class SchedulerStateRepository {
+  constructor(private readonly db: Database) {}
+
+  async enabled(): Promise<boolean> {
+    const row = await this.db.manager.findOneBy(SchedulerStateEntity, { id: 1 });
+    return row?.enabled ?? true;
+  }
+
+  async setEnabled(tx: Tx, enabled: boolean): Promise<void> {
+    await tx.save(SchedulerStateEntity, { id: 1, enabled, updated_at: new Date().toISOString() });
+  }
+}

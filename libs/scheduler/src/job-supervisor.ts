@@ -1,0 +1,327 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { SERVER_CONFIG, ServerConfig, writeFileAtomic, PRIVATE_DIR_MODE } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { GpuInventory, JOB_ID_ENV } from '@trainyard/gpus';
+import {
+  Job,
+  JobFiles,
+  JobFinishedEvent,
+  JobRepository,
+  JobStartedEvent,
+  JobStartingEvent,
+  JobStatus,
+  ACTIVE_STATUSES,
+} from '@trainyard/jobs';
+import { JobTypeRegistry } from '@trainyard/queue';
+import { describeExit, exitCodeFromSignal, scriptArgv } from './process/job-launch';
+import { isAlive, jobProcesses, readStat, signalAll } from './process/process-tree';
+import { SchedulerMetrics } from './scheduler.metrics';
+
+interface ActiveJob {
+  id: string;
+  pid: number;
+  startTime: string | null;
+  /** Present when we spawned it; re-attached jobs are watched by polling. */
+  child: ChildProcess | null;
+  /** Sessions seen for this job, to find re-parented processes after the root is gone. */
+  sessions: Set<number>;
+  stopRequested: { signal: NodeJS.Signals; reason: string } | null;
+  gpuIndices: number[];
+  ended: Promise<void>;
+  resolveEnded: () => void;
+}
+
+export const KILL_VERIFY_MS = 2000;
+
+/** Starts jobs, watches them end, stops them on request, and re-attaches them after a restart. */
+@Injectable()
+export class JobSupervisor implements OnModuleDestroy {
+  private readonly logger = new Logger('Jobs');
+  private readonly active = new Map<string, ActiveJob>();
+  private poller: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly files: JobFiles;
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly gpus: GpuInventory,
+    private readonly registry: JobTypeRegistry,
+    private readonly metrics: SchedulerMetrics,
+  ) {
+    this.files = new JobFiles(config.paths);
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Resolves when the job has ended and its terminal state is committed (or at once if unknown). */
+  whenEnded(id: string): Promise<void> {
+    return this.active.get(id)?.ended ?? Promise.resolve();
+  }
+
+  /** queued → starting (CAS) → spawn → running. Returns false if the item was no longer queued. */
+  async launch(job: Job, gpuIndices: number[]): Promise<boolean> {
+    const startedAt = new Date().toISOString();
+    const claimed = await this.journal.record(async (tx) => {
+      const ok = await this.jobs.transition(tx, job.id, ['queued'], {
+        status: 'starting',
+        gpu_indices: gpuIndices,
+        started_at: startedAt,
+      });
+      return { result: ok, events: ok ? [new JobStartingEvent(job.id, gpuIndices)] : [] };
+    });
+    if (!claimed) return false;
+    this.metrics.launches.inc();
+    this.metrics.submitToStart.observe((Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000);
+    const entry = this.track(job.id, 0, null, null, gpuIndices);
+    this.publishReservations();
+    try {
+      const child = this.spawnJob(job, gpuIndices);
+      entry.child = child;
+      entry.pid = child.pid!;
+      const stat = readStat(child.pid!);
+      entry.startTime = stat?.startTime ?? null;
+      if (stat) entry.sessions.add(stat.sid);
+      child.once('exit', (code, signal) => {
+        const status = code ?? (signal ? exitCodeFromSignal(signal) : 1);
+        void this.finish(job.id, status);
+      });
+      await this.journal.record(async (tx) => {
+        // A very short job may already have finished: the CAS then leaves its terminal state alone.
+        const ok = await this.jobs.transition(tx, job.id, ['starting'], {
+          status: 'running',
+          pid: child.pid!,
+          proc_start_time: entry.startTime,
+        });
+        return { result: undefined, events: ok ? [new JobStartedEvent(job.id, child.pid!)] : [] };
+      });
+    } catch (err) {
+      this.metrics.launchFailures.inc();
+      await this.finish(job.id, null, `launch failed: ${(err as Error).message}`);
+    }
+    return true;
+  }
+
+  private spawnJob(job: Job, gpuIndices: number[]): ChildProcess {
+    const def = this.registry.get(job.job_type);
+    if (!def) throw new Error(`job type ${job.job_type} is no longer defined`);
+    const spec = def.build({
+      queueId: job.id,
+      params: job.job_params,
+      gpuIndices,
+      requestedGpus: job.requested_gpus,
+      secretsDir: this.config.paths.secretsDir,
+    });
+    for (const secret of spec.secretFiles) writeFileAtomic(secret.path, secret.content, 0o600);
+    const controlDir = this.files.controlDir(job.id);
+    mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const env: Record<string, string> = {
+      ...this.config.job_env,
+      // nvidia-smi numbers GPUs in PCI bus order; make CUDA agree so index N is the same card.
+      CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
+      ...spec.env,
+      ...job.env,
+      [JOB_ID_ENV]: job.id,
+      TRAINYARD_CONTROL_DIR: controlDir,
+    };
+    if (gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = gpuIndices.join(',');
+    else if (def.gpuless_cuda_visible_empty && !('CUDA_VISIBLE_DEVICES' in job.env))
+      env.CUDA_VISIBLE_DEVICES = '';
+    if (!existsSync(job.cwd)) throw new Error(`working directory ${job.cwd} does not exist`);
+    rmSync(this.files.exitStatus(job.id), { force: true });
+    const tty = openSync(this.files.tty(job.id), 'a', 0o600);
+    try {
+      // Detached: its own session, so it outlives the server; output goes straight to the file.
+      return spawnOrThrow('script', scriptArgv(spec.argv, this.files.exitStatus(job.id)), {
+        cwd: job.cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', tty, tty],
+      });
+    } finally {
+      closeSync(tty);
+    }
+  }
+
+  /** At boot: keep supervising jobs that are still alive; settle the ones that ended meanwhile. */
+  async reattachAll(): Promise<void> {
+    for (const job of await this.jobs.withStatus(ACTIVE_STATUSES)) {
+      if (job.pid && isAlive(job.pid, job.proc_start_time)) {
+        const entry = this.track(job.id, job.pid, job.proc_start_time, null, job.gpu_indices);
+        for (const p of jobProcesses(job.pid)) entry.sessions.add(p.sid);
+        this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
+      } else {
+        this.track(job.id, job.pid ?? 0, job.proc_start_time, null, job.gpu_indices);
+        await this.finish(job.id, null, null, true);
+      }
+    }
+    this.publishReservations();
+    this.poller = setInterval(() => this.pollReattached(), 500);
+    this.poller.unref();
+  }
+
+  private pollReattached(): void {
+    for (const entry of this.active.values()) {
+      if (entry.child || entry.pid === 0) continue;
+      if (!isAlive(entry.pid, entry.startTime)) void this.finish(entry.id, null);
+    }
+  }
+
+  /**
+   * SIGTERM (kill/abort) or SIGKILL (force-kill) to every process of the job, then checks for up to
+   * 2 s that they are gone; if not, says so in the job's `error`.
+   */
+  async stop(
+    id: string,
+    signal: 'SIGTERM' | 'SIGKILL',
+    reason: string,
+  ): Promise<{ pids: number[]; survivors: number[] }> {
+    const entry = this.active.get(id);
+    if (!entry) return { pids: [], survivors: [] };
+    entry.stopRequested ??= { signal, reason };
+    if (signal === 'SIGKILL') entry.stopRequested = { signal, reason };
+    const procs = jobProcesses(entry.pid, entry.sessions);
+    procs.forEach((p) => entry.sessions.add(p.sid));
+    // On SIGTERM, leave `script` and the exit-status shim alone so the job's real status is recorded.
+    const wrappers = new Set([entry.pid, ...procs.filter((p) => p.ppid === entry.pid).map((p) => p.pid)]);
+    const targets = signal === 'SIGKILL' ? procs : procs.filter((p) => !wrappers.has(p.pid));
+    const { sent } = signalAll(
+      (targets.length ? targets : procs).map((p) => p.pid),
+      signal,
+    );
+    const deadline = Date.now() + KILL_VERIFY_MS;
+    let survivors = sent;
+    while (Date.now() < deadline) {
+      survivors = jobProcesses(entry.pid, entry.sessions)
+        .map((p) => p.pid)
+        .filter((pid) => sent.includes(pid));
+      if (survivors.length === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (survivors.length > 0 && this.active.has(id)) {
+      const message = `${survivors.length} process(es) still running ${KILL_VERIFY_MS / 1000} s after ${signal} (pids ${survivors.join(', ')})${
+        signal === 'SIGTERM' ? '; use force-kill' : ''
+      }`;
+      await this.journal.record(async (tx) => {
+        await this.jobs.setError(tx, id, message);
+        return { result: undefined, events: [] };
+      });
+    }
+    return { pids: sent, survivors };
+  }
+
+  /** Commits the terminal state once; the job-side exit file wins over what `script` reported. */
+  private async finish(
+    id: string,
+    reportedCode: number | null,
+    launchError: string | null = null,
+    afterRestart = false,
+  ): Promise<void> {
+    const entry = this.active.get(id);
+    if (!entry || this.closed) return;
+    this.active.delete(id);
+    const fromShim = readExitFile(this.files.exitStatus(id));
+    const code = fromShim ?? reportedCode;
+    let status: JobStatus;
+    let error: string | null = null;
+    if (launchError) {
+      status = 'failed';
+      error = launchError;
+    } else if (entry.stopRequested) {
+      status = 'aborted';
+      error = `${entry.stopRequested.reason} (${entry.stopRequested.signal})`;
+    } else if (code === 0) {
+      status = 'done';
+    } else {
+      status = 'failed';
+      if (code === null) {
+        error = afterRestart
+          ? 'the job was no longer running when the server restarted, and left no exit status'
+          : 'the job ended without an exit status';
+      } else {
+        error = describeExit(code) + (afterRestart ? ' (ended while the server was down)' : '');
+      }
+    }
+    try {
+      await this.journal.record(async (tx) => {
+        const ok = await this.jobs.transition(tx, id, ACTIVE_STATUSES, {
+          status,
+          exit_code: code,
+          error,
+          ended_at: new Date().toISOString(),
+        });
+        return { result: undefined, events: ok ? [new JobFinishedEvent(id, status, code, error)] : [] };
+      });
+    } finally {
+      this.publishReservations();
+      entry.resolveEnded();
+    }
+  }
+
+  private track(
+    id: string,
+    pid: number,
+    startTime: string | null,
+    child: ChildProcess | null,
+    gpuIndices: number[],
+  ): ActiveJob {
+    let resolveEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+    const entry: ActiveJob = {
+      id,
+      pid,
+      startTime,
+      child,
+      sessions: new Set(),
+      stopRequested: null,
+      gpuIndices,
+      ended,
+      resolveEnded,
+    };
+    this.active.set(id, entry);
+    return entry;
+  }
+
+  private publishReservations(): void {
+    const map = new Map<number, string>();
+    for (const entry of this.active.values()) for (const index of entry.gpuIndices) map.set(index, entry.id);
+    this.gpus.setReservations(map);
+  }
+
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  /** Leaves jobs running (they are re-attached by the next server) and stops watching them. */
+  onModuleDestroy(): void {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    for (const entry of this.active.values()) {
+      entry.child?.removeAllListeners('exit');
+      entry.child?.unref();
+    }
+  }
+}
+
+function readExitFile(path: string): number | null {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+function spawnOrThrow(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  const child = spawn(command, args, options);
+  if (child.pid === undefined) {
+    throw new Error(`could not start ${command} (is util-linux installed?)`);
+  }
+  child.on('error', () => undefined);
+  return child;
+}

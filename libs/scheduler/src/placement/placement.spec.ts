@@ -1,0 +1,323 @@
+import { MAX_REASON_FACTS, place, PlacementGpu, PlacementItem, PlacementResult } from './placement';
+
+const sut = place;
+
+const T0 = Date.UTC(2025, 0, 1);
+
+function gpu(index: number, over: Partial<PlacementGpu> = {}): PlacementGpu {
+  return { index, excluded: false, disabled: false, min_priority: 0, reserved_by: null, ...over };
+}
+
+function gpus(count: number, over: (index: number) => Partial<PlacementGpu> = () => ({})): PlacementGpu[] {
+  return Array.from({ length: count }, (_, i) => gpu(i, over(i)));
+}
+
+/** `seq` orders submission: item q_b (seq 2) was submitted after q_a (seq 1). */
+function item(queue_id: string, requested_gpus: number, priority = 0, seq = 0): PlacementItem {
+  return { queue_id, requested_gpus, priority, submitted_at: T0 + seq * 1000 };
+}
+
+function launches(result: PlacementResult): Record<string, number[]> {
+  return Object.fromEntries(result.launch.map((l) => [l.queue_id, l.gpu_indices]));
+}
+
+describe(place.name, () => {
+  describe('launch decisions', () => {
+    it.each<{
+      name: string;
+      items: PlacementItem[];
+      gpus: PlacementGpu[];
+      launched: Record<string, number[]>;
+      pending: string[];
+    }>([
+      {
+        name: 'best fit: a priority-10 job takes the gated GPU, leaving the open one for priority 0',
+        items: [item('q_high', 1, 10, 1), item('q_low', 1, 0, 2)],
+        gpus: [gpu(0), gpu(1, { min_priority: 10 })],
+        launched: { q_high: [1], q_low: [0] },
+        pending: [],
+      },
+      {
+        name: 'best fit prefers the highest gate the item still clears, then the lowest index',
+        items: [item('q_a', 2, 7)],
+        gpus: [gpu(0), gpu(1, { min_priority: 5 }), gpu(2, { min_priority: 9 }), gpu(3, { min_priority: 5 })],
+        launched: { q_a: [1, 3] },
+        pending: [],
+      },
+      {
+        name: 'gate: a GPU above the item priority is not eligible',
+        items: [item('q_a', 1, 5)],
+        gpus: [gpu(0, { min_priority: 10 })],
+        launched: {},
+        pending: ['q_a'],
+      },
+      {
+        name: 'gate: priority equal to min_priority clears it',
+        items: [item('q_a', 1, 10)],
+        gpus: [gpu(0, { min_priority: 10 })],
+        launched: { q_a: [0] },
+        pending: [],
+      },
+      {
+        name: 'gate: negative priority cannot use an ungated GPU',
+        items: [item('q_a', 1, -1)],
+        gpus: [gpu(0)],
+        launched: {},
+        pending: ['q_a'],
+      },
+      {
+        name: 'skip, do not block: a big high-priority job that cannot fit lets a small one run',
+        items: [item('q_big', 3, 10, 1), item('q_small', 1, 0, 2)],
+        gpus: [gpu(0), gpu(1), gpu(2, { reserved_by: 'q_running' })],
+        launched: { q_small: [0] },
+        pending: ['q_big'],
+      },
+      {
+        name: 'zero-GPU items launch with no GPUs, even when every GPU is busy',
+        items: [item('q_gpu', 1, 5, 1), item('q_cpu', 0, 0, 2)],
+        gpus: [gpu(0, { reserved_by: 'q_running' })],
+        launched: { q_cpu: [] },
+        pending: ['q_gpu'],
+      },
+      {
+        name: 'zero-GPU items launch on a host without GPUs',
+        items: [item('q_cpu', 0)],
+        gpus: [],
+        launched: { q_cpu: [] },
+        pending: [],
+      },
+      {
+        name: 'disabled GPUs are not idle',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { disabled: true }), gpu(1)],
+        launched: { q_a: [1] },
+        pending: [],
+      },
+      {
+        name: 'excluded GPUs are never used',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { excluded: true }), gpu(1)],
+        launched: { q_a: [1] },
+        pending: [],
+      },
+      {
+        name: 'reserved GPUs are not idle',
+        items: [item('q_a', 2)],
+        gpus: [gpu(0, { reserved_by: 'q_running' }), gpu(1), gpu(2)],
+        launched: { q_a: [1, 2] },
+        pending: [],
+      },
+      {
+        name: 'same priority: first submitted goes first',
+        items: [item('q_later', 1, 0, 2), item('q_earlier', 1, 0, 1)],
+        gpus: [gpu(0)],
+        launched: { q_earlier: [0] },
+        pending: ['q_later'],
+      },
+      {
+        name: 'same priority and submit time: lower queue_id goes first',
+        items: [item('q_b', 1, 0, 1), item('q_a', 1, 0, 1)],
+        gpus: [gpu(0)],
+        launched: { q_a: [0] },
+        pending: ['q_b'],
+      },
+      {
+        name: 'priority beats submit time',
+        items: [item('q_old', 1, 0, 1), item('q_new', 1, 1, 2)],
+        gpus: [gpu(0)],
+        launched: { q_new: [0] },
+        pending: ['q_old'],
+      },
+      {
+        name: 'multiple launches in one pass never share a GPU',
+        items: [item('q_a', 2, 0, 1), item('q_b', 1, 0, 2), item('q_c', 2, 0, 3), item('q_d', 1, 0, 4)],
+        gpus: gpus(4),
+        launched: { q_a: [0, 1], q_b: [2], q_d: [3] },
+        pending: ['q_c'],
+      },
+      {
+        name: 'more GPUs than the host has: pending, the rest still placed',
+        items: [item('q_huge', 8, 10, 1), item('q_a', 2, 0, 2)],
+        gpus: gpus(4),
+        launched: { q_a: [0, 1] },
+        pending: ['q_huge'],
+      },
+      {
+        name: 'a negative or fractional request is pending, not launched',
+        items: [item('q_neg', -1), item('q_frac', 0.5)],
+        gpus: gpus(2),
+        launched: {},
+        pending: ['q_neg', 'q_frac'],
+      },
+    ])('$name', ({ items, gpus, launched, pending }) => {
+      const result = sut(items, gpus);
+
+      expect(launches(result)).toEqual(launched);
+      expect(Object.keys(result.pending).sort()).toEqual([...pending].sort());
+    });
+  });
+
+  describe('pending reasons', () => {
+    it.each<{ name: string; items: PlacementItem[]; gpus: PlacementGpu[]; id: string; reason: string }>([
+      {
+        name: 'names every blocking fact',
+        items: [item('q_a', 4, 5)],
+        gpus: [
+          gpu(0),
+          gpu(1, { disabled: true }),
+          gpu(2, { min_priority: 10 }),
+          gpu(3, { reserved_by: 'q_running' }),
+          gpu(4),
+        ],
+        id: 'q_a',
+        reason:
+          'needs 4 GPUs, 2 eligible (GPU 1 disabled; GPU 2 requires priority ≥ 10; GPU 3 reserved by q_running)',
+      },
+      {
+        name: 'singular wording',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { disabled: true })],
+        id: 'q_a',
+        reason: 'needs 1 GPU, 0 eligible (GPU 0 disabled)',
+      },
+      {
+        name: 'a reserved GPU reports its holder even when also disabled',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { disabled: true, reserved_by: 'q_running' })],
+        id: 'q_a',
+        reason: 'needs 1 GPU, 0 eligible (GPU 0 reserved by q_running)',
+      },
+      {
+        name: 'GPUs taken earlier in the pass are named with their new holder',
+        items: [item('q_first', 1, 0, 1), item('q_second', 2, 0, 2)],
+        gpus: gpus(2),
+        id: 'q_second',
+        reason: 'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_first)',
+      },
+      {
+        name: 'excluded GPUs are not mentioned',
+        items: [item('q_a', 2)],
+        gpus: [gpu(0, { excluded: true }), gpu(1), gpu(2, { disabled: true })],
+        id: 'q_a',
+        reason: 'needs 2 GPUs, 1 eligible (GPU 2 disabled)',
+      },
+      {
+        name: 'long lists are capped',
+        items: [item('q_a', 1)],
+        gpus: gpus(MAX_REASON_FACTS + 3, () => ({ disabled: true })),
+        id: 'q_a',
+        reason:
+          'needs 1 GPU, 0 eligible (GPU 0 disabled; GPU 1 disabled; GPU 2 disabled; GPU 3 disabled; +3 more)',
+      },
+      {
+        name: 'more than the host has, counting only non-excluded GPUs',
+        items: [item('q_a', 3)],
+        gpus: [gpu(0), gpu(1, { disabled: true }), gpu(2, { excluded: true })],
+        id: 'q_a',
+        reason: 'needs 3 GPUs, but this host only has 2 usable GPUs',
+      },
+      {
+        name: 'more than the host has, one GPU',
+        items: [item('q_a', 2)],
+        gpus: [gpu(0)],
+        id: 'q_a',
+        reason: 'needs 2 GPUs, but this host only has 1 usable GPU',
+      },
+      {
+        name: 'a host without GPUs',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { excluded: true })],
+        id: 'q_a',
+        reason: 'needs 1 GPU, but this host has no usable GPUs',
+      },
+    ])('$name', ({ items, gpus, id, reason }) => {
+      expect(sut(items, gpus).pending[id]).toBe(reason);
+    });
+
+    it('recomputes a cached reason once a launch takes GPUs', () => {
+      // q_a and q_c share (priority, requested_gpus) but are separated by q_b's launch.
+      const items = [item('q_a', 3, 5, 1), item('q_b', 1, 5, 2), item('q_c', 3, 5, 3)];
+      const result = sut(items, [gpu(0), gpu(1), gpu(2, { min_priority: 10 })]);
+
+      expect(launches(result)).toEqual({ q_b: [0] });
+      expect(result.pending).toEqual({
+        q_a: 'needs 3 GPUs, 2 eligible (GPU 2 requires priority ≥ 10)',
+        q_c: 'needs 3 GPUs, 1 eligible (GPU 0 reserved by q_b; GPU 2 requires priority ≥ 10)',
+      });
+    });
+
+    it('gives every item left behind a drained pool a reason', () => {
+      const items = Array.from({ length: 1000 }, (_, i) =>
+        item(`q_${String(i).padStart(4, '0')}`, 1 + (i % 2), 0, i),
+      );
+
+      const result = sut(items, gpus(3));
+
+      expect(launches(result)).toEqual({ q_0000: [0], q_0001: [1, 2] });
+      expect(Object.keys(result.pending)).toHaveLength(998);
+      expect(result.pending['q_0999']).toBe(
+        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_0000; GPU 1 reserved by q_0001; GPU 2 reserved by q_0001)',
+      );
+    });
+  });
+
+  describe('determinism and purity', () => {
+    const items = [
+      item('q_a', 2, 1, 3),
+      item('q_b', 1, 5, 3),
+      item('q_c', 1, 5, 3),
+      item('q_d', 4, 9, 1),
+      item('q_e', 0, 0, 2),
+      item('q_f', 1, 0, 0),
+    ];
+    const pool = [
+      gpu(0),
+      gpu(1, { min_priority: 5 }),
+      gpu(2, { disabled: true }),
+      gpu(3, { reserved_by: 'q_running' }),
+      gpu(4),
+      gpu(5, { excluded: true }),
+    ];
+
+    it('returns the same result for any input order', () => {
+      const expected = sut(items, pool);
+
+      for (let seed = 1; seed <= 20; seed++) {
+        const result = sut(shuffle(items, seed), shuffle(pool, seed * 7));
+        expect(result).toEqual(expected);
+        expect(Object.keys(result.pending)).toEqual(Object.keys(expected.pending));
+      }
+    });
+
+    it('reports launches in placement order', () => {
+      expect(sut(items, pool).launch.map((l) => l.queue_id)).toEqual(['q_b', 'q_c', 'q_f', 'q_e']);
+    });
+
+    it('does not mutate its inputs', () => {
+      const itemsBefore = structuredClone(items);
+      const poolBefore = structuredClone(pool);
+      const frozenItems = Object.freeze(items.map((i) => Object.freeze({ ...i })));
+      const frozenPool = Object.freeze(pool.map((g) => Object.freeze({ ...g })));
+
+      expect(() => sut(frozenItems, frozenPool)).not.toThrow();
+      sut(items, pool);
+      expect(items).toEqual(itemsBefore);
+      expect(pool).toEqual(poolBefore);
+    });
+  });
+});
+
+/** Deterministic Fisher-Yates so a failure reproduces. */
+function shuffle<T>(input: readonly T[], seed: number): T[] {
+  const out = input.slice();
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

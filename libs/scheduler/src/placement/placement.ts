@@ -1,0 +1,170 @@
+/**
+ * Placement: which queued items launch now, on which GPUs, and why the others wait.
+ *
+ * Pure and synchronous — no clock, no I/O — so the dispatcher can run it on every wake-up and the
+ * rules can be tested exhaustively. See ARCHITECTURE.md "Scheduling".
+ */
+
+export interface PlacementItem {
+  queue_id: string;
+  priority: number;
+  requested_gpus: number;
+  /** epoch ms */
+  submitted_at: number;
+}
+
+export interface PlacementGpu {
+  index: number;
+  /** Hidden by CUDA_VISIBLE_DEVICES at server start: not part of this host at all. */
+  excluded: boolean;
+  /** Turned off at runtime by an operator. */
+  disabled: boolean;
+  /** Only items with at least this priority may use the GPU. */
+  min_priority: number;
+  /** queue_id of the starting/running job holding it, if any. */
+  reserved_by: string | null;
+}
+
+export interface PlacementLaunch {
+  queue_id: string;
+  /** Ascending; empty for a zero-GPU item. */
+  gpu_indices: number[];
+}
+
+export interface PlacementResult {
+  /** In placement order (priority desc, submitted_at asc, queue_id asc). */
+  launch: PlacementLaunch[];
+  /** queue_id -> human reason, for every item not launched. */
+  pending: Record<string, string>;
+}
+
+/** Blocking facts listed in a reason before it is summarised as "+N more". */
+export const MAX_REASON_FACTS = 4;
+
+/** Total, deterministic queue order; ids compare by code unit so the locale never matters. */
+export function compareForPlacement(a: PlacementItem, b: PlacementItem): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.submitted_at !== b.submitted_at) return a.submitted_at - b.submitted_at;
+  return a.queue_id < b.queue_id ? -1 : a.queue_id > b.queue_id ? 1 : 0;
+}
+
+interface PriorityCache {
+  /** `version` at which `eligible` and `reasons` were computed. */
+  version: number;
+  eligible: number;
+  reasons: Map<number, string>;
+}
+
+export function place(items: readonly PlacementItem[], gpus: readonly PlacementGpu[]): PlacementResult {
+  const launch: PlacementLaunch[] = [];
+  const pending: Record<string, string> = {};
+
+  // Host GPUs in index order (for reasons), and the idle pool in best-fit order: the most-gated GPU an
+  // item clears comes first, keeping ungated GPUs for work that can't use gated ones.
+  const host = gpus.filter((g) => !g.excluded).sort((a, b) => a.index - b.index);
+  const pool = host
+    .filter((g) => !g.disabled && g.reserved_by === null)
+    .sort((a, b) => b.min_priority - a.min_priority || a.index - b.index);
+  const takenBy = new Map<number, string>(); // GPU index -> queue_id launched on it in this pass
+  let idleLeft = pool.length;
+
+  // Taking GPUs is the only thing that changes eligibility or reasons within a pass, so results are
+  // cached per priority (and per request size for reasons) and invalidated by bumping `version`.
+  let version = 0;
+  const cache = new Map<number, PriorityCache>();
+  const cacheFor = (priority: number): PriorityCache => {
+    let entry = cache.get(priority);
+    if (entry === undefined) {
+      entry = { version: -1, eligible: 0, reasons: new Map() };
+      cache.set(priority, entry);
+    }
+    if (entry.version !== version) {
+      entry.version = version;
+      entry.reasons.clear();
+      let eligible = 0;
+      // Once the pool is drained every GPU-needing item is pending: no need to look.
+      if (idleLeft > 0) {
+        for (const g of pool) if (g.min_priority <= priority && !takenBy.has(g.index)) eligible++;
+      }
+      entry.eligible = eligible;
+    }
+    return entry;
+  };
+
+  const ordered = items.slice().sort(compareForPlacement);
+  for (const item of ordered) {
+    const needed = item.requested_gpus;
+    if (needed === 0) {
+      launch.push({ queue_id: item.queue_id, gpu_indices: [] });
+      continue;
+    }
+    if (!Number.isInteger(needed) || needed < 0) {
+      pending[item.queue_id] = `invalid GPU request: ${needed}`;
+      continue;
+    }
+    if (needed > host.length) {
+      pending[item.queue_id] = moreThanHostReason(needed, host.length);
+      continue;
+    }
+
+    const entry = cacheFor(item.priority);
+    if (entry.eligible < needed) {
+      let reason = entry.reasons.get(needed);
+      if (reason === undefined) {
+        reason = shortfallReason(item.priority, needed, entry.eligible, host, takenBy);
+        entry.reasons.set(needed, reason);
+      }
+      pending[item.queue_id] = reason;
+      continue;
+    }
+
+    const chosen: number[] = [];
+    for (const g of pool) {
+      if (g.min_priority > item.priority || takenBy.has(g.index)) continue;
+      chosen.push(g.index);
+      if (chosen.length === needed) break;
+    }
+    for (const index of chosen) takenBy.set(index, item.queue_id);
+    idleLeft -= chosen.length;
+    version++;
+    // Ascending order reads better in CUDA_VISIBLE_DEVICES and the UI; which GPUs is what best fit decides.
+    launch.push({ queue_id: item.queue_id, gpu_indices: chosen.sort((a, b) => a - b) });
+  }
+
+  return { launch, pending };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function moreThanHostReason(needed: number, usable: number): string {
+  return usable === 0
+    ? `needs ${plural(needed, 'GPU')}, but this host has no usable GPUs`
+    : `needs ${plural(needed, 'GPU')}, but this host only has ${plural(usable, 'usable GPU')}`;
+}
+
+/** "needs 4 GPUs, 2 eligible (GPU 1 disabled; GPU 3 reserved by q_…; GPU 2 requires priority ≥ 10)" */
+function shortfallReason(
+  priority: number,
+  needed: number,
+  eligible: number,
+  host: readonly PlacementGpu[],
+  takenBy: ReadonlyMap<number, string>,
+): string {
+  const facts: string[] = [];
+  let more = 0;
+  for (const g of host) {
+    // One fact per GPU, the most concrete one: a holder beats policy, policy beats the gate.
+    const holder = g.reserved_by ?? takenBy.get(g.index);
+    let fact: string | undefined;
+    if (holder !== undefined) fact = `GPU ${g.index} reserved by ${holder}`;
+    else if (g.disabled) fact = `GPU ${g.index} disabled`;
+    else if (g.min_priority > priority) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}`;
+    if (fact === undefined) continue;
+    if (facts.length < MAX_REASON_FACTS) facts.push(fact);
+    else more++;
+  }
+  if (more > 0) facts.push(`+${more} more`);
+  return `needs ${plural(needed, 'GPU')}, ${eligible} eligible (${facts.join('; ')})`;
+}

@@ -1,0 +1,24 @@
+import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import { GpuPolicyChangedEvent } from '@trainyard/gpus';
+import { JobCancelledEvent, JobFinishedEvent, JobQueuedEvent } from '@trainyard/jobs';
+import { Dispatcher } from './dispatcher';
+import { SchedulerToggledEvent } from './commands/set-scheduler-enabled.command';
+
+type WakeEvent =
+  JobQueuedEvent | JobFinishedEvent | JobCancelledEvent | GpuPolicyChangedEvent | SchedulerToggledEvent;
+
+/** Anything that can free or claim a GPU, or change who qualifies, triggers a pass at once. */
+@EventsHandler(
+  JobQueuedEvent,
+  JobFinishedEvent,
+  JobCancelledEvent,
+  GpuPolicyChangedEvent,
+  SchedulerToggledEvent,
+)
+export class WakeDispatcherOnChange implements IEventHandler<WakeEvent> {
+  constructor(private readonly dispatcher: Dispatcher) {}
+
+  handle(): void {
+    this.dispatcher.wake();
+  }
+}

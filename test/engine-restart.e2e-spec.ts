@@ -1,0 +1,81 @@
+import { jobProcesses, signalAll } from '@trainyard/scheduler';
+import { jobsApi } from './support/api';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+describe('jobs survive server restarts (e2e, built server process)', () => {
+  let temp: ReturnType<typeof makeTempHome>;
+  beforeEach(() => (temp = makeTempHome()));
+  afterEach(() => temp.remove());
+
+  it('keeps tracking a job across POST /api/server/restart and records its real exit code', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    try {
+      let api = jobsApi(server.baseUrl, server.token!);
+      const { body } = await api.command(['sh', '-c', 'echo started; sleep 8; exit 5'], {
+        requested_gpus: 1,
+      });
+      const running = await api.waitStatus(body.queue_id, ['running']);
+      await api.waitLog(body.queue_id, /started/);
+      await api.call('POST', '/api/server/restart');
+      const base = await server.nextBanner();
+      api = jobsApi(base, server.token!);
+      const after = await api.job(body.queue_id);
+      expect(after).toMatchObject({ status: 'running', pid: running.pid, gpu_indices: [0] });
+      // (Restarting takes ~2-3 s here, mostly loading modules; the job runs 8 s.)
+      // While it runs its GPU stays reserved: a second 1-GPU job gets the other one.
+      const other = await api.command(['true'], { requested_gpus: 1 });
+      expect((await api.waitStatus(other.body.queue_id, ['done'])).gpu_indices).toEqual([1]);
+      const done = await api.waitStatus(body.queue_id, ['failed'], 20_000);
+      expect(done).toMatchObject({ exit_code: 5, error: 'exited with code 5' });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('after a SIGKILL of the server: finished jobs get their exit codes, live ones are re-attached, killed ones fail with a reason', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    const api1 = jobsApi(first.baseUrl, first.token!);
+    const endsWhileDown = (await api1.command(['sh', '-c', 'echo up; sleep 1; exit 7'])).body.queue_id;
+    const outlives = (await api1.command(['sh', '-c', 'echo up; sleep 8; exit 0'])).body.queue_id;
+    const killed = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
+    for (const id of [endsWhileDown, outlives, killed]) await api1.waitLog(id, /up/);
+    const killedPid = (await api1.job(killed)).pid as number;
+    await first.stop('SIGKILL');
+
+    // While the server is down: one job ends by itself; another is killed from outside (no exit status).
+    signalAll(
+      jobProcesses(killedPid).map((p) => p.pid),
+      'SIGKILL',
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const second = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    try {
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      expect(await api2.job(endsWhileDown)).toMatchObject({
+        status: 'failed',
+        exit_code: 7,
+        error: 'exited with code 7 (ended while the server was down)',
+      });
+      expect(await api2.job(killed)).toMatchObject({
+        status: 'failed',
+        exit_code: null,
+        error: expect.stringContaining('left no exit status'),
+      });
+      expect((await api2.job(outlives)).status).toBe('running');
+      expect(await api2.waitStatus(outlives, ['done'], 20_000)).toMatchObject({ exit_code: 0 });
+      const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
+        (e: { type: string }) => e.type,
+      );
+      expect(types.filter((t: string) => t === 'job.finished')).toHaveLength(3);
+      await waitFor(
+        async () => (await api2.call('GET', '/api/queue/scheduler')).body.running_count === 0,
+        'no running jobs',
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,227 @@
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { jobsApi } from './support/api';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
+import { isAlive } from '@trainyard/scheduler';
+
+describe('single-host engine (e2e, fake GPUs, real processes)', () => {
+  let server: InProcessServer;
+  let api: ReturnType<typeof jobsApi>;
+  beforeAll(async () => {
+    server = await startInProcessServer({ argv: ['--fake-gpus', '4'] });
+    api = jobsApi(server.baseUrl, server.token);
+  });
+  afterAll(async () => {
+    // Leave no job processes behind.
+    for (const job of (await api.call('GET', '/api/jobs?status=starting,running')).body.items) {
+      await api.call('POST', `/api/jobs/${job.queue_id}/control/force-kill`);
+    }
+    await server.close(true);
+  });
+
+  it('runs a command on the GPUs it asked for, in a pseudo-terminal, and keeps its exit code', async () => {
+    const submitted = await api.command(['sh', '-c', 'echo "CVD=$CUDA_VISIBLE_DEVICES tty=$(tty)"; exit 3'], {
+      requested_gpus: 2,
+      name: 'two gpus',
+    });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body.queue_id).toMatch(/^q_\d{13}_[0-9a-f]{8}$/);
+    const job = await api.waitStatus(submitted.body.queue_id, ['failed']);
+    expect(job).toMatchObject({
+      exit_code: 3,
+      gpu_indices: [0, 1],
+      name: 'two gpus',
+      error: 'exited with code 3',
+    });
+    const log = await api.log(job.queue_id);
+    expect(log).toMatch(/CVD=0,1 tty=\/dev\/pts\/\d+/);
+
+    const ok = await api.command(['true']);
+    expect(await api.waitStatus(ok.body.queue_id, ['done'])).toMatchObject({ exit_code: 0, error: null });
+  });
+
+  it('gives GPU-less command jobs an empty CUDA_VISIBLE_DEVICES and the job id', async () => {
+    const { body } = await api.command(
+      ['sh', '-c', 'echo "[$CUDA_VISIBLE_DEVICES] $TRAINYARD_JOB_ID $MY_VAR"'],
+      {
+        env: { MY_VAR: 'hello' },
+      },
+    );
+    await api.waitStatus(body.queue_id, ['done']);
+    expect(await api.log(body.queue_id)).toContain(`[] ${body.queue_id} hello`);
+  });
+
+  it.each([
+    [{ job_type: 'nope', job_params: {} }, 'job_type'],
+    [{ job_type: 'command', job_params: {} }, 'job_params.argv'],
+    [{ job_type: 'command', job_params: { argv: ['true'] }, requested_gpus: -1 }, 'requested_gpus'],
+    [{ job_type: 'command', job_params: { argv: ['true'] }, requested_gpus: 1.5 }, 'requested_gpus'],
+    [{ job_type: 'command', job_params: { argv: ['true'] }, requested_gpus: 5 }, 'requested_gpus'],
+    [{ job_type: 'command', job_params: { argv: ['true'] }, cwd: '/no/such/dir' }, 'cwd'],
+    [{ job_type: 'command', job_params: { argv: ['true'] }, env: { 'BAD NAME': 'x' } }, 'env.BAD NAME'],
+    [{ job_type: 'command', job_params: { argv: 'true' } }, 'job_params.argv'],
+  ])('rejects %j with 400 naming %s', async (body, field) => {
+    const answer = await api.submit(body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('says how many GPUs the host has when asked for more', async () => {
+    const answer = await api.command(['true'], { requested_gpus: 5 });
+    expect(answer.body.message).toContain('this host has 4 usable GPUs');
+  });
+
+  it('returns the original item for a retried Idempotency-Key', async () => {
+    const headers = { 'Idempotency-Key': 'retry-me-1' };
+    const first = await api.submit({ job_type: 'command', job_params: { argv: ['true'] } }, headers);
+    const second = await api.submit({ job_type: 'command', job_params: { argv: ['true'] } }, headers);
+    expect(second.status).toBe(201);
+    expect(second.body.queue_id).toBe(first.body.queue_id);
+    const all = (await api.call('GET', '/api/jobs?limit=500')).body.items.filter(
+      (j: { queue_id: string }) => j.queue_id === first.body.queue_id,
+    );
+    expect(all).toHaveLength(1);
+  });
+
+  it('pauses and resumes the scheduler; a paused queue says why items wait; cancel removes a queued item', async () => {
+    expect((await api.call('POST', '/api/queue/scheduler', { enabled: false })).body.enabled).toBe(false);
+    const held = await api.command(['true']);
+    const cancelled = await api.command(['true']);
+    const queue = await waitFor(async () => {
+      const q = (await api.call('GET', '/api/queue')).body;
+      return q.items.some(
+        (i: { pending_reason: string | null }) => i.pending_reason === 'scheduler is paused',
+      )
+        ? q
+        : undefined;
+    }, 'a paused reason');
+    expect(queue.items.map((i: { queue_id: string }) => i.queue_id)).toEqual(
+      expect.arrayContaining([held.body.queue_id, cancelled.body.queue_id]),
+    );
+    const cancel = await api.call('DELETE', `/api/queue/${cancelled.body.queue_id}`);
+    expect(cancel.body).toEqual({ queue_id: cancelled.body.queue_id, outcome: 'removed' });
+    expect((await api.call('GET', `/api/jobs/${cancelled.body.queue_id}`)).status).toBe(404);
+    expect((await api.call('DELETE', `/api/queue/${cancelled.body.queue_id}`)).status).toBe(404);
+
+    const status = (await api.call('POST', '/api/queue/scheduler', { enabled: true })).body;
+    expect(status.enabled).toBe(true);
+    await api.waitStatus(held.body.queue_id, ['done']);
+    expect((await api.call('GET', '/api/queue/scheduler')).body.tick_count).toBeGreaterThan(0);
+  });
+
+  it('places best-fit: a high-priority job takes the gated GPU, others avoid disabled ones, and a big job does not block', async () => {
+    const policy = (i: number, body: object) => api.call('POST', `/api/gpus/${i}/policy`, body);
+    await policy(3, { min_priority: 10 });
+    await policy(0, { disabled: true });
+    try {
+      const sleeper = (priority: number, gpus: number) =>
+        api.command(['sleep', '30'], { priority, requested_gpus: gpus });
+      const high = await sleeper(10, 1);
+      const highJob = await api.waitStatus(high.body.queue_id, ['running']);
+      expect(highJob.gpu_indices).toEqual([3]);
+      const low = await sleeper(0, 1);
+      expect((await api.waitStatus(low.body.queue_id, ['running'])).gpu_indices).toEqual([1]);
+      // Needs 3 GPUs but only GPU 2 is idle and eligible: skipped with a reason, not blocking.
+      const big = await sleeper(0, 3);
+      const small = await sleeper(0, 1);
+      expect((await api.waitStatus(small.body.queue_id, ['running'])).gpu_indices).toEqual([2]);
+      const reason = await waitFor(async () => {
+        const items = (await api.call('GET', '/api/queue')).body.items;
+        return (
+          items.find((i: { queue_id: string }) => i.queue_id === big.body.queue_id)?.pending_reason ??
+          undefined
+        );
+      }, 'a pending reason');
+      expect(reason).toMatch(/needs 3 GPUs/);
+      expect(reason).toMatch(/GPU 0 disabled/);
+      for (const id of [high, low, big, small].map((a) => a.body.queue_id))
+        await api.call('DELETE', `/api/queue/${id}`);
+      await api.waitStatus(high.body.queue_id, ['aborted']);
+      expect((await api.job(high.body.queue_id)).error).toContain('cancelled from the queue');
+    } finally {
+      await policy(3, { min_priority: 0 });
+      await policy(0, { disabled: false });
+    }
+  });
+
+  it('kill (SIGTERM) reports grandchildren that ignore it; force-kill (SIGKILL) ends them all', async () => {
+    const { body } = await api.command(['bash', '-c', 'trap "" TERM; sleep 600 & echo ready; wait']);
+    await api.waitLog(body.queue_id, /ready/);
+    const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+    expect(kill.status).toBe(200);
+    expect(kill.body.survivors.length).toBeGreaterThan(0);
+    const stillRunning = await api.job(body.queue_id);
+    expect(stillRunning.status).toBe('running');
+    expect(stillRunning.error).toMatch(/still running 2 s after SIGTERM.*force-kill/);
+
+    const force = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
+    expect(force.body.survivors).toEqual([]);
+    const job = await api.waitStatus(body.queue_id, ['aborted']);
+    expect(job.error).toContain('force-kill requested');
+    // Zombies (exited, not yet reaped) count as gone.
+    for (const pid of force.body.pids) expect(isAlive(pid)).toBe(false);
+    expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(409);
+  });
+
+  it('streams the backlog and then live output over a WebSocket, colours and \\r intact, then an end frame', async () => {
+    const { body } = await api.command([
+      'sh',
+      '-c',
+      'printf "\\033[31mred\\033[0m\\n"; sleep 0.3; for i in 1 2 3; do printf "\\rstep $i"; sleep 0.1; done; echo; exit 4',
+    ]);
+    const ws = new WebSocket(
+      `${server.baseUrl.replace('http', 'ws')}/api/jobs/${body.queue_id}/tty?follow=true`,
+      {
+        headers: { authorization: `Bearer ${server.token}` },
+      },
+    );
+    const chunks: Buffer[] = [];
+    let end: { type: string; status: string; exit_code: number } | null = null;
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) chunks.push(data);
+      else end = JSON.parse(data.toString());
+    });
+    await once(ws, 'close');
+    const text = Buffer.concat(chunks).toString();
+    expect(text).toContain('\u001b[31mred\u001b[0m');
+    expect(text).toContain('\rstep 1\rstep 2\rstep 3');
+    expect(end).toEqual({ type: 'end', status: 'failed', exit_code: 4 });
+  });
+
+  it('deletes finished jobs with their logs; refuses to delete running ones; cleans up; GC keeps known logs', async () => {
+    const running = await api.command(['sleep', '30']);
+    await api.waitStatus(running.body.queue_id, ['running']);
+    expect((await api.call('DELETE', `/api/jobs/${running.body.queue_id}`)).status).toBe(409);
+    await api.call('POST', `/api/jobs/${running.body.queue_id}/control/force-kill`);
+    await api.waitStatus(running.body.queue_id, ['aborted']);
+    expect((await api.call('DELETE', `/api/jobs/${running.body.queue_id}`)).body.deleted).toEqual([
+      running.body.queue_id,
+    ]);
+    expect((await api.call('GET', `/api/jobs/${running.body.queue_id}/tty`)).status).toBe(404);
+
+    const gc = await api.call('POST', '/api/jobs/gc');
+    expect(gc.body.removed).toEqual([]);
+    const cleanup = await api.call('POST', '/api/jobs/cleanup');
+    expect(cleanup.status).toBe(200);
+    const left = (await api.call('GET', '/api/jobs?status=done,failed,aborted')).body;
+    expect(left.total).toBe(0);
+  });
+
+  it('answers unknown and malformed ids with 404 and 400', async () => {
+    expect((await api.call('GET', '/api/jobs/q_1234567890123_deadbeef')).status).toBe(404);
+    expect((await api.call('GET', '/api/jobs/..%2F..%2Fetc')).status).toBe(400);
+    expect((await api.call('POST', '/api/jobs/q_1234567890123_deadbeef/control/explode')).status).toBe(400);
+  });
+
+  it('lists job types with parameter schemas', async () => {
+    const types = (await api.call('GET', '/api/job-types')).body as Array<{
+      name: string;
+      params: Array<{ name: string }>;
+    }>;
+    expect(types.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['command', 'training', 'inference', 'tensorboard', 'mkdocs']),
+    );
+    expect(types.find((t) => t.name === 'command')!.params.map((p) => p.name)).toEqual(['argv']);
+  });
+});
