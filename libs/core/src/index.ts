@@ -11,3 +11,4 @@ export * from './http/validation';
 export * from './http/domain-exception.filter';
 export * from './ws/ws-router';
 export * from './core.module';
+export * from './http/page-query.dto';

@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '@trainyard/core';
 import { JOB_STATUSES } from './job-status';
 
 const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
@@ -18,7 +18,8 @@ export class JobControlParamDto extends QueueIdParamDto {
   action!: (typeof JOB_ACTIONS)[number];
 }
 
-export class ListJobsQueryDto {
+/** Default page size 100. */
+export class ListJobsQueryDto extends PageQueryDto {
   /** Only these statuses (comma-separated), e.g. `running,failed`. */
   @IsOptional()
   @IsString()
@@ -32,19 +33,6 @@ export class ListJobsQueryDto {
   @IsString()
   @MaxLength(64)
   job_type?: string;
-
-  /** Opaque cursor from next_cursor. */
-  @IsOptional()
-  @Matches(/^\d{1,9}$/)
-  cursor?: string;
-
-  /** Page size 1..500 (default 100). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }
 
 export class JobControlResponseDto {

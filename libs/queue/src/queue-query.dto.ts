@@ -1,20 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { PageQueryDto } from '@trainyard/core';
 
-export class ListQueueQueryDto {
-  /** Opaque cursor from next_cursor. */
-  @IsOptional()
-  @Matches(/^\d{1,9}$/)
-  cursor?: string;
-
-  /** Page size, 1..1000 (default 500). */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-}
+/** Default page size 500. */
+export class ListQueueQueryDto extends PageQueryDto {}
 
 export class CancelQueueItemResponseDto {
   queue_id!: string;

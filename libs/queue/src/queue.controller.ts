@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, DomainError } from '@trainyard/core';
+import { ApiErrors, DomainError, pageOf } from '@trainyard/core';
 import { JobRepository, QueueIdParamDto, toJobDto } from '@trainyard/jobs';
 import { JobTypeRegistry, describeJobType } from './job-types';
 import { PendingReasons } from './pending-reasons';
@@ -49,14 +49,10 @@ export class QueueController {
   @Get('queue')
   @ApiErrors(400, 401)
   async listQueue(@Query() query: ListQueueQueryDto): Promise<QueuePageDto> {
-    const queued = await this.jobs.withStatus(['queued']);
-    const offset = query.cursor ? Number(query.cursor) : 0;
-    const limit = query.limit ?? 500;
-    const page = queued.slice(offset, offset + limit);
+    const page = pageOf(await this.jobs.withStatus(['queued']), query, 500);
     return {
-      items: page.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
-      total: queued.length,
-      next_cursor: offset + limit < queued.length ? String(offset + limit) : null,
+      ...page,
+      items: page.items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
     };
   }
 

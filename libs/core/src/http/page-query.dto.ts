@@ -1,0 +1,29 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+
+/** `?cursor=&limit=` for the paged lists (`{items, total, next_cursor}`). */
+export class PageQueryDto {
+  /** Opaque cursor from a previous page's next_cursor. */
+  @IsOptional()
+  @Matches(/^\d{1,9}$/, { message: 'cursor must be a value from next_cursor' })
+  cursor?: string;
+
+  /** Page size, 1..1000. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+/** Slices an in-memory list into a page with the usual envelope. */
+export function pageOf<T>(all: readonly T[], query: PageQueryDto, defaultLimit: number) {
+  const offset = query.cursor ? Number(query.cursor) : 0;
+  const limit = query.limit ?? defaultLimit;
+  return {
+    items: all.slice(offset, offset + limit),
+    total: all.length,
+    next_cursor: offset + limit < all.length ? String(offset + limit) : null,
+  };
+}
