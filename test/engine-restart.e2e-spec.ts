@@ -1,4 +1,4 @@
-import { jobProcesses, signalAll } from '@trainyard/scheduler';
+import { jobProcesses, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';

@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { waitFor } from './support/wait';
-import { isAlive } from '@trainyard/scheduler';
+import { isProcessAlive } from '@trainyard/core';
 
 describe('single-host engine (e2e, fake GPUs, real processes)', () => {
   let server: InProcessServer;
@@ -160,7 +160,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     const job = await api.waitStatus(body.queue_id, ['aborted']);
     expect(job.error).toContain('force-kill requested');
     // Zombies (exited, not yet reaped) count as gone.
-    for (const pid of force.body.pids) expect(isAlive(pid)).toBe(false);
+    for (const pid of force.body.pids) expect(isProcessAlive(pid)).toBe(false);
     expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(409);
   });
 

@@ -12,3 +12,4 @@ export * from './http/domain-exception.filter';
 export * from './ws/ws-router';
 export * from './core.module';
 export * from './http/page-query.dto';
+export * from './process/proc';

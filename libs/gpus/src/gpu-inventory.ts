@@ -7,7 +7,7 @@ import { DEFAULT_GPU_POLICY, type GpuPolicy, samePolicy } from './gpu-policy';
 import { GpuMetrics } from './gpu-metrics';
 import type { GpuProvider, GpuProviderKind, GpuProviderState, GpuSnapshot, GpuTelemetry } from './gpu.types';
 import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
-import { readProcessEnv } from './process-env';
+import { readProcessEnv } from '@trainyard/core';
 import { parseVisibleDevices } from './visible-devices';
 
 /** What changed in the inventory's view. */

@@ -3,19 +3,16 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cudaVisibleDeviceTokens, holdsNvidiaDevice, pidsUsingGpu, tokenNamesGpu } from './process-env';
 import {
   ancestorPids,
-  cudaVisibleDeviceTokens,
-  holdsNvidiaDevice,
   isProcessAlive,
   listPids,
-  pidsUsingGpu,
   readParentPid,
   readProcessCommand,
   readProcessEnv,
   readProcessStartTime,
-  tokenNamesGpu,
-} from './process-env';
+} from '@trainyard/core';
 
 type Running = ChildProcess & { pid: number };
 

@@ -1,63 +1,10 @@
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { listPids, readProcFile } from '@trainyard/core';
 
-// Helpers over Linux /proc. All of them answer `null`/skip instead of throwing: processes vanish
+// GPU-specific helpers over Linux /proc (the generic readers live in @trainyard/core). All of them answer `null`/skip instead of throwing: processes vanish
 // between listing and reading, and others' environ is unreadable without privileges.
 
 const CUDA_VISIBLE_DEVICES = 'CUDA_VISIBLE_DEVICES';
-
-/** The environment a process was started with (later setenv() calls do not show), or null. */
-export function readProcessEnv(pid: number): Record<string, string> | null {
-  const raw = readProc(pid, 'environ');
-  if (raw === null) return null;
-  const env: Record<string, string> = {};
-  for (const entry of raw.toString('utf8').split('\0')) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  return env;
-}
-
-/**
- * Field 22 of /proc/<pid>/stat: start time in clock ticks since boot, as a decimal string.
- * (pid, start time) identifies a process across pid reuse. Null when the process is gone.
- */
-export function readProcessStartTime(pid: number): string | null {
-  const fields = readStatFields(pid);
-  const startTime = fields?.[22 - 3];
-  return startTime !== undefined && /^\d+$/.test(startTime) ? startTime : null;
-}
-
-/** True while the process exists and has not exited (a zombie counts as exited). */
-export function isProcessAlive(pid: number): boolean {
-  const state = readStatFields(pid)?.[0];
-  return state !== undefined && state !== 'Z' && state !== 'X';
-}
-
-/** Field 4 of /proc/<pid>/stat: the parent's pid (0 for init and kernel threads); null if gone. */
-export function readParentPid(pid: number): number | null {
-  const ppid = readStatFields(pid)?.[4 - 3];
-  return ppid !== undefined && /^\d+$/.test(ppid) ? Number(ppid) : null;
-}
-
-/**
- * The parent chain of `pid`, nearest first, up to and including init (pid 1); stops early where a
- * parent cannot be read. `parentOf` is injectable for tests.
- */
-export function ancestorPids(
-  pid: number,
-  parentOf: (pid: number) => number | null = readParentPid,
-): number[] {
-  const chain: number[] = [];
-  const seen = new Set<number>([pid]);
-  let current = parentOf(pid);
-  // A pid never repeats in a real chain; the guard only protects against a racy or fake parentOf.
-  while (current !== null && current > 0 && !seen.has(current)) {
-    chain.push(current);
-    seen.add(current);
-    current = parentOf(current);
-  }
-  return chain;
-}
 
 /**
  * Whether the process has an NVIDIA device file (/dev/nvidia*) open: true for every CUDA process.
@@ -80,29 +27,6 @@ export function holdsNvidiaDevice(pid: number): boolean | null {
   return false;
 }
 
-/** argv[0] as the process set it (what nvidia-smi shows as its name), else its comm; null if gone. */
-export function readProcessCommand(pid: number): string | null {
-  const cmdline = readProc(pid, 'cmdline');
-  const argv0 = cmdline?.toString('utf8').split('\0')[0];
-  if (argv0) return argv0;
-  return readProc(pid, 'comm')?.toString('utf8').trim() || null;
-}
-
-/** Every pid visible in /proc (thread-group leaders only), ascending. */
-export function listPids(): number[] {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
-/** Comma-separated tokens of a CUDA_VISIBLE_DEVICES value, trimmed, empty ones dropped. */
 export function cudaVisibleDeviceTokens(value: string): string[] {
   return value
     .split(',')
@@ -128,7 +52,7 @@ export interface ScanOptions {
 export function scanCudaVisibleDevices(options: ScanOptions = {}): CudaVisibleDevicesEntry[] {
   const entries: CudaVisibleDevicesEntry[] = [];
   for (const pid of listPids()) {
-    const environ = readProc(pid, 'environ');
+    const environ = readProcFile(pid, 'environ');
     if (environ === null) continue;
     const value = findEnvVar(environ, CUDA_VISIBLE_DEVICES);
     if (value === null) continue;
@@ -156,27 +80,6 @@ export function pidsUsingGpu(index: number, options: PidsUsingGpuOptions = {}): 
   return scanCudaVisibleDevices(options)
     .filter(({ tokens }) => tokens.some((token) => tokenNamesGpu(token, index, options.uuid)))
     .map(({ pid }) => pid);
-}
-
-function readProc(pid: number, file: string): Buffer | null {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`);
-  } catch {
-    return null;
-  }
-}
-
-/** Fields of /proc/<pid>/stat from field 3 (state) on. */
-function readStatFields(pid: number): string[] | null {
-  const stat = readProc(pid, 'stat')?.toString('utf8');
-  if (!stat) return null;
-  // Field 2 is the command in parentheses and may itself hold spaces and parentheses.
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return null;
-  return stat
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/);
 }
 
 function findEnvVar(environ: Buffer, name: string): string | null {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { isProcessAlive, listPids, readParentPid } from './process-env';
-import { type KillCandidate, killProcesses, protectedPids } from './process-killer';
+import { isProcessAlive, listPids, readParentPid, protectedPids } from '@trainyard/core';
+import { type KillCandidate, killProcesses } from './process-killer';
 
 type Running = ChildProcess & { pid: number };
 

@@ -1,4 +1,4 @@
-import { ancestorPids, isProcessAlive } from './process-env';
+import { isProcessAlive, protectedPids } from '@trainyard/core';
 import type { KillFailure } from './gpus.events';
 
 export interface KillCandidate {
@@ -28,14 +28,6 @@ export interface KillOptions {
 const EXIT_WAIT_MS = 2000;
 const EXIT_POLL_MS = 20;
 
-/** The server and its ancestors, which no kill request may reach (killing its shell would kill it). */
-export function protectedPids(
-  selfPid: number = process.pid,
-  parentOf?: (pid: number) => number | null,
-): Set<number> {
-  return new Set([selfPid, ...ancestorPids(selfPid, parentOf)]);
-}
-
 /**
  * SIGKILLs the candidates except the protected ones, then waits (up to `exitWaitMs`) for them to be
  * gone; a process stuck in the kernel (e.g. a wedged GPU driver) can outlive SIGKILL and is reported.
@@ -45,7 +37,7 @@ export async function killProcesses(
   options: KillOptions = {},
 ): Promise<KillOutcome> {
   const signal = options.signal ?? ((pid: number) => process.kill(pid, 'SIGKILL'));
-  const isAlive = options.isAlive ?? isProcessAlive;
+  const isAlive = options.isAlive ?? ((pid: number) => isProcessAlive(pid));
   const shielded = protectedPids(options.selfPid, options.parentOf);
 
   const byPid = new Map<number, KillCandidate>();

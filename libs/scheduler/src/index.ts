@@ -4,4 +4,3 @@ export * from './job-supervisor';
 export * from './dispatcher';
 export * from './commands/set-scheduler-enabled.command';
 export * from './infrastructure/scheduler-state.entity';
-export * from './process/process-tree';

@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { SERVER_CONFIG, ServerConfig, writeFileAtomic, PRIVATE_DIR_MODE } from '@trainyard/core';
+import {
+  isProcessAlive,
+  jobProcesses,
+  PRIVATE_DIR_MODE,
+  readStat,
+  SERVER_CONFIG,
+  ServerConfig,
+  signalAll,
+  writeFileAtomic,
+} from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory, JOB_ID_ENV } from '@trainyard/gpus';
 import {
@@ -16,7 +25,6 @@ import {
 } from '@trainyard/jobs';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { describeExit, exitCodeFromSignal, scriptArgv } from './process/job-launch';
-import { isAlive, jobProcesses, readStat, signalAll } from './process/process-tree';
 import { SchedulerMetrics } from './scheduler.metrics';
 
 interface ActiveJob {
@@ -151,7 +159,7 @@ export class JobSupervisor implements OnModuleDestroy {
   /** At boot: keep supervising jobs that are still alive; settle the ones that ended meanwhile. */
   async reattachAll(): Promise<void> {
     for (const job of await this.jobs.withStatus(ACTIVE_STATUSES)) {
-      if (job.pid && isAlive(job.pid, job.proc_start_time)) {
+      if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
         const entry = this.track(job.id, job.pid, job.proc_start_time, null, job.gpu_indices);
         for (const p of jobProcesses(job.pid)) entry.sessions.add(p.sid);
         this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
@@ -168,7 +176,7 @@ export class JobSupervisor implements OnModuleDestroy {
   private pollReattached(): void {
     for (const entry of this.active.values()) {
       if (entry.child || entry.pid === 0) continue;
-      if (!isAlive(entry.pid, entry.startTime)) void this.finish(entry.id, null);
+      if (!isProcessAlive(entry.pid, entry.startTime)) void this.finish(entry.id, null);
     }
   }
 

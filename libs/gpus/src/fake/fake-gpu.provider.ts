@@ -1,5 +1,6 @@
 import type { GpuProcess, GpuProvider, GpuSnapshot, GpuTelemetry } from '../gpu.types';
-import { readProcessCommand, scanCudaVisibleDevices, tokenNamesGpu } from '../process-env';
+import { scanCudaVisibleDevices, tokenNamesGpu } from '../process-env';
+import { readProcessCommand } from '@trainyard/core';
 
 export interface FakeGpuProviderOptions {
   /** How many GPUs to pretend; 0 is a valid (GPU-less) configuration. */

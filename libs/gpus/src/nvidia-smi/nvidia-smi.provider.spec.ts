@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GpuProviderState } from '../gpu.types';
-import { isProcessAlive, listPids, readProcessCommand, readProcessEnv } from '../process-env';
+import { isProcessAlive, listPids, readProcessCommand, readProcessEnv } from '@trainyard/core';
 import { COMPUTE_APPS_ARGS, NvidiaSmiProvider, QUERY_GPU_ARGS } from './nvidia-smi.provider';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/nvidia-smi');
@@ -266,7 +266,7 @@ describe(NvidiaSmiProvider.name, () => {
 
     expect(snapshot.state).toBe('timeout');
     // A killed process closes its files (which settles snapshot()) a moment before it turns zombie.
-    await until(() => !sleeping.some(isProcessAlive), 'the sleeping grandchildren to die');
+    await until(() => !sleeping.some((pid) => isProcessAlive(pid)), 'the sleeping grandchildren to die');
     expect(markedProcesses(marker)).toEqual([]);
   });
 

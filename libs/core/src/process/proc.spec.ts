@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { isAlive, jobProcesses, protectedPids, readStat, signalAll } from './process-tree';
-import { shellQuote } from './shell-quote';
+import { isProcessAlive, jobProcesses, protectedPids, readStat, signalAll } from './proc';
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -23,7 +22,7 @@ describe(jobProcesses.name, () => {
     expect([...protectedPids()].some((pid) => found.includes(pid))).toBe(false);
     const sessions = new Set(jobProcesses(sut.pid!).map((s) => s.sid));
     signalAll([sut.pid!], 'SIGKILL');
-    await until(() => !isAlive(sut.pid!));
+    await until(() => !isProcessAlive(sut.pid!));
     // The orphaned setsid child is still found through its session.
     const orphans = jobProcesses(sut.pid!, sessions);
     expect(orphans.length).toBeGreaterThanOrEqual(1);
@@ -36,20 +35,7 @@ describe(jobProcesses.name, () => {
 
   it('reads start time so a reused pid is not mistaken for the job', () => {
     const me = readStat(process.pid)!;
-    expect(isAlive(process.pid, me.startTime)).toBe(true);
-    expect(isAlive(process.pid, `${me.startTime}1`)).toBe(false);
+    expect(isProcessAlive(process.pid, me.startTime)).toBe(true);
+    expect(isProcessAlive(process.pid, `${me.startTime}1`)).toBe(false);
   });
-});
-
-describe(shellQuote.name, () => {
-  it.each([['plain'], ["it's"], ['$(rm -rf /)'], ['a b\nc'], ['']])(
-    'round-trips %j through sh',
-    async (arg) => {
-      const child = spawn('sh', ['-c', `printf %s ${shellQuote(arg)}`]);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      await new Promise((r) => child.on('close', r));
-      expect(out).toBe(arg);
-    },
-  );
 });

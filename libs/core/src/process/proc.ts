@@ -1,0 +1,166 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// Linux /proc readers shared by the GPU module (who uses a GPU, kill-on-GPU) and the scheduler
+// (job liveness, re-attach, kill). They answer null or skip instead of throwing: processes vanish
+// between listing and reading, and other users' files are unreadable.
+
+export function readProcFile(pid: number, file: string): Buffer | null {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`);
+  } catch {
+    return null;
+  }
+}
+
+export interface ProcStat {
+  pid: number;
+  /** Field 3: R, S, D, Z (zombie), X (dead), ... */
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Field 22, clock ticks since boot: with the pid, identifies one process across pid reuse. */
+  startTime: string;
+}
+
+export function readStat(pid: number): ProcStat | null {
+  const text = readProcFile(pid, 'stat')?.toString('utf8');
+  if (!text) return null;
+  // Field 2 is the command in parentheses and may itself hold spaces and parentheses.
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  return { pid, state: f[0], ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]), startTime: f[19] };
+}
+
+/**
+ * True while the process exists and has not exited (a zombie counts as exited); with `startTime`,
+ * also that it is the same process and not a later one that reused the pid.
+ */
+export function isProcessAlive(pid: number, startTime?: string | null): boolean {
+  const stat = readStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return startTime === undefined || startTime === null || stat.startTime === startTime;
+}
+
+export function readProcessStartTime(pid: number): string | null {
+  return readStat(pid)?.startTime ?? null;
+}
+
+/** The parent's pid (0 for init and kernel threads); null if gone. */
+export function readParentPid(pid: number): number | null {
+  return readStat(pid)?.ppid ?? null;
+}
+
+/** The environment a process was started with (later setenv() calls do not show), or null. */
+export function readProcessEnv(pid: number): Record<string, string> | null {
+  const raw = readProcFile(pid, 'environ');
+  if (raw === null) return null;
+  const env: Record<string, string> = {};
+  for (const entry of raw.toString('utf8').split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** argv[0] as the process set it (what nvidia-smi shows as its name), else its comm; null if gone. */
+export function readProcessCommand(pid: number): string | null {
+  const argv0 = readProcFile(pid, 'cmdline')?.toString('utf8').split('\0')[0];
+  if (argv0) return argv0;
+  return readProcFile(pid, 'comm')?.toString('utf8').trim() || null;
+}
+
+/** Every pid visible in /proc (thread-group leaders only), ascending. */
+export function listPids(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The parent chain of `pid`, nearest first, up to and including init (pid 1); stops early where a
+ * parent cannot be read. `parentOf` is injectable for tests.
+ */
+export function ancestorPids(
+  pid: number,
+  parentOf: (pid: number) => number | null = readParentPid,
+): number[] {
+  const chain: number[] = [];
+  const seen = new Set<number>([pid]);
+  let current = parentOf(pid);
+  // A pid never repeats in a real chain; the guard only protects against a racy or fake parentOf.
+  while (current !== null && current > 0 && !seen.has(current)) {
+    chain.push(current);
+    seen.add(current);
+    current = parentOf(current);
+  }
+  return chain;
+}
+
+/** The server and its ancestors: no kill may reach them (killing its shell would kill it). */
+export function protectedPids(
+  selfPid: number = process.pid,
+  parentOf?: (pid: number) => number | null,
+): Set<number> {
+  return new Set([selfPid, ...ancestorPids(selfPid, parentOf)]);
+}
+
+function readAllStats(): ProcStat[] {
+  return listPids()
+    .map(readStat)
+    .filter((s): s is ProcStat => s !== null && s.state !== 'Z' && s.state !== 'X');
+}
+
+/**
+ * Every live process of a job rooted at `rootPid`: its descendants, plus anything still in one of
+ * their sessions (children re-parented after their parent died). A job under `script` runs in a
+ * session of its own, so its process group alone would miss it. Never the server or its ancestors.
+ */
+export function jobProcesses(rootPid: number, knownSessions: ReadonlySet<number> = new Set()): ProcStat[] {
+  const stats = readAllStats();
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const found = new Map<number, ProcStat>();
+  const queue = stats.filter((s) => s.pid === rootPid);
+  while (queue.length) {
+    const next = queue.pop()!;
+    if (found.has(next.pid)) continue;
+    found.set(next.pid, next);
+    queue.push(...(children.get(next.pid) ?? []));
+  }
+  const guard = protectedPids();
+  const sessions = new Set([...knownSessions, ...[...found.values()].map((s) => s.sid)]);
+  const ownSession = readStat(process.pid)?.sid;
+  if (ownSession !== undefined) sessions.delete(ownSession);
+  for (const s of stats) if (sessions.has(s.sid)) found.set(s.pid, s);
+  return [...found.values()].filter((s) => !guard.has(s.pid) && s.pid > 1);
+}
+
+/** Sends `signal` to each pid; a pid that already exited is neither sent nor failed. */
+export function signalAll(
+  pids: readonly number[],
+  signal: NodeJS.Signals,
+): { sent: number[]; failed: number[] } {
+  const sent: number[] = [];
+  const failed: number[] = [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent.push(pid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') failed.push(pid);
+    }
+  }
+  return { sent, failed };
+}
