@@ -107,6 +107,16 @@ describe('auth (e2e)', () => {
       expect((await request(base, 'GET', '/api/server-config-path', { cookie })).status).toBe(401);
     });
 
+    it('a one-shot URL token can be exchanged for a session once (a sign-in link)', async () => {
+      const { token } = (await request(base, 'POST', '/api/auth/url-token', { token: server.token })).body;
+      const first = await login({ token });
+      expect(first.status).toBe(200);
+      expect(
+        (await request(base, 'GET', '/api/server-config-path', { cookie: sessionCookie(first) })).status,
+      ).toBe(200);
+      expect((await login({ token })).status).toBe(401);
+    });
+
     it('a one-shot URL token works exactly once', async () => {
       const issued = await request(base, 'POST', '/api/auth/url-token', { token: server.token });
       expect(issued.status).toBe(200);

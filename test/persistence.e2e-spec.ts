@@ -100,7 +100,10 @@ describe('persistence (e2e)', () => {
   it('--no-auth opens the API', async () => {
     const server = await startInProcessServer({ argv: ['--no-auth'] });
     expect((await request(server.baseUrl, 'GET', '/api/server-config-path')).status).toBe(200);
-    expect((await request(server.baseUrl, 'GET', '/api/auth/status')).body.auth_required).toBe(false);
+    expect((await request(server.baseUrl, 'GET', '/api/auth/status')).body).toMatchObject({
+      auth_required: false,
+      requires_password_setup: false,
+    });
     await server.close(true);
   });
 });

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, LogLevel, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, Catch, LoggerService, LogLevel, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,13 +12,14 @@ import { loadOrCreateNodeId } from './node-id';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { serveConsole } from './console-static';
 import { RestartHandler } from './server-lifecycle';
+import { ServerLogger } from './server-logger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface CreateServerAppOptions {
   onRestart?: RestartHandler;
   /** Nest log levels; defaults to the config's level. `false` silences Nest (tests). */
-  logger?: LogLevel[] | false;
+  logger?: LogLevel[] | false | LoggerService;
 }
 
 const LEVELS: Record<ServerConfig['log_level'], LogLevel[]> = {
@@ -57,7 +58,11 @@ export async function createServerApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, dataSource, nodeId, onRestart: options.onRestart ?? (() => undefined) }),
     adapter,
-    { logger: options.logger ?? LEVELS[config.log_level], abortOnError: false, bodyParser: false },
+    {
+      logger: options.logger ?? new ServerLogger(config.log_level === 'debug', LEVELS[config.log_level]),
+      abortOnError: false,
+      bodyParser: false,
+    },
   );
   const fastify = app.getHttpAdapter().getInstance();
   installAuthGate(fastify, app.get(Credentials));

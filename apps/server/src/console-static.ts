@@ -27,10 +27,13 @@ export function serveConsole(
     app.useStaticAssets({
       root,
       prefix: '/',
-      index: false,
+      index: ['index.html'],
+      // Our own Cache-Control below; @fastify/static would otherwise overwrite it.
+      cacheControl: false,
       setHeaders: (res, path) => {
+        // Angular names bundles like `main-VRAFL6HY.js`: the hash follows a dash or a dot.
         const immutable =
-          /\.[0-9a-z]{8,}\.(js|css|woff2?|ttf|svg|png)$/i.test(path) || path.includes('/assets/monaco/');
+          /[.-][0-9a-z]{8,}\.(js|css|woff2?|ttf|svg|png)$/i.test(path) || path.includes('/assets/monaco/');
         res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });

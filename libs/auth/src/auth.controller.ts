@@ -74,7 +74,7 @@ export class AuthController {
       authenticated,
       method: request.auth?.method ?? null,
       password_set: passwordSet,
-      requires_password_setup: authenticated && !passwordSet,
+      requires_password_setup: this.credentials.authRequired && authenticated && !passwordSet,
     };
   }
 

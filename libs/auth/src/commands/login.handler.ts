@@ -29,9 +29,11 @@ export class LoginHandler implements ICommandHandler<LoginCommand, LoginResult> 
         { retry_after_seconds: Math.ceil(waitMs / 1000) },
       );
     }
+    // The bearer token, or a one-shot URL token (a link from POST /api/auth/url-token), or the password.
     const ok =
       token !== undefined
-        ? this.credentials.token.matches(token)
+        ? this.credentials.token.matches(token) ||
+          (token.startsWith('ut_') && this.credentials.urlTokens.consume(token))
         : await this.credentials.password.verify(password!);
     if (!ok) {
       this.credentials.throttle.recordFailure(clientAddress);
