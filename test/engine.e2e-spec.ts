@@ -67,6 +67,12 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(answer.body.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
+  it('treats a null cwd as the default working directory', async () => {
+    const answer = await api.command(['true'], { cwd: null });
+    expect(answer.status).toBe(201);
+    expect(answer.body.cwd).toBeTruthy();
+  });
+
   it('says how many GPUs the host has when asked for more', async () => {
     const answer = await api.command(['true'], { requested_gpus: 5 });
     expect(answer.body.message).toContain('this host has 4 usable GPUs');

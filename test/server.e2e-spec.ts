@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '../apps/server/src/openapi';
 import { request } from './support/http';
@@ -84,6 +85,49 @@ describe('server core (e2e)', () => {
       expect(answer.body.code).toBe('VALIDATION_FAILED');
       const fields = answer.body.details.map((d: { field: string }) => d.field);
       expect(new Set(fields)).toEqual(new Set(['new_password', 'current_password', 'surprise']));
+    });
+
+    it('refuses deeply nested bodies with 400 instead of overflowing the stack', async () => {
+      const deep = '['.repeat(5000) + ']'.repeat(5000);
+      const answer = await request(base, 'POST', '/api/auth/login', {
+        rawBody: `{"password":${deep}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('treats a null credential as missing, not as a crash', async () => {
+      const answer = await request(base, 'POST', '/api/auth/login', { body: { token: null } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('answers `..` paths and oversized headers with a 4xx in the usual error shape', async () => {
+      // Raw HTTP: fetch() would normalise the `..` away before sending.
+      const dots = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${base}/api/jobs/../../../etc/passwd`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        req.path = '/api/jobs/../../../etc/passwd';
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(dots.status).toBeGreaterThanOrEqual(400);
+      expect(dots.status).toBeLessThan(500);
+      expect(dots.body).not.toContain('root:');
+      const big = await request(base, 'GET', '/api/health', { headers: { 'x-filler': 'x'.repeat(20_000) } });
+      expect(big.status).toBe(431);
+      expect(big.body).toMatchObject({
+        statusCode: 431,
+        code: expect.any(String),
+        message: expect.any(String),
+      });
     });
 
     it('answers unknown routes with a JSON 404 and a query with bad types with 400', async () => {

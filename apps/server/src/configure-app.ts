@@ -15,6 +15,38 @@ import { RestartHandler } from './server-lifecycle';
 import { ServerLogger } from './server-logger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** class-transformer recurses into bodies: deeper JSON would overflow the stack (a 500) before validation. */
+export const BODY_MAX_DEPTH = 64;
+
+/** True when `value` nests objects/arrays deeper than `max` levels (iterative: no recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Errors Node's HTTP parser raises before any route (header overflow, bad syntax), in our error shape. */
+function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'VALIDATION_FAILED', 'Request line and headers are larger than the server accepts']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'VALIDATION_FAILED', 'Request timed out']
+        : [400, 'VALIDATION_FAILED', 'Malformed HTTP request'];
+  const body = JSON.stringify({ statusCode: status, code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
 
 export interface CreateServerAppOptions {
   onRestart?: RestartHandler;
@@ -54,7 +86,7 @@ export async function createServerApp(
   const dataSource = buildDataSource(config.paths.database);
   await openDatabase(dataSource);
   const nodeId = loadOrCreateNodeId(config.paths);
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, clientErrorHandler });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, dataSource, nodeId, onRestart: options.onRestart ?? (() => undefined) }),
     adapter,
@@ -67,6 +99,15 @@ export async function createServerApp(
   const fastify = app.getHttpAdapter().getInstance();
   installAuthGate(fastify, app.get(Credentials));
   installHttpMetrics(fastify, app.get(MetricsRegistry));
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (nestedDeeperThan(request.body, BODY_MAX_DEPTH)) {
+      return reply.code(400).send({
+        statusCode: 400,
+        code: 'VALIDATION_FAILED',
+        message: `Request body is nested more than ${BODY_MAX_DEPTH} levels deep`,
+      });
+    }
+  });
 
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(createValidationPipe());

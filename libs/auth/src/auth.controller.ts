@@ -34,7 +34,9 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     try {
-      const result = await this.commandBus.execute(new LoginCommand(body.token, body.password, request.ip));
+      const result = await this.commandBus.execute(
+        new LoginCommand(body.token ?? undefined, body.password ?? undefined, request.ip),
+      );
       void reply.header('Set-Cookie', sessionSetCookie(result.sessionId, request.protocol === 'https'));
       return {
         authenticated: true,

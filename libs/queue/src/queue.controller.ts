@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, DomainError, pageOf } from '@trainyard/core';
@@ -29,10 +30,10 @@ export class QueueController {
     description: 'Client-chosen key (≤ 128 chars) that makes retries safe',
   })
   @ApiErrors(400, 401, 403, 409)
-  async submitJob(
-    @Body() body: SubmitJobRequestDto,
-    @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<QueueItemDto> {
+  async submitJob(@Body() body: SubmitJobRequestDto, @Req() request: FastifyRequest): Promise<QueueItemDto> {
+    // Read from the request rather than @Headers(): that decorator documents the header as required.
+    const header = request.headers['idempotency-key'];
+    const idempotencyKey = Array.isArray(header) ? header[0] : header;
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 128)) {
       throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1..128 characters', [
         { field: 'Idempotency-Key', message: 'Idempotency-Key must be 1..128 characters' },

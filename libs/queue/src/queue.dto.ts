@@ -19,12 +19,15 @@ export class SubmitJobRequestDto {
   job_type!: string;
 
   /** GPUs to reserve (0 runs without GPUs). */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1024 })
   @IsInt()
   @Min(0)
   @Max(1024)
   requested_gpus!: number;
 
-  /** Higher runs first; a GPU's min_priority gate admits only jobs at or above it. */
+  /** Higher runs first; a GPU's min_priority gate admits only jobs at or above it. Default 0. */
+  // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.
+  @ApiProperty({ type: 'integer', minimum: -1_000_000, maximum: 1_000_000, required: false, default: 0 })
   @IsOptional()
   @IsInt()
   @Min(-1_000_000)

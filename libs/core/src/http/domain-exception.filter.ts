@@ -38,6 +38,12 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
   if (err.code?.startsWith('FST_') && err.statusCode && err.statusCode < 500) {
     return { statusCode: err.statusCode, code: 'VALIDATION_FAILED', message: err.message };
   }
+  // Plugins' http-errors (e.g. @fastify/send refusing a `..` path with 403) are client errors too.
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    const code =
+      err.statusCode === 403 ? 'FORBIDDEN' : err.statusCode === 404 ? 'ROUTE_NOT_FOUND' : 'VALIDATION_FAILED';
+    return { statusCode: err.statusCode, code, message: err.message };
+  }
   return null;
 }
 

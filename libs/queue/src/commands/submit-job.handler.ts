@@ -117,8 +117,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     return out;
   }
 
-  private checkCwd(cwd: string | undefined, details: ErrorDetail[]): string {
-    if (cwd === undefined) return homedir();
+  private checkCwd(cwd: string | null | undefined, details: ErrorDetail[]): string {
+    if (cwd === undefined || cwd === null) return homedir();
     if (!isAbsolute(cwd)) {
       details.push({ field: 'cwd', message: 'cwd must be an absolute path' });
       return cwd;
