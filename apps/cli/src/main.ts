@@ -1,34 +1,19 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { runCli } from './cli';
 
-const USAGE = `Usage: trainyard <command> [options]
-
-Commands:
-  server [flags]   start the Trainyard server (see: trainyard server --help)
-`;
-
-/** `trainyard server` runs the server's own entry point so flags, signals and exit codes pass straight through. */
-function runServer(args: string[]): void {
-  const main = join(__dirname, '..', '..', 'server', 'src', 'main.js');
-  const child = spawn(process.execPath, [main, ...args], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+/** Exits once stdout and stderr have taken everything written (they may be pipes). */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-function main(argv: string[]): void {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'server':
-      return runServer(rest);
-    case undefined:
-    case '-h':
-    case '--help':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`trainyard: unknown command "${command}"\n\n${USAGE}`);
-      process.exit(2);
-  }
-}
+// `trainyard job dump <id> | head`: the reader went away; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
-main(process.argv.slice(2));
+runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
+  process.stderr.write(
+    `trainyard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  exit(1);
+});

@@ -4,6 +4,12 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class PendingReasons {
   private reasons = new Map<string, string>();
+  private paused = false;
+
+  /** While paused every queued item waits for the same reason; no per-item bookkeeping needed. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
 
   replace(reasons: Record<string, string>): void {
     this.reasons = new Map(Object.entries(reasons));
@@ -14,6 +20,7 @@ export class PendingReasons {
   }
 
   get(id: string): string | null {
+    if (this.paused) return 'scheduler is paused';
     return this.reasons.get(id) ?? null;
   }
 }

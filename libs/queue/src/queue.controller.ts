@@ -42,8 +42,7 @@ export class QueueController {
     const { job } = await this.commandBus.execute(
       new SubmitJobCommand({ ...body, priority: body.priority ?? 0 }, idempotencyKey),
     );
-    const current = (await this.jobs.get(job.id)) ?? job;
-    return { ...toJobDto(current), pending_reason: this.reasons.get(job.id) };
+    return { ...toJobDto(job), pending_reason: this.reasons.get(job.id) };
   }
 
   /** Queued items, highest priority first then oldest, each with the reason it is still pending. */

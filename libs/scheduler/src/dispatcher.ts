@@ -8,6 +8,11 @@ import { SchedulerStateRepository } from './infrastructure/scheduler-state.repos
 
 /** A slow safety net only: dispatch is driven by events (submit, job end, policy change, toggle). */
 export const SAFETY_TICK_MS = 5000;
+/**
+ * Launches per pass before the next pass re-reads the queue. Between launches the dispatcher
+ * yields to the event loop, so a thousand queued jobs never stall the API or the reaping of jobs.
+ */
+export const MAX_LAUNCHES_PER_PASS = 32;
 
 /**
  * Runs placement passes. Wake-ups coalesce: while a pass runs, further wakes schedule exactly one
@@ -38,10 +43,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
+    this.reasons.setPaused(!enabled);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.enabled = await this.state.enabled();
+    this.reasons.setPaused(!this.enabled);
     await this.gpus.ready();
     await this.supervisor.reattachAll();
     this.booted = true;
@@ -81,11 +88,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private async pass(): Promise<void> {
     this.tickCount += 1;
     this.lastTickAt = new Date().toISOString();
-    const queued = await this.jobs.withStatus(['queued']);
-    if (!this.enabled) {
-      this.reasons.replace(Object.fromEntries(queued.map((j) => [j.id, 'scheduler is paused'])));
-      return;
-    }
+    this.reasons.setPaused(!this.enabled);
+    if (!this.enabled) return;
+    const queued = await this.jobs.queuedForPlacement();
     const items: PlacementItem[] = queued.map((j) => ({
       queue_id: j.id,
       priority: j.priority,
@@ -94,10 +99,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }));
     const result = place(items, this.gpus.placementGpus());
     this.reasons.replace(result.pending);
-    const byId = new Map(queued.map((j) => [j.id, j]));
-    for (const launch of result.launch) {
+    for (const [i, launch] of result.launch.entries()) {
       if (!this.booted) return;
-      await this.supervisor.launch(byId.get(launch.queue_id)!, launch.gpu_indices);
+      if (i === MAX_LAUNCHES_PER_PASS) {
+        this.again = true;
+        return;
+      }
+      const job = await this.jobs.get(launch.queue_id);
+      if (job) await this.supervisor.launch(job, launch.gpu_indices);
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

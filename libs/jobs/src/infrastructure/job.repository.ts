@@ -57,6 +57,15 @@ export class JobRepository {
     return rows.map(toJob);
   }
 
+  /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
+  async queuedForPlacement(): Promise<
+    Array<{ id: string; priority: number; requested_gpus: number; submitted_at: string }>
+  > {
+    return this.db.manager.query(
+      "SELECT id, priority, requested_gpus, submitted_at FROM jobs WHERE status = 'queued' ORDER BY priority DESC, submitted_at ASC, id ASC",
+    );
+  }
+
   /** Active first (queued/starting/running), then newest. */
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const qb = this.db.manager.createQueryBuilder(JobEntity, 'j');

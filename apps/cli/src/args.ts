@@ -1,0 +1,50 @@
+import { CliError, EXIT } from './errors';
+
+/** Commander collector for repeatable options (`--env A=1 --env B=2`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** A whole number from a flag or argument; `what` names it in the error (`--gpus`, `<index>`). */
+export function parseInteger(text: string, what: string, options: { min?: number } = {}): number {
+  const trimmed = text.trim();
+  if (!/^-?\d+$/.test(trimmed)) {
+    throw new CliError(`${what} must be a whole number, got "${text}"`, EXIT.invalid);
+  }
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value)) throw new CliError(`${what} is out of range: ${text}`, EXIT.invalid);
+  if (options.min !== undefined && value < options.min) {
+    throw new CliError(`${what} must be at least ${options.min}, got ${value}`, EXIT.invalid);
+  }
+  return value;
+}
+
+/** `K=V` (the value may contain `=`; it may be empty). */
+export function splitKeyValue(text: string, what: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new CliError(`${what} takes KEY=VALUE, got "${text}"`, EXIT.invalid);
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** `--param` values: JSON when they parse as JSON (`8080`, `true`, `[1,2]`, `"x"`), otherwise the text. */
+export function parseParamValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** `--param-json '{...}'`: must be a JSON object. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${what} is not valid JSON: ${(err as Error).message}`, EXIT.invalid);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new CliError(`${what} must be a JSON object, got ${text}`, EXIT.invalid);
+  }
+  return value as Record<string, unknown>;
+}

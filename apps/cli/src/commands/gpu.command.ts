@@ -1,0 +1,138 @@
+import type { Command } from 'commander';
+import { killGpuProcesses, listGpus, setGpuPolicy, type GpuDto, type GpuListDto } from '@trainyard/sdk';
+import { parseInteger } from '../args';
+import type { CliContext } from '../context';
+import { CliError } from '../errors';
+import { Cell, renderTable, truncate } from '../format';
+import { requireYes, type CommandRunner } from './runner';
+
+const num = (value: number | null, unit = '') => (value === null ? '-' : `${Math.round(value)}${unit}`);
+
+/** `idle`, `busy <job>`, `disabled`, `excluded`, or a combination (`disabled, busy q_…`). */
+function gpuState(ctx: CliContext, gpu: GpuDto): Cell {
+  const parts = [
+    ...(gpu.excluded ? ['excluded'] : []),
+    ...(gpu.disabled ? ['disabled'] : []),
+    ...(gpu.reserved_by ? [`busy ${gpu.reserved_by}`] : []),
+  ];
+  const text = parts.join(', ') || 'idle';
+  const style = gpu.excluded
+    ? ctx.colors.dim
+    : gpu.disabled
+      ? ctx.colors.yellow
+      : gpu.reserved_by
+        ? ctx.colors.cyan
+        : ctx.colors.green;
+  return { text, style };
+}
+
+export function renderGpus(ctx: CliContext, list: GpuListDto): string {
+  let text = '';
+  if (list.state !== 'ok' || list.message) {
+    text += `${list.provider}: ${list.state}${list.message ? ` — ${list.message}` : ''}\n`;
+  }
+  if (!list.gpus.length) return `${text}no GPUs\n`;
+  const rows: Cell[][] = list.gpus.map((gpu) => [
+    String(gpu.index),
+    truncate(gpu.name ?? '-', 28),
+    gpuState(ctx, gpu),
+    String(gpu.min_priority),
+    num(gpu.utilization_gpu, '%'),
+    gpu.memory_total_mib === null ? '-' : `${num(gpu.memory_used_mib)}/${num(gpu.memory_total_mib)} MiB`,
+    num(gpu.temperature_c, '°C'),
+    num(gpu.power_draw_w, ' W'),
+    gpu.processes.map((p) => p.pid).join(',') || '-',
+  ]);
+  return (
+    text +
+    renderTable(
+      [
+        { header: 'GPU', align: 'right' },
+        { header: 'NAME' },
+        { header: 'STATE' },
+        { header: 'MIN PRIO', align: 'right' },
+        { header: 'UTIL', align: 'right' },
+        { header: 'MEMORY', align: 'right' },
+        { header: 'TEMP', align: 'right' },
+        { header: 'POWER', align: 'right' },
+        { header: 'PIDS' },
+      ],
+      rows,
+    )
+  );
+}
+
+async function setPolicy(
+  ctx: CliContext,
+  indexText: string,
+  body: { disabled?: boolean; min_priority?: number },
+): Promise<void> {
+  const index = parseInteger(indexText, '<index>', { min: 0 });
+  const { data } = await setGpuPolicy({ client: ctx.client, path: { index }, body });
+  ctx.output({ index, ...data }, () => {
+    const state = data.disabled ? 'disabled' : 'enabled';
+    return `GPU ${index}: ${state}, min priority ${data.min_priority}`;
+  });
+}
+
+export function registerGpu(program: Command, run: CommandRunner): void {
+  const gpu = program.command('gpu').summary('GPUs and their scheduling policy').description('GPUs.');
+
+  gpu
+    .command('status')
+    .description('every GPU: state, policy, utilisation, memory, temperature, power, processes')
+    .action(
+      run(async (ctx) => {
+        const { data } = await listGpus({ client: ctx.client });
+        ctx.output(data, () => renderGpus(ctx, data));
+      }),
+    );
+
+  gpu
+    .command('disable')
+    .description('place no new jobs on this GPU (running ones go on)')
+    .argument('<index>', 'GPU index')
+    .action(run(async (ctx, index: string) => setPolicy(ctx, index, { disabled: true })));
+
+  gpu
+    .command('enable')
+    .description('let the scheduler use this GPU again')
+    .argument('<index>', 'GPU index')
+    .action(run(async (ctx, index: string) => setPolicy(ctx, index, { disabled: false })));
+
+  gpu
+    .command('priority')
+    .description('only place jobs with at least this priority on the GPU (0 = everyone)')
+    .argument('<index>', 'GPU index')
+    .argument('<n>', 'minimum priority (may be negative)')
+    .action(
+      run(async (ctx, index: string, n: string) =>
+        setPolicy(ctx, index, { min_priority: parseInteger(n, '<n>') }),
+      ),
+    );
+
+  gpu
+    .command('kill')
+    .description('SIGKILL every process on the GPU, Trainyard jobs included (needs --yes)')
+    .argument('<index>', 'GPU index')
+    .option('-y, --yes', 'confirm: the processes are killed without warning')
+    .action(
+      run(async (ctx, indexText: string, options: { yes?: boolean }) => {
+        const index = parseInteger(indexText, '<index>', { min: 0 });
+        requireYes(options.yes, `killing every process on GPU ${index}`);
+        const { data } = await killGpuProcesses({
+          client: ctx.client,
+          path: { index },
+          body: { confirmed: true },
+        });
+        ctx.output(data, () => {
+          if (!data.pids.length) return `GPU ${index}: no processes`;
+          const lines = [`GPU ${index}: killed ${data.killed.length} of ${data.pids.length} process(es)`];
+          for (const failure of data.failed) lines.push(`  ${failure.pid}: ${failure.reason}`);
+          return lines.join('\n');
+        });
+        if (data.failed.length)
+          throw new CliError(`${data.failed.length} process(es) on GPU ${index} not killed`);
+      }),
+    );
+}

@@ -1,0 +1,189 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import {
+  controlJob,
+  getJob,
+  getJobLog,
+  getTrainerStatus,
+  streamJobLog,
+  type JobControlResponseDto,
+  type JobDto,
+} from '@trainyard/sdk';
+import type { CliContext } from '../context';
+import { CliError, EXIT } from '../errors';
+import { formatAge, formatDuration, renderPairs } from '../format';
+import { requireYes, type CommandRunner } from './runner';
+import { formatGpus } from './sched.command';
+
+type ControlAction = 'stop' | 'save' | 'save-stop' | 'abort' | 'kill' | 'force-kill';
+
+const TERMINAL = new Set(['done', 'failed', 'aborted']);
+
+/** What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one. */
+export function exitCodeFor(end: { status: string; exit_code: number | null }): number {
+  if (end.status === 'done') return 0;
+  return end.exit_code ? Math.min(end.exit_code, 255) : 1;
+}
+
+export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): string {
+  const when = (iso: string | null) => (iso ? `${iso}  (${formatAge(iso, now)} ago)` : '-');
+  const pairs: Array<[string, string]> = [
+    ['id', job.queue_id],
+    ['name', job.name ?? '-'],
+    ['status', job.exit_code === null ? job.status : `${job.status} (exit ${job.exit_code})`],
+    ['type', job.job_type],
+    ['priority', String(job.priority)],
+    ['gpus', `${formatGpus(job)}${job.gpu_indices.length ? '' : ` (requested ${job.requested_gpus})`}`],
+    ['pid', job.pid === null ? '-' : String(job.pid)],
+    ['submitted', when(job.submitted_at)],
+    ['started', when(job.started_at)],
+    ['ended', when(job.ended_at)],
+    ['runtime', formatDuration(job.runtime_seconds)],
+    ['cwd', job.cwd],
+    ['params', JSON.stringify(job.job_params)],
+  ];
+  const env = Object.entries(job.env);
+  if (env.length) pairs.push(['env', env.map(([k, v]) => `${k}=${v}`).join(' ')]);
+  if (job.error) pairs.push(['error', job.error]);
+  let text = renderPairs(pairs);
+  if (trainer !== null && trainer !== undefined)
+    text += `\ntrainer status:\n${JSON.stringify(trainer, null, 2)}\n`;
+  return text;
+}
+
+function describeControl(result: JobControlResponseDto): string {
+  if (result.trainer_response !== undefined) {
+    return `${result.queue_id}: ${result.action} sent to the trainer: ${JSON.stringify(result.trainer_response)}`;
+  }
+  const pids = result.pids ?? [];
+  const signal = result.action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
+  return `${result.queue_id}: ${signal} sent to ${pids.length} process${pids.length === 1 ? '' : 'es'}${
+    pids.length ? ` (${pids.join(', ')})` : ''
+  }`;
+}
+
+async function control(ctx: CliContext, id: string, action: ControlAction): Promise<number> {
+  const { data } = await controlJob({ client: ctx.client, path: { queue_id: id, action } });
+  ctx.output(data, () => describeControl(data));
+  if (data.survivors?.length) {
+    throw new CliError(
+      `${data.survivors.length} process(es) still running 2 s after the signal (${data.survivors.join(', ')})` +
+        (action === 'force-kill' ? '' : `; try: trainyard job force-kill --yes ${id}`),
+    );
+  }
+  return EXIT.ok;
+}
+
+/**
+ * Streams the log to stdout until the job ends; resolves with the exit code to use. Ctrl-C closes
+ * the stream and exits 130.
+ */
+async function tail(ctx: CliContext, id: string): Promise<number> {
+  await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
+  const { baseUrl, token } = ctx.connection;
+  const stream = streamJobLog(
+    id,
+    { baseUrl, token, follow: true },
+    {
+      onData: (bytes) => process.stdout.write(bytes),
+      onReset: () =>
+        process.stderr.write('\ntrainyard: the log was truncated; replaying it from the start\n'),
+    },
+  );
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    stream.close();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await stream.closed;
+    if (interrupted) return EXIT.interrupted;
+    if (result.end) return exitCodeFor(result.end);
+    // No end frame: an error frame (e.g. no output recorded) or the server went away. Ended jobs
+    // still exit with their own code.
+    const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
+    if (TERMINAL.has(job.status)) {
+      if (result.error) process.stderr.write(`trainyard: ${result.error}\n`);
+      return exitCodeFor(job);
+    }
+    throw new CliError(
+      result.error ??
+        `the log stream closed before ${id} ended (code ${result.code}${result.reason ? `: ${result.reason}` : ''})`,
+    );
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+async function dump(ctx: CliContext, id: string): Promise<void> {
+  const { data } = await getJobLog({ client: ctx.client, path: { queue_id: id }, parseAs: 'stream' });
+  const body = data as unknown as ReadableStream<Uint8Array> | null;
+  if (!body) return;
+  await pipeline(Readable.fromWeb(body as Parameters<typeof Readable.fromWeb>[0]), process.stdout, {
+    end: false,
+  });
+}
+
+export function registerJob(program: Command, run: CommandRunner): void {
+  const job = program.command('job').summary('one job: status, control, logs').description('One job.');
+
+  job
+    .command('status')
+    .description("the job's record, and its trainer's status when it reports one")
+    .argument('<id>', 'queue id')
+    .action(
+      run(async (ctx, id: string) => {
+        const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
+        let trainer: unknown = null;
+        if (data.status === 'running') {
+          // Only trainers with a control endpoint answer; anything else is simply "no trainer status".
+          trainer = await getTrainerStatus({ client: ctx.client, path: { queue_id: id } }).then(
+            (answer) => answer.data,
+            () => null,
+          );
+        }
+        ctx.output({ ...data, trainer_status: trainer }, () => renderJob(data, trainer));
+      }),
+    );
+
+  const actions: Array<[ControlAction, string]> = [
+    ['stop', 'graceful stop through the trainer (saves a final checkpoint)'],
+    ['save', 'ask the trainer to save a checkpoint'],
+    ['save-stop', 'save a checkpoint, then stop'],
+    ['abort', 'stop now without a checkpoint (SIGTERM)'],
+    ['kill', "SIGTERM the job's process group"],
+  ];
+  for (const [action, description] of actions) {
+    job
+      .command(action)
+      .description(description)
+      .argument('<id>', 'queue id')
+      .action(run(async (ctx, id: string) => control(ctx, id, action)));
+  }
+
+  job
+    .command('force-kill')
+    .description("SIGKILL the job's process group (needs --yes)")
+    .argument('<id>', 'queue id')
+    .option('-y, --yes', 'confirm: SIGKILL cannot be caught or undone')
+    .action(
+      run(async (ctx, id: string, options: { yes?: boolean }) => {
+        requireYes(options.yes, 'force-kill (SIGKILL)');
+        return control(ctx, id, 'force-kill');
+      }),
+    );
+
+  job
+    .command('tail')
+    .description("stream the job's terminal output live; exits with the job's exit code when it ends")
+    .argument('<id>', 'queue id')
+    .action(run(async (ctx, id: string) => tail(ctx, id)));
+
+  job
+    .command('dump')
+    .description('write the captured log (up to the last 32 MiB) to stdout')
+    .argument('<id>', 'queue id')
+    .action(run(async (ctx, id: string) => dump(ctx, id)));
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { CliContext, GlobalOptions, resolveConnection } from '../context';
+import { CliError, ConnectionInfo, EXIT, toCliError } from '../errors';
+
+/** Where a run's outcome is collected; the entry point exits with `exitCode` once commander returns. */
+export interface RunState {
+  exitCode: number;
+  env: NodeJS.ProcessEnv;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A command body: gets the context and commander's arguments and options; may return an exit code. */
+export type CommandBody<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<number | void>;
+
+/**
+ * Wraps a command body into a commander action: resolves the server URL and token, builds the SDK
+ * client, and turns any failure into one `trainyard: ...` line on stderr and its exit code.
+ */
+export type CommandRunner = <A extends unknown[]>(
+  body: CommandBody<A>,
+) => (...args: unknown[]) => Promise<void>;
+
+export function makeRunner(state: RunState): CommandRunner {
+  return <A extends unknown[]>(body: CommandBody<A>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      let connection: ConnectionInfo = { baseUrl: globals.server ?? '', tokenSource: '' };
+      try {
+        const resolved = resolveConnection(globals, state.env);
+        connection = resolved;
+        const code = await body(new CliContext(resolved, globals), ...(args.slice(0, -1) as A));
+        state.exitCode = code ?? EXIT.ok;
+      } catch (error) {
+        const failure = toCliError(error, connection);
+        state.stderr.write(`trainyard: ${failure.message}\n`);
+        state.exitCode = failure.exitCode;
+      }
+    };
+}
+
+/** Refuses an irreversible action unless `--yes` was given. */
+export function requireYes(yes: boolean | undefined, what: string): void {
+  if (!yes) throw new CliError(`${what} cannot be undone; add --yes to confirm`, EXIT.invalid);
+}

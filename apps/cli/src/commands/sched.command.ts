@@ -1,0 +1,196 @@
+import type { Command } from 'commander';
+import {
+  cancelQueueItem,
+  cleanupJobs,
+  deleteJob,
+  gcJobLogs,
+  getScheduler,
+  listJobs,
+  listQueue,
+  setScheduler,
+  type JobDto,
+  type SchedulerStatusDto,
+} from '@trainyard/sdk';
+import { parseInteger } from '../args';
+import type { CliContext } from '../context';
+import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
+import type { CommandRunner } from './runner';
+
+/** The colour a status is shown in. */
+export function statusStyle(ctx: CliContext, status: string): Style | undefined {
+  const c = ctx.colors;
+  switch (status) {
+    case 'done':
+      return c.green;
+    case 'failed':
+      return c.red;
+    case 'aborted':
+      return c.yellow;
+    case 'running':
+    case 'starting':
+      return c.cyan;
+    default:
+      return undefined;
+  }
+}
+
+/** Assigned GPU indices, `-` for GPU-less jobs, or how many a waiting job asks for. */
+export function formatGpus(job: Pick<JobDto, 'gpu_indices' | 'requested_gpus'>): string {
+  if (job.gpu_indices.length) return job.gpu_indices.join(',');
+  return job.requested_gpus ? `want ${job.requested_gpus}` : '-';
+}
+
+/** The jobs table of `sched list`; `reasons` are the pending reasons of queued items. */
+export function renderJobsTable(
+  ctx: CliContext,
+  jobs: JobDto[],
+  reasons: Map<string, string | null>,
+  now = Date.now(),
+): string {
+  const rows: Cell[][] = jobs.map((job) => [
+    job.queue_id,
+    { text: job.status, style: statusStyle(ctx, job.status) },
+    job.job_type,
+    truncate(job.name ?? '', 24),
+    formatGpus(job),
+    String(job.priority),
+    formatAge(job.submitted_at, now),
+    formatDuration(job.runtime_seconds),
+    job.exit_code === null ? '-' : String(job.exit_code),
+    truncate((job.status === 'queued' ? reasons.get(job.queue_id) : job.error) ?? '', 80),
+  ]);
+  return renderTable(
+    [
+      { header: 'ID' },
+      { header: 'STATUS' },
+      { header: 'TYPE' },
+      { header: 'NAME' },
+      { header: 'GPUS' },
+      { header: 'PRIO', align: 'right' },
+      { header: 'AGE', align: 'right' },
+      { header: 'RUNTIME', align: 'right' },
+      { header: 'EXIT', align: 'right' },
+      { header: 'NOTE' },
+    ],
+    rows,
+  );
+}
+
+export function renderSchedulerStatus(status: SchedulerStatusDto, now = Date.now()): string {
+  return renderPairs([
+    ['scheduler', status.enabled ? 'running' : 'paused'],
+    ['queued', String(status.queued_count)],
+    ['running', String(status.running_count)],
+    [
+      'last tick',
+      status.last_tick_at
+        ? `${formatAge(status.last_tick_at, now)} ago (${status.tick_count} ticks)`
+        : 'never',
+    ],
+  ]);
+}
+
+export function registerSched(program: Command, run: CommandRunner): void {
+  const sched = program.command('sched').summary('queue and scheduler').description('Queue and scheduler.');
+
+  sched
+    .command('status')
+    .description('whether the scheduler runs, queued/running counts, last tick')
+    .action(
+      run(async (ctx) => {
+        const { data } = await getScheduler({ client: ctx.client });
+        ctx.output(data, () => renderSchedulerStatus(data));
+      }),
+    );
+
+  sched
+    .command('list')
+    .description('queued, active and recent jobs (active first, then newest), with pending reasons')
+    .option(
+      '-s, --status <list>',
+      'only these statuses, comma-separated (queued,starting,running,done,failed,aborted)',
+    )
+    .option('--limit <n>', 'at most this many jobs', '100')
+    .action(
+      run(async (ctx, options: { status?: string; limit: string }) => {
+        const limit = parseInteger(options.limit, '--limit', { min: 1 });
+        const [{ data: page }, { data: queue }] = await Promise.all([
+          listJobs({ client: ctx.client, query: { status: options.status, limit } }),
+          listQueue({ client: ctx.client }),
+        ]);
+        const reasons = new Map(queue.items.map((item) => [item.queue_id, item.pending_reason]));
+        if (ctx.json) {
+          ctx.printJson({
+            ...page,
+            items: page.items.map((job) => ({ ...job, pending_reason: reasons.get(job.queue_id) ?? null })),
+          });
+          return;
+        }
+        if (!page.items.length) {
+          ctx.print(options.status ? `no ${options.status} jobs` : 'no jobs');
+          return;
+        }
+        ctx.print(renderJobsTable(ctx, page.items, reasons));
+        if (page.total > page.items.length) {
+          ctx.print(ctx.colors.dim(`(${page.items.length} of ${page.total}; --limit to see more)`));
+        }
+      }),
+    );
+
+  for (const [name, enabled] of [
+    ['pause', false],
+    ['resume', true],
+  ] as const) {
+    sched
+      .command(name)
+      .description(enabled ? 'launch queued work again' : 'stop launching queued work (running jobs go on)')
+      .action(
+        run(async (ctx) => {
+          const { data } = await setScheduler({ client: ctx.client, body: { enabled } });
+          ctx.output(data, () => `scheduler ${data.enabled ? 'running' : 'paused'}`);
+        }),
+      );
+  }
+
+  sched
+    .command('cancel')
+    .description('remove a queued item, or abort it when it is already running')
+    .argument('<id>', 'queue id')
+    .action(
+      run(async (ctx, id: string) => {
+        const { data } = await cancelQueueItem({ client: ctx.client, path: { queue_id: id } });
+        ctx.output(data, () =>
+          data.outcome === 'removed'
+            ? `${data.queue_id} removed from the queue`
+            : `${data.queue_id} is running: aborting it`,
+        );
+      }),
+    );
+
+  sched
+    .command('cleanup')
+    .description('remove finished job records and their logs (all of them, or one by id)')
+    .argument('[id]', 'only this finished job')
+    .action(
+      run(async (ctx, id: string | undefined) => {
+        const { data } = id
+          ? await deleteJob({ client: ctx.client, path: { queue_id: id } })
+          : await cleanupJobs({ client: ctx.client });
+        ctx.output(data, () =>
+          data.deleted.length === 1
+            ? `removed ${data.deleted[0]}`
+            : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`,
+        );
+      }),
+    );
+
+  sched
+    .command('gc')
+    .description('remove orphan log files (older than 7 days, belonging to no job)')
+    .action(
+      run(async (ctx) => {
+        const { data } = await gcJobLogs({ client: ctx.client });
+        ctx.output(data, () => `removed ${data.removed.length} orphan log file(s), kept ${data.kept}`);
+      }),
+    );
+}

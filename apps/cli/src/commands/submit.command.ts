@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
+import { collect, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from '../args';
+import { CliError, EXIT } from '../errors';
+import type { CommandRunner } from './runner';
+
+interface SubmitOptions {
+  type: string;
+  gpus?: string;
+  priority?: string;
+  env?: string[];
+  cwd?: string;
+  name?: string;
+  param?: string[];
+  paramJson?: string;
+}
+
+/** Builds the request body from the flags; pure, so it is unit-tested. */
+export function buildSubmitBody(
+  options: SubmitOptions,
+  argv: string[],
+  defaultGpus: number,
+): SubmitJobRequestDto {
+  const jobParams: Record<string, unknown> = options.paramJson
+    ? parseJsonObject(options.paramJson, '--param-json')
+    : {};
+  for (const entry of options.param ?? []) {
+    const [key, value] = splitKeyValue(entry, '--param');
+    jobParams[key] = parseParamValue(value);
+  }
+  if (argv.length) jobParams.argv = argv;
+  const env: Record<string, string> = {};
+  for (const entry of options.env ?? []) {
+    const [key, value] = splitKeyValue(entry, '--env');
+    env[key] = value;
+  }
+  const body: SubmitJobRequestDto = {
+    job_type: options.type,
+    requested_gpus:
+      options.gpus === undefined ? defaultGpus : parseInteger(options.gpus, '--gpus', { min: 0 }),
+    job_params: jobParams,
+  };
+  if (options.priority !== undefined) body.priority = parseInteger(options.priority, '--priority');
+  if (options.env?.length) body.env = env;
+  if (options.cwd !== undefined) body.cwd = options.cwd;
+  if (options.name !== undefined) body.name = options.name;
+  return body;
+}
+
+export function registerSubmit(program: Command, run: CommandRunner): void {
+  program
+    .command('submit')
+    .summary('queue a job')
+    .description(
+      'Queue a job. The words after `--` become job_params.argv: for `--type command`, the program and ' +
+        'its arguments, run verbatim without a shell. Prints the queue id (the item with --json).',
+    )
+    .requiredOption(
+      '-t, --type <type>',
+      'job type (command, training, inference, ...; see GET /api/job-types)',
+    )
+    .option('-g, --gpus <n>', "GPUs to reserve (default: the job type's default)")
+    .option('-P, --priority <p>', 'higher runs first; may be negative (default 0)')
+    .option('-e, --env <KEY=VALUE>', 'extra environment variable (repeatable)', collect)
+    .option('--cwd <dir>', "working directory (default: the server user's home)")
+    .option('-n, --name <name>', 'label shown in lists')
+    .option(
+      '--param <key=value>',
+      'job parameter; the value is parsed as JSON when it is JSON (repeatable)',
+      collect,
+    )
+    .option('--param-json <json>', 'job parameters as one JSON object (--param entries override it)')
+    .argument('[argv...]', 'after `--`: the command and its arguments')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  trainyard submit --type command --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
+        '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n',
+    )
+    .action(
+      run(async (ctx, argv: string[], options: SubmitOptions) => {
+        let defaultGpus = 0;
+        if (options.gpus === undefined) {
+          const { data: types } = await listJobTypes({ client: ctx.client });
+          defaultGpus = types.find((t) => t.name === options.type)?.default_gpus ?? 0;
+        }
+        const body = buildSubmitBody(options, argv, defaultGpus);
+        if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
+          throw new CliError(
+            'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',
+            EXIT.invalid,
+          );
+        }
+        const { data: item } = await submitJob({ client: ctx.client, body });
+        ctx.output(item, () => item.queue_id);
+      }),
+    );
+}

@@ -1,0 +1,90 @@
+import { TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
+import { CliError, ConnectionInfo, EXIT, formatFieldError, toCliError } from './errors';
+
+const fromFile: ConnectionInfo = {
+  baseUrl: 'http://127.0.0.1:8765',
+  tokenSource: '/home/u/.config/trainyard/auth_token',
+};
+const fromEnv: ConnectionInfo = { baseUrl: 'http://gpu1:8765', tokenSource: 'TRAINYARD_SERVER_TOKEN' };
+const noToken: ConnectionInfo = { ...fromFile, tokenProblem: 'missing' };
+
+describe(toCliError.name, () => {
+  it.each<[string, unknown, ConnectionInfo, number, RegExp]>([
+    [
+      'unreachable server',
+      new TrainyardConnectionError(
+        'http://127.0.0.1:8765/api/gpus',
+        Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
+      ),
+      fromFile,
+      EXIT.unreachable,
+      /^cannot reach the Trainyard server at http:\/\/127\.0\.0\.1:8765 \(ECONNREFUSED\); is it running\?/,
+    ],
+    [
+      'validation failure, fields named with their flags',
+      TrainyardApiError.fromBody(400, {
+        code: 'VALIDATION_FAILED',
+        message: 'invalid',
+        details: [
+          { field: 'requested_gpus', message: 'requested_gpus is 5 but this host has 2 usable GPUs' },
+          { field: 'env.BAD NAME', message: 'not a valid name' },
+        ],
+      }),
+      fromFile,
+      EXIT.invalid,
+      /^invalid request: requested_gpus is 5 but this host has 2 usable GPUs \(--gpus\); env\.BAD NAME \(--env\): not a valid name$/,
+    ],
+    [
+      'rejected token from the file',
+      TrainyardApiError.fromBody(401, { code: 'UNAUTHENTICATED', message: 'no' }),
+      fromFile,
+      EXIT.unauthorized,
+      /rejected the token from \/home\/u\/\.config\/trainyard\/auth_token \(401\); .*--regen-token/,
+    ],
+    [
+      'rejected token from the environment',
+      TrainyardApiError.fromBody(401, '{"statusCode":401}'),
+      fromEnv,
+      EXIT.unauthorized,
+      /^the server at http:\/\/gpu1:8765 rejected the token from TRAINYARD_SERVER_TOKEN \(401\)$/,
+    ],
+    [
+      'no token at all',
+      TrainyardApiError.fromBody(401, ''),
+      noToken,
+      EXIT.unauthorized,
+      /needs a token \(401\) and none was found: \/home\/u\/\.config\/trainyard\/auth_token is missing; set TRAINYARD_SERVER_TOKEN/,
+    ],
+    [
+      'unknown id',
+      TrainyardApiError.fromBody(404, { code: 'JOB_NOT_FOUND', message: 'no job q_1' }),
+      fromFile,
+      EXIT.notFound,
+      /^no job q_1$/,
+    ],
+    [
+      'conflict',
+      TrainyardApiError.fromBody(409, { code: 'JOB_NOT_RUNNING', message: 'q_1 is done' }),
+      fromFile,
+      EXIT.failure,
+      /^q_1 is done \(409 JOB_NOT_RUNNING\)$/,
+    ],
+    ['a CliError as is', new CliError('add --yes', EXIT.invalid), fromFile, EXIT.invalid, /^add --yes$/],
+    ['anything else', new Error('boom'), fromFile, EXIT.failure, /^unexpected error: boom$/],
+  ])('%s', (_name, error, connection, exitCode, message) => {
+    const sut = toCliError(error, connection);
+    expect(sut.exitCode).toBe(exitCode);
+    expect(sut.message).toMatch(message);
+  });
+});
+
+describe(formatFieldError.name, () => {
+  it.each<[{ field?: string; message: string }, string]>([
+    [{ field: 'cwd', message: 'cwd /x does not exist' }, 'cwd /x does not exist (--cwd)'],
+    [{ field: 'job_params.argv', message: 'must be a list' }, 'job_params.argv (--param): must be a list'],
+    [{ field: 'queue_id', message: 'queue_id must look like q_…' }, 'queue_id must look like q_…'],
+    [{ message: 'no field' }, 'no field'],
+  ])('%j → %s', (detail, expected) => {
+    expect(formatFieldError(detail)).toBe(expected);
+  });
+});

@@ -1,0 +1,95 @@
+import { TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
+
+/** Exit codes, documented in README "CLI". */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  /** Bad usage or a request the server rejected as invalid (400). */
+  invalid: 2,
+  /** No server answered at the URL. */
+  unreachable: 3,
+  /** The server refused the credentials (401). */
+  unauthorized: 4,
+  /** No such job, queue item or GPU (404). */
+  notFound: 5,
+  /** Ctrl-C. */
+  interrupted: 130,
+} as const;
+
+/** A failure with its one-line message and exit code; the entry point prints and exits with it. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
+    super(message);
+  }
+}
+
+/** What the CLI knows about where it connected, to explain connection and auth failures. */
+export interface ConnectionInfo {
+  baseUrl: string;
+  /** Where the token came from, or was looked for: `TRAINYARD_SERVER_TOKEN` or the token file's path. */
+  tokenSource: string;
+  /** Why there is no token (`missing`, `empty`, `unreadable`); undefined when there is one. */
+  tokenProblem?: string;
+}
+
+/** API fields shown with the flag a user typed, so `requested_gpus` reads `requested_gpus (--gpus)`. */
+const FIELD_FLAGS: Record<string, string> = {
+  job_type: '--type',
+  requested_gpus: '--gpus',
+  priority: '--priority',
+  cwd: '--cwd',
+  name: '--name',
+  env: '--env',
+  job_params: '--param',
+};
+
+/** `requested_gpus is 5 but ... (--gpus)`, or `cwd (--cwd): must be ...` when the message does not name it. */
+export function formatFieldError(detail: { field?: string; message: string }): string {
+  const { field, message } = detail;
+  if (!field) return message;
+  const flag = FIELD_FLAGS[field] ?? FIELD_FLAGS[field.split('.')[0]];
+  if (message.includes(field)) return flag ? `${message} (${flag})` : message;
+  return `${field}${flag ? ` (${flag})` : ''}: ${message}`;
+}
+
+/** Maps anything thrown by a command to the message and exit code the user sees. */
+export function toCliError(error: unknown, connection: ConnectionInfo): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof TrainyardConnectionError) {
+    const why = error.message.replace(/^cannot reach \S+/, '').trim();
+    return new CliError(
+      `cannot reach the Trainyard server at ${connection.baseUrl}${why ? ` ${why}` : ''}; ` +
+        'is it running? (set the URL with --server or TRAINYARD_SERVER_URL)',
+      EXIT.unreachable,
+    );
+  }
+  if (error instanceof TrainyardApiError) {
+    switch (error.status) {
+      case 400: {
+        const fields = error.details.map(formatFieldError);
+        const detail = fields.length ? fields.join('; ') : error.message;
+        return new CliError(`invalid request: ${detail}`, EXIT.invalid);
+      }
+      case 401:
+        return new CliError(
+          connection.tokenProblem
+            ? `the server at ${connection.baseUrl} needs a token (401) and none was found: ` +
+                `${connection.tokenSource} is ${connection.tokenProblem}; set TRAINYARD_SERVER_TOKEN, ` +
+                "or TRAINYARD_HOME to the server's state directory"
+            : `the server at ${connection.baseUrl} rejected the token from ${connection.tokenSource} (401)` +
+                (connection.tokenSource === 'TRAINYARD_SERVER_TOKEN'
+                  ? ''
+                  : '; the server writes a new one when started with --regen-token'),
+          EXIT.unauthorized,
+        );
+      case 404:
+        return new CliError(error.message, EXIT.notFound);
+      default:
+        return new CliError(`${error.message} (${error.status} ${error.code})`, EXIT.failure);
+    }
+  }
+  return new CliError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+}

@@ -1,0 +1,58 @@
+import { formatAge, formatDuration, renderPairs, renderTable, truncate } from './format';
+
+describe(formatDuration.name, () => {
+  it.each<[number | null, string]>([
+    [null, '-'],
+    [-1, '-'],
+    [0, '0s'],
+    [59.9, '59s'],
+    [60, '1m00s'],
+    [185, '3m05s'],
+    [3600, '1h00m'],
+    [7620, '2h07m'],
+    [86400 * 3 + 3600 * 4 + 59, '3d04h'],
+  ])('%j s → %s', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+});
+
+describe(formatAge.name, () => {
+  it('measures from now; clock skew reads as 0s', () => {
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    expect(formatAge('2026-01-01T00:05:30Z', now)).toBe('4m30s');
+    expect(formatAge('2026-01-01T00:10:05Z', now)).toBe('0s');
+    expect(formatAge(null, now)).toBe('-');
+  });
+});
+
+describe(renderTable.name, () => {
+  it('aligns columns (right-aligned numbers), styles after padding, does not pad the last column', () => {
+    const star = (text: string) => `*${text}*`;
+    const sut = renderTable(
+      [{ header: 'ID' }, { header: 'N', align: 'right' }, { header: 'NOTE' }],
+      [
+        ['a', '1', 'short'],
+        [{ text: 'bbb', style: star }, '100', ''],
+      ],
+    );
+    expect(sut).toBe('ID     N  NOTE\na      1  short\n*bbb*  100\n');
+  });
+});
+
+describe(renderPairs.name, () => {
+  it('aligns keys', () => {
+    expect(
+      renderPairs([
+        ['id', 'x'],
+        ['status', 'done'],
+      ]),
+    ).toBe('id      x\nstatus  done\n');
+  });
+});
+
+describe(truncate.name, () => {
+  it('cuts with an ellipsis', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abc', 4)).toBe('abc');
+  });
+});

@@ -1,0 +1,75 @@
+/** Plain-text rendering for the human output: aligned tables, durations, ages. */
+
+export type Style = (text: string) => string;
+/** A cell: text, or text with a style (colour) applied after padding so columns stay aligned. */
+export type Cell = string | { text: string; style?: Style };
+
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+const cellText = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
+
+/** Columns separated by two spaces, headers first; the last column is not padded. */
+export function renderTable(columns: Column[], rows: Cell[][]): string {
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...rows.map((row) => cellText(row[i] ?? '').length)),
+  );
+  const line = (cells: Cell[]): string =>
+    cells
+      .map((cell, i) => {
+        const text = cellText(cell);
+        const last = i === cells.length - 1;
+        const padded =
+          columns[i]?.align === 'right' ? text.padStart(widths[i]) : last ? text : text.padEnd(widths[i]);
+        return typeof cell === 'string' || !cell.style ? padded : cell.style(padded);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `key  value` lines with the keys aligned. */
+export function renderPairs(pairs: Array<[string, string]>): string {
+  const width = Math.max(0, ...pairs.map(([key]) => key.length));
+  return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n';
+}
+
+/** 42s, 3m05s, 2h07m, 3d04h. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.floor(seconds);
+  if (s < 60) return `${s}s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
+  return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
+}
+
+/** How long ago an ISO timestamp was, e.g. `3m05s`; `-` without one. */
+export function formatAge(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? '-' : formatDuration(Math.max(0, (now - at) / 1000));
+}
+
+/** Cuts long text to `max` characters with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** ANSI colours, only when `enabled` (stdout is a terminal and NO_COLOR is unset). */
+export function palette(enabled: boolean): Record<'red' | 'green' | 'yellow' | 'cyan' | 'dim', Style> {
+  const wrap =
+    (open: number, close: number): Style =>
+    (text) =>
+      enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+  return {
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    dim: wrap(2, 22),
+  };
+}

@@ -1,0 +1,69 @@
+import type { ErrorDetailDto } from './generated';
+
+/** The server answered with an error status; `code`, `message` and `details` come from its error body. */
+export class TrainyardApiError extends Error {
+  override readonly name = 'TrainyardApiError';
+
+  constructor(
+    /** HTTP status (401, 404, ...). */
+    readonly status: number,
+    /** Stable machine-readable code (`VALIDATION_FAILED`, `JOB_NOT_FOUND`, ...); `HTTP_<status>` when the body had none. */
+    readonly code: string,
+    message: string,
+    /** For validation failures: one entry per bad field. */
+    readonly details: ErrorDetailDto[] = [],
+    /** The request URL. */
+    readonly url?: string,
+  ) {
+    super(message);
+  }
+
+  /** Builds the error from an answer's status and (parsed or raw) body. */
+  static fromBody(status: number, body: unknown, url?: string): TrainyardApiError {
+    const parsed = typeof body === 'string' ? tryParseJson(body) : body;
+    if (parsed && typeof parsed === 'object') {
+      const { code, message, details } = parsed as { code?: unknown; message?: unknown; details?: unknown };
+      return new TrainyardApiError(
+        status,
+        typeof code === 'string' ? code : `HTTP_${status}`,
+        typeof message === 'string' && message ? message : `HTTP ${status}`,
+        Array.isArray(details) ? (details as ErrorDetailDto[]) : [],
+        url,
+      );
+    }
+    const text = typeof body === 'string' ? body.trim() : '';
+    return new TrainyardApiError(status, `HTTP_${status}`, text || `HTTP ${status}`, [], url);
+  }
+}
+
+/** No answer at all: the server is down, the address is wrong, or the connection broke. */
+export class TrainyardConnectionError extends Error {
+  override readonly name = 'TrainyardConnectionError';
+
+  constructor(
+    /** The URL that could not be reached. */
+    readonly url: string,
+    /** The underlying error (its `cause.code` is often `ECONNREFUSED` in Node). */
+    override readonly cause?: unknown,
+  ) {
+    super(`cannot reach ${url}${describeCause(cause)}`);
+  }
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `: ECONNREFUSED` from fetch's `TypeError('fetch failed', { cause })`, or the error's own message. */
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return '';
+  const inner = (cause as { cause?: unknown }).cause;
+  const code = (inner as { code?: unknown } | undefined)?.code ?? (cause as { code?: unknown }).code;
+  if (typeof code === 'string') return ` (${code})`;
+  const message = inner instanceof Error ? inner.message : cause.message;
+  return message ? ` (${message})` : '';
+}

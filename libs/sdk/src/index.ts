@@ -1,0 +1,9 @@
+// @trainyard/sdk: the client generated from openapi/openapi.json (`npm run sdk:generate`; never edit
+// generated/ by hand) plus the hand-written parts the spec cannot describe: a configured client,
+// typed errors, and the WebSocket streams.
+export * from './generated';
+export { createClient, createConfig } from './generated/client';
+export type { Client, Config, RequestResult } from './generated/client';
+export * from './trainyard-client';
+export * from './errors';
+export * from './streams';

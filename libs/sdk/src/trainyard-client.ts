@@ -1,0 +1,49 @@
+import { type Client, createClient, createConfig } from './generated/client';
+import { TrainyardApiError, TrainyardConnectionError } from './errors';
+
+export interface TrainyardClientOptions {
+  /** Server origin, e.g. `http://127.0.0.1:8765`. In a browser, leave it empty for the page's own origin. */
+  baseUrl?: string;
+  /**
+   * The bearer token (`$TRAINYARD_HOME/auth_token`), sent as `Authorization: Bearer`. Browsers leave it
+   * out: the session cookie goes with same-origin requests.
+   */
+  token?: string;
+  /** A fetch implementation (default: the global one, Node ≥ 20 or the browser's). */
+  fetch?: typeof fetch;
+  /** Extra headers for every request. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A client for the generated functions: `await getJob({ client, path: { queue_id } })`.
+ *
+ * Every call resolves with `{ data, request, response }` on success and throws otherwise:
+ * {@link TrainyardApiError} when the server answered with an error status (status, code, message,
+ * details), {@link TrainyardConnectionError} when it could not be reached.
+ */
+export function createTrainyardClient(options: TrainyardClientOptions = {}): Client {
+  const { token } = options;
+  const client = createClient(
+    createConfig({
+      baseUrl: (options.baseUrl ?? '').replace(/\/+$/, ''),
+      fetch: options.fetch,
+      headers: options.headers,
+      throwOnError: true,
+      // Operations list bearer, cookie and ?token= schemes; the token only goes in the header.
+      auth: (scheme) => (scheme.type === 'http' && scheme.scheme === 'bearer' ? token : undefined),
+    }),
+  );
+  client.interceptors.error.use((error, response, request) => {
+    if (error instanceof TrainyardApiError || error instanceof TrainyardConnectionError) return error;
+    const url = request?.url ?? options.baseUrl ?? '';
+    if (!response) {
+      // A caller's AbortSignal stays what it is; anything else means fetch itself failed (refused, DNS, reset).
+      const name = (error as { name?: unknown } | null)?.name;
+      if (name === 'AbortError' || name === 'TimeoutError') return error;
+      return new TrainyardConnectionError(url, error);
+    }
+    return TrainyardApiError.fromBody(response.status, error, url);
+  });
+  return client;
+}

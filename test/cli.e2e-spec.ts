@@ -1,0 +1,259 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { SpawnedServer, spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+// The built CLI (`npm test` builds first) as a user runs it, against the built server.
+const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
+const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+
+// Each test starts several CLI processes; leave room for a busy machine.
+jest.setTimeout(90_000);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
+  const temp = makeTempHome('trainyard-cli-');
+  let server: SpawnedServer;
+  let env: Record<string, string>;
+
+  /** Runs `node bin/trainyard.js ...args`; resolves when it exits. */
+  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  /** Runs a command that must succeed and parses its `--json` output. */
+  async function json(args: string[]): Promise<any> {
+    const run = await cli(['--json', ...args]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(run.stdout);
+  }
+
+  const waitStatus = (id: string, statuses: string[]) =>
+    waitFor(
+      async () => {
+        const job = await json(['job', 'status', id]);
+        return statuses.includes(job.status) ? job : undefined;
+      },
+      `${id} to reach ${statuses.join('/')}`,
+      20_000,
+    );
+
+  beforeAll(async () => {
+    server = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: temp.home,
+      TRAINYARD_SERVER_URL: server.baseUrl,
+      TRAINYARD_SERVER_TOKEN: server.token!,
+    };
+  });
+  afterAll(async () => {
+    await server.stop();
+    temp.remove();
+  });
+
+  it('submits a command with its argv after --, lists it and shows the scheduler', async () => {
+    const submitted = await cli([
+      'submit',
+      '--type',
+      'command',
+      '--name',
+      'hello',
+      '--',
+      'echo',
+      '--not-a-flag',
+    ]);
+    expect(submitted).toMatchObject({ code: 0, stderr: '' });
+    const id = submitted.stdout.trim();
+    expect(id).toMatch(QUEUE_ID);
+
+    const job = await waitStatus(id, ['done']);
+    expect(job).toMatchObject({
+      name: 'hello',
+      job_params: { argv: ['echo', '--not-a-flag'] },
+      exit_code: 0,
+    });
+
+    const item = await json([
+      'submit',
+      '--type',
+      'command',
+      '--priority',
+      '-2',
+      '--env',
+      'GREETING=hi=there',
+      '--',
+      'sh',
+      '-c',
+      'echo "$GREETING"',
+    ]);
+    expect(item).toMatchObject({
+      queue_id: expect.stringMatching(QUEUE_ID),
+      priority: -2,
+      env: { GREETING: 'hi=there' },
+    });
+
+    const table = await cli(['sched', 'list']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID\s+STATUS\s+TYPE\s+NAME\s+GPUS\s+PRIO\s+AGE\s+RUNTIME\s+EXIT/,
+    );
+    expect(table.stdout).toMatch(new RegExp(`${id}\\s+done\\s+command\\s+hello`));
+    const listed = await json(['sched', 'list']);
+    expect(listed.items.map((j: { queue_id: string }) => j.queue_id)).toEqual(
+      expect.arrayContaining([id, item.queue_id]),
+    );
+
+    expect(await json(['sched', 'status'])).toMatchObject({ enabled: true, tick_count: expect.any(Number) });
+    expect((await cli(['sched', 'status'])).stdout).toMatch(/^scheduler\s+running$/m);
+  });
+
+  it('tails a job live and exits with its exit code; dumps the whole log', async () => {
+    const id = (
+      await cli([
+        'submit',
+        '--type',
+        'command',
+        '--',
+        'sh',
+        '-c',
+        'printf "\\033[31mred line\\033[0m\\n"; sleep 0.5; printf "\\033[32mgreen line\\033[0m\\n"; exit 3',
+      ])
+    ).stdout.trim();
+    const tail = await cli(['job', 'tail', id]);
+    expect(tail.code).toBe(3);
+    expect(tail.stdout).toContain('\u001b[31mred line\u001b[0m');
+    expect(tail.stdout).toContain('\u001b[32mgreen line\u001b[0m');
+
+    const dump = await cli(['job', 'dump', id]);
+    expect(dump.code).toBe(0);
+    // The pseudo-terminal turns \n into \r\n.
+    expect(dump.stdout.replace(/\r/g, '')).toContain(
+      '\u001b[31mred line\u001b[0m\n\u001b[32mgreen line\u001b[0m\n',
+    );
+
+    const ok = (await cli(['submit', '--type', 'command', '--', 'true'])).stdout.trim();
+    expect((await cli(['job', 'tail', ok])).code).toBe(0);
+  });
+
+  it('kills jobs; force-kill is refused without --yes', async () => {
+    const sleeper = async () => {
+      const id = (await cli(['submit', '--type', 'command', '--', 'sleep', '600'])).stdout.trim();
+      await waitStatus(id, ['running']);
+      return id;
+    };
+    const first = await sleeper();
+    const kill = await cli(['job', 'kill', first]);
+    expect(kill.code).toBe(0);
+    expect(kill.stdout).toContain(`${first}: SIGTERM sent`);
+    expect((await waitStatus(first, ['aborted'])).error).toContain('kill requested');
+
+    const second = await sleeper();
+    const refused = await cli(['job', 'force-kill', second]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    expect((await json(['job', 'status', second])).status).toBe('running');
+    expect((await cli(['job', 'force-kill', '--yes', second])).code).toBe(0);
+    await waitStatus(second, ['aborted']);
+  });
+
+  it('changes GPU policy and shows it in gpu status', async () => {
+    const gpu = async (index: number) =>
+      (await json(['gpu', 'status'])).gpus.find((g: { index: number }) => g.index === index);
+    expect((await cli(['gpu', 'disable', '1'])).code).toBe(0);
+    expect((await cli(['gpu', 'priority', '0', '-5'])).code).toBe(0);
+    expect(await gpu(1)).toMatchObject({ disabled: true });
+    expect(await gpu(0)).toMatchObject({ disabled: false, min_priority: -5 });
+    const table = (await cli(['gpu', 'status'])).stdout;
+    expect(table).toMatch(/^\s*1\s+.*disabled/m);
+
+    expect((await cli(['gpu', 'enable', '1'])).code).toBe(0);
+    expect((await cli(['gpu', 'priority', '0', '0'])).code).toBe(0);
+    expect(await gpu(1)).toMatchObject({ disabled: false });
+    expect(await gpu(0)).toMatchObject({ min_priority: 0 });
+
+    const refused = await cli(['gpu', 'kill', '0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+  });
+
+  it('exits 3 when no server answers, naming the URL', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((resolve) => probe.close(resolve));
+
+    const run = await cli(['sched', 'status'], { TRAINYARD_SERVER_URL: url });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(url);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 4 when the token is refused, saying where it came from', async () => {
+    const wrong = await cli(['sched', 'list'], { TRAINYARD_SERVER_TOKEN: 'not-the-token' });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('TRAINYARD_SERVER_TOKEN');
+
+    const missing = await cli(['sched', 'list'], {
+      TRAINYARD_SERVER_TOKEN: '',
+      TRAINYARD_HOME: join(temp.home, 'nowhere'),
+    });
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain(join(temp.home, 'nowhere', 'auth_token'));
+
+    // Without the env variable the token file in TRAINYARD_HOME is used.
+    const fromFile = await cli(['sched', 'status'], {
+      TRAINYARD_SERVER_TOKEN: '',
+      TRAINYARD_HOME: temp.home,
+    });
+    expect(fromFile.code).toBe(0);
+  });
+
+  it('exits 5 for unknown ids', async () => {
+    for (const args of [
+      ['job', 'status'],
+      ['job', 'tail'],
+      ['job', 'dump'],
+      ['job', 'kill'],
+      ['sched', 'cancel'],
+    ]) {
+      const run = await cli([...args, 'q_1234567890123_deadbeef']);
+      expect({ args, code: run.code }).toEqual({ args, code: 5 });
+      expect(run.stderr).toContain('q_1234567890123_deadbeef');
+    }
+  });
+
+  it('exits 2 for invalid requests, naming the field', async () => {
+    const tooMany = await cli(['submit', '--type', 'command', '--gpus', '3', '--', 'true']);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/requested_gpus.*--gpus/);
+
+    const notANumber = await cli(['submit', '--type', 'command', '--gpus', 'two', '--', 'true']);
+    expect(notANumber.code).toBe(2);
+    expect(notANumber.stderr).toContain('--gpus');
+
+    const badCwd = await cli(['submit', '--type', 'command', '--cwd', '/no/such/dir', '--', 'true']);
+    expect(badCwd.code).toBe(2);
+    expect(badCwd.stderr).toContain('--cwd');
+
+    const unknownOption = await cli(['sched', 'list', '--no-such-flag']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain('--no-such-flag');
+  });
+});

@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  createTrainyardClient,
+  getJob,
+  listGpus,
+  streamGpus,
+  streamJobLog,
+  submitJob,
+  TrainyardApiError,
+  TrainyardConnectionError,
+  type GpusFrame,
+  type JobDto,
+  type LogEndFrame,
+} from '@trainyard/sdk';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { makeTempHome } from './support/temp-home';
+
+const ROOT = join(__dirname, '..');
+const GENERATED = join(ROOT, 'libs', 'sdk', 'src', 'generated');
+
+/** Every file under `dir`, by relative path. */
+function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path), readFileSync(path, 'utf8'));
+  }
+  return files;
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('@trainyard/sdk', () => {
+  it('is what `npm run sdk:generate` produces from openapi/openapi.json (regenerate after API changes)', async () => {
+    const temp = makeTempHome('trainyard-sdk-');
+    try {
+      const out = join(temp.home, 'generated');
+      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'generate-sdk.mjs'), '--out', out], {
+        cwd: ROOT,
+      });
+      const fresh = readTree(out);
+      const committed = readTree(GENERATED);
+      expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
+      for (const [path, text] of fresh) {
+        // One assertion per file, so a failure names the file that drifted.
+        expect({ path, text: committed.get(path) }).toEqual({ path, text });
+      }
+    } finally {
+      temp.remove();
+    }
+  }, 120_000);
+
+  describe('against a running server', () => {
+    let server: InProcessServer;
+    beforeAll(async () => {
+      server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
+    });
+    afterAll(async () => {
+      await server.close(true);
+    });
+
+    it('submits a job, reads it back typed, and streams its log bytes and end frame', async () => {
+      const client = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token });
+      const { data: item } = await submitJob({
+        client,
+        body: {
+          job_type: 'command',
+          requested_gpus: 1,
+          name: 'sdk round trip',
+          job_params: { argv: ['sh', '-c', 'printf "\\033[32mgreen\\033[0m\\n"; sleep 0.2; echo bye'] },
+        },
+      });
+      expect(item.queue_id).toMatch(/^q_\d{13}_[0-9a-f]{8}$/);
+
+      const chunks: Uint8Array[] = [];
+      let endFrame: LogEndFrame | null = null;
+      const stream = streamJobLog(
+        item.queue_id,
+        { baseUrl: server.baseUrl, token: server.token },
+        { onData: (bytes) => chunks.push(bytes), onEnd: (frame) => (endFrame = frame) },
+      );
+      const result = await stream.closed;
+      expect(Buffer.concat(chunks).toString().replace(/\r/g, '')).toContain(
+        '\u001b[32mgreen\u001b[0m\nbye\n',
+      );
+      expect(endFrame).toEqual({ type: 'end', status: 'done', exit_code: 0 });
+      expect(result).toMatchObject({ code: 1000, end: endFrame, error: null });
+
+      const { data: job } = await getJob({ client, path: { queue_id: item.queue_id } });
+      const typed: JobDto = job;
+      expect(typed).toMatchObject({ status: 'done', exit_code: 0, name: 'sdk round trip', gpu_indices: [0] });
+    });
+
+    it('streams GPU snapshots', async () => {
+      let frame: GpusFrame | undefined;
+      const stream = streamGpus({ baseUrl: server.baseUrl, token: server.token }, (f) => {
+        frame = f;
+        stream.close();
+      });
+      await stream.closed;
+      expect(frame).toMatchObject({ type: 'gpus', provider: 'fake', state: 'ok' });
+      expect(frame!.gpus.map((g) => g.index)).toEqual([0, 1]);
+    });
+
+    it('throws typed errors: API errors with status and code, unreachable servers, refused stream upgrades', async () => {
+      const client = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token });
+      const missing = await getJob({ client, path: { queue_id: 'q_1234567890123_deadbeef' } }).catch(
+        (e) => e,
+      );
+      expect(missing).toBeInstanceOf(TrainyardApiError);
+      expect(missing).toMatchObject({ status: 404, code: 'JOB_NOT_FOUND' });
+
+      const invalid = await submitJob({
+        client,
+        body: { job_type: 'command', requested_gpus: 3, job_params: { argv: ['true'] } },
+      }).catch((e) => e);
+      expect(invalid).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(invalid.details.map((d: { field: string }) => d.field)).toContain('requested_gpus');
+
+      const anonymous = createTrainyardClient({ baseUrl: server.baseUrl });
+      await expect(listGpus({ client: anonymous })).rejects.toMatchObject({ status: 401 });
+
+      const down = createTrainyardClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x' });
+      await expect(listGpus({ client: down })).rejects.toBeInstanceOf(TrainyardConnectionError);
+
+      const refused = streamJobLog('q_1234567890123_deadbeef', { baseUrl: server.baseUrl, token: 'wrong' });
+      await expect(refused.closed).rejects.toMatchObject({ name: 'TrainyardApiError', status: 401 });
+    });
+  });
+});
