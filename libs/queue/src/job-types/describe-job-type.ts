@@ -1,15 +1,7 @@
-import { JobParamType, JobTypeDefinition } from './job-type';
+import { JobParamSchema, JobTypeDefinition } from './job-type';
 
-export interface JobParamDescription {
-  name: string;
-  type: JobParamType;
-  required: boolean;
-  default?: unknown;
-  choices?: string[];
-  description: string;
-  min?: number;
-  max?: number;
-}
+/** A parameter as served to forms: the schema itself (all plain JSON). */
+export type JobParamDescription = JobParamSchema;
 
 /** One entry of GET /api/job-types (snake_case, like the rest of the API). */
 export interface JobTypeDescription {
