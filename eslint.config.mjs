@@ -3,6 +3,48 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Which lib may import which (a lib depends only on those below it). A new dependency is a design
+ * decision: add it here, in the same change, on purpose.
+ */
+const LIB_DEPENDENCIES = {
+  core: [],
+  sdk: [],
+  database: ['core'],
+  metrics: ['core'],
+  journal: ['core', 'database'],
+  auth: ['core', 'database', 'journal'],
+  jobs: ['core', 'database', 'journal'],
+  gpus: ['core', 'database', 'journal', 'metrics'],
+  queue: ['core', 'gpus', 'jobs', 'journal'],
+  scheduler: ['core', 'database', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
+};
+const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
+const DEEP_IMPORTS = [
+  { group: ['@trainyard/*/*'], message: 'Import a lib through its index: @trainyard/<name>.' },
+  { group: ['**/libs/*/src/**', '../../libs/**', '../libs/**'], message: 'Use the @trainyard/<name> alias.' },
+];
+const libBoundaries = ALL_LIBS.map((lib) => ({
+  files: [`libs/${lib}/src/**/*.ts`],
+  ignores: ['**/*.spec.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...DEEP_IMPORTS,
+          ...ALL_LIBS.filter((other) => other !== lib && !LIB_DEPENDENCIES[lib].includes(other)).map(
+            (other) => ({
+              group: [`@trainyard/${other}`],
+              message: `libs/${lib} may not depend on @trainyard/${other} (see LIB_DEPENDENCIES in eslint.config.mjs).`,
+            }),
+          ),
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -46,6 +88,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...libBoundaries,
   {
     // Bench scripts run standalone under `ts-node --transpile-only`, which cannot resolve the
     // @trainyard/* aliases, so they import the pure modules they measure by path.
