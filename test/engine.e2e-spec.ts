@@ -73,6 +73,26 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(answer.body.cwd).toBeTruthy();
   });
 
+  it('refuses a service port that a live job already uses (409), and frees it when that job is gone', async () => {
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    try {
+      const board = (port: number) =>
+        api.submit({ job_type: 'tensorboard', job_params: { logdir: '/tmp', port } });
+      const first = await board(16006);
+      expect(first.status).toBe(201);
+      const clash = await board(16006);
+      expect(clash.status).toBe(409);
+      expect(clash.body).toMatchObject({ code: 'PORT_IN_USE', details: [{ field: 'job_params.port' }] });
+      expect(clash.body.message).toContain(first.body.queue_id);
+      await api.call('DELETE', `/api/queue/${first.body.queue_id}`);
+      const again = await board(16006);
+      expect(again.status).toBe(201);
+      await api.call('DELETE', `/api/queue/${again.body.queue_id}`);
+    } finally {
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+  });
+
   it('says how many GPUs the host has when asked for more', async () => {
     const answer = await api.command(['true'], { requested_gpus: 5 });
     expect(answer.body.message).toContain('this host has 4 usable GPUs');
