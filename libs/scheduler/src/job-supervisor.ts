@@ -108,6 +108,9 @@ export class JobSupervisor implements OnModuleDestroy {
         });
         return { result: undefined, events: ok ? [new JobStartedEvent(job.id, child.pid!)] : [] };
       });
+      this.logger.log(
+        `started ${job.id} (${job.job_type}) pid ${child.pid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}`,
+      );
     } catch (err) {
       this.metrics.launchFailures.inc();
       await this.finish(job.id, null, `launch failed: ${(err as Error).message}`);
@@ -265,6 +268,7 @@ export class JobSupervisor implements OnModuleDestroy {
         });
         return { result: undefined, events: ok ? [new JobFinishedEvent(id, status, code, error)] : [] };
       });
+      this.logger.log(`${id} ${status}${code === null ? '' : ` (exit ${code})`}${error ? `: ${error}` : ''}`);
     } finally {
       this.publishReservations();
       entry.resolveEnded();
