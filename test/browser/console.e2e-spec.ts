@@ -1,12 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
-
-const ROOT = join(__dirname, '..', '..');
-const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
-const CONSOLE_INDEX = join(ROOT, 'dist', 'frontend', 'browser', 'index.html');
+import { CONSOLE_INDEX, ROOT, SCREENSHOTS, launchChromium } from './browser';
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const PASSWORD = 'correct horse battery';
 
@@ -23,21 +20,9 @@ describe('console (browser e2e)', () => {
 
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npm run build first`);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await spawnServer(temp.home);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    // No nvidia-smi, even on a GPU host: the GPUs view then has its "binary missing" state to show.
+    server = await spawnServer(temp.home, [], { TRAINYARD_NVIDIA_SMI: join(temp.home, 'no-nvidia-smi') });
+    browser = await launchChromium();
     context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 720 } });
     page = await context.newPage();
     // Fail on a missing element well before jest's own timeout, with Playwright's message.
@@ -80,12 +65,15 @@ describe('console (browser e2e)', () => {
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password' }).click();
 
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    expect(page.url()).toBe(`${server.baseUrl}/`);
-    const banner = page.getByRole('banner');
-    expect(await banner.textContent()).toContain('Trainyard');
-    expect(await banner.getByTitle('Server version').textContent()).toBe(`v${VERSION}`);
-    await page.getByText('GPUs, queue and jobs arrive with the engine').waitFor();
+    // The console opens on the GPUs view, which says plainly that nvidia-smi is missing.
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    expect(page.url()).toBe(`${server.baseUrl}/gpus`);
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    expect(await nav.textContent()).toContain('Trainyard');
+    expect(await nav.getByTitle('Server version').textContent()).toBe(`v${VERSION}`);
+    for (const view of ['GPUs', 'Queue', 'Jobs']) await nav.getByRole('link', { name: view }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'nvidia-smi was not found' }).waitFor();
+    await page.getByText('No GPUs to show').waitFor();
     await shot('shell');
   });
 
@@ -111,9 +99,9 @@ describe('console (browser e2e)', () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    expect(page.url()).toBe(`${server.baseUrl}/`);
-    expect(await page.getByRole('banner').getByTitle('Server version').textContent()).toBe(`v${VERSION}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    expect(page.url()).toBe(`${server.baseUrl}/gpus`);
+    expect(await page.getByRole('navigation').getByTitle('Server version').textContent()).toBe(`v${VERSION}`);
   });
 
   it('switches to the light theme and keeps the choice across reloads', async () => {

@@ -5,7 +5,7 @@ import {
   provideBrowserGlobalErrorListeners,
   provideZonelessChangeDetection,
 } from '@angular/core';
-import { provideRouter } from '@angular/router';
+import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
 import { AuthStore } from './core/auth.store';
 
@@ -15,6 +15,6 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     // Exchange a `?token=` for a session and learn the auth state before the first navigation.
     provideAppInitializer(() => inject(AuthStore).init()),
-    provideRouter(routes),
+    provideRouter(routes, withComponentInputBinding()),
   ],
 };

@@ -10,9 +10,14 @@ export const routes: Routes = [
   },
   {
     path: '',
-    title: 'Trainyard',
     canActivate: [requireSession],
     loadComponent: () => import('./shell/shell.component').then((m) => m.ShellComponent),
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'gpus' },
+      { path: 'gpus', loadChildren: () => import('./gpus/gpus.routes').then((m) => m.GPUS_ROUTES) },
+      { path: 'queue', loadChildren: () => import('./queue/queue.routes').then((m) => m.QUEUE_ROUTES) },
+      { path: 'jobs', loadChildren: () => import('./jobs/jobs.routes').then((m) => m.JOBS_ROUTES) },
+    ],
   },
   { path: '**', redirectTo: '' },
 ];

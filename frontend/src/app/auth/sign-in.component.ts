@@ -236,7 +236,7 @@ export class SignInComponent {
       this.method() === 'password' ? { password: this.password() } : { token: tokenFrom(this.token()) },
     );
     this.password.set('');
-    if (ok && this.store.ready()) await this.router.navigateByUrl('/');
+    if (ok && this.store.ready()) await this.router.navigateByUrl(this.store.takeReturnUrl());
   }
 
   protected async savePassword(): Promise<void> {

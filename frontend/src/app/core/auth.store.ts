@@ -1,56 +1,40 @@
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
-
-/** `GET /api/auth/status` (mirrors `AuthStatusDto`; the generated client will replace these types). */
-export interface AuthStatus {
-  auth_required: boolean;
-  authenticated: boolean;
-  method: string | null;
-  password_set: boolean;
-  requires_password_setup: boolean;
-}
-
-/** `POST /api/auth/login` (mirrors `LoginResponseDto`). */
-export interface LoginResponse {
-  authenticated: boolean;
-  requires_password_setup: boolean;
-  expires_at: string;
-}
-
-/** `GET /api/health` (mirrors `HealthDto`). */
-export interface Health {
-  status: string;
-  version: string;
-  started_at: string;
-}
+import { Router } from '@angular/router';
+import {
+  type AuthStatusDto,
+  type HealthDto,
+  TrainyardApiError,
+  TrainyardConnectionError,
+  authStatus,
+  getHealth,
+  login,
+  logout,
+  setPassword,
+} from '@trainyard/sdk';
+import { API } from './api';
 
 export type Credentials = { token: string } | { password: string };
 
-/** An HTTP answer outside 2xx, with the server's `{ statusCode, code, message }` body when there is one. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string | null,
-    message: string,
-    readonly retryAfterSeconds: number | null,
-  ) {
-    super(message);
-  }
-}
+export const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
 /**
  * The console's session: exchanges the startup `?token=` for a cookie, signs in and out, sets the
- * first password, and knows the server version. All of the console's HTTP lives here until the
- * generated API client arrives.
+ * first password, knows the server version, and sends the user back to the sign-in page when any
+ * API call answers 401 (session expired, server restarted without persisted sessions, ...).
  */
 @Injectable({ providedIn: 'root' })
 export class AuthStore {
   private readonly document = inject(DOCUMENT);
+  private readonly api = inject(API);
+  private readonly router = inject(Router);
 
-  private readonly statusState = signal<AuthStatus | null>(null);
-  private readonly healthState = signal<Health | null>(null);
+  private readonly statusState = signal<AuthStatusDto | null>(null);
+  private readonly healthState = signal<HealthDto | null>(null);
   private readonly busyState = signal(false);
   private readonly errorState = signal<string | null>(null);
   private readonly setupDeferred = signal(false);
+  /** Where the user was when the session ended: signing in again goes back there. */
+  private returnUrl: string | null = null;
 
   readonly status = this.statusState.asReadonly();
   readonly health = this.healthState.asReadonly();
@@ -70,6 +54,15 @@ export class AuthStore {
   readonly ready = computed(() => this.authenticated() && !this.needsPasswordSetup());
   /** Only a cookie session can be ended from the browser (not --no-auth). */
   readonly canSignOut = computed(() => this.statusState()?.method === 'cookie');
+
+  constructor() {
+    // Any 401 while signed in means the session is gone: back to the sign-in page, saying why.
+    // (A response interceptor, not an error one: the client's error interceptors replace each other.)
+    this.api.interceptors.response.use((response) => {
+      if (response.status === 401 && this.authenticated()) this.sessionEnded();
+      return response;
+    });
+  }
 
   /** Runs once before the first navigation (an app initializer). */
   async init(): Promise<void> {
@@ -94,7 +87,7 @@ export class AuthStore {
         ? 'That token is not valid. Copy it again from the auth_token file or the startup link.'
         : 'Wrong password.';
     return this.attempt(async () => {
-      await this.request<LoginResponse>('POST', '/api/auth/login', credentials);
+      await login({ client: this.api, body: credentials });
       this.setupDeferred.set(false);
       await this.refreshStatus();
     }, refused);
@@ -103,7 +96,7 @@ export class AuthStore {
   /** Sets the first browser password (at least 8 characters, checked by the server too). */
   async setPassword(newPassword: string): Promise<boolean> {
     return this.attempt(async () => {
-      await this.request('POST', '/api/auth/set-password', { new_password: newPassword });
+      await setPassword({ client: this.api, body: { new_password: newPassword } });
       await this.refreshStatus();
     });
   }
@@ -115,7 +108,7 @@ export class AuthStore {
 
   async logout(): Promise<boolean> {
     return this.attempt(async () => {
-      await this.request('POST', '/api/auth/logout');
+      await logout({ client: this.api });
       await this.refreshStatus();
     });
   }
@@ -126,19 +119,49 @@ export class AuthStore {
 
   async refreshStatus(): Promise<void> {
     try {
-      this.statusState.set(await this.request<AuthStatus>('GET', '/api/auth/status'));
+      this.statusState.set((await authStatus({ client: this.api })).data);
     } catch (err) {
       this.statusState.set(null);
       this.errorState.set(describeError(err));
     }
   }
 
-  private async loadHealth(): Promise<void> {
+  /** Asks the server whether the session still holds (a WebSocket cannot say 401); false if not. */
+  async checkSession(): Promise<boolean> {
     try {
-      this.healthState.set(await this.request<Health>('GET', '/api/health'));
+      const { data } = await authStatus({ client: this.api });
+      if (!data.authenticated && this.authenticated()) this.sessionEnded();
+      return data.authenticated;
     } catch {
-      this.healthState.set(null);
+      return true; // unreachable is not unauthenticated; the caller's reconnect handles it
     }
+  }
+
+  /** Re-reads the server's version and start time (after a restart). */
+  async loadHealth(): Promise<HealthDto | null> {
+    try {
+      const health = (await getHealth({ client: this.api })).data;
+      this.healthState.set(health);
+      return health;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The page to open after signing in (once), `/` by default. */
+  takeReturnUrl(): string {
+    const url = this.returnUrl ?? '/';
+    this.returnUrl = null;
+    return url;
+  }
+
+  private sessionEnded(): void {
+    const current = this.router.url;
+    if (!current.startsWith('/sign-in')) this.returnUrl = current;
+    const status = this.statusState();
+    this.statusState.set(status ? { ...status, authenticated: false, method: null } : null);
+    this.errorState.set(SESSION_ENDED);
+    void this.router.navigateByUrl('/sign-in', { replaceUrl: true });
   }
 
   private async attempt(action: () => Promise<void>, unauthorized?: string): Promise<boolean> {
@@ -162,55 +185,11 @@ export class AuthStore {
     url.searchParams.delete('token');
     history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
   }
-
-  private async request<T = unknown>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(path, {
-        method,
-        credentials: 'same-origin',
-        cache: 'no-store',
-        headers:
-          body === undefined
-            ? { Accept: 'application/json' }
-            : { Accept: 'application/json', 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch {
-      throw new ApiError(0, null, 'The server did not answer. Is it still running?', null);
-    }
-    const text = await response.text();
-    let data: unknown = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
-    if (!response.ok) {
-      const err = (data ?? {}) as { code?: unknown; message?: unknown };
-      const retryAfter = Number(response.headers.get('Retry-After'));
-      throw new ApiError(
-        response.status,
-        typeof err.code === 'string' ? err.code : null,
-        typeof err.message === 'string' ? err.message : `${response.status} ${response.statusText}`,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
-      );
-    }
-    return data as T;
-  }
 }
 
-/** A sentence for the user; 401 and 429 get their own wording. */
-export function describeError(err: unknown, unauthorized = 'Your session has ended. Sign in again.'): string {
-  if (!(err instanceof ApiError)) return 'Something went wrong. Check the server log.';
-  switch (err.status) {
-    case 0:
-      return err.message;
-    case 401:
-      return unauthorized;
-    case 429:
-      return `Too many failed attempts. Try again in ${err.retryAfterSeconds ?? 60} s.`;
-    default:
-      return err.message;
-  }
+/** A sentence for the user; 401 gets its own wording, everything else the server's message. */
+export function describeError(err: unknown, unauthorized = SESSION_ENDED): string {
+  if (err instanceof TrainyardConnectionError) return 'The server did not answer. Is it still running?';
+  if (!(err instanceof TrainyardApiError)) return 'Something went wrong. Check the server log.';
+  return err.status === 401 ? unauthorized : err.message;
 }

@@ -1,131 +1,590 @@
-import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
-import { Router } from '@angular/router';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { restartServer } from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
+import { ConfirmStore } from '../core/confirm.store';
+import { ContextMenuStore } from '../core/context-menu.store';
+import { startPolling } from '../core/poll';
+import { RefreshBus } from '../core/refresh';
+import { SchedulerStore } from '../core/scheduler.store';
+import { isTyping } from '../core/shortcuts';
+import { readStored, writeStored } from '../core/storage';
+import { SubmitLauncher } from '../core/submit-launcher';
+import { ToastStore } from '../core/toast.store';
+import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
+import { ContextMenuComponent } from '../shared/context-menu.component';
+import { HelpOverlayComponent } from '../shared/help-overlay.component';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
+import { ToastsComponent } from '../shared/toasts.component';
+import { SubmitDialogComponent } from '../submit/submit-dialog.component';
 
-/** The signed-in frame: header with the server version and session controls, and the main area. */
+const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
+const SEQUENCE_TIMEOUT_MS = 1200;
+
+/** The signed-in frame: a collapsible sidebar (views, scheduler, server) and the current view. */
 @Component({
   selector: 'ty-shell',
-  imports: [DatePipe, ThemeToggleComponent],
+  imports: [
+    RouterOutlet,
+    RouterLink,
+    RouterLinkActive,
+    ThemeToggleComponent,
+    ToastsComponent,
+    ConfirmDialogComponent,
+    ContextMenuComponent,
+    HelpOverlayComponent,
+    SubmitDialogComponent,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { '[class.collapsed]': 'collapsed()' },
   template: `
-    <header class="topbar">
-      <span class="logo" aria-hidden="true"></span>
-      <span class="brand">Trainyard</span>
-      @if (store.health(); as health) {
-        <span class="version" title="Server version">v{{ health.version }}</span>
-      }
-      <span class="spacer"></span>
-      @if (store.error(); as error) {
-        <span class="alert inline" role="alert">{{ error }}</span>
-      }
-      <ty-theme-toggle />
-      @if (store.canSignOut()) {
-        <button type="button" class="btn btn-ghost" [disabled]="store.busy()" (click)="signOut()">
-          Sign out
+    <nav class="sidebar" aria-label="Console">
+      <div class="brand">
+        <span class="logo" aria-hidden="true"></span>
+        <span class="brand-name label">Trainyard</span>
+        @if (auth.health(); as health) {
+          <span class="version label" title="Server version">v{{ health.version }}</span>
+        }
+        <button
+          type="button"
+          class="btn btn-ghost btn-icon collapse"
+          [attr.aria-label]="collapsed() ? 'Expand sidebar' : 'Collapse sidebar'"
+          [attr.aria-expanded]="!collapsed()"
+          [title]="(collapsed() ? 'Expand sidebar' : 'Collapse sidebar') + ' ([)'"
+          (click)="toggleSidebar()"
+        >
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path
+              [attr.d]="collapsed() ? 'M6 3l5 5-5 5' : 'M10 3L5 8l5 5'"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.6"
+            />
+          </svg>
         </button>
-      }
-    </header>
-    <main class="content" aria-labelledby="overview-title">
-      <div class="page-head">
-        <h1 id="overview-title">Overview</h1>
       </div>
-      <section class="panel empty" aria-label="Engine">
-        <p class="empty-title">GPUs, queue and jobs arrive with the engine</p>
-        <p class="muted">This console is connected; live views appear here once the scheduler is in place.</p>
-      </section>
-      @if (store.health(); as health) {
-        <dl class="panel facts" aria-label="Server">
-          <dt>Server</dt>
-          <dd>{{ health.status }}</dd>
-          <dt>Version</dt>
-          <dd class="mono">{{ health.version }}</dd>
-          <dt>Up since</dt>
-          <dd class="mono">{{ health.started_at | date: 'yyyy-MM-dd HH:mm:ss' }}</dd>
-          <dt>Session</dt>
-          <dd>{{ store.status()?.method ?? 'none' }}</dd>
-        </dl>
-      }
+
+      <button type="button" class="btn btn-primary new-job" title="New job (n)" (click)="launcher.show()">
+        <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+          <path d="M8 3v10M3 8h10" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+        </svg>
+        <span class="label">New job</span>
+      </button>
+
+      <div class="nav-title label" aria-hidden="true">Views</div>
+      <ul class="nav" role="list">
+        <li>
+          <a routerLink="/gpus" routerLinkActive="active" ariaCurrentWhenActive="page" title="GPUs (g g)">
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+              <rect
+                x="3.5"
+                y="3.5"
+                width="9"
+                height="9"
+                rx="1.5"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.3"
+              />
+              <rect x="6" y="6" width="4" height="4" fill="currentColor" />
+              <path
+                d="M6 1.5v2M10 1.5v2M6 12.5v2M10 12.5v2M1.5 6h2M1.5 10h2M12.5 6h2M12.5 10h2"
+                stroke="currentColor"
+                stroke-width="1.2"
+              />
+            </svg>
+            <span class="label">GPUs</span>
+            <kbd class="label">g g</kbd>
+          </a>
+        </li>
+        <li>
+          <a routerLink="/queue" routerLinkActive="active" ariaCurrentWhenActive="page" title="Queue (g q)">
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+              <path
+                d="M2.5 4h11M2.5 8h11M2.5 12h7"
+                stroke="currentColor"
+                stroke-width="1.5"
+                stroke-linecap="round"
+              />
+            </svg>
+            <span class="label">Queue</span>
+            @if (scheduler.status(); as s) {
+              @if (s.queued_count > 0) {
+                <span class="count" [attr.aria-label]="s.queued_count + ' queued'">{{ s.queued_count }}</span>
+              }
+            }
+            <kbd class="label">g q</kbd>
+          </a>
+        </li>
+        <li>
+          <a routerLink="/jobs" routerLinkActive="active" ariaCurrentWhenActive="page" title="Jobs (g j)">
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+              <rect
+                x="1.5"
+                y="2.5"
+                width="13"
+                height="11"
+                rx="1.5"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.3"
+              />
+              <path
+                d="M4 6l2 2-2 2M7.5 10.5h4"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.3"
+                stroke-linecap="round"
+              />
+            </svg>
+            <span class="label">Jobs</span>
+            @if (scheduler.status(); as s) {
+              @if (s.running_count > 0) {
+                <span class="count running" [attr.aria-label]="s.running_count + ' running'">{{
+                  s.running_count
+                }}</span>
+              }
+            }
+            <kbd class="label">g j</kbd>
+          </a>
+        </li>
+      </ul>
+
+      <span class="spacer"></span>
+
+      <div class="footer">
+        <button
+          type="button"
+          class="side-btn scheduler"
+          [class.paused]="schedulerPaused()"
+          [disabled]="!scheduler.status() || scheduler.busy()"
+          [attr.aria-label]="schedulerPaused() ? 'Resume scheduler' : 'Pause scheduler'"
+          [title]="
+            schedulerPaused() ? 'Scheduler paused: click to resume' : 'Scheduler running: click to pause'
+          "
+          (click)="scheduler.toggle()"
+        >
+          @if (schedulerPaused()) {
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path d="M4.5 3v10l8-5z" fill="currentColor" />
+            </svg>
+          } @else {
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path d="M4.5 3h2.5v10H4.5zM9 3h2.5v10H9z" fill="currentColor" />
+            </svg>
+          }
+          <span class="label">{{ schedulerLabel() }}</span>
+        </button>
+        <button
+          type="button"
+          class="side-btn"
+          aria-label="Refresh"
+          title="Refresh (r)"
+          (click)="refresh.refresh()"
+        >
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path
+              d="M13 8a5 5 0 1 1-1.5-3.6M13 2.5v3h-3"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.5"
+              stroke-linecap="round"
+            />
+          </svg>
+          <span class="label">Refresh</span>
+        </button>
+        <button
+          type="button"
+          class="side-btn"
+          aria-label="Restart server"
+          title="Restart the server (running jobs keep running)"
+          [disabled]="restarting()"
+          (click)="restart()"
+        >
+          <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+            <path
+              d="M8 1.8v5.5M4.6 3.9a5.2 5.2 0 1 0 6.8 0"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.5"
+              stroke-linecap="round"
+            />
+          </svg>
+          <span class="label">{{ restarting() ? 'Restarting…' : 'Restart server' }}</span>
+        </button>
+        <div class="footer-row">
+          <ty-theme-toggle />
+          <button
+            type="button"
+            class="btn btn-ghost btn-icon"
+            aria-label="Keyboard shortcuts"
+            title="Keyboard shortcuts (?)"
+            (click)="helpOpen.set(true)"
+          >
+            <span aria-hidden="true" class="qmark">?</span>
+          </button>
+          @if (auth.canSignOut()) {
+            <button
+              type="button"
+              class="btn btn-ghost sign-out"
+              [disabled]="auth.busy()"
+              (click)="signOut()"
+              title="Sign out"
+            >
+              <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+                <path
+                  d="M6 2.5H3.5v11H6M10 5l3 3-3 3M13 8H6.5"
+                  fill="none"
+                  stroke="currentColor"
+                  stroke-width="1.4"
+                  stroke-linecap="round"
+                />
+              </svg>
+              <span class="label">Sign out</span>
+            </button>
+          }
+        </div>
+      </div>
+    </nav>
+
+    <main class="main">
+      <router-outlet />
     </main>
+
+    <ty-toasts />
+    <ty-confirm-dialog />
+    <ty-context-menu />
+    <ty-help-overlay [(open)]="helpOpen" />
+    @defer (when launcher.requested()) {
+      <ty-submit-dialog />
+    }
   `,
   styles: `
     :host {
       display: grid;
-      grid-template-rows: auto 1fr;
-      min-height: 100dvh;
+      grid-template-columns: 204px minmax(0, 1fr);
+      height: 100dvh;
+      overflow: hidden;
     }
-    .topbar {
+    :host(.collapsed) {
+      grid-template-columns: 52px minmax(0, 1fr);
+    }
+    :host(.collapsed) .label {
+      display: none !important;
+    }
+    .sidebar {
+      display: flex;
+      flex-direction: column;
+      gap: 4px;
+      padding: 10px 8px;
+      background: var(--surface);
+      border-right: 1px solid var(--border);
+      min-height: 0;
+      overflow: hidden auto;
+    }
+    .brand {
       display: flex;
       align-items: center;
       gap: 8px;
-      height: 44px;
-      padding: 0 12px 0 16px;
-      background: var(--surface);
-      border-bottom: 1px solid var(--border);
+      height: 30px;
+      padding: 0 2px 0 6px;
+      margin-bottom: 6px;
     }
-    .brand {
+    :host(.collapsed) .brand {
+      flex-direction: column;
+      height: auto;
+      gap: 6px;
+      padding: 0;
+    }
+    .brand-name {
       font-weight: 650;
-      letter-spacing: 0.01em;
     }
     .version {
       font-family: var(--font-mono);
-      font-size: 12px;
+      font-size: 11px;
       color: var(--text-muted);
-      border: 1px solid var(--border);
-      border-radius: 4px;
+    }
+    .collapse {
+      margin-left: auto;
+      width: 26px;
+      height: 26px;
+    }
+    :host(.collapsed) .collapse {
+      margin-left: 0;
+    }
+    .new-job {
+      margin: 0 0 10px;
+    }
+    :host(.collapsed) .new-job {
+      padding: 0;
+    }
+    .nav-title {
+      padding: 4px 8px;
+      font-size: 11px;
+      text-transform: uppercase;
+      letter-spacing: 0.06em;
+      color: var(--text-muted);
+    }
+    .nav {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      display: grid;
+      gap: 2px;
+    }
+    .nav a {
+      display: flex;
+      align-items: center;
+      gap: 10px;
+      height: 32px;
+      padding: 0 8px 0 10px;
+      border-radius: 5px;
+      color: var(--text-muted);
+      text-decoration: none;
+      font-weight: 550;
+    }
+    :host(.collapsed) .nav a {
+      justify-content: center;
+      padding: 0;
+      position: relative;
+    }
+    .nav a:hover {
+      color: var(--text);
+      background: var(--surface-raised);
+    }
+    .nav a.active {
+      color: var(--text);
+      background: color-mix(in srgb, var(--accent) 16%, transparent);
+      box-shadow: inset 2px 0 0 var(--accent);
+    }
+    .nav a kbd {
+      margin-left: auto;
+      opacity: 0;
+      transition: opacity 120ms;
+    }
+    .nav a:hover kbd,
+    .nav a:focus-visible kbd {
+      opacity: 1;
+    }
+    .count {
+      min-width: 18px;
+      height: 18px;
       padding: 0 5px;
+      border-radius: 9px;
+      font-size: 11px;
+      font-weight: 650;
+      display: inline-grid;
+      place-items: center;
+      background: var(--surface-raised);
+      color: var(--text);
+      font-variant-numeric: tabular-nums;
+    }
+    .count.running {
+      background: color-mix(in srgb, var(--ok) 25%, transparent);
+    }
+    :host(.collapsed) .count {
+      position: absolute;
+      top: -2px;
+      right: 0;
+      min-width: 15px;
+      height: 15px;
+      font-size: 10px;
+      padding: 0 3px;
     }
     .spacer {
       flex: 1;
     }
-    .alert.inline {
-      padding: 3px 8px;
-    }
-    .content {
-      padding: 16px;
+    .footer {
       display: grid;
-      gap: 12px;
-      align-content: start;
-      max-width: 1200px;
+      gap: 2px;
+      border-top: 1px solid var(--border);
+      padding-top: 8px;
     }
-    .page-head h1 {
-      font-size: 15px;
-      margin: 0;
+    .side-btn {
+      display: flex;
+      align-items: center;
+      gap: 10px;
+      height: 30px;
+      padding: 0 10px;
+      border: 0;
+      border-radius: 5px;
+      background: transparent;
+      color: var(--text-muted);
+      font: inherit;
+      cursor: pointer;
+      text-align: left;
     }
-    .empty {
-      padding: 28px 20px;
-      text-align: center;
-      border-style: dashed;
+    :host(.collapsed) .side-btn {
+      justify-content: center;
+      padding: 0;
     }
-    .empty-title {
-      font-weight: 600;
-      margin: 0 0 4px;
+    .side-btn:hover:not(:disabled) {
+      background: var(--surface-raised);
+      color: var(--text);
     }
-    .empty .muted {
-      margin: 0;
+    .side-btn:disabled {
+      opacity: 0.55;
+      cursor: default;
     }
-    .facts {
-      display: grid;
-      grid-template-columns: max-content 1fr;
-      gap: 4px 16px;
-      margin: 0;
-      padding: 10px 14px;
-      max-width: 420px;
+    .scheduler {
+      color: var(--ok);
     }
-    .facts dt {
+    .scheduler.paused {
+      color: var(--warn);
+    }
+    .footer-row {
+      display: flex;
+      align-items: center;
+      gap: 2px;
+      padding-top: 4px;
+    }
+    :host(.collapsed) .footer-row {
+      flex-direction: column;
+    }
+    .sign-out {
+      margin-left: auto;
+      padding: 0 8px;
       color: var(--text-muted);
     }
-    .facts dd {
-      margin: 0;
+    :host(.collapsed) .sign-out {
+      margin-left: 0;
+      width: 30px;
+      padding: 0;
+    }
+    .qmark {
+      font-weight: 700;
+    }
+    .main {
+      min-width: 0;
+      min-height: 0;
+      overflow: auto;
+      display: flex;
+      flex-direction: column;
     }
   `,
 })
 export class ShellComponent {
-  protected readonly store = inject(AuthStore);
+  protected readonly auth = inject(AuthStore);
+  protected readonly scheduler = inject(SchedulerStore);
+  protected readonly launcher = inject(SubmitLauncher);
+  protected readonly refresh = inject(RefreshBus);
+  private readonly api = inject(API);
   private readonly router = inject(Router);
+  private readonly toasts = inject(ToastStore);
+  private readonly confirm = inject(ConfirmStore);
+  private readonly menu = inject(ContextMenuStore);
+
+  protected readonly collapsed = signal(readStored(COLLAPSED_KEY, false));
+  protected readonly helpOpen = signal(false);
+  protected readonly restarting = signal(false);
+  protected readonly schedulerPaused = computed(() => this.scheduler.status()?.enabled === false);
+  protected readonly schedulerLabel = computed(() => {
+    const s = this.scheduler.status();
+    if (!s) return 'Scheduler …';
+    return s.enabled ? 'Scheduler running' : 'Scheduler paused';
+  });
+
+  private pendingPrefix: string | null = null;
+  private prefixTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor() {
+    // The sidebar's counts and scheduler state; the queue view refreshes it faster while open.
+    const stop = startPolling(() => this.scheduler.load(), 5000);
+    // Capture phase: a shortcut handled here never reaches a view's own key handling.
+    const onKey = (event: KeyboardEvent) => this.onKey(event);
+    document.addEventListener('keydown', onKey, { capture: true });
+    inject(DestroyRef).onDestroy(() => {
+      stop();
+      document.removeEventListener('keydown', onKey, { capture: true });
+      clearTimeout(this.prefixTimer);
+    });
+  }
+
+  protected toggleSidebar(): void {
+    this.collapsed.update((c) => !c);
+    writeStored(COLLAPSED_KEY, this.collapsed());
+  }
 
   protected async signOut(): Promise<void> {
-    if (await this.store.logout()) await this.router.navigateByUrl('/sign-in');
+    if (await this.auth.logout()) await this.router.navigateByUrl('/sign-in');
+  }
+
+  protected async restart(): Promise<void> {
+    const ok = await this.confirm.ask({
+      title: 'Restart the server?',
+      message:
+        'The server re-executes itself to apply configuration changes. Running jobs keep running; live views reconnect on their own.',
+      confirmLabel: 'Restart server',
+      danger: true,
+    });
+    if (!ok) return;
+    this.restarting.set(true);
+    try {
+      const before = this.auth.health()?.started_at;
+      await restartServer({ client: this.api });
+      this.toasts.info('Restarting the server…');
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const health = await this.auth.loadHealth();
+        if (health && health.started_at !== before) {
+          this.toasts.success(`Server restarted (v${health.version}).`);
+          await this.auth.checkSession();
+          this.refresh.refresh();
+          return;
+        }
+      }
+      this.toasts.error('The server has not come back after 30 s. Check its log.');
+    } catch (err) {
+      this.toasts.error(errorMessage(err));
+    } finally {
+      this.restarting.set(false);
+    }
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+    // Dialogs and menus own the keyboard while they are open.
+    if (document.querySelector('dialog[open]') || this.menu.menu()) return;
+    const key = event.key;
+    if (this.pendingPrefix === 'g') {
+      this.pendingPrefix = null;
+      clearTimeout(this.prefixTimer);
+      const target = key === 'g' ? '/gpus' : key === 'q' ? '/queue' : key === 'j' ? '/jobs' : null;
+      if (target) {
+        this.consume(event);
+        void this.router.navigateByUrl(target);
+      }
+      return;
+    }
+    switch (key) {
+      case 'g':
+        this.consume(event);
+        this.pendingPrefix = 'g';
+        this.prefixTimer = setTimeout(() => (this.pendingPrefix = null), SEQUENCE_TIMEOUT_MS);
+        break;
+      case 'n':
+        this.consume(event);
+        this.launcher.show();
+        break;
+      case '?':
+        this.consume(event);
+        this.helpOpen.set(true);
+        break;
+      case 'r':
+        this.consume(event);
+        this.refresh.refresh();
+        break;
+      case '[':
+        this.consume(event);
+        this.toggleSidebar();
+        break;
+    }
+  }
+
+  private consume(event: KeyboardEvent): void {
+    event.preventDefault();
+    event.stopPropagation();
   }
 }

@@ -1,0 +1,36 @@
+import { Injectable, signal } from '@angular/core';
+
+export interface ConfirmRequest {
+  title: string;
+  message: string;
+  /** Rows listed under the message, one cell per column (e.g. each process about to be killed). */
+  details?: string[][];
+  /** Column headings for `details`. */
+  detailColumns?: string[];
+  confirmLabel: string;
+  /** Styles the confirm button as destructive. */
+  danger?: boolean;
+}
+
+interface Pending extends ConfirmRequest {
+  resolve: (ok: boolean) => void;
+}
+
+/** One modal question at a time; `ask` resolves true when confirmed, false when dismissed. */
+@Injectable({ providedIn: 'root' })
+export class ConfirmStore {
+  private readonly state = signal<Pending | null>(null);
+  readonly pending = this.state.asReadonly();
+
+  ask(request: ConfirmRequest): Promise<boolean> {
+    this.state()?.resolve(false);
+    return new Promise<boolean>((resolve) => this.state.set({ ...request, resolve }));
+  }
+
+  answer(ok: boolean): void {
+    const pending = this.state();
+    if (!pending) return;
+    this.state.set(null);
+    pending.resolve(ok);
+  }
+}

@@ -1,0 +1,77 @@
+import type { JobStatus } from '@trainyard/sdk';
+
+/** `1h 02m`, `3m 07s`, `42s`; `—` for null. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (d > 0) return `${d}d ${String(h).padStart(2, '0')}h`;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+/** Seconds from an ISO time to `now` (ms). */
+export function secondsSince(iso: string | null | undefined, now: number): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
+}
+
+/** `12.3 GiB` from MiB. */
+export function formatMib(mib: number | null | undefined): string {
+  if (mib === null || mib === undefined) return '—';
+  return mib >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const today = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return d.toDateString() === today.toDateString()
+    ? time
+    : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running'];
+export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
+
+export function isActive(status: JobStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+export function isFinished(status: JobStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
+}
+
+/** A short id for dense tables: `q_1732_ab12cd34` → `ab12cd34`. */
+export function shortId(queueId: string): string {
+  const parts = queueId.split('_');
+  return parts.length >= 3 ? parts[parts.length - 1] : queueId;
+}
+
+/** What a job runs, for lists: its argv for command jobs, otherwise its type's main parameters. */
+export function describeParams(jobType: string, params: Record<string, unknown>): string {
+  const argv = params['argv'];
+  if (Array.isArray(argv)) return argv.map((a) => quoteArg(String(a))).join(' ');
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '' || value === false) continue;
+    const text = Array.isArray(value)
+      ? value.join(' ')
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+    parts.push(`${key}=${text}`);
+  }
+  return parts.length ? parts.join('  ') : jobType;
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,40 @@
+/** Every keyboard shortcut, as the `?` overlay lists them (the handlers live where they act). */
+export interface Shortcut {
+  keys: string[];
+  does: string;
+}
+
+export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
+  {
+    title: 'Anywhere',
+    shortcuts: [
+      { keys: ['g', 'g'], does: 'Go to GPUs' },
+      { keys: ['g', 'q'], does: 'Go to Queue' },
+      { keys: ['g', 'j'], does: 'Go to Jobs' },
+      { keys: ['n'], does: 'New job' },
+      { keys: ['r'], does: 'Refresh' },
+      { keys: ['['], does: 'Collapse or expand the sidebar' },
+      { keys: ['?'], does: 'Show this help' },
+      { keys: ['Esc'], does: 'Close a dialog, menu or the log pane' },
+    ],
+  },
+  {
+    title: 'Jobs',
+    shortcuts: [
+      { keys: ['/'], does: 'Search jobs' },
+      { keys: ['j'], does: 'Select the next job' },
+      { keys: ['k'], does: 'Select the previous job' },
+      { keys: ['f'], does: 'Follow the log (jump to the end)' },
+      { keys: ['Ctrl', 'f'], does: 'Search the log (when the log has focus)' },
+    ],
+  },
+];
+
+/** True when a key press belongs to a text field (or the terminal) rather than to the shortcuts. */
+export function isTyping(event: KeyboardEvent): boolean {
+  const target = event.target as HTMLElement | null;
+  if (!target) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
+}

@@ -1,0 +1,66 @@
+import { Injectable, signal } from '@angular/core';
+
+export type ToastKind = 'error' | 'info' | 'success';
+
+export interface Toast {
+  id: number;
+  kind: ToastKind;
+  message: string;
+}
+
+const LIFETIME_MS: Record<ToastKind, number> = { error: 8000, info: 3500, success: 4000 };
+const MAX_TOASTS = 4;
+
+/** Short notices in a corner: failures carry the server's `message`. */
+@Injectable({ providedIn: 'root' })
+export class ToastStore {
+  private nextId = 1;
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  private readonly state = signal<Toast[]>([]);
+  readonly toasts = this.state.asReadonly();
+
+  error(message: string): void {
+    this.show('error', message);
+  }
+  info(message: string): void {
+    this.show('info', message);
+  }
+  success(message: string): void {
+    this.show('success', message);
+  }
+
+  dismiss(id: number): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.state.update((list) => list.filter((t) => t.id !== id));
+  }
+
+  /** Keeps a toast up while the pointer or focus is on it. */
+  hold(id: number): void {
+    clearTimeout(this.timers.get(id));
+  }
+  release(id: number): void {
+    const toast = this.state().find((t) => t.id === id);
+    if (toast) this.arm(toast);
+  }
+
+  private show(kind: ToastKind, message: string): void {
+    // The same message twice in a row (a poll failing every 2 s) stays one toast.
+    const same = this.state().find((t) => t.kind === kind && t.message === message);
+    if (same) {
+      this.arm(same);
+      return;
+    }
+    const toast: Toast = { id: this.nextId++, kind, message };
+    this.state.update((list) => [...list, toast].slice(-MAX_TOASTS));
+    this.arm(toast);
+  }
+
+  private arm(toast: Toast): void {
+    clearTimeout(this.timers.get(toast.id));
+    this.timers.set(
+      toast.id,
+      setTimeout(() => this.dismiss(toast.id), LIFETIME_MS[toast.kind]),
+    );
+  }
+}

@@ -1,0 +1,430 @@
+import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import type { GpuDto, JobDto } from '@trainyard/sdk';
+import { formatMib, shortId } from '../core/format';
+
+/** One GPU: telemetry, policy state and processes. A click on the card toggles `disabled`. */
+@Component({
+  selector: 'ty-gpu-card',
+  imports: [RouterLink],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  host: {
+    role: 'group',
+    '[attr.aria-label]': 'title()',
+    '[attr.data-gpu]': 'gpu().index',
+    '[class.disabled]': 'gpu().disabled',
+    '[class.excluded]': 'gpu().excluded',
+    '[class.gated]': 'gpu().min_priority !== 0',
+    '[class.busy]': 'busy()',
+    '(click)': 'cardClick($event)',
+    '(contextmenu)': 'menu.emit($event)',
+  },
+  template: `
+    <div class="head">
+      <span class="index mono" aria-hidden="true">{{ gpu().index }}</span>
+      <div class="title">
+        <span class="name" [title]="gpu().name ?? ''">{{ shortName() }}</span>
+        <span class="sub mono">{{ gpu().pci_bus_id ?? gpu().uuid ?? '' }}</span>
+      </div>
+      <button
+        type="button"
+        class="switch"
+        role="switch"
+        [attr.aria-checked]="!gpu().disabled"
+        [attr.aria-label]="'GPU ' + gpu().index + ' available to the scheduler'"
+        [title]="gpu().disabled ? 'Disabled: click to enable' : 'Enabled: click to disable'"
+        [disabled]="busy()"
+        (click)="toggle.emit()"
+      >
+        <span class="knob"></span>
+      </button>
+      <button
+        type="button"
+        class="btn btn-ghost btn-icon more"
+        [attr.aria-label]="'Actions for GPU ' + gpu().index"
+        aria-haspopup="menu"
+        (click)="menu.emit($event)"
+      >
+        ⋯
+      </button>
+    </div>
+
+    <div class="badges">
+      @if (gpu().excluded) {
+        <span class="badge badge-muted" title="Hidden from scheduling by CUDA_VISIBLE_DEVICES at server start"
+          >Excluded</span
+        >
+      }
+      @if (gpu().disabled) {
+        <span class="badge badge-danger" title="The scheduler places nothing new here">Disabled</span>
+      }
+      @if (gpu().min_priority !== 0) {
+        <span class="badge badge-warn" title="Only jobs with at least this priority are placed here"
+          >Priority ≥ {{ gpu().min_priority }}</span
+        >
+      }
+      @if (gpu().reserved_by; as rid) {
+        <a class="badge badge-accent" [routerLink]="['/jobs', rid]" [title]="'Reserved by ' + rid">
+          Reserved · {{ jobName(rid) }}
+        </a>
+      }
+      @if (!gpu().excluded && !gpu().disabled && gpu().min_priority === 0 && !gpu().reserved_by) {
+        <span class="badge badge-ok">Idle</span>
+      }
+    </div>
+
+    <div class="meters">
+      <div class="meter">
+        <span class="meter-label">Memory</span>
+        <span class="val mono">{{ mib(gpu().memory_used_mib) }} / {{ mib(gpu().memory_total_mib) }}</span>
+        <span class="bar" aria-hidden="true"
+          ><span [style.width.%]="memPercent()" [class]="level(memPercent())"></span
+        ></span>
+      </div>
+      <div class="meter">
+        <span class="meter-label">Utilization</span>
+        <span class="val mono">{{
+          gpu().utilization_gpu === null ? '—' : gpu().utilization_gpu + ' %'
+        }}</span>
+        <span class="bar" aria-hidden="true"
+          ><span class="util" [style.width.%]="gpu().utilization_gpu ?? 0"></span
+        ></span>
+      </div>
+    </div>
+
+    <div class="stats mono">
+      <span [class.hot]="(gpu().temperature_c ?? 0) >= 83" title="Temperature">{{
+        gpu().temperature_c === null ? '—' : gpu().temperature_c + ' °C'
+      }}</span>
+      <span title="Power draw / limit"
+        >{{ watts(gpu().power_draw_w) }} / {{ watts(gpu().power_limit_w) }}</span
+      >
+      <span title="Fan"
+        >fan {{ gpu().fan_speed_percent === null ? '—' : gpu().fan_speed_percent + ' %' }}</span
+      >
+      <span title="Performance state">{{ gpu().pstate ?? '—' }}</span>
+    </div>
+
+    <div class="procs" [attr.aria-label]="'Processes on GPU ' + gpu().index" role="list">
+      @for (p of gpu().processes; track p.pid) {
+        <div class="proc" role="listitem">
+          <span class="mono pid">{{ p.pid }}</span>
+          <span class="owner">
+            @if (p.job_id; as jid) {
+              <a
+                class="job"
+                [class.ended]="ended(jid)"
+                [routerLink]="['/jobs', jid]"
+                [title]="jobTitle(jid)"
+                >{{ jobName(jid) }}</a
+              >
+            } @else {
+              <span class="foreign" title="Not started by Trainyard">foreign</span>
+            }
+            <span class="pname" [title]="p.process_name ?? ''">{{ p.process_name ?? '?' }}</span>
+          </span>
+          <span class="mono pmem">{{ mib(p.used_memory_mib) }}</span>
+        </div>
+      } @empty {
+        <div class="proc none">No processes</div>
+      }
+    </div>
+  `,
+  styles: `
+    :host {
+      display: grid;
+      grid-template-rows: auto auto auto auto 1fr;
+      gap: 8px;
+      padding: 10px 12px 10px;
+      background: var(--surface);
+      border: 1px solid var(--border);
+      border-radius: 7px;
+      cursor: pointer;
+      position: relative;
+      transition:
+        border-color 120ms,
+        opacity 120ms;
+      min-width: 0;
+    }
+    :host(:hover) {
+      border-color: var(--text-muted);
+    }
+    :host(.gated) {
+      box-shadow: inset 3px 0 0 var(--warn);
+    }
+    :host(.disabled) {
+      background: repeating-linear-gradient(
+        -45deg,
+        var(--surface),
+        var(--surface) 8px,
+        var(--stripe) 8px,
+        var(--stripe) 16px
+      );
+      box-shadow: inset 3px 0 0 var(--danger);
+    }
+    :host(.disabled) .meters,
+    :host(.disabled) .stats,
+    :host(.excluded) .meters,
+    :host(.excluded) .stats {
+      opacity: 0.55;
+    }
+    :host(.excluded) {
+      border-style: dashed;
+    }
+    :host(.busy) {
+      cursor: progress;
+    }
+    .head {
+      display: flex;
+      align-items: center;
+      gap: 10px;
+      min-width: 0;
+    }
+    .index {
+      width: 26px;
+      height: 26px;
+      flex: none;
+      border-radius: 5px;
+      display: grid;
+      place-items: center;
+      font-size: 13px;
+      font-weight: 700;
+      background: var(--surface-raised);
+    }
+    .title {
+      display: grid;
+      min-width: 0;
+      flex: 1;
+    }
+    .name {
+      font-weight: 600;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .sub {
+      font-size: 11px;
+      color: var(--text-muted);
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .more {
+      width: 26px;
+      height: 26px;
+      font-size: 16px;
+      border-color: transparent;
+      color: var(--text-muted);
+    }
+    .more:hover {
+      color: var(--text);
+    }
+    .switch {
+      width: 32px;
+      height: 18px;
+      flex: none;
+      border-radius: 9px;
+      border: 1px solid var(--border);
+      background: var(--ok);
+      position: relative;
+      cursor: pointer;
+      padding: 0;
+    }
+    .switch .knob {
+      position: absolute;
+      top: 2px;
+      left: 16px;
+      width: 12px;
+      height: 12px;
+      border-radius: 50%;
+      background: #fff;
+      transition: left 120ms;
+    }
+    .switch[aria-checked='false'] {
+      background: var(--surface-raised);
+    }
+    .switch[aria-checked='false'] .knob {
+      left: 2px;
+      background: var(--text-muted);
+    }
+    .badges {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px;
+      min-height: 20px;
+    }
+    .meters {
+      display: grid;
+      gap: 7px;
+    }
+    .meter {
+      display: grid;
+      grid-template-columns: auto 1fr;
+      gap: 3px 8px;
+      align-items: baseline;
+    }
+    .meter-label {
+      color: var(--text-muted);
+      font-size: 12px;
+    }
+    .val {
+      text-align: right;
+      white-space: nowrap;
+    }
+    .bar {
+      grid-column: 1 / -1;
+      height: 5px;
+      border-radius: 3px;
+      background: var(--surface-raised);
+      overflow: hidden;
+    }
+    .bar span {
+      display: block;
+      height: 100%;
+      border-radius: 3px;
+      background: var(--accent);
+      transition: width 400ms ease;
+    }
+    .bar span.util {
+      background: var(--ok);
+    }
+    .bar span.high {
+      background: var(--warn);
+    }
+    .bar span.full {
+      background: var(--danger);
+    }
+    .stats {
+      display: flex;
+      gap: 10px;
+      font-size: 11.5px;
+      color: var(--text-muted);
+      white-space: nowrap;
+    }
+    .stats .hot {
+      color: var(--danger);
+    }
+    .procs {
+      border-top: 1px solid var(--border);
+      padding-top: 6px;
+      min-height: 64px;
+      max-height: 116px;
+      overflow: auto;
+      align-content: start;
+      display: grid;
+      gap: 2px;
+    }
+    .proc {
+      display: grid;
+      grid-template-columns: 50px minmax(0, 1fr) auto;
+      gap: 8px;
+      align-items: center;
+      font-size: 12px;
+      height: 20px;
+    }
+    .proc.none {
+      display: block;
+      color: var(--text-muted);
+    }
+    .pid,
+    .pmem,
+    .pname {
+      color: var(--text-muted);
+    }
+    .owner {
+      display: flex;
+      gap: 6px;
+      min-width: 0;
+      white-space: nowrap;
+    }
+    .owner > * {
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .owner .pname {
+      flex: 1 1 0;
+      min-width: 0;
+    }
+    .job {
+      flex: 0 1 auto;
+      max-width: 75%;
+      color: var(--accent);
+      font-weight: 600;
+      text-decoration: none;
+    }
+    .job:hover {
+      text-decoration: underline;
+    }
+    .job.ended {
+      color: var(--warn);
+      text-decoration: line-through;
+    }
+    .foreign {
+      flex: none;
+      color: var(--warn);
+      font-style: italic;
+    }
+  `,
+})
+export class GpuCardComponent {
+  readonly gpu = input.required<GpuDto>();
+  readonly jobs = input.required<ReadonlyMap<string, JobDto | null>>();
+  readonly busy = input(false);
+  readonly toggle = output<void>();
+  readonly menu = output<MouseEvent>();
+
+  protected readonly title = computed(() => {
+    const g = this.gpu();
+    const state = [
+      g.excluded && 'excluded',
+      g.disabled && 'disabled',
+      g.min_priority !== 0 && `priority ≥ ${g.min_priority}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return `GPU ${g.index}${g.name ? ' ' + g.name : ''}${state ? ' (' + state + ')' : ''}`;
+  });
+  /** `NVIDIA H100 80GB HBM3` → `H100 80GB HBM3`: the vendor is the same on every card. */
+  protected readonly shortName = computed(() => {
+    const name = this.gpu().name;
+    return name ? name.replace(/^NVIDIA\s+/i, '') : `GPU ${this.gpu().index}`;
+  });
+  protected readonly memPercent = computed(() => {
+    const { memory_used_mib: used, memory_total_mib: total } = this.gpu();
+    return used !== null && total ? Math.min(100, (used / total) * 100) : 0;
+  });
+
+  protected readonly mib = formatMib;
+
+  protected jobName(id: string): string {
+    return this.jobs().get(id)?.name ?? shortId(id);
+  }
+
+  /** A process of one of our jobs that has already ended: a leftover worth a look. */
+  protected ended(id: string): boolean {
+    const job = this.jobs().get(id);
+    return !!job && job.status !== 'running' && job.status !== 'starting';
+  }
+
+  protected jobTitle(id: string): string {
+    const job = this.jobs().get(id);
+    return job && this.ended(id)
+      ? `Job ${id} ended (${job.status}) but this process is still alive`
+      : `Job ${id}`;
+  }
+
+  protected watts(w: number | null): string {
+    return w === null ? '—' : `${Math.round(w)} W`;
+  }
+
+  protected level(percent: number): string {
+    return percent >= 95 ? 'full' : percent >= 85 ? 'high' : '';
+  }
+
+  /** Clicks on the card body toggle; clicks on its buttons and links do their own thing. */
+  protected cardClick(event: MouseEvent): void {
+    if ((event.target as HTMLElement).closest('button, a, [role="list"]')) return;
+    if (window.getSelection()?.toString()) return;
+    if (!this.busy()) this.toggle.emit();
+  }
+}

@@ -1,0 +1,247 @@
+import { DestroyRef, Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
+import {
+  type GpuDto,
+  type GpuListDto,
+  type JobDto,
+  type Stream,
+  type StreamClose,
+  killGpuProcesses,
+  getJob,
+  listGpus,
+  listJobs,
+  setGpuPolicy,
+  streamGpus,
+} from '@trainyard/sdk';
+import { API, STREAM_OPTIONS, errorMessage, isStatus } from '../core/api';
+import { AuthStore } from '../core/auth.store';
+import { backoffMs } from '../core/poll';
+import { RefreshBus } from '../core/refresh';
+import { ToastStore } from '../core/toast.store';
+
+export type Connection = 'connecting' | 'live' | 'reconnecting';
+
+const JOB_LOOKUP_INTERVAL_MS = 2000;
+
+/**
+ * GPUs, live from `WS /api/gpus/stream` (reconnecting with backoff), plus the policy and kill
+ * actions. Provided by the GPUs view: the socket lives as long as the view.
+ */
+@Injectable()
+export class GpusStore {
+  private readonly api = inject(API);
+  private readonly auth = inject(AuthStore);
+  private readonly toasts = inject(ToastStore);
+
+  private readonly snapshotState = signal<GpuListDto | null>(null);
+  /** null: looked up, no such job any more. */
+  private readonly jobsState = signal<ReadonlyMap<string, JobDto | null>>(new Map());
+  private readonly busyState = signal<ReadonlySet<number>>(new Set());
+
+  /** The latest snapshot (null until the first one arrives). */
+  readonly snapshot = this.snapshotState.asReadonly();
+  readonly gpus = computed<GpuDto[]>(() => this.snapshotState()?.gpus ?? []);
+  /** Our jobs by queue_id, to name a process's or a reservation's owner. */
+  readonly jobs = this.jobsState.asReadonly();
+  /** GPUs with a policy change in flight. */
+  readonly busy = this.busyState.asReadonly();
+  readonly connection = signal<Connection>('connecting');
+  /** Why live updates stopped, while reconnecting. */
+  readonly error = signal<string | null>(null);
+  readonly loading = computed(() => this.snapshotState() === null && this.error() === null);
+
+  private stream: Stream<StreamClose> | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private lastJobLookup = 0;
+  private jobLookup: Promise<void> | null = null;
+
+  constructor() {
+    this.open();
+    const refresh = inject(RefreshBus);
+    let first = true;
+    effect(() => {
+      refresh.tick();
+      if (first) {
+        first = false;
+        return;
+      }
+      untracked(() => void this.reload());
+    });
+    inject(DestroyRef).onDestroy(() => {
+      this.stopped = true;
+      clearTimeout(this.retryTimer);
+      this.stream?.close();
+    });
+  }
+
+  /** One REST read (the refresh button), besides the stream. */
+  async reload(): Promise<void> {
+    try {
+      this.apply((await listGpus({ client: this.api })).data);
+    } catch (err) {
+      this.toasts.error(errorMessage(err));
+    }
+  }
+
+  async toggleDisabled(gpu: GpuDto): Promise<void> {
+    await this.setPolicy(
+      gpu,
+      { disabled: !gpu.disabled },
+      gpu.disabled ? `GPU ${gpu.index} enabled.` : `GPU ${gpu.index} disabled: nothing new is placed on it.`,
+    );
+  }
+
+  async setMinPriority(gpu: GpuDto, minPriority: number): Promise<void> {
+    await this.setPolicy(
+      gpu,
+      { min_priority: minPriority },
+      minPriority === 0
+        ? `GPU ${gpu.index}: priority gate cleared.`
+        : `GPU ${gpu.index}: only priority ≥ ${minPriority} is placed here.`,
+    );
+  }
+
+  async killAll(gpu: GpuDto): Promise<void> {
+    try {
+      const { data } = await killGpuProcesses({
+        client: this.api,
+        path: { index: gpu.index },
+        body: { confirmed: true },
+      });
+      if (data.pids.length === 0) this.toasts.info(`GPU ${gpu.index}: no processes to kill.`);
+      else if (data.failed.length === 0)
+        this.toasts.success(
+          `GPU ${gpu.index}: killed ${data.killed.length} process${data.killed.length === 1 ? '' : 'es'}.`,
+        );
+      else
+        this.toasts.error(
+          `GPU ${gpu.index}: killed ${data.killed.length}, not killed: ${data.failed.map((f) => `${f.pid} (${f.reason})`).join(', ')}`,
+        );
+    } catch (err) {
+      this.toasts.error(errorMessage(err));
+    }
+  }
+
+  /** The label for a job id: its name, else its short id. */
+  jobLabel(queueId: string): string {
+    const job = this.jobsState().get(queueId);
+    return job?.name ?? job?.queue_id ?? queueId;
+  }
+
+  private async setPolicy(
+    gpu: GpuDto,
+    change: { disabled?: boolean; min_priority?: number },
+    done: string,
+  ): Promise<void> {
+    if (this.busyState().has(gpu.index)) return;
+    this.busyState.update((s) => new Set(s).add(gpu.index));
+    // Optimistic: the card changes at once; the stream confirms it a moment later.
+    this.patch(gpu.index, change);
+    try {
+      const { data } = await setGpuPolicy({ client: this.api, path: { index: gpu.index }, body: change });
+      this.patch(gpu.index, data);
+      this.toasts.info(done);
+    } catch (err) {
+      this.patch(gpu.index, { disabled: gpu.disabled, min_priority: gpu.min_priority });
+      this.toasts.error(errorMessage(err));
+    } finally {
+      this.busyState.update((s) => {
+        const next = new Set(s);
+        next.delete(gpu.index);
+        return next;
+      });
+    }
+  }
+
+  private patch(index: number, change: Partial<GpuDto>): void {
+    this.snapshotState.update((snap) =>
+      snap ? { ...snap, gpus: snap.gpus.map((g) => (g.index === index ? { ...g, ...change } : g)) } : snap,
+    );
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    this.connection.set(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let stream: Stream<StreamClose>;
+    try {
+      stream = streamGpus(STREAM_OPTIONS, ({ type: _type, ...frame }) => {
+        this.attempt = 0;
+        this.connection.set('live');
+        this.error.set(null);
+        this.apply(frame);
+      });
+    } catch (err) {
+      void this.lost(errorMessage(err));
+      return;
+    }
+    this.stream = stream;
+    stream.closed.then(
+      (close) =>
+        this.stream === stream &&
+        void this.lost(close.code === 1001 ? 'the server is restarting' : `closed (${close.code})`),
+      (err: unknown) => this.stream === stream && void this.lost(errorMessage(err)),
+    );
+  }
+
+  private async lost(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.stream = null;
+    this.connection.set('reconnecting');
+    // A refused upgrade looks like any other failure in a browser: ask whether the session holds.
+    if (!(await this.auth.checkSession())) return;
+    const delay = backoffMs(this.attempt++);
+    this.error.set(
+      `Live updates interrupted: ${reason}. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`,
+    );
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private apply(snapshot: GpuListDto): void {
+    this.snapshotState.set(snapshot);
+    const ids = new Set<string>();
+    for (const gpu of snapshot.gpus) {
+      if (gpu.reserved_by) ids.add(gpu.reserved_by);
+      for (const p of gpu.processes) if (p.job_id) ids.add(p.job_id);
+    }
+    const known = this.jobsState();
+    if ([...ids].some((id) => !known.has(id))) void this.lookUpJobs(ids);
+  }
+
+  /**
+   * Names the jobs holding GPUs (a stream frame carries only ids): the running ones in one call, any
+   * other id (a job that ended but left a process behind) one by one. At most every few seconds.
+   */
+  private lookUpJobs(ids: Set<string>): Promise<void> {
+    if (this.jobLookup || Date.now() - this.lastJobLookup < JOB_LOOKUP_INTERVAL_MS)
+      return this.jobLookup ?? Promise.resolve();
+    this.lastJobLookup = Date.now();
+    this.jobLookup = (async () => {
+      try {
+        const found = new Map<string, JobDto | null>();
+        const { data } = await listJobs({
+          client: this.api,
+          query: { status: 'starting,running', limit: 1000 },
+        });
+        for (const job of data.items) found.set(job.queue_id, job);
+        const missing = [...ids].filter((id) => !found.has(id) && !this.jobsState().has(id)).slice(0, 8);
+        await Promise.all(
+          missing.map(async (id) => {
+            try {
+              found.set(id, (await getJob({ client: this.api, path: { queue_id: id } })).data);
+            } catch (err) {
+              if (isStatus(err, 404)) found.set(id, null); // deleted: keep showing the id
+            }
+          }),
+        );
+        this.jobsState.update((map) => new Map([...map, ...found]));
+      } catch {
+        // names are a nicety; ids still show
+      } finally {
+        this.jobLookup = null;
+      }
+    })();
+    return this.jobLookup;
+  }
+}

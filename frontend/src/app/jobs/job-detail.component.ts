@@ -1,0 +1,336 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  input,
+} from '@angular/core';
+import { Router } from '@angular/router';
+import type { JobDto, LogEndFrame } from '@trainyard/sdk';
+import { Clock } from '../core/clock';
+import { describeParams, formatDuration, formatTime, isFinished, secondsSince } from '../core/format';
+import { ToastStore } from '../core/toast.store';
+import { JobActions } from './job-actions';
+import { JobsStore } from './jobs.store';
+import { LogViewerComponent } from './log-viewer.component';
+
+/** The pane under the jobs table: the job's facts, its actions, and its live terminal. */
+@Component({
+  selector: 'ty-job-detail',
+  imports: [LogViewerComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
+      <div class="detail-head">
+        @if (job(); as job) {
+          <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
+          <h2 class="detail-title" [title]="job.name ?? job.queue_id">
+            {{ job.name ?? job.job_type + ' job' }}
+          </h2>
+          <button type="button" class="id mono" title="Copy the job id" (click)="copyId(job)">
+            {{ job.queue_id }}
+          </button>
+          <span class="spacer"></span>
+          @if (actions.isRunning(job)) {
+            <div class="trainer" role="group" aria-label="Trainer control">
+              <button
+                type="button"
+                class="btn btn-sm"
+                title="Ask the trainer to stop cleanly"
+                [disabled]="busy()"
+                (click)="store.control(job, 'stop')"
+              >
+                Stop
+              </button>
+              <button
+                type="button"
+                class="btn btn-sm"
+                title="Ask the trainer to save a checkpoint"
+                [disabled]="busy()"
+                (click)="store.control(job, 'save')"
+              >
+                Save
+              </button>
+              <button
+                type="button"
+                class="btn btn-sm"
+                title="Save a checkpoint, then stop"
+                [disabled]="busy()"
+                (click)="store.control(job, 'save-stop')"
+              >
+                Save &amp; stop
+              </button>
+            </div>
+            <button
+              type="button"
+              class="btn btn-sm btn-danger"
+              [disabled]="busy()"
+              (click)="actions.kill(job)"
+            >
+              Kill
+            </button>
+          } @else if (job.status === 'queued') {
+            <button type="button" class="btn btn-sm" [disabled]="busy()" (click)="store.cancel(job)">
+              Cancel
+            </button>
+          } @else if (finished(job)) {
+            <button type="button" class="btn btn-sm" [disabled]="busy()" (click)="actions.remove(job)">
+              Delete
+            </button>
+          }
+          <button
+            type="button"
+            class="btn btn-ghost btn-icon btn-sm"
+            aria-haspopup="menu"
+            [attr.aria-label]="'More actions for ' + (job.name ?? job.queue_id)"
+            (click)="actions.openMenu($event, job)"
+          >
+            ⋯
+          </button>
+        } @else {
+          <h2 class="detail-title muted">{{ store.selectedMissing() ? 'Job not found' : 'Loading job…' }}</h2>
+          <span class="spacer"></span>
+        }
+        <button
+          type="button"
+          class="btn btn-ghost btn-icon btn-sm"
+          aria-label="Close the log pane"
+          title="Close (Esc)"
+          (click)="close()"
+        >
+          ×
+        </button>
+      </div>
+
+      @if (job(); as job) {
+        <dl class="facts mono">
+          <div>
+            <dt>type</dt>
+            <dd>{{ job.job_type }}</dd>
+          </div>
+          <div>
+            <dt>GPUs</dt>
+            <dd>
+              {{
+                job.gpu_indices.length
+                  ? job.gpu_indices.join(', ')
+                  : job.requested_gpus
+                    ? job.requested_gpus + ' requested'
+                    : 'none'
+              }}
+            </dd>
+          </div>
+          <div>
+            <dt>priority</dt>
+            <dd>{{ job.priority }}</dd>
+          </div>
+          <div>
+            <dt>submitted</dt>
+            <dd>{{ time(job.submitted_at) }}</dd>
+          </div>
+          <div>
+            <dt>started</dt>
+            <dd>{{ time(job.started_at) }}</dd>
+          </div>
+          <div>
+            <dt>runtime</dt>
+            <dd>{{ runtime() }}</dd>
+          </div>
+          @if (job.exit_code !== null) {
+            <div>
+              <dt>exit</dt>
+              <dd [class.bad]="job.exit_code !== 0">{{ job.exit_code }}</dd>
+            </div>
+          }
+          @if (job.pid !== null && actions.isRunning(job)) {
+            <div>
+              <dt>pid</dt>
+              <dd>{{ job.pid }}</dd>
+            </div>
+          }
+          <div class="grow">
+            <dt>cwd</dt>
+            <dd [title]="job.cwd">{{ job.cwd }}</dd>
+          </div>
+        </dl>
+        <div class="cmdline mono" [title]="params()">
+          <span class="prompt" aria-hidden="true">$</span> {{ params() }}
+        </div>
+        @if (job.error) {
+          <div class="job-error" role="note">{{ job.error }}</div>
+        }
+      }
+
+      @if (store.selectedMissing() && !job()) {
+        <div class="empty">
+          <p class="empty-title">This job no longer exists</p>
+          <p class="muted">It was deleted, or the link is stale.</p>
+        </div>
+      } @else {
+        <ty-log-viewer
+          [queueId]="id()"
+          [queued]="job()?.status === 'queued'"
+          (ended)="onEnded($event)"
+          (download)="downloadLog()"
+        />
+      }
+    </section>
+  `,
+  styles: `
+    :host {
+      display: flex;
+      flex-direction: column;
+      flex: 1;
+      min-height: 0;
+    }
+    .detail {
+      display: flex;
+      flex-direction: column;
+      flex: 1;
+      min-height: 0;
+      background: var(--surface);
+    }
+    .detail-head {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      padding: 6px 10px 4px 12px;
+      min-height: 38px;
+    }
+    .detail-title {
+      font-size: 14px;
+      margin: 0;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      max-width: 40%;
+    }
+    .id {
+      border: 0;
+      background: none;
+      color: var(--text-muted);
+      cursor: copy;
+      padding: 0;
+      font-size: 11px;
+    }
+    .trainer {
+      display: flex;
+      gap: 4px;
+      padding-right: 6px;
+      margin-right: 2px;
+      border-right: 1px solid var(--border);
+    }
+    .facts {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 2px 18px;
+      margin: 0;
+      padding: 0 12px 4px;
+      font-size: 12px;
+    }
+    .facts div {
+      display: flex;
+      gap: 6px;
+      min-width: 0;
+    }
+    .facts .grow {
+      flex: 1;
+    }
+    .facts dt {
+      color: var(--text-muted);
+    }
+    .facts dd {
+      margin: 0;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .bad {
+      color: var(--danger);
+      font-weight: 600;
+    }
+    .cmdline {
+      padding: 0 12px 6px;
+      color: var(--text-muted);
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .prompt {
+      color: var(--accent);
+    }
+    .job-error {
+      margin: 0 12px 6px;
+      padding: 4px 8px;
+      border-radius: 4px;
+      background: var(--danger-bg);
+      color: var(--danger);
+      font-size: 12px;
+    }
+    .empty {
+      padding: 28px;
+      text-align: center;
+    }
+  `,
+})
+export class JobDetailComponent {
+  /** The `:id` route parameter. */
+  readonly id = input.required<string>();
+
+  protected readonly store = inject(JobsStore);
+  protected readonly actions = inject(JobActions);
+  private readonly clock = inject(Clock);
+  private readonly router = inject(Router);
+  private readonly toasts = inject(ToastStore);
+
+  protected readonly job = computed(() => this.store.selected());
+  protected readonly busy = computed(() => this.store.pending().has(this.id()));
+  protected readonly params = computed(() => {
+    const job = this.job();
+    return job ? describeParams(job.job_type, job.job_params) : '';
+  });
+  protected readonly runtime = computed(() => {
+    const job = this.job();
+    if (!job) return '—';
+    if ((job.status === 'running' || job.status === 'starting') && job.started_at) {
+      return formatDuration(secondsSince(job.started_at, this.clock.now()));
+    }
+    return formatDuration(job.runtime_seconds);
+  });
+  protected readonly time = formatTime;
+  protected readonly finished = (job: JobDto) => isFinished(job.status);
+
+  constructor() {
+    effect(() => {
+      const id = this.id();
+      this.store.selectedMissing.set(false);
+      this.store.selectedId.set(id);
+    });
+    inject(DestroyRef).onDestroy(() => this.store.selectedId.set(null));
+  }
+
+  protected close(): void {
+    void this.router.navigate(['/jobs']);
+  }
+
+  protected onEnded(_frame: LogEndFrame): void {
+    // The end frame beats the next poll: show the final status at once.
+    void this.store.load();
+  }
+
+  protected downloadLog(): void {
+    const job = this.job();
+    if (job) void this.store.download(job);
+  }
+
+  protected async copyId(job: JobDto): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(job.queue_id);
+      this.toasts.info(`Copied ${job.queue_id}`);
+    } catch {
+      this.toasts.error('The browser refused access to the clipboard.');
+    }
+  }
+}

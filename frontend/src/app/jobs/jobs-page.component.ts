@@ -1,0 +1,497 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  computed,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { Router, RouterLink, RouterOutlet } from '@angular/router';
+import type { JobDto } from '@trainyard/sdk';
+import { Clock } from '../core/clock';
+import { ContextMenuStore } from '../core/context-menu.store';
+import {
+  describeParams,
+  formatDuration,
+  formatTime,
+  isFinished,
+  secondsSince,
+  shortId,
+} from '../core/format';
+import { isTyping } from '../core/shortcuts';
+import { readStored, writeStored } from '../core/storage';
+import { SubmitLauncher } from '../core/submit-launcher';
+import { JobActions } from './job-actions';
+import { JobsStore, type StatusFilter } from './jobs.store';
+
+const SPLIT_KEY = 'trainyard.jobs.split';
+const MIN_FRACTION = 0.15;
+const MAX_FRACTION = 0.8;
+
+/** The jobs table; selecting a row opens its pane (child route) below, at a height you can drag. */
+@Component({
+  selector: 'ty-jobs-page',
+  imports: [RouterOutlet, RouterLink],
+  providers: [JobsStore, JobActions],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <header class="page-head">
+      <h1>Jobs</h1>
+      <span class="muted summary" role="status">{{ summary() }}</span>
+      <div class="segmented" role="group" aria-label="Filter by status">
+        @for (f of filters; track f.value) {
+          <button
+            type="button"
+            [attr.aria-pressed]="store.statusFilter() === f.value"
+            (click)="store.setFilter(f.value)"
+          >
+            {{ f.label }}
+          </button>
+        }
+      </div>
+      <div class="search">
+        <input
+          #search
+          type="search"
+          placeholder="Search name, id, command, error…"
+          aria-label="Search jobs"
+          [value]="store.search()"
+          (input)="store.search.set(search.value)"
+          (keydown.escape)="clearSearch($event, search)"
+        />
+        <kbd aria-hidden="true">/</kbd>
+      </div>
+      <span class="spacer"></span>
+      <button
+        type="button"
+        class="btn"
+        (click)="actions.cleanup()"
+        title="Delete every done, failed and aborted job with its log"
+      >
+        Clean up finished
+      </button>
+    </header>
+
+    <div class="split" #split>
+      <div class="list-pane" [style.flex-basis.%]="detailOpen() ? fraction() * 100 : 100">
+        @if (store.error(); as error) {
+          <div class="banner banner-warn" role="alert">Could not load jobs: {{ error }}</div>
+        }
+        <table class="table jobs" aria-label="Jobs">
+          <colgroup>
+            <col style="width: 82px" />
+            <col style="width: 17%" />
+            <col style="width: 84px" />
+            <col />
+            <col style="width: 60px" />
+            <col style="width: 76px" />
+            <col style="width: 72px" />
+            <col style="width: 44px" />
+            <col style="width: 17%" />
+            <col style="width: 104px" />
+          </colgroup>
+          <thead>
+            <tr>
+              <th>Status</th>
+              <th>Job</th>
+              <th>Type</th>
+              <th>Command</th>
+              <th>GPUs</th>
+              <th>Started</th>
+              <th class="num">Runtime</th>
+              <th class="num">Exit</th>
+              <th>Error</th>
+              <th><span class="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            @for (job of store.visible(); track job.queue_id) {
+              <tr
+                [class.selected]="job.queue_id === store.selectedId()"
+                [attr.data-job-id]="job.queue_id"
+                [attr.aria-selected]="job.queue_id === store.selectedId()"
+                (click)="select(job, $event)"
+                (contextmenu)="actions.openMenu($event, job)"
+              >
+                <td>
+                  <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
+                </td>
+                <td class="clip">
+                  <a class="job-link" [routerLink]="['/jobs', job.queue_id]" [title]="job.queue_id">{{
+                    job.name ?? shortId(job.queue_id)
+                  }}</a>
+                  @if (job.name) {
+                    <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
+                  }
+                </td>
+                <td class="clip">{{ job.job_type }}</td>
+                <td class="clip mono cmd" [title]="params(job)">{{ params(job) }}</td>
+                <td class="mono gpus" [title]="gpuTitle(job)">
+                  @if (job.gpu_indices.length) {
+                    {{ job.gpu_indices.join(',') }}
+                  } @else if (job.requested_gpus > 0) {
+                    <span class="muted">×{{ job.requested_gpus }}</span>
+                  } @else {
+                    <span class="muted">—</span>
+                  }
+                </td>
+                <td class="mono muted" [title]="job.started_at ?? ''">{{ time(job.started_at) }}</td>
+                <td class="num mono">{{ runtime(job) }}</td>
+                <td class="num mono" [class.bad]="job.exit_code !== null && job.exit_code !== 0">
+                  {{ job.exit_code ?? '' }}
+                </td>
+                <td class="clip err" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
+                <td class="actions">
+                  @if (actions.isRunning(job)) {
+                    <button
+                      type="button"
+                      class="btn btn-sm"
+                      [disabled]="store.pending().has(job.queue_id)"
+                      [attr.aria-label]="'Kill ' + label(job)"
+                      (click)="actions.kill(job)"
+                    >
+                      Kill
+                    </button>
+                  } @else if (job.status === 'queued') {
+                    <button
+                      type="button"
+                      class="btn btn-sm"
+                      [disabled]="store.pending().has(job.queue_id)"
+                      [attr.aria-label]="'Cancel ' + label(job)"
+                      (click)="store.cancel(job)"
+                    >
+                      Cancel
+                    </button>
+                  } @else if (finished(job)) {
+                    <button
+                      type="button"
+                      class="btn btn-sm btn-quiet"
+                      [disabled]="store.pending().has(job.queue_id)"
+                      [attr.aria-label]="'Delete ' + label(job)"
+                      (click)="actions.remove(job)"
+                    >
+                      Delete
+                    </button>
+                  }
+                  <button
+                    type="button"
+                    class="btn btn-ghost btn-icon btn-sm more"
+                    aria-haspopup="menu"
+                    [attr.aria-label]="'More actions for ' + label(job)"
+                    (click)="actions.openMenu($event, job)"
+                  >
+                    ⋯
+                  </button>
+                </td>
+              </tr>
+            } @empty {
+              <tr class="empty-row">
+                <td colspan="10">
+                  @if (store.loading()) {
+                    <span class="muted">Loading jobs…</span>
+                  } @else if (store.search()) {
+                    <div class="empty">
+                      <p class="empty-title">No job matches “{{ store.search() }}”</p>
+                    </div>
+                  } @else {
+                    <div class="empty">
+                      <p class="empty-title">
+                        No jobs {{ store.statusFilter() === 'all' ? 'yet' : 'with this status' }}
+                      </p>
+                      <p class="muted">
+                        <button type="button" class="link" (click)="launcher.show()">Submit a job</button>
+                        (<kbd>n</kbd>) and it shows up here.
+                      </p>
+                    </div>
+                  }
+                </td>
+              </tr>
+            }
+          </tbody>
+        </table>
+        @if (store.hasMore()) {
+          <div class="more-row">
+            <button type="button" class="btn btn-sm" (click)="store.showMore()">Show more</button>
+          </div>
+        }
+      </div>
+
+      @if (detailOpen()) {
+        <div
+          class="divider"
+          role="separator"
+          tabindex="0"
+          aria-orientation="horizontal"
+          aria-label="Resize the log pane"
+          aria-valuemin="15"
+          aria-valuemax="80"
+          [attr.aria-valuenow]="round(fraction() * 100)"
+          (pointerdown)="startDrag($event)"
+          (keydown)="resizeKey($event)"
+          (dblclick)="setFraction(0.42)"
+        ></div>
+      }
+      <div class="detail-pane" [class.open]="detailOpen()">
+        <router-outlet (activate)="detailOpen.set(true)" (deactivate)="detailOpen.set(false)" />
+      </div>
+    </div>
+  `,
+  styles: `
+    :host {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+      min-height: 0;
+    }
+    .summary {
+      font-size: 12px;
+      min-width: 90px;
+    }
+    .search {
+      position: relative;
+    }
+    .search input {
+      width: 260px;
+      height: 28px;
+      padding: 0 26px 0 9px;
+    }
+    .search kbd {
+      position: absolute;
+      right: 6px;
+      top: 5px;
+      pointer-events: none;
+    }
+    .split {
+      flex: 1;
+      min-height: 0;
+      display: flex;
+      flex-direction: column;
+    }
+    .list-pane {
+      flex-grow: 0;
+      flex-shrink: 1;
+      min-height: 80px;
+      overflow: auto;
+      border-top: 1px solid var(--border);
+    }
+    .detail-pane {
+      display: none;
+      flex: 1;
+      min-height: 0;
+    }
+    .detail-pane.open {
+      display: flex;
+      flex-direction: column;
+    }
+    .divider {
+      flex: none;
+      height: 7px;
+      cursor: row-resize;
+      background: var(--surface);
+      border-top: 1px solid var(--border);
+      border-bottom: 1px solid var(--border);
+      position: relative;
+    }
+    .divider::after {
+      content: '';
+      position: absolute;
+      left: 50%;
+      top: 2px;
+      width: 36px;
+      height: 1px;
+      margin-left: -18px;
+      box-shadow: 0 0 0 0.5px var(--text-muted);
+    }
+    .divider:hover,
+    .divider:focus-visible {
+      background: color-mix(in srgb, var(--accent) 30%, var(--surface));
+    }
+    .jobs {
+      border: 0;
+    }
+    .jobs thead th {
+      position: sticky;
+      top: 0;
+      z-index: 1;
+    }
+    .jobs tbody tr {
+      cursor: pointer;
+    }
+    .id {
+      margin-left: 6px;
+      font-size: 11px;
+    }
+    .cmd {
+      color: var(--text-muted);
+    }
+    .err {
+      color: var(--danger);
+    }
+    .bad {
+      color: var(--danger);
+      font-weight: 600;
+    }
+    .more {
+      width: 24px;
+    }
+    .more-row {
+      padding: 8px;
+      text-align: center;
+    }
+    .empty {
+      padding: 28px 0;
+      text-align: center;
+    }
+  `,
+})
+export class JobsPageComponent {
+  protected readonly store = inject(JobsStore);
+  protected readonly actions = inject(JobActions);
+  protected readonly launcher = inject(SubmitLauncher);
+  private readonly clock = inject(Clock);
+  private readonly router = inject(Router);
+  private readonly menu = inject(ContextMenuStore);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly splitEl = viewChild.required<ElementRef<HTMLElement>>('split');
+  private readonly searchEl = viewChild.required<ElementRef<HTMLInputElement>>('search');
+
+  protected readonly filters: { value: StatusFilter; label: string }[] = [
+    { value: 'all', label: 'All' },
+    { value: 'active', label: 'Active' },
+    { value: 'done', label: 'Done' },
+    { value: 'failed', label: 'Failed' },
+    { value: 'aborted', label: 'Aborted' },
+  ];
+  protected readonly detailOpen = signal(false);
+  protected readonly fraction = signal(clamp(readStored(SPLIT_KEY, 0.42)));
+  protected readonly shortId = shortId;
+  protected readonly time = formatTime;
+  protected readonly finished = (job: JobDto) => isFinished(job.status);
+  protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
+  protected readonly round = Math.round;
+
+  protected readonly summary = computed(() => {
+    const shown = this.store.visible().length;
+    const total = this.store.total();
+    return this.store.loading() && total === 0
+      ? 'Loading…'
+      : shown === total
+        ? `${total} job${total === 1 ? '' : 's'}`
+        : `${shown} of ${total}`;
+  });
+
+  constructor() {
+    const onKey = (event: KeyboardEvent) => this.onKey(event);
+    document.addEventListener('keydown', onKey);
+    inject(DestroyRef).onDestroy(() => document.removeEventListener('keydown', onKey));
+  }
+
+  protected params(job: JobDto): string {
+    return describeParams(job.job_type, job.job_params);
+  }
+
+  protected gpuTitle(job: JobDto): string {
+    if (job.gpu_indices.length) return `GPU ${job.gpu_indices.join(', ')}`;
+    return job.requested_gpus ? `${job.requested_gpus} requested, not placed yet` : 'No GPU';
+  }
+
+  protected runtime(job: JobDto): string {
+    if ((job.status === 'running' || job.status === 'starting') && job.started_at) {
+      return formatDuration(secondsSince(job.started_at, this.clock.now()));
+    }
+    return formatDuration(job.runtime_seconds);
+  }
+
+  protected select(job: JobDto, event: MouseEvent): void {
+    const target = event.target as HTMLElement;
+    if (target.closest('button, a') || window.getSelection()?.toString()) return;
+    const open = this.store.selectedId() === job.queue_id;
+    void this.router.navigate(open ? ['/jobs'] : ['/jobs', job.queue_id]);
+  }
+
+  protected clearSearch(event: Event, input: HTMLInputElement): void {
+    event.stopPropagation();
+    if (input.value) this.store.search.set('');
+    else input.blur();
+  }
+
+  protected setFraction(value: number): void {
+    this.fraction.set(clamp(value));
+    writeStored(SPLIT_KEY, this.fraction());
+  }
+
+  protected startDrag(event: PointerEvent): void {
+    event.preventDefault();
+    const divider = event.target as HTMLElement;
+    divider.setPointerCapture(event.pointerId);
+    const rect = this.splitEl().nativeElement.getBoundingClientRect();
+    const move = (e: PointerEvent) => this.fraction.set(clamp((e.clientY - rect.top) / rect.height));
+    const up = () => {
+      divider.removeEventListener('pointermove', move);
+      divider.removeEventListener('pointerup', up);
+      divider.removeEventListener('pointercancel', up);
+      writeStored(SPLIT_KEY, this.fraction());
+    };
+    divider.addEventListener('pointermove', move);
+    divider.addEventListener('pointerup', up);
+    divider.addEventListener('pointercancel', up);
+  }
+
+  protected resizeKey(event: KeyboardEvent): void {
+    const step = event.shiftKey ? 0.1 : 0.03;
+    if (event.key === 'ArrowUp') this.setFraction(this.fraction() - step);
+    else if (event.key === 'ArrowDown') this.setFraction(this.fraction() + step);
+    else return;
+    event.preventDefault();
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+    if (document.querySelector('dialog[open]') || this.menu.menu()) return;
+    switch (event.key) {
+      case '/':
+        event.preventDefault();
+        this.searchEl().nativeElement.focus();
+        this.searchEl().nativeElement.select();
+        break;
+      case 'j':
+      case 'k':
+      case 'ArrowDown':
+      case 'ArrowUp': {
+        if (
+          event.key.startsWith('Arrow') &&
+          !this.host.nativeElement.querySelector('tbody')?.contains(document.activeElement)
+        )
+          return;
+        event.preventDefault();
+        this.move(event.key === 'j' || event.key === 'ArrowDown' ? 1 : -1);
+        break;
+      }
+      case 'Escape':
+        if (this.store.selectedId()) {
+          event.preventDefault();
+          void this.router.navigate(['/jobs']);
+        }
+        break;
+    }
+  }
+
+  private move(delta: number): void {
+    const list = this.store.visible();
+    if (!list.length) return;
+    const index = list.findIndex((j) => j.queue_id === this.store.selectedId());
+    const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
+    void this.router.navigate(['/jobs', next.queue_id]);
+    requestAnimationFrame(() =>
+      this.host.nativeElement
+        .querySelector(`tr[data-job-id="${next.queue_id}"]`)
+        ?.scrollIntoView({ block: 'nearest' }),
+    );
+  }
+}
+
+function clamp(value: number): number {
+  return Number.isFinite(value) ? Math.min(MAX_FRACTION, Math.max(MIN_FRACTION, value)) : 0.42;
+}

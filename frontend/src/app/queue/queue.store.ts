@@ -1,0 +1,78 @@
+import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angular/core';
+import { type QueueItemDto, cancelQueueItem, listQueue } from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { startPolling } from '../core/poll';
+import { RefreshBus } from '../core/refresh';
+import { SchedulerStore } from '../core/scheduler.store';
+import { ToastStore } from '../core/toast.store';
+
+const POLL_MS = 2000;
+
+/** The queue (GET /api/queue, polled every 2 s: there is no queue stream) and cancelling items. */
+@Injectable()
+export class QueueStore {
+  private readonly api = inject(API);
+  private readonly toasts = inject(ToastStore);
+  private readonly scheduler = inject(SchedulerStore);
+
+  readonly items = signal<QueueItemDto[]>([]);
+  readonly total = signal(0);
+  /** True until the first answer. */
+  readonly loading = signal(true);
+  readonly error = signal<string | null>(null);
+  /** Items with a cancel in flight. */
+  readonly cancelling = signal<ReadonlySet<string>>(new Set());
+
+  constructor() {
+    const stop = startPolling(() => this.load(), POLL_MS);
+    const refresh = inject(RefreshBus);
+    let first = true;
+    effect(() => {
+      refresh.tick();
+      if (first) {
+        first = false;
+        return;
+      }
+      untracked(() => void this.load());
+    });
+    inject(DestroyRef).onDestroy(stop);
+  }
+
+  async load(): Promise<void> {
+    try {
+      const [{ data }] = await Promise.all([
+        listQueue({ client: this.api, query: { limit: 1000 } }),
+        this.scheduler.load(),
+      ]);
+      this.items.set(data.items);
+      this.total.set(data.total);
+      this.error.set(null);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    } finally {
+      this.loading.set(false);
+    }
+  }
+
+  async cancel(item: QueueItemDto): Promise<void> {
+    this.cancelling.update((s) => new Set(s).add(item.queue_id));
+    try {
+      const { data } = await cancelQueueItem({ client: this.api, path: { queue_id: item.queue_id } });
+      this.toasts.info(
+        data.outcome === 'removed'
+          ? `Removed ${item.name ?? item.queue_id} from the queue.`
+          : `${item.name ?? item.queue_id} had started; it is being aborted.`,
+      );
+      this.items.update((list) => list.filter((i) => i.queue_id !== item.queue_id));
+      await this.load();
+    } catch (err) {
+      this.toasts.error(errorMessage(err));
+    } finally {
+      this.cancelling.update((s) => {
+        const next = new Set(s);
+        next.delete(item.queue_id);
+        return next;
+      });
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { ChangeDetectionStrategy, Component, ElementRef, effect, inject, viewChild } from '@angular/core';
+import { ConfirmStore } from '../core/confirm.store';
+
+/** The modal for `ConfirmStore.ask`: Esc or Cancel says no; focus starts on Cancel for destructive asks. */
+@Component({
+  selector: 'ty-confirm-dialog',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <dialog
+      #dialog
+      class="modal"
+      aria-labelledby="confirm-title"
+      (close)="store.answer(false)"
+      (click)="backdrop($event)"
+    >
+      @if (store.pending(); as ask) {
+        <form method="dialog" class="modal-body" (submit)="confirm($event)">
+          <h2 id="confirm-title">{{ ask.title }}</h2>
+          <p class="confirm-message">{{ ask.message }}</p>
+          @if (ask.details?.length) {
+            <div class="confirm-details">
+              <table class="mono">
+                @if (ask.detailColumns) {
+                  <thead>
+                    <tr>
+                      @for (c of ask.detailColumns; track $index) {
+                        <th>{{ c }}</th>
+                      }
+                    </tr>
+                  </thead>
+                }
+                <tbody>
+                  @for (row of ask.details; track $index) {
+                    <tr>
+                      @for (cell of row; track $index) {
+                        <td>{{ cell }}</td>
+                      }
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            </div>
+          }
+          <div class="modal-actions">
+            <button
+              type="button"
+              class="btn"
+              (click)="store.answer(false)"
+              [attr.autofocus]="ask.danger ? '' : null"
+            >
+              Cancel
+            </button>
+            <button
+              type="submit"
+              class="btn"
+              [class.btn-danger]="ask.danger"
+              [class.btn-primary]="!ask.danger"
+              [attr.autofocus]="ask.danger ? null : ''"
+            >
+              {{ ask.confirmLabel }}
+            </button>
+          </div>
+        </form>
+      }
+    </dialog>
+  `,
+  styles: `
+    .confirm-message {
+      margin: 0 0 10px;
+      color: var(--text-muted);
+    }
+    .confirm-details {
+      margin: 0 0 12px;
+      padding: 6px 10px;
+      max-height: 240px;
+      overflow: auto;
+      background: var(--bg);
+      border: 1px solid var(--border);
+      border-radius: 5px;
+    }
+    table {
+      border-collapse: collapse;
+      width: 100%;
+    }
+    th {
+      text-align: left;
+      font-weight: 600;
+      color: var(--text-muted);
+      padding: 2px 14px 4px 0;
+    }
+    td {
+      padding: 2px 14px 2px 0;
+      white-space: nowrap;
+    }
+  `,
+})
+export class ConfirmDialogComponent {
+  protected readonly store = inject(ConfirmStore);
+  private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+
+  constructor() {
+    effect(() => {
+      const dialog = this.dialog().nativeElement;
+      if (this.store.pending() && !dialog.open) dialog.showModal();
+      if (!this.store.pending() && dialog.open) dialog.close();
+    });
+  }
+
+  protected confirm(event: Event): void {
+    event.preventDefault();
+    this.store.answer(true);
+  }
+
+  /** A click on the backdrop (the dialog element itself, outside its body) dismisses. */
+  protected backdrop(event: MouseEvent): void {
+    if (event.target === this.dialog().nativeElement) this.store.answer(false);
+  }
+}

@@ -1,0 +1,478 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import { Router } from '@angular/router';
+import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import { errorMessage, fieldErrors } from '../core/api';
+import { SubmitLauncher } from '../core/submit-launcher';
+import { ToastStore } from '../core/toast.store';
+import { type FieldErrors, type FormValues, buildBody, formField, initialValues } from './submit-form';
+import { SubmitStore } from './submit.store';
+
+const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env'];
+
+/** The New job dialog: a form generated from the chosen type's parameter schema. */
+@Component({
+  selector: 'ty-submit-dialog',
+  providers: [SubmitStore],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <dialog #dialog class="modal submit" aria-labelledby="submit-title" (cancel)="close($event)">
+      <form class="modal-body" novalidate (submit)="submit($event)">
+        <div class="modal-head">
+          <h2 id="submit-title">New job</h2>
+          <button type="button" class="btn btn-ghost btn-icon" aria-label="Close" (click)="close()">×</button>
+        </div>
+
+        @if (store.error(); as error) {
+          <p class="alert" role="alert">Could not load the job types: {{ error }}</p>
+        }
+
+        <div class="scroll">
+          <div class="field">
+            <label for="job-type">Job type</label>
+            <select
+              id="job-type"
+              name="job_type"
+              (change)="chooseType($any($event.target).value)"
+              [disabled]="store.loading()"
+            >
+              @if (!type()) {
+                <option value="">{{ store.loading() ? 'Loading…' : 'Choose a type' }}</option>
+              }
+              @for (t of store.types(); track t.name) {
+                <option [value]="t.name" [selected]="t.name === typeName()">{{ t.name }}</option>
+              }
+            </select>
+            @if (type(); as t) {
+              <span class="hint">{{ t.description }}</span>
+            }
+            @if (err('job_type'); as e) {
+              <span class="hint bad" role="alert">{{ e }}</span>
+            }
+          </div>
+
+          @if (type(); as t) {
+            @if (values(); as v) {
+              @if (t.params.length) {
+                <fieldset class="params">
+                  <legend>{{ t.name }} parameters</legend>
+                  @for (p of t.params; track p.name) {
+                    <div class="field" [class.check]="p.type === 'boolean'" [class.wide]="isWide(p)">
+                      @switch (p.type) {
+                        @case ('boolean') {
+                          <label class="checkbox">
+                            <input
+                              type="checkbox"
+                              [id]="'param-' + p.name"
+                              [checked]="v.params[p.name] === true"
+                              [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                              (change)="setParam(p.name, $any($event.target).checked)"
+                            />
+                            {{ label(p) }}
+                          </label>
+                        }
+                        @case ('choice') {
+                          <label [for]="'param-' + p.name">{{ label(p) }}</label>
+                          <select
+                            [id]="'param-' + p.name"
+                            [attr.aria-invalid]="!!errorFor(p)"
+                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                            (change)="setParam(p.name, $any($event.target).value)"
+                          >
+                            @if (!p.required) {
+                              <option value="" [selected]="v.params[p.name] === ''">(default)</option>
+                            }
+                            @for (c of p.choices ?? []; track c) {
+                              <option [value]="c" [selected]="c === v.params[p.name]">{{ c }}</option>
+                            }
+                          </select>
+                        }
+                        @case ('string_list') {
+                          <label [for]="'param-' + p.name"
+                            >{{ label(p) }} <span class="muted">· one per line</span></label
+                          >
+                          <textarea
+                            class="mono"
+                            rows="4"
+                            spellcheck="false"
+                            [id]="'param-' + p.name"
+                            [value]="v.params[p.name]"
+                            [attr.aria-invalid]="!!errorFor(p)"
+                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                            (input)="setParam(p.name, $any($event.target).value)"
+                          ></textarea>
+                        }
+                        @case ('env_map') {
+                          <label [for]="'param-' + p.name"
+                            >{{ label(p) }} <span class="muted">· KEY=VALUE per line</span></label
+                          >
+                          <textarea
+                            class="mono"
+                            rows="3"
+                            spellcheck="false"
+                            [id]="'param-' + p.name"
+                            [value]="v.params[p.name]"
+                            [attr.aria-invalid]="!!errorFor(p)"
+                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                            (input)="setParam(p.name, $any($event.target).value)"
+                          ></textarea>
+                        }
+                        @default {
+                          <label [for]="'param-' + p.name">{{ label(p) }}</label>
+                          <input
+                            [type]="p.type === 'integer' || p.type === 'number' ? 'number' : 'text'"
+                            [attr.step]="p.type === 'integer' ? 1 : p.type === 'number' ? 'any' : null"
+                            [attr.min]="p.min ?? null"
+                            [attr.max]="p.max ?? null"
+                            [class.mono]="p.type === 'path' || p.type === 'file'"
+                            [attr.placeholder]="p.type === 'path' || p.type === 'file' ? '/path/to/…' : null"
+                            spellcheck="false"
+                            [id]="'param-' + p.name"
+                            [value]="v.params[p.name]"
+                            [attr.aria-invalid]="!!errorFor(p)"
+                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                            (input)="setParam(p.name, $any($event.target).value)"
+                          />
+                        }
+                      }
+                      <span
+                        class="hint"
+                        [class.bad]="!!errorFor(p)"
+                        [id]="'param-' + p.name + '-hint'"
+                        [attr.role]="errorFor(p) ? 'alert' : null"
+                      >
+                        {{ errorFor(p) ?? p.description }}
+                      </span>
+                    </div>
+                  }
+                </fieldset>
+              }
+
+              <fieldset>
+                <legend>Placement and environment</legend>
+                <div class="row">
+                  <div class="field">
+                    <label for="submit-gpus">GPUs</label>
+                    <input
+                      id="submit-gpus"
+                      type="number"
+                      min="0"
+                      step="1"
+                      [value]="v.gpus"
+                      [attr.aria-invalid]="!!err('requested_gpus')"
+                      aria-describedby="submit-gpus-hint"
+                      (input)="set('gpus', $any($event.target).value)"
+                    />
+                    <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
+                      err('requested_gpus') ?? '0 runs without a GPU'
+                    }}</span>
+                  </div>
+                  <div class="field">
+                    <label for="submit-priority">Priority</label>
+                    <input
+                      id="submit-priority"
+                      type="number"
+                      step="1"
+                      [value]="v.priority"
+                      [attr.aria-invalid]="!!err('priority')"
+                      aria-describedby="submit-priority-hint"
+                      (input)="set('priority', $any($event.target).value)"
+                    />
+                    <span id="submit-priority-hint" class="hint" [class.bad]="!!err('priority')">{{
+                      err('priority') ?? 'Higher runs first'
+                    }}</span>
+                  </div>
+                  <div class="field grow">
+                    <label for="submit-name">Name</label>
+                    <input
+                      id="submit-name"
+                      type="text"
+                      maxlength="200"
+                      placeholder="optional label"
+                      [value]="v.name"
+                      [attr.aria-invalid]="!!err('name')"
+                      aria-describedby="submit-name-hint"
+                      (input)="set('name', $any($event.target).value)"
+                    />
+                    <span id="submit-name-hint" class="hint" [class.bad]="!!err('name')">{{
+                      err('name') ?? 'Shown in lists'
+                    }}</span>
+                  </div>
+                </div>
+                <div class="field">
+                  <label for="submit-cwd">Working directory</label>
+                  <input
+                    id="submit-cwd"
+                    class="mono"
+                    type="text"
+                    spellcheck="false"
+                    placeholder="default: the server user's home"
+                    [value]="v.cwd"
+                    [attr.aria-invalid]="!!err('cwd')"
+                    aria-describedby="submit-cwd-hint"
+                    (input)="set('cwd', $any($event.target).value)"
+                  />
+                  @if (err('cwd'); as e) {
+                    <span id="submit-cwd-hint" class="hint bad">{{ e }}</span>
+                  }
+                </div>
+                <div class="field">
+                  <label for="submit-env">Environment <span class="muted">· KEY=VALUE per line</span></label>
+                  <textarea
+                    id="submit-env"
+                    class="mono"
+                    rows="2"
+                    spellcheck="false"
+                    placeholder="WANDB_MODE=offline"
+                    [value]="v.env"
+                    [attr.aria-invalid]="!!err('env')"
+                    aria-describedby="submit-env-hint"
+                    (input)="set('env', $any($event.target).value)"
+                  ></textarea>
+                  @if (err('env'); as e) {
+                    <span id="submit-env-hint" class="hint bad">{{ e }}</span>
+                  }
+                </div>
+              </fieldset>
+            }
+          }
+
+          @if (otherErrors().length) {
+            <div class="alert" role="alert">
+              @for (e of otherErrors(); track e) {
+                <div>{{ e }}</div>
+              }
+            </div>
+          }
+        </div>
+
+        <div class="modal-actions">
+          <span class="muted remember">Values are remembered per job type.</span>
+          <button type="button" class="btn" (click)="close()">Cancel</button>
+          <button type="submit" class="btn btn-primary" [disabled]="!type() || store.submitting()">
+            {{ store.submitting() ? 'Submitting…' : 'Submit' }}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  `,
+  styles: `
+    .submit .modal-body {
+      width: min(680px, calc(100vw - 32px));
+      max-height: min(860px, calc(100dvh - 48px));
+      display: flex;
+      flex-direction: column;
+    }
+    .scroll {
+      overflow: auto;
+      display: grid;
+      gap: 12px;
+      padding: 2px 4px 4px 2px;
+      margin: 0 -4px 0 -2px;
+    }
+    fieldset {
+      border: 1px solid var(--border);
+      border-radius: 6px;
+      padding: 8px 12px 12px;
+      margin: 0;
+      display: grid;
+      gap: 10px;
+    }
+    .params {
+      grid-template-columns: repeat(2, minmax(0, 1fr));
+      column-gap: 14px;
+    }
+    .params .wide {
+      grid-column: 1 / -1;
+    }
+    .params .check {
+      align-self: end;
+      padding-bottom: 2px;
+    }
+    legend {
+      padding: 0 6px;
+      font-size: 11px;
+      text-transform: uppercase;
+      letter-spacing: 0.06em;
+      color: var(--text-muted);
+    }
+    .row {
+      display: grid;
+      grid-template-columns: 120px 120px minmax(0, 1fr);
+      gap: 12px;
+    }
+    .field {
+      min-width: 0;
+    }
+    .field input:not([type='checkbox']),
+    .field select,
+    .field textarea {
+      width: 100%;
+      min-width: 0;
+    }
+    .checkbox {
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      font-weight: 600;
+    }
+    .remember {
+      margin-right: auto;
+      font-size: 12px;
+    }
+  `,
+})
+export class SubmitDialogComponent {
+  protected readonly store = inject(SubmitStore);
+  private readonly launcher = inject(SubmitLauncher);
+  private readonly router = inject(Router);
+  private readonly toasts = inject(ToastStore);
+  private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+
+  protected readonly typeName = signal('');
+  protected readonly values = signal<FormValues | null>(null);
+  protected readonly errors = signal<FieldErrors>({});
+  protected readonly type = computed<JobTypeDto | null>(
+    () => this.store.types().find((t) => t.name === this.typeName()) ?? null,
+  );
+  /** Errors the form has no field for (a whole-`job_params` complaint, an unknown field). */
+  protected readonly otherErrors = computed(() => {
+    const type = this.type();
+    const known = new Set([...COMMON_FIELDS, ...(type?.params.map((p) => `job_params.${p.name}`) ?? [])]);
+    return Object.entries(this.errors())
+      .filter(([field]) => !known.has(field))
+      .map(([field, message]) => (field ? `${field}: ${message}` : message));
+  });
+
+  constructor() {
+    effect(() => {
+      const open = this.launcher.open();
+      const dialog = this.dialog().nativeElement;
+      if (open && !dialog.open) {
+        dialog.showModal();
+        untracked(() => void this.onOpen());
+      }
+      if (!open && dialog.open) dialog.close();
+    });
+  }
+
+  protected label(p: JobParamDescriptionDto): string {
+    return p.required ? `${p.name} *` : p.name;
+  }
+
+  /** Lists, maps and paths get the whole row; short inputs share one. */
+  protected isWide(p: JobParamDescriptionDto): boolean {
+    return ['string_list', 'env_map', 'path', 'file'].includes(p.type);
+  }
+
+  protected errorFor(p: JobParamDescriptionDto): string | undefined {
+    return this.err(`job_params.${p.name}`);
+  }
+
+  protected err(field: string): string | undefined {
+    return this.errors()[field];
+  }
+
+  protected chooseType(name: string): void {
+    this.typeName.set(name);
+    const type = this.type();
+    this.values.set(type ? initialValues(type, this.store.lastValues(name)) : null);
+    this.errors.set({});
+    this.store.formChanged();
+  }
+
+  protected setParam(name: string, value: string | boolean): void {
+    this.values.update((v) => (v ? { ...v, params: { ...v.params, [name]: value } } : v));
+    this.clearError(`job_params.${name}`);
+  }
+
+  protected set(field: 'gpus' | 'priority' | 'name' | 'cwd' | 'env', value: string): void {
+    this.values.update((v) => (v ? { ...v, [field]: value } : v));
+    const apiField = { gpus: 'requested_gpus', priority: 'priority', name: 'name', cwd: 'cwd', env: 'env' }[
+      field
+    ];
+    this.clearError(apiField);
+  }
+
+  protected close(event?: Event): void {
+    event?.preventDefault();
+    this.launcher.close();
+  }
+
+  protected async submit(event: Event): Promise<void> {
+    event.preventDefault();
+    const type = this.type();
+    const values = this.values();
+    if (!type || !values || this.store.submitting()) return;
+    const built = buildBody(type, values);
+    if ('errors' in built) {
+      this.errors.set(built.errors);
+      this.focusFirstError();
+      return;
+    }
+    this.store.remember(type.name, values);
+    try {
+      const item = await this.store.submit(built.body);
+      this.errors.set({});
+      this.launcher.close();
+      this.toasts.success(
+        item.status === 'queued' && item.pending_reason
+          ? `Queued ${item.name ?? item.queue_id}: ${item.pending_reason}`
+          : `Submitted ${item.name ?? item.queue_id}.`,
+      );
+      await this.router.navigate(['/jobs', item.queue_id]);
+    } catch (err) {
+      const byField = fieldErrors(err);
+      const mapped: FieldErrors = {};
+      for (const [field, message] of Object.entries(byField)) {
+        const key = formField(field);
+        mapped[key] = mapped[key] ? `${mapped[key]} ${message}` : message;
+      }
+      if (Object.keys(mapped).length) {
+        this.errors.set(mapped);
+        this.focusFirstError();
+      } else {
+        this.errors.set({});
+      }
+      this.toasts.error(errorMessage(err));
+    }
+  }
+
+  private async onOpen(): Promise<void> {
+    this.errors.set({});
+    await this.store.loadTypes();
+    const types = this.store.types();
+    const current = this.typeName();
+    const preferred = [current, this.store.lastType(), 'command'].find(
+      (n) => n && types.some((t) => t.name === n),
+    );
+    const name = preferred ?? types[0]?.name ?? '';
+    if (name !== current || !this.values()) this.chooseType(name);
+    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#job-type')?.focus());
+  }
+
+  private clearError(field: string): void {
+    this.store.formChanged();
+    if (!(field in this.errors())) return;
+    this.errors.update((e) => {
+      const next = { ...e };
+      delete next[field];
+      return next;
+    });
+  }
+
+  private focusFirstError(): void {
+    requestAnimationFrame(() =>
+      this.dialog().nativeElement.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(),
+    );
+  }
+}

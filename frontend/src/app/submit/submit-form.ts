@@ -1,0 +1,148 @@
+import type { JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+
+/** What the form holds for one job type: text for every input (numbers too, so empty is possible). */
+export interface FormValues {
+  params: Record<string, string | boolean>;
+  gpus: string;
+  priority: string;
+  name: string;
+  cwd: string;
+  env: string;
+}
+
+export type FieldErrors = Record<string, string>;
+
+/** The form's starting point for a type: its defaults, then the values last submitted for it. */
+export function initialValues(type: JobTypeDto, last: Partial<FormValues> | undefined): FormValues {
+  const params: Record<string, string | boolean> = {};
+  for (const p of type.params) params[p.name] = defaultValue(p);
+  return {
+    params: { ...params, ...pick(last?.params, type.params) },
+    gpus: last?.gpus ?? String(type.default_gpus),
+    priority: last?.priority ?? '0',
+    name: last?.name ?? '',
+    cwd: last?.cwd ?? '',
+    env: last?.env ?? '',
+  };
+}
+
+/** Builds the request, or the errors by field (`job_params.<name>`, `requested_gpus`, ...) that stop it. */
+export function buildBody(
+  type: JobTypeDto,
+  values: FormValues,
+): { body: SubmitJobRequestDto } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const job_params: Record<string, unknown> = {};
+  for (const p of type.params) {
+    const field = `job_params.${p.name}`;
+    const raw = values.params[p.name];
+    const result = convert(p, raw);
+    if ('error' in result) errors[field] = result.error;
+    else if (result.value !== undefined) job_params[p.name] = result.value;
+    else if (p.required) errors[field] = 'Required.';
+  }
+
+  const gpus = Number(values.gpus);
+  if (values.gpus.trim() === '' || !Number.isInteger(gpus) || gpus < 0)
+    errors['requested_gpus'] = 'A whole number, 0 or more.';
+  const priority = values.priority.trim() === '' ? 0 : Number(values.priority);
+  if (!Number.isInteger(priority)) errors['priority'] = 'A whole number (higher runs first).';
+
+  const env = parseEnv(values.env);
+  if ('error' in env) errors['env'] = env.error;
+
+  if (Object.keys(errors).length) return { errors };
+  const body: SubmitJobRequestDto = { job_type: type.name, requested_gpus: gpus, priority, job_params };
+  if (values.name.trim()) body.name = values.name.trim();
+  if (values.cwd.trim()) body.cwd = values.cwd.trim();
+  if ('value' in env && Object.keys(env.value).length) body.env = env.value;
+  return { body };
+}
+
+/** Maps a server `details[].field` to the form field showing it (`env.FOO` → `env`). */
+export function formField(field: string): string {
+  if (field.startsWith('job_params.')) return field.split('.').slice(0, 2).join('.');
+  return field.split('.')[0] ?? field;
+}
+
+export function lines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line !== '');
+}
+
+function convert(
+  p: JobParamDescriptionDto,
+  raw: string | boolean | undefined,
+): { value: unknown } | { error: string } {
+  if (p.type === 'boolean') return { value: raw === true };
+  const text = typeof raw === 'string' ? raw : '';
+  switch (p.type) {
+    case 'integer':
+    case 'number': {
+      if (text.trim() === '') return { value: undefined };
+      const n = Number(text);
+      if (!Number.isFinite(n) || (p.type === 'integer' && !Number.isInteger(n))) {
+        return { error: p.type === 'integer' ? 'A whole number.' : 'A number.' };
+      }
+      if (p.min !== undefined && n < p.min) return { error: `At least ${p.min}.` };
+      if (p.max !== undefined && n > p.max) return { error: `At most ${p.max}.` };
+      return { value: n };
+    }
+    case 'string_list': {
+      const list = lines(text);
+      if (p.min !== undefined && list.length < p.min && (p.required || list.length > 0)) {
+        return { error: `At least ${p.min} line${p.min === 1 ? '' : 's'}.` };
+      }
+      return { value: list.length ? list : undefined };
+    }
+    case 'env_map': {
+      const env = parseEnv(text);
+      if ('error' in env) return env;
+      return { value: Object.keys(env.value).length ? env.value : undefined };
+    }
+    default:
+      return { value: text === '' ? undefined : text };
+  }
+}
+
+function parseEnv(text: string): { value: Record<string, string> } | { error: string } {
+  const out: Record<string, string> = {};
+  for (const line of lines(text)) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const key = eq > 0 ? line.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return { error: `“${line}” is not KEY=VALUE.` };
+    out[key] = line.slice(eq + 1);
+  }
+  return { value: out };
+}
+
+function defaultValue(p: JobParamDescriptionDto): string | boolean {
+  const d = p.default as unknown;
+  if (p.type === 'boolean') return d === true;
+  if (d === undefined || d === null)
+    return p.type === 'choice' && p.required && p.choices?.length ? p.choices[0] : '';
+  if (Array.isArray(d)) return d.map(String).join('\n');
+  if (typeof d === 'object') {
+    return Object.entries(d as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join('\n');
+  }
+  return String(d);
+}
+
+/** Keeps remembered values only for parameters the type still has, with the right kind of value. */
+function pick(
+  stored: Record<string, string | boolean> | undefined,
+  params: JobParamDescriptionDto[],
+): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  if (!stored) return out;
+  for (const p of params) {
+    const v = stored[p.name];
+    if (p.type === 'boolean' ? typeof v === 'boolean' : typeof v === 'string') out[p.name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+import { Injectable, inject, signal } from '@angular/core';
+import {
+  type JobTypeDto,
+  type QueueItemDto,
+  type SubmitJobRequestDto,
+  listJobTypes,
+  submitJob,
+} from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { readStored, writeStored } from '../core/storage';
+import type { FormValues } from './submit-form';
+
+const STORAGE_KEY = 'trainyard.submit';
+
+interface Remembered {
+  lastType?: string;
+  byType?: Record<string, Partial<FormValues>>;
+}
+
+/** Job types (GET /api/job-types), submitting (POST /api/queue), and the last values per type. */
+@Injectable()
+export class SubmitStore {
+  private readonly api = inject(API);
+
+  readonly types = signal<JobTypeDto[]>([]);
+  readonly loading = signal(false);
+  readonly error = signal<string | null>(null);
+  readonly submitting = signal(false);
+
+  /** One key per dialog session: a retried submit (network hiccup) cannot queue the job twice. */
+  private idempotencyKey = newKey();
+
+  async loadTypes(): Promise<void> {
+    this.loading.set(true);
+    try {
+      this.types.set((await listJobTypes({ client: this.api })).data);
+      this.error.set(null);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    } finally {
+      this.loading.set(false);
+    }
+  }
+
+  /** Throws the SDK's error (with `details` per field) when the server refuses. */
+  async submit(body: SubmitJobRequestDto): Promise<QueueItemDto> {
+    this.submitting.set(true);
+    try {
+      const { data } = await submitJob({
+        client: this.api,
+        body,
+        headers: { 'Idempotency-Key': this.idempotencyKey },
+      });
+      this.idempotencyKey = newKey();
+      return data;
+    } finally {
+      this.submitting.set(false);
+    }
+  }
+
+  /** A changed form is a different request: it must not replay an earlier answer. */
+  formChanged(): void {
+    this.idempotencyKey = newKey();
+  }
+
+  lastType(): string | undefined {
+    return readStored<Remembered>(STORAGE_KEY, {}).lastType;
+  }
+
+  lastValues(type: string): Partial<FormValues> | undefined {
+    return readStored<Remembered>(STORAGE_KEY, {}).byType?.[type];
+  }
+
+  remember(type: string, values: FormValues): void {
+    const stored = readStored<Remembered>(STORAGE_KEY, {});
+    writeStored(STORAGE_KEY, { lastType: type, byType: { ...stored.byType, [type]: values } });
+  }
+}
+
+function newKey(): string {
+  return typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
