@@ -1,0 +1,107 @@
+import {
+  describeParams,
+  formatDuration,
+  formatMib,
+  isActive,
+  isFinished,
+  secondsSince,
+  shortId,
+} from './format';
+
+describe('formatDuration', () => {
+  it.each([
+    [null, '—'],
+    [undefined, '—'],
+    [Number.NaN, '—'],
+    [-5, '0s'],
+    [0, '0s'],
+    [42.9, '42s'],
+    [187, '3m 07s'],
+    [3600, '1h 00m'],
+    [3720, '1h 02m'],
+    [86399, '23h 59m'],
+    [90000, '1d 01h'],
+  ])('%s → %s', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+});
+
+describe('secondsSince', () => {
+  const now = Date.parse('2025-01-01T00:01:00Z');
+
+  it.each([
+    ['2025-01-01T00:00:00Z', 60],
+    ['2025-01-01T00:00:59.500Z', 0.5],
+    ['2025-01-01T00:02:00Z', 0], // clock skew: never negative
+    ['not a date', null],
+    ['', null],
+    [null, null],
+  ])('%s → %s', (iso, expected) => {
+    expect(secondsSince(iso, now)).toBe(expected);
+  });
+});
+
+describe('formatMib', () => {
+  it.each([
+    [null, '—'],
+    [undefined, '—'],
+    [0, '0 MiB'],
+    [511.6, '512 MiB'],
+    [1023, '1023 MiB'],
+    [1024, '1.0 GiB'],
+    [81559, '79.6 GiB'],
+  ])('%s → %s', (mib, expected) => {
+    expect(formatMib(mib)).toBe(expected);
+  });
+});
+
+describe('status helpers', () => {
+  it.each([
+    ['queued', true, false],
+    ['starting', true, false],
+    ['running', true, false],
+    ['done', false, true],
+    ['failed', false, true],
+    ['aborted', false, true],
+  ] as const)('%s: active %s, finished %s', (status, active, finished) => {
+    expect(isActive(status)).toBe(active);
+    expect(isFinished(status)).toBe(finished);
+  });
+});
+
+describe('shortId', () => {
+  it.each([
+    ['q_1732_ab12cd34', 'ab12cd34'],
+    ['q_a_b_c', 'c'],
+    ['plain', 'plain'],
+    ['q_only', 'q_only'],
+  ])('%s → %s', (id, expected) => {
+    expect(shortId(id)).toBe(expected);
+  });
+});
+
+describe('describeParams', () => {
+  it('shows a command job its argv, quoting what the shell would split', () => {
+    expect(describeParams('command', { argv: ['python', 'train.py', '--name', "it's a run", 'a=b'] })).toBe(
+      `python train.py --name 'it'\\''s a run' a=b`,
+    );
+  });
+
+  it('lists the set parameters of other types, skipping empty and false ones', () => {
+    expect(
+      describeParams('trainer', {
+        config: 'cfg.yaml',
+        resume: false,
+        tag: '',
+        note: null,
+        files: ['a', 'b'],
+        env: { A: '1' },
+        epochs: 3,
+      }),
+    ).toBe('config=cfg.yaml  files=a b  env={"A":"1"}  epochs=3');
+  });
+
+  it('falls back to the type name when nothing is set', () => {
+    expect(describeParams('trainer', { resume: false })).toBe('trainer');
+  });
+});

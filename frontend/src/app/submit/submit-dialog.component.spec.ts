@@ -1,0 +1,215 @@
+import { TestBed } from '@angular/core/testing';
+import { Router, provideRouter } from '@angular/router';
+import { type Client, type JobTypeDto, TrainyardApiError } from '@trainyard/sdk';
+import { API } from '../core/api';
+import { SubmitLauncher } from '../core/submit-launcher';
+import { ToastStore } from '../core/toast.store';
+import { SubmitDialogComponent } from './submit-dialog.component';
+
+const TYPES = [
+  {
+    name: 'command',
+    description: 'Runs a command',
+    default_gpus: 0,
+    service_port_param: null,
+    params: [{ name: 'argv', type: 'string_list', description: 'argv', required: true, min: 1 }],
+  },
+  {
+    name: 'trainer',
+    description: 'Trains',
+    default_gpus: 2,
+    service_port_param: null,
+    params: [
+      { name: 'mode', type: 'choice', description: 'mode', required: true, choices: ['fast', 'slow'] },
+      { name: 'resume', type: 'boolean', description: 'resume', required: false, default: true },
+      { name: 'epochs', type: 'integer', description: 'epochs', required: false, min: 1, default: 3 },
+      { name: 'files', type: 'string_list', description: 'files', required: false },
+      { name: 'vars', type: 'env_map', description: 'vars', required: false },
+    ],
+  },
+] as unknown as JobTypeDto[];
+
+describe(SubmitDialogComponent.name, () => {
+  let client: { get: ReturnType<typeof vi.fn>; post: ReturnType<typeof vi.fn> };
+
+  beforeAll(() => {
+    // jsdom has <dialog> but not its modal API.
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+      this.open = false;
+    };
+  });
+
+  beforeEach(() => {
+    localStorage.clear();
+    client = {
+      get: vi.fn(async ({ url }: { url: string }) => {
+        if (url === '/api/job-types') return { data: TYPES };
+        throw new Error(`unexpected GET ${url}`);
+      }),
+      post: vi.fn(),
+    };
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), { provide: API, useValue: client as unknown as Client }],
+    });
+  });
+
+  async function open() {
+    const fixture = TestBed.createComponent(SubmitDialogComponent);
+    TestBed.inject(SubmitLauncher).show();
+    fixture.detectChanges();
+    // Opening loads the types, then picks one: let both settle.
+    await vi.waitFor(() => expect(client.get).toHaveBeenCalled());
+    for (let i = 0; i < 3; i++) {
+      await fixture.whenStable();
+      fixture.detectChanges();
+    }
+    const root = fixture.nativeElement as HTMLElement;
+    const q = <T extends Element>(selector: string) => root.querySelector<T>(selector)!;
+    return { fixture, root, q };
+  }
+
+  function typeInto(el: HTMLInputElement | HTMLTextAreaElement, value: string) {
+    el.value = value;
+    el.dispatchEvent(new Event('input'));
+  }
+
+  async function choose(ctx: Awaited<ReturnType<typeof open>>, type: string) {
+    const select = ctx.q<HTMLSelectElement>('#job-type');
+    select.value = type;
+    select.dispatchEvent(new Event('change'));
+    ctx.fixture.detectChanges();
+    await ctx.fixture.whenStable();
+  }
+
+  async function submit(ctx: Awaited<ReturnType<typeof open>>) {
+    ctx.q<HTMLFormElement>('form').dispatchEvent(new Event('submit', { cancelable: true }));
+    await ctx.fixture.whenStable();
+    ctx.fixture.detectChanges();
+  }
+
+  it('opens on the command type when nothing is remembered', async () => {
+    const ctx = await open();
+    expect(ctx.q<HTMLSelectElement>('#job-type').value).toBe('command');
+    expect(ctx.q('#param-argv').tagName).toBe('TEXTAREA');
+    expect(ctx.q<HTMLInputElement>('#submit-gpus').value).toBe('0');
+  });
+
+  it('builds one control per parameter kind, with the defaults filled in', async () => {
+    const ctx = await open();
+    await choose(ctx, 'trainer');
+
+    const mode = ctx.q<HTMLSelectElement>('#param-mode');
+    expect(mode.tagName).toBe('SELECT');
+    expect([...mode.options].map((o) => o.value)).toEqual(['fast', 'slow']); // required: no "(default)"
+    expect(mode.value).toBe('fast');
+    const resume = ctx.q<HTMLInputElement>('#param-resume');
+    expect(resume.type).toBe('checkbox');
+    expect(resume.checked).toBe(true);
+    const epochs = ctx.q<HTMLInputElement>('#param-epochs');
+    expect(epochs.type).toBe('number');
+    expect(epochs.getAttribute('step')).toBe('1');
+    expect(epochs.getAttribute('min')).toBe('1');
+    expect(epochs.value).toBe('3');
+    expect(ctx.q('#param-files').tagName).toBe('TEXTAREA');
+    expect(ctx.q('#param-vars').tagName).toBe('TEXTAREA');
+    expect(ctx.q<HTMLInputElement>('#submit-gpus').value).toBe('2');
+    expect(ctx.q('label[for="param-mode"]').textContent).toContain('mode *');
+  });
+
+  it('stops bad input before it reaches the server', async () => {
+    const ctx = await open();
+    await choose(ctx, 'trainer');
+    typeInto(ctx.q('#param-vars'), 'NOT A PAIR');
+    typeInto(ctx.q('#param-epochs'), '0');
+    ctx.fixture.detectChanges();
+
+    await submit(ctx);
+
+    expect(client.post).not.toHaveBeenCalled();
+    expect(ctx.q('#param-vars-hint').textContent?.trim()).toBe('“NOT A PAIR” is not KEY=VALUE.');
+    expect(ctx.q('#param-vars').getAttribute('aria-invalid')).toBe('true');
+    expect(ctx.q('#param-epochs-hint').textContent?.trim()).toBe('At least 1.');
+
+    // Editing a field clears its error.
+    typeInto(ctx.q('#param-vars'), 'A=1');
+    ctx.fixture.detectChanges();
+    expect(ctx.q('#param-vars-hint').textContent?.trim()).toBe('vars');
+    expect(ctx.q('#param-vars').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('sends the typed values and shows server errors on the fields they name', async () => {
+    client.post.mockRejectedValue(
+      new TrainyardApiError(400, 'VALIDATION_FAILED', 'Invalid job', [
+        { field: 'job_params.files.1', message: 'No such file.' },
+        { field: 'job_params.files.2', message: 'Not readable.' },
+        { field: 'env.FOO', message: 'Reserved name.' },
+        { field: 'requested_gpus', message: 'Only 1 GPU here.' },
+        { field: 'job_params', message: 'Unknown parameter "x".' },
+      ]),
+    );
+    const ctx = await open();
+    await choose(ctx, 'trainer');
+    const mode = ctx.q<HTMLSelectElement>('#param-mode');
+    mode.value = 'slow';
+    mode.dispatchEvent(new Event('change'));
+    const resume = ctx.q<HTMLInputElement>('#param-resume');
+    resume.checked = false;
+    resume.dispatchEvent(new Event('change'));
+    typeInto(ctx.q('#param-files'), 'a.txt\nb.txt\nc.txt');
+    typeInto(ctx.q('#submit-env'), 'FOO=1');
+    ctx.fixture.detectChanges();
+
+    await submit(ctx);
+
+    expect(client.post).toHaveBeenCalledTimes(1);
+    const request = client.post.mock.calls[0][0];
+    expect(request.url).toBe('/api/queue');
+    expect(request.body).toEqual({
+      job_type: 'trainer',
+      requested_gpus: 2,
+      priority: 0,
+      job_params: { mode: 'slow', resume: false, epochs: 3, files: ['a.txt', 'b.txt', 'c.txt'] },
+      env: { FOO: '1' },
+    });
+    expect(request.headers['Idempotency-Key']).toEqual(expect.any(String));
+
+    expect(ctx.q('#param-files-hint').textContent?.trim()).toBe('No such file. Not readable.');
+    expect(ctx.q('#param-files').getAttribute('aria-invalid')).toBe('true');
+    expect(ctx.q('#submit-env-hint').textContent?.trim()).toBe('Reserved name.');
+    expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('Only 1 GPU here.');
+    expect(ctx.q('#param-mode').getAttribute('aria-invalid')).toBe('false');
+    expect(ctx.q('.alert[role="alert"]').textContent).toContain('job_params: Unknown parameter "x".');
+    expect(
+      TestBed.inject(ToastStore)
+        .toasts()
+        .map((t) => t.message),
+    ).toEqual(['Invalid job']);
+  });
+
+  it('remembers the last type and its values for the next time', async () => {
+    client.post.mockResolvedValue({ data: { queue_id: 'q_1_abc', name: null, status: 'running' } });
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const first = await open();
+    await choose(first, 'trainer');
+    typeInto(first.q('#param-epochs'), '12');
+    typeInto(first.q('#submit-name'), 'nightly');
+    first.fixture.detectChanges();
+    await submit(first);
+
+    expect(navigate).toHaveBeenCalledWith(['/jobs', 'q_1_abc']);
+    expect(TestBed.inject(SubmitLauncher).open()).toBe(false);
+    first.fixture.destroy();
+
+    const second = await open();
+    expect(second.q<HTMLSelectElement>('#job-type').value).toBe('trainer');
+    expect(second.q<HTMLInputElement>('#param-epochs').value).toBe('12');
+    expect(second.q<HTMLInputElement>('#submit-name').value).toBe('nightly');
+
+    // Other types keep their own values (here: their defaults).
+    await choose(second, 'command');
+    expect(second.q<HTMLInputElement>('#submit-name').value).toBe('');
+  });
+});

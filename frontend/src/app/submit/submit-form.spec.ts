@@ -1,0 +1,219 @@
+import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import { type FormValues, buildBody, formField, initialValues, lines } from './submit-form';
+
+type ParamInput = Partial<Omit<JobParamDescriptionDto, 'default'>> & { default?: unknown };
+
+function param(p: ParamInput): JobParamDescriptionDto {
+  return { name: 'p', type: 'string', description: '', required: false, ...p } as JobParamDescriptionDto;
+}
+
+function jobType(params: JobParamDescriptionDto[], default_gpus = 1): JobTypeDto {
+  return { name: 'trainer', description: '', default_gpus, params } as unknown as JobTypeDto;
+}
+
+function values(params: FormValues['params'], rest: Partial<FormValues> = {}): FormValues {
+  return { params, gpus: '1', priority: '0', name: '', cwd: '', env: '', ...rest };
+}
+
+function errorsOf(type: JobTypeDto, v: FormValues): Record<string, string> {
+  const result = buildBody(type, v);
+  if (!('errors' in result)) throw new Error(`expected errors, got ${JSON.stringify(result.body)}`);
+  return result.errors;
+}
+
+function bodyOf(type: JobTypeDto, v: FormValues) {
+  const result = buildBody(type, v);
+  if ('errors' in result) throw new Error(`expected a body, got ${JSON.stringify(result.errors)}`);
+  return result.body;
+}
+
+describe('initialValues', () => {
+  const type = jobType(
+    [
+      param({ name: 'mode', type: 'choice', required: true, choices: ['fast', 'slow'] }),
+      param({ name: 'opt', type: 'choice', choices: ['a', 'b'] }),
+      param({ name: 'resume', type: 'boolean', default: true }),
+      param({ name: 'dry', type: 'boolean' }),
+      param({ name: 'epochs', type: 'integer', default: 3 }),
+      param({ name: 'files', type: 'string_list', default: ['a.txt', 'b.txt'] }),
+      param({ name: 'vars', type: 'env_map', default: { A: 1, B: 'x' } }),
+      param({ name: 'note', type: 'string' }),
+    ],
+    2,
+  );
+
+  it('applies the schema defaults as form text', () => {
+    expect(initialValues(type, undefined)).toEqual({
+      params: {
+        mode: 'fast', // required choice without default: its first choice
+        opt: '',
+        resume: true,
+        dry: false,
+        epochs: '3',
+        files: 'a.txt\nb.txt',
+        vars: 'A=1\nB=x',
+        note: '',
+      },
+      gpus: '2',
+      priority: '0',
+      name: '',
+      cwd: '',
+      env: '',
+    });
+  });
+
+  it('prefers the values last submitted for the type', () => {
+    const sut = initialValues(type, {
+      params: { mode: 'slow', resume: false, epochs: '9' },
+      gpus: '0',
+      priority: '5',
+      name: 'run',
+      cwd: '/data',
+      env: 'X=1',
+    });
+    expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt\nb.txt' });
+    expect(sut).toMatchObject({ gpus: '0', priority: '5', name: 'run', cwd: '/data', env: 'X=1' });
+  });
+
+  it('drops remembered values for parameters the type no longer has, or of the wrong kind', () => {
+    const sut = initialValues(type, {
+      params: { gone: 'x', resume: 'yes', epochs: true } as unknown as FormValues['params'],
+    });
+    expect(sut.params).not.toHaveProperty('gone');
+    expect(sut.params['resume']).toBe(true);
+    expect(sut.params['epochs']).toBe('3');
+  });
+});
+
+describe('buildBody', () => {
+  it('converts every parameter kind and the common fields', () => {
+    const type = jobType([
+      param({ name: 'mode', type: 'choice', choices: ['fast', 'slow'] }),
+      param({ name: 'resume', type: 'boolean' }),
+      param({ name: 'epochs', type: 'integer' }),
+      param({ name: 'lr', type: 'number' }),
+      param({ name: 'files', type: 'string_list' }),
+      param({ name: 'vars', type: 'env_map' }),
+      param({ name: 'note', type: 'string' }),
+    ]);
+    const body = bodyOf(
+      type,
+      values(
+        {
+          mode: 'slow',
+          resume: true,
+          epochs: '10',
+          lr: '0.001',
+          files: 'a.txt\r\n\nb c.txt\n',
+          vars: 'A=1\n# comment\nB = two=2',
+          note: 'hi',
+        },
+        { gpus: '2', priority: '-3', name: '  my run ', cwd: ' /work ', env: 'CUDA=0\nEMPTY=' },
+      ),
+    );
+    expect(body).toEqual({
+      job_type: 'trainer',
+      requested_gpus: 2,
+      priority: -3,
+      job_params: {
+        mode: 'slow',
+        resume: true,
+        epochs: 10,
+        lr: 0.001,
+        files: ['a.txt', 'b c.txt'],
+        vars: { A: '1', B: ' two=2' },
+        note: 'hi',
+      },
+      name: 'my run',
+      cwd: '/work',
+      env: { CUDA: '0', EMPTY: '' },
+    });
+  });
+
+  it('leaves out empty optional parameters and empty common fields', () => {
+    const type = jobType([
+      param({ name: 'epochs', type: 'integer' }),
+      param({ name: 'files', type: 'string_list' }),
+      param({ name: 'vars', type: 'env_map' }),
+      param({ name: 'note', type: 'string' }),
+      param({ name: 'dry', type: 'boolean' }),
+    ]);
+    expect(
+      bodyOf(type, values({ epochs: ' ', files: '\n\n', vars: '', note: '', dry: false }, { priority: '' })),
+    ).toEqual({ job_type: 'trainer', requested_gpus: 1, priority: 0, job_params: { dry: false } });
+  });
+
+  it.each([
+    ['integer', {}, '1.5', 'A whole number.'],
+    ['integer', {}, 'abc', 'A whole number.'],
+    ['number', {}, 'abc', 'A number.'],
+    ['number', {}, 'Infinity', 'A number.'],
+    ['integer', { min: 1 }, '0', 'At least 1.'],
+    ['number', { max: 1 }, '1.01', 'At most 1.'],
+    ['string_list', { min: 2 }, 'one', 'At least 2 lines.'],
+    ['string_list', { min: 1, required: true }, '', 'At least 1 line.'],
+    ['env_map', {}, 'NOEQUALS', '“NOEQUALS” is not KEY=VALUE.'],
+    ['env_map', {}, '=value', '“=value” is not KEY=VALUE.'],
+    ['env_map', {}, '1BAD=x', '“1BAD=x” is not KEY=VALUE.'],
+    ['string', { required: true }, '', 'Required.'],
+    ['choice', { required: true, choices: ['a'] }, '', 'Required.'],
+    ['integer', { required: true }, '', 'Required.'],
+  ])('%s %j given %j: %s', (type, extra, raw, message) => {
+    const sut = jobType([param({ name: 'x', type, ...extra })]);
+    expect(errorsOf(sut, values({ x: raw }))).toEqual({ 'job_params.x': message });
+  });
+
+  it('accepts numbers on the limits', () => {
+    const type = jobType([param({ name: 'n', type: 'integer', min: 1, max: 8 })]);
+    expect(bodyOf(type, values({ n: '1' })).job_params).toEqual({ n: 1 });
+    expect(bodyOf(type, values({ n: '8' })).job_params).toEqual({ n: 8 });
+  });
+
+  it('lets an optional list with a minimum stay empty', () => {
+    const type = jobType([param({ name: 'files', type: 'string_list', min: 2 })]);
+    expect(bodyOf(type, values({ files: '' })).job_params).toEqual({});
+  });
+
+  it.each([
+    [{ gpus: '' }, 'requested_gpus', 'A whole number, 0 or more.'],
+    [{ gpus: '-1' }, 'requested_gpus', 'A whole number, 0 or more.'],
+    [{ gpus: '1.5' }, 'requested_gpus', 'A whole number, 0 or more.'],
+    [{ priority: 'high' }, 'priority', 'A whole number (higher runs first).'],
+    [{ env: 'lower=ok\nbad line' }, 'env', '“bad line” is not KEY=VALUE.'],
+  ])('rejects the common field %j', (rest, field, message) => {
+    expect(errorsOf(jobType([]), values({}, rest))).toEqual({ [field]: message });
+  });
+
+  it('reports every bad field at once', () => {
+    const type = jobType([
+      param({ name: 'a', type: 'integer', required: true }),
+      param({ name: 'b', type: 'env_map' }),
+    ]);
+    expect(Object.keys(errorsOf(type, values({ a: '', b: 'x' }, { gpus: 'x' })))).toEqual([
+      'job_params.a',
+      'job_params.b',
+      'requested_gpus',
+    ]);
+  });
+});
+
+describe('formField', () => {
+  it.each([
+    ['job_params.argv', 'job_params.argv'],
+    ['job_params.argv.0', 'job_params.argv'],
+    ['job_params.env.FOO', 'job_params.env'],
+    ['job_params', 'job_params'],
+    ['env.FOO', 'env'],
+    ['requested_gpus', 'requested_gpus'],
+    ['', ''],
+  ])('%s → %s', (field, expected) => {
+    expect(formField(field)).toBe(expected);
+  });
+});
+
+describe('lines', () => {
+  it('splits on newlines, drops CRs and empty lines, keeps spaces', () => {
+    expect(lines('a\r\n\n b \nc')).toEqual(['a', ' b ', 'c']);
+    expect(lines('')).toEqual([]);
+  });
+});
