@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { jobsApi } from './support/api';
@@ -188,6 +189,34 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     // Zombies (exited, not yet reaped) count as gone.
     for (const pid of force.body.pids) expect(isProcessAlive(pid)).toBe(false);
     expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(409);
+  });
+
+  it('forwards stop/save to a trainer that published endpoint.json, and answers 409 before it has', async () => {
+    const plain = await api.command(['sleep', '30']);
+    await api.waitStatus(plain.body.queue_id, ['running']);
+    expect((await api.job(plain.body.queue_id)).trainer_endpoint).toBe(false);
+    const early = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/save`);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('TRAINER_ENDPOINT_UNKNOWN');
+    await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/force-kill`);
+
+    const trainer = await api.command(
+      [process.execPath, join(__dirname, 'fixtures', 'trainer', 'fake-trainer.js')],
+      {
+        name: 'trainer',
+      },
+    );
+    await api.waitLog(trainer.body.queue_id, /trainer ready/);
+    expect((await api.job(trainer.body.queue_id)).trainer_endpoint).toBe(true);
+    const status = await api.call('GET', `/api/jobs/${trainer.body.queue_id}/trainer-status`);
+    expect(status.body).toMatchObject({ state: 'training', step: expect.any(Number) });
+    const save = await api.call('POST', `/api/jobs/${trainer.body.queue_id}/control/save`);
+    expect(save.body).toMatchObject({ action: 'save', trainer_response: { accepted: 'save' } });
+    const stop = await api.call('POST', `/api/jobs/${trainer.body.queue_id}/control/stop`);
+    expect(stop.status).toBe(200);
+    const ended = await api.waitStatus(trainer.body.queue_id, ['done']);
+    expect(ended.exit_code).toBe(0);
+    expect(await api.log(trainer.body.queue_id)).toMatch(/control: save[\s\S]*control: stop/);
   });
 
   it('streams the backlog and then live output over a WebSocket, colours and \\r intact, then an end frame', async () => {

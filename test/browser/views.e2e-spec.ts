@@ -348,18 +348,31 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await card(1).getByText('No processes').waitFor();
   });
 
-  it('answers trainer actions on a plain command with the server message', async () => {
-    const job = await command(['sleep', '30'], { name: 'no-trainer' });
-    await page.goto(`${server.baseUrl}/jobs/${job.queue_id}`);
-    const pane = page.getByRole('region', { name: 'Job no-trainer' });
-    await pane.getByRole('button', { name: 'Save', exact: true }).click();
+  it('offers trainer actions only once the trainer has published its endpoint, and forwards them', async () => {
+    const plain = await command(['sleep', '30'], { name: 'no-trainer' });
+    await page.goto(`${server.baseUrl}/jobs/${plain.queue_id}`);
+    const plainPane = page.getByRole('region', { name: 'Job no-trainer' });
+    await plainPane.getByRole('button', { name: 'Kill', exact: true }).waitFor();
+    expect(await plainPane.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    await plainPane.getByRole('button', { name: 'Kill', exact: true }).click();
+    await jobRow(plain.queue_id).locator('.status-aborted').waitFor();
+
+    const trainer = await command(
+      [process.execPath, join(__dirname, '..', 'fixtures', 'trainer', 'fake-trainer.js')],
+      {
+        name: 'with-trainer',
+      },
+    );
+    await page.goto(`${server.baseUrl}/jobs/${trainer.queue_id}`);
+    const pane = page.getByRole('region', { name: 'Job with-trainer' });
+    await pane.getByRole('button', { name: 'Save', exact: true }).click({ timeout: 15_000 });
     await page
-      .getByRole('alert')
-      .filter({ hasText: /endpoint/i })
+      .getByRole('status')
+      .filter({ hasText: /checkpoint requested/i })
       .first()
       .waitFor();
-    await pane.getByRole('button', { name: 'Kill', exact: true }).click();
-    await jobRow(job.queue_id).locator('.status-aborted').waitFor();
+    await pane.getByRole('button', { name: 'Stop', exact: true }).click();
+    await jobRow(trainer.queue_id).locator('.status-done').waitFor({ timeout: 15_000 });
   });
 
   it('shows the keyboard shortcuts with ? and closes them with Esc', async () => {

@@ -31,6 +31,8 @@ export class JobDto {
   error!: string | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
+  /** True while the job runs and its trainer has published a control endpoint (stop/save work). */
+  trainer_endpoint!: boolean;
 }
 
 export class JobPageDto {

@@ -1,7 +1,7 @@
 import type { Job } from './job-status';
 import type { JobDto } from './job.dto';
 
-export function toJobDto(job: Job, now = Date.now()): JobDto {
+export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): JobDto {
   const started = job.started_at ? Date.parse(job.started_at) : null;
   const ended = job.ended_at ? Date.parse(job.ended_at) : null;
   return {
@@ -22,5 +22,6 @@ export function toJobDto(job: Job, now = Date.now()): JobDto {
     exit_code: job.exit_code,
     error: job.error,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
+    trainer_endpoint: trainerEndpoint,
   };
 }

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
-import { JobStatus } from './job-status';
+import { Job, JobStatus } from './job-status';
 import { JobDto, JobPageDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
@@ -18,7 +18,7 @@ import {
 import { JobLogs } from './job-logs';
 import { readTtyTail, TtyLogMissingError } from './tty';
 import { AbortJobCommand } from './control/abort-job.command';
-import { callTrainer } from './control/trainer-control';
+import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 
 @ApiTags('jobs')
@@ -44,7 +44,7 @@ export class JobsController {
     });
     const now = Date.now();
     return {
-      items: items.map((j) => toJobDto(j, now)),
+      items: items.map((j) => toJobDto(j, now, this.hasTrainerEndpoint(j))),
       total,
       next_cursor: offset + items.length < total ? String(offset + items.length) : null,
     };
@@ -70,7 +70,8 @@ export class JobsController {
   @Get(':queue_id')
   @ApiErrors(400, 401, 404)
   async getJob(@Param() params: QueueIdParamDto): Promise<JobDto> {
-    return toJobDto(await this.mustGet(params.queue_id));
+    const job = await this.mustGet(params.queue_id);
+    return toJobDto(job, Date.now(), this.hasTrainerEndpoint(job));
   }
 
   /** Removes a finished job and its log (409 while it is queued or running). */
@@ -136,6 +137,10 @@ export class JobsController {
       string,
       unknown
     >;
+  }
+
+  private hasTrainerEndpoint(job: Job): boolean {
+    return job.status === 'running' && readTrainerEndpoint(this.logs.files.controlDir(job.id)) !== null;
   }
 
   private async mustGet(id: string) {

@@ -80,11 +80,16 @@ export class JobActions {
         action: () => void this.store.cancel(job),
       });
     }
-    if (this.isRunning(job)) {
+    // Trainer actions exist only once the trainer has published its control endpoint.
+    if (this.isRunning(job) && job.trainer_endpoint) {
       items.push(
         { label: 'Stop (ask the trainer)', action: () => void this.store.control(job, 'stop') },
         { label: 'Save checkpoint', action: () => void this.store.control(job, 'save') },
         { label: 'Save & stop', action: () => void this.store.control(job, 'save-stop') },
+      );
+    }
+    if (this.isRunning(job)) {
+      items.push(
         { label: 'Kill (SIGTERM)', danger: true, action: () => void this.kill(job) },
         { label: 'Force kill (SIGKILL)…', danger: true, action: () => void this.forceKill(job) },
       );

@@ -34,35 +34,37 @@ import { LogViewerComponent } from './log-viewer.component';
           </button>
           <span class="spacer"></span>
           @if (actions.isRunning(job)) {
-            <div class="trainer" role="group" aria-label="Trainer control">
-              <button
-                type="button"
-                class="btn btn-sm"
-                title="Ask the trainer to stop cleanly"
-                [disabled]="busy()"
-                (click)="store.control(job, 'stop')"
-              >
-                Stop
-              </button>
-              <button
-                type="button"
-                class="btn btn-sm"
-                title="Ask the trainer to save a checkpoint"
-                [disabled]="busy()"
-                (click)="store.control(job, 'save')"
-              >
-                Save
-              </button>
-              <button
-                type="button"
-                class="btn btn-sm"
-                title="Save a checkpoint, then stop"
-                [disabled]="busy()"
-                (click)="store.control(job, 'save-stop')"
-              >
-                Save &amp; stop
-              </button>
-            </div>
+            @if (job.trainer_endpoint) {
+              <div class="trainer" role="group" aria-label="Trainer control">
+                <button
+                  type="button"
+                  class="btn btn-sm"
+                  title="Ask the trainer to stop cleanly"
+                  [disabled]="busy()"
+                  (click)="store.control(job, 'stop')"
+                >
+                  Stop
+                </button>
+                <button
+                  type="button"
+                  class="btn btn-sm"
+                  title="Ask the trainer to save a checkpoint"
+                  [disabled]="busy()"
+                  (click)="store.control(job, 'save')"
+                >
+                  Save
+                </button>
+                <button
+                  type="button"
+                  class="btn btn-sm"
+                  title="Save a checkpoint, then stop"
+                  [disabled]="busy()"
+                  (click)="store.control(job, 'save-stop')"
+                >
+                  Save &amp; stop
+                </button>
+              </div>
+            }
             <button
               type="button"
               class="btn btn-sm btn-danger"

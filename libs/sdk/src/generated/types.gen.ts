@@ -311,6 +311,10 @@ export type JobDto = {
     started_at: string | null;
     status: JobStatus;
     submitted_at: string;
+    /**
+     * True while the job runs and its trainer has published a control endpoint (stop/save work).
+     */
+    trainer_endpoint: boolean;
 };
 
 export type JobPageDto = {
@@ -508,6 +512,10 @@ export type QueueItemDto = {
     started_at: string | null;
     status: JobStatus;
     submitted_at: string;
+    /**
+     * True while the job runs and its trainer has published a control endpoint (stop/save work).
+     */
+    trainer_endpoint: boolean;
 };
 
 export type QueuePageDto = {
