@@ -191,14 +191,17 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(409);
   });
 
-  it('forwards stop/save to a trainer that published endpoint.json, and answers 409 before it has', async () => {
+  it('forwards stop/save/abort to a trainer that published endpoint.json, and answers 409 before it has', async () => {
     const plain = await api.command(['sleep', '30']);
     await api.waitStatus(plain.body.queue_id, ['running']);
     expect((await api.job(plain.body.queue_id)).trainer_endpoint).toBe(false);
     const early = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/save`);
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('TRAINER_ENDPOINT_UNKNOWN');
-    await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/force-kill`);
+    // Without a trainer, abort falls back to SIGTERM on the job's processes.
+    const plainAbort = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/abort`);
+    expect(plainAbort.body.pids.length).toBeGreaterThan(0);
+    expect((await api.waitStatus(plain.body.queue_id, ['aborted'])).error).toContain('abort requested');
 
     const trainer = await api.command(
       [process.execPath, join(__dirname, 'fixtures', 'trainer', 'fake-trainer.js')],
@@ -217,6 +220,17 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     const ended = await api.waitStatus(trainer.body.queue_id, ['done']);
     expect(ended.exit_code).toBe(0);
     expect(await api.log(trainer.body.queue_id)).toMatch(/control: save[\s\S]*control: stop/);
+
+    // abort reaches the trainer (which ends without a checkpoint) instead of signalling it.
+    const aborted = await api.command(
+      [process.execPath, join(__dirname, 'fixtures', 'trainer', 'fake-trainer.js')],
+      { name: 'aborted-trainer' },
+    );
+    await api.waitLog(aborted.body.queue_id, /trainer ready/);
+    const abort = await api.call('POST', `/api/jobs/${aborted.body.queue_id}/control/abort`);
+    expect(abort.body).toMatchObject({ action: 'abort', trainer_response: { accepted: 'abort' } });
+    expect(await api.waitStatus(aborted.body.queue_id, ['failed'])).toMatchObject({ exit_code: 3 });
+    expect(await api.log(aborted.body.queue_id)).toMatch(/control: abort/);
   });
 
   it('streams the backlog and then live output over a WebSocket, colours and \\r intact, then an end frame', async () => {

@@ -366,6 +366,7 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await page.goto(`${server.baseUrl}/jobs/${trainer.queue_id}`);
     const pane = page.getByRole('region', { name: 'Job with-trainer' });
     await pane.getByRole('button', { name: 'Save', exact: true }).click({ timeout: 15_000 });
+    expect(await pane.getByRole('button', { name: 'Abort', exact: true }).isVisible()).toBe(true);
     await page
       .getByRole('status')
       .filter({ hasText: /checkpoint requested/i })

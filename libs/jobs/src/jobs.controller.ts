@@ -104,7 +104,10 @@ export class JobsController {
     }
   }
 
-  /** Controls a running job: stop / save / save-stop via its trainer; abort, kill (SIGTERM), force-kill (SIGKILL). */
+  /**
+   * Controls a running job: stop / save / save-stop via its trainer; abort via the trainer when it
+   * has published an endpoint (immediate stop, no checkpoint), else SIGTERM like kill; force-kill SIGKILL.
+   */
   @Post(':queue_id/control/:action')
   @HttpCode(200)
   @ApiErrors(400, 401, 403, 404, 409, 502)
@@ -114,8 +117,14 @@ export class JobsController {
       throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
     }
     const { action } = params;
-    if (action === 'stop' || action === 'save' || action === 'save-stop') {
-      const answer = await callTrainer(this.logs.files.controlDir(job.id), 'POST', '/control', { action });
+    const controlDir = this.logs.files.controlDir(job.id);
+    const viaTrainer =
+      action === 'stop' ||
+      action === 'save' ||
+      action === 'save-stop' ||
+      (action === 'abort' && readTrainerEndpoint(controlDir) !== null);
+    if (viaTrainer) {
+      const answer = await callTrainer(controlDir, 'POST', '/control', { action });
       return { queue_id: job.id, action, trainer_response: answer };
     }
     const signal = action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';

@@ -152,7 +152,7 @@ export function registerJob(program: Command, run: CommandRunner): void {
     ['stop', 'graceful stop through the trainer (saves a final checkpoint)'],
     ['save', 'ask the trainer to save a checkpoint'],
     ['save-stop', 'save a checkpoint, then stop'],
-    ['abort', 'stop now without a checkpoint (SIGTERM)'],
+    ['abort', 'stop now without a checkpoint (via the trainer, else SIGTERM)'],
     ['kill', "SIGTERM the job's process group"],
   ];
   for (const [action, description] of actions) {

@@ -51,12 +51,19 @@ describe(JobActions.name, () => {
     expect(items).toContain('Force kill (SIGKILL)…');
     expect(items).not.toContain('Save checkpoint');
     expect(items).not.toContain('Stop (ask the trainer)');
+    expect(items).not.toContain('Abort (no checkpoint)');
   });
 
   it('offers the trainer actions once the trainer has published its endpoint', () => {
     const items = labels(job('running', true));
     expect(items).toEqual(
-      expect.arrayContaining(['Stop (ask the trainer)', 'Save checkpoint', 'Save & stop', 'Kill (SIGTERM)']),
+      expect.arrayContaining([
+        'Stop (ask the trainer)',
+        'Save checkpoint',
+        'Save & stop',
+        'Abort (no checkpoint)',
+        'Kill (SIGTERM)',
+      ]),
     );
   });
 

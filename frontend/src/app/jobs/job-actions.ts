@@ -86,6 +86,11 @@ export class JobActions {
         { label: 'Stop (ask the trainer)', action: () => void this.store.control(job, 'stop') },
         { label: 'Save checkpoint', action: () => void this.store.control(job, 'save') },
         { label: 'Save & stop', action: () => void this.store.control(job, 'save-stop') },
+        {
+          label: 'Abort (no checkpoint)',
+          danger: true,
+          action: () => void this.store.control(job, 'abort'),
+        },
       );
     }
     if (this.isRunning(job)) {

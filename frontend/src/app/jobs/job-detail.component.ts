@@ -63,6 +63,15 @@ import { LogViewerComponent } from './log-viewer.component';
                 >
                   Save &amp; stop
                 </button>
+                <button
+                  type="button"
+                  class="btn btn-sm"
+                  title="Ask the trainer to stop at once, without a checkpoint"
+                  [disabled]="busy()"
+                  (click)="store.control(job, 'abort')"
+                >
+                  Abort
+                </button>
               </div>
             }
             <button

@@ -34,7 +34,7 @@ const FILTER_STATUSES: Record<StatusFilter, JobStatus[] | null> = {
 
 const ACTION_DONE: Record<JobAction, string> = {
   kill: 'Kill sent (SIGTERM)',
-  abort: 'Abort sent (SIGTERM)',
+  abort: 'Abort sent',
   'force-kill': 'Force kill sent (SIGKILL)',
   stop: 'Stop requested from the trainer',
   save: 'Checkpoint requested from the trainer',

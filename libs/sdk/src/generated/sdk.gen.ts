@@ -327,7 +327,8 @@ export const getJob = <ThrowOnError extends boolean = true>(options: Options<Get
 });
 
 /**
- * Controls a running job: stop / save / save-stop via its trainer; abort, kill (SIGTERM), force-kill (SIGKILL).
+ * Controls a running job: stop / save / save-stop via its trainer; abort via the trainer when it
+ * has published an endpoint (immediate stop, no checkpoint), else SIGTERM like kill; force-kill SIGKILL.
  */
 export const controlJob = <ThrowOnError extends boolean = true>(options: Options<ControlJobData, ThrowOnError>) => (options.client ?? client).post<ControlJobResponses, ControlJobErrors, ThrowOnError>({
     security: [
