@@ -322,6 +322,21 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await page.getByText('The queue is empty').waitFor();
   });
 
+  it('links the job a pending item waits for, from its reason to that job', async () => {
+    const holder = await command(['sleep', '30'], { name: 'holder', requested_gpus: 1 });
+    await waitFor(async () => (await jobStatus(holder.queue_id)) === 'running', 'the holder to run');
+    const waiter = await command(['sleep', '5'], { name: 'waiter', requested_gpus: 4 });
+
+    await page.goto(`${server.baseUrl}/queue`);
+    const link = queueRow(waiter.queue_id).getByRole('link', { name: holder.queue_id.split('_').pop() });
+    await link.click();
+    await page.waitForURL(`${server.baseUrl}/jobs/${holder.queue_id}`);
+    await page.getByRole('region', { name: 'Job holder' }).waitFor();
+
+    await cancelQueueItem({ client: api, path: { queue_id: waiter.queue_id } });
+    await controlJob({ client: api, path: { queue_id: holder.queue_id, action: 'kill' } });
+  });
+
   it('lists each process and its job before killing everything on a GPU', async () => {
     const job = await command(['sleep', '60'], { name: 'victim', requested_gpus: 1 });
     await page.keyboard.press('g');

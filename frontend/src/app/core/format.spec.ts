@@ -5,6 +5,7 @@ import {
   isActive,
   isFinished,
   secondsSince,
+  reasonParts,
   shortId,
 } from './format';
 
@@ -103,5 +104,29 @@ describe('describeParams', () => {
 
   it('falls back to the type name when nothing is set', () => {
     expect(describeParams('trainer', { resume: false })).toBe('trainer');
+  });
+});
+
+describe('reasonParts', () => {
+  it('splits out the queue ids a reason names, keeping the text around them', () => {
+    expect(
+      reasonParts('needs 2 GPUs, 0 eligible (GPU 0 reserved by q_1732300000000_ab12cd34; GPU 1 disabled)'),
+    ).toEqual([
+      { text: 'needs 2 GPUs, 0 eligible (GPU 0 reserved by ' },
+      { queueId: 'q_1732300000000_ab12cd34' },
+      { text: '; GPU 1 disabled)' },
+    ]);
+  });
+
+  it('returns the reason as one text part when it names no job', () => {
+    expect(reasonParts('scheduler is paused')).toEqual([{ text: 'scheduler is paused' }]);
+  });
+
+  it('handles ids back to back and at the ends', () => {
+    expect(reasonParts('q_1_aa, q_2_bb')).toEqual([
+      { queueId: 'q_1_aa' },
+      { text: ', ' },
+      { queueId: 'q_2_bb' },
+    ]);
   });
 });

@@ -55,6 +55,24 @@ export function shortId(queueId: string): string {
   return parts.length >= 3 ? parts[parts.length - 1] : queueId;
 }
 
+/** A piece of a pending reason: plain text, or the queue id of the job it names (shown as a link). */
+export type ReasonPart = { text: string } | { queueId: string };
+
+const QUEUE_ID = /q_\d+_[0-9a-f]+/g;
+
+/** Splits "GPU 0 reserved by q_…; GPU 1 disabled" so the console can link the jobs it names. */
+export function reasonParts(reason: string): ReasonPart[] {
+  const parts: ReasonPart[] = [];
+  let last = 0;
+  for (const match of reason.matchAll(QUEUE_ID)) {
+    if (match.index > last) parts.push({ text: reason.slice(last, match.index) });
+    parts.push({ queueId: match[0] });
+    last = match.index + match[0].length;
+  }
+  if (last < reason.length) parts.push({ text: reason.slice(last) });
+  return parts;
+}
+
 /** What a job runs, for lists: its argv for command jobs, otherwise its type's main parameters. */
 export function describeParams(jobType: string, params: Record<string, unknown>): string {
   const argv = params['argv'];

@@ -2,7 +2,15 @@ import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/c
 import { RouterLink } from '@angular/router';
 import type { QueueItemDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
-import { describeParams, formatDuration, formatTime, secondsSince, shortId } from '../core/format';
+import {
+  describeParams,
+  formatDuration,
+  formatTime,
+  reasonParts,
+  secondsSince,
+  shortId,
+  type ReasonPart,
+} from '../core/format';
 import { SchedulerStore } from '../core/scheduler.store';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { QueueStore } from './queue.store';
@@ -94,9 +102,20 @@ import { QueueStore } from './queue.store';
                 <td class="num mono">{{ item.requested_gpus }}</td>
                 <td class="num mono" [title]="'Submitted ' + time(item.submitted_at)">{{ age(item) }}</td>
                 <td class="reason" [title]="item.pending_reason ?? ''">
-                  <span class="clamp">{{
-                    item.pending_reason ?? 'waiting for the next scheduling pass'
-                  }}</span>
+                  <span class="clamp">
+                    @for (part of reason(item); track $index) {
+                      @if ('queueId' in part) {
+                        <a
+                          class="job-link mono"
+                          [routerLink]="['/jobs', part.queueId]"
+                          [title]="part.queueId"
+                          >{{ shortId(part.queueId) }}</a
+                        >
+                      } @else {
+                        {{ part.text }}
+                      }
+                    }
+                  </span>
                 </td>
                 <td class="actions">
                   <button
@@ -200,6 +219,10 @@ export class QueuePageComponent {
 
   protected age(item: QueueItemDto): string {
     return formatDuration(secondsSince(item.submitted_at, this.clock.now()));
+  }
+
+  protected reason(item: QueueItemDto): ReasonPart[] {
+    return reasonParts(item.pending_reason ?? 'waiting for the next scheduling pass');
   }
 
   protected params(item: QueueItemDto): string {
