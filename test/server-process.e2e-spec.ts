@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { WebSocket } from 'ws';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'main.js');
 
@@ -32,6 +34,50 @@ describe('server process (e2e, built dist)', () => {
       expect(await server.stop()).toBe(0);
     }
   });
+
+  it('closes open WebSockets with 1001 so a restart or SIGTERM never waits on them', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    const token = server.token ?? undefined;
+    let jobId: string | undefined;
+    const sockets: WebSocket[] = [];
+    // A followed job log and the GPU stream: the two live views the console keeps open.
+    const watch = async (base: string) => {
+      const headers = { authorization: `Bearer ${token}` };
+      const wsBase = base.replace('http', 'ws');
+      const log = new WebSocket(`${wsBase}/api/jobs/${jobId}/tty?follow=true`, { headers });
+      const gpus = new WebSocket(`${wsBase}/api/gpus/stream`, { headers });
+      sockets.push(log, gpus);
+      await Promise.all([once(log, 'message'), once(gpus, 'message')]);
+      // Wrapped: an async function returning a bare promise would wait for it.
+      return { closed: Promise.all([once(log, 'close'), once(gpus, 'close')]) };
+    };
+    try {
+      const submitted = await request(server.baseUrl, 'POST', '/api/queue', {
+        token,
+        body: {
+          job_type: 'command',
+          requested_gpus: 0,
+          job_params: { argv: ['sh', '-c', 'while true; do echo tick; sleep 0.1; done'] },
+        },
+      });
+      expect(submitted.status).toBe(201);
+      jobId = submitted.body.queue_id;
+      const closedForRestart = await watch(server.baseUrl);
+      await request(server.baseUrl, 'POST', '/api/server/restart', { token });
+      const newBase = await server.nextBanner();
+      expect((await closedForRestart.closed).map(([code]) => code)).toEqual([1001, 1001]);
+
+      const closedForStop = await watch(newBase);
+      const started = Date.now();
+      expect(await server.stop('SIGTERM')).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect((await closedForStop.closed).map(([code]) => code)).toEqual([1001, 1001]);
+    } finally {
+      for (const socket of sockets) socket.terminate();
+      if (jobId) spawnSync('pkill', ['-f', 'while true; do echo tick']);
+      await server.stop('SIGKILL');
+    }
+  }, 60_000);
 
   it('refuses a non-loopback bind without --insecure, with a clear message and usage', () => {
     const result = spawnSync(process.execPath, [MAIN, '-H', '0.0.0.0', '--port', '0'], {

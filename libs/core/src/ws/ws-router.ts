@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -12,6 +12,9 @@ export type WsHandler = (socket: WebSocket, ctx: WsRouteContext) => void | Promi
 /** Returns null to accept, or the HTTP status + message to refuse the upgrade with. */
 export type WsGate = (request: IncomingMessage) => { status: number; message: string } | null;
 
+/** How long clients get to answer the 1001 close before their sockets are cut. */
+const CLOSE_GRACE_MS = 500;
+
 interface Route {
   path: string;
   pattern: RegExp;
@@ -24,7 +27,7 @@ interface Route {
  * routes like /api/jobs/:id/tty need parameters; every upgrade passes the same auth gate as HTTP.
  */
 @Injectable()
-export class WsRouter implements OnApplicationShutdown {
+export class WsRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WsRouter.name);
   private readonly routes: Route[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -102,8 +105,27 @@ export class WsRouter implements OnApplicationShutdown {
     this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
   }
 
-  onApplicationShutdown(): void {
-    for (const client of this.wss.clients) client.terminate();
+  /**
+   * Before the HTTP server closes: it waits for every open connection, and an upgraded socket never
+   * ends by itself, so a restart or Ctrl-C with a console open would hang. 1001 tells clients the
+   * server is going away (the console reconnects); whoever does not answer in time is cut off.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const clients = [...this.wss.clients];
+    const closed = clients.map(
+      (client) =>
+        new Promise<void>((resolve) =>
+          client.readyState === WebSocket.CLOSED ? resolve() : client.once('close', () => resolve()),
+        ),
+    );
+    for (const client of clients) client.close(1001, 'server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    for (const client of clients) if (client.readyState !== WebSocket.CLOSED) client.terminate();
     this.wss.close();
   }
 }

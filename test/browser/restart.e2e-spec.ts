@@ -1,0 +1,109 @@
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import {
+  type Client,
+  controlJob,
+  createTrainyardClient,
+  getJob,
+  getJobLog,
+  setPassword,
+  submitJob,
+  setGpuPolicy,
+} from '@trainyard/sdk';
+import { Browser, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { CONSOLE_INDEX, launchChromium } from './browser';
+
+/** A port that was free a moment ago: a restart must come back on the same one for the page to follow. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A console-triggered restart, as an operator does it to apply a config change: the running job and
+ * the user's session survive (--persist-sessions), and the live log and GPU cards reconnect by themselves.
+ */
+describe('console across a server restart (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let page: Page;
+  let jobId: string | undefined;
+  const pageErrors: string[] = [];
+
+  const lastTick = async (): Promise<number> => {
+    const { data } = await getJobLog({ client: api, path: { queue_id: jobId! }, parseAs: 'text' });
+    const ticks = [...String(data).matchAll(/tick (\d+)/g)];
+    return ticks.length ? Number(ticks[ticks.length - 1][1]) : 0;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npm run build first`);
+    const port = await freePort();
+    server = await spawnServer(temp.home, ['--port', String(port), '--fake-gpus', '2', '--persist-sessions']);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  });
+
+  afterAll(async () => {
+    // Jobs outlive the server by design.
+    if (jobId)
+      await controlJob({ client: api, path: { queue_id: jobId, action: 'force-kill' } }).catch(() => 0);
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+  });
+
+  it('keeps the session, the running job, its live log and the GPU stream', async () => {
+    const { data: job } = await submitJob({
+      client: api,
+      body: {
+        job_type: 'command',
+        name: 'ticker',
+        requested_gpus: 1,
+        job_params: {
+          argv: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo tick $i; sleep 0.1; done'],
+        },
+      },
+    });
+    jobId = job.queue_id;
+    await page.goto(`${server.baseUrl}/jobs/${jobId}?token=${server.token}`);
+    await page.getByRole('region', { name: 'Job ticker' }).waitFor();
+    await page.locator('.log-term .xterm-rows', { hasText: 'tick 5' }).waitFor();
+    const before = (await getJob({ client: api, path: { queue_id: jobId } })).data;
+    expect(before).toMatchObject({ status: 'running', pid: expect.any(Number) });
+    await page.getByRole('button', { name: 'Restart server' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restart server' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Server restarted/ })
+      .waitFor({ timeout: 30_000 });
+    expect(server.process.exitCode).toBeNull();
+
+    // Still signed in, still on the job, which is still running (same pid) ...
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${jobId}`);
+    const after = (await getJob({ client: api, path: { queue_id: jobId } })).data;
+    expect(after).toMatchObject({ status: 'running', pid: before.pid });
+    // ... and lines written after the restart reach the terminal without a reload.
+    const target = (await lastTick()) + 10;
+    await page.locator('.log-term .xterm-rows', { hasText: `tick ${target}` }).waitFor();
+
+    // The GPU cards' stream is back too: a policy change made elsewhere shows up live.
+    await page.keyboard.press('g');
+    await page.keyboard.press('g');
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    await setGpuPolicy({ client: api, path: { index: 1 }, body: { disabled: true } });
+    await page.locator('ty-gpu-card[data-gpu="1"]').getByText('Disabled', { exact: true }).waitFor();
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
