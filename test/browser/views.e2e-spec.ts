@@ -335,6 +335,8 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
 
     await cancelQueueItem({ client: api, path: { queue_id: waiter.queue_id } });
     await controlJob({ client: api, path: { queue_id: holder.queue_id, action: 'kill' } });
+    // The next test expects the GPU back: wait for the holder to end and release it.
+    await waitFor(async () => (await jobStatus(holder.queue_id)) === 'aborted', 'the holder to end');
   });
 
   it('lists each process and its job before killing everything on a GPU', async () => {
