@@ -5,16 +5,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  cancelQueueItem,
   createTrainyardClient,
+  deleteJob,
   getJob,
   listGpus,
+  setScheduler,
   streamGpus,
+  streamJobChanges,
   streamJobLog,
   submitJob,
   TrainyardApiError,
   TrainyardConnectionError,
   type GpusFrame,
   type JobDto,
+  type JobsFrame,
   type LogEndFrame,
 } from '@trainyard/sdk';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
@@ -113,6 +118,63 @@ describe('@trainyard/sdk', () => {
       await stream.closed;
       expect(frame).toMatchObject({ type: 'gpus', provider: 'fake', state: 'ok' });
       expect(frame!.gpus.map((g) => g.index)).toEqual([0, 1]);
+    });
+
+    it('streams job changes: a frame on connect, then the ids of jobs queued, finished, cancelled, deleted', async () => {
+      const client = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token });
+      const frames: JobsFrame[] = [];
+      const waiters: Array<() => void> = [];
+      const stream = streamJobChanges({ baseUrl: server.baseUrl, token: server.token }, (frame) => {
+        frames.push(frame);
+        waiters.splice(0).forEach((wake) => wake());
+      });
+      const seen = new Set<string>();
+      /** Waits until a frame has named `id` (frames coalesce, so one may name several jobs). */
+      const named = async (id: string) => {
+        for (const deadline = Date.now() + 10_000; !frames.some((f) => f.queue_ids.includes(id));) {
+          if (Date.now() > deadline) throw new Error(`no frame named ${id}: ${JSON.stringify(frames)}`);
+          await new Promise<void>((wake) => {
+            waiters.push(wake);
+            setTimeout(wake, 200);
+          });
+        }
+        seen.add(id);
+        frames.splice(0);
+      };
+      try {
+        await new Promise<void>((wake) => (frames.length ? wake() : waiters.push(wake)));
+        expect(frames.shift()).toEqual({ type: 'jobs', queue_ids: [] });
+
+        const { data: quick } = await submitJob({
+          client,
+          body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } },
+        });
+        await named(quick.queue_id); // queued (and, soon after, started and finished)
+        await new Promise<void>((wake) => {
+          const poll = async () =>
+            (await getJob({ client, path: { queue_id: quick.queue_id } })).data.status === 'done'
+              ? wake()
+              : setTimeout(() => void poll(), 50);
+          void poll();
+        });
+        await deleteJob({ client, path: { queue_id: quick.queue_id } });
+        await named(quick.queue_id); // deleted
+
+        // Paused, the queued item only ever gets two changes: queued, then cancelled.
+        await setScheduler({ client, body: { enabled: false } });
+        const { data: waiting } = await submitJob({
+          client,
+          body: { job_type: 'command', requested_gpus: 2, job_params: { argv: ['sleep', '30'] } },
+        });
+        await named(waiting.queue_id);
+        await cancelQueueItem({ client, path: { queue_id: waiting.queue_id } });
+        await named(waiting.queue_id);
+        await setScheduler({ client, body: { enabled: true } });
+        expect(seen.size).toBe(2);
+      } finally {
+        stream.close();
+      }
+      expect((await stream.closed).code).toBe(1000);
     });
 
     it('throws typed errors: API errors with status and code, unreachable servers, refused stream upgrades', async () => {

@@ -393,6 +393,15 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await jobRow(trainer.queue_id).locator('.status-done').waitFor({ timeout: 15_000 });
   });
 
+  it('follows job changes over the jobs stream: a job submitted elsewhere appears and ends in the table', async () => {
+    const socket = page.waitForEvent('websocket', (ws) => ws.url().includes('/api/jobs/stream'));
+    await page.goto(`${server.baseUrl}/jobs`);
+    await socket;
+    const job = await command(['sh', '-c', 'sleep 0.5'], { name: 'from-elsewhere' });
+    await jobRow(job.queue_id).waitFor();
+    await jobRow(job.queue_id).locator('.status-done').waitFor();
+  });
+
   it('shows the keyboard shortcuts with ? and closes them with Esc', async () => {
     await page.evaluate('document.activeElement?.blur()');
     await page.keyboard.press('?');
@@ -453,8 +462,17 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await page.keyboard.press('q');
     await page.getByRole('heading', { name: 'Queue' }).waitFor();
     await context.clearCookies();
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // Refresh makes the console notice; a re-read it started on its own (a job-change frame) may
+    // notice first and leave the page, in which case there is nothing left to click.
+    const signIn = page.getByRole('heading', { name: 'Sign in' });
+    await Promise.race([
+      page
+        .getByRole('button', { name: 'Refresh' })
+        .click({ timeout: 5_000 })
+        .catch(() => undefined),
+      signIn.waitFor(),
+    ]);
+    await signIn.waitFor();
     expect(page.url()).toBe(`${server.baseUrl}/sign-in`);
     await page.getByRole('alert').filter({ hasText: 'Your session has ended. Sign in again.' }).waitFor();
     await shot('session-ended');

@@ -26,7 +26,7 @@ import {
 
 /** The README's list of routes that answer without credentials. */
 const DOCUMENTED_OPEN = new Set(['GET /api/health', 'GET /api/auth/status', 'POST /api/auth/login']);
-const WS_ROUTES = ['/api/gpus/stream', '/api/jobs/{queue_id}/tty'];
+const WS_ROUTES = ['/api/gpus/stream', '/api/jobs/stream', '/api/jobs/{queue_id}/tty'];
 const CREDENTIALS = [
   'none',
   'bad bearer',

@@ -11,3 +11,4 @@ export * from './infrastructure/job.entity';
 export * from './control/abort-job.command';
 export * from './control/trainer-control';
 export * from './tty';
+export * from './jobs-stream.gateway';

@@ -4,10 +4,11 @@ import { JobsController } from './jobs.controller';
 import { JobLogs } from './job-logs';
 import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
+import { JobsStreamGateway } from './jobs-stream.gateway';
 
 @Module({
   controllers: [JobsController],
-  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler],
+  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler, JobsStreamGateway],
   exports: [JobRepository, JobEndWatcher],
 })
 export class JobsModule {}

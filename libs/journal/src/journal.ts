@@ -60,8 +60,13 @@ export class Journal {
     return result;
   }
 
-  onCommitted(relay: JournalRelay): void {
+  /** Calls `relay` after every commit, in commit order; returns the function that stops it. */
+  onCommitted(relay: JournalRelay): () => void {
     this.relays.push(relay);
+    return () => {
+      const at = this.relays.indexOf(relay);
+      if (at >= 0) this.relays.splice(at, 1);
+    };
   }
 
   async list(afterSeq: number, limit: number): Promise<{ items: JournalEntry[]; total: number }> {

@@ -3,7 +3,7 @@ import type { GpuListDto, JobStatus } from './generated';
 import { TrainyardApiError, TrainyardConnectionError } from './errors';
 
 /**
- * WebSocket helpers for the two streams the REST spec cannot describe.
+ * WebSocket helpers for the streams the REST spec cannot describe.
  *
  * In Node they use the `ws` package and send the token as `Authorization: Bearer`. In a browser they
  * use the global WebSocket: without a token the session cookie authenticates (same origin), with one
@@ -35,6 +35,12 @@ export type LogControlFrame = LogEndFrame | LogErrorFrame | LogResetFrame;
 
 /** One GPU snapshot: the `GET /api/gpus` body, tagged. Sent on connect and after every change. */
 export type GpusFrame = { type: 'gpus' } & GpuListDto;
+
+/** The jobs changed since the previous frame (none in the first, sent on connect). */
+export interface JobsFrame {
+  type: 'jobs';
+  queue_ids: string[];
+}
 
 export interface StreamClose {
   /** WebSocket close code (1000 normal, 1008 refused by the handler, 1001 server going away, ...). */
@@ -111,6 +117,23 @@ export function streamGpus(options: StreamOptions, onFrame: (frame: GpusFrame) =
     onText: (text) => {
       const frame = parseFrame<GpusFrame>(text);
       if (frame?.type === 'gpus') onFrame(frame);
+    },
+  });
+}
+
+/**
+ * Streams job changes: a frame on connect, then one after every queued / started / finished /
+ * cancelled / deleted job, coalesced (at most one per 100 ms). Re-read the jobs or the queue on each.
+ */
+export function streamJobChanges(
+  options: StreamOptions,
+  onFrame: (frame: JobsFrame) => void,
+): Stream<StreamClose> {
+  return openSocket('/api/jobs/stream', {}, options, {
+    onBinary: () => undefined,
+    onText: (text) => {
+      const frame = parseFrame<JobsFrame>(text);
+      if (frame?.type === 'jobs') onFrame(frame);
     },
   });
 }

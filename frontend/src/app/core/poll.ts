@@ -1,8 +1,8 @@
 /**
  * Runs `task` now and then `intervalMs` after each run ends (never two at once); skips runs while
- * the tab is hidden. Returns a stop function. For data with no stream (queue, jobs).
+ * the tab is hidden. Returns a stop function. `intervalMs` may be a function, read before each wait.
  */
-export function startPolling(task: () => Promise<unknown>, intervalMs: number): () => void {
+export function startPolling(task: () => Promise<unknown>, intervalMs: number | (() => number)): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async (): Promise<void> => {
@@ -14,7 +14,8 @@ export function startPolling(task: () => Promise<unknown>, intervalMs: number): 
         // the task reports its own errors
       }
     }
-    if (!stopped) timer = setTimeout(() => void run(), intervalMs);
+    if (!stopped)
+      timer = setTimeout(() => void run(), typeof intervalMs === 'number' ? intervalMs : intervalMs());
   };
   void run();
   return () => {

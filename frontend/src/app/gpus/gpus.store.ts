@@ -3,8 +3,6 @@ import {
   type GpuDto,
   type GpuListDto,
   type JobDto,
-  type Stream,
-  type StreamClose,
   killGpuProcesses,
   getJob,
   listGpus,
@@ -14,11 +12,9 @@ import {
 } from '@trainyard/sdk';
 import { API, STREAM_OPTIONS, errorMessage, isStatus } from '../core/api';
 import { AuthStore } from '../core/auth.store';
-import { backoffMs } from '../core/poll';
+import { LiveStream } from '../core/live-stream';
 import { RefreshBus } from '../core/refresh';
 import { ToastStore } from '../core/toast.store';
-
-export type Connection = 'connecting' | 'live' | 'reconnecting';
 
 const JOB_LOOKUP_INTERVAL_MS = 2000;
 
@@ -44,20 +40,22 @@ export class GpusStore {
   readonly jobs = this.jobsState.asReadonly();
   /** GPUs with a policy change in flight. */
   readonly busy = this.busyState.asReadonly();
-  readonly connection = signal<Connection>('connecting');
+  private readonly live = new LiveStream(this.auth, (onFrame) =>
+    streamGpus(STREAM_OPTIONS, ({ type: _type, ...frame }) => {
+      onFrame();
+      this.apply(frame);
+    }),
+  );
+  readonly connection = this.live.connection.asReadonly();
   /** Why live updates stopped, while reconnecting. */
-  readonly error = signal<string | null>(null);
+  readonly error = this.live.error.asReadonly();
   readonly loading = computed(() => this.snapshotState() === null && this.error() === null);
 
-  private stream: Stream<StreamClose> | null = null;
-  private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private stopped = false;
   private lastJobLookup = 0;
   private jobLookup: Promise<void> | null = null;
 
   constructor() {
-    this.open();
+    this.live.start();
     const refresh = inject(RefreshBus);
     let first = true;
     effect(() => {
@@ -68,11 +66,7 @@ export class GpusStore {
       }
       untracked(() => void this.reload());
     });
-    inject(DestroyRef).onDestroy(() => {
-      this.stopped = true;
-      clearTimeout(this.retryTimer);
-      this.stream?.close();
-    });
+    inject(DestroyRef).onDestroy(() => this.live.stop());
   }
 
   /** One REST read (the refresh button), besides the stream. */
@@ -158,44 +152,6 @@ export class GpusStore {
     this.snapshotState.update((snap) =>
       snap ? { ...snap, gpus: snap.gpus.map((g) => (g.index === index ? { ...g, ...change } : g)) } : snap,
     );
-  }
-
-  private open(): void {
-    if (this.stopped) return;
-    this.connection.set(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    let stream: Stream<StreamClose>;
-    try {
-      stream = streamGpus(STREAM_OPTIONS, ({ type: _type, ...frame }) => {
-        this.attempt = 0;
-        this.connection.set('live');
-        this.error.set(null);
-        this.apply(frame);
-      });
-    } catch (err) {
-      void this.lost(errorMessage(err));
-      return;
-    }
-    this.stream = stream;
-    stream.closed.then(
-      (close) =>
-        this.stream === stream &&
-        void this.lost(close.code === 1001 ? 'the server is restarting' : `closed (${close.code})`),
-      (err: unknown) => this.stream === stream && void this.lost(errorMessage(err)),
-    );
-  }
-
-  private async lost(reason: string): Promise<void> {
-    if (this.stopped) return;
-    this.stream = null;
-    this.connection.set('reconnecting');
-    // A refused upgrade looks like any other failure in a browser: ask whether the session holds.
-    if (!(await this.auth.checkSession())) return;
-    const delay = backoffMs(this.attempt++);
-    this.error.set(
-      `Live updates interrupted: ${reason}. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`,
-    );
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
   private apply(snapshot: GpuListDto): void {

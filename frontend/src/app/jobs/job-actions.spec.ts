@@ -2,6 +2,7 @@ import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { Client, JobDto, JobStatus } from '@trainyard/sdk';
 import { API } from '../core/api';
+import { AuthStore } from '../core/auth.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 
@@ -38,6 +39,8 @@ describe(JobActions.name, () => {
         JobsStore,
         JobActions,
         { provide: API, useValue: { get: vi.fn(), post: vi.fn() } as unknown as Client },
+        // The store's job-changes stream would reconnect only while signed in.
+        { provide: AuthStore, useValue: { checkSession: async () => false } },
       ],
     });
     sut = TestBed.inject(JobActions);

@@ -13,7 +13,7 @@ import {
 } from '@trainyard/sdk';
 import { API, errorMessage, isStatus } from '../core/api';
 import { describeParams } from '../core/format';
-import { startPolling } from '../core/poll';
+import { followJobChanges } from '../core/job-changes';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
 import { ToastStore } from '../core/toast.store';
@@ -21,7 +21,6 @@ import { ToastStore } from '../core/toast.store';
 export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'aborted';
 export type JobAction = ControlJobData['path']['action'];
 
-const POLL_MS = 2000;
 const PAGE = 200;
 
 const FILTER_STATUSES: Record<StatusFilter, JobStatus[] | null> = {
@@ -42,7 +41,7 @@ const ACTION_DONE: Record<JobAction, string> = {
 };
 
 /**
- * Jobs (GET /api/jobs, polled every 2 s: there is no jobs stream), the status filter and text
+ * Jobs (GET /api/jobs, re-read on every job change the server streams), the status filter and text
  * search, the selected job, and every job action. Provided by the jobs view (its detail pane shares it).
  */
 @Injectable()
@@ -107,7 +106,7 @@ export class JobsStore {
   private generation = 0;
 
   constructor() {
-    const stop = startPolling(() => this.load(), POLL_MS);
+    const stop = followJobChanges(() => this.load());
     const refresh = inject(RefreshBus);
     // Reload at once when the filter, the page size, the selection or the refresh button changes.
     let first = true;

@@ -1,14 +1,12 @@
 import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angular/core';
 import { type QueueItemDto, cancelQueueItem, listQueue } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
-import { startPolling } from '../core/poll';
+import { followJobChanges } from '../core/job-changes';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
 import { ToastStore } from '../core/toast.store';
 
-const POLL_MS = 2000;
-
-/** The queue (GET /api/queue, polled every 2 s: there is no queue stream) and cancelling items. */
+/** The queue (GET /api/queue, re-read on every job change the server streams) and cancelling items. */
 @Injectable()
 export class QueueStore {
   private readonly api = inject(API);
@@ -24,7 +22,7 @@ export class QueueStore {
   readonly cancelling = signal<ReadonlySet<string>>(new Set());
 
   constructor() {
-    const stop = startPolling(() => this.load(), POLL_MS);
+    const stop = followJobChanges(() => this.load());
     const refresh = inject(RefreshBus);
     let first = true;
     effect(() => {

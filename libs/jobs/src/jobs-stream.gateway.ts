@@ -1,0 +1,66 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import { WsRouter } from '@trainyard/core';
+import { Journal, JournalEntry } from '@trainyard/journal';
+
+export const JOBS_STREAM_PATH = '/api/jobs/stream';
+/** A burst of changes (a pass launching 32 jobs) becomes one frame; frames are at least this far apart. */
+export const JOBS_STREAM_MIN_GAP_MS = 100;
+
+/** `{type: "jobs", queue_ids}`: the jobs changed since the previous frame (none in the first). */
+export interface JobsFrame {
+  type: 'jobs';
+  queue_ids: string[];
+}
+
+/**
+ * WebSocket `/api/jobs/stream`: one frame on connect (no ids), then one after every committed job
+ * change (queued, starting, started, finished, cancelled, deleted), coalesced. The frames say what
+ * changed, not how: clients re-read `GET /api/jobs` or `/api/queue`, so there is one source of truth.
+ */
+@Injectable()
+export class JobsStreamGateway implements OnModuleInit {
+  constructor(
+    private readonly router: WsRouter,
+    private readonly journal: Journal,
+  ) {}
+
+  onModuleInit(): void {
+    this.router.register(JOBS_STREAM_PATH, (socket) => this.stream(socket));
+  }
+
+  private stream(socket: WebSocket): void {
+    let timer: NodeJS.Timeout | undefined;
+    let lastSent = 0;
+    const pending = new Set<string>();
+
+    const send = (): void => {
+      timer = undefined;
+      if (socket.readyState !== WebSocket.OPEN) return;
+      lastSent = Date.now();
+      const frame: JobsFrame = { type: 'jobs', queue_ids: [...pending] };
+      pending.clear();
+      socket.send(JSON.stringify(frame));
+    };
+    const stop = this.journal.onCommitted((entries) => {
+      const ids = entries.flatMap(jobIdsOf);
+      if (!ids.length) return;
+      for (const id of ids) pending.add(id);
+      timer ??= setTimeout(send, Math.max(0, lastSent + JOBS_STREAM_MIN_GAP_MS - Date.now()));
+    });
+    socket.on('error', () => socket.terminate());
+    socket.once('close', () => {
+      stop();
+      clearTimeout(timer);
+    });
+    send();
+  }
+}
+
+/** The jobs a journal entry is about: `job.*` entries carry `queue_id` or (deletes) `queue_ids`. */
+function jobIdsOf(entry: JournalEntry): string[] {
+  if (!entry.type.startsWith('job.')) return [];
+  const { queue_id, queue_ids } = entry.payload;
+  if (typeof queue_id === 'string') return [queue_id];
+  return Array.isArray(queue_ids) ? queue_ids.filter((id): id is string => typeof id === 'string') : [];
+}
