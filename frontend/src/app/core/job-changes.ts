@@ -7,8 +7,11 @@ import { startPolling } from './poll';
 
 /** Without the stream (connecting, server restarting) the view polls this often ... */
 export const POLL_MS = 2000;
-/** ... and with it, this often: for what changes without a job event (pending reasons, errors). */
-export const LIVE_POLL_MS = 15_000;
+/**
+ * ... and with it, this often: for what changes without a job event (pending reasons, a kill's
+ * error, a trainer publishing its control endpoint, which brings the trainer buttons).
+ */
+export const LIVE_POLL_MS = 5_000;
 
 /**
  * Keeps a view of jobs current: `load` runs at once, after every frame of `WS /api/jobs/stream`
