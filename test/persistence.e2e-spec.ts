@@ -59,6 +59,7 @@ describe('persistence (e2e)', () => {
 
     const second = await startInProcessServer({ home, argv: ['--persist-sessions'] });
     expect((await request(second.baseUrl, 'GET', '/api/server-config-path', { cookie })).status).toBe(200);
+    expect((await request(second.baseUrl, 'GET', '/api/auth/status')).body.sessions_persist).toBe(true);
     await second.close();
 
     // Expire it on disk: the next server refuses it.
@@ -77,6 +78,7 @@ describe('persistence (e2e)', () => {
     await fourth.close();
     const fifth = await startInProcessServer({ home });
     expect((await request(fifth.baseUrl, 'GET', '/api/server-config-path', { cookie: c2 })).status).toBe(401);
+    expect((await request(fifth.baseUrl, 'GET', '/api/auth/status')).body.sessions_persist).toBe(false);
     await fifth.close();
     remove();
   });

@@ -83,7 +83,11 @@ describe('console across a server restart (browser e2e)', () => {
     const before = (await getJob({ client: api, path: { queue_id: jobId } })).data;
     expect(before).toMatchObject({ status: 'running', pid: expect.any(Number) });
     await page.getByRole('button', { name: 'Restart server' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Restart server' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Restart the server?' });
+    await confirm.waitFor();
+    // --persist-sessions: no warning about signing in again.
+    expect(await confirm.getByText(/you will sign in again/).count()).toBe(0);
+    await confirm.getByRole('button', { name: 'Restart server' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: /Server restarted/ })

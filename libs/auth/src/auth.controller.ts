@@ -77,6 +77,7 @@ export class AuthController {
       method: request.auth?.method ?? null,
       password_set: passwordSet,
       requires_password_setup: this.credentials.authRequired && authenticated && !passwordSet,
+      sessions_persist: this.credentials.persistSessions,
     };
   }
 

@@ -34,6 +34,8 @@ export class AuthStatusDto {
   password_set!: boolean;
   /** True when authenticated and no password exists yet. */
   requires_password_setup!: boolean;
+  /** Whether browser sessions survive a server restart (`--persist-sessions`). */
+  sessions_persist!: boolean;
 }
 
 export class SetPasswordRequestDto {

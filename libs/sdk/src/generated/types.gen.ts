@@ -25,6 +25,10 @@ export type AuthStatusDto = {
      * True when authenticated and no password exists yet.
      */
     requires_password_setup: boolean;
+    /**
+     * Whether browser sessions survive a server restart (`--persist-sessions`).
+     */
+    sessions_persist: boolean;
 };
 
 export type CancelQueueItemResponseDto = {
