@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './support/ports';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -152,6 +151,60 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['job', 'tail', ok])).code).toBe(0);
   });
 
+  it("keeps tailing across a server restart: no line lost or repeated, then the job's exit code", async () => {
+    // Its own server on a fixed port: a restart comes back where the CLI is pointed.
+    const home = makeTempHome('trainyard-cli-restart-');
+    const port = await freePort();
+    const own = await spawnServer(home.home, ['--port', String(port)]);
+    const ownEnv = {
+      ...env,
+      HOME: home.home,
+      TRAINYARD_SERVER_URL: own.baseUrl,
+      TRAINYARD_SERVER_TOKEN: own.token!,
+    };
+    try {
+      const submitted = await cli(
+        [
+          'submit',
+          '--type',
+          'command',
+          '--',
+          'sh',
+          '-c',
+          'for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done; exit 4',
+        ],
+        ownEnv,
+      );
+      const id = submitted.stdout.trim();
+      expect(id).toMatch(QUEUE_ID);
+      const child = spawn(process.execPath, [BIN, 'job', 'tail', id], {
+        env: ownEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+      await waitFor(() => stdout.includes('line 5'), 'the tail to print line 5');
+      const restart = await fetch(`${own.baseUrl}/api/server/restart`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${own.token}` },
+      });
+      expect(restart.status).toBe(202);
+
+      expect(await exited).toBe(4);
+      const lines = stdout.replace(/\r/g, '').trim().split('\n');
+      expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
+      expect(stderr).toMatch(/reconnecting/);
+      expect(stderr).toMatch(/reconnected/);
+    } finally {
+      await own.stop();
+      home.remove();
+    }
+  });
+
   it('kills jobs; force-kill is refused without --yes', async () => {
     const sleeper = async () => {
       const id = (await cli(['submit', '--type', 'command', '--', 'sleep', '600'])).stdout.trim();
@@ -194,10 +247,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
   });
 
   it('exits 3 when no server answers, naming the URL', async () => {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${await freePort()}`;
 
     const run = await cli(['sched', 'status'], { TRAINYARD_SERVER_URL: url });
     expect(run.code).toBe(3);

@@ -258,6 +258,36 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(end).toEqual({ type: 'end', status: 'failed', exit_code: 4 });
   });
 
+  it('resumes a log stream at ?offset= (with a start frame) and refuses a bad offset by name', async () => {
+    const { body } = await api.command(['sh', '-c', 'echo first; echo second']);
+    await api.waitStatus(body.queue_id, ['done']);
+    const open = (query: string) => {
+      const ws = new WebSocket(
+        `${server.baseUrl.replace('http', 'ws')}/api/jobs/${body.queue_id}/tty?${query}`,
+        {
+          headers: { authorization: `Bearer ${server.token}` },
+        },
+      );
+      const binary: Buffer[] = [];
+      const text: unknown[] = [];
+      ws.on('message', (data: Buffer, isBinary: boolean) =>
+        isBinary ? binary.push(data) : text.push(JSON.parse(data.toString())),
+      );
+      return once(ws, 'close').then(([code]) => ({ code, bytes: Buffer.concat(binary).toString(), text }));
+    };
+    const whole = await open('offset=0');
+    expect(whole.text[0]).toEqual({ type: 'start', offset: 0 });
+    const cut = whole.bytes.indexOf('second');
+    const resumed = await open(`offset=${Buffer.byteLength(whole.bytes.slice(0, cut))}`);
+    expect(resumed.text[0]).toEqual({ type: 'start', offset: Buffer.byteLength(whole.bytes.slice(0, cut)) });
+    expect(resumed.bytes.replace(/\r/g, '')).toBe('second\n');
+    expect(resumed.code).toBe(1000);
+
+    const bad = await open('offset=-1');
+    expect(bad.code).toBe(1008);
+    expect(bad.text).toEqual([{ type: 'error', message: 'offset must be a non-negative integer' }]);
+  });
+
   it('deletes finished jobs with their logs; refuses to delete running ones; cleans up; GC keeps known logs', async () => {
     const running = await api.command(['sleep', '30']);
     await api.waitStatus(running.body.queue_id, ['running']);

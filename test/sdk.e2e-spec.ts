@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +21,7 @@ import {
   type LogEndFrame,
 } from '@trainyard/sdk';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { freePort } from './support/ports';
 import { makeTempHome } from './support/temp-home';
 
 const ROOT = join(__dirname, '..');
@@ -37,15 +36,6 @@ function readTree(dir: string): Map<string, string> {
     files.set(relative(dir, path), readFileSync(path, 'utf8'));
   }
   return files;
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('@trainyard/sdk', () => {
@@ -195,7 +185,7 @@ describe('@trainyard/sdk', () => {
       const anonymous = createTrainyardClient({ baseUrl: server.baseUrl });
       await expect(listGpus({ client: anonymous })).rejects.toMatchObject({ status: 401 });
 
-      const down = createTrainyardClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x' });
+      const down = createTrainyardClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, token: 'x' });
       await expect(listGpus({ client: down })).rejects.toBeInstanceOf(TrainyardConnectionError);
 
       const refused = streamJobLog('q_1234567890123_deadbeef', { baseUrl: server.baseUrl, token: 'wrong' });

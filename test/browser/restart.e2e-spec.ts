@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
 import {
   type Client,
@@ -12,17 +11,9 @@ import {
 } from '@trainyard/sdk';
 import { Browser, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
 import { CONSOLE_INDEX, launchChromium } from './browser';
-
-/** A port that was free a moment ago: a restart must come back on the same one for the page to follow. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /**
  * A console-triggered restart, as an operator does it to apply a config change: the running job and
@@ -45,6 +36,7 @@ describe('console across a server restart (browser e2e)', () => {
 
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npm run build first`);
+    // A restart must come back on the same port for the page to follow.
     const port = await freePort();
     server = await spawnServer(temp.home, ['--port', String(port), '--fake-gpus', '2', '--persist-sessions']);
     api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });

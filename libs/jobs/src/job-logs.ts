@@ -42,6 +42,12 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
         return;
       }
       const follow = query.get('follow') !== 'false';
+      const offset = query.get('offset');
+      if (offset !== null && !/^\d{1,15}$/.test(offset)) {
+        socket.send(JSON.stringify({ type: 'error', message: 'offset must be a non-negative integer' }));
+        socket.close(1008);
+        return;
+      }
       // Subscribe before re-reading the status, so an end in between is not missed.
       const ended = this.endWatcher.ended(id);
       const current = (await this.jobs.get(id)) ?? job;
@@ -49,6 +55,7 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
       await streamTtyToSocket(socket, {
         path: this.files.tty(id),
         follow,
+        resumeAt: offset === null ? undefined : Number(offset),
         ended: done ? null : ended,
         final: done ? { status: current.status, exit_code: current.exit_code } : undefined,
       });

@@ -31,7 +31,12 @@ export interface LogResetFrame {
   type: 'reset';
   message?: string;
 }
-export type LogControlFrame = LogEndFrame | LogErrorFrame | LogResetFrame;
+/** Only when resuming (`offset` given): the log file offset of the first byte that follows. */
+export interface LogStartFrame {
+  type: 'start';
+  offset: number;
+}
+export type LogControlFrame = LogEndFrame | LogErrorFrame | LogResetFrame | LogStartFrame;
 
 /** One GPU snapshot: the `GET /api/gpus` body, tagged. Sent on connect and after every change. */
 export type GpusFrame = { type: 'gpus' } & GpuListDto;
@@ -65,6 +70,7 @@ export interface JobLogHandlers {
   onEnd?: (frame: LogEndFrame) => void;
   onError?: (frame: LogErrorFrame) => void;
   onReset?: (frame: LogResetFrame) => void;
+  onStart?: (frame: LogStartFrame) => void;
 }
 
 export interface JobLogStreamResult extends StreamClose {
@@ -72,22 +78,37 @@ export interface JobLogStreamResult extends StreamClose {
   end: LogEndFrame | null;
   /** The message of an error frame, if one came. */
   error: string | null;
+  /**
+   * With `offset`: the log offset just past the last byte received, to pass as `offset` when
+   * reconnecting (after a server restart) so nothing is repeated; null without `offset`.
+   */
+  position: number | null;
 }
 
 /**
  * Streams a job's terminal output: the backlog (up to 32 MiB), then, with `follow` (the default),
- * live output until the job ends and an end frame arrives.
+ * live output until the job ends and an end frame arrives. With `offset` (0 for a first connect,
+ * then the previous result's `position`) the server resumes there when it can and says where it
+ * starts in a `start` frame.
  */
 export function streamJobLog(
   queueId: string,
-  options: StreamOptions & { follow?: boolean },
+  options: StreamOptions & { follow?: boolean; offset?: number },
   handlers: JobLogHandlers = {},
 ): Stream<JobLogStreamResult> {
   let end: LogEndFrame | null = null;
   let error: string | null = null;
+  let position: number | null = null;
   const path = `/api/jobs/${encodeURIComponent(queueId)}/tty`;
-  const socket = openSocket(path, { follow: String(options.follow ?? true) }, options, {
-    onBinary: (bytes) => handlers.onData?.(bytes),
+  const query: Record<string, string> = {
+    follow: String(options.follow ?? true),
+    ...(options.offset !== undefined && { offset: String(options.offset) }),
+  };
+  const socket = openSocket(path, query, options, {
+    onBinary: (bytes) => {
+      if (position !== null) position += bytes.length;
+      handlers.onData?.(bytes);
+    },
     onText: (text) => {
       const frame = parseFrame<LogControlFrame>(text);
       switch (frame?.type) {
@@ -100,14 +121,22 @@ export function streamJobLog(
           handlers.onError?.(frame);
           break;
         case 'reset':
+          if (position !== null) position = 0; // replayed from the file's start
           handlers.onReset?.(frame);
+          break;
+        case 'start':
+          position = frame.offset;
+          handlers.onStart?.(frame);
           break;
         case undefined:
           break;
       }
     },
   });
-  return { close: () => socket.close(), closed: socket.closed.then((close) => ({ ...close, end, error })) };
+  return {
+    close: () => socket.close(),
+    closed: socket.closed.then((close) => ({ ...close, end, error, position })),
+  };
 }
 
 /** Streams GPU snapshots (`{type: 'gpus', ...}`): one on connect, then after every change. */

@@ -7,7 +7,10 @@ import {
   getJobLog,
   getTrainerStatus,
   streamJobLog,
+  TrainyardConnectionError,
   type JobControlResponseDto,
+  type JobLogStreamResult,
+  type Stream,
   type JobDto,
 } from '@trainyard/sdk';
 import type { CliContext } from '../context';
@@ -79,39 +82,75 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
  * Streams the log to stdout until the job ends; resolves with the exit code to use. Ctrl-C closes
  * the stream and exits 130.
  */
+/** How long `job tail` keeps trying to reconnect after the server went away (a restart takes ~3 s). */
+const TAIL_RECONNECT_MS = 60_000;
+const TAIL_RETRY_DELAY_MS = 500;
+
 async function tail(ctx: CliContext, id: string): Promise<number> {
   await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
   const { baseUrl, token } = ctx.connection;
-  const stream = streamJobLog(
-    id,
-    { baseUrl, token, follow: true },
-    {
-      onData: (bytes) => process.stdout.write(bytes),
-      onReset: () =>
-        process.stderr.write('\ntrainyard: the log was truncated; replaying it from the start\n'),
-    },
-  );
   let interrupted = false;
+  let stream: Stream<JobLogStreamResult> | null = null;
   const onSigint = () => {
     interrupted = true;
-    stream.close();
+    stream?.close();
   };
   process.once('SIGINT', onSigint);
   try {
-    const result = await stream.closed;
-    if (interrupted) return EXIT.interrupted;
-    if (result.end) return exitCodeFor(result.end);
-    // No end frame: an error frame (e.g. no output recorded) or the server went away. Ended jobs
-    // still exit with their own code.
-    const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
-    if (TERMINAL.has(job.status)) {
-      if (result.error) process.stderr.write(`trainyard: ${result.error}\n`);
-      return exitCodeFor(job);
+    // Resume where the last connection stopped, so a server restart neither repeats nor loses lines.
+    let offset = 0;
+    let lostSince: number | null = null;
+    for (;;) {
+      const resumeAt = offset;
+      stream = streamJobLog(
+        id,
+        { baseUrl, token, follow: true, offset },
+        {
+          onData: (bytes) => process.stdout.write(bytes),
+          onReset: () =>
+            process.stderr.write('\ntrainyard: the log was truncated; replaying it from the start\n'),
+          onStart: ({ offset: start }) => {
+            if (lostSince !== null) process.stderr.write('trainyard: reconnected\n');
+            lostSince = null;
+            if (resumeAt > 0 && start !== resumeAt)
+              process.stderr.write(`\ntrainyard: resumed at byte ${start} of the log, not ${resumeAt}\n`);
+          },
+        },
+      );
+      let result: JobLogStreamResult | null = null;
+      try {
+        result = await stream.closed;
+      } catch (err) {
+        // Not even connected: the server is (still) down while it restarts, unless it never was up.
+        if (lostSince === null || !(err instanceof TrainyardConnectionError)) throw err;
+      }
+      if (interrupted) return EXIT.interrupted;
+      if (result?.end) return exitCodeFor(result.end);
+      if (result?.position !== undefined && result.position !== null) offset = result.position;
+      const goingAway = result === null || result.code === 1001 || result.code === 1006;
+      if (goingAway && !result?.error) {
+        if (lostSince === null) {
+          lostSince = Date.now();
+          process.stderr.write('\ntrainyard: the server went away (restarting?); reconnecting…\n');
+        }
+        if (Date.now() - lostSince < TAIL_RECONNECT_MS) {
+          await new Promise((resolve) => setTimeout(resolve, TAIL_RETRY_DELAY_MS));
+          if (interrupted) return EXIT.interrupted;
+          continue;
+        }
+      }
+      // No end frame: an error frame (e.g. no output recorded) or the server stayed away. Ended jobs
+      // still exit with their own code.
+      const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
+      if (TERMINAL.has(job.status)) {
+        if (result?.error) process.stderr.write(`trainyard: ${result.error}\n`);
+        return exitCodeFor(job);
+      }
+      throw new CliError(
+        result?.error ??
+          `the log stream closed before ${id} ended (code ${result?.code ?? 'none'}${result?.reason ? `: ${result.reason}` : ''})`,
+      );
     }
-    throw new CliError(
-      result.error ??
-        `the log stream closed before ${id} ended (code ${result.code}${result.reason ? `: ${result.reason}` : ''})`,
-    );
   } finally {
     process.removeListener('SIGINT', onSigint);
   }

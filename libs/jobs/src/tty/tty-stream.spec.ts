@@ -191,6 +191,68 @@ describe(streamTtyToSocket.name, () => {
     });
   });
 
+  describe('resuming at an offset', () => {
+    it('says where it starts, then sends only the bytes after the offset (ended job)', async () => {
+      await writeFile(path, 'line 1\nline 2\nline 3\n');
+      const sut = await connect({
+        follow: true,
+        ended: null,
+        final: { status: 'done', exit_code: 0 },
+        resumeAt: 7,
+      });
+      expect(await sut.closed).toBe(1000);
+      expect(sut.frames[0]).toEqual({ type: 'start', offset: 7 });
+      expect(sut.bytes().toString()).toBe('line 2\nline 3\n');
+    });
+
+    it('follows a live job from the offset, nothing repeated', async () => {
+      await writeFile(path, 'seen before the restart\n');
+      const end = jobEnd();
+      const sut = await connect({ follow: true, ended: end.promise, resumeAt: 5 });
+      await waitFor(() => sut.bytes().toString() === 'before the restart\n', 'the rest of the backlog');
+      const out = appender(path);
+      out.write('new\n');
+      out.close();
+      await waitFor(() => sut.bytes().toString().endsWith('new\n'), 'the appended line');
+      end.resolve({ status: 'done', exit_code: 0 });
+      expect(await sut.closed).toBe(1000);
+      expect(sut.controls()[0]).toEqual({ type: 'start', offset: 5 });
+      expect(sut.bytes().toString()).toBe('before the restart\nnew\n');
+    });
+
+    it('falls back to the tail rule, and says so, when the offset is past the end or too far back', async () => {
+      await writeFile(path, 'short\n');
+      const past = await connect({
+        follow: false,
+        ended: null,
+        final: { status: 'done', exit_code: 0 },
+        resumeAt: 99,
+      });
+      expect(await past.closed).toBe(1000);
+      expect(past.frames[0]).toEqual({ type: 'start', offset: 0 });
+      expect(past.bytes().toString()).toBe('short\n');
+
+      await writeFile(path, 'a\n'.repeat(1000));
+      const far = await connect({
+        follow: false,
+        ended: null,
+        final: { status: 'done', exit_code: 0 },
+        resumeAt: 0,
+        maxBacklogBytes: 100,
+      });
+      expect(await far.closed).toBe(1000);
+      expect(far.frames[0]).toEqual({ type: 'start', offset: 1900 });
+      expect(far.bytes().toString()).toBe('a\n'.repeat(50));
+    });
+
+    it('sends no start frame to clients that did not ask to resume', async () => {
+      await writeFile(path, 'x\n');
+      const sut = await connect({ follow: false, ended: null, final: { status: 'done', exit_code: 0 } });
+      expect(await sut.closed).toBe(1000);
+      expect(sut.controls()).toEqual([{ type: 'end', status: 'done', exit_code: 0 }]);
+    });
+  });
+
   describe('follow', () => {
     it('streams appends unchanged and in order, then drains, sends the end frame and closes 1000', async () => {
       await writeFile(path, 'booting\n');

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { TTY_CHUNK_MAX_BYTES, TtyFollower } from './tty-follower';
 import { findTailStart, readFully, openTtyLog, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
@@ -24,6 +25,12 @@ export interface StreamTtyOptions {
   /** The end state of an already-ended job, sent as the end frame when `ended` is null. */
   final?: TtyJobEnd;
   maxBacklogBytes?: number;
+  /**
+   * Resume at this byte offset (a client reconnecting after it got this far): the backlog starts
+   * there when it lies in the file and within maxBacklogBytes of its end, else the tail rule applies;
+   * either way a `{type:'start', offset}` frame first says where the bytes that follow begin.
+   */
+  resumeAt?: number;
   frameBytes?: number;
   highWaterBytes?: number;
 }
@@ -33,7 +40,9 @@ export type TtyControlFrame =
   | ({ type: 'end' } & TtyJobEnd)
   | { type: 'error'; message: string }
   /** The file was truncated and is replayed from its start: a terminal client should clear. */
-  | { type: 'reset'; message: string };
+  | { type: 'reset'; message: string }
+  /** Only with `resumeAt`: the file offset of the first byte sent. */
+  | { type: 'start'; offset: number };
 
 const NO_LOG_MESSAGE = 'no output recorded for this job';
 
@@ -150,7 +159,8 @@ async function sendSnapshot(
   }
   try {
     const { size } = await fh.stat();
-    let position = await findTailStart(fh, size, options.maxBacklogBytes ?? TTY_TAIL_MAX_BYTES);
+    let position = await startOffset(fh, size, options);
+    if (options.resumeAt !== undefined) sender.sendJson({ type: 'start', offset: position });
     while (position < size && sender.open) {
       const chunk = await readFully(fh, position, Math.min(frameBytes, size - position));
       if (chunk.length === 0) break; // truncated while reading: send what there was
@@ -170,7 +180,8 @@ async function followLive(
   options: StreamTtyOptions,
   ended: Promise<Settled<TtyJobEnd>>,
 ): Promise<void> {
-  const start = await backlogStart(options.path, options.maxBacklogBytes ?? TTY_TAIL_MAX_BYTES);
+  const start = await backlogStart(options);
+  if (options.resumeAt !== undefined) sender.sendJson({ type: 'start', offset: start });
   let failure: Error | undefined;
   let onFailure: ((err: Error) => void) | undefined;
   const failed = new Promise<Error>((resolve) => (onFailure = resolve));
@@ -214,19 +225,27 @@ async function followLive(
   }
 }
 
-/** Where following starts: the tail rule applied to the file as it is now; 0 if it does not exist yet. */
-async function backlogStart(path: string, maxBacklogBytes: number): Promise<number> {
+/** Where following starts, given the file as it is now; 0 if it does not exist yet. */
+async function backlogStart(options: StreamTtyOptions): Promise<number> {
   let fh;
   try {
-    fh = await openTtyLog(path);
+    fh = await openTtyLog(options.path);
   } catch (err) {
     if (err instanceof TtyLogMissingError) return 0;
     throw err;
   }
   try {
     const { size } = await fh.stat();
-    return await findTailStart(fh, size, maxBacklogBytes);
+    return await startOffset(fh, size, options);
   } finally {
     await fh.close();
   }
+}
+
+/** The resume point when it is still in the file and not too far back, else the tail rule. */
+async function startOffset(fh: FileHandle, size: number, options: StreamTtyOptions): Promise<number> {
+  const maxBacklogBytes = options.maxBacklogBytes ?? TTY_TAIL_MAX_BYTES;
+  const at = options.resumeAt;
+  if (at !== undefined && at <= size && size - at <= maxBacklogBytes) return at;
+  return findTailStart(fh, size, maxBacklogBytes);
 }
