@@ -7,6 +7,10 @@ import { CONSOLE_INDEX, ROOT, SCREENSHOTS, launchChromium } from './browser';
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const PASSWORD = 'correct horse battery';
 
+/** The --bg palette colours (styles.css). */
+const DARK_BG = 'rgb(15, 17, 21)';
+const LIGHT_BG = 'rgb(245, 246, 248)';
+
 /** The built console (dist/frontend) served by the built server, driven by Debian's Chromium. */
 describe('console (browser e2e)', () => {
   const temp = makeTempHome();
@@ -107,13 +111,28 @@ describe('console (browser e2e)', () => {
   it('switches to the light theme and keeps the choice across reloads', async () => {
     const themeIs = (theme: string) =>
       page.waitForFunction(`document.documentElement.dataset.theme === '${theme}'`);
+    const background = (on: Page = page) => on.evaluate('getComputedStyle(document.body).backgroundColor');
     await themeIs('dark');
+    expect(await background()).toBe(DARK_BG);
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
     await themeIs('light');
+    expect(await background()).toBe(LIGHT_BG);
 
     await page.reload();
     await page.getByRole('button', { name: 'Switch to dark theme' }).waitFor();
     await themeIs('light');
+    expect(await background()).toBe(LIGHT_BG);
     await shot('shell-light');
+
+    // Without a choice the palette follows the system's preference.
+    const system = await browser.newContext({ colorScheme: 'light' });
+    try {
+      const fresh = await system.newPage();
+      await fresh.goto(`${server.baseUrl}/sign-in`);
+      await fresh.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(await background(fresh)).toBe(LIGHT_BG);
+    } finally {
+      await system.close();
+    }
   });
 });
