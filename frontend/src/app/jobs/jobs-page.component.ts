@@ -340,10 +340,6 @@ const MAX_FRACTION = 0.8;
       padding: 8px;
       text-align: center;
     }
-    .empty {
-      padding: 28px 0;
-      text-align: center;
-    }
   `,
 })
 export class JobsPageComponent {

@@ -197,10 +197,6 @@ import { QueueStore } from './queue.store';
     tbody tr {
       height: 40px;
     }
-    .empty {
-      padding: 28px 0;
-      text-align: center;
-    }
   `,
 })
 export class QueuePageComponent {
