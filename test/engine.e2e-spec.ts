@@ -165,27 +165,30 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       for (const id of [high, low, big, small].map((a) => a.body.queue_id))
         await api.call('DELETE', `/api/queue/${id}`);
       await api.waitStatus(high.body.queue_id, ['aborted']);
-      expect((await api.job(high.body.queue_id)).error).toContain('cancelled from the queue');
+      expect((await api.job(high.body.queue_id)).termination_reason).toBe('user_abort');
     } finally {
       await policy(3, { min_priority: 0 });
       await policy(0, { disabled: false });
     }
   });
 
-  it('kill (SIGTERM) reports grandchildren that ignore it; force-kill (SIGKILL) ends them all', async () => {
-    const { body } = await api.command(['bash', '-c', 'trap "" TERM; sleep 600 & echo ready; wait']);
+  it('kill (SIGTERM) reports processes that ignore it and keeps the job terminating; force-kill (SIGKILL) ends them all', async () => {
+    const { body } = await api.command(['bash', '-c', 'trap "" TERM; sleep 600 & echo ready; wait'], {
+      kill_grace_s: 600,
+    });
     await api.waitLog(body.queue_id, /ready/);
     const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
     expect(kill.status).toBe(200);
     expect(kill.body.survivors.length).toBeGreaterThan(0);
-    const stillRunning = await api.job(body.queue_id);
-    expect(stillRunning.status).toBe('running');
-    expect(stillRunning.error).toMatch(/still running 2 s after SIGTERM.*force-kill/);
+    const stopping = await api.job(body.queue_id);
+    expect(stopping).toMatchObject({ status: 'terminating', termination_reason: 'user_abort' });
+    expect(stopping.gpu_indices).toEqual(expect.any(Array));
 
     const force = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
     expect(force.body.survivors).toEqual([]);
     const job = await api.waitStatus(body.queue_id, ['aborted']);
-    expect(job.error).toContain('force-kill requested');
+    expect(job).toMatchObject({ termination_reason: 'user_kill', exit_code: 137 });
+    expect(job.error).toContain('force-killed');
     // Zombies (exited, not yet reaped) count as gone.
     for (const pid of force.body.pids) expect(isProcessAlive(pid)).toBe(false);
     expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(409);
@@ -201,7 +204,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     // Without a trainer, abort falls back to SIGTERM on the job's processes.
     const plainAbort = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/abort`);
     expect(plainAbort.body.pids.length).toBeGreaterThan(0);
-    expect((await api.waitStatus(plain.body.queue_id, ['aborted'])).error).toContain('abort requested');
+    expect((await api.waitStatus(plain.body.queue_id, ['aborted'])).termination_reason).toBe('user_abort');
 
     const trainer = await api.command(
       [process.execPath, join(__dirname, 'fixtures', 'trainer', 'fake-trainer.js')],
@@ -218,7 +221,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     const stop = await api.call('POST', `/api/jobs/${trainer.body.queue_id}/control/stop`);
     expect(stop.status).toBe(200);
     const ended = await api.waitStatus(trainer.body.queue_id, ['done']);
-    expect(ended.exit_code).toBe(0);
+    expect(ended).toMatchObject({ exit_code: 0, termination_reason: 'trainer_stop' });
     expect(await api.log(trainer.body.queue_id)).toMatch(/control: save[\s\S]*control: stop/);
 
     // abort reaches the trainer (which ends without a checkpoint) instead of signalling it.
@@ -229,7 +232,11 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     await api.waitLog(aborted.body.queue_id, /trainer ready/);
     const abort = await api.call('POST', `/api/jobs/${aborted.body.queue_id}/control/abort`);
     expect(abort.body).toMatchObject({ action: 'abort', trainer_response: { accepted: 'abort' } });
-    expect(await api.waitStatus(aborted.body.queue_id, ['failed'])).toMatchObject({ exit_code: 3 });
+    // Recorded as the user's abort before the trainer was asked: it ends aborted, with the trainer's exit code.
+    expect(await api.waitStatus(aborted.body.queue_id, ['aborted'])).toMatchObject({
+      exit_code: 3,
+      termination_reason: 'user_abort',
+    });
     expect(await api.log(aborted.body.queue_id)).toMatch(/control: abort/);
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isGatedPath } from '@trainyard/auth';
-import { findRepoRoot } from './repo-root';
+import { findRepoRoot } from '@trainyard/core';
 
 export function consoleDir(): string {
   return join(findRepoRoot(), 'dist', 'frontend', 'browser');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { schemaDrift } from '@trainyard/database';
 import { buildDataSource } from './persistence';
-import { findRepoRoot } from './repo-root';
+import { findRepoRoot } from '@trainyard/core';
 
 /**
  * Writes migrations/<timestamp>-<name>.ts with the SQL that brings a database built by the current

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadServerConfig } from '@trainyard/core';
 import { createServerApp } from './configure-app';
 import { buildOpenApiDocument } from './openapi';
-import { findRepoRoot } from './repo-root';
+import { findRepoRoot } from '@trainyard/core';
 
 /** Writes openapi/openapi.json from the code (or prints it with --stdout). Uses a throwaway state dir. */
 async function generate(): Promise<void> {

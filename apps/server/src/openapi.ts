@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { OPEN_ROUTES, SESSION_COOKIE } from '@trainyard/auth';
-import { packageVersion } from './repo-root';
+import { packageVersion } from '@trainyard/core';
 
 /** The spec as the code defines it; operationIds are the controller method names (the SDK's names). */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiErrors, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { HealthDto, RestartScheduledDto, ServerConfigPathDto } from './server.dto';
 import { ServerLifecycle } from './server-lifecycle';
-import { packageVersion } from './repo-root';
+import { packageVersion } from '@trainyard/core';
 
 @ApiTags('server')
 @Controller()

@@ -1,4 +1,5 @@
-export * from './job-status';
+export * from './job';
+export * from './job-lifecycle';
 export * from './job.events';
 export * from './job.dto';
 export * from './job.mapper';
@@ -8,7 +9,7 @@ export * from './jobs.module';
 export * from './job-end-watcher';
 export * from './infrastructure/job.repository';
 export * from './infrastructure/job.entity';
-export * from './control/abort-job.command';
+export * from './control/terminate-job.command';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';

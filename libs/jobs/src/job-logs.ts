@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { SERVER_CONFIG, ServerConfig, WsRouter } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
-import { isTerminal } from './job-status';
+import { isTerminal } from './job-lifecycle';
 import { JobEndWatcher } from './job-end-watcher';
 import { JobFiles, QUEUE_ID_PATTERN } from './job-files';
 import { gcOrphanTtyFiles, streamTtyToSocket } from './tty';

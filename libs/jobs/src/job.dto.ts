@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { JOB_STATUSES, JobStatus } from './job-status';
+import { JOB_STATUSES, JobStatus, TERMINATION_REASONS, TerminationReason } from './job-lifecycle';
 
 export class JobDto {
   /** Queue id, `q_<ms>_<8 hex>`; the job's id everywhere in the API. */
@@ -29,6 +29,12 @@ export class JobDto {
   exit_code!: number | null;
   /** Why it failed, or a note from a kill that could not be verified. */
   error!: string | null;
+  /**
+   * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+   * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+   */
+  @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
+  termination_reason!: TerminationReason | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

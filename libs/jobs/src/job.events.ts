@@ -1,5 +1,5 @@
 import type { JournaledEvent } from '@trainyard/journal';
-import type { JobStatus } from './job-status';
+import type { JobStatus, TerminationReason } from './job-lifecycle';
 
 export class JobQueuedEvent implements JournaledEvent {
   readonly type = 'job.queued';
@@ -32,6 +32,19 @@ export class JobStartedEvent implements JournaledEvent {
   ) {}
 }
 
+/**
+ * running → terminating: a stop was requested (the request is `termination_reason`, persisted
+ * before any signal is sent), or the job's command ended while other processes of it remain.
+ */
+export class JobTerminatingEvent implements JournaledEvent {
+  readonly type = 'job.terminating';
+  constructor(
+    readonly queue_id: string,
+    readonly termination_reason: TerminationReason | null,
+    readonly termination_requested_at: string | null,
+  ) {}
+}
+
 export class JobFinishedEvent implements JournaledEvent {
   readonly type = 'job.finished';
   constructor(
@@ -39,6 +52,8 @@ export class JobFinishedEvent implements JournaledEvent {
     readonly status: JobStatus,
     readonly exit_code: number | null,
     readonly error: string | null,
+    readonly termination_reason: TerminationReason | null = null,
+    readonly ended_at: string | null = null,
   ) {}
 }
 

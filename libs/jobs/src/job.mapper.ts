@@ -1,4 +1,4 @@
-import type { Job } from './job-status';
+import type { Job } from './job';
 import type { JobDto } from './job.dto';
 
 export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): JobDto {
@@ -21,6 +21,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     pid: job.pid,
     exit_code: job.exit_code,
     error: job.error,
+    termination_reason: job.termination_reason,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
   };

@@ -4,7 +4,8 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
-import { Job, JobStatus } from './job-status';
+import type { Job } from './job';
+import { isActive, JobStatus } from './job-lifecycle';
 import { JobDto, JobPageDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
@@ -17,7 +18,7 @@ import {
 } from './jobs.dto';
 import { JobLogs } from './job-logs';
 import { readTtyTail, TtyLogMissingError } from './tty';
-import { AbortJobCommand } from './control/abort-job.command';
+import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 
@@ -105,15 +106,18 @@ export class JobsController {
   }
 
   /**
-   * Controls a running job: stop / save / save-stop via its trainer; abort via the trainer when it
-   * has published an endpoint (immediate stop, no checkpoint), else SIGTERM like kill; force-kill SIGKILL.
+   * Controls a running job: stop / save / save-stop via its trainer (stop and save-stop are
+   * recorded as `trainer_stop` first); abort via the trainer when it has published an endpoint
+   * (immediate stop, no checkpoint), else like kill; kill: SIGTERM, SIGKILL after the grace period;
+   * force-kill: SIGKILL. kill, abort and force-kill are recorded (user_abort / user_kill) before any
+   * signal is sent, so the job ends `aborted` even across a server restart.
    */
   @Post(':queue_id/control/:action')
   @HttpCode(200)
   @ApiErrors(400, 401, 403, 404, 409, 502)
   async controlJob(@Param() params: JobControlParamDto): Promise<JobControlResponseDto> {
     const job = await this.mustGet(params.queue_id);
-    if (job.status !== 'running' && job.status !== 'starting') {
+    if (!isActive(job.status)) {
       throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
     }
     const { action } = params;
@@ -124,11 +128,17 @@ export class JobsController {
       action === 'save-stop' ||
       (action === 'abort' && readTrainerEndpoint(controlDir) !== null);
     if (viaTrainer) {
+      // The trainer does the stopping; recorded first so that how the job ends is known whatever happens next.
+      if (action === 'abort')
+        await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort', false));
       const answer = await callTrainer(controlDir, 'POST', '/control', { action });
+      if (action === 'stop' || action === 'save-stop')
+        await this.commandBus.execute(new TerminateJobCommand(job.id, 'trainer_stop', false));
       return { queue_id: job.id, action, trainer_response: answer };
     }
-    const signal = action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
-    const result = await this.commandBus.execute(new AbortJobCommand(job.id, signal, `${action} requested`));
+    const result = await this.commandBus.execute(
+      new TerminateJobCommand(job.id, action === 'force-kill' ? 'user_kill' : 'user_abort'),
+    );
     return { queue_id: job.id, action, ...result };
   }
 

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '@trainyard/core';
-import { JOB_STATUSES } from './job-status';
+import { JOB_STATUSES } from './job-lifecycle';
 
 const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 

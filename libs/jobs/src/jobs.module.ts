@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { JobFiles } from './job-files';
 import { JobRepository } from './infrastructure/job.repository';
 import { JobsController } from './jobs.controller';
 import { JobLogs } from './job-logs';
@@ -8,7 +10,18 @@ import { JobsStreamGateway } from './jobs-stream.gateway';
 
 @Module({
   controllers: [JobsController],
-  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler, JobsStreamGateway],
-  exports: [JobRepository, JobEndWatcher],
+  providers: [
+    JobRepository,
+    JobLogs,
+    JobEndWatcher,
+    DeleteJobsHandler,
+    JobsStreamGateway,
+    {
+      provide: JobFiles,
+      useFactory: (config: ServerConfig) => new JobFiles(config.paths),
+      inject: [SERVER_CONFIG],
+    },
+  ],
+  exports: [JobRepository, JobEndWatcher, JobFiles],
 })
 export class JobsModule {}

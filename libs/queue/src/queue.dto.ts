@@ -53,6 +53,17 @@ export class SubmitJobRequestDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   env?: Record<string, string>;
 
+  /**
+   * Seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind
+   * (default: the server's --kill-grace, 10 s).
+   */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 3600, required: false })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  kill_grace_s?: number;
+
   /** Optional label shown in lists. */
   @IsOptional()
   @IsString()

@@ -3,7 +3,8 @@ import { GpuInventory } from '@trainyard/gpus';
 import { JobRepository } from '@trainyard/jobs';
 import { PendingReasons } from '@trainyard/queue';
 import { place, PlacementItem } from './placement';
-import { JobSupervisor } from './job-supervisor';
+import { JobLauncher } from './supervision/job-launcher';
+import { JobReattacher } from './supervision/job-reattacher';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 
 /** A slow safety net only: dispatch is driven by events (submit, job end, policy change, toggle). */
@@ -32,7 +33,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly jobs: JobRepository,
     private readonly gpus: GpuInventory,
-    private readonly supervisor: JobSupervisor,
+    private readonly launcher: JobLauncher,
+    private readonly reattacher: JobReattacher,
     private readonly reasons: PendingReasons,
     private readonly state: SchedulerStateRepository,
   ) {}
@@ -50,7 +52,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.enabled = await this.state.enabled();
     this.reasons.setPaused(!this.enabled);
     await this.gpus.ready();
-    await this.supervisor.reattachAll();
+    await this.reattacher.reattachAll();
     this.booted = true;
     this.timer = setInterval(() => this.wake(), SAFETY_TICK_MS);
     this.timer.unref();
@@ -106,7 +108,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
       const job = await this.jobs.get(launch.queue_id);
-      if (job) await this.supervisor.launch(job, launch.gpu_indices);
+      if (job) await this.launcher.launch(job, launch.gpu_indices);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

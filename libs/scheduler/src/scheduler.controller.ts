@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@trainyard/core';
 import { JobRepository } from '@trainyard/jobs';
 import { Dispatcher } from './dispatcher';
-import { JobSupervisor } from './job-supervisor';
+import { ActiveJobs } from './supervision/active-jobs';
 import { SchedulerStatusDto, SetSchedulerRequestDto } from './scheduler.dto';
 import { SetSchedulerEnabledCommand } from './commands/set-scheduler-enabled.command';
 
@@ -14,7 +14,7 @@ export class SchedulerController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly dispatcher: Dispatcher,
-    private readonly supervisor: JobSupervisor,
+    private readonly active: ActiveJobs,
     private readonly jobs: JobRepository,
   ) {}
 
@@ -26,7 +26,7 @@ export class SchedulerController {
       enabled: this.dispatcher.isEnabled,
       tick_count: this.dispatcher.tickCount,
       last_tick_at: this.dispatcher.lastTickAt,
-      running_count: this.supervisor.runningCount,
+      running_count: this.active.count,
       queued_count: (await this.jobs.withStatus(['queued'])).length,
     };
   }

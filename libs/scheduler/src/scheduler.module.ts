@@ -3,26 +3,34 @@ import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
 import { Dispatcher } from './dispatcher';
-import { JobSupervisor } from './job-supervisor';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { SchedulerController } from './scheduler.controller';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 import { SetSchedulerEnabledHandler } from './commands/set-scheduler-enabled.handler';
-import { AbortJobHandler } from './commands/stop-job.handler';
+import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
+import { ActiveJobs } from './supervision/active-jobs';
+import { JobLauncher } from './supervision/job-launcher';
+import { JobReaper } from './supervision/job-reaper';
+import { JobReattacher } from './supervision/job-reattacher';
+import { JobStopper } from './supervision/job-stopper';
 
 @Module({
   imports: [GpusModule, JobsModule, QueueModule],
   controllers: [SchedulerController],
   providers: [
     Dispatcher,
-    JobSupervisor,
+    ActiveJobs,
+    JobLauncher,
+    JobReaper,
+    JobReattacher,
+    JobStopper,
     SchedulerMetrics,
     SchedulerStateRepository,
     SetSchedulerEnabledHandler,
-    AbortJobHandler,
+    TerminateJobHandler,
     WakeDispatcherOnChange,
   ],
-  exports: [JobSupervisor],
+  exports: [ActiveJobs],
 })
 export class SchedulerModule {}

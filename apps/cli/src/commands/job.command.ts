@@ -21,6 +21,7 @@ import { formatGpus } from './sched.command';
 
 type ControlAction = 'stop' | 'save' | 'save-stop' | 'abort' | 'kill' | 'force-kill';
 
+// Mirrors TERMINAL_STATUSES in libs/jobs/src/job-lifecycle.ts (the CLI sees the API only through the SDK).
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
 /** What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one. */

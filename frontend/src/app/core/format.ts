@@ -39,7 +39,7 @@ export function formatTime(iso: string | null | undefined): string {
     : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running'];
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running', 'terminating'];
 export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
 
 export function isActive(status: JobStatus): boolean {

@@ -25,7 +25,7 @@ const PAGE = 200;
 
 const FILTER_STATUSES: Record<StatusFilter, JobStatus[] | null> = {
   all: null,
-  active: ['queued', 'starting', 'running'],
+  active: ['queued', 'starting', 'running', 'terminating'],
   done: ['done'],
   failed: ['failed'],
   aborted: ['aborted'],

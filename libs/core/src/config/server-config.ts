@@ -20,6 +20,8 @@ export interface ServerArgs {
   persist_sessions: boolean;
   fake_gpus: number | null;
   insecure: boolean;
+  /** Seconds between SIGTERM and SIGKILL when a job is stopped or leaves processes behind. */
+  kill_grace_seconds: number;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -52,9 +54,10 @@ const DEFAULTS: ServerArgs = {
   persist_sessions: false,
   fake_gpus: null,
   insecure: false,
+  kill_grace_seconds: 10,
 };
 
-type Kind = 'string' | 'port' | 'bool' | 'level' | 'count';
+type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds';
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   host: 'string',
   port: 'port',
@@ -64,6 +67,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   persist_sessions: 'bool',
   fake_gpus: 'count',
   insecure: 'bool',
+  kill_grace_seconds: 'seconds',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -84,6 +88,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--persist-sessions': { key: 'persist_sessions', takesValue: false },
   '--fake-gpus': { key: 'fake_gpus', takesValue: true },
   '--insecure': { key: 'insecure', takesValue: false },
+  '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -99,6 +104,7 @@ export const USAGE = `Usage: trainyard server [options]
       --persist-sessions keep browser sessions across restarts
       --fake-gpus N      simulate N GPUs (machines without NVIDIA GPUs)
       --insecure         allow a non-loopback bind without TLS
+      --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
@@ -165,6 +171,12 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       const n =
         typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(n) || n < 0 || n > 256) throw fail('must be an integer 0..256');
+      return n;
+    }
+    case 'seconds': {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < 0 || n > 3600) throw fail('must be a whole number of seconds 0..3600');
       return n;
     }
   }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 
 // Linux /proc readers shared by the GPU module (who uses a GPU, kill-on-GPU) and the scheduler
 // (job liveness, re-attach, kill). They answer null or skip instead of throwing: processes vanish
@@ -163,4 +163,64 @@ export function signalAll(
     }
   }
   return { sent, failed };
+}
+
+/** The uid that owns a process (its /proc entry), or null when it is gone. */
+export function processOwner(pid: number): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Live processes of this user whose environment holds every `tag` variable with exactly that value:
+ * how a job's processes are found after they left its process tree and session (setsid, double
+ * fork, nohup), and after a restart. One pass over /proc; environments are searched, not parsed.
+ * A process that cleared its own environment before exec is not found this way.
+ */
+export function taggedProcesses(tag: Readonly<Record<string, string>>, uid = process.getuid?.()): ProcStat[] {
+  const needles = Object.entries(tag).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
+  const found: ProcStat[] = [];
+  const guard = protectedPids();
+  for (const pid of listPids()) {
+    if (guard.has(pid)) continue;
+    const environ = readProcFile(pid, 'environ');
+    if (!environ || !needles.every((n) => hasEntry(environ, n))) continue;
+    if (uid !== undefined && processOwner(pid) !== uid) continue;
+    const stat = readStat(pid);
+    if (stat && stat.state !== 'Z' && stat.state !== 'X') found.push(stat);
+  }
+  return found;
+}
+
+/** Whether NUL-separated `environ` has `entry` (`NAME=value\0`) as a whole entry. */
+function hasEntry(environ: Buffer, entry: Buffer): boolean {
+  for (let at = environ.indexOf(entry); at >= 0; at = environ.indexOf(entry, at + 1)) {
+    if (at === 0 || environ[at - 1] === 0) return true;
+  }
+  // The last entry may lack its trailing NUL.
+  const last = entry.subarray(0, entry.length - 1);
+  return (
+    environ.length >= last.length &&
+    environ.subarray(environ.length - last.length).equals(last) &&
+    (environ.length === last.length || environ[environ.length - last.length - 1] === 0)
+  );
+}
+
+/** The absolute path of `name` on `path` (a PATH value), or null; names with a slash are kept. */
+export function resolveExecutable(name: string, path: string | undefined): string | null {
+  if (name.includes('/')) return name;
+  for (const dir of (path ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = `${dir}/${name}`;
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
-import { isTerminal, TERMINAL_STATUSES } from '../job-status';
+import { isTerminal, TERMINAL_STATUSES } from '../job-lifecycle';
 import { JobsDeletedEvent } from '../job.events';
 import { JobFiles } from '../job-files';
 import { DeleteJobsCommand } from './delete-jobs.command';

@@ -55,6 +55,15 @@ export class JobEntity {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
+  @Column({ type: 'text', nullable: true })
+  termination_reason!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  termination_requested_at!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  kill_grace_s!: number | null;
+
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;

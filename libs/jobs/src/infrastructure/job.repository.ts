@@ -1,13 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Database, Tx } from '@trainyard/database';
 import { In } from 'typeorm';
-import { Job, JobStatus } from '../job-status';
+import type { Job } from '../job';
+import {
+  ACTIVE_STATUSES,
+  JobStatus,
+  sourcesOf,
+  TerminationReason,
+  UNFINISHED_STATUSES,
+} from '../job-lifecycle';
 import { JobEntity } from './job.entity';
 
 function toJob(row: JobEntity): Job {
   return {
     ...row,
     status: row.status as JobStatus,
+    termination_reason: row.termination_reason as TerminationReason | null,
     job_params: JSON.parse(row.job_params) as Record<string, unknown>,
     env: JSON.parse(row.env) as Record<string, string>,
     gpu_indices: JSON.parse(row.gpu_indices) as number[],
@@ -73,7 +81,10 @@ export class JobRepository {
     if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
     const total = await qb.getCount();
     const rows = await qb
-      .orderBy("CASE WHEN j.status IN ('queued','starting','running') THEN 0 ELSE 1 END", 'ASC')
+      .orderBy(
+        `CASE WHEN j.status IN (${UNFINISHED_STATUSES.map((s) => `'${s}'`).join(',')}) THEN 0 ELSE 1 END`,
+        'ASC',
+      )
       .addOrderBy('j.submitted_at', 'DESC')
       .addOrderBy('j.id', 'DESC')
       .limit(filter.limit)
@@ -82,8 +93,25 @@ export class JobRepository {
     return { items: rows.map(toJob), total };
   }
 
-  /** Applies `changes` only while the job is in one of `from`; returns whether it did. */
-  async transition(tx: Tx, id: string, from: readonly JobStatus[], changes: Partial<Job>): Promise<boolean> {
+  /**
+   * Moves the job to `to` (with `changes`) only when the lifecycle allows it from its current state
+   * (compare-and-set on the status, so a terminal state is never overwritten); returns whether it did.
+   */
+  async moveTo(tx: Tx, id: string, to: JobStatus, changes: Partial<Job> = {}): Promise<boolean> {
+    return this.updateWhere(tx, id, sourcesOf(to), { ...changes, status: to });
+  }
+
+  /** Applies `changes` (no status change) while the job is active; returns whether it did. */
+  async updateActive(tx: Tx, id: string, changes: Partial<Omit<Job, 'status'>>): Promise<boolean> {
+    return this.updateWhere(tx, id, ACTIVE_STATUSES, changes);
+  }
+
+  private async updateWhere(
+    tx: Tx,
+    id: string,
+    from: readonly JobStatus[],
+    changes: Partial<Job>,
+  ): Promise<boolean> {
     const row: Partial<JobEntity> = { ...changes } as Partial<JobEntity>;
     if (changes.gpu_indices) row.gpu_indices = JSON.stringify(changes.gpu_indices);
     const result = await tx

@@ -1,10 +1,10 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { AbortJobCommand, JobCancelledEvent, JobRepository } from '@trainyard/jobs';
+import { isActive, JobCancelledEvent, JobRepository, TerminateJobCommand } from '@trainyard/jobs';
 import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
 
-/** Queued → removed; starting/running → aborted (SIGTERM to the job's processes). */
+/** Queued → removed; active → stopped as user_abort (SIGTERM, grace, SIGKILL). */
 @CommandHandler(CancelQueueItemCommand)
 export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {
   constructor(
@@ -21,15 +21,14 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
         await this.jobs.delete(tx, queueId);
         return { result: 'removed' as const, events: [new JobCancelledEvent(queueId)] };
       }
-      if (job.status === 'starting' || job.status === 'running')
-        return { result: 'aborting' as const, events: [] };
+      if (isActive(job.status)) return { result: 'aborting' as const, events: [] };
       throw new DomainError(
         'JOB_NOT_RUNNING',
         `${queueId} already ended (${job.status}); delete it from /api/jobs`,
       );
     });
     if (outcome === 'aborting') {
-      await this.commandBus.execute(new AbortJobCommand(queueId, 'SIGTERM', 'cancelled from the queue'));
+      await this.commandBus.execute(new TerminateJobCommand(queueId, 'user_abort'));
     }
     return outcome;
   }

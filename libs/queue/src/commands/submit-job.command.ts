@@ -9,6 +9,7 @@ export interface SubmitJobInput {
   cwd?: string;
   env?: Record<string, string>;
   name?: string;
+  kill_grace_s?: number;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

@@ -5,11 +5,10 @@ import { isAbsolute } from 'node:path';
 import { DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
-import { Job, JobQueuedEvent, JobRepository } from '@trainyard/jobs';
+import { Job, JobQueuedEvent, JobRepository, UNFINISHED_STATUSES } from '@trainyard/jobs';
 import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
 
-const NON_TERMINAL = ['queued', 'starting', 'running'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 @CommandHandler(SubmitJobCommand)
@@ -58,7 +57,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
       if (def.servicePortParam) {
         const port = params[def.servicePortParam];
-        for (const other of await this.jobs.withStatus(NON_TERMINAL, tx)) {
+        for (const other of await this.jobs.withStatus(UNFINISHED_STATUSES, tx)) {
           const otherDef = this.registry.get(other.job_type);
           if (otherDef?.servicePortParam && other.job_params[otherDef.servicePortParam] === port) {
             throw new DomainError(
@@ -93,6 +92,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         proc_start_time: null,
         exit_code: null,
         error: null,
+        termination_reason: null,
+        termination_requested_at: null,
+        kill_grace_s: input.kill_grace_s ?? null,
         idempotency_key: idempotencyKey ?? null,
       };
       await this.jobs.insert(tx, job);

@@ -1,11 +1,4 @@
-export const JOB_STATUSES = ['queued', 'starting', 'running', 'done', 'failed', 'aborted'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['starting', 'running'];
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
-
-export function isTerminal(status: JobStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
+import type { JobStatus, TerminationReason } from './job-lifecycle';
 
 /** A job as the rest of the app sees it (the entity never leaves infrastructure/). */
 export interface Job {
@@ -26,5 +19,10 @@ export interface Job {
   proc_start_time: string | null;
   exit_code: number | null;
   error: string | null;
+  /** Why it ended or is ending; a stop request is stored here before any signal is sent. */
+  termination_reason: TerminationReason | null;
+  termination_requested_at: string | null;
+  /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
+  kill_grace_s: number | null;
   idempotency_key: string | null;
 }

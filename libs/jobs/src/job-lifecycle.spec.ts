@@ -1,0 +1,159 @@
+import {
+  ACTIVE_STATUSES,
+  canTransition,
+  JOB_STATUSES,
+  JobEndEvidence,
+  JobOutcome,
+  JobStatus,
+  settle,
+  sourcesOf,
+  TERMINAL_STATUSES,
+  TerminationRequest,
+} from './job-lifecycle';
+
+describe('job lifecycle transitions', () => {
+  // Every (from, to) pair, written out: a change to the table must change this test.
+  const allowed: Record<JobStatus, JobStatus[]> = {
+    queued: ['starting'],
+    starting: ['running', 'terminating', 'done', 'failed', 'aborted'],
+    running: ['terminating', 'done', 'failed', 'aborted'],
+    terminating: ['done', 'failed', 'aborted'],
+    done: [],
+    failed: [],
+    aborted: [],
+  };
+  const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => [from, to] as const));
+
+  it.each(pairs)('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(allowed[from].includes(to));
+  });
+
+  it('never leaves a terminal state', () => {
+    for (const from of TERMINAL_STATUSES)
+      expect(JOB_STATUSES.filter((to) => canTransition(from, to))).toEqual([]);
+  });
+
+  it('lists the sources of each state for compare-and-set updates', () => {
+    expect(sourcesOf('running')).toEqual(['starting']);
+    expect(sourcesOf('terminating')).toEqual(['starting', 'running']);
+    expect(sourcesOf('aborted')).toEqual([...ACTIVE_STATUSES]);
+    expect(sourcesOf('queued')).toEqual([]);
+  });
+});
+
+describe(settle.name, () => {
+  const base: JobEndEvidence = {
+    requested: null,
+    exitCode: null,
+    launchError: null,
+    foundAfterRestart: false,
+  };
+  type Row = [string, Partial<JobEndEvidence>, Pick<JobOutcome, 'status' | 'reason'>, RegExp | null];
+  const rows: Row[] = [
+    ['exit 0', { exitCode: 0 }, { status: 'done', reason: 'completed' }, null],
+    ['exit 3', { exitCode: 3 }, { status: 'failed', reason: 'exited_nonzero' }, /exited with code 3/],
+    [
+      'killed by a signal nobody here sent',
+      { exitCode: 137 },
+      { status: 'failed', reason: 'exited_nonzero' },
+      /signal 9 \(SIGKILL\)/,
+    ],
+    [
+      'exit 3, found after a restart',
+      { exitCode: 3, foundAfterRestart: true },
+      { status: 'failed', reason: 'exited_nonzero' },
+      /while the server was down/,
+    ],
+    [
+      'exit 0, found after a restart',
+      { exitCode: 0, foundAfterRestart: true },
+      { status: 'done', reason: 'completed' },
+      null,
+    ],
+    [
+      'no exit status after a restart',
+      { foundAfterRestart: true },
+      { status: 'failed', reason: 'lost_on_restart' },
+      /no longer running/,
+    ],
+    ['no exit status, watched', {}, { status: 'failed', reason: 'exited_nonzero' }, /without an exit status/],
+    [
+      'launch failed',
+      { launchError: 'spawn script ENOENT' },
+      { status: 'failed', reason: 'launch_failed' },
+      /ENOENT/,
+    ],
+    [
+      'launch failed wins over a request',
+      { launchError: 'x', requested: 'user_abort' },
+      { status: 'failed', reason: 'launch_failed' },
+      /x/,
+    ],
+    // The restart case of the issue: kill, restart, the job then dies of the SIGTERM → aborted.
+    [
+      'user_abort, then 143',
+      { requested: 'user_abort', exitCode: 143 },
+      { status: 'aborted', reason: 'user_abort' },
+      /aborted on request; killed by signal 15/,
+    ],
+    [
+      'user_abort, found after a restart',
+      { requested: 'user_abort', exitCode: 143, foundAfterRestart: true },
+      { status: 'aborted', reason: 'user_abort' },
+      /aborted/,
+    ],
+    [
+      'user_abort, the job still exits 0',
+      { requested: 'user_abort', exitCode: 0 },
+      { status: 'aborted', reason: 'user_abort' },
+      /aborted/,
+    ],
+    [
+      'user_abort, no exit status',
+      { requested: 'user_abort' },
+      { status: 'aborted', reason: 'user_abort' },
+      /^aborted on request$/,
+    ],
+    [
+      'user_kill',
+      { requested: 'user_kill', exitCode: 137 },
+      { status: 'aborted', reason: 'user_kill' },
+      /force-killed/,
+    ],
+    [
+      'trainer_stop, exit 0',
+      { requested: 'trainer_stop', exitCode: 0 },
+      { status: 'done', reason: 'trainer_stop' },
+      null,
+    ],
+    [
+      'trainer_stop, exit 1',
+      { requested: 'trainer_stop', exitCode: 1 },
+      { status: 'failed', reason: 'trainer_stop' },
+      /code 1/,
+    ],
+    [
+      'trainer_stop, lost',
+      { requested: 'trainer_stop', foundAfterRestart: true },
+      { status: 'failed', reason: 'trainer_stop' },
+      /no exit status/,
+    ],
+  ];
+
+  it.each(rows)('%s', (_name, evidence, expected, error) => {
+    const outcome = settle({ ...base, ...evidence });
+    expect({ status: outcome.status, reason: outcome.reason }).toEqual(expected);
+    if (error) expect(outcome.error).toMatch(error);
+    else expect(outcome.error).toBeNull();
+  });
+
+  it('settles every request with every kind of exit into a terminal state', () => {
+    const requests: Array<TerminationRequest | null> = [null, 'user_abort', 'user_kill', 'trainer_stop'];
+    for (const requested of requests)
+      for (const exitCode of [null, 0, 1, 130, 137, 143])
+        for (const foundAfterRestart of [false, true])
+          expect(TERMINAL_STATUSES).toContain(
+            settle({ ...base, requested, exitCode, foundAfterRestart }).status,
+          );
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The job lifecycle in one place: the states a job can be in, the moves between them, why a job
+ * ended, and the pure function that settles a job from the evidence it left.
+ *
+ *   queued ──claim──▶ starting ──spawned──▶ running ──▶ terminating ──every process gone──▶ done
+ *     │                  │                     │             ▲                              failed
+ *     cancel: the        └─ launch failed ─────┴─────────────┘ (stop requested, or the main  aborted
+ *     row is removed                                           process exited while others remain)
+ *
+ * Status and termination reason are stored apart (as dstack's JobStatus / JobTerminationReason and
+ * pueue's TaskStatus / TaskResult do): the status says where the job is, the reason says why it
+ * ended. A stop request is persisted as the reason *before* any signal is sent, so the outcome
+ * survives a server restart between the request and the job's exit.
+ */
+
+export const JOB_STATUSES = [
+  'queued',
+  'starting',
+  'running',
+  'terminating',
+  'done',
+  'failed',
+  'aborted',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A job in these states has (or may have) processes and holds its GPUs. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['starting', 'running', 'terminating'];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
+/** Not finished yet: waiting or active. */
+export const UNFINISHED_STATUSES: readonly JobStatus[] = ['queued', ...ACTIVE_STATUSES];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function isActive(status: JobStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+/** Every allowed move; anything else is refused (the repository's compare-and-set uses this). */
+export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  queued: ['starting'],
+  starting: ['running', 'terminating', 'done', 'failed', 'aborted'],
+  running: ['terminating', 'done', 'failed', 'aborted'],
+  terminating: ['done', 'failed', 'aborted'],
+  done: [],
+  failed: [],
+  aborted: [],
+};
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The states from which `to` may be entered (for compare-and-set updates). */
+export function sourcesOf(to: JobStatus): JobStatus[] {
+  return JOB_STATUSES.filter((from) => canTransition(from, to));
+}
+
+/**
+ * Why a job ended (or is ending). The first group are requests, persisted before any signal is
+ * sent; the second are what the evidence says when nobody asked.
+ */
+export const TERMINATION_REASONS = [
+  /** kill / abort: SIGTERM to every process of the job, SIGKILL after the grace period. */
+  'user_abort',
+  /** force-kill: SIGKILL to every process at once. */
+  'user_kill',
+  /** stop / save-stop asked of the job's trainer over its control endpoint. */
+  'trainer_stop',
+  /** The job's command exited 0. */
+  'completed',
+  /** The job's command exited non-zero or was killed by a signal nobody here sent. */
+  'exited_nonzero',
+  /** The job could not be started (wrapper failed to spawn, working directory gone, …). */
+  'launch_failed',
+  /** The job was gone when the server came back and left no exit status. */
+  'lost_on_restart',
+] as const;
+export type TerminationReason = (typeof TERMINATION_REASONS)[number];
+
+/** Reasons that are requests (someone asked the job to end), as opposed to observations. */
+export const TERMINATION_REQUESTS = ['user_abort', 'user_kill', 'trainer_stop'] as const;
+export type TerminationRequest = (typeof TERMINATION_REQUESTS)[number];
+
+export function isTerminationRequest(reason: string | null): reason is TerminationRequest {
+  return (TERMINATION_REQUESTS as readonly string[]).includes(reason ?? '');
+}
+
+/** What is known when a job's last process is gone. */
+export interface JobEndEvidence {
+  /** The persisted termination request, if any. */
+  requested: TerminationRequest | null;
+  /** The job command's exit status (from the exit-status file; 128+N for signal N), or null. */
+  exitCode: number | null;
+  /** Why the launch failed, when it did. */
+  launchError: string | null;
+  /** True when the end was found after a server restart rather than watched. */
+  foundAfterRestart: boolean;
+}
+
+export interface JobOutcome {
+  status: 'done' | 'failed' | 'aborted';
+  reason: TerminationReason;
+  /** A sentence for the job's `error` field, or null when there is nothing to explain. */
+  error: string | null;
+}
+
+/**
+ * Settles a job. Pure: (persisted request, exit status, launch error, restart) → outcome.
+ * - a failed launch is `failed / launch_failed` whatever else is known;
+ * - user_abort / user_kill end `aborted`, whatever the exit status (the user asked for it);
+ * - trainer_stop ends `done` when the job then exits 0, else `failed` (the save did not complete);
+ * - otherwise exit 0 is `done`, any other status `failed`, and no status at all `failed /
+ *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file).
+ */
+export function settle(evidence: JobEndEvidence): JobOutcome {
+  const { requested, exitCode, launchError, foundAfterRestart } = evidence;
+  const later = foundAfterRestart ? ' (ended while the server was down)' : '';
+  if (launchError !== null) return { status: 'failed', reason: 'launch_failed', error: launchError };
+  switch (requested) {
+    case 'user_abort':
+    case 'user_kill':
+      return {
+        status: 'aborted',
+        reason: requested,
+        error: `${requested === 'user_kill' ? 'force-killed' : 'aborted'} on request${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
+      };
+    case 'trainer_stop':
+      return exitCode === 0
+        ? { status: 'done', reason: 'trainer_stop', error: null }
+        : {
+            status: 'failed',
+            reason: 'trainer_stop',
+            error: `asked to stop by its trainer, then ${exitCode === null ? 'left no exit status' : describeExit(exitCode)}${later}`,
+          };
+    case null:
+      break;
+  }
+  if (exitCode === 0) return { status: 'done', reason: 'completed', error: null };
+  if (exitCode !== null)
+    return { status: 'failed', reason: 'exited_nonzero', error: describeExit(exitCode) + later };
+  return foundAfterRestart
+    ? {
+        status: 'failed',
+        reason: 'lost_on_restart',
+        error: 'the job was no longer running when the server restarted, and left no exit status',
+      }
+    : { status: 'failed', reason: 'exited_nonzero', error: 'the job ended without an exit status' };
+}
+
+const SIGNAL_NAMES: Readonly<Record<number, string>> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  9: 'SIGKILL',
+  15: 'SIGTERM',
+};
+
+/** "exited with code 3" / "killed by signal 9 (SIGKILL)", for a shell-style exit status. */
+export function describeExit(code: number): string {
+  if (code > 128 && code < 160) {
+    const name = SIGNAL_NAMES[code - 128];
+    return `killed by signal ${code - 128}${name ? ` (${name})` : ''}`;
+  }
+  return `exited with code ${code}`;
+}

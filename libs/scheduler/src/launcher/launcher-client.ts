@@ -1,0 +1,143 @@
+import { Logger } from '@nestjs/common';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { findRepoRoot } from '@trainyard/core';
+
+/** What the launcher needs to start one job (see trainyard-launcher.py for the protocol). */
+export interface LaunchRequest {
+  id: string;
+  argv: string[];
+  cwd: string;
+  /** The job's whole environment; only the job's command gets it. */
+  env: Record<string, string>;
+  /** Where the job's terminal output is appended. */
+  log: string;
+  /** Where the job command's exit status is written when it ends. */
+  exit: string;
+}
+
+/** A started job: the monitor owns the job's terminal and outlives every other process of the job. */
+export interface Launched {
+  monitorPid: number;
+  /** The job command's own pid. */
+  pid: number;
+}
+
+export interface LauncherEvents {
+  /** The job's command ended with a shell-style `status`; other processes of the job may remain. */
+  mainExited(id: string, status: number | null): void;
+  /** The job's monitor ended: normally, every process of the job is gone. */
+  exited(id: string, monitorPid: number, status: number | null): void;
+  /** The launcher died; launches in flight are failed with `LauncherGoneError`. */
+  launcherDied(): void;
+}
+
+export class LauncherGoneError extends Error {}
+
+type Message =
+  | { op: 'launched'; id: string; monitor_pid: number; pid: number }
+  | { op: 'launch_failed'; id: string; error: string }
+  | { op: 'main_exited'; id: string; status: number | null }
+  | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
+
+const SCRIPT = join(findRepoRoot(), 'libs', 'scheduler', 'src', 'launcher', 'trainyard-launcher.py');
+
+/**
+ * Talks to the long-lived launcher process (python3, standard library only), starting it on first
+ * use and again after it dies. The launcher runs with the server's own environment and binaries;
+ * jobs it started keep running whatever happens to it or to us.
+ */
+export class LauncherClient {
+  private readonly logger = new Logger('Launcher');
+  private child: ChildProcess | null = null;
+  private readonly pending = new Map<
+    string,
+    { resolve: (l: Launched) => void; reject: (e: Error) => void }
+  >();
+  private closed = false;
+
+  constructor(
+    private readonly python: string,
+    private readonly env: Record<string, string>,
+    private readonly events: LauncherEvents,
+  ) {}
+
+  /**
+   * Starts a job. `onLaunched` runs synchronously when the launcher reports the start, before any
+   * later report of the same job (its end may follow in the same read) is delivered.
+   */
+  launch(request: LaunchRequest, onLaunched: (launched: Launched) => void): Promise<Launched> {
+    if (this.closed) return Promise.reject(new LauncherGoneError('the server is shutting down'));
+    const child = this.ensureStarted();
+    return new Promise<Launched>((resolve, reject) => {
+      this.pending.set(request.id, {
+        resolve: (launched) => {
+          onLaunched(launched);
+          resolve(launched);
+        },
+        reject,
+      });
+      child.stdin!.write(`${JSON.stringify({ op: 'launch', ...request })}\n`);
+    });
+  }
+
+  /** Stops talking to the launcher; it exits when its stdin closes, jobs keep running. */
+  close(): void {
+    this.closed = true;
+    this.child?.stdin?.end();
+    this.child?.unref();
+    this.child = null;
+  }
+
+  private ensureStarted(): ChildProcess {
+    if (this.child) return this.child;
+    const child = spawn(this.python, ['-u', SCRIPT], {
+      env: this.env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.child = child;
+    child.on('error', (err) => this.logger.error(`cannot run ${this.python}: ${err.message}`));
+    child.stdin.on('error', () => undefined); // EPIPE when it died: handled by 'exit'
+    createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = null;
+      const gone = new LauncherGoneError(`the job launcher exited (${signal ?? `code ${code}`})`);
+      for (const { reject } of this.pending.values()) reject(gone);
+      this.pending.clear();
+      if (this.closed) return;
+      this.logger.warn(
+        `${gone.message}; running jobs are not affected; it starts again with the next launch`,
+      );
+      this.events.launcherDied();
+    });
+    return child;
+  }
+
+  private onLine(line: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(line) as Message;
+    } catch {
+      this.logger.warn(`unreadable launcher line: ${line.slice(0, 200)}`);
+      return;
+    }
+    switch (message.op) {
+      case 'launched': {
+        this.pending.get(message.id)?.resolve({ monitorPid: message.monitor_pid, pid: message.pid });
+        this.pending.delete(message.id);
+        break;
+      }
+      case 'launch_failed':
+        this.pending.get(message.id)?.reject(new Error(message.error));
+        this.pending.delete(message.id);
+        break;
+      case 'main_exited':
+        this.events.mainExited(message.id, message.status);
+        break;
+      case 'exited':
+        this.events.exited(message.id, message.monitor_pid, message.status);
+        break;
+    }
+  }
+}

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Trainyard's job launcher: a small long-lived process that starts jobs for the server.
+
+Why a separate process: forking from the server's large Node process blocks its event loop for
+milliseconds per job; forking this small one does not, and its per-job monitors keep every job's
+guarantees even when the server, this launcher or the supervisor dies.
+
+Protocol, one JSON object per line. The server writes requests on our stdin:
+  {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH}
+and we answer on stdout:
+  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N}
+  {"op": "launch_failed", "id": ID, "error": TEXT}
+  {"op": "main_exited", "id": ID, "status": CODE}       the job's command ended (others may remain)
+  {"op": "exited", "id": ID, "monitor_pid": N, "status": CODE or null}   every process is gone
+CODE is a shell-style exit status (128+N for signal N). When stdin closes the launcher exits;
+monitors and jobs keep running, and the next server re-attaches them.
+
+Per job, a monitor (a fork of this process):
+- becomes a session leader and a child subreaper, so every process the job starts, including ones
+  that call setsid or double-fork, stays its descendant and is reaped by it;
+- owns the job's pseudo-terminal and runs the job's command in its own process group in the
+  foreground: when the command exits nothing is hung up, so processes still shutting down keep
+  their terminal and their output still reaches the log;
+- copies the terminal's output to the log file as it comes;
+- writes the command's exit status to `exit` (0600, atomic rename) the moment the command ends;
+- exits (with that status) once the command and every other process holding the terminal or
+  descending from it are gone.
+Only the job's command gets the job's environment (PATH included, used to find argv[0]).
+"""
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import select
+import signal
+import sys
+import termios
+
+PR_SET_CHILD_SUBREAPER = 36
+READ_CHUNK = 65536
+
+
+def status_of(wait_status):
+    if os.WIFEXITED(wait_status):
+        return os.WEXITSTATUS(wait_status)
+    if os.WIFSIGNALED(wait_status):
+        return 128 + os.WTERMSIG(wait_status)
+    return None
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        view = view[n:]
+
+
+def write_exit_file(path, code):
+    tmp = path + '.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        write_all(fd, ('%d\n' % code).encode())
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+
+
+def exec_job(req, slave):
+    """In the job's process: own process group in the foreground of the terminal, then exec."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    os.tcsetpgrp(slave, os.getpid())
+    # Python ignores SIGPIPE and SIGXFSZ; a job must start with every default disposition.
+    for sig in (signal.SIGTTOU, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGTERM,
+                signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.closerange(3, 65536)
+    argv = req['argv']
+    try:
+        os.chdir(req['cwd'])
+        os.execvpe(argv[0], argv, req['env'])
+    except OSError as err:
+        os.write(2, ('trainyard: cannot run %s: %s\n' % (argv[0], err.strerror)).encode())
+        os._exit(126 if err.errno in (errno.EACCES, errno.ENOEXEC, errno.EISDIR) else 127)
+
+
+def monitor(req, report_fd):
+    """Runs in the monitor process; never returns."""
+    os.setsid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    log = os.open(req['log'], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 2)  # our own last words go to the job's log
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
+    pid = os.fork()
+    if pid == 0:
+        os.close(master)
+        exec_job(req, slave)
+    os.close(slave)  # the master reads EIO once no process holds the terminal any more
+    report(report_fd, {'op': 'launched', 'pid': pid})
+    main_status = None
+    terminal_open = True
+    while True:
+        # Reap everything that ended: the command, and orphans re-parented to us (subreaper).
+        children_left = True
+        while True:
+            try:
+                child, wait_status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                children_left = False
+                break
+            if child == 0:
+                break
+            if child == pid:
+                main_status = status_of(wait_status)
+                try:
+                    write_exit_file(req['exit'], main_status if main_status is not None else 1)
+                except OSError as err:
+                    os.write(2, ('trainyard: cannot record the exit status: %s\n' % err).encode())
+                report(report_fd, {'op': 'main_exited', 'status': main_status})
+        if not children_left and not terminal_open:
+            break
+        fds = [wake_r] + ([master] if terminal_open else [])
+        try:
+            ready, _, _ = select.select(fds, [], [], None if terminal_open else 0.5)
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            try:
+                os.read(wake_r, 512)
+            except BlockingIOError:
+                pass
+        if master in ready:
+            try:
+                data = os.read(master, READ_CHUNK)
+            except OSError as err:
+                if err.errno != errno.EIO:
+                    raise
+                data = b''
+            if data:
+                write_all(log, data)
+            else:
+                terminal_open = False
+    os._exit(main_status if main_status is not None else 1)
+
+
+def report(fd, message):
+    if fd is None:
+        return
+    try:
+        write_all(fd, (json.dumps(message) + '\n').encode())
+    except OSError:
+        pass  # the launcher is gone: the job goes on, the exit file still tells how it ended
+
+
+class Launcher:
+    def __init__(self):
+        self.out = sys.stdout.buffer
+        self.monitors = {}  # monitor pid -> (job id, report read fd)
+        self.by_report_fd = {}  # report fd -> [job id, monitor pid, buffer]
+        self.wake = ()
+
+    def send(self, message):
+        self.out.write((json.dumps(message) + '\n').encode())
+        self.out.flush()
+
+    def launch(self, req):
+        job_id = req['id']
+        report_r, report_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as err:
+            os.close(report_r)
+            os.close(report_w)
+            self.send({'op': 'launch_failed', 'id': job_id, 'error': 'fork: %s' % err.strerror})
+            return
+        if pid == 0:
+            try:
+                os.close(report_r)
+                signal.set_wakeup_fd(-1)
+                for fd in list(self.by_report_fd) + list(self.wake):
+                    os.close(fd)
+                monitor(req, report_w)
+            except BaseException as err:  # never fall back into the launcher's loop
+                report(report_w, {'op': 'launch_failed', 'error': str(err)})
+                os._exit(127)
+        os.close(report_w)
+        os.set_blocking(report_r, False)
+        self.monitors[pid] = job_id
+        self.by_report_fd[report_r] = [job_id, pid, b'']
+
+    def on_report(self, fd):
+        entry = self.by_report_fd[fd]
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        if not data:
+            os.close(fd)
+            del self.by_report_fd[fd]
+            return
+        entry[2] += data
+        *lines, entry[2] = entry[2].split(b'\n')
+        for line in lines:
+            message = json.loads(line)
+            message['id'] = entry[0]
+            if message['op'] == 'launched':
+                message['monitor_pid'] = entry[1]
+            self.send(message)
+
+    def reap(self):
+        while True:
+            try:
+                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            job_id = self.monitors.pop(pid, None)
+            if job_id is None:
+                continue
+            # Drain what the monitor said before it ended (its end of the pipe is closed now), so
+            # "launched" and "main_exited" always precede "exited".
+            for fd, entry in list(self.by_report_fd.items()):
+                if entry[1] == pid:
+                    os.set_blocking(fd, True)
+                    while fd in self.by_report_fd:
+                        self.on_report(fd)
+            self.send({'op': 'exited', 'id': job_id, 'monitor_pid': pid, 'status': status_of(wait_status)})
+
+    def run(self):
+        stdin = sys.stdin.buffer.raw
+        wake_r, wake_w = self.wake = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
+        buffer = b''
+        while True:
+            try:
+                ready, _, _ = select.select([stdin, wake_r] + list(self.by_report_fd), [], [])
+            except InterruptedError:
+                continue
+            if wake_r in ready:
+                try:
+                    os.read(wake_r, 512)
+                except BlockingIOError:
+                    pass
+                self.reap()
+            for fd in ready:
+                if fd in self.by_report_fd:
+                    self.on_report(fd)
+            if stdin in ready:
+                data = os.read(stdin.fileno(), 1 << 20)
+                if not data:
+                    return
+                buffer += data
+                *lines, buffer = buffer.split(b'\n')
+                for line in lines:
+                    if line.strip():
+                        self.launch(json.loads(line))
+
+
+if __name__ == '__main__':
+    Launcher().run()

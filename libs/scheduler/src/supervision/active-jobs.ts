@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { GpuInventory } from '@trainyard/gpus';
+import type { TerminationRequest } from '@trainyard/jobs';
+
+/** What the supervisor knows of one job that has (or may have) processes. */
+export interface ActiveJob {
+  readonly id: string;
+  readonly gpuIndices: number[];
+  /** The job's monitor: session leader, owner of its terminal, the last of its processes to end. 0 until known. */
+  monitorPid: number;
+  monitorStartTime: string | null;
+  /**
+   * `launcher`: the launcher reports the end. `poll`: after a restart (or when the launcher or the
+   * monitor died) the end is found by polling the monitor and the job's tagged processes.
+   */
+  watch: 'launcher' | 'poll';
+  /** The job command's exit status once it ended (undefined while it runs). */
+  mainExit: number | null | undefined;
+  /** The persisted termination request. */
+  request: TerminationRequest | null;
+  /** SIGTERM → SIGKILL grace for this job, ms. */
+  graceMs: number;
+  /** Pending SIGKILL after the grace period. */
+  killTimer: NodeJS.Timeout | null;
+  /** Its end happened while no server was watching (found gone at boot). */
+  endedWhileDown: boolean;
+  /** For jobs found in `starting` without a pid at boot: settle without evidence only after this (epoch ms). */
+  noEvidenceUntil: number;
+  settling: boolean;
+  readonly ended: Promise<void>;
+  resolveEnded: () => void;
+}
+
+export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs'> &
+  Partial<Pick<ActiveJob, 'monitorPid' | 'monitorStartTime' | 'watch' | 'request'>>;
+
+/**
+ * The one registry of jobs that hold GPUs: launch adds, reap removes, stop and re-attach look up.
+ * Every change republishes the GPU reservations, so a job's GPUs stay reserved exactly as long
+ * as it is here — until its last process is gone and its end is committed.
+ */
+@Injectable()
+export class ActiveJobs {
+  private readonly jobs = new Map<string, ActiveJob>();
+
+  constructor(private readonly gpus: GpuInventory) {}
+
+  get count(): number {
+    return this.jobs.size;
+  }
+
+  get(id: string): ActiveJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  all(): IterableIterator<ActiveJob> {
+    return this.jobs.values();
+  }
+
+  add(job: NewActiveJob): ActiveJob {
+    let resolveEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+    const entry: ActiveJob = {
+      monitorPid: 0,
+      monitorStartTime: null,
+      watch: 'launcher',
+      request: null,
+      ...job,
+      mainExit: undefined,
+      killTimer: null,
+      endedWhileDown: false,
+      noEvidenceUntil: 0,
+      settling: false,
+      ended,
+      resolveEnded,
+    };
+    this.jobs.set(job.id, entry);
+    this.publishReservations();
+    return entry;
+  }
+
+  remove(entry: ActiveJob): void {
+    if (entry.killTimer) clearTimeout(entry.killTimer);
+    this.jobs.delete(entry.id);
+    this.publishReservations();
+    entry.resolveEnded();
+  }
+
+  /** Resolves when the job has ended and its terminal state is committed (at once if not active). */
+  whenEnded(id: string): Promise<void> {
+    return this.jobs.get(id)?.ended ?? Promise.resolve();
+  }
+
+  private publishReservations(): void {
+    const map = new Map<number, string>();
+    for (const entry of this.jobs.values()) for (const index of entry.gpuIndices) map.set(index, entry.id);
+    this.gpus.setReservations(map);
+  }
+}

@@ -1,0 +1,42 @@
+import { JOB_ID_ENV } from '@trainyard/gpus';
+
+/** Lives under this server's state directory: with the job id it ties a process to this server's job. */
+export const SERVER_TAG_ENV = 'TRAINYARD_CONTROL_DIR';
+
+export interface JobEnvironmentInput {
+  jobId: string;
+  /** The server's environment at start (config.job_env). */
+  serverEnv: Readonly<Record<string, string>>;
+  /** What the job type adds (e.g. HF_HOME, a token file path). */
+  typeEnv: Readonly<Record<string, string>>;
+  /** What the user asked for at submit. */
+  userEnv: Readonly<Record<string, string>>;
+  controlDir: string;
+  gpuIndices: readonly number[];
+  /** The job type's choice for GPU-less jobs: hide every GPU (true) or inherit the server's view. */
+  gpulessHidesGpus: boolean;
+}
+
+/**
+ * The job environment contract, built in this one place. Later entries win:
+ * server env → job type env → user env → Trainyard's own variables, which a user cannot override:
+ * - TRAINYARD_JOB_ID: the job's queue id (how its processes are found, even outside its session);
+ * - TRAINYARD_CONTROL_DIR: where a trainer publishes its control endpoint (also names this server);
+ * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
+ * - CUDA_VISIBLE_DEVICES: the assigned GPUs; for a GPU-less job empty (no GPU at all) unless the
+ *   type opts out or the user set it.
+ */
+export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, string> {
+  const env: Record<string, string> = {
+    ...input.serverEnv,
+    CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
+    ...input.typeEnv,
+    ...input.userEnv,
+    [JOB_ID_ENV]: input.jobId,
+    [SERVER_TAG_ENV]: input.controlDir,
+  };
+  if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');
+  else if (input.gpulessHidesGpus && !('CUDA_VISIBLE_DEVICES' in input.userEnv))
+    env.CUDA_VISIBLE_DEVICES = '';
+  return env;
+}

@@ -1,0 +1,196 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { isProcessAlive } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { JobFiles, JobFinishedEvent, JobRepository, JobTerminatingEvent, settle } from '@trainyard/jobs';
+import { ActiveJob, ActiveJobs } from './active-jobs';
+import { JobStopper } from './job-stopper';
+import { jobWorkers } from './job-processes';
+
+/** How often jobs that are not watched through the launcher are checked. */
+export const POLL_MS = 500;
+/** After the command ended, how long other processes may linger before cleanup starts. */
+export const LINGER_MS = 100;
+const COMMIT_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+
+/**
+ * The reap verb: notices that a job's command ended and that its last process is gone, cleans up
+ * what the command left behind (SIGTERM, grace, SIGKILL), then settles the job from the evidence
+ * (persisted request, exit-status file) and commits its end — retrying, with its GPUs still
+ * reserved, until the database takes the write.
+ */
+@Injectable()
+export class JobReaper implements OnModuleDestroy {
+  private readonly logger = new Logger('Jobs');
+  private poller: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly active: ActiveJobs,
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly files: JobFiles,
+    private readonly stopper: JobStopper,
+  ) {}
+
+  startPolling(): void {
+    this.poller ??= setInterval(() => this.poll(), POLL_MS);
+    this.poller.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+  }
+
+  /** The launcher says the job's command ended; the monitor is still up while anything else remains. */
+  onMainExited(id: string, status: number | null): void {
+    const entry = this.active.get(id);
+    if (!entry) return;
+    entry.mainExit = status;
+    const timer = setTimeout(() => {
+      if (this.active.get(id) === entry && !entry.settling)
+        this.cleanUpLeftovers(entry).catch(this.logFailure(id));
+    }, LINGER_MS);
+    timer.unref();
+  }
+
+  /**
+   * The launcher says the job's monitor ended. Normally every process of the job is gone then (the
+   * monitor is their subreaper); if the monitor was killed, its orphans are looked for by tag.
+   */
+  onExited(id: string, monitorPid: number, status: number | null): void {
+    const entry = this.active.get(id);
+    if (!entry || entry.monitorPid !== monitorPid) return;
+    // A monitor ends with its command's status; anything else (or a signal) means it was killed.
+    const normal =
+      entry.mainExit !== undefined && status === entry.mainExit && status !== null && status < 128;
+    if (normal) {
+      void this.finish(entry);
+      return;
+    }
+    entry.watch = 'poll';
+    this.checkGone(entry);
+  }
+
+  /** Settles a job whose launch failed; nothing of it ran. */
+  async launchFailed(entry: ActiveJob, error: string): Promise<void> {
+    await this.finish(entry, error);
+  }
+
+  /** Jobs found after a restart, or whose monitor died: done once the monitor and every tagged process are gone. */
+  private poll(): void {
+    for (const entry of this.active.all()) {
+      if (entry.watch !== 'poll' || entry.settling) continue;
+      if (entry.monitorPid > 0 && isProcessAlive(entry.monitorPid, entry.monitorStartTime)) continue;
+      this.checkGone(entry);
+    }
+  }
+
+  /** At boot, for a job whose monitor is gone: settles it now when nothing of it is left. */
+  async settleIfGone(entry: ActiveJob): Promise<void> {
+    if (jobWorkers(entry.id, this.files.controlDir(entry.id), 0).length > 0) return;
+    if (
+      entry.monitorPid === 0 &&
+      entry.noEvidenceUntil > Date.now() &&
+      readExitFile(this.files.exitStatus(entry.id)) === null
+    )
+      return;
+    entry.endedWhileDown = true;
+    await this.finish(entry);
+  }
+
+  private checkGone(entry: ActiveJob): void {
+    const left = jobWorkers(entry.id, this.files.controlDir(entry.id), 0);
+    if (left.length > 0) {
+      if (!entry.killTimer && entry.request === null)
+        this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
+      return;
+    }
+    if (
+      entry.monitorPid === 0 &&
+      Date.now() < entry.noEvidenceUntil &&
+      readExitFile(this.files.exitStatus(entry.id)) === null
+    )
+      return; // found in `starting` at boot: give its launch time to show up before settling without evidence
+    if (entry.monitorPid === 0) entry.endedWhileDown = true; // never seen running: nothing watched its end
+    void this.finish(entry);
+  }
+
+  /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */
+  private async cleanUpLeftovers(entry: ActiveJob): Promise<void> {
+    if (entry.killTimer || entry.request !== null) return;
+    const left = jobWorkers(entry.id, this.files.controlDir(entry.id), entry.monitorPid);
+    if (left.length === 0) return;
+    this.logger.log(
+      `${entry.id}: its command ended; stopping ${left.length} process(es) it left behind (pid ${left.join(', ')})`,
+    );
+    await this.journal.record(async (tx) => {
+      const ok = await this.jobs.moveTo(tx, entry.id, 'terminating');
+      return { result: undefined, events: ok ? [new JobTerminatingEvent(entry.id, null, null)] : [] };
+    });
+    await this.stopper.signal(entry, 'SIGTERM');
+  }
+
+  private logFailure(id: string) {
+    return (err: Error) => this.logger.error(`${id}: cleaning up after its command failed: ${err.message}`);
+  }
+
+  /** Settles and commits the end once; retries the commit until it lands (the GPUs stay reserved meanwhile). */
+  private async finish(entry: ActiveJob, launchError: string | null = null): Promise<void> {
+    if (entry.settling || this.closed) return;
+    entry.settling = true;
+    const fromFile = readExitFile(this.files.exitStatus(entry.id));
+    const exitCode = fromFile ?? (entry.mainExit === undefined ? null : entry.mainExit);
+    const outcome = settle({
+      requested: entry.request,
+      exitCode,
+      launchError,
+      foundAfterRestart: entry.endedWhileDown,
+    });
+    const endedAt = new Date().toISOString();
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.journal.record(async (tx) => {
+          const ok = await this.jobs.moveTo(tx, entry.id, outcome.status, {
+            exit_code: exitCode,
+            error: outcome.error,
+            termination_reason: outcome.reason,
+            ended_at: endedAt,
+          });
+          const event = new JobFinishedEvent(
+            entry.id,
+            outcome.status,
+            exitCode,
+            outcome.error,
+            outcome.reason,
+            endedAt,
+          );
+          return { result: undefined, events: ok ? [event] : [] };
+        });
+        break;
+      } catch (err) {
+        const delay = COMMIT_RETRY_MS[Math.min(attempt, COMMIT_RETRY_MS.length - 1)];
+        this.logger.error(
+          `${entry.id}: recording its end failed (${(err as Error).message}); retrying in ${delay} ms, its GPUs stay reserved`,
+        );
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+    if (this.closed) return;
+    this.logger.log(
+      `${entry.id} ${outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
+    );
+    this.active.remove(entry);
+  }
+}
+
+/** The job command's exit status as the monitor (or the older shim) recorded it, or null. */
+export function readExitFile(path: string): number | null {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isProcessAlive, readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { ACTIVE_STATUSES, isTerminationRequest, JobFiles, JobRepository } from '@trainyard/jobs';
+import { ActiveJobs } from './active-jobs';
+import { findJobProcesses } from './job-processes';
+import { LAUNCH_EVIDENCE_GRACE_MS } from './job-launcher';
+import { JobReaper } from './job-reaper';
+import { JobStopper } from './job-stopper';
+
+/**
+ * The re-attach verb, at boot: every job the database says is active is watched again — by its
+ * monitor's pid and start time, or, when that is gone or was never recorded (a crash between
+ * claim and launch), by the processes tagged with its id. A job is settled only on evidence: its
+ * processes are gone, and its exit status is read, or its launch had time to show up and did not.
+ */
+@Injectable()
+export class JobReattacher {
+  private readonly logger = new Logger('Jobs');
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly active: ActiveJobs,
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly files: JobFiles,
+    private readonly reaper: JobReaper,
+    private readonly stopper: JobStopper,
+  ) {}
+
+  async reattachAll(): Promise<void> {
+    for (const job of await this.jobs.withStatus(ACTIVE_STATUSES)) {
+      const entry = this.active.add({
+        id: job.id,
+        gpuIndices: job.gpu_indices,
+        graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
+        watch: 'poll',
+        request: isTerminationRequest(job.termination_reason) ? job.termination_reason : null,
+      });
+      if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
+        entry.monitorPid = job.pid;
+        entry.monitorStartTime = job.proc_start_time;
+        this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
+      } else if (!job.pid) {
+        // Claimed but the launch was never recorded: find it by its tag; its session leader is the monitor.
+        const found = findJobProcesses(job.id, this.files.controlDir(job.id), 0);
+        const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
+        if (monitor) {
+          entry.monitorPid = monitor.pid;
+          entry.monitorStartTime = monitor.startTime;
+          await this.journal.record(async (tx) => {
+            await this.jobs.updateActive(tx, job.id, {
+              pid: monitor.pid,
+              proc_start_time: monitor.startTime,
+            });
+            return { result: undefined, events: [] };
+          });
+          this.logger.log(`re-attached ${job.id}, found by its tag (monitor pid ${monitor.pid})`);
+        } else {
+          entry.noEvidenceUntil = Date.now() + LAUNCH_EVIDENCE_GRACE_MS;
+          this.logger.warn(
+            `${job.id} was starting when the server stopped; waiting for evidence of how it went`,
+          );
+        }
+      }
+      if (entry.monitorPid === 0) {
+        await this.reaper.settleIfGone(entry);
+        if (!this.active.has(job.id)) continue;
+      }
+      // A stop requested before the restart goes on where it was.
+      if (entry.request && entry.request !== 'trainer_stop')
+        await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');
+    }
+    this.reaper.startPolling();
+  }
+}

@@ -1,0 +1,109 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isProcessAlive } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import {
+  JobFiles,
+  JobRepository,
+  JobTerminatingEvent,
+  StopResult,
+  TerminationRequest,
+} from '@trainyard/jobs';
+import { ActiveJob, ActiveJobs } from './active-jobs';
+import { jobWorkers, signalPids } from './job-processes';
+
+/** How long `stop` waits to report which processes are still there. */
+export const STOP_VERIFY_MS = 2000;
+const VERIFY_POLL_MS = 50;
+const STRENGTH: Record<TerminationRequest, number> = { trainer_stop: 0, user_abort: 1, user_kill: 2 };
+
+/**
+ * The stop verb: persists why a job is being stopped, then signals every one of its processes —
+ * SIGTERM first and SIGKILL after the job's grace period (user_abort), or SIGKILL at once
+ * (user_kill). The job stays `terminating`, its GPUs reserved, until its last process is gone;
+ * the reaper then settles it from the persisted request, so a restart in between changes nothing.
+ */
+@Injectable()
+export class JobStopper {
+  private readonly logger = new Logger('Jobs');
+
+  constructor(
+    private readonly active: ActiveJobs,
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly files: JobFiles,
+  ) {}
+
+  /**
+   * Records `request` for an active job (a stronger request replaces a weaker one: trainer_stop <
+   * user_abort < user_kill), then, with `signal`, signals it. Returns the pids signalled and those
+   * still alive after up to 2 s.
+   */
+  async stop(id: string, request: TerminationRequest, signal = true): Promise<StopResult> {
+    const entry = this.active.get(id);
+    if (!entry) return { pids: [], survivors: [] };
+    if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
+      entry.request = request;
+      await this.persistRequest(id, request);
+    }
+    if (!signal) return { pids: [], survivors: [] };
+    return this.signal(entry, request === 'user_kill' ? 'SIGKILL' : 'SIGTERM', true);
+  }
+
+  /**
+   * Signals the job's processes (not its monitor, which ends by itself once they are gone) and,
+   * for SIGTERM, arms SIGKILL after the grace period. With `verify`, waits up to 2 s for them to go.
+   */
+  async signal(entry: ActiveJob, signal: 'SIGTERM' | 'SIGKILL', verify = false): Promise<StopResult> {
+    if (entry.monitorPid === 0 && entry.watch === 'launcher') {
+      // Still starting: the launcher signals it with the persisted request as soon as it runs.
+      return { pids: [], survivors: [] };
+    }
+    const controlDir = this.files.controlDir(entry.id);
+    const pids = signalPids(jobWorkers(entry.id, controlDir, entry.monitorPid), signal);
+    if (signal === 'SIGTERM' && !entry.killTimer) {
+      entry.killTimer = setTimeout(() => {
+        this.escalate(entry).catch((err: Error) =>
+          this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
+        );
+      }, entry.graceMs);
+      entry.killTimer.unref();
+    }
+    if (!verify) return { pids, survivors: [] };
+    const deadline = Date.now() + STOP_VERIFY_MS;
+    let survivors = pids;
+    while (survivors.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, VERIFY_POLL_MS));
+      survivors = survivors.filter((pid) => isProcessAlive(pid));
+    }
+    return { pids, survivors };
+  }
+
+  /** The grace period is over: SIGKILL whatever is left; name what survives even that. */
+  private async escalate(entry: ActiveJob): Promise<void> {
+    entry.killTimer = null;
+    if (!this.active.has(entry.id)) return;
+    const { pids, survivors } = await this.signal(entry, 'SIGKILL', true);
+    if (pids.length)
+      this.logger.warn(
+        `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
+      );
+    if (survivors.length > 0 && this.active.has(entry.id)) {
+      const message = `${survivors.length} process(es) survive SIGKILL (pids ${survivors.join(', ')}); GPUs stay reserved until they are gone`;
+      await this.journal.record(async (tx) => {
+        await this.jobs.updateActive(tx, entry.id, { error: message });
+        return { result: undefined, events: [] };
+      });
+    }
+  }
+
+  private async persistRequest(id: string, request: TerminationRequest): Promise<void> {
+    const at = new Date().toISOString();
+    await this.journal.record(async (tx) => {
+      const changes = { termination_reason: request, termination_requested_at: at };
+      const moved = await this.jobs.moveTo(tx, id, 'terminating', changes);
+      if (!moved) await this.jobs.updateActive(tx, id, changes);
+      return { result: undefined, events: [new JobTerminatingEvent(id, request, at)] };
+    });
+    this.logger.log(`${id}: ${request} requested`);
+  }
+}
