@@ -174,7 +174,8 @@ def report(fd, message):
 class Launcher:
     def __init__(self):
         self.out = sys.stdout.buffer
-        self.monitors = {}  # monitor pid -> (job id, report read fd)
+        self.monitors = {}  # monitor pid -> job id
+        self.commands = {}  # job command pid -> (job id, exit path), while its monitor lives
         self.by_report_fd = {}  # report fd -> [job id, monitor pid, buffer]
         self.wake = ()
 
@@ -205,7 +206,7 @@ class Launcher:
         os.close(report_w)
         os.set_blocking(report_r, False)
         self.monitors[pid] = job_id
-        self.by_report_fd[report_r] = [job_id, pid, b'']
+        self.by_report_fd[report_r] = [job_id, pid, b'', req['exit']]
 
     def on_report(self, fd):
         entry = self.by_report_fd[fd]
@@ -224,6 +225,12 @@ class Launcher:
             message['id'] = entry[0]
             if message['op'] == 'launched':
                 message['monitor_pid'] = entry[1]
+                self.commands[message['pid']] = (entry[0], entry[3])
+            elif message['op'] == 'main_exited':
+                # The monitor reaped its command: that pid is no longer this job's.
+                for pid, (job_id, _) in list(self.commands.items()):
+                    if job_id == entry[0]:
+                        del self.commands[pid]
             self.send(message)
 
     def reap(self):
@@ -234,9 +241,21 @@ class Launcher:
                 return
             if pid == 0:
                 return
+            command = self.commands.pop(pid, None)
+            if command is not None:
+                # Its monitor was killed and we, the subreaper above it, inherited the command:
+                # its real exit status is still recorded.
+                job_id, exit_path = command
+                code = status_of(wait_status)
+                try:
+                    write_exit_file(exit_path, code if code is not None else 1)
+                except OSError:
+                    pass
+                self.send({'op': 'main_exited', 'id': job_id, 'status': code})
+                continue
             job_id = self.monitors.pop(pid, None)
             if job_id is None:
-                continue
+                continue  # an orphan of a killed monitor
             # Drain what the monitor said before it ended (its end of the pipe is closed now), so
             # "launched" and "main_exited" always precede "exited".
             for fd, entry in list(self.by_report_fd.items()):
@@ -245,8 +264,12 @@ class Launcher:
                     while fd in self.by_report_fd:
                         self.on_report(fd)
             self.send({'op': 'exited', 'id': job_id, 'monitor_pid': pid, 'status': status_of(wait_status)})
+            # Its command is no longer ours to reap unless it outlived the monitor (re-parented to us).
 
     def run(self):
+        # Orphans of a killed monitor come to us, so a job command's status is never lost to init.
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         stdin = sys.stdin.buffer.raw
         wake_r, wake_w = self.wake = os.pipe()
         os.set_blocking(wake_w, False)

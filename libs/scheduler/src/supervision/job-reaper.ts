@@ -103,7 +103,10 @@ export class JobReaper implements OnModuleDestroy {
   private checkGone(entry: ActiveJob): void {
     const left = jobWorkers(entry.id, this.files.controlDir(entry.id), 0);
     if (left.length > 0) {
-      if (!entry.killTimer && entry.request === null)
+      // Only what the command left behind is cleaned up; while the command itself runs, it runs.
+      const commandEnded =
+        entry.mainExit !== undefined || readExitFile(this.files.exitStatus(entry.id)) !== null;
+      if (commandEnded && !entry.killTimer && entry.request === null)
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
       return;
     }

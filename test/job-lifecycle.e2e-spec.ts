@@ -1,0 +1,189 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive } from '@trainyard/core';
+import { jobsApi } from './support/api';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+/** Pids of live processes whose command line is exactly `argv` (e.g. ['sleep', '1001']). */
+function pidsRunning(argv: string[]): number[] {
+  const wanted = argv.join('\0');
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0$/, '');
+      if (cmdline === wanted && isProcessAlive(Number(name))) found.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+/**
+ * The job lifecycle end to end, on the built server with one fake GPU: stop requests survive a
+ * restart, and a job keeps its GPU until every one of its processes is gone — including processes
+ * that left its session (setsid), outlived it (nohup), or are still saving after SIGTERM.
+ */
+describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
+  let temp: ReturnType<typeof makeTempHome>;
+  beforeEach(() => (temp = makeTempHome()));
+  afterEach(() => temp.remove());
+
+  it('kill, then a server restart before the job exits: the job still ends aborted (user_abort)', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+    try {
+      const api = jobsApi(first.baseUrl, first.token!);
+      // Takes 3 s to shut down after SIGTERM, then exits 143 as a shell would.
+      const { body } = await api.command(
+        [
+          'bash',
+          '-c',
+          'trap "echo saving; sleep 6; echo saved; exit 143" TERM; echo ready; while :; do sleep 0.1; done',
+        ],
+        { requested_gpus: 1 },
+      );
+      await api.waitLog(body.queue_id, /ready/);
+      const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+      expect(kill.status).toBe(200);
+      expect(await api.job(body.queue_id)).toMatchObject({
+        status: 'terminating',
+        termination_reason: 'user_abort',
+      });
+      await first.stop('SIGKILL');
+
+      second = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      expect((await api2.job(body.queue_id)).status).toBe('terminating');
+      const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 20_000);
+      expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort', exit_code: 143 });
+      expect(await api2.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
+    } finally {
+      await second?.stop();
+      await first.stop().catch(() => undefined);
+    }
+  });
+
+  describe('a job keeps its GPU until every process of it is gone', () => {
+    let server: Awaited<ReturnType<typeof spawnServer>>;
+    let api: ReturnType<typeof jobsApi>;
+    const home = makeTempHome();
+    beforeAll(async () => {
+      server = await spawnServer(home.home, ['--fake-gpus', '1']);
+      api = jobsApi(server.baseUrl, server.token!);
+    });
+    afterAll(async () => {
+      await server.stop();
+      home.remove();
+    });
+
+    /** Submits a 1-GPU job that records when it started; returns its id and the file. */
+    async function nextGpuJob(tag: string) {
+      const file = join(temp.home, `${tag}.started`);
+      const { body } = await api.command(['sh', '-c', `date +%s%N > ${file}`], { requested_gpus: 1 });
+      return { id: body.queue_id as string, startedNs: () => BigInt(readFileSync(file, 'utf8').trim()) };
+    }
+
+    it('setsid: a process that left the job’s session is killed with it, and the GPU waits for it', async () => {
+      const { body } = await api.command(['sh', '-c', '(setsid sleep 1001 &); sleep 1002'], {
+        requested_gpus: 1,
+        kill_grace_s: 1,
+      });
+      await api.waitStatus(body.queue_id, ['running']);
+      await waitFor(async () => pidsRunning(['sleep', '1001']).length === 1, 'the escaped sleep');
+      const next = await nextGpuJob('after-setsid');
+      expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(200);
+      const ended = await api.waitStatus(body.queue_id, ['aborted'], 15_000);
+      expect(ended.termination_reason).toBe('user_abort');
+      expect(pidsRunning(['sleep', '1001'])).toEqual([]);
+      expect(pidsRunning(['sleep', '1002'])).toEqual([]);
+      const placed = await api.waitStatus(next.id, ['done'], 15_000);
+      expect(placed.gpu_indices).toEqual([0]);
+      // The next job started only after the job had ended (and so after its last process).
+      expect(Date.parse(placed.started_at!)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+    });
+
+    it('nohup: a process the job leaves behind is stopped; the job stays terminating with its GPU until then', async () => {
+      // The leftover ignores SIGTERM for 1.5 s (it saves), then exits.
+      const leftover = `trap 'sleep 1.5; exit 0' TERM; sleep 1004 & wait`;
+      const { body } = await api.command(
+        ['sh', '-c', `nohup sh -c "${leftover}" >/dev/null 2>&1 & echo parent done`],
+        { requested_gpus: 1, kill_grace_s: 30 },
+      );
+      await api.waitLog(body.queue_id, /parent done/);
+      const next = await nextGpuJob('after-nohup');
+      const terminating = await api.waitStatus(body.queue_id, ['terminating']);
+      expect(terminating.gpu_indices).toEqual([0]);
+      expect((await api.job(next.id)).status).toBe('queued');
+      const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 15_000);
+      // The job's own command exited 0: it is done, and its leftovers were cleaned up.
+      expect(ended).toMatchObject({ status: 'done', exit_code: 0, termination_reason: 'completed' });
+      expect(pidsRunning(['sleep', '1004'])).toEqual([]);
+      const placed = await api.waitStatus(next.id, ['done'], 15_000);
+      expect(Date.parse(placed.started_at!)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+    });
+
+    it('a program still saving after SIGTERM keeps its terminal, its output and its GPU', async () => {
+      const saver = join(temp.home, 'saver.py');
+      writeFileSync(
+        saver,
+        [
+          'import signal, sys, time',
+          'def save(*_):',
+          '    print("saving", flush=True); time.sleep(3); print("saved", flush=True); sys.exit(0)',
+          'signal.signal(signal.SIGTERM, save)',
+          'print("training", flush=True)',
+          'while True: time.sleep(0.1)',
+        ].join('\n'),
+      );
+      const { body } = await api.command(['bash', '-c', `python3 ${saver}; echo done`], {
+        requested_gpus: 1,
+        kill_grace_s: 30,
+      });
+      await api.waitLog(body.queue_id, /training/);
+      const next = await nextGpuJob('after-saver');
+      const killedAt = Date.now();
+      await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+      const ended = await api.waitStatus(body.queue_id, ['aborted'], 15_000);
+      expect(Date.parse(ended.ended_at!) - killedAt).toBeGreaterThanOrEqual(2500);
+      expect(await api.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
+      await api.waitStatus(next.id, ['done'], 15_000);
+      expect(Number(next.startedNs() / 1_000_000n)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+    });
+
+    it('cancel right after submit never reports a success code for a job that was stopped', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { body } = await api.command(['sh', '-c', 'sleep 5']);
+        ids.push(body.queue_id);
+        await api.call('DELETE', `/api/queue/${body.queue_id}`);
+      }
+      for (const id of ids) {
+        const job = await waitFor(async () => {
+          const answer = await api.call('GET', `/api/jobs/${id}`);
+          if (answer.status === 404) return { status: 'removed' };
+          return ['done', 'failed', 'aborted'].includes(answer.body.status) ? answer.body : undefined;
+        }, `${id} to end`);
+        if (job.status === 'removed') continue;
+        expect(job).toMatchObject({ status: 'aborted', termination_reason: 'user_abort' });
+        expect(job.exit_code).not.toBe(0);
+      }
+    });
+
+    it('a job that kills its own monitor keeps running, keeps its GPU, and its own exit code is recorded', async () => {
+      const { body } = await api.command(['bash', '-c', 'trap "" HUP; kill -9 $PPID; sleep 1.5; exit 4'], {
+        requested_gpus: 1,
+      });
+      await api.waitStatus(body.queue_id, ['running', 'terminating']);
+      await new Promise((r) => setTimeout(r, 500));
+      const meanwhile = await api.job(body.queue_id);
+      expect(meanwhile).toMatchObject({ gpu_indices: [0], exit_code: null });
+      expect(['running', 'terminating']).toContain(meanwhile.status);
+      const ended = await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 15_000);
+      expect(ended).toMatchObject({ status: 'failed', exit_code: 4, termination_reason: 'exited_nonzero' });
+    });
+  });
+});
