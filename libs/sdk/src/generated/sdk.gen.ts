@@ -327,8 +327,11 @@ export const getJob = <ThrowOnError extends boolean = true>(options: Options<Get
 });
 
 /**
- * Controls a running job: stop / save / save-stop via its trainer; abort via the trainer when it
- * has published an endpoint (immediate stop, no checkpoint), else SIGTERM like kill; force-kill SIGKILL.
+ * Controls a running job: stop / save / save-stop via its trainer (stop and save-stop are
+ * recorded as `trainer_stop` first); abort via the trainer when it has published an endpoint
+ * (immediate stop, no checkpoint), else like kill; kill: SIGTERM, SIGKILL after the grace period;
+ * force-kill: SIGKILL. kill, abort and force-kill are recorded (user_abort / user_kill) before any
+ * signal is sent, so the job ends `aborted` even across a server restart.
  */
 export const controlJob = <ThrowOnError extends boolean = true>(options: Options<ControlJobData, ThrowOnError>) => (options.client ?? client).post<ControlJobResponses, ControlJobErrors, ThrowOnError>({
     security: [

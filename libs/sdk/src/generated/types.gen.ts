@@ -316,6 +316,11 @@ export type JobDto = {
     status: JobStatus;
     submitted_at: string;
     /**
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+     */
+    termination_reason: TerminationReason | null;
+    /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
     trainer_endpoint: boolean;
@@ -346,7 +351,7 @@ export type JobParamDescriptionDto = {
     type: string;
 };
 
-export type JobStatus = 'queued' | 'starting' | 'running' | 'done' | 'failed' | 'aborted';
+export type JobStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted';
 
 export type JobTypeDto = {
     /**
@@ -517,6 +522,11 @@ export type QueueItemDto = {
     status: JobStatus;
     submitted_at: string;
     /**
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+     */
+    termination_reason: TerminationReason | null;
+    /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
     trainer_endpoint: boolean;
@@ -616,6 +626,11 @@ export type SubmitJobRequestDto = {
      */
     job_type: string;
     /**
+     * Seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind
+     * (default: the server's --kill-grace, 10 s).
+     */
+    kill_grace_s?: number;
+    /**
      * Optional label shown in lists.
      */
     name?: string;
@@ -625,6 +640,12 @@ export type SubmitJobRequestDto = {
      */
     requested_gpus: number;
 };
+
+/**
+ * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+ * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+ */
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
 
 export type UrlTokenResponseDto = {
     /**
