@@ -215,7 +215,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const kill = await cli(['job', 'kill', first]);
     expect(kill.code).toBe(0);
     expect(kill.stdout).toContain(`${first}: SIGTERM sent`);
-    expect((await waitStatus(first, ['aborted'])).error).toContain('kill requested');
+    expect((await waitStatus(first, ['aborted'])).termination_reason).toBe('user_abort');
 
     const second = await sleeper();
     const refused = await cli(['job', 'force-kill', second]);

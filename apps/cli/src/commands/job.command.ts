@@ -36,6 +36,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['id', job.queue_id],
     ['name', job.name ?? '-'],
     ['status', job.exit_code === null ? job.status : `${job.status} (exit ${job.exit_code})`],
+    ['reason', job.termination_reason ?? '-'],
     ['type', job.job_type],
     ['priority', String(job.priority)],
     ['gpus', `${formatGpus(job)}${job.gpu_indices.length ? '' : ` (requested ${job.requested_gpus})`}`],

@@ -24,6 +24,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     ended_at: null,
     exit_code: null,
     error: null,
+    termination_reason: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

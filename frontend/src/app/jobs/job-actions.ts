@@ -17,7 +17,7 @@ export class JobActions {
   private readonly toasts = inject(ToastStore);
 
   isRunning(job: JobDto): boolean {
-    return job.status === 'running' || job.status === 'starting';
+    return job.status === 'running' || job.status === 'starting' || job.status === 'terminating';
   }
 
   kill(job: JobDto): Promise<boolean> {

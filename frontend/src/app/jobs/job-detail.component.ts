@@ -8,7 +8,7 @@ import {
   input,
 } from '@angular/core';
 import { Router } from '@angular/router';
-import type { JobDto, LogEndFrame } from '@trainyard/sdk';
+import type { JobDto, LogEndFrame, TerminationReason } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
 import { describeParams, formatDuration, formatTime, isFinished, secondsSince } from '../core/format';
 import { ToastStore } from '../core/toast.store';
@@ -149,6 +149,12 @@ import { LogViewerComponent } from './log-viewer.component';
             <dt>runtime</dt>
             <dd>{{ runtime() }}</dd>
           </div>
+          @if (job.termination_reason) {
+            <div>
+              <dt>reason</dt>
+              <dd [title]="reasonHelp[job.termination_reason]">{{ job.termination_reason }}</dd>
+            </div>
+          }
           @if (job.exit_code !== null) {
             <div>
               <dt>exit</dt>
@@ -311,6 +317,16 @@ export class JobDetailComponent {
     return formatDuration(job.runtime_seconds);
   });
   protected readonly time = formatTime;
+  /** What each termination reason means, for its tooltip. */
+  protected readonly reasonHelp: Record<TerminationReason, string> = {
+    user_abort: 'Killed or aborted on request: SIGTERM, then SIGKILL after the grace period',
+    user_kill: 'Force-killed on request: SIGKILL',
+    trainer_stop: 'Asked to stop by its trainer (stop / save & stop)',
+    completed: 'Its command exited 0',
+    exited_nonzero: 'Its command exited non-zero or was killed by a signal',
+    launch_failed: 'It could not be started',
+    lost_on_restart: 'It was gone when the server restarted and left no exit status',
+  };
   protected readonly finished = (job: JobDto) => isFinished(job.status);
 
   constructor() {

@@ -394,7 +394,7 @@ export class JobsPageComponent {
   }
 
   protected runtime(job: JobDto): string {
-    if ((job.status === 'running' || job.status === 'starting') && job.started_at) {
+    if (this.actions.isRunning(job) && job.started_at) {
       return formatDuration(secondsSince(job.started_at, this.clock.now()));
     }
     return formatDuration(job.runtime_seconds);
