@@ -170,7 +170,7 @@ export function api(
 export function sessionCookieOf(answer: RawAnswer): string {
   const raw = ([] as string[])
     .concat(answer.headers['set-cookie'] ?? [])
-    .find((c) => c.startsWith('trainyard_session='));
+    .find((c) => c.startsWith('trainyard_session_'));
   if (!raw) throw new Error(`login answered ${answer.status} without a session cookie: ${answer.text}`);
   return raw.split(';')[0];
 }

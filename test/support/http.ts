@@ -41,7 +41,7 @@ export async function request<T = any>(
 
 /** The `name=value` part of the session Set-Cookie, ready for a Cookie header. */
 export function sessionCookie(answer: Answer): string {
-  const raw = answer.headers.getSetCookie().find((c) => c.startsWith('trainyard_session='));
+  const raw = answer.headers.getSetCookie().find((c) => c.startsWith('trainyard_session_'));
   if (!raw) throw new Error(`no session cookie in ${JSON.stringify(answer.headers.getSetCookie())}`);
   return raw.split(';')[0];
 }

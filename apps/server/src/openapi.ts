@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { OPEN_ROUTES, SESSION_COOKIE } from '@trainyard/auth';
+import { OPEN_ROUTES, SESSION_COOKIE_PREFIX } from '@trainyard/auth';
 import { packageVersion } from './repo-root';
 
 /** The spec as the code defines it; operationIds are the controller method names (the SDK's names). */
@@ -17,7 +17,18 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       { type: 'http', scheme: 'bearer', description: 'Contents of $TRAINYARD_HOME/auth_token' },
       'bearer',
     )
-    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
+    .addCookieAuth(
+      `${SESSION_COOKIE_PREFIX}xxxxxxxxxxxx`,
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        name: `${SESSION_COOKIE_PREFIX}xxxxxxxxxxxx`,
+        description:
+          'Set by POST /api/auth/login. The x placeholders are 12 hex characters derived from the ' +
+          'node id, so every server on a host has its own cookie.',
+      },
+      'session',
+    )
     .addApiKey(
       { type: 'apiKey', in: 'query', name: 'token', description: 'Bearer token or one-shot URL token' },
       'url_token',

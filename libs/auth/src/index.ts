@@ -7,3 +7,6 @@ export * from './token-store';
 export * from './url-tokens';
 export * from './login-throttle';
 export * from './infrastructure/session.entity';
+export * from './auth.scheduler';
+export * from './commands/purge-expired-sessions.command';
+export * from './commands/revoke-sessions.command';

@@ -107,6 +107,10 @@ export class DomainExceptionFilter implements ExceptionFilter {
       body.message = `Internal server error (request id ${request.id})`;
     }
     if (body.statusCode === 401) void reply.header('WWW-Authenticate', 'Bearer');
+    const retryAfter = (body.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    if (body.statusCode === 429 && typeof retryAfter === 'number') {
+      void reply.header('Retry-After', String(retryAfter));
+    }
     void reply.header('x-request-id', request.id).status(body.statusCode).send(body);
   }
 }

@@ -565,6 +565,14 @@ export type ServerConfigPathDto = {
     path: string;
 };
 
+export type SessionsRevokedResponseDto = {
+    ok: boolean;
+    /**
+     * How many browser sessions were signed out.
+     */
+    revoked: number;
+};
+
 export type SetGpuPolicyRequestDto = {
     /**
      * True to stop placing new jobs on the GPU.
@@ -693,6 +701,32 @@ export type LogoutResponses = {
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
 
+export type LogoutAllData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/logout-all';
+};
+
+export type LogoutAllErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+};
+
+export type LogoutAllError = LogoutAllErrors[keyof LogoutAllErrors];
+
+export type LogoutAllResponses = {
+    200: SessionsRevokedResponseDto;
+};
+
+export type LogoutAllResponse = LogoutAllResponses[keyof LogoutAllResponses];
+
 export type SetPasswordData = {
     body: SetPasswordRequestDto;
     path?: never;
@@ -713,6 +747,10 @@ export type SetPasswordErrors = {
      * Authenticated, but not allowed to do this
      */
     403: ErrorResponseDto;
+    /**
+     * Too many attempts; retry later
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetPasswordError = SetPasswordErrors[keyof SetPasswordErrors];
