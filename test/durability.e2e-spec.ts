@@ -19,6 +19,10 @@ const unavailable = tmpfsUnavailable();
 if (unavailable) console.warn(`disk-full e2e skipped: ${unavailable}`);
 const itWithTmpfs = unavailable ? it.skip : it;
 
+/** A job script that waits (at most ~60 s) for the file $GATE, then exits with `code`. */
+const gatedExit = (code: number) =>
+  `echo up; n=0; while [ ! -e "$GATE" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; exit ${code}`;
+
 /** The worker: the supervisor's one child process. */
 const workerOf = (supervisorPid: number) =>
   waitFor(() => listPids().find((pid) => readParentPid(pid) === supervisorPid), 'the worker process');
@@ -101,11 +105,16 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     const worker = await workerOf(server.process.pid!);
     try {
       const api = jobsApi(server.baseUrl, server.token!);
-      const { body } = await api.command(['sh', '-c', 'echo up; sleep 3; exit 3'], { requested_gpus: 1 });
+      const gate = join(temp.home, 'gate');
+      const { body } = await api.command(['sh', '-c', gatedExit(3)], {
+        requested_gpus: 1,
+        env: { GATE: gate },
+      });
       await api.waitLog(body.queue_id, /up/);
       const holder = await holdWriteLock(join(temp.home, 'trainyard.db'), 9000);
       const released = once(holder, 'exit');
       const lockedAt = Date.now();
+      writeFileSync(gate, ''); // the job ends now, inside the lock
       const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 40_000);
       expect(Date.now() - lockedAt).toBeGreaterThan(8000);
       await released;
@@ -125,7 +134,8 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     let jobPid = 0;
     try {
       const api = jobsApi(server.baseUrl, server.token!);
-      const { body } = await api.command(['sh', '-c', 'echo up; sleep 6; exit 4']);
+      const gate = join(temp.home, 'gate');
+      const { body } = await api.command(['sh', '-c', gatedExit(4)], { env: { GATE: gate } });
       await api.waitLog(body.queue_id, /up/);
       jobPid = (await api.job(body.queue_id)).pid;
       const worker = await workerOf(server.process.pid!);
@@ -135,6 +145,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
       expect(server.output()).toContain('the server was killed by SIGKILL unexpectedly');
       const api2 = jobsApi(base, server.token!);
       expect(await api2.job(body.queue_id)).toMatchObject({ status: 'running', pid: jobPid });
+      writeFileSync(gate, '');
       expect(await api2.waitStatus(body.queue_id, ['failed'], 20_000)).toMatchObject({ exit_code: 4 });
     } finally {
       if (jobPid && isProcessAlive(jobPid)) process.kill(-jobPid, 'SIGKILL');

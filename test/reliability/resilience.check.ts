@@ -9,6 +9,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckResult, Profile } from './profile';
 import {
@@ -36,6 +37,10 @@ interface Scenario {
 const ROOT = join(__dirname, '..', '..');
 const LOCK_HOLD_MS = 9000;
 
+/** A job script that waits (at most ~60 s) for the file $GATE, then exits with `code`. */
+const gatedExit = (code: number) =>
+  `echo up; n=0; while [ ! -e "$GATE" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; exit ${code}`;
+
 /** A second process holding the database's write lock for `holdMs`, as another tool could. */
 async function holdWriteLock(file: string, holdMs: number): Promise<ChildProcess> {
   const script = `
@@ -55,12 +60,14 @@ const SCENARIOS: Scenario[] = [
     id: 'busy-at-job-end',
     run: async (server, scope, failures) => {
       const worker = server.workerPid;
-      const job = await submitCommand(server, 'echo up; sleep 2; exit 3');
+      const gate = join(scope.newHome(), 'gate');
+      const job = await submitCommand(server, gatedExit(3), { env: { GATE: gate } });
       const running = await waitForStatus(server, job, ['running'], 30_000);
       scope.trackJob(running.pid);
       const holder = await holdWriteLock(join(server.home, 'trainyard.db'), LOCK_HOLD_MS);
       const released = once(holder, 'exit');
       const lockedAt = Date.now();
+      writeFileSync(gate, ''); // the job ends now, inside the lock
       const ended = await waitForStatus(server, job, ['done', 'failed', 'aborted'], 60_000);
       const recordedMs = Date.now() - lockedAt;
       await released;
@@ -76,7 +83,8 @@ const SCENARIOS: Scenario[] = [
   {
     id: 'worker-killed',
     run: async (server, scope, failures) => {
-      const job = await submitCommand(server, 'echo up; sleep 4; exit 4');
+      const gate = join(scope.newHome(), 'gate');
+      const job = await submitCommand(server, gatedExit(4), { env: { GATE: gate } });
       const running = await waitForStatus(server, job, ['running'], 30_000);
       scope.trackJob(running.pid);
       const before = bannerCount(server);
@@ -87,6 +95,7 @@ const SCENARIOS: Scenario[] = [
       const after = await getJob(server, job);
       if (after.status !== 'running' || after.pid !== running.pid)
         failures.push(`worker-killed: after the restart the job is ${after.status} pid ${after.pid}`);
+      writeFileSync(gate, '');
       const ended = await waitForStatus(server, job, ['done', 'failed', 'aborted'], 30_000);
       if (ended.status !== 'failed' || ended.exit_code !== 4)
         failures.push(`worker-killed: the job ended ${ended.status} (${ended.exit_code}), want failed (4)`);
