@@ -10,7 +10,7 @@ export type Tx = EntityManager;
 /** The parts of TypeORM's better-sqlite3 driver that recovery needs (public fields, untyped upstream). */
 interface SqliteDriver {
   databaseConnection: { inTransaction: boolean; exec(sql: string): unknown };
-  queryRunner?: unknown;
+  queryRunner?: { isTransactionActive: boolean };
   connect(): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -46,7 +46,9 @@ export class Database {
   }
 
   private async runTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    if (this.driver.databaseConnection.inTransaction) await this.recover('a transaction was left open');
+    const { databaseConnection, queryRunner } = this.driver;
+    if (databaseConnection.inTransaction || queryRunner?.isTransactionActive)
+      await this.recover('a transaction was left open');
     try {
       return await this.dataSource.transaction((tx) => work(tx));
     } catch (err) {
@@ -64,14 +66,15 @@ export class Database {
    * TypeORM's one shared query runner still believes a transaction is open, so the next write would
    * become a SAVEPOINT inside a transaction nobody commits (acknowledged, then lost). Roll back what
    * SQLite still holds and drop TypeORM's runner (the next query makes a fresh one); if even the
-   * ROLLBACK fails, reopen the connection, which discards the transaction.
+   * ROLLBACK fails, reopen the connection, which discards the transaction. (After an ordinary
+   * failure, e.g. a rejected CAS, both are already clean and the runner keeps its statement cache.)
    */
   private async recover(why: string | null): Promise<void> {
     const driver = this.driver;
     if (why) this.logger.warn(`${why}; rolling it back before the next write`);
     try {
       if (driver.databaseConnection.inTransaction) driver.databaseConnection.exec('ROLLBACK');
-      driver.queryRunner = undefined;
+      if (driver.queryRunner?.isTransactionActive) driver.queryRunner = undefined;
     } catch (err) {
       this.logger.warn(`ROLLBACK failed (${(err as Error).message}); reopening the database`);
       try {
