@@ -255,6 +255,39 @@ async function spawnBuilt(
   return { child, output: () => text, baseUrl: match[1], token: match[2] };
 }
 
+const BANNER = /running at:\n\s+(http:\/\/[^/\s]+)\/\?token=([0-9a-f]{64})/g;
+
+/** How many banners the server printed so far (one per worker started). */
+export function bannerCount(server: Server): number {
+  return [...server.output().matchAll(BANNER)].length;
+}
+
+/**
+ * After the worker died: waits for the supervisor's banner number `before + 1` (a new worker) and
+ * points `server` at it (its URL, port and pid).
+ */
+export async function awaitNewWorker(server: Server, before: number, timeoutMs: number): Promise<void> {
+  const match = await until(
+    () => {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) {
+        throw new Error(
+          `the supervisor exited (${server.child.exitCode ?? server.child.signalCode}) instead`,
+        );
+      }
+      return [...server.output().matchAll(BANNER)][before];
+    },
+    'a new worker to print its banner',
+    timeoutMs,
+  );
+  server.baseUrl = match[1];
+  server.port = Number(new URL(match[1]).port);
+  server.workerPid = await until(
+    () => childPids(server.supervisorPid).find((pid) => pid !== server.workerPid),
+    'the new worker process',
+    10_000,
+  );
+}
+
 /** Signals the supervisor and waits for it to exit. */
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -5,7 +5,7 @@
  *   TRAINYARD_RELIABILITY_PROFILE=reduced npm run test:reliability   # what CI runs
  *
  * Environment: TRAINYARD_RELIABILITY_PROFILE (full | reduced), TRAINYARD_RELIABILITY_CHECKS
- * (comma-separated subset: crash,restart,malformed,auth,load), TRAINYARD_RELIABILITY_SEED (replay a
+ * (comma-separated subset: crash,restart,disk-full,resilience,malformed,auth,load), TRAINYARD_RELIABILITY_SEED (replay a
  * crash run), TRAINYARD_RELIABILITY_KEEP=1 (keep the state directories of failed checks).
  *
  * Prints one section per check, a summary table, and a last line `N passed, M failed`; exits
@@ -15,10 +15,12 @@ import { cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { authMatrixCheck } from './auth-matrix.check';
 import { crashCheck } from './crash.check';
+import { diskFullCheck } from './disk-full.check';
 import { log, Scope, SERVER_MAIN, seconds, table } from './harness';
 import { loadCheck } from './load.check';
 import { malformedInputCheck } from './malformed-input.check';
 import { CheckResult, Profile, selectProfile } from './profile';
+import { resilienceCheck } from './resilience.check';
 import { restartCheck } from './restart.check';
 
 interface Check {
@@ -40,6 +42,18 @@ const CHECKS: Check[] = [
     title: 'Restart: jobs across a server SIGKILL',
     timeoutMs: () => 6 * 60_000,
     run: restartCheck,
+  },
+  {
+    id: 'disk-full',
+    title: 'Disk full: writes refused (507) or durable, job end kept',
+    timeoutMs: () => 4 * 60_000,
+    run: diskFullCheck,
+  },
+  {
+    id: 'resilience',
+    title: 'Crash resilience: SQLITE_BUSY at job end, worker SIGKILL',
+    timeoutMs: () => 4 * 60_000,
+    run: resilienceCheck,
   },
   {
     id: 'malformed',

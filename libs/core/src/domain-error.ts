@@ -26,6 +26,9 @@ export const ERROR_CODES = [
   'JOB_NOT_RUNNING',
   'TRAINER_ENDPOINT_UNKNOWN',
   'TRAINER_UNREACHABLE',
+  'STATE_DIR_FULL',
+  'DATABASE_BUSY',
+  'STORAGE_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -80,6 +83,12 @@ export function statusForCode(code: ErrorCode): number {
       return 429;
     case 'TRAINER_UNREACHABLE':
       return 502;
+    // The state directory refused a write: nothing was saved, the request may be retried as is.
+    case 'DATABASE_BUSY':
+    case 'STORAGE_ERROR':
+      return 503;
+    case 'STATE_DIR_FULL':
+      return 507;
     case 'INTERNAL':
       return 500;
   }

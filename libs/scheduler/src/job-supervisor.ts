@@ -48,6 +48,8 @@ export const KILL_VERIFY_MS = 2000;
 export class JobSupervisor implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly active = new Map<string, ActiveJob>();
+  /** Jobs whose end is being recorded (still active until that commits). */
+  private readonly ending = new Set<string>();
   private poller: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly files: JobFiles;
@@ -234,8 +236,9 @@ export class JobSupervisor implements OnModuleDestroy {
     afterRestart = false,
   ): Promise<void> {
     const entry = this.active.get(id);
-    if (!entry || this.closed) return;
-    this.active.delete(id);
+    if (!entry || this.closed || this.ending.has(id)) return;
+    this.ending.add(id);
+    const endedAt = new Date().toISOString();
     const fromShim = readExitFile(this.files.exitStatus(id));
     const code = fromShim ?? reportedCode;
     let status: JobStatus;
@@ -258,20 +261,50 @@ export class JobSupervisor implements OnModuleDestroy {
         error = describeExit(code) + (afterRestart ? ' (ended while the server was down)' : '');
       }
     }
+    // Until the terminal state is committed the job stays active (its GPUs stay reserved); if the
+    // server stops first, the next one re-attaches it and settles it from the exit file.
     try {
-      await this.journal.record(async (tx) => {
+      const committed = await this.recordUntilCommitted(`record the end of ${id}`, async (tx) => {
         const ok = await this.jobs.transition(tx, id, ACTIVE_STATUSES, {
           status,
           exit_code: code,
           error,
-          ended_at: new Date().toISOString(),
+          ended_at: endedAt,
         });
         return { result: undefined, events: ok ? [new JobFinishedEvent(id, status, code, error)] : [] };
       });
-      this.logger.log(`${id} ${status}${code === null ? '' : ` (exit ${code})`}${error ? `: ${error}` : ''}`);
+      if (committed) {
+        this.logger.log(
+          `${id} ${status}${code === null ? '' : ` (exit ${code})`}${error ? `: ${error}` : ''}`,
+        );
+      }
     } finally {
+      this.ending.delete(id);
+      this.active.delete(id);
       this.publishReservations();
       entry.resolveEnded();
+    }
+  }
+
+  /**
+   * A job-end write must survive a transient failure (the database locked by another process, a
+   * full disk): retried with backoff, 0.1 s doubling to 5 s, until it commits. Returns false when
+   * the supervisor closed first (the next server settles the job).
+   */
+  private async recordUntilCommitted(what: string, work: Parameters<Journal['record']>[0]): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.journal.record(work);
+        return true;
+      } catch (err) {
+        if (this.closed) return false;
+        const delayMs = Math.min(100 * 2 ** (attempt - 1), 5000);
+        this.logger.warn(
+          `could not ${what} (attempt ${attempt}): ${(err as Error).message}; retrying in ${delayMs} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (this.closed) return false;
+      }
     }
   }
 

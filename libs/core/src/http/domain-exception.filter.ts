@@ -98,7 +98,12 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (exception instanceof DomainError && body.statusCode >= 500) {
+      // Expected (a full disk, a locked database): its message is written for the user, no stack.
+      this.logger.warn(
+        `request ${request.id} ${request.method} ${request.url}: ${body.code}: ${body.message}`,
+      );
+    } else if (body.statusCode >= 500) {
       this.logger.error(
         `request ${request.id} ${request.method} ${request.url} failed: ${
           exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
@@ -111,6 +116,7 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (body.statusCode === 429 && typeof retryAfter === 'number') {
       void reply.header('Retry-After', String(retryAfter));
     }
+    if (body.statusCode === 503) void reply.header('Retry-After', '1');
     void reply.header('x-request-id', request.id).status(body.statusCode).send(body);
   }
 }

@@ -49,7 +49,7 @@ export type DeletedJobsDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -1369,6 +1369,14 @@ export type SubmitJobErrors = {
      * Conflicts with the current state
      */
     409: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+    /**
+     * The state directory is full; nothing was saved
+     */
+    507: ErrorResponseDto;
 };
 
 export type SubmitJobError = SubmitJobErrors[keyof SubmitJobErrors];
