@@ -7,3 +7,4 @@ export * from './token-store';
 export * from './url-tokens';
 export * from './login-throttle';
 export * from './infrastructure/session.entity';
+export * from './auth.replay';
