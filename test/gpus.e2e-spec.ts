@@ -123,10 +123,10 @@ describe('GPUs (e2e)', () => {
         min_priority: -5,
       });
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed');
+      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v1');
       expect(changes.map((e: any) => e.payload)).toEqual([
-        { gpu_index: 1, disabled: false, min_priority: -5 },
-        { gpu_index: 1, disabled: true, min_priority: -5 },
+        { gpu_index: 1, disabled: false, min_priority: -5, updated_at: expect.any(String) },
+        { gpu_index: 1, disabled: true, min_priority: -5, updated_at: expect.any(String) },
       ]);
     });
 
@@ -262,7 +262,7 @@ describe('GPUs (e2e)', () => {
       expect((await request(base, 'GET', '/api/health')).status).toBe(200);
 
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const entry = journal.body.items.find((e: any) => e.type === 'gpu.processes_killed');
+      const entry = journal.body.items.find((e: any) => e.type === 'gpu.processes_killed.v1');
       expect(entry.payload).toMatchObject({ gpu_index: KILL_GPU, killed: [child.pid] });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -297,8 +297,8 @@ describe('GPUs (e2e)', () => {
       });
       expect(journal.body.items).toContainEqual(
         expect.objectContaining({
-          type: 'gpu.policy_changed',
-          payload: { gpu_index: 0, disabled: true, min_priority: 0 },
+          type: 'gpu.policy_changed.v1',
+          payload: { gpu_index: 0, disabled: true, min_priority: 0, updated_at: expect.any(String) },
         }),
       );
     } finally {

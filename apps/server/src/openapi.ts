@@ -1,6 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { Type } from '@nestjs/common';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { OPEN_ROUTES, SESSION_COOKIE_PREFIX } from '@trainyard/auth';
+import { StreamErrorFrameDto } from '@trainyard/core';
+import { GpusFrameDto } from '@trainyard/gpus';
+import { JobsFrameDto, LOG_STREAM_FRAMES } from '@trainyard/jobs';
+import { describeJournalEntries, journalPayloadModels } from '@trainyard/journal';
 import { packageVersion } from './repo-root';
 
 /** The spec as the code defines it; operationIds are the controller method names (the SDK's names). */
@@ -36,7 +41,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controller: string, method: string) => method,
+    // No route returns these, so they are named here to get their schemas.
+    extraModels: [...journalPayloadModels(), ...Object.values(STREAM_FRAMES).flatMap((s) => s.frames)],
   });
+  describeJournalEntries(document);
+  for (const [name, stream] of Object.entries(STREAM_FRAMES)) {
+    document.components!.schemas![name] = {
+      description: stream.description,
+      oneOf: stream.frames.map((frame) => ({ $ref: getSchemaPath(frame) })),
+    };
+  }
   // Any one of the three credentials will do; the open routes need none.
   document.security = [{ bearer: [] }, { session: [] }, { url_token: [] }];
   for (const [path, item] of Object.entries(document.paths)) {
@@ -47,6 +61,26 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   }
   return sortKeys(document) as OpenAPIObject;
 }
+
+/**
+ * The JSON text frames of each WebSocket stream, as one union schema per stream (each frame's `type`
+ * tells them apart), so the spec — and its drift test and the SDK — cover them too.
+ */
+const STREAM_FRAMES: Record<string, { description: string; frames: Type<unknown>[] }> = {
+  LogStreamFrame: {
+    description:
+      'A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset); the log bytes come as binary frames.',
+    frames: LOG_STREAM_FRAMES,
+  },
+  GpusStreamFrame: {
+    description: 'A JSON text frame of WebSocket /api/gpus/stream.',
+    frames: [GpusFrameDto, StreamErrorFrameDto],
+  },
+  JobsStreamFrame: {
+    description: 'A JSON text frame of WebSocket /api/jobs/stream.',
+    frames: [JobsFrameDto, StreamErrorFrameDto],
+  },
+};
 
 /** Stable key order so the committed spec diffs cleanly. */
 function sortKeys(value: unknown): unknown {

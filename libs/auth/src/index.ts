@@ -10,3 +10,4 @@ export * from './infrastructure/session.entity';
 export * from './auth.scheduler';
 export * from './commands/purge-expired-sessions.command';
 export * from './commands/revoke-sessions.command';
+export * from './auth.replay';

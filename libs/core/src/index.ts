@@ -10,6 +10,7 @@ export * from './http/api-errors.decorator';
 export * from './http/validation';
 export * from './http/domain-exception.filter';
 export * from './ws/ws-router';
+export * from './ws/ws-frames.dto';
 export * from './core.module';
 export * from './http/page-query.dto';
 export * from './process/proc';

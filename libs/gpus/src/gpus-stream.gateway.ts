@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { WsRouter } from '@trainyard/core';
 import { GpuInventory } from './gpu-inventory';
+import type { GpusFrameDto } from './gpus.dto';
 import { toGpuListDto } from './gpus.mapper';
 
 export const GPUS_STREAM_PATH = '/api/gpus/stream';
@@ -39,7 +40,8 @@ export class GpusStreamGateway implements OnModuleInit {
       timer = undefined;
       if (!open || socket.readyState !== WebSocket.OPEN) return;
       lastSent = Date.now();
-      socket.send(JSON.stringify({ type: 'gpus', ...toGpuListDto(this.inventory.view()) }));
+      const frame: GpusFrameDto = { type: 'gpus', ...toGpuListDto(this.inventory.view()) };
+      socket.send(JSON.stringify(frame));
     };
     const schedule = (): void => {
       if (timer !== undefined || !open) return;

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
@@ -78,6 +78,15 @@ export class GpuListDto {
   collected_at!: string;
   /** By index. */
   gpus!: GpuDto[];
+}
+
+@ApiSchema({
+  description:
+    'Text frame of WebSocket /api/gpus/stream: the GET /api/gpus body, tagged. Sent on connect and after every change (telemetry about every 2 s, policy, reservations), coalesced.',
+})
+export class GpusFrameDto extends GpuListDto {
+  @ApiProperty({ enum: ['gpus'] })
+  type!: 'gpus';
 }
 
 export class GpuPolicyDto {

@@ -12,3 +12,5 @@ export * from './control/abort-job.command';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';
+export * from './jobs-stream.dto';
+export * from './infrastructure/job.replay';

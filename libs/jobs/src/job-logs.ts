@@ -6,7 +6,8 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { SERVER_CONFIG, ServerConfig, WsRouter } from '@trainyard/core';
+import type { WebSocket } from 'ws';
+import { SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import { isTerminal } from './job-status';
 import { JobEndWatcher } from './job-end-watcher';
@@ -36,17 +37,11 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
     this.ws.register('/api/jobs/:queue_id/tty', async (socket, { params, query }) => {
       const id = params.queue_id;
       const job = QUEUE_ID_PATTERN.test(id) ? await this.jobs.get(id) : null;
-      if (!job) {
-        socket.send(JSON.stringify({ type: 'error', message: `no job ${id}` }));
-        socket.close(1008);
-        return;
-      }
+      if (!job) return refuse(socket, `no job ${id}`);
       const follow = query.get('follow') !== 'false';
       const offset = query.get('offset');
       if (offset !== null && !/^\d{1,15}$/.test(offset)) {
-        socket.send(JSON.stringify({ type: 'error', message: 'offset must be a non-negative integer' }));
-        socket.close(1008);
-        return;
+        return refuse(socket, 'offset must be a non-negative integer');
       }
       // Subscribe before re-reading the status, so an end in between is not missed.
       const ended = this.endWatcher.ended(id);
@@ -77,4 +72,11 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
     if (result.removed.length) this.logger.log(`removed ${result.removed.length} orphan log file(s)`);
     return result;
   }
+}
+
+/** The error frame, then close 1008 (the request was refused). */
+function refuse(socket: WebSocket, message: string): void {
+  const frame: StreamErrorFrameDto = { type: 'error', message };
+  socket.send(JSON.stringify(frame));
+  socket.close(1008);
 }

@@ -2,16 +2,11 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { WsRouter } from '@trainyard/core';
 import { Journal, JournalEntry } from '@trainyard/journal';
+import { JobsFrameDto } from './jobs-stream.dto';
 
 export const JOBS_STREAM_PATH = '/api/jobs/stream';
 /** A burst of changes (a pass launching 32 jobs) becomes one frame; frames are at least this far apart. */
 export const JOBS_STREAM_MIN_GAP_MS = 100;
-
-/** `{type: "jobs", queue_ids}`: the jobs changed since the previous frame (none in the first). */
-export interface JobsFrame {
-  type: 'jobs';
-  queue_ids: string[];
-}
 
 /**
  * WebSocket `/api/jobs/stream`: one frame on connect (no ids), then one after every committed job
@@ -38,7 +33,7 @@ export class JobsStreamGateway implements OnModuleInit {
       timer = undefined;
       if (socket.readyState !== WebSocket.OPEN) return;
       lastSent = Date.now();
-      const frame: JobsFrame = { type: 'jobs', queue_ids: [...pending] };
+      const frame: JobsFrameDto = { type: 'jobs', queue_ids: [...pending] };
       pending.clear();
       socket.send(JSON.stringify(frame));
     };

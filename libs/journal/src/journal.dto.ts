@@ -25,7 +25,7 @@ export class JournalEntryDto {
   ts!: string;
   /** The node that made the change. */
   origin_node_id!: string;
-  /** Event type, e.g. `auth.password_set`. */
+  /** Entry type, `<area>.<event>.v<N>` (e.g. `job.queued.v1`): names the payload schema. */
   type!: string;
   /** Event fields. */
   payload!: Record<string, unknown>;

@@ -17,6 +17,7 @@ import {
   Job,
   JobFiles,
   JobFinishedEvent,
+  JobKillUnverifiedEvent,
   JobRepository,
   JobStartedEvent,
   JobStartingEvent,
@@ -83,7 +84,12 @@ export class JobSupervisor implements OnModuleDestroy {
         gpu_indices: gpuIndices,
         started_at: startedAt,
       });
-      return { result: ok, events: ok ? [new JobStartingEvent(job.id, gpuIndices)] : [] };
+      const starting = new JobStartingEvent({
+        queue_id: job.id,
+        gpu_indices: gpuIndices,
+        started_at: startedAt,
+      });
+      return { result: ok, events: ok ? [starting] : [] };
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
@@ -108,7 +114,12 @@ export class JobSupervisor implements OnModuleDestroy {
           pid: child.pid!,
           proc_start_time: entry.startTime,
         });
-        return { result: undefined, events: ok ? [new JobStartedEvent(job.id, child.pid!)] : [] };
+        const started = new JobStartedEvent({
+          queue_id: job.id,
+          pid: child.pid!,
+          proc_start_time: entry.startTime,
+        });
+        return { result: undefined, events: ok ? [started] : [] };
       });
       this.logger.log(
         `started ${job.id} (${job.job_type}) pid ${child.pid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}`,
@@ -222,7 +233,13 @@ export class JobSupervisor implements OnModuleDestroy {
       }`;
       await this.journal.record(async (tx) => {
         await this.jobs.setError(tx, id, message);
-        return { result: undefined, events: [] };
+        const event = new JobKillUnverifiedEvent({
+          queue_id: id,
+          signal,
+          survivor_pids: survivors,
+          error: message,
+        });
+        return { result: undefined, events: [event] };
       });
     }
     return { pids: sent, survivors };
@@ -265,13 +282,9 @@ export class JobSupervisor implements OnModuleDestroy {
     // server stops first, the next one re-attaches it and settles it from the exit file.
     try {
       const committed = await this.recordUntilCommitted(`record the end of ${id}`, async (tx) => {
-        const ok = await this.jobs.transition(tx, id, ACTIVE_STATUSES, {
-          status,
-          exit_code: code,
-          error,
-          ended_at: endedAt,
-        });
-        return { result: undefined, events: ok ? [new JobFinishedEvent(id, status, code, error)] : [] };
+        const ended = { status, exit_code: code, error, ended_at: endedAt };
+        const ok = await this.jobs.transition(tx, id, ACTIVE_STATUSES, ended);
+        return { result: undefined, events: ok ? [new JobFinishedEvent({ queue_id: id, ...ended })] : [] };
       });
       if (committed) {
         this.logger.log(

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { StreamErrorFrameDto } from './ws-frames.dto';
 
 export interface WsRouteContext {
   params: Record<string, string>;
@@ -94,7 +95,8 @@ export class WsRouter implements BeforeApplicationShutdown {
           (err: unknown) => {
             this.logger.error(`WebSocket ${route.path} handler failed: ${String(err)}`);
             if (ws.readyState === WebSocket.OPEN) {
-              ws.send(JSON.stringify({ type: 'error', message: 'internal error' }));
+              const frame: StreamErrorFrameDto = { type: 'error', message: 'internal error' };
+              ws.send(JSON.stringify(frame));
               ws.close(1011);
             }
           },

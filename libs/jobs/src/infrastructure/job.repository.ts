@@ -14,7 +14,8 @@ function toJob(row: JobEntity): Job {
   };
 }
 
-function toRow(job: Job): JobEntity {
+/** The row a job is stored as (JSON columns encoded); the replay writes rows the same way. */
+export function toRow(job: Job): JobEntity {
   return Object.assign(new JobEntity(), {
     ...job,
     job_params: JSON.stringify(job.job_params),

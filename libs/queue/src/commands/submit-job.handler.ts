@@ -98,7 +98,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       await this.jobs.insert(tx, job);
       return {
         result: { job, replayed: false },
-        events: [new JobQueuedEvent(job.id, job.job_type, job.priority, job.requested_gpus)],
+        events: [new JobQueuedEvent(job)],
       };
     });
   }
