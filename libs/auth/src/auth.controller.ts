@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { Credentials, sessionSetCookie } from './credentials';
+import { requireAuth } from './auth-gate';
 import {
   AuthStatusDto,
   LoginRequestDto,
@@ -90,7 +91,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
   ): Promise<OkResponseDto> {
     await this.commandBus.execute(
-      new SetPasswordCommand(body.new_password, body.current_password, request.auth ?? { method: 'none' }),
+      new SetPasswordCommand(body.new_password, body.current_password, requireAuth(request)),
     );
     return { ok: true };
   }

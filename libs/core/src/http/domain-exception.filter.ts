@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, statusForCode } from '../domain-error';
+import { redactSecrets } from './redact';
 
 export interface ErrorBody {
   statusCode: number;
@@ -99,10 +100,13 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const body = toErrorBody(exception);
     if (body.statusCode >= 500) {
+      // The URL may carry ?token= (and an error message may quote it): never log a credential.
       this.logger.error(
-        `request ${request.id} ${request.method} ${request.url} failed: ${
-          exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
-        }`,
+        redactSecrets(
+          `request ${request.id} ${request.method} ${request.url} failed: ${
+            exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
+          }`,
+        ),
       );
       body.message = `Internal server error (request id ${request.id})`;
     }
