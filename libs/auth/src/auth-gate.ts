@@ -62,8 +62,7 @@ export function installAuthGate(
   const open = new Set<string>([...OPEN_ROUTES, ...(options.publicRoutes ?? [])]);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const changes = !isSafeMethod(request.method);
-    const secure = request.protocol === 'https';
-    const source = checkRequestSource(request.headers, changes, secure, options.hosts);
+    const source = checkRequestSource(request.headers, changes, options.hosts);
     if (source) return send(reply, source);
 
     const route = request.routeOptions.url;
@@ -78,7 +77,7 @@ export function installAuthGate(
     }
     const auth = credentials.authenticate(request.headers, request.url);
     if (!auth) return send(reply, UNAUTHENTICATED);
-    if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers, secure))
+    if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers))
       return send(reply, COOKIE_WITHOUT_ORIGIN);
     request.auth = auth;
   });
@@ -97,15 +96,14 @@ export function requireAuth(request: FastifyRequest): AuthContext {
  */
 export function createWsGate(credentials: Credentials, hosts: HostPolicy): WsGate {
   return (request: IncomingMessage, route: string | null) => {
-    const secure = Boolean((request.socket as { encrypted?: boolean }).encrypted);
-    const source = checkRequestSource(request.headers, true, secure, hosts);
+    const source = checkRequestSource(request.headers, true, hosts);
     if (source) return source;
     const auth = credentials.authenticate(request.headers, request.url ?? '/', Date.now(), {
       consumeUrlToken: route !== null,
     });
     if (!auth) return UNAUTHENTICATED;
     if (route === null) return { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No such WebSocket route' };
-    if (auth.method === 'cookie' && !originMatchesHost(request.headers, secure)) {
+    if (auth.method === 'cookie' && !originMatchesHost(request.headers)) {
       return {
         ...COOKIE_WITHOUT_ORIGIN,
         message: 'Cookie-authenticated WebSocket upgrades must come from this server’s own pages',

@@ -53,7 +53,7 @@ describe(checkRequestSource.name, () => {
   const own = { host: '127.0.0.1:8765' };
 
   it('refuses a foreign Host with 421 naming it', () => {
-    expect(checkRequestSource({ host: 'evil.example' }, false, false, hosts)).toMatchObject({
+    expect(checkRequestSource({ host: 'evil.example' }, false, hosts)).toMatchObject({
       status: 421,
       code: 'HOST_NOT_ALLOWED',
       message: expect.stringContaining('"evil.example"'),
@@ -61,19 +61,29 @@ describe(checkRequestSource.name, () => {
   });
 
   it('refuses a foreign or opaque Origin on changes only', () => {
-    for (const origin of ['http://127.0.0.1:3000', 'https://127.0.0.1:8765', 'null', 'http://evil.example'])
-      expect(checkRequestSource({ ...own, origin }, true, false, hosts)).toMatchObject({
+    for (const origin of [
+      'http://127.0.0.1:3000',
+      'http://127.0.0.1',
+      'null',
+      'http://evil.example',
+      'file://',
+    ])
+      expect(checkRequestSource({ ...own, origin }, true, hosts)).toMatchObject({
         status: 403,
         code: 'CSRF_ORIGIN_MISMATCH',
       });
-    expect(checkRequestSource({ ...own, origin: 'http://127.0.0.1:3000' }, false, false, hosts)).toBeNull();
-    expect(checkRequestSource({ ...own, origin: 'http://127.0.0.1:8765' }, true, false, hosts)).toBeNull();
-    expect(checkRequestSource(own, true, false, hosts)).toBeNull();
+    expect(checkRequestSource({ ...own, origin: 'http://127.0.0.1:3000' }, false, hosts)).toBeNull();
+    expect(checkRequestSource({ ...own, origin: 'http://127.0.0.1:8765' }, true, hosts)).toBeNull();
+    expect(checkRequestSource(own, true, hosts)).toBeNull();
   });
 
-  it('compares Origin and Host with default ports normalised', () => {
-    expect(originMatchesHost({ host: 'localhost:80', origin: 'http://localhost' }, false)).toBe(true);
-    expect(originMatchesHost({ host: 'LOCALHOST:8765', origin: 'http://localhost:8765' }, false)).toBe(true);
-    expect(originMatchesHost({ host: 'localhost:8765', origin: 'http://localhost:8766' }, false)).toBe(false);
+  it('compares Origin and Host: host and port, default ports normalised, any web scheme (TLS proxies)', () => {
+    expect(originMatchesHost({ host: 'localhost:80', origin: 'http://localhost' })).toBe(true);
+    expect(originMatchesHost({ host: 'LOCALHOST:8765', origin: 'http://localhost:8765' })).toBe(true);
+    expect(originMatchesHost({ host: 'lab.example', origin: 'https://lab.example' })).toBe(true);
+    expect(originMatchesHost({ host: 'lab.example:443', origin: 'https://lab.example' })).toBe(true);
+    expect(originMatchesHost({ host: 'lab.example', origin: 'http://lab.example:8080' })).toBe(false);
+    expect(originMatchesHost({ host: 'localhost:8765', origin: 'http://localhost:8766' })).toBe(false);
+    expect(originMatchesHost({ host: 'localhost:8765', origin: 'ws://localhost:8765' })).toBe(false);
   });
 });

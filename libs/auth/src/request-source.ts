@@ -80,15 +80,19 @@ export class HostPolicy {
   }
 }
 
-/** True when the browser's `Origin` is this server's own (same scheme, host and port as `Host`). */
-export function originMatchesHost(headers: IncomingHttpHeaders, secure: boolean): boolean {
+/**
+ * True when the browser's `Origin` names the same host and port as the request's `Host`. The scheme
+ * is not compared: behind a TLS-terminating proxy the page is https while this server sees http,
+ * and no other page can share our host and port.
+ */
+export function originMatchesHost(headers: IncomingHttpHeaders): boolean {
   const origin = headers.origin;
   const host = headers.host;
   if (!origin || !host) return false;
   try {
     const url = new URL(origin);
-    const own = new URL(`${secure ? 'https' : 'http'}://${host}`);
-    return url.protocol === own.protocol && url.host === own.host;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    return url.host === new URL(`${url.protocol}//${host}`).host;
   } catch {
     return false;
   }
@@ -102,7 +106,6 @@ export function originMatchesHost(headers: IncomingHttpHeaders, secure: boolean)
 export function checkRequestSource(
   headers: IncomingHttpHeaders,
   changes: boolean,
-  secure: boolean,
   hosts: HostPolicy,
 ): Refusal | null {
   if (!hosts.allows(headers.host)) {
@@ -113,7 +116,7 @@ export function checkRequestSource(
       message: `Host ${host} is not a name this server answers to; start the server with --allowed-host NAME to add one`,
     };
   }
-  if (changes && headers.origin !== undefined && !originMatchesHost(headers, secure)) {
+  if (changes && headers.origin !== undefined && !originMatchesHost(headers)) {
     return {
       status: 403,
       code: 'CSRF_ORIGIN_MISMATCH',
