@@ -109,8 +109,9 @@ describe('console (browser e2e)', () => {
   });
 
   it('switches to the light theme and keeps the choice across reloads', async () => {
+    // A locator, not waitForFunction: its polling evaluates strings, which the CSP forbids (no eval).
     const themeIs = (theme: string) =>
-      page.waitForFunction(`document.documentElement.dataset.theme === '${theme}'`);
+      page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
     const background = (on: Page = page) => on.evaluate('getComputedStyle(document.body).backgroundColor');
     await themeIs('dark');
     expect(await background()).toBe(DARK_BG);

@@ -54,8 +54,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   // Any one of the three credentials will do; the open routes need none.
   document.security = [{ bearer: [] }, { session: [] }, { url_token: [] }];
   for (const [path, item] of Object.entries(document.paths)) {
-    if (!(OPEN_ROUTES as readonly string[]).includes(path)) continue;
-    for (const op of Object.values(item)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!(OPEN_ROUTES as readonly string[]).includes(`${method.toUpperCase()} ${path}`)) continue;
       if (op && typeof op === 'object' && 'responses' in op) (op as { security?: unknown[] }).security = [];
     }
   }

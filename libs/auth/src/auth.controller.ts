@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '@trainyard/core';
 import { Credentials, sessionSetCookie } from './credentials';
+import { requireAuth } from './auth-gate';
 import {
   AuthStatusDto,
   LoginRequestDto,
@@ -111,12 +112,7 @@ export class AuthController {
     @Req() request: FastifyRequest,
   ): Promise<OkResponseDto> {
     await this.commandBus.execute(
-      new SetPasswordCommand(
-        body.new_password,
-        body.current_password,
-        request.auth ?? { method: 'none' },
-        request.ip,
-      ),
+      new SetPasswordCommand(body.new_password, body.current_password, requireAuth(request), request.ip),
     );
     return { ok: true };
   }

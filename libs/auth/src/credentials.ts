@@ -119,8 +119,16 @@ export class Credentials implements OnModuleInit {
     return this.config.persist_sessions;
   }
 
-  /** Credential order: bearer header → session cookie → `?token=` (bearer token or one-shot URL token). */
-  authenticate(headers: IncomingHttpHeaders, rawUrl: string, now = Date.now()): AuthContext | null {
+  /**
+   * Credential order: bearer header → session cookie → `?token=` (bearer token or one-shot URL token).
+   * `consumeUrlToken: false` (open routes, unknown paths) ignores one-shot tokens instead of spending them.
+   */
+  authenticate(
+    headers: IncomingHttpHeaders,
+    rawUrl: string,
+    now = Date.now(),
+    { consumeUrlToken = true } = {},
+  ): AuthContext | null {
     if (!this.authRequired) return { method: 'none' };
     const authorization = headers.authorization;
     if (authorization !== undefined) {
@@ -138,7 +146,7 @@ export class Credentials implements OnModuleInit {
     const queryToken = readQueryToken(rawUrl);
     if (queryToken) {
       if (this.token.matches(queryToken)) return { method: 'bearer_query' };
-      if (queryToken.startsWith('ut_') && this.urlTokens.consume(queryToken, now))
+      if (consumeUrlToken && queryToken.startsWith('ut_') && this.urlTokens.consume(queryToken, now))
         return { method: 'url_token' };
     }
     return null;

@@ -1,6 +1,7 @@
 export * from './auth.module';
 export * from './credentials';
 export * from './auth-gate';
+export * from './request-source';
 export * from './secrets';
 export * from './password-store';
 export * from './token-store';

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS',
   'FORBIDDEN',
   'CSRF_ORIGIN_MISMATCH',
+  'HOST_NOT_ALLOWED',
   'PASSWORD_CHANGE_NEEDS_REAUTH',
   'TOO_MANY_LOGIN_ATTEMPTS',
   'ROUTE_NOT_FOUND',
@@ -79,6 +80,8 @@ export function statusForCode(code: ErrorCode): number {
       return 413;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
+    case 'HOST_NOT_ALLOWED':
+      return 421;
     case 'TOO_MANY_LOGIN_ATTEMPTS':
       return 429;
     case 'TRAINER_UNREACHABLE':

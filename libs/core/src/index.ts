@@ -8,6 +8,7 @@ export * from './config/config-template';
 export * from './http/error-response.dto';
 export * from './http/api-errors.decorator';
 export * from './http/validation';
+export * from './http/redact';
 export * from './http/domain-exception.filter';
 export * from './ws/ws-router';
 export * from './ws/ws-frames.dto';

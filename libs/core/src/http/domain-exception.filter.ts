@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, statusForCode } from '../domain-error';
+import { redactSecrets } from './redact';
 
 export interface ErrorBody {
   statusCode: number;
@@ -101,13 +102,18 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError && body.statusCode >= 500) {
       // Expected (a full disk, a locked database): its message is written for the user, no stack.
       this.logger.warn(
-        `request ${request.id} ${request.method} ${request.url}: ${body.code}: ${body.message}`,
+        redactSecrets(
+          `request ${request.id} ${request.method} ${request.url}: ${body.code}: ${body.message}`,
+        ),
       );
     } else if (body.statusCode >= 500) {
+      // The URL may carry ?token= (and an error message may quote it): never log a credential.
       this.logger.error(
-        `request ${request.id} ${request.method} ${request.url} failed: ${
-          exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
-        }`,
+        redactSecrets(
+          `request ${request.id} ${request.method} ${request.url} failed: ${
+            exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
+          }`,
+        ),
       );
       body.message = `Internal server error (request id ${request.id})`;
     }

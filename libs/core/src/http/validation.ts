@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, ErrorDetail } from '../domain-error';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -17,9 +17,26 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return out;
 }
 
-/** Whitelisting validation whose failures name every bad field. */
+/**
+ * Query parameters that carry credentials (`?token=`, read by the auth gate) on any route: never part
+ * of a route's own query, so whitelisting must not refuse them.
+ */
+export const CREDENTIAL_QUERY_PARAMS = ['token'] as const;
+
+class WhitelistPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const query = { ...(value as Record<string, unknown>) };
+      for (const name of CREDENTIAL_QUERY_PARAMS) delete query[name];
+      return super.transform(query, metadata);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Whitelisting validation whose failures name every bad field (credential query params excepted). */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new WhitelistPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
