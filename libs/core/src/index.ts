@@ -13,3 +13,4 @@ export * from './ws/ws-router';
 export * from './core.module';
 export * from './http/page-query.dto';
 export * from './process/proc';
+export * from './http/canonical-int';

@@ -15,10 +15,13 @@ export interface StreamOptions {
   token?: string;
 }
 
-/** The job ended: its final status and exit code. The server closes the socket (1000) right after. */
+/**
+ * The job ended: its final status and exit code, or `cancelled` (removed from the queue before it
+ * started) / `deleted` (its record was removed). The server closes the socket (1000) right after.
+ */
 export interface LogEndFrame {
   type: 'end';
-  status: JobStatus;
+  status: JobStatus | 'cancelled' | 'deleted';
   exit_code: number | null;
 }
 /** The stream cannot go on (unknown job, no output recorded); the server closes with 1008 after it. */

@@ -23,9 +23,13 @@ type ControlAction = 'stop' | 'save' | 'save-stop' | 'abort' | 'kill' | 'force-k
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
-/** What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one. */
+/**
+ * What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one;
+ * 5 (not found) when it never ran because it was cancelled from the queue, or its record was deleted.
+ */
 export function exitCodeFor(end: { status: string; exit_code: number | null }): number {
   if (end.status === 'done') return 0;
+  if (end.status === 'cancelled' || end.status === 'deleted') return EXIT.notFound;
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 
@@ -125,7 +129,11 @@ async function tail(ctx: CliContext, id: string): Promise<number> {
         if (lostSince === null || !(err instanceof TrainyardConnectionError)) throw err;
       }
       if (interrupted) return EXIT.interrupted;
-      if (result?.end) return exitCodeFor(result.end);
+      if (result?.end) {
+        if (!TERMINAL.has(result.end.status))
+          process.stderr.write(`trainyard: ${id} was ${result.end.status}\n`);
+        return exitCodeFor(result.end);
+      }
       if (result?.position !== undefined && result.position !== null) offset = result.position;
       const goingAway = result === null || result.code === 1001 || result.code === 1006;
       if (goingAway && !result?.error) {
