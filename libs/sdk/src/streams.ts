@@ -44,10 +44,14 @@ export type LogControlFrame = LogEndFrame | LogErrorFrame | LogResetFrame | LogS
 /** One GPU snapshot: the `GET /api/gpus` body, tagged. Sent on connect and after every change. */
 export type GpusFrame = { type: 'gpus' } & GpuListDto;
 
-/** The jobs changed since the previous frame (none in the first, sent on connect). */
+/**
+ * The jobs changed since the previous frame (none in the first, sent on connect); at most 500 are
+ * listed, and `omitted` counts the others of a bigger burst (a cleanup).
+ */
 export interface JobsFrame {
   type: 'jobs';
   queue_ids: string[];
+  omitted?: number;
 }
 
 export interface StreamClose {

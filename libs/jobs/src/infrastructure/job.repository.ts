@@ -104,6 +104,21 @@ export class JobRepository {
     await tx.delete(JobEntity, { id });
   }
 
+  /** At most `limit` ids of jobs in one of `statuses` (no particular order). */
+  async idsWithStatus(statuses: readonly JobStatus[], limit: number, tx?: Tx): Promise<string[]> {
+    const rows = await (tx ?? this.db.manager).find(JobEntity, {
+      select: { id: true },
+      where: { status: In([...statuses]) },
+      take: limit,
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** One statement; keep `ids` to a few hundred (SQLite's bound-parameter limit). */
+  async deleteMany(tx: Tx, ids: readonly string[]): Promise<void> {
+    if (ids.length) await tx.delete(JobEntity, { id: In([...ids]) });
+  }
+
   async allIds(): Promise<Set<string>> {
     const rows = await this.db.manager.find(JobEntity, { select: { id: true } });
     return new Set(rows.map((r) => r.id));
