@@ -24,10 +24,10 @@ describe('POST /api/jobs/cleanup of 10,000 jobs (e2e, in-process server)', () =>
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${JOBS})
        INSERT INTO jobs (id, job_type, name, priority, requested_gpus, job_params, cwd, env, status,
-                         submitted_at, started_at, ended_at, gpu_indices, exit_code)
+                         submitted_at, started_at, ended_at, gpu_indices, exit_code, seq)
        SELECT printf('q_1700000000000_%08x', i), 'command', NULL, 0, 0, '{"argv":["true"]}', '/tmp', '{}',
               'done', '2023-11-14T22:13:20.000Z', '2023-11-14T22:13:20.000Z', '2023-11-14T22:13:21.000Z',
-              '[]', 0
+              '[]', 0, i
        FROM n`,
     ).run();
     db.close();

@@ -26,7 +26,7 @@ export class GpusStreamGateway implements OnModuleInit {
   private async stream(socket: WebSocket): Promise<void> {
     let open = true;
     let timer: NodeJS.Timeout | undefined;
-    let lastSent = 0;
+    let lastSent = -Infinity; // monotonic ms (performance.now): a wall-clock jump cannot stall frames
     let unsubscribe = (): void => undefined;
     socket.on('error', () => socket.terminate());
     socket.once('close', () => {
@@ -38,12 +38,12 @@ export class GpusStreamGateway implements OnModuleInit {
     const send = (): void => {
       timer = undefined;
       if (!open || socket.readyState !== WebSocket.OPEN) return;
-      lastSent = Date.now();
+      lastSent = performance.now();
       socket.send(JSON.stringify({ type: 'gpus', ...toGpuListDto(this.inventory.view()) }));
     };
     const schedule = (): void => {
       if (timer !== undefined || !open) return;
-      timer = setTimeout(send, Math.max(0, lastSent + GPUS_STREAM_MIN_GAP_MS - Date.now()));
+      timer = setTimeout(send, Math.max(0, lastSent + GPUS_STREAM_MIN_GAP_MS - performance.now()));
     };
 
     await this.inventory.ready();

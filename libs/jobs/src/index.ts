@@ -12,3 +12,4 @@ export * from './control/abort-job.command';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';
+export * from './queue-wait-timer';

@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import { Job, JobStatus } from '../job-status';
 import { JobEntity } from './job.entity';
 
-function toJob(row: JobEntity): Job {
+function toJob({ seq: _seq, ...row }: JobEntity): Job {
   return {
     ...row,
     status: row.status as JobStatus,
@@ -14,7 +14,7 @@ function toJob(row: JobEntity): Job {
   };
 }
 
-function toRow(job: Job): JobEntity {
+function toRow(job: Job): Omit<JobEntity, 'seq'> {
   return Object.assign(new JobEntity(), {
     ...job,
     job_params: JSON.stringify(job.job_params),
@@ -35,8 +35,12 @@ export interface JobListFilter {
 export class JobRepository {
   constructor(private readonly db: Database) {}
 
+  /** Appends the job to the queue order: its `seq` is one past the highest (writes are serialized). */
   async insert(tx: Tx, job: Job): Promise<void> {
-    await tx.insert(JobEntity, toRow(job));
+    const [{ next }] = await tx.query<[{ next: number }]>(
+      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs',
+    );
+    await tx.insert(JobEntity, { ...toRow(job), seq: next });
   }
 
   async get(id: string, tx?: Tx): Promise<Job | null> {
@@ -52,21 +56,21 @@ export class JobRepository {
   async withStatus(statuses: readonly JobStatus[], tx?: Tx): Promise<Job[]> {
     const rows = await (tx ?? this.db.manager).find(JobEntity, {
       where: { status: In([...statuses]) },
-      order: { priority: 'DESC', submitted_at: 'ASC', id: 'ASC' },
+      order: { priority: 'DESC', seq: 'ASC' },
     });
     return rows.map(toJob);
   }
 
   /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
   async queuedForPlacement(): Promise<
-    Array<{ id: string; priority: number; requested_gpus: number; submitted_at: string }>
+    Array<{ id: string; priority: number; requested_gpus: number; seq: number }>
   > {
     return this.db.manager.query(
-      "SELECT id, priority, requested_gpus, submitted_at FROM jobs WHERE status = 'queued' ORDER BY priority DESC, submitted_at ASC, id ASC",
+      "SELECT id, priority, requested_gpus, seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
     );
   }
 
-  /** Active first (queued/starting/running), then newest. */
+  /** Active first (queued/starting/running), then newest (by submit order, not by the clock). */
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const qb = this.db.manager.createQueryBuilder(JobEntity, 'j');
     if (filter.statuses?.length) qb.andWhere('j.status IN (:...statuses)', { statuses: filter.statuses });
@@ -74,8 +78,7 @@ export class JobRepository {
     const total = await qb.getCount();
     const rows = await qb
       .orderBy("CASE WHEN j.status IN ('queued','starting','running') THEN 0 ELSE 1 END", 'ASC')
-      .addOrderBy('j.submitted_at', 'DESC')
-      .addOrderBy('j.id', 'DESC')
+      .addOrderBy('j.seq', 'DESC')
       .limit(filter.limit)
       .offset(filter.offset)
       .getMany();
