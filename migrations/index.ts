@@ -2,5 +2,11 @@
 import { InitialSchema1795430644012 } from './1795430644012-initial-schema';
 import { GpuPolicy1795431674746 } from './1795431674746-gpu-policy';
 import { JobsAndScheduler1795431711969 } from './1795431711969-jobs-and-scheduler';
+import { JobsQueueSeq1796004169120 } from './1796004169120-jobs-queue-seq';
 
-export const MIGRATIONS = [InitialSchema1795430644012, GpuPolicy1795431674746, JobsAndScheduler1795431711969];
+export const MIGRATIONS = [
+  InitialSchema1795430644012,
+  GpuPolicy1795431674746,
+  JobsAndScheduler1795431711969,
+  JobsQueueSeq1796004169120,
+];

@@ -15,3 +15,4 @@ export * from './ws/ws-frames.dto';
 export * from './core.module';
 export * from './http/page-query.dto';
 export * from './process/proc';
+export * from './http/canonical-int';

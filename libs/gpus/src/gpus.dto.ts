@@ -1,5 +1,4 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   GPU_PROVIDER_KINDS,
@@ -7,6 +6,7 @@ import {
   type GpuProviderKind,
   type GpuProviderState,
 } from './gpu.types';
+import { CanonicalInt } from '@trainyard/core';
 import { MIN_PRIORITY_LIMIT } from './gpu-policy';
 
 export class GpuProcessDto {
@@ -99,8 +99,7 @@ export class GpuPolicyDto {
 
 export class GpuIndexParamDto {
   /** The GPU's index (as `GET /api/gpus` lists it). */
-  @Type(() => Number)
-  @IsInt()
+  @CanonicalInt()
   @Min(0)
   @ApiProperty({ type: 'integer' })
   index!: number;

@@ -14,3 +14,4 @@ export * from './tty';
 export * from './jobs-stream.gateway';
 export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
+export * from './queue-wait-timer';

@@ -7,7 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { WebSocket } from 'ws';
-import { SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
+import { isCanonicalUint, SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import { isTerminal } from './job-status';
 import { JobEndWatcher } from './job-end-watcher';
@@ -36,24 +36,30 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
   onModuleInit(): void {
     this.ws.register('/api/jobs/:queue_id/tty', async (socket, { params, query }) => {
       const id = params.queue_id;
-      const job = QUEUE_ID_PATTERN.test(id) ? await this.jobs.get(id) : null;
-      if (!job) return refuse(socket, `no job ${id}`);
-      const follow = query.get('follow') !== 'false';
       const offset = query.get('offset');
-      if (offset !== null && !/^\d{1,15}$/.test(offset)) {
+      if (!QUEUE_ID_PATTERN.test(id)) return refuse(socket, `no job ${id}`);
+      if (offset !== null && !isCanonicalUint(offset, 1e15)) {
         return refuse(socket, 'offset must be a non-negative integer');
       }
-      // Subscribe before re-reading the status, so an end in between is not missed.
-      const ended = this.endWatcher.ended(id);
-      const current = (await this.jobs.get(id)) ?? job;
-      const done = isTerminal(current.status);
-      await streamTtyToSocket(socket, {
-        path: this.files.tty(id),
-        follow,
-        resumeAt: offset === null ? undefined : Number(offset),
-        ended: done ? null : ended,
-        final: done ? { status: current.status, exit_code: current.exit_code } : undefined,
-      });
+      const follow = query.get('follow') !== 'false';
+      // Watch before reading the status, so an end in between is not missed; released as soon as
+      // the job turns out to be over already, and whenever the stream stops (client gone included).
+      const watch = this.endWatcher.watch(id);
+      try {
+        const job = await this.jobs.get(id);
+        if (!job) return refuse(socket, `no job ${id}`);
+        const done = isTerminal(job.status);
+        if (done) watch.release();
+        await streamTtyToSocket(socket, {
+          path: this.files.tty(id),
+          follow,
+          resumeAt: offset === null ? undefined : Number(offset),
+          ended: done ? null : watch.ended,
+          final: done ? { status: job.status, exit_code: job.exit_code } : undefined,
+        });
+      } finally {
+        watch.release();
+      }
     });
   }
 

@@ -7,5 +7,8 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 export class JobsFrameDto {
   @ApiProperty({ enum: ['jobs'] })
   type!: 'jobs';
+  /** At most 500 ids (JOBS_FRAME_MAX_IDS); a bigger burst (a cleanup) lists the first 500. */
   queue_ids!: string[];
+  /** How many changed jobs a bigger burst did not list. */
+  omitted?: number;
 }

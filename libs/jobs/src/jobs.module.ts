@@ -5,10 +5,11 @@ import { JobLogs } from './job-logs';
 import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
+import { QueueWaitTimer } from './queue-wait-timer';
 
 @Module({
   controllers: [JobsController],
-  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler, JobsStreamGateway],
-  exports: [JobRepository, JobEndWatcher],
+  providers: [JobRepository, JobLogs, JobEndWatcher, DeleteJobsHandler, JobsStreamGateway, QueueWaitTimer],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer],
 })
 export class JobsModule {}

@@ -23,6 +23,7 @@ import {
   JobStartingEvent,
   JobStatus,
   ACTIVE_STATUSES,
+  QueueWaitTimer,
 } from '@trainyard/jobs';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { describeExit, exitCodeFromSignal, scriptArgv } from './process/job-launch';
@@ -62,6 +63,7 @@ export class JobSupervisor implements OnModuleDestroy {
     private readonly gpus: GpuInventory,
     private readonly registry: JobTypeRegistry,
     private readonly metrics: SchedulerMetrics,
+    private readonly queueWait: QueueWaitTimer,
   ) {
     this.files = new JobFiles(config.paths);
   }
@@ -93,7 +95,10 @@ export class JobSupervisor implements OnModuleDestroy {
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
-    this.metrics.submitToStart.observe((Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000);
+    // Monotonic when this process queued it; across a restart only the stored wall-clock times exist.
+    const waited =
+      this.queueWait.take(job.id) ?? (Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000;
+    this.metrics.submitToStart.observe(Math.max(0, waited));
     const entry = this.track(job.id, 0, null, null, gpuIndices);
     this.publishReservations();
     try {
@@ -218,9 +223,9 @@ export class JobSupervisor implements OnModuleDestroy {
       (targets.length ? targets : procs).map((p) => p.pid),
       signal,
     );
-    const deadline = Date.now() + KILL_VERIFY_MS;
+    const deadline = performance.now() + KILL_VERIFY_MS; // monotonic: a clock jump cannot stretch it
     let survivors = sent;
-    while (Date.now() < deadline) {
+    while (performance.now() < deadline) {
       survivors = jobProcesses(entry.pid, entry.sessions)
         .map((p) => p.pid)
         .filter((pid) => sent.includes(pid));

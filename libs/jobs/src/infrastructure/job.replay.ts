@@ -12,7 +12,7 @@ import {
   JobStartingEvent,
 } from '../job.events';
 import { JobEntity } from './job.entity';
-import { toRow } from './job.repository';
+import { insertJobRow } from './job.repository';
 
 /**
  * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
@@ -20,29 +20,26 @@ import { toRow } from './job.repository';
  */
 export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
   replayRule(JobQueuedEvent, async (tx, e) => {
-    await tx.insert(
-      JobEntity,
-      toRow({
-        id: e.queue_id,
-        job_type: e.job_type,
-        name: e.name,
-        priority: e.priority,
-        requested_gpus: e.requested_gpus,
-        job_params: e.job_params,
-        cwd: e.cwd,
-        env: e.env,
-        status: 'queued',
-        submitted_at: e.submitted_at,
-        started_at: null,
-        ended_at: null,
-        gpu_indices: [],
-        pid: null,
-        proc_start_time: null,
-        exit_code: null,
-        error: null,
-        idempotency_key: e.idempotency_key,
-      }),
-    );
+    await insertJobRow(tx, {
+      id: e.queue_id,
+      job_type: e.job_type,
+      name: e.name,
+      priority: e.priority,
+      requested_gpus: e.requested_gpus,
+      job_params: e.job_params,
+      cwd: e.cwd,
+      env: e.env,
+      status: 'queued',
+      submitted_at: e.submitted_at,
+      started_at: null,
+      ended_at: null,
+      gpu_indices: [],
+      pid: null,
+      proc_start_time: null,
+      exit_code: null,
+      error: null,
+      idempotency_key: e.idempotency_key,
+    });
   }),
   replayRule(JobCancelledEvent, async (tx, e) => {
     expectAffected(

@@ -21,8 +21,12 @@ export class LogStartFrameDto {
 export class LogEndFrameDto {
   @ApiProperty({ enum: ['end'] })
   type!: 'end';
-  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
-  status!: JobStatus;
+  /**
+   * The job's terminal status, or `cancelled` (removed from the queue before it started) /
+   * `deleted` (its record was removed).
+   */
+  @ApiProperty({ enum: [...JOB_STATUSES, 'cancelled', 'deleted'], enumName: 'LogEndStatus' })
+  status!: JobStatus | 'cancelled' | 'deleted';
   /** The job's exit status; null when none was recorded. */
   exit_code!: number | null;
 }

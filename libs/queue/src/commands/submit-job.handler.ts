@@ -2,10 +2,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
+import { Clock, DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
-import { Job, JobQueuedEvent, JobRepository } from '@trainyard/jobs';
+import { Job, JobQueuedEvent, JobRepository, QueueWaitTimer } from '@trainyard/jobs';
 import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
 
@@ -19,6 +19,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly gpus: GpuInventory,
+    private readonly clock: Clock,
+    private readonly queueWait: QueueWaitTimer,
   ) {}
 
   async execute({ input, idempotencyKey }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
@@ -74,7 +76,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           }
         }
       }
-      const now = Date.now();
+      const now = this.clock.now();
       const job: Job = {
         id: newQueueId(now),
         job_type: def.name,
@@ -96,6 +98,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         idempotency_key: idempotencyKey ?? null,
       };
       await this.jobs.insert(tx, job);
+      this.queueWait.submitted(job.id);
       return {
         result: { job, replayed: false },
         events: [new JobQueuedEvent(job)],

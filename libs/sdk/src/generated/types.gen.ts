@@ -843,6 +843,13 @@ export type JobsDeletedEvent = {
  * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect). Clients re-read GET /api/jobs or /api/queue for their new state.
  */
 export type JobsFrameDto = {
+    /**
+     * How many changed jobs a bigger burst did not list.
+     */
+    omitted?: number;
+    /**
+     * At most 500 ids (JOBS_FRAME_MAX_IDS); a bigger burst (a cleanup) lists the first 500.
+     */
     queue_ids: Array<string>;
     type: 'jobs';
 };
@@ -938,9 +945,19 @@ export type LogEndFrameDto = {
      * The job's exit status; null when none was recorded.
      */
     exit_code: number | null;
-    status: JobStatus;
+    /**
+     * The job's terminal status, or `cancelled` (removed from the queue before it started) /
+     * `deleted` (its record was removed).
+     */
+    status: LogEndStatus;
     type: 'end';
 };
+
+/**
+ * The job's terminal status, or `cancelled` (removed from the queue before it started) /
+ * `deleted` (its record was removed).
+ */
+export type LogEndStatus = 'queued' | 'starting' | 'running' | 'done' | 'failed' | 'aborted' | 'cancelled' | 'deleted';
 
 /**
  * The log file was truncated and is replayed from its start: a terminal view should clear.
