@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { rmSync } from 'node:fs';
 import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
@@ -40,12 +39,8 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
       for (const id of ids) await this.jobs.delete(tx, id);
       return { result: ids, events: ids.length ? [new JobsDeletedEvent(ids)] : [] };
     });
-    // Files go after the commit: a crash in between leaves only an orphan log, which GC removes.
-    for (const id of deleted) {
-      rmSync(this.files.tty(id), { force: true });
-      rmSync(this.files.exitStatus(id), { force: true });
-      rmSync(this.files.controlDir(id), { recursive: true, force: true });
-    }
+    // Files (secrets included) go after the commit: a crash in between leaves orphans, which GC removes.
+    this.files.removeAll(deleted);
     return deleted;
   }
 }

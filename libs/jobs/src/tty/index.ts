@@ -14,4 +14,4 @@ export {
   type TtyControlFrame,
   type TtyJobEnd,
 } from './tty-stream';
-export { gcOrphanTtyFiles, JOB_FILE_PATTERN, type TtyGcResult } from './tty-gc';
+export { gcOrphanJobFiles, JOB_FILE_PATTERN, SECRET_FILE_PATTERN, type TtyGcResult } from './tty-gc';
