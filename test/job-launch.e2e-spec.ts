@@ -9,9 +9,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { jobsApi } from './support/api';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
 
 /**
  * The launcher against hostile job environments, on the built server (a crash would kill it, not
@@ -72,17 +74,21 @@ describe('job launch (e2e, built dist, real processes)', () => {
       ODD: `quote ' "double" $(not run) \`nor this\`\nsecond line`,
     };
     const { body } = await api.command(
-      ['/bin/sh', '-c', 'printf "ran SHELL=%s ODD=[%s]\\n" "$SHELL" "$ODD"; exit 4'],
+      [
+        '/bin/sh',
+        '-c',
+        'printf "ran SHELL=%s ODD=[%s]\\n" "$SHELL" "$ODD"; [ -e /proc/$$/fd/3 ] || echo "no fd 3"; exit 4',
+      ],
       { env: hostile },
     );
     const job = await api.waitStatus(body.queue_id, ['failed']);
     expect(job).toMatchObject({ exit_code: 4 });
     expect((await api.log(body.queue_id)).replace(/\r/g, '')).toContain(
-      `ran SHELL=/bin/false ODD=[${hostile.ODD}]`,
+      `ran SHELL=/bin/false ODD=[${hostile.ODD}]\nno fd 3\n`,
     );
   });
 
-  it('gives the wrappers the server’s environment, not the job’s, and leaves no env file behind', async () => {
+  it('gives the wrappers the server’s environment, not the job’s, and removes the env file at start', async () => {
     const { body } = await api.command(['sleep', '30'], {
       env: { JOB_ONLY: 'secret-ish', SHELL: '/bin/false' },
     });
@@ -91,15 +97,20 @@ describe('job launch (e2e, built dist, real processes)', () => {
     const environ = readFileSync(`/proc/${running.pid}/environ`, 'utf8').split('\0');
     expect(environ.some((e) => e.startsWith('JOB_ONLY='))).toBe(false);
     expect(environ.find((e) => e.startsWith('SHELL='))).toMatch(/^SHELL=\/.*\/sh$/);
+    // Gone while the job runs; and the job did not inherit the descriptor it was read from.
+    const envFile = join(temp.home, 'jobs', `${body.queue_id}.env`);
+    await waitFor(() => !existsSync(envFile), 'the env file to be removed');
+    expect((await api.job(body.queue_id)).status).toBe('running');
     await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
     await api.waitStatus(body.queue_id, ['aborted']);
-    expect(existsSync(join(temp.home, 'jobs', `${body.queue_id}.env`))).toBe(false);
   });
 
-  it('writes the exit file 0600', async () => {
-    const { body } = await api.command(['true']);
+  it('writes the exit file 0600, while the job keeps the server’s umask', async () => {
+    const serverUmask = spawnSync('sh', ['-c', 'umask'], { encoding: 'utf8' }).stdout.trim();
+    const { body } = await api.command(['sh', '-c', 'echo "umask $(umask)"']);
     await api.waitStatus(body.queue_id, ['done']);
     expect(statSync(join(temp.home, 'jobs', `${body.queue_id}.exit`)).mode & 0o777).toBe(0o600);
+    expect(await api.log(body.queue_id)).toContain(`umask ${serverUmask}`);
   });
 
   it('fails a job whose working directory stopped being one before launch, and keeps serving', async () => {

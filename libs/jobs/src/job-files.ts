@@ -14,7 +14,7 @@ export class JobFiles {
   exitStatus(id: string): string {
     return join(this.paths.jobsDir, `${id}.exit`);
   }
-  /** The job's environment (0600), read by the job's shell at launch; the shim removes it at the end. */
+  /** The job's environment (0600); the shim opens and removes it as the job starts. */
   launchEnv(id: string): string {
     return join(this.paths.jobsDir, `${id}.env`);
   }

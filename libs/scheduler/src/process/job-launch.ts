@@ -85,24 +85,29 @@ export function wrapperEnv(
 
 /**
  * Run by the job's shell, started by `env -i` (so with no environment at all): applies the job's
- * environment, then execs the job's argv. argv[0] without a slash is looked up in the job's own
- * PATH, as a shell would (exit 127 "not found" when it is not there).
+ * environment from fd 3, closes it, then execs the job's argv. argv[0] without a slash is looked up
+ * in the job's own PATH, as a shell would (exit 127 "not found" when it is not there).
  */
-const JOB_EXEC = '. "$1" || exit 126; shift; exec "$@"';
+const JOB_EXEC = '. /dev/fd/3 || exit 126; exec 3<&-; exec "$@"';
 
 /**
- * Runs inside the job's pseudo-terminal with the server's environment: runs the job, then records
- * its exit status to a file (umask 077: 0600), so the real code survives even when the server is
- * down at the moment the job ends, and removes the env file.
+ * Runs inside the job's pseudo-terminal with the server's environment: opens the env file as fd 3
+ * and removes it at once (it lives for milliseconds, not for the job's lifetime), runs the job, then
+ * records its exit status to a file (umask 077: 0600), so the real code survives even when the
+ * server is down at the moment the job ends.
  */
 function shim(tools: LauncherTools): string {
   const q = shellQuote;
   return [
     'exitfile=$1; envfile=$2; shift 2',
-    `${q(tools.env)} -i ${q(tools.sh)} -c ${q(JOB_EXEC)} trainyard-job "$envfile" "$@"`,
-    'code=$?',
+    'exec 3<"$envfile" || exit 126',
     `${q(tools.rm)} -f -- "$envfile"`,
-    `(umask 077 && printf '%s\\n' "$code" > "$exitfile.tmp") && ${q(tools.mv)} -f -- "$exitfile.tmp" "$exitfile"`,
+    `${q(tools.env)} -i ${q(tools.sh)} -c ${q(JOB_EXEC)} trainyard-job "$@"`,
+    'code=$?',
+    'exec 3<&-',
+    // Only now: the job itself keeps the server's umask.
+    'umask 077',
+    `printf '%s\\n' "$code" > "$exitfile.tmp" && ${q(tools.mv)} -f -- "$exitfile.tmp" "$exitfile"`,
     'exit $code',
   ].join('; ');
 }
