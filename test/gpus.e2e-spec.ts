@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
@@ -220,6 +221,8 @@ describe('GPUs (e2e)', () => {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         CUDA_VISIBLE_DEVICES: String(KILL_GPU),
         TRAINYARD_JOB_ID: 'q_test',
+        // What makes it one of this server's jobs (with its uid).
+        TRAINYARD_NODE_ID: readFileSync(join(server.home, 'node_id'), 'utf8').trim(),
       },
       stdio: 'ignore',
     }) as Running;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadServerConfig, USAGE } from '@trainyard/core';
+import { ConfigError, loadServerConfig, StateDirError, USAGE } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
@@ -35,6 +35,10 @@ async function runWorker(): Promise<void> {
   try {
     config = loadServerConfig({ argv, env: process.env });
   } catch (err) {
+    if (err instanceof StateDirError) {
+      process.stderr.write(`trainyard: ${err.message}\n`);
+      process.exit(2);
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`trainyard: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);

@@ -133,6 +133,11 @@ export class KillGpuProcessesRequestDto {
   @IsOptional()
   @IsBoolean()
   confirmed?: boolean;
+
+  /** Also kill processes of other users (default false: those are listed in `failed` instead). */
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
 }
 
 export class KillFailureDto {

@@ -12,12 +12,17 @@ import { JobRepository } from './infrastructure/job.repository';
 import { isTerminal } from './job-status';
 import { JobEndWatcher } from './job-end-watcher';
 import { JobFiles, QUEUE_ID_PATTERN } from './job-files';
-import { gcOrphanTtyFiles, streamTtyToSocket } from './tty';
+import { gcOrphanJobFiles, SECRET_FILE_PATTERN, streamTtyToSocket } from './tty';
 
 export const LOG_GC_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Secrets of deleted jobs go sooner; the age only covers a job submitted while the GC runs. */
+export const SECRET_GC_TTL_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Live log WebSocket (`/api/jobs/:queue_id/tty`) and the orphan-log GC (at boot and daily). */
+/**
+ * Live log WebSocket (`/api/jobs/:queue_id/tty`) and the GC of files left by deleted jobs (at boot
+ * and daily): logs, exit and env files, and secret files.
+ */
 @Injectable()
 export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
@@ -73,10 +78,23 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
     if (this.gcTimer) clearInterval(this.gcTimer);
   }
 
-  async gc(ttlMs = LOG_GC_TTL_MS): Promise<{ removed: string[]; kept: number }> {
-    const result = await gcOrphanTtyFiles(this.config.paths.jobsDir, await this.jobs.allIds(), ttlMs);
+  async gc(
+    ttlMs = LOG_GC_TTL_MS,
+    secretTtlMs = SECRET_GC_TTL_MS,
+  ): Promise<{ removed: string[]; kept: number; secretsRemoved: string[] }> {
+    const known = await this.jobs.allIds();
+    const { paths } = this.config;
+    const result = await gcOrphanJobFiles(paths.jobsDir, known, ttlMs);
     if (result.removed.length) this.logger.log(`removed ${result.removed.length} orphan log file(s)`);
-    return result;
+    const secrets = await gcOrphanJobFiles(
+      paths.secretsDir,
+      known,
+      secretTtlMs,
+      Date.now(),
+      SECRET_FILE_PATTERN,
+    );
+    if (secrets.removed.length) this.logger.log(`removed ${secrets.removed.length} orphan secret file(s)`);
+    return { ...result, secretsRemoved: secrets.removed };
   }
 }
 

@@ -1,18 +1,28 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import {
   isProcessAlive,
   jobProcesses,
   PRIVATE_DIR_MODE,
   readStat,
+  SECRET_FILE_MODE,
   SERVER_CONFIG,
   ServerConfig,
   signalAll,
   writeFileAtomic,
 } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { GpuInventory, JOB_ID_ENV } from '@trainyard/gpus';
+import { GpuInventory, JOB_ID_ENV, NODE_ID_ENV } from '@trainyard/gpus';
 import {
   Job,
   JobFiles,
@@ -26,7 +36,15 @@ import {
   QueueWaitTimer,
 } from '@trainyard/jobs';
 import { JobTypeRegistry } from '@trainyard/queue';
-import { describeExit, exitCodeFromSignal, scriptArgv } from './process/job-launch';
+import {
+  describeExit,
+  envFileText,
+  exitCodeFromSignal,
+  LauncherTools,
+  resolveLauncherTools,
+  scriptLaunch,
+  wrapperEnv,
+} from './process/job-launch';
 import { SchedulerMetrics } from './scheduler.metrics';
 
 interface ActiveJob {
@@ -55,6 +73,9 @@ export class JobSupervisor implements OnModuleDestroy {
   private poller: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly files: JobFiles;
+  /** Resolved once at boot from the server's PATH; a string says why jobs cannot launch. */
+  private readonly tools: LauncherTools | string;
+  private readonly wrapperEnv: Record<string, string>;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -66,6 +87,9 @@ export class JobSupervisor implements OnModuleDestroy {
     private readonly queueWait: QueueWaitTimer,
   ) {
     this.files = new JobFiles(config.paths);
+    this.tools = resolveLauncherTools(config.job_env.PATH);
+    if (typeof this.tools === 'string') this.logger.error(this.tools);
+    this.wrapperEnv = typeof this.tools === 'string' ? {} : wrapperEnv(config.job_env, this.tools);
   }
 
   get runningCount(): number {
@@ -102,7 +126,7 @@ export class JobSupervisor implements OnModuleDestroy {
     const entry = this.track(job.id, 0, null, null, gpuIndices);
     this.publishReservations();
     try {
-      const child = this.spawnJob(job, gpuIndices);
+      const child = await this.spawnJob(job, gpuIndices);
       entry.child = child;
       entry.pid = child.pid!;
       const stat = readStat(child.pid!);
@@ -136,7 +160,12 @@ export class JobSupervisor implements OnModuleDestroy {
     return true;
   }
 
-  private spawnJob(job: Job, gpuIndices: number[]): ChildProcess {
+  /**
+   * Writes the job's files and starts its wrappers; resolves once the process exists. Rejects (never
+   * throws an unhandled `error` event) when anything about the launch fails, with a reason for the job.
+   */
+  private async spawnJob(job: Job, gpuIndices: number[]): Promise<ChildProcess> {
+    if (typeof this.tools === 'string') throw new Error(this.tools);
     const def = this.registry.get(job.job_type);
     if (!def) throw new Error(`job type ${job.job_type} is no longer defined`);
     const spec = def.build({
@@ -146,32 +175,46 @@ export class JobSupervisor implements OnModuleDestroy {
       requestedGpus: job.requested_gpus,
       secretsDir: this.config.paths.secretsDir,
     });
-    for (const secret of spec.secretFiles) writeFileAtomic(secret.path, secret.content, 0o600);
+    for (const secret of spec.secretFiles) {
+      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content);
+    }
     const controlDir = this.files.controlDir(job.id);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Only the job's command gets this; the wrappers run with the server's environment.
     const env: Record<string, string> = {
       ...this.config.job_env,
       // nvidia-smi numbers GPUs in PCI bus order; make CUDA agree so index N is the same card.
       CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
       ...spec.env,
       ...job.env,
+      // The tag GPU attribution trusts (with the process's uid): this server's job, this job.
       [JOB_ID_ENV]: job.id,
+      [NODE_ID_ENV]: this.journal.nodeId,
       TRAINYARD_CONTROL_DIR: controlDir,
     };
     if (gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = gpuIndices.join(',');
     else if (def.gpuless_cuda_visible_empty && !('CUDA_VISIBLE_DEVICES' in job.env))
       env.CUDA_VISIBLE_DEVICES = '';
     if (!existsSync(job.cwd)) throw new Error(`working directory ${job.cwd} does not exist`);
-    rmSync(this.files.exitStatus(job.id), { force: true });
-    const tty = openSync(this.files.tty(job.id), 'a', 0o600);
+    const exitFile = this.files.exitStatus(job.id);
+    const envFile = this.files.launchEnv(job.id);
+    rmSync(exitFile, { force: true });
+    rmSync(envFile, { force: true });
+    writeFileSync(envFile, envFileText(env), { mode: SECRET_FILE_MODE, flag: 'wx' });
+    const launch = scriptLaunch(this.tools, spec.argv, { exitFile, envFile });
+    const tty = openSync(this.files.tty(job.id), 'a', SECRET_FILE_MODE);
     try {
       // Detached: its own session, so it outlives the server; output goes straight to the file.
-      return spawnOrThrow('script', scriptArgv(spec.argv, this.files.exitStatus(job.id)), {
+      const child = spawn(launch.command, launch.args, {
         cwd: job.cwd,
-        env,
+        env: this.wrapperEnv,
         detached: true,
         stdio: ['ignore', tty, tty],
       });
+      return await started(child);
+    } catch (err) {
+      rmSync(envFile, { force: true });
+      throw launchError(err as NodeJS.ErrnoException, job.cwd);
     } finally {
       closeSync(tty);
     }
@@ -380,11 +423,31 @@ function readExitFile(path: string): number | null {
   }
 }
 
-function spawnOrThrow(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  const child = spawn(command, args, options);
-  if (child.pid === undefined) {
-    throw new Error(`could not start ${command} (is util-linux installed?)`);
+/**
+ * Resolves with the child once it is running; rejects when it could not start (ENOENT, EACCES...).
+ * The `error` listener is attached at once and stays: an `error` emitted later (a failed kill) is
+ * never fatal.
+ */
+function started(child: ChildProcess): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => {
+      if (child.pid === undefined) reject(err);
+    });
+    child.once('spawn', () => resolve(child));
+  });
+}
+
+/** The reason a launch failed, for the job's `error`; spawn blames itself when it is the cwd. */
+function launchError(err: NodeJS.ErrnoException, cwd: string): Error {
+  let cwdProblem: string | null = null;
+  try {
+    if (!statSync(cwd).isDirectory()) cwdProblem = 'is not a directory';
+  } catch {
+    cwdProblem = 'does not exist';
   }
-  child.on('error', () => undefined);
-  return child;
+  return new Error(
+    cwdProblem
+      ? `working directory ${cwd} ${cwdProblem}`
+      : `could not start the job's terminal: ${err.message}`,
+  );
 }

@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { rm } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
@@ -68,14 +67,9 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
     return ids;
   }
 
-  /** After the commit: a crash in between leaves only orphan files, which GC removes. */
+  /** After the commit (secrets included): a crash in between leaves only orphan files, which GC removes. */
   private async removeFiles(ids: string[]): Promise<void> {
-    await Promise.all(
-      ids.flatMap((id) => [
-        rm(this.files.tty(id), { force: true }),
-        rm(this.files.exitStatus(id), { force: true }),
-        rm(this.files.controlDir(id), { recursive: true, force: true }),
-      ]),
-    );
+    this.files.removeAll(ids);
+    await yieldToEventLoop();
   }
 }

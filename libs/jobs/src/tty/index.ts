@@ -14,4 +14,4 @@ export {
   type TtyJobEnd,
 } from './tty-stream';
 export * from './tty-frames.dto';
-export { gcOrphanTtyFiles, JOB_FILE_PATTERN, type TtyGcResult } from './tty-gc';
+export { gcOrphanJobFiles, JOB_FILE_PATTERN, SECRET_FILE_PATTERN, type TtyGcResult } from './tty-gc';

@@ -919,6 +919,10 @@ export type KillGpuProcessesRequestDto = {
      * Must be true: killing processes cannot be undone.
      */
     confirmed?: boolean;
+    /**
+     * Also kill processes of other users (default false: those are listed in `failed` instead).
+     */
+    force?: boolean;
 };
 
 export type KillGpuProcessesResponseDto = {
