@@ -40,9 +40,9 @@ function scenario(): { items: PlacementItem[]; gpus: PlacementGpu[] } {
       .padStart(8, '0')}`,
     priority: priorities[Math.floor(rand() * priorities.length)],
     requested_gpus: sizes[Math.floor(rand() * sizes.length)],
-    submitted_at: t0 + Math.floor(rand() * 3_600_000),
+    seq: Math.floor(rand() * ITEMS * 10),
   }));
-  // submitted_at is random, so the input arrives out of placement order: the sort is part of the cost.
+  // seq is random, so the input arrives out of placement order: the sort is part of the cost.
   return { items, gpus };
 }
 

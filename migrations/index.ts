@@ -2,11 +2,13 @@
 import { InitialSchema1795430644012 } from './1795430644012-initial-schema';
 import { GpuPolicy1795431674746 } from './1795431674746-gpu-policy';
 import { JobsAndScheduler1795431711969 } from './1795431711969-jobs-and-scheduler';
-import { JobTermination1796002859734 } from './1796002859734-job-termination';
+import { JobsQueueSeq1796004169120 } from './1796004169120-jobs-queue-seq';
+import { JobTermination1796005000000 } from './1796005000000-job-termination';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
   GpuPolicy1795431674746,
   JobsAndScheduler1795431711969,
-  JobTermination1796002859734,
+  JobsQueueSeq1796004169120,
+  JobTermination1796005000000,
 ];

@@ -7,5 +7,5 @@ const options = require('../nest-cli.json').compilerOptions.plugins.find(
 
 module.exports.name = 'nestjs-swagger-transformer';
 // Bump when the options change, so ts-jest's cache is invalidated.
-module.exports.version = 1;
+module.exports.version = 2;
 module.exports.factory = (compiler) => plugin.before(options, compiler.program);

@@ -151,6 +151,74 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['job', 'tail', ok])).code).toBe(0);
   });
 
+  /** Runs the CLI on a pseudo-terminal (util-linux `script`), as a user at a terminal would. */
+  function cliOnTty(args: string[]): Promise<Run> {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    return new Promise((resolve) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('latin1')));
+      child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+  }
+
+  it('on a terminal, tail drops title/clipboard strings and terminal queries but keeps colours; --raw and dump do not', async () => {
+    const script =
+      'printf "\\033]0;pwned\\007\\033[31mred\\033[0m\\033[6n\\033]52;c;eA==\\033\\\\ \\rstep 2\\033[K\\n"';
+    const id = (await cli(['submit', '--type', 'command', '--', 'sh', '-c', script])).stdout.trim();
+    await waitStatus(id, ['done']);
+
+    const filtered = await cliOnTty(['job', 'tail', id]);
+    expect(filtered.code).toBe(0);
+    expect(filtered.stdout).toContain('\u001b[31mred\u001b[0m \rstep 2\u001b[K');
+    for (const dropped of ['pwned', '\u001b[6n', '\u001b]52']) expect(filtered.stdout).not.toContain(dropped);
+
+    const raw = await cliOnTty(['job', 'tail', '--raw', id]);
+    expect(raw.stdout).toContain(
+      '\u001b]0;pwned\u0007\u001b[31mred\u001b[0m\u001b[6n\u001b]52;c;eA==\u001b\\',
+    );
+    const dump = await cli(['job', 'dump', id]);
+    expect(dump.stdout).toContain('\u001b]0;pwned\u0007\u001b[31mred\u001b[0m\u001b[6n');
+  });
+
+  it('escapes control and bidi characters from job names and errors in tables', async () => {
+    // Anything below U+0020 but \t and \n, and the right-to-left override.
+    // eslint-disable-next-line no-control-regex
+    const unsafe = /[\u0000-\u0008\u000b-\u001f\u202e]/;
+    const name = 'x\u001b]0;pwned\u0007\u202eexe.txt';
+    const id = (await cli(['submit', '--type', 'command', '--name', name, '--', 'true'])).stdout.trim();
+    await waitStatus(id, ['done']);
+    const list = await cli(['sched', 'list']);
+    expect(list.stdout).toContain('x\\x1b]0;pwned\\x07\\u202eexe.txt');
+    expect(list.stdout).not.toMatch(unsafe);
+    const status = await cli(['job', 'status', id]);
+    expect(status.stdout).toContain('x\\x1b]0;pwned\\x07\\u202eexe.txt');
+    expect(status.stdout).not.toMatch(unsafe);
+  });
+
+  it('ends `job tail` of a queued job that is cancelled, with exit code 5', async () => {
+    expect((await cli(['sched', 'pause'])).code).toBe(0);
+    try {
+      const id = (await cli(['submit', '--type', 'command', '--', 'true'])).stdout.trim();
+      const child = spawn(process.execPath, [BIN, 'job', 'tail', id], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // let it connect and follow
+      expect((await cli(['sched', 'cancel', id])).code).toBe(0);
+      expect(await exited).toBe(5);
+      expect(stderr).toContain(`${id} was cancelled`);
+    } finally {
+      await cli(['sched', 'resume']);
+    }
+  });
+
   it("keeps tailing across a server restart: no line lost or repeated, then the job's exit code", async () => {
     // Its own server on a fixed port: a restart comes back where the CLI is pointed.
     const home = makeTempHome('trainyard-cli-restart-');

@@ -69,7 +69,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
         (e: { type: string }) => e.type,
       );
-      expect(types.filter((t: string) => t === 'job.finished')).toHaveLength(3);
+      expect(types.filter((t: string) => t === 'job.finished.v1')).toHaveLength(3);
       await waitFor(
         async () => (await api2.call('GET', '/api/queue/scheduler')).body.running_count === 0,
         'no running jobs',

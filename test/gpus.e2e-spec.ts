@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
@@ -123,10 +124,10 @@ describe('GPUs (e2e)', () => {
         min_priority: -5,
       });
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed');
+      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v1');
       expect(changes.map((e: any) => e.payload)).toEqual([
-        { gpu_index: 1, disabled: false, min_priority: -5 },
-        { gpu_index: 1, disabled: true, min_priority: -5 },
+        { gpu_index: 1, disabled: false, min_priority: -5, updated_at: expect.any(String) },
+        { gpu_index: 1, disabled: true, min_priority: -5, updated_at: expect.any(String) },
       ]);
     });
 
@@ -220,6 +221,8 @@ describe('GPUs (e2e)', () => {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         CUDA_VISIBLE_DEVICES: String(KILL_GPU),
         TRAINYARD_JOB_ID: 'q_test',
+        // What makes it one of this server's jobs (with its uid).
+        TRAINYARD_NODE_ID: readFileSync(join(server.home, 'node_id'), 'utf8').trim(),
       },
       stdio: 'ignore',
     }) as Running;
@@ -262,7 +265,7 @@ describe('GPUs (e2e)', () => {
       expect((await request(base, 'GET', '/api/health')).status).toBe(200);
 
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const entry = journal.body.items.find((e: any) => e.type === 'gpu.processes_killed');
+      const entry = journal.body.items.find((e: any) => e.type === 'gpu.processes_killed.v1');
       expect(entry.payload).toMatchObject({ gpu_index: KILL_GPU, killed: [child.pid] });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -297,8 +300,8 @@ describe('GPUs (e2e)', () => {
       });
       expect(journal.body.items).toContainEqual(
         expect.objectContaining({
-          type: 'gpu.policy_changed',
-          payload: { gpu_index: 0, disabled: true, min_priority: 0 },
+          type: 'gpu.policy_changed.v1',
+          payload: { gpu_index: 0, disabled: true, min_priority: 0, updated_at: expect.any(String) },
         }),
       );
     } finally {

@@ -166,7 +166,7 @@ describe('server core (e2e)', () => {
       }>;
       const nodeId = readFileSync(join(server.home, 'node_id'), 'utf8').trim();
       expect(items.map((i) => i.type)).toEqual(
-        expect.arrayContaining(['auth.session_started', 'auth.login_failed']),
+        expect.arrayContaining(['auth.session_started.v1', 'auth.login_failed.v1']),
       );
       for (let i = 1; i < items.length; i++) expect(items[i].seq).toBeGreaterThan(items[i - 1].seq);
       expect(items.every((i) => i.origin_node_id === nodeId)).toBe(true);

@@ -82,7 +82,7 @@ describe('console (browser e2e)', () => {
   });
 
   it('signs out and lands on the sign-in page, where the console is out of reach', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(page.url()).toBe(`${server.baseUrl}/sign-in`);
 
@@ -109,8 +109,9 @@ describe('console (browser e2e)', () => {
   });
 
   it('switches to the light theme and keeps the choice across reloads', async () => {
+    // A locator, not waitForFunction: its polling evaluates strings, which the CSP forbids (no eval).
     const themeIs = (theme: string) =>
-      page.waitForFunction(`document.documentElement.dataset.theme === '${theme}'`);
+      page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
     const background = (on: Page = page) => on.evaluate('getComputedStyle(document.body).backgroundColor');
     await themeIs('dark');
     expect(await background()).toBe(DARK_BG);
@@ -133,6 +134,28 @@ describe('console (browser e2e)', () => {
       expect(await background(fresh)).toBe(LIGHT_BG);
     } finally {
       await system.close();
+    }
+  });
+
+  it('"Sign out everywhere" ends this session and every other browser\'s', async () => {
+    const other = await browser.newContext();
+    try {
+      const elsewhere = await other.newPage();
+      await elsewhere.goto(`${server.baseUrl}/sign-in`);
+      await elsewhere.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+      await elsewhere.getByRole('heading', { name: 'GPUs' }).waitFor();
+
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(page.url()).toBe(`${server.baseUrl}/sign-in`);
+
+      await elsewhere.reload();
+      await elsewhere.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(elsewhere.url()).toBe(`${server.baseUrl}/sign-in`);
+    } finally {
+      await other.close();
     }
   });
 });

@@ -5,6 +5,12 @@
  * bad credentials get 401; bearer and cookie pass the gate (any answer but 401/403); a cookie
  * change without Origin gets 403 CSRF_ORIGIN_MISMATCH; WebSocket upgrades without credentials are
  * refused with 401 and open with the bearer token.
+ *
+ * Then the encoded-path matrix: every gated route (and /metrics, the Swagger UI and spec) spelled
+ * every way in test/support/path-tricks.ts (%61pi, %2F, //, /API, trailing slash, /./, /api/../api,
+ * ;params, %2e, backslashes, absolute-form…) without credentials answers 400, 401 or 404, never
+ * anything else; the WebSocket routes likewise never open. And the source rules: a foreign Host is
+ * 421 HOST_NOT_ALLOWED everywhere, a change with a foreign Origin is 403 even with the bearer token.
  */
 import Database from 'better-sqlite3';
 import { once } from 'node:events';
@@ -12,21 +18,11 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { CheckResult, Profile } from './profile';
 import { loadSpec, Operation, operations } from './openapi';
-import {
-  api,
-  httpRequest,
-  log,
-  NO_SUCH_JOB,
-  RawAnswer,
-  Scope,
-  Server,
-  sessionCookieOf,
-  table,
-} from './harness';
+import { fillPath, PATH_TRICKS, specRoutes, WS_ROUTES } from '../support/path-tricks';
+import { api, httpRequest, log, RawAnswer, Scope, Server, sessionCookieOf, table } from './harness';
 
 /** The README's list of routes that answer without credentials. */
 const DOCUMENTED_OPEN = new Set(['GET /api/health', 'GET /api/auth/status', 'POST /api/auth/login']);
-const WS_ROUTES = ['/api/gpus/stream', '/api/jobs/stream', '/api/jobs/{queue_id}/tty'];
 const CREDENTIALS = [
   'none',
   'bad bearer',
@@ -44,12 +40,6 @@ const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 interface Row {
   label: string;
   cells: Array<{ credential: Credential; expected: Expected; got: string; ok: boolean }>;
-}
-
-function fillPath(path: string): string {
-  return path.replace(/\{([^}]+)\}/g, (_, name: string) =>
-    name === 'queue_id' ? NO_SUCH_JOB : name === 'index' ? '0' : name === 'action' ? 'kill' : 'x',
-  );
 }
 
 /** How a WebSocket upgrade ends: 'open', or the HTTP status it was refused with. */
@@ -254,9 +244,75 @@ export async function authMatrixCheck(_profile: Profile, scope: Scope): Promise<
   log('  before body parsing), so passing the gate ends in 400 instead of a restart.');
   const cells = rows.reduce((n, r) => n + r.cells.length, 0);
   const bad = rows.reduce((n, r) => n + r.cells.filter((c) => !c.ok).length, 0);
+  const encoded = await encodedPathMatrix(base, server.token, failures);
   return {
     ok: failures.length === 0,
-    figures: `${rows.length - WS_ROUTES.length} routes + ${WS_ROUTES.length} WebSockets × ${CREDENTIALS.length} credentials = ${cells} cells, ${bad} unexpected; open: ${[...DOCUMENTED_OPEN].length} documented routes only`,
+    figures:
+      `${rows.length - WS_ROUTES.length} routes + ${WS_ROUTES.length} WebSockets × ${CREDENTIALS.length} credentials = ${cells} cells, ${bad} unexpected; open: ${[...DOCUMENTED_OPEN].length} documented routes only; ` +
+      encoded,
     failures,
   };
+}
+
+/**
+ * Every gated route × every spelling in PATH_TRICKS, without credentials: 400, 401 or 404 only
+ * (a body-less request, as a foreign page's no-cors POST would be). WebSocket routes spelled the
+ * same ways never open. A foreign Host is 421 on every route; a foreign Origin on every change is
+ * 403, bearer token or not. Appends to `failures`; returns the figures.
+ */
+async function encodedPathMatrix(base: string, token: string, failures: string[]): Promise<string> {
+  const statuses = new Map<number, number>();
+  let requests = 0;
+  const routes = specRoutes();
+  for (const route of routes.filter((r) => !r.open)) {
+    for (const [trick, spell] of PATH_TRICKS) {
+      const path = spell(fillPath(route.path), base);
+      const answer = await httpRequest(base, { method: route.method, path });
+      requests += 1;
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      if (![400, 401, 404].includes(answer.status))
+        failures.push(`${route.method} ${path} (${trick}) without credentials: ${answer.status}`);
+    }
+  }
+  const wsBase = base.replace('http://', 'ws://');
+  let upgrades = 0;
+  for (const route of WS_ROUTES) {
+    for (const [trick, spell] of PATH_TRICKS) {
+      const path = spell(fillPath(route), base);
+      if (/^http|[#\\]/.test(path)) continue; // not something a WebSocket client sends
+      upgrades += 1;
+      const got = await wsOutcome(`${wsBase}${path}`, {});
+      if (got === 'open') failures.push(`WS ${path} (${trick}) opened without credentials`);
+    }
+  }
+  let source = 0;
+  for (const route of routes) {
+    const path = fillPath(route.path);
+    const host = await httpRequest(base, {
+      method: route.method,
+      path,
+      headers: { host: 'rebound.evil.example', authorization: `Bearer ${token}` },
+    });
+    source += 1;
+    if (host.status !== 421 || host.json?.code !== 'HOST_NOT_ALLOWED')
+      failures.push(`${route.method} ${route.path} with a foreign Host: ${host.status}, expected 421`);
+    if (MUTATIONS.has(route.method)) {
+      const origin = await httpRequest(base, {
+        method: route.method,
+        path,
+        headers: { origin: 'http://127.0.0.1:1', authorization: `Bearer ${token}` },
+      });
+      source += 1;
+      if (origin.status !== 403 || origin.json?.code !== 'CSRF_ORIGIN_MISMATCH')
+        failures.push(`${route.method} ${route.path} with a foreign Origin: ${origin.status}, expected 403`);
+    }
+  }
+  const spread = [...statuses.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${n}× ${status}`)
+    .join(', ');
+  log(
+    `  Encoded paths: ${routes.filter((r) => !r.open).length} gated routes × ${PATH_TRICKS.length} spellings = ${requests} requests without credentials: ${spread}; ${upgrades} WebSocket spellings; ${source} foreign Host/Origin requests.`,
+  );
+  return `encoded paths: ${requests} requests (${spread}), ${upgrades} WebSocket spellings, ${source} foreign Host/Origin requests`;
 }

@@ -170,7 +170,7 @@ export function api(
 export function sessionCookieOf(answer: RawAnswer): string {
   const raw = ([] as string[])
     .concat(answer.headers['set-cookie'] ?? [])
-    .find((c) => c.startsWith('trainyard_session='));
+    .find((c) => c.startsWith('trainyard_session_'));
   if (!raw) throw new Error(`login answered ${answer.status} without a session cookie: ${answer.text}`);
   return raw.split(';')[0];
 }
@@ -253,6 +253,39 @@ async function spawnBuilt(
     50,
   );
   return { child, output: () => text, baseUrl: match[1], token: match[2] };
+}
+
+const BANNER = /running at:\n\s+(http:\/\/[^/\s]+)\/\?token=([0-9a-f]{64})/g;
+
+/** How many banners the server printed so far (one per worker started). */
+export function bannerCount(server: Server): number {
+  return [...server.output().matchAll(BANNER)].length;
+}
+
+/**
+ * After the worker died: waits for the supervisor's banner number `before + 1` (a new worker) and
+ * points `server` at it (its URL, port and pid).
+ */
+export async function awaitNewWorker(server: Server, before: number, timeoutMs: number): Promise<void> {
+  const match = await until(
+    () => {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) {
+        throw new Error(
+          `the supervisor exited (${server.child.exitCode ?? server.child.signalCode}) instead`,
+        );
+      }
+      return [...server.output().matchAll(BANNER)][before];
+    },
+    'a new worker to print its banner',
+    timeoutMs,
+  );
+  server.baseUrl = match[1];
+  server.port = Number(new URL(match[1]).port);
+  server.workerPid = await until(
+    () => childPids(server.supervisorPid).find((pid) => pid !== server.workerPid),
+    'the new worker process',
+    10_000,
+  );
 }
 
 /** Signals the supervisor and waits for it to exit. */

@@ -4,6 +4,8 @@ export interface Profile {
   crash: { submits: number; clients: number };
   restart: { jobs: number; fakeGpus: number };
   load: { seconds: number; followers: number; jobs: number; readsPerSecond: number };
+  /** Submits before, during (refused) and after a full state directory. */
+  diskFull: { submits: number };
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {
@@ -12,12 +14,14 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     crash: { submits: 1000, clients: 16 },
     restart: { jobs: 20, fakeGpus: 8 },
     load: { seconds: 60, followers: 200, jobs: 4, readsPerSecond: 500 },
+    diskFull: { submits: 30 },
   },
   reduced: {
     name: 'reduced',
     crash: { submits: 300, clients: 16 },
     restart: { jobs: 8, fakeGpus: 4 },
     load: { seconds: 15, followers: 50, jobs: 2, readsPerSecond: 150 },
+    diskFull: { submits: 10 },
   },
 };
 

@@ -190,7 +190,7 @@ export async function restartCheck(profile: Profile, scope: Scope): Promise<Chec
   const journal = (await api(second.baseUrl, second.token, 'GET', '/api/journal?limit=1000')).json;
   const finishedEntries = new Map<string, number>();
   for (const e of journal?.items ?? []) {
-    if (e.type === 'job.finished')
+    if (e.type === 'job.finished.v1')
       finishedEntries.set(e.payload.queue_id, (finishedEntries.get(e.payload.queue_id) ?? 0) + 1);
   }
   const badJournal = plan.filter((p) => finishedEntries.get(p.id!) !== 1);

@@ -1,11 +1,11 @@
 /**
- * The reliability and security suite: crash, restart, malformed input, auth matrix, load.
+ * The reliability and security suite: crash, hostile launches, restart, malformed input, auth matrix, load.
  *
  *   npm run test:reliability                                  # builds the server, full profile
  *   TRAINYARD_RELIABILITY_PROFILE=reduced npm run test:reliability   # what CI runs
  *
  * Environment: TRAINYARD_RELIABILITY_PROFILE (full | reduced), TRAINYARD_RELIABILITY_CHECKS
- * (comma-separated subset: crash,restart,malformed,auth,load), TRAINYARD_RELIABILITY_SEED (replay a
+ * (comma-separated subset: crash,launch,restart,disk-full,resilience,malformed,auth,load), TRAINYARD_RELIABILITY_SEED (replay a
  * crash run), TRAINYARD_RELIABILITY_KEEP=1 (keep the state directories of failed checks).
  *
  * Prints one section per check, a summary table, and a last line `N passed, M failed`; exits
@@ -15,10 +15,13 @@ import { cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { authMatrixCheck } from './auth-matrix.check';
 import { crashCheck } from './crash.check';
+import { diskFullCheck } from './disk-full.check';
+import { launchCheck } from './launch.check';
 import { log, Scope, SERVER_MAIN, seconds, table } from './harness';
 import { loadCheck } from './load.check';
 import { malformedInputCheck } from './malformed-input.check';
 import { CheckResult, Profile, selectProfile } from './profile';
+import { resilienceCheck } from './resilience.check';
 import { restartCheck } from './restart.check';
 
 interface Check {
@@ -36,10 +39,28 @@ const CHECKS: Check[] = [
     run: crashCheck,
   },
   {
+    id: 'launch',
+    title: 'Crash resilience: hostile job launches',
+    timeoutMs: () => 3 * 60_000,
+    run: launchCheck,
+  },
+  {
     id: 'restart',
     title: 'Restart: jobs across a server SIGKILL',
     timeoutMs: () => 6 * 60_000,
     run: restartCheck,
+  },
+  {
+    id: 'disk-full',
+    title: 'Disk full: writes refused (507) or durable, job end kept',
+    timeoutMs: () => 4 * 60_000,
+    run: diskFullCheck,
+  },
+  {
+    id: 'resilience',
+    title: 'Crash resilience: SQLITE_BUSY at job end, worker SIGKILL',
+    timeoutMs: () => 4 * 60_000,
+    run: resilienceCheck,
   },
   {
     id: 'malformed',

@@ -1,3 +1,5 @@
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+
 /** Small fetch helpers so tests read as requests and answers. */
 export interface Answer<T = any> {
   status: number;
@@ -41,7 +43,45 @@ export async function request<T = any>(
 
 /** The `name=value` part of the session Set-Cookie, ready for a Cookie header. */
 export function sessionCookie(answer: Answer): string {
-  const raw = answer.headers.getSetCookie().find((c) => c.startsWith('trainyard_session='));
+  const raw = answer.headers.getSetCookie().find((c) => c.startsWith('trainyard_session_'));
   if (!raw) throw new Error(`no session cookie in ${JSON.stringify(answer.headers.getSetCookie())}`);
   return raw.split(';')[0];
+}
+
+/** One request with node:http: the path goes out byte for byte (fetch would normalise `..`, `%2e`, `\`). */
+export function rawRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: Number(url.port),
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
 }

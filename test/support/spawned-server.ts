@@ -14,13 +14,17 @@ export interface SpawnedServer {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** The built server as a user starts it (`node dist/.../main.js`), on a free port. */
+/**
+ * The built server as a user starts it (`node dist/.../main.js`), on a free port. `nodeArgs` go to
+ * node itself (and, through fork's execArgv, to the worker), e.g. `--expose-gc`.
+ */
 export async function spawnServer(
   home: string,
   args: string[] = [],
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [MAIN, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, '--port', '0', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: home,

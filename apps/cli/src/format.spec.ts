@@ -1,4 +1,4 @@
-import { formatAge, formatDuration, renderPairs, renderTable, truncate } from './format';
+import { escapeControls, formatAge, formatDuration, renderPairs, renderTable, truncate } from './format';
 
 describe(formatDuration.name, () => {
   it.each<[number | null, string]>([
@@ -54,5 +54,25 @@ describe(truncate.name, () => {
   it('cuts with an ellipsis', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
+  });
+});
+
+describe(escapeControls.name, () => {
+  it.each<[string, string, string]>([
+    ['OSC title in a job name', 'job\u001b]0;pwned\u0007', 'job\\x1b]0;pwned\\x07'],
+    ['CSI clear screen', '\u001b[2Jx', '\\x1b[2Jx'],
+    ['bidi override (right-to-left trick)', 'evil\u202Etxt.exe', 'evil\\u202etxt.exe'],
+    ['bidi isolates and marks', '\u2066a\u2069\u200f\u061c', '\\u2066a\\u2069\\u200f\\u061c'],
+    ['newline, tab, CR', 'a\nb\tc\rd', 'a\\nb\\tc\\rd'],
+    ['8-bit C1 CSI, DEL', '\u009b6n\u007f', '\\x9b6n\\x7f'],
+    ['ordinary Unicode stays', 'Größe 🚀 日本', 'Größe 🚀 日本'],
+  ])('%s', (_name, input, expected) => {
+    expect(escapeControls(input)).toBe(expected);
+  });
+
+  it('is applied to every table cell and pair value, with widths measured after escaping', () => {
+    const table = renderTable([{ header: 'NAME' }, { header: 'NOTE' }], [['a\u001b[2J', 'b\u202e']]);
+    expect(table).toBe('NAME      NOTE\na\\x1b[2J  b\\u202e\n');
+    expect(renderPairs([['name', 'x\u0007']])).toBe('name  x\\x07\n');
   });
 });

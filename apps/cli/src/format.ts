@@ -9,9 +9,30 @@ export interface Column {
   align?: 'left' | 'right';
 }
 
-const cellText = (cell: Cell): string => (typeof cell === 'string' ? cell : cell.text);
+/**
+ * C0/C1 controls (ESC, BEL, CR, ...), DEL, and the bidi controls that reorder what follows them
+ * (U+061C, U+200E/F, U+202A–E, U+2066–9) plus the line/paragraph separators: text from the server
+ * (job names, errors, argv) must never drive the terminal or disguise itself.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** Columns separated by two spaces, headers first; the last column is not padded. */
+/** `text` with every unsafe character (see UNSAFE_CHARS) written as a visible escape: `\x1b`, `\u202e`, `\n`. */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE_CHARS, (char) => {
+    const named = NAMED_ESCAPES[char];
+    if (named) return named;
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+const cellText = (cell: Cell): string => escapeControls(typeof cell === 'string' ? cell : cell.text);
+
+/** Columns separated by two spaces, headers first; the last column is not padded; cells escaped. */
 export function renderTable(columns: Column[], rows: Cell[][]): string {
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...rows.map((row) => cellText(row[i] ?? '').length)),
@@ -30,10 +51,12 @@ export function renderTable(columns: Column[], rows: Cell[][]): string {
   return [line(columns.map((c) => c.header)), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `key  value` lines with the keys aligned. */
+/** `key  value` lines with the keys aligned; values escaped like table cells. */
 export function renderPairs(pairs: Array<[string, string]>): string {
   const width = Math.max(0, ...pairs.map(([key]) => key.length));
-  return pairs.map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n';
+  return (
+    pairs.map(([key, value]) => `${key.padEnd(width)}  ${escapeControls(value)}`.trimEnd()).join('\n') + '\n'
+  );
 }
 
 /** 42s, 3m05s, 2h07m, 3d04h. */

@@ -4,13 +4,14 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createValidationPipe, DomainExceptionFilter, ServerConfig, WsRouter } from '@trainyard/core';
 import { openDatabase } from '@trainyard/database';
-import { createWsGate, Credentials, installAuthGate } from '@trainyard/auth';
+import { createWsGate, Credentials, HostPolicy, installAuthGate } from '@trainyard/auth';
 import { installHttpMetrics, MetricsRegistry } from '@trainyard/metrics';
 import { AppModule } from './app.module';
 import { buildDataSource } from './persistence';
 import { loadOrCreateNodeId } from './node-id';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
-import { serveConsole } from './console-static';
+import { CONSOLE_ROUTE, serveConsole } from './console-static';
+import { installSecurityHeaders } from './security-headers';
 import { RestartHandler } from './server-lifecycle';
 import { ServerLogger } from './server-logger';
 
@@ -97,7 +98,22 @@ export async function createServerApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  installAuthGate(fastify, app.get(Credentials));
+  const hosts = new HostPolicy(config);
+  installSecurityHeaders(fastify);
+  installAuthGate(fastify, app.get(Credentials), { hosts, publicRoutes: [CONSOLE_ROUTE] });
+  // Unknown API paths match these (not the console's open catch-all), so they are gated 404s.
+  for (const apiSpace of ['/api/*', '/metrics/*']) {
+    fastify.all(apiSpace, (request, reply) =>
+      reply
+        .code(404)
+        .header('x-request-id', request.id)
+        .send({
+          statusCode: 404,
+          code: 'ROUTE_NOT_FOUND',
+          message: `Cannot ${request.method} ${request.url.split('?')[0]}`,
+        }),
+    );
+  }
   installHttpMetrics(fastify, app.get(MetricsRegistry));
   fastify.addHook('preValidation', async (request, reply) => {
     if (nestedDeeperThan(request.body, BODY_MAX_DEPTH)) {
@@ -114,7 +130,7 @@ export async function createServerApp(
   app.useGlobalFilters(new ConsoleAwareExceptionFilter(serveConsole(app)));
 
   const wsRouter = app.get(WsRouter);
-  wsRouter.setGate(createWsGate(app.get(Credentials)));
+  wsRouter.setGate(createWsGate(app.get(Credentials), hosts));
   wsRouter.attach(app.getHttpServer());
 
   serveOpenApi(app, buildOpenApiDocument(app));

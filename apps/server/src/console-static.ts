@@ -14,9 +14,13 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <h1>Trainyard</h1><p>The console has not been built. Run <code>npm run build</code>, then reload.</p>
 <p>The API is up: see <a style="color:#8cf" href="/api/docs">/api/docs</a> (needs your token).</p></body></html>`;
 
+/** The console's catch-all route (static files, SPA deep links): the one route outside /api needing no credentials. */
+export const CONSOLE_ROUTE = 'GET /*';
+
 /**
  * Serves the built console: hashed assets are immutable, index.html is never cached, and any other
- * GET that wants HTML gets index.html so deep links into the single-page app work.
+ * GET that wants HTML gets index.html so deep links into the single-page app work. Unbuilt, the same
+ * catch-all route answers with a placeholder page.
  */
 export function serveConsole(
   app: NestFastifyApplication,
@@ -37,6 +41,11 @@ export function serveConsole(
         res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
+  } else {
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .get('/*', (_request, reply) => reply.callNotFound());
   }
   return (request, reply) => {
     const path = request.url.split('?')[0];

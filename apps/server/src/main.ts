@@ -1,12 +1,27 @@
 import { ChildProcess, fork } from 'node:child_process';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { isHelpRequested, USAGE } from '@trainyard/core';
-import { RESTART_EXIT_CODE } from './server-lifecycle';
+import { BOOT_FAILURE_EXIT_CODE, RESTART_EXIT_CODE, WORKER_READY_MESSAGE } from './server-lifecycle';
+
+/** A crash loop: this many unexpected worker deaths within the window and the supervisor gives up. */
+const CRASH_LIMIT = 5;
+const CRASH_WINDOW_MS = 60_000;
+/** Exit code of a supervisor that gave up after a crash loop (EX_SOFTWARE). */
+const CRASH_LOOP_EXIT_CODE = 70;
+
+/** Wait before starting worker number `crashes` after a crash: 250 ms, doubling, at most 5 s. */
+function restartDelayMs(crashes: number): number {
+  return Math.min(250 * 2 ** Math.max(0, crashes - 1), 5000);
+}
 
 /**
- * Supervisor: runs the server as a child and starts a fresh one when it exits asking for a restart
- * (POST /api/server/restart). Node has no execv; this keeps the PID, terminal and Ctrl-C behaviour
- * of an in-place re-exec. Jobs live in their own sessions and are untouched either way.
+ * Supervisor: runs the server as a child (worker.ts) and starts a fresh one when it exits asking for
+ * a restart (POST /api/server/restart) or when a worker that was serving dies unexpectedly (a crash,
+ * SIGKILL, the OOM killer), with backoff and a crash-loop limit. A worker that fails before serving
+ * (bad config, port in use, corrupt database) is not retried: its exit code is ours. Node has no
+ * execv; this keeps the PID, terminal and Ctrl-C behaviour of an in-place re-exec. Jobs live in their
+ * own sessions, keep running throughout, and are re-attached by the next worker.
  */
 function main(): void {
   const argv = process.argv.slice(2);
@@ -15,18 +30,51 @@ function main(): void {
     return;
   }
   let child: ChildProcess | null = null;
+  let pending: NodeJS.Timeout | null = null;
+  let stopping = false;
+  let crashes: number[] = [];
+
   const start = () => {
-    child = fork(join(__dirname, 'worker.js'), argv, { stdio: 'inherit' });
-    child.on('exit', (code, signal) => {
-      if (code === RESTART_EXIT_CODE) {
+    pending = null;
+    let serving = false;
+    const worker = fork(join(__dirname, 'worker.js'), argv, { stdio: 'inherit' });
+    child = worker;
+    worker.on('message', (message) => {
+      if (message === WORKER_READY_MESSAGE) serving = true;
+    });
+    worker.on('exit', (code, signal) => {
+      child = null;
+      if (code === RESTART_EXIT_CODE && !stopping) {
         start();
         return;
       }
-      process.exit(code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1));
+      const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 1);
+      if (stopping || !serving || code === 0 || code === BOOT_FAILURE_EXIT_CODE) process.exit(exitCode);
+      const now = Date.now();
+      crashes = [...crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (crashes.length >= CRASH_LIMIT) {
+        process.stderr.write(
+          `trainyard: the server ${how}; that is ${crashes.length} crashes within ${CRASH_WINDOW_MS / 1000} s, giving up. Running jobs keep running and are re-attached at the next start.\n`,
+        );
+        process.exit(CRASH_LOOP_EXIT_CODE);
+      }
+      const delay = restartDelayMs(crashes.length);
+      process.stderr.write(
+        `trainyard: the server ${how} unexpectedly; starting a new one in ${delay} ms (running jobs keep running)\n`,
+      );
+      pending = setTimeout(start, delay);
     });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => child?.kill(signal));
+    process.on(signal, () => {
+      stopping = true;
+      if (child) child.kill(signal);
+      else {
+        if (pending) clearTimeout(pending);
+        process.exit(0);
+      }
+    });
   }
   start();
 }

@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+/** Worker → supervisor exit codes. 75: start me again (POST /api/server/restart). */
 export const RESTART_EXIT_CODE = 75;
+/** 78 (EX_CONFIG): the worker cannot start (e.g. a corrupt database); starting it again would not help. */
+export const BOOT_FAILURE_EXIT_CODE = 78;
+/** The worker's IPC message once it is serving; only a worker that got this far is restarted after a crash. */
+export const WORKER_READY_MESSAGE = 'trainyard:worker-ready';
 export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
 export type RestartHandler = () => Promise<void> | void;
 

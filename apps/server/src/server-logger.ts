@@ -1,4 +1,5 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { redactSecrets } from '@trainyard/core';
 
 /** Nest's own bootstrap chatter (module init, route mapping) only at debug level. */
 const FRAMEWORK_CONTEXTS = new Set([
@@ -9,6 +10,7 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
+/** The server's log: Nest's console format, framework chatter below debug, credentials redacted from every line. */
 export class ServerLogger extends ConsoleLogger {
   constructor(
     private readonly showFramework: boolean,
@@ -20,5 +22,22 @@ export class ServerLogger extends ConsoleLogger {
   override log(message: unknown, context?: string): void {
     if (!this.showFramework && context && FRAMEWORK_CONTEXTS.has(context)) return;
     super.log(message, context);
+  }
+
+  protected override formatMessage(
+    logLevel: LogLevel,
+    message: unknown,
+    pidMessage: string,
+    formattedLogLevel: string,
+    contextMessage: string,
+    timestampDiff: string,
+  ): string {
+    return redactSecrets(
+      super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff),
+    );
+  }
+
+  protected override printStackTrace(stack: string): void {
+    super.printStackTrace(redactSecrets(stack));
   }
 }

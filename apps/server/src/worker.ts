@@ -1,10 +1,30 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadServerConfig, USAGE } from '@trainyard/core';
+import { ConfigError, loadServerConfig, StateDirError, USAGE } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
+import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
 import { startupBanner } from './banner';
-import { RESTART_EXIT_CODE } from './server-lifecycle';
+import { BOOT_FAILURE_EXIT_CODE, RESTART_EXIT_CODE, WORKER_READY_MESSAGE } from './server-lifecycle';
+
+const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/**
+ * A rejected promise nobody awaited is a bug to log, not a reason to drop every request and job
+ * watcher: the server keeps running. An uncaught exception may have left state half-updated, so the
+ * worker exits and the supervisor starts a fresh one (running jobs are re-attached).
+ */
+function installCrashPolicy(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled promise rejection (the server keeps running): ${explain(reason)}`);
+  });
+  process.on('uncaughtException', (err) => {
+    logger.error(
+      `uncaught exception; this worker exits and the supervisor starts a new one: ${explain(err)}`,
+    );
+    process.exit(1);
+  });
+}
 
 /** The server process proper; main.ts supervises it so that a restart keeps the same terminal and PID. */
 async function runWorker(): Promise<void> {
@@ -15,6 +35,10 @@ async function runWorker(): Promise<void> {
   try {
     config = loadServerConfig({ argv, env: process.env });
   } catch (err) {
+    if (err instanceof StateDirError) {
+      process.stderr.write(`trainyard: ${err.message}\n`);
+      process.exit(2);
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`trainyard: ${err.message}\n\n${USAGE}\n`);
       process.exit(2);
@@ -22,12 +46,23 @@ async function runWorker(): Promise<void> {
     throw err;
   }
   const logger = new Logger('Server');
-  const app = await createServerApp(config, {
-    onRestart: async () => {
-      await app.close();
-      process.exit(RESTART_EXIT_CODE);
-    },
-  });
+  installCrashPolicy(logger);
+  let app: Awaited<ReturnType<typeof createServerApp>>;
+  try {
+    app = await createServerApp(config, {
+      onRestart: async () => {
+        await app.close();
+        process.exit(RESTART_EXIT_CODE);
+      },
+    });
+  } catch (err) {
+    // One line the user can act on, and an exit code the supervisor does not retry.
+    if (err instanceof DatabaseOpenError) {
+      process.stderr.write(`trainyard: ${err.message}\n`);
+      process.exit(BOOT_FAILURE_EXIT_CODE);
+    }
+    throw err;
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -55,6 +90,10 @@ async function runWorker(): Promise<void> {
   process.stdout.write(
     startupBanner(config, port, credentials.authRequired ? credentials.token.value : null),
   );
+  process.send?.(WORKER_READY_MESSAGE);
 }
 
-void runWorker();
+runWorker().catch((err: unknown) => {
+  process.stderr.write(`trainyard: the server could not start: ${explain(err)}\n`);
+  process.exit(1);
+});

@@ -1,86 +1,113 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { WsGate } from '@trainyard/core';
+import { DomainError, WsGate } from '@trainyard/core';
 import { AuthContext, Credentials } from './credentials';
+import { checkRequestSource, HostPolicy, isSafeMethod, originMatchesHost, Refusal } from './request-source';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** Set by the gate: always on a gated route, when credentials came along on an open one. */
     auth?: AuthContext;
   }
 }
 
-/** The only routes under /api that answer without credentials. */
-export const OPEN_ROUTES = ['/api/health', '/api/auth/status', '/api/auth/login'] as const;
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * The API routes that answer without credentials, as `METHOD /route/template` (HEAD counts as GET).
+ * Everything else is gated — decided on the route Fastify matched, never on the raw URL.
+ */
+export const OPEN_ROUTES = ['GET /api/health', 'GET /api/auth/status', 'POST /api/auth/login'] as const;
 
-function normalizedPath(rawUrl: string): string {
-  const q = rawUrl.indexOf('?');
-  return (q < 0 ? rawUrl : rawUrl.slice(0, q)).replace(/\/{2,}/g, '/');
-}
-
-/** Everything under /api (and /metrics) is gated; the static console is not. */
+/** Everything under /api (and /metrics) belongs to the API; the console's pages are elsewhere. */
 export function isGatedPath(path: string): boolean {
-  const p = path.toLowerCase();
+  const p = path.toLowerCase().replace(/\/{2,}/g, '/');
   return p === '/api' || p.startsWith('/api/') || p === '/metrics' || p.startsWith('/metrics/');
 }
 
+const UNAUTHENTICATED: Refusal = {
+  status: 401,
+  code: 'UNAUTHENTICATED',
+  message: 'Authentication required: send Authorization: Bearer <token>, a session cookie or ?token=',
+};
+
+const COOKIE_WITHOUT_ORIGIN: Refusal = {
+  status: 403,
+  code: 'CSRF_ORIGIN_MISMATCH',
+  message: 'Cookie-authenticated changes must come from this server’s own pages (Origin header missing)',
+};
+
+function send(reply: FastifyReply, refusal: Refusal) {
+  if (refusal.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
+  return reply
+    .code(refusal.status)
+    .send({ statusCode: refusal.status, code: refusal.code, message: refusal.message });
+}
+
+export interface AuthGateOptions {
+  hosts: HostPolicy;
+  /** Further routes that need no credentials (`METHOD /template`), e.g. the console's catch-all. */
+  publicRoutes?: readonly string[];
+}
+
 /**
- * A cookie rides along on cross-site requests; require the browser's Origin to be this server's
- * own for state changes made with a cookie alone (bearer clients send no cookie and are unaffected).
+ * The HTTP gate, deny by default. Runs in onRequest, after Fastify matched the route: a request is
+ * let through without credentials only when the matched route (not the URL as sent) is open; the
+ * 404 handler is not a route and so is gated too. A one-shot URL token is consumed only where it is
+ * the credential (a gated route), never by an open route or the console's pages.
  */
-export function originMatchesHost(headers: IncomingMessage['headers'], secure: boolean): boolean {
-  const origin = headers.origin;
-  const host = headers.host;
-  if (!origin || !host) return false;
-  try {
-    const url = new URL(origin);
-    return url.host.toLowerCase() === host.toLowerCase() && url.protocol === (secure ? 'https:' : 'http:');
-  } catch {
-    return false;
-  }
-}
-
-function unauthorized(message: string) {
-  return { statusCode: 401, code: 'UNAUTHENTICATED', message };
-}
-
-export function installAuthGate(fastify: FastifyInstance, credentials: Credentials): void {
+export function installAuthGate(
+  fastify: FastifyInstance,
+  credentials: Credentials,
+  options: AuthGateOptions,
+): void {
+  const open = new Set<string>([...OPEN_ROUTES, ...(options.publicRoutes ?? [])]);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply) => {
-    const path = normalizedPath(request.url);
+    const changes = !isSafeMethod(request.method);
+    const source = checkRequestSource(request.headers, changes, options.hosts);
+    if (source) return send(reply, source);
+
+    const route = request.routeOptions.url;
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (route !== undefined && open.has(`${method} ${route}`)) {
+      // Open: note who is asking (auth/status reports it) without spending a one-shot token.
+      const auth = credentials.authenticate(request.headers, request.url, Date.now(), {
+        consumeUrlToken: false,
+      });
+      if (auth) request.auth = auth;
+      return;
+    }
     const auth = credentials.authenticate(request.headers, request.url);
-    if (auth) request.auth = auth;
-    if (!isGatedPath(path) || (OPEN_ROUTES as readonly string[]).includes(path)) return;
-    if (!auth) {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', 'Bearer')
-        .send(
-          unauthorized(
-            'Authentication required: send Authorization: Bearer <token>, a session cookie or ?token=',
-          ),
-        );
-    }
-    if (auth.method === 'cookie' && !SAFE_METHODS.has(request.method)) {
-      if (!originMatchesHost(request.headers, request.protocol === 'https')) {
-        return reply.code(403).send({
-          statusCode: 403,
-          code: 'CSRF_ORIGIN_MISMATCH',
-          message:
-            'Cookie-authenticated changes must come from this server’s own pages (Origin header mismatch)',
-        });
-      }
-    }
+    if (!auth) return send(reply, UNAUTHENTICATED);
+    if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers))
+      return send(reply, COOKIE_WITHOUT_ORIGIN);
+    request.auth = auth;
   });
 }
 
-/** The same gate for WebSocket upgrades; a cookie upgrade must also come from our own origin. */
-export function createWsGate(credentials: Credentials): WsGate {
-  return (request) => {
-    const auth = credentials.authenticate(request.headers, request.url ?? '/');
-    if (!auth) return { status: 401, message: 'Authentication required' };
-    const secure = Boolean((request.socket as { encrypted?: boolean }).encrypted);
-    if (auth.method === 'cookie' && !originMatchesHost(request.headers, secure)) {
-      return { status: 403, message: 'Origin mismatch for cookie-authenticated WebSocket' };
+/** The gate's verdict for a handler: a request that reached it without an auth context is refused. */
+export function requireAuth(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw new DomainError('UNAUTHENTICATED', UNAUTHENTICATED.message);
+  return request.auth;
+}
+
+/**
+ * The same rules for WebSocket upgrades, after the router matched the path (`route` is null when
+ * none did: an unknown path is 401 without credentials, 404 with them). Every WebSocket route is
+ * gated; an upgrade is a change (a foreign Origin is refused, a cookie needs ours).
+ */
+export function createWsGate(credentials: Credentials, hosts: HostPolicy): WsGate {
+  return (request: IncomingMessage, route: string | null) => {
+    const source = checkRequestSource(request.headers, true, hosts);
+    if (source) return source;
+    const auth = credentials.authenticate(request.headers, request.url ?? '/', Date.now(), {
+      consumeUrlToken: route !== null,
+    });
+    if (!auth) return UNAUTHENTICATED;
+    if (route === null) return { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No such WebSocket route' };
+    if (auth.method === 'cookie' && !originMatchesHost(request.headers)) {
+      return {
+        ...COOKIE_WITHOUT_ORIGIN,
+        message: 'Cookie-authenticated WebSocket upgrades must come from this server’s own pages',
+      };
     }
     return null;
   };

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LoginThrottle } from './login-throttle';
 import { PasswordStore, PBKDF2_ITERATIONS } from './password-store';
 import { TokenStore } from './token-store';
 import { UrlTokens, URL_TOKEN_TTL_MS } from './url-tokens';
@@ -52,16 +51,6 @@ describe('auth primitives', () => {
       expect(sut.consume(token, 2_000)).toBe(false);
       const late = sut.issue(1_000);
       expect(sut.consume(late.token, 1_000 + URL_TOKEN_TTL_MS)).toBe(false);
-    });
-  });
-
-  describe(LoginThrottle.name, () => {
-    it('locks an address out after 5 failures for the rest of the window, per address', () => {
-      const sut = new LoginThrottle(5, 60_000);
-      for (let i = 0; i < 5; i++) sut.recordFailure('10.0.0.1', 1_000);
-      expect(sut.retryAfterMs('10.0.0.1', 2_000)).toBe(59_000);
-      expect(sut.retryAfterMs('10.0.0.2', 2_000)).toBe(0);
-      expect(sut.retryAfterMs('10.0.0.1', 61_000)).toBe(0);
     });
   });
 });

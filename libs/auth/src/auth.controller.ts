@@ -2,18 +2,21 @@ import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common'
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, DomainError } from '@trainyard/core';
+import { ApiErrors } from '@trainyard/core';
 import { Credentials, sessionSetCookie } from './credentials';
+import { requireAuth } from './auth-gate';
 import {
   AuthStatusDto,
   LoginRequestDto,
   LoginResponseDto,
   OkResponseDto,
+  SessionsRevokedResponseDto,
   SetPasswordRequestDto,
   UrlTokenResponseDto,
 } from './auth.dto';
 import { LoginCommand } from './commands/login.command';
 import { LogoutCommand } from './commands/logout.command';
+import { RevokeSessionsCommand } from './commands/revoke-sessions.command';
 import { SetPasswordCommand } from './commands/set-password.command';
 
 @ApiTags('auth')
@@ -24,7 +27,10 @@ export class AuthController {
     private readonly credentials: Credentials,
   ) {}
 
-  /** Exchanges the bearer token or the password for a session cookie (open route). */
+  /**
+   * Exchanges the bearer token or the password for a session cookie (open route). Wrong guesses are
+   * throttled per client (429 with Retry-After); the right token is always accepted.
+   */
   @Post('login')
   @HttpCode(200)
   @ApiErrors(400, 401, 429)
@@ -33,24 +39,18 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
-    try {
-      const result = await this.commandBus.execute(
-        new LoginCommand(body.token ?? undefined, body.password ?? undefined, request.ip),
-      );
-      void reply.header('Set-Cookie', sessionSetCookie(result.sessionId, request.protocol === 'https'));
-      return {
-        authenticated: true,
-        requires_password_setup: result.requiresPasswordSetup,
-        expires_at: new Date(result.expiresAt).toISOString(),
-      };
-    } catch (err) {
-      if (err instanceof DomainError && err.code === 'TOO_MANY_LOGIN_ATTEMPTS') {
-        const seconds =
-          (err.details as { retry_after_seconds?: number } | undefined)?.retry_after_seconds ?? 60;
-        void reply.header('Retry-After', String(seconds));
-      }
-      throw err;
-    }
+    const result = await this.commandBus.execute(
+      new LoginCommand(body.token ?? undefined, body.password ?? undefined, request.ip),
+    );
+    void reply.header(
+      'Set-Cookie',
+      sessionSetCookie(this.credentials.sessionCookie, result.sessionId, request.protocol === 'https'),
+    );
+    return {
+      authenticated: true,
+      requires_password_setup: result.requiresPasswordSetup,
+      expires_at: new Date(result.expiresAt).toISOString(),
+    };
   }
 
   /** Ends this browser session and clears its cookie. */
@@ -62,8 +62,27 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OkResponseDto> {
     await this.commandBus.execute(new LogoutCommand(request.auth?.sessionHash));
-    void reply.header('Set-Cookie', sessionSetCookie('', request.protocol === 'https', 0));
+    void reply.header(
+      'Set-Cookie',
+      sessionSetCookie(this.credentials.sessionCookie, '', request.protocol === 'https', 0),
+    );
     return { ok: true };
+  }
+
+  /** Signs out everywhere: ends every browser session of this server, this one included. */
+  @Post('logout-all')
+  @HttpCode(200)
+  @ApiErrors(401, 403)
+  async logoutAll(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionsRevokedResponseDto> {
+    const revoked = await this.commandBus.execute(new RevokeSessionsCommand('logout_all'));
+    void reply.header(
+      'Set-Cookie',
+      sessionSetCookie(this.credentials.sessionCookie, '', request.protocol === 'https', 0),
+    );
+    return { ok: true, revoked };
   }
 
   /** Whether auth is on, whether this request is authenticated, and whether a password exists (open route). */
@@ -81,16 +100,19 @@ export class AuthController {
     };
   }
 
-  /** Sets or changes the browser password (changing needs the bearer token or current_password). */
+  /**
+   * Sets or changes the browser password (changing needs the bearer token or current_password, whose
+   * guesses share the login throttle). Every other browser session is signed out; the caller's stays.
+   */
   @Post('set-password')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 429)
   async setPassword(
     @Body() body: SetPasswordRequestDto,
     @Req() request: FastifyRequest,
   ): Promise<OkResponseDto> {
     await this.commandBus.execute(
-      new SetPasswordCommand(body.new_password, body.current_password, request.auth ?? { method: 'none' }),
+      new SetPasswordCommand(body.new_password, body.current_password, requireAuth(request), request.ip),
     );
     return { ok: true };
   }

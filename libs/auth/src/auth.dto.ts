@@ -56,6 +56,12 @@ export class OkResponseDto {
   ok!: boolean;
 }
 
+export class SessionsRevokedResponseDto {
+  ok!: boolean;
+  /** How many browser sessions were signed out. */
+  revoked!: number;
+}
+
 export class UrlTokenResponseDto {
   /** Use once as `?token=` within 60 seconds. */
   token!: string;

@@ -5,10 +5,22 @@ import { SessionRepository } from './infrastructure/session.repository';
 import { LoginHandler } from './commands/login.handler';
 import { LogoutHandler } from './commands/logout.handler';
 import { SetPasswordHandler } from './commands/set-password.handler';
+import { RevokeSessionsHandler } from './commands/revoke-sessions.handler';
+import { PurgeExpiredSessionsHandler } from './commands/purge-expired-sessions.handler';
+import { AuthScheduler } from './auth.scheduler';
 
 @Module({
   controllers: [AuthController],
-  providers: [Credentials, SessionRepository, LoginHandler, LogoutHandler, SetPasswordHandler],
+  providers: [
+    Credentials,
+    SessionRepository,
+    LoginHandler,
+    LogoutHandler,
+    SetPasswordHandler,
+    RevokeSessionsHandler,
+    PurgeExpiredSessionsHandler,
+    AuthScheduler,
+  ],
   exports: [Credentials],
 })
 export class AuthModule {}

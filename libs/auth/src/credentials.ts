@@ -1,15 +1,26 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { Journal, NODE_ID } from '@trainyard/journal';
 import { TokenStore } from './token-store';
 import { PasswordStore } from './password-store';
 import { UrlTokens } from './url-tokens';
 import { LoginThrottle } from './login-throttle';
 import { newSecret, sha256Hex } from './secrets';
 import { SessionRepository, StoredSession } from './infrastructure/session.repository';
+import { SessionsRevokedEvent } from './auth.events';
 
-export const SESSION_COOKIE = 'trainyard_session';
+/**
+ * Session cookies are named `trainyard_session_<12 hex>`, the suffix derived from the node id: cookies
+ * are scoped by host, not port, so every Trainyard server on a host needs its own name, and the node id
+ * is stable per state directory, so persisted sessions survive restarts.
+ */
+export const SESSION_COOKIE_PREFIX = 'trainyard_session_';
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+export function sessionCookieName(nodeId: string): string {
+  return `${SESSION_COOKIE_PREFIX}${sha256Hex(nodeId).slice(0, 12)}`;
+}
 
 /** How a request proved who it is. `bearer_query` is the bearer token passed as `?token=`. */
 export type AuthMethod = 'bearer' | 'cookie' | 'bearer_query' | 'url_token' | 'none';
@@ -28,23 +39,42 @@ export class Credentials implements OnModuleInit {
   readonly password: PasswordStore;
   readonly urlTokens = new UrlTokens();
   readonly throttle = new LoginThrottle();
+  /** This server's session cookie name (see `sessionCookieName`). */
+  readonly sessionCookie: string;
   private readonly sessions = new Map<string, StoredSession>();
 
   constructor(
     @Inject(SERVER_CONFIG) readonly config: ServerConfig,
+    @Inject(NODE_ID) nodeId: string,
     private readonly sessionRepository: SessionRepository,
+    private readonly journal: Journal,
   ) {
     this.token = new TokenStore(config.paths.authToken, config.regen_token);
     this.password = new PasswordStore(config.paths.passwordHash);
+    this.sessionCookie = sessionCookieName(nodeId);
   }
 
   get authRequired(): boolean {
     return !this.config.no_auth;
   }
 
+  /**
+   * Boot: expired session rows are purged; a new bearer token (`--regen-token`, or a missing token
+   * file) drops every persisted session, since they were opened under the old one; then, with
+   * `--persist-sessions`, the rest are restored.
+   */
   async onModuleInit(): Promise<void> {
-    if (!this.config.persist_sessions) return;
     const now = Date.now();
+    await this.journal.record(async (tx) => {
+      await this.sessionRepository.deleteExpired(tx, now);
+      if (!this.token.created) return { result: undefined, events: [] };
+      const dropped = await this.sessionRepository.deleteAllExcept(tx);
+      return {
+        result: undefined,
+        events: dropped ? [new SessionsRevokedEvent('token_regenerated', dropped)] : [],
+      };
+    });
+    if (!this.config.persist_sessions) return;
     for (const session of await this.sessionRepository.loadAll()) {
       if (session.expiresAt > now) this.sessions.set(session.idHash, session);
     }
@@ -63,12 +93,42 @@ export class Credentials implements OnModuleInit {
     this.sessions.delete(idHash);
   }
 
+  /** Ends every live session but `keepHash` (the caller's, when given); returns how many ended. */
+  dropSessionsExcept(keepHash?: string): number {
+    let dropped = 0;
+    for (const idHash of this.sessions.keys()) {
+      if (idHash === keepHash) continue;
+      this.sessions.delete(idHash);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** Forgets live sessions past their expiry; returns how many. */
+  dropExpiredSessions(now = Date.now()): number {
+    let dropped = 0;
+    for (const [idHash, session] of this.sessions) {
+      if (session.expiresAt > now) continue;
+      this.sessions.delete(idHash);
+      dropped += 1;
+    }
+    return dropped;
+  }
+
   get persistSessions(): boolean {
     return this.config.persist_sessions;
   }
 
-  /** Credential order: bearer header → session cookie → `?token=` (bearer token or one-shot URL token). */
-  authenticate(headers: IncomingHttpHeaders, rawUrl: string, now = Date.now()): AuthContext | null {
+  /**
+   * Credential order: bearer header → session cookie → `?token=` (bearer token or one-shot URL token).
+   * `consumeUrlToken: false` (open routes, unknown paths) ignores one-shot tokens instead of spending them.
+   */
+  authenticate(
+    headers: IncomingHttpHeaders,
+    rawUrl: string,
+    now = Date.now(),
+    { consumeUrlToken = true } = {},
+  ): AuthContext | null {
     if (!this.authRequired) return { method: 'none' };
     const authorization = headers.authorization;
     if (authorization !== undefined) {
@@ -76,7 +136,7 @@ export class Credentials implements OnModuleInit {
       // A presented but wrong bearer token is a failure, not a reason to try weaker credentials.
       return match && this.token.matches(match[1]) ? { method: 'bearer' } : null;
     }
-    const sessionId = readCookie(headers.cookie, SESSION_COOKIE);
+    const sessionId = readCookie(headers.cookie, this.sessionCookie);
     if (sessionId) {
       const idHash = sha256Hex(sessionId);
       const session = this.sessions.get(idHash);
@@ -86,7 +146,7 @@ export class Credentials implements OnModuleInit {
     const queryToken = readQueryToken(rawUrl);
     if (queryToken) {
       if (this.token.matches(queryToken)) return { method: 'bearer_query' };
-      if (queryToken.startsWith('ut_') && this.urlTokens.consume(queryToken, now))
+      if (consumeUrlToken && queryToken.startsWith('ut_') && this.urlTokens.consume(queryToken, now))
         return { method: 'url_token' };
     }
     return null;
@@ -95,12 +155,13 @@ export class Credentials implements OnModuleInit {
 
 /** Set-Cookie for the session: HttpOnly (no script access), SameSite=Lax, Secure on https, Path=/. */
 export function sessionSetCookie(
+  name: string,
   value: string,
   secure: boolean,
   maxAgeSeconds = SESSION_TTL_MS / 1000,
 ): string {
   const parts = [
-    `${SESSION_COOKIE}=${value}`,
+    `${name}=${value}`,
     `Max-Age=${Math.floor(maxAgeSeconds)}`,
     'Path=/',
     'HttpOnly',

@@ -5,6 +5,8 @@ import { newSecret, secretsEqual } from './secrets';
 /** The bearer token: 32 random bytes as 64 hex chars in `<home>/auth_token` (0600). */
 export class TokenStore {
   private token: string;
+  /** True when this load wrote a new token (first start, `--regen-token`, or a missing/invalid file). */
+  readonly created: boolean;
 
   constructor(
     readonly file: string,
@@ -14,9 +16,11 @@ export class TokenStore {
     if (/^[0-9a-f]{64}$/.test(existing)) {
       tightenFileMode(this.file);
       this.token = existing;
+      this.created = false;
     } else {
       this.token = newSecret(32);
       writeFileAtomic(this.file, `${this.token}\n`);
+      this.created = true;
     }
   }
 

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'INVALID_CREDENTIALS',
   'FORBIDDEN',
   'CSRF_ORIGIN_MISMATCH',
+  'HOST_NOT_ALLOWED',
   'PASSWORD_CHANGE_NEEDS_REAUTH',
   'TOO_MANY_LOGIN_ATTEMPTS',
   'ROUTE_NOT_FOUND',
@@ -26,6 +27,9 @@ export const ERROR_CODES = [
   'JOB_NOT_RUNNING',
   'TRAINER_ENDPOINT_UNKNOWN',
   'TRAINER_UNREACHABLE',
+  'STATE_DIR_FULL',
+  'DATABASE_BUSY',
+  'STORAGE_ERROR',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -76,10 +80,18 @@ export function statusForCode(code: ErrorCode): number {
       return 413;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
+    case 'HOST_NOT_ALLOWED':
+      return 421;
     case 'TOO_MANY_LOGIN_ATTEMPTS':
       return 429;
     case 'TRAINER_UNREACHABLE':
       return 502;
+    // The state directory refused a write: nothing was saved, the request may be retried as is.
+    case 'DATABASE_BUSY':
+    case 'STORAGE_ERROR':
+      return 503;
+    case 'STATE_DIR_FULL':
+      return 507;
     case 'INTERNAL':
       return 500;
   }

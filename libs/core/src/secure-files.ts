@@ -2,9 +2,12 @@ import {
   chmodSync,
   closeSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
+  Stats,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -13,6 +16,60 @@ import { randomBytes } from 'node:crypto';
 
 export const SECRET_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
+
+/** The state directory cannot be trusted (another user's, or writable by others); the message is one line. */
+export class StateDirError extends Error {}
+
+/**
+ * Refuses a state directory another local user owns or could have written to — they could plant a
+ * token, a config or a database there: throws a StateDirError naming the first such path before
+ * changing anything. Every entry must be owned by `uid` (symlinks too, never followed); an entry
+ * writable by group/others is refused when others can reach it, i.e. when no directory above it
+ * (within the state directory) is closed to them. Then removes every group/other permission bit
+ * (files 0600, directories 0700), which is all an unreachable writable file needs (e.g. a job
+ * running with umask 002 writing into its control directory).
+ */
+export function secureStateDir(root: string, uid: number = process.getuid!()): void {
+  const entries: Array<{ path: string; stats: Stats; reachable: boolean }> = [];
+  const walk = (path: string, reachable: boolean): void => {
+    // Running jobs may add and remove files meanwhile: one gone since it was listed is skipped.
+    const stats = ignoreMissing(() => lstatSync(path));
+    if (!stats) return;
+    entries.push({ path, stats, reachable });
+    if (!stats.isDirectory()) return;
+    const inside = reachable && (stats.mode & 0o011) !== 0;
+    for (const name of ignoreMissing(() => readdirSync(path)) ?? []) walk(join(path, name), inside);
+  };
+  walk(root, true);
+  const refuse = (path: string, why: string) =>
+    new StateDirError(`refusing to use the state directory ${root}: ${path} ${why}`);
+  for (const { path, stats, reachable } of entries) {
+    if (stats.uid !== uid)
+      throw refuse(
+        path,
+        `is owned by uid ${stats.uid}, not the server's uid ${uid} (chown it, or use another TRAINYARD_HOME)`,
+      );
+    if (reachable && !stats.isSymbolicLink() && (stats.mode & 0o022) !== 0)
+      throw refuse(path, `is writable by other users (mode ${octal(stats.mode)}; check it, then chmod go-w)`);
+  }
+  for (const { path, stats } of entries) {
+    if (!stats.isSymbolicLink() && (stats.mode & 0o077) !== 0)
+      ignoreMissing(() => chmodSync(path, stats.mode & 0o7700));
+  }
+}
+
+function ignoreMissing<T>(op: () => T): T | undefined {
+  try {
+    return op();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8)}`;
+}
 
 /** Creates the directory if needed and (re)tightens it to 0700: other local users must not list it. */
 export function ensurePrivateDir(path: string): void {

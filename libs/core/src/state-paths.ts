@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { ensurePrivateDir } from './secure-files';
+import { existsSync } from 'node:fs';
+import { ensurePrivateDir, secureStateDir } from './secure-files';
 
 /** Every file the server owns lives under one state directory; this is the one place that names them. */
 export class StatePaths {
@@ -30,8 +31,12 @@ export class StatePaths {
     return join(this.home, 'control');
   }
 
-  /** Creates the state tree with private modes (idempotent; also repairs modes). */
+  /**
+   * Creates the state tree with private modes (idempotent). An existing one must be the server
+   * user's and writable by nobody else (else StateDirError); its modes are tightened.
+   */
   ensure(): void {
+    if (existsSync(this.home)) secureStateDir(this.home);
     ensurePrivateDir(this.home);
     ensurePrivateDir(this.jobsDir);
     ensurePrivateDir(this.secretsDir);

@@ -1,17 +1,31 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { storageErrorOf } from './storage-errors';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 /** A write transaction's handle; repositories take it so a state change and its journal entry commit together. */
 export type Tx = EntityManager;
 
+/** The parts of TypeORM's better-sqlite3 driver that recovery needs (public fields, untyped upstream). */
+interface SqliteDriver {
+  databaseConnection: { inTransaction: boolean; exec(sql: string): unknown };
+  queryRunner?: { isTransactionActive: boolean };
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
 /**
  * better-sqlite3 is one connection, and TypeORM cannot interleave two transactions on it, so write
  * transactions are queued here one after another (SQLite serializes writers anyway).
+ *
+ * A write is either committed or refused: when a transaction fails (disk full, lock held elsewhere,
+ * I/O error) the connection is put back to "no transaction" before the next write, and storage
+ * failures become `STATE_DIR_FULL` / `DATABASE_BUSY` / `STORAGE_ERROR` domain errors.
  */
 @Injectable()
 export class Database {
+  private readonly logger = new Logger('Database');
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(@Inject(DATA_SOURCE) readonly dataSource: DataSource) {}
@@ -20,9 +34,54 @@ export class Database {
     return this.dataSource.manager;
   }
 
+  /**
+   * Runs `work` in a write transaction, after every earlier one. Rejects with a DomainError
+   * (`STATE_DIR_FULL` 507, `DATABASE_BUSY` 503, `STORAGE_ERROR` 503) when storage refused the write,
+   * or with `work`'s own error; in both cases nothing of it was saved.
+   */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => this.dataSource.transaction((tx) => work(tx)));
+    const run = this.tail.then(() => this.runTransaction(work));
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  private async runTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const { databaseConnection, queryRunner } = this.driver;
+    if (databaseConnection.inTransaction || queryRunner?.isTransactionActive)
+      await this.recover('a transaction was left open');
+    try {
+      return await this.dataSource.transaction((tx) => work(tx));
+    } catch (err) {
+      await this.recover(null);
+      throw storageErrorOf(err, String(this.dataSource.options.database)) ?? err;
+    }
+  }
+
+  private get driver(): SqliteDriver {
+    return this.dataSource.driver as unknown as SqliteDriver;
+  }
+
+  /**
+   * After a failed COMMIT (SQLITE_FULL, SQLITE_BUSY…) SQLite may or may not have rolled back, and
+   * TypeORM's one shared query runner still believes a transaction is open, so the next write would
+   * become a SAVEPOINT inside a transaction nobody commits (acknowledged, then lost). Roll back what
+   * SQLite still holds and drop TypeORM's runner (the next query makes a fresh one); if even the
+   * ROLLBACK fails, reopen the connection, which discards the transaction. (After an ordinary
+   * failure, e.g. a rejected CAS, both are already clean and the runner keeps its statement cache.)
+   */
+  private async recover(why: string | null): Promise<void> {
+    const driver = this.driver;
+    if (why) this.logger.warn(`${why}; rolling it back before the next write`);
+    try {
+      if (driver.databaseConnection.inTransaction) driver.databaseConnection.exec('ROLLBACK');
+      if (driver.queryRunner?.isTransactionActive) driver.queryRunner = undefined;
+    } catch (err) {
+      this.logger.warn(`ROLLBACK failed (${(err as Error).message}); reopening the database`);
+      try {
+        await driver.disconnect();
+      } finally {
+        await driver.connect();
+      }
+    }
   }
 }

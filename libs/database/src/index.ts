@@ -1,3 +1,4 @@
 export * from './sqlite-data-source';
 export * from './database';
 export * from './database.module';
+export * from './storage-errors';

@@ -1,5 +1,8 @@
+import Sqlite from 'better-sqlite3';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
 import { tightenFileMode, touchPrivateFile } from '@trainyard/core';
+import { sqliteCodeOf } from './storage-errors';
 
 export interface SqliteOptions {
   file: string;
@@ -34,14 +37,86 @@ export function createSqliteDataSource(options: SqliteOptions): DataSource {
   });
 }
 
-/** Opens the database and applies pending migrations, each in its own transaction. */
+/** The database could not be opened at boot; `message` is one line for the user, recovery steps included. */
+export class DatabaseOpenError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly corrupt: boolean,
+  ) {
+    super(message);
+    this.name = 'DatabaseOpenError';
+  }
+}
+
+/**
+ * Opens the database and applies pending migrations, each in its own transaction. A corrupt file is
+ * detected first, read-only, and refused with a DatabaseOpenError before anything could write to it
+ * (WAL checkpoint, migrations); other SQLite failures at open become a DatabaseOpenError too.
+ */
 export async function openDatabase(dataSource: DataSource): Promise<string[]> {
-  await dataSource.initialize();
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
   const file = String(dataSource.options.database);
-  tightenFileMode(`${file}-wal`);
-  tightenFileMode(`${file}-shm`);
-  return applied.map((m) => m.name);
+  const problem = corruption(file);
+  if (problem) {
+    throw new DatabaseOpenError(
+      file,
+      `the database ${file} is corrupt (${problem}); it was left untouched. Restore it from a backup, or salvage it with \`sqlite3 ${file} .recover | sqlite3 ${file}.recovered\` and move that into its place, or move it (with its -wal and -shm files) aside to start with an empty database.`,
+      true,
+    );
+  }
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    tightenFileMode(`${file}-wal`);
+    tightenFileMode(`${file}-shm`);
+    return applied.map((m) => m.name);
+  } catch (err) {
+    const code = sqliteCodeOf(err);
+    if (!code) throw err;
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw new DatabaseOpenError(
+      file,
+      `cannot open the database ${file}: ${(err as Error).message} (${code}). Check the state directory's free space and permissions.`,
+      false,
+    );
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Why `file` is not a usable SQLite database, or null (also for a missing or empty file: a new
+ * database). Reads only: a read-only connection never checkpoints the WAL or rolls back a journal.
+ */
+function corruption(file: string): string | null {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return null;
+  }
+  if (size === 0) return null;
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!head.equals(SQLITE_HEADER)) return 'not an SQLite database: its header is wrong';
+  let db: Sqlite.Database | null = null;
+  try {
+    db = new Sqlite(file, { readonly: true, fileMustExist: true });
+    const rows = db.pragma('quick_check(1)') as Array<{ quick_check: string }>;
+    const result = rows.map((r) => r.quick_check.replace(/\s+/g, ' ').replace(/^\*\*\* .* \*\*\* /, ''));
+    return result[0] === 'ok' ? null : `quick_check: ${result.join('; ')}`;
+  } catch (err) {
+    const code = sqliteCodeOf(err);
+    // Anything else (a lock, permissions) is not corruption: the normal open reports it.
+    return code?.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' ? (err as Error).message : null;
+  } finally {
+    db?.close();
+  }
 }
 
 /** SQL the entities would need beyond what the migrations created: empty when they agree. */

@@ -13,5 +13,9 @@ export interface PlacementGpuView {
   reserved_by: string | null;
 }
 
-/** Every job gets this variable; it is how a GPU process is traced back to our job. */
+/**
+ * Every job gets these variables. A GPU process is traced back to one of OUR jobs only when it runs
+ * as the server's uid and its NODE_ID_ENV is this server's node id (anyone can set the job id).
+ */
 export const JOB_ID_ENV = 'TRAINYARD_JOB_ID';
+export const NODE_ID_ENV = 'TRAINYARD_NODE_ID';

@@ -70,6 +70,24 @@ class ScriptedProvider implements GpuProvider {
   }
 }
 
+const IDENTITY = { nodeId: 'node-inventory-spec', uid: process.getuid!() };
+const NOBODY = 65534;
+
+/** A `sleep` with this environment (PATH added), as `uid` if given; killed after the test. */
+async function startSleep(
+  env: Record<string, string>,
+  uid?: number,
+): Promise<ChildProcess & { pid: number }> {
+  const child = spawn('sleep', ['30'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: 'ignore',
+    ...(uid === undefined ? {} : { uid, gid: uid }),
+  });
+  children.push(child);
+  await once(child, 'spawn');
+  return child as ChildProcess & { pid: number };
+}
+
 function setup(options: { cudaVisibleDevices?: string; policies?: Map<number, GpuPolicy> } = {}) {
   const provider = new ScriptedProvider();
   const metrics = new MetricsRegistry();
@@ -79,6 +97,7 @@ function setup(options: { cudaVisibleDevices?: string; policies?: Map<number, Gp
     { cuda_visible_devices: options.cudaVisibleDevices },
     repository,
     new GpuMetrics(metrics),
+    IDENTITY,
   );
   const changes: GpuChangeReason[] = [];
   sut.changes$.subscribe((reason) => changes.push(reason));
@@ -199,18 +218,13 @@ describe(GpuInventory.name, () => {
   });
 
   it('shows reservations, policy and processes with their job id in the view', async () => {
-    const job = spawn('sleep', ['30'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TRAINYARD_JOB_ID: 'q_view' },
-      stdio: 'ignore',
-    });
-    children.push(job);
-    await once(job, 'spawn');
+    const job = await startSleep({ TRAINYARD_JOB_ID: 'q_view', TRAINYARD_NODE_ID: IDENTITY.nodeId });
     const { sut, provider } = setup();
     provider.answer(
       snapshot(
         [telemetry(0), telemetry(1)],
         [
-          { gpu_index: 1, pid: job.pid!, process_name: 'sleep', used_memory_mib: 100 },
+          { gpu_index: 1, pid: job.pid, process_name: 'sleep', used_memory_mib: 100 },
           { gpu_index: 1, pid: 999_999_999, process_name: 'gone', used_memory_mib: null },
         ],
       ),
@@ -234,6 +248,33 @@ describe(GpuInventory.name, () => {
       min_priority: -3,
       reserved_by: 'q_view',
     });
+  });
+
+  it('attributes a process to a job only when it is one of this server’s (its uid and node id)', async () => {
+    const forged = { TRAINYARD_JOB_ID: 'q_forged', CUDA_VISIBLE_DEVICES: '1' };
+    const untagged = await startSleep(forged);
+    const otherServer = await startSleep({ ...forged, TRAINYARD_NODE_ID: 'node-other-server' });
+    const strangers = [untagged, otherServer];
+    // Another user copying even our node id into its environment.
+    if (IDENTITY.uid === 0)
+      strangers.push(await startSleep({ ...forged, TRAINYARD_NODE_ID: IDENTITY.nodeId }, NOBODY));
+    const { sut, provider } = setup();
+    provider.answer(
+      snapshot(
+        [telemetry(0), telemetry(1)],
+        strangers.map((child) => ({
+          gpu_index: 1,
+          pid: child.pid,
+          process_name: 'sleep',
+          used_memory_mib: 1,
+        })),
+      ),
+    );
+    await sut.refresh();
+
+    expect(sut.view().gpus[1].processes.map((p) => [p.pid, p.job_id])).toEqual(
+      strangers.map((child) => [child.pid, null]),
+    );
   });
 
   it('never runs two collections at once; a refresh during one waits for a fresh one', async () => {

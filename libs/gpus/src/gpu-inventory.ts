@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
-import { GPU_PROVIDER } from './gpu-provider.factory';
-import { JOB_ID_ENV, type PlacementGpuView } from './gpu-inventory.contract';
+import { GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
+import type { PlacementGpuView } from './gpu-inventory.contract';
 import { DEFAULT_GPU_POLICY, type GpuPolicy, samePolicy } from './gpu-policy';
 import { GpuMetrics } from './gpu-metrics';
 import type { GpuProvider, GpuProviderKind, GpuProviderState, GpuSnapshot, GpuTelemetry } from './gpu.types';
 import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
-import { readProcessEnv } from '@trainyard/core';
+import { ownJobIdOf, type ServerIdentity } from './process-env';
 import { parseVisibleDevices } from './visible-devices';
 
 /** What changed in the inventory's view. */
@@ -17,7 +17,7 @@ export interface GpuProcessView {
   pid: number;
   process_name: string | null;
   used_memory_mib: number | null;
-  /** TRAINYARD_JOB_ID from the process's environment when readable, else null. */
+  /** The job of THIS server the process belongs to (see `ownJobIdOf`), else null. */
   job_id: string | null;
 }
 
@@ -81,6 +81,7 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
     @Inject(SERVER_CONFIG) private readonly config: Pick<ServerConfig, 'cuda_visible_devices'>,
     private readonly policyRepository: GpuPolicyRepository,
     private readonly metrics: GpuMetrics,
+    @Inject(SERVER_IDENTITY) private readonly identity: ServerIdentity,
   ) {
     this.first = new Promise<void>((resolve) => (this.resolveFirst = resolve));
   }
@@ -248,7 +249,7 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
     }
     const jobIds = new Map<number, string | null>();
     for (const { pid } of snapshot.processes) {
-      if (!jobIds.has(pid)) jobIds.set(pid, readProcessEnv(pid)?.[JOB_ID_ENV] ?? null);
+      if (!jobIds.has(pid)) jobIds.set(pid, ownJobIdOf(pid, this.identity));
     }
     this.jobIds = jobIds;
     this.snapshot = snapshot;

@@ -2,15 +2,22 @@ import type { ServerConfig } from '@trainyard/core';
 import { FakeGpuProvider } from './fake/fake-gpu.provider';
 import type { GpuProvider } from './gpu.types';
 import { NvidiaSmiProvider } from './nvidia-smi/nvidia-smi.provider';
+import type { ServerIdentity } from './process-env';
 
 /** Injection token of the host's `GpuProvider`. */
 export const GPU_PROVIDER = Symbol('GPU_PROVIDER');
+/** Injection token of this server's `ServerIdentity` (node id and uid), for GPU process attribution. */
+export const SERVER_IDENTITY = Symbol('SERVER_IDENTITY');
 
 /**
- * `--fake-gpus N` / TRAINYARD_FAKE_GPUS picks the fake provider (N may be 0); otherwise nvidia-smi
- * (TRAINYARD_NVIDIA_SMI or `nvidia-smi` on PATH), whose child inherits this process's environment.
+ * `--fake-gpus N` / TRAINYARD_FAKE_GPUS picks the fake provider (N may be 0; it sees this server's
+ * jobs only); otherwise nvidia-smi (TRAINYARD_NVIDIA_SMI or `nvidia-smi` on PATH), whose child
+ * inherits this process's environment.
  */
-export function createGpuProvider(config: Pick<ServerConfig, 'fake_gpus' | 'nvidia_smi'>): GpuProvider {
-  if (config.fake_gpus !== null) return new FakeGpuProvider({ count: config.fake_gpus });
+export function createGpuProvider(
+  config: Pick<ServerConfig, 'fake_gpus' | 'nvidia_smi'>,
+  identity: ServerIdentity,
+): GpuProvider {
+  if (config.fake_gpus !== null) return new FakeGpuProvider({ count: config.fake_gpus, identity });
   return new NvidiaSmiProvider({ binary: config.nvidia_smi });
 }

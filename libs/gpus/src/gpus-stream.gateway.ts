@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { WsRouter } from '@trainyard/core';
 import { GpuInventory } from './gpu-inventory';
+import type { GpusFrameDto } from './gpus.dto';
 import { toGpuListDto } from './gpus.mapper';
 
 export const GPUS_STREAM_PATH = '/api/gpus/stream';
@@ -26,7 +27,7 @@ export class GpusStreamGateway implements OnModuleInit {
   private async stream(socket: WebSocket): Promise<void> {
     let open = true;
     let timer: NodeJS.Timeout | undefined;
-    let lastSent = 0;
+    let lastSent = -Infinity; // monotonic ms (performance.now): a wall-clock jump cannot stall frames
     let unsubscribe = (): void => undefined;
     socket.on('error', () => socket.terminate());
     socket.once('close', () => {
@@ -38,12 +39,13 @@ export class GpusStreamGateway implements OnModuleInit {
     const send = (): void => {
       timer = undefined;
       if (!open || socket.readyState !== WebSocket.OPEN) return;
-      lastSent = Date.now();
-      socket.send(JSON.stringify({ type: 'gpus', ...toGpuListDto(this.inventory.view()) }));
+      lastSent = performance.now();
+      const frame: GpusFrameDto = { type: 'gpus', ...toGpuListDto(this.inventory.view()) };
+      socket.send(JSON.stringify(frame));
     };
     const schedule = (): void => {
       if (timer !== undefined || !open) return;
-      timer = setTimeout(send, Math.max(0, lastSent + GPUS_STREAM_MIN_GAP_MS - Date.now()));
+      timer = setTimeout(send, Math.max(0, lastSent + GPUS_STREAM_MIN_GAP_MS - performance.now()));
     };
 
     await this.inventory.ready();

@@ -63,7 +63,8 @@ export class GpusController {
 
   /**
    * SIGKILLs every process using the GPU (its CUDA_VISIBLE_DEVICES names it, or nvidia-smi lists it),
-   * Trainyard jobs included; never the server or its ancestors. Needs `{"confirmed": true}`.
+   * Trainyard jobs included; never the server or its ancestors, and other users' processes only with
+   * `{"force": true}`. Needs `{"confirmed": true}`.
    */
   @Post(':index/kill')
   @HttpCode(200)
@@ -72,7 +73,9 @@ export class GpusController {
     @Param() { index }: GpuIndexParamDto,
     @Body() body: KillGpuProcessesRequestDto,
   ): Promise<KillGpuProcessesResponseDto> {
-    const result = await this.commandBus.execute(new KillGpuProcessesCommand(index, body.confirmed === true));
+    const result = await this.commandBus.execute(
+      new KillGpuProcessesCommand(index, body.confirmed === true, body.force === true),
+    );
     return { gpu_index: result.gpu_index, pids: result.pids, killed: result.killed, failed: result.failed };
   }
 }

@@ -1,5 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   GPU_PROVIDER_KINDS,
@@ -7,6 +6,7 @@ import {
   type GpuProviderKind,
   type GpuProviderState,
 } from './gpu.types';
+import { CanonicalInt } from '@trainyard/core';
 import { MIN_PRIORITY_LIMIT } from './gpu-policy';
 
 export class GpuProcessDto {
@@ -80,6 +80,15 @@ export class GpuListDto {
   gpus!: GpuDto[];
 }
 
+@ApiSchema({
+  description:
+    'Text frame of WebSocket /api/gpus/stream: the GET /api/gpus body, tagged. Sent on connect and after every change (telemetry about every 2 s, policy, reservations), coalesced.',
+})
+export class GpusFrameDto extends GpuListDto {
+  @ApiProperty({ enum: ['gpus'] })
+  type!: 'gpus';
+}
+
 export class GpuPolicyDto {
   /** The scheduler places nothing new on a disabled GPU; running jobs keep running. */
   disabled!: boolean;
@@ -90,8 +99,7 @@ export class GpuPolicyDto {
 
 export class GpuIndexParamDto {
   /** The GPU's index (as `GET /api/gpus` lists it). */
-  @Type(() => Number)
-  @IsInt()
+  @CanonicalInt()
   @Min(0)
   @ApiProperty({ type: 'integer' })
   index!: number;
@@ -125,6 +133,11 @@ export class KillGpuProcessesRequestDto {
   @IsOptional()
   @IsBoolean()
   confirmed?: boolean;
+
+  /** Also kill processes of other users (default false: those are listed in `failed` instead). */
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
 }
 
 export class KillFailureDto {

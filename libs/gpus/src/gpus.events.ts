@@ -1,27 +1,54 @@
-import type { JournaledEvent } from '@trainyard/journal';
+import { JournalEntryType, type JournaledEvent } from '@trainyard/journal';
+import { KillFailureDto } from './gpus.dto';
+
+// Journal entries about GPUs; the fields are the payload and its OpenAPI schema. Changing one is a
+// new `.v<N>` (see journal-entry-type.ts); the replay rules are in infrastructure/gpu-policy.replay.ts.
 
 /** A GPU's scheduling policy changed; the dispatcher re-runs placement on it. */
+@JournalEntryType(
+  'gpu.policy_changed.v1',
+  "a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its " +
+    '`gpu_policy` row.',
+)
 export class GpuPolicyChangedEvent implements JournaledEvent {
-  readonly type = 'gpu.policy_changed';
-  constructor(
-    readonly gpu_index: number,
-    readonly disabled: boolean,
-    readonly min_priority: number,
-  ) {}
+  /** nvidia-smi index (or fake GPU index). */
+  readonly gpu_index: number;
+  /** The scheduler places nothing new on a disabled GPU. */
+  readonly disabled: boolean;
+  /** Only queue items with at least this priority may be placed on it. */
+  readonly min_priority: number;
+  /** ISO 8601 time of the change. */
+  readonly updated_at: string;
+
+  constructor(fields: GpuPolicyChangedEvent) {
+    this.gpu_index = fields.gpu_index;
+    this.disabled = fields.disabled;
+    this.min_priority = fields.min_priority;
+    this.updated_at = fields.updated_at;
+  }
 }
 
-export interface KillFailure {
-  pid: number;
-  reason: string;
-}
+export type KillFailure = KillFailureDto;
 
 /** An operator SIGKILLed the processes on a GPU. */
+@JournalEntryType(
+  'gpu.processes_killed.v1',
+  'an operator SIGKILLed the processes on a GPU of the origin node. An audit record: it changes no ' +
+    'replicated row.',
+)
 export class GpuProcessesKilledEvent implements JournaledEvent {
-  readonly type = 'gpu.processes_killed';
-  constructor(
-    readonly gpu_index: number,
-    readonly pids: number[],
-    readonly killed: number[],
-    readonly failed: KillFailure[],
-  ) {}
+  readonly gpu_index: number;
+  /** Every pid found on the GPU. */
+  readonly pids: number[];
+  /** The pids that were killed. */
+  readonly killed: number[];
+  /** The pids that could not be killed, and why. */
+  readonly failed: KillFailureDto[];
+
+  constructor(gpuIndex: number, pids: number[], killed: number[], failed: KillFailure[]) {
+    this.gpu_index = gpuIndex;
+    this.pids = pids;
+    this.killed = killed;
+    this.failed = failed;
+  }
 }

@@ -1,10 +1,12 @@
 import { Logger, Module } from '@nestjs/common';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
+import { NODE_ID } from '@trainyard/journal';
 import { KillGpuProcessesHandler } from './commands/kill-gpu-processes.handler';
 import { SetGpuPolicyHandler } from './commands/set-gpu-policy.handler';
 import { GpuInventory } from './gpu-inventory';
 import { GpuMetrics } from './gpu-metrics';
-import { createGpuProvider, GPU_PROVIDER } from './gpu-provider.factory';
+import { createGpuProvider, GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
+import type { ServerIdentity } from './process-env';
 import { GpusController } from './gpus.controller';
 import { GpusScheduler } from './gpus.scheduler';
 import { GpusStreamGateway } from './gpus-stream.gateway';
@@ -19,10 +21,15 @@ import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
   controllers: [GpusController],
   providers: [
     {
+      provide: SERVER_IDENTITY,
+      inject: [NODE_ID],
+      useFactory: (nodeId: string): ServerIdentity => ({ nodeId, uid: process.getuid!() }),
+    },
+    {
       provide: GPU_PROVIDER,
-      inject: [SERVER_CONFIG],
-      useFactory: (config: ServerConfig) => {
-        const provider = createGpuProvider(config);
+      inject: [SERVER_CONFIG, SERVER_IDENTITY],
+      useFactory: (config: ServerConfig, identity: ServerIdentity) => {
+        const provider = createGpuProvider(config, identity);
         const what = config.fake_gpus !== null ? `${config.fake_gpus} fake GPU(s)` : config.nvidia_smi;
         new Logger('GpusModule').log(`GPU provider: ${provider.kind} (${what})`);
         return provider;

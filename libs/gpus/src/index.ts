@@ -11,3 +11,4 @@ export * from './process-killer';
 export * from './commands/set-gpu-policy.command';
 export * from './commands/kill-gpu-processes.command';
 export * from './infrastructure/gpu-policy.entity';
+export * from './infrastructure/gpu-policy.replay';

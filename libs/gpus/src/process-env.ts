@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { listPids, readProcFile } from '@trainyard/core';
+import { JOB_ID_ENV, NODE_ID_ENV } from './gpu-inventory.contract';
 
 // GPU-specific helpers over Linux /proc (the generic readers live in @trainyard/core). All of them answer `null`/skip instead of throwing: processes vanish
 // between listing and reading, and others' environ is unreadable without privileges.
@@ -39,9 +40,35 @@ export interface CudaVisibleDevicesEntry {
   tokens: string[];
 }
 
+/** Who this server is: how its jobs' processes are told from anyone else's. */
+export interface ServerIdentity {
+  /** This server's node id; every job it launches carries it in NODE_ID_ENV. */
+  nodeId: string;
+  /** The server's uid. */
+  uid: number;
+}
+
 export interface ScanOptions {
   /** Only processes owned by this uid. */
   uid?: number;
+  /** Only processes of this server's jobs (see `ownJobIdOf`). */
+  jobsOf?: ServerIdentity;
+}
+
+/**
+ * The queue id of the job a process belongs to, when it is one of THIS server's jobs: it runs as the
+ * server's uid and carries the server's node id next to its job id. Null otherwise — another user's
+ * process, another Trainyard server's job, a made-up TRAINYARD_JOB_ID, or a process that is gone.
+ */
+export function ownJobIdOf(pid: number, identity: ServerIdentity): string | null {
+  if (processOwner(pid) !== identity.uid) return null;
+  const environ = readProcFile(pid, 'environ');
+  return environ === null ? null : jobIdInEnviron(environ, identity);
+}
+
+function jobIdInEnviron(environ: Buffer, identity: ServerIdentity): string | null {
+  if (findEnvVar(environ, NODE_ID_ENV) !== identity.nodeId) return null;
+  return findEnvVar(environ, JOB_ID_ENV) || null;
 }
 
 /**
@@ -56,7 +83,11 @@ export function scanCudaVisibleDevices(options: ScanOptions = {}): CudaVisibleDe
     if (environ === null) continue;
     const value = findEnvVar(environ, CUDA_VISIBLE_DEVICES);
     if (value === null) continue;
-    if (options.uid !== undefined && ownerOf(pid) !== options.uid) continue;
+    if (options.uid !== undefined && processOwner(pid) !== options.uid) continue;
+    if (options.jobsOf) {
+      if (processOwner(pid) !== options.jobsOf.uid || jobIdInEnviron(environ, options.jobsOf) === null)
+        continue;
+    }
     entries.push({ pid, tokens: cudaVisibleDeviceTokens(value) });
   }
   return entries;
@@ -93,7 +124,8 @@ function findEnvVar(environ: Buffer, name: string): string | null {
   return environ.toString('utf8', start, end < 0 ? environ.length : end);
 }
 
-function ownerOf(pid: number): number | null {
+/** The uid a process runs as, or null once it is gone. */
+export function processOwner(pid: number): number | null {
   try {
     return statSync(`/proc/${pid}`).uid;
   } catch {

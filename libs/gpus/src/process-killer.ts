@@ -66,9 +66,9 @@ export async function killProcesses(
     }
   }
 
-  const deadline = Date.now() + (options.exitWaitMs ?? EXIT_WAIT_MS);
+  const deadline = performance.now() + (options.exitWaitMs ?? EXIT_WAIT_MS); // monotonic
   let alive = signalled.filter(isAlive);
-  while (alive.length > 0 && Date.now() < deadline) {
+  while (alive.length > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, EXIT_POLL_MS));
     alive = alive.filter(isAlive);
   }

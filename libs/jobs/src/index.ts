@@ -13,3 +13,6 @@ export * from './control/terminate-job.command';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';
+export * from './jobs-stream.dto';
+export * from './infrastructure/job.replay';
+export * from './queue-wait-timer';

@@ -1,5 +1,7 @@
-import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StatePaths } from '@trainyard/core';
+import { SECRET_FILE_PATTERN } from './tty/tty-gc';
 
 /** Where each job's files live; queue ids are validated before they get here. */
 export class JobFiles {
@@ -12,9 +14,54 @@ export class JobFiles {
   exitStatus(id: string): string {
     return join(this.paths.jobsDir, `${id}.exit`);
   }
+  /** The job's environment (0600); the shim opens and removes it as the job starts. */
+  launchEnv(id: string): string {
+    return join(this.paths.jobsDir, `${id}.env`);
+  }
   controlDir(id: string): string {
     return join(this.paths.controlDir, id);
+  }
+
+  /**
+   * Returns `path` if it is one of this job's secret files — `<secrets dir>/<queue_id>.<name>`, the
+   * rule that lets them be deleted with the job and GC'd as orphans — else throws.
+   */
+  checkSecretPath(id: string, path: string): string {
+    const name = basename(path);
+    if (
+      dirname(path) !== this.paths.secretsDir ||
+      !SECRET_FILE_PATTERN.test(name) ||
+      !name.startsWith(`${id}.`)
+    )
+      throw new Error(`secret file ${path} is not named ${join(this.paths.secretsDir, `${id}.<name>`)}`);
+    return path;
+  }
+
+  /** Deletes every file of these jobs: log, exit status, env, control dir and secrets (missing ones are fine). */
+  removeAll(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const wanted = new Set(ids);
+    for (const id of ids) {
+      rmSync(this.tty(id), { force: true });
+      rmSync(this.exitStatus(id), { force: true });
+      rmSync(this.launchEnv(id), { force: true });
+      rmSync(this.controlDir(id), { recursive: true, force: true });
+    }
+    // One listing for the whole batch: a cleanup deletes thousands of jobs at once.
+    for (const name of listDir(this.paths.secretsDir)) {
+      const id = SECRET_FILE_PATTERN.exec(name)?.[1];
+      if (id && wanted.has(id)) rmSync(join(this.paths.secretsDir, name), { force: true });
+    }
   }
 }
 
 export const QUEUE_ID_PATTERN = /^q_\d{13}_[0-9a-f]{8}$/;
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

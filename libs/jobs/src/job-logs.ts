@@ -6,17 +6,23 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { SERVER_CONFIG, ServerConfig, WsRouter } from '@trainyard/core';
+import type { WebSocket } from 'ws';
+import { isCanonicalUint, SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import { isTerminal } from './job-lifecycle';
 import { JobEndWatcher } from './job-end-watcher';
 import { JobFiles, QUEUE_ID_PATTERN } from './job-files';
-import { gcOrphanTtyFiles, streamTtyToSocket } from './tty';
+import { gcOrphanJobFiles, SECRET_FILE_PATTERN, streamTtyToSocket } from './tty';
 
 export const LOG_GC_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Secrets of deleted jobs go sooner; the age only covers a job submitted while the GC runs. */
+export const SECRET_GC_TTL_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Live log WebSocket (`/api/jobs/:queue_id/tty`) and the orphan-log GC (at boot and daily). */
+/**
+ * Live log WebSocket (`/api/jobs/:queue_id/tty`) and the GC of files left by deleted jobs (at boot
+ * and daily): logs, exit and env files, and secret files.
+ */
 @Injectable()
 export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
@@ -35,30 +41,30 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
   onModuleInit(): void {
     this.ws.register('/api/jobs/:queue_id/tty', async (socket, { params, query }) => {
       const id = params.queue_id;
-      const job = QUEUE_ID_PATTERN.test(id) ? await this.jobs.get(id) : null;
-      if (!job) {
-        socket.send(JSON.stringify({ type: 'error', message: `no job ${id}` }));
-        socket.close(1008);
-        return;
+      const offset = query.get('offset');
+      if (!QUEUE_ID_PATTERN.test(id)) return refuse(socket, `no job ${id}`);
+      if (offset !== null && !isCanonicalUint(offset, 1e15)) {
+        return refuse(socket, 'offset must be a non-negative integer');
       }
       const follow = query.get('follow') !== 'false';
-      const offset = query.get('offset');
-      if (offset !== null && !/^\d{1,15}$/.test(offset)) {
-        socket.send(JSON.stringify({ type: 'error', message: 'offset must be a non-negative integer' }));
-        socket.close(1008);
-        return;
+      // Watch before reading the status, so an end in between is not missed; released as soon as
+      // the job turns out to be over already, and whenever the stream stops (client gone included).
+      const watch = this.endWatcher.watch(id);
+      try {
+        const job = await this.jobs.get(id);
+        if (!job) return refuse(socket, `no job ${id}`);
+        const done = isTerminal(job.status);
+        if (done) watch.release();
+        await streamTtyToSocket(socket, {
+          path: this.files.tty(id),
+          follow,
+          resumeAt: offset === null ? undefined : Number(offset),
+          ended: done ? null : watch.ended,
+          final: done ? { status: job.status, exit_code: job.exit_code } : undefined,
+        });
+      } finally {
+        watch.release();
       }
-      // Subscribe before re-reading the status, so an end in between is not missed.
-      const ended = this.endWatcher.ended(id);
-      const current = (await this.jobs.get(id)) ?? job;
-      const done = isTerminal(current.status);
-      await streamTtyToSocket(socket, {
-        path: this.files.tty(id),
-        follow,
-        resumeAt: offset === null ? undefined : Number(offset),
-        ended: done ? null : ended,
-        final: done ? { status: current.status, exit_code: current.exit_code } : undefined,
-      });
     });
   }
 
@@ -72,9 +78,29 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
     if (this.gcTimer) clearInterval(this.gcTimer);
   }
 
-  async gc(ttlMs = LOG_GC_TTL_MS): Promise<{ removed: string[]; kept: number }> {
-    const result = await gcOrphanTtyFiles(this.config.paths.jobsDir, await this.jobs.allIds(), ttlMs);
+  async gc(
+    ttlMs = LOG_GC_TTL_MS,
+    secretTtlMs = SECRET_GC_TTL_MS,
+  ): Promise<{ removed: string[]; kept: number; secretsRemoved: string[] }> {
+    const known = await this.jobs.allIds();
+    const { paths } = this.config;
+    const result = await gcOrphanJobFiles(paths.jobsDir, known, ttlMs);
     if (result.removed.length) this.logger.log(`removed ${result.removed.length} orphan log file(s)`);
-    return result;
+    const secrets = await gcOrphanJobFiles(
+      paths.secretsDir,
+      known,
+      secretTtlMs,
+      Date.now(),
+      SECRET_FILE_PATTERN,
+    );
+    if (secrets.removed.length) this.logger.log(`removed ${secrets.removed.length} orphan secret file(s)`);
+    return { ...result, secretsRemoved: secrets.removed };
   }
+}
+
+/** The error frame, then close 1008 (the request was refused). */
+function refuse(socket: WebSocket, message: string): void {
+  const frame: StreamErrorFrameDto = { type: 'error', message };
+  socket.send(JSON.stringify(frame));
+  socket.close(1008);
 }

@@ -1,63 +1,174 @@
-import type { JournaledEvent } from '@trainyard/journal';
-import type { JobStatus, TerminationReason } from './job-lifecycle';
+import { ApiProperty } from '@nestjs/swagger';
+import { JournalEntryType, type JournaledEvent } from '@trainyard/journal';
+import type { Job } from './job';
+import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReason } from './job-lifecycle';
 
+// Journal entries about jobs. Each carries what a replica needs to make the same change to its `jobs`
+// row; the fields are the payload and its OpenAPI schema. Changing one is a new `.v<N>` (see
+// journal-entry-type.ts); the replay rules are in infrastructure/job.replay.ts.
+
+@JournalEntryType(
+  'job.queued.v1',
+  'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
+    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).',
+)
 export class JobQueuedEvent implements JournaledEvent {
-  readonly type = 'job.queued';
-  constructor(
-    readonly queue_id: string,
-    readonly job_type: string,
-    readonly priority: number,
-    readonly requested_gpus: number,
-  ) {}
+  /** The job's id, `q_<ms>_<8 hex>`. */
+  readonly queue_id: string;
+  readonly job_type: string;
+  /** Optional human label. */
+  readonly name: string | null;
+  /** Higher runs first. */
+  readonly priority: number;
+  readonly requested_gpus: number;
+  /** Type-specific parameters, validated and as stored. */
+  readonly job_params: Record<string, unknown>;
+  /** Absolute working directory. */
+  readonly cwd: string;
+  /** Extra environment variables. */
+  readonly env: Record<string, string>;
+  /** ISO 8601 submit time. */
+  readonly submitted_at: string;
+  /** The `Idempotency-Key` it was submitted with. */
+  readonly idempotency_key: string | null;
+  /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
+  readonly kill_grace_s: number | null;
+
+  constructor(job: Job) {
+    this.queue_id = job.id;
+    this.job_type = job.job_type;
+    this.name = job.name;
+    this.priority = job.priority;
+    this.requested_gpus = job.requested_gpus;
+    this.job_params = job.job_params;
+    this.cwd = job.cwd;
+    this.env = job.env;
+    this.submitted_at = job.submitted_at;
+    this.idempotency_key = job.idempotency_key;
+    this.kill_grace_s = job.kill_grace_s;
+  }
 }
 
+@JournalEntryType(
+  'job.cancelled.v1',
+  'a queued job was cancelled before it started; a replica deletes its row (it must still be queued).',
+)
 export class JobCancelledEvent implements JournaledEvent {
-  readonly type = 'job.cancelled';
-  constructor(readonly queue_id: string) {}
+  readonly queue_id: string;
+
+  constructor(queueId: string) {
+    this.queue_id = queueId;
+  }
 }
 
+@JournalEntryType(
+  'job.starting.v1',
+  'the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.',
+)
 export class JobStartingEvent implements JournaledEvent {
-  readonly type = 'job.starting';
-  constructor(
-    readonly queue_id: string,
-    readonly gpu_indices: number[],
-  ) {}
+  readonly queue_id: string;
+  /** GPUs assigned to it (empty for a GPU-less job). */
+  readonly gpu_indices: number[];
+  /** ISO 8601 time of the claim. */
+  readonly started_at: string;
+
+  constructor(fields: JobStartingEvent) {
+    this.queue_id = fields.queue_id;
+    this.gpu_indices = fields.gpu_indices;
+    this.started_at = fields.started_at;
+  }
 }
 
+@JournalEntryType(
+  'job.started.v1',
+  'the job process runs: status `running`. pid and proc_start_time name a process on the origin node ' +
+    '(origin_node_id); a replica stores them as they are.',
+)
 export class JobStartedEvent implements JournaledEvent {
-  readonly type = 'job.started';
-  constructor(
-    readonly queue_id: string,
-    readonly pid: number,
-  ) {}
+  readonly queue_id: string;
+  /** Process id of the job's session leader on the origin node. */
+  readonly pid: number;
+  /** That process's start time (from /proc), so a reused pid is not mistaken for it; null if unread. */
+  readonly proc_start_time: string | null;
+
+  constructor(fields: JobStartedEvent) {
+    this.queue_id = fields.queue_id;
+    this.pid = fields.pid;
+    this.proc_start_time = fields.proc_start_time;
+  }
 }
 
-/**
- * running → terminating: a stop was requested (the request is `termination_reason`, persisted
- * before any signal is sent), or the job's command ended while other processes of it remain.
- */
+@JournalEntryType(
+  'job.terminating.v1',
+  'running → terminating: a stop was requested (`termination_reason`, persisted before any signal is ' +
+    'sent), or the job’s command ended while other processes of it remain (reason null).',
+)
 export class JobTerminatingEvent implements JournaledEvent {
-  readonly type = 'job.terminating';
-  constructor(
-    readonly queue_id: string,
-    readonly termination_reason: TerminationReason | null,
-    readonly termination_requested_at: string | null,
-  ) {}
+  readonly queue_id: string;
+  /** The stop request (user_abort, user_kill, trainer_stop), or null when its command ended with leftovers. */
+  @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
+  readonly termination_reason: TerminationReason | null;
+  /** ISO 8601 time of the request, or null. */
+  readonly termination_requested_at: string | null;
+
+  constructor(fields: JobTerminatingEvent) {
+    this.queue_id = fields.queue_id;
+    this.termination_reason = fields.termination_reason;
+    this.termination_requested_at = fields.termination_requested_at;
+  }
 }
 
+@JournalEntryType('job.finished.v1', 'the job reached its terminal state.')
 export class JobFinishedEvent implements JournaledEvent {
-  readonly type = 'job.finished';
-  constructor(
-    readonly queue_id: string,
-    readonly status: JobStatus,
-    readonly exit_code: number | null,
-    readonly error: string | null,
-    readonly termination_reason: TerminationReason | null = null,
-    readonly ended_at: string | null = null,
-  ) {}
+  readonly queue_id: string;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
+  readonly status: JobStatus;
+  /** The job's exit status (128+N when ended by signal N); null when none was recorded. */
+  readonly exit_code: number | null;
+  /** Why it failed or was aborted. */
+  readonly error: string | null;
+  /** Why it ended (see TerminationReason). */
+  @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason' })
+  readonly termination_reason: TerminationReason;
+  /** ISO 8601 end time. */
+  readonly ended_at: string;
+
+  constructor(fields: JobFinishedEvent) {
+    this.queue_id = fields.queue_id;
+    this.status = fields.status;
+    this.exit_code = fields.exit_code;
+    this.error = fields.error;
+    this.termination_reason = fields.termination_reason;
+    this.ended_at = fields.ended_at;
+  }
 }
 
+@JournalEntryType(
+  'job.kill_unverified.v1',
+  'processes of a job outlived a kill or force-kill; a replica stores `error` as the job error.',
+)
+export class JobKillUnverifiedEvent implements JournaledEvent {
+  readonly queue_id: string;
+  @ApiProperty({ enum: ['SIGTERM', 'SIGKILL'] })
+  readonly signal: 'SIGTERM' | 'SIGKILL';
+  /** Pids still running when the check gave up. */
+  readonly survivor_pids: number[];
+  /** The job's new `error`. */
+  readonly error: string;
+
+  constructor(fields: JobKillUnverifiedEvent) {
+    this.queue_id = fields.queue_id;
+    this.signal = fields.signal;
+    this.survivor_pids = fields.survivor_pids;
+    this.error = fields.error;
+  }
+}
+
+@JournalEntryType('job.deleted.v1', 'finished jobs were deleted; a replica deletes their rows.')
 export class JobsDeletedEvent implements JournaledEvent {
-  readonly type = 'job.deleted';
-  constructor(readonly queue_ids: string[]) {}
+  readonly queue_ids: string[];
+
+  constructor(queueIds: string[]) {
+    this.queue_ids = queueIds;
+  }
 }

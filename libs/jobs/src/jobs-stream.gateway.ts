@@ -2,16 +2,13 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { WsRouter } from '@trainyard/core';
 import { Journal, JournalEntry } from '@trainyard/journal';
+import { JobsFrameDto } from './jobs-stream.dto';
 
 export const JOBS_STREAM_PATH = '/api/jobs/stream';
 /** A burst of changes (a pass launching 32 jobs) becomes one frame; frames are at least this far apart. */
 export const JOBS_STREAM_MIN_GAP_MS = 100;
-
-/** `{type: "jobs", queue_ids}`: the jobs changed since the previous frame (none in the first). */
-export interface JobsFrame {
-  type: 'jobs';
-  queue_ids: string[];
-}
+/** A frame names at most this many jobs (about 14 KB); a bigger burst (a cleanup) says how many more. */
+export const JOBS_FRAME_MAX_IDS = 500;
 
 /**
  * WebSocket `/api/jobs/stream`: one frame on connect (no ids), then one after every committed job
@@ -31,22 +28,24 @@ export class JobsStreamGateway implements OnModuleInit {
 
   private stream(socket: WebSocket): void {
     let timer: NodeJS.Timeout | undefined;
-    let lastSent = 0;
+    let lastSent = -Infinity; // monotonic ms (performance.now): a wall-clock jump cannot stall frames
     const pending = new Set<string>();
 
     const send = (): void => {
       timer = undefined;
       if (socket.readyState !== WebSocket.OPEN) return;
-      lastSent = Date.now();
-      const frame: JobsFrame = { type: 'jobs', queue_ids: [...pending] };
+      lastSent = performance.now();
+      const ids = [...pending];
       pending.clear();
+      const frame: JobsFrameDto = { type: 'jobs', queue_ids: ids.slice(0, JOBS_FRAME_MAX_IDS) };
+      if (ids.length > JOBS_FRAME_MAX_IDS) frame.omitted = ids.length - JOBS_FRAME_MAX_IDS;
       socket.send(JSON.stringify(frame));
     };
     const stop = this.journal.onCommitted((entries) => {
       const ids = entries.flatMap(jobIdsOf);
       if (!ids.length) return;
       for (const id of ids) pending.add(id);
-      timer ??= setTimeout(send, Math.max(0, lastSent + JOBS_STREAM_MIN_GAP_MS - Date.now()));
+      timer ??= setTimeout(send, Math.max(0, lastSent + JOBS_STREAM_MIN_GAP_MS - performance.now()));
     });
     socket.on('error', () => socket.terminate());
     socket.once('close', () => {

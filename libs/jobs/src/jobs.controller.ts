@@ -64,7 +64,8 @@ export class JobsController {
   @HttpCode(200)
   @ApiErrors(401, 403)
   async gcJobLogs(): Promise<GcResultDto> {
-    return this.logs.gc();
+    const { removed, kept } = await this.logs.gc();
+    return { removed, kept };
   }
 
   /** One job. */

@@ -7,6 +7,7 @@ import { JobLogs } from './job-logs';
 import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
+import { QueueWaitTimer } from './queue-wait-timer';
 
 @Module({
   controllers: [JobsController],
@@ -16,12 +17,13 @@ import { JobsStreamGateway } from './jobs-stream.gateway';
     JobEndWatcher,
     DeleteJobsHandler,
     JobsStreamGateway,
+    QueueWaitTimer,
     {
       provide: JobFiles,
       useFactory: (config: ServerConfig) => new JobFiles(config.paths),
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, JobFiles],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles],
 })
 export class JobsModule {}

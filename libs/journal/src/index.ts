@@ -1,3 +1,6 @@
 export * from './journal';
+export * from './journal-entry-type';
+export * from './journal-openapi';
+export * from './journal-replay';
 export * from './journal.module';
 export * from './infrastructure/journal-entry.entity';

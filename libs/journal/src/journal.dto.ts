@@ -1,18 +1,16 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional, Max, Min } from 'class-validator';
+import { CanonicalInt } from '@trainyard/core';
 
 export class ListJournalQueryDto {
   /** Return entries with seq greater than this (a cursor from next_cursor). */
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @CanonicalInt()
   @Min(0)
   after_seq?: number;
 
   /** Page size, 1..1000. */
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @CanonicalInt()
   @Min(1)
   @Max(1000)
   limit?: number;
@@ -25,7 +23,7 @@ export class JournalEntryDto {
   ts!: string;
   /** The node that made the change. */
   origin_node_id!: string;
-  /** Event type, e.g. `auth.password_set`. */
+  /** Entry type, `<area>.<event>.v<N>` (e.g. `job.queued.v1`): names the payload schema. */
   type!: string;
   /** Event fields. */
   payload!: Record<string, unknown>;

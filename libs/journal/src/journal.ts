@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventBus, IEvent } from '@nestjs/cqrs';
+import { EventBus } from '@nestjs/cqrs';
 import { Database, Tx } from '@trainyard/database';
 import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
+import { journalEntryTypeOf, type JournaledEvent } from './journal-entry-type';
 
 export const NODE_ID = Symbol('NODE_ID');
-
-/** An event that is also a journal entry: `type` names it, its other fields are the payload. */
-export interface JournaledEvent extends IEvent {
-  readonly type: string;
-}
 
 export interface Recorded<T> {
   result: T;
@@ -19,7 +15,9 @@ export interface JournalEntry {
   seq: number;
   ts: string;
   origin_node_id: string;
+  /** A declared entry type, `<area>.<event>.v<N>` (see journalEntryTypes()). */
   type: string;
+  /** The event's own fields, as declared by its class. */
   payload: Record<string, unknown>;
 }
 
@@ -28,7 +26,9 @@ export type JournalRelay = (entries: JournalEntry[]) => void;
 
 /**
  * Every state change goes through `record`: the change and its journal entries commit in one SQLite
- * transaction, and only then are the events published to the rest of the app.
+ * transaction, and only then are the events published to the rest of the app. Each entry carries what
+ * a replica needs to make the same change (see journal-replay.ts); an event whose class is not a
+ * declared entry type fails the transaction.
  */
 @Injectable()
 export class Journal {
@@ -48,8 +48,8 @@ export class Journal {
         tx.create(JournalEntryEntity, {
           ts,
           origin_node_id: this.nodeId,
-          type: event.type,
-          payload: JSON.stringify(payloadOf(event)),
+          type: journalEntryTypeOf(event),
+          payload: JSON.stringify(event),
         }),
       );
       const saved = rows.length ? await tx.save(JournalEntryEntity, rows, { chunk: 200 }) : [];
@@ -82,11 +82,6 @@ export class Journal {
     ]);
     return { items: rows.map(toEntry), total };
   }
-}
-
-function payloadOf(event: JournaledEvent): Record<string, unknown> {
-  const { type: _type, ...rest } = event as unknown as Record<string, unknown>;
-  return rest;
 }
 
 function toEntry(row: JournalEntryEntity): JournalEntry {

@@ -29,7 +29,7 @@ export class QueueController {
     required: false,
     description: 'Client-chosen key (≤ 128 chars) that makes retries safe',
   })
-  @ApiErrors(400, 401, 403, 409)
+  @ApiErrors(400, 401, 403, 409, 503, 507)
   async submitJob(@Body() body: SubmitJobRequestDto, @Req() request: FastifyRequest): Promise<QueueItemDto> {
     // Read from the request rather than @Headers(): that decorator documents the header as required.
     const header = request.headers['idempotency-key'];

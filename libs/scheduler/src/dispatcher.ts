@@ -97,7 +97,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       queue_id: j.id,
       priority: j.priority,
       requested_gpus: j.requested_gpus,
-      submitted_at: Date.parse(j.submitted_at),
+      seq: j.seq,
     }));
     const result = place(items, this.gpus.placementGpus());
     this.reasons.replace(result.pending);

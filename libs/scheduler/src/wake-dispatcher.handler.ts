@@ -2,7 +2,7 @@ import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { GpuPolicyChangedEvent } from '@trainyard/gpus';
 import { JobCancelledEvent, JobFinishedEvent, JobQueuedEvent } from '@trainyard/jobs';
 import { Dispatcher } from './dispatcher';
-import { SchedulerToggledEvent } from './commands/set-scheduler-enabled.command';
+import { SchedulerToggledEvent } from './scheduler.events';
 
 type WakeEvent =
   JobQueuedEvent | JobFinishedEvent | JobCancelledEvent | GpuPolicyChangedEvent | SchedulerToggledEvent;

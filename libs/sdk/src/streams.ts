@@ -1,9 +1,17 @@
 import NodeWebSocket from 'ws';
-import type { GpuListDto, JobStatus } from './generated';
+import type {
+  GpusFrameDto,
+  JobsFrameDto,
+  LogEndFrameDto,
+  LogResetFrameDto,
+  LogStartFrameDto,
+  LogStreamFrame,
+  StreamErrorFrameDto,
+} from './generated';
 import { TrainyardApiError, TrainyardConnectionError } from './errors';
 
 /**
- * WebSocket helpers for the streams the REST spec cannot describe.
+ * WebSocket helpers: the REST spec declares the frames (as schemas) but not the sockets.
  *
  * In Node they use the `ws` package and send the token as `Authorization: Bearer`. In a browser they
  * use the global WebSocket: without a token the session cookie authenticates (same origin), with one
@@ -15,37 +23,23 @@ export interface StreamOptions {
   token?: string;
 }
 
+// The frame types come from the OpenAPI spec (components LogStreamFrame, GpusStreamFrame,
+// JobsStreamFrame), so the server's declared frames and these cannot drift apart.
 /** The job ended: its final status and exit code. The server closes the socket (1000) right after. */
-export interface LogEndFrame {
-  type: 'end';
-  status: JobStatus;
-  exit_code: number | null;
-}
+export type LogEndFrame = LogEndFrameDto;
 /** The stream cannot go on (unknown job, no output recorded); the server closes with 1008 after it. */
-export interface LogErrorFrame {
-  type: 'error';
-  message: string;
-}
+export type LogErrorFrame = StreamErrorFrameDto;
 /** The log file was truncated and is replayed from its start: a terminal view should clear. */
-export interface LogResetFrame {
-  type: 'reset';
-  message?: string;
-}
+export type LogResetFrame = LogResetFrameDto;
 /** Only when resuming (`offset` given): the log file offset of the first byte that follows. */
-export interface LogStartFrame {
-  type: 'start';
-  offset: number;
-}
-export type LogControlFrame = LogEndFrame | LogErrorFrame | LogResetFrame | LogStartFrame;
+export type LogStartFrame = LogStartFrameDto;
+export type LogControlFrame = LogStreamFrame;
 
 /** One GPU snapshot: the `GET /api/gpus` body, tagged. Sent on connect and after every change. */
-export type GpusFrame = { type: 'gpus' } & GpuListDto;
+export type GpusFrame = GpusFrameDto;
 
 /** The jobs changed since the previous frame (none in the first, sent on connect). */
-export interface JobsFrame {
-  type: 'jobs';
-  queue_ids: string[];
-}
+export type JobsFrame = JobsFrameDto;
 
 export interface StreamClose {
   /** WebSocket close code (1000 normal, 1008 refused by the handler, 1001 server going away, ...). */

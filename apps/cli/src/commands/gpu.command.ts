@@ -113,17 +113,20 @@ export function registerGpu(program: Command, run: CommandRunner): void {
 
   gpu
     .command('kill')
-    .description('SIGKILL every process on the GPU, Trainyard jobs included (needs --yes)')
+    .description(
+      "SIGKILL every process on the GPU, Trainyard jobs included (needs --yes); other users' only with --force",
+    )
     .argument('<index>', 'GPU index')
     .option('-y, --yes', 'confirm: the processes are killed without warning')
+    .option('--force', "also kill other users' processes on the GPU (default: listed as not killed)")
     .action(
-      run(async (ctx, indexText: string, options: { yes?: boolean }) => {
+      run(async (ctx, indexText: string, options: { yes?: boolean; force?: boolean }) => {
         const index = parseInteger(indexText, '<index>', { min: 0 });
         requireYes(options.yes, `killing every process on GPU ${index}`);
         const { data } = await killGpuProcesses({
           client: ctx.client,
           path: { index },
-          body: { confirmed: true },
+          body: { confirmed: true, force: options.force === true },
         });
         ctx.output(data, () => {
           if (!data.pids.length) return `GPU ${index}: no processes`;

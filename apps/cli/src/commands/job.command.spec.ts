@@ -10,6 +10,8 @@ describe(exitCodeFor.name, () => {
     ['aborted', 143, 143],
     ['aborted', null, 1],
     ['failed', 300, 255],
+    ['cancelled', null, 5],
+    ['deleted', null, 5],
   ])('%s with exit code %j → %i', (status, exit_code, expected) => {
     expect(exitCodeFor({ status, exit_code })).toBe(expected);
   });

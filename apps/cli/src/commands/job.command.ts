@@ -15,7 +15,8 @@ import {
 } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { formatAge, formatDuration, renderPairs } from '../format';
+import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
+import { TerminalOutputFilter } from '../terminal-filter';
 import { requireYes, type CommandRunner } from './runner';
 import { formatGpus } from './sched.command';
 
@@ -24,9 +25,13 @@ type ControlAction = 'stop' | 'save' | 'save-stop' | 'abort' | 'kill' | 'force-k
 // Mirrors TERMINAL_STATUSES in libs/jobs/src/job-lifecycle.ts (the CLI sees the API only through the SDK).
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
-/** What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one. */
+/**
+ * What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one;
+ * 5 (not found) when it never ran because it was cancelled from the queue, or its record was deleted.
+ */
 export function exitCodeFor(end: { status: string; exit_code: number | null }): number {
   if (end.status === 'done') return 0;
+  if (end.status === 'cancelled' || end.status === 'deleted') return EXIT.notFound;
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 
@@ -80,16 +85,29 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
   return EXIT.ok;
 }
 
-/**
- * Streams the log to stdout until the job ends; resolves with the exit code to use. Ctrl-C closes
- * the stream and exits 130.
- */
 /** How long `job tail` keeps trying to reconnect after the server went away (a restart takes ~3 s). */
 const TAIL_RECONNECT_MS = 60_000;
 const TAIL_RETRY_DELAY_MS = 500;
 
-async function tail(ctx: CliContext, id: string): Promise<number> {
+/**
+ * On a terminal, job output goes through {@link TerminalOutputFilter} (colours and progress bars
+ * kept; title/clipboard strings and terminal queries dropped) unless `raw`; piped, it is byte-exact.
+ */
+async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Promise<number> {
   await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
+  const filter = process.stdout.isTTY && !options.raw ? new TerminalOutputFilter() : null;
+  try {
+    return await follow(ctx, id, (bytes) => process.stdout.write(filter ? filter.write(bytes) : bytes));
+  } finally {
+    if (filter) process.stdout.write(filter.end());
+  }
+}
+
+/**
+ * Streams the log to `write` until the job ends; resolves with the exit code to use. Ctrl-C closes
+ * the stream and exits 130.
+ */
+async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) => void): Promise<number> {
   const { baseUrl, token } = ctx.connection;
   let interrupted = false;
   let stream: Stream<JobLogStreamResult> | null = null;
@@ -108,7 +126,7 @@ async function tail(ctx: CliContext, id: string): Promise<number> {
         id,
         { baseUrl, token, follow: true, offset },
         {
-          onData: (bytes) => process.stdout.write(bytes),
+          onData: write,
           onReset: () =>
             process.stderr.write('\ntrainyard: the log was truncated; replaying it from the start\n'),
           onStart: ({ offset: start }) => {
@@ -127,7 +145,11 @@ async function tail(ctx: CliContext, id: string): Promise<number> {
         if (lostSince === null || !(err instanceof TrainyardConnectionError)) throw err;
       }
       if (interrupted) return EXIT.interrupted;
-      if (result?.end) return exitCodeFor(result.end);
+      if (result?.end) {
+        if (!TERMINAL.has(result.end.status))
+          process.stderr.write(`trainyard: ${id} was ${result.end.status}\n`);
+        return exitCodeFor(result.end);
+      }
       if (result?.position !== undefined && result.position !== null) offset = result.position;
       const goingAway = result === null || result.code === 1001 || result.code === 1006;
       if (goingAway && !result?.error) {
@@ -145,7 +167,7 @@ async function tail(ctx: CliContext, id: string): Promise<number> {
       // still exit with their own code.
       const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
       if (TERMINAL.has(job.status)) {
-        if (result?.error) process.stderr.write(`trainyard: ${result.error}\n`);
+        if (result?.error) process.stderr.write(`trainyard: ${escapeControls(result.error)}\n`);
         return exitCodeFor(job);
       }
       throw new CliError(
@@ -218,13 +240,18 @@ export function registerJob(program: Command, run: CommandRunner): void {
 
   job
     .command('tail')
-    .description("stream the job's terminal output live; exits with the job's exit code when it ends")
+    .description(
+      "stream the job's terminal output live; exits with the job's exit code when it ends (5 if it was " +
+        'cancelled before it started). On a terminal, title/clipboard sequences and terminal queries are ' +
+        'dropped (colours and progress bars kept)',
+    )
     .argument('<id>', 'queue id')
-    .action(run(async (ctx, id: string) => tail(ctx, id)));
+    .option('--raw', 'write the output byte for byte, escape sequences included')
+    .action(run(async (ctx, id: string, options: { raw?: boolean }) => tail(ctx, id, options)));
 
   job
     .command('dump')
-    .description('write the captured log (up to the last 32 MiB) to stdout')
+    .description('write the captured log (up to the last 32 MiB) to stdout, byte for byte')
     .argument('<id>', 'queue id')
     .action(run(async (ctx, id: string) => dump(ctx, id)));
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliContext, GlobalOptions, resolveConnection } from '../context';
 import { CliError, ConnectionInfo, EXIT, toCliError } from '../errors';
+import { escapeControls } from '../format';
 
 /** Where a run's outcome is collected; the entry point exits with `exitCode` once commander returns. */
 export interface RunState {
@@ -33,7 +34,8 @@ export function makeRunner(state: RunState): CommandRunner {
         state.exitCode = code ?? EXIT.ok;
       } catch (error) {
         const failure = toCliError(error, connection);
-        state.stderr.write(`trainyard: ${failure.message}\n`);
+        // The message may quote server-side text (a job type, a name): never let it drive the terminal.
+        state.stderr.write(`trainyard: ${escapeControls(failure.message)}\n`);
         state.exitCode = failure.exitCode;
       }
     };

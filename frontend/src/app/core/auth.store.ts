@@ -9,6 +9,7 @@ import {
   getHealth,
   login,
   logout,
+  logoutAll,
   setPassword,
 } from '@trainyard/sdk';
 import { API } from './api';
@@ -109,6 +110,14 @@ export class AuthStore {
   async logout(): Promise<boolean> {
     return this.attempt(async () => {
       await logout({ client: this.api });
+      await this.refreshStatus();
+    });
+  }
+
+  /** Signs out every browser session of this server, this one included. */
+  async logoutAll(): Promise<boolean> {
+    return this.attempt(async () => {
+      await logoutAll({ client: this.api });
       await this.refreshStatus();
     });
   }

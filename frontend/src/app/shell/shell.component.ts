@@ -213,6 +213,28 @@ const SEQUENCE_TIMEOUT_MS = 1200;
           </svg>
           <span class="label">{{ restarting() ? 'Restarting…' : 'Restart server' }}</span>
         </button>
+        @if (auth.canSignOut()) {
+          <button
+            type="button"
+            class="side-btn"
+            aria-label="Sign out everywhere"
+            title="Sign out every browser signed in to this server, this one included"
+            [disabled]="auth.busy()"
+            (click)="signOutEverywhere()"
+          >
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path
+                d="M2 3h9v6.5H2zM4.5 12.5h4M6.5 9.5v3M13.5 5.5v8h-3"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.4"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+              />
+            </svg>
+            <span class="label">Sign out everywhere</span>
+          </button>
+        }
         <div class="footer-row">
           <ty-theme-toggle />
           <button
@@ -508,6 +530,18 @@ export class ShellComponent {
 
   protected async signOut(): Promise<void> {
     if (await this.auth.logout()) await this.router.navigateByUrl('/sign-in');
+  }
+
+  protected async signOutEverywhere(): Promise<void> {
+    const ok = await this.confirm.ask({
+      title: 'Sign out everywhere?',
+      message:
+        'Every browser signed in to this server, this one included, will have to sign in again. ' +
+        'The CLI and scripts (bearer token) are not affected.',
+      confirmLabel: 'Sign out everywhere',
+      danger: true,
+    });
+    if (ok && (await this.auth.logoutAll())) await this.router.navigateByUrl('/sign-in');
   }
 
   protected async restart(): Promise<void> {

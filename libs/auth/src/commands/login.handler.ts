@@ -21,32 +21,30 @@ export class LoginHandler implements ICommandHandler<LoginCommand, LoginResult> 
         { field: 'password', message: 'token or password is required (not both)' },
       ]);
     }
-    const waitMs = this.credentials.throttle.retryAfterMs(clientAddress);
-    if (waitMs > 0) {
-      throw new DomainError(
-        'TOO_MANY_LOGIN_ATTEMPTS',
-        `Too many failed logins from ${clientAddress}; try again in ${Math.ceil(waitMs / 1000)} s`,
-        { retry_after_seconds: Math.ceil(waitMs / 1000) },
-      );
+    const { throttle } = this.credentials;
+    let ok: boolean;
+    if (token !== undefined) {
+      // The bearer token, or a one-shot URL token (a link from POST /api/auth/url-token): long random
+      // secrets checked in constant time, so a right one is never refused, however many guesses others
+      // made; a wrong one is a guess like any other (counted, or 429 once the budget is spent).
+      ok =
+        this.credentials.token.matches(token) ||
+        (token.startsWith('ut_') && this.credentials.urlTokens.consume(token));
+      if (ok) throttle.recordSuccess(clientAddress);
+      else throttle.recordFailure(clientAddress);
+    } else {
+      ok = await throttle.attempt(clientAddress, () => this.credentials.password.verify(password!));
     }
-    // The bearer token, or a one-shot URL token (a link from POST /api/auth/url-token), or the password.
-    const ok =
-      token !== undefined
-        ? this.credentials.token.matches(token) ||
-          (token.startsWith('ut_') && this.credentials.urlTokens.consume(token))
-        : await this.credentials.password.verify(password!);
     if (!ok) {
-      this.credentials.throttle.recordFailure(clientAddress);
       await this.journal.record(async () => ({
         result: null,
-        events: [new LoginFailedEvent(clientAddress)],
+        events: [new LoginFailedEvent(clientAddress, token !== undefined ? 'token' : 'password')],
       }));
       throw new DomainError(
         'INVALID_CREDENTIALS',
         token !== undefined ? 'Invalid token' : 'Invalid password',
       );
     }
-    this.credentials.throttle.recordSuccess(clientAddress);
     const { id, session } = this.credentials.newSession();
     return this.journal.record(async (tx) => {
       if (this.credentials.persistSessions) await this.sessions.insert(tx, session);

@@ -6,6 +6,8 @@ export class SetPasswordCommand extends Command<void> {
     readonly newPassword: string,
     readonly currentPassword: string | undefined,
     readonly auth: AuthContext,
+    /** The request's source address: current_password guesses share the login throttle. */
+    readonly clientAddress: string,
   ) {
     super();
   }

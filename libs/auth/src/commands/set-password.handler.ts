@@ -1,8 +1,9 @@
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { Credentials } from '../credentials';
-import { PasswordSetEvent } from '../auth.events';
+import { LoginFailedEvent, PasswordSetEvent } from '../auth.events';
+import { RevokeSessionsCommand } from './revoke-sessions.command';
 import { SetPasswordCommand } from './set-password.command';
 
 @CommandHandler(SetPasswordCommand)
@@ -10,9 +11,10 @@ export class SetPasswordHandler implements ICommandHandler<SetPasswordCommand, v
   constructor(
     private readonly credentials: Credentials,
     private readonly journal: Journal,
+    private readonly commandBus: CommandBus,
   ) {}
 
-  async execute({ newPassword, currentPassword, auth }: SetPasswordCommand): Promise<void> {
+  async execute({ newPassword, currentPassword, auth, clientAddress }: SetPasswordCommand): Promise<void> {
     const existing = this.credentials.password.isSet();
     // Someone at an unlocked browser must not be able to rotate the password with the cookie alone.
     const byToken = auth.method === 'bearer' || auth.method === 'bearer_query' || auth.method === 'none';
@@ -23,7 +25,15 @@ export class SetPasswordHandler implements ICommandHandler<SetPasswordCommand, v
           'A password is already set: give current_password, or use the bearer token',
         );
       }
-      if (!(await this.credentials.password.verify(currentPassword))) {
+      // A password guess like a login's: same budget, same journal entry.
+      const ok = await this.credentials.throttle.attempt(clientAddress, () =>
+        this.credentials.password.verify(currentPassword),
+      );
+      if (!ok) {
+        await this.journal.record(async () => ({
+          result: null,
+          events: [new LoginFailedEvent(clientAddress, 'current_password')],
+        }));
         throw new DomainError('INVALID_CREDENTIALS', 'current_password is wrong', [
           { field: 'current_password', message: 'current_password is wrong' },
         ]);
@@ -31,5 +41,7 @@ export class SetPasswordHandler implements ICommandHandler<SetPasswordCommand, v
     }
     await this.credentials.password.set(newPassword);
     await this.journal.record(async () => ({ result: undefined, events: [new PasswordSetEvent(existing)] }));
+    // Whoever knew the old password (or held a cookie) is signed out; the browser making the change stays.
+    await this.commandBus.execute(new RevokeSessionsCommand('password_set', auth.sessionHash));
   }
 }

@@ -33,12 +33,21 @@ export class SessionRepository {
     await tx.delete(SessionEntity, { id_hash: idHash });
   }
 
-  async deleteExpired(tx: Tx, now: number): Promise<void> {
-    await tx
+  /** Deletes every row but `keepHash`'s; returns how many went. */
+  async deleteAllExcept(tx: Tx, keepHash?: string): Promise<number> {
+    const query = tx.createQueryBuilder().delete().from(SessionEntity);
+    if (keepHash) query.where('id_hash != :keepHash', { keepHash });
+    return (await query.execute()).affected ?? 0;
+  }
+
+  /** Deletes rows expired at `now` (ms); returns how many went. */
+  async deleteExpired(tx: Tx, now: number): Promise<number> {
+    const result = await tx
       .createQueryBuilder()
       .delete()
       .from(SessionEntity)
       .where('expires_at <= :now', { now: new Date(now).toISOString() })
       .execute();
+    return result.affected ?? 0;
   }
 }

@@ -15,6 +15,7 @@ args:
   # persist_sessions: false  # keep browser sessions across restarts
   # fake_gpus: 4             # simulate GPUs on a machine without NVIDIA GPUs
   # insecure: false          # allow a non-loopback bind without TLS
+  # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

@@ -72,6 +72,29 @@ describe(loadServerConfig.name, () => {
     expect(() => load(argv)).toThrow(message);
   });
 
+  it('collects --allowed-host from repeated flags, a comma-separated env value or a file list', () => {
+    expect(load([]).allowed_host).toEqual([]);
+    expect(load(['--allowed-host', 'Lab.Example', '--allowed-host=box:8443']).allowed_host).toEqual([
+      'lab.example',
+      'box:8443',
+    ]);
+    expect(load([], { TRAINYARD_ALLOWED_HOST: 'a.example, [fd00::1]:9000' }).allowed_host).toEqual([
+      'a.example',
+      '[fd00::1]:9000',
+    ]);
+    writeConfig('args:\n  allowed_host: [gpu-box, gpu-box.lab.example]\n');
+    const sut = load([]);
+    expect(sut.allowed_host).toEqual(['gpu-box', 'gpu-box.lab.example']);
+    expect(sut.sources.allowed_host).toBe('file');
+  });
+
+  it.each(['http://lab.example', 'lab.example/path', 'a b', 'user@host', '*.example'])(
+    'rejects --allowed-host %j naming the bad entry',
+    (name) => {
+      expect(() => load(['--allowed-host', name])).toThrow(/allowed_host must be host names/);
+    },
+  );
+
   it('allows a non-loopback bind with --insecure', () => {
     expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
   });

@@ -22,6 +22,8 @@ export interface ServerArgs {
   insecure: boolean;
   /** Seconds between SIGTERM and SIGKILL when a job is stopped or leaves processes behind. */
   kill_grace_seconds: number;
+  /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
+  allowed_host: string[];
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -55,9 +57,10 @@ const DEFAULTS: ServerArgs = {
   fake_gpus: null,
   insecure: false,
   kill_grace_seconds: 10,
+  allowed_host: [],
 };
 
-type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds';
+type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds' | 'hosts';
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   host: 'string',
   port: 'port',
@@ -68,6 +71,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   fake_gpus: 'count',
   insecure: 'bool',
   kill_grace_seconds: 'seconds',
+  allowed_host: 'hosts',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -89,6 +93,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--fake-gpus': { key: 'fake_gpus', takesValue: true },
   '--insecure': { key: 'insecure', takesValue: false },
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
+  '--allowed-host': { key: 'allowed_host', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -105,13 +110,16 @@ export const USAGE = `Usage: trainyard server [options]
       --fake-gpus N      simulate N GPUs (machines without NVIDIA GPUs)
       --insecure         allow a non-loopback bind without TLS
       --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
+      --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
+                         env and file: comma-separated or a list)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
 config file's args: block (snake_case, e.g. log_level: debug). Flags win over env, env over file.`;
 
 export interface ParsedFlags {
-  values: Partial<Record<keyof ServerArgs, string | true>>;
+  /** Repeatable options (`--allowed-host`) collect every value, in order. */
+  values: Partial<Record<keyof ServerArgs, string | true | string[]>>;
   config?: string;
   help: boolean;
 }
@@ -134,7 +142,10 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     }
     if (spec.key === 'help') out.help = true;
     else if (spec.key === 'config') out.config = String(value);
-    else out.values[spec.key] = value;
+    else if (ARG_KINDS[spec.key] === 'hosts') {
+      const seen = out.values[spec.key];
+      out.values[spec.key] = [...(Array.isArray(seen) ? seen : []), String(value)];
+    } else out.values[spec.key] = value;
   }
   return out;
 }
@@ -179,8 +190,29 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       if (!Number.isInteger(n) || n < 0 || n > 3600) throw fail('must be a whole number of seconds 0..3600');
       return n;
     }
+    case 'hosts': {
+      const items: unknown[] | null = Array.isArray(raw)
+        ? (raw as unknown[])
+        : typeof raw === 'string'
+          ? raw.split(',')
+          : null;
+      if (!items) throw fail('must be a host name or a list of them');
+      const names = items
+        .map((item) => (typeof item === 'string' ? item.trim() : item))
+        .filter((i) => i !== '');
+      for (const name of names) {
+        if (typeof name !== 'string' || !HOST_NAME.test(name))
+          throw fail(
+            `must be host names like example.org or example.org:8443 (bad entry ${JSON.stringify(name)})`,
+          );
+      }
+      return (names as string[]).map((n) => n.toLowerCase());
+    }
   }
 }
+
+/** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */
+export const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(:\d{1,5})?$/i;
 
 function envName(key: string): string {
   return `TRAINYARD_${key.toUpperCase()}`;

@@ -12,6 +12,8 @@ const DESCRIPTIONS: Record<number, string> = {
   415: 'Unsupported content type',
   429: 'Too many attempts; retry later',
   502: 'An upstream process did not answer',
+  503: 'The database is busy or the state directory could not be written; nothing was saved, retry',
+  507: 'The state directory is full; nothing was saved',
 };
 
 /** Documents the error answers an operation can give, all with the shared error body. */

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, statusForCode } from '../domain-error';
+import { redactSecrets } from './redact';
 
 export interface ErrorBody {
   statusCode: number;
@@ -98,15 +99,30 @@ export class DomainExceptionFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (exception instanceof DomainError && body.statusCode >= 500) {
+      // Expected (a full disk, a locked database): its message is written for the user, no stack.
+      this.logger.warn(
+        redactSecrets(
+          `request ${request.id} ${request.method} ${request.url}: ${body.code}: ${body.message}`,
+        ),
+      );
+    } else if (body.statusCode >= 500) {
+      // The URL may carry ?token= (and an error message may quote it): never log a credential.
       this.logger.error(
-        `request ${request.id} ${request.method} ${request.url} failed: ${
-          exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
-        }`,
+        redactSecrets(
+          `request ${request.id} ${request.method} ${request.url} failed: ${
+            exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)
+          }`,
+        ),
       );
       body.message = `Internal server error (request id ${request.id})`;
     }
     if (body.statusCode === 401) void reply.header('WWW-Authenticate', 'Bearer');
+    const retryAfter = (body.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    if (body.statusCode === 429 && typeof retryAfter === 'number') {
+      void reply.header('Retry-After', String(retryAfter));
+    }
+    if (body.statusCode === 503) void reply.header('Retry-After', '1');
     void reply.header('x-request-id', request.id).status(body.statusCode).send(body);
   }
 }

@@ -209,11 +209,13 @@ function hasEntry(environ: Buffer, entry: Buffer): boolean {
   );
 }
 
-/** The absolute path of `name` on `path` (a PATH value), or null; names with a slash are kept. */
+/** Searched after PATH, so a server started with a bare PATH still finds system programs. */
+const FALLBACK_DIRS = ['/usr/local/bin', '/usr/bin', '/bin'];
+
+/** The absolute path of executable `name` on `path` (a PATH value, then the usual system dirs), or null. */
 export function resolveExecutable(name: string, path: string | undefined): string | null {
   if (name.includes('/')) return name;
-  for (const dir of (path ?? '').split(':')) {
-    if (!dir) continue;
+  for (const dir of [...(path ?? '').split(':').filter((d) => d.startsWith('/')), ...FALLBACK_DIRS]) {
     const candidate = `${dir}/${name}`;
     try {
       accessSync(candidate, constants.X_OK);

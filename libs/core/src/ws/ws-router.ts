@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import type { StreamErrorFrameDto } from './ws-frames.dto';
 
 export interface WsRouteContext {
   params: Record<string, string>;
@@ -9,8 +10,14 @@ export interface WsRouteContext {
   request: IncomingMessage;
 }
 export type WsHandler = (socket: WebSocket, ctx: WsRouteContext) => void | Promise<void>;
-/** Returns null to accept, or the HTTP status + message to refuse the upgrade with. */
-export type WsGate = (request: IncomingMessage) => { status: number; message: string } | null;
+/**
+ * Decides an upgrade after the router matched it (`route`: the matched template, null when no route
+ * matched). Returns null to accept, or the HTTP status, error code and message to refuse it with.
+ */
+export type WsGate = (
+  request: IncomingMessage,
+  route: string | null,
+) => { status: number; code?: string; message: string } | null;
 
 /** How long clients get to answer the 1001 close before their sockets are cut. */
 const CLOSE_GRACE_MS = 500;
@@ -60,10 +67,16 @@ export class WsRouter implements BeforeApplicationShutdown {
     });
   }
 
-  private refuse(socket: Duplex, status: number, message: string): void {
+  private refuse(socket: Duplex, status: number, message: string, code?: string): void {
     const reason =
-      { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error';
-    const body = JSON.stringify({ statusCode: status, message });
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'Not Found',
+        421: 'Misdirected Request',
+      }[status] ?? 'Error';
+    const body = JSON.stringify({ statusCode: status, ...(code ? { code } : {}), message });
     const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -78,8 +91,8 @@ export class WsRouter implements BeforeApplicationShutdown {
     } catch {
       return this.refuse(socket, 400, 'bad request URL');
     }
-    const refusal = this.gate(request);
-    if (refusal) return this.refuse(socket, refusal.status, refusal.message);
+    // Match first, then gate on what matched: the gate never guesses from the raw URL.
+    let matched: { route: Route; params: Record<string, string> } | null = null;
     for (const route of this.routes) {
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
@@ -89,20 +102,25 @@ export class WsRouter implements BeforeApplicationShutdown {
       } catch {
         return this.refuse(socket, 400, 'bad path parameter');
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => {
-        Promise.resolve(route.handler(ws, { params, query: url.searchParams, request })).catch(
-          (err: unknown) => {
-            this.logger.error(`WebSocket ${route.path} handler failed: ${String(err)}`);
-            if (ws.readyState === WebSocket.OPEN) {
-              ws.send(JSON.stringify({ type: 'error', message: 'internal error' }));
-              ws.close(1011);
-            }
-          },
-        );
-      });
-      return;
+      matched = { route, params };
+      break;
     }
-    this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
+    const refusal = this.gate(request, matched?.route.path ?? null);
+    if (refusal) return this.refuse(socket, refusal.status, refusal.message, refusal.code);
+    if (!matched) return this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
+    const { route, params } = matched;
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      Promise.resolve(route.handler(ws, { params, query: url.searchParams, request })).catch(
+        (err: unknown) => {
+          this.logger.error(`WebSocket ${route.path} handler failed: ${String(err)}`);
+          if (ws.readyState === WebSocket.OPEN) {
+            const frame: StreamErrorFrameDto = { type: 'error', message: 'internal error' };
+            ws.send(JSON.stringify(frame));
+            ws.close(1011);
+          }
+        },
+      );
+    });
   }
 
   /**

@@ -5,11 +5,15 @@ export interface KillGpuProcessesResult extends KillOutcome {
   gpu_index: number;
 }
 
-/** SIGKILLs every process using one GPU (never the server or its ancestors). Needs `confirmed`. */
+/**
+ * SIGKILLs every process using one GPU (never the server or its ancestors; another uid's only with
+ * `force`). Needs `confirmed`.
+ */
 export class KillGpuProcessesCommand extends Command<KillGpuProcessesResult> {
   constructor(
     readonly gpuIndex: number,
     readonly confirmed: boolean,
+    readonly force = false,
   ) {
     super();
   }

@@ -1,10 +1,11 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError } from '@trainyard/core';
+import { DomainError, isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
+import { SERVER_IDENTITY } from '../gpu-provider.factory';
 import { GpuProcessesKilledEvent } from '../gpus.events';
-import { holdsNvidiaDevice, pidsUsingGpu } from '../process-env';
-import { isProcessAlive } from '@trainyard/core';
+import { holdsNvidiaDevice, pidsUsingGpu, processOwner, type ServerIdentity } from '../process-env';
 import { type KillCandidate, killProcesses } from '../process-killer';
 import { gpuNotFound } from './gpu-not-found';
 import { KillGpuProcessesCommand, KillGpuProcessesResult } from './kill-gpu-processes.command';
@@ -20,14 +21,15 @@ export class KillGpuProcessesHandler implements ICommandHandler<
   constructor(
     private readonly inventory: GpuInventory,
     private readonly journal: Journal,
+    @Inject(SERVER_IDENTITY) private readonly identity: ServerIdentity,
   ) {}
 
-  async execute({ gpuIndex, confirmed }: KillGpuProcessesCommand): Promise<KillGpuProcessesResult> {
+  async execute({ gpuIndex, confirmed, force }: KillGpuProcessesCommand): Promise<KillGpuProcessesResult> {
     await this.inventory.ready();
     const gpu = this.inventory.gpu(gpuIndex);
     if (!gpu) throw gpuNotFound(gpuIndex, this.inventory);
 
-    const candidates = this.candidates(gpuIndex, gpu.uuid);
+    const candidates = this.candidates(gpuIndex, gpu.uuid, force);
     if (!confirmed) {
       const pids = [...new Set(candidates.map((c) => c.pid))].sort((a, b) => a - b);
       throw new DomainError(
@@ -50,9 +52,16 @@ export class KillGpuProcessesHandler implements ICommandHandler<
   /**
    * Processes whose CUDA_VISIBLE_DEVICES names the GPU, plus the provider's compute processes on it.
    * A provider pid is only trusted when it holds an NVIDIA device here: nvidia-smi in a container can
-   * report pids of another namespace, which name unrelated processes in ours.
+   * report pids of another namespace, which name unrelated processes in ours. Another user's process
+   * is spared unless `force` (its environment, job id included, proves nothing).
    */
-  private candidates(gpuIndex: number, uuid: string | null): KillCandidate[] {
+  private candidates(gpuIndex: number, uuid: string | null, force: boolean): KillCandidate[] {
+    const foreign = (pid: number): string | null => {
+      const uid = processOwner(pid);
+      return force || uid === null || uid === this.identity.uid
+        ? null
+        : `belongs to uid ${uid}, not the server's user; not killed without force`;
+    };
     const byEnv = pidsUsingGpu(gpuIndex, { uuid });
     const fromEnv = new Set(byEnv);
     const byProvider = this.inventory
@@ -60,13 +69,13 @@ export class KillGpuProcessesHandler implements ICommandHandler<
       .processes.filter((p) => p.gpu_index === gpuIndex && !fromEnv.has(p.pid))
       .map((p) => p.pid);
     return [
-      ...byEnv.map((pid) => ({ pid, refuse: null })),
+      ...byEnv.map((pid) => ({ pid, refuse: foreign(pid) })),
       ...[...new Set(byProvider)].map((pid) => ({
         pid,
         refuse: !isProcessAlive(pid)
           ? 'had already exited'
           : holdsNvidiaDevice(pid) === true
-            ? null
+            ? foreign(pid)
             : UNVERIFIED,
       })),
     ];

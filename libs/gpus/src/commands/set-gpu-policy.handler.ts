@@ -31,13 +31,14 @@ export class SetGpuPolicyHandler implements ICommandHandler<SetGpuPolicyCommand,
           min_priority: changes.min_priority ?? current.min_priority,
         };
         if (samePolicy(current, next)) return { result: next, events: [] };
-        await this.policies.save(tx, gpuIndex, next, new Date().toISOString());
+        const updatedAt = new Date().toISOString();
+        await this.policies.save(tx, gpuIndex, next, updatedAt);
         // In memory before commit: the event is published right after it, and the dispatcher reacting
         // to it must already place with the new policy.
         previous = this.inventory.applyPolicy(gpuIndex, next);
         return {
           result: next,
-          events: [new GpuPolicyChangedEvent(gpuIndex, next.disabled, next.min_priority)],
+          events: [new GpuPolicyChangedEvent({ gpu_index: gpuIndex, ...next, updated_at: updatedAt })],
         };
       });
     } catch (error) {

@@ -6,11 +6,24 @@ import { FakeGpuProvider, fakeGpuUuid } from './fake-gpu.provider';
 type Running = ChildProcess & { pid: number };
 
 const children: ChildProcess[] = [];
+const IDENTITY = { nodeId: 'node-fake-spec', uid: process.getuid!() };
+const NOBODY = 65534;
 
-async function startSleep(cudaVisibleDevices: string): Promise<Running> {
+/** A "job" of the server `nodeId` (this spec's by default) using these GPUs; `uid` to run it as another user. */
+async function startSleep(
+  cudaVisibleDevices: string,
+  tag: { nodeId?: string | null; uid?: number } = {},
+): Promise<Running> {
+  const nodeId = tag.nodeId === undefined ? IDENTITY.nodeId : tag.nodeId;
   const child = spawn('sleep', ['30'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CUDA_VISIBLE_DEVICES: cudaVisibleDevices },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      CUDA_VISIBLE_DEVICES: cudaVisibleDevices,
+      TRAINYARD_JOB_ID: 'q_1700000000000_0000abcd',
+      ...(nodeId === null ? {} : { TRAINYARD_NODE_ID: nodeId }),
+    },
     stdio: 'ignore',
+    ...(tag.uid === undefined ? {} : { uid: tag.uid, gid: tag.uid }),
   });
   children.push(child);
   await once(child, 'spawn');
@@ -34,7 +47,7 @@ afterEach(async () => {
 
 describe(FakeGpuProvider.name, () => {
   it('reports count plausible GPUs with deterministic identities', async () => {
-    const sut = new FakeGpuProvider({ count: 4 });
+    const sut = new FakeGpuProvider({ count: 4, identity: IDENTITY });
 
     const snapshot = await sut.snapshot();
 
@@ -60,7 +73,7 @@ describe(FakeGpuProvider.name, () => {
   });
 
   it('lists a process on exactly the GPUs in its CUDA_VISIBLE_DEVICES, until it exits', async () => {
-    const sut = new FakeGpuProvider({ count: 4 });
+    const sut = new FakeGpuProvider({ count: 4, identity: IDENTITY });
     const child = await startSleep('1,2');
 
     const running = await sut.snapshot();
@@ -77,8 +90,22 @@ describe(FakeGpuProvider.name, () => {
     expect(gpusOf(after, child.pid)).toEqual([]);
   });
 
+  it('sees only this server’s jobs: not another server’s, an untagged process, or another user’s', async () => {
+    const sut = new FakeGpuProvider({ count: 4, identity: IDENTITY });
+    const ours = await startSleep('2');
+    const otherServer = await startSleep('2', { nodeId: 'node-other-server' });
+    const untagged = await startSleep('2', { nodeId: null });
+    const others = [otherServer, untagged];
+    if (IDENTITY.uid === 0) others.push(await startSleep('2', { uid: NOBODY }));
+
+    const snapshot = await sut.snapshot();
+
+    expect(gpusOf(snapshot, ours.pid)).toEqual([2]);
+    for (const child of others) expect(gpusOf(snapshot, child.pid)).toEqual([]);
+  });
+
   it('matches fake UUID tokens and ignores GPUs it does not have', async () => {
-    const sut = new FakeGpuProvider({ count: 2 });
+    const sut = new FakeGpuProvider({ count: 2, identity: IDENTITY });
     const byUuid = await startSleep(`${fakeGpuUuid(1)}`);
     const beyond = await startSleep('5');
 
@@ -89,7 +116,7 @@ describe(FakeGpuProvider.name, () => {
   });
 
   it('makes a GPU look busier while processes use it', async () => {
-    const sut = new FakeGpuProvider({ count: 4 });
+    const sut = new FakeGpuProvider({ count: 4, identity: IDENTITY });
     // GPU 3 is the one least likely to be used by anything else on this host.
     const before = (await sut.snapshot()).gpus[3];
     await startSleep('3');
@@ -104,7 +131,7 @@ describe(FakeGpuProvider.name, () => {
   });
 
   it('reports no_devices for a count of 0', async () => {
-    const sut = new FakeGpuProvider({ count: 0 });
+    const sut = new FakeGpuProvider({ count: 0, identity: IDENTITY });
 
     const snapshot = await sut.snapshot();
 
@@ -112,6 +139,6 @@ describe(FakeGpuProvider.name, () => {
   });
 
   it.each([-1, 1.5, Number.NaN])('rejects count %p', (count) => {
-    expect(() => new FakeGpuProvider({ count })).toThrow(RangeError);
+    expect(() => new FakeGpuProvider({ count, identity: IDENTITY })).toThrow(RangeError);
   });
 });

@@ -1,10 +1,12 @@
 import type { GpuProcess, GpuProvider, GpuSnapshot, GpuTelemetry } from '../gpu.types';
-import { scanCudaVisibleDevices, tokenNamesGpu } from '../process-env';
+import { scanCudaVisibleDevices, type ServerIdentity, tokenNamesGpu } from '../process-env';
 import { readProcessCommand } from '@trainyard/core';
 
 export interface FakeGpuProviderOptions {
   /** How many GPUs to pretend; 0 is a valid (GPU-less) configuration. */
   count: number;
+  /** Whose jobs it sees: only processes of this server's jobs are "GPU processes". */
+  identity: ServerIdentity;
 }
 
 const MEMORY_TOTAL_MIB = 81920;
@@ -19,19 +21,22 @@ export function fakeGpuUuid(index: number): string {
 }
 
 /**
- * GPUs for machines without any (development, CI, demos). A GPU's processes are the live
- * processes of this user whose CUDA_VISIBLE_DEVICES names it, so jobs the scheduler launches
- * show up exactly where it placed them; telemetry follows how many there are.
+ * GPUs for machines without any (development, CI, demos). A GPU's processes are the live processes
+ * of this server's jobs (its uid, its node id: not another user's, nor another Trainyard server's on
+ * the same host) whose CUDA_VISIBLE_DEVICES names it, so jobs the scheduler launches show up exactly
+ * where it placed them; telemetry follows how many there are.
  */
 export class FakeGpuProvider implements GpuProvider {
   readonly kind = 'fake' as const;
   private readonly count: number;
+  private readonly identity: ServerIdentity;
 
   constructor(options: FakeGpuProviderOptions) {
     if (!Number.isInteger(options.count) || options.count < 0) {
       throw new RangeError(`FakeGpuProvider: count must be a non-negative integer, got ${options.count}`);
     }
     this.count = options.count;
+    this.identity = options.identity;
   }
 
   snapshot(): Promise<GpuSnapshot> {
@@ -49,9 +54,7 @@ export class FakeGpuProvider implements GpuProvider {
     const processes: GpuProcess[] = [];
     // The server's own environment may carry CUDA_VISIBLE_DEVICES (it restricts scheduling); that
     // does not make the server a GPU user.
-    const users = scanCudaVisibleDevices({ uid: process.getuid?.() }).filter(
-      ({ pid }) => pid !== process.pid,
-    );
+    const users = scanCudaVisibleDevices({ jobsOf: this.identity }).filter(({ pid }) => pid !== process.pid);
     for (const { pid, tokens } of users) {
       const indices = new Set<number>();
       for (let index = 0; index < this.count; index++) {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { rmSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
@@ -8,6 +8,13 @@ import { isTerminal, TERMINAL_STATUSES } from '../job-lifecycle';
 import { JobsDeletedEvent } from '../job.events';
 import { JobFiles } from '../job-files';
 import { DeleteJobsCommand } from './delete-jobs.command';
+
+/**
+ * Cleanup removes finished jobs this many at a time: one transaction, one `job.deleted` journal entry
+ * (so an entry, and the change it makes, lists at most this many ids: about 14 KB) and their files per
+ * chunk, then the event loop runs other work before the next chunk.
+ */
+export const CLEANUP_CHUNK_SIZE = 500;
 
 @CommandHandler(DeleteJobsCommand)
 export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, string[]> {
@@ -22,30 +29,47 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
   }
 
   async execute({ queueId }: DeleteJobsCommand): Promise<string[]> {
-    const deleted = await this.journal.record(async (tx) => {
-      let ids: string[];
-      if (queueId) {
-        const job = await this.jobs.get(queueId, tx);
-        if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${queueId}`);
-        if (!isTerminal(job.status)) {
-          throw new DomainError(
-            'JOB_STILL_RUNNING',
-            `${queueId} is ${job.status}: ${job.status === 'queued' ? 'cancel it from the queue' : 'kill it first'}`,
-          );
-        }
-        ids = [queueId];
-      } else {
-        ids = (await this.jobs.withStatus(TERMINAL_STATUSES, tx)).map((j) => j.id);
-      }
-      for (const id of ids) await this.jobs.delete(tx, id);
-      return { result: ids, events: ids.length ? [new JobsDeletedEvent(ids)] : [] };
-    });
-    // Files go after the commit: a crash in between leaves only an orphan log, which GC removes.
-    for (const id of deleted) {
-      rmSync(this.files.tty(id), { force: true });
-      rmSync(this.files.exitStatus(id), { force: true });
-      rmSync(this.files.controlDir(id), { recursive: true, force: true });
+    if (queueId) return this.deleteOne(queueId);
+    const deleted: string[] = [];
+    for (;;) {
+      const chunk = await this.deleteChunk();
+      deleted.push(...chunk);
+      if (chunk.length < CLEANUP_CHUNK_SIZE) return deleted;
+      await yieldToEventLoop();
     }
+  }
+
+  private async deleteOne(queueId: string): Promise<string[]> {
+    const deleted = await this.journal.record(async (tx) => {
+      const job = await this.jobs.get(queueId, tx);
+      if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${queueId}`);
+      if (!isTerminal(job.status)) {
+        throw new DomainError(
+          'JOB_STILL_RUNNING',
+          `${queueId} is ${job.status}: ${job.status === 'queued' ? 'cancel it from the queue' : 'kill it first'}`,
+        );
+      }
+      await this.jobs.deleteMany(tx, [queueId]);
+      return { result: [queueId], events: [new JobsDeletedEvent([queueId])] };
+    });
+    await this.removeFiles(deleted);
     return deleted;
+  }
+
+  /** Up to CLEANUP_CHUNK_SIZE finished jobs, in one transaction; their files after the commit. */
+  private async deleteChunk(): Promise<string[]> {
+    const ids = await this.journal.record(async (tx) => {
+      const found = await this.jobs.idsWithStatus(TERMINAL_STATUSES, CLEANUP_CHUNK_SIZE, tx);
+      await this.jobs.deleteMany(tx, found);
+      return { result: found, events: found.length ? [new JobsDeletedEvent(found)] : [] };
+    });
+    await this.removeFiles(ids);
+    return ids;
+  }
+
+  /** After the commit (secrets included): a crash in between leaves only orphan files, which GC removes. */
+  private async removeFiles(ids: string[]): Promise<void> {
+    this.files.removeAll(ids);
+    await yieldToEventLoop();
   }
 }

@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One row per submitted job, from queued through its terminal state. */
 @Entity('jobs')
+@Index('idx_jobs_queue_order', ['status', 'priority', 'seq'])
 export class JobEntity {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -33,6 +34,14 @@ export class JobEntity {
 
   @Column({ type: 'text' })
   submitted_at!: string;
+
+  /**
+   * Insertion order, 1, 2, 3, ... assigned at submit and never taken from the clock: the queue's
+   * first-in-first-out order within a priority, whatever the wall clock does.
+   */
+  @Index('idx_jobs_seq', { unique: true })
+  @Column({ type: 'integer' })
+  seq!: number;
 
   @Column({ type: 'text', nullable: true })
   started_at!: string | null;

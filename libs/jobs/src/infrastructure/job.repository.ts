@@ -11,7 +11,7 @@ import {
 } from '../job-lifecycle';
 import { JobEntity } from './job.entity';
 
-function toJob(row: JobEntity): Job {
+function toJob({ seq: _seq, ...row }: JobEntity): Job {
   return {
     ...row,
     status: row.status as JobStatus,
@@ -22,7 +22,8 @@ function toJob(row: JobEntity): Job {
   };
 }
 
-function toRow(job: Job): JobEntity {
+/** The row a job is stored as (JSON columns encoded; `seq` is assigned on insert). */
+function toRow(job: Job): Omit<JobEntity, 'seq'> {
   return Object.assign(new JobEntity(), {
     ...job,
     job_params: JSON.stringify(job.job_params),
@@ -39,12 +40,21 @@ export interface JobListFilter {
 }
 
 /** Job rows. Status changes are compare-and-set so a terminal state is never overwritten. */
+/**
+ * Inserts a job, appending it to the queue order: its `seq` is one past the highest (writes are
+ * serialized), so a replica replaying the same inserts and deletes gets the same numbers.
+ */
+export async function insertJobRow(tx: Tx, job: Job): Promise<void> {
+  const [{ next }] = await tx.query<[{ next: number }]>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs');
+  await tx.insert(JobEntity, { ...toRow(job), seq: next });
+}
+
 @Injectable()
 export class JobRepository {
   constructor(private readonly db: Database) {}
 
   async insert(tx: Tx, job: Job): Promise<void> {
-    await tx.insert(JobEntity, toRow(job));
+    await insertJobRow(tx, job);
   }
 
   async get(id: string, tx?: Tx): Promise<Job | null> {
@@ -60,21 +70,21 @@ export class JobRepository {
   async withStatus(statuses: readonly JobStatus[], tx?: Tx): Promise<Job[]> {
     const rows = await (tx ?? this.db.manager).find(JobEntity, {
       where: { status: In([...statuses]) },
-      order: { priority: 'DESC', submitted_at: 'ASC', id: 'ASC' },
+      order: { priority: 'DESC', seq: 'ASC' },
     });
     return rows.map(toJob);
   }
 
   /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
   async queuedForPlacement(): Promise<
-    Array<{ id: string; priority: number; requested_gpus: number; submitted_at: string }>
+    Array<{ id: string; priority: number; requested_gpus: number; seq: number }>
   > {
     return this.db.manager.query(
-      "SELECT id, priority, requested_gpus, submitted_at FROM jobs WHERE status = 'queued' ORDER BY priority DESC, submitted_at ASC, id ASC",
+      "SELECT id, priority, requested_gpus, seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
     );
   }
 
-  /** Active first (queued/starting/running), then newest. */
+  /** Active first (queued/starting/running), then newest (by submit order, not by the clock). */
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const qb = this.db.manager.createQueryBuilder(JobEntity, 'j');
     if (filter.statuses?.length) qb.andWhere('j.status IN (:...statuses)', { statuses: filter.statuses });
@@ -85,8 +95,7 @@ export class JobRepository {
         `CASE WHEN j.status IN (${UNFINISHED_STATUSES.map((s) => `'${s}'`).join(',')}) THEN 0 ELSE 1 END`,
         'ASC',
       )
-      .addOrderBy('j.submitted_at', 'DESC')
-      .addOrderBy('j.id', 'DESC')
+      .addOrderBy('j.seq', 'DESC')
       .limit(filter.limit)
       .offset(filter.offset)
       .getMany();
@@ -130,6 +139,21 @@ export class JobRepository {
 
   async delete(tx: Tx, id: string): Promise<void> {
     await tx.delete(JobEntity, { id });
+  }
+
+  /** At most `limit` ids of jobs in one of `statuses` (no particular order). */
+  async idsWithStatus(statuses: readonly JobStatus[], limit: number, tx?: Tx): Promise<string[]> {
+    const rows = await (tx ?? this.db.manager).find(JobEntity, {
+      select: { id: true },
+      where: { status: In([...statuses]) },
+      take: limit,
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** One statement; keep `ids` to a few hundred (SQLite's bound-parameter limit). */
+  async deleteMany(tx: Tx, ids: readonly string[]): Promise<void> {
+    if (ids.length) await tx.delete(JobEntity, { id: In([...ids]) });
   }
 
   async allIds(): Promise<Set<string>> {

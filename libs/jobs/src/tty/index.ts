@@ -11,7 +11,7 @@ export {
   TTY_CLOSE,
   TTY_SOCKET_HIGH_WATER_BYTES,
   type StreamTtyOptions,
-  type TtyControlFrame,
   type TtyJobEnd,
 } from './tty-stream';
-export { gcOrphanTtyFiles, JOB_FILE_PATTERN, type TtyGcResult } from './tty-gc';
+export * from './tty-frames.dto';
+export { gcOrphanJobFiles, JOB_FILE_PATTERN, SECRET_FILE_PATTERN, type TtyGcResult } from './tty-gc';

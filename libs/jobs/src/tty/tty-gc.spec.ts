@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gcOrphanTtyFiles, JOB_FILE_PATTERN } from './tty-gc';
+import { gcOrphanJobFiles, JOB_FILE_PATTERN } from './tty-gc';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -15,7 +15,7 @@ const OLD_ORPHAN = 'q_1748000000000_deadbeef';
 const RECENT_ORPHAN = 'q_1748779000000_cafef00d';
 const MIXED_ORPHAN = 'q_1748100000000_00c0ffee';
 
-describe(gcOrphanTtyFiles.name, () => {
+describe(gcOrphanJobFiles.name, () => {
   let root: string;
   let jobsDir: string;
   let outside: string;
@@ -63,7 +63,7 @@ describe(gcOrphanTtyFiles.name, () => {
     await file('notes.tty', 10 * TTL);
     await mkdir(join(jobsDir, 'q_1_00000000.tty')); // a directory with a job-like name
 
-    const sut = await gcOrphanTtyFiles(jobsDir, new Set([KNOWN]), TTL, NOW);
+    const sut = await gcOrphanJobFiles(jobsDir, new Set([KNOWN]), TTL, NOW);
 
     expect(sut).toEqual({
       removed: [`${OLD_ORPHAN}.exit`, `${OLD_ORPHAN}.sh`, `${OLD_ORPHAN}.tty`],
@@ -91,7 +91,7 @@ describe(gcOrphanTtyFiles.name, () => {
     await setLinkTimes(link, old, old);
     await file(`${OLD_ORPHAN}.exit`, 10 * TTL);
 
-    const sut = await gcOrphanTtyFiles(jobsDir, new Set(), TTL, NOW);
+    const sut = await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW);
 
     expect(sut).toEqual({ removed: [`${OLD_ORPHAN}.exit`], kept: 0 });
     expect(await readdir(jobsDir)).toEqual([`${OLD_ORPHAN}.tty`]);
@@ -101,14 +101,14 @@ describe(gcOrphanTtyFiles.name, () => {
   it('keeps an orphan 1 ms younger than the TTL and removes it once the TTL is reached', async () => {
     await file(`${OLD_ORPHAN}.tty`, TTL - 1);
 
-    expect(await gcOrphanTtyFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 1 });
-    expect(await gcOrphanTtyFiles(jobsDir, new Set(), TTL, NOW + 1)).toEqual({
+    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 1 });
+    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW + 1)).toEqual({
       removed: [`${OLD_ORPHAN}.tty`],
       kept: 0,
     });
   });
 
   it('handles an empty directory', async () => {
-    expect(await gcOrphanTtyFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 0 });
+    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 0 });
   });
 });

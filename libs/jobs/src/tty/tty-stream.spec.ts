@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { TtyFollower } from './tty-follower';
-import { StreamTtyOptions, streamTtyToSocket, TtyControlFrame, TtyJobEnd } from './tty-stream';
+import { StreamTtyOptions, streamTtyToSocket, TtyJobEnd } from './tty-stream';
+import type { TtyControlFrame } from './tty-frames.dto';
 import { readTtyTail } from './tty-tail';
 
 const MiB = 1024 * 1024;
@@ -305,10 +306,10 @@ describe(streamTtyToSocket.name, () => {
       const sut = await connect({ follow: true, ended: end.promise });
       await waitFor(() => TtyFollower.activeWatchers === 1, 'the directory watch');
 
-      end.resolve({ status: 'cancelled', exit_code: null });
+      end.resolve({ status: 'aborted', exit_code: null });
 
       expect(await sut.closed).toBe(1000);
-      expect(sut.frames).toEqual([{ type: 'end', status: 'cancelled', exit_code: null }]);
+      expect(sut.frames).toEqual([{ type: 'end', status: 'aborted', exit_code: null }]);
     });
 
     it('stops watching when the client closes early', async () => {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { TTY_CHUNK_MAX_BYTES, TtyFollower } from './tty-follower';
+import type { LogEndFrameDto, TtyControlFrame } from './tty-frames.dto';
 import { findTailStart, readFully, openTtyLog, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
 
 /**
@@ -12,10 +13,8 @@ export const TTY_SOCKET_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** WebSocket close codes used by the tty stream. */
 export const TTY_CLOSE = { normal: 1000, noLog: 1008, internal: 1011 } as const;
 
-export interface TtyJobEnd {
-  status: string;
-  exit_code: number | null;
-}
+/** How a job ended, as the end frame reports it. */
+export type TtyJobEnd = Omit<LogEndFrameDto, 'type'>;
 
 export interface StreamTtyOptions {
   path: string;
@@ -34,15 +33,6 @@ export interface StreamTtyOptions {
   frameBytes?: number;
   highWaterBytes?: number;
 }
-
-/** JSON text frames; binary frames carry nothing but raw log bytes. */
-export type TtyControlFrame =
-  | ({ type: 'end' } & TtyJobEnd)
-  | { type: 'error'; message: string }
-  /** The file was truncated and is replayed from its start: a terminal client should clear. */
-  | { type: 'reset'; message: string }
-  /** Only with `resumeAt`: the file offset of the first byte sent. */
-  | { type: 'start'; offset: number };
 
 const NO_LOG_MESSAGE = 'no output recorded for this job';
 

@@ -2,10 +2,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
+import { Clock, DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
-import { Job, JobQueuedEvent, JobRepository, UNFINISHED_STATUSES } from '@trainyard/jobs';
+import { Job, JobQueuedEvent, JobRepository, QueueWaitTimer, UNFINISHED_STATUSES } from '@trainyard/jobs';
 import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
 
@@ -18,6 +18,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly gpus: GpuInventory,
+    private readonly clock: Clock,
+    private readonly queueWait: QueueWaitTimer,
   ) {}
 
   async execute({ input, idempotencyKey }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
@@ -73,7 +75,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           }
         }
       }
-      const now = Date.now();
+      const now = this.clock.now();
       const job: Job = {
         id: newQueueId(now),
         job_type: def.name,
@@ -98,9 +100,10 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         idempotency_key: idempotencyKey ?? null,
       };
       await this.jobs.insert(tx, job);
+      this.queueWait.submitted(job.id);
       return {
         result: { job, replayed: false },
-        events: [new JobQueuedEvent(job.id, job.job_type, job.priority, job.requested_gpus)],
+        events: [new JobQueuedEvent(job)],
       };
     });
   }

@@ -2,7 +2,8 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { Journal } from '@trainyard/journal';
 import { Dispatcher } from '../dispatcher';
 import { SchedulerStateRepository } from '../infrastructure/scheduler-state.repository';
-import { SchedulerToggledEvent, SetSchedulerEnabledCommand } from './set-scheduler-enabled.command';
+import { SchedulerToggledEvent } from '../scheduler.events';
+import { SetSchedulerEnabledCommand } from './set-scheduler-enabled.command';
 
 @CommandHandler(SetSchedulerEnabledCommand)
 export class SetSchedulerEnabledHandler implements ICommandHandler<SetSchedulerEnabledCommand, void> {
@@ -14,8 +15,9 @@ export class SetSchedulerEnabledHandler implements ICommandHandler<SetSchedulerE
 
   async execute({ enabled }: SetSchedulerEnabledCommand): Promise<void> {
     await this.journal.record(async (tx) => {
-      await this.state.setEnabled(tx, enabled);
-      return { result: undefined, events: [new SchedulerToggledEvent(enabled)] };
+      const updatedAt = new Date().toISOString();
+      await this.state.setEnabled(tx, enabled, updatedAt);
+      return { result: undefined, events: [new SchedulerToggledEvent({ enabled, updated_at: updatedAt })] };
     });
     this.dispatcher.setEnabled(enabled);
   }

@@ -11,7 +11,8 @@ export class SchedulerStateRepository {
     return row?.enabled ?? true;
   }
 
-  async setEnabled(tx: Tx, enabled: boolean): Promise<void> {
-    await tx.save(SchedulerStateEntity, { id: 1, enabled, updated_at: new Date().toISOString() });
+  /** `updatedAt`: ISO 8601, the time the journal entry carries too. */
+  async setEnabled(tx: Tx, enabled: boolean, updatedAt: string): Promise<void> {
+    await tx.save(SchedulerStateEntity, { id: 1, enabled, updated_at: updatedAt });
   }
 }

@@ -2,8 +2,6 @@ import { MAX_REASON_FACTS, place, PlacementGpu, PlacementItem, PlacementResult }
 
 const sut = place;
 
-const T0 = Date.UTC(2025, 0, 1);
-
 function gpu(index: number, over: Partial<PlacementGpu> = {}): PlacementGpu {
   return { index, excluded: false, disabled: false, min_priority: 0, reserved_by: null, ...over };
 }
@@ -14,7 +12,7 @@ function gpus(count: number, over: (index: number) => Partial<PlacementGpu> = ()
 
 /** `seq` orders submission: item q_b (seq 2) was submitted after q_a (seq 1). */
 function item(queue_id: string, requested_gpus: number, priority = 0, seq = 0): PlacementItem {
-  return { queue_id, requested_gpus, priority, submitted_at: T0 + seq * 1000 };
+  return { queue_id, requested_gpus, priority, seq };
 }
 
 function launches(result: PlacementResult): Record<string, number[]> {

@@ -9,8 +9,8 @@ export interface PlacementItem {
   queue_id: string;
   priority: number;
   requested_gpus: number;
-  /** epoch ms */
-  submitted_at: number;
+  /** Submit order (jobs.seq): earlier submits first within a priority, whatever the wall clock did. */
+  seq: number;
 }
 
 export interface PlacementGpu {
@@ -32,7 +32,7 @@ export interface PlacementLaunch {
 }
 
 export interface PlacementResult {
-  /** In placement order (priority desc, submitted_at asc, queue_id asc). */
+  /** In placement order (priority desc, seq asc, queue_id asc). */
   launch: PlacementLaunch[];
   /** queue_id -> human reason, for every item not launched. */
   pending: Record<string, string>;
@@ -44,7 +44,7 @@ export const MAX_REASON_FACTS = 4;
 /** Total, deterministic queue order; ids compare by code unit so the locale never matters. */
 export function compareForPlacement(a: PlacementItem, b: PlacementItem): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
-  if (a.submitted_at !== b.submitted_at) return a.submitted_at - b.submitted_at;
+  if (a.seq !== b.seq) return a.seq - b.seq;
   return a.queue_id < b.queue_id ? -1 : a.queue_id > b.queue_id ? 1 : 0;
 }
 

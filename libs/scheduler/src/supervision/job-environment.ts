@@ -1,10 +1,12 @@
-import { JOB_ID_ENV } from '@trainyard/gpus';
+import { JOB_ID_ENV, NODE_ID_ENV } from '@trainyard/gpus';
 
 /** Lives under this server's state directory: with the job id it ties a process to this server's job. */
 export const SERVER_TAG_ENV = 'TRAINYARD_CONTROL_DIR';
 
 export interface JobEnvironmentInput {
   jobId: string;
+  /** This server's node id: with the uid, what GPU attribution trusts a process to be ours by. */
+  nodeId: string;
   /** The server's environment at start (config.job_env). */
   serverEnv: Readonly<Record<string, string>>;
   /** What the job type adds (e.g. HF_HOME, a token file path). */
@@ -21,6 +23,7 @@ export interface JobEnvironmentInput {
  * The job environment contract, built in this one place. Later entries win:
  * server env → job type env → user env → Trainyard's own variables, which a user cannot override:
  * - TRAINYARD_JOB_ID: the job's queue id (how its processes are found, even outside its session);
+ * - TRAINYARD_NODE_ID: this server's node id (GPU attribution trusts it, with the process's uid);
  * - TRAINYARD_CONTROL_DIR: where a trainer publishes its control endpoint (also names this server);
  * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
  * - CUDA_VISIBLE_DEVICES: the assigned GPUs; for a GPU-less job empty (no GPU at all) unless the
@@ -33,6 +36,7 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     ...input.typeEnv,
     ...input.userEnv,
     [JOB_ID_ENV]: input.jobId,
+    [NODE_ID_ENV]: input.nodeId,
     [SERVER_TAG_ENV]: input.controlDir,
   };
   if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');

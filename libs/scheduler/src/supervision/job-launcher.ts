@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import {
   PRIVATE_DIR_MODE,
   readStat,
@@ -9,7 +9,14 @@ import {
   writeFileAtomic,
 } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { Job, JobFiles, JobRepository, JobStartedEvent, JobStartingEvent } from '@trainyard/jobs';
+import {
+  Job,
+  JobFiles,
+  JobRepository,
+  JobStartedEvent,
+  JobStartingEvent,
+  QueueWaitTimer,
+} from '@trainyard/jobs';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { LaunchRequest, LauncherClient, LauncherGoneError } from '../launcher/launcher-client';
 import { SchedulerMetrics } from '../scheduler.metrics';
@@ -30,6 +37,7 @@ export const LAUNCH_EVIDENCE_GRACE_MS = 10_000;
 export class JobLauncher implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly launcher: LauncherClient;
+  private readonly python: string | null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -39,11 +47,13 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly files: JobFiles,
     private readonly registry: JobTypeRegistry,
     private readonly metrics: SchedulerMetrics,
+    private readonly queueWait: QueueWaitTimer,
     private readonly stopper: JobStopper,
     private readonly reaper: JobReaper,
   ) {
-    const python = resolveExecutable('python3', config.job_env.PATH) ?? 'python3';
-    this.launcher = new LauncherClient(python, config.job_env, {
+    // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
+    this.python = resolveExecutable('python3', config.job_env.PATH);
+    this.launcher = new LauncherClient(this.python ?? 'python3', config.job_env, {
       mainExited: (id, status) => this.reaper.onMainExited(id, status),
       exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),
       launcherDied: () => this.onLauncherDied(),
@@ -62,11 +72,19 @@ export class JobLauncher implements OnModuleDestroy {
         gpu_indices: gpuIndices,
         started_at: startedAt,
       });
-      return { result: ok, events: ok ? [new JobStartingEvent(job.id, gpuIndices)] : [] };
+      return {
+        result: ok,
+        events: ok
+          ? [new JobStartingEvent({ queue_id: job.id, gpu_indices: gpuIndices, started_at: startedAt })]
+          : [],
+      };
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
-    this.metrics.submitToStart.observe((Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000);
+    // Monotonic when this process queued it; across a restart only the stored wall-clock times exist.
+    const waited =
+      this.queueWait.take(job.id) ?? (Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000;
+    this.metrics.submitToStart.observe(Math.max(0, waited));
     const entry = this.active.add({
       id: job.id,
       gpuIndices,
@@ -90,12 +108,19 @@ export class JobLauncher implements OnModuleDestroy {
           pid: monitorPid,
           proc_start_time: entry.monitorStartTime,
         });
-        if (!ok)
-          await this.jobs.updateActive(tx, job.id, {
+        // Asked to stop while it was starting, it is terminating already: it only gets its pid.
+        const noted =
+          ok ||
+          (await this.jobs.updateActive(tx, job.id, {
             pid: monitorPid,
             proc_start_time: entry.monitorStartTime,
-          });
-        return { result: undefined, events: ok ? [new JobStartedEvent(job.id, monitorPid)] : [] };
+          }));
+        const started = new JobStartedEvent({
+          queue_id: job.id,
+          pid: monitorPid,
+          proc_start_time: entry.monitorStartTime,
+        });
+        return { result: undefined, events: noted ? [started] : [] };
       });
       this.logger.log(
         `started ${job.id} (${job.job_type}) pid ${monitorPid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}`,
@@ -117,9 +142,15 @@ export class JobLauncher implements OnModuleDestroy {
 
   /** The job's argv, environment and files, ready for the launcher; throws with a reason a user can act on. */
   private prepare(job: Job, gpuIndices: number[]): LaunchRequest {
+    if (!this.python)
+      throw new Error(
+        "launch failed: python3 (the job launcher's runtime) was not found on the server's PATH at boot",
+      );
     const def = this.registry.get(job.job_type);
     if (!def) throw new Error(`launch failed: job type ${job.job_type} is no longer defined`);
     if (!existsSync(job.cwd)) throw new Error(`launch failed: working directory ${job.cwd} does not exist`);
+    if (!statSync(job.cwd).isDirectory())
+      throw new Error(`launch failed: working directory ${job.cwd} is not a directory`);
     const spec = def.build({
       queueId: job.id,
       params: job.job_params,
@@ -127,7 +158,8 @@ export class JobLauncher implements OnModuleDestroy {
       requestedGpus: job.requested_gpus,
       secretsDir: this.config.paths.secretsDir,
     });
-    for (const secret of spec.secretFiles) writeFileAtomic(secret.path, secret.content, 0o600);
+    for (const secret of spec.secretFiles)
+      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600);
     const controlDir = this.files.controlDir(job.id);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     rmSync(this.files.exitStatus(job.id), { force: true });
@@ -137,6 +169,7 @@ export class JobLauncher implements OnModuleDestroy {
       cwd: job.cwd,
       env: buildJobEnvironment({
         jobId: job.id,
+        nodeId: this.journal.nodeId,
         serverEnv: this.config.job_env,
         typeEnv: spec.env,
         userEnv: job.env,

@@ -130,7 +130,18 @@ export class JobReaper implements OnModuleDestroy {
     );
     await this.journal.record(async (tx) => {
       const ok = await this.jobs.moveTo(tx, entry.id, 'terminating');
-      return { result: undefined, events: ok ? [new JobTerminatingEvent(entry.id, null, null)] : [] };
+      return {
+        result: undefined,
+        events: ok
+          ? [
+              new JobTerminatingEvent({
+                queue_id: entry.id,
+                termination_reason: null,
+                termination_requested_at: null,
+              }),
+            ]
+          : [],
+      };
     });
     await this.stopper.signal(entry, 'SIGTERM');
   }
@@ -161,14 +172,14 @@ export class JobReaper implements OnModuleDestroy {
             termination_reason: outcome.reason,
             ended_at: endedAt,
           });
-          const event = new JobFinishedEvent(
-            entry.id,
-            outcome.status,
-            exitCode,
-            outcome.error,
-            outcome.reason,
-            endedAt,
-          );
+          const event = new JobFinishedEvent({
+            queue_id: entry.id,
+            status: outcome.status,
+            exit_code: exitCode,
+            error: outcome.error,
+            termination_reason: outcome.reason,
+            ended_at: endedAt,
+          });
           return { result: undefined, events: ok ? [event] : [] };
         });
         break;

@@ -3,6 +3,7 @@ import { isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   JobFiles,
+  JobKillUnverifiedEvent,
   JobRepository,
   JobTerminatingEvent,
   StopResult,
@@ -69,9 +70,9 @@ export class JobStopper {
       entry.killTimer.unref();
     }
     if (!verify) return { pids, survivors: [] };
-    const deadline = Date.now() + STOP_VERIFY_MS;
+    const deadline = performance.now() + STOP_VERIFY_MS;
     let survivors = pids;
-    while (survivors.length > 0 && Date.now() < deadline) {
+    while (survivors.length > 0 && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, VERIFY_POLL_MS));
       survivors = survivors.filter((pid) => isProcessAlive(pid));
     }
@@ -90,8 +91,14 @@ export class JobStopper {
     if (survivors.length > 0 && this.active.has(entry.id)) {
       const message = `${survivors.length} process(es) survive SIGKILL (pids ${survivors.join(', ')}); GPUs stay reserved until they are gone`;
       await this.journal.record(async (tx) => {
-        await this.jobs.updateActive(tx, entry.id, { error: message });
-        return { result: undefined, events: [] };
+        const ok = await this.jobs.updateActive(tx, entry.id, { error: message });
+        const event = new JobKillUnverifiedEvent({
+          queue_id: entry.id,
+          signal: 'SIGKILL',
+          survivor_pids: survivors,
+          error: message,
+        });
+        return { result: undefined, events: ok ? [event] : [] };
       });
     }
   }
@@ -100,9 +107,15 @@ export class JobStopper {
     const at = new Date().toISOString();
     await this.journal.record(async (tx) => {
       const changes = { termination_reason: request, termination_requested_at: at };
-      const moved = await this.jobs.moveTo(tx, id, 'terminating', changes);
-      if (!moved) await this.jobs.updateActive(tx, id, changes);
-      return { result: undefined, events: [new JobTerminatingEvent(id, request, at)] };
+      const moved =
+        (await this.jobs.moveTo(tx, id, 'terminating', changes)) ||
+        (await this.jobs.updateActive(tx, id, changes));
+      const event = new JobTerminatingEvent({
+        queue_id: id,
+        termination_reason: request,
+        termination_requested_at: at,
+      });
+      return { result: undefined, events: moved ? [event] : [] };
     });
     this.logger.log(`${id}: ${request} requested`);
   }

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuthStatusData, AuthStatusResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses } from './types.gen';
+import type { AuthStatusData, AuthStatusResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,7 +19,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * Exchanges the bearer token or the password for a session cookie (open route).
+ * Exchanges the bearer token or the password for a session cookie (open route). Wrong guesses are
+ * throttled per client (429 with Retry-After); the right token is always accepted.
  */
 export const login = <ThrowOnError extends boolean = true>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/api/auth/login',
@@ -38,7 +39,7 @@ export const logout = <ThrowOnError extends boolean = true>(options?: Options<Lo
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -52,14 +53,36 @@ export const logout = <ThrowOnError extends boolean = true>(options?: Options<Lo
 });
 
 /**
- * Sets or changes the browser password (changing needs the bearer token or current_password).
+ * Signs out everywhere: ends every browser session of this server, this one included.
+ */
+export const logoutAll = <ThrowOnError extends boolean = true>(options?: Options<LogoutAllData, ThrowOnError>) => (options?.client ?? client).post<LogoutAllResponses, LogoutAllErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/auth/logout-all',
+    ...options
+});
+
+/**
+ * Sets or changes the browser password (changing needs the bearer token or current_password, whose
+ * guesses share the login throttle). Every other browser session is signed out; the caller's stays.
  */
 export const setPassword = <ThrowOnError extends boolean = true>(options: Options<SetPasswordData, ThrowOnError>) => (options.client ?? client).post<SetPasswordResponses, SetPasswordErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -89,7 +112,7 @@ export const issueUrlToken = <ThrowOnError extends boolean = true>(options?: Opt
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -110,7 +133,7 @@ export const listGpus = <ThrowOnError extends boolean = true>(options?: Options<
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -131,7 +154,7 @@ export const getGpuPolicies = <ThrowOnError extends boolean = true>(options?: Op
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -146,14 +169,15 @@ export const getGpuPolicies = <ThrowOnError extends boolean = true>(options?: Op
 
 /**
  * SIGKILLs every process using the GPU (its CUDA_VISIBLE_DEVICES names it, or nvidia-smi lists it),
- * Trainyard jobs included; never the server or its ancestors. Needs `{"confirmed": true}`.
+ * Trainyard jobs included; never the server or its ancestors, and other users' processes only with
+ * `{"force": true}`. Needs `{"confirmed": true}`.
  */
 export const killGpuProcesses = <ThrowOnError extends boolean = true>(options: Options<KillGpuProcessesData, ThrowOnError>) => (options.client ?? client).post<KillGpuProcessesResponses, KillGpuProcessesErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -178,7 +202,7 @@ export const setGpuPolicy = <ThrowOnError extends boolean = true>(options: Optio
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -208,7 +232,7 @@ export const listJobTypes = <ThrowOnError extends boolean = true>(options?: Opti
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -229,7 +253,7 @@ export const listJobs = <ThrowOnError extends boolean = true>(options?: Options<
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -250,7 +274,7 @@ export const cleanupJobs = <ThrowOnError extends boolean = true>(options?: Optio
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -271,7 +295,7 @@ export const gcJobLogs = <ThrowOnError extends boolean = true>(options?: Options
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -292,7 +316,7 @@ export const deleteJob = <ThrowOnError extends boolean = true>(options: Options<
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -313,7 +337,7 @@ export const getJob = <ThrowOnError extends boolean = true>(options: Options<Get
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -338,7 +362,7 @@ export const controlJob = <ThrowOnError extends boolean = true>(options: Options
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -359,7 +383,7 @@ export const getTrainerStatus = <ThrowOnError extends boolean = true>(options: O
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -380,7 +404,7 @@ export const getJobLog = <ThrowOnError extends boolean = true>(options: Options<
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -401,7 +425,7 @@ export const listJournal = <ThrowOnError extends boolean = true>(options?: Optio
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -422,7 +446,7 @@ export const listQueue = <ThrowOnError extends boolean = true>(options?: Options
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -443,7 +467,7 @@ export const submitJob = <ThrowOnError extends boolean = true>(options: Options<
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -468,7 +492,7 @@ export const getScheduler = <ThrowOnError extends boolean = true>(options?: Opti
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -489,7 +513,7 @@ export const setScheduler = <ThrowOnError extends boolean = true>(options: Optio
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -514,7 +538,7 @@ export const cancelQueueItem = <ThrowOnError extends boolean = true>(options: Op
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -535,7 +559,7 @@ export const getServerConfigPath = <ThrowOnError extends boolean = true>(options
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -556,7 +580,7 @@ export const restartServer = <ThrowOnError extends boolean = true>(options?: Opt
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {
@@ -577,7 +601,7 @@ export const scrapeMetrics = <ThrowOnError extends boolean = true>(options?: Opt
         { scheme: 'bearer', type: 'http' },
         {
             in: 'cookie',
-            name: 'trainyard_session',
+            name: 'trainyard_session_xxxxxxxxxxxx',
             type: 'apiKey'
         },
         {

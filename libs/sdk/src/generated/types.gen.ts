@@ -4,6 +4,106 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+/**
+ * Journal entry `auth.login_failed.v1`.
+ */
+export type AuthLoginFailedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: LoginFailedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'auth.login_failed.v1';
+};
+
+/**
+ * Journal entry `auth.password_set.v1`.
+ */
+export type AuthPasswordSetV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: PasswordSetEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'auth.password_set.v1';
+};
+
+/**
+ * Journal entry `auth.session_ended.v1`.
+ */
+export type AuthSessionEndedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SessionEndedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'auth.session_ended.v1';
+};
+
+/**
+ * Journal entry `auth.session_started.v1`.
+ */
+export type AuthSessionStartedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SessionStartedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'auth.session_started.v1';
+};
+
+/**
+ * Journal entry `auth.sessions_revoked.v1`.
+ */
+export type AuthSessionsRevokedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SessionsRevokedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'auth.sessions_revoked.v1';
+};
+
 export type AuthStatusDto = {
     /**
      * False when the server runs with --no-auth.
@@ -49,7 +149,7 @@ export type DeletedJobsDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -189,6 +289,48 @@ export type GpuListDto = {
     state: GpuProviderState;
 };
 
+/**
+ * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
+ */
+export type GpuPolicyChangedEvent = {
+    /**
+     * The scheduler places nothing new on a disabled GPU.
+     */
+    disabled: boolean;
+    /**
+     * nvidia-smi index (or fake GPU index).
+     */
+    gpu_index: number;
+    /**
+     * Only queue items with at least this priority may be placed on it.
+     */
+    min_priority: number;
+    /**
+     * ISO 8601 time of the change.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `gpu.policy_changed.v1`.
+ */
+export type GpuPolicyChangedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: GpuPolicyChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'gpu.policy_changed.v1';
+};
+
 export type GpuPolicyDto = {
     /**
      * The scheduler places nothing new on a disabled GPU; running jobs keep running.
@@ -217,6 +359,45 @@ export type GpuProcessDto = {
 };
 
 /**
+ * Payload of journal entry `gpu.processes_killed.v1`: an operator SIGKILLed the processes on a GPU of the origin node. An audit record: it changes no replicated row.
+ */
+export type GpuProcessesKilledEvent = {
+    /**
+     * The pids that could not be killed, and why.
+     */
+    failed: Array<KillFailureDto>;
+    gpu_index: number;
+    /**
+     * The pids that were killed.
+     */
+    killed: Array<number>;
+    /**
+     * Every pid found on the GPU.
+     */
+    pids: Array<number>;
+};
+
+/**
+ * Journal entry `gpu.processes_killed.v1`.
+ */
+export type GpuProcessesKilledV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: GpuProcessesKilledEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'gpu.processes_killed.v1';
+};
+
+/**
  * Where the numbers come from: `nvidia-smi`, or `fake` (`--fake-gpus`).
  */
 export type GpuProviderKind = 'nvidia-smi' | 'fake';
@@ -225,6 +406,38 @@ export type GpuProviderKind = 'nvidia-smi' | 'fake';
  * Outcome of the latest collection; anything but `ok` comes with no GPUs (`no_devices` is a normal, GPU-less host).
  */
 export type GpuProviderState = 'ok' | 'no_devices' | 'no_driver' | 'binary_missing' | 'timeout' | 'error';
+
+/**
+ * Text frame of WebSocket /api/gpus/stream: the GET /api/gpus body, tagged. Sent on connect and after every change (telemetry about every 2 s, policy, reservations), coalesced.
+ */
+export type GpusFrameDto = {
+    /**
+     * When the latest snapshot was taken (ISO 8601); refreshed about every 2 s.
+     */
+    collected_at: string;
+    /**
+     * By index.
+     */
+    gpus: Array<GpuDto>;
+    /**
+     * Why the state is not `ok`, or warnings about the provider's output; null when all is well.
+     */
+    message: string | null;
+    /**
+     * Where the numbers come from: `nvidia-smi`, or `fake` (`--fake-gpus`).
+     */
+    provider: GpuProviderKind;
+    /**
+     * Outcome of the latest collection; anything but `ok` comes with no GPUs (`no_devices` is a normal, GPU-less host).
+     */
+    state: GpuProviderState;
+    type: 'gpus';
+};
+
+/**
+ * A JSON text frame of WebSocket /api/gpus/stream.
+ */
+export type GpusStreamFrame = GpusFrameDto | StreamErrorFrameDto;
 
 export type HealthDto = {
     /**
@@ -239,6 +452,33 @@ export type HealthDto = {
      * Server version (package version).
      */
     version: string;
+};
+
+/**
+ * Payload of journal entry `job.cancelled.v1`: a queued job was cancelled before it started; a replica deletes its row (it must still be queued).
+ */
+export type JobCancelledEvent = {
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.cancelled.v1`.
+ */
+export type JobCancelledV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobCancelledEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.cancelled.v1';
 };
 
 export type JobControlResponseDto = {
@@ -258,6 +498,26 @@ export type JobControlResponseDto = {
     trainer_response?: {
         [key: string]: unknown;
     };
+};
+
+/**
+ * Journal entry `job.deleted.v1`.
+ */
+export type JobDeletedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobsDeletedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.deleted.v1';
 };
 
 export type JobDto = {
@@ -326,6 +586,86 @@ export type JobDto = {
     trainer_endpoint: boolean;
 };
 
+/**
+ * Payload of journal entry `job.finished.v1`: the job reached its terminal state.
+ */
+export type JobFinishedEvent = {
+    /**
+     * ISO 8601 end time.
+     */
+    ended_at: string;
+    /**
+     * Why it failed or was aborted.
+     */
+    error: string | null;
+    /**
+     * The job's exit status (128+N when ended by signal N); null when none was recorded.
+     */
+    exit_code: number | null;
+    queue_id: string;
+    status: JobStatus;
+    /**
+     * Why it ended (see TerminationReason).
+     */
+    termination_reason: TerminationReason;
+};
+
+/**
+ * Journal entry `job.finished.v1`.
+ */
+export type JobFinishedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobFinishedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.finished.v1';
+};
+
+/**
+ * Payload of journal entry `job.kill_unverified.v1`: processes of a job outlived a kill or force-kill; a replica stores `error` as the job error.
+ */
+export type JobKillUnverifiedEvent = {
+    /**
+     * The job's new `error`.
+     */
+    error: string;
+    queue_id: string;
+    signal: 'SIGTERM' | 'SIGKILL';
+    /**
+     * Pids still running when the check gave up.
+     */
+    survivor_pids: Array<number>;
+};
+
+/**
+ * Journal entry `job.kill_unverified.v1`.
+ */
+export type JobKillUnverifiedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobKillUnverifiedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.kill_unverified.v1';
+};
+
 export type JobPageDto = {
     items: Array<JobDto>;
     /**
@@ -351,7 +691,180 @@ export type JobParamDescriptionDto = {
     type: string;
 };
 
+/**
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).
+ */
+export type JobQueuedEvent = {
+    /**
+     * Absolute working directory.
+     */
+    cwd: string;
+    /**
+     * Extra environment variables.
+     */
+    env: {
+        [key: string]: string;
+    };
+    /**
+     * The `Idempotency-Key` it was submitted with.
+     */
+    idempotency_key: string | null;
+    /**
+     * Type-specific parameters, validated and as stored.
+     */
+    job_params: {
+        [key: string]: unknown;
+    };
+    job_type: string;
+    /**
+     * SIGTERM → SIGKILL grace for this job, seconds (null: the server's default).
+     */
+    kill_grace_s: number | null;
+    /**
+     * Optional human label.
+     */
+    name: string | null;
+    /**
+     * Higher runs first.
+     */
+    priority: number;
+    /**
+     * The job's id, `q_<ms>_<8 hex>`.
+     */
+    queue_id: string;
+    requested_gpus: number;
+    /**
+     * ISO 8601 submit time.
+     */
+    submitted_at: string;
+};
+
+/**
+ * Journal entry `job.queued.v1`.
+ */
+export type JobQueuedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobQueuedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.queued.v1';
+};
+
+/**
+ * Payload of journal entry `job.started.v1`: the job process runs: status `running`. pid and proc_start_time name a process on the origin node (origin_node_id); a replica stores them as they are.
+ */
+export type JobStartedEvent = {
+    /**
+     * Process id of the job's session leader on the origin node.
+     */
+    pid: number;
+    /**
+     * That process's start time (from /proc), so a reused pid is not mistaken for it; null if unread.
+     */
+    proc_start_time: string | null;
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.started.v1`.
+ */
+export type JobStartedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobStartedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.started.v1';
+};
+
+/**
+ * Payload of journal entry `job.starting.v1`: the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.
+ */
+export type JobStartingEvent = {
+    /**
+     * GPUs assigned to it (empty for a GPU-less job).
+     */
+    gpu_indices: Array<number>;
+    queue_id: string;
+    /**
+     * ISO 8601 time of the claim.
+     */
+    started_at: string;
+};
+
+/**
+ * Journal entry `job.starting.v1`.
+ */
+export type JobStartingV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobStartingEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.starting.v1';
+};
+
 export type JobStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted';
+
+/**
+ * Payload of journal entry `job.terminating.v1`: running → terminating: a stop was requested (`termination_reason`, persisted before any signal is sent), or the job’s command ended while other processes of it remain (reason null).
+ */
+export type JobTerminatingEvent = {
+    queue_id: string;
+    /**
+     * The stop request (user_abort, user_kill, trainer_stop), or null when its command ended with leftovers.
+     */
+    termination_reason: TerminationReason | null;
+    /**
+     * ISO 8601 time of the request, or null.
+     */
+    termination_requested_at: string | null;
+};
+
+/**
+ * Journal entry `job.terminating.v1`.
+ */
+export type JobTerminatingV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobTerminatingEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.terminating.v1';
+};
 
 export type JobTypeDto = {
     /**
@@ -367,30 +880,69 @@ export type JobTypeDto = {
     service_port_param: string | null;
 };
 
-export type JournalEntryDto = {
-    /**
-     * The node that made the change.
-     */
-    origin_node_id: string;
-    /**
-     * Event fields.
-     */
-    payload: {
-        [key: string]: unknown;
-    };
-    /**
-     * Strictly increasing sequence number.
-     */
-    seq: number;
-    /**
-     * ISO 8601 time of the commit.
-     */
-    ts: string;
-    /**
-     * Event type, e.g. `auth.password_set`.
-     */
-    type: string;
+/**
+ * Payload of journal entry `job.deleted.v1`: finished jobs were deleted; a replica deletes their rows.
+ */
+export type JobsDeletedEvent = {
+    queue_ids: Array<string>;
 };
+
+/**
+ * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect). Clients re-read GET /api/jobs or /api/queue for their new state.
+ */
+export type JobsFrameDto = {
+    /**
+     * How many changed jobs a bigger burst did not list.
+     */
+    omitted?: number;
+    /**
+     * At most 500 ids (JOBS_FRAME_MAX_IDS); a bigger burst (a cleanup) lists the first 500.
+     */
+    queue_ids: Array<string>;
+    type: 'jobs';
+};
+
+/**
+ * A JSON text frame of WebSocket /api/jobs/stream.
+ */
+export type JobsStreamFrame = JobsFrameDto | StreamErrorFrameDto;
+
+/**
+ * One journal entry; `type` (`<area>.<event>.v<N>`) says which payload it carries.
+ */
+export type JournalEntryDto = ({
+    type: 'auth.login_failed.v1';
+} & AuthLoginFailedV1Entry) | ({
+    type: 'auth.password_set.v1';
+} & AuthPasswordSetV1Entry) | ({
+    type: 'auth.session_ended.v1';
+} & AuthSessionEndedV1Entry) | ({
+    type: 'auth.session_started.v1';
+} & AuthSessionStartedV1Entry) | ({
+    type: 'auth.sessions_revoked.v1';
+} & AuthSessionsRevokedV1Entry) | ({
+    type: 'gpu.policy_changed.v1';
+} & GpuPolicyChangedV1Entry) | ({
+    type: 'gpu.processes_killed.v1';
+} & GpuProcessesKilledV1Entry) | ({
+    type: 'job.cancelled.v1';
+} & JobCancelledV1Entry) | ({
+    type: 'job.deleted.v1';
+} & JobDeletedV1Entry) | ({
+    type: 'job.finished.v1';
+} & JobFinishedV1Entry) | ({
+    type: 'job.kill_unverified.v1';
+} & JobKillUnverifiedV1Entry) | ({
+    type: 'job.queued.v1';
+} & JobQueuedV1Entry) | ({
+    type: 'job.started.v1';
+} & JobStartedV1Entry) | ({
+    type: 'job.starting.v1';
+} & JobStartingV1Entry) | ({
+    type: 'job.terminating.v1';
+} & JobTerminatingV1Entry) | ({
+    type: 'scheduler.toggled.v1';
+} & SchedulerToggledV1Entry);
 
 export type JournalPageDto = {
     items: Array<JournalEntryDto>;
@@ -417,6 +969,10 @@ export type KillGpuProcessesRequestDto = {
      * Must be true: killing processes cannot be undone.
      */
     confirmed?: boolean;
+    /**
+     * Also kill processes of other users (default false: those are listed in `failed` instead).
+     */
+    force?: boolean;
 };
 
 export type KillGpuProcessesResponseDto = {
@@ -433,6 +989,66 @@ export type KillGpuProcessesResponseDto = {
      * Every process found on the GPU: CUDA_VISIBLE_DEVICES naming it, or listed by nvidia-smi.
      */
     pids: Array<number>;
+};
+
+/**
+ * The job ended: its final status and exit code. The server closes the socket (1000) right after.
+ */
+export type LogEndFrameDto = {
+    /**
+     * The job's exit status; null when none was recorded.
+     */
+    exit_code: number | null;
+    /**
+     * The job's terminal status, or `cancelled` (removed from the queue before it started) /
+     * `deleted` (its record was removed).
+     */
+    status: LogEndStatus;
+    type: 'end';
+};
+
+/**
+ * The job's terminal status, or `cancelled` (removed from the queue before it started) /
+ * `deleted` (its record was removed).
+ */
+export type LogEndStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted' | 'cancelled' | 'deleted';
+
+/**
+ * The log file was truncated and is replayed from its start: a terminal view should clear.
+ */
+export type LogResetFrameDto = {
+    message: string;
+    type: 'reset';
+};
+
+/**
+ * Only when resuming (`offset` given): the log file offset of the first byte that follows.
+ */
+export type LogStartFrameDto = {
+    /**
+     * Byte offset into the job's log file.
+     */
+    offset: number;
+    type: 'start';
+};
+
+/**
+ * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset); the log bytes come as binary frames.
+ */
+export type LogStreamFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | StreamErrorFrameDto;
+
+/**
+ * Payload of journal entry `auth.login_failed.v1`: a login was refused (wrong token or password). An audit record: it changes no replicated row.
+ */
+export type LoginFailedEvent = {
+    /**
+     * The client's address as the server saw it.
+     */
+    client_address: string;
+    /**
+     * What was wrong: a login's token or password, or set-password's current_password.
+     */
+    via: 'token' | 'password' | 'current_password';
 };
 
 export type LoginRequestDto = {
@@ -460,6 +1076,16 @@ export type LoginResponseDto = {
 
 export type OkResponseDto = {
     ok: boolean;
+};
+
+/**
+ * Payload of journal entry `auth.password_set.v1`: the console password was set or changed. An audit record: it changes no replicated row.
+ */
+export type PasswordSetEvent = {
+    /**
+     * True when it replaced an existing password.
+     */
+    replaced_existing: boolean;
 };
 
 export type QueueItemDto = {
@@ -568,11 +1194,86 @@ export type SchedulerStatusDto = {
     tick_count: number;
 };
 
+/**
+ * Payload of journal entry `scheduler.toggled.v1`: the scheduler was paused or resumed; a replica writes its one `scheduler_state` row.
+ */
+export type SchedulerToggledEvent = {
+    /**
+     * Whether the dispatcher launches queued work.
+     */
+    enabled: boolean;
+    /**
+     * ISO 8601 time of the change.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `scheduler.toggled.v1`.
+ */
+export type SchedulerToggledV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SchedulerToggledEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'scheduler.toggled.v1';
+};
+
 export type ServerConfigPathDto = {
     /**
      * Absolute path of the server_config.yaml in use.
      */
     path: string;
+};
+
+/**
+ * Payload of journal entry `auth.session_ended.v1`: a browser session ended. An audit record: it changes no replicated row.
+ */
+export type SessionEndedEvent = {
+    reason: 'logout';
+};
+
+/**
+ * Payload of journal entry `auth.session_started.v1`: someone logged in and got a browser session. An audit record: it changes no replicated row.
+ */
+export type SessionStartedEvent = {
+    /**
+     * The client's address as the server saw it.
+     */
+    client_address: string;
+    /**
+     * ISO 8601 expiry of the session.
+     */
+    expires_at: string;
+    via: 'token' | 'password';
+};
+
+/**
+ * Payload of journal entry `auth.sessions_revoked.v1`: sessions ended at once: sign out everywhere, a password change, or a new bearer token at boot. An audit record: it changes no replicated row.
+ */
+export type SessionsRevokedEvent = {
+    reason: 'logout_all' | 'password_set' | 'token_regenerated';
+    /**
+     * How many sessions ended.
+     */
+    revoked: number;
+};
+
+export type SessionsRevokedResponseDto = {
+    ok: boolean;
+    /**
+     * How many browser sessions were signed out.
+     */
+    revoked: number;
 };
 
 export type SetGpuPolicyRequestDto = {
@@ -602,6 +1303,14 @@ export type SetSchedulerRequestDto = {
      * false pauses dispatching (running jobs continue); true resumes it.
      */
     enabled: boolean;
+};
+
+/**
+ * WebSocket text frame on any stream: the stream cannot go on (unknown job, no output, an internal error). The server closes the socket right after (1008 refused, 1011 internal).
+ */
+export type StreamErrorFrameDto = {
+    message: string;
+    type: 'error';
 };
 
 export type SubmitJobRequestDto = {
@@ -714,6 +1423,32 @@ export type LogoutResponses = {
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
 
+export type LogoutAllData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/auth/logout-all';
+};
+
+export type LogoutAllErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+};
+
+export type LogoutAllError = LogoutAllErrors[keyof LogoutAllErrors];
+
+export type LogoutAllResponses = {
+    200: SessionsRevokedResponseDto;
+};
+
+export type LogoutAllResponse = LogoutAllResponses[keyof LogoutAllResponses];
+
 export type SetPasswordData = {
     body: SetPasswordRequestDto;
     path?: never;
@@ -734,6 +1469,10 @@ export type SetPasswordErrors = {
      * Authenticated, but not allowed to do this
      */
     403: ErrorResponseDto;
+    /**
+     * Too many attempts; retry later
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetPasswordError = SetPasswordErrors[keyof SetPasswordErrors];
@@ -1352,6 +2091,14 @@ export type SubmitJobErrors = {
      * Conflicts with the current state
      */
     409: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+    /**
+     * The state directory is full; nothing was saved
+     */
+    507: ErrorResponseDto;
 };
 
 export type SubmitJobError = SubmitJobErrors[keyof SubmitJobErrors];

@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Why a job ended (or is ending): the persisted stop request or what its exit said; its kill grace. */
-export class JobTermination1796002859734 implements MigrationInterface {
-  name = 'JobTermination1796002859734';
+export class JobTermination1796005000000 implements MigrationInterface {
+  name = 'JobTermination1796005000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE "jobs" ADD COLUMN "termination_reason" text');

@@ -1,0 +1,20 @@
+import { AUTH_REPLAY_RULES } from '@trainyard/auth';
+import { GPU_REPLAY_RULES } from '@trainyard/gpus';
+import { JOB_REPLAY_RULES } from '@trainyard/jobs';
+import { JournalReplayer } from '@trainyard/journal';
+import { SCHEDULER_REPLAY_RULES } from '@trainyard/scheduler';
+
+/**
+ * Applies journal entries to a database with the same migrations: after replaying a node's whole
+ * journal into an empty database, its `jobs`, `gpu_policy` and `scheduler_state` rows equal the node's.
+ * (`sessions` and `journal` are not replicated state: see auth.events.ts.) Throws at load when a
+ * declared entry type has no rule.
+ */
+export function journalReplayer(): JournalReplayer {
+  return new JournalReplayer([
+    ...JOB_REPLAY_RULES,
+    ...GPU_REPLAY_RULES,
+    ...SCHEDULER_REPLAY_RULES,
+    ...AUTH_REPLAY_RULES,
+  ]);
+}

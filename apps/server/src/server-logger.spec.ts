@@ -1,0 +1,28 @@
+import { ServerLogger } from './server-logger';
+
+describe(ServerLogger.name, () => {
+  it('redacts credentials from every line it prints, stack traces included', () => {
+    const written: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const logger = new ServerLogger(false, ['log', 'error', 'warn']);
+      const token = 'c'.repeat(64);
+      logger.log(`GET /api/jobs?token=${token}`, 'HTTP');
+      logger.warn(`Authorization: Bearer ${token}`, 'HTTP');
+      logger.error(`request failed`, `Error: at /api/x?token=${token}`, 'HTTP');
+      expect(written.join('')).not.toContain(token);
+      expect(written.join('')).toContain('token=[redacted]');
+      expect(written.join('')).toContain('Bearer [redacted]');
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+});

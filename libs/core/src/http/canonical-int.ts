@@ -1,0 +1,32 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsInt, ValidationArguments } from 'class-validator';
+
+/** Digits only, no sign, space, exponent, fraction or leading zero ("0" itself is fine). */
+const CANONICAL_UINT = /^(0|[1-9][0-9]*)$/;
+
+/**
+ * True when `text` is a non-negative integer written the one canonical way (`7`, never `07`, ` 7`,
+ * `+7`, `7.0`, `0x7`, `7e0`) and is at most `max` (default: the largest safe integer).
+ */
+export function isCanonicalUint(text: string, max = Number.MAX_SAFE_INTEGER): boolean {
+  return CANONICAL_UINT.test(text) && text.length <= 16 && Number(text) <= max;
+}
+
+/**
+ * A whole number in a path or query parameter (where every value arrives as a string): converted only
+ * when written canonically (see {@link isCanonicalUint}), so `0x1`, ` 1` or `1.0` never pass as 1 —
+ * they stay strings and fail with a 400 naming the field. Use with `@Min`/`@Max`/`@IsOptional` as
+ * needed; a JSON number in a body passes through unchanged.
+ */
+export function CanonicalInt(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && isCanonicalUint(value) ? Number(value) : value,
+    ),
+    IsInt({
+      message: ({ property }: ValidationArguments) =>
+        `${property} must be a whole number in plain decimal digits (no sign, spaces, fraction, exponent or leading zeros)`,
+    }),
+  );
+}

@@ -1,0 +1,85 @@
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { secureStateDir, StateDirError } from './secure-files';
+
+// Real files, real owners: the suite runs as root, so it can give a file to `nobody`.
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0 ? it : it.skip;
+
+describe(secureStateDir.name, () => {
+  let root: string;
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'state-dir-'));
+    mkdirSync(join(root, 'jobs'), { mode: 0o755 });
+    writeFileSync(join(root, 'auth_token'), 'x', { mode: 0o644 });
+    writeFileSync(join(root, 'jobs', 'q.tty'), 'x', { mode: 0o640 });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('tightens every file to 0600 and every directory to 0700', () => {
+    chmodSync(root, 0o755);
+    secureStateDir(root);
+    expect([
+      mode(root),
+      mode(join(root, 'jobs')),
+      mode(join(root, 'auth_token')),
+      mode(join(root, 'jobs', 'q.tty')),
+    ]).toEqual([0o700, 0o700, 0o600, 0o600]);
+  });
+
+  asRoot.each([
+    ['the directory itself', ''],
+    ['a planted token', 'auth_token'],
+    ['a file deep inside', 'jobs/q.tty'],
+  ])('refuses %s owned by another user, naming it, and changes nothing', (_what, relative) => {
+    const path = join(root, relative);
+    chownSync(path, NOBODY, NOBODY);
+    chmodSync(root, 0o755);
+    expect(() => secureStateDir(root, 0)).toThrow(
+      new StateDirError(
+        `refusing to use the state directory ${root}: ${path} is owned by uid ${NOBODY}, not the server's uid 0 (chown it, or use another TRAINYARD_HOME)`,
+      ),
+    );
+    expect(mode(root)).toBe(0o755);
+  });
+
+  asRoot('refuses a symlink another user owns, without following it', () => {
+    const link = join(root, 'jobs', 'link');
+    symlinkSync('/etc/passwd', link);
+    lchownSync(link, NOBODY, NOBODY);
+    expect(() => secureStateDir(root, 0)).toThrow(/jobs\/link is owned by uid 65534/);
+  });
+
+  it.each([
+    ['group-writable directory', '', 0o770],
+    ['world-writable file', 'auth_token', 0o666],
+    ['group-writable file in an open directory', 'jobs/q.tty', 0o660],
+  ])('refuses a %s others can reach', (_what, relative, bits) => {
+    chmodSync(root, 0o755);
+    const path = join(root, relative);
+    chmodSync(path, bits);
+    expect(() => secureStateDir(root)).toThrow(
+      `${path} is writable by other users (mode 0${bits.toString(8)}`,
+    );
+  });
+
+  it('only tightens a writable file no other user can reach (a job with umask 002 wrote it)', () => {
+    chmodSync(root, 0o700);
+    chmodSync(join(root, 'jobs', 'q.tty'), 0o664);
+    secureStateDir(root);
+    expect(mode(join(root, 'jobs', 'q.tty'))).toBe(0o600);
+  });
+});

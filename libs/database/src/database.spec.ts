@@ -1,0 +1,76 @@
+import Sqlite from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EntitySchema } from 'typeorm';
+import { DomainError } from '@trainyard/core';
+import { mountTmpfs, Tmpfs, tmpfsUnavailable } from '../../../test/support/tmpfs';
+import { Database } from './database';
+import { createSqliteDataSource, openDatabase } from './sqlite-data-source';
+
+const Note = new EntitySchema<{ id: number; body: string }>({
+  name: 'note',
+  columns: { id: { type: Number, primary: true, generated: true }, body: { type: String } },
+});
+
+const unavailable = tmpfsUnavailable();
+if (unavailable) console.warn(`${Database.name} disk-full spec skipped: ${unavailable}`);
+const itWithTmpfs = unavailable ? it.skip : it;
+
+describe(Database.name, () => {
+  let tmpfs: Tmpfs | null = null;
+  afterEach(() => tmpfs?.unmount());
+
+  const open = async (file: string) => {
+    const dataSource = createSqliteDataSource({ file, entities: [Note], migrations: [] });
+    await openDatabase(dataSource);
+    await dataSource.query('CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    return { dataSource, sut: new Database(dataSource) };
+  };
+  const insert = (sut: Database, body: string) => sut.transaction((tx) => tx.save(Note, { body }));
+  const bodiesSeenBy = (file: string) => {
+    const other = new Sqlite(file, { readonly: true });
+    try {
+      return (other.prepare('SELECT body FROM note ORDER BY id').all() as Array<{ body: string }>).map((r) =>
+        r.body.slice(0, 10),
+      );
+    } finally {
+      other.close();
+    }
+  };
+
+  itWithTmpfs(
+    'refuses a write on a full disk with STATE_DIR_FULL, then commits the next one durably',
+    async () => {
+      tmpfs = mountTmpfs('1m');
+      const file = join(tmpfs.dir, 'trainyard.db');
+      const { dataSource, sut } = await open(file);
+      await insert(sut, 'before');
+      const filler = tmpfs.fill();
+
+      // Big enough to need new pages in the WAL whatever it already holds.
+      const refused = insert(sut, `full ${'x'.repeat(256 * 1024)}`);
+      await expect(refused).rejects.toBeInstanceOf(DomainError);
+      await expect(refused).rejects.toMatchObject({
+        code: 'STATE_DIR_FULL',
+        message: expect.stringContaining(tmpfs.dir),
+      });
+      await expect(insert(sut, 'still full '.repeat(30_000))).rejects.toMatchObject({
+        code: 'STATE_DIR_FULL',
+      });
+
+      rmSync(filler);
+      await insert(sut, 'after');
+      // The connection is not stuck inside a transaction: another connection sees the commit...
+      expect(bodiesSeenBy(file)).toEqual(['before', 'after']);
+      await insert(sut, 'again');
+      expect(bodiesSeenBy(file)).toEqual(['before', 'after', 'again']);
+      // ...and so does a fresh open after this one is gone.
+      await dataSource.destroy();
+      const reopened = await open(file);
+      expect(
+        (await reopened.dataSource.query('SELECT body FROM note ORDER BY id')).map((r: any) => r.body),
+      ).toEqual(['before', 'after', 'again']);
+      await reopened.dataSource.destroy();
+    },
+  );
+});

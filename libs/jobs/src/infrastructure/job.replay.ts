@@ -1,0 +1,111 @@
+import type { Tx } from '@trainyard/database';
+import { expectAffected, replayRule, type ReplayRule } from '@trainyard/journal';
+import { In } from 'typeorm';
+import { ACTIVE_STATUSES, type JobStatus } from '../job-lifecycle';
+import {
+  JobCancelledEvent,
+  JobFinishedEvent,
+  JobKillUnverifiedEvent,
+  JobQueuedEvent,
+  JobsDeletedEvent,
+  JobStartedEvent,
+  JobStartingEvent,
+  JobTerminatingEvent,
+} from '../job.events';
+import { JobEntity } from './job.entity';
+import { insertJobRow } from './job.repository';
+
+/**
+ * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
+ * checked against the state the live path required (a starting job must have been queued, ...).
+ */
+export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
+  replayRule(JobQueuedEvent, async (tx, e) => {
+    await insertJobRow(tx, {
+      id: e.queue_id,
+      job_type: e.job_type,
+      name: e.name,
+      priority: e.priority,
+      requested_gpus: e.requested_gpus,
+      job_params: e.job_params,
+      cwd: e.cwd,
+      env: e.env,
+      status: 'queued',
+      submitted_at: e.submitted_at,
+      started_at: null,
+      ended_at: null,
+      gpu_indices: [],
+      pid: null,
+      proc_start_time: null,
+      exit_code: null,
+      error: null,
+      termination_reason: null,
+      termination_requested_at: null,
+      kill_grace_s: e.kill_grace_s,
+      idempotency_key: e.idempotency_key,
+    });
+  }),
+  replayRule(JobCancelledEvent, async (tx, e) => {
+    expectAffected(
+      await tx.delete(JobEntity, { id: e.queue_id, status: 'queued' }),
+      1,
+      `no queued job ${e.queue_id}`,
+    );
+  }),
+  replayRule(JobStartingEvent, async (tx, e) => {
+    const changes = {
+      status: 'starting',
+      gpu_indices: JSON.stringify(e.gpu_indices),
+      started_at: e.started_at,
+    };
+    await update(tx, e.queue_id, ['queued'], changes);
+  }),
+  replayRule(JobStartedEvent, async (tx, e) => {
+    const pid = { pid: e.pid, proc_start_time: e.proc_start_time };
+    // Asked to stop before its launch was recorded, a job is already terminating: it only gets its pid.
+    const started = await tx.update(
+      JobEntity,
+      { id: e.queue_id, status: 'starting' },
+      { status: 'running', ...pid },
+    );
+    if (!started.affected) await update(tx, e.queue_id, ['terminating'], pid);
+  }),
+  replayRule(JobTerminatingEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ACTIVE_STATUSES, {
+      status: 'terminating',
+      termination_reason: e.termination_reason,
+      termination_requested_at: e.termination_requested_at,
+    });
+  }),
+  replayRule(JobFinishedEvent, async (tx, e) => {
+    const changes = {
+      status: e.status,
+      exit_code: e.exit_code,
+      error: e.error,
+      termination_reason: e.termination_reason,
+      ended_at: e.ended_at,
+    };
+    await update(tx, e.queue_id, ACTIVE_STATUSES, changes);
+  }),
+  replayRule(JobKillUnverifiedEvent, async (tx, e) => {
+    expectAffected(
+      await tx.update(JobEntity, { id: e.queue_id }, { error: e.error }),
+      1,
+      `no job ${e.queue_id}`,
+    );
+  }),
+  replayRule(JobsDeletedEvent, async (tx, e) => {
+    const result = await tx.delete(JobEntity, { id: In(e.queue_ids) });
+    expectAffected(result, e.queue_ids.length, 'some deleted jobs are missing');
+  }),
+];
+
+async function update(
+  tx: Tx,
+  id: string,
+  from: readonly JobStatus[],
+  changes: Partial<JobEntity>,
+): Promise<void> {
+  const result = await tx.update(JobEntity, { id, status: In([...from]) }, changes);
+  expectAffected(result, 1, `no job ${id} in ${from.join('/')}`);
+}

@@ -1,0 +1,123 @@
+import type { EventBus } from '@nestjs/cqrs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteDataSource, Database, openDatabase } from '@trainyard/database';
+import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../../migrations';
+import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
+import { Journal } from './journal';
+import { JournalEntryType, journalEntryTypeOf, journalEntryTypes } from './journal-entry-type';
+import { auditOnly, JournalReplayer, replayRule } from './journal-replay';
+
+@JournalEntryType('test.thing_happened.v1', 'a test entry.')
+class ThingHappenedEvent {
+  constructor(
+    readonly thing_id: string,
+    readonly at: string,
+  ) {}
+}
+
+class UndeclaredEvent {
+  readonly type = 'test.undeclared';
+  constructor(readonly thing_id: string) {}
+}
+
+describe(JournalEntryType.name, () => {
+  it.each(['test.thing', 'Test.thing.v1', 'test.thing.v0', 'test.thing.1', 'test..v1'])(
+    'refuses the malformed type name %s',
+    (type) => {
+      expect(() => JournalEntryType(type, 'x')).toThrow(/is not <area>.<event>.v<N>/);
+    },
+  );
+
+  it('refuses a second class claiming a declared type', () => {
+    expect(() => JournalEntryType('test.thing_happened.v1', 'x')(class OtherEvent {})).toThrow(
+      /declared by both ThingHappenedEvent and OtherEvent/,
+    );
+  });
+
+  it('names the type of a declared class or instance, and refuses an undeclared one', () => {
+    expect(journalEntryTypeOf(ThingHappenedEvent)).toBe('test.thing_happened.v1');
+    expect(journalEntryTypeOf(new ThingHappenedEvent('a', 'b'))).toBe('test.thing_happened.v1');
+    expect(journalEntryTypes().get('test.thing_happened.v1')).toBe(ThingHappenedEvent);
+    expect(() => journalEntryTypeOf(new UndeclaredEvent('a'))).toThrow(
+      /UndeclaredEvent is not a journal entry type/,
+    );
+  });
+});
+
+describe(Journal.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let published: unknown[];
+  let sut: Journal;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trainyard-journal-'));
+    dataSource = createSqliteDataSource({
+      file: join(dir, 'db.sqlite'),
+      entities: [JournalEntryEntity],
+      migrations: MIGRATIONS,
+    });
+    await openDatabase(dataSource);
+    published = [];
+    const bus = { publishAll: (events: unknown[]) => published.push(...events) } as unknown as EventBus;
+    sut = new Journal(new Database(dataSource), bus, 'node-a');
+  });
+  afterEach(async () => {
+    await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores the declared type and the event's own fields as the payload, then publishes", async () => {
+    const event = new ThingHappenedEvent('t1', '2030-01-01T00:00:00.000Z');
+    expect(await sut.record(async () => ({ result: 42, events: [event] }))).toBe(42);
+    expect((await sut.list(0, 10)).items).toEqual([
+      {
+        seq: 1,
+        ts: expect.any(String),
+        origin_node_id: 'node-a',
+        type: 'test.thing_happened.v1',
+        payload: { thing_id: 't1', at: '2030-01-01T00:00:00.000Z' },
+      },
+    ]);
+    expect(published).toEqual([event]);
+  });
+
+  it('fails the whole transaction for an event whose class is not a declared entry type', async () => {
+    await expect(
+      sut.record(async (tx) => {
+        await tx.insert(JournalEntryEntity, { ts: 'x', origin_node_id: 'x', type: 'x', payload: '{}' });
+        return { result: null, events: [new UndeclaredEvent('t1')] };
+      }),
+    ).rejects.toThrow(/not a journal entry type/);
+    expect((await sut.list(0, 10)).total).toBe(0);
+    expect(published).toEqual([]);
+  });
+});
+
+describe(JournalReplayer.name, () => {
+  it('refuses a rule set that leaves a declared type without a rule, or has two for one', () => {
+    expect(() => new JournalReplayer([])).toThrow(/no replay rule for test.thing_happened.v1/);
+    const rule = auditOnly(ThingHappenedEvent);
+    expect(() => new JournalReplayer([rule, rule])).toThrow(/two replay rules for test.thing_happened.v1/);
+  });
+
+  it('applies entries in seq order with the rule of their type', async () => {
+    const seen: string[] = [];
+    const sut = new JournalReplayer([
+      replayRule(ThingHappenedEvent, (_tx, e) => Promise.resolve(void seen.push(e.thing_id))),
+    ]);
+    const entry = (seq: number, thing_id: string) => ({
+      seq,
+      ts: '',
+      origin_node_id: 'n',
+      type: 'test.thing_happened.v1',
+      payload: { thing_id, at: '' },
+    });
+    const tx = {} as Parameters<JournalReplayer['apply']>[0];
+    expect(await sut.apply(tx, [entry(3, 'a'), entry(5, 'b')], 2)).toBe(5);
+    expect(seen).toEqual(['a', 'b']);
+    await expect(sut.apply(tx, [entry(2, 'c')], 2)).rejects.toThrow(/seq 2 comes after seq 2: out of order/);
+  });
+});

@@ -1,0 +1,206 @@
+import Sqlite from 'better-sqlite3';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive, listPids, readParentPid } from '@trainyard/core';
+import { jobsApi } from './support/api';
+import { request } from './support/http';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { mountTmpfs, Tmpfs, tmpfsUnavailable } from './support/tmpfs';
+import { waitFor } from './support/wait';
+
+const MAIN = join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'main.js');
+const ROOT = join(__dirname, '..');
+
+const unavailable = tmpfsUnavailable();
+if (unavailable) console.warn(`disk-full e2e skipped: ${unavailable}`);
+const itWithTmpfs = unavailable ? it.skip : it;
+
+/** A job script that waits (at most ~60 s) for the file $GATE, then exits with `code`. */
+const gatedExit = (code: number) =>
+  `echo up; n=0; while [ ! -e "$GATE" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; exit ${code}`;
+
+/** The worker: the supervisor's one child process. */
+const workerOf = (supervisorPid: number) =>
+  waitFor(() => listPids().find((pid) => readParentPid(pid) === supervisorPid), 'the worker process');
+
+/** A second process holding SQLite's write lock (BEGIN IMMEDIATE) for `holdMs`, as another tool could. */
+async function holdWriteLock(file: string, holdMs: number): Promise<ChildProcess> {
+  const script = `
+    const db = new (require('better-sqlite3'))(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, ${holdMs});`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  await waitFor(() => child.stdout.read()?.toString().includes('locked'), 'the lock holder', 10_000);
+  return child;
+}
+
+describe('durability and crash resilience (e2e, built server process)', () => {
+  let temp: ReturnType<typeof makeTempHome>;
+  let tmpfs: Tmpfs | null = null;
+  beforeEach(() => (temp = makeTempHome()));
+  afterEach(() => {
+    temp.remove();
+    tmpfs?.unmount();
+    tmpfs = null;
+  });
+
+  itWithTmpfs(
+    'a full state dir refuses writes with 507 STATE_DIR_FULL; once freed, writes are durable (second connection, restart)',
+    async () => {
+      tmpfs = mountTmpfs('8m');
+      const home = tmpfs.dir;
+      const server = await spawnServer(home);
+      const db = join(home, 'trainyard.db');
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        await api.call('POST', '/api/queue/scheduler', { enabled: false });
+        expect((await api.command(['true'], { name: 'before' })).status).toBe(201);
+        const filler = tmpfs.fill();
+        // A large env so each submit needs fresh pages, whatever the WAL already holds.
+        const big = { BLOB: 'x'.repeat(200_000) };
+        for (let i = 0; i < 3; i++) {
+          const refused = await api.command(['true'], { name: `full-${i}`, env: big });
+          expect(refused.status).toBe(507);
+          expect(refused.body).toMatchObject({
+            code: 'STATE_DIR_FULL',
+            message: expect.stringContaining(home),
+          });
+        }
+        rmSync(filler);
+        for (const name of ['after-1', 'after-2']) {
+          expect((await api.command(['true'], { name, env: big })).status).toBe(201);
+        }
+        const other = new Sqlite(db, { readonly: true });
+        try {
+          const names = other.prepare('SELECT name FROM jobs ORDER BY name').all() as Array<{ name: string }>;
+          expect(names.map((r) => r.name)).toEqual(['after-1', 'after-2', 'before']);
+        } finally {
+          other.close();
+        }
+      } finally {
+        await server.stop('SIGKILL');
+      }
+      const again = await spawnServer(home);
+      try {
+        const listed = await request(again.baseUrl, 'GET', '/api/queue?limit=50', { token: again.token! });
+        expect(listed.body.items.map((i: { name: string }) => i.name).sort()).toEqual([
+          'after-1',
+          'after-2',
+          'before',
+        ]);
+      } finally {
+        await again.stop();
+      }
+    },
+    60_000,
+  );
+
+  it('a job that ends while another process holds the write lock for 9 s gets its status once the lock is released; the server stays up', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    const worker = await workerOf(server.process.pid!);
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      const gate = join(temp.home, 'gate');
+      const { body } = await api.command(['sh', '-c', gatedExit(3)], {
+        requested_gpus: 1,
+        env: { GATE: gate },
+      });
+      await api.waitLog(body.queue_id, /up/);
+      const holder = await holdWriteLock(join(temp.home, 'trainyard.db'), 9000);
+      const released = once(holder, 'exit');
+      const lockedAt = Date.now();
+      writeFileSync(gate, ''); // the job ends now, inside the lock
+      const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 40_000);
+      expect(Date.now() - lockedAt).toBeGreaterThan(8000);
+      await released;
+      expect(ended).toMatchObject({ status: 'failed', exit_code: 3, error: 'exited with code 3' });
+      // The same worker did it: it neither died nor was restarted.
+      expect(await workerOf(server.process.pid!)).toBe(worker);
+      expect(server.process.exitCode).toBeNull();
+      expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
+      expect(server.output()).toMatch(/could not record the end of .* retrying/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('a worker killed with SIGKILL is replaced by a new one; the running job is still tracked and settled', async () => {
+    const server = await spawnServer(temp.home);
+    let jobPid = 0;
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      const gate = join(temp.home, 'gate');
+      const { body } = await api.command(['sh', '-c', gatedExit(4)], { env: { GATE: gate } });
+      await api.waitLog(body.queue_id, /up/);
+      jobPid = (await api.job(body.queue_id)).pid;
+      const worker = await workerOf(server.process.pid!);
+      process.kill(worker, 'SIGKILL');
+      const base = await server.nextBanner();
+      expect(await workerOf(server.process.pid!)).not.toBe(worker);
+      expect(server.output()).toContain('the server was killed by SIGKILL unexpectedly');
+      const api2 = jobsApi(base, server.token!);
+      expect(await api2.job(body.queue_id)).toMatchObject({ status: 'running', pid: jobPid });
+      writeFileSync(gate, '');
+      expect(await api2.waitStatus(body.queue_id, ['failed'], 20_000)).toMatchObject({ exit_code: 4 });
+    } finally {
+      if (jobPid && isProcessAlive(jobPid)) process.kill(-jobPid, 'SIGKILL');
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('gives up after 5 worker crashes within 60 s, with a clear message and a non-zero exit', async () => {
+    const server = await spawnServer(temp.home);
+    for (let crash = 1; crash <= 5; crash++) {
+      process.kill(await workerOf(server.process.pid!), 'SIGKILL');
+      if (crash < 5) await server.nextBanner();
+    }
+    const [code] = (await once(server.process, 'exit')) as [number | null];
+    expect(code).toBe(70);
+    expect(server.output()).toContain('5 crashes within 60 s, giving up');
+  }, 90_000);
+
+  describe('a corrupt database at boot', () => {
+    const boot = (home: string) =>
+      spawnSync(process.execPath, [MAIN, '--port', '0'], {
+        env: { PATH: process.env.PATH, HOME: home, TRAINYARD_HOME: home },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+
+    it.each([
+      ['garbage from the first byte', () => randomBytes(64 * 1024)],
+      [
+        'a valid header over garbage pages',
+        (file: string) => {
+          const db = new Sqlite(file);
+          db.pragma('journal_mode = WAL');
+          db.exec('CREATE TABLE t (v TEXT); CREATE INDEX t_v ON t (v)');
+          const insert = db.prepare('INSERT INTO t VALUES (?)');
+          for (let i = 0; i < 2000; i++) insert.run(`row ${i} ${'y'.repeat(100)}`);
+          db.close();
+          const bytes = readFileSync(file);
+          randomBytes(bytes.length - 8192).copy(bytes, 8192);
+          return bytes;
+        },
+      ],
+    ])('%s: one line naming the file and the way out, exit 78, the file untouched', (_, corrupt) => {
+      const file = join(temp.home, 'trainyard.db');
+      const bytes = corrupt(file);
+      writeFileSync(file, bytes);
+      const result = boot(temp.home);
+      expect(result.status).toBe(78);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^trainyard: the database .* is corrupt/);
+      expect(lines[0]).toContain(file);
+      expect(lines[0]).toContain('.recover');
+      expect(lines[0]).toContain('backup');
+      expect(readFileSync(file).equals(bytes)).toBe(true);
+    });
+  });
+});

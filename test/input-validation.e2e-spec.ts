@@ -1,0 +1,110 @@
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { request } from './support/http';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+
+/** Input the API must refuse by name: ill-formed Unicode anywhere, integers not written canonically. */
+describe('input validation (e2e, in-process server)', () => {
+  let server: InProcessServer;
+  const call = (method: string, path: string, options: { body?: unknown; rawBody?: string } = {}) =>
+    request(server.baseUrl, method, path, {
+      token: server.token,
+      ...options,
+      headers: options.rawBody ? { 'content-type': 'application/json' } : undefined,
+    });
+
+  beforeAll(async () => {
+    server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
+  });
+  afterAll(() => server.close(true));
+
+  describe('strings that are not well-formed Unicode → 400 naming the field', () => {
+    // Raw JSON text: JSON.stringify would escape the lone surrogate the same way, but spell it out.
+    const job = (fields: string) =>
+      `{"job_type":"command","requested_gpus":0,"job_params":{"argv":["true"]}${fields}}`;
+    it.each([
+      ['name', job(',"name":"a\\ud800b"')],
+      [
+        'job_params.argv.1',
+        '{"job_type":"command","requested_gpus":0,"job_params":{"argv":["echo","\\udc00"]}}',
+      ],
+      ['env.X', job(',"env":{"X":"\\ud83d"}')],
+      ['env.\ufffd', job(',"env":{"\\ud800":"v"}')],
+    ])('%s', async (field, rawBody) => {
+      const answer = await call('POST', '/api/queue', { rawBody });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field }] });
+    });
+
+    it('keeps well-formed text (surrogate pairs included), and every list stays strict UTF-8 JSON', async () => {
+      const ok = await call('POST', '/api/queue', { rawBody: job(',"name":"ok \\ud83d\\ude80 ✓"') });
+      expect(ok.status).toBe(201);
+      expect(ok.body.name).toBe('ok 🚀 ✓');
+      const res = await fetch(`${server.baseUrl}/api/jobs`, {
+        headers: { authorization: `Bearer ${server.token}` },
+      });
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(await res.arrayBuffer());
+      expect(text).not.toMatch(/\\u[dD][89abAB]/); // no escaped lone surrogates either
+      expect(JSON.parse(text).items.map((j: { name: string }) => j.name)).toEqual(['ok 🚀 ✓']);
+    });
+
+    it('applies to every route with a body, e.g. a GPU policy', async () => {
+      const answer = await call('POST', '/api/gpus/0/policy', { rawBody: '{"\\ud800":true}' });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toEqual([expect.objectContaining({ field: '\ufffd' })]);
+    });
+  });
+
+  describe('integers in paths and queries must be plain decimal', () => {
+    const NOT_CANONICAL = ['0x1', '%201', '1%20', '1.0', '01', '+1', '1e0', '-0', '١'];
+
+    it.each(NOT_CANONICAL)('GPU index %s → 400 naming index', async (index) => {
+      const answer = await call('POST', `/api/gpus/${index}/policy`, { body: { disabled: false } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toContainEqual(
+        expect.objectContaining({ field: 'index', message: expect.stringMatching(/plain decimal digits/) }),
+      );
+    });
+
+    it.each([
+      ['/api/jobs?limit=', 'limit'],
+      ['/api/queue?limit=', 'limit'],
+      ['/api/journal?limit=', 'limit'],
+      ['/api/journal?after_seq=', 'after_seq'],
+      ['/api/jobs?cursor=', 'cursor'],
+    ])('%s… → 400 naming %s', async (prefix, field) => {
+      for (const value of NOT_CANONICAL) {
+        const answer = await call('GET', `${prefix}${value}`);
+        expect({ value, status: answer.status }).toEqual({ value, status: 400 });
+        expect(answer.body.details).toContainEqual(expect.objectContaining({ field }));
+      }
+    });
+
+    it('accepts the canonical forms', async () => {
+      expect((await call('POST', '/api/gpus/1/policy', { body: { disabled: false } })).status).toBe(200);
+      expect((await call('POST', '/api/gpus/0/policy', { body: { disabled: false } })).status).toBe(200);
+      expect((await call('GET', '/api/jobs?limit=10&cursor=0')).status).toBe(200);
+      expect((await call('GET', '/api/journal?after_seq=0&limit=1000')).status).toBe(200);
+    });
+
+    it('refuses a log stream ?offset= that is not plain decimal', async () => {
+      const { body } = await call('POST', '/api/queue', {
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } },
+      });
+      for (const offset of ['01', '0x0', '%200']) {
+        const ws = new WebSocket(
+          `${server.baseUrl.replace('http', 'ws')}/api/jobs/${body.queue_id}/tty?offset=${offset}`,
+          { headers: { authorization: `Bearer ${server.token}` } },
+        );
+        const frames: string[] = [];
+        ws.on('message', (data: Buffer) => frames.push(data.toString()));
+        const [code] = await once(ws, 'close');
+        expect({ offset, code, frames }).toEqual({
+          offset,
+          code: 1008,
+          frames: [JSON.stringify({ type: 'error', message: 'offset must be a non-negative integer' })],
+        });
+      }
+    });
+  });
+});

@@ -1,0 +1,144 @@
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { jobsApi } from './support/api';
+import { spawnServer, SpawnedServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+/**
+ * The launcher against hostile job environments, on the built server (a crash would kill it, not
+ * jest): the wrappers run with the server's binaries and environment, only the job's command gets the
+ * job's environment, and a launch failure fails that job alone.
+ */
+describe('job launch (e2e, built dist, real processes)', () => {
+  const temp = makeTempHome();
+  // The server finds `script` here first (resolved at boot), so a test can make it unrunnable.
+  const tools = join(temp.home, 'tools');
+  const script = join(tools, 'script');
+  let server: SpawnedServer;
+  let api: ReturnType<typeof jobsApi>;
+
+  beforeAll(async () => {
+    mkdirSync(tools);
+    copyFileSync('/usr/bin/script', script);
+    chmodSync(script, 0o755);
+    server = await spawnServer(temp.home, [], { PATH: `${tools}:${process.env.PATH ?? ''}` });
+    api = jobsApi(server.baseUrl, server.token!);
+  });
+  afterAll(async () => {
+    await server.stop();
+    temp.remove();
+  });
+
+  /** The server answers and still runs jobs. */
+  async function expectServerUp(): Promise<void> {
+    expect(server.process.exitCode).toBeNull();
+    const next = await api.command(['true']);
+    expect(await api.waitStatus(next.body.queue_id, ['done'])).toMatchObject({ exit_code: 0 });
+  }
+
+  it('fails a job whose PATH finds nothing with the reason, and keeps serving', async () => {
+    const { body } = await api.command(['true'], { env: { PATH: '/nonexistent' } });
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ exit_code: 127, error: 'exited with code 127 (command not found)' });
+    expect(await api.log(body.queue_id)).toMatch(/true: not found/);
+    await expectServerUp();
+  });
+
+  it('looks argv[0] up in the job’s own PATH, as a shell would', async () => {
+    const bin = join(temp.home, 'job-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'only-in-job-path'), '#!/bin/sh\necho "found via $PATH"\n', { mode: 0o755 });
+    const { body } = await api.command(['only-in-job-path'], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+    expect(await api.waitStatus(body.queue_id, ['done'])).toMatchObject({ exit_code: 0 });
+    expect(await api.log(body.queue_id)).toContain(`found via ${bin}:/usr/bin:/bin`);
+  });
+
+  it('runs the command whatever SHELL, IFS, ENV, BASH_ENV or LD_PRELOAD the job sets, and passes them on', async () => {
+    const hostile = {
+      SHELL: '/bin/false',
+      IFS: '/',
+      ENV: '/nonexistent/env',
+      BASH_ENV: '/nonexistent/bash_env',
+      LD_PRELOAD: '/nonexistent/preload.so',
+      ODD: `quote ' "double" $(not run) \`nor this\`\nsecond line`,
+    };
+    const { body } = await api.command(
+      [
+        '/bin/sh',
+        '-c',
+        'printf "ran SHELL=%s ODD=[%s]\\n" "$SHELL" "$ODD"; [ -e /proc/$$/fd/3 ] || echo "no fd 3"; exit 4',
+      ],
+      { env: hostile },
+    );
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ exit_code: 4 });
+    expect((await api.log(body.queue_id)).replace(/\r/g, '')).toContain(
+      `ran SHELL=/bin/false ODD=[${hostile.ODD}]\nno fd 3\n`,
+    );
+  });
+
+  it('gives the wrappers the server’s environment, not the job’s, and removes the env file at start', async () => {
+    const { body } = await api.command(['sleep', '30'], {
+      env: { JOB_ONLY: 'secret-ish', SHELL: '/bin/false' },
+    });
+    const running = await api.waitStatus(body.queue_id, ['running']);
+    // The job's pid is `script`'s: a wrapper.
+    const environ = readFileSync(`/proc/${running.pid}/environ`, 'utf8').split('\0');
+    expect(environ.some((e) => e.startsWith('JOB_ONLY='))).toBe(false);
+    expect(environ.find((e) => e.startsWith('SHELL='))).toMatch(/^SHELL=\/.*\/sh$/);
+    // Gone while the job runs; and the job did not inherit the descriptor it was read from.
+    const envFile = join(temp.home, 'jobs', `${body.queue_id}.env`);
+    await waitFor(() => !existsSync(envFile), 'the env file to be removed');
+    expect((await api.job(body.queue_id)).status).toBe('running');
+    await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+    await api.waitStatus(body.queue_id, ['aborted']);
+  });
+
+  it('writes the exit file 0600, while the job keeps the server’s umask', async () => {
+    const serverUmask = spawnSync('sh', ['-c', 'umask'], { encoding: 'utf8' }).stdout.trim();
+    const { body } = await api.command(['sh', '-c', 'echo "umask $(umask)"']);
+    await api.waitStatus(body.queue_id, ['done']);
+    expect(statSync(join(temp.home, 'jobs', `${body.queue_id}.exit`)).mode & 0o777).toBe(0o600);
+    expect(await api.log(body.queue_id)).toContain(`umask ${serverUmask}`);
+  });
+
+  it('fails a job whose working directory stopped being one before launch, and keeps serving', async () => {
+    const cwd = join(temp.home, 'workdir');
+    mkdirSync(cwd);
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    const { body } = await api.command(['true'], { cwd });
+    expect(body.queue_id).toBeDefined();
+    // Still there for the launcher's existence check, but `spawn` itself fails (ENOTDIR).
+    rmSync(cwd, { recursive: true });
+    writeFileSync(cwd, '');
+    chmodSync(cwd, 0o600);
+    await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job.error).toBe(`launch failed: working directory ${cwd} is not a directory`);
+    await expectServerUp();
+  });
+
+  it('fails a job whose terminal cannot start (spawn error event), and keeps serving', async () => {
+    chmodSync(script, 0o644);
+    try {
+      const { body } = await api.command(['true']);
+      const job = await api.waitStatus(body.queue_id, ['failed']);
+      expect(job.error).toBe(`launch failed: could not start the job's terminal: spawn ${script} EACCES`);
+      expect(existsSync(join(temp.home, 'jobs', `${body.queue_id}.env`))).toBe(false);
+    } finally {
+      chmodSync(script, 0o755);
+    }
+    await expectServerUp();
+  });
+});

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jobsApi } from './support/api';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+
+const MAIN = join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'main.js');
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0 ? it : it.skip;
+
+/** Boots the built server on `home` expecting a refusal; returns its exit code and output. */
+function bootRefused(home: string): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, [MAIN, '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '', HOME: home, TRAINYARD_HOME: home },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('state directory ownership and per-job secrets (e2e, built dist)', () => {
+  const temp = makeTempHome();
+  afterAll(() => temp.remove());
+
+  asRoot('refuses to boot on a token planted by another user, in one line naming it', async () => {
+    // A first boot makes the state tree; then another user "plants" the token file.
+    const first = await spawnServer(temp.home);
+    await first.stop();
+    const token = join(temp.home, 'auth_token');
+    chownSync(token, NOBODY, NOBODY);
+    try {
+      const { status, stderr } = bootRefused(temp.home);
+      expect(status).toBe(2);
+      expect(stderr).toBe(
+        `trainyard: refusing to use the state directory ${temp.home}: ${token} is owned by uid ${NOBODY}, ` +
+          `not the server's uid 0 (chown it, or use another TRAINYARD_HOME)\n`,
+      );
+    } finally {
+      chownSync(token, 0, 0);
+    }
+  });
+
+  it('refuses a state directory other users can write to', () => {
+    const other = makeTempHome();
+    try {
+      spawnSync('chmod', ['0777', other.home]);
+      const { status, stderr } = bootRefused(other.home);
+      expect(status).toBe(2);
+      expect(stderr).toContain(`${other.home} is writable by other users (mode 0777`);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('deletes a job’s secret files with the job, and orphan secrets with the GC', async () => {
+    const server = await spawnServer(temp.home);
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      const secrets = join(temp.home, 'secrets');
+      // An inference job gets a per-job token file; `vllm` is not installed, so it fails at once.
+      const { body } = await api.submit({ job_type: 'inference', job_params: { model: 'm', port: 1 } });
+      expect(body.queue_id).toBeDefined();
+      await api.waitStatus(body.queue_id, ['failed']);
+      const tokenFile = join(secrets, `${body.queue_id}.inference-token`);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+
+      expect((await api.call('DELETE', `/api/jobs/${body.queue_id}`)).status).toBe(200);
+      expect(existsSync(tokenFile)).toBe(false);
+
+      // Left by a job deleted while the server crashed: old ones go, fresh ones wait.
+      const orphan = join(secrets, 'q_1700000000000_deadbeef.inference-token');
+      const fresh = join(secrets, 'q_1700000000001_cafef00d.inference-token');
+      writeFileSync(orphan, 't', { mode: 0o600 });
+      writeFileSync(fresh, 't', { mode: 0o600 });
+      const hourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(orphan, hourAgo, hourAgo);
+      expect((await api.call('POST', '/api/jobs/gc')).status).toBe(200);
+      expect(readdirSync(secrets)).toEqual(['q_1700000000001_cafef00d.inference-token']);
+    } finally {
+      await server.stop();
+    }
+  });
+});
