@@ -103,7 +103,7 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const placed = await api.waitStatus(next.id, ['done'], 15_000);
       expect(placed.gpu_indices).toEqual([0]);
       // The next job started only after the job had ended (and so after its last process).
-      expect(Date.parse(placed.started_at!)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+      expect(Date.parse(placed.started_at)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at));
     });
 
     it('nohup: a process the job leaves behind is stopped; the job stays terminating with its GPU until then', async () => {
@@ -123,7 +123,7 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       expect(ended).toMatchObject({ status: 'done', exit_code: 0, termination_reason: 'completed' });
       expect(pidsRunning(['sleep', '1004'])).toEqual([]);
       const placed = await api.waitStatus(next.id, ['done'], 15_000);
-      expect(Date.parse(placed.started_at!)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+      expect(Date.parse(placed.started_at)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at));
     });
 
     it('a program still saving after SIGTERM keeps its terminal, its output and its GPU', async () => {
@@ -148,10 +148,10 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const killedAt = Date.now();
       await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
       const ended = await api.waitStatus(body.queue_id, ['aborted'], 15_000);
-      expect(Date.parse(ended.ended_at!) - killedAt).toBeGreaterThanOrEqual(2500);
+      expect(Date.parse(ended.ended_at) - killedAt).toBeGreaterThanOrEqual(2500);
       expect(await api.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
       await api.waitStatus(next.id, ['done'], 15_000);
-      expect(Number(next.startedNs() / 1_000_000n)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at!));
+      expect(Number(next.startedNs() / 1_000_000n)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at));
     });
 
     it('cancel right after submit never reports a success code for a job that was stopped', async () => {
