@@ -163,5 +163,8 @@ export function describeExit(code: number): string {
     const name = SIGNAL_NAMES[code - 128];
     return `killed by signal ${code - 128}${name ? ` (${name})` : ''}`;
   }
+  // What a shell (and the launcher) answer when the command cannot be run at all.
+  if (code === 127) return 'exited with code 127 (command not found)';
+  if (code === 126) return 'exited with code 126 (command not executable)';
   return `exited with code ${code}`;
 }
