@@ -99,7 +99,7 @@ describe('sessions (e2e)', () => {
         ).status,
       ).toBe(200);
       expect(await canRead(server, mine)).toBe(false);
-      const revoked = (await journalTypes()).filter((e) => e.type === 'auth.sessions_revoked');
+      const revoked = (await journalTypes()).filter((e) => e.type === 'auth.sessions_revoked.v1');
       expect(revoked.map((e) => e.payload)).toEqual([
         { reason: 'password_set', revoked: 1 },
         { reason: 'password_set', revoked: 1 },
@@ -168,7 +168,7 @@ describe('sessions (e2e)', () => {
       const journal = (
         await request(server.baseUrl, 'GET', '/api/journal?limit=1000', { token: server.token })
       ).body.items as { type: string; payload: unknown }[];
-      expect(journal.filter((e) => e.type === 'auth.sessions_revoked').map((e) => e.payload)).toEqual([
+      expect(journal.filter((e) => e.type === 'auth.sessions_revoked.v1').map((e) => e.payload)).toEqual([
         { reason: 'token_regenerated', revoked: 1 },
       ]);
       await server.close();

@@ -74,7 +74,7 @@ describe('POST /api/jobs/cleanup of 10,000 jobs (e2e, in-process server)', () =>
       type: string;
       payload: { queue_ids?: string[] };
     }>;
-    const deletes = journal.filter((e) => e.type === 'job.deleted');
+    const deletes = journal.filter((e) => e.type === 'job.deleted.v1');
     expect(deletes.flatMap((e) => e.payload.queue_ids).sort()).toEqual([...answer.body.deleted].sort());
     for (const entry of deletes)
       expect(JSON.stringify(entry.payload).length).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);

@@ -41,7 +41,7 @@ describe('login throttle (e2e)', () => {
 
   const failedLogins = async () =>
     (await request(base, 'GET', '/api/journal?limit=1000', { token: server.token })).body.items.filter(
-      (e: { type: string }) => e.type === 'auth.login_failed',
+      (e: { type: string }) => e.type === 'auth.login_failed.v1',
     );
 
   it('30 parallel wrong passwords from 30 loopback addresses: 5 are checked (401), 25 refused (429)', async () => {

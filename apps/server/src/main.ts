@@ -42,7 +42,9 @@ function main(): void {
     worker.on('message', (message) => {
       if (message === WORKER_READY_MESSAGE) serving = true;
     });
-    worker.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the IPC channel is drained, so a ready message the worker sent
+    // just before it died is never missed.
+    worker.on('close', (code, signal) => {
       child = null;
       if (code === RESTART_EXIT_CODE && !stopping) {
         start();

@@ -87,10 +87,13 @@ async function runWorker(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const credentials = app.get(Credentials);
+  // Serving is announced to the supervisor before anyone can read the banner and act on it.
+  await new Promise<void>((resolve) =>
+    process.send ? process.send(WORKER_READY_MESSAGE, () => resolve()) : resolve(),
+  );
   process.stdout.write(
     startupBanner(config, port, credentials.authRequired ? credentials.token.value : null),
   );
-  process.send?.(WORKER_READY_MESSAGE);
 }
 
 runWorker().catch((err: unknown) => {
