@@ -76,9 +76,10 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ok(await api.call('POST', `/api/jobs/${killed}/control/kill`));
     await api.waitStatus(killed, ['aborted']);
 
-    // Ignores SIGTERM: the kill is reported unverified in the job's error, and the job keeps running.
-    trapping = ok(await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], { requested_gpus: 1 })).body
-      .queue_id;
+    // Ignores SIGTERM, with a long grace: the kill leaves it terminating (user_abort), GPU still held.
+    trapping = ok(
+      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], { requested_gpus: 1, kill_grace_s: 600 }),
+    ).body.queue_id;
     await api.waitStatus(trapping, ['running']);
     expect(ok(await api.call('POST', `/api/jobs/${trapping}/control/kill`)).body.survivors).not.toHaveLength(
       0,
@@ -135,7 +136,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       'done',
       'failed',
       'queued',
-      'running',
+      'terminating',
     ]);
     expect(jobs).toContainEqual(
       expect.objectContaining({
@@ -148,7 +149,12 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     );
     expect(jobs).toContainEqual(
-      expect.objectContaining({ status: 'running', error: expect.stringMatching(/still running/) }),
+      expect.objectContaining({
+        status: 'terminating',
+        termination_reason: 'user_abort',
+        termination_requested_at: expect.any(String),
+        kill_grace_s: 600,
+      }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));
     expect(new Set(entries.map((e) => e.type))).toEqual(
@@ -161,7 +167,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.finished.v1',
         'job.deleted.v1',
         'job.cancelled.v1',
-        'job.kill_unverified.v1',
+        'job.terminating.v1',
         'scheduler.toggled.v1',
       ]),
     );

@@ -25,4 +25,16 @@ describe(ServerLogger.name, () => {
       err.mockRestore();
     }
   });
+
+  it('logs an error without a stack (Logger#error with a message only) instead of throwing', () => {
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const logger = new ServerLogger(false, ['error']);
+      expect(() => logger.error('recording the end failed; retrying', 'Jobs')).not.toThrow();
+    } finally {
+      err.mockRestore();
+      out.mockRestore();
+    }
+  });
 });

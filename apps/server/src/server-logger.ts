@@ -37,7 +37,8 @@ export class ServerLogger extends ConsoleLogger {
     );
   }
 
-  protected override printStackTrace(stack: string): void {
-    super.printStackTrace(redactSecrets(stack));
+  protected override printStackTrace(stack: string | undefined): void {
+    // Nest calls this for every error line, with no stack when the caller gave none.
+    if (stack) super.printStackTrace(redactSecrets(stack));
   }
 }

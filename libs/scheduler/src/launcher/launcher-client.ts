@@ -135,9 +135,15 @@ export class LauncherClient {
       case 'main_exited':
         this.events.mainExited(message.id, message.status);
         break;
-      case 'exited':
-        this.events.exited(message.id, message.monitor_pid, message.status);
+      case 'exited': {
+        // A monitor that ended before it could report the start: the job never ran.
+        const pending = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (pending)
+          pending.reject(new Error(`its monitor ended before the job started (status ${message.status})`));
+        else this.events.exited(message.id, message.monitor_pid, message.status);
         break;
+      }
     }
   }
 }

@@ -70,8 +70,10 @@ def write_exit_file(path, code):
     os.rename(tmp, path)
 
 
-def exec_job(req, slave):
+def exec_job(req, slave, go_r):
     """In the job's process: own process group in the foreground of the terminal, then exec."""
+    # Wait until the monitor has reported our pid: nothing the job does can come before that.
+    os.read(go_r, 1)
     os.setpgid(0, 0)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     os.tcsetpgrp(slave, os.getpid())
@@ -110,12 +112,17 @@ def monitor(req, report_fd):
     signal.signal(signal.SIGCHLD, lambda *_: None)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
+    go_r, go_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(master)
-        exec_job(req, slave)
+        os.close(go_w)
+        exec_job(req, slave, go_r)
+    os.close(go_r)
     os.close(slave)  # the master reads EIO once no process holds the terminal any more
     report(report_fd, {'op': 'launched', 'pid': pid})
+    os.write(go_w, b'g')
+    os.close(go_w)
     main_status = None
     terminal_open = True
     while True:

@@ -186,7 +186,7 @@ export class JobReaper implements OnModuleDestroy {
       } catch (err) {
         const delay = COMMIT_RETRY_MS[Math.min(attempt, COMMIT_RETRY_MS.length - 1)];
         this.logger.error(
-          `${entry.id}: recording its end failed (${(err as Error).message}); retrying in ${delay} ms, its GPUs stay reserved`,
+          `could not record the end of ${entry.id} (${(err as Error).message}); retrying in ${delay} ms, its GPUs stay reserved`,
         );
         await new Promise((r) => setTimeout(r, delay).unref());
       }
