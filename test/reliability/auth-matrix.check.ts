@@ -198,8 +198,11 @@ export async function authMatrixCheck(_profile: Profile, scope: Scope): Promise<
       row.cells.push({ credential, expected, got: String(answer.status), ok });
       if (!ok)
         failures.push(`${row.label} × ${credential}: ${answer.status} ${code ?? ''}, expected ${expected}`);
-      // Logging out with the cookie ends that session: take a new one for the next cells.
-      if (op.operationId === 'logout' && credential === 'cookie' && answer.status === 200)
+      // Logging out with the cookie, or everywhere with any credential, ends the session: take a new one.
+      if (
+        answer.status === 200 &&
+        (op.operationId === 'logoutAll' || (op.operationId === 'logout' && credential === 'cookie'))
+      )
         cookie = await login(server);
     }
     rows.push(row);
