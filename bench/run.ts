@@ -19,15 +19,25 @@
  * - worker RSS: VmRSS of the worker (the child of main.js) after the reads, the larger of the two
  *   servers (10,000 finished records / 10,000 queued).
  *
- * Environment: BENCH_JOBS (1000: trivial jobs per batch, also the peers' N), BENCH_LAT_SAMPLES (200,
+ * Environment: BENCH_JOBS (1000: trivial jobs per batch, also the peers' N up to 990, see PEER_JOBS), BENCH_LAT_SAMPLES (200,
  * also the peers' NLAT), BENCH_RECORDS (10000), BENCH_GET_SAMPLES (200), BENCH_PEERS=0 skips the
  * peers, TRAINYARD_BENCH_ANCHORS (the peers' scripts; default ../shared/anchors from the repo root).
  * The server is built first when dist/ is older than the sources (`scripts/build-if-needed.js --server`).
  */
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -65,6 +75,12 @@ const DRAIN_WARMUP_JOBS = 50;
 const DRAIN_POLL_MS = 25;
 const JOB_END_TIMEOUT_MS = 10_000;
 const PEERS = process.env.BENCH_PEERS !== '0';
+/**
+ * tsp 1.0.1 keeps one connection per queued job and accepts at most 1,000 (MAXCONN, compiled in):
+ * the blocker, N queued jobs, the enqueuing client and the `tsp -l` poll must fit, so the peers'
+ * batch is at most 990 jobs.
+ */
+const PEER_JOBS = Math.min(JOBS, 990);
 const ANCHORS = resolve(ROOT, process.env.TRAINYARD_BENCH_ANCHORS ?? '../shared/anchors');
 const RESULTS = join(ROOT, 'bench', 'results', 'latest.json');
 
@@ -107,20 +123,61 @@ async function phase(name: string, fn: () => Promise<void>): Promise<void> {
   console.log(`    (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+/** Anchor scripts still running: killed (their whole process group) on Ctrl-C. */
+const scripts = new Set<ChildProcess>();
+const killGroup = (child: ChildProcess) => {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+};
+
+/** Runs one of the anchor scripts in its own process group; on timeout the whole group is killed. */
 const run = (script: string, env: Record<string, string>, timeoutMs: number) =>
   new Promise<string>((resolvePromise, reject) => {
-    execFile(
-      'bash',
-      [join(ANCHORS, script)],
-      { cwd: ANCHORS, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        if (!err) return resolvePromise(stdout);
-        const why =
-          stderr.trim().split('\n').pop() || (err.killed ? `timed out after ${timeoutMs / 1000} s` : '');
-        reject(new Error(`${script}: ${why || err.message}`));
-      },
-    );
+    const child = spawn('bash', [join(ANCHORS, script)], {
+      cwd: ANCHORS,
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    scripts.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      scripts.delete(child);
+      if (code === 0 && !timedOut) return resolvePromise(stdout);
+      const why = timedOut ? `timed out after ${timeoutMs / 1000} s` : stderr.trim().split('\n').pop();
+      reject(new Error(`${script}: ${why || `exit ${code}`}`));
+    });
   });
+
+/**
+ * bench-tsp.sh parks a blocker job in `read < $ANCHOR_TSP_DIR/go`; when the script dies midway
+ * nobody releases it and the next tsp-up.sh finds two tsp processes. A non-blocking write releases
+ * whoever waits on the fifo (none waiting: ENXIO, nothing to do).
+ */
+function releaseBlockers(): void {
+  const fifo = join(process.env.ANCHOR_TSP_DIR ?? '/tmp/anchors/tsp', 'go');
+  try {
+    if (!statSync(fifo).isFIFO()) return;
+    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    writeSync(fd, 'go\n');
+    closeSync(fd);
+  } catch {
+    /* no fifo, or no reader */
+  }
+}
 
 /** task-spooler and nq through ../shared/anchors: bring up, measure, stop. */
 async function benchPeers(): Promise<void> {
@@ -133,11 +190,16 @@ async function benchPeers(): Promise<void> {
     return unavailable(`no ${ANCHORS}/bench-tsp.sh (set TRAINYARD_BENCH_ANCHORS)`);
   }
   const t0 = performance.now();
-  const down = () => run('tsp-down.sh', {}, 30_000).then(() => undefined);
+  const down = async () => {
+    scripts.forEach(killGroup);
+    releaseBlockers();
+    await run('tsp-down.sh', {}, 30_000);
+  };
   const unregister = onInterrupt(down);
   try {
+    await down(); // a fresh tsp server, started with our environment
     await run('tsp-up.sh', {}, 180_000);
-    const out = await run('bench-tsp.sh', { N: String(JOBS), NLAT: String(LAT_SAMPLES) }, 300_000);
+    const out = await run('bench-tsp.sh', { N: String(PEER_JOBS), NLAT: String(LAT_SAMPLES) }, 240_000);
     for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
       const peer = JSON.parse(line) as PeerFigures;
       if (peer.anchor === 'tsp' || peer.anchor === 'nq') results.peers[peer.anchor] = peer;
@@ -377,7 +439,7 @@ function rows(): Row[] {
       met: orNull(lat, (l) => l.p99 <= 15),
     },
     {
-      figure: `trivial 0-GPU jobs started+reaped/s (${JOBS} queued)`,
+      figure: `trivial 0-GPU jobs started+reaped/s (${JOBS}${PEER_JOBS < JOBS ? `, peers ${PEER_JOBS}` : ''} queued)`,
       trainyard: f(thr?.per_s, '/s', 0),
       tsp: peer(tsp, (p) => p.throughput_jobs_per_s, '/s', 0),
       nq: peer(nq, (p) => p.throughput_jobs_per_s, '/s', 0),
@@ -528,6 +590,7 @@ async function main(): Promise<void> {
         },
         config: {
           jobs: JOBS,
+          peer_jobs: PEER_JOBS,
           latency_samples: LAT_SAMPLES,
           records: RECORDS,
           get_samples: GET_SAMPLES,
