@@ -1,20 +1,16 @@
 // `npm start` builds first when the sources are newer than dist/ (or dist/ is missing), so a fresh
-// clone needs only `npm install && npm start`.
+// clone needs only `npm install && npm start`. With `--server` (npm run bench) only the server is
+// considered and built (`nest build server`): the console is not needed to measure the API.
 const { execSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const stamp = join(root, 'dist', 'apps', 'server', 'src', 'main.js');
-const SOURCES = [
-  'apps',
-  'libs',
-  'migrations',
-  'frontend/src',
-  'package.json',
-  'angular.json',
-  'tsconfig.json',
-];
+const serverOnly = process.argv.includes('--server');
+const SOURCES = serverOnly
+  ? ['apps', 'libs', 'migrations', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json']
+  : ['apps', 'libs', 'migrations', 'frontend/src', 'package.json', 'angular.json', 'tsconfig.json'];
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -32,5 +28,5 @@ const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map((s) => newest(join(root, s))));
 if (built === 0 || changed > built) {
   process.stdout.write('trainyard: building (sources changed since the last build)...\n');
-  execSync('npm run build', { cwd: root, stdio: 'inherit' });
+  execSync(serverOnly ? 'npx nest build server' : 'npm run build', { cwd: root, stdio: 'inherit' });
 }
