@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from
 import type { FastifyRequest } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, DomainError, pageOf } from '@trainyard/core';
+import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository, QueueIdParamDto, toJobDto } from '@trainyard/jobs';
 import { JobTypeRegistry, describeJobType } from './job-types';
 import { PendingReasons } from './pending-reasons';
@@ -49,10 +49,14 @@ export class QueueController {
   @Get('queue')
   @ApiErrors(400, 401)
   async listQueue(@Query() query: ListQueueQueryDto): Promise<QueuePageDto> {
-    const page = pageOf(await this.jobs.withStatus(['queued']), query, 500);
+    const limit = query.limit ?? 500;
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    // One page from the index; pending reasons come from the dispatcher's last pass, not recomputed here.
+    const { items, total } = await this.jobs.queuePage(limit, offset);
     return {
-      ...page,
-      items: page.items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
+      items: items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
+      total,
+      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
     };
   }
 

@@ -15,14 +15,3 @@ export class PageQueryDto {
   @Max(1000)
   limit?: number;
 }
-
-/** Slices an in-memory list into a page with the usual envelope. */
-export function pageOf<T>(all: readonly T[], query: PageQueryDto, defaultLimit: number) {
-  const offset = query.cursor ? Number(query.cursor) : 0;
-  const limit = query.limit ?? defaultLimit;
-  return {
-    items: all.slice(offset, offset + limit),
-    total: all.length,
-    next_cursor: offset + limit < all.length ? String(offset + limit) : null,
-  };
-}

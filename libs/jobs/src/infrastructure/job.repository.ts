@@ -4,6 +4,7 @@ import { In } from 'typeorm';
 import type { Job } from '../job';
 import {
   ACTIVE_STATUSES,
+  JOB_STATUSES,
   JobStatus,
   sourcesOf,
   TerminationReason,
@@ -84,20 +85,48 @@ export class JobRepository {
     );
   }
 
-  /** Active first (queued/starting/running), then newest (by submit order, not by the clock). */
+  /**
+   * Unfinished jobs first, then finished ones, each newest first (by submit order, not by the
+   * clock). Read as two index-ordered ranges (status, then seq), so a page costs about its own size
+   * rather than a sort of every record.
+   */
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
-    const qb = this.db.manager.createQueryBuilder(JobEntity, 'j');
-    if (filter.statuses?.length) qb.andWhere('j.status IN (:...statuses)', { statuses: filter.statuses });
-    if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
+    const wanted = filter.statuses?.length ? filter.statuses : [...JOB_STATUSES];
+    const unfinished = wanted.filter((s) => UNFINISHED_STATUSES.includes(s));
+    const finished = wanted.filter((s) => !UNFINISHED_STATUSES.includes(s));
+    const range = (statuses: JobStatus[]) => {
+      const qb = this.db.manager
+        .createQueryBuilder(JobEntity, 'j')
+        .where('j.status IN (:...statuses)', { statuses: statuses.length ? statuses : ['-'] });
+      if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
+      return qb.orderBy('j.seq', 'DESC');
+    };
+    const [first, second] = [range(unfinished), range(finished)];
+    const firstCount = unfinished.length ? await first.getCount() : 0;
+    const total = firstCount + (finished.length ? await second.getCount() : 0);
+    const rows: JobEntity[] = [];
+    if (filter.offset < firstCount)
+      rows.push(...(await first.limit(filter.limit).offset(filter.offset).getMany()));
+    const more = filter.limit - rows.length;
+    if (more > 0 && finished.length)
+      rows.push(
+        ...(await second
+          .limit(more)
+          .offset(Math.max(0, filter.offset - firstCount))
+          .getMany()),
+      );
+    return { items: rows.map(toJob), total };
+  }
+
+  /** One page of the queue in dispatch order (priority, then submit order). */
+  async queuePage(limit: number, offset: number): Promise<{ items: Job[]; total: number }> {
+    const qb = this.db.manager.createQueryBuilder(JobEntity, 'j').where("j.status = 'queued'");
     const total = await qb.getCount();
     const rows = await qb
-      .orderBy(
-        `CASE WHEN j.status IN (${UNFINISHED_STATUSES.map((s) => `'${s}'`).join(',')}) THEN 0 ELSE 1 END`,
-        'ASC',
-      )
-      .addOrderBy('j.seq', 'DESC')
-      .limit(filter.limit)
-      .offset(filter.offset)
+      .orderBy('j.priority', 'DESC')
+      .addOrderBy('j.seq', 'ASC')
+      .limit(limit)
+      .offset(offset)
       .getMany();
     return { items: rows.map(toJob), total };
   }
