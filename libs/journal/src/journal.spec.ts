@@ -94,6 +94,33 @@ describe(Journal.name, () => {
     expect((await sut.list(0, 10)).total).toBe(0);
     expect(published).toEqual([]);
   });
+
+  it('group-commits changes recorded in the same turn; one that fails rolls back alone', async () => {
+    const transactions = jest.spyOn(dataSource, 'transaction');
+    const insert = (id: string) => async (tx: import('@trainyard/database').Tx) => {
+      await tx.query('INSERT INTO journal (ts, origin_node_id, type, payload) VALUES (?, ?, ?, ?)', [
+        't',
+        'node-a',
+        'test.raw.v1',
+        JSON.stringify({ id }),
+      ]);
+      return { result: id, events: [new ThingHappenedEvent(id, 'x')] };
+    };
+    const results = await Promise.allSettled([
+      sut.record(insert('a')),
+      sut.record(async (tx) => {
+        await insert('b')(tx);
+        throw new Error('refused');
+      }),
+      sut.record(insert('c')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(transactions).toHaveBeenCalledTimes(1);
+    const types = (await sut.list(0, 100)).items.map((e) => `${e.type}:${JSON.stringify(e.payload)}`);
+    expect(types.filter((t) => t.includes('"b"'))).toEqual([]);
+    expect(types.filter((t) => t.includes('"a"') || t.includes('"c"'))).toHaveLength(4);
+    expect(published.map((e) => (e as ThingHappenedEvent).thing_id)).toEqual(['a', 'c']);
+  });
 });
 
 describe(JournalReplayer.name, () => {

@@ -5,6 +5,8 @@ import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
 import { journalEntryTypeOf, type JournaledEvent } from './journal-entry-type';
 
 export const NODE_ID = Symbol('NODE_ID');
+/** Most changes one group commit takes; more wait for the next one. */
+export const MAX_GROUP_COMMIT = 256;
 
 export interface Recorded<T> {
   result: T;
@@ -33,6 +35,12 @@ export type JournalRelay = (entries: JournalEntry[]) => void;
 @Injectable()
 export class Journal {
   private readonly relays: JournalRelay[] = [];
+  private readonly pending: Array<{
+    work: (tx: Tx) => Promise<Recorded<unknown>>;
+    resolve: (result: unknown) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly db: Database,
@@ -40,24 +48,78 @@ export class Journal {
     @Inject(NODE_ID) readonly nodeId: string,
   ) {}
 
-  async record<T>(work: (tx: Tx) => Promise<Recorded<T>>): Promise<T> {
-    const { result, events, entries } = await this.db.transaction(async (tx) => {
-      const recorded = await work(tx);
-      const ts = new Date().toISOString();
-      const rows = recorded.events.map((event) =>
-        tx.create(JournalEntryEntity, {
-          ts,
-          origin_node_id: this.nodeId,
-          type: journalEntryTypeOf(event),
-          payload: JSON.stringify(event),
-        }),
-      );
-      const saved = rows.length ? await tx.save(JournalEntryEntity, rows, { chunk: 200 }) : [];
-      return { ...recorded, entries: saved.map(toEntry) };
+  /**
+   * Commits `work`'s change and its journal entries together, then publishes the events; resolves
+   * with `work`'s result once the commit is durable, rejects (nothing written) if `work` throws or
+   * the commit fails. Changes recorded in the same event-loop turn share one SQLite transaction (a
+   * group commit), each in its own savepoint, so one failing change never takes the others with it.
+   */
+  record<T>(work: (tx: Tx) => Promise<Recorded<T>>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (result: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
-    for (const relay of this.relays) relay(entries);
-    if (events.length) this.eventBus.publishAll(events);
-    return result;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    const batch = this.pending.splice(0, MAX_GROUP_COMMIT);
+    if (this.pending.length > 0) {
+      this.flushScheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    const grouped = batch.length > 1;
+    const outcomes: Array<
+      { ok: true; recorded: Recorded<unknown>; entries: JournalEntry[] } | { ok: false; error: unknown }
+    > = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const { work } of batch) {
+          if (grouped) await tx.query('SAVEPOINT journal_record');
+          try {
+            const recorded = await work(tx);
+            const entries = await this.writeEntries(tx, recorded.events);
+            if (grouped) await tx.query('RELEASE journal_record');
+            outcomes.push({ ok: true, recorded, entries });
+          } catch (error) {
+            // Alone, the whole transaction rolls back as it always did; grouped, only this change does.
+            if (!grouped) throw error;
+            await tx.query('ROLLBACK TO journal_record');
+            await tx.query('RELEASE journal_record');
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const { reject } of batch) reject(error); // nothing of the batch was committed
+      return;
+    }
+    for (const [i, outcome] of outcomes.entries()) {
+      if (!outcome.ok) {
+        batch[i].reject(outcome.error);
+        continue;
+      }
+      for (const relay of this.relays) relay(outcome.entries);
+      if (outcome.recorded.events.length) this.eventBus.publishAll(outcome.recorded.events);
+      batch[i].resolve(outcome.recorded.result);
+    }
+  }
+
+  private async writeEntries(tx: Tx, events: JournaledEvent[]): Promise<JournalEntry[]> {
+    if (events.length === 0) return [];
+    const ts = new Date().toISOString();
+    const rows = events.map((event) =>
+      tx.create(JournalEntryEntity, {
+        ts,
+        origin_node_id: this.nodeId,
+        type: journalEntryTypeOf(event),
+        payload: JSON.stringify(event),
+      }),
+    );
+    return (await tx.save(JournalEntryEntity, rows, { chunk: 200 })).map(toEntry);
   }
 
   /** Calls `relay` after every commit, in commit order; returns the function that stops it. */
