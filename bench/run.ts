@@ -311,9 +311,15 @@ function seedFinishedRecords(dbFile: string, total: number): { real: number; clo
       }[])
         if (c.name !== 'id') uniques.add(c.name);
     }
+    // `seq` (the queue/list order) is numbered on from the highest, as the server numbers inserts.
+    const sequenced = new Set(['seq']);
     for (const c of columns) {
-      if (uniques.has(c.name) && c.notnull) throw new Error(`cannot clone jobs: unique NOT NULL ${c.name}`);
+      if (uniques.has(c.name) && c.notnull && !sequenced.has(c.name))
+        throw new Error(`cannot clone jobs: unique NOT NULL ${c.name}`);
     }
+    let nextSeq = columns.some((c) => c.name === 'seq')
+      ? (db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM jobs').get() as { n: number }).n
+      : 0;
     const templates = db
       .prepare(`SELECT * FROM jobs WHERE status IN ('done', 'failed', 'aborted') LIMIT 5000`)
       .all() as Record<string, unknown>[];
@@ -329,7 +335,13 @@ function seedFinishedRecords(dbFile: string, total: number): { real: number; clo
         const row = templates[i % templates.length];
         const ms = Date.parse(String(row.submitted_at)) || Date.now();
         const values = names.map((n) =>
-          n === 'id' ? `q_${ms}_${randomBytes(4).toString('hex')}` : uniques.has(n) ? null : row[n],
+          n === 'id'
+            ? `q_${ms}_${randomBytes(4).toString('hex')}`
+            : sequenced.has(n)
+              ? ++nextSeq
+              : uniques.has(n)
+                ? null
+                : row[n],
         );
         cloned += insert.run(...values).changes;
       }
