@@ -15,7 +15,7 @@ describe('job lifecycle transitions', () => {
   // Every (from, to) pair, written out: a change to the table must change this test.
   const allowed: Record<JobStatus, JobStatus[]> = {
     queued: ['starting'],
-    starting: ['running', 'terminating', 'done', 'failed', 'aborted'],
+    starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
     running: ['terminating', 'done', 'failed', 'aborted'],
     terminating: ['done', 'failed', 'aborted'],
     done: [],
@@ -37,7 +37,7 @@ describe('job lifecycle transitions', () => {
     expect(sourcesOf('running')).toEqual(['starting']);
     expect(sourcesOf('terminating')).toEqual(['starting', 'running']);
     expect(sourcesOf('aborted')).toEqual([...ACTIVE_STATUSES]);
-    expect(sourcesOf('queued')).toEqual([]);
+    expect(sourcesOf('queued')).toEqual(['starting']);
   });
 });
 

@@ -3,6 +3,7 @@
  * ended, and the pure function that settles a job from the evidence it left.
  *
  *   queued ──claim──▶ starting ──spawned──▶ running ──▶ terminating ──every process gone──▶ done
+ *     ▲                  │ never launched (crash before the launch)
  *     │                  │                     │             ▲                              failed
  *     cancel: the        └─ launch failed ─────┴─────────────┘ (stop requested, or the main  aborted
  *     row is removed                                           process exited while others remain)
@@ -41,7 +42,8 @@ export function isActive(status: JobStatus): boolean {
 /** Every allowed move; anything else is refused (the repository's compare-and-set uses this). */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ['starting'],
-  starting: ['running', 'terminating', 'done', 'failed', 'aborted'],
+  // starting → queued: a claim whose launch provably never happened (see JobReaper).
+  starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
   running: ['terminating', 'done', 'failed', 'aborted'],
   terminating: ['done', 'failed', 'aborted'],
   done: [],

@@ -62,6 +62,19 @@ export class JobCancelledEvent implements JournaledEvent {
 }
 
 @JournalEntryType(
+  'job.requeued.v1',
+  'a claimed job whose launch never happened (the server died first, nothing of it ever ran) went back ' +
+    'to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).',
+)
+export class JobRequeuedEvent implements JournaledEvent {
+  readonly queue_id: string;
+
+  constructor(queueId: string) {
+    this.queue_id = queueId;
+  }
+}
+
+@JournalEntryType(
   'job.starting.v1',
   'the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.',
 )

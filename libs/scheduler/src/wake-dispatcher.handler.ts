@@ -1,15 +1,21 @@
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { GpuPolicyChangedEvent } from '@trainyard/gpus';
-import { JobCancelledEvent, JobFinishedEvent, JobQueuedEvent } from '@trainyard/jobs';
+import { JobCancelledEvent, JobFinishedEvent, JobQueuedEvent, JobRequeuedEvent } from '@trainyard/jobs';
 import { Dispatcher } from './dispatcher';
 import { SchedulerToggledEvent } from './scheduler.events';
 
 type WakeEvent =
-  JobQueuedEvent | JobFinishedEvent | JobCancelledEvent | GpuPolicyChangedEvent | SchedulerToggledEvent;
+  | JobQueuedEvent
+  | JobRequeuedEvent
+  | JobFinishedEvent
+  | JobCancelledEvent
+  | GpuPolicyChangedEvent
+  | SchedulerToggledEvent;
 
 /** Anything that can free or claim a GPU, or change who qualifies, triggers a pass at once. */
 @EventsHandler(
   JobQueuedEvent,
+  JobRequeuedEvent,
   JobFinishedEvent,
   JobCancelledEvent,
   GpuPolicyChangedEvent,

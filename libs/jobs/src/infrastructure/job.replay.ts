@@ -7,6 +7,7 @@ import {
   JobFinishedEvent,
   JobKillUnverifiedEvent,
   JobQueuedEvent,
+  JobRequeuedEvent,
   JobsDeletedEvent,
   JobStartedEvent,
   JobStartingEvent,
@@ -59,6 +60,9 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       started_at: e.started_at,
     };
     await update(tx, e.queue_id, ['queued'], changes);
+  }),
+  replayRule(JobRequeuedEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['starting'], { status: 'queued', started_at: null, gpu_indices: '[]' });
   }),
   replayRule(JobStartedEvent, async (tx, e) => {
     const pid = { pid: e.pid, proc_start_time: e.proc_start_time };

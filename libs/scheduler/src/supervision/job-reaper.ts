@@ -1,8 +1,15 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { JobFiles, JobFinishedEvent, JobRepository, JobTerminatingEvent, settle } from '@trainyard/jobs';
+import {
+  JobFiles,
+  JobFinishedEvent,
+  JobRepository,
+  JobRequeuedEvent,
+  JobTerminatingEvent,
+  settle,
+} from '@trainyard/jobs';
 import { ActiveJob, ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
 import { jobWorkers } from './job-processes';
@@ -116,8 +123,29 @@ export class JobReaper implements OnModuleDestroy {
       readExitFile(this.files.exitStatus(entry.id)) === null
     )
       return; // found in `starting` at boot: give its launch time to show up before settling without evidence
+    if (entry.monitorPid === 0 && entry.request === null && !existsSync(this.files.tty(entry.id))) {
+      void this.requeue(entry); // its monitor (which creates the log first thing) never started
+      return;
+    }
     if (entry.monitorPid === 0) entry.endedWhileDown = true; // never seen running: nothing watched its end
     void this.finish(entry);
+  }
+
+  /** A claim whose launch never happened goes back to the queue, in its place, GPUs freed. */
+  private async requeue(entry: ActiveJob): Promise<void> {
+    if (entry.settling || this.closed) return;
+    entry.settling = true;
+    try {
+      await this.journal.record(async (tx) => {
+        const ok = await this.jobs.moveTo(tx, entry.id, 'queued', { started_at: null, gpu_indices: [] });
+        return { result: undefined, events: ok ? [new JobRequeuedEvent(entry.id)] : [] };
+      });
+      this.logger.warn(`${entry.id} was claimed but never launched (the server stopped first): queued again`);
+      this.active.remove(entry);
+    } catch (err) {
+      entry.settling = false; // the next poll tries again; its GPUs stay reserved meanwhile
+      this.logger.error(`could not requeue ${entry.id}: ${(err as Error).message}`);
+    }
   }
 
   /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */

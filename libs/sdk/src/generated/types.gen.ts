@@ -760,6 +760,33 @@ export type JobQueuedV1Entry = {
 };
 
 /**
+ * Payload of journal entry `job.requeued.v1`: a claimed job whose launch never happened (the server died first, nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).
+ */
+export type JobRequeuedEvent = {
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.requeued.v1`.
+ */
+export type JobRequeuedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobRequeuedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.requeued.v1';
+};
+
+/**
  * Payload of journal entry `job.started.v1`: the job process runs: status `running`. pid and proc_start_time name a process on the origin node (origin_node_id); a replica stores them as they are.
  */
 export type JobStartedEvent = {
@@ -935,6 +962,8 @@ export type JournalEntryDto = ({
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
+    type: 'job.requeued.v1';
+} & JobRequeuedV1Entry) | ({
     type: 'job.started.v1';
 } & JobStartedV1Entry) | ({
     type: 'job.starting.v1';
