@@ -4,6 +4,7 @@ import { GpuPolicy1795431674746 } from './1795431674746-gpu-policy';
 import { JobsAndScheduler1795431711969 } from './1795431711969-jobs-and-scheduler';
 import { JobsQueueSeq1796004169120 } from './1796004169120-jobs-queue-seq';
 import { JobTermination1796005000000 } from './1796005000000-job-termination';
+import { ListIndexes1796006000000 } from './1796006000000-list-indexes';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   JobsAndScheduler1795431711969,
   JobsQueueSeq1796004169120,
   JobTermination1796005000000,
+  ListIndexes1796006000000,
 ];

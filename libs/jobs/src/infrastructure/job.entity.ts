@@ -2,6 +2,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** One row per submitted job, from queued through its terminal state. */
 @Entity('jobs')
+// Lists read pages straight off these: jobs of one status newest first (status, seq); the queue in
+// dispatch order (status, priority DESC, seq — the DESC is in the migration: TypeORM cannot say it).
+@Index('idx_jobs_status_seq', ['status', 'seq'])
 @Index('idx_jobs_queue_order', ['status', 'priority', 'seq'])
 export class JobEntity {
   @PrimaryColumn({ type: 'text' })
@@ -28,7 +31,6 @@ export class JobEntity {
   @Column({ type: 'text' })
   env!: string;
 
-  @Index('idx_jobs_status')
   @Column({ type: 'text' })
   status!: string;
 

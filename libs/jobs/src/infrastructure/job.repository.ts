@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database, Tx } from '@trainyard/database';
-import { In } from 'typeorm';
+import { In, SelectQueryBuilder } from 'typeorm';
 import type { Job } from '../job';
 import {
   ACTIVE_STATUSES,
@@ -87,34 +87,45 @@ export class JobRepository {
 
   /**
    * Unfinished jobs first, then finished ones, each newest first (by submit order, not by the
-   * clock). Read as two index-ordered ranges (status, then seq), so a page costs about its own size
-   * rather than a sort of every record.
+   * clock). Each status is read newest first straight off the (status, seq) index and the runs are
+   * merged, so a page costs about (offset + limit) rows per status, never a sort of every record.
    */
   async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
     const wanted = filter.statuses?.length ? filter.statuses : [...JOB_STATUSES];
+    const where = (qb: SelectQueryBuilder<JobEntity>, status: JobStatus) => {
+      qb.where('j.status = :status', { status });
+      if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
+      return qb;
+    };
+    const counts = new Map<JobStatus, number>();
+    for (const status of wanted)
+      counts.set(status, await where(this.db.manager.createQueryBuilder(JobEntity, 'j'), status).getCount());
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    const newestOf = async (statuses: JobStatus[], take: number): Promise<JobEntity[]> => {
+      const runs = await Promise.all(
+        statuses
+          .filter((status) => (counts.get(status) ?? 0) > 0)
+          .map((status) =>
+            where(this.db.manager.createQueryBuilder(JobEntity, 'j'), status)
+              .orderBy('j.seq', 'DESC')
+              .limit(take)
+              .getMany(),
+          ),
+      );
+      return runs.flat().sort((a, b) => b.seq - a.seq);
+    };
     const unfinished = wanted.filter((s) => UNFINISHED_STATUSES.includes(s));
     const finished = wanted.filter((s) => !UNFINISHED_STATUSES.includes(s));
-    const range = (statuses: JobStatus[]) => {
-      const qb = this.db.manager
-        .createQueryBuilder(JobEntity, 'j')
-        .where('j.status IN (:...statuses)', { statuses: statuses.length ? statuses : ['-'] });
-      if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
-      return qb.orderBy('j.seq', 'DESC');
-    };
-    const [first, second] = [range(unfinished), range(finished)];
-    const firstCount = unfinished.length ? await first.getCount() : 0;
-    const total = firstCount + (finished.length ? await second.getCount() : 0);
+    const unfinishedCount = unfinished.reduce((n, s) => n + (counts.get(s) ?? 0), 0);
+    const { offset, limit } = filter;
     const rows: JobEntity[] = [];
-    if (filter.offset < firstCount)
-      rows.push(...(await first.limit(filter.limit).offset(filter.offset).getMany()));
-    const more = filter.limit - rows.length;
-    if (more > 0 && finished.length)
-      rows.push(
-        ...(await second
-          .limit(more)
-          .offset(Math.max(0, filter.offset - firstCount))
-          .getMany()),
-      );
+    if (offset < unfinishedCount)
+      rows.push(...(await newestOf(unfinished, offset + limit)).slice(offset, offset + limit));
+    const more = limit - rows.length;
+    if (more > 0 && finished.length) {
+      const skip = Math.max(0, offset - unfinishedCount);
+      rows.push(...(await newestOf(finished, skip + more)).slice(skip, skip + more));
+    }
     return { items: rows.map(toJob), total };
   }
 
