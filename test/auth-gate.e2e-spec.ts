@@ -187,6 +187,12 @@ describe('auth gate: matched route, deny by default (e2e)', () => {
       },
     );
 
+    it('never echoes a token back in an error message', async () => {
+      const answer = await request(base, 'GET', `/api/no-such-route?token=${server.token}`);
+      expect(answer.status).toBe(404);
+      expect(answer.text).not.toContain(server.token);
+    });
+
     it('still refuses unknown query fields other than token', async () => {
       const answer = await request(base, 'GET', `/api/jobs?tokens=1`, { token: server.token });
       expect(answer.status).toBe(400);

@@ -54,6 +54,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     );
     await new Promise((r) => setTimeout(r, 1500));
 
+    const secondStartedAt = Date.now();
     const second = await spawnServer(temp.home, ['--fake-gpus', '2']);
     try {
       const api2 = jobsApi(second.baseUrl, second.token!);
@@ -62,6 +63,8 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
         exit_code: 7,
         error: 'exited with code 7 (ended while the server was down)',
       });
+      // Its real end time (from its exit file), not when the new server noticed it.
+      expect(Date.parse((await api2.job(endsWhileDown)).ended_at)).toBeLessThan(secondStartedAt);
       // Killed from outside: either nothing was left to record its status (lost_on_restart), or the
       // launcher, still winding down, inherited the command and recorded its own death by SIGKILL.
       const lost = await api2.job(killed);

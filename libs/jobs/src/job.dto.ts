@@ -35,6 +35,8 @@ export class JobDto {
    */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;
+  /** SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace. */
+  kill_grace_s!: number | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

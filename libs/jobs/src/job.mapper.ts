@@ -22,6 +22,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     exit_code: job.exit_code,
     error: job.error,
     termination_reason: job.termination_reason,
+    kill_grace_s: job.kill_grace_s,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
   };

@@ -77,10 +77,17 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
   const { data } = await controlJob({ client: ctx.client, path: { queue_id: id, action } });
   ctx.output(data, () => describeControl(data));
   if (data.survivors?.length) {
-    throw new CliError(
-      `${data.survivors.length} process(es) still running 2 s after the signal (${data.survivors.join(', ')})` +
-        (action === 'force-kill' ? '' : `; try: trainyard job force-kill --yes ${id}`),
-    );
+    // After SIGKILL, survivors are a real problem; after SIGTERM they are usually still saving: the
+    // job stays terminating (its GPUs reserved) and SIGKILL follows after its grace period.
+    if (action === 'force-kill')
+      throw new CliError(
+        `${data.survivors.length} process(es) still running 2 s after SIGKILL (${data.survivors.join(', ')})`,
+      );
+    if (!ctx.json)
+      process.stderr.write(
+        `${data.survivors.length} process(es) still shutting down (${data.survivors.join(', ')}); the job is ` +
+          `terminating and gets SIGKILL after its grace period (or now: trainyard job force-kill --yes ${id})\n`,
+      );
   }
   return EXIT.ok;
 }

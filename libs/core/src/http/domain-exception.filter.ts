@@ -117,6 +117,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
       );
       body.message = `Internal server error (request id ${request.id})`;
     }
+    // A message may quote the request line ("Cannot GET /?token=…"): never echo a credential back.
+    body.message = redactSecrets(body.message);
     if (body.statusCode === 401) void reply.header('WWW-Authenticate', 'Bearer');
     const retryAfter = (body.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
     if (body.statusCode === 429 && typeof retryAfter === 'number') {

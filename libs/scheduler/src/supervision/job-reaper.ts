@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
@@ -190,7 +190,11 @@ export class JobReaper implements OnModuleDestroy {
       launchError,
       foundAfterRestart: entry.endedWhileDown,
     });
-    const endedAt = new Date().toISOString();
+    // Nobody watched an end that happened while the server was down: the exit file says when it was.
+    const endedAt = (
+      (entry.endedWhileDown && exitFileTime(this.files.exitStatus(entry.id))) ||
+      new Date()
+    ).toISOString();
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.journal.record(async (tx) => {
@@ -224,6 +228,15 @@ export class JobReaper implements OnModuleDestroy {
       `${entry.id} ${outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );
     this.active.remove(entry);
+  }
+}
+
+/** When the exit status was written, or null. */
+function exitFileTime(path: string): Date | null {
+  try {
+    return statSync(path).mtime;
+  } catch {
+    return null;
   }
 }
 

@@ -552,6 +552,10 @@ export type JobDto = {
     };
     job_type: string;
     /**
+     * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
+     */
+    kill_grace_s: number | null;
+    /**
      * Optional human label.
      */
     name: string | null;
@@ -1148,6 +1152,10 @@ export type QueueItemDto = {
         [key: string]: unknown;
     };
     job_type: string;
+    /**
+     * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
+     */
+    kill_grace_s: number | null;
     /**
      * Optional human label.
      */
