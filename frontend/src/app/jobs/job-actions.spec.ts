@@ -25,6 +25,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     exit_code: null,
     error: null,
     termination_reason: null,
+    kill_grace_s: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };
