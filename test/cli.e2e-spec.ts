@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
@@ -24,9 +25,10 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
   let env: Record<string, string>;
 
   /** Runs `node bin/trainyard.js ...args`; resolves when it exits. */
-  function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  function cli(args: string[], extraEnv: Record<string, string> = {}, cwd?: string): Promise<Run> {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...env, ...extraEnv },
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -121,6 +123,23 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
 
     expect(await json(['sched', 'status'])).toMatchObject({ enabled: true, tick_count: expect.any(Number) });
     expect((await cli(['sched', 'status'])).stdout).toMatch(/^scheduler\s+running$/m);
+  });
+
+  it('runs `submit -- cmd` as a command job in the caller’s directory; a relative --cwd is the caller’s too', async () => {
+    const here = join(temp.home, 'project');
+    mkdirSync(join(here, 'data'), { recursive: true });
+    const plain = await cli(['submit', '--', 'sh', '-c', 'pwd'], {}, here);
+    expect(plain.code).toBe(0);
+    const relative = await cli(['submit', '--cwd', 'data', '--', 'sh', '-c', 'pwd'], {}, here);
+    expect(relative.code).toBe(0);
+    for (const [run, dir] of [
+      [plain, here],
+      [relative, join(here, 'data')],
+    ] as const) {
+      const id = run.stdout.trim();
+      expect(await waitStatus(id, ['done'])).toMatchObject({ job_type: 'command', cwd: dir });
+      expect((await cli(['job', 'dump', id])).stdout).toContain(dir);
+    }
   });
 
   it('tails a job live and exits with its exit code; dumps the whole log', async () => {

@@ -68,6 +68,16 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(answer.body.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
+  it('defaults requested_gpus to the job type’s default (0 for command) instead of refusing it', async () => {
+    const answer = await api.call('POST', '/api/queue', {
+      job_type: 'command',
+      job_params: { argv: ['true'] },
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.body.requested_gpus).toBe(0);
+    expect(await api.waitStatus(answer.body.queue_id, ['done'])).toMatchObject({ gpu_indices: [] });
+  });
+
   it('treats a null cwd as the default working directory', async () => {
     const answer = await api.command(['true'], { cwd: null });
     expect(answer.status).toBe(201);

@@ -18,12 +18,13 @@ export class SubmitJobRequestDto {
   @MaxLength(64)
   job_type!: string;
 
-  /** GPUs to reserve (0 runs without GPUs). */
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1024 })
+  /** GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`). */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 1024, required: false })
+  @IsOptional()
   @IsInt()
   @Min(0)
   @Max(1024)
-  requested_gpus!: number;
+  requested_gpus?: number;
 
   /** Higher runs first; a GPU's min_priority gate admits only jobs at or above it. Default 0. */
   // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.

@@ -4,10 +4,11 @@ const base = { type: 'command' };
 
 describe(buildSubmitBody.name, () => {
   it('puts the argv after -- into job_params.argv and takes the type default for GPUs', () => {
-    expect(buildSubmitBody(base, ['echo', '--flag'], 0)).toEqual({
+    expect(buildSubmitBody(base, ['echo', '--flag'], 0, '/home/me/proj')).toEqual({
       job_type: 'command',
       requested_gpus: 0,
       job_params: { argv: ['echo', '--flag'] },
+      cwd: '/home/me/proj',
     });
   });
 
@@ -25,6 +26,7 @@ describe(buildSubmitBody.name, () => {
       },
       [],
       1,
+      '/home/me',
     );
     expect(sut).toEqual({
       job_type: 'training',
@@ -38,8 +40,21 @@ describe(buildSubmitBody.name, () => {
   });
 
   it('refuses a bad --gpus before asking the server', () => {
-    expect(() => buildSubmitBody({ ...base, gpus: 'many' }, ['true'], 0)).toThrow(
+    expect(() => buildSubmitBody({ ...base, gpus: 'many' }, ['true'], 0, '/')).toThrow(
       /--gpus must be a whole number/,
     );
+  });
+
+  it.each([
+    [undefined, '/home/me/proj', '/home/me/proj'],
+    ['.', '/home/me/proj', '/home/me/proj'],
+    ['data/run1', '/home/me/proj', '/home/me/proj/data/run1'],
+    ['../other', '/home/me/proj', '/home/me/other'],
+    ['/abs/dir', '/home/me/proj', '/abs/dir'],
+  ])('runs the job where the caller is: --cwd %s from %s → %s', (cwd, caller, expected) => {
+    expect(buildSubmitBody({ cwd }, ['true'], 0, caller)).toMatchObject({
+      job_type: 'command',
+      cwd: expected,
+    });
   });
 });

@@ -1,11 +1,15 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
 import { collect, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from '../args';
 import { CliError, EXIT } from '../errors';
 import type { CommandRunner } from './runner';
 
+/** `trainyard submit -- python train.py` just works. */
+const DEFAULT_TYPE = 'command';
+
 interface SubmitOptions {
-  type: string;
+  type?: string;
   gpus?: string;
   priority?: string;
   env?: string[];
@@ -15,11 +19,16 @@ interface SubmitOptions {
   paramJson?: string;
 }
 
-/** Builds the request body from the flags; pure, so it is unit-tested. */
+/**
+ * Builds the request body from the flags; pure, so it is unit-tested. Like tsp, pueue, nq and sbatch,
+ * the job runs where the caller is: `cwd` defaults to `callerCwd`, and a relative `--cwd` is resolved
+ * against it here (the API takes absolute paths only).
+ */
 export function buildSubmitBody(
   options: SubmitOptions,
   argv: string[],
   defaultGpus: number,
+  callerCwd: string,
 ): SubmitJobRequestDto {
   const jobParams: Record<string, unknown> = options.paramJson
     ? parseJsonObject(options.paramJson, '--param-json')
@@ -35,14 +44,14 @@ export function buildSubmitBody(
     env[key] = value;
   }
   const body: SubmitJobRequestDto = {
-    job_type: options.type,
+    job_type: options.type ?? DEFAULT_TYPE,
     requested_gpus:
       options.gpus === undefined ? defaultGpus : parseInteger(options.gpus, '--gpus', { min: 0 }),
     job_params: jobParams,
   };
   if (options.priority !== undefined) body.priority = parseInteger(options.priority, '--priority');
   if (options.env?.length) body.env = env;
-  if (options.cwd !== undefined) body.cwd = options.cwd;
+  body.cwd = resolve(callerCwd, options.cwd ?? '.');
   if (options.name !== undefined) body.name = options.name;
   return body;
 }
@@ -55,14 +64,15 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       'Queue a job. The words after `--` become job_params.argv: for `--type command`, the program and ' +
         'its arguments, run verbatim without a shell. Prints the queue id (the item with --json).',
     )
-    .requiredOption(
+    .option(
       '-t, --type <type>',
       'job type (command, training, inference, ...; see GET /api/job-types)',
+      DEFAULT_TYPE,
     )
     .option('-g, --gpus <n>', "GPUs to reserve (default: the job type's default)")
     .option('-P, --priority <p>', 'higher runs first; may be negative (default 0)')
     .option('-e, --env <KEY=VALUE>', 'extra environment variable (repeatable)', collect)
-    .option('--cwd <dir>', "working directory (default: the server user's home)")
+    .option('--cwd <dir>', 'working directory, relative to the current one (default: the current directory)')
     .option('-n, --name <name>', 'label shown in lists')
     .option(
       '--param <key=value>',
@@ -74,7 +84,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  trainyard submit --type command --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
+        '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n',
     )
     .action(
@@ -82,9 +92,9 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         let defaultGpus = 0;
         if (options.gpus === undefined) {
           const { data: types } = await listJobTypes({ client: ctx.client });
-          defaultGpus = types.find((t) => t.name === options.type)?.default_gpus ?? 0;
+          defaultGpus = types.find((t) => t.name === (options.type ?? DEFAULT_TYPE))?.default_gpus ?? 0;
         }
-        const body = buildSubmitBody(options, argv, defaultGpus);
+        const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
         if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
           throw new CliError(
             'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',

@@ -3,7 +3,8 @@ import type { Job } from '@trainyard/jobs';
 
 export interface SubmitJobInput {
   job_type: string;
-  requested_gpus: number;
+  /** Default: the job type's default_gpus. */
+  requested_gpus?: number;
   priority: number;
   job_params: Record<string, unknown>;
   cwd?: string;

@@ -32,16 +32,17 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         [{ field: 'job_type', message: `unknown job type "${input.job_type}"` }],
       );
     }
+    const requestedGpus = input.requested_gpus ?? def.defaultGpus;
     const { params, errors } = validateJobParams(def, input.job_params);
     const details: ErrorDetail[] = [...errors];
     const env = this.checkEnv(input.env, details);
     const cwd = this.checkCwd(input.cwd, details);
     await this.gpus.ready();
     const usable = this.gpus.usableCount();
-    if (input.requested_gpus > usable) {
+    if (requestedGpus > usable) {
       details.push({
         field: 'requested_gpus',
-        message: `requested_gpus is ${input.requested_gpus} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
+        message: `requested_gpus is ${requestedGpus}${input.requested_gpus === undefined ? ` (the ${def.name} default)` : ''} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
       });
     }
     if (details.length) {
@@ -81,7 +82,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         job_type: def.name,
         name: input.name ?? null,
         priority: input.priority,
-        requested_gpus: input.requested_gpus,
+        requested_gpus: requestedGpus,
         job_params: params,
         cwd,
         env,

@@ -1382,9 +1382,9 @@ export type SubmitJobRequestDto = {
     name?: string;
     priority?: number;
     /**
-     * GPUs to reserve (0 runs without GPUs).
+     * GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`).
      */
-    requested_gpus: number;
+    requested_gpus?: number;
 };
 
 /**
