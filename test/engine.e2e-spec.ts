@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { waitFor } from './support/wait';
+import { freePort } from './support/ports';
 import { isProcessAlive } from '@trainyard/core';
 
 describe('single-host engine (e2e, fake GPUs, real processes)', () => {
@@ -101,6 +102,22 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       await api.call('DELETE', `/api/queue/${again.body.queue_id}`);
     } finally {
       await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+  });
+
+  it('refuses a service on the Trainyard server’s own port (409)', async () => {
+    const port = await freePort();
+    const own = await startInProcessServer({ argv: ['--port', String(port)] });
+    try {
+      const answer = await jobsApi(own.baseUrl, own.token).submit({
+        job_type: 'tensorboard',
+        job_params: { logdir: '/tmp', port },
+      });
+      expect(answer.status).toBe(409);
+      expect(answer.body).toMatchObject({ code: 'PORT_IN_USE', details: [{ field: 'job_params.port' }] });
+      expect(answer.body.message).toContain('Trainyard server');
+    } finally {
+      await own.close(true);
     }
   });
 

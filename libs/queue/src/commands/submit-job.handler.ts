@@ -1,8 +1,9 @@
+import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { Clock, DomainError, ErrorDetail, newQueueId } from '@trainyard/core';
+import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import { Job, JobQueuedEvent, JobRepository, QueueWaitTimer, UNFINISHED_STATUSES } from '@trainyard/jobs';
@@ -20,6 +21,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     private readonly gpus: GpuInventory,
     private readonly clock: Clock,
     private readonly queueWait: QueueWaitTimer,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   async execute({ input, idempotencyKey }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
@@ -60,6 +62,14 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
       if (def.servicePortParam) {
         const port = params[def.servicePortParam];
+        if (this.config.port !== 0 && Number(port) === this.config.port) {
+          throw new DomainError('PORT_IN_USE', `port ${String(port)} is this Trainyard server's own`, [
+            {
+              field: `job_params.${def.servicePortParam}`,
+              message: `port ${String(port)} is the Trainyard server's`,
+            },
+          ]);
+        }
         for (const other of await this.jobs.withStatus(UNFINISHED_STATUSES, tx)) {
           const otherDef = this.registry.get(other.job_type);
           if (otherDef?.servicePortParam && other.job_params[otherDef.servicePortParam] === port) {
