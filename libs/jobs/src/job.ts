@@ -26,3 +26,36 @@ export interface Job {
   kill_grace_s: number | null;
   idempotency_key: string | null;
 }
+
+/** What a submit decides; everything about running is empty until the job is claimed. */
+export type SubmittedJob = Pick<
+  Job,
+  | 'id'
+  | 'job_type'
+  | 'name'
+  | 'priority'
+  | 'requested_gpus'
+  | 'job_params'
+  | 'cwd'
+  | 'env'
+  | 'submitted_at'
+  | 'kill_grace_s'
+  | 'idempotency_key'
+>;
+
+/** A freshly queued job (the submit path and the journal replay build it the same way). */
+export function queuedJob(submitted: SubmittedJob): Job {
+  return {
+    ...submitted,
+    status: 'queued',
+    started_at: null,
+    ended_at: null,
+    gpu_indices: [],
+    pid: null,
+    proc_start_time: null,
+    exit_code: null,
+    error: null,
+    termination_reason: null,
+    termination_requested_at: null,
+  };
+}

@@ -14,6 +14,7 @@ import {
   JobTerminatingEvent,
 } from '../job.events';
 import { JobEntity } from './job.entity';
+import { queuedJob } from '../job';
 import { insertJobRow } from './job.repository';
 
 /**
@@ -22,29 +23,22 @@ import { insertJobRow } from './job.repository';
  */
 export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
   replayRule(JobQueuedEvent, async (tx, e) => {
-    await insertJobRow(tx, {
-      id: e.queue_id,
-      job_type: e.job_type,
-      name: e.name,
-      priority: e.priority,
-      requested_gpus: e.requested_gpus,
-      job_params: e.job_params,
-      cwd: e.cwd,
-      env: e.env,
-      status: 'queued',
-      submitted_at: e.submitted_at,
-      started_at: null,
-      ended_at: null,
-      gpu_indices: [],
-      pid: null,
-      proc_start_time: null,
-      exit_code: null,
-      error: null,
-      termination_reason: null,
-      termination_requested_at: null,
-      kill_grace_s: e.kill_grace_s,
-      idempotency_key: e.idempotency_key,
-    });
+    await insertJobRow(
+      tx,
+      queuedJob({
+        id: e.queue_id,
+        job_type: e.job_type,
+        name: e.name,
+        priority: e.priority,
+        requested_gpus: e.requested_gpus,
+        job_params: e.job_params,
+        cwd: e.cwd,
+        env: e.env,
+        submitted_at: e.submitted_at,
+        kill_grace_s: e.kill_grace_s,
+        idempotency_key: e.idempotency_key,
+      }),
+    );
   }),
   replayRule(JobCancelledEvent, async (tx, e) => {
     expectAffected(

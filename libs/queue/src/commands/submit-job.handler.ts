@@ -6,7 +6,14 @@ import { isAbsolute } from 'node:path';
 import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
-import { Job, JobQueuedEvent, JobRepository, QueueWaitTimer, UNFINISHED_STATUSES } from '@trainyard/jobs';
+import {
+  Job,
+  JobQueuedEvent,
+  JobRepository,
+  queuedJob,
+  QueueWaitTimer,
+  UNFINISHED_STATUSES,
+} from '@trainyard/jobs';
 import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
 
@@ -87,7 +94,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         }
       }
       const now = this.clock.now();
-      const job: Job = {
+      const job: Job = queuedJob({
         id: newQueueId(now),
         job_type: def.name,
         name: input.name ?? null,
@@ -96,20 +103,10 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         job_params: params,
         cwd,
         env,
-        status: 'queued',
         submitted_at: new Date(now).toISOString(),
-        started_at: null,
-        ended_at: null,
-        gpu_indices: [],
-        pid: null,
-        proc_start_time: null,
-        exit_code: null,
-        error: null,
-        termination_reason: null,
-        termination_requested_at: null,
         kill_grace_s: input.kill_grace_s ?? null,
         idempotency_key: idempotencyKey ?? null,
-      };
+      });
       await this.jobs.insert(tx, job);
       this.queueWait.submitted(job.id);
       return {
