@@ -66,7 +66,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       // Its real end time (from its exit file), not when the new server noticed it.
       expect(Date.parse((await api2.job(endsWhileDown)).ended_at)).toBeLessThan(secondStartedAt);
       // Killed from outside: either nothing was left to record its status (lost_on_restart), or the
-      // launcher, still winding down, inherited the command and recorded its own death by SIGKILL.
+      // launcher, still winding down, inherited the command and recorded how it died
       const lost = await api2.job(killed);
       expect(lost.status).toBe('failed');
       if (lost.exit_code === null)
@@ -74,8 +74,8 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
           termination_reason: 'lost_on_restart',
           error: expect.stringContaining('left no exit status'),
         });
-      else
-        expect(lost).toMatchObject({ exit_code: 137, error: expect.stringContaining('killed by signal 9') });
+      // (by SIGHUP when its terminal went with its monitor, or by the test's SIGKILL)
+      else expect(lost.error).toMatch(/^killed by signal (1|9) /);
       expect((await api2.job(outlives)).status).toBe('running');
       expect(await api2.waitStatus(outlives, ['done'], 20_000)).toMatchObject({ exit_code: 0 });
       const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
