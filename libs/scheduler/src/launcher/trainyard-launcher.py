@@ -60,6 +60,22 @@ def write_all(fd, data):
         view = view[n:]
 
 
+def wake_on_sigchld():
+    """A pipe that becomes readable whenever a child ends, for select(); returns (read, write) fds."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    return wake_r, wake_w
+
+
+def drain(fd):
+    try:
+        os.read(fd, 512)
+    except BlockingIOError:
+        pass
+
+
 def write_exit_file(path, code):
     tmp = path + '.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -106,10 +122,7 @@ def monitor(req, report_fd):
     os.dup2(log, 2)  # our own last words go to the job's log
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
+    wake_r, _ = wake_on_sigchld()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
     go_r, go_w = os.pipe()
@@ -151,10 +164,7 @@ def monitor(req, report_fd):
         except InterruptedError:
             continue
         if wake_r in ready:
-            try:
-                os.read(wake_r, 512)
-            except BlockingIOError:
-                pass
+            drain(wake_r)
         if master in ready:
             try:
                 data = os.read(master, READ_CHUNK)
@@ -278,10 +288,7 @@ class Launcher:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         stdin = sys.stdin.buffer.raw
-        wake_r, wake_w = self.wake = os.pipe()
-        os.set_blocking(wake_w, False)
-        signal.set_wakeup_fd(wake_w)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
+        wake_r, _ = self.wake = wake_on_sigchld()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
         buffer = b''
         while True:
@@ -290,10 +297,7 @@ class Launcher:
             except InterruptedError:
                 continue
             if wake_r in ready:
-                try:
-                    os.read(wake_r, 512)
-                except BlockingIOError:
-                    pass
+                drain(wake_r)
                 self.reap()
             for fd in ready:
                 if fd in self.by_report_fd:
