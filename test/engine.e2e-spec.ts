@@ -138,6 +138,29 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(all).toHaveLength(1);
   });
 
+  it('refuses an Idempotency-Key reused for a different request (422 naming the fields)', async () => {
+    const headers = { 'Idempotency-Key': 'reused-key-1' };
+    const first = await api.submit({ job_type: 'command', job_params: { argv: ['true'] } }, headers);
+    expect(first.status).toBe(201);
+    const other = await api.submit(
+      { job_type: 'command', job_params: { argv: ['false'] }, priority: 3 },
+      headers,
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(other.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'job_params',
+      'priority',
+    ]);
+    // Same request with its defaults spelled out is still a retry.
+    const spelled = await api.submit(
+      { job_type: 'command', job_params: { argv: ['true'] }, priority: 0, requested_gpus: 0 },
+      headers,
+    );
+    expect(spelled.status).toBe(201);
+    expect(spelled.body.queue_id).toBe(first.body.queue_id);
+  });
+
   it('pauses and resumes the scheduler; a paused queue says why items wait; cancel removes a queued item', async () => {
     expect((await api.call('POST', '/api/queue/scheduler', { enabled: false })).body.enabled).toBe(false);
     const held = await api.command(['true']);

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'JOB_TYPE_UNKNOWN',
   'CONFIRMATION_REQUIRED',
   'CONFLICT',
+  'IDEMPOTENCY_KEY_REUSED',
   'PORT_IN_USE',
   'JOB_STILL_RUNNING',
   'JOB_NOT_RUNNING',
@@ -78,6 +79,9 @@ export function statusForCode(code: ErrorCode): number {
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    // The key was used before for a different request (IETF Idempotency-Key draft: 422).
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return 422;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
     case 'HOST_NOT_ALLOWED':

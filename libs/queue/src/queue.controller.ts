@@ -21,15 +21,18 @@ export class QueueController {
     private readonly registry: JobTypeRegistry,
   ) {}
 
-  /** Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a duplicate. */
+  /**
+   * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a
+   * duplicate; the same key with a different request is refused (422 `IDEMPOTENCY_KEY_REUSED`).
+   */
   @Post('queue')
   @HttpCode(201)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Client-chosen key (≤ 128 chars) that makes retries safe',
+    description: 'Client-chosen key (≤ 128 chars) that makes retries safe; reuse with another request → 422',
   })
-  @ApiErrors(400, 401, 403, 409, 503, 507)
+  @ApiErrors(400, 401, 403, 409, 422, 503, 507)
   async submitJob(@Body() body: SubmitJobRequestDto, @Req() request: FastifyRequest): Promise<QueueItemDto> {
     // Read from the request rather than @Headers(): that decorator documents the header as required.
     const header = request.headers['idempotency-key'];

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   413: 'Request body too large',
   415: 'Unsupported content type',
+  422: 'The Idempotency-Key was already used for a different request',
   429: 'Too many attempts; retry later',
   502: 'An upstream process did not answer',
   503: 'The database is busy or the state directory could not be written; nothing was saved, retry',

@@ -3,6 +3,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
@@ -18,6 +19,19 @@ import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What a submit decides; a retried Idempotency-Key must repeat all of it. */
+const SUBMITTED_FIELDS = [
+  'job_type',
+  'name',
+  'priority',
+  'requested_gpus',
+  'job_params',
+  'cwd',
+  'env',
+  'kill_grace_s',
+] as const;
+type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
 @CommandHandler(SubmitJobCommand)
 export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
@@ -62,10 +76,30 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       );
     }
 
+    const request: Pick<Job, SubmittedField> = {
+      job_type: def.name,
+      name: input.name ?? null,
+      priority: input.priority,
+      requested_gpus: requestedGpus,
+      job_params: params,
+      cwd,
+      env,
+      kill_grace_s: input.kill_grace_s ?? null,
+    };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {
         const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
-        if (existing) return { result: { job: existing, replayed: true }, events: [] };
+        if (existing) {
+          const differs = SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f]));
+          // A retry must be the same request; anything else is a client bug, not a retry.
+          if (differs.length)
+            throw new DomainError(
+              'IDEMPOTENCY_KEY_REUSED',
+              `Idempotency-Key "${idempotencyKey}" was used for ${existing.id} with a different request`,
+              differs.map((field) => ({ field, message: `${field} differs from the original request` })),
+            );
+          return { result: { job: existing, replayed: true }, events: [] };
+        }
       }
       if (def.servicePortParam) {
         const port = params[def.servicePortParam];
@@ -95,16 +129,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
       const now = this.clock.now();
       const job: Job = queuedJob({
+        ...request,
         id: newQueueId(now),
-        job_type: def.name,
-        name: input.name ?? null,
-        priority: input.priority,
-        requested_gpus: requestedGpus,
-        job_params: params,
-        cwd,
-        env,
         submitted_at: new Date(now).toISOString(),
-        kill_grace_s: input.kill_grace_s ?? null,
         idempotency_key: idempotencyKey ?? null,
       });
       await this.jobs.insert(tx, job);

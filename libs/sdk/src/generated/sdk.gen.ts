@@ -460,7 +460,8 @@ export const listQueue = <ThrowOnError extends boolean = true>(options?: Options
 });
 
 /**
- * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a duplicate.
+ * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a
+ * duplicate; the same key with a different request is refused (422 `IDEMPOTENCY_KEY_REUSED`).
  */
 export const submitJob = <ThrowOnError extends boolean = true>(options: Options<SubmitJobData, ThrowOnError>) => (options.client ?? client).post<SubmitJobResponses, SubmitJobErrors, ThrowOnError>({
     security: [
