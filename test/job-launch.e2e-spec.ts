@@ -34,9 +34,30 @@ describe('job launch (e2e, built dist, real processes)', () => {
   it('fails a job whose PATH finds nothing with the reason, and keeps serving', async () => {
     const { body } = await api.command(['true'], { env: { PATH: '/nonexistent' } });
     const job = await api.waitStatus(body.queue_id, ['failed']);
-    expect(job).toMatchObject({ exit_code: 127, error: 'exited with code 127 (command not found)' });
-    expect(await api.log(body.queue_id)).toMatch(/cannot run true: No such file or directory/);
+    expect(job).toMatchObject({ exit_code: 127, error: 'command not found: true' });
+    expect(await api.log(body.queue_id)).toMatch(/trainyard: command not found: true/);
     await expectServerUp();
+  });
+
+  it('names the missing executable itself (not the launcher) in the error, for a path too', async () => {
+    const missing = join(temp.home, 'no-such-dir', 'trian.py');
+    const { body } = await api.command([missing, '--lr', '3e-4']);
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ exit_code: 127, error: `command not found: ${missing}` });
+  });
+
+  it('says why a file that is not executable could not run', async () => {
+    const script = join(temp.home, 'not-executable.sh');
+    writeFileSync(script, 'echo hi\n', { mode: 0o644 });
+    const { body } = await api.command([script]);
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ exit_code: 126, error: `cannot execute ${script}: Permission denied` });
+  });
+
+  it('keeps a command’s own exit 127 as an exit status, not as a missing executable', async () => {
+    const { body } = await api.command(['/bin/sh', '-c', 'exit 127']);
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ exit_code: 127, error: 'exited with code 127 (command not found)' });
   });
 
   it('looks argv[0] up in the job’s own PATH, as a shell would', async () => {

@@ -141,6 +141,10 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     const [holder] = (await listJobs({ client: api, query: { status: 'running' } })).data.items;
     const row = jobRow(holder.queue_id);
     await row.getByRole('button', { name: 'Kill gpu-holder' }).click();
+    await page
+      .getByRole('dialog', { name: 'Kill gpu-holder?' })
+      .getByRole('button', { name: 'Kill job' })
+      .click();
     await row.locator('.status-aborted').waitFor();
     expect(await jobStatus(holder.queue_id)).toBe('aborted');
     await row.getByRole('button', { name: 'Delete gpu-holder' }).waitFor();
@@ -372,6 +376,10 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await plainPane.getByRole('button', { name: 'Kill', exact: true }).waitFor();
     expect(await plainPane.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
     await plainPane.getByRole('button', { name: 'Kill', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Kill no-trainer?' })
+      .getByRole('button', { name: 'Kill job' })
+      .click();
     await jobRow(plain.queue_id).locator('.status-aborted').waitFor();
 
     const trainer = await command(

@@ -76,6 +76,12 @@ describe(settle.name, () => {
       { status: 'failed', reason: 'lost_on_restart' },
       /no longer running/,
     ],
+    [
+      'exec failed: the launcher recorded why',
+      { exitCode: 127, execError: 'command not found: trian.py' },
+      { status: 'failed', reason: 'exited_nonzero' },
+      /^command not found: trian\.py$/,
+    ],
     ['no exit status, watched', {}, { status: 'failed', reason: 'exited_nonzero' }, /without an exit status/],
     [
       'launch failed',

@@ -98,6 +98,11 @@ export interface JobEndEvidence {
   exitCode: number | null;
   /** Why the launch failed, when it did. */
   launchError: string | null;
+  /**
+   * Why the command could not be run once its process existed ("command not found: NAME"), as the
+   * launcher recorded it in the exit-status file; null when it ran (or for older files).
+   */
+  execError?: string | null;
   /** True when the end was found after a server restart rather than watched. */
   foundAfterRestart: boolean;
 }
@@ -118,7 +123,7 @@ export interface JobOutcome {
  *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file).
  */
 export function settle(evidence: JobEndEvidence): JobOutcome {
-  const { requested, exitCode, launchError, foundAfterRestart } = evidence;
+  const { requested, exitCode, launchError, execError, foundAfterRestart } = evidence;
   const later = foundAfterRestart ? ' (ended while the server was down)' : '';
   if (launchError !== null) return { status: 'failed', reason: 'launch_failed', error: launchError };
   switch (requested) {
@@ -142,7 +147,11 @@ export function settle(evidence: JobEndEvidence): JobOutcome {
   }
   if (exitCode === 0) return { status: 'done', reason: 'completed', error: null };
   if (exitCode !== null)
-    return { status: 'failed', reason: 'exited_nonzero', error: describeExit(exitCode) + later };
+    return {
+      status: 'failed',
+      reason: 'exited_nonzero',
+      error: (execError ?? describeExit(exitCode)) + later,
+    };
   return foundAfterRestart
     ? {
         status: 'failed',

@@ -1,4 +1,4 @@
-import { Injectable, signal } from '@angular/core';
+import { Injectable, computed, signal } from '@angular/core';
 
 export interface ConfirmRequest {
   title: string;
@@ -8,7 +8,10 @@ export interface ConfirmRequest {
   /** Column headings for `details`. */
   detailColumns?: string[];
   confirmLabel: string;
-  /** Styles the confirm button as destructive. */
+  /**
+   * Styles the confirm button as destructive. Focus then starts on Cancel, so an Enter or Space
+   * pressed by habit dismisses rather than confirms.
+   */
   danger?: boolean;
 }
 
@@ -16,11 +19,15 @@ interface Pending extends ConfirmRequest {
   resolve: (ok: boolean) => void;
 }
 
-/** One modal question at a time; `ask` resolves true when confirmed, false when dismissed. */
+/**
+ * One modal question at a time; `ask` resolves true when confirmed, false when dismissed. While one
+ * is open (`open`), live views hold their updates, so rows do not move behind it.
+ */
 @Injectable({ providedIn: 'root' })
 export class ConfirmStore {
   private readonly state = signal<Pending | null>(null);
   readonly pending = this.state.asReadonly();
+  readonly open = computed(() => this.state() !== null);
 
   ask(request: ConfirmRequest): Promise<boolean> {
     this.state()?.resolve(false);

@@ -1,7 +1,8 @@
-import { inject } from '@angular/core';
+import { effect, inject } from '@angular/core';
 import { streamJobChanges } from '@trainyard/sdk';
 import { STREAM_OPTIONS } from './api';
 import { AuthStore } from './auth.store';
+import { ConfirmStore } from './confirm.store';
 import { LiveStream } from './live-stream';
 import { startPolling } from './poll';
 
@@ -16,12 +17,20 @@ export const LIVE_POLL_MS = 5_000;
 /**
  * Keeps a view of jobs current: `load` runs at once, after every frame of `WS /api/jobs/stream`
  * (never two at once; a frame during a load means one more load after it), and on a slow poll.
+ * While a confirmation is open, loads wait until it closes: the row being asked about (and every
+ * row around it) stays where it is behind the dialog.
  * Call in an injection context; returns the function that stops it all.
  */
 export function followJobChanges(load: () => Promise<unknown>): () => void {
   let running: Promise<unknown> | null = null;
   let again = false;
+  let held = false;
+  const confirm = inject(ConfirmStore);
   const reload = (): void => {
+    if (confirm.open()) {
+      held = true;
+      return;
+    }
     if (running) {
       again = true;
       return;
@@ -43,12 +52,19 @@ export function followJobChanges(load: () => Promise<unknown>): () => void {
     }),
   );
   live.start();
+  const resume = effect(() => {
+    if (!confirm.open() && held) {
+      held = false;
+      reload();
+    }
+  });
   const stopPolling = startPolling(
     async () => reload(),
     () => (live.connection() === 'live' ? LIVE_POLL_MS : POLL_MS),
   );
   return () => {
     stopPolling();
+    resume.destroy();
     live.stop();
   };
 }

@@ -1,13 +1,17 @@
 import { Injectable, signal } from '@angular/core';
+import type { JobDto } from '@trainyard/sdk';
 
-/** Opens the submit dialog from anywhere (the New job button, the `n` shortcut). */
+/** Opens the submit dialog from anywhere (the New job button, the `n` shortcut, a job's Resubmit). */
 @Injectable({ providedIn: 'root' })
 export class SubmitLauncher {
   /** Loads the dialog's chunk the first time it opens. */
   readonly requested = signal(false);
   readonly open = signal(false);
+  /** The job whose settings fill the form (resubmit / clone), or null for a fresh form. */
+  readonly from = signal<JobDto | null>(null);
 
-  show(): void {
+  show(from: JobDto | null = null): void {
+    this.from.set(from);
     this.requested.set(true);
     this.open.set(true);
   }

@@ -3,6 +3,7 @@ import { provideRouter } from '@angular/router';
 import type { Client, JobDto, JobStatus } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { AuthStore } from '../core/auth.store';
+import { ConfirmStore } from '../core/confirm.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 
@@ -33,6 +34,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
 
 describe(JobActions.name, () => {
   let sut: JobActions;
+  let client: { get: ReturnType<typeof vi.fn>; post: ReturnType<typeof vi.fn> };
 
   beforeEach(() => {
     TestBed.configureTestingModule({
@@ -40,11 +42,15 @@ describe(JobActions.name, () => {
         provideRouter([]),
         JobsStore,
         JobActions,
-        { provide: API, useValue: { get: vi.fn(), post: vi.fn() } as unknown as Client },
+        { provide: API, useFactory: () => client as unknown as Client },
         // The store's job-changes stream would reconnect only while signed in.
         { provide: AuthStore, useValue: { checkSession: async () => false } },
       ],
     });
+    client = {
+      get: vi.fn(async () => ({ data: { items: [], total: 0, next_cursor: null } })),
+      post: vi.fn(async () => ({ data: { pids: [42] } })),
+    };
     sut = TestBed.inject(JobActions);
   });
 
@@ -52,11 +58,11 @@ describe(JobActions.name, () => {
 
   it('offers kill but no trainer actions while a running job has no trainer endpoint', () => {
     const items = labels(job('running'));
-    expect(items).toContain('Kill (SIGTERM)');
+    expect(items).toContain('Kill (SIGTERM)…');
     expect(items).toContain('Force kill (SIGKILL)…');
     expect(items).not.toContain('Save checkpoint');
     expect(items).not.toContain('Stop (ask the trainer)');
-    expect(items).not.toContain('Abort (no checkpoint)');
+    expect(items).not.toContain('Abort (no checkpoint)…');
   });
 
   it('offers the trainer actions once the trainer has published its endpoint', () => {
@@ -66,16 +72,77 @@ describe(JobActions.name, () => {
         'Stop (ask the trainer)',
         'Save checkpoint',
         'Save & stop',
-        'Abort (no checkpoint)',
-        'Kill (SIGTERM)',
+        'Abort (no checkpoint)…',
+        'Kill (SIGTERM)…',
       ]),
     );
   });
 
   it('offers cancel for a queued job and delete for a finished one, never kill', () => {
-    expect(labels(job('queued'))).toContain('Cancel (remove from queue)');
-    expect(labels(job('queued'))).not.toContain('Kill (SIGTERM)');
+    expect(labels(job('queued'))).toContain('Cancel (remove from queue)…');
+    expect(labels(job('queued'))).not.toContain('Kill (SIGTERM)…');
     expect(labels(job('done'))).toContain('Delete job and log…');
     expect(labels(job('done', true))).not.toContain('Save checkpoint');
+  });
+
+  const running = (): JobDto => ({
+    ...job('running'),
+    name: 'llama-70b-sft',
+    started_at: new Date(Date.now() - (2 * 86400 + 3 * 3600) * 1000).toISOString(),
+    gpu_indices: [0, 1],
+  });
+  const controls = () => client.post.mock.calls.filter(([o]) => String(o.url).includes('{action}'));
+
+  it.each([
+    ['kill', (j: JobDto) => sut.kill(j), 'Kill llama-70b-sft?'],
+    ['force kill', (j: JobDto) => sut.forceKill(j), 'Force kill llama-70b-sft?'],
+    ['abort', (j: JobDto) => sut.abort({ ...j, trainer_endpoint: true }), 'Abort llama-70b-sft?'],
+  ])('asks before %s, naming the job and its runtime; Cancel sends nothing', async (_, act, title) => {
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = act(running());
+    const ask = confirm.pending()!;
+    expect(ask.title).toBe(title);
+    expect(ask.danger).toBe(true);
+    expect(ask.details).toEqual(
+      expect.arrayContaining([
+        ['job', 'llama-70b-sft'],
+        ['runtime', '2d 03h'],
+        ['GPUs', '0, 1'],
+      ]),
+    );
+    confirm.answer(false);
+    expect(await done).toBe(false);
+    expect(controls()).toHaveLength(0);
+  });
+
+  it('sends the kill once confirmed', async () => {
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.kill(running());
+    confirm.answer(true);
+    expect(await done).toBe(true);
+    expect(controls()).toHaveLength(1);
+    expect(controls()[0][0].path).toEqual({ queue_id: 'q-1', action: 'kill' });
+  });
+
+  it('asks before cancelling a queued job', async () => {
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.cancel(job('queued'));
+    expect(confirm.pending()!.title).toBe('Cancel run?');
+    confirm.answer(false);
+    expect(await done).toBe(false);
+    expect(client.post).not.toHaveBeenCalled();
+  });
+
+  it('states how many finished jobs the server holds, not how many rows are loaded', async () => {
+    client.get.mockResolvedValue({ data: { items: [job('done')], total: 312, next_cursor: 'x' } });
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.cleanup();
+    await vi.waitFor(() => expect(confirm.pending()).not.toBeNull());
+    expect(client.get).toHaveBeenCalledWith(
+      expect.objectContaining({ url: '/api/jobs', query: { status: 'done,failed,aborted', limit: 1 } }),
+    );
+    expect(confirm.pending()!.title).toBe('Delete 312 finished jobs?');
+    confirm.answer(false);
+    await done;
   });
 });

@@ -1,46 +1,88 @@
 import { Injectable, inject } from '@angular/core';
 import { Router } from '@angular/router';
-import type { JobDto } from '@trainyard/sdk';
+import { type JobDto, listJobs } from '@trainyard/sdk';
+import { API } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
-import { isFinished } from '../core/format';
+import { FINISHED_STATUSES, formatDuration, isFinished, secondsSince } from '../core/format';
+import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
-import { JobsStore, label } from './jobs.store';
+import { type JobAction, JobsStore, label } from './jobs.store';
 
-/** The actions a job offers in its state, for the row buttons, the ⋯ / right-click menu and the pane. */
+/**
+ * The actions a job offers in its state, for the row buttons, the ⋯ / right-click menu and the pane.
+ * Every destructive one (kill, force kill, abort, cancel, delete, clean up) asks first, naming the
+ * job and how long it has run.
+ */
 @Injectable()
 export class JobActions {
   private readonly store = inject(JobsStore);
+  private readonly api = inject(API);
   private readonly confirm = inject(ConfirmStore);
   private readonly menu = inject(ContextMenuStore);
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
+  private readonly launcher = inject(SubmitLauncher);
 
   isRunning(job: JobDto): boolean {
     return job.status === 'running' || job.status === 'starting' || job.status === 'terminating';
   }
 
+  /** SIGTERM, then SIGKILL after the grace period; resolves false when not confirmed or refused. */
   kill(job: JobDto): Promise<boolean> {
-    return this.store.control(job, 'kill');
+    const grace = job.kill_grace_s === null ? 'the grace period' : `${job.kill_grace_s} s`;
+    return this.askThen(
+      job,
+      {
+        title: `Kill ${label(job)}?`,
+        message: `Its processes get SIGTERM, then SIGKILL after ${grace}. Unsaved progress is lost.`,
+        confirmLabel: 'Kill job',
+      },
+      'kill',
+    );
   }
 
-  async forceKill(job: JobDto): Promise<void> {
-    const ok = await this.confirm.ask({
-      title: `Force kill ${label(job)}?`,
-      message:
-        'Every process of the job gets SIGKILL at once: no cleanup, no checkpoint. Use Kill (SIGTERM) first when you can.',
-      confirmLabel: 'Force kill',
-      danger: true,
+  forceKill(job: JobDto): Promise<boolean> {
+    return this.askThen(
+      job,
+      {
+        title: `Force kill ${label(job)}?`,
+        message:
+          'Every process of the job gets SIGKILL at once: no cleanup, no checkpoint. Use Kill (SIGTERM) first when you can.',
+        confirmLabel: 'Force kill',
+      },
+      'force-kill',
+    );
+  }
+
+  /** Asks the trainer to stop at once, without a checkpoint. */
+  abort(job: JobDto): Promise<boolean> {
+    return this.askThen(
+      job,
+      {
+        title: `Abort ${label(job)}?`,
+        message: 'The trainer stops at once without saving a checkpoint.',
+        confirmLabel: 'Abort without saving',
+      },
+      'abort',
+    );
+  }
+
+  /** Removes a queued job from the queue (the server aborts it if it has just started). */
+  async cancel(job: JobDto): Promise<boolean> {
+    const ok = await this.ask(job, {
+      title: `Cancel ${label(job)}?`,
+      message: 'It is removed from the queue and will not run.',
+      confirmLabel: 'Remove from queue',
     });
-    if (ok) await this.store.control(job, 'force-kill');
+    return ok && this.store.cancel(job);
   }
 
   async remove(job: JobDto): Promise<void> {
-    const ok = await this.confirm.ask({
+    const ok = await this.ask(job, {
       title: `Delete ${label(job)}?`,
       message: 'The job record and its log file are removed for good.',
       confirmLabel: 'Delete',
-      danger: true,
     });
     if (!ok) return;
     if ((await this.store.remove(job)) && this.store.selectedId() === job.queue_id) {
@@ -48,15 +90,34 @@ export class JobActions {
     }
   }
 
+  /** Deletes every finished job; the question states how many the server holds, not how many are loaded. */
   async cleanup(): Promise<void> {
-    const count = this.store.finishedCount();
+    let count: number;
+    try {
+      const { data } = await listJobs({
+        client: this.api,
+        query: { status: FINISHED_STATUSES.join(','), limit: 1 },
+      });
+      count = data.total;
+    } catch {
+      count = -1; // unknown: still let the user decide
+    }
+    if (count === 0) {
+      this.toasts.info('No finished jobs to clean up.');
+      return;
+    }
     const ok = await this.confirm.ask({
-      title: 'Clean up finished jobs?',
-      message: `Every done, failed and aborted job is deleted with its log${count ? ` (${count} in the current list)` : ''}. Queued and running jobs stay.`,
-      confirmLabel: 'Delete finished jobs',
+      title: count > 0 ? `Delete ${count} finished job${count === 1 ? '' : 's'}?` : 'Clean up finished jobs?',
+      message: `Every done, failed and aborted job${count > 0 ? ` (${count} now)` : ''} is deleted with its log. Queued and running jobs stay.`,
+      confirmLabel: count > 0 ? `Delete ${count} job${count === 1 ? '' : 's'}` : 'Delete finished jobs',
       danger: true,
     });
     if (ok) await this.store.cleanup();
+  }
+
+  /** Opens the New job form filled in with this job's type, parameters, GPUs, priority, cwd and env. */
+  resubmit(job: JobDto): void {
+    this.launcher.show(job);
   }
 
   openMenu(event: MouseEvent | KeyboardEvent, job: JobDto): void {
@@ -72,12 +133,13 @@ export class JobActions {
         disabled: job.status === 'queued',
       },
       { label: 'Copy job id', action: () => void this.copy(job.queue_id) },
+      { label: 'Resubmit (edit a copy)…', action: () => this.resubmit(job) },
     ];
     if (job.status === 'queued') {
       items.push({
-        label: 'Cancel (remove from queue)',
+        label: 'Cancel (remove from queue)…',
         danger: true,
-        action: () => void this.store.cancel(job),
+        action: () => void this.cancel(job),
       });
     }
     // Trainer actions exist only once the trainer has published its control endpoint.
@@ -86,16 +148,12 @@ export class JobActions {
         { label: 'Stop (ask the trainer)', action: () => void this.store.control(job, 'stop') },
         { label: 'Save checkpoint', action: () => void this.store.control(job, 'save') },
         { label: 'Save & stop', action: () => void this.store.control(job, 'save-stop') },
-        {
-          label: 'Abort (no checkpoint)',
-          danger: true,
-          action: () => void this.store.control(job, 'abort'),
-        },
+        { label: 'Abort (no checkpoint)…', danger: true, action: () => void this.abort(job) },
       );
     }
     if (this.isRunning(job)) {
       items.push(
-        { label: 'Kill (SIGTERM)', danger: true, action: () => void this.kill(job) },
+        { label: 'Kill (SIGTERM)…', danger: true, action: () => void this.kill(job) },
         { label: 'Force kill (SIGKILL)…', danger: true, action: () => void this.forceKill(job) },
       );
     }
@@ -103,6 +161,40 @@ export class JobActions {
       items.push({ label: 'Delete job and log…', danger: true, action: () => void this.remove(job) });
     }
     return items;
+  }
+
+  /** What the confirmation lists about a job: which one it is and how long it has run. */
+  facts(job: JobDto): string[][] {
+    const rows = [
+      ['job', label(job)],
+      ['id', job.queue_id],
+      ['status', job.status],
+      ['runtime', this.runtime(job)],
+    ];
+    if (job.gpu_indices.length) rows.push(['GPUs', job.gpu_indices.join(', ')]);
+    return rows;
+  }
+
+  private runtime(job: JobDto): string {
+    if (job.status === 'queued') {
+      return `not started (queued ${formatDuration(secondsSince(job.submitted_at, Date.now()))})`;
+    }
+    if (this.isRunning(job) && job.started_at) {
+      return formatDuration(secondsSince(job.started_at, Date.now()));
+    }
+    return formatDuration(job.runtime_seconds);
+  }
+
+  private ask(job: JobDto, q: { title: string; message: string; confirmLabel: string }): Promise<boolean> {
+    return this.confirm.ask({ ...q, details: this.facts(job), danger: true });
+  }
+
+  private async askThen(
+    job: JobDto,
+    q: { title: string; message: string; confirmLabel: string },
+    action: JobAction,
+  ): Promise<boolean> {
+    return (await this.ask(job, q)) && this.store.control(job, action);
   }
 
   private async copy(text: string): Promise<void> {

@@ -6,15 +6,25 @@ import {
   effect,
   inject,
   input,
+  signal,
 } from '@angular/core';
 import { Router } from '@angular/router';
-import type { JobDto, LogEndFrame, TerminationReason } from '@trainyard/sdk';
+import {
+  type JobDto,
+  type JobTypeDto,
+  type LogEndFrame,
+  type TerminationReason,
+  listJobTypes,
+  listQueue,
+} from '@trainyard/sdk';
+import { API } from '../core/api';
 import { Clock } from '../core/clock';
 import { describeParams, formatDuration, formatTime, isFinished, secondsSince } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 import { LogViewerComponent } from './log-viewer.component';
+import { serviceUrl } from './service-url';
 
 /** The pane under the jobs table: the job's facts, its actions, and its live terminal. */
 @Component({
@@ -33,6 +43,28 @@ import { LogViewerComponent } from './log-viewer.component';
             {{ job.queue_id }}
           </button>
           <span class="spacer"></span>
+          @if (service(); as svc) {
+            <a
+              class="btn btn-sm"
+              target="_blank"
+              rel="noopener"
+              [href]="svc.url"
+              [title]="
+                svc.local
+                  ? 'Open ' + svc.url
+                  : svc.url + ' listens on loopback: it opens only on the server machine'
+              "
+              >Open ↗</a
+            >
+          }
+          <button
+            type="button"
+            class="btn btn-sm"
+            title="Open the New job form filled in with this job's settings"
+            (click)="actions.resubmit(job)"
+          >
+            Resubmit…
+          </button>
           @if (actions.isRunning(job)) {
             @if (job.trainer_endpoint) {
               <div class="trainer" role="group" aria-label="Trainer control">
@@ -68,7 +100,7 @@ import { LogViewerComponent } from './log-viewer.component';
                   class="btn btn-sm"
                   title="Ask the trainer to stop at once, without a checkpoint"
                   [disabled]="busy()"
-                  (click)="store.control(job, 'abort')"
+                  (click)="actions.abort(job)"
                 >
                   Abort
                 </button>
@@ -83,7 +115,7 @@ import { LogViewerComponent } from './log-viewer.component';
               Kill
             </button>
           } @else if (job.status === 'queued') {
-            <button type="button" class="btn btn-sm" [disabled]="busy()" (click)="store.cancel(job)">
+            <button type="button" class="btn btn-sm" [disabled]="busy()" (click)="actions.cancel(job)">
               Cancel
             </button>
           } @else if (finished(job)) {
@@ -145,6 +177,12 @@ import { LogViewerComponent } from './log-viewer.component';
             <dt>started</dt>
             <dd>{{ time(job.started_at) }}</dd>
           </div>
+          @if (job.ended_at) {
+            <div>
+              <dt>ended</dt>
+              <dd [title]="job.ended_at">{{ time(job.ended_at) }}</dd>
+            </div>
+          }
           <div>
             <dt>runtime</dt>
             <dd>{{ runtime() }}</dd>
@@ -171,7 +209,18 @@ import { LogViewerComponent } from './log-viewer.component';
             <dt>cwd</dt>
             <dd [title]="job.cwd">{{ job.cwd }}</dd>
           </div>
+          @if (env(); as env) {
+            <div class="env">
+              <dt>env</dt>
+              <dd [title]="env">{{ env }}</dd>
+            </div>
+          }
         </dl>
+        @if (job.status === 'queued') {
+          <div class="pending" role="note">
+            <span class="muted">waiting because</span> {{ pendingReason() ?? '…' }}
+          </div>
+        }
         <div class="cmdline mono" [title]="params()">
           <span class="prompt" aria-hidden="true">$</span> {{ params() }}
         </div>
@@ -278,6 +327,16 @@ import { LogViewerComponent } from './log-viewer.component';
     .prompt {
       color: var(--accent);
     }
+    .facts .env {
+      flex-basis: 100%;
+    }
+    a.btn {
+      text-decoration: none;
+    }
+    .pending {
+      margin: 0 12px 6px;
+      font-size: 12px;
+    }
     .job-error {
       margin: 0 12px 6px;
       padding: 4px 8px;
@@ -302,7 +361,27 @@ export class JobDetailComponent {
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
 
+  private readonly api = inject(API);
   protected readonly job = computed(() => this.store.selected());
+  /** Job types, for which ones serve a web UI (their port parameter); loaded once. */
+  private readonly types = signal<JobTypeDto[]>([]);
+  /** Why the queued job waits (GET /api/queue), or null when not known (yet). */
+  protected readonly pendingReason = signal<string | null>(null);
+  protected readonly service = computed(() => {
+    const job = this.job();
+    if (!job) return null;
+    return serviceUrl(
+      job,
+      this.types().find((t) => t.name === job.job_type),
+      location.hostname,
+    );
+  });
+  /** The job's own environment, KEY=VALUE separated by spaces (the full text in its tooltip). */
+  protected readonly env = computed(() =>
+    Object.entries(this.job()?.env ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('  '),
+  );
   protected readonly busy = computed(() => this.store.pending().has(this.id()));
   protected readonly params = computed(() => {
     const job = this.job();
@@ -336,6 +415,31 @@ export class JobDetailComponent {
       this.store.selectedId.set(id);
     });
     inject(DestroyRef).onDestroy(() => this.store.selectedId.set(null));
+    void listJobTypes({ client: this.api })
+      .then(({ data }) => this.types.set(data))
+      .catch(() => undefined);
+    // Every reload of a queued job re-reads its reason: it changes as GPUs free up or jobs queue.
+    effect(() => {
+      const job = this.job();
+      if (job?.status !== 'queued') {
+        this.pendingReason.set(null);
+        return;
+      }
+      void this.loadPendingReason(job.queue_id);
+    });
+  }
+
+  private async loadPendingReason(queueId: string): Promise<void> {
+    try {
+      const { data } = await listQueue({ client: this.api, query: { limit: 1000 } });
+      if (this.job()?.queue_id !== queueId) return;
+      const item = data.items.find((i) => i.queue_id === queueId);
+      this.pendingReason.set(
+        item ? (item.pending_reason ?? 'next in line: it starts when the scheduler runs') : null,
+      );
+    } catch {
+      // keep the last known reason; the next reload tries again
+    }
   }
 
   protected close(): void {

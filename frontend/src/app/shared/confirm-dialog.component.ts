@@ -1,7 +1,19 @@
-import { ChangeDetectionStrategy, Component, ElementRef, effect, inject, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  Injector,
+  afterNextRender,
+  effect,
+  inject,
+  viewChild,
+} from '@angular/core';
 import { ConfirmStore } from '../core/confirm.store';
 
-/** The modal for `ConfirmStore.ask`: Esc or Cancel says no; focus starts on Cancel for destructive asks. */
+/**
+ * The modal for `ConfirmStore.ask`: Esc, Cancel or a click outside says no; focus starts on Cancel
+ * for destructive asks (Enter then cancels), on the confirm button otherwise.
+ */
 @Component({
   selector: 'ty-confirm-dialog',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -14,7 +26,12 @@ import { ConfirmStore } from '../core/confirm.store';
       (click)="backdrop($event)"
     >
       @if (store.pending(); as ask) {
-        <form method="dialog" class="modal-body" (submit)="confirm($event)">
+        <form
+          method="dialog"
+          class="modal-body"
+          [class.wide]="!!ask.details?.length"
+          (submit)="confirm($event)"
+        >
           <h2 id="confirm-title">{{ ask.title }}</h2>
           <p class="confirm-message">{{ ask.message }}</p>
           @if (ask.details?.length) {
@@ -33,7 +50,7 @@ import { ConfirmStore } from '../core/confirm.store';
                   @for (row of ask.details; track $index) {
                     <tr>
                       @for (cell of row; track $index) {
-                        <td>{{ cell }}</td>
+                        <td [title]="cell">{{ cell }}</td>
                       }
                     </tr>
                   }
@@ -45,6 +62,7 @@ import { ConfirmStore } from '../core/confirm.store';
             <button
               type="button"
               class="btn"
+              data-confirm="cancel"
               (click)="store.answer(false)"
               [attr.autofocus]="ask.danger ? '' : null"
             >
@@ -52,6 +70,7 @@ import { ConfirmStore } from '../core/confirm.store';
             </button>
             <button
               type="submit"
+              data-confirm="ok"
               class="btn"
               [class.btn-danger]="ask.danger"
               [class.btn-primary]="!ask.danger"
@@ -91,18 +110,40 @@ import { ConfirmStore } from '../core/confirm.store';
     td {
       padding: 2px 14px 2px 0;
       white-space: nowrap;
+      vertical-align: top;
+    }
+    /* The last column (a job's name, a command) wraps instead of being cut off at the box's edge. */
+    td:last-child {
+      white-space: normal;
+      overflow-wrap: anywhere;
+      min-width: 12ch;
+    }
+    .modal-body.wide {
+      width: min(760px, calc(100vw - 32px));
     }
   `,
 })
 export class ConfirmDialogComponent {
   protected readonly store = inject(ConfirmStore);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+  private readonly injector = inject(Injector);
 
   constructor() {
     effect(() => {
       const dialog = this.dialog().nativeElement;
-      if (this.store.pending() && !dialog.open) dialog.showModal();
-      if (!this.store.pending() && dialog.open) dialog.close();
+      const ask = this.store.pending();
+      if (ask && !dialog.open) {
+        dialog.showModal();
+        // The buttons render after showModal, so `autofocus` alone comes too late: focus explicitly.
+        afterNextRender(
+          () =>
+            dialog
+              .querySelector<HTMLElement>(ask.danger ? '[data-confirm="cancel"]' : '[data-confirm="ok"]')
+              ?.focus(),
+          { injector: this.injector },
+        );
+      }
+      if (!ask && dialog.open) dialog.close();
     });
   }
 

@@ -212,4 +212,77 @@ describe(SubmitDialogComponent.name, () => {
     await choose(second, 'command');
     expect(second.q<HTMLInputElement>('#submit-name').value).toBe('');
   });
+
+  it('previews the argv a one-line command becomes, and sends exactly that', async () => {
+    client.post.mockResolvedValue({ data: { queue_id: 'q_2_abc', name: null, status: 'running' } });
+    vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const ctx = await open();
+    typeInto(ctx.q('#param-argv'), `python -c 'print("a b")' --name "my run"`);
+    ctx.fixture.detectChanges();
+
+    const args = [...ctx.root.querySelectorAll('#param-argv-preview .arg')].map((e) => e.textContent);
+    expect(args).toEqual(['python', '-c', 'print("a b")', '--name', 'my run']);
+
+    await submit(ctx);
+    expect(client.post.mock.calls[0][0].body.job_params).toEqual({
+      argv: ['python', '-c', 'print("a b")', '--name', 'my run'],
+    });
+  });
+
+  it('says what is wrong with an unclosed quote and warns about shell operators', async () => {
+    const ctx = await open();
+    typeInto(ctx.q('#param-argv'), `echo 'oops`);
+    ctx.fixture.detectChanges();
+    expect(ctx.q('#param-argv-preview').textContent).toContain('Unclosed single quote');
+    typeInto(ctx.q('#param-argv'), 'cat log | grep loss');
+    ctx.fixture.detectChanges();
+    expect(ctx.q('#param-argv-preview').textContent).toContain('| reach the program as plain arguments');
+    await submit(ctx);
+    expect(client.post).toHaveBeenCalledTimes(1); // a warning, not an error
+  });
+
+  it('opens pre-filled from a job to resubmit it, then fresh again for a new job', async () => {
+    const launcher = TestBed.inject(SubmitLauncher);
+    const fixture = TestBed.createComponent(SubmitDialogComponent);
+    launcher.show({
+      queue_id: 'q_9_old',
+      name: 'nightly',
+      job_type: 'trainer',
+      job_params: { mode: 'slow', resume: false, epochs: 7, files: ['a b.txt', 'c.txt'] },
+      requested_gpus: 1,
+      priority: 4,
+      cwd: '/work/proj',
+      env: { WANDB_MODE: 'offline' },
+    } as never);
+    fixture.detectChanges();
+    await vi.waitFor(() => expect(client.get).toHaveBeenCalled());
+    for (let i = 0; i < 3; i++) {
+      await fixture.whenStable();
+      fixture.detectChanges();
+    }
+    const root = fixture.nativeElement as HTMLElement;
+    const val = (sel: string) => root.querySelector<HTMLInputElement>(sel)!.value;
+    expect(root.querySelector('#submit-title')!.textContent).toContain('Resubmit nightly');
+    expect(val('#job-type')).toBe('trainer');
+    expect(val('#param-mode')).toBe('slow');
+    expect(root.querySelector<HTMLInputElement>('#param-resume')!.checked).toBe(false);
+    expect(val('#param-epochs')).toBe('7');
+    expect(val('#param-files')).toBe(`'a b.txt' c.txt`);
+    expect(val('#submit-gpus')).toBe('1');
+    expect(val('#submit-priority')).toBe('4');
+    expect(val('#submit-name')).toBe('nightly');
+    expect(val('#submit-cwd')).toBe('/work/proj');
+    expect(val('#submit-env')).toBe('WANDB_MODE=offline');
+
+    launcher.close();
+    fixture.detectChanges();
+    launcher.show();
+    fixture.detectChanges();
+    for (let i = 0; i < 3; i++) {
+      await fixture.whenStable();
+      fixture.detectChanges();
+    }
+    expect(root.querySelector('#submit-title')!.textContent).toContain('New job');
+    expect(val('#submit-name')).toBe('');
+  });
 });

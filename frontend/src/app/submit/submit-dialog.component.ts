@@ -14,10 +14,22 @@ import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
 import { errorMessage, fieldErrors } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
-import { type FieldErrors, type FormValues, buildBody, formField, initialValues } from './submit-form';
+import { isOnePerLine, shellOperators, splitList } from './argv';
+import {
+  type FieldErrors,
+  type FormValues,
+  buildBody,
+  formField,
+  initialValues,
+  valuesFromJob,
+} from './submit-form';
 import { SubmitStore } from './submit.store';
 
 const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env'];
+
+type ListPreview =
+  | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
+  | { error: string; args?: undefined };
 
 /** The New job dialog: a form generated from the chosen type's parameter schema. */
 @Component({
@@ -28,7 +40,13 @@ const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 
     <dialog #dialog class="modal submit" aria-labelledby="submit-title" (cancel)="close($event)">
       <form class="modal-body" novalidate (submit)="submit($event)">
         <div class="modal-head">
-          <h2 id="submit-title">New job</h2>
+          <h2 id="submit-title">
+            @if (launcher.from(); as from) {
+              Resubmit {{ from.name ?? from.queue_id }}
+            } @else {
+              New job
+            }
+          </h2>
           <button type="button" class="btn btn-ghost btn-icon" aria-label="Close" (click)="close()">×</button>
         </div>
 
@@ -98,18 +116,47 @@ const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 
                         }
                         @case ('string_list') {
                           <label [for]="'param-' + p.name"
-                            >{{ label(p) }} <span class="muted">· one per line</span></label
+                            >{{ label(p) }}
+                            <span class="muted"
+                              >· one line split like a shell, or one item per line</span
+                            ></label
                           >
                           <textarea
                             class="mono"
-                            rows="4"
+                            rows="3"
                             spellcheck="false"
                             [id]="'param-' + p.name"
                             [value]="v.params[p.name]"
                             [attr.aria-invalid]="!!errorFor(p)"
-                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                            [attr.aria-describedby]="'param-' + p.name + '-preview param-' + p.name + '-hint'"
                             (input)="setParam(p.name, $any($event.target).value)"
                           ></textarea>
+                          @if (preview(p.name); as pv) {
+                            <div
+                              class="preview mono"
+                              [id]="'param-' + p.name + '-preview'"
+                              aria-live="polite"
+                            >
+                              @if (pv.args) {
+                                <span class="muted">{{ pv.onePerLine ? 'one per line' : 'split' }} →</span>
+                                @for (a of pv.args; track $index) {
+                                  <span class="arg" [class.blank]="a === ''">{{
+                                    a === '' ? '(empty)' : a
+                                  }}</span>
+                                } @empty {
+                                  <span class="muted">(nothing)</span>
+                                }
+                                @if (pv.operators.length) {
+                                  <div class="warn">
+                                    No shell runs the job: {{ pv.operators.join(' ') }} reach the program as
+                                    plain arguments. For a pipeline, use sh -c '…'.
+                                  </div>
+                                }
+                              } @else {
+                                <span class="bad">{{ pv.error }}</span>
+                              }
+                            </div>
+                          }
                         }
                         @case ('env_map') {
                           <label [for]="'param-' + p.name"
@@ -325,6 +372,33 @@ const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 
       gap: 8px;
       font-weight: 600;
     }
+    .preview {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      gap: 4px;
+      margin-top: 4px;
+      font-size: 12px;
+    }
+    .arg {
+      padding: 0 5px;
+      border: 1px solid var(--border);
+      border-radius: 4px;
+      background: var(--bg);
+      white-space: pre-wrap;
+      word-break: break-all;
+    }
+    .arg.blank {
+      color: var(--text-muted);
+      font-style: italic;
+    }
+    .warn {
+      flex-basis: 100%;
+      color: var(--warning, var(--text-muted));
+    }
+    .bad {
+      color: var(--danger);
+    }
     .remember {
       margin-right: auto;
       font-size: 12px;
@@ -333,11 +407,13 @@ const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 
 })
 export class SubmitDialogComponent {
   protected readonly store = inject(SubmitStore);
-  private readonly launcher = inject(SubmitLauncher);
+  protected readonly launcher = inject(SubmitLauncher);
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
+  /** The form holds another job's values (resubmit), not a draft of the user's. */
+  private filledFromJob = false;
   protected readonly typeName = signal('');
   protected readonly values = signal<FormValues | null>(null);
   protected readonly errors = signal<FieldErrors>({});
@@ -353,6 +429,24 @@ export class SubmitDialogComponent {
       .map(([field, message]) => (field ? `${field}: ${message}` : message));
   });
 
+  /** What each list field will send, as the user types (see `splitList`). */
+  protected readonly previews = computed(() => {
+    const type = this.type();
+    const values = this.values();
+    const out: Record<string, ListPreview> = {};
+    if (!type || !values) return out;
+    for (const p of type.params) {
+      if (p.type !== 'string_list') continue;
+      const text = String(values.params[p.name] ?? '');
+      const split = splitList(text);
+      out[p.name] =
+        'error' in split
+          ? { error: split.error }
+          : { args: split.args, onePerLine: isOnePerLine(text), operators: shellOperators(split.args) };
+    }
+    return out;
+  });
+
   constructor() {
     effect(() => {
       const open = this.launcher.open();
@@ -363,6 +457,10 @@ export class SubmitDialogComponent {
       }
       if (!open && dialog.open) dialog.close();
     });
+  }
+
+  protected preview(name: string): ListPreview | undefined {
+    return this.previews()[name];
   }
 
   protected label(p: JobParamDescriptionDto): string {
@@ -451,12 +549,27 @@ export class SubmitDialogComponent {
     this.errors.set({});
     await this.store.loadTypes();
     const types = this.store.types();
+    const from = this.launcher.from();
+    const fromType = from && types.find((t) => t.name === from.job_type);
+    if (from && fromType) {
+      this.typeName.set(fromType.name);
+      this.values.set(valuesFromJob(fromType, from));
+      this.store.formChanged();
+      this.filledFromJob = true;
+      queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#submit-name')?.focus());
+      return;
+    }
+    // A fresh form after a resubmit: the other job's values are not the user's draft.
+    const wasFilled = this.filledFromJob;
+    this.filledFromJob = false;
+    if (from)
+      this.toasts.error(`The job type ${from.job_type} no longer exists: starting from a fresh form.`);
     const current = this.typeName();
     const preferred = [current, this.store.lastType(), 'command'].find(
       (n) => n && types.some((t) => t.name === n),
     );
     const name = preferred ?? types[0]?.name ?? '';
-    if (name !== current || !this.values()) this.chooseType(name);
+    if (name !== current || !this.values() || wasFilled) this.chooseType(name);
     queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#job-type')?.focus());
   }
 

@@ -1,5 +1,5 @@
-import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
-import { type FormValues, buildBody, formField, initialValues, lines } from './submit-form';
+import type { JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import { type FormValues, buildBody, formField, initialValues, lines, valuesFromJob } from './submit-form';
 
 type ParamInput = Partial<Omit<JobParamDescriptionDto, 'default'>> & { default?: unknown };
 
@@ -50,7 +50,7 @@ describe('initialValues', () => {
         resume: true,
         dry: false,
         epochs: '3',
-        files: 'a.txt\nb.txt',
+        files: 'a.txt b.txt', // a list default shows as one shell-quoted line
         vars: 'A=1\nB=x',
         note: '',
       },
@@ -71,7 +71,7 @@ describe('initialValues', () => {
       cwd: '/data',
       env: 'X=1',
     });
-    expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt\nb.txt' });
+    expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt b.txt' });
     expect(sut).toMatchObject({ gpus: '0', priority: '5', name: 'run', cwd: '/data', env: 'X=1' });
   });
 
@@ -150,8 +150,9 @@ describe('buildBody', () => {
     ['number', {}, 'Infinity', 'A number.'],
     ['integer', { min: 1 }, '0', 'At least 1.'],
     ['number', { max: 1 }, '1.01', 'At most 1.'],
-    ['string_list', { min: 2 }, 'one', 'At least 2 lines.'],
-    ['string_list', { min: 1, required: true }, '', 'At least 1 line.'],
+    ['string_list', { min: 2 }, 'one', 'At least 2 items.'],
+    ['string_list', { min: 1, required: true }, '', 'At least 1 item.'],
+    ['string_list', {}, "python 'unclosed", "Unclosed single quote (')."],
     ['env_map', {}, 'NOEQUALS', '“NOEQUALS” is not KEY=VALUE.'],
     ['env_map', {}, '=value', '“=value” is not KEY=VALUE.'],
     ['env_map', {}, '1BAD=x', '“1BAD=x” is not KEY=VALUE.'],
@@ -215,5 +216,59 @@ describe('lines', () => {
   it('splits on newlines, drops CRs and empty lines, keeps spaces', () => {
     expect(lines('a\r\n\n b \nc')).toEqual(['a', ' b ', 'c']);
     expect(lines('')).toEqual([]);
+  });
+});
+
+describe('one-line lists', () => {
+  const type = jobType([param({ name: 'argv', type: 'string_list', required: true, min: 1 })]);
+
+  it('splits a command typed on one line like a shell, quotes kept together', () => {
+    expect(bodyOf(type, values({ argv: `python train.py --name "my run" --tag 'a b'` })).job_params).toEqual({
+      argv: ['python', 'train.py', '--name', 'my run', '--tag', 'a b'],
+    });
+  });
+
+  it('still reads several lines as one argument per line, verbatim', () => {
+    expect(bodyOf(type, values({ argv: 'echo\nhello world' })).job_params).toEqual({
+      argv: ['echo', 'hello world'],
+    });
+  });
+});
+
+describe('valuesFromJob', () => {
+  const type = jobType([
+    param({ name: 'argv', type: 'string_list', required: true }),
+    param({ name: 'dry', type: 'boolean', default: true }),
+    param({ name: 'epochs', type: 'integer', default: 3 }),
+  ]);
+  const job = {
+    job_type: 'trainer',
+    name: 'nightly',
+    job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, gone: 1 },
+    requested_gpus: 2,
+    priority: -1,
+    cwd: '/work/proj',
+    env: { WANDB_MODE: 'offline', A: 'x=y' },
+  } as unknown as JobDto;
+
+  it('fills the form from the job, and submitting it sends the same request', () => {
+    const v = valuesFromJob(type, job);
+    expect(v).toEqual({
+      params: { argv: "python train.py --name 'my run'", dry: false, epochs: '3' },
+      gpus: '2',
+      priority: '-1',
+      name: 'nightly',
+      cwd: '/work/proj',
+      env: 'WANDB_MODE=offline\nA=x=y',
+    });
+    expect(bodyOf(type, v)).toEqual({
+      job_type: 'trainer',
+      requested_gpus: 2,
+      priority: -1,
+      name: 'nightly',
+      cwd: '/work/proj',
+      env: { WANDB_MODE: 'offline', A: 'x=y' },
+      job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
+    });
   });
 });

@@ -1,4 +1,5 @@
-import type { JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import type { JobDto, JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import { listText, splitList } from './argv';
 
 /** What the form holds for one job type: text for every input (numbers too, so empty is possible). */
 export interface FormValues {
@@ -23,6 +24,27 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
     name: last?.name ?? '',
     cwd: last?.cwd ?? '',
     env: last?.env ?? '',
+  };
+}
+
+/**
+ * The form filled in from an existing job (resubmit / clone): its parameters, GPUs, priority, name,
+ * working directory and environment. Parameters the type no longer has are dropped.
+ */
+export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
+  const params: Record<string, string | boolean> = {};
+  for (const p of type.params) {
+    params[p.name] = p.name in job.job_params ? textOf(p, job.job_params[p.name]) : defaultValue(p);
+  }
+  return {
+    params,
+    gpus: String(job.requested_gpus),
+    priority: String(job.priority),
+    name: job.name ?? '',
+    cwd: job.cwd,
+    env: Object.entries(job.env ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
   };
 }
 
@@ -91,9 +113,11 @@ function convert(
       return { value: n };
     }
     case 'string_list': {
-      const list = lines(text);
+      const split = splitList(text);
+      if ('error' in split) return split;
+      const list = split.args;
       if (p.min !== undefined && list.length < p.min && (p.required || list.length > 0)) {
-        return { error: `At least ${p.min} line${p.min === 1 ? '' : 's'}.` };
+        return { error: `At least ${p.min} item${p.min === 1 ? '' : 's'}.` };
       }
       return { value: list.length ? list : undefined };
     }
@@ -121,10 +145,18 @@ function parseEnv(text: string): { value: Record<string, string> } | { error: st
 
 function defaultValue(p: JobParamDescriptionDto): string | boolean {
   const d = p.default as unknown;
-  if (p.type === 'boolean') return d === true;
-  if (d === undefined || d === null)
+  if (d === undefined || d === null) {
+    if (p.type === 'boolean') return false;
     return p.type === 'choice' && p.required && p.choices?.length ? p.choices[0] : '';
-  if (Array.isArray(d)) return d.map(String).join('\n');
+  }
+  return textOf(p, d);
+}
+
+/** A parameter's value as the form's input holds it. */
+function textOf(p: JobParamDescriptionDto, d: unknown): string | boolean {
+  if (p.type === 'boolean') return d === true;
+  if (d === undefined || d === null) return '';
+  if (Array.isArray(d)) return listText(d.map(String));
   if (typeof d === 'object') {
     return Object.entries(d as Record<string, unknown>)
       .map(([k, v]) => `${k}=${String(v)}`)

@@ -22,7 +22,9 @@ Per job, a monitor (a fork of this process):
   foreground: when the command exits nothing is hung up, so processes still shutting down keep
   their terminal and their output still reaches the log;
 - copies the terminal's output to the log file as it comes;
-- writes the command's exit status to `exit` (0600, atomic rename) the moment the command ends;
+- writes the command's exit status to `exit` (0600, atomic rename) the moment the command ends,
+  with a second line saying why when the command could not be run at all (for example
+  `command not found: NAME`, NAME being argv[0] as given);
 - exits (with that status) once the command and every other process holding the terminal or
   descending from it are gone.
 Only the job's command gets the job's environment (PATH included, used to find argv[0]).
@@ -76,18 +78,30 @@ def drain(fd):
         pass
 
 
-def write_exit_file(path, code):
+def write_exit_file(path, code, why=''):
     tmp = path + '.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        write_all(fd, ('%d\n' % code).encode())
+        write_all(fd, ('%d\n%s' % (code, why + '\n' if why else '')).encode())
     finally:
         os.close(fd)
     os.rename(tmp, path)
 
 
-def exec_job(req, slave, go_r):
-    """In the job's process: own process group in the foreground of the terminal, then exec."""
+def exec_failure(err, name):
+    """Why exec failed, in a shell's words, and the shell's exit status for it."""
+    if err.errno == errno.ENOENT:
+        return 127, 'command not found: %s' % name
+    if err.errno in (errno.EACCES, errno.ENOEXEC, errno.EISDIR):
+        return 126, 'cannot execute %s: %s' % (name, err.strerror)
+    return 127, 'cannot run %s: %s' % (name, err.strerror)
+
+
+def exec_job(req, slave, go_r, why_w):
+    """In the job's process: own process group in the foreground of the terminal, then exec.
+
+    `why_w` is close-on-exec: a successful exec closes it unwritten; a failed one writes the reason.
+    """
     # Wait until the monitor has reported our pid: nothing the job does can come before that.
     os.read(go_r, 1)
     os.setpgid(0, 0)
@@ -100,14 +114,28 @@ def exec_job(req, slave, go_r):
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     for fd in (0, 1, 2):
         os.dup2(slave, fd)
-    os.closerange(3, 65536)
+    os.dup2(why_w, 3)
+    os.set_inheritable(3, False)
+    os.closerange(4, 65536)
     argv = req['argv']
     try:
         os.chdir(req['cwd'])
+    except OSError as err:
+        fail(1, 'cannot enter the working directory %s: %s' % (req['cwd'], err.strerror))
+    try:
         os.execvpe(argv[0], argv, req['env'])
     except OSError as err:
-        os.write(2, ('trainyard: cannot run %s: %s\n' % (argv[0], err.strerror)).encode())
-        os._exit(126 if err.errno in (errno.EACCES, errno.ENOEXEC, errno.EISDIR) else 127)
+        fail(*exec_failure(err, argv[0]))
+
+
+def fail(code, why):
+    """The job's process could not become the command: say why in the log and to the monitor."""
+    os.write(2, ('trainyard: %s\n' % why).encode())
+    try:
+        os.write(3, why.encode()[:4000])
+    except OSError:
+        pass
+    os._exit(code)
 
 
 def monitor(req, report_fd):
@@ -126,12 +154,15 @@ def monitor(req, report_fd):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
     go_r, go_w = os.pipe()
+    why_r, why_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(master)
         os.close(go_w)
-        exec_job(req, slave, go_r)
+        os.close(why_r)
+        exec_job(req, slave, go_r, why_w)
     os.close(go_r)
+    os.close(why_w)
     os.close(slave)  # the master reads EIO once no process holds the terminal any more
     report(report_fd, {'op': 'launched', 'pid': pid})
     os.write(go_w, b'g')
@@ -151,8 +182,9 @@ def monitor(req, report_fd):
                 break
             if child == pid:
                 main_status = status_of(wait_status)
+                why = read_why(why_r)
                 try:
-                    write_exit_file(req['exit'], main_status if main_status is not None else 1)
+                    write_exit_file(req['exit'], main_status if main_status is not None else 1, why)
                 except OSError as err:
                     os.write(2, ('trainyard: cannot record the exit status: %s\n' % err).encode())
                 report(report_fd, {'op': 'main_exited', 'status': main_status})
@@ -177,6 +209,16 @@ def monitor(req, report_fd):
             else:
                 terminal_open = False
     os._exit(main_status if main_status is not None else 1)
+
+
+def read_why(fd):
+    """What the job's process wrote before its exec failed; '' when the exec happened."""
+    try:
+        data = os.read(fd, 4096)  # the writer has exited: this never blocks
+    except OSError:
+        data = b''
+    os.close(fd)
+    return ' '.join(data.decode('utf-8', 'replace').split())
 
 
 def report(fd, message):

@@ -182,11 +182,12 @@ export class JobReaper implements OnModuleDestroy {
   private async finish(entry: ActiveJob, launchError: string | null = null): Promise<void> {
     if (entry.settling || this.closed) return;
     entry.settling = true;
-    const fromFile = readExitFile(this.files.exitStatus(entry.id));
-    const exitCode = fromFile ?? (entry.mainExit === undefined ? null : entry.mainExit);
+    const fromFile = readExitRecord(this.files.exitStatus(entry.id));
+    const exitCode = fromFile?.code ?? (entry.mainExit === undefined ? null : entry.mainExit);
     const outcome = settle({
       requested: entry.request,
       exitCode,
+      execError: fromFile?.why ?? null,
       launchError,
       foundAfterRestart: entry.endedWhileDown,
     });
@@ -242,9 +243,19 @@ function exitFileTime(path: string): Date | null {
 
 /** The job command's exit status as the monitor (or the older shim) recorded it, or null. */
 export function readExitFile(path: string): number | null {
+  return readExitRecord(path)?.code ?? null;
+}
+
+/**
+ * The exit-status file: the status on its first line, then (optionally) why the command could not
+ * be run at all, e.g. "command not found: trian.py". Null when absent or unreadable.
+ */
+export function readExitRecord(path: string): { code: number; why: string | null } | null {
   try {
-    const text = readFileSync(path, 'utf8').trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    const [first, ...rest] = readFileSync(path, 'utf8').split('\n');
+    const code = first.trim();
+    if (!/^\d+$/.test(code)) return null;
+    return { code: Number(code), why: rest.join(' ').trim() || null };
   } catch {
     return null;
   }

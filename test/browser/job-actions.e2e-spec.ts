@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Client,
+  cancelQueueItem,
+  controlJob,
+  createTrainyardClient,
+  getJob,
+  listJobs,
+  setPassword,
+  setScheduler,
+  submitJob,
+} from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+
+/**
+ * Job actions in the console against the built server: destructive actions ask first (naming the
+ * job and its runtime) and hold the table still meanwhile; a one-line command is split like a shell;
+ * a missing program says so; Resubmit pre-fills the form; the pane shows env, end time and why a
+ * queued job waits.
+ */
+describe('job actions (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const jobRow = (id: string) => page.locator(`tr[data-job-id="${id}"]`);
+  const command = async (
+    argv: string[],
+    extra: { name?: string; env?: Record<string, string>; priority?: number; cwd?: string } = {},
+  ) =>
+    (
+      await submitJob({
+        client: api,
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, ...extra },
+      })
+    ).data;
+  const jobOf = async (id: string) => (await getJob({ client: api, path: { queue_id: id } })).data;
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    server = await spawnServer(temp.home);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    // With a password set, the token link signs in straight to the console.
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  });
+
+  afterAll(async () => {
+    if (api) {
+      const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
+      for (const job of data.items) {
+        await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
+          cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
+        );
+      }
+    }
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+  });
+
+  afterEach(() => expect(pageErrors).toEqual([]));
+
+  it('asks before a kill, naming the job and its runtime; Cancel (and Enter) leave it running, rows hold still', async () => {
+    const victim = await command(['sleep', '120'], { name: 'multi-day-run' });
+    await page.goto(`${server.baseUrl}/jobs`);
+    const row = jobRow(victim.queue_id);
+    await row.locator('.status-running').waitFor();
+
+    await row.getByRole('button', { name: 'Kill multi-day-run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Kill multi-day-run?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toMatch(/runtime\s*\d+s/);
+    expect(await dialog.textContent()).toContain(victim.queue_id);
+    // Focus starts on Cancel: an Enter pressed by habit does not kill.
+    await waitFor(
+      async () =>
+        (await page.evaluate<string>('document.activeElement?.textContent?.trim()')) === 'Cancel' ||
+        undefined,
+      'focus on Cancel',
+    );
+    const order = async () =>
+      page.locator('tr[data-job-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job-id')));
+    const before = await order();
+    // A job submitted meanwhile would come in above the row; the table holds still while the dialog is open.
+    const newcomer = await command(['sleep', '60'], { name: 'newcomer' });
+    await page.waitForTimeout(6_000); // longer than the live poll (5 s), and the stream frame came at once
+    expect(await order()).toEqual(before);
+    await page.screenshot({ path: join(SCREENSHOTS, 'kill-confirm.png') });
+
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await jobOf(victim.queue_id)).status).toBe('running');
+    await jobRow(newcomer.queue_id).waitFor(); // held updates arrive once the dialog closes
+
+    // Confirming does kill it.
+    await row.getByRole('button', { name: 'Kill multi-day-run' }).click();
+    await dialog.getByRole('button', { name: 'Kill job' }).click();
+    await row.locator('.status-aborted').waitFor();
+  });
+
+  it('runs a command typed on one line with quotes, previewing its argv; a missing program says "command not found"', async () => {
+    await page.goto(`${server.baseUrl}/jobs`);
+    await page.locator('button.new-job').click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Job type').selectOption('command');
+    await dialog.getByLabel('argv *').fill(`sh -c 'echo "hello   world" $0' "two words"`);
+    const preview = dialog.locator('#param-argv-preview .arg');
+    expect(await preview.allTextContents()).toEqual(['sh', '-c', 'echo "hello   world" $0', 'two words']);
+    await dialog.getByLabel('Name').fill('one-liner');
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL(/\/jobs\/q_/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    await waitFor(
+      async () => ((await jobOf(id)).status === 'done' ? true : undefined),
+      'the one-liner to finish',
+    );
+    await page.locator('.log-term .xterm-rows', { hasText: 'hello   world two words' }).waitFor();
+
+    await page.locator('button.new-job').click();
+    await dialog.waitFor();
+    await dialog.getByLabel('argv *').fill('no-such-program-xyz --lr 3e-4');
+    await dialog.getByLabel('Name').fill('typo');
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(id));
+    const pane = page.getByRole('region', { name: 'Job typo' });
+    await pane.locator('.job-error', { hasText: 'command not found: no-such-program-xyz' }).waitFor();
+  });
+
+  it('resubmits a job through the form, pre-filled with its settings', async () => {
+    const cwd = temp.home;
+    const old = await command(['sh', '-c', 'echo "$GREETING from $PWD"'], {
+      name: 'nightly eval',
+      env: { GREETING: 'hi there' },
+      priority: 3,
+      cwd,
+    });
+    await waitFor(
+      async () => ((await jobOf(old.queue_id)).status === 'done' ? true : undefined),
+      'the job to end',
+    );
+    await page.goto(`${server.baseUrl}/jobs/${old.queue_id}`);
+    const pane = page.getByRole('region', { name: 'Job nightly eval' });
+    await pane.getByRole('button', { name: 'Resubmit…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Resubmit nightly eval' });
+    await dialog.waitFor();
+    expect(await dialog.getByLabel('Job type').inputValue()).toBe('command');
+    expect(await dialog.getByLabel('argv *').inputValue()).toBe(`sh -c 'echo "$GREETING from $PWD"'`);
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('nightly eval');
+    expect(await dialog.getByLabel('Priority').inputValue()).toBe('3');
+    expect(await dialog.getByLabel('GPUs').inputValue()).toBe('0');
+    expect(await dialog.getByLabel('Working directory').inputValue()).toBe(cwd);
+    expect(await dialog.getByLabel(/^Environment/).inputValue()).toBe('GREETING=hi there');
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+    await page.waitForURL((url) => !url.pathname.endsWith(old.queue_id));
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    await waitFor(async () => ((await jobOf(id)).status === 'done' ? true : undefined), 'the copy to end');
+    const copy = await jobOf(id);
+    expect(copy).toMatchObject({ name: 'nightly eval', priority: 3, cwd, env: { GREETING: 'hi there' } });
+    expect(copy.job_params).toEqual({ argv: ['sh', '-c', 'echo "$GREETING from $PWD"'] });
+
+    // The pane of a finished job shows its environment and when it ended.
+    const donePane = page.getByRole('region', { name: 'Job nightly eval' });
+    await donePane.locator('.facts', { hasText: 'GREETING=hi there' }).waitFor();
+    await donePane.locator('.facts dt', { hasText: 'ended' }).waitFor();
+  });
+
+  it('shows why a queued job waits in its pane', async () => {
+    await setScheduler({ client: api, body: { enabled: false } });
+    try {
+      const waiting = await command(['true'], { name: 'waiter' });
+      await page.goto(`${server.baseUrl}/jobs/${waiting.queue_id}`);
+      const pane = page.getByRole('region', { name: 'Job waiter' });
+      await pane.locator('.pending', { hasText: 'scheduler is paused' }).waitFor();
+    } finally {
+      await setScheduler({ client: api, body: { enabled: true } });
+    }
+  });
+});
