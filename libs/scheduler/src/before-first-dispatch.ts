@@ -20,7 +20,9 @@ export class BeforeFirstDispatch {
       try {
         await step.run();
       } catch (err) {
-        this.logger.error(`${step.name} failed before the first dispatch: ${(err as Error).stack ?? String(err)}`);
+        this.logger.error(
+          `${step.name} failed before the first dispatch: ${(err as Error).stack ?? String(err)}`,
+        );
       }
     }
   }

@@ -37,12 +37,21 @@ describe('service signature', () => {
   it('leaves out operator keys and fields injected after submit', () => {
     const { spec } = validateService(
       registry,
-      entryToInput('inference', 'big', { ...base, enabled: true, priority: 5, requested_gpus: 2, restart: 'always' }),
+      entryToInput('inference', 'big', {
+        ...base,
+        enabled: true,
+        priority: 5,
+        requested_gpus: 2,
+        restart: 'always',
+      }),
       configFields('inference', 'big'),
     );
     expect(spec!.signature).toBe(signature('inference', base));
     // A job as stored after dispatch (with fields a scheduler may add) still matches its service.
-    const job = { job_type: 'inference', job_params: { ...base, host: '127.0.0.1', scheme: 'http', routable_host: 'h' } };
+    const job = {
+      job_type: 'inference',
+      job_params: { ...base, host: '127.0.0.1', scheme: 'http', routable_host: 'h' },
+    };
     expect(jobSignature(registry, job)).toBe(spec!.signature);
   });
 });
@@ -62,10 +71,26 @@ describe('service validation', () => {
     ['a batch type', { type: 'training', name: 'a', args: {} }, 'type'],
     ['a missing required arg', { type: 'command', name: 'a', args: {} }, 'args.argv'],
     ['an unknown arg', { type: 'command', name: 'a', args: { argv: ['x'], nope: 1 } }, 'args.nope'],
-    ['a wrongly typed arg', { type: 'inference', name: 'a', args: { model: '/m', port: 'http' } }, 'args.port'],
-    ['a bad restart policy', { type: 'command', name: 'a', args: { argv: ['x'] }, restart: 'sometimes' }, 'restart'],
-    ['negative GPUs', { type: 'command', name: 'a', args: { argv: ['x'] }, requested_gpus: -1 }, 'requested_gpus'],
-    ['a health check without a port', { type: 'command', name: 'a', args: { argv: ['x'] }, health: { path: '/' } }, 'health.port'],
+    [
+      'a wrongly typed arg',
+      { type: 'inference', name: 'a', args: { model: '/m', port: 'http' } },
+      'args.port',
+    ],
+    [
+      'a bad restart policy',
+      { type: 'command', name: 'a', args: { argv: ['x'] }, restart: 'sometimes' },
+      'restart',
+    ],
+    [
+      'negative GPUs',
+      { type: 'command', name: 'a', args: { argv: ['x'] }, requested_gpus: -1 },
+      'requested_gpus',
+    ],
+    [
+      'a health check without a port',
+      { type: 'command', name: 'a', args: { argv: ['x'] }, health: { path: '/' } },
+      'health.port',
+    ],
   ])('names the field for %s', (_what, input, field) => {
     const { spec, errors } = validateService(registry, input as never, API_FIELDS);
     expect(spec).toBeNull();

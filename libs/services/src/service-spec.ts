@@ -150,7 +150,8 @@ export function entryToInput(type: string, name: string, entry: unknown): Servic
   const args: Record<string, unknown> = {};
   const input: ServiceInput = { type, name, args };
   for (const [key, value] of Object.entries(flat)) {
-    if ((OPERATOR_KEYS as readonly string[]).includes(key)) (input as unknown as Record<string, unknown>)[key] = value;
+    if ((OPERATOR_KEYS as readonly string[]).includes(key))
+      (input as unknown as Record<string, unknown>)[key] = value;
     else args[key] = value;
   }
   if (!isPlainObject(entry)) input.args = entry === null || entry === undefined ? {} : entry;
@@ -194,6 +195,12 @@ function normaliseParams(
 }
 
 function coerceScalar(schema: JobParamSchema, value: unknown): unknown {
+  const textual = ['string', 'path', 'choice'].includes(schema.type);
+  const plain = (v: unknown) => typeof v === 'number' || typeof v === 'boolean';
+  // YAML reads `port: 8000` in an argv or `tag: 2` as numbers where the type wants text.
+  if (textual && plain(value)) return String(value);
+  if (schema.type === 'string_list' && Array.isArray(value))
+    return value.map((v: unknown) => (plain(v) ? String(v) : v));
   if (typeof value !== 'string') return value;
   const text = value.trim();
   if ((schema.type === 'integer' || schema.type === 'number') && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text))

@@ -20,7 +20,12 @@ import {
   ServiceSpec,
   validateService,
 } from './service-spec';
-import { deleteServiceEntry, servicesBlock, ServicesConfigFile, upsertServiceEntry } from './services-config-file';
+import {
+  deleteServiceEntry,
+  servicesBlock,
+  ServicesConfigFile,
+  upsertServiceEntry,
+} from './services-config-file';
 
 /** Restart backoff: 1 s, doubling, capped at 5 min; forgotten once an instance stayed up 10 min. */
 export const BACKOFF_FIRST_MS = 1000;
@@ -167,10 +172,14 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     return this.serial(async () => {
       const entry = this.find(type, name);
       if (!entry) throw new DomainError('NOT_FOUND', `no service ${type}/${name}`);
-      if (!entry.spec) throw new DomainError('CONFLICT', `service ${type}/${name} is invalid: ${entry.error}`);
-      this.write((text) => upsertServiceEntry(text, type, name, { ...this.rawEntry(text, type, name), enabled }));
+      if (!entry.spec)
+        throw new DomainError('CONFLICT', `service ${type}/${name} is invalid: ${entry.error}`);
+      this.write((text) =>
+        upsertServiceEntry(text, type, name, { ...this.rawEntry(text, type, name), enabled }),
+      );
       const spec = this.find(type, name)?.spec;
-      if (!spec) throw new DomainError('CONFLICT', `service ${type}/${name} changed on disk and is no longer valid`);
+      if (!spec)
+        throw new DomainError('CONFLICT', `service ${type}/${name} changed on disk and is no longer valid`);
       if (!enabled) await this.abortInstances(spec);
       await this.settle(spec);
       return this.get(type, name);

@@ -1,7 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteServiceEntry, servicesBlock, ServicesConfigFile, upsertServiceEntry } from './services-config-file';
+import {
+  deleteServiceEntry,
+  servicesBlock,
+  ServicesConfigFile,
+  upsertServiceEntry,
+} from './services-config-file';
 
 const ORIGINAL = `# Trainyard server configuration.
 args:
@@ -64,11 +69,17 @@ describe('server_config.yaml service edits (real file)', () => {
   });
 
   it('removes keys the new entry lacks and deletes an entry with its now-empty type', () => {
-    let text = upsertServiceEntry(ORIGINAL, 'inference', 'llama', { enabled: false, model: '/models/llama', port: 8137 });
+    let text = upsertServiceEntry(ORIGINAL, 'inference', 'llama', {
+      enabled: false,
+      model: '/models/llama',
+      port: 8137,
+    });
     expect(text).not.toContain('extra_args');
     expect(text).toContain('# the big one');
     text = deleteServiceEntry(text, 'tensorboard', 'runs');
-    expect(servicesBlock(text)).toEqual({ inference: { llama: { enabled: false, model: '/models/llama', port: 8137 } } });
+    expect(servicesBlock(text)).toEqual({
+      inference: { llama: { enabled: false, model: '/models/llama', port: 8137 } },
+    });
     expect(text).toContain('# my inference servers');
     expect(text).toContain('# trailing note');
   });
@@ -85,7 +96,9 @@ describe('server_config.yaml service edits (real file)', () => {
 
   it('refuses to edit a file that is not valid YAML, leaving it untouched', () => {
     writeFileSync(file.path, 'args: [\n');
-    expect(() => file.update((t) => upsertServiceEntry(t, 'command', 'a', { argv: ['x'] }))).toThrow(/not valid YAML/);
+    expect(() => file.update((t) => upsertServiceEntry(t, 'command', 'a', { argv: ['x'] }))).toThrow(
+      /not valid YAML/,
+    );
     expect(readFileSync(file.path, 'utf8')).toBe('args: [\n');
   });
 });

@@ -12,7 +12,12 @@ import { DomainError, writeFileAtomic } from '@trainyard/core';
 const TO_STRING = { flowCollectionPadding: false } as const;
 
 /** `entry` is the whole entry (operator keys and args): keys it lacks are removed, new ones appended. */
-export function upsertServiceEntry(text: string, type: string, name: string, entry: Record<string, unknown>): string {
+export function upsertServiceEntry(
+  text: string,
+  type: string,
+  name: string,
+  entry: Record<string, unknown>,
+): string {
   const doc = parse(text);
   const path = ['services', type, name];
   ensureMap(doc, ['services']);

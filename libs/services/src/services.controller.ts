@@ -4,7 +4,12 @@ import { ApiErrors } from '@trainyard/core';
 import { toJobDto } from '@trainyard/jobs';
 import { DEFAULT_RESTART } from './service-spec';
 import { ServiceStatus, ServiceSupervisor } from './service-supervisor';
-import { ServiceDto, ServiceParamsDto, SetServiceEnabledRequestDto, UpsertServiceRequestDto } from './services.dto';
+import {
+  ServiceDto,
+  ServiceParamsDto,
+  SetServiceEnabledRequestDto,
+  UpsertServiceRequestDto,
+} from './services.dto';
 
 @ApiTags('services')
 @Controller('services')
