@@ -6,6 +6,7 @@ import { place, PlacementItem } from './placement';
 import { JobLauncher } from './supervision/job-launcher';
 import { JobReattacher } from './supervision/job-reattacher';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
+import { BeforeFirstDispatch } from './before-first-dispatch';
 
 /** A slow safety net only: dispatch is driven by events (submit, job end, policy change, toggle). */
 export const SAFETY_TICK_MS = 5000;
@@ -37,6 +38,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly reattacher: JobReattacher,
     private readonly reasons: PendingReasons,
     private readonly state: SchedulerStateRepository,
+    private readonly beforeFirst: BeforeFirstDispatch,
   ) {}
 
   get isEnabled(): boolean {
@@ -53,6 +55,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.reasons.setPaused(!this.enabled);
     await this.gpus.ready();
     await this.reattacher.reattachAll();
+    // Wakes asked for meanwhile (what these steps enqueue) are covered by the wake() below.
+    await this.beforeFirst.runAll();
     this.booted = true;
     this.timer = setInterval(() => this.wake(), SAFETY_TICK_MS);
     this.timer.unref();

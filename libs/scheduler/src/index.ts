@@ -6,3 +6,4 @@ export * from './commands/set-scheduler-enabled.command';
 export * from './scheduler.events';
 export * from './infrastructure/scheduler-state.entity';
 export * from './infrastructure/scheduler-state.replay';
+export * from './before-first-dispatch';

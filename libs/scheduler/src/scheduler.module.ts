@@ -3,6 +3,7 @@ import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
 import { Dispatcher } from './dispatcher';
+import { BeforeFirstDispatch } from './before-first-dispatch';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { SchedulerController } from './scheduler.controller';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -19,6 +20,7 @@ import { JobStopper } from './supervision/job-stopper';
   imports: [GpusModule, JobsModule, QueueModule],
   controllers: [SchedulerController],
   providers: [
+    BeforeFirstDispatch,
     Dispatcher,
     ActiveJobs,
     JobLauncher,
@@ -31,6 +33,6 @@ import { JobStopper } from './supervision/job-stopper';
     TerminateJobHandler,
     WakeDispatcherOnChange,
   ],
-  exports: [ActiveJobs],
+  exports: [ActiveJobs, BeforeFirstDispatch],
 })
 export class SchedulerModule {}

@@ -439,6 +439,21 @@ export type GpusFrameDto = {
  */
 export type GpusStreamFrame = GpusFrameDto | StreamErrorFrameDto;
 
+export type HealthCheckDto = {
+    /**
+     * Seconds between probes (default 10).
+     */
+    interval_s: number;
+    /**
+     * Path probed with `GET http://127.0.0.1:<port><path>`; 2xx/3xx is healthy.
+     */
+    path: string;
+    /**
+     * Port probed (default: the type's `port` param).
+     */
+    port: number;
+};
+
 export type HealthDto = {
     /**
      * When this server process started (ISO 8601); changes after a restart.
@@ -1201,6 +1216,8 @@ export type QueuePageDto = {
     total: number;
 };
 
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+
 export type RestartScheduledDto = {
     /**
      * Always `scheduled`: the server re-execs shortly after answering.
@@ -1272,6 +1289,83 @@ export type ServerConfigPathDto = {
     path: string;
 };
 
+export type ServiceDto = {
+    /**
+     * The params as written in server_config.yaml (operator keys apart).
+     */
+    args: {
+        [key: string]: unknown;
+    };
+    /**
+     * Crashes in a row; reset after 10 min up. Backoff = 1 s × 2^(n-1), at most 5 min.
+     */
+    consecutive_failures: number;
+    enabled: boolean;
+    /**
+     * Config errors, or why the last start failed.
+     */
+    error: string | null;
+    /**
+     * Health of the running instance, when the service has a probe.
+     */
+    health: 'starting' | 'healthy' | 'unhealthy';
+    health_check: HealthCheckDto | null;
+    job: JobDto | null;
+    /**
+     * How its last instance ended.
+     */
+    last_exit: ServiceExitDto | null;
+    name: string;
+    /**
+     * When the next automatic restart is due (ISO 8601), or null.
+     */
+    next_attempt_at: string | null;
+    priority: number;
+    /**
+     * The live instance (queued or active job) with this service's signature.
+     */
+    queue_id: string | null;
+    requested_gpus: number;
+    restart: RestartPolicy;
+    /**
+     * Automatic restarts since boot (or since it was last enabled or changed).
+     */
+    restarts: number;
+    /**
+     * True iff that instance is running.
+     */
+    running: boolean;
+    /**
+     * sha256 over the type and the normalised params: jobs with the same one are this service.
+     */
+    signature: string | null;
+    /**
+     * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
+     * request, ended under its restart policy, or could not start), queued, starting, running,
+     * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+     */
+    state: ServiceState;
+    type: string;
+};
+
+export type ServiceExitDto = {
+    ended_at: string | null;
+    exit_code: number | null;
+    /**
+     * The instance's job id.
+     */
+    queue_id: string;
+    status: string;
+    termination_reason: string | null;
+};
+
+/**
+ * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
+ * request, ended under its restart policy, or could not start), queued, starting, running,
+ * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+ */
+export type ServiceState = 'invalid' | 'disabled' | 'stopped' | 'queued' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash_loop';
+
 /**
  * Payload of journal entry `auth.session_ended.v1`: a browser session ended. An audit record: it changes no replicated row.
  */
@@ -1342,6 +1436,13 @@ export type SetSchedulerRequestDto = {
     enabled: boolean;
 };
 
+export type SetServiceEnabledRequestDto = {
+    /**
+     * true: start now if not running; false: abort the running instance.
+     */
+    enabled: boolean;
+};
+
 /**
  * WebSocket text frame on any stream: the stream cannot go on (unknown job, no output, an internal error). The server closes the socket right after (1008 refused, 1011 internal).
  */
@@ -1392,6 +1493,43 @@ export type SubmitJobRequestDto = {
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
 export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
+
+export type UpsertServiceRequestDto = {
+    /**
+     * The job's params, as a submit takes them (`"8137"` is read as 8137 where the type says integer).
+     */
+    args: {
+        [key: string]: unknown;
+    };
+    /**
+     * Start it now and on every boot. Default false.
+     */
+    enabled?: boolean;
+    /**
+     * HTTP health probe `{path, port?, interval_s?}`.
+     */
+    health?: HealthCheckDto;
+    /**
+     * Operator-chosen label, `[A-Za-z0-9_-]+`; unique within the type.
+     */
+    name: string;
+    /**
+     * Queue priority of its instances (default 0).
+     */
+    priority?: number;
+    /**
+     * GPUs per instance (default: the type's default_gpus — 1 for inference, 0 else; 0 is kept).
+     */
+    requested_gpus?: number;
+    /**
+     * When to start it again after its instance ends (default on-failure).
+     */
+    restart?: RestartPolicy;
+    /**
+     * A job type from GET /api/job-types that can run as a service (`inference`, `command`, ...).
+     */
+    type: string;
+};
 
 export type UrlTokenResponseDto = {
     /**
@@ -2292,6 +2430,150 @@ export type RestartServerResponses = {
 };
 
 export type RestartServerResponse = RestartServerResponses[keyof RestartServerResponses];
+
+export type ListServicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/services';
+};
+
+export type ListServicesErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListServicesError = ListServicesErrors[keyof ListServicesErrors];
+
+export type ListServicesResponses = {
+    200: Array<ServiceDto>;
+};
+
+export type ListServicesResponse = ListServicesResponses[keyof ListServicesResponses];
+
+export type UpsertServiceData = {
+    body: UpsertServiceRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/services';
+};
+
+export type UpsertServiceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type UpsertServiceError = UpsertServiceErrors[keyof UpsertServiceErrors];
+
+export type UpsertServiceResponses = {
+    200: ServiceDto;
+};
+
+export type UpsertServiceResponse = UpsertServiceResponses[keyof UpsertServiceResponses];
+
+export type DeleteServiceData = {
+    body?: never;
+    path: {
+        /**
+         * A service type (job type).
+         */
+        type: string;
+        name: string;
+    };
+    query?: never;
+    url: '/api/services/{type}/{name}';
+};
+
+export type DeleteServiceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type DeleteServiceError = DeleteServiceErrors[keyof DeleteServiceErrors];
+
+export type DeleteServiceResponses = {
+    204: void;
+};
+
+export type DeleteServiceResponse = DeleteServiceResponses[keyof DeleteServiceResponses];
+
+export type SetServiceEnabledData = {
+    body: SetServiceEnabledRequestDto;
+    path: {
+        /**
+         * A service type (job type).
+         */
+        type: string;
+        name: string;
+    };
+    query?: never;
+    url: '/api/services/{type}/{name}/enabled';
+};
+
+export type SetServiceEnabledErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type SetServiceEnabledError = SetServiceEnabledErrors[keyof SetServiceEnabledErrors];
+
+export type SetServiceEnabledResponses = {
+    200: ServiceDto;
+};
+
+export type SetServiceEnabledResponse = SetServiceEnabledResponses[keyof SetServiceEnabledResponses];
 
 export type ScrapeMetricsData = {
     body?: never;

@@ -1,0 +1,473 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { Clock, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import {
+  isActive,
+  isTerminationRequest,
+  Job,
+  JobRepository,
+  TERMINAL_STATUSES,
+  UNFINISHED_STATUSES,
+} from '@trainyard/jobs';
+import { CancelQueueItemCommand, JobTypeRegistry, SubmitJobCommand } from '@trainyard/queue';
+import { BeforeFirstDispatch } from '@trainyard/scheduler';
+import {
+  configFields,
+  entryToInput,
+  isPlainObject,
+  jobSignature,
+  ServiceInput,
+  ServiceSpec,
+  validateService,
+} from './service-spec';
+import {
+  deleteServiceEntry,
+  servicesBlock,
+  ServicesConfigFile,
+  upsertServiceEntry,
+} from './services-config-file';
+
+/** Restart backoff: 1 s, doubling, capped at 5 min; forgotten once an instance stayed up 10 min. */
+export const BACKOFF_FIRST_MS = 1000;
+export const BACKOFF_MAX_MS = 5 * 60_000;
+export const BACKOFF_RESET_AFTER_MS = 10 * 60_000;
+/** Waiting to restart after this many crashes in a row is reported as `crash_loop`. */
+export const CRASH_LOOP_AFTER = 3;
+
+export const SERVICE_STATES = [
+  'invalid',
+  'disabled',
+  'stopped',
+  'queued',
+  'starting',
+  'running',
+  'stopping',
+  'backoff',
+  'crash_loop',
+] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+export type HealthState = 'starting' | 'healthy' | 'unhealthy';
+
+/** One configured service as GET /api/services shows it. */
+export interface ServiceStatus {
+  type: string;
+  name: string;
+  spec: ServiceSpec | null;
+  /** Config problems (state `invalid`) or why the last start failed. */
+  error: string | null;
+  state: ServiceState;
+  job: Job | null;
+  health: HealthState | null;
+  restarts: number;
+  consecutive_failures: number;
+  next_attempt_at: string | null;
+  last_exit: Pick<Job, 'id' | 'status' | 'termination_reason' | 'exit_code' | 'ended_at'> | null;
+}
+
+interface Runtime {
+  restarts: number;
+  failures: number;
+  nextAttemptAt: number | null;
+  timer: NodeJS.Timeout | null;
+  /** When the current instance was first seen up (running; healthy when probed). */
+  upSince: number | null;
+  health: HealthState | null;
+  probe: NodeJS.Timeout | null;
+  probedJobId: string | null;
+  lastExit: ServiceStatus['last_exit'];
+  error: string | null;
+}
+
+type Entry = { type: string; name: string; spec: ServiceSpec | null; error: string | null };
+
+/**
+ * Keeps every enabled service running exactly once. Instances are found by signature among live
+ * jobs (so a restarted server, or a job submitted by hand with the same args, counts); every action
+ * runs one at a time, so two triggers (the boot pass and a job's end) never both submit.
+ */
+@Injectable()
+export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Services');
+  private readonly file: ServicesConfigFile;
+  private entries: Entry[] = [];
+  private readonly runtime = new Map<string, Runtime>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @Inject(SERVER_CONFIG) config: ServerConfig,
+    private readonly registry: JobTypeRegistry,
+    private readonly jobs: JobRepository,
+    private readonly commandBus: CommandBus,
+    private readonly clock: Clock,
+    private readonly beforeFirstDispatch: BeforeFirstDispatch,
+  ) {
+    this.file = new ServicesConfigFile(config.config_file);
+    this.load(config.services);
+  }
+
+  onModuleInit(): void {
+    this.beforeFirstDispatch.add('services autostart', () => this.serial(() => this.autostart('boot')));
+  }
+
+  onModuleDestroy(): void {
+    this.stopped = true;
+    for (const rt of this.runtime.values()) {
+      if (rt.timer) clearTimeout(rt.timer);
+      if (rt.probe) clearInterval(rt.probe);
+    }
+  }
+
+  /** Every configured service, in file order, with its live instance and restart state. */
+  async list(): Promise<ServiceStatus[]> {
+    const live = await this.liveBySignature();
+    return this.entries.map((e) => this.status(e, e.spec ? (live.get(e.spec.signature) ?? null) : null));
+  }
+
+  async get(type: string, name: string): Promise<ServiceStatus> {
+    const found = (await this.list()).find((s) => s.type === type && s.name === name);
+    if (!found) throw new DomainError('NOT_FOUND', `no service ${type}/${name}`);
+    return found;
+  }
+
+  /**
+   * Validates, writes the entry (nothing is written on a 400) and brings the running state in line:
+   * an instance of the old args is aborted; an enabled service is started now.
+   */
+  upsert(input: ServiceInput): Promise<ServiceStatus> {
+    return this.serial(async () => {
+      const { spec, errors } = validateService(this.registry, input);
+      if (!spec)
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `Invalid service: ${errors.map((e) => e.message).join('; ')}`,
+          errors,
+        );
+      const before = this.find(spec.type, spec.name)?.spec;
+      const entry: Record<string, unknown> = { enabled: spec.enabled };
+      for (const key of ['priority', 'requested_gpus', 'restart', 'health'] as const) {
+        if (input[key] !== undefined && input[key] !== null) entry[key] = input[key];
+      }
+      Object.assign(entry, spec.args);
+      this.write((text) => upsertServiceEntry(text, spec.type, spec.name, entry));
+      if (before && (before.signature !== spec.signature || !spec.enabled)) await this.abortInstances(before);
+      await this.settle(spec);
+      return this.get(spec.type, spec.name);
+    });
+  }
+
+  /** Aborts the running instance first, then removes the entry. */
+  remove(type: string, name: string): Promise<void> {
+    return this.serial(async () => {
+      const entry = this.find(type, name);
+      if (!entry) throw new DomainError('NOT_FOUND', `no service ${type}/${name}`);
+      if (entry.spec) await this.abortInstances(entry.spec);
+      this.write((text) => deleteServiceEntry(text, type, name));
+      this.forget(`${type}/${name}`);
+    });
+  }
+
+  /** enabled: start now if not running; disabled: abort the running instance. */
+  setEnabled(type: string, name: string, enabled: boolean): Promise<ServiceStatus> {
+    return this.serial(async () => {
+      const entry = this.find(type, name);
+      if (!entry) throw new DomainError('NOT_FOUND', `no service ${type}/${name}`);
+      if (!entry.spec)
+        throw new DomainError('CONFLICT', `service ${type}/${name} is invalid: ${entry.error}`);
+      this.write((text) =>
+        upsertServiceEntry(text, type, name, { ...this.rawEntry(text, type, name), enabled }),
+      );
+      const spec = this.find(type, name)?.spec;
+      if (!spec)
+        throw new DomainError('CONFLICT', `service ${type}/${name} changed on disk and is no longer valid`);
+      if (!enabled) await this.abortInstances(spec);
+      await this.settle(spec);
+      return this.get(type, name);
+    });
+  }
+
+  /** A job ended: restart its service if the policy says so (the reason is read from the job's row). */
+  onJobFinished(queueId: string): Promise<void> {
+    return this.serial(async () => {
+      const job = await this.jobs.get(queueId);
+      if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
+      const signature = jobSignature(this.registry, job);
+      const entry = this.entries.find((e) => e.spec?.signature === signature && e.spec.enabled);
+      if (!entry?.spec) return;
+      const spec = entry.spec;
+      const rt = this.rt(spec);
+      this.stopProbe(rt);
+      rt.lastExit = pickExit(job);
+      const upFor = rt.upSince === null ? 0 : Date.parse(job.ended_at ?? '') - rt.upSince;
+      rt.upSince = null;
+      if ((await this.liveBySignature()).has(spec.signature)) return;
+      // A stop someone asked for is not a crash: the service stays down until enabled again.
+      if (isTerminationRequest(job.termination_reason)) return;
+      const crashed = job.termination_reason !== 'completed';
+      if (spec.restart === 'never' || (spec.restart === 'on-failure' && !crashed)) return;
+      if (upFor >= BACKOFF_RESET_AFTER_MS) rt.failures = 0;
+      const delay = Math.min(BACKOFF_FIRST_MS * 2 ** rt.failures, BACKOFF_MAX_MS);
+      rt.failures += 1;
+      rt.nextAttemptAt = this.clock.now() + delay;
+      rt.timer = setTimeout(() => {
+        rt.timer = null;
+        rt.nextAttemptAt = null;
+        void this.serial(async () => {
+          const current = this.find(spec.type, spec.name)?.spec;
+          if (!current?.enabled || current.signature !== spec.signature) return;
+          if (await this.ensureRunning(current)) rt.restarts += 1;
+        });
+      }, delay);
+      rt.timer.unref();
+    });
+  }
+
+  /** A job is running: watch its health if its service has a probe. */
+  onJobStarted(queueId: string): Promise<void> {
+    return this.serial(async () => {
+      const job = await this.jobs.get(queueId);
+      if (!job) return;
+      const signature = jobSignature(this.registry, job);
+      const spec = this.entries.find((e) => e.spec?.signature === signature)?.spec;
+      if (spec) this.watch(spec, job);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Boot: every enabled service without a live instance is enqueued, unless a user stopped it last. */
+  private async autostart(trigger: 'boot'): Promise<void> {
+    const live = await this.liveBySignature();
+    for (const { spec } of this.entries) {
+      if (!spec?.enabled) continue;
+      const job = live.get(spec.signature);
+      if (job) {
+        this.watch(spec, job);
+        continue;
+      }
+      if (trigger === 'boot' && (await this.lastEndedByRequest(spec))) {
+        this.logger.log(`service ${spec.type}/${spec.name} stays stopped: it was stopped on request`);
+        continue;
+      }
+      await this.ensureRunning(spec);
+    }
+  }
+
+  /** After a change: a fresh start (no backoff held over), started now when enabled. */
+  private async settle(spec: ServiceSpec): Promise<void> {
+    const rt = this.rt(spec);
+    if (rt.timer) clearTimeout(rt.timer);
+    Object.assign(rt, { timer: null, nextAttemptAt: null, failures: 0, error: null });
+    if (spec.enabled) await this.ensureRunning(spec);
+  }
+
+  /** Submits one instance unless one is live. True when it submitted. */
+  private async ensureRunning(spec: ServiceSpec): Promise<boolean> {
+    if (this.stopped) return false;
+    const live = (await this.liveBySignature()).get(spec.signature);
+    const rt = this.rt(spec);
+    if (live) {
+      this.watch(spec, live);
+      return false;
+    }
+    try {
+      await this.commandBus.execute(
+        new SubmitJobCommand(
+          {
+            job_type: spec.type,
+            name: `${spec.type}/${spec.name}`,
+            priority: spec.priority,
+            requested_gpus: spec.requested_gpus,
+            job_params: spec.params,
+          },
+          undefined,
+        ),
+      );
+      rt.error = null;
+      return true;
+    } catch (err) {
+      rt.error = err instanceof Error ? err.message : String(err);
+      this.logger.warn(`service ${spec.type}/${spec.name} could not start: ${rt.error}`);
+      return false;
+    }
+  }
+
+  private async abortInstances(spec: ServiceSpec): Promise<void> {
+    const rt = this.rt(spec);
+    if (rt.timer) clearTimeout(rt.timer);
+    Object.assign(rt, { timer: null, nextAttemptAt: null });
+    this.stopProbe(rt);
+    for (const job of await this.jobs.withStatus(UNFINISHED_STATUSES)) {
+      if (job.status === 'terminating' || jobSignature(this.registry, job) !== spec.signature) continue;
+      try {
+        await this.commandBus.execute(new CancelQueueItemCommand(job.id));
+      } catch (err) {
+        // It ended meanwhile: nothing left to abort.
+        if (!(err instanceof DomainError)) throw err;
+      }
+    }
+  }
+
+  private async lastEndedByRequest(spec: ServiceSpec): Promise<boolean> {
+    const { items } = await this.jobs.list({
+      statuses: [...TERMINAL_STATUSES],
+      jobType: spec.type,
+      limit: 200,
+      offset: 0,
+    });
+    const last = items.find((job) => jobSignature(this.registry, job) === spec.signature);
+    return last !== undefined && isTerminationRequest(last.termination_reason);
+  }
+
+  private watch(spec: ServiceSpec, job: Job): void {
+    const rt = this.rt(spec);
+    if (job.status !== 'running' || rt.probedJobId === job.id) return;
+    this.stopProbe(rt);
+    rt.probedJobId = job.id;
+    if (!spec.health) {
+      rt.upSince = this.clock.now();
+      return;
+    }
+    const { path, port, interval_s } = spec.health;
+    rt.health = 'starting';
+    rt.probe = setInterval(
+      () =>
+        void fetch(`http://127.0.0.1:${port}${path}`, {
+          signal: AbortSignal.timeout(Math.min(interval_s * 1000, 5000)),
+          redirect: 'manual',
+        })
+          .then((res) => res.status < 400)
+          .catch(() => false)
+          .then((ok) => {
+            if (rt.probedJobId !== job.id) return;
+            if (ok) {
+              if (rt.health !== 'healthy') rt.upSince = this.clock.now();
+              rt.health = 'healthy';
+            } else if (rt.health === 'healthy') {
+              rt.health = 'unhealthy';
+              rt.upSince = null;
+            }
+          }),
+      interval_s * 1000,
+    );
+    rt.probe.unref();
+  }
+
+  private stopProbe(rt: Runtime): void {
+    if (rt.probe) clearInterval(rt.probe);
+    Object.assign(rt, { probe: null, probedJobId: null, health: null });
+  }
+
+  private status(entry: Entry, job: Job | null): ServiceStatus {
+    const rt = entry.spec ? this.rt(entry.spec) : null;
+    let state: ServiceState;
+    if (!entry.spec) state = 'invalid';
+    else if (job)
+      state = job.status === 'terminating' ? 'stopping' : (job.status as 'queued' | 'starting' | 'running');
+    else if (rt?.nextAttemptAt) state = rt.failures >= CRASH_LOOP_AFTER ? 'crash_loop' : 'backoff';
+    else state = entry.spec.enabled ? 'stopped' : 'disabled';
+    return {
+      type: entry.type,
+      name: entry.name,
+      spec: entry.spec,
+      error: entry.error ?? rt?.error ?? null,
+      state,
+      job,
+      health: job && isActive(job.status) && entry.spec?.health ? (rt?.health ?? 'starting') : null,
+      restarts: rt?.restarts ?? 0,
+      consecutive_failures: rt?.failures ?? 0,
+      next_attempt_at: rt?.nextAttemptAt ? new Date(rt.nextAttemptAt).toISOString() : null,
+      last_exit: rt?.lastExit ?? null,
+    };
+  }
+
+  private async liveBySignature(): Promise<Map<string, Job>> {
+    const live = new Map<string, Job>();
+    for (const job of await this.jobs.withStatus(UNFINISHED_STATUSES)) {
+      const signature = jobSignature(this.registry, job);
+      // Oldest first wins: the instance that was there before any duplicate.
+      if (signature && !live.has(signature)) live.set(signature, job);
+    }
+    return live;
+  }
+
+  private write(edit: (text: string) => string): void {
+    this.load(servicesBlock(this.file.update(edit)));
+  }
+
+  /** Parses the `services:` block; a bad entry is listed as `invalid` with its errors, not fatal. */
+  private load(block: unknown): void {
+    const entries: Entry[] = [];
+    if (block !== undefined && block !== null && !isPlainObject(block)) {
+      this.logger.error('server_config.yaml: services must be a mapping of <type>: <name>: {...}');
+    }
+    for (const [type, group] of Object.entries(isPlainObject(block) ? block : {})) {
+      for (const [name, raw] of Object.entries(isPlainObject(group) ? group : {})) {
+        const { spec, errors } = validateService(
+          this.registry,
+          entryToInput(type, name, raw),
+          configFields(type, name),
+        );
+        const error = errors.length ? errors.map((e) => `${e.field}: ${e.message}`).join('; ') : null;
+        if (error) this.logger.warn(`server_config.yaml: service ${type}/${name} ignored: ${error}`);
+        entries.push({ type, name, spec, error });
+      }
+    }
+    this.entries = entries;
+  }
+
+  private rawEntry(text: string, type: string, name: string): Record<string, unknown> {
+    const block = servicesBlock(text) as Record<string, Record<string, unknown>> | undefined;
+    const raw = block?.[type]?.[name];
+    return isPlainObject(raw) ? raw : {};
+  }
+
+  private find(type: string, name: string): Entry | undefined {
+    return this.entries.find((e) => e.type === type && e.name === name);
+  }
+
+  private rt(spec: { type: string; name: string }): Runtime {
+    const key = `${spec.type}/${spec.name}`;
+    let rt = this.runtime.get(key);
+    if (!rt) {
+      rt = {
+        restarts: 0,
+        failures: 0,
+        nextAttemptAt: null,
+        timer: null,
+        upSince: null,
+        health: null,
+        probe: null,
+        probedJobId: null,
+        lastExit: null,
+        error: null,
+      };
+      this.runtime.set(key, rt);
+    }
+    return rt;
+  }
+
+  private forget(key: string): void {
+    const rt = this.runtime.get(key);
+    if (rt?.timer) clearTimeout(rt.timer);
+    if (rt?.probe) clearInterval(rt.probe);
+    this.runtime.delete(key);
+  }
+
+  /** Runs `work` after everything queued before it (one action at a time). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function pickExit(job: Job): ServiceStatus['last_exit'] {
+  return {
+    id: job.id,
+    status: job.status,
+    termination_reason: job.termination_reason,
+    exit_code: job.exit_code,
+    ended_at: job.ended_at,
+  };
+}

@@ -1,0 +1,200 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signalAll } from '@trainyard/core';
+import { jobsApi } from './support/api';
+import { freePort } from './support/ports';
+import { spawnServer, SpawnedServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+type Api = ReturnType<typeof jobsApi>;
+
+async function service(api: Api, type: string, name: string) {
+  const { body } = await api.call('GET', '/api/services');
+  return (body as Array<Record<string, any>>).find((s) => s.type === type && s.name === name)!;
+}
+
+/** Unfinished jobs of `type` (the instances that exist, whatever the services API says). */
+async function liveJobs(api: Api, type = 'command') {
+  const { body } = await api.call(
+    'GET',
+    `/api/jobs?status=queued,starting,running,terminating&job_type=${type}`,
+  );
+  return body.items as Array<Record<string, any>>;
+}
+
+describe('services (e2e, built server process)', () => {
+  let temp: ReturnType<typeof makeTempHome>;
+  let config: string;
+  const servers: SpawnedServer[] = [];
+  const start = async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '2', '--config', config]);
+    servers.push(server);
+    return { server, api: jobsApi(server.baseUrl, server.token!) };
+  };
+  beforeEach(() => {
+    temp = makeTempHome();
+    config = join(temp.home, 'server_config.yaml');
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.stop();
+    temp.remove();
+  });
+
+  it('an enabled inference-shaped service starts once, stays one across a graceful restart and a SIGKILL, and comes back after a crash', async () => {
+    const port = await freePort();
+    writeFileSync(
+      config,
+      `# lab config
+services:
+  command:
+    web: # an HTTP server that needs a GPU, like an inference server
+      enabled: true
+      requested_gpus: 1
+      health: {path: /, port: ${port}, interval_s: 0.2}
+      argv: [python3, -m, http.server, "${port}", --bind, 127.0.0.1]
+`,
+    );
+    let { server, api } = await start();
+    const first = await waitFor(async () => {
+      const s = await service(api, 'command', 'web');
+      return s.state === 'running' && s.health === 'healthy' ? s : undefined;
+    }, 'the service to run healthy');
+    expect(first).toMatchObject({ enabled: true, requested_gpus: 1, restart: 'on-failure', restarts: 0 });
+    expect(first.job.gpu_indices).toHaveLength(1);
+    expect(await liveJobs(api)).toHaveLength(1);
+
+    // Graceful restart: the new server finds the instance by signature and starts nothing.
+    await api.call('POST', '/api/server/restart');
+    api = jobsApi(await server.nextBanner(), server.token!);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await liveJobs(api)).map((j) => j.queue_id)).toEqual([first.queue_id]);
+    expect((await service(api, 'command', 'web')).queue_id).toBe(first.queue_id);
+
+    // SIGKILL of the server, then a fresh start: still exactly the one instance.
+    await server.stop('SIGKILL');
+    ({ server, api } = await start());
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await liveJobs(api)).map((j) => j.queue_id)).toEqual([first.queue_id]);
+    await waitFor(async () => (await service(api, 'command', 'web')).health === 'healthy', 'healthy again');
+
+    // A crash (killed from outside): restart policy on-failure brings up a new instance.
+    signalAll([first.job.pid], 'SIGKILL');
+    const second = await waitFor(
+      async () => {
+        const s = await service(api, 'command', 'web');
+        return s.state === 'running' && s.queue_id !== first.queue_id ? s : undefined;
+      },
+      'a new instance after the crash',
+      15_000,
+    );
+    expect(second.restarts).toBe(1);
+    expect(second.last_exit).toMatchObject({ queue_id: first.queue_id, status: 'failed' });
+    expect(await liveJobs(api)).toHaveLength(1);
+
+    // Delete aborts the instance first, then removes the entry (the comment above it stays).
+    expect((await api.call('DELETE', '/api/services/command/web')).status).toBe(204);
+    expect((await api.job(second.queue_id)).termination_reason).toBe('user_abort');
+    await api.waitStatus(second.queue_id, ['aborted'], 15_000);
+    expect(readFileSync(config, 'utf8')).toContain('# lab config');
+    expect(readFileSync(config, 'utf8')).not.toContain('web');
+    expect((await api.call('GET', '/api/services')).body).toEqual([]);
+  }, 90_000);
+
+  it('restart policy backs off after a service that exits 1 and reports a crash loop; a user stop is no crash', async () => {
+    writeFileSync(config, '# empty for now\n');
+    const { api } = await start();
+    const before = readFileSync(config, 'utf8');
+
+    // Bad input: 400 naming the field, file untouched.
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ type: 'nope', name: 'a', args: {} }, 'type'],
+      [{ type: 'command', name: 'a b', args: { argv: ['x'] } }, 'name'],
+      [{ type: 'command', name: 'a', args: {} }, 'args.argv'],
+      [{ type: 'command', name: 'a', args: { argv: 'x' } }, 'args.argv'],
+      [{ type: 'command', name: 'a', args: { argv: ['x'] }, restart: 'maybe' }, 'restart'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await api.call('POST', '/api/services', body);
+      expect(res.status).toBe(400);
+      expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+    }
+    expect(readFileSync(config, 'utf8')).toBe(before);
+
+    const crashy = await api.call('POST', '/api/services', {
+      type: 'command',
+      name: 'crashy',
+      enabled: true,
+      args: { argv: ['sh', '-c', 'exit 1'] },
+    });
+    expect(crashy.status).toBe(200);
+    expect(readFileSync(config, 'utf8')).toMatch(/^# empty for now\n/);
+    // Backoff 1 s, 2 s, 4 s: after three crashes in a row the wait is shown as a crash loop.
+    const backoff = await waitFor(async () => {
+      const s = await service(api, 'command', 'crashy');
+      return s.state === 'backoff' ? s : undefined;
+    }, 'a first backoff');
+    expect(backoff.next_attempt_at).not.toBeNull();
+    expect(backoff.last_exit).toMatchObject({
+      status: 'failed',
+      termination_reason: 'exited_nonzero',
+      exit_code: 1,
+    });
+    const loop = await waitFor(
+      async () => {
+        const s = await service(api, 'command', 'crashy');
+        return s.state === 'crash_loop' ? s : undefined;
+      },
+      'the crash loop',
+      20_000,
+    );
+    expect(loop.consecutive_failures).toBeGreaterThanOrEqual(3);
+    expect(loop.restarts).toBeGreaterThanOrEqual(2);
+    const wait = Date.parse(loop.next_attempt_at) - Date.now();
+    expect(wait).toBeGreaterThan(1000); // ≥ 4 s backoff by now, minus polling
+    // Disabling ends the loop (no more attempts); the file says enabled: false.
+    const off = await api.call('POST', '/api/services/command/crashy/enabled', { enabled: false });
+    expect(off.body).toMatchObject({ state: 'disabled', next_attempt_at: null });
+    expect(readFileSync(config, 'utf8')).toContain('enabled: false');
+    const count = (await api.call('GET', '/api/jobs?job_type=command')).body.total;
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await api.call('GET', '/api/jobs?job_type=command')).body.total).toBe(count);
+
+    // A long-running service: disable aborts it, enable starts it, a manual abort is not restarted.
+    const sleeper = { type: 'command', name: 'sleeper', enabled: false, args: { argv: ['sleep', '300'] } };
+    expect((await api.call('POST', '/api/services', sleeper)).body.state).toBe('disabled');
+    const on = (await api.call('POST', '/api/services/command/sleeper/enabled', { enabled: true })).body;
+    expect(on.queue_id).toEqual(expect.any(String));
+    await api.waitStatus(on.queue_id, ['running']);
+    await api.call('POST', '/api/services/command/sleeper/enabled', { enabled: false });
+    expect(await api.waitStatus(on.queue_id, ['aborted'], 15_000)).toMatchObject({
+      termination_reason: 'user_abort',
+    });
+    const again = (await api.call('POST', '/api/services/command/sleeper/enabled', { enabled: true })).body;
+    expect(again.queue_id).not.toBe(on.queue_id);
+    await api.waitStatus(again.queue_id, ['running']);
+    expect((await api.call('DELETE', `/api/queue/${again.queue_id}`)).status).toBe(200);
+    await api.waitStatus(again.queue_id, ['aborted'], 15_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await service(api, 'command', 'sleeper')).toMatchObject({
+      state: 'stopped',
+      queue_id: null,
+      restarts: 0,
+    });
+  }, 90_000);
+
+  it('a job submitted by hand with the same args counts as the running instance', async () => {
+    writeFileSync(
+      config,
+      'services:\n  command:\n    s:\n      enabled: false\n      argv: [sleep, "300"]\n',
+    );
+    const { api } = await start();
+    const manual = await api.command(['sleep', '300']);
+    await api.waitStatus(manual.body.queue_id, ['running']);
+    const on = (await api.call('POST', '/api/services/command/s/enabled', { enabled: true })).body;
+    expect(on).toMatchObject({ state: 'running', queue_id: manual.body.queue_id });
+    expect(await liveJobs(api)).toHaveLength(1);
+    await api.call('POST', '/api/services/command/s/enabled', { enabled: false });
+    await api.waitStatus(manual.body.queue_id, ['aborted'], 15_000);
+  }, 60_000);
+});
