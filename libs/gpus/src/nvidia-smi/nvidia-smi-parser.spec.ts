@@ -144,9 +144,10 @@ const CASES: Record<string, QueryGpuCase | ComputeAppsCase> = {
   'query-gpu-2x-mig': {
     kind: 'query-gpu',
     gpus: [
-      h100({}),
+      h100({ name: 'NVIDIA RTX PRO 6000 Blackwell Server Edition' }),
       h100({
         index: 1,
+        name: 'NVIDIA RTX PRO 6000 Blackwell Server Edition',
         uuid: 'GPU-6b1f2c1e-51a4-8d6e-3b3a-0c9a2f1d7e12',
         pci_bus_id: '00000000:00:0A.0',
         utilization_gpu: null,
