@@ -28,8 +28,9 @@ function scenario(): { items: PlacementItem[]; gpus: PlacementGpu[] } {
     index,
     excluded: index >= 62, // hidden by CUDA_VISIBLE_DEVICES
     disabled: index % 16 === 5,
-    min_priority: index < 8 ? 10 : index < 16 ? 5 : 0,
+    min_priority: index < 8 ? 10 : index < 16 ? 5 : null,
     reserved_by: index % 3 === 0 ? `q_running_${index}` : null,
+    mig_enabled: false,
   }));
   const priorities = [0, 0, 0, 0, 1, 1, 2, 5, 5, 10];
   const sizes = [0, 1, 1, 1, 2, 2, 4, 8, 16, 80];

@@ -324,9 +324,11 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(table).toMatch(/^\s*1\s+.*disabled/m);
 
     expect((await cli(['gpu', 'enable', '1'])).code).toBe(0);
-    expect((await cli(['gpu', 'priority', '0', '0'])).code).toBe(0);
+    const cleared = await cli(['gpu', 'clear-gate', '0']);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain('GPU 0: enabled, no priority gate');
     expect(await gpu(1)).toMatchObject({ disabled: false });
-    expect(await gpu(0)).toMatchObject({ min_priority: 0 });
+    expect(await gpu(0)).toMatchObject({ min_priority: null });
 
     const refused = await cli(['gpu', 'kill', '0']);
     expect(refused.code).toBe(2);

@@ -217,7 +217,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       await api.waitStatus(high.body.queue_id, ['aborted']);
       expect((await api.job(high.body.queue_id)).termination_reason).toBe('user_abort');
     } finally {
-      await policy(3, { min_priority: 0 });
+      await policy(3, { min_priority: null });
       await policy(0, { disabled: false });
     }
   });

@@ -92,7 +92,7 @@ describe('GPUs (e2e)', () => {
           processes: expect.any(Array),
           excluded: false,
           disabled: false,
-          min_priority: 0,
+          min_priority: null,
           reserved_by: null,
         });
       }
@@ -106,7 +106,7 @@ describe('GPUs (e2e)', () => {
       const answer = await request(base, 'GET', '/api/gpus/policy', { token });
 
       expect(answer.status).toBe(200);
-      const defaults = { disabled: false, min_priority: 0 };
+      const defaults = { disabled: false, min_priority: null };
       expect(answer.body).toEqual({ 0: defaults, 1: defaults, 2: defaults, 3: defaults });
     });
 
@@ -124,7 +124,7 @@ describe('GPUs (e2e)', () => {
         min_priority: -5,
       });
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v1');
+      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v2');
       expect(changes.map((e: any) => e.payload)).toEqual([
         { gpu_index: 1, disabled: false, min_priority: -5, updated_at: expect.any(String) },
         { gpu_index: 1, disabled: true, min_priority: -5, updated_at: expect.any(String) },
@@ -169,7 +169,7 @@ describe('GPUs (e2e)', () => {
         const first = await stream.next(() => true, 5000);
         expect(first).toMatchObject({ type: 'gpus', provider: 'fake', state: 'ok' });
         expect(first.gpus).toHaveLength(4);
-        expect(first.gpus[3].min_priority).toBe(0);
+        expect(first.gpus[3].min_priority).toBe(null);
 
         const changed = await request(base, 'POST', '/api/gpus/3/policy', {
           token,
@@ -290,18 +290,18 @@ describe('GPUs (e2e)', () => {
     try {
       const policies = await request(second.baseUrl, 'GET', '/api/gpus/policy', { token: second.token });
       expect(policies.body).toEqual({
-        0: { disabled: true, min_priority: 0 },
-        1: { disabled: false, min_priority: 0 },
+        0: { disabled: true, min_priority: null },
+        1: { disabled: false, min_priority: null },
       });
       const listed = await request(second.baseUrl, 'GET', '/api/gpus', { token: second.token });
-      expect(listed.body.gpus[0]).toMatchObject({ disabled: true, min_priority: 0 });
+      expect(listed.body.gpus[0]).toMatchObject({ disabled: true, min_priority: null });
       const journal = await request(second.baseUrl, 'GET', '/api/journal?limit=1000', {
         token: second.token,
       });
       expect(journal.body.items).toContainEqual(
         expect.objectContaining({
-          type: 'gpu.policy_changed.v1',
-          payload: { gpu_index: 0, disabled: true, min_priority: 0, updated_at: expect.any(String) },
+          type: 'gpu.policy_changed.v2',
+          payload: { gpu_index: 0, disabled: true, min_priority: null, updated_at: expect.any(String) },
         }),
       );
     } finally {
@@ -383,7 +383,7 @@ describe('GPUs (e2e)', () => {
           fan_speed_percent: null,
           excluded: false,
           disabled: false,
-          min_priority: 0,
+          min_priority: null,
           reserved_by: null,
         });
         expect(gpu.processes.map((p: any) => [p.pid, p.process_name, p.used_memory_mib])).toEqual([

@@ -159,7 +159,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));
     expect(new Set(entries.map((e) => e.type))).toEqual(
       new Set([
-        'gpu.policy_changed.v1',
+        'gpu.policy_changed.v2',
         'auth.login_failed.v1',
         'job.queued.v1',
         'job.starting.v1',

@@ -8,9 +8,15 @@ export interface PlacementGpuView {
   /** Hidden from scheduling by CUDA_VISIBLE_DEVICES at server start. */
   excluded: boolean;
   disabled: boolean;
-  min_priority: number;
+  /** The priority gate; null = none (every priority). */
+  min_priority: number | null;
   /** queue_id of the starting/running job holding it, or null. */
   reserved_by: string | null;
+  /**
+   * nvidia-smi reports MIG mode enabled. Trainyard does not schedule MIG instances yet: such a GPU
+   * is placed as a whole GPU (CUDA_VISIBLE_DEVICES names the GPU), which pending reasons say.
+   */
+  mig_enabled: boolean;
 }
 
 /**

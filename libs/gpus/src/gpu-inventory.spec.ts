@@ -129,10 +129,31 @@ describe(GpuInventory.name, () => {
     expect(ready).toBe(true);
     expect(sut.current().gpus).toHaveLength(4);
     expect(sut.placementGpus()).toEqual([
-      { index: 0, excluded: true, disabled: false, min_priority: 0, reserved_by: null },
-      { index: 1, excluded: false, disabled: false, min_priority: 0, reserved_by: null },
-      { index: 2, excluded: false, disabled: true, min_priority: 5, reserved_by: null },
-      { index: 3, excluded: true, disabled: false, min_priority: 0, reserved_by: null },
+      {
+        index: 0,
+        excluded: true,
+        disabled: false,
+        min_priority: null,
+        reserved_by: null,
+        mig_enabled: false,
+      },
+      {
+        index: 1,
+        excluded: false,
+        disabled: false,
+        min_priority: null,
+        reserved_by: null,
+        mig_enabled: false,
+      },
+      { index: 2, excluded: false, disabled: true, min_priority: 5, reserved_by: null, mig_enabled: false },
+      {
+        index: 3,
+        excluded: true,
+        disabled: false,
+        min_priority: null,
+        reserved_by: null,
+        mig_enabled: false,
+      },
     ]);
     expect(sut.usableCount()).toBe(2);
     expect([0, 3, 4, -1].map((i) => sut.has(i))).toEqual([true, true, false, false]);
@@ -211,10 +232,29 @@ describe(GpuInventory.name, () => {
     sut.setReservations(new Map());
     await sut.refresh();
 
-    expect(previous).toEqual({ disabled: false, min_priority: 0 });
+    expect(previous).toEqual({ disabled: false, min_priority: null });
     expect(changes).toEqual(['telemetry', 'reservations', 'policy', 'reservations', 'telemetry']);
     expect(sut.policyOf(0)).toEqual({ disabled: true, min_priority: 0 });
-    expect(sut.policyOf(7)).toEqual({ disabled: false, min_priority: 0 });
+    expect(sut.policyOf(7)).toEqual({ disabled: false, min_priority: null });
+  });
+
+  it('flags a GPU with MIG enabled for placement and warns about it in the view', async () => {
+    const { sut, provider } = setup();
+    provider.answer(
+      snapshot([
+        telemetry(0, { mig_mode: 'Disabled' }),
+        telemetry(1, { mig_mode: 'Enabled' }),
+        telemetry(2, { mig_mode: null }),
+      ]),
+    );
+    await sut.refresh();
+
+    expect(sut.placementGpus().map((g) => g.mig_enabled)).toEqual([false, true, false]);
+    expect(sut.view().gpus.map((g) => g.warnings)).toEqual([
+      [],
+      ['GPU 1 has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)'],
+      [],
+    ]);
   });
 
   it('shows reservations, policy and processes with their job id in the view', async () => {
@@ -236,7 +276,7 @@ describe(GpuInventory.name, () => {
     const view = sut.view();
 
     expect(view).toMatchObject({ provider: 'nvidia-smi', state: 'ok', message: null });
-    expect(view.gpus[0]).toMatchObject({ index: 0, processes: [], reserved_by: null, min_priority: 0 });
+    expect(view.gpus[0]).toMatchObject({ index: 0, processes: [], reserved_by: null, min_priority: null });
     expect(view.gpus[1]).toEqual({
       ...telemetry(1),
       processes: [
@@ -247,6 +287,8 @@ describe(GpuInventory.name, () => {
       disabled: false,
       min_priority: -3,
       reserved_by: 'q_view',
+      mig_enabled: false,
+      warnings: [],
     });
   });
 

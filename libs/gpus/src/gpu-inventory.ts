@@ -23,6 +23,8 @@ export interface GpuProcessView {
 
 export interface GpuView extends GpuTelemetry, PlacementGpuView {
   processes: GpuProcessView[];
+  /** What an operator should know about this GPU's placement (e.g. MIG mode), as sentences. */
+  warnings: string[];
 }
 
 /** The body of GET /api/gpus and of every `gpus` stream frame. */
@@ -189,6 +191,7 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
             job_id: this.jobIds.get(p.pid) ?? null,
           })),
         ...this.placementOf(gpu.index),
+        warnings: isMigEnabled(gpu) ? [migWarning(gpu.index)] : [],
       })),
     };
   }
@@ -260,12 +263,24 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
 
   private placementOf(index: number): PlacementGpuView {
     const policy = this.policies.get(index) ?? DEFAULT_GPU_POLICY;
+    const gpu = this.snapshot.gpus.find((g) => g.index === index);
     return {
       index,
       excluded: this.excluded.has(index),
       disabled: policy.disabled,
       min_priority: policy.min_priority,
       reserved_by: this.reservations.get(index) ?? null,
+      mig_enabled: gpu !== undefined && isMigEnabled(gpu),
     };
   }
+}
+
+/** nvidia-smi's `mig.mode.current` says `Enabled` (null/absent on GPUs and drivers without MIG). */
+export function isMigEnabled(gpu: Pick<GpuTelemetry, 'mig_mode'>): boolean {
+  return gpu.mig_mode?.toLowerCase() === 'enabled';
+}
+
+/** The one wording of the MIG warning, shared by the GPU's state and pending reasons. */
+export function migWarning(index: number): string {
+  return `GPU ${index} has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)`;
 }

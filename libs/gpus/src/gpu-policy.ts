@@ -2,11 +2,14 @@
 export interface GpuPolicy {
   /** The scheduler places nothing new on a disabled GPU (running jobs keep running). */
   disabled: boolean;
-  /** Only queue items with at least this priority may be placed on the GPU. */
-  min_priority: number;
+  /**
+   * The priority gate: only queue items with at least this priority may be placed on the GPU.
+   * null = no gate (every priority, negative ones included); a gate exists only once an operator sets one.
+   */
+  min_priority: number | null;
 }
 
-export const DEFAULT_GPU_POLICY: Readonly<GpuPolicy> = Object.freeze({ disabled: false, min_priority: 0 });
+export const DEFAULT_GPU_POLICY: Readonly<GpuPolicy> = Object.freeze({ disabled: false, min_priority: null });
 
 /** Bounds of `min_priority` (priorities are plain integers; this only keeps them sane). */
 export const MIN_PRIORITY_LIMIT = 1_000_000;

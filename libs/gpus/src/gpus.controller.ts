@@ -1,11 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiExtraModels, ApiOkResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrors } from '@trainyard/core';
 import { KillGpuProcessesCommand } from './commands/kill-gpu-processes.command';
 import { SetGpuPolicyCommand } from './commands/set-gpu-policy.command';
-import { GpuInventory } from './gpu-inventory';
+import { GpuHistory } from './gpu-history';
+import { GPU_POLL_INTERVAL_MS, GpuInventory } from './gpu-inventory';
 import {
+  GpuHistoryListDto,
+  GpuHistoryQueryDto,
   GpuIndexParamDto,
   GpuListDto,
   GpuPolicyDto,
@@ -21,6 +24,7 @@ export class GpusController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly inventory: GpuInventory,
+    private readonly history: GpuHistory,
   ) {}
 
   /** The host's GPUs: latest telemetry, processes (with their Trainyard job), exclusion, policy and reservation. */
@@ -31,7 +35,25 @@ export class GpusController {
     return toGpuListDto(this.inventory.view());
   }
 
-  /** Every known GPU's scheduling policy, keyed by GPU index (defaults: enabled, min_priority 0). */
+  /**
+   * Utilization (%) and memory in use (MiB) of each GPU over the last `window_s` seconds (at most the
+   * hour kept in memory), averaged into `step_s` buckets — for sparklines. From the samples the server
+   * already takes every 2 s; empty after a restart.
+   */
+  @Get('history')
+  @ApiErrors(400, 401)
+  getGpuHistory(@Query() query: GpuHistoryQueryDto): GpuHistoryListDto {
+    const windowS = query.window_s ?? 3600;
+    const stepS = query.step_s ?? Math.max(2, Math.round(windowS / 120));
+    return {
+      window_s: windowS,
+      step_s: stepS,
+      sample_interval_s: GPU_POLL_INTERVAL_MS / 1000,
+      gpus: this.history.series(windowS * 1000, stepS * 1000),
+    };
+  }
+
+  /** Every known GPU's scheduling policy, keyed by GPU index (defaults: enabled, min_priority null = no gate). */
   @Get('policy')
   @ApiErrors(401)
   @ApiExtraModels(GpuPolicyDto)

@@ -48,7 +48,7 @@ export class GpuDto {
   pstate!: string | null;
   /** Fan speed (%); null on passively cooled (datacenter) cards. */
   fan_speed_percent!: number | null;
-  /** Current MIG mode (`Enabled`/`Disabled`). */
+  /** Current MIG mode as nvidia-smi prints it (`Enabled`/`Disabled`); null when not reported (no MIG support). */
   mig_mode!: string | null;
   /** Uncorrected ECC errors since the driver loaded. */
   ecc_errors_uncorrected!: number | null;
@@ -58,11 +58,15 @@ export class GpuDto {
   excluded!: boolean;
   /** Turned off for new jobs by an operator (policy). */
   disabled!: boolean;
-  /** Only queue items with at least this priority are placed here (policy). */
-  @ApiProperty({ type: 'integer' })
-  min_priority!: number;
+  /** Priority gate (policy): only queue items with at least this priority are placed here; null = no gate. */
+  @ApiProperty({ type: 'integer', nullable: true })
+  min_priority!: number | null;
   /** queue_id of the starting/running job holding this GPU, or null. */
   reserved_by!: string | null;
+  /** MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`). */
+  mig_enabled!: boolean;
+  /** What an operator should know about this GPU's placement, as sentences (e.g. MIG enabled); empty when none. */
+  warnings!: string[];
 }
 
 export class GpuListDto {
@@ -92,9 +96,58 @@ export class GpusFrameDto extends GpuListDto {
 export class GpuPolicyDto {
   /** The scheduler places nothing new on a disabled GPU; running jobs keep running. */
   disabled!: boolean;
-  /** Only queue items with at least this priority may be placed on the GPU. */
+  /** Priority gate: only queue items with at least this priority may be placed on the GPU; null = no gate (the default). */
+  @ApiProperty({ type: 'integer', nullable: true })
+  min_priority!: number | null;
+}
+
+/** `?window_s=&step_s=` of GET /api/gpus/history. */
+export class GpuHistoryQueryDto {
+  /** How far back (s), 60..3600; default 3600 (the whole kept history). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(60)
+  @Max(3600)
+  @ApiProperty({ type: 'integer', required: false, minimum: 60, maximum: 3600, default: 3600 })
+  window_s?: number;
+
+  /** Bucket size (s), 2..3600: samples in a bucket are averaged; default window_s / 120 (at least 2). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(2)
+  @Max(3600)
+  @ApiProperty({ type: 'integer', required: false, minimum: 2, maximum: 3600 })
+  step_s?: number;
+}
+
+/** One GPU's recent history; `t`, `utilization_gpu` and `memory_used_mib` are parallel arrays, oldest first. */
+export class GpuHistoryDto {
   @ApiProperty({ type: 'integer' })
-  min_priority!: number;
+  index!: number;
+  /** Latest memory size seen (MiB), to scale `memory_used_mib`; null when not reported. */
+  memory_total_mib!: number | null;
+  /** Start of each bucket (Unix time, ms); buckets without a sample (server down, failed collection) are left out. */
+  @ApiProperty({ type: 'array', items: { type: 'integer' } })
+  t!: number[];
+  /** Mean GPU utilization over each bucket (%); null where not reported. */
+  @ApiProperty({ type: 'array', items: { type: 'number', nullable: true } })
+  utilization_gpu!: Array<number | null>;
+  /** Mean GPU memory in use over each bucket (MiB); null where not reported. */
+  @ApiProperty({ type: 'array', items: { type: 'number', nullable: true } })
+  memory_used_mib!: Array<number | null>;
+}
+
+export class GpuHistoryListDto {
+  /** The window asked for (s). */
+  @ApiProperty({ type: 'integer' })
+  window_s!: number;
+  /** The bucket size used (s). */
+  @ApiProperty({ type: 'integer' })
+  step_s!: number;
+  /** How often the server samples the GPUs (s). */
+  sample_interval_s!: number;
+  /** By index; GPUs seen since the server started (kept in memory only). */
+  gpus!: GpuHistoryDto[];
 }
 
 export class GpuIndexParamDto {
@@ -116,16 +169,19 @@ export class SetGpuPolicyRequestDto {
   @ApiProperty({
     type: 'integer',
     required: false,
+    nullable: true,
     minimum: -MIN_PRIORITY_LIMIT,
     maximum: MIN_PRIORITY_LIMIT,
     description:
-      'Only queue items with at least this priority may use the GPU (0 = everyone; may be negative).',
+      'Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). ' +
+      'null clears the gate (every priority is admitted).',
   })
+  // IsOptional lets null through: null is "clear the gate", undefined "leave it".
   @IsOptional()
   @IsInt()
   @Min(-MIN_PRIORITY_LIMIT)
   @Max(MIN_PRIORITY_LIMIT)
-  min_priority?: number;
+  min_priority?: number | null;
 }
 
 export class KillGpuProcessesRequestDto {

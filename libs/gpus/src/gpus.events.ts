@@ -4,9 +4,36 @@ import { KillFailureDto } from './gpus.dto';
 // Journal entries about GPUs; the fields are the payload and its OpenAPI schema. Changing one is a
 // new `.v<N>` (see journal-entry-type.ts); the replay rules are in infrastructure/gpu-policy.replay.ts.
 
-/** A GPU's scheduling policy changed; the dispatcher re-runs placement on it. */
+/**
+ * A GPU's scheduling policy changed (old journals): `min_priority` 0 was the default and meant
+ * "everyone", so a replica reads it as no gate (as migration 1796007100000 does with stored rows).
+ */
 @JournalEntryType(
   'gpu.policy_changed.v1',
+  "a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its " +
+    '`gpu_policy` row (min_priority 0 = no gate). Superseded by gpu.policy_changed.v2.',
+)
+export class GpuPolicyChangedV1Event implements JournaledEvent {
+  /** nvidia-smi index (or fake GPU index). */
+  readonly gpu_index: number;
+  /** The scheduler places nothing new on a disabled GPU. */
+  readonly disabled: boolean;
+  /** Only queue items with at least this priority may be placed on it; 0 = everyone. */
+  readonly min_priority: number;
+  /** ISO 8601 time of the change. */
+  readonly updated_at: string;
+
+  constructor(fields: GpuPolicyChangedV1Event) {
+    this.gpu_index = fields.gpu_index;
+    this.disabled = fields.disabled;
+    this.min_priority = fields.min_priority;
+    this.updated_at = fields.updated_at;
+  }
+}
+
+/** A GPU's scheduling policy changed; the dispatcher re-runs placement on it. */
+@JournalEntryType(
+  'gpu.policy_changed.v2',
   "a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its " +
     '`gpu_policy` row.',
 )
@@ -15,8 +42,8 @@ export class GpuPolicyChangedEvent implements JournaledEvent {
   readonly gpu_index: number;
   /** The scheduler places nothing new on a disabled GPU. */
   readonly disabled: boolean;
-  /** Only queue items with at least this priority may be placed on it. */
-  readonly min_priority: number;
+  /** The priority gate: only queue items with at least this priority may be placed on it; null = no gate. */
+  readonly min_priority: number | null;
   /** ISO 8601 time of the change. */
   readonly updated_at: string;
 

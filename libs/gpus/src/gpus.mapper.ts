@@ -42,6 +42,8 @@ function toGpuDto(gpu: GpuView): GpuDto {
     disabled: gpu.disabled,
     min_priority: gpu.min_priority,
     reserved_by: gpu.reserved_by,
+    mig_enabled: gpu.mig_enabled,
+    warnings: [...gpu.warnings],
   };
 }
 

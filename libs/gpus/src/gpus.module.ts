@@ -3,6 +3,7 @@ import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { NODE_ID } from '@trainyard/journal';
 import { KillGpuProcessesHandler } from './commands/kill-gpu-processes.handler';
 import { SetGpuPolicyHandler } from './commands/set-gpu-policy.handler';
+import { GpuHistory } from './gpu-history';
 import { GpuInventory } from './gpu-inventory';
 import { GpuMetrics } from './gpu-metrics';
 import { createGpuProvider, GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
@@ -36,6 +37,7 @@ import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
       },
     },
     GpuInventory,
+    GpuHistory,
     GpuMetrics,
     GpuPolicyRepository,
     SetGpuPolicyHandler,

@@ -36,7 +36,7 @@ export function renderGpus(ctx: CliContext, list: GpuListDto): string {
     String(gpu.index),
     truncate(gpu.name ?? '-', 28),
     gpuState(ctx, gpu),
-    String(gpu.min_priority),
+    gpu.min_priority === null ? '-' : `≥ ${gpu.min_priority}`,
     num(gpu.utilization_gpu, '%'),
     gpu.memory_total_mib === null ? '-' : `${num(gpu.memory_used_mib)}/${num(gpu.memory_total_mib)} MiB`,
     num(gpu.temperature_c, '°C'),
@@ -50,7 +50,7 @@ export function renderGpus(ctx: CliContext, list: GpuListDto): string {
         { header: 'GPU', align: 'right' },
         { header: 'NAME' },
         { header: 'STATE' },
-        { header: 'MIN PRIO', align: 'right' },
+        { header: 'GATE', align: 'right' },
         { header: 'UTIL', align: 'right' },
         { header: 'MEMORY', align: 'right' },
         { header: 'TEMP', align: 'right' },
@@ -65,13 +65,14 @@ export function renderGpus(ctx: CliContext, list: GpuListDto): string {
 async function setPolicy(
   ctx: CliContext,
   indexText: string,
-  body: { disabled?: boolean; min_priority?: number },
+  body: { disabled?: boolean; min_priority?: number | null },
 ): Promise<void> {
   const index = parseInteger(indexText, '<index>', { min: 0 });
   const { data } = await setGpuPolicy({ client: ctx.client, path: { index }, body });
   ctx.output({ index, ...data }, () => {
     const state = data.disabled ? 'disabled' : 'enabled';
-    return `GPU ${index}: ${state}, min priority ${data.min_priority}`;
+    const gate = data.min_priority === null ? 'no priority gate' : `priority ≥ ${data.min_priority}`;
+    return `GPU ${index}: ${state}, ${gate}`;
   });
 }
 
@@ -102,7 +103,7 @@ export function registerGpu(program: Command, run: CommandRunner): void {
 
   gpu
     .command('priority')
-    .description('only place jobs with at least this priority on the GPU (0 = everyone)')
+    .description('gate the GPU: only place jobs with at least this priority on it (see clear-gate)')
     .argument('<index>', 'GPU index')
     .argument('<n>', 'minimum priority (may be negative)')
     .action(
@@ -110,6 +111,12 @@ export function registerGpu(program: Command, run: CommandRunner): void {
         setPolicy(ctx, index, { min_priority: parseInteger(n, '<n>') }),
       ),
     );
+
+  gpu
+    .command('clear-gate')
+    .description('remove the priority gate: jobs of every priority, negative ones included, may use the GPU')
+    .argument('<index>', 'GPU index')
+    .action(run(async (ctx, index: string) => setPolicy(ctx, index, { min_priority: null })));
 
   gpu
     .command('kill')

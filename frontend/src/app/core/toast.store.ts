@@ -2,14 +2,22 @@ import { Injectable, signal } from '@angular/core';
 
 export type ToastKind = 'error' | 'info' | 'success';
 
+/** A button on a toast (e.g. Undo); pressing it runs `run` and dismisses the toast. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
 export interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  action?: ToastAction;
 }
 
 const LIFETIME_MS: Record<ToastKind, number> = { error: 8000, info: 3500, success: 4000 };
 const MAX_TOASTS = 4;
+const ACTION_EXTRA_MS = 4000;
 
 /** Short notices in a corner: failures carry the server's `message`. */
 @Injectable({ providedIn: 'root' })
@@ -22,8 +30,9 @@ export class ToastStore {
   error(message: string): void {
     this.show('error', message);
   }
-  info(message: string): void {
-    this.show('info', message);
+  /** With an action (Undo), the toast stays a little longer so there is time to press it. */
+  info(message: string, action?: ToastAction): void {
+    this.show('info', message, action);
   }
   success(message: string): void {
     this.show('success', message);
@@ -44,14 +53,21 @@ export class ToastStore {
     if (toast) this.arm(toast);
   }
 
-  private show(kind: ToastKind, message: string): void {
+  /** Runs a toast's action once and dismisses the toast. */
+  act(id: number): void {
+    const toast = this.state().find((t) => t.id === id);
+    this.dismiss(id);
+    toast?.action?.run();
+  }
+
+  private show(kind: ToastKind, message: string, action?: ToastAction): void {
     // The same message twice in a row (a poll failing every 2 s) stays one toast.
-    const same = this.state().find((t) => t.kind === kind && t.message === message);
+    const same = this.state().find((t) => t.kind === kind && t.message === message && !t.action && !action);
     if (same) {
       this.arm(same);
       return;
     }
-    const toast: Toast = { id: this.nextId++, kind, message };
+    const toast: Toast = { id: this.nextId++, kind, message, ...(action ? { action } : {}) };
     this.state.update((list) => [...list, toast].slice(-MAX_TOASTS));
     this.arm(toast);
   }
@@ -60,7 +76,10 @@ export class ToastStore {
     clearTimeout(this.timers.get(toast.id));
     this.timers.set(
       toast.id,
-      setTimeout(() => this.dismiss(toast.id), LIFETIME_MS[toast.kind]),
+      setTimeout(
+        () => this.dismiss(toast.id),
+        LIFETIME_MS[toast.kind] + (toast.action ? ACTION_EXTRA_MS : 0),
+      ),
     );
   }
 }

@@ -1,9 +1,13 @@
 import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import type { GpuDto, JobDto } from '@trainyard/sdk';
+import type { GpuDto, GpuHistoryDto, JobDto } from '@trainyard/sdk';
 import { formatMib, shortId } from '../core/format';
+import { sparklinePoints } from './sparkline';
 
-/** One GPU: telemetry, policy state and processes. A click on the card toggles `disabled`. */
+/**
+ * One GPU: telemetry with the last hour as sparklines, policy state and processes. Only the switch
+ * changes the policy (a stray click on the card must not take a GPU away from the scheduler).
+ */
 @Component({
   selector: 'ty-gpu-card',
   imports: [RouterLink],
@@ -14,9 +18,8 @@ import { formatMib, shortId } from '../core/format';
     '[attr.data-gpu]': 'gpu().index',
     '[class.disabled]': 'gpu().disabled',
     '[class.excluded]': 'gpu().excluded',
-    '[class.gated]': 'gpu().min_priority !== 0',
+    '[class.gated]': 'gpu().min_priority !== null',
     '[class.busy]': 'busy()',
-    '(click)': 'cardClick($event)',
     '(contextmenu)': 'menu.emit($event)',
   },
   template: `
@@ -58,17 +61,20 @@ import { formatMib, shortId } from '../core/format';
       @if (gpu().disabled) {
         <span class="badge badge-danger" title="The scheduler places nothing new here">Disabled</span>
       }
-      @if (gpu().min_priority !== 0) {
+      @if (gpu().min_priority !== null) {
         <span class="badge badge-warn" title="Only jobs with at least this priority are placed here"
           >Priority ≥ {{ gpu().min_priority }}</span
         >
+      }
+      @if (gpu().mig_enabled) {
+        <span class="badge badge-warn mig" [title]="gpu().warnings.join(' ')">MIG · placed whole</span>
       }
       @if (gpu().reserved_by; as rid) {
         <a class="badge badge-accent" [routerLink]="['/jobs', rid]" [title]="'Reserved by ' + rid">
           Reserved · {{ jobName(rid) }}
         </a>
       }
-      @if (!gpu().excluded && !gpu().disabled && gpu().min_priority === 0 && !gpu().reserved_by) {
+      @if (!gpu().excluded && !gpu().disabled && gpu().min_priority === null && !gpu().reserved_by) {
         <span class="badge badge-ok">Idle</span>
       }
     </div>
@@ -91,6 +97,20 @@ import { formatMib, shortId } from '../core/format';
         ></span>
       </div>
     </div>
+
+    @if (spark(); as lines) {
+      <svg
+        class="spark"
+        viewBox="0 0 100 24"
+        preserveAspectRatio="none"
+        role="img"
+        [attr.aria-label]="'GPU ' + gpu().index + ', last hour: utilization and memory'"
+      >
+        <title>Last hour: utilization (green) and memory in use (blue), {{ lines.samples }} points</title>
+        <polyline class="spark-mem" [attr.points]="lines.memory" />
+        <polyline class="spark-util" [attr.points]="lines.utilization" />
+      </svg>
+    }
 
     <div class="stats mono">
       <span [class.hot]="(gpu().temperature_c ?? 0) >= 83" title="Temperature">{{
@@ -133,13 +153,12 @@ import { formatMib, shortId } from '../core/format';
   styles: `
     :host {
       display: grid;
-      grid-template-rows: auto auto auto auto 1fr;
+      grid-template-rows: auto auto auto auto auto 1fr;
       gap: 8px;
       padding: 10px 12px 10px;
       background: var(--surface);
       border: 1px solid var(--border);
       border-radius: 7px;
-      cursor: pointer;
       position: relative;
       transition:
         border-color 120ms,
@@ -171,7 +190,7 @@ import { formatMib, shortId } from '../core/format';
     :host(.excluded) {
       border-style: dashed;
     }
-    :host(.busy) {
+    :host(.busy) .switch {
       cursor: progress;
     }
     .head {
@@ -197,10 +216,9 @@ import { formatMib, shortId } from '../core/format';
       flex: 1;
     }
     .name {
+      /* The whole product name, wrapped if need be: two cards may differ only at its end. */
       font-weight: 600;
-      white-space: nowrap;
-      overflow: hidden;
-      text-overflow: ellipsis;
+      overflow-wrap: anywhere;
     }
     .sub {
       font-size: 11px;
@@ -294,6 +312,23 @@ import { formatMib, shortId } from '../core/format';
     .bar span.full {
       background: var(--danger);
     }
+    .spark {
+      width: 100%;
+      height: 24px;
+      display: block;
+    }
+    .spark polyline {
+      fill: none;
+      stroke-width: 1.5;
+      vector-effect: non-scaling-stroke;
+    }
+    .spark-util {
+      stroke: var(--ok);
+    }
+    .spark-mem {
+      stroke: var(--accent);
+      opacity: 0.8;
+    }
     .stats {
       display: flex;
       gap: 10px;
@@ -370,6 +405,8 @@ export class GpuCardComponent {
   readonly gpu = input.required<GpuDto>();
   readonly jobs = input.required<ReadonlyMap<string, JobDto | null>>();
   readonly busy = input(false);
+  /** The last hour (from GET /api/gpus/history); no sparkline until it has two points. */
+  readonly history = input<GpuHistoryDto | undefined>(undefined);
   readonly toggle = output<void>();
   readonly menu = output<MouseEvent>();
 
@@ -378,7 +415,8 @@ export class GpuCardComponent {
     const state = [
       g.excluded && 'excluded',
       g.disabled && 'disabled',
-      g.min_priority !== 0 && `priority ≥ ${g.min_priority}`,
+      g.min_priority !== null && `priority ≥ ${g.min_priority}`,
+      g.mig_enabled && 'MIG enabled, placed as a whole GPU',
     ]
       .filter(Boolean)
       .join(', ');
@@ -392,6 +430,21 @@ export class GpuCardComponent {
   protected readonly memPercent = computed(() => {
     const { memory_used_mib: used, memory_total_mib: total } = this.gpu();
     return used !== null && total ? Math.min(100, (used / total) * 100) : 0;
+  });
+
+  protected readonly spark = computed(() => {
+    const h = this.history();
+    if (!h || h.t.length < 2) return null;
+    const total = h.memory_total_mib;
+    return {
+      samples: h.t.length,
+      utilization: sparklinePoints(h.t, h.utilization_gpu, 100),
+      memory: sparklinePoints(
+        h.t,
+        h.memory_used_mib.map((m) => (m === null || !total ? null : (m / total) * 100)),
+        100,
+      ),
+    };
   });
 
   protected readonly mib = formatMib;
@@ -419,12 +472,5 @@ export class GpuCardComponent {
 
   protected level(percent: number): string {
     return percent >= 95 ? 'full' : percent >= 85 ? 'high' : '';
-  }
-
-  /** Clicks on the card body toggle; clicks on its buttons and links do their own thing. */
-  protected cardClick(event: MouseEvent): void {
-    if ((event.target as HTMLElement).closest('button, a, [role="list"]')) return;
-    if (window.getSelection()?.toString()) return;
-    if (!this.busy()) this.toggle.emit();
   }
 }

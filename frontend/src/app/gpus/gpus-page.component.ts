@@ -25,7 +25,7 @@ const STATE_TEXT: Record<string, string> = {
   error: 'Reading the GPUs failed.',
 };
 
-/** Live GPU cards. Click a card to disable or enable it; right-click (or ⋯) for more. */
+/** Live GPU cards. The switch on a card disables or enables it (with Undo); right-click (or ⋯) for more. */
 @Component({
   selector: 'ty-gpus-page',
   imports: [GpuCardComponent, FormsModule],
@@ -78,6 +78,7 @@ const STATE_TEXT: Record<string, string> = {
               [gpu]="gpu"
               [jobs]="store.jobs()"
               [busy]="store.busy().has(gpu.index)"
+              [history]="store.history().get(gpu.index)"
               (toggle)="store.toggleDisabled(gpu)"
               (menu)="openMenu($event, gpu)"
             />
@@ -97,9 +98,10 @@ const STATE_TEXT: Record<string, string> = {
     <dialog #priorityDialog class="modal" aria-labelledby="prio-title" (close)="priorityFor.set(null)">
       @if (priorityFor(); as gpu) {
         <form class="modal-body narrow" (submit)="savePriority($event, gpu)">
-          <h2 id="prio-title">Minimum priority for GPU {{ gpu.index }}</h2>
+          <h2 id="prio-title">Priority gate for GPU {{ gpu.index }}</h2>
           <p class="muted">
-            Only queue items with at least this priority are placed on this GPU. 0 admits everyone.
+            Only queue items with at least this priority are placed on this GPU. Without a gate (the default)
+            every priority, negative ones included, may use it: “Clear priority gate” removes it.
           </p>
           <div class="field">
             <label for="min-priority">Minimum priority</label>
@@ -215,11 +217,11 @@ export class GpusPageComponent {
       { label: 'Set minimum priority…', action: () => this.askPriority(gpu) },
       {
         label:
-          gpu.min_priority === 0
+          gpu.min_priority === null
             ? 'Clear priority gate (none set)'
             : `Clear priority gate (≥ ${gpu.min_priority})`,
-        disabled: gpu.min_priority === 0,
-        action: () => void this.store.setMinPriority(gpu, 0),
+        disabled: gpu.min_priority === null,
+        action: () => void this.store.setMinPriority(gpu, null),
       },
       {
         label: `Kill all processes (${gpu.processes.length})…`,
@@ -231,7 +233,7 @@ export class GpusPageComponent {
   }
 
   private askPriority(gpu: GpuDto): void {
-    this.priorityValue = gpu.min_priority;
+    this.priorityValue = gpu.min_priority ?? 0;
     this.priorityFor.set(gpu);
   }
 

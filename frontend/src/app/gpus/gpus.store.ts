@@ -1,7 +1,9 @@
 import { DestroyRef, Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import {
   type GpuDto,
+  type GpuHistoryDto,
   type GpuListDto,
+  getGpuHistory,
   type JobDto,
   killGpuProcesses,
   getJob,
@@ -17,6 +19,9 @@ import { RefreshBus } from '../core/refresh';
 import { ToastStore } from '../core/toast.store';
 
 const JOB_LOOKUP_INTERVAL_MS = 2000;
+/** Sparklines: the last hour in 30 s buckets (120 points), re-read every bucket. */
+const HISTORY_WINDOW_S = 3600;
+const HISTORY_STEP_S = 30;
 
 /**
  * GPUs, live from `WS /api/gpus/stream` (reconnecting with backoff), plus the policy and kill
@@ -32,6 +37,7 @@ export class GpusStore {
   /** null: looked up, no such job any more. */
   private readonly jobsState = signal<ReadonlyMap<string, JobDto | null>>(new Map());
   private readonly busyState = signal<ReadonlySet<number>>(new Set());
+  private readonly historyState = signal<ReadonlyMap<number, GpuHistoryDto>>(new Map());
 
   /** The latest snapshot (null until the first one arrives). */
   readonly snapshot = this.snapshotState.asReadonly();
@@ -40,6 +46,8 @@ export class GpusStore {
   readonly jobs = this.jobsState.asReadonly();
   /** GPUs with a policy change in flight. */
   readonly busy = this.busyState.asReadonly();
+  /** The last hour of utilization and memory per GPU index, for the sparklines. */
+  readonly history = this.historyState.asReadonly();
   private readonly live = new LiveStream(this.auth, (onFrame) =>
     streamGpus(STREAM_OPTIONS, ({ type: _type, ...frame }) => {
       onFrame();
@@ -66,7 +74,25 @@ export class GpusStore {
       }
       untracked(() => void this.reload());
     });
-    inject(DestroyRef).onDestroy(() => this.live.stop());
+    void this.loadHistory();
+    const historyTimer = setInterval(() => void this.loadHistory(), HISTORY_STEP_S * 1000);
+    inject(DestroyRef).onDestroy(() => {
+      clearInterval(historyTimer);
+      this.live.stop();
+    });
+  }
+
+  /** Sparkline data; a failure keeps the previous lines (they are a nicety, the cards are live). */
+  async loadHistory(): Promise<void> {
+    try {
+      const { data } = await getGpuHistory({
+        client: this.api,
+        query: { window_s: HISTORY_WINDOW_S, step_s: HISTORY_STEP_S },
+      });
+      this.historyState.set(new Map(data.gpus.map((g) => [g.index, g])));
+    } catch {
+      // keep what is shown
+    }
   }
 
   /** One REST read (the refresh button), besides the stream. */
@@ -78,21 +104,32 @@ export class GpusStore {
     }
   }
 
+  /** Enables or disables the GPU; the toast offers Undo (which puts the previous state back). */
   async toggleDisabled(gpu: GpuDto): Promise<void> {
+    const disabled = !gpu.disabled;
     await this.setPolicy(
       gpu,
-      { disabled: !gpu.disabled },
-      gpu.disabled ? `GPU ${gpu.index} enabled.` : `GPU ${gpu.index} disabled: nothing new is placed on it.`,
+      { disabled },
+      disabled ? `GPU ${gpu.index} disabled: nothing new is placed on it.` : `GPU ${gpu.index} enabled.`,
+      () =>
+        void this.setPolicy({ ...gpu, disabled }, { disabled: gpu.disabled }, `GPU ${gpu.index}: undone.`),
     );
   }
 
-  async setMinPriority(gpu: GpuDto, minPriority: number): Promise<void> {
+  /** Sets the priority gate, or clears it with null (every priority may then use the GPU). */
+  async setMinPriority(gpu: GpuDto, minPriority: number | null): Promise<void> {
     await this.setPolicy(
       gpu,
       { min_priority: minPriority },
-      minPriority === 0
-        ? `GPU ${gpu.index}: priority gate cleared.`
+      minPriority === null
+        ? `GPU ${gpu.index}: priority gate cleared; every priority may use it.`
         : `GPU ${gpu.index}: only priority ≥ ${minPriority} is placed here.`,
+      () =>
+        void this.setPolicy(
+          { ...gpu, min_priority: minPriority },
+          { min_priority: gpu.min_priority },
+          `GPU ${gpu.index}: undone.`,
+        ),
     );
   }
 
@@ -125,8 +162,9 @@ export class GpusStore {
 
   private async setPolicy(
     gpu: GpuDto,
-    change: { disabled?: boolean; min_priority?: number },
+    change: { disabled?: boolean; min_priority?: number | null },
     done: string,
+    undo?: () => void,
   ): Promise<void> {
     if (this.busyState().has(gpu.index)) return;
     this.busyState.update((s) => new Set(s).add(gpu.index));
@@ -135,7 +173,7 @@ export class GpusStore {
     try {
       const { data } = await setGpuPolicy({ client: this.api, path: { index: gpu.index }, body: change });
       this.patch(gpu.index, data);
-      this.toasts.info(done);
+      this.toasts.info(done, undo && { label: 'Undo', run: undo });
     } catch (err) {
       this.patch(gpu.index, { disabled: gpu.disabled, min_priority: gpu.min_priority });
       this.toasts.error(errorMessage(err));

@@ -19,6 +19,11 @@ import { ToastStore } from '../core/toast.store';
             toast.kind === 'error' ? '!' : toast.kind === 'success' ? '✓' : 'i'
           }}</span>
           <span class="toast-text">{{ toast.message }}</span>
+          @if (toast.action; as action) {
+            <button type="button" class="btn btn-ghost toast-action" (click)="store.act(toast.id)">
+              {{ action.label }}
+            </button>
+          }
           <button type="button" class="toast-close" aria-label="Dismiss" (click)="store.dismiss(toast.id)">
             ×
           </button>
@@ -40,7 +45,10 @@ import { ToastStore } from '../core/toast.store';
     .toast {
       pointer-events: auto;
       display: grid;
-      grid-template-columns: 18px 1fr auto;
+      /* mark, text, then the optional action and the close button */
+      grid-template-columns: 18px 1fr;
+      grid-auto-flow: column;
+      grid-auto-columns: auto;
       align-items: start;
       gap: 8px;
       padding: 8px 8px 8px 10px;
@@ -73,6 +81,10 @@ import { ToastStore } from '../core/toast.store';
     .toast-error .toast-mark {
       background: var(--danger);
       color: var(--bg);
+    }
+    .toast-action {
+      padding: 2px 8px;
+      font-weight: 600;
     }
     .toast-text {
       overflow-wrap: anywhere;

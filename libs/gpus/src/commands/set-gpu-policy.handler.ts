@@ -28,7 +28,8 @@ export class SetGpuPolicyHandler implements ICommandHandler<SetGpuPolicyCommand,
         const current = this.inventory.policyOf(gpuIndex);
         const next: GpuPolicy = {
           disabled: changes.disabled ?? current.disabled,
-          min_priority: changes.min_priority ?? current.min_priority,
+          // null is a value here (clear the gate); only undefined keeps the current one.
+          min_priority: changes.min_priority === undefined ? current.min_priority : changes.min_priority,
         };
         if (samePolicy(current, next)) return { result: next, events: [] };
         const updatedAt = new Date().toISOString();
@@ -59,10 +60,14 @@ function validate(changes: Partial<GpuPolicy>): void {
     details.push({ field: 'disabled', message: 'disabled must be a boolean value' });
   }
   const priority = changes.min_priority;
-  if (priority !== undefined && (!Number.isInteger(priority) || Math.abs(priority) > MIN_PRIORITY_LIMIT)) {
+  if (
+    priority !== undefined &&
+    priority !== null &&
+    (!Number.isInteger(priority) || Math.abs(priority) > MIN_PRIORITY_LIMIT)
+  ) {
     details.push({
       field: 'min_priority',
-      message: `min_priority must be an integer between -${MIN_PRIORITY_LIMIT} and ${MIN_PRIORITY_LIMIT}`,
+      message: `min_priority must be null (no gate) or an integer between -${MIN_PRIORITY_LIMIT} and ${MIN_PRIORITY_LIMIT}`,
     });
   }
   if (details.length > 0) {

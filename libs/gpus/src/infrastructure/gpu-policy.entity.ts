@@ -10,8 +10,9 @@ export class GpuPolicyEntity {
   @Column({ type: 'boolean' })
   disabled!: boolean;
 
-  @Column({ type: 'integer' })
-  min_priority!: number;
+  /** The priority gate; NULL = no gate (every priority is admitted). */
+  @Column({ type: 'integer', nullable: true })
+  min_priority!: number | null;
 
   /** ISO 8601 time of the last change. */
   @Column({ type: 'text' })

@@ -11,7 +11,10 @@ export class GpuPolicyRepository {
   async loadAll(): Promise<Map<number, GpuPolicy>> {
     const rows = await this.db.manager.find(GpuPolicyEntity);
     return new Map(
-      rows.map((row) => [row.gpu_index, { disabled: Boolean(row.disabled), min_priority: row.min_priority }]),
+      rows.map((row) => [
+        row.gpu_index,
+        { disabled: Boolean(row.disabled), min_priority: row.min_priority ?? null },
+      ]),
     );
   }
 

@@ -141,6 +141,23 @@ interface ComputeAppsCase {
 // cannot slip in untested.
 const CASES: Record<string, QueryGpuCase | ComputeAppsCase> = {
   'query-gpu-h100-idle': { kind: 'query-gpu', gpus: [h100({})], warnings: [] },
+  'query-gpu-2x-mig': {
+    kind: 'query-gpu',
+    gpus: [
+      h100({ name: 'NVIDIA RTX PRO 6000 Blackwell Server Edition' }),
+      h100({
+        index: 1,
+        name: 'NVIDIA RTX PRO 6000 Blackwell Server Edition',
+        uuid: 'GPU-6b1f2c1e-51a4-8d6e-3b3a-0c9a2f1d7e12',
+        pci_bus_id: '00000000:00:0A.0',
+        utilization_gpu: null,
+        temperature_c: 39,
+        power_draw_w: 66.1,
+        mig_mode: 'Enabled',
+      }),
+    ],
+    warnings: [],
+  },
   'query-gpu-h100-load': {
     kind: 'query-gpu',
     gpus: [

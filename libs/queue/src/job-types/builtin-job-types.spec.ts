@@ -172,26 +172,32 @@ describe('built-in job types', () => {
     expect(errors.map((e) => e.field)).toEqual([`job_params.${field}`]);
   });
 
-  it.each<{ name: string; defaultGpus: number; gpuless: boolean; port?: string }>([
-    { name: 'command', defaultGpus: 0, gpuless: true },
-    { name: 'training', defaultGpus: 1, gpuless: true },
-    { name: 'inference', defaultGpus: 1, gpuless: true, port: 'port' },
-    { name: 'tensorboard', defaultGpus: 0, gpuless: false, port: 'port' },
-    { name: 'mkdocs', defaultGpus: 0, gpuless: false, port: 'port' },
-    { name: 'eval', defaultGpus: 1, gpuless: true },
-    { name: 'convert', defaultGpus: 0, gpuless: false },
-    { name: 'finalize', defaultGpus: 0, gpuless: false },
-    { name: 'update', defaultGpus: 0, gpuless: false },
-    { name: 'model', defaultGpus: 1, gpuless: true },
-    { name: 'dataset', defaultGpus: 0, gpuless: false },
-  ])('$name: default GPUs $defaultGpus, empty CUDA_VISIBLE_DEVICES without GPUs: $gpuless', (row) => {
+  it.each<{ name: string; defaultGpus: number; port?: string }>([
+    { name: 'command', defaultGpus: 0 },
+    { name: 'training', defaultGpus: 1 },
+    { name: 'inference', defaultGpus: 1, port: 'port' },
+    { name: 'tensorboard', defaultGpus: 0, port: 'port' },
+    { name: 'mkdocs', defaultGpus: 0, port: 'port' },
+    { name: 'eval', defaultGpus: 1 },
+    { name: 'convert', defaultGpus: 0 },
+    { name: 'finalize', defaultGpus: 0 },
+    { name: 'update', defaultGpus: 0 },
+    { name: 'model', defaultGpus: 1 },
+    { name: 'dataset', defaultGpus: 0 },
+  ])('$name: default GPUs $defaultGpus', (row) => {
     const def = type(row.name);
 
     expect({
       defaultGpus: def.defaultGpus,
-      gpuless: def.gpuless_cuda_visible_empty,
       port: def.servicePortParam,
-    }).toEqual({ defaultGpus: row.defaultGpus, gpuless: row.gpuless, port: row.port });
+    }).toEqual({ defaultGpus: row.defaultGpus, port: row.port });
+  });
+
+  it('no built-in type lets its GPU-less jobs see the server GPUs (CUDA_VISIBLE_DEVICES="")', () => {
+    // tensorboard, mkdocs and the Forgather tools used to inherit every GPU.
+    expect(
+      BUILTIN_JOB_TYPES.filter((d) => d.gpuless_sees_server_gpus !== undefined).map((d) => d.name),
+    ).toEqual([]);
   });
 
   it('lists exactly the documented types, each schema self-consistent', () => {

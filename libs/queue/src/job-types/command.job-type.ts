@@ -6,8 +6,5 @@ export const commandJobType: JobTypeDefinition = {
   description: 'Run a program with the given argv, verbatim (no shell).',
   params: [param('argv', 'string_list', 'Program and its arguments', { required: true, min: 1 })],
   defaultGpus: 0,
-  // A job that reserved no GPU must not grab one behind the scheduler's back; set
-  // CUDA_VISIBLE_DEVICES in the job's env to opt out.
-  gpuless_cuda_visible_empty: true,
   build: ({ params }) => spec(getStringList(params, 'argv')),
 };

@@ -29,7 +29,6 @@ export const evalJobType: JobTypeDefinition = {
     argsParam('Extra `forgather eval test` arguments, e.g. ["--batch-size", "8"]'),
   ],
   defaultGpus: 1,
-  gpuless_cuda_visible_empty: true,
   build: ({ params }) =>
     spec([
       'forgather',
@@ -54,7 +53,6 @@ export const convertJobType: JobTypeDefinition = {
     argsParam('Extra `forgather convert` arguments'),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   build: ({ params }) =>
     spec([
       'forgather',
@@ -77,7 +75,6 @@ export const finalizeJobType: JobTypeDefinition = {
     argsParam('Extra `forgather finalize` arguments'),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   build: ({ params }) =>
     spec([
       'forgather',
@@ -99,7 +96,6 @@ export const updateJobType: JobTypeDefinition = {
     argsParam('Extra `forgather update` arguments, e.g. ["--dry-run"]'),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   build: ({ params }) =>
     spec([
       'forgather',
@@ -121,7 +117,6 @@ export const modelJobType: JobTypeDefinition = {
     argsParam('`forgather model` arguments, e.g. ["test", "--steps", "10"]'),
   ],
   defaultGpus: 1,
-  gpuless_cuda_visible_empty: true,
   build: ({ params }) =>
     spec([
       ...projectPrefix(params),
@@ -141,7 +136,6 @@ export const datasetJobType: JobTypeDefinition = {
     argsParam('`forgather dataset` arguments'),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   build: ({ params }) =>
     spec([
       ...projectPrefix(params),

@@ -32,7 +32,6 @@ export const inferenceJobType: JobTypeDefinition = {
     param('auth', 'boolean', 'Require a per-job bearer token', { default: true }),
   ],
   defaultGpus: 1,
-  gpuless_cuda_visible_empty: true,
   servicePortParam: 'port',
   build: ({ params, queueId, secretsDir }): LaunchSpec => {
     const model = getString(params, 'model');

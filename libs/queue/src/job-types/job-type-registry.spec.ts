@@ -10,7 +10,6 @@ const custom: JobTypeDefinition = {
   description: 'test type',
   params: [],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   build: () => ({ argv: ['true'], env: {}, secretFiles: [] }),
 };
 

@@ -56,8 +56,13 @@ export interface JobTypeDefinition {
   params: JobParamSchema[];
   /** Used in docs/forms. */
   defaultGpus: number;
-  /** Training/eval-like types get CUDA_VISIBLE_DEVICES="" when given 0 GPUs. */
-  gpuless_cuda_visible_empty: boolean;
+  /**
+   * A job given 0 GPUs runs with CUDA_VISIBLE_DEVICES="" (it sees no GPU), so nothing the scheduler
+   * did not place can take GPU memory a placed job needs (TensorBoard, for one, grabs some). A type
+   * whose GPU-less jobs must still see the server's GPUs opts out by giving the reason here; no
+   * built-in type does. (A user can always set CUDA_VISIBLE_DEVICES in the job's own env.)
+   */
+  gpuless_sees_server_gpus?: { reason: string };
   /** Param that holds a listening port (inference, tensorboard, mkdocs) — used for 409 port conflicts. */
   servicePortParam?: string;
   build(ctx: JobBuildContext): LaunchSpec;

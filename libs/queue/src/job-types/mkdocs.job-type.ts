@@ -15,7 +15,6 @@ export const mkdocsJobType: JobTypeDefinition = {
     param('watch', 'string_list', 'Extra directories to watch', { default: [] }),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   servicePortParam: 'port',
   build: ({ params }) =>
     spec([

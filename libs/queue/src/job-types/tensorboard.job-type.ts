@@ -17,7 +17,6 @@ export const tensorboardJobType: JobTypeDefinition = {
     }),
   ],
   defaultGpus: 0,
-  gpuless_cuda_visible_empty: false,
   servicePortParam: 'port',
   build: ({ params, queueId }) =>
     spec([

@@ -13,7 +13,6 @@ export const trainingJobType: JobTypeDefinition = {
     param('torchrun', 'string', 'torchrun executable', { default: 'torchrun' }),
   ],
   defaultGpus: 1,
-  gpuless_cuda_visible_empty: true,
   build: ({ params, gpuIndices }) => {
     const nproc = getOptionalNumber(params, 'nproc_per_node') ?? Math.max(gpuIndices.length, 1);
     return spec([

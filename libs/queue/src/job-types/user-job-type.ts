@@ -70,8 +70,6 @@ export function compileUserJobType(
       typeof config.description === 'string' ? config.description : `User-defined job type ${name}`,
     params,
     defaultGpus: defaultGpus as number,
-    // The scheduler's GPU accounting only holds if a job that reserved no GPU cannot see any.
-    gpuless_cuda_visible_empty: true,
     build: ({ params: values, gpuIndices, queueId }) => {
       const argv: string[] = [];
       for (const element of template) {

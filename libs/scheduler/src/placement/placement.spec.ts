@@ -3,7 +3,15 @@ import { MAX_REASON_FACTS, place, PlacementGpu, PlacementItem, PlacementResult }
 const sut = place;
 
 function gpu(index: number, over: Partial<PlacementGpu> = {}): PlacementGpu {
-  return { index, excluded: false, disabled: false, min_priority: 0, reserved_by: null, ...over };
+  return {
+    index,
+    excluded: false,
+    disabled: false,
+    min_priority: null,
+    reserved_by: null,
+    mig_enabled: false,
+    ...over,
+  };
 }
 
 function gpus(count: number, over: (index: number) => Partial<PlacementGpu> = () => ({})): PlacementGpu[] {
@@ -57,11 +65,25 @@ describe(place.name, () => {
         pending: [],
       },
       {
-        name: 'gate: negative priority cannot use an ungated GPU',
+        name: 'no gate: every priority, negative ones included, may use an ungated GPU',
+        items: [item('q_neg', 1, -1_000_000, 1), item('q_low', 1, -1, 2)],
+        gpus: [gpu(0), gpu(1)],
+        launched: { q_low: [0], q_neg: [1] },
+        pending: [],
+      },
+      {
+        name: 'gate: an operator-set gate of 0 keeps negative priorities out',
         items: [item('q_a', 1, -1)],
-        gpus: [gpu(0)],
+        gpus: [gpu(0, { min_priority: 0 })],
         launched: {},
         pending: ['q_a'],
+      },
+      {
+        name: 'best fit: a negative gate still ranks above no gate',
+        items: [item('q_a', 1, -3, 1), item('q_b', 1, -9, 2)],
+        gpus: [gpu(0), gpu(1, { min_priority: -5 })],
+        launched: { q_a: [1], q_b: [0] },
+        pending: [],
       },
       {
         name: 'skip, do not block: a big high-priority job that cannot fit lets a small one run',
@@ -227,6 +249,22 @@ describe(place.name, () => {
         gpus: [gpu(0, { excluded: true })],
         id: 'q_a',
         reason: 'needs 1 GPU, but this host has no usable GPUs',
+      },
+      {
+        name: 'a waiting item is told that a MIG GPU is placed whole',
+        items: [item('q_a', 2)],
+        gpus: [gpu(0, { reserved_by: 'q_x' }), gpu(1, { mig_enabled: true })],
+        id: 'q_a',
+        reason:
+          'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_x); GPU 1 has MIG enabled, placed as a whole GPU',
+      },
+      {
+        name: 'every MIG GPU of the host is named, also when the host is too small',
+        items: [item('q_a', 3)],
+        gpus: [gpu(0, { mig_enabled: true }), gpu(1, { mig_enabled: true })],
+        id: 'q_a',
+        reason:
+          'needs 3 GPUs, but this host only has 2 usable GPUs; GPU 0, GPU 1 have MIG enabled, placed as a whole GPU',
       },
     ])('$name', ({ items, gpus, id, reason }) => {
       expect(sut(items, gpus).pending[id]).toBe(reason);

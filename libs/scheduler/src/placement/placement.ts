@@ -19,10 +19,12 @@ export interface PlacementGpu {
   excluded: boolean;
   /** Turned off at runtime by an operator. */
   disabled: boolean;
-  /** Only items with at least this priority may use the GPU. */
-  min_priority: number;
+  /** Priority gate: only items with at least this priority may use the GPU; null = no gate (every priority). */
+  min_priority: number | null;
   /** queue_id of the starting/running job holding it, if any. */
   reserved_by: string | null;
+  /** MIG mode on: placed as a whole GPU (MIG instances are not scheduled yet), which reasons mention. */
+  mig_enabled: boolean;
 }
 
 export interface PlacementLaunch {
@@ -64,8 +66,9 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
   const host = gpus.filter((g) => !g.excluded).sort((a, b) => a.index - b.index);
   const pool = host
     .filter((g) => !g.disabled && g.reserved_by === null)
-    .sort((a, b) => b.min_priority - a.min_priority || a.index - b.index);
+    .sort((a, b) => gateLevel(b) - gateLevel(a) || a.index - b.index);
   const takenBy = new Map<number, string>(); // GPU index -> queue_id launched on it in this pass
+  const note = migNote(host);
   let idleLeft = pool.length;
 
   // Taking GPUs is the only thing that changes eligibility or reasons within a pass, so results are
@@ -84,7 +87,7 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
       let eligible = 0;
       // Once the pool is drained every GPU-needing item is pending: no need to look.
       if (idleLeft > 0) {
-        for (const g of pool) if (g.min_priority <= priority && !takenBy.has(g.index)) eligible++;
+        for (const g of pool) if (admits(g, priority) && !takenBy.has(g.index)) eligible++;
       }
       entry.eligible = eligible;
     }
@@ -103,7 +106,7 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
       continue;
     }
     if (needed > host.length) {
-      pending[item.queue_id] = moreThanHostReason(needed, host.length);
+      pending[item.queue_id] = moreThanHostReason(needed, host.length) + note;
       continue;
     }
 
@@ -111,7 +114,7 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
     if (entry.eligible < needed) {
       let reason = entry.reasons.get(needed);
       if (reason === undefined) {
-        reason = shortfallReason(item.priority, needed, entry.eligible, host, takenBy);
+        reason = shortfallReason(item.priority, needed, entry.eligible, host, takenBy) + note;
         entry.reasons.set(needed, reason);
       }
       pending[item.queue_id] = reason;
@@ -120,7 +123,7 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
 
     const chosen: number[] = [];
     for (const g of pool) {
-      if (g.min_priority > item.priority || takenBy.has(g.index)) continue;
+      if (!admits(g, item.priority) || takenBy.has(g.index)) continue;
       chosen.push(g.index);
       if (chosen.length === needed) break;
     }
@@ -132,6 +135,26 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
   }
 
   return { launch, pending };
+}
+
+/** Whether the GPU's gate lets an item of this priority through (always, without a gate). */
+function admits(g: PlacementGpu, priority: number): boolean {
+  return g.min_priority === null || priority >= g.min_priority;
+}
+
+/** For best fit: an ungated GPU admits everything, so it sorts below every gate. */
+function gateLevel(g: PlacementGpu): number {
+  return g.min_priority ?? -Infinity;
+}
+
+/**
+ * Until MIG instances are scheduled, a waiting item is told that a MIG GPU it may get is used whole:
+ * "; GPU 1 has MIG enabled, placed as a whole GPU". Empty when no host GPU has MIG on.
+ */
+function migNote(host: readonly PlacementGpu[]): string {
+  const mig = host.filter((g) => g.mig_enabled).map((g) => `GPU ${g.index}`);
+  if (mig.length === 0) return '';
+  return `; ${mig.join(', ')} ${mig.length === 1 ? 'has' : 'have'} MIG enabled, placed as a whole GPU`;
 }
 
 function plural(n: number, word: string): string {
@@ -160,7 +183,7 @@ function shortfallReason(
     let fact: string | undefined;
     if (holder !== undefined) fact = `GPU ${g.index} reserved by ${holder}`;
     else if (g.disabled) fact = `GPU ${g.index} disabled`;
-    else if (g.min_priority > priority) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}`;
+    else if (!admits(g, priority)) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}`;
     if (fact === undefined) continue;
     if (facts.length < MAX_REASON_FACTS) facts.push(fact);
     else more++;

@@ -175,7 +175,7 @@ export class JobLauncher implements OnModuleDestroy {
         userEnv: job.env,
         controlDir,
         gpuIndices,
-        gpulessHidesGpus: def.gpuless_cuda_visible_empty,
+        gpulessHidesGpus: def.gpuless_sees_server_gpus === undefined,
       }),
       log: this.files.tty(job.id),
       exit: this.files.exitStatus(job.id),

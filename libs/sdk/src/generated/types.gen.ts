@@ -219,13 +219,17 @@ export type GpuDto = {
     memory_total_mib: number | null;
     memory_used_mib: number | null;
     /**
-     * Current MIG mode (`Enabled`/`Disabled`).
+     * MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`).
+     */
+    mig_enabled: boolean;
+    /**
+     * Current MIG mode as nvidia-smi prints it (`Enabled`/`Disabled`); null when not reported (no MIG support).
      */
     mig_mode: string | null;
     /**
-     * Only queue items with at least this priority are placed here (policy).
+     * Priority gate (policy): only queue items with at least this priority are placed here; null = no gate.
      */
-    min_priority: number;
+    min_priority: number | null;
     /**
      * Product name, e.g. `NVIDIA H100 80GB HBM3`.
      */
@@ -264,6 +268,49 @@ export type GpuDto = {
      */
     utilization_memory: number | null;
     uuid: string | null;
+    /**
+     * What an operator should know about this GPU's placement, as sentences (e.g. MIG enabled); empty when none.
+     */
+    warnings: Array<string>;
+};
+
+export type GpuHistoryDto = {
+    index: number;
+    /**
+     * Latest memory size seen (MiB), to scale `memory_used_mib`; null when not reported.
+     */
+    memory_total_mib: number | null;
+    /**
+     * Mean GPU memory in use over each bucket (MiB); null where not reported.
+     */
+    memory_used_mib: Array<number | null>;
+    /**
+     * Start of each bucket (Unix time, ms); buckets without a sample (server down, failed collection) are left out.
+     */
+    t: Array<number>;
+    /**
+     * Mean GPU utilization over each bucket (%); null where not reported.
+     */
+    utilization_gpu: Array<number | null>;
+};
+
+export type GpuHistoryListDto = {
+    /**
+     * By index; GPUs seen since the server started (kept in memory only).
+     */
+    gpus: Array<GpuHistoryDto>;
+    /**
+     * How often the server samples the GPUs (s).
+     */
+    sample_interval_s: number;
+    /**
+     * The bucket size used (s).
+     */
+    step_s: number;
+    /**
+     * The window asked for (s).
+     */
+    window_s: number;
 };
 
 export type GpuListDto = {
@@ -290,7 +337,7 @@ export type GpuListDto = {
 };
 
 /**
- * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
+ * Payload of journal entry `gpu.policy_changed.v2`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
  */
 export type GpuPolicyChangedEvent = {
     /**
@@ -302,9 +349,9 @@ export type GpuPolicyChangedEvent = {
      */
     gpu_index: number;
     /**
-     * Only queue items with at least this priority may be placed on it.
+     * The priority gate: only queue items with at least this priority may be placed on it; null = no gate.
      */
-    min_priority: number;
+    min_priority: number | null;
     /**
      * ISO 8601 time of the change.
      */
@@ -319,7 +366,7 @@ export type GpuPolicyChangedV1Entry = {
      * The node that made the change.
      */
     origin_node_id: string;
-    payload: GpuPolicyChangedEvent;
+    payload: GpuPolicyChangedV1Event;
     /**
      * Strictly increasing sequence number.
      */
@@ -331,15 +378,57 @@ export type GpuPolicyChangedV1Entry = {
     type: 'gpu.policy_changed.v1';
 };
 
+/**
+ * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row (min_priority 0 = no gate). Superseded by gpu.policy_changed.v2.
+ */
+export type GpuPolicyChangedV1Event = {
+    /**
+     * The scheduler places nothing new on a disabled GPU.
+     */
+    disabled: boolean;
+    /**
+     * nvidia-smi index (or fake GPU index).
+     */
+    gpu_index: number;
+    /**
+     * Only queue items with at least this priority may be placed on it; 0 = everyone.
+     */
+    min_priority: number;
+    /**
+     * ISO 8601 time of the change.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `gpu.policy_changed.v2`.
+ */
+export type GpuPolicyChangedV2Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: GpuPolicyChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'gpu.policy_changed.v2';
+};
+
 export type GpuPolicyDto = {
     /**
      * The scheduler places nothing new on a disabled GPU; running jobs keep running.
      */
     disabled: boolean;
     /**
-     * Only queue items with at least this priority may be placed on the GPU.
+     * Priority gate: only queue items with at least this priority may be placed on the GPU; null = no gate (the default).
      */
-    min_priority: number;
+    min_priority: number | null;
 };
 
 export type GpuProcessDto = {
@@ -969,6 +1058,8 @@ export type JournalEntryDto = ({
 } & AuthSessionsRevokedV1Entry) | ({
     type: 'gpu.policy_changed.v1';
 } & GpuPolicyChangedV1Entry) | ({
+    type: 'gpu.policy_changed.v2';
+} & GpuPolicyChangedV2Entry) | ({
     type: 'gpu.processes_killed.v1';
 } & GpuProcessesKilledV1Entry) | ({
     type: 'job.cancelled.v1';
@@ -1413,9 +1504,9 @@ export type SetGpuPolicyRequestDto = {
      */
     disabled?: boolean;
     /**
-     * Only queue items with at least this priority may use the GPU (0 = everyone; may be negative).
+     * Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). null clears the gate (every priority is admitted).
      */
-    min_priority?: number;
+    min_priority?: number | null;
 };
 
 export type SetPasswordRequestDto = {
@@ -1718,6 +1809,41 @@ export type ListGpusResponses = {
 };
 
 export type ListGpusResponse = ListGpusResponses[keyof ListGpusResponses];
+
+export type GetGpuHistoryData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How far back (s), 60..3600; default 3600 (the whole kept history).
+         */
+        window_s?: number;
+        /**
+         * Bucket size (s), 2..3600: samples in a bucket are averaged; default window_s / 120 (at least 2).
+         */
+        step_s?: number;
+    };
+    url: '/api/gpus/history';
+};
+
+export type GetGpuHistoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetGpuHistoryError = GetGpuHistoryErrors[keyof GetGpuHistoryErrors];
+
+export type GetGpuHistoryResponses = {
+    200: GpuHistoryListDto;
+};
+
+export type GetGpuHistoryResponse = GetGpuHistoryResponses[keyof GetGpuHistoryResponses];
 
 export type GetGpuPoliciesData = {
     body?: never;

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { createSqliteDataSource } from '@trainyard/database';
+import { MIGRATIONS } from '../migrations';
+import { GpuPolicyNullableGate1796007100000 } from '../migrations/1796007100000-gpu-policy-nullable-gate';
+import { makeTempHome } from './support/temp-home';
+
+describe('migration GpuPolicyNullableGate (real SQLite file)', () => {
+  const temp = makeTempHome();
+  afterAll(() => temp.remove());
+
+  it('turns the old default gate 0 into no gate and keeps every other row as it was', async () => {
+    const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(GpuPolicyNullableGate1796007100000));
+    const file = join(temp.home, 'gpu-policy.db');
+    const old = createSqliteDataSource({ file, entities: [], migrations: before });
+    await old.initialize();
+    await old.runMigrations();
+    await old.query(
+      `INSERT INTO gpu_policy (gpu_index, disabled, min_priority, updated_at) VALUES
+       (0, 1, 0, 't0'), (1, 0, 10, 't1'), (2, 0, -4, 't2')`,
+    );
+    await old.destroy();
+
+    const current = createSqliteDataSource({ file, entities: [], migrations: MIGRATIONS });
+    await current.initialize();
+    await current.runMigrations();
+    expect(await current.query('SELECT * FROM gpu_policy ORDER BY gpu_index')).toEqual([
+      { gpu_index: 0, disabled: 1, min_priority: null, updated_at: 't0' },
+      { gpu_index: 1, disabled: 0, min_priority: 10, updated_at: 't1' },
+      { gpu_index: 2, disabled: 0, min_priority: -4, updated_at: 't2' },
+    ]);
+    await current.destroy();
+  });
+});

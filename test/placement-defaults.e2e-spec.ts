@@ -1,0 +1,173 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jobsApi } from './support/api';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { freePort } from './support/ports';
+import { waitFor } from './support/wait';
+
+const REPLAY = join(__dirname, 'fixtures', 'nvidia-smi', 'replay.sh');
+
+/** The queue's pending reason of one item, once it has one. */
+async function pendingReason(api: ReturnType<typeof jobsApi>, id: string): Promise<string> {
+  return waitFor(async () => {
+    const items = (await api.call('GET', '/api/queue')).body.items;
+    return items.find((i: { queue_id: string }) => i.queue_id === id)?.pending_reason ?? undefined;
+  }, `a pending reason for ${id}`);
+}
+
+describe('placement defaults (e2e, real server and processes)', () => {
+  describe('with 1 fake GPU, the server seeing every GPU', () => {
+    let server: InProcessServer;
+    let api: ReturnType<typeof jobsApi>;
+    let bin: string;
+    beforeAll(async () => {
+      // Stand-ins for tensorboard, mkdocs and forgather that print what they were given.
+      const home = (await import('./support/temp-home')).makeTempHome('trainyard-placement-');
+      bin = join(home.home, 'bin');
+      mkdirSync(bin);
+      for (const tool of ['tensorboard', 'mkdocs', 'forgather']) {
+        writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} CVD=[\${CUDA_VISIBLE_DEVICES-unset}]"\n`);
+        chmodSync(join(bin, tool), 0o755);
+      }
+      server = await startInProcessServer({
+        argv: ['--fake-gpus', '1'],
+        env: { CUDA_VISIBLE_DEVICES: '0', PATH: `${bin}:${process.env.PATH}` },
+      });
+      api = jobsApi(server.baseUrl, server.token);
+    });
+    afterAll(async () => {
+      for (const job of (await api.call('GET', '/api/jobs?status=starting,running')).body.items) {
+        await api.call('POST', `/api/jobs/${job.queue_id}/control/force-kill`);
+      }
+      await server.close(true);
+    });
+
+    it('runs a negative-priority job on a GPU nobody gated; an operator gate holds it; clearing the gate lets it run', async () => {
+      expect((await api.call('GET', '/api/gpus/policy')).body).toEqual({
+        0: { disabled: false, min_priority: null },
+      });
+      const first = await api.command(['true'], { priority: -5, requested_gpus: 1 });
+      expect(await api.waitStatus(first.body.queue_id, ['done'])).toMatchObject({ gpu_indices: [0] });
+
+      const gated = await api.call('POST', '/api/gpus/0/policy', { min_priority: 0 });
+      expect(gated.body).toEqual({ disabled: false, min_priority: 0 });
+      const held = await api.command(['true'], { priority: -5, requested_gpus: 1 });
+      expect(await pendingReason(api, held.body.queue_id)).toBe(
+        'needs 1 GPU, 0 eligible (GPU 0 requires priority ≥ 0)',
+      );
+
+      const cleared = await api.call('POST', '/api/gpus/0/policy', { min_priority: null });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body).toEqual({ disabled: false, min_priority: null });
+      expect((await api.call('GET', '/api/gpus/policy')).body[0]).toEqual({
+        disabled: false,
+        min_priority: null,
+      });
+      expect((await api.call('GET', '/api/gpus')).body.gpus[0]).toMatchObject({ min_priority: null });
+      expect(await api.waitStatus(held.body.queue_id, ['done'])).toMatchObject({ gpu_indices: [0] });
+
+      const journal = await api.call('GET', '/api/journal?limit=1000');
+      expect(
+        journal.body.items
+          .filter((e: { type: string }) => e.type === 'gpu.policy_changed.v2')
+          .map((e: { payload: { min_priority: number | null } }) => e.payload.min_priority),
+      ).toEqual([0, null]);
+    });
+
+    it.each([[{ min_priority: 'none' }], [{ min_priority: 1.5 }], [{ disabled: null }]])(
+      'refuses policy %j with 400 naming the field',
+      async (body) => {
+        const answer = await api.call('POST', '/api/gpus/0/policy', body);
+        expect(answer.status).toBe(400);
+        expect(new Set(answer.body.details.map((d: { field: string }) => d.field))).toEqual(
+          new Set(Object.keys(body)),
+        );
+      },
+    );
+
+    it('gives GPU-less tensorboard, mkdocs and Forgather tool jobs an empty CUDA_VISIBLE_DEVICES', async () => {
+      const jobs = [
+        { job_type: 'tensorboard', job_params: { logdir: bin, port: await freePort() } },
+        { job_type: 'mkdocs', job_params: { config_file: join(bin, 'mkdocs'), port: await freePort() } },
+        { job_type: 'convert', job_params: { src: bin, dst: join(bin, 'out') } },
+        { job_type: 'dataset', job_params: { config: 'x.yaml' } },
+        { job_type: 'command', job_params: { argv: ['forgather', 'ls'] } },
+      ];
+      for (const body of jobs) {
+        const submitted = await api.submit({ ...body, requested_gpus: 0 });
+        expect(submitted.status).toBe(201);
+        await api.waitStatus(submitted.body.queue_id, ['done']);
+        // The server itself sees GPU 0 (CUDA_VISIBLE_DEVICES=0); the job must see none.
+        expect(await api.log(submitted.body.queue_id)).toMatch(/(tensorboard|mkdocs|forgather) CVD=\[\]/);
+      }
+    });
+
+    it('keeps the last hour of GPU samples for sparklines', async () => {
+      const history = await waitFor(async () => {
+        const answer = await api.call('GET', '/api/gpus/history?window_s=600&step_s=2');
+        return answer.body.gpus?.[0]?.t.length >= 2 ? answer.body : undefined;
+      }, 'two GPU samples');
+      expect(history).toMatchObject({ window_s: 600, step_s: 2, sample_interval_s: 2 });
+      const [gpu] = history.gpus;
+      expect(gpu).toMatchObject({ index: 0, memory_total_mib: 81920 });
+      expect(gpu.utilization_gpu).toHaveLength(gpu.t.length);
+      expect(gpu.memory_used_mib).toHaveLength(gpu.t.length);
+      expect(gpu.t.every((t: number) => t > Date.now() - 600_000 && t <= Date.now())).toBe(true);
+      const bad = await api.call('GET', '/api/gpus/history?window_s=7200');
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(['window_s']);
+    });
+  });
+
+  describe('with nvidia-smi reporting MIG mode', () => {
+    const saved = { gpu: process.env.TRAINYARD_SMI_GPU, apps: process.env.TRAINYARD_SMI_APPS };
+    let server: InProcessServer;
+    let api: ReturnType<typeof jobsApi>;
+    beforeAll(async () => {
+      process.env.TRAINYARD_SMI_GPU = 'query-gpu-2x-mig';
+      process.env.TRAINYARD_SMI_APPS = 'compute-apps-idle';
+      server = await startInProcessServer({ env: { TRAINYARD_NVIDIA_SMI: REPLAY } });
+      api = jobsApi(server.baseUrl, server.token);
+    });
+    afterAll(async () => {
+      for (const job of (await api.call('GET', '/api/jobs?status=starting,running')).body.items) {
+        await api.call('POST', `/api/jobs/${job.queue_id}/control/force-kill`);
+      }
+      await server.close(true);
+      for (const [name, value] of [
+        ['TRAINYARD_SMI_GPU', saved.gpu],
+        ['TRAINYARD_SMI_APPS', saved.apps],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    it("says so in the GPU's state and in the reasons of jobs waiting for GPUs", async () => {
+      const gpus = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(
+        gpus.map((g: { mig_mode: string; mig_enabled: boolean; warnings: string[] }) => [
+          g.mig_mode,
+          g.mig_enabled,
+          g.warnings,
+        ]),
+      ).toEqual([
+        ['Disabled', false, []],
+        [
+          'Enabled',
+          true,
+          ['GPU 1 has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)'],
+        ],
+      ]);
+
+      const holder = await api.command(['sleep', '30'], { requested_gpus: 2 });
+      await api.waitStatus(holder.body.queue_id, ['running']);
+      const waiting = await api.command(['true'], { requested_gpus: 1 });
+      expect(await pendingReason(api, waiting.body.queue_id)).toBe(
+        `needs 1 GPU, 0 eligible (GPU 0 reserved by ${holder.body.queue_id}; GPU 1 reserved by ${holder.body.queue_id}); GPU 1 has MIG enabled, placed as a whole GPU`,
+      );
+      await api.call('DELETE', `/api/queue/${waiting.body.queue_id}`);
+      await api.call('POST', `/api/jobs/${holder.body.queue_id}/control/force-kill`);
+    });
+  });
+});
