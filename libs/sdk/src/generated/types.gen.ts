@@ -4,6 +4,17 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+export type AddSearchRootRequestDto = {
+    /**
+     * Make the directory first (parents included) when it does not exist.
+     */
+    create?: boolean;
+    /**
+     * Absolute directory.
+     */
+    path: string;
+};
+
 /**
  * Journal entry `auth.login_failed.v1`.
  */
@@ -139,6 +150,36 @@ export type CancelQueueItemResponseDto = {
     queue_id: string;
 };
 
+export type CopyRequestDto = {
+    /**
+     * On a name collision pick `stem (copy).ext`, `stem (copy 2).ext`, ... instead of answering 409.
+     */
+    auto_rename?: boolean;
+    /**
+     * Existing destination directory (absolute); the entry keeps its name there.
+     */
+    dest_dir: string;
+    /**
+     * The file or directory to move or copy (absolute).
+     */
+    src: string;
+    /**
+     * Bare name for the copy instead of the source's name (e.g. "Duplicate as…").
+     */
+    target_name?: string;
+};
+
+export type DeleteRequestDto = {
+    /**
+     * Must be true: deletes are permanent.
+     */
+    confirmed?: boolean;
+    /**
+     * The file or directory to delete (absolute).
+     */
+    path: string;
+};
+
 export type DeletedJobsDto = {
     /**
      * Removed job ids (their logs are removed too).
@@ -146,10 +187,37 @@ export type DeletedJobsDto = {
     deleted: Array<string>;
 };
 
+export type DirEntryDto = {
+    /**
+     * `symlink`: a symbolic link (never followed: every fs operation refuses a path through one).
+     */
+    kind: 'dir' | 'file' | 'symlink' | 'other';
+    name: string;
+    /**
+     * Absolute path.
+     */
+    path: string;
+};
+
+export type DirListingDto = {
+    /**
+     * Directories first, then files; each group by name (code-unit order).
+     */
+    entries: Array<DirEntryDto>;
+    /**
+     * Its parent; null at `/`.
+     */
+    parent: string | null;
+    /**
+     * The listed directory (absolute, normalised).
+     */
+    path: string;
+};
+
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -176,6 +244,53 @@ export type ErrorResponseDto = {
      * HTTP status, repeated for clients that only see the body.
      */
     statusCode: number;
+};
+
+export type FsPathResultDto = {
+    /**
+     * The path created, renamed to, copied or moved to, or deleted.
+     */
+    path: string;
+};
+
+/**
+ * Journal entry `fs.search_root_added.v1`.
+ */
+export type FsSearchRootAddedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SearchRootAddedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'fs.search_root_added.v1';
+};
+
+/**
+ * Journal entry `fs.search_root_removed.v1`.
+ */
+export type FsSearchRootRemovedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SearchRootRemovedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'fs.search_root_removed.v1';
 };
 
 export type GcResultDto = {
@@ -952,6 +1067,10 @@ export type JournalEntryDto = ({
 } & AuthSessionStartedV1Entry) | ({
     type: 'auth.sessions_revoked.v1';
 } & AuthSessionsRevokedV1Entry) | ({
+    type: 'fs.search_root_added.v1';
+} & FsSearchRootAddedV1Entry) | ({
+    type: 'fs.search_root_removed.v1';
+} & FsSearchRootRemovedV1Entry) | ({
     type: 'gpu.policy_changed.v1';
 } & GpuPolicyChangedV1Entry) | ({
     type: 'gpu.processes_killed.v1';
@@ -1107,6 +1226,28 @@ export type LoginResponseDto = {
     requires_password_setup: boolean;
 };
 
+export type MoveRequestDto = {
+    /**
+     * Existing destination directory (absolute); the entry keeps its name there.
+     */
+    dest_dir: string;
+    /**
+     * The file or directory to move or copy (absolute).
+     */
+    src: string;
+};
+
+export type NewEntryRequestDto = {
+    /**
+     * Bare name of the new entry: no `/`, `\`, NUL, not `.` or `..`.
+     */
+    name: string;
+    /**
+     * Existing directory (absolute).
+     */
+    parent: string;
+};
+
 export type OkResponseDto = {
     ok: boolean;
 };
@@ -1201,6 +1342,28 @@ export type QueuePageDto = {
     total: number;
 };
 
+export type QuickPathDto = {
+    /**
+     * Label, e.g. `Home`.
+     */
+    name: string;
+    /**
+     * Absolute real path.
+     */
+    path: string;
+};
+
+export type RenameRequestDto = {
+    /**
+     * Its new bare name, in the same directory.
+     */
+    new_name: string;
+    /**
+     * The file or directory to rename (absolute).
+     */
+    path: string;
+};
+
 export type RestartScheduledDto = {
     /**
      * Always `scheduled`: the server re-execs shortly after answering.
@@ -1263,6 +1426,38 @@ export type SchedulerToggledV1Entry = {
      */
     ts: string;
     type: 'scheduler.toggled.v1';
+};
+
+/**
+ * Payload of journal entry `fs.search_root_added.v1`: a search root was added. A replica inserts the `search_roots` row (a path on the origin node).
+ */
+export type SearchRootAddedEvent = {
+    /**
+     * ISO 8601 time it was added.
+     */
+    added_at: string;
+    /**
+     * Absolute, normalised path.
+     */
+    path: string;
+};
+
+export type SearchRootDto = {
+    /**
+     * ISO 8601 time it was added.
+     */
+    added_at: string;
+    /**
+     * Absolute path.
+     */
+    path: string;
+};
+
+/**
+ * Payload of journal entry `fs.search_root_removed.v1`: a search root was removed (its directory is untouched). A replica deletes the `search_roots` row.
+ */
+export type SearchRootRemovedEvent = {
+    path: string;
 };
 
 export type ServerConfigPathDto = {
@@ -1342,6 +1537,18 @@ export type SetSchedulerRequestDto = {
     enabled: boolean;
 };
 
+export type SourceWrittenDto = {
+    /**
+     * The file's new mtime: nanoseconds since the epoch, decimal string (send it as the next expected_mtime).
+     */
+    mtime: string;
+    path: string;
+    /**
+     * Bytes written.
+     */
+    size: number;
+};
+
 /**
  * WebSocket text frame on any stream: the stream cannot go on (unknown job, no output, an internal error). The server closes the socket right after (1008 refused, 1011 internal).
  */
@@ -1402,6 +1609,23 @@ export type UrlTokenResponseDto = {
      * Use once as `?token=` within 60 seconds.
      */
     token: string;
+};
+
+export type WriteSourceRequestDto = {
+    /**
+     * The whole new text (UTF-8, at most 10 MiB encoded).
+     */
+    content: string;
+    /**
+     * The `X-Mtime` the content was based on (nanoseconds since the epoch, decimal string). When the
+     * file's mtime differs, nothing is written and the answer is 409 FILE_CHANGED. Null or absent:
+     * overwrite.
+     */
+    expected_mtime?: string | null;
+    /**
+     * Absolute path of an existing regular file.
+     */
+    path: string;
 };
 
 export type LoginData = {
@@ -1558,6 +1782,485 @@ export type IssueUrlTokenResponses = {
 };
 
 export type IssueUrlTokenResponse = IssueUrlTokenResponses[keyof IssueUrlTokenResponses];
+
+export type GetAssetData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Absolute directory the asset is relative to (e.g. the README's).
+         */
+        base: string;
+        /**
+         * Path of the image relative to `base`; must stay inside it.
+         */
+        asset: string;
+    };
+    url: '/api/fs/asset';
+};
+
+export type GetAssetErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
+};
+
+export type GetAssetError = GetAssetErrors[keyof GetAssetErrors];
+
+export type GetAssetResponses = {
+    /**
+     * The image
+     */
+    200: Blob | File;
+};
+
+export type GetAssetResponse = GetAssetResponses[keyof GetAssetResponses];
+
+export type BrowseFsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Absolute directory to list; default: the first `--fs-root`, else the server user's home.
+         */
+        path?: string;
+        /**
+         * Include names starting with a dot.
+         */
+        show_hidden?: boolean;
+        /**
+         * Include files (and symlinks, other entries); by default only directories are listed.
+         */
+        files_too?: boolean;
+    };
+    url: '/api/fs/browse';
+};
+
+export type BrowseFsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type BrowseFsError = BrowseFsErrors[keyof BrowseFsErrors];
+
+export type BrowseFsResponses = {
+    200: DirListingDto;
+};
+
+export type BrowseFsResponse = BrowseFsResponses[keyof BrowseFsResponses];
+
+export type CopyPathData = {
+    body: CopyRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/copy';
+};
+
+export type CopyPathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CopyPathError = CopyPathErrors[keyof CopyPathErrors];
+
+export type CopyPathResponses = {
+    200: FsPathResultDto;
+};
+
+export type CopyPathResponse = CopyPathResponses[keyof CopyPathResponses];
+
+export type DeleteDirectoryData = {
+    body: DeleteRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/delete-dir';
+};
+
+export type DeleteDirectoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteDirectoryError = DeleteDirectoryErrors[keyof DeleteDirectoryErrors];
+
+export type DeleteDirectoryResponses = {
+    200: FsPathResultDto;
+};
+
+export type DeleteDirectoryResponse = DeleteDirectoryResponses[keyof DeleteDirectoryResponses];
+
+export type DeleteFileData = {
+    body: DeleteRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/delete-file';
+};
+
+export type DeleteFileErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
+
+export type DeleteFileResponses = {
+    200: FsPathResultDto;
+};
+
+export type DeleteFileResponse = DeleteFileResponses[keyof DeleteFileResponses];
+
+export type MakeDirectoryData = {
+    body: NewEntryRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/mkdir';
+};
+
+export type MakeDirectoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type MakeDirectoryError = MakeDirectoryErrors[keyof MakeDirectoryErrors];
+
+export type MakeDirectoryResponses = {
+    200: FsPathResultDto;
+};
+
+export type MakeDirectoryResponse = MakeDirectoryResponses[keyof MakeDirectoryResponses];
+
+export type MovePathData = {
+    body: MoveRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/move';
+};
+
+export type MovePathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type MovePathError = MovePathErrors[keyof MovePathErrors];
+
+export type MovePathResponses = {
+    200: FsPathResultDto;
+};
+
+export type MovePathResponse = MovePathResponses[keyof MovePathResponses];
+
+export type CreateFileData = {
+    body: NewEntryRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/new-file';
+};
+
+export type CreateFileErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CreateFileError = CreateFileErrors[keyof CreateFileErrors];
+
+export type CreateFileResponses = {
+    200: FsPathResultDto;
+};
+
+export type CreateFileResponse = CreateFileResponses[keyof CreateFileResponses];
+
+export type ListQuickPathsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/fs/quick-paths';
+};
+
+export type ListQuickPathsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListQuickPathsError = ListQuickPathsErrors[keyof ListQuickPathsErrors];
+
+export type ListQuickPathsResponses = {
+    200: Array<QuickPathDto>;
+};
+
+export type ListQuickPathsResponse = ListQuickPathsResponses[keyof ListQuickPathsResponses];
+
+export type RenamePathData = {
+    body: RenameRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/rename';
+};
+
+export type RenamePathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type RenamePathError = RenamePathErrors[keyof RenamePathErrors];
+
+export type RenamePathResponses = {
+    200: FsPathResultDto;
+};
+
+export type RenamePathResponse = RenamePathResponses[keyof RenamePathResponses];
+
+export type ReadSourceData = {
+    body?: never;
+    headers?: {
+        /**
+         * mtime, nanoseconds since the epoch
+         */
+        'X-Mtime'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Absolute path of a regular text file (UTF-8, at most 10 MiB).
+         */
+        path: string;
+    };
+    url: '/api/fs/source';
+};
+
+export type ReadSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
+};
+
+export type ReadSourceError = ReadSourceErrors[keyof ReadSourceErrors];
+
+export type ReadSourceResponses = {
+    /**
+     * The file content
+     */
+    200: string;
+};
+
+export type ReadSourceResponse = ReadSourceResponses[keyof ReadSourceResponses];
+
+export type WriteSourceData = {
+    body: WriteSourceRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/source';
+};
+
+export type WriteSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+};
+
+export type WriteSourceError = WriteSourceErrors[keyof WriteSourceErrors];
+
+export type WriteSourceResponses = {
+    200: SourceWrittenDto;
+};
+
+export type WriteSourceResponse = WriteSourceResponses[keyof WriteSourceResponses];
 
 export type ListGpusData = {
     body?: never;
@@ -2241,6 +2944,97 @@ export type CancelQueueItemResponses = {
 
 export type CancelQueueItemResponse = CancelQueueItemResponses[keyof CancelQueueItemResponses];
 
+export type RemoveSearchRootData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The search root to forget (absolute).
+         */
+        path: string;
+    };
+    url: '/api/search-roots';
+};
+
+export type RemoveSearchRootErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RemoveSearchRootError = RemoveSearchRootErrors[keyof RemoveSearchRootErrors];
+
+export type RemoveSearchRootResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type RemoveSearchRootResponse = RemoveSearchRootResponses[keyof RemoveSearchRootResponses];
+
+export type ListSearchRootsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/search-roots';
+};
+
+export type ListSearchRootsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListSearchRootsError = ListSearchRootsErrors[keyof ListSearchRootsErrors];
+
+export type ListSearchRootsResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type ListSearchRootsResponse = ListSearchRootsResponses[keyof ListSearchRootsResponses];
+
+export type AddSearchRootData = {
+    body: AddSearchRootRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/search-roots';
+};
+
+export type AddSearchRootErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type AddSearchRootError = AddSearchRootErrors[keyof AddSearchRootErrors];
+
+export type AddSearchRootResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type AddSearchRootResponse = AddSearchRootResponses[keyof AddSearchRootResponses];
+
 export type GetServerConfigPathData = {
     body?: never;
     path?: never;
@@ -2288,6 +3082,104 @@ export type RestartServerResponses = {
 };
 
 export type RestartServerResponse = RestartServerResponses[keyof RestartServerResponses];
+
+export type ReadTemplateSourceData = {
+    body?: never;
+    headers?: {
+        /**
+         * mtime, nanoseconds since the epoch
+         */
+        'X-Mtime'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Absolute path of a regular text file (UTF-8, at most 10 MiB).
+         */
+        path: string;
+    };
+    url: '/api/template/source';
+};
+
+export type ReadTemplateSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
+};
+
+export type ReadTemplateSourceError = ReadTemplateSourceErrors[keyof ReadTemplateSourceErrors];
+
+export type ReadTemplateSourceResponses = {
+    /**
+     * The file content
+     */
+    200: string;
+};
+
+export type ReadTemplateSourceResponse = ReadTemplateSourceResponses[keyof ReadTemplateSourceResponses];
+
+export type WriteTemplateSourceData = {
+    body: WriteSourceRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/template/source';
+};
+
+export type WriteTemplateSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+};
+
+export type WriteTemplateSourceError = WriteTemplateSourceErrors[keyof WriteTemplateSourceErrors];
+
+export type WriteTemplateSourceResponses = {
+    200: SourceWrittenDto;
+};
+
+export type WriteTemplateSourceResponse = WriteTemplateSourceResponses[keyof WriteTemplateSourceResponses];
 
 export type ScrapeMetricsData = {
     body?: never;
