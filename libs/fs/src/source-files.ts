@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DomainError } from '@trainyard/core';
 import { onPath } from './fs-errors';
@@ -107,6 +107,8 @@ export class SourceFiles {
   ): Promise<SourceWritten> {
     const before = await onPath('path', path, () => stat(path, { bigint: true }));
     if (!before.isFile()) throw invalid('path', `path ${path} is not a regular file`);
+    // The rename would replace a read-only file too (only the directory's permission counts): refuse it (403).
+    await onPath('path', path, () => access(path, constants.W_OK));
     const tmp = join(dirname(path), `.${basename(path)}.trainyard-${randomBytes(6).toString('hex')}.tmp`);
     const handle = await onPath('path', path, () => open(tmp, 'wx', 0o600));
     let renamed = false;
