@@ -18,6 +18,7 @@ const LIB_DEPENDENCIES = {
   gpus: ['core', 'database', 'journal', 'metrics'],
   queue: ['core', 'gpus', 'jobs', 'journal'],
   scheduler: ['core', 'database', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
+  fs: ['core', 'database', 'journal'],
 };
 const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
 const DEEP_IMPORTS = [

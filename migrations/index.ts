@@ -5,6 +5,7 @@ import { JobsAndScheduler1795431711969 } from './1795431711969-jobs-and-schedule
 import { JobsQueueSeq1796004169120 } from './1796004169120-jobs-queue-seq';
 import { JobTermination1796005000000 } from './1796005000000-job-termination';
 import { ListIndexes1796006000000 } from './1796006000000-list-indexes';
+import { SearchRoots1796007000000 } from './1796007000000-search-roots';
 import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-nullable-gate';
 
 export const MIGRATIONS = [
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   JobsQueueSeq1796004169120,
   JobTermination1796005000000,
   ListIndexes1796006000000,
+  SearchRoots1796007000000,
   GpuPolicyNullableGate1796007100000,
 ];

@@ -15,7 +15,12 @@ import { makeTempHome } from './support/temp-home';
  * they name a process on the origin node (useless elsewhere) but are carried so rows stay equal.
  * Not compared: `sessions` (credentials of this node, never journaled) and `journal` itself.
  */
-const REPLICATED = { jobs: 'id', gpu_policy: 'gpu_index', scheduler_state: 'id' } as const;
+const REPLICATED = {
+  jobs: 'id',
+  gpu_policy: 'gpu_index',
+  scheduler_state: 'id',
+  search_roots: 'path',
+} as const;
 
 describe('journal replay (e2e, real server, real SQLite files)', () => {
   let server: InProcessServer;
@@ -39,6 +44,14 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ok(await api.call('POST', '/api/gpus/0/policy', { disabled: true }));
     ok(await api.call('POST', '/api/gpus/0/policy', { disabled: false }));
     expect((await api.call('POST', '/api/auth/login', { password: 'wrong' })).status).toBe(401);
+    ok(await api.call('POST', '/api/search-roots', { path: replicaHome.home }));
+    ok(
+      await api.call('POST', '/api/search-roots', {
+        path: join(replicaHome.home, 'made', 'here'),
+        create: true,
+      }),
+    );
+    ok(await api.call('DELETE', `/api/search-roots?path=${encodeURIComponent(replicaHome.home)}`));
 
     const failedEarly = ok(await api.command(['sh', '-c', 'exit 3'])).body.queue_id;
     const doneEarly = ok(await api.command(['true'], { requested_gpus: 1 })).body.queue_id;
@@ -169,6 +182,8 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.cancelled.v1',
         'job.terminating.v1',
         'scheduler.toggled.v1',
+        'fs.search_root_added.v1',
+        'fs.search_root_removed.v1',
       ]),
     );
   });

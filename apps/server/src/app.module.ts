@@ -6,6 +6,7 @@ import { DatabaseModule } from '@trainyard/database';
 import { JournalModule } from '@trainyard/journal';
 import { AuthModule } from '@trainyard/auth';
 import { MetricsModule } from '@trainyard/metrics';
+import { FsModule } from '@trainyard/fs';
 import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
@@ -38,6 +39,7 @@ export class AppModule {
         QueueModule,
         SchedulerModule,
         ServicesModule,
+        FsModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

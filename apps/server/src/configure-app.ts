@@ -98,6 +98,11 @@ export async function createServerApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (the editor's PUT of a 10 MiB file).
+  fastify.addHook('onRoute', (route) => {
+    const limit: unknown = (route.config as Record<string, unknown> | undefined)?.bodyLimit;
+    if (typeof limit === 'number') route.bodyLimit = limit;
+  });
   const hosts = new HostPolicy(config);
   installSecurityHeaders(fastify);
   installAuthGate(fastify, app.get(Credentials), { hosts, publicRoutes: [CONSOLE_ROUTE] });

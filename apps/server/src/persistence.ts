@@ -2,13 +2,21 @@ import { DataSource } from 'typeorm';
 import { createSqliteDataSource } from '@trainyard/database';
 import { JournalEntryEntity } from '@trainyard/journal';
 import { SessionEntity } from '@trainyard/auth';
+import { SearchRootEntity } from '@trainyard/fs';
 import { GpuPolicyEntity } from '@trainyard/gpus';
 import { JobEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
-export const ENTITIES = [JournalEntryEntity, SessionEntity, GpuPolicyEntity, JobEntity, SchedulerStateEntity];
+export const ENTITIES = [
+  JournalEntryEntity,
+  SessionEntity,
+  GpuPolicyEntity,
+  JobEntity,
+  SchedulerStateEntity,
+  SearchRootEntity,
+];
 
 export function buildDataSource(file: string): DataSource {
   return createSqliteDataSource({ file, entities: ENTITIES, migrations: MIGRATIONS });

@@ -19,16 +19,20 @@ export const ERROR_CODES = [
   'QUEUE_ITEM_NOT_FOUND',
   'JOB_NOT_FOUND',
   'GPU_NOT_FOUND',
+  'PATH_NOT_FOUND',
   'JOB_TYPE_UNKNOWN',
   'CONFIRMATION_REQUIRED',
   'CONFLICT',
   'IDEMPOTENCY_KEY_REUSED',
+  'PATH_EXISTS',
+  'FILE_CHANGED',
   'PORT_IN_USE',
   'JOB_STILL_RUNNING',
   'JOB_NOT_RUNNING',
   'TRAINER_ENDPOINT_UNKNOWN',
   'TRAINER_UNREACHABLE',
   'STATE_DIR_FULL',
+  'DISK_FULL',
   'DATABASE_BUSY',
   'STORAGE_ERROR',
   'INTERNAL',
@@ -70,8 +74,11 @@ export function statusForCode(code: ErrorCode): number {
     case 'QUEUE_ITEM_NOT_FOUND':
     case 'JOB_NOT_FOUND':
     case 'GPU_NOT_FOUND':
+    case 'PATH_NOT_FOUND':
       return 404;
     case 'CONFLICT':
+    case 'PATH_EXISTS':
+    case 'FILE_CHANGED':
     case 'PORT_IN_USE':
     case 'JOB_STILL_RUNNING':
     case 'JOB_NOT_RUNNING':
@@ -95,6 +102,7 @@ export function statusForCode(code: ErrorCode): number {
     case 'STORAGE_ERROR':
       return 503;
     case 'STATE_DIR_FULL':
+    case 'DISK_FULL':
       return 507;
     case 'INTERNAL':
       return 500;

@@ -17,3 +17,4 @@ export * from './http/page-query.dto';
 export * from './process/proc';
 export * from './repo-root';
 export * from './http/canonical-int';
+export * from './http/query-bool';

@@ -16,6 +16,7 @@ args:
   # fake_gpus: 4             # simulate GPUs on a machine without NVIDIA GPUs
   # insecure: false          # allow a non-loopback bind without TLS
   # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
+  # fs_root: [/home/me/work, /data]        # confine the Files API (browse, edit, copy...) to these trees
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadServerConfig, parseFlags } from './server-config';
@@ -94,6 +94,31 @@ describe(loadServerConfig.name, () => {
       expect(() => load(['--allowed-host', name])).toThrow(/allowed_host must be host names/);
     },
   );
+
+  it('collects --fs-root from repeated flags, a colon-separated env value or a file list, as real paths', () => {
+    const a = join(home, 'a');
+    const b = join(home, 'b');
+    mkdirSync(a);
+    mkdirSync(b);
+    symlinkSync(b, join(home, 'link-to-b'));
+    expect(load([]).fs_root).toEqual([]);
+    expect(load(['--fs-root', a, `--fs-root=${join(home, 'link-to-b')}`]).fs_root).toEqual([a, b]);
+    expect(load([], { TRAINYARD_FS_ROOT: `${a}:${b}` }).fs_root).toEqual([a, b]);
+    writeConfig(`args:\n  fs_root: [${a}]\n`);
+    const sut = load([]);
+    expect(sut.fs_root).toEqual([a]);
+    expect(sut.sources.fs_root).toBe('file');
+    writeConfig(`args:\n  fs_root: ${b}\n`);
+    expect(load([]).fs_root).toEqual([b]);
+  });
+
+  it.each([
+    ['relative', 'rel/dir', /fs_root must be absolute/],
+    ['missing', '/no/such/trainyard/dir', /does not exist/],
+    ['non-directory', '/etc/hostname', /not a directory/],
+  ])('rejects a %s --fs-root at boot', (_name, path, why) => {
+    expect(() => load(['--fs-root', path])).toThrow(why);
+  });
 
   it('allows a non-loopback bind with --insecure', () => {
     expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');

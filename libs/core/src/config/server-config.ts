@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
@@ -24,6 +24,11 @@ export interface ServerArgs {
   kill_grace_seconds: number;
   /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
   allowed_host: string[];
+  /**
+   * Directory trees every /api/fs operation is confined to (real paths, resolved at boot); empty =
+   * no confinement (the original's behaviour).
+   */
+  fs_root: string[];
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -58,9 +63,12 @@ const DEFAULTS: ServerArgs = {
   insecure: false,
   kill_grace_seconds: 10,
   allowed_host: [],
+  fs_root: [],
 };
 
-type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds' | 'hosts';
+type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds' | 'hosts' | 'dirs';
+/** Kinds whose flag may be repeated (every value is kept, in order). */
+const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs']);
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   host: 'string',
   port: 'port',
@@ -72,6 +80,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   insecure: 'bool',
   kill_grace_seconds: 'seconds',
   allowed_host: 'hosts',
+  fs_root: 'dirs',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -94,6 +103,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--insecure': { key: 'insecure', takesValue: false },
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
   '--allowed-host': { key: 'allowed_host', takesValue: true },
+  '--fs-root': { key: 'fs_root', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -112,13 +122,15 @@ export const USAGE = `Usage: trainyard server [options]
       --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
       --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
                          env and file: comma-separated or a list)
+      --fs-root PATH     confine every /api/fs operation to this directory tree (repeatable;
+                         env: colon-separated like PATH; file: a path or a list)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
 config file's args: block (snake_case, e.g. log_level: debug). Flags win over env, env over file.`;
 
 export interface ParsedFlags {
-  /** Repeatable options (`--allowed-host`) collect every value, in order. */
+  /** Repeatable options (`--allowed-host`, `--fs-root`) collect every value, in order. */
   values: Partial<Record<keyof ServerArgs, string | true | string[]>>;
   config?: string;
   help: boolean;
@@ -142,7 +154,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     }
     if (spec.key === 'help') out.help = true;
     else if (spec.key === 'config') out.config = String(value);
-    else if (ARG_KINDS[spec.key] === 'hosts') {
+    else if (LIST_KINDS.has(ARG_KINDS[spec.key])) {
       const seen = out.values[spec.key];
       out.values[spec.key] = [...(Array.isArray(seen) ? seen : []), String(value)];
     } else out.values[spec.key] = value;
@@ -207,6 +219,33 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
           );
       }
       return (names as string[]).map((n) => n.toLowerCase());
+    }
+    case 'dirs': {
+      // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
+      const items: unknown[] | null = Array.isArray(raw)
+        ? (raw as unknown[])
+        : typeof raw === 'string'
+          ? origin.startsWith('environment')
+            ? raw.split(':')
+            : [raw]
+          : null;
+      if (!items) throw fail('must be an absolute directory path or a list of them');
+      const dirs: string[] = [];
+      for (const item of items) {
+        if (item === '') continue;
+        if (typeof item !== 'string' || !isAbsolute(item))
+          throw fail(`must be absolute directory paths (bad entry ${JSON.stringify(item)})`);
+        let real: string;
+        try {
+          real = realpathSync(item);
+        } catch {
+          throw fail(`names a directory that does not exist (${item})`);
+        }
+        if (!statSync(real).isDirectory()) throw fail(`names something that is not a directory (${item})`);
+        // Confinement compares real paths, so a root reached through a symlink is stored resolved.
+        if (!dirs.includes(real)) dirs.push(real);
+      }
+      return dirs;
     }
   }
 }

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuthStatusData, AuthStatusResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -126,6 +126,297 @@ export const issueUrlToken = <ThrowOnError extends boolean = true>(options?: Opt
 });
 
 /**
+ * An image for a rendered README: `asset` is relative to `base` and must stay inside it (no `..`,
+ * no symbolic link); png, jpeg, gif, webp, avif, svg, bmp or ico (415 otherwise); at most 50 MiB (413).
+ */
+export const getAsset = <ThrowOnError extends boolean = true>(options: Options<GetAssetData, ThrowOnError>) => (options.client ?? client).get<GetAssetResponses, GetAssetErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/asset',
+    ...options
+});
+
+/**
+ * Lists a directory (only subdirectories unless `files_too`; dotfiles only with `show_hidden`).
+ */
+export const browseFs = <ThrowOnError extends boolean = true>(options?: Options<BrowseFsData, ThrowOnError>) => (options?.client ?? client).get<BrowseFsResponses, BrowseFsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/browse',
+    ...options
+});
+
+/**
+ * Copies a file or directory tree into `dest_dir` (timestamps kept, links inside copied as links);
+ * 409 on a taken name unless `auto_rename` (`stem (copy).ext`, `stem (copy 2).ext`, ...).
+ */
+export const copyPath = <ThrowOnError extends boolean = true>(options: Options<CopyPathData, ThrowOnError>) => (options.client ?? client).post<CopyPathResponses, CopyPathErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/copy',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Deletes a directory and everything in it; needs `{"confirmed": true}`. System roots (`/`, `/home`,
+ * `/usr`, `/etc`, ...), the server user's home and each `--fs-root` are refused (403).
+ */
+export const deleteDirectory = <ThrowOnError extends boolean = true>(options: Options<DeleteDirectoryData, ThrowOnError>) => (options.client ?? client).post<DeleteDirectoryResponses, DeleteDirectoryErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/delete-dir',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Deletes one regular file; needs `{"confirmed": true}`.
+ */
+export const deleteFile = <ThrowOnError extends boolean = true>(options: Options<DeleteFileData, ThrowOnError>) => (options.client ?? client).post<DeleteFileResponses, DeleteFileErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/delete-file',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Creates one directory `parent/name` (the parent must exist); 409 when the name is taken.
+ */
+export const makeDirectory = <ThrowOnError extends boolean = true>(options: Options<MakeDirectoryData, ThrowOnError>) => (options.client ?? client).post<MakeDirectoryResponses, MakeDirectoryErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/mkdir',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Moves a file or directory into `dest_dir` (copy + delete across file systems); never overwrites (409).
+ */
+export const movePath = <ThrowOnError extends boolean = true>(options: Options<MovePathData, ThrowOnError>) => (options.client ?? client).post<MovePathResponses, MovePathErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/move',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Creates an empty file `parent/name`; never overwrites (409).
+ */
+export const createFile = <ThrowOnError extends boolean = true>(options: Options<CreateFileData, ThrowOnError>) => (options.client ?? client).post<CreateFileResponses, CreateFileErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/new-file',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Named starting points for pickers: home, the Trainyard state directory, each `--fs-root`.
+ */
+export const listQuickPaths = <ThrowOnError extends boolean = true>(options?: Options<ListQuickPathsData, ThrowOnError>) => (options?.client ?? client).get<ListQuickPathsResponses, ListQuickPathsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/quick-paths',
+    ...options
+});
+
+/**
+ * Renames a file or directory in place to a bare name; never overwrites (409).
+ */
+export const renamePath = <ThrowOnError extends boolean = true>(options: Options<RenamePathData, ThrowOnError>) => (options.client ?? client).post<RenamePathResponses, RenamePathErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/rename',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A text file's content (UTF-8). `X-Mtime` carries its mtime (nanoseconds since the epoch, decimal)
+ * for the next save's `expected_mtime`. 413 over 10 MiB; 415 when it looks binary (NUL in the first
+ * 8 KiB) or is not UTF-8.
+ */
+export const readSource = <ThrowOnError extends boolean = true>(options: Options<ReadSourceData, ThrowOnError>) => (options.client ?? client).get<ReadSourceResponses, ReadSourceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/source',
+    ...options
+});
+
+/**
+ * Replaces an existing file's content atomically, keeping its mode. With `expected_mtime`, a file
+ * changed on disk since is left alone: 409 FILE_CHANGED, `details: {message, current_mtime,
+ * expected_mtime}`. 413 over 10 MiB.
+ */
+export const writeSource = <ThrowOnError extends boolean = true>(options: Options<WriteSourceData, ThrowOnError>) => (options.client ?? client).put<WriteSourceResponses, WriteSourceErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/fs/source',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * The host's GPUs: latest telemetry, processes (with their Trainyard job), exclusion, policy and reservation.
  */
 export const listGpus = <ThrowOnError extends boolean = true>(options?: Options<ListGpusData, ThrowOnError>) => (options?.client ?? client).get<ListGpusResponses, ListGpusErrors, ThrowOnError>({
@@ -147,30 +438,7 @@ export const listGpus = <ThrowOnError extends boolean = true>(options?: Options<
 });
 
 /**
- * Utilization (%) and memory in use (MiB) of each GPU over the last `window_s` seconds (at most the
- * hour kept in memory), averaged into `step_s` buckets — for sparklines. From the samples the server
- * already takes every 2 s; empty after a restart.
- */
-export const getGpuHistory = <ThrowOnError extends boolean = true>(options?: Options<GetGpuHistoryData, ThrowOnError>) => (options?.client ?? client).get<GetGpuHistoryResponses, GetGpuHistoryErrors, ThrowOnError>({
-    security: [
-        { scheme: 'bearer', type: 'http' },
-        {
-            in: 'cookie',
-            name: 'trainyard_session_xxxxxxxxxxxx',
-            type: 'apiKey'
-        },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        }
-    ],
-    url: '/api/gpus/history',
-    ...options
-});
-
-/**
- * Every known GPU's scheduling policy, keyed by GPU index (defaults: enabled, min_priority null = no gate).
+ * Every known GPU's scheduling policy, keyed by GPU index (defaults: enabled, min_priority 0).
  */
 export const getGpuPolicies = <ThrowOnError extends boolean = true>(options?: Options<GetGpuPoliciesData, ThrowOnError>) => (options?.client ?? client).get<GetGpuPoliciesResponses, GetGpuPoliciesErrors, ThrowOnError>({
     security: [
@@ -483,8 +751,7 @@ export const listQueue = <ThrowOnError extends boolean = true>(options?: Options
 });
 
 /**
- * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a
- * duplicate; the same key with a different request is refused (422 `IDEMPOTENCY_KEY_REUSED`).
+ * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a duplicate.
  */
 export const submitJob = <ThrowOnError extends boolean = true>(options: Options<SubmitJobData, ThrowOnError>) => (options.client ?? client).post<SubmitJobResponses, SubmitJobErrors, ThrowOnError>({
     security: [
@@ -576,6 +843,73 @@ export const cancelQueueItem = <ThrowOnError extends boolean = true>(options: Op
 });
 
 /**
+ * Forgets a search root (its directory is untouched); 404 when it is not one. Answers the rest.
+ */
+export const removeSearchRoot = <ThrowOnError extends boolean = true>(options: Options<RemoveSearchRootData, ThrowOnError>) => (options.client ?? client).delete<RemoveSearchRootResponses, RemoveSearchRootErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/search-roots',
+    ...options
+});
+
+/**
+ * Every search root, oldest first.
+ */
+export const listSearchRoots = <ThrowOnError extends boolean = true>(options?: Options<ListSearchRootsData, ThrowOnError>) => (options?.client ?? client).get<ListSearchRootsResponses, ListSearchRootsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/search-roots',
+    ...options
+});
+
+/**
+ * Adds a directory (with `create`, makes it first); adding one already there changes nothing. Answers the list.
+ */
+export const addSearchRoot = <ThrowOnError extends boolean = true>(options: Options<AddSearchRootData, ThrowOnError>) => (options.client ?? client).post<AddSearchRootResponses, AddSearchRootErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/search-roots',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Path of the server_config.yaml this server loaded.
  */
 export const getServerConfigPath = <ThrowOnError extends boolean = true>(options?: Options<GetServerConfigPathData, ThrowOnError>) => (options?.client ?? client).get<GetServerConfigPathResponses, GetServerConfigPathErrors, ThrowOnError>({
@@ -618,9 +952,9 @@ export const restartServer = <ThrowOnError extends boolean = true>(options?: Opt
 });
 
 /**
- * Every service in server_config.yaml with its state, running instance, health and restarts.
+ * Same as `GET /api/fs/source` (the original server's path).
  */
-export const listServices = <ThrowOnError extends boolean = true>(options?: Options<ListServicesData, ThrowOnError>) => (options?.client ?? client).get<ListServicesResponses, ListServicesErrors, ThrowOnError>({
+export const readTemplateSource = <ThrowOnError extends boolean = true>(options: Options<ReadTemplateSourceData, ThrowOnError>) => (options.client ?? client).get<ReadTemplateSourceResponses, ReadTemplateSourceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -634,16 +968,14 @@ export const listServices = <ThrowOnError extends boolean = true>(options?: Opti
             type: 'apiKey'
         }
     ],
-    url: '/api/services',
+    url: '/api/template/source',
     ...options
 });
 
 /**
- * Creates or replaces `services.<type>.<name>` in server_config.yaml (comments and key order kept).
- * Enabled: started now unless an instance with the same signature is live; a running instance of
- * the old args is aborted. Bad type, name or args: 400 naming the field, nothing written.
+ * Same as `PUT /api/fs/source` (the original server's path).
  */
-export const upsertService = <ThrowOnError extends boolean = true>(options: Options<UpsertServiceData, ThrowOnError>) => (options.client ?? client).post<UpsertServiceResponses, UpsertServiceErrors, ThrowOnError>({
+export const writeTemplateSource = <ThrowOnError extends boolean = true>(options: Options<WriteTemplateSourceData, ThrowOnError>) => (options.client ?? client).put<WriteTemplateSourceResponses, WriteTemplateSourceErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -657,53 +989,7 @@ export const upsertService = <ThrowOnError extends boolean = true>(options: Opti
             type: 'apiKey'
         }
     ],
-    url: '/api/services',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Aborts its running instance (if any), then removes the entry from server_config.yaml.
- */
-export const deleteService = <ThrowOnError extends boolean = true>(options: Options<DeleteServiceData, ThrowOnError>) => (options.client ?? client).delete<DeleteServiceResponses, DeleteServiceErrors, ThrowOnError>({
-    security: [
-        { scheme: 'bearer', type: 'http' },
-        {
-            in: 'cookie',
-            name: 'trainyard_session_xxxxxxxxxxxx',
-            type: 'apiKey'
-        },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        }
-    ],
-    url: '/api/services/{type}/{name}',
-    ...options
-});
-
-/**
- * enabled: true starts it now (unless running); false aborts the running instance. Written to the file.
- */
-export const setServiceEnabled = <ThrowOnError extends boolean = true>(options: Options<SetServiceEnabledData, ThrowOnError>) => (options.client ?? client).post<SetServiceEnabledResponses, SetServiceEnabledErrors, ThrowOnError>({
-    security: [
-        { scheme: 'bearer', type: 'http' },
-        {
-            in: 'cookie',
-            name: 'trainyard_session_xxxxxxxxxxxx',
-            type: 'apiKey'
-        },
-        {
-            in: 'query',
-            name: 'token',
-            type: 'apiKey'
-        }
-    ],
-    url: '/api/services/{type}/{name}/enabled',
+    url: '/api/template/source',
     ...options,
     headers: {
         'Content-Type': 'application/json',

@@ -4,6 +4,17 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+export type AddSearchRootRequestDto = {
+    /**
+     * Make the directory first (parents included) when it does not exist.
+     */
+    create?: boolean;
+    /**
+     * Absolute directory.
+     */
+    path: string;
+};
+
 /**
  * Journal entry `auth.login_failed.v1`.
  */
@@ -139,6 +150,36 @@ export type CancelQueueItemResponseDto = {
     queue_id: string;
 };
 
+export type CopyRequestDto = {
+    /**
+     * On a name collision pick `stem (copy).ext`, `stem (copy 2).ext`, ... instead of answering 409.
+     */
+    auto_rename?: boolean;
+    /**
+     * Existing destination directory (absolute); the entry keeps its name there.
+     */
+    dest_dir: string;
+    /**
+     * The file or directory to move or copy (absolute).
+     */
+    src: string;
+    /**
+     * Bare name for the copy instead of the source's name (e.g. "Duplicate as…").
+     */
+    target_name?: string;
+};
+
+export type DeleteRequestDto = {
+    /**
+     * Must be true: deletes are permanent.
+     */
+    confirmed?: boolean;
+    /**
+     * The file or directory to delete (absolute).
+     */
+    path: string;
+};
+
 export type DeletedJobsDto = {
     /**
      * Removed job ids (their logs are removed too).
@@ -146,10 +187,37 @@ export type DeletedJobsDto = {
     deleted: Array<string>;
 };
 
+export type DirEntryDto = {
+    /**
+     * `symlink`: a symbolic link (never followed: every fs operation refuses a path through one).
+     */
+    kind: 'dir' | 'file' | 'symlink' | 'other';
+    name: string;
+    /**
+     * Absolute path.
+     */
+    path: string;
+};
+
+export type DirListingDto = {
+    /**
+     * Directories first, then files; each group by name (code-unit order).
+     */
+    entries: Array<DirEntryDto>;
+    /**
+     * Its parent; null at `/`.
+     */
+    parent: string | null;
+    /**
+     * The listed directory (absolute, normalised).
+     */
+    path: string;
+};
+
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -176,6 +244,53 @@ export type ErrorResponseDto = {
      * HTTP status, repeated for clients that only see the body.
      */
     statusCode: number;
+};
+
+export type FsPathResultDto = {
+    /**
+     * The path created, renamed to, copied or moved to, or deleted.
+     */
+    path: string;
+};
+
+/**
+ * Journal entry `fs.search_root_added.v1`.
+ */
+export type FsSearchRootAddedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SearchRootAddedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'fs.search_root_added.v1';
+};
+
+/**
+ * Journal entry `fs.search_root_removed.v1`.
+ */
+export type FsSearchRootRemovedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: SearchRootRemovedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'fs.search_root_removed.v1';
 };
 
 export type GcResultDto = {
@@ -219,17 +334,13 @@ export type GpuDto = {
     memory_total_mib: number | null;
     memory_used_mib: number | null;
     /**
-     * MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`).
-     */
-    mig_enabled: boolean;
-    /**
-     * Current MIG mode as nvidia-smi prints it (`Enabled`/`Disabled`); null when not reported (no MIG support).
+     * Current MIG mode (`Enabled`/`Disabled`).
      */
     mig_mode: string | null;
     /**
-     * Priority gate (policy): only queue items with at least this priority are placed here; null = no gate.
+     * Only queue items with at least this priority are placed here (policy).
      */
-    min_priority: number | null;
+    min_priority: number;
     /**
      * Product name, e.g. `NVIDIA H100 80GB HBM3`.
      */
@@ -268,49 +379,6 @@ export type GpuDto = {
      */
     utilization_memory: number | null;
     uuid: string | null;
-    /**
-     * What an operator should know about this GPU's placement, as sentences (e.g. MIG enabled); empty when none.
-     */
-    warnings: Array<string>;
-};
-
-export type GpuHistoryDto = {
-    index: number;
-    /**
-     * Latest memory size seen (MiB), to scale `memory_used_mib`; null when not reported.
-     */
-    memory_total_mib: number | null;
-    /**
-     * Mean GPU memory in use over each bucket (MiB); null where not reported.
-     */
-    memory_used_mib: Array<number | null>;
-    /**
-     * Start of each bucket (Unix time, ms); buckets without a sample (server down, failed collection) are left out.
-     */
-    t: Array<number>;
-    /**
-     * Mean GPU utilization over each bucket (%); null where not reported.
-     */
-    utilization_gpu: Array<number | null>;
-};
-
-export type GpuHistoryListDto = {
-    /**
-     * By index; GPUs seen since the server started (kept in memory only).
-     */
-    gpus: Array<GpuHistoryDto>;
-    /**
-     * How often the server samples the GPUs (s).
-     */
-    sample_interval_s: number;
-    /**
-     * The bucket size used (s).
-     */
-    step_s: number;
-    /**
-     * The window asked for (s).
-     */
-    window_s: number;
 };
 
 export type GpuListDto = {
@@ -337,7 +405,7 @@ export type GpuListDto = {
 };
 
 /**
- * Payload of journal entry `gpu.policy_changed.v2`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
+ * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
  */
 export type GpuPolicyChangedEvent = {
     /**
@@ -349,9 +417,9 @@ export type GpuPolicyChangedEvent = {
      */
     gpu_index: number;
     /**
-     * The priority gate: only queue items with at least this priority may be placed on it; null = no gate.
+     * Only queue items with at least this priority may be placed on it.
      */
-    min_priority: number | null;
+    min_priority: number;
     /**
      * ISO 8601 time of the change.
      */
@@ -366,7 +434,7 @@ export type GpuPolicyChangedV1Entry = {
      * The node that made the change.
      */
     origin_node_id: string;
-    payload: GpuPolicyChangedV1Event;
+    payload: GpuPolicyChangedEvent;
     /**
      * Strictly increasing sequence number.
      */
@@ -378,57 +446,15 @@ export type GpuPolicyChangedV1Entry = {
     type: 'gpu.policy_changed.v1';
 };
 
-/**
- * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row (min_priority 0 = no gate). Superseded by gpu.policy_changed.v2.
- */
-export type GpuPolicyChangedV1Event = {
-    /**
-     * The scheduler places nothing new on a disabled GPU.
-     */
-    disabled: boolean;
-    /**
-     * nvidia-smi index (or fake GPU index).
-     */
-    gpu_index: number;
-    /**
-     * Only queue items with at least this priority may be placed on it; 0 = everyone.
-     */
-    min_priority: number;
-    /**
-     * ISO 8601 time of the change.
-     */
-    updated_at: string;
-};
-
-/**
- * Journal entry `gpu.policy_changed.v2`.
- */
-export type GpuPolicyChangedV2Entry = {
-    /**
-     * The node that made the change.
-     */
-    origin_node_id: string;
-    payload: GpuPolicyChangedEvent;
-    /**
-     * Strictly increasing sequence number.
-     */
-    seq: number;
-    /**
-     * ISO 8601 time of the commit.
-     */
-    ts: string;
-    type: 'gpu.policy_changed.v2';
-};
-
 export type GpuPolicyDto = {
     /**
      * The scheduler places nothing new on a disabled GPU; running jobs keep running.
      */
     disabled: boolean;
     /**
-     * Priority gate: only queue items with at least this priority may be placed on the GPU; null = no gate (the default).
+     * Only queue items with at least this priority may be placed on the GPU.
      */
-    min_priority: number | null;
+    min_priority: number;
 };
 
 export type GpuProcessDto = {
@@ -527,21 +553,6 @@ export type GpusFrameDto = {
  * A JSON text frame of WebSocket /api/gpus/stream.
  */
 export type GpusStreamFrame = GpusFrameDto | StreamErrorFrameDto;
-
-export type HealthCheckDto = {
-    /**
-     * Seconds between probes (default 10).
-     */
-    interval_s: number;
-    /**
-     * Path probed with `GET http://127.0.0.1:<port><path>`; 2xx/3xx is healthy.
-     */
-    path: string;
-    /**
-     * Port probed (default: the type's `port` param).
-     */
-    port: number;
-};
 
 export type HealthDto = {
     /**
@@ -1056,10 +1067,12 @@ export type JournalEntryDto = ({
 } & AuthSessionStartedV1Entry) | ({
     type: 'auth.sessions_revoked.v1';
 } & AuthSessionsRevokedV1Entry) | ({
+    type: 'fs.search_root_added.v1';
+} & FsSearchRootAddedV1Entry) | ({
+    type: 'fs.search_root_removed.v1';
+} & FsSearchRootRemovedV1Entry) | ({
     type: 'gpu.policy_changed.v1';
 } & GpuPolicyChangedV1Entry) | ({
-    type: 'gpu.policy_changed.v2';
-} & GpuPolicyChangedV2Entry) | ({
     type: 'gpu.processes_killed.v1';
 } & GpuProcessesKilledV1Entry) | ({
     type: 'job.cancelled.v1';
@@ -1213,6 +1226,28 @@ export type LoginResponseDto = {
     requires_password_setup: boolean;
 };
 
+export type MoveRequestDto = {
+    /**
+     * Existing destination directory (absolute); the entry keeps its name there.
+     */
+    dest_dir: string;
+    /**
+     * The file or directory to move or copy (absolute).
+     */
+    src: string;
+};
+
+export type NewEntryRequestDto = {
+    /**
+     * Bare name of the new entry: no `/`, `\`, NUL, not `.` or `..`.
+     */
+    name: string;
+    /**
+     * Existing directory (absolute).
+     */
+    parent: string;
+};
+
 export type OkResponseDto = {
     ok: boolean;
 };
@@ -1307,7 +1342,27 @@ export type QueuePageDto = {
     total: number;
 };
 
-export type RestartPolicy = 'never' | 'on-failure' | 'always';
+export type QuickPathDto = {
+    /**
+     * Label, e.g. `Home`.
+     */
+    name: string;
+    /**
+     * Absolute real path.
+     */
+    path: string;
+};
+
+export type RenameRequestDto = {
+    /**
+     * Its new bare name, in the same directory.
+     */
+    new_name: string;
+    /**
+     * The file or directory to rename (absolute).
+     */
+    path: string;
+};
 
 export type RestartScheduledDto = {
     /**
@@ -1373,89 +1428,44 @@ export type SchedulerToggledV1Entry = {
     type: 'scheduler.toggled.v1';
 };
 
+/**
+ * Payload of journal entry `fs.search_root_added.v1`: a search root was added. A replica inserts the `search_roots` row (a path on the origin node).
+ */
+export type SearchRootAddedEvent = {
+    /**
+     * ISO 8601 time it was added.
+     */
+    added_at: string;
+    /**
+     * Absolute, normalised path.
+     */
+    path: string;
+};
+
+export type SearchRootDto = {
+    /**
+     * ISO 8601 time it was added.
+     */
+    added_at: string;
+    /**
+     * Absolute path.
+     */
+    path: string;
+};
+
+/**
+ * Payload of journal entry `fs.search_root_removed.v1`: a search root was removed (its directory is untouched). A replica deletes the `search_roots` row.
+ */
+export type SearchRootRemovedEvent = {
+    path: string;
+};
+
 export type ServerConfigPathDto = {
     /**
      * Absolute path of the server_config.yaml in use.
      */
     path: string;
 };
-
-export type ServiceDto = {
-    /**
-     * The params as written in server_config.yaml (operator keys apart).
-     */
-    args: {
-        [key: string]: unknown;
-    };
-    /**
-     * Crashes in a row; reset after 10 min up. Backoff = 1 s × 2^(n-1), at most 5 min.
-     */
-    consecutive_failures: number;
-    enabled: boolean;
-    /**
-     * Config errors, or why the last start failed.
-     */
-    error: string | null;
-    /**
-     * Health of the running instance, when the service has a probe.
-     */
-    health: 'starting' | 'healthy' | 'unhealthy';
-    health_check: HealthCheckDto | null;
-    job: JobDto | null;
-    /**
-     * How its last instance ended.
-     */
-    last_exit: ServiceExitDto | null;
-    name: string;
-    /**
-     * When the next automatic restart is due (ISO 8601), or null.
-     */
-    next_attempt_at: string | null;
-    priority: number;
-    /**
-     * The live instance (queued or active job) with this service's signature.
-     */
-    queue_id: string | null;
-    requested_gpus: number;
-    restart: RestartPolicy;
-    /**
-     * Automatic restarts since boot (or since it was last enabled or changed).
-     */
-    restarts: number;
-    /**
-     * True iff that instance is running.
-     */
-    running: boolean;
-    /**
-     * sha256 over the type and the normalised params: jobs with the same one are this service.
-     */
-    signature: string | null;
-    /**
-     * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
-     * request, ended under its restart policy, or could not start), queued, starting, running,
-     * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
-     */
-    state: ServiceState;
-    type: string;
-};
-
-export type ServiceExitDto = {
-    ended_at: string | null;
-    exit_code: number | null;
-    /**
-     * The instance's job id.
-     */
-    queue_id: string;
-    status: string;
-    termination_reason: string | null;
-};
-
-/**
- * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
- * request, ended under its restart policy, or could not start), queued, starting, running,
- * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
- */
-export type ServiceState = 'invalid' | 'disabled' | 'stopped' | 'queued' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash_loop';
 
 /**
  * Payload of journal entry `auth.session_ended.v1`: a browser session ended. An audit record: it changes no replicated row.
@@ -1504,9 +1514,9 @@ export type SetGpuPolicyRequestDto = {
      */
     disabled?: boolean;
     /**
-     * Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). null clears the gate (every priority is admitted).
+     * Only queue items with at least this priority may use the GPU (0 = everyone; may be negative).
      */
-    min_priority?: number | null;
+    min_priority?: number;
 };
 
 export type SetPasswordRequestDto = {
@@ -1527,11 +1537,16 @@ export type SetSchedulerRequestDto = {
     enabled: boolean;
 };
 
-export type SetServiceEnabledRequestDto = {
+export type SourceWrittenDto = {
     /**
-     * true: start now if not running; false: abort the running instance.
+     * The file's new mtime: nanoseconds since the epoch, decimal string (send it as the next expected_mtime).
      */
-    enabled: boolean;
+    mtime: string;
+    path: string;
+    /**
+     * Bytes written.
+     */
+    size: number;
 };
 
 /**
@@ -1585,43 +1600,6 @@ export type SubmitJobRequestDto = {
  */
 export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
 
-export type UpsertServiceRequestDto = {
-    /**
-     * The job's params, as a submit takes them (`"8137"` is read as 8137 where the type says integer).
-     */
-    args: {
-        [key: string]: unknown;
-    };
-    /**
-     * Start it now and on every boot. Default false.
-     */
-    enabled?: boolean;
-    /**
-     * HTTP health probe `{path, port?, interval_s?}`.
-     */
-    health?: HealthCheckDto;
-    /**
-     * Operator-chosen label, `[A-Za-z0-9_-]+`; unique within the type.
-     */
-    name: string;
-    /**
-     * Queue priority of its instances (default 0).
-     */
-    priority?: number;
-    /**
-     * GPUs per instance (default: the type's default_gpus — 1 for inference, 0 else; 0 is kept).
-     */
-    requested_gpus?: number;
-    /**
-     * When to start it again after its instance ends (default on-failure).
-     */
-    restart?: RestartPolicy;
-    /**
-     * A job type from GET /api/job-types that can run as a service (`inference`, `command`, ...).
-     */
-    type: string;
-};
-
 export type UrlTokenResponseDto = {
     /**
      * ISO 8601 expiry.
@@ -1631,6 +1609,23 @@ export type UrlTokenResponseDto = {
      * Use once as `?token=` within 60 seconds.
      */
     token: string;
+};
+
+export type WriteSourceRequestDto = {
+    /**
+     * The whole new text (UTF-8, at most 10 MiB encoded).
+     */
+    content: string;
+    /**
+     * The `X-Mtime` the content was based on (nanoseconds since the epoch, decimal string). When the
+     * file's mtime differs, nothing is written and the answer is 409 FILE_CHANGED. Null or absent:
+     * overwrite.
+     */
+    expected_mtime?: string | null;
+    /**
+     * Absolute path of an existing regular file.
+     */
+    path: string;
 };
 
 export type LoginData = {
@@ -1788,6 +1783,485 @@ export type IssueUrlTokenResponses = {
 
 export type IssueUrlTokenResponse = IssueUrlTokenResponses[keyof IssueUrlTokenResponses];
 
+export type GetAssetData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Absolute directory the asset is relative to (e.g. the README's).
+         */
+        base: string;
+        /**
+         * Path of the image relative to `base`; must stay inside it.
+         */
+        asset: string;
+    };
+    url: '/api/fs/asset';
+};
+
+export type GetAssetErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
+};
+
+export type GetAssetError = GetAssetErrors[keyof GetAssetErrors];
+
+export type GetAssetResponses = {
+    /**
+     * The image
+     */
+    200: Blob | File;
+};
+
+export type GetAssetResponse = GetAssetResponses[keyof GetAssetResponses];
+
+export type BrowseFsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Absolute directory to list; default: the first `--fs-root`, else the server user's home.
+         */
+        path?: string;
+        /**
+         * Include names starting with a dot.
+         */
+        show_hidden?: boolean;
+        /**
+         * Include files (and symlinks, other entries); by default only directories are listed.
+         */
+        files_too?: boolean;
+    };
+    url: '/api/fs/browse';
+};
+
+export type BrowseFsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type BrowseFsError = BrowseFsErrors[keyof BrowseFsErrors];
+
+export type BrowseFsResponses = {
+    200: DirListingDto;
+};
+
+export type BrowseFsResponse = BrowseFsResponses[keyof BrowseFsResponses];
+
+export type CopyPathData = {
+    body: CopyRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/copy';
+};
+
+export type CopyPathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CopyPathError = CopyPathErrors[keyof CopyPathErrors];
+
+export type CopyPathResponses = {
+    200: FsPathResultDto;
+};
+
+export type CopyPathResponse = CopyPathResponses[keyof CopyPathResponses];
+
+export type DeleteDirectoryData = {
+    body: DeleteRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/delete-dir';
+};
+
+export type DeleteDirectoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteDirectoryError = DeleteDirectoryErrors[keyof DeleteDirectoryErrors];
+
+export type DeleteDirectoryResponses = {
+    200: FsPathResultDto;
+};
+
+export type DeleteDirectoryResponse = DeleteDirectoryResponses[keyof DeleteDirectoryResponses];
+
+export type DeleteFileData = {
+    body: DeleteRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/delete-file';
+};
+
+export type DeleteFileErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteFileError = DeleteFileErrors[keyof DeleteFileErrors];
+
+export type DeleteFileResponses = {
+    200: FsPathResultDto;
+};
+
+export type DeleteFileResponse = DeleteFileResponses[keyof DeleteFileResponses];
+
+export type MakeDirectoryData = {
+    body: NewEntryRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/mkdir';
+};
+
+export type MakeDirectoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type MakeDirectoryError = MakeDirectoryErrors[keyof MakeDirectoryErrors];
+
+export type MakeDirectoryResponses = {
+    200: FsPathResultDto;
+};
+
+export type MakeDirectoryResponse = MakeDirectoryResponses[keyof MakeDirectoryResponses];
+
+export type MovePathData = {
+    body: MoveRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/move';
+};
+
+export type MovePathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type MovePathError = MovePathErrors[keyof MovePathErrors];
+
+export type MovePathResponses = {
+    200: FsPathResultDto;
+};
+
+export type MovePathResponse = MovePathResponses[keyof MovePathResponses];
+
+export type CreateFileData = {
+    body: NewEntryRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/new-file';
+};
+
+export type CreateFileErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CreateFileError = CreateFileErrors[keyof CreateFileErrors];
+
+export type CreateFileResponses = {
+    200: FsPathResultDto;
+};
+
+export type CreateFileResponse = CreateFileResponses[keyof CreateFileResponses];
+
+export type ListQuickPathsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/fs/quick-paths';
+};
+
+export type ListQuickPathsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListQuickPathsError = ListQuickPathsErrors[keyof ListQuickPathsErrors];
+
+export type ListQuickPathsResponses = {
+    200: Array<QuickPathDto>;
+};
+
+export type ListQuickPathsResponse = ListQuickPathsResponses[keyof ListQuickPathsResponses];
+
+export type RenamePathData = {
+    body: RenameRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/rename';
+};
+
+export type RenamePathErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type RenamePathError = RenamePathErrors[keyof RenamePathErrors];
+
+export type RenamePathResponses = {
+    200: FsPathResultDto;
+};
+
+export type RenamePathResponse = RenamePathResponses[keyof RenamePathResponses];
+
+export type ReadSourceData = {
+    body?: never;
+    headers?: {
+        /**
+         * mtime, nanoseconds since the epoch
+         */
+        'X-Mtime'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * Absolute path of a regular text file (UTF-8, at most 10 MiB).
+         */
+        path: string;
+    };
+    url: '/api/fs/source';
+};
+
+export type ReadSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
+};
+
+export type ReadSourceError = ReadSourceErrors[keyof ReadSourceErrors];
+
+export type ReadSourceResponses = {
+    /**
+     * The file content
+     */
+    200: string;
+};
+
+export type ReadSourceResponse = ReadSourceResponses[keyof ReadSourceResponses];
+
+export type WriteSourceData = {
+    body: WriteSourceRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/fs/source';
+};
+
+export type WriteSourceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+};
+
+export type WriteSourceError = WriteSourceErrors[keyof WriteSourceErrors];
+
+export type WriteSourceResponses = {
+    200: SourceWrittenDto;
+};
+
+export type WriteSourceResponse = WriteSourceResponses[keyof WriteSourceResponses];
+
 export type ListGpusData = {
     body?: never;
     path?: never;
@@ -1809,41 +2283,6 @@ export type ListGpusResponses = {
 };
 
 export type ListGpusResponse = ListGpusResponses[keyof ListGpusResponses];
-
-export type GetGpuHistoryData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * How far back (s), 60..3600; default 3600 (the whole kept history).
-         */
-        window_s?: number;
-        /**
-         * Bucket size (s), 2..3600: samples in a bucket are averaged; default window_s / 120 (at least 2).
-         */
-        step_s?: number;
-    };
-    url: '/api/gpus/history';
-};
-
-export type GetGpuHistoryErrors = {
-    /**
-     * Invalid request: the message and details name each bad field
-     */
-    400: ErrorResponseDto;
-    /**
-     * Missing or invalid credentials
-     */
-    401: ErrorResponseDto;
-};
-
-export type GetGpuHistoryError = GetGpuHistoryErrors[keyof GetGpuHistoryErrors];
-
-export type GetGpuHistoryResponses = {
-    200: GpuHistoryListDto;
-};
-
-export type GetGpuHistoryResponse = GetGpuHistoryResponses[keyof GetGpuHistoryResponses];
 
 export type GetGpuPoliciesData = {
     body?: never;
@@ -2366,7 +2805,7 @@ export type SubmitJobData = {
     body: SubmitJobRequestDto;
     headers?: {
         /**
-         * Client-chosen key (≤ 128 chars) that makes retries safe; reuse with another request → 422
+         * Client-chosen key (≤ 128 chars) that makes retries safe
          */
         'Idempotency-Key'?: string;
     };
@@ -2392,10 +2831,6 @@ export type SubmitJobErrors = {
      * Conflicts with the current state
      */
     409: ErrorResponseDto;
-    /**
-     * The Idempotency-Key was already used for a different request
-     */
-    422: ErrorResponseDto;
     /**
      * The database is busy or the state directory could not be written; nothing was saved, retry
      */
@@ -2509,6 +2944,97 @@ export type CancelQueueItemResponses = {
 
 export type CancelQueueItemResponse = CancelQueueItemResponses[keyof CancelQueueItemResponses];
 
+export type RemoveSearchRootData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The search root to forget (absolute).
+         */
+        path: string;
+    };
+    url: '/api/search-roots';
+};
+
+export type RemoveSearchRootErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RemoveSearchRootError = RemoveSearchRootErrors[keyof RemoveSearchRootErrors];
+
+export type RemoveSearchRootResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type RemoveSearchRootResponse = RemoveSearchRootResponses[keyof RemoveSearchRootResponses];
+
+export type ListSearchRootsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/search-roots';
+};
+
+export type ListSearchRootsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListSearchRootsError = ListSearchRootsErrors[keyof ListSearchRootsErrors];
+
+export type ListSearchRootsResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type ListSearchRootsResponse = ListSearchRootsResponses[keyof ListSearchRootsResponses];
+
+export type AddSearchRootData = {
+    body: AddSearchRootRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/search-roots';
+};
+
+export type AddSearchRootErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type AddSearchRootError = AddSearchRootErrors[keyof AddSearchRootErrors];
+
+export type AddSearchRootResponses = {
+    200: Array<SearchRootDto>;
+};
+
+export type AddSearchRootResponse = AddSearchRootResponses[keyof AddSearchRootResponses];
+
 export type GetServerConfigPathData = {
     body?: never;
     path?: never;
@@ -2557,36 +3083,25 @@ export type RestartServerResponses = {
 
 export type RestartServerResponse = RestartServerResponses[keyof RestartServerResponses];
 
-export type ListServicesData = {
+export type ReadTemplateSourceData = {
     body?: never;
+    headers?: {
+        /**
+         * mtime, nanoseconds since the epoch
+         */
+        'X-Mtime'?: string;
+    };
     path?: never;
-    query?: never;
-    url: '/api/services';
+    query: {
+        /**
+         * Absolute path of a regular text file (UTF-8, at most 10 MiB).
+         */
+        path: string;
+    };
+    url: '/api/template/source';
 };
 
-export type ListServicesErrors = {
-    /**
-     * Missing or invalid credentials
-     */
-    401: ErrorResponseDto;
-};
-
-export type ListServicesError = ListServicesErrors[keyof ListServicesErrors];
-
-export type ListServicesResponses = {
-    200: Array<ServiceDto>;
-};
-
-export type ListServicesResponse = ListServicesResponses[keyof ListServicesResponses];
-
-export type UpsertServiceData = {
-    body: UpsertServiceRequestDto;
-    path?: never;
-    query?: never;
-    url: '/api/services';
-};
-
-export type UpsertServiceErrors = {
+export type ReadTemplateSourceErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -2600,33 +3115,38 @@ export type UpsertServiceErrors = {
      */
     403: ErrorResponseDto;
     /**
-     * Conflicts with the current state
+     * No such resource
      */
-    409: ErrorResponseDto;
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+    /**
+     * Unsupported content type
+     */
+    415: ErrorResponseDto;
 };
 
-export type UpsertServiceError = UpsertServiceErrors[keyof UpsertServiceErrors];
+export type ReadTemplateSourceError = ReadTemplateSourceErrors[keyof ReadTemplateSourceErrors];
 
-export type UpsertServiceResponses = {
-    200: ServiceDto;
+export type ReadTemplateSourceResponses = {
+    /**
+     * The file content
+     */
+    200: string;
 };
 
-export type UpsertServiceResponse = UpsertServiceResponses[keyof UpsertServiceResponses];
+export type ReadTemplateSourceResponse = ReadTemplateSourceResponses[keyof ReadTemplateSourceResponses];
 
-export type DeleteServiceData = {
-    body?: never;
-    path: {
-        /**
-         * A service type (job type).
-         */
-        type: string;
-        name: string;
-    };
+export type WriteTemplateSourceData = {
+    body: WriteSourceRequestDto;
+    path?: never;
     query?: never;
-    url: '/api/services/{type}/{name}';
+    url: '/api/template/source';
 };
 
-export type DeleteServiceErrors = {
+export type WriteTemplateSourceErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -2647,59 +3167,19 @@ export type DeleteServiceErrors = {
      * Conflicts with the current state
      */
     409: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
 };
 
-export type DeleteServiceError = DeleteServiceErrors[keyof DeleteServiceErrors];
+export type WriteTemplateSourceError = WriteTemplateSourceErrors[keyof WriteTemplateSourceErrors];
 
-export type DeleteServiceResponses = {
-    204: void;
+export type WriteTemplateSourceResponses = {
+    200: SourceWrittenDto;
 };
 
-export type DeleteServiceResponse = DeleteServiceResponses[keyof DeleteServiceResponses];
-
-export type SetServiceEnabledData = {
-    body: SetServiceEnabledRequestDto;
-    path: {
-        /**
-         * A service type (job type).
-         */
-        type: string;
-        name: string;
-    };
-    query?: never;
-    url: '/api/services/{type}/{name}/enabled';
-};
-
-export type SetServiceEnabledErrors = {
-    /**
-     * Invalid request: the message and details name each bad field
-     */
-    400: ErrorResponseDto;
-    /**
-     * Missing or invalid credentials
-     */
-    401: ErrorResponseDto;
-    /**
-     * Authenticated, but not allowed to do this
-     */
-    403: ErrorResponseDto;
-    /**
-     * No such resource
-     */
-    404: ErrorResponseDto;
-    /**
-     * Conflicts with the current state
-     */
-    409: ErrorResponseDto;
-};
-
-export type SetServiceEnabledError = SetServiceEnabledErrors[keyof SetServiceEnabledErrors];
-
-export type SetServiceEnabledResponses = {
-    200: ServiceDto;
-};
-
-export type SetServiceEnabledResponse = SetServiceEnabledResponses[keyof SetServiceEnabledResponses];
+export type WriteTemplateSourceResponse = WriteTemplateSourceResponses[keyof WriteTemplateSourceResponses];
 
 export type ScrapeMetricsData = {
     body?: never;

@@ -1,0 +1,60 @@
+import { copyName, depthOf, parseAbsolutePath, parseBareName } from './fs-guard';
+
+describe(copyName.name, () => {
+  it.each([
+    ['a.txt', 0, 'a.txt'],
+    ['a.txt', 1, 'a (copy).txt'],
+    ['a.txt', 2, 'a (copy 2).txt'],
+    ['a.tar.gz', 1, 'a.tar (copy).gz'],
+    ['Makefile', 3, 'Makefile (copy 3)'],
+    ['.env', 1, '.env (copy)'],
+    ['.config.yaml', 1, '.config (copy).yaml'],
+  ])('%s, candidate %d → %s', (name, n, expected) => {
+    expect(copyName(name, n)).toBe(expected);
+  });
+});
+
+describe(parseAbsolutePath.name, () => {
+  it.each([
+    ['/a/b', '/a/b'],
+    ['/a//b/', '/a/b'],
+    ['/', '/'],
+    ['/a/..b/c..', '/a/..b/c..'],
+    ['/a/%2e%2e', '/a/%2e%2e'], // a JSON body is not URL-decoded: that is a name, not a traversal
+  ])('%j → %j', (raw, expected) => {
+    expect(parseAbsolutePath('path', raw)).toBe(expected);
+  });
+
+  it.each([['a/b'], [''], ['/a/../b'], ['/a/./b'], ['/a/..'], ['/a\u0000b'], [7], [null]])(
+    'refuses %j with a 400 naming the field',
+    (raw) => {
+      expect(() => parseAbsolutePath('dest_dir', raw)).toThrow(
+        expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          details: [expect.objectContaining({ field: 'dest_dir' })],
+        }),
+      );
+    },
+  );
+});
+
+describe(parseBareName.name, () => {
+  it.each([['a.txt'], ['..a'], ['a b (copy)'], ['ü']])('accepts %j', (name) => {
+    expect(parseBareName('name', name)).toBe(name);
+  });
+
+  it.each([['a/b'], ['a\\b'], ['.'], ['..'], [''], ['a\u0000'], ['x'.repeat(256)]])('refuses %j', (name) => {
+    expect(() => parseBareName('name', name)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+});
+
+describe(depthOf.name, () => {
+  it.each([
+    ['/', 1],
+    ['/tmp', 2],
+    ['/home/me', 3],
+    ['/home/me/x', 4],
+  ])('%s has %d components', (path, depth) => {
+    expect(depthOf(path)).toBe(depth);
+  });
+});

@@ -1,0 +1,162 @@
+import { realpathSync } from 'node:fs';
+import { lstat, realpath } from 'node:fs/promises';
+import { basename, dirname, extname, join, sep } from 'node:path';
+import { DomainError } from '@trainyard/core';
+import { fsError } from './fs-errors';
+
+/** Mutations never touch a path with fewer components than this, counting `/` (Python's `Path.parts`). */
+export const MIN_DEPTH = 4;
+
+/** System roots (and the server user's home) a directory delete, move or rename never takes away. */
+export const DENIED_DIRS = ['/', '/home', '/root', '/usr', '/etc', '/var', '/opt', '/tmp', '/mnt', '/media'];
+
+export function invalid(field: string, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', `Invalid request: ${message}`, [{ field, message }]);
+}
+
+export function forbidden(field: string, message: string): DomainError {
+  return new DomainError('FORBIDDEN', message, [{ field, message }]);
+}
+
+/**
+ * A request path, syntax only: absolute, no NUL, no `.` or `..` component (refused, never resolved:
+ * a canonical path has none); repeated and trailing slashes are dropped. Throws 400 naming `field`.
+ */
+export function parseAbsolutePath(field: string, raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw invalid(field, `${field} must be a non-empty string`);
+  if (raw.includes('\0')) throw invalid(field, `${field} must not contain a NUL character`);
+  if (!raw.startsWith('/')) throw invalid(field, `${field} must be an absolute path (starting with /)`);
+  const names = raw.split('/').filter((name) => name !== '');
+  if (names.some((name) => name === '.' || name === '..'))
+    throw invalid(field, `${field} must not contain . or .. components`);
+  return '/' + names.join('/');
+}
+
+/** A new file or directory name: one path component, no `/`, `\`, NUL, and not `.` or `..`. 400 otherwise. */
+export function parseBareName(field: string, raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw invalid(field, `${field} must be a non-empty string`);
+  if (/[/\\\0]/.test(raw) || raw === '.' || raw === '..')
+    throw invalid(field, `${field} must be a bare name (no /, \\, NUL, and not . or ..)`);
+  if (Buffer.byteLength(raw) > 255) throw invalid(field, `${field} must be at most 255 bytes`);
+  return raw;
+}
+
+/** Components of a normalised absolute path, the root included: `/a/b/c` has 4. */
+export function depthOf(path: string): number {
+  return path === '/' ? 1 : path.split('/').length;
+}
+
+/**
+ * The `n`-th auto-rename candidate for `name`: n = 0 is the name itself, then `stem (copy).ext`,
+ * `stem (copy 2).ext`, ... The extension is the last suffix (`a.tar.gz` → `a.tar (copy).gz`); a
+ * dotfile (`.env`) or a directory-like name without a dot has none.
+ */
+export function copyName(name: string, n: number): string {
+  if (n === 0) return name;
+  const ext = extname(name);
+  const stem = ext ? name.slice(0, -ext.length) : name;
+  return `${stem} (copy${n === 1 ? '' : ` ${n}`})${ext}`;
+}
+
+/**
+ * Where every filesystem operation's paths are checked, in this order: syntax (400), no symlink
+ * component in the path as given (400), inside the `--fs-root` trees after resolving real paths (403,
+ * fail closed), then the operation's own floors (depth, denylist: 403).
+ *
+ * The checks and the operation are separate system calls: a symlink planted between them by another
+ * process on the host is not caught (Node has no openat2 RESOLVE_NO_SYMLINKS).
+ */
+export class FsGuard {
+  private readonly denied: ReadonlySet<string>;
+
+  /**
+   * `roots` are real paths (the config resolves them at boot); empty = no confinement. `home`: the
+   * server user's home (refused by directory delete/move/rename, as given and as a real path).
+   */
+  constructor(
+    readonly roots: readonly string[],
+    readonly home: string,
+  ) {
+    let realHome = home;
+    try {
+      realHome = realpathSync(home);
+    } catch {
+      /* no such home: nothing more to protect */
+    }
+    this.denied = new Set([...DENIED_DIRS, home, realHome, ...roots]);
+  }
+
+  /** Parses `raw` and checks it names a place the caller may reach; it need not exist yet. */
+  async path(field: string, raw: unknown): Promise<string> {
+    const path = parseAbsolutePath(field, raw);
+    await this.refuseSymlinks(field, path);
+    await this.confine(field, path);
+    return path;
+  }
+
+  /** `parent/name` for a new entry: the parent is checked like {@link path}, the name must be bare. */
+  async child(parentField: string, parent: unknown, nameField: string, name: unknown): Promise<string> {
+    const bare = parseBareName(nameField, name);
+    return join(await this.path(parentField, parent), bare);
+  }
+
+  /** 403 unless `path` has at least {@link MIN_DEPTH} components (mutations only). */
+  depthFloor(field: string, path: string): void {
+    if (depthOf(path) < MIN_DEPTH)
+      throw forbidden(
+        field,
+        `${field} ${path} is too close to / (a change needs at least ${MIN_DEPTH} path components, like /home/me/x)`,
+      );
+  }
+
+  /** 403 for a system root, the server user's home or an `--fs-root` itself (directory delete/move/rename). */
+  notDenied(field: string, path: string): void {
+    if (this.denied.has(path))
+      throw forbidden(field, `${field} ${path} is protected and cannot be removed or moved`);
+  }
+
+  private async refuseSymlinks(field: string, path: string): Promise<void> {
+    let at = '';
+    for (const name of path.split('/').slice(1)) {
+      at += `/${name}`;
+      let stats;
+      try {
+        stats = await lstat(at);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return; // the rest does not exist: nothing further can be a link
+        if (code === 'ENOTDIR') throw invalid(field, `${field}: ${dirname(at)} is not a directory`);
+        throw fsError(err, field, at);
+      }
+      if (stats.isSymbolicLink())
+        throw invalid(field, `${field} must not go through a symbolic link (${at} is one)`);
+    }
+  }
+
+  /** The real path of `path` (of its deepest existing ancestor, plus the rest) must be inside a root. */
+  private async confine(field: string, path: string): Promise<void> {
+    if (this.roots.length === 0) return;
+    let existing = path;
+    let rest = '';
+    let real: string | undefined;
+    while (real === undefined) {
+      try {
+        real = await realpath(existing);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existing === '/')
+          throw forbidden(field, outside(field, path));
+        rest = rest ? join(basename(existing), rest) : basename(existing);
+        existing = dirname(existing);
+      }
+    }
+    const resolved = rest ? join(real, rest) : real;
+    const inside = this.roots.some(
+      (root) => resolved === root || resolved.startsWith(root === sep ? root : root + sep),
+    );
+    if (!inside) throw forbidden(field, outside(field, path));
+  }
+}
+
+function outside(field: string, path: string): string {
+  return `${field} ${path} is outside the directories this server may touch (--fs-root)`;
+}

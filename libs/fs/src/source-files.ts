@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DomainError } from '@trainyard/core';
+import { onPath } from './fs-errors';
+import { FsGuard, invalid } from './fs-guard';
+import { FS_GUARD } from './file-ops';
+
+/** Largest file the editor reads or writes (413 beyond). */
+export const SOURCE_MAX_BYTES = 10 * 1024 * 1024;
+/** A NUL byte in this many leading bytes marks a file as binary (415), as git and the original do. */
+export const BINARY_SNIFF_BYTES = 8 * 1024;
+
+/** An mtime as the API carries it: nanoseconds since the Unix epoch, as a decimal string (exact). */
+export const MTIME_PATTERN = /^(0|[1-9][0-9]{0,24})$/;
+
+export interface SourceText {
+  path: string;
+  content: string;
+  /** Nanoseconds since the epoch (decimal string), taken before the read. */
+  mtime: string;
+}
+
+export interface SourceWritten {
+  path: string;
+  /** The file's new mtime, nanoseconds since the epoch (decimal string). */
+  mtime: string;
+  /** Bytes written. */
+  size: number;
+}
+
+/**
+ * The editor's files: read as UTF-8 text with the file's mtime, written atomically with optimistic
+ * concurrency. Mtimes are nanosecond decimal strings (the file system's own resolution, so an equal
+ * string means an unchanged file; JSON numbers could not hold them exactly).
+ */
+@Injectable()
+export class SourceFiles {
+  /** Writes to one path, one at a time: the mtime check and the rename must not interleave. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+
+  constructor(@Inject(FS_GUARD) private readonly guard: FsGuard) {}
+
+  /** 400 not a regular file, 404 missing, 413 over 10 MiB, 415 binary (NUL in the first 8 KiB, or not UTF-8). */
+  async read(rawPath: unknown): Promise<SourceText> {
+    const path = await this.guard.path('path', rawPath);
+    // O_NONBLOCK: opening a FIFO must not hang the request (regular files ignore the flag).
+    const handle = await onPath('path', path, () => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    try {
+      const stats = await handle.stat({ bigint: true });
+      if (!stats.isFile()) throw invalid('path', `path ${path} is not a regular file`);
+      if (stats.size > BigInt(SOURCE_MAX_BYTES)) throw tooLarge('path', path);
+      const data = await handle.readFile();
+      if (data.length > SOURCE_MAX_BYTES) throw tooLarge('path', path);
+      if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0))
+        throw notText(path, 'it has a NUL byte in its first 8 KiB');
+      let content: string;
+      try {
+        // ignoreBOM keeps a byte-order mark in the text, so saving the file keeps it too.
+        content = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
+      } catch {
+        throw notText(path, 'it is not valid UTF-8');
+      }
+      return { path, content, mtime: stats.mtimeNs.toString() };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Replaces an existing regular file's content atomically (temporary file in the same directory,
+   * fsync, rename, fsync of the directory), keeping its mode. With `expectedMtime`, a file whose mtime
+   * differs (someone else saved it since it was read) is left alone: 409 FILE_CHANGED with
+   * `details: {message, current_mtime, expected_mtime}`. Without it the file is overwritten.
+   */
+  async write(
+    rawPath: unknown,
+    content: string,
+    expectedMtime: string | null | undefined,
+  ): Promise<SourceWritten> {
+    const path = await this.guard.path('path', rawPath);
+    const data = Buffer.from(content, 'utf8');
+    if (data.length > SOURCE_MAX_BYTES) throw tooLarge('content', path);
+    if (expectedMtime !== null && expectedMtime !== undefined && !MTIME_PATTERN.test(expectedMtime))
+      throw invalid(
+        'expected_mtime',
+        'expected_mtime must be an X-Mtime value (nanoseconds since the epoch, digits)',
+      );
+    const previous = this.writing.get(path) ?? Promise.resolve();
+    const mine = previous
+      .catch(() => undefined)
+      .then(() => this.replace(path, data, expectedMtime ?? undefined));
+    this.writing.set(path, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.writing.get(path) === mine) this.writing.delete(path);
+    }
+  }
+
+  private async replace(
+    path: string,
+    data: Buffer,
+    expectedMtime: string | undefined,
+  ): Promise<SourceWritten> {
+    const before = await onPath('path', path, () => stat(path, { bigint: true }));
+    if (!before.isFile()) throw invalid('path', `path ${path} is not a regular file`);
+    // The rename would replace a read-only file too (only the directory's permission counts): refuse it (403).
+    await onPath('path', path, () => access(path, constants.W_OK));
+    const tmp = join(dirname(path), `.${basename(path)}.trainyard-${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await onPath('path', path, () => open(tmp, 'wx', 0o600));
+    let renamed = false;
+    try {
+      try {
+        await handle.writeFile(data);
+        // After open: the mode then ignores the umask, and the file is never readable by more than the original.
+        await handle.chmod(Number(before.mode) & 0o7777);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // As late as possible before the rename, so an outside save in between is still seen.
+      const current = await onPath('path', path, () => stat(path, { bigint: true }));
+      if (expectedMtime !== undefined && current.mtimeNs.toString() !== expectedMtime) {
+        const current_mtime = current.mtimeNs.toString();
+        const message = `${path} changed on disk since it was read (mtime ${current_mtime}, expected ${expectedMtime})`;
+        throw new DomainError('FILE_CHANGED', message, {
+          message,
+          current_mtime,
+          expected_mtime: expectedMtime,
+        });
+      }
+      await onPath('path', path, () => rename(tmp, path));
+      renamed = true;
+    } finally {
+      if (!renamed) await unlink(tmp).catch(() => undefined);
+    }
+    await syncDir(dirname(path));
+    const after = await onPath('path', path, () => stat(path, { bigint: true }));
+    return { path, mtime: after.mtimeNs.toString(), size: data.length };
+  }
+}
+
+/** Makes the rename itself durable; a file system that cannot fsync a directory is not an error. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+function tooLarge(field: string, path: string): DomainError {
+  const message = `${path} is larger than the editor's limit of ${SOURCE_MAX_BYTES} bytes`;
+  return new DomainError('PAYLOAD_TOO_LARGE', message, [{ field, message }]);
+}
+
+function notText(path: string, why: string): DomainError {
+  const message = `${path} is not a text file: ${why}`;
+  return new DomainError('UNSUPPORTED_MEDIA_TYPE', message, [{ field: 'path', message }]);
+}
