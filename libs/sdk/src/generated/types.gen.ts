@@ -217,7 +217,7 @@ export type DirListingDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -334,13 +334,17 @@ export type GpuDto = {
     memory_total_mib: number | null;
     memory_used_mib: number | null;
     /**
-     * Current MIG mode (`Enabled`/`Disabled`).
+     * MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`).
+     */
+    mig_enabled: boolean;
+    /**
+     * Current MIG mode as nvidia-smi prints it (`Enabled`/`Disabled`); null when not reported (no MIG support).
      */
     mig_mode: string | null;
     /**
-     * Only queue items with at least this priority are placed here (policy).
+     * Priority gate (policy): only queue items with at least this priority are placed here; null = no gate.
      */
-    min_priority: number;
+    min_priority: number | null;
     /**
      * Product name, e.g. `NVIDIA H100 80GB HBM3`.
      */
@@ -379,6 +383,49 @@ export type GpuDto = {
      */
     utilization_memory: number | null;
     uuid: string | null;
+    /**
+     * What an operator should know about this GPU's placement, as sentences (e.g. MIG enabled); empty when none.
+     */
+    warnings: Array<string>;
+};
+
+export type GpuHistoryDto = {
+    index: number;
+    /**
+     * Latest memory size seen (MiB), to scale `memory_used_mib`; null when not reported.
+     */
+    memory_total_mib: number | null;
+    /**
+     * Mean GPU memory in use over each bucket (MiB); null where not reported.
+     */
+    memory_used_mib: Array<number | null>;
+    /**
+     * Start of each bucket (Unix time, ms); buckets without a sample (server down, failed collection) are left out.
+     */
+    t: Array<number>;
+    /**
+     * Mean GPU utilization over each bucket (%); null where not reported.
+     */
+    utilization_gpu: Array<number | null>;
+};
+
+export type GpuHistoryListDto = {
+    /**
+     * By index; GPUs seen since the server started (kept in memory only).
+     */
+    gpus: Array<GpuHistoryDto>;
+    /**
+     * How often the server samples the GPUs (s).
+     */
+    sample_interval_s: number;
+    /**
+     * The bucket size used (s).
+     */
+    step_s: number;
+    /**
+     * The window asked for (s).
+     */
+    window_s: number;
 };
 
 export type GpuListDto = {
@@ -405,7 +452,7 @@ export type GpuListDto = {
 };
 
 /**
- * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
+ * Payload of journal entry `gpu.policy_changed.v2`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
  */
 export type GpuPolicyChangedEvent = {
     /**
@@ -417,9 +464,9 @@ export type GpuPolicyChangedEvent = {
      */
     gpu_index: number;
     /**
-     * Only queue items with at least this priority may be placed on it.
+     * The priority gate: only queue items with at least this priority may be placed on it; null = no gate.
      */
-    min_priority: number;
+    min_priority: number | null;
     /**
      * ISO 8601 time of the change.
      */
@@ -434,7 +481,7 @@ export type GpuPolicyChangedV1Entry = {
      * The node that made the change.
      */
     origin_node_id: string;
-    payload: GpuPolicyChangedEvent;
+    payload: GpuPolicyChangedV1Event;
     /**
      * Strictly increasing sequence number.
      */
@@ -446,15 +493,57 @@ export type GpuPolicyChangedV1Entry = {
     type: 'gpu.policy_changed.v1';
 };
 
+/**
+ * Payload of journal entry `gpu.policy_changed.v1`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row (min_priority 0 = no gate). Superseded by gpu.policy_changed.v2.
+ */
+export type GpuPolicyChangedV1Event = {
+    /**
+     * The scheduler places nothing new on a disabled GPU.
+     */
+    disabled: boolean;
+    /**
+     * nvidia-smi index (or fake GPU index).
+     */
+    gpu_index: number;
+    /**
+     * Only queue items with at least this priority may be placed on it; 0 = everyone.
+     */
+    min_priority: number;
+    /**
+     * ISO 8601 time of the change.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `gpu.policy_changed.v2`.
+ */
+export type GpuPolicyChangedV2Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: GpuPolicyChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'gpu.policy_changed.v2';
+};
+
 export type GpuPolicyDto = {
     /**
      * The scheduler places nothing new on a disabled GPU; running jobs keep running.
      */
     disabled: boolean;
     /**
-     * Only queue items with at least this priority may be placed on the GPU.
+     * Priority gate: only queue items with at least this priority may be placed on the GPU; null = no gate (the default).
      */
-    min_priority: number;
+    min_priority: number | null;
 };
 
 export type GpuProcessDto = {
@@ -553,6 +642,21 @@ export type GpusFrameDto = {
  * A JSON text frame of WebSocket /api/gpus/stream.
  */
 export type GpusStreamFrame = GpusFrameDto | StreamErrorFrameDto;
+
+export type HealthCheckDto = {
+    /**
+     * Seconds between probes (default 10).
+     */
+    interval_s: number;
+    /**
+     * Path probed with `GET http://127.0.0.1:<port><path>`; 2xx/3xx is healthy.
+     */
+    path: string;
+    /**
+     * Port probed (default: the type's `port` param).
+     */
+    port: number;
+};
 
 export type HealthDto = {
     /**
@@ -1073,6 +1177,8 @@ export type JournalEntryDto = ({
 } & FsSearchRootRemovedV1Entry) | ({
     type: 'gpu.policy_changed.v1';
 } & GpuPolicyChangedV1Entry) | ({
+    type: 'gpu.policy_changed.v2';
+} & GpuPolicyChangedV2Entry) | ({
     type: 'gpu.processes_killed.v1';
 } & GpuProcessesKilledV1Entry) | ({
     type: 'job.cancelled.v1';
@@ -1364,6 +1470,8 @@ export type RenameRequestDto = {
     path: string;
 };
 
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+
 export type RestartScheduledDto = {
     /**
      * Always `scheduled`: the server re-execs shortly after answering.
@@ -1467,6 +1575,83 @@ export type ServerConfigPathDto = {
     path: string;
 };
 
+export type ServiceDto = {
+    /**
+     * The params as written in server_config.yaml (operator keys apart).
+     */
+    args: {
+        [key: string]: unknown;
+    };
+    /**
+     * Crashes in a row; reset after 10 min up. Backoff = 1 s × 2^(n-1), at most 5 min.
+     */
+    consecutive_failures: number;
+    enabled: boolean;
+    /**
+     * Config errors, or why the last start failed.
+     */
+    error: string | null;
+    /**
+     * Health of the running instance, when the service has a probe.
+     */
+    health: 'starting' | 'healthy' | 'unhealthy';
+    health_check: HealthCheckDto | null;
+    job: JobDto | null;
+    /**
+     * How its last instance ended.
+     */
+    last_exit: ServiceExitDto | null;
+    name: string;
+    /**
+     * When the next automatic restart is due (ISO 8601), or null.
+     */
+    next_attempt_at: string | null;
+    priority: number;
+    /**
+     * The live instance (queued or active job) with this service's signature.
+     */
+    queue_id: string | null;
+    requested_gpus: number;
+    restart: RestartPolicy;
+    /**
+     * Automatic restarts since boot (or since it was last enabled or changed).
+     */
+    restarts: number;
+    /**
+     * True iff that instance is running.
+     */
+    running: boolean;
+    /**
+     * sha256 over the type and the normalised params: jobs with the same one are this service.
+     */
+    signature: string | null;
+    /**
+     * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
+     * request, ended under its restart policy, or could not start), queued, starting, running,
+     * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+     */
+    state: ServiceState;
+    type: string;
+};
+
+export type ServiceExitDto = {
+    ended_at: string | null;
+    exit_code: number | null;
+    /**
+     * The instance's job id.
+     */
+    queue_id: string;
+    status: string;
+    termination_reason: string | null;
+};
+
+/**
+ * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
+ * request, ended under its restart policy, or could not start), queued, starting, running,
+ * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+ */
+export type ServiceState = 'invalid' | 'disabled' | 'stopped' | 'queued' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash_loop';
+
 /**
  * Payload of journal entry `auth.session_ended.v1`: a browser session ended. An audit record: it changes no replicated row.
  */
@@ -1514,9 +1699,9 @@ export type SetGpuPolicyRequestDto = {
      */
     disabled?: boolean;
     /**
-     * Only queue items with at least this priority may use the GPU (0 = everyone; may be negative).
+     * Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). null clears the gate (every priority is admitted).
      */
-    min_priority?: number;
+    min_priority?: number | null;
 };
 
 export type SetPasswordRequestDto = {
@@ -1533,6 +1718,13 @@ export type SetPasswordRequestDto = {
 export type SetSchedulerRequestDto = {
     /**
      * false pauses dispatching (running jobs continue); true resumes it.
+     */
+    enabled: boolean;
+};
+
+export type SetServiceEnabledRequestDto = {
+    /**
+     * true: start now if not running; false: abort the running instance.
      */
     enabled: boolean;
 };
@@ -1599,6 +1791,43 @@ export type SubmitJobRequestDto = {
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
 export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
+
+export type UpsertServiceRequestDto = {
+    /**
+     * The job's params, as a submit takes them (`"8137"` is read as 8137 where the type says integer).
+     */
+    args: {
+        [key: string]: unknown;
+    };
+    /**
+     * Start it now and on every boot. Default false.
+     */
+    enabled?: boolean;
+    /**
+     * HTTP health probe `{path, port?, interval_s?}`.
+     */
+    health?: HealthCheckDto;
+    /**
+     * Operator-chosen label, `[A-Za-z0-9_-]+`; unique within the type.
+     */
+    name: string;
+    /**
+     * Queue priority of its instances (default 0).
+     */
+    priority?: number;
+    /**
+     * GPUs per instance (default: the type's default_gpus — 1 for inference, 0 else; 0 is kept).
+     */
+    requested_gpus?: number;
+    /**
+     * When to start it again after its instance ends (default on-failure).
+     */
+    restart?: RestartPolicy;
+    /**
+     * A job type from GET /api/job-types that can run as a service (`inference`, `command`, ...).
+     */
+    type: string;
+};
 
 export type UrlTokenResponseDto = {
     /**
@@ -2284,6 +2513,41 @@ export type ListGpusResponses = {
 
 export type ListGpusResponse = ListGpusResponses[keyof ListGpusResponses];
 
+export type GetGpuHistoryData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * How far back (s), 60..3600; default 3600 (the whole kept history).
+         */
+        window_s?: number;
+        /**
+         * Bucket size (s), 2..3600: samples in a bucket are averaged; default window_s / 120 (at least 2).
+         */
+        step_s?: number;
+    };
+    url: '/api/gpus/history';
+};
+
+export type GetGpuHistoryErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetGpuHistoryError = GetGpuHistoryErrors[keyof GetGpuHistoryErrors];
+
+export type GetGpuHistoryResponses = {
+    200: GpuHistoryListDto;
+};
+
+export type GetGpuHistoryResponse = GetGpuHistoryResponses[keyof GetGpuHistoryResponses];
+
 export type GetGpuPoliciesData = {
     body?: never;
     path?: never;
@@ -2805,7 +3069,7 @@ export type SubmitJobData = {
     body: SubmitJobRequestDto;
     headers?: {
         /**
-         * Client-chosen key (≤ 128 chars) that makes retries safe
+         * Client-chosen key (≤ 128 chars) that makes retries safe; reuse with another request → 422
          */
         'Idempotency-Key'?: string;
     };
@@ -2831,6 +3095,10 @@ export type SubmitJobErrors = {
      * Conflicts with the current state
      */
     409: ErrorResponseDto;
+    /**
+     * The Idempotency-Key was already used for a different request
+     */
+    422: ErrorResponseDto;
     /**
      * The database is busy or the state directory could not be written; nothing was saved, retry
      */
@@ -3082,6 +3350,150 @@ export type RestartServerResponses = {
 };
 
 export type RestartServerResponse = RestartServerResponses[keyof RestartServerResponses];
+
+export type ListServicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/services';
+};
+
+export type ListServicesErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListServicesError = ListServicesErrors[keyof ListServicesErrors];
+
+export type ListServicesResponses = {
+    200: Array<ServiceDto>;
+};
+
+export type ListServicesResponse = ListServicesResponses[keyof ListServicesResponses];
+
+export type UpsertServiceData = {
+    body: UpsertServiceRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/services';
+};
+
+export type UpsertServiceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type UpsertServiceError = UpsertServiceErrors[keyof UpsertServiceErrors];
+
+export type UpsertServiceResponses = {
+    200: ServiceDto;
+};
+
+export type UpsertServiceResponse = UpsertServiceResponses[keyof UpsertServiceResponses];
+
+export type DeleteServiceData = {
+    body?: never;
+    path: {
+        /**
+         * A service type (job type).
+         */
+        type: string;
+        name: string;
+    };
+    query?: never;
+    url: '/api/services/{type}/{name}';
+};
+
+export type DeleteServiceErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type DeleteServiceError = DeleteServiceErrors[keyof DeleteServiceErrors];
+
+export type DeleteServiceResponses = {
+    204: void;
+};
+
+export type DeleteServiceResponse = DeleteServiceResponses[keyof DeleteServiceResponses];
+
+export type SetServiceEnabledData = {
+    body: SetServiceEnabledRequestDto;
+    path: {
+        /**
+         * A service type (job type).
+         */
+        type: string;
+        name: string;
+    };
+    query?: never;
+    url: '/api/services/{type}/{name}/enabled';
+};
+
+export type SetServiceEnabledErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type SetServiceEnabledError = SetServiceEnabledErrors[keyof SetServiceEnabledErrors];
+
+export type SetServiceEnabledResponses = {
+    200: ServiceDto;
+};
+
+export type SetServiceEnabledResponse = SetServiceEnabledResponses[keyof SetServiceEnabledResponses];
 
 export type ReadTemplateSourceData = {
     body?: never;
