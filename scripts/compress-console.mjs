@@ -1,13 +1,11 @@
 // Writes `.br` and `.gz` next to each compressible file of the built console, once at build time, so
 // the server sends them as they are (@fastify/static `preCompressed`) instead of compressing per request.
 // Usage: node scripts/compress-console.mjs [dir]   (default dist/frontend/browser)
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|map|ico|webmanifest|ttf)$/i;
-/** Below this a compressed copy saves less than its headers cost. */
-const MIN_BYTES = 1024;
 
 const root = resolve(process.argv[2] ?? 'dist/frontend/browser');
 
@@ -22,7 +20,8 @@ function* files(dir) {
 let before = 0;
 let after = 0;
 for (const path of files(root)) {
-  if (!COMPRESSIBLE.test(path) || statSync(path).size < MIN_BYTES) continue;
+  // Small files too: without a copy the server would compress them on every request instead.
+  if (!COMPRESSIBLE.test(path)) continue;
   const data = readFileSync(path);
   const br = brotliCompressSync(data, {
     params: {
