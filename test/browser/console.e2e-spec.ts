@@ -115,12 +115,12 @@ describe('console (browser e2e)', () => {
     const background = (on: Page = page) => on.evaluate('getComputedStyle(document.body).backgroundColor');
     await themeIs('dark');
     expect(await background()).toBe(DARK_BG);
-    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await page.getByRole('button', { name: 'Switch to light' }).click();
     await themeIs('light');
     expect(await background()).toBe(LIGHT_BG);
 
     await page.reload();
-    await page.getByRole('button', { name: 'Switch to dark theme' }).waitFor();
+    await page.getByRole('button', { name: 'Switch to dark' }).waitFor();
     await themeIs('light');
     expect(await background()).toBe(LIGHT_BG);
     await shot('shell-light');

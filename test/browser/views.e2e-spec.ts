@@ -445,7 +445,7 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await setGpuPolicy({ client: api, path: { index: 3 }, body: { min_priority: 5 } });
     await setScheduler({ client: api, body: { enabled: false } });
     await command(['sleep', '5'], { name: 'light-queued', requested_gpus: 1 });
-    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await page.getByRole('button', { name: 'Switch to light' }).click();
     await page.keyboard.press('g');
     await page.keyboard.press('g');
     await card(3).getByText('Priority ≥ 5').waitFor();
@@ -462,7 +462,7 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
       .click({ position: { x: 500, y: 10 } });
     await page.locator('.log-term .xterm-rows').waitFor();
     await shot('jobs-light');
-    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await page.getByRole('button', { name: 'Switch to dark' }).click();
     await setScheduler({ client: api, body: { enabled: true } });
     await page.setViewportSize({ width: 1280, height: 720 });
   });

@@ -14,7 +14,16 @@ export function connectableHosts(bindHost: string): string[] {
   return [bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost];
 }
 
-export function startupBanner(config: ServerConfig, port: number, token: string | null): string {
+/**
+ * What the server prints at start: where to open it, the state directory and, with auth on, how the
+ * browser signs in (`passwordSet`: a console password exists, so the token link no longer asks for one).
+ */
+export function startupBanner(
+  config: ServerConfig,
+  port: number,
+  token: string | null,
+  passwordSet = false,
+): string {
   const query = token ? `/?token=${token}` : '/';
   const urls = connectableHosts(config.host).map((h) => `    http://${h}:${port}${query}`);
   const lines = [
@@ -29,7 +38,13 @@ export function startupBanner(config: ServerConfig, port: number, token: string 
     `Config file:  ${config.config_file}`,
     `API docs:     http://${connectableHosts(config.host)[0]}:${port}/api/docs`,
   ];
-  if (token) lines.push('First token login in the browser asks you to set a password for later logins.');
+  if (token) {
+    lines.push(
+      passwordSet
+        ? 'Browser sign-in: the console password, or the link above.'
+        : 'First token login in the browser asks you to set a password for later logins.',
+    );
+  }
   for (const warning of config.warnings) lines.push(`warning: ${warning}`);
   return lines.join('\n') + '\n';
 }

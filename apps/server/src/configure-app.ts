@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { buildDataSource } from './persistence';
 import { loadOrCreateNodeId } from './node-id';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
+import { installCompression } from './compression';
 import { CONSOLE_ROUTE, serveConsole } from './console-static';
 import { installSecurityHeaders } from './security-headers';
 import { RestartHandler } from './server-lifecycle';
@@ -103,6 +104,7 @@ export async function createServerApp(
     const limit: unknown = (route.config as Record<string, unknown> | undefined)?.bodyLimit;
     if (typeof limit === 'number') route.bodyLimit = limit;
   });
+  await installCompression(app);
   const hosts = new HostPolicy(config);
   installSecurityHeaders(fastify);
   installAuthGate(fastify, app.get(Credentials), { hosts, publicRoutes: [CONSOLE_ROUTE] });

@@ -18,7 +18,8 @@ const PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 export const CONSOLE_ROUTE = 'GET /*';
 
 /**
- * Serves the built console: hashed assets are immutable, index.html is never cached, and any other
+ * Serves the built console: hashed assets are immutable, index.html is never cached, files go out
+ * pre-compressed (brotli or gzip) when the browser accepts it, and any other
  * GET that wants HTML gets index.html so deep links into the single-page app work. Unbuilt, the same
  * catch-all route answers with a placeholder page.
  */
@@ -32,6 +33,8 @@ export function serveConsole(
       root,
       prefix: '/',
       index: ['index.html'],
+      // `.br`/`.gz` copies written at build time (scripts/compress-console.mjs), chosen by Accept-Encoding.
+      preCompressed: true,
       // Our own Cache-Control below; @fastify/static would otherwise overwrite it.
       cacheControl: false,
       setHeaders: (res, path) => {

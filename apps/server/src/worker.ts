@@ -92,7 +92,12 @@ async function runWorker(): Promise<void> {
     process.send ? process.send(WORKER_READY_MESSAGE, () => resolve()) : resolve(),
   );
   process.stdout.write(
-    startupBanner(config, port, credentials.authRequired ? credentials.token.value : null),
+    startupBanner(
+      config,
+      port,
+      credentials.authRequired ? credentials.token.value : null,
+      credentials.password.isSet(),
+    ),
   );
 }
 

@@ -17,6 +17,10 @@ export const routes: Routes = [
       { path: 'gpus', loadChildren: () => import('./gpus/gpus.routes').then((m) => m.GPUS_ROUTES) },
       { path: 'queue', loadChildren: () => import('./queue/queue.routes').then((m) => m.QUEUE_ROUTES) },
       { path: 'jobs', loadChildren: () => import('./jobs/jobs.routes').then((m) => m.JOBS_ROUTES) },
+      {
+        path: 'activity',
+        loadChildren: () => import('./activity/activity.routes').then((m) => m.ACTIVITY_ROUTES),
+      },
     ],
   },
   { path: '**', redirectTo: '' },

@@ -9,12 +9,22 @@ import { JournalPageDto, ListJournalQueryDto } from './journal.dto';
 export class JournalController {
   constructor(private readonly journal: Journal) {}
 
-  /** Lists journal entries in commit order (the record replication ships). */
+  /**
+   * Lists journal entries (the record replication ships): in commit order by default, or newest first
+   * (`order=desc`, paged back with `before_seq`) for an activity view; `area` keeps one area's entries.
+   */
   @Get()
   @ApiErrors(400, 401)
   async listJournal(@Query() query: ListJournalQueryDto): Promise<JournalPageDto> {
     const limit = query.limit ?? 100;
-    const { items, total } = await this.journal.list(query.after_seq ?? 0, limit);
+    const order = query.order ?? 'asc';
+    const { items, total } = await this.journal.list({
+      afterSeq: query.after_seq,
+      beforeSeq: query.before_seq,
+      area: query.area,
+      order,
+      limit,
+    });
     const last = items.at(-1);
     return { items, total, next_cursor: items.length === limit && last ? String(last.seq) : null };
   }

@@ -1,4 +1,5 @@
-import { IsOptional, Max, Min } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CanonicalInt } from '@trainyard/core';
 
 export class ListJournalQueryDto {
@@ -7,6 +8,25 @@ export class ListJournalQueryDto {
   @CanonicalInt()
   @Min(0)
   after_seq?: number;
+
+  /** Return entries with seq less than this (with order=desc, a cursor from next_cursor). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  before_seq?: number;
+
+  /** Only entries of this area: the type's first part (`job`, `gpu`, `scheduler`, `auth`). */
+  @IsOptional()
+  @Matches(/^[a-z][a-z_]*$/, {
+    message: 'area must be an entry type area such as job, gpu, scheduler or auth',
+  })
+  area?: string;
+
+  /** `asc` (default): commit order, as replication reads it; `desc`: newest first, as people read it. */
+  @IsOptional()
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })
+  @IsIn(['asc', 'desc'], { message: 'order must be asc or desc' })
+  order?: 'asc' | 'desc';
 
   /** Page size, 1..1000. */
   @IsOptional()
@@ -31,8 +51,8 @@ export class JournalEntryDto {
 
 export class JournalPageDto {
   items!: JournalEntryDto[];
-  /** Number of entries in the whole journal. */
+  /** Number of entries in the whole journal, or in `area` when one was given. */
   total!: number;
-  /** Pass as after_seq for the next page; null at the end. */
+  /** The next page: pass as after_seq (order=asc) or before_seq (order=desc); null at the end. */
   next_cursor!: string | null;
 }

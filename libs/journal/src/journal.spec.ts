@@ -72,7 +72,7 @@ describe(Journal.name, () => {
   it("stores the declared type and the event's own fields as the payload, then publishes", async () => {
     const event = new ThingHappenedEvent('t1', '2030-01-01T00:00:00.000Z');
     expect(await sut.record(async () => ({ result: 42, events: [event] }))).toBe(42);
-    expect((await sut.list(0, 10)).items).toEqual([
+    expect((await sut.list({ afterSeq: 0, limit: 10 })).items).toEqual([
       {
         seq: 1,
         ts: expect.any(String),
@@ -91,7 +91,7 @@ describe(Journal.name, () => {
         return { result: null, events: [new UndeclaredEvent('t1')] };
       }),
     ).rejects.toThrow(/not a journal entry type/);
-    expect((await sut.list(0, 10)).total).toBe(0);
+    expect((await sut.list({ afterSeq: 0, limit: 10 })).total).toBe(0);
     expect(published).toEqual([]);
   });
 
@@ -116,7 +116,9 @@ describe(Journal.name, () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(transactions).toHaveBeenCalledTimes(1);
-    const types = (await sut.list(0, 100)).items.map((e) => `${e.type}:${JSON.stringify(e.payload)}`);
+    const types = (await sut.list({ afterSeq: 0, limit: 100 })).items.map(
+      (e) => `${e.type}:${JSON.stringify(e.payload)}`,
+    );
     expect(types.filter((t) => t.includes('"b"'))).toEqual([]);
     expect(types.filter((t) => t.includes('"a"') || t.includes('"c"'))).toHaveLength(4);
     expect(published.map((e) => (e as ThingHappenedEvent).thing_id)).toEqual(['a', 'c']);

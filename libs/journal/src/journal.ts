@@ -131,19 +131,41 @@ export class Journal {
     };
   }
 
-  async list(afterSeq: number, limit: number): Promise<{ items: JournalEntry[]; total: number }> {
+  /**
+   * One page of entries. `after_seq`/`before_seq` bound seq (exclusive), `area` keeps one area's
+   * entries (`job` → `job.*`), `order` is `asc` (commit order) or `desc` (newest first). `total`
+   * counts every entry of the area (of the whole journal without one), ignoring the seq bounds.
+   */
+  async list(query: JournalQuery): Promise<{ items: JournalEntry[]; total: number }> {
     const repo = this.db.manager.getRepository(JournalEntryEntity);
+    const inArea = () => {
+      const qb = repo.createQueryBuilder('j');
+      // substr, not LIKE: `_` in an area name is a LIKE wildcard.
+      if (query.area)
+        qb.where('substr(j.type, 1, :n) = :prefix', { n: query.area.length + 1, prefix: `${query.area}.` });
+      return qb;
+    };
+    const page = inArea();
+    if (query.afterSeq !== undefined) page.andWhere('j.seq > :afterSeq', { afterSeq: query.afterSeq });
+    if (query.beforeSeq !== undefined) page.andWhere('j.seq < :beforeSeq', { beforeSeq: query.beforeSeq });
     const [rows, total] = await Promise.all([
-      repo
-        .createQueryBuilder('j')
-        .where('j.seq > :afterSeq', { afterSeq })
-        .orderBy('j.seq', 'ASC')
-        .limit(limit)
+      page
+        .orderBy('j.seq', query.order === 'desc' ? 'DESC' : 'ASC')
+        .limit(query.limit)
         .getMany(),
-      repo.count(),
+      inArea().getCount(),
     ]);
     return { items: rows.map(toEntry), total };
   }
+}
+
+export interface JournalQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  /** An entry type's first part (`job`, `gpu`, `auth`, `scheduler`). */
+  area?: string;
+  order?: 'asc' | 'desc';
+  limit: number;
 }
 
 function toEntry(row: JournalEntryEntity): JournalEntry {

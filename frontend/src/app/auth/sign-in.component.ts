@@ -1,7 +1,8 @@
 import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { Router } from '@angular/router';
-import { AuthStore } from '../core/auth.store';
+import { AuthStore, secondsUntil } from '../core/auth.store';
+import { Clock } from '../core/clock';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
 
 const MIN_PASSWORD_LENGTH = 8;
@@ -126,7 +127,14 @@ type Method = 'password' | 'token';
                 </span>
               </div>
             }
-            @if (store.error(); as error) {
+            @if (waitSeconds() > 0) {
+              <p class="alert" role="alert">
+                Too many failed sign-in attempts from this browser. Try again in
+                <span class="mono">{{ waitSeconds() }}</span> s{{
+                  method() === 'password' ? ', or use the token' : ''
+                }}.
+              </p>
+            } @else if (store.error(); as error) {
               <p class="alert" role="alert">{{ error }}</p>
             }
             <div class="actions">
@@ -208,6 +216,7 @@ type Method = 'password' | 'token';
 export class SignInComponent {
   protected readonly store = inject(AuthStore);
   private readonly router = inject(Router);
+  private readonly clock = inject(Clock);
 
   protected readonly minLength = MIN_PASSWORD_LENGTH;
   /** Password once one exists; until then the token is the only way in. */
@@ -217,8 +226,15 @@ export class SignInComponent {
   protected readonly newPassword = signal('');
   protected readonly confirmPassword = signal('');
 
+  /** Counts down the login throttle's Retry-After; 0 when signing in is allowed. */
+  protected readonly waitSeconds = computed(() =>
+    secondsUntil(this.store.throttledUntil(), this.clock.now()),
+  );
+  /** The right token is always accepted, throttled or not; a password waits out the count. */
   protected readonly canSignIn = computed(() =>
-    this.method() === 'password' ? this.password() !== '' : this.token().trim() !== '',
+    this.method() === 'password'
+      ? this.password() !== '' && this.waitSeconds() === 0
+      : this.token().trim() !== '',
   );
   protected readonly tooShort = computed(
     () => this.newPassword() !== '' && this.newPassword().length < MIN_PASSWORD_LENGTH,

@@ -1,4 +1,4 @@
-import { InjectionToken } from '@angular/core';
+import { Injectable, InjectionToken, inject, signal } from '@angular/core';
 import {
   type Client,
   TrainyardApiError,
@@ -7,13 +7,37 @@ import {
 } from '@trainyard/sdk';
 
 /**
+ * Whether the server answers, as the console's own requests find it: false from the first request
+ * that got no answer (refused, reset, or a proxy's 502/504), true again from the next one that did.
+ * Lost WebSockets ask the server whether the session holds, so they feed it too.
+ */
+@Injectable({ providedIn: 'root' })
+export class ServerReachability {
+  private readonly state = signal(true);
+  readonly reachable = this.state.asReadonly();
+
+  /** A fetch that reports each outcome here; the caller's own aborts say nothing about the server. */
+  readonly fetch: typeof fetch = async (input, init) => {
+    try {
+      const response = await fetch(input, init);
+      this.state.set(response.status !== 502 && response.status !== 504);
+      return response;
+    } catch (err) {
+      const name = (err as { name?: unknown } | null)?.name;
+      if (name !== 'AbortError' && name !== 'TimeoutError') this.state.set(false);
+      throw err;
+    }
+  };
+}
+
+/**
  * The generated client, configured for the browser: same origin (`baseUrl: ''`) and the session
  * cookie (`credentials: 'same-origin'`). Every REST call of the console goes through it.
  */
 export const API = new InjectionToken<Client>('Trainyard API client', {
   providedIn: 'root',
   factory: () => {
-    const client = createTrainyardClient({ baseUrl: '' });
+    const client = createTrainyardClient({ baseUrl: '', fetch: inject(ServerReachability).fetch });
     client.setConfig({ credentials: 'same-origin', cache: 'no-store' });
     return client;
   },
@@ -22,12 +46,15 @@ export const API = new InjectionToken<Client>('Trainyard API client', {
 /** Where the console's WebSockets connect: the page's own origin, authenticated by the cookie. */
 export const STREAM_OPTIONS = { baseUrl: '' } as const;
 
-/** A sentence for a toast or an inline error: the server's `message` when it sent one. */
+/**
+ * What went wrong, for a toast or an inline error: the server's `message` when it sent one. Like the
+ * server's messages it is one clause without a closing full stop, so it reads right both alone and
+ * inside a sentence (`Interrupted: ${errorMessage(err)}. Retrying…`).
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof TrainyardApiError) return err.message;
-  if (err instanceof TrainyardConnectionError) return 'The server did not answer. Is it still running?';
-  if (err instanceof Error && err.message) return err.message;
-  return 'Something went wrong. Check the server log.';
+  if (err instanceof TrainyardConnectionError) return 'The server did not answer (stopped or unreachable)';
+  const message = err instanceof Error ? err.message.trim() : '';
+  return message ? message.replace(/\.+$/, '') : 'Something went wrong (see the server log)';
 }
 
 /** Validation failures by field (`job_params.argv` → message); empty for other errors. */

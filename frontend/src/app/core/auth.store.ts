@@ -4,7 +4,6 @@ import {
   type AuthStatusDto,
   type HealthDto,
   TrainyardApiError,
-  TrainyardConnectionError,
   authStatus,
   getHealth,
   login,
@@ -12,11 +11,20 @@ import {
   logoutAll,
   setPassword,
 } from '@trainyard/sdk';
-import { API } from './api';
+import { API, errorMessage } from './api';
+import { readStored, writeStored } from './storage';
 
 export type Credentials = { token: string } | { password: string };
 
 export const SESSION_ENDED = 'Your session has ended. Sign in again.';
+
+/** "Not now" on the first-run password prompt, kept across page loads (localStorage is per server origin). */
+export const SETUP_DEFERRED_KEY = 'trainyard.passwordSetup.deferred';
+
+/** Whole seconds until `until` (ms since the epoch), counted up so "0 s" never shows while still refused. */
+export function secondsUntil(until: number | null, now: number): number {
+  return until === null ? 0 : Math.max(0, Math.ceil((until - now) / 1000));
+}
 
 /**
  * The console's session: exchanges the startup `?token=` for a cookie, signs in and out, sets the
@@ -33,7 +41,8 @@ export class AuthStore {
   private readonly healthState = signal<HealthDto | null>(null);
   private readonly busyState = signal(false);
   private readonly errorState = signal<string | null>(null);
-  private readonly setupDeferred = signal(false);
+  private readonly setupDeferred = signal(readStored(SETUP_DEFERRED_KEY, false));
+  private readonly throttledUntilState = signal<number | null>(null);
   /** Where the user was when the session ended: signing in again goes back there. */
   private returnUrl: string | null = null;
 
@@ -43,6 +52,8 @@ export class AuthStore {
   readonly busy = this.busyState.asReadonly();
   /** What went wrong with the last sign-in, password or sign-out attempt, ready to show. */
   readonly error = this.errorState.asReadonly();
+  /** When sign-in attempts are accepted again after a 429 (ms since the epoch, from Retry-After). */
+  readonly throttledUntil = this.throttledUntilState.asReadonly();
 
   readonly authenticated = computed(() => this.statusState()?.authenticated ?? false);
   readonly passwordSet = computed(() => this.statusState()?.password_set ?? false);
@@ -61,6 +72,11 @@ export class AuthStore {
     // (A response interceptor, not an error one: the client's error interceptors replace each other.)
     this.api.interceptors.response.use((response) => {
       if (response.status === 401 && this.authenticated()) this.sessionEnded();
+      if (response.status === 429) {
+        const seconds = Number(response.headers.get('Retry-After'));
+        if (Number.isFinite(seconds) && seconds > 0)
+          this.throttledUntilState.set(Date.now() + seconds * 1000);
+      }
       return response;
     });
   }
@@ -87,11 +103,14 @@ export class AuthStore {
       'token' in credentials
         ? 'That token is not valid. Copy it again from the auth_token file or the startup link.'
         : 'Wrong password.';
-    return this.attempt(async () => {
+    const ok = await this.attempt(async () => {
       await login({ client: this.api, body: credentials });
-      this.setupDeferred.set(false);
+      this.throttledUntilState.set(null);
       await this.refreshStatus();
     }, refused);
+    // Refused for too many attempts: the sign-in page counts down from throttledUntil instead.
+    if (!ok && secondsUntil(this.throttledUntilState(), Date.now()) > 0) this.errorState.set(null);
+    return ok;
   }
 
   /** Sets the first browser password (at least 8 characters, checked by the server too). */
@@ -102,9 +121,10 @@ export class AuthStore {
     });
   }
 
-  /** Skips the first-run password prompt for this page load. */
+  /** Skips the first-run password prompt, in this browser, until a password is set. */
   deferPasswordSetup(): void {
     this.setupDeferred.set(true);
+    writeStored(SETUP_DEFERRED_KEY, true);
   }
 
   async logout(): Promise<boolean> {
@@ -196,9 +216,7 @@ export class AuthStore {
   }
 }
 
-/** A sentence for the user; 401 gets its own wording, everything else the server's message. */
+/** For the user: 401 gets its own wording, everything else {@link errorMessage}'s. */
 export function describeError(err: unknown, unauthorized = SESSION_ENDED): string {
-  if (err instanceof TrainyardConnectionError) return 'The server did not answer. Is it still running?';
-  if (!(err instanceof TrainyardApiError)) return 'Something went wrong. Check the server log.';
-  return err.status === 401 ? unauthorized : err.message;
+  return err instanceof TrainyardApiError && err.status === 401 ? unauthorized : errorMessage(err);
 }

@@ -11,6 +11,7 @@ export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
       { keys: ['g', 'g'], does: 'Go to GPUs' },
       { keys: ['g', 'q'], does: 'Go to Queue' },
       { keys: ['g', 'j'], does: 'Go to Jobs' },
+      { keys: ['g', 'a'], does: 'Go to Activity' },
       { keys: ['n'], does: 'New job' },
       { keys: ['r'], does: 'Refresh' },
       { keys: ['['], does: 'Collapse or expand the sidebar' },

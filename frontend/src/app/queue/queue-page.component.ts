@@ -11,6 +11,7 @@ import {
   shortId,
   type ReasonPart,
 } from '../core/format';
+import { ServerReachability } from '../core/api';
 import { SchedulerStore } from '../core/scheduler.store';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { QueueStore } from './queue.store';
@@ -27,15 +28,27 @@ import { QueueStore } from './queue.store';
       <span class="muted summary">{{ store.total() }} waiting</span>
       <span class="spacer"></span>
       @if (scheduler.status(); as s) {
-        <span class="sched" [class.paused]="!s.enabled" role="status" aria-label="Scheduler state">
+        <span
+          class="sched"
+          [class.paused]="!s.enabled"
+          [class.unknown]="!reachability.reachable()"
+          role="status"
+          aria-label="Scheduler state"
+        >
           <span class="dot" aria-hidden="true"></span>
-          {{ s.enabled ? 'Scheduler running' : 'Scheduler paused' }}
+          {{
+            !reachability.reachable()
+              ? 'Scheduler state unknown (server unreachable)'
+              : s.enabled
+                ? 'Scheduler running'
+                : 'Scheduler paused'
+          }}
           <span class="muted">· {{ s.running_count }} running · last pass {{ lastTick() }}</span>
         </span>
         <button
           type="button"
           class="btn"
-          [disabled]="scheduler.busy()"
+          [disabled]="scheduler.busy() || !reachability.reachable()"
           (click)="scheduler.setEnabled(!s.enabled)"
           [attr.aria-label]="s.enabled ? 'Pause scheduler' : 'Resume scheduler'"
         >
@@ -65,26 +78,17 @@ import { QueueStore } from './queue.store';
       }
       <div class="table-wrap panel">
         <table class="table" aria-label="Queue">
-          <colgroup>
-            <col style="width: 44px" />
-            <col style="width: 18%" />
-            <col style="width: 96px" />
-            <col style="width: 70px" />
-            <col style="width: 56px" />
-            <col style="width: 76px" />
-            <col />
-            <col style="width: 84px" />
-          </colgroup>
           <thead>
+            <!-- Widths on the header row (table-layout: fixed); .opt columns drop out on narrow windows. -->
             <tr>
-              <th class="num">#</th>
-              <th>Job</th>
-              <th>Type</th>
-              <th class="num">Priority</th>
-              <th class="num">GPUs</th>
-              <th class="num">Age</th>
+              <th class="num" style="width: 40px">#</th>
+              <th class="job-col">Job</th>
+              <th class="opt" style="width: 96px">Type</th>
+              <th class="num opt" style="width: 66px">Priority</th>
+              <th class="num" style="width: 52px">GPUs</th>
+              <th class="num opt" style="width: 70px">Age</th>
               <th>Waiting because</th>
-              <th><span class="sr-only">Actions</span></th>
+              <th style="width: 84px"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
@@ -97,12 +101,12 @@ import { QueueStore } from './queue.store';
                   }}</a>
                   <span class="mono muted cmd" [title]="params(item)">{{ params(item) }}</span>
                 </td>
-                <td>{{ item.job_type }}</td>
-                <td class="num mono" [class.hi]="item.priority > 0">{{ item.priority }}</td>
+                <td class="opt">{{ item.job_type }}</td>
+                <td class="num mono opt" [class.hi]="item.priority > 0">{{ item.priority }}</td>
                 <td class="num mono">{{ item.requested_gpus }}</td>
-                <td class="num mono" [title]="'Submitted ' + time(item.submitted_at)">{{ age(item) }}</td>
-                <td class="reason" [title]="item.pending_reason ?? ''">
-                  <span class="clamp">
+                <td class="num mono opt" [title]="'Submitted ' + time(item.submitted_at)">{{ age(item) }}</td>
+                <td class="reason">
+                  <span>
                     @for (part of reason(item); track $index) {
                       @if ('queueId' in part) {
                         <a
@@ -172,6 +176,9 @@ import { QueueStore } from './queue.store';
     .sched.paused .dot {
       background: var(--warn);
     }
+    .sched.unknown .dot {
+      background: var(--text-muted);
+    }
     .cmd {
       display: block;
       font-size: 11px;
@@ -188,11 +195,27 @@ import { QueueStore } from './queue.store';
       font-size: 12px;
       line-height: 1.35;
     }
-    .clamp {
-      display: -webkit-box;
-      -webkit-line-clamp: 2;
-      -webkit-box-orient: vertical;
-      overflow: hidden;
+    /* The whole reason, wrapped: it is the one thing this view is for. */
+    .reason {
+      white-space: normal;
+      overflow-wrap: anywhere;
+      padding-top: 6px;
+      padding-bottom: 6px;
+    }
+    .table-wrap {
+      container-type: inline-size;
+    }
+    .job-col {
+      width: 30%;
+    }
+    /* Narrow (an 800 px window): name and reason keep the room, type, priority and age go. */
+    @container (max-width: 760px) {
+      .opt {
+        display: none;
+      }
+      .job-col {
+        width: 36%;
+      }
     }
     tbody tr {
       height: 40px;
@@ -203,6 +226,7 @@ export class QueuePageComponent {
   protected readonly store = inject(QueueStore);
   protected readonly scheduler = inject(SchedulerStore);
   protected readonly launcher = inject(SubmitLauncher);
+  protected readonly reachability = inject(ServerReachability);
   private readonly clock = inject(Clock);
 
   protected readonly shortId = shortId;

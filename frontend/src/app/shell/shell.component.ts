@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { restartServer } from '@trainyard/sdk';
-import { API, errorMessage } from '../core/api';
+import { API, ServerReachability, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
@@ -20,7 +20,11 @@ import { ToastsComponent } from '../shared/toasts.component';
 import { SubmitDialogComponent } from '../submit/submit-dialog.component';
 
 const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
+/** Below this width the sidebar starts collapsed, leaving the tables their room (800 px windows). */
+export const NARROW_QUERY = '(max-width: 1023.98px)';
 const SEQUENCE_TIMEOUT_MS = 1200;
+/** `g` then a key: the view it opens. */
+const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: '/activity' };
 
 /** The signed-in frame: a collapsible sidebar (views, scheduler, server) and the current view. */
 @Component({
@@ -149,6 +153,27 @@ const SEQUENCE_TIMEOUT_MS = 1200;
             <kbd class="label">g j</kbd>
           </a>
         </li>
+        <li>
+          <a
+            routerLink="/activity"
+            routerLinkActive="active"
+            ariaCurrentWhenActive="page"
+            title="Activity (g a)"
+          >
+            <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
+              <path
+                d="M1.5 8.5h3l2-5 3 9 2-4h3"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.4"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+              />
+            </svg>
+            <span class="label">Activity</span>
+            <kbd class="label">g a</kbd>
+          </a>
+        </li>
       </ul>
 
       <span class="spacer"></span>
@@ -158,14 +183,35 @@ const SEQUENCE_TIMEOUT_MS = 1200;
           type="button"
           class="side-btn scheduler"
           [class.paused]="schedulerPaused()"
-          [disabled]="!scheduler.status() || scheduler.busy()"
-          [attr.aria-label]="schedulerPaused() ? 'Resume scheduler' : 'Pause scheduler'"
+          [class.unknown]="!reachability.reachable()"
+          [disabled]="!scheduler.status() || scheduler.busy() || !reachability.reachable()"
+          [attr.aria-label]="
+            !reachability.reachable()
+              ? 'Scheduler state unknown: server unreachable'
+              : schedulerPaused()
+                ? 'Resume scheduler'
+                : 'Pause scheduler'
+          "
           [title]="
-            schedulerPaused() ? 'Scheduler paused: click to resume' : 'Scheduler running: click to pause'
+            !reachability.reachable()
+              ? 'The server does not answer: the scheduler state is unknown'
+              : schedulerPaused()
+                ? 'Scheduler paused: click to resume'
+                : 'Scheduler running: click to pause'
           "
           (click)="scheduler.toggle()"
         >
-          @if (schedulerPaused()) {
+          @if (!reachability.reachable()) {
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <circle cx="8" cy="8" r="5.5" fill="none" stroke="currentColor" stroke-width="1.5" />
+              <path
+                d="M8 4.8v3.6M8 10.6v.6"
+                stroke="currentColor"
+                stroke-width="1.6"
+                stroke-linecap="round"
+              />
+            </svg>
+          } @else if (schedulerPaused()) {
             <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
               <path d="M4.5 3v10l8-5z" fill="currentColor" />
             </svg>
@@ -271,6 +317,14 @@ const SEQUENCE_TIMEOUT_MS = 1200;
     </nav>
 
     <main class="main">
+      @if (!reachability.reachable()) {
+        <div class="banner banner-warn unreachable" role="alert">
+          <strong>Server unreachable.</strong>
+          <span
+            >What is shown may be out of date; the console reconnects by itself when the server answers.</span
+          >
+        </div>
+      }
       <router-outlet />
     </main>
 
@@ -455,6 +509,12 @@ const SEQUENCE_TIMEOUT_MS = 1200;
     .scheduler.paused {
       color: var(--warn);
     }
+    .scheduler.unknown {
+      color: var(--danger);
+    }
+    .unreachable {
+      margin: 10px 16px 0;
+    }
     .footer-row {
       display: flex;
       align-items: center;
@@ -491,18 +551,28 @@ export class ShellComponent {
   protected readonly scheduler = inject(SchedulerStore);
   protected readonly launcher = inject(SubmitLauncher);
   protected readonly refresh = inject(RefreshBus);
+  protected readonly reachability = inject(ServerReachability);
   private readonly api = inject(API);
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
   private readonly confirm = inject(ConfirmStore);
   private readonly menu = inject(ContextMenuStore);
 
-  protected readonly collapsed = signal(readStored(COLLAPSED_KEY, false));
+  /** The user's choice on a wide window (kept); a narrow window starts collapsed whatever it is. */
+  private readonly wideCollapsed = signal(readStored(COLLAPSED_KEY, false));
+  private readonly narrowQuery = window.matchMedia(NARROW_QUERY);
+  private readonly narrow = signal(this.narrowQuery.matches);
+  /** Opened by hand on a narrow window; not kept, and reset when the window narrows again. */
+  private readonly narrowExpanded = signal(false);
+  protected readonly collapsed = computed(() =>
+    this.narrow() ? !this.narrowExpanded() : this.wideCollapsed(),
+  );
   protected readonly helpOpen = signal(false);
   protected readonly restarting = signal(false);
   protected readonly schedulerPaused = computed(() => this.scheduler.status()?.enabled === false);
   protected readonly schedulerLabel = computed(() => {
     const s = this.scheduler.status();
+    if (!this.reachability.reachable()) return 'Scheduler unknown';
     if (!s) return 'Scheduler …';
     return s.enabled ? 'Scheduler running' : 'Scheduler paused';
   });
@@ -516,16 +586,26 @@ export class ShellComponent {
     // Capture phase: a shortcut handled here never reaches a view's own key handling.
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey, { capture: true });
+    const onWidth = (event: MediaQueryListEvent) => {
+      this.narrow.set(event.matches);
+      this.narrowExpanded.set(false);
+    };
+    this.narrowQuery.addEventListener('change', onWidth);
     inject(DestroyRef).onDestroy(() => {
       stop();
+      this.narrowQuery.removeEventListener('change', onWidth);
       document.removeEventListener('keydown', onKey, { capture: true });
       clearTimeout(this.prefixTimer);
     });
   }
 
   protected toggleSidebar(): void {
-    this.collapsed.update((c) => !c);
-    writeStored(COLLAPSED_KEY, this.collapsed());
+    if (this.narrow()) {
+      this.narrowExpanded.update((open) => !open);
+      return;
+    }
+    this.wideCollapsed.update((c) => !c);
+    writeStored(COLLAPSED_KEY, this.wideCollapsed());
   }
 
   protected async signOut(): Promise<void> {
@@ -588,7 +668,7 @@ export class ShellComponent {
     if (this.pendingPrefix === 'g') {
       this.pendingPrefix = null;
       clearTimeout(this.prefixTimer);
-      const target = key === 'g' ? '/gpus' : key === 'q' ? '/queue' : key === 'j' ? '/jobs' : null;
+      const target = GO_TO[key] ?? null;
       if (target) {
         this.consume(event);
         void this.router.navigateByUrl(target);

@@ -732,7 +732,8 @@ export const getJobLog = <ThrowOnError extends boolean = true>(options: Options<
 });
 
 /**
- * Lists journal entries in commit order (the record replication ships).
+ * Lists journal entries (the record replication ships): in commit order by default, or newest first
+ * (`order=desc`, paged back with `before_seq`) for an activity view; `area` keeps one area's entries.
  */
 export const listJournal = <ThrowOnError extends boolean = true>(options?: Options<ListJournalData, ThrowOnError>) => (options?.client ?? client).get<ListJournalResponses, ListJournalErrors, ThrowOnError>({
     security: [

@@ -1205,11 +1205,11 @@ export type JournalEntryDto = ({
 export type JournalPageDto = {
     items: Array<JournalEntryDto>;
     /**
-     * Pass as after_seq for the next page; null at the end.
+     * The next page: pass as after_seq (order=asc) or before_seq (order=desc); null at the end.
      */
     next_cursor: string | null;
     /**
-     * Number of entries in the whole journal.
+     * Number of entries in the whole journal, or in `area` when one was given.
      */
     total: number;
 };
@@ -3000,9 +3000,21 @@ export type ListJournalData = {
     path?: never;
     query?: {
         /**
+         * `asc` (default): commit order, as replication reads it; `desc`: newest first, as people read it.
+         */
+        order?: 'asc' | 'desc';
+        /**
          * Return entries with seq greater than this (a cursor from next_cursor).
          */
         after_seq?: number;
+        /**
+         * Return entries with seq less than this (with order=desc, a cursor from next_cursor).
+         */
+        before_seq?: number;
+        /**
+         * Only entries of this area: the type's first part (`job`, `gpu`, `scheduler`, `auth`).
+         */
+        area?: string;
         /**
          * Page size, 1..1000.
          */

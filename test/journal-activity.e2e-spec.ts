@@ -1,0 +1,73 @@
+import { jobsApi } from './support/api';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+
+interface Page {
+  items: Array<{ seq: number; type: string; payload: Record<string, unknown> }>;
+  total: number;
+  next_cursor: string | null;
+}
+
+/** GET /api/journal read the way the console's activity view reads it: newest first, paged back, by area. */
+describe('journal as an activity feed (e2e, in-process server)', () => {
+  let server: InProcessServer;
+  let api: ReturnType<typeof jobsApi>;
+  const page = async (query: string): Promise<Page> => {
+    const answer = await api.call('GET', `/api/journal?${query}`);
+    expect(answer.status).toBe(200);
+    return answer.body as Page;
+  };
+
+  beforeAll(async () => {
+    server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
+    api = jobsApi(server.baseUrl, server.token);
+    for (const name of ['first', 'second']) {
+      const { body } = await api.command(['true'], { name });
+      await api.waitStatus(body.queue_id, ['done']);
+    }
+    await api.call('POST', '/api/gpus/1/policy', { disabled: true });
+  });
+  afterAll(() => server.close(true));
+
+  it('pages newest first with before_seq until the start, covering the whole journal once', async () => {
+    const all = await page('limit=1000');
+    expect(all.items.length).toBe(all.total);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const p: Page = await page(`order=desc&limit=3${cursor ? `&before_seq=${cursor}` : ''}`);
+      expect(p.total).toBe(all.total);
+      seen.push(...p.items.map((e) => e.seq));
+      cursor = p.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((e) => e.seq).reverse());
+    // The newest entry is the GPU change made last.
+    expect((await page('order=desc&limit=1')).items[0]).toMatchObject({
+      type: 'gpu.policy_changed.v1',
+      payload: { gpu_index: 1, disabled: true },
+    });
+  });
+
+  it('keeps one area with `area`, counting only it', async () => {
+    const jobs = await page('area=job&order=desc&limit=1000');
+    expect(jobs.items.length).toBeGreaterThanOrEqual(8); // queued, starting, started, finished × 2
+    expect(jobs.items.every((e) => e.type.startsWith('job.'))).toBe(true);
+    expect(jobs.total).toBe(jobs.items.length);
+    expect(jobs.items[0]).toMatchObject({
+      type: 'job.finished.v1',
+      payload: { status: 'done', exit_code: 0 },
+    });
+    const gpus = await page('area=gpu');
+    expect(gpus.items.map((e) => e.type)).toEqual(['gpu.policy_changed.v1']);
+    expect((await page('area=nothing_here')).items).toEqual([]);
+  });
+
+  it.each([
+    ['order=newest', 'order'],
+    ['area=Job.*', 'area'],
+    ['before_seq=0', 'before_seq'],
+  ])('refuses %s with a 400 naming the field', async (query, field) => {
+    const answer = await api.call('GET', `/api/journal?${query}`);
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body)).toContain(field);
+  });
+});
