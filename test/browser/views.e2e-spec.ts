@@ -317,7 +317,15 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await queueRow(second.queue_id).waitFor();
     await shot('queue');
 
+    // One click only asks: dismissing the question leaves the item queued.
     await queueRow(first.queue_id).getByRole('button', { name: 'Cancel waits-1' }).click();
+    const ask = page.getByRole('dialog', { name: 'Cancel waits-1?' });
+    await ask.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await ask.waitFor({ state: 'detached' });
+    expect((await listQueue({ client: api })).data.items.map((i) => i.queue_id)).toContain(first.queue_id);
+
+    await queueRow(first.queue_id).getByRole('button', { name: 'Cancel waits-1' }).click();
+    await ask.getByRole('button', { name: 'Remove from queue' }).click();
     await queueRow(first.queue_id).waitFor({ state: 'detached' });
     expect((await listQueue({ client: api })).data.items.map((i) => i.queue_id)).toEqual([second.queue_id]);
 

@@ -1,6 +1,8 @@
 import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angular/core';
 import { type QueueItemDto, cancelQueueItem, listQueue } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
+import { ConfirmStore } from '../core/confirm.store';
+import { formatDuration, secondsSince } from '../core/format';
 import { followJobChanges } from '../core/job-changes';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
@@ -12,6 +14,7 @@ export class QueueStore {
   private readonly api = inject(API);
   private readonly toasts = inject(ToastStore);
   private readonly scheduler = inject(SchedulerStore);
+  private readonly confirm = inject(ConfirmStore);
 
   readonly items = signal<QueueItemDto[]>([]);
   readonly total = signal(0);
@@ -52,7 +55,21 @@ export class QueueStore {
     }
   }
 
+  /** Removes an item after asking (its name, id and time waited are in the question). */
   async cancel(item: QueueItemDto): Promise<void> {
+    const name = item.name ?? item.queue_id;
+    const ok = await this.confirm.ask({
+      title: `Cancel ${name}?`,
+      message: 'It is removed from the queue and will not run.',
+      details: [
+        ['job', name],
+        ['id', item.queue_id],
+        ['waiting', formatDuration(secondsSince(item.submitted_at, Date.now()))],
+      ],
+      confirmLabel: 'Remove from queue',
+      danger: true,
+    });
+    if (!ok) return;
     this.cancelling.update((s) => new Set(s).add(item.queue_id));
     try {
       const { data } = await cancelQueueItem({ client: this.api, path: { queue_id: item.queue_id } });
