@@ -120,7 +120,7 @@ const MAX_FRACTION = 0.8;
                   [checked]="allChecked()"
                   [indeterminate]="selection().length > 0 && !allChecked()"
                   [disabled]="!store.visible().length"
-                  (change)="checkAll(allChecked() ? false : true)"
+                  (change)="checkAll(!allChecked())"
                 />
               </th>
               @for (c of columns; track c.key) {
