@@ -79,7 +79,11 @@ describe('job search, filters and sorting (e2e, in-process server)', () => {
     expect(ids).toHaveLength(30);
     // Case-insensitive, every word must match (name or command), ids match too.
     expect((await get('q=NEEDLE%20nowhere')).total).toBe(0);
-    expect((await get('q=NEEDLE%20013')).items.map((j) => j.name)).toEqual(['needle 013']);
+    // Word by word: the words may be anywhere (ids hold digits, so match a phrase here).
+    expect((await get(`q=${encodeURIComponent('"NEEDLE 013"')}`)).items.map((j) => j.name)).toEqual([
+      'needle 013',
+    ]);
+    expect((await get(`q=${encodeURIComponent('find-the-needle echo')}`)).total).toBe(10);
     expect((await get(`q=${needles[5].slice(2, 20)}`)).items.map((j) => j.queue_id)).toEqual([needles[5]]);
   });
 
@@ -151,5 +155,13 @@ describe('job search, filters and sorting (e2e, in-process server)', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(answer.body.details).toContainEqual(expect.objectContaining({ field }));
+  });
+
+  it('finds parameter values with characters JSON escapes (quote, backslash)', async () => {
+    const { body } = await api.command(['echo', 'say"hi\\there']);
+    const found = await get(`q=${encodeURIComponent('say"hi\\there')}`);
+    expect(found.items.map((j) => j.queue_id)).toEqual([body.queue_id]);
+    // Keys are not values: every job has an "argv" key.
+    expect((await get('q=argv')).total).toBe(0);
   });
 });
