@@ -22,6 +22,9 @@ import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 
+/** Sorts that read A→Z by default; the rest (times, priority, runtime) start with the highest. */
+const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
+
 @ApiTags('jobs')
 @Controller('jobs')
 export class JobsController {
@@ -31,15 +34,24 @@ export class JobsController {
     private readonly logs: JobLogs,
   ) {}
 
-  /** Jobs, active first then newest; filter by status and type. */
+  /**
+   * Jobs matching the filters (status, type, text, submit time), active first then newest, or
+   * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter.
+   */
   @Get()
   @ApiErrors(400, 401)
   async listJobs(@Query() query: ListJobsQueryDto): Promise<JobPageDto> {
     const limit = query.limit ?? 100;
     const offset = query.cursor ? Number(query.cursor) : 0;
+    const sort = query.sort ?? (query.order ? 'submitted_at' : undefined);
     const { items, total } = await this.jobs.list({
       statuses: query.status ? (query.status.split(',') as JobStatus[]) : undefined,
       jobType: query.job_type,
+      text: query.q,
+      // Stored as toISOString(), so bounds in that form compare as text.
+      submittedAfter: query.submitted_after && new Date(query.submitted_after).toISOString(),
+      submittedBefore: query.submitted_before && new Date(query.submitted_before).toISOString(),
+      sort: sort && { by: sort, order: query.order ?? (TEXT_SORTS.has(sort) ? 'asc' : 'desc') },
       limit,
       offset,
     });

@@ -1,4 +1,14 @@
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
+import {
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidationArguments,
+} from 'class-validator';
 import { PageQueryDto } from '@trainyard/core';
 import { JOB_STATUSES } from './job-lifecycle';
 
@@ -18,10 +28,40 @@ export class JobControlParamDto extends QueueIdParamDto {
   action!: (typeof JOB_ACTIONS)[number];
 }
 
-/** Default page size 100. */
+/** Columns GET /api/jobs can sort by; `runtime` is start to end (or now), unstarted jobs last. */
+export const JOB_SORTS = [
+  'submitted_at',
+  'started_at',
+  'ended_at',
+  'name',
+  'status',
+  'job_type',
+  'priority',
+  'runtime',
+] as const;
+export type JobSort = (typeof JOB_SORTS)[number];
+
+/**
+ * An instant: an ISO 8601 calendar date (midnight UTC) or date-time with its offset (a time without
+ * one would mean the server's local time). Strict ISO 8601 validation adds calendar checks (no 02-30).
+ */
+function IsInstant(): PropertyDecorator {
+  const message = ({ property }: ValidationArguments) =>
+    `${property} must be an ISO 8601 date or date-time with offset, e.g. 2026-05-01 or 2026-05-01T12:00:00Z`;
+  return applyDecorators(
+    Matches(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/, { message }),
+    IsISO8601({ strict: true, strictSeparator: true }, { message }),
+  );
+}
+
+/**
+ * Default page size 100. Without `sort`, unfinished jobs come first, then finished ones, each newest
+ * first. Every filter narrows the list and `total`.
+ */
 export class ListJobsQueryDto extends PageQueryDto {
-  /** Only these statuses (comma-separated), e.g. `running,failed`. */
+  /** Only these statuses: comma-separated (`running,failed`) or the parameter repeated. */
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.join(',') : value))
   @IsString()
   @Matches(new RegExp(`^(${JOB_STATUSES.join('|')})(,(${JOB_STATUSES.join('|')}))*$`), {
     message: `status must be a comma-separated list of ${JOB_STATUSES.join(', ')}`,
@@ -33,6 +73,35 @@ export class ListJobsQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   job_type?: string;
+
+  /**
+   * Free-text search, case-insensitive (ASCII): every whitespace-separated word (or "quoted phrase") must occur in the
+   * job's name, queue id, parameters (the command) or error. `%` and `_` match themselves.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  /** Only jobs submitted at or after this instant (ISO 8601; a date alone is midnight UTC). */
+  @IsOptional()
+  @IsInstant()
+  submitted_after?: string;
+
+  /** Only jobs submitted before this instant (ISO 8601; a date alone is midnight UTC). */
+  @IsOptional()
+  @IsInstant()
+  submitted_before?: string;
+
+  /** Sort by this column instead of the default order; ties newest submitted first. */
+  @IsOptional()
+  @IsIn(JOB_SORTS, { message: `sort must be one of ${JOB_SORTS.join(', ')}` })
+  sort?: JobSort;
+
+  /** With `sort`: asc or desc (default: asc for name, status and job_type, else desc). Empty values last. */
+  @IsOptional()
+  @IsIn(['asc', 'desc'], { message: 'order must be asc or desc' })
+  order?: 'asc' | 'desc';
 }
 
 export class JobControlResponseDto {

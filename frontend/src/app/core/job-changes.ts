@@ -6,22 +6,28 @@ import { ConfirmStore } from './confirm.store';
 import { LiveStream } from './live-stream';
 import { startPolling } from './poll';
 
-/** Without the stream (connecting, server restarting) the view polls this often ... */
+/** Without the stream (it failed, the server is restarting) the view polls this often ... */
 export const POLL_MS = 2000;
 /**
- * ... and with it, this often: for what changes without a job event (pending reasons, a kill's
- * error, a trainer publishing its control endpoint, which brings the trainer buttons).
+ * ... and with it, this often, but only while `pollWhileLive` says something may change without a
+ * job event (pending reasons, a trainer publishing its control endpoint).
  */
 export const LIVE_POLL_MS = 5_000;
 
+export interface FollowOptions {
+  /** Whether to keep polling while the stream is live; default always. Read before each poll. */
+  pollWhileLive?: () => boolean;
+}
+
 /**
- * Keeps a view of jobs current: `load` runs at once, after every frame of `WS /api/jobs/stream`
- * (never two at once; a frame during a load means one more load after it), and on a slow poll.
- * While a confirmation is open, loads wait until it closes: the row being asked about (and every
- * row around it) stays where it is behind the dialog.
- * Call in an injection context; returns the function that stops it all.
+ * Keeps a view of jobs current over `WS /api/jobs/stream`: `load` runs on its first frame (sent on
+ * connect, so nothing is missed between the read and the subscription) and after every frame (never
+ * two at once; a frame during a load means one more load after it). It polls instead while the
+ * stream is down, and while live only as `pollWhileLive` asks. While a confirmation is open, loads
+ * wait until it closes: the row being asked about (and every row around it) stays where it is behind
+ * the dialog. Call in an injection context; returns the function that stops it all.
  */
-export function followJobChanges(load: () => Promise<unknown>): () => void {
+export function followJobChanges(load: () => Promise<unknown>, options: FollowOptions = {}): () => void {
   let running: Promise<unknown> | null = null;
   let again = false;
   let held = false;
@@ -58,8 +64,15 @@ export function followJobChanges(load: () => Promise<unknown>): () => void {
       reload();
     }
   });
+  const since = Date.now();
   const stopPolling = startPolling(
-    async () => reload(),
+    async () => {
+      const connection = live.connection();
+      // The first connect's frame does the first load; poll only if it is slow to come.
+      if (connection === 'connecting' && Date.now() - since < 2 * POLL_MS) return;
+      if (connection === 'live' && !(options.pollWhileLive?.() ?? true)) return;
+      reload();
+    },
     () => (live.connection() === 'live' ? LIVE_POLL_MS : POLL_MS),
   );
   return () => {

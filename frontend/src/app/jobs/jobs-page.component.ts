@@ -11,6 +11,7 @@ import {
 import { Router, RouterLink, RouterOutlet } from '@angular/router';
 import type { JobDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
+import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
 import {
   describeParams,
@@ -24,7 +25,16 @@ import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { JobActions } from './job-actions';
-import { JobsStore, type StatusFilter } from './jobs.store';
+import { type BulkKind, type JobSort, JobsStore, type StatusFilter } from './jobs.store';
+
+const BULK: Record<BulkKind, { verb: string; message: string }> = {
+  cancel: { verb: 'Cancel', message: 'These queued jobs are removed from the queue.' },
+  kill: {
+    verb: 'Kill',
+    message: 'Every process of these jobs gets SIGTERM, then SIGKILL after the grace period.',
+  },
+  remove: { verb: 'Delete', message: 'These job records and their log files are removed for good.' },
+};
 
 const SPLIT_KEY = 'trainyard.jobs.split';
 const MIN_FRACTION = 0.15;
@@ -79,31 +89,52 @@ const MAX_FRACTION = 0.8;
         @if (store.error(); as error) {
           <div class="banner banner-warn" role="alert">Could not load jobs: {{ error }}</div>
         }
+        @if (selection().length) {
+          <div class="bulk" role="toolbar" aria-label="Selected jobs">
+            <span class="bulk-count">{{ selection().length }} selected</span>
+            @if (bulkGroups().cancel.length; as n) {
+              <button type="button" class="btn btn-sm" (click)="bulk('cancel')">Cancel {{ n }} queued</button>
+            }
+            @if (bulkGroups().kill.length; as n) {
+              <button type="button" class="btn btn-sm btn-danger" (click)="bulk('kill')">
+                Kill {{ n }} running
+              </button>
+            }
+            @if (bulkGroups().remove.length; as n) {
+              <button type="button" class="btn btn-sm" (click)="bulk('remove')">
+                Delete {{ n }} finished
+              </button>
+            }
+            <button type="button" class="btn btn-sm btn-quiet" (click)="checked.set(empty)">
+              Clear selection
+            </button>
+          </div>
+        }
         <table class="table jobs" aria-label="Jobs">
-          <colgroup>
-            <col style="width: 82px" />
-            <col style="width: 17%" />
-            <col style="width: 84px" />
-            <col />
-            <col style="width: 60px" />
-            <col style="width: 76px" />
-            <col style="width: 72px" />
-            <col style="width: 44px" />
-            <col style="width: 17%" />
-            <col style="width: 104px" />
-          </colgroup>
           <thead>
             <tr>
-              <th>Status</th>
-              <th>Job</th>
-              <th>Type</th>
-              <th>Command</th>
-              <th>GPUs</th>
-              <th>Started</th>
-              <th class="num">Runtime</th>
-              <th class="num">Exit</th>
-              <th>Error</th>
-              <th><span class="sr-only">Actions</span></th>
+              <th class="c-check">
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown jobs"
+                  [checked]="allChecked()"
+                  [indeterminate]="selection().length > 0 && !allChecked()"
+                  [disabled]="!store.visible().length"
+                  (change)="checkAll(!allChecked())"
+                />
+              </th>
+              @for (c of columns; track c.key) {
+                <th [class]="c.cls" [attr.aria-sort]="c.sort ? ariaSort(c.sort) : null">
+                  @if (c.sort; as by) {
+                    <button type="button" class="sort" (click)="store.toggleSort(by)">
+                      {{ c.label }}<span class="arrow" aria-hidden="true">{{ arrow(by) }}</span>
+                    </button>
+                  } @else {
+                    {{ c.label }}
+                  }
+                </th>
+              }
+              <th class="c-actions"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
@@ -115,10 +146,18 @@ const MAX_FRACTION = 0.8;
                 (click)="select(job, $event)"
                 (contextmenu)="actions.openMenu($event, job)"
               >
-                <td>
+                <td class="c-check">
+                  <input
+                    type="checkbox"
+                    [attr.aria-label]="'Select ' + label(job)"
+                    [checked]="checked().has(job.queue_id)"
+                    (change)="check(job, $any($event.target).checked)"
+                  />
+                </td>
+                <td class="c-status">
                   <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
                 </td>
-                <td class="clip">
+                <td class="clip c-name">
                   <a class="job-link" [routerLink]="['/jobs', job.queue_id]" [title]="job.queue_id">{{
                     job.name ?? shortId(job.queue_id)
                   }}</a>
@@ -126,9 +165,9 @@ const MAX_FRACTION = 0.8;
                     <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
                   }
                 </td>
-                <td class="clip">{{ job.job_type }}</td>
-                <td class="clip mono cmd" [title]="params(job)">{{ params(job) }}</td>
-                <td class="mono gpus" [title]="gpuTitle(job)">
+                <td class="clip c-type">{{ job.job_type }}</td>
+                <td class="clip mono cmd c-cmd" [title]="params(job)">{{ params(job) }}</td>
+                <td class="mono gpus c-gpus" [title]="gpuTitle(job)">
                   @if (job.gpu_indices.length) {
                     {{ job.gpu_indices.join(',') }}
                   } @else if (job.requested_gpus > 0) {
@@ -137,13 +176,15 @@ const MAX_FRACTION = 0.8;
                     <span class="muted">—</span>
                   }
                 </td>
-                <td class="mono muted" [title]="job.started_at ?? ''">{{ time(job.started_at) }}</td>
-                <td class="num mono">{{ runtime(job) }}</td>
-                <td class="num mono" [class.bad]="job.exit_code !== null && job.exit_code !== 0">
+                <td class="mono muted c-started" [title]="job.started_at ?? ''">
+                  {{ time(job.started_at) }}
+                </td>
+                <td class="num mono c-runtime">{{ runtime(job) }}</td>
+                <td class="num mono c-exit" [class.bad]="job.exit_code !== null && job.exit_code !== 0">
                   {{ job.exit_code ?? '' }}
                 </td>
-                <td class="clip err" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
-                <td class="actions">
+                <td class="clip err c-error" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
+                <td class="actions c-actions">
                   @if (actions.isRunning(job)) {
                     <button
                       type="button"
@@ -160,7 +201,7 @@ const MAX_FRACTION = 0.8;
                       class="btn btn-sm"
                       [disabled]="store.pending().has(job.queue_id)"
                       [attr.aria-label]="'Cancel ' + label(job)"
-                      (click)="store.cancel(job)"
+                      (click)="actions.cancel(job)"
                     >
                       Cancel
                     </button>
@@ -188,12 +229,12 @@ const MAX_FRACTION = 0.8;
               </tr>
             } @empty {
               <tr class="empty-row">
-                <td colspan="10">
+                <td colspan="11">
                   @if (store.loading()) {
                     <span class="muted">Loading jobs…</span>
-                  } @else if (store.search()) {
+                  } @else if (store.query()) {
                     <div class="empty">
-                      <p class="empty-title">No job matches “{{ store.search() }}”</p>
+                      <p class="empty-title">No job matches “{{ store.query() }}”</p>
                     </div>
                   } @else {
                     <div class="empty">
@@ -275,6 +316,90 @@ const MAX_FRACTION = 0.8;
       min-height: 80px;
       overflow: auto;
       border-top: 1px solid var(--border);
+      container-type: inline-size;
+    }
+    /* Column widths (fixed layout reads them from the header); the job name takes what is left. */
+    .c-check {
+      width: 32px;
+    }
+    .c-status {
+      width: 82px;
+    }
+    .c-type {
+      width: 84px;
+    }
+    .c-cmd {
+      width: 24%;
+    }
+    .c-gpus {
+      width: 60px;
+    }
+    .c-started {
+      width: 76px;
+    }
+    .c-runtime {
+      width: 72px;
+    }
+    .c-exit {
+      width: 44px;
+    }
+    .c-error {
+      width: 15%;
+    }
+    .c-actions {
+      width: 104px;
+    }
+    /* Narrow: the job name keeps its room; the least needed columns go first. */
+    @container (max-width: 1100px) {
+      .c-type,
+      .c-exit {
+        display: none;
+      }
+    }
+    @container (max-width: 860px) {
+      .c-started,
+      .c-error {
+        display: none;
+      }
+    }
+    @container (max-width: 680px) {
+      .c-cmd {
+        display: none;
+      }
+    }
+    th .sort {
+      all: unset;
+      cursor: pointer;
+      display: inline-flex;
+      gap: 3px;
+      align-items: center;
+    }
+    th .sort:focus-visible {
+      outline: 2px solid var(--accent);
+      outline-offset: 2px;
+    }
+    th .arrow {
+      min-width: 8px;
+    }
+    .c-check input {
+      margin: 0;
+      vertical-align: middle;
+    }
+    .bulk {
+      position: sticky;
+      top: 0;
+      z-index: 2;
+      display: flex;
+      align-items: center;
+      gap: 8px;
+      flex-wrap: wrap;
+      padding: 6px 8px;
+      background: var(--surface);
+      border-bottom: 1px solid var(--border);
+    }
+    .bulk-count {
+      font-weight: 600;
+      margin-right: 4px;
     }
     .detail-pane {
       display: none;
@@ -349,6 +474,7 @@ export class JobsPageComponent {
   private readonly clock = inject(Clock);
   private readonly router = inject(Router);
   private readonly menu = inject(ContextMenuStore);
+  private readonly confirm = inject(ConfirmStore);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly splitEl = viewChild.required<ElementRef<HTMLElement>>('split');
   private readonly searchEl = viewChild.required<ElementRef<HTMLInputElement>>('search');
@@ -368,20 +494,91 @@ export class JobsPageComponent {
   protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
   protected readonly round = Math.round;
 
+  /** The columns after the checkbox; `sort` makes the header a sort button. */
+  protected readonly columns: { key: string; label: string; cls: string; sort?: JobSort }[] = [
+    { key: 'status', label: 'Status', cls: 'c-status', sort: 'status' },
+    { key: 'name', label: 'Job', cls: 'c-name', sort: 'name' },
+    { key: 'type', label: 'Type', cls: 'c-type', sort: 'job_type' },
+    { key: 'cmd', label: 'Command', cls: 'c-cmd' },
+    { key: 'gpus', label: 'GPUs', cls: 'c-gpus' },
+    { key: 'started', label: 'Started', cls: 'c-started', sort: 'started_at' },
+    { key: 'runtime', label: 'Runtime', cls: 'c-runtime num', sort: 'runtime' },
+    { key: 'exit', label: 'Exit', cls: 'c-exit num' },
+    { key: 'error', label: 'Error', cls: 'c-error' },
+  ];
+
+  /** `total` counts every match on the server, not only the rows loaded. */
   protected readonly summary = computed(() => {
-    const shown = this.store.visible().length;
     const total = this.store.total();
-    return this.store.loading() && total === 0
-      ? 'Loading…'
-      : shown === total
-        ? `${total} job${total === 1 ? '' : 's'}`
-        : `${shown} of ${total}`;
+    if (this.store.loading() && total === 0) return 'Loading…';
+    return this.store.filtered() ? `${total} matching` : `${total} job${total === 1 ? '' : 's'}`;
+  });
+
+  protected readonly empty: ReadonlySet<string> = new Set();
+  /** Ids ticked in the checkbox column. */
+  protected readonly checked = signal<ReadonlySet<string>>(this.empty);
+  /** The ticked jobs still shown (a search or a deletion may have taken some away). */
+  protected readonly selection = computed(() => {
+    const ids = this.checked();
+    return ids.size ? this.store.visible().filter((j) => ids.has(j.queue_id)) : [];
+  });
+  protected readonly allChecked = computed(
+    () => this.store.visible().length > 0 && this.selection().length === this.store.visible().length,
+  );
+  /** What each bulk action would act on. */
+  protected readonly bulkGroups = computed(() => {
+    const jobs = this.selection();
+    return {
+      cancel: jobs.filter((j) => j.status === 'queued'),
+      kill: jobs.filter((j) => this.actions.isRunning(j)),
+      remove: jobs.filter((j) => isFinished(j.status)),
+    };
   });
 
   constructor() {
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey);
     inject(DestroyRef).onDestroy(() => document.removeEventListener('keydown', onKey));
+  }
+
+  protected ariaSort(by: JobSort): 'ascending' | 'descending' | 'none' {
+    const sort = this.store.sort();
+    return sort?.by !== by ? 'none' : sort.order === 'asc' ? 'ascending' : 'descending';
+  }
+
+  protected arrow(by: JobSort): string {
+    const sort = this.store.sort();
+    return sort?.by !== by ? '' : sort.order === 'asc' ? '▲' : '▼';
+  }
+
+  protected check(job: JobDto, on: boolean): void {
+    const next = new Set(this.checked());
+    if (on) next.add(job.queue_id);
+    else next.delete(job.queue_id);
+    this.checked.set(next);
+  }
+
+  protected checkAll(on: boolean): void {
+    this.checked.set(on ? new Set(this.store.visible().map((j) => j.queue_id)) : this.empty);
+  }
+
+  /** One confirmation naming every job, then the action on each. */
+  protected async bulk(kind: BulkKind): Promise<void> {
+    const jobs = this.bulkGroups()[kind];
+    if (!jobs.length) return;
+    const { verb, message } = BULK[kind];
+    const n = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
+    const ok = await this.confirm.ask({
+      title: `${verb} ${n}?`,
+      message,
+      detailColumns: ['Job', 'Status', 'Runtime'],
+      details: jobs.map((j) => [this.label(j), j.status, this.runtime(j)]),
+      confirmLabel: `${verb} ${n}`,
+      danger: true,
+    });
+    if (!ok) return;
+    await this.store.bulk(jobs, kind);
+    this.checked.set(this.empty);
   }
 
   protected params(job: JobDto): string {
@@ -402,7 +599,7 @@ export class JobsPageComponent {
 
   protected select(job: JobDto, event: MouseEvent): void {
     const target = event.target as HTMLElement;
-    if (target.closest('button, a') || window.getSelection()?.toString()) return;
+    if (target.closest('button, a, input') || window.getSelection()?.toString()) return;
     const open = this.store.selectedId() === job.queue_id;
     void this.router.navigate(open ? ['/jobs'] : ['/jobs', job.queue_id]);
   }

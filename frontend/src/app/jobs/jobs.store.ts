@@ -3,6 +3,7 @@ import {
   type ControlJobData,
   type JobDto,
   type JobStatus,
+  type ListJobsData,
   cancelQueueItem,
   cleanupJobs,
   controlJob,
@@ -12,7 +13,6 @@ import {
   listJobs,
 } from '@trainyard/sdk';
 import { API, errorMessage, isStatus } from '../core/api';
-import { describeParams } from '../core/format';
 import { followJobChanges } from '../core/job-changes';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
@@ -20,6 +20,29 @@ import { ToastStore } from '../core/toast.store';
 
 export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'aborted';
 export type JobAction = ControlJobData['path']['action'];
+export type JobSort = NonNullable<NonNullable<ListJobsData['query']>['sort']>;
+export interface SortState {
+  by: JobSort;
+  order: 'asc' | 'desc';
+}
+
+/** Actions on many selected rows at once. */
+export type BulkKind = 'cancel' | 'kill' | 'remove';
+const BULK_DONE: Record<BulkKind, string> = {
+  cancel: 'Cancelled',
+  kill: 'Kill sent (SIGTERM) to',
+  remove: 'Deleted (with logs)',
+};
+
+/** How long typing pauses before the search goes to the server. */
+export const SEARCH_DEBOUNCE_MS = 250;
+/** A trainer publishes its control endpoint soon after it starts: poll for it this long. */
+const ENDPOINT_WAIT_MS = 120_000;
+
+/** Sorts that start A→Z; the others (times, priority, runtime) start with the highest. */
+export function defaultOrder(by: JobSort): 'asc' | 'desc' {
+  return by === 'name' || by === 'status' || by === 'job_type' ? 'asc' : 'desc';
+}
 
 const PAGE = 200;
 
@@ -41,8 +64,9 @@ const ACTION_DONE: Record<JobAction, string> = {
 };
 
 /**
- * Jobs (GET /api/jobs, re-read on every job change the server streams), the status filter and text
- * search, the selected job, and every job action. Provided by the jobs view (its detail pane shares it).
+ * Jobs (GET /api/jobs: searched, filtered and sorted on the server; re-read on every job change the
+ * server streams), the selected job, and every job action. Provided by the jobs view (its detail
+ * pane shares it).
  */
 @Injectable()
 export class JobsStore {
@@ -51,13 +75,19 @@ export class JobsStore {
   private readonly scheduler = inject(SchedulerStore);
 
   readonly items = signal<JobDto[]>([]);
+  /** How many jobs match the search and filter (all of them, not only those loaded). */
   readonly total = signal(0);
   readonly hasMore = signal(false);
   readonly loading = signal(true);
   readonly error = signal<string | null>(null);
 
   readonly statusFilter = signal<StatusFilter>('all');
+  /** The search box as typed; the server gets it `SEARCH_DEBOUNCE_MS` after typing stops. */
   readonly search = signal('');
+  /** The search the list shows. */
+  readonly query = signal('');
+  /** A column sort, or null for the default order (unfinished first, then newest). */
+  readonly sort = signal<SortState | null>(null);
   private readonly limit = signal(PAGE);
 
   /** The job open in the pane (from the route). */
@@ -69,26 +99,10 @@ export class JobsStore {
   /** Jobs with an action in flight. */
   readonly pending = signal<ReadonlySet<string>>(new Set());
 
-  /** The list after the text search (status filtering happens on the server). */
-  readonly visible = computed(() => {
-    const q = this.search().trim().toLowerCase();
-    const items = this.items();
-    if (!q) return items;
-    return items.filter((job) =>
-      [
-        job.queue_id,
-        job.name ?? '',
-        job.job_type,
-        job.status,
-        job.error ?? '',
-        job.cwd,
-        describeParams(job.job_type, job.job_params),
-      ]
-        .join('\n')
-        .toLowerCase()
-        .includes(q),
-    );
-  });
+  /** The rows shown: the server already searched, filtered and sorted them. */
+  readonly visible = this.items.asReadonly();
+  /** Whether a search or status filter narrows the list. */
+  readonly filtered = computed(() => this.query().trim() !== '' || this.statusFilter() !== 'all');
 
   readonly selected = computed(() => {
     const id = this.selectedId();
@@ -104,16 +118,19 @@ export class JobsStore {
   );
 
   private generation = 0;
+  private loaded = false;
 
   constructor() {
-    const stop = followJobChanges(() => this.load());
+    // Loads on the change stream's frames; polls while live only for what comes without an event.
+    const stop = followJobChanges(() => this.load(), { pollWhileLive: () => this.awaitingEndpoint() });
     const refresh = inject(RefreshBus);
-    // Reload at once when the filter, the page size, the selection or the refresh button changes.
+    // Reload at once when the filter, the search, the sort, the page size or the refresh button changes.
     let first = true;
     effect(() => {
       this.statusFilter();
+      this.query();
+      this.sort();
       this.limit();
-      this.selectedId();
       refresh.tick();
       if (first) {
         first = false;
@@ -121,7 +138,27 @@ export class JobsStore {
       }
       untracked(() => void this.load());
     });
-    inject(DestroyRef).onDestroy(stop);
+    // Typing settles before it reaches the server.
+    let debounce: ReturnType<typeof setTimeout> | undefined;
+    effect(() => {
+      const text = this.search();
+      clearTimeout(debounce);
+      debounce = setTimeout(() => {
+        if (text === untracked(this.query)) return;
+        this.loading.set(true);
+        this.limit.set(PAGE);
+        this.query.set(text);
+      }, SEARCH_DEBOUNCE_MS);
+    });
+    // A newly selected job comes from the list already loaded, or on its own (not the whole list again).
+    effect(() => {
+      const id = this.selectedId();
+      if (id) untracked(() => void this.loadSelected(id));
+    });
+    inject(DestroyRef).onDestroy(() => {
+      stop();
+      clearTimeout(debounce);
+    });
   }
 
   setFilter(filter: StatusFilter): void {
@@ -131,6 +168,16 @@ export class JobsStore {
     this.statusFilter.set(filter);
   }
 
+  /** Sorts by `by`: first in its natural order, then reversed, then back to the default order. */
+  toggleSort(by: JobSort): void {
+    const current = this.sort();
+    const first = defaultOrder(by);
+    this.limit.set(PAGE);
+    if (current?.by !== by) this.sort.set({ by, order: first });
+    else if (current.order === first) this.sort.set({ by, order: first === 'asc' ? 'desc' : 'asc' });
+    else this.sort.set(null);
+  }
+
   showMore(): void {
     this.limit.update((n) => n + PAGE);
   }
@@ -138,36 +185,73 @@ export class JobsStore {
   async load(): Promise<void> {
     const generation = ++this.generation;
     const statuses = FILTER_STATUSES[this.statusFilter()];
+    const q = this.query().trim();
+    const sort = this.sort();
     const selectedId = this.selectedId();
     // The sidebar's running/queued counts stay in step with the table.
     void this.scheduler.load();
     try {
       const { data } = await listJobs({
         client: this.api,
-        query: { limit: this.limit(), ...(statuses && { status: statuses.join(',') }) },
+        query: {
+          limit: this.limit(),
+          ...(statuses && { status: statuses.join(',') }),
+          ...(q && { q }),
+          ...(sort && { sort: sort.by, order: sort.order }),
+        },
       });
-      let extra: JobDto | null = null;
-      let missing = false;
-      if (selectedId && !data.items.some((j) => j.queue_id === selectedId)) {
-        try {
-          extra = (await getJob({ client: this.api, path: { queue_id: selectedId } })).data;
-        } catch (err) {
-          if (!isStatus(err, 404)) throw err;
-          missing = true;
-        }
-      }
+      const found =
+        selectedId && !data.items.some((j) => j.queue_id === selectedId)
+          ? await this.fetchOne(selectedId)
+          : { job: null, missing: false };
       if (generation !== this.generation) return; // a newer load (other filter) is on its way
+      this.loaded = true;
       this.items.set(data.items);
       this.total.set(data.total);
       this.hasMore.set(data.next_cursor !== null);
-      this.selectedExtra.set(extra);
-      if (selectedId === this.selectedId()) this.selectedMissing.set(missing);
+      this.selectedExtra.set(found.job);
+      if (selectedId === this.selectedId()) this.selectedMissing.set(found.missing);
       this.error.set(null);
     } catch (err) {
       if (generation === this.generation) this.error.set(errorMessage(err));
     } finally {
       if (generation === this.generation) this.loading.set(false);
     }
+  }
+
+  /** The selected job when the list (loaded, or still to come) does not hold it. */
+  private async loadSelected(id: string): Promise<void> {
+    if (!this.loaded || this.items().some((j) => j.queue_id === id)) return;
+    try {
+      const found = await this.fetchOne(id);
+      if (this.selectedId() !== id) return;
+      this.selectedExtra.set(found.job);
+      this.selectedMissing.set(found.missing);
+    } catch (err) {
+      this.toasts.error(errorMessage(err));
+    }
+  }
+
+  private async fetchOne(id: string): Promise<{ job: JobDto | null; missing: boolean }> {
+    try {
+      return { job: (await getJob({ client: this.api, path: { queue_id: id } })).data, missing: false };
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+      return { job: null, missing: true };
+    }
+  }
+
+  /** A job that started recently and may still publish its trainer endpoint (no event says when). */
+  private awaitingEndpoint(): boolean {
+    const now = Date.now();
+    return [...this.items(), this.selectedExtra()].some(
+      (job) =>
+        job !== null &&
+        (job.status === 'starting' ||
+          (job.status === 'running' &&
+            !job.trainer_endpoint &&
+            (!job.started_at || now - Date.parse(job.started_at) < ENDPOINT_WAIT_MS))),
+    );
   }
 
   async control(job: JobDto, action: JobAction): Promise<boolean> {
@@ -237,6 +321,32 @@ export class JobsStore {
     } catch (err) {
       this.toasts.error(errorMessage(err));
     }
+  }
+
+  /**
+   * Cancels (queued), kills (running, SIGTERM) or deletes (finished) each job, one after another;
+   * one toast for the lot (and one naming the first failure), one reload at the end.
+   */
+  async bulk(jobs: readonly JobDto[], kind: BulkKind): Promise<void> {
+    const ids = jobs.map((j) => j.queue_id);
+    this.pending.update((s) => new Set([...s, ...ids]));
+    const failures: string[] = [];
+    for (const job of jobs) {
+      const path = { queue_id: job.queue_id };
+      try {
+        if (kind === 'cancel') await cancelQueueItem({ client: this.api, path });
+        else if (kind === 'kill') await controlJob({ client: this.api, path: { ...path, action: 'kill' } });
+        else await deleteJob({ client: this.api, path });
+      } catch (err) {
+        failures.push(`${label(job)}: ${errorMessage(err)}`);
+      }
+    }
+    this.pending.update((s) => new Set([...s].filter((id) => !ids.includes(id))));
+    const done = jobs.length - failures.length;
+    if (done) this.toasts.info(`${BULK_DONE[kind]} ${done} job${done === 1 ? '' : 's'}.`);
+    if (failures.length)
+      this.toasts.error(`${failures.length} failed — ${failures[0]}${failures.length > 1 ? ' …' : ''}`);
+    await this.load();
   }
 
   private async run(job: JobDto, action: () => Promise<void>): Promise<boolean> {

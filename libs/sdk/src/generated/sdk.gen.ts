@@ -560,7 +560,8 @@ export const listJobTypes = <ThrowOnError extends boolean = true>(options?: Opti
 });
 
 /**
- * Jobs, active first then newest; filter by status and type.
+ * Jobs matching the filters (status, type, text, submit time), active first then newest, or
+ * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter.
  */
 export const listJobs = <ThrowOnError extends boolean = true>(options?: Options<ListJobsData, ThrowOnError>) => (options?.client ?? client).get<ListJobsResponses, ListJobsErrors, ThrowOnError>({
     security: [

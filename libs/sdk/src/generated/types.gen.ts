@@ -2690,13 +2690,34 @@ export type ListJobsData = {
     path?: never;
     query?: {
         /**
-         * Only these statuses (comma-separated), e.g. `running,failed`.
+         * Only these statuses: comma-separated (`running,failed`) or the parameter repeated.
          */
         status?: string;
         /**
          * Only this job type.
          */
         job_type?: string;
+        /**
+         * Free-text search, case-insensitive (ASCII): every whitespace-separated word (or "quoted phrase") must occur in the
+         * job's name, queue id, parameters (the command) or error. `%` and `_` match themselves.
+         */
+        q?: string;
+        /**
+         * Only jobs submitted at or after this instant (ISO 8601; a date alone is midnight UTC).
+         */
+        submitted_after?: string;
+        /**
+         * Only jobs submitted before this instant (ISO 8601; a date alone is midnight UTC).
+         */
+        submitted_before?: string;
+        /**
+         * Sort by this column instead of the default order; ties newest submitted first.
+         */
+        sort?: 'submitted_at' | 'started_at' | 'ended_at' | 'name' | 'status' | 'job_type' | 'priority' | 'runtime';
+        /**
+         * With `sort`: asc or desc (default: asc for name, status and job_type, else desc). Empty values last.
+         */
+        order?: 'asc' | 'desc';
         /**
          * Opaque cursor from a previous page's next_cursor.
          */
