@@ -43,6 +43,10 @@ describe('job log pane (browser e2e)', () => {
     );
     return data.queue_id;
   };
+  // A byte 0xff (invalid anywhere in UTF-8) and a whole euro sign, shared by two tests.
+  let bytes: Promise<string> | undefined;
+  const bytesJob = () =>
+    (bytes ??= submit('bytes', `printf 'bad \\377 byte\\nsplit \\342\\202\\254 euro\\n'`, 'done'));
   const rows = () => page.locator('.log-term .xterm-rows');
   const open = async (id: string, name: string) => {
     await page.goto(`${server.baseUrl}/jobs/${id}`);
@@ -111,12 +115,15 @@ describe('job log pane (browser e2e)', () => {
       .waitFor();
   }, 120_000);
 
-  it('shows invalid UTF-8 as U+FFFD, and the app shortcuts work after clicking into the log', async () => {
-    const id = await submit('bytes', `printf 'bad \\377 byte\\nsplit \\342\\202\\254 euro\\n'`, 'done');
-    await open(id, 'bytes');
+  it('shows invalid UTF-8 as U+FFFD, and keeps multi-byte characters whole', async () => {
+    await open(await bytesJob(), 'bytes');
     await rows().filter({ hasText: 'bad \ufffd byte' }).waitFor();
     await rows().filter({ hasText: 'split € euro' }).waitFor();
+  }, 60_000);
 
+  it('lets the app shortcuts through once the log has focus (Esc closes the pane, g q)', async () => {
+    await open(await bytesJob(), 'bytes');
+    await rows().filter({ hasText: 'split' }).waitFor();
     await page.locator('.log-term').click();
     expect(
       await page
@@ -125,7 +132,7 @@ describe('job log pane (browser e2e)', () => {
     ).toBe(true);
     await page.keyboard.press('Escape');
     await waitFor(() => new URL(page.url()).pathname === '/jobs', 'Esc to close the log pane');
-    await open(id, 'bytes');
+    await open(await bytesJob(), 'bytes');
     await page.locator('.log-term').click();
     await page.keyboard.press('g');
     await page.keyboard.press('q');
