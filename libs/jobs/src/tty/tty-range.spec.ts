@@ -43,4 +43,18 @@ describe('readTtyRange / searchTty', () => {
       TtySearchQueryError,
     );
   });
+
+  it('stops a regex that backtracks forever at the time budget, and the server stays responsive', async () => {
+    const path = file('c', `${'a'.repeat(40)}!\nfine\n`);
+    const started = Date.now();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 50);
+    const result = await searchTty(path, { query: '^(a+)+$', regex: true, limit: 10, timeBudgetMs: 500 });
+    clearInterval(timer);
+    expect(result).toMatchObject({ timed_out: true, matches: [] });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(ticks).toBeGreaterThanOrEqual(5); // the event loop kept turning meanwhile
+    const ok = await searchTty(path, { query: '^f.n', regex: true, limit: 10 });
+    expect(ok.matches).toEqual([{ line: 2, offset: 42, text: 'fine' }]);
+  });
 });

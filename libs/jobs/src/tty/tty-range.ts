@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { openTtyLog, readFully } from './tty-tail';
 
 // Reads of a job's log by line number, and a search of the whole log, for a viewer whose terminal
@@ -114,7 +115,7 @@ export interface TtySearchOptions {
   caseSensitive?: boolean;
   /** Stop after this many matches (`truncated` is then true). */
   limit: number;
-  /** Stop scanning after this long (`timed_out` is then true); checked between chunks. */
+  /** Stop scanning after this long (`timed_out` is then true). */
   timeBudgetMs?: number;
   /** Only the first this-many characters of a line are matched and returned (bounds regex cost). */
   maxLineChars?: number;
@@ -160,9 +161,65 @@ export function plainLine(raw: string): string {
   return stripVTControlCharacters(raw).replace(/\r$/, '').replace(/\x00/g, '');
 }
 
+/** Tests lines against the query: which of `lines` match (their indexes). */
+interface LineMatcher {
+  /** Resolves null when the time budget ran out first. */
+  test(lines: string[]): Promise<number[] | null>;
+  close(): Promise<void>;
+}
+
+function inThreadMatcher(pattern: RegExp): LineMatcher {
+  return {
+    test: (lines) => Promise.resolve(lines.flatMap((line, i) => (pattern.test(line) ? [i] : []))),
+    close: () => Promise.resolve(),
+  };
+}
+
+// A user's regular expression can backtrack for minutes on one line ("(a+)+$"), and a running
+// regex cannot be interrupted: it runs in a worker thread that is terminated when time is up.
+const REGEX_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const pattern = new RegExp(workerData.source, workerData.flags);
+parentPort.on('message', (lines) => {
+  const hits = [];
+  for (let i = 0; i < lines.length; i++) if (pattern.test(lines[i])) hits.push(i);
+  parentPort.postMessage(hits);
+});`;
+
+function workerMatcher(pattern: RegExp, deadline: number): LineMatcher {
+  const worker = new Worker(REGEX_WORKER, {
+    eval: true,
+    workerData: { source: pattern.source, flags: pattern.flags },
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  });
+  worker.unref();
+  return {
+    test: (lines) =>
+      new Promise((resolve, reject) => {
+        const onMessage = (hits: number[]) => finish(hits);
+        const onError = (err: Error) => finish(null, err);
+        const finish = (hits: number[] | null, err?: Error) => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          if (err) reject(err);
+          else resolve(hits);
+        };
+        const timer = setTimeout(() => finish(null), Math.max(0, deadline - Date.now()));
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.postMessage(lines);
+      }),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
 /**
  * Searches a job's whole log line by line, ANSI escapes stripped (invalid UTF-8 reads as U+FFFD),
- * streaming through the file: the first `limit` matching lines in file order.
+ * streaming through the file: the first `limit` matching lines in file order. A regex runs in a
+ * worker thread, so a pathological one costs at most the time budget.
  * @throws TtyLogMissingError when the job has no log file; TtySearchQueryError for a bad regex.
  */
 export async function searchTty(path: string, options: TtySearchOptions): Promise<TtySearchResult> {
@@ -171,31 +228,27 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
   const deadline = Date.now() + (options.timeBudgetMs ?? 5000);
   const maxLineBytes = maxChars * 4;
   const decoder = new TextDecoder('utf-8');
-  const matches: TtySearchMatch[] = [];
   const fh = await openTtyLog(path);
-  let line = 1;
-  let lineOffset = 0;
+  const matcher = options.regex ? workerMatcher(pattern, deadline) : inThreadMatcher(pattern);
+  const result: TtySearchResult = {
+    matches: [],
+    truncated: false,
+    timed_out: false,
+    scanned_bytes: 0,
+    scanned_lines: 0,
+  };
+  // Lines finished in the current chunk, tested together.
+  let batch: TtySearchMatch[] = [];
   // The current line's first bytes (up to maxLineBytes); the rest of a long line is only counted.
   let parts: Buffer[] = [];
   let partBytes = 0;
-  let pos = 0;
-  let truncated = false;
-  let timedOut = false;
-  let scannedLines = 0;
-  const finishLine = (): boolean => {
+  let line = 1;
+  let lineOffset = 0;
+  const finishLine = () => {
     const text = decoder.decode(Buffer.concat(parts, partBytes)).slice(0, maxChars);
     parts = [];
     partBytes = 0;
-    const plain = plainLine(text);
-    if (pattern.test(plain)) {
-      if (matches.length === options.limit) {
-        truncated = true;
-        return false;
-      }
-      matches.push({ line, offset: lineOffset, text: plain });
-    }
-    scannedLines++;
-    return true;
+    batch.push({ line, offset: lineOffset, text: plainLine(text) });
   };
   const keep = (bytes: Buffer) => {
     if (partBytes >= maxLineBytes) return;
@@ -203,11 +256,34 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
     parts.push(Buffer.from(slice));
     partBytes += slice.length;
   };
+  /** Tests the batch; false once the search must stop (limit reached or out of time). */
+  const testBatch = async (): Promise<boolean> => {
+    const lines = batch;
+    batch = [];
+    if (!lines.length) return true;
+    const hits = await matcher.test(lines.map((l) => l.text));
+    if (hits === null) {
+      result.timed_out = true;
+      return false;
+    }
+    for (const index of hits) {
+      if (result.matches.length === options.limit) {
+        result.truncated = true;
+        result.scanned_bytes = lines[index].offset;
+        result.scanned_lines = lines[index].line - 1;
+        return false;
+      }
+      result.matches.push(lines[index]);
+    }
+    result.scanned_lines = lines[lines.length - 1].line;
+    return true;
+  };
   try {
     const { size } = await fh.stat();
-    scan: while (pos < size) {
+    let pos = 0;
+    while (pos < size) {
       if (Date.now() > deadline) {
-        timedOut = true;
+        result.timed_out = true;
         break;
       }
       const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, size - pos));
@@ -215,26 +291,23 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
       let start = 0;
       for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, start)) {
         keep(chunk.subarray(start, i));
-        if (!finishLine()) {
-          pos += start;
-          break scan;
-        }
+        finishLine();
         start = i + 1;
         line++;
         lineOffset = pos + start;
       }
       keep(chunk.subarray(start));
       pos += chunk.length;
+      if (!(await testBatch())) return result;
+      result.scanned_bytes = lineOffset;
     }
-    if (!truncated && !timedOut && partBytes > 0 && !finishLine()) pos = lineOffset;
-    return {
-      matches,
-      truncated,
-      timed_out: timedOut,
-      scanned_bytes: pos,
-      scanned_lines: scannedLines,
-    };
+    if (!result.timed_out && partBytes > 0) {
+      finishLine();
+      if (!(await testBatch())) return result;
+    }
+    if (!result.timed_out) result.scanned_bytes = pos;
+    return result;
   } finally {
-    await fh.close();
+    await Promise.all([fh.close(), matcher.close()]);
   }
 }
