@@ -3,6 +3,7 @@ import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { JobFiles } from './job-files';
 import { JobRepository } from './infrastructure/job.repository';
 import { JobsController } from './jobs.controller';
+import { LogSearchController } from './log-search.controller';
 import { JobLogs } from './job-logs';
 import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
@@ -10,7 +11,7 @@ import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
 
 @Module({
-  controllers: [JobsController],
+  controllers: [JobsController, LogSearchController],
   providers: [
     JobRepository,
     JobLogs,

@@ -31,10 +31,19 @@ export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
   },
 ];
 
-/** True when a key press belongs to a text field (or the terminal) rather than to the shortcuts. */
+/**
+ * True when a key press belongs to a text field rather than to the shortcuts.
+ *
+ * The job log is a terminal whose hidden textarea holds the focus, but it is output only: the
+ * console sends no keystrokes to jobs, so a key pressed in it is the app's (`Esc` closes the log
+ * pane, `f` follows, `g j`… navigate; Ctrl+F searches the log, Ctrl+C copies the selection). Such
+ * an element is marked `data-output-only`. Should the log ever take input for a running job's tty,
+ * typing would go to the job and only `Esc` would leave the terminal for the shortcuts.
+ */
 export function isTyping(event: KeyboardEvent): boolean {
   const target = event.target as HTMLElement | null;
   if (!target) return false;
+  if (target.closest?.('[data-output-only]')) return false;
   if (target.isContentEditable) return true;
   const tag = target.tagName;
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';

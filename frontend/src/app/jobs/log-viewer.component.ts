@@ -14,15 +14,23 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { type LogEndFrame, type Stream, streamJobLog } from '@trainyard/sdk';
+import {
+  type LogEndFrame,
+  type LogSearchMatchDto,
+  type Stream,
+  getJobLogRange,
+  searchJobLog,
+  streamJobLog,
+} from '@trainyard/sdk';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { type ITheme, Terminal } from '@xterm/xterm';
-import { STREAM_OPTIONS, errorMessage } from '../core/api';
+import { API, STREAM_OPTIONS, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { backoffMs } from '../core/poll';
 import { isTyping } from '../core/shortcuts';
 import { ThemeStore } from '../core/theme.store';
+import { LogDecoder } from './log-decoder';
 
 type StreamState = 'connecting' | 'waiting' | 'streaming' | 'ended' | 'reconnecting' | 'failed';
 
@@ -30,12 +38,23 @@ type StreamState = 'connecting' | 'waiting' | 'streaming' | 'ended' | 'reconnect
 const QUIET_AFTER_MS = 1500;
 
 const SCROLLBACK_LINES = 50_000;
+/** Lines an earlier part of the log is shown in: below the scrollback, so none is lost. */
+const WINDOW_LINES = 40_000;
 const HIDE_CURSOR = '\x1b[?25l';
+const DIM = (text: string) => `\x1b[0;2m${text}\x1b[0m\r\n`;
+const SEARCH_DELAY_MS = 250;
+const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * A job's terminal over `WS /api/jobs/{id}/tty?follow=true`, rendered by xterm.js: ANSI colours,
  * `\r` progress bars redrawn in place, selection that holds while output streams, search, and
- * follow (auto-scroll only while at the bottom).
+ * follow (auto-scroll only while at the bottom, with an "N new lines" marker while paused).
+ *
+ * The terminal keeps the last 50,000 lines: a banner says which earlier lines are not in it and
+ * loads them on demand (`GET /api/jobs/{id}/log?line=`); search then runs on the server over the
+ * whole log (`GET .../log/search`) and a match outside the terminal loads the part around it.
+ * A dropped connection keeps what is shown and resumes at the byte offset already received.
+ * The pane is output only (no stdin), so keys pressed in it are the app's shortcuts.
  */
 @Component({
   selector: 'ty-log-viewer',
@@ -117,7 +136,33 @@ const HIDE_CURSOR = '\x1b[?25l';
         Download
       </button>
     </div>
-    <div class="log-term" #term aria-label="Job output" role="region"></div>
+    @if (hiddenBefore() > 0 || hiddenAfter() > 0 || notice()) {
+      <div class="log-banner" role="status">
+        @if (hiddenBefore() > 0) {
+          <span>Lines 1–{{ fmtN(hiddenBefore()) }} not shown</span>
+          <button type="button" class="btn btn-sm btn-link" [disabled]="loading()" (click)="loadEarlier()">
+            Load earlier
+          </button>
+        }
+        @if (hiddenAfter() > 0) {
+          <span>{{ fmtN(hiddenAfter()) }}+ later lines not shown</span>
+          <button type="button" class="btn btn-sm btn-link" [disabled]="loading()" (click)="backToEnd()">
+            Back to the end
+          </button>
+        }
+        @if (notice(); as text) {
+          <span class="log-notice">{{ text }}</span>
+        }
+      </div>
+    }
+    <div class="log-term-wrap">
+      <div class="log-term" #term aria-label="Job output" role="region" data-output-only></div>
+      @if (newLines() > 0) {
+        <button type="button" class="btn btn-sm log-new-lines" (click)="setFollow(true)">
+          {{ fmtN(newLines()) }} new {{ newLines() === 1 ? 'line' : 'lines' }} ↓
+        </button>
+      }
+    </div>
   `,
   styleUrl: '../../../../node_modules/@xterm/xterm/css/xterm.css',
   styles: `
@@ -171,6 +216,39 @@ const HIDE_CURSOR = '\x1b[?25l';
     .log-state-failed {
       color: var(--warn);
     }
+    .log-banner {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 4px 10px;
+      padding: 3px 10px;
+      font-size: 12px;
+      color: var(--text-muted);
+      border-bottom: 1px solid var(--border);
+      background: color-mix(in srgb, var(--warn) 8%, var(--surface));
+    }
+    .log-banner .btn-link {
+      border: none;
+      background: none;
+      color: var(--accent);
+      text-decoration: underline;
+      padding: 0 2px;
+      height: auto;
+    }
+    .log-term-wrap {
+      position: relative;
+      display: flex;
+      flex-direction: column;
+      flex: 1;
+      min-height: 0;
+    }
+    .log-new-lines {
+      position: absolute;
+      right: 18px;
+      bottom: 10px;
+      z-index: 5;
+      box-shadow: 0 2px 8px rgb(0 0 0 / 0.3);
+    }
     .log-term {
       flex: 1;
       min-height: 0;
@@ -194,6 +272,7 @@ export class LogViewerComponent {
 
   private readonly themes = inject(ThemeStore);
   private readonly auth = inject(AuthStore);
+  private readonly api = inject(API);
   private readonly termEl = viewChild.required<ElementRef<HTMLElement>>('term');
   private readonly searchInput = viewChild.required<ElementRef<HTMLInputElement>>('searchInput');
 
@@ -202,6 +281,23 @@ export class LogViewerComponent {
   protected readonly message = signal<string | null>(null);
   protected readonly query = signal('');
   private readonly matches = signal<{ index: number; count: number } | null>(null);
+  /** Lines of the log before the terminal's first line (the terminal keeps the last 50,000). */
+  protected readonly hiddenBefore = signal(0);
+  /** An earlier part is shown: at least this many later lines are not (live output is paused). */
+  protected readonly hiddenAfter = signal(0);
+  /** Lines that arrived while follow was paused. */
+  protected readonly newLines = signal(0);
+  /** Where the stream was interrupted and resumed, or why the view was reloaded. */
+  protected readonly notice = signal<string | null>(null);
+  protected readonly loading = signal(false);
+  /** Server search results, used while part of the log is not in the terminal. */
+  private readonly serverMatches = signal<{
+    query: string;
+    matches: LogSearchMatchDto[];
+    more: boolean;
+    index: number;
+  } | null>(null);
+  protected readonly fmtN = fmt;
 
   protected readonly stateText = computed(() => {
     switch (this.state()) {
@@ -220,8 +316,16 @@ export class LogViewerComponent {
     }
   });
   protected readonly matchText = computed(() => {
+    if (!this.query()) return '';
+    const server = this.serverMatches();
+    if (server) {
+      if (server.query !== this.query()) return 'searching…';
+      const n = server.matches.length;
+      if (n === 0) return 'no match';
+      return `${server.index < 0 ? '–' : server.index + 1} / ${n}${server.more ? '+' : ''}`;
+    }
     const m = this.matches();
-    if (!this.query() || !m) return '';
+    if (!m) return '';
     if (m.count === 0) return 'no match';
     return m.index < 0 ? `${m.count}+` : `${m.index + 1} / ${m.count}`;
   });
@@ -234,12 +338,26 @@ export class LogViewerComponent {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private quietTimer: ReturnType<typeof setTimeout> | undefined;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
   /** The viewport line to hold while not following. */
   private pinnedLine: number | null = null;
   /** A pointer is down on the terminal: selecting text, or dragging the scrollbar. */
   private interacting: 'select' | 'scroll' | null = null;
   /** Follow was on when a selection began: clearing the selection turns it back on. */
   private resumeAfterSelection = false;
+
+  private readonly decoder = new LogDecoder();
+  /** Log file offset just past the last byte written to the terminal; null before the first start frame. */
+  private position: number | null = null;
+  /** Number of the log line the terminal's content starts with. */
+  private firstLine = 1;
+  /** Line feeds of the log the terminal has parsed (writes are asynchronous). */
+  private parsedNewlines = 0;
+  /** Lines the pane wrote itself (reconnect marks): not log lines. */
+  private markLines = 0;
+  /** An earlier part of the log is shown instead of the live end. */
+  private windowed = false;
 
   constructor() {
     const destroyRef = inject(DestroyRef);
@@ -269,7 +387,9 @@ export class LogViewerComponent {
           this.focusSearch();
           return false;
         }
-        return true;
+        // Output only: every other key is left to the app (its shortcuts, Esc, copy); xterm keeps
+        // just its scrolling keys. isTyping() knows this pane is no text field (data-output-only).
+        return e.shiftKey && /^(PageUp|PageDown|Home|End)$/.test(e.key);
       });
       const el = this.termEl().nativeElement;
       term.open(el);
@@ -323,6 +443,7 @@ export class LogViewerComponent {
           this.attempt = 0;
           this.query.set('');
           this.matches.set(null);
+          this.serverMatches.set(null);
           this.search?.clearDecorations();
           this.setFollow(true);
           this.connect(id);
@@ -344,13 +465,20 @@ export class LogViewerComponent {
     document.addEventListener('keydown', onKey);
     destroyRef.onDestroy(() => {
       document.removeEventListener('keydown', onKey);
+      clearTimeout(this.searchTimer);
+      clearTimeout(this.hiddenTimer);
       this.disconnect();
     });
   }
 
   protected setFollow(on: boolean): void {
+    if (on && this.windowed) {
+      this.backToEnd();
+      return;
+    }
     this.follow.set(on);
     this.resumeAfterSelection = false;
+    if (on) this.newLines.set(0);
     if (!this.term) return;
     if (on) {
       this.pinnedLine = null;
@@ -360,29 +488,39 @@ export class LogViewerComponent {
     }
   }
 
+  /** The live end again: the terminal is reloaded with the log's tail and follows it. */
+  protected backToEnd(): void {
+    this.windowed = false;
+    this.hiddenAfter.set(0);
+    this.follow.set(true);
+    this.pinnedLine = null;
+    this.newLines.set(0);
+    this.connect(this.queueId());
+  }
+
+  /** Shows the part of the log before the terminal's first line (and some of what it shows now). */
+  protected async loadEarlier(): Promise<void> {
+    const top = this.firstLine + this.hiddenRows();
+    const from = Math.max(1, top - (WINDOW_LINES - 2000));
+    await this.showWindow(from, top);
+  }
+
   protected find(direction: 1 | -1, incremental = false): void {
     const q = this.query();
     if (!this.search) return;
     if (!q) {
       this.search.clearDecorations();
       this.matches.set(null);
+      this.serverMatches.set(null);
       return;
     }
-    const options = {
-      incremental,
-      decorations: {
-        matchBackground: '#5c4a12',
-        matchOverviewRuler: '#d6a21e',
-        activeMatchBackground: '#b8860b',
-        activeMatchColorOverviewRuler: '#ffcc33',
-      },
-    };
-    const found = direction === 1 ? this.search.findNext(q, options) : this.search.findPrevious(q, options);
-    if (found) {
-      // Looking at a match: stop following so new output does not pull the view away.
-      this.follow.set(false);
-      requestAnimationFrame(() => (this.pinnedLine = this.term?.buffer.active.viewportY ?? null));
+    // Part of the log is not in the terminal: only the server can search all of it.
+    if (this.windowed || this.hiddenBefore() > 0) {
+      this.findOnServer(q, direction, incremental);
+      return;
     }
+    this.serverMatches.set(null);
+    this.findInTerminal(q, direction, incremental);
   }
 
   protected clearSearch(event: Event): void {
@@ -390,7 +528,154 @@ export class LogViewerComponent {
     this.query.set('');
     this.search?.clearDecorations();
     this.matches.set(null);
+    this.serverMatches.set(null);
     this.term?.focus();
+  }
+
+  private findInTerminal(q: string, direction: 1 | -1, incremental: boolean): boolean {
+    if (!this.search) return false;
+    const options = { incremental, decorations: DECORATIONS };
+    const found = direction === 1 ? this.search.findNext(q, options) : this.search.findPrevious(q, options);
+    if (found) {
+      // Looking at a match: stop following so new output does not pull the view away.
+      this.follow.set(false);
+      requestAnimationFrame(() => (this.pinnedLine = this.term?.buffer.active.viewportY ?? null));
+    }
+    return found;
+  }
+
+  /** Typing searches after a pause; Enter / arrows step through the server's matches. */
+  private findOnServer(q: string, direction: 1 | -1, incremental: boolean): void {
+    const current = this.serverMatches();
+    if (!incremental && current?.query === q) {
+      const n = current.matches.length;
+      if (!n) return;
+      const index = current.index < 0 ? 0 : (current.index + direction + n) % n;
+      this.serverMatches.set({ ...current, index });
+      void this.jumpTo(current.matches[index].line, q);
+      return;
+    }
+    clearTimeout(this.searchTimer);
+    this.serverMatches.set({ query: '', matches: [], more: false, index: -1 });
+    this.searchTimer = setTimeout(() => void this.runServerSearch(q), incremental ? SEARCH_DELAY_MS : 0);
+  }
+
+  private async runServerSearch(q: string): Promise<void> {
+    try {
+      const { data } = await searchJobLog({
+        client: this.api,
+        path: { queue_id: this.queueId() },
+        query: { q, limit: 1000 },
+      });
+      if (this.query() !== q) return;
+      const result = { query: q, matches: data.matches, more: data.truncated || data.timed_out, index: -1 };
+      this.serverMatches.set(result);
+      if (data.matches.length) {
+        this.serverMatches.set({ ...result, index: 0 });
+        await this.jumpTo(data.matches[0].line, q);
+      }
+    } catch (err) {
+      if (this.query() === q) this.serverMatches.set({ query: q, matches: [], more: false, index: -1 });
+      this.notice.set(`Search failed: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Brings log line `line` into view (loading the part around it if needed) and marks `q` in it. */
+  private async jumpTo(line: number, q: string): Promise<void> {
+    const term = this.term;
+    if (!term) return;
+    const top = this.firstLine + this.hiddenRows();
+    const last = this.firstLine + this.parsedNewlines + this.markLines;
+    if (line < top || line > last) {
+      await this.showWindow(Math.max(1, line - WINDOW_LINES / 2), line);
+    }
+    this.revealLine(line, q);
+  }
+
+  /** Scrolls to log line `line` of the terminal and selects the first `q` in it (else the line). */
+  private revealLine(line: number, q: string): void {
+    const term = this.term;
+    if (!term) return;
+    const row = this.rowOfLine(line);
+    if (row === null) return;
+    this.follow.set(false);
+    this.newLines.set(0);
+    term.scrollToLine(Math.max(0, row - Math.floor(term.rows / 3)));
+    term.select(0, row, 1);
+    if (!this.search?.findNext(q, { incremental: true, decorations: DECORATIONS })) {
+      term.select(0, row, term.cols);
+    }
+    this.pinnedLine = term.buffer.active.viewportY;
+  }
+
+  /** The buffer row where log line `line` starts (lines wrap over several rows), or null. */
+  private rowOfLine(line: number): number | null {
+    const buffer = this.term?.buffer.active;
+    if (!buffer) return null;
+    let logical = this.firstLine + this.hiddenRows() - 1;
+    for (let row = 0; row < buffer.length; row++) {
+      if (!buffer.getLine(row)?.isWrapped) logical++;
+      if (logical === line) return row;
+    }
+    return null;
+  }
+
+  /**
+   * Replaces the terminal's content with lines `from`… (WINDOW_LINES of them) read over HTTP, and
+   * scrolls to line `at`. Live output stops until "Back to the end" (or Follow).
+   */
+  private async showWindow(from: number, at: number): Promise<void> {
+    const term = this.term;
+    if (!term || this.loading()) return;
+    this.loading.set(true);
+    try {
+      const { data, response } = await getJobLogRange({
+        client: this.api,
+        path: { queue_id: this.queueId() },
+        query: { line: from, lines: WINDOW_LINES },
+        parseAs: 'arrayBuffer',
+      });
+      const header = (name: string) => Number(response.headers.get(`X-Trainyard-Log-${name}`));
+      this.disconnect();
+      this.windowed = true;
+      this.state.set('ended');
+      this.message.set('Showing an earlier part · live output paused');
+      this.follow.set(false);
+      this.newLines.set(0);
+      this.resetTerminal();
+      this.firstLine = header('Line');
+      this.position = header('End');
+      const text = this.decoder.push(new Uint8Array(data as unknown as ArrayBuffer)) + this.decoder.flush();
+      await new Promise<void>((resolve) => term.write(text, resolve));
+      this.parsedNewlines = this.decoder.newlines;
+      this.hiddenBefore.set(this.firstLine - 1);
+      this.hiddenAfter.set(header('End') < header('Size') ? 1 : 0);
+      if (this.hiddenAfter()) void this.countLater(header('End'));
+      const row = this.rowOfLine(at);
+      if (row !== null) term.scrollToLine(Math.max(0, row - 2));
+      this.pinnedLine = term.buffer.active.viewportY;
+    } catch (err) {
+      this.notice.set(`Could not load that part of the log: ${errorMessage(err)}`);
+    } finally {
+      this.loading.set(false);
+    }
+  }
+
+  /** How many lines follow the shown part (for the banner): where the log's end is, as a line. */
+  private async countLater(end: number): Promise<void> {
+    try {
+      const { response } = await getJobLogRange({
+        client: this.api,
+        path: { queue_id: this.queueId() },
+        query: { offset: 1e15, lines: 0 }, // past the end: the answer is the line after the last
+        parseAs: 'text',
+      });
+      const after = Number(response.headers.get('X-Trainyard-Log-Line'));
+      const later = after - this.firstLine - this.parsedNewlines;
+      if (this.windowed && this.position === end) this.hiddenAfter.set(Math.max(1, later));
+    } catch {
+      // the banner keeps saying "later lines"
+    }
   }
 
   private focusSearch(): void {
@@ -454,10 +739,11 @@ export class LogViewerComponent {
 
   private syncFollow(): void {
     const term = this.term;
-    if (!term || this.interacting) return;
+    if (!term || this.interacting || this.windowed) return;
     const buffer = term.buffer.active;
     const atBottom = buffer.viewportY >= buffer.baseY;
     this.follow.set(atBottom);
+    if (atBottom) this.newLines.set(0);
     this.pinnedLine = atBottom ? null : buffer.viewportY;
   }
 
@@ -467,15 +753,72 @@ export class LogViewerComponent {
     if (this.follow()) term.scrollToBottom();
     else if (this.pinnedLine !== null && term.buffer.active.viewportY !== this.pinnedLine)
       term.scrollToLine(this.pinnedLine);
+    if (!this.hiddenTimer) {
+      this.hiddenTimer = setTimeout(() => {
+        this.hiddenTimer = undefined;
+        if (!this.windowed) this.hiddenBefore.set(this.firstLine - 1 + this.hiddenRows());
+      }, 200);
+    }
   }
 
-  private connect(queueId: string): void {
+  /**
+   * Log lines the terminal has dropped off its top (its scrollback is full): the lines written
+   * minus the lines still in the buffer (rows that start a line, up to the cursor).
+   */
+  private hiddenRows(): number {
+    const term = this.term;
+    if (!term || this.windowed) return 0;
+    const buffer = term.buffer.active;
+    if (buffer.length < SCROLLBACK_LINES + term.rows) return 0;
+    const cursorRow = buffer.baseY + buffer.cursorY;
+    let kept = 0;
+    for (let row = 0; row <= cursorRow; row++) if (!buffer.getLine(row)?.isWrapped) kept++;
+    return Math.max(0, this.parsedNewlines + this.markLines + 1 - kept);
+  }
+
+  private resetTerminal(): void {
+    this.term?.reset();
+    this.term?.write(HIDE_CURSOR);
+    this.decoder.reset();
+    this.parsedNewlines = 0;
+    this.markLines = 0;
+    this.firstLine = 1;
+    this.position = null;
+    this.hiddenBefore.set(0);
+  }
+
+  /** The log line a byte offset falls in (for a stream that starts past the file's start). */
+  private async lineAt(offset: number, id: number): Promise<void> {
+    if (offset === 0) return;
+    try {
+      const { response } = await getJobLogRange({
+        client: this.api,
+        path: { queue_id: this.queueId() },
+        query: { offset, lines: 0 },
+        parseAs: 'text',
+      });
+      if (id === this.streamId) this.firstLine = Number(response.headers.get('X-Trainyard-Log-Line')) || 1;
+    } catch {
+      // numbering stays relative to what was received
+    }
+  }
+
+  /**
+   * Opens the stream. A first connect (or another job) starts from an empty terminal; a reconnect
+   * keeps what is shown and asks the server to resume at `position`, the offset already received.
+   */
+  private connect(queueId: string, resume = false): void {
     this.disconnect();
     const term = this.term;
     if (!term) return;
     const id = ++this.streamId;
-    term.reset();
-    term.write(HIDE_CURSOR);
+    if (!resume) {
+      this.resetTerminal();
+      this.notice.set(null);
+      this.windowed = false;
+      this.hiddenAfter.set(0);
+    }
+    const resumeAt = resume ? this.position : null;
     this.state.set(this.attempt === 0 ? 'connecting' : 'reconnecting');
     clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => {
@@ -485,8 +828,22 @@ export class LogViewerComponent {
     try {
       stream = streamJobLog(
         queueId,
-        { ...STREAM_OPTIONS, follow: true },
+        { ...STREAM_OPTIONS, follow: true, offset: resumeAt ?? 0 },
         {
+          onStart: ({ offset }) => {
+            if (id !== this.streamId) return;
+            if (resumeAt !== null && offset === resumeAt) {
+              this.markGap(resumeAt);
+              return;
+            }
+            if (resumeAt !== null) {
+              // The server could not resume there (the log was truncated or replaced): start over.
+              this.resetTerminal();
+              this.notice.set('The log changed while disconnected: reloaded from the server.');
+            }
+            this.position = offset;
+            void this.lineAt(offset, id);
+          },
           onData: (bytes) => {
             if (id !== this.streamId) return;
             if (this.state() !== 'streaming') {
@@ -494,12 +851,20 @@ export class LogViewerComponent {
               this.message.set(null);
             }
             this.attempt = 0;
-            term.write(bytes, () => this.afterWrite());
+            if (this.position !== null) this.position += bytes.length;
+            const before = this.decoder.newlines;
+            const text = this.decoder.push(bytes);
+            const lines = this.decoder.newlines - before;
+            if (!this.follow()) this.newLines.update((n) => n + lines);
+            term.write(text, () => {
+              this.parsedNewlines += lines;
+              this.afterWrite();
+            });
           },
           onReset: () => {
             if (id !== this.streamId) return;
-            term.reset();
-            term.write(HIDE_CURSOR);
+            this.resetTerminal();
+            this.position = 0;
           },
         },
       );
@@ -513,6 +878,7 @@ export class LogViewerComponent {
         if (id !== this.streamId) return;
         this.stream = null;
         if (result.end) {
+          term.write(this.decoder.flush());
           this.state.set('ended');
           this.message.set(
             `Ended: ${result.end.status}${result.end.exit_code === null ? '' : ` (exit ${result.end.exit_code})`}`,
@@ -534,17 +900,31 @@ export class LogViewerComponent {
     );
   }
 
+  /** Marks where the stream resumed: a dim line in the terminal when at a line start, and the banner. */
+  private markGap(at: number): void {
+    const time = new Date().toLocaleTimeString();
+    if (this.decoder.atLineStart && this.term) {
+      this.term.write(DIM(`— reconnected ${time} · resumed at byte ${fmt(at)} —`), () => this.afterWrite());
+      this.markLines++;
+    }
+    this.notice.set(`Reconnected at ${time}: resumed at byte ${fmt(at)}; nothing shown was lost.`);
+  }
+
   private retry(queueId: string, reason: string): void {
     this.stream = null;
     const delay = backoffMs(this.attempt++);
     this.state.set('reconnecting');
-    this.message.set(`Interrupted: ${reason}. Retrying in ${Math.max(1, Math.round(delay / 1000))} s…`);
+    this.message.set(
+      `Server unreachable (${reason}) · retrying in ${Math.max(1, Math.round(delay / 1000))} s`,
+    );
+    if (this.position !== null)
+      this.notice.set('Server unreachable: the output so far stays shown; it resumes from here.');
     clearTimeout(this.retryTimer);
     const id = this.streamId;
     this.retryTimer = setTimeout(async () => {
       if (id !== this.streamId) return;
       // A refused upgrade cannot say 401 in a browser: ask whether the session still holds.
-      if (await this.auth.checkSession()) this.connect(queueId);
+      if (await this.auth.checkSession()) this.connect(queueId, this.position !== null);
     }, delay);
   }
 
@@ -552,10 +932,18 @@ export class LogViewerComponent {
     this.streamId++;
     clearTimeout(this.retryTimer);
     clearTimeout(this.quietTimer);
+    clearTimeout(this.searchTimer);
     this.stream?.close();
     this.stream = null;
   }
 }
+
+const DECORATIONS = {
+  matchBackground: '#5c4a12',
+  matchOverviewRuler: '#d6a21e',
+  activeMatchBackground: '#b8860b',
+  activeMatchColorOverviewRuler: '#ffcc33',
+};
 
 const DARK: ITheme = {
   background: '#0b0d11',

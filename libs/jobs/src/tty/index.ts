@@ -15,3 +15,15 @@ export {
 } from './tty-stream';
 export * from './tty-frames.dto';
 export { gcOrphanJobFiles, JOB_FILE_PATTERN, SECRET_FILE_PATTERN, type TtyGcResult } from './tty-gc';
+export {
+  compileTtyQuery,
+  plainLine,
+  readTtyRange,
+  searchTty,
+  TTY_RANGE_MAX_BYTES,
+  TTY_RANGE_MAX_LINES,
+  TtySearchQueryError,
+  type TtyRange,
+  type TtySearchMatch,
+  type TtySearchResult,
+} from './tty-range';

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -687,6 +687,52 @@ export const controlJob = <ThrowOnError extends boolean = true>(options: Options
         }
     ],
     url: '/api/jobs/{queue_id}/control/{action}',
+    ...options
+});
+
+/**
+ * Raw log bytes (ANSI escapes included): `lines` lines from line `line`, or from byte `offset`.
+ * Headers: `X-Trainyard-Log-Line` (number of the first line), `-Offset` / `-End` (byte range
+ * returned), `-Lines` (lines returned), `-Size` (the log's size). At most 50,000 lines and 8 MiB.
+ */
+export const getJobLogRange = <ThrowOnError extends boolean = true>(options: Options<GetJobLogRangeData, ThrowOnError>) => (options.client ?? client).get<GetJobLogRangeResponses, GetJobLogRangeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/jobs/{queue_id}/log',
+    ...options
+});
+
+/**
+ * Searches the whole log line by line (ANSI escapes stripped; plain text unless `regex=true`;
+ * case-insensitive unless `case_sensitive=true`): the first `limit` matching lines with their line
+ * numbers and byte offsets. Stops after 5 s (`timed_out`). A `regex` that does not compile: 400.
+ */
+export const searchJobLog = <ThrowOnError extends boolean = true>(options: Options<SearchJobLogData, ThrowOnError>) => (options.client ?? client).get<SearchJobLogResponses, SearchJobLogErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/jobs/{queue_id}/log/search',
     ...options
 });
 

@@ -1279,6 +1279,44 @@ export type LogResetFrameDto = {
     type: 'reset';
 };
 
+export type LogSearchMatchDto = {
+    /**
+     * Line number (1-based).
+     */
+    line: number;
+    /**
+     * Byte offset where the line starts in the log file.
+     */
+    offset: number;
+    /**
+     * The line without ANSI escapes (its first 4096 characters).
+     */
+    text: string;
+};
+
+export type LogSearchResultDto = {
+    /**
+     * Matching lines in file order.
+     */
+    matches: Array<LogSearchMatchDto>;
+    /**
+     * Bytes of the log searched.
+     */
+    scanned_bytes: number;
+    /**
+     * Lines of the log searched.
+     */
+    scanned_lines: number;
+    /**
+     * The search stopped at its time limit (5 s) before the end of the log.
+     */
+    timed_out: boolean;
+    /**
+     * More lines matched than `limit`.
+     */
+    truncated: boolean;
+};
+
 /**
  * Only when resuming (`offset` given): the log file offset of the first byte that follows.
  */
@@ -2929,6 +2967,109 @@ export type ControlJobResponses = {
 };
 
 export type ControlJobResponse = ControlJobResponses[keyof ControlJobResponses];
+
+export type GetJobLogRangeData = {
+    body?: never;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: {
+        /**
+         * First line to return (1-based).
+         */
+        line?: number;
+        /**
+         * Byte offset to start at instead of `line` (the answer says which line it falls in).
+         */
+        offset?: number;
+        /**
+         * How many lines, 0..50000 (default 1000); 0 only says which line `offset` is in.
+         */
+        lines?: number;
+    };
+    url: '/api/jobs/{queue_id}/log';
+};
+
+export type GetJobLogRangeErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetJobLogRangeError = GetJobLogRangeErrors[keyof GetJobLogRangeErrors];
+
+export type GetJobLogRangeResponses = {
+    /**
+     * Raw terminal bytes of the lines asked for
+     */
+    200: string;
+};
+
+export type GetJobLogRangeResponse = GetJobLogRangeResponses[keyof GetJobLogRangeResponses];
+
+export type SearchJobLogData = {
+    body?: never;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query: {
+        /**
+         * What to look for: plain text, or a JavaScript regular expression with `regex=true`.
+         */
+        q: string;
+        /**
+         * `true`: `q` is a regular expression. Default `false`.
+         */
+        regex?: 'true' | 'false';
+        /**
+         * `true`: match case. Default `false`.
+         */
+        case_sensitive?: 'true' | 'false';
+        /**
+         * The most matches to return, 1..1000 (default 200).
+         */
+        limit?: number;
+    };
+    url: '/api/jobs/{queue_id}/log/search';
+};
+
+export type SearchJobLogErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type SearchJobLogError = SearchJobLogErrors[keyof SearchJobLogErrors];
+
+export type SearchJobLogResponses = {
+    200: LogSearchResultDto;
+};
+
+export type SearchJobLogResponse = SearchJobLogResponses[keyof SearchJobLogResponses];
 
 export type GetTrainerStatusData = {
     body?: never;

@@ -1,0 +1,75 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CanonicalInt } from '@trainyard/core';
+
+/** `line` or `offset` says where a range read starts (line 1 when neither is given). */
+export class LogRangeQueryDto {
+  /** First line to return (1-based). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(1e15)
+  line?: number;
+
+  /** Byte offset to start at instead of `line` (the answer says which line it falls in). */
+  @IsOptional()
+  @CanonicalInt()
+  @Max(1e15)
+  offset?: number;
+
+  /** How many lines, 0..50000 (default 1000); 0 only says which line `offset` is in. */
+  @IsOptional()
+  @CanonicalInt()
+  @Max(50_000)
+  lines?: number;
+}
+
+const BOOLEAN = ['true', 'false'];
+
+export class LogSearchQueryDto {
+  /** What to look for: plain text, or a JavaScript regular expression with `regex=true`. */
+  @IsString()
+  @MinLength(1, { message: 'q must not be empty' })
+  @MaxLength(1000)
+  q!: string;
+
+  /** `true`: `q` is a regular expression. Default `false`. */
+  @IsOptional()
+  @IsIn(BOOLEAN, { message: 'regex must be true or false' })
+  regex?: string;
+
+  /** `true`: match case. Default `false`. */
+  @IsOptional()
+  @IsIn(BOOLEAN, { message: 'case_sensitive must be true or false' })
+  case_sensitive?: string;
+
+  /** The most matches to return, 1..1000 (default 200). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+}
+
+export class LogSearchMatchDto {
+  /** Line number (1-based). */
+  line!: number;
+  /** Byte offset where the line starts in the log file. */
+  offset!: number;
+  /** The line without ANSI escapes (its first 4096 characters). */
+  text!: string;
+}
+
+export class LogSearchResultDto {
+  /** Matching lines in file order. */
+  @ApiProperty({ type: [LogSearchMatchDto] })
+  matches!: LogSearchMatchDto[];
+  /** More lines matched than `limit`. */
+  truncated!: boolean;
+  /** The search stopped at its time limit (5 s) before the end of the log. */
+  timed_out!: boolean;
+  /** Bytes of the log searched. */
+  scanned_bytes!: number;
+  /** Lines of the log searched. */
+  scanned_lines!: number;
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readTtyRange, searchTty, TtySearchQueryError } from './tty-range';
+
+describe('readTtyRange / searchTty', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tty-range-'));
+  const file = (name: string, data: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts a last line without a newline, and reads past the end as empty', async () => {
+    const path = file('a', 'one\r\ntwo\r\nthree');
+    expect(await readTtyRange(path, { line: 2 }, 10)).toMatchObject({
+      line: 2,
+      lines: 2,
+      offset: 5,
+      end: 15,
+    });
+    expect((await readTtyRange(path, { line: 3 }, 1)).data.toString()).toBe('three');
+    // Past the end: nothing, at the size, in the line the end falls in (the unfinished third).
+    expect(await readTtyRange(path, { line: 9 }, 1)).toMatchObject({
+      line: 3,
+      lines: 0,
+      offset: 15,
+      end: 15,
+    });
+    expect(await readTtyRange(path, { offset: 7 }, 0)).toMatchObject({ line: 2, lines: 0, offset: 7 });
+  });
+
+  it('searches the last line, strips colours and \\r, and matches only the head of a huge line', async () => {
+    const huge = 'x'.repeat(100_000) + 'tail-needle';
+    const path = file('b', `\x1b[1mHead\x1b[0m\r\n${huge}\nend-needle`);
+    const head = await searchTty(path, { query: 'head', limit: 10 });
+    expect(head.matches).toEqual([{ line: 1, offset: 0, text: 'Head' }]);
+    const needles = await searchTty(path, { query: 'needle', limit: 10 });
+    expect(needles.matches.map((m) => m.line)).toEqual([3]);
+    expect(needles).toMatchObject({ scanned_lines: 3, truncated: false, timed_out: false });
+    await expect(searchTty(path, { query: '[', regex: true, limit: 1 })).rejects.toBeInstanceOf(
+      TtySearchQueryError,
+    );
+  });
+
+  it('stops a regex that backtracks forever at the time budget, and the server stays responsive', async () => {
+    const path = file('c', `${'a'.repeat(40)}!\nfine\n`);
+    const started = Date.now();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 50);
+    const result = await searchTty(path, { query: '^(a+)+$', regex: true, limit: 10, timeBudgetMs: 500 });
+    clearInterval(timer);
+    expect(result).toMatchObject({ timed_out: true, matches: [] });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(ticks).toBeGreaterThanOrEqual(5); // the event loop kept turning meanwhile
+    const ok = await searchTty(path, { query: '^f.n', regex: true, limit: 10 });
+    expect(ok.matches).toEqual([{ line: 2, offset: 42, text: 'fine' }]);
+  });
+});

@@ -1,0 +1,313 @@
+import { stripVTControlCharacters } from 'node:util';
+import type { FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { openTtyLog, readFully } from './tty-tail';
+
+// Reads of a job's log by line number, and a search of the whole log, for a viewer whose terminal
+// only keeps the last lines. Both stream through the file in fixed chunks: memory stays bounded
+// whatever the log's size. Lines are numbered from 1; line N starts after the (N-1)th `\n`.
+
+const NEWLINE = 0x0a;
+const CHUNK_BYTES = 256 * 1024;
+
+/** The most one range read returns, whatever `lines` asks for. */
+export const TTY_RANGE_MAX_BYTES = 8 * 1024 * 1024;
+/** The most lines one range read returns. */
+export const TTY_RANGE_MAX_LINES = 50_000;
+
+export interface TtyRange {
+  /** The raw bytes (ANSI escapes included) from `offset` to `end`. */
+  data: Buffer;
+  /** Number of the line `data` starts in (1-based). */
+  line: number;
+  /** Byte offset of the first byte of `data`. */
+  offset: number;
+  /** Byte offset just past `data`. */
+  end: number;
+  /** Complete lines in `data` (a last line without `\n` at the end of the file counts too). */
+  lines: number;
+  /** The file's size when read. */
+  size: number;
+}
+
+/** Counts `\n` bytes in [from, to) of the file. */
+async function countNewlines(fh: FileHandle, from: number, to: number): Promise<number> {
+  let count = 0;
+  for (let pos = from; pos < to;) {
+    const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, to - pos));
+    if (chunk.length === 0) break;
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) count++;
+    pos += chunk.length;
+  }
+  return count;
+}
+
+/** The offset where line `line` starts, or the file size when the file has fewer lines. */
+async function lineStart(fh: FileHandle, size: number, line: number): Promise<number> {
+  let toSkip = line - 1;
+  if (toSkip === 0) return 0;
+  for (let pos = 0; pos < size;) {
+    const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, size - pos));
+    if (chunk.length === 0) break;
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) {
+      if (--toSkip === 0) return pos + i + 1;
+    }
+    pos += chunk.length;
+  }
+  return size;
+}
+
+/**
+ * Up to `lines` lines of a job's log (at most TTY_RANGE_MAX_LINES and TTY_RANGE_MAX_BYTES), starting
+ * at line number `from.line` or at byte `from.offset` (then `line` says which line that byte is in;
+ * `lines: 0` only asks that). Past the end: empty data at the file's size.
+ * @throws TtyLogMissingError when the job has no log file.
+ */
+export async function readTtyRange(
+  path: string,
+  from: { line: number } | { offset: number },
+  lines: number,
+): Promise<TtyRange> {
+  const fh = await openTtyLog(path);
+  try {
+    const { size } = await fh.stat();
+    let offset: number;
+    let line: number;
+    if ('line' in from) {
+      offset = await lineStart(fh, size, from.line);
+      line = offset < size ? from.line : (await countNewlines(fh, 0, size)) + 1;
+    } else {
+      offset = Math.min(from.offset, size);
+      line = (await countNewlines(fh, 0, offset)) + 1;
+    }
+    const want = Math.min(lines, TTY_RANGE_MAX_LINES);
+    let end = offset;
+    let got = 0;
+    while (got < want && end < size && end - offset < TTY_RANGE_MAX_BYTES) {
+      const room = TTY_RANGE_MAX_BYTES - (end - offset);
+      const chunk = await readFully(fh, end, Math.min(CHUNK_BYTES, size - end, room));
+      if (chunk.length === 0) break;
+      let cut = chunk.length;
+      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) {
+        if (++got === want) {
+          cut = i + 1;
+          break;
+        }
+      }
+      end += cut;
+    }
+    // A last line with no newline yet counts once it is all there.
+    if (got < want && end === size && end > offset) {
+      const last = await readFully(fh, end - 1, 1);
+      if (last[0] !== NEWLINE) got++;
+    }
+    const data = end > offset ? await readFully(fh, offset, end - offset) : Buffer.alloc(0);
+    return { data, line, offset, end: offset + data.length, lines: got, size };
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface TtySearchOptions {
+  /** Plain text (default) or a JavaScript regular expression source (`regex: true`). */
+  query: string;
+  regex?: boolean;
+  caseSensitive?: boolean;
+  /** Stop after this many matches (`truncated` is then true). */
+  limit: number;
+  /** Stop scanning after this long (`timed_out` is then true). */
+  timeBudgetMs?: number;
+  /** Only the first this-many characters of a line are matched and returned (bounds regex cost). */
+  maxLineChars?: number;
+}
+
+export interface TtySearchMatch {
+  /** Line number (1-based). */
+  line: number;
+  /** Byte offset where the line starts. */
+  offset: number;
+  /** The line with ANSI escapes removed (its first maxLineChars characters). */
+  text: string;
+}
+
+export interface TtySearchResult {
+  matches: TtySearchMatch[];
+  /** More lines matched than `limit`: the search stopped there. */
+  truncated: boolean;
+  /** The time budget ran out before the end of the file. */
+  timed_out: boolean;
+  /** Bytes scanned: the file size unless truncated or timed out. */
+  scanned_bytes: number;
+  /** Lines scanned. */
+  scanned_lines: number;
+}
+
+/** Thrown for a `regex` query that does not compile; the HTTP layer maps it to 400 (`q`). */
+export class TtySearchQueryError extends Error {}
+
+/** Compiles the query; plain text is escaped, so it matches literally. */
+export function compileTtyQuery(query: string, regex = false, caseSensitive = false): RegExp {
+  const source = regex ? query : query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  try {
+    return new RegExp(source, caseSensitive ? 'u' : 'iu');
+  } catch (err) {
+    throw new TtySearchQueryError(`q is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+/** What a line of terminal output reads as: ANSI escapes, the line's `\r\n` end and NULs removed. */
+export function plainLine(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  return stripVTControlCharacters(raw).replace(/\r$/, '').replace(/\x00/g, '');
+}
+
+/** Tests lines against the query: which of `lines` match (their indexes). */
+interface LineMatcher {
+  /** Resolves null when the time budget ran out first. */
+  test(lines: string[]): Promise<number[] | null>;
+  close(): Promise<void>;
+}
+
+function inThreadMatcher(pattern: RegExp): LineMatcher {
+  return {
+    test: (lines) => Promise.resolve(lines.flatMap((line, i) => (pattern.test(line) ? [i] : []))),
+    close: () => Promise.resolve(),
+  };
+}
+
+// A user's regular expression can backtrack for minutes on one line ("(a+)+$"), and a running
+// regex cannot be interrupted: it runs in a worker thread that is terminated when time is up.
+const REGEX_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const pattern = new RegExp(workerData.source, workerData.flags);
+parentPort.on('message', (lines) => {
+  const hits = [];
+  for (let i = 0; i < lines.length; i++) if (pattern.test(lines[i])) hits.push(i);
+  parentPort.postMessage(hits);
+});`;
+
+function workerMatcher(pattern: RegExp, deadline: number): LineMatcher {
+  const worker = new Worker(REGEX_WORKER, {
+    eval: true,
+    workerData: { source: pattern.source, flags: pattern.flags },
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  });
+  worker.unref();
+  return {
+    test: (lines) =>
+      new Promise((resolve, reject) => {
+        const onMessage = (hits: number[]) => finish(hits);
+        const onError = (err: Error) => finish(null, err);
+        const finish = (hits: number[] | null, err?: Error) => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          if (err) reject(err);
+          else resolve(hits);
+        };
+        const timer = setTimeout(() => finish(null), Math.max(0, deadline - Date.now()));
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.postMessage(lines);
+      }),
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Searches a job's whole log line by line, ANSI escapes stripped (invalid UTF-8 reads as U+FFFD),
+ * streaming through the file: the first `limit` matching lines in file order. A regex runs in a
+ * worker thread, so a pathological one costs at most the time budget.
+ * @throws TtyLogMissingError when the job has no log file; TtySearchQueryError for a bad regex.
+ */
+export async function searchTty(path: string, options: TtySearchOptions): Promise<TtySearchResult> {
+  const pattern = compileTtyQuery(options.query, options.regex, options.caseSensitive);
+  const maxChars = options.maxLineChars ?? 4096;
+  const deadline = Date.now() + (options.timeBudgetMs ?? 5000);
+  const maxLineBytes = maxChars * 4;
+  const decoder = new TextDecoder('utf-8');
+  const fh = await openTtyLog(path);
+  const matcher = options.regex ? workerMatcher(pattern, deadline) : inThreadMatcher(pattern);
+  const result: TtySearchResult = {
+    matches: [],
+    truncated: false,
+    timed_out: false,
+    scanned_bytes: 0,
+    scanned_lines: 0,
+  };
+  // Lines finished in the current chunk, tested together.
+  let batch: TtySearchMatch[] = [];
+  // The current line's first bytes (up to maxLineBytes); the rest of a long line is only counted.
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let line = 1;
+  let lineOffset = 0;
+  const finishLine = () => {
+    const text = decoder.decode(Buffer.concat(parts, partBytes)).slice(0, maxChars);
+    parts = [];
+    partBytes = 0;
+    batch.push({ line, offset: lineOffset, text: plainLine(text) });
+  };
+  const keep = (bytes: Buffer) => {
+    if (partBytes >= maxLineBytes) return;
+    const slice = bytes.subarray(0, maxLineBytes - partBytes);
+    parts.push(Buffer.from(slice));
+    partBytes += slice.length;
+  };
+  /** Tests the batch; false once the search must stop (limit reached or out of time). */
+  const testBatch = async (): Promise<boolean> => {
+    const lines = batch;
+    batch = [];
+    if (!lines.length) return true;
+    const hits = await matcher.test(lines.map((l) => l.text));
+    if (hits === null) {
+      result.timed_out = true;
+      return false;
+    }
+    for (const index of hits) {
+      if (result.matches.length === options.limit) {
+        result.truncated = true;
+        result.scanned_bytes = lines[index].offset;
+        result.scanned_lines = lines[index].line - 1;
+        return false;
+      }
+      result.matches.push(lines[index]);
+    }
+    result.scanned_lines = lines[lines.length - 1].line;
+    return true;
+  };
+  try {
+    const { size } = await fh.stat();
+    let pos = 0;
+    while (pos < size) {
+      if (Date.now() > deadline) {
+        result.timed_out = true;
+        break;
+      }
+      const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, size - pos));
+      if (chunk.length === 0) break;
+      let start = 0;
+      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, start)) {
+        keep(chunk.subarray(start, i));
+        finishLine();
+        start = i + 1;
+        line++;
+        lineOffset = pos + start;
+      }
+      keep(chunk.subarray(start));
+      pos += chunk.length;
+      if (!(await testBatch())) return result;
+      result.scanned_bytes = lineOffset;
+    }
+    if (!result.timed_out && partBytes > 0) {
+      finishLine();
+      if (!(await testBatch())) return result;
+    }
+    if (!result.timed_out) result.scanned_bytes = pos;
+    return result;
+  } finally {
+    await Promise.all([fh.close(), matcher.close()]);
+  }
+}
