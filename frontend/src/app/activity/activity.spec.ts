@@ -37,6 +37,16 @@ describe('describeEntry', () => {
       undefined,
       'GPU 1 disabled',
     ],
+    [
+      at('gpu.policy_changed.v2', { gpu_index: 0, disabled: false, min_priority: -2 }),
+      undefined,
+      'GPU 0 enabled, only priority ≥ -2',
+    ],
+    [
+      at('gpu.policy_changed.v2', { gpu_index: 0, disabled: false, min_priority: null }),
+      undefined,
+      'GPU 0 enabled',
+    ],
     [at('scheduler.toggled.v1', { enabled: false }), undefined, 'scheduler paused'],
     [
       at('auth.sessions_revoked.v1', { reason: 'logout_all', revoked: 3 }),

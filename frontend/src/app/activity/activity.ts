@@ -72,9 +72,12 @@ export function describeEntry(entry: JournalEntryDto): Activity {
       );
     case 'job.deleted.v1':
       return says(`${plural(entry.payload.queue_ids.length, 'finished job')} deleted`);
-    case 'gpu.policy_changed.v1': {
+    // v1 wrote 0 for "no gate"; v2 writes null for it and may hold a gate of 0 or below.
+    case 'gpu.policy_changed.v1':
+    case 'gpu.policy_changed.v2': {
       const p = entry.payload;
-      const gate = p.min_priority > 0 ? `, only priority ≥ ${p.min_priority}` : '';
+      const gated = entry.type === 'gpu.policy_changed.v1' ? p.min_priority !== 0 : p.min_priority !== null;
+      const gate = gated ? `, only priority ≥ ${p.min_priority}` : '';
       return says(`GPU ${p.gpu_index} ${p.disabled ? 'disabled' : 'enabled'}${gate}`);
     }
     case 'gpu.processes_killed.v1': {
