@@ -111,6 +111,7 @@ describe('services in the console (browser e2e)', () => {
     expect(await dialog.locator('#service-name-hint').textContent()).toContain('[A-Za-z0-9_-]+');
     await dialog.locator('#param-argv[aria-invalid="true"]').waitFor();
     expect(await dialog.locator('#param-argv-hint').textContent()).toMatch(/at least 1/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-save-errors.png') });
     await page.unroute('**/api/services');
     expect(await services()).toEqual([]);
 
