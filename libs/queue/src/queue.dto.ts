@@ -104,4 +104,6 @@ export class JobTypeDto {
   default_gpus!: number;
   /** The parameter holding a listening port (service types), or null. */
   service_port_param!: string | null;
+  /** Whether it may be declared under `services:` (false for types that run to completion, e.g. training). */
+  can_be_service!: boolean;
 }

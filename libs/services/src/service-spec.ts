@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ErrorDetail } from '@trainyard/core';
-import { JobParamSchema, JobTypeDefinition, JobTypeRegistry, validateJobParams } from '@trainyard/queue';
+import {
+  BATCH_JOB_TYPES,
+  JobParamSchema,
+  JobTypeDefinition,
+  JobTypeRegistry,
+  validateJobParams,
+} from '@trainyard/queue';
 
 /**
  * A service: a long-lived job declared in server_config.yaml under `services: <type>: <name>:`. The
@@ -17,17 +23,6 @@ export const DEFAULT_RESTART: RestartPolicy = 'on-failure';
 export const OPERATOR_KEYS = ['enabled', 'priority', 'requested_gpus', 'restart', 'health'] as const;
 
 export const SERVICE_NAME = /^[A-Za-z0-9_-]+$/;
-
-/** Built-in types that run to completion (a training run, a conversion): never a service. */
-export const BATCH_JOB_TYPES: ReadonlySet<string> = new Set([
-  'training',
-  'eval',
-  'convert',
-  'finalize',
-  'update',
-  'model',
-  'dataset',
-]);
 
 /** Optional HTTP probe of a running instance: `GET http://127.0.0.1:<port><path>`, 2xx/3xx = healthy. */
 export interface HealthCheck {

@@ -2,7 +2,14 @@ import type { JobDto, JobTypeDto } from '@trainyard/sdk';
 import { serviceUrl } from './service-url';
 
 const type = (name: string, port: string | null) =>
-  ({ name, service_port_param: port, params: [], default_gpus: 0, description: '' }) as JobTypeDto;
+  ({
+    name,
+    service_port_param: port,
+    can_be_service: true,
+    params: [],
+    default_gpus: 0,
+    description: '',
+  }) as JobTypeDto;
 const job = (job_type: string, job_params: Record<string, unknown>, status = 'running') =>
   ({ queue_id: 'q_1', job_type, job_params, status }) as unknown as JobDto;
 

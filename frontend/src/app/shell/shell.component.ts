@@ -17,6 +17,7 @@ import { ContextMenuComponent } from '../shared/context-menu.component';
 import { HelpOverlayComponent } from '../shared/help-overlay.component';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
 import { ToastsComponent } from '../shared/toasts.component';
+import { ServicesPanelComponent } from '../services/services-panel.component';
 import { SubmitDialogComponent } from '../submit/submit-dialog.component';
 
 const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
@@ -39,6 +40,7 @@ const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: 
     ContextMenuComponent,
     HelpOverlayComponent,
     SubmitDialogComponent,
+    ServicesPanelComponent,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '[class.collapsed]': 'collapsed()' },

@@ -12,6 +12,7 @@ const TYPES = [
     description: 'Runs a command',
     default_gpus: 0,
     service_port_param: null,
+    can_be_service: true,
     params: [{ name: 'argv', type: 'string_list', description: 'argv', required: true, min: 1 }],
   },
   {
@@ -19,6 +20,7 @@ const TYPES = [
     description: 'Trains',
     default_gpus: 2,
     service_port_param: null,
+    can_be_service: false,
     params: [
       { name: 'mode', type: 'choice', description: 'mode', required: true, choices: ['fast', 'slow'] },
       { name: 'resume', type: 'boolean', description: 'resume', required: false, default: true },
@@ -284,5 +286,70 @@ describe(SubmitDialogComponent.name, () => {
     }
     expect(root.querySelector('#submit-title')!.textContent).toContain('New job');
     expect(val('#submit-name')).toBe('');
+  });
+
+  it('saves the form as a service: name checked first, then the type and params POSTed, 400s shown inline', async () => {
+    const ctx = await open();
+    const button = (text: string) =>
+      [...ctx.root.querySelectorAll<HTMLButtonElement>('button')].find(
+        (b) => b.textContent?.trim() === text,
+      )!;
+    // A type that runs to completion cannot be a service.
+    await choose(ctx, 'trainer');
+    expect(button('Save as service…').disabled).toBe(true);
+    await choose(ctx, 'command');
+    typeInto(ctx.q('#param-argv'), 'python -m http.server 8000');
+    ctx.fixture.detectChanges();
+
+    button('Save as service…').click();
+    ctx.fixture.detectChanges();
+    typeInto(ctx.q('#service-name'), 'web site');
+    ctx.fixture.detectChanges();
+    button('Save service').click();
+    await ctx.fixture.whenStable();
+    ctx.fixture.detectChanges();
+    expect(client.post).not.toHaveBeenCalled();
+    expect(ctx.q('#service-name-hint').textContent?.trim()).toBe('Letters, digits, - and _ only.');
+
+    client.post.mockRejectedValueOnce(
+      new TrainyardApiError(400, 'VALIDATION_FAILED', 'Invalid service', [
+        { field: 'name', message: 'taken by another' },
+        { field: 'args.argv', message: 'argv too long' },
+      ]),
+    );
+    typeInto(ctx.q('#service-name'), 'web-site');
+    ctx.fixture.detectChanges();
+    button('Save service').click();
+    await vi.waitFor(() => expect(client.post).toHaveBeenCalledTimes(1));
+    await ctx.fixture.whenStable();
+    ctx.fixture.detectChanges();
+    expect(client.post.mock.calls[0][0]).toMatchObject({
+      url: '/api/services',
+      body: {
+        type: 'command',
+        name: 'web-site',
+        enabled: true,
+        args: { argv: ['python', '-m', 'http.server', '8000'] },
+        requested_gpus: 0,
+        priority: 0,
+      },
+    });
+    expect(ctx.q('#service-name-hint').textContent?.trim()).toBe('taken by another');
+    expect(ctx.q('#param-argv-hint').textContent?.trim()).toBe('argv too long');
+    expect(TestBed.inject(SubmitLauncher).open()).toBe(true);
+  });
+
+  it('opens on the type a Services launcher asks for', async () => {
+    const fixture = TestBed.createComponent(SubmitDialogComponent);
+    TestBed.inject(SubmitLauncher).show(null, 'trainer');
+    fixture.detectChanges();
+    await vi.waitFor(() => expect(client.get).toHaveBeenCalled());
+    for (let i = 0; i < 3; i++) {
+      await fixture.whenStable();
+      fixture.detectChanges();
+    }
+    expect((fixture.nativeElement as HTMLElement).querySelector<HTMLSelectElement>('#job-type')!.value).toBe(
+      'trainer',
+    );
   });
 });

@@ -14,18 +14,21 @@ import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
 import { errorMessage, fieldErrors } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
+import { ServicesStore } from '../services/services.store';
 import { isOnePerLine, shellOperators, splitList } from './argv';
 import {
   type FieldErrors,
   type FormValues,
+  SERVICE_NAME,
   buildBody,
   formField,
   initialValues,
+  serviceFormField,
   valuesFromJob,
 } from './submit-form';
 import { SubmitStore } from './submit.store';
 
-const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env'];
+const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env', 'service_name'];
 
 type ListPreview =
   | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
@@ -302,13 +305,67 @@ type ListPreview =
           }
         </div>
 
-        <div class="modal-actions">
-          <span class="muted remember">Values are remembered per job type.</span>
-          <button type="button" class="btn" (click)="close()">Cancel</button>
-          <button type="submit" class="btn btn-primary" [disabled]="!type() || store.submitting()">
-            {{ store.submitting() ? 'Submitting…' : 'Submit' }}
-          </button>
-        </div>
+        @if (serviceName() !== null) {
+          <div class="save-service" role="group" aria-labelledby="service-name-label">
+            <div class="field grow">
+              <label id="service-name-label" for="service-name"
+                >Service name <span class="muted">· kept running as {{ typeName() }}/…</span></label
+              >
+              <input
+                id="service-name"
+                class="mono"
+                type="text"
+                maxlength="128"
+                spellcheck="false"
+                autocomplete="off"
+                placeholder="e.g. docs-site"
+                [value]="serviceName()"
+                [attr.aria-invalid]="!!err('service_name')"
+                aria-describedby="service-name-hint"
+                (input)="setServiceName($any($event.target).value)"
+                (keydown.enter)="$event.preventDefault(); saveService()"
+                (keydown.escape)="$event.preventDefault(); $event.stopPropagation(); serviceName.set(null)"
+              />
+              <span
+                id="service-name-hint"
+                class="hint"
+                [class.bad]="!!err('service_name')"
+                [attr.role]="err('service_name') ? 'alert' : null"
+                >{{ err('service_name') ?? serviceNameHint() }}</span
+              >
+            </div>
+            <button type="button" class="btn" (click)="serviceName.set(null)">Back</button>
+            <button
+              type="button"
+              class="btn btn-primary"
+              [disabled]="savingService()"
+              (click)="saveService()"
+            >
+              {{ savingService() ? 'Saving…' : 'Save service' }}
+            </button>
+          </div>
+        } @else {
+          <div class="modal-actions">
+            <span class="muted remember">Values are remembered per job type.</span>
+            <button
+              type="button"
+              class="btn"
+              [disabled]="!type()?.can_be_service"
+              [title]="
+                type()?.can_be_service
+                  ? 'Keep this running as a service: started now and at every boot, restarted if it fails'
+                  : 'A ' + typeName() + ' job runs to completion: it cannot be a service'
+              "
+              (click)="askServiceName()"
+            >
+              Save as service…
+            </button>
+            <button type="button" class="btn" (click)="close()">Cancel</button>
+            <button type="submit" class="btn btn-primary" [disabled]="!type() || store.submitting()">
+              {{ store.submitting() ? 'Submitting…' : 'Submit' }}
+            </button>
+          </div>
+        }
       </form>
     </dialog>
   `,
@@ -403,6 +460,18 @@ type ListPreview =
       margin-right: auto;
       font-size: 12px;
     }
+    .save-service {
+      display: flex;
+      align-items: flex-start;
+      gap: 8px;
+      padding-top: 12px;
+    }
+    .save-service .grow {
+      flex: 1;
+    }
+    .save-service .btn {
+      margin-top: 22px;
+    }
   `,
 })
 export class SubmitDialogComponent {
@@ -410,6 +479,7 @@ export class SubmitDialogComponent {
   protected readonly launcher = inject(SubmitLauncher);
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
+  private readonly services = inject(ServicesStore);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
   /** The form holds another job's values (resubmit), not a draft of the user's. */
@@ -417,6 +487,20 @@ export class SubmitDialogComponent {
   protected readonly typeName = signal('');
   protected readonly values = signal<FormValues | null>(null);
   protected readonly errors = signal<FieldErrors>({});
+  /** The "Save as service…" name being typed, or null while that step is not open. */
+  protected readonly serviceName = signal<string | null>(null);
+  protected readonly savingService = signal(false);
+  /** What saving will do: create, or replace the service of that name (an upsert). */
+  protected readonly serviceNameHint = computed(() => {
+    const name = (this.serviceName() ?? '').trim();
+    const exists = this.services.services().some((s) => s.type === this.typeName() && s.name === name);
+    const drops = this.values()?.cwd.trim() || this.values()?.env.trim();
+    return (
+      (exists ? `Replaces the service ${this.typeName()}/${name}. ` : 'Letters, digits, - and _. ') +
+      'It starts now and at every boot' +
+      (drops ? '; a service keeps parameters, GPUs and priority, not the directory or environment.' : '.')
+    );
+  });
   protected readonly type = computed<JobTypeDto | null>(
     () => this.store.types().find((t) => t.name === this.typeName()) ?? null,
   );
@@ -485,6 +569,7 @@ export class SubmitDialogComponent {
     const type = this.type();
     this.values.set(type ? initialValues(type, this.store.lastValues(name)) : null);
     this.errors.set({});
+    if (!type?.can_be_service) this.serviceName.set(null);
     this.store.formChanged();
   }
 
@@ -499,6 +584,54 @@ export class SubmitDialogComponent {
       field
     ];
     this.clearError(apiField);
+  }
+
+  protected askServiceName(): void {
+    const name = this.values()?.name.trim() ?? '';
+    this.serviceName.set(SERVICE_NAME.test(name) ? name : '');
+    this.clearError('service_name');
+    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#service-name')?.focus());
+  }
+
+  protected setServiceName(value: string): void {
+    this.serviceName.set(value);
+    this.clearError('service_name');
+  }
+
+  /** POST /api/services with the form's type, params, GPUs and priority; enabled, so it starts now. */
+  protected async saveService(): Promise<void> {
+    const type = this.type();
+    const values = this.values();
+    const name = (this.serviceName() ?? '').trim();
+    if (!type || !values || this.savingService()) return;
+    if (!SERVICE_NAME.test(name)) {
+      this.errors.update((e) => ({
+        ...e,
+        service_name: name ? 'Letters, digits, - and _ only.' : 'A name is required.',
+      }));
+      this.focusFirstError();
+      return;
+    }
+    const built = buildBody(type, values);
+    if ('errors' in built) {
+      this.errors.set(built.errors);
+      this.focusFirstError();
+      return;
+    }
+    this.savingService.set(true);
+    try {
+      const { job_params, requested_gpus, priority } = built.body;
+      await this.services.save(type.name, name, job_params ?? {}, { requested_gpus, priority });
+      this.store.remember(type.name, values);
+      this.errors.set({});
+      this.serviceName.set(null);
+      this.launcher.close();
+      this.toasts.success(`Saved service ${type.name}/${name}: it starts now and at every boot.`);
+    } catch (err) {
+      this.showServerErrors(err, serviceFormField);
+    } finally {
+      this.savingService.set(false);
+    }
   }
 
   protected close(event?: Event): void {
@@ -529,24 +662,25 @@ export class SubmitDialogComponent {
       );
       await this.router.navigate(['/jobs', item.queue_id]);
     } catch (err) {
-      const byField = fieldErrors(err);
-      const mapped: FieldErrors = {};
-      for (const [field, message] of Object.entries(byField)) {
-        const key = formField(field);
-        mapped[key] = mapped[key] ? `${mapped[key]} ${message}` : message;
-      }
-      if (Object.keys(mapped).length) {
-        this.errors.set(mapped);
-        this.focusFirstError();
-      } else {
-        this.errors.set({});
-      }
-      this.toasts.error(errorMessage(err));
+      this.showServerErrors(err, formField);
     }
+  }
+
+  /** A refusal's field errors inline (by `toField`), its message as a toast. */
+  private showServerErrors(err: unknown, toField: (field: string) => string): void {
+    const mapped: FieldErrors = {};
+    for (const [field, message] of Object.entries(fieldErrors(err))) {
+      const key = toField(field);
+      mapped[key] = mapped[key] ? `${mapped[key]} ${message}` : message;
+    }
+    this.errors.set(mapped);
+    if (Object.keys(mapped).length) this.focusFirstError();
+    this.toasts.error(errorMessage(err));
   }
 
   private async onOpen(): Promise<void> {
     this.errors.set({});
+    this.serviceName.set(null);
     await this.store.loadTypes();
     const types = this.store.types();
     const from = this.launcher.from();
@@ -565,7 +699,7 @@ export class SubmitDialogComponent {
     if (from)
       this.toasts.error(`The job type ${from.job_type} no longer exists: starting from a fresh form.`);
     const current = this.typeName();
-    const preferred = [current, this.store.lastType(), 'command'].find(
+    const preferred = [this.launcher.type(), current, this.store.lastType(), 'command'].find(
       (n) => n && types.some((t) => t.name === n),
     );
     const name = preferred ?? types[0]?.name ?? '';

@@ -1,5 +1,14 @@
 import type { JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
-import { type FormValues, buildBody, formField, initialValues, lines, valuesFromJob } from './submit-form';
+import {
+  type FormValues,
+  SERVICE_NAME,
+  buildBody,
+  formField,
+  initialValues,
+  lines,
+  serviceFormField,
+  valuesFromJob,
+} from './submit-form';
 
 type ParamInput = Partial<Omit<JobParamDescriptionDto, 'default'>> & { default?: unknown };
 
@@ -270,5 +279,33 @@ describe('valuesFromJob', () => {
       env: { WANDB_MODE: 'offline', A: 'x=y' },
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
+  });
+});
+
+describe('serviceFormField', () => {
+  it.each([
+    ['name', 'service_name'],
+    ['type', 'job_type'],
+    ['args.argv', 'job_params.argv'],
+    ['args.env.FOO', 'job_params.env'],
+    ['requested_gpus', 'requested_gpus'],
+    ['priority', 'priority'],
+    ['args', 'args'],
+  ])('%s → %s', (field, expected) => {
+    expect(serviceFormField(field)).toBe(expected);
+  });
+});
+
+describe('SERVICE_NAME', () => {
+  it.each([
+    ['llama-8b', true],
+    ['docs_site_2', true],
+    ['', false],
+    ['web site', false],
+    ['a/b', false],
+    ['näme', false],
+    ['x.y', false],
+  ])('%j → %s', (name, ok) => {
+    expect(SERVICE_NAME.test(name)).toBe(ok);
   });
 });

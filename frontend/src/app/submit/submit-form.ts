@@ -87,6 +87,20 @@ export function formField(field: string): string {
   return field.split('.')[0] ?? field;
 }
 
+/** A service's name, as the server requires it. */
+export const SERVICE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Maps a POST /api/services `details[].field` to the form field showing it: `args.port` →
+ * `job_params.port`, `name` → the service-name input, `type` → the job type.
+ */
+export function serviceFormField(field: string): string {
+  if (field === 'name') return 'service_name';
+  if (field === 'type') return 'job_type';
+  if (field.startsWith('args.')) return formField(`job_params.${field.slice('args.'.length)}`);
+  return formField(field);
+}
+
 export function lines(text: string): string[] {
   return text
     .split('\n')

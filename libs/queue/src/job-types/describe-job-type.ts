@@ -1,5 +1,16 @@
 import { JobParamSchema, JobTypeDefinition } from './job-type';
 
+/** Built-in types that run to completion (a training run, a conversion): never a service. */
+export const BATCH_JOB_TYPES: ReadonlySet<string> = new Set([
+  'training',
+  'eval',
+  'convert',
+  'finalize',
+  'update',
+  'model',
+  'dataset',
+]);
+
 /** A parameter as served to forms: the schema itself (all plain JSON). */
 export type JobParamDescription = JobParamSchema;
 
@@ -10,6 +21,8 @@ export interface JobTypeDescription {
   params: JobParamDescription[];
   default_gpus: number;
   service_port_param: string | null;
+  /** Whether it may be declared under `services:` (false for types that run to completion). */
+  can_be_service: boolean;
 }
 
 export function describeJobType(def: JobTypeDefinition): JobTypeDescription {
@@ -28,5 +41,6 @@ export function describeJobType(def: JobTypeDefinition): JobTypeDescription {
     })),
     default_gpus: def.defaultGpus,
     service_port_param: def.servicePortParam ?? null,
+    can_be_service: !BATCH_JOB_TYPES.has(def.name),
   };
 }

@@ -73,7 +73,22 @@ describe(describeJobType.name, () => {
       ],
       default_gpus: 1,
       service_port_param: 'port',
+      can_be_service: true,
     });
+  });
+
+  it('says which types can be services: not those that run to completion; user types can', () => {
+    const capable = Object.fromEntries(
+      BUILTIN_JOB_TYPES.map((d) => [d.name, describeJobType(d).can_be_service]),
+    );
+    expect(capable).toMatchObject({
+      training: false,
+      command: true,
+      inference: true,
+      tensorboard: true,
+      mkdocs: true,
+    });
+    expect(describeJobType(custom).can_be_service).toBe(true);
   });
 
   it('reports no service port as null, and survives JSON round-trips for every built-in', () => {

@@ -1118,6 +1118,10 @@ export type JobTerminatingV1Entry = {
 
 export type JobTypeDto = {
     /**
+     * Whether it may be declared under `services:` (false for types that run to completion, e.g. training).
+     */
+    can_be_service: boolean;
+    /**
      * Suggested GPU count for forms.
      */
     default_gpus: number;

@@ -1,0 +1,88 @@
+import type { ServiceDto } from '@trainyard/sdk';
+import { serviceView } from './service-state';
+
+const NOW = Date.parse('2026-11-30T12:00:00.000Z');
+
+function service(over: Partial<ServiceDto>): ServiceDto {
+  return {
+    type: 'command',
+    name: 'web',
+    enabled: true,
+    priority: 0,
+    requested_gpus: 0,
+    restart: 'on-failure',
+    health_check: null,
+    args: { argv: ['sleep', '9'] },
+    signature: 'abc',
+    state: 'running',
+    queue_id: 'q_1_aa',
+    running: true,
+    health: null as unknown as ServiceDto['health'],
+    restarts: 0,
+    consecutive_failures: 0,
+    next_attempt_at: null,
+    last_exit: null,
+    error: null,
+    job: null,
+    ...over,
+  };
+}
+
+describe('serviceView', () => {
+  it.each<[string, Partial<ServiceDto>, string, string, boolean]>([
+    ['running, no probe', { state: 'running' }, 'running', 'ok', true],
+    ['running, probe not yet answered', { state: 'running', health: 'starting' }, 'starting', 'warn', true],
+    ['running, probe answers', { state: 'running', health: 'healthy' }, 'healthy', 'ok', true],
+    ['running, probe fails', { state: 'running', health: 'unhealthy' }, 'unhealthy', 'danger', true],
+    ['instance starting', { state: 'starting', running: false }, 'starting', 'warn', true],
+    ['instance queued', { state: 'queued', running: false }, 'queued', 'warn', true],
+    ['instance stopping', { state: 'stopping' }, 'stopping', 'warn', true],
+    ['waiting to restart', { state: 'backoff', queue_id: null }, 'backoff', 'warn', true],
+    ['crash loop', { state: 'crash_loop', queue_id: null }, 'crash-loop', 'danger', true],
+    ['disabled', { state: 'disabled', enabled: false, queue_id: null }, 'stopped', 'off', false],
+    ['enabled, not running', { state: 'stopped', queue_id: null }, 'stopped', 'off', false],
+    [
+      'bad config entry',
+      { state: 'invalid', error: 'args.port: must be ≤ 65535' },
+      'invalid',
+      'danger',
+      false,
+    ],
+  ])('%s → %s', (_case, over, label, tone, active) => {
+    const v = serviceView(service(over), NOW);
+    expect({ label: v.label, tone: v.tone, active: v.active }).toEqual({ label, tone, active });
+    expect(v.detail).not.toBe('');
+  });
+
+  it('explains an invalid entry with its error', () => {
+    expect(serviceView(service({ state: 'invalid', error: 'args.port: must be ≤ 65535' }), NOW).detail).toBe(
+      'args.port: must be ≤ 65535',
+    );
+  });
+
+  it('counts down to the next restart and names the last exit', () => {
+    const detail = serviceView(
+      service({
+        state: 'crash_loop',
+        consecutive_failures: 3,
+        next_attempt_at: new Date(NOW + 4_000).toISOString(),
+        last_exit: {
+          queue_id: 'q_1_bb',
+          status: 'failed',
+          termination_reason: 'exited_nonzero',
+          exit_code: 1,
+          ended_at: new Date(NOW - 1_000).toISOString(),
+        },
+      }),
+      NOW,
+    ).detail;
+    expect(detail).toMatch(
+      /^Restarting in 4s \(at .+\) after 3 failures in a row; Last instance failed \(exit code 1\)/,
+    );
+  });
+
+  it('shows a stopped service whose last start failed in red, with why', () => {
+    const v = serviceView(service({ state: 'stopped', queue_id: null, error: 'launch failed: ENOENT' }), NOW);
+    expect(v).toMatchObject({ label: 'stopped', tone: 'danger', detail: 'launch failed: ENOENT' });
+  });
+});

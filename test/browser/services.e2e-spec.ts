@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Client,
+  cancelQueueItem,
+  controlJob,
+  createTrainyardClient,
+  getJob,
+  listJobs,
+  listServices,
+  setPassword,
+} from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+
+/**
+ * The sidebar's Services against the built server: a `command` saved as a service from the submit
+ * dialog shows running (green) under Command; ⏹ stops it (its job aborted), ▶ starts it again, ×
+ * with a confirmation deletes it from the sidebar and from server_config.yaml.
+ */
+describe('services in the console (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const commandGroup = () => page.locator('li.group[data-service-type="command"]');
+  const row = (name: string) => commandGroup().locator(`li.instance[data-service="${name}"]`);
+  const services = async () => (await listServices({ client: api })).data;
+  const serviceOf = async (name: string) => (await services()).find((s) => s.name === name);
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    server = await spawnServer(temp.home);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  });
+
+  afterAll(async () => {
+    if (api) {
+      const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
+      for (const job of data.items) {
+        await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
+          cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
+        );
+      }
+    }
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+  });
+
+  afterEach(() => expect(pageErrors).toEqual([]));
+
+  it('lists a launcher per service-capable type, not the batch ones; a launcher opens New job on its type', async () => {
+    const sidebar = page.getByRole('navigation', { name: 'Console' });
+    await sidebar.getByRole('button', { name: /^New Command job/ }).waitFor();
+    await sidebar.getByRole('button', { name: /^New Inference job/ }).waitFor();
+    await sidebar.getByRole('button', { name: /^New TensorBoard job/ }).waitFor();
+    expect(await page.locator('li.group[data-service-type="training"]').count()).toBe(0);
+
+    await sidebar.getByRole('button', { name: /^New TensorBoard job/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    expect(await dialog.locator('#job-type').inputValue()).toBe('tensorboard');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('saves a command as a service, then ⏹ stops it (job aborted), ▶ starts it again, × deletes it', async () => {
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('button', { name: /^New Command job/ })
+      .click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    expect(await dialog.locator('#job-type').inputValue()).toBe('command');
+    await dialog.locator('#param-argv').fill('sleep 300');
+
+    // A bad name is refused in the form, before any request.
+    await dialog.getByRole('button', { name: 'Save as service…' }).click();
+    await dialog.locator('#service-name').fill('web site');
+    await dialog.getByRole('button', { name: 'Save service' }).click();
+    await dialog.getByText('Letters, digits, - and _ only.').waitFor();
+    expect(await services()).toEqual([]);
+
+    // The server's 400 shows inline by field: `name` at the service name, `args.argv` at argv. (The
+    // form checks both first, so the request is altered on its way to the real server.)
+    await dialog.locator('#service-name').fill('sleeper');
+    await page.route('**/api/services', (route) =>
+      route.continue({
+        postData: JSON.stringify({ ...route.request().postDataJSON(), name: 'bad name', args: { argv: [] } }),
+      }),
+    );
+    await dialog.getByRole('button', { name: 'Save service' }).click();
+    await dialog.locator('#service-name[aria-invalid="true"]').waitFor();
+    expect(await dialog.locator('#service-name-hint').textContent()).toContain('[A-Za-z0-9_-]+');
+    await dialog.locator('#param-argv[aria-invalid="true"]').waitFor();
+    expect(await dialog.locator('#param-argv-hint').textContent()).toMatch(/at least 1/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-save-errors.png') });
+    await page.unroute('**/api/services');
+    expect(await services()).toEqual([]);
+
+    await dialog.locator('#service-name').fill('sleeper');
+    await dialog.getByRole('button', { name: 'Save service' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    // Running under Command, green dot and the word beside it.
+    const sleeper = row('sleeper');
+    await sleeper.locator('.state', { hasText: 'running' }).waitFor();
+    expect(await sleeper.locator('.dot').getAttribute('class')).toContain('tone-ok');
+    // --ok, light or dark theme.
+    expect(
+      await sleeper
+        .locator('.dot')
+        .evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).backgroundColor),
+    ).toMatch(/^rgb\((31, 157, 85|76, 195, 138)\)$/);
+    await commandGroup().locator('.count', { hasText: '1' }).waitFor();
+    const first = await serviceOf('sleeper');
+    expect(first).toMatchObject({ enabled: true, state: 'running', args: { argv: ['sleep', '300'] } });
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-running.png') });
+
+    // ⏹: stopped, its job aborted.
+    await sleeper.getByRole('button', { name: 'Stop sleeper' }).click();
+    await sleeper.locator('.state', { hasText: 'stopped' }).waitFor();
+    await waitFor(
+      async () =>
+        (await getJob({ client: api, path: { queue_id: first!.queue_id! } })).data.status === 'aborted' ||
+        undefined,
+      'the instance aborted',
+    );
+    expect(await serviceOf('sleeper')).toMatchObject({ enabled: false, queue_id: null });
+    await commandGroup().locator('.count').waitFor({ state: 'detached' });
+
+    // ▶: running again, as a new job.
+    await sleeper.getByRole('button', { name: 'Start sleeper' }).click();
+    await sleeper.locator('.state', { hasText: 'running' }).waitFor();
+    const again = await serviceOf('sleeper');
+    expect(again).toMatchObject({ enabled: true, state: 'running' });
+    expect(again!.queue_id).not.toBe(first!.queue_id);
+
+    // ×: asks first, naming the service; Cancel keeps it.
+    await sleeper.getByRole('button', { name: 'Delete sleeper' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete service command/sleeper?' });
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain(again!.queue_id!);
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-delete-confirm.png') });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await serviceOf('sleeper')).toBeDefined();
+
+    await sleeper.getByRole('button', { name: 'Delete sleeper' }).click();
+    await confirm.getByRole('button', { name: 'Delete service' }).click();
+    await sleeper.waitFor({ state: 'detached' });
+    expect(await services()).toEqual([]);
+    await waitFor(
+      async () =>
+        (await getJob({ client: api, path: { queue_id: again!.queue_id! } })).data.status === 'aborted' ||
+        undefined,
+      'the instance aborted on delete',
+    );
+  });
+
+  it('keeps the icons, the dots and their actions when the sidebar is collapsed', async () => {
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await page
+      .getByRole('navigation', { name: 'Console' })
+      .getByRole('button', { name: /^New Command job/ })
+      .click();
+    await dialog.locator('#param-argv').fill('sleep 301');
+    await dialog.getByRole('button', { name: 'Save as service…' }).click();
+    await dialog.locator('#service-name').fill('tiny');
+    await dialog.locator('#service-name').press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await row('tiny').locator('.state', { hasText: 'running' }).waitFor();
+
+    await page.getByRole('button', { name: 'Collapse sidebar' }).click();
+    const dot = row('tiny').getByRole('button', { name: 'tiny: running (actions)' });
+    await dot.waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'services-collapsed.png') });
+    await dot.click();
+    await page.getByRole('menuitem', { name: 'Stop tiny' }).click();
+    await row('tiny').getByRole('button', { name: 'tiny: stopped (actions)' }).waitFor();
+    expect(await serviceOf('tiny')).toMatchObject({ enabled: false });
+    await page.getByRole('button', { name: 'Expand sidebar' }).click();
+  });
+});
