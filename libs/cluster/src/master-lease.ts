@@ -62,7 +62,7 @@ export class MasterLease {
       return { node_id: this.nodeId, revision: this.mine.revision, acquired_at: this.mine.acquired_at };
     const seen = this.seen;
     if (!seen?.record || seen.record.node_id === this.nodeId) return null;
-    if (this.now() - seen.at > this.ttlMs) return null;
+    if (this.now() - seen.at >= this.ttlMs) return null;
     return { node_id: seen.record.node_id, revision: seen.revision, acquired_at: seen.record.acquired_at };
   }
 
@@ -72,7 +72,7 @@ export class MasterLease {
     const live = entry && entry.operation === 'PUT' ? entry.json<LeaseRecord>() : null;
     if (entry) this.observe(entry.revision, live);
     const holder = live?.node_id;
-    const stale = this.seen !== null && this.now() - this.seen.at > this.ttlMs;
+    const stale = this.seen !== null && this.now() - this.seen.at >= this.ttlMs;
     if (live && holder !== this.nodeId && !stale) return;
     const record: LeaseRecord = {
       node_id: this.nodeId,
