@@ -12,6 +12,7 @@ import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
 import { SchedulerModule } from '@trainyard/scheduler';
 import { ServicesModule } from '@trainyard/services';
+import { ClusterModule } from '@trainyard/cluster';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -40,6 +41,7 @@ export class AppModule {
         SchedulerModule,
         ServicesModule,
         FsModule,
+        ClusterModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

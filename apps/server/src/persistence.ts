@@ -6,6 +6,7 @@ import { SearchRootEntity } from '@trainyard/fs';
 import { GpuPolicyEntity } from '@trainyard/gpus';
 import { JobEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
+import { ClusterCursorEntity, ReplicatedEntryEntity } from '@trainyard/cluster';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
@@ -16,6 +17,8 @@ export const ENTITIES = [
   JobEntity,
   SchedulerStateEntity,
   SearchRootEntity,
+  ClusterCursorEntity,
+  ReplicatedEntryEntity,
 ];
 
 export function buildDataSource(file: string): DataSource {

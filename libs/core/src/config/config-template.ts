@@ -17,6 +17,12 @@ args:
   # insecure: false          # allow a non-loopback bind without TLS
   # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
   # fs_root: [/home/me/work, /data]        # confine the Files API (browse, edit, copy...) to these trees
+  # cluster: lab                            # join cluster "lab" (needs nats:); standalone when unset
+  # nats: [nats://10.0.0.5:4222]            # NATS JetStream server(s) the cluster meets on
+  # nats_user: trainyard                    # with nats_password (or use nats_creds: /path/to/user.creds)
+  # nats_password: secret
+  # nats_tls_ca: /etc/nats/ca.pem           # CA for tls:// servers
+  # cluster_address: [192.168.1.27]         # what peers should dial (default: detected IPv4 addresses)
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

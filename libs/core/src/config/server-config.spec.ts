@@ -120,6 +120,58 @@ describe(loadServerConfig.name, () => {
     expect(() => load(['--fs-root', path])).toThrow(why);
   });
 
+  it('is standalone by default and joins a cluster with --cluster NAME --nats URL[,URL...]', () => {
+    expect(load([])).toMatchObject({ cluster: null, nats: [], cluster_address: [] });
+    const sut = load([
+      '--cluster',
+      'lab',
+      '--nats',
+      'nats://10.0.0.5:4222,tls://10.0.0.6:4222',
+      '--nats',
+      '10.0.0.7:4222',
+      '--cluster-address',
+      '192.168.1.27',
+      '--cluster-address',
+      'fd00::1',
+    ]);
+    expect(sut.cluster).toBe('lab');
+    expect(sut.nats).toEqual(['nats://10.0.0.5:4222', 'tls://10.0.0.6:4222', '10.0.0.7:4222']);
+    expect(sut.cluster_address).toEqual(['192.168.1.27', 'fd00::1']);
+    writeConfig(
+      'args:\n  cluster: lab\n  nats: [nats://n1:4222]\n  nats_user: ty\n  nats_password: s3cret\n',
+    );
+    expect(load([])).toMatchObject({
+      cluster: 'lab',
+      nats: ['nats://n1:4222'],
+      nats_user: 'ty',
+      nats_password: 's3cret',
+    });
+  });
+
+  it.each([
+    [['--cluster', 'lab'], /--cluster needs --nats/],
+    [['--nats', 'nats://n1:4222'], /--nats is only used with --cluster/],
+    [['--cluster', 'my lab', '--nats', 'nats://n1'], /cluster must be 1-64 letters/],
+    [['--cluster', 'lab', '--nats', 'http://n1:4222'], /bad entry "http:\/\/n1:4222"/],
+    [['--cluster', 'lab', '--nats', 'n1', '--cluster-address', 'not-an-ip'], /bad entry "not-an-ip"/],
+    [['--cluster', 'lab', '--nats', 'n1', '--nats-creds', '/nonexistent/u.creds'], /names no readable file/],
+    [['--cluster', 'lab', '--nats', 'n1', '--nats-password', 'x'], /unknown option --nats-password/],
+    [['--cluster', 'lab', '--nats', 'n1', '--nats-user', 'ty'], /nats_user and nats_password go together/],
+  ])('refuses %j with a message naming the setting', (argv, message) => {
+    expect(() => load(argv)).toThrow(ConfigError);
+    expect(() => load(argv)).toThrow(message);
+  });
+
+  it('takes the NATS password from the environment and never echoes it in an error', () => {
+    const sut = load(['--cluster', 'lab', '--nats', 'n1', '--nats-user', 'ty'], {
+      TRAINYARD_NATS_PASSWORD: 'pw',
+    });
+    expect(sut.nats_password).toBe('pw');
+    writeConfig('args:\n  nats_password: [hunter2]\n');
+    expect(() => load([])).toThrow(/nats_password must be a string/);
+    expect(() => load([])).not.toThrow(/hunter2/);
+  });
+
   it('allows a non-loopback bind with --insecure', () => {
     expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
   });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { StatePaths } from '../state-paths';
@@ -29,6 +30,19 @@ export interface ServerArgs {
    * no confinement (the original's behaviour).
    */
   fs_root: string[];
+  /** Cluster to join (`--cluster NAME`); null = standalone. Needs `nats`. */
+  cluster: string | null;
+  /** NATS server URLs (`nats://host:4222`, `tls://…`); any of them may answer. */
+  nats: string[];
+  /** A NATS `.creds` file (JWT + nkey seed), absolute path. */
+  nats_creds: string | null;
+  /** NATS user and password (password only from the environment or the config file, never a flag). */
+  nats_user: string | null;
+  nats_password: string | null;
+  /** CA certificate (PEM) that signs the NATS servers' TLS certificates. */
+  nats_tls_ca: string | null;
+  /** The addresses peers should dial to reach this node, first = preferred; empty = detected. */
+  cluster_address: string[];
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -64,11 +78,31 @@ const DEFAULTS: ServerArgs = {
   kill_grace_seconds: 10,
   allowed_host: [],
   fs_root: [],
+  cluster: null,
+  nats: [],
+  nats_creds: null,
+  nats_user: null,
+  nats_password: null,
+  nats_tls_ca: null,
+  cluster_address: [],
 };
 
-type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds' | 'hosts' | 'dirs';
+type Kind =
+  | 'string'
+  | 'port'
+  | 'bool'
+  | 'level'
+  | 'count'
+  | 'seconds'
+  | 'hosts'
+  | 'dirs'
+  | 'name'
+  | 'urls'
+  | 'file'
+  | 'secret'
+  | 'ips';
 /** Kinds whose flag may be repeated (every value is kept, in order). */
-const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs']);
+const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs', 'urls', 'ips']);
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   host: 'string',
   port: 'port',
@@ -81,6 +115,13 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   kill_grace_seconds: 'seconds',
   allowed_host: 'hosts',
   fs_root: 'dirs',
+  cluster: 'name',
+  nats: 'urls',
+  nats_creds: 'file',
+  nats_user: 'secret',
+  nats_password: 'secret',
+  nats_tls_ca: 'file',
+  cluster_address: 'ips',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -104,6 +145,12 @@ const FLAGS: Record<string, FlagSpec> = {
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
   '--allowed-host': { key: 'allowed_host', takesValue: true },
   '--fs-root': { key: 'fs_root', takesValue: true },
+  '--cluster': { key: 'cluster', takesValue: true },
+  '--nats': { key: 'nats', takesValue: true },
+  '--nats-creds': { key: 'nats_creds', takesValue: true },
+  '--nats-user': { key: 'nats_user', takesValue: true },
+  '--nats-tls-ca': { key: 'nats_tls_ca', takesValue: true },
+  '--cluster-address': { key: 'cluster_address', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -124,6 +171,14 @@ export const USAGE = `Usage: trainyard server [options]
                          env and file: comma-separated or a list)
       --fs-root PATH     confine every /api/fs operation to this directory tree (repeatable;
                          env: colon-separated like PATH; file: a path or a list)
+      --cluster NAME     join cluster NAME through NATS JetStream (needs --nats; default standalone)
+      --nats URL[,URL…]  NATS servers (nats://host:4222 or tls://host:4222; repeatable)
+      --nats-creds FILE  NATS credentials file (.creds)
+      --nats-user USER   NATS user; the password comes from TRAINYARD_NATS_PASSWORD or the
+                         config file (nats_password), never from the command line
+      --nats-tls-ca FILE CA certificate (PEM) for tls:// NATS servers
+      --cluster-address IP  address peers should dial to reach this node (repeatable;
+                         default: this host's non-loopback IPv4 addresses)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
@@ -220,6 +275,57 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       }
       return (names as string[]).map((n) => n.toLowerCase());
     }
+    case 'name': {
+      if (raw === null || raw === '') return null;
+      // It names a KV bucket and a stream: NATS allows letters, digits, `_` and `-` there.
+      if (typeof raw !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(raw.trim()))
+        throw fail('must be 1-64 letters, digits, _ or -');
+      return raw.trim();
+    }
+    case 'urls': {
+      const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : null;
+      if (!items) throw fail('must be a NATS URL or a list of them');
+      const urls: string[] = [];
+      for (const item of items) {
+        if (typeof item !== 'string') throw fail(`must be NATS URLs (bad entry ${JSON.stringify(item)})`);
+        for (const part of item.split(',').map((p) => p.trim())) {
+          if (part === '') continue;
+          if (!isNatsUrl(part))
+            throw fail(`must be NATS URLs like nats://host:4222 (bad entry ${JSON.stringify(part)})`);
+          urls.push(part);
+        }
+      }
+      return urls;
+    }
+    case 'file': {
+      if (raw === null || raw === '') return null;
+      if (typeof raw !== 'string') throw fail('must be a file path');
+      const path = resolve(raw);
+      if (!existsSync(path) || !statSync(path).isFile()) throw fail(`names no readable file (${path})`);
+      return path;
+    }
+    case 'secret':
+      if (raw === null || raw === '') return null;
+      // Never echo the value: it may be a password.
+      if (typeof raw !== 'string') throw new ConfigError(`${origin}: ${key} must be a string`);
+      return raw;
+    case 'ips': {
+      const items: unknown[] | null = Array.isArray(raw)
+        ? raw
+        : typeof raw === 'string'
+          ? raw.split(',')
+          : null;
+      if (!items) throw fail('must be an IP address or a list of them');
+      const ips: string[] = [];
+      for (const item of items) {
+        const ip = typeof item === 'string' ? item.trim() : item;
+        if (ip === '') continue;
+        if (typeof ip !== 'string' || isIP(ip) === 0)
+          throw fail(`must be IP addresses (bad entry ${JSON.stringify(ip)})`);
+        if (!ips.includes(ip)) ips.push(ip);
+      }
+      return ips;
+    }
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
       const items: unknown[] | null = Array.isArray(raw)
@@ -252,6 +358,20 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
 
 /** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */
 export const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(:\d{1,5})?$/i;
+
+/** A NATS server URL: `nats://`, `tls://`, `ws://` or `wss://`, or a bare `host:port`. */
+function isNatsUrl(text: string): boolean {
+  try {
+    const url = new URL(text.includes('://') ? text : `nats://${text}`);
+    return (
+      ['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol) &&
+      url.hostname !== '' &&
+      /^\/?$/.test(url.pathname)
+    );
+  } catch {
+    return false;
+  }
+}
 
 function envName(key: string): string {
   return `TRAINYARD_${key.toUpperCase()}`;
@@ -344,6 +464,14 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     }
   }
   const args = values as unknown as ServerArgs;
+  if (args.cluster && args.nats.length === 0)
+    throw new ConfigError('--cluster needs --nats URL (the NATS JetStream server(s) the cluster meets on)');
+  if (!args.cluster && args.nats.length > 0)
+    throw new ConfigError(
+      '--nats is only used with --cluster NAME (standalone servers do not connect to NATS)',
+    );
+  if (Boolean(args.nats_user) !== Boolean(args.nats_password))
+    throw new ConfigError('nats_user and nats_password go together (set both, or neither)');
   if (!isLoopback(args.host) && !args.insecure) {
     throw new ConfigError(
       `refusing to bind ${args.host}: the bearer token would cross the network in cleartext (Trainyard has no ` +

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -122,6 +122,91 @@ export const issueUrlToken = <ThrowOnError extends boolean = true>(options?: Opt
         }
     ],
     url: '/api/auth/url-token',
+    ...options
+});
+
+/**
+ * The replicated journal view: every cluster node's entries in arrival order (empty when
+ * standalone). Each (origin_node_id, seq) appears once.
+ */
+export const listClusterJournal = <ThrowOnError extends boolean = true>(options?: Options<ListClusterJournalData, ThrowOnError>) => (options?.client ?? client).get<ListClusterJournalResponses, ListClusterJournalErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/journal',
+    ...options
+});
+
+/**
+ * The master lease as this node sees it.
+ */
+export const getClusterMaster = <ThrowOnError extends boolean = true>(options?: Options<GetClusterMasterData, ThrowOnError>) => (options?.client ?? client).get<GetClusterMasterResponses, GetClusterMasterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/master',
+    ...options
+});
+
+/**
+ * The member table: every node seen, with `reachable` from fresh heartbeats, and the master.
+ */
+export const getClusterMembers = <ThrowOnError extends boolean = true>(options?: Options<GetClusterMembersData, ThrowOnError>) => (options?.client ?? client).get<GetClusterMembersResponses, GetClusterMembersErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/members',
+    ...options
+});
+
+/**
+ * This node: identity, NATS connection state and replication progress; `null` when standalone.
+ */
+export const getClusterSelf = <ThrowOnError extends boolean = true>(options?: Options<GetClusterSelfData, ThrowOnError>) => (options?.client ?? client).get<GetClusterSelfResponses, GetClusterSelfErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/self',
     ...options
 });
 

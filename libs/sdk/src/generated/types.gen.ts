@@ -150,6 +150,118 @@ export type CancelQueueItemResponseDto = {
     queue_id: string;
 };
 
+export type ClusterConnectionDto = {
+    /**
+     * Why it is not connected, null once it is.
+     */
+    last_error: string | null;
+    /**
+     * The NATS server in use, null when not connected.
+     */
+    server: string | null;
+    /**
+     * ISO 8601 time the state last changed.
+     */
+    since: string;
+    state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+};
+
+export type ClusterMasterDto = {
+    /**
+     * ISO 8601 time this master took the lease.
+     */
+    acquired_at: string | null;
+    is_self_master: boolean;
+    /**
+     * The lease key's revision for the current term: a fencing token, larger for each new master.
+     */
+    lease_revision: number | null;
+    master_node_id: string | null;
+};
+
+export type ClusterMemberDto = {
+    /**
+     * Addresses peers dial, preferred first (`--cluster-address`, else detected IPv4 addresses).
+     */
+    addresses: Array<string>;
+    /**
+     * The node's HTTP API, null before it listens.
+     */
+    api_url: string | null;
+    cpu_count: number;
+    cpu_model: string | null;
+    gpus: GpuSummaryDto;
+    /**
+     * ISO 8601 time of its last heartbeat, by its own clock.
+     */
+    heartbeat_at: string;
+    hostname: string;
+    interfaces: Array<NetworkInterfaceDto>;
+    /**
+     * Whether it holds the master lease.
+     */
+    is_master: boolean;
+    /**
+     * Whether it is the node answering.
+     */
+    is_self: boolean;
+    /**
+     * ISO 8601 time this node last saw its heartbeat, by this node's clock.
+     */
+    last_seen_at: string;
+    /**
+     * Stable node id (a UUID kept in the state dir).
+     */
+    node_id: string;
+    ram_total_bytes: number;
+    /**
+     * True while its heartbeats (every 1 s) keep arriving; false after 3 s of silence.
+     */
+    reachable: boolean;
+    /**
+     * ISO 8601 start time of the node's server process.
+     */
+    started_at: string;
+    versions: NodeVersionsDto;
+};
+
+export type ClusterMembersDto = {
+    /**
+     * Cluster name, null when standalone.
+     */
+    cluster: string | null;
+    /**
+     * The current master's node id, null when standalone or while nobody holds the lease.
+     */
+    master_node_id: string | null;
+    /**
+     * Every member ever seen since this server started; silent ones stay with reachable false.
+     */
+    members: Array<ClusterMemberDto>;
+};
+
+export type ClusterReplicationDto = {
+    /**
+     * The last stream sequence copied into the replicated view.
+     */
+    consumed_stream_seq: number;
+    /**
+     * The highest local journal seq.
+     */
+    journal_seq: number;
+    /**
+     * The last local journal seq the cluster stream acknowledged (later ones are still to send).
+     */
+    published_seq: number;
+};
+
+export type ClusterSelfDto = {
+    cluster: string;
+    connection: ClusterConnectionDto;
+    node: ClusterMemberDto;
+    replication: ClusterReplicationDto;
+};
+
 export type CopyRequestDto = {
     /**
      * On a name collision pick `stem (copy).ext`, `stem (copy 2).ext`, ... instead of answering 409.
@@ -610,6 +722,18 @@ export type GpuProviderKind = 'nvidia-smi' | 'fake';
  * Outcome of the latest collection; anything but `ok` comes with no GPUs (`no_devices` is a normal, GPU-less host).
  */
 export type GpuProviderState = 'ok' | 'no_devices' | 'no_driver' | 'binary_missing' | 'timeout' | 'error';
+
+export type GpuSummaryDto = {
+    count: number;
+    /**
+     * Sum of every GPU's memory, MiB.
+     */
+    memory_total_mib: number;
+    /**
+     * Distinct model names.
+     */
+    names: Array<string>;
+};
 
 /**
  * Text frame of WebSocket /api/gpus/stream: the GET /api/gpus body, tagged. Sent on connect and after every change (telemetry about every 2 s, policy, reservations), coalesced.
@@ -1385,6 +1509,23 @@ export type MoveRequestDto = {
     src: string;
 };
 
+export type NetworkInterfaceDto = {
+    address: string;
+    /**
+     * `address/prefix`, e.g. `192.168.1.27/24`.
+     */
+    cidr: string;
+    family: 'IPv4' | 'IPv6';
+    /**
+     * True for loopback.
+     */
+    internal: boolean;
+    /**
+     * Interface name, e.g. `eth0` (what `NCCL_SOCKET_IFNAME` takes).
+     */
+    name: string;
+};
+
 export type NewEntryRequestDto = {
     /**
      * Bare name of the new entry: no `/`, `\`, NUL, not `.` or `..`.
@@ -1394,6 +1535,26 @@ export type NewEntryRequestDto = {
      * Existing directory (absolute).
      */
     parent: string;
+};
+
+export type NodeVersionsDto = {
+    /**
+     * CUDA runtime torch was built with.
+     */
+    cuda: string | null;
+    /**
+     * NCCL version torch bundles.
+     */
+    nccl: string | null;
+    /**
+     * Node.js version of the server.
+     */
+    node: string;
+    /**
+     * torch version, null when `python3 -c 'import torch'` fails on this node.
+     */
+    torch: string | null;
+    trainyard: string;
 };
 
 export type OkResponseDto = {
@@ -1510,6 +1671,35 @@ export type RenameRequestDto = {
      * The file or directory to rename (absolute).
      */
     path: string;
+};
+
+export type ReplicatedEntryDto = {
+    origin_node_id: string;
+    payload: {
+        [key: string]: unknown;
+    };
+    /**
+     * The entry's seq in its origin node's journal.
+     */
+    seq: number;
+    /**
+     * Arrival order across the cluster (the stream sequence).
+     */
+    stream_seq: number;
+    ts: string;
+    type: string;
+};
+
+export type ReplicatedPageDto = {
+    items: Array<ReplicatedEntryDto>;
+    /**
+     * Pass as `after` for the next page; null at the end.
+     */
+    next_cursor: string | null;
+    /**
+     * Entries in the whole replicated view.
+     */
+    total: number;
 };
 
 export type RestartPolicy = 'never' | 'on-failure' | 'always';
@@ -2053,6 +2243,107 @@ export type IssueUrlTokenResponses = {
 };
 
 export type IssueUrlTokenResponse = IssueUrlTokenResponses[keyof IssueUrlTokenResponses];
+
+export type ListClusterJournalData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Entries that arrived after this stream sequence (a cursor from next_cursor).
+         */
+        after?: number;
+        /**
+         * Page size, 1..1000.
+         */
+        limit?: number;
+    };
+    url: '/api/cluster/journal';
+};
+
+export type ListClusterJournalErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListClusterJournalError = ListClusterJournalErrors[keyof ListClusterJournalErrors];
+
+export type ListClusterJournalResponses = {
+    200: ReplicatedPageDto;
+};
+
+export type ListClusterJournalResponse = ListClusterJournalResponses[keyof ListClusterJournalResponses];
+
+export type GetClusterMasterData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/master';
+};
+
+export type GetClusterMasterErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterMasterError = GetClusterMasterErrors[keyof GetClusterMasterErrors];
+
+export type GetClusterMasterResponses = {
+    200: ClusterMasterDto;
+};
+
+export type GetClusterMasterResponse = GetClusterMasterResponses[keyof GetClusterMasterResponses];
+
+export type GetClusterMembersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/members';
+};
+
+export type GetClusterMembersErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterMembersError = GetClusterMembersErrors[keyof GetClusterMembersErrors];
+
+export type GetClusterMembersResponses = {
+    200: ClusterMembersDto;
+};
+
+export type GetClusterMembersResponse = GetClusterMembersResponses[keyof GetClusterMembersResponses];
+
+export type GetClusterSelfData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/self';
+};
+
+export type GetClusterSelfErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterSelfError = GetClusterSelfErrors[keyof GetClusterSelfErrors];
+
+export type GetClusterSelfResponses = {
+    200: ClusterSelfDto | null;
+};
+
+export type GetClusterSelfResponse = GetClusterSelfResponses[keyof GetClusterSelfResponses];
 
 export type GetAssetData = {
     body?: never;

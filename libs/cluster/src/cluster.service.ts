@@ -1,0 +1,333 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { connect } from '@nats-io/transport-node';
+import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { Database } from '@trainyard/database';
+import { Journal } from '@trainyard/journal';
+import { GpuInventory } from '@trainyard/gpus';
+import { JournalReplication } from './journal-replication';
+import { MasterLease, type LeaseRecord, type MasterView } from './master-lease';
+import { MemberTable, type Member, type MemberRecord } from './membership';
+import {
+  advertisedAddresses,
+  cpuRamSummary,
+  hostname,
+  interfaceTable,
+  probeTorch,
+  type NodeVersions,
+} from './node-probe';
+
+/** Heartbeat period; a member silent for STALE_AFTER_MS is unreachable (3 missed beats). */
+export const HEARTBEAT_MS = 1000;
+export const STALE_AFTER_MS = 3000;
+/** Master lease TTL; renewed every third of it. */
+export const LEASE_TTL_MS = 3000;
+/** The bucket drops a record nobody rewrote for this long (a departed member); NATS 2.9 has no per-key TTL. */
+const BUCKET_MAX_AGE_MS = 24 * 3600 * 1000;
+const RETRY_MS = 1000;
+
+export type NatsState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ClusterConnectionState {
+  state: NatsState;
+  /** The NATS server currently connected to (host:port), null when not connected. */
+  server: string | null;
+  /** ISO 8601 time the state last changed. */
+  since: string;
+  /** The last connection or setup error, null once connected. */
+  last_error: string | null;
+}
+
+// transport-node re-exports its types from a package subpath that this repo's module resolution
+// cannot see; nats-core's own types are the same ones.
+const dial = connect as unknown as (options: ConnectionOptions) => Promise<NatsConnection>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function bucketName(cluster: string): string {
+  return `trainyard_${cluster}`;
+}
+
+/**
+ * Cluster mode: joins `--cluster NAME` through NATS JetStream, or does nothing (standalone, every
+ * getter returns null or empty). Never blocks the server: NATS is dialled in the background, and when
+ * it is away the server runs on alone, keeps journalling, and re-joins when it returns.
+ */
+@Injectable()
+export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Cluster');
+  readonly cluster: string | null;
+  private readonly startedAt = new Date().toISOString();
+  private readonly members = new MemberTable(STALE_AFTER_MS);
+  private readonly lease: MasterLease;
+  private readonly replication: JournalReplication | null;
+  private versions: NodeVersions = {
+    trainyard: packageVersion(),
+    node: process.versions.node,
+    torch: null,
+    cuda: null,
+    nccl: null,
+  };
+  private nc: NatsConnection | null = null;
+  private js: JetStreamClient | null = null;
+  private kv: KV | null = null;
+  private connection: ClusterConnectionState = {
+    state: 'connecting',
+    server: null,
+    since: new Date().toISOString(),
+    last_error: null,
+  };
+  private stopped = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopWatch: (() => void) | null = null;
+  private stopJournalRelay: (() => void) | null = null;
+  private busy = new Set<string>();
+
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly db: Database,
+    private readonly journal: Journal,
+    private readonly gpus: GpuInventory,
+    private readonly http: HttpAdapterHost,
+  ) {
+    this.cluster = config.cluster;
+    this.lease = new MasterLease(journal.nodeId, LEASE_TTL_MS);
+    this.replication = this.cluster
+      ? new JournalReplication(this.cluster, journal.nodeId, db, journal)
+      : null;
+  }
+
+  get nodeId(): string {
+    return this.journal.nodeId;
+  }
+
+  get enabled(): boolean {
+    return this.cluster !== null;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.cluster) return;
+    // Once, in the background: importing torch can take seconds.
+    void probeTorch().then((v) => (this.versions = { ...this.versions, ...v }));
+    this.stopJournalRelay = this.journal.onCommitted(() => this.kickOutbox());
+    void this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.cluster || this.stopped) return;
+    this.stopped = true;
+    this.stopJournalRelay?.();
+    for (const t of this.timers) clearInterval(t);
+    this.stopWatch?.();
+    this.replication?.stop();
+    // A clean stop hands the lease on at once rather than after the TTL.
+    if (this.kv) await this.lease.release(this.kv).catch(() => undefined);
+    const nc = this.nc;
+    this.setState('closed', null);
+    if (nc) await nc.close().catch(() => undefined);
+  }
+
+  // ---- views for the API ----
+
+  connectionState(): ClusterConnectionState | null {
+    return this.cluster ? { ...this.connection } : null;
+  }
+
+  selfRecord(): MemberRecord {
+    const interfaces = interfaceTable();
+    const addresses = advertisedAddresses(this.config.cluster_address, interfaces);
+    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
+    const address = server?.address();
+    const port = address && typeof address === 'object' ? address.port : null;
+    const host = addresses[0]?.includes(':') ? `[${addresses[0]}]` : addresses[0];
+    const gpus = this.gpus.current().gpus;
+    return {
+      node_id: this.nodeId,
+      hostname: hostname(),
+      addresses,
+      api_url: port ? `http://${host}:${port}` : null,
+      versions: { ...this.versions },
+      interfaces,
+      ...cpuRamSummary(),
+      gpus: {
+        count: gpus.length,
+        names: [...new Set(gpus.map((g) => g.name).filter((n): n is string => n !== null))],
+        memory_total_mib: gpus.reduce((sum, g) => sum + (g.memory_total_mib ?? 0), 0),
+      },
+      started_at: this.startedAt,
+      heartbeat_at: new Date().toISOString(),
+    };
+  }
+
+  memberList(): Member[] {
+    if (!this.cluster) return [];
+    const list = this.members.list();
+    // This node is reachable to itself while it is connected, whatever the watch has delivered.
+    const self = list.find((m) => m.node_id === this.nodeId);
+    if (!self && this.connection.state === 'connected')
+      list.push({ ...this.selfRecord(), reachable: true, last_seen_at: new Date().toISOString() });
+    return list;
+  }
+
+  master(): MasterView | null {
+    return this.cluster ? this.lease.current() : null;
+  }
+
+  isMaster(): boolean {
+    return this.cluster !== null && this.lease.isMaster;
+  }
+
+  async replicationState(): Promise<{ published_seq: number; consumed_stream_seq: number } | null> {
+    if (!this.replication) return null;
+    const c = await this.replication.cursor();
+    return { published_seq: c.published_seq, consumed_stream_seq: c.consumed_stream_seq };
+  }
+
+  replicatedView(after: number, limit: number) {
+    return this.replication ? this.replication.list(after, limit) : Promise.resolve({ items: [], total: 0 });
+  }
+
+  // ---- the NATS session ----
+
+  private setState(state: NatsState, error: string | null): void {
+    if (this.connection.state !== state)
+      this.connection = { ...this.connection, state, since: new Date().toISOString() };
+    this.connection.server = state === 'connected' ? (this.nc?.getServer() ?? null) : null;
+    this.connection.last_error = error;
+  }
+
+  private connectOptions(): ConnectionOptions {
+    const c = this.config;
+    return {
+      servers: c.nats,
+      name: `trainyard ${hostname()} ${this.nodeId}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: RETRY_MS,
+      pingInterval: 5000,
+      maxPingOut: 2,
+      ...(c.nats_creds ? { authenticator: credsAuthenticator(readFileSync(c.nats_creds)) } : {}),
+      ...(c.nats_user ? { user: c.nats_user, pass: c.nats_password ?? undefined } : {}),
+      ...(c.nats_tls_ca ? { tls: { caFile: c.nats_tls_ca } } : {}),
+    };
+  }
+
+  private async run(): Promise<void> {
+    // First contact: retried forever (NATS may come up after us); later outages are the client's
+    // own reconnect loop.
+    while (!this.stopped && !this.nc) {
+      try {
+        this.nc = await dial(this.connectOptions());
+      } catch (err) {
+        this.setState('connecting', (err as Error).message);
+        await sleep(RETRY_MS);
+      }
+    }
+    const nc = this.nc;
+    if (!nc || this.stopped) {
+      await nc?.close().catch(() => undefined);
+      return;
+    }
+    this.js = jetstream(nc);
+    void this.followStatus(nc);
+    await this.setUp();
+    this.every(HEARTBEAT_MS, 'heartbeat', () => this.heartbeat());
+    this.every(this.lease.renewEveryMs, 'lease', () => this.lease.tick(this.kv!));
+    this.every(2000, 'outbox', async () => this.kickOutbox());
+    void this.loop('watch', () => this.watch());
+    void this.loop('journal consumer', () => this.replication!.consume(this.js!));
+    this.kickOutbox();
+  }
+
+  /** Bucket and stream, created if missing; retried until NATS answers. Run on every (re)connect. */
+  private async setUp(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const nc = this.nc!;
+        this.kv = await new Kvm(nc).create(bucketName(this.cluster!), { history: 1, ttl: BUCKET_MAX_AGE_MS });
+        await this.replication!.ensureStream(await jetstreamManager(nc));
+        this.setState('connected', null);
+        this.logger.log(`joined cluster ${this.cluster} via ${nc.getServer()} as ${this.nodeId}`);
+        return;
+      } catch (err) {
+        this.setState('connecting', `JetStream setup failed: ${(err as Error).message}`);
+        await sleep(RETRY_MS);
+      }
+    }
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (this.stopped) return;
+      if (s.type === 'disconnect') {
+        this.setState('reconnecting', `disconnected from ${s.server}`);
+        this.logger.warn(`lost NATS (${s.server}); working locally, re-joining when it is back`);
+      } else if (s.type === 'reconnect') {
+        // A NATS server that restarted without its store has lost the bucket and the stream.
+        await this.setUp();
+        this.stopWatch?.();
+        this.replication?.restartConsumer();
+        this.kickOutbox();
+      }
+    }
+  }
+
+  private every(ms: number, what: string, work: () => Promise<void>): void {
+    const timer = setInterval(() => {
+      if (this.stopped || !this.kv || this.busy.has(what) || this.connection.state !== 'connected') return;
+      this.busy.add(what);
+      work()
+        .catch((err: unknown) => this.logger.debug(`${what}: ${(err as Error).message}`))
+        .finally(() => this.busy.delete(what));
+    }, ms);
+    this.timers.push(timer);
+  }
+
+  /** Runs a long-lived reader, starting it again when it ends or fails, until shutdown. */
+  private async loop(what: string, work: () => Promise<void>): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await work();
+      } catch (err) {
+        if (!this.stopped) this.logger.debug(`${what} restarts: ${(err as Error).message}`);
+      }
+      if (!this.stopped) await sleep(this.connection.state === 'connected' ? 100 : RETRY_MS);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.kv!.put(`members.${this.nodeId}`, JSON.stringify(this.selfRecord()));
+  }
+
+  private async watch(): Promise<void> {
+    if (!this.kv) return;
+    const entries = await this.kv.watch({ key: '>' });
+    this.stopWatch = () => entries.stop();
+    try {
+      for await (const e of entries) this.onEntry(e);
+    } finally {
+      this.stopWatch = null;
+    }
+  }
+
+  private onEntry(e: KvEntry): void {
+    if (e.key === MasterLease.KEY) {
+      this.lease.observe(e.revision, e.operation === 'PUT' ? e.json<LeaseRecord>() : null);
+    } else if (e.key.startsWith('members.') && e.operation === 'PUT') {
+      try {
+        this.members.heartbeat(e.json<MemberRecord>(), e.created.getTime());
+      } catch {
+        this.logger.warn(`ignored an unreadable member record under ${e.key}`);
+      }
+    }
+  }
+
+  private kickOutbox(): void {
+    if (this.stopped || !this.js || this.connection.state !== 'connected') return;
+    void this.replication!.publishPending(this.js);
+  }
+}

@@ -1,0 +1,196 @@
+import { Logger } from '@nestjs/common';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Database } from '@trainyard/database';
+import { Journal, type JournalEntry } from '@trainyard/journal';
+import { ClusterCursorEntity } from './infrastructure/cluster-cursor.entity';
+import { ReplicatedEntryEntity } from './infrastructure/replicated-entry.entity';
+
+/** Entries published per outbox round (in flight together, acknowledged in order). */
+const OUTBOX_BATCH = 256;
+/** JetStream drops a message whose id it saw within this window (a re-publish after a lost ack). */
+const DUPLICATE_WINDOW_NS = 30 * 60 * 1e9;
+
+export function journalStreamName(cluster: string): string {
+  return `TRAINYARD_${cluster}_JOURNAL`;
+}
+
+/**
+ * Ships this node's journal to the cluster's stream and copies every node's entries back into the
+ * replicated view (`cluster_journal`).
+ *
+ * Outbox: `published_seq` (SQLite) is the last local seq the stream acknowledged; each round publishes
+ * the entries after it with message id `<node>:<seq>`, so a round repeated after a crash or a lost ack
+ * is dropped by JetStream's de-duplication. Entries written while NATS was away wait in the journal.
+ * Inbox: an ordered consumer from `consumed_stream_seq + 1`; each entry is inserted keyed by
+ * (origin, seq), so applying one twice changes nothing.
+ */
+export class JournalReplication {
+  private readonly logger = new Logger('ClusterJournal');
+  private publishing = false;
+  private publishAgain = false;
+  private stopConsumer: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: string,
+    private readonly nodeId: string,
+    private readonly db: Database,
+    private readonly journal: Journal,
+  ) {}
+
+  get stream(): string {
+    return journalStreamName(this.cluster);
+  }
+
+  private get subjectPrefix(): string {
+    return `trainyard.${this.cluster}.journal`;
+  }
+
+  /** Creates the stream if missing (idempotent; run after every (re)connect). */
+  async ensureStream(jsm: JetStreamManager): Promise<void> {
+    try {
+      await jsm.streams.info(this.stream);
+    } catch {
+      await jsm.streams.add({
+        name: this.stream,
+        subjects: [`${this.subjectPrefix}.>`],
+        duplicate_window: DUPLICATE_WINDOW_NS,
+      });
+    }
+  }
+
+  async cursor(): Promise<ClusterCursorEntity> {
+    const repo = this.db.manager.getRepository(ClusterCursorEntity);
+    return (
+      (await repo.findOneBy({ cluster: this.cluster })) ??
+      repo.create({ cluster: this.cluster, published_seq: 0, consumed_stream_seq: 0 })
+    );
+  }
+
+  /**
+   * Publishes everything after the outbox cursor. Single-flight: a call during a round makes that
+   * round go once more. Failures (NATS away) leave the cursor where the stream last acknowledged.
+   */
+  async publishPending(js: JetStreamClient): Promise<void> {
+    if (this.publishing) {
+      this.publishAgain = true;
+      return;
+    }
+    this.publishing = true;
+    try {
+      do {
+        this.publishAgain = false;
+        while (!this.stopped && (await this.publishRound(js)) > 0);
+      } while (this.publishAgain && !this.stopped);
+    } catch (err) {
+      this.logger.debug(`outbox paused: ${(err as Error).message}`);
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  private async publishRound(js: JetStreamClient): Promise<number> {
+    const from = (await this.cursor()).published_seq;
+    const { items } = await this.journal.list({ afterSeq: from, order: 'asc', limit: OUTBOX_BATCH });
+    if (items.length === 0) return 0;
+    const subject = `${this.subjectPrefix}.${this.nodeId}`;
+    const acks = await Promise.allSettled(
+      items.map((entry) =>
+        js.publish(subject, JSON.stringify(entry), { msgID: `${this.nodeId}:${entry.seq}` }),
+      ),
+    );
+    // Only an unbroken run of acknowledged entries moves the cursor: no entry is ever skipped.
+    let last = from;
+    for (const [i, ack] of acks.entries()) {
+      if (ack.status !== 'fulfilled') break;
+      last = items[i].seq;
+    }
+    if (last > from) await this.saveCursor({ published_seq: last });
+    const failed = acks.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+    if (failed) throw failed.reason;
+    return items.length;
+  }
+
+  private async saveCursor(change: Partial<ClusterCursorEntity>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(ClusterCursorEntity);
+      const row =
+        (await repo.findOneBy({ cluster: this.cluster })) ??
+        repo.create({ cluster: this.cluster, published_seq: 0, consumed_stream_seq: 0 });
+      await repo.save({ ...row, ...change });
+    });
+  }
+
+  /**
+   * Copies the stream into the replicated view until `stop()` or an error; resolves then (the caller
+   * starts it again, from the saved cursor).
+   */
+  async consume(js: JetStreamClient): Promise<void> {
+    const start = (await this.cursor()).consumed_stream_seq;
+    const consumer = await js.consumers.get(
+      this.stream,
+      start > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 }
+        : { deliver_policy: DeliverPolicy.All },
+    );
+    const messages = await consumer.consume();
+    this.stopConsumer = () => void messages.stop();
+    try {
+      for await (const m of messages) {
+        const entry = m.json<JournalEntry>();
+        await this.apply(entry, m.seq);
+      }
+    } finally {
+      this.stopConsumer = null;
+    }
+  }
+
+  /** Ends the running consume() (e.g. after a reconnect, to restart it from the cursor). */
+  restartConsumer(): void {
+    this.stopConsumer?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopConsumer?.();
+  }
+
+  private async apply(entry: JournalEntry, streamSeq: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(ReplicatedEntryEntity)
+        .values({
+          origin_node_id: entry.origin_node_id,
+          seq: entry.seq,
+          ts: entry.ts,
+          type: entry.type,
+          payload: JSON.stringify(entry.payload),
+          stream_seq: streamSeq,
+        })
+        .orIgnore()
+        .execute();
+      const repo = tx.getRepository(ClusterCursorEntity);
+      const row =
+        (await repo.findOneBy({ cluster: this.cluster })) ??
+        repo.create({ cluster: this.cluster, published_seq: 0, consumed_stream_seq: 0 });
+      await repo.save({ ...row, consumed_stream_seq: streamSeq });
+    });
+  }
+
+  /** One page of the replicated view in arrival order, after stream sequence `after`. */
+  async list(after: number, limit: number): Promise<{ items: ReplicatedEntryEntity[]; total: number }> {
+    const repo = this.db.manager.getRepository(ReplicatedEntryEntity);
+    const [items, total] = await Promise.all([
+      repo
+        .createQueryBuilder('r')
+        .where('r.stream_seq > :after', { after })
+        .orderBy('r.stream_seq', 'ASC')
+        .limit(limit)
+        .getMany(),
+      repo.count(),
+    ]);
+    return { items, total };
+  }
+}
