@@ -5,10 +5,13 @@ import type { FastifyInstance } from 'fastify';
  * inline script, no eval), inline styles (Angular adds component styles at run time, Swagger UI
  * ships a <style> block), data: images (the favicon, Swagger's icons), fetch and WebSockets to this
  * origin only, and no framing by anyone (click-jacking: pages on other loopback ports are same-site).
+ * Workers may also start from a `blob:` URL: Monaco (the editor) wraps its same-origin worker scripts
+ * in a blob that only calls `importScripts`, and only our own scripts can create one.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
+  "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",

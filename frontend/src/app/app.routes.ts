@@ -21,6 +21,7 @@ export const routes: Routes = [
         path: 'activity',
         loadChildren: () => import('./activity/activity.routes').then((m) => m.ACTIVITY_ROUTES),
       },
+      { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },
   { path: '**', redirectTo: '' },

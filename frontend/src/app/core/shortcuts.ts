@@ -38,13 +38,15 @@ export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
  * console sends no keystrokes to jobs, so a key pressed in it is the app's (`Esc` closes the log
  * pane, `f` follows, `g j`… navigate; Ctrl+F searches the log, Ctrl+C copies the selection). Such
  * an element is marked `data-output-only`. Should the log ever take input for a running job's tty,
- * typing would go to the job and only `Esc` would leave the terminal for the shortcuts.
+ * typing would go to the job and only `Esc` would leave the terminal for the shortcuts. A code
+ * editor, whose focus is an EditContext <div>, sits inside an element marked `data-typing`.
  */
 export function isTyping(event: KeyboardEvent): boolean {
   const target = event.target as HTMLElement | null;
   if (!target) return false;
   if (target.closest?.('[data-output-only]')) return false;
-  if (target.isContentEditable) return true;
+  // Code editors (Monaco) take keys through an EditContext <div>, neither input nor contenteditable.
+  if (target.isContentEditable || target.closest?.('[data-typing]')) return true;
   const tag = target.tagName;
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
 }

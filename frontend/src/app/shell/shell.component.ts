@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { restartServer } from '@trainyard/sdk';
+import { getServerConfigPath, restartServer } from '@trainyard/sdk';
 import { API, ServerReachability, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { ConfirmStore } from '../core/confirm.store';
@@ -123,6 +123,16 @@ export class ShellComponent {
       danger: true,
     });
     if (ok && (await this.auth.logoutAll())) await this.router.navigateByUrl('/sign-in');
+  }
+
+  /** ⚙: server_config.yaml in the Edit view (its path comes from the server). */
+  protected async openServerConfig(): Promise<void> {
+    try {
+      const { data } = await getServerConfigPath({ client: this.api });
+      await this.router.navigate(['/edit'], { queryParams: { path: data.path } });
+    } catch (err) {
+      this.toasts.error(`Could not open server_config.yaml: ${errorMessage(err)}`);
+    }
   }
 
   protected async restart(): Promise<void> {
