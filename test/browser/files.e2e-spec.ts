@@ -42,7 +42,9 @@ describe('files tree (browser e2e)', () => {
   const browsed: string[] = [];
 
   const row = (path: string) => page.locator(`li[role="treeitem"][data-path="${path}"]`);
-  const menuItem = (label: string) => page.getByRole('menuitem', { name: new RegExp(`^${label}`) });
+  // The item's label exactly (its accessible name also holds the key hint, e.g. "Rename…F2").
+  const menuItem = (label: string) =>
+    page.getByRole('menuitem').filter({ has: page.locator(`span:text-is("${label}")`) });
   const prompt = (title: string) => page.getByRole('dialog', { name: title });
   const answerPrompt = async (title: string, name: string, confirm: string) => {
     const dialog = prompt(title);
@@ -132,7 +134,7 @@ describe('files tree (browser e2e)', () => {
     expect(readdirSync(proj).sort()).toEqual(['models', 'readme.md', 'sub', 'train.yaml']);
   });
 
-  it('renames (F2 opens the prompt too) and duplicates as "name (copy)"', async () => {
+  it('renames (F2 opens the prompt too), duplicates as "name (copy)" and under a chosen name', async () => {
     await row(join(proj, 'train.yaml')).focus();
     await page.keyboard.press('F2');
     await answerPrompt('Rename train.yaml', 'config.yaml', 'Rename');
@@ -144,6 +146,27 @@ describe('files tree (browser e2e)', () => {
     await menuItem('Duplicate').click();
     await row(join(proj, 'config (copy).yaml')).waitFor();
     expect(existsSync(join(proj, 'config (copy).yaml'))).toBe(true);
+
+    // Duplicate as…: the name offered is the next free-looking one; a taken name is the server's 409.
+    await row(join(proj, 'config.yaml')).click({ button: 'right' });
+    await menuItem('Duplicate as…').click();
+    expect(await prompt('Duplicate config.yaml').getByRole('textbox').inputValue()).toBe(
+      'config (copy).yaml',
+    );
+    await answerPrompt('Duplicate config.yaml', 'config (copy).yaml', 'Duplicate');
+    await page.locator('.toast', { hasText: /exists/i }).waitFor();
+    await row(join(proj, 'config.yaml')).click({ button: 'right' });
+    await menuItem('Duplicate as…').click();
+    await answerPrompt('Duplicate config.yaml', 'eval.yaml', 'Duplicate');
+    await row(join(proj, 'eval.yaml')).waitFor();
+    expect(readdirSync(proj).sort()).toEqual([
+      'config (copy).yaml',
+      'config.yaml',
+      'eval.yaml',
+      'models',
+      'readme.md',
+      'sub',
+    ]);
   });
 
   it('deletes permanently after a confirmation that names the path', async () => {

@@ -67,9 +67,12 @@ export class FilesTreeComponent {
   constructor() {
     const refresh = inject(RefreshBus);
     // First run: the roots (and directories left open last time); then on every Refresh.
+    let first = true;
     effect(() => {
       refresh.tick();
-      untracked(() => void this.store.loadRoots().then(() => this.store.reloadAll()));
+      const reload = !first;
+      first = false;
+      untracked(() => void this.store.loadRoots().then(() => (reload ? this.store.reloadAll() : undefined)));
     });
   }
 
@@ -164,10 +167,13 @@ export class FilesTreeComponent {
       });
     }
     if (!row.root) {
-      items.push({
-        label: 'Duplicate',
-        action: () => void this.store.duplicate(row.path).then((p) => p && this.focus(p)),
-      });
+      items.push(
+        {
+          label: 'Duplicate',
+          action: () => void this.store.duplicate(row.path).then((p) => p && this.focus(p)),
+        },
+        { label: 'Duplicate as…', action: () => void this.duplicateAs(row) },
+      );
     }
     if (dir) items.push({ label: 'Refresh', action: () => void this.store.load(row.path) });
     if (row.root) {
@@ -240,6 +246,19 @@ export class FilesTreeComponent {
     if (!name || name === row.name) return;
     const to = await this.store.rename(row.path, name);
     if (to) this.focus(to);
+  }
+
+  private async duplicateAs(row: EntryRow): Promise<void> {
+    const dot = row.kind === 'file' ? row.name.lastIndexOf('.') : -1;
+    const name = await this.askName({
+      title: `Duplicate ${row.name}`,
+      label: 'Name of the copy (same folder)',
+      confirmLabel: 'Duplicate',
+      value: dot > 0 ? `${row.name.slice(0, dot)} (copy)${row.name.slice(dot)}` : `${row.name} (copy)`,
+    });
+    if (!name) return;
+    const made = await this.store.duplicate(row.path, name);
+    if (made) this.focus(made);
   }
 
   private async remove(row: EntryRow): Promise<void> {
