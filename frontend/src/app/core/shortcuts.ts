@@ -29,6 +29,17 @@ export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
       { keys: ['Ctrl', 'f'], does: 'Search the log (when the log has focus)' },
     ],
   },
+  {
+    title: 'Files tree',
+    shortcuts: [
+      { keys: ['↑', '↓'], does: 'Move between entries' },
+      { keys: ['→', '←'], does: 'Open or close a folder (← goes up)' },
+      { keys: ['Enter'], does: 'Open the file or folder' },
+      { keys: ['F2'], does: 'Rename' },
+      { keys: ['Del'], does: 'Delete permanently (asks first)' },
+      { keys: ['Shift', 'F10'], does: 'Context menu' },
+    ],
+  },
 ];
 
 /**

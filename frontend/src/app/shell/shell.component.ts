@@ -5,6 +5,7 @@ import { API, ServerReachability, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
+import { FilesTreeComponent } from '../files/files-tree.component';
 import { startPolling } from '../core/poll';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
@@ -41,6 +42,7 @@ const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: 
     HelpOverlayComponent,
     SubmitDialogComponent,
     ServicesPanelComponent,
+    FilesTreeComponent,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '[class.collapsed]': 'collapsed()' },

@@ -13,6 +13,7 @@ import { Router } from '@angular/router';
 import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
 import { errorMessage, fieldErrors } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
+import { PathPickerComponent } from '../shared/path-picker.component';
 import { ToastStore } from '../core/toast.store';
 import { ServicesStore } from '../services/services.store';
 import { isOnePerLine, shellOperators, splitList } from './argv';
@@ -37,6 +38,7 @@ type ListPreview =
 /** The New job dialog: a form generated from the chosen type's parameter schema. */
 @Component({
   selector: 'ty-submit-dialog',
+  imports: [PathPickerComponent],
   providers: [SubmitStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -178,20 +180,40 @@ type ListPreview =
                         }
                         @default {
                           <label [for]="'param-' + p.name">{{ label(p) }}</label>
-                          <input
-                            [type]="p.type === 'integer' || p.type === 'number' ? 'number' : 'text'"
-                            [attr.step]="p.type === 'integer' ? 1 : p.type === 'number' ? 'any' : null"
-                            [attr.min]="p.min ?? null"
-                            [attr.max]="p.max ?? null"
-                            [class.mono]="p.type === 'path' || p.type === 'file'"
-                            [attr.placeholder]="p.type === 'path' || p.type === 'file' ? '/path/to/…' : null"
-                            spellcheck="false"
-                            [id]="'param-' + p.name"
-                            [value]="v.params[p.name]"
-                            [attr.aria-invalid]="!!errorFor(p)"
-                            [attr.aria-describedby]="'param-' + p.name + '-hint'"
-                            (input)="setParam(p.name, $any($event.target).value)"
-                          />
+                          <div class="with-browse">
+                            <input
+                              [type]="p.type === 'integer' || p.type === 'number' ? 'number' : 'text'"
+                              [attr.step]="p.type === 'integer' ? 1 : p.type === 'number' ? 'any' : null"
+                              [attr.min]="p.min ?? null"
+                              [attr.max]="p.max ?? null"
+                              [class.mono]="p.type === 'path' || p.type === 'file'"
+                              [attr.placeholder]="
+                                p.type === 'path' || p.type === 'file' ? '/path/to/…' : null
+                              "
+                              spellcheck="false"
+                              [id]="'param-' + p.name"
+                              [value]="v.params[p.name]"
+                              [attr.aria-invalid]="!!errorFor(p)"
+                              [attr.aria-describedby]="'param-' + p.name + '-hint'"
+                              (input)="setParam(p.name, $any($event.target).value)"
+                            />
+                            @if (p.type === 'path' || p.type === 'file') {
+                              <button
+                                type="button"
+                                class="btn"
+                                [title]="'Choose ' + p.name + ' on the server'"
+                                (click)="
+                                  browse(
+                                    'job_params.' + p.name,
+                                    p.type === 'file' ? 'file' : 'dir',
+                                    v.params[p.name]
+                                  )
+                                "
+                              >
+                                Browse…
+                              </button>
+                            }
+                          </div>
                         }
                       }
                       <span
@@ -260,17 +282,27 @@ type ListPreview =
                 </div>
                 <div class="field">
                   <label for="submit-cwd">Working directory</label>
-                  <input
-                    id="submit-cwd"
-                    class="mono"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="default: the server user's home"
-                    [value]="v.cwd"
-                    [attr.aria-invalid]="!!err('cwd')"
-                    aria-describedby="submit-cwd-hint"
-                    (input)="set('cwd', $any($event.target).value)"
-                  />
+                  <div class="with-browse">
+                    <input
+                      id="submit-cwd"
+                      class="mono"
+                      type="text"
+                      spellcheck="false"
+                      placeholder="default: the server user's home"
+                      [value]="v.cwd"
+                      [attr.aria-invalid]="!!err('cwd')"
+                      aria-describedby="submit-cwd-hint"
+                      (input)="set('cwd', $any($event.target).value)"
+                    />
+                    <button
+                      type="button"
+                      class="btn"
+                      title="Choose the working directory on the server"
+                      (click)="browse('cwd', 'dir', v.cwd)"
+                    >
+                      Browse…
+                    </button>
+                  </div>
                   @if (err('cwd'); as e) {
                     <span id="submit-cwd-hint" class="hint bad">{{ e }}</span>
                   }
@@ -368,6 +400,15 @@ type ListPreview =
         }
       </form>
     </dialog>
+    <!-- Outside the form: the picker's own form must not submit this one. -->
+    <ty-path-picker
+      [open]="!!browsing()"
+      (openChange)="$event || browsing.set(null)"
+      [mode]="browsing()?.mode ?? 'dir'"
+      [start]="browsing()?.start"
+      [title]="browsing()?.mode === 'file' ? 'Choose a file' : 'Choose a folder'"
+      (picked)="browsed($event)"
+    />
   `,
   styles: `
     .submit .modal-body {
@@ -456,6 +497,13 @@ type ListPreview =
     .bad {
       color: var(--danger);
     }
+    .with-browse {
+      display: flex;
+      gap: 6px;
+    }
+    .with-browse input {
+      flex: 1;
+    }
     .remember {
       margin-right: auto;
       font-size: 12px;
@@ -501,6 +549,8 @@ export class SubmitDialogComponent {
       (drops ? '; a service keeps parameters, GPUs and priority, not the directory or environment.' : '.')
     );
   });
+  /** The path picker, open for one field. */
+  protected readonly browsing = signal<{ field: string; mode: 'dir' | 'file'; start: string } | null>(null);
   protected readonly type = computed<JobTypeDto | null>(
     () => this.store.types().find((t) => t.name === this.typeName()) ?? null,
   );
@@ -632,6 +682,16 @@ export class SubmitDialogComponent {
     } finally {
       this.savingService.set(false);
     }
+  /** Opens the path picker for the `cwd` field or a path/file parameter (`job_params.<name>`). */
+  protected browse(field: string, mode: 'dir' | 'file', current: unknown): void {
+    this.browsing.set({ field, mode, start: typeof current === 'string' ? current : '' });
+  }
+
+  protected browsed(path: string): void {
+    const field = this.browsing()?.field;
+    this.browsing.set(null);
+    if (field === 'cwd') this.set('cwd', path);
+    else if (field?.startsWith('job_params.')) this.setParam(field.slice('job_params.'.length), path);
   }
 
   protected close(event?: Event): void {

@@ -1,0 +1,324 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  Injector,
+  afterNextRender,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import { Router } from '@angular/router';
+import { ConfirmStore } from '../core/confirm.store';
+import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
+import { baseName } from '../core/paths';
+import { RefreshBus } from '../core/refresh';
+import { PathPickerComponent } from '../shared/path-picker.component';
+import { FilesTreeStore, type TreeRow } from './files-tree.store';
+
+type EntryRow = Extract<TreeRow, { type: 'entry' }>;
+
+interface NamePrompt {
+  title: string;
+  label: string;
+  confirmLabel: string;
+  value: string;
+  resolve: (name: string | null) => void;
+}
+
+/**
+ * The sidebar's Files section: search roots at the top level, directories listed when opened,
+ * a show-hidden switch, arrow-key navigation (Enter opens a file in the editor or a directory in
+ * the tree; F2 renames, Delete deletes, Shift+F10 or the menu key opens the context menu).
+ */
+@Component({
+  selector: 'ty-files-tree',
+  imports: [PathPickerComponent],
+  providers: [FilesTreeStore],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './files-tree.component.html',
+  styleUrl: './files-tree.component.css',
+})
+export class FilesTreeComponent {
+  protected readonly store = inject(FilesTreeStore);
+  private readonly menu = inject(ContextMenuStore);
+  private readonly confirm = inject(ConfirmStore);
+  private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly promptDialog = viewChild.required<ElementRef<HTMLDialogElement>>('promptDialog');
+
+  protected readonly pickerOpen = signal(false);
+  protected readonly prompt = signal<NamePrompt | null>(null);
+  /** The row (its key) that takes Tab focus (roving tabindex); the first row when it is gone. */
+  private readonly active = signal<string | null>(null);
+  protected readonly entries = computed(() =>
+    this.store.rows().filter((r): r is EntryRow => r.type === 'entry'),
+  );
+  protected readonly tabStop = computed(() => {
+    const active = this.active();
+    const rows = this.entries();
+    return rows.some((r) => r.key === active) ? active : (rows[0]?.key ?? null);
+  });
+
+  constructor() {
+    const refresh = inject(RefreshBus);
+    // First run: the roots (and directories left open last time); then on every Refresh.
+    let first = true;
+    effect(() => {
+      refresh.tick();
+      const reload = !first;
+      first = false;
+      untracked(() => void this.store.loadRoots().then(() => (reload ? this.store.reloadAll() : undefined)));
+    });
+  }
+
+  protected indent(row: TreeRow): number {
+    return 4 + (row.level - 1) * 12;
+  }
+
+  protected click(row: EntryRow): void {
+    this.active.set(row.key);
+    this.openRow(row);
+  }
+
+  protected key(event: KeyboardEvent, row: EntryRow): void {
+    const rows = this.entries();
+    const index = rows.findIndex((r) => r.key === row.key);
+    const ctrl = event.ctrlKey || event.metaKey;
+    let handled = true;
+    switch (event.key) {
+      case 'ArrowDown':
+        this.focusKey(rows[Math.min(index + 1, rows.length - 1)]?.key);
+        break;
+      case 'ArrowUp':
+        this.focusKey(rows[Math.max(index - 1, 0)]?.key);
+        break;
+      case 'Home':
+        this.focusKey(rows[0]?.key);
+        break;
+      case 'End':
+        this.focusKey(rows[rows.length - 1]?.key);
+        break;
+      case 'ArrowRight':
+        if (row.kind !== 'dir') break;
+        if (!row.expanded) void this.store.expand(row.path);
+        else if (rows[index + 1]?.level === row.level + 1) this.focusKey(rows[index + 1].key);
+        break;
+      case 'ArrowLeft':
+        if (row.kind === 'dir' && row.expanded) this.store.collapse(row.path);
+        else this.focusKey(rows.slice(0, index).findLast((r) => r.level === row.level - 1)?.key);
+        break;
+      case 'Enter':
+        this.openRow(row);
+        break;
+      case 'F2':
+        if (!row.root) void this.rename(row);
+        break;
+      case 'Delete':
+        if (row.root) void this.store.removeRoot(row.path);
+        else void this.remove(row);
+        break;
+      case 'ContextMenu':
+        this.openMenu(event, row);
+        break;
+      default:
+        if (event.key === 'F10' && event.shiftKey) this.openMenu(event, row);
+        else if (ctrl && event.key === 'c') this.store.copy(row.path);
+        else if (ctrl && event.key === 'x' && !row.root) this.store.cut(row.path);
+        else if (ctrl && event.key === 'v' && row.kind === 'dir') void this.store.paste(row.path);
+        else handled = false;
+    }
+    if (handled) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }
+
+  protected openMenu(event: MouseEvent | KeyboardEvent, row: EntryRow): void {
+    this.active.set(row.key);
+    const dir = row.kind === 'dir';
+    const clip = this.store.clipboard();
+    const items: MenuItem[] = [];
+    if (row.kind === 'file')
+      items.push({ label: 'Open', hint: 'Enter', action: () => this.openFile(row.path) });
+    if (dir) {
+      items.push(
+        { label: 'New file…', action: () => void this.create(row, 'file') },
+        { label: 'New folder…', action: () => void this.create(row, 'dir') },
+      );
+    }
+    if (!row.root) {
+      items.push(
+        { label: 'Rename…', hint: 'F2', action: () => void this.rename(row) },
+        { label: 'Cut', hint: 'Ctrl+X', action: () => this.store.cut(row.path) },
+      );
+    }
+    items.push({ label: 'Copy', hint: 'Ctrl+C', action: () => this.store.copy(row.path) });
+    if (dir) {
+      items.push({
+        label: clip ? `Paste ${baseName(clip.path)}` : 'Paste',
+        hint: 'Ctrl+V',
+        disabled: !clip,
+        action: () => void this.store.paste(row.path).then((p) => p && this.focus(p)),
+      });
+    }
+    if (!row.root) {
+      items.push(
+        {
+          label: 'Duplicate',
+          action: () => void this.store.duplicate(row.path).then((p) => p && this.focus(p)),
+        },
+        { label: 'Duplicate as…', action: () => void this.duplicateAs(row) },
+      );
+    }
+    if (dir) items.push({ label: 'Refresh', action: () => void this.store.load(row.path) });
+    if (row.root) {
+      items.push({ label: 'Remove from the tree', action: () => void this.store.removeRoot(row.path) });
+    } else {
+      items.push({
+        label: 'Delete permanently…',
+        hint: 'Del',
+        danger: true,
+        action: () => void this.remove(row),
+      });
+    }
+    this.menu.open(event, row.path, items);
+  }
+
+  protected async addRoot(path: string): Promise<void> {
+    if (await this.store.addRoot(path)) {
+      await this.store.expand(path);
+      this.focusKey(this.entries().find((r) => r.root && r.path === path)?.key);
+    }
+  }
+
+  protected answerPrompt(event: Event, input: HTMLInputElement | null): void {
+    event.preventDefault();
+    const prompt = this.prompt();
+    if (!prompt) return;
+    const name = input?.value.trim() ?? '';
+    this.prompt.set(null);
+    this.promptDialog().nativeElement.close();
+    prompt.resolve(name || null);
+  }
+
+  protected cancelPrompt(): void {
+    const prompt = this.prompt();
+    if (!prompt) return;
+    this.prompt.set(null);
+    if (this.promptDialog().nativeElement.open) this.promptDialog().nativeElement.close();
+    prompt.resolve(null);
+  }
+
+  private openRow(row: EntryRow): void {
+    if (row.kind === 'dir') void this.store.toggle(row.path);
+    else if (row.kind === 'file') this.openFile(row.path);
+  }
+
+  private openFile(path: string): void {
+    void this.router.navigate(['/edit'], { queryParams: { path } });
+  }
+
+  private async create(row: EntryRow, kind: 'file' | 'dir'): Promise<void> {
+    const name = await this.askName({
+      title: kind === 'file' ? 'New file' : 'New folder',
+      label: `Name in ${row.path}`,
+      confirmLabel: 'Create',
+      value: '',
+    });
+    if (!name) return;
+    const made =
+      kind === 'file' ? await this.store.newFile(row.path, name) : await this.store.newFolder(row.path, name);
+    if (made) this.focus(made);
+  }
+
+  private async rename(row: EntryRow): Promise<void> {
+    const name = await this.askName({
+      title: `Rename ${row.name}`,
+      label: 'New name',
+      confirmLabel: 'Rename',
+      value: row.name,
+    });
+    if (!name || name === row.name) return;
+    const to = await this.store.rename(row.path, name);
+    if (to) this.focus(to);
+  }
+
+  private async duplicateAs(row: EntryRow): Promise<void> {
+    const dot = row.kind === 'file' ? row.name.lastIndexOf('.') : -1;
+    const name = await this.askName({
+      title: `Duplicate ${row.name}`,
+      label: 'Name of the copy (same folder)',
+      confirmLabel: 'Duplicate',
+      value: dot > 0 ? `${row.name.slice(0, dot)} (copy)${row.name.slice(dot)}` : `${row.name} (copy)`,
+    });
+    if (!name) return;
+    const made = await this.store.duplicate(row.path, name);
+    if (made) this.focus(made);
+  }
+
+  private async remove(row: EntryRow): Promise<void> {
+    const dir = row.kind === 'dir';
+    const ok = await this.confirm.ask({
+      title: dir ? 'Delete this folder permanently?' : 'Delete this file permanently?',
+      message: `${row.path}${dir ? ' and everything in it' : ''} will be deleted. This cannot be undone.`,
+      confirmLabel: 'Delete permanently',
+      danger: true,
+    });
+    if (!ok) return;
+    const index = this.entries().findIndex((r) => r.key === row.key);
+    if (await this.store.delete(row.path, dir)) {
+      // Focus the row that took its place, else the one above.
+      const next = this.entries();
+      this.focusKey((next[index] ?? next[index - 1] ?? next[0])?.key);
+    }
+  }
+
+  private askName(request: Omit<NamePrompt, 'resolve'>): Promise<string | null> {
+    this.prompt()?.resolve(null);
+    return new Promise((resolve) => {
+      this.prompt.set({ ...request, resolve });
+      afterNextRender(
+        () => {
+          const dialog = this.promptDialog().nativeElement;
+          if (!dialog.open) dialog.showModal();
+          const input = dialog.querySelector('input');
+          if (!input) return;
+          input.focus();
+          // Select the stem, so typing replaces the name and keeps the extension.
+          const dot = request.value.lastIndexOf('.');
+          input.setSelectionRange(0, dot > 0 ? dot : request.value.length);
+        },
+        { injector: this.injector },
+      );
+    });
+  }
+
+  /** Moves the roving focus to the first row showing `path` (once rendered; nothing when not shown). */
+  private focus(path: string | undefined): void {
+    if (!path) return;
+    const now = this.entries().find((r) => r.path === path);
+    if (now) {
+      this.focusKey(now.key);
+      return;
+    }
+    afterNextRender(() => this.focusKey(this.entries().find((r) => r.path === path)?.key), {
+      injector: this.injector,
+    });
+  }
+
+  /** Moves the roving focus to a row by key; a row on screen takes DOM focus now (the next key press must reach it). */
+  private focusKey(key: string | undefined): void {
+    if (!key) return;
+    this.active.set(key);
+    const find = () =>
+      this.host.nativeElement.querySelector<HTMLElement>(`[role="treeitem"][data-key="${CSS.escape(key)}"]`);
+    const el = find();
+    if (el) el.focus();
+    else afterNextRender(() => find()?.focus(), { injector: this.injector });
+  }
+}

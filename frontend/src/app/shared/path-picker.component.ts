@@ -1,0 +1,383 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  computed,
+  effect,
+  inject,
+  input,
+  model,
+  output,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import { type DirEntryDto, browseFs, listQuickPaths, listSearchRoots } from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { baseName, parentOf } from '../core/paths';
+
+interface Place {
+  name: string;
+  path: string;
+}
+
+/**
+ * A modal to choose a directory (`mode="dir"`) or a file (`mode="file"`) on the server: quick paths
+ * and search roots as shortcuts, the listing of the current directory (a click on a directory opens
+ * it, on a file selects it, a double-click picks it), and a path field to type into (Enter lists
+ * it). Emits `picked` with the absolute path and closes.
+ *
+ * ```html
+ * <ty-path-picker [(open)]="browsing" mode="dir" [start]="cwd" (picked)="cwd = $event" />
+ * ```
+ */
+@Component({
+  selector: 'ty-path-picker',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  host: { style: 'display: contents' },
+  template: `
+    <dialog
+      #dialog
+      class="modal picker"
+      aria-labelledby="picker-title"
+      (close)="open.set(false)"
+      (click)="backdrop($event)"
+    >
+      @if (open()) {
+        <form class="modal-body" (submit)="choose($event)">
+          <div class="modal-head">
+            <h2 id="picker-title">{{ title() }}</h2>
+            <button type="button" class="btn btn-ghost btn-icon" aria-label="Close" (click)="open.set(false)">
+              ×
+            </button>
+          </div>
+
+          <div class="places" role="group" aria-label="Places">
+            @for (p of places(); track p.path) {
+              <button
+                type="button"
+                class="chip place"
+                [class.here]="p.path === dir()"
+                [title]="p.path"
+                (click)="go(p.path)"
+              >
+                {{ p.name }}
+              </button>
+            }
+            <label class="hidden-toggle">
+              <input
+                type="checkbox"
+                [checked]="showHidden()"
+                (change)="toggleHidden($any($event.target).checked)"
+              />
+              hidden
+            </label>
+          </div>
+
+          <div class="field">
+            <label for="picker-path">{{ mode() === 'dir' ? 'Folder' : 'File' }}</label>
+            <div class="path-row">
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Parent folder"
+                title="Parent folder"
+                [disabled]="!parent()"
+                (click)="go(parent()!)"
+              >
+                ↑
+              </button>
+              <input
+                id="picker-path"
+                class="mono"
+                type="text"
+                spellcheck="false"
+                autocomplete="off"
+                [value]="value()"
+                (input)="value.set($any($event.target).value)"
+                (keydown.enter)="goTyped($event)"
+              />
+            </div>
+            <span class="hint" [class.bad]="!!error()" [attr.role]="error() ? 'alert' : null">{{
+              error() ?? 'Type a path and press Enter to list it.'
+            }}</span>
+          </div>
+
+          <ul
+            class="listing"
+            aria-label="Entries"
+            [attr.aria-busy]="loading() || null"
+            (keydown)="arrows($event)"
+          >
+            @for (e of entries(); track e.path) {
+              <li>
+                <button
+                  type="button"
+                  class="entry"
+                  [class.selected]="e.path === value()"
+                  [class.dim]="e.kind !== 'dir' && e.kind !== 'file'"
+                  [attr.data-kind]="e.kind"
+                  (click)="clickEntry(e)"
+                  (dblclick)="e.kind === 'file' && pick(e.path)"
+                >
+                  <span aria-hidden="true" class="kind">{{ e.kind === 'dir' ? '▸' : '·' }}</span>
+                  {{ e.name }}{{ e.kind === 'dir' ? '/' : '' }}
+                </button>
+              </li>
+            } @empty {
+              <li class="muted empty-dir">{{ loading() ? 'Loading…' : 'Nothing here' }}</li>
+            }
+          </ul>
+
+          <div class="modal-actions">
+            <span class="muted current mono" [title]="dir()">{{ dir() }}</span>
+            <button type="button" class="btn" (click)="open.set(false)">Cancel</button>
+            <button type="submit" class="btn btn-primary">{{ confirmLabel() }}</button>
+          </div>
+        </form>
+      }
+    </dialog>
+  `,
+  styles: `
+    .picker .modal-body {
+      width: min(600px, calc(100vw - 32px));
+      display: grid;
+      gap: 10px;
+    }
+    .places {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 6px;
+    }
+    .place {
+      cursor: pointer;
+      font: inherit;
+      font-size: 12px;
+    }
+    .place.here {
+      border-color: var(--accent);
+    }
+    .hidden-toggle {
+      margin-left: auto;
+      display: flex;
+      align-items: center;
+      gap: 4px;
+      font-size: 12px;
+      color: var(--text-muted);
+    }
+    .path-row {
+      display: flex;
+      gap: 6px;
+    }
+    .path-row input {
+      flex: 1;
+      min-width: 0;
+    }
+    .bad {
+      color: var(--danger);
+    }
+    .listing {
+      list-style: none;
+      margin: 0;
+      padding: 4px;
+      height: min(320px, 40dvh);
+      overflow: auto;
+      border: 1px solid var(--border);
+      border-radius: 6px;
+      background: var(--bg);
+    }
+    .entry {
+      display: flex;
+      gap: 6px;
+      width: 100%;
+      padding: 3px 6px;
+      border: 0;
+      border-radius: 4px;
+      background: transparent;
+      color: var(--text);
+      font: inherit;
+      font-family: var(--font-mono);
+      font-size: 12.5px;
+      text-align: left;
+      cursor: pointer;
+      white-space: nowrap;
+    }
+    .entry:hover,
+    .entry:focus-visible {
+      background: var(--row-hover);
+      outline: none;
+      box-shadow: inset 0 0 0 1px var(--focus);
+    }
+    .entry.selected {
+      background: var(--row-selected);
+    }
+    .entry.dim {
+      color: var(--text-muted);
+    }
+    .kind {
+      width: 10px;
+      color: var(--text-muted);
+    }
+    .empty-dir {
+      padding: 6px;
+      font-size: 12px;
+    }
+    .current {
+      margin-right: auto;
+      font-size: 11px;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      min-width: 0;
+    }
+  `,
+})
+export class PathPickerComponent {
+  private readonly api = inject(API);
+  private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+
+  readonly open = model(false);
+  /** `dir`: the folder shown (or typed) is the answer; `file`: a file picked from a listing or typed. */
+  readonly mode = input<'dir' | 'file'>('dir');
+  readonly title = input('Choose a folder');
+  readonly confirmLabel = input('Choose');
+  /** Where to start: a directory, or a file (its directory is listed); else the first search root. */
+  readonly start = input<string | null | undefined>(null);
+  readonly picked = output<string>();
+
+  protected readonly places = signal<Place[]>([]);
+  protected readonly dir = signal('');
+  protected readonly parent = signal<string | null>(null);
+  protected readonly entries = signal<DirEntryDto[]>([]);
+  protected readonly value = signal('');
+  protected readonly error = signal<string | null>(null);
+  protected readonly loading = signal(false);
+  protected readonly showHidden = signal(false);
+  private readonly filesToo = computed(() => this.mode() === 'file');
+  private generation = 0;
+
+  constructor() {
+    effect(() => {
+      const open = this.open();
+      const dialog = this.dialog().nativeElement;
+      if (open && !dialog.open) {
+        dialog.showModal();
+        untracked(() => void this.onOpen());
+      }
+      if (!open && dialog.open) dialog.close();
+    });
+  }
+
+  /** Lists `path`; true when it could. The path field follows in dir mode. */
+  protected async go(path: string | undefined, keepValue = false): Promise<boolean> {
+    const gen = ++this.generation;
+    this.loading.set(true);
+    try {
+      const { data } = await browseFs({
+        client: this.api,
+        query: { ...(path ? { path } : {}), show_hidden: this.showHidden(), files_too: this.filesToo() },
+      });
+      if (gen !== this.generation) return false;
+      this.dir.set(data.path);
+      this.parent.set(data.parent);
+      this.entries.set(data.entries);
+      this.error.set(null);
+      if (!keepValue && (this.mode() === 'dir' || !this.value().startsWith(`${data.path}/`))) {
+        this.value.set(data.path);
+      }
+      return true;
+    } catch (err) {
+      if (gen === this.generation) this.error.set(errorMessage(err));
+      return false;
+    } finally {
+      if (gen === this.generation) this.loading.set(false);
+    }
+  }
+
+  protected goTyped(event: Event): void {
+    event.preventDefault();
+    const typed = this.value().trim();
+    if (typed && typed !== this.dir()) void this.go(typed);
+  }
+
+  protected toggleHidden(show: boolean): void {
+    this.showHidden.set(show);
+    void this.go(this.dir() || undefined, true);
+  }
+
+  protected clickEntry(entry: DirEntryDto): void {
+    if (entry.kind === 'dir') void this.go(entry.path);
+    else if (this.mode() === 'file') this.value.set(entry.path);
+  }
+
+  protected choose(event: Event): void {
+    event.preventDefault();
+    const path = this.value()
+      .trim()
+      .replace(/(.)\/+$/, '$1');
+    if (!path.startsWith('/')) {
+      this.error.set('An absolute path is needed (it starts with /)');
+      return;
+    }
+    if (this.mode() === 'file' && path === this.dir()) {
+      this.error.set('Choose a file (this is the folder listed)');
+      return;
+    }
+    this.pick(path);
+  }
+
+  protected pick(path: string): void {
+    this.picked.emit(path);
+    this.open.set(false);
+  }
+
+  protected backdrop(event: MouseEvent): void {
+    if (event.target === this.dialog().nativeElement) this.open.set(false);
+  }
+
+  /** Arrow keys move between the entries. */
+  protected arrows(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    const list = event.currentTarget as HTMLElement;
+    const buttons = [...list.querySelectorAll<HTMLButtonElement>('button.entry')];
+    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = event.key === 'ArrowDown' ? Math.min(index + 1, buttons.length - 1) : Math.max(index - 1, 0);
+    buttons[next]?.focus();
+    event.preventDefault();
+  }
+
+  private async onOpen(): Promise<void> {
+    this.error.set(null);
+    const start = this.start()?.trim() ?? '';
+    this.value.set(start);
+    const [quick, roots] = await Promise.all([
+      listQuickPaths({ client: this.api }).then(
+        (r) => r.data,
+        () => [],
+      ),
+      listSearchRoots({ client: this.api }).then(
+        (r) => r.data.map((root) => ({ name: baseName(root.path), path: root.path })),
+        () => [],
+      ),
+    ]);
+    const seen = new Set<string>();
+    this.places.set([...quick, ...roots].filter((p) => !seen.has(p.path) && !!seen.add(p.path)));
+    await this.listStart(start, roots[0]?.path ?? quick[0]?.path);
+    this.dialog().nativeElement.querySelector<HTMLElement>('#picker-path')?.focus();
+  }
+
+  /** Lists `start` (a file: its directory, keeping the file as the answer), else `fallback`. */
+  private async listStart(start: string, fallback: string | undefined): Promise<void> {
+    if (!start.startsWith('/')) {
+      await this.go(fallback);
+      return;
+    }
+    if (await this.go(start)) return;
+    const error = this.error();
+    if (this.mode() === 'file' && (await this.go(parentOf(start), true))) return;
+    await this.go(fallback, true);
+    this.error.set(error);
+    this.value.set(start);
+  }
+}

@@ -1,0 +1,249 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import {
+  type Client,
+  TrainyardApiError,
+  addSearchRoot,
+  createTrainyardClient,
+  deleteDirectory,
+  setPassword,
+} from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+
+/**
+ * The sidebar Files tree and the path picker against the built server and a real directory: a
+ * search root lists only when opened, the context menu creates, renames, duplicates and deletes
+ * (after a confirmation naming the path), a refused operation shows the server's message, and the
+ * submit dialog's Browse… fills the working directory.
+ */
+describe('files tree (browser e2e)', () => {
+  const temp = makeTempHome();
+  // Directly under the temp directory, so its own path is too shallow to change (the depth floor).
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'ty-files-')));
+  const proj = join(root, 'proj');
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const browsed: string[] = [];
+
+  const row = (path: string) => page.locator(`li[role="treeitem"][data-path="${path}"]`);
+  // The item's label exactly (its accessible name also holds the key hint, e.g. "Rename…F2").
+  const menuItem = (label: string) =>
+    page.getByRole('menuitem').filter({ has: page.locator(`span:text-is("${label}")`) });
+  const prompt = (title: string) => page.getByRole('dialog', { name: title });
+  const answerPrompt = async (title: string, name: string, confirm: string) => {
+    const dialog = prompt(title);
+    await dialog.waitFor();
+    await dialog.getByRole('textbox').fill(name);
+    await dialog.getByRole('button', { name: confirm }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    mkdirSync(join(proj, 'sub'), { recursive: true });
+    writeFileSync(join(proj, 'readme.md'), '# hi\n');
+    writeFileSync(join(root, 'top.txt'), 'top\n');
+    writeFileSync(join(root, '.hidden'), 'dot\n');
+    server = await spawnServer(temp.home);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    await addSearchRoot({ client: api, body: { path: root } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('request', (req) => {
+      const url = new URL(req.url());
+      if (url.pathname === '/api/fs/browse') browsed.push(url.searchParams.get('path') ?? '');
+    });
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  afterEach(() => expect(pageErrors).toEqual([]));
+
+  it('shows the search root closed, lists a directory only when it is opened, by click or arrow keys', async () => {
+    await row(root).waitFor();
+    expect(await row(root).getAttribute('aria-expanded')).toBe('false');
+    expect(browsed).toEqual([]);
+
+    await row(root).click();
+    await row(proj).waitFor();
+    await row(join(root, 'top.txt')).waitFor();
+    expect(await row(join(root, '.hidden')).count()).toBe(0);
+    expect(browsed).toEqual([root]);
+
+    // Keyboard: down to proj, right opens it (one more listing), down into it, left back up.
+    await row(root).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    await row(join(proj, 'readme.md')).waitFor();
+    expect(browsed).toEqual([root, proj]);
+    await page.keyboard.press('ArrowRight');
+    await expectFocused(join(proj, 'sub'));
+    await page.keyboard.press('ArrowLeft');
+    await expectFocused(proj);
+    await page.keyboard.press('ArrowLeft');
+    await row(join(proj, 'readme.md')).waitFor({ state: 'detached' });
+  });
+
+  it('shows dotfiles with "hidden" ticked', async () => {
+    const toggle = page.getByRole('checkbox', { name: 'hidden' });
+    await toggle.check();
+    await row(join(root, '.hidden')).waitFor();
+    await toggle.uncheck();
+    await row(join(root, '.hidden')).waitFor({ state: 'detached' });
+  });
+
+  it('creates a folder and a file through the context menu', async () => {
+    await row(proj).click({ button: 'right' });
+    await menuItem('New folder…').click();
+    await answerPrompt('New folder', 'models', 'Create');
+    await row(join(proj, 'models')).waitFor();
+    expect(existsSync(join(proj, 'models'))).toBe(true);
+
+    await row(proj).click({ button: 'right' });
+    await menuItem('New file…').click();
+    await answerPrompt('New file', 'train.yaml', 'Create');
+    await row(join(proj, 'train.yaml')).waitFor();
+    expect(readdirSync(proj).sort()).toEqual(['models', 'readme.md', 'sub', 'train.yaml']);
+  });
+
+  it('renames (F2 opens the prompt too), duplicates as "name (copy)" and under a chosen name', async () => {
+    await row(join(proj, 'train.yaml')).focus();
+    await page.keyboard.press('F2');
+    await answerPrompt('Rename train.yaml', 'config.yaml', 'Rename');
+    await row(join(proj, 'config.yaml')).waitFor();
+    await row(join(proj, 'train.yaml')).waitFor({ state: 'detached' });
+    expect(existsSync(join(proj, 'config.yaml'))).toBe(true);
+
+    await row(join(proj, 'config.yaml')).click({ button: 'right' });
+    await menuItem('Duplicate').click();
+    await row(join(proj, 'config (copy).yaml')).waitFor();
+    expect(existsSync(join(proj, 'config (copy).yaml'))).toBe(true);
+
+    // Duplicate as…: the name offered is the next free-looking one; a taken name is the server's 409.
+    await row(join(proj, 'config.yaml')).click({ button: 'right' });
+    await menuItem('Duplicate as…').click();
+    expect(await prompt('Duplicate config.yaml').getByRole('textbox').inputValue()).toBe(
+      'config (copy).yaml',
+    );
+    await answerPrompt('Duplicate config.yaml', 'config (copy).yaml', 'Duplicate');
+    await page.locator('.toast', { hasText: /exists/i }).waitFor();
+    await row(join(proj, 'config.yaml')).click({ button: 'right' });
+    await menuItem('Duplicate as…').click();
+    await answerPrompt('Duplicate config.yaml', 'eval.yaml', 'Duplicate');
+    await row(join(proj, 'eval.yaml')).waitFor();
+    expect(readdirSync(proj).sort()).toEqual([
+      'config (copy).yaml',
+      'config.yaml',
+      'eval.yaml',
+      'models',
+      'readme.md',
+      'sub',
+    ]);
+  });
+
+  it('deletes permanently after a confirmation that names the path', async () => {
+    const copy = join(proj, 'config (copy).yaml');
+    await row(copy).click({ button: 'right' });
+    await menuItem('Delete permanently…').click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this file permanently?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(`${copy} will be deleted`);
+    await dialog.getByRole('button', { name: 'Delete permanently' }).click();
+    await row(copy).waitFor({ state: 'detached' });
+    expect(existsSync(copy)).toBe(false);
+    expect(existsSync(join(proj, 'config.yaml'))).toBe(true);
+  });
+
+  it("shows the server's 403 when an operation is refused (too shallow to delete), and changes nothing", async () => {
+    const expected = await deleteDirectory({ client: api, body: { path: root, confirmed: true } }).then(
+      () => null,
+      (err: TrainyardApiError) => `${err.status} ${err.message}`,
+    );
+    expect(expected).toMatch(/^403 /);
+    const parent = realpathSync(tmpdir());
+    await addSearchRoot({ client: api, body: { path: parent } });
+    await page.locator('nav.sidebar').getByRole('button', { name: 'Refresh', exact: true }).click();
+    await row(parent).click();
+    const mine = page.locator(`li[role="treeitem"][aria-level="2"][data-path="${root}"]`);
+    await mine.click({ button: 'right' });
+    await menuItem('Delete permanently…').click();
+    await page
+      .getByRole('dialog', { name: 'Delete this folder permanently?' })
+      .getByRole('button', { name: 'Delete permanently' })
+      .click();
+    await page.locator('.toast', { hasText: expected!.slice(4).replace(/\.$/, '') }).waitFor();
+    expect(existsSync(root)).toBe(true);
+
+    // Forget that root again (menu → Remove from the tree): the directory stays.
+    await row(parent).click({ button: 'right' });
+    await menuItem('Remove from the tree').click();
+    await row(parent).waitFor({ state: 'detached' });
+  });
+
+  it('adds a search root with the path picker', async () => {
+    await page.getByRole('button', { name: 'Add a search root' }).click();
+    const picker = page.getByRole('dialog', { name: 'Add a search root' });
+    await picker.waitFor();
+    await picker.getByRole('button', { name: basename(root), exact: true }).click(); // a search root's chip
+    await picker.getByRole('button', { name: 'proj/' }).click();
+    await picker.getByRole('button', { name: 'models/' }).click();
+    await picker.getByText('Nothing here').waitFor(); // models is listed (empty)
+    expect(await picker.getByRole('textbox', { name: 'Folder' }).inputValue()).toBe(join(proj, 'models'));
+    await picker.getByRole('button', { name: 'Add root' }).click();
+    await page.locator(`li[role="treeitem"][aria-level="1"][data-path="${join(proj, 'models')}"]`).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'files-tree.png') });
+  });
+
+  it("sets the submit dialog's working directory with Browse…", async () => {
+    await page.locator('button.new-job').click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Job type').selectOption('command');
+    const cwd = dialog.getByRole('textbox', { name: 'Working directory' });
+    await cwd.fill(join(proj, 'sub'));
+    await dialog.locator('.field:has(#submit-cwd)').getByRole('button', { name: 'Browse…' }).click();
+    const picker = page.getByRole('dialog', { name: 'Choose a folder' });
+    await picker.waitFor();
+    // It starts at the field's value; up one, then pick proj itself.
+    expect(await picker.getByRole('textbox', { name: 'Folder' }).inputValue()).toBe(join(proj, 'sub'));
+    await picker.getByRole('button', { name: 'Parent folder' }).click();
+    await picker.getByRole('button', { name: 'sub/' }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'path-picker.png') });
+    await picker.getByRole('button', { name: 'Choose' }).click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await cwd.inputValue()).toBe(proj);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  async function expectFocused(path: string): Promise<void> {
+    await page.locator(`li[role="treeitem"][data-path="${path}"]:focus`).waitFor();
+  }
+});
