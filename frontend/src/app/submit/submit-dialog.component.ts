@@ -682,6 +682,8 @@ export class SubmitDialogComponent {
     } finally {
       this.savingService.set(false);
     }
+  }
+
   /** Opens the path picker for the `cwd` field or a path/file parameter (`job_params.<name>`). */
   protected browse(field: string, mode: 'dir' | 'file', current: unknown): void {
     this.browsing.set({ field, mode, start: typeof current === 'string' ? current : '' });
