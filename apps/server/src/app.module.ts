@@ -10,6 +10,7 @@ import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
 import { SchedulerModule } from '@trainyard/scheduler';
+import { ProxiesModule } from '@trainyard/proxies';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -36,6 +37,7 @@ export class AppModule {
         JobsModule,
         QueueModule,
         SchedulerModule,
+        ProxiesModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

@@ -16,6 +16,8 @@ args:
   # fake_gpus: 4             # simulate GPUs on a machine without NVIDIA GPUs
   # insecure: false          # allow a non-loopback bind without TLS
   # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
+  # lock_inference_proxy: false  # true: the inference proxy reaches loopback servers only
+  # upstream_timeout_seconds: 300  # proxied servers: longest wait for headers or the next chunk (0 = none)
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

@@ -24,6 +24,10 @@ export interface ServerArgs {
   kill_grace_seconds: number;
   /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
   allowed_host: string[];
+  /** Restrict the inference proxy to loopback upstreams (127.0.0.0/8, localhost, ::1). */
+  lock_inference_proxy: boolean;
+  /** Seconds a proxied upstream may take to send its headers, or to send the next body chunk (0: no limit). */
+  upstream_timeout_seconds: number;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -58,6 +62,8 @@ const DEFAULTS: ServerArgs = {
   insecure: false,
   kill_grace_seconds: 10,
   allowed_host: [],
+  lock_inference_proxy: false,
+  upstream_timeout_seconds: 300,
 };
 
 type Kind = 'string' | 'port' | 'bool' | 'level' | 'count' | 'seconds' | 'hosts';
@@ -72,6 +78,8 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   insecure: 'bool',
   kill_grace_seconds: 'seconds',
   allowed_host: 'hosts',
+  lock_inference_proxy: 'bool',
+  upstream_timeout_seconds: 'seconds',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -94,6 +102,8 @@ const FLAGS: Record<string, FlagSpec> = {
   '--insecure': { key: 'insecure', takesValue: false },
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
   '--allowed-host': { key: 'allowed_host', takesValue: true },
+  '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
+  '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -112,6 +122,9 @@ export const USAGE = `Usage: trainyard server [options]
       --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
       --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
                          env and file: comma-separated or a list)
+      --lock-inference-proxy  the inference proxy reaches loopback servers only (403 otherwise)
+      --upstream-timeout SECS  proxied upstreams: longest wait for headers or the next chunk
+                         (default 300; 0 = none; timeout → 504)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
