@@ -2,7 +2,6 @@ import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
-import { QueueIdParamDto } from '@trainyard/jobs';
 import { endToEndHeaders, forward, requestBody } from './forward';
 import { RunningService, ServiceEndpoints } from './service-endpoints';
 
@@ -34,18 +33,20 @@ export class TensorboardProxyController {
   @ApiParam({ name: '*', description: 'Path below the prefix', required: true })
   @ApiOkResponse({ description: 'TensorBoard’s answer, as sent' })
   @ApiErrors(401, 404, 502, 504)
-  page(@Param() params: QueueIdParamDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy(params.queue_id, req, reply);
+  @ApiParam({ name: 'queue_id', description: 'The tensorboard job' })
+  page(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy(queueId, req, reply);
   }
 
   /** The prefix itself (TensorBoard redirects it to the trailing-slash form). */
   @All(':queue_id')
   @ApiExcludeEndpoint()
-  root(@Param() params: QueueIdParamDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.proxy(params.queue_id, req, reply);
+  root(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy(queueId, req, reply);
   }
 
   private async proxy(queueId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // The path's other params ('*') are TensorBoard's; any id that is not a running job is a 404.
     const service = await this.services.running(queueId, 'tensorboard');
     if (!service) throw new DomainError('JOB_NOT_FOUND', `No running tensorboard job ${queueId}`);
     await forward(request, reply, {
