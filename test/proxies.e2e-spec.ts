@@ -11,7 +11,7 @@ import { InProcessServer, startInProcessServer } from './support/in-process-serv
 import { freePort } from './support/ports';
 import { waitFor } from './support/wait';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { startOpenAiFixture } = require('./fixtures/openai/openai-server.js') as {
   startOpenAiFixture(o?: { token?: string; host?: string }): Promise<OpenAiFixture>;
 };
@@ -91,7 +91,7 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       });
       const reader = res.body!.getReader();
       const first = await reader.read();
-      expect(Buffer.from(first.value!).toString()).toMatch(/^data: .*chat\.completion\.chunk/);
+      expect(Buffer.from(first.value).toString()).toMatch(/^data: .*chat\.completion\.chunk/);
       expect(fixture.events.at(-1)!.produced).toBeLessThan(5);
       await reader.cancel();
     });
