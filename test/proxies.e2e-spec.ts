@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -11,7 +11,6 @@ import { InProcessServer, startInProcessServer } from './support/in-process-serv
 import { freePort } from './support/ports';
 import { waitFor } from './support/wait';
 
- 
 const { startOpenAiFixture } = require('./fixtures/openai/openai-server.js') as {
   startOpenAiFixture(o?: { token?: string; host?: string }): Promise<OpenAiFixture>;
 };
@@ -113,6 +112,39 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         2000,
       );
       expect(event.produced).toBeLessThan(200);
+    });
+
+    it('respects backpressure: a client that stops reading holds the upstream back (nothing buffered whole)', async () => {
+      const tokens = 1_000_000; // ~85 MB of SSE: more than the loopback socket buffers on the way hold
+      // A plain node client, paused after the first chunk and then destroyed: no stream buffering of its own.
+      const req = httpRequest(`${server.baseUrl}/api/inference/completions?${q(fixture.url)}`, {
+        method: 'POST',
+        headers: auth,
+        agent: false,
+      });
+      req.end(JSON.stringify({ stream: true, max_tokens: tokens }));
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      await once(res, 'data');
+      res.pause();
+      const event = fixture.events.at(-1)!;
+      try {
+        // Unread, the stream stops once the socket buffers on the way are full: the fixture's count
+        // stays put (a proxy that read the upstream into memory would keep it climbing to the end).
+        let last = -1;
+        let steady = 0;
+        const deadline = Date.now() + 15_000;
+        while (steady < 3 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 250));
+          steady = event.produced === last ? steady + 1 : 0;
+          last = event.produced!;
+        }
+        expect(steady).toBe(3);
+        expect(event.outcome).toBe('open');
+        expect(event.produced).toBeLessThan(tokens);
+      } finally {
+        req.destroy();
+      }
+      await waitFor(async () => (event.outcome === 'client-closed' ? true : undefined), 'the close', 2000);
     });
 
     it('a client that leaves before the upstream answers closes the upstream request too', async () => {
