@@ -19,6 +19,9 @@ const LIB_DEPENDENCIES = {
   queue: ['core', 'gpus', 'jobs', 'journal'],
   scheduler: ['core', 'database', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
   fs: ['core', 'database', 'journal'],
+  services: ['core', 'jobs', 'queue', 'scheduler'],
+  proxies: ['core', 'jobs', 'queue'],
+  cluster: ['core', 'database', 'gpus', 'journal'],
 };
 const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
 const DEEP_IMPORTS = [

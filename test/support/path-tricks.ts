@@ -88,4 +88,9 @@ export function fillPath(path: string, queueId = 'q_1234567890123_deadbeef'): st
 }
 
 /** The WebSocket routes (not in the spec). */
-export const WS_ROUTES = ['/api/gpus/stream', '/api/jobs/stream', '/api/jobs/{queue_id}/tty'];
+export const WS_ROUTES = [
+  '/api/gpus/stream',
+  '/api/jobs/stream',
+  '/api/jobs/{queue_id}/tty',
+  '/api/tb/{queue_id}/x',
+];

@@ -13,6 +13,7 @@ import { QueueModule } from '@trainyard/queue';
 import { SchedulerModule } from '@trainyard/scheduler';
 import { ServicesModule } from '@trainyard/services';
 import { ClusterModule } from '@trainyard/cluster';
+import { ProxiesModule } from '@trainyard/proxies';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -42,6 +43,7 @@ export class AppModule {
         ServicesModule,
         FsModule,
         ClusterModule,
+        ProxiesModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'JOB_NOT_RUNNING',
   'TRAINER_ENDPOINT_UNKNOWN',
   'TRAINER_UNREACHABLE',
+  'UPSTREAM_UNREACHABLE',
+  'UPSTREAM_TIMEOUT',
   'STATE_DIR_FULL',
   'DISK_FULL',
   'DATABASE_BUSY',
@@ -96,7 +98,10 @@ export function statusForCode(code: ErrorCode): number {
     case 'TOO_MANY_LOGIN_ATTEMPTS':
       return 429;
     case 'TRAINER_UNREACHABLE':
+    case 'UPSTREAM_UNREACHABLE':
       return 502;
+    case 'UPSTREAM_TIMEOUT':
+      return 504;
     // The state directory refused a write: nothing was saved, the request may be retried as is.
     case 'DATABASE_BUSY':
     case 'STORAGE_ERROR':

@@ -27,6 +27,14 @@ export class StatePaths {
   get secretsDir(): string {
     return join(this.home, 'secrets');
   }
+  /** User-registered dataset servers (tokens inside: 0600). */
+  get datasetServerRegistry(): string {
+    return join(this.home, 'dataset_servers.json');
+  }
+  /** User generation presets, one `<name>.json` each; they shadow the bundled ones. */
+  get generationConfigsDir(): string {
+    return join(this.home, 'generation_configs');
+  }
   get controlDir(): string {
     return join(this.home, 'control');
   }

@@ -23,6 +23,8 @@ args:
   # nats_password: secret
   # nats_tls_ca: /etc/nats/ca.pem           # CA for tls:// servers
   # cluster_address: [192.168.1.27]         # what peers should dial (default: detected IPv4 addresses)
+  # lock_inference_proxy: false  # true: the inference proxy reaches loopback servers only
+  # upstream_timeout_seconds: 300  # proxied servers: longest wait for headers or the next chunk (0 = none)
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

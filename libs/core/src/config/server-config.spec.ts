@@ -170,6 +170,17 @@ describe(loadServerConfig.name, () => {
     writeConfig('args:\n  nats_password: [hunter2]\n');
     expect(() => load([])).toThrow(/nats_password must be a string/);
     expect(() => load([])).not.toThrow(/hunter2/);
+  it('takes lock_inference_proxy and upstream_timeout_seconds from a flag, the environment or the file', () => {
+    expect(load([])).toMatchObject({ lock_inference_proxy: false, upstream_timeout_seconds: 300 });
+    expect(load(['--lock-inference-proxy', '--upstream-timeout', '5'])).toMatchObject({
+      lock_inference_proxy: true,
+      upstream_timeout_seconds: 5,
+      sources: { lock_inference_proxy: 'flag', upstream_timeout_seconds: 'flag' },
+    });
+    expect(load([], { TRAINYARD_LOCK_INFERENCE_PROXY: '1' }).lock_inference_proxy).toBe(true);
+    writeConfig('args:\n  lock-inference-proxy: true\n  upstream_timeout_seconds: 0\n');
+    expect(load([])).toMatchObject({ lock_inference_proxy: true, upstream_timeout_seconds: 0 });
+    expect(() => load(['--upstream-timeout', '-1'])).toThrow(/upstream_timeout_seconds/);
   });
 
   it('allows a non-loopback bind with --insecure', () => {

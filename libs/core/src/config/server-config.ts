@@ -43,6 +43,10 @@ export interface ServerArgs {
   nats_tls_ca: string | null;
   /** The addresses peers should dial to reach this node, first = preferred; empty = detected. */
   cluster_address: string[];
+  /** Restrict the inference proxy to loopback upstreams (127.0.0.0/8, localhost, ::1). */
+  lock_inference_proxy: boolean;
+  /** Seconds a proxied upstream may take to send its headers, or to send the next body chunk (0: no limit). */
+  upstream_timeout_seconds: number;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -85,6 +89,8 @@ const DEFAULTS: ServerArgs = {
   nats_password: null,
   nats_tls_ca: null,
   cluster_address: [],
+  lock_inference_proxy: false,
+  upstream_timeout_seconds: 300,
 };
 
 type Kind =
@@ -122,6 +128,8 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   nats_password: 'secret',
   nats_tls_ca: 'file',
   cluster_address: 'ips',
+  lock_inference_proxy: 'bool',
+  upstream_timeout_seconds: 'seconds',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -151,6 +159,8 @@ const FLAGS: Record<string, FlagSpec> = {
   '--nats-user': { key: 'nats_user', takesValue: true },
   '--nats-tls-ca': { key: 'nats_tls_ca', takesValue: true },
   '--cluster-address': { key: 'cluster_address', takesValue: true },
+  '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
+  '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -179,6 +189,9 @@ export const USAGE = `Usage: trainyard server [options]
       --nats-tls-ca FILE CA certificate (PEM) for tls:// NATS servers
       --cluster-address IP  address peers should dial to reach this node (repeatable;
                          default: this host's non-loopback IPv4 addresses)
+      --lock-inference-proxy  the inference proxy reaches loopback servers only (403 otherwise)
+      --upstream-timeout SECS  proxied upstreams: longest wait for headers or the next chunk
+                         (default 300; 0 = none; timeout → 504)
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the

@@ -13,6 +13,7 @@ const DESCRIPTIONS: Record<number, string> = {
   422: 'The Idempotency-Key was already used for a different request',
   429: 'Too many attempts; retry later',
   502: 'An upstream process did not answer',
+  504: 'An upstream server did not answer in time',
   503: 'The database is busy or the state directory could not be written; nothing was saved, retry',
   507: 'The state directory is full; nothing was saved',
 };

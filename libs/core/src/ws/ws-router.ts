@@ -40,11 +40,16 @@ export class WsRouter implements BeforeApplicationShutdown {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private gate: WsGate = () => ({ status: 401, message: 'authentication not configured' });
 
+  /** `:name` matches one path segment; a final `*` matches the rest of the path (param `*`). */
   register(path: string, handler: WsHandler): void {
     const keys: string[] = [];
     const source = path
       .split('/')
-      .map((part) => {
+      .map((part, i, parts) => {
+        if (part === '*' && i === parts.length - 1) {
+          keys.push('*');
+          return '(.*)';
+        }
         if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
         keys.push(part.slice(1));
         return '([^/]+)';

@@ -178,6 +178,7 @@ describe('built-in job types', () => {
     { name: 'inference', defaultGpus: 1, port: 'port' },
     { name: 'tensorboard', defaultGpus: 0, port: 'port' },
     { name: 'mkdocs', defaultGpus: 0, port: 'port' },
+    { name: 'dataset_server', defaultGpus: 0, port: 'port' },
     { name: 'eval', defaultGpus: 1 },
     { name: 'convert', defaultGpus: 0 },
     { name: 'finalize', defaultGpus: 0 },
@@ -207,6 +208,7 @@ describe('built-in job types', () => {
       'inference',
       'tensorboard',
       'mkdocs',
+      'dataset_server',
       'eval',
       'convert',
       'finalize',
@@ -225,6 +227,58 @@ describe('built-in job types', () => {
       if (def.servicePortParam !== undefined) {
         expect(def.params.find((p) => p.name === def.servicePortParam)?.type).toBe('integer');
       }
+      // Every service type says where it listens (the proxies ask it), and only service types do.
+      expect(def.endpoint !== undefined).toBe(def.servicePortParam !== undefined);
     }
+  });
+
+  describe('endpoint(): where a running service job answers, as build() launched it', () => {
+    const ctx = (params: Record<string, unknown>) => ({ queueId: 'q_1', params, secretsDir: '/s' });
+
+    it('inference: its bind host and port, and the token file build() writes', () => {
+      const def = type('inference');
+      const params = {
+        server: 'vllm',
+        model: 'm',
+        host: '127.0.0.2',
+        port: 8001,
+        extra_args: [],
+        auth: true,
+      };
+      const launched = def.build({ ...ctx(params), gpuIndices: [], requestedGpus: 0 });
+      expect(def.endpoint!(ctx(params))).toEqual({
+        scheme: 'http',
+        host: '127.0.0.2',
+        bindHost: '127.0.0.2',
+        port: 8001,
+        pathPrefix: '',
+        tokenFile: launched.secretFiles[0].path,
+      });
+      expect(def.endpoint!(ctx({ ...params, auth: false, host: '0.0.0.0' }))).toMatchObject({
+        host: '127.0.0.1',
+        bindHost: '0.0.0.0',
+        tokenFile: undefined,
+      });
+    });
+
+    it('tensorboard: loopback (even with bind_all) under the --path_prefix build() passes', () => {
+      const def = type('tensorboard');
+      const params = { logdir: '/l', port: 6006, bind_all: true };
+      const argv = def.build({ ...ctx(params), gpuIndices: [], requestedGpus: 0 }).argv;
+      const endpoint = def.endpoint!(ctx(params));
+      expect(endpoint).toMatchObject({ host: '127.0.0.1', port: 6006 });
+      expect(argv[argv.indexOf('--path_prefix') + 1]).toBe(endpoint.pathPrefix);
+    });
+
+    it('dataset_server: token file on argv (never the token), the same file endpoint() names', () => {
+      const def = type('dataset_server');
+      const params = { host: '127.0.0.1', port: 8766, auth: true, extra_args: [] };
+      const launched = def.build({ ...ctx(params), gpuIndices: [], requestedGpus: 0 });
+      const file = def.endpoint!(ctx(params)).tokenFile;
+      expect(file).toBe('/s/q_1.dataset-server-token');
+      expect(launched.secretFiles.map((f) => f.path)).toEqual([file]);
+      expect(launched.argv).toContain(file);
+      expect(launched.argv.join(' ')).not.toContain(launched.secretFiles[0].content);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { commandJobType } from './command.job-type';
+import { datasetServerJobType } from './dataset-server.job-type';
 import { forgatherJobTypes } from './forgather.job-types';
 import { inferenceJobType } from './inference.job-type';
 import { JobTypeDefinition } from './job-type';
@@ -13,5 +14,6 @@ export const BUILTIN_JOB_TYPES: readonly JobTypeDefinition[] = [
   inferenceJobType,
   tensorboardJobType,
   mkdocsJobType,
+  datasetServerJobType,
   ...forgatherJobTypes,
 ];

@@ -5,6 +5,8 @@ export * from './training.job-type';
 export * from './inference.job-type';
 export * from './tensorboard.job-type';
 export * from './mkdocs.job-type';
+export * from './dataset-server.job-type';
+export { connectHost } from './job-type-helpers';
 export * from './forgather.job-types';
 export * from './builtin-job-types';
 export * from './user-job-type';

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { JobTypeDefinition, LaunchSpec } from './job-type';
-import { getBoolean, getNumber, getString, getStringList, param, portParam } from './job-type-helpers';
+import {
+  getBoolean,
+  getNumber,
+  getString,
+  getStringList,
+  httpEndpoint,
+  jobSecretPath,
+  param,
+  portParam,
+} from './job-type-helpers';
 
 /** Where an inference job's bearer token lives; the inference proxy reads it from here too. */
 export function inferenceTokenPath(secretsDir: string, queueId: string): string {
-  // The id becomes a file name: refuse anything that could step out of the secrets dir.
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(queueId))
-    throw new Error(`invalid queue id for a file name: ${queueId}`);
-  return join(secretsDir, `${queueId}.inference-token`);
+  return jobSecretPath(secretsDir, queueId, 'inference-token');
 }
 
 /**
@@ -33,6 +38,10 @@ export const inferenceJobType: JobTypeDefinition = {
   ],
   defaultGpus: 1,
   servicePortParam: 'port',
+  endpoint: ({ params, queueId, secretsDir }) =>
+    httpEndpoint(getString(params, 'host'), getNumber(params, 'port'), {
+      tokenFile: getBoolean(params, 'auth') ? inferenceTokenPath(secretsDir, queueId) : undefined,
+    }),
   build: ({ params, queueId, secretsDir }): LaunchSpec => {
     const model = getString(params, 'model');
     const host = getString(params, 'host');

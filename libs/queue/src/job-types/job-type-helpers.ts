@@ -1,4 +1,5 @@
-import { JobParamSchema, JobParamType, LaunchSpec } from './job-type';
+import { join } from 'node:path';
+import { JobEndpoint, JobParamSchema, JobParamType, LaunchSpec } from './job-type';
 
 /** Terse schema literal: `param('port', 'integer', 'Listening port', { required: true, min: 1 })`. */
 export function param(
@@ -65,4 +66,25 @@ export function getEnvMap(params: Record<string, unknown>, name: string): Record
     throw new TypeError(`job param ${name}: expected a validated env map`);
   }
   return { ...(value as Record<string, string>) };
+}
+
+/** A wildcard bind is reached over loopback; anything else at the address it binds. */
+export function connectHost(bindHost: string): string {
+  return bindHost === '0.0.0.0' || bindHost === '' ? '127.0.0.1' : bindHost === '::' ? '::1' : bindHost;
+}
+
+export function httpEndpoint(
+  bindHost: string,
+  port: number,
+  extra: Partial<Pick<JobEndpoint, 'tokenFile' | 'pathPrefix'>> = {},
+): JobEndpoint {
+  return { scheme: 'http', host: connectHost(bindHost), port, bindHost, pathPrefix: '', ...extra };
+}
+
+/** `<secretsDir>/<queueId>.<name>`: the launcher writes it 0600, job cleanup removes it. */
+export function jobSecretPath(secretsDir: string, queueId: string, name: string): string {
+  // The id becomes a file name: refuse anything that could step out of the secrets dir.
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(queueId))
+    throw new Error(`invalid queue id for a file name: ${queueId}`);
+  return join(secretsDir, `${queueId}.${name}`);
 }

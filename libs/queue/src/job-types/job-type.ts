@@ -50,6 +50,25 @@ export interface LaunchSpec {
   secretFiles: SecretFile[];
 }
 
+/** Where a running service job answers, as the server should reach it (always a connectable address). */
+export interface JobEndpoint {
+  scheme: 'http';
+  host: string;
+  port: number;
+  /** Address the job binds (may be 0.0.0.0): shown to users, matched against proxy targets. */
+  bindHost: string;
+  /** 0600 file holding the bearer token clients must send, when the job requires one. */
+  tokenFile?: string;
+  /** Path the service serves under (tensorboard's `--path_prefix`), '' for the root. */
+  pathPrefix: string;
+}
+
+export interface JobEndpointContext {
+  queueId: string;
+  params: Record<string, unknown>;
+  secretsDir: string;
+}
+
 export interface JobTypeDefinition {
   name: string;
   description: string;
@@ -66,6 +85,8 @@ export interface JobTypeDefinition {
   /** Param that holds a listening port (inference, tensorboard, mkdocs) — used for 409 port conflicts. */
   servicePortParam?: string;
   build(ctx: JobBuildContext): LaunchSpec;
+  /** Service types: where a running job listens, read from its params the way `build` used them. */
+  endpoint?(ctx: JobEndpointContext): JobEndpoint;
 }
 
 /** `field` is the request path of the bad value, e.g. `job_params.script`. */

@@ -1,5 +1,14 @@
 import { JobTypeDefinition } from './job-type';
-import { getBoolean, getNumber, getString, getStringList, param, portParam, spec } from './job-type-helpers';
+import {
+  getBoolean,
+  getNumber,
+  getString,
+  getStringList,
+  httpEndpoint,
+  param,
+  portParam,
+  spec,
+} from './job-type-helpers';
 
 export const mkdocsJobType: JobTypeDefinition = {
   name: 'mkdocs',
@@ -16,6 +25,7 @@ export const mkdocsJobType: JobTypeDefinition = {
   ],
   defaultGpus: 0,
   servicePortParam: 'port',
+  endpoint: ({ params }) => httpEndpoint(getString(params, 'host'), getNumber(params, 'port')),
   build: ({ params }) =>
     spec([
       'mkdocs',

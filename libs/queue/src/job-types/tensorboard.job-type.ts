@@ -1,5 +1,5 @@
 import { JobTypeDefinition } from './job-type';
-import { getBoolean, getNumber, getString, param, portParam, spec } from './job-type-helpers';
+import { getBoolean, getNumber, getString, httpEndpoint, param, portParam, spec } from './job-type-helpers';
 
 /** TensorBoard is served through the auth-gated proxy at this prefix, so its links must carry it. */
 export function tensorboardPathPrefix(queueId: string): string {
@@ -18,6 +18,9 @@ export const tensorboardJobType: JobTypeDefinition = {
   ],
   defaultGpus: 0,
   servicePortParam: 'port',
+  // Even with bind_all the proxy goes over loopback.
+  endpoint: ({ params, queueId }) =>
+    httpEndpoint('127.0.0.1', getNumber(params, 'port'), { pathPrefix: tensorboardPathPrefix(queueId) }),
   build: ({ params, queueId }) =>
     spec([
       'tensorboard',

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MovePathData, MovePathErrors, MovePathResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -207,6 +207,267 @@ export const getClusterSelf = <ThrowOnError extends boolean = true>(options?: Op
         }
     ],
     url: '/api/cluster/self',
+    ...options
+});
+
+/**
+ * Proxies `<base>/v1/auth/status`.
+ */
+export const authStatus2 = <ThrowOnError extends boolean = true>(options: Options<AuthStatus2Data, ThrowOnError>) => (options.client ?? client).get<AuthStatus2Responses, AuthStatus2Errors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/auth-status',
+    ...options
+});
+
+/**
+ * Proxies `<base>/v1/cache/hf`.
+ */
+export const cache = <ThrowOnError extends boolean = true>(options: Options<CacheData, ThrowOnError>) => (options.client ?? client).get<CacheResponses, CacheErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/cache',
+    ...options
+});
+
+/**
+ * Proxies `<base>/v1/datasets`.
+ */
+export const datasets = <ThrowOnError extends boolean = true>(options: Options<DatasetsData, ThrowOnError>) => (options.client ?? client).get<DatasetsResponses, DatasetsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/datasets',
+    ...options
+});
+
+/**
+ * Proxies `<base>/v1/health`.
+ */
+export const health = <ThrowOnError extends boolean = true>(options: Options<HealthData, ThrowOnError>) => (options.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/health',
+    ...options
+});
+
+/**
+ * `<base>/v1/datasets/<handle>/iter?position=&limit=` (limit 1..500, default 25): its NDJSON
+ * collected into `{rows}`. An upstream error status comes back with its body.
+ */
+export const iter = <ThrowOnError extends boolean = true>(options: Options<IterData, ThrowOnError>) => (options.client ?? client).get<IterResponses, IterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/iter',
+    ...options
+});
+
+/**
+ * Proxies `<base>/v1/datasets/<handle>/length`.
+ */
+export const length = <ThrowOnError extends boolean = true>(options: Options<LengthData, ThrowOnError>) => (options.client ?? client).get<LengthResponses, LengthErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/length',
+    ...options
+});
+
+/**
+ * Proxies `POST <base>/v1/load` (body passed through).
+ */
+export const load = <ThrowOnError extends boolean = true>(options: Options<LoadData, ThrowOnError>) => (options.client ?? client).post<LoadResponses, LoadErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/load',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Proxies `<base>/v1/local`.
+ */
+export const local = <ThrowOnError extends boolean = true>(options: Options<LocalData, ThrowOnError>) => (options.client ?? client).get<LocalResponses, LocalErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-server/proxy/local',
+    ...options
+});
+
+/**
+ * Running `dataset_server` jobs of this server, reachable on loopback.
+ */
+export const listLocal = <ThrowOnError extends boolean = true>(options?: Options<ListLocalData, ThrowOnError>) => (options?.client ?? client).get<ListLocalResponses, ListLocalErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-servers/local',
+    ...options
+});
+
+/**
+ * Servers registered by users (tokens are never returned).
+ */
+export const listUser = <ThrowOnError extends boolean = true>(options?: Options<ListUserData, ThrowOnError>) => (options?.client ?? client).get<ListUserResponses, ListUserErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-servers/user',
+    ...options
+});
+
+/**
+ * Registers a server: the dataset proxy then reaches it. The token is stored 0600.
+ */
+export const register = <ThrowOnError extends boolean = true>(options: Options<RegisterData, ThrowOnError>) => (options.client ?? client).post<RegisterResponses, RegisterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-servers/user',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Forgets a registered server (the proxy refuses it again unless it is on loopback).
+ */
+export const unregister = <ThrowOnError extends boolean = true>(options: Options<UnregisterData, ThrowOnError>) => (options.client ?? client).delete<UnregisterResponses, UnregisterErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/dataset-servers/user/{entry_id}',
     ...options
 });
 
@@ -502,6 +763,94 @@ export const writeSource = <ThrowOnError extends boolean = true>(options: Option
 });
 
 /**
+ * Every preset, bundled and user, by name.
+ */
+export const list = <ThrowOnError extends boolean = true>(options?: Options<ListData, ThrowOnError>) => (options?.client ?? client).get<ListResponses, ListErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/generation-configs',
+    ...options
+});
+
+/**
+ * Deletes a user preset; a bundled one is read-only (403).
+ */
+export const remove = <ThrowOnError extends boolean = true>(options: Options<RemoveData, ThrowOnError>) => (options.client ?? client).delete<RemoveResponses, RemoveErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/generation-configs/{name}',
+    ...options
+});
+
+/**
+ * One preset's parameters (the user copy wins over a bundled one).
+ */
+export const get = <ThrowOnError extends boolean = true>(options: Options<GetData, ThrowOnError>) => (options.client ?? client).get<GetResponses, GetErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/generation-configs/{name}',
+    ...options
+});
+
+/**
+ * Saves a user preset (a JSON object), shadowing a bundled one of the same name.
+ */
+export const put = <ThrowOnError extends boolean = true>(options: Options<PutData, ThrowOnError>) => (options.client ?? client).put<PutResponses, PutErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/generation-configs/{name}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * The host's GPUs: latest telemetry, processes (with their Trainyard job), exclusion, policy and reservation.
  */
 export const listGpus = <ThrowOnError extends boolean = true>(options?: Options<ListGpusData, ThrowOnError>) => (options?.client ?? client).get<ListGpusResponses, ListGpusErrors, ThrowOnError>({
@@ -622,6 +971,148 @@ export const setGpuPolicy = <ThrowOnError extends boolean = true>(options: Optio
  * Liveness (open route).
  */
 export const getHealth = <ThrowOnError extends boolean = true>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/api/health', ...options });
+
+/**
+ * Proxies `<base>/chat/completions`; with `stream: true` the SSE stream passes byte for byte.
+ */
+export const chat = <ThrowOnError extends boolean = true>(options: Options<ChatData, ThrowOnError>) => (options.client ?? client).post<ChatResponses, ChatErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/chat/completions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Proxies `<base>/completions`; with `stream: true` the SSE stream passes byte for byte.
+ */
+export const completions = <ThrowOnError extends boolean = true>(options: Options<CompletionsData, ThrowOnError>) => (options.client ?? client).post<CompletionsResponses, CompletionsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/completions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Proxies `<base>/detokenize`.
+ */
+export const detokenize = <ThrowOnError extends boolean = true>(options: Options<DetokenizeData, ThrowOnError>) => (options.client ?? client).post<DetokenizeResponses, DetokenizeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/detokenize',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Proxies `<base>/health`.
+ */
+export const health2 = <ThrowOnError extends boolean = true>(options: Options<Health2Data, ThrowOnError>) => (options.client ?? client).get<Health2Responses, Health2Errors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/health',
+    ...options
+});
+
+/**
+ * Proxies `<base>/models`.
+ */
+export const models = <ThrowOnError extends boolean = true>(options: Options<ModelsData, ThrowOnError>) => (options.client ?? client).get<ModelsResponses, ModelsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/models',
+    ...options
+});
+
+/**
+ * Proxies `<base>/tokenize`.
+ */
+export const tokenize = <ThrowOnError extends boolean = true>(options: Options<TokenizeData, ThrowOnError>) => (options.client ?? client).post<TokenizeResponses, TokenizeErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/inference/tokenize',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Job types with their parameter schemas (forms are generated from these).
@@ -1200,6 +1691,153 @@ export const setServiceEnabled = <ThrowOnError extends boolean = true>(options: 
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pageDelete = <ThrowOnError extends boolean = true>(options: Options<PageDeleteData, ThrowOnError>) => (options.client ?? client).delete<PageDeleteResponses, PageDeleteErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pageGet = <ThrowOnError extends boolean = true>(options: Options<PageGetData, ThrowOnError>) => (options.client ?? client).get<PageGetResponses, PageGetErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pageHead = <ThrowOnError extends boolean = true>(options: Options<PageHeadData, ThrowOnError>) => (options.client ?? client).head<PageHeadResponses, PageHeadErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pageOptions = <ThrowOnError extends boolean = true>(options: Options<PageOptionsData, ThrowOnError>) => (options.client ?? client).options<PageOptionsResponses, PageOptionsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pagePatch = <ThrowOnError extends boolean = true>(options: Options<PagePatchData, ThrowOnError>) => (options.client ?? client).patch<PagePatchResponses, PagePatchErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pagePost = <ThrowOnError extends boolean = true>(options: Options<PagePostData, ThrowOnError>) => (options.client ?? client).post<PagePostResponses, PagePostErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
+});
+
+/**
+ * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
+ */
+export const pagePut = <ThrowOnError extends boolean = true>(options: Options<PagePutData, ThrowOnError>) => (options.client ?? client).put<PagePutResponses, PagePutErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/tb/{queue_id}/{path}',
+    ...options
 });
 
 /**

@@ -281,6 +281,23 @@ export type CopyRequestDto = {
     target_name?: string;
 };
 
+export type DatasetServerDto = {
+    base_url: string;
+    /**
+     * A token is stored (registered) or the job requires one (local); the token itself is never sent.
+     */
+    has_token: boolean;
+    /**
+     * `user:<id>` for registered servers, `local:<queue_id>` for dataset_server jobs.
+     */
+    id: string;
+    label: string;
+    /**
+     * The dataset_server job, for local servers.
+     */
+    queue_id?: string;
+};
+
 export type DeleteRequestDto = {
     /**
      * Must be true: deletes are permanent.
@@ -297,6 +314,14 @@ export type DeletedJobsDto = {
      * Removed job ids (their logs are removed too).
      */
     deleted: Array<string>;
+};
+
+export type DeletedPresetDto = {
+    name: string;
+    /**
+     * The bundled preset of the same name is served again.
+     */
+    restored_builtin: boolean;
 };
 
 export type DirEntryDto = {
@@ -329,7 +354,7 @@ export type DirListingDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -414,6 +439,18 @@ export type GcResultDto = {
      * Removed orphan log files.
      */
     removed: Array<string>;
+};
+
+export type GenerationPresetInfoDto = {
+    /**
+     * The copy served is the bundled, read-only one.
+     */
+    builtin: boolean;
+    name: string;
+    /**
+     * A user preset of this name shadows a bundled one (deleting it restores the bundled one).
+     */
+    shadows_builtin: boolean;
 };
 
 export type GpuDto = {
@@ -1662,6 +1699,21 @@ export type QuickPathDto = {
     path: string;
 };
 
+export type RegisterDatasetServerDto = {
+    /**
+     * Bearer token the server expects; stored 0600 and never shown again. No CR/LF.
+     */
+    auth_token?: string;
+    /**
+     * http(s) base URL of the dataset_server, e.g. `http://data-host:8766`.
+     */
+    base_url: string;
+    /**
+     * Shown in the console.
+     */
+    label: string;
+};
+
 export type RenameRequestDto = {
     /**
      * Its new bare name, in the same directory.
@@ -2345,6 +2397,540 @@ export type GetClusterSelfResponses = {
 
 export type GetClusterSelfResponse = GetClusterSelfResponses[keyof GetClusterSelfResponses];
 
+export type AuthStatus2Data = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/auth-status';
+};
+
+export type AuthStatus2Errors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type AuthStatus2Error = AuthStatus2Errors[keyof AuthStatus2Errors];
+
+export type AuthStatus2Responses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type CacheData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/cache';
+};
+
+export type CacheErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type CacheError = CacheErrors[keyof CacheErrors];
+
+export type CacheResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type DatasetsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/datasets';
+};
+
+export type DatasetsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type DatasetsError = DatasetsErrors[keyof DatasetsErrors];
+
+export type DatasetsResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type HealthData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/health';
+};
+
+export type HealthErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type HealthError = HealthErrors[keyof HealthErrors];
+
+export type HealthResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type IterData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+        /**
+         * A dataset handle returned by `load`.
+         */
+        handle: string;
+        /**
+         * First row (0-based). Default 0.
+         */
+        position?: number;
+        /**
+         * Rows to return, 1..500. Default 25.
+         */
+        limit?: number;
+    };
+    url: '/api/dataset-server/proxy/iter';
+};
+
+export type IterErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type IterError = IterErrors[keyof IterErrors];
+
+export type IterResponses = {
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type IterResponse = IterResponses[keyof IterResponses];
+
+export type LengthData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+        /**
+         * A dataset handle returned by `load`.
+         */
+        handle: string;
+    };
+    url: '/api/dataset-server/proxy/length';
+};
+
+export type LengthErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type LengthError = LengthErrors[keyof LengthErrors];
+
+export type LengthResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type LoadData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/load';
+};
+
+export type LoadErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type LoadError = LoadErrors[keyof LoadErrors];
+
+export type LoadResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+    201: unknown;
+};
+
+export type LocalData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the dataset_server; default: the local job’s token, else the registered one
+         */
+        'X-Dataset-Auth-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/dataset-server/proxy/local';
+};
+
+export type LocalErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type LocalError = LocalErrors[keyof LocalErrors];
+
+export type LocalResponses = {
+    /**
+     * The dataset_server’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type ListLocalData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/dataset-servers/local';
+};
+
+export type ListLocalErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListLocalError = ListLocalErrors[keyof ListLocalErrors];
+
+export type ListLocalResponses = {
+    200: Array<DatasetServerDto>;
+};
+
+export type ListLocalResponse = ListLocalResponses[keyof ListLocalResponses];
+
+export type ListUserData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/dataset-servers/user';
+};
+
+export type ListUserErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListUserError = ListUserErrors[keyof ListUserErrors];
+
+export type ListUserResponses = {
+    200: Array<DatasetServerDto>;
+};
+
+export type ListUserResponse = ListUserResponses[keyof ListUserResponses];
+
+export type RegisterData = {
+    body: RegisterDatasetServerDto;
+    path?: never;
+    query?: never;
+    url: '/api/dataset-servers/user';
+};
+
+export type RegisterErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type RegisterError = RegisterErrors[keyof RegisterErrors];
+
+export type RegisterResponses = {
+    201: DatasetServerDto;
+};
+
+export type RegisterResponse = RegisterResponses[keyof RegisterResponses];
+
+export type UnregisterData = {
+    body?: never;
+    path: {
+        entry_id: string;
+    };
+    query?: never;
+    url: '/api/dataset-servers/user/{entry_id}';
+};
+
+export type UnregisterErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type UnregisterError = UnregisterErrors[keyof UnregisterErrors];
+
+export type UnregisterResponses = {
+    204: void;
+};
+
+export type UnregisterResponse = UnregisterResponses[keyof UnregisterResponses];
+
 export type GetAssetData = {
     body?: never;
     path?: never;
@@ -2824,6 +3410,143 @@ export type WriteSourceResponses = {
 
 export type WriteSourceResponse = WriteSourceResponses[keyof WriteSourceResponses];
 
+export type ListData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/generation-configs';
+};
+
+export type ListErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListError = ListErrors[keyof ListErrors];
+
+export type ListResponses = {
+    200: Array<GenerationPresetInfoDto>;
+};
+
+export type ListResponse = ListResponses[keyof ListResponses];
+
+export type RemoveData = {
+    body?: never;
+    path: {
+        /**
+         * 1..64 of A-Z a-z 0-9 _ -, starting with a letter or digit.
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/api/generation-configs/{name}';
+};
+
+export type RemoveErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RemoveError = RemoveErrors[keyof RemoveErrors];
+
+export type RemoveResponses = {
+    200: DeletedPresetDto;
+};
+
+export type RemoveResponse = RemoveResponses[keyof RemoveResponses];
+
+export type GetData = {
+    body?: never;
+    path: {
+        /**
+         * 1..64 of A-Z a-z 0-9 _ -, starting with a letter or digit.
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/api/generation-configs/{name}';
+};
+
+export type GetErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetError = GetErrors[keyof GetErrors];
+
+export type GetResponses = {
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type GetResponse = GetResponses[keyof GetResponses];
+
+export type PutData = {
+    body: {
+        [key: string]: unknown;
+    };
+    path: {
+        /**
+         * 1..64 of A-Z a-z 0-9 _ -, starting with a letter or digit.
+         */
+        name: string;
+    };
+    query?: never;
+    url: '/api/generation-configs/{name}';
+};
+
+export type PutErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+};
+
+export type PutError = PutErrors[keyof PutErrors];
+
+export type PutResponses = {
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type PutResponse = PutResponses[keyof PutResponses];
+
 export type ListGpusData = {
     body?: never;
     path?: never;
@@ -2995,6 +3718,318 @@ export type GetHealthResponses = {
 };
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
+
+export type ChatData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/chat/completions';
+};
+
+export type ChatErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type ChatError = ChatErrors[keyof ChatErrors];
+
+export type ChatResponses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+    201: unknown;
+};
+
+export type CompletionsData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/completions';
+};
+
+export type CompletionsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type CompletionsError = CompletionsErrors[keyof CompletionsErrors];
+
+export type CompletionsResponses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+    201: unknown;
+};
+
+export type DetokenizeData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/detokenize';
+};
+
+export type DetokenizeErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type DetokenizeError = DetokenizeErrors[keyof DetokenizeErrors];
+
+export type DetokenizeResponses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+    201: unknown;
+};
+
+export type Health2Data = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/health';
+};
+
+export type Health2Errors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type Health2Error = Health2Errors[keyof Health2Errors];
+
+export type Health2Responses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+};
+
+export type ModelsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/models';
+};
+
+export type ModelsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type ModelsError = ModelsErrors[keyof ModelsErrors];
+
+export type ModelsResponses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+};
+
+export type TokenizeData = {
+    body: {
+        [key: string]: unknown;
+    };
+    headers?: {
+        /**
+         * Bearer token for the upstream; default: the token of the inference job listening there
+         */
+        'X-Upstream-Token'?: string;
+    };
+    path?: never;
+    query: {
+        /**
+         * The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`.
+         */
+        base: string;
+    };
+    url: '/api/inference/tokenize';
+};
+
+export type TokenizeErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type TokenizeError = TokenizeErrors[keyof TokenizeErrors];
+
+export type TokenizeResponses = {
+    /**
+     * The upstream answer, streamed as it arrives (SSE intact)
+     */
+    200: unknown;
+    201: unknown;
+};
 
 export type ListJobTypesData = {
     body?: never;
@@ -3963,6 +4998,314 @@ export type SetServiceEnabledResponses = {
 };
 
 export type SetServiceEnabledResponse = SetServiceEnabledResponses[keyof SetServiceEnabledResponses];
+
+export type PageDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PageDeleteErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PageDeleteError = PageDeleteErrors[keyof PageDeleteErrors];
+
+export type PageDeleteResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PageGetData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PageGetErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PageGetError = PageGetErrors[keyof PageGetErrors];
+
+export type PageGetResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PageHeadData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PageHeadErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PageHeadError = PageHeadErrors[keyof PageHeadErrors];
+
+export type PageHeadResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PageOptionsData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PageOptionsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PageOptionsError = PageOptionsErrors[keyof PageOptionsErrors];
+
+export type PageOptionsResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PagePatchData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PagePatchErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PagePatchError = PagePatchErrors[keyof PagePatchErrors];
+
+export type PagePatchResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PagePostData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PagePostErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PagePostError = PagePostErrors[keyof PagePostErrors];
+
+export type PagePostResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
+
+export type PagePutData = {
+    body?: never;
+    path: {
+        /**
+         * The tensorboard job
+         */
+        queue_id: string;
+        /**
+         * Path below the prefix
+         */
+        '*': unknown;
+    };
+    query?: never;
+    url: '/api/tb/{queue_id}/{path}';
+};
+
+export type PagePutErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * An upstream process did not answer
+     */
+    502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
+};
+
+export type PagePutError = PagePutErrors[keyof PagePutErrors];
+
+export type PagePutResponses = {
+    /**
+     * TensorBoard’s answer, as sent
+     */
+    200: unknown;
+};
 
 export type ReadTemplateSourceData = {
     body?: never;

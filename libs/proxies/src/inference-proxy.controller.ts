@@ -1,0 +1,134 @@
+import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { forward, requestBody } from './forward';
+import { ProxyBaseQueryDto } from './proxies.dto';
+import { ServiceEndpoints } from './service-endpoints';
+import { bareHost, isLoopbackUrl, parseBase, portOf } from './upstream';
+
+/** Upstream answers are the upstream's: any status, its body as sent. */
+const upstreamAnswer = ApiOkResponse({
+  description: 'The upstream answer, streamed as it arrives (SSE intact)',
+});
+const tokenHeader = ApiHeader({
+  name: 'X-Upstream-Token',
+  required: false,
+  description: 'Bearer token for the upstream; default: the token of the inference job listening there',
+});
+const anyJson = ApiBody({ schema: { type: 'object', additionalProperties: true } });
+
+/**
+ * Same-origin forwarder to OpenAI-compatible servers (`<base>/<endpoint>`), so the console avoids
+ * CORS and Private Network Access. The caller's credentials never go upstream; the upstream's token
+ * (header, else the local inference job's token file) is added here and never sent back.
+ */
+@ApiTags('inference')
+@Controller('inference')
+export class InferenceProxyController {
+  constructor(
+    private readonly services: ServiceEndpoints,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+  ) {}
+
+  /** Proxies `<base>/health`. */
+  @Get('health')
+  @ApiProduces('application/json', 'text/plain')
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  health(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('health', q, req, reply);
+  }
+
+  /** Proxies `<base>/models`. */
+  @Get('models')
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  models(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('models', q, req, reply);
+  }
+
+  /** Proxies `<base>/completions`; with `stream: true` the SSE stream passes byte for byte. */
+  @Post('completions')
+  @ApiProduces('application/json', 'text/event-stream')
+  @anyJson
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  completions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('completions', q, req, reply);
+  }
+
+  /** Proxies `<base>/chat/completions`; with `stream: true` the SSE stream passes byte for byte. */
+  @Post('chat/completions')
+  @ApiProduces('application/json', 'text/event-stream')
+  @anyJson
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  chat(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('chat/completions', q, req, reply);
+  }
+
+  /** Proxies `<base>/tokenize`. */
+  @Post('tokenize')
+  @anyJson
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  tokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('tokenize', q, req, reply);
+  }
+
+  /** Proxies `<base>/detokenize`. */
+  @Post('detokenize')
+  @anyJson
+  @upstreamAnswer
+  @tokenHeader
+  @ApiErrors(400, 401, 403, 502, 504)
+  detokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.proxy('detokenize', q, req, reply);
+  }
+
+  private async proxy(
+    endpoint: string,
+    query: ProxyBaseQueryDto,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const base = parseBase(query.base);
+    if (this.config.lock_inference_proxy && !isLoopbackUrl(base)) {
+      throw new DomainError(
+        'FORBIDDEN',
+        `The inference proxy is locked to loopback servers (lock_inference_proxy); ${base.host} is not one`,
+      );
+    }
+    const headers: Record<string, string> = { accept: request.headers.accept ?? '*/*' };
+    if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
+    const token = await this.upstreamToken(request, base);
+    if (token) headers.authorization = `Bearer ${token}`;
+    const url = new URL(`${base.href.replace(/\/+$/, '')}/${endpoint}`);
+    await forward(request, reply, {
+      url,
+      method: request.method,
+      headers,
+      body: requestBody(request),
+      timeoutMs: this.config.upstream_timeout_seconds * 1000,
+      responseHeaders: (status, out) => {
+        // A Basic challenge would make the browser prompt for a password meant for the upstream.
+        delete out['www-authenticate'];
+        if (status === 401 || status === 403) out['x-upstream-auth-failed'] = '1';
+      },
+    });
+  }
+
+  /** `X-Upstream-Token`, else the token file of the inference job listening at base's host:port. */
+  private async upstreamToken(request: FastifyRequest, base: URL): Promise<string | null> {
+    const explicit = request.headers['x-upstream-token'];
+    if (typeof explicit === 'string' && explicit.trim()) return explicit.trim();
+    const job = await this.services.at('inference', bareHost(base), portOf(base));
+    return job ? this.services.token(job) : null;
+  }
+}

@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { SERVER_CONFIG, ServerConfig, isLoopback } from '@trainyard/core';
+import { Job, JobRepository } from '@trainyard/jobs';
+import { JobEndpoint, JobTypeRegistry } from '@trainyard/queue';
+
+export interface RunningService {
+  job: Job;
+  endpoint: JobEndpoint;
+}
+
+/** Running service jobs and where they listen — asked of each job's type, never parsed here. */
+@Injectable()
+export class ServiceEndpoints {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly types: JobTypeRegistry,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+  ) {}
+
+  /** The job's endpoint while it runs; null for an unknown, unfinished-starting or ended job. */
+  async running(queueId: string, jobType: string): Promise<RunningService | null> {
+    const job = await this.jobs.get(queueId);
+    if (!job || job.job_type !== jobType || job.status !== 'running') return null;
+    return this.withEndpoint(job);
+  }
+
+  /** Every running job of `jobType` that has an endpoint. */
+  async list(jobType: string): Promise<RunningService[]> {
+    const jobs = await this.jobs.withStatus(['running']);
+    return jobs
+      .filter((j) => j.job_type === jobType)
+      .map((j) => this.withEndpoint(j))
+      .filter((s): s is RunningService => s !== null);
+  }
+
+  /**
+   * The running `jobType` job listening on host:port, or null. Loopback names are one host, and a
+   * job bound to every interface answers on them too; other names must match its bind address
+   * exactly (its token must never go to a different machine that happens to use the same port).
+   */
+  async at(jobType: string, host: string, port: number): Promise<RunningService | null> {
+    const wanted = host.toLowerCase();
+    for (const service of await this.list(jobType)) {
+      const { bindHost, host: connect } = service.endpoint;
+      if (service.endpoint.port !== port) continue;
+      const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
+      const sameLoopback = isLoopback(wanted) && (isLoopback(connect) || wildcard);
+      if (sameLoopback || wanted === bindHost.toLowerCase() || wanted === connect.toLowerCase())
+        return service;
+    }
+    return null;
+  }
+
+  /** The bearer token a service job was launched with (null when it has none or the file is gone). */
+  async token(service: RunningService): Promise<string | null> {
+    if (!service.endpoint.tokenFile) return null;
+    try {
+      return (await readFile(service.endpoint.tokenFile, 'utf8')).trim() || null;
+    } catch {
+      return null;
+    }
+  }
+
+  private withEndpoint(job: Job): RunningService | null {
+    const def = this.types.get(job.job_type);
+    if (!def?.endpoint) return null;
+    try {
+      const endpoint = def.endpoint({
+        queueId: job.id,
+        params: job.job_params,
+        secretsDir: this.config.paths.secretsDir,
+      });
+      return { job, endpoint };
+    } catch {
+      return null; // params from an older schema: not a service we can reach
+    }
+  }
+}
