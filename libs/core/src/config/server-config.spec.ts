@@ -170,6 +170,8 @@ describe(loadServerConfig.name, () => {
     writeConfig('args:\n  nats_password: [hunter2]\n');
     expect(() => load([])).toThrow(/nats_password must be a string/);
     expect(() => load([])).not.toThrow(/hunter2/);
+  });
+
   it('takes lock_inference_proxy and upstream_timeout_seconds from a flag, the environment or the file', () => {
     expect(load([])).toMatchObject({ lock_inference_proxy: false, upstream_timeout_seconds: 300 });
     expect(load(['--lock-inference-proxy', '--upstream-timeout', '5'])).toMatchObject({
