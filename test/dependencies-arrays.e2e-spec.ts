@@ -208,6 +208,32 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect((await api.call('GET', `/api/arrays/${long.body.array_id}`)).status).toBe(404);
   });
 
+  it('queues 10,000 jobs in one submit, and a retry with the same Idempotency-Key repeats it', async () => {
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    try {
+      const body = {
+        job_type: 'command',
+        name: 'big',
+        job_params: { argv: ['echo', '{index}'] },
+        array: { count: 10_000, max_running: 8 },
+      };
+      const headers = { 'Idempotency-Key': 'big-array' };
+      const first = await api.submit(body, headers);
+      expect(first.status).toBe(201);
+      expect(first.body.name).toBe('big [0]');
+      const again = await api.submit(body, headers);
+      expect(again.status).toBeLessThan(300);
+      expect(again.body.queue_id).toBe(first.body.queue_id);
+      const summary = (await api.call('GET', `/api/arrays/${first.body.array_id}`)).body;
+      expect(summary.total).toBe(10_000);
+      expect(summary.jobs[9_999]).toMatchObject({ array_index: 9_999, name: 'big [9999]' });
+      const cancelled = await api.call('POST', `/api/arrays/${first.body.array_id}/cancel`);
+      expect(cancelled.body.removed).toHaveLength(10_000);
+    } finally {
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+  });
+
   describe('`trainyard wait`', () => {
     const wait = async (args: string[]) => {
       let out = '';

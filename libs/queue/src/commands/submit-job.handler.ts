@@ -122,9 +122,13 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       );
     }
 
+    const repeated = (array?.count ?? 1) > 1;
+    const nameOf = (point: ArrayPoint | null) =>
+      point ? arrayJobName(input.name ?? def.name, point, repeated) : (input.name ?? null);
+    // For an array, the fields of its first job (what an Idempotency-Key retry is compared with).
     const request: Pick<Job, SubmittedField> = {
       job_type: def.name,
-      name: input.name ?? null,
+      name: nameOf(points[0]),
       priority: input.priority,
       requested_gpus: requestedGpus,
       job_params: paramsOf[0],
@@ -177,12 +181,11 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
       const now = this.clock.now();
       const arrayId = array ? newArrayId(now) : null;
-      const repeated = (array?.count ?? 1) > 1;
       const jobs: Job[] = points.map((point, i) =>
         queuedJob({
           ...request,
           id: newQueueId(now),
-          name: point ? arrayJobName(request.name ?? def.name, point, repeated) : request.name,
+          name: nameOf(point),
           job_params: paramsOf[i],
           submitted_at: new Date(now).toISOString(),
           // Unique per job: the array's first job carries it (a retry finds the array through it).
