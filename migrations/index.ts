@@ -7,6 +7,7 @@ import { JobTermination1796005000000 } from './1796005000000-job-termination';
 import { ListIndexes1796006000000 } from './1796006000000-list-indexes';
 import { SearchRoots1796007000000 } from './1796007000000-search-roots';
 import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-nullable-gate';
+import { JobDependenciesArrays1796008000000 } from './1796008000000-job-dependencies-arrays';
 import { ClusterReplication1796014609903 } from './1796014609903-cluster-replication';
 
 export const MIGRATIONS = [
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   ListIndexes1796006000000,
   SearchRoots1796007000000,
   GpuPolicyNullableGate1796007100000,
+  JobDependenciesArrays1796008000000,
   ClusterReplication1796014609903,
 ];

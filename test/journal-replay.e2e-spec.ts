@@ -72,8 +72,16 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ).body.queue_id;
     const failed = ok(await api.command(['sh', '-c', 'exit 4'], { priority: -2 })).body.queue_id;
     const deleted = ok(await api.command(['true'])).body.queue_id;
+    // A dependency that fails ends its dependent aborted / dependency_failed; an array of two.
+    const blocked = ok(await api.command(['true'], { depends_on: [{ queue_id: failed }] })).body.queue_id;
+    const array = ok(
+      await api.command(['echo', '{n}'], { array: { sweep: { n: ['a', 'b'] }, max_running: 1 } }),
+    ).body.array_id;
     await api.waitStatus(full, ['done']);
     await api.waitStatus(failed, ['failed']);
+    await api.waitStatus(blocked, ['aborted']);
+    for (const job of (await api.call('GET', `/api/jobs?array_id=${array}`)).body.items)
+      await api.waitStatus(job.queue_id, ['done']);
     await api.waitStatus(deleted, ['done']);
     ok(await api.call('DELETE', `/api/jobs/${deleted}`));
 
@@ -145,6 +153,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     const jobs = await rows(replica, 'jobs');
     expect(jobs.map((j) => j.status).sort()).toEqual([
       'aborted',
+      'aborted',
+      'done',
+      'done',
       'done',
       'done',
       'failed',
@@ -170,6 +181,13 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));
+    expect(jobs).toContainEqual(
+      expect.objectContaining({
+        termination_reason: 'dependency_failed',
+        depends_on: expect.stringContaining('after_ok'),
+      }),
+    );
+    expect(jobs).toContainEqual(expect.objectContaining({ array_index: 1, array_max_running: 1 }));
     expect(new Set(entries.map((e) => e.type))).toEqual(
       new Set([
         'gpu.policy_changed.v2',
@@ -180,6 +198,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.finished.v1',
         'job.deleted.v1',
         'job.cancelled.v1',
+        'job.dependency_failed.v1',
         'job.terminating.v1',
         'scheduler.toggled.v1',
         'fs.search_root_added.v1',

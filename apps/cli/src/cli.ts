@@ -5,6 +5,7 @@ import { makeRunner, RunState, type CommandRunner } from './commands/runner';
 import { registerSched } from './commands/sched.command';
 import { registerServer, runServer } from './commands/server.command';
 import { registerSubmit } from './commands/submit.command';
+import { registerWait } from './commands/wait.command';
 import { DEFAULT_SERVER_URL } from './context';
 import { EXIT } from './errors';
 
@@ -16,7 +17,8 @@ Environment:
 
 Exit codes:
   0 ok · 1 failed · 2 invalid usage or request · 3 server unreachable · 4 not authorised
-  5 not found · 130 interrupted; \`job tail\` exits with the job's own exit code
+  5 not found · 130 interrupted; \`job tail\` exits with the job's own exit code,
+  \`wait\` with the first failure's
 `;
 
 export function buildProgram(
@@ -37,6 +39,7 @@ export function buildProgram(
     });
   registerServer(program);
   registerSubmit(program, run);
+  registerWait(program, run);
   registerSched(program, run);
   registerJob(program, run);
   registerGpu(program, run);

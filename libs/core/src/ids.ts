@@ -8,3 +8,8 @@ export function newQueueId(now = Date.now()): string {
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
+
+/** Array ids, like queue ids but `a_<ms>_<8 hex>`, so an id says which it names. */
+export function newArrayId(now = Date.now()): string {
+  return `a_${now}_${randomBytes(4).toString('hex')}`;
+}

@@ -1,4 +1,5 @@
 export * from './job';
+export * from './dependencies';
 export * from './job-lifecycle';
 export * from './job.events';
 export * from './job.dto';

@@ -14,7 +14,7 @@ import {
 describe('job lifecycle transitions', () => {
   // Every (from, to) pair, written out: a change to the table must change this test.
   const allowed: Record<JobStatus, JobStatus[]> = {
-    queued: ['starting'],
+    queued: ['starting', 'aborted'],
     starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
     running: ['terminating', 'done', 'failed', 'aborted'],
     terminating: ['done', 'failed', 'aborted'],
@@ -36,7 +36,7 @@ describe('job lifecycle transitions', () => {
   it('lists the sources of each state for compare-and-set updates', () => {
     expect(sourcesOf('running')).toEqual(['starting']);
     expect(sourcesOf('terminating')).toEqual(['starting', 'running']);
-    expect(sourcesOf('aborted')).toEqual([...ACTIVE_STATUSES]);
+    expect(sourcesOf('aborted')).toEqual(['queued', ...ACTIVE_STATUSES]);
     expect(sourcesOf('queued')).toEqual(['starting']);
   });
 });

@@ -3,7 +3,8 @@
  * ended, and the pure function that settles a job from the evidence it left.
  *
  *   queued ──claim──▶ starting ──spawned──▶ running ──▶ terminating ──every process gone──▶ done
- *     ▲                  │ never launched (crash before the launch)
+ *     ▲  │               │ never launched (crash before the launch)
+ *     │  └─ a dependency can no longer be met ─▶ aborted (dependency_failed)
  *     │                  │                     │             ▲                              failed
  *     cancel: the        └─ launch failed ─────┴─────────────┘ (stop requested, or the main  aborted
  *     row is removed                                           process exited while others remain)
@@ -41,7 +42,8 @@ export function isActive(status: JobStatus): boolean {
 
 /** Every allowed move; anything else is refused (the repository's compare-and-set uses this). */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  queued: ['starting'],
+  // queued → aborted: a dependency can no longer be met (dependency_failed); it never started.
+  queued: ['starting', 'aborted'],
   // starting → queued: a claim whose launch provably never happened (see JobReaper).
   starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
   running: ['terminating', 'done', 'failed', 'aborted'],
@@ -79,6 +81,8 @@ export const TERMINATION_REASONS = [
   'launch_failed',
   /** The job was gone when the server came back and left no exit status. */
   'lost_on_restart',
+  /** A dependency (depends_on) can no longer be met; the job never started. */
+  'dependency_failed',
 ] as const;
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 

@@ -1,5 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { DEPENDENCY_CONDITIONS, type DependencyCondition } from './dependencies';
 import { JOB_STATUSES, JobStatus, TERMINATION_REASONS, TerminationReason } from './job-lifecycle';
+
+/** One entry of `depends_on`. */
+export class JobDependencyDto {
+  /** The job depended on, `q_<ms>_<8 hex>`. */
+  queue_id!: string;
+  /** after_ok: it succeeded; after_any: it ended; after_not_ok: it failed or was aborted; after_start: it started. */
+  @ApiProperty({ enum: DEPENDENCY_CONDITIONS, enumName: 'DependencyCondition' })
+  condition!: DependencyCondition;
+}
 
 export class JobDto {
   /** Queue id, `q_<ms>_<8 hex>`; the job's id everywhere in the API. */
@@ -41,6 +51,12 @@ export class JobDto {
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */
   trainer_endpoint!: boolean;
+  /** Jobs this one waits for before it may start (empty: none). */
+  depends_on!: JobDependencyDto[];
+  /** The array it belongs to (`a_<ms>_<8 hex>`; see GET /api/arrays/{array_id}), or null. */
+  array_id!: string | null;
+  /** Its 0-based index in the array (also TRAINYARD_ARRAY_INDEX), or null. */
+  array_index!: number | null;
 }
 
 export class JobPageDto {

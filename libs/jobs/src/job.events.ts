@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { JournalEntryType, type JournaledEvent } from '@trainyard/journal';
 import type { Job } from './job';
+import type { JobDependency } from './dependencies';
+import { JobDependencyDto } from './job.dto';
 import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReason } from './job-lifecycle';
 
 // Journal entries about jobs. Each carries what a replica needs to make the same change to its `jobs`
@@ -10,7 +12,8 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
 @JournalEntryType(
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
-    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).',
+    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
+    'depends_on and the array fields were added later: absent, they are [] and null.',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -33,6 +36,13 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly idempotency_key: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   readonly kill_grace_s: number | null;
+  /** Jobs it waits for (absent in entries written before dependencies existed: none). */
+  @ApiProperty({ type: [JobDependencyDto], required: false })
+  readonly depends_on?: JobDependency[];
+  /** Its array (`a_<ms>_<8 hex>`), index in it and the array's max_running; absent or null: none. */
+  readonly array_id?: string | null;
+  readonly array_index?: number | null;
+  readonly array_max_running?: number | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -46,6 +56,29 @@ export class JobQueuedEvent implements JournaledEvent {
     this.submitted_at = job.submitted_at;
     this.idempotency_key = job.idempotency_key;
     this.kill_grace_s = job.kill_grace_s;
+    this.depends_on = job.depends_on;
+    this.array_id = job.array_id;
+    this.array_index = job.array_index;
+    this.array_max_running = job.array_max_running;
+  }
+}
+
+@JournalEntryType(
+  'job.dependency_failed.v1',
+  'a queued job can never start because a dependency can no longer be met; a replica sets it ' +
+    '`aborted` with termination_reason `dependency_failed` (it must still be queued).',
+)
+export class JobDependencyFailedEvent implements JournaledEvent {
+  readonly queue_id: string;
+  /** Names the dependency and why it cannot be met. */
+  readonly error: string;
+  /** ISO 8601 end time. */
+  readonly ended_at: string;
+
+  constructor(fields: JobDependencyFailedEvent) {
+    this.queue_id = fields.queue_id;
+    this.error = fields.error;
+    this.ended_at = fields.ended_at;
   }
 }
 

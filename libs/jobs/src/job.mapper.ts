@@ -25,5 +25,8 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     kill_grace_s: job.kill_grace_s,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
+    depends_on: job.depends_on,
+    array_id: job.array_id,
+    array_index: job.array_index,
   };
 }

@@ -1,3 +1,4 @@
+import type { JobDependency } from './dependencies';
 import type { JobStatus, TerminationReason } from './job-lifecycle';
 
 /** A job as the rest of the app sees it (the entity never leaves infrastructure/). */
@@ -25,6 +26,13 @@ export interface Job {
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   kill_grace_s: number | null;
   idempotency_key: string | null;
+  /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
+  depends_on: JobDependency[];
+  /** The array this job belongs to (`a_<ms>_<8 hex>`), its 0-based index in it, and the array's cap. */
+  array_id: string | null;
+  array_index: number | null;
+  /** At most this many jobs of the array run at once (null: no cap). */
+  array_max_running: number | null;
 }
 
 /** What a submit decides; everything about running is empty until the job is claimed. */
@@ -41,6 +49,10 @@ export type SubmittedJob = Pick<
   | 'submitted_at'
   | 'kill_grace_s'
   | 'idempotency_key'
+  | 'depends_on'
+  | 'array_id'
+  | 'array_index'
+  | 'array_max_running'
 >;
 
 /** A freshly queued job (the submit path and the journal replay build it the same way). */

@@ -10,6 +10,7 @@ import { JobDto, JobPageDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
   DeletedJobsDto,
+  DependentDto,
   GcResultDto,
   JobControlParamDto,
   JobControlResponseDto,
@@ -47,6 +48,7 @@ export class JobsController {
     const { items, total } = await this.jobs.list({
       statuses: query.status ? (query.status.split(',') as JobStatus[]) : undefined,
       jobType: query.job_type,
+      arrayId: query.array_id,
       text: query.q,
       // Stored as toISOString(), so bounds in that form compare as text.
       submittedAfter: query.submitted_after && new Date(query.submitted_after).toISOString(),
@@ -86,6 +88,19 @@ export class JobsController {
   async getJob(@Param() params: QueueIdParamDto): Promise<JobDto> {
     const job = await this.mustGet(params.queue_id);
     return toJobDto(job, Date.now(), this.hasTrainerEndpoint(job));
+  }
+
+  /** Jobs that list this one in their depends_on (oldest first), with the condition they wait for. */
+  @Get(':queue_id/dependents')
+  @ApiErrors(400, 401, 404)
+  async getJobDependents(@Param() params: QueueIdParamDto): Promise<DependentDto[]> {
+    await this.mustGet(params.queue_id);
+    return (await this.jobs.dependents(params.queue_id)).map((j) => ({
+      queue_id: j.id,
+      name: j.name,
+      status: j.status,
+      condition: j.depends_on.find((d) => d.queue_id === params.queue_id)!.condition,
+    }));
   }
 
   /** Removes a finished job and its log (409 while it is queued or running). */

@@ -10,7 +10,9 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { PageQueryDto } from '@trainyard/core';
-import { JOB_STATUSES } from './job-lifecycle';
+import { ApiProperty } from '@nestjs/swagger';
+import { DEPENDENCY_CONDITIONS, DependencyCondition } from './dependencies';
+import { JOB_STATUSES, JobStatus } from './job-lifecycle';
 
 const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 
@@ -93,6 +95,11 @@ export class ListJobsQueryDto extends PageQueryDto {
   @IsInstant()
   submitted_before?: string;
 
+  /** Only the jobs of this array (`a_<ms>_<8 hex>`). */
+  @IsOptional()
+  @Matches(/^a_\d{13}_[0-9a-f]{8}$/, { message: 'array_id must look like a_<13 digits>_<8 hex>' })
+  array_id?: string;
+
   /** Sort by this column instead of the default order; ties newest submitted first. */
   @IsOptional()
   @IsIn(JOB_SORTS, { message: `sort must be one of ${JOB_SORTS.join(', ')}` })
@@ -102,6 +109,16 @@ export class ListJobsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(['asc', 'desc'], { message: 'order must be asc or desc' })
   order?: 'asc' | 'desc';
+}
+
+export class DependentDto {
+  /** A job that lists this one in its depends_on. */
+  queue_id!: string;
+  name!: string | null;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
+  status!: JobStatus;
+  @ApiProperty({ enum: DEPENDENCY_CONDITIONS, enumName: 'DependencyCondition' })
+  condition!: DependencyCondition;
 }
 
 export class JobControlResponseDto {

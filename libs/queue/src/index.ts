@@ -3,3 +3,5 @@ export * from './queue.module';
 export * from './pending-reasons';
 export * from './commands/submit-job.command';
 export * from './commands/cancel-queue-item.command';
+export * from './job-arrays';
+export * from './arrays.dto';

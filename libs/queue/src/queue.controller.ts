@@ -43,7 +43,10 @@ export class QueueController {
       ]);
     }
     const { job } = await this.commandBus.execute(
-      new SubmitJobCommand({ ...body, priority: body.priority ?? 0 }, idempotencyKey),
+      new SubmitJobCommand(
+        { ...body, priority: body.priority ?? 0, array: body.array as Record<string, unknown> | undefined },
+        idempotencyKey,
+      ),
     );
     return { ...toJobDto(job), pending_reason: this.reasons.get(job.id) };
   }

@@ -1,5 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsDefined,
   IsInt,
   IsObject,
@@ -10,7 +12,30 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { JobDto } from '@trainyard/jobs';
+import { JobDependencyDto, JobDto } from '@trainyard/jobs';
+
+/** `array` of a submit (checked by the submit handler, which names `array.count`, `array.sweep.lr`, ...). */
+export class ArraySpecDto {
+  /** Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000. */
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000, required: false })
+  count?: number;
+  /**
+   * Parameter → values; the array is their cartesian product (the first parameter varies slowest).
+   * `{param}` in any string of job_params is replaced by the value (and `{index}` by the array index);
+   * a parameter of the job type with that name is set to it.
+   */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'array',
+      items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    },
+  })
+  sweep?: Record<string, Array<string | number | boolean>>;
+  /** At most this many of the array's jobs run at once (default: no cap). */
+  @ApiProperty({ type: 'integer', minimum: 1, required: false })
+  max_running?: number;
+}
 
 export class SubmitJobRequestDto {
   /** A job type from GET /api/job-types (`command`, `training`, `inference`, ...). */
@@ -64,6 +89,27 @@ export class SubmitJobRequestDto {
   @Min(0)
   @Max(3600)
   kill_grace_s?: number;
+
+  /**
+   * Jobs that must reach a state before this one may start (at most 100). Unknown ids → 400 naming
+   * `depends_on[i].queue_id`; when a condition can no longer come true the job ends `aborted` with
+   * termination_reason `dependency_failed`.
+   */
+  @ApiProperty({ type: [JobDependencyDto], required: false })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  depends_on?: Array<{ queue_id: string; condition?: string }>;
+
+  /**
+   * Submit an array of jobs in one go (all or nothing): `count` copies, or a `sweep`'s cartesian
+   * product, with at most `max_running` running at once. The answer is the job with index 0; every
+   * job carries `array_id` (GET /api/arrays/{array_id}).
+   */
+  @ApiProperty({ type: ArraySpecDto, required: false })
+  @IsOptional()
+  @IsObject()
+  array?: ArraySpecDto;
 
   /** Optional label shown in lists. */
   @IsOptional()

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { JobsModule } from '@trainyard/jobs';
 import { GpusModule } from '@trainyard/gpus';
 import { QueueController } from './queue.controller';
+import { ArraysController } from './arrays.controller';
+import { CancelArrayHandler, RetryArrayHandler } from './commands/array.handlers';
 import { PendingReasons } from './pending-reasons';
 import { JobTypeRegistryProvider } from './job-type-registry.provider';
 import { SubmitJobHandler } from './commands/submit-job.handler';
@@ -9,8 +11,15 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
 
 @Module({
   imports: [JobsModule, GpusModule],
-  controllers: [QueueController],
-  providers: [PendingReasons, JobTypeRegistryProvider, SubmitJobHandler, CancelQueueItemHandler],
+  controllers: [QueueController, ArraysController],
+  providers: [
+    PendingReasons,
+    JobTypeRegistryProvider,
+    SubmitJobHandler,
+    CancelQueueItemHandler,
+    CancelArrayHandler,
+    RetryArrayHandler,
+  ],
   exports: [PendingReasons, JobTypeRegistryProvider],
 })
 export class QueueModule {}

@@ -7,6 +7,7 @@ import { JobLauncher } from './supervision/job-launcher';
 import { JobReattacher } from './supervision/job-reattacher';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 import { BeforeFirstDispatch } from './before-first-dispatch';
+import { DependencyGate } from './dependency-gate';
 
 /** A slow safety net only: dispatch is driven by events (submit, job end, policy change, toggle). */
 export const SAFETY_TICK_MS = 5000;
@@ -39,6 +40,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly reasons: PendingReasons,
     private readonly state: SchedulerStateRepository,
     private readonly beforeFirst: BeforeFirstDispatch,
+    private readonly dependencies: DependencyGate,
   ) {}
 
   get isEnabled(): boolean {
@@ -96,14 +98,22 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.lastTickAt = new Date().toISOString();
     this.reasons.setPaused(!this.enabled);
     if (!this.enabled) return;
-    const queued = await this.jobs.queuedForPlacement();
+    let queued = await this.jobs.queuedForPlacement();
+    const deps = await this.dependencies.settle(queued);
+    if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     const items: PlacementItem[] = queued.map((j) => ({
       queue_id: j.id,
       priority: j.priority,
       requested_gpus: j.requested_gpus,
       seq: j.seq,
+      waiting_for: deps.waiting.get(j.id) ?? null,
+      array_id: j.array_id,
+      array_max_running: j.array_max_running,
     }));
-    const result = place(items, this.gpus.placementGpus());
+    const capped = queued.some((j) => j.array_max_running !== null);
+    const result = place(items, this.gpus.placementGpus(), {
+      arrayActive: capped ? await this.jobs.activeCountsByArray() : undefined,
+    });
     this.reasons.replace(result.pending);
     if (!this.booted) return;
     // Launched together: their claims share one group commit, and one job's launch never waits

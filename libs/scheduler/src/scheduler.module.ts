@@ -4,6 +4,7 @@ import { JobsModule } from '@trainyard/jobs';
 import { QueueModule } from '@trainyard/queue';
 import { Dispatcher } from './dispatcher';
 import { BeforeFirstDispatch } from './before-first-dispatch';
+import { DependencyGate } from './dependency-gate';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { SchedulerController } from './scheduler.controller';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -21,6 +22,7 @@ import { JobStopper } from './supervision/job-stopper';
   controllers: [SchedulerController],
   providers: [
     BeforeFirstDispatch,
+    DependencyGate,
     Dispatcher,
     ActiveJobs,
     JobLauncher,

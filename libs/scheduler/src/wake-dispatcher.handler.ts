@@ -1,6 +1,13 @@
 import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { GpuPolicyChangedEvent } from '@trainyard/gpus';
-import { JobCancelledEvent, JobFinishedEvent, JobQueuedEvent, JobRequeuedEvent } from '@trainyard/jobs';
+import {
+  JobCancelledEvent,
+  JobFinishedEvent,
+  JobQueuedEvent,
+  JobRequeuedEvent,
+  JobsDeletedEvent,
+  JobStartedEvent,
+} from '@trainyard/jobs';
 import { Dispatcher } from './dispatcher';
 import { SchedulerToggledEvent } from './scheduler.events';
 
@@ -9,6 +16,8 @@ type WakeEvent =
   | JobRequeuedEvent
   | JobFinishedEvent
   | JobCancelledEvent
+  | JobStartedEvent
+  | JobsDeletedEvent
   | GpuPolicyChangedEvent
   | SchedulerToggledEvent;
 
@@ -18,6 +27,9 @@ type WakeEvent =
   JobRequeuedEvent,
   JobFinishedEvent,
   JobCancelledEvent,
+  // A dependency that started (after_start) or was deleted changes who may start.
+  JobStartedEvent,
+  JobsDeletedEvent,
   GpuPolicyChangedEvent,
   SchedulerToggledEvent,
 )

@@ -1,4 +1,5 @@
-import { buildSubmitBody } from './submit.command';
+import { CliError } from '../errors';
+import { buildSubmitBody, parseAfter } from './submit.command';
 
 const base = { type: 'command' };
 
@@ -56,5 +57,34 @@ describe(buildSubmitBody.name, () => {
       job_type: 'command',
       cwd: expected,
     });
+  });
+});
+
+describe('dependencies and arrays flags', () => {
+  it('--after takes an id with an optional condition, long or short (default after_ok)', () => {
+    expect(parseAfter('q_1')).toEqual({ queue_id: 'q_1', condition: 'after_ok' });
+    expect(parseAfter('q_1:any')).toEqual({ queue_id: 'q_1', condition: 'after_any' });
+    expect(parseAfter('q_1:after_not_ok')).toEqual({ queue_id: 'q_1', condition: 'after_not_ok' });
+    expect(() => parseAfter('q_1:later')).toThrow(CliError);
+  });
+
+  it('--array, --sweep (values kept as typed) and --max-running make the array body', () => {
+    const body = buildSubmitBody(
+      { after: ['q_1', 'q_2:start'], array: '2', sweep: ['lr=1e-3,1e-4', 'bs=16'], maxRunning: '3' },
+      ['python', 'train.py', '--lr', '{lr}'],
+      0,
+      '/w',
+    );
+    expect(body.depends_on).toEqual([
+      { queue_id: 'q_1', condition: 'after_ok' },
+      { queue_id: 'q_2', condition: 'after_start' },
+    ]);
+    expect(body.array).toEqual({ count: 2, sweep: { lr: ['1e-3', '1e-4'], bs: ['16'] }, max_running: 3 });
+  });
+
+  it('refuses --max-running alone, a zero --array and a repeated --sweep key', () => {
+    expect(() => buildSubmitBody({ maxRunning: '2' }, ['true'], 0, '/w')).toThrow(/needs --array or --sweep/);
+    expect(() => buildSubmitBody({ array: '0' }, ['true'], 0, '/w')).toThrow(/at least 1/);
+    expect(() => buildSubmitBody({ sweep: ['a=1', 'a=2'] }, ['true'], 0, '/w')).toThrow(/twice/);
   });
 });

@@ -17,6 +17,35 @@ interface SubmitOptions {
   name?: string;
   param?: string[];
   paramJson?: string;
+  after?: string[];
+  array?: string;
+  sweep?: string[];
+  maxRunning?: string;
+}
+
+const CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
+
+/** `--after q_…[:condition]`: the condition as in the API (after_ok) or short (ok, any, not_ok, start). */
+export function parseAfter(text: string): { queue_id: string; condition: (typeof CONDITIONS)[number] } {
+  const [queueId, given = 'after_ok'] = text.split(':');
+  const condition = given.startsWith('after_') ? given : `after_${given}`;
+  if (!(CONDITIONS as readonly string[]).includes(condition))
+    throw new CliError(
+      `--after ${text}: the condition must be one of ${CONDITIONS.join(', ')} (or ok, any, not_ok, start)`,
+      EXIT.invalid,
+    );
+  return { queue_id: queueId, condition: condition as (typeof CONDITIONS)[number] };
+}
+
+/** `--sweep lr=1e-3,1e-4`: values stay text (placeholders get them as typed; the server converts typed params). */
+export function parseSweep(entries: readonly string[]): Record<string, string[]> {
+  const sweep: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const [key, list] = splitKeyValue(entry, '--sweep');
+    if (key in sweep) throw new CliError(`--sweep ${key} is given twice`, EXIT.invalid);
+    sweep[key] = list.split(',');
+  }
+  return sweep;
 }
 
 /**
@@ -53,6 +82,16 @@ export function buildSubmitBody(
   if (options.env?.length) body.env = env;
   body.cwd = resolve(callerCwd, options.cwd ?? '.');
   if (options.name !== undefined) body.name = options.name;
+  if (options.after?.length) body.depends_on = options.after.map(parseAfter);
+  if (options.array !== undefined || options.sweep?.length || options.maxRunning !== undefined) {
+    body.array = {};
+    if (options.array !== undefined) body.array.count = parseInteger(options.array, '--array', { min: 1 });
+    if (options.sweep?.length) body.array.sweep = parseSweep(options.sweep);
+    if (options.maxRunning !== undefined)
+      body.array.max_running = parseInteger(options.maxRunning, '--max-running', { min: 1 });
+    if (body.array.count === undefined && body.array.sweep === undefined)
+      throw new CliError('--max-running needs --array or --sweep', EXIT.invalid);
+  }
   return body;
 }
 
@@ -80,12 +119,26 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       collect,
     )
     .option('--param-json <json>', 'job parameters as one JSON object (--param entries override it)')
+    .option(
+      '--after <id[:condition]>',
+      'start only after job <id> succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
+      collect,
+    )
+    .option('--array <n>', 'submit n copies as one array ({index} in argv becomes 0..n-1)')
+    .option(
+      '--sweep <key=v1,v2,...>',
+      'an array over these values; {key} in argv becomes each (repeatable: the cartesian product)',
+      collect,
+    )
+    .option('--max-running <k>', 'with --array/--sweep: at most k of its jobs run at once')
     .argument('[argv...]', 'after `--`: the command and its arguments')
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
-        '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n',
+        '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
+        '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
+        '  trainyard submit --after q_…:ok -- python eval.py\n',
     )
     .action(
       run(async (ctx, argv: string[], options: SubmitOptions) => {
@@ -102,7 +155,8 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
           );
         }
         const { data: item } = await submitJob({ client: ctx.client, body });
-        ctx.output(item, () => item.queue_id);
+        // An array answers with its first job: print the array id, what `wait` and the API take.
+        ctx.output(item, () => item.array_id ?? item.queue_id);
       }),
     );
 }

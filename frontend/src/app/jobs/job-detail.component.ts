@@ -23,13 +23,14 @@ import { describeParams, formatDuration, formatTime, isFinished, secondsSince } 
 import { ToastStore } from '../core/toast.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
+import { JobRelationsComponent } from './job-relations.component';
 import { LogViewerComponent } from './log-viewer.component';
 import { serviceUrl } from './service-url';
 
 /** The pane under the jobs table: the job's facts, its actions, and its live terminal. */
 @Component({
   selector: 'ty-job-detail',
-  imports: [LogViewerComponent],
+  imports: [LogViewerComponent, JobRelationsComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
@@ -221,6 +222,7 @@ import { serviceUrl } from './service-url';
             <span class="muted">waiting because</span> {{ pendingReason() ?? '…' }}
           </div>
         }
+        <ty-job-relations [job]="job" />
         <div class="cmdline mono" [title]="params()">
           <span class="prompt" aria-hidden="true">$</span> {{ params() }}
         </div>
@@ -405,6 +407,7 @@ export class JobDetailComponent {
     exited_nonzero: 'Its command exited non-zero or was killed by a signal',
     launch_failed: 'It could not be started',
     lost_on_restart: 'It was gone when the server restarted and left no exit status',
+    dependency_failed: 'A job it depends on can no longer meet the condition; it never started',
   };
   protected readonly finished = (job: JobDto) => isFinished(job.status);
 

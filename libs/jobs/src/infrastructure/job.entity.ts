@@ -6,6 +6,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // dispatch order (status, priority DESC, seq — the DESC is in the migration: TypeORM cannot say it).
 @Index('idx_jobs_status_seq', ['status', 'seq'])
 @Index('idx_jobs_queue_order', ['status', 'priority', 'seq'])
+@Index('idx_jobs_array', ['array_id', 'array_index'])
 export class JobEntity {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -78,4 +79,17 @@ export class JobEntity {
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;
+
+  /** JSON list of {queue_id, condition}; '[]' for none. */
+  @Column({ type: 'text', default: '[]' })
+  depends_on!: string;
+
+  @Column({ type: 'text', nullable: true })
+  array_id!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  array_index!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  array_max_running!: number | null;
 }

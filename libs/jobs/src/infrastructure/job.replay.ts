@@ -4,6 +4,7 @@ import { In } from 'typeorm';
 import { ACTIVE_STATUSES, type JobStatus } from '../job-lifecycle';
 import {
   JobCancelledEvent,
+  JobDependencyFailedEvent,
   JobFinishedEvent,
   JobKillUnverifiedEvent,
   JobQueuedEvent,
@@ -15,7 +16,7 @@ import {
 } from '../job.events';
 import { JobEntity } from './job.entity';
 import { queuedJob } from '../job';
-import { insertJobRow } from './job.repository';
+import { dependencyFailedChanges, insertJobRow } from './job.repository';
 
 /**
  * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
@@ -37,6 +38,10 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         submitted_at: e.submitted_at,
         kill_grace_s: e.kill_grace_s,
         idempotency_key: e.idempotency_key,
+        depends_on: e.depends_on ?? [],
+        array_id: e.array_id ?? null,
+        array_index: e.array_index ?? null,
+        array_max_running: e.array_max_running ?? null,
       }),
     );
   }),
@@ -84,6 +89,9 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       ended_at: e.ended_at,
     };
     await update(tx, e.queue_id, ACTIVE_STATUSES, changes);
+  }),
+  replayRule(JobDependencyFailedEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['queued'], dependencyFailedChanges(e));
   }),
   replayRule(JobKillUnverifiedEvent, async (tx, e) => {
     expectAffected(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, Tx } from '@trainyard/database';
 import { In, SelectQueryBuilder } from 'typeorm';
 import type { Job } from '../job';
+import type { DependencyTarget, JobDependency } from '../dependencies';
 import {
   ACTIVE_STATUSES,
   JOB_STATUSES,
@@ -20,6 +21,7 @@ function toJob({ seq: _seq, ...row }: JobEntity): Job {
     job_params: JSON.parse(row.job_params) as Record<string, unknown>,
     env: JSON.parse(row.env) as Record<string, string>,
     gpu_indices: JSON.parse(row.gpu_indices) as number[],
+    depends_on: JSON.parse(row.depends_on) as JobDependency[],
   };
 }
 
@@ -30,8 +32,28 @@ function toRow(job: Job): Omit<JobEntity, 'seq'> {
     job_params: JSON.stringify(job.job_params),
     env: JSON.stringify(job.env),
     gpu_indices: JSON.stringify(job.gpu_indices),
+    depends_on: JSON.stringify(job.depends_on),
   });
 }
+
+/** The row changes of `queued → aborted / dependency_failed` (live path and replay alike). */
+export function dependencyFailedChanges(e: { error: string; ended_at: string }): Partial<JobEntity> {
+  return { status: 'aborted', termination_reason: 'dependency_failed', error: e.error, ended_at: e.ended_at };
+}
+
+/** What placement reads of a queued job. */
+export interface QueuedForPlacement {
+  id: string;
+  priority: number;
+  requested_gpus: number;
+  seq: number;
+  depends_on: JobDependency[];
+  array_id: string | null;
+  array_max_running: number | null;
+}
+
+/** Bound parameters per IN (...) list, well under SQLite's limit. */
+const IN_CHUNK = 500;
 
 export type JobListSort =
   'submitted_at' | 'started_at' | 'ended_at' | 'name' | 'status' | 'job_type' | 'priority' | 'runtime';
@@ -44,6 +66,8 @@ export interface JobListFilter {
   /** Submitted at or after / before these instants (ISO 8601 as stored: `toISOString()`). */
   submittedAfter?: string;
   submittedBefore?: string;
+  /** Only the jobs of this array. */
+  arrayId?: string;
   /** Absent: the default order (unfinished first, then finished, each newest first). */
   sort?: { by: JobListSort; order: 'asc' | 'desc' };
   limit: number;
@@ -77,6 +101,7 @@ function applyFilter(
   qb: SelectQueryBuilder<JobEntity>,
   filter: JobListFilter,
 ): SelectQueryBuilder<JobEntity> {
+  if (filter.arrayId) qb.andWhere('j.array_id = :arrayId', { arrayId: filter.arrayId });
   if (filter.jobType) qb.andWhere('j.job_type = :jobType', { jobType: filter.jobType });
   if (filter.submittedAfter) qb.andWhere('j.submitted_at >= :after', { after: filter.submittedAfter });
   if (filter.submittedBefore) qb.andWhere('j.submitted_at < :before', { before: filter.submittedBefore });
@@ -133,12 +158,71 @@ export class JobRepository {
   }
 
   /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
-  async queuedForPlacement(): Promise<
-    Array<{ id: string; priority: number; requested_gpus: number; seq: number }>
-  > {
-    return this.db.manager.query(
-      "SELECT id, priority, requested_gpus, seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+  async queuedForPlacement(): Promise<QueuedForPlacement[]> {
+    const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
+      await this.db.manager.query(
+        'SELECT id, priority, requested_gpus, seq, depends_on, array_id, array_max_running ' +
+          "FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+      );
+    return rows.map((r) => ({
+      ...r,
+      // Most jobs have none: skip the parse.
+      depends_on: r.depends_on === '[]' ? [] : (JSON.parse(r.depends_on) as JobDependency[]),
+    }));
+  }
+
+  /** Status and start of each of `ids` that exists (what dependency conditions look at). */
+  async dependencyTargets(ids: Iterable<string>, tx?: Tx): Promise<Map<string, DependencyTarget>> {
+    const all = [...new Set(ids)];
+    const out = new Map<string, DependencyTarget>();
+    for (let i = 0; i < all.length; i += IN_CHUNK) {
+      const rows = await (tx ?? this.db.manager).find(JobEntity, {
+        select: { id: true, status: true, started_at: true },
+        where: { id: In(all.slice(i, i + IN_CHUNK)) },
+      });
+      for (const r of rows) out.set(r.id, { status: r.status as JobStatus, started_at: r.started_at });
+    }
+    return out;
+  }
+
+  /** The `depends_on` of each of `ids` that exists (for cycle checks). */
+  async dependenciesOf(ids: readonly string[], tx?: Tx): Promise<Map<string, JobDependency[]>> {
+    const out = new Map<string, JobDependency[]>();
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const rows = await (tx ?? this.db.manager).find(JobEntity, {
+        select: { id: true, depends_on: true },
+        where: { id: In(ids.slice(i, i + IN_CHUNK)) },
+      });
+      for (const r of rows) out.set(r.id, JSON.parse(r.depends_on) as JobDependency[]);
+    }
+    return out;
+  }
+
+  /** Active (starting, running, terminating) jobs per array, for max_running. */
+  async activeCountsByArray(): Promise<Map<string, number>> {
+    const rows: Array<{ array_id: string; n: number }> = await this.db.manager.query(
+      `SELECT array_id, COUNT(*) AS n FROM jobs WHERE array_id IS NOT NULL AND status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')}) GROUP BY array_id`,
     );
+    return new Map(rows.map((r) => [r.array_id, r.n]));
+  }
+
+  /** Jobs that list `queueId` in their depends_on, oldest first. */
+  async dependents(queueId: string): Promise<Job[]> {
+    const rows = await this.db.manager
+      .createQueryBuilder(JobEntity, 'j')
+      .where("j.depends_on LIKE :pattern ESCAPE '\\'", { pattern: containsPattern(`"${queueId}"`) })
+      .orderBy('j.seq', 'ASC')
+      .getMany();
+    return rows.map(toJob).filter((j) => j.depends_on.some((d) => d.queue_id === queueId));
+  }
+
+  /** Every job of an array, by index. */
+  async arrayJobs(arrayId: string, tx?: Tx): Promise<Job[]> {
+    const rows = await (tx ?? this.db.manager).find(JobEntity, {
+      where: { array_id: arrayId },
+      order: { array_index: 'ASC' },
+    });
+    return rows.map(toJob);
   }
 
   /**
@@ -246,6 +330,12 @@ export class JobRepository {
       .where('id = :id', { id })
       .andWhere('status IN (:...from)', { from: [...from] })
       .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** queued → the row changes given (dependency_failed); false when the job is no longer queued. */
+  async failQueued(tx: Tx, id: string, changes: Partial<JobEntity>): Promise<boolean> {
+    const result = await tx.update(JobEntity, { id, status: 'queued' }, changes);
     return (result.affected ?? 0) > 0;
   }
 

@@ -11,6 +11,10 @@ export interface SubmitJobInput {
   env?: Record<string, string>;
   name?: string;
   kill_grace_s?: number;
+  /** Unchecked: the handler validates entries (naming depends_on[i].queue_id). */
+  depends_on?: Array<{ queue_id: unknown; condition?: unknown }>;
+  /** Unchecked: the handler validates it (naming array.count, array.sweep.<param>, ...). */
+  array?: Record<string, unknown>;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

@@ -4,21 +4,46 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import {
+  Clock,
+  DomainError,
+  ErrorDetail,
+  newArrayId,
+  newQueueId,
+  SERVER_CONFIG,
+  ServerConfig,
+} from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import {
+  DEPENDENCY_CONDITIONS,
+  DependencyCondition,
+  findCycle,
   Job,
+  JobDependency,
   JobQueuedEvent,
   JobRepository,
   queuedJob,
   QueueWaitTimer,
   UNFINISHED_STATUSES,
 } from '@trainyard/jobs';
-import { JobTypeRegistry, validateJobParams } from '../job-types';
+import { JobTypeDefinition, JobTypeRegistry, validateJobParams } from '../job-types';
+import {
+  ArrayPoint,
+  ArraySpec,
+  arrayJobName,
+  checkArraySpec,
+  expandArray,
+  MAX_ARRAY_JOBS,
+  substitutePlaceholders,
+  SweepValue,
+} from '../job-arrays';
 import { SubmitJobCommand } from './submit-job.command';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+/** A journal transaction, as the job repository takes it (libs/queue does not reach the database itself). */
+type Tx = Parameters<JobRepository['insert']>[0];
 
 /** What a submit decides; a retried Idempotency-Key must repeat all of it. */
 const SUBMITTED_FIELDS = [
@@ -30,6 +55,8 @@ const SUBMITTED_FIELDS = [
   'cwd',
   'env',
   'kill_grace_s',
+  'depends_on',
+  'array_max_running',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -56,8 +83,27 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       );
     }
     const requestedGpus = input.requested_gpus ?? def.defaultGpus;
-    const { params, errors } = validateJobParams(def, input.job_params);
-    const details: ErrorDetail[] = [...errors];
+    const details: ErrorDetail[] = [];
+    const dependsOn = this.checkDependsOn(input.depends_on, details);
+    const array = input.array === undefined ? null : this.checkArray(input.array, details);
+    // One job, or each job of the array with its sweep values substituted (validated one by one;
+    // the first that fails is reported, so a 10,000-job sweep gives one error, not 10,000).
+    const points: Array<ArrayPoint | null> = array ? expandArray(array) : [null];
+    const paramsOf: Array<Record<string, unknown>> = [];
+    if (!details.length) {
+      for (const point of points) {
+        const { params, errors } = validateJobParams(
+          def,
+          point ? applyPoint(def, input.job_params, point) : input.job_params,
+        );
+        if (errors.length) {
+          const where = point ? `array job ${point.index}${describeValues(point)}: ` : '';
+          details.push(...errors.map((e) => ({ ...e, message: where + e.message })));
+          break;
+        }
+        paramsOf.push(params);
+      }
+    }
     const env = this.checkEnv(input.env, details);
     const cwd = this.checkCwd(input.cwd, details);
     await this.gpus.ready();
@@ -76,15 +122,21 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       );
     }
 
+    const repeated = (array?.count ?? 1) > 1;
+    const nameOf = (point: ArrayPoint | null) =>
+      point ? arrayJobName(input.name ?? def.name, point, repeated) : (input.name ?? null);
+    // For an array, the fields of its first job (what an Idempotency-Key retry is compared with).
     const request: Pick<Job, SubmittedField> = {
       job_type: def.name,
-      name: input.name ?? null,
+      name: nameOf(points[0]),
       priority: input.priority,
       requested_gpus: requestedGpus,
-      job_params: params,
+      job_params: paramsOf[0],
       cwd,
       env,
       kill_grace_s: input.kill_grace_s ?? null,
+      depends_on: dependsOn,
+      array_max_running: array?.max_running ?? null,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {
@@ -102,7 +154,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         }
       }
       if (def.servicePortParam) {
-        const port = params[def.servicePortParam];
+        const port = paramsOf[0][def.servicePortParam];
         if (this.config.port !== 0 && Number(port) === this.config.port) {
           throw new DomainError('PORT_IN_USE', `port ${String(port)} is this Trainyard server's own`, [
             {
@@ -128,19 +180,145 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         }
       }
       const now = this.clock.now();
-      const job: Job = queuedJob({
-        ...request,
-        id: newQueueId(now),
-        submitted_at: new Date(now).toISOString(),
-        idempotency_key: idempotencyKey ?? null,
-      });
-      await this.jobs.insert(tx, job);
-      this.queueWait.submitted(job.id);
+      const arrayId = array ? newArrayId(now) : null;
+      const jobs: Job[] = points.map((point, i) =>
+        queuedJob({
+          ...request,
+          id: newQueueId(now),
+          name: nameOf(point),
+          job_params: paramsOf[i],
+          submitted_at: new Date(now).toISOString(),
+          // Unique per job: the array's first job carries it (a retry finds the array through it).
+          idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
+          array_id: arrayId,
+          array_index: point ? point.index : null,
+        }),
+      );
+      await this.checkDependencyGraph(tx, jobs[0].id, dependsOn);
+      // One transaction: the whole array is queued, or none of it.
+      for (const job of jobs) {
+        await this.jobs.insert(tx, job);
+        this.queueWait.submitted(job.id);
+      }
       return {
-        result: { job, replayed: false },
-        events: [new JobQueuedEvent(job)],
+        result: { job: jobs[0], replayed: false },
+        events: jobs.map((job) => new JobQueuedEvent(job)),
       };
     });
+  }
+
+  /** Entries well-formed (fields `depends_on[i].queue_id` / `.condition`), no id twice; condition defaults to after_ok. */
+  private checkDependsOn(
+    input: Array<{ queue_id: unknown; condition?: unknown }> | undefined,
+    details: ErrorDetail[],
+  ): JobDependency[] {
+    const out: JobDependency[] = [];
+    const seen = new Set<string>();
+    (input ?? []).forEach((entry, i) => {
+      const field = `depends_on[${i}]`;
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+        details.push({ field, message: `${field} must be an object {queue_id, condition}` });
+        return;
+      }
+      const { queue_id: id, condition = 'after_ok' } = entry;
+      if (typeof id !== 'string' || !QUEUE_ID.test(id)) {
+        details.push({
+          field: `${field}.queue_id`,
+          message: `${field}.queue_id must look like q_<13 digits>_<8 hex>`,
+        });
+        return;
+      }
+      if (!DEPENDENCY_CONDITIONS.includes(condition as DependencyCondition)) {
+        details.push({
+          field: `${field}.condition`,
+          message: `${field}.condition must be one of ${DEPENDENCY_CONDITIONS.join(', ')}`,
+        });
+        return;
+      }
+      if (seen.has(id)) {
+        details.push({ field: `${field}.queue_id`, message: `${field}.queue_id: ${id} is listed twice` });
+        return;
+      }
+      seen.add(id);
+      out.push({ queue_id: id, condition: condition as DependencyCondition });
+    });
+    return out;
+  }
+
+  /** The `array` object's shape (numbers in range, sweep lists), then its size (≤ MAX_ARRAY_JOBS). */
+  private checkArray(input: Record<string, unknown>, details: ErrorDetail[]): ArraySpec | null {
+    const before = details.length;
+    const unknown = Object.keys(input).filter((k) => !['count', 'sweep', 'max_running'].includes(k));
+    for (const key of unknown)
+      details.push({ field: `array.${key}`, message: `array.${key} is not a known field` });
+    const { count, sweep, max_running } = input;
+    const isInt = (v: unknown, min: number, max: number) =>
+      typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+    if (count !== undefined && !isInt(count, 1, MAX_ARRAY_JOBS))
+      details.push({
+        field: 'array.count',
+        message: `array.count must be a whole number from 1 to ${MAX_ARRAY_JOBS}`,
+      });
+    if (max_running !== undefined && !isInt(max_running, 1, MAX_ARRAY_JOBS))
+      details.push({ field: 'array.max_running', message: 'array.max_running must be a whole number ≥ 1' });
+    if (sweep !== undefined && (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)))
+      details.push({
+        field: 'array.sweep',
+        message: 'array.sweep must be an object of lists: {"lr": [0.001, 0.0001]}',
+      });
+    if (details.length > before) return null;
+    const spec: ArraySpec = {
+      count: count as number | undefined,
+      sweep: sweep as Record<string, SweepValue[]> | undefined,
+      max_running: max_running as number | undefined,
+    };
+    return checkArraySpec(spec, details) > 0 ? spec : null;
+  }
+
+  /**
+   * Every dependency exists (else 400 naming `depends_on[i].queue_id`), and the new job closes no cycle
+   * through the stored ones. A fresh id cannot be depended on yet, so a cycle means corrupt data: still
+   * checked, as the graph walk also guards the dispatcher against one.
+   */
+  private async checkDependencyGraph(tx: Tx, newId: string, dependsOn: JobDependency[]): Promise<void> {
+    if (!dependsOn.length) return;
+    const edges = new Map<string, string[]>([[newId, dependsOn.map((d) => d.queue_id)]]);
+    let frontier = dependsOn.map((d) => d.queue_id);
+    let first = true;
+    while (frontier.length) {
+      const found = await this.jobs.dependenciesOf(frontier, tx);
+      if (first) {
+        const missing = dependsOn.map((d, i) => [d, i] as const).filter(([d]) => !found.has(d.queue_id));
+        if (missing.length)
+          throw new DomainError(
+            'VALIDATION_FAILED',
+            `Invalid job: ${missing.map(([d]) => `no job ${d.queue_id} to depend on`).join('; ')}`,
+            missing.map(([d, i]) => ({
+              field: `depends_on[${i}].queue_id`,
+              message: `no job ${d.queue_id}`,
+            })),
+          );
+        first = false;
+      }
+      const next: string[] = [];
+      for (const [id, deps] of found) {
+        edges.set(
+          id,
+          deps.map((d) => d.queue_id),
+        );
+        for (const d of deps) if (!edges.has(d.queue_id)) next.push(d.queue_id);
+      }
+      frontier = [...new Set(next)];
+    }
+    const cycle = findCycle(newId, (id) => edges.get(id) ?? []);
+    if (cycle) {
+      const i = dependsOn.findIndex((d) => d.queue_id === cycle[1]);
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Invalid job: depends_on makes a cycle ${cycle.join(' → ')}`,
+        [{ field: `depends_on[${i}].queue_id`, message: `${cycle[1]} leads back to this job` }],
+      );
+    }
   }
 
   private checkEnv(env: Record<string, unknown> | undefined, details: ErrorDetail[]): Record<string, string> {
@@ -171,4 +349,36 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     }
     return cwd;
   }
+}
+
+/**
+ * One array job's params: `{param}` (and `{index}`) replaced in every string, and a job-type
+ * parameter named like a sweep key set to its value (a string value, as the CLI sends, is read as
+ * a number or boolean when the parameter is one).
+ */
+function applyPoint(def: JobTypeDefinition, jobParams: unknown, point: ArrayPoint): unknown {
+  const vars: Record<string, SweepValue> = { ...point.values, index: point.index };
+  const params = substitutePlaceholders(jobParams, vars);
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return params;
+  const out = { ...(params as Record<string, unknown>) };
+  for (const schema of def.params) {
+    if (!Object.prototype.hasOwnProperty.call(point.values, schema.name)) continue;
+    const value = point.values[schema.name];
+    const numeric = schema.type === 'integer' || schema.type === 'number';
+    if (typeof value === 'string' && numeric && value.trim() !== '' && Number.isFinite(Number(value)))
+      out[schema.name] = Number(value);
+    else if (
+      typeof value === 'string' &&
+      schema.type === 'boolean' &&
+      (value === 'true' || value === 'false')
+    )
+      out[schema.name] = value === 'true';
+    else out[schema.name] = value;
+  }
+  return out;
+}
+
+function describeValues(point: ArrayPoint): string {
+  const values = Object.entries(point.values).map(([k, v]) => `${k}=${String(v)}`);
+  return values.length ? ` (${values.join(' ')})` : '';
 }

@@ -357,3 +357,42 @@ function shuffle<T>(input: readonly T[], seed: number): T[] {
   }
   return out;
 }
+
+describe('eligibility: dependencies and array caps', () => {
+  const arrayItem = (id: string, seq: number, gpus = 0): PlacementItem => ({
+    ...item(id, gpus, 0, seq),
+    array_id: 'a_1',
+    array_max_running: 2,
+  });
+
+  it('an item waiting for a dependency takes nothing and keeps its reason; later items still start', () => {
+    const result = sut(
+      [
+        { ...item('q_eval', 1, 10, 1), waiting_for: 'waiting for q_train to succeed' },
+        item('q_other', 1, 0, 2),
+      ],
+      gpus(1),
+    );
+    expect(launches(result)).toEqual({ q_other: [0] });
+    expect(result.pending).toEqual({ q_eval: 'waiting for q_train to succeed' });
+  });
+
+  it('launches at most max_running of an array, counting the ones already active', () => {
+    const items = [1, 2, 3, 4].map((n) => arrayItem(`q_${n}`, n));
+    const fresh = sut(items, gpus(0));
+    expect(fresh.launch.map((l) => l.queue_id)).toEqual(['q_1', 'q_2']);
+    expect(fresh.pending).toEqual({
+      q_3: 'array a_1 has 2 running (max_running 2)',
+      q_4: 'array a_1 has 2 running (max_running 2)',
+    });
+    const oneActive = sut(items, gpus(0), { arrayActive: new Map([['a_1', 1]]) });
+    expect(oneActive.launch.map((l) => l.queue_id)).toEqual(['q_1']);
+  });
+
+  it('a capped item does not hold GPUs another job could use', () => {
+    const result = sut([arrayItem('q_1', 1, 1), item('q_other', 1, 0, 2)], gpus(1), {
+      arrayActive: new Map([['a_1', 2]]),
+    });
+    expect(launches(result)).toEqual({ q_other: [0] });
+  });
+});

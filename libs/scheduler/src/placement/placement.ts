@@ -11,6 +11,17 @@ export interface PlacementItem {
   requested_gpus: number;
   /** Submit order (jobs.seq): earlier submits first within a priority, whatever the wall clock did. */
   seq: number;
+  /** Set when the item may not start yet whatever the GPUs (unmet dependencies): the pending reason. */
+  waiting_for?: string | null;
+  /** The array it belongs to and the array's cap on running jobs (null: none). */
+  array_id?: string | null;
+  array_max_running?: number | null;
+}
+
+/** What else limits who may start, besides GPUs. */
+export interface PlacementLimits {
+  /** Active (starting/running/terminating) jobs per array id, before this pass. */
+  arrayActive?: ReadonlyMap<string, number>;
 }
 
 export interface PlacementGpu {
@@ -57,9 +68,28 @@ interface PriorityCache {
   reasons: Map<number, string>;
 }
 
-export function place(items: readonly PlacementItem[], gpus: readonly PlacementGpu[]): PlacementResult {
+export function place(
+  items: readonly PlacementItem[],
+  gpus: readonly PlacementGpu[],
+  limits: PlacementLimits = {},
+): PlacementResult {
   const launch: PlacementLaunch[] = [];
   const pending: Record<string, string> = {};
+  const arrayActive = new Map(limits.arrayActive ?? []);
+  /** Why the item may not start now whatever the GPUs; null when it may. */
+  const ineligible = (item: PlacementItem): string | null => {
+    if (item.waiting_for) return item.waiting_for;
+    const cap = item.array_max_running;
+    if (item.array_id && cap !== null && cap !== undefined) {
+      const active = arrayActive.get(item.array_id) ?? 0;
+      if (active >= cap) return `array ${item.array_id} has ${active} running (max_running ${cap})`;
+    }
+    return null;
+  };
+  const launched = (item: PlacementItem, gpuIndices: number[]): void => {
+    launch.push({ queue_id: item.queue_id, gpu_indices: gpuIndices });
+    if (item.array_id) arrayActive.set(item.array_id, (arrayActive.get(item.array_id) ?? 0) + 1);
+  };
 
   // Host GPUs in index order (for reasons), and the idle pool in best-fit order: the most-gated GPU an
   // item clears comes first, keeping ungated GPUs for work that can't use gated ones.
@@ -96,9 +126,15 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
 
   const ordered = items.slice().sort(compareForPlacement);
   for (const item of ordered) {
+    // Not eligible items take nothing and hold nothing: as if they were not queued yet.
+    const notYet = ineligible(item);
+    if (notYet !== null) {
+      pending[item.queue_id] = notYet;
+      continue;
+    }
     const needed = item.requested_gpus;
     if (needed === 0) {
-      launch.push({ queue_id: item.queue_id, gpu_indices: [] });
+      launched(item, []);
       continue;
     }
     if (!Number.isInteger(needed) || needed < 0) {
@@ -131,7 +167,10 @@ export function place(items: readonly PlacementItem[], gpus: readonly PlacementG
     idleLeft -= chosen.length;
     version++;
     // Ascending order reads better in CUDA_VISIBLE_DEVICES and the UI; which GPUs is what best fit decides.
-    launch.push({ queue_id: item.queue_id, gpu_indices: chosen.sort((a, b) => a - b) });
+    launched(
+      item,
+      chosen.sort((a, b) => a - b),
+    );
   }
 
   return { launch, pending };

@@ -15,6 +15,8 @@ export interface JobEnvironmentInput {
   userEnv: Readonly<Record<string, string>>;
   controlDir: string;
   gpuIndices: readonly number[];
+  /** The array the job belongs to and its index in it, or null. */
+  array: { id: string; index: number } | null;
   /** The job type's choice for GPU-less jobs: hide every GPU (true) or inherit the server's view. */
   gpulessHidesGpus: boolean;
 }
@@ -25,6 +27,7 @@ export interface JobEnvironmentInput {
  * - TRAINYARD_JOB_ID: the job's queue id (how its processes are found, even outside its session);
  * - TRAINYARD_NODE_ID: this server's node id (GPU attribution trusts it, with the process's uid);
  * - TRAINYARD_CONTROL_DIR: where a trainer publishes its control endpoint (also names this server);
+ * - TRAINYARD_ARRAY_ID / TRAINYARD_ARRAY_INDEX: for a job of an array, its id and the job's 0-based index;
  * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
  * - CUDA_VISIBLE_DEVICES: the assigned GPUs; for a GPU-less job empty (no GPU at all) unless the
  *   type opts out or the user set it.
@@ -39,6 +42,10 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     [NODE_ID_ENV]: input.nodeId,
     [SERVER_TAG_ENV]: input.controlDir,
   };
+  if (input.array) {
+    env.TRAINYARD_ARRAY_ID = input.array.id;
+    env.TRAINYARD_ARRAY_INDEX = String(input.array.index);
+  }
   if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');
   else if (input.gpulessHidesGpus && !('CUDA_VISIBLE_DEVICES' in input.userEnv))
     env.CUDA_VISIBLE_DEVICES = '';

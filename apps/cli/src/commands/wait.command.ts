@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { getArray, getJob, TrainyardApiError } from '@trainyard/sdk';
+import type { CliContext } from '../context';
+import { CliError, EXIT } from '../errors';
+import { escapeControls } from '../format';
+import { exitCodeFor } from './job.command';
+import type { CommandRunner } from './runner';
+
+const TERMINAL = new Set(['done', 'failed', 'aborted']);
+const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
+
+/** One job's end as `wait` sees it (`cancelled`: removed from the queue before it ran). */
+export interface JobEnd {
+  queue_id: string;
+  status: string;
+  exit_code: number | null;
+  ended_at: string | null;
+}
+
+/** A target's state: null while any of its jobs is unfinished, else every job's end. */
+type TargetState = JobEnd[] | null;
+
+/**
+ * What `wait` exits with once its targets ended: 0 when every job succeeded, else the exit code of
+ * the failure that ended first (as `job tail` would: its exit code, 1 without one, 5 when cancelled).
+ */
+export function waitExitCode(ends: readonly JobEnd[]): number {
+  const failures = ends
+    .filter((e) => e.status !== 'done')
+    .sort((a, b) => (a.ended_at ?? '').localeCompare(b.ended_at ?? ''));
+  return failures.length ? exitCodeFor(failures[0]) : EXIT.ok;
+}
+
+async function readTarget(ctx: CliContext, id: string): Promise<TargetState> {
+  try {
+    if (ARRAY_ID.test(id)) {
+      const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
+      if (data.jobs.some((j) => !TERMINAL.has(j.status))) return null;
+      // The summary has no end times; the jobs' own records do (few arrays fail often enough to matter).
+      return Promise.all(
+        data.jobs.map(async (j) =>
+          j.status === 'done'
+            ? { queue_id: j.queue_id, status: j.status, exit_code: j.exit_code, ended_at: null }
+            : toEnd((await getJob({ client: ctx.client, path: { queue_id: j.queue_id } })).data),
+        ),
+      );
+    }
+    const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
+    return TERMINAL.has(data.status) ? [toEnd(data)] : null;
+  } catch (err) {
+    // A queued job that is cancelled is removed: it ended without running.
+    if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id))
+      return [{ queue_id: id, status: 'cancelled', exit_code: null, ended_at: new Date().toISOString() }];
+    throw err;
+  }
+}
+
+function toEnd(job: {
+  queue_id: string;
+  status: string;
+  exit_code: number | null;
+  ended_at: string | null;
+}): JobEnd {
+  return { queue_id: job.queue_id, status: job.status, exit_code: job.exit_code, ended_at: job.ended_at };
+}
+
+export function registerWait(program: Command, run: CommandRunner): void {
+  program
+    .command('wait')
+    .summary('block until jobs or arrays end')
+    .description(
+      'Wait until every given job (q_…) and array (a_…) has ended, polling the server. Exits 0 when all ' +
+        'succeeded, else with the exit code of the first failure to end (1 when it has none, 5 when it was ' +
+        'cancelled from the queue). With --any, returns as soon as one target has ended, with its code.',
+    )
+    .argument('<ids...>', 'queue ids (q_…) and array ids (a_…)')
+    .option('--any', 'return when the first target ends')
+    .option('--interval <seconds>', 'seconds between polls (default 0.5)', '0.5')
+    .action(
+      run(async (ctx, ids: string[], options: { any?: boolean; interval: string }) => {
+        for (const id of ids)
+          if (!QUEUE_ID.test(id) && !ARRAY_ID.test(id))
+            throw new CliError(`"${id}" is neither a queue id (q_…) nor an array id (a_…)`, EXIT.invalid);
+        const interval = Number(options.interval);
+        if (!Number.isFinite(interval) || interval <= 0)
+          throw new CliError(
+            `--interval must be a positive number of seconds, got "${options.interval}"`,
+            EXIT.invalid,
+          );
+        const ended = new Map<string, JobEnd[]>();
+        for (;;) {
+          for (const id of ids) {
+            if (ended.has(id)) continue;
+            const state = await readTarget(ctx, id);
+            if (state) ended.set(id, state);
+            if (state && options.any) {
+              ctx.output({ target: id, jobs: state }, () => describe(id, state));
+              return waitExitCode(state);
+            }
+          }
+          if (ended.size === ids.length) break;
+          await new Promise((resolve) => setTimeout(resolve, interval * 1000));
+        }
+        const all = ids.flatMap((id) => ended.get(id)!);
+        ctx.output(
+          ids.map((id) => ({ target: id, jobs: ended.get(id)! })),
+          () => ids.map((id) => describe(id, ended.get(id)!)).join('\n'),
+        );
+        return waitExitCode(all);
+      }),
+    );
+}
+
+/** "q_… done" / "q_… failed (exit 3)" / "a_… 7/9 done; failed: q_… (exit 3), …". */
+function describe(id: string, ends: readonly JobEnd[]): string {
+  const one = (e: JobEnd) =>
+    `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
+  if (!ARRAY_ID.test(id)) return escapeControls(one(ends[0]));
+  const bad = ends.filter((e) => e.status !== 'done');
+  const done = `${id} ${ends.length - bad.length}/${ends.length} done`;
+  return escapeControls(
+    bad.length
+      ? `${done}; not done: ${bad.slice(0, 5).map(one).join(', ')}${bad.length > 5 ? ', …' : ''}`
+      : done,
+  );
+}

@@ -1,0 +1,161 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import {
+  type ArrayDto,
+  type DependentDto,
+  type JobDto,
+  cancelArray,
+  getArray,
+  getJobDependents,
+} from '@trainyard/sdk';
+import { API } from '../core/api';
+import { ConfirmStore } from '../core/confirm.store';
+import { ToastStore } from '../core/toast.store';
+
+const CONDITION_TEXT: Record<string, string> = {
+  after_ok: 'after it succeeds',
+  after_any: 'after it ends',
+  after_not_ok: 'if it fails',
+  after_start: 'once it starts',
+};
+
+/**
+ * The job pane's links to related jobs: what it waits for (depends_on), who waits for it, and its
+ * array (progress n/N, Cancel array). Re-read whenever the job reloads (its status changed).
+ */
+@Component({
+  selector: 'ty-job-relations',
+  imports: [RouterLink],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    @if (job().depends_on.length) {
+      <div class="rel" role="group" aria-label="Dependencies">
+        <span class="muted">waits for</span>
+        @for (dep of job().depends_on; track dep.queue_id) {
+          <a class="mono" [routerLink]="['/jobs', dep.queue_id]" [title]="dep.condition">{{
+            dep.queue_id
+          }}</a>
+          <span class="muted">{{ conditionText(dep.condition) }}</span>
+        }
+      </div>
+    }
+    @if (dependents().length) {
+      <div class="rel" role="group" aria-label="Dependents">
+        <span class="muted">needed by</span>
+        @for (dep of dependents(); track dep.queue_id) {
+          <a
+            class="mono"
+            [routerLink]="['/jobs', dep.queue_id]"
+            [title]="dep.condition + ' · ' + dep.status"
+            >{{ dep.name ?? dep.queue_id }}</a
+          >
+          <span class="muted">({{ dep.status }})</span>
+        }
+      </div>
+    }
+    @if (array(); as arr) {
+      <div class="rel" role="group" aria-label="Array">
+        <span class="muted">array</span>
+        <span class="mono">{{ arr.array_id }}</span>
+        <span class="muted">index {{ job().array_index }}</span>
+        <progress
+          [value]="arr.finished"
+          [max]="arr.total"
+          [attr.aria-label]="'Array progress ' + progress()"
+        ></progress>
+        <span>{{ progress() }}</span>
+        @if (failedCount()) {
+          <span class="bad">{{ failedCount() }} failed</span>
+        }
+        @if (unfinished()) {
+          <button type="button" class="btn btn-sm btn-danger" (click)="cancelAll(arr)">Cancel array</button>
+        }
+      </div>
+    }
+  `,
+  styles: `
+    :host {
+      display: block;
+      padding: 0 12px;
+    }
+    .rel {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 4px 8px;
+      padding: 2px 0;
+      font-size: 12px;
+    }
+    .rel a {
+      color: var(--accent, inherit);
+    }
+    .bad {
+      color: var(--danger, #c62828);
+    }
+    progress {
+      width: 120px;
+    }
+  `,
+})
+export class JobRelationsComponent {
+  readonly job = input.required<JobDto>();
+
+  private readonly api = inject(API);
+  private readonly confirm = inject(ConfirmStore);
+  private readonly toasts = inject(ToastStore);
+  protected readonly dependents = signal<DependentDto[]>([]);
+  protected readonly array = signal<ArrayDto | null>(null);
+  protected readonly progress = computed(() => {
+    const arr = this.array();
+    return arr ? `${arr.finished}/${arr.total}` : '';
+  });
+  protected readonly failedCount = computed(() => {
+    const counts = this.array()?.counts ?? {};
+    return (counts['failed'] ?? 0) + (counts['aborted'] ?? 0);
+  });
+  protected readonly unfinished = computed(() => {
+    const arr = this.array();
+    return arr !== null && arr.finished < arr.total;
+  });
+  protected readonly conditionText = (condition: string) => CONDITION_TEXT[condition] ?? condition;
+
+  constructor() {
+    effect(() => {
+      const job = this.job();
+      void this.load(job);
+    });
+  }
+
+  private async load(job: JobDto): Promise<void> {
+    try {
+      const [dependents, array] = await Promise.all([
+        getJobDependents({ client: this.api, path: { queue_id: job.queue_id } }),
+        job.array_id ? getArray({ client: this.api, path: { array_id: job.array_id } }) : null,
+      ]);
+      if (this.job().queue_id !== job.queue_id) return;
+      this.dependents.set(dependents.data);
+      this.array.set(array?.data ?? null);
+    } catch {
+      // keep what was shown; the next reload tries again
+    }
+  }
+
+  protected async cancelAll(arr: ArrayDto): Promise<void> {
+    const waiting = arr.counts['queued'] ?? 0;
+    const running = arr.total - arr.finished - waiting;
+    const ok = await this.confirm.ask({
+      title: `Cancel array ${arr.array_id}?`,
+      message: `${waiting} queued job${waiting === 1 ? ' is' : 's are'} removed and ${running} running job${running === 1 ? ' is' : 's are'} stopped (SIGTERM, then SIGKILL). Finished jobs stay.`,
+      confirmLabel: 'Cancel array',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      const { data } = await cancelArray({ client: this.api, path: { array_id: arr.array_id } });
+      this.toasts.info(`Removed ${data.removed.length}, stopping ${data.aborting.length}`);
+      void this.load(this.job());
+    } catch {
+      this.toasts.error(`Could not cancel array ${arr.array_id}.`);
+    }
+  }
+}

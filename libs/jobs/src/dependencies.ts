@@ -1,0 +1,149 @@
+import type { JobStatus } from './job-lifecycle';
+
+/**
+ * Job dependencies (`depends_on`), as Slurm's `--dependency` names them:
+ * - after_ok: start once the dependency succeeded (`done`);
+ * - after_any: start once it ended, however (also when it was cancelled or deleted);
+ * - after_not_ok: start once it failed or was aborted;
+ * - after_start: start once it has started (it may still be running).
+ * When a condition can no longer come true, the waiting job ends `aborted / dependency_failed`.
+ */
+export const DEPENDENCY_CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
+export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
+
+export interface JobDependency {
+  queue_id: string;
+  condition: DependencyCondition;
+}
+
+/** What is known of a dependency now; null when no such job exists (cancelled while queued, or deleted). */
+export interface DependencyTarget {
+  status: JobStatus;
+  started_at: string | null;
+}
+
+export type DependencyState =
+  | { state: 'met' }
+  /** `reason`: "waiting for q_… to succeed" (each unmet dependency, in order). */
+  | { state: 'waiting'; reason: string }
+  /** `error`: why it can never start, naming the first dependency that cannot be met. */
+  | { state: 'failed'; error: string };
+
+const WAITING_FOR: Record<DependencyCondition, string> = {
+  after_ok: 'succeed',
+  after_any: 'end',
+  after_not_ok: 'fail',
+  after_start: 'start',
+};
+
+type One = 'met' | 'waiting' | { never: string };
+
+/** One dependency against what is known of its job. */
+export function evaluateDependency(condition: DependencyCondition, target: DependencyTarget | null): One {
+  if (target === null)
+    return condition === 'after_any' ? 'met' : { never: 'no longer exists (cancelled or deleted)' };
+  const { status } = target;
+  const ended = status === 'done' || status === 'failed' || status === 'aborted';
+  switch (condition) {
+    case 'after_ok':
+      if (status === 'done') return 'met';
+      return ended ? { never: `ended ${status}` } : 'waiting';
+    case 'after_any':
+      return ended ? 'met' : 'waiting';
+    case 'after_not_ok':
+      if (status === 'failed' || status === 'aborted') return 'met';
+      return status === 'done' ? { never: 'succeeded' } : 'waiting';
+    case 'after_start':
+      if (target.started_at !== null || (status !== 'queued' && !ended)) return 'met';
+      return ended ? { never: `ended ${status} without starting` } : 'waiting';
+  }
+}
+
+/** All of a job's dependencies: met when every one is, failed as soon as one cannot be. */
+export function evaluateDependencies(
+  dependsOn: readonly JobDependency[],
+  lookup: (queueId: string) => DependencyTarget | null,
+): DependencyState {
+  const waiting: string[] = [];
+  for (const dep of dependsOn) {
+    const state = evaluateDependency(dep.condition, lookup(dep.queue_id));
+    if (state === 'met') continue;
+    if (state === 'waiting') waiting.push(`waiting for ${dep.queue_id} to ${WAITING_FOR[dep.condition]}`);
+    else
+      return {
+        state: 'failed',
+        error: `dependency ${dep.queue_id} (${dep.condition}) can no longer be met: it ${state.never}`,
+      };
+  }
+  if (waiting.length === 0) return { state: 'met' };
+  const shown = waiting.slice(0, 3);
+  if (waiting.length > shown.length) shown.push(`+${waiting.length - shown.length} more`);
+  return { state: 'waiting', reason: shown.join('; ') };
+}
+
+export interface QueuedWithDependencies {
+  id: string;
+  depends_on: readonly JobDependency[];
+}
+
+/**
+ * Settles the dependencies of every queued job at once, cascading: a job that can never start ends
+ * aborted, which fails the jobs waiting on it (`after_ok`) in the same pass, down a whole chain.
+ * `known` holds the other jobs' state (dependencies that are not queued); a queued job's own state is
+ * `queued` until it fails here.
+ */
+export function settleDependencies(
+  queued: readonly QueuedWithDependencies[],
+  known: ReadonlyMap<string, DependencyTarget>,
+): { waiting: Map<string, string>; failed: Map<string, string> } {
+  const state = new Map<string, DependencyTarget>(known);
+  for (const job of queued) state.set(job.id, { status: 'queued', started_at: null });
+  const lookup = (id: string) => state.get(id) ?? null;
+  const failed = new Map<string, string>();
+  let pending = queued.filter((j) => j.depends_on.length > 0);
+  // Each round fails at least one more job or stops, so this ends after at most `pending.length` rounds.
+  for (let changed = true; changed;) {
+    changed = false;
+    const next: QueuedWithDependencies[] = [];
+    for (const job of pending) {
+      const result = evaluateDependencies(job.depends_on, lookup);
+      if (result.state === 'failed') {
+        failed.set(job.id, result.error);
+        state.set(job.id, { status: 'aborted', started_at: null });
+        changed = true;
+      } else next.push(job);
+    }
+    pending = next;
+  }
+  const waiting = new Map<string, string>();
+  for (const job of pending) {
+    const result = evaluateDependencies(job.depends_on, lookup);
+    if (result.state === 'waiting') waiting.set(job.id, result.reason);
+  }
+  return { waiting, failed };
+}
+
+/**
+ * The first cycle through `start` in the graph `edges` (queue_id → the ids it depends on), as the
+ * path of ids from `start` back to it; null when there is none.
+ */
+export function findCycle(start: string, edges: (id: string) => readonly string[]): string[] | null {
+  const seen = new Set<string>();
+  const path: string[] = [];
+  const visit = (id: string): boolean => {
+    for (const next of edges(id)) {
+      if (next === start) {
+        path.push(id);
+        return true;
+      }
+      if (seen.has(next)) continue;
+      seen.add(next);
+      if (visit(next)) {
+        path.push(id);
+        return true;
+      }
+    }
+    return false;
+  };
+  return visit(start) ? [start, ...path.reverse().slice(1), start] : null;
+}

@@ -1,0 +1,66 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiErrors, DomainError } from '@trainyard/core';
+import { isTerminal, Job, JOB_STATUSES, JobRepository, JobStatus } from '@trainyard/jobs';
+import { ArrayDto, ArrayIdParamDto, CancelArrayResponseDto } from './arrays.dto';
+import { CancelArrayCommand, RetryArrayCommand } from './commands/array.commands';
+
+/** Job arrays (POST /api/queue with `array`) as a unit. Their jobs are in GET /api/jobs?array_id=. */
+@ApiTags('queue')
+@Controller('arrays')
+export class ArraysController {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  /** The array's jobs by index, counts per status and progress (finished/total). 404 when unknown. */
+  @Get(':array_id')
+  @ApiErrors(400, 401, 404)
+  async getArray(@Param() params: ArrayIdParamDto): Promise<ArrayDto> {
+    const jobs = await this.jobs.arrayJobs(params.array_id);
+    if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${params.array_id}`);
+    return summarizeArray(params.array_id, jobs);
+  }
+
+  /** Removes its queued jobs and stops its active ones (user_abort); finished ones stay. */
+  @Post(':array_id/cancel')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404)
+  async cancelArray(@Param() params: ArrayIdParamDto): Promise<CancelArrayResponseDto> {
+    const result = await this.commandBus.execute(new CancelArrayCommand(params.array_id));
+    return { array_id: params.array_id, ...result };
+  }
+
+  /**
+   * Retries its failed and aborted jobs as a NEW array (the old one keeps its history): each copy keeps
+   * its index, parameters and name, without dependencies. 409 when none failed.
+   */
+  @Post(':array_id/retry')
+  @HttpCode(201)
+  @ApiErrors(400, 401, 403, 404, 409)
+  async retryArray(@Param() params: ArrayIdParamDto): Promise<ArrayDto> {
+    const newId = await this.commandBus.execute(new RetryArrayCommand(params.array_id));
+    return summarizeArray(newId, await this.jobs.arrayJobs(newId));
+  }
+}
+
+export function summarizeArray(arrayId: string, jobs: readonly Job[]): ArrayDto {
+  const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const job of jobs) counts[job.status]++;
+  return {
+    array_id: arrayId,
+    total: jobs.length,
+    finished: jobs.filter((j) => isTerminal(j.status)).length,
+    counts,
+    max_running: jobs[0]?.array_max_running ?? null,
+    jobs: jobs.map((j) => ({
+      queue_id: j.id,
+      array_index: j.array_index ?? 0,
+      name: j.name,
+      status: j.status,
+      exit_code: j.exit_code,
+    })),
+  };
+}

@@ -1,0 +1,44 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+import { JOB_STATUSES, JobStatus } from '@trainyard/jobs';
+
+export const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
+
+export class ArrayIdParamDto {
+  /** An array id, `a_<ms>_<8 hex>`. */
+  @Matches(ARRAY_ID, { message: 'array_id must look like a_<13 digits>_<8 hex>' })
+  array_id!: string;
+}
+
+export class ArrayJobDto {
+  queue_id!: string;
+  array_index!: number;
+  name!: string | null;
+  @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
+  status!: JobStatus;
+  exit_code!: number | null;
+}
+
+/** An array as a unit: its jobs and how far along it is. */
+export class ArrayDto {
+  array_id!: string;
+  /** Jobs in the array now (cancelling removes queued ones). */
+  total!: number;
+  /** Jobs that ended (done, failed or aborted): progress is finished/total. */
+  finished!: number;
+  /** How many jobs are in each status (every status present, 0 when none). */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
+  counts!: Record<JobStatus, number>;
+  /** At most this many run at once (null: no cap). */
+  max_running!: number | null;
+  /** Every job by index. */
+  jobs!: ArrayJobDto[];
+}
+
+export class CancelArrayResponseDto {
+  array_id!: string;
+  /** Queued jobs removed. */
+  removed!: string[];
+  /** Active jobs asked to stop (user_abort). */
+  aborting!: string[];
+}

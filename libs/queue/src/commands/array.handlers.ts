@@ -1,0 +1,91 @@
+import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { Clock, DomainError, newArrayId, newQueueId } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import {
+  isActive,
+  Job,
+  JobCancelledEvent,
+  JobQueuedEvent,
+  JobRepository,
+  queuedJob,
+  QueueWaitTimer,
+  TerminateJobCommand,
+} from '@trainyard/jobs';
+import { CancelArrayCommand, RetryArrayCommand } from './array.commands';
+
+async function mustHaveJobs(jobs: Job[], arrayId: string): Promise<Job[]> {
+  if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${arrayId}`);
+  return jobs;
+}
+
+/** Queued jobs are removed in one transaction (as DELETE /api/queue/{id} does); active ones are stopped. */
+@CommandHandler(CancelArrayCommand)
+export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly commandBus: CommandBus,
+  ) {}
+
+  async execute({ arrayId }: CancelArrayCommand): Promise<{ removed: string[]; aborting: string[] }> {
+    const { removed, aborting } = await this.journal.record(async (tx) => {
+      const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
+      const queued = all.filter((j) => j.status === 'queued').map((j) => j.id);
+      for (let i = 0; i < queued.length; i += 500) await this.jobs.deleteMany(tx, queued.slice(i, i + 500));
+      const result = { removed: queued, aborting: all.filter((j) => isActive(j.status)).map((j) => j.id) };
+      return { result, events: queued.map((id) => new JobCancelledEvent(id)) };
+    });
+    for (const id of aborting) await this.commandBus.execute(new TerminateJobCommand(id, 'user_abort'));
+    return { removed, aborting };
+  }
+}
+
+/**
+ * Retry = new jobs, never a terminal job back to queued (the lifecycle never leaves a terminal state):
+ * a new array holding a copy of each failed or aborted job, with its index (TRAINYARD_ARRAY_INDEX),
+ * parameters, name and cap; without dependencies (they were met, or their failure is what is retried).
+ */
+@CommandHandler(RetryArrayCommand)
+export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly clock: Clock,
+    private readonly queueWait: QueueWaitTimer,
+  ) {}
+
+  async execute({ arrayId }: RetryArrayCommand): Promise<string> {
+    return this.journal.record(async (tx) => {
+      const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
+      const failed = all.filter((j) => j.status === 'failed' || j.status === 'aborted');
+      if (!failed.length)
+        throw new DomainError('CONFLICT', `array ${arrayId} has no failed or aborted jobs to retry`);
+      const now = this.clock.now();
+      const newId = newArrayId(now);
+      const copies = failed.map((j) =>
+        queuedJob({
+          id: newQueueId(now),
+          job_type: j.job_type,
+          name: j.name,
+          priority: j.priority,
+          requested_gpus: j.requested_gpus,
+          job_params: j.job_params,
+          cwd: j.cwd,
+          env: j.env,
+          submitted_at: new Date(now).toISOString(),
+          kill_grace_s: j.kill_grace_s,
+          idempotency_key: null,
+          depends_on: [],
+          array_id: newId,
+          array_index: j.array_index,
+          array_max_running: j.array_max_running,
+        }),
+      );
+      for (const job of copies) {
+        await this.jobs.insert(tx, job);
+        this.queueWait.submitted(job.id);
+      }
+      return { result: newId, events: copies.map((job) => new JobQueuedEvent(job)) };
+    });
+  }
+}

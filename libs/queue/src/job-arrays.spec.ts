@@ -1,0 +1,79 @@
+import type { ErrorDetail } from '@trainyard/core';
+import {
+  arrayJobName,
+  checkArraySpec,
+  expandArray,
+  MAX_ARRAY_JOBS,
+  substitutePlaceholders,
+} from './job-arrays';
+
+describe(expandArray.name, () => {
+  it('makes the cartesian product, the first parameter varying slowest', () => {
+    expect(expandArray({ sweep: { lr: ['1e-3', '1e-4'], bs: [16, 32, 64] } })).toEqual([
+      { index: 0, values: { lr: '1e-3', bs: 16 } },
+      { index: 1, values: { lr: '1e-3', bs: 32 } },
+      { index: 2, values: { lr: '1e-3', bs: 64 } },
+      { index: 3, values: { lr: '1e-4', bs: 16 } },
+      { index: 4, values: { lr: '1e-4', bs: 32 } },
+      { index: 5, values: { lr: '1e-4', bs: 64 } },
+    ]);
+  });
+
+  it('repeats each point count times, and a bare count makes count jobs', () => {
+    expect(expandArray({ count: 2, sweep: { seed: [1, 2] } }).map((p) => [p.index, p.values.seed])).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 2],
+      [3, 2],
+    ]);
+    expect(expandArray({ count: 3 })).toEqual([0, 1, 2].map((index) => ({ index, values: {} })));
+  });
+});
+
+describe(substitutePlaceholders.name, () => {
+  it('replaces known {names} in every string, nested, leaving keys, other types and unknown names', () => {
+    const params = {
+      argv: ['python', 'train.py', '--lr', '{lr}', '--out', 'runs/{lr}-{index}', '{other}'],
+      nested: { tag: 'bs{bs}', n: 3, flag: true },
+    };
+    expect(substitutePlaceholders(params, { lr: '1e-3', bs: 32, index: 4 })).toEqual({
+      argv: ['python', 'train.py', '--lr', '1e-3', '--out', 'runs/1e-3-4', '{other}'],
+      nested: { tag: 'bs32', n: 3, flag: true },
+    });
+  });
+});
+
+describe(checkArraySpec.name, () => {
+  const check = (spec: Parameters<typeof checkArraySpec>[0]) => {
+    const details: ErrorDetail[] = [];
+    const n = checkArraySpec(spec, details);
+    return { n, fields: details.map((d) => d.field) };
+  };
+  it('counts the jobs of a valid spec', () => {
+    expect(check({ count: 2, sweep: { a: [1, 2, 3], b: ['x', 'y'] } })).toEqual({ n: 12, fields: [] });
+  });
+  it.each<[string, Parameters<typeof checkArraySpec>[0], string]>([
+    ['neither count nor sweep', {}, 'array'],
+    ['an empty value list', { sweep: { lr: [] } }, 'array.sweep.lr'],
+    ['a value that is not a scalar', { sweep: { lr: [{}] as never } }, 'array.sweep.lr'],
+    ['a reserved name', { sweep: { index: [1] } }, 'array.sweep.index'],
+    [
+      'too many jobs from a sweep',
+      { sweep: { a: Array(101).fill(1), b: Array(100).fill(1) } },
+      'array.sweep',
+    ],
+    ['too many jobs from a count', { count: MAX_ARRAY_JOBS + 1 }, 'array.count'],
+  ])('refuses %s, naming %s', (_, spec, field) => {
+    expect(check(spec)).toEqual({ n: 0, fields: [field] });
+  });
+});
+
+describe(arrayJobName.name, () => {
+  it('carries the sweep values, and the index when points repeat or there is no sweep', () => {
+    expect(arrayJobName('train', { index: 4, values: { lr: '1e-4', bs: 32 } }, false)).toBe(
+      'train lr=1e-4 bs=32',
+    );
+    expect(arrayJobName('train', { index: 4, values: { lr: '1e-4' } }, true)).toBe('train lr=1e-4 [4]');
+    expect(arrayJobName('shard', { index: 7, values: {} }, false)).toBe('shard [7]');
+  });
+});

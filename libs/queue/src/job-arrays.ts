@@ -1,0 +1,105 @@
+import type { ErrorDetail } from '@trainyard/core';
+
+/** One submit makes at most this many jobs (count × the sweep's points). */
+export const MAX_ARRAY_JOBS = 10_000;
+/** Sweep parameters per array. */
+export const MAX_SWEEP_PARAMS = 16;
+
+export type SweepValue = string | number | boolean;
+
+/** `array` of a submit: `count` copies of each point of the cartesian product of `sweep`. */
+export interface ArraySpec {
+  count?: number;
+  sweep?: Record<string, SweepValue[]>;
+  max_running?: number;
+}
+
+/** One job of an array: its index and the sweep values it gets (empty without a sweep). */
+export interface ArrayPoint {
+  index: number;
+  values: Record<string, SweepValue>;
+}
+
+const SWEEP_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Checks an array spec, adding a detail per fault (fields `array.count`, `array.sweep.lr`, ...), and
+ * returns how many jobs it makes (0 when invalid).
+ */
+export function checkArraySpec(spec: ArraySpec, details: ErrorDetail[]): number {
+  const before = details.length;
+  const count = spec.count ?? 1;
+  const sweep = spec.sweep ?? {};
+  const keys = Object.keys(sweep);
+  if (spec.count === undefined && keys.length === 0)
+    details.push({ field: 'array', message: 'array needs a count or a sweep' });
+  if (keys.length > MAX_SWEEP_PARAMS)
+    details.push({
+      field: 'array.sweep',
+      message: `array.sweep has more than ${MAX_SWEEP_PARAMS} parameters`,
+    });
+  let points = 1;
+  for (const key of keys) {
+    const values = sweep[key];
+    const field = `array.sweep.${key}`;
+    if (!SWEEP_KEY.test(key) || key === 'index')
+      details.push({
+        field,
+        message: `sweep parameter "${key}" must be a name (letters, digits, _ . -) other than "index"`,
+      });
+    else if (!Array.isArray(values) || values.length === 0)
+      details.push({ field, message: `${field} must be a non-empty list of values` });
+    else if (
+      values.some(
+        (v) =>
+          !['string', 'number', 'boolean'].includes(typeof v) ||
+          (typeof v === 'number' && !Number.isFinite(v)),
+      )
+    )
+      details.push({ field, message: `${field} values must be strings, numbers or booleans` });
+    else points *= values.length;
+  }
+  const total = count * points;
+  if (details.length === before && total > MAX_ARRAY_JOBS)
+    details.push({
+      field: keys.length ? 'array.sweep' : 'array.count',
+      message: `the array makes ${total} jobs; at most ${MAX_ARRAY_JOBS} per submit`,
+    });
+  return details.length === before ? total : 0;
+}
+
+/**
+ * The jobs of an array in index order: the sweep's cartesian product, the first parameter varying
+ * slowest, each point repeated `count` times (consecutive indices).
+ */
+export function expandArray(spec: ArraySpec): ArrayPoint[] {
+  const count = spec.count ?? 1;
+  let points: Record<string, SweepValue>[] = [{}];
+  for (const [key, values] of Object.entries(spec.sweep ?? {}))
+    points = points.flatMap((p) => values.map((v) => ({ ...p, [key]: v })));
+  const out: ArrayPoint[] = [];
+  for (const values of points) for (let r = 0; r < count; r++) out.push({ index: out.length, values });
+  return out;
+}
+
+/**
+ * `{name}` placeholders replaced in every string of `value` (nested lists and objects too, keys
+ * untouched); unknown placeholders stay as written. `vars` holds the sweep values and `index`.
+ */
+export function substitutePlaceholders(value: unknown, vars: Readonly<Record<string, SweepValue>>): unknown {
+  if (typeof value === 'string')
+    return value.replace(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string) =>
+      Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole,
+    );
+  if (Array.isArray(value)) return value.map((v) => substitutePlaceholders(v, vars));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitutePlaceholders(v, vars)]));
+  return value;
+}
+
+/** "train lr=1e-3 bs=32" / "train [3]": a job's name in an array carries what sets it apart. */
+export function arrayJobName(base: string, point: ArrayPoint, repeated: boolean): string {
+  const values = Object.entries(point.values).map(([k, v]) => `${k}=${String(v)}`);
+  if (repeated || values.length === 0) values.push(`[${point.index}]`);
+  return `${base} ${values.join(' ')}`;
+}

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import {
+  dependencyFailedChanges,
+  JobDependencyFailedEvent,
+  JobRepository,
+  QueuedForPlacement,
+  settleDependencies,
+} from '@trainyard/jobs';
+
+/**
+ * The dependency step of a scheduling pass: which queued jobs still wait for a dependency (and the
+ * reason), and which can never start — those end `aborted / dependency_failed` here, down a whole
+ * chain in one pass, so nobody waits forever for a job that failed.
+ */
+@Injectable()
+export class DependencyGate {
+  private readonly logger = new Logger('Scheduler');
+
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+    private readonly clock: Clock,
+  ) {}
+
+  /** `waiting`: queue_id → pending reason; `failed`: queue_id → error (already recorded). */
+  async settle(
+    queued: readonly QueuedForPlacement[],
+  ): Promise<{ waiting: Map<string, string>; failed: Map<string, string> }> {
+    const withDeps = queued.filter((j) => j.depends_on.length > 0);
+    if (!withDeps.length) return { waiting: new Map(), failed: new Map() };
+    const queuedIds = new Set(queued.map((j) => j.id));
+    const others = withDeps
+      .flatMap((j) => j.depends_on.map((d) => d.queue_id))
+      .filter((id) => !queuedIds.has(id));
+    const known = await this.jobs.dependencyTargets(others);
+    const { waiting, failed } = settleDependencies(withDeps, known);
+    if (failed.size) await this.recordFailures(failed);
+    return { waiting, failed };
+  }
+
+  private async recordFailures(failed: ReadonlyMap<string, string>): Promise<void> {
+    const endedAt = new Date(this.clock.now()).toISOString();
+    await this.journal.record(async (tx) => {
+      const events: JobDependencyFailedEvent[] = [];
+      for (const [id, error] of failed) {
+        const event = new JobDependencyFailedEvent({ queue_id: id, error, ended_at: endedAt });
+        // Compare-and-set from queued: a job cancelled meanwhile is left alone.
+        if (await this.jobs.failQueued(tx, id, dependencyFailedChanges(event))) events.push(event);
+      }
+      return { result: undefined, events };
+    });
+    for (const [id, error] of failed) this.logger.log(`${id} aborted (dependency_failed): ${error}`);
+  }
+}

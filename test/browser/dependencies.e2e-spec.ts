@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Client,
+  controlJob,
+  createTrainyardClient,
+  getArray,
+  setPassword,
+  submitJob,
+  type SubmitJobRequestDto,
+} from '@trainyard/sdk';
+import { Browser, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { freePort } from '../support/ports';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, launchChromium, SCREENSHOTS } from './browser';
+
+/** The job pane's dependencies, dependents and array (progress, Cancel array), in Chromium. */
+describe('job pane: dependencies and arrays (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let page: Page;
+  const running: string[] = [];
+
+  const submit = async (body: Partial<SubmitJobRequestDto>) =>
+    (
+      await submitJob({
+        client: api,
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['sleep', '60'] }, ...body },
+      })
+    ).data;
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    const port = await freePort();
+    server = await spawnServer(temp.home, ['--port', String(port), '--fake-gpus', '1']);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 800, height: 720 } });
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const id of running)
+      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+  });
+
+  it('links a job to what it waits for and back, by keyboard', async () => {
+    const head = await submit({ name: 'train' });
+    running.push(head.queue_id);
+    const tail = await submit({
+      name: 'eval',
+      depends_on: [{ queue_id: head.queue_id, condition: 'after_ok' }],
+    });
+    await page.goto(`${server.baseUrl}/jobs/${tail.queue_id}`);
+    const deps = page.getByRole('group', { name: 'Dependencies' });
+    await deps.getByText('after it succeeds').waitFor();
+    await page.getByText(`waiting for ${head.queue_id} to succeed`).waitFor();
+    await deps.getByRole('link', { name: head.queue_id }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/jobs/${head.queue_id}`);
+    const dependents = page.getByRole('group', { name: 'Dependents' });
+    await dependents.getByRole('link', { name: 'eval' }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'job-dependencies-800.png') });
+  });
+
+  it('shows an array with its progress and cancels it whole after asking', async () => {
+    const first = await submit({
+      name: 'sweep',
+      job_params: { argv: ['sh', '-c', 'test {index} -eq 0 || sleep 60'] },
+      array: { count: 3, max_running: 1 },
+    });
+    const arrayId = first.array_id!;
+    await waitFor(
+      async () => {
+        const { counts } = (await getArray({ client: api, path: { array_id: arrayId } })).data;
+        return counts.done === 1 && counts.running === 1;
+      },
+      'the first job of the array to end and the second to run',
+      30_000,
+    );
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.goto(`${server.baseUrl}/jobs/${first.queue_id}`);
+    const group = page.getByRole('group', { name: 'Array' });
+    await group.getByText('1/3').waitFor();
+    await group.getByText(arrayId).waitFor();
+    await group.getByRole('button', { name: 'Cancel array' }).click();
+    const dialog = page.getByRole('dialog', { name: `Cancel array ${arrayId}?` });
+    await dialog.getByText('1 queued job is removed and 1 running job is stopped').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel array' }).click();
+    await waitFor(
+      async () => {
+        const { data } = await getArray({ client: api, path: { array_id: arrayId } });
+        return data.total === 2 && data.finished === 2 ? data : undefined;
+      },
+      'the array to be cancelled',
+      30_000,
+    );
+    await page.reload();
+    await group.getByText('2/2').waitFor();
+    expect(await group.getByRole('button', { name: 'Cancel array' }).count()).toBe(0);
+  });
+});

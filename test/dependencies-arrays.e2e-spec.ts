@@ -1,0 +1,352 @@
+import { Writable } from 'node:stream';
+import { runCli } from '../apps/cli/src/cli';
+import { jobsApi } from './support/api';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
+
+jest.setTimeout(120_000);
+
+interface JobRow {
+  queue_id: string;
+  name: string | null;
+  status: string;
+  started_at: string | null;
+  ended_at: string | null;
+  exit_code: number | null;
+  error: string | null;
+  termination_reason: string | null;
+  job_params: { argv: string[] };
+  array_id: string | null;
+  array_index: number | null;
+}
+
+/** The most jobs that ran at the same moment, from their start and end times (an end before a start at a tie). */
+function maxConcurrency(jobs: readonly JobRow[]): number {
+  const events = jobs.flatMap((j) => [
+    [Date.parse(j.started_at!), 1],
+    [Date.parse(j.ended_at!), -1],
+  ]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, delta] of events) most = Math.max(most, (now += delta));
+  return most;
+}
+
+describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, real processes)', () => {
+  let server: InProcessServer;
+  let api: ReturnType<typeof jobsApi>;
+
+  beforeAll(async () => {
+    server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
+    api = jobsApi(server.baseUrl, server.token);
+  });
+  afterAll(() => server.close(true));
+
+  const sh = (script: string, extra: Record<string, unknown> = {}) =>
+    api.command(['sh', '-c', script], extra);
+  const after = (queue_id: string, condition = 'after_ok') => ({ depends_on: [{ queue_id, condition }] });
+  /** The array's jobs by index, through GET /api/jobs?array_id=. */
+  const arrayJobs = async (arrayId: string): Promise<JobRow[]> =>
+    ((await api.call('GET', `/api/jobs?array_id=${arrayId}&limit=500`)).body.items as JobRow[]).sort(
+      (a, b) => a.array_index! - b.array_index!,
+    );
+
+  it('runs a chain train → eval → report submitted at once in order, each waiting with its reason', async () => {
+    const train = (await sh('sleep 1', { name: 'train' })).body.queue_id;
+    const evalJob = (await sh('sleep 0.2', { name: 'eval', ...after(train) })).body.queue_id;
+    const report = (await sh('true', { name: 'report', ...after(evalJob) })).body.queue_id;
+    await api.waitStatus(train, ['running']);
+    const reasons = await waitFor(async () => {
+      const items: Array<{ queue_id: string; pending_reason: string | null }> = (
+        await api.call('GET', '/api/queue')
+      ).body.items;
+      const byId = Object.fromEntries(items.map((i) => [i.queue_id, i.pending_reason]));
+      return byId[evalJob] && byId[report] ? byId : undefined;
+    }, 'pending reasons');
+    expect(reasons[evalJob]).toBe(`waiting for ${train} to succeed`);
+    expect(reasons[report]).toBe(`waiting for ${evalJob} to succeed`);
+
+    const done = await api.waitStatus(report, ['done'], 30_000);
+    const [t, e] = [await api.job(train), await api.job(evalJob)];
+    expect([t.status, e.status]).toEqual(['done', 'done']);
+    expect(Date.parse(e.started_at)).toBeGreaterThanOrEqual(Date.parse(t.ended_at));
+    expect(Date.parse(done.started_at)).toBeGreaterThanOrEqual(Date.parse(e.ended_at));
+    expect(e.depends_on).toEqual([{ queue_id: train, condition: 'after_ok' }]);
+    expect((await api.call('GET', `/api/jobs/${train}/dependents`)).body).toEqual([
+      { queue_id: evalJob, name: 'eval', status: 'done', condition: 'after_ok' },
+    ]);
+  });
+
+  it('a failed head ends the whole tail aborted / dependency_failed, naming the dependency', async () => {
+    const train = (await sh('sleep 0.3; exit 3')).body.queue_id;
+    const evalJob = (await sh('true', after(train))).body.queue_id;
+    const report = (await sh('true', after(evalJob))).body.queue_id;
+    const cleanup = (await sh('true', after(evalJob, 'after_any'))).body.queue_id;
+    const onFailure = (await sh('true', after(train, 'after_not_ok'))).body.queue_id;
+    const e = await api.waitStatus(evalJob, ['aborted', 'done', 'failed'], 30_000);
+    expect(e).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed', started_at: null });
+    expect(e.error).toBe(`dependency ${train} (after_ok) can no longer be met: it ended failed`);
+    const r = await api.waitStatus(report, ['aborted', 'done', 'failed']);
+    expect(r).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
+    expect(r.error).toContain(evalJob);
+    expect((await api.waitStatus(cleanup, ['done', 'failed', 'aborted'])).status).toBe('done');
+    expect((await api.waitStatus(onFailure, ['done', 'failed', 'aborted'])).status).toBe('done');
+  });
+
+  it('a dependency cancelled from the queue fails its after_ok dependents', async () => {
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    const head = (await sh('true')).body.queue_id;
+    const tail = (await sh('true', after(head))).body.queue_id;
+    expect((await api.call('DELETE', `/api/queue/${head}`)).status).toBe(200);
+    await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    const t = await api.waitStatus(tail, ['aborted', 'done']);
+    expect(t.error).toMatch(/no longer exists/);
+  });
+
+  it('runs a 3×3 sweep with max_running 2: nine jobs, two at a time, values in argv, name and env', async () => {
+    const answer = await api.submit({
+      job_type: 'command',
+      name: 'sweep',
+      job_params: {
+        argv: [
+          'sh',
+          '-c',
+          'echo "lr={lr} bs={bs} id=$TRAINYARD_ARRAY_ID index=$TRAINYARD_ARRAY_INDEX"; sleep 0.6',
+        ],
+      },
+      array: { sweep: { lr: ['1e-3', '1e-4', '1e-5'], bs: [16, 32, 64] }, max_running: 2 },
+    });
+    expect(answer.status).toBe(201);
+    const arrayId: string = answer.body.array_id;
+    expect(arrayId).toMatch(/^a_\d{13}_[0-9a-f]{8}$/);
+    expect(answer.body.array_index).toBe(0);
+    // While it runs, the queue says why the rest wait.
+    const capped = await waitFor(async () => {
+      const items: Array<{ pending_reason: string | null }> = (await api.call('GET', '/api/queue')).body
+        .items;
+      return items.find((i) => i.pending_reason?.startsWith(`array ${arrayId}`));
+    }, 'a max_running reason');
+    expect(capped.pending_reason).toBe(`array ${arrayId} has 2 running (max_running 2)`);
+
+    await waitFor(
+      async () => {
+        const summary = (await api.call('GET', `/api/arrays/${arrayId}`)).body;
+        return summary.finished === 9 ? summary : undefined;
+      },
+      'the sweep to finish',
+      60_000,
+    );
+    const jobs = await arrayJobs(arrayId);
+    expect(jobs).toHaveLength(9);
+    expect(jobs.every((j) => j.status === 'done' && j.array_id === arrayId)).toBe(true);
+    expect(maxConcurrency(jobs)).toBe(2);
+    const lrs = ['1e-3', '1e-4', '1e-5'];
+    for (const [i, job] of jobs.entries()) {
+      const [lr, bs] = [lrs[Math.floor(i / 3)], [16, 32, 64][i % 3]];
+      expect(job.name).toBe(`sweep lr=${lr} bs=${bs}`);
+      expect(job.job_params.argv[2]).toContain(`echo "lr=${lr} bs=${bs} id=`);
+      expect(await api.log(job.queue_id)).toContain(`lr=${lr} bs=${bs} id=${arrayId} index=${i}`);
+    }
+    const summary = (await api.call('GET', `/api/arrays/${arrayId}`)).body;
+    expect(summary).toMatchObject({ array_id: arrayId, total: 9, finished: 9, max_running: 2 });
+    expect(summary.counts.done).toBe(9);
+  });
+
+  it('runs a 100-job array with a cap of 4: never more than 4 at once', async () => {
+    const answer = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['sh', '-c', 'sleep 0.1; echo {index}'] },
+      array: { count: 100, max_running: 4 },
+    });
+    expect(answer.status).toBe(201);
+    const arrayId: string = answer.body.array_id;
+    await waitFor(
+      async () => (await api.call('GET', `/api/arrays/${arrayId}`)).body.finished === 100,
+      'the array to finish',
+      100_000,
+    );
+    const jobs = await arrayJobs(arrayId);
+    expect(jobs).toHaveLength(100);
+    expect(jobs.every((j) => j.status === 'done')).toBe(true);
+    expect(new Set(jobs.map((j) => j.job_params.argv[2])).size).toBe(100);
+    const most = maxConcurrency(jobs);
+    expect(most).toBeLessThanOrEqual(4);
+    expect(most).toBeGreaterThan(1);
+    // GET /api/jobs?array_id= lists this array's jobs and nothing else.
+    const page = (await api.call('GET', `/api/jobs?array_id=${arrayId}&limit=10`)).body;
+    expect(page.total).toBe(100);
+    expect(page.items.every((j: JobRow) => j.array_id === arrayId)).toBe(true);
+  });
+
+  it('cancels an array as a unit and retries its failed jobs as a new array keeping their indices', async () => {
+    const answer = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['sh', '-c', 'test {index} -eq 0 || exit 4'] },
+      array: { count: 3 },
+    });
+    const arrayId: string = answer.body.array_id;
+    await waitFor(
+      async () => (await api.call('GET', `/api/arrays/${arrayId}`)).body.finished === 3,
+      'array end',
+    );
+    const retry = await api.call('POST', `/api/arrays/${arrayId}/retry`);
+    expect(retry.status).toBe(201);
+    expect(retry.body.array_id).not.toBe(arrayId);
+    expect(retry.body.jobs.map((j: { array_index: number }) => j.array_index)).toEqual([1, 2]);
+
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    const long = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['sleep', '30'] },
+      array: { count: 5 },
+    });
+    const cancelled = await api.call('POST', `/api/arrays/${long.body.array_id}/cancel`);
+    await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.removed).toHaveLength(5);
+    expect((await api.call('GET', `/api/arrays/${long.body.array_id}`)).status).toBe(404);
+  });
+
+  it('queues 10,000 jobs in one submit, and a retry with the same Idempotency-Key repeats it', async () => {
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    try {
+      const body = {
+        job_type: 'command',
+        name: 'big',
+        job_params: { argv: ['echo', '{index}'] },
+        array: { count: 10_000, max_running: 8 },
+      };
+      const headers = { 'Idempotency-Key': 'big-array' };
+      const first = await api.submit(body, headers);
+      expect(first.status).toBe(201);
+      expect(first.body.name).toBe('big [0]');
+      const again = await api.submit(body, headers);
+      expect(again.status).toBeLessThan(300);
+      expect(again.body.queue_id).toBe(first.body.queue_id);
+      const summary = (await api.call('GET', `/api/arrays/${first.body.array_id}`)).body;
+      expect(summary.total).toBe(10_000);
+      expect(summary.jobs[9_999]).toMatchObject({ array_index: 9_999, name: 'big [9999]' });
+      const cancelled = await api.call('POST', `/api/arrays/${first.body.array_id}/cancel`);
+      expect(cancelled.body.removed).toHaveLength(10_000);
+    } finally {
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+  });
+
+  describe('`trainyard wait`', () => {
+    const wait = async (args: string[]) => {
+      let out = '';
+      const sink = new Writable({ write: (chunk, _, done) => ((out += String(chunk)), done()) });
+      // The CLI context prints results on process.stdout itself.
+      const stdout = jest
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk) => ((out += String(chunk)), true));
+      try {
+        const code = await runCli(['wait', '--interval', '0.1', ...args], {
+          env: { TRAINYARD_SERVER_URL: server.baseUrl, TRAINYARD_SERVER_TOKEN: server.token },
+          stdout: sink,
+          stderr: sink,
+        });
+        return { code, out };
+      } finally {
+        stdout.mockRestore();
+      }
+    };
+
+    it('exits 0 when every job and array succeeded', async () => {
+      const a = (await sh('sleep 0.3')).body.queue_id;
+      const arr = (
+        await api.submit({ job_type: 'command', job_params: { argv: ['true'] }, array: { count: 3 } })
+      ).body.array_id;
+      const { code, out } = await wait([a, arr]);
+      expect(code).toBe(0);
+      expect(out).toContain(`${arr} 3/3 done`);
+      expect((await api.job(a)).status).toBe('done');
+    });
+
+    it("exits with the failing job's code (3), also when it is inside an array", async () => {
+      const ok = (await sh('true')).body.queue_id;
+      const bad = (await sh('sleep 0.2; exit 3')).body.queue_id;
+      expect((await wait([ok, bad])).code).toBe(3);
+      const arr = (
+        await api.submit({
+          job_type: 'command',
+          job_params: { argv: ['sh', '-c', 'test {index} -ne 1 || exit 3'] },
+          array: { count: 3 },
+        })
+      ).body.array_id;
+      expect((await wait([arr])).code).toBe(3);
+    });
+
+    it('--any returns when the first target ends, with its code', async () => {
+      const slow = (await sh('sleep 20')).body.queue_id;
+      const fast = (await sh('exit 7')).body.queue_id;
+      const started = Date.now();
+      expect((await wait(['--any', slow, fast])).code).toBe(7);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      await api.call('POST', `/api/jobs/${slow}/control/force-kill`);
+    });
+
+    it('refuses what is not an id (2) and reports a missing one (5)', async () => {
+      expect((await wait(['nope'])).code).toBe(2);
+      expect((await wait(['a_1700000000000_00000000'])).code).toBe(5);
+    });
+  });
+
+  describe('bad input → 400 naming the field, nothing queued', () => {
+    it.each<[string, Record<string, unknown>, string]>([
+      [
+        'an unknown dependency',
+        { depends_on: [{ queue_id: 'q_1700000000000_00000000' }] },
+        'depends_on[0].queue_id',
+      ],
+      ['a malformed dependency id', { depends_on: [{ queue_id: 'x' }] }, 'depends_on[0].queue_id'],
+      [
+        'an unknown condition',
+        { depends_on: [{ queue_id: 'q_1700000000000_00000000', condition: 'after_lunch' }] },
+        'depends_on[0].condition',
+      ],
+      ['an array over 10,000 jobs', { array: { count: 10_001 } }, 'array.count'],
+      [
+        'a sweep over 10,000 jobs',
+        { array: { sweep: { a: Array(200).fill(1), b: Array(51).fill(2) } } },
+        'array.sweep',
+      ],
+      ['an empty sweep list', { array: { sweep: { lr: [] } } }, 'array.sweep.lr'],
+      ['max_running 0', { array: { count: 2, max_running: 0 } }, 'array.max_running'],
+      ['an unknown array field', { array: { count: 2, size: 3 } }, 'array.size'],
+    ])('%s', async (_, extra, field) => {
+      const before = (await api.call('GET', '/api/jobs?limit=1')).body.total;
+      const answer = await api.command(['true'], extra);
+      expect(answer.status).toBe(400);
+      expect(answer.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect((await api.call('GET', '/api/jobs?limit=1')).body.total).toBe(before);
+    });
+
+    it('sets a job-type parameter named like a sweep key; one invalid job refuses the whole array', async () => {
+      await api.call('POST', '/api/queue/scheduler', { enabled: false });
+      const body = { job_type: 'training', requested_gpus: 0, job_params: { script: '/bin/true' } };
+      const ok = await api.submit({ ...body, array: { sweep: { nproc_per_node: ['1', '2'] } } });
+      expect(ok.status).toBe(201);
+      const jobs = await arrayJobs(ok.body.array_id);
+      expect(jobs.map((j) => (j.job_params as unknown as { nproc_per_node: number }).nproc_per_node)).toEqual(
+        [1, 2],
+      );
+      await api.call('POST', `/api/arrays/${ok.body.array_id}/cancel`);
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+
+      const before = (await api.call('GET', '/api/jobs?limit=1')).body.total;
+      const bad = await api.submit({ ...body, array: { sweep: { nproc_per_node: ['1', '0'] } } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details).toEqual([
+        {
+          field: 'job_params.nproc_per_node',
+          message: expect.stringMatching(/^array job 1 \(nproc_per_node=0\): /),
+        },
+      ]);
+      expect((await api.call('GET', '/api/jobs?limit=1')).body.total).toBe(before);
+      expect((await api.call('GET', '/api/jobs?array_id=bad')).status).toBe(400);
+    });
+  });
+});
