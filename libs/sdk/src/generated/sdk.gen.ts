@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,70 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * The array's jobs by index, counts per status and progress (finished/total). 404 when unknown.
+ */
+export const getArray = <ThrowOnError extends boolean = true>(options: Options<GetArrayData, ThrowOnError>) => (options.client ?? client).get<GetArrayResponses, GetArrayErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/arrays/{array_id}',
+    ...options
+});
+
+/**
+ * Removes its queued jobs and stops its active ones (user_abort); finished ones stay.
+ */
+export const cancelArray = <ThrowOnError extends boolean = true>(options: Options<CancelArrayData, ThrowOnError>) => (options.client ?? client).post<CancelArrayResponses, CancelArrayErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/arrays/{array_id}/cancel',
+    ...options
+});
+
+/**
+ * Retries its failed and aborted jobs as a NEW array (the old one keeps its history): each copy keeps
+ * its index, parameters and name, without dependencies. 409 when none failed.
+ */
+export const retryArray = <ThrowOnError extends boolean = true>(options: Options<RetryArrayData, ThrowOnError>) => (options.client ?? client).post<RetryArrayResponses, RetryArrayErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/arrays/{array_id}/retry',
+    ...options
+});
 
 /**
  * Exchanges the bearer token or the password for a session cookie (open route). Wrong guesses are
@@ -1263,6 +1327,27 @@ export const controlJob = <ThrowOnError extends boolean = true>(options: Options
         }
     ],
     url: '/api/jobs/{queue_id}/control/{action}',
+    ...options
+});
+
+/**
+ * Jobs that list this one in their depends_on (oldest first), with the condition they wait for.
+ */
+export const getJobDependents = <ThrowOnError extends boolean = true>(options: Options<GetJobDependentsData, ThrowOnError>) => (options.client ?? client).get<GetJobDependentsResponses, GetJobDependentsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/jobs/{queue_id}/dependents',
     ...options
 });
 

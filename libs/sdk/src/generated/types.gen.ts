@@ -15,6 +15,59 @@ export type AddSearchRootRequestDto = {
     path: string;
 };
 
+export type ArrayDto = {
+    array_id: string;
+    /**
+     * How many jobs are in each status (every status present, 0 when none).
+     */
+    counts: {
+        [key: string]: number;
+    };
+    /**
+     * Jobs that ended (done, failed or aborted): progress is finished/total.
+     */
+    finished: number;
+    /**
+     * Every job by index.
+     */
+    jobs: Array<ArrayJobDto>;
+    /**
+     * At most this many run at once (null: no cap).
+     */
+    max_running: number | null;
+    /**
+     * Jobs in the array now (cancelling removes queued ones).
+     */
+    total: number;
+};
+
+export type ArrayJobDto = {
+    array_index: number;
+    exit_code: number | null;
+    name: string | null;
+    queue_id: string;
+    status: JobStatus;
+};
+
+export type ArraySpecDto = {
+    /**
+     * Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000.
+     */
+    count?: number;
+    /**
+     * At most this many of the array's jobs run at once (default: no cap).
+     */
+    max_running?: number;
+    /**
+     * Parameter → values; the array is their cartesian product (the first parameter varies slowest).
+     * `{param}` in any string of job_params is replaced by the value (and `{index}` by the array index);
+     * a parameter of the job type with that name is set to it.
+     */
+    sweep?: {
+        [key: string]: Array<string | number | boolean>;
+    };
+};
+
 /**
  * Journal entry `auth.login_failed.v1`.
  */
@@ -140,6 +193,18 @@ export type AuthStatusDto = {
      * Whether browser sessions survive a server restart (`--persist-sessions`).
      */
     sessions_persist: boolean;
+};
+
+export type CancelArrayResponseDto = {
+    /**
+     * Active jobs asked to stop (user_abort).
+     */
+    aborting: Array<string>;
+    array_id: string;
+    /**
+     * Queued jobs removed.
+     */
+    removed: Array<string>;
 };
 
 export type CancelQueueItemResponseDto = {
@@ -322,6 +387,21 @@ export type DeletedPresetDto = {
      * The bundled preset of the same name is served again.
      */
     restored_builtin: boolean;
+};
+
+/**
+ * after_ok: it succeeded; after_any: it ended; after_not_ok: it failed or was aborted; after_start: it started.
+ */
+export type DependencyCondition = 'after_ok' | 'after_any' | 'after_not_ok' | 'after_start';
+
+export type DependentDto = {
+    condition: DependencyCondition;
+    name: string | null;
+    /**
+     * A job that lists this one in its depends_on.
+     */
+    queue_id: string;
+    status: JobStatus;
 };
 
 export type DirEntryDto = {
@@ -900,11 +980,69 @@ export type JobDeletedV1Entry = {
     type: 'job.deleted.v1';
 };
 
+export type JobDependencyDto = {
+    /**
+     * after_ok: it succeeded; after_any: it ended; after_not_ok: it failed or was aborted; after_start: it started.
+     */
+    condition: DependencyCondition;
+    /**
+     * The job depended on, `q_<ms>_<8 hex>`.
+     */
+    queue_id: string;
+};
+
+/**
+ * Payload of journal entry `job.dependency_failed.v1`: a queued job can never start because a dependency can no longer be met; a replica sets it `aborted` with termination_reason `dependency_failed` (it must still be queued).
+ */
+export type JobDependencyFailedEvent = {
+    /**
+     * ISO 8601 end time.
+     */
+    ended_at: string;
+    /**
+     * Names the dependency and why it cannot be met.
+     */
+    error: string;
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.dependency_failed.v1`.
+ */
+export type JobDependencyFailedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobDependencyFailedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.dependency_failed.v1';
+};
+
 export type JobDto = {
+    /**
+     * The array it belongs to (`a_<ms>_<8 hex>`; see GET /api/arrays/{array_id}), or null.
+     */
+    array_id: string | null;
+    /**
+     * Its 0-based index in the array (also TRAINYARD_ARRAY_INDEX), or null.
+     */
+    array_index: number | null;
     /**
      * Working directory of the job.
      */
     cwd: string;
+    /**
+     * Jobs this one waits for before it may start (empty: none).
+     */
+    depends_on: Array<JobDependencyDto>;
     ended_at: string | null;
     /**
      * Extra environment variables for the job.
@@ -1076,13 +1214,23 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on and the array fields were added later: absent, they are [] and null.
  */
 export type JobQueuedEvent = {
+    /**
+     * Its array (`a_<ms>_<8 hex>`), index in it and the array's max_running; absent or null: none.
+     */
+    array_id?: string | null;
+    array_index?: number | null;
+    array_max_running?: number | null;
     /**
      * Absolute working directory.
      */
     cwd: string;
+    /**
+     * Jobs it waits for (absent in entries written before dependencies existed: none).
+     */
+    depends_on?: Array<JobDependencyDto>;
     /**
      * Extra environment variables.
      */
@@ -1350,6 +1498,8 @@ export type JournalEntryDto = ({
 } & JobCancelledV1Entry) | ({
     type: 'job.deleted.v1';
 } & JobDeletedV1Entry) | ({
+    type: 'job.dependency_failed.v1';
+} & JobDependencyFailedV1Entry) | ({
     type: 'job.finished.v1';
 } & JobFinishedV1Entry) | ({
     type: 'job.kill_unverified.v1';
@@ -1610,9 +1760,21 @@ export type PasswordSetEvent = {
 
 export type QueueItemDto = {
     /**
+     * The array it belongs to (`a_<ms>_<8 hex>`; see GET /api/arrays/{array_id}), or null.
+     */
+    array_id: string | null;
+    /**
+     * Its 0-based index in the array (also TRAINYARD_ARRAY_INDEX), or null.
+     */
+    array_index: number | null;
+    /**
      * Working directory of the job.
      */
     cwd: string;
+    /**
+     * Jobs this one waits for before it may start (empty: none).
+     */
+    depends_on: Array<JobDependencyDto>;
     ended_at: string | null;
     /**
      * Extra environment variables for the job.
@@ -2035,9 +2197,21 @@ export type StreamErrorFrameDto = {
 
 export type SubmitJobRequestDto = {
     /**
+     * Submit an array of jobs in one go (all or nothing): `count` copies, or a `sweep`'s cartesian
+     * product, with at most `max_running` running at once. The answer is the job with index 0; every
+     * job carries `array_id` (GET /api/arrays/{array_id}).
+     */
+    array?: ArraySpecDto;
+    /**
      * Working directory (default: the server user's home directory).
      */
     cwd?: string;
+    /**
+     * Jobs that must reach a state before this one may start (at most 100). Unknown ids → 400 naming
+     * `depends_on[i].queue_id`; when a condition can no longer come true the job ends `aborted` with
+     * termination_reason `dependency_failed`.
+     */
+    depends_on?: Array<JobDependencyDto>;
     /**
      * Extra environment variables (string values).
      */
@@ -2074,7 +2248,7 @@ export type SubmitJobRequestDto = {
  * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
-export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
 
 export type UpsertServiceRequestDto = {
     /**
@@ -2140,6 +2314,123 @@ export type WriteSourceRequestDto = {
      */
     path: string;
 };
+
+export type GetArrayData = {
+    body?: never;
+    path: {
+        /**
+         * An array id, `a_<ms>_<8 hex>`.
+         */
+        array_id: string;
+    };
+    query?: never;
+    url: '/api/arrays/{array_id}';
+};
+
+export type GetArrayErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetArrayError = GetArrayErrors[keyof GetArrayErrors];
+
+export type GetArrayResponses = {
+    200: ArrayDto;
+};
+
+export type GetArrayResponse = GetArrayResponses[keyof GetArrayResponses];
+
+export type CancelArrayData = {
+    body?: never;
+    path: {
+        /**
+         * An array id, `a_<ms>_<8 hex>`.
+         */
+        array_id: string;
+    };
+    query?: never;
+    url: '/api/arrays/{array_id}/cancel';
+};
+
+export type CancelArrayErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type CancelArrayError = CancelArrayErrors[keyof CancelArrayErrors];
+
+export type CancelArrayResponses = {
+    200: CancelArrayResponseDto;
+};
+
+export type CancelArrayResponse = CancelArrayResponses[keyof CancelArrayResponses];
+
+export type RetryArrayData = {
+    body?: never;
+    path: {
+        /**
+         * An array id, `a_<ms>_<8 hex>`.
+         */
+        array_id: string;
+    };
+    query?: never;
+    url: '/api/arrays/{array_id}/retry';
+};
+
+export type RetryArrayErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type RetryArrayError = RetryArrayErrors[keyof RetryArrayErrors];
+
+export type RetryArrayResponses = {
+    201: ArrayDto;
+};
+
+export type RetryArrayResponse = RetryArrayResponses[keyof RetryArrayResponses];
 
 export type LoginData = {
     body: LoginRequestDto;
@@ -4079,6 +4370,10 @@ export type ListJobsData = {
          */
         submitted_before?: string;
         /**
+         * Only the jobs of this array (`a_<ms>_<8 hex>`).
+         */
+        array_id?: string;
+        /**
          * Sort by this column instead of the default order; ties newest submitted first.
          */
         sort?: 'submitted_at' | 'started_at' | 'ended_at' | 'name' | 'status' | 'job_type' | 'priority' | 'runtime';
@@ -4297,6 +4592,41 @@ export type ControlJobResponses = {
 };
 
 export type ControlJobResponse = ControlJobResponses[keyof ControlJobResponses];
+
+export type GetJobDependentsData = {
+    body?: never;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: never;
+    url: '/api/jobs/{queue_id}/dependents';
+};
+
+export type GetJobDependentsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetJobDependentsError = GetJobDependentsErrors[keyof GetJobDependentsErrors];
+
+export type GetJobDependentsResponses = {
+    200: Array<DependentDto>;
+};
+
+export type GetJobDependentsResponse = GetJobDependentsResponses[keyof GetJobDependentsResponses];
 
 export type GetJobLogRangeData = {
     body?: never;
