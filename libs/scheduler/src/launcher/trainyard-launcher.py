@@ -151,16 +151,22 @@ def monitor(req, report_fd):
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
     wake_r, _ = wake_on_sigchld()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for sig in stops:
         signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
     go_r, go_w = os.pipe()
     why_r, why_w = os.pipe()
+    # Blocked across the fork: a stop sent to the job's process before it restores the default
+    # dispositions stays pending (Linux never discards a blocked signal) instead of being ignored,
+    # and kills it as soon as exec_job unblocks it, before the command runs.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     pid = os.fork()
     if pid == 0:
         os.close(master)
         os.close(go_w)
         os.close(why_r)
         exec_job(req, slave, go_r, why_w)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     os.close(go_r)
     os.close(why_w)
     os.close(slave)  # the master reads EIO once no process holds the terminal any more
