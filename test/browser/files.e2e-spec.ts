@@ -182,6 +182,28 @@ describe('files tree (browser e2e)', () => {
     expect(existsSync(join(proj, 'config.yaml'))).toBe(true);
   });
 
+  it('an editor tab follows its file when the tree renames it, and closes when the tree deletes it', async () => {
+    const before = join(proj, 'eval.yaml');
+    const after = join(proj, 'final.yaml');
+    const tab = (name: string) => page.locator('[role="tab"]', { hasText: name });
+    await page.goto(`${server.baseUrl}/edit?path=${encodeURIComponent(before)}`);
+    await tab('eval.yaml').waitFor();
+    await row(before).focus();
+    await page.keyboard.press('F2');
+    await answerPrompt('Rename eval.yaml', 'final.yaml', 'Rename');
+    await tab('final.yaml').waitFor();
+    expect(await tab('eval.yaml').count()).toBe(0);
+
+    await row(after).click({ button: 'right' });
+    await menuItem('Delete permanently…').click();
+    await page
+      .getByRole('dialog', { name: 'Delete this file permanently?' })
+      .getByRole('button', { name: 'Delete permanently' })
+      .click();
+    await tab('final.yaml').waitFor({ state: 'detached' });
+    expect(existsSync(after)).toBe(false);
+  });
+
   it("shows the server's 403 when an operation is refused (too shallow to delete), and changes nothing", async () => {
     const expected = await deleteDirectory({ client: api, body: { path: root, confirmed: true } }).then(
       () => null,

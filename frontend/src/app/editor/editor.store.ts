@@ -3,6 +3,7 @@ import type { editor as MonacoEditor } from 'monaco-editor';
 import { TrainyardApiError, readSource, writeSource } from '@trainyard/sdk';
 import { API, errorMessage, isStatus } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { type FileEvent, FileEvents, followPath } from '../core/file-events';
 import { ToastStore } from '../core/toast.store';
 import { languageForPath } from './languages';
 import { monacoReady } from './monaco-setup';
@@ -110,6 +111,60 @@ export class EditorStore {
     window.addEventListener('beforeunload', (event) => {
       if (this.anyDirty()) event.preventDefault();
     });
+    // Root-provided and never destroyed: the subscription lives as long as the console.
+    inject(FileEvents).on((event) => void this.follow(event));
+  }
+
+  /**
+   * The files tree renamed, moved or deleted something: tabs on it follow it to its new path; tabs
+   * on a deleted file close, unless they hold unsaved edits (those stay, and saving recreates it).
+   */
+  async follow(event: FileEvent): Promise<void> {
+    for (const path of Object.keys(this.files())) {
+      const next = followPath(path, event);
+      if (next === path) continue;
+      if (next === null) {
+        if (this.files()[path]?.dirty) {
+          this.toasts.info(`${baseName(path)} was deleted; its unsaved edits stay in the tab.`);
+          continue;
+        }
+        for (const g of this.groups().filter((g) => g.tabs.includes(path))) this.removeTab(g.id, path);
+        this.forget(path);
+        continue;
+      }
+      await this.retarget(path, next);
+    }
+  }
+
+  /** Moves an open file's tabs and buffer to `to` (a new model: Monaco keys models by path). */
+  private async retarget(from: string, to: string): Promise<void> {
+    const buffer = this.buffers.get(from);
+    const file = this.files()[from];
+    if (!file) return;
+    const language = languageForPath(to);
+    this.files.update((fs) => {
+      const { [from]: moved, ...rest } = fs;
+      return { ...rest, [to]: { ...moved, path: to, name: baseName(to), language } };
+    });
+    this.groups.update((gs) =>
+      gs.map((g) => ({
+        ...g,
+        tabs: g.tabs.map((t) => (t === from ? to : t)),
+        active: g.active === from ? to : g.active,
+      })),
+    );
+    this.buffers.delete(from);
+    if (this.conflict()?.path === from) this.conflict.set(null);
+    if (!buffer?.model) return;
+    const monaco = await monacoReady;
+    const content = buffer.model.getValue();
+    buffer.model.dispose();
+    this.attach(
+      to,
+      monaco.editor.createModel(content, language, monaco.Uri.file(to)),
+      buffer.mtime,
+      file.dirty,
+    );
   }
 
   /** The Monaco model of an open, loaded file (undefined while loading or after an error). */
@@ -273,17 +328,22 @@ export class EditorStore {
       if (!this.files()[path]) return; // closed while loading
       const uri = monaco.Uri.file(path);
       monaco.editor.getModel(uri)?.dispose();
-      const model = monaco.editor.createModel(disk.content, language, uri);
-      const buffer: Buffer = { model, mtime: disk.mtime, savedVersion: model.getAlternativeVersionId() };
-      this.buffers.set(path, buffer);
-      model.onDidChangeContent(() => {
-        const dirty = model.getAlternativeVersionId() !== buffer.savedVersion;
-        if (this.files()[path]?.dirty !== dirty) this.patch(path, { dirty });
-      });
+      this.attach(path, monaco.editor.createModel(disk.content, language, uri), disk.mtime, false);
       this.patch(path, { status: 'ready' });
     } catch (err) {
       if (this.files()[path]) this.patch(path, { status: 'error', error: describeOpenError(err) });
     }
+  }
+
+  /** Makes `model` the buffer of `path`; `dirty` marks its text as not what is on disk. */
+  private attach(path: string, model: MonacoEditor.ITextModel, mtime: string | null, dirty: boolean): void {
+    // A dirty buffer has no saved version to undo back to.
+    const buffer: Buffer = { model, mtime, savedVersion: dirty ? -1 : model.getAlternativeVersionId() };
+    this.buffers.set(path, buffer);
+    model.onDidChangeContent(() => {
+      const isDirty = model.getAlternativeVersionId() !== buffer.savedVersion;
+      if (this.files()[path]?.dirty !== isDirty) this.patch(path, { dirty: isDirty });
+    });
   }
 
   private forget(path: string): void {
