@@ -14,8 +14,8 @@ import {
   PlacementGpu,
   PlacementItem,
   PlacementOptions,
-  SCHEDULING_MODES,
 } from '../libs/scheduler/src/placement';
+import { SCHEDULING_POLICIES } from '../libs/core/src/config/server-config';
 
 const ITEMS = 10_000;
 const GPUS = 64;
@@ -100,7 +100,7 @@ function main(): void {
   );
   // The store normally hands the queue over already ordered; unordered input is the worst case.
   const presorted = items.slice().sort(compareForPlacement);
-  for (const mode of SCHEDULING_MODES) {
+  for (const mode of SCHEDULING_POLICIES) {
     const options: PlacementOptions = { mode, now: NOW, priority_aging_per_hour: mode === 'skip' ? 0 : 1 };
     const result = place(items, gpus, options);
     const held = Object.values(result.pending).filter((r) => r.includes(' held for ')).length;

@@ -1,7 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
-import { collect, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from '../args';
+import {
+  collect,
+  parseDuration,
+  parseInteger,
+  parseJsonObject,
+  parseParamValue,
+  splitKeyValue,
+} from '../args';
 import { CliError, EXIT } from '../errors';
 import type { CommandRunner } from './runner';
 
@@ -17,6 +24,7 @@ interface SubmitOptions {
   name?: string;
   param?: string[];
   paramJson?: string;
+  timeLimit?: string;
 }
 
 /**
@@ -53,6 +61,7 @@ export function buildSubmitBody(
   if (options.env?.length) body.env = env;
   body.cwd = resolve(callerCwd, options.cwd ?? '.');
   if (options.name !== undefined) body.name = options.name;
+  if (options.timeLimit !== undefined) body.time_limit_s = parseDuration(options.timeLimit, '--time-limit');
   return body;
 }
 
@@ -75,6 +84,10 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option('--cwd <dir>', 'working directory, relative to the current one (default: the current directory)')
     .option('-n, --name <name>', 'label shown in lists')
     .option(
+      '--time-limit <duration>',
+      "stop the job after this long (90, 30m, 2h, 1h30m; none: no limit; default: the type's or server's)",
+    )
+    .option(
       '--param <key=value>',
       'job parameter; the value is parsed as JSON when it is JSON (repeatable)',
       collect,
@@ -85,6 +98,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       'after',
       '\nExamples:\n' +
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
+        '  trainyard submit --gpus 1 --time-limit 2h -- python train.py\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n',
     )
     .action(

@@ -19,6 +19,7 @@ const STOP_REASONS: Record<string, string> = {
   user_abort: 'stop requested (kill or abort)',
   user_kill: 'force-kill requested',
   trainer_stop: 'stop requested through its trainer',
+  time_limit: 'time limit reached, stopping',
 };
 const REVOKED: Record<string, string> = {
   logout_all: 'sign out everywhere',
@@ -35,7 +36,8 @@ export function describeEntry(entry: JournalEntryDto): Activity {
   const about = (queueId: string, text: string): Activity => ({ ...base, queueId, text });
   const says = (text: string): Activity => ({ ...base, text });
   switch (entry.type) {
-    case 'job.queued.v1': {
+    case 'job.queued.v1':
+    case 'job.queued.v2': {
       const p = entry.payload;
       return about(
         p.queue_id,

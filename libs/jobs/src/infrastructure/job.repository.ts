@@ -134,10 +134,18 @@ export class JobRepository {
 
   /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
   async queuedForPlacement(): Promise<
-    Array<{ id: string; priority: number; requested_gpus: number; seq: number }>
+    Array<{
+      id: string;
+      priority: number;
+      requested_gpus: number;
+      seq: number;
+      time_limit_s: number | null;
+      submitted_at: string;
+    }>
   > {
     return this.db.manager.query(
-      "SELECT id, priority, requested_gpus, seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+      'SELECT id, priority, requested_gpus, seq, time_limit_s, submitted_at FROM jobs ' +
+        "WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
     );
   }
 

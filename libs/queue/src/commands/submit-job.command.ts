@@ -11,6 +11,8 @@ export interface SubmitJobInput {
   env?: Record<string, string>;
   name?: string;
   kill_grace_s?: number;
+  /** Seconds; undefined: the job type's default, else the server's; null: none. */
+  time_limit_s?: number | null;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

@@ -30,6 +30,7 @@ const SUBMITTED_FIELDS = [
   'cwd',
   'env',
   'kill_grace_s',
+  'time_limit_s',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -85,6 +86,12 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       cwd,
       env,
       kill_grace_s: input.kill_grace_s ?? null,
+      time_limit_s:
+        input.time_limit_s !== undefined
+          ? input.time_limit_s
+          : def.defaultTimeLimitS !== undefined
+            ? def.defaultTimeLimitS
+            : this.config.default_time_limit_seconds,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {

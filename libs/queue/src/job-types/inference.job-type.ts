@@ -33,6 +33,8 @@ export const inferenceJobType: JobTypeDefinition = {
   ],
   defaultGpus: 1,
   servicePortParam: 'port',
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params, queueId, secretsDir }): LaunchSpec => {
     const model = getString(params, 'model');
     const host = getString(params, 'host');

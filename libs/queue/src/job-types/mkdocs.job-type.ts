@@ -16,6 +16,8 @@ export const mkdocsJobType: JobTypeDefinition = {
   ],
   defaultGpus: 0,
   servicePortParam: 'port',
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params }) =>
     spec([
       'mkdocs',

@@ -18,6 +18,8 @@ export const tensorboardJobType: JobTypeDefinition = {
   ],
   defaultGpus: 0,
   servicePortParam: 'port',
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params, queueId }) =>
     spec([
       'tensorboard',

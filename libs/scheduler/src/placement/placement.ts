@@ -5,6 +5,8 @@
  * rules can be tested exhaustively. See ARCHITECTURE.md "Scheduling".
  */
 
+import type { SchedulingPolicy } from '@trainyard/core';
+
 export interface PlacementItem {
   queue_id: string;
   priority: number;
@@ -50,18 +52,16 @@ export interface PlacementResult {
 }
 
 /**
- * What happens when the highest-priority waiting job cannot fit (Slurm's terms):
+ * What happens when the highest-priority waiting job cannot fit (Slurm's terms; `SchedulingPolicy`):
  * - `skip`: nothing is held; lower-priority jobs take whatever is idle (the big job may starve);
  * - `strict`: idle GPUs it can use are held for it until it starts;
  * - `backfill` (EASY backfill): held likewise, but a lower-priority job may use a held GPU when its own
  *   time limit ends before the earliest time the held job can start (from running jobs' limits).
  */
-export const SCHEDULING_MODES = ['strict', 'backfill', 'skip'] as const;
-export type SchedulingMode = (typeof SCHEDULING_MODES)[number];
 
 export interface PlacementOptions {
   /** Default `backfill`. */
-  mode?: SchedulingMode;
+  mode?: SchedulingPolicy;
   /** The pass's clock, epoch ms (placement reads no clock itself). Default 0. */
   now?: number;
   /** Priority aging: + this much priority per hour an item has waited (ordering only; gates use the
@@ -269,7 +269,7 @@ function holdFor(
 }
 
 /** Tells a waiting job how it could still start now: with a time limit that ends before the hold. */
-function backfillHint(mode: SchedulingMode, hold: Hold | null, usedHeld: boolean, now: number): string {
+function backfillHint(mode: SchedulingPolicy, hold: Hold | null, usedHeld: boolean, now: number): string {
   if (hold === null || usedHeld || mode !== 'backfill' || hold.held.size === 0) return '';
   if (!Number.isFinite(hold.start)) return '';
   const seconds = Math.floor((hold.start - now) / 1000);

@@ -799,10 +799,16 @@ export type JobDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
      * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
+    /**
+     * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
+     * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
+     * `aborted` with termination_reason `time_limit`.
+     */
+    time_limit_s: number | null;
     /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
@@ -915,9 +921,81 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).
+ * Payload of journal entry `job.queued.v2`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). Adds time_limit_s to job.queued.v1.
  */
 export type JobQueuedEvent = {
+    /**
+     * Absolute working directory.
+     */
+    cwd: string;
+    /**
+     * Extra environment variables.
+     */
+    env: {
+        [key: string]: string;
+    };
+    /**
+     * The `Idempotency-Key` it was submitted with.
+     */
+    idempotency_key: string | null;
+    /**
+     * Type-specific parameters, validated and as stored.
+     */
+    job_params: {
+        [key: string]: unknown;
+    };
+    job_type: string;
+    /**
+     * SIGTERM → SIGKILL grace for this job, seconds (null: the server's default).
+     */
+    kill_grace_s: number | null;
+    /**
+     * Optional human label.
+     */
+    name: string | null;
+    /**
+     * Higher runs first.
+     */
+    priority: number;
+    /**
+     * The job's id, `q_<ms>_<8 hex>`.
+     */
+    queue_id: string;
+    requested_gpus: number;
+    /**
+     * ISO 8601 submit time.
+     */
+    submitted_at: string;
+    /**
+     * Run-time cap, seconds from its start, as resolved at submit (null: none).
+     */
+    time_limit_s: number | null;
+};
+
+/**
+ * Journal entry `job.queued.v1`.
+ */
+export type JobQueuedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobQueuedV1Event;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.queued.v1';
+};
+
+/**
+ * Payload of journal entry `job.queued.v1`: a job was submitted (old journals: no time limit). The whole job as stored; a replica inserts it with status `queued`, the run fields empty and no time limit. Superseded by job.queued.v2.
+ */
+export type JobQueuedV1Event = {
     /**
      * Absolute working directory.
      */
@@ -963,9 +1041,9 @@ export type JobQueuedEvent = {
 };
 
 /**
- * Journal entry `job.queued.v1`.
+ * Journal entry `job.queued.v2`.
  */
-export type JobQueuedV1Entry = {
+export type JobQueuedV2Entry = {
     /**
      * The node that made the change.
      */
@@ -979,7 +1057,7 @@ export type JobQueuedV1Entry = {
      * ISO 8601 time of the commit.
      */
     ts: string;
-    type: 'job.queued.v1';
+    type: 'job.queued.v2';
 };
 
 /**
@@ -1191,6 +1269,8 @@ export type JournalEntryDto = ({
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
+    type: 'job.queued.v2';
+} & JobQueuedV2Entry) | ({
     type: 'job.requeued.v1';
 } & JobRequeuedV1Entry) | ({
     type: 'job.started.v1';
@@ -1470,10 +1550,16 @@ export type QueueItemDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
      * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
+    /**
+     * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
+     * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
+     * `aborted` with termination_reason `time_limit`.
+     */
+    time_limit_s: number | null;
     /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
@@ -1822,13 +1908,21 @@ export type SubmitJobRequestDto = {
      * GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`).
      */
     requested_gpus?: number;
+    /**
+     * Run-time cap in seconds, counted from its start: at the limit the job is asked to stop (its
+     * trainer's save-stop when it listens, else SIGTERM), SIGKILL follows after the grace period, and it
+     * ends `aborted` with termination_reason `time_limit`. Omitted: the job type's default, else the
+     * server's --default-time-limit (none by default); null: no limit. The backfill scheduler lets a job
+     * with a limit use GPUs held for a bigger one when it surely ends before that one can start.
+     */
+    time_limit_s?: number | null;
 };
 
 /**
- * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+ * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
-export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart';
 
 export type UpsertServiceRequestDto = {
     /**
