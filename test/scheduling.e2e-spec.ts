@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
 interface JobView {
@@ -212,4 +214,31 @@ describe('time limits (e2e, in-process server)', () => {
       expect(JSON.stringify(answer.body)).toContain('time_limit_s');
     },
   );
+});
+
+describe('time limits across a server restart (e2e, built server)', () => {
+  const temp = makeTempHome();
+  afterAll(() => temp.remove());
+
+  it('keeps counting from the job start while the server is down, and stops the job after it comes back', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+    try {
+      const api = jobsApi(first.baseUrl, first.token!);
+      const { body } = await api.command(['sh', '-c', 'echo ready; exec sleep 60'], { time_limit_s: 4 });
+      await api.waitLog(body.queue_id, /ready/);
+      await first.stop('SIGKILL');
+
+      second = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 20_000);
+      expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'time_limit', exit_code: 143 });
+      const ran = Date.parse(ended.ended_at) - Date.parse(ended.started_at);
+      expect(ran).toBeGreaterThanOrEqual(4000);
+      expect(ran).toBeLessThan(30_000);
+    } finally {
+      await second?.stop();
+      await first.stop().catch(() => undefined);
+    }
+  });
 });
