@@ -445,6 +445,19 @@ describe(place.name, () => {
       });
     });
 
+    it('gives the time-limit hint only to jobs the held GPUs would be enough for', () => {
+      const result = sut(
+        [item('q_big', 3, 10, 1), item('q_one', 1, 0, 2), item('q_two', 2, 0, 3)],
+        [busy(0, inSeconds(60)), busy(1, inSeconds(60)), gpu(2)],
+        { now: NOW },
+      );
+
+      expect(result.pending['q_one']).toMatch(/; a time_limit_s ≤ 60 would let it use held GPUs$/);
+      expect(result.pending['q_two']).toBe(
+        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big)',
+      );
+    });
+
     it('strict mode gives no backfill hint', () => {
       const result = sut(
         [item('q_big', 2, 10, 1), item('q_small', 1, 0, 2)],

@@ -203,9 +203,11 @@ export function place(
       }
       let reason = entry.reasons.get(needed);
       if (reason === undefined) {
+        // The hint only where held GPUs would be enough: with them it could start now.
+        const heldWouldDo = hold !== null && !useHeld && cacheFor(item.priority, true).eligible >= needed;
         reason =
           shortfallReason(item.priority, needed, entry.eligible, host, takenBy, useHeld ? null : hold) +
-          backfillHint(mode, hold, useHeld, now) +
+          (heldWouldDo ? backfillHint(mode, hold, now) : '') +
           note;
         entry.reasons.set(needed, reason);
       }
@@ -269,9 +271,8 @@ function holdFor(
 }
 
 /** Tells a waiting job how it could still start now: with a time limit that ends before the hold. */
-function backfillHint(mode: SchedulingPolicy, hold: Hold | null, usedHeld: boolean, now: number): string {
-  if (hold === null || usedHeld || mode !== 'backfill' || hold.held.size === 0) return '';
-  if (!Number.isFinite(hold.start)) return '';
+function backfillHint(mode: SchedulingPolicy, hold: Hold | null, now: number): string {
+  if (hold === null || mode !== 'backfill' || !Number.isFinite(hold.start)) return '';
   const seconds = Math.floor((hold.start - now) / 1000);
   return seconds > 0 ? `; a time_limit_s ≤ ${seconds} would let it use held GPUs` : '';
 }
