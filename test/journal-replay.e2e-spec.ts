@@ -91,7 +91,11 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
 
     // Ignores SIGTERM, with a long grace: the kill leaves it terminating (user_abort), GPU still held.
     trapping = ok(
-      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], { requested_gpus: 1, kill_grace_s: 600 }),
+      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], {
+        requested_gpus: 1,
+        kill_grace_s: 600,
+        time_limit_s: 3600,
+      }),
     ).body.queue_id;
     await api.waitStatus(trapping, ['running']);
     expect(ok(await api.call('POST', `/api/jobs/${trapping}/control/kill`)).body.survivors).not.toHaveLength(
@@ -167,6 +171,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         termination_reason: 'user_abort',
         termination_requested_at: expect.any(String),
         kill_grace_s: 600,
+        time_limit_s: 3600,
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));
@@ -174,7 +179,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       new Set([
         'gpu.policy_changed.v2',
         'auth.login_failed.v1',
-        'job.queued.v2',
+        'job.queued.v1',
         'job.starting.v1',
         'job.started.v1',
         'job.finished.v1',
@@ -193,7 +198,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     await openDatabase(other);
     try {
       const replay = (list: JournalEntry[]) => other.transaction((tx) => journalReplayer().apply(tx, list));
-      const firstQueued = entries.findIndex((e) => e.type === 'job.queued.v2');
+      const firstQueued = entries.findIndex((e) => e.type === 'job.queued.v1');
       const withoutIt = entries.filter((_, i) => i !== firstQueued);
       await expect(replay(withoutIt)).rejects.toThrow(ReplayMismatchError);
       await expect(replay(withoutIt)).rejects.toThrow(

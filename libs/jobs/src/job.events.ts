@@ -9,41 +9,9 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
 
 @JournalEntryType(
   'job.queued.v1',
-  'a job was submitted (old journals: no time limit). The whole job as stored; a replica inserts it ' +
-    'with status `queued`, the run fields empty and no time limit. Superseded by job.queued.v2.',
-)
-export class JobQueuedV1Event implements JournaledEvent {
-  /** The job's id, `q_<ms>_<8 hex>`. */
-  readonly queue_id!: string;
-  readonly job_type!: string;
-  /** Optional human label. */
-  readonly name!: string | null;
-  /** Higher runs first. */
-  readonly priority!: number;
-  readonly requested_gpus!: number;
-  /** Type-specific parameters, validated and as stored. */
-  readonly job_params!: Record<string, unknown>;
-  /** Absolute working directory. */
-  readonly cwd!: string;
-  /** Extra environment variables. */
-  readonly env!: Record<string, string>;
-  /** ISO 8601 submit time. */
-  readonly submitted_at!: string;
-  /** The `Idempotency-Key` it was submitted with. */
-  readonly idempotency_key!: string | null;
-  /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
-  readonly kill_grace_s!: number | null;
-
-  constructor(fields: JobQueuedV1Event) {
-    Object.assign(this, fields);
-  }
-}
-
-@JournalEntryType(
-  'job.queued.v2',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
-    'Adds time_limit_s to job.queued.v1.',
+    'time_limit_s was added later: absent, it is null (no limit).',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -66,8 +34,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly idempotency_key: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   readonly kill_grace_s: number | null;
-  /** Run-time cap, seconds from its start, as resolved at submit (null: none). */
-  readonly time_limit_s: number | null;
+  /** Run-time cap, seconds from its start, as resolved at submit (absent in older entries, or null: none). */
+  readonly time_limit_s?: number | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;

@@ -28,17 +28,6 @@ describe('describeEntry', () => {
       'failed (exit 127): command not found',
     ],
     [
-      at('job.queued.v2', {
-        queue_id: 'q_1_ab',
-        job_type: 'command',
-        requested_gpus: 4,
-        priority: 10,
-        time_limit_s: 60,
-      }),
-      'q_1_ab',
-      'queued: command, 4 GPUs, priority 10',
-    ],
-    [
       at('job.terminating.v1', { queue_id: 'q_1_ab', termination_reason: 'time_limit' }),
       'q_1_ab',
       'time limit reached, stopping',

@@ -18,7 +18,7 @@ async function replay(
 }
 
 describe('job replay: job.queued', () => {
-  const v1 = {
+  const entry = {
     queue_id: 'q_1_ab',
     job_type: 'command',
     name: null,
@@ -32,14 +32,14 @@ describe('job replay: job.queued', () => {
     kill_grace_s: null,
   };
 
-  it('inserts a v1 job (older journals) with no time limit', async () => {
-    expect(await replay('job.queued.v1', v1)).toEqual([
+  it('inserts a job from an older entry, written before time limits, with none', async () => {
+    expect(await replay('job.queued.v1', entry)).toEqual([
       expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: null, seq: 1 }),
     ]);
   });
 
-  it('inserts a v2 job with its time limit', async () => {
-    expect(await replay('job.queued.v2', { ...v1, time_limit_s: 7200 })).toEqual([
+  it('inserts a job with its time limit', async () => {
+    expect(await replay('job.queued.v1', { ...entry, time_limit_s: 7200 })).toEqual([
       expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: 7200 }),
     ]);
   });

@@ -7,7 +7,6 @@ import {
   JobFinishedEvent,
   JobKillUnverifiedEvent,
   JobQueuedEvent,
-  JobQueuedV1Event,
   JobRequeuedEvent,
   JobsDeletedEvent,
   JobStartedEvent,
@@ -18,33 +17,30 @@ import { JobEntity } from './job.entity';
 import { queuedJob } from '../job';
 import { insertJobRow } from './job.repository';
 
-function insertQueued(tx: Tx, e: JobQueuedEvent): Promise<void> {
-  return insertJobRow(
-    tx,
-    queuedJob({
-      id: e.queue_id,
-      job_type: e.job_type,
-      name: e.name,
-      priority: e.priority,
-      requested_gpus: e.requested_gpus,
-      job_params: e.job_params,
-      cwd: e.cwd,
-      env: e.env,
-      submitted_at: e.submitted_at,
-      kill_grace_s: e.kill_grace_s,
-      time_limit_s: e.time_limit_s,
-      idempotency_key: e.idempotency_key,
-    }),
-  );
-}
-
 /**
  * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
  * checked against the state the live path required (a starting job must have been queued, ...).
  */
 export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
-  replayRule(JobQueuedV1Event, (tx, e) => insertQueued(tx, { ...e, time_limit_s: null })),
-  replayRule(JobQueuedEvent, (tx, e) => insertQueued(tx, e)),
+  replayRule(JobQueuedEvent, async (tx, e) => {
+    await insertJobRow(
+      tx,
+      queuedJob({
+        id: e.queue_id,
+        job_type: e.job_type,
+        name: e.name,
+        priority: e.priority,
+        requested_gpus: e.requested_gpus,
+        job_params: e.job_params,
+        cwd: e.cwd,
+        env: e.env,
+        submitted_at: e.submitted_at,
+        kill_grace_s: e.kill_grace_s,
+        time_limit_s: e.time_limit_s ?? null,
+        idempotency_key: e.idempotency_key,
+      }),
+    );
+  }),
   replayRule(JobCancelledEvent, async (tx, e) => {
     expectAffected(
       await tx.delete(JobEntity, { id: e.queue_id, status: 'queued' }),

@@ -921,7 +921,7 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v2`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). Adds time_limit_s to job.queued.v1.
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). time_limit_s was added later: absent, it is null (no limit).
  */
 export type JobQueuedEvent = {
     /**
@@ -967,83 +967,15 @@ export type JobQueuedEvent = {
      */
     submitted_at: string;
     /**
-     * Run-time cap, seconds from its start, as resolved at submit (null: none).
+     * Run-time cap, seconds from its start, as resolved at submit (absent in older entries, or null: none).
      */
-    time_limit_s: number | null;
+    time_limit_s?: number | null;
 };
 
 /**
  * Journal entry `job.queued.v1`.
  */
 export type JobQueuedV1Entry = {
-    /**
-     * The node that made the change.
-     */
-    origin_node_id: string;
-    payload: JobQueuedV1Event;
-    /**
-     * Strictly increasing sequence number.
-     */
-    seq: number;
-    /**
-     * ISO 8601 time of the commit.
-     */
-    ts: string;
-    type: 'job.queued.v1';
-};
-
-/**
- * Payload of journal entry `job.queued.v1`: a job was submitted (old journals: no time limit). The whole job as stored; a replica inserts it with status `queued`, the run fields empty and no time limit. Superseded by job.queued.v2.
- */
-export type JobQueuedV1Event = {
-    /**
-     * Absolute working directory.
-     */
-    cwd: string;
-    /**
-     * Extra environment variables.
-     */
-    env: {
-        [key: string]: string;
-    };
-    /**
-     * The `Idempotency-Key` it was submitted with.
-     */
-    idempotency_key: string | null;
-    /**
-     * Type-specific parameters, validated and as stored.
-     */
-    job_params: {
-        [key: string]: unknown;
-    };
-    job_type: string;
-    /**
-     * SIGTERM → SIGKILL grace for this job, seconds (null: the server's default).
-     */
-    kill_grace_s: number | null;
-    /**
-     * Optional human label.
-     */
-    name: string | null;
-    /**
-     * Higher runs first.
-     */
-    priority: number;
-    /**
-     * The job's id, `q_<ms>_<8 hex>`.
-     */
-    queue_id: string;
-    requested_gpus: number;
-    /**
-     * ISO 8601 submit time.
-     */
-    submitted_at: string;
-};
-
-/**
- * Journal entry `job.queued.v2`.
- */
-export type JobQueuedV2Entry = {
     /**
      * The node that made the change.
      */
@@ -1057,7 +989,7 @@ export type JobQueuedV2Entry = {
      * ISO 8601 time of the commit.
      */
     ts: string;
-    type: 'job.queued.v2';
+    type: 'job.queued.v1';
 };
 
 /**
@@ -1269,8 +1201,6 @@ export type JournalEntryDto = ({
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
-    type: 'job.queued.v2';
-} & JobQueuedV2Entry) | ({
     type: 'job.requeued.v1';
 } & JobRequeuedV1Entry) | ({
     type: 'job.started.v1';
