@@ -9,6 +9,7 @@ import { SearchRoots1796007000000 } from './1796007000000-search-roots';
 import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-nullable-gate';
 import { JobDependenciesArrays1796008000000 } from './1796008000000-job-dependencies-arrays';
 import { ClusterReplication1796014609903 } from './1796014609903-cluster-replication';
+import { JobTimeLimit1796015000000 } from './1796015000000-job-time-limit';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   GpuPolicyNullableGate1796007100000,
   JobDependenciesArrays1796008000000,
   ClusterReplication1796014609903,
+  JobTimeLimit1796015000000,
 ];

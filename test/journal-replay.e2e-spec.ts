@@ -99,7 +99,11 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
 
     // Ignores SIGTERM, with a long grace: the kill leaves it terminating (user_abort), GPU still held.
     trapping = ok(
-      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], { requested_gpus: 1, kill_grace_s: 600 }),
+      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], {
+        requested_gpus: 1,
+        kill_grace_s: 600,
+        time_limit_s: 3600,
+      }),
     ).body.queue_id;
     await api.waitStatus(trapping, ['running']);
     expect(ok(await api.call('POST', `/api/jobs/${trapping}/control/kill`)).body.survivors).not.toHaveLength(
@@ -178,6 +182,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         termination_reason: 'user_abort',
         termination_requested_at: expect.any(String),
         kill_grace_s: 600,
+        time_limit_s: 3600,
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));

@@ -1,4 +1,4 @@
-import { parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from './args';
+import { parseDuration, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from './args';
 import { CliError, EXIT } from './errors';
 
 describe(parseInteger.name, () => {
@@ -19,6 +19,27 @@ describe(parseInteger.name, () => {
   ])('refuses %j naming the flag, exit 2', (text, options, message) => {
     const sut = () => parseInteger(text, '--gpus', options);
     expect(sut).toThrow(message);
+    expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
+  });
+});
+
+describe(parseDuration.name, () => {
+  it.each<[string, number | null]>([
+    ['90', 90],
+    ['90s', 90],
+    ['30m', 1800],
+    ['2h', 7200],
+    ['1d', 86_400],
+    ['1h30m', 5400],
+    [' 2H ', 7200],
+    ['none', null],
+  ])('reads %j', (text, expected) => {
+    expect(parseDuration(text, '--time-limit')).toBe(expected);
+  });
+
+  it.each(['', '0', '0m', '2x', '30m1h', '1.5h', '-5', 'h'])('refuses %j naming the flag, exit 2', (text) => {
+    const sut = () => parseDuration(text, '--time-limit');
+    expect(sut).toThrow(/--time-limit takes a duration like 90, 30m, 2h or 1h30m/);
     expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
   });
 });

@@ -127,6 +127,24 @@ describe(settle.name, () => {
       /force-killed/,
     ],
     [
+      'time_limit, the job dies of the SIGTERM',
+      { requested: 'time_limit', exitCode: 143 },
+      { status: 'aborted', reason: 'time_limit' },
+      /^stopped at its time limit; killed by signal 15 \(SIGTERM\)$/,
+    ],
+    [
+      'time_limit, a trainer saves and exits 0',
+      { requested: 'time_limit', exitCode: 0 },
+      { status: 'aborted', reason: 'time_limit' },
+      /^stopped at its time limit; exited with code 0$/,
+    ],
+    [
+      'time_limit, found after a restart without a status',
+      { requested: 'time_limit', foundAfterRestart: true },
+      { status: 'aborted', reason: 'time_limit' },
+      /^stopped at its time limit$/,
+    ],
+    [
       'trainer_stop, exit 0',
       { requested: 'trainer_stop', exitCode: 0 },
       { status: 'done', reason: 'trainer_stop' },
@@ -154,7 +172,13 @@ describe(settle.name, () => {
   });
 
   it('settles every request with every kind of exit into a terminal state', () => {
-    const requests: Array<TerminationRequest | null> = [null, 'user_abort', 'user_kill', 'trainer_stop'];
+    const requests: Array<TerminationRequest | null> = [
+      null,
+      'user_abort',
+      'user_kill',
+      'trainer_stop',
+      'time_limit',
+    ];
     for (const requested of requests)
       for (const exitCode of [null, 0, 1, 130, 137, 143])
         for (const foundAfterRestart of [false, true])

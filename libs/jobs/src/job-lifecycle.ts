@@ -73,6 +73,11 @@ export const TERMINATION_REASONS = [
   'user_kill',
   /** stop / save-stop asked of the job's trainer over its control endpoint. */
   'trainer_stop',
+  /**
+   * Its time limit ran out: save-stop asked of its trainer when it listens, else SIGTERM; SIGKILL
+   * after the grace period either way.
+   */
+  'time_limit',
   /** The job's command exited 0. */
   'completed',
   /** The job's command exited non-zero or was killed by a signal nobody here sent. */
@@ -87,7 +92,7 @@ export const TERMINATION_REASONS = [
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 
 /** Reasons that are requests (someone asked the job to end), as opposed to observations. */
-export const TERMINATION_REQUESTS = ['user_abort', 'user_kill', 'trainer_stop'] as const;
+export const TERMINATION_REQUESTS = ['user_abort', 'user_kill', 'trainer_stop', 'time_limit'] as const;
 export type TerminationRequest = (typeof TERMINATION_REQUESTS)[number];
 
 export function isTerminationRequest(reason: string | null): reason is TerminationRequest {
@@ -122,6 +127,8 @@ export interface JobOutcome {
  * Settles a job. Pure: (persisted request, exit status, launch error, restart) → outcome.
  * - a failed launch is `failed / launch_failed` whatever else is known;
  * - user_abort / user_kill end `aborted`, whatever the exit status (the user asked for it);
+ * - time_limit ends `aborted` too, whatever the exit status (it did not finish in its time, as
+ *   Slurm's TIMEOUT: a trainer that saved on the way out still did not complete);
  * - trainer_stop ends `done` when the job then exits 0, else `failed` (the save did not complete);
  * - otherwise exit 0 is `done`, any other status `failed`, and no status at all `failed /
  *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file).
@@ -137,6 +144,12 @@ export function settle(evidence: JobEndEvidence): JobOutcome {
         status: 'aborted',
         reason: requested,
         error: `${requested === 'user_kill' ? 'force-killed' : 'aborted'} on request${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
+      };
+    case 'time_limit':
+      return {
+        status: 'aborted',
+        reason: 'time_limit',
+        error: `stopped at its time limit${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
       };
     case 'trainer_stop':
       return exitCode === 0

@@ -40,13 +40,19 @@ export class JobDto {
   /** Why it failed, or a note from a kill that could not be verified. */
   error!: string | null;
   /**
-   * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+   * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
    * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
    */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;
   /** SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace. */
   kill_grace_s!: number | null;
+  /**
+   * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
+   * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
+   * `aborted` with termination_reason `time_limit`.
+   */
+  time_limit_s!: number | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

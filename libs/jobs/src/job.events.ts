@@ -13,7 +13,7 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
-    'depends_on and the array fields were added later: absent, they are [] and null.',
+    'depends_on, the array fields and time_limit_s were added later: absent, they are [], null and null (no limit).',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -43,6 +43,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly array_id?: string | null;
   readonly array_index?: number | null;
   readonly array_max_running?: number | null;
+  /** Run-time cap, seconds from its start, as resolved at submit (absent in older entries, or null: none). */
+  readonly time_limit_s?: number | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -60,6 +62,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.array_id = job.array_id;
     this.array_index = job.array_index;
     this.array_max_running = job.array_max_running;
+    this.time_limit_s = job.time_limit_s;
   }
 }
 

@@ -25,6 +25,11 @@ export interface Job {
   termination_requested_at: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   kill_grace_s: number | null;
+  /**
+   * Run-time cap, seconds from its start (null: none), as resolved at submit (the request's, else its
+   * job type's default, else the server's --default-time-limit). At the limit it is asked to stop.
+   */
+  time_limit_s: number | null;
   idempotency_key: string | null;
   /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
   depends_on: JobDependency[];
@@ -48,6 +53,7 @@ export type SubmittedJob = Pick<
   | 'env'
   | 'submitted_at'
   | 'kill_grace_s'
+  | 'time_limit_s'
   | 'idempotency_key'
   | 'depends_on'
   | 'array_id'

@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
 /** `array` of a submit (checked by the submit handler, which names `array.count`, `array.sweep.lr`, ...). */
@@ -110,6 +111,26 @@ export class SubmitJobRequestDto {
   @IsOptional()
   @IsObject()
   array?: ArraySpecDto;
+
+  /**
+   * Run-time cap in seconds, counted from its start: at the limit the job is asked to stop (its
+   * trainer's save-stop when it listens, else SIGTERM), SIGKILL follows after the grace period, and it
+   * ends `aborted` with termination_reason `time_limit`. Omitted: the job type's default, else the
+   * server's --default-time-limit (none by default); null: no limit. The backfill scheduler lets a job
+   * with a limit use GPUs held for a bigger one when it surely ends before that one can start.
+   */
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TIME_LIMIT_SECONDS,
+    required: false,
+    nullable: true,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIME_LIMIT_SECONDS)
+  time_limit_s?: number | null;
 
   /** Optional label shown in lists. */
   @IsOptional()

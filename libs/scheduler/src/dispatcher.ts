@@ -1,8 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
 import { JobRepository } from '@trainyard/jobs';
 import { PendingReasons } from '@trainyard/queue';
 import { place, PlacementItem } from './placement';
+import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
 import { JobReattacher } from './supervision/job-reattacher';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -41,6 +43,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly state: SchedulerStateRepository,
     private readonly beforeFirst: BeforeFirstDispatch,
     private readonly dependencies: DependencyGate,
+    private readonly active: ActiveJobs,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   get isEnabled(): boolean {
@@ -109,10 +113,21 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       waiting_for: deps.waiting.get(j.id) ?? null,
       array_id: j.array_id,
       array_max_running: j.array_max_running,
+      time_limit_s: j.time_limit_s,
+      submitted_ms: Date.parse(j.submitted_at),
     }));
     const capped = queued.some((j) => j.array_max_running !== null);
-    const result = place(items, this.gpus.placementGpus(), {
+    // Backfill plans with when each busy GPU is let go at the latest (its job's limit plus grace).
+    const releases = this.active.releaseTimes();
+    const gpus = this.gpus.placementGpus().map((g) => ({
+      ...g,
+      reserved_until: g.reserved_by === null ? null : (releases.get(g.reserved_by) ?? null),
+    }));
+    const result = place(items, gpus, {
       arrayActive: capped ? await this.jobs.activeCountsByArray() : undefined,
+      mode: this.config.scheduling,
+      now: Date.now(),
+      priority_aging_per_hour: this.config.priority_aging,
     });
     this.reasons.replace(result.pending);
     if (!this.booted) return;

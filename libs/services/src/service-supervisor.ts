@@ -279,6 +279,8 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
             priority: spec.priority,
             requested_gpus: spec.requested_gpus,
             job_params: spec.params,
+            // A service runs until it is stopped: no time limit, whatever the server's default.
+            time_limit_s: null,
           },
           undefined,
         ),

@@ -50,6 +50,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['started', when(job.started_at)],
     ['ended', when(job.ended_at)],
     ['runtime', formatDuration(job.runtime_seconds)],
+    ['time limit', job.time_limit_s === null ? '-' : formatDuration(job.time_limit_s)],
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];

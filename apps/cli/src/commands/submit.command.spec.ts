@@ -24,6 +24,7 @@ describe(buildSubmitBody.name, () => {
         name: 'run 1',
         param: ['lr=0.001', 'config=train.yaml', 'extra={"k":[1]}'],
         paramJson: '{"lr":1,"steps":10}',
+        timeLimit: '1h30m',
       },
       [],
       1,
@@ -36,6 +37,7 @@ describe(buildSubmitBody.name, () => {
       env: { A: '1', B: 'x=y' },
       cwd: '/work',
       name: 'run 1',
+      time_limit_s: 5400,
       job_params: { lr: 0.001, steps: 10, config: 'train.yaml', extra: { k: [1] } },
     });
   });

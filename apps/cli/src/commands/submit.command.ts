@@ -1,7 +1,14 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
-import { collect, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from '../args';
+import {
+  collect,
+  parseDuration,
+  parseInteger,
+  parseJsonObject,
+  parseParamValue,
+  splitKeyValue,
+} from '../args';
 import { CliError, EXIT } from '../errors';
 import type { CommandRunner } from './runner';
 
@@ -21,6 +28,7 @@ interface SubmitOptions {
   array?: string;
   sweep?: string[];
   maxRunning?: string;
+  timeLimit?: string;
 }
 
 const CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
@@ -92,6 +100,7 @@ export function buildSubmitBody(
     if (body.array.count === undefined && body.array.sweep === undefined)
       throw new CliError('--max-running needs --array or --sweep', EXIT.invalid);
   }
+  if (options.timeLimit !== undefined) body.time_limit_s = parseDuration(options.timeLimit, '--time-limit');
   return body;
 }
 
@@ -113,6 +122,10 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option('-e, --env <KEY=VALUE>', 'extra environment variable (repeatable)', collect)
     .option('--cwd <dir>', 'working directory, relative to the current one (default: the current directory)')
     .option('-n, --name <name>', 'label shown in lists')
+    .option(
+      '--time-limit <duration>',
+      "stop the job after this long (90, 30m, 2h, 1h30m; none: no limit; default: the type's or server's)",
+    )
     .option(
       '--param <key=value>',
       'job parameter; the value is parsed as JSON when it is JSON (repeatable)',
@@ -136,6 +149,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       'after',
       '\nExamples:\n' +
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
+        '  trainyard submit --gpus 1 --time-limit 2h -- python train.py\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
         '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
         '  trainyard submit --after q_…:ok -- python eval.py\n',

@@ -28,6 +28,11 @@ describe('describeEntry', () => {
       'failed (exit 127): command not found',
     ],
     [
+      at('job.terminating.v1', { queue_id: 'q_1_ab', termination_reason: 'time_limit' }),
+      'q_1_ab',
+      'time limit reached, stopping',
+    ],
+    [
       at('job.starting.v1', { queue_id: 'q_1_ab', gpu_indices: [0, 2], started_at: '' }),
       'q_1_ab',
       'starting on GPUs 0, 2',

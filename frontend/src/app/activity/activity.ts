@@ -19,6 +19,7 @@ const STOP_REASONS: Record<string, string> = {
   user_abort: 'stop requested (kill or abort)',
   user_kill: 'force-kill requested',
   trainer_stop: 'stop requested through its trainer',
+  time_limit: 'time limit reached, stopping',
 };
 const REVOKED: Record<string, string> = {
   logout_all: 'sign out everywhere',

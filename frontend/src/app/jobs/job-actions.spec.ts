@@ -27,6 +27,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     error: null,
     termination_reason: null,
     kill_grace_s: null,
+    time_limit_s: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

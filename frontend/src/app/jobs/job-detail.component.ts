@@ -188,6 +188,16 @@ import { serviceUrl } from './service-url';
             <dt>runtime</dt>
             <dd>{{ runtime() }}</dd>
           </div>
+          @if (job.time_limit_s !== null) {
+            <div>
+              <dt>time limit</dt>
+              <dd
+                title="Asked to stop at this run time (save & stop or SIGTERM, then SIGKILL after the grace period)"
+              >
+                {{ duration(job.time_limit_s) }}
+              </dd>
+            </div>
+          }
           @if (job.termination_reason) {
             <div>
               <dt>reason</dt>
@@ -398,11 +408,14 @@ export class JobDetailComponent {
     return formatDuration(job.runtime_seconds);
   });
   protected readonly time = formatTime;
+  protected readonly duration = formatDuration;
   /** What each termination reason means, for its tooltip. */
   protected readonly reasonHelp: Record<TerminationReason, string> = {
     user_abort: 'Killed or aborted on request: SIGTERM, then SIGKILL after the grace period',
     user_kill: 'Force-killed on request: SIGKILL',
     trainer_stop: 'Asked to stop by its trainer (stop / save & stop)',
+    time_limit:
+      'Its time limit ran out: save & stop (trainer) or SIGTERM, then SIGKILL after the grace period',
     completed: 'Its command exited 0',
     exited_nonzero: 'Its command exited non-zero or was killed by a signal',
     launch_failed: 'It could not be started',

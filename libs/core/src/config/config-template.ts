@@ -15,6 +15,10 @@ args:
   # persist_sessions: false  # keep browser sessions across restarts
   # fake_gpus: 4             # simulate GPUs on a machine without NVIDIA GPUs
   # insecure: false          # allow a non-loopback bind without TLS
+  # scheduling: backfill     # backfill | strict | skip: hold GPUs for the top waiting job (strict);
+  #                          # let jobs whose time limit ends first use them (backfill); skip holds none
+  # priority_aging: 0        # priority a queued job gains per hour waited
+  # default_time_limit_seconds: 86400  # time limit of jobs submitted without one (default: none)
   # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
   # fs_root: [/home/me/work, /data]        # confine the Files API (browse, edit, copy...) to these trees
   # cluster: lab                            # join cluster "lab" (needs nats:); standalone when unset

@@ -51,6 +51,40 @@ describe(loadServerConfig.name, () => {
     expect(sut.fake_gpus).toBe(4);
   });
 
+  it('reads the scheduling policy, priority aging and default time limit from flags, env and file', () => {
+    expect(load([])).toMatchObject({
+      scheduling: 'backfill',
+      priority_aging: 0,
+      default_time_limit_seconds: null,
+    });
+
+    writeConfig('args:\n  scheduling: strict\n  priority-aging: 0.5\n  default_time_limit_seconds: 3600\n');
+    expect(load([])).toMatchObject({
+      scheduling: 'strict',
+      priority_aging: 0.5,
+      default_time_limit_seconds: 3600,
+    });
+    expect(
+      load([], {
+        TRAINYARD_SCHEDULING: 'Skip',
+        TRAINYARD_PRIORITY_AGING: '2',
+        TRAINYARD_DEFAULT_TIME_LIMIT_SECONDS: '60',
+      }),
+    ).toMatchObject({ scheduling: 'skip', priority_aging: 2, default_time_limit_seconds: 60 });
+    expect(
+      load(['--scheduling', 'backfill', '--priority-aging=1', '--default-time-limit', 'none']),
+    ).toMatchObject({ scheduling: 'backfill', priority_aging: 1, default_time_limit_seconds: null });
+  });
+
+  it.each([
+    [['--scheduling', 'fifo'], /scheduling must be strict, backfill or skip/],
+    [['--priority-aging', '-1'], /priority_aging must be a number/],
+    [['--default-time-limit', '2h'], /default_time_limit_seconds must be a whole number of seconds/],
+    [['--default-time-limit', '0'], /default_time_limit_seconds must be a whole number of seconds/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => load(argv)).toThrow(message);
+  });
+
   it('warns about unknown keys instead of failing', () => {
     writeConfig('args:\n  prot: 1\nextra: true\n');
     expect(load([]).warnings).toEqual([

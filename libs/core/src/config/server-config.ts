@@ -10,6 +10,9 @@ import { CONFIG_TEMPLATE } from './config-template';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+/** What the scheduler does when the top waiting job cannot fit (see placement.ts in libs/scheduler). */
+export const SCHEDULING_POLICIES = ['strict', 'backfill', 'skip'] as const;
+export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
 
 /** The settings that can come from a flag, a TRAINYARD_* variable or the `args:` block. */
 export interface ServerArgs {
@@ -23,6 +26,16 @@ export interface ServerArgs {
   insecure: boolean;
   /** Seconds between SIGTERM and SIGKILL when a job is stopped or leaves processes behind. */
   kill_grace_seconds: number;
+  /**
+   * When the highest-priority waiting job cannot fit: `backfill` holds the GPUs it can use and lets
+   * only jobs whose time limit ends before its earliest start use them; `strict` holds them; `skip`
+   * holds nothing (the original's behaviour: big jobs may starve).
+   */
+  scheduling: SchedulingPolicy;
+  /** Priority points a queued job gains per hour waited (0: off). */
+  priority_aging: number;
+  /** Time limit of jobs submitted without one and whose job type sets none, seconds; null: none. */
+  default_time_limit_seconds: number | null;
   /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
   allowed_host: string[];
   /**
@@ -68,6 +81,9 @@ export interface ServerConfig extends ServerArgs {
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 
+/** The longest time limit a job, a job type or the server may set: one year, seconds. */
+export const MAX_TIME_LIMIT_SECONDS = 366 * 24 * 3600;
+
 export class ConfigError extends Error {}
 
 const DEFAULTS: ServerArgs = {
@@ -80,6 +96,9 @@ const DEFAULTS: ServerArgs = {
   fake_gpus: null,
   insecure: false,
   kill_grace_seconds: 10,
+  scheduling: 'backfill',
+  priority_aging: 0,
+  default_time_limit_seconds: null,
   allowed_host: [],
   fs_root: [],
   cluster: null,
@@ -100,6 +119,9 @@ type Kind =
   | 'level'
   | 'count'
   | 'seconds'
+  | 'scheduling'
+  | 'rate'
+  | 'limit'
   | 'hosts'
   | 'dirs'
   | 'name'
@@ -119,6 +141,9 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   fake_gpus: 'count',
   insecure: 'bool',
   kill_grace_seconds: 'seconds',
+  scheduling: 'scheduling',
+  priority_aging: 'rate',
+  default_time_limit_seconds: 'limit',
   allowed_host: 'hosts',
   fs_root: 'dirs',
   cluster: 'name',
@@ -151,6 +176,9 @@ const FLAGS: Record<string, FlagSpec> = {
   '--fake-gpus': { key: 'fake_gpus', takesValue: true },
   '--insecure': { key: 'insecure', takesValue: false },
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
+  '--scheduling': { key: 'scheduling', takesValue: true },
+  '--priority-aging': { key: 'priority_aging', takesValue: true },
+  '--default-time-limit': { key: 'default_time_limit_seconds', takesValue: true },
   '--allowed-host': { key: 'allowed_host', takesValue: true },
   '--fs-root': { key: 'fs_root', takesValue: true },
   '--cluster': { key: 'cluster', takesValue: true },
@@ -177,6 +205,11 @@ export const USAGE = `Usage: trainyard server [options]
       --fake-gpus N      simulate N GPUs (machines without NVIDIA GPUs)
       --insecure         allow a non-loopback bind without TLS
       --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
+      --scheduling MODE  backfill | strict | skip: GPUs are held for the top waiting job
+                         (strict), and only jobs whose time limit ends first may use them
+                         (backfill, the default); skip holds nothing (default backfill)
+      --priority-aging N a queued job gains N priority per hour waited (default 0: off)
+      --default-time-limit SECS  time limit of jobs submitted without one (default: none)
       --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
                          env and file: comma-separated or a list)
       --fs-root PATH     confine every /api/fs operation to this directory tree (repeatable;
@@ -268,6 +301,27 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       const n =
         typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(n) || n < 0 || n > 3600) throw fail('must be a whole number of seconds 0..3600');
+      return n;
+    }
+    case 'scheduling': {
+      const s = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+      const policy = SCHEDULING_POLICIES.find((p) => p === s);
+      if (!policy) throw fail('must be strict, backfill or skip');
+      return policy;
+    }
+    case 'rate': {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || n < 0 || n > 1_000_000)
+        throw fail('must be a number 0..1000000 (priority per hour)');
+      return n;
+    }
+    case 'limit': {
+      if (raw === null || raw === '' || raw === 'none') return null;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > MAX_TIME_LIMIT_SECONDS)
+        throw fail(`must be a whole number of seconds 1..${MAX_TIME_LIMIT_SECONDS}, or none`);
       return n;
     }
     case 'hosts': {

@@ -50,6 +50,10 @@ export interface QueuedForPlacement {
   depends_on: JobDependency[];
   array_id: string | null;
   array_max_running: number | null;
+  /** Run-time cap, seconds (null: none). */
+  time_limit_s: number | null;
+  /** ISO 8601; what priority aging counts from. */
+  submitted_at: string;
 }
 
 /** Bound parameters per IN (...) list, well under SQLite's limit. */
@@ -161,8 +165,8 @@ export class JobRepository {
   async queuedForPlacement(): Promise<QueuedForPlacement[]> {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
-        'SELECT id, priority, requested_gpus, seq, depends_on, array_id, array_max_running ' +
-          "FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+        'SELECT id, priority, requested_gpus, seq, depends_on, array_id, array_max_running, ' +
+          "time_limit_s, submitted_at FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
       );
     return rows.map((r) => ({
       ...r,

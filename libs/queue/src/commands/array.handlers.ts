@@ -74,6 +74,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
           env: j.env,
           submitted_at: new Date(now).toISOString(),
           kill_grace_s: j.kill_grace_s,
+          time_limit_s: j.time_limit_s,
           idempotency_key: null,
           depends_on: [],
           array_id: newId,

@@ -15,6 +15,8 @@ export interface SubmitJobInput {
   depends_on?: Array<{ queue_id: unknown; condition?: unknown }>;
   /** Unchecked: the handler validates it (naming array.count, array.sweep.<param>, ...). */
   array?: Record<string, unknown>;
+  /** Seconds; undefined: the job type's default, else the server's; null: none. */
+  time_limit_s?: number | null;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

@@ -57,6 +57,7 @@ const SUBMITTED_FIELDS = [
   'kill_grace_s',
   'depends_on',
   'array_max_running',
+  'time_limit_s',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -137,6 +138,12 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       kill_grace_s: input.kill_grace_s ?? null,
       depends_on: dependsOn,
       array_max_running: array?.max_running ?? null,
+      time_limit_s:
+        input.time_limit_s !== undefined
+          ? input.time_limit_s
+          : def.defaultTimeLimitS !== undefined
+            ? def.defaultTimeLimitS
+            : this.config.default_time_limit_seconds,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {

@@ -42,6 +42,8 @@ export const inferenceJobType: JobTypeDefinition = {
     httpEndpoint(getString(params, 'host'), getNumber(params, 'port'), {
       tokenFile: getBoolean(params, 'auth') ? inferenceTokenPath(secretsDir, queueId) : undefined,
     }),
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params, queueId, secretsDir }): LaunchSpec => {
     const model = getString(params, 'model');
     const host = getString(params, 'host');

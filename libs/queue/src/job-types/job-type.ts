@@ -82,6 +82,11 @@ export interface JobTypeDefinition {
    * built-in type does. (A user can always set CUDA_VISIBLE_DEVICES in the job's own env.)
    */
   gpuless_sees_server_gpus?: { reason: string };
+  /**
+   * Time limit of its jobs submitted without one, seconds; null: none, even under a server default
+   * (long-lived servers: TensorBoard, inference, docs); undefined: the server's --default-time-limit.
+   */
+  defaultTimeLimitS?: number | null;
   /** Param that holds a listening port (inference, tensorboard, mkdocs) — used for 409 port conflicts. */
   servicePortParam?: string;
   build(ctx: JobBuildContext): LaunchSpec;
@@ -103,4 +108,6 @@ export interface UserJobTypeConfig {
   argv: string[];
   params: Array<Partial<JobParamSchema> & { name: string; type: JobParamType }>;
   default_gpus?: number;
+  /** Seconds; null: no limit even under a server default; absent: the server's. */
+  default_time_limit_s?: number | null;
 }

@@ -26,6 +26,8 @@ export const mkdocsJobType: JobTypeDefinition = {
   defaultGpus: 0,
   servicePortParam: 'port',
   endpoint: ({ params }) => httpEndpoint(getString(params, 'host'), getNumber(params, 'port')),
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params }) =>
     spec([
       'mkdocs',

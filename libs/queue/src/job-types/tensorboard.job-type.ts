@@ -21,6 +21,8 @@ export const tensorboardJobType: JobTypeDefinition = {
   // Even with bind_all the proxy goes over loopback.
   endpoint: ({ params, queueId }) =>
     httpEndpoint('127.0.0.1', getNumber(params, 'port'), { pathPrefix: tensorboardPathPrefix(queueId) }),
+  // A server: runs until stopped, whatever the server's default time limit.
+  defaultTimeLimitS: null,
   build: ({ params, queueId }) =>
     spec([
       'tensorboard',

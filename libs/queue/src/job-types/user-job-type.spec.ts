@@ -106,7 +106,26 @@ describe(compileUserJobType.name, () => {
     ]);
   });
 
+  it.each<{ limit: number | null | undefined; expected: number | null | undefined }>([
+    { limit: undefined, expected: undefined },
+    { limit: null, expected: null },
+    { limit: 7200, expected: 7200 },
+  ])("takes default_time_limit_s $limit as its jobs' default time limit", ({ limit, expected }) => {
+    const def = compile({ ...sweep, ...(limit !== undefined && { default_time_limit_s: limit }) });
+    expect(def.defaultTimeLimitS).toBe(expected);
+  });
+
   it.each<{ name: string; config: Record<string, unknown>; error: string }>([
+    {
+      name: 'a time limit that is not whole seconds',
+      config: { ...sweep, default_time_limit_s: '2h' },
+      error: 'default_time_limit_s must be a whole number of seconds 1..31622400, or null',
+    },
+    {
+      name: 'a time limit of zero',
+      config: { ...sweep, default_time_limit_s: 0 },
+      error: 'default_time_limit_s must be a whole number of seconds 1..31622400, or null',
+    },
     {
       name: 'unknown placeholder',
       config: { ...sweep, argv: ['python', '{scirpt}'] },

@@ -1,3 +1,4 @@
+import { MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
 import {
   JOB_PARAM_TYPES,
   JobParamSchema,
@@ -17,7 +18,7 @@ export const JOB_TYPE_NAME = /^[a-z][a-z0-9_-]*$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Placeholders every template may use besides its params. */
 const BUILTIN_PLACEHOLDERS = ['gpus', 'queue_id'] as const;
-const TYPE_KEYS = new Set(['name', 'description', 'argv', 'params', 'default_gpus']);
+const TYPE_KEYS = new Set(['name', 'description', 'argv', 'params', 'default_gpus', 'default_time_limit_s']);
 const PARAM_KEYS = new Set(['name', 'type', 'required', 'default', 'choices', 'description', 'min', 'max']);
 
 type Segment =
@@ -58,6 +59,16 @@ export function compileUserJobType(
   if (typeof defaultGpus !== 'number' || !Number.isInteger(defaultGpus) || defaultGpus < 0) {
     problems.push('default_gpus must be a non-negative integer');
   }
+  const limit = config.default_time_limit_s;
+  if (
+    limit !== undefined &&
+    limit !== null &&
+    (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TIME_LIMIT_SECONDS)
+  ) {
+    problems.push(
+      `default_time_limit_s must be a whole number of seconds 1..${MAX_TIME_LIMIT_SECONDS}, or null`,
+    );
+  }
 
   const params = compileParams(config.params, problems);
   const template = compileTemplate(config.argv, params, problems);
@@ -70,6 +81,7 @@ export function compileUserJobType(
       typeof config.description === 'string' ? config.description : `User-defined job type ${name}`,
     params,
     defaultGpus: defaultGpus as number,
+    ...(limit !== undefined && { defaultTimeLimitS: limit as number | null }),
     build: ({ params: values, gpuIndices, queueId }) => {
       const argv: string[] = [];
       for (const element of template) {

@@ -1,4 +1,11 @@
-import { MAX_REASON_FACTS, place, PlacementGpu, PlacementItem, PlacementResult } from './placement';
+import {
+  MAX_REASON_FACTS,
+  place,
+  PlacementGpu,
+  PlacementItem,
+  PlacementOptions,
+  PlacementResult,
+} from './placement';
 
 const sut = place;
 
@@ -19,9 +26,19 @@ function gpus(count: number, over: (index: number) => Partial<PlacementGpu> = ()
 }
 
 /** `seq` orders submission: item q_b (seq 2) was submitted after q_a (seq 1). */
-function item(queue_id: string, requested_gpus: number, priority = 0, seq = 0): PlacementItem {
-  return { queue_id, requested_gpus, priority, seq };
+function item(
+  queue_id: string,
+  requested_gpus: number,
+  priority = 0,
+  seq = 0,
+  over: Partial<PlacementItem> = {},
+): PlacementItem {
+  return { queue_id, requested_gpus, priority, seq, ...over };
 }
+
+/** The pass's clock in the time-based tables; limits below are relative to it. */
+const NOW = 1_800_000_000_000;
+const inSeconds = (s: number) => NOW + s * 1000;
 
 function launches(result: PlacementResult): Record<string, number[]> {
   return Object.fromEntries(result.launch.map((l) => [l.queue_id, l.gpu_indices]));
@@ -33,6 +50,7 @@ describe(place.name, () => {
       name: string;
       items: PlacementItem[];
       gpus: PlacementGpu[];
+      options?: PlacementOptions;
       launched: Record<string, number[]>;
       pending: string[];
     }>([
@@ -86,9 +104,10 @@ describe(place.name, () => {
         pending: [],
       },
       {
-        name: 'skip, do not block: a big high-priority job that cannot fit lets a small one run',
+        name: 'skip mode: a big high-priority job that cannot fit lets a small one run',
         items: [item('q_big', 3, 10, 1), item('q_small', 1, 0, 2)],
         gpus: [gpu(0), gpu(1), gpu(2, { reserved_by: 'q_running' })],
+        options: { mode: 'skip' },
         launched: { q_small: [0] },
         pending: ['q_big'],
       },
@@ -152,6 +171,7 @@ describe(place.name, () => {
         name: 'multiple launches in one pass never share a GPU',
         items: [item('q_a', 2, 0, 1), item('q_b', 1, 0, 2), item('q_c', 2, 0, 3), item('q_d', 1, 0, 4)],
         gpus: gpus(4),
+        options: { mode: 'skip' },
         launched: { q_a: [0, 1], q_b: [2], q_d: [3] },
         pending: ['q_c'],
       },
@@ -169,8 +189,8 @@ describe(place.name, () => {
         launched: {},
         pending: ['q_neg', 'q_frac'],
       },
-    ])('$name', ({ items, gpus, launched, pending }) => {
-      const result = sut(items, gpus);
+    ])('$name', ({ items, gpus, options, launched, pending }) => {
+      const result = sut(items, gpus, options);
 
       expect(launches(result)).toEqual(launched);
       expect(Object.keys(result.pending).sort()).toEqual([...pending].sort());
@@ -212,7 +232,7 @@ describe(place.name, () => {
         items: [item('q_first', 1, 0, 1), item('q_second', 2, 0, 2)],
         gpus: gpus(2),
         id: 'q_second',
-        reason: 'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_first)',
+        reason: 'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_first); GPU 1 held for it',
       },
       {
         name: 'excluded GPUs are not mentioned',
@@ -256,7 +276,7 @@ describe(place.name, () => {
         gpus: [gpu(0, { reserved_by: 'q_x' }), gpu(1, { mig_enabled: true })],
         id: 'q_a',
         reason:
-          'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_x); GPU 1 has MIG enabled, placed as a whole GPU',
+          'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_x); GPU 1 held for it; GPU 1 has MIG enabled, placed as a whole GPU',
       },
       {
         name: 'every MIG GPU of the host is named, also when the host is too small',
@@ -297,6 +317,189 @@ describe(place.name, () => {
     });
   });
 
+  describe('holding GPUs for the top waiting job (strict, backfill) and EASY backfill', () => {
+    const busy = (index: number, until: number | null = null) =>
+      gpu(index, { reserved_by: `q_r${index}`, reserved_until: until });
+
+    it.each<{
+      name: string;
+      items: PlacementItem[];
+      gpus: PlacementGpu[];
+      options?: PlacementOptions;
+      launched: Record<string, number[]>;
+      pending: string[];
+    }>([
+      {
+        name: 'backfill (default): idle GPUs are held for the big job; a small job without a limit waits',
+        items: [item('q_big', 4, 10, 1), item('q_small', 1, 0, 2), item('q_cpu', 0, 0, 3)],
+        gpus: [busy(0), busy(1), gpu(2), gpu(3)],
+        launched: { q_cpu: [] },
+        pending: ['q_big', 'q_small'],
+      },
+      {
+        name: 'skip: the same queue lets the small job take a GPU (the starvation the modes fix)',
+        items: [item('q_big', 4, 10, 1), item('q_small', 1, 0, 2)],
+        gpus: [busy(0), busy(1), gpu(2), gpu(3)],
+        options: { mode: 'skip' },
+        launched: { q_small: [2] },
+        pending: ['q_big'],
+      },
+      {
+        name: 'backfill: jobs whose limit ends by the earliest start use held GPUs, the boundary included',
+        items: [
+          item('q_big', 4, 10, 1),
+          item('q_short', 1, 0, 2, { time_limit_s: 30 }),
+          item('q_long', 1, 0, 3, { time_limit_s: 61 }),
+          item('q_nolimit', 1, 0, 4),
+          item('q_exact', 1, 0, 5, { time_limit_s: 60 }),
+        ],
+        gpus: [busy(0, inSeconds(60)), busy(1, inSeconds(45)), gpu(2), gpu(3)],
+        options: { now: NOW },
+        launched: { q_short: [2], q_exact: [3] },
+        pending: ['q_big', 'q_long', 'q_nolimit'],
+      },
+      {
+        name: 'strict: held GPUs are never backfilled, even by a short job',
+        items: [item('q_big', 4, 10, 1), item('q_short', 1, 0, 2, { time_limit_s: 1 })],
+        gpus: [busy(0, inSeconds(60)), busy(1, inSeconds(60)), gpu(2), gpu(3)],
+        options: { mode: 'strict', now: NOW },
+        launched: {},
+        pending: ['q_big', 'q_short'],
+      },
+      {
+        name: 'backfill: a running job without a limit makes the start unknown, so nothing backfills',
+        items: [item('q_big', 4, 10, 1), item('q_short', 1, 0, 2, { time_limit_s: 1 })],
+        gpus: [busy(0, inSeconds(60)), busy(1), gpu(2), gpu(3)],
+        options: { now: NOW },
+        launched: {},
+        pending: ['q_big', 'q_short'],
+      },
+      {
+        name: 'backfill: the reservation takes the GPUs that free up first, not a job without a limit',
+        items: [item('q_big', 2, 10, 1), item('q_short', 1, 0, 2, { time_limit_s: 10 })],
+        gpus: [busy(0, inSeconds(10)), busy(1), gpu(2)],
+        options: { now: NOW },
+        launched: { q_short: [2] },
+        pending: ['q_big'],
+      },
+      {
+        name: 'backfill: GPUs taken earlier in the pass count with the limits of the jobs taking them',
+        items: [
+          item('q_first', 1, 20, 1, { time_limit_s: 100 }),
+          item('q_big', 2, 10, 2),
+          item('q_fits', 1, 0, 3, { time_limit_s: 100 }),
+          item('q_too_long', 1, 0, 4, { time_limit_s: 101 }),
+        ],
+        gpus: gpus(3, (i) => (i === 2 ? { reserved_by: 'q_r2' } : {})),
+        options: { now: NOW },
+        launched: { q_first: [0], q_fits: [1] },
+        pending: ['q_big', 'q_too_long'],
+      },
+      {
+        name: 'a top job that could not run even on an idle host (too few GPUs it may use) holds nothing',
+        items: [item('q_big', 2, 10, 1), item('q_small', 1, 0, 2)],
+        gpus: [gpu(0, { disabled: true }), gpu(1), gpu(2, { min_priority: 50 })],
+        launched: { q_small: [1] },
+        pending: ['q_big'],
+      },
+      {
+        name: 'a GPU the held job may not use (gated above it) stays free for the others',
+        items: [item('q_big', 2, 10, 1), item('q_vip', 1, 50, 2, { submitted_ms: NOW })],
+        gpus: [busy(0), gpu(1), gpu(2, { min_priority: 50 })],
+        // Aging puts q_big ahead of the higher-priority q_vip; the gate still reads q_vip's own priority.
+        options: { now: NOW + 3_600_000, priority_aging_per_hour: 100 },
+        launched: { q_vip: [2] },
+        pending: ['q_big'],
+      },
+      {
+        name: 'only the top waiting job holds GPUs (EASY): the next big one waits without a hold',
+        items: [item('q_big', 3, 10, 1), item('q_next', 2, 9, 2), item('q_small', 1, 0, 3)],
+        gpus: [busy(0), busy(1), gpu(2), gpu(3)],
+        launched: {},
+        pending: ['q_big', 'q_next', 'q_small'],
+      },
+    ])('$name', ({ items, gpus, options, launched, pending }) => {
+      const result = sut(items, gpus, options);
+
+      expect(launches(result)).toEqual(launched);
+      expect(Object.keys(result.pending).sort()).toEqual([...pending].sort());
+    });
+
+    it('names the hold in the reasons of the held job and of the jobs it keeps out', () => {
+      const result = sut(
+        [item('q_big', 4, 10, 1), item('q_small', 1, 0, 2), item('q_long', 1, 0, 3, { time_limit_s: 600 })],
+        [busy(0, inSeconds(60)), busy(1, inSeconds(90)), gpu(2), gpu(3)],
+        { now: NOW },
+      );
+
+      expect(result.pending).toEqual({
+        q_big:
+          'needs 4 GPUs, 2 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1); GPU 2, GPU 3 held for it; ' +
+          'expected to start within 90 s',
+        q_small:
+          'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big; ' +
+          'GPU 3 held for q_big); a time_limit_s ≤ 90 would let it use held GPUs',
+        q_long:
+          'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big; ' +
+          'GPU 3 held for q_big); a time_limit_s ≤ 90 would let it use held GPUs',
+      });
+    });
+
+    it('gives the time-limit hint only to jobs the held GPUs would be enough for', () => {
+      const result = sut(
+        [item('q_big', 3, 10, 1), item('q_one', 1, 0, 2), item('q_two', 2, 0, 3)],
+        [busy(0, inSeconds(60)), busy(1, inSeconds(60)), gpu(2)],
+        { now: NOW },
+      );
+
+      expect(result.pending['q_one']).toMatch(/; a time_limit_s ≤ 60 would let it use held GPUs$/);
+      expect(result.pending['q_two']).toBe(
+        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big)',
+      );
+    });
+
+    it('strict mode gives no backfill hint', () => {
+      const result = sut(
+        [item('q_big', 2, 10, 1), item('q_small', 1, 0, 2)],
+        [busy(0, inSeconds(60)), gpu(1)],
+        {
+          mode: 'strict',
+          now: NOW,
+        },
+      );
+
+      expect(result.pending['q_small']).toBe(
+        'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 held for q_big)',
+      );
+    });
+  });
+
+  describe('priority aging', () => {
+    const HOUR = 3_600_000;
+    it.each<{ name: string; aging: number; launched: string }>([
+      { name: 'off: the higher priority goes first', aging: 0, launched: 'q_new' },
+      { name: '+1 per hour: 3 h of waiting beats 2 priority points', aging: 1, launched: 'q_old' },
+      { name: '+0.5 per hour: 3 h of waiting is worth 1.5, not enough', aging: 0.5, launched: 'q_new' },
+    ])('$name', ({ aging, launched }) => {
+      const items = [
+        item('q_old', 1, 0, 1, { submitted_ms: NOW - 3 * HOUR }),
+        item('q_new', 1, 2, 2, { submitted_ms: NOW }),
+      ];
+
+      const result = sut(items, gpus(1), { mode: 'skip', now: NOW, priority_aging_per_hour: aging });
+
+      expect(result.launch.map((l) => l.queue_id)).toEqual([launched]);
+    });
+
+    it('never lets an aged item through a GPU gate its own priority does not clear', () => {
+      const items = [item('q_old', 1, 0, 1, { submitted_ms: NOW - 100 * HOUR })];
+
+      const result = sut(items, [gpu(0, { min_priority: 5 })], { now: NOW, priority_aging_per_hour: 1 });
+
+      expect(result.pending).toEqual({ q_old: 'needs 1 GPU, 0 eligible (GPU 0 requires priority ≥ 5)' });
+    });
+  });
+
   describe('determinism and purity', () => {
     const items = [
       item('q_a', 2, 1, 3),
@@ -326,7 +529,14 @@ describe(place.name, () => {
     });
 
     it('reports launches in placement order', () => {
-      expect(sut(items, pool).launch.map((l) => l.queue_id)).toEqual(['q_b', 'q_c', 'q_f', 'q_e']);
+      expect(sut(items, pool, { mode: 'skip' }).launch.map((l) => l.queue_id)).toEqual([
+        'q_b',
+        'q_c',
+        'q_f',
+        'q_e',
+      ]);
+      // q_d (4 GPUs) cannot fit: the idle GPUs it may use are held for it, zero-GPU work still runs.
+      expect(sut(items, pool).launch.map((l) => l.queue_id)).toEqual(['q_e']);
     });
 
     it('does not mutate its inputs', () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GpuInventory } from '@trainyard/gpus';
-import type { TerminationRequest } from '@trainyard/jobs';
+import type { Job, TerminationRequest } from '@trainyard/jobs';
 
 /** What the supervisor knows of one job that has (or may have) processes. */
 export interface ActiveJob {
@@ -20,6 +20,10 @@ export interface ActiveJob {
   request: TerminationRequest | null;
   /** SIGTERM → SIGKILL grace for this job, ms. */
   graceMs: number;
+  /** When its time limit runs out, epoch ms (null: no limit). See {@link deadlineOf}. */
+  deadline: number | null;
+  /** Pending stop at the deadline. */
+  limitTimer: NodeJS.Timeout | null;
   /** Pending SIGKILL after the grace period. */
   killTimer: NodeJS.Timeout | null;
   /** Its end happened while no server was watching (found gone at boot). */
@@ -31,7 +35,7 @@ export interface ActiveJob {
   resolveEnded: () => void;
 }
 
-export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs'> &
+export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs' | 'deadline'> &
   Partial<Pick<ActiveJob, 'monitorPid' | 'monitorStartTime' | 'watch' | 'request'>>;
 
 /**
@@ -72,6 +76,7 @@ export class ActiveJobs {
       ...job,
       mainExit: undefined,
       killTimer: null,
+      limitTimer: null,
       endedWhileDown: false,
       noEvidenceUntil: 0,
       settling: false,
@@ -85,6 +90,7 @@ export class ActiveJobs {
 
   remove(entry: ActiveJob): void {
     if (entry.killTimer) clearTimeout(entry.killTimer);
+    if (entry.limitTimer) clearTimeout(entry.limitTimer);
     this.jobs.delete(entry.id);
     this.publishReservations();
     entry.resolveEnded();
@@ -95,9 +101,26 @@ export class ActiveJobs {
     return this.jobs.get(id)?.ended ?? Promise.resolve();
   }
 
+  /**
+   * When each job holding GPUs will have let them go at the latest, epoch ms: its time limit plus its
+   * kill grace; null for a job without a limit. What backfill plans with.
+   */
+  releaseTimes(): Map<string, number | null> {
+    const out = new Map<string, number | null>();
+    for (const entry of this.jobs.values())
+      out.set(entry.id, entry.deadline === null ? null : entry.deadline + entry.graceMs);
+    return out;
+  }
+
   private publishReservations(): void {
     const map = new Map<number, string>();
     for (const entry of this.jobs.values()) for (const index of entry.gpuIndices) map.set(index, entry.id);
     this.gpus.setReservations(map);
   }
+}
+
+/** When a job's time limit runs out, epoch ms: its start plus its limit (null: no limit, or not started). */
+export function deadlineOf(job: Pick<Job, 'started_at' | 'time_limit_s'>): number | null {
+  if (job.time_limit_s === null || job.started_at === null) return null;
+  return Date.parse(job.started_at) + job.time_limit_s * 1000;
 }

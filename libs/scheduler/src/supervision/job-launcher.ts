@@ -20,7 +20,7 @@ import {
 import { JobTypeRegistry } from '@trainyard/queue';
 import { LaunchRequest, LauncherClient, LauncherGoneError } from '../launcher/launcher-client';
 import { SchedulerMetrics } from '../scheduler.metrics';
-import { ActiveJob, ActiveJobs } from './active-jobs';
+import { ActiveJob, ActiveJobs, deadlineOf } from './active-jobs';
 import { buildJobEnvironment } from './job-environment';
 import { JobReaper } from './job-reaper';
 import { JobStopper } from './job-stopper';
@@ -89,7 +89,9 @@ export class JobLauncher implements OnModuleDestroy {
       id: job.id,
       gpuIndices,
       graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
+      deadline: deadlineOf({ started_at: startedAt, time_limit_s: job.time_limit_s }),
     });
+    this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
       request = this.prepare(job, gpuIndices);

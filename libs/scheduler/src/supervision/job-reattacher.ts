@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isProcessAlive, readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { ACTIVE_STATUSES, isTerminationRequest, JobFiles, JobRepository } from '@trainyard/jobs';
-import { ActiveJobs } from './active-jobs';
+import { ActiveJobs, deadlineOf } from './active-jobs';
 import { findJobProcesses } from './job-processes';
 import { LAUNCH_EVIDENCE_GRACE_MS } from './job-launcher';
 import { JobReaper } from './job-reaper';
@@ -36,6 +36,7 @@ export class JobReattacher {
         graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
         watch: 'poll',
         request: isTerminationRequest(job.termination_reason) ? job.termination_reason : null,
+        deadline: deadlineOf(job),
       });
       if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
         entry.monitorPid = job.pid;
@@ -67,6 +68,8 @@ export class JobReattacher {
         await this.reaper.settleIfGone(entry);
         if (!this.active.has(job.id)) continue;
       }
+      // The limit keeps counting from the job's start: a deadline passed while down stops it now.
+      if (entry.request === null) this.stopper.armTimeLimit(entry);
       // A stop requested before the restart goes on where it was.
       if (entry.request && entry.request !== 'trainer_stop')
         await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');

@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
+  callTrainer,
   JobFiles,
   JobKillUnverifiedEvent,
   JobRepository,
   JobTerminatingEvent,
+  readTrainerEndpoint,
   StopResult,
   TerminationRequest,
 } from '@trainyard/jobs';
@@ -15,12 +17,20 @@ import { jobWorkers, signalPids } from './job-processes';
 /** How long `stop` waits to report which processes are still there. */
 export const STOP_VERIFY_MS = 2000;
 const VERIFY_POLL_MS = 50;
-const STRENGTH: Record<TerminationRequest, number> = { trainer_stop: 0, user_abort: 1, user_kill: 2 };
+const STRENGTH: Record<TerminationRequest, number> = {
+  trainer_stop: 0,
+  time_limit: 1,
+  user_abort: 2,
+  user_kill: 3,
+};
+/** setTimeout's longest delay (~24.8 days); a longer time limit re-arms until it is due. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The stop verb: persists why a job is being stopped, then signals every one of its processes —
  * SIGTERM first and SIGKILL after the job's grace period (user_abort), or SIGKILL at once
- * (user_kill). The job stays `terminating`, its GPUs reserved, until its last process is gone;
+ * (user_kill); at a time limit, the trainer's save-stop when it listens (else SIGTERM), then SIGKILL
+ * after the grace period. The job stays `terminating`, its GPUs reserved, until its last process is gone;
  * the reaper then settles it from the persisted request, so a restart in between changes nothing.
  */
 @Injectable()
@@ -36,8 +46,8 @@ export class JobStopper {
 
   /**
    * Records `request` for an active job (a stronger request replaces a weaker one: trainer_stop <
-   * user_abort < user_kill), then, with `signal`, signals it. Returns the pids signalled and those
-   * still alive after up to 2 s.
+   * time_limit < user_abort < user_kill), then, with `signal`, signals it. Returns the pids signalled
+   * and those still alive after up to 2 s (none for a trainer asked to save-stop).
    */
   async stop(id: string, request: TerminationRequest, signal = true): Promise<StopResult> {
     const entry = this.active.get(id);
@@ -47,7 +57,44 @@ export class JobStopper {
       await this.persistRequest(id, request);
     }
     if (!signal) return { pids: [], survivors: [] };
+    if (request === 'time_limit' && (await this.askTrainerToSaveStop(entry))) {
+      this.armKill(entry);
+      return { pids: [], survivors: [] };
+    }
     return this.signal(entry, request === 'user_kill' ? 'SIGKILL' : 'SIGTERM', true);
+  }
+
+  /**
+   * Arms the job's time limit (`entry.deadline`): when it is due the job is stopped for `time_limit`.
+   * Called when a job is launched or re-attached; a deadline already past stops it at once.
+   */
+  armTimeLimit(entry: ActiveJob): void {
+    if (entry.deadline === null || entry.limitTimer) return;
+    const wait = Math.min(Math.max(0, entry.deadline - Date.now()), MAX_TIMER_MS);
+    entry.limitTimer = setTimeout(() => {
+      entry.limitTimer = null;
+      if (!this.active.has(entry.id) || entry.deadline === null) return;
+      if (entry.deadline > Date.now()) return this.armTimeLimit(entry);
+      this.logger.log(`${entry.id}: time limit reached`);
+      this.stop(entry.id, 'time_limit').catch((err: Error) =>
+        this.logger.error(`${entry.id}: stop at the time limit failed: ${err.message}`),
+      );
+    }, wait);
+    entry.limitTimer.unref();
+  }
+
+  /** save-stop over the trainer's control endpoint; false when it has none or does not answer. */
+  private async askTrainerToSaveStop(entry: ActiveJob): Promise<boolean> {
+    const controlDir = this.files.controlDir(entry.id);
+    if (entry.monitorPid === 0 || !readTrainerEndpoint(controlDir)) return false;
+    try {
+      await callTrainer(controlDir, 'POST', '/control', { action: 'save-stop' });
+      this.logger.log(`${entry.id}: asked its trainer to save and stop`);
+      return true;
+    } catch (err) {
+      this.logger.warn(`${entry.id}: trainer save-stop failed (${(err as Error).message}); sending SIGTERM`);
+      return false;
+    }
   }
 
   /**
@@ -61,14 +108,7 @@ export class JobStopper {
     }
     const controlDir = this.files.controlDir(entry.id);
     const pids = signalPids(jobWorkers(entry.id, controlDir, entry.monitorPid), signal);
-    if (signal === 'SIGTERM' && !entry.killTimer) {
-      entry.killTimer = setTimeout(() => {
-        this.escalate(entry).catch((err: Error) =>
-          this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
-        );
-      }, entry.graceMs);
-      entry.killTimer.unref();
-    }
+    if (signal === 'SIGTERM') this.armKill(entry);
     if (!verify) return { pids, survivors: [] };
     const deadline = performance.now() + STOP_VERIFY_MS;
     let survivors = pids;
@@ -77,6 +117,17 @@ export class JobStopper {
       survivors = survivors.filter((pid) => isProcessAlive(pid));
     }
     return { pids, survivors };
+  }
+
+  /** SIGKILL after the job's grace period, unless already armed. */
+  private armKill(entry: ActiveJob): void {
+    if (entry.killTimer) return;
+    entry.killTimer = setTimeout(() => {
+      this.escalate(entry).catch((err: Error) =>
+        this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
+      );
+    }, entry.graceMs);
+    entry.killTimer.unref();
   }
 
   /** The grace period is over: SIGKILL whatever is left; name what survives even that. */

@@ -1098,10 +1098,16 @@ export type JobDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
      * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
+    /**
+     * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
+     * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
+     * `aborted` with termination_reason `time_limit`.
+     */
+    time_limit_s: number | null;
     /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
@@ -1214,7 +1220,7 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on and the array fields were added later: absent, they are [] and null.
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields and time_limit_s were added later: absent, they are [], null and null (no limit).
  */
 export type JobQueuedEvent = {
     /**
@@ -1269,6 +1275,10 @@ export type JobQueuedEvent = {
      * ISO 8601 submit time.
      */
     submitted_at: string;
+    /**
+     * Run-time cap, seconds from its start, as resolved at submit (absent in older entries, or null: none).
+     */
+    time_limit_s?: number | null;
 };
 
 /**
@@ -1834,10 +1844,16 @@ export type QueueItemDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
      * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
+    /**
+     * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
+     * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
+     * `aborted` with termination_reason `time_limit`.
+     */
+    time_limit_s: number | null;
     /**
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
@@ -2242,13 +2258,21 @@ export type SubmitJobRequestDto = {
      * GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`).
      */
     requested_gpus?: number;
+    /**
+     * Run-time cap in seconds, counted from its start: at the limit the job is asked to stop (its
+     * trainer's save-stop when it listens, else SIGTERM), SIGKILL follows after the grace period, and it
+     * ends `aborted` with termination_reason `time_limit`. Omitted: the job type's default, else the
+     * server's --default-time-limit (none by default); null: no limit. The backfill scheduler lets a job
+     * with a limit use GPUs held for a bigger one when it surely ends before that one can start.
+     */
+    time_limit_s?: number | null;
 };
 
 /**
- * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop) is
+ * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
-export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
 
 export type UpsertServiceRequestDto = {
     /**

@@ -1,0 +1,46 @@
+import type { Tx } from '@trainyard/database';
+import { JOB_REPLAY_RULES } from './job.replay';
+
+/** Runs the rule for `type` against a Tx that records its inserts. */
+async function replay(
+  type: string,
+  payload: Record<string, unknown>,
+): Promise<Array<Record<string, unknown>>> {
+  const inserts: Array<Record<string, unknown>> = [];
+  const tx = {
+    query: async () => [{ next: 1 }],
+    insert: async (_entity: unknown, row: Record<string, unknown>) => void inserts.push(row),
+  } as unknown as Tx;
+  const rule = JOB_REPLAY_RULES.find((r) => r.type === type);
+  if (!rule) throw new Error(`no rule for ${type}`);
+  await rule.apply(tx, payload);
+  return inserts;
+}
+
+describe('job replay: job.queued', () => {
+  const entry = {
+    queue_id: 'q_1_ab',
+    job_type: 'command',
+    name: null,
+    priority: 0,
+    requested_gpus: 1,
+    job_params: { argv: ['true'] },
+    cwd: '/tmp',
+    env: {},
+    submitted_at: '2030-01-01T00:00:00.000Z',
+    idempotency_key: null,
+    kill_grace_s: null,
+  };
+
+  it('inserts a job from an older entry, written before time limits, with none', async () => {
+    expect(await replay('job.queued.v1', entry)).toEqual([
+      expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: null, seq: 1 }),
+    ]);
+  });
+
+  it('inserts a job with its time limit', async () => {
+    expect(await replay('job.queued.v1', { ...entry, time_limit_s: 7200 })).toEqual([
+      expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: 7200 }),
+    ]);
+  });
+});
