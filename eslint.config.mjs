@@ -22,6 +22,7 @@ const LIB_DEPENDENCIES = {
   services: ['core', 'jobs', 'queue', 'scheduler'],
   proxies: ['core', 'jobs', 'queue'],
   cluster: ['core', 'database', 'gpus', 'journal'],
+  projects: ['core', 'database', 'fs', 'jobs', 'journal', 'queue'],
 };
 const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
 const DEEP_IMPORTS = [

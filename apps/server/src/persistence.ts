@@ -7,6 +7,7 @@ import { GpuPolicyEntity } from '@trainyard/gpus';
 import { JobEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
 import { ClusterCursorEntity, ReplicatedEntryEntity } from '@trainyard/cluster';
+import { ConfigOverrideEntity } from '@trainyard/projects';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
@@ -19,6 +20,7 @@ export const ENTITIES = [
   SearchRootEntity,
   ClusterCursorEntity,
   ReplicatedEntryEntity,
+  ConfigOverrideEntity,
 ];
 
 export function buildDataSource(file: string): DataSource {

@@ -28,5 +28,7 @@ import { SourceFiles } from './source-files';
     AddSearchRootHandler,
     RemoveSearchRootHandler,
   ],
+  // The projects lib reuses the guard, the guarded file operations and the search roots.
+  exports: [FS_GUARD, FileOps, SearchRootRepository],
 })
 export class FsModule {}

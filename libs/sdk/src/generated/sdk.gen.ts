@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -272,6 +272,73 @@ export const getClusterSelf = <ThrowOnError extends boolean = true>(options?: Op
     ],
     url: '/api/cluster/self',
     ...options
+});
+
+/**
+ * Forgets the remembered values (the Run dialog's "Reset to defaults").
+ */
+export const clearConfigOverrides = <ThrowOnError extends boolean = true>(options: Options<ClearConfigOverridesData, ThrowOnError>) => (options.client ?? client).delete<ClearConfigOverridesResponses, ClearConfigOverridesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/config/overrides',
+    ...options
+});
+
+/**
+ * The remembered values (`{}` and `updated_at: null` when none). 404 for an unknown project or config.
+ */
+export const getConfigOverrides = <ThrowOnError extends boolean = true>(options: Options<GetConfigOverridesData, ThrowOnError>) => (options.client ?? client).get<GetConfigOverridesResponses, GetConfigOverridesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/config/overrides',
+    ...options
+});
+
+/**
+ * Replaces the remembered values, checked against the config's params (400 naming `values.<name>`).
+ */
+export const setConfigOverrides = <ThrowOnError extends boolean = true>(options: Options<SetConfigOverridesData, ThrowOnError>) => (options.client ?? client).post<SetConfigOverridesResponses, SetConfigOverridesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/config/overrides',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -1459,6 +1526,193 @@ export const listJournal = <ThrowOnError extends boolean = true>(options?: Optio
     ],
     url: '/api/journal',
     ...options
+});
+
+/**
+ * The project tree: search roots → workspaces (nested) → projects → configs. Cached; refreshed on change.
+ */
+export const listProjects = <ThrowOnError extends boolean = true>(options?: Options<ListProjectsData, ThrowOnError>) => (options?.client ?? client).get<ListProjectsResponses, ListProjectsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects',
+    ...options
+});
+
+/**
+ * A new `trainyard.yaml` project `parent/dir_name` from the template (parent at or under a search root: 403 otherwise; 409 if taken).
+ */
+export const createProject = <ThrowOnError extends boolean = true>(options: Options<CreateProjectData, ThrowOnError>) => (options.client ?? client).post<CreateProjectResponses, CreateProjectErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Walks the search roots again now and answers the tree.
+ */
+export const refreshProjects = <ThrowOnError extends boolean = true>(options?: Options<RefreshProjectsData, ThrowOnError>) => (options?.client ?? client).post<RefreshProjectsResponses, RefreshProjectsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/refresh',
+    ...options
+});
+
+/**
+ * One project with its README (markdown source and images resolved to `/api/fs/asset`). 404 for an unknown id.
+ */
+export const getProject = <ThrowOnError extends boolean = true>(options: Options<GetProjectData, ThrowOnError>) => (options.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/{id}',
+    ...options
+});
+
+/**
+ * A new config copied from `from` (default: the default config); 409 when the name is taken.
+ */
+export const createProjectConfig = <ThrowOnError extends boolean = true>(options: Options<CreateProjectConfigData, ThrowOnError>) => (options.client ?? client).post<CreateProjectConfigResponses, CreateProjectConfigErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/{id}/configs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Runs (with their logs), checkpoints and evaluations under the config's output directory.
+ */
+export const listConfigArtifacts = <ThrowOnError extends boolean = true>(options: Options<ListConfigArtifactsData, ThrowOnError>) => (options.client ?? client).get<ListConfigArtifactsResponses, ListConfigArtifactsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/{id}/configs/{config}/artifacts',
+    ...options
+});
+
+/**
+ * Deletes a run, checkpoint, evaluation (or the whole output directory: "clean output") through the
+ * fs guards; needs `{"confirmed": true}`; 403 for a path outside the config's output directory.
+ */
+export const deleteConfigArtifact = <ThrowOnError extends boolean = true>(options: Options<DeleteConfigArtifactData, ThrowOnError>) => (options.client ?? client).post<DeleteConfigArtifactResponses, DeleteConfigArtifactErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/{id}/configs/{config}/artifacts/delete',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Submits the config as a job (cwd = the project, the config's job type): defaults ← remembered
+ * overrides ← `overrides` (400 naming `overrides.<name>` for an unknown param or a bad value). The
+ * overrides given are remembered unless `remember: false`.
+ */
+export const runProjectConfig = <ThrowOnError extends boolean = true>(options: Options<RunProjectConfigData, ThrowOnError>) => (options.client ?? client).post<RunProjectConfigResponses, RunProjectConfigErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/projects/{id}/configs/{config}/run',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -68,6 +68,17 @@ export type ArraySpecDto = {
     };
 };
 
+export type ArtifactsDto = {
+    checkpoints: Array<CheckpointDto>;
+    evaluations: Array<EvaluationDto>;
+    /**
+     * False until something wrote the output directory.
+     */
+    exists: boolean;
+    output_dir: string;
+    runs: Array<RunDirDto>;
+};
+
 /**
  * Journal entry `auth.login_failed.v1`.
  */
@@ -215,6 +226,28 @@ export type CancelQueueItemResponseDto = {
     queue_id: string;
 };
 
+export type CheckpointDto = {
+    /**
+     * The `*.safetensors.index.json`, if sharded.
+     */
+    index_file: string | null;
+    name: string;
+    path: string;
+    /**
+     * ISO 8601: newest mtime of its files.
+     */
+    saved_at: string;
+    size_bytes: number;
+    /**
+     * From trainer_state.json `global_step`, else the `checkpoint-N` name; null when neither.
+     */
+    step: number | null;
+    /**
+     * From trainer_state.json, the index's metadata, or per-rank file names; null when unknown.
+     */
+    world_size: number | null;
+};
+
 export type ClusterConnectionDto = {
     /**
      * Why it is not connected, null once it is.
@@ -327,6 +360,79 @@ export type ClusterSelfDto = {
     replication: ClusterReplicationDto;
 };
 
+export type ConfigDto = {
+    /**
+     * `command` configs: argv with `{param}` placeholders.
+     */
+    argv?: Array<string>;
+    description?: string;
+    /**
+     * Absolute path of its source file (open it with GET /api/fs/source), or null.
+     */
+    file: string | null;
+    /**
+     * GPUs a run requests (absent: the job type's default).
+     */
+    gpus?: number;
+    /**
+     * The queue job type a run submits.
+     */
+    job_type: string;
+    /**
+     * Unique in the project; for Forgather, the YAML path under the config prefix (`train.yaml`).
+     */
+    name: string;
+    /**
+     * Absolute output directory (runs, checkpoints, evaluations).
+     */
+    output_dir: string;
+    /**
+     * The dynamic arguments (the Run dialog's form).
+     */
+    params: Array<ParamSpecDto>;
+};
+
+/**
+ * Payload of journal entry `projects.config_overrides_cleared.v1`: a config's remembered overrides were cleared. A replica deletes the `config_overrides` row.
+ */
+export type ConfigOverridesClearedEvent = {
+    config: string;
+    project_dir: string;
+};
+
+export type ConfigOverridesDto = {
+    config: string;
+    project_dir: string;
+    /**
+     * ISO 8601 time of the last change; null when nothing is remembered.
+     */
+    updated_at: string | null;
+    values: {
+        [key: string]: string | number | boolean;
+    };
+};
+
+/**
+ * Payload of journal entry `projects.config_overrides_set.v1`: a config's remembered overrides were set. A replica upserts the `config_overrides` row.
+ */
+export type ConfigOverridesSetEvent = {
+    config: string;
+    /**
+     * The project's absolute directory (on the origin node).
+     */
+    project_dir: string;
+    /**
+     * ISO 8601.
+     */
+    updated_at: string;
+    /**
+     * Param name → value.
+     */
+    values: {
+        [key: string]: unknown;
+    };
+};
+
 export type CopyRequestDto = {
     /**
      * On a name collision pick `stem (copy).ext`, `stem (copy 2).ext`, ... instead of answering 409.
@@ -346,6 +452,33 @@ export type CopyRequestDto = {
     target_name?: string;
 };
 
+export type CreateConfigRequestDto = {
+    /**
+     * The config to copy (default: the project's default config).
+     */
+    from?: string;
+    /**
+     * The new config's name (bare; Forgather: `.yaml` is appended when missing).
+     */
+    name: string;
+};
+
+export type CreateProjectRequestDto = {
+    description?: string;
+    /**
+     * Bare name of the new project directory.
+     */
+    dir_name: string;
+    /**
+     * Display name (default: dir_name).
+     */
+    name?: string;
+    /**
+     * Existing directory at or under a search root.
+     */
+    parent: string;
+};
+
 export type DatasetServerDto = {
     base_url: string;
     /**
@@ -363,6 +496,17 @@ export type DatasetServerDto = {
     queue_id?: string;
 };
 
+export type DeleteArtifactRequestDto = {
+    /**
+     * Must be true.
+     */
+    confirmed?: boolean;
+    /**
+     * A run, checkpoint, evaluation or the output directory itself (absolute, inside the output dir).
+     */
+    path: string;
+};
+
 export type DeleteRequestDto = {
     /**
      * Must be true: deletes are permanent.
@@ -371,6 +515,10 @@ export type DeleteRequestDto = {
     /**
      * The file or directory to delete (absolute).
      */
+    path: string;
+};
+
+export type DeletedArtifactDto = {
     path: string;
 };
 
@@ -461,6 +609,21 @@ export type ErrorResponseDto = {
      * HTTP status, repeated for clients that only see the body.
      */
     statusCode: number;
+};
+
+export type EvalMetricDto = {
+    /**
+     * Dotted path in the JSON file, e.g. `results.hellaswag.acc`.
+     */
+    metric: string;
+    value: string | number | boolean | null;
+};
+
+export type EvaluationDto = {
+    modified_at: string;
+    name: string;
+    path: string;
+    results: Array<EvalMetricDto>;
 };
 
 export type FsPathResultDto = {
@@ -1524,6 +1687,10 @@ export type JournalEntryDto = ({
 } & JobStartingV1Entry) | ({
     type: 'job.terminating.v1';
 } & JobTerminatingV1Entry) | ({
+    type: 'projects.config_overrides_cleared.v1';
+} & ProjectsConfigOverridesClearedV1Entry) | ({
+    type: 'projects.config_overrides_set.v1';
+} & ProjectsConfigOverridesSetV1Entry) | ({
     type: 'scheduler.toggled.v1';
 } & SchedulerToggledV1Entry);
 
@@ -1595,6 +1762,12 @@ export type LogEndFrameDto = {
  * `deleted` (its record was removed).
  */
 export type LogEndStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted' | 'cancelled' | 'deleted';
+
+export type LogFileDto = {
+    name: string;
+    path: string;
+    size_bytes: number;
+};
 
 /**
  * The log file was truncated and is replayed from its start: a terminal view should clear.
@@ -1758,6 +1931,14 @@ export type OkResponseDto = {
     ok: boolean;
 };
 
+export type ParamSpecDto = {
+    choices?: Array<string | number | boolean>;
+    default?: string | number | boolean;
+    help?: string;
+    name: string;
+    type: 'string' | 'integer' | 'number' | 'boolean' | 'path';
+};
+
 /**
  * Payload of journal entry `auth.password_set.v1`: the console password was set or changed. An audit record: it changes no replicated row.
  */
@@ -1766,6 +1947,111 @@ export type PasswordSetEvent = {
      * True when it replaced an existing password.
      */
     replaced_existing: boolean;
+};
+
+export type ProjectDetailDto = {
+    configs: Array<ConfigDto>;
+    default_config: string | null;
+    description: string;
+    /**
+     * Why trainyard.yaml could not be used (then `configs` is empty).
+     */
+    error?: string;
+    /**
+     * Stable id (16 hex digits of sha256 of the path).
+     */
+    id: string;
+    /**
+     * Relative images in the README, resolved to the fs asset endpoint.
+     */
+    images: Array<ReadmeImageDto>;
+    kind: 'trainyard' | 'forgather';
+    name: string;
+    /**
+     * Absolute directory.
+     */
+    path: string;
+    /**
+     * README.md as markdown source (render as GFM, sanitised), or null when there is none.
+     */
+    readme: string | null;
+    readme_path: string | null;
+    /**
+     * The search root it was found under.
+     */
+    root: string;
+};
+
+export type ProjectSummaryDto = {
+    configs: Array<ConfigDto>;
+    default_config: string | null;
+    description: string;
+    /**
+     * Why trainyard.yaml could not be used (then `configs` is empty).
+     */
+    error?: string;
+    /**
+     * Stable id (16 hex digits of sha256 of the path).
+     */
+    id: string;
+    kind: 'trainyard' | 'forgather';
+    name: string;
+    /**
+     * Absolute directory.
+     */
+    path: string;
+    /**
+     * The search root it was found under.
+     */
+    root: string;
+};
+
+export type ProjectTreeDto = {
+    roots: Array<SearchRootProjectsDto>;
+    /**
+     * ISO 8601 time of the walk this answer comes from.
+     */
+    scanned_at: string;
+};
+
+/**
+ * Journal entry `projects.config_overrides_cleared.v1`.
+ */
+export type ProjectsConfigOverridesClearedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ConfigOverridesClearedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'projects.config_overrides_cleared.v1';
+};
+
+/**
+ * Journal entry `projects.config_overrides_set.v1`.
+ */
+export type ProjectsConfigOverridesSetV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ConfigOverridesSetEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'projects.config_overrides_set.v1';
 };
 
 export type QueueItemDto = {
@@ -1877,6 +2163,17 @@ export type QuickPathDto = {
     path: string;
 };
 
+export type ReadmeImageDto = {
+    /**
+     * As written in the README.
+     */
+    src: string;
+    /**
+     * `/api/fs/asset?...` URL that serves it.
+     */
+    url: string;
+};
+
 export type RegisterDatasetServerDto = {
     /**
      * Bearer token the server expects; stored 0600 and never shown again. No CR/LF.
@@ -1939,6 +2236,35 @@ export type RestartScheduledDto = {
      * Always `scheduled`: the server re-execs shortly after answering.
      */
     restart: string;
+};
+
+export type RunConfigRequestDto = {
+    /**
+     * Job name (default `<project>/<config>`).
+     */
+    name?: string;
+    /**
+     * Param name → value, checked against the config's params (400 naming `overrides.<name>`).
+     */
+    overrides?: {
+        [key: string]: string | number | boolean;
+    };
+    priority?: number;
+    /**
+     * Remember `overrides` as the config's overrides (default true).
+     */
+    remember?: boolean;
+    /**
+     * Default: the config's `gpus`, else the job type's default.
+     */
+    requested_gpus?: number;
+};
+
+export type RunDirDto = {
+    logs: Array<LogFileDto>;
+    modified_at: string;
+    name: string;
+    path: string;
 };
 
 export type SchedulerStatusDto = {
@@ -2021,6 +2347,26 @@ export type SearchRootDto = {
      * Absolute path.
      */
     path: string;
+};
+
+export type SearchRootProjectsDto = {
+    /**
+     * Why the root could not be walked.
+     */
+    error?: string;
+    path: string;
+    /**
+     * Projects in no workspace.
+     */
+    projects: Array<ProjectSummaryDto>;
+    /**
+     * The walk stopped after 50,000 directories.
+     */
+    truncated: boolean;
+    /**
+     * Top-level workspaces (nested ones inside them).
+     */
+    workspaces: Array<WorkspaceNodeDto>;
 };
 
 /**
@@ -2153,6 +2499,20 @@ export type SessionsRevokedResponseDto = {
      * How many browser sessions were signed out.
      */
     revoked: number;
+};
+
+export type SetConfigOverridesRequestDto = {
+    config: string;
+    /**
+     * The project's absolute directory.
+     */
+    project_dir: string;
+    /**
+     * Param name → value; replaces what was remembered.
+     */
+    values: {
+        [key: string]: string | number | boolean;
+    };
 };
 
 export type SetGpuPolicyRequestDto = {
@@ -2320,6 +2680,20 @@ export type UrlTokenResponseDto = {
      * Use once as `?token=` within 60 seconds.
      */
     token: string;
+};
+
+export type WorkspaceNodeDto = {
+    description: string;
+    name: string;
+    /**
+     * Absolute directory (it holds `forgather_workspace/`).
+     */
+    path: string;
+    projects: Array<ProjectSummaryDto>;
+    /**
+     * Workspaces nested inside this one.
+     */
+    workspaces: Array<WorkspaceNodeDto>;
 };
 
 export type WriteSourceRequestDto = {
@@ -2711,6 +3085,108 @@ export type GetClusterSelfResponses = {
 };
 
 export type GetClusterSelfResponse = GetClusterSelfResponses[keyof GetClusterSelfResponses];
+
+export type ClearConfigOverridesData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The project's absolute directory.
+         */
+        project_dir: string;
+        config: string;
+    };
+    url: '/api/config/overrides';
+};
+
+export type ClearConfigOverridesErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type ClearConfigOverridesError = ClearConfigOverridesErrors[keyof ClearConfigOverridesErrors];
+
+export type ClearConfigOverridesResponses = {
+    200: ConfigOverridesDto;
+};
+
+export type ClearConfigOverridesResponse = ClearConfigOverridesResponses[keyof ClearConfigOverridesResponses];
+
+export type GetConfigOverridesData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The project's absolute directory.
+         */
+        project_dir: string;
+        config: string;
+    };
+    url: '/api/config/overrides';
+};
+
+export type GetConfigOverridesErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetConfigOverridesError = GetConfigOverridesErrors[keyof GetConfigOverridesErrors];
+
+export type GetConfigOverridesResponses = {
+    200: ConfigOverridesDto;
+};
+
+export type GetConfigOverridesResponse = GetConfigOverridesResponses[keyof GetConfigOverridesResponses];
+
+export type SetConfigOverridesData = {
+    body: SetConfigOverridesRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/config/overrides';
+};
+
+export type SetConfigOverridesErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type SetConfigOverridesError = SetConfigOverridesErrors[keyof SetConfigOverridesErrors];
+
+export type SetConfigOverridesResponses = {
+    200: ConfigOverridesDto;
+};
+
+export type SetConfigOverridesResponse = SetConfigOverridesResponses[keyof SetConfigOverridesResponses];
 
 export type AuthStatus2Data = {
     body?: never;
@@ -4887,6 +5363,255 @@ export type ListJournalResponses = {
 };
 
 export type ListJournalResponse = ListJournalResponses[keyof ListJournalResponses];
+
+export type ListProjectsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/projects';
+};
+
+export type ListProjectsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListProjectsError = ListProjectsErrors[keyof ListProjectsErrors];
+
+export type ListProjectsResponses = {
+    200: ProjectTreeDto;
+};
+
+export type ListProjectsResponse = ListProjectsResponses[keyof ListProjectsResponses];
+
+export type CreateProjectData = {
+    body: CreateProjectRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/projects';
+};
+
+export type CreateProjectErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CreateProjectError = CreateProjectErrors[keyof CreateProjectErrors];
+
+export type CreateProjectResponses = {
+    201: ProjectDetailDto;
+};
+
+export type CreateProjectResponse = CreateProjectResponses[keyof CreateProjectResponses];
+
+export type RefreshProjectsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/projects/refresh';
+};
+
+export type RefreshProjectsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type RefreshProjectsError = RefreshProjectsErrors[keyof RefreshProjectsErrors];
+
+export type RefreshProjectsResponses = {
+    200: ProjectTreeDto;
+};
+
+export type RefreshProjectsResponse = RefreshProjectsResponses[keyof RefreshProjectsResponses];
+
+export type GetProjectData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}';
+};
+
+export type GetProjectErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetProjectError = GetProjectErrors[keyof GetProjectErrors];
+
+export type GetProjectResponses = {
+    200: ProjectDetailDto;
+};
+
+export type GetProjectResponse = GetProjectResponses[keyof GetProjectResponses];
+
+export type CreateProjectConfigData = {
+    body: CreateConfigRequestDto;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}/configs';
+};
+
+export type CreateProjectConfigErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type CreateProjectConfigError = CreateProjectConfigErrors[keyof CreateProjectConfigErrors];
+
+export type CreateProjectConfigResponses = {
+    201: ConfigDto;
+};
+
+export type CreateProjectConfigResponse = CreateProjectConfigResponses[keyof CreateProjectConfigResponses];
+
+export type ListConfigArtifactsData = {
+    body?: never;
+    path: {
+        id: string;
+        config: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}/configs/{config}/artifacts';
+};
+
+export type ListConfigArtifactsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type ListConfigArtifactsError = ListConfigArtifactsErrors[keyof ListConfigArtifactsErrors];
+
+export type ListConfigArtifactsResponses = {
+    200: ArtifactsDto;
+};
+
+export type ListConfigArtifactsResponse = ListConfigArtifactsResponses[keyof ListConfigArtifactsResponses];
+
+export type DeleteConfigArtifactData = {
+    body: DeleteArtifactRequestDto;
+    path: {
+        id: string;
+        config: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}/configs/{config}/artifacts/delete';
+};
+
+export type DeleteConfigArtifactErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteConfigArtifactError = DeleteConfigArtifactErrors[keyof DeleteConfigArtifactErrors];
+
+export type DeleteConfigArtifactResponses = {
+    200: DeletedArtifactDto;
+};
+
+export type DeleteConfigArtifactResponse = DeleteConfigArtifactResponses[keyof DeleteConfigArtifactResponses];
+
+export type RunProjectConfigData = {
+    body: RunConfigRequestDto;
+    path: {
+        id: string;
+        config: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}/configs/{config}/run';
+};
+
+export type RunProjectConfigErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RunProjectConfigError = RunProjectConfigErrors[keyof RunProjectConfigErrors];
+
+export type RunProjectConfigResponses = {
+    201: JobDto;
+};
+
+export type RunProjectConfigResponse = RunProjectConfigResponses[keyof RunProjectConfigResponses];
 
 export type ListQueueData = {
     body?: never;
