@@ -174,7 +174,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       new Set([
         'gpu.policy_changed.v2',
         'auth.login_failed.v1',
-        'job.queued.v1',
+        'job.queued.v2',
         'job.starting.v1',
         'job.started.v1',
         'job.finished.v1',
@@ -193,7 +193,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     await openDatabase(other);
     try {
       const replay = (list: JournalEntry[]) => other.transaction((tx) => journalReplayer().apply(tx, list));
-      const firstQueued = entries.findIndex((e) => e.type === 'job.queued.v1');
+      const firstQueued = entries.findIndex((e) => e.type === 'job.queued.v2');
       const withoutIt = entries.filter((_, i) => i !== firstQueued);
       await expect(replay(withoutIt)).rejects.toThrow(ReplayMismatchError);
       await expect(replay(withoutIt)).rejects.toThrow(

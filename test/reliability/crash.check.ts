@@ -178,7 +178,7 @@ export async function crashCheck(profile: Profile, scope: Scope, seed: number): 
     }
     const queuedEntries = db
       .prepare(
-        "SELECT json_extract(payload, '$.queue_id') AS id, count(*) AS n FROM journal WHERE type = 'job.queued.v1' GROUP BY 1",
+        "SELECT json_extract(payload, '$.queue_id') AS id, count(*) AS n FROM journal WHERE type IN ('job.queued.v1', 'job.queued.v2') GROUP BY 1",
       )
       .all() as Array<{ id: string; n: number }>;
     const journalIds = new Map(queuedEntries.map((e) => [e.id, e.n]));

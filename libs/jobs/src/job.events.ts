@@ -7,8 +7,52 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
 // row; the fields are the payload and its OpenAPI schema. Changing one is a new `.v<N>` (see
 // journal-entry-type.ts); the replay rules are in infrastructure/job.replay.ts.
 
+/** A job was submitted (old journals: no log_cap_bytes, so the server's default applies). */
 @JournalEntryType(
   'job.queued.v1',
+  'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
+    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
+    'Superseded by job.queued.v2.',
+)
+export class JobQueuedV1Event implements JournaledEvent {
+  /** The job's id, `q_<ms>_<8 hex>`. */
+  readonly queue_id: string;
+  readonly job_type: string;
+  /** Optional human label. */
+  readonly name: string | null;
+  /** Higher runs first. */
+  readonly priority: number;
+  readonly requested_gpus: number;
+  /** Type-specific parameters, validated and as stored. */
+  readonly job_params: Record<string, unknown>;
+  /** Absolute working directory. */
+  readonly cwd: string;
+  /** Extra environment variables. */
+  readonly env: Record<string, string>;
+  /** ISO 8601 submit time. */
+  readonly submitted_at: string;
+  /** The `Idempotency-Key` it was submitted with. */
+  readonly idempotency_key: string | null;
+  /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
+  readonly kill_grace_s: number | null;
+
+  constructor(job: Omit<Job, 'log_cap_bytes'>) {
+    this.queue_id = job.id;
+    this.job_type = job.job_type;
+    this.name = job.name;
+    this.priority = job.priority;
+    this.requested_gpus = job.requested_gpus;
+    this.job_params = job.job_params;
+    this.cwd = job.cwd;
+    this.env = job.env;
+    this.submitted_at = job.submitted_at;
+    this.idempotency_key = job.idempotency_key;
+    this.kill_grace_s = job.kill_grace_s;
+  }
+}
+
+@JournalEntryType(
+  'job.queued.v2',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).',
 )
@@ -33,6 +77,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly idempotency_key: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   readonly kill_grace_s: number | null;
+  /** Cap on this job's log file, bytes (null: the server's default). */
+  readonly log_cap_bytes: number | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -46,6 +92,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.submitted_at = job.submitted_at;
     this.idempotency_key = job.idempotency_key;
     this.kill_grace_s = job.kill_grace_s;
+    this.log_cap_bytes = job.log_cap_bytes;
   }
 }
 

@@ -23,6 +23,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     error: job.error,
     termination_reason: job.termination_reason,
     kill_grace_s: job.kill_grace_s,
+    log_cap_bytes: job.log_cap_bytes,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
   };

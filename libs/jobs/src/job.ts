@@ -24,6 +24,8 @@ export interface Job {
   termination_requested_at: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds (null: the server's default). */
   kill_grace_s: number | null;
+  /** Cap on this job's log file, bytes (null: the server's --log-cap). */
+  log_cap_bytes: number | null;
   idempotency_key: string | null;
 }
 
@@ -40,6 +42,7 @@ export type SubmittedJob = Pick<
   | 'env'
   | 'submitted_at'
   | 'kill_grace_s'
+  | 'log_cap_bytes'
   | 'idempotency_key'
 >;
 

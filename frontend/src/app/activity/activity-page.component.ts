@@ -221,7 +221,8 @@ export class ActivityPageComponent {
     const names = new Map(this.names());
     const unknown = new Set<string>();
     for (const entry of entries) {
-      if (entry.type === 'job.queued.v1') names.set(entry.payload.queue_id, entry.payload.name);
+      if (entry.type === 'job.queued.v1' || entry.type === 'job.queued.v2')
+        names.set(entry.payload.queue_id, entry.payload.name);
     }
     for (const entry of entries) {
       const id = (entry.payload as { queue_id?: unknown }).queue_id;

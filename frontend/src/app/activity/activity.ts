@@ -35,7 +35,8 @@ export function describeEntry(entry: JournalEntryDto): Activity {
   const about = (queueId: string, text: string): Activity => ({ ...base, queueId, text });
   const says = (text: string): Activity => ({ ...base, text });
   switch (entry.type) {
-    case 'job.queued.v1': {
+    case 'job.queued.v1':
+    case 'job.queued.v2': {
       const p = entry.payload;
       return about(
         p.queue_id,

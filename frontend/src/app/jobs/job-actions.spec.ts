@@ -27,6 +27,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     error: null,
     termination_reason: null,
     kill_grace_s: null,
+    log_cap_bytes: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

@@ -75,6 +75,9 @@ export class JobEntity {
   @Column({ type: 'integer', nullable: true })
   kill_grace_s!: number | null;
 
+  @Column({ type: 'integer', nullable: true })
+  log_cap_bytes!: number | null;
+
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;

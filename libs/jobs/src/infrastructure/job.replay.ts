@@ -7,6 +7,7 @@ import {
   JobFinishedEvent,
   JobKillUnverifiedEvent,
   JobQueuedEvent,
+  JobQueuedV1Event,
   JobRequeuedEvent,
   JobsDeletedEvent,
   JobStartedEvent,
@@ -22,6 +23,25 @@ import { insertJobRow } from './job.repository';
  * checked against the state the live path required (a starting job must have been queued, ...).
  */
 export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
+  replayRule(JobQueuedV1Event, async (tx, e) => {
+    await insertJobRow(
+      tx,
+      queuedJob({
+        id: e.queue_id,
+        job_type: e.job_type,
+        name: e.name,
+        priority: e.priority,
+        requested_gpus: e.requested_gpus,
+        job_params: e.job_params,
+        cwd: e.cwd,
+        env: e.env,
+        submitted_at: e.submitted_at,
+        kill_grace_s: e.kill_grace_s,
+        log_cap_bytes: null,
+        idempotency_key: e.idempotency_key,
+      }),
+    );
+  }),
   replayRule(JobQueuedEvent, async (tx, e) => {
     await insertJobRow(
       tx,
@@ -36,6 +56,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         env: e.env,
         submitted_at: e.submitted_at,
         kill_grace_s: e.kill_grace_s,
+        log_cap_bytes: e.log_cap_bytes,
         idempotency_key: e.idempotency_key,
       }),
     );

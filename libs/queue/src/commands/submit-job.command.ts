@@ -11,6 +11,7 @@ export interface SubmitJobInput {
   env?: Record<string, string>;
   name?: string;
   kill_grace_s?: number;
+  log_cap_bytes?: number;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

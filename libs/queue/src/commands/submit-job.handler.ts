@@ -4,7 +4,15 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import {
+  Clock,
+  DomainError,
+  ErrorDetail,
+  MIN_LOG_CAP_BYTES,
+  newQueueId,
+  SERVER_CONFIG,
+  ServerConfig,
+} from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import {
@@ -30,6 +38,7 @@ const SUBMITTED_FIELDS = [
   'cwd',
   'env',
   'kill_grace_s',
+  'log_cap_bytes',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -60,6 +69,13 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const details: ErrorDetail[] = [...errors];
     const env = this.checkEnv(input.env, details);
     const cwd = this.checkCwd(input.cwd, details);
+    const logCap = input.log_cap_bytes;
+    if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
+      details.push({
+        field: 'log_cap_bytes',
+        message: `log_cap_bytes must be 0 (no cap) or at least ${MIN_LOG_CAP_BYTES} (got ${logCap})`,
+      });
+    }
     await this.gpus.ready();
     const usable = this.gpus.usableCount();
     if (requestedGpus > usable) {
@@ -85,6 +101,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       cwd,
       env,
       kill_grace_s: input.kill_grace_s ?? null,
+      log_cap_bytes: input.log_cap_bytes ?? null,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {

@@ -936,6 +936,10 @@ export type JobDto = {
      */
     kill_grace_s: number | null;
     /**
+     * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
+     */
+    log_cap_bytes: number | null;
+    /**
      * Optional human label.
      */
     name: string | null;
@@ -1076,9 +1080,81 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).
+ * Payload of journal entry `job.queued.v2`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []).
  */
 export type JobQueuedEvent = {
+    /**
+     * Absolute working directory.
+     */
+    cwd: string;
+    /**
+     * Extra environment variables.
+     */
+    env: {
+        [key: string]: string;
+    };
+    /**
+     * The `Idempotency-Key` it was submitted with.
+     */
+    idempotency_key: string | null;
+    /**
+     * Type-specific parameters, validated and as stored.
+     */
+    job_params: {
+        [key: string]: unknown;
+    };
+    job_type: string;
+    /**
+     * SIGTERM → SIGKILL grace for this job, seconds (null: the server's default).
+     */
+    kill_grace_s: number | null;
+    /**
+     * Cap on this job's log file, bytes (null: the server's default).
+     */
+    log_cap_bytes: number | null;
+    /**
+     * Optional human label.
+     */
+    name: string | null;
+    /**
+     * Higher runs first.
+     */
+    priority: number;
+    /**
+     * The job's id, `q_<ms>_<8 hex>`.
+     */
+    queue_id: string;
+    requested_gpus: number;
+    /**
+     * ISO 8601 submit time.
+     */
+    submitted_at: string;
+};
+
+/**
+ * Journal entry `job.queued.v1`.
+ */
+export type JobQueuedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobQueuedV1Event;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.queued.v1';
+};
+
+/**
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). Superseded by job.queued.v2.
+ */
+export type JobQueuedV1Event = {
     /**
      * Absolute working directory.
      */
@@ -1124,9 +1200,9 @@ export type JobQueuedEvent = {
 };
 
 /**
- * Journal entry `job.queued.v1`.
+ * Journal entry `job.queued.v2`.
  */
-export type JobQueuedV1Entry = {
+export type JobQueuedV2Entry = {
     /**
      * The node that made the change.
      */
@@ -1140,7 +1216,7 @@ export type JobQueuedV1Entry = {
      * ISO 8601 time of the commit.
      */
     ts: string;
-    type: 'job.queued.v1';
+    type: 'job.queued.v2';
 };
 
 /**
@@ -1356,6 +1432,8 @@ export type JournalEntryDto = ({
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
+    type: 'job.queued.v2';
+} & JobQueuedV2Entry) | ({
     type: 'job.requeued.v1';
 } & JobRequeuedV1Entry) | ({
     type: 'job.started.v1';
@@ -1483,11 +1561,17 @@ export type LogSearchResultDto = {
 };
 
 /**
- * Only when resuming (`offset` given): the log file offset of the first byte that follows.
+ * When resuming (`offset` given): the logical offset of the first byte that follows. Also sent mid-stream when the log cap dropped output the client had not received yet (then with `dropped`).
  */
 export type LogStartFrameDto = {
     /**
-     * Byte offset into the job's log file.
+     * Bytes from the offset asked for (or reached) up to the oldest kept output that the log cap
+     * dropped; the bytes that follow start with the marker line. Absent when nothing was missed.
+     */
+    dropped?: number;
+    /**
+     * Logical byte offset into the job's output: byte N of everything the job wrote keeps the number N
+     * when the log cap drops the oldest part.
      */
     offset: number;
     type: 'start';
@@ -1643,6 +1727,10 @@ export type QueueItemDto = {
      * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
      */
     kill_grace_s: number | null;
+    /**
+     * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
+     */
+    log_cap_bytes: number | null;
     /**
      * Optional human label.
      */
@@ -2059,6 +2147,11 @@ export type SubmitJobRequestDto = {
      * (default: the server's --kill-grace, 10 s).
      */
     kill_grace_s?: number;
+    /**
+     * Cap on this job's log file, in bytes: 0 (no cap) or at least 4096. Beyond it the oldest output
+     * is dropped, behind a marker line, and the newest kept (default: the server's --log-cap, 1 GiB).
+     */
+    log_cap_bytes?: number;
     /**
      * Optional label shown in lists.
      */
