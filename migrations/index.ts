@@ -10,6 +10,7 @@ import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-n
 import { JobDependenciesArrays1796008000000 } from './1796008000000-job-dependencies-arrays';
 import { ClusterReplication1796014609903 } from './1796014609903-cluster-replication';
 import { JobTimeLimit1796015000000 } from './1796015000000-job-time-limit';
+import { JobLogCap1796015100000 } from './1796015100000-job-log-cap';
 import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
 
 export const MIGRATIONS = [
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   JobDependenciesArrays1796008000000,
   ClusterReplication1796014609903,
   JobTimeLimit1796015000000,
+  JobLogCap1796015100000,
   ConfigOverrides1796020000000,
 ];

@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StatePaths } from '@trainyard/core';
+import { ttyBasePath } from './tty/tty-base';
 import { SECRET_FILE_PATTERN } from './tty/tty-gc';
 
 /** Where each job's files live; queue ids are validated before they get here. */
@@ -43,6 +44,7 @@ export class JobFiles {
     const wanted = new Set(ids);
     for (const id of ids) {
       rmSync(this.tty(id), { force: true });
+      rmSync(ttyBasePath(this.tty(id)), { force: true });
       rmSync(this.exitStatus(id), { force: true });
       rmSync(this.launchEnv(id), { force: true });
       rmSync(this.controlDir(id), { recursive: true, force: true });

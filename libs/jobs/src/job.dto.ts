@@ -53,6 +53,8 @@ export class JobDto {
    * `aborted` with termination_reason `time_limit`.
    */
   time_limit_s!: number | null;
+  /** Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap. */
+  log_cap_bytes!: number | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

@@ -9,11 +9,13 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
 // row; the fields are the payload and its OpenAPI schema. Changing one is a new `.v<N>` (see
 // journal-entry-type.ts); the replay rules are in infrastructure/job.replay.ts.
 
+/** A job was submitted. */
 @JournalEntryType(
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
-    'depends_on, the array fields and time_limit_s were added later: absent, they are [], null and null (no limit).',
+    'depends_on, the array fields, time_limit_s and log_cap_bytes were added later: absent, they are [], ' +
+    'null, null (no limit) and null (the server default cap).',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -45,6 +47,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly array_max_running?: number | null;
   /** Run-time cap, seconds from its start, as resolved at submit (absent in older entries, or null: none). */
   readonly time_limit_s?: number | null;
+  /** Cap on this job's log file, bytes (absent in older entries, or null: the server's default). */
+  readonly log_cap_bytes?: number | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -63,6 +67,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.array_index = job.array_index;
     this.array_max_running = job.array_max_running;
     this.time_limit_s = job.time_limit_s;
+    this.log_cap_bytes = job.log_cap_bytes;
   }
 }
 

@@ -24,6 +24,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     termination_reason: job.termination_reason,
     kill_grace_s: job.kill_grace_s,
     time_limit_s: job.time_limit_s,
+    log_cap_bytes: job.log_cap_bytes,
     runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
     depends_on: job.depends_on,

@@ -30,6 +30,8 @@ export interface Job {
    * job type's default, else the server's --default-time-limit). At the limit it is asked to stop.
    */
   time_limit_s: number | null;
+  /** Cap on this job's log file, bytes (null: the server's --log-cap). */
+  log_cap_bytes: number | null;
   idempotency_key: string | null;
   /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
   depends_on: JobDependency[];
@@ -54,6 +56,7 @@ export type SubmittedJob = Pick<
   | 'submitted_at'
   | 'kill_grace_s'
   | 'time_limit_s'
+  | 'log_cap_bytes'
   | 'idempotency_key'
   | 'depends_on'
   | 'array_id'

@@ -132,6 +132,17 @@ export class SubmitJobRequestDto {
   @Max(MAX_TIME_LIMIT_SECONDS)
   time_limit_s?: number | null;
 
+  /**
+   * Cap on this job's log file, in bytes: 0 (no cap) or at least 4096. Beyond it the oldest output
+   * is dropped, behind a marker line, and the newest kept (default: the server's --log-cap, 1 GiB).
+   */
+  @ApiProperty({ type: 'integer', minimum: 0, required: false })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  log_cap_bytes?: number;
+
   /** Optional label shown in lists. */
   @IsOptional()
   @IsString()

@@ -28,6 +28,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     termination_reason: null,
     kill_grace_s: null,
     time_limit_s: null,
+    log_cap_bytes: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

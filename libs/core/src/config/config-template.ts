@@ -29,6 +29,7 @@ args:
   # cluster_address: [192.168.1.27]         # what peers should dial (default: detected IPv4 addresses)
   # lock_inference_proxy: false  # true: the inference proxy reaches loopback servers only
   # upstream_timeout_seconds: 300  # proxied servers: longest wait for headers or the next chunk (0 = none)
+  # log_cap_bytes: 1G        # a job's log keeps its newest output up to this size (0 = no cap)
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

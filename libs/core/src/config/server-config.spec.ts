@@ -219,6 +219,23 @@ describe(loadServerConfig.name, () => {
     expect(() => load(['--upstream-timeout', '-1'])).toThrow(/upstream_timeout_seconds/);
   });
 
+  it('takes log_cap_bytes as a size from a flag, the environment or the file, 1 GiB by default', () => {
+    expect(load([]).log_cap_bytes).toBe(1024 ** 3);
+    expect(load(['--log-cap', '500M'])).toMatchObject({
+      log_cap_bytes: 500 * 1024 ** 2,
+      sources: { log_cap_bytes: 'flag' },
+    });
+    expect(load([], { TRAINYARD_LOG_CAP_BYTES: '64KiB' }).log_cap_bytes).toBe(65536);
+    writeConfig('args:\n  log-cap-bytes: 0\n');
+    expect(load([]).log_cap_bytes).toBe(0);
+    writeConfig('args:\n  log_cap_bytes: 1.5g\n');
+    expect(load([]).log_cap_bytes).toBe(1.5 * 1024 ** 3);
+    for (const bad of ['1000', '-1', '12X', 'lots'])
+      expect(() => load(['--log-cap', bad])).toThrow(
+        /log_cap_bytes must be 0 or a size of at least 4096 bytes/,
+      );
+  });
+
   it('allows a non-loopback bind with --insecure', () => {
     expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
   });

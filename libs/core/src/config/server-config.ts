@@ -60,6 +60,11 @@ export interface ServerArgs {
   lock_inference_proxy: boolean;
   /** Seconds a proxied upstream may take to send its headers, or to send the next body chunk (0: no limit). */
   upstream_timeout_seconds: number;
+  /**
+   * Default cap on a job's log file, in bytes (0: no cap); a job's own `log_cap_bytes` wins. Beyond
+   * it the oldest output is dropped, behind a marker line.
+   */
+  log_cap_bytes: number;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -86,6 +91,11 @@ export const MAX_TIME_LIMIT_SECONDS = 366 * 24 * 3600;
 
 export class ConfigError extends Error {}
 
+/** 1 GiB: a runaway job cannot fill the disk, and no sane training log comes near it. */
+export const DEFAULT_LOG_CAP_BYTES = 1024 ** 3;
+/** The smallest log cap: room for a screenful of lines beside the marker line. */
+export const MIN_LOG_CAP_BYTES = 4096;
+
 const DEFAULTS: ServerArgs = {
   host: '127.0.0.1',
   port: 8765,
@@ -110,6 +120,7 @@ const DEFAULTS: ServerArgs = {
   cluster_address: [],
   lock_inference_proxy: false,
   upstream_timeout_seconds: 300,
+  log_cap_bytes: DEFAULT_LOG_CAP_BYTES,
 };
 
 type Kind =
@@ -128,7 +139,8 @@ type Kind =
   | 'urls'
   | 'file'
   | 'secret'
-  | 'ips';
+  | 'ips'
+  | 'size';
 /** Kinds whose flag may be repeated (every value is kept, in order). */
 const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs', 'urls', 'ips']);
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
@@ -155,6 +167,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   cluster_address: 'ips',
   lock_inference_proxy: 'bool',
   upstream_timeout_seconds: 'seconds',
+  log_cap_bytes: 'size',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -189,6 +202,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--cluster-address': { key: 'cluster_address', takesValue: true },
   '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
   '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
+  '--log-cap': { key: 'log_cap_bytes', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -225,6 +239,8 @@ export const USAGE = `Usage: trainyard server [options]
       --lock-inference-proxy  the inference proxy reaches loopback servers only (403 otherwise)
       --upstream-timeout SECS  proxied upstreams: longest wait for headers or the next chunk
                          (default 300; 0 = none; timeout → 504)
+      --log-cap SIZE     a job's log keeps its newest SIZE bytes at most (e.g. 500M, 2G, 65536;
+                         default 1G; 0 = no cap); a job's log_cap_bytes wins
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
@@ -393,6 +409,12 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       }
       return ips;
     }
+    case 'size': {
+      const n = parseByteSize(raw);
+      if (n === null || (n !== 0 && n < MIN_LOG_CAP_BYTES) || n > Number.MAX_SAFE_INTEGER)
+        throw fail(`must be 0 or a size of at least ${MIN_LOG_CAP_BYTES} bytes, like 65536, 64K, 500M or 1G`);
+      return n;
+    }
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
       const items: unknown[] | null = Array.isArray(raw)
@@ -421,6 +443,21 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       return dirs;
     }
   }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/**
+ * Bytes from a whole number or a size like `64K`, `500M`, `1.5G`, `2GiB` (binary units; case and a
+ * trailing `B`/`iB` do not matter); null when it is neither.
+ */
+export function parseByteSize(raw: unknown): number | null {
+  if (typeof raw === 'number') return Number.isInteger(raw) && raw >= 0 ? raw : null;
+  if (typeof raw !== 'string') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(raw.trim());
+  if (!m) return null;
+  const n = Math.round(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */

@@ -78,6 +78,7 @@ export class JobEntity {
 
   @Column({ type: 'integer', nullable: true })
   time_limit_s!: number | null;
+  log_cap_bytes!: number | null;
 
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })

@@ -38,6 +38,13 @@ describe('job replay: job.queued', () => {
     ]);
   });
 
+  it('inserts a job with its log cap (absent in older entries: the server default)', async () => {
+    expect(await replay('job.queued.v1', entry)).toEqual([expect.objectContaining({ log_cap_bytes: null })]);
+    expect(await replay('job.queued.v1', { ...entry, log_cap_bytes: 65536 })).toEqual([
+      expect.objectContaining({ id: 'q_1_ab', log_cap_bytes: 65536 }),
+    ]);
+  });
+
   it('inserts a job with its time limit', async () => {
     expect(await replay('job.queued.v1', { ...entry, time_limit_s: 7200 })).toEqual([
       expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: 7200 }),

@@ -38,6 +38,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         submitted_at: e.submitted_at,
         kill_grace_s: e.kill_grace_s,
         time_limit_s: e.time_limit_s ?? null,
+        log_cap_bytes: e.log_cap_bytes ?? null,
         idempotency_key: e.idempotency_key,
         depends_on: e.depends_on ?? [],
         array_id: e.array_id ?? null,

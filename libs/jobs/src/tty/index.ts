@@ -4,6 +4,7 @@ export {
   TTY_CHUNK_MAX_BYTES,
   TTY_RESCAN_MS,
   type TtyFollowerOptions,
+  type TtyDrop,
   type TtyTruncation,
 } from './tty-follower';
 export {
@@ -27,3 +28,4 @@ export {
   type TtySearchMatch,
   type TtySearchResult,
 } from './tty-range';
+export { readTtyGeneration, ttyBasePath, ttyGenerationOf, type TtyGeneration } from './tty-base';

@@ -1,8 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TtyFollower, TtyFollowerOptions, TtyTruncation } from './tty-follower';
+import { TtyDrop, TtyFollower, TtyFollowerOptions, TtyTruncation } from './tty-follower';
 
 const MiB = 1024 * 1024;
 
@@ -189,5 +189,49 @@ describe(TtyFollower.name, () => {
 
   it('rejects a negative start offset', () => {
     expect(() => new TtyFollower(path, -1, { onData: () => undefined })).toThrow(RangeError);
+  });
+
+  describe('when the log cap replaces the file', () => {
+    /** What the launcher's monitor does (CappedLog): marker + the file from `cut`, sidecar, rename. */
+    function dropOldest(cut: number, base = 0): { base: number; first: number } {
+      const old = readFileSync(path);
+      const first = base + cut;
+      const marker = Buffer.from(`[trainyard] ${first} bytes of earlier output dropped\r\n`);
+      const tmp = `${path}.tmp`;
+      writeFileSync(tmp, Buffer.concat([marker, old.subarray(cut)]));
+      const generation = { base: first - marker.length, first };
+      writeFileSync(`${path}.base`, `${statSync(tmp).ino} ${generation.base} ${generation.first}\n`);
+      renameSync(tmp, path);
+      return generation;
+    }
+
+    it('reads the old file to its end, then goes on in the new one at the same logical offset', async () => {
+      const drops: TtyDrop[] = [];
+      await writeFile(path, 'one\ntwo\n');
+      follow(0, { onDrop: (d) => void drops.push(d) });
+      await waitFor(() => received() === 'one\ntwo\n', 'the first lines');
+      const old = appender(path);
+      old.write('three\n'); // written before the rename: must not be lost
+      old.close();
+      dropOldest(4);
+      const next = appender(path);
+      next.write('four\n');
+      next.close();
+      await waitFor(() => received().endsWith('four\n'), 'the line written to the new file');
+      expect(received()).toBe('one\ntwo\nthree\nfour\n');
+      expect(drops).toEqual([]);
+      expect(errors).toEqual([]);
+    });
+
+    it('starts at the marker, saying so, when what it was to read next was dropped', async () => {
+      const drops: TtyDrop[] = [];
+      await writeFile(path, 'one\ntwo\nthree\n');
+      const { base, first } = dropOldest(8);
+      follow(2, { onDrop: (d) => void drops.push(d) });
+      await waitFor(() => received().endsWith('three\n'), 'the kept line');
+      expect(received()).toBe(`[trainyard] ${first} bytes of earlier output dropped\r\nthree\n`);
+      expect(drops).toEqual([{ previousOffset: 2, offset: base, first }]);
+      expect(sut!.offset).toBe(first + 'three\n'.length);
+    });
   });
 });

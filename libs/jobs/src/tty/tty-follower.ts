@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { ttyGenerationOf } from './tty-base';
 import { isMissingFileError, readFully } from './tty-tail';
 
 /** Largest chunk handed to `onData` (and so the largest WebSocket frame). */
@@ -18,11 +19,25 @@ export interface TtyTruncation {
   size: number;
 }
 
+export interface TtyDrop {
+  /** Where reading had got to (logical offset). */
+  previousOffset: number;
+  /** Where reading goes on: the start of the new file, its marker line (logical offset). */
+  offset: number;
+  /** Logical offset of the first byte of kept output: [previousOffset, first) is gone. */
+  first: number;
+}
+
 export interface TtyFollowerOptions {
   /** New bytes, in file order, never twice. The next read waits for the returned promise (backpressure). */
   onData: (chunk: Buffer) => void | Promise<void>;
   /** The file became shorter than what was already read (rewritten from scratch): reading restarts at 0. */
   onTruncate?: (info: TtyTruncation) => void | Promise<void>;
+  /**
+   * The log cap dropped output this follower had not read yet: reading goes on at the new file's
+   * start (the marker line). Not called when the drop only took bytes already delivered.
+   */
+  onDrop?: (info: TtyDrop) => void | Promise<void>;
   /** A read or watch failed; the follower has stopped itself. */
   onError?: (err: Error) => void;
   maxChunkBytes?: number;
@@ -31,13 +46,13 @@ export interface TtyFollowerOptions {
 }
 
 /**
- * Emits the bytes appended to a file from a start offset on. The job writes the file itself, so the
+ * Emits the bytes appended to a job's log from a (logical, see tty-base.ts) start offset on. The job writes the file itself, so the
  * server learns of writes from fs.watch (inotify): one watch on the file, or on its directory until
  * the file is created. Every notification funnels into one read loop, so reads never overlap and
  * bytes are delivered exactly once, in order.
  *
- * Not handled: the file being replaced by a new inode (renamed over / deleted and recreated); the
- * job side only ever opens the path once, so the open handle keeps reading the file that was found.
+ * When the log cap replaces the file (a rename over it), the old file is read to its end, then the
+ * new one from the same logical offset: nothing is lost or repeated unless it was dropped unread.
  */
 export class TtyFollower {
   private static watchers = 0;
@@ -47,7 +62,10 @@ export class TtyFollower {
     return TtyFollower.watchers;
   }
 
+  /** Logical offset of the next byte; the open file's byte 0 is at `base`. */
   private position: number;
+  private base = 0;
+  private ino: bigint | null = null;
   private fileWatcher: FSWatcher | null = null;
   private dirWatcher: FSWatcher | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
@@ -68,7 +86,7 @@ export class TtyFollower {
     this.maxChunkBytes = options.maxChunkBytes ?? TTY_CHUNK_MAX_BYTES;
   }
 
-  /** The next byte to be read; everything before it has been handed to `onData` (or precedes the start). */
+  /** The next byte to be read (logical offset); everything before it has been handed to `onData` (or precedes the start). */
   get offset(): number {
     return this.position;
   }
@@ -197,25 +215,66 @@ export class TtyFollower {
     }
   }
 
-  /** One pass: everything between the current offset and the size seen at the start of the pass. */
+  /**
+   * One pass: everything between the current offset and the end of the file seen at the start of
+   * the pass; then, if the log cap replaced the file meanwhile, the rest of the old one and the new.
+   */
   private async readToEnd(): Promise<void> {
-    if (!this.fh) {
-      try {
-        this.fh = await open(this.path, 'r');
-      } catch (err) {
-        if (isMissingFileError(err)) return; // deleted right after creation; the next notification retries
-        throw err;
-      }
+    if (!this.fh && !(await this.openFile())) return;
+    for (;;) {
+      await this.readFileToEnd();
+      const ino = await this.inodeAtPath();
+      // Same file, or deleted (the job was): keep reading what is open.
+      if (this.stoppedFlag || ino === null || ino === this.ino) return;
+      // Replaced: the monitor writes nothing more to the old file, so this read completes it.
+      await this.readFileToEnd();
+      if (this.stoppedFlag) return;
+      this.closeFile();
+      this.closeWatcher(this.fileWatcher);
+      this.fileWatcher = this.openWatcher(this.path, () => this.schedule());
+      if (!(await this.openFile())) return;
     }
-    const fh = this.fh;
-    const { size } = await fh.stat();
-    if (size < this.position) {
+  }
+
+  /** Opens the file at the path and places the offset in it; false when it does not exist. */
+  private async openFile(): Promise<boolean> {
+    try {
+      this.fh = await open(this.path, 'r');
+    } catch (err) {
+      if (isMissingFileError(err)) return false; // deleted right after creation; the next notification retries
+      throw err;
+    }
+    this.ino = (await this.fh.stat({ bigint: true })).ino;
+    const { base, first } = await ttyGenerationOf(this.path, this.ino);
+    this.base = base;
+    if (this.position < first) {
       const previousOffset = this.position;
-      this.position = 0;
-      await this.options.onTruncate?.({ previousOffset, size });
+      this.position = base;
+      await this.options.onDrop?.({ previousOffset, offset: base, first });
     }
-    while (this.position < size && !this.stoppedFlag) {
-      const chunk = await readFully(fh, this.position, Math.min(this.maxChunkBytes, size - this.position));
+    return true;
+  }
+
+  private async inodeAtPath(): Promise<bigint | null> {
+    try {
+      return (await stat(this.path, { bigint: true })).ino;
+    } catch (err) {
+      if (isMissingFileError(err)) return null;
+      throw err;
+    }
+  }
+
+  private async readFileToEnd(): Promise<void> {
+    const fh = this.fh!;
+    const end = this.base + (await fh.stat()).size;
+    if (end < this.position) {
+      const previousOffset = this.position;
+      this.position = this.base;
+      await this.options.onTruncate?.({ previousOffset, size: end - this.base });
+    }
+    while (this.position < end && !this.stoppedFlag) {
+      const at = this.position - this.base;
+      const chunk = await readFully(fh, at, Math.min(this.maxChunkBytes, end - this.position));
       if (chunk.length === 0 || this.stoppedFlag) return; // shrank under us: the next pass sees it
       this.position += chunk.length;
       await this.options.onData(chunk);

@@ -5,13 +5,23 @@ import { JOB_STATUSES, type JobStatus } from '../job-lifecycle';
 // JSON text frames of WebSocket /api/jobs/{queue_id}/tty; the log bytes themselves are binary frames.
 
 @ApiSchema({
-  description: 'Only when resuming (`offset` given): the log file offset of the first byte that follows.',
+  description:
+    'When resuming (`offset` given): the logical offset of the first byte that follows. Also sent ' +
+    'mid-stream when the log cap dropped output the client had not received yet (then with `dropped`).',
 })
 export class LogStartFrameDto {
   @ApiProperty({ enum: ['start'] })
   type!: 'start';
-  /** Byte offset into the job's log file. */
+  /**
+   * Logical byte offset into the job's output: byte N of everything the job wrote keeps the number N
+   * when the log cap drops the oldest part.
+   */
   offset!: number;
+  /**
+   * Bytes from the offset asked for (or reached) up to the oldest kept output that the log cap
+   * dropped; the bytes that follow start with the marker line. Absent when nothing was missed.
+   */
+  dropped?: number;
 }
 
 @ApiSchema({

@@ -1,11 +1,14 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { readTtyGeneration } from './tty-base';
 import { openTtyLog, readFully } from './tty-tail';
 
 // Reads of a job's log by line number, and a search of the whole log, for a viewer whose terminal
 // only keeps the last lines. Both stream through the file in fixed chunks: memory stays bounded
-// whatever the log's size. Lines are numbered from 1; line N starts after the (N-1)th `\n`.
+// whatever the log's size. Lines are numbered from 1; line N starts after the (N-1)th `\n` of the
+// file as it is (after the log cap dropped the oldest output, line 1 is the marker line). Byte
+// offsets are logical (see tty-base.ts): they stay valid when the oldest output is dropped.
 
 const NEWLINE = 0x0a;
 const CHUNK_BYTES = 256 * 1024;
@@ -20,13 +23,13 @@ export interface TtyRange {
   data: Buffer;
   /** Number of the line `data` starts in (1-based). */
   line: number;
-  /** Byte offset of the first byte of `data`. */
+  /** Logical byte offset of the first byte of `data`. */
   offset: number;
-  /** Byte offset just past `data`. */
+  /** Logical byte offset just past `data`. */
   end: number;
   /** Complete lines in `data` (a last line without `\n` at the end of the file counts too). */
   lines: number;
-  /** The file's size when read. */
+  /** The output's logical size when read (the end of the file). */
   size: number;
 }
 
@@ -71,13 +74,15 @@ export async function readTtyRange(
   const fh = await openTtyLog(path);
   try {
     const { size } = await fh.stat();
+    const { base } = await readTtyGeneration(path, fh);
     let offset: number;
     let line: number;
     if ('line' in from) {
       offset = await lineStart(fh, size, from.line);
       line = offset < size ? from.line : (await countNewlines(fh, 0, size)) + 1;
     } else {
-      offset = Math.min(from.offset, size);
+      // An offset that was dropped reads from the start of what is kept (the marker line).
+      offset = Math.min(Math.max(from.offset - base, 0), size);
       line = (await countNewlines(fh, 0, offset)) + 1;
     }
     const want = Math.min(lines, TTY_RANGE_MAX_LINES);
@@ -102,7 +107,14 @@ export async function readTtyRange(
       if (last[0] !== NEWLINE) got++;
     }
     const data = end > offset ? await readFully(fh, offset, end - offset) : Buffer.alloc(0);
-    return { data, line, offset, end: offset + data.length, lines: got, size };
+    return {
+      data,
+      line,
+      offset: base + offset,
+      end: base + offset + data.length,
+      lines: got,
+      size: base + size,
+    };
   } finally {
     await fh.close();
   }
@@ -124,7 +136,7 @@ export interface TtySearchOptions {
 export interface TtySearchMatch {
   /** Line number (1-based). */
   line: number;
-  /** Byte offset where the line starts. */
+  /** Logical byte offset where the line starts. */
   offset: number;
   /** The line with ANSI escapes removed (its first maxLineChars characters). */
   text: string;
@@ -136,7 +148,7 @@ export interface TtySearchResult {
   truncated: boolean;
   /** The time budget ran out before the end of the file. */
   timed_out: boolean;
-  /** Bytes scanned: the file size unless truncated or timed out. */
+  /** Logical offset the scan reached: the output's size unless truncated or timed out. */
   scanned_bytes: number;
   /** Lines scanned. */
   scanned_lines: number;
@@ -229,6 +241,7 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
   const maxLineBytes = maxChars * 4;
   const decoder = new TextDecoder('utf-8');
   const fh = await openTtyLog(path);
+  let base = 0;
   const matcher = options.regex ? workerMatcher(pattern, deadline) : inThreadMatcher(pattern);
   const result: TtySearchResult = {
     matches: [],
@@ -248,7 +261,7 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
     const text = decoder.decode(Buffer.concat(parts, partBytes)).slice(0, maxChars);
     parts = [];
     partBytes = 0;
-    batch.push({ line, offset: lineOffset, text: plainLine(text) });
+    batch.push({ line, offset: base + lineOffset, text: plainLine(text) });
   };
   const keep = (bytes: Buffer) => {
     if (partBytes >= maxLineBytes) return;
@@ -269,7 +282,7 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
     for (const index of hits) {
       if (result.matches.length === options.limit) {
         result.truncated = true;
-        result.scanned_bytes = lines[index].offset;
+        result.scanned_bytes = lines[index].offset; // logical already
         result.scanned_lines = lines[index].line - 1;
         return false;
       }
@@ -280,6 +293,7 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
   };
   try {
     const { size } = await fh.stat();
+    base = (await readTtyGeneration(path, fh)).base;
     let pos = 0;
     while (pos < size) {
       if (Date.now() > deadline) {
@@ -299,13 +313,13 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
       keep(chunk.subarray(start));
       pos += chunk.length;
       if (!(await testBatch())) return result;
-      result.scanned_bytes = lineOffset;
+      result.scanned_bytes = base + lineOffset;
     }
     if (!result.timed_out && partBytes > 0) {
       finishLine();
       if (!(await testBatch())) return result;
     }
-    if (!result.timed_out) result.scanned_bytes = pos;
+    if (!result.timed_out) result.scanned_bytes = base + pos;
     return result;
   } finally {
     await Promise.all([fh.close(), matcher.close()]);

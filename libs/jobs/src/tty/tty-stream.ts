@@ -1,7 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { WebSocket } from 'ws';
 import { TTY_CHUNK_MAX_BYTES, TtyFollower } from './tty-follower';
-import type { LogEndFrameDto, TtyControlFrame } from './tty-frames.dto';
+import { readTtyGeneration, type TtyGeneration } from './tty-base';
+import type { LogEndFrameDto, LogStartFrameDto, TtyControlFrame } from './tty-frames.dto';
 import { findTailStart, readFully, openTtyLog, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
 
 /**
@@ -25,9 +26,10 @@ export interface StreamTtyOptions {
   final?: TtyJobEnd;
   maxBacklogBytes?: number;
   /**
-   * Resume at this byte offset (a client reconnecting after it got this far): the backlog starts
-   * there when it lies in the file and within maxBacklogBytes of its end, else the tail rule applies;
-   * either way a `{type:'start', offset}` frame first says where the bytes that follow begin.
+   * Resume at this logical byte offset (a client reconnecting after it got this far): the backlog
+   * starts there when it lies in the output and within maxBacklogBytes of its end, else the tail
+   * rule applies; either way a `{type:'start', offset}` frame first says where the bytes that follow
+   * begin. An offset the log cap dropped resumes at the marker line, with `dropped` in the frame.
    */
   resumeAt?: number;
   frameBytes?: number;
@@ -149,8 +151,10 @@ async function sendSnapshot(
   }
   try {
     const { size } = await fh.stat();
-    let position = await startOffset(fh, size, options);
-    if (options.resumeAt !== undefined) sender.sendJson({ type: 'start', offset: position });
+    const generation = await readTtyGeneration(options.path, fh);
+    const start = await startOffset(fh, size, generation, options);
+    if (options.resumeAt !== undefined) sender.sendJson(start);
+    let position = start.offset - generation.base; // in the file
     while (position < size && sender.open) {
       const chunk = await readFully(fh, position, Math.min(frameBytes, size - position));
       if (chunk.length === 0) break; // truncated while reading: send what there was
@@ -171,14 +175,17 @@ async function followLive(
   ended: Promise<Settled<TtyJobEnd>>,
 ): Promise<void> {
   const start = await backlogStart(options);
-  if (options.resumeAt !== undefined) sender.sendJson({ type: 'start', offset: start });
+  if (options.resumeAt !== undefined) sender.sendJson(start);
   let failure: Error | undefined;
   let onFailure: ((err: Error) => void) | undefined;
   const failed = new Promise<Error>((resolve) => (onFailure = resolve));
-  const follower = new TtyFollower(options.path, start, {
+  const follower = new TtyFollower(options.path, start.offset, {
     onData: (chunk) => sender.sendBinary(chunk),
     onTruncate: () =>
       sender.sendJson({ type: 'reset', message: 'the log file was truncated; replaying it from the start' }),
+    // The client fell behind the log cap: what follows starts at the marker line.
+    onDrop: ({ previousOffset, offset, first }) =>
+      sender.sendJson({ type: 'start', offset, dropped: first - previousOffset }),
     onError: (err) => {
       failure = err;
       onFailure?.(err);
@@ -216,26 +223,38 @@ async function followLive(
 }
 
 /** Where following starts, given the file as it is now; 0 if it does not exist yet. */
-async function backlogStart(options: StreamTtyOptions): Promise<number> {
+async function backlogStart(options: StreamTtyOptions): Promise<LogStartFrameDto> {
   let fh;
   try {
     fh = await openTtyLog(options.path);
   } catch (err) {
-    if (err instanceof TtyLogMissingError) return 0;
+    if (err instanceof TtyLogMissingError) return { type: 'start', offset: 0 };
     throw err;
   }
   try {
     const { size } = await fh.stat();
-    return await startOffset(fh, size, options);
+    return await startOffset(fh, size, await readTtyGeneration(options.path, fh), options);
   } finally {
     await fh.close();
   }
 }
 
-/** The resume point when it is still in the file and not too far back, else the tail rule. */
-async function startOffset(fh: FileHandle, size: number, options: StreamTtyOptions): Promise<number> {
+/**
+ * The resume point (logical) when it is still in the output and not too far back — the marker line
+ * when the log cap dropped it — else the tail rule.
+ */
+async function startOffset(
+  fh: FileHandle,
+  size: number,
+  { base, first }: TtyGeneration,
+  options: StreamTtyOptions,
+): Promise<LogStartFrameDto> {
   const maxBacklogBytes = options.maxBacklogBytes ?? TTY_TAIL_MAX_BYTES;
   const at = options.resumeAt;
-  if (at !== undefined && at <= size && size - at <= maxBacklogBytes) return at;
-  return findTailStart(fh, size, maxBacklogBytes);
+  const end = base + size;
+  if (at !== undefined && at <= end && end - at <= maxBacklogBytes) {
+    if (at >= first) return { type: 'start', offset: at };
+    return { type: 'start', offset: base, dropped: first - at };
+  }
+  return { type: 'start', offset: base + (await findTailStart(fh, size, maxBacklogBytes)) };
 }

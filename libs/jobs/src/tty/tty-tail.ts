@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { readTtyGeneration } from './tty-base';
 
 /** The most a client gets of an old log in one go: enough for any real scrollback, bounded memory. */
 export const TTY_TAIL_MAX_BYTES = 32 * 1024 * 1024;
@@ -66,9 +67,9 @@ export async function findTailStart(fh: FileHandle, size: number, maxBytes: numb
 
 export interface TtyTail {
   data: Buffer;
-  /** True when the beginning of the file was left out. */
+  /** True when the beginning of the output was left out (here, or dropped by the log cap). */
   truncated: boolean;
-  /** File offset just past `data` (the file size when read): where a follower continues. */
+  /** Logical offset just past `data` (the output's size when read): where a follower continues. */
   size: number;
 }
 
@@ -77,9 +78,10 @@ export async function readTtyTail(path: string, maxBytes = TTY_TAIL_MAX_BYTES): 
   const fh = await openTtyLog(path);
   try {
     const { size } = await fh.stat();
+    const { base } = await readTtyGeneration(path, fh);
     const start = await findTailStart(fh, size, maxBytes);
     const data = await readFully(fh, start, size - start);
-    return { data, truncated: start > 0, size: start + data.length };
+    return { data, truncated: start > 0 || base > 0, size: base + start + data.length };
   } finally {
     await fh.close();
   }

@@ -75,6 +75,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
           submitted_at: new Date(now).toISOString(),
           kill_grace_s: j.kill_grace_s,
           time_limit_s: j.time_limit_s,
+          log_cap_bytes: j.log_cap_bytes,
           idempotency_key: null,
           depends_on: [],
           array_id: newId,

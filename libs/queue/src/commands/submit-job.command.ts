@@ -17,6 +17,7 @@ export interface SubmitJobInput {
   array?: Record<string, unknown>;
   /** Seconds; undefined: the job type's default, else the server's; null: none. */
   time_limit_s?: number | null;
+  log_cap_bytes?: number;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

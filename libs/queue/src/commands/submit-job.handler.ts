@@ -9,6 +9,7 @@ import {
   DomainError,
   ErrorDetail,
   newArrayId,
+  MIN_LOG_CAP_BYTES,
   newQueueId,
   SERVER_CONFIG,
   ServerConfig,
@@ -58,6 +59,7 @@ const SUBMITTED_FIELDS = [
   'depends_on',
   'array_max_running',
   'time_limit_s',
+  'log_cap_bytes',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -107,6 +109,13 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     }
     const env = this.checkEnv(input.env, details);
     const cwd = this.checkCwd(input.cwd, details);
+    const logCap = input.log_cap_bytes;
+    if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
+      details.push({
+        field: 'log_cap_bytes',
+        message: `log_cap_bytes must be 0 (no cap) or at least ${MIN_LOG_CAP_BYTES} (got ${logCap})`,
+      });
+    }
     await this.gpus.ready();
     const usable = this.gpus.usableCount();
     if (requestedGpus > usable) {
@@ -144,6 +153,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           : def.defaultTimeLimitS !== undefined
             ? def.defaultTimeLimitS
             : this.config.default_time_limit_seconds,
+      log_cap_bytes: input.log_cap_bytes ?? null,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {

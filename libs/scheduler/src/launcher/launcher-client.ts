@@ -13,6 +13,11 @@ export interface LaunchRequest {
   env: Record<string, string>;
   /** Where the job's terminal output is appended. */
   log: string;
+  /**
+   * Bytes the log file may hold (null: no cap): beyond it the oldest output is dropped behind a
+   * marker line, the newest kept (offsets stay logical through the `<log>.base` sidecar).
+   */
+  logCap: number | null;
   /** Where the job command's exit status is written when it ends. */
   exit: string;
 }
@@ -78,7 +83,8 @@ export class LauncherClient {
         },
         reject,
       });
-      child.stdin!.write(`${JSON.stringify({ op: 'launch', ...request })}\n`);
+      const { logCap, ...rest } = request;
+      child.stdin!.write(`${JSON.stringify({ op: 'launch', ...rest, log_cap: logCap })}\n`);
     });
   }
 

@@ -6,7 +6,8 @@ milliseconds per job; forking this small one does not, and its per-job monitors 
 guarantees even when the server, this launcher or the supervisor dies.
 
 Protocol, one JSON object per line. The server writes requests on our stdin:
-  {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH}
+  {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH,
+   "log_cap": BYTES or null}
 and we answer on stdout:
   {"op": "launched", "id": ID, "monitor_pid": N, "pid": N}
   {"op": "launch_failed", "id": ID, "error": TEXT}
@@ -21,7 +22,8 @@ Per job, a monitor (a fork of this process):
 - owns the job's pseudo-terminal and runs the job's command in its own process group in the
   foreground: when the command exits nothing is hung up, so processes still shutting down keep
   their terminal and their output still reaches the log;
-- copies the terminal's output to the log file as it comes;
+- copies the terminal's output to the log file as it comes, keeping it under `log_cap` bytes by
+  dropping the oldest output (see CappedLog);
 - writes the command's exit status to `exit` (0600, atomic rename) the moment the command ends,
   with a second line saying why when the command could not be run at all (for example
   `command not found: NAME`, NAME being argv[0] as given);
@@ -88,6 +90,96 @@ def write_exit_file(path, code, why=''):
     os.rename(tmp, path)
 
 
+LOG_BASE_SUFFIX = '.base'
+LOG_BASE_GENERATIONS = 2
+
+
+def read_log_base(path, ino):
+    """(base, first) of the log generation with inode `ino`, from the sidecar; (0, 0) if not there."""
+    try:
+        with open(path + LOG_BASE_SUFFIX) as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) == 3 and fields[0] == str(ino):
+                    return int(fields[1]), int(fields[2])
+    except FileNotFoundError:
+        pass
+    return 0, 0
+
+
+def marker_line(dropped, cap):
+    return ('[trainyard] %d bytes of earlier output dropped (log cap %d bytes)\r\n'
+            % (dropped, cap)).encode()
+
+
+class CappedLog:
+    """The job's log file, appended to, and kept under `cap` bytes (None: no cap).
+
+    Offsets that readers use are logical: byte N of the job's whole output keeps the number N however
+    much was dropped. When the file passes `cap`, a new file replaces it (one rename, so a reader
+    sees the old file or the new one, never a mix) holding a marker line and then the last cap/2 bytes
+    from a line start. The sidecar PATH.base says, per file generation (by inode), `base` (the
+    logical offset of the file's byte 0, the marker's) and `first` (that of the first kept byte):
+    one line "INODE BASE FIRST" per generation, the last two kept, written (atomically) before the
+    rename so a reader that finds a new file always finds its line. A file without a line is the
+    original: base 0.
+    """
+
+    def __init__(self, path, cap):
+        self.path = path
+        self.cap = cap
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        st = os.fstat(self.fd)
+        self.size = st.st_size
+        self.ino = st.st_ino
+        self.base, _ = read_log_base(path, st.st_ino)  # a requeued job's log continues
+
+    def write(self, data):
+        write_all(self.fd, data)
+        self.size += len(data)
+        if self.cap and self.size > self.cap:
+            self.drop_oldest()
+
+    def drop_oldest(self):
+        keep = self.cap // 2
+        with open(self.path, 'rb') as f:
+            f.seek(max(0, self.size - keep))
+            tail = f.read(keep)
+        cut = tail.find(b'\n')
+        if 0 <= cut < len(tail) - 1:
+            tail = tail[cut + 1:]  # from a line start, unless that would leave nothing
+        first = self.base + self.size - len(tail)  # logical offset of the first kept byte
+        marker = marker_line(first, self.cap)
+        base = first - len(marker)
+        tmp = self.path + '.tmp'
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        try:
+            write_all(fd, marker + tail)
+            ino = os.fstat(fd).st_ino
+            self.write_sidecar(ino, base, first)
+            os.rename(tmp, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        if os.fstat(2).st_ino == self.ino:
+            os.dup2(fd, 2)  # the monitor's own last words follow the log
+        os.close(self.fd)
+        self.fd, self.ino, self.base, self.size = fd, ino, base, len(marker) + len(tail)
+
+    def write_sidecar(self, ino, base, first):
+        lines = []
+        try:
+            with open(self.path + LOG_BASE_SUFFIX) as f:
+                lines = [line for line in f.read().splitlines() if line.strip()]
+        except FileNotFoundError:
+            pass
+        lines = (lines + ['%d %d %d' % (ino, base, first)])[-LOG_BASE_GENERATIONS:]
+        tmp = self.path + LOG_BASE_SUFFIX + '.tmp'
+        with open(tmp, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        os.rename(tmp, self.path + LOG_BASE_SUFFIX)
+
+
 def exec_failure(err, name):
     """Why exec failed, in a shell's words, and the shell's exit status for it."""
     if err.errno == errno.ENOENT:
@@ -146,8 +238,8 @@ def monitor(req, report_fd):
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
-    log = os.open(req['log'], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(log, 2)  # our own last words go to the job's log
+    log = CappedLog(req['log'], req.get('log_cap'))
+    os.dup2(log.fd, 2)  # our own last words go to the job's log
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
     wake_r, _ = wake_on_sigchld()
@@ -211,7 +303,7 @@ def monitor(req, report_fd):
                     raise
                 data = b''
             if data:
-                write_all(log, data)
+                log.write(data)
             else:
                 terminal_open = False
     os._exit(main_status if main_status is not None else 1)

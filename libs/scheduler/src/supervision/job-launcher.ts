@@ -181,6 +181,7 @@ export class JobLauncher implements OnModuleDestroy {
         gpulessHidesGpus: def.gpuless_sees_server_gpus === undefined,
       }),
       log: this.files.tty(job.id),
+      logCap: (job.log_cap_bytes ?? this.config.log_cap_bytes) || null,
       exit: this.files.exitStatus(job.id),
     };
   }

@@ -1237,6 +1237,10 @@ export type JobDto = {
      */
     kill_grace_s: number | null;
     /**
+     * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
+     */
+    log_cap_bytes: number | null;
+    /**
      * Optional human label.
      */
     name: string | null;
@@ -1383,7 +1387,7 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields and time_limit_s were added later: absent, they are [], null and null (no limit).
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields, time_limit_s and log_cap_bytes were added later: absent, they are [], null, null (no limit) and null (the server default cap).
  */
 export type JobQueuedEvent = {
     /**
@@ -1421,6 +1425,10 @@ export type JobQueuedEvent = {
      * SIGTERM → SIGKILL grace for this job, seconds (null: the server's default).
      */
     kill_grace_s: number | null;
+    /**
+     * Cap on this job's log file, bytes (absent in older entries, or null: the server's default).
+     */
+    log_cap_bytes?: number | null;
     /**
      * Optional human label.
      */
@@ -1816,11 +1824,17 @@ export type LogSearchResultDto = {
 };
 
 /**
- * Only when resuming (`offset` given): the log file offset of the first byte that follows.
+ * When resuming (`offset` given): the logical offset of the first byte that follows. Also sent mid-stream when the log cap dropped output the client had not received yet (then with `dropped`).
  */
 export type LogStartFrameDto = {
     /**
-     * Byte offset into the job's log file.
+     * Bytes from the offset asked for (or reached) up to the oldest kept output that the log cap
+     * dropped; the bytes that follow start with the marker line. Absent when nothing was missed.
+     */
+    dropped?: number;
+    /**
+     * Logical byte offset into the job's output: byte N of everything the job wrote keeps the number N
+     * when the log cap drops the oldest part.
      */
     offset: number;
     type: 'start';
@@ -2101,6 +2115,10 @@ export type QueueItemDto = {
      * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
      */
     kill_grace_s: number | null;
+    /**
+     * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
+     */
+    log_cap_bytes: number | null;
     /**
      * Optional human label.
      */
@@ -2609,6 +2627,11 @@ export type SubmitJobRequestDto = {
      * (default: the server's --kill-grace, 10 s).
      */
     kill_grace_s?: number;
+    /**
+     * Cap on this job's log file, in bytes: 0 (no cap) or at least 4096. Beyond it the oldest output
+     * is dropped, behind a marker line, and the newest kept (default: the server's --log-cap, 1 GiB).
+     */
+    log_cap_bytes?: number;
     /**
      * Optional label shown in lists.
      */

@@ -1,0 +1,48 @@
+import type { FileHandle } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { isMissingFileError } from './tty-tail';
+
+// A job's log is capped (see CappedLog in libs/scheduler/src/launcher/trainyard-launcher.py): past the
+// cap the monitor replaces the file by one that starts with a marker line and holds the newest
+// output. Offsets the API gives out are logical — byte N of the job's whole output keeps the number
+// N — so a client that resumes after a drop still lands on the right byte. The sidecar
+// `<log>.base` maps each file generation (by inode) to its logical offsets; it is written before the
+// new file is renamed into place, so whoever opened the new file finds its line.
+
+/** Where a log file generation lies in the job's whole output. */
+export interface TtyGeneration {
+  /** Logical offset of the file's byte 0 (the marker line's first byte after a drop). */
+  base: number;
+  /** Logical offset of the first byte of kept output (after the marker); 0 if nothing was dropped. */
+  first: number;
+}
+
+const ORIGINAL: TtyGeneration = { base: 0, first: 0 };
+
+export function ttyBasePath(path: string): string {
+  return `${path}.base`;
+}
+
+/** The generation of the log file open as `fh` (an original file, never capped: base 0). */
+export async function readTtyGeneration(path: string, fh: FileHandle): Promise<TtyGeneration> {
+  const { ino } = await fh.stat({ bigint: true });
+  return ttyGenerationOf(path, ino);
+}
+
+/** The generation of the log file with inode `ino`, from the sidecar. */
+export async function ttyGenerationOf(path: string, ino: bigint): Promise<TtyGeneration> {
+  let text: string;
+  try {
+    text = await readFile(ttyBasePath(path), 'utf8');
+  } catch (err) {
+    if (isMissingFileError(err)) return ORIGINAL;
+    throw err;
+  }
+  const key = String(ino);
+  for (const line of text.split('\n')) {
+    const [inode, base, first] = line.trim().split(/\s+/);
+    if (inode === key && base !== undefined && first !== undefined)
+      return { base: Number(base), first: Number(first) };
+  }
+  return ORIGINAL;
+}
