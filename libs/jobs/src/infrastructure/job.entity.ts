@@ -78,6 +78,8 @@ export class JobEntity {
 
   @Column({ type: 'integer', nullable: true })
   time_limit_s!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
   log_cap_bytes!: number | null;
 
   @Index('idx_jobs_idempotency_key', { unique: true })
