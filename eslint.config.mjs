@@ -22,6 +22,7 @@ const LIB_DEPENDENCIES = {
   services: ['core', 'jobs', 'queue', 'scheduler'],
   proxies: ['core', 'jobs', 'queue'],
   cluster: ['core', 'database', 'gpus', 'journal'],
+  tracking: ['auth', 'core', 'database', 'gpus', 'jobs', 'journal'],
 };
 const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
 const DEEP_IMPORTS = [

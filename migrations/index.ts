@@ -8,6 +8,7 @@ import { ListIndexes1796006000000 } from './1796006000000-list-indexes';
 import { SearchRoots1796007000000 } from './1796007000000-search-roots';
 import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-nullable-gate';
 import { ClusterReplication1796014609903 } from './1796014609903-cluster-replication';
+import { TrackingRuns1796020000000 } from './1796020000000-tracking-runs';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   SearchRoots1796007000000,
   GpuPolicyNullableGate1796007100000,
   ClusterReplication1796014609903,
+  TrackingRuns1796020000000,
 ];

@@ -14,6 +14,7 @@ import { SchedulerModule } from '@trainyard/scheduler';
 import { ServicesModule } from '@trainyard/services';
 import { ClusterModule } from '@trainyard/cluster';
 import { ProxiesModule } from '@trainyard/proxies';
+import { TrackingModule } from '@trainyard/tracking';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -44,6 +45,7 @@ export class AppModule {
         FsModule,
         ClusterModule,
         ProxiesModule,
+        TrackingModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

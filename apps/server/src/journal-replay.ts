@@ -4,10 +4,11 @@ import { GPU_REPLAY_RULES } from '@trainyard/gpus';
 import { JOB_REPLAY_RULES } from '@trainyard/jobs';
 import { JournalReplayer } from '@trainyard/journal';
 import { SCHEDULER_REPLAY_RULES } from '@trainyard/scheduler';
+import { TRACKING_REPLAY_RULES } from '@trainyard/tracking';
 
 /**
  * Applies journal entries to a database with the same migrations: after replaying a node's whole
- * journal into an empty database, its `jobs`, `gpu_policy`, `scheduler_state` and `search_roots` rows equal the node's.
+ * journal into an empty database, its `jobs`, `gpu_policy`, `scheduler_state`, `search_roots` and `runs` rows equal the node's (tokens and run points excepted).
  * (`sessions` and `journal` are not replicated state: see auth.events.ts.) Throws at load when a
  * declared entry type has no rule.
  */
@@ -18,5 +19,6 @@ export function journalReplayer(): JournalReplayer {
     ...SCHEDULER_REPLAY_RULES,
     ...AUTH_REPLAY_RULES,
     ...FS_REPLAY_RULES,
+    ...TRACKING_REPLAY_RULES,
   ]);
 }

@@ -7,6 +7,7 @@ import { GpuPolicyEntity } from '@trainyard/gpus';
 import { JobEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
 import { ClusterCursorEntity, ReplicatedEntryEntity } from '@trainyard/cluster';
+import { RunConfigEntity, RunEntity, RunMetricEntity, RunStringEntity } from '@trainyard/tracking';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
@@ -19,6 +20,10 @@ export const ENTITIES = [
   SearchRootEntity,
   ClusterCursorEntity,
   ReplicatedEntryEntity,
+  RunEntity,
+  RunConfigEntity,
+  RunMetricEntity,
+  RunStringEntity,
 ];
 
 export function buildDataSource(file: string): DataSource {

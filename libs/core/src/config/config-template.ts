@@ -25,6 +25,7 @@ args:
   # cluster_address: [192.168.1.27]         # what peers should dial (default: detected IPv4 addresses)
   # lock_inference_proxy: false  # true: the inference proxy reaches loopback servers only
   # upstream_timeout_seconds: 300  # proxied servers: longest wait for headers or the next chunk (0 = none)
+  # goodseed_dir: /home/me/.goodseed  # list goodseed runs (projects/<project>/runs/*.sqlite) read-only
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

@@ -47,6 +47,11 @@ export interface ServerArgs {
   lock_inference_proxy: boolean;
   /** Seconds a proxied upstream may take to send its headers, or to send the next body chunk (0: no limit). */
   upstream_timeout_seconds: number;
+  /**
+   * A goodseed home (real path): its run files `DIR/projects/<project>/runs/<run_id>.sqlite` are listed
+   * read-only beside Trainyard's own runs; null = none.
+   */
+  goodseed_dir: string | null;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -91,6 +96,7 @@ const DEFAULTS: ServerArgs = {
   cluster_address: [],
   lock_inference_proxy: false,
   upstream_timeout_seconds: 300,
+  goodseed_dir: null,
 };
 
 type Kind =
@@ -106,7 +112,8 @@ type Kind =
   | 'urls'
   | 'file'
   | 'secret'
-  | 'ips';
+  | 'ips'
+  | 'dir';
 /** Kinds whose flag may be repeated (every value is kept, in order). */
 const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs', 'urls', 'ips']);
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
@@ -130,6 +137,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   cluster_address: 'ips',
   lock_inference_proxy: 'bool',
   upstream_timeout_seconds: 'seconds',
+  goodseed_dir: 'dir',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -161,6 +169,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--cluster-address': { key: 'cluster_address', takesValue: true },
   '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
   '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
+  '--goodseed-dir': { key: 'goodseed_dir', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -192,6 +201,8 @@ export const USAGE = `Usage: trainyard server [options]
       --lock-inference-proxy  the inference proxy reaches loopback servers only (403 otherwise)
       --upstream-timeout SECS  proxied upstreams: longest wait for headers or the next chunk
                          (default 300; 0 = none; timeout → 504)
+      --goodseed-dir DIR  list goodseed run files (DIR/projects/<project>/runs/*.sqlite)
+                         read-only beside Trainyard's runs
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
@@ -338,6 +349,18 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
         if (!ips.includes(ip)) ips.push(ip);
       }
       return ips;
+    }
+    case 'dir': {
+      if (raw === null || raw === '') return null;
+      if (typeof raw !== 'string' || !isAbsolute(raw)) throw fail('must be an absolute directory path');
+      let real: string;
+      try {
+        real = realpathSync(raw);
+      } catch {
+        throw fail(`names a directory that does not exist (${raw})`);
+      }
+      if (!statSync(real).isDirectory()) throw fail(`names something that is not a directory (${raw})`);
+      return real;
     }
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
