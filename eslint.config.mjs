@@ -23,6 +23,7 @@ const LIB_DEPENDENCIES = {
   proxies: ['core', 'jobs', 'queue'],
   cluster: ['core', 'database', 'gpus', 'journal'],
   projects: ['core', 'database', 'fs', 'jobs', 'journal', 'queue'],
+  tracking: ['auth', 'core', 'database', 'gpus', 'jobs', 'journal'],
 };
 const ALL_LIBS = Object.keys(LIB_DEPENDENCIES);
 const DEEP_IMPORTS = [

@@ -12,6 +12,7 @@ import { ClusterReplication1796014609903 } from './1796014609903-cluster-replica
 import { JobTimeLimit1796015000000 } from './1796015000000-job-time-limit';
 import { JobLogCap1796015100000 } from './1796015100000-job-log-cap';
 import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
+import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   JobTimeLimit1796015000000,
   JobLogCap1796015100000,
   ConfigOverrides1796020000000,
+  TrackingRuns1796020100000,
 ];

@@ -15,6 +15,7 @@ import { ServicesModule } from '@trainyard/services';
 import { ClusterModule } from '@trainyard/cluster';
 import { ProxiesModule } from '@trainyard/proxies';
 import { ProjectsModule } from '@trainyard/projects';
+import { TrackingModule } from '@trainyard/tracking';
 import { ServerController } from './server.controller';
 import { RestartHandler, ServerLifecycle } from './server-lifecycle';
 
@@ -46,6 +47,7 @@ export class AppModule {
         ClusterModule,
         ProxiesModule,
         ProjectsModule,
+        TrackingModule,
       ],
       controllers: [ServerController],
       providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],

@@ -8,6 +8,7 @@ import { JobEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
 import { ClusterCursorEntity, ReplicatedEntryEntity } from '@trainyard/cluster';
 import { ConfigOverrideEntity } from '@trainyard/projects';
+import { RunConfigEntity, RunEntity, RunMetricEntity, RunStringEntity } from '@trainyard/tracking';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every module: the one list the DataSource, the drift check and the CLI use. */
@@ -21,6 +22,10 @@ export const ENTITIES = [
   ClusterCursorEntity,
   ReplicatedEntryEntity,
   ConfigOverrideEntity,
+  RunEntity,
+  RunConfigEntity,
+  RunMetricEntity,
+  RunStringEntity,
 ];
 
 export function buildDataSource(file: string): DataSource {

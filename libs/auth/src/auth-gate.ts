@@ -35,6 +35,30 @@ const COOKIE_WITHOUT_ORIGIN: Refusal = {
   message: 'Cookie-authenticated changes must come from this server’s own pages (Origin header missing)',
 };
 
+const SCOPED_TOKEN_FORBIDDEN: Refusal = {
+  status: 403,
+  code: 'FORBIDDEN',
+  message: 'This token is scoped to another resource',
+};
+
+/**
+ * A bearer token of a registered scoped scheme is judged by its scheme on the scheme's own routes
+ * (`ok`/`forbidden`/`invalid`) and is `invalid` everywhere else; undefined: not a scoped token.
+ */
+function scopedVerdict(
+  credentials: Credentials,
+  request: FastifyRequest,
+  routeKey: string | undefined,
+): 'ok' | 'forbidden' | 'invalid' | undefined {
+  if (!credentials.authRequired) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  const scheme = match ? credentials.scoped.schemeOf(match[1]) : undefined;
+  if (!match || !scheme) return undefined;
+  if (routeKey === undefined || !scheme.routes.includes(routeKey)) return 'invalid';
+  const verdict = scheme.check(match[1], (request.params ?? {}) as Record<string, string>, Date.now());
+  return verdict ?? 'invalid';
+}
+
 function send(reply: FastifyReply, refusal: Refusal) {
   if (refusal.status === 401) void reply.header('WWW-Authenticate', 'Bearer');
   return reply
@@ -75,7 +99,17 @@ export function installAuthGate(
       if (auth) request.auth = auth;
       return;
     }
-    const auth = credentials.authenticate(request.headers, request.url);
+    const scoped = scopedVerdict(
+      credentials,
+      request,
+      route === undefined ? undefined : `${method} ${route}`,
+    );
+    if (scoped === 'ok') {
+      request.auth = { method: 'scoped_token' };
+      return;
+    }
+    if (scoped === 'forbidden') return send(reply, SCOPED_TOKEN_FORBIDDEN);
+    const auth = scoped === 'invalid' ? null : credentials.authenticate(request.headers, request.url);
     if (!auth) return send(reply, UNAUTHENTICATED);
     if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers))
       return send(reply, COOKIE_WITHOUT_ORIGIN);

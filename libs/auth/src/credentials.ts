@@ -5,6 +5,7 @@ import { Journal, NODE_ID } from '@trainyard/journal';
 import { TokenStore } from './token-store';
 import { PasswordStore } from './password-store';
 import { UrlTokens } from './url-tokens';
+import { ScopedTokens } from './scoped-tokens';
 import { LoginThrottle } from './login-throttle';
 import { newSecret, sha256Hex } from './secrets';
 import { SessionRepository, StoredSession } from './infrastructure/session.repository';
@@ -22,8 +23,11 @@ export function sessionCookieName(nodeId: string): string {
   return `${SESSION_COOKIE_PREFIX}${sha256Hex(nodeId).slice(0, 12)}`;
 }
 
-/** How a request proved who it is. `bearer_query` is the bearer token passed as `?token=`. */
-export type AuthMethod = 'bearer' | 'cookie' | 'bearer_query' | 'url_token' | 'none';
+/**
+ * How a request proved who it is. `bearer_query` is the bearer token passed as `?token=`;
+ * `scoped_token` a narrow token (see ScopedTokens) on one of its own routes.
+ */
+export type AuthMethod = 'bearer' | 'cookie' | 'bearer_query' | 'url_token' | 'scoped_token' | 'none';
 
 export interface AuthContext {
   method: AuthMethod;
@@ -38,6 +42,8 @@ export class Credentials implements OnModuleInit {
   readonly token: TokenStore;
   readonly password: PasswordStore;
   readonly urlTokens = new UrlTokens();
+  /** Narrow tokens other libs issue, each valid on its own routes only (see auth-gate.ts). */
+  readonly scoped = new ScopedTokens();
   readonly throttle = new LoginThrottle();
   /** This server's session cookie name (see `sessionCookieName`). */
   readonly sessionCookie: string;

@@ -12,3 +12,4 @@ export * from './auth.scheduler';
 export * from './commands/purge-expired-sessions.command';
 export * from './commands/revoke-sessions.command';
 export * from './auth.replay';
+export * from './scoped-tokens';

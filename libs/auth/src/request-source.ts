@@ -5,7 +5,7 @@ import { HOST_NAME, isLoopback, ServerConfig } from '@trainyard/core';
 /** A refusal the HTTP gate and the WebSocket gate both send: status, stable code, message. */
 export interface Refusal {
   status: number;
-  code: 'UNAUTHENTICATED' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'ROUTE_NOT_FOUND';
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'ROUTE_NOT_FOUND';
   message: string;
 }
 

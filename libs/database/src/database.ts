@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type Sqlite from 'better-sqlite3';
 import { DataSource, EntityManager } from 'typeorm';
 import { storageErrorOf } from './storage-errors';
 
@@ -32,6 +33,15 @@ export class Database {
 
   get manager(): EntityManager {
     return this.dataSource.manager;
+  }
+
+  /**
+   * The one better-sqlite3 connection under TypeORM, for hot paths where TypeORM's per-row cost
+   * matters (bulk telemetry inserts and scans). It may be replaced after a failed COMMIT (see
+   * `recover`): re-prepare statements when it changes. Writes through it belong inside `transaction`.
+   */
+  get connection(): Sqlite.Database {
+    return this.driver.databaseConnection as unknown as Sqlite.Database;
   }
 
   /**

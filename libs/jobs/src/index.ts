@@ -17,3 +17,4 @@ export * from './jobs-stream.gateway';
 export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
 export * from './queue-wait-timer';
+export * from './job-launch-hooks';

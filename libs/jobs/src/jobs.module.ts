@@ -9,6 +9,7 @@ import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
+import { JobLaunchHooks } from './job-launch-hooks';
 
 @Module({
   controllers: [JobsController, LogSearchController],
@@ -19,12 +20,13 @@ import { QueueWaitTimer } from './queue-wait-timer';
     DeleteJobsHandler,
     JobsStreamGateway,
     QueueWaitTimer,
+    JobLaunchHooks,
     {
       provide: JobFiles,
       useFactory: (config: ServerConfig) => new JobFiles(config.paths),
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobLaunchHooks],
 })
 export class JobsModule {}

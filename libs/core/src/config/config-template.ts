@@ -30,6 +30,7 @@ args:
   # lock_inference_proxy: false  # true: the inference proxy reaches loopback servers only
   # upstream_timeout_seconds: 300  # proxied servers: longest wait for headers or the next chunk (0 = none)
   # log_cap_bytes: 1G        # a job's log keeps its newest output up to this size (0 = no cap)
+  # goodseed_dir: /home/me/.goodseed  # list goodseed runs (projects/<project>/runs/*.sqlite) read-only
 
 # services:                  # long-lived jobs started on boot (deduplicated by signature)
 #   tensorboard:

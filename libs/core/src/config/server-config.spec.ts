@@ -236,6 +236,21 @@ describe(loadServerConfig.name, () => {
       );
   });
 
+  it('takes goodseed_dir from a flag, the environment or the file, as a real directory', () => {
+    const dir = join(home, 'gs');
+    mkdirSync(dir, { recursive: true });
+    expect(load([]).goodseed_dir).toBeNull();
+    expect(load(['--goodseed-dir', dir])).toMatchObject({
+      goodseed_dir: dir,
+      sources: { goodseed_dir: 'flag' },
+    });
+    expect(load([], { TRAINYARD_GOODSEED_DIR: dir }).goodseed_dir).toBe(dir);
+    writeConfig(`args:\n  goodseed-dir: ${dir}\n`);
+    expect(load([])).toMatchObject({ goodseed_dir: dir, sources: { goodseed_dir: 'file' } });
+    expect(() => load(['--goodseed-dir', 'rel'])).toThrow(/goodseed_dir must be an absolute directory path/);
+    expect(() => load(['--goodseed-dir', join(home, 'missing')])).toThrow(/goodseed_dir names a directory/);
+  });
+
   it('allows a non-loopback bind with --insecure', () => {
     expect(load(['-H', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
   });

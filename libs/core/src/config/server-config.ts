@@ -65,6 +65,11 @@ export interface ServerArgs {
    * it the oldest output is dropped, behind a marker line.
    */
   log_cap_bytes: number;
+  /**
+   * A goodseed home (real path): its run files `DIR/projects/<project>/runs/<run_id>.sqlite` are listed
+   * read-only beside Trainyard's own runs; null = none.
+   */
+  goodseed_dir: string | null;
 }
 
 /** Validated once at boot; nothing else in the server reads process.env. */
@@ -121,6 +126,7 @@ const DEFAULTS: ServerArgs = {
   lock_inference_proxy: false,
   upstream_timeout_seconds: 300,
   log_cap_bytes: DEFAULT_LOG_CAP_BYTES,
+  goodseed_dir: null,
 };
 
 type Kind =
@@ -140,7 +146,8 @@ type Kind =
   | 'file'
   | 'secret'
   | 'ips'
-  | 'size';
+  | 'size'
+  | 'dir';
 /** Kinds whose flag may be repeated (every value is kept, in order). */
 const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs', 'urls', 'ips']);
 const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
@@ -168,6 +175,7 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   lock_inference_proxy: 'bool',
   upstream_timeout_seconds: 'seconds',
   log_cap_bytes: 'size',
+  goodseed_dir: 'dir',
 };
 const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
 
@@ -203,6 +211,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
   '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
   '--log-cap': { key: 'log_cap_bytes', takesValue: true },
+  '--goodseed-dir': { key: 'goodseed_dir', takesValue: true },
   '-h': { key: 'help', takesValue: false },
   '--help': { key: 'help', takesValue: false },
 };
@@ -241,6 +250,8 @@ export const USAGE = `Usage: trainyard server [options]
                          (default 300; 0 = none; timeout → 504)
       --log-cap SIZE     a job's log keeps its newest SIZE bytes at most (e.g. 500M, 2G, 65536;
                          default 1G; 0 = no cap); a job's log_cap_bytes wins
+      --goodseed-dir DIR  list goodseed run files (DIR/projects/<project>/runs/*.sqlite)
+                         read-only beside Trainyard's runs
   -h, --help             show this help
 
 Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
@@ -414,6 +425,18 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       if (n === null || (n !== 0 && n < MIN_LOG_CAP_BYTES) || n > Number.MAX_SAFE_INTEGER)
         throw fail(`must be 0 or a size of at least ${MIN_LOG_CAP_BYTES} bytes, like 65536, 64K, 500M or 1G`);
       return n;
+    }
+    case 'dir': {
+      if (raw === null || raw === '') return null;
+      if (typeof raw !== 'string' || !isAbsolute(raw)) throw fail('must be an absolute directory path');
+      let real: string;
+      try {
+        real = realpathSync(raw);
+      } catch {
+        throw fail(`names a directory that does not exist (${raw})`);
+      }
+      if (!statSync(real).isDirectory()) throw fail(`names something that is not a directory (${raw})`);
+      return real;
     }
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.

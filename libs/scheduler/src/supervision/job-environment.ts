@@ -13,6 +13,8 @@ export interface JobEnvironmentInput {
   typeEnv: Readonly<Record<string, string>>;
   /** What the user asked for at submit. */
   userEnv: Readonly<Record<string, string>>;
+  /** Trainyard's own per-job variables from other libs (e.g. TRAINYARD_RUN_ID); a user cannot override them. */
+  trainyardEnv?: Readonly<Record<string, string>>;
   controlDir: string;
   gpuIndices: readonly number[];
   /** The array the job belongs to and its index in it, or null. */
@@ -28,6 +30,7 @@ export interface JobEnvironmentInput {
  * - TRAINYARD_NODE_ID: this server's node id (GPU attribution trusts it, with the process's uid);
  * - TRAINYARD_CONTROL_DIR: where a trainer publishes its control endpoint (also names this server);
  * - TRAINYARD_ARRAY_ID / TRAINYARD_ARRAY_INDEX: for a job of an array, its id and the job's 0-based index;
+ * - run tracking's TRAINYARD_RUN_ID, TRAINYARD_URL and TRAINYARD_RUN_TOKEN_FILE (libs/tracking);
  * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
  * - CUDA_VISIBLE_DEVICES: the assigned GPUs; for a GPU-less job empty (no GPU at all) unless the
  *   type opts out or the user set it.
@@ -38,6 +41,7 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     CUDA_DEVICE_ORDER: 'PCI_BUS_ID',
     ...input.typeEnv,
     ...input.userEnv,
+    ...input.trainyardEnv,
     [JOB_ID_ENV]: input.jobId,
     [NODE_ID_ENV]: input.nodeId,
     [SERVER_TAG_ENV]: input.controlDir,

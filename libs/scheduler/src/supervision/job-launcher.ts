@@ -12,6 +12,8 @@ import { Journal } from '@trainyard/journal';
 import {
   Job,
   JobFiles,
+  JobLaunchContribution,
+  JobLaunchHooks,
   JobRepository,
   JobStartedEvent,
   JobStartingEvent,
@@ -50,6 +52,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly queueWait: QueueWaitTimer,
     private readonly stopper: JobStopper,
     private readonly reaper: JobReaper,
+    private readonly hooks: JobLaunchHooks,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
     this.python = resolveExecutable('python3', config.job_env.PATH);
@@ -94,7 +97,7 @@ export class JobLauncher implements OnModuleDestroy {
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = this.prepare(job, gpuIndices);
+      request = this.prepare(job, gpuIndices, await this.hooks.contribute(job, gpuIndices));
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
       return true;
@@ -143,7 +146,7 @@ export class JobLauncher implements OnModuleDestroy {
   }
 
   /** The job's argv, environment and files, ready for the launcher; throws with a reason a user can act on. */
-  private prepare(job: Job, gpuIndices: number[]): LaunchRequest {
+  private prepare(job: Job, gpuIndices: number[], extra: JobLaunchContribution): LaunchRequest {
     if (!this.python)
       throw new Error(
         "launch failed: python3 (the job launcher's runtime) was not found on the server's PATH at boot",
@@ -160,7 +163,7 @@ export class JobLauncher implements OnModuleDestroy {
       requestedGpus: job.requested_gpus,
       secretsDir: this.config.paths.secretsDir,
     });
-    for (const secret of spec.secretFiles)
+    for (const secret of [...spec.secretFiles, ...extra.secretFiles])
       writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600);
     const controlDir = this.files.controlDir(job.id);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -174,6 +177,7 @@ export class JobLauncher implements OnModuleDestroy {
         nodeId: this.journal.nodeId,
         serverEnv: this.config.job_env,
         typeEnv: spec.env,
+        trainyardEnv: extra.env,
         userEnv: job.env,
         controlDir,
         gpuIndices,

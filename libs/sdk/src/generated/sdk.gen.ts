@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -1826,6 +1826,164 @@ export const cancelQueueItem = <ThrowOnError extends boolean = true>(options: Op
         }
     ],
     url: '/api/queue/{queue_id}',
+    ...options
+});
+
+/**
+ * Trainyard's runs (newest first) and, unless `job` is given, goodseed's.
+ */
+export const listRuns = <ThrowOnError extends boolean = true>(options?: Options<ListRunsData, ThrowOnError>) => (options?.client ?? client).get<ListRunsResponses, ListRunsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs',
+    ...options
+});
+
+/**
+ * Creates a run (status running).
+ */
+export const createRun = <ThrowOnError extends boolean = true>(options: Options<CreateRunData, ThrowOnError>) => (options.client ?? client).post<CreateRunResponses, CreateRunErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One run with its configs.
+ */
+export const getRun = <ThrowOnError extends boolean = true>(options: Options<GetRunData, ThrowOnError>) => (options.client ?? client).get<GetRunResponses, GetRunErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs/{run_id}',
+    ...options
+});
+
+/**
+ * Writes a batch of metric points, string points and configs, and optionally the status. The same
+ * path and step overwrites. Besides the server's token, the run's own ingest token (a job's
+ * TRAINYARD_RUN_TOKEN_FILE) is accepted here — and only here, only for its run (403 otherwise).
+ * 413 past 10,000 points or 1 MiB; 400 names each bad field.
+ */
+export const logRun = <ThrowOnError extends boolean = true>(options: Options<LogRunData, ThrowOnError>) => (options.client ?? client).post<LogRunResponses, LogRunErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs/{run_id}/log',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * The run's metric series paths, sorted.
+ */
+export const metricPaths = <ThrowOnError extends boolean = true>(options: Options<MetricPathsData, ThrowOnError>) => (options.client ?? client).get<MetricPathsResponses, MetricPathsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs/{run_id}/metric-paths',
+    ...options
+});
+
+/**
+ * One series in [step_min, step_max], downsampled goodseed's way to about point_count points.
+ */
+export const metricSeries = <ThrowOnError extends boolean = true>(options: Options<MetricSeriesData, ThrowOnError>) => (options.client ?? client).get<MetricSeriesResponses, MetricSeriesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs/{run_id}/metrics',
+    ...options
+});
+
+/**
+ * String series points in (path, step) order: paged with limit/offset, or the last `tail`.
+ */
+export const stringSeries = <ThrowOnError extends boolean = true>(options: Options<StringSeriesData, ThrowOnError>) => (options.client ?? client).get<StringSeriesResponses, StringSeriesErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/runs/{run_id}/strings',
     ...options
 });
 

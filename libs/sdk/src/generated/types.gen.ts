@@ -479,6 +479,17 @@ export type CreateProjectRequestDto = {
     parent: string;
 };
 
+export type CreateRunRequestDto = {
+    /**
+     * Display name.
+     */
+    name?: string;
+    /**
+     * Project, goodseed style (`workspace/project`).
+     */
+    project?: string;
+};
+
 export type DatasetServerDto = {
     base_url: string;
     /**
@@ -1699,6 +1710,10 @@ export type JournalEntryDto = ({
 } & ProjectsConfigOverridesClearedV1Entry) | ({
     type: 'projects.config_overrides_set.v1';
 } & ProjectsConfigOverridesSetV1Entry) | ({
+    type: 'run.created.v1';
+} & RunCreatedV1Entry) | ({
+    type: 'run.status_changed.v1';
+} & RunStatusChangedV1Entry) | ({
     type: 'scheduler.toggled.v1';
 } & SchedulerToggledV1Entry);
 
@@ -1783,6 +1798,24 @@ export type LogFileDto = {
 export type LogResetFrameDto = {
     message: string;
     type: 'reset';
+};
+
+export type LogRunRequestDto = {
+    configs?: {
+        [key: string]: unknown;
+    };
+    metrics?: Array<MetricPointDto>;
+    status?: 'running' | 'finished' | 'failed';
+    strings?: Array<StringPointDto>;
+};
+
+export type LogRunResponseDto = {
+    configs: number;
+    /**
+     * Metric points written.
+     */
+    metrics: number;
+    strings: number;
 };
 
 export type LogSearchMatchDto = {
@@ -1880,6 +1913,28 @@ export type LoginResponseDto = {
      * True after a token login while no password exists yet: the console asks the user to set one.
      */
     requires_password_setup: boolean;
+};
+
+export type MetricPathsDto = {
+    paths: Array<string>;
+};
+
+export type MetricPointDto = {
+    path: string;
+    /**
+     * Finite number; logging the same path and step again overwrites.
+     */
+    step: number;
+    value: number | 'NaN' | 'Infinity' | '-Infinity';
+};
+
+export type MetricSeriesDto = {
+    /**
+     * True when points are buckets (with min_y/max_y) between the first and last raw points.
+     */
+    downsampled: boolean;
+    path: string;
+    points: Array<SeriesPointDto>;
 };
 
 export type MoveRequestDto = {
@@ -2256,6 +2311,15 @@ export type RestartScheduledDto = {
     restart: string;
 };
 
+export type RunConfigDto = {
+    path: string;
+    type_tag: 'bool' | 'int' | 'float' | 'str' | 'datetime' | 'null' | 'string_set';
+    /**
+     * bool → boolean, int → number, float → number or "NaN"/"Infinity"/"-Infinity", str/datetime → string, null → null, string_set → string[].
+     */
+    value: boolean | number | string | Array<string> | null;
+};
+
 export type RunConfigRequestDto = {
     /**
      * Job name (default `<project>/<config>`).
@@ -2278,11 +2342,135 @@ export type RunConfigRequestDto = {
     requested_gpus?: number;
 };
 
+/**
+ * Payload of journal entry `run.created.v1`: a tracking run was created (by a job start or a client); a replica inserts its `runs` row (status running).
+ */
+export type RunCreatedEvent = {
+    /**
+     * ISO 8601.
+     */
+    created_at: string;
+    /**
+     * The job this run belongs to, or null for a client's run.
+     */
+    job_id: string | null;
+    /**
+     * Display name, or null.
+     */
+    name: string | null;
+    /**
+     * Project (goodseed's `workspace/project`), or null.
+     */
+    project: string | null;
+    run_id: string;
+};
+
+/**
+ * Journal entry `run.created.v1`.
+ */
+export type RunCreatedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: RunCreatedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'run.created.v1';
+};
+
+export type RunDetailDto = {
+    configs: Array<RunConfigDto>;
+    /**
+     * ISO 8601.
+     */
+    created_at: string | null;
+    /**
+     * The job this run belongs to (null for clients' and goodseed runs).
+     */
+    job_id: string | null;
+    name: string | null;
+    project: string | null;
+    run_id: string;
+    source: 'trainyard' | 'goodseed';
+    /**
+     * running | finished | failed (goodseed files may say other things, e.g. unknown).
+     */
+    status: string;
+    /**
+     * ISO 8601.
+     */
+    updated_at: string | null;
+};
+
 export type RunDirDto = {
     logs: Array<LogFileDto>;
     modified_at: string;
     name: string;
     path: string;
+};
+
+export type RunDto = {
+    /**
+     * ISO 8601.
+     */
+    created_at: string | null;
+    /**
+     * The job this run belongs to (null for clients' and goodseed runs).
+     */
+    job_id: string | null;
+    name: string | null;
+    project: string | null;
+    run_id: string;
+    source: 'trainyard' | 'goodseed';
+    /**
+     * running | finished | failed (goodseed files may say other things, e.g. unknown).
+     */
+    status: string;
+    /**
+     * ISO 8601.
+     */
+    updated_at: string | null;
+};
+
+export type RunStatus = 'running' | 'finished' | 'failed';
+
+/**
+ * Payload of journal entry `run.status_changed.v1`: a run's status changed; a replica updates its `runs` row.
+ */
+export type RunStatusChangedEvent = {
+    run_id: string;
+    status: RunStatus;
+    /**
+     * ISO 8601.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `run.status_changed.v1`.
+ */
+export type RunStatusChangedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: RunStatusChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'run.status_changed.v1';
 };
 
 export type SchedulerStatusDto = {
@@ -2392,6 +2580,22 @@ export type SearchRootProjectsDto = {
  */
 export type SearchRootRemovedEvent = {
     path: string;
+};
+
+export type SeriesPointDto = {
+    /**
+     * Buckets only: largest finite y.
+     */
+    max_y?: number | null;
+    /**
+     * Buckets only: smallest finite y.
+     */
+    min_y?: number | null;
+    step: number;
+    /**
+     * Raw value, or a bucket's mean of finite values (null when it has none).
+     */
+    y: number | 'NaN' | 'Infinity' | '-Infinity' | null;
 };
 
 export type ServerConfigPathDto = {
@@ -2587,6 +2791,26 @@ export type SourceWrittenDto = {
 export type StreamErrorFrameDto = {
     message: string;
     type: 'error';
+};
+
+export type StringPointDto = {
+    path: string;
+    step: number;
+    value: string;
+};
+
+export type StringPointOutDto = {
+    path: string;
+    step: number;
+    value: string;
+};
+
+export type StringSeriesDto = {
+    points: Array<StringPointOutDto>;
+    /**
+     * Every matching point, before limit/offset/tail.
+     */
+    total: number;
 };
 
 export type SubmitJobRequestDto = {
@@ -5817,6 +6041,264 @@ export type CancelQueueItemResponses = {
 };
 
 export type CancelQueueItemResponse = CancelQueueItemResponses[keyof CancelQueueItemResponses];
+
+export type ListRunsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        status?: 'running' | 'finished' | 'failed';
+        project?: string;
+        /**
+         * Only the run of this job.
+         */
+        job?: string;
+    };
+    url: '/api/runs';
+};
+
+export type ListRunsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListRunsError = ListRunsErrors[keyof ListRunsErrors];
+
+export type ListRunsResponses = {
+    200: Array<RunDto>;
+};
+
+export type ListRunsResponse = ListRunsResponses[keyof ListRunsResponses];
+
+export type CreateRunData = {
+    body: CreateRunRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/runs';
+};
+
+export type CreateRunErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type CreateRunError = CreateRunErrors[keyof CreateRunErrors];
+
+export type CreateRunResponses = {
+    201: RunDto;
+};
+
+export type CreateRunResponse = CreateRunResponses[keyof CreateRunResponses];
+
+export type GetRunData = {
+    body?: never;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/runs/{run_id}';
+};
+
+export type GetRunErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetRunError = GetRunErrors[keyof GetRunErrors];
+
+export type GetRunResponses = {
+    200: RunDetailDto;
+};
+
+export type GetRunResponse = GetRunResponses[keyof GetRunResponses];
+
+export type LogRunData = {
+    body: LogRunRequestDto;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/runs/{run_id}/log';
+};
+
+export type LogRunErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Request body too large
+     */
+    413: ErrorResponseDto;
+};
+
+export type LogRunError = LogRunErrors[keyof LogRunErrors];
+
+export type LogRunResponses = {
+    200: LogRunResponseDto;
+};
+
+export type LogRunResponse = LogRunResponses[keyof LogRunResponses];
+
+export type MetricPathsData = {
+    body?: never;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/runs/{run_id}/metric-paths';
+};
+
+export type MetricPathsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type MetricPathsError = MetricPathsErrors[keyof MetricPathsErrors];
+
+export type MetricPathsResponses = {
+    200: MetricPathsDto;
+};
+
+export type MetricPathsResponse = MetricPathsResponses[keyof MetricPathsResponses];
+
+export type MetricSeriesData = {
+    body?: never;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query: {
+        path: string;
+        /**
+         * Most points wanted (default 1000); more points are bucketed (see README).
+         */
+        point_count?: number;
+        step_min?: number;
+        step_max?: number;
+    };
+    url: '/api/runs/{run_id}/metrics';
+};
+
+export type MetricSeriesErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type MetricSeriesError = MetricSeriesErrors[keyof MetricSeriesErrors];
+
+export type MetricSeriesResponses = {
+    200: MetricSeriesDto;
+};
+
+export type MetricSeriesResponse = MetricSeriesResponses[keyof MetricSeriesResponses];
+
+export type StringSeriesData = {
+    body?: never;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query?: {
+        path?: string;
+        limit?: number;
+        offset?: number;
+        /**
+         * The last N points (wins over limit/offset).
+         */
+        tail?: number;
+    };
+    url: '/api/runs/{run_id}/strings';
+};
+
+export type StringSeriesErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type StringSeriesError = StringSeriesErrors[keyof StringSeriesErrors];
+
+export type StringSeriesResponses = {
+    200: StringSeriesDto;
+};
+
+export type StringSeriesResponse = StringSeriesResponses[keyof StringSeriesResponses];
 
 export type RemoveSearchRootData = {
     body?: never;

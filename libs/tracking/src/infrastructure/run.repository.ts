@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import type Sqlite from 'better-sqlite3';
+import type { FindOptionsWhere } from 'typeorm';
+import { Database, Tx } from '@trainyard/database';
+import type { LogBatch, RunStatus } from '../log-batch';
+import type { StoredConfig } from '../run-values';
+import { RunEntity } from './run.entity';
+
+export type RunRow = RunEntity;
+
+export interface RunFilter {
+  project?: string;
+  job_id?: string;
+  status?: RunStatus;
+}
+
+/** A series' points in step order: NaN where the stored value is NULL. */
+export interface SeriesColumns {
+  steps: Float64Array;
+  ys: Float64Array;
+}
+
+export interface StringPoint {
+  path: string;
+  step: number;
+  value: string;
+}
+
+/** Metric points per multi-row INSERT (4 parameters each; SQLite allows 32,766). */
+const ROWS_PER_INSERT = 500;
+
+type Statements = ReturnType<typeof prepare>;
+
+function prepare(db: Sqlite.Database) {
+  const upsertMetrics = (rows: number) =>
+    db.prepare(
+      `INSERT INTO run_metrics (run_id, path, step, value) VALUES ${Array(rows).fill('(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (run_id, path, step) DO UPDATE SET value = excluded.value`,
+    );
+  return {
+    run: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
+    metricsFull: upsertMetrics(ROWS_PER_INSERT),
+    metricsOne: upsertMetrics(1),
+    string: db.prepare(
+      `INSERT INTO run_strings (run_id, path, step, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run_id, path, step) DO UPDATE SET value = excluded.value`,
+    ),
+    config: db.prepare(
+      `INSERT INTO run_configs (run_id, path, type_tag, value, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, path) DO UPDATE SET type_tag = excluded.type_tag, value = excluded.value,
+       updated_at = excluded.updated_at`,
+    ),
+    series: db
+      .prepare(
+        'SELECT step, value FROM run_metrics WHERE run_id = ? AND path = ? AND step >= ? AND step <= ? ORDER BY step',
+      )
+      .raw(true),
+    metricPaths: db
+      .prepare('SELECT DISTINCT path FROM run_metrics WHERE run_id = ? ORDER BY path')
+      .pluck(true),
+    stringPaths: db
+      .prepare('SELECT DISTINCT path FROM run_strings WHERE run_id = ? ORDER BY path')
+      .pluck(true),
+    configs: db.prepare(
+      'SELECT path, type_tag, value, updated_at FROM run_configs WHERE run_id = ? ORDER BY path',
+    ),
+  };
+}
+
+/**
+ * The tracking tables. Runs rows go through TypeORM inside journal transactions; points and configs
+ * (telemetry, thousands a second) through prepared better-sqlite3 statements — multi-row upserts
+ * inside one write transaction per batch — since TypeORM costs ~0.1 ms a row.
+ */
+@Injectable()
+export class RunRepository {
+  private cache: { db: Sqlite.Database; statements: Statements } | undefined;
+
+  constructor(private readonly database: Database) {}
+
+  private get sql(): Statements {
+    const db = this.database.connection;
+    if (this.cache?.db !== db) this.cache = { db, statements: prepare(db) };
+    return this.cache.statements;
+  }
+
+  async insert(tx: Tx, row: RunRow): Promise<void> {
+    await tx.insert(RunEntity, row);
+  }
+
+  async setStatus(tx: Tx, runId: string, status: RunStatus, at: string): Promise<boolean> {
+    const result = await tx.update(RunEntity, { run_id: runId }, { status, updated_at: at });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async setToken(tx: Tx, runId: string, hash: string | null, expiresAt: string | null): Promise<void> {
+    await tx.update(RunEntity, { run_id: runId }, { token_hash: hash, token_expires_at: expiresAt });
+  }
+
+  /** One run (a prepared statement: the auth gate asks this on every ingest request). */
+  get(runId: string): RunRow | null {
+    return (this.sql.run.get(runId) as RunRow | undefined) ?? null;
+  }
+
+  async findByJob(jobId: string, tx?: Tx): Promise<RunRow | null> {
+    return (tx ?? this.database.manager).findOne(RunEntity, {
+      where: { job_id: jobId },
+      order: { created_at: 'DESC' },
+    });
+  }
+
+  async list(filter: RunFilter): Promise<RunRow[]> {
+    const where: FindOptionsWhere<RunEntity> = {};
+    if (filter.project !== undefined) where.project = filter.project;
+    if (filter.job_id !== undefined) where.job_id = filter.job_id;
+    if (filter.status !== undefined) where.status = filter.status;
+    return this.database.manager.find(RunEntity, { where, order: { created_at: 'DESC' } });
+  }
+
+  /** Writes a batch's points and configs in one transaction; the same (path, step) overwrites. */
+  async write(runId: string, batch: LogBatch, now: string): Promise<void> {
+    await this.database.transaction(() => {
+      const sql = this.sql;
+      const { paths, steps, values } = batch.metrics;
+      const n = paths.length;
+      let i = 0;
+      if (n >= ROWS_PER_INSERT) {
+        const params: unknown[] = new Array<unknown>(ROWS_PER_INSERT * 4);
+        for (; i + ROWS_PER_INSERT <= n; i += ROWS_PER_INSERT) {
+          for (let j = 0; j < ROWS_PER_INSERT; j++) {
+            const at = j * 4;
+            const value = values[i + j];
+            params[at] = runId;
+            params[at + 1] = paths[i + j];
+            params[at + 2] = steps[i + j];
+            params[at + 3] = Number.isNaN(value) ? null : value;
+          }
+          sql.metricsFull.run(params);
+        }
+      }
+      for (; i < n; i++)
+        sql.metricsOne.run(runId, paths[i], steps[i], Number.isNaN(values[i]) ? null : values[i]);
+      for (let s = 0; s < batch.strings.paths.length; s++)
+        sql.string.run(runId, batch.strings.paths[s], batch.strings.steps[s], batch.strings.values[s]);
+      for (const config of batch.configs)
+        sql.config.run(runId, config.path, config.type_tag, config.value, now);
+      return Promise.resolve();
+    });
+  }
+
+  metricPaths(runId: string): string[] {
+    return this.sql.metricPaths.all(runId) as string[];
+  }
+
+  stringPaths(runId: string): string[] {
+    return this.sql.stringPaths.all(runId) as string[];
+  }
+
+  series(runId: string, path: string, stepMin = -Infinity, stepMax = Infinity): SeriesColumns {
+    return readColumns(
+      this.sql.series.iterate(runId, path, stepMin, stepMax) as Iterable<[number, number | null]>,
+    );
+  }
+
+  configs(runId: string): Array<{ path: string; updated_at: string } & StoredConfig> {
+    return this.sql.configs.all(runId) as Array<{ path: string; updated_at: string } & StoredConfig>;
+  }
+
+  strings(runId: string, query: StringQuery): { points: StringPoint[]; total: number } {
+    return readStrings(this.database.connection, 'run_strings', 'run_id = ?', [runId], query);
+  }
+}
+
+/** Collects `[step, value|null]` rows into columns (NULL → NaN), growing geometrically. */
+export function readColumns(rows: Iterable<[number, number | null]>): SeriesColumns {
+  let steps = new Float64Array(1024);
+  let ys = new Float64Array(1024);
+  let n = 0;
+  for (const [step, value] of rows) {
+    if (n === steps.length) {
+      const grownSteps = new Float64Array(n * 2);
+      grownSteps.set(steps);
+      steps = grownSteps;
+      const grownYs = new Float64Array(n * 2);
+      grownYs.set(ys);
+      ys = grownYs;
+    }
+    steps[n] = step;
+    ys[n] = value ?? NaN;
+    n += 1;
+  }
+  return { steps: steps.subarray(0, n), ys: ys.subarray(0, n) };
+}
+
+export interface StringQuery {
+  path?: string;
+  limit?: number;
+  offset?: number;
+  /** The last `tail` points (wins over limit/offset), still in step order. */
+  tail?: number;
+}
+
+/**
+ * goodseed's string-series read over `table` (ours or a goodseed file's joined view): ordered by
+ * (path, step), or by step for one path; `total` counts all matching points before paging.
+ */
+export function readStrings(
+  db: Sqlite.Database,
+  table: string,
+  where: string,
+  params: unknown[],
+  query: StringQuery,
+): { points: StringPoint[]; total: number } {
+  const conditions = query.path !== undefined ? `${where} AND path = ?` : where;
+  const args = query.path !== undefined ? [...params, query.path] : params;
+  const total = db
+    .prepare(`SELECT COUNT(*) FROM ${table} WHERE ${conditions}`)
+    .pluck()
+    .get(...args) as number;
+  let points: StringPoint[];
+  if (query.tail !== undefined) {
+    points = (
+      db
+        .prepare(
+          `SELECT path, step, value FROM ${table} WHERE ${conditions} ORDER BY path DESC, step DESC LIMIT ?`,
+        )
+        .all(...args, query.tail) as StringPoint[]
+    ).reverse();
+  } else {
+    points = db
+      .prepare(
+        `SELECT path, step, value FROM ${table} WHERE ${conditions} ORDER BY path, step LIMIT ? OFFSET ?`,
+      )
+      .all(...args, query.limit ?? -1, query.offset ?? 0) as StringPoint[];
+  }
+  return { points, total };
+}

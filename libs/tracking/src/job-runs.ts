@@ -1,0 +1,91 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { Job, JobFinishedEvent, JobLaunchContribution, JobLaunchHooks } from '@trainyard/jobs';
+import { RunRepository } from './infrastructure/run.repository';
+import { mintRunToken, RUN_TOKEN_GRACE_MS } from './run-tokens';
+import { RunsService } from './runs.service';
+
+/** The environment a job's trackers read (clients/python/trainyard_tracking.py). */
+export const RUN_ID_ENV = 'TRAINYARD_RUN_ID';
+export const SERVER_URL_ENV = 'TRAINYARD_URL';
+export const RUN_TOKEN_FILE_ENV = 'TRAINYARD_RUN_TOKEN_FILE';
+/** The token's secret file: `<secrets dir>/<queue_id>.run-token` (0600, removed with the job). */
+export const RUN_TOKEN_FILE_SUFFIX = 'run-token';
+
+/**
+ * A run per job: at launch (before the process exists) the job gets its run — created on its first
+ * launch, reused when it is requeued — and a fresh ingest token in a 0600 secret file; when the job
+ * ends, a still-running run takes the job's outcome and the token expires an hour later.
+ */
+@Injectable()
+export class JobRuns implements OnModuleInit {
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly hooks: JobLaunchHooks,
+    private readonly runs: RunsService,
+    private readonly repository: RunRepository,
+    private readonly journal: Journal,
+    private readonly adapter: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.register('run tracking', (job) => this.prepare(job));
+  }
+
+  private async prepare(job: Job): Promise<JobLaunchContribution> {
+    const existing = await this.repository.findByJob(job.id);
+    const runId =
+      existing?.run_id ??
+      (await this.runs.create({ name: job.name ?? job.id, project: null, job_id: job.id })).run_id;
+    const { token, hash } = mintRunToken(runId);
+    await this.journal.record(async (tx) => {
+      await this.repository.setToken(tx, runId, hash, null);
+      return { result: undefined, events: await this.runs.changeStatus(tx, runId, 'running') };
+    });
+    const tokenFile = join(this.config.paths.secretsDir, `${job.id}.${RUN_TOKEN_FILE_SUFFIX}`);
+    return {
+      env: { [RUN_ID_ENV]: runId, [SERVER_URL_ENV]: this.serverUrl(), [RUN_TOKEN_FILE_ENV]: tokenFile },
+      secretFiles: [{ path: tokenFile, content: `${token}\n` }],
+    };
+  }
+
+  /** The job ended: its run takes the outcome unless a client already closed it; the token winds down. */
+  async jobFinished(event: JobFinishedEvent): Promise<void> {
+    const run = await this.repository.findByJob(event.queue_id);
+    if (!run) return;
+    const expires = new Date(Date.parse(event.ended_at) + RUN_TOKEN_GRACE_MS).toISOString();
+    await this.journal.record(async (tx) => {
+      await this.repository.setToken(tx, run.run_id, run.token_hash, expires);
+      const outcome = event.status === 'done' ? 'finished' : 'failed';
+      const events = run.status === 'running' ? await this.runs.changeStatus(tx, run.run_id, outcome) : [];
+      return { result: undefined, events };
+    });
+  }
+
+  /** How a job reaches this server: loopback for a wildcard or loopback bind, else the bind address. */
+  private serverUrl(): string {
+    const server = this.adapter.httpAdapter?.getHttpServer() as Server | undefined;
+    const address = server?.address();
+    const port = typeof address === 'object' && address ? address.port : this.config.port;
+    const host = ['0.0.0.0', '::', 'localhost'].includes(this.config.host) ? '127.0.0.1' : this.config.host;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+}
+
+@EventsHandler(JobFinishedEvent)
+export class CloseRunOnJobFinished implements IEventHandler<JobFinishedEvent> {
+  private readonly logger = new Logger('Tracking');
+
+  constructor(private readonly jobRuns: JobRuns) {}
+
+  handle(event: JobFinishedEvent): void {
+    void this.jobRuns
+      .jobFinished(event)
+      .catch((err: unknown) => this.logger.warn(`${event.queue_id}: closing its run failed: ${String(err)}`));
+  }
+}

@@ -1,0 +1,107 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@trainyard/core';
+import { parseLogBatch } from './log-batch';
+import { numberToJson } from './run-values';
+import {
+  CreateRunRequestDto,
+  ListRunsQueryDto,
+  LogRunRequestDto,
+  LogRunResponseDto,
+  MetricPathsDto,
+  MetricSeriesDto,
+  MetricsQueryDto,
+  RunDetailDto,
+  RunDto,
+  RunIdParamDto,
+  StringSeriesDto,
+  StringsQueryDto,
+} from './runs.dto';
+import { RunsService } from './runs.service';
+
+const DEFAULT_POINT_COUNT = 1000;
+const num = (v: number | null | undefined) => (v === null || v === undefined ? v : numberToJson(v));
+
+/** Run tracking (goodseed-compatible): runs, their log batches, and downsampled series. */
+@ApiTags('runs')
+@Controller('runs')
+export class RunsController {
+  constructor(private readonly runs: RunsService) {}
+
+  /** Trainyard's runs (newest first) and, unless `job` is given, goodseed's. */
+  @Get()
+  @ApiErrors(400, 401)
+  async listRuns(@Query() query: ListRunsQueryDto): Promise<RunDto[]> {
+    return this.runs.list({ project: query.project, job_id: query.job, status: query.status });
+  }
+
+  /** Creates a run (status running). */
+  @Post()
+  @ApiErrors(400, 401)
+  async createRun(@Body() body: CreateRunRequestDto): Promise<RunDto> {
+    return this.runs.create({ name: body.name ?? null, project: body.project ?? null, job_id: null });
+  }
+
+  /** One run with its configs. */
+  @Get(':run_id')
+  @ApiErrors(400, 401, 404)
+  async getRun(@Param() params: RunIdParamDto): Promise<RunDetailDto> {
+    return this.runs.get(params.run_id);
+  }
+
+  /**
+   * Writes a batch of metric points, string points and configs, and optionally the status. The same
+   * path and step overwrites. Besides the server's token, the run's own ingest token (a job's
+   * TRAINYARD_RUN_TOKEN_FILE) is accepted here — and only here, only for its run (403 otherwise).
+   * 413 past 10,000 points or 1 MiB; 400 names each bad field.
+   */
+  @Post(':run_id/log')
+  @HttpCode(200)
+  @ApiBody({ type: LogRunRequestDto })
+  @ApiErrors(400, 401, 403, 404, 413)
+  async logRun(@Param() params: RunIdParamDto, @Body() body: unknown): Promise<LogRunResponseDto> {
+    const batch = parseLogBatch(body);
+    await this.runs.log(params.run_id, batch);
+    return {
+      metrics: batch.metrics.paths.length,
+      strings: batch.strings.paths.length,
+      configs: batch.configs.length,
+    };
+  }
+
+  /** The run's metric series paths, sorted. */
+  @Get(':run_id/metric-paths')
+  @ApiErrors(400, 401, 404)
+  metricPaths(@Param() params: RunIdParamDto): MetricPathsDto {
+    return { paths: this.runs.metricPaths(params.run_id) };
+  }
+
+  /** One series in [step_min, step_max], downsampled goodseed's way to about point_count points. */
+  @Get(':run_id/metrics')
+  @ApiErrors(400, 401, 404)
+  metricSeries(@Param() params: RunIdParamDto, @Query() query: MetricsQueryDto): MetricSeriesDto {
+    const series = this.runs.metrics(
+      params.run_id,
+      query.path,
+      query.point_count ?? DEFAULT_POINT_COUNT,
+      query.step_min,
+      query.step_max,
+    );
+    return {
+      path: series.path,
+      downsampled: series.downsampled,
+      points: series.points.map((p) =>
+        p.min_y === undefined
+          ? { step: p.step, y: num(p.y) ?? null }
+          : { step: p.step, y: num(p.y) ?? null, min_y: p.min_y, max_y: p.max_y },
+      ),
+    };
+  }
+
+  /** String series points in (path, step) order: paged with limit/offset, or the last `tail`. */
+  @Get(':run_id/strings')
+  @ApiErrors(400, 401, 404)
+  stringSeries(@Param() params: RunIdParamDto, @Query() query: StringsQueryDto): StringSeriesDto {
+    return this.runs.strings(params.run_id, query);
+  }
+}

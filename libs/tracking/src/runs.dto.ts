@@ -1,0 +1,221 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { CanonicalInt } from '@trainyard/core';
+import { MAX_PATH_LENGTH, RUN_STATUSES, type RunStatus } from './log-batch';
+import { CONFIG_TYPE_TAGS } from './run-values';
+
+/** A float in JSON: a number, or "NaN" / "Infinity" / "-Infinity". */
+const JSON_NUMBER = {
+  oneOf: [{ type: 'number' }, { type: 'string', enum: ['NaN', 'Infinity', '-Infinity'] }],
+};
+
+export class CreateRunRequestDto {
+  /** Display name. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  /** Project, goodseed style (`workspace/project`). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  project?: string;
+}
+
+export class RunIdParamDto {
+  /** A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'run_id must be 1-512 letters, digits, _ or -' })
+  run_id!: string;
+}
+
+export class RunDto {
+  run_id!: string;
+  name!: string | null;
+  project!: string | null;
+  /** The job this run belongs to (null for clients' and goodseed runs). */
+  job_id!: string | null;
+  /** running | finished | failed (goodseed files may say other things, e.g. unknown). */
+  status!: string;
+  @ApiProperty({ enum: ['trainyard', 'goodseed'] })
+  source!: 'trainyard' | 'goodseed';
+  /** ISO 8601. */
+  created_at!: string | null;
+  /** ISO 8601. */
+  updated_at!: string | null;
+}
+
+export class RunConfigDto {
+  path!: string;
+  @ApiProperty({ enum: CONFIG_TYPE_TAGS })
+  type_tag!: string;
+  /** bool → boolean, int → number, float → number or "NaN"/"Infinity"/"-Infinity", str/datetime → string, null → null, string_set → string[]. */
+  @ApiProperty({
+    oneOf: [
+      { type: 'boolean' },
+      { type: 'number' },
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' } },
+    ],
+    nullable: true,
+  })
+  value!: unknown;
+}
+
+export class RunDetailDto extends RunDto {
+  configs!: RunConfigDto[];
+}
+
+export class ListRunsQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  project?: string;
+
+  /** Only the run of this job. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  job?: string;
+
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  @ApiProperty({ enum: RUN_STATUSES, required: false })
+  status?: RunStatus;
+}
+
+export class MetricPointDto {
+  @MaxLength(MAX_PATH_LENGTH)
+  path!: string;
+  /** Finite number; logging the same path and step again overwrites. */
+  step!: number;
+  @ApiProperty(JSON_NUMBER)
+  value!: number | string;
+}
+
+export class StringPointDto {
+  @MaxLength(MAX_PATH_LENGTH)
+  path!: string;
+  step!: number;
+  value!: string;
+}
+
+/**
+ * A log batch: at most 10,000 points (metrics + strings; more → 413) and 1 MiB. Config values are
+ * JSON values (tag inferred) or `{type_tag, value}` with a goodseed type tag.
+ */
+export class LogRunRequestDto {
+  metrics?: MetricPointDto[];
+  strings?: StringPointDto[];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: {} })
+  configs?: Record<string, unknown>;
+  @ApiProperty({ enum: RUN_STATUSES, required: false })
+  status?: RunStatus;
+}
+
+export class LogRunResponseDto {
+  /** Metric points written. */
+  metrics!: number;
+  strings!: number;
+  configs!: number;
+}
+
+export class MetricPathsDto {
+  paths!: string[];
+}
+
+export class MetricsQueryDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_PATH_LENGTH)
+  path!: string;
+
+  /** Most points wanted (default 1000); more points are bucketed (see README). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(100_000)
+  point_count?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  step_min?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  step_max?: number;
+}
+
+export class SeriesPointDto {
+  step!: number;
+  /** Raw value, or a bucket's mean of finite values (null when it has none). */
+  @ApiProperty({ ...JSON_NUMBER, nullable: true })
+  y!: number | string | null;
+  /** Buckets only: smallest finite y. */
+  @ApiProperty({ type: 'number', nullable: true, required: false })
+  min_y?: number | null;
+  /** Buckets only: largest finite y. */
+  @ApiProperty({ type: 'number', nullable: true, required: false })
+  max_y?: number | null;
+}
+
+export class MetricSeriesDto {
+  path!: string;
+  /** True when points are buckets (with min_y/max_y) between the first and last raw points. */
+  downsampled!: boolean;
+  points!: SeriesPointDto[];
+}
+
+export class StringsQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_PATH_LENGTH)
+  path?: string;
+
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(100_000)
+  limit?: number;
+
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  @Max(1e12)
+  offset?: number;
+
+  /** The last N points (wins over limit/offset). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(100_000)
+  tail?: number;
+}
+
+export class StringPointOutDto {
+  path!: string;
+  step!: number;
+  value!: string;
+}
+
+export class StringSeriesDto {
+  points!: StringPointOutDto[];
+  /** Every matching point, before limit/offset/tail. */
+  total!: number;
+}

@@ -1,0 +1,268 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Credentials } from '@trainyard/auth';
+import { DomainError, randomHex } from '@trainyard/core';
+import { Tx } from '@trainyard/database';
+import { Journal } from '@trainyard/journal';
+import { downsample, DownsampledSeries } from './downsample';
+import { GoodseedRuns } from './goodseed-runs';
+import {
+  RunFilter,
+  RunRepository,
+  RunRow,
+  SeriesColumns,
+  StringPoint,
+  StringQuery,
+} from './infrastructure/run.repository';
+import { LogBatch, RunStatus } from './log-batch';
+import { runIdOfToken, runTokenMatches, RUN_TOKEN_PREFIX } from './run-tokens';
+import { ConfigJsonValue, decodeConfig } from './run-values';
+import { SeriesCache, stepRange } from './series-cache';
+import { RunCreatedEvent, RunStatusChangedEvent } from './tracking.events';
+
+/** The only route a run's ingest token may call. */
+export const RUN_INGEST_ROUTE = 'POST /api/runs/:run_id/log';
+
+export type RunSource = 'trainyard' | 'goodseed';
+
+export interface RunSummary {
+  run_id: string;
+  name: string | null;
+  project: string | null;
+  job_id: string | null;
+  status: string;
+  source: RunSource;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export interface RunConfig {
+  path: string;
+  type_tag: string;
+  value: ConfigJsonValue;
+}
+
+export function newRunId(now = Date.now()): string {
+  return `r_${now}_${randomHex(6)}`;
+}
+
+function summaryOf(row: RunRow): RunSummary {
+  return {
+    run_id: row.run_id,
+    name: row.name,
+    project: row.project,
+    job_id: row.job_id,
+    status: row.status,
+    source: 'trainyard',
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function notFound(runId: string): DomainError {
+  return new DomainError('NOT_FOUND', `No run ${runId}`);
+}
+
+/**
+ * Runs, native and imported: creation and status through the journal, points through the run
+ * repository, reads from either source by id (`gs_…` ids are goodseed files).
+ */
+@Injectable()
+export class RunsService implements OnModuleInit {
+  private readonly cache = new SeriesCache();
+  /** Bumped per native run on every write: the series cache's version for that run's paths. */
+  private readonly writes = new Map<string, number>();
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly runs: RunRepository,
+    private readonly goodseed: GoodseedRuns,
+    private readonly credentials: Credentials,
+  ) {}
+
+  onModuleInit(): void {
+    this.credentials.scoped.register({
+      prefix: RUN_TOKEN_PREFIX,
+      routes: [RUN_INGEST_ROUTE],
+      check: (token, params, now) => this.checkToken(token, params.run_id, now),
+    });
+  }
+
+  /** A run token is `ok` for its own run until it expires, `forbidden` for any other run. */
+  private checkToken(token: string, runId: string | undefined, now: number): 'ok' | 'forbidden' | null {
+    const claimed = runIdOfToken(token);
+    const row = claimed ? this.runs.get(claimed) : null;
+    if (!row?.token_hash || !runTokenMatches(token, row.token_hash)) return null;
+    if (row.token_expires_at !== null && Date.parse(row.token_expires_at) <= now) return null;
+    return row.run_id === runId ? 'ok' : 'forbidden';
+  }
+
+  /** Creates a run (status running) and its journal entry; `tokenHash` arms an ingest token. */
+  async create(
+    fields: { name: string | null; project: string | null; job_id: string | null },
+    tokenHash: string | null = null,
+    runId = newRunId(),
+  ): Promise<RunSummary> {
+    const now = new Date().toISOString();
+    const row: RunRow = {
+      run_id: runId,
+      ...fields,
+      status: 'running',
+      created_at: now,
+      updated_at: now,
+      token_hash: tokenHash,
+      token_expires_at: null,
+    };
+    await this.journal.record(async (tx) => {
+      await this.runs.insert(tx, row);
+      return {
+        result: undefined,
+        events: [new RunCreatedEvent({ run_id: runId, ...fields, created_at: now })],
+      };
+    });
+    return summaryOf(row);
+  }
+
+  /** Writes a validated batch to a native run (404 for unknown or imported runs). */
+  async log(runId: string, batch: LogBatch): Promise<void> {
+    if (!this.runs.get(runId)) throw notFound(runId);
+    const now = new Date().toISOString();
+    if (batch.metrics.paths.length || batch.strings.paths.length || batch.configs.length) {
+      await this.runs.write(runId, batch, now);
+      this.writes.set(runId, (this.writes.get(runId) ?? 0) + 1);
+      this.cache.invalidate(runId, new Set(batch.metrics.paths));
+    }
+    if (batch.status) await this.setStatus(runId, batch.status);
+  }
+
+  /** Changes a run's status (journaled); a no-op when it already has it. */
+  async setStatus(runId: string, status: RunStatus): Promise<void> {
+    if (!this.runs.get(runId)) throw notFound(runId);
+    await this.journal.record(async (tx) => ({
+      result: undefined,
+      events: await this.changeStatus(tx, runId, status),
+    }));
+  }
+
+  /** Inside a caller's journal transaction: the status change and the entries to record with it. */
+  async changeStatus(tx: Tx, runId: string, status: RunStatus): Promise<RunStatusChangedEvent[]> {
+    const row = this.runs.get(runId);
+    if (!row || row.status === status) return [];
+    const updatedAt = new Date().toISOString();
+    const ok = await this.runs.setStatus(tx, runId, status, updatedAt);
+    return ok ? [new RunStatusChangedEvent({ run_id: runId, status, updated_at: updatedAt })] : [];
+  }
+
+  /** Native runs newest first, then goodseed runs (which have no job) unless filtered by job. */
+  async list(filter: RunFilter): Promise<RunSummary[]> {
+    const native = (await this.runs.list(filter)).map(summaryOf);
+    if (filter.job_id !== undefined) return native;
+    const imported = this.goodseed
+      .list()
+      .filter(
+        (r) =>
+          (filter.project === undefined || r.project === filter.project) &&
+          (filter.status === undefined || r.status === filter.status),
+      )
+      .map((r) => this.goodseedSummary(r));
+    imported.sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? ''));
+    return [...native, ...imported];
+  }
+
+  async get(runId: string): Promise<RunSummary & { configs: RunConfig[] }> {
+    if (this.goodseed.isGoodseedId(runId)) {
+      const meta = this.goodseed.get(runId);
+      const configs = this.goodseed.configs(runId);
+      if (!meta || !configs) throw notFound(runId);
+      return {
+        ...this.goodseedSummary(meta),
+        configs: configs.map((c) => ({
+          path: c.path,
+          type_tag: c.type_tag,
+          value: decodeConfig(c.type_tag, c.value),
+        })),
+      };
+    }
+    const row = this.runs.get(runId);
+    if (!row) throw notFound(runId);
+    const configs = this.runs
+      .configs(runId)
+      .map((c) => ({ path: c.path, type_tag: c.type_tag, value: decodeConfig(c.type_tag, c.value) }));
+    return Promise.resolve({ ...summaryOf(row), configs });
+  }
+
+  metricPaths(runId: string): string[] {
+    if (this.goodseed.isGoodseedId(runId)) return this.goodseed.metricPaths(runId) ?? this.fail(runId);
+    if (!this.runs.get(runId)) throw notFound(runId);
+    return this.runs.metricPaths(runId);
+  }
+
+  stringPaths(runId: string): string[] {
+    if (this.goodseed.isGoodseedId(runId)) return this.fail(runId);
+    if (!this.runs.get(runId)) throw notFound(runId);
+    return this.runs.stringPaths(runId);
+  }
+
+  /** A series within [stepMin, stepMax], downsampled to at most about `pointCount` points. */
+  metrics(
+    runId: string,
+    path: string,
+    pointCount: number,
+    stepMin = -Infinity,
+    stepMax = Infinity,
+  ): { path: string } & DownsampledSeries {
+    const columns = this.columns(runId, path);
+    const [from, to] = stepRange(columns.steps, stepMin, stepMax);
+    return {
+      path,
+      ...downsample(columns.steps.subarray(from, to), columns.ys.subarray(from, to), pointCount),
+    };
+  }
+
+  strings(runId: string, query: StringQuery): { points: StringPoint[]; total: number } {
+    if (this.goodseed.isGoodseedId(runId)) return this.goodseed.strings(runId, query) ?? this.fail(runId);
+    if (!this.runs.get(runId)) throw notFound(runId);
+    return this.runs.strings(runId, query);
+  }
+
+  private columns(runId: string, path: string): SeriesColumns {
+    if (this.goodseed.isGoodseedId(runId)) {
+      const meta = this.goodseed.get(runId);
+      if (!meta) throw notFound(runId);
+      return this.cache.get(
+        runId,
+        path,
+        meta.modified_at,
+        () => this.goodseed.series(runId, path) ?? this.fail(runId),
+      );
+    }
+    if (!this.runs.get(runId)) throw notFound(runId);
+    return this.cache.get(runId, path, String(this.writes.get(runId) ?? 0), () =>
+      this.runs.series(runId, path),
+    );
+  }
+
+  private goodseedSummary(r: {
+    run_id: string;
+    name: string | null;
+    project: string;
+    status: string;
+    created_at: string | null;
+    closed_at: string | null;
+    modified_at: string;
+  }): RunSummary {
+    return {
+      run_id: r.run_id,
+      name: r.name,
+      project: r.project,
+      job_id: null,
+      status: r.status,
+      source: 'goodseed',
+      created_at: r.created_at,
+      updated_at: r.closed_at ?? r.modified_at,
+    };
+  }
+
+  private fail(runId: string): never {
+    throw notFound(runId);
+  }
+}

@@ -1,0 +1,316 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { HardwareSampler } from '@trainyard/tracking';
+import { jobsApi } from './support/api';
+import { request } from './support/http';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
+
+const CLIENT_DIR = resolve(__dirname, '..', 'clients', 'python');
+const MAKE_GOODSEED_RUN = resolve(__dirname, 'fixtures', 'goodseed', 'make_run.py');
+
+/** Run tracking against the real server: real SQLite, real HTTP, a real job running the Python client. */
+describe('run tracking (e2e)', () => {
+  let work: string;
+  let server: InProcessServer;
+  const call = (method: string, path: string, body?: unknown, token = server.token) =>
+    request(server.baseUrl, method, path, { token, body });
+  const newRun = async (body: Record<string, unknown> = {}) =>
+    (await call('POST', '/api/runs', body)).body.run_id as string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'ty-tracking-'));
+    execFileSync('python3', [MAKE_GOODSEED_RUN, join(work, 'gs'), 'ws/proj', 'bold-falcon', '100']);
+    // A run file reached through a symlink out of the projects directory must not be served.
+    mkdirSync(join(work, 'outside', 'runs'), { recursive: true });
+    execFileSync('python3', [MAKE_GOODSEED_RUN, join(work, 'out'), 'p', 'secret', '5']);
+    symlinkSync(join(work, 'out', 'projects', 'p'), join(work, 'gs', 'projects', 'linked'));
+    server = await startInProcessServer({ argv: ['--goodseed-dir', join(work, 'gs'), '--fake-gpus', '1'] });
+  });
+  afterAll(async () => {
+    await server?.close(true);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ingests metrics, overwrites the same path+step and keeps NaN/±Infinity', async () => {
+    const runId = await newRun({ name: 'ingest', project: 'demo' });
+    expect(runId).toMatch(/^[A-Za-z0-9_-]+$/);
+    const first = await call('POST', `/api/runs/${runId}/log`, {
+      metrics: [
+        { path: 'loss', step: 0, value: 1 },
+        { path: 'loss', step: 1, value: 'NaN' },
+        { path: 'loss', step: 2, value: 'Infinity' },
+        { path: 'loss', step: 3, value: '-Infinity' },
+        { path: 'acc', step: 0, value: 0.5 },
+      ],
+      strings: [{ path: 'notes', step: 0, value: 'first' }],
+      configs: {
+        lr: 0.001,
+        layers: 4,
+        name: 'x',
+        on: true,
+        nothing: null,
+        tags: ['b', 'a'],
+        f1: { type_tag: 'float', value: 1 },
+        when: { type_tag: 'datetime', value: '2025-01-02T03:04:05Z' },
+      },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ metrics: 5, strings: 1, configs: 8 });
+    await call('POST', `/api/runs/${runId}/log`, {
+      metrics: [{ path: 'loss', step: 0, value: 0.25 }],
+      strings: [{ path: 'notes', step: 0, value: 'second' }],
+    });
+
+    const series = await call('GET', `/api/runs/${runId}/metrics?path=loss`);
+    expect(series.body).toEqual({
+      path: 'loss',
+      downsampled: false,
+      points: [
+        { step: 0, y: 0.25 },
+        { step: 1, y: 'NaN' },
+        { step: 2, y: 'Infinity' },
+        { step: 3, y: '-Infinity' },
+      ],
+    });
+    expect((await call('GET', `/api/runs/${runId}/metric-paths`)).body).toEqual({ paths: ['acc', 'loss'] });
+    expect((await call('GET', `/api/runs/${runId}/strings?path=notes`)).body).toEqual({
+      points: [{ path: 'notes', step: 0, value: 'second' }],
+      total: 1,
+    });
+    const detail = (await call('GET', `/api/runs/${runId}`)).body;
+    expect(detail).toMatchObject({
+      run_id: runId,
+      name: 'ingest',
+      project: 'demo',
+      status: 'running',
+      source: 'trainyard',
+    });
+    const configs = Object.fromEntries(
+      detail.configs.map((c: { path: string; type_tag: string; value: unknown }) => [
+        c.path,
+        [c.type_tag, c.value],
+      ]),
+    );
+    expect(configs).toEqual({
+      lr: ['float', 0.001],
+      layers: ['int', 4],
+      name: ['str', 'x'],
+      on: ['bool', true],
+      nothing: ['null', null],
+      tags: ['string_set', ['a', 'b']],
+      f1: ['float', 1],
+      when: ['datetime', '2025-01-02T03:04:05Z'],
+    });
+    expect((await call('POST', `/api/runs/${runId}/log`, { status: 'finished' })).status).toBe(200);
+    expect(
+      (await call('GET', `/api/runs?status=finished&project=demo`)).body.map(
+        (r: { run_id: string }) => r.run_id,
+      ),
+    ).toEqual([runId]);
+    const journal = (await call('GET', '/api/journal?area=run&order=asc&limit=100')).body.items as Array<{
+      type: string;
+      payload: { run_id: string };
+    }>;
+    expect(journal.filter((e) => e.payload.run_id === runId).map((e) => e.type)).toEqual([
+      'run.created.v1',
+      'run.status_changed.v1',
+    ]);
+  });
+
+  it('downsamples server side: the known answer', async () => {
+    const runId = await newRun();
+    const metrics = Array.from({ length: 100 }, (_, step) => ({ path: 'y', step, value: step }));
+    await call('POST', `/api/runs/${runId}/log`, { metrics });
+    const answer = await call('GET', `/api/runs/${runId}/metrics?path=y&point_count=10`);
+    expect(answer.body.downsampled).toBe(true);
+    expect(answer.body.points.map((p: { step: number }) => p.step)).toEqual([
+      0, 7.5, 23.5, 39.5, 55.5, 71.5, 87.5, 97.5, 99,
+    ]);
+    expect(answer.body.points[1]).toEqual({ step: 7.5, y: 7.5, min_y: 0, max_y: 15 });
+    const zoomed = await call('GET', `/api/runs/${runId}/metrics?path=y&step_min=10&step_max=12`);
+    expect(zoomed.body.points.map((p: { step: number }) => p.step)).toEqual([10, 11, 12]);
+  });
+
+  it('refuses bad batches: 400 naming the field, 413 past 10,000 points or 1 MiB', async () => {
+    const runId = await newRun();
+    const bad = await call('POST', `/api/runs/${runId}/log`, {
+      metrics: [
+        { path: 'a', step: 0, value: 1 },
+        { path: 'a', step: 'x', value: 1 },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details[0].field).toBe('metrics[1].step');
+    for (const [body, field] of [
+      [{ metrics: [{ path: '', step: 0, value: 1 }] }, 'metrics[0].path'],
+      [{ metrics: [{ path: 'a', step: 0, value: 'nan' }] }, 'metrics[0].value'],
+      [{ strings: [{ path: 'a', step: 0, value: 3 }] }, 'strings[0].value'],
+      [{ configs: { x: { type_tag: 'int', value: 1.5 } } }, 'configs.x'],
+      [{ status: 'done' }, 'status'],
+      [{ extra: 1 }, 'extra'],
+    ] as const) {
+      const answer = await call('POST', `/api/runs/${runId}/log`, body);
+      expect([answer.status, answer.body.details?.[0]?.field]).toEqual([400, field]);
+    }
+    // Nothing of a refused batch is written.
+    expect((await call('GET', `/api/runs/${runId}/metric-paths`)).body.paths).toEqual([]);
+    const many = Array.from({ length: 10_001 }, (_, step) => ({ path: 'a', step, value: 1 }));
+    const tooMany = await call('POST', `/api/runs/${runId}/log`, { metrics: many });
+    expect([tooMany.status, tooMany.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const big = await call('POST', `/api/runs/${runId}/log`, {
+      strings: [{ path: 'a', step: 0, value: 'x'.repeat(1024 * 1024) }],
+    });
+    expect(big.status).toBe(413);
+    expect((await call('POST', '/api/runs/r_0_nothere/log', { metrics: [] })).status).toBe(404);
+  });
+
+  it('a job gets TRAINYARD_RUN_ID; its python3 process logs with the client; its token writes only its run', async () => {
+    const api = jobsApi(server.baseUrl, server.token);
+    const script = [
+      'import os, sys, time',
+      `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
+      'from trainyard_tracking import Run',
+      'print("RUN", os.environ["TRAINYARD_RUN_ID"], flush=True)',
+      'print("TOKEN", open(os.environ["TRAINYARD_RUN_TOKEN_FILE"]).read().strip(), flush=True)',
+      'with Run() as run:',
+      '    run.log_configs({"model": {"layers": 2}, "lr": 0.5})',
+      '    for step in range(50):',
+      '        run.log_metrics({"train/loss": 1.0 / (step + 1)}, step=step)',
+      '    run.log_metrics({"train/loss": float("nan")}, step=50)',
+      '    run.log("notes", "done", step=0)',
+      'time.sleep(float(os.environ.get("LINGER", "0")))',
+    ].join('\n');
+    const { body: job } = await api.command(['python3', '-c', script], {
+      requested_gpus: 1,
+      env: { LINGER: '3' },
+    });
+    const log = await api.waitLog(job.queue_id, /TOKEN \S+/, 15_000);
+    const runId = /RUN (\S+)/.exec(log)![1];
+    const token = /TOKEN (\S+)/.exec(log)![1];
+    const tokenFile = join(server.config.paths.secretsDir, `${job.queue_id}.run-token`);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+
+    const series = await waitFor(
+      async () => {
+        const answer = await call('GET', `/api/runs/${runId}/metrics?path=train%2Floss`);
+        return answer.body.points?.length === 51 ? answer.body : undefined;
+      },
+      'the job to log 51 points',
+      15_000,
+    );
+    expect(series.points[0]).toEqual({ step: 0, y: 1 });
+    expect(series.points[50]).toEqual({ step: 50, y: 'NaN' });
+    await waitFor(
+      async () => (await call('GET', `/api/runs/${runId}`)).body.status === 'finished',
+      'the client to close the run',
+    );
+    expect((await call('GET', `/api/runs?job=${job.queue_id}`)).body).toMatchObject([
+      { run_id: runId, job_id: job.queue_id },
+    ]);
+
+    // The job's GPU series, sampled from the (fake) GPU provider while the job runs.
+    await server.app.get(HardwareSampler).sample();
+    const paths = (await call('GET', `/api/runs/${runId}/metric-paths`)).body.paths as string[];
+    // The client closed the run already (finished): sampling stops with it.
+    expect(paths).toEqual(['train/loss']);
+
+    // Token scoping: its own run's log route only.
+    const other = await newRun();
+    const own = await call(
+      'POST',
+      `/api/runs/${runId}/log`,
+      { metrics: [{ path: 'extra', step: 0, value: 1 }] },
+      token,
+    );
+    expect(own.status).toBe(200);
+    const foreign = await call(
+      'POST',
+      `/api/runs/${other}/log`,
+      { metrics: [{ path: 'x', step: 0, value: 1 }] },
+      token,
+    );
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'FORBIDDEN']);
+    for (const [method, path] of [
+      ['GET', `/api/runs/${runId}`],
+      ['GET', `/api/runs/${runId}/metrics?path=extra`],
+      ['GET', '/api/queue'],
+      ['POST', '/api/runs'],
+      ['GET', '/api/journal'],
+    ]) {
+      expect([path, (await call(method, path, method === 'POST' ? {} : undefined, token)).status]).toEqual([
+        path,
+        401,
+      ]);
+    }
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect((await call('POST', `/api/runs/${runId}/log`, {}, forged)).status).toBe(401);
+    await api.waitStatus(job.queue_id, ['done'], 15_000);
+  });
+
+  it('samples the GPU series of a running job into its run', async () => {
+    const api = jobsApi(server.baseUrl, server.token);
+    const { body: job } = await api.command(['sleep', '30'], { requested_gpus: 1 });
+    await api.waitStatus(job.queue_id, ['running'], 15_000);
+    const run = (await call('GET', `/api/runs?job=${job.queue_id}`)).body[0];
+    await server.app.get(HardwareSampler).sample();
+    const paths = (await call('GET', `/api/runs/${run.run_id}/metric-paths`)).body.paths as string[];
+    expect(paths).toEqual(expect.arrayContaining(['sys/gpu0/memory_used_mib']));
+    await api.call('POST', `/api/jobs/${job.queue_id}/control/kill`);
+    await api.waitStatus(job.queue_id, ['aborted', 'failed', 'done'], 15_000);
+    await waitFor(
+      async () => (await call('GET', `/api/runs/${run.run_id}`)).body.status === 'failed',
+      'the run to fail with its job',
+    );
+  });
+
+  it('lists goodseed runs (source goodseed) that chart the same way, read-only and path-contained', async () => {
+    const runs = (await call('GET', '/api/runs?project=ws%2Fproj')).body as Array<{
+      run_id: string;
+      source: string;
+    }>;
+    expect(runs).toHaveLength(1);
+    const [gs] = runs;
+    expect(gs).toMatchObject({ source: 'goodseed', project: 'ws/proj', name: 'gs-exp', status: 'finished' });
+    expect(gs.run_id).toMatch(/^gs_[A-Za-z0-9_-]+$/);
+    const file = join(work, 'gs', 'projects', 'ws', 'proj', 'runs', 'bold-falcon.sqlite');
+    const before = statSync(file).mtimeMs;
+    const detail = (await call('GET', `/api/runs/${gs.run_id}`)).body;
+    const configs = Object.fromEntries(
+      detail.configs.map((c: { path: string; value: unknown }) => [c.path, c.value]),
+    );
+    expect(configs).toEqual({
+      flag: true,
+      layers: 4,
+      lr: 0.001,
+      eps: 'NaN',
+      opt: 'adam',
+      when: '2025-01-02T03:04:05+00:00',
+      none: null,
+      tags: ['a', 'b'],
+    });
+    expect((await call('GET', `/api/runs/${gs.run_id}/metric-paths`)).body.paths).toEqual(['train/loss']);
+    const chart = (await call('GET', `/api/runs/${gs.run_id}/metrics?path=train%2Floss&point_count=10`)).body;
+    expect(chart.points.map((p: { step: number }) => p.step)).toEqual([
+      0, 7.5, 23.5, 39.5, 55.5, 71.5, 87.5, 97.5, 99,
+    ]);
+    // Step 3 is NaN: the first bucket's mean skips it.
+    expect(chart.points[1].y).toBeCloseTo((120 - 3) / 15);
+    expect((await call('GET', `/api/runs/${gs.run_id}/strings?tail=1`)).body).toEqual({
+      points: [{ path: 'notes', step: 1, value: 'world' }],
+      total: 2,
+    });
+    expect(statSync(file).mtimeMs).toBe(before);
+    // Writing to an imported run is refused; ids outside the projects dir name nothing.
+    expect((await call('POST', `/api/runs/${gs.run_id}/log`, { metrics: [] })).status).toBe(404);
+    const outside = `gs_${Buffer.from('../../out/projects/p/runs/secret').toString('base64url')}`;
+    const viaLink = `gs_${Buffer.from('linked/runs/secret').toString('base64url')}`;
+    for (const id of [outside, viaLink]) expect((await call('GET', `/api/runs/${id}`)).status).toBe(404);
+    expect(
+      (await call('GET', '/api/runs')).body.some((r: { project: string }) => r.project === 'linked'),
+    ).toBe(false);
+  });
+});
