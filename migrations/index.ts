@@ -7,6 +7,7 @@ import { JobTermination1796005000000 } from './1796005000000-job-termination';
 import { ListIndexes1796006000000 } from './1796006000000-list-indexes';
 import { SearchRoots1796007000000 } from './1796007000000-search-roots';
 import { GpuPolicyNullableGate1796007100000 } from './1796007100000-gpu-policy-nullable-gate';
+import { SessionHandover1796015221747 } from './1796015221747-session-handover';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ListIndexes1796006000000,
   SearchRoots1796007000000,
   GpuPolicyNullableGate1796007100000,
+  SessionHandover1796015221747,
 ];

@@ -428,13 +428,13 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await help.waitFor({ state: 'hidden' });
   });
 
-  it('asks before restarting the server, warns that the session will end, and Cancel leaves it running', async () => {
+  it('asks before restarting the server, says sessions survive it, and Cancel leaves it running', async () => {
     const before = (await getHealth({ client: api })).data.started_at;
     await page.getByRole('button', { name: 'Restart server' }).click();
     const confirm = page.getByRole('dialog', { name: 'Restart the server?' });
     await confirm.waitFor();
-    // This server runs without --persist-sessions.
-    await confirm.getByText(/you will sign in again/).waitFor();
+    // Even without --persist-sessions: a graceful restart hands the sessions over.
+    await confirm.getByText(/browsers stay signed in/).waitFor();
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'hidden' });
     expect((await getHealth({ client: api })).data.started_at).toBe(before);
