@@ -16,3 +16,4 @@ export * from './jobs-stream.gateway';
 export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
 export * from './queue-wait-timer';
+export * from './job-type-names';

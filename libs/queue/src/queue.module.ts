@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { JobsModule } from '@trainyard/jobs';
+import { JOB_TYPE_NAMES, JobsModule } from '@trainyard/jobs';
+import { JobTypeRegistry } from './job-types';
 import { GpusModule } from '@trainyard/gpus';
 import { QueueController } from './queue.controller';
 import { PendingReasons } from './pending-reasons';
@@ -10,7 +11,17 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
 @Module({
   imports: [JobsModule, GpusModule],
   controllers: [QueueController],
-  providers: [PendingReasons, JobTypeRegistryProvider, SubmitJobHandler, CancelQueueItemHandler],
+  providers: [
+    PendingReasons,
+    JobTypeRegistryProvider,
+    SubmitJobHandler,
+    CancelQueueItemHandler,
+    {
+      provide: JOB_TYPE_NAMES,
+      inject: [JobTypeRegistry],
+      useFactory: (registry: JobTypeRegistry) => () => registry.list().map((t) => t.name),
+    },
+  ],
   exports: [PendingReasons, JobTypeRegistryProvider],
 })
 export class QueueModule {}

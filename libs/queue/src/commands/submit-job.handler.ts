@@ -4,7 +4,15 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Clock, DomainError, ErrorDetail, newQueueId, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import {
+  Clock,
+  DomainError,
+  ErrorDetail,
+  newQueueId,
+  validationFailed,
+  SERVER_CONFIG,
+  ServerConfig,
+} from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import {
@@ -14,6 +22,7 @@ import {
   queuedJob,
   QueueWaitTimer,
   UNFINISHED_STATUSES,
+  unknownJobType,
 } from '@trainyard/jobs';
 import { JobTypeRegistry, validateJobParams } from '../job-types';
 import { SubmitJobCommand } from './submit-job.command';
@@ -49,11 +58,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const def = this.registry.get(input.job_type);
     if (!def) {
       const known = this.registry.list().map((t) => t.name);
-      throw new DomainError(
-        'JOB_TYPE_UNKNOWN',
-        `job_type "${input.job_type}" is not one of: ${known.join(', ')}`,
-        [{ field: 'job_type', message: `unknown job type "${input.job_type}"` }],
-      );
+      throw unknownJobType(input.job_type, known);
     }
     const requestedGpus = input.requested_gpus ?? def.defaultGpus;
     const { params, errors } = validateJobParams(def, input.job_params);
@@ -69,11 +74,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       });
     }
     if (details.length) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `Invalid job: ${details.map((d) => d.message).join('; ')}`,
-        details,
-      );
+      throw validationFailed(details, 'job');
     }
 
     const request: Pick<Job, SubmittedField> = {
