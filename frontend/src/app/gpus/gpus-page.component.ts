@@ -155,7 +155,8 @@ const STATE_TEXT: Record<string, string> = {
     }
     .grid {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(248px, 1fr));
+      /* auto-fit: the cards share the row (two GPUs are not left at a quarter of the page each). */
+      grid-template-columns: repeat(auto-fit, minmax(min(360px, 100%), 1fr));
       gap: 10px;
     }
     .skeleton {
