@@ -52,6 +52,9 @@ export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 
 export class ConfigError extends Error {}
 
+/** Where the CLI looks when neither --server nor TRAINYARD_SERVER_URL says otherwise. */
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
+
 const DEFAULTS: ServerArgs = {
   host: '127.0.0.1',
   port: 8765,
