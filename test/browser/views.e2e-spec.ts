@@ -108,7 +108,12 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
   it('gates a GPU by priority from its context menu (keyboard ⋯ button)', async () => {
     await card(2).getByRole('button', { name: 'Actions for GPU 2' }).click();
     await page.getByRole('menu').getByRole('menuitem', { name: 'Set minimum priority…' }).click();
-    const input = page.getByRole('spinbutton', { name: 'Minimum priority' });
+    // A text field: "e" is refused by name instead of being read as 0.
+    const input = page.getByRole('textbox', { name: 'Minimum priority' });
+    await input.fill('e');
+    await page.getByRole('button', { name: 'Set', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'A whole number' }).waitFor();
+    expect((await listGpus({ client: api })).data.gpus[2].min_priority).toBe(null);
     await input.fill('10');
     await page.getByRole('button', { name: 'Set', exact: true }).click();
     await card(2).getByText('Priority ≥ 10').waitFor();
