@@ -11,6 +11,7 @@ import { JobDependenciesArrays1796008000000 } from './1796008000000-job-dependen
 import { ClusterReplication1796014609903 } from './1796014609903-cluster-replication';
 import { JobTimeLimit1796015000000 } from './1796015000000-job-time-limit';
 import { JobLogCap1796015100000 } from './1796015100000-job-log-cap';
+import { SessionHandover1796015221747 } from './1796015221747-session-handover';
 import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
 import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   ClusterReplication1796014609903,
   JobTimeLimit1796015000000,
   JobLogCap1796015100000,
+  SessionHandover1796015221747,
   ConfigOverrides1796020000000,
   TrackingRuns1796020100000,
 ];

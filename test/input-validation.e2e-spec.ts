@@ -107,4 +107,64 @@ describe('input validation (e2e, in-process server)', () => {
       }
     });
   });
+
+  describe('wording and behaviour shared by every endpoint', () => {
+    it('a job type filter that names no type is 400 JOB_TYPE_UNKNOWN naming job_type, as a submit is', async () => {
+      const list = await call('GET', '/api/jobs?job_type=nope');
+      expect(list.status).toBe(400);
+      expect(list.body).toMatchObject({
+        code: 'JOB_TYPE_UNKNOWN',
+        details: [{ field: 'job_type', message: 'unknown job type "nope"' }],
+      });
+      const submit = await call('POST', '/api/queue', {
+        body: { job_type: 'nope', requested_gpus: 0, job_params: {} },
+      });
+      expect(submit.body).toMatchObject({ code: list.body.code, message: list.body.message });
+      // A configured type with no jobs is an empty page, not an error.
+      const empty = await call('GET', '/api/jobs?job_type=training');
+      expect(empty.status).toBe(200);
+      expect(empty.body.total).toBe(0);
+    });
+
+    it('says a message shared by several fields once', async () => {
+      const answer = await call('POST', '/api/gpus/0/policy', { body: {} });
+      expect(answer.status).toBe(400);
+      const message = answer.body.message as string;
+      expect(message.match(/give disabled and\/or min_priority/g)).toHaveLength(1);
+      expect(answer.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'disabled',
+        'min_priority',
+      ]);
+    });
+
+    it.each([
+      ['query parameter', 'GET', '/api/gpus/history?minutes=5', undefined, 'unknown query parameter minutes'],
+      ['body field', 'POST', '/api/gpus/0/policy', { disabled: true, minutes: 5 }, 'unknown field minutes'],
+    ])('names an unknown %s plainly', async (_what, method, path, body, message) => {
+      const answer = await call(method, path, { body });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toEqual([{ field: 'minutes', message }]);
+      expect(answer.body.message).toBe(`Invalid request: ${message}`);
+    });
+
+    it.each([
+      ['/api/server/restart', 202],
+      ['/api/jobs/cleanup', 200],
+    ])('treats an empty JSON body as no body (POST %s)', async (path, status) => {
+      const answer = await request(server.baseUrl, 'POST', path, {
+        token: server.token,
+        rawBody: '',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+      });
+      expect(answer.body.code).toBeUndefined();
+      expect(answer.status).toBe(status);
+    });
+
+    it('still refuses a JSON body that is only blanks or broken', async () => {
+      for (const rawBody of [' ', '{']) {
+        const answer = await call('POST', '/api/gpus/0/policy', { rawBody });
+        expect(answer.status).toBe(400);
+      }
+    });
+  });
 });

@@ -52,6 +52,37 @@ export function buildProgram(
   return program;
 }
 
+/**
+ * `trainyard submit python3 -c 1`: commander reads `-c` as an option of submit. When a command word
+ * comes before the unknown option, say how to write it: `put the command after --: trainyard submit
+ * -- python3 -c 1`. Null when that is not the mistake (no such word, or `--` is there).
+ */
+export function doubleDashHint(program: Command, argv: string[]): string | null {
+  const at = argv.indexOf('submit');
+  const submit = program.commands.find((c) => c.name() === 'submit');
+  if (at < 0 || !submit || argv.includes('--')) return null;
+  const options = [...submit.options, ...program.options];
+  const words = argv.slice(at + 1);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    if (!word.startsWith('-') || word === '-') {
+      const before = [...argv.slice(0, at + 1), ...words.slice(0, i)];
+      const line = ['trainyard', ...before, '--', ...words.slice(i)].map(shellWord).join(' ');
+      return `put the command after --: ${line}`;
+    }
+    const flag = word.split('=')[0];
+    const option = options.find((o) => o.short === flag || o.long === flag);
+    // An option's value is the next word unless given as --name=value.
+    if (option && (option.required || option.optional) && !word.includes('=')) i++;
+  }
+  return null;
+}
+
+/** A word as it would be typed in a shell. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Runs one invocation; resolves with the exit code. */
 export async function runCli(
   argv: string[],
@@ -72,6 +103,10 @@ export async function runCli(
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.unknownOption') {
+      const hint = doubleDashHint(program, argv);
+      if (hint) state.stderr.write(`${hint}\n`);
+    }
     // --help and --version exit 0; a group without a subcommand prints its help and is a usage error.
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
       ? EXIT.ok

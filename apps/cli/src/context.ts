@@ -5,6 +5,7 @@ import { type Client, createTrainyardClient } from '@trainyard/sdk';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
 
+/** The server's default address (the same as @trainyard/core's DEFAULT_SERVER_URL; banner.spec checks). */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
 
 /** Options every command accepts (commander's `optsWithGlobals()`). */

@@ -1,4 +1,5 @@
-import { loadServerConfig } from '@trainyard/core';
+import { DEFAULT_SERVER_URL, loadServerConfig } from '@trainyard/core';
+import { DEFAULT_SERVER_URL as CLI_DEFAULT_SERVER_URL } from '../../cli/src/context';
 import { makeTempHome } from '../../../test/support/temp-home';
 import { startupBanner } from './banner';
 
@@ -13,6 +14,18 @@ describe('startupBanner', () => {
     const after = startupBanner(config(), 8765, 'a'.repeat(64), true);
     expect(after).not.toContain('asks you to set a password');
     expect(after).toContain('Browser sign-in: the console password');
+  });
+
+  it('tells the CLI where the server is when that is not its default', () => {
+    const at = (argv: string[], port: number) =>
+      startupBanner(loadServerConfig({ argv, env: { TRAINYARD_HOME: temp.home } }), port, 'a'.repeat(64));
+    expect(at([], 18000)).toContain('CLI:          export TRAINYARD_SERVER_URL=http://127.0.0.1:18000');
+    expect(at(['--host', '10.0.0.5', '--insecure'], 8765)).toContain(
+      'export TRAINYARD_SERVER_URL=http://10.0.0.5:8765',
+    );
+    expect(at([], 8765)).not.toContain('TRAINYARD_SERVER_URL');
+    // The CLI's own default is the one the banner compares with.
+    expect(CLI_DEFAULT_SERVER_URL).toBe(DEFAULT_SERVER_URL);
   });
 
   it('says nothing about browser passwords with auth off', () => {

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import type { ServerConfig } from '@trainyard/core';
+import { DEFAULT_SERVER_URL, type ServerConfig } from '@trainyard/core';
 
 /** A wildcard bind is not a clickable address: show a reachable one instead. */
 export function connectableHosts(bindHost: string): string[] {
@@ -38,6 +38,9 @@ export function startupBanner(
     `Config file:  ${config.config_file}`,
     `API docs:     http://${connectableHosts(config.host)[0]}:${port}/api/docs`,
   ];
+  // The CLI finds a server elsewhere than its default only when told.
+  const cliUrl = `http://${connectableHosts(config.host)[0]}:${port}`;
+  if (cliUrl !== DEFAULT_SERVER_URL) lines.push(`CLI:          export TRAINYARD_SERVER_URL=${cliUrl}`);
   if (token) {
     lines.push(
       passwordSet

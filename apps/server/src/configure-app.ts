@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, LoggerService, LogLevel, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createValidationPipe, DomainExceptionFilter, ServerConfig, WsRouter } from '@trainyard/core';
 import { openDatabase } from '@trainyard/database';
 import { createWsGate, Credentials, HostPolicy, installAuthGate } from '@trainyard/auth';
@@ -78,6 +78,21 @@ class ConsoleAwareExceptionFilter extends DomainExceptionFilter {
 }
 
 /**
+ * An empty body sent with `Content-Type: application/json` is no body (many clients always set the
+ * header), not INVALID_JSON; anything else goes to Fastify's own JSON parser (prototype-poisoning
+ * guard included).
+ */
+function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done);
+  });
+}
+
+/**
  * Builds the whole server the way production runs it; main.ts and the tests both call this.
  * Opens (and migrates) the database, wires auth, metrics, WebSockets, OpenAPI and the console.
  */
@@ -99,6 +114,7 @@ export async function createServerApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  acceptEmptyJsonBodies(fastify);
   // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (the editor's PUT of a 10 MiB file).
   fastify.addHook('onRoute', (route) => {
     const limit: unknown = (route.config as Record<string, unknown> | undefined)?.bodyLimit;

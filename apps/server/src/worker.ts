@@ -51,6 +51,11 @@ async function runWorker(): Promise<void> {
   try {
     app = await createServerApp(config, {
       onRestart: async () => {
+        // A graceful restart keeps browsers signed in: the next worker takes over their sessions.
+        await app
+          .get(Credentials)
+          .handOverSessions()
+          .catch((err: unknown) => logger.error(`sessions not handed over: ${explain(err)}`));
         await app.close();
         process.exit(RESTART_EXIT_CODE);
       },

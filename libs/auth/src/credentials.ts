@@ -18,6 +18,8 @@ import { SessionsRevokedEvent } from './auth.events';
  */
 export const SESSION_COOKIE_PREFIX = 'trainyard_session_';
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** A handover not taken within this long (ms) is stale: the next worker never came up. */
+export const HANDOVER_MAX_AGE_MS = 5 * 60_000;
 
 export function sessionCookieName(nodeId: string): string {
   return `${SESSION_COOKIE_PREFIX}${sha256Hex(nodeId).slice(0, 12)}`;
@@ -66,13 +68,17 @@ export class Credentials implements OnModuleInit {
 
   /**
    * Boot: expired session rows are purged; a new bearer token (`--regen-token`, or a missing token
-   * file) drops every persisted session, since they were opened under the old one; then, with
-   * `--persist-sessions`, the rest are restored.
+   * file) drops every stored session, since they were opened under the old one. Sessions handed over
+   * by a gracefully restarting worker (`handOverSessions`) are taken back into memory, and without
+   * `--persist-sessions` deleted from disk at once; a handover older than `HANDOVER_MAX_AGE_MS` (its
+   * next worker never came up; this is a later start) is dropped. With `--persist-sessions` every row
+   * is restored.
    */
   async onModuleInit(): Promise<void> {
     const now = Date.now();
     await this.journal.record(async (tx) => {
       await this.sessionRepository.deleteExpired(tx, now);
+      await this.sessionRepository.deleteHandedOver(tx, now - HANDOVER_MAX_AGE_MS);
       if (!this.token.created) return { result: undefined, events: [] };
       const dropped = await this.sessionRepository.deleteAllExcept(tx);
       return {
@@ -80,11 +86,36 @@ export class Credentials implements OnModuleInit {
         events: dropped ? [new SessionsRevokedEvent('token_regenerated', dropped)] : [],
       };
     });
+    const handedOver = await this.sessionRepository.loadHandedOver();
+    for (const session of handedOver) this.sessions.set(session.idHash, session);
+    if (handedOver.length > 0) {
+      await this.journal.record(async (tx) => {
+        if (this.config.persist_sessions) await this.sessionRepository.clearHandOverMarks(tx);
+        else await this.sessionRepository.deleteHandedOver(tx);
+        return { result: undefined, events: [] };
+      });
+      this.logger.log(`took over ${handedOver.length} session(s) from the previous worker`);
+    }
     if (!this.config.persist_sessions) return;
     for (const session of await this.sessionRepository.loadAll()) {
       if (session.expiresAt > now) this.sessions.set(session.idHash, session);
     }
     this.logger.log(`restored ${this.sessions.size} persisted session(s)`);
+  }
+
+  /**
+   * Graceful restart (POST /api/server/restart): writes the live sessions (id hashes only) for the
+   * next worker, which takes them over at boot. A stop or a crash does not call this, so without
+   * `--persist-sessions` those still end every session. With it, every session already has its row.
+   */
+  async handOverSessions(now = Date.now()): Promise<number> {
+    if (this.config.persist_sessions) return 0;
+    const live = [...this.sessions.values()].filter((s) => s.expiresAt > now);
+    await this.journal.record(async (tx) => {
+      await this.sessionRepository.handOver(tx, live, now);
+      return { result: undefined, events: [] };
+    });
+    return live.length;
   }
 
   /** Creates a session; returns the cookie value (the raw id, which is never stored). */

@@ -57,6 +57,23 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * The one builder of VALIDATION_FAILED errors: `Invalid <what>: <messages>`, with details naming each
+ * field. A message shared by several fields (e.g. "give disabled and/or min_priority") is said once,
+ * and a repeated (field, message) pair is kept once.
+ */
+export function validationFailed(details: ErrorDetail[], what = 'request'): DomainError {
+  const seen = new Set<string>();
+  const unique = details.filter((d) => {
+    const key = `${d.field ?? ''}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const summary = [...new Set(unique.map((d) => d.message))].join('; ');
+  return new DomainError('VALIDATION_FAILED', `Invalid ${what}: ${summary}`, unique);
+}
+
 export function statusForCode(code: ErrorCode): number {
   switch (code) {
     case 'VALIDATION_FAILED':

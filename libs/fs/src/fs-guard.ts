@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
-import { DomainError } from '@trainyard/core';
+import { DomainError, validationFailed } from '@trainyard/core';
 import { fsError } from './fs-errors';
 
 /** Mutations never touch a path with fewer components than this, counting `/` (Python's `Path.parts`). */
@@ -11,7 +11,7 @@ export const MIN_DEPTH = 4;
 export const DENIED_DIRS = ['/', '/home', '/root', '/usr', '/etc', '/var', '/opt', '/tmp', '/mnt', '/media'];
 
 export function invalid(field: string, message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', `Invalid request: ${message}`, [{ field, message }]);
+  return validationFailed([{ field, message }]);
 }
 
 export function forbidden(field: string, message: string): DomainError {

@@ -18,3 +18,4 @@ export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
 export * from './queue-wait-timer';
 export * from './job-launch-hooks';
+export * from './job-type-names';

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
@@ -22,6 +23,7 @@ import { readTtyTail, TtyLogMissingError } from './tty';
 import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
+import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
 
 /** Sorts that read A→Z by default; the rest (times, priority, runtime) start with the highest. */
 const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
@@ -33,11 +35,13 @@ export class JobsController {
     private readonly jobs: JobRepository,
     private readonly commandBus: CommandBus,
     private readonly logs: JobLogs,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /**
    * Jobs matching the filters (status, type, text, submit time), active first then newest, or
-   * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter.
+   * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter, and
+   * JOB_TYPE_UNKNOWN for a `job_type` that is neither configured nor held by a stored job.
    */
   @Get()
   @ApiErrors(400, 401)
@@ -57,6 +61,11 @@ export class JobsController {
       limit,
       offset,
     });
+    if (query.job_type !== undefined && total === 0) {
+      // Looked up app-wide: the provider lives in the queue module, which imports this one.
+      const known = this.moduleRef.get<JobTypeNames>(JOB_TYPE_NAMES, { strict: false })();
+      if (!known.includes(query.job_type)) throw unknownJobType(query.job_type, known);
+    }
     const now = Date.now();
     return {
       items: items.map((j) => toJobDto(j, now, this.hasTrainerEndpoint(j))),

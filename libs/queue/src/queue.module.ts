@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { JobsModule } from '@trainyard/jobs';
+import { JOB_TYPE_NAMES, JobsModule } from '@trainyard/jobs';
+import { JobTypeRegistry } from './job-types';
 import { GpusModule } from '@trainyard/gpus';
 import { QueueController } from './queue.controller';
 import { ArraysController } from './arrays.controller';
@@ -19,6 +20,11 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
     CancelQueueItemHandler,
     CancelArrayHandler,
     RetryArrayHandler,
+    {
+      provide: JOB_TYPE_NAMES,
+      inject: [JobTypeRegistry],
+      useFactory: (registry: JobTypeRegistry) => () => registry.list().map((t) => t.name),
+    },
   ],
   exports: [PendingReasons, JobTypeRegistryProvider],
 })

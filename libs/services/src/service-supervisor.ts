@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Clock, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { Clock, DomainError, validationFailed, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import {
   isActive,
   isTerminationRequest,
@@ -137,12 +137,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
   upsert(input: ServiceInput): Promise<ServiceStatus> {
     return this.serial(async () => {
       const { spec, errors } = validateService(this.registry, input);
-      if (!spec)
-        throw new DomainError(
-          'VALIDATION_FAILED',
-          `Invalid service: ${errors.map((e) => e.message).join('; ')}`,
-          errors,
-        );
+      if (!spec) throw validationFailed(errors, 'service');
       const before = this.find(spec.type, spec.name)?.spec;
       const entry: Record<string, unknown> = { enabled: spec.enabled };
       for (const key of ['priority', 'requested_gpus', 'restart', 'health'] as const) {

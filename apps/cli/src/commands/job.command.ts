@@ -17,6 +17,7 @@ import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
+import { ID_HELP, resolveJobId } from '../job-id';
 import { requireYes, type CommandRunner } from './runner';
 import { formatGpus } from './sched.command';
 
@@ -203,9 +204,10 @@ export function registerJob(program: Command, run: CommandRunner): void {
   job
     .command('status')
     .description("the job's record, and its trainer's status when it reports one")
-    .argument('<id>', 'queue id')
+    .argument('<id>', ID_HELP)
     .action(
-      run(async (ctx, id: string) => {
+      run(async (ctx, given: string) => {
+        const id = await resolveJobId(ctx.client, given);
         const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
         let trainer: unknown = null;
         if (data.status === 'running') {
@@ -230,19 +232,19 @@ export function registerJob(program: Command, run: CommandRunner): void {
     job
       .command(action)
       .description(description)
-      .argument('<id>', 'queue id')
-      .action(run(async (ctx, id: string) => control(ctx, id, action)));
+      .argument('<id>', ID_HELP)
+      .action(run(async (ctx, id: string) => control(ctx, await resolveJobId(ctx.client, id), action)));
   }
 
   job
     .command('force-kill')
     .description("SIGKILL the job's process group (needs --yes)")
-    .argument('<id>', 'queue id')
+    .argument('<id>', ID_HELP)
     .option('-y, --yes', 'confirm: SIGKILL cannot be caught or undone')
     .action(
       run(async (ctx, id: string, options: { yes?: boolean }) => {
         requireYes(options.yes, 'force-kill (SIGKILL)');
-        return control(ctx, id, 'force-kill');
+        return control(ctx, await resolveJobId(ctx.client, id), 'force-kill');
       }),
     );
 
@@ -253,13 +255,17 @@ export function registerJob(program: Command, run: CommandRunner): void {
         'cancelled before it started). On a terminal, title/clipboard sequences and terminal queries are ' +
         'dropped (colours and progress bars kept)',
     )
-    .argument('<id>', 'queue id')
+    .argument('<id>', ID_HELP)
     .option('--raw', 'write the output byte for byte, escape sequences included')
-    .action(run(async (ctx, id: string, options: { raw?: boolean }) => tail(ctx, id, options)));
+    .action(
+      run(async (ctx, id: string, options: { raw?: boolean }) =>
+        tail(ctx, await resolveJobId(ctx.client, id), options),
+      ),
+    );
 
   job
     .command('dump')
     .description('write the captured log (up to the last 32 MiB) to stdout, byte for byte')
-    .argument('<id>', 'queue id')
-    .action(run(async (ctx, id: string) => dump(ctx, id)));
+    .argument('<id>', ID_HELP)
+    .action(run(async (ctx, id: string) => dump(ctx, await resolveJobId(ctx.client, id))));
 }

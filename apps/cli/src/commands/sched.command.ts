@@ -15,6 +15,7 @@ import { parseInteger } from '../args';
 import type { CliContext } from '../context';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
 import type { CommandRunner } from './runner';
+import { ID_HELP, resolveJobId } from '../job-id';
 
 /** The colour a status is shown in. */
 export function statusStyle(ctx: CliContext, status: string): Style | undefined {
@@ -155,9 +156,10 @@ export function registerSched(program: Command, run: CommandRunner): void {
   sched
     .command('cancel')
     .description('remove a queued item, or abort it when it is already running')
-    .argument('<id>', 'queue id')
+    .argument('<id>', ID_HELP)
     .action(
-      run(async (ctx, id: string) => {
+      run(async (ctx, given: string) => {
+        const id = await resolveJobId(ctx.client, given);
         const { data } = await cancelQueueItem({ client: ctx.client, path: { queue_id: id } });
         ctx.output(data, () =>
           data.outcome === 'removed'
@@ -174,7 +176,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx, id: string | undefined) => {
         const { data } = id
-          ? await deleteJob({ client: ctx.client, path: { queue_id: id } })
+          ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
           : await cleanupJobs({ client: ctx.client });
         ctx.output(data, () =>
           data.deleted.length === 1

@@ -83,9 +83,23 @@ describe('shortId', () => {
 
 describe('describeParams', () => {
   it('shows a command job its argv, quoting what the shell would split', () => {
-    expect(describeParams('command', { argv: ['python', 'train.py', '--name', "it's a run", 'a=b'] })).toBe(
-      `python train.py --name 'it'\\''s a run' a=b`,
+    expect(describeParams('command', { argv: ['python', 'train.py', '--name', 'a run', 'a=b'] })).toBe(
+      `python train.py --name 'a run' a=b`,
     );
+  });
+
+  it.each([
+    ["it's a run", `"it's a run"`],
+    [`it's "quoted"`, `'it'\\''s "quoted"'`],
+    ["it's $HOME", `'it'\\''s $HOME'`],
+    ['print(1)\nprint(2)', `'print(1)⏎print(2)'`],
+    ["print('a')\r\nprint('b')", `"print('a')⏎print('b')"`],
+  ])('quotes %j as %s, on one line', (arg, shown) => {
+    expect(describeParams('command', { argv: ['python3', '-c', arg] })).toBe(`python3 -c ${shown}`);
+  });
+
+  it('keeps other types on one line too', () => {
+    expect(describeParams('trainer', { notes: 'a\nb' })).toBe('notes=a⏎b');
   });
 
   it('lists the set parameters of other types, skipping empty and false ones', () => {

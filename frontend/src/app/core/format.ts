@@ -73,7 +73,10 @@ export function reasonParts(reason: string): ReasonPart[] {
   return parts;
 }
 
-/** What a job runs, for lists: its argv for command jobs, otherwise its type's main parameters. */
+/**
+ * What a job runs, for lists (one line): its argv for command jobs, quoted as a shell would need it,
+ * otherwise its type's main parameters. A line break inside a value shows as ⏎.
+ */
 export function describeParams(jobType: string, params: Record<string, unknown>): string {
   const argv = params['argv'];
   if (Array.isArray(argv)) return argv.map((a) => quoteArg(String(a))).join(' ');
@@ -85,11 +88,22 @@ export function describeParams(jobType: string, params: Record<string, unknown>)
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-    parts.push(`${key}=${text}`);
+    parts.push(`${key}=${visibleNewlines(text)}`);
   }
   return parts.length ? parts.join('  ') : jobType;
 }
 
-function quoteArg(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+/**
+ * One argv element as it reads best: bare when the shell would not split it; in double quotes when
+ * it holds a single quote and nothing double quotes would expand (`"it's"`); else in single quotes.
+ */
+export function quoteArg(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  const quoted = arg.includes("'") && !/["$`\\!]/.test(arg) ? `"${arg}"` : `'${arg.replace(/'/g, `'\\''`)}'`;
+  return visibleNewlines(quoted);
+}
+
+/** Line breaks as ⏎, so a multi-line value stays on its row. */
+function visibleNewlines(text: string): string {
+  return text.replace(/\r?\n/g, '⏎');
 }

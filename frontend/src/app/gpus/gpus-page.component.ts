@@ -9,6 +9,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { FormsModule } from '@angular/forms';
+import { parseInteger } from '../core/numbers';
 import type { GpuDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
@@ -108,11 +109,16 @@ const STATE_TEXT: Record<string, string> = {
             <input
               id="min-priority"
               name="minPriority"
-              type="number"
-              step="1"
+              type="text"
               required
+              aria-describedby="min-priority-hint"
+              [attr.aria-invalid]="!!priorityError()"
               [(ngModel)]="priorityValue"
+              (ngModelChange)="priorityError.set(null)"
             />
+            @if (priorityError(); as e) {
+              <span id="min-priority-hint" class="hint bad" role="alert">{{ e }}</span>
+            }
           </div>
           <div class="modal-actions">
             <button type="button" class="btn" (click)="priorityFor.set(null)">Cancel</button>
@@ -149,7 +155,8 @@ const STATE_TEXT: Record<string, string> = {
     }
     .grid {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(248px, 1fr));
+      /* auto-fit: the cards share the row (two GPUs are not left at a quarter of the page each). */
+      grid-template-columns: repeat(auto-fit, minmax(min(360px, 100%), 1fr));
       gap: 10px;
     }
     .skeleton {
@@ -179,7 +186,9 @@ export class GpusPageComponent {
 
   protected readonly skeletons = [0, 1, 2, 3];
   protected readonly priorityFor = signal<GpuDto | null>(null);
-  protected priorityValue = 0;
+  /** Text, not a number input: "e" must be refused with a message, not read as 0. */
+  protected priorityValue = '0';
+  protected readonly priorityError = signal<string | null>(null);
 
   protected readonly summary = computed(() => {
     const gpus = this.store.gpus();
@@ -233,14 +242,18 @@ export class GpusPageComponent {
   }
 
   private askPriority(gpu: GpuDto): void {
-    this.priorityValue = gpu.min_priority ?? 0;
+    this.priorityValue = String(gpu.min_priority ?? 0);
+    this.priorityError.set(null);
     this.priorityFor.set(gpu);
   }
 
   protected savePriority(event: Event, gpu: GpuDto): void {
     event.preventDefault();
-    const value = Number(this.priorityValue);
-    if (!Number.isInteger(value)) return;
+    const value = parseInteger(this.priorityValue);
+    if (value === null) {
+      this.priorityError.set('A whole number, e.g. 10 or -5.');
+      return;
+    }
     this.priorityFor.set(null);
     void this.store.setMinPriority(gpu, value);
   }

@@ -78,16 +78,17 @@ export class JobActions {
     return ok && this.store.cancel(job);
   }
 
-  async remove(job: JobDto): Promise<void> {
+  /** Deletes a finished job and its log; resolves false when not confirmed or refused. */
+  async remove(job: JobDto): Promise<boolean> {
     const ok = await this.ask(job, {
       title: `Delete ${label(job)}?`,
       message: 'The job record and its log file are removed for good.',
       confirmLabel: 'Delete',
     });
-    if (!ok) return;
-    if ((await this.store.remove(job)) && this.store.selectedId() === job.queue_id) {
-      await this.router.navigate(['/jobs']);
-    }
+    if (!ok || !(await this.store.remove(job))) return false;
+    if (this.store.selectedId() === job.queue_id)
+      await this.router.navigate(['/jobs'], { queryParamsHandling: 'preserve' });
+    return true;
   }
 
   /** Deletes every finished job; the question states how many the server holds, not how many are loaded. */
@@ -126,7 +127,10 @@ export class JobActions {
 
   menuItems(job: JobDto): MenuItem[] {
     const items: MenuItem[] = [
-      { label: 'Open log', action: () => void this.router.navigate(['/jobs', job.queue_id]) },
+      {
+        label: 'Open log',
+        action: () => void this.router.navigate(['/jobs', job.queue_id], { queryParamsHandling: 'preserve' }),
+      },
       {
         label: 'Download log',
         action: () => void this.store.download(job),

@@ -459,7 +459,7 @@ export class JobDetailComponent {
   }
 
   protected close(): void {
-    void this.router.navigate(['/jobs']);
+    void this.router.navigate(['/jobs'], { queryParamsHandling: 'preserve' });
   }
 
   protected onEnded(_frame: LogEndFrame): void {

@@ -4,11 +4,13 @@ import {
   DestroyRef,
   ElementRef,
   computed,
+  effect,
   inject,
   signal,
+  untracked,
   viewChild,
 } from '@angular/core';
-import { Router, RouterLink, RouterOutlet } from '@angular/router';
+import { ActivatedRoute, Router, RouterLink, RouterOutlet } from '@angular/router';
 import type { JobDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
@@ -25,15 +27,21 @@ import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { JobActions } from './job-actions';
-import { type BulkKind, type JobSort, JobsStore, type StatusFilter } from './jobs.store';
+import { type BulkKind, type JobSort, JobsStore, type StatusFilter, defaultOrder } from './jobs.store';
+import { listStateFromQuery, listStateToQuery } from './jobs-url';
 
-const BULK: Record<BulkKind, { verb: string; message: string }> = {
-  cancel: { verb: 'Cancel', message: 'These queued jobs are removed from the queue.' },
+/** The question for several ticked jobs (one ticked job gets JobActions' own, singular question). */
+const BULK: Record<BulkKind, { verb: string; message: (n: number) => string }> = {
+  cancel: { verb: 'Cancel', message: (n) => `These ${n} queued jobs are removed from the queue.` },
   kill: {
     verb: 'Kill',
-    message: 'Every process of these jobs gets SIGTERM, then SIGKILL after the grace period.',
+    message: (n) =>
+      `Every process of these ${n} jobs gets SIGTERM, then SIGKILL after each job's grace period.`,
   },
-  remove: { verb: 'Delete', message: 'These job records and their log files are removed for good.' },
+  remove: {
+    verb: 'Delete',
+    message: (n) => `These ${n} job records and their log files are removed for good.`,
+  },
 };
 
 const SPLIT_KEY = 'trainyard.jobs.split';
@@ -158,9 +166,13 @@ const MAX_FRACTION = 0.8;
                   <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
                 </td>
                 <td class="clip c-name">
-                  <a class="job-link" [routerLink]="['/jobs', job.queue_id]" [title]="job.queue_id">{{
-                    job.name ?? shortId(job.queue_id)
-                  }}</a>
+                  <a
+                    class="job-link"
+                    [routerLink]="['/jobs', job.queue_id]"
+                    queryParamsHandling="preserve"
+                    [title]="job.queue_id"
+                    >{{ job.name ?? shortId(job.queue_id) }}</a
+                  >
                   @if (job.name) {
                     <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
                   }
@@ -536,9 +548,37 @@ export class JobsPageComponent {
   });
 
   constructor() {
+    // Search, status filter and sort live in the query string: a reload or a shared link keeps them.
+    this.store.restore(listStateFromQuery(inject(ActivatedRoute).snapshot.queryParams, defaultOrder));
+    effect(() => {
+      const params = listStateToQuery({
+        filter: this.store.statusFilter(),
+        q: this.store.query(),
+        sort: this.store.sort(),
+      });
+      untracked(() => this.writeQuery(params));
+    });
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey);
     inject(DestroyRef).onDestroy(() => document.removeEventListener('keydown', onKey));
+  }
+
+  /** Puts the list state into the current URL (replacing the history entry; the pane stays open). */
+  private writeQuery(params: Record<string, string | null>): void {
+    const tree = this.router.parseUrl(this.router.url);
+    const next: Record<string, string> = { ...tree.queryParams };
+    for (const [key, value] of Object.entries(params)) {
+      if (value === null) delete next[key];
+      else next[key] = value;
+    }
+    if (JSON.stringify(next) === JSON.stringify(tree.queryParams)) return;
+    tree.queryParams = next;
+    void this.router.navigateByUrl(tree, { replaceUrl: true });
+  }
+
+  /** Opens a job's pane (or closes it, with null), keeping the list's query string. */
+  private open(id: string | null): void {
+    void this.router.navigate(id ? ['/jobs', id] : ['/jobs'], { queryParamsHandling: 'preserve' });
   }
 
   protected ariaSort(by: JobSort): 'ascending' | 'descending' | 'none' {
@@ -562,15 +602,26 @@ export class JobsPageComponent {
     this.checked.set(on ? new Set(this.store.visible().map((j) => j.queue_id)) : this.empty);
   }
 
-  /** One confirmation naming every job, then the action on each. */
+  /** One confirmation naming every job, then the action on each; a single job is asked about as one. */
   protected async bulk(kind: BulkKind): Promise<void> {
     const jobs = this.bulkGroups()[kind];
     if (!jobs.length) return;
+    if (jobs.length === 1) {
+      const [job] = jobs;
+      const done =
+        kind === 'kill'
+          ? await this.actions.kill(job)
+          : kind === 'cancel'
+            ? await this.actions.cancel(job)
+            : await this.actions.remove(job);
+      if (done) this.checked.set(this.empty);
+      return;
+    }
     const { verb, message } = BULK[kind];
-    const n = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
+    const n = `${jobs.length} jobs`;
     const ok = await this.confirm.ask({
       title: `${verb} ${n}?`,
-      message,
+      message: message(jobs.length),
       detailColumns: ['Job', 'Status', 'Runtime'],
       details: jobs.map((j) => [this.label(j), j.status, this.runtime(j)]),
       confirmLabel: `${verb} ${n}`,
@@ -601,7 +652,7 @@ export class JobsPageComponent {
     const target = event.target as HTMLElement;
     if (target.closest('button, a, input') || window.getSelection()?.toString()) return;
     const open = this.store.selectedId() === job.queue_id;
-    void this.router.navigate(open ? ['/jobs'] : ['/jobs', job.queue_id]);
+    this.open(open ? null : job.queue_id);
   }
 
   protected clearSearch(event: Event, input: HTMLInputElement): void {
@@ -665,7 +716,7 @@ export class JobsPageComponent {
       case 'Escape':
         if (this.store.selectedId()) {
           event.preventDefault();
-          void this.router.navigate(['/jobs']);
+          this.open(null);
         }
         break;
     }
@@ -676,7 +727,7 @@ export class JobsPageComponent {
     if (!list.length) return;
     const index = list.findIndex((j) => j.queue_id === this.store.selectedId());
     const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
-    void this.router.navigate(['/jobs', next.queue_id]);
+    this.open(next.queue_id);
     requestAnimationFrame(() =>
       this.host.nativeElement
         .querySelector(`tr[data-job-id="${next.queue_id}"]`)

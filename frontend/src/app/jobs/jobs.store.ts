@@ -161,6 +161,14 @@ export class JobsStore {
     });
   }
 
+  /** Takes the filter, search and sort a URL asked for (before the first load). */
+  restore(state: { filter: StatusFilter; q: string; sort: SortState | null }): void {
+    this.statusFilter.set(state.filter);
+    this.search.set(state.q);
+    this.query.set(state.q);
+    this.sort.set(state.sort);
+  }
+
   setFilter(filter: StatusFilter): void {
     if (filter === this.statusFilter()) return;
     this.loading.set(true);

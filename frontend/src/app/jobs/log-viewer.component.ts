@@ -31,6 +31,7 @@ import { backoffMs } from '../core/poll';
 import { isTyping } from '../core/shortcuts';
 import { ThemeStore } from '../core/theme.store';
 import { LogDecoder } from './log-decoder';
+import { linesNotShown, tailFirstLine } from './log-lines';
 
 type StreamState = 'connecting' | 'waiting' | 'streaming' | 'ended' | 'reconnecting' | 'failed';
 
@@ -358,6 +359,8 @@ export class LogViewerComponent {
   private markLines = 0;
   /** An earlier part of the log is shown instead of the live end. */
   private windowed = false;
+  /** The stream said the job has ended: no live output to pause. */
+  private finished = false;
 
   constructor() {
     const destroyRef = inject(DestroyRef);
@@ -639,7 +642,9 @@ export class LogViewerComponent {
       this.disconnect();
       this.windowed = true;
       this.state.set('ended');
-      this.message.set('Showing an earlier part · live output paused');
+      this.message.set(
+        this.finished ? 'Showing an earlier part' : 'Showing an earlier part · live output paused',
+      );
       this.follow.set(false);
       this.newLines.set(0);
       this.resetTerminal();
@@ -756,8 +761,35 @@ export class LogViewerComponent {
     if (!this.hiddenTimer) {
       this.hiddenTimer = setTimeout(() => {
         this.hiddenTimer = undefined;
-        if (!this.windowed) this.hiddenBefore.set(this.firstLine - 1 + this.hiddenRows());
+        this.updateHiddenBefore();
       }, 200);
+    }
+  }
+
+  private updateHiddenBefore(): void {
+    if (!this.windowed) this.hiddenBefore.set(linesNotShown(this.firstLine, this.hiddenRows()));
+  }
+
+  /**
+   * Byte offset a fresh view starts streaming at: the start of line `tailFirstLine(...)`, so a long
+   * log's first TAIL_LINES-th line from the end (0 for a short log, or when the server cannot say).
+   */
+  private async tailStart(queueId: string): Promise<number> {
+    const lineHeader = async (query: { offset: number } | { line: number }, header: string) => {
+      const { response } = await getJobLogRange({
+        client: this.api,
+        path: { queue_id: queueId },
+        query: { ...query, lines: 0 },
+        parseAs: 'text',
+      });
+      return Number(response.headers.get(`X-Trainyard-Log-${header}`));
+    };
+    try {
+      // Past the end: the answer is the number of the line after the last.
+      const from = tailFirstLine(await lineHeader({ offset: 1e15 }, 'Line'));
+      return from > 1 ? (await lineHeader({ line: from }, 'Offset')) || 0 : 0;
+    } catch {
+      return 0; // no log yet (queued), or unreachable: the stream says which
     }
   }
 
@@ -797,7 +829,9 @@ export class LogViewerComponent {
         query: { offset, lines: 0 },
         parseAs: 'text',
       });
-      if (id === this.streamId) this.firstLine = Number(response.headers.get('X-Trainyard-Log-Line')) || 1;
+      if (id !== this.streamId) return;
+      this.firstLine = Number(response.headers.get('X-Trainyard-Log-Line')) || 1;
+      this.updateHiddenBefore();
     } catch {
       // numbering stays relative to what was received
     }
@@ -816,6 +850,7 @@ export class LogViewerComponent {
       this.resetTerminal();
       this.notice.set(null);
       this.windowed = false;
+      this.finished = false;
       this.hiddenAfter.set(0);
     }
     const resumeAt = resume ? this.position : null;
@@ -824,11 +859,22 @@ export class LogViewerComponent {
     this.quietTimer = setTimeout(() => {
       if (id === this.streamId && this.state() === 'connecting') this.state.set('waiting');
     }, QUIET_AFTER_MS);
+    if (resumeAt !== null) this.openStream(queueId, id, resumeAt, resumeAt);
+    else
+      void this.tailStart(queueId).then((startAt) => {
+        if (id === this.streamId) this.openStream(queueId, id, startAt, null);
+      });
+  }
+
+  /** Streams from `startAt`; `resumeAt` is where a reconnect asked to continue (null: a fresh view). */
+  private openStream(queueId: string, id: number, startAt: number, resumeAt: number | null): void {
+    const term = this.term;
+    if (!term) return;
     let stream: Stream<{ end: LogEndFrame | null; error: string | null; code: number }>;
     try {
       stream = streamJobLog(
         queueId,
-        { ...STREAM_OPTIONS, follow: true, offset: resumeAt ?? 0 },
+        { ...STREAM_OPTIONS, follow: true, offset: startAt },
         {
           onStart: ({ offset }) => {
             if (id !== this.streamId) return;
@@ -878,6 +924,7 @@ export class LogViewerComponent {
         if (id !== this.streamId) return;
         this.stream = null;
         if (result.end) {
+          this.finished = true;
           term.write(this.decoder.flush());
           this.state.set('ended');
           this.message.set(

@@ -141,10 +141,8 @@ export class ShellComponent {
     const ok = await this.confirm.ask({
       title: 'Restart the server?',
       message:
-        'The server re-executes itself to apply configuration changes. Running jobs keep running; live views reconnect on their own.' +
-        (this.auth.status()?.sessions_persist === false && this.auth.status()?.method === 'cookie'
-          ? ' This server does not keep sessions across restarts (start it with --persist-sessions to change that): you will sign in again.'
-          : ''),
+        'The server re-executes itself to apply configuration changes. Running jobs keep running, ' +
+        'browsers stay signed in, and live views reconnect on their own.',
       confirmLabel: 'Restart server',
       danger: true,
     });

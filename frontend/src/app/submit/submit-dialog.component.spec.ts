@@ -111,9 +111,9 @@ describe(SubmitDialogComponent.name, () => {
     expect(resume.type).toBe('checkbox');
     expect(resume.checked).toBe(true);
     const epochs = ctx.q<HTMLInputElement>('#param-epochs');
-    expect(epochs.type).toBe('number');
-    expect(epochs.getAttribute('step')).toBe('1');
-    expect(epochs.getAttribute('min')).toBe('1');
+    // Text, not type=number: the form must see "e" to say it is wrong (see the next test).
+    expect(epochs.type).toBe('text');
+    expect(epochs.getAttribute('inputmode')).toBe('numeric');
     expect(epochs.value).toBe('3');
     expect(ctx.q('#param-files').tagName).toBe('TEXTAREA');
     expect(ctx.q('#param-vars').tagName).toBe('TEXTAREA');
@@ -140,6 +140,23 @@ describe(SubmitDialogComponent.name, () => {
     ctx.fixture.detectChanges();
     expect(ctx.q('#param-vars-hint').textContent?.trim()).toBe('vars');
     expect(ctx.q('#param-vars').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  it('says under each numeric field that text is not a number instead of sending a default', async () => {
+    const ctx = await open();
+    await choose(ctx, 'trainer');
+    typeInto(ctx.q('#submit-priority'), 'e');
+    typeInto(ctx.q('#submit-gpus'), 'two');
+    typeInto(ctx.q('#param-epochs'), '3e');
+    ctx.fixture.detectChanges();
+
+    await submit(ctx);
+
+    expect(client.post).not.toHaveBeenCalled();
+    expect(ctx.q('#submit-priority-hint').textContent?.trim()).toBe('A whole number (higher runs first).');
+    expect(ctx.q('#submit-priority').getAttribute('aria-invalid')).toBe('true');
+    expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('A whole number, 0 or more.');
+    expect(ctx.q('#param-epochs-hint').textContent?.trim()).toBe('A whole number.');
   });
 
   it('sends the typed values and shows server errors on the fields they name', async () => {

@@ -182,10 +182,8 @@ type ListPreview =
                           <label [for]="'param-' + p.name">{{ label(p) }}</label>
                           <div class="with-browse">
                             <input
-                              [type]="p.type === 'integer' || p.type === 'number' ? 'number' : 'text'"
-                              [attr.step]="p.type === 'integer' ? 1 : p.type === 'number' ? 'any' : null"
-                              [attr.min]="p.min ?? null"
-                              [attr.max]="p.max ?? null"
+                              type="text"
+                              [attr.inputmode]="inputMode(p)"
                               [class.mono]="p.type === 'path' || p.type === 'file'"
                               [attr.placeholder]="
                                 p.type === 'path' || p.type === 'file' ? '/path/to/…' : null
@@ -236,9 +234,8 @@ type ListPreview =
                     <label for="submit-gpus">GPUs</label>
                     <input
                       id="submit-gpus"
-                      type="number"
-                      min="0"
-                      step="1"
+                      type="text"
+                      inputmode="numeric"
                       [value]="v.gpus"
                       [attr.aria-invalid]="!!err('requested_gpus')"
                       aria-describedby="submit-gpus-hint"
@@ -252,8 +249,7 @@ type ListPreview =
                     <label for="submit-priority">Priority</label>
                     <input
                       id="submit-priority"
-                      type="number"
-                      step="1"
+                      type="text"
                       [value]="v.priority"
                       [attr.aria-invalid]="!!err('priority')"
                       aria-describedby="submit-priority-hint"
@@ -604,6 +600,15 @@ export class SubmitDialogComponent {
   /** Lists, maps and paths get the whole row; short inputs share one. */
   protected isWide(p: JobParamDescriptionDto): boolean {
     return ['string_list', 'env_map', 'path', 'file'].includes(p.type);
+  }
+
+  /**
+   * Numeric fields are text inputs (checked by buildBody), since a number input reports "" for text it
+   * cannot read and the form would send the default instead of saying what is wrong.
+   */
+  protected inputMode(p: JobParamDescriptionDto): string | null {
+    if (p.type === 'integer') return p.min !== undefined && p.min >= 0 ? 'numeric' : null;
+    return p.type === 'number' ? 'decimal' : null;
   }
 
   protected errorFor(p: JobParamDescriptionDto): string | undefined {

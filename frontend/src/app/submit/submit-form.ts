@@ -1,4 +1,5 @@
 import type { JobDto, JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import { parseDecimal, parseInteger } from '../core/numbers';
 import { listText, splitList } from './argv';
 
 /** What the form holds for one job type: text for every input (numbers too, so empty is possible). */
@@ -64,17 +65,22 @@ export function buildBody(
     else if (p.required) errors[field] = 'Required.';
   }
 
-  const gpus = Number(values.gpus);
-  if (values.gpus.trim() === '' || !Number.isInteger(gpus) || gpus < 0)
-    errors['requested_gpus'] = 'A whole number, 0 or more.';
-  const priority = values.priority.trim() === '' ? 0 : Number(values.priority);
-  if (!Number.isInteger(priority)) errors['priority'] = 'A whole number (higher runs first).';
+  const gpus = parseInteger(values.gpus) ?? -1;
+  if (gpus < 0) errors['requested_gpus'] = 'A whole number, 0 or more.';
+  // Blank means the default, 0.
+  const priority = values.priority.trim() === '' ? 0 : parseInteger(values.priority);
+  if (priority === null) errors['priority'] = 'A whole number (higher runs first).';
 
   const env = parseEnv(values.env);
   if ('error' in env) errors['env'] = env.error;
 
   if (Object.keys(errors).length) return { errors };
-  const body: SubmitJobRequestDto = { job_type: type.name, requested_gpus: gpus, priority, job_params };
+  const body: SubmitJobRequestDto = {
+    job_type: type.name,
+    requested_gpus: gpus,
+    priority: priority ?? 0,
+    job_params,
+  };
   if (values.name.trim()) body.name = values.name.trim();
   if (values.cwd.trim()) body.cwd = values.cwd.trim();
   if ('value' in env && Object.keys(env.value).length) body.env = env.value;
@@ -118,10 +124,8 @@ function convert(
     case 'integer':
     case 'number': {
       if (text.trim() === '') return { value: undefined };
-      const n = Number(text);
-      if (!Number.isFinite(n) || (p.type === 'integer' && !Number.isInteger(n))) {
-        return { error: p.type === 'integer' ? 'A whole number.' : 'A number.' };
-      }
+      const n = p.type === 'integer' ? parseInteger(text) : parseDecimal(text);
+      if (n === null) return { error: p.type === 'integer' ? 'A whole number.' : 'A number.' };
       if (p.min !== undefined && n < p.min) return { error: `At least ${p.min}.` };
       if (p.max !== undefined && n > p.max) return { error: `At most ${p.max}.` };
       return { value: n };
@@ -145,13 +149,21 @@ function convert(
   }
 }
 
+/** A POSIX environment variable name (what the server accepts too). */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 function parseEnv(text: string): { value: Record<string, string> } | { error: string } {
   const out: Record<string, string> = {};
   for (const line of lines(text)) {
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const eq = line.indexOf('=');
-    const key = eq > 0 ? line.slice(0, eq).trim() : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return { error: `“${line}” is not KEY=VALUE.` };
+    if (eq < 0) return { error: `“${line}” is not KEY=VALUE.` };
+    const key = line.slice(0, eq).trim();
+    if (key === '') return { error: `“${line}” has no name before =.` };
+    if (!ENV_NAME.test(key))
+      return {
+        error: `“${key}” is not a valid variable name: letters, digits and _, not starting with a digit.`,
+      };
     out[key] = line.slice(eq + 1);
   }
   return { value: out };

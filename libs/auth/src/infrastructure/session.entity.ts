@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Persisted browser sessions (only with --persist-sessions). The id itself is never stored. */
+/**
+ * Persisted browser sessions (with --persist-sessions), and sessions a worker hands to its successor
+ * across a graceful restart (`handed_over_at` set; the next worker loads and, without
+ * --persist-sessions, deletes them). The id itself is never stored.
+ */
 @Entity('sessions')
 export class SessionEntity {
   @PrimaryColumn({ type: 'text' })
@@ -11,4 +15,8 @@ export class SessionEntity {
 
   @Column({ type: 'text' })
   expires_at!: string;
+
+  /** ISO time a restarting worker wrote this row for the next one; null for a persisted session. */
+  @Column({ type: 'text', nullable: true })
+  handed_over_at!: string | null;
 }

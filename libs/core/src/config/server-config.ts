@@ -100,6 +100,8 @@ export class ConfigError extends Error {}
 export const DEFAULT_LOG_CAP_BYTES = 1024 ** 3;
 /** The smallest log cap: room for a screenful of lines beside the marker line. */
 export const MIN_LOG_CAP_BYTES = 4096;
+/** Where the CLI looks when neither --server nor TRAINYARD_SERVER_URL says otherwise. */
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
 
 const DEFAULTS: ServerArgs = {
   host: '127.0.0.1',

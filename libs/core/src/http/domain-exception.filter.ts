@@ -25,12 +25,6 @@ function fromFastifyError(err: { code?: string; statusCode?: number; message: st
         code: 'UNSUPPORTED_MEDIA_TYPE',
         message: 'Send JSON with Content-Type: application/json',
       };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return {
-        statusCode: 400,
-        code: 'INVALID_JSON',
-        message: 'Request body is empty but Content-Type is JSON',
-      };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { statusCode: 400, code: 'INVALID_JSON', message: 'Content-Length does not match the body' };
     default:

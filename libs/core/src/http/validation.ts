@@ -1,18 +1,29 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError, ErrorDetail } from '../domain-error';
+import { ErrorDetail, validationFailed } from '../domain-error';
 
-function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
+/** What an unknown name is, by where it was sent (class-validator only says "should not exist"). */
+const UNKNOWN_NAME: Partial<Record<ArgumentMetadata['type'], string>> = {
+  query: 'unknown query parameter',
+  body: 'unknown field',
+  param: 'unknown path parameter',
+};
+
+function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], parent = ''): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) {
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      if (constraint === 'whitelistValidation') {
+        out.push({ field, message: `${UNKNOWN_NAME[where] ?? 'unknown parameter'} ${field}` });
+        continue;
+      }
       // class-validator messages start with the bare property name; show the full path instead.
       const text = message.startsWith(`${error.property} `)
         ? message.slice(error.property.length + 1)
         : message;
       out.push({ field, message: `${field} ${text}` });
     }
-    if (error.children?.length) out.push(...flatten(error.children, field));
+    if (error.children?.length) out.push(...flatten(error.children, where, field));
   }
   return out;
 }
@@ -67,10 +78,22 @@ class TrainyardValidationPipe extends ValidationPipe {
         // The name itself may hold the lone surrogate: report it with U+FFFD in its place.
         const field = (found || metadata.type).replace(/\p{Cs}/gu, '\uFFFD');
         const message = `${field} is not well-formed Unicode (it contains an unpaired surrogate)`;
-        throw new DomainError('VALIDATION_FAILED', `Invalid request: ${message}`, [{ field, message }]);
+        throw validationFailed([{ field, message }]);
       }
     }
-    return super.transform(value, metadata);
+    try {
+      return await super.transform(value, metadata);
+    } catch (err) {
+      if (err instanceof FailedValidation) throw validationFailed(flatten(err.errors, metadata.type));
+      throw err;
+    }
+  }
+}
+
+/** class-validator's errors, carried out of ValidationPipe to `transform`, which knows where they came from. */
+class FailedValidation extends Error {
+  constructor(readonly errors: ValidationError[]) {
+    super('validation failed');
   }
 }
 
@@ -80,10 +103,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     forbidUnknownValues: true,
-    exceptionFactory: (errors) => {
-      const details = flatten(errors);
-      const summary = details.map((d) => d.message).join('; ');
-      return new DomainError('VALIDATION_FAILED', `Invalid request: ${summary}`, details);
-    },
+    exceptionFactory: (errors) => new FailedValidation(errors),
   });
 }

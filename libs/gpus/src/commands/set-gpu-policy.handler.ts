@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, type ErrorDetail } from '@trainyard/core';
+import { type ErrorDetail, validationFailed } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
 import { type GpuPolicy, MIN_PRIORITY_LIMIT, samePolicy } from '../gpu-policy';
@@ -71,10 +71,6 @@ function validate(changes: Partial<GpuPolicy>): void {
     });
   }
   if (details.length > 0) {
-    throw new DomainError(
-      'VALIDATION_FAILED',
-      `Invalid request: ${details.map((d) => d.message).join('; ')}`,
-      details,
-    );
+    throw validationFailed(details);
   }
 }

@@ -11,6 +11,7 @@ import {
   newArrayId,
   MIN_LOG_CAP_BYTES,
   newQueueId,
+  validationFailed,
   SERVER_CONFIG,
   ServerConfig,
 } from '@trainyard/core';
@@ -27,6 +28,7 @@ import {
   queuedJob,
   QueueWaitTimer,
   UNFINISHED_STATUSES,
+  unknownJobType,
 } from '@trainyard/jobs';
 import { JobTypeDefinition, JobTypeRegistry, validateJobParams } from '../job-types';
 import {
@@ -79,11 +81,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const def = this.registry.get(input.job_type);
     if (!def) {
       const known = this.registry.list().map((t) => t.name);
-      throw new DomainError(
-        'JOB_TYPE_UNKNOWN',
-        `job_type "${input.job_type}" is not one of: ${known.join(', ')}`,
-        [{ field: 'job_type', message: `unknown job type "${input.job_type}"` }],
-      );
+      throw unknownJobType(input.job_type, known);
     }
     const requestedGpus = input.requested_gpus ?? def.defaultGpus;
     const details: ErrorDetail[] = [];
@@ -125,11 +123,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       });
     }
     if (details.length) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        `Invalid job: ${details.map((d) => d.message).join('; ')}`,
-        details,
-      );
+      throw validationFailed(details, 'job');
     }
 
     const repeated = (array?.count ?? 1) > 1;

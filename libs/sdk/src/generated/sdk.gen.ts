@@ -1268,7 +1268,8 @@ export const listJobTypes = <ThrowOnError extends boolean = true>(options?: Opti
 
 /**
  * Jobs matching the filters (status, type, text, submit time), active first then newest, or
- * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter.
+ * sorted by a column; `total` counts every match. 400 naming the field on a bad parameter, and
+ * JOB_TYPE_UNKNOWN for a `job_type` that is neither configured nor held by a stored job.
  */
 export const listJobs = <ThrowOnError extends boolean = true>(options?: Options<ListJobsData, ThrowOnError>) => (options?.client ?? client).get<ListJobsResponses, ListJobsErrors, ThrowOnError>({
     security: [

@@ -1,0 +1,49 @@
+import type { Params } from '@angular/router';
+import type { JobSort, SortState, StatusFilter } from './jobs.store';
+
+/** What the Jobs page keeps in its URL (`?q=&status=&sort=&order=`), so a reload or a link restores it. */
+export interface ListState {
+  filter: StatusFilter;
+  q: string;
+  sort: SortState | null;
+}
+
+const FILTERS: readonly StatusFilter[] = ['all', 'active', 'done', 'failed', 'aborted'];
+/** The sorts GET /api/jobs accepts. */
+const SORTS: readonly JobSort[] = [
+  'submitted_at',
+  'started_at',
+  'ended_at',
+  'name',
+  'status',
+  'job_type',
+  'priority',
+  'runtime',
+];
+
+/** The query parameters for `state`; a default value is null, which removes the parameter. */
+export function listStateToQuery(state: ListState): Params {
+  const q = state.q.trim();
+  return {
+    q: q || null,
+    status: state.filter === 'all' ? null : state.filter,
+    sort: state.sort?.by ?? null,
+    order: state.sort?.order ?? null,
+  };
+}
+
+/** The state a URL asks for; what is missing or not understood falls back to the default. */
+export function listStateFromQuery(params: Params, defaultOrder: (by: JobSort) => 'asc' | 'desc'): ListState {
+  const text = (name: string): string => {
+    const value: unknown = params[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const filter = FILTERS.find((f) => f === text('status')) ?? 'all';
+  const by = SORTS.find((s) => s === text('sort'));
+  const order = text('order');
+  return {
+    filter,
+    q: text('q'),
+    sort: by ? { by, order: order === 'asc' || order === 'desc' ? order : defaultOrder(by) } : null,
+  };
+}

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SpawnedServer, spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+// The built CLI as a user runs it, against the built server.
+const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
+
+jest.setTimeout(90_000);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Short job ids as the console shows them, the `--` hint, and the banner's line for the CLI. */
+describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI processes)', () => {
+  const temp = makeTempHome('trainyard-cli-ids-');
+  let server: SpawnedServer;
+  let env: Record<string, string>;
+
+  function cli(args: string[], extraEnv: Record<string, string> = env): Promise<Run> {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: extraEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+  async function json(args: string[]): Promise<any> {
+    const run = await cli(['--json', ...args]);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(run.stdout);
+  }
+
+  beforeAll(async () => {
+    server = await spawnServer(temp.home);
+    // What the banner tells a user to run for a server on a port other than the CLI's default.
+    const exported = /export TRAINYARD_SERVER_URL=(\S+)/.exec(server.output())?.[1];
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: temp.home,
+      TRAINYARD_HOME: temp.home,
+      ...(exported && { TRAINYARD_SERVER_URL: exported }),
+    };
+  });
+  afterAll(async () => {
+    await server.stop();
+    temp.remove();
+  });
+
+  it('prints the export line that points the CLI at this server', async () => {
+    expect(server.output()).toContain(`CLI:          export TRAINYARD_SERVER_URL=${server.baseUrl}\n`);
+    expect(env.TRAINYARD_SERVER_URL).toBe(server.baseUrl);
+    expect((await cli(['sched', 'status'])).code).toBe(0);
+  });
+
+  it('takes the 8-hex suffix, or any unique prefix or suffix, wherever a job id goes', async () => {
+    await json(['sched', 'pause']);
+    const first = (await json(['submit', '--name', 'first', '--', 'sleep', '300'])).queue_id as string;
+    const second = (await json(['submit', '--name', 'second', '--', 'sleep', '300'])).queue_id as string;
+    const suffix = first.slice(-8);
+
+    expect((await json(['job', 'status', suffix])).queue_id).toBe(first);
+    expect((await json(['job', 'status', second.slice(-5)])).queue_id).toBe(second);
+    expect((await json(['job', 'status', second.slice(0, -3)])).queue_id).toBe(second);
+
+    const ambiguous = await cli(['job', 'status', 'q_']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('"q_" matches 2 jobs');
+    expect(ambiguous.stderr).toContain(first);
+
+    const unknown = await cli(['job', 'kill', 'ffffffff0']);
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toBe('trainyard: no job id starts or ends with "ffffffff0"\n');
+
+    const cancelled = await json(['sched', 'cancel', suffix]);
+    expect(cancelled).toMatchObject({ queue_id: first, outcome: 'removed' });
+    await json(['sched', 'cancel', second.slice(-8)]);
+
+    await json(['sched', 'resume']);
+    const done = (await json(['submit', '--', 'echo', 'hello'])).queue_id as string;
+    const short = done.slice(-8);
+    await waitFor(async () => (await json(['job', 'status', short])).status === 'done', `${done} to finish`);
+    expect((await cli(['job', 'dump', short])).stdout).toContain('hello');
+    expect((await cli(['job', 'tail', short])).code).toBe(0);
+    expect((await json(['sched', 'cleanup', short])).deleted).toEqual([done]);
+  });
+
+  it('says to put the command after -- when an option of it reaches submit', async () => {
+    const run = await cli(['submit', '--name', 'x', 'python3', '-c', 'print("a b")']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown option '-c'");
+    expect(run.stderr).toContain(
+      `put the command after --: trainyard submit --name x -- python3 -c 'print("a b")'`,
+    );
+    const plain = await cli(['submit', '--bogus']);
+    expect(plain.stderr).not.toContain('put the command after');
+  });
+});
