@@ -17,7 +17,6 @@ import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startOpenAiFixture } = require('../fixtures/openai/openai-server.js') as {
   startOpenAiFixture(o?: { delayMs?: number }): Promise<OpenAiFixture>;
 };
