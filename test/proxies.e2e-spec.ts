@@ -222,6 +222,11 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         10_000,
       );
       const token = readFileSync(inferenceTokenPath(server.config.paths.secretsDir, id), 'utf8').trim();
+      // The console's picker: the running job and the base URL it answers on (no token).
+      const listed = await get('/api/inference/endpoints');
+      expect(listed.body).toEqual([
+        { queue_id: id, label: `inference ${id}`, base_url: `http://127.0.0.1:${port}/v1`, has_token: true },
+      ]);
 
       const models = await get(`/api/inference/models?${q(base)}`);
       expect(models.status).toBe(200);
@@ -242,6 +247,7 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       await api.waitStatus(id, ['aborted', 'done', 'failed']);
       // Ended: its token is no longer offered for that port.
       expect((await get(`/api/inference/models?${q(base)}`)).status).toBe(502);
+      expect((await get('/api/inference/endpoints')).body).toEqual([]);
     });
   });
 

@@ -21,6 +21,14 @@ export const routes: Routes = [
         path: 'activity',
         loadChildren: () => import('./activity/activity.routes').then((m) => m.ACTIVITY_ROUTES),
       },
+      {
+        path: 'inference',
+        loadChildren: () => import('./inference/inference.routes').then((m) => m.INFERENCE_ROUTES),
+      },
+      {
+        path: 'datasets',
+        loadChildren: () => import('./datasets/datasets.routes').then((m) => m.DATASETS_ROUTES),
+      },
       { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },

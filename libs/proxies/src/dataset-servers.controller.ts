@@ -26,7 +26,7 @@ import {
 } from './proxies.dto';
 import { DatasetServerRegistry } from './dataset-registry';
 import { ServiceEndpoints } from './service-endpoints';
-import { bareHost, isLoopbackUrl, parseBase, portOf } from './upstream';
+import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
 
 /** The dataset_server servers the console can browse: running dataset_server jobs and registered URLs. */
 @ApiTags('datasets')
@@ -44,7 +44,7 @@ export class DatasetServersController {
     return (await this.services.list('dataset_server')).map(({ job, endpoint }) => ({
       id: `local:${job.id}`,
       label: job.name ?? `dataset_server ${job.id}`,
-      base_url: `http://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`,
+      base_url: `http://${hostForUrl(endpoint.host)}:${endpoint.port}`,
       has_token: endpoint.tokenFile !== undefined,
       queue_id: job.id,
     }));

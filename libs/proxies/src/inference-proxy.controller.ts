@@ -3,9 +3,9 @@ import { ApiBody, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { forward, requestBody } from './forward';
-import { ProxyBaseQueryDto } from './proxies.dto';
+import { InferenceEndpointDto, ProxyBaseQueryDto } from './proxies.dto';
 import { ServiceEndpoints } from './service-endpoints';
-import { bareHost, isLoopbackUrl, parseBase, portOf } from './upstream';
+import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
 
 /** Upstream answers are the upstream's: any status, its body as sent. */
 const upstreamAnswer = ApiOkResponse({
@@ -30,6 +30,18 @@ export class InferenceProxyController {
     private readonly services: ServiceEndpoints,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
+
+  /** Running `inference` jobs of this server and the base URL each answers on (for the console's picker). */
+  @Get('endpoints')
+  @ApiErrors(401)
+  async listInferenceEndpoints(): Promise<InferenceEndpointDto[]> {
+    return (await this.services.list('inference')).map(({ job, endpoint }) => ({
+      queue_id: job.id,
+      label: job.name ?? `inference ${job.id}`,
+      base_url: `${endpoint.scheme}://${hostForUrl(endpoint.host)}:${endpoint.port}/v1`,
+      has_token: endpoint.tokenFile !== undefined,
+    }));
+  }
 
   /** Proxies `<base>/health`. */
   @Get('health')

@@ -55,6 +55,17 @@ export class RegisterDatasetServerDto {
   auth_token?: string;
 }
 
+export class InferenceEndpointDto {
+  /** The running `inference` job. */
+  queue_id!: string;
+  /** The job's name, else `inference <queue_id>`. */
+  label!: string;
+  /** OpenAI-compatible base URL to pass as `base`, e.g. `http://127.0.0.1:8000/v1`. */
+  base_url!: string;
+  /** The job requires a bearer token (the proxy adds it; it is never sent to the browser). */
+  has_token!: boolean;
+}
+
 export class DatasetServerDto {
   /** `user:<id>` for registered servers, `local:<queue_id>` for dataset_server jobs. */
   id!: string;

@@ -45,3 +45,8 @@ export function portOf(url: URL): number {
 export function normalizedBase(url: URL): string {
   return `${url.protocol}//${url.hostname.toLowerCase()}:${portOf(url)}${url.pathname.replace(/\/+$/, '')}`;
 }
+
+/** A host as it goes in a URL's authority: IPv6 literals bracketed (`::1` → `[::1]`). */
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1088,6 +1088,25 @@ export type HealthDto = {
     version: string;
 };
 
+export type InferenceEndpointDto = {
+    /**
+     * OpenAI-compatible base URL to pass as `base`, e.g. `http://127.0.0.1:8000/v1`.
+     */
+    base_url: string;
+    /**
+     * The job requires a bearer token (the proxy adds it; it is never sent to the browser).
+     */
+    has_token: boolean;
+    /**
+     * The job's name, else `inference <queue_id>`.
+     */
+    label: string;
+    /**
+     * The running `inference` job.
+     */
+    queue_id: string;
+};
+
 /**
  * Payload of journal entry `job.cancelled.v1`: a queued job was cancelled before it started; a replica deletes its row (it must still be queued).
  */
@@ -4915,6 +4934,28 @@ export type DetokenizeResponses = {
     200: unknown;
     201: unknown;
 };
+
+export type ListInferenceEndpointsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/inference/endpoints';
+};
+
+export type ListInferenceEndpointsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListInferenceEndpointsError = ListInferenceEndpointsErrors[keyof ListInferenceEndpointsErrors];
+
+export type ListInferenceEndpointsResponses = {
+    200: Array<InferenceEndpointDto>;
+};
+
+export type ListInferenceEndpointsResponse = ListInferenceEndpointsResponses[keyof ListInferenceEndpointsResponses];
 
 export type Health2Data = {
     body?: never;

@@ -1,0 +1,75 @@
+import { PARAMS, fromPreset, requestBody, toRequestParams } from './gen-params';
+
+describe('toRequestParams', () => {
+  it('sends nothing for unset fields: empty text and booleans left at unset', () => {
+    expect(toRequestParams({ temperature: '', do_sample: '', stop: '', ignore_eos: '  ' })).toEqual({
+      params: {},
+      errors: {},
+    });
+  });
+
+  it('sends tri-state booleans as true or false only when set', () => {
+    const { params } = toRequestParams({ do_sample: 'false', early_stopping: 'true', ignore_eos: '' });
+    expect(params).toEqual({ do_sample: false, early_stopping: true });
+    expect('ignore_eos' in params).toBe(false);
+  });
+
+  it('parses numbers, keeps 0, splits stops by line', () => {
+    const { params, errors } = toRequestParams({
+      temperature: '0',
+      top_k: '40',
+      max_tokens: '128',
+      stop: '###\n\nUser:',
+      seed: '-3',
+    });
+    expect(errors).toEqual({});
+    expect(params).toEqual({ temperature: 0, top_k: 40, max_tokens: 128, stop: ['###', 'User:'], seed: -3 });
+  });
+
+  it('names the field of a value that cannot be sent', () => {
+    const { params, errors } = toRequestParams({
+      top_k: '2.5',
+      temperature: 'hot',
+      max_tokens: '0',
+      do_sample: 'yes',
+    });
+    expect(params).toEqual({});
+    expect(Object.keys(errors).sort()).toEqual(['do_sample', 'max_tokens', 'temperature', 'top_k']);
+    expect(errors['top_k']).toMatch(/whole number/);
+  });
+});
+
+describe('fromPreset', () => {
+  it('round-trips every bundled-style field and reports the keys it does not know', () => {
+    const preset = {
+      do_sample: false,
+      num_beams: 4,
+      early_stopping: true,
+      stop: ['a', 'b'],
+      temperature: 0.2,
+      foo: 1,
+    };
+    const { values, unknown } = fromPreset(preset);
+    expect(unknown).toEqual(['foo']);
+    const { foo: _, ...known } = preset;
+    expect(toRequestParams(values).params).toEqual(known);
+  });
+
+  it('covers each parameter once', () => {
+    expect(new Set(PARAMS.map((p) => p.key)).size).toBe(PARAMS.length);
+  });
+});
+
+describe('requestBody', () => {
+  it('puts model, input and stream over the parameters, and asks for usage when streaming', () => {
+    const body = requestBody('m', { temperature: 1, stream: false }, true, { prompt: 'hi' });
+    expect(body).toEqual({
+      temperature: 1,
+      model: 'm',
+      prompt: 'hi',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(requestBody('', {}, false, { messages: [] })).toEqual({ messages: [], stream: false });
+  });
+});

@@ -1,0 +1,114 @@
+import { proxyFetch } from '../core/upstream';
+import { chunkText, openAiChunks } from './sse';
+
+/** `/api/inference/<endpoint>?base=` — the server's proxy to an OpenAI-compatible server. */
+export function proxyUrl(endpoint: string, base: string): string {
+  return `/api/inference/${endpoint}?base=${encodeURIComponent(base)}`;
+}
+
+const call = (endpoint: string, base: string, init: RequestInit = {}) =>
+  proxyFetch(proxyUrl(endpoint, base), init);
+
+/** Reachability: `<base>/health` answers 2xx (vLLM serves it at the root, so `/v1` is tried off). */
+export async function checkHealth(base: string): Promise<void> {
+  try {
+    await call('health', base);
+  } catch (err) {
+    const root = base.replace(/\/v1\/?$/, '');
+    if (root === base) throw err;
+    await call('health', root);
+  }
+}
+
+/** Model ids from `<base>/models`. */
+export async function listModels(base: string): Promise<string[]> {
+  const body = (await (await call('models', base)).json()) as { data?: Array<{ id?: unknown }> };
+  return (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+}
+
+export interface GenerationStats {
+  /** Request sent → first text received, ms (null when nothing came, or not streamed). */
+  ttftMs: number | null;
+  /** Tokens generated: the server's usage count, else the chunks with text received. */
+  tokens: number;
+  elapsedMs: number;
+  /** tokens / elapsed seconds (null when nothing came). */
+  tokensPerSecond: number | null;
+  /** Ended by the user's Stop (the text so far is kept). */
+  stopped: boolean;
+}
+
+/**
+ * Runs one generation; `onText` gets each piece as it arrives (once, all of it, when not streamed).
+ * Aborting `signal` stops reading, which closes the request, which the proxy passes upstream.
+ */
+export async function generate(opts: {
+  endpoint: 'completions' | 'chat/completions';
+  base: string;
+  body: Record<string, unknown>;
+  signal: AbortSignal;
+  onText: (piece: string) => void;
+}): Promise<GenerationStats> {
+  const started = performance.now();
+  let first: number | null = null;
+  let chunks = 0;
+  let usage: number | null = null;
+  let stopped = false;
+  const take = (text: string) => {
+    if (!text) return;
+    first ??= performance.now();
+    chunks++;
+    opts.onText(text);
+  };
+  try {
+    const res = await call(opts.endpoint, opts.base, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: opts.body['stream'] ? 'text/event-stream' : 'application/json',
+      },
+      body: JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+    if (opts.body['stream'] && res.body) {
+      for await (const chunk of openAiChunks(res.body)) {
+        const tokens = (chunk as { usage?: { completion_tokens?: unknown } }).usage?.completion_tokens;
+        if (typeof tokens === 'number') usage = tokens;
+        take(chunkText(chunk));
+      }
+    } else {
+      const body = (await res.json()) as {
+        choices?: Array<{ message?: { content?: unknown }; text?: unknown }>;
+        usage?: { completion_tokens?: unknown };
+      };
+      const choice = body.choices?.[0];
+      const text = choice?.message?.content ?? choice?.text;
+      take(typeof text === 'string' ? text : '');
+      if (typeof body.usage?.completion_tokens === 'number') usage = body.usage.completion_tokens;
+    }
+  } catch (err) {
+    if (!opts.signal.aborted) throw err;
+    stopped = true;
+  }
+  const elapsedMs = performance.now() - started;
+  const tokens = usage ?? chunks;
+  return {
+    ttftMs: opts.body['stream'] && first !== null ? first - started : null,
+    tokens,
+    elapsedMs,
+    tokensPerSecond: tokens > 0 && elapsedMs > 0 ? tokens / (elapsedMs / 1000) : null,
+    stopped,
+  };
+}
+
+/** `ttft 120 ms · 57 tokens · 41.2 tok/s · 1.4 s`, for the status line. */
+export function describeStats(s: GenerationStats): string {
+  const parts = [
+    ...(s.ttftMs !== null ? [`first token ${Math.round(s.ttftMs)} ms`] : []),
+    `${s.tokens} token${s.tokens === 1 ? '' : 's'}`,
+    ...(s.tokensPerSecond !== null ? [`${s.tokensPerSecond.toFixed(1)} tokens/s`] : []),
+    `${(s.elapsedMs / 1000).toFixed(1)} s`,
+    ...(s.stopped ? ['stopped'] : []),
+  ];
+  return parts.join(' · ');
+}

@@ -1,0 +1,80 @@
+import { Injectable, computed, effect, signal } from '@angular/core';
+import { readStored, writeStored } from '../core/storage';
+import type { Message } from './gen-params';
+
+const SETTINGS_KEY = 'trainyard.inference.v1';
+const CHAT_PREFIX = 'trainyard.inference.chat.v1:';
+
+interface Settings {
+  base: string;
+  model: string;
+  values: Record<string, string>;
+  stream: boolean;
+}
+
+export interface ChatState {
+  system: string;
+  messages: Message[];
+}
+
+const DEFAULTS: Settings = {
+  base: 'http://127.0.0.1:8000/v1',
+  model: '',
+  values: { max_tokens: '512' },
+  stream: true,
+};
+
+/** The chat's storage key: one history per base URL and model, in this browser. */
+export function chatKey(base: string, model: string): string {
+  return `${CHAT_PREFIX}${base}|${model}`;
+}
+
+/**
+ * What the Inference view's tabs share — base URL, model, generation parameters, streaming — and the
+ * chat of the current base URL/model; all of it kept in this browser's localStorage.
+ */
+@Injectable({ providedIn: 'root' })
+export class InferenceStore {
+  private readonly stored = readStored<Partial<Settings>>(SETTINGS_KEY, {});
+  readonly base = signal(typeof this.stored.base === 'string' ? this.stored.base : DEFAULTS.base);
+  readonly model = signal(typeof this.stored.model === 'string' ? this.stored.model : DEFAULTS.model);
+  readonly values = signal<Record<string, string>>({ ...DEFAULTS.values, ...(this.stored.values ?? {}) });
+  readonly stream = signal(this.stored.stream ?? DEFAULTS.stream);
+
+  private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
+  readonly chat = signal<ChatState>({ system: '', messages: [] });
+  private loadedKey = '';
+
+  constructor() {
+    effect(() => {
+      const settings: Settings = {
+        base: this.base(),
+        model: this.model(),
+        values: this.values(),
+        stream: this.stream(),
+      };
+      writeStored(SETTINGS_KEY, settings);
+    });
+    // Switching base URL or model shows that pair's conversation.
+    effect(() => {
+      const key = this.key();
+      this.loadedKey = key;
+      const saved = readStored<Partial<ChatState>>(key, {});
+      this.chat.set({
+        system: typeof saved.system === 'string' ? saved.system : '',
+        messages: Array.isArray(saved.messages) ? saved.messages : [],
+      });
+    });
+  }
+
+  setValue(key: string, value: string): void {
+    this.values.update((v) => ({ ...v, [key]: value }));
+  }
+
+  /** Changes the chat and saves it under the current base URL/model. */
+  updateChat(fn: (chat: ChatState) => ChatState): void {
+    const next = fn(this.chat());
+    this.chat.set(next);
+    writeStored(this.loadedKey || this.key(), next);
+  }
+}

@@ -1,0 +1,43 @@
+import { renderMarkdown } from './markdown';
+
+function dom(html: string): HTMLElement {
+  const div = document.createElement('div');
+  div.innerHTML = html;
+  return div;
+}
+
+describe('renderMarkdown', () => {
+  it('renders Markdown: emphasis, lists, inline code, tables', () => {
+    const el = dom(renderMarkdown('**bold** and `x`\n\n- a\n- b\n\n| h |\n|---|\n| c |'));
+    expect(el.querySelector('strong')?.textContent).toBe('bold');
+    expect(el.querySelector('code')?.textContent).toBe('x');
+    expect(el.querySelectorAll('li').length).toBe(2);
+    expect(el.querySelector('td')?.textContent).toBe('c');
+  });
+
+  it('removes <script>, event handlers and javascript: URLs smuggled in as raw HTML', () => {
+    const html = renderMarkdown(
+      'hi <script>alert(1)</script><img src=x onerror="alert(2)"> ' +
+        '<a href="javascript:alert(3)">x</a> <iframe src="https://evil"></iframe>' +
+        '<svg><g onload="alert(4)"></g></svg> <p style="position:fixed">s</p>',
+    );
+    const el = dom(html);
+    expect(el.querySelector('script, iframe')).toBeNull();
+    expect(html).not.toMatch(/onerror|onload|javascript:|alert\(1\)|position:fixed/);
+    expect(el.querySelector('img')?.getAttribute('src')).toBe('x'); // the harmless part stays
+  });
+
+  it('highlights a fenced block of a registered language and escapes an unknown one', () => {
+    const py = dom(renderMarkdown('```python\ndef f():\n    return 1\n```'));
+    expect(py.querySelector('code.language-python .hljs-keyword')?.textContent).toBe('def');
+    const other = dom(renderMarkdown('```nosuchlang\n<b onclick="x()">hi</b>\n```'));
+    expect(other.querySelector('b')).toBeNull();
+    expect(other.querySelector('code')?.textContent).toBe('<b onclick="x()">hi</b>');
+  });
+
+  it('opens links in a new tab without an opener', () => {
+    const a = dom(renderMarkdown('[docs](https://example.org)')).querySelector('a')!;
+    expect(a.getAttribute('target')).toBe('_blank');
+    expect(a.getAttribute('rel')).toBe('noopener noreferrer');
+  });
+});

@@ -1,0 +1,241 @@
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import { join } from 'node:path';
+import {
+  type Client,
+  controlJob,
+  createTrainyardClient,
+  getJob,
+  setPassword,
+  submitJob,
+} from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort } from '../support/ports';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+
+const { startOpenAiFixture } = require('../fixtures/openai/openai-server.js') as {
+  startOpenAiFixture(o?: { delayMs?: number }): Promise<OpenAiFixture>;
+};
+interface OpenAiFixture {
+  url: string;
+  events: Array<{ path: string; body: Record<string, unknown>; outcome: string; produced?: number }>;
+  close(): Promise<void>;
+}
+const FIXTURE_BIN = join(__dirname, '..', 'fixtures', 'bin');
+
+/**
+ * The Inference and Datasets views against the built server, a real `inference` job (the fake vllm
+ * runs the fixture OpenAI server) and an in-process fixture that streams one token every 120 ms:
+ * picking the job fills the base URL; two chat turns stream visibly; Stop closes the upstream
+ * request; the history survives a reload; a registered dataset server lists and previews rows.
+ */
+describe('Inference and Datasets views (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let fixture: OpenAiFixture;
+  let datasets: Server;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let jobId: string | undefined;
+  const pageErrors: string[] = [];
+
+  const chatRequests = () => fixture.events.filter((e) => e.path.startsWith('/v1/chat/completions'));
+  const assistantTurns = () => page.locator('li.turn[data-role="assistant"]');
+  const tab = (name: string) => page.getByRole('tab', { name }).click();
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    server = await spawnServer(temp.home);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    fixture = await startOpenAiFixture({ delayMs: 120 });
+    datasets = createServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/v1/datasets/wiki/iter') {
+        const from = Number(url.searchParams.get('position'));
+        const n = Number(url.searchParams.get('limit'));
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        const rows = Array.from({ length: Math.max(0, Math.min(n, 30 - from)) }, (_, i) => ({
+          text: `row ${from + i}`,
+        }));
+        return res.end(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      }
+      const body = url.pathname === '/v1/datasets' ? [{ handle: 'wiki' }] : { status: 'ok' };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    }).listen(0, '127.0.0.1');
+    await once(datasets, 'listening');
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Inference' }).click();
+    await page.getByRole('heading', { name: 'Inference' }).waitFor();
+  });
+
+  afterAll(async () => {
+    if (jobId) {
+      await controlJob({ client: api, path: { queue_id: jobId, action: 'force-kill' } }).catch(
+        () => undefined,
+      );
+    }
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+    await fixture?.close();
+    datasets?.close();
+    temp.remove();
+  });
+
+  afterEach(() => expect(pageErrors).toEqual([]));
+
+  it('picks a running inference job: its base URL is filled in, tested reachable, its model listed', async () => {
+    const port = await freePort();
+    const { data } = await submitJob({
+      client: api,
+      body: {
+        job_type: 'inference',
+        job_params: { model: 'fixture-model', port },
+        requested_gpus: 0,
+        env: { PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
+      },
+    });
+    jobId = data.queue_id;
+    await waitFor(
+      async () => (await getJob({ client: api, path: { queue_id: jobId! } })).data.status === 'running',
+      'the inference job to run',
+      20_000,
+    );
+    await page.getByRole('button', { name: 'Refresh running jobs' }).click();
+    const base = `http://127.0.0.1:${port}/v1`;
+    const picker = page.locator('#inf-running');
+    await picker.locator('option', { hasText: base }).waitFor({ state: 'attached' });
+    // The job's server needs a moment to listen; the pick tests it, so pick once it answers.
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.ok,
+      'the fake vllm to listen',
+    );
+    await picker.selectOption({ label: `inference ${jobId} — ${base}` });
+    expect(await page.locator('#inf-base').inputValue()).toBe(base);
+    await page.locator('.badge-ok', { hasText: 'reachable' }).waitFor();
+    // The job requires a token (auth defaults on): /models answering proves the proxy added it.
+    await waitFor(
+      async () => (await page.locator('#inf-model').inputValue()) === 'fixture-model',
+      'the model',
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'inference-model.png'), fullPage: true });
+  });
+
+  it('chats two turns with the answer visible while it streams; the full history goes up each turn', async () => {
+    await page.locator('#inf-base').fill(fixture.url);
+    await page.locator('#inf-base').press('Enter');
+    await page.locator('.badge-ok', { hasText: 'reachable' }).waitFor();
+    await page.locator('#inf-p-max_tokens').fill('10');
+    await tab('Chat');
+
+    for (const [turn, text] of ['Hello there', 'And **again**'].entries()) {
+      await page.locator('#inf-compose').fill(text);
+      await page.locator('#inf-compose').press('Control+Enter');
+      const answer = assistantTurns().nth(turn);
+      // Partial text while the fixture is still producing: tok1 shown, tok9 not yet sent.
+      await answer.getByText(/tok1/).waitFor();
+      expect(await answer.textContent()).not.toContain('tok9');
+      expect(await page.getByRole('button', { name: 'Stop' }).isVisible()).toBe(true);
+      await answer.getByText(/tok9/).waitFor();
+      await page.getByRole('button', { name: 'Send' }).waitFor();
+    }
+    const [first, second] = chatRequests().slice(-2);
+    expect(first.body.messages).toEqual([{ role: 'user', content: 'Hello there' }]);
+    expect(second.body).toMatchObject({ stream: true, max_tokens: 10, model: 'fixture-model' });
+    expect((second.body.messages as unknown[]).length).toBe(3);
+    expect(await page.locator('li.turn[data-role="user"] pre').nth(1).textContent()).toBe('And **again**');
+    await page.getByRole('status').filter({ hasText: 'tokens/s' }).waitFor();
+    expect(await page.locator('ty-chat-tab .status-line').textContent()).toMatch(
+      /first token \d+ ms · 10 tokens/,
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'inference-chat.png'), fullPage: true });
+  });
+
+  it('Stop ends a generation midway: the upstream request is closed, the partial answer kept', async () => {
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('200');
+    await tab('Chat');
+    await page.locator('#inf-compose').fill('Tell me a long story');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = assistantTurns().nth(2);
+    await answer.getByText(/tok2/).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    const request = chatRequests().at(-1)!;
+    await waitFor(() => request.outcome === 'client-closed', 'the fixture to see the connection close', 5000);
+    expect(request.produced!).toBeLessThan(100);
+    await page.locator('ty-chat-tab .status-line', { hasText: 'stopped' }).waitFor();
+    expect(await answer.textContent()).toContain('tok2');
+  });
+
+  it('keeps the conversation across a reload (per base URL and model)', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Inference' }).waitFor();
+    expect(await page.locator('#inf-base').inputValue()).toBe(fixture.url);
+    await tab('Chat');
+    await waitFor(async () => (await assistantTurns().count()) === 3, 'three assistant turns');
+    expect(await page.locator('li.turn[data-role="user"] pre').allTextContents()).toEqual([
+      'Hello there',
+      'And **again**',
+      'Tell me a long story',
+    ]);
+    expect(await assistantTurns().nth(0).textContent()).toContain('tok9');
+  });
+
+  it('edits a turn and re-runs from it; deletes a turn; regenerates the last answer', async () => {
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('4');
+    await tab('Chat');
+    await page.getByRole('button', { name: 'Delete turn 6' }).click(); // the stopped answer
+    await page.getByRole('button', { name: 'Delete turn 5' }).click();
+    await page.getByRole('button', { name: 'Edit turn 3' }).click();
+    await page.locator('#inf-edit-2').fill('Edited question');
+    await page.getByRole('button', { name: 'Save and re-run' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect(await page.locator('li.turn').count()).toBe(4);
+    expect((chatRequests().at(-1)!.body.messages as Array<{ content: string }>).at(-1)!.content).toBe(
+      'Edited question',
+    );
+    const before = chatRequests().length;
+    await page.getByRole('button', { name: 'Regenerate' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect(chatRequests().length).toBe(before + 1);
+    expect(await page.locator('li.turn').count()).toBe(4);
+  });
+
+  it('Datasets: an added server shows up, is up, and previews rows page by page', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Datasets' }).click();
+    await page.getByText('No dataset_server job is running.').waitFor();
+    await page.getByText('None added yet.').waitFor();
+    const base = `http://127.0.0.1:${(datasets.address() as { port: number }).port}`;
+    await page.locator('#ds-label').fill('fixture data');
+    await page.locator('#ds-url').fill(base);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const row = page.locator(`li[data-server="${base}"]`);
+    await row.locator('.badge-ok').waitFor();
+    await row.getByRole('button', { name: /^fixture data/ }).click();
+    await page.locator('#ds-handle').fill('wiki');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('cell', { name: 'row 24' }).waitFor();
+    await page.getByRole('button', { name: 'Next ›' }).click();
+    await page.getByRole('cell', { name: 'row 29' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Next ›' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'datasets.png'), fullPage: true });
+    await page.setViewportSize({ width: 800, height: 860 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'datasets-800.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Remove fixture data' }).click();
+    await page.getByText('None added yet.').waitFor();
+  });
+});
