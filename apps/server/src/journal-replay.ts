@@ -1,4 +1,5 @@
 import { AUTH_REPLAY_RULES } from '@trainyard/auth';
+import { CLUSTER_REPLAY_RULES } from '@trainyard/cluster';
 import { FS_REPLAY_RULES } from '@trainyard/fs';
 import { GPU_REPLAY_RULES } from '@trainyard/gpus';
 import { JOB_REPLAY_RULES } from '@trainyard/jobs';
@@ -18,5 +19,6 @@ export function journalReplayer(): JournalReplayer {
     ...SCHEDULER_REPLAY_RULES,
     ...AUTH_REPLAY_RULES,
     ...FS_REPLAY_RULES,
+    ...CLUSTER_REPLAY_RULES,
   ]);
 }
