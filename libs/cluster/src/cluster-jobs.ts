@@ -156,10 +156,10 @@ export class ClusterJobs {
       return { member, gpus, nproc: nproc ?? Math.max(gpus, 1), ifname: ifnames[rank], argv, rank };
     });
 
-    // All or nothing: ranks go out in order; the first refusal cancels the ones already enqueued.
-    const ranks: BundleRank[] = [];
-    try {
-      for (const p of plans) {
+    // All or nothing: every rank goes out at once; if any node refuses, the ranks that were enqueued
+    // are cancelled and the first refusal (in rank order) is the answer.
+    const outcomes = await Promise.allSettled(
+      plans.map(async (p): Promise<BundleRank> => {
         const order: EnqueueRequest = {
           master_node_id: this.cluster.nodeId,
           fence,
@@ -173,35 +173,40 @@ export class ClusterJobs {
             env: { ...req.env, ...interfaceEnv(p.ifname), TRAINYARD_CLUSTER_JOB_ID: id },
           },
         };
-        let job: JobDto;
         try {
-          job = await this.cluster.call<JobDto>(p.member.node_id, 'enqueue', order);
+          const job = await this.cluster.call<JobDto>(p.member.node_id, 'enqueue', order);
+          return {
+            node_rank: p.rank,
+            node_id: p.member.node_id,
+            hostname: p.member.hostname,
+            queue_id: job.queue_id,
+            gpus: p.gpus,
+            nproc_per_node: p.nproc,
+            ifname: p.ifname,
+            argv: p.argv,
+          };
         } catch (err) {
-          if (err instanceof DomainError)
-            throw new DomainError(
-              err.code,
-              `${p.member.hostname} (${p.member.node_id}) refused rank ${p.rank}: ${err.message}`,
-              err.details,
-            );
-          throw err;
+          if (!(err instanceof DomainError)) throw err;
+          throw new DomainError(
+            err.code,
+            `${p.member.hostname} (${p.member.node_id}) refused rank ${p.rank}: ${err.message}`,
+            err.details,
+          );
         }
-        ranks.push({
-          node_rank: p.rank,
-          node_id: p.member.node_id,
-          hostname: p.member.hostname,
-          queue_id: job.queue_id,
-          gpus: p.gpus,
-          nproc_per_node: p.nproc,
-          ifname: p.ifname,
-          argv: p.argv,
-        });
-      }
-      // Fencing: a master deposed during the fan-out must not record the bundle.
-      if (this.cluster.masterFence() === null)
-        throw new DomainError('NOT_MASTER', 'lost the master lease during the submit');
-    } catch (err) {
+      }),
+    );
+    const ranks = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    // Fencing: a master deposed during the fan-out must not record the bundle.
+    const deposed =
+      this.cluster.masterFence() === null
+        ? new DomainError('NOT_MASTER', 'lost the master lease during the submit')
+        : null;
+    if (refused || deposed) {
+      // NB: a node that enqueued but whose answer was lost (timeout) keeps its rank; its queue id is
+      // unknown here. The rank's TRAINYARD_CLUSTER_JOB_ID names the bundle that was never recorded.
       await this.cancelRanks(ranks);
-      throw err;
+      throw refused ? refused.reason : deposed;
     }
 
     const bundle: BundleRecord = {
