@@ -21,7 +21,7 @@ const LIB_DEPENDENCIES = {
   fs: ['core', 'database', 'journal'],
   services: ['core', 'jobs', 'queue', 'scheduler'],
   proxies: ['core', 'jobs', 'queue'],
-  cluster: ['core', 'database', 'gpus', 'journal'],
+  cluster: ['core', 'database', 'auth', 'gpus', 'jobs', 'journal', 'queue'],
   projects: ['core', 'database', 'fs', 'jobs', 'journal', 'queue'],
   tracking: ['auth', 'core', 'database', 'gpus', 'jobs', 'journal'],
 };

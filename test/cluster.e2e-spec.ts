@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { nodeOf, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { request } from './support/http';
@@ -9,21 +10,7 @@ import { waitFor } from './support/wait';
 
 jest.setTimeout(120_000);
 
-interface Node {
-  server: SpawnedServer;
-  get: (path: string) => Promise<any>;
-}
-
-function nodeOf(server: SpawnedServer): Node {
-  return {
-    server,
-    get: async (path: string) => {
-      const answer = await request(server.baseUrl, 'GET', path, { token: server.token ?? undefined });
-      if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text}`);
-      return answer.body;
-    },
-  };
-}
+type Node = ClusterNode;
 
 /** Every page of a cursor-paged list. */
 async function allPages(node: Node, path: string, cursorParam: string): Promise<any[]> {

@@ -1,4 +1,5 @@
 import { AUTH_REPLAY_RULES } from '@trainyard/auth';
+import { CLUSTER_REPLAY_RULES } from '@trainyard/cluster';
 import { FS_REPLAY_RULES } from '@trainyard/fs';
 import { GPU_REPLAY_RULES } from '@trainyard/gpus';
 import { JOB_REPLAY_RULES } from '@trainyard/jobs';
@@ -23,5 +24,6 @@ export function journalReplayer(): JournalReplayer {
     ...FS_REPLAY_RULES,
     ...PROJECTS_REPLAY_RULES,
     ...TRACKING_REPLAY_RULES,
+    ...CLUSTER_REPLAY_RULES,
   ]);
 }

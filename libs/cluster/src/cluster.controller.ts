@@ -1,9 +1,26 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
-import { ApiErrors } from '@trainyard/core';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiErrors, DomainError } from '@trainyard/core';
+import { SetGpuPolicyRequestDto, GpuPolicyDto, type GpuListDto } from '@trainyard/gpus';
+import { JobDto, JobPageDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import { ClusterService } from './cluster.service';
+import { ClusterJobs } from './cluster-jobs';
+import type { LogChunk } from './node-endpoint';
 import {
+  BundleDto,
+  BundleIdParamDto,
+  BundleListDto,
+  ClusterGpusDto,
+  ClusterSubmitRequestDto,
+  NodeGpuParamDto,
+  NodeIdParamDto,
+  NodeJobParamDto,
+  NodeJobsQueryDto,
+  NodeJobTtyQueryDto,
+  PeerSessionDto,
+  PeerSessionRequestDto,
   ClusterMasterDto,
   ClusterMembersDto,
   ClusterSelfDto,
@@ -19,6 +36,7 @@ export class ClusterController {
   constructor(
     private readonly cluster: ClusterService,
     private readonly journal: Journal,
+    private readonly jobs: ClusterJobs,
   ) {}
 
   /** This node: identity, NATS connection state and replication progress; `null` when standalone. */
@@ -88,5 +106,165 @@ export class ClusterController {
       total,
       next_cursor: items.length === limit && last ? String(last.stream_seq) : null,
     };
+  }
+
+  // ---- any node's GPUs, jobs and logs, through the owning node ----
+
+  /** Every member's GPUs, each asked over NATS in parallel (a silent node has `gpus: null`); empty when standalone. */
+  @Get('gpus')
+  @ApiErrors(401)
+  async getClusterGpus(): Promise<ClusterGpusDto> {
+    const members = this.cluster.memberList();
+    return {
+      nodes: await Promise.all(
+        members.map(async (m) => {
+          try {
+            const gpus = await this.cluster.call<GpuListDto>(m.node_id, 'gpus', {}, 2000);
+            return { node_id: m.node_id, hostname: m.hostname, reachable: m.reachable, gpus, error: null };
+          } catch (err) {
+            return {
+              node_id: m.node_id,
+              hostname: m.hostname,
+              reachable: m.reachable,
+              gpus: null,
+              error: (err as Error).message,
+            };
+          }
+        }),
+      ),
+    };
+  }
+
+  /** Changes a GPU's policy on the node that owns it (as POST /api/gpus/{index}/policy there). */
+  @Post('nodes/:node_id/gpus/:index/policy')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404, 503)
+  async setNodeGpuPolicy(
+    @Param() params: NodeGpuParamDto,
+    @Body() body: SetGpuPolicyRequestDto,
+  ): Promise<GpuPolicyDto> {
+    this.knownNode(params.node_id);
+    return this.cluster.call<GpuPolicyDto>(params.node_id, 'gpu_policy', {
+      index: params.index,
+      disabled: body.disabled,
+      min_priority: body.min_priority,
+    });
+  }
+
+  /** A node's jobs, newest first (as GET /api/jobs there). */
+  @Get('nodes/:node_id/jobs')
+  @ApiErrors(400, 401, 404, 503)
+  async listNodeJobs(@Param() params: NodeIdParamDto, @Query() query: NodeJobsQueryDto): Promise<JobPageDto> {
+    this.knownNode(params.node_id);
+    return this.cluster.call<JobPageDto>(params.node_id, 'jobs', {
+      limit: query.limit ?? 100,
+      offset: query.cursor ?? 0,
+    });
+  }
+
+  /** One job of a node. */
+  @Get('nodes/:node_id/jobs/:queue_id')
+  @ApiErrors(400, 401, 404, 503)
+  async getNodeJob(@Param() params: NodeJobParamDto): Promise<JobDto> {
+    this.knownNode(params.node_id);
+    return this.cluster.call<JobDto>(params.node_id, 'job', { queue_id: params.queue_id });
+  }
+
+  /**
+   * A job's terminal output from the node that runs it. Without `offset`: the backlog (the last
+   * 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a live
+   * log it waits up to `wait_ms` for more (long poll). Follow a log by asking again at
+   * `X-Trainyard-Log-Next-Offset` until a read is empty with `X-Trainyard-Log-Ended: true`.
+   */
+  @Get('nodes/:node_id/jobs/:queue_id/tty')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Raw terminal bytes (ANSI escapes included)', schema: { type: 'string' } })
+  @ApiErrors(400, 401, 404, 503)
+  @Header('Cache-Control', 'no-store')
+  async getNodeJobLog(
+    @Param() params: NodeJobParamDto,
+    @Query() query: NodeJobTtyQueryDto,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    this.knownNode(params.node_id);
+    const waitMs = query.wait_ms ?? 0;
+    const chunk = await this.cluster.call<LogChunk>(
+      params.node_id,
+      'log_read',
+      { queue_id: params.queue_id, offset: query.offset ?? null, wait_ms: waitMs },
+      waitMs + 5000,
+    );
+    await reply
+      .header('Content-Type', 'text/plain; charset=utf-8')
+      .header('X-Trainyard-Log-Offset', String(chunk.offset))
+      .header('X-Trainyard-Log-Next-Offset', String(chunk.next_offset))
+      .header('X-Trainyard-Log-Truncated', String(chunk.truncated))
+      .header('X-Trainyard-Log-Ended', String(chunk.ended))
+      .send(Buffer.from(chunk.data, 'base64'));
+  }
+
+  /**
+   * A one-click sign-in link to another node: that node mints a 60 s single-use URL token (asked over
+   * NATS) and this answers its console URL with it. 400 for this node itself, 503 when it is unreachable.
+   */
+  @Post('peer_session')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 404, 503)
+  async createPeerSession(@Body() body: PeerSessionRequestDto): Promise<PeerSessionDto> {
+    if (body.node_id === this.cluster.nodeId)
+      throw new DomainError('VALIDATION_FAILED', 'node_id is this node: you are signed in here already', [
+        { field: 'node_id', message: 'is this node' },
+      ]);
+    const member = this.cluster.member(body.node_id);
+    if (!member.reachable || !member.api_url)
+      throw new DomainError('NODE_UNREACHABLE', `${member.hostname} is unreachable`);
+    const { token } = await this.cluster.call<{ token: string }>(member.node_id, 'url_token');
+    return { node_id: member.node_id, hostname: member.hostname, url: `${member.api_url}/?token=${token}` };
+  }
+
+  // ---- multi-node training ----
+
+  /** Every multi-node bundle with per-rank and rolled-up status; the same list on every node (empty when standalone). */
+  @Get('jobs')
+  @ApiErrors(401)
+  async listClusterJobs(): Promise<BundleListDto> {
+    return { items: await this.jobs.list() };
+  }
+
+  /**
+   * Submits a multi-node training job: torchrun in c10d rendezvous mode on each participant, all or
+   * nothing (a refused rank cancels those already enqueued). Coordinated by the master. 409
+   * VERSION_MISMATCH unless `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's
+   * interface cannot be derived; 409 CLUSTER_DISABLED when standalone.
+   */
+  @Post('jobs/submit')
+  @HttpCode(201)
+  @ApiErrors(400, 401, 403, 404, 409, 422, 503)
+  async submitClusterJob(@Body() body: ClusterSubmitRequestDto): Promise<BundleDto> {
+    if ((body.participants === undefined) === (body.nodes === undefined))
+      throw new DomainError('VALIDATION_FAILED', 'give either participants or nodes + gpus_per_node', [
+        { field: 'participants', message: 'give either participants or nodes + gpus_per_node' },
+      ]);
+    return this.jobs.submit(body);
+  }
+
+  /** One bundle with live status. */
+  @Get('jobs/:id')
+  @ApiErrors(400, 401, 404)
+  async getClusterJob(@Param() params: BundleIdParamDto): Promise<BundleDto> {
+    return this.jobs.get(params.id);
+  }
+
+  /** Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped). */
+  @Post('jobs/:id/cancel')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404)
+  async cancelClusterJob(@Param() params: BundleIdParamDto): Promise<BundleDto> {
+    return this.jobs.cancel(params.id);
+  }
+
+  /** 404 for a node this node has never seen (its own id always works, standalone too). */
+  private knownNode(nodeId: string): void {
+    if (nodeId !== this.cluster.nodeId) this.cluster.member(nodeId);
   }
 }

@@ -1,6 +1,23 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { CanonicalInt } from '@trainyard/core';
+import { GpuListDto } from '@trainyard/gpus';
 
 export class NetworkInterfaceDto {
   /** Interface name, e.g. `eth0` (what `NCCL_SOCKET_IFNAME` takes). */
@@ -139,4 +156,253 @@ export class ReplicatedPageDto {
   total!: number;
   /** Pass as `after` for the next page; null at the end. */
   next_cursor!: string | null;
+}
+
+// ---- inter-node views (GPUs, jobs, logs of any node) ----
+
+const NODE_ID = /^[0-9a-f-]{8,64}$/;
+const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+
+export class NodeIdParamDto {
+  /** A cluster member's node id (GET /api/cluster/members). */
+  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  node_id!: string;
+}
+
+export class NodeGpuParamDto extends NodeIdParamDto {
+  /** The GPU's index on that node. */
+  @CanonicalInt()
+  @Min(0)
+  @ApiProperty({ type: 'integer' })
+  index!: number;
+}
+
+export class NodeJobParamDto extends NodeIdParamDto {
+  /** A queue id on that node, `q_<ms>_<8 hex>`. */
+  @Matches(QUEUE_ID, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
+  queue_id!: string;
+}
+
+export class NodeJobsQueryDto {
+  /** Page size, 1..1000 (default 100). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  /** `next_cursor` of the previous page. */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  cursor?: number;
+}
+
+export class NodeJobTtyQueryDto {
+  /** Byte offset to read from (a previous `X-Trainyard-Log-Next-Offset`); left out: the backlog (last 512 KiB). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  offset?: number;
+
+  /** With `offset` at the end of the log, wait up to this many ms for new bytes (long poll; 0..20000). */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  @Max(20000)
+  wait_ms?: number;
+}
+
+export class ClusterNodeGpusDto {
+  node_id!: string;
+  hostname!: string;
+  reachable!: boolean;
+  /** The node's GET /api/gpus answer; null when it did not answer. */
+  gpus!: GpuListDto | null;
+  /** Why `gpus` is null. */
+  error!: string | null;
+}
+
+export class ClusterGpusDto {
+  /** Every member, this node included (empty when standalone). */
+  nodes!: ClusterNodeGpusDto[];
+}
+
+export class PeerSessionRequestDto {
+  /** The node to sign in to. */
+  @IsString()
+  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  node_id!: string;
+}
+
+export class PeerSessionDto {
+  node_id!: string;
+  hostname!: string;
+  /** Open in a browser: the node's console with a 60 s single-use `?token=`. */
+  url!: string;
+}
+
+// ---- multi-node training ----
+
+export class BundleParticipantDto {
+  /** A cluster member; the list order is the node rank order. */
+  @IsString()
+  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  node_id!: string;
+
+  /** GPUs to reserve on that node (0..1024). */
+  @IsInt()
+  @Min(0)
+  @Max(1024)
+  gpus!: number;
+
+  /** torchrun workers on that node (default: gpus, or 1). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  nproc_per_node?: number;
+
+  /** The socket interface for NCCL/Gloo/TensorPipe (default: the one carrying the node's advertised address). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:@-]{1,64}$/, { message: 'ifname must be an interface name' })
+  ifname?: string;
+}
+
+export class ClusterSubmitRequestDto {
+  /** The training script, at the same path on every node. */
+  @IsString()
+  @MaxLength(4096)
+  @Matches(/^[^\0]+$/, { message: 'script must be a non-empty path without NUL bytes' })
+  script!: string;
+
+  /** Arguments passed to the script. */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  args?: string[];
+
+  /** torchrun executable on every node (default `torchrun`). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  torchrun?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiProperty({ type: 'integer', minimum: -1_000_000, maximum: 1_000_000, required: false, default: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  priority?: number;
+
+  /** Working directory on every node (default: the server user's home). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  cwd?: string;
+
+  /** Extra environment for every rank. */
+  @IsOptional()
+  @IsObject()
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  env?: Record<string, string>;
+
+  /** The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead. */
+  @ValidateIf((o: ClusterSubmitRequestDto) => o.participants !== undefined || o.nodes === undefined)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(256)
+  @ValidateNested({ each: true })
+  @Type(() => BundleParticipantDto)
+  participants?: BundleParticipantDto[];
+
+  /** Let Trainyard pick this many nodes with `gpus_per_node` idle eligible GPUs each (not with participants). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  nodes?: number;
+
+  @ValidateIf((o: ClusterSubmitRequestDto) => o.nodes !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  gpus_per_node?: number;
+
+  /** The rendezvous host (default: the first participant, rank 0). */
+  @IsOptional()
+  @IsString()
+  @Matches(NODE_ID, { message: 'rdzv_node_id must be a node id (hex and dashes)' })
+  rdzv_node_id?: string;
+
+  /** The c10d rendezvous port (default 29400). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  rdzv_port?: number;
+
+  /** Submit even when the nodes' trainyard/torch/CUDA/NCCL versions differ (else 409). */
+  @IsOptional()
+  @IsBoolean()
+  allow_version_mismatch?: boolean;
+}
+
+const RANK_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'unknown'] as const;
+
+export class BundleRankDto {
+  node_rank!: number;
+  node_id!: string;
+  hostname!: string;
+  /** The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log). */
+  queue_id!: string;
+  gpus!: number;
+  nproc_per_node!: number;
+  /** NCCL_SOCKET_IFNAME = GLOO_SOCKET_IFNAME = TP_SOCKET_IFNAME on that node. */
+  ifname!: string;
+  /** The rank's command line (torchrun in c10d rendezvous mode). */
+  argv!: string[];
+  /** `unknown`: its node did not answer. */
+  @ApiProperty({ enum: RANK_STATUSES, enumName: 'ClusterRankStatus' })
+  status!: (typeof RANK_STATUSES)[number];
+}
+
+export class BundleDto {
+  /** `cj_<ms>_<8 hex>`. */
+  id!: string;
+  name!: string | null;
+  created_at!: string;
+  /** failed > running > cancelled > queued > done over the ranks; done only when every rank is done. */
+  @ApiProperty({ enum: RANK_STATUSES, enumName: 'ClusterRankStatus' })
+  status!: (typeof RANK_STATUSES)[number];
+  cancelled_at!: string | null;
+  /** The master that fanned it out and its lease revision then. */
+  master_node_id!: string;
+  lease_revision!: number;
+  script!: string;
+  args!: string[];
+  priority!: number;
+  /** `host:port` of the c10d rendezvous. */
+  rdzv_endpoint!: string;
+  rdzv_id!: string;
+  rdzv_node_id!: string;
+  ranks!: BundleRankDto[];
+  /** Version differences an `allow_version_mismatch` submit went ahead with. */
+  warnings!: string[];
+}
+
+export class BundleListDto {
+  /** Newest first; the same on every node. */
+  items!: BundleDto[];
+}
+
+export class BundleIdParamDto {
+  @Matches(/^cj_\d{13}_[0-9a-f]{8}$/, { message: 'id must look like cj_<13 digits>_<8 hex>' })
+  id!: string;
 }

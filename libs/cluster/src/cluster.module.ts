@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@trainyard/auth';
 import { GpusModule } from '@trainyard/gpus';
+import { JobsModule } from '@trainyard/jobs';
+import { ClusterJobs } from './cluster-jobs';
+import { NodeEndpoint } from './node-endpoint';
 import { ClusterController } from './cluster.controller';
 import { ClusterService } from './cluster.service';
 
 /** Always registered: without `--cluster` the service stays idle and the routes answer null/empty. */
 @Module({
-  imports: [GpusModule],
+  imports: [GpusModule, JobsModule, AuthModule],
   controllers: [ClusterController],
-  providers: [ClusterService],
+  providers: [ClusterService, NodeEndpoint, ClusterJobs],
   exports: [ClusterService],
 })
 export class ClusterModule {}

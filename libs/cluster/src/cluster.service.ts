@@ -6,11 +6,12 @@ import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
-import { packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { DomainError, packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Database } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import { JournalReplication } from './journal-replication';
+import { callNode, RPC_TIMEOUT_MS, serveNodeCalls, type RpcHandler } from './node-rpc';
 import { MasterLease, type LeaseRecord, type MasterView } from './master-lease';
 import { MemberTable, type Member, type MemberRecord } from './membership';
 import {
@@ -87,6 +88,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private stopWatch: (() => void) | null = null;
   private stopJournalRelay: (() => void) | null = null;
   private busy = new Set<string>();
+  private readonly handlers: Record<string, RpcHandler> = {};
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -192,6 +194,75 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.replication ? this.replication.list(after, limit) : Promise.resolve({ items: [], total: 0 });
   }
 
+  // ---- inter-node calls ----
+
+  /** Answers `method` for other nodes (and for this node's own calls to itself). */
+  handle(method: string, handler: RpcHandler): void {
+    this.handlers[method] = handler;
+  }
+
+  /**
+   * Calls `method` on `nodeId` over NATS request/reply; this node's own id runs the handler in
+   * process (so standalone and self calls need no NATS). Throws the node's DomainError, or
+   * NODE_UNREACHABLE.
+   */
+  async call<T>(
+    nodeId: string,
+    method: string,
+    payload: object = {},
+    timeoutMs = RPC_TIMEOUT_MS,
+  ): Promise<T> {
+    if (nodeId === this.nodeId) {
+      const handler = this.handlers[method];
+      if (!handler) throw new Error(`no local handler for ${method}`);
+      return (await handler(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)) as T;
+    }
+    if (!this.cluster)
+      throw new DomainError('NODE_NOT_FOUND', `no node ${nodeId}: this server is standalone`);
+    return callNode<T>(
+      this.connection.state === 'connected' ? this.nc : null,
+      this.cluster,
+      nodeId,
+      method,
+      payload,
+      timeoutMs,
+    );
+  }
+
+  /** A member by id (404 NODE_NOT_FOUND when this node has never seen it). */
+  member(nodeId: string): Member {
+    const m = this.memberList().find((x) => x.node_id === nodeId);
+    if (!m) throw new DomainError('NODE_NOT_FOUND', `no cluster member ${nodeId}`);
+    return m;
+  }
+
+  /** The master's lease revision if this node holds the lease now, else null. */
+  masterFence(): number | null {
+    return this.isMaster() ? (this.lease.current()?.revision ?? null) : null;
+  }
+
+  /**
+   * Refuses a master-only order from `fromNode` sent under lease revision `fence` when this node
+   * knows a newer master (another node, larger revision): a deposed master cannot fan out.
+   */
+  checkFence(fromNode: string, fence: number): void {
+    const now = this.lease.current();
+    if (now && now.node_id !== fromNode && now.revision > fence)
+      throw new DomainError(
+        'NOT_MASTER',
+        `node ${fromNode} is no longer master (lease revision ${fence}; ${now.node_id} holds ${now.revision})`,
+      );
+  }
+
+  /** Pushes the outbox now (after a journal write other nodes should see soon). */
+  flushJournal(): void {
+    this.kickOutbox();
+  }
+
+  bundleEntries(types: readonly string[]) {
+    return this.replication ? this.replication.ofTypes(types) : Promise.resolve([]);
+  }
+
   // ---- the NATS session ----
 
   private setState(state: NatsState, error: string | null): void {
@@ -235,6 +306,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.js = jetstream(nc);
     void this.followStatus(nc);
     await this.setUp();
+    serveNodeCalls(nc, this.cluster!, this.nodeId, this.handlers);
     this.every(HEARTBEAT_MS, 'heartbeat', () => this.heartbeat());
     this.every(this.lease.renewEveryMs, 'lease', () => this.lease.tick(this.kv!));
     this.every(2000, 'outbox', async () => this.kickOutbox());

@@ -6,3 +6,8 @@ export * from './node-probe';
 export * from './journal-replication';
 export * from './infrastructure/cluster-cursor.entity';
 export * from './infrastructure/replicated-entry.entity';
+export * from './bundles';
+export * from './cluster.events';
+export * from './cluster-jobs';
+export * from './node-endpoint';
+export * from './node-rpc';

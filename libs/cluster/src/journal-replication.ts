@@ -179,6 +179,16 @@ export class JournalReplication {
     });
   }
 
+  /** Every replicated entry of these types, in arrival order (cluster job bundles). */
+  async ofTypes(types: readonly string[]): Promise<ReplicatedEntryEntity[]> {
+    return this.db.manager
+      .getRepository(ReplicatedEntryEntity)
+      .createQueryBuilder('r')
+      .where('r.type IN (:...types)', { types })
+      .orderBy('r.stream_seq', 'ASC')
+      .getMany();
+  }
+
   /** One page of the replicated view in arrival order, after stream sequence `after`. */
   async list(after: number, limit: number): Promise<{ items: ReplicatedEntryEntity[]; total: number }> {
     const repo = this.db.manager.getRepository(ReplicatedEntryEntity);

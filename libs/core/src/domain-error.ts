@@ -30,6 +30,12 @@ export const ERROR_CODES = [
   'JOB_STILL_RUNNING',
   'JOB_NOT_RUNNING',
   'TRAINER_ENDPOINT_UNKNOWN',
+  'NODE_NOT_FOUND',
+  'NODE_UNREACHABLE',
+  'NOT_MASTER',
+  'VERSION_MISMATCH',
+  'NO_NETWORK_INTERFACE',
+  'CLUSTER_DISABLED',
   'TRAINER_UNREACHABLE',
   'UPSTREAM_UNREACHABLE',
   'UPSTREAM_TIMEOUT',
@@ -94,6 +100,7 @@ export function statusForCode(code: ErrorCode): number {
     case 'JOB_NOT_FOUND':
     case 'GPU_NOT_FOUND':
     case 'PATH_NOT_FOUND':
+    case 'NODE_NOT_FOUND':
       return 404;
     case 'CONFLICT':
     case 'PATH_EXISTS':
@@ -102,11 +109,16 @@ export function statusForCode(code: ErrorCode): number {
     case 'JOB_STILL_RUNNING':
     case 'JOB_NOT_RUNNING':
     case 'TRAINER_ENDPOINT_UNKNOWN':
+    case 'VERSION_MISMATCH':
+    case 'NOT_MASTER':
+    case 'CLUSTER_DISABLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
-    // The key was used before for a different request (IETF Idempotency-Key draft: 422).
+    // The key was used before for a different request (IETF Idempotency-Key draft: 422); no interface
+    // on a node carries the address peers dial (NCCL would hang in connectFullMesh).
     case 'IDEMPOTENCY_KEY_REUSED':
+    case 'NO_NETWORK_INTERFACE':
       return 422;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
@@ -119,6 +131,9 @@ export function statusForCode(code: ErrorCode): number {
       return 502;
     case 'UPSTREAM_TIMEOUT':
       return 504;
+    // A cluster node that does not answer over NATS (down, or NATS is away).
+    case 'NODE_UNREACHABLE':
+      return 503;
     // The state directory refused a write: nothing was saved, the request may be retried as is.
     case 'DATABASE_BUSY':
     case 'STORAGE_ERROR':

@@ -12,3 +12,4 @@ export * from './commands/set-gpu-policy.command';
 export * from './commands/kill-gpu-processes.command';
 export * from './infrastructure/gpu-policy.entity';
 export * from './infrastructure/gpu-policy.replay';
+export * from './gpus.mapper';

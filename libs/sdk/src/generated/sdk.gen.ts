@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -189,6 +189,112 @@ export const issueUrlToken = <ThrowOnError extends boolean = true>(options?: Opt
     ...options
 });
 
+export const getClusterGpus = <ThrowOnError extends boolean = true>(options?: Options<GetClusterGpusData, ThrowOnError>) => (options?.client ?? client).get<GetClusterGpusResponses, GetClusterGpusErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/gpus',
+    ...options
+});
+
+export const listClusterJobs = <ThrowOnError extends boolean = true>(options?: Options<ListClusterJobsData, ThrowOnError>) => (options?.client ?? client).get<ListClusterJobsResponses, ListClusterJobsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/jobs',
+    ...options
+});
+
+/**
+ * Submits a multi-node training job: torchrun in c10d rendezvous mode on each participant, all or
+ * nothing (a refused rank cancels those already enqueued). Coordinated by the master. 409
+ * VERSION_MISMATCH unless `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's
+ * interface cannot be derived; 409 CLUSTER_DISABLED when standalone.
+ */
+export const submitClusterJob = <ThrowOnError extends boolean = true>(options: Options<SubmitClusterJobData, ThrowOnError>) => (options.client ?? client).post<SubmitClusterJobResponses, SubmitClusterJobErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/jobs/submit',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One bundle with live status.
+ */
+export const getClusterJob = <ThrowOnError extends boolean = true>(options: Options<GetClusterJobData, ThrowOnError>) => (options.client ?? client).get<GetClusterJobResponses, GetClusterJobErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/jobs/{id}',
+    ...options
+});
+
+/**
+ * Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped).
+ */
+export const cancelClusterJob = <ThrowOnError extends boolean = true>(options: Options<CancelClusterJobData, ThrowOnError>) => (options.client ?? client).post<CancelClusterJobResponses, CancelClusterJobErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/jobs/{id}/cancel',
+    ...options
+});
+
 /**
  * The replicated journal view: every cluster node's entries in arrival order (empty when
  * standalone). Each (origin_node_id, seq) appears once.
@@ -251,6 +357,123 @@ export const getClusterMembers = <ThrowOnError extends boolean = true>(options?:
     ],
     url: '/api/cluster/members',
     ...options
+});
+
+/**
+ * Changes a GPU's policy on the node that owns it (as POST /api/gpus/{index}/policy there).
+ */
+export const setNodeGpuPolicy = <ThrowOnError extends boolean = true>(options: Options<SetNodeGpuPolicyData, ThrowOnError>) => (options.client ?? client).post<SetNodeGpuPolicyResponses, SetNodeGpuPolicyErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/nodes/{node_id}/gpus/{index}/policy',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A node's jobs, newest first (as GET /api/jobs there).
+ */
+export const listNodeJobs = <ThrowOnError extends boolean = true>(options: Options<ListNodeJobsData, ThrowOnError>) => (options.client ?? client).get<ListNodeJobsResponses, ListNodeJobsErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/nodes/{node_id}/jobs',
+    ...options
+});
+
+/**
+ * One job of a node.
+ */
+export const getNodeJob = <ThrowOnError extends boolean = true>(options: Options<GetNodeJobData, ThrowOnError>) => (options.client ?? client).get<GetNodeJobResponses, GetNodeJobErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/nodes/{node_id}/jobs/{queue_id}',
+    ...options
+});
+
+/**
+ * A job's terminal output from the node that runs it. Without `offset`: the backlog (the last
+ * 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a live
+ * log it waits up to `wait_ms` for more (long poll). Follow a log by asking again at
+ * `X-Trainyard-Log-Next-Offset` until a read is empty with `X-Trainyard-Log-Ended: true`.
+ */
+export const getNodeJobLog = <ThrowOnError extends boolean = true>(options: Options<GetNodeJobLogData, ThrowOnError>) => (options.client ?? client).get<GetNodeJobLogResponses, GetNodeJobLogErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty',
+    ...options
+});
+
+/**
+ * A one-click sign-in link to another node: that node mints a 60 s single-use URL token (asked over
+ * NATS) and this answers its console URL with it. 400 for this node itself, 503 when it is unreachable.
+ */
+export const createPeerSession = <ThrowOnError extends boolean = true>(options: Options<CreatePeerSessionData, ThrowOnError>) => (options.client ?? client).post<CreatePeerSessionResponses, CreatePeerSessionErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/peer_session',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

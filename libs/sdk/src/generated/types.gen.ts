@@ -206,6 +206,89 @@ export type AuthStatusDto = {
     sessions_persist: boolean;
 };
 
+export type BundleDto = {
+    args: Array<string>;
+    cancelled_at: string | null;
+    created_at: string;
+    /**
+     * `cj_<ms>_<8 hex>`.
+     */
+    id: string;
+    lease_revision: number;
+    /**
+     * The master that fanned it out and its lease revision then.
+     */
+    master_node_id: string;
+    name: string | null;
+    priority: number;
+    ranks: Array<BundleRankDto>;
+    /**
+     * `host:port` of the c10d rendezvous.
+     */
+    rdzv_endpoint: string;
+    rdzv_id: string;
+    rdzv_node_id: string;
+    script: string;
+    /**
+     * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+     */
+    status: ClusterRankStatus;
+    /**
+     * Version differences an `allow_version_mismatch` submit went ahead with.
+     */
+    warnings: Array<string>;
+};
+
+export type BundleListDto = {
+    /**
+     * Newest first; the same on every node.
+     */
+    items: Array<BundleDto>;
+};
+
+export type BundleParticipantDto = {
+    /**
+     * GPUs to reserve on that node (0..1024).
+     */
+    gpus: number;
+    /**
+     * The socket interface for NCCL/Gloo/TensorPipe (default: the one carrying the node's advertised address).
+     */
+    ifname?: string;
+    /**
+     * A cluster member; the list order is the node rank order.
+     */
+    node_id: string;
+    /**
+     * torchrun workers on that node (default: gpus, or 1).
+     */
+    nproc_per_node?: number;
+};
+
+export type BundleRankDto = {
+    /**
+     * The rank's command line (torchrun in c10d rendezvous mode).
+     */
+    argv: Array<string>;
+    gpus: number;
+    hostname: string;
+    /**
+     * NCCL_SOCKET_IFNAME = GLOO_SOCKET_IFNAME = TP_SOCKET_IFNAME on that node.
+     */
+    ifname: string;
+    node_id: string;
+    node_rank: number;
+    nproc_per_node: number;
+    /**
+     * The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log).
+     */
+    queue_id: string;
+    /**
+     * `unknown`: its node did not answer.
+     */
+    status: ClusterRankStatus;
+};
+
 export type CancelArrayResponseDto = {
     /**
      * Active jobs asked to stop (user_abort).
@@ -248,6 +331,69 @@ export type CheckpointDto = {
     world_size: number | null;
 };
 
+/**
+ * Payload of journal entry `cluster.bundle_cancelled.v1`: a multi-node training bundle was cancelled (the cancel fanned out to every rank). A replica keeps it in the replicated view.
+ */
+export type ClusterBundleCancelledEvent = {
+    bundle_id: string;
+    /**
+     * ISO 8601 time of the cancel.
+     */
+    cancelled_at: string;
+};
+
+/**
+ * Journal entry `cluster.bundle_cancelled.v1`.
+ */
+export type ClusterBundleCancelledV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ClusterBundleCancelledEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'cluster.bundle_cancelled.v1';
+};
+
+/**
+ * Payload of journal entry `cluster.bundle_submitted.v1`: a multi-node training bundle was submitted: every rank was enqueued on its node. The whole bundle; a replica keeps it in the replicated view (no local row).
+ */
+export type ClusterBundleSubmittedEvent = {
+    /**
+     * The bundle, ranks included (see GET /api/cluster/jobs/{id}).
+     */
+    bundle: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Journal entry `cluster.bundle_submitted.v1`.
+ */
+export type ClusterBundleSubmittedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ClusterBundleSubmittedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'cluster.bundle_submitted.v1';
+};
+
 export type ClusterConnectionDto = {
     /**
      * Why it is not connected, null once it is.
@@ -262,6 +408,13 @@ export type ClusterConnectionDto = {
      */
     since: string;
     state: 'connecting' | 'connected' | 'reconnecting' | 'closed';
+};
+
+export type ClusterGpusDto = {
+    /**
+     * Every member, this node included (empty when standalone).
+     */
+    nodes: Array<ClusterNodeGpusDto>;
 };
 
 export type ClusterMasterDto = {
@@ -338,6 +491,25 @@ export type ClusterMembersDto = {
     members: Array<ClusterMemberDto>;
 };
 
+export type ClusterNodeGpusDto = {
+    /**
+     * Why `gpus` is null.
+     */
+    error: string | null;
+    /**
+     * The node's GET /api/gpus answer; null when it did not answer.
+     */
+    gpus: GpuListDto | null;
+    hostname: string;
+    node_id: string;
+    reachable: boolean;
+};
+
+/**
+ * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+ */
+export type ClusterRankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
+
 export type ClusterReplicationDto = {
     /**
      * The last stream sequence copied into the replicated view.
@@ -358,6 +530,54 @@ export type ClusterSelfDto = {
     connection: ClusterConnectionDto;
     node: ClusterMemberDto;
     replication: ClusterReplicationDto;
+};
+
+export type ClusterSubmitRequestDto = {
+    /**
+     * Submit even when the nodes' trainyard/torch/CUDA/NCCL versions differ (else 409).
+     */
+    allow_version_mismatch?: boolean;
+    /**
+     * Arguments passed to the script.
+     */
+    args?: Array<string>;
+    /**
+     * Working directory on every node (default: the server user's home).
+     */
+    cwd?: string;
+    /**
+     * Extra environment for every rank.
+     */
+    env?: {
+        [key: string]: string;
+    };
+    gpus_per_node?: number;
+    name?: string;
+    /**
+     * Let Trainyard pick this many nodes with `gpus_per_node` idle eligible GPUs each (not with participants).
+     */
+    nodes?: number;
+    /**
+     * The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead.
+     */
+    participants?: Array<BundleParticipantDto>;
+    priority?: number;
+    /**
+     * The rendezvous host (default: the first participant, rank 0).
+     */
+    rdzv_node_id?: string;
+    /**
+     * The c10d rendezvous port (default 29400).
+     */
+    rdzv_port?: number;
+    /**
+     * The training script, at the same path on every node.
+     */
+    script: string;
+    /**
+     * torchrun executable on every node (default `torchrun`).
+     */
+    torchrun?: string;
 };
 
 export type ConfigDto = {
@@ -593,7 +813,7 @@ export type DirListingDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'TRAINER_UNREACHABLE' | 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'NODE_NOT_FOUND' | 'NODE_UNREACHABLE' | 'NOT_MASTER' | 'VERSION_MISMATCH' | 'NO_NETWORK_INTERFACE' | 'CLUSTER_DISABLED' | 'TRAINER_UNREACHABLE' | 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -1695,6 +1915,10 @@ export type JournalEntryDto = ({
 } & AuthSessionStartedV1Entry) | ({
     type: 'auth.sessions_revoked.v1';
 } & AuthSessionsRevokedV1Entry) | ({
+    type: 'cluster.bundle_cancelled.v1';
+} & ClusterBundleCancelledV1Entry) | ({
+    type: 'cluster.bundle_submitted.v1';
+} & ClusterBundleSubmittedV1Entry) | ({
     type: 'fs.search_root_added.v1';
 } & FsSearchRootAddedV1Entry) | ({
     type: 'fs.search_root_removed.v1';
@@ -2035,6 +2259,22 @@ export type PasswordSetEvent = {
      * True when it replaced an existing password.
      */
     replaced_existing: boolean;
+};
+
+export type PeerSessionDto = {
+    hostname: string;
+    node_id: string;
+    /**
+     * Open in a browser: the node's console with a 60 s single-use `?token=`.
+     */
+    url: string;
+};
+
+export type PeerSessionRequestDto = {
+    /**
+     * The node to sign in to.
+     */
+    node_id: string;
 };
 
 export type ProjectDetailDto = {
@@ -3251,6 +3491,164 @@ export type IssueUrlTokenResponses = {
 
 export type IssueUrlTokenResponse = IssueUrlTokenResponses[keyof IssueUrlTokenResponses];
 
+export type GetClusterGpusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/gpus';
+};
+
+export type GetClusterGpusErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterGpusError = GetClusterGpusErrors[keyof GetClusterGpusErrors];
+
+export type GetClusterGpusResponses = {
+    200: ClusterGpusDto;
+};
+
+export type GetClusterGpusResponse = GetClusterGpusResponses[keyof GetClusterGpusResponses];
+
+export type ListClusterJobsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/jobs';
+};
+
+export type ListClusterJobsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListClusterJobsError = ListClusterJobsErrors[keyof ListClusterJobsErrors];
+
+export type ListClusterJobsResponses = {
+    200: BundleListDto;
+};
+
+export type ListClusterJobsResponse = ListClusterJobsResponses[keyof ListClusterJobsResponses];
+
+export type SubmitClusterJobData = {
+    body: ClusterSubmitRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/jobs/submit';
+};
+
+export type SubmitClusterJobErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+    /**
+     * The Idempotency-Key was already used for a different request
+     */
+    422: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type SubmitClusterJobError = SubmitClusterJobErrors[keyof SubmitClusterJobErrors];
+
+export type SubmitClusterJobResponses = {
+    201: BundleDto;
+};
+
+export type SubmitClusterJobResponse = SubmitClusterJobResponses[keyof SubmitClusterJobResponses];
+
+export type GetClusterJobData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/cluster/jobs/{id}';
+};
+
+export type GetClusterJobErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetClusterJobError = GetClusterJobErrors[keyof GetClusterJobErrors];
+
+export type GetClusterJobResponses = {
+    200: BundleDto;
+};
+
+export type GetClusterJobResponse = GetClusterJobResponses[keyof GetClusterJobResponses];
+
+export type CancelClusterJobData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/api/cluster/jobs/{id}/cancel';
+};
+
+export type CancelClusterJobErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type CancelClusterJobError = CancelClusterJobErrors[keyof CancelClusterJobErrors];
+
+export type CancelClusterJobResponses = {
+    200: BundleDto;
+};
+
+export type CancelClusterJobResponse = CancelClusterJobResponses[keyof CancelClusterJobResponses];
+
 export type ListClusterJournalData = {
     body?: never;
     path?: never;
@@ -3329,6 +3727,233 @@ export type GetClusterMembersResponses = {
 };
 
 export type GetClusterMembersResponse = GetClusterMembersResponses[keyof GetClusterMembersResponses];
+
+export type SetNodeGpuPolicyData = {
+    body: SetGpuPolicyRequestDto;
+    path: {
+        /**
+         * The GPU's index on that node.
+         */
+        index: number;
+        /**
+         * A cluster member's node id (GET /api/cluster/members).
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/cluster/nodes/{node_id}/gpus/{index}/policy';
+};
+
+export type SetNodeGpuPolicyErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type SetNodeGpuPolicyError = SetNodeGpuPolicyErrors[keyof SetNodeGpuPolicyErrors];
+
+export type SetNodeGpuPolicyResponses = {
+    200: GpuPolicyDto;
+};
+
+export type SetNodeGpuPolicyResponse = SetNodeGpuPolicyResponses[keyof SetNodeGpuPolicyResponses];
+
+export type ListNodeJobsData = {
+    body?: never;
+    path: {
+        /**
+         * A cluster member's node id (GET /api/cluster/members).
+         */
+        node_id: string;
+    };
+    query?: {
+        /**
+         * Page size, 1..1000 (default 100).
+         */
+        limit?: number;
+        /**
+         * `next_cursor` of the previous page.
+         */
+        cursor?: number;
+    };
+    url: '/api/cluster/nodes/{node_id}/jobs';
+};
+
+export type ListNodeJobsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type ListNodeJobsError = ListNodeJobsErrors[keyof ListNodeJobsErrors];
+
+export type ListNodeJobsResponses = {
+    200: JobPageDto;
+};
+
+export type ListNodeJobsResponse = ListNodeJobsResponses[keyof ListNodeJobsResponses];
+
+export type GetNodeJobData = {
+    body?: never;
+    path: {
+        /**
+         * A cluster member's node id (GET /api/cluster/members).
+         */
+        node_id: string;
+        /**
+         * A queue id on that node, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: never;
+    url: '/api/cluster/nodes/{node_id}/jobs/{queue_id}';
+};
+
+export type GetNodeJobErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type GetNodeJobError = GetNodeJobErrors[keyof GetNodeJobErrors];
+
+export type GetNodeJobResponses = {
+    200: JobDto;
+};
+
+export type GetNodeJobResponse = GetNodeJobResponses[keyof GetNodeJobResponses];
+
+export type GetNodeJobLogData = {
+    body?: never;
+    path: {
+        /**
+         * A cluster member's node id (GET /api/cluster/members).
+         */
+        node_id: string;
+        /**
+         * A queue id on that node, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: {
+        /**
+         * Byte offset to read from (a previous `X-Trainyard-Log-Next-Offset`); left out: the backlog (last 512 KiB).
+         */
+        offset?: number;
+        /**
+         * With `offset` at the end of the log, wait up to this many ms for new bytes (long poll; 0..20000).
+         */
+        wait_ms?: number;
+    };
+    url: '/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty';
+};
+
+export type GetNodeJobLogErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type GetNodeJobLogError = GetNodeJobLogErrors[keyof GetNodeJobLogErrors];
+
+export type GetNodeJobLogResponses = {
+    /**
+     * Raw terminal bytes (ANSI escapes included)
+     */
+    200: string;
+};
+
+export type GetNodeJobLogResponse = GetNodeJobLogResponses[keyof GetNodeJobLogResponses];
+
+export type CreatePeerSessionData = {
+    body: PeerSessionRequestDto;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/peer_session';
+};
+
+export type CreatePeerSessionErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * The database is busy or the state directory could not be written; nothing was saved, retry
+     */
+    503: ErrorResponseDto;
+};
+
+export type CreatePeerSessionError = CreatePeerSessionErrors[keyof CreatePeerSessionErrors];
+
+export type CreatePeerSessionResponses = {
+    200: PeerSessionDto;
+};
+
+export type CreatePeerSessionResponse = CreatePeerSessionResponses[keyof CreatePeerSessionResponses];
 
 export type GetClusterSelfData = {
     body?: never;

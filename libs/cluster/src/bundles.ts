@@ -1,0 +1,191 @@
+import type { JobStatus } from '@trainyard/jobs';
+import type { MemberRecord } from './membership';
+import type { NodeVersions } from './node-probe';
+
+/** Default c10d rendezvous port on the rendezvous host (torchrun's own default). */
+export const DEFAULT_RDZV_PORT = 29400;
+
+/** One rank of a multi-node training bundle: the per-node job that runs torchrun. */
+export interface BundleRank {
+  node_rank: number;
+  node_id: string;
+  hostname: string;
+  /** The rank's queue id on its node. */
+  queue_id: string;
+  /** GPUs reserved on that node. */
+  gpus: number;
+  nproc_per_node: number;
+  /** NCCL_SOCKET_IFNAME / GLOO_SOCKET_IFNAME / TP_SOCKET_IFNAME on that node. */
+  ifname: string;
+  argv: string[];
+}
+
+/** A multi-node training job: what the master fanned out, as journaled (`cluster.bundle_submitted.v1`). */
+export interface BundleRecord {
+  id: string;
+  name: string | null;
+  created_at: string;
+  /** The master that coordinated the submit, and its lease revision then (the fencing token). */
+  master_node_id: string;
+  lease_revision: number;
+  script: string;
+  args: string[];
+  priority: number;
+  rdzv_endpoint: string;
+  rdzv_id: string;
+  rdzv_node_id: string;
+  ranks: BundleRank[];
+}
+
+/** A rank's state as the bundle sees it; `unknown` = its node did not answer. */
+export type RankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
+export type BundleStatus = RankStatus;
+
+/** A job's status as a rank status; null = no such job (removed from the queue by a cancel). */
+export function rankStatusOf(status: JobStatus | null): RankStatus {
+  switch (status) {
+    case null:
+    case 'aborted':
+      return 'cancelled';
+    case 'queued':
+      return 'queued';
+    case 'starting':
+    case 'running':
+    case 'terminating':
+      return 'running';
+    case 'done':
+      return 'done';
+    case 'failed':
+      return 'failed';
+  }
+}
+
+/**
+ * The bundle's status: the first of failed > running > cancelled > queued present among its ranks;
+ * `done` only when every rank is done (a `[done, running]` bundle is running, not done); `unknown`
+ * when the rest are done but some rank's node did not answer.
+ */
+export function rollUp(ranks: readonly RankStatus[]): BundleStatus {
+  for (const s of ['failed', 'running', 'cancelled', 'queued'] as const) if (ranks.includes(s)) return s;
+  if (ranks.length > 0 && ranks.every((s) => s === 'done')) return 'done';
+  return 'unknown';
+}
+
+/**
+ * The interface that carries the address peers dial for `member` (its first advertised address),
+ * from its own interface table; null when none does (NCCL would then hang in connectFullMesh).
+ */
+export function interfaceFor(member: Pick<MemberRecord, 'addresses' | 'interfaces'>): string | null {
+  const address = member.addresses[0];
+  return member.interfaces.find((i) => i.address === address)?.name ?? null;
+}
+
+/** The versions a training run's nodes must share. */
+export const HEADLINE_VERSIONS = ['trainyard', 'torch', 'cuda', 'nccl'] as const;
+
+/** One sentence per headline version that differs between the members, e.g. `torch: 2.5.0 on a; none on b`. */
+export function versionMismatches(
+  members: ReadonlyArray<{ hostname: string; versions: NodeVersions }>,
+): Array<{ field: string; message: string }> {
+  const out: Array<{ field: string; message: string }> = [];
+  for (const key of HEADLINE_VERSIONS) {
+    const by = new Map<string, string[]>();
+    for (const m of members) {
+      const v = m.versions[key] ?? 'none';
+      by.set(v, [...(by.get(v) ?? []), m.hostname]);
+    }
+    if (by.size > 1)
+      out.push({
+        field: `versions.${key}`,
+        message: `${key} differs: ${[...by].map(([v, hosts]) => `${v} on ${hosts.join(', ')}`).join('; ')}`,
+      });
+  }
+  return out;
+}
+
+/** `host:port`, bracketing an IPv6 host. */
+export function endpoint(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** torchrun's command line for one rank in c10d rendezvous mode (never `--standalone`). */
+export function torchrunArgv(o: {
+  torchrun: string;
+  nnodes: number;
+  nodeRank: number;
+  rdzvEndpoint: string;
+  rdzvId: string;
+  nprocPerNode: number;
+  isHost: boolean;
+  script: string;
+  args: readonly string[];
+}): string[] {
+  return [
+    o.torchrun,
+    '--nnodes',
+    String(o.nnodes),
+    '--node-rank',
+    String(o.nodeRank),
+    '--rdzv-backend',
+    'c10d',
+    '--rdzv-endpoint',
+    o.rdzvEndpoint,
+    '--rdzv-id',
+    o.rdzvId,
+    '--nproc-per-node',
+    String(o.nprocPerNode),
+    // torch decides "am I the rendezvous host?" from gethostname(), which Debian resolves to
+    // 127.0.1.1: say it outright so exactly one node binds the TCPStore.
+    '--rdzv-conf',
+    `is_host=${o.isHost ? 'true' : 'false'}`,
+    o.script,
+    ...o.args,
+  ];
+}
+
+/** The socket interface pins for one rank: NCCL (CUDA collectives), Gloo (CPU), TensorPipe (RPC) alike. */
+export function interfaceEnv(ifname: string): Record<string, string> {
+  return { NCCL_SOCKET_IFNAME: ifname, GLOO_SOCKET_IFNAME: ifname, TP_SOCKET_IFNAME: ifname };
+}
+
+/** Idle GPUs a job of `priority` may be placed on: not excluded, not disabled, not reserved, gate passed. */
+export function idleEligibleGpus(
+  gpus: ReadonlyArray<{
+    excluded: boolean;
+    disabled: boolean;
+    reserved_by: string | null;
+    min_priority: number | null;
+  }>,
+  priority: number,
+): number {
+  return gpus.filter(
+    (g) =>
+      !g.excluded &&
+      !g.disabled &&
+      g.reserved_by === null &&
+      (g.min_priority === null || g.min_priority <= priority),
+  ).length;
+}
+
+/**
+ * `nodes: N` with `gpus_per_node` each: the nodes with at least that many idle eligible GPUs, the
+ * coordinating node first (it becomes the rendezvous host), then the most idle, then by hostname.
+ * Null when fewer than N qualify.
+ */
+export function pickNodes<T extends { node_id: string; hostname: string; idle: number }>(
+  candidates: readonly T[],
+  nodes: number,
+  gpusPerNode: number,
+  preferNodeId: string,
+): T[] | null {
+  const fit = candidates
+    .filter((c) => c.idle >= gpusPerNode)
+    .sort(
+      (a, b) =>
+        Number(b.node_id === preferNodeId) - Number(a.node_id === preferNodeId) ||
+        b.idle - a.idle ||
+        a.hostname.localeCompare(b.hostname) ||
+        a.node_id.localeCompare(b.node_id),
+    );
+  return fit.length >= nodes ? fit.slice(0, nodes) : null;
+}

@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { open } from 'node:fs/promises';
+import { Credentials } from '@trainyard/auth';
+import { DomainError } from '@trainyard/core';
+import {
+  GpuInventory,
+  SetGpuPolicyCommand,
+  toGpuListDto,
+  toGpuPolicyDto,
+  type GpuListDto,
+} from '@trainyard/gpus';
+import {
+  isTerminal,
+  JobFiles,
+  JobRepository,
+  QUEUE_ID_PATTERN,
+  readTtyTail,
+  toJobDto,
+  TtyFollower,
+  TtyLogMissingError,
+  type JobDto,
+  type JobStatus,
+} from '@trainyard/jobs';
+import { CancelQueueItemCommand, SubmitJobCommand, type SubmitJobInput } from '@trainyard/queue';
+import { ClusterService } from './cluster.service';
+
+/** Largest log chunk one reply carries (base64 must stay under NATS' 1 MiB default max_payload). */
+export const LOG_CHUNK_MAX_BYTES = 512 * 1024;
+/** Longest a log read waits for new bytes before answering empty (a long poll). */
+export const LOG_WAIT_MAX_MS = 20_000;
+
+/** A piece of a job's log, as `log_read` answers it. */
+export interface LogChunk {
+  /** Base64 bytes starting at `offset`. */
+  data: string;
+  offset: number;
+  /** Where the next read continues. */
+  next_offset: number;
+  /** The backlog left out bytes before `offset`. */
+  truncated: boolean;
+  /** The job has ended: once a read at `next_offset` is empty, there is nothing more. */
+  ended: boolean;
+}
+
+/** A rank's job, as `status` answers it; `status` null = no such job (removed from the queue). */
+export interface RankJobState {
+  queue_id: string;
+  status: JobStatus | null;
+}
+
+export interface EnqueueRequest {
+  input: SubmitJobInput;
+  /** The coordinating master and its lease revision (fencing). */
+  master_node_id: string;
+  fence: number;
+}
+
+/**
+ * This node's side of inter-node calls: what other nodes may ask of it over NATS (see node-rpc.ts).
+ * Each handler is the same command or read the local REST API uses.
+ */
+@Injectable()
+export class NodeEndpoint {
+  constructor(
+    private readonly cluster: ClusterService,
+    private readonly commandBus: CommandBus,
+    private readonly gpus: GpuInventory,
+    private readonly jobs: JobRepository,
+    private readonly files: JobFiles,
+    private readonly credentials: Credentials,
+  ) {
+    const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
+      cluster.handle(method, fn);
+    h('ping', () => Promise.resolve({ node_id: cluster.nodeId, at: new Date().toISOString() }));
+    h('gpus', () => this.gpuList());
+    h('gpu_policy', (p) => this.setGpuPolicy(p));
+    h('enqueue', (p) => this.enqueue(p as unknown as EnqueueRequest));
+    h('cancel', (p) => this.cancel(queueId(p.queue_id)));
+    h('status', (p) => this.status(p.queue_ids));
+    h('jobs', (p) => this.jobList(Number(p.limit ?? 100), Number(p.offset ?? 0)));
+    h('job', (p) => this.job(queueId(p.queue_id)));
+    h('log_read', (p) =>
+      this.logRead(queueId(p.queue_id), p.offset as number | null, Number(p.wait_ms ?? 0)),
+    );
+    h('url_token', () => Promise.resolve({ token: this.credentials.urlTokens.issue().token }));
+  }
+
+  async gpuList(): Promise<GpuListDto> {
+    await this.gpus.ready();
+    return toGpuListDto(this.gpus.view());
+  }
+
+  private async setGpuPolicy(p: Record<string, unknown>) {
+    const changes: { disabled?: boolean; min_priority?: number | null } = {};
+    if (p.disabled !== undefined) changes.disabled = p.disabled as boolean;
+    if (p.min_priority !== undefined) changes.min_priority = p.min_priority as number | null;
+    return toGpuPolicyDto(await this.commandBus.execute(new SetGpuPolicyCommand(Number(p.index), changes)));
+  }
+
+  private async enqueue(req: EnqueueRequest): Promise<JobDto> {
+    this.cluster.checkFence(req.master_node_id, req.fence);
+    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, undefined));
+    return toJobDto(job, Date.now(), false);
+  }
+
+  private async cancel(id: string): Promise<{ queue_id: string; outcome: string }> {
+    try {
+      return { queue_id: id, outcome: await this.commandBus.execute(new CancelQueueItemCommand(id)) };
+    } catch (err) {
+      // Cancelling what already ended or was removed is done, not an error: cancels are fanned out
+      // and retried.
+      if (err instanceof DomainError && ['QUEUE_ITEM_NOT_FOUND', 'JOB_NOT_RUNNING'].includes(err.code))
+        return { queue_id: id, outcome: 'ended' };
+      throw err;
+    }
+  }
+
+  private async status(ids: unknown): Promise<RankJobState[]> {
+    if (!Array.isArray(ids)) throw new DomainError('VALIDATION_FAILED', 'queue_ids must be a list');
+    return Promise.all(
+      ids.map(async (id) => ({
+        queue_id: String(id),
+        status: (await this.jobs.get(String(id)))?.status ?? null,
+      })),
+    );
+  }
+
+  private async jobList(limit: number, offset: number) {
+    const { items, total } = await this.jobs.list({ limit: Math.min(Math.max(limit, 1), 1000), offset });
+    const now = Date.now();
+    return {
+      items: items.map((j) => toJobDto(j, now, false)),
+      total,
+      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
+    };
+  }
+
+  private async job(id: string): Promise<JobDto> {
+    const job = await this.jobs.get(id);
+    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${id} on node ${this.cluster.nodeId}`);
+    return toJobDto(job, Date.now(), false);
+  }
+
+  /**
+   * A job's log from `offset` (null: the backlog, its last LOG_CHUNK_MAX_BYTES from a line start).
+   * With nothing new at `offset` and the job still going, waits up to `waitMs` for bytes (long poll):
+   * the caller pulls chunk after chunk, so a slow reader holds the owner back (flow control) and no
+   * byte is lost or repeated.
+   */
+  async logRead(id: string, offset: number | null, waitMs: number): Promise<LogChunk> {
+    const job = await this.jobs.get(id);
+    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${id} on node ${this.cluster.nodeId}`);
+    const path = this.files.tty(id);
+    const ended = isTerminal(job.status);
+    if (offset === null || offset === undefined) {
+      try {
+        const tail = await readTtyTail(path, LOG_CHUNK_MAX_BYTES);
+        return {
+          data: tail.data.toString('base64'),
+          offset: tail.size - tail.data.length,
+          next_offset: tail.size,
+          truncated: tail.truncated,
+          ended,
+        };
+      } catch (err) {
+        if (!(err instanceof TtyLogMissingError)) throw err;
+        return { data: '', offset: 0, next_offset: 0, truncated: false, ended };
+      }
+    }
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new DomainError('VALIDATION_FAILED', 'offset must be a non-negative integer', [
+        { field: 'offset', message: 'offset must be a non-negative integer' },
+      ]);
+    let data = await readAt(path, offset);
+    if (data.length === 0 && !ended && waitMs > 0)
+      data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS));
+    const nowEnded = isTerminal((await this.jobs.get(id))?.status ?? 'done');
+    return {
+      data: data.toString('base64'),
+      offset,
+      next_offset: offset + data.length,
+      truncated: false,
+      ended: nowEnded,
+    };
+  }
+}
+
+function queueId(v: unknown): string {
+  if (typeof v !== 'string' || !QUEUE_ID_PATTERN.test(v))
+    throw new DomainError('VALIDATION_FAILED', `queue_id ${JSON.stringify(v)} is not a queue id`, [
+      { field: 'queue_id', message: 'not a queue id' },
+    ]);
+  return v;
+}
+
+/** Up to LOG_CHUNK_MAX_BYTES from `offset` (empty at the end or when the file does not exist yet). */
+async function readAt(path: string, offset: number): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    const buf = Buffer.alloc(LOG_CHUNK_MAX_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The first bytes written at or after `offset`, or empty after `waitMs`. */
+function nextChunk(path: string, offset: number, waitMs: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (b: Buffer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      follower.stop();
+      resolve(b);
+    };
+    const follower = new TtyFollower(path, offset, {
+      onData: (chunk) => finish(chunk),
+      onTruncate: () => finish(Buffer.alloc(0)),
+      onError: () => finish(Buffer.alloc(0)),
+      maxChunkBytes: LOG_CHUNK_MAX_BYTES,
+    });
+    const timer = setTimeout(() => finish(Buffer.alloc(0)), waitMs);
+    follower.start();
+  });
+}

@@ -1,0 +1,350 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
+import { request } from './support/http';
+import { natsServer, type NatsServer } from './support/nats-server';
+import { freePort } from './support/ports';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+jest.setTimeout(120_000);
+
+const FIXTURES = join(__dirname, 'fixtures');
+const TORCHRUN = join(FIXTURES, 'bin', 'torchrun');
+
+/**
+ * Inter-node calls and multi-node training on real parts: a real `nats-server -js`, three built
+ * Trainyard servers (one fake GPU each) and a fake torchrun that records its argv/env. Node 2 finds a
+ * python3 whose torch is "2.5.0+fake", so its versions differ from the others'.
+ */
+describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
+  const homes = [0, 1, 2].map(() => makeTempHome('trainyard-cj-'));
+  const store = makeTempHome('trainyard-cj-nats-');
+  const records = join(store.home, 'records');
+  let nats: NatsServer;
+  let nodes: ClusterNode[] = [];
+  let ids: string[] = [];
+
+  const submit = (node: ClusterNode, body: unknown) =>
+    request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
+      token: node.server.token ?? undefined,
+      body,
+    });
+  const everyone = (over: Record<string, unknown> = {}) => ({
+    script: '/opt/train.py',
+    args: ['--epochs', '1'],
+    torchrun: TORCHRUN,
+    participants: ids.map((node_id) => ({ node_id, gpus: 1 })),
+    allow_version_mismatch: true,
+    ...over,
+  });
+  /** Every job on every node (by node index). */
+  const allJobs = async () =>
+    Promise.all(nodes.map(async (n) => (await n.get('/api/jobs?limit=1000')).items as any[]));
+  const gpusIdle = () =>
+    waitFor(async () => {
+      const view = await nodes[0].get('/api/cluster/gpus');
+      return view.nodes.every((n: any) => n.gpus?.gpus.every((g: any) => g.reserved_by === null));
+    }, 'every GPU idle');
+
+  beforeAll(async () => {
+    mkdirSync(records);
+    nats = natsServer(await freePort(), join(store.home, 'js'));
+    await nats.start();
+    const base = [
+      '--fake-gpus',
+      '1',
+      '--cluster',
+      'lab',
+      '--nats',
+      nats.url,
+      '--cluster-address',
+      '127.0.0.1',
+    ];
+    nodes = (
+      await Promise.all(
+        homes.map((h, i) =>
+          spawnServer(
+            h.home,
+            base,
+            i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {},
+          ),
+        ),
+      )
+    ).map(nodeOf);
+    ids = await awaitClusterFormed(nodes);
+    // Node 2's torch probe has reached every member table.
+    for (const n of nodes)
+      await waitFor(
+        async () =>
+          (await n.get('/api/cluster/members')).members.some((m: any) => m.versions.torch === '2.5.0+fake'),
+        'the fake torch version in the member table',
+      );
+  });
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
+    await nats?.stop();
+    for (const h of [...homes, store]) h.remove();
+  });
+
+  it("any node shows every node's GPUs and sets another node's GPU policy", async () => {
+    const view = await nodes[0].get('/api/cluster/gpus');
+    expect(view.nodes.map((n: any) => n.node_id).sort()).toEqual([...ids].sort());
+    for (const n of view.nodes) {
+      expect(n.error).toBeNull();
+      expect(n.gpus.gpus).toHaveLength(1);
+    }
+    const policy = await nodes[0].post(`/api/cluster/nodes/${ids[1]}/gpus/0/policy`, { min_priority: 7 });
+    expect(policy).toEqual({ disabled: false, min_priority: 7 });
+    // Changed on node 1 itself, nowhere else.
+    expect((await nodes[1].get('/api/gpus/policy'))['0'].min_priority).toBe(7);
+    expect((await nodes[0].get('/api/gpus/policy'))['0'].min_priority).toBeNull();
+    await nodes[2].post(`/api/cluster/nodes/${ids[1]}/gpus/0/policy`, { min_priority: null });
+    expect((await nodes[1].get('/api/gpus/policy'))['0'].min_priority).toBeNull();
+    // A GPU the node does not have is its 404, passed through.
+    const missing = await request(
+      nodes[0].server.baseUrl,
+      'POST',
+      `/api/cluster/nodes/${ids[2]}/gpus/9/policy`,
+      {
+        token: nodes[0].server.token ?? undefined,
+        body: { disabled: true },
+      },
+    );
+    expect(missing.status).toBe(404);
+    const unknown = await request(
+      nodes[0].server.baseUrl,
+      'GET',
+      '/api/cluster/nodes/00000000-0000-0000-0000-000000000000/jobs',
+      { token: nodes[0].server.token ?? undefined },
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('NODE_NOT_FOUND');
+  });
+
+  it('refuses differing versions with 409 unless allow_version_mismatch, enqueuing nothing', async () => {
+    const before = (await allJobs()).map((j) => j.length);
+    const answer = await submit(nodes[1], everyone({ allow_version_mismatch: undefined }));
+    expect(answer.status).toBe(409);
+    expect(answer.body.code).toBe('VERSION_MISMATCH');
+    expect(answer.body.message).toContain('torch differs');
+    expect(answer.body.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'versions.torch' })]),
+    );
+    expect((await allJobs()).map((j) => j.length)).toEqual(before);
+  });
+
+  it('a 3-node submit starts torchrun on every node with its rank, the rendezvous and the interface', async () => {
+    const t0 = performance.now();
+    const answer = await submit(
+      nodes[1],
+      everyone({ name: 'fanout', env: { TORCHRUN_RECORD_DIR: records, TORCHRUN_SLEEP: '60' } }),
+    );
+    expect(answer.status).toBe(201);
+    const bundle = answer.body;
+    const submitMs = Math.round(performance.now() - t0);
+    // Every rank running (polled on each rank's own node).
+    await waitFor(async () => {
+      const states = await Promise.all(
+        bundle.ranks.map(
+          async (r: any) => (await nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)).status,
+        ),
+      );
+      return states.every((s) => s === 'running');
+    }, 'every rank running');
+    const fanoutMs = Math.round(performance.now() - t0);
+    console.log(
+      `cluster bench (loopback, 3 nodes): submit answered ${submitMs} ms, all ranks running ${fanoutMs} ms`,
+    );
+
+    expect(bundle.ranks.map((r: any) => r.node_id)).toEqual(ids);
+    expect(bundle.rdzv_endpoint).toBe('127.0.0.1:29400');
+    expect(bundle.warnings.join()).toContain('torch differs');
+    const master = (await nodes[0].get('/api/cluster/master')).master_node_id;
+    expect(bundle.master_node_id).toBe(master);
+    await waitFor(() => readdirSync(records).filter((f) => f.endsWith('.rec')).length === 3, 'three records');
+    for (const [rank, r] of bundle.ranks.entries()) {
+      const lines = readFileSync(join(records, `${r.queue_id}.rec`), 'utf8')
+        .trim()
+        .split('\n');
+      const argv = lines.filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
+      const env = Object.fromEntries(
+        lines.filter((l) => l.startsWith('env ')).map((l) => l.slice(4).split('=') as [string, string]),
+      );
+      expect(argv).toEqual([
+        '--nnodes',
+        '3',
+        '--node-rank',
+        String(rank),
+        '--rdzv-backend',
+        'c10d',
+        '--rdzv-endpoint',
+        '127.0.0.1:29400',
+        '--rdzv-id',
+        bundle.rdzv_id,
+        '--nproc-per-node',
+        '1',
+        '--rdzv-conf',
+        `is_host=${rank === 0}`,
+        '/opt/train.py',
+        '--epochs',
+        '1',
+      ]);
+      // The interface carrying 127.0.0.1 (the advertised address) on this host.
+      expect(env).toEqual({
+        NCCL_SOCKET_IFNAME: 'lo',
+        GLOO_SOCKET_IFNAME: 'lo',
+        TP_SOCKET_IFNAME: 'lo',
+        TRAINYARD_CLUSTER_JOB_ID: bundle.id,
+      });
+    }
+    // Every node lists the same bundle, rolled up running.
+    for (const n of nodes) {
+      const list = await waitFor(async () => {
+        const l = await n.get('/api/cluster/jobs');
+        return l.items.some((b: any) => b.id === bundle.id) ? l : undefined;
+      }, 'the bundle on every node');
+      const mine = list.items.find((b: any) => b.id === bundle.id);
+      expect(mine.status).toBe('running');
+      expect(mine.ranks.map((r: any) => r.status)).toEqual(['running', 'running', 'running']);
+    }
+
+    // Cancel from a node that is not the master: it fans out, every rank stops.
+    const cancelled = await nodes[ids.indexOf(bundle.ranks[2].node_id)].post(
+      `/api/cluster/jobs/${bundle.id}/cancel`,
+    );
+    expect(cancelled.cancelled_at).toEqual(expect.any(String));
+    for (const n of nodes)
+      await waitFor(
+        async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'cancelled',
+        'cancelled everywhere',
+      );
+    for (const r of bundle.ranks)
+      expect((await nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)).status).toBe('aborted');
+  });
+
+  it("follows a remote rank's log through another node; nodes: N picks nodes; the bundle ends done", async () => {
+    await gpusIdle();
+    const t0 = performance.now();
+    const answer = await submit(nodes[0], {
+      ...everyone({ participants: undefined, nodes: 3, gpus_per_node: 1, name: 'logs' }),
+      env: { TORCHRUN_LINES: '6', TORCHRUN_LINE_DELAY: '0.3' },
+    });
+    expect(answer.status).toBe(201);
+    const bundle = answer.body;
+    await waitFor(async () => {
+      const states = await Promise.all(
+        bundle.ranks.map(
+          async (r: any) => (await nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)).status,
+        ),
+      );
+      return states.every((s) => s === 'running');
+    }, 'every rank running');
+    console.log(
+      `cluster bench (loopback, 3 nodes, launchers warm): submit → all ranks running ${Math.round(performance.now() - t0)} ms`,
+    );
+    expect(new Set(bundle.ranks.map((r: any) => r.node_id))).toEqual(new Set(ids));
+    // The coordinator picks itself first: rank 0 and the rendezvous host.
+    const master = (await nodes[0].get('/api/cluster/master')).master_node_id;
+    expect(bundle.ranks[0].node_id).toBe(master);
+    const remote = bundle.ranks.find((r: any) => r.node_id !== ids[0]);
+    const via = nodes[0];
+    const path = `/api/cluster/nodes/${remote.node_id}/jobs/${remote.queue_id}/tty`;
+    const token = via.server.token ?? undefined;
+    let text = '';
+    let offset: number | null = null;
+    for (;;) {
+      const q: string = offset === null ? '' : `?offset=${offset}&wait_ms=5000`;
+      const r = await request(via.server.baseUrl, 'GET', path + q, { token });
+      expect(r.status).toBe(200);
+      text += r.text;
+      const next = Number(r.headers.get('x-trainyard-log-next-offset'));
+      if (offset !== null && next === offset && r.headers.get('x-trainyard-log-ended') === 'true') break;
+      offset = next;
+    }
+    const lines = text.split(/\r?\n/).filter((l) => l.startsWith('rank log line'));
+    expect(lines).toEqual([1, 2, 3, 4, 5, 6].map((i) => `rank log line ${i}`));
+    for (const n of nodes)
+      await waitFor(
+        async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'done',
+        'done everywhere',
+      );
+    // The node's job list is there too.
+    const listed = await via.get(`/api/cluster/nodes/${remote.node_id}/jobs`);
+    expect(listed.items.map((j: any) => j.queue_id)).toContain(remote.queue_id);
+  });
+
+  it('all or nothing: a node that refuses its rank leaves no rank queued or running anywhere', async () => {
+    await gpusIdle();
+    const answer = await submit(
+      nodes[0],
+      everyone({
+        name: 'rollback',
+        env: { TORCHRUN_SLEEP: '60' },
+        // Node 2 has one GPU: it refuses a rank asking for two, after ranks 0 and 1 were enqueued.
+        participants: [
+          { node_id: ids[0], gpus: 1 },
+          { node_id: ids[1], gpus: 1 },
+          { node_id: ids[2], gpus: 2 },
+        ],
+      }),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toContain('refused rank 2');
+    // Ranks 0 and 1 were enqueued on their nodes (so this was a rollback, not an up-front refusal) ...
+    for (const [i, n] of nodes.slice(0, 2).entries()) {
+      const journal = JSON.stringify((await n.get('/api/journal?limit=1000')).items);
+      expect(journal).toContain(`rollback rank ${i}/3`);
+    }
+    const byNode = await allJobs();
+    // ... and none is left waiting or running.
+    await waitFor(async () => {
+      const now = await allJobs();
+      return now
+        .flat()
+        .every((j) => !j.name?.startsWith('rollback') || ['aborted', 'done', 'failed'].includes(j.status));
+    }, 'no rollback rank left');
+    expect(byNode[2].some((j) => j.name?.startsWith('rollback'))).toBe(false);
+    // No bundle was recorded.
+    expect((await nodes[1].get('/api/cluster/jobs')).items.some((b: any) => b.name === 'rollback')).toBe(
+      false,
+    );
+  });
+});
+
+describe('cluster jobs endpoints in standalone mode', () => {
+  const home = makeTempHome();
+  let node: ClusterNode;
+  beforeAll(async () => (node = nodeOf(await spawnServer(home.home, ['--fake-gpus', '1']))));
+  afterAll(async () => {
+    await node.server.stop();
+    home.remove();
+  });
+
+  it('answer empty lists, 409 for a submit, 404 for other nodes; never 500', async () => {
+    expect(await node.get('/api/cluster/gpus')).toEqual({ nodes: [] });
+    expect(await node.get('/api/cluster/jobs')).toEqual({ items: [] });
+    const token = node.server.token ?? undefined;
+    const sub = await request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
+      token,
+      body: { script: '/x.py', nodes: 1, gpus_per_node: 1 },
+    });
+    expect(sub.status).toBe(409);
+    expect(sub.body.code).toBe('CLUSTER_DISABLED');
+    const other = '00000000-0000-0000-0000-000000000000';
+    for (const [method, path, body] of [
+      ['GET', `/api/cluster/nodes/${other}/jobs`],
+      ['POST', `/api/cluster/nodes/${other}/gpus/0/policy`, { disabled: true }],
+      ['POST', '/api/cluster/peer_session', { node_id: other }],
+      ['GET', '/api/cluster/jobs/cj_0000000000000_00000000'],
+    ] as const)
+      expect((await request(node.server.baseUrl, method, path, { token, body })).status).toBe(404);
+    const bad = await request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
+      token,
+      body: { script: '/x.py' },
+    });
+    expect(bad.status).toBe(400);
+  });
+});

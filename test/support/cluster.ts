@@ -1,0 +1,46 @@
+import { request } from './http';
+import type { SpawnedServer } from './spawned-server';
+import { waitFor } from './wait';
+
+/** A spawned server with small JSON helpers (200/201 or throw). */
+export interface ClusterNode {
+  server: SpawnedServer;
+  get: (path: string) => Promise<any>;
+  post: (path: string, body?: unknown) => Promise<any>;
+}
+
+export function nodeOf(server: SpawnedServer): ClusterNode {
+  const token = server.token ?? undefined;
+  return {
+    server,
+    get: async (path: string) => {
+      const answer = await request(server.baseUrl, 'GET', path, { token });
+      if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+    post: async (path: string, body: unknown = {}) => {
+      const answer = await request(server.baseUrl, 'POST', path, { token, body });
+      if (answer.status !== 200 && answer.status !== 201)
+        throw new Error(`POST ${path}: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+  };
+}
+
+/** Waits until every node lists `count` reachable members and all agree on one master; answers the node ids in `nodes` order. */
+export async function awaitClusterFormed(nodes: ClusterNode[], timeoutMs = 20_000): Promise<string[]> {
+  await waitFor(
+    async () => {
+      const tables = await Promise.all(nodes.map((n) => n.get('/api/cluster/members')));
+      const masters = new Set(tables.map((t) => t.master_node_id));
+      return (
+        tables.every((t) => t.members.filter((m: any) => m.reachable).length === nodes.length) &&
+        masters.size === 1 &&
+        !masters.has(null)
+      );
+    },
+    `${nodes.length} reachable members and one master`,
+    timeoutMs,
+  );
+  return Promise.all(nodes.map(async (n) => (await n.get('/api/cluster/self')).node.node_id as string));
+}
