@@ -40,7 +40,7 @@ export class DatasetServersController {
   /** Running `dataset_server` jobs of this server, reachable on loopback. */
   @Get('local')
   @ApiErrors(401)
-  async listLocal(): Promise<DatasetServerDto[]> {
+  async listLocalDatasetServers(): Promise<DatasetServerDto[]> {
     return (await this.services.list('dataset_server')).map(({ job, endpoint }) => ({
       id: `local:${job.id}`,
       label: job.name ?? `dataset_server ${job.id}`,
@@ -53,7 +53,7 @@ export class DatasetServersController {
   /** Servers registered by users (tokens are never returned). */
   @Get('user')
   @ApiErrors(401)
-  listUser(): DatasetServerDto[] {
+  listUserDatasetServers(): DatasetServerDto[] {
     return this.registry.list().map(({ id, label, base_url, auth_token }) => ({
       id: `user:${id}`,
       label,
@@ -65,7 +65,7 @@ export class DatasetServersController {
   /** Registers a server: the dataset proxy then reaches it. The token is stored 0600. */
   @Post('user')
   @ApiErrors(400, 401, 403, 409)
-  register(@Body() body: RegisterDatasetServerDto): DatasetServerDto {
+  registerDatasetServer(@Body() body: RegisterDatasetServerDto): DatasetServerDto {
     const base = parseBase(body.base_url, 'base_url');
     if (this.registry.find(base)) throw new DomainError('CONFLICT', `${base.href} is already registered`);
     const saved = this.registry.add({
@@ -85,7 +85,7 @@ export class DatasetServersController {
   @Delete('user/:entry_id')
   @HttpCode(204)
   @ApiErrors(400, 401, 403, 404)
-  unregister(@Param() params: EntryIdParamDto): void {
+  unregisterDatasetServer(@Param() params: EntryIdParamDto): void {
     if (!this.registry.remove(params.entry_id))
       throw new DomainError('NOT_FOUND', `No registered dataset server ${params.entry_id}`);
   }
@@ -116,7 +116,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  health(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerHealth(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/health', req, reply);
   }
 
@@ -125,7 +125,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  authStatus(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerAuthStatus(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/auth/status', req, reply);
   }
 
@@ -134,7 +134,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  datasets(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerDatasets(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/datasets', req, reply);
   }
 
@@ -143,7 +143,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  cache(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerCache(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/cache/hf', req, reply);
   }
 
@@ -152,7 +152,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  local(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerLocal(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/local', req, reply);
   }
 
@@ -162,7 +162,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  load(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerLoad(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, 'v1/load', req, reply);
   }
 
@@ -171,7 +171,7 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  length(@Query() q: DatasetHandleQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerLength(@Query() q: DatasetHandleQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.pass(q, `v1/datasets/${encodeURIComponent(q.handle)}/length`, req, reply);
   }
 
@@ -182,7 +182,7 @@ export class DatasetServerProxyController {
   @Get('iter')
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  async iter(
+  async datasetServerIter(
     @Query() q: DatasetIterQueryDto,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,

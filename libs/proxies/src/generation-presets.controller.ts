@@ -15,7 +15,7 @@ export class GenerationPresetsController {
   /** Every preset, bundled and user, by name. */
   @Get()
   @ApiErrors(401)
-  list(): GenerationPresetInfoDto[] {
+  listGenerationConfigs(): GenerationPresetInfoDto[] {
     return this.presets.list();
   }
 
@@ -23,7 +23,7 @@ export class GenerationPresetsController {
   @Get(':name')
   @ApiOkResponse({ schema: presetSchema })
   @ApiErrors(400, 401, 404)
-  get(@Param() params: PresetNameParamDto): Record<string, unknown> {
+  getGenerationConfig(@Param() params: PresetNameParamDto): Record<string, unknown> {
     return this.presets.get(params.name);
   }
 
@@ -32,14 +32,14 @@ export class GenerationPresetsController {
   @ApiBody({ schema: presetSchema })
   @ApiOkResponse({ schema: presetSchema })
   @ApiErrors(400, 401, 403)
-  put(@Param() params: PresetNameParamDto, @Body() body: unknown): Record<string, unknown> {
+  putGenerationConfig(@Param() params: PresetNameParamDto, @Body() body: unknown): Record<string, unknown> {
     return this.presets.put(params.name, body);
   }
 
   /** Deletes a user preset; a bundled one is read-only (403). */
   @Delete(':name')
   @ApiErrors(400, 401, 403, 404)
-  remove(@Param() params: PresetNameParamDto): DeletedPresetDto {
+  deleteGenerationConfig(@Param() params: PresetNameParamDto): DeletedPresetDto {
     return { name: params.name, restored_builtin: this.presets.delete(params.name) };
   }
 }

@@ -49,7 +49,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  health(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceHealth(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('health', q, req, reply);
   }
 
@@ -58,7 +58,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  models(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceModels(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('models', q, req, reply);
   }
 
@@ -69,7 +69,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  completions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceCompletions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('completions', q, req, reply);
   }
 
@@ -80,7 +80,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  chat(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceChatCompletions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('chat/completions', q, req, reply);
   }
 
@@ -90,7 +90,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  tokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceTokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('tokenize', q, req, reply);
   }
 
@@ -100,7 +100,7 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  detokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceDetokenize(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy('detokenize', q, req, reply);
   }
 

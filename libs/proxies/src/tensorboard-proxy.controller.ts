@@ -34,14 +34,14 @@ export class TensorboardProxyController {
   @ApiOkResponse({ description: 'TensorBoard’s answer, as sent' })
   @ApiErrors(401, 404, 502, 504)
   @ApiParam({ name: 'queue_id', description: 'The tensorboard job' })
-  page(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  tensorboardProxy(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy(queueId, req, reply);
   }
 
   /** The prefix itself (TensorBoard redirects it to the trailing-slash form). */
   @All(':queue_id')
   @ApiExcludeEndpoint()
-  root(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  tensorboardRoot(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     return this.proxy(queueId, req, reply);
   }
 

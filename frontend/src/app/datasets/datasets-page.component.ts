@@ -1,5 +1,11 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { type DatasetServerDto, listLocal, listUser, register, unregister } from '@trainyard/sdk';
+import {
+  type DatasetServerDto,
+  listLocalDatasetServers,
+  listUserDatasetServers,
+  registerDatasetServer,
+  unregisterDatasetServer,
+} from '@trainyard/sdk';
 import { API, errorMessage, fieldErrors } from '../core/api';
 import { ToastStore } from '../core/toast.store';
 import { proxyFetch } from '../core/upstream';
@@ -50,8 +56,8 @@ export class DatasetsPageComponent {
   protected async refresh(): Promise<void> {
     try {
       const [local, user] = await Promise.all([
-        listLocal({ client: this.api }),
-        listUser({ client: this.api }),
+        listLocalDatasetServers({ client: this.api }),
+        listUserDatasetServers({ client: this.api }),
       ]);
       this.local.set(local.data);
       this.user.set(user.data);
@@ -113,7 +119,7 @@ export class DatasetsPageComponent {
   protected async add(): Promise<void> {
     this.formErrors.set({});
     try {
-      await register({
+      await registerDatasetServer({
         client: this.api,
         body: {
           label: this.label().trim(),
@@ -133,7 +139,7 @@ export class DatasetsPageComponent {
 
   protected async remove(s: DatasetServerDto): Promise<void> {
     try {
-      await unregister({ client: this.api, path: { entry_id: s.id.replace(/^user:/, '') } });
+      await unregisterDatasetServer({ client: this.api, path: { entry_id: s.id.replace(/^user:/, '') } });
       if (this.selected()?.id === s.id) this.selected.set(null);
       await this.refresh();
     } catch (err) {

@@ -3,11 +3,11 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import {
   type GenerationPresetInfoDto,
   type InferenceEndpointDto,
-  get as getPreset,
-  list as listPresets,
+  deleteGenerationConfig as removePreset,
+  getGenerationConfig as getPreset,
+  listGenerationConfigs as listPresets,
   listInferenceEndpoints,
-  put as putPreset,
-  remove as removePreset,
+  putGenerationConfig as putPreset,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ToastStore } from '../core/toast.store';

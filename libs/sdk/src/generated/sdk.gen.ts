@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatus2Data, AuthStatus2Errors, AuthStatus2Responses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CacheData, CacheErrors, CacheResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChatData, ChatErrors, ChatResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, CompletionsData, CompletionsErrors, CompletionsResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetsData, DatasetsErrors, DatasetsResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, DetokenizeData, DetokenizeErrors, DetokenizeResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetData, GetErrors, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, Health2Data, Health2Errors, Health2Responses, HealthData, HealthErrors, HealthResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, IterData, IterErrors, IterResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, LengthData, LengthErrors, LengthResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListData, ListErrors, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalData, ListLocalErrors, ListLocalResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserData, ListUserErrors, ListUserResponses, LoadData, LoadErrors, LoadResponses, LocalData, LocalErrors, LocalResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, ModelsData, ModelsErrors, ModelsResponses, MovePathData, MovePathErrors, MovePathResponses, PageDeleteData, PageDeleteErrors, PageDeleteResponses, PageGetData, PageGetErrors, PageGetResponses, PageHeadData, PageHeadErrors, PageHeadResponses, PageOptionsData, PageOptionsErrors, PageOptionsResponses, PagePatchData, PagePatchErrors, PagePatchResponses, PagePostData, PagePostErrors, PagePostResponses, PagePutData, PagePutErrors, PagePutResponses, PutData, PutErrors, PutResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveData, RemoveErrors, RemoveResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TokenizeData, TokenizeErrors, TokenizeResponses, UnregisterData, UnregisterErrors, UnregisterResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetServerAuthStatusData, DatasetServerAuthStatusErrors, DatasetServerAuthStatusResponses, DatasetServerCacheData, DatasetServerCacheErrors, DatasetServerCacheResponses, DatasetServerDatasetsData, DatasetServerDatasetsErrors, DatasetServerDatasetsResponses, DatasetServerHealthData, DatasetServerHealthErrors, DatasetServerHealthResponses, DatasetServerIterData, DatasetServerIterErrors, DatasetServerIterResponses, DatasetServerLengthData, DatasetServerLengthErrors, DatasetServerLengthResponses, DatasetServerLoadData, DatasetServerLoadErrors, DatasetServerLoadResponses, DatasetServerLocalData, DatasetServerLocalErrors, DatasetServerLocalResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteGenerationConfigData, DeleteGenerationConfigErrors, DeleteGenerationConfigResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetGenerationConfigData, GetGenerationConfigErrors, GetGenerationConfigResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, InferenceChatCompletionsData, InferenceChatCompletionsErrors, InferenceChatCompletionsResponses, InferenceCompletionsData, InferenceCompletionsErrors, InferenceCompletionsResponses, InferenceDetokenizeData, InferenceDetokenizeErrors, InferenceDetokenizeResponses, InferenceHealthData, InferenceHealthErrors, InferenceHealthResponses, InferenceModelsData, InferenceModelsErrors, InferenceModelsResponses, InferenceTokenizeData, InferenceTokenizeErrors, InferenceTokenizeResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListGenerationConfigsData, ListGenerationConfigsErrors, ListGenerationConfigsResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalDatasetServersData, ListLocalDatasetServersErrors, ListLocalDatasetServersResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserDatasetServersData, ListUserDatasetServersErrors, ListUserDatasetServersResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, MovePathData, MovePathErrors, MovePathResponses, PutGenerationConfigData, PutGenerationConfigErrors, PutGenerationConfigResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterDatasetServerData, RegisterDatasetServerErrors, RegisterDatasetServerResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TensorboardProxyDeleteData, TensorboardProxyDeleteErrors, TensorboardProxyDeleteResponses, TensorboardProxyGetData, TensorboardProxyGetErrors, TensorboardProxyGetResponses, TensorboardProxyHeadData, TensorboardProxyHeadErrors, TensorboardProxyHeadResponses, TensorboardProxyOptionsData, TensorboardProxyOptionsErrors, TensorboardProxyOptionsResponses, TensorboardProxyPatchData, TensorboardProxyPatchErrors, TensorboardProxyPatchResponses, TensorboardProxyPostData, TensorboardProxyPostErrors, TensorboardProxyPostResponses, TensorboardProxyPutData, TensorboardProxyPutErrors, TensorboardProxyPutResponses, UnregisterDatasetServerData, UnregisterDatasetServerErrors, UnregisterDatasetServerResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -567,7 +567,7 @@ export const setConfigOverrides = <ThrowOnError extends boolean = true>(options:
 /**
  * Proxies `<base>/v1/auth/status`.
  */
-export const authStatus2 = <ThrowOnError extends boolean = true>(options: Options<AuthStatus2Data, ThrowOnError>) => (options.client ?? client).get<AuthStatus2Responses, AuthStatus2Errors, ThrowOnError>({
+export const datasetServerAuthStatus = <ThrowOnError extends boolean = true>(options: Options<DatasetServerAuthStatusData, ThrowOnError>) => (options.client ?? client).get<DatasetServerAuthStatusResponses, DatasetServerAuthStatusErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -588,7 +588,7 @@ export const authStatus2 = <ThrowOnError extends boolean = true>(options: Option
 /**
  * Proxies `<base>/v1/cache/hf`.
  */
-export const cache = <ThrowOnError extends boolean = true>(options: Options<CacheData, ThrowOnError>) => (options.client ?? client).get<CacheResponses, CacheErrors, ThrowOnError>({
+export const datasetServerCache = <ThrowOnError extends boolean = true>(options: Options<DatasetServerCacheData, ThrowOnError>) => (options.client ?? client).get<DatasetServerCacheResponses, DatasetServerCacheErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -609,7 +609,7 @@ export const cache = <ThrowOnError extends boolean = true>(options: Options<Cach
 /**
  * Proxies `<base>/v1/datasets`.
  */
-export const datasets = <ThrowOnError extends boolean = true>(options: Options<DatasetsData, ThrowOnError>) => (options.client ?? client).get<DatasetsResponses, DatasetsErrors, ThrowOnError>({
+export const datasetServerDatasets = <ThrowOnError extends boolean = true>(options: Options<DatasetServerDatasetsData, ThrowOnError>) => (options.client ?? client).get<DatasetServerDatasetsResponses, DatasetServerDatasetsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -630,7 +630,7 @@ export const datasets = <ThrowOnError extends boolean = true>(options: Options<D
 /**
  * Proxies `<base>/v1/health`.
  */
-export const health = <ThrowOnError extends boolean = true>(options: Options<HealthData, ThrowOnError>) => (options.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({
+export const datasetServerHealth = <ThrowOnError extends boolean = true>(options: Options<DatasetServerHealthData, ThrowOnError>) => (options.client ?? client).get<DatasetServerHealthResponses, DatasetServerHealthErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -652,7 +652,7 @@ export const health = <ThrowOnError extends boolean = true>(options: Options<Hea
  * `<base>/v1/datasets/<handle>/iter?position=&limit=` (limit 1..500, default 25): its NDJSON
  * collected into `{rows}`. An upstream error status comes back with its body.
  */
-export const iter = <ThrowOnError extends boolean = true>(options: Options<IterData, ThrowOnError>) => (options.client ?? client).get<IterResponses, IterErrors, ThrowOnError>({
+export const datasetServerIter = <ThrowOnError extends boolean = true>(options: Options<DatasetServerIterData, ThrowOnError>) => (options.client ?? client).get<DatasetServerIterResponses, DatasetServerIterErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -673,7 +673,7 @@ export const iter = <ThrowOnError extends boolean = true>(options: Options<IterD
 /**
  * Proxies `<base>/v1/datasets/<handle>/length`.
  */
-export const length = <ThrowOnError extends boolean = true>(options: Options<LengthData, ThrowOnError>) => (options.client ?? client).get<LengthResponses, LengthErrors, ThrowOnError>({
+export const datasetServerLength = <ThrowOnError extends boolean = true>(options: Options<DatasetServerLengthData, ThrowOnError>) => (options.client ?? client).get<DatasetServerLengthResponses, DatasetServerLengthErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -694,7 +694,7 @@ export const length = <ThrowOnError extends boolean = true>(options: Options<Len
 /**
  * Proxies `POST <base>/v1/load` (body passed through).
  */
-export const load = <ThrowOnError extends boolean = true>(options: Options<LoadData, ThrowOnError>) => (options.client ?? client).post<LoadResponses, LoadErrors, ThrowOnError>({
+export const datasetServerLoad = <ThrowOnError extends boolean = true>(options: Options<DatasetServerLoadData, ThrowOnError>) => (options.client ?? client).post<DatasetServerLoadResponses, DatasetServerLoadErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -719,7 +719,7 @@ export const load = <ThrowOnError extends boolean = true>(options: Options<LoadD
 /**
  * Proxies `<base>/v1/local`.
  */
-export const local = <ThrowOnError extends boolean = true>(options: Options<LocalData, ThrowOnError>) => (options.client ?? client).get<LocalResponses, LocalErrors, ThrowOnError>({
+export const datasetServerLocal = <ThrowOnError extends boolean = true>(options: Options<DatasetServerLocalData, ThrowOnError>) => (options.client ?? client).get<DatasetServerLocalResponses, DatasetServerLocalErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -740,7 +740,7 @@ export const local = <ThrowOnError extends boolean = true>(options: Options<Loca
 /**
  * Running `dataset_server` jobs of this server, reachable on loopback.
  */
-export const listLocal = <ThrowOnError extends boolean = true>(options?: Options<ListLocalData, ThrowOnError>) => (options?.client ?? client).get<ListLocalResponses, ListLocalErrors, ThrowOnError>({
+export const listLocalDatasetServers = <ThrowOnError extends boolean = true>(options?: Options<ListLocalDatasetServersData, ThrowOnError>) => (options?.client ?? client).get<ListLocalDatasetServersResponses, ListLocalDatasetServersErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -761,7 +761,7 @@ export const listLocal = <ThrowOnError extends boolean = true>(options?: Options
 /**
  * Servers registered by users (tokens are never returned).
  */
-export const listUser = <ThrowOnError extends boolean = true>(options?: Options<ListUserData, ThrowOnError>) => (options?.client ?? client).get<ListUserResponses, ListUserErrors, ThrowOnError>({
+export const listUserDatasetServers = <ThrowOnError extends boolean = true>(options?: Options<ListUserDatasetServersData, ThrowOnError>) => (options?.client ?? client).get<ListUserDatasetServersResponses, ListUserDatasetServersErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -782,7 +782,7 @@ export const listUser = <ThrowOnError extends boolean = true>(options?: Options<
 /**
  * Registers a server: the dataset proxy then reaches it. The token is stored 0600.
  */
-export const register = <ThrowOnError extends boolean = true>(options: Options<RegisterData, ThrowOnError>) => (options.client ?? client).post<RegisterResponses, RegisterErrors, ThrowOnError>({
+export const registerDatasetServer = <ThrowOnError extends boolean = true>(options: Options<RegisterDatasetServerData, ThrowOnError>) => (options.client ?? client).post<RegisterDatasetServerResponses, RegisterDatasetServerErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -807,7 +807,7 @@ export const register = <ThrowOnError extends boolean = true>(options: Options<R
 /**
  * Forgets a registered server (the proxy refuses it again unless it is on loopback).
  */
-export const unregister = <ThrowOnError extends boolean = true>(options: Options<UnregisterData, ThrowOnError>) => (options.client ?? client).delete<UnregisterResponses, UnregisterErrors, ThrowOnError>({
+export const unregisterDatasetServer = <ThrowOnError extends boolean = true>(options: Options<UnregisterDatasetServerData, ThrowOnError>) => (options.client ?? client).delete<UnregisterDatasetServerResponses, UnregisterDatasetServerErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1119,7 +1119,7 @@ export const writeSource = <ThrowOnError extends boolean = true>(options: Option
 /**
  * Every preset, bundled and user, by name.
  */
-export const list = <ThrowOnError extends boolean = true>(options?: Options<ListData, ThrowOnError>) => (options?.client ?? client).get<ListResponses, ListErrors, ThrowOnError>({
+export const listGenerationConfigs = <ThrowOnError extends boolean = true>(options?: Options<ListGenerationConfigsData, ThrowOnError>) => (options?.client ?? client).get<ListGenerationConfigsResponses, ListGenerationConfigsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1140,7 +1140,7 @@ export const list = <ThrowOnError extends boolean = true>(options?: Options<List
 /**
  * Deletes a user preset; a bundled one is read-only (403).
  */
-export const remove = <ThrowOnError extends boolean = true>(options: Options<RemoveData, ThrowOnError>) => (options.client ?? client).delete<RemoveResponses, RemoveErrors, ThrowOnError>({
+export const deleteGenerationConfig = <ThrowOnError extends boolean = true>(options: Options<DeleteGenerationConfigData, ThrowOnError>) => (options.client ?? client).delete<DeleteGenerationConfigResponses, DeleteGenerationConfigErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1161,7 +1161,7 @@ export const remove = <ThrowOnError extends boolean = true>(options: Options<Rem
 /**
  * One preset's parameters (the user copy wins over a bundled one).
  */
-export const get = <ThrowOnError extends boolean = true>(options: Options<GetData, ThrowOnError>) => (options.client ?? client).get<GetResponses, GetErrors, ThrowOnError>({
+export const getGenerationConfig = <ThrowOnError extends boolean = true>(options: Options<GetGenerationConfigData, ThrowOnError>) => (options.client ?? client).get<GetGenerationConfigResponses, GetGenerationConfigErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1182,7 +1182,7 @@ export const get = <ThrowOnError extends boolean = true>(options: Options<GetDat
 /**
  * Saves a user preset (a JSON object), shadowing a bundled one of the same name.
  */
-export const put = <ThrowOnError extends boolean = true>(options: Options<PutData, ThrowOnError>) => (options.client ?? client).put<PutResponses, PutErrors, ThrowOnError>({
+export const putGenerationConfig = <ThrowOnError extends boolean = true>(options: Options<PutGenerationConfigData, ThrowOnError>) => (options.client ?? client).put<PutGenerationConfigResponses, PutGenerationConfigErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1329,7 +1329,7 @@ export const getHealth = <ThrowOnError extends boolean = true>(options?: Options
 /**
  * Proxies `<base>/chat/completions`; with `stream: true` the SSE stream passes byte for byte.
  */
-export const chat = <ThrowOnError extends boolean = true>(options: Options<ChatData, ThrowOnError>) => (options.client ?? client).post<ChatResponses, ChatErrors, ThrowOnError>({
+export const inferenceChatCompletions = <ThrowOnError extends boolean = true>(options: Options<InferenceChatCompletionsData, ThrowOnError>) => (options.client ?? client).post<InferenceChatCompletionsResponses, InferenceChatCompletionsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1354,7 +1354,7 @@ export const chat = <ThrowOnError extends boolean = true>(options: Options<ChatD
 /**
  * Proxies `<base>/completions`; with `stream: true` the SSE stream passes byte for byte.
  */
-export const completions = <ThrowOnError extends boolean = true>(options: Options<CompletionsData, ThrowOnError>) => (options.client ?? client).post<CompletionsResponses, CompletionsErrors, ThrowOnError>({
+export const inferenceCompletions = <ThrowOnError extends boolean = true>(options: Options<InferenceCompletionsData, ThrowOnError>) => (options.client ?? client).post<InferenceCompletionsResponses, InferenceCompletionsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1379,7 +1379,7 @@ export const completions = <ThrowOnError extends boolean = true>(options: Option
 /**
  * Proxies `<base>/detokenize`.
  */
-export const detokenize = <ThrowOnError extends boolean = true>(options: Options<DetokenizeData, ThrowOnError>) => (options.client ?? client).post<DetokenizeResponses, DetokenizeErrors, ThrowOnError>({
+export const inferenceDetokenize = <ThrowOnError extends boolean = true>(options: Options<InferenceDetokenizeData, ThrowOnError>) => (options.client ?? client).post<InferenceDetokenizeResponses, InferenceDetokenizeErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1425,7 +1425,7 @@ export const listInferenceEndpoints = <ThrowOnError extends boolean = true>(opti
 /**
  * Proxies `<base>/health`.
  */
-export const health2 = <ThrowOnError extends boolean = true>(options: Options<Health2Data, ThrowOnError>) => (options.client ?? client).get<Health2Responses, Health2Errors, ThrowOnError>({
+export const inferenceHealth = <ThrowOnError extends boolean = true>(options: Options<InferenceHealthData, ThrowOnError>) => (options.client ?? client).get<InferenceHealthResponses, InferenceHealthErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1446,7 +1446,7 @@ export const health2 = <ThrowOnError extends boolean = true>(options: Options<He
 /**
  * Proxies `<base>/models`.
  */
-export const models = <ThrowOnError extends boolean = true>(options: Options<ModelsData, ThrowOnError>) => (options.client ?? client).get<ModelsResponses, ModelsErrors, ThrowOnError>({
+export const inferenceModels = <ThrowOnError extends boolean = true>(options: Options<InferenceModelsData, ThrowOnError>) => (options.client ?? client).get<InferenceModelsResponses, InferenceModelsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -1467,7 +1467,7 @@ export const models = <ThrowOnError extends boolean = true>(options: Options<Mod
 /**
  * Proxies `<base>/tokenize`.
  */
-export const tokenize = <ThrowOnError extends boolean = true>(options: Options<TokenizeData, ThrowOnError>) => (options.client ?? client).post<TokenizeResponses, TokenizeErrors, ThrowOnError>({
+export const inferenceTokenize = <ThrowOnError extends boolean = true>(options: Options<InferenceTokenizeData, ThrowOnError>) => (options.client ?? client).post<InferenceTokenizeResponses, InferenceTokenizeErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2438,7 +2438,7 @@ export const setServiceEnabled = <ThrowOnError extends boolean = true>(options: 
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pageDelete = <ThrowOnError extends boolean = true>(options: Options<PageDeleteData, ThrowOnError>) => (options.client ?? client).delete<PageDeleteResponses, PageDeleteErrors, ThrowOnError>({
+export const tensorboardProxyDelete = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyDeleteData, ThrowOnError>) => (options.client ?? client).delete<TensorboardProxyDeleteResponses, TensorboardProxyDeleteErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2459,7 +2459,7 @@ export const pageDelete = <ThrowOnError extends boolean = true>(options: Options
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pageGet = <ThrowOnError extends boolean = true>(options: Options<PageGetData, ThrowOnError>) => (options.client ?? client).get<PageGetResponses, PageGetErrors, ThrowOnError>({
+export const tensorboardProxyGet = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyGetData, ThrowOnError>) => (options.client ?? client).get<TensorboardProxyGetResponses, TensorboardProxyGetErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2480,7 +2480,7 @@ export const pageGet = <ThrowOnError extends boolean = true>(options: Options<Pa
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pageHead = <ThrowOnError extends boolean = true>(options: Options<PageHeadData, ThrowOnError>) => (options.client ?? client).head<PageHeadResponses, PageHeadErrors, ThrowOnError>({
+export const tensorboardProxyHead = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyHeadData, ThrowOnError>) => (options.client ?? client).head<TensorboardProxyHeadResponses, TensorboardProxyHeadErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2501,7 +2501,7 @@ export const pageHead = <ThrowOnError extends boolean = true>(options: Options<P
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pageOptions = <ThrowOnError extends boolean = true>(options: Options<PageOptionsData, ThrowOnError>) => (options.client ?? client).options<PageOptionsResponses, PageOptionsErrors, ThrowOnError>({
+export const tensorboardProxyOptions = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyOptionsData, ThrowOnError>) => (options.client ?? client).options<TensorboardProxyOptionsResponses, TensorboardProxyOptionsErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2522,7 +2522,7 @@ export const pageOptions = <ThrowOnError extends boolean = true>(options: Option
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pagePatch = <ThrowOnError extends boolean = true>(options: Options<PagePatchData, ThrowOnError>) => (options.client ?? client).patch<PagePatchResponses, PagePatchErrors, ThrowOnError>({
+export const tensorboardProxyPatch = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyPatchData, ThrowOnError>) => (options.client ?? client).patch<TensorboardProxyPatchResponses, TensorboardProxyPatchErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2543,7 +2543,7 @@ export const pagePatch = <ThrowOnError extends boolean = true>(options: Options<
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pagePost = <ThrowOnError extends boolean = true>(options: Options<PagePostData, ThrowOnError>) => (options.client ?? client).post<PagePostResponses, PagePostErrors, ThrowOnError>({
+export const tensorboardProxyPost = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyPostData, ThrowOnError>) => (options.client ?? client).post<TensorboardProxyPostResponses, TensorboardProxyPostErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {
@@ -2564,7 +2564,7 @@ export const pagePost = <ThrowOnError extends boolean = true>(options: Options<P
 /**
  * TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too).
  */
-export const pagePut = <ThrowOnError extends boolean = true>(options: Options<PagePutData, ThrowOnError>) => (options.client ?? client).put<PagePutResponses, PagePutErrors, ThrowOnError>({
+export const tensorboardProxyPut = <ThrowOnError extends boolean = true>(options: Options<TensorboardProxyPutData, ThrowOnError>) => (options.client ?? client).put<TensorboardProxyPutResponses, TensorboardProxyPutErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
         {

@@ -4079,7 +4079,7 @@ export type SetConfigOverridesResponses = {
 
 export type SetConfigOverridesResponse = SetConfigOverridesResponses[keyof SetConfigOverridesResponses];
 
-export type AuthStatus2Data = {
+export type DatasetServerAuthStatusData = {
     body?: never;
     headers?: {
         /**
@@ -4097,7 +4097,7 @@ export type AuthStatus2Data = {
     url: '/api/dataset-server/proxy/auth-status';
 };
 
-export type AuthStatus2Errors = {
+export type DatasetServerAuthStatusErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4120,16 +4120,16 @@ export type AuthStatus2Errors = {
     504: ErrorResponseDto;
 };
 
-export type AuthStatus2Error = AuthStatus2Errors[keyof AuthStatus2Errors];
+export type DatasetServerAuthStatusError = DatasetServerAuthStatusErrors[keyof DatasetServerAuthStatusErrors];
 
-export type AuthStatus2Responses = {
+export type DatasetServerAuthStatusResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type CacheData = {
+export type DatasetServerCacheData = {
     body?: never;
     headers?: {
         /**
@@ -4147,7 +4147,7 @@ export type CacheData = {
     url: '/api/dataset-server/proxy/cache';
 };
 
-export type CacheErrors = {
+export type DatasetServerCacheErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4170,16 +4170,16 @@ export type CacheErrors = {
     504: ErrorResponseDto;
 };
 
-export type CacheError = CacheErrors[keyof CacheErrors];
+export type DatasetServerCacheError = DatasetServerCacheErrors[keyof DatasetServerCacheErrors];
 
-export type CacheResponses = {
+export type DatasetServerCacheResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type DatasetsData = {
+export type DatasetServerDatasetsData = {
     body?: never;
     headers?: {
         /**
@@ -4197,7 +4197,7 @@ export type DatasetsData = {
     url: '/api/dataset-server/proxy/datasets';
 };
 
-export type DatasetsErrors = {
+export type DatasetServerDatasetsErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4220,16 +4220,16 @@ export type DatasetsErrors = {
     504: ErrorResponseDto;
 };
 
-export type DatasetsError = DatasetsErrors[keyof DatasetsErrors];
+export type DatasetServerDatasetsError = DatasetServerDatasetsErrors[keyof DatasetServerDatasetsErrors];
 
-export type DatasetsResponses = {
+export type DatasetServerDatasetsResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type HealthData = {
+export type DatasetServerHealthData = {
     body?: never;
     headers?: {
         /**
@@ -4247,7 +4247,7 @@ export type HealthData = {
     url: '/api/dataset-server/proxy/health';
 };
 
-export type HealthErrors = {
+export type DatasetServerHealthErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4270,16 +4270,16 @@ export type HealthErrors = {
     504: ErrorResponseDto;
 };
 
-export type HealthError = HealthErrors[keyof HealthErrors];
+export type DatasetServerHealthError = DatasetServerHealthErrors[keyof DatasetServerHealthErrors];
 
-export type HealthResponses = {
+export type DatasetServerHealthResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type IterData = {
+export type DatasetServerIterData = {
     body?: never;
     headers?: {
         /**
@@ -4309,7 +4309,7 @@ export type IterData = {
     url: '/api/dataset-server/proxy/iter';
 };
 
-export type IterErrors = {
+export type DatasetServerIterErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4332,17 +4332,17 @@ export type IterErrors = {
     504: ErrorResponseDto;
 };
 
-export type IterError = IterErrors[keyof IterErrors];
+export type DatasetServerIterError = DatasetServerIterErrors[keyof DatasetServerIterErrors];
 
-export type IterResponses = {
+export type DatasetServerIterResponses = {
     200: {
         [key: string]: unknown;
     };
 };
 
-export type IterResponse = IterResponses[keyof IterResponses];
+export type DatasetServerIterResponse = DatasetServerIterResponses[keyof DatasetServerIterResponses];
 
-export type LengthData = {
+export type DatasetServerLengthData = {
     body?: never;
     headers?: {
         /**
@@ -4364,7 +4364,7 @@ export type LengthData = {
     url: '/api/dataset-server/proxy/length';
 };
 
-export type LengthErrors = {
+export type DatasetServerLengthErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4387,16 +4387,16 @@ export type LengthErrors = {
     504: ErrorResponseDto;
 };
 
-export type LengthError = LengthErrors[keyof LengthErrors];
+export type DatasetServerLengthError = DatasetServerLengthErrors[keyof DatasetServerLengthErrors];
 
-export type LengthResponses = {
+export type DatasetServerLengthResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type LoadData = {
+export type DatasetServerLoadData = {
     body: {
         [key: string]: unknown;
     };
@@ -4416,7 +4416,7 @@ export type LoadData = {
     url: '/api/dataset-server/proxy/load';
 };
 
-export type LoadErrors = {
+export type DatasetServerLoadErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4439,9 +4439,9 @@ export type LoadErrors = {
     504: ErrorResponseDto;
 };
 
-export type LoadError = LoadErrors[keyof LoadErrors];
+export type DatasetServerLoadError = DatasetServerLoadErrors[keyof DatasetServerLoadErrors];
 
-export type LoadResponses = {
+export type DatasetServerLoadResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
@@ -4449,7 +4449,7 @@ export type LoadResponses = {
     201: unknown;
 };
 
-export type LocalData = {
+export type DatasetServerLocalData = {
     body?: never;
     headers?: {
         /**
@@ -4467,7 +4467,7 @@ export type LocalData = {
     url: '/api/dataset-server/proxy/local';
 };
 
-export type LocalErrors = {
+export type DatasetServerLocalErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4490,67 +4490,67 @@ export type LocalErrors = {
     504: ErrorResponseDto;
 };
 
-export type LocalError = LocalErrors[keyof LocalErrors];
+export type DatasetServerLocalError = DatasetServerLocalErrors[keyof DatasetServerLocalErrors];
 
-export type LocalResponses = {
+export type DatasetServerLocalResponses = {
     /**
      * The dataset_server’s answer, as sent
      */
     200: unknown;
 };
 
-export type ListLocalData = {
+export type ListLocalDatasetServersData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/dataset-servers/local';
 };
 
-export type ListLocalErrors = {
+export type ListLocalDatasetServersErrors = {
     /**
      * Missing or invalid credentials
      */
     401: ErrorResponseDto;
 };
 
-export type ListLocalError = ListLocalErrors[keyof ListLocalErrors];
+export type ListLocalDatasetServersError = ListLocalDatasetServersErrors[keyof ListLocalDatasetServersErrors];
 
-export type ListLocalResponses = {
+export type ListLocalDatasetServersResponses = {
     200: Array<DatasetServerDto>;
 };
 
-export type ListLocalResponse = ListLocalResponses[keyof ListLocalResponses];
+export type ListLocalDatasetServersResponse = ListLocalDatasetServersResponses[keyof ListLocalDatasetServersResponses];
 
-export type ListUserData = {
+export type ListUserDatasetServersData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/dataset-servers/user';
 };
 
-export type ListUserErrors = {
+export type ListUserDatasetServersErrors = {
     /**
      * Missing or invalid credentials
      */
     401: ErrorResponseDto;
 };
 
-export type ListUserError = ListUserErrors[keyof ListUserErrors];
+export type ListUserDatasetServersError = ListUserDatasetServersErrors[keyof ListUserDatasetServersErrors];
 
-export type ListUserResponses = {
+export type ListUserDatasetServersResponses = {
     200: Array<DatasetServerDto>;
 };
 
-export type ListUserResponse = ListUserResponses[keyof ListUserResponses];
+export type ListUserDatasetServersResponse = ListUserDatasetServersResponses[keyof ListUserDatasetServersResponses];
 
-export type RegisterData = {
+export type RegisterDatasetServerData = {
     body: RegisterDatasetServerDto;
     path?: never;
     query?: never;
     url: '/api/dataset-servers/user';
 };
 
-export type RegisterErrors = {
+export type RegisterDatasetServerErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4569,15 +4569,15 @@ export type RegisterErrors = {
     409: ErrorResponseDto;
 };
 
-export type RegisterError = RegisterErrors[keyof RegisterErrors];
+export type RegisterDatasetServerError = RegisterDatasetServerErrors[keyof RegisterDatasetServerErrors];
 
-export type RegisterResponses = {
+export type RegisterDatasetServerResponses = {
     201: DatasetServerDto;
 };
 
-export type RegisterResponse = RegisterResponses[keyof RegisterResponses];
+export type RegisterDatasetServerResponse = RegisterDatasetServerResponses[keyof RegisterDatasetServerResponses];
 
-export type UnregisterData = {
+export type UnregisterDatasetServerData = {
     body?: never;
     path: {
         entry_id: string;
@@ -4586,7 +4586,7 @@ export type UnregisterData = {
     url: '/api/dataset-servers/user/{entry_id}';
 };
 
-export type UnregisterErrors = {
+export type UnregisterDatasetServerErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -4605,13 +4605,13 @@ export type UnregisterErrors = {
     404: ErrorResponseDto;
 };
 
-export type UnregisterError = UnregisterErrors[keyof UnregisterErrors];
+export type UnregisterDatasetServerError = UnregisterDatasetServerErrors[keyof UnregisterDatasetServerErrors];
 
-export type UnregisterResponses = {
+export type UnregisterDatasetServerResponses = {
     204: void;
 };
 
-export type UnregisterResponse = UnregisterResponses[keyof UnregisterResponses];
+export type UnregisterDatasetServerResponse = UnregisterDatasetServerResponses[keyof UnregisterDatasetServerResponses];
 
 export type GetAssetData = {
     body?: never;
@@ -5092,29 +5092,29 @@ export type WriteSourceResponses = {
 
 export type WriteSourceResponse = WriteSourceResponses[keyof WriteSourceResponses];
 
-export type ListData = {
+export type ListGenerationConfigsData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/generation-configs';
 };
 
-export type ListErrors = {
+export type ListGenerationConfigsErrors = {
     /**
      * Missing or invalid credentials
      */
     401: ErrorResponseDto;
 };
 
-export type ListError = ListErrors[keyof ListErrors];
+export type ListGenerationConfigsError = ListGenerationConfigsErrors[keyof ListGenerationConfigsErrors];
 
-export type ListResponses = {
+export type ListGenerationConfigsResponses = {
     200: Array<GenerationPresetInfoDto>;
 };
 
-export type ListResponse = ListResponses[keyof ListResponses];
+export type ListGenerationConfigsResponse = ListGenerationConfigsResponses[keyof ListGenerationConfigsResponses];
 
-export type RemoveData = {
+export type DeleteGenerationConfigData = {
     body?: never;
     path: {
         /**
@@ -5126,7 +5126,7 @@ export type RemoveData = {
     url: '/api/generation-configs/{name}';
 };
 
-export type RemoveErrors = {
+export type DeleteGenerationConfigErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5145,15 +5145,15 @@ export type RemoveErrors = {
     404: ErrorResponseDto;
 };
 
-export type RemoveError = RemoveErrors[keyof RemoveErrors];
+export type DeleteGenerationConfigError = DeleteGenerationConfigErrors[keyof DeleteGenerationConfigErrors];
 
-export type RemoveResponses = {
+export type DeleteGenerationConfigResponses = {
     200: DeletedPresetDto;
 };
 
-export type RemoveResponse = RemoveResponses[keyof RemoveResponses];
+export type DeleteGenerationConfigResponse = DeleteGenerationConfigResponses[keyof DeleteGenerationConfigResponses];
 
-export type GetData = {
+export type GetGenerationConfigData = {
     body?: never;
     path: {
         /**
@@ -5165,7 +5165,7 @@ export type GetData = {
     url: '/api/generation-configs/{name}';
 };
 
-export type GetErrors = {
+export type GetGenerationConfigErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5180,17 +5180,17 @@ export type GetErrors = {
     404: ErrorResponseDto;
 };
 
-export type GetError = GetErrors[keyof GetErrors];
+export type GetGenerationConfigError = GetGenerationConfigErrors[keyof GetGenerationConfigErrors];
 
-export type GetResponses = {
+export type GetGenerationConfigResponses = {
     200: {
         [key: string]: unknown;
     };
 };
 
-export type GetResponse = GetResponses[keyof GetResponses];
+export type GetGenerationConfigResponse = GetGenerationConfigResponses[keyof GetGenerationConfigResponses];
 
-export type PutData = {
+export type PutGenerationConfigData = {
     body: {
         [key: string]: unknown;
     };
@@ -5204,7 +5204,7 @@ export type PutData = {
     url: '/api/generation-configs/{name}';
 };
 
-export type PutErrors = {
+export type PutGenerationConfigErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5219,15 +5219,15 @@ export type PutErrors = {
     403: ErrorResponseDto;
 };
 
-export type PutError = PutErrors[keyof PutErrors];
+export type PutGenerationConfigError = PutGenerationConfigErrors[keyof PutGenerationConfigErrors];
 
-export type PutResponses = {
+export type PutGenerationConfigResponses = {
     200: {
         [key: string]: unknown;
     };
 };
 
-export type PutResponse = PutResponses[keyof PutResponses];
+export type PutGenerationConfigResponse = PutGenerationConfigResponses[keyof PutGenerationConfigResponses];
 
 export type ListGpusData = {
     body?: never;
@@ -5401,7 +5401,7 @@ export type GetHealthResponses = {
 
 export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
 
-export type ChatData = {
+export type InferenceChatCompletionsData = {
     body: {
         [key: string]: unknown;
     };
@@ -5421,7 +5421,7 @@ export type ChatData = {
     url: '/api/inference/chat/completions';
 };
 
-export type ChatErrors = {
+export type InferenceChatCompletionsErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5444,9 +5444,9 @@ export type ChatErrors = {
     504: ErrorResponseDto;
 };
 
-export type ChatError = ChatErrors[keyof ChatErrors];
+export type InferenceChatCompletionsError = InferenceChatCompletionsErrors[keyof InferenceChatCompletionsErrors];
 
-export type ChatResponses = {
+export type InferenceChatCompletionsResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
@@ -5454,7 +5454,7 @@ export type ChatResponses = {
     201: unknown;
 };
 
-export type CompletionsData = {
+export type InferenceCompletionsData = {
     body: {
         [key: string]: unknown;
     };
@@ -5474,7 +5474,7 @@ export type CompletionsData = {
     url: '/api/inference/completions';
 };
 
-export type CompletionsErrors = {
+export type InferenceCompletionsErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5497,9 +5497,9 @@ export type CompletionsErrors = {
     504: ErrorResponseDto;
 };
 
-export type CompletionsError = CompletionsErrors[keyof CompletionsErrors];
+export type InferenceCompletionsError = InferenceCompletionsErrors[keyof InferenceCompletionsErrors];
 
-export type CompletionsResponses = {
+export type InferenceCompletionsResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
@@ -5507,7 +5507,7 @@ export type CompletionsResponses = {
     201: unknown;
 };
 
-export type DetokenizeData = {
+export type InferenceDetokenizeData = {
     body: {
         [key: string]: unknown;
     };
@@ -5527,7 +5527,7 @@ export type DetokenizeData = {
     url: '/api/inference/detokenize';
 };
 
-export type DetokenizeErrors = {
+export type InferenceDetokenizeErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5550,9 +5550,9 @@ export type DetokenizeErrors = {
     504: ErrorResponseDto;
 };
 
-export type DetokenizeError = DetokenizeErrors[keyof DetokenizeErrors];
+export type InferenceDetokenizeError = InferenceDetokenizeErrors[keyof InferenceDetokenizeErrors];
 
-export type DetokenizeResponses = {
+export type InferenceDetokenizeResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
@@ -5582,7 +5582,7 @@ export type ListInferenceEndpointsResponses = {
 
 export type ListInferenceEndpointsResponse = ListInferenceEndpointsResponses[keyof ListInferenceEndpointsResponses];
 
-export type Health2Data = {
+export type InferenceHealthData = {
     body?: never;
     headers?: {
         /**
@@ -5600,7 +5600,7 @@ export type Health2Data = {
     url: '/api/inference/health';
 };
 
-export type Health2Errors = {
+export type InferenceHealthErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5623,16 +5623,16 @@ export type Health2Errors = {
     504: ErrorResponseDto;
 };
 
-export type Health2Error = Health2Errors[keyof Health2Errors];
+export type InferenceHealthError = InferenceHealthErrors[keyof InferenceHealthErrors];
 
-export type Health2Responses = {
+export type InferenceHealthResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
     200: unknown;
 };
 
-export type ModelsData = {
+export type InferenceModelsData = {
     body?: never;
     headers?: {
         /**
@@ -5650,7 +5650,7 @@ export type ModelsData = {
     url: '/api/inference/models';
 };
 
-export type ModelsErrors = {
+export type InferenceModelsErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5673,16 +5673,16 @@ export type ModelsErrors = {
     504: ErrorResponseDto;
 };
 
-export type ModelsError = ModelsErrors[keyof ModelsErrors];
+export type InferenceModelsError = InferenceModelsErrors[keyof InferenceModelsErrors];
 
-export type ModelsResponses = {
+export type InferenceModelsResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
     200: unknown;
 };
 
-export type TokenizeData = {
+export type InferenceTokenizeData = {
     body: {
         [key: string]: unknown;
     };
@@ -5702,7 +5702,7 @@ export type TokenizeData = {
     url: '/api/inference/tokenize';
 };
 
-export type TokenizeErrors = {
+export type InferenceTokenizeErrors = {
     /**
      * Invalid request: the message and details name each bad field
      */
@@ -5725,9 +5725,9 @@ export type TokenizeErrors = {
     504: ErrorResponseDto;
 };
 
-export type TokenizeError = TokenizeErrors[keyof TokenizeErrors];
+export type InferenceTokenizeError = InferenceTokenizeErrors[keyof InferenceTokenizeErrors];
 
-export type TokenizeResponses = {
+export type InferenceTokenizeResponses = {
     /**
      * The upstream answer, streamed as it arrives (SSE intact)
      */
@@ -7249,7 +7249,7 @@ export type SetServiceEnabledResponses = {
 
 export type SetServiceEnabledResponse = SetServiceEnabledResponses[keyof SetServiceEnabledResponses];
 
-export type PageDeleteData = {
+export type TensorboardProxyDeleteData = {
     body?: never;
     path: {
         /**
@@ -7265,7 +7265,7 @@ export type PageDeleteData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PageDeleteErrors = {
+export type TensorboardProxyDeleteErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7284,16 +7284,16 @@ export type PageDeleteErrors = {
     504: ErrorResponseDto;
 };
 
-export type PageDeleteError = PageDeleteErrors[keyof PageDeleteErrors];
+export type TensorboardProxyDeleteError = TensorboardProxyDeleteErrors[keyof TensorboardProxyDeleteErrors];
 
-export type PageDeleteResponses = {
+export type TensorboardProxyDeleteResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PageGetData = {
+export type TensorboardProxyGetData = {
     body?: never;
     path: {
         /**
@@ -7309,7 +7309,7 @@ export type PageGetData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PageGetErrors = {
+export type TensorboardProxyGetErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7328,16 +7328,16 @@ export type PageGetErrors = {
     504: ErrorResponseDto;
 };
 
-export type PageGetError = PageGetErrors[keyof PageGetErrors];
+export type TensorboardProxyGetError = TensorboardProxyGetErrors[keyof TensorboardProxyGetErrors];
 
-export type PageGetResponses = {
+export type TensorboardProxyGetResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PageHeadData = {
+export type TensorboardProxyHeadData = {
     body?: never;
     path: {
         /**
@@ -7353,7 +7353,7 @@ export type PageHeadData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PageHeadErrors = {
+export type TensorboardProxyHeadErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7372,16 +7372,16 @@ export type PageHeadErrors = {
     504: ErrorResponseDto;
 };
 
-export type PageHeadError = PageHeadErrors[keyof PageHeadErrors];
+export type TensorboardProxyHeadError = TensorboardProxyHeadErrors[keyof TensorboardProxyHeadErrors];
 
-export type PageHeadResponses = {
+export type TensorboardProxyHeadResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PageOptionsData = {
+export type TensorboardProxyOptionsData = {
     body?: never;
     path: {
         /**
@@ -7397,7 +7397,7 @@ export type PageOptionsData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PageOptionsErrors = {
+export type TensorboardProxyOptionsErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7416,16 +7416,16 @@ export type PageOptionsErrors = {
     504: ErrorResponseDto;
 };
 
-export type PageOptionsError = PageOptionsErrors[keyof PageOptionsErrors];
+export type TensorboardProxyOptionsError = TensorboardProxyOptionsErrors[keyof TensorboardProxyOptionsErrors];
 
-export type PageOptionsResponses = {
+export type TensorboardProxyOptionsResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PagePatchData = {
+export type TensorboardProxyPatchData = {
     body?: never;
     path: {
         /**
@@ -7441,7 +7441,7 @@ export type PagePatchData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PagePatchErrors = {
+export type TensorboardProxyPatchErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7460,16 +7460,16 @@ export type PagePatchErrors = {
     504: ErrorResponseDto;
 };
 
-export type PagePatchError = PagePatchErrors[keyof PagePatchErrors];
+export type TensorboardProxyPatchError = TensorboardProxyPatchErrors[keyof TensorboardProxyPatchErrors];
 
-export type PagePatchResponses = {
+export type TensorboardProxyPatchResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PagePostData = {
+export type TensorboardProxyPostData = {
     body?: never;
     path: {
         /**
@@ -7485,7 +7485,7 @@ export type PagePostData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PagePostErrors = {
+export type TensorboardProxyPostErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7504,16 +7504,16 @@ export type PagePostErrors = {
     504: ErrorResponseDto;
 };
 
-export type PagePostError = PagePostErrors[keyof PagePostErrors];
+export type TensorboardProxyPostError = TensorboardProxyPostErrors[keyof TensorboardProxyPostErrors];
 
-export type PagePostResponses = {
+export type TensorboardProxyPostResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
     200: unknown;
 };
 
-export type PagePutData = {
+export type TensorboardProxyPutData = {
     body?: never;
     path: {
         /**
@@ -7529,7 +7529,7 @@ export type PagePutData = {
     url: '/api/tb/{queue_id}/{path}';
 };
 
-export type PagePutErrors = {
+export type TensorboardProxyPutErrors = {
     /**
      * Missing or invalid credentials
      */
@@ -7548,9 +7548,9 @@ export type PagePutErrors = {
     504: ErrorResponseDto;
 };
 
-export type PagePutError = PagePutErrors[keyof PagePutErrors];
+export type TensorboardProxyPutError = TensorboardProxyPutErrors[keyof TensorboardProxyPutErrors];
 
-export type PagePutResponses = {
+export type TensorboardProxyPutResponses = {
     /**
      * TensorBoard’s answer, as sent
      */
