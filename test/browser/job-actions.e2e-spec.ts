@@ -161,7 +161,11 @@ describe('job actions (browser e2e)', () => {
     await pane.getByRole('button', { name: 'Resubmit…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Resubmit nightly eval' });
     await dialog.waitFor();
-    expect(await dialog.getByLabel('Job type').inputValue()).toBe('command');
+    // The form fills in once the job types have loaded.
+    await waitFor(
+      async () => ((await dialog.getByLabel('Job type').inputValue()) === 'command' ? true : undefined),
+      'the job type to be filled in',
+    );
     expect(await dialog.getByLabel('argv *').inputValue()).toBe(`sh -c 'echo "$GREETING from $PWD"'`);
     expect(await dialog.getByLabel('Name').inputValue()).toBe('nightly eval');
     expect(await dialog.getByLabel('Priority').inputValue()).toBe('3');
