@@ -125,7 +125,11 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  datasetServerAuthStatus(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerAuthStatus(
+    @Query() q: ProxyBaseQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.pass(q, 'v1/auth/status', req, reply);
   }
 
@@ -134,7 +138,11 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  datasetServerDatasets(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerDatasets(
+    @Query() q: ProxyBaseQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.pass(q, 'v1/datasets', req, reply);
   }
 
@@ -171,7 +179,11 @@ export class DatasetServerProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  datasetServerLength(@Query() q: DatasetHandleQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  datasetServerLength(
+    @Query() q: DatasetHandleQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.pass(q, `v1/datasets/${encodeURIComponent(q.handle)}/length`, req, reply);
   }
 

@@ -69,7 +69,11 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  inferenceCompletions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceCompletions(
+    @Query() q: ProxyBaseQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.proxy('completions', q, req, reply);
   }
 
@@ -80,7 +84,11 @@ export class InferenceProxyController {
   @upstreamAnswer
   @tokenHeader
   @ApiErrors(400, 401, 403, 502, 504)
-  inferenceChatCompletions(@Query() q: ProxyBaseQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  inferenceChatCompletions(
+    @Query() q: ProxyBaseQueryDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.proxy('chat/completions', q, req, reply);
   }
 

@@ -34,14 +34,22 @@ export class TensorboardProxyController {
   @ApiOkResponse({ description: 'TensorBoard’s answer, as sent' })
   @ApiErrors(401, 404, 502, 504)
   @ApiParam({ name: 'queue_id', description: 'The tensorboard job' })
-  tensorboardProxy(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  tensorboardProxy(
+    @Param('queue_id') queueId: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.proxy(queueId, req, reply);
   }
 
   /** The prefix itself (TensorBoard redirects it to the trailing-slash form). */
   @All(':queue_id')
   @ApiExcludeEndpoint()
-  tensorboardRoot(@Param('queue_id') queueId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+  tensorboardRoot(
+    @Param('queue_id') queueId: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     return this.proxy(queueId, req, reply);
   }
 
