@@ -167,4 +167,25 @@ describe('input validation (e2e, in-process server)', () => {
       }
     });
   });
+
+  describe('bodies that are not objects, and null for optional fields', () => {
+    it.each(['null', '[]', '"text"', '123'])(
+      'a JSON %s body is refused by name, never a 500',
+      async (rawBody) => {
+        for (const path of ['/api/queue', '/api/runs']) {
+          const answer = await call('POST', path, { rawBody });
+          expect(answer.status).toBe(400);
+          expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'body' }] });
+        }
+      },
+    );
+
+    it('takes null for an optional object (array, depends_on) as leaving it out', async () => {
+      const rawBody =
+        '{"job_type":"command","requested_gpus":0,"job_params":{"argv":["true"]},"array":null,"depends_on":null}';
+      const answer = await call('POST', '/api/queue', { rawBody });
+      expect(answer.status).toBe(201);
+      expect(answer.body).toMatchObject({ array_id: null, depends_on: [] });
+    });
+  });
 });

@@ -47,13 +47,13 @@ export async function launchCheck(_profile: Profile, scope: Scope): Promise<Chec
       name: 'PATH=/nonexistent',
       body: command(['true'], { env: { PATH: '/nonexistent' } }),
       status: 'failed',
-      error: 'exited with code 127 (command not found)',
+      error: 'command not found: true',
     },
     {
       name: 'PATH empty',
       body: command(['true'], { env: { PATH: '' } }),
       status: 'failed',
-      error: 'exited with code 127 (command not found)',
+      error: 'command not found: true',
     },
     { name: 'SHELL=/bin/false', body: command(['true'], { env: { SHELL: '/bin/false' } }), ...ran },
     {
@@ -70,13 +70,13 @@ export async function launchCheck(_profile: Profile, scope: Scope): Promise<Chec
       name: 'argv[0] missing',
       body: command(['/nonexistent/bin']),
       status: 'failed',
-      error: 'exited with code 127 (command not found)',
+      error: 'command not found: /nonexistent/bin',
     },
     {
       name: 'argv[0] not executable',
       body: command([notExecutable]),
       status: 'failed',
-      error: 'exited with code 126 (command not executable)',
+      error: `cannot execute ${notExecutable}: Permission denied`,
     },
     {
       name: 'cwd removed after submit',

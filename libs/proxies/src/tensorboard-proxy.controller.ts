@@ -30,7 +30,7 @@ export class TensorboardProxyController {
 
   /** TensorBoard's pages and data under its path prefix (any method; WebSocket upgrades too). */
   @All(':queue_id/*')
-  @ApiParam({ name: '*', description: 'Path below the prefix', required: true })
+  @ApiParam({ name: 'path', description: 'Path below the prefix (any depth)', required: true })
   @ApiOkResponse({ description: 'TensorBoard’s answer, as sent' })
   @ApiErrors(401, 404, 502, 504)
   @ApiParam({ name: 'queue_id', description: 'The tensorboard job' })

@@ -72,6 +72,17 @@ class TrainyardValidationPipe extends ValidationPipe {
       for (const name of CREDENTIAL_QUERY_PARAMS) delete query[name];
       value = query;
     }
+    // A DTO body is an object: `null`, an array or a bare value is refused here, not passed on as
+    // "no fields" (an absent body, `undefined`, stays absent).
+    const dtoBody =
+      metadata.type === 'body' && metadata.metatype !== undefined && metadata.metatype !== Object;
+    if (
+      dtoBody &&
+      value !== undefined &&
+      (value === null || typeof value !== 'object' || Array.isArray(value))
+    ) {
+      throw validationFailed([{ field: 'body', message: 'the request body must be a JSON object' }]);
+    }
     if (metadata.type !== 'custom') {
       const found = findIllFormedString(value, metadata.data ?? '');
       if (found !== null) {

@@ -86,7 +86,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const requestedGpus = input.requested_gpus ?? def.defaultGpus;
     const details: ErrorDetail[] = [];
     const dependsOn = this.checkDependsOn(input.depends_on, details);
-    const array = input.array === undefined ? null : this.checkArray(input.array, details);
+    const array =
+      input.array === undefined || input.array === null ? null : this.checkArray(input.array, details);
     // One job, or each job of the array with its sweep values substituted (validated one by one;
     // the first that fails is reported, so a 10,000-job sweep gives one error, not 10,000).
     const points: Array<ArrayPoint | null> = array ? expandArray(array) : [null];

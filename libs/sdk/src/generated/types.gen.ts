@@ -7257,9 +7257,9 @@ export type TensorboardProxyDeleteData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7301,9 +7301,9 @@ export type TensorboardProxyGetData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7345,9 +7345,9 @@ export type TensorboardProxyHeadData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7389,9 +7389,9 @@ export type TensorboardProxyOptionsData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7433,9 +7433,9 @@ export type TensorboardProxyPatchData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7477,9 +7477,9 @@ export type TensorboardProxyPostData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
@@ -7521,9 +7521,9 @@ export type TensorboardProxyPutData = {
          */
         queue_id: string;
         /**
-         * Path below the prefix
+         * Path below the prefix (any depth)
          */
-        '*': unknown;
+        path: unknown;
     };
     query?: never;
     url: '/api/tb/{queue_id}/{path}';
