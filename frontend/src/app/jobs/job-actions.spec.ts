@@ -29,6 +29,9 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     kill_grace_s: null,
     time_limit_s: null,
     log_cap_bytes: null,
+    array_id: null,
+    array_index: null,
+    depends_on: [],
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };
