@@ -19,18 +19,6 @@ import {
   settingOf,
 } from './settings';
 
-// The table and what is derived from it; re-exported so `@trainyard/core` users need not know the file.
-export {
-  DEFAULT_LOG_CAP_BYTES,
-  LOG_LEVELS,
-  SCHEDULING_POLICIES,
-  SETTINGS,
-  USAGE,
-  type LogLevel,
-  type SchedulingPolicy,
-  type ServerArgs,
-} from './settings';
-
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
 /** Validated once at boot; nothing else in the server reads process.env. */
 export interface ServerConfig extends ServerArgs {

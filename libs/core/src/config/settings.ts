@@ -498,7 +498,7 @@ export function templateArgsLines(): string {
   return lines.join('\n');
 }
 
-const README_HEADER = ['Flag', 'Environment variable', 'Default', 'Effect'];
+const README_HEADER = ['Flag', 'Environment, file key', 'Default', 'Effect'];
 
 /** README's "Server flags" table, one row per flag or setting (cells, Markdown). */
 export function settingsReadmeRows(): string[][] {
@@ -524,7 +524,7 @@ export function settingsReadmeRows(): string[][] {
         ? s.kind === 'bool'
           ? 'off'
           : 'none'
-        : s.shown !== undefined && /^[A-Za-z' -]+$/.test(shown)
+        : s.shown !== undefined && (/\s/.test(shown) || /^[a-z]+$/.test(shown))
           ? shown
           : code(shown);
     rows.push([flagCell(s), `${code(envNameOf(key))}, file ${code(key)}`, defaultCell, s.readme]);
