@@ -15,7 +15,7 @@ import {
   PlacementItem,
   PlacementOptions,
 } from '../libs/scheduler/src/placement';
-import { SCHEDULING_POLICIES } from '../libs/core/src/config/server-config';
+import { SCHEDULING_POLICIES } from '../libs/core/src/config/settings';
 
 const ITEMS = 10_000;
 const GPUS = 64;

@@ -3,6 +3,7 @@ export * from './secure-files';
 export * from './state-paths';
 export * from './ids';
 export * from './clock';
+export * from './config/settings';
 export * from './config/server-config';
 export * from './config/config-template';
 export * from './http/error-response.dto';

@@ -6,72 +6,20 @@ import { parse as parseYaml } from 'yaml';
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
 import { CONFIG_TEMPLATE } from './config-template';
+import {
+  envNameOf,
+  FLAGS,
+  LIST_KINDS,
+  LOG_LEVELS,
+  SCHEDULING_POLICIES,
+  ServerArgs,
+  SETTING_KEYS,
+  SETTINGS,
+  settingDefaults,
+  settingOf,
+} from './settings';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
-/** What the scheduler does when the top waiting job cannot fit (see placement.ts in libs/scheduler). */
-export const SCHEDULING_POLICIES = ['strict', 'backfill', 'skip'] as const;
-export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
-
-/** The settings that can come from a flag, a TRAINYARD_* variable or the `args:` block. */
-export interface ServerArgs {
-  host: string;
-  port: number;
-  log_level: LogLevel;
-  no_auth: boolean;
-  regen_token: boolean;
-  persist_sessions: boolean;
-  fake_gpus: number | null;
-  insecure: boolean;
-  /** Seconds between SIGTERM and SIGKILL when a job is stopped or leaves processes behind. */
-  kill_grace_seconds: number;
-  /**
-   * When the highest-priority waiting job cannot fit: `backfill` holds the GPUs it can use and lets
-   * only jobs whose time limit ends before its earliest start use them; `strict` holds them; `skip`
-   * holds nothing (the original's behaviour: big jobs may starve).
-   */
-  scheduling: SchedulingPolicy;
-  /** Priority points a queued job gains per hour waited (0: off). */
-  priority_aging: number;
-  /** Time limit of jobs submitted without one and whose job type sets none, seconds; null: none. */
-  default_time_limit_seconds: number | null;
-  /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
-  allowed_host: string[];
-  /**
-   * Directory trees every /api/fs operation is confined to (real paths, resolved at boot); empty =
-   * no confinement (the original's behaviour).
-   */
-  fs_root: string[];
-  /** Cluster to join (`--cluster NAME`); null = standalone. Needs `nats`. */
-  cluster: string | null;
-  /** NATS server URLs (`nats://host:4222`, `tls://…`); any of them may answer. */
-  nats: string[];
-  /** A NATS `.creds` file (JWT + nkey seed), absolute path. */
-  nats_creds: string | null;
-  /** NATS user and password (password only from the environment or the config file, never a flag). */
-  nats_user: string | null;
-  nats_password: string | null;
-  /** CA certificate (PEM) that signs the NATS servers' TLS certificates. */
-  nats_tls_ca: string | null;
-  /** The addresses peers should dial to reach this node, first = preferred; empty = detected. */
-  cluster_address: string[];
-  /** Restrict the inference proxy to loopback upstreams (127.0.0.0/8, localhost, ::1). */
-  lock_inference_proxy: boolean;
-  /** Seconds a proxied upstream may take to send its headers, or to send the next body chunk (0: no limit). */
-  upstream_timeout_seconds: number;
-  /**
-   * Default cap on a job's log file, in bytes (0: no cap); a job's own `log_cap_bytes` wins. Beyond
-   * it the oldest output is dropped, behind a marker line.
-   */
-  log_cap_bytes: number;
-  /**
-   * A goodseed home (real path): its run files `DIR/projects/<project>/runs/<run_id>.sqlite` are listed
-   * read-only beside Trainyard's own runs; null = none.
-   */
-  goodseed_dir: string | null;
-}
-
 /** Validated once at boot; nothing else in the server reads process.env. */
 export interface ServerConfig extends ServerArgs {
   home: string;
@@ -96,168 +44,10 @@ export const MAX_TIME_LIMIT_SECONDS = 366 * 24 * 3600;
 
 export class ConfigError extends Error {}
 
-/** 1 GiB: a runaway job cannot fill the disk, and no sane training log comes near it. */
-export const DEFAULT_LOG_CAP_BYTES = 1024 ** 3;
 /** The smallest log cap: room for a screenful of lines beside the marker line. */
 export const MIN_LOG_CAP_BYTES = 4096;
 /** Where the CLI looks when neither --server nor TRAINYARD_SERVER_URL says otherwise. */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
-
-const DEFAULTS: ServerArgs = {
-  host: '127.0.0.1',
-  port: 8765,
-  log_level: 'info',
-  no_auth: false,
-  regen_token: false,
-  persist_sessions: false,
-  fake_gpus: null,
-  insecure: false,
-  kill_grace_seconds: 10,
-  scheduling: 'backfill',
-  priority_aging: 0,
-  default_time_limit_seconds: null,
-  allowed_host: [],
-  fs_root: [],
-  cluster: null,
-  nats: [],
-  nats_creds: null,
-  nats_user: null,
-  nats_password: null,
-  nats_tls_ca: null,
-  cluster_address: [],
-  lock_inference_proxy: false,
-  upstream_timeout_seconds: 300,
-  log_cap_bytes: DEFAULT_LOG_CAP_BYTES,
-  goodseed_dir: null,
-};
-
-type Kind =
-  | 'string'
-  | 'port'
-  | 'bool'
-  | 'level'
-  | 'count'
-  | 'seconds'
-  | 'scheduling'
-  | 'rate'
-  | 'limit'
-  | 'hosts'
-  | 'dirs'
-  | 'name'
-  | 'urls'
-  | 'file'
-  | 'secret'
-  | 'ips'
-  | 'size'
-  | 'dir';
-/** Kinds whose flag may be repeated (every value is kept, in order). */
-const LIST_KINDS: ReadonlySet<Kind> = new Set(['hosts', 'dirs', 'urls', 'ips']);
-const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
-  host: 'string',
-  port: 'port',
-  log_level: 'level',
-  no_auth: 'bool',
-  regen_token: 'bool',
-  persist_sessions: 'bool',
-  fake_gpus: 'count',
-  insecure: 'bool',
-  kill_grace_seconds: 'seconds',
-  scheduling: 'scheduling',
-  priority_aging: 'rate',
-  default_time_limit_seconds: 'limit',
-  allowed_host: 'hosts',
-  fs_root: 'dirs',
-  cluster: 'name',
-  nats: 'urls',
-  nats_creds: 'file',
-  nats_user: 'secret',
-  nats_password: 'secret',
-  nats_tls_ca: 'file',
-  cluster_address: 'ips',
-  lock_inference_proxy: 'bool',
-  upstream_timeout_seconds: 'seconds',
-  log_cap_bytes: 'size',
-  goodseed_dir: 'dir',
-};
-const ARG_NAMES = Object.keys(ARG_KINDS) as (keyof ServerArgs)[];
-
-interface FlagSpec {
-  key: keyof ServerArgs | 'config' | 'help';
-  takesValue: boolean;
-}
-const FLAGS: Record<string, FlagSpec> = {
-  '-H': { key: 'host', takesValue: true },
-  '--host': { key: 'host', takesValue: true },
-  '-p': { key: 'port', takesValue: true },
-  '--port': { key: 'port', takesValue: true },
-  '-l': { key: 'log_level', takesValue: true },
-  '--log-level': { key: 'log_level', takesValue: true },
-  '--config': { key: 'config', takesValue: true },
-  '--no-auth': { key: 'no_auth', takesValue: false },
-  '--regen-token': { key: 'regen_token', takesValue: false },
-  '--persist-sessions': { key: 'persist_sessions', takesValue: false },
-  '--fake-gpus': { key: 'fake_gpus', takesValue: true },
-  '--insecure': { key: 'insecure', takesValue: false },
-  '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
-  '--scheduling': { key: 'scheduling', takesValue: true },
-  '--priority-aging': { key: 'priority_aging', takesValue: true },
-  '--default-time-limit': { key: 'default_time_limit_seconds', takesValue: true },
-  '--allowed-host': { key: 'allowed_host', takesValue: true },
-  '--fs-root': { key: 'fs_root', takesValue: true },
-  '--cluster': { key: 'cluster', takesValue: true },
-  '--nats': { key: 'nats', takesValue: true },
-  '--nats-creds': { key: 'nats_creds', takesValue: true },
-  '--nats-user': { key: 'nats_user', takesValue: true },
-  '--nats-tls-ca': { key: 'nats_tls_ca', takesValue: true },
-  '--cluster-address': { key: 'cluster_address', takesValue: true },
-  '--lock-inference-proxy': { key: 'lock_inference_proxy', takesValue: false },
-  '--upstream-timeout': { key: 'upstream_timeout_seconds', takesValue: true },
-  '--log-cap': { key: 'log_cap_bytes', takesValue: true },
-  '--goodseed-dir': { key: 'goodseed_dir', takesValue: true },
-  '-h': { key: 'help', takesValue: false },
-  '--help': { key: 'help', takesValue: false },
-};
-
-export const USAGE = `Usage: trainyard server [options]
-
-  -H, --host HOST        bind address (default 127.0.0.1; non-loopback needs --insecure)
-  -p, --port PORT        TCP port (default 8765)
-  -l, --log-level LEVEL  debug | info | warn | error (default info)
-      --config PATH      server_config.yaml (default $TRAINYARD_HOME/server_config.yaml)
-      --no-auth          disable the auth gate (single trusted user only)
-      --regen-token      rotate the bearer token at startup
-      --persist-sessions keep browser sessions across restarts
-      --fake-gpus N      simulate N GPUs (machines without NVIDIA GPUs)
-      --insecure         allow a non-loopback bind without TLS
-      --kill-grace SECS  SIGTERM → SIGKILL grace when a job is stopped (default 10)
-      --scheduling MODE  backfill | strict | skip: GPUs are held for the top waiting job
-                         (strict), and only jobs whose time limit ends first may use them
-                         (backfill, the default); skip holds nothing (default backfill)
-      --priority-aging N a queued job gains N priority per hour waited (default 0: off)
-      --default-time-limit SECS  time limit of jobs submitted without one (default: none)
-      --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
-                         env and file: comma-separated or a list)
-      --fs-root PATH     confine every /api/fs operation to this directory tree (repeatable;
-                         env: colon-separated like PATH; file: a path or a list)
-      --cluster NAME     join cluster NAME through NATS JetStream (needs --nats; default standalone)
-      --nats URL[,URL…]  NATS servers (nats://host:4222 or tls://host:4222; repeatable)
-      --nats-creds FILE  NATS credentials file (.creds)
-      --nats-user USER   NATS user; the password comes from TRAINYARD_NATS_PASSWORD or the
-                         config file (nats_password), never from the command line
-      --nats-tls-ca FILE CA certificate (PEM) for tls:// NATS servers
-      --cluster-address IP  address peers should dial to reach this node (repeatable;
-                         default: this host's non-loopback IPv4 addresses)
-      --lock-inference-proxy  the inference proxy reaches loopback servers only (403 otherwise)
-      --upstream-timeout SECS  proxied upstreams: longest wait for headers or the next chunk
-                         (default 300; 0 = none; timeout → 504)
-      --log-cap SIZE     a job's log keeps its newest SIZE bytes at most (e.g. 500M, 2G, 65536;
-                         default 1G; 0 = no cap); a job's log_cap_bytes wins
-      --goodseed-dir DIR  list goodseed run files (DIR/projects/<project>/runs/*.sqlite)
-                         read-only beside Trainyard's runs
-  -h, --help             show this help
-
-Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the
-config file's args: block (snake_case, e.g. log_level: debug). Flags win over env, env over file.`;
 
 export interface ParsedFlags {
   /** Repeatable options (`--allowed-host`, `--fs-root`) collect every value, in order. */
@@ -284,7 +74,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     }
     if (spec.key === 'help') out.help = true;
     else if (spec.key === 'config') out.config = String(value);
-    else if (LIST_KINDS.has(ARG_KINDS[spec.key])) {
+    else if (LIST_KINDS.has(settingOf(spec.key).kind)) {
       const seen = out.values[spec.key];
       out.values[spec.key] = [...(Array.isArray(seen) ? seen : []), String(value)];
     } else out.values[spec.key] = value;
@@ -293,7 +83,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 }
 
 function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs[keyof ServerArgs] {
-  const kind = ARG_KINDS[key];
+  const kind = settingOf(key).kind;
   const fail = (why: string) => new ConfigError(`${origin}: ${key} ${why} (got ${JSON.stringify(raw)})`);
   switch (kind) {
     case 'string':
@@ -502,10 +292,6 @@ function isNatsUrl(text: string): boolean {
   }
 }
 
-function envName(key: string): string {
-  return `TRAINYARD_${key.toUpperCase()}`;
-}
-
 interface FileContents {
   args: Record<string, unknown>;
   services: unknown;
@@ -538,7 +324,7 @@ function readConfigFile(path: string): FileContents {
   }
   for (const [rawKey, value] of Object.entries(rawArgs)) {
     const key = rawKey.replace(/-/g, '_');
-    if ((ARG_NAMES as string[]).includes(key)) args[key] = value;
+    if (Object.hasOwn(SETTINGS, key)) args[key] = value;
     else warnings.push(`${path}: unknown key args.${rawKey} ignored`);
   }
   return { args, services: top.services, job_types: top.job_types, warnings };
@@ -573,17 +359,17 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     ? readConfigFile(configFile)
     : { args: {}, services: undefined, job_types: undefined, warnings: [] };
 
-  const values = { ...DEFAULTS } as Record<keyof ServerArgs, unknown>;
+  const values = settingDefaults() as Record<keyof ServerArgs, unknown>;
   const sources = {} as Record<keyof ServerArgs, ConfigSource>;
-  for (const key of ARG_NAMES) {
+  for (const key of SETTING_KEYS) {
     sources[key] = 'default';
     if (key in file.args) {
       values[key] = coerce(key, file.args[key], configFile);
       sources[key] = 'file';
     }
-    const fromEnv = env[envName(key)];
+    const fromEnv = env[envNameOf(key)];
     if (fromEnv !== undefined) {
-      values[key] = coerce(key, fromEnv, `environment ${envName(key)}`);
+      values[key] = coerce(key, fromEnv, `environment ${envNameOf(key)}`);
       sources[key] = 'env';
     }
     const fromFlag = flags.values[key];
