@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Client, createTrainyardClient, listGpus, setPassword } from '@trainyard/sdk';
+import { type Client, createTrainyardClient, listGpus, setPassword, submitJob } from '@trainyard/sdk';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { awaitClusterFormed, nodeOf, type ClusterNode } from '../support/cluster';
 import { natsServer, type NatsServer } from '../support/nats-server';
@@ -47,7 +47,8 @@ describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
     apis = nodes.map((n) =>
       createTrainyardClient({ baseUrl: n.server.baseUrl, token: n.server.token ?? undefined }),
     );
-    await setPassword({ client: apis[0], body: { new_password: 'correct horse battery' } });
+    for (const api of apis)
+      await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
     browser = await launchChromium();
     context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -118,6 +119,27 @@ describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'cluster-view.png') });
   });
 
+  it("opens another node's job log in place and follows it", async () => {
+    const { data: job } = await submitJob({
+      client: apis[1],
+      body: {
+        job_type: 'command',
+        name: 'remote-log',
+        requested_gpus: 0,
+        job_params: { argv: ['sh', '-c', 'echo first-line; sleep 1; echo second-line'] },
+      },
+    });
+    const other = page.locator(`article.node[data-node="${ids[1]}"]`);
+    await other.getByRole('button', { name: 'Jobs' }).click();
+    await page.getByRole('row', { name: `Open the log of ${job.queue_id}` }).click();
+    const pane = page.locator('ty-node-log');
+    await pane.getByText('first-line').waitFor();
+    // The second line arrives through the long poll, after the backlog.
+    await pane.getByText('second-line').waitFor({ timeout: 15_000 });
+    await pane.getByText('· ended').waitFor({ timeout: 15_000 });
+    await pane.getByRole('button', { name: 'Close log' }).click();
+  });
+
   it('fits at 800 px without a horizontal scroll bar', async () => {
     await page.setViewportSize({ width: 800, height: 800 });
     await page.waitForTimeout(200);
@@ -126,5 +148,20 @@ describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs in to the other node in a new tab with one click', async () => {
+    const popup = context.waitForEvent('page');
+    await page
+      .getByRole('list', { name: 'Cluster nodes' })
+      .getByRole('button', { name: /Sign in to/ })
+      .click();
+    const tab = await popup;
+    await tab.waitForURL((url) => url.origin === new URL(nodes[1].server.baseUrl).origin);
+    await tab.getByRole('heading', { name: 'GPUs' }).waitFor();
+    // Signed in on node 1 (its own session), and node 0's tab still is.
+    await tab.getByRole('list', { name: 'Cluster nodes' }).waitFor();
+    expect(await tab.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+    await tab.close();
   });
 });
