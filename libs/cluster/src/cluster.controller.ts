@@ -26,7 +26,11 @@ import {
   ClusterSelfDto,
   ListReplicatedQueryDto,
   ReplicatedPageDto,
+  LatencyListDto,
+  BandwidthListDto,
+  ProbeRefreshQueryDto,
 } from './cluster.dto';
+import { NetworkProbes } from './probes';
 
 /** Cluster state. In standalone mode every route answers 200 with null or empty payloads. */
 @ApiTags('cluster')
@@ -37,6 +41,7 @@ export class ClusterController {
     private readonly cluster: ClusterService,
     private readonly journal: Journal,
     private readonly jobs: ClusterJobs,
+    private readonly probes: NetworkProbes,
   ) {}
 
   /** This node: identity, NATS connection state and replication progress; `null` when standalone. */
@@ -261,6 +266,46 @@ export class ClusterController {
   @ApiErrors(400, 401, 403, 404)
   async cancelClusterJob(@Param() params: BundleIdParamDto): Promise<BundleDto> {
     return this.jobs.cancel(params.id);
+  }
+
+  // ---- network probes ----
+
+  /** The latest latency to each peer (cached 1 h), rows being measured included; empty when standalone. */
+  @Get('latency')
+  @ApiErrors(401)
+  getClusterLatency(): LatencyListDto {
+    return { items: this.probes.latencyList() };
+  }
+
+  /**
+   * Measures the latency to `peer` (or every reachable peer) in the background: 30 NATS ping round
+   * trips, the first 3 dropped, min/median/max in ms. Answers at once with those rows `measuring`;
+   * poll GET /api/cluster/latency. 404 for an unknown peer, 400 for this node.
+   */
+  @Post('latency/refresh')
+  @HttpCode(202)
+  @ApiErrors(400, 401, 404)
+  refreshClusterLatency(@Query() query: ProbeRefreshQueryDto): LatencyListDto {
+    return { items: this.probes.refreshLatency(query.peer) };
+  }
+
+  /** The latest bandwidth from each peer (cached 1 h), rows being measured included; empty when standalone. */
+  @Get('bandwidth')
+  @ApiErrors(401)
+  getClusterBandwidth(): BandwidthListDto {
+    return { items: this.probes.bandwidthList() };
+  }
+
+  /**
+   * Measures the bandwidth from `peer` (or every reachable peer) in the background: 4 parallel raw
+   * TCP streams for ~2 s to a one-shot listener on the peer, authorised by a 32-byte token sent over
+   * NATS; MB/s. Answers at once with those rows `measuring`. 404 for an unknown peer, 400 for this node.
+   */
+  @Post('bandwidth/refresh')
+  @HttpCode(202)
+  @ApiErrors(400, 401, 404)
+  refreshClusterBandwidth(@Query() query: ProbeRefreshQueryDto): BandwidthListDto {
+    return { items: this.probes.refreshBandwidth(query.peer) };
   }
 
   /** 404 for a node this node has never seen (its own id always works, standalone too). */

@@ -406,3 +406,58 @@ export class BundleIdParamDto {
   @Matches(/^cj_\d{13}_[0-9a-f]{8}$/, { message: 'id must look like cj_<13 digits>_<8 hex>' })
   id!: string;
 }
+
+// ---- network probes ----
+
+export class ProbeRefreshQueryDto {
+  /** Measure only this peer (a member's node id); left out: every reachable peer. */
+  @IsOptional()
+  @Matches(NODE_ID, { message: 'peer must be a node id (hex and dashes)' })
+  peer?: string;
+}
+
+const PROBE_STATES = ['measuring', 'done', 'failed'];
+
+export class LatencyResultDto {
+  peer_node_id!: string;
+  hostname!: string;
+  /** `measuring` while a refresh runs (the previous figures stay until it ends). */
+  @ApiProperty({ enum: PROBE_STATES })
+  state!: 'measuring' | 'done' | 'failed';
+  /** Why the last measurement failed. */
+  error!: string | null;
+  /** ISO 8601 time of the last finished measurement. */
+  measured_at!: string | null;
+  /** Round trips kept (30 sent, the first 3 dropped). */
+  samples!: number | null;
+  /** NATS request/reply round trip, milliseconds. */
+  min_ms!: number | null;
+  median_ms!: number | null;
+  max_ms!: number | null;
+}
+
+export class LatencyListDto {
+  /** One row per peer measured in the last hour (empty when standalone). */
+  items!: LatencyResultDto[];
+}
+
+export class BandwidthResultDto {
+  peer_node_id!: string;
+  hostname!: string;
+  @ApiProperty({ enum: PROBE_STATES })
+  state!: 'measuring' | 'done' | 'failed';
+  error!: string | null;
+  measured_at!: string | null;
+  /** Parallel TCP streams used (4). */
+  streams!: number | null;
+  /** Bytes received from the peer in all streams. */
+  bytes!: number | null;
+  /** Wall time from the first connect to the last stream's end. */
+  seconds!: number | null;
+  /** Throughput from the peer to this node, MB/s (10^6 bytes per second). */
+  mb_per_s!: number | null;
+}
+
+export class BandwidthListDto {
+  items!: BandwidthResultDto[];
+}

@@ -4,6 +4,7 @@ import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { ClusterJobs } from './cluster-jobs';
 import { NodeEndpoint } from './node-endpoint';
+import { NetworkProbes } from './probes';
 import { ClusterController } from './cluster.controller';
 import { ClusterService } from './cluster.service';
 
@@ -11,7 +12,7 @@ import { ClusterService } from './cluster.service';
 @Module({
   imports: [GpusModule, JobsModule, AuthModule],
   controllers: [ClusterController],
-  providers: [ClusterService, NodeEndpoint, ClusterJobs],
+  providers: [ClusterService, NodeEndpoint, ClusterJobs, NetworkProbes],
   exports: [ClusterService],
 })
 export class ClusterModule {}

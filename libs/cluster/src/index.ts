@@ -11,3 +11,4 @@ export * from './cluster.events';
 export * from './cluster-jobs';
 export * from './node-endpoint';
 export * from './node-rpc';
+export * from './probes';

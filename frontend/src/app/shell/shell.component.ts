@@ -19,6 +19,7 @@ import { HelpOverlayComponent } from '../shared/help-overlay.component';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
 import { ToastsComponent } from '../shared/toasts.component';
 import { ServicesPanelComponent } from '../services/services-panel.component';
+import { NodesPanelComponent } from '../cluster/nodes-panel.component';
 import { SubmitDialogComponent } from '../submit/submit-dialog.component';
 
 const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
@@ -42,6 +43,7 @@ const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: 
     HelpOverlayComponent,
     SubmitDialogComponent,
     ServicesPanelComponent,
+    NodesPanelComponent,
     FilesTreeComponent,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetServerAuthStatusData, DatasetServerAuthStatusErrors, DatasetServerAuthStatusResponses, DatasetServerCacheData, DatasetServerCacheErrors, DatasetServerCacheResponses, DatasetServerDatasetsData, DatasetServerDatasetsErrors, DatasetServerDatasetsResponses, DatasetServerHealthData, DatasetServerHealthErrors, DatasetServerHealthResponses, DatasetServerIterData, DatasetServerIterErrors, DatasetServerIterResponses, DatasetServerLengthData, DatasetServerLengthErrors, DatasetServerLengthResponses, DatasetServerLoadData, DatasetServerLoadErrors, DatasetServerLoadResponses, DatasetServerLocalData, DatasetServerLocalErrors, DatasetServerLocalResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteGenerationConfigData, DeleteGenerationConfigErrors, DeleteGenerationConfigResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetGenerationConfigData, GetGenerationConfigErrors, GetGenerationConfigResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, InferenceChatCompletionsData, InferenceChatCompletionsErrors, InferenceChatCompletionsResponses, InferenceCompletionsData, InferenceCompletionsErrors, InferenceCompletionsResponses, InferenceDetokenizeData, InferenceDetokenizeErrors, InferenceDetokenizeResponses, InferenceHealthData, InferenceHealthErrors, InferenceHealthResponses, InferenceModelsData, InferenceModelsErrors, InferenceModelsResponses, InferenceTokenizeData, InferenceTokenizeErrors, InferenceTokenizeResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListGenerationConfigsData, ListGenerationConfigsErrors, ListGenerationConfigsResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalDatasetServersData, ListLocalDatasetServersErrors, ListLocalDatasetServersResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserDatasetServersData, ListUserDatasetServersErrors, ListUserDatasetServersResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, MovePathData, MovePathErrors, MovePathResponses, PutGenerationConfigData, PutGenerationConfigErrors, PutGenerationConfigResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterDatasetServerData, RegisterDatasetServerErrors, RegisterDatasetServerResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TensorboardProxyDeleteData, TensorboardProxyDeleteErrors, TensorboardProxyDeleteResponses, TensorboardProxyGetData, TensorboardProxyGetErrors, TensorboardProxyGetResponses, TensorboardProxyHeadData, TensorboardProxyHeadErrors, TensorboardProxyHeadResponses, TensorboardProxyOptionsData, TensorboardProxyOptionsErrors, TensorboardProxyOptionsResponses, TensorboardProxyPatchData, TensorboardProxyPatchErrors, TensorboardProxyPatchResponses, TensorboardProxyPostData, TensorboardProxyPostErrors, TensorboardProxyPostResponses, TensorboardProxyPutData, TensorboardProxyPutErrors, TensorboardProxyPutResponses, UnregisterDatasetServerData, UnregisterDatasetServerErrors, UnregisterDatasetServerResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetServerAuthStatusData, DatasetServerAuthStatusErrors, DatasetServerAuthStatusResponses, DatasetServerCacheData, DatasetServerCacheErrors, DatasetServerCacheResponses, DatasetServerDatasetsData, DatasetServerDatasetsErrors, DatasetServerDatasetsResponses, DatasetServerHealthData, DatasetServerHealthErrors, DatasetServerHealthResponses, DatasetServerIterData, DatasetServerIterErrors, DatasetServerIterResponses, DatasetServerLengthData, DatasetServerLengthErrors, DatasetServerLengthResponses, DatasetServerLoadData, DatasetServerLoadErrors, DatasetServerLoadResponses, DatasetServerLocalData, DatasetServerLocalErrors, DatasetServerLocalResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteGenerationConfigData, DeleteGenerationConfigErrors, DeleteGenerationConfigResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterBandwidthData, GetClusterBandwidthErrors, GetClusterBandwidthResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterLatencyData, GetClusterLatencyErrors, GetClusterLatencyResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetGenerationConfigData, GetGenerationConfigErrors, GetGenerationConfigResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, InferenceChatCompletionsData, InferenceChatCompletionsErrors, InferenceChatCompletionsResponses, InferenceCompletionsData, InferenceCompletionsErrors, InferenceCompletionsResponses, InferenceDetokenizeData, InferenceDetokenizeErrors, InferenceDetokenizeResponses, InferenceHealthData, InferenceHealthErrors, InferenceHealthResponses, InferenceModelsData, InferenceModelsErrors, InferenceModelsResponses, InferenceTokenizeData, InferenceTokenizeErrors, InferenceTokenizeResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListGenerationConfigsData, ListGenerationConfigsErrors, ListGenerationConfigsResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalDatasetServersData, ListLocalDatasetServersErrors, ListLocalDatasetServersResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListRunsData, ListRunsErrors, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserDatasetServersData, ListUserDatasetServersErrors, ListUserDatasetServersResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, MovePathData, MovePathErrors, MovePathResponses, PutGenerationConfigData, PutGenerationConfigErrors, PutGenerationConfigResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshClusterBandwidthData, RefreshClusterBandwidthErrors, RefreshClusterBandwidthResponses, RefreshClusterLatencyData, RefreshClusterLatencyErrors, RefreshClusterLatencyResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterDatasetServerData, RegisterDatasetServerErrors, RegisterDatasetServerResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TensorboardProxyDeleteData, TensorboardProxyDeleteErrors, TensorboardProxyDeleteResponses, TensorboardProxyGetData, TensorboardProxyGetErrors, TensorboardProxyGetResponses, TensorboardProxyHeadData, TensorboardProxyHeadErrors, TensorboardProxyHeadResponses, TensorboardProxyOptionsData, TensorboardProxyOptionsErrors, TensorboardProxyOptionsResponses, TensorboardProxyPatchData, TensorboardProxyPatchErrors, TensorboardProxyPatchResponses, TensorboardProxyPostData, TensorboardProxyPostErrors, TensorboardProxyPostResponses, TensorboardProxyPutData, TensorboardProxyPutErrors, TensorboardProxyPutResponses, UnregisterDatasetServerData, UnregisterDatasetServerErrors, UnregisterDatasetServerResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -189,6 +189,50 @@ export const issueUrlToken = <ThrowOnError extends boolean = true>(options?: Opt
     ...options
 });
 
+/**
+ * The latest bandwidth from each peer (cached 1 h), rows being measured included; empty when standalone.
+ */
+export const getClusterBandwidth = <ThrowOnError extends boolean = true>(options?: Options<GetClusterBandwidthData, ThrowOnError>) => (options?.client ?? client).get<GetClusterBandwidthResponses, GetClusterBandwidthErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/bandwidth',
+    ...options
+});
+
+/**
+ * Measures the bandwidth from `peer` (or every reachable peer) in the background: 4 parallel raw
+ * TCP streams for ~2 s to a one-shot listener on the peer, authorised by a 32-byte token sent over
+ * NATS; MB/s. Answers at once with those rows `measuring`. 404 for an unknown peer, 400 for this node.
+ */
+export const refreshClusterBandwidth = <ThrowOnError extends boolean = true>(options?: Options<RefreshClusterBandwidthData, ThrowOnError>) => (options?.client ?? client).post<RefreshClusterBandwidthResponses, RefreshClusterBandwidthErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/bandwidth/refresh',
+    ...options
+});
+
 export const getClusterGpus = <ThrowOnError extends boolean = true>(options?: Options<GetClusterGpusData, ThrowOnError>) => (options?.client ?? client).get<GetClusterGpusResponses, GetClusterGpusErrors, ThrowOnError>({
     security: [
         { scheme: 'bearer', type: 'http' },
@@ -314,6 +358,47 @@ export const listClusterJournal = <ThrowOnError extends boolean = true>(options?
         }
     ],
     url: '/api/cluster/journal',
+    ...options
+});
+
+export const getClusterLatency = <ThrowOnError extends boolean = true>(options?: Options<GetClusterLatencyData, ThrowOnError>) => (options?.client ?? client).get<GetClusterLatencyResponses, GetClusterLatencyErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/latency',
+    ...options
+});
+
+/**
+ * Measures the latency to `peer` (or every reachable peer) in the background: 30 NATS ping round
+ * trips, the first 3 dropped, min/median/max in ms. Answers at once with those rows `measuring`;
+ * poll GET /api/cluster/latency. 404 for an unknown peer, 400 for this node.
+ */
+export const refreshClusterLatency = <ThrowOnError extends boolean = true>(options?: Options<RefreshClusterLatencyData, ThrowOnError>) => (options?.client ?? client).post<RefreshClusterLatencyResponses, RefreshClusterLatencyErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/cluster/latency/refresh',
     ...options
 });
 

@@ -206,6 +206,34 @@ export type AuthStatusDto = {
     sessions_persist: boolean;
 };
 
+export type BandwidthListDto = {
+    items: Array<BandwidthResultDto>;
+};
+
+export type BandwidthResultDto = {
+    /**
+     * Bytes received from the peer in all streams.
+     */
+    bytes: number | null;
+    error: string | null;
+    hostname: string;
+    /**
+     * Throughput from the peer to this node, MB/s (10^6 bytes per second).
+     */
+    mb_per_s: number | null;
+    measured_at: string | null;
+    peer_node_id: string;
+    /**
+     * Wall time from the first connect to the last stream's end.
+     */
+    seconds: number | null;
+    state: 'measuring' | 'done' | 'failed';
+    /**
+     * Parallel TCP streams used (4).
+     */
+    streams: number | null;
+};
+
 export type BundleDto = {
     args: Array<string>;
     cancelled_at: string | null;
@@ -2007,6 +2035,40 @@ export type KillGpuProcessesResponseDto = {
     pids: Array<number>;
 };
 
+export type LatencyListDto = {
+    /**
+     * One row per peer measured in the last hour (empty when standalone).
+     */
+    items: Array<LatencyResultDto>;
+};
+
+export type LatencyResultDto = {
+    /**
+     * Why the last measurement failed.
+     */
+    error: string | null;
+    hostname: string;
+    max_ms: number | null;
+    /**
+     * ISO 8601 time of the last finished measurement.
+     */
+    measured_at: string | null;
+    median_ms: number | null;
+    /**
+     * NATS request/reply round trip, milliseconds.
+     */
+    min_ms: number | null;
+    peer_node_id: string;
+    /**
+     * Round trips kept (30 sent, the first 3 dropped).
+     */
+    samples: number | null;
+    /**
+     * `measuring` while a refresh runs (the previous figures stay until it ends).
+     */
+    state: 'measuring' | 'done' | 'failed';
+};
+
 /**
  * The job ended: its final status and exit code. The server closes the socket (1000) right after.
  */
@@ -3491,6 +3553,63 @@ export type IssueUrlTokenResponses = {
 
 export type IssueUrlTokenResponse = IssueUrlTokenResponses[keyof IssueUrlTokenResponses];
 
+export type GetClusterBandwidthData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/bandwidth';
+};
+
+export type GetClusterBandwidthErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterBandwidthError = GetClusterBandwidthErrors[keyof GetClusterBandwidthErrors];
+
+export type GetClusterBandwidthResponses = {
+    200: BandwidthListDto;
+};
+
+export type GetClusterBandwidthResponse = GetClusterBandwidthResponses[keyof GetClusterBandwidthResponses];
+
+export type RefreshClusterBandwidthData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Measure only this peer (a member's node id); left out: every reachable peer.
+         */
+        peer?: string;
+    };
+    url: '/api/cluster/bandwidth/refresh';
+};
+
+export type RefreshClusterBandwidthErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RefreshClusterBandwidthError = RefreshClusterBandwidthErrors[keyof RefreshClusterBandwidthErrors];
+
+export type RefreshClusterBandwidthResponses = {
+    202: BandwidthListDto;
+};
+
+export type RefreshClusterBandwidthResponse = RefreshClusterBandwidthResponses[keyof RefreshClusterBandwidthResponses];
+
 export type GetClusterGpusData = {
     body?: never;
     path?: never;
@@ -3683,6 +3802,63 @@ export type ListClusterJournalResponses = {
 };
 
 export type ListClusterJournalResponse = ListClusterJournalResponses[keyof ListClusterJournalResponses];
+
+export type GetClusterLatencyData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/cluster/latency';
+};
+
+export type GetClusterLatencyErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type GetClusterLatencyError = GetClusterLatencyErrors[keyof GetClusterLatencyErrors];
+
+export type GetClusterLatencyResponses = {
+    200: LatencyListDto;
+};
+
+export type GetClusterLatencyResponse = GetClusterLatencyResponses[keyof GetClusterLatencyResponses];
+
+export type RefreshClusterLatencyData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Measure only this peer (a member's node id); left out: every reachable peer.
+         */
+        peer?: string;
+    };
+    url: '/api/cluster/latency/refresh';
+};
+
+export type RefreshClusterLatencyErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type RefreshClusterLatencyError = RefreshClusterLatencyErrors[keyof RefreshClusterLatencyErrors];
+
+export type RefreshClusterLatencyResponses = {
+    202: LatencyListDto;
+};
+
+export type RefreshClusterLatencyResponse = RefreshClusterLatencyResponses[keyof RefreshClusterLatencyResponses];
 
 export type GetClusterMasterData = {
     body?: never;

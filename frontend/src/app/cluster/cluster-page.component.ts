@@ -1,0 +1,219 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import {
+  type BandwidthResultDto,
+  type BundleDto,
+  type ClusterNodeGpusDto,
+  type GpuDto,
+  type JobDto,
+  type LatencyResultDto,
+  cancelClusterJob,
+  getClusterBandwidth,
+  getClusterGpus,
+  getClusterLatency,
+  listClusterJobs,
+  listNodeJobs,
+  refreshClusterBandwidth,
+  refreshClusterLatency,
+  setNodeGpuPolicy,
+} from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { ConfirmStore } from '../core/confirm.store';
+import { startPolling } from '../core/poll';
+import { ToastStore } from '../core/toast.store';
+import { ClusterStore } from './cluster.store';
+import { nodeHealth } from './health';
+import { NodeLogComponent } from './node-log.component';
+
+const POLL_MS = 3000;
+/** Faster while a probe row says measuring, so it turns into figures as soon as it can. */
+const MEASURING_POLL_MS = 1000;
+
+interface ProbeRow {
+  node_id: string;
+  hostname: string;
+  latency: LatencyResultDto | undefined;
+  bandwidth: BandwidthResultDto | undefined;
+}
+
+/**
+ * The Cluster view (`/cluster`): every node with its GPUs (a GPU's toggle disables it through the
+ * node that owns it), a node's jobs and a job's log in place, the cluster jobs (bundles) with
+ * per-rank status and Cancel, and the network probe table (latency and bandwidth per peer, Refresh
+ * per peer, live "measuring…" rows).
+ */
+@Component({
+  selector: 'ty-cluster-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [NodeLogComponent],
+  templateUrl: './cluster-page.component.html',
+  styleUrl: './cluster-page.component.css',
+})
+export class ClusterPageComponent {
+  private readonly api = inject(API);
+  private readonly confirm = inject(ConfirmStore);
+  private readonly toasts = inject(ToastStore);
+  protected readonly store = inject(ClusterStore);
+
+  protected readonly nodes = signal<ClusterNodeGpusDto[]>([]);
+  protected readonly bundles = signal<BundleDto[]>([]);
+  protected readonly latency = signal<LatencyResultDto[]>([]);
+  protected readonly bandwidth = signal<BandwidthResultDto[]>([]);
+  protected readonly error = signal<string | null>(null);
+  /** `node:index` of GPU toggles in flight. */
+  protected readonly busyGpus = signal<ReadonlySet<string>>(new Set());
+  /** The node whose jobs are listed, and its jobs. */
+  protected readonly jobsOf = signal<ClusterNodeGpusDto | null>(null);
+  protected readonly nodeJobs = signal<JobDto[]>([]);
+  /** The log pane: a job on a node. */
+  protected readonly log = signal<{ node_id: string; hostname: string; queue_id: string } | null>(null);
+
+  protected readonly health = computed(() => {
+    const members = this.store.members();
+    return new Map(members.map((m) => [m.node_id, nodeHealth(m, members)]));
+  });
+
+  protected readonly probes = computed<ProbeRow[]>(() => {
+    const lat = new Map(this.latency().map((r) => [r.peer_node_id, r]));
+    const bw = new Map(this.bandwidth().map((r) => [r.peer_node_id, r]));
+    return this.store
+      .members()
+      .filter((m) => !m.is_self)
+      .map((m) => ({
+        node_id: m.node_id,
+        hostname: m.hostname,
+        latency: lat.get(m.node_id),
+        bandwidth: bw.get(m.node_id),
+      }));
+  });
+
+  private readonly measuring = computed(() =>
+    [...this.latency(), ...this.bandwidth()].some((r) => r.state === 'measuring'),
+  );
+
+  constructor() {
+    const stop = startPolling(
+      () => this.load(),
+      () => (this.measuring() ? MEASURING_POLL_MS : POLL_MS),
+    );
+    inject(DestroyRef).onDestroy(stop);
+  }
+
+  protected async load(): Promise<void> {
+    try {
+      const [gpus, jobs, lat, bw] = await Promise.all([
+        getClusterGpus({ client: this.api }),
+        listClusterJobs({ client: this.api }),
+        getClusterLatency({ client: this.api }),
+        getClusterBandwidth({ client: this.api }),
+        this.store.load(),
+      ]);
+      this.nodes.set([...gpus.data.nodes].sort((a, b) => a.hostname.localeCompare(b.hostname)));
+      this.bundles.set(jobs.data.items);
+      this.latency.set(lat.data.items);
+      this.bandwidth.set(bw.data.items);
+      const of = this.jobsOf();
+      if (of) await this.loadNodeJobs(of);
+      this.error.set(null);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    }
+  }
+
+  protected isSelf(nodeId: string): boolean {
+    return this.store.self()?.node.node_id === nodeId;
+  }
+
+  protected gpuBusy(node: ClusterNodeGpusDto, gpu: GpuDto): boolean {
+    return this.busyGpus().has(`${node.node_id}:${gpu.index}`);
+  }
+
+  /** Flips a GPU's `disabled` policy on the node that owns it. */
+  protected async toggleGpu(node: ClusterNodeGpusDto, gpu: GpuDto): Promise<void> {
+    const key = `${node.node_id}:${gpu.index}`;
+    this.busyGpus.update((s) => new Set(s).add(key));
+    try {
+      await setNodeGpuPolicy({
+        client: this.api,
+        path: { node_id: node.node_id, index: gpu.index },
+        body: { disabled: !gpu.disabled },
+      });
+      await this.load();
+    } catch (err) {
+      this.toasts.error(`Could not change GPU ${gpu.index} on ${node.hostname}: ${errorMessage(err)}.`);
+    } finally {
+      this.busyGpus.update((s) => {
+        const next = new Set(s);
+        next.delete(key);
+        return next;
+      });
+    }
+  }
+
+  protected async showJobs(node: ClusterNodeGpusDto): Promise<void> {
+    if (this.jobsOf()?.node_id === node.node_id) {
+      this.jobsOf.set(null);
+      return;
+    }
+    this.jobsOf.set(node);
+    this.nodeJobs.set([]);
+    try {
+      await this.loadNodeJobs(node);
+    } catch (err) {
+      this.toasts.error(`Could not list the jobs of ${node.hostname}: ${errorMessage(err)}.`);
+    }
+  }
+
+  private async loadNodeJobs(node: ClusterNodeGpusDto): Promise<void> {
+    const { data } = await listNodeJobs({
+      client: this.api,
+      path: { node_id: node.node_id },
+      query: { limit: 50 },
+    });
+    if (this.jobsOf()?.node_id === node.node_id) this.nodeJobs.set(data.items);
+  }
+
+  protected openLog(node_id: string, hostname: string, queue_id: string): void {
+    this.log.set({ node_id, hostname, queue_id });
+  }
+
+  protected async cancel(b: BundleDto): Promise<void> {
+    const ok = await this.confirm.ask({
+      title: `Cancel cluster job ${b.name ?? b.id}?`,
+      message: `All ${b.ranks.length} ranks are stopped on their nodes (queued ones are removed).`,
+      confirmLabel: 'Cancel job',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await cancelClusterJob({ client: this.api, path: { id: b.id } });
+      await this.load();
+    } catch (err) {
+      this.toasts.error(`Could not cancel ${b.id}: ${errorMessage(err)}.`);
+    }
+  }
+
+  protected canCancel(b: BundleDto): boolean {
+    return (
+      b.cancelled_at === null && (b.status === 'queued' || b.status === 'running' || b.status === 'unknown')
+    );
+  }
+
+  /** Measures latency and bandwidth to one peer (or all, without `peer`); the rows say measuring at once. */
+  protected async refreshProbes(peer?: string): Promise<void> {
+    const query = peer ? { peer } : {};
+    try {
+      const [lat, bw] = await Promise.all([
+        refreshClusterLatency({ client: this.api, query }),
+        refreshClusterBandwidth({ client: this.api, query }),
+      ]);
+      this.latency.set(lat.data.items);
+      this.bandwidth.set(bw.data.items);
+    } catch (err) {
+      this.toasts.error(`Could not start the probes: ${errorMessage(err)}.`);
+    }
+  }
+
+  protected ms(v: number | null | undefined): string {
+    return v === null || v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1);
+  }
+}

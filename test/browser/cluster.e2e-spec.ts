@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Client, createTrainyardClient, listGpus, setPassword, submitJob } from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { awaitClusterFormed, nodeOf, type ClusterNode } from '../support/cluster';
+import { natsServer, type NatsServer } from '../support/nats-server';
+import { freePort } from '../support/ports';
+import { spawnServer } from '../support/spawned-server';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+
+jest.setTimeout(120_000);
+
+/**
+ * The console of a cluster node: two built servers (one fake GPU each) joined through a real
+ * `nats-server -js`, driven by Chromium on node 0's console.
+ */
+describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
+  const homes = [0, 1].map(() => makeTempHome('trainyard-cui-'));
+  const store = makeTempHome('trainyard-cui-nats-');
+  let nats: NatsServer;
+  let nodes: ClusterNode[] = [];
+  let ids: string[] = [];
+  let apis: Client[] = [];
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    nats = natsServer(await freePort(), join(store.home, 'js'));
+    await nats.start();
+    const args = [
+      '--fake-gpus',
+      '1',
+      '--cluster',
+      'ui',
+      '--nats',
+      nats.url,
+      '--cluster-address',
+      '127.0.0.1',
+    ];
+    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args)))).map(nodeOf);
+    ids = await awaitClusterFormed(nodes);
+    apis = nodes.map((n) =>
+      createTrainyardClient({ baseUrl: n.server.baseUrl, token: n.server.token ?? undefined }),
+    );
+    for (const api of apis)
+      await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${nodes[0].server.baseUrl}/?token=${nodes[0].server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
+    await nats?.stop();
+    for (const h of [...homes, store]) h.remove();
+  });
+
+  afterEach(() => expect(pageErrors).toEqual([]));
+
+  it('the sidebar Nodes section lists both nodes with a green dot', async () => {
+    const list = page.getByRole('list', { name: 'Cluster nodes' });
+    for (const id of ids) await list.locator(`li[data-node="${id}"][data-health="ok"]`).waitFor();
+    expect(await list.locator('li').count()).toBe(2);
+    // The other node has a sign-in button, this one does not.
+    expect(await list.locator(`li[data-node="${ids[1]}"] button`).count()).toBe(1);
+    expect(await list.locator(`li[data-node="${ids[0]}"] button`).count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cluster-nodes.png') });
+  });
+
+  it("the Cluster view shows the other node's GPU, and its switch disables it on that node", async () => {
+    await page.getByRole('link', { name: /Nodes · ui/ }).click();
+    await page.getByRole('heading', { name: 'Nodes and GPUs' }).waitFor();
+    const other = page.locator(`article.node[data-node="${ids[1]}"]`);
+    const toggle = other.getByRole('switch');
+    await toggle.waitFor();
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    await toggle.click();
+    await waitFor(
+      async () => (await listGpus({ client: apis[1] })).data.gpus[0].disabled,
+      'GPU 0 disabled on node 1',
+    );
+    // Only there: node 0's own GPU is untouched.
+    expect((await listGpus({ client: apis[0] })).data.gpus[0].disabled).toBe(false);
+    await waitFor(
+      async () => (await toggle.getAttribute('aria-checked')) === 'false',
+      'the switch to show it',
+    );
+  });
+
+  it('the probe table measures the peer on Refresh (measuring…, then figures)', async () => {
+    const row = page.locator(`table.probes tr[data-peer="${ids[1]}"]`);
+    await row.getByText('not measured').first().waitFor();
+    await row.getByRole('button', { name: /Refresh the probes/ }).click();
+    // The bandwidth probe takes ~2 s: its row says measuring first.
+    await row.locator('.bandwidth .measuring').waitFor();
+    await waitFor(
+      async () => /^\s*[\d.]+\s*$/.test((await row.locator('.bandwidth').textContent()) ?? ''),
+      'a bandwidth figure',
+      20_000,
+    );
+    const latency = ((await row.locator('.latency').textContent()) ?? '')
+      .split('/')
+      .map((s) => Number(s.trim()));
+    expect(latency).toHaveLength(3);
+    expect(latency[0]).toBeLessThanOrEqual(latency[1]);
+    expect(latency[1]).toBeLessThanOrEqual(latency[2]);
+    expect(Number(await row.locator('.bandwidth').textContent())).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cluster-view.png') });
+  });
+
+  it("opens another node's job log in place and follows it", async () => {
+    const { data: job } = await submitJob({
+      client: apis[1],
+      body: {
+        job_type: 'command',
+        name: 'remote-log',
+        requested_gpus: 0,
+        job_params: { argv: ['sh', '-c', 'echo first-line; sleep 1; echo second-line'] },
+      },
+    });
+    const other = page.locator(`article.node[data-node="${ids[1]}"]`);
+    await other.getByRole('button', { name: 'Jobs' }).click();
+    await page.getByRole('row', { name: `Open the log of ${job.queue_id}` }).click();
+    const pane = page.locator('ty-node-log');
+    await pane.getByText('first-line').waitFor();
+    // The second line arrives through the long poll, after the backlog.
+    await pane.getByText('second-line').waitFor({ timeout: 15_000 });
+    await pane.getByText('· ended').waitFor({ timeout: 15_000 });
+    await pane.getByRole('button', { name: 'Close log' }).click();
+  });
+
+  it('fits at 800 px without a horizontal scroll bar', async () => {
+    await page.setViewportSize({ width: 800, height: 800 });
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs in to the other node in a new tab with one click', async () => {
+    const popup = context.waitForEvent('page');
+    await page
+      .getByRole('list', { name: 'Cluster nodes' })
+      .getByRole('button', { name: /Sign in to/ })
+      .click();
+    const tab = await popup;
+    await tab.waitForURL((url) => url.origin === new URL(nodes[1].server.baseUrl).origin);
+    await tab.getByRole('heading', { name: 'GPUs' }).waitFor();
+    // Signed in on node 1 (its own session), and node 0's tab still is.
+    await tab.getByRole('list', { name: 'Cluster nodes' }).waitFor();
+    expect(await tab.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+    await tab.close();
+  });
+});
