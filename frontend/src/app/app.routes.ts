@@ -29,6 +29,7 @@ export const routes: Routes = [
         path: 'datasets',
         loadChildren: () => import('./datasets/datasets.routes').then((m) => m.DATASETS_ROUTES),
       },
+      { path: 'runs', loadChildren: () => import('./runs/runs.routes').then((m) => m.RUNS_ROUTES) },
       { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },
