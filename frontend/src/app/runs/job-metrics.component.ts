@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
 import { type RunDto, listRuns } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { startPolling } from '../core/poll';
@@ -14,11 +15,12 @@ const POLL_MS = 3000;
 @Component({
   selector: 'ty-job-metrics',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RunChartsComponent],
+  imports: [RouterLink, RunChartsComponent],
   template: `
     @if (run(); as run) {
       <p class="head muted">
-        Run <a class="mono" [href]="'/runs?run=' + run.run_id">{{ run.run_id }}</a> · {{ run.status }}
+        Run <a class="mono" routerLink="/runs" [queryParams]="{ run: run.run_id }">{{ run.run_id }}</a> ·
+        {{ run.status }}
       </p>
       <ty-run-charts [runs]="chartRuns()" />
     } @else if (error(); as e) {

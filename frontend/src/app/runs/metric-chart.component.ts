@@ -51,10 +51,20 @@ const ZOOM_DEBOUNCE_MS = 250;
     <figure class="card" [attr.aria-label]="path() + ' chart'">
       <figcaption>
         <span class="mono path">{{ path() }}</span>
+        <span class="spacer"></span>
         @if (range(); as r) {
           <span class="muted range">steps {{ r.min }}–{{ r.max }}</span>
           <button type="button" class="btn btn-ghost btn-sm" (click)="resetZoom()">Reset zoom</button>
         }
+        <button
+          type="button"
+          class="btn btn-ghost btn-sm"
+          title="Zoom in on the middle half (or use the wheel, or drag the slider)"
+          [attr.aria-label]="'Zoom in on ' + path()"
+          (click)="zoomIn()"
+        >
+          +
+        </button>
         @if (error(); as e) {
           <span class="bad" role="alert">{{ e }}</span>
         }
@@ -69,6 +79,12 @@ const ZOOM_DEBOUNCE_MS = 250;
         (chartInit)="onInit($event)"
         (chartDataZoom)="onZoom()"
       ></div>
+      <!-- The canvas says nothing to a screen reader: the same runs in words. -->
+      <ul class="sr-only legend">
+        @for (line of summary(); track line.label) {
+          <li>{{ line.label }}: {{ line.points }} points, last {{ line.last }}</li>
+        }
+      </ul>
     </figure>
   `,
   styles: `
@@ -90,8 +106,18 @@ const ZOOM_DEBOUNCE_MS = 250;
     .path {
       font-weight: 600;
     }
+    .spacer {
+      flex: 1;
+    }
     .bad {
       color: var(--danger);
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
     }
     .chart {
       height: 220px;
@@ -115,6 +141,16 @@ export class MetricChartComponent {
   protected readonly error = signal<string | null>(null);
   protected readonly points = computed(() => pointCount(this.data()));
   protected readonly seriesCount = computed(() => this.data().length);
+  protected readonly summary = computed(() =>
+    this.data().map((d) => {
+      const last = d.series.points.at(-1);
+      return {
+        label: d.label,
+        points: d.series.points.length,
+        last: last ? `${last.y} at step ${last.step}` : '—',
+      };
+    }),
+  );
   private readonly live = computed(() => this.runs().some((r) => r.live));
   private readonly key = computed(
     () =>
@@ -174,18 +210,30 @@ export class MetricChartComponent {
     clearTimeout(this.zoomTimer);
     this.zoomTimer = setTimeout(() => {
       const extent = this.extent();
-      const zoom = (this.chart?.getOption() as { dataZoom?: { start?: number; end?: number }[] })
-        ?.dataZoom?.[0];
+      const zoom = this.zoomWindow();
       if (!extent || !zoom) return;
-      this.range.set(zoomRange(extent, zoom.start ?? 0, zoom.end ?? 100));
+      this.range.set(zoomRange(extent, zoom.start, zoom.end));
       void this.load();
     }, ZOOM_DEBOUNCE_MS);
   }
 
+  /** The keyboard's way to zoom: the middle half of the current window. */
+  protected zoomIn(): void {
+    const zoom = this.zoomWindow();
+    if (!zoom) return;
+    const quarter = (zoom.end - zoom.start) / 4;
+    this.chart?.dispatchAction({ type: 'dataZoom', start: zoom.start + quarter, end: zoom.end - quarter });
+  }
+
+  private zoomWindow(): { start: number; end: number } | null {
+    const zoom = (this.chart?.getOption() as { dataZoom?: { start?: number; end?: number }[] } | undefined)
+      ?.dataZoom?.[0];
+    return zoom ? { start: zoom.start ?? 0, end: zoom.end ?? 100 } : null;
+  }
+
   protected resetZoom(): void {
+    // The data-zoom event that follows re-reads the whole range.
     this.chart?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
-    this.range.set(null);
-    void this.load();
   }
 
   /** Reads every run's series at the current range; a newer read wins over an older one. */
