@@ -159,6 +159,14 @@ describe('runs and metric charts (browser e2e)', () => {
     await lossChart().getByRole('button', { name: 'Reset zoom' }).click();
     await waitFor(async () => (await chartPoints()) === 70, 'the whole range again');
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare.png') });
+    // At 800 px the chart still fits beside the sidebar.
+    await page.setViewportSize({ width: 800, height: 700 });
+    await waitFor(async () => {
+      const box = await lossChart().boundingBox();
+      return box !== null && box.x + box.width <= 800;
+    }, 'the chart to fit at 800 px');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-800.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(pageErrors).toEqual([]);
   }, 60_000);
 

@@ -155,7 +155,7 @@ export class MetricChartComponent {
   private readonly key = computed(
     () =>
       `${this.path()}\n${this.runs()
-        .map((r) => `${r.run_id}:${r.label}:${r.live}`)
+        .map((r) => `${r.run_id}:${r.label}`)
         .join('\n')}`,
   );
   private generation = 0;
@@ -179,7 +179,7 @@ export class MetricChartComponent {
   };
 
   constructor() {
-    // A new path or set of runs starts over at the full range; so does a run finishing (its last points).
+    // A new path or set of runs starts over at the full range.
     effect(() => {
       this.key();
       untracked(() => {
@@ -188,11 +188,20 @@ export class MetricChartComponent {
         void this.load();
       });
     });
+    // While a run writes, re-read every 2 s (at the zoomed range, if any); once more when it ends,
+    // for the points it wrote after the last read.
+    let wasLive = false;
     effect((onCleanup) => {
-      if (!this.live()) return;
+      const live = this.live();
+      if (!live) {
+        if (wasLive) untracked(() => void this.load());
+        wasLive = false;
+        return;
+      }
+      wasLive = true;
       let first = true;
       const stop = startPolling(async () => {
-        if (first) return void (first = false); // the effect above just loaded
+        if (first) return void (first = false); // just loaded
         await this.load();
       }, LIVE_POLL_MS);
       onCleanup(stop);
