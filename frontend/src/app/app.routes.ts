@@ -33,6 +33,7 @@ export const routes: Routes = [
         path: 'cluster',
         loadChildren: () => import('./cluster/cluster.routes').then((m) => m.CLUSTER_ROUTES),
       },
+      { path: 'runs', loadChildren: () => import('./runs/runs.routes').then((m) => m.RUNS_ROUTES) },
       { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },

@@ -1,0 +1,139 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
+import { metricPaths } from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { startPolling } from '../core/poll';
+import { type ChartRun, MetricChartComponent } from './metric-chart.component';
+
+const PATHS_POLL_MS = 3000;
+
+/**
+ * Every metric path of the given runs (the union; the run's own metrics before `sys/` hardware
+ * series), one chart each with the runs overlaid, and a smoothing slider shared by all charts.
+ */
+@Component({
+  selector: 'ty-run-charts',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [MetricChartComponent],
+  template: `
+    <div class="toolbar">
+      <label class="smoothing">
+        Smoothing
+        <input
+          type="range"
+          min="0"
+          max="0.99"
+          step="0.01"
+          aria-label="Smoothing (exponential moving average weight)"
+          [value]="smoothing()"
+          (input)="smoothing.set(+$any($event.target).value)"
+        />
+        <span class="mono">{{ smoothing().toFixed(2) }}</span>
+      </label>
+      @if (error(); as e) {
+        <span class="bad" role="alert">{{ e }}</span>
+      }
+    </div>
+    @if (paths().length === 0) {
+      <p class="muted empty">{{ loaded() ? 'No metrics logged yet.' : 'Loading metrics…' }}</p>
+    } @else {
+      <div class="grid">
+        @for (path of paths(); track path) {
+          <ty-metric-chart [path]="path" [runs]="runs()" [smoothing]="smoothing()" />
+        }
+      </div>
+    }
+  `,
+  styles: `
+    :host {
+      display: block;
+    }
+    .toolbar {
+      display: flex;
+      align-items: center;
+      gap: 12px;
+      padding: 4px 0 8px;
+      font-size: 12px;
+    }
+    .smoothing {
+      display: flex;
+      align-items: center;
+      gap: 6px;
+    }
+    .grid {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(360px, 1fr));
+      gap: 10px;
+    }
+    .empty {
+      padding: 12px 0;
+    }
+    .bad {
+      color: var(--danger);
+    }
+  `,
+})
+export class RunChartsComponent {
+  readonly runs = input.required<readonly ChartRun[]>();
+
+  private readonly api = inject(API);
+  protected readonly smoothing = signal(0);
+  protected readonly paths = signal<string[]>([]);
+  protected readonly loaded = signal(false);
+  protected readonly error = signal<string | null>(null);
+  private readonly ids = computed(() =>
+    this.runs()
+      .map((r) => r.run_id)
+      .join('\n'),
+  );
+  private readonly live = computed(() => this.runs().some((r) => r.live));
+
+  constructor() {
+    effect(() => {
+      this.ids();
+      untracked(() => {
+        this.loaded.set(false);
+        void this.load();
+      });
+    });
+    // New paths appear while a run writes.
+    effect((onCleanup) => {
+      if (!this.live()) return;
+      onCleanup(startPolling(() => this.load(), PATHS_POLL_MS));
+    });
+  }
+
+  private async load(): Promise<void> {
+    const runs = this.runs();
+    try {
+      const lists = await Promise.all(
+        runs.map(
+          async (r) => (await metricPaths({ client: this.api, path: { run_id: r.run_id } })).data.paths,
+        ),
+      );
+      if (runs !== this.runs()) return;
+      const next = sortPaths(new Set(lists.flat()));
+      const prev = this.paths();
+      if (next.length !== prev.length || next.some((p, i) => p !== prev[i])) this.paths.set(next);
+      this.error.set(null);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    } finally {
+      this.loaded.set(true);
+    }
+  }
+}
+
+/** The run's own metrics first (alphabetical), then the `sys/` hardware series. */
+export function sortPaths(paths: Iterable<string>): string[] {
+  const sys = (p: string) => (p.startsWith('sys/') ? 1 : 0);
+  return [...paths].sort((a, b) => sys(a) - sys(b) || a.localeCompare(b));
+}

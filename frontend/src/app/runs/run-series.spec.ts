@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { buildSeries, metricsQuery, plotY, smooth, stepExtent, zoomRange } from './run-series';
+import { sortPaths } from './run-charts.component';
+
+describe('plotY', () => {
+  it('plots finite numbers and leaves NaN, infinities and empty buckets as gaps', () => {
+    expect(([1.5, 'NaN', 'Infinity', '-Infinity', null, undefined] as const).map((y) => plotY(y))).toEqual([
+      1.5,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
+describe('smooth (debiased EMA)', () => {
+  it('weight 0 returns the values unchanged', () => {
+    expect(smooth([3, 1, null, 4], 0)).toEqual([3, 1, null, 4]);
+  });
+  it('starts at the first value (debiased) and follows the TensorBoard formula', () => {
+    const out = smooth([10, 0, 0], 0.5);
+    // ema1 = 5 → /(1-0.5) = 10; ema2 = 2.5 → /(1-0.25) = 3.333…; ema3 = 1.25 → /(1-0.125) = 1.428…
+    expect(out[0]).toBeCloseTo(10);
+    expect(out[1]).toBeCloseTo(10 / 3);
+    expect(out[2]).toBeCloseTo(10 / 7);
+  });
+  it('keeps gaps as gaps without resetting the average', () => {
+    const out = smooth([10, null, 0], 0.5);
+    expect(out[1]).toBeNull();
+    expect(out[2]).toBeCloseTo(10 / 3);
+  });
+  it('a constant series stays constant at any weight', () => {
+    expect(smooth([2, 2, 2, 2], 0.9).every((v) => Math.abs((v as number) - 2) < 1e-9)).toBe(true);
+  });
+});
+
+describe('zoom → query', () => {
+  const extent = { min: 0, max: 1000 };
+  it('the whole window asks for everything (no step range)', () => {
+    expect(zoomRange(extent, 0, 100)).toBeNull();
+    expect(metricsQuery('loss', 1000, null)).toEqual({ path: 'loss', point_count: 1000 });
+  });
+  it('a window maps its percentages onto the step extent, widened to whole steps', () => {
+    expect(zoomRange(extent, 25, 50)).toEqual({ min: 250, max: 500 });
+    expect(zoomRange({ min: 10, max: 20 }, 33, 66)).toEqual({ min: 13, max: 17 });
+    expect(metricsQuery('loss', 500, { min: 250, max: 500 })).toEqual({
+      path: 'loss',
+      point_count: 500,
+      step_min: 250,
+      step_max: 500,
+    });
+  });
+  it('the extent spans every run (first and last points are the bookends)', () => {
+    const s = (steps: number[]) => ({
+      path: 'x',
+      downsampled: false,
+      points: steps.map((step) => ({ step, y: 1 })),
+    });
+    expect(
+      stepExtent([
+        { label: 'a', series: s([5, 9]) },
+        { label: 'b', series: s([0, 3, 7]) },
+      ]),
+    ).toEqual({ min: 0, max: 9 });
+    expect(stepExtent([{ label: 'a', series: s([]) }])).toBeNull();
+  });
+});
+
+describe('buildSeries', () => {
+  const raw = {
+    path: 'loss',
+    downsampled: false,
+    points: [
+      { step: 0, y: 4 },
+      { step: 1, y: 'NaN' as const },
+      { step: 2, y: 2 },
+    ],
+  };
+  const bucketed = {
+    path: 'loss',
+    downsampled: true,
+    points: [
+      { step: 0, y: 9 },
+      { step: 7.5, y: 5, min_y: 1, max_y: 8 },
+      { step: 99, y: 3 },
+    ],
+  };
+
+  it('a raw series is one line per run, NaN as a gap, named for the legend', () => {
+    const out = buildSeries([{ label: 'run A', series: raw }], 0);
+    expect(out.map((s) => s.id)).toEqual(['line:run A']);
+    expect(out[0].name).toBe('run A');
+    expect(out[0].data).toEqual([
+      [0, 4],
+      [1, null],
+      [2, 2],
+    ]);
+  });
+
+  it('a downsampled series gets a min/max band: min line plus stacked (max - min); bookends have no spread', () => {
+    const out = buildSeries([{ label: 'r', series: bucketed }], 0);
+    const lo = out.find((s) => s.id === 'band:lo:r')!;
+    const hi = out.find((s) => s.id === 'band:hi:r')!;
+    expect(lo.data).toEqual([
+      [0, 9],
+      [7.5, 1],
+      [99, 3],
+    ]);
+    expect(hi.data).toEqual([
+      [0, 0],
+      [7.5, 7],
+      [99, 0],
+    ]);
+    expect(lo.stack).toBe(hi.stack);
+    expect(hi.areaStyle).toBeDefined();
+    expect(out.at(-1)!.id).toBe('line:r');
+  });
+
+  it('overlays several runs with distinct colours; smoothing adds the faint raw line behind', () => {
+    const out = buildSeries(
+      [
+        { label: 'a', series: raw },
+        { label: 'b', series: raw },
+      ],
+      0.6,
+    );
+    expect(out.map((s) => s.id)).toEqual(['raw:a', 'line:a', 'raw:b', 'line:b']);
+    expect(out[1].color).not.toBe(out[3].color);
+    expect(out[0].data[2]).toEqual([2, 2]);
+    expect(out[1].data[2][1]).not.toBe(2);
+  });
+});
+
+describe('sortPaths', () => {
+  it('puts the run’s metrics before the sys/ hardware series', () => {
+    expect(sortPaths(['sys/gpu0/power_w', 'train/loss', 'eval/acc'])).toEqual([
+      'eval/acc',
+      'train/loss',
+      'sys/gpu0/power_w',
+    ]);
+  });
+});

@@ -1,0 +1,187 @@
+import type { MetricSeriesDto, SeriesPointDto } from '@trainyard/sdk';
+
+/** One run's series on a chart. */
+export interface RunSeries {
+  /** Legend label (unique per chart). */
+  label: string;
+  series: MetricSeriesDto;
+}
+
+/** A step range, inclusive; null ends are open. */
+export interface StepRange {
+  min: number;
+  max: number;
+}
+
+/** A point's y as a plottable number: NaN, ±Infinity and null (bucket without finite values) → null. */
+export function plotY(y: SeriesPointDto['y'] | undefined): number | null {
+  return typeof y === 'number' && Number.isFinite(y) ? y : null;
+}
+
+/**
+ * Exponential moving average with TensorBoard's debiasing: `weight` 0 leaves the values alone,
+ * 0.99 smooths hardest. Gaps (null) stay gaps and do not reset the average.
+ */
+export function smooth(values: readonly (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return [...values];
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (v === null) return null;
+    last = last * weight + (1 - weight) * v;
+    n++;
+    return last / (1 - weight ** n);
+  });
+}
+
+/** The smallest and largest step over every run's points (null when there are none). */
+export function stepExtent(runs: readonly RunSeries[]): StepRange | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of runs) {
+    const pts = r.series.points;
+    if (!pts.length) continue;
+    min = Math.min(min, pts[0].step);
+    max = Math.max(max, pts[pts.length - 1].step);
+  }
+  return min <= max ? { min, max } : null;
+}
+
+/**
+ * The step range a data-zoom window (percent of `extent`) shows, or null for the whole extent (no
+ * `step_min`/`step_max` then). Steps are widened to whole numbers so the range never misses an end point.
+ */
+export function zoomRange(extent: StepRange, startPct: number, endPct: number): StepRange | null {
+  if (startPct <= 0 && endPct >= 100) return null;
+  const span = extent.max - extent.min;
+  return {
+    min: Math.floor(extent.min + (span * Math.max(0, startPct)) / 100),
+    max: Math.ceil(extent.min + (span * Math.min(100, endPct)) / 100),
+  };
+}
+
+/** The `/metrics` query for a chart: its point budget and, when zoomed, the step range. */
+export function metricsQuery(
+  path: string,
+  pointCount: number,
+  range: StepRange | null,
+): { path: string; point_count: number; step_min?: number; step_max?: number } {
+  return range
+    ? { path, point_count: pointCount, step_min: range.min, step_max: range.max }
+    : { path, point_count: pointCount };
+}
+
+/** Palette for runs (readable on both themes). */
+export const RUN_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
+
+interface LineSeriesOption {
+  id: string;
+  name: string;
+  type: 'line';
+  data: [number, number | null][];
+  showSymbol: boolean;
+  symbolSize?: number;
+  connectNulls?: boolean;
+  sampling?: 'lttb';
+  stack?: string;
+  silent?: boolean;
+  color: string;
+  lineStyle: { width: number; opacity?: number };
+  areaStyle?: { opacity: number; color: string };
+  emphasis?: { disabled: boolean };
+  z?: number;
+}
+
+/**
+ * The ECharts series of a chart: per run one line (smoothed by `weight`; the raw line faint behind
+ * it when smoothing), and for downsampled series a min/max band — a transparent `min` line with
+ * `max - min` stacked on it and filled. Band and raw series carry the run's name so the legend
+ * toggles them together; their ids start with `band:`/`raw:` (the tooltip leaves them out).
+ */
+export function buildSeries(runs: readonly RunSeries[], weight: number): LineSeriesOption[] {
+  const out: LineSeriesOption[] = [];
+  runs.forEach((run, i) => {
+    const color = RUN_COLORS[i % RUN_COLORS.length];
+    const pts = run.series.points;
+    const steps = pts.map((p) => p.step);
+    const ys = pts.map((p) => plotY(p.y));
+    const single = pts.length === 1;
+    if (run.series.downsampled) {
+      const lo = pts.map((p) => (p.min_y ?? null) as number | null);
+      out.push({
+        id: `band:lo:${run.label}`,
+        name: run.label,
+        type: 'line',
+        data: steps.map((s, k) => [s, lo[k] ?? ys[k]]),
+        showSymbol: false,
+        stack: `band:${run.label}`,
+        silent: true,
+        color,
+        lineStyle: { width: 0, opacity: 0 },
+        emphasis: { disabled: true },
+        z: 1,
+      });
+      out.push({
+        id: `band:hi:${run.label}`,
+        name: run.label,
+        type: 'line',
+        data: steps.map((s, k) => {
+          const low = lo[k] ?? ys[k];
+          const high = (pts[k].max_y ?? null) as number | null;
+          return [s, high !== null && low !== null ? high - low : 0];
+        }),
+        showSymbol: false,
+        stack: `band:${run.label}`,
+        silent: true,
+        color,
+        lineStyle: { width: 0, opacity: 0 },
+        areaStyle: { opacity: 0.2, color },
+        emphasis: { disabled: true },
+        z: 1,
+      });
+    }
+    if (weight > 0) {
+      out.push({
+        id: `raw:${run.label}`,
+        name: run.label,
+        type: 'line',
+        data: steps.map((s, k) => [s, ys[k]]),
+        showSymbol: single,
+        silent: true,
+        color,
+        lineStyle: { width: 1, opacity: 0.25 },
+        emphasis: { disabled: true },
+        z: 2,
+      });
+    }
+    const shown = smooth(ys, weight);
+    out.push({
+      id: `line:${run.label}`,
+      name: run.label,
+      type: 'line',
+      data: steps.map((s, k) => [s, shown[k]]),
+      showSymbol: single,
+      symbolSize: 4,
+      color,
+      lineStyle: { width: 1.6 },
+      z: 3,
+    });
+  });
+  return out;
+}
+
+/** How many points the chart's main lines hold (what a test or a bench reads back). */
+export function pointCount(runs: readonly RunSeries[]): number {
+  return runs.reduce((n, r) => n + r.series.points.length, 0);
+}

@@ -1,0 +1,362 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import {
+  type RunDetailDto,
+  type RunDto,
+  type StringPointOutDto,
+  getRun,
+  listRuns,
+  stringSeries,
+} from '@trainyard/sdk';
+import { API, errorMessage } from '../core/api';
+import { formatTime } from '../core/format';
+import { startPolling } from '../core/poll';
+import type { ChartRun } from './metric-chart.component';
+import { RunChartsComponent } from './run-charts.component';
+
+const LIST_POLL_MS = 5000;
+const STRINGS_TAIL = 50;
+
+/**
+ * Runs (Trainyard's and imported goodseed files): a filterable table; a row opens the run — its
+ * charts, configs and the tail of its string series — and ticked rows are overlaid on its charts
+ * for comparison. The open run and the compared ones live in the URL (`?run=&compare=`).
+ */
+@Component({
+  selector: 'ty-runs-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [RouterLink, RunChartsComponent],
+  template: `
+    <header class="head">
+      <h1>Runs</h1>
+      <input
+        type="search"
+        placeholder="Filter name or project"
+        aria-label="Filter runs by name or project"
+        [value]="text()"
+        (input)="text.set($any($event.target).value)"
+      />
+      <select aria-label="Status" [value]="status()" (change)="status.set($any($event.target).value)">
+        <option value="">any status</option>
+        <option value="running">running</option>
+        <option value="finished">finished</option>
+        <option value="failed">failed</option>
+      </select>
+      <select aria-label="Source" [value]="source()" (change)="source.set($any($event.target).value)">
+        <option value="">any source</option>
+        <option value="trainyard">native</option>
+        <option value="goodseed">goodseed</option>
+      </select>
+      @if (error(); as e) {
+        <span class="bad" role="alert">{{ e }}</span>
+      }
+    </header>
+    <div class="table-wrap">
+      <table class="runs">
+        <thead>
+          <tr>
+            <th scope="col"><span class="sr-only">Compare</span></th>
+            <th scope="col">Name</th>
+            <th scope="col">Project</th>
+            <th scope="col">Job</th>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col">Source</th>
+          </tr>
+        </thead>
+        <tbody>
+          @for (run of shown(); track run.run_id) {
+            <tr [class.open]="run.run_id === openId()" [attr.data-run-id]="run.run_id">
+              <td>
+                <input
+                  type="checkbox"
+                  [attr.aria-label]="'Compare ' + label(run)"
+                  [checked]="run.run_id === openId() || compare().includes(run.run_id)"
+                  [disabled]="run.run_id === openId()"
+                  (change)="toggleCompare(run.run_id)"
+                />
+              </td>
+              <td>
+                <a [routerLink]="[]" [queryParams]="{ run: run.run_id }" queryParamsHandling="merge">{{
+                  label(run)
+                }}</a>
+              </td>
+              <td>{{ run.project ?? '—' }}</td>
+              <td>
+                @if (run.job_id) {
+                  <a class="mono" [routerLink]="['/jobs', run.job_id]">{{ run.job_id }}</a>
+                } @else {
+                  —
+                }
+              </td>
+              <td>
+                <span class="status" [attr.data-status]="run.status">{{ run.status }}</span>
+              </td>
+              <td [title]="run.created_at ?? ''">{{ time(run.created_at) }}</td>
+              <td>{{ run.source === 'goodseed' ? 'goodseed' : 'native' }}</td>
+            </tr>
+          } @empty {
+            <tr>
+              <td colspan="7" class="muted">{{ loaded() ? 'No runs match.' : 'Loading runs…' }}</td>
+            </tr>
+          }
+        </tbody>
+      </table>
+    </div>
+
+    @if (openRun(); as run) {
+      <section class="detail" [attr.aria-label]="'Run ' + label(run)">
+        <h2>
+          {{ label(run) }} <span class="muted mono">{{ run.run_id }}</span>
+          @if (compareRuns().length) {
+            <span class="muted"> vs {{ compareRuns().length }} more</span>
+          }
+        </h2>
+        <ty-run-charts [runs]="chartRuns()" />
+        <div class="side">
+          <div>
+            <h3>Configs</h3>
+            @if (detail()?.configs?.length) {
+              <table class="kv mono">
+                <tbody>
+                  @for (c of detail()!.configs; track c.path) {
+                    <tr>
+                      <th scope="row">{{ c.path }}</th>
+                      <td [title]="c.type_tag">{{ show(c.value) }}</td>
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            } @else {
+              <p class="muted">No configs.</p>
+            }
+          </div>
+          <div>
+            <h3>
+              Strings <span class="muted">(last {{ strings().length }} of {{ stringsTotal() }})</span>
+            </h3>
+            @if (strings().length) {
+              <pre
+                class="strings mono"
+              >@for (s of strings(); track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
+}</pre>
+            } @else {
+              <p class="muted">No strings.</p>
+            }
+          </div>
+        </div>
+      </section>
+    }
+  `,
+  styles: `
+    :host {
+      display: block;
+      padding: 12px 16px;
+      overflow: auto;
+      height: 100%;
+      box-sizing: border-box;
+    }
+    .head {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 8px;
+      margin-bottom: 8px;
+    }
+    h1 {
+      font-size: 18px;
+      margin: 0 8px 0 0;
+    }
+    .table-wrap {
+      max-height: 40vh;
+      overflow: auto;
+      border: 1px solid var(--border);
+      border-radius: 6px;
+    }
+    table.runs {
+      width: 100%;
+      border-collapse: collapse;
+      font-size: 12px;
+    }
+    .runs th,
+    .runs td {
+      text-align: left;
+      padding: 4px 8px;
+      border-bottom: 1px solid var(--border);
+      white-space: nowrap;
+    }
+    .runs thead th {
+      position: sticky;
+      top: 0;
+      background: var(--surface);
+    }
+    tr.open {
+      background: var(--accent-bg, rgba(78, 121, 167, 0.12));
+    }
+    .status[data-status='running'] {
+      color: var(--accent);
+    }
+    .status[data-status='failed'] {
+      color: var(--danger);
+    }
+    .detail h2 {
+      font-size: 15px;
+      margin: 14px 0 4px;
+    }
+    .side {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
+      gap: 16px;
+      margin-top: 12px;
+    }
+    h3 {
+      font-size: 13px;
+      margin: 0 0 4px;
+    }
+    .kv {
+      font-size: 12px;
+      border-collapse: collapse;
+    }
+    .kv th {
+      text-align: left;
+      font-weight: 500;
+      color: var(--text-muted);
+      padding: 1px 12px 1px 0;
+    }
+    .strings {
+      font-size: 12px;
+      max-height: 240px;
+      overflow: auto;
+      margin: 0;
+      white-space: pre-wrap;
+    }
+    .bad {
+      color: var(--danger);
+    }
+    .sr-only {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+    }
+  `,
+})
+export class RunsPageComponent {
+  private readonly api = inject(API);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+
+  protected readonly runs = signal<RunDto[]>([]);
+  protected readonly loaded = signal(false);
+  protected readonly error = signal<string | null>(null);
+  protected readonly text = signal('');
+  protected readonly status = signal('');
+  protected readonly source = signal('');
+  protected readonly openId = signal<string | null>(null);
+  protected readonly compare = signal<string[]>([]);
+  protected readonly detail = signal<RunDetailDto | null>(null);
+  protected readonly strings = signal<StringPointOutDto[]>([]);
+  protected readonly stringsTotal = signal(0);
+
+  protected readonly shown = computed(() => {
+    const text = this.text().trim().toLowerCase();
+    return this.runs().filter(
+      (r) =>
+        (!this.status() || r.status === this.status()) &&
+        (!this.source() || r.source === this.source()) &&
+        (!text || `${r.name ?? ''} ${r.project ?? ''} ${r.run_id}`.toLowerCase().includes(text)),
+    );
+  });
+  private readonly byId = computed(() => new Map(this.runs().map((r) => [r.run_id, r])));
+  protected readonly openRun = computed(() => this.byId().get(this.openId() ?? '') ?? null);
+  protected readonly compareRuns = computed(() =>
+    this.compare()
+      .filter((id) => id !== this.openId())
+      .map((id) => this.byId().get(id))
+      .filter((r): r is RunDto => !!r),
+  );
+  protected readonly chartRuns = computed<ChartRun[]>(() => {
+    const open = this.openRun();
+    return (open ? [open, ...this.compareRuns()] : []).map((r) => ({
+      run_id: r.run_id,
+      label: this.label(r),
+      live: r.status === 'running',
+    }));
+  });
+  protected readonly time = formatTime;
+
+  constructor() {
+    this.route.queryParamMap.subscribe((q) => {
+      this.openId.set(q.get('run'));
+      this.compare.set((q.get('compare') ?? '').split(',').filter(Boolean));
+    });
+    inject(DestroyRef).onDestroy(startPolling(() => this.load(), LIST_POLL_MS));
+    effect(() => {
+      const id = this.openId();
+      untracked(() => void this.loadDetail(id));
+    });
+  }
+
+  protected label(run: RunDto): string {
+    return run.name ?? run.run_id;
+  }
+
+  protected show(value: unknown): string {
+    return Array.isArray(value) ? value.join(', ') : String(value);
+  }
+
+  protected toggleCompare(id: string): void {
+    const ids = this.compare();
+    const next = ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id];
+    // The first ticked run opens when none is open yet.
+    const run = this.openId() ?? next[0] ?? null;
+    void this.router.navigate([], {
+      queryParams: { run, compare: next.filter((x) => x !== run).join(',') || null },
+      queryParamsHandling: 'merge',
+    });
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const { data } = await listRuns({ client: this.api });
+      this.runs.set(data);
+      this.error.set(null);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    } finally {
+      this.loaded.set(true);
+    }
+    const open = this.openRun();
+    if (open?.status === 'running') void this.loadDetail(open.run_id);
+  }
+
+  private async loadDetail(id: string | null): Promise<void> {
+    if (!id) {
+      this.detail.set(null);
+      this.strings.set([]);
+      return;
+    }
+    try {
+      const [detail, strings] = await Promise.all([
+        getRun({ client: this.api, path: { run_id: id } }),
+        stringSeries({ client: this.api, path: { run_id: id }, query: { tail: STRINGS_TAIL } }),
+      ]);
+      if (this.openId() !== id) return;
+      this.detail.set(detail.data);
+      this.strings.set(strings.data.points);
+      this.stringsTotal.set(strings.data.total);
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    }
+  }
+}

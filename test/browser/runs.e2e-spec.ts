@@ -1,0 +1,225 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Client,
+  controlJob,
+  createRun,
+  createTrainyardClient,
+  getJob,
+  listRuns,
+  logRun,
+  setPassword,
+  submitJob,
+} from '@trainyard/sdk';
+import { Browser, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { freePort } from '../support/ports';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { CONSOLE_INDEX, ROOT, SCREENSHOTS, launchChromium } from './browser';
+
+const CLIENT_DIR = join(ROOT, 'clients', 'python');
+/** The page's document, as far as these tests read it (the test build has no DOM types). */
+type PageDocument = { querySelector(s: string): { getAttribute(n: string): string | null } | null };
+
+/** A python3 job that logs `loss` with the tracking client: `points` points, `gap_s` apart. */
+function lossScript(points: number, gapS: number): string {
+  return [
+    'import sys, time',
+    `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
+    'from trainyard_tracking import Run',
+    'with Run() as run:',
+    `    for step in range(${points}):`,
+    '        run.log_metrics({"loss": 2.0 / (step + 1)}, step=step)',
+    `        time.sleep(${gapS})`,
+  ].join('\n');
+}
+
+/**
+ * Metric charts in Chromium against a real server: a job's Metrics tab grows live while its
+ * python3 process logs, zooming re-reads the server at the zoomed step range, and the Runs view
+ * overlays two runs on one chart. Also the bench figure: 10 runs × 1,000 points overlaid.
+ */
+describe('runs and metric charts (browser e2e)', () => {
+  const temp = makeTempHome();
+  let server: SpawnedServer;
+  let api: Client;
+  let browser: Browser;
+  let page: Page;
+  const running: string[] = [];
+  const pageErrors: string[] = [];
+
+  const submit = async (name: string, script: string) => {
+    const { data } = await submitJob({
+      client: api,
+      body: { job_type: 'command', name, requested_gpus: 0, job_params: { argv: ['python3', '-c', script] } },
+    });
+    running.push(data.queue_id);
+    return data.queue_id;
+  };
+  const status = async (id: string) => (await getJob({ client: api, path: { queue_id: id } })).data.status;
+  const runOf = async (jobId: string) =>
+    waitFor(
+      async () => (await listRuns({ client: api, query: { job: jobId } })).data[0],
+      `the run of ${jobId}`,
+    );
+  const lossChart = () => page.locator('ty-metric-chart').filter({ hasText: 'loss' }).first();
+  const chartPoints = async () =>
+    Number((await lossChart().locator('[data-points]').getAttribute('data-points')) ?? 0);
+
+  beforeAll(async () => {
+    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+    const port = await freePort();
+    server = await spawnServer(temp.home, ['--port', String(port), '--fake-gpus', '1']);
+    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const id of running)
+      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
+    await browser?.close();
+    await server?.stop();
+    temp.remove();
+  });
+
+  let earlierRun = '';
+  let liveRun = '';
+
+  it('a job’s Metrics tab charts its loss and the chart grows while the job logs; zoom re-queries the range', async () => {
+    const earlier = await submit('earlier', lossScript(30, 0));
+    await waitFor(async () => (await status(earlier)) === 'done', 'the earlier job to finish', 60_000);
+    earlierRun = (await runOf(earlier)).run_id;
+
+    const live = await submit('live', lossScript(40, 0.25));
+    await page.goto(`${server.baseUrl}/jobs/${live}`);
+    await page.getByRole('tab', { name: 'Metrics' }).click();
+    await waitFor(async () => (await chartPoints()) > 0, 'the first points on the chart', 20_000);
+    const first = await chartPoints();
+    expect(await status(live)).toBe('running');
+    // More points arrive while the job still runs (the chart re-reads every 2 s).
+    await waitFor(async () => (await chartPoints()) > first, 'the chart to grow', 15_000);
+    const grown = await chartPoints();
+    expect(grown).toBeGreaterThan(first);
+    expect(grown).toBeLessThan(40);
+    liveRun = (await runOf(live)).run_id;
+    // …and ends with every point once the run finishes (polling stops after that).
+    await waitFor(async () => (await chartPoints()) === 40, 'all 40 points', 30_000);
+
+    // Wheel over the plot → data zoom → the server is asked for that step range.
+    const request = page.waitForRequest(
+      (r) =>
+        r.url().includes(`/api/runs/${liveRun}/metrics`) &&
+        /step_min=\d+/.test(r.url()) &&
+        /step_max=\d+/.test(r.url()),
+    );
+    const box = (await lossChart().locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+    const url = new URL((await request).url());
+    const min = Number(url.searchParams.get('step_min'));
+    const max = Number(url.searchParams.get('step_max'));
+    expect(min).toBeGreaterThanOrEqual(0);
+    expect(max).toBeLessThanOrEqual(39);
+    expect(max - min).toBeLessThan(39);
+    await lossChart().getByRole('button', { name: 'Reset zoom' }).waitFor();
+    await waitFor(async () => (await chartPoints()) === max - min + 1, 'the zoomed range on the chart');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-job-metrics.png') });
+  }, 120_000);
+
+  it('the Runs view lists both runs and overlays the ticked one on the open run’s charts', async () => {
+    await page.goto(`${server.baseUrl}/runs`);
+    await page.locator(`tr[data-run-id="${liveRun}"]`).getByRole('link', { name: 'live' }).click();
+    await waitFor(async () => (await chartPoints()) === 40, 'the open run’s chart');
+    await page.getByRole('checkbox', { name: 'Compare earlier' }).check();
+    await waitFor(async () => (await chartPoints()) === 70, 'both runs on the chart');
+    const legend = lossChart().locator('.legend li');
+    await expect(legend.allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^live: 40 points/),
+      expect.stringMatching(/^earlier: 30 points/),
+    ]);
+    expect(page.url()).toContain(`compare=${earlierRun}`);
+
+    // Zooming from the keyboard re-reads both runs at the middle half of the steps.
+    const zoomed = (run: string) =>
+      page.waitForRequest(
+        (r) => r.url().includes(`/api/runs/${run}/metrics`) && r.url().includes('step_min='),
+      );
+    const both = Promise.all([zoomed(liveRun), zoomed(earlierRun)]);
+    await page.getByRole('button', { name: 'Zoom in on loss' }).focus();
+    await page.keyboard.press('Enter');
+    const [a, b] = await both;
+    expect(new URL(a.url()).searchParams.get('step_min')).toBe(new URL(b.url()).searchParams.get('step_min'));
+    await waitFor(async () => (await chartPoints()) < 70, 'the zoomed range of both runs');
+    await lossChart().getByRole('button', { name: 'Reset zoom' }).click();
+    await waitFor(async () => (await chartPoints()) === 70, 'the whole range again');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare.png') });
+    // At 800 px the chart still fits beside the sidebar.
+    await page.setViewportSize({ width: 800, height: 700 });
+    await waitFor(async () => {
+      const box = await lossChart().boundingBox();
+      return box !== null && box.x + box.width <= 800;
+    }, 'the chart to fit at 800 px');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-800.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {
+    const ids: string[] = [];
+    for (let r = 0; r < 10; r++) {
+      const { data } = await createRun({ client: api, body: { name: `bench-${r}`, project: 'bench' } });
+      const metrics = Array.from({ length: 1000 }, (_, step) => ({
+        path: 'loss',
+        step,
+        value: Math.exp(-step / 300) * (1 + r / 10) + 0.05 * Math.sin(step / 7 + r),
+      }));
+      await logRun({ client: api, path: { run_id: data.run_id }, body: { metrics, status: 'finished' } });
+      ids.push(data.run_id);
+    }
+    const points = (n: number) =>
+      page.waitForFunction(
+        (want) =>
+          (globalThis as unknown as { document: PageDocument }).document
+            .querySelector('ty-metric-chart [data-points]')
+            ?.getAttribute('data-points') === String(want),
+        n,
+        { polling: 'raf', timeout: 30_000 },
+      );
+    // Cold open: the console, the charts chunk, 10 series requests and the first draw.
+    const t0 = Date.now();
+    await page.goto(`${server.baseUrl}/runs?run=${ids[0]}&compare=${ids.slice(1).join(',')}`);
+    await points(10_000);
+    const renderMs = Date.now() - t0;
+
+    const box = (await lossChart().locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const t1 = Date.now();
+    await page.mouse.wheel(0, -600);
+    // The zoomed range comes back from the server and is drawn: fewer points than the whole.
+    await page.waitForFunction(
+      () =>
+        Number(
+          (globalThis as unknown as { document: PageDocument }).document
+            .querySelector('ty-metric-chart [data-points]')
+            ?.getAttribute('data-points'),
+        ) < 10_000,
+      undefined,
+      { polling: 'raf', timeout: 30_000 },
+    );
+    const zoomMs = Date.now() - t1;
+    // The zoom waits 250 ms for the wheel to settle before it asks the server; the rest is the
+    // request and the redraw.
+    console.log(
+      `bench: 10 runs × 1,000 points: load + render ${renderMs} ms; zoom → re-query → redraw ${zoomMs} ms`,
+    );
+    expect(renderMs).toBeLessThan(10_000);
+    expect(zoomMs).toBeLessThan(3_000);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
