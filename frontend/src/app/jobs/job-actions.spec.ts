@@ -29,6 +29,9 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     kill_grace_s: null,
     time_limit_s: null,
     log_cap_bytes: null,
+    preemptible: false,
+    restart_count: 0,
+    preempted_at: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

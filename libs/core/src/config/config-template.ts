@@ -18,6 +18,8 @@ args:
   # scheduling: backfill     # backfill | strict | skip: hold GPUs for the top waiting job (strict);
   #                          # let jobs whose time limit ends first use them (backfill); skip holds none
   # priority_aging: 0        # priority a queued job gains per hour waited
+  # preempt_signal: SIGTERM  # asks a preempted job without a trainer endpoint to checkpoint
+  # preemption_cooldown_seconds: 600  # a job is preempted at most once per this many seconds
   # default_time_limit_seconds: 86400  # time limit of jobs submitted without one (default: none)
   # allowed_host: [trainyard.lab.example]  # more Host names to answer to (besides the bind address and loopback)
   # fs_root: [/home/me/work, /data]        # confine the Files API (browse, edit, copy...) to these trees

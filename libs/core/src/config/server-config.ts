@@ -13,6 +13,9 @@ export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
 /** What the scheduler does when the top waiting job cannot fit (see placement.ts in libs/scheduler). */
 export const SCHEDULING_POLICIES = ['strict', 'backfill', 'skip'] as const;
 export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
+/** Signals a preempted job without a trainer control endpoint may be asked to checkpoint with. */
+export const PREEMPT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+export type PreemptSignal = (typeof PREEMPT_SIGNALS)[number];
 
 /** The settings that can come from a flag, a TRAINYARD_* variable or the `args:` block. */
 export interface ServerArgs {
@@ -34,6 +37,10 @@ export interface ServerArgs {
   scheduling: SchedulingPolicy;
   /** Priority points a queued job gains per hour waited (0: off). */
   priority_aging: number;
+  /** Sent to a preempted job that has no trainer control endpoint (SIGKILL follows after the grace). */
+  preempt_signal: PreemptSignal;
+  /** A job is preempted at most once per this many seconds (no preemption storm). */
+  preemption_cooldown_seconds: number;
   /** Time limit of jobs submitted without one and whose job type sets none, seconds; null: none. */
   default_time_limit_seconds: number | null;
   /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
@@ -115,6 +122,8 @@ const DEFAULTS: ServerArgs = {
   kill_grace_seconds: 10,
   scheduling: 'backfill',
   priority_aging: 0,
+  preempt_signal: 'SIGTERM',
+  preemption_cooldown_seconds: 600,
   default_time_limit_seconds: null,
   allowed_host: [],
   fs_root: [],
@@ -140,6 +149,7 @@ type Kind =
   | 'seconds'
   | 'scheduling'
   | 'rate'
+  | 'signal'
   | 'limit'
   | 'hosts'
   | 'dirs'
@@ -164,6 +174,8 @@ const ARG_KINDS: Record<keyof ServerArgs, Kind> = {
   kill_grace_seconds: 'seconds',
   scheduling: 'scheduling',
   priority_aging: 'rate',
+  preempt_signal: 'signal',
+  preemption_cooldown_seconds: 'seconds',
   default_time_limit_seconds: 'limit',
   allowed_host: 'hosts',
   fs_root: 'dirs',
@@ -201,6 +213,8 @@ const FLAGS: Record<string, FlagSpec> = {
   '--kill-grace': { key: 'kill_grace_seconds', takesValue: true },
   '--scheduling': { key: 'scheduling', takesValue: true },
   '--priority-aging': { key: 'priority_aging', takesValue: true },
+  '--preempt-signal': { key: 'preempt_signal', takesValue: true },
+  '--preemption-cooldown': { key: 'preemption_cooldown_seconds', takesValue: true },
   '--default-time-limit': { key: 'default_time_limit_seconds', takesValue: true },
   '--allowed-host': { key: 'allowed_host', takesValue: true },
   '--fs-root': { key: 'fs_root', takesValue: true },
@@ -234,6 +248,9 @@ export const USAGE = `Usage: trainyard server [options]
                          (strict), and only jobs whose time limit ends first may use them
                          (backfill, the default); skip holds nothing (default backfill)
       --priority-aging N a queued job gains N priority per hour waited (default 0: off)
+      --preempt-signal SIG  asks a preempted job without a trainer endpoint to checkpoint
+                         (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 or SIGUSR2; default SIGTERM)
+      --preemption-cooldown SECS  a job is preempted at most once per SECS (default 600)
       --default-time-limit SECS  time limit of jobs submitted without one (default: none)
       --allowed-host NAME  also answer to this Host name (NAME or NAME:PORT; repeatable;
                          env and file: comma-separated or a list)
@@ -337,6 +354,12 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       const policy = SCHEDULING_POLICIES.find((p) => p === s);
       if (!policy) throw fail('must be strict, backfill or skip');
       return policy;
+    }
+    case 'signal': {
+      const s = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+      const signal = PREEMPT_SIGNALS.find((p) => p === s || p === `SIG${s}`);
+      if (!signal) throw fail(`must be one of ${PREEMPT_SIGNALS.join(', ')}`);
+      return signal;
     }
     case 'rate': {
       const n =
