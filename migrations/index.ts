@@ -14,6 +14,7 @@ import { JobLogCap1796015100000 } from './1796015100000-job-log-cap';
 import { SessionHandover1796015221747 } from './1796015221747-session-handover';
 import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
 import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
+import { JobPreemption1796020200000 } from './1796020200000-job-preemption';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   SessionHandover1796015221747,
   ConfigOverrides1796020000000,
   TrackingRuns1796020100000,
+  JobPreemption1796020200000,
 ];

@@ -97,6 +97,18 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: true }));
     await api.waitStatus(afterResume, ['done']);
 
+    // Preempted (SIGTERM ends its first attempt), requeued, then its second attempt ends at once.
+    const preemptible = ok(
+      await api.command(['sh', '-c', '[ "$TRAINYARD_RESTART_COUNT" != 0 ] || exec sleep 30'], {
+        requested_gpus: 1,
+        preemptible: true,
+      }),
+    ).body.queue_id;
+    await api.waitStatus(preemptible, ['running']);
+    const preemptor = ok(await api.command(['true'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await api.waitStatus(preemptor, ['done'], 15_000);
+    await api.waitStatus(preemptible, ['done'], 15_000);
+
     const killed = ok(await api.command(['sleep', '30'], { requested_gpus: 1 })).body.queue_id;
     await api.waitStatus(killed, ['running']);
     ok(await api.call('POST', `/api/jobs/${killed}/control/kill`));
@@ -174,6 +186,8 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       'done',
       'done',
       'done',
+      'done',
+      'done',
       'failed',
       'queued',
       'terminating',
@@ -205,6 +219,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ array_index: 1, array_max_running: 1 }));
+    expect(jobs).toContainEqual(
+      expect.objectContaining({ preemptible: 1, restart_count: 1, preempted_at: expect.any(String) }),
+    );
     expect(new Set(entries.map((e) => e.type))).toEqual(
       new Set([
         'gpu.policy_changed.v2',
@@ -217,6 +234,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.cancelled.v1',
         'job.dependency_failed.v1',
         'job.terminating.v1',
+        'job.preempted.v1',
         'run.created.v1',
         'run.status_changed.v1',
         'scheduler.toggled.v1',

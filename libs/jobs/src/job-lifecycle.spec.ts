@@ -17,7 +17,7 @@ describe('job lifecycle transitions', () => {
     queued: ['starting', 'aborted'],
     starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
     running: ['terminating', 'done', 'failed', 'aborted'],
-    terminating: ['done', 'failed', 'aborted'],
+    terminating: ['queued', 'done', 'failed', 'aborted'],
     done: [],
     failed: [],
     aborted: [],
@@ -37,7 +37,7 @@ describe('job lifecycle transitions', () => {
     expect(sourcesOf('running')).toEqual(['starting']);
     expect(sourcesOf('terminating')).toEqual(['starting', 'running']);
     expect(sourcesOf('aborted')).toEqual(['queued', ...ACTIVE_STATUSES]);
-    expect(sourcesOf('queued')).toEqual(['starting']);
+    expect(sourcesOf('queued')).toEqual(['starting', 'terminating']);
   });
 });
 
@@ -161,6 +161,30 @@ describe(settle.name, () => {
       { requested: 'trainer_stop', foundAfterRestart: true },
       { status: 'failed', reason: 'trainer_stop' },
       /no exit status/,
+    ],
+    [
+      'preempted, the trainer checkpoints and exits 0: queued again, not ended',
+      { requested: 'preempted', exitCode: 0 },
+      { status: 'queued', reason: 'preempted' },
+      null,
+    ],
+    [
+      'preempted, SIGKILLed after the grace: queued again all the same',
+      { requested: 'preempted', exitCode: 137 },
+      { status: 'queued', reason: 'preempted' },
+      null,
+    ],
+    [
+      'preempted, found gone after a restart: queued again',
+      { requested: 'preempted', foundAfterRestart: true },
+      { status: 'queued', reason: 'preempted' },
+      null,
+    ],
+    [
+      'preempted, but its relaunch failed: launch_failed wins',
+      { requested: 'preempted', launchError: 'cwd gone' },
+      { status: 'failed', reason: 'launch_failed' },
+      /cwd gone/,
     ],
   ];
 

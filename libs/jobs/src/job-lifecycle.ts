@@ -8,6 +8,7 @@
  *     │                  │                     │             ▲                              failed
  *     cancel: the        └─ launch failed ─────┴─────────────┘ (stop requested, or the main  aborted
  *     row is removed                                           process exited while others remain)
+ *     └───────────── preempted: terminating ──every process gone──▶ queued again (restart_count + 1)
  *
  * Status and termination reason are stored apart (as dstack's JobStatus / JobTerminationReason and
  * pueue's TaskStatus / TaskResult do): the status says where the job is, the reason says why it
@@ -47,7 +48,8 @@ export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   // starting → queued: a claim whose launch provably never happened (see JobReaper).
   starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],
   running: ['terminating', 'done', 'failed', 'aborted'],
-  terminating: ['done', 'failed', 'aborted'],
+  // terminating → queued: a preempted job, once its last process is gone, waits for its next attempt.
+  terminating: ['queued', 'done', 'failed', 'aborted'],
   done: [],
   failed: [],
   aborted: [],
@@ -78,6 +80,12 @@ export const TERMINATION_REASONS = [
    * after the grace period either way.
    */
   'time_limit',
+  /**
+   * A higher-priority job needed its GPUs (it was submitted preemptible): checkpoint asked of it
+   * (trainer save-stop when it listens, else the preempt signal), SIGKILL after the grace period;
+   * then it is queued again, not ended.
+   */
+  'preempted',
   /** The job's command exited 0. */
   'completed',
   /** The job's command exited non-zero or was killed by a signal nobody here sent. */
@@ -92,7 +100,13 @@ export const TERMINATION_REASONS = [
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 
 /** Reasons that are requests (someone asked the job to end), as opposed to observations. */
-export const TERMINATION_REQUESTS = ['user_abort', 'user_kill', 'trainer_stop', 'time_limit'] as const;
+export const TERMINATION_REQUESTS = [
+  'user_abort',
+  'user_kill',
+  'trainer_stop',
+  'time_limit',
+  'preempted',
+] as const;
 export type TerminationRequest = (typeof TERMINATION_REQUESTS)[number];
 
 export function isTerminationRequest(reason: string | null): reason is TerminationRequest {
@@ -117,7 +131,8 @@ export interface JobEndEvidence {
 }
 
 export interface JobOutcome {
-  status: 'done' | 'failed' | 'aborted';
+  /** `queued`: not an end — a preempted job goes back to the queue for its next attempt. */
+  status: 'done' | 'failed' | 'aborted' | 'queued';
   reason: TerminationReason;
   /** A sentence for the job's `error` field, or null when there is nothing to explain. */
   error: string | null;
@@ -129,6 +144,7 @@ export interface JobOutcome {
  * - user_abort / user_kill end `aborted`, whatever the exit status (the user asked for it);
  * - time_limit ends `aborted` too, whatever the exit status (it did not finish in its time, as
  *   Slurm's TIMEOUT: a trainer that saved on the way out still did not complete);
+ * - preempted is not an end: `queued` again whatever the exit status (it was asked to checkpoint);
  * - trainer_stop ends `done` when the job then exits 0, else `failed` (the save did not complete);
  * - otherwise exit 0 is `done`, any other status `failed`, and no status at all `failed /
  *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file).
@@ -151,6 +167,8 @@ export function settle(evidence: JobEndEvidence): JobOutcome {
         reason: 'time_limit',
         error: `stopped at its time limit${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
       };
+    case 'preempted':
+      return { status: 'queued', reason: 'preempted', error: null };
     case 'trainer_stop':
       return exitCode === 0
         ? { status: 'done', reason: 'trainer_stop', error: null }

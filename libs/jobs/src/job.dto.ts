@@ -55,6 +55,16 @@ export class JobDto {
   time_limit_s!: number | null;
   /** Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap. */
   log_cap_bytes!: number | null;
+  /**
+   * May be preempted: a higher-priority job that cannot start otherwise asks it to checkpoint
+   * (trainer save-stop, else the server's --preempt-signal), SIGKILL after the grace period, and it
+   * is queued again (termination_reason `preempted` while it stops).
+   */
+  preemptible!: boolean;
+  /** Times it was requeued after preemption; its next attempt sees it as TRAINYARD_RESTART_COUNT. */
+  restart_count!: number;
+  /** When it was last preempted (ISO 8601), or null. */
+  preempted_at!: string | null;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

@@ -14,8 +14,8 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
-    'depends_on, the array fields, time_limit_s and log_cap_bytes were added later: absent, they are [], ' +
-    'null, null (no limit) and null (the server default cap).',
+    'depends_on, the array fields, time_limit_s, log_cap_bytes and preemptible were added later: absent, ' +
+    'they are [], null, null (no limit), null (the server default cap) and false.',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -49,6 +49,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly time_limit_s?: number | null;
   /** Cap on this job's log file, bytes (absent in older entries, or null: the server's default). */
   readonly log_cap_bytes?: number | null;
+  /** May be preempted (absent in older entries: false). */
+  readonly preemptible?: boolean;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -68,6 +70,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.array_max_running = job.array_max_running;
     this.time_limit_s = job.time_limit_s;
     this.log_cap_bytes = job.log_cap_bytes;
+    this.preemptible = job.preemptible;
   }
 }
 
@@ -116,6 +119,32 @@ export class JobRequeuedEvent implements JournaledEvent {
 }
 
 @JournalEntryType(
+  'job.preempted.v1',
+  'a preempted job (terminating with termination_reason `preempted`) has no process left and is queued ' +
+    'again for its next attempt; a replica sets it `queued` with restart_count, preempted_at and error ' +
+    '(the note naming its preemptor) as given, and clears the run fields (it must be terminating).',
+)
+export class JobPreemptedEvent implements JournaledEvent {
+  readonly queue_id: string;
+  /** Its attempt count from now on (the previous one + 1). */
+  readonly restart_count: number;
+  /** ISO 8601: when it was requeued (the preemption cooldown counts from it). */
+  readonly preempted_at: string;
+  /** "preempted by q_… (priority 10); requeued": the job's `error` note while it waits. */
+  readonly error: string;
+  /** The exit status of the attempt that was preempted, or null. */
+  readonly exit_code: number | null;
+
+  constructor(fields: JobPreemptedEvent) {
+    this.queue_id = fields.queue_id;
+    this.restart_count = fields.restart_count;
+    this.preempted_at = fields.preempted_at;
+    this.error = fields.error;
+    this.exit_code = fields.exit_code;
+  }
+}
+
+@JournalEntryType(
   'job.starting.v1',
   'the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.',
 )
@@ -159,7 +188,7 @@ export class JobStartedEvent implements JournaledEvent {
 )
 export class JobTerminatingEvent implements JournaledEvent {
   readonly queue_id: string;
-  /** The stop request (user_abort, user_kill, trainer_stop), or null when its command ended with leftovers. */
+  /** The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted), or null when its command ended with leftovers. */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   readonly termination_reason: TerminationReason | null;
   /** ISO 8601 time of the request, or null. */

@@ -32,6 +32,12 @@ export interface Job {
   time_limit_s: number | null;
   /** Cap on this job's log file, bytes (null: the server's --log-cap). */
   log_cap_bytes: number | null;
+  /** May be stopped (asked to checkpoint) and requeued so a higher-priority job can start. */
+  preemptible: boolean;
+  /** How many times it was requeued after preemption (TRAINYARD_RESTART_COUNT of its next attempt). */
+  restart_count: number;
+  /** When it was last preempted, ISO 8601 (null: never): the preemption cooldown counts from it. */
+  preempted_at: string | null;
   idempotency_key: string | null;
   /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
   depends_on: JobDependency[];
@@ -57,6 +63,7 @@ export type SubmittedJob = Pick<
   | 'kill_grace_s'
   | 'time_limit_s'
   | 'log_cap_bytes'
+  | 'preemptible'
   | 'idempotency_key'
   | 'depends_on'
   | 'array_id'
@@ -78,5 +85,7 @@ export function queuedJob(submitted: SubmittedJob): Job {
     error: null,
     termination_reason: null,
     termination_requested_at: null,
+    restart_count: 0,
+    preempted_at: null,
   };
 }

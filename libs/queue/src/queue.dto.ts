@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsDefined,
   IsInt,
   IsObject,
@@ -142,6 +143,15 @@ export class SubmitJobRequestDto {
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
   log_cap_bytes?: number;
+
+  /**
+   * May be preempted (default false): when a higher-priority job cannot start otherwise, this job is
+   * asked to checkpoint (its trainer's save-stop, else the server's --preempt-signal), SIGKILLed after
+   * its grace period, and queued again; its next attempt sees TRAINYARD_RESTART_COUNT.
+   */
+  @IsOptional()
+  @IsBoolean()
+  preemptible?: boolean;
 
   /** Optional label shown in lists. */
   @IsOptional()

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
-import { JobRepository } from '@trainyard/jobs';
+import { ACTIVE_STATUSES, JobRepository } from '@trainyard/jobs';
 import { PendingReasons } from '@trainyard/queue';
-import { place, PlacementItem } from './placement';
+import { place, PlacementGpu, PlacementItem, PlacementResult, planPreemption } from './placement';
+import { JobStopper } from './supervision/job-stopper';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
 import { JobReattacher } from './supervision/job-reattacher';
@@ -31,6 +32,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private booted = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The job that last preempted others, while it waits: the GPUs they free are held for it. */
+  private preemptor: string | null = null;
   tickCount = 0;
   lastTickAt: string | null = null;
 
@@ -44,6 +47,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly beforeFirst: BeforeFirstDispatch,
     private readonly dependencies: DependencyGate,
     private readonly active: ActiveJobs,
+    private readonly stopper: JobStopper,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -105,6 +109,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     let queued = await this.jobs.queuedForPlacement();
     const deps = await this.dependencies.settle(queued);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
+    if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
     const items: PlacementItem[] = queued.map((j) => ({
       queue_id: j.id,
       priority: j.priority,
@@ -128,7 +133,13 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       mode: this.config.scheduling,
       now: Date.now(),
       priority_aging_per_hour: this.config.priority_aging,
+      preemptor: this.preemptor,
     });
+    // A requeued victim's reason says who preempted it, then why it still waits.
+    for (const j of queued)
+      if (j.preempted_note && result.pending[j.id] !== undefined)
+        result.pending[j.id] = `${j.preempted_note}; ${result.pending[j.id]}`;
+    if (result.blocked !== null && this.booted) await this.preempt(result, gpus);
     this.reasons.replace(result.pending);
     if (!this.booted) return;
     // Launched together: their claims share one group commit, and one job's launch never waits
@@ -141,5 +152,44 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         if (job) await this.launcher.launch(job, launch.gpu_indices);
       }),
     );
+  }
+
+  /**
+   * The blocked top job may preempt lower-priority preemptible jobs (see preemption.ts): each victim
+   * is asked to checkpoint — its stop is recorded at once, so the next pass counts its GPUs as
+   * freeing and never picks a second victim for them — and is requeued once its processes are gone.
+   */
+  private async preempt(result: PlacementResult, gpus: PlacementGpu[]): Promise<void> {
+    const target = result.blocked!;
+    const now = Date.now();
+    const candidates = (await this.jobs.withStatus(ACTIVE_STATUSES)).map((j) => {
+      const entry = this.active.get(j.id);
+      return {
+        queue_id: j.id,
+        priority: j.priority,
+        preemptible: j.preemptible,
+        gpu_indices: j.gpu_indices,
+        running: j.status === 'running' && (entry?.monitorPid ?? 0) > 0,
+        stopping: j.status === 'terminating' || (entry?.request ?? null) !== null,
+        preempted_ms: j.preempted_at === null ? null : Date.parse(j.preempted_at),
+        started_ms: j.started_at === null ? now : Date.parse(j.started_at),
+      };
+    });
+    const plan = planPreemption(target, gpus, candidates, {
+      now,
+      cooldown_ms: this.config.preemption_cooldown_seconds * 1000,
+      taken: new Set(result.launch.flatMap((l) => l.gpu_indices)),
+    });
+    if (plan === null) return;
+    this.preemptor = target.queue_id;
+    result.pending[target.queue_id] += `; preempting ${plan.victims.join(', ')}`;
+    const note = `preempted by ${target.queue_id} (priority ${target.priority})`;
+    for (const victim of plan.victims) {
+      this.logger.log(`${victim}: ${note}; asking it to checkpoint`);
+      // Not awaited: the stop verifies for up to 2 s, and the request is recorded before that.
+      this.stopper
+        .stop(victim, 'preempted', true, note)
+        .catch((err: Error) => this.logger.error(`${victim}: preemption failed: ${err.message}`));
+    }
   }
 }

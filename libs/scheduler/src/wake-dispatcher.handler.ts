@@ -3,6 +3,7 @@ import { GpuPolicyChangedEvent } from '@trainyard/gpus';
 import {
   JobCancelledEvent,
   JobFinishedEvent,
+  JobPreemptedEvent,
   JobQueuedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
@@ -14,6 +15,7 @@ import { SchedulerToggledEvent } from './scheduler.events';
 type WakeEvent =
   | JobQueuedEvent
   | JobRequeuedEvent
+  | JobPreemptedEvent
   | JobFinishedEvent
   | JobCancelledEvent
   | JobStartedEvent
@@ -25,6 +27,8 @@ type WakeEvent =
 @EventsHandler(
   JobQueuedEvent,
   JobRequeuedEvent,
+  // A preempted job is back in the queue (its GPUs free for its preemptor).
+  JobPreemptedEvent,
   JobFinishedEvent,
   JobCancelledEvent,
   // A dependency that started (after_start) or was deleted changes who may start.

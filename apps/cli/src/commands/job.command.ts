@@ -52,6 +52,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['ended', when(job.ended_at)],
     ['runtime', formatDuration(job.runtime_seconds)],
     ['time limit', job.time_limit_s === null ? '-' : formatDuration(job.time_limit_s)],
+    ['preemptible', job.preemptible ? `yes (restarted ${job.restart_count}×)` : 'no'],
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];

@@ -25,6 +25,7 @@ describe(buildSubmitBody.name, () => {
         param: ['lr=0.001', 'config=train.yaml', 'extra={"k":[1]}'],
         paramJson: '{"lr":1,"steps":10}',
         timeLimit: '1h30m',
+        preemptible: true,
       },
       [],
       1,
@@ -38,6 +39,7 @@ describe(buildSubmitBody.name, () => {
       cwd: '/work',
       name: 'run 1',
       time_limit_s: 5400,
+      preemptible: true,
       job_params: { lr: 0.001, steps: 10, config: 'train.yaml', extra: { k: [1] } },
     });
   });

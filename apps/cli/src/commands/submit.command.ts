@@ -29,6 +29,7 @@ interface SubmitOptions {
   sweep?: string[];
   maxRunning?: string;
   timeLimit?: string;
+  preemptible?: boolean;
 }
 
 const CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
@@ -101,6 +102,7 @@ export function buildSubmitBody(
       throw new CliError('--max-running needs --array or --sweep', EXIT.invalid);
   }
   if (options.timeLimit !== undefined) body.time_limit_s = parseDuration(options.timeLimit, '--time-limit');
+  if (options.preemptible) body.preemptible = true;
   return body;
 }
 
@@ -127,6 +129,11 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       "stop the job after this long (90, 30m, 2h, 1h30m; none: no limit; default: the type's or server's)",
     )
     .option(
+      '--preemptible',
+      'a higher-priority job may stop it (checkpoint: trainer save-stop, else a signal) and requeue it; ' +
+        'its next attempt sees TRAINYARD_RESTART_COUNT',
+    )
+    .option(
       '--param <key=value>',
       'job parameter; the value is parsed as JSON when it is JSON (repeatable)',
       collect,
@@ -150,6 +157,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       '\nExamples:\n' +
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
         '  trainyard submit --gpus 1 --time-limit 2h -- python train.py\n' +
+        '  trainyard submit --gpus 2 --preemptible -- python train.py --resume\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
         '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
         '  trainyard submit --after q_…:ok -- python eval.py\n',

@@ -20,6 +20,7 @@ const STOP_REASONS: Record<string, string> = {
   user_kill: 'force-kill requested',
   trainer_stop: 'stop requested through its trainer',
   time_limit: 'time limit reached, stopping',
+  preempted: 'preempted: asked to checkpoint and stop',
 };
 const REVOKED: Record<string, string> = {
   logout_all: 'sign out everywhere',
@@ -47,6 +48,11 @@ export function describeEntry(entry: JournalEntryDto): Activity {
       return about(entry.payload.queue_id, 'cancelled before it started');
     case 'job.requeued.v1':
       return about(entry.payload.queue_id, 'back in the queue (its launch never happened)');
+    case 'job.preempted.v1':
+      return about(
+        entry.payload.queue_id,
+        `back in the queue for attempt ${entry.payload.restart_count + 1}: ${entry.payload.error}`,
+      );
     case 'job.starting.v1':
       return about(entry.payload.queue_id, `starting ${gpus(entry.payload.gpu_indices)}`);
     case 'job.started.v1':

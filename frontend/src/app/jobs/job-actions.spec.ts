@@ -32,6 +32,9 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     array_id: null,
     array_index: null,
     depends_on: [],
+    preemptible: false,
+    restart_count: 0,
+    preempted_at: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
   };

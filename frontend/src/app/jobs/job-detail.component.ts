@@ -199,6 +199,14 @@ import { JobMetricsComponent } from '../runs/job-metrics.component';
               </dd>
             </div>
           }
+          @if (job.preemptible) {
+            <div>
+              <dt>preemptible</dt>
+              <dd title="A higher-priority job may stop it (checkpoint) and requeue it">
+                yes{{ job.restart_count ? ' (requeued ' + job.restart_count + '×)' : '' }}
+              </dd>
+            </div>
+          }
           @if (job.termination_reason) {
             <div>
               <dt>reason</dt>
@@ -462,6 +470,8 @@ export class JobDetailComponent {
     launch_failed: 'It could not be started',
     lost_on_restart: 'It was gone when the server restarted and left no exit status',
     dependency_failed: 'A job it depends on can no longer meet the condition; it never started',
+    preempted:
+      'A higher-priority job needed its GPUs: asked to checkpoint (save & stop or a signal), then requeued',
   };
   protected readonly finished = (job: JobDto) => isFinished(job.status);
 

@@ -76,7 +76,17 @@ describe(loadServerConfig.name, () => {
     ).toMatchObject({ scheduling: 'backfill', priority_aging: 1, default_time_limit_seconds: null });
   });
 
+  it('reads the preempt signal and cooldown (SIGTERM and 600 s by default)', () => {
+    expect(load([])).toMatchObject({ preempt_signal: 'SIGTERM', preemption_cooldown_seconds: 600 });
+    expect(load(['--preempt-signal', 'usr1', '--preemption-cooldown', '60'])).toMatchObject({
+      preempt_signal: 'SIGUSR1',
+      preemption_cooldown_seconds: 60,
+    });
+    expect(load([], { TRAINYARD_PREEMPT_SIGNAL: 'SIGINT' }).preempt_signal).toBe('SIGINT');
+  });
+
   it.each([
+    [['--preempt-signal', 'SIGKILL'], /preempt_signal must be one of SIGTERM/],
     [['--scheduling', 'fifo'], /scheduling must be strict, backfill or skip/],
     [['--priority-aging', '-1'], /priority_aging must be a number/],
     [['--default-time-limit', '2h'], /default_time_limit_seconds must be a whole number of seconds/],

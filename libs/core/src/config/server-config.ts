@@ -11,6 +11,7 @@ import {
   FLAGS,
   LIST_KINDS,
   LOG_LEVELS,
+  PREEMPT_SIGNALS,
   SCHEDULING_POLICIES,
   ServerArgs,
   SETTING_KEYS,
@@ -127,6 +128,12 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       const policy = SCHEDULING_POLICIES.find((p) => p === s);
       if (!policy) throw fail('must be strict, backfill or skip');
       return policy;
+    }
+    case 'signal': {
+      const s = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+      const signal = PREEMPT_SIGNALS.find((p) => p === s || p === `SIG${s}`);
+      if (!signal) throw fail(`must be one of ${PREEMPT_SIGNALS.join(', ')}`);
+      return signal;
     }
     case 'rate': {
       const n =

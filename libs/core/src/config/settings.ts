@@ -12,6 +12,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** What the scheduler does when the top waiting job cannot fit (see placement.ts in libs/scheduler). */
 export const SCHEDULING_POLICIES = ['strict', 'backfill', 'skip'] as const;
 export type SchedulingPolicy = (typeof SCHEDULING_POLICIES)[number];
+/** Signals a preempted job without a trainer control endpoint may be asked to checkpoint with. */
+export const PREEMPT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+export type PreemptSignal = (typeof PREEMPT_SIGNALS)[number];
 
 /** 1 GiB: a runaway job cannot fill the disk, and no sane training log comes near it. */
 export const DEFAULT_LOG_CAP_BYTES = 1024 ** 3;
@@ -25,6 +28,7 @@ export interface KindValue {
   count: number | null;
   seconds: number;
   scheduling: SchedulingPolicy;
+  signal: PreemptSignal;
   rate: number;
   limit: number | null;
   hosts: string[];
@@ -318,6 +322,27 @@ export const SETTINGS = {
     help: 'a queued job gains N priority per hour waited; 0 = off',
     readme: 'A queued job gains N priority per hour waited (order only; GPU gates read its own priority).',
     example: { value: '0', note: 'priority a queued job gains per hour waited' },
+  }),
+  /** Sent to a preempted job that has no trainer control endpoint (SIGKILL follows after the grace). */
+  preempt_signal: setting({
+    kind: 'signal',
+    default: 'SIGTERM',
+    flag: '--preempt-signal',
+    metavar: 'SIG',
+    help: `asks a preempted job without a trainer endpoint to checkpoint (${PREEMPT_SIGNALS.join(', ')})`,
+    readme:
+      'Signal that asks a preempted job without a trainer control endpoint to checkpoint (SIGKILL follows after the grace period; see Scheduling).',
+    example: { value: 'SIGTERM', note: 'asks a preempted job without a trainer endpoint to checkpoint' },
+  }),
+  /** A job is preempted at most once per this many seconds (no preemption storm). */
+  preemption_cooldown_seconds: setting({
+    kind: 'seconds',
+    default: 600,
+    flag: '--preemption-cooldown',
+    metavar: 'SECS',
+    help: 'a job is preempted at most once per SECS',
+    readme: 'A job is preempted at most once per this many seconds, so preemption cannot storm.',
+    example: { value: '600', note: 'a job is preempted at most once per this many seconds' },
   }),
   /** Time limit of jobs submitted without one and whose job type sets none, seconds; null: none. */
   default_time_limit_seconds: setting({

@@ -82,6 +82,15 @@ export class JobEntity {
   @Column({ type: 'integer', nullable: true })
   log_cap_bytes!: number | null;
 
+  @Column({ type: 'boolean', default: false })
+  preemptible!: boolean;
+
+  @Column({ type: 'integer', default: 0 })
+  restart_count!: number;
+
+  @Column({ type: 'text', nullable: true })
+  preempted_at!: string | null;
+
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;

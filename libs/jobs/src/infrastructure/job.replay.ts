@@ -7,6 +7,7 @@ import {
   JobDependencyFailedEvent,
   JobFinishedEvent,
   JobKillUnverifiedEvent,
+  JobPreemptedEvent,
   JobQueuedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
@@ -16,7 +17,7 @@ import {
 } from '../job.events';
 import { JobEntity } from './job.entity';
 import { queuedJob } from '../job';
-import { dependencyFailedChanges, insertJobRow } from './job.repository';
+import { dependencyFailedChanges, insertJobRow, preemptedChanges } from './job.repository';
 
 /**
  * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
@@ -39,6 +40,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         kill_grace_s: e.kill_grace_s,
         time_limit_s: e.time_limit_s ?? null,
         log_cap_bytes: e.log_cap_bytes ?? null,
+        preemptible: e.preemptible ?? false,
         idempotency_key: e.idempotency_key,
         depends_on: e.depends_on ?? [],
         array_id: e.array_id ?? null,
@@ -64,6 +66,9 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
   }),
   replayRule(JobRequeuedEvent, async (tx, e) => {
     await update(tx, e.queue_id, ['starting'], { status: 'queued', started_at: null, gpu_indices: '[]' });
+  }),
+  replayRule(JobPreemptedEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['terminating'], preemptedChanges(e));
   }),
   replayRule(JobStartedEvent, async (tx, e) => {
     const pid = { pid: e.pid, proc_start_time: e.proc_start_time };

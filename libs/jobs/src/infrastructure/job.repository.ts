@@ -41,6 +41,28 @@ export function dependencyFailedChanges(e: { error: string; ended_at: string }):
   return { status: 'aborted', termination_reason: 'dependency_failed', error: e.error, ended_at: e.ended_at };
 }
 
+/** The row changes of `terminating → queued` after a preemption (live path and replay alike). */
+export function preemptedChanges(e: {
+  restart_count: number;
+  preempted_at: string;
+  error: string;
+  exit_code: number | null;
+}): Partial<JobEntity> {
+  return {
+    status: 'queued',
+    restart_count: e.restart_count,
+    preempted_at: e.preempted_at,
+    error: e.error,
+    exit_code: e.exit_code,
+    started_at: null,
+    gpu_indices: '[]',
+    pid: null,
+    proc_start_time: null,
+    termination_reason: null,
+    termination_requested_at: null,
+  };
+}
+
 /** What placement reads of a queued job. */
 export interface QueuedForPlacement {
   id: string;
@@ -54,6 +76,8 @@ export interface QueuedForPlacement {
   time_limit_s: number | null;
   /** ISO 8601; what priority aging counts from. */
   submitted_at: string;
+  /** "preempted by q_… (priority N); requeued" while a preempted job waits again; else null. */
+  preempted_note: string | null;
 }
 
 /** Bound parameters per IN (...) list, well under SQLite's limit. */
@@ -166,7 +190,8 @@ export class JobRepository {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
         'SELECT id, priority, requested_gpus, seq, depends_on, array_id, array_max_running, ' +
-          "time_limit_s, submitted_at FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+          'time_limit_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
+          "FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
       );
     return rows.map((r) => ({
       ...r,
@@ -317,6 +342,12 @@ export class JobRepository {
   /** Applies `changes` (no status change) while the job is active; returns whether it did. */
   async updateActive(tx: Tx, id: string, changes: Partial<Omit<Job, 'status'>>): Promise<boolean> {
     return this.updateWhere(tx, id, ACTIVE_STATUSES, changes);
+  }
+
+  /** terminating → queued after a preemption (see {@link preemptedChanges}); whether it did. */
+  async requeuePreempted(tx: Tx, id: string, e: Parameters<typeof preemptedChanges>[0]): Promise<boolean> {
+    const result = await tx.update(JobEntity, { id, status: 'terminating' }, preemptedChanges(e));
+    return (result.affected ?? 0) > 0;
   }
 
   private async updateWhere(

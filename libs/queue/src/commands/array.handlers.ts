@@ -76,6 +76,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
           kill_grace_s: j.kill_grace_s,
           time_limit_s: j.time_limit_s,
           log_cap_bytes: j.log_cap_bytes,
+          preemptible: j.preemptible,
           idempotency_key: null,
           depends_on: [],
           array_id: newId,

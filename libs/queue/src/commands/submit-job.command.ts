@@ -18,6 +18,8 @@ export interface SubmitJobInput {
   /** Seconds; undefined: the job type's default, else the server's; null: none. */
   time_limit_s?: number | null;
   log_cap_bytes?: number;
+  /** Default false. */
+  preemptible?: boolean;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

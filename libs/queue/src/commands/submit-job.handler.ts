@@ -62,6 +62,7 @@ const SUBMITTED_FIELDS = [
   'array_max_running',
   'time_limit_s',
   'log_cap_bytes',
+  'preemptible',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -149,6 +150,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
             ? def.defaultTimeLimitS
             : this.config.default_time_limit_seconds,
       log_cap_bytes: input.log_cap_bytes ?? null,
+      preemptible: input.preemptible ?? false,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {

@@ -54,6 +54,11 @@ export interface PlacementResult {
   launch: PlacementLaunch[];
   /** queue_id -> human reason, for every item not launched. */
   pending: Record<string, string>;
+  /**
+   * The top waiting job that cannot start for lack of GPUs but could on this host (the one GPUs are
+   * held for, outside `skip`), or null: what preemption (preemption.ts) may free GPUs for.
+   */
+  blocked: PlacementItem | null;
 }
 
 /**
@@ -74,6 +79,8 @@ export interface PlacementOptions {
   priority_aging_per_hour?: number;
   /** Active (starting/running/terminating) jobs per array id before this pass, for max_running. */
   arrayActive?: ReadonlyMap<string, number>;
+  /** A job that preempted others: GPUs are held for it even under `skip`, so the freed GPUs are its. */
+  preemptor?: string | null;
 }
 
 /** Blocking facts listed in a reason before it is summarised as "+N more". */
@@ -154,6 +161,7 @@ export function place(
   const note = migNote(host);
   let idleLeft = pool.length;
   let hold: Hold | null = null;
+  let blocked: PlacementItem | null = null;
 
   // Taking GPUs and holding them are the only things that change eligibility or reasons within a
   // pass, so results are cached per (priority, may use held GPUs) and per request size for reasons,
@@ -213,9 +221,11 @@ export function place(
       now + limit * 1000 <= hold.start;
     const entry = cacheFor(item.priority, useHeld);
     if (entry.eligible < needed) {
-      if (hold === null && mode !== 'skip') {
+      const holds = mode !== 'skip' || item.queue_id === options.preemptor;
+      if (hold === null && (holds || blocked === null)) {
         const found = holdFor(item, needed, host, takenBy, takenUntil, now);
-        if (found !== null) {
+        if (found !== null) blocked ??= item;
+        if (found !== null && holds) {
           hold = found;
           version++;
           const held = [...found.held].sort((a, b) => a - b);
@@ -266,7 +276,7 @@ export function place(
     );
   }
 
-  return { launch, pending };
+  return { launch, pending, blocked };
 }
 
 /**

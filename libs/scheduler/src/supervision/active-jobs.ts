@@ -61,6 +61,14 @@ export class ActiveJobs {
     return this.jobs.has(id);
   }
 
+  /**
+   * Whether `entry` is still the job's current attempt: a preempted job comes back under the same
+   * id, and a timer armed for its previous attempt must never touch the next one.
+   */
+  isCurrent(entry: ActiveJob): boolean {
+    return this.jobs.get(entry.id) === entry;
+  }
+
   all(): IterableIterator<ActiveJob> {
     return this.jobs.values();
   }

@@ -19,6 +19,8 @@ export interface JobEnvironmentInput {
   gpuIndices: readonly number[];
   /** The array the job belongs to and its index in it, or null. */
   array: { id: string; index: number } | null;
+  /** Times the job was requeued after preemption (0 on its first attempt). */
+  restartCount: number;
   /** The job type's choice for GPU-less jobs: hide every GPU (true) or inherit the server's view. */
   gpulessHidesGpus: boolean;
 }
@@ -29,6 +31,8 @@ export interface JobEnvironmentInput {
  * - TRAINYARD_JOB_ID: the job's queue id (how its processes are found, even outside its session);
  * - TRAINYARD_NODE_ID: this server's node id (GPU attribution trusts it, with the process's uid);
  * - TRAINYARD_CONTROL_DIR: where a trainer publishes its control endpoint (also names this server);
+ * - TRAINYARD_RESTART_COUNT: how many times it was preempted and requeued (0 on the first attempt),
+ *   so a program can resume from its checkpoint;
  * - TRAINYARD_ARRAY_ID / TRAINYARD_ARRAY_INDEX: for a job of an array, its id and the job's 0-based index;
  * - run tracking's TRAINYARD_RUN_ID, TRAINYARD_URL and TRAINYARD_RUN_TOKEN_FILE (libs/tracking);
  * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
@@ -45,6 +49,7 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     [JOB_ID_ENV]: input.jobId,
     [NODE_ID_ENV]: input.nodeId,
     [SERVER_TAG_ENV]: input.controlDir,
+    TRAINYARD_RESTART_COUNT: String(input.restartCount),
   };
   if (input.array) {
     env.TRAINYARD_ARRAY_ID = input.array.id;

@@ -181,6 +181,7 @@ export class JobLauncher implements OnModuleDestroy {
         userEnv: job.env,
         controlDir,
         gpuIndices,
+        restartCount: job.restart_count,
         array: job.array_id !== null ? { id: job.array_id, index: job.array_index ?? 0 } : null,
         gpulessHidesGpus: def.gpuless_sees_server_gpus === undefined,
       }),

@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isProcessAlive } from '@trainyard/core';
+import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
   JobFiles,
   JobFinishedEvent,
+  JobPreemptedEvent,
   JobRepository,
   JobRequeuedEvent,
   JobTerminatingEvent,
@@ -174,11 +176,34 @@ export class JobReaper implements OnModuleDestroy {
     await this.stopper.signal(entry, 'SIGTERM');
   }
 
+  /** terminating → queued for a preempted job whose last process is gone; its log carries on. */
+  private async requeuePreempted(
+    tx: Tx,
+    id: string,
+    exitCode: number | null,
+    at: string,
+  ): Promise<{ result: undefined; events: JobPreemptedEvent[] }> {
+    const job = await this.jobs.get(id, tx);
+    const event = new JobPreemptedEvent({
+      queue_id: id,
+      restart_count: (job?.restart_count ?? 0) + 1,
+      preempted_at: at,
+      // The stop stored "preempted by q_… (priority N)" as the job's error.
+      error: `${job?.error ?? 'preempted'}; requeued`,
+      exit_code: exitCode,
+    });
+    const ok = await this.jobs.requeuePreempted(tx, id, event);
+    return { result: undefined, events: ok ? [event] : [] };
+  }
+
   private logFailure(id: string) {
     return (err: Error) => this.logger.error(`${id}: cleaning up after its command failed: ${err.message}`);
   }
 
-  /** Settles and commits the end once; retries the commit until it lands (the GPUs stay reserved meanwhile). */
+  /**
+   * Settles and commits the end once — or, for a preempted job, its return to the queue — retrying
+   * the commit until it lands (the GPUs stay reserved meanwhile).
+   */
   private async finish(entry: ActiveJob, launchError: string | null = null): Promise<void> {
     if (entry.settling || this.closed) return;
     entry.settling = true;
@@ -199,6 +224,7 @@ export class JobReaper implements OnModuleDestroy {
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.journal.record(async (tx) => {
+          if (outcome.status === 'queued') return this.requeuePreempted(tx, entry.id, exitCode, endedAt);
           const ok = await this.jobs.moveTo(tx, entry.id, outcome.status, {
             exit_code: exitCode,
             error: outcome.error,
@@ -226,7 +252,7 @@ export class JobReaper implements OnModuleDestroy {
     }
     if (this.closed) return;
     this.logger.log(
-      `${entry.id} ${outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
+      `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );
     this.active.remove(entry);
   }

@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { isProcessAlive } from '@trainyard/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isProcessAlive, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   callTrainer,
@@ -19,9 +19,10 @@ export const STOP_VERIFY_MS = 2000;
 const VERIFY_POLL_MS = 50;
 const STRENGTH: Record<TerminationRequest, number> = {
   trainer_stop: 0,
-  time_limit: 1,
-  user_abort: 2,
-  user_kill: 3,
+  preempted: 1,
+  time_limit: 2,
+  user_abort: 3,
+  user_kill: 4,
 };
 /** setTimeout's longest delay (~24.8 days); a longer time limit re-arms until it is due. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -30,7 +31,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * The stop verb: persists why a job is being stopped, then signals every one of its processes —
  * SIGTERM first and SIGKILL after the job's grace period (user_abort), or SIGKILL at once
  * (user_kill); at a time limit, the trainer's save-stop when it listens (else SIGTERM), then SIGKILL
- * after the grace period. The job stays `terminating`, its GPUs reserved, until its last process is gone;
+ * after the grace period; when preempted, likewise, with the server's --preempt-signal instead of
+ * SIGTERM (a checkpoint request). The job stays `terminating`, its GPUs reserved, until its last process is gone;
  * the reaper then settles it from the persisted request, so a restart in between changes nothing.
  */
 @Injectable()
@@ -42,26 +44,31 @@ export class JobStopper {
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly files: JobFiles,
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
   /**
    * Records `request` for an active job (a stronger request replaces a weaker one: trainer_stop <
-   * time_limit < user_abort < user_kill), then, with `signal`, signals it. Returns the pids signalled
-   * and those still alive after up to 2 s (none for a trainer asked to save-stop).
+   * preempted < time_limit < user_abort < user_kill), then, with `signal`, signals it. `note` is
+   * stored as the job's `error` with the request (who preempted it). Returns the pids signalled and
+   * those still alive after up to 2 s (none for a trainer asked to save-stop).
    */
-  async stop(id: string, request: TerminationRequest, signal = true): Promise<StopResult> {
+  async stop(id: string, request: TerminationRequest, signal = true, note?: string): Promise<StopResult> {
     const entry = this.active.get(id);
     if (!entry) return { pids: [], survivors: [] };
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
       entry.request = request;
-      await this.persistRequest(id, request);
+      await this.persistRequest(id, request, note);
     }
     if (!signal) return { pids: [], survivors: [] };
-    if (request === 'time_limit' && (await this.askTrainerToSaveStop(entry))) {
+    const checkpoint = request === 'time_limit' || request === 'preempted';
+    if (checkpoint && (await this.askTrainerToSaveStop(entry))) {
       this.armKill(entry);
       return { pids: [], survivors: [] };
     }
-    return this.signal(entry, request === 'user_kill' ? 'SIGKILL' : 'SIGTERM', true);
+    const first =
+      request === 'user_kill' ? 'SIGKILL' : request === 'preempted' ? this.config.preempt_signal : 'SIGTERM';
+    return this.signal(entry, first, true);
   }
 
   /**
@@ -73,7 +80,7 @@ export class JobStopper {
     const wait = Math.min(Math.max(0, entry.deadline - Date.now()), MAX_TIMER_MS);
     entry.limitTimer = setTimeout(() => {
       entry.limitTimer = null;
-      if (!this.active.has(entry.id) || entry.deadline === null) return;
+      if (!this.active.isCurrent(entry) || entry.deadline === null) return;
       if (entry.deadline > Date.now()) return this.armTimeLimit(entry);
       this.logger.log(`${entry.id}: time limit reached`);
       this.stop(entry.id, 'time_limit').catch((err: Error) =>
@@ -99,16 +106,19 @@ export class JobStopper {
 
   /**
    * Signals the job's processes (not its monitor, which ends by itself once they are gone) and,
-   * for SIGTERM, arms SIGKILL after the grace period. With `verify`, waits up to 2 s for them to go.
+   * for any signal but SIGKILL, arms SIGKILL after the grace period. With `verify`, waits up to 2 s
+   * for them to go (a job asked to checkpoint may well take longer: then it is reported as surviving).
    */
-  async signal(entry: ActiveJob, signal: 'SIGTERM' | 'SIGKILL', verify = false): Promise<StopResult> {
+  async signal(entry: ActiveJob, signal: NodeJS.Signals, verify = false): Promise<StopResult> {
+    // Its processes are found by the job's id: a previous attempt's entry must not signal the next.
+    if (!this.active.isCurrent(entry)) return { pids: [], survivors: [] };
     if (entry.monitorPid === 0 && entry.watch === 'launcher') {
       // Still starting: the launcher signals it with the persisted request as soon as it runs.
       return { pids: [], survivors: [] };
     }
     const controlDir = this.files.controlDir(entry.id);
     const pids = signalPids(jobWorkers(entry.id, controlDir, entry.monitorPid), signal);
-    if (signal === 'SIGTERM') this.armKill(entry);
+    if (signal !== 'SIGKILL') this.armKill(entry);
     if (!verify) return { pids, survivors: [] };
     const deadline = performance.now() + STOP_VERIFY_MS;
     let survivors = pids;
@@ -121,7 +131,7 @@ export class JobStopper {
 
   /** SIGKILL after the job's grace period, unless already armed. */
   private armKill(entry: ActiveJob): void {
-    if (entry.killTimer) return;
+    if (entry.killTimer || !this.active.isCurrent(entry)) return;
     entry.killTimer = setTimeout(() => {
       this.escalate(entry).catch((err: Error) =>
         this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
@@ -133,13 +143,13 @@ export class JobStopper {
   /** The grace period is over: SIGKILL whatever is left; name what survives even that. */
   private async escalate(entry: ActiveJob): Promise<void> {
     entry.killTimer = null;
-    if (!this.active.has(entry.id)) return;
+    if (!this.active.isCurrent(entry)) return;
     const { pids, survivors } = await this.signal(entry, 'SIGKILL', true);
     if (pids.length)
       this.logger.warn(
         `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
       );
-    if (survivors.length > 0 && this.active.has(entry.id)) {
+    if (survivors.length > 0 && this.active.isCurrent(entry)) {
       const message = `${survivors.length} process(es) survive SIGKILL (pids ${survivors.join(', ')}); GPUs stay reserved until they are gone`;
       await this.journal.record(async (tx) => {
         const ok = await this.jobs.updateActive(tx, entry.id, { error: message });
@@ -154,10 +164,15 @@ export class JobStopper {
     }
   }
 
-  private async persistRequest(id: string, request: TerminationRequest): Promise<void> {
+  private async persistRequest(id: string, request: TerminationRequest, note?: string): Promise<void> {
     const at = new Date().toISOString();
     await this.journal.record(async (tx) => {
-      const changes = { termination_reason: request, termination_requested_at: at };
+      // The note rides on the job row only (a replica learns it from job.preempted.v1).
+      const changes = {
+        termination_reason: request,
+        termination_requested_at: at,
+        ...(note === undefined ? {} : { error: note }),
+      };
       const moved =
         (await this.jobs.moveTo(tx, id, 'terminating', changes)) ||
         (await this.jobs.updateActive(tx, id, changes));

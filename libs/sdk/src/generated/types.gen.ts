@@ -1527,6 +1527,16 @@ export type JobDto = {
      */
     pid: number | null;
     /**
+     * When it was last preempted (ISO 8601), or null.
+     */
+    preempted_at: string | null;
+    /**
+     * May be preempted: a higher-priority job that cannot start otherwise asks it to checkpoint
+     * (trainer save-stop, else the server's --preempt-signal), SIGKILL after the grace period, and it
+     * is queued again (termination_reason `preempted` while it stops).
+     */
+    preemptible: boolean;
+    /**
      * Higher runs first.
      */
     priority: number;
@@ -1535,6 +1545,10 @@ export type JobDto = {
      */
     queue_id: string;
     requested_gpus: number;
+    /**
+     * Times it was requeued after preemption; its next attempt sees it as TRAINYARD_RESTART_COUNT.
+     */
+    restart_count: number;
     /**
      * Seconds between start and end (or now, while running).
      */
@@ -1665,7 +1679,50 @@ export type JobParamDescriptionDto = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields, time_limit_s and log_cap_bytes were added later: absent, they are [], null, null (no limit) and null (the server default cap).
+ * Payload of journal entry `job.preempted.v1`: a preempted job (terminating with termination_reason `preempted`) has no process left and is queued again for its next attempt; a replica sets it `queued` with restart_count, preempted_at and error (the note naming its preemptor) as given, and clears the run fields (it must be terminating).
+ */
+export type JobPreemptedEvent = {
+    /**
+     * "preempted by q_… (priority 10); requeued": the job's `error` note while it waits.
+     */
+    error: string;
+    /**
+     * The exit status of the attempt that was preempted, or null.
+     */
+    exit_code: number | null;
+    /**
+     * ISO 8601: when it was requeued (the preemption cooldown counts from it).
+     */
+    preempted_at: string;
+    queue_id: string;
+    /**
+     * Its attempt count from now on (the previous one + 1).
+     */
+    restart_count: number;
+};
+
+/**
+ * Journal entry `job.preempted.v1`.
+ */
+export type JobPreemptedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobPreemptedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.preempted.v1';
+};
+
+/**
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields, time_limit_s, log_cap_bytes and preemptible were added later: absent, they are [], null, null (no limit), null (the server default cap) and false.
  */
 export type JobQueuedEvent = {
     /**
@@ -1711,6 +1768,10 @@ export type JobQueuedEvent = {
      * Optional human label.
      */
     name: string | null;
+    /**
+     * May be preempted (absent in older entries: false).
+     */
+    preemptible?: boolean;
     /**
      * Higher runs first.
      */
@@ -1855,7 +1916,7 @@ export type JobStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'don
 export type JobTerminatingEvent = {
     queue_id: string;
     /**
-     * The stop request (user_abort, user_kill, trainer_stop), or null when its command ended with leftovers.
+     * The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted), or null when its command ended with leftovers.
      */
     termination_reason: TerminationReason | null;
     /**
@@ -1967,6 +2028,8 @@ export type JournalEntryDto = ({
 } & JobFinishedV1Entry) | ({
     type: 'job.kill_unverified.v1';
 } & JobKillUnverifiedV1Entry) | ({
+    type: 'job.preempted.v1';
+} & JobPreemptedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
     type: 'job.requeued.v1';
@@ -2508,6 +2571,16 @@ export type QueueItemDto = {
      */
     pid: number | null;
     /**
+     * When it was last preempted (ISO 8601), or null.
+     */
+    preempted_at: string | null;
+    /**
+     * May be preempted: a higher-priority job that cannot start otherwise asks it to checkpoint
+     * (trainer save-stop, else the server's --preempt-signal), SIGKILL after the grace period, and it
+     * is queued again (termination_reason `preempted` while it stops).
+     */
+    preemptible: boolean;
+    /**
      * Higher runs first.
      */
     priority: number;
@@ -2516,6 +2589,10 @@ export type QueueItemDto = {
      */
     queue_id: string;
     requested_gpus: number;
+    /**
+     * Times it was requeued after preemption; its next attempt sees it as TRAINYARD_RESTART_COUNT.
+     */
+    restart_count: number;
     /**
      * Seconds between start and end (or now, while running).
      */
@@ -3181,6 +3258,12 @@ export type SubmitJobRequestDto = {
      * Optional label shown in lists.
      */
     name?: string;
+    /**
+     * May be preempted (default false): when a higher-priority job cannot start otherwise, this job is
+     * asked to checkpoint (its trainer's save-stop, else the server's --preempt-signal), SIGKILLed after
+     * its grace period, and queued again; its next attempt sees TRAINYARD_RESTART_COUNT.
+     */
+    preemptible?: boolean;
     priority?: number;
     /**
      * GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`).
@@ -3200,7 +3283,7 @@ export type SubmitJobRequestDto = {
  * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
-export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'preempted' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
 
 export type UpsertServiceRequestDto = {
     /**

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { jobsApi } from './support/api';
+import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+const TRAINER = join(__dirname, 'fixtures', 'trainer', 'checkpointing-trainer.py');
+
+/**
+ * Preemption with checkpoint on 2 fake GPUs: a preemptible priority-0 trainer holds both, a
+ * priority-10 job arrives. The trainer checkpoints (save-stop or SIGTERM), is requeued, the high job
+ * runs, then the trainer resumes from its checkpoint on its next attempt.
+ */
+describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
+  let server: InProcessServer;
+  let api: ReturnType<typeof jobsApi>;
+  let dirs: ReturnType<typeof makeTempHome>[];
+  beforeAll(async () => {
+    server = await startInProcessServer({ argv: ['--fake-gpus', '2', '--kill-grace', '5'] });
+    api = jobsApi(server.baseUrl, server.token);
+    dirs = [];
+  });
+  afterAll(async () => {
+    await server.close(true);
+    for (const d of dirs) d.remove();
+  });
+
+  const cwd = () => {
+    const dir = makeTempHome('trainyard-preempt-');
+    dirs.push(dir);
+    return dir.home;
+  };
+
+  async function pendingReason(id: string): Promise<string | null> {
+    const { body } = await api.call('GET', '/api/queue?limit=200');
+    return (
+      (body.items as Array<{ queue_id: string; pending_reason: string | null }>).find(
+        (i) => i.queue_id === id,
+      )?.pending_reason ?? null
+    );
+  }
+
+  it.each([
+    ['save-stop over its control endpoint', ['--control'], /checkpoint at step (\d+) \(save-stop\)/],
+    ['SIGTERM (no control endpoint)', [], /checkpoint at step (\d+) \(SIGTERM\)/],
+  ])(
+    'a preemptible trainer checkpoints on %s, is requeued, and resumes after the high job',
+    async (_how, flags, saved) => {
+      const low = (
+        await api.command(['python3', TRAINER, '--steps', '80', ...flags], {
+          requested_gpus: 2,
+          priority: 0,
+          preemptible: true,
+          cwd: cwd(),
+          name: 'low',
+        })
+      ).body;
+      expect(low).toMatchObject({ preemptible: true, restart_count: 0 });
+      await api.waitLog(low.queue_id, /step 10\b/);
+
+      const high = (await api.command(['sleep', '1.5'], { requested_gpus: 2, priority: 10, name: 'high' }))
+        .body.queue_id;
+      // Requeued, not failed: queued again with its attempt count, the reason naming the preemptor.
+      const requeued = await waitFor(async () => {
+        const job = await api.job(low.queue_id);
+        return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+      }, 'the low job to be requeued');
+      expect(requeued).toMatchObject({ gpu_indices: [], started_at: null, termination_reason: null });
+      expect(requeued.error).toBe(`preempted by ${high} (priority 10); requeued`);
+      const reason = await pendingReason(low.queue_id);
+      expect(reason).toMatch(new RegExp(`^preempted by ${high} \\(priority 10\\); requeued; needs 2 GPUs`));
+
+      const highJob = await api.waitStatus(high, ['done'], 15_000);
+      const lowJob = await api.waitStatus(low.queue_id, ['done', 'failed', 'aborted'], 30_000);
+      expect(lowJob).toMatchObject({
+        status: 'done',
+        termination_reason: 'completed',
+        restart_count: 1,
+        error: null,
+      });
+      // The high job got the GPUs the victim freed; the victim came back after it.
+      expect(Date.parse(lowJob.started_at)).toBeGreaterThanOrEqual(Date.parse(highJob.ended_at));
+
+      // One log, both attempts: the second resumes exactly where the first checkpointed.
+      const log = await api.log(low.queue_id);
+      const step = saved.exec(log)?.[1];
+      expect(step).toBeDefined();
+      expect(Number(step)).toBeGreaterThanOrEqual(10);
+      expect(log).toMatch(/^attempt 0 starting at step 0$/m);
+      expect(log).toMatch(new RegExp(`^attempt 1 starting at step ${step}$`, 'm'));
+      expect(log).toMatch(/finished at step 80/);
+      expect(log.indexOf('attempt 0')).toBeLessThan(log.indexOf('attempt 1'));
+
+      // Journaled: the stop request, then the requeue.
+      const { body: journal } = await api.call('GET', '/api/journal?limit=500');
+      const mine = (journal.items as Array<{ type: string; payload: { queue_id?: string } }>).filter(
+        (e) => e.payload.queue_id === low.queue_id,
+      );
+      expect(mine.map((e) => e.type)).toEqual(
+        expect.arrayContaining(['job.terminating.v1', 'job.preempted.v1']),
+      );
+    },
+  );
+
+  it('never preempts a job that is not preemptible: the high job waits for it', async () => {
+    const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0 })).body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const high = (await api.command(['true'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    expect(await waitFor(async () => (await pendingReason(high)) ?? undefined, 'a pending reason')).toMatch(
+      /needs 2 GPUs/,
+    );
+    const highJob = await api.waitStatus(high, ['done'], 15_000);
+    const lowJob = await api.job(low);
+    expect(lowJob).toMatchObject({ status: 'done', termination_reason: 'completed', restart_count: 0 });
+    expect(Date.parse(highJob.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
+  });
+
+  it('never preempts for a job of equal priority', async () => {
+    const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 5, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const same = (await api.command(['true'], { requested_gpus: 2, priority: 5 })).body.queue_id;
+    const sameJob = await api.waitStatus(same, ['done'], 15_000);
+    const lowJob = await api.job(low);
+    expect(lowJob).toMatchObject({ status: 'done', termination_reason: 'completed', restart_count: 0 });
+    expect(Date.parse(sameJob.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
+  });
+
+  it('refuses a preemptible that is not a boolean, naming the field', async () => {
+    const answer = await api.command(['true'], { preemptible: 'yes' });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body)).toContain('preemptible');
+  });
+});
