@@ -29,6 +29,10 @@ export const routes: Routes = [
         path: 'datasets',
         loadChildren: () => import('./datasets/datasets.routes').then((m) => m.DATASETS_ROUTES),
       },
+      {
+        path: 'projects',
+        loadChildren: () => import('./projects/projects.routes').then((m) => m.PROJECTS_ROUTES),
+      },
       { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },

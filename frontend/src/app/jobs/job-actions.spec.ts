@@ -31,6 +31,9 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     log_cap_bytes: null,
     runtime_seconds: null,
     trainer_endpoint: trainerEndpoint,
+    array_id: null,
+    array_index: null,
+    depends_on: [],
   };
 }
 
