@@ -187,4 +187,13 @@ describe('projects view (browser e2e)', () => {
     expect(await dialog.getByRole('alert').textContent()).toMatch(/train/);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
+
+  it('fits an 800 px wide window: tree above the details, nothing wider than the page', async () => {
+    await page.setViewportSize({ width: 800, height: 800 });
+    await row('Demo').click();
+    await page.locator('article.markdown').getByRole('heading', { name: 'Demo heading' }).waitFor();
+    expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(800);
+    await page.screenshot({ path: join(SCREENSHOTS, 'projects-800.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
 });
