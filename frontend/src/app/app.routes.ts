@@ -34,6 +34,10 @@ export const routes: Routes = [
         loadChildren: () => import('./cluster/cluster.routes').then((m) => m.CLUSTER_ROUTES),
       },
       { path: 'runs', loadChildren: () => import('./runs/runs.routes').then((m) => m.RUNS_ROUTES) },
+      {
+        path: 'projects',
+        loadChildren: () => import('./projects/projects.routes').then((m) => m.PROJECTS_ROUTES),
+      },
       { path: 'edit', loadChildren: () => import('./editor/editor.routes').then((m) => m.EDITOR_ROUTES) },
     ],
   },

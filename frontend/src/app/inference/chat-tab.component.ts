@@ -13,7 +13,7 @@ import { errorMessage } from '../core/api';
 import { type Message, requestBody, toRequestParams } from './gen-params';
 import { describeStats, generate } from './inference-client';
 import { InferenceStore } from './inference.store';
-import { renderMarkdown } from './markdown';
+import { renderMarkdown } from '../shared/markdown';
 
 /** Model text as sanitised Markdown (DOMPurify in renderMarkdown, so Angular need not strip it again). */
 @Pipe({ name: 'tyMarkdown' })

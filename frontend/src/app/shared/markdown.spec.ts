@@ -40,4 +40,13 @@ describe('renderMarkdown', () => {
     expect(a.getAttribute('target')).toBe('_blank');
     expect(a.getAttribute('rel')).toBe('noopener noreferrer');
   });
+
+  it('serves a README image through the URL it maps to and drops an unmapped relative one', () => {
+    const images = new Map([['img/plot.png', '/api/fs/asset?base=%2Fp&asset=img%2Fplot.png']]);
+    const el = dom(
+      renderMarkdown('![plot](img/plot.png) ![gone](other.png) ![web](https://x.org/a.png)', images),
+    );
+    const srcs = Array.from(el.querySelectorAll('img')).map((i) => i.getAttribute('src'));
+    expect(srcs).toEqual(['/api/fs/asset?base=%2Fp&asset=img%2Fplot.png', 'https://x.org/a.png']);
+  });
 });

@@ -43,15 +43,35 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
+const safeDecode = (s: string) => {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+};
+
 /**
- * Model output (untrusted) as HTML safe to insert: Markdown (GFM) with highlighted code blocks, then
- * sanitised by DOMPurify — scripts, event handlers, `javascript:` URLs, iframes, forms and styles are
- * removed, whatever the text smuggles in as raw HTML.
+ * Untrusted Markdown (model output, a project's README) as HTML safe to insert: GFM with highlighted
+ * code blocks, then sanitised by DOMPurify — scripts, event handlers, `javascript:` URLs, iframes,
+ * forms and styles are removed, whatever the text smuggles in as raw HTML.
+ *
+ * `images` maps an `<img src>` as written (a README's relative path) to the URL that serves it (the
+ * fs asset endpoint); a relative image not in the map is dropped, since the console's origin would
+ * resolve it against the wrong base. Absolute `http(s):`/`data:` sources are left alone.
  */
-export function renderMarkdown(text: string): string {
+export function renderMarkdown(text: string, images?: ReadonlyMap<string, string>): string {
   const html = marked.parse(text) as string;
-  return DOMPurify.sanitize(html, {
-    FORBID_TAGS: ['style', 'form', 'input', 'button'],
-    FORBID_ATTR: ['style'],
-  });
+  const config = { FORBID_TAGS: ['style', 'form', 'input', 'button'], FORBID_ATTR: ['style'] };
+  if (!images) return DOMPurify.sanitize(html, config);
+  const fragment = DOMPurify.sanitize(html, { ...config, RETURN_DOM_FRAGMENT: true });
+  for (const img of Array.from(fragment.querySelectorAll('img'))) {
+    const src = img.getAttribute('src') ?? '';
+    const url = images.get(src) ?? images.get(safeDecode(src));
+    if (url) img.setAttribute('src', url);
+    else if (!/^(https?:|data:)/i.test(src)) img.remove();
+  }
+  const out = document.createElement('div');
+  out.appendChild(fragment);
+  return out.innerHTML;
 }
