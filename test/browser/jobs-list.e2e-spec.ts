@@ -95,6 +95,29 @@ describe('console jobs list (browser e2e)', () => {
     await summary().filter({ hasText: '310 jobs' }).waitFor();
   });
 
+  it('narrows by job type and submit day on the server, kept in the URL', async () => {
+    const type = page.getByLabel('Filter by job type');
+    await type.locator('option[value="training"]').waitFor({ state: 'attached' });
+    await type.selectOption('training');
+    await summary().filter({ hasText: '0 matching' }).waitFor();
+    await page.waitForURL((url) => url.searchParams.get('type') === 'training');
+    await type.selectOption('command');
+    await summary().filter({ hasText: '310 matching' }).waitFor();
+    await type.selectOption('');
+
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const to = page.getByLabel('Submitted to');
+    await to.fill(day(-1));
+    await to.dispatchEvent('change');
+    await summary().filter({ hasText: '0 matching' }).waitFor();
+    await to.fill(day(0));
+    await to.dispatchEvent('change');
+    await summary().filter({ hasText: '310 matching' }).waitFor();
+    await to.fill('');
+    await to.dispatchEvent('change');
+    await summary().filter({ hasText: '310 jobs' }).waitFor();
+  });
+
   it('sorts on the server by clicking a column header (aria-sort)', async () => {
     const header = page.getByRole('columnheader', { name: /Job/ });
     expect(await header.getAttribute('aria-sort')).toBe('none');

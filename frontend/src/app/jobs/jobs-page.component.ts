@@ -11,7 +11,8 @@ import {
   viewChild,
 } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink, RouterOutlet } from '@angular/router';
-import type { JobDto } from '@trainyard/sdk';
+import { type JobDto, listJobTypes } from '@trainyard/sdk';
+import { API } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
@@ -81,6 +82,35 @@ const MAX_FRACTION = 0.8;
         />
         <kbd aria-hidden="true">/</kbd>
       </div>
+      <select
+        class="narrow-by"
+        aria-label="Filter by job type"
+        [value]="store.typeFilter()"
+        (change)="store.typeFilter.set($any($event.target).value)"
+      >
+        <option value="">All types</option>
+        @for (t of jobTypes(); track t) {
+          <option [value]="t" [selected]="store.typeFilter() === t">{{ t }}</option>
+        }
+      </select>
+      <label class="narrow-by">
+        <span class="muted">from</span>
+        <input
+          type="date"
+          aria-label="Submitted from"
+          [value]="store.submittedFrom()"
+          (change)="store.submittedFrom.set($any($event.target).value)"
+        />
+      </label>
+      <label class="narrow-by">
+        <span class="muted">to</span>
+        <input
+          type="date"
+          aria-label="Submitted to"
+          [value]="store.submittedTo()"
+          (change)="store.submittedTo.set($any($event.target).value)"
+        />
+      </label>
       <span class="spacer"></span>
       <button
         type="button"
@@ -334,6 +364,16 @@ const MAX_FRACTION = 0.8;
     .c-check {
       width: 32px;
     }
+    .narrow-by {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.3rem;
+    }
+    @container (max-width: 860px) {
+      label.narrow-by {
+        display: none;
+      }
+    }
     .c-status {
       width: 82px;
     }
@@ -481,6 +521,8 @@ const MAX_FRACTION = 0.8;
 })
 export class JobsPageComponent {
   protected readonly store = inject(JobsStore);
+  /** Job type names for the type filter (GET /api/job-types). */
+  protected readonly jobTypes = signal<string[]>([]);
   protected readonly actions = inject(JobActions);
   protected readonly launcher = inject(SubmitLauncher);
   private readonly clock = inject(Clock);
@@ -550,11 +592,17 @@ export class JobsPageComponent {
   constructor() {
     // Search, status filter and sort live in the query string: a reload or a shared link keeps them.
     this.store.restore(listStateFromQuery(inject(ActivatedRoute).snapshot.queryParams, defaultOrder));
+    listJobTypes({ client: inject(API) })
+      .then(({ data }) => this.jobTypes.set(data.map((t) => t.name)))
+      .catch(() => undefined); // the filter then offers "All types" only
     effect(() => {
       const params = listStateToQuery({
         filter: this.store.statusFilter(),
         q: this.store.query(),
         sort: this.store.sort(),
+        type: this.store.typeFilter(),
+        from: this.store.submittedFrom(),
+        to: this.store.submittedTo(),
       });
       untracked(() => this.writeQuery(params));
     });

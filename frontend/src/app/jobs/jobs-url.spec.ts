@@ -1,5 +1,7 @@
 import { listStateFromQuery, listStateToQuery } from './jobs-url';
-import { defaultOrder } from './jobs.store';
+import { defaultOrder, nextDay } from './jobs.store';
+
+const NARROWING = { type: '', from: '', to: '' };
 
 describe('jobs list state in the URL', () => {
   it('writes only what differs from the defaults', () => {
@@ -8,10 +10,28 @@ describe('jobs list state in the URL', () => {
       status: null,
       sort: null,
       order: null,
+      type: null,
+      from: null,
+      to: null,
     });
     expect(
-      listStateToQuery({ filter: 'failed', q: ' lr 0.1 ', sort: { by: 'runtime', order: 'asc' } }),
-    ).toEqual({ q: 'lr 0.1', status: 'failed', sort: 'runtime', order: 'asc' });
+      listStateToQuery({
+        filter: 'failed',
+        q: ' lr 0.1 ',
+        sort: { by: 'runtime', order: 'asc' },
+        type: 'command',
+        from: '2026-11-01',
+        to: '2026-11-30',
+      }),
+    ).toEqual({
+      q: 'lr 0.1',
+      status: 'failed',
+      sort: 'runtime',
+      order: 'asc',
+      type: 'command',
+      from: '2026-11-01',
+      to: '2026-11-30',
+    });
   });
 
   it('reads back what it wrote', () => {
@@ -19,18 +39,31 @@ describe('jobs list state in the URL', () => {
       filter: 'active' as const,
       q: 'resnet',
       sort: { by: 'name' as const, order: 'desc' as const },
+      type: 'training',
+      from: '2026-01-02',
+      to: '',
     };
     expect(listStateFromQuery(listStateToQuery(state), defaultOrder)).toEqual(state);
   });
 
   it('falls back to the defaults for what it does not understand', () => {
     expect(
-      listStateFromQuery({ status: 'weird', sort: 'DROP TABLE', order: 'up', q: ['a', 'b'] }, defaultOrder),
-    ).toEqual({ filter: 'all', q: '', sort: null });
+      listStateFromQuery(
+        { status: 'weird', sort: 'DROP TABLE', order: 'up', q: ['a', 'b'], type: 'a b', from: 'yesterday' },
+        defaultOrder,
+      ),
+    ).toEqual({ filter: 'all', q: '', sort: null, ...NARROWING });
     expect(listStateFromQuery({ sort: 'started_at' }, defaultOrder)).toEqual({
       filter: 'all',
       q: '',
       sort: { by: 'started_at', order: 'desc' },
+      ...NARROWING,
     });
+  });
+
+  it('reads "to" as the whole day: before the next one, across month and year ends', () => {
+    expect(nextDay('2026-11-30')).toBe('2026-12-01');
+    expect(nextDay('2026-12-31')).toBe('2027-01-01');
+    expect(nextDay('2028-02-28')).toBe('2028-02-29');
   });
 });

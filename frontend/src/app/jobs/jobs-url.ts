@@ -6,7 +6,13 @@ export interface ListState {
   filter: StatusFilter;
   q: string;
   sort: SortState | null;
+  /** Job type ('' = all) and submit-day range (`YYYY-MM-DD`, '' = open). */
+  type?: string;
+  from?: string;
+  to?: string;
 }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const FILTERS: readonly StatusFilter[] = ['all', 'active', 'done', 'failed', 'aborted'];
 /** The sorts GET /api/jobs accepts. */
@@ -29,6 +35,9 @@ export function listStateToQuery(state: ListState): Params {
     status: state.filter === 'all' ? null : state.filter,
     sort: state.sort?.by ?? null,
     order: state.sort?.order ?? null,
+    type: state.type || null,
+    from: state.from || null,
+    to: state.to || null,
   };
 }
 
@@ -44,6 +53,9 @@ export function listStateFromQuery(params: Params, defaultOrder: (by: JobSort) =
   return {
     filter,
     q: text('q'),
+    type: /^[A-Za-z0-9_-]{1,64}$/.test(text('type')) ? text('type') : '',
+    from: DAY.test(text('from')) ? text('from') : '',
+    to: DAY.test(text('to')) ? text('to') : '',
     sort: by ? { by, order: order === 'asc' || order === 'desc' ? order : defaultOrder(by) } : null,
   };
 }

@@ -88,6 +88,11 @@ export class JobsStore {
   readonly query = signal('');
   /** A column sort, or null for the default order (unfinished first, then newest). */
   readonly sort = signal<SortState | null>(null);
+  /** Only jobs of this type ('' = every type). */
+  readonly typeFilter = signal('');
+  /** Only jobs submitted on or after / before the end of these days (`YYYY-MM-DD`, UTC; '' = open). */
+  readonly submittedFrom = signal('');
+  readonly submittedTo = signal('');
   private readonly limit = signal(PAGE);
 
   /** The job open in the pane (from the route). */
@@ -102,7 +107,14 @@ export class JobsStore {
   /** The rows shown: the server already searched, filtered and sorted them. */
   readonly visible = this.items.asReadonly();
   /** Whether a search or status filter narrows the list. */
-  readonly filtered = computed(() => this.query().trim() !== '' || this.statusFilter() !== 'all');
+  readonly filtered = computed(
+    () =>
+      this.query().trim() !== '' ||
+      this.statusFilter() !== 'all' ||
+      this.typeFilter() !== '' ||
+      this.submittedFrom() !== '' ||
+      this.submittedTo() !== '',
+  );
 
   readonly selected = computed(() => {
     const id = this.selectedId();
@@ -128,6 +140,9 @@ export class JobsStore {
     let first = true;
     effect(() => {
       this.statusFilter();
+      this.typeFilter();
+      this.submittedFrom();
+      this.submittedTo();
       this.query();
       this.sort();
       this.limit();
@@ -162,8 +177,18 @@ export class JobsStore {
   }
 
   /** Takes the filter, search and sort a URL asked for (before the first load). */
-  restore(state: { filter: StatusFilter; q: string; sort: SortState | null }): void {
+  restore(state: {
+    filter: StatusFilter;
+    q: string;
+    sort: SortState | null;
+    type?: string;
+    from?: string;
+    to?: string;
+  }): void {
     this.statusFilter.set(state.filter);
+    this.typeFilter.set(state.type ?? '');
+    this.submittedFrom.set(state.from ?? '');
+    this.submittedTo.set(state.to ?? '');
     this.search.set(state.q);
     this.query.set(state.q);
     this.sort.set(state.sort);
@@ -206,6 +231,9 @@ export class JobsStore {
           ...(statuses && { status: statuses.join(',') }),
           ...(q && { q }),
           ...(sort && { sort: sort.by, order: sort.order }),
+          ...(this.typeFilter() && { job_type: this.typeFilter() }),
+          ...(this.submittedFrom() && { submitted_after: this.submittedFrom() }),
+          ...(this.submittedTo() && { submitted_before: nextDay(this.submittedTo()) }),
         },
       });
       const found =
@@ -378,4 +406,11 @@ export class JobsStore {
 
 export function label(job: JobDto): string {
   return job.name ?? job.queue_id;
+}
+
+/** The day after `YYYY-MM-DD`: "submitted up to this day" is "before the next one" (UTC, as the API reads dates). */
+export function nextDay(date: string): string {
+  const next = new Date(`${date}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
 }
