@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -50,6 +51,25 @@ async function sendSource(reply: FastifyReply, source: SourceText): Promise<void
  * symbolic link in any component (400), inside `--fs-root` after resolving real paths (403); changes
  * need a path at least 4 components deep (403). Errors name the request field.
  */
+/** What both source-read routes (`/api/fs/source` and the original's alias) answer with. */
+function SourceRead(): MethodDecorator {
+  return applyDecorators(
+    ApiProduces('text/plain'),
+    ApiOkResponse({ description: 'The file content', schema: { type: 'string' } }),
+    ApiHeader({ name: 'X-Mtime', description: 'mtime, nanoseconds since the epoch', required: false }),
+    ApiErrors(400, 401, 403, 404, 413, 415),
+    Header('Cache-Control', 'no-store'),
+  );
+}
+
+/** Both source-write routes: a body limit above the 10 MiB content cap, so the cap answers the 413. */
+function SourceWrite(): MethodDecorator {
+  return applyDecorators(
+    RouteConfig({ bodyLimit: SOURCE_BODY_LIMIT }),
+    ApiErrors(400, 401, 403, 404, 409, 413),
+  );
+}
+
 @ApiTags('fs')
 @Controller('fs')
 export class FsController {
@@ -142,11 +162,7 @@ export class FsController {
    * 8 KiB) or is not UTF-8.
    */
   @Get('source')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The file content', schema: { type: 'string' } })
-  @ApiHeader({ name: 'X-Mtime', description: 'mtime, nanoseconds since the epoch', required: false })
-  @ApiErrors(400, 401, 403, 404, 413, 415)
-  @Header('Cache-Control', 'no-store')
+  @SourceRead()
   async readSource(@Query() query: SourceQueryDto, @Res() reply: FastifyReply): Promise<void> {
     await sendSource(reply, await this.sources.read(query.path));
   }
@@ -157,8 +173,7 @@ export class FsController {
    * expected_mtime}`. 413 over 10 MiB.
    */
   @Put('source')
-  @RouteConfig({ bodyLimit: SOURCE_BODY_LIMIT })
-  @ApiErrors(400, 401, 403, 404, 409, 413)
+  @SourceWrite()
   async writeSource(@Body() body: WriteSourceRequestDto): Promise<SourceWrittenDto> {
     return this.sources.write(body.path, body.content, body.expected_mtime);
   }
@@ -187,19 +202,14 @@ export class TemplateSourceController {
 
   /** Same as `GET /api/fs/source` (the original server's path). */
   @Get('source')
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The file content', schema: { type: 'string' } })
-  @ApiHeader({ name: 'X-Mtime', description: 'mtime, nanoseconds since the epoch', required: false })
-  @ApiErrors(400, 401, 403, 404, 413, 415)
-  @Header('Cache-Control', 'no-store')
+  @SourceRead()
   async readTemplateSource(@Query() query: SourceQueryDto, @Res() reply: FastifyReply): Promise<void> {
     await sendSource(reply, await this.sources.read(query.path));
   }
 
   /** Same as `PUT /api/fs/source` (the original server's path). */
   @Put('source')
-  @RouteConfig({ bodyLimit: SOURCE_BODY_LIMIT })
-  @ApiErrors(400, 401, 403, 404, 409, 413)
+  @SourceWrite()
   async writeTemplateSource(@Body() body: WriteSourceRequestDto): Promise<SourceWrittenDto> {
     return this.sources.write(body.path, body.content, body.expected_mtime);
   }
