@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type Client,
-  cancelQueueItem,
-  controlJob,
-  createTrainyardClient,
-  getJob,
-  listJobs,
-  listServices,
-  setPassword,
-} from '@trainyard/sdk';
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { type Client, getJob, listServices } from '@trainyard/sdk';
+import { Page } from 'playwright-core';
+import { SpawnedServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
-import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+import { SCREENSHOTS } from './browser';
+import { type ConsoleSession, closeConsole, openConsole } from './console-session';
 
 /**
  * The sidebar's Services against the built server: a `command` saved as a service from the submit
@@ -25,42 +16,23 @@ describe('services in the console (browser e2e)', () => {
   const temp = makeTempHome();
   let server: SpawnedServer;
   let api: Client;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   const commandGroup = () => page.locator('li.group[data-service-type="command"]');
   const row = (name: string) => commandGroup().locator(`li.instance[data-service="${name}"]`);
   const services = async () => (await listServices({ client: api })).data;
   const serviceOf = async (name: string) => (await services()).find((s) => s.name === name);
 
+  let session: ConsoleSession | undefined;
   beforeAll(async () => {
-    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-    server = await spawnServer(temp.home);
-    api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
-    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${server.baseUrl}/?token=${server.token}`);
-    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    session = await openConsole(temp.home);
+    ({ server, api, page } = session);
+    pageErrors = session.pageErrors;
   });
 
   afterAll(async () => {
-    if (api) {
-      const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
-      for (const job of data.items) {
-        await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
-          cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
-        );
-      }
-    }
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
+    await closeConsole(session);
     temp.remove();
   });
 

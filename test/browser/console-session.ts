@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import {
+  type Client,
+  cancelQueueItem,
+  controlJob,
+  createTrainyardClient,
+  listJobs,
+  setPassword,
+} from '@trainyard/sdk';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { SpawnedServer, spawnServer } from '../support/spawned-server';
+import { CONSOLE_INDEX, launchChromium } from './browser';
+
+/** A built server and a Chromium page signed in to its console. */
+export interface ConsoleSession {
+  server: SpawnedServer;
+  api: Client;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors in the page; a spec checks it stays empty after each test. */
+  pageErrors: string[];
+}
+
+/**
+ * Starts the built server in `home`, sets a password (so the token link signs straight in rather
+ * than asking for one) and opens the console at 1280×800 on the GPUs view.
+ */
+export async function openConsole(home: string): Promise<ConsoleSession> {
+  if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+  const server = await spawnServer(home);
+  const api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
+  await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${server.baseUrl}/?token=${server.token}`);
+  await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  return { server, api, browser, context, page, pageErrors };
+}
+
+/** Stops every job still queued or running (force-kill, else cancel), then closes Chromium and the server. */
+export async function closeConsole(session: Partial<ConsoleSession> | undefined): Promise<void> {
+  const api = session?.api;
+  if (api) {
+    const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
+    for (const job of data.items) {
+      await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
+        cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
+      );
+    }
+  }
+  await session?.context?.close();
+  await session?.browser?.close();
+  await session?.server?.stop();
+}
