@@ -9,8 +9,27 @@ const root = join(__dirname, '..');
 const stamp = join(root, 'dist', 'apps', 'server', 'src', 'main.js');
 const serverOnly = process.argv.includes('--server');
 const SOURCES = serverOnly
-  ? ['apps', 'libs', 'migrations', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json']
-  : ['apps', 'libs', 'migrations', 'frontend/src', 'package.json', 'angular.json', 'tsconfig.json'];
+  ? [
+      'apps',
+      'libs',
+      'migrations',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'tsconfig.server.json',
+      'nest-cli.json',
+    ]
+  : [
+      'apps',
+      'libs',
+      'migrations',
+      'frontend/src',
+      'scripts/compress-console.mjs',
+      'package.json',
+      'angular.json',
+      'tsconfig.json',
+      'tsconfig.server.json',
+    ];
 
 function newest(path) {
   if (!existsSync(path)) return 0;
