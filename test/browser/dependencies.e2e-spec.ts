@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Client,
-  controlJob,
   createTrainyardClient,
   getArray,
   setPassword,
@@ -14,6 +13,7 @@ import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, launchChromium, SCREENSHOTS } from './browser';
 
 /** The job pane's dependencies, dependents and array (progress, Cancel array), in Chromium. */
@@ -23,7 +23,6 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
   let api: Client;
   let browser: Browser;
   let page: Page;
-  const running: string[] = [];
 
   const submit = async (body: Partial<SubmitJobRequestDto>) =>
     (
@@ -46,16 +45,13 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const id of running)
-      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, server });
     temp.remove();
   });
 
   it('links a job to what it waits for and back, by keyboard', async () => {
     const head = await submit({ name: 'train' });
-    running.push(head.queue_id);
     const tail = await submit({
       name: 'eval',
       depends_on: [{ queue_id: head.queue_id, condition: 'after_ok' }],

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import {
   type Client,
-  controlJob,
   createTrainyardClient,
   getJob,
   restartServer,
@@ -13,6 +12,7 @@ import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, launchChromium } from './browser';
 
 /**
@@ -27,7 +27,6 @@ describe('job log pane (browser e2e)', () => {
   let api: Client;
   let browser: Browser;
   let page: Page;
-  const running: string[] = [];
   const pageErrors: string[] = [];
 
   const submit = async (name: string, script: string, wait: 'done' | 'running') => {
@@ -35,7 +34,6 @@ describe('job log pane (browser e2e)', () => {
       client: api,
       body: { job_type: 'command', name, requested_gpus: 0, job_params: { argv: ['sh', '-c', script] } },
     });
-    if (wait === 'running') running.push(data.queue_id);
     await waitFor(
       async () => (await getJob({ client: api, path: { queue_id: data.queue_id } })).data.status === wait,
       `${name} to be ${wait}`,
@@ -67,10 +65,8 @@ describe('job log pane (browser e2e)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const id of running)
-      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, server });
     temp.remove();
   });
 

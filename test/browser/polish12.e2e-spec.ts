@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Client,
-  controlJob,
   createTrainyardClient,
   getJob,
   setPassword,
@@ -12,6 +11,7 @@ import { Browser, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
 
 /**
@@ -67,10 +67,8 @@ describe('console polish (browser e2e)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const id of running)
-      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, server });
     temp.remove();
   });
 

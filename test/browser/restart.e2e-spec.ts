@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import {
   type Client,
-  controlJob,
   createTrainyardClient,
   getJob,
   getJobLog,
@@ -13,6 +12,7 @@ import { Browser, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, launchChromium } from './browser';
 
 /**
@@ -48,11 +48,8 @@ describe('console across a server restart (browser e2e)', () => {
   });
 
   afterAll(async () => {
-    // Jobs outlive the server by design.
-    if (jobId)
-      await controlJob({ client: api, path: { queue_id: jobId, action: 'force-kill' } }).catch(() => 0);
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, server });
     temp.remove();
   });
 

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Client,
-  controlJob,
   createRun,
   createTrainyardClient,
   getJob,
@@ -16,6 +15,7 @@ import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, ROOT, SCREENSHOTS, launchChromium } from './browser';
 
 const CLIENT_DIR = join(ROOT, 'clients', 'python');
@@ -46,7 +46,6 @@ describe('runs and metric charts (browser e2e)', () => {
   let api: Client;
   let browser: Browser;
   let page: Page;
-  const running: string[] = [];
   const pageErrors: string[] = [];
 
   const submit = async (name: string, script: string) => {
@@ -54,7 +53,6 @@ describe('runs and metric charts (browser e2e)', () => {
       client: api,
       body: { job_type: 'command', name, requested_gpus: 0, job_params: { argv: ['python3', '-c', script] } },
     });
-    running.push(data.queue_id);
     return data.queue_id;
   };
   const status = async (id: string) => (await getJob({ client: api, path: { queue_id: id } })).data.status;
@@ -81,10 +79,8 @@ describe('runs and metric charts (browser e2e)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const id of running)
-      await controlJob({ client: api, path: { queue_id: id, action: 'force-kill' } }).catch(() => 0);
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, server });
     temp.remove();
   });
 

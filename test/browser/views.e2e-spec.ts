@@ -19,6 +19,7 @@ import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
+import { closeConsole } from './console-session';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
 
 /**
@@ -71,18 +72,8 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
   });
 
   afterAll(async () => {
-    // Jobs outlive the server by design: stop whatever a failed test left running.
-    if (api) {
-      const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
-      for (const job of data.items) {
-        await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
-          cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
-        );
-      }
-    }
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
+    // Jobs outlive the server by design: closeConsole stops whatever is still queued or running.
+    await closeConsole({ api, browser, context, server });
     temp.remove();
   });
 
