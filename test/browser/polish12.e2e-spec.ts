@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type Client,
-  createTrainyardClient,
-  getJob,
-  setPassword,
-  submitJob,
-} from '@trainyard/sdk';
+import { type Client, createTrainyardClient, getJob, setPassword, submitJob } from '@trainyard/sdk';
 import { Browser, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
