@@ -415,6 +415,17 @@ export async function malformedInputCheck(_profile: Profile, scope: Scope): Prom
           timeoutMs: 30_000,
         });
       } catch (err) {
+        // A body over the limit may be refused (413, connection closed) before it is all written: the
+        // client then sees EPIPE/ECONNRESET instead of the answer. That is a refusal, not a failure.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (
+          c.expect === 'reject' &&
+          c.label.startsWith('oversized') &&
+          (code === 'EPIPE' || code === 'ECONNRESET')
+        ) {
+          tally.s4xx += 1;
+          continue;
+        }
         tally.other += 1;
         tally.problems.push(`${c.label}: no answer (${String(err)})`);
         continue;
