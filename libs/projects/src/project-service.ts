@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { copyFile, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isMap, isSeq, parseDocument } from 'yaml';
 import { DomainError, type ErrorDetail } from '@trainyard/core';
 import { FileOps, FS_GUARD, FsGuard, forbidden, invalid, onPath, parseBareName } from '@trainyard/fs';
 import type { Job } from '@trainyard/jobs';
@@ -202,9 +202,8 @@ export class ProjectService {
     description?: string,
   ): Promise<string> {
     const dir = await this.guard.child('parent', rawParent, 'dir_name', rawName);
-    const roots = (await this.catalog.get()).roots.map((r) => r.path);
     const parent = dirname(dir);
-    if (!roots.some((r) => parent === r || parent.startsWith(`${r}/`)))
+    if (!(await this.underSearchRoot(parent)))
       throw forbidden('parent', `parent ${parent} is not at or under a search root`);
     this.guard.depthFloor('dir_name', dir);
     await onPath('dir_name', dir, () => mkdir(dir));
@@ -262,6 +261,94 @@ export class ProjectService {
       updated ?? project,
       project.kind === 'forgather' && !name.endsWith('.yaml') ? `${name}.yaml` : name,
     );
+  }
+
+  /**
+   * Deletes a config (needs `confirmed`). trainyard.yaml: its entry is removed from the manifest (the
+   * rest of the file, comments included, is kept; a `default_config` naming it moves to the first
+   * config left, or is dropped when none is) and its `file` is deleted unless `keepFile` or another
+   * config still names it. Forgather: its YAML file is deleted. Outputs stay. Its remembered overrides
+   * are cleared (journaled). Every file touched must resolve (real path) inside a search root (403
+   * naming `config`) and pass the fs guards.
+   */
+  async deleteConfig(
+    project: Project,
+    config: ConfigSpec,
+    confirmed: boolean,
+    keepFile: boolean,
+  ): Promise<DeletedConfig> {
+    if (confirmed !== true)
+      throw new DomainError('CONFIRMATION_REQUIRED', 'Deleting a config needs {"confirmed": true}', [
+        { field: 'confirmed', message: 'confirmed must be true' },
+      ]);
+    let manifest: string | null = null;
+    let file = config.file ?? null;
+    if (project.kind === 'trainyard') {
+      if (project.error) throw invalid('id', `the project's manifest is broken: ${project.error}`);
+      manifest = join(project.path, MANIFEST_FILE);
+      const shared = project.configs.some((c) => c !== config && c.file === config.file);
+      if (keepFile || shared) file = null;
+    }
+    // All checks before any change, so a refusal leaves everything as it was.
+    for (const path of [manifest, file]) if (path) await this.mustBeUnderSearchRoot('config', path);
+    if (manifest) {
+      const doc = parseDocument(await onPath('config', manifest, () => readFile(manifest, 'utf8')));
+      const configs = doc.get('configs');
+      const index = isSeq(configs)
+        ? configs.items.findIndex((item) => isMap(item) && item.get('name') === config.name)
+        : -1;
+      if (!isSeq(configs) || index < 0)
+        throw new DomainError('NOT_FOUND', `${manifest} no longer has config "${config.name}"`, [
+          { field: 'config', message: `no config "${config.name}" in ${manifest}` },
+        ]);
+      configs.items.splice(index, 1);
+      if (doc.get('default_config') === config.name) {
+        const next = configs.items.find(isMap)?.get('name');
+        if (typeof next === 'string') doc.set('default_config', next);
+        else doc.delete('default_config');
+      }
+      await this.guard.path('config', manifest);
+      await onPath('config', manifest, () => writeFile(manifest, doc.toString()));
+    }
+    if (file) await this.files.deleteFile(file, true);
+    const overridesCleared = await this.overrides.clear(project.path, config.name);
+    await this.catalog.refresh();
+    return { config: config.name, manifest, deleted_file: file, overrides_cleared: overridesCleared };
+  }
+
+  /** Whether `path` (its real path, or its deepest existing ancestor's) is at or under a search root. */
+  private async underSearchRoot(path: string): Promise<boolean> {
+    const real = await realExisting(path);
+    const roots = await Promise.all(
+      (await this.catalog.get()).roots.map((r) => realpath(r.path).catch(() => r.path)),
+    );
+    return roots.some((r) => real === r || real.startsWith(`${r}/`));
+  }
+
+  private async mustBeUnderSearchRoot(field: string, path: string): Promise<void> {
+    if (!(await this.underSearchRoot(path)))
+      throw forbidden(field, `${path} resolves outside the search roots; it is not changed from here`);
+  }
+}
+
+/** What deleting a config changed. */
+export interface DeletedConfig {
+  config: string;
+  /** The trainyard.yaml edited, or null (Forgather). */
+  manifest: string | null;
+  /** The config file deleted, or null when none was (kept, shared, or the config had none). */
+  deleted_file: string | null;
+  /** Whether remembered overrides were forgotten. */
+  overrides_cleared: boolean;
+}
+
+/** The real path of `path`, resolving its deepest existing ancestor when it does not exist (yet). */
+async function realExisting(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(await realExisting(parent), basename(path));
   }
 }
 

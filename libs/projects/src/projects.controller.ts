@@ -11,7 +11,9 @@ import {
   CreateConfigRequestDto,
   CreateProjectRequestDto,
   DeleteArtifactRequestDto,
+  DeleteConfigRequestDto,
   DeletedArtifactDto,
+  DeletedConfigDto,
   ProjectDetailDto,
   ProjectTreeDto,
   RunConfigRequestDto,
@@ -76,6 +78,25 @@ export class ProjectsController {
     const project = await this.projects.catalog.project(id);
     const config = await this.projects.createConfig(project, body.name, body.from);
     return toConfigDto(project, config);
+  }
+
+  /**
+   * Deletes a config; needs `{"confirmed": true}`. trainyard.yaml: removes its entry (the rest of the
+   * file and its comments stay; `default_config` moves to the first config left) and its file unless
+   * `keep_file` or another config uses it. Forgather: deletes its YAML file. Outputs stay; remembered
+   * overrides are forgotten. 403 when the manifest or file resolves outside the search roots.
+   */
+  @Post(':id/configs/:config/delete')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404)
+  async deleteProjectConfig(
+    @Param('id') id: string,
+    @Param('config') name: string,
+    @Body() body: DeleteConfigRequestDto,
+  ): Promise<DeletedConfigDto> {
+    const project = await this.projects.catalog.project(id);
+    const config = this.projects.catalog.config(project, name);
+    return this.projects.deleteConfig(project, config, body.confirmed === true, body.keep_file === true);
   }
 
   /** Runs (with their logs), checkpoints and evaluations under the config's output directory. */

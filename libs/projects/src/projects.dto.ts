@@ -171,6 +171,28 @@ export class DeletedArtifactDto {
   path!: string;
 }
 
+export class DeleteConfigRequestDto {
+  /** Must be true. */
+  @IsOptional()
+  @IsBoolean()
+  confirmed?: boolean;
+
+  /** trainyard.yaml only: remove the manifest entry but keep its `file` (default false). */
+  @IsOptional()
+  @IsBoolean()
+  keep_file?: boolean;
+}
+
+export class DeletedConfigDto {
+  config!: string;
+  /** The trainyard.yaml that was edited; null for a Forgather project. */
+  manifest!: string | null;
+  /** The config file deleted; null when none was (kept, shared with another config, or none). */
+  deleted_file!: string | null;
+  /** Whether the config's remembered overrides were forgotten. */
+  overrides_cleared!: boolean;
+}
+
 export class RunConfigRequestDto {
   /** Param name → value, checked against the config's params (400 naming `overrides.<name>`). */
   @IsOptional()

@@ -24,7 +24,6 @@ import {
   createProject,
   createProjectConfig,
   deleteConfigArtifact,
-  deleteFile,
   getProject,
   listConfigArtifacts,
   listProjects,
@@ -47,6 +46,7 @@ import {
   buildRows,
   configKey,
 } from './project-tree';
+import { ConfigActions } from './config-actions';
 import { RunDialogComponent, type RunDialogRequest } from './run-dialog.component';
 
 type Tab = 'readme' | 'source' | 'runs';
@@ -95,6 +95,7 @@ export class ProjectsPageComponent {
   private readonly api = inject(API);
   private readonly menu = inject(ContextMenuStore);
   private readonly confirm = inject(ConfirmStore);
+  private readonly configActions = inject(ConfigActions);
   private readonly toasts = inject(ToastStore);
   private readonly router = inject(Router);
   private readonly sanitizer = inject(DomSanitizer);
@@ -371,21 +372,13 @@ export class ProjectsPageComponent {
         break;
       case 'config': {
         const { project, config } = row;
-        // A trainyard.yaml config is an entry in the manifest: removing it is an edit of that file.
-        const deletable = project.kind === 'forgather' && config.file !== null;
         items.push(
           { label: 'Run…', hint: 'Enter', action: () => this.openRun(project, config, 'run') },
           { label: 'Overrides…', action: () => this.openRun(project, config, 'overrides') },
           { label: 'Open in editor', disabled: !config.file, action: () => this.openEditor(config.file!) },
           { label: 'Duplicate config…', action: () => this.duplicateConfig(project, config) },
           { label: 'Clean output…', danger: true, action: () => void this.cleanOutput(project, config) },
-          {
-            label: 'Delete config',
-            danger: true,
-            disabled: !deletable,
-            hint: deletable ? undefined : 'edit trainyard.yaml',
-            action: () => void this.deleteConfig(project, config),
-          },
+          this.configActions.deleteItem(project, config, () => void this.load(true)),
         );
         break;
       }
@@ -486,23 +479,6 @@ export class ProjectsPageComponent {
     this.expanded.update((s) => new Set([...s, ...ancestorKeys(tree, projectId), `project:${projectId}`]));
     const row = this.items().find((r) => r.key === key);
     if (row) this.focusKey(row);
-  }
-
-  private async deleteConfig(project: ProjectSummaryDto, config: ConfigDto): Promise<void> {
-    const ok = await this.confirm.ask({
-      title: 'Delete config',
-      message: `Delete ${config.file}? Its outputs stay.`,
-      confirmLabel: 'Delete',
-      danger: true,
-    });
-    if (!ok) return;
-    try {
-      await deleteFile({ client: this.api, body: { path: config.file!, confirmed: true } });
-      this.toasts.success(`Deleted ${config.name}.`);
-      await this.load(true);
-    } catch (err) {
-      this.toasts.error(errorMessage(err));
-    }
   }
 
   private async cleanOutput(project: ProjectSummaryDto, config: ConfigDto): Promise<void> {

@@ -766,6 +766,17 @@ export type DeleteArtifactRequestDto = {
     path: string;
 };
 
+export type DeleteConfigRequestDto = {
+    /**
+     * Must be true.
+     */
+    confirmed?: boolean;
+    /**
+     * trainyard.yaml only: remove the manifest entry but keep its `file` (default false).
+     */
+    keep_file?: boolean;
+};
+
 export type DeleteRequestDto = {
     /**
      * Must be true: deletes are permanent.
@@ -779,6 +790,22 @@ export type DeleteRequestDto = {
 
 export type DeletedArtifactDto = {
     path: string;
+};
+
+export type DeletedConfigDto = {
+    config: string;
+    /**
+     * The config file deleted; null when none was (kept, shared with another config, or none).
+     */
+    deleted_file: string | null;
+    /**
+     * The trainyard.yaml that was edited; null for a Forgather project.
+     */
+    manifest: string | null;
+    /**
+     * Whether the config's remembered overrides were forgotten.
+     */
+    overrides_cleared: boolean;
 };
 
 export type DeletedJobsDto = {
@@ -6751,6 +6778,43 @@ export type DeleteConfigArtifactResponses = {
 };
 
 export type DeleteConfigArtifactResponse = DeleteConfigArtifactResponses[keyof DeleteConfigArtifactResponses];
+
+export type DeleteProjectConfigData = {
+    body: DeleteConfigRequestDto;
+    path: {
+        id: string;
+        config: string;
+    };
+    query?: never;
+    url: '/api/projects/{id}/configs/{config}/delete';
+};
+
+export type DeleteProjectConfigErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type DeleteProjectConfigError = DeleteProjectConfigErrors[keyof DeleteProjectConfigErrors];
+
+export type DeleteProjectConfigResponses = {
+    200: DeletedConfigDto;
+};
+
+export type DeleteProjectConfigResponse = DeleteProjectConfigResponses[keyof DeleteProjectConfigResponses];
 
 export type RunProjectConfigData = {
     body: RunConfigRequestDto;
