@@ -24,11 +24,12 @@ export interface ConsoleSession {
 
 /**
  * Starts the built server in `home`, sets a password (so the token link signs straight in rather
- * than asking for one) and opens the console at 1280×800 on the GPUs view.
+ * than asking for one) and opens the console at 1280×800 on the GPUs view. `args` go to the server
+ * (e.g. `--goodseed-dir DIR`).
  */
-export async function openConsole(home: string): Promise<ConsoleSession> {
+export async function openConsole(home: string, args: string[] = []): Promise<ConsoleSession> {
   if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-  const server = await spawnServer(home);
+  const server = await spawnServer(home, args);
   const api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
   await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
   const browser = await launchChromium();

@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addSearchRoot, getJob } from '@trainyard/sdk';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { ROOT, SCREENSHOTS } from './browser';
+import { type ConsoleSession, closeConsole, openConsole } from './console-session';
+
+const CLIENT_DIR = join(ROOT, 'clients', 'python');
+const MAKE_GOODSEED_RUN = join(ROOT, 'test', 'fixtures', 'goodseed', 'make_run.py');
+/** The override: 40 points, 0.25 s apart (~10 s), so the chart (re-read every 2 s) shows several partial states. */
+const STEPS = 40;
+
+/** The project's script: logs `loss` with the Python tracking client, one point every 0.25 s. */
+const TRAIN_PY = [
+  'import sys, time',
+  `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
+  'from trainyard_tracking import Run',
+  'steps = int(sys.argv[1])',
+  'with Run() as run:',
+  '    for step in range(steps):',
+  '        loss = 2.0 / (step + 1)',
+  '        run.log_metrics({"loss": loss}, step=step)',
+  '        print(f"step {step} loss {loss:.4f}", flush=True)',
+  '        time.sleep(0.25)',
+  '',
+].join('\n');
+
+/**
+ * Issue 15's "Done when", end to end in Chromium against the built server: a new user's search root
+ * holds a trainyard.yaml project; from the console they run its config with one overridden parameter,
+ * and watch the job's loss curve (logged by the Python client) grow live on the Metrics tab beside
+ * its log; a goodseed run (the import fixture, server started with --goodseed-dir) shows up in Runs
+ * and charts the same way.
+ */
+describe('projects: the "Done when" flow (browser e2e)', () => {
+  const temp = makeTempHome();
+  const work = realpathSync(mkdtempSync(join(tmpdir(), 'ty-done-when-')));
+  const root = join(work, 'research');
+  const proj = join(root, 'tiny-lm');
+  const goodseed = join(work, 'goodseed');
+  let s: ConsoleSession;
+
+  const row = (label: string) =>
+    s.page
+      .locator('ty-projects-page li[role="treeitem"]')
+      .filter({ has: s.page.locator(`span.label:text-is("${label}")`) });
+  const menuItem = (label: string) =>
+    s.page.getByRole('menuitem').filter({ has: s.page.locator(`span:text-is("${label}")`) });
+  const chartPoints = async (path: string) => {
+    const chart = s.page.locator(`figure[aria-label="${path} chart"] [data-points]`).first();
+    return (await chart.count()) ? Number((await chart.getAttribute('data-points')) ?? 0) : 0;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(proj, { recursive: true });
+    writeFileSync(join(proj, 'train.py'), TRAIN_PY);
+    writeFileSync(join(proj, 'README.md'), '# Tiny LM\n\nLogs a loss curve.\n');
+    writeFileSync(
+      join(proj, 'trainyard.yaml'),
+      [
+        'name: Tiny LM',
+        'configs:',
+        '  - name: train',
+        '    job_type: command',
+        '    gpus: 0',
+        "    argv: [python3, train.py, '{steps}']",
+        '    params:',
+        '      - { name: steps, type: integer, default: 8, help: Steps to log }',
+        '',
+      ].join('\n'),
+    );
+    execFileSync('python3', [MAKE_GOODSEED_RUN, goodseed, 'gsproj', 'bold-falcon', '100']);
+    s = await openConsole(temp.home, ['--goodseed-dir', goodseed]);
+    await addSearchRoot({ client: s.api, body: { path: root } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await closeConsole(s);
+    temp.remove();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  afterEach(() => expect(s.pageErrors).toEqual([]));
+
+  it('runs the config with an override and watches its loss chart grow live beside its log', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await row('Tiny LM').click();
+    await row('train').click({ button: 'right' });
+    await menuItem('Run…').click();
+    const dialog = page.getByRole('dialog', { name: 'Run Tiny LM / train' });
+    await dialog.getByLabel('steps (integer)').fill(String(STEPS));
+    await dialog.getByRole('button', { name: 'Run' }).click();
+    await page.waitForURL(/\/jobs\/[^/?]+$/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const job = async () => (await getJob({ client: s.api, path: { queue_id: id } })).data;
+    expect(await job()).toMatchObject({
+      cwd: proj,
+      job_params: { argv: ['python3', 'train.py', String(STEPS)] },
+    });
+
+    // The log shows the script's lines while it runs…
+    await page.locator('.log-term .xterm-rows', { hasText: 'step 1 loss' }).waitFor();
+    // …and the Metrics tab charts the loss the client logs, growing while the job runs.
+    await page.getByRole('tab', { name: 'Metrics' }).click();
+    await waitFor(async () => (await chartPoints('loss')) > 0, 'the first loss points', 15_000);
+    const first = await chartPoints('loss');
+    expect((await job()).status).toBe('running');
+    // Two partial states seen one after the other: the chart grew while the run was writing.
+    const grown = await waitFor(
+      async () => {
+        const n = await chartPoints('loss');
+        return n > first ? n : undefined;
+      },
+      'the loss chart to grow',
+      10_000,
+    );
+    expect([first, grown].every((n) => n < STEPS)).toBe(true);
+    // Every overridden step ends on the chart (the default would have made 8), and the log has them all.
+    await waitFor(async () => (await chartPoints('loss')) === STEPS, `all ${STEPS} points`, 15_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'done-when-job-metrics.png') });
+    await page.getByRole('tab', { name: 'Log' }).click();
+    await page.locator('.log-term .xterm-rows', { hasText: `step ${STEPS - 1} loss` }).waitFor();
+    await waitFor(async () => (await job()).status === 'done', 'the job to finish', 10_000);
+  }, 60_000);
+
+  it('shows the goodseed run in Runs and charts its loss', async () => {
+    const { page } = s;
+    await page.getByRole('link', { name: 'Runs' }).click();
+    const gsRow = page.locator('tr[data-run-id]', { hasText: 'gs-exp' });
+    await gsRow.getByRole('cell', { name: 'goodseed', exact: true }).waitFor();
+    await gsRow.getByRole('link', { name: 'gs-exp' }).click();
+    // The fixture's 100 points (y = step, step 3 NaN) chart like a native run's.
+    await waitFor(async () => (await chartPoints('train/loss')) >= 99, 'the goodseed loss chart', 10_000);
+    await page.screenshot({ path: join(SCREENSHOTS, 'done-when-goodseed.png') });
+  }, 30_000);
+});
