@@ -303,7 +303,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function requireConfirmation(confirmed: boolean): void {
+/** 400 naming `confirmed` unless it is true (every delete asks for it). */
+export function requireConfirmation(confirmed: boolean): void {
   if (confirmed !== true)
     throw new DomainError('CONFIRMATION_REQUIRED', 'Deleting needs {"confirmed": true}', [
       { field: 'confirmed', message: 'confirmed must be true' },

@@ -4,7 +4,16 @@ import { copyFile, lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/p
 import { basename, dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { DomainError, type ErrorDetail } from '@trainyard/core';
-import { FileOps, FS_GUARD, FsGuard, forbidden, invalid, onPath, parseBareName } from '@trainyard/fs';
+import {
+  FileOps,
+  FS_GUARD,
+  FsGuard,
+  forbidden,
+  invalid,
+  onPath,
+  parseBareName,
+  requireConfirmation,
+} from '@trainyard/fs';
 import type { Job } from '@trainyard/jobs';
 import { SubmitJobCommand } from '@trainyard/queue';
 import { type Artifacts, scanArtifacts } from './artifacts';
@@ -277,10 +286,7 @@ export class ProjectService {
     confirmed: boolean,
     keepFile: boolean,
   ): Promise<DeletedConfig> {
-    if (confirmed !== true)
-      throw new DomainError('CONFIRMATION_REQUIRED', 'Deleting a config needs {"confirmed": true}', [
-        { field: 'confirmed', message: 'confirmed must be true' },
-      ]);
+    requireConfirmation(confirmed);
     let manifest: string | null = null;
     let file = config.file ?? null;
     if (project.kind === 'trainyard') {
