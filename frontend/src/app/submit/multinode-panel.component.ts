@@ -108,7 +108,7 @@ interface Row {
                       <span class="hint bad" [id]="'mn-err-' + i" role="alert">{{ e }}</span>
                     }
                   </td>
-                  <td>
+                  <td class="field">
                     <input
                       type="text"
                       inputmode="numeric"
@@ -124,7 +124,7 @@ interface Row {
                       {{ r.idle === null ? '…' : r.idle + ' idle of ' + r.total }}
                     </span>
                   </td>
-                  <td>
+                  <td class="field">
                     <input
                       type="text"
                       class="mono ifname"
@@ -280,6 +280,16 @@ interface Row {
     }
     .nodes td {
       vertical-align: top;
+    }
+    /* The global .field look for the inputs, without .field's grid on the cell. */
+    .nodes td.field {
+      display: table-cell;
+    }
+    .nodes td.field input {
+      height: 28px;
+    }
+    .nodes input:disabled {
+      opacity: 0.5;
     }
     .host {
       display: inline-flex;
