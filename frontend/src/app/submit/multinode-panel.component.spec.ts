@@ -289,6 +289,10 @@ describe('Multi-node panel (submit dialog)', () => {
     await ctx.submit();
     expect(ctx.q(`tr[data-node="${B}"] .bad`)!.textContent).toContain('no interface on beta');
     expect(ctx.q(`tr[data-node="${A}"] .bad`)).toBeNull();
+    // Naming the interface clears that row's error.
+    ctx.type(`tr[data-node="${B}"] input.ifname`, 'eth1');
+    expect(ctx.q(`tr[data-node="${B}"] .bad`)).toBeNull();
+    expect(ctx.q('[data-testid="multinode-error"]')).toBeNull();
 
     client.post.mockRejectedValueOnce(
       new TrainyardApiError(409, 'GPUS_UNAVAILABLE', 'beta (bbbb) refused rank 1: only 2 GPUs'),

@@ -104,7 +104,8 @@ type ListPreview =
             @if (values(); as v) {
               @if (showMultiNode()) {
                 <ty-multinode-panel
-                  [(value)]="multi"
+                  [value]="multi()"
+                  (valueChange)="setMulti($event)"
                   [errors]="errors()"
                   [priority]="priorityNow()"
                   [mismatch]="mismatch()"
@@ -830,6 +831,14 @@ export class SubmitDialogComponent {
       );
     else this.focusFirstError();
     this.toasts.error(errorMessage(err));
+  }
+
+  /** An edit in the panel: like any field, it clears the panel's errors (the refusal was for the old values). */
+  protected setMulti(value: MultiNodeValues): void {
+    this.multi.set(value);
+    this.mismatch.set(false);
+    const kept = Object.entries(this.errors()).filter(([field]) => !this.isPanelField(field));
+    if (kept.length !== Object.keys(this.errors()).length) this.errors.set(Object.fromEntries(kept));
   }
 
   private isPanelField(field: string): boolean {
