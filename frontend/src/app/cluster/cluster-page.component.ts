@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  computed,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import {
   type BandwidthResultDto,
   type BundleDto,
@@ -53,6 +62,12 @@ export class ClusterPageComponent {
   private readonly confirm = inject(ConfirmStore);
   private readonly toasts = inject(ToastStore);
   protected readonly store = inject(ClusterStore);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+
+  /** `?bundle=cj_…`: the cluster job to highlight (a multi-node submit lands here). */
+  readonly bundle = input<string | undefined>();
+  /** The highlighted bundle already scrolled into view and focused (once per id). */
+  private revealed: string | undefined;
 
   protected readonly nodes = signal<ClusterNodeGpusDto[]>([]);
   protected readonly bundles = signal<BundleDto[]>([]);
@@ -109,6 +124,7 @@ export class ClusterPageComponent {
       ]);
       this.nodes.set([...gpus.data.nodes].sort((a, b) => a.hostname.localeCompare(b.hostname)));
       this.bundles.set(jobs.data.items);
+      this.reveal();
       this.latency.set(lat.data.items);
       this.bandwidth.set(bw.data.items);
       const of = this.jobsOf();
@@ -117,6 +133,18 @@ export class ClusterPageComponent {
     } catch (err) {
       this.error.set(errorMessage(err));
     }
+  }
+
+  /** Scrolls the highlighted bundle's row into view and focuses it, once it is listed. */
+  private reveal(): void {
+    const id = this.bundle();
+    if (!id || id === this.revealed || !this.bundles().some((b) => b.id === id)) return;
+    this.revealed = id;
+    requestAnimationFrame(() => {
+      const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-bundle="${CSS.escape(id)}"]`);
+      row?.scrollIntoView({ block: 'nearest' });
+      row?.focus();
+    });
   }
 
   protected isSelf(nodeId: string): boolean {

@@ -10,7 +10,13 @@ import {
   viewChild,
 } from '@angular/core';
 import { Router } from '@angular/router';
-import type { JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import {
+  type ClusterSubmitRequestDto,
+  type JobParamDescriptionDto,
+  type JobTypeDto,
+  TrainyardApiError,
+} from '@trainyard/sdk';
+import { ClusterStore } from '../cluster/cluster.store';
 import { errorMessage, fieldErrors } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { PathPickerComponent } from '../shared/path-picker.component';
@@ -28,6 +34,17 @@ import {
   valuesFromJob,
 } from './submit-form';
 import { SubmitStore } from './submit.store';
+import { MultiNodePanelComponent } from './multinode-panel.component';
+import {
+  MULTI_NODE_FIELDS,
+  MULTI_NODE_TYPE,
+  type MultiNodeValues,
+  buildClusterBody,
+  choiceOf,
+  clusterFormField,
+  initialMultiNode,
+  pickable,
+} from './multinode';
 
 const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env', 'service_name'];
 
@@ -38,7 +55,7 @@ type ListPreview =
 /** The New job dialog: a form generated from the chosen type's parameter schema. */
 @Component({
   selector: 'ty-submit-dialog',
-  imports: [PathPickerComponent],
+  imports: [PathPickerComponent, MultiNodePanelComponent],
   providers: [SubmitStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -85,6 +102,15 @@ type ListPreview =
 
           @if (type(); as t) {
             @if (values(); as v) {
+              @if (showMultiNode()) {
+                <ty-multinode-panel
+                  [value]="multi()"
+                  (valueChange)="setMulti($event)"
+                  [errors]="errors()"
+                  [priority]="priorityNow()"
+                  [mismatch]="mismatch()"
+                />
+              }
               @if (t.params.length) {
                 <fieldset class="params">
                   <legend>{{ t.name }} parameters</legend>
@@ -229,22 +255,24 @@ type ListPreview =
 
               <fieldset>
                 <legend>Placement and environment</legend>
-                <div class="row">
-                  <div class="field">
-                    <label for="submit-gpus">GPUs</label>
-                    <input
-                      id="submit-gpus"
-                      type="text"
-                      inputmode="numeric"
-                      [value]="v.gpus"
-                      [attr.aria-invalid]="!!err('requested_gpus')"
-                      aria-describedby="submit-gpus-hint"
-                      (input)="set('gpus', $any($event.target).value)"
-                    />
-                    <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
-                      err('requested_gpus') ?? '0 runs without a GPU'
-                    }}</span>
-                  </div>
+                <div class="row" [class.multi]="multiActive()">
+                  @if (!multiActive()) {
+                    <div class="field">
+                      <label for="submit-gpus">GPUs</label>
+                      <input
+                        id="submit-gpus"
+                        type="text"
+                        inputmode="numeric"
+                        [value]="v.gpus"
+                        [attr.aria-invalid]="!!err('requested_gpus')"
+                        aria-describedby="submit-gpus-hint"
+                        (input)="set('gpus', $any($event.target).value)"
+                      />
+                      <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
+                        err('requested_gpus') ?? '0 runs without a GPU'
+                      }}</span>
+                    </div>
+                  }
                   <div class="field">
                     <label for="submit-priority">Priority</label>
                     <input
@@ -390,7 +418,7 @@ type ListPreview =
             </button>
             <button type="button" class="btn" (click)="close()">Cancel</button>
             <button type="submit" class="btn btn-primary" [disabled]="!type() || store.submitting()">
-              {{ store.submitting() ? 'Submitting…' : 'Submit' }}
+              {{ store.submitting() ? 'Submitting…' : submitLabel() }}
             </button>
           </div>
         }
@@ -450,6 +478,9 @@ type ListPreview =
       display: grid;
       grid-template-columns: 120px 120px minmax(0, 1fr);
       gap: 12px;
+    }
+    .row.multi {
+      grid-template-columns: 120px minmax(0, 1fr);
     }
     .field {
       min-width: 0;
@@ -524,6 +555,7 @@ export class SubmitDialogComponent {
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
   private readonly services = inject(ServicesStore);
+  protected readonly cluster = inject(ClusterStore);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
   /** The form holds another job's values (resubmit), not a draft of the user's. */
@@ -545,6 +577,25 @@ export class SubmitDialogComponent {
       (drops ? '; a service keeps parameters, GPUs and priority, not the directory or environment.' : '.')
     );
   });
+  /** The Multi-node panel's values (cluster mode, training type). */
+  protected readonly multi = signal<MultiNodeValues>(initialMultiNode());
+  /** The last multi-node refusal was a 409 version mismatch: the panel points at the allow switch. */
+  protected readonly mismatch = signal(false);
+  protected readonly showMultiNode = computed(
+    () => !!this.cluster.self() && this.typeName() === MULTI_NODE_TYPE,
+  );
+  /** Submit goes to POST /api/cluster/jobs/submit instead of /api/queue. */
+  protected readonly multiActive = computed(() => this.showMultiNode() && this.multi().mode !== 'off');
+  protected readonly priorityNow = computed(() => Number.parseInt(this.values()?.priority ?? '', 10) || 0);
+  protected readonly submitLabel = computed(() => {
+    if (!this.multiActive()) return 'Submit';
+    const mn = this.multi();
+    const n =
+      mn.mode === 'any'
+        ? mn.nodes.trim() || 'N'
+        : String(pickable(this.cluster.members()).filter((m) => choiceOf(mn, m).use).length);
+    return `Submit to ${n} node${n === '1' ? '' : 's'}`;
+  });
   /** The path picker, open for one field. */
   protected readonly browsing = signal<{ field: string; mode: 'dir' | 'file'; start: string } | null>(null);
   protected readonly type = computed<JobTypeDto | null>(
@@ -555,7 +606,7 @@ export class SubmitDialogComponent {
     const type = this.type();
     const known = new Set([...COMMON_FIELDS, ...(type?.params.map((p) => `job_params.${p.name}`) ?? [])]);
     return Object.entries(this.errors())
-      .filter(([field]) => !known.has(field))
+      .filter(([field]) => !known.has(field) && !this.isPanelField(field))
       .map(([field, message]) => (field ? `${field}: ${message}` : message));
   });
 
@@ -711,6 +762,7 @@ export class SubmitDialogComponent {
     const type = this.type();
     const values = this.values();
     if (!type || !values || this.store.submitting()) return;
+    if (this.multiActive()) return this.submitMultiNode(type, values);
     const built = buildBody(type, values);
     if ('errors' in built) {
       this.errors.set(built.errors);
@@ -733,6 +785,66 @@ export class SubmitDialogComponent {
     }
   }
 
+  /** POST /api/cluster/jobs/submit; on success the Cluster view opens with the bundle highlighted. */
+  private async submitMultiNode(type: JobTypeDto, values: FormValues): Promise<void> {
+    // The single-node GPUs field is hidden: the panel's per-node GPUs take its place.
+    const built = buildBody(type, { ...values, gpus: '0' });
+    const cluster =
+      'body' in built ? buildClusterBody(built.body, this.multi(), this.cluster.members()) : built;
+    if ('errors' in cluster) {
+      this.errors.set(cluster.errors);
+      this.focusFirstError();
+      return;
+    }
+    this.store.remember(type.name, values);
+    try {
+      const bundle = await this.store.submitCluster(cluster.body);
+      this.errors.set({});
+      this.mismatch.set(false);
+      this.launcher.close();
+      this.toasts.success(
+        `Submitted ${bundle.name ?? bundle.id} to ${bundle.ranks.length} nodes (rendezvous ${bundle.rdzv_endpoint}).` +
+          (bundle.warnings.length ? ` Versions differ: ${bundle.warnings.join('; ')}.` : ''),
+      );
+      await this.router.navigate(['/cluster'], { queryParams: { bundle: bundle.id } });
+    } catch (err) {
+      this.showClusterErrors(err, cluster.body);
+    }
+  }
+
+  /** Field errors in the panel's rows and fields, the whole refusal in the panel's alert and a toast. */
+  private showClusterErrors(err: unknown, body: ClusterSubmitRequestDto): void {
+    const isMismatch = err instanceof TrainyardApiError && err.code === 'VERSION_MISMATCH';
+    this.mismatch.set(isMismatch);
+    const mapped: FieldErrors = {};
+    // A mismatch's details name versions, not fields: its message says it all.
+    if (!isMismatch)
+      for (const [field, message] of Object.entries(fieldErrors(err))) {
+        const key = clusterFormField(field, body);
+        mapped[key] = mapped[key] ? `${mapped[key]} ${message}` : message;
+      }
+    mapped['multinode'] = `${errorMessage(err)}.`;
+    this.errors.set(mapped);
+    if (isMismatch)
+      requestAnimationFrame(() =>
+        this.dialog().nativeElement.querySelector<HTMLElement>('#mn-allow-mismatch')?.focus(),
+      );
+    else this.focusFirstError();
+    this.toasts.error(errorMessage(err));
+  }
+
+  /** An edit in the panel: like any field, it clears the panel's errors (the refusal was for the old values). */
+  protected setMulti(value: MultiNodeValues): void {
+    this.multi.set(value);
+    this.mismatch.set(false);
+    const kept = Object.entries(this.errors()).filter(([field]) => !this.isPanelField(field));
+    if (kept.length !== Object.keys(this.errors()).length) this.errors.set(Object.fromEntries(kept));
+  }
+
+  private isPanelField(field: string): boolean {
+    return this.showMultiNode() && (field.startsWith('node.') || MULTI_NODE_FIELDS.includes(field));
+  }
+
   /** A refusal's field errors inline (by `toField`), its message as a toast. */
   private showServerErrors(err: unknown, toField: (field: string) => string): void {
     const mapped: FieldErrors = {};
@@ -748,6 +860,9 @@ export class SubmitDialogComponent {
   private async onOpen(): Promise<void> {
     this.errors.set({});
     this.serviceName.set(null);
+    this.mismatch.set(false);
+    // Whether to offer the Multi-node panel (GET /api/cluster/self); a failure reads as standalone.
+    void this.cluster.load().catch(() => undefined);
     await this.store.loadTypes();
     const types = this.store.types();
     const from = this.launcher.from();

@@ -1,9 +1,12 @@
 import { Injectable, inject, signal } from '@angular/core';
 import {
+  type BundleDto,
+  type ClusterSubmitRequestDto,
   type JobTypeDto,
   type QueueItemDto,
   type SubmitJobRequestDto,
   listJobTypes,
+  submitClusterJob,
   submitJob,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
@@ -17,7 +20,10 @@ interface Remembered {
   byType?: Record<string, Partial<FormValues>>;
 }
 
-/** Job types (GET /api/job-types), submitting (POST /api/queue), and the last values per type. */
+/**
+ * Job types (GET /api/job-types), submitting (POST /api/queue, or /api/cluster/jobs/submit for a
+ * multi-node run), and the last values per type.
+ */
 @Injectable()
 export class SubmitStore {
   private readonly api = inject(API);
@@ -53,6 +59,16 @@ export class SubmitStore {
       });
       this.idempotencyKey = newKey();
       return data;
+    } finally {
+      this.submitting.set(false);
+    }
+  }
+
+  /** POST /api/cluster/jobs/submit (all or nothing across the nodes); throws the SDK's error when refused. */
+  async submitCluster(body: ClusterSubmitRequestDto): Promise<BundleDto> {
+    this.submitting.set(true);
+    try {
+      return (await submitClusterJob({ client: this.api, body })).data;
     } finally {
       this.submitting.set(false);
     }
