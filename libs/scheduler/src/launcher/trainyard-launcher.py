@@ -241,8 +241,12 @@ def join_cgroup(path, pid):
             os.mkdir(path)
         except FileExistsError:
             pass
-        with open(os.path.join(path, 'cgroup.procs'), 'w') as f:
-            f.write(str(pid))
+        # No O_CREAT: in a directory that is not a cgroup this fails instead of making a file.
+        fd = os.open(os.path.join(path, 'cgroup.procs'), os.O_WRONLY)
+        try:
+            os.write(fd, str(pid).encode())
+        finally:
+            os.close(fd)
         return None
     except OSError as err:
         return '%s: %s' % (path, err.strerror or err)
