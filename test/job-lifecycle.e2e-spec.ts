@@ -1,26 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive } from '@trainyard/core';
 import { jobsApi } from './support/api';
+import { pidsRunning } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
-
-/** Pids of live processes whose command line is exactly `argv` (e.g. ['sleep', '1001']). */
-function pidsRunning(argv: string[]): number[] {
-  const wanted = argv.join('\0');
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0$/, '');
-      if (cmdline === wanted && isProcessAlive(Number(name))) found.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}
 
 /**
  * The job lifecycle end to end, on the built server with one fake GPU: stop requests survive a

@@ -15,13 +15,18 @@ describe('server core (e2e)', () => {
   });
   afterAll(() => server.close(true));
 
-  it('answers /api/health with version and start time', async () => {
+  it('answers /api/health with version, start time and how job processes are tracked', async () => {
     const answer = await request(base, 'GET', '/api/health');
     expect(answer.body).toEqual({
       status: 'ok',
       version: expect.any(String),
       started_at: expect.any(String),
+      process_tracking: expect.objectContaining({ mode: expect.stringMatching(/^(cgroup|tag)$/) }),
     });
+    const tracking = answer.body.process_tracking;
+    // Exactly one of the two says why: the cgroup directory, or the reason there is none.
+    expect(tracking.mode === 'cgroup' ? tracking.cgroup : tracking.reason).toEqual(expect.any(String));
+    expect(tracking.mode === 'cgroup' ? tracking.reason : tracking.cgroup).toBeNull();
   });
 
   it('reports the config file path', async () => {

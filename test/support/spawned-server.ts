@@ -30,6 +30,10 @@ export async function spawnServer(
       HOME: home,
       TRAINYARD_HOME: home,
       TRAINYARD_LOG_LEVEL: 'warn',
+      // Lets a run of the suite choose how jobs are tracked (`off`: environment tag only).
+      ...(process.env.TRAINYARD_CGROUP_ROOT
+        ? { TRAINYARD_CGROUP_ROOT: process.env.TRAINYARD_CGROUP_ROOT }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { ApiErrors, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { HealthDto, RestartScheduledDto, ServerConfigPathDto } from './server.dto';
 import { ServerLifecycle } from './server-lifecycle';
 import { packageVersion } from '@trainyard/core';
+import { JobProcesses } from '@trainyard/scheduler';
 
 @ApiTags('server')
 @Controller()
@@ -13,12 +14,23 @@ export class ServerController {
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly lifecycle: ServerLifecycle,
+    private readonly processes: JobProcesses,
   ) {}
 
   /** Liveness (open route). */
   @Get('health')
   getHealth(): HealthDto {
-    return { status: 'ok', version: this.version, started_at: this.lifecycle.startedAt };
+    const tracking = this.processes.tracking;
+    return {
+      status: 'ok',
+      version: this.version,
+      started_at: this.lifecycle.startedAt,
+      process_tracking: {
+        mode: tracking.mode,
+        cgroup: tracking.mode === 'cgroup' ? tracking.parent : null,
+        reason: tracking.mode === 'tag' ? tracking.reason : null,
+      },
+    };
   }
 
   /** Path of the server_config.yaml this server loaded. */

@@ -1,3 +1,17 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class ProcessTrackingDto {
+  /** `cgroup`: each job runs in cgroup `<cgroup>/job-<id>`; `tag`: by `TRAINYARD_JOB_ID` in its environment. */
+  @ApiProperty({ enum: ['cgroup', 'tag'] })
+  mode!: 'cgroup' | 'tag';
+  /** Trainyard's parent cgroup directory (mode `cgroup`), else null. */
+  @ApiProperty({ type: String, nullable: true })
+  cgroup!: string | null;
+  /** Why cgroups are not used (mode `tag`), else null. */
+  @ApiProperty({ type: String, nullable: true })
+  reason!: string | null;
+}
+
 export class HealthDto {
   /** Always `ok` while the server answers. */
   status!: string;
@@ -5,6 +19,8 @@ export class HealthDto {
   version!: string;
   /** When this server process started (ISO 8601); changes after a restart. */
   started_at!: string;
+  /** How a job's processes are found: a cgroup v2 per job, or their environment tag only. */
+  process_tracking!: ProcessTrackingDto;
 }
 
 export class ServerConfigPathDto {

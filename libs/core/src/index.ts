@@ -19,3 +19,4 @@ export * from './process/proc';
 export * from './repo-root';
 export * from './http/canonical-int';
 export * from './http/query-bool';
+export * from './process/cgroup';

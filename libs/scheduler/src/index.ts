@@ -7,3 +7,4 @@ export * from './scheduler.events';
 export * from './infrastructure/scheduler-state.entity';
 export * from './infrastructure/scheduler-state.replay';
 export * from './before-first-dispatch';
+export * from './supervision/job-processes';

@@ -13,6 +13,7 @@ import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
+import { JobProcesses } from './supervision/job-processes';
 import { JobReaper } from './supervision/job-reaper';
 import { JobReattacher } from './supervision/job-reattacher';
 import { JobStopper } from './supervision/job-stopper';
@@ -26,6 +27,7 @@ import { JobStopper } from './supervision/job-stopper';
     Dispatcher,
     ActiveJobs,
     JobLauncher,
+    JobProcesses,
     JobReaper,
     JobReattacher,
     JobStopper,
@@ -35,6 +37,6 @@ import { JobStopper } from './supervision/job-stopper';
     TerminateJobHandler,
     WakeDispatcherOnChange,
   ],
-  exports: [ActiveJobs, BeforeFirstDispatch],
+  exports: [ActiveJobs, BeforeFirstDispatch, JobProcesses],
 })
 export class SchedulerModule {}

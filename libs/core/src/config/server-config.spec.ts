@@ -85,7 +85,15 @@ describe(loadServerConfig.name, () => {
     expect(load([], { TRAINYARD_PREEMPT_SIGNAL: 'SIGINT' }).preempt_signal).toBe('SIGINT');
   });
 
+  it('reads where job cgroups go: automatic by default, off, or an absolute directory', () => {
+    expect(load([]).cgroup_root).toBeNull();
+    expect(load(['--cgroup-root', 'off']).cgroup_root).toBe('off');
+    expect(load(['--cgroup-root', '/sys/fs/cgroup/jobs/']).cgroup_root).toBe('/sys/fs/cgroup/jobs');
+    expect(load([], { TRAINYARD_CGROUP_ROOT: 'auto' }).cgroup_root).toBeNull();
+  });
+
   it.each([
+    [['--cgroup-root', 'jobs'], /cgroup_root must be an absolute cgroup v2 directory, auto or off/],
     [['--preempt-signal', 'SIGKILL'], /preempt_signal must be one of SIGTERM/],
     [['--scheduling', 'fifo'], /scheduling must be strict, backfill or skip/],
     [['--priority-aging', '-1'], /priority_aging must be a number/],

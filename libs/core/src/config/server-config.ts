@@ -237,6 +237,13 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       if (!statSync(real).isDirectory()) throw fail(`names something that is not a directory (${raw})`);
       return real;
     }
+    case 'cgroup': {
+      if (raw === null || raw === '' || raw === 'auto') return null;
+      if (raw === 'off') return 'off';
+      if (typeof raw !== 'string' || !isAbsolute(raw))
+        throw fail('must be an absolute cgroup v2 directory, auto or off');
+      return raw.replace(/\/+$/, '') || '/';
+    }
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
       const items: unknown[] | null = Array.isArray(raw)

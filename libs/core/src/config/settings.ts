@@ -40,6 +40,8 @@ export interface KindValue {
   ips: string[];
   size: number;
   dir: string | null;
+  /** null: automatic; `off`; or an absolute cgroup v2 directory. */
+  cgroup: string | null;
 }
 export type Kind = keyof KindValue;
 
@@ -354,6 +356,22 @@ export const SETTINGS = {
     readme:
       'Time limit, in seconds, of jobs submitted without one whose job type sets none (see Scheduling).',
     example: { value: '86400', note: 'time limit of jobs submitted without one (default: none)' },
+  }),
+  /**
+   * Where job cgroups go: null = a `trainyard-<hash>` cgroup under the server's own (found through
+   * /proc/self/mountinfo and /proc/self/cgroup); an absolute cgroup v2 directory to create it under
+   * instead; `off` = track jobs by their environment tag only.
+   */
+  cgroup_root: setting({
+    kind: 'cgroup',
+    default: null,
+    flag: '--cgroup-root',
+    metavar: 'DIR|off',
+    shown: 'auto',
+    help: "cgroup v2 directory under which each job gets a cgroup (default: the server's own cgroup; off: environment tag only)",
+    readme:
+      "Where each job gets a cgroup v2 (`job-<id>`); default: under the server's own cgroup; `off`: environment tag only. See [How a job is launched](#how-a-job-is-launched).",
+    example: { value: 'off', note: 'job cgroups: a cgroup v2 directory, or off (default: automatic)' },
   }),
   /**
    * A goodseed home (real path): its run files `DIR/projects/<project>/runs/<run_id>.sqlite` are listed

@@ -20,6 +20,11 @@ export interface LaunchRequest {
   logCap: number | null;
   /** Where the job command's exit status is written when it ends. */
   exit: string;
+  /**
+   * The cgroup v2 directory the job runs in (created, and the job's process moved into it before it
+   * runs anything), or null: tracked by its environment tag only.
+   */
+  cgroup: string | null;
 }
 
 /** A started job: the monitor owns the job's terminal and outlives every other process of the job. */
@@ -27,6 +32,8 @@ export interface Launched {
   monitorPid: number;
   /** The job command's own pid. */
   pid: number;
+  /** Why the job is not in its cgroup (it runs regardless, tracked by its tag); null when it is, or none was asked. */
+  cgroupError: string | null;
 }
 
 export interface LauncherEvents {
@@ -41,7 +48,7 @@ export interface LauncherEvents {
 export class LauncherGoneError extends Error {}
 
 type Message =
-  | { op: 'launched'; id: string; monitor_pid: number; pid: number }
+  | { op: 'launched'; id: string; monitor_pid: number; pid: number; cgroup_error?: string | null }
   | { op: 'launch_failed'; id: string; error: string }
   | { op: 'main_exited'; id: string; status: number | null }
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
@@ -130,7 +137,11 @@ export class LauncherClient {
     }
     switch (message.op) {
       case 'launched': {
-        this.pending.get(message.id)?.resolve({ monitorPid: message.monitor_pid, pid: message.pid });
+        this.pending.get(message.id)?.resolve({
+          monitorPid: message.monitor_pid,
+          pid: message.pid,
+          cgroupError: message.cgroup_error ?? null,
+        });
         this.pending.delete(message.id);
         break;
       }

@@ -7,9 +7,9 @@ guarantees even when the server, this launcher or the supervisor dies.
 
 Protocol, one JSON object per line. The server writes requests on our stdin:
   {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH,
-   "log_cap": BYTES or null}
+   "log_cap": BYTES or null, "cgroup": DIR or null}
 and we answer on stdout:
-  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N}
+  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N, "cgroup_error": TEXT or null}
   {"op": "launch_failed", "id": ID, "error": TEXT}
   {"op": "main_exited", "id": ID, "status": CODE}       the job's command ended (others may remain)
   {"op": "exited", "id": ID, "monitor_pid": N, "status": CODE or null}   every process is gone
@@ -17,6 +17,10 @@ CODE is a shell-style exit status (128+N for signal N). When stdin closes the la
 monitors and jobs keep running, and the next server re-attaches them.
 
 Per job, a monitor (a fork of this process):
+- with `cgroup`, creates that cgroup v2 directory and moves the job's process into it after the
+  fork and before it may run anything (it waits for the monitor's go), so no process of the job
+  can be outside it; when that fails the job still runs, tracked by its environment tag, and
+  `cgroup_error` says why;
 - becomes a session leader and a child subreaper, so every process the job starts, including ones
   that call setsid or double-fork, stays its descendant and is reaped by it;
 - owns the job's pseudo-terminal and runs the job's command in its own process group in the
@@ -230,6 +234,24 @@ def fail(code, why):
     os._exit(code)
 
 
+def join_cgroup(path, pid):
+    """Creates cgroup `path` and moves `pid` into it; returns None, or why it could not."""
+    try:
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        # No O_CREAT: in a directory that is not a cgroup this fails instead of making a file.
+        fd = os.open(os.path.join(path, 'cgroup.procs'), os.O_WRONLY)
+        try:
+            os.write(fd, str(pid).encode())
+        finally:
+            os.close(fd)
+        return None
+    except OSError as err:
+        return '%s: %s' % (path, err.strerror or err)
+
+
 def monitor(req, report_fd):
     """Runs in the monitor process; never returns."""
     os.setsid()
@@ -262,7 +284,9 @@ def monitor(req, report_fd):
     os.close(go_r)
     os.close(why_w)
     os.close(slave)  # the master reads EIO once no process holds the terminal any more
-    report(report_fd, {'op': 'launched', 'pid': pid})
+    # The job's process is still waiting for `go`: inside its cgroup before it can fork anything.
+    cgroup_error = join_cgroup(req['cgroup'], pid) if req.get('cgroup') else None
+    report(report_fd, {'op': 'launched', 'pid': pid, 'cgroup_error': cgroup_error})
     os.write(go_w, b'g')
     os.close(go_w)
     main_status = None

@@ -24,6 +24,7 @@ import { LaunchRequest, LauncherClient, LauncherGoneError } from '../launcher/la
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { ActiveJob, ActiveJobs, deadlineOf } from './active-jobs';
 import { buildJobEnvironment } from './job-environment';
+import { JobProcesses } from './job-processes';
 import { JobReaper } from './job-reaper';
 import { JobStopper } from './job-stopper';
 
@@ -53,6 +54,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly stopper: JobStopper,
     private readonly reaper: JobReaper,
     private readonly hooks: JobLaunchHooks,
+    private readonly processes: JobProcesses,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
     this.python = resolveExecutable('python3', config.job_env.PATH);
@@ -103,7 +105,7 @@ export class JobLauncher implements OnModuleDestroy {
       return true;
     }
     try {
-      const { monitorPid } = await this.launcher.launch(request, (launched) => {
+      const { monitorPid, cgroupError } = await this.launcher.launch(request, (launched) => {
         entry.monitorPid = launched.monitorPid;
         entry.monitorStartTime = readStat(launched.monitorPid)?.startTime ?? null;
       });
@@ -127,6 +129,10 @@ export class JobLauncher implements OnModuleDestroy {
         });
         return { result: undefined, events: noted ? [started] : [] };
       });
+      if (cgroupError)
+        this.logger.warn(
+          `${job.id}: runs without its cgroup (${cgroupError}); tracked by its environment tag`,
+        );
       this.logger.log(
         `started ${job.id} (${job.job_type}) pid ${monitorPid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}`,
       );
@@ -188,6 +194,7 @@ export class JobLauncher implements OnModuleDestroy {
       log: this.files.tty(job.id),
       logCap: (job.log_cap_bytes ?? this.config.log_cap_bytes) || null,
       exit: this.files.exitStatus(job.id),
+      cgroup: this.processes.cgroupOf(job.id),
     };
   }
 

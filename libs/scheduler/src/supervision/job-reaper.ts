@@ -14,7 +14,7 @@ import {
 } from '@trainyard/jobs';
 import { ActiveJob, ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
-import { jobWorkers } from './job-processes';
+import { JobProcesses } from './job-processes';
 
 /** How often jobs that are not watched through the launcher are checked. */
 export const POLL_MS = 500;
@@ -40,6 +40,7 @@ export class JobReaper implements OnModuleDestroy {
     private readonly journal: Journal,
     private readonly files: JobFiles,
     private readonly stopper: JobStopper,
+    private readonly processes: JobProcesses,
   ) {}
 
   startPolling(): void {
@@ -98,7 +99,7 @@ export class JobReaper implements OnModuleDestroy {
 
   /** At boot, for a job whose monitor is gone: settles it now when nothing of it is left. */
   async settleIfGone(entry: ActiveJob): Promise<void> {
-    if (jobWorkers(entry.id, this.files.controlDir(entry.id), 0).length > 0) return;
+    if (this.processes.workers(entry.id, 0).length > 0) return;
     if (
       entry.monitorPid === 0 &&
       entry.noEvidenceUntil > Date.now() &&
@@ -110,7 +111,7 @@ export class JobReaper implements OnModuleDestroy {
   }
 
   private checkGone(entry: ActiveJob): void {
-    const left = jobWorkers(entry.id, this.files.controlDir(entry.id), 0);
+    const left = this.processes.workers(entry.id, 0);
     if (left.length > 0) {
       // Only what the command left behind is cleaned up; while the command itself runs, it runs.
       const commandEnded =
@@ -153,7 +154,7 @@ export class JobReaper implements OnModuleDestroy {
   /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */
   private async cleanUpLeftovers(entry: ActiveJob): Promise<void> {
     if (entry.killTimer || entry.request !== null) return;
-    const left = jobWorkers(entry.id, this.files.controlDir(entry.id), entry.monitorPid);
+    const left = this.processes.workers(entry.id, entry.monitorPid);
     if (left.length === 0) return;
     this.logger.log(
       `${entry.id}: its command ended; stopping ${left.length} process(es) it left behind (pid ${left.join(', ')})`,
@@ -251,6 +252,7 @@ export class JobReaper implements OnModuleDestroy {
       }
     }
     if (this.closed) return;
+    this.processes.release(entry.id);
     this.logger.log(
       `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );

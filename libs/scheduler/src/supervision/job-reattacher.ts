@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isProcessAlive, readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { ACTIVE_STATUSES, isTerminationRequest, JobFiles, JobRepository } from '@trainyard/jobs';
+import { ACTIVE_STATUSES, isTerminationRequest, JobRepository } from '@trainyard/jobs';
 import { ActiveJobs, deadlineOf } from './active-jobs';
-import { findJobProcesses } from './job-processes';
+import { JobProcesses } from './job-processes';
 import { LAUNCH_EVIDENCE_GRACE_MS } from './job-launcher';
 import { JobReaper } from './job-reaper';
 import { JobStopper } from './job-stopper';
@@ -23,9 +23,9 @@ export class JobReattacher {
     private readonly active: ActiveJobs,
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
-    private readonly files: JobFiles,
     private readonly reaper: JobReaper,
     private readonly stopper: JobStopper,
+    private readonly processes: JobProcesses,
   ) {}
 
   async reattachAll(): Promise<void> {
@@ -43,8 +43,8 @@ export class JobReattacher {
         entry.monitorStartTime = job.proc_start_time;
         this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
       } else if (!job.pid) {
-        // Claimed but the launch was never recorded: find it by its tag; its session leader is the monitor.
-        const found = findJobProcesses(job.id, this.files.controlDir(job.id), 0);
+        // Claimed but the launch was never recorded: find it by its cgroup or tag; its session leader is the monitor.
+        const found = this.processes.find(job.id, 0);
         const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
         if (monitor) {
           entry.monitorPid = monitor.pid;
@@ -74,6 +74,8 @@ export class JobReattacher {
       if (entry.request && entry.request !== 'trainer_stop')
         await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');
     }
+    // A job cgroup left by a job that ended while no server watched goes once it is empty.
+    this.processes.removeStale(new Set([...this.active.all()].map((e) => e.id)));
     this.reaper.startPolling();
   }
 }

@@ -12,7 +12,7 @@ import {
   TerminationRequest,
 } from '@trainyard/jobs';
 import { ActiveJob, ActiveJobs } from './active-jobs';
-import { jobWorkers, signalPids } from './job-processes';
+import { JobProcesses } from './job-processes';
 
 /** How long `stop` waits to report which processes are still there. */
 export const STOP_VERIFY_MS = 2000;
@@ -45,6 +45,7 @@ export class JobStopper {
     private readonly journal: Journal,
     private readonly files: JobFiles,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly processes: JobProcesses,
   ) {}
 
   /**
@@ -116,8 +117,7 @@ export class JobStopper {
       // Still starting: the launcher signals it with the persisted request as soon as it runs.
       return { pids: [], survivors: [] };
     }
-    const controlDir = this.files.controlDir(entry.id);
-    const pids = signalPids(jobWorkers(entry.id, controlDir, entry.monitorPid), signal);
+    const pids = this.processes.signal(entry.id, entry.monitorPid, signal);
     if (signal !== 'SIGKILL') this.armKill(entry);
     if (!verify) return { pids, survivors: [] };
     const deadline = performance.now() + STOP_VERIFY_MS;

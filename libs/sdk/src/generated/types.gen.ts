@@ -1350,6 +1350,10 @@ export type HealthCheckDto = {
 
 export type HealthDto = {
     /**
+     * How a job's processes are found: a cgroup v2 per job, or their environment tag only.
+     */
+    process_tracking: ProcessTrackingDto;
+    /**
      * When this server process started (ISO 8601); changes after a restart.
      */
     started_at: string;
@@ -2427,6 +2431,21 @@ export type PeerSessionRequestDto = {
      * The node to sign in to.
      */
     node_id: string;
+};
+
+export type ProcessTrackingDto = {
+    /**
+     * Trainyard's parent cgroup directory (mode `cgroup`), else null.
+     */
+    cgroup: string | null;
+    /**
+     * `cgroup`: each job runs in cgroup `<cgroup>/job-<id>`; `tag`: by `TRAINYARD_JOB_ID` in its environment.
+     */
+    mode: 'cgroup' | 'tag';
+    /**
+     * Why cgroups are not used (mode `tag`), else null.
+     */
+    reason: string | null;
 };
 
 export type ProjectDetailDto = {

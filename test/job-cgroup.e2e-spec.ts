@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setUpProcessTracking } from '@trainyard/core';
+import { jobsApi } from './support/api';
+import { pidsRunning } from './support/processes';
+import { spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+// Whether this host lets a server create cgroups (as the server decides it, at its start).
+const probe = setUpProcessTracking({ setting: null, stateDir: `job-cgroup-probe-${process.pid}` });
+if (probe.mode === 'cgroup') rmdirSync(probe.parent);
+else console.warn(`job cgroup e2e cases skipped: cgroups are not writable here (${probe.reason})`);
+const describeWithCgroups = probe.mode === 'cgroup' ? describe : describe.skip;
+
+/**
+ * A job whose process clears its environment (invisible to the environment tag) and whose monitor
+ * is gone (no longer anyone's descendant): only its cgroup still says it is the job's.
+ * `env -i sh -c 'setsid sleep N &'`, then the job kills its own monitor and keeps running.
+ */
+const HIDDEN = (n: number) => [
+  'bash',
+  '-c',
+  `trap "" HUP; env -i sh -c 'setsid sleep ${n} &'; kill -9 $PPID; exec sleep ${n + 1}`,
+];
+
+/** What a failed case leaves running (jobs outlive their server). */
+function killAll(...commands: string[][]): void {
+  for (const argv of commands) for (const pid of pidsRunning(argv)) process.kill(pid, 'SIGKILL');
+}
+
+describeWithCgroups(
+  `a cgroup per job (${probe.mode === 'cgroup' ? 'cgroup v2 writable' : probe.reason})`,
+  () => {
+    let temp: ReturnType<typeof makeTempHome>;
+    beforeEach(() => (temp = makeTempHome()));
+    afterEach(() => temp.remove());
+
+    it('a process that cleared its environment is found by the cgroup, keeps the GPU, and dies with kill', async () => {
+      const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const health = (await api.call('GET', '/api/health')).body;
+        expect(health.process_tracking).toMatchObject({ mode: 'cgroup', reason: null });
+        const parent: string = health.process_tracking.cgroup;
+        expect(existsSync(join(parent, 'cgroup.procs'))).toBe(true);
+
+        const { body } = await api.command(HIDDEN(10131), { requested_gpus: 1, kill_grace_s: 1 });
+        const hidden = await waitFor(async () => pidsRunning(['sleep', '10131'])[0], 'the hidden sleep');
+        await waitFor(async () => pidsRunning(['sleep', '10132']).length === 1, 'the job command');
+        // Invisible to the tag: nothing of the job's environment.
+        expect(readFileSync(`/proc/${hidden}/environ`, 'utf8')).not.toContain('TRAINYARD_');
+        const cgroup = join(parent, `job-${body.queue_id}`);
+        expect(readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(hidden));
+
+        const next = (await api.command(['true'], { requested_gpus: 1 })).body.queue_id as string;
+        await new Promise((r) => setTimeout(r, 1000)); // the monitor is long dead: polling has run
+        expect((await api.job(body.queue_id)).status).toBe('running');
+        expect((await api.job(next)).status).toBe('queued');
+
+        expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(200);
+        const ended = await api.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 15_000);
+        expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort' });
+        expect(pidsRunning(['sleep', '10131'])).toEqual([]);
+        const placed = await api.waitStatus(next, ['done'], 15_000);
+        expect(Date.parse(placed.started_at)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at));
+        // The job's cgroup goes with it.
+        expect(existsSync(cgroup)).toBe(false);
+      } finally {
+        await server.stop();
+        killAll(['sleep', '10131'], ['sleep', '10132']);
+      }
+    });
+
+    it('after a restart the job is re-attached by its cgroup, and a stale empty job cgroup is removed', async () => {
+      const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+      try {
+        const api = jobsApi(first.baseUrl, first.token!);
+        const parent: string = (await api.call('GET', '/api/health')).body.process_tracking.cgroup;
+        const stale = join(parent, 'job-q_stale');
+        mkdirSync(stale);
+        const { body } = await api.command(HIDDEN(10151), { requested_gpus: 1, kill_grace_s: 1 });
+        await waitFor(async () => pidsRunning(['sleep', '10151']).length === 1, 'the hidden sleep');
+        await first.stop('SIGKILL');
+        // The job's visible command ends while no server is up; only the hidden process is left.
+        for (const pid of pidsRunning(['sleep', '10152'])) process.kill(pid, 'SIGKILL');
+
+        second = await spawnServer(temp.home, ['--fake-gpus', '1'], { TRAINYARD_LOG_LEVEL: 'info' });
+        const api2 = jobsApi(second.baseUrl, second.token!);
+        expect(existsSync(stale)).toBe(false);
+        // Found by its cgroup alone, the hidden process is the job's: the job is not over while it
+        // runs. Its command's end was recorded (the leftover is then cleaned up) or not (then kill it).
+        await new Promise((r) => setTimeout(r, 1000));
+        if ((await api2.job(body.queue_id)).status === 'running')
+          expect((await api2.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(200);
+        const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 15_000);
+        expect(pidsRunning(['sleep', '10151'])).toEqual([]);
+        expect(second.output()).toMatch(/stopping 1 process\(es\) it left behind|user_abort requested/);
+        expect(ended.gpu_indices).toEqual([0]);
+        expect(existsSync(join(parent, `job-${body.queue_id}`))).toBe(false);
+      } finally {
+        await second?.stop();
+        await first.stop().catch(() => undefined);
+        killAll(['sleep', '10151'], ['sleep', '10152']);
+      }
+    });
+  },
+);
