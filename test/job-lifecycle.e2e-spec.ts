@@ -21,12 +21,14 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
     let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
     try {
       const api = jobsApi(first.baseUrl, first.token!);
-      // Takes 3 s to shut down after SIGTERM, then exits 143 as a shell would.
+      // After SIGTERM it "saves" until the test lets it finish (however long the restart takes on a
+      // loaded machine), then exits 143 as a shell would.
+      const saved = join(temp.home, 'may-finish-saving');
       const { body } = await api.command(
         [
           'bash',
           '-c',
-          'trap "echo saving; sleep 6; echo saved; exit 143" TERM; echo ready; while :; do sleep 0.1; done',
+          `trap "echo saving; while [ ! -e ${saved} ]; do sleep 0.1; done; echo saved; exit 143" TERM; echo ready; while :; do sleep 0.1; done`,
         ],
         { requested_gpus: 1 },
       );
@@ -42,6 +44,7 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       second = await spawnServer(temp.home, ['--fake-gpus', '1']);
       const api2 = jobsApi(second.baseUrl, second.token!);
       expect((await api2.job(body.queue_id)).status).toBe('terminating');
+      writeFileSync(saved, '');
       const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 20_000);
       expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort', exit_code: 143 });
       expect(await api2.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
