@@ -264,8 +264,13 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     );
     await api.waitLog(trainer.body.queue_id, /trainer ready/);
     expect((await api.job(trainer.body.queue_id)).trainer_endpoint).toBe(true);
-    const status = await api.call('GET', `/api/jobs/${trainer.body.queue_id}/trainer-status`);
-    expect(status.body).toMatchObject({ state: 'training', step: expect.any(Number) });
+    // Its /status is polled (every 2 s): the known fields only (`state` is not one of them).
+    const status = await waitFor(async () => {
+      const answer = await api.call('GET', `/api/jobs/${trainer.body.queue_id}/trainer-status`);
+      return answer.body.available ? answer.body.status : undefined;
+    }, 'the trainer status');
+    expect(status).toMatchObject({ step: expect.any(Number), loss: null });
+    expect(status.state).toBeUndefined();
     const save = await api.call('POST', `/api/jobs/${trainer.body.queue_id}/control/save`);
     expect(save.body).toMatchObject({ action: 'save', trainer_response: { accepted: 'save' } });
     const stop = await api.call('POST', `/api/jobs/${trainer.body.queue_id}/control/stop`);

@@ -11,6 +11,39 @@ export class JobDependencyDto {
   condition!: DependencyCondition;
 }
 
+/**
+ * The last status a running job's trainer reported on `GET /status` (its control endpoint), as
+ * polled by the server every 2 s and validated: each field is a finite number within its range, or
+ * null when the trainer did not report it (or sent something else). Kept in memory while the job runs.
+ */
+export class TrainerStatusDto {
+  /** Optimizer steps done (the trainer's `step` or `global_step`); integer ≥ 0. */
+  step!: number | null;
+  /** Steps the run will take; integer ≥ 1. */
+  max_steps!: number | null;
+  /** Epochs done, fractional (e.g. 1.25). */
+  epoch!: number | null;
+  /** Latest training loss. */
+  loss!: number | null;
+  /** Current learning rate (`lr` or `learning_rate`). */
+  lr!: number | null;
+  /** Latest gradient norm (before clipping, as the trainer reports it). */
+  grad_norm!: number | null;
+  /** Training throughput, tokens per second (`tokens_per_s` or `tokens_per_second`). */
+  tokens_per_s!: number | null;
+  /** Peak accelerator memory of the run so far, bytes. */
+  peak_memory_bytes!: number | null;
+  /** When the server read this status (ISO 8601). */
+  updated_at!: string;
+}
+
+/** `GET /api/jobs/{id}/trainer-status`: `{available: false}` until a running job's trainer has answered. */
+export class TrainerStatusReplyDto {
+  /** Whether a status is known; the other fields are present only when it is. */
+  available!: boolean;
+  status?: TrainerStatusDto;
+}
+
 export class JobDto {
   /** Queue id, `q_<ms>_<8 hex>`; the job's id everywhere in the API. */
   queue_id!: string;
@@ -75,6 +108,9 @@ export class JobDto {
   array_id!: string | null;
   /** Its 0-based index in the array (also TRAINYARD_ARRAY_INDEX), or null. */
   array_index!: number | null;
+  /** Its trainer's last status (see GET /api/jobs/{id}/trainer-status); absent when none is known. */
+  @ApiProperty({ type: TrainerStatusDto, required: false })
+  trainer_status?: TrainerStatusDto;
 }
 
 export class JobPageDto {

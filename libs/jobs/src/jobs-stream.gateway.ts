@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { WsRouter } from '@trainyard/core';
 import { Journal, JournalEntry } from '@trainyard/journal';
 import { JobsFrameDto } from './jobs-stream.dto';
+import { TrainerStatusPoller } from './control/trainer-status';
 
 export const JOBS_STREAM_PATH = '/api/jobs/stream';
 /** A burst of changes (a pass launching 32 jobs) becomes one frame; frames are at least this far apart. */
@@ -12,14 +13,16 @@ export const JOBS_FRAME_MAX_IDS = 500;
 
 /**
  * WebSocket `/api/jobs/stream`: one frame on connect (no ids), then one after every committed job
- * change (queued, starting, started, finished, cancelled, deleted), coalesced. The frames say what
- * changed, not how: clients re-read `GET /api/jobs` or `/api/queue`, so there is one source of truth.
+ * change (queued, starting, started, finished, cancelled, deleted) or trainer status change,
+ * coalesced. The frames say what changed, not how: clients re-read `GET /api/jobs` or `/api/queue`,
+ * so there is one source of truth.
  */
 @Injectable()
 export class JobsStreamGateway implements OnModuleInit {
   constructor(
     private readonly router: WsRouter,
     private readonly journal: Journal,
+    private readonly trainerStatus: TrainerStatusPoller,
   ) {}
 
   onModuleInit(): void {
@@ -41,15 +44,17 @@ export class JobsStreamGateway implements OnModuleInit {
       if (ids.length > JOBS_FRAME_MAX_IDS) frame.omitted = ids.length - JOBS_FRAME_MAX_IDS;
       socket.send(JSON.stringify(frame));
     };
-    const stop = this.journal.onCommitted((entries) => {
-      const ids = entries.flatMap(jobIdsOf);
+    const changed = (ids: string[]): void => {
       if (!ids.length) return;
       for (const id of ids) pending.add(id);
       timer ??= setTimeout(send, Math.max(0, lastSent + JOBS_STREAM_MIN_GAP_MS - performance.now()));
-    });
+    };
+    const stop = this.journal.onCommitted((entries) => changed(entries.flatMap(jobIdsOf)));
+    const stopTrainer = this.trainerStatus.onChange((id) => changed([id]));
     socket.on('error', () => socket.terminate());
     socket.once('close', () => {
       stop();
+      stopTrainer();
       clearTimeout(timer);
     });
     send();

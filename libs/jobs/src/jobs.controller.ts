@@ -7,7 +7,7 @@ import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import type { Job } from './job';
 import { isActive, JobStatus } from './job-lifecycle';
-import { JobDto, JobPageDto } from './job.dto';
+import { JobDto, JobPageDto, TrainerStatusReplyDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
   DeletedJobsDto,
@@ -22,6 +22,7 @@ import { JobLogs } from './job-logs';
 import { readTtyTail, TtyLogMissingError } from './tty';
 import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
+import { TrainerStatusPoller } from './control/trainer-status';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
 
@@ -36,6 +37,7 @@ export class JobsController {
     private readonly commandBus: CommandBus,
     private readonly logs: JobLogs,
     private readonly moduleRef: ModuleRef,
+    private readonly trainerStatus: TrainerStatusPoller,
   ) {}
 
   /**
@@ -68,7 +70,7 @@ export class JobsController {
     }
     const now = Date.now();
     return {
-      items: items.map((j) => toJobDto(j, now, this.hasTrainerEndpoint(j))),
+      items: items.map((j) => this.toDto(j, now)),
       total,
       next_cursor: offset + items.length < total ? String(offset + items.length) : null,
     };
@@ -95,8 +97,7 @@ export class JobsController {
   @Get(':queue_id')
   @ApiErrors(400, 401, 404)
   async getJob(@Param() params: QueueIdParamDto): Promise<JobDto> {
-    const job = await this.mustGet(params.queue_id);
-    return toJobDto(job, Date.now(), this.hasTrainerEndpoint(job));
+    return this.toDto(await this.mustGet(params.queue_id), Date.now());
   }
 
   /** Jobs that list this one in their depends_on (oldest first), with the condition they wait for. */
@@ -179,20 +180,27 @@ export class JobsController {
     return { queue_id: job.id, action, ...result };
   }
 
-  /** The trainer's own status (step, loss, ...) through its control endpoint. */
+  /**
+   * The last status its trainer reported (step, max_steps, loss, lr, ...; polled every 2 s while the
+   * job runs and its trainer has published a control endpoint), or `{available: false}`.
+   */
   @Get(':queue_id/trainer-status')
-  @ApiOkResponse({
-    description: 'Whatever the trainer reports',
-    schema: { type: 'object', additionalProperties: true },
-  })
-  @ApiErrors(400, 401, 404, 409, 502)
-  async getTrainerStatus(@Param() params: QueueIdParamDto): Promise<Record<string, unknown>> {
-    const job = await this.mustGet(params.queue_id);
-    if (job.status !== 'running') throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
-    return (await callTrainer(this.logs.files.controlDir(job.id), 'GET', '/status')) as Record<
-      string,
-      unknown
-    >;
+  @ApiErrors(400, 401, 404)
+  async getTrainerStatus(@Param() params: QueueIdParamDto): Promise<TrainerStatusReplyDto> {
+    const status = this.runningTrainerStatus(await this.mustGet(params.queue_id));
+    return status ? { available: true, status } : { available: false };
+  }
+
+  private toDto(job: Job, now: number): JobDto {
+    const dto = toJobDto(job, now, this.hasTrainerEndpoint(job));
+    const status = this.runningTrainerStatus(job);
+    if (status) dto.trainer_status = status;
+    return dto;
+  }
+
+  /** Only a running job's: one that ended during a poll round may still have an entry. */
+  private runningTrainerStatus(job: Job) {
+    return job.status === 'running' ? this.trainerStatus.get(job.id) : undefined;
   }
 
   private hasTrainerEndpoint(job: Job): boolean {

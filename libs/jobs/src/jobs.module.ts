@@ -10,6 +10,7 @@ import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
 import { JobLaunchHooks } from './job-launch-hooks';
+import { TrainerStatusPoller } from './control/trainer-status';
 
 @Module({
   controllers: [JobsController, LogSearchController],
@@ -21,6 +22,7 @@ import { JobLaunchHooks } from './job-launch-hooks';
     JobsStreamGateway,
     QueueWaitTimer,
     JobLaunchHooks,
+    TrainerStatusPoller,
     {
       provide: JobFiles,
       useFactory: (config: ServerConfig) => new JobFiles(config.paths),

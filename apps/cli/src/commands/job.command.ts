@@ -5,7 +5,6 @@ import {
   controlJob,
   getJob,
   getJobLog,
-  getTrainerStatus,
   streamJobLog,
   TrainyardConnectionError,
   type JobControlResponseDto,
@@ -210,14 +209,8 @@ export function registerJob(program: Command, run: CommandRunner): void {
       run(async (ctx, given: string) => {
         const id = await resolveJobId(ctx.client, given);
         const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
-        let trainer: unknown = null;
-        if (data.status === 'running') {
-          // Only trainers with a control endpoint answer; anything else is simply "no trainer status".
-          trainer = await getTrainerStatus({ client: ctx.client, path: { queue_id: id } }).then(
-            (answer) => answer.data,
-            () => null,
-          );
-        }
+        // Present while it runs and its trainer reports one (the server polls it).
+        const trainer = data.trainer_status ?? null;
         ctx.output({ ...data, trainer_status: trainer }, () => renderJob(data, trainer));
       }),
     );

@@ -27,11 +27,12 @@ import { JobRelationsComponent } from './job-relations.component';
 import { LogViewerComponent } from './log-viewer.component';
 import { serviceUrl } from './service-url';
 import { JobMetricsComponent } from '../runs/job-metrics.component';
+import { TrainerPanelComponent } from './trainer-status.component';
 
 /** The pane under the jobs table: the job's facts, its actions, and its live terminal. */
 @Component({
   selector: 'ty-job-detail',
-  imports: [LogViewerComponent, JobRelationsComponent, JobMetricsComponent],
+  imports: [LogViewerComponent, JobRelationsComponent, JobMetricsComponent, TrainerPanelComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
@@ -240,6 +241,9 @@ import { JobMetricsComponent } from '../runs/job-metrics.component';
           <div class="pending" role="note">
             <span class="muted">waiting because</span> {{ pendingReason() ?? '…' }}
           </div>
+        }
+        @if (job.trainer_status; as trainer) {
+          <ty-trainer-panel [status]="trainer" />
         }
         <ty-job-relations [job]="job" />
         <div class="cmdline mono" [title]="params()">

@@ -30,6 +30,7 @@ import { SubmitLauncher } from '../core/submit-launcher';
 import { JobActions } from './job-actions';
 import { type BulkKind, type JobSort, JobsStore, type StatusFilter, defaultOrder } from './jobs.store';
 import { listStateFromQuery, listStateToQuery } from './jobs-url';
+import { TrainerPillsComponent } from './trainer-status.component';
 
 /** The question for several ticked jobs (one ticked job gets JobActions' own, singular question). */
 const BULK: Record<BulkKind, { verb: string; message: (n: number) => string }> = {
@@ -52,7 +53,7 @@ const MAX_FRACTION = 0.8;
 /** The jobs table; selecting a row opens its pane (child route) below, at a height you can drag. */
 @Component({
   selector: 'ty-jobs-page',
-  imports: [RouterOutlet, RouterLink],
+  imports: [RouterOutlet, RouterLink, TrainerPillsComponent],
   providers: [JobsStore, JobActions],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -206,9 +207,19 @@ const MAX_FRACTION = 0.8;
                   @if (job.name) {
                     <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
                   }
+                  @if (job.trainer_status; as trainer) {
+                    <!-- Where the Command column is hidden (narrow), the pills go under the name. -->
+                    <ty-trainer-pills class="narrow-pills" [status]="trainer" />
+                  }
                 </td>
                 <td class="clip c-type">{{ job.job_type }}</td>
-                <td class="clip mono cmd c-cmd" [title]="params(job)">{{ params(job) }}</td>
+                <td class="clip mono cmd c-cmd" [title]="params(job)">
+                  @if (job.trainer_status; as trainer) {
+                    <ty-trainer-pills [status]="trainer" />
+                  } @else {
+                    {{ params(job) }}
+                  }
+                </td>
                 <td class="mono gpus c-gpus" [title]="gpuTitle(job)">
                   @if (job.gpu_indices.length) {
                     {{ job.gpu_indices.join(',') }}
@@ -414,9 +425,15 @@ const MAX_FRACTION = 0.8;
         display: none;
       }
     }
+    .narrow-pills {
+      display: none;
+    }
     @container (max-width: 680px) {
       .c-cmd {
         display: none;
+      }
+      .narrow-pills {
+        display: block;
       }
     }
     th .sort {

@@ -39,11 +39,20 @@ export function readTrainerEndpoint(controlDir: string): Endpoint | null {
   return { host: e.host, port: e.port, token };
 }
 
+/** A trainer's answer is read up to this size; a bigger one is refused (the trainer is not trusted). */
+export const MAX_TRAINER_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Calls the trainer's endpoint and returns its JSON answer (`{response: text}` when not JSON).
+ * Throws TRAINER_ENDPOINT_UNKNOWN (409) before endpoint.json exists, TRAINER_UNREACHABLE (502) when
+ * it does not answer within `timeoutMs`, answers non-2xx or more than 64 KiB.
+ */
 export async function callTrainer(
   controlDir: string,
   method: 'GET' | 'POST',
   path: '/control' | '/status',
   body?: object,
+  timeoutMs = 5000,
 ): Promise<unknown> {
   const endpoint = readTrainerEndpoint(controlDir);
   if (!endpoint) {
@@ -61,13 +70,13 @@ export async function callTrainer(
         ...(endpoint.token ? { authorization: `Bearer ${endpoint.token}` } : {}),
       },
       body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await res.text();
+    const text = await readBounded(res);
     if (!res.ok)
       throw new DomainError('TRAINER_UNREACHABLE', `trainer answered ${res.status}: ${text.slice(0, 200)}`);
     try {
-      return JSON.parse(text) as unknown;
+      return JSON.parse(withoutNonFinite(text)) as unknown;
     } catch {
       return { response: text };
     }
@@ -78,4 +87,29 @@ export async function callTrainer(
       `trainer control endpoint ${host}:${endpoint.port} did not answer: ${(err as Error).message}`,
     );
   }
+}
+
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Leaving the loop early (the throw) cancels the rest of the body.
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_TRAINER_ANSWER_BYTES)
+      throw new DomainError(
+        'TRAINER_UNREACHABLE',
+        `trainer answered more than ${MAX_TRAINER_ANSWER_BYTES} bytes`,
+      );
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Python's `json.dumps` writes NaN / Infinity bare, which JSON.parse rejects: a diverged loss would
+ * lose the whole answer. They become null (inside a string they become "null", harmless here).
+ */
+function withoutNonFinite(text: string): string {
+  return text.replace(/-?\bInfinity\b|\bNaN\b/g, 'null');
 }

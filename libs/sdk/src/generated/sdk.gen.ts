@@ -1795,7 +1795,8 @@ export const searchJobLog = <ThrowOnError extends boolean = true>(options: Optio
 });
 
 /**
- * The trainer's own status (step, loss, ...) through its control endpoint.
+ * The last status its trainer reported (step, max_steps, loss, lr, ...; polled every 2 s while the
+ * job runs and its trainer has published a control endpoint), or `{available: false}`.
  */
 export const getTrainerStatus = <ThrowOnError extends boolean = true>(options: Options<GetTrainerStatusData, ThrowOnError>) => (options.client ?? client).get<GetTrainerStatusResponses, GetTrainerStatusErrors, ThrowOnError>({
     security: [

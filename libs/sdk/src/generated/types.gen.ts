@@ -1602,6 +1602,10 @@ export type JobDto = {
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
     trainer_endpoint: boolean;
+    /**
+     * Its trainer's last status (see GET /api/jobs/{id}/trainer-status); absent when none is known.
+     */
+    trainer_status?: TrainerStatusDto;
 };
 
 /**
@@ -2002,7 +2006,7 @@ export type JobsDeletedEvent = {
 };
 
 /**
- * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect). Clients re-read GET /api/jobs or /api/queue for their new state.
+ * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect), their trainer status included. Clients re-read GET /api/jobs or /api/queue for their new state.
  */
 export type JobsFrameDto = {
     /**
@@ -2661,6 +2665,10 @@ export type QueueItemDto = {
      * True while the job runs and its trainer has published a control endpoint (stop/save work).
      */
     trainer_endpoint: boolean;
+    /**
+     * Its trainer's last status (see GET /api/jobs/{id}/trainer-status); absent when none is known.
+     */
+    trainer_status?: TrainerStatusDto;
 };
 
 export type QueuePageDto = {
@@ -3330,6 +3338,53 @@ export type SubmitJobRequestDto = {
  * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
 export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'preempted' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
+
+export type TrainerStatusDto = {
+    /**
+     * Epochs done, fractional (e.g. 1.25).
+     */
+    epoch: number | null;
+    /**
+     * Latest gradient norm (before clipping, as the trainer reports it).
+     */
+    grad_norm: number | null;
+    /**
+     * Latest training loss.
+     */
+    loss: number | null;
+    /**
+     * Current learning rate (`lr` or `learning_rate`).
+     */
+    lr: number | null;
+    /**
+     * Steps the run will take; integer ≥ 1.
+     */
+    max_steps: number | null;
+    /**
+     * Peak accelerator memory of the run so far, bytes.
+     */
+    peak_memory_bytes: number | null;
+    /**
+     * Optimizer steps done (the trainer's `step` or `global_step`); integer ≥ 0.
+     */
+    step: number | null;
+    /**
+     * Training throughput, tokens per second (`tokens_per_s` or `tokens_per_second`).
+     */
+    tokens_per_s: number | null;
+    /**
+     * When the server read this status (ISO 8601).
+     */
+    updated_at: string;
+};
+
+export type TrainerStatusReplyDto = {
+    /**
+     * Whether a status is known; the other fields are present only when it is.
+     */
+    available: boolean;
+    status?: TrainerStatusDto;
+};
 
 export type UpsertServiceRequestDto = {
     /**
@@ -6474,25 +6529,12 @@ export type GetTrainerStatusErrors = {
      * No such resource
      */
     404: ErrorResponseDto;
-    /**
-     * Conflicts with the current state
-     */
-    409: ErrorResponseDto;
-    /**
-     * An upstream process did not answer
-     */
-    502: ErrorResponseDto;
 };
 
 export type GetTrainerStatusError = GetTrainerStatusErrors[keyof GetTrainerStatusErrors];
 
 export type GetTrainerStatusResponses = {
-    /**
-     * Whatever the trainer reports
-     */
-    200: {
-        [key: string]: unknown;
-    };
+    200: TrainerStatusReplyDto;
 };
 
 export type GetTrainerStatusResponse = GetTrainerStatusResponses[keyof GetTrainerStatusResponses];
