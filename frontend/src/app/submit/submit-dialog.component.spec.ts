@@ -208,6 +208,29 @@ describe(SubmitDialogComponent.name, () => {
     ).toEqual(['Invalid job']);
   });
 
+  it('sends preemptible only when its box is ticked', async () => {
+    client.post.mockResolvedValue({ data: { queue_id: 'q_3_abc', name: null, status: 'queued' } });
+    vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const ctx = await open();
+    typeInto(ctx.q('#param-argv'), 'python train.py');
+    const box = ctx.q<HTMLInputElement>('#submit-preemptible');
+    expect(box.checked).toBe(false);
+    expect(ctx.q('#submit-preemptible-hint').textContent).toContain('higher-priority job');
+    box.checked = true;
+    box.dispatchEvent(new Event('change'));
+    ctx.fixture.detectChanges();
+
+    await submit(ctx);
+
+    expect(client.post.mock.calls[0][0].body).toEqual({
+      job_type: 'command',
+      requested_gpus: 0,
+      priority: 0,
+      job_params: { argv: ['python', 'train.py'] },
+      preemptible: true,
+    });
+  });
+
   it('remembers the last type and its values for the next time', async () => {
     client.post.mockResolvedValue({ data: { queue_id: 'q_1_abc', name: null, status: 'running' } });
     const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);

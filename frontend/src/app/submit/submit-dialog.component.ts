@@ -29,7 +29,16 @@ import {
 } from './submit-form';
 import { SubmitStore } from './submit.store';
 
-const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env', 'service_name'];
+const COMMON_FIELDS = [
+  'job_type',
+  'requested_gpus',
+  'priority',
+  'name',
+  'cwd',
+  'env',
+  'preemptible',
+  'service_name',
+];
 
 type ListPreview =
   | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
@@ -275,6 +284,22 @@ type ListPreview =
                       err('name') ?? 'Shown in lists'
                     }}</span>
                   </div>
+                </div>
+                <div class="field">
+                  <label class="checkbox">
+                    <input
+                      id="submit-preemptible"
+                      type="checkbox"
+                      [checked]="v.preemptible"
+                      aria-describedby="submit-preemptible-hint"
+                      (change)="setPreemptible($any($event.target).checked)"
+                    />
+                    Preemptible
+                  </label>
+                  <span id="submit-preemptible-hint" class="hint" [class.bad]="!!err('preemptible')">{{
+                    err('preemptible') ??
+                      'A higher-priority job may stop it (checkpoint first) and queue it again'
+                  }}</span>
                 </div>
                 <div class="field">
                   <label for="submit-cwd">Working directory</label>
@@ -639,6 +664,11 @@ export class SubmitDialogComponent {
       field
     ];
     this.clearError(apiField);
+  }
+
+  protected setPreemptible(value: boolean): void {
+    this.values.update((v) => (v ? { ...v, preemptible: value } : v));
+    this.clearError('preemptible');
   }
 
   protected askServiceName(): void {

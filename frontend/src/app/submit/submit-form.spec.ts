@@ -21,7 +21,7 @@ function jobType(params: JobParamDescriptionDto[], default_gpus = 1): JobTypeDto
 }
 
 function values(params: FormValues['params'], rest: Partial<FormValues> = {}): FormValues {
-  return { params, gpus: '1', priority: '0', name: '', cwd: '', env: '', ...rest };
+  return { params, gpus: '1', priority: '0', name: '', cwd: '', env: '', preemptible: false, ...rest };
 }
 
 function errorsOf(type: JobTypeDto, v: FormValues): Record<string, string> {
@@ -68,6 +68,7 @@ describe('initialValues', () => {
       name: '',
       cwd: '',
       env: '',
+      preemptible: false,
     });
   });
 
@@ -79,9 +80,17 @@ describe('initialValues', () => {
       name: 'run',
       cwd: '/data',
       env: 'X=1',
+      preemptible: true,
     });
     expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt b.txt' });
-    expect(sut).toMatchObject({ gpus: '0', priority: '5', name: 'run', cwd: '/data', env: 'X=1' });
+    expect(sut).toMatchObject({
+      gpus: '0',
+      priority: '5',
+      name: 'run',
+      cwd: '/data',
+      env: 'X=1',
+      preemptible: true,
+    });
   });
 
   it('drops remembered values for parameters the type no longer has, or of the wrong kind', () => {
@@ -117,7 +126,14 @@ describe('buildBody', () => {
           vars: 'A=1\n# comment\nB = two=2',
           note: 'hi',
         },
-        { gpus: '2', priority: '-3', name: '  my run ', cwd: ' /work ', env: 'CUDA=0\nEMPTY=' },
+        {
+          gpus: '2',
+          priority: '-3',
+          name: '  my run ',
+          cwd: ' /work ',
+          env: 'CUDA=0\nEMPTY=',
+          preemptible: true,
+        },
       ),
     );
     expect(body).toEqual({
@@ -136,6 +152,7 @@ describe('buildBody', () => {
       name: 'my run',
       cwd: '/work',
       env: { CUDA: '0', EMPTY: '' },
+      preemptible: true,
     });
   });
 
@@ -275,6 +292,7 @@ describe('valuesFromJob', () => {
     priority: -1,
     cwd: '/work/proj',
     env: { WANDB_MODE: 'offline', A: 'x=y' },
+    preemptible: true,
   } as unknown as JobDto;
 
   it('fills the form from the job, and submitting it sends the same request', () => {
@@ -286,6 +304,7 @@ describe('valuesFromJob', () => {
       name: 'nightly',
       cwd: '/work/proj',
       env: 'WANDB_MODE=offline\nA=x=y',
+      preemptible: true,
     });
     expect(bodyOf(type, v)).toEqual({
       job_type: 'trainer',
@@ -294,6 +313,7 @@ describe('valuesFromJob', () => {
       name: 'nightly',
       cwd: '/work/proj',
       env: { WANDB_MODE: 'offline', A: 'x=y' },
+      preemptible: true,
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
   });

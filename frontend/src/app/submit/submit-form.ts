@@ -10,6 +10,8 @@ export interface FormValues {
   name: string;
   cwd: string;
   env: string;
+  /** May be preempted by a higher-priority job (checkpointed, then queued again). */
+  preemptible: boolean;
 }
 
 export type FieldErrors = Record<string, string>;
@@ -25,6 +27,7 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
     name: last?.name ?? '',
     cwd: last?.cwd ?? '',
     env: last?.env ?? '',
+    preemptible: last?.preemptible ?? false,
   };
 }
 
@@ -46,6 +49,7 @@ export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
     env: Object.entries(job.env ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
+    preemptible: job.preemptible,
   };
 }
 
@@ -84,6 +88,7 @@ export function buildBody(
   if (values.name.trim()) body.name = values.name.trim();
   if (values.cwd.trim()) body.cwd = values.cwd.trim();
   if ('value' in env && Object.keys(env.value).length) body.env = env.value;
+  if (values.preemptible) body.preemptible = true;
   return { body };
 }
 
