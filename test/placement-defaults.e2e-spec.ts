@@ -199,4 +199,53 @@ describe('placement defaults (e2e, real server and processes)', () => {
       await api.call('POST', `/api/jobs/${first.body.queue_id}/control/force-kill`);
     });
   });
+
+  describe('with fake GPUs, one in MIG mode (--fake-mig)', () => {
+    let server: InProcessServer;
+    let api: ReturnType<typeof jobsApi>;
+    beforeAll(async () => {
+      server = await startInProcessServer({
+        argv: ['--fake-gpus', '2', '--fake-mig', '1:1g.10gb,1g.10gb,2g.20gb'],
+      });
+      api = jobsApi(server.baseUrl, server.token);
+    });
+    afterAll(async () => {
+      for (const job of (await api.call('GET', '/api/jobs?status=starting,running')).body.items) {
+        await api.call('POST', `/api/jobs/${job.queue_id}/control/force-kill`);
+      }
+      await server.close(true);
+    });
+
+    it('lists the fake MIG devices and gives a gpu_profile job their MIG UUIDs in CUDA_VISIBLE_DEVICES', async () => {
+      const gpus = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(gpus.map((g: { mig_enabled: boolean }) => g.mig_enabled)).toEqual([false, true]);
+      const devices: { profile: string; uuid: string; reserved_by: string | null }[] = gpus[1].mig_devices;
+      expect(devices.map((d) => d.profile)).toEqual(['1g.10gb', '1g.10gb', '2g.20gb']);
+      expect(devices.every((d) => /^MIG-/.test(d.uuid) && d.reserved_by === null)).toBe(true);
+
+      const job = await api.command(['sh', '-c', 'echo "CVD=[$CUDA_VISIBLE_DEVICES]"; sleep 30'], {
+        requested_gpus: 2,
+        gpu_profile: '1g.10gb',
+      });
+      expect(job.status).toBe(201);
+      await api.waitStatus(job.body.queue_id, ['running']);
+      await waitFor(async () => /CVD=\[/.test(await api.log(job.body.queue_id)), 'the job prints');
+      expect(await api.log(job.body.queue_id)).toContain(`CVD=[${devices[0].uuid},${devices[1].uuid}]`);
+      const after = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(after[1].mig_devices.map((d: { reserved_by: string | null }) => d.reserved_by)).toEqual([
+        job.body.queue_id,
+        job.body.queue_id,
+        null,
+      ]);
+      // The fake provider sees the job's process on the GPU its MIG devices are carved from.
+      await waitFor(
+        async () =>
+          (await api.call('GET', '/api/gpus')).body.gpus[1].processes.some(
+            (p: { job_id: string | null }) => p.job_id === job.body.queue_id,
+          ) || undefined,
+        'the job listed on GPU 1',
+      );
+      await api.call('POST', `/api/jobs/${job.body.queue_id}/control/force-kill`);
+    });
+  });
 });
