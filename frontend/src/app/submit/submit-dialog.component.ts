@@ -37,6 +37,7 @@ const COMMON_FIELDS = [
   'cwd',
   'env',
   'preemptible',
+  'gpu_profile',
   'service_name',
 ];
 
@@ -251,7 +252,8 @@ type ListPreview =
                       (input)="set('gpus', $any($event.target).value)"
                     />
                     <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
-                      err('requested_gpus') ?? '0 runs without a GPU'
+                      err('requested_gpus') ??
+                        (v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 runs without a GPU')
                     }}</span>
                   </div>
                   <div class="field">
@@ -285,6 +287,33 @@ type ListPreview =
                     }}</span>
                   </div>
                 </div>
+                @if (store.migProfiles().length || v.gpuProfile) {
+                  <div class="field">
+                    <label for="submit-gpu-profile">MIG profile</label>
+                    <select
+                      id="submit-gpu-profile"
+                      [attr.aria-invalid]="!!err('gpu_profile')"
+                      aria-describedby="submit-gpu-profile-hint"
+                      (change)="setGpuProfile($any($event.target).value)"
+                    >
+                      <option value="" [selected]="v.gpuProfile === ''">Whole GPUs</option>
+                      @for (o of store.migProfiles(); track o.profile) {
+                        <option [value]="o.profile" [selected]="o.profile === v.gpuProfile">
+                          {{ o.profile }} · {{ o.free }} of {{ o.total }} free
+                        </option>
+                      }
+                      @if (v.gpuProfile && !hasProfile(v.gpuProfile)) {
+                        <option [value]="v.gpuProfile" selected>{{ v.gpuProfile }} · not on this host</option>
+                      }
+                    </select>
+                    <span id="submit-gpu-profile-hint" class="hint" [class.bad]="!!err('gpu_profile')">{{
+                      err('gpu_profile') ??
+                        (v.gpuProfile
+                          ? 'GPUs above then counts MIG devices of this profile, not whole GPUs'
+                          : 'Or run on MIG devices of one profile; GPUs then counts them')
+                    }}</span>
+                  </div>
+                }
                 <div class="field">
                   <label class="checkbox">
                     <input
@@ -671,6 +700,16 @@ export class SubmitDialogComponent {
     this.clearError('preemptible');
   }
 
+  protected setGpuProfile(value: string): void {
+    this.values.update((v) => (v ? { ...v, gpuProfile: value } : v));
+    this.clearError('gpu_profile');
+    this.clearError('requested_gpus');
+  }
+
+  protected hasProfile(profile: string): boolean {
+    return this.store.migProfiles().some((o) => o.profile === profile);
+  }
+
   protected askServiceName(): void {
     const name = this.values()?.name.trim() ?? '';
     this.serviceName.set(SERVICE_NAME.test(name) ? name : '');
@@ -778,7 +817,7 @@ export class SubmitDialogComponent {
   private async onOpen(): Promise<void> {
     this.errors.set({});
     this.serviceName.set(null);
-    await this.store.loadTypes();
+    await Promise.all([this.store.loadTypes(), this.store.loadMigProfiles()]);
     const types = this.store.types();
     const from = this.launcher.from();
     const fromType = from && types.find((t) => t.name === from.job_type);

@@ -1,4 +1,4 @@
-import type { JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
 import {
   type FormValues,
   SERVICE_NAME,
@@ -6,6 +6,7 @@ import {
   formField,
   initialValues,
   lines,
+  migProfileOptions,
   serviceFormField,
   valuesFromJob,
 } from './submit-form';
@@ -21,7 +22,17 @@ function jobType(params: JobParamDescriptionDto[], default_gpus = 1): JobTypeDto
 }
 
 function values(params: FormValues['params'], rest: Partial<FormValues> = {}): FormValues {
-  return { params, gpus: '1', priority: '0', name: '', cwd: '', env: '', preemptible: false, ...rest };
+  return {
+    params,
+    gpus: '1',
+    priority: '0',
+    name: '',
+    cwd: '',
+    env: '',
+    preemptible: false,
+    gpuProfile: '',
+    ...rest,
+  };
 }
 
 function errorsOf(type: JobTypeDto, v: FormValues): Record<string, string> {
@@ -69,6 +80,7 @@ describe('initialValues', () => {
       cwd: '',
       env: '',
       preemptible: false,
+      gpuProfile: '',
     });
   });
 
@@ -305,6 +317,7 @@ describe('valuesFromJob', () => {
       cwd: '/work/proj',
       env: 'WANDB_MODE=offline\nA=x=y',
       preemptible: true,
+      gpuProfile: '',
     });
     expect(bodyOf(type, v)).toEqual({
       job_type: 'trainer',
@@ -316,6 +329,40 @@ describe('valuesFromJob', () => {
       preemptible: true,
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
+  });
+});
+
+describe('MIG profile', () => {
+  const type = jobType([param({ name: 'argv', type: 'string_list', required: true })]);
+
+  it('sends gpu_profile with requested_gpus as the number of MIG devices, and refills it on resubmit', () => {
+    const body = bodyOf(type, values({ argv: 'python t.py' }, { gpus: '2', gpuProfile: '1g.10gb' }));
+    expect(body).toMatchObject({ requested_gpus: 2, gpu_profile: '1g.10gb' });
+    expect(bodyOf(type, values({ argv: 'python t.py' }))).not.toHaveProperty('gpu_profile');
+
+    const job = { job_params: { argv: ['x'] }, requested_gpus: 2, priority: 0, cwd: '/w', env: {} };
+    expect(valuesFromJob(type, { ...job, gpu_profile: '2g.20gb' } as unknown as JobDto).gpuProfile).toBe(
+      '2g.20gb',
+    );
+    expect(valuesFromJob(type, { ...job, gpu_profile: null } as unknown as JobDto).gpuProfile).toBe('');
+  });
+
+  it('lists the profiles present, by name, with free counts (held or on an unusable GPU is not free)', () => {
+    const dev = (profile: string, reserved_by: string | null = null) => ({ profile, reserved_by });
+    const gpus = [
+      { disabled: false, excluded: false, mig_devices: [] },
+      {
+        disabled: false,
+        excluded: false,
+        mig_devices: [dev('2g.20gb'), dev('1g.10gb', 'q_1'), dev('1g.10gb')],
+      },
+      { disabled: true, excluded: false, mig_devices: [dev('1g.10gb')] },
+    ] as unknown as GpuDto[];
+    expect(migProfileOptions(gpus)).toEqual([
+      { profile: '1g.10gb', free: 1, total: 3 },
+      { profile: '2g.20gb', free: 1, total: 1 },
+    ]);
+    expect(migProfileOptions([])).toEqual([]);
   });
 });
 
