@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
@@ -246,6 +247,53 @@ describe('placement defaults (e2e, real server and processes)', () => {
         'the job listed on GPU 1',
       );
       await api.call('POST', `/api/jobs/${job.body.queue_id}/control/force-kill`);
+    });
+
+    /** The built CLI (`npx nest build cli`) as a user runs it against this server. */
+    function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'trainyard.js'), ...args], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: server.home,
+          TRAINYARD_SERVER_URL: server.baseUrl,
+          TRAINYARD_SERVER_TOKEN: server.token,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    }
+
+    it('`trainyard submit --gpu-profile` runs the job on a MIG device; a profile not here names the flag', async () => {
+      const device = (await api.call('GET', '/api/gpus')).body.gpus[1].mig_devices[2];
+      expect(device.profile).toBe('2g.20gb');
+      const submitted = await cli([
+        'submit',
+        '--gpu-profile',
+        '2g.20gb',
+        '--gpus',
+        '1',
+        '--',
+        'sh',
+        '-c',
+        'echo "CVD=[$CUDA_VISIBLE_DEVICES]"; sleep 30',
+      ]);
+      expect(submitted).toMatchObject({ code: 0, stderr: '' });
+      const id = submitted.stdout.trim();
+      await api.waitStatus(id, ['running']);
+      await waitFor(async () => /CVD=\[/.test(await api.log(id)), 'the job prints');
+      expect(await api.log(id)).toContain(`CVD=[${device.uuid}]`);
+      const status = await cli(['job', 'status', id]);
+      expect(status.stdout).toMatch(/gpus\s+1×2g\.20gb/);
+      expect(status.stdout).toContain(device.uuid);
+
+      const bad = await cli(['submit', '--gpu-profile', '3g.40gb', '--', 'true']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--gpu-profile');
+      await api.call('POST', `/api/jobs/${id}/control/force-kill`);
     });
   });
 });
