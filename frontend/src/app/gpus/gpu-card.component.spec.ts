@@ -76,6 +76,16 @@ describe(GpuCardComponent.name, () => {
     expect(root.querySelector('.badge-ok')).toBeNull();
   });
 
+  it('warns on a MIG GPU with no MIG devices listed: nothing can run there', () => {
+    const warning = 'GPU 1 has MIG enabled but no MIG devices were listed (nvidia-smi -L)';
+    const root = render(gpu({ mig_mode: 'Enabled', mig_enabled: true, warnings: [warning] }));
+    const badge = root.querySelector('.badge.mig')!;
+    expect(badge.textContent!.trim()).toBe('MIG · no devices');
+    expect(badge.classList).toContain('badge-warn');
+    expect(badge.getAttribute('title')).toBe(warning);
+    expect(root.querySelector('ul.migs')).toBeNull();
+  });
+
   it('shows no MIG list on a GPU without MIG devices', () => {
     const root = render(gpu({}));
     expect(root.querySelector('ul.migs')).toBeNull();

@@ -74,7 +74,11 @@ import { sparklinePoints } from './sparkline';
           [title]="
             gpu().warnings.join(' ') || 'MIG mode: placed by MIG device, to jobs that ask for a profile'
           "
-          >MIG · {{ migFree() }} of {{ gpu().mig_devices.length }} free</span
+          >{{
+            gpu().mig_devices.length
+              ? 'MIG · ' + migFree() + ' of ' + gpu().mig_devices.length + ' free'
+              : 'MIG · no devices'
+          }}</span
         >
       }
       @if (gpu().reserved_by; as rid) {
