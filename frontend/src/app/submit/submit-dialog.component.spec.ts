@@ -275,6 +275,14 @@ describe(SubmitDialogComponent.name, () => {
       ctx.fixture.detectChanges();
       expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('How many 1g.10gb MIG devices');
       expect(ctx.q('#submit-gpu-profile-hint').textContent).toContain('counts MIG devices');
+      // A service runs on whole GPUs: saving one says the profile is not kept.
+      const button = (text: string) =>
+        [...ctx.root.querySelectorAll('button')].find((b) => b.textContent?.includes(text))!;
+      button('Save as service').click();
+      ctx.fixture.detectChanges();
+      expect(ctx.q('#service-name-hint').textContent).toContain('not the MIG profile');
+      button('Back').click();
+      ctx.fixture.detectChanges();
 
       await submit(ctx);
 

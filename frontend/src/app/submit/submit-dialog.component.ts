@@ -592,11 +592,17 @@ export class SubmitDialogComponent {
   protected readonly serviceNameHint = computed(() => {
     const name = (this.serviceName() ?? '').trim();
     const exists = this.services.services().some((s) => s.type === this.typeName() && s.name === name);
-    const drops = this.values()?.cwd.trim() || this.values()?.env.trim();
+    const v = this.values();
+    // What a service does not keep (it runs on whole GPUs).
+    const dropped = [
+      v?.cwd.trim() && 'the directory',
+      v?.env.trim() && 'the environment',
+      v?.gpuProfile && 'the MIG profile',
+    ].filter(Boolean);
     return (
       (exists ? `Replaces the service ${this.typeName()}/${name}. ` : 'Letters, digits, - and _. ') +
       'It starts now and at every boot' +
-      (drops ? '; a service keeps parameters, GPUs and priority, not the directory or environment.' : '.')
+      (dropped.length ? `; a service keeps parameters, GPUs and priority, not ${dropped.join(' or ')}.` : '.')
     );
   });
   /** The path picker, open for one field. */
