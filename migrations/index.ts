@@ -15,6 +15,7 @@ import { SessionHandover1796015221747 } from './1796015221747-session-handover';
 import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
 import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
 import { JobPreemption1796020200000 } from './1796020200000-job-preemption';
+import { JobMigDevices1796020300000 } from './1796020300000-job-mig-devices';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ConfigOverrides1796020000000,
   TrackingRuns1796020100000,
   JobPreemption1796020200000,
+  JobMigDevices1796020300000,
 ];

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
@@ -120,12 +121,17 @@ describe('placement defaults (e2e, real server and processes)', () => {
   });
 
   describe('with nvidia-smi reporting MIG mode', () => {
-    const saved = { gpu: process.env.TRAINYARD_SMI_GPU, apps: process.env.TRAINYARD_SMI_APPS };
+    const saved = {
+      gpu: process.env.TRAINYARD_SMI_GPU,
+      apps: process.env.TRAINYARD_SMI_APPS,
+      list: process.env.TRAINYARD_SMI_LIST,
+    };
     let server: InProcessServer;
     let api: ReturnType<typeof jobsApi>;
     beforeAll(async () => {
       process.env.TRAINYARD_SMI_GPU = 'query-gpu-2x-mig';
       process.env.TRAINYARD_SMI_APPS = 'compute-apps-idle';
+      process.env.TRAINYARD_SMI_LIST = 'list-gpus-2x-mig';
       server = await startInProcessServer({ env: { TRAINYARD_NVIDIA_SMI: REPLAY } });
       api = jobsApi(server.baseUrl, server.token);
     });
@@ -137,37 +143,157 @@ describe('placement defaults (e2e, real server and processes)', () => {
       for (const [name, value] of [
         ['TRAINYARD_SMI_GPU', saved.gpu],
         ['TRAINYARD_SMI_APPS', saved.apps],
+        ['TRAINYARD_SMI_LIST', saved.list],
       ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
     });
 
-    it("says so in the GPU's state and in the reasons of jobs waiting for GPUs", async () => {
+    it('lists MIG devices under their GPU, places MIG jobs on them and never the GPU whole', async () => {
       const gpus = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(gpus.map((g: { mig_enabled: boolean }) => g.mig_enabled)).toEqual([false, true]);
+      expect(gpus[0].mig_devices).toEqual([]);
       expect(
-        gpus.map((g: { mig_mode: string; mig_enabled: boolean; warnings: string[] }) => [
-          g.mig_mode,
-          g.mig_enabled,
-          g.warnings,
+        gpus[1].mig_devices.map((d: { profile: string; device_index: number }) => [
+          d.device_index,
+          d.profile,
         ]),
       ).toEqual([
-        ['Disabled', false, []],
-        [
-          'Enabled',
-          true,
-          ['GPU 1 has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)'],
-        ],
+        [0, '1g.10gb'],
+        [1, '1g.10gb'],
+        [2, '2g.20gb'],
       ]);
 
-      const holder = await api.command(['sleep', '30'], { requested_gpus: 2 });
-      await api.waitStatus(holder.body.queue_id, ['running']);
-      const waiting = await api.command(['true'], { requested_gpus: 1 });
-      expect(await pendingReason(api, waiting.body.queue_id)).toBe(
-        `needs 1 GPU, 0 eligible (GPU 0 reserved by ${holder.body.queue_id}; GPU 1 reserved by ${holder.body.queue_id}); GPU 1 has MIG enabled, placed as a whole GPU`,
+      // Unknown or malformed profiles are refused, naming the field.
+      for (const gpu_profile of ['3g.40gb', 'big']) {
+        const bad = await api.command(['true'], { requested_gpus: 1, gpu_profile });
+        expect(bad.status).toBe(400);
+        expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual(['gpu_profile']);
+      }
+
+      const first = await api.command(['sh', '-c', 'echo "CVD=[$CUDA_VISIBLE_DEVICES]"; sleep 30'], {
+        requested_gpus: 1,
+        gpu_profile: '2g.20gb',
+      });
+      expect(first.status).toBe(201);
+      await api.waitStatus(first.body.queue_id, ['running']);
+      await waitFor(async () => /CVD=\[/.test(await api.log(first.body.queue_id)), 'the job prints');
+      expect(await api.log(first.body.queue_id)).toContain('CVD=[MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a13]');
+      const job = (await api.call('GET', `/api/jobs/${first.body.queue_id}`)).body;
+      expect(job).toMatchObject({
+        gpu_profile: '2g.20gb',
+        gpu_indices: [],
+        mig_devices: ['MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a13'],
+      });
+      const held = (await api.call('GET', '/api/gpus')).body.gpus[1].mig_devices[2];
+      expect(held.reserved_by).toBe(first.body.queue_id);
+
+      const second = await api.command(['true'], { requested_gpus: 1, gpu_profile: '2g.20gb' });
+      expect(await pendingReason(api, second.body.queue_id)).toBe('no free 2g.20gb MIG device (1 of 1 busy)');
+
+      // A whole-GPU job gets GPU 0 only: GPU 1 is in MIG mode.
+      const whole = await api.command(['true'], { requested_gpus: 2 });
+      expect(whole.status).toBe(400);
+
+      await api.call('DELETE', `/api/queue/${second.body.queue_id}`);
+      await api.call('POST', `/api/jobs/${first.body.queue_id}/control/force-kill`);
+    });
+  });
+
+  describe('with fake GPUs, one in MIG mode (--fake-mig)', () => {
+    let server: InProcessServer;
+    let api: ReturnType<typeof jobsApi>;
+    beforeAll(async () => {
+      server = await startInProcessServer({
+        argv: ['--fake-gpus', '2', '--fake-mig', '1:1g.10gb,1g.10gb,2g.20gb'],
+      });
+      api = jobsApi(server.baseUrl, server.token);
+    });
+    afterAll(async () => {
+      for (const job of (await api.call('GET', '/api/jobs?status=starting,running')).body.items) {
+        await api.call('POST', `/api/jobs/${job.queue_id}/control/force-kill`);
+      }
+      await server.close(true);
+    });
+
+    it('lists the fake MIG devices and gives a gpu_profile job their MIG UUIDs in CUDA_VISIBLE_DEVICES', async () => {
+      const gpus = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(gpus.map((g: { mig_enabled: boolean }) => g.mig_enabled)).toEqual([false, true]);
+      const devices: { profile: string; uuid: string; reserved_by: string | null }[] = gpus[1].mig_devices;
+      expect(devices.map((d) => d.profile)).toEqual(['1g.10gb', '1g.10gb', '2g.20gb']);
+      expect(devices.every((d) => /^MIG-/.test(d.uuid) && d.reserved_by === null)).toBe(true);
+
+      const job = await api.command(['sh', '-c', 'echo "CVD=[$CUDA_VISIBLE_DEVICES]"; sleep 30'], {
+        requested_gpus: 2,
+        gpu_profile: '1g.10gb',
+      });
+      expect(job.status).toBe(201);
+      await api.waitStatus(job.body.queue_id, ['running']);
+      await waitFor(async () => /CVD=\[/.test(await api.log(job.body.queue_id)), 'the job prints');
+      expect(await api.log(job.body.queue_id)).toContain(`CVD=[${devices[0].uuid},${devices[1].uuid}]`);
+      const after = (await api.call('GET', '/api/gpus')).body.gpus;
+      expect(after[1].mig_devices.map((d: { reserved_by: string | null }) => d.reserved_by)).toEqual([
+        job.body.queue_id,
+        job.body.queue_id,
+        null,
+      ]);
+      // The fake provider sees the job's process on the GPU its MIG devices are carved from.
+      await waitFor(
+        async () =>
+          (await api.call('GET', '/api/gpus')).body.gpus[1].processes.some(
+            (p: { job_id: string | null }) => p.job_id === job.body.queue_id,
+          ) || undefined,
+        'the job listed on GPU 1',
       );
-      await api.call('DELETE', `/api/queue/${waiting.body.queue_id}`);
-      await api.call('POST', `/api/jobs/${holder.body.queue_id}/control/force-kill`);
+      await api.call('POST', `/api/jobs/${job.body.queue_id}/control/force-kill`);
+    });
+
+    /** The built CLI (`npx nest build cli`) as a user runs it against this server. */
+    function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+      const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'trainyard.js'), ...args], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: server.home,
+          TRAINYARD_SERVER_URL: server.baseUrl,
+          TRAINYARD_SERVER_TOKEN: server.token,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    }
+
+    it('`trainyard submit --gpu-profile` runs the job on a MIG device; a profile not here names the flag', async () => {
+      const device = (await api.call('GET', '/api/gpus')).body.gpus[1].mig_devices[2];
+      expect(device.profile).toBe('2g.20gb');
+      const submitted = await cli([
+        'submit',
+        '--gpu-profile',
+        '2g.20gb',
+        '--gpus',
+        '1',
+        '--',
+        'sh',
+        '-c',
+        'echo "CVD=[$CUDA_VISIBLE_DEVICES]"; sleep 30',
+      ]);
+      expect(submitted).toMatchObject({ code: 0, stderr: '' });
+      const id = submitted.stdout.trim();
+      await api.waitStatus(id, ['running']);
+      await waitFor(async () => /CVD=\[/.test(await api.log(id)), 'the job prints');
+      expect(await api.log(id)).toContain(`CVD=[${device.uuid}]`);
+      const status = await cli(['job', 'status', id]);
+      expect(status.stdout).toMatch(/gpus\s+1×2g\.20gb/);
+      expect(status.stdout).toContain(device.uuid);
+
+      const bad = await cli(['submit', '--gpu-profile', '3g.40gb', '--', 'true']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--gpu-profile');
+      await api.call('POST', `/api/jobs/${id}/control/force-kill`);
     });
   });
 });

@@ -87,9 +87,9 @@ describe('GPUs view (browser e2e, recorded nvidia-smi)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'gpus-1280.png') });
   });
 
-  it('marks the MIG GPU with a badge explaining that it is placed whole', async () => {
+  it('marks the MIG GPU without listed MIG devices with a warning badge', async () => {
     const badge = card(1).locator('.badges .mig');
-    expect(((await badge.textContent()) ?? '').trim()).toBe('MIG · placed whole');
+    expect(((await badge.textContent()) ?? '').trim()).toBe('MIG · no devices');
     expect(await badge.getAttribute('title')).toContain('GPU 1 has MIG enabled');
     expect(await card(0).locator('.badges .mig').count()).toBe(0);
   });

@@ -39,6 +39,7 @@ export interface ConnectionInfo {
 const FIELD_FLAGS: Record<string, string> = {
   job_type: '--type',
   requested_gpus: '--gpus',
+  gpu_profile: '--gpu-profile',
   priority: '--priority',
   cwd: '--cwd',
   name: '--name',

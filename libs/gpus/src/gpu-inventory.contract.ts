@@ -13,10 +13,22 @@ export interface PlacementGpuView {
   /** queue_id of the starting/running job holding it, or null. */
   reserved_by: string | null;
   /**
-   * nvidia-smi reports MIG mode enabled. Trainyard does not schedule MIG instances yet: such a GPU
-   * is placed as a whole GPU (CUDA_VISIBLE_DEVICES names the GPU), which pending reasons say.
+   * nvidia-smi reports MIG mode enabled: never placed as a whole GPU; only its MIG devices
+   * ({@link PlacementMigView}) are, to jobs that ask for their profile (`gpu_profile`).
    */
   mig_enabled: boolean;
+}
+
+/** One MIG device as placement sees it. */
+export interface PlacementMigView {
+  /** What CUDA_VISIBLE_DEVICES names it by. */
+  uuid: string;
+  /** The GPU it is carved from (its policy applies). */
+  gpu_index: number;
+  /** e.g. `1g.10gb`. */
+  profile: string;
+  /** queue_id of the starting/running job holding it, or null. */
+  reserved_by: string | null;
 }
 
 /**

@@ -238,7 +238,7 @@ describe(GpuInventory.name, () => {
     expect(sut.policyOf(7)).toEqual({ disabled: false, min_priority: null });
   });
 
-  it('flags a GPU with MIG enabled for placement and warns about it in the view', async () => {
+  it('flags a GPU with MIG enabled for placement and warns when it lists no MIG devices', async () => {
     const { sut, provider } = setup();
     provider.answer(
       snapshot([
@@ -252,7 +252,7 @@ describe(GpuInventory.name, () => {
     expect(sut.placementGpus().map((g) => g.mig_enabled)).toEqual([false, true, false]);
     expect(sut.view().gpus.map((g) => g.warnings)).toEqual([
       [],
-      ['GPU 1 has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)'],
+      ['GPU 1 has MIG enabled but no MIG devices were listed (nvidia-smi -L): nothing can run on it'],
       [],
     ]);
   });
@@ -288,6 +288,7 @@ describe(GpuInventory.name, () => {
       min_priority: -3,
       reserved_by: 'q_view',
       mig_enabled: false,
+      mig_devices: [],
       warnings: [],
     });
   });

@@ -2,10 +2,18 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { Observable, Subject } from 'rxjs';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
-import type { PlacementGpuView } from './gpu-inventory.contract';
+import type { PlacementGpuView, PlacementMigView } from './gpu-inventory.contract';
 import { DEFAULT_GPU_POLICY, type GpuPolicy, samePolicy } from './gpu-policy';
 import { GpuMetrics } from './gpu-metrics';
-import type { GpuProvider, GpuProviderKind, GpuProviderState, GpuSnapshot, GpuTelemetry } from './gpu.types';
+import type {
+  GpuProvider,
+  GpuProviderKind,
+  GpuProviderState,
+  GpuSnapshot,
+  GpuTelemetry,
+  MigDevice,
+} from './gpu.types';
+import { isMigEnabled } from './nvidia-smi/nvidia-smi-parser';
 import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
 import { ownJobIdOf, type ServerIdentity } from './process-env';
 import { parseVisibleDevices } from './visible-devices';
@@ -21,8 +29,16 @@ export interface GpuProcessView {
   job_id: string | null;
 }
 
+/** A MIG device of a GPU and the job holding it. */
+export interface MigDeviceView extends MigDevice {
+  /** queue_id of the starting/running job holding it, or null. */
+  reserved_by: string | null;
+}
+
 export interface GpuView extends GpuTelemetry, PlacementGpuView {
   processes: GpuProcessView[];
+  /** Its MIG devices (empty unless it is in MIG mode), by device index. */
+  mig_devices: MigDeviceView[];
   /** What an operator should know about this GPU's placement (e.g. MIG mode), as sentences. */
   warnings: string[];
 }
@@ -70,6 +86,7 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
   private jobIds = new Map<number, string | null>();
   private policies = new Map<number, GpuPolicy>();
   private reservations: ReadonlyMap<number, string> = new Map();
+  private migReservations: ReadonlyMap<string, string> = new Map();
   private readonly warned = new Set<string>();
 
   private readonly first: Promise<void>;
@@ -125,11 +142,12 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * How many of the host's GPUs the server may schedule on at all (not hidden by CUDA_VISIBLE_DEVICES),
+   * How many of the host's whole GPUs the server may schedule on at all (not hidden by CUDA_VISIBLE_DEVICES, not in MIG mode),
    * from the last snapshot that could tell: a transient collection failure does not change it.
    */
   usableCount(): number {
-    return this.known.filter((gpu) => !this.excluded.has(gpu.index)).length;
+    // A GPU in MIG mode is never placed whole: it counts through its MIG devices only.
+    return this.known.filter((gpu) => !this.excluded.has(gpu.index) && !isMigEnabled(gpu)).length;
   }
 
   /** Whether the host has a GPU with this index (excluded ones count), as last seen. */
@@ -147,14 +165,33 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
     return this.known.map((gpu) => gpu.index);
   }
 
-  /** GPU index → queue_id of the starting/running job holding it; replaces the previous map. */
-  setReservations(map: ReadonlyMap<number, string>): void {
-    const same =
-      map.size === this.reservations.size &&
-      [...map].every(([index, queueId]) => this.reservations.get(index) === queueId);
-    if (same) return;
+  /**
+   * GPU index → queue_id of the starting/running job holding it, and MIG device UUID → queue_id;
+   * replaces the previous maps.
+   */
+  setReservations(map: ReadonlyMap<number, string>, mig: ReadonlyMap<string, string> = new Map()): void {
+    if (sameMap(map, this.reservations) && sameMap(mig, this.migReservations)) return;
     this.reservations = new Map(map);
+    this.migReservations = new Map(mig);
     this.changes.next('reservations');
+  }
+
+  /** The MIG devices of the latest snapshot on GPUs not hidden by CUDA_VISIBLE_DEVICES, with their holders. */
+  placementMigDevices(): PlacementMigView[] {
+    return this.migDevicesOf(null)
+      .filter((d) => !this.excluded.has(d.gpu_index))
+      .map((d) => ({ uuid: d.uuid, gpu_index: d.gpu_index, profile: d.profile, reserved_by: d.reserved_by }));
+  }
+
+  /** The MIG profiles of the GPUs last seen (what a submit's gpu_profile may name), sorted. */
+  migProfiles(): string[] {
+    return [...new Set(this.migDevicesOf(null).map((d) => d.profile))].sort();
+  }
+
+  private migDevicesOf(gpuIndex: number | null): MigDeviceView[] {
+    return (this.snapshot.mig_devices ?? [])
+      .filter((d) => gpuIndex === null || d.gpu_index === gpuIndex)
+      .map((d) => ({ ...d, reserved_by: this.migReservations.get(d.uuid) ?? null }));
   }
 
   policyOf(index: number): GpuPolicy {
@@ -191,7 +228,8 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
             job_id: this.jobIds.get(p.pid) ?? null,
           })),
         ...this.placementOf(gpu.index),
-        warnings: isMigEnabled(gpu) ? [migWarning(gpu.index)] : [],
+        mig_devices: this.migDevicesOf(gpu.index),
+        warnings: isMigEnabled(gpu) && !this.migDevicesOf(gpu.index).length ? [migWarning(gpu.index)] : [],
       })),
     };
   }
@@ -275,12 +313,11 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** nvidia-smi's `mig.mode.current` says `Enabled` (null/absent on GPUs and drivers without MIG). */
-export function isMigEnabled(gpu: Pick<GpuTelemetry, 'mig_mode'>): boolean {
-  return gpu.mig_mode?.toLowerCase() === 'enabled';
+/** A GPU in MIG mode is never placed whole; without MIG devices listed it offers nothing at all. */
+export function migWarning(index: number): string {
+  return `GPU ${index} has MIG enabled but no MIG devices were listed (nvidia-smi -L): nothing can run on it`;
 }
 
-/** The one wording of the MIG warning, shared by the GPU's state and pending reasons. */
-export function migWarning(index: number): string {
-  return `GPU ${index} has MIG enabled; Trainyard places it as a whole GPU (MIG instances are not scheduled)`;
+function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 }

@@ -11,13 +11,14 @@ export const SERVER_IDENTITY = Symbol('SERVER_IDENTITY');
 
 /**
  * `--fake-gpus N` / TRAINYARD_FAKE_GPUS picks the fake provider (N may be 0; it sees this server's
- * jobs only); otherwise nvidia-smi (TRAINYARD_NVIDIA_SMI or `nvidia-smi` on PATH), whose child
+ * jobs only; `--fake-mig` puts some of them in MIG mode); otherwise nvidia-smi (TRAINYARD_NVIDIA_SMI or `nvidia-smi` on PATH), whose child
  * inherits this process's environment.
  */
 export function createGpuProvider(
-  config: Pick<ServerConfig, 'fake_gpus' | 'nvidia_smi'>,
+  config: Pick<ServerConfig, 'fake_gpus' | 'fake_mig' | 'nvidia_smi'>,
   identity: ServerIdentity,
 ): GpuProvider {
-  if (config.fake_gpus !== null) return new FakeGpuProvider({ count: config.fake_gpus, identity });
+  if (config.fake_gpus !== null)
+    return new FakeGpuProvider({ count: config.fake_gpus, identity, mig: config.fake_mig });
   return new NvidiaSmiProvider({ binary: config.nvidia_smi });
 }

@@ -30,6 +30,22 @@ export interface GpuProcess {
   used_memory_mib: number | null;
 }
 
+/**
+ * One MIG device (GPU instance) of a GPU in MIG mode, as `nvidia-smi -L` lists it. CUDA takes its
+ * `uuid` in CUDA_VISIBLE_DEVICES (`MIG-<uuid>`, or `MIG-GPU-<uuid>/<gi>/<ci>` on older drivers).
+ */
+export interface MigDevice {
+  /** The GPU it is carved from. */
+  gpu_index: number;
+  /** Its index among that GPU's MIG devices (`Device N`). */
+  device_index: number;
+  /** The MIG profile, e.g. `1g.10gb`. */
+  profile: string;
+  uuid: string;
+  /** Memory in GB as the profile names it (`1g.10gb` → 10), or null when the name does not say. */
+  memory_gb: number | null;
+}
+
 export const GPU_PROVIDER_STATES = [
   'ok',
   'no_devices',
@@ -48,6 +64,8 @@ export interface GpuSnapshot {
   message: string | null;
   gpus: GpuTelemetry[];
   processes: GpuProcess[];
+  /** MIG devices of the GPUs in MIG mode (absent or empty: none). */
+  mig_devices?: MigDevice[];
   /** ISO 8601 UTC. */
   collected_at: string;
 }

@@ -63,10 +63,33 @@ export class GpuDto {
   min_priority!: number | null;
   /** queue_id of the starting/running job holding this GPU, or null. */
   reserved_by!: string | null;
-  /** MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`). */
+  /**
+   * MIG mode is enabled: never placed as a whole GPU; its `mig_devices` are placed instead, to jobs
+   * submitted with their `gpu_profile`.
+   */
   mig_enabled!: boolean;
+  /** Its MIG devices (`nvidia-smi -L`), by device index; empty unless MIG mode is enabled. */
+  @ApiProperty({ type: () => [MigDeviceDto] })
+  mig_devices!: MigDeviceDto[];
   /** What an operator should know about this GPU's placement, as sentences (e.g. MIG enabled); empty when none. */
   warnings!: string[];
+}
+
+/** One MIG device (GPU instance) of a GPU in MIG mode. */
+export class MigDeviceDto {
+  /** Its index among the GPU's MIG devices (`Device N` in `nvidia-smi -L`). */
+  @ApiProperty({ type: 'integer' })
+  device_index!: number;
+  /** The MIG profile, e.g. `1g.10gb` (what `gpu_profile` at submit names). */
+  profile!: string;
+  /** What the job's CUDA_VISIBLE_DEVICES names it by (`MIG-<uuid>`, or `MIG-GPU-<uuid>/<gi>/<ci>`). */
+  uuid!: string;
+  /** Memory in GB as the profile names it (`1g.10gb` → 10); null when the name does not say. */
+  @ApiProperty({ type: 'integer', nullable: true })
+  memory_gb!: number | null;
+  /** queue_id of the starting/running job holding it, or null (free). */
+  @ApiProperty({ type: String, nullable: true })
+  reserved_by!: string | null;
 }
 
 export class GpuListDto {

@@ -43,6 +43,13 @@ function toGpuDto(gpu: GpuView): GpuDto {
     min_priority: gpu.min_priority,
     reserved_by: gpu.reserved_by,
     mig_enabled: gpu.mig_enabled,
+    mig_devices: gpu.mig_devices.map((d) => ({
+      device_index: d.device_index,
+      profile: d.profile,
+      uuid: d.uuid,
+      memory_gb: d.memory_gb,
+      reserved_by: d.reserved_by,
+    })),
     warnings: [...gpu.warnings],
   };
 }

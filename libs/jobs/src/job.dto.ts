@@ -64,8 +64,13 @@ export class JobDto {
   submitted_at!: string;
   started_at!: string | null;
   ended_at!: string | null;
-  /** GPUs assigned at launch (empty before launch and for GPU-less jobs). */
+  /** GPUs assigned at launch (empty before launch, for GPU-less jobs and for MIG jobs). */
   gpu_indices!: number[];
+  /** The MIG profile it asked for (`1g.10gb`: requested_gpus counts MIG devices of it); null: whole GPUs. */
+  @ApiProperty({ type: String, nullable: true })
+  gpu_profile!: string | null;
+  /** UUIDs of the MIG devices assigned at launch (its CUDA_VISIBLE_DEVICES); empty otherwise. */
+  mig_devices!: string[];
   /** Process id of the job's supervisor process while it runs. */
   pid!: number | null;
   /** The job's real exit status (128+N when ended by signal N). */

@@ -13,9 +13,10 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
 @JournalEntryType(
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
-    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). ' +
-    'depends_on, the array fields, time_limit_s, log_cap_bytes and preemptible were added later: absent, ' +
-    'they are [], null, null (no limit), null (the server default cap) and false.',
+    'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and ' +
+    'mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible and ' +
+    'gpu_profile were added later: absent, they are [], null, null (no limit), null (the server default ' +
+    'cap), false and null (whole GPUs).',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -51,6 +52,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly log_cap_bytes?: number | null;
   /** May be preempted (absent in older entries: false). */
   readonly preemptible?: boolean;
+  /** The MIG profile its GPUs are (absent in older entries, or null: whole GPUs). */
+  readonly gpu_profile?: string | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -71,6 +74,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.time_limit_s = job.time_limit_s;
     this.log_cap_bytes = job.log_cap_bytes;
     this.preemptible = job.preemptible;
+    this.gpu_profile = job.gpu_profile;
   }
 }
 
@@ -146,18 +150,22 @@ export class JobPreemptedEvent implements JournaledEvent {
 
 @JournalEntryType(
   'job.starting.v1',
-  'the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.',
+  'the scheduler claimed a queued job and is launching it: status `starting`, its GPUs (or MIG devices: ' +
+    'mig_devices, absent in older entries: []) and start time.',
 )
 export class JobStartingEvent implements JournaledEvent {
   readonly queue_id: string;
-  /** GPUs assigned to it (empty for a GPU-less job). */
+  /** GPUs assigned to it (empty for a GPU-less job and a MIG job). */
   readonly gpu_indices: number[];
+  /** UUIDs of the MIG devices assigned to it (absent in older entries, or empty: none). */
+  readonly mig_devices?: string[];
   /** ISO 8601 time of the claim. */
   readonly started_at: string;
 
   constructor(fields: JobStartingEvent) {
     this.queue_id = fields.queue_id;
     this.gpu_indices = fields.gpu_indices;
+    this.mig_devices = fields.mig_devices;
     this.started_at = fields.started_at;
   }
 }

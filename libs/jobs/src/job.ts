@@ -8,6 +8,8 @@ export interface Job {
   name: string | null;
   priority: number;
   requested_gpus: number;
+  /** A MIG profile (`1g.10gb`): requested_gpus then counts MIG devices of it, never whole GPUs. Null: whole GPUs. */
+  gpu_profile: string | null;
   job_params: Record<string, unknown>;
   cwd: string;
   env: Record<string, string>;
@@ -16,6 +18,8 @@ export interface Job {
   started_at: string | null;
   ended_at: string | null;
   gpu_indices: number[];
+  /** UUIDs of the MIG devices it was placed on (kept after it ends, like gpu_indices); empty otherwise. */
+  mig_devices: string[];
   pid: number | null;
   proc_start_time: string | null;
   exit_code: number | null;
@@ -56,6 +60,7 @@ export type SubmittedJob = Pick<
   | 'name'
   | 'priority'
   | 'requested_gpus'
+  | 'gpu_profile'
   | 'job_params'
   | 'cwd'
   | 'env'
@@ -79,6 +84,7 @@ export function queuedJob(submitted: SubmittedJob): Job {
     started_at: null,
     ended_at: null,
     gpu_indices: [],
+    mig_devices: [],
     pid: null,
     proc_start_time: null,
     exit_code: null,

@@ -16,6 +16,9 @@ import {
 import { MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
+/** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
+export const MIG_PROFILE_PATTERN = '^[1-9][0-9]?g\\.[1-9][0-9]{0,3}gb(\\+[a-z]+)?$';
+
 /** `array` of a submit (checked by the submit handler, which names `array.count`, `array.sweep.lr`, ...). */
 export class ArraySpecDto {
   /** Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000. */
@@ -152,6 +155,19 @@ export class SubmitJobRequestDto {
   @IsOptional()
   @IsBoolean()
   preemptible?: boolean;
+
+  /**
+   * A MIG profile, e.g. `1g.10gb`: the job gets `requested_gpus` MIG devices of that profile (their
+   * UUIDs in CUDA_VISIBLE_DEVICES), never whole GPUs; it must be a profile of this host's MIG devices
+   * (GET /api/gpus). Omitted: whole GPUs (a GPU in MIG mode is never one of them).
+   */
+  @ApiProperty({ required: false, example: '1g.10gb', pattern: MIG_PROFILE_PATTERN })
+  @IsOptional()
+  @IsString()
+  @Matches(new RegExp(MIG_PROFILE_PATTERN), {
+    message: 'gpu_profile must be a MIG profile like 1g.10gb (or 1g.10gb+me)',
+  })
+  gpu_profile?: string;
 
   /** Optional label shown in lists. */
   @IsOptional()

@@ -114,6 +114,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       queue_id: j.id,
       priority: j.priority,
       requested_gpus: j.requested_gpus,
+      gpu_profile: j.gpu_profile,
       seq: j.seq,
       waiting_for: deps.waiting.get(j.id) ?? null,
       array_id: j.array_id,
@@ -134,6 +135,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       now: Date.now(),
       priority_aging_per_hour: this.config.priority_aging,
       preemptor: this.preemptor,
+      mig_devices: this.gpus.placementMigDevices(),
     });
     // A requeued victim's reason says who preempted it, then why it still waits.
     for (const j of queued)
@@ -149,7 +151,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(
       batch.map(async (launch) => {
         const job = await this.jobs.get(launch.queue_id);
-        if (job) await this.launcher.launch(job, launch.gpu_indices);
+        if (job) await this.launcher.launch(job, launch.gpu_indices, launch.mig_devices);
       }),
     );
   }

@@ -44,7 +44,10 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['reason', job.termination_reason ?? '-'],
     ['type', job.job_type],
     ['priority', String(job.priority)],
-    ['gpus', `${formatGpus(job)}${job.gpu_indices.length ? '' : ` (requested ${job.requested_gpus})`}`],
+    [
+      'gpus',
+      `${formatGpus(job)}${job.gpu_indices.length || job.mig_devices.length ? '' : ` (requested ${job.requested_gpus})`}`,
+    ],
     ['pid', job.pid === null ? '-' : String(job.pid)],
     ['submitted', when(job.submitted_at)],
     ['started', when(job.started_at)],
@@ -55,6 +58,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];
+  if (job.mig_devices.length) pairs.push(['mig devices', job.mig_devices.join(' ')]);
   const env = Object.entries(job.env);
   if (env.length) pairs.push(['env', env.map(([k, v]) => `${k}=${v}`).join(' ')]);
   if (job.error) pairs.push(['error', job.error]);

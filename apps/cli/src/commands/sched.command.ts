@@ -35,10 +35,17 @@ export function statusStyle(ctx: CliContext, status: string): Style | undefined 
   }
 }
 
-/** Assigned GPU indices, `-` for GPU-less jobs, or how many a waiting job asks for. */
-export function formatGpus(job: Pick<JobDto, 'gpu_indices' | 'requested_gpus'>): string {
+/**
+ * Assigned GPU indices, how many MIG devices of which profile (`2×1g.10gb`), `-` for GPU-less jobs, or
+ * how many a waiting job asks for (`want 2`, `want 2×1g.10gb`).
+ */
+export function formatGpus(
+  job: Pick<JobDto, 'gpu_indices' | 'requested_gpus' | 'gpu_profile' | 'mig_devices'>,
+): string {
+  const profile = job.gpu_profile ? `×${job.gpu_profile}` : '';
+  if (job.mig_devices.length) return `${job.mig_devices.length}${profile}`;
   if (job.gpu_indices.length) return job.gpu_indices.join(',');
-  return job.requested_gpus ? `want ${job.requested_gpus}` : '-';
+  return job.requested_gpus ? `want ${job.requested_gpus}${profile}` : '-';
 }
 
 /** The jobs table of `sched list`; `reasons` are the pending reasons of queued items. */

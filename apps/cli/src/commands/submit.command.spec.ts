@@ -44,6 +44,14 @@ describe(buildSubmitBody.name, () => {
     });
   });
 
+  it('sends --gpu-profile as gpu_profile (--gpus then counts MIG devices), and nothing without it', () => {
+    expect(buildSubmitBody({ ...base, gpus: '2', gpuProfile: '1g.10gb' }, ['true'], 0, '/')).toMatchObject({
+      requested_gpus: 2,
+      gpu_profile: '1g.10gb',
+    });
+    expect(buildSubmitBody({ ...base, gpus: '2' }, ['true'], 0, '/')).not.toHaveProperty('gpu_profile');
+  });
+
   it('refuses a bad --gpus before asking the server', () => {
     expect(() => buildSubmitBody({ ...base, gpus: 'many' }, ['true'], 0, '/')).toThrow(
       /--gpus must be a whole number/,

@@ -30,6 +30,7 @@ interface SubmitOptions {
   maxRunning?: string;
   timeLimit?: string;
   preemptible?: boolean;
+  gpuProfile?: string;
 }
 
 const CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
@@ -103,6 +104,7 @@ export function buildSubmitBody(
   }
   if (options.timeLimit !== undefined) body.time_limit_s = parseDuration(options.timeLimit, '--time-limit');
   if (options.preemptible) body.preemptible = true;
+  if (options.gpuProfile !== undefined) body.gpu_profile = options.gpuProfile;
   return body;
 }
 
@@ -132,6 +134,10 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       '--preemptible',
       'a higher-priority job may stop it (checkpoint: trainer save-stop, else a signal) and requeue it; ' +
         'its next attempt sees TRAINYARD_RESTART_COUNT',
+    )
+    .option(
+      '--gpu-profile <profile>',
+      'MIG profile (e.g. 1g.10gb): --gpus then counts MIG devices of it (see GET /api/gpus)',
     )
     .option(
       '--param <key=value>',

@@ -67,14 +67,32 @@ import { sparklinePoints } from './sparkline';
         >
       }
       @if (gpu().mig_enabled) {
-        <span class="badge badge-warn mig" [title]="gpu().warnings.join(' ')">MIG · placed whole</span>
+        <span
+          class="badge mig"
+          [class.badge-warn]="!gpu().mig_devices.length"
+          [class.badge-muted]="gpu().mig_devices.length"
+          [title]="
+            gpu().warnings.join(' ') || 'MIG mode: placed by MIG device, to jobs that ask for a profile'
+          "
+          >{{
+            gpu().mig_devices.length
+              ? 'MIG · ' + migFree() + ' of ' + gpu().mig_devices.length + ' free'
+              : 'MIG · no devices'
+          }}</span
+        >
       }
       @if (gpu().reserved_by; as rid) {
         <a class="badge badge-accent" [routerLink]="['/jobs', rid]" [title]="'Reserved by ' + rid">
           Reserved · {{ jobName(rid) }}
         </a>
       }
-      @if (!gpu().excluded && !gpu().disabled && gpu().min_priority === null && !gpu().reserved_by) {
+      @if (
+        !gpu().excluded &&
+        !gpu().disabled &&
+        gpu().min_priority === null &&
+        !gpu().reserved_by &&
+        !gpu().mig_enabled
+      ) {
         <span class="badge badge-ok">Idle</span>
       }
     </div>
@@ -125,6 +143,28 @@ import { sparklinePoints } from './sparkline';
       <span title="Performance state">{{ gpu().pstate ?? '—' }}</span>
     </div>
 
+    @if (gpu().mig_devices.length) {
+      <ul class="migs" [attr.aria-label]="'MIG devices of GPU ' + gpu().index">
+        @for (d of gpu().mig_devices; track d.uuid) {
+          <li class="migdev" [class.held]="d.reserved_by" [attr.data-mig]="d.device_index" [title]="d.uuid">
+            <span class="mono dev" aria-hidden="true">{{ d.device_index }}</span>
+            <span class="mono profile">{{ d.profile }}</span>
+            <span class="mono gb">{{ d.memory_gb === null ? '' : d.memory_gb + ' GB' }}</span>
+            @if (d.reserved_by; as rid) {
+              <a
+                class="job"
+                [routerLink]="['/jobs', rid]"
+                [title]="'MIG device ' + d.device_index + ' (' + d.profile + ') busy: job ' + rid"
+                >{{ jobName(rid) }}</a
+              >
+            } @else {
+              <span class="free">free</span>
+            }
+          </li>
+        }
+      </ul>
+    }
+
     <div class="procs" [attr.aria-label]="'Processes on GPU ' + gpu().index" role="list">
       @for (p of gpu().processes; track p.pid) {
         <div class="proc" role="listitem">
@@ -152,8 +192,9 @@ import { sparklinePoints } from './sparkline';
   `,
   styles: `
     :host {
-      display: grid;
-      grid-template-rows: auto auto auto auto auto 1fr;
+      /* A column whose process list takes what is left, so cards of a row line up. */
+      display: flex;
+      flex-direction: column;
       gap: 8px;
       padding: 10px 12px 10px;
       background: var(--surface);
@@ -339,7 +380,41 @@ import { sparklinePoints } from './sparkline';
     .stats .hot {
       color: var(--danger);
     }
+    .migs {
+      list-style: none;
+      margin: 0;
+      padding: 6px 0 0;
+      border-top: 1px solid var(--border);
+      display: grid;
+      gap: 2px;
+      max-height: 140px;
+      overflow: auto;
+    }
+    .migdev {
+      display: grid;
+      grid-template-columns: 18px auto auto minmax(0, 1fr);
+      gap: 8px;
+      align-items: center;
+      font-size: 12px;
+      min-height: 20px;
+    }
+    .migdev .dev,
+    .migdev .gb {
+      color: var(--text-muted);
+    }
+    .migdev .job,
+    .migdev .free {
+      justify-self: end;
+      max-width: 100%;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .migdev .free {
+      color: var(--ok);
+    }
     .procs {
+      flex: 1;
       border-top: 1px solid var(--border);
       padding-top: 6px;
       min-height: 64px;
@@ -416,12 +491,13 @@ export class GpuCardComponent {
       g.excluded && 'excluded',
       g.disabled && 'disabled',
       g.min_priority !== null && `priority ≥ ${g.min_priority}`,
-      g.mig_enabled && 'MIG enabled, placed as a whole GPU',
+      g.mig_enabled && `MIG mode, ${this.migFree()} of ${g.mig_devices.length} MIG devices free`,
     ]
       .filter(Boolean)
       .join(', ');
     return `GPU ${g.index}${g.name ? ' ' + g.name : ''}${state ? ' (' + state + ')' : ''}`;
   });
+  protected readonly migFree = computed(() => this.gpu().mig_devices.filter((d) => !d.reserved_by).length);
   /** `NVIDIA H100 80GB HBM3` → `H100 80GB HBM3`: the vendor is the same on every card. */
   protected readonly shortName = computed(() => {
     const name = this.gpu().name;

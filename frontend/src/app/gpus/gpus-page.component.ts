@@ -192,7 +192,9 @@ export class GpusPageComponent {
 
   protected readonly summary = computed(() => {
     const gpus = this.store.gpus();
-    const busy = gpus.filter((g) => g.reserved_by || g.processes.length).length;
+    const busy = gpus.filter(
+      (g) => g.reserved_by || g.processes.length || g.mig_devices.some((d) => d.reserved_by),
+    ).length;
     const off = gpus.filter((g) => g.disabled || g.excluded).length;
     return `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} · ${busy} in use${off ? ` · ${off} unavailable` : ''}`;
   });

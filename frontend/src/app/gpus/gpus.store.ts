@@ -197,6 +197,7 @@ export class GpusStore {
     const ids = new Set<string>();
     for (const gpu of snapshot.gpus) {
       if (gpu.reserved_by) ids.add(gpu.reserved_by);
+      for (const d of gpu.mig_devices) if (d.reserved_by) ids.add(d.reserved_by);
       for (const p of gpu.processes) if (p.job_id) ids.add(p.job_id);
     }
     const known = this.jobsState();

@@ -17,6 +17,8 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     priority: 0,
     requested_gpus: 0,
     gpu_indices: [],
+    gpu_profile: null,
+    mig_devices: [],
     cwd: '/tmp',
     env: {},
     pid: status === 'running' ? 42 : null,

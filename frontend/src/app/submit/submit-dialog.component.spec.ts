@@ -208,6 +208,120 @@ describe(SubmitDialogComponent.name, () => {
     ).toEqual(['Invalid job']);
   });
 
+  it('sends preemptible only when its box is ticked', async () => {
+    client.post.mockResolvedValue({ data: { queue_id: 'q_3_abc', name: null, status: 'queued' } });
+    vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+    const ctx = await open();
+    typeInto(ctx.q('#param-argv'), 'python train.py');
+    const box = ctx.q<HTMLInputElement>('#submit-preemptible');
+    expect(box.checked).toBe(false);
+    expect(ctx.q('#submit-preemptible-hint').textContent).toContain('higher-priority job');
+    box.checked = true;
+    box.dispatchEvent(new Event('change'));
+    ctx.fixture.detectChanges();
+
+    await submit(ctx);
+
+    expect(client.post.mock.calls[0][0].body).toEqual({
+      job_type: 'command',
+      requested_gpus: 0,
+      priority: 0,
+      job_params: { argv: ['python', 'train.py'] },
+      preemptible: true,
+    });
+  });
+
+  describe('MIG profile', () => {
+    const migGpus = {
+      gpus: [
+        { index: 0, disabled: false, excluded: false, mig_devices: [] },
+        {
+          index: 1,
+          disabled: false,
+          excluded: false,
+          mig_devices: [
+            { profile: '1g.10gb', reserved_by: 'q_1' },
+            { profile: '1g.10gb', reserved_by: null },
+            { profile: '2g.20gb', reserved_by: null },
+          ],
+        },
+      ],
+    };
+    function serveGpus(list: unknown) {
+      client.get.mockImplementation(async ({ url }: { url: string }) => {
+        if (url === '/api/job-types') return { data: TYPES };
+        if (url === '/api/gpus') return { data: list };
+        throw new Error(`unexpected GET ${url}`);
+      });
+    }
+
+    it('offers the profiles present with free counts and sends gpu_profile', async () => {
+      serveGpus(migGpus);
+      client.post.mockResolvedValue({ data: { queue_id: 'q_4_abc', name: null, status: 'queued' } });
+      vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+      const ctx = await open();
+      const select = ctx.q<HTMLSelectElement>('#submit-gpu-profile');
+      expect(ctx.q(`label[for="submit-gpu-profile"]`).textContent?.trim()).toBe('MIG profile');
+      expect([...select.options].map((o) => [o.value, o.textContent?.trim()])).toEqual([
+        ['', 'Whole GPUs'],
+        ['1g.10gb', '1g.10gb · 1 of 2 free'],
+        ['2g.20gb', '2g.20gb · 1 of 1 free'],
+      ]);
+      expect(select.value).toBe('');
+      typeInto(ctx.q('#param-argv'), 'python train.py');
+      typeInto(ctx.q('#submit-gpus'), '1');
+      select.value = '1g.10gb';
+      select.dispatchEvent(new Event('change'));
+      ctx.fixture.detectChanges();
+      expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('How many 1g.10gb MIG devices');
+      expect(ctx.q('#submit-gpu-profile-hint').textContent).toContain('counts MIG devices');
+      // A service runs on whole GPUs: saving one says the profile is not kept.
+      const button = (text: string) =>
+        [...ctx.root.querySelectorAll('button')].find((b) => b.textContent?.includes(text))!;
+      button('Save as service').click();
+      ctx.fixture.detectChanges();
+      expect(ctx.q('#service-name-hint').textContent).toContain('not the MIG profile');
+      button('Back').click();
+      ctx.fixture.detectChanges();
+
+      await submit(ctx);
+
+      expect(client.post.mock.calls[0][0].body).toMatchObject({ requested_gpus: 1, gpu_profile: '1g.10gb' });
+    });
+
+    it('is not shown when no GPU has MIG devices (or the GPUs cannot be read)', async () => {
+      serveGpus({ gpus: [migGpus.gpus[0]] });
+      const ctx = await open();
+      expect(ctx.root.querySelector('#submit-gpu-profile')).toBeNull();
+      expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('0 runs without a GPU');
+    });
+
+    it('is filled in on resubmit', async () => {
+      serveGpus(migGpus);
+      const launcher = TestBed.inject(SubmitLauncher);
+      const fixture = TestBed.createComponent(SubmitDialogComponent);
+      launcher.show({
+        queue_id: 'q_9_old',
+        name: 'slice',
+        job_type: 'command',
+        job_params: { argv: ['true'] },
+        requested_gpus: 1,
+        gpu_profile: '2g.20gb',
+        priority: 0,
+        cwd: '/work',
+        env: {},
+      } as never);
+      fixture.detectChanges();
+      await vi.waitFor(() => expect(client.get).toHaveBeenCalled());
+      for (let i = 0; i < 3; i++) {
+        await fixture.whenStable();
+        fixture.detectChanges();
+      }
+      const root = fixture.nativeElement as HTMLElement;
+      expect(root.querySelector<HTMLSelectElement>('#submit-gpu-profile')!.value).toBe('2g.20gb');
+    });
+  });
+
   it('remembers the last type and its values for the next time', async () => {
     client.post.mockResolvedValue({ data: { queue_id: 'q_1_abc', name: null, status: 'running' } });
     const navigate = vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);

@@ -46,7 +46,17 @@ import {
   pickable,
 } from './multinode';
 
-const COMMON_FIELDS = ['job_type', 'requested_gpus', 'priority', 'name', 'cwd', 'env', 'service_name'];
+const COMMON_FIELDS = [
+  'job_type',
+  'requested_gpus',
+  'priority',
+  'name',
+  'cwd',
+  'env',
+  'preemptible',
+  'gpu_profile',
+  'service_name',
+];
 
 type ListPreview =
   | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
@@ -269,7 +279,8 @@ type ListPreview =
                         (input)="set('gpus', $any($event.target).value)"
                       />
                       <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
-                        err('requested_gpus') ?? '0 runs without a GPU'
+                        err('requested_gpus') ??
+                          (v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 runs without a GPU')
                       }}</span>
                     </div>
                   }
@@ -303,6 +314,49 @@ type ListPreview =
                       err('name') ?? 'Shown in lists'
                     }}</span>
                   </div>
+                </div>
+                @if (store.migProfiles().length || v.gpuProfile) {
+                  <div class="field">
+                    <label for="submit-gpu-profile">MIG profile</label>
+                    <select
+                      id="submit-gpu-profile"
+                      [attr.aria-invalid]="!!err('gpu_profile')"
+                      aria-describedby="submit-gpu-profile-hint"
+                      (change)="setGpuProfile($any($event.target).value)"
+                    >
+                      <option value="" [selected]="v.gpuProfile === ''">Whole GPUs</option>
+                      @for (o of store.migProfiles(); track o.profile) {
+                        <option [value]="o.profile" [selected]="o.profile === v.gpuProfile">
+                          {{ o.profile }} · {{ o.free }} of {{ o.total }} free
+                        </option>
+                      }
+                      @if (v.gpuProfile && !hasProfile(v.gpuProfile)) {
+                        <option [value]="v.gpuProfile" selected>{{ v.gpuProfile }} · not on this host</option>
+                      }
+                    </select>
+                    <span id="submit-gpu-profile-hint" class="hint" [class.bad]="!!err('gpu_profile')">{{
+                      err('gpu_profile') ??
+                        (v.gpuProfile
+                          ? 'GPUs above then counts MIG devices of this profile, not whole GPUs'
+                          : 'Or run on MIG devices of one profile; GPUs then counts them')
+                    }}</span>
+                  </div>
+                }
+                <div class="field">
+                  <label class="checkbox">
+                    <input
+                      id="submit-preemptible"
+                      type="checkbox"
+                      [checked]="v.preemptible"
+                      aria-describedby="submit-preemptible-hint"
+                      (change)="setPreemptible($any($event.target).checked)"
+                    />
+                    Preemptible
+                  </label>
+                  <span id="submit-preemptible-hint" class="hint" [class.bad]="!!err('preemptible')">{{
+                    err('preemptible') ??
+                      'A higher-priority job may stop it (checkpoint first) and queue it again'
+                  }}</span>
                 </div>
                 <div class="field">
                   <label for="submit-cwd">Working directory</label>
@@ -570,11 +624,17 @@ export class SubmitDialogComponent {
   protected readonly serviceNameHint = computed(() => {
     const name = (this.serviceName() ?? '').trim();
     const exists = this.services.services().some((s) => s.type === this.typeName() && s.name === name);
-    const drops = this.values()?.cwd.trim() || this.values()?.env.trim();
+    const v = this.values();
+    // What a service does not keep (it runs on whole GPUs).
+    const dropped = [
+      v?.cwd.trim() && 'the directory',
+      v?.env.trim() && 'the environment',
+      v?.gpuProfile && 'the MIG profile',
+    ].filter(Boolean);
     return (
       (exists ? `Replaces the service ${this.typeName()}/${name}. ` : 'Letters, digits, - and _. ') +
       'It starts now and at every boot' +
-      (drops ? '; a service keeps parameters, GPUs and priority, not the directory or environment.' : '.')
+      (dropped.length ? `; a service keeps parameters, GPUs and priority, not ${dropped.join(' or ')}.` : '.')
     );
   });
   /** The Multi-node panel's values (cluster mode, training type). */
@@ -690,6 +750,21 @@ export class SubmitDialogComponent {
       field
     ];
     this.clearError(apiField);
+  }
+
+  protected setPreemptible(value: boolean): void {
+    this.values.update((v) => (v ? { ...v, preemptible: value } : v));
+    this.clearError('preemptible');
+  }
+
+  protected setGpuProfile(value: string): void {
+    this.values.update((v) => (v ? { ...v, gpuProfile: value } : v));
+    this.clearError('gpu_profile');
+    this.clearError('requested_gpus');
+  }
+
+  protected hasProfile(profile: string): boolean {
+    return this.store.migProfiles().some((o) => o.profile === profile);
   }
 
   protected askServiceName(): void {
@@ -863,7 +938,7 @@ export class SubmitDialogComponent {
     this.mismatch.set(false);
     // Whether to offer the Multi-node panel (GET /api/cluster/self); a failure reads as standalone.
     void this.cluster.load().catch(() => undefined);
-    await this.store.loadTypes();
+    await Promise.all([this.store.loadTypes(), this.store.loadMigProfiles()]);
     const types = this.store.types();
     const from = this.launcher.from();
     const fromType = from && types.find((t) => t.name === from.job_type);

@@ -1,4 +1,4 @@
-import type { JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
 import {
   type FormValues,
   SERVICE_NAME,
@@ -6,6 +6,7 @@ import {
   formField,
   initialValues,
   lines,
+  migProfileOptions,
   serviceFormField,
   valuesFromJob,
 } from './submit-form';
@@ -21,7 +22,17 @@ function jobType(params: JobParamDescriptionDto[], default_gpus = 1): JobTypeDto
 }
 
 function values(params: FormValues['params'], rest: Partial<FormValues> = {}): FormValues {
-  return { params, gpus: '1', priority: '0', name: '', cwd: '', env: '', ...rest };
+  return {
+    params,
+    gpus: '1',
+    priority: '0',
+    name: '',
+    cwd: '',
+    env: '',
+    preemptible: false,
+    gpuProfile: '',
+    ...rest,
+  };
 }
 
 function errorsOf(type: JobTypeDto, v: FormValues): Record<string, string> {
@@ -68,6 +79,8 @@ describe('initialValues', () => {
       name: '',
       cwd: '',
       env: '',
+      preemptible: false,
+      gpuProfile: '',
     });
   });
 
@@ -79,9 +92,17 @@ describe('initialValues', () => {
       name: 'run',
       cwd: '/data',
       env: 'X=1',
+      preemptible: true,
     });
     expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt b.txt' });
-    expect(sut).toMatchObject({ gpus: '0', priority: '5', name: 'run', cwd: '/data', env: 'X=1' });
+    expect(sut).toMatchObject({
+      gpus: '0',
+      priority: '5',
+      name: 'run',
+      cwd: '/data',
+      env: 'X=1',
+      preemptible: true,
+    });
   });
 
   it('drops remembered values for parameters the type no longer has, or of the wrong kind', () => {
@@ -117,7 +138,14 @@ describe('buildBody', () => {
           vars: 'A=1\n# comment\nB = two=2',
           note: 'hi',
         },
-        { gpus: '2', priority: '-3', name: '  my run ', cwd: ' /work ', env: 'CUDA=0\nEMPTY=' },
+        {
+          gpus: '2',
+          priority: '-3',
+          name: '  my run ',
+          cwd: ' /work ',
+          env: 'CUDA=0\nEMPTY=',
+          preemptible: true,
+        },
       ),
     );
     expect(body).toEqual({
@@ -136,6 +164,7 @@ describe('buildBody', () => {
       name: 'my run',
       cwd: '/work',
       env: { CUDA: '0', EMPTY: '' },
+      preemptible: true,
     });
   });
 
@@ -275,6 +304,7 @@ describe('valuesFromJob', () => {
     priority: -1,
     cwd: '/work/proj',
     env: { WANDB_MODE: 'offline', A: 'x=y' },
+    preemptible: true,
   } as unknown as JobDto;
 
   it('fills the form from the job, and submitting it sends the same request', () => {
@@ -286,6 +316,8 @@ describe('valuesFromJob', () => {
       name: 'nightly',
       cwd: '/work/proj',
       env: 'WANDB_MODE=offline\nA=x=y',
+      preemptible: true,
+      gpuProfile: '',
     });
     expect(bodyOf(type, v)).toEqual({
       job_type: 'trainer',
@@ -294,8 +326,43 @@ describe('valuesFromJob', () => {
       name: 'nightly',
       cwd: '/work/proj',
       env: { WANDB_MODE: 'offline', A: 'x=y' },
+      preemptible: true,
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
+  });
+});
+
+describe('MIG profile', () => {
+  const type = jobType([param({ name: 'argv', type: 'string_list', required: true })]);
+
+  it('sends gpu_profile with requested_gpus as the number of MIG devices, and refills it on resubmit', () => {
+    const body = bodyOf(type, values({ argv: 'python t.py' }, { gpus: '2', gpuProfile: '1g.10gb' }));
+    expect(body).toMatchObject({ requested_gpus: 2, gpu_profile: '1g.10gb' });
+    expect(bodyOf(type, values({ argv: 'python t.py' }))).not.toHaveProperty('gpu_profile');
+
+    const job = { job_params: { argv: ['x'] }, requested_gpus: 2, priority: 0, cwd: '/w', env: {} };
+    expect(valuesFromJob(type, { ...job, gpu_profile: '2g.20gb' } as unknown as JobDto).gpuProfile).toBe(
+      '2g.20gb',
+    );
+    expect(valuesFromJob(type, { ...job, gpu_profile: null } as unknown as JobDto).gpuProfile).toBe('');
+  });
+
+  it('lists the profiles present, by name, with free counts (held or on an unusable GPU is not free)', () => {
+    const dev = (profile: string, reserved_by: string | null = null) => ({ profile, reserved_by });
+    const gpus = [
+      { disabled: false, excluded: false, mig_devices: [] },
+      {
+        disabled: false,
+        excluded: false,
+        mig_devices: [dev('2g.20gb'), dev('1g.10gb', 'q_1'), dev('1g.10gb')],
+      },
+      { disabled: true, excluded: false, mig_devices: [dev('1g.10gb')] },
+    ] as unknown as GpuDto[];
+    expect(migProfileOptions(gpus)).toEqual([
+      { profile: '1g.10gb', free: 1, total: 3 },
+      { profile: '2g.20gb', free: 1, total: 1 },
+    ]);
+    expect(migProfileOptions([])).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { JobDto, JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
 import { parseDecimal, parseInteger } from '../core/numbers';
 import { listText, splitList } from './argv';
 
@@ -10,6 +10,32 @@ export interface FormValues {
   name: string;
   cwd: string;
   env: string;
+  /** May be preempted by a higher-priority job (checkpointed, then queued again). */
+  preemptible: boolean;
+  /** MIG profile (`1g.10gb`): `gpus` then counts MIG devices of it; '' = whole GPUs. */
+  gpuProfile: string;
+}
+
+/** A MIG profile this host has, for the form's select. */
+export interface MigProfileOption {
+  profile: string;
+  /** Devices of it not held by a job, on GPUs the scheduler may use (not disabled or excluded). */
+  free: number;
+  total: number;
+}
+
+/** The MIG profiles present on these GPUs, by name, with how many devices of each are free. */
+export function migProfileOptions(gpus: readonly GpuDto[]): MigProfileOption[] {
+  const byProfile = new Map<string, MigProfileOption>();
+  for (const gpu of gpus) {
+    for (const device of gpu.mig_devices) {
+      const option = byProfile.get(device.profile) ?? { profile: device.profile, free: 0, total: 0 };
+      option.total++;
+      if (!device.reserved_by && !gpu.disabled && !gpu.excluded) option.free++;
+      byProfile.set(device.profile, option);
+    }
+  }
+  return [...byProfile.values()].sort((a, b) => a.profile.localeCompare(b.profile));
 }
 
 export type FieldErrors = Record<string, string>;
@@ -25,12 +51,14 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
     name: last?.name ?? '',
     cwd: last?.cwd ?? '',
     env: last?.env ?? '',
+    preemptible: last?.preemptible ?? false,
+    gpuProfile: last?.gpuProfile ?? '',
   };
 }
 
 /**
- * The form filled in from an existing job (resubmit / clone): its parameters, GPUs, priority, name,
- * working directory and environment. Parameters the type no longer has are dropped.
+ * The form filled in from an existing job (resubmit / clone): its parameters, GPUs (and MIG profile),
+ * priority, name, working directory, environment and preemptibility. Parameters the type no longer has are dropped.
  */
 export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
   const params: Record<string, string | boolean> = {};
@@ -46,6 +74,8 @@ export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
     env: Object.entries(job.env ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join('\n'),
+    preemptible: job.preemptible,
+    gpuProfile: job.gpu_profile ?? '',
   };
 }
 
@@ -84,6 +114,8 @@ export function buildBody(
   if (values.name.trim()) body.name = values.name.trim();
   if (values.cwd.trim()) body.cwd = values.cwd.trim();
   if ('value' in env && Object.keys(env.value).length) body.env = env.value;
+  if (values.preemptible) body.preemptible = true;
+  if (values.gpuProfile) body.gpu_profile = values.gpuProfile;
   return { body };
 }
 

@@ -5,13 +5,14 @@ import {
   type JobTypeDto,
   type QueueItemDto,
   type SubmitJobRequestDto,
+  listGpus,
   listJobTypes,
   submitClusterJob,
   submitJob,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { readStored, writeStored } from '../core/storage';
-import type { FormValues } from './submit-form';
+import { type FormValues, type MigProfileOption, migProfileOptions } from './submit-form';
 
 const STORAGE_KEY = 'trainyard.submit';
 
@@ -32,6 +33,8 @@ export class SubmitStore {
   readonly loading = signal(false);
   readonly error = signal<string | null>(null);
   readonly submitting = signal(false);
+  /** The MIG profiles this host has (empty: no MIG devices, or the GPUs could not be read). */
+  readonly migProfiles = signal<MigProfileOption[]>([]);
 
   /** One key per dialog session: a retried submit (network hiccup) cannot queue the job twice. */
   private idempotencyKey = newKey();
@@ -45,6 +48,15 @@ export class SubmitStore {
       this.error.set(errorMessage(err));
     } finally {
       this.loading.set(false);
+    }
+  }
+
+  /** Reads GET /api/gpus for the MIG profile select; a failure just hides it (whole GPUs still work). */
+  async loadMigProfiles(): Promise<void> {
+    try {
+      this.migProfiles.set(migProfileOptions((await listGpus({ client: this.api })).data.gpus));
+    } catch {
+      this.migProfiles.set([]);
     }
   }
 

@@ -124,6 +124,32 @@ describe(loadServerConfig.name, () => {
     expect(() => load(argv)).toThrow(message);
   });
 
+  it('reads --fake-mig as GPU:profiles, ";" between GPUs, from flag, env or a file list', () => {
+    expect(load([]).fake_mig).toEqual([]);
+    expect(load(['--fake-gpus', '2', '--fake-mig', '1:1g.10gb, 1g.10gb,2g.20gb']).fake_mig).toEqual([
+      { gpu_index: 1, profiles: ['1g.10gb', '1g.10gb', '2g.20gb'] },
+    ]);
+    expect(
+      load([], { TRAINYARD_FAKE_GPUS: '2', TRAINYARD_FAKE_MIG: '0:3g.40gb;1:7g.80gb' }).fake_mig,
+    ).toEqual([
+      { gpu_index: 0, profiles: ['3g.40gb'] },
+      { gpu_index: 1, profiles: ['7g.80gb'] },
+    ]);
+    writeConfig('args:\n  fake_gpus: 1\n  fake_mig: ["0:1g.10gb+me"]\n');
+    expect(load([]).fake_mig).toEqual([{ gpu_index: 0, profiles: ['1g.10gb+me'] }]);
+  });
+
+  it.each([
+    [['--fake-gpus', '2', '--fake-mig', '1'], /fake_mig must be GPU:profiles/],
+    [['--fake-gpus', '2', '--fake-mig', '1:10gb'], /fake_mig has "10gb" for GPU 1: MIG profiles look like/],
+    [['--fake-gpus', '2', '--fake-mig', '1:1g.10gb;1:2g.20gb'], /fake_mig names GPU 1 twice/],
+    [['--fake-gpus', '2', '--fake-mig', '2:1g.10gb'], /fake_mig names GPU 2, but --fake-gpus is 2/],
+    [['--fake-mig', '0:1g.10gb'], /fake_mig names GPU 0, but --fake-gpus is not set/],
+  ])('rejects --fake-mig %j with a clear message', (argv, message) => {
+    expect(() => load(argv)).toThrow(ConfigError);
+    expect(() => load(argv)).toThrow(message);
+  });
+
   it('collects --allowed-host from repeated flags, a comma-separated env value or a file list', () => {
     expect(load([]).allowed_host).toEqual([]);
     expect(load(['--allowed-host', 'Lab.Example', '--allowed-host=box:8443']).allowed_host).toEqual([

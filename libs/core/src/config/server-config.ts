@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../secure-files';
 import { CONFIG_TEMPLATE } from './config-template';
 import {
   envNameOf,
+  FakeMigGpu,
   FLAGS,
   LIST_KINDS,
   LOG_LEVELS,
@@ -244,6 +245,8 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
         throw fail('must be an absolute cgroup v2 directory, auto or off');
       return raw.replace(/\/+$/, '') || '/';
     }
+    case 'mig':
+      return parseFakeMig(raw, fail);
     case 'dirs': {
       // A flag repeats; the environment uses PATH's separator; the file takes a path or a list.
       const items: unknown[] | null = Array.isArray(raw)
@@ -401,6 +404,12 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     );
   if (Boolean(args.nats_user) !== Boolean(args.nats_password))
     throw new ConfigError('nats_user and nats_password go together (set both, or neither)');
+  for (const { gpu_index } of args.fake_mig) {
+    if (args.fake_gpus === null || gpu_index >= args.fake_gpus)
+      throw new ConfigError(
+        `fake_mig names GPU ${gpu_index}, but ${args.fake_gpus === null ? '--fake-gpus is not set' : `--fake-gpus is ${args.fake_gpus} (GPUs 0..${args.fake_gpus - 1})`}`,
+      );
+  }
   if (!isLoopback(args.host) && !args.insecure) {
     throw new ConfigError(
       `refusing to bind ${args.host}: the bearer token would cross the network in cleartext (Trainyard has no ` +
@@ -429,4 +438,37 @@ export function isLoopback(host: string): boolean {
 
 export function isHelpRequested(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
+}
+
+/** A MIG profile name as nvidia-smi prints it: slices and memory, e.g. `1g.10gb`, `3g.40gb`, `1g.10gb+me`. */
+const MIG_PROFILE = /^[1-7]g\.\d+gb(\+me)?$/;
+
+/** `--fake-mig` (`GPU:profile,profile;GPU:...`, or the file's list of such strings) → one entry per GPU. */
+function parseFakeMig(raw: unknown, fail: (why: string) => ConfigError): FakeMigGpu[] {
+  if (raw === null || raw === '') return [];
+  const parts: unknown[] | null = Array.isArray(raw)
+    ? (raw as unknown[])
+    : typeof raw === 'string'
+      ? raw.split(';')
+      : null;
+  if (!parts) throw fail('must be like "1:1g.10gb,1g.10gb,2g.20gb"');
+  const out: FakeMigGpu[] = [];
+  for (const part of parts) {
+    if (typeof part !== 'string')
+      throw fail(`must be strings like "1:1g.10gb,2g.20gb" (bad entry ${JSON.stringify(part)})`);
+    if (part.trim() === '') continue;
+    const match = /^\s*(\d+)\s*:(.*)$/.exec(part);
+    if (!match)
+      throw fail(`must be GPU:profiles like "1:1g.10gb,2g.20gb" (bad entry ${JSON.stringify(part)})`);
+    const gpu_index = Number(match[1]);
+    const profiles = match[2].split(',').map((p) => p.trim());
+    const bad = profiles.find((p) => !MIG_PROFILE.test(p));
+    if (bad !== undefined)
+      throw fail(
+        `has ${JSON.stringify(bad)} for GPU ${gpu_index}: MIG profiles look like 1g.10gb or 3g.40gb`,
+      );
+    if (out.some((g) => g.gpu_index === gpu_index)) throw fail(`names GPU ${gpu_index} twice`);
+    out.push({ gpu_index, profiles });
+  }
+  return out;
 }

@@ -19,6 +19,13 @@ export type PreemptSignal = (typeof PREEMPT_SIGNALS)[number];
 /** 1 GiB: a runaway job cannot fill the disk, and no sane training log comes near it. */
 export const DEFAULT_LOG_CAP_BYTES = 1024 ** 3;
 
+/** One fake GPU in MIG mode (`--fake-mig`): its index and the profiles of its MIG devices, in order. */
+export interface FakeMigGpu {
+  gpu_index: number;
+  /** e.g. `1g.10gb`; repeated for several devices of one profile. */
+  profiles: string[];
+}
+
 /** The value type each kind of setting parses to (null: unset). */
 export interface KindValue {
   string: string;
@@ -42,6 +49,7 @@ export interface KindValue {
   dir: string | null;
   /** null: automatic; `off`; or an absolute cgroup v2 directory. */
   cgroup: string | null;
+  mig: FakeMigGpu[];
 }
 export type Kind = keyof KindValue;
 
@@ -140,6 +148,16 @@ export const SETTINGS = {
     readme: 'Simulate N GPUs (for machines without NVIDIA GPUs, demos and tests).',
     shown: 'off',
     example: { value: '4', note: 'simulate GPUs on a machine without NVIDIA GPUs' },
+  }),
+  fake_mig: setting({
+    kind: 'mig',
+    default: [],
+    flag: '--fake-mig',
+    metavar: 'SPEC',
+    help: 'with --fake-gpus: put fake GPUs in MIG mode, e.g. "1:1g.10gb,1g.10gb,2g.20gb" (GPU:profiles; ";" between GPUs)',
+    readme:
+      'With `--fake-gpus`: report these fake GPUs in MIG mode with these MIG devices, e.g. `1:1g.10gb,1g.10gb,2g.20gb` (GPU index `:` profiles; `;` between GPUs). Their UUIDs are stable across restarts.',
+    example: { value: '"0:1g.10gb,1g.10gb,2g.20gb"', note: 'fake MIG devices (needs fake_gpus)' },
   }),
   insecure: setting({
     kind: 'bool',
@@ -468,7 +486,8 @@ function defaultText(s: { default?: KindValue[Kind]; shown?: string }): string |
   if (s.shown !== undefined) return s.shown;
   const v = s.default;
   if (v === null || v === undefined || v === false || (Array.isArray(v) && v.length === 0)) return undefined;
-  return Array.isArray(v) ? v.join(',') : String(v);
+  if (!Array.isArray(v)) return String(v);
+  return v.map((x) => (typeof x === 'string' ? x : `${x.gpu_index}:${x.profiles.join(',')}`)).join(',');
 }
 
 const USAGE_WIDTH = 100;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { GpuSnapshot } from '../gpu.types';
-import { FakeGpuProvider, fakeGpuUuid } from './fake-gpu.provider';
+import { FakeGpuProvider, fakeGpuUuid, fakeMigUuid } from './fake-gpu.provider';
 
 type Running = ChildProcess & { pid: number };
 
@@ -128,6 +128,34 @@ describe(FakeGpuProvider.name, () => {
     expect(busy.memory_used_mib!).toBeGreaterThan(before.memory_used_mib!);
     expect(busy.temperature_c!).toBeGreaterThan(before.temperature_c!);
     expect(busy.power_draw_w!).toBeGreaterThan(before.power_draw_w!);
+  });
+
+  it('reports the --fake-mig GPUs in MIG mode with stable MIG devices, and their jobs on that GPU', async () => {
+    const mig = [{ gpu_index: 1, profiles: ['1g.10gb', '1g.10gb', '2g.20gb'] }];
+    const sut = new FakeGpuProvider({ count: 2, identity: IDENTITY, mig });
+    const onSlice = await startSleep(fakeMigUuid(1, 2));
+
+    const snapshot = await sut.snapshot();
+
+    expect(snapshot.gpus.map((g) => g.mig_mode)).toEqual(['Disabled', 'Enabled']);
+    expect(snapshot.mig_devices).toEqual([
+      { gpu_index: 1, device_index: 0, profile: '1g.10gb', uuid: fakeMigUuid(1, 0), memory_gb: 10 },
+      { gpu_index: 1, device_index: 1, profile: '1g.10gb', uuid: fakeMigUuid(1, 1), memory_gb: 10 },
+      { gpu_index: 1, device_index: 2, profile: '2g.20gb', uuid: fakeMigUuid(1, 2), memory_gb: 20 },
+    ]);
+    expect(new Set(snapshot.mig_devices!.map((d) => d.uuid)).size).toBe(3);
+    // Another provider (a restart) names the same devices the same way.
+    expect((await new FakeGpuProvider({ count: 2, identity: IDENTITY, mig }).snapshot()).mig_devices).toEqual(
+      snapshot.mig_devices,
+    );
+    expect(gpusOf(snapshot, onSlice.pid)).toEqual([1]);
+  });
+
+  it('rejects MIG devices on a GPU it does not have', () => {
+    expect(
+      () =>
+        new FakeGpuProvider({ count: 1, identity: IDENTITY, mig: [{ gpu_index: 1, profiles: ['1g.10gb'] }] }),
+    ).toThrow(RangeError);
   });
 
   it('reports no_devices for a count of 0', async () => {

@@ -1,12 +1,15 @@
-import type { GpuProcess, GpuProvider, GpuSnapshot, GpuTelemetry } from '../gpu.types';
+import type { GpuProcess, GpuProvider, GpuSnapshot, GpuTelemetry, MigDevice } from '../gpu.types';
+import { profileMemoryGb } from '../nvidia-smi/nvidia-smi-parser';
 import { scanCudaVisibleDevices, type ServerIdentity, tokenNamesGpu } from '../process-env';
-import { readProcessCommand } from '@trainyard/core';
+import { type FakeMigGpu, readProcessCommand } from '@trainyard/core';
 
 export interface FakeGpuProviderOptions {
   /** How many GPUs to pretend; 0 is a valid (GPU-less) configuration. */
   count: number;
   /** Whose jobs it sees: only processes of this server's jobs are "GPU processes". */
   identity: ServerIdentity;
+  /** GPUs to report in MIG mode, with their MIG devices' profiles (`--fake-mig`). */
+  mig?: readonly FakeMigGpu[];
 }
 
 const MEMORY_TOTAL_MIB = 81920;
@@ -20,6 +23,11 @@ export function fakeGpuUuid(index: number): string {
   return `GPU-fake-0000-0000-0000-${String(index).padStart(12, '0')}`;
 }
 
+/** Deterministic too: a job's `MIG-…` token still names the same fake MIG device after a restart. */
+export function fakeMigUuid(gpuIndex: number, deviceIndex: number): string {
+  return `MIG-fake-${String(gpuIndex).padStart(4, '0')}-0000-0000-${String(deviceIndex).padStart(12, '0')}`;
+}
+
 /**
  * GPUs for machines without any (development, CI, demos). A GPU's processes are the live processes
  * of this server's jobs (its uid, its node id: not another user's, nor another Trainyard server's on
@@ -30,6 +38,7 @@ export class FakeGpuProvider implements GpuProvider {
   readonly kind = 'fake' as const;
   private readonly count: number;
   private readonly identity: ServerIdentity;
+  private readonly migDevices: MigDevice[];
 
   constructor(options: FakeGpuProviderOptions) {
     if (!Number.isInteger(options.count) || options.count < 0) {
@@ -37,6 +46,20 @@ export class FakeGpuProvider implements GpuProvider {
     }
     this.count = options.count;
     this.identity = options.identity;
+    for (const { gpu_index } of options.mig ?? []) {
+      if (gpu_index >= options.count) {
+        throw new RangeError(`FakeGpuProvider: MIG GPU ${gpu_index} is not one of the ${options.count} GPUs`);
+      }
+    }
+    this.migDevices = (options.mig ?? []).flatMap(({ gpu_index, profiles }) =>
+      profiles.map((profile, device_index) => ({
+        gpu_index,
+        device_index,
+        profile,
+        uuid: fakeMigUuid(gpu_index, device_index),
+        memory_gb: profileMemoryGb(profile),
+      })),
+    );
   }
 
   snapshot(): Promise<GpuSnapshot> {
@@ -60,6 +83,10 @@ export class FakeGpuProvider implements GpuProvider {
       for (let index = 0; index < this.count; index++) {
         if (tokens.some((token) => tokenNamesGpu(token, index, fakeGpuUuid(index)))) indices.add(index);
       }
+      // A MIG device's process runs on its GPU (as nvidia-smi reports it).
+      for (const device of this.migDevices) {
+        if (tokens.includes(device.uuid)) indices.add(device.gpu_index);
+      }
       if (indices.size === 0) continue;
       const processName = readProcessCommand(pid);
       for (const gpu_index of indices) {
@@ -73,10 +100,19 @@ export class FakeGpuProvider implements GpuProvider {
     }
     processes.sort((a, b) => a.gpu_index - b.gpu_index || a.pid - b.pid);
 
-    const gpus = Array.from({ length: this.count }, (_, index) =>
-      fakeTelemetry(index, processes.filter((p) => p.gpu_index === index).length),
-    );
-    return { state: 'ok', message: null, gpus, processes, collected_at: new Date().toISOString() };
+    const migGpus = new Set(this.migDevices.map((d) => d.gpu_index));
+    const gpus = Array.from({ length: this.count }, (_, index) => ({
+      ...fakeTelemetry(index, processes.filter((p) => p.gpu_index === index).length),
+      mig_mode: migGpus.has(index) ? 'Enabled' : 'Disabled',
+    }));
+    return {
+      state: 'ok',
+      message: null,
+      gpus,
+      processes,
+      mig_devices: this.migDevices.map((d) => ({ ...d })),
+      collected_at: new Date().toISOString(),
+    };
   }
 
   private empty(state: GpuSnapshot['state'], message: string): GpuSnapshot {

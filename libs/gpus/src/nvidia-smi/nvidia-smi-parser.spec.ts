@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuProcess, GpuTelemetry } from '../gpu.types';
-import { isAbsent, parseComputeApps, parseQueryGpu } from './nvidia-smi-parser';
+import {
+  isAbsent,
+  type ListedGpu,
+  parseComputeApps,
+  parseListGpus,
+  parseQueryGpu,
+  profileMemoryGb,
+} from './nvidia-smi-parser';
 
 const FIXTURES = join(__dirname, '../../../../test/fixtures/nvidia-smi');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, `${name}.txt`), 'utf8');
@@ -129,6 +136,10 @@ interface QueryGpuCase {
   /** One regex per expected warning, in order. */
   warnings: RegExp[];
 }
+interface ListGpusCase {
+  kind: 'list-gpus';
+  gpus: ListedGpu[];
+}
 interface ComputeAppsCase {
   kind: 'compute-apps';
   /** The query-gpu fixture whose UUIDs the processes refer to. */
@@ -139,7 +150,46 @@ interface ComputeAppsCase {
 
 // Every `.txt` in the fixtures folder must appear here (checked below), so a new recording
 // cannot slip in untested.
-const CASES: Record<string, QueryGpuCase | ComputeAppsCase> = {
+const mig = (gpu_index: number, device_index: number, profile: string, uuid: string) => ({
+  gpu_index,
+  device_index,
+  profile,
+  uuid,
+  memory_gb: profileMemoryGb(profile),
+});
+const A100 = 'GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a77';
+
+const CASES: Record<string, QueryGpuCase | ComputeAppsCase | ListGpusCase> = {
+  'list-gpus-2x-mig': {
+    kind: 'list-gpus',
+    gpus: [
+      { index: 0, uuid: 'GPU-6b1f2c1e-51a4-8d6e-3b3a-0c9a2f1d7e11', mig_devices: [] },
+      {
+        index: 1,
+        uuid: 'GPU-6b1f2c1e-51a4-8d6e-3b3a-0c9a2f1d7e12',
+        mig_devices: [
+          mig(1, 0, '1g.10gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a11'),
+          mig(1, 1, '1g.10gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a12'),
+          mig(1, 2, '2g.20gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a13'),
+        ],
+      },
+    ],
+  },
+  'list-gpus-a100-old-mig': {
+    kind: 'list-gpus',
+    gpus: [
+      {
+        index: 0,
+        uuid: A100,
+        mig_devices: [
+          mig(0, 0, '1g.5gb', `MIG-${A100}/7/0`),
+          mig(0, 1, '1g.5gb', `MIG-${A100}/8/0`),
+          mig(0, 2, '3g.20gb', `MIG-${A100}/1/0`),
+        ],
+      },
+      { index: 1, uuid: 'GPU-5d5ba0d6-d33d-2b2c-524d-9e3d8d2b8a78', mig_devices: [] },
+    ],
+  },
   'query-gpu-h100-idle': { kind: 'query-gpu', gpus: [h100({})], warnings: [] },
   'query-gpu-2x-mig': {
     kind: 'query-gpu',
@@ -461,6 +511,37 @@ describe('nvidia-smi parser', () => {
 
       expect(sut.processes).toEqual([]);
       expect(sut.warnings).toHaveLength(3);
+    });
+  });
+
+  describe(parseListGpus.name, () => {
+    const cases = Object.entries(CASES).flatMap(([name, c]) =>
+      c.kind === 'list-gpus' ? [[name, c] as const] : [],
+    );
+
+    it.each(cases)('%s', (name, { gpus }) => {
+      const sut = parseListGpus(fixture(name));
+
+      expect(sut.gpus).toEqual(gpus);
+      expect(sut.warnings).toEqual([]);
+    });
+
+    it('skips lines it cannot read, with a warning, and reads the rest (CRLF too)', () => {
+      const sut = parseListGpus(
+        'GPU 0: X (UUID: GPU-a)\r\n  MIG 1g.10gb Device 0: (UUID: MIG-b)\r\n  something else\r\n',
+      );
+
+      expect(sut.gpus).toEqual([{ index: 0, uuid: 'GPU-a', mig_devices: [mig(0, 0, '1g.10gb', 'MIG-b')] }]);
+      expect(sut.warnings).toEqual([expect.stringMatching(/line 3 not understood: "something else"/)]);
+    });
+
+    it.each([
+      ['1g.10gb', 10],
+      ['1g.10gb+me', 10],
+      ['7g.80gb', 80],
+      ['odd', null],
+    ])('profileMemoryGb(%j) → %j', (profile, gb) => {
+      expect(profileMemoryGb(profile)).toBe(gb);
     });
   });
 

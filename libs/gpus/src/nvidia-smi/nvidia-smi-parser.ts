@@ -1,4 +1,4 @@
-import type { GpuProcess, GpuTelemetry } from '../gpu.types';
+import type { GpuProcess, GpuTelemetry, MigDevice } from '../gpu.types';
 
 /** `--query-gpu` fields, in the order the parser expects the columns. */
 export const QUERY_GPU_FIELDS = [
@@ -223,4 +223,65 @@ export function parseComputeApps(
   }
 
   return { processes, warnings };
+}
+
+/** nvidia-smi's `mig.mode.current` says `Enabled` (null/absent on GPUs and drivers without MIG). */
+export function isMigEnabled(gpu: Pick<GpuTelemetry, 'mig_mode'>): boolean {
+  return gpu.mig_mode?.toLowerCase() === 'enabled';
+}
+
+/** What `nvidia-smi -L` says of one GPU: its index and UUID, and its MIG devices (empty without MIG). */
+export interface ListedGpu {
+  index: number;
+  uuid: string;
+  mig_devices: MigDevice[];
+}
+
+export interface ListGpusParseResult {
+  gpus: ListedGpu[];
+  warnings: string[];
+}
+
+// `GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-5d5b...)`
+const LIST_GPU_LINE = /^GPU\s+(\d+):.*\(UUID:\s*(\S+?)\)\s*$/;
+// `  MIG 1g.5gb     Device  0: (UUID: MIG-c6d4...)` (R470+), or on older drivers
+// `  MIG 1g.5gb Device 0: (UUID: MIG-GPU-5d5b.../7/0)`: the same shape, another UUID form.
+const LIST_MIG_LINE = /^\s+MIG\s+(\S+)\s+Device\s+(\d+):\s*\(UUID:\s*(MIG-\S+?)\)\s*$/;
+const PROFILE_MEMORY = /^\d+g\.(\d+)gb(?:\+\w+)?$/i;
+
+/** The memory a MIG profile names, GB (`1g.10gb` → 10, `1g.10gb+me` → 10); null when it names none. */
+export function profileMemoryGb(profile: string): number | null {
+  const match = PROFILE_MEMORY.exec(profile);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Parses `nvidia-smi -L`: one `GPU N: <name> (UUID: ...)` line per GPU, each followed by its MIG
+ * devices when it is in MIG mode. Lines it cannot read are skipped with a warning.
+ */
+export function parseListGpus(stdout: string): ListGpusParseResult {
+  const gpus: ListedGpu[] = [];
+  const warnings: string[] = [];
+  stdout.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const gpu = LIST_GPU_LINE.exec(line);
+    if (gpu) {
+      gpus.push({ index: Number(gpu[1]), uuid: gpu[2], mig_devices: [] });
+      return;
+    }
+    const mig = LIST_MIG_LINE.exec(line);
+    const parent = gpus[gpus.length - 1];
+    if (mig && parent) {
+      parent.mig_devices.push({
+        gpu_index: parent.index,
+        device_index: Number(mig[2]),
+        profile: mig[1],
+        uuid: mig[3],
+        memory_gb: profileMemoryGb(mig[1]),
+      });
+      return;
+    }
+    warnings.push(`nvidia-smi -L line ${i + 1} not understood: ${JSON.stringify(line.trim().slice(0, 120))}`);
+  });
+  return { gpus, warnings };
 }

@@ -44,6 +44,37 @@ describe(NvidiaSmiProvider.name, () => {
     expect(COMPUTE_APPS_ARGS).toEqual(documented('--query-compute-apps='));
   });
 
+  it('lists the MIG devices of GPUs in MIG mode (nvidia-smi -L), and asks -L only then', async () => {
+    const withMig = await replaying({
+      TRAINYARD_SMI_GPU: 'query-gpu-2x-mig',
+      TRAINYARD_SMI_APPS: 'compute-apps-idle',
+      TRAINYARD_SMI_LIST: 'list-gpus-2x-mig',
+    }).snapshot();
+
+    expect(withMig).toMatchObject({ state: 'ok', message: null });
+    expect(withMig.mig_devices?.map((d) => [d.gpu_index, d.device_index, d.profile, d.uuid])).toEqual([
+      [1, 0, '1g.10gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a11'],
+      [1, 1, '1g.10gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a12'],
+      [1, 2, '2g.20gb', 'MIG-1a0c5a8e-7f3b-5c41-9d2e-6b8f0e4c2a13'],
+    ]);
+
+    // No GPU in MIG mode: -L is never asked (replay.sh would fail without TRAINYARD_SMI_LIST).
+    const without = await replaying({
+      TRAINYARD_SMI_GPU: 'query-gpu-h100-idle',
+      TRAINYARD_SMI_APPS: 'compute-apps-idle',
+    }).snapshot();
+    expect(without).toMatchObject({ state: 'ok', message: null, mig_devices: [] });
+
+    // -L failing leaves a MIG GPU with no devices to place on, and says why.
+    const failing = await replaying({
+      TRAINYARD_SMI_GPU: 'query-gpu-2x-mig',
+      TRAINYARD_SMI_APPS: 'compute-apps-idle',
+    }).snapshot();
+    expect(failing.state).toBe('ok');
+    expect(failing.mig_devices).toEqual([]);
+    expect(failing.message).toMatch(/^MIG devices unavailable: nvidia-smi exited with code 2/);
+  });
+
   it('reports GPUs and their processes', async () => {
     const sut = replaying({
       TRAINYARD_SMI_GPU: 'query-gpu-h100-load',

@@ -1,6 +1,20 @@
 import { spawn } from 'node:child_process';
-import type { GpuProcess, GpuProvider, GpuProviderState, GpuSnapshot, GpuTelemetry } from '../gpu.types';
-import { COMPUTE_APPS_FIELDS, parseComputeApps, parseQueryGpu, QUERY_GPU_FIELDS } from './nvidia-smi-parser';
+import type {
+  GpuProcess,
+  GpuProvider,
+  GpuProviderState,
+  GpuSnapshot,
+  GpuTelemetry,
+  MigDevice,
+} from '../gpu.types';
+import {
+  COMPUTE_APPS_FIELDS,
+  isMigEnabled,
+  parseComputeApps,
+  parseListGpus,
+  parseQueryGpu,
+  QUERY_GPU_FIELDS,
+} from './nvidia-smi-parser';
 
 export const QUERY_GPU_ARGS: readonly string[] = [
   `--query-gpu=${QUERY_GPU_FIELDS.join(',')}`,
@@ -10,6 +24,9 @@ export const COMPUTE_APPS_ARGS: readonly string[] = [
   `--query-compute-apps=${COMPUTE_APPS_FIELDS.join(',')}`,
   '--format=csv,noheader,nounits',
 ];
+
+/** Lists GPUs with their MIG devices; asked only when some GPU is in MIG mode. */
+export const LIST_GPUS_ARGS: readonly string[] = ['-L'];
 
 export const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 5000;
 
@@ -92,7 +109,31 @@ export class NvidiaSmiProvider implements GpuProvider {
       // Telemetry is still worth serving; only the per-process view is lost.
       notes.push(`GPU processes unavailable: ${appsAnswer.message}`);
     }
-    return this.result('ok', notes.length > 0 ? notes.join('; ') : null, parsed.gpus, processes);
+    const migDevices = await this.migDevices(parsed.gpus, notes);
+    return this.result('ok', notes.length > 0 ? notes.join('; ') : null, parsed.gpus, processes, migDevices);
+  }
+
+  /** The MIG devices of the GPUs in MIG mode (`nvidia-smi -L`), matched to them by UUID. */
+  private async migDevices(gpus: GpuTelemetry[], notes: string[]): Promise<MigDevice[]> {
+    const inMig = gpus.filter(isMigEnabled);
+    if (inMig.length === 0) return [];
+    const answer = this.interpret(await this.run(LIST_GPUS_ARGS));
+    if (!answer.ok) {
+      // A MIG GPU without its device list offers nothing to place on, which is the safe side.
+      notes.push(`MIG devices unavailable: ${answer.message}`);
+      return [];
+    }
+    const listed = parseListGpus(answer.stdout);
+    if (listed.warnings.length > 0) notes.push(summarize(listed.warnings));
+    const out: MigDevice[] = [];
+    for (const gpu of inMig) {
+      const match = listed.gpus.find((l) =>
+        gpu.uuid !== null ? l.uuid === gpu.uuid : l.index === gpu.index,
+      );
+      // -L numbers GPUs as --query-gpu does; the UUID is what ties them, the index is re-read from it.
+      for (const d of match?.mig_devices ?? []) out.push({ ...d, gpu_index: gpu.index });
+    }
+    return out;
   }
 
   private interpret(outcome: RunOutcome): Answer {
@@ -136,8 +177,9 @@ export class NvidiaSmiProvider implements GpuProvider {
     message: string | null,
     gpus: GpuTelemetry[] = [],
     processes: GpuProcess[] = [],
+    mig_devices: MigDevice[] = [],
   ): GpuSnapshot {
-    return { state, message, gpus, processes, collected_at: new Date().toISOString() };
+    return { state, message, gpus, processes, mig_devices, collected_at: new Date().toISOString() };
   }
 
   private run(args: readonly string[]): Promise<RunOutcome> {

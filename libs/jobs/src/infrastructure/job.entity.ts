@@ -55,6 +55,13 @@ export class JobEntity {
   @Column({ type: 'text' })
   gpu_indices!: string;
 
+  /** JSON array of MIG device UUIDs (see Job.mig_devices). */
+  @Column({ type: 'text', default: '[]' })
+  mig_devices!: string;
+
+  @Column({ type: 'text', nullable: true })
+  gpu_profile!: string | null;
+
   @Column({ type: 'integer', nullable: true })
   pid!: number | null;
 

@@ -41,6 +41,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         time_limit_s: e.time_limit_s ?? null,
         log_cap_bytes: e.log_cap_bytes ?? null,
         preemptible: e.preemptible ?? false,
+        gpu_profile: e.gpu_profile ?? null,
         idempotency_key: e.idempotency_key,
         depends_on: e.depends_on ?? [],
         array_id: e.array_id ?? null,
@@ -60,12 +61,18 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
     const changes = {
       status: 'starting',
       gpu_indices: JSON.stringify(e.gpu_indices),
+      mig_devices: JSON.stringify(e.mig_devices ?? []),
       started_at: e.started_at,
     };
     await update(tx, e.queue_id, ['queued'], changes);
   }),
   replayRule(JobRequeuedEvent, async (tx, e) => {
-    await update(tx, e.queue_id, ['starting'], { status: 'queued', started_at: null, gpu_indices: '[]' });
+    await update(tx, e.queue_id, ['starting'], {
+      status: 'queued',
+      started_at: null,
+      gpu_indices: '[]',
+      mig_devices: '[]',
+    });
   }),
   replayRule(JobPreemptedEvent, async (tx, e) => {
     await update(tx, e.queue_id, ['terminating'], preemptedChanges(e));

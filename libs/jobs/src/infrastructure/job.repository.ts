@@ -21,6 +21,7 @@ function toJob({ seq: _seq, ...row }: JobEntity): Job {
     job_params: JSON.parse(row.job_params) as Record<string, unknown>,
     env: JSON.parse(row.env) as Record<string, string>,
     gpu_indices: JSON.parse(row.gpu_indices) as number[],
+    mig_devices: JSON.parse(row.mig_devices) as string[],
     depends_on: JSON.parse(row.depends_on) as JobDependency[],
   };
 }
@@ -32,6 +33,7 @@ function toRow(job: Job): Omit<JobEntity, 'seq'> {
     job_params: JSON.stringify(job.job_params),
     env: JSON.stringify(job.env),
     gpu_indices: JSON.stringify(job.gpu_indices),
+    mig_devices: JSON.stringify(job.mig_devices),
     depends_on: JSON.stringify(job.depends_on),
   });
 }
@@ -56,6 +58,7 @@ export function preemptedChanges(e: {
     exit_code: e.exit_code,
     started_at: null,
     gpu_indices: '[]',
+    mig_devices: '[]',
     pid: null,
     proc_start_time: null,
     termination_reason: null,
@@ -68,6 +71,7 @@ export interface QueuedForPlacement {
   id: string;
   priority: number;
   requested_gpus: number;
+  gpu_profile: string | null;
   seq: number;
   depends_on: JobDependency[];
   array_id: string | null;
@@ -189,7 +193,7 @@ export class JobRepository {
   async queuedForPlacement(): Promise<QueuedForPlacement[]> {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
-        'SELECT id, priority, requested_gpus, seq, depends_on, array_id, array_max_running, ' +
+        'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
           'time_limit_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
           "FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
       );
@@ -358,6 +362,7 @@ export class JobRepository {
   ): Promise<boolean> {
     const row: Partial<JobEntity> = { ...changes } as Partial<JobEntity>;
     if (changes.gpu_indices) row.gpu_indices = JSON.stringify(changes.gpu_indices);
+    if (changes.mig_devices) row.mig_devices = JSON.stringify(changes.mig_devices);
     const result = await tx
       .createQueryBuilder()
       .update(JobEntity)

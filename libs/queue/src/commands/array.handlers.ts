@@ -77,6 +77,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
           time_limit_s: j.time_limit_s,
           log_cap_bytes: j.log_cap_bytes,
           preemptible: j.preemptible,
+          gpu_profile: j.gpu_profile,
           idempotency_key: null,
           depends_on: [],
           array_id: newId,

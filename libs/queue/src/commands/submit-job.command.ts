@@ -20,6 +20,8 @@ export interface SubmitJobInput {
   log_cap_bytes?: number;
   /** Default false. */
   preemptible?: boolean;
+  /** A MIG profile (`1g.10gb`); requested_gpus then counts MIG devices of it. Checked by the handler. */
+  gpu_profile?: string;
 }
 
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {

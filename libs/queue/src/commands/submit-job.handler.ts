@@ -63,6 +63,7 @@ const SUBMITTED_FIELDS = [
   'time_limit_s',
   'log_cap_bytes',
   'preemptible',
+  'gpu_profile',
 ] as const;
 type SubmittedField = (typeof SUBMITTED_FIELDS)[number];
 
@@ -118,7 +119,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     }
     await this.gpus.ready();
     const usable = this.gpus.usableCount();
-    if (requestedGpus > usable) {
+    const profile = input.gpu_profile ?? null;
+    if (profile !== null) this.checkGpuProfile(profile, requestedGpus, details);
+    else if (requestedGpus > usable) {
       details.push({
         field: 'requested_gpus',
         message: `requested_gpus is ${requestedGpus}${input.requested_gpus === undefined ? ` (the ${def.name} default)` : ''} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
@@ -151,6 +154,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
             : this.config.default_time_limit_seconds,
       log_cap_bytes: input.log_cap_bytes ?? null,
       preemptible: input.preemptible ?? false,
+      gpu_profile: profile,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {
@@ -332,6 +336,27 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         `Invalid job: depends_on makes a cycle ${cycle.join(' → ')}`,
         [{ field: `depends_on[${i}].queue_id`, message: `${cycle[1]} leads back to this job` }],
       );
+    }
+  }
+
+  /** A gpu_profile must be one this host's MIG devices have, with 1 ≤ requested_gpus ≤ how many it has. */
+  private checkGpuProfile(profile: string, requestedGpus: number, details: ErrorDetail[]): void {
+    const known = this.gpus.migProfiles();
+    if (!known.includes(profile)) {
+      details.push({
+        field: 'gpu_profile',
+        message: known.length
+          ? `no MIG device of profile ${profile} on this host (it has ${known.join(', ')})`
+          : `no MIG device of profile ${profile} on this host (no GPU is in MIG mode)`,
+      });
+      return;
+    }
+    const count = this.gpus.placementMigDevices().filter((d) => d.profile === profile).length;
+    if (requestedGpus < 1 || requestedGpus > count) {
+      details.push({
+        field: 'requested_gpus',
+        message: `with gpu_profile ${profile}, requested_gpus counts MIG devices: 1 to ${count} (got ${requestedGpus})`,
+      });
     }
   }
 

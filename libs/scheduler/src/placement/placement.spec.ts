@@ -2,6 +2,7 @@ import {
   MAX_REASON_FACTS,
   place,
   PlacementGpu,
+  PlacementMigDevice,
   PlacementItem,
   PlacementOptions,
   PlacementResult,
@@ -271,23 +272,112 @@ describe(place.name, () => {
         reason: 'needs 1 GPU, but this host has no usable GPUs',
       },
       {
-        name: 'a waiting item is told that a MIG GPU is placed whole',
+        name: 'a GPU in MIG mode is never placed whole: the host has one GPU for whole-GPU jobs',
         items: [item('q_a', 2)],
-        gpus: [gpu(0, { reserved_by: 'q_x' }), gpu(1, { mig_enabled: true })],
+        gpus: [gpu(0), gpu(1, { mig_enabled: true })],
         id: 'q_a',
-        reason:
-          'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_x); GPU 1 held for it; GPU 1 has MIG enabled, placed as a whole GPU',
-      },
-      {
-        name: 'every MIG GPU of the host is named, also when the host is too small',
-        items: [item('q_a', 3)],
-        gpus: [gpu(0, { mig_enabled: true }), gpu(1, { mig_enabled: true })],
-        id: 'q_a',
-        reason:
-          'needs 3 GPUs, but this host only has 2 usable GPUs; GPU 0, GPU 1 have MIG enabled, placed as a whole GPU',
+        reason: 'needs 2 GPUs, but this host only has 1 usable GPU',
       },
     ])('$name', ({ items, gpus, id, reason }) => {
       expect(sut(items, gpus).pending[id]).toBe(reason);
+    });
+
+    describe('MIG devices', () => {
+      const dev = (uuid: string, gpu_index: number, profile: string, reserved_by: string | null = null) =>
+        ({ uuid, gpu_index, profile, reserved_by }) satisfies PlacementMigDevice;
+      const mig = (profile: string, n: number, over: Partial<PlacementItem> = {}) => ({
+        gpu_profile: profile,
+        ...over,
+        requested_gpus: n,
+      });
+      const host = [gpu(0), gpu(1, { mig_enabled: true }), gpu(2, { mig_enabled: true })];
+      const devices = [
+        dev('MIG-a', 1, '1g.10gb'),
+        dev('MIG-b', 1, '1g.10gb'),
+        dev('MIG-c', 1, '2g.20gb'),
+        dev('MIG-d', 2, '1g.10gb'),
+      ];
+
+      it.each<{
+        name: string;
+        items: PlacementItem[];
+        gpus?: PlacementGpu[];
+        devices?: PlacementMigDevice[];
+        /** MIG UUIDs for MIG items, GPU indices for whole-GPU ones. */
+        launched: Record<string, Array<string | number>>;
+        pending: Record<string, string>;
+      }>([
+        {
+          name: 'MIG items take free devices of their profile, in GPU then device order',
+          items: [item('q_a', 2, 0, 1, mig('1g.10gb', 2)), item('q_b', 1, 0, 2, mig('2g.20gb', 1))],
+          launched: { q_a: ['MIG-a', 'MIG-b'], q_b: ['MIG-c'] },
+          pending: {},
+        },
+        {
+          name: 'a second MIG item waits, saying what is missing',
+          items: [item('q_a', 1, 0, 1, mig('2g.20gb', 1)), item('q_b', 1, 0, 2, mig('2g.20gb', 1))],
+          launched: { q_a: ['MIG-c'] },
+          pending: { q_b: 'no free 2g.20gb MIG device (1 of 1 busy)' },
+        },
+        {
+          name: 'devices held by running jobs are busy; several wanted: how many are free',
+          items: [item('q_a', 2, 0, 1, mig('1g.10gb', 2))],
+          devices: [
+            dev('MIG-a', 1, '1g.10gb', 'q_x'),
+            dev('MIG-b', 1, '1g.10gb'),
+            dev('MIG-d', 2, '1g.10gb', 'q_y'),
+          ],
+          launched: {},
+          pending: { q_a: 'needs 2 1g.10gb MIG devices, 1 free (2 of 3 busy)' },
+        },
+        {
+          name: 'a job without gpu_profile never gets MIG devices, even when its GPUs are taken',
+          items: [item('q_whole', 1, 0, 1), item('q_whole2', 1, 0, 2)],
+          launched: { q_whole: [0] },
+          pending: { q_whole2: 'needs 1 GPU, 0 eligible (GPU 0 reserved by q_whole)' },
+        },
+        {
+          name: "the parent GPU's policy applies: disabled and gated GPUs give nothing",
+          items: [item('q_a', 1, 0, 1, mig('1g.10gb', 1))],
+          gpus: [
+            gpu(1, { mig_enabled: true, disabled: true }),
+            gpu(2, { mig_enabled: true, min_priority: 5 }),
+          ],
+          launched: {},
+          pending: {
+            q_a: 'no free 1g.10gb MIG device (0 of 3 busy; 3 on a disabled GPU or one gated above its priority)',
+          },
+        },
+        {
+          name: 'devices of excluded GPUs do not count; unknown profiles and too many are said so',
+          items: [
+            item('q_a', 1, 0, 1, mig('1g.10gb', 1)),
+            item('q_b', 1, 0, 2, mig('3g.40gb', 1)),
+            item('q_c', 3, 0, 3, mig('1g.10gb', 3)),
+          ],
+          gpus: [gpu(1, { mig_enabled: true, excluded: true }), gpu(2, { mig_enabled: true })],
+          launched: { q_a: ['MIG-d'] },
+          pending: {
+            q_b: 'no 3g.40gb MIG device on this host',
+            q_c: 'needs 3 1g.10gb MIG devices, but this host only has 1',
+          },
+        },
+        {
+          name: 'priority order holds across MIG items',
+          items: [item('q_low', 1, 0, 1, mig('2g.20gb', 1)), item('q_high', 1, 9, 2, mig('2g.20gb', 1))],
+          launched: { q_high: ['MIG-c'] },
+          pending: { q_low: 'no free 2g.20gb MIG device (1 of 1 busy)' },
+        },
+      ])('$name', ({ items, gpus: g, devices: d, launched, pending }) => {
+        const result = sut(items, g ?? host, { mig_devices: d ?? devices });
+        expect(
+          Object.fromEntries(
+            result.launch.map((l) => [l.queue_id, l.mig_devices.length ? l.mig_devices : l.gpu_indices]),
+          ),
+        ).toEqual(launched);
+        expect(result.pending).toEqual(pending);
+        for (const l of result.launch) if (l.mig_devices.length) expect(l.gpu_indices).toEqual([]);
+      });
     });
 
     it('recomputes a cached reason once a launch takes GPUs', () => {

@@ -22,6 +22,17 @@ export interface PlacementItem {
   time_limit_s?: number | null;
   /** Submit time, epoch ms: what priority aging counts from. */
   submitted_ms?: number;
+  /** A MIG profile (`1g.10gb`): requested_gpus MIG devices of it, never whole GPUs. Null/absent: whole GPUs. */
+  gpu_profile?: string | null;
+}
+
+/** One MIG device of a GPU in MIG mode; its GPU's policy (disabled, gate, exclusion) applies to it. */
+export interface PlacementMigDevice {
+  uuid: string;
+  gpu_index: number;
+  profile: string;
+  /** queue_id of the starting/running job holding it, if any. */
+  reserved_by: string | null;
 }
 
 export interface PlacementGpu {
@@ -39,14 +50,16 @@ export interface PlacementGpu {
    * What backfill computes the held job's earliest start from.
    */
   reserved_until?: number | null;
-  /** MIG mode on: placed as a whole GPU (MIG instances are not scheduled yet), which reasons mention. */
+  /** MIG mode on: never placed as a whole GPU; only its MIG devices are (to items with a gpu_profile). */
   mig_enabled: boolean;
 }
 
 export interface PlacementLaunch {
   queue_id: string;
-  /** Ascending; empty for a zero-GPU item. */
+  /** Ascending; empty for a zero-GPU item and a MIG item. */
   gpu_indices: number[];
+  /** UUIDs of the MIG devices given to a MIG item (what its CUDA_VISIBLE_DEVICES names); else empty. */
+  mig_devices: string[];
 }
 
 export interface PlacementResult {
@@ -81,6 +94,11 @@ export interface PlacementOptions {
   arrayActive?: ReadonlyMap<string, number>;
   /** A job that preempted others: GPUs are held for it even under `skip`, so the freed GPUs are its. */
   preemptor?: string | null;
+  /**
+   * The MIG devices of the host's GPUs in MIG mode: placed only to items with their profile, first
+   * free first (no holding or backfill: a device is one unit, nothing waits for several to drain).
+   */
+  mig_devices?: readonly PlacementMigDevice[];
 }
 
 /** Blocking facts listed in a reason before it is summarised as "+N more". */
@@ -145,20 +163,21 @@ export function place(
     }
     return null;
   };
-  const launched = (item: PlacementItem, gpuIndices: number[]): void => {
-    launch.push({ queue_id: item.queue_id, gpu_indices: gpuIndices });
+  const launched = (item: PlacementItem, gpuIndices: number[], migDevices: string[] = []): void => {
+    launch.push({ queue_id: item.queue_id, gpu_indices: gpuIndices, mig_devices: migDevices });
     if (item.array_id) arrayActive.set(item.array_id, (arrayActive.get(item.array_id) ?? 0) + 1);
   };
 
   // Host GPUs in index order (for reasons), and the idle pool in best-fit order: the most-gated GPU an
   // item clears comes first, keeping ungated GPUs for work that can't use gated ones.
-  const host = gpus.filter((g) => !g.excluded).sort((a, b) => a.index - b.index);
+  // A GPU in MIG mode is not a whole GPU any more: only its MIG devices are placed (placeMig).
+  const host = gpus.filter((g) => !g.excluded && !g.mig_enabled).sort((a, b) => a.index - b.index);
   const pool = host
     .filter((g) => !g.disabled && g.reserved_by === null)
     .sort((a, b) => gateLevel(b) - gateLevel(a) || a.index - b.index);
   const takenBy = new Map<number, string>(); // GPU index -> queue_id launched on it in this pass
   const takenUntil = new Map<number, number>(); // ... and when that launch's time limit runs out
-  const note = migNote(host);
+  const placeMig = migPlacer(gpus, options.mig_devices ?? []);
   let idleLeft = pool.length;
   let hold: Hold | null = null;
   let blocked: PlacementItem | null = null;
@@ -197,6 +216,12 @@ export function place(
       pending[item.queue_id] = notYet;
       continue;
     }
+    if (item.gpu_profile) {
+      const got = placeMig(item);
+      if (typeof got === 'string') pending[item.queue_id] = got;
+      else launched(item, [], got);
+      continue;
+    }
     const needed = item.requested_gpus;
     if (needed === 0) {
       launched(item, []);
@@ -207,7 +232,7 @@ export function place(
       continue;
     }
     if (needed > host.length) {
-      pending[item.queue_id] = moreThanHostReason(needed, host.length) + note;
+      pending[item.queue_id] = moreThanHostReason(needed, host.length);
       continue;
     }
 
@@ -234,8 +259,7 @@ export function place(
             (held.length ? `; ${held.map((i) => `GPU ${i}`).join(', ')} held for it` : '') +
             (Number.isFinite(found.start)
               ? `; expected to start within ${Math.max(0, Math.ceil((found.start - now) / 1000))} s`
-              : '') +
-            note;
+              : '');
           continue;
         }
       }
@@ -245,8 +269,7 @@ export function place(
         const heldWouldDo = hold !== null && !useHeld && cacheFor(item.priority, true).eligible >= needed;
         reason =
           shortfallReason(item.priority, needed, entry.eligible, host, takenBy, useHeld ? null : hold) +
-          (heldWouldDo ? backfillHint(mode, hold, now) : '') +
-          note;
+          (heldWouldDo ? backfillHint(mode, hold, now) : '');
         entry.reasons.set(needed, reason);
       }
       pending[item.queue_id] = reason;
@@ -329,13 +352,40 @@ function gateLevel(g: PlacementGpu): number {
 }
 
 /**
- * Until MIG instances are scheduled, a waiting item is told that a MIG GPU it may get is used whole:
- * "; GPU 1 has MIG enabled, placed as a whole GPU". Empty when no host GPU has MIG on.
+ * Places MIG items within one pass: the first `requested_gpus` free devices of the item's profile
+ * (in the order given: GPU, then device index) whose GPU is not excluded or disabled and whose gate
+ * the item clears. Returns their UUIDs, or the pending reason: "no free 1g.10gb MIG device (2 of 2 busy)".
  */
-function migNote(host: readonly PlacementGpu[]): string {
-  const mig = host.filter((g) => g.mig_enabled).map((g) => `GPU ${g.index}`);
-  if (mig.length === 0) return '';
-  return `; ${mig.join(', ')} ${mig.length === 1 ? 'has' : 'have'} MIG enabled, placed as a whole GPU`;
+function migPlacer(
+  gpus: readonly PlacementGpu[],
+  devices: readonly PlacementMigDevice[],
+): (item: PlacementItem) => string[] | string {
+  const gpuOf = new Map(gpus.map((g) => [g.index, g]));
+  const taken = new Set<string>();
+  return (item) => {
+    const profile = item.gpu_profile!;
+    const needed = item.requested_gpus;
+    if (!Number.isInteger(needed) || needed < 1) return `invalid MIG device request: ${needed}`;
+    const mine = devices.filter((d) => d.profile === profile && gpuOf.get(d.gpu_index)?.excluded === false);
+    if (mine.length === 0) return `no ${profile} MIG device on this host`;
+    if (needed > mine.length)
+      return `needs ${needed} ${profile} MIG devices, but this host only has ${mine.length}`;
+    const busy = mine.filter((d) => d.reserved_by !== null || taken.has(d.uuid)).length;
+    const free = mine.filter((d) => {
+      const g = gpuOf.get(d.gpu_index)!;
+      return d.reserved_by === null && !taken.has(d.uuid) && !g.disabled && admits(g, item.priority);
+    });
+    if (free.length >= needed) {
+      const chosen = free.slice(0, needed).map((d) => d.uuid);
+      for (const uuid of chosen) taken.add(uuid);
+      return chosen;
+    }
+    const off = mine.length - busy - free.length;
+    const facts = `${busy} of ${mine.length} busy${off ? `; ${off} on a disabled GPU or one gated above its priority` : ''}`;
+    return needed === 1
+      ? `no free ${profile} MIG device (${facts})`
+      : `needs ${needed} ${profile} MIG devices, ${free.length} free (${facts})`;
+  };
 }
 
 function plural(n: number, word: string): string {

@@ -67,6 +67,7 @@ export function planPreemption(
   const usable = gpus.filter(
     (g) =>
       !g.excluded &&
+      !g.mig_enabled &&
       !g.disabled &&
       (g.min_priority === null || target.priority >= g.min_priority) &&
       !options.taken?.has(g.index),

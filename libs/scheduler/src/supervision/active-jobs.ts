@@ -6,6 +6,8 @@ import type { Job, TerminationRequest } from '@trainyard/jobs';
 export interface ActiveJob {
   readonly id: string;
   readonly gpuIndices: number[];
+  /** UUIDs of the MIG devices it holds (a MIG job); empty otherwise. */
+  readonly migDevices: readonly string[];
   /** The job's monitor: session leader, owner of its terminal, the last of its processes to end. 0 until known. */
   monitorPid: number;
   monitorStartTime: string | null;
@@ -36,7 +38,7 @@ export interface ActiveJob {
 }
 
 export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs' | 'deadline'> &
-  Partial<Pick<ActiveJob, 'monitorPid' | 'monitorStartTime' | 'watch' | 'request'>>;
+  Partial<Pick<ActiveJob, 'migDevices' | 'monitorPid' | 'monitorStartTime' | 'watch' | 'request'>>;
 
 /**
  * The one registry of jobs that hold GPUs: launch adds, reap removes, stop and re-attach look up.
@@ -81,6 +83,7 @@ export class ActiveJobs {
       monitorStartTime: null,
       watch: 'launcher',
       request: null,
+      migDevices: [],
       ...job,
       mainExit: undefined,
       killTimer: null,
@@ -122,8 +125,12 @@ export class ActiveJobs {
 
   private publishReservations(): void {
     const map = new Map<number, string>();
-    for (const entry of this.jobs.values()) for (const index of entry.gpuIndices) map.set(index, entry.id);
-    this.gpus.setReservations(map);
+    const mig = new Map<string, string>();
+    for (const entry of this.jobs.values()) {
+      for (const index of entry.gpuIndices) map.set(index, entry.id);
+      for (const uuid of entry.migDevices) mig.set(uuid, entry.id);
+    }
+    this.gpus.setReservations(map, mig);
   }
 }
 

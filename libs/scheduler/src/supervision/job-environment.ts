@@ -17,6 +17,8 @@ export interface JobEnvironmentInput {
   trainyardEnv?: Readonly<Record<string, string>>;
   controlDir: string;
   gpuIndices: readonly number[];
+  /** UUIDs of the MIG devices placed for it (a job with a gpu_profile); empty otherwise. */
+  migDevices?: readonly string[];
   /** The array the job belongs to and its index in it, or null. */
   array: { id: string; index: number } | null;
   /** Times the job was requeued after preemption (0 on its first attempt). */
@@ -36,8 +38,9 @@ export interface JobEnvironmentInput {
  * - TRAINYARD_ARRAY_ID / TRAINYARD_ARRAY_INDEX: for a job of an array, its id and the job's 0-based index;
  * - run tracking's TRAINYARD_RUN_ID, TRAINYARD_URL and TRAINYARD_RUN_TOKEN_FILE (libs/tracking);
  * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
- * - CUDA_VISIBLE_DEVICES: the assigned GPUs; for a GPU-less job empty (no GPU at all) unless the
- *   type opts out or the user set it.
+ * - CUDA_VISIBLE_DEVICES: the assigned GPUs, or the UUIDs of its MIG devices (`MIG-…`, how CUDA
+ *   names a MIG device); for a GPU-less job empty (no GPU at all) unless the type opts out or the
+ *   user set it.
  */
 export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, string> {
   const env: Record<string, string> = {
@@ -55,7 +58,8 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     env.TRAINYARD_ARRAY_ID = input.array.id;
     env.TRAINYARD_ARRAY_INDEX = String(input.array.index);
   }
-  if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');
+  if (input.migDevices?.length) env.CUDA_VISIBLE_DEVICES = input.migDevices.join(',');
+  else if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');
   else if (input.gpulessHidesGpus && !('CUDA_VISIBLE_DEVICES' in input.userEnv))
     env.CUDA_VISIBLE_DEVICES = '';
   return env;

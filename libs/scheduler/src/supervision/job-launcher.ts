@@ -70,19 +70,22 @@ export class JobLauncher implements OnModuleDestroy {
   }
 
   /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
-  async launch(job: Job, gpuIndices: number[]): Promise<boolean> {
+  async launch(job: Job, gpuIndices: number[], migDevices: string[] = []): Promise<boolean> {
     const startedAt = new Date().toISOString();
     const claimed = await this.journal.record(async (tx) => {
+      // The MIG devices are stored with the job: a restart re-reserves them from here (re-attach).
       const ok = await this.jobs.moveTo(tx, job.id, 'starting', {
         gpu_indices: gpuIndices,
+        mig_devices: migDevices,
         started_at: startedAt,
       });
-      return {
-        result: ok,
-        events: ok
-          ? [new JobStartingEvent({ queue_id: job.id, gpu_indices: gpuIndices, started_at: startedAt })]
-          : [],
-      };
+      const starting = new JobStartingEvent({
+        queue_id: job.id,
+        gpu_indices: gpuIndices,
+        mig_devices: migDevices,
+        started_at: startedAt,
+      });
+      return { result: ok, events: ok ? [starting] : [] };
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
@@ -93,13 +96,14 @@ export class JobLauncher implements OnModuleDestroy {
     const entry = this.active.add({
       id: job.id,
       gpuIndices,
+      migDevices,
       graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
       deadline: deadlineOf({ started_at: startedAt, time_limit_s: job.time_limit_s }),
     });
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = this.prepare(job, gpuIndices, await this.hooks.contribute(job, gpuIndices));
+      request = this.prepare(job, gpuIndices, migDevices, await this.hooks.contribute(job, gpuIndices));
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
       return true;
@@ -134,7 +138,7 @@ export class JobLauncher implements OnModuleDestroy {
           `${job.id}: runs without its cgroup (${cgroupError}); tracked by its environment tag`,
         );
       this.logger.log(
-        `started ${job.id} (${job.job_type}) pid ${monitorPid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}`,
+        `started ${job.id} (${job.job_type}) pid ${monitorPid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}${migDevices.length ? ` on MIG ${migDevices.join(',')}` : ''}`,
       );
       if (entry.request)
         await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');
@@ -152,7 +156,12 @@ export class JobLauncher implements OnModuleDestroy {
   }
 
   /** The job's argv, environment and files, ready for the launcher; throws with a reason a user can act on. */
-  private prepare(job: Job, gpuIndices: number[], extra: JobLaunchContribution): LaunchRequest {
+  private prepare(
+    job: Job,
+    gpuIndices: number[],
+    migDevices: string[],
+    extra: JobLaunchContribution,
+  ): LaunchRequest {
     if (!this.python)
       throw new Error(
         "launch failed: python3 (the job launcher's runtime) was not found on the server's PATH at boot",
@@ -187,6 +196,7 @@ export class JobLauncher implements OnModuleDestroy {
         userEnv: job.env,
         controlDir,
         gpuIndices,
+        migDevices,
         restartCount: job.restart_count,
         array: job.array_id !== null ? { id: job.array_id, index: job.array_index ?? 0 } : null,
         gpulessHidesGpus: def.gpuless_sees_server_gpus === undefined,

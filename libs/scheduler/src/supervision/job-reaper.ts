@@ -140,7 +140,11 @@ export class JobReaper implements OnModuleDestroy {
     entry.settling = true;
     try {
       await this.journal.record(async (tx) => {
-        const ok = await this.jobs.moveTo(tx, entry.id, 'queued', { started_at: null, gpu_indices: [] });
+        const ok = await this.jobs.moveTo(tx, entry.id, 'queued', {
+          started_at: null,
+          gpu_indices: [],
+          mig_devices: [],
+        });
         return { result: undefined, events: ok ? [new JobRequeuedEvent(entry.id)] : [] };
       });
       this.logger.warn(`${entry.id} was claimed but never launched (the server stopped first): queued again`);

@@ -33,6 +33,7 @@ export class JobReattacher {
       const entry = this.active.add({
         id: job.id,
         gpuIndices: job.gpu_indices,
+        migDevices: job.mig_devices,
         graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
         watch: 'poll',
         request: isTerminationRequest(job.termination_reason) ? job.termination_reason : null,

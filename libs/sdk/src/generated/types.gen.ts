@@ -1012,7 +1012,12 @@ export type GpuDto = {
     memory_total_mib: number | null;
     memory_used_mib: number | null;
     /**
-     * MIG mode is enabled: placed as a whole GPU, since MIG instances are not scheduled yet (see `warnings`).
+     * Its MIG devices (`nvidia-smi -L`), by device index; empty unless MIG mode is enabled.
+     */
+    mig_devices: Array<MigDeviceDto>;
+    /**
+     * MIG mode is enabled: never placed as a whole GPU; its `mig_devices` are placed instead, to jobs
+     * submitted with their `gpu_profile`.
      */
     mig_enabled: boolean;
     /**
@@ -1531,9 +1536,13 @@ export type JobDto = {
      */
     exit_code: number | null;
     /**
-     * GPUs assigned at launch (empty before launch and for GPU-less jobs).
+     * GPUs assigned at launch (empty before launch, for GPU-less jobs and for MIG jobs).
      */
     gpu_indices: Array<number>;
+    /**
+     * The MIG profile it asked for (`1g.10gb`: requested_gpus counts MIG devices of it); null: whole GPUs.
+     */
+    gpu_profile: string | null;
     /**
      * Type-specific parameters (see GET /api/job-types).
      */
@@ -1549,6 +1558,10 @@ export type JobDto = {
      * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
      */
     log_cap_bytes: number | null;
+    /**
+     * UUIDs of the MIG devices assigned at launch (its CUDA_VISIBLE_DEVICES); empty otherwise.
+     */
+    mig_devices: Array<string>;
     /**
      * Optional human label.
      */
@@ -1757,7 +1770,7 @@ export type JobPreemptedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices []). depends_on, the array fields, time_limit_s, log_cap_bytes and preemptible were added later: absent, they are [], null, null (no limit), null (the server default cap) and false.
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible and gpu_profile were added later: absent, they are [], null, null (no limit), null (the server default cap), false and null (whole GPUs).
  */
 export type JobQueuedEvent = {
     /**
@@ -1780,6 +1793,10 @@ export type JobQueuedEvent = {
     env: {
         [key: string]: string;
     };
+    /**
+     * The MIG profile its GPUs are (absent in older entries, or null: whole GPUs).
+     */
+    gpu_profile?: string | null;
     /**
      * The `Idempotency-Key` it was submitted with.
      */
@@ -1909,13 +1926,17 @@ export type JobStartedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.starting.v1`: the scheduler claimed a queued job and is launching it: status `starting`, its GPUs and start time.
+ * Payload of journal entry `job.starting.v1`: the scheduler claimed a queued job and is launching it: status `starting`, its GPUs (or MIG devices: mig_devices, absent in older entries: []) and start time.
  */
 export type JobStartingEvent = {
     /**
-     * GPUs assigned to it (empty for a GPU-less job).
+     * GPUs assigned to it (empty for a GPU-less job and a MIG job).
      */
     gpu_indices: Array<number>;
+    /**
+     * UUIDs of the MIG devices assigned to it (absent in older entries, or empty: none).
+     */
+    mig_devices?: Array<string>;
     queue_id: string;
     /**
      * ISO 8601 time of the claim.
@@ -2340,6 +2361,29 @@ export type MetricSeriesDto = {
     points: Array<SeriesPointDto>;
 };
 
+export type MigDeviceDto = {
+    /**
+     * Its index among the GPU's MIG devices (`Device N` in `nvidia-smi -L`).
+     */
+    device_index: number;
+    /**
+     * Memory in GB as the profile names it (`1g.10gb` → 10); null when the name does not say.
+     */
+    memory_gb: number | null;
+    /**
+     * The MIG profile, e.g. `1g.10gb` (what `gpu_profile` at submit names).
+     */
+    profile: string;
+    /**
+     * queue_id of the starting/running job holding it, or null (free).
+     */
+    reserved_by: string | null;
+    /**
+     * What the job's CUDA_VISIBLE_DEVICES names it by (`MIG-<uuid>`, or `MIG-GPU-<uuid>/<gi>/<ci>`).
+     */
+    uuid: string;
+};
+
 export type MoveRequestDto = {
     /**
      * Existing destination directory (absolute); the entry keeps its name there.
@@ -2590,9 +2634,13 @@ export type QueueItemDto = {
      */
     exit_code: number | null;
     /**
-     * GPUs assigned at launch (empty before launch and for GPU-less jobs).
+     * GPUs assigned at launch (empty before launch, for GPU-less jobs and for MIG jobs).
      */
     gpu_indices: Array<number>;
+    /**
+     * The MIG profile it asked for (`1g.10gb`: requested_gpus counts MIG devices of it); null: whole GPUs.
+     */
+    gpu_profile: string | null;
     /**
      * Type-specific parameters (see GET /api/job-types).
      */
@@ -2608,6 +2656,10 @@ export type QueueItemDto = {
      * Cap on this job's log, bytes: beyond it the oldest output is dropped; null: the server's --log-cap.
      */
     log_cap_bytes: number | null;
+    /**
+     * UUIDs of the MIG devices assigned at launch (its CUDA_VISIBLE_DEVICES); empty otherwise.
+     */
+    mig_devices: Array<string>;
     /**
      * Optional human label.
      */
@@ -3288,6 +3340,12 @@ export type SubmitJobRequestDto = {
     env?: {
         [key: string]: string;
     };
+    /**
+     * A MIG profile, e.g. `1g.10gb`: the job gets `requested_gpus` MIG devices of that profile (their
+     * UUIDs in CUDA_VISIBLE_DEVICES), never whole GPUs; it must be a profile of this host's MIG devices
+     * (GET /api/gpus). Omitted: whole GPUs (a GPU in MIG mode is never one of them).
+     */
+    gpu_profile?: string;
     /**
      * Type-specific parameters; `command` takes `{argv: [...]}`.
      */
