@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { open } from 'node:fs/promises';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
+import { Database } from '@trainyard/database';
 import {
   GpuInventory,
   SetGpuPolicyCommand,
@@ -49,8 +50,20 @@ export interface RankJobState {
   status: JobStatus | null;
 }
 
+/** A rank's job found by its plan key (`enqueue_key`); queue_id/status null = never enqueued here (or removed). */
+export interface RankByKey {
+  key: string;
+  queue_id: string | null;
+  status: JobStatus | null;
+}
+
 export interface EnqueueRequest {
   input: SubmitJobInput;
+  /**
+   * The rank's plan key, `<bundle id>/<node rank>`, used as the submit's idempotency key: the same
+   * order sent again answers the job queued the first time.
+   */
+  key: string;
   /** The coordinating master and its lease revision (fencing). */
   master_node_id: string;
   fence: number;
@@ -69,6 +82,7 @@ export class NodeEndpoint {
     private readonly jobs: JobRepository,
     private readonly files: JobFiles,
     private readonly credentials: Credentials,
+    private readonly db: Database,
   ) {
     const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
       cluster.handle(method, fn);
@@ -78,6 +92,7 @@ export class NodeEndpoint {
     h('enqueue', (p) => this.enqueue(p as unknown as EnqueueRequest));
     h('cancel', (p) => this.cancel(queueId(p.queue_id)));
     h('status', (p) => this.status(p.queue_ids));
+    h('ranks_by_key', (p) => this.ranksByKey(p.keys));
     h('jobs', (p) => this.jobList(Number(p.limit ?? 100), Number(p.offset ?? 0)));
     h('job', (p) => this.job(queueId(p.queue_id)));
     h('log_read', (p) =>
@@ -100,7 +115,11 @@ export class NodeEndpoint {
 
   private async enqueue(req: EnqueueRequest): Promise<JobDto> {
     this.cluster.checkFence(req.master_node_id, req.fence);
-    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, undefined));
+    if (typeof req.key !== 'string' || req.key.length === 0 || req.key.length > 128)
+      throw new DomainError('VALIDATION_FAILED', 'key must be a plan key of 1..128 characters', [
+        { field: 'key', message: 'required' },
+      ]);
+    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, clusterKey(req.key)));
     return toJobDto(job, Date.now(), false);
   }
 
@@ -123,6 +142,16 @@ export class NodeEndpoint {
         queue_id: String(id),
         status: (await this.jobs.get(String(id)))?.status ?? null,
       })),
+    );
+  }
+
+  private async ranksByKey(keys: unknown): Promise<RankByKey[]> {
+    if (!Array.isArray(keys)) throw new DomainError('VALIDATION_FAILED', 'keys must be a list');
+    return Promise.all(
+      keys.map(async (k) => {
+        const job = await this.jobs.findByIdempotencyKey(this.db.manager, clusterKey(String(k)));
+        return { key: String(k), queue_id: job?.id ?? null, status: job?.status ?? null };
+      }),
     );
   }
 
@@ -184,6 +213,11 @@ export class NodeEndpoint {
       ended: nowEnded,
     };
   }
+}
+
+/** The idempotency key a rank's plan key is queued under (its own namespace beside API clients' keys). */
+function clusterKey(planKey: string): string {
+  return `cluster:${planKey}`;
 }
 
 function queueId(v: unknown): string {
