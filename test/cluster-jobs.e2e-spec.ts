@@ -1,12 +1,14 @@
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { awaitClusterFormed, nodeOf, workerPid, type ClusterNode } from './support/cluster';
-import { request } from './support/http';
+import { request, sessionCookie } from './support/http';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
+import { WebSocket } from 'ws';
 
 jest.setTimeout(120_000);
 
@@ -306,6 +308,60 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         const b = (await n.get('/api/cluster/jobs')).items.find((x: any) => x.name === 'rollback');
         return b?.state === 'failed' && b.status === 'failed' && b.failure_reason.includes('refused rank 2');
       }, 'the rolled-back bundle listed as failed');
+  });
+
+  it("follows another node's job over the WebSocket: lines written after connecting, then the end frame; refused without credentials or from a foreign Origin", async () => {
+    const owner = nodes[1];
+    const job = await owner.post('/api/queue', {
+      job_type: 'command',
+      name: 'ws-follow',
+      requested_gpus: 0,
+      job_params: { argv: [TORCHRUN] },
+      env: { TORCHRUN_LINES: '5', TORCHRUN_LINE_DELAY: '0.4' },
+    });
+    const via = nodes[0];
+    const url = `${via.server.baseUrl.replace('http', 'ws')}/api/cluster/nodes/${ids[1]}/jobs/${job.queue_id}/tty`;
+    const outcome = async (headers: Record<string, string>) => {
+      const ws = new WebSocket(url, { headers });
+      try {
+        return await Promise.race([
+          once(ws, 'open').then(() => 'open' as const),
+          once(ws, 'unexpected-response').then(([, res]) => (res as { statusCode: number }).statusCode),
+        ]);
+      } finally {
+        ws.terminate();
+      }
+    };
+    expect(await outcome({})).toBe(401);
+    expect(await outcome({ authorization: 'Bearer nope' })).toBe(401);
+    // A cookie session from another site's page: the same Origin rule as every WebSocket.
+    const cookie = sessionCookie(
+      await request(via.server.baseUrl, 'POST', '/api/auth/login', { body: { token: via.server.token } }),
+    );
+    expect(await outcome({ cookie, origin: 'http://127.0.0.1:1' })).toBe(403);
+    expect(await outcome({ cookie, origin: via.server.baseUrl })).toBe('open');
+
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${via.server.token}` } });
+    const frames: Array<{ at: number; text: string } | { at: number; json: any }> = [];
+    ws.on('message', (data: Buffer, binary) => {
+      const text = data.toString('utf8');
+      frames.push(binary ? { at: Date.now(), text } : { at: Date.now(), json: JSON.parse(text) });
+    });
+    await once(ws, 'open');
+    const openedAt = Date.now();
+    const [code] = await once(ws, 'close');
+    expect(code).toBe(1000);
+    const text = frames.flatMap((f) => ('text' in f ? [f.text] : [])).join('');
+    expect(text.split(/\r?\n/).filter((l) => l.startsWith('rank log line'))).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `rank log line ${i}`),
+    );
+    // The last lines came while the socket was open (followed, not one snapshot) ...
+    const last = frames.filter((f) => 'text' in f && f.text.includes('rank log line 5'));
+    expect(last[0].at - openedAt).toBeGreaterThan(300);
+    // ... and the stream ended as the local one does: the end frame, then close 1000 — soon after the
+    // job's end, not after a whole long-poll wait (20 s).
+    expect(frames.at(-1)).toMatchObject({ json: { type: 'end', status: 'done', exit_code: 0 } });
+    expect(frames.at(-1)!.at - last[0].at).toBeLessThan(5000);
   });
 
   // Kept last: it kills the master (and starts it again).

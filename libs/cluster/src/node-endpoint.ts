@@ -13,6 +13,7 @@ import {
 } from '@trainyard/gpus';
 import {
   isTerminal,
+  JobEndWatcher,
   JobFiles,
   JobRepository,
   QUEUE_ID_PATTERN,
@@ -83,6 +84,7 @@ export class NodeEndpoint {
     private readonly files: JobFiles,
     private readonly credentials: Credentials,
     private readonly db: Database,
+    private readonly endWatcher: JobEndWatcher,
   ) {
     const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
       cluster.handle(method, fn);
@@ -202,8 +204,20 @@ export class NodeEndpoint {
         { field: 'offset', message: 'offset must be a non-negative integer' },
       ]);
     let data = await readAt(path, offset);
-    if (data.length === 0 && !ended && waitMs > 0)
-      data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS));
+    if (data.length === 0 && !ended && waitMs > 0) {
+      // The job's end also ends the wait (its last bytes are read again below), so a follower learns
+      // of the end at once, not after the whole wait.
+      const watch = this.endWatcher.watch(id);
+      try {
+        // Watching first, then the status: an end in between is not missed.
+        const endedMeanwhile = isTerminal((await this.jobs.get(id))?.status ?? 'done');
+        if (!endedMeanwhile)
+          data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS), watch.ended);
+        if (data.length === 0) data = await readAt(path, offset);
+      } finally {
+        watch.release();
+      }
+    }
     const nowEnded = isTerminal((await this.jobs.get(id))?.status ?? 'done');
     return {
       data: data.toString('base64'),
@@ -245,8 +259,8 @@ async function readAt(path: string, offset: number): Promise<Buffer> {
   }
 }
 
-/** The first bytes written at or after `offset`, or empty after `waitMs`. */
-function nextChunk(path: string, offset: number, waitMs: number): Promise<Buffer> {
+/** The first bytes written at or after `offset`, or empty after `waitMs` or once `stop` settles. */
+function nextChunk(path: string, offset: number, waitMs: number, stop: Promise<unknown>): Promise<Buffer> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (b: Buffer) => {
@@ -263,6 +277,10 @@ function nextChunk(path: string, offset: number, waitMs: number): Promise<Buffer
       maxChunkBytes: LOG_CHUNK_MAX_BYTES,
     });
     const timer = setTimeout(() => finish(Buffer.alloc(0)), waitMs);
+    void stop.then(
+      () => finish(Buffer.alloc(0)),
+      () => finish(Buffer.alloc(0)),
+    );
     follower.start();
   });
 }

@@ -2374,7 +2374,7 @@ export type LogStartFrameDto = {
 };
 
 /**
- * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset); the log bytes come as binary frames.
+ * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset) and of WebSocket /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty (another cluster node's job, streamed from it over NATS); the log bytes come as binary frames.
  */
 export type LogStreamFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | StreamErrorFrameDto;
 
