@@ -1,12 +1,14 @@
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
-import { request } from './support/http';
+import { awaitClusterFormed, nodeOf, workerPid, type ClusterNode } from './support/cluster';
+import { request, sessionCookie } from './support/http';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
+import { WebSocket } from 'ws';
 
 jest.setTimeout(120_000);
 
@@ -23,7 +25,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
   const store = makeTempHome('trainyard-cj-nats-');
   const records = join(store.home, 'records');
   let nats: NatsServer;
-  let nodes: ClusterNode[] = [];
+  const nodes: ClusterNode[] = [];
   let ids: string[] = [];
 
   const submit = (node: ClusterNode, body: unknown) =>
@@ -48,31 +50,24 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       return view.nodes.every((n: any) => n.gpus?.gpus.every((g: any) => g.reserved_by === null));
     }, 'every GPU idle');
 
+  let base: string[] = [];
+  /** Starts node `i` on its home (again, after a kill: same node id). */
+  const start = async (i: number) =>
+    nodeOf(
+      await spawnServer(homes[i].home, base, {
+        // Test only: the master waits after rank 0 of a bundle named killed-master (see ClusterJobs).
+        TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000',
+        ...(i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {}),
+      }),
+    );
+
   beforeAll(async () => {
     mkdirSync(records);
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const base = [
-      '--fake-gpus',
-      '1',
-      '--cluster',
-      'lab',
-      '--nats',
-      nats.url,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
-    nodes = (
-      await Promise.all(
-        homes.map((h, i) =>
-          spawnServer(
-            h.home,
-            base,
-            i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {},
-          ),
-        ),
-      )
-    ).map(nodeOf);
+    base = ['--fake-gpus', '1', '--cluster', 'lab', '--nats', nats.url, '--cluster-address', '127.0.0.1'];
+    // One at a time: three cold starts at once can miss the banner timeout on a loaded machine.
+    for (const i of [0, 1, 2]) nodes.push(await start(i));
     ids = await awaitClusterFormed(nodes);
     // Node 2's torch probe has reached every member table.
     for (const n of nodes)
@@ -307,10 +302,130 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         .every((j) => !j.name?.startsWith('rollback') || ['aborted', 'done', 'failed'].includes(j.status));
     }, 'no rollback rank left');
     expect(byNode[2].some((j) => j.name?.startsWith('rollback'))).toBe(false);
-    // No bundle was recorded.
-    expect((await nodes[1].get('/api/cluster/jobs')).items.some((b: any) => b.name === 'rollback')).toBe(
-      false,
+    // The bundle is recorded as rolled back, the same on every node: failed, with the refusal.
+    for (const n of nodes)
+      await waitFor(async () => {
+        const b = (await n.get('/api/cluster/jobs')).items.find((x: any) => x.name === 'rollback');
+        return b?.state === 'failed' && b.status === 'failed' && b.failure_reason.includes('refused rank 2');
+      }, 'the rolled-back bundle listed as failed');
+  });
+
+  it("follows another node's job over the WebSocket: lines written after connecting, then the end frame; refused without credentials or from a foreign Origin", async () => {
+    const owner = nodes[1];
+    const job = await owner.post('/api/queue', {
+      job_type: 'command',
+      name: 'ws-follow',
+      requested_gpus: 0,
+      job_params: { argv: [TORCHRUN] },
+      env: { TORCHRUN_LINES: '5', TORCHRUN_LINE_DELAY: '0.4' },
+    });
+    const via = nodes[0];
+    const url = `${via.server.baseUrl.replace('http', 'ws')}/api/cluster/nodes/${ids[1]}/jobs/${job.queue_id}/tty`;
+    const outcome = async (headers: Record<string, string>) => {
+      const ws = new WebSocket(url, { headers });
+      try {
+        return await Promise.race([
+          once(ws, 'open').then(() => 'open' as const),
+          once(ws, 'unexpected-response').then(([, res]) => (res as { statusCode: number }).statusCode),
+        ]);
+      } finally {
+        ws.terminate();
+      }
+    };
+    expect(await outcome({})).toBe(401);
+    expect(await outcome({ authorization: 'Bearer nope' })).toBe(401);
+    // A cookie session from another site's page: the same Origin rule as every WebSocket.
+    const cookie = sessionCookie(
+      await request(via.server.baseUrl, 'POST', '/api/auth/login', { body: { token: via.server.token } }),
     );
+    expect(await outcome({ cookie, origin: 'http://127.0.0.1:1' })).toBe(403);
+    expect(await outcome({ cookie, origin: via.server.baseUrl })).toBe('open');
+
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${via.server.token}` } });
+    const frames: Array<{ at: number; text: string } | { at: number; json: any }> = [];
+    ws.on('message', (data: Buffer, binary) => {
+      const text = data.toString('utf8');
+      frames.push(binary ? { at: Date.now(), text } : { at: Date.now(), json: JSON.parse(text) });
+    });
+    await once(ws, 'open');
+    const openedAt = Date.now();
+    const [code] = await once(ws, 'close');
+    expect(code).toBe(1000);
+    const text = frames.flatMap((f) => ('text' in f ? [f.text] : [])).join('');
+    expect(text.split(/\r?\n/).filter((l) => l.startsWith('rank log line'))).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `rank log line ${i}`),
+    );
+    // The last lines came while the socket was open (followed, not one snapshot) ...
+    const last = frames.filter((f) => 'text' in f && f.text.includes('rank log line 5'));
+    expect(last[0].at - openedAt).toBeGreaterThan(300);
+    // ... and the stream ended as the local one does: the end frame, then close 1000 — soon after the
+    // job's end, not after a whole long-poll wait (20 s).
+    expect(frames.at(-1)).toMatchObject({ json: { type: 'end', status: 'done', exit_code: 0 } });
+    expect(frames.at(-1)!.at - last[0].at).toBeLessThan(5000);
+  });
+
+  // Kept last: it kills the master (and starts it again).
+  it('a master killed mid-fan-out: the next master rolls the bundle back; no rank keeps running; every node lists it', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const [a, b] = [0, 1, 2].filter((i) => i !== m);
+    // Rank 0 (on a) goes out at once; ranks 1 (the master) and 2 (on b) wait for the test-only pause.
+    void submit(
+      nodes[a],
+      everyone({
+        name: 'killed-master',
+        env: { TORCHRUN_SLEEP: '120' },
+        participants: [a, m, b].map((i) => ({ node_id: ids[i], gpus: 1 })),
+      }),
+    ).catch(() => null);
+    const rank0 = () =>
+      nodes[a]
+        .get('/api/jobs?limit=1000')
+        .then((p) => p.items.find((j: any) => j.name === 'killed-master rank 0/3'));
+    await waitFor(async () => (await rank0())?.status === 'running', 'rank 0 running on its node');
+    // The intent was journaled before rank 0 went out: the others list the bundle as submitting.
+    for (const i of [a, b])
+      await waitFor(async () => {
+        const x = (await nodes[i].get('/api/cluster/jobs')).items.find(
+          (y: any) => y.name === 'killed-master',
+        );
+        return x?.state === 'submitting' && x.status === 'submitting';
+      }, 'the intent listed');
+    process.kill(workerPid(nodes[m].server), 'SIGKILL');
+    await nodes[m].server.stop('SIGKILL'); // and its supervisor, so nothing restarts it
+
+    const resolved = async (n: ClusterNode) =>
+      (await n.get('/api/cluster/jobs')).items.find((y: any) => y.name === 'killed-master');
+    for (const i of [a, b])
+      await waitFor(
+        async () => (await resolved(nodes[i]))?.state === 'failed',
+        'the bundle rolled back',
+        20_000,
+      );
+    // The orphan rank was cancelled; the ranks that never went out were never queued.
+    await waitFor(
+      async () => ['aborted', 'failed', 'done'].includes((await rank0()).status),
+      'rank 0 stopped',
+    );
+    expect(
+      (await nodes[b].get('/api/jobs?limit=1000')).items.some((j: any) =>
+        j.name?.startsWith('killed-master'),
+      ),
+    ).toBe(false);
+    // The killed master comes back (same node id) and lists the same bundle as everyone else.
+    nodes[m] = await start(m);
+    await awaitClusterFormed(nodes);
+    const seen = async (n: ClusterNode) => {
+      const x = await resolved(n);
+      return (
+        x && JSON.stringify([x.id, x.state, x.status, x.failure_reason, x.ranks.map((r: any) => r.queue_id)])
+      );
+    };
+    const want = await seen(nodes[a]);
+    expect(want).toContain(`ranks 1, 2 never enqueued`);
+    for (const n of nodes)
+      await waitFor(async () => (await seen(n)) === want, 'the same bundle on every node');
   });
 });
 

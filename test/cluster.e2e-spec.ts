@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { nodeOf, type ClusterNode } from './support/cluster';
+import { nodeOf, workerPid, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { request } from './support/http';
-import { spawnServer, type SpawnedServer } from './support/spawned-server';
+import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
@@ -25,11 +24,6 @@ async function allPages(node: Node, path: string, cursorParam: string): Promise<
 }
 
 /** The server's worker process (the one holding the NATS connection) under its supervisor. */
-function workerPid(server: SpawnedServer): number {
-  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)]);
-  return Number(String(out).trim().split('\n')[0]);
-}
-
 /**
  * Cluster mode on real parts: a real `nats-server -js` and three built Trainyard servers on loopback,
  * each with its own state dir.

@@ -131,10 +131,15 @@ describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
     });
     const other = page.locator(`article.node[data-node="${ids[1]}"]`);
     await other.getByRole('button', { name: 'Jobs' }).click();
+    // The pane follows over the WebSocket, the same stream and frames as a local job's log.
+    const socket = page.waitForEvent('websocket', (ws) =>
+      ws.url().includes(`/api/cluster/nodes/${ids[1]}/jobs/${job.queue_id}/tty`),
+    );
     await page.getByRole('row', { name: `Open the log of ${job.queue_id}` }).click();
+    await socket;
     const pane = page.locator('ty-node-log');
     await pane.getByText('first-line').waitFor();
-    // The second line arrives through the long poll, after the backlog.
+    // The second line arrives live, after the backlog.
     await pane.getByText('second-line').waitFor({ timeout: 15_000 });
     await pane.getByText('· ended').waitFor({ timeout: 15_000 });
     await pane.getByRole('button', { name: 'Close log' }).click();

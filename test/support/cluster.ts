@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { request } from './http';
 import type { SpawnedServer } from './spawned-server';
 import { waitFor } from './wait';
@@ -43,4 +44,10 @@ export async function awaitClusterFormed(nodes: ClusterNode[], timeoutMs = 20_00
     timeoutMs,
   );
   return Promise.all(nodes.map(async (n) => (await n.get('/api/cluster/self')).node.node_id as string));
+}
+
+/** The server's worker process (the supervisor's child): what kill -9 of "the server" must hit. */
+export function workerPid(server: SpawnedServer): number {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)]);
+  return Number(String(out).trim().split('\n')[0]);
 }

@@ -92,5 +92,6 @@ export const WS_ROUTES = [
   '/api/gpus/stream',
   '/api/jobs/stream',
   '/api/jobs/{queue_id}/tty',
+  '/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty',
   '/api/tb/{queue_id}/x',
 ];

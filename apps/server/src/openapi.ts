@@ -68,7 +68,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 const STREAM_FRAMES: Record<string, { description: string; frames: Type<unknown>[] }> = {
   LogStreamFrame: {
     description:
-      'A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset); the log bytes come as binary frames.',
+      'A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset) and of WebSocket ' +
+      "/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty (another cluster node's job, streamed from it " +
+      'over NATS); the log bytes come as binary frames.',
     frames: LOG_STREAM_FRAMES,
   },
   GpusStreamFrame: {

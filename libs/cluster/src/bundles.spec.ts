@@ -1,4 +1,6 @@
 import {
+  enqueueKey,
+  foldBundles,
   idleEligibleGpus,
   interfaceFor,
   pickNodes,
@@ -6,6 +8,7 @@ import {
   rollUp,
   torchrunArgv,
   versionMismatches,
+  type BundleRecord,
   type RankStatus,
 } from './bundles';
 
@@ -151,5 +154,69 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
     expect(pickNodes(c, 2, 2, 'a')!.map((x) => x.node_id)).toEqual(['a', 'b']);
     expect(pickNodes(c, 3, 2, 'c')!.map((x) => x.node_id)).toEqual(['b', 'd', 'a']);
     expect(pickNodes(c, 4, 2, 'a')).toBeNull();
+  });
+});
+
+describe('foldBundles (a bundle from its journal entries)', () => {
+  const rank = (r: number) => ({
+    node_rank: r,
+    node_id: `n${r}`,
+    hostname: `h${r}`,
+    queue_id: null,
+    enqueue_key: enqueueKey('cj_1', r),
+    gpus: 1,
+    nproc_per_node: 1,
+    ifname: 'lo',
+    argv: [],
+  });
+  const bundle = (): BundleRecord => ({
+    id: 'cj_1',
+    name: null,
+    created_at: '2026-01-01T00:00:00Z',
+    master_node_id: 'm',
+    lease_revision: 1,
+    script: 's',
+    args: [],
+    priority: 0,
+    rdzv_endpoint: '127.0.0.1:29400',
+    rdzv_id: 'r',
+    rdzv_node_id: 'n0',
+    ranks: [rank(0), rank(1)],
+  });
+
+  it('an intent is submitting, with the ranks enqueued so far', () => {
+    const [b] = foldBundles([
+      { kind: 'submitting', bundle: bundle() },
+      { kind: 'rank', bundle_id: 'cj_1', node_rank: 0, queue_id: 'q_0' },
+    ]);
+    expect(b.state).toBe('submitting');
+    expect(b.bundle.ranks.map((r) => r.queue_id)).toEqual(['q_0', null]);
+  });
+
+  it('the first resolution wins: a later failed does not undo submitted, nor submitted a failed', () => {
+    const whole = {
+      ...bundle(),
+      ranks: [
+        { ...rank(0), queue_id: 'q_0' },
+        { ...rank(1), queue_id: 'q_1' },
+      ],
+    };
+    const [a] = foldBundles([
+      { kind: 'submitting', bundle: bundle() },
+      { kind: 'submitted', bundle: whole },
+      { kind: 'failed', bundle_id: 'cj_1', reason: 'late' },
+    ]);
+    expect([a.state, a.failure_reason]).toEqual(['submitted', null]);
+    const [b] = foldBundles([
+      { kind: 'submitting', bundle: bundle() },
+      { kind: 'failed', bundle_id: 'cj_1', reason: 'master died' },
+      { kind: 'submitted', bundle: whole },
+    ]);
+    expect([b.state, b.failure_reason]).toEqual(['failed', 'master died']);
+  });
+
+  it('a submitted entry without an intent (written before intents existed) is a whole bundle', () => {
+    const [b] = foldBundles([{ kind: 'submitted', bundle: bundle() }]);
+    expect(b.state).toBe('submitted');
   });
 });

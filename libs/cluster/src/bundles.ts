@@ -10,8 +10,17 @@ export interface BundleRank {
   node_rank: number;
   node_id: string;
   hostname: string;
-  /** The rank's queue id on its node. */
-  queue_id: string;
+  /**
+   * The rank's queue id on its node; null until its node has enqueued it (a bundle still
+   * `submitting`, or one rolled back before that rank went out).
+   */
+  queue_id: string | null;
+  /**
+   * The rank's planned id, `<bundle id>/<node rank>`, sent as the enqueue's idempotency key: an
+   * enqueue repeated with it (a retry, or a master resuming the fan-out) finds the same job instead of
+   * queueing a second one, and a rollback finds the job by it even when the enqueue's answer was lost.
+   */
+  enqueue_key: string;
   /** GPUs reserved on that node. */
   gpus: number;
   nproc_per_node: number;
@@ -20,7 +29,10 @@ export interface BundleRank {
   argv: string[];
 }
 
-/** A multi-node training job: what the master fanned out, as journaled (`cluster.bundle_submitted.v1`). */
+/**
+ * A multi-node training job: what the master fans out, as journaled — first as an intent
+ * (`cluster.bundle_submitting.v1`, ranks planned), then whole (`cluster.bundle_submitted.v1`).
+ */
 export interface BundleRecord {
   id: string;
   name: string | null;
@@ -39,7 +51,78 @@ export interface BundleRecord {
 
 /** A rank's state as the bundle sees it; `unknown` = its node did not answer. */
 export type RankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
-export type BundleStatus = RankStatus;
+/** `submitting` = the fan-out is under way (or its master died and the next one has not resolved it). */
+export type BundleStatus = RankStatus | 'submitting';
+
+/**
+ * Where a bundle's submit stands: `submitting` (intent journaled, ranks going out), `submitted` (every
+ * rank enqueued), `failed` (rolled back: a node refused, or the master died mid-fan-out and the next
+ * master found a rank missing; every enqueued rank was cancelled).
+ */
+export type BundleState = 'submitting' | 'submitted' | 'failed';
+
+/** The plan key of rank `rank` of bundle `bundleId` (the enqueue's idempotency key). */
+export function enqueueKey(bundleId: string, rank: number): string {
+  return `${bundleId}/${rank}`;
+}
+
+/** A bundle as the journal entries about it leave it. */
+export interface BundleFold {
+  bundle: BundleRecord;
+  state: BundleState;
+  failure_reason: string | null;
+  cancelled_at: string | null;
+}
+
+/** The journal entries about bundles, by kind (their payloads). */
+export type BundleEntry =
+  | { kind: 'submitting'; bundle: BundleRecord }
+  | { kind: 'rank'; bundle_id: string; node_rank: number; queue_id: string }
+  | { kind: 'submitted'; bundle: BundleRecord }
+  | { kind: 'failed'; bundle_id: string; reason: string }
+  | { kind: 'cancelled'; bundle_id: string; cancelled_at: string };
+
+/**
+ * Folds bundle entries (in stream order) into bundles. The first resolution wins: once `submitted` or
+ * `failed`, a later resolution of the same bundle (a second master resolving it too) changes nothing.
+ * A `submitted` entry without an intent (written before intents existed) is a whole bundle.
+ */
+export function foldBundles(entries: Iterable<BundleEntry>): BundleFold[] {
+  const byId = new Map<string, BundleFold>();
+  for (const e of entries) {
+    if (e.kind === 'submitting') {
+      if (!byId.has(e.bundle.id))
+        byId.set(e.bundle.id, {
+          bundle: e.bundle,
+          state: 'submitting',
+          failure_reason: null,
+          cancelled_at: null,
+        });
+      continue;
+    }
+    if (e.kind === 'submitted') {
+      const known = byId.get(e.bundle.id);
+      if (!known)
+        byId.set(e.bundle.id, {
+          bundle: e.bundle,
+          state: 'submitted',
+          failure_reason: null,
+          cancelled_at: null,
+        });
+      else if (known.state === 'submitting') Object.assign(known, { bundle: e.bundle, state: 'submitted' });
+      continue;
+    }
+    const known = byId.get(e.bundle_id);
+    if (!known) continue;
+    if (e.kind === 'rank') {
+      const rank = known.bundle.ranks.find((r) => r.node_rank === e.node_rank);
+      if (rank && known.state === 'submitting') rank.queue_id = e.queue_id;
+    } else if (e.kind === 'failed') {
+      if (known.state === 'submitting') Object.assign(known, { state: 'failed', failure_reason: e.reason });
+    } else known.cancelled_at ??= e.cancelled_at;
+  }
+  return [...byId.values()];
+}
 
 /** A job's status as a rank status; null = no such job (removed from the queue by a cancel). */
 export function rankStatusOf(status: JobStatus | null): RankStatus {

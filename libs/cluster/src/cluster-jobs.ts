@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, type ErrorDetail } from '@trainyard/core';
 import type { GpuListDto } from '@trainyard/gpus';
@@ -19,10 +19,21 @@ import {
   type BundleRecord,
   type BundleStatus,
   type RankStatus,
+  enqueueKey,
+  foldBundles,
+  type BundleEntry,
+  type BundleFold,
+  type BundleState,
 } from './bundles';
-import { ClusterBundleCancelledEvent, ClusterBundleSubmittedEvent } from './cluster.events';
+import {
+  ClusterBundleCancelledEvent,
+  ClusterBundleFailedEvent,
+  ClusterBundleRankEnqueuedEvent,
+  ClusterBundleSubmittedEvent,
+  ClusterBundleSubmittingEvent,
+} from './cluster.events';
 import { ClusterService } from './cluster.service';
-import type { EnqueueRequest, RankJobState } from './node-endpoint';
+import type { EnqueueRequest, RankByKey, RankJobState } from './node-endpoint';
 import type { Member } from './membership';
 import { journalEntryTypeOf } from '@trainyard/journal';
 
@@ -45,14 +56,23 @@ export interface BundleSubmitRequest {
 
 export interface BundleView extends BundleRecord {
   status: BundleStatus;
+  state: BundleState;
+  /** Why a `failed` bundle was rolled back; null otherwise. */
+  failure_reason: string | null;
   cancelled_at: string | null;
   ranks: Array<BundleRank & { status: RankStatus }>;
   /** Version differences the submit was allowed to go ahead with. */
   warnings: string[];
 }
 
+const SUBMITTING = journalEntryTypeOf(ClusterBundleSubmittingEvent);
+const RANK = journalEntryTypeOf(ClusterBundleRankEnqueuedEvent);
 const SUBMITTED = journalEntryTypeOf(ClusterBundleSubmittedEvent);
+const FAILED = journalEntryTypeOf(ClusterBundleFailedEvent);
 const CANCELLED = journalEntryTypeOf(ClusterBundleCancelledEvent);
+const BUNDLE_TYPES = [SUBMITTING, RANK, SUBMITTED, FAILED, CANCELLED];
+/** How often the master looks for bundles a previous master left `submitting`. */
+const RESOLVE_EVERY_MS = 1000;
 /** How long a submit waits for its own bundle to come back through the stream (read-your-writes). */
 const REPLICATION_WAIT_MS = 3000;
 /** A rank status fan-out waits this long per node; a silent node's ranks read `unknown`. */
@@ -67,14 +87,33 @@ const SUBMIT_FORWARD_TIMEOUT_MS = 60_000;
  * of any node loses none. Status is rolled up live from each rank's node.
  */
 @Injectable()
-export class ClusterJobs {
+export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ClusterJobs');
+  /** Bundles this process is fanning out right now (the resolver leaves them alone). */
+  private readonly fanningOut = new Set<string>();
+  private resolver: NodeJS.Timeout | null = null;
+  private resolving = false;
 
   constructor(
     private readonly cluster: ClusterService,
     private readonly journal: Journal,
   ) {
     cluster.handle('bundle_submit', (p) => this.submitAsMaster(p as unknown as BundleSubmitRequest));
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.cluster.enabled) return;
+    this.resolver = setInterval(() => {
+      if (this.resolving || !this.cluster.isMaster()) return;
+      this.resolving = true;
+      this.resolveStranded()
+        .catch((err: Error) => this.logger.warn(`resolving stranded bundles: ${err.message}`))
+        .finally(() => (this.resolving = false));
+    }, RESOLVE_EVERY_MS);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.resolver) clearInterval(this.resolver);
   }
 
   /** Submits through the master (this node when it is); answers the bundle with its rolled-up status. */
@@ -95,7 +134,7 @@ export class ClusterJobs {
     );
     // Read-your-writes: the bundle is listed here once its entry came back through the stream.
     const deadline = Date.now() + REPLICATION_WAIT_MS;
-    while (Date.now() < deadline && !(await this.record(view.id))) await sleep(20);
+    while (Date.now() < deadline && (await this.record(view.id))?.state !== view.state) await sleep(20);
     return view;
   }
 
@@ -156,59 +195,6 @@ export class ClusterJobs {
       return { member, gpus, nproc: nproc ?? Math.max(gpus, 1), ifname: ifnames[rank], argv, rank };
     });
 
-    // All or nothing: every rank goes out at once; if any node refuses, the ranks that were enqueued
-    // are cancelled and the first refusal (in rank order) is the answer.
-    const outcomes = await Promise.allSettled(
-      plans.map(async (p): Promise<BundleRank> => {
-        const order: EnqueueRequest = {
-          master_node_id: this.cluster.nodeId,
-          fence,
-          input: {
-            job_type: 'command',
-            name: `${req.name ?? id} rank ${p.rank}/${plans.length}`,
-            priority,
-            requested_gpus: p.gpus,
-            job_params: { argv: p.argv },
-            ...(req.cwd ? { cwd: req.cwd } : {}),
-            env: { ...req.env, ...interfaceEnv(p.ifname), TRAINYARD_CLUSTER_JOB_ID: id },
-          },
-        };
-        try {
-          const job = await this.cluster.call<JobDto>(p.member.node_id, 'enqueue', order);
-          return {
-            node_rank: p.rank,
-            node_id: p.member.node_id,
-            hostname: p.member.hostname,
-            queue_id: job.queue_id,
-            gpus: p.gpus,
-            nproc_per_node: p.nproc,
-            ifname: p.ifname,
-            argv: p.argv,
-          };
-        } catch (err) {
-          if (!(err instanceof DomainError)) throw err;
-          throw new DomainError(
-            err.code,
-            `${p.member.hostname} (${p.member.node_id}) refused rank ${p.rank}: ${err.message}`,
-            err.details,
-          );
-        }
-      }),
-    );
-    const ranks = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    // Fencing: a master deposed during the fan-out must not record the bundle.
-    const deposed =
-      this.cluster.masterFence() === null
-        ? new DomainError('NOT_MASTER', 'lost the master lease during the submit')
-        : null;
-    if (refused || deposed) {
-      // NB: a node that enqueued but whose answer was lost (timeout) keeps its rank; its queue id is
-      // unknown here. The rank's TRAINYARD_CLUSTER_JOB_ID names the bundle that was never recorded.
-      await this.cancelRanks(ranks);
-      throw refused ? refused.reason : deposed;
-    }
-
     const bundle: BundleRecord = {
       id,
       name: req.name ?? null,
@@ -221,14 +207,211 @@ export class ClusterJobs {
       rdzv_endpoint: rdzvEndpoint,
       rdzv_id: rdzvId,
       rdzv_node_id: rdzvNodeId,
-      ranks,
+      ranks: plans.map((p) => ({
+        node_rank: p.rank,
+        node_id: p.member.node_id,
+        hostname: p.member.hostname,
+        queue_id: null,
+        enqueue_key: enqueueKey(id, p.rank),
+        gpus: p.gpus,
+        nproc_per_node: p.nproc,
+        ifname: p.ifname,
+        argv: p.argv,
+      })),
     };
-    await this.journal.record(() =>
-      Promise.resolve({ result: null, events: [new ClusterBundleSubmittedEvent({ bundle })] }),
+    const orders = new Map(
+      plans.map((p) => [
+        p.rank,
+        {
+          master_node_id: this.cluster.nodeId,
+          fence,
+          key: enqueueKey(id, p.rank),
+          input: {
+            job_type: 'command',
+            name: `${req.name ?? id} rank ${p.rank}/${plans.length}`,
+            priority,
+            requested_gpus: p.gpus,
+            job_params: { argv: p.argv },
+            ...(req.cwd ? { cwd: req.cwd } : {}),
+            env: { ...req.env, ...interfaceEnv(p.ifname), TRAINYARD_CLUSTER_JOB_ID: id },
+          },
+        } satisfies EnqueueRequest,
+      ]),
     );
-    this.cluster.flushJournal();
-    const [view] = await this.withStatus([{ bundle, cancelled_at: null }]);
+
+    this.fanningOut.add(id);
+    try {
+      // Intent first: the planned bundle is in the cluster stream before any rank goes out, so a
+      // master that dies mid-fan-out leaves a `submitting` bundle the next master resolves, never
+      // ranks that no node knows belong together.
+      await this.write(new ClusterBundleSubmittingEvent({ bundle }));
+      await this.awaitReplicated(id, 'the bundle intent');
+
+      // All or nothing: the ranks go out at once; if any node refuses, every rank (by its plan key,
+      // so also one whose answer was lost) is cancelled and the first refusal in rank order answers.
+      const pause = testFanoutPauseMs(req.name ?? null);
+      const outcomes = await Promise.allSettled(
+        bundle.ranks.map(async (rank) => {
+          if (pause > 0 && rank.node_rank > 0) await sleep(pause);
+          const job = await this.enqueueRank(rank, orders.get(rank.node_rank)!);
+          rank.queue_id = job.queue_id;
+          await this.write(
+            new ClusterBundleRankEnqueuedEvent({
+              bundle_id: id,
+              node_rank: rank.node_rank,
+              node_id: rank.node_id,
+              queue_id: job.queue_id,
+            }),
+          );
+        }),
+      );
+      const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      // Fencing: a master deposed during the fan-out records nothing more; the new master resolves
+      // the `submitting` bundle (see resolveStranded).
+      if (this.cluster.masterFence() === null)
+        throw new DomainError(
+          'NOT_MASTER',
+          'lost the master lease during the submit; the new master resolves it',
+        );
+      if (refused) {
+        const reason = refused.reason as Error;
+        await this.rollBack(bundle, reason.message);
+        throw reason;
+      }
+      await this.write(new ClusterBundleSubmittedEvent({ bundle }));
+    } finally {
+      this.fanningOut.delete(id);
+    }
+    const [view] = await this.withStatus([
+      { bundle, state: 'submitted', failure_reason: null, cancelled_at: null },
+    ]);
     return { ...view, warnings: mismatches.map((m) => m.message) };
+  }
+
+  /**
+   * Sends one rank's order; a lost answer (NODE_UNREACHABLE) is asked once more with the same plan
+   * key, which finds the job the first order queued instead of queueing a second.
+   */
+  private async enqueueRank(rank: BundleRank, order: EnqueueRequest): Promise<JobDto> {
+    const send = () => this.cluster.call<JobDto>(rank.node_id, 'enqueue', order);
+    try {
+      return await send().catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'NODE_UNREACHABLE') return send();
+        throw err;
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      throw new DomainError(
+        err.code,
+        `${rank.hostname} (${rank.node_id}) refused rank ${rank.node_rank}: ${err.message}`,
+        err.details,
+      );
+    }
+  }
+
+  /** Cancels every rank of `bundle` by its plan key (whether or not its answer came back) and journals `failed`. */
+  private async rollBack(bundle: BundleRecord, reason: string): Promise<void> {
+    await this.cancelByKey(bundle.ranks);
+    await this.write(
+      new ClusterBundleFailedEvent({ bundle_id: bundle.id, reason, resolved_by: this.cluster.nodeId }),
+    );
+  }
+
+  /**
+   * Resolves the bundles a master left `submitting` (it died or lost the lease mid-fan-out, or this
+   * node restarted during its own fan-out): asks each rank's node for the job its plan key queued;
+   * when every rank is queued (or past it) the bundle is completed (`submitted`, as if the fan-out
+   * had ended), otherwise it is rolled back — every rank found is cancelled and the bundle is
+   * `failed` with the reason. A rank whose node does not answer counts as missing (rolled back).
+   * Runs on the master only, at start and every RESOLVE_EVERY_MS.
+   */
+  async resolveStranded(): Promise<number> {
+    if (this.cluster.masterFence() === null) return 0;
+    let resolved = 0;
+    for (const rec of await this.records()) {
+      if (rec.state !== 'submitting' || this.fanningOut.has(rec.bundle.id)) continue;
+      const { bundle } = rec;
+      const found = await this.ranksByKey(bundle.ranks);
+      const missing = bundle.ranks.filter((r) => {
+        const f = found.get(r.enqueue_key);
+        return !f?.queue_id || f.status === 'aborted';
+      });
+      if (this.cluster.masterFence() === null) return resolved;
+      if (missing.length === 0) {
+        const complete = {
+          ...bundle,
+          ranks: bundle.ranks.map((r) => ({ ...r, queue_id: found.get(r.enqueue_key)!.queue_id })),
+        };
+        await this.write(new ClusterBundleSubmittedEvent({ bundle: complete }));
+        this.logger.log(`completed ${bundle.id}: every rank was enqueued before its master stopped`);
+      } else {
+        await this.rollBack(
+          bundle,
+          `master ${bundle.master_node_id} stopped during the fan-out; rank${missing.length === 1 ? '' : 's'} ` +
+            `${missing.map((r) => r.node_rank).join(', ')} never enqueued; rolled back by ${this.cluster.nodeId}`,
+        );
+        this.logger.warn(
+          `rolled back ${bundle.id}: ${missing.length} rank(s) missing after its master stopped`,
+        );
+      }
+      resolved++;
+    }
+    return resolved;
+  }
+
+  /** Each rank's job on its node, by plan key (a node that does not answer leaves its ranks out). */
+  private async ranksByKey(ranks: readonly BundleRank[]): Promise<Map<string, RankByKey>> {
+    const byNode = new Map<string, string[]>();
+    for (const r of ranks) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.enqueue_key]);
+    const out = new Map<string, RankByKey>();
+    await Promise.all(
+      [...byNode].map(async ([node, keys]) => {
+        try {
+          const answer = await this.cluster.call<RankByKey[]>(
+            node,
+            'ranks_by_key',
+            { keys },
+            STATUS_TIMEOUT_MS,
+          );
+          for (const a of answer) out.set(a.key, a);
+        } catch (err) {
+          this.logger.warn(
+            `no answer from ${node} about ranks ${keys.join(', ')}: ${(err as Error).message}`,
+          );
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Cancels every rank found by its plan key (whatever its answer to the enqueue said). */
+  private async cancelByKey(ranks: readonly BundleRank[]): Promise<void> {
+    const found = await this.ranksByKey(ranks);
+    await this.cancelRanks(
+      ranks.flatMap((r) => {
+        const queueId = found.get(r.enqueue_key)?.queue_id ?? r.queue_id;
+        return queueId ? [{ ...r, queue_id: queueId }] : [];
+      }),
+    );
+  }
+
+  /** Journals one bundle entry and pushes it to the cluster stream at once. */
+  private async write(event: object): Promise<void> {
+    await this.journal.record(() => Promise.resolve({ result: null, events: [event as never] }));
+    this.cluster.flushJournal();
+  }
+
+  /** Waits until bundle `id` is back from the cluster stream (so every node has, or will have, it). */
+  private async awaitReplicated(id: string, what: string): Promise<void> {
+    const deadline = Date.now() + REPLICATION_WAIT_MS;
+    while (!(await this.record(id))) {
+      if (Date.now() > deadline)
+        throw new DomainError(
+          'NODE_UNREACHABLE',
+          `${what} did not reach the cluster stream in ${REPLICATION_WAIT_MS} ms`,
+        );
+      await sleep(5);
+    }
   }
 
   /** The participants in rank order: as given, or picked by idle eligible GPUs. */
@@ -284,7 +467,7 @@ export class ClusterJobs {
   }
 
   /** Cancels every rank on its node, in parallel; a node that does not answer is logged, not fatal. */
-  private async cancelRanks(ranks: readonly BundleRank[]): Promise<void> {
+  private async cancelRanks(ranks: ReadonlyArray<BundleRank & { queue_id: string }>): Promise<void> {
     await Promise.all(
       ranks.map((r) =>
         this.cluster
@@ -296,22 +479,28 @@ export class ClusterJobs {
     );
   }
 
-  private async records(): Promise<Array<{ bundle: BundleRecord; cancelled_at: string | null }>> {
-    const byId = new Map<string, { bundle: BundleRecord; cancelled_at: string | null }>();
-    for (const e of await this.cluster.bundleEntries([SUBMITTED, CANCELLED])) {
-      const payload = JSON.parse(e.payload) as Record<string, unknown>;
-      if (e.type === SUBMITTED) {
-        const bundle = payload.bundle as BundleRecord;
-        byId.set(bundle.id, { bundle, cancelled_at: byId.get(bundle.id)?.cancelled_at ?? null });
-      } else {
-        const known = byId.get(payload.bundle_id as string);
-        if (known) known.cancelled_at ??= payload.cancelled_at as string;
+  private async records(): Promise<BundleFold[]> {
+    const entries = (await this.cluster.bundleEntries(BUNDLE_TYPES)).flatMap((e): BundleEntry[] => {
+      const p = JSON.parse(e.payload) as Record<string, never>;
+      switch (e.type) {
+        case SUBMITTING:
+          return [{ kind: 'submitting', bundle: p.bundle }];
+        case RANK:
+          return [{ kind: 'rank', bundle_id: p.bundle_id, node_rank: p.node_rank, queue_id: p.queue_id }];
+        case SUBMITTED:
+          return [{ kind: 'submitted', bundle: p.bundle }];
+        case FAILED:
+          return [{ kind: 'failed', bundle_id: p.bundle_id, reason: p.reason }];
+        case CANCELLED:
+          return [{ kind: 'cancelled', bundle_id: p.bundle_id, cancelled_at: p.cancelled_at }];
+        default:
+          return [];
       }
-    }
-    return [...byId.values()];
+    });
+    return foldBundles(entries);
   }
 
-  private async record(id: string) {
+  private async record(id: string): Promise<BundleFold | null> {
     return (await this.records()).find((r) => r.bundle.id === id) ?? null;
   }
 
@@ -332,27 +521,20 @@ export class ClusterJobs {
   async cancel(id: string): Promise<BundleView> {
     const rec = await this.record(id);
     if (!rec) throw new DomainError('NOT_FOUND', `no cluster job ${id}`);
-    await this.cancelRanks(rec.bundle.ranks);
+    await this.cancelByKey(rec.bundle.ranks);
     if (!rec.cancelled_at) {
       const cancelledAt = new Date().toISOString();
-      await this.journal.record(() =>
-        Promise.resolve({
-          result: null,
-          events: [new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt })],
-        }),
-      );
-      this.cluster.flushJournal();
+      await this.write(new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt }));
       rec.cancelled_at = cancelledAt;
     }
     return (await this.withStatus([rec]))[0];
   }
 
-  private async withStatus(
-    recs: ReadonlyArray<{ bundle: BundleRecord; cancelled_at: string | null }>,
-  ): Promise<BundleView[]> {
+  private async withStatus(recs: readonly BundleFold[]): Promise<BundleView[]> {
     const byNode = new Map<string, string[]>();
     for (const { bundle } of recs)
-      for (const r of bundle.ranks) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.queue_id]);
+      for (const r of bundle.ranks)
+        if (r.queue_id) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.queue_id]);
     const states = new Map<string, RankStatus>();
     await Promise.all(
       [...byNode].map(async ([node, ids]) => {
@@ -369,14 +551,39 @@ export class ClusterJobs {
         }
       }),
     );
-    return recs.map(({ bundle, cancelled_at }) => {
+    return recs.map(({ bundle, state, failure_reason, cancelled_at }) => {
       const ranks = bundle.ranks.map((r) => ({
         ...r,
-        status: states.get(`${r.node_id}/${r.queue_id}`) ?? 'unknown',
+        // A rank never enqueued: cancelled once the bundle was rolled back, else not known yet.
+        status: r.queue_id
+          ? (states.get(`${r.node_id}/${r.queue_id}`) ?? 'unknown')
+          : state === 'failed'
+            ? ('cancelled' as const)
+            : ('unknown' as const),
       }));
-      return { ...bundle, ranks, cancelled_at, status: rollUp(ranks.map((r) => r.status)), warnings: [] };
+      // A rolled-back bundle is failed whatever its (cancelled) ranks say; one still being fanned out
+      // is submitting.
+      const status: BundleStatus =
+        state === 'failed'
+          ? 'failed'
+          : state === 'submitting'
+            ? 'submitting'
+            : rollUp(ranks.map((r) => r.status));
+      return { ...bundle, ranks, state, failure_reason, cancelled_at, status, warnings: [] };
     });
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * TEST ONLY: `TRAINYARD_TEST_FANOUT_PAUSE=<bundle name>=<ms>` makes the master wait `ms` after sending
+ * rank 0 before the other ranks of a bundle of that name go out, so a test can kill the master
+ * mid-fan-out deterministically. Unset in production; any other bundle is never delayed.
+ */
+function testFanoutPauseMs(name: string | null): number {
+  const spec = process.env.TRAINYARD_TEST_FANOUT_PAUSE;
+  if (!spec || name === null) return 0;
+  const at = spec.lastIndexOf('=');
+  return spec.slice(0, at) === name ? Number(spec.slice(at + 1)) || 0 : 0;
+}

@@ -355,13 +355,21 @@ export class ClusterSubmitRequestDto {
 }
 
 const RANK_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'unknown'] as const;
+const BUNDLE_STATUSES = [...RANK_STATUSES, 'submitting'] as const;
+const BUNDLE_STATES = ['submitting', 'submitted', 'failed'] as const;
 
 export class BundleRankDto {
   node_rank!: number;
   node_id!: string;
   hostname!: string;
-  /** The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log). */
-  queue_id!: string;
+  /**
+   * The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log);
+   * null while the bundle is `submitting` and the rank not yet enqueued, or when it was rolled back first.
+   */
+  @ApiProperty({ type: String, nullable: true })
+  queue_id!: string | null;
+  /** The rank's plan key `<bundle id>/<node rank>`: its enqueue's idempotency key on its node. */
+  enqueue_key!: string;
   gpus!: number;
   nproc_per_node!: number;
   /** NCCL_SOCKET_IFNAME = GLOO_SOCKET_IFNAME = TP_SOCKET_IFNAME on that node. */
@@ -378,9 +386,22 @@ export class BundleDto {
   id!: string;
   name!: string | null;
   created_at!: string;
-  /** failed > running > cancelled > queued > done over the ranks; done only when every rank is done. */
-  @ApiProperty({ enum: RANK_STATUSES, enumName: 'ClusterRankStatus' })
-  status!: (typeof RANK_STATUSES)[number];
+  /**
+   * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+   * A rolled-back bundle (state `failed`) is `failed`; one still being fanned out is `submitting`.
+   */
+  @ApiProperty({ enum: BUNDLE_STATUSES, enumName: 'ClusterBundleStatus' })
+  status!: (typeof BUNDLE_STATUSES)[number];
+  /**
+   * The submit: `submitting` (intent journaled, ranks going out — or its master stopped and the next
+   * master has not resolved it yet), `submitted` (every rank enqueued), `failed` (rolled back: every
+   * enqueued rank cancelled; see failure_reason).
+   */
+  @ApiProperty({ enum: BUNDLE_STATES, enumName: 'ClusterBundleState' })
+  state!: (typeof BUNDLE_STATES)[number];
+  /** Why a `failed` bundle was rolled back; null otherwise. */
+  @ApiProperty({ type: String, nullable: true })
+  failure_reason!: string | null;
   cancelled_at!: string | null;
   /** The master that fanned it out and its lease revision then. */
   master_node_id!: string;

@@ -5,6 +5,7 @@ import { JobsModule } from '@trainyard/jobs';
 import { ClusterJobs } from './cluster-jobs';
 import { NodeEndpoint } from './node-endpoint';
 import { NetworkProbes } from './probes';
+import { RemoteLogStream } from './remote-log-stream';
 import { ClusterController } from './cluster.controller';
 import { ClusterService } from './cluster.service';
 
@@ -12,7 +13,7 @@ import { ClusterService } from './cluster.service';
 @Module({
   imports: [GpusModule, JobsModule, AuthModule],
   controllers: [ClusterController],
-  providers: [ClusterService, NodeEndpoint, ClusterJobs, NetworkProbes],
+  providers: [ClusterService, NodeEndpoint, ClusterJobs, NetworkProbes, RemoteLogStream],
   exports: [ClusterService],
 })
 export class ClusterModule {}

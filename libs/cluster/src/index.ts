@@ -12,3 +12,4 @@ export * from './cluster-jobs';
 export * from './node-endpoint';
 export * from './node-rpc';
 export * from './probes';
+export * from './remote-log-stream';

@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { open } from 'node:fs/promises';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
+import { Database } from '@trainyard/database';
 import {
   GpuInventory,
   SetGpuPolicyCommand,
@@ -12,6 +13,7 @@ import {
 } from '@trainyard/gpus';
 import {
   isTerminal,
+  JobEndWatcher,
   JobFiles,
   JobRepository,
   QUEUE_ID_PATTERN,
@@ -49,8 +51,20 @@ export interface RankJobState {
   status: JobStatus | null;
 }
 
+/** A rank's job found by its plan key (`enqueue_key`); queue_id/status null = never enqueued here (or removed). */
+export interface RankByKey {
+  key: string;
+  queue_id: string | null;
+  status: JobStatus | null;
+}
+
 export interface EnqueueRequest {
   input: SubmitJobInput;
+  /**
+   * The rank's plan key, `<bundle id>/<node rank>`, used as the submit's idempotency key: the same
+   * order sent again answers the job queued the first time.
+   */
+  key: string;
   /** The coordinating master and its lease revision (fencing). */
   master_node_id: string;
   fence: number;
@@ -69,6 +83,8 @@ export class NodeEndpoint {
     private readonly jobs: JobRepository,
     private readonly files: JobFiles,
     private readonly credentials: Credentials,
+    private readonly db: Database,
+    private readonly endWatcher: JobEndWatcher,
   ) {
     const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
       cluster.handle(method, fn);
@@ -78,6 +94,7 @@ export class NodeEndpoint {
     h('enqueue', (p) => this.enqueue(p as unknown as EnqueueRequest));
     h('cancel', (p) => this.cancel(queueId(p.queue_id)));
     h('status', (p) => this.status(p.queue_ids));
+    h('ranks_by_key', (p) => this.ranksByKey(p.keys));
     h('jobs', (p) => this.jobList(Number(p.limit ?? 100), Number(p.offset ?? 0)));
     h('job', (p) => this.job(queueId(p.queue_id)));
     h('log_read', (p) =>
@@ -100,7 +117,11 @@ export class NodeEndpoint {
 
   private async enqueue(req: EnqueueRequest): Promise<JobDto> {
     this.cluster.checkFence(req.master_node_id, req.fence);
-    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, undefined));
+    if (typeof req.key !== 'string' || req.key.length === 0 || req.key.length > 128)
+      throw new DomainError('VALIDATION_FAILED', 'key must be a plan key of 1..128 characters', [
+        { field: 'key', message: 'required' },
+      ]);
+    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, clusterKey(req.key)));
     return toJobDto(job, Date.now(), false);
   }
 
@@ -123,6 +144,16 @@ export class NodeEndpoint {
         queue_id: String(id),
         status: (await this.jobs.get(String(id)))?.status ?? null,
       })),
+    );
+  }
+
+  private async ranksByKey(keys: unknown): Promise<RankByKey[]> {
+    if (!Array.isArray(keys)) throw new DomainError('VALIDATION_FAILED', 'keys must be a list');
+    return Promise.all(
+      keys.map(async (k) => {
+        const job = await this.jobs.findByIdempotencyKey(this.db.manager, clusterKey(String(k)));
+        return { key: String(k), queue_id: job?.id ?? null, status: job?.status ?? null };
+      }),
     );
   }
 
@@ -173,8 +204,20 @@ export class NodeEndpoint {
         { field: 'offset', message: 'offset must be a non-negative integer' },
       ]);
     let data = await readAt(path, offset);
-    if (data.length === 0 && !ended && waitMs > 0)
-      data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS));
+    if (data.length === 0 && !ended && waitMs > 0) {
+      // The job's end also ends the wait (its last bytes are read again below), so a follower learns
+      // of the end at once, not after the whole wait.
+      const watch = this.endWatcher.watch(id);
+      try {
+        // Watching first, then the status: an end in between is not missed.
+        const endedMeanwhile = isTerminal((await this.jobs.get(id))?.status ?? 'done');
+        if (!endedMeanwhile)
+          data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS), watch.ended);
+        if (data.length === 0) data = await readAt(path, offset);
+      } finally {
+        watch.release();
+      }
+    }
     const nowEnded = isTerminal((await this.jobs.get(id))?.status ?? 'done');
     return {
       data: data.toString('base64'),
@@ -184,6 +227,11 @@ export class NodeEndpoint {
       ended: nowEnded,
     };
   }
+}
+
+/** The idempotency key a rank's plan key is queued under (its own namespace beside API clients' keys). */
+function clusterKey(planKey: string): string {
+  return `cluster:${planKey}`;
 }
 
 function queueId(v: unknown): string {
@@ -211,8 +259,8 @@ async function readAt(path: string, offset: number): Promise<Buffer> {
   }
 }
 
-/** The first bytes written at or after `offset`, or empty after `waitMs`. */
-function nextChunk(path: string, offset: number, waitMs: number): Promise<Buffer> {
+/** The first bytes written at or after `offset`, or empty after `waitMs` or once `stop` settles. */
+function nextChunk(path: string, offset: number, waitMs: number, stop: Promise<unknown>): Promise<Buffer> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (b: Buffer) => {
@@ -229,6 +277,10 @@ function nextChunk(path: string, offset: number, waitMs: number): Promise<Buffer
       maxChunkBytes: LOG_CHUNK_MAX_BYTES,
     });
     const timer = setTimeout(() => finish(Buffer.alloc(0)), waitMs);
+    void stop.then(
+      () => finish(Buffer.alloc(0)),
+      () => finish(Buffer.alloc(0)),
+    );
     follower.start();
   });
 }

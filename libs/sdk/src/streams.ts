@@ -83,17 +83,22 @@ export interface JobLogStreamResult extends StreamClose {
  * Streams a job's terminal output: the backlog (up to 32 MiB), then, with `follow` (the default),
  * live output until the job ends and an end frame arrives. With `offset` (0 for a first connect,
  * then the previous result's `position`) the server resumes there when it can and says where it
- * starts in a `start` frame.
+ * starts in a `start` frame. With `nodeId`, the job runs on that cluster node
+ * (`WS /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty`, same frames).
  */
 export function streamJobLog(
   queueId: string,
-  options: StreamOptions & { follow?: boolean; offset?: number },
+  options: StreamOptions & { follow?: boolean; offset?: number; nodeId?: string },
   handlers: JobLogHandlers = {},
 ): Stream<JobLogStreamResult> {
   let end: LogEndFrame | null = null;
   let error: string | null = null;
   let position: number | null = null;
-  const path = `/api/jobs/${encodeURIComponent(queueId)}/tty`;
+  // `nodeId`: a job of another cluster node, streamed from it over NATS with the same frames.
+  const path =
+    options.nodeId === undefined
+      ? `/api/jobs/${encodeURIComponent(queueId)}/tty`
+      : `/api/cluster/nodes/${encodeURIComponent(options.nodeId)}/jobs/${encodeURIComponent(queueId)}/tty`;
   const query: Record<string, string> = {
     follow: String(options.follow ?? true),
     ...(options.offset !== undefined && { offset: String(options.offset) }),

@@ -11,19 +11,18 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { ServerReachability } from '../core/api';
+import { streamJobLog, type JobLogStreamResult, type Stream } from '@trainyard/sdk';
+import { STREAM_OPTIONS } from '../core/api';
 import { LogDecoder } from '../jobs/log-decoder';
 
-/** Longest a follow request waits on the owning node for new bytes (the route allows 20 s). */
-const WAIT_MS = 10_000;
 /** Characters kept in the pane; older output is cut from the top. */
 const MAX_CHARS = 2_000_000;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*(\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /**
- * Another node's job log, in place: the backlog from GET /api/cluster/nodes/{id}/jobs/{job}/tty, then
- * a long poll at `X-Trainyard-Log-Next-Offset` until the job has ended and a read comes back empty.
+ * Another node's job log, in place: WebSocket /api/cluster/nodes/{id}/jobs/{job}/tty (backlog, then
+ * live bytes until the end frame), through the SDK's streamJobLog like a local job's log.
  * Plain text (ANSI escapes removed; a `\r` progress bar shows its last state).
  */
 @Component({
@@ -80,50 +79,40 @@ export class NodeLogComponent {
   protected readonly text = signal('');
   protected readonly state = signal('loading…');
   private readonly pre = viewChild<ElementRef<HTMLPreElement>>('pre');
-  private readonly fetch = inject(ServerReachability).fetch;
-  private abort: AbortController | null = null;
+  private stream: Stream<JobLogStreamResult> | null = null;
 
   constructor() {
     effect(() => {
       const node = this.nodeId();
       const job = this.queueId();
-      untracked(() => void this.follow(node, job));
+      untracked(() => this.follow(node, job));
     });
-    inject(DestroyRef).onDestroy(() => this.abort?.abort());
+    inject(DestroyRef).onDestroy(() => this.stream?.close());
   }
 
-  private async follow(node: string, job: string): Promise<void> {
-    this.abort?.abort();
-    const abort = (this.abort = new AbortController());
+  /** The same stream and frames as a local job's log, from the owning node (see streamJobLog). */
+  private follow(node: string, job: string): void {
+    this.stream?.close();
     const decoder = new LogDecoder();
     this.text.set('');
     this.state.set('loading…');
-    const base = `/api/cluster/nodes/${encodeURIComponent(node)}/jobs/${encodeURIComponent(job)}/tty`;
-    let offset: number | null = null;
-    try {
-      for (;;) {
-        const url: string = offset === null ? base : `${base}?offset=${offset}&wait_ms=${WAIT_MS}`;
-        const res = await this.fetch(url, { credentials: 'same-origin', signal: abort.signal });
-        if (!res.ok) {
-          const body = (await res.json().catch(() => null)) as { message?: string } | null;
-          this.state.set(`error: ${body?.message ?? res.status}`);
-          return;
-        }
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        const ended = res.headers.get('X-Trainyard-Log-Ended') === 'true';
-        const next = Number(res.headers.get('X-Trainyard-Log-Next-Offset'));
-        if (bytes.length) this.append(decoder.push(bytes));
-        if (offset !== null && bytes.length === 0 && ended) {
-          this.append(decoder.flush());
-          this.state.set('ended');
-          return;
-        }
-        this.state.set(ended ? 'ended' : 'following');
-        offset = Number.isFinite(next) ? next : (offset ?? 0) + bytes.length;
-      }
-    } catch (err) {
-      if ((err as Error).name !== 'AbortError') this.state.set('disconnected');
-    }
+    const stream = (this.stream = streamJobLog(
+      job,
+      { ...STREAM_OPTIONS, nodeId: node, follow: true },
+      {
+        onData: (bytes) => {
+          if (this.stream !== stream) return;
+          this.state.set('following');
+          this.append(decoder.push(bytes));
+        },
+        onReset: () => this.stream === stream && this.text.set(''),
+      },
+    ));
+    void stream.closed.then(({ end, error }) => {
+      if (this.stream !== stream) return;
+      this.append(decoder.flush());
+      this.state.set(end ? `ended: ${end.status}` : error ? `error: ${error}` : 'disconnected');
+    });
   }
 
   private append(chunk: string): void {

@@ -239,6 +239,10 @@ export type BundleDto = {
     cancelled_at: string | null;
     created_at: string;
     /**
+     * Why a `failed` bundle was rolled back; null otherwise.
+     */
+    failure_reason: string | null;
+    /**
      * `cj_<ms>_<8 hex>`.
      */
     id: string;
@@ -258,9 +262,16 @@ export type BundleDto = {
     rdzv_node_id: string;
     script: string;
     /**
-     * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+     * The submit: `submitting` (intent journaled, ranks going out — or its master stopped and the next
+     * master has not resolved it yet), `submitted` (every rank enqueued), `failed` (rolled back: every
+     * enqueued rank cancelled; see failure_reason).
      */
-    status: ClusterRankStatus;
+    state: ClusterBundleState;
+    /**
+     * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+     * A rolled-back bundle (state `failed`) is `failed`; one still being fanned out is `submitting`.
+     */
+    status: ClusterBundleStatus;
     /**
      * Version differences an `allow_version_mismatch` submit went ahead with.
      */
@@ -298,6 +309,10 @@ export type BundleRankDto = {
      * The rank's command line (torchrun in c10d rendezvous mode).
      */
     argv: Array<string>;
+    /**
+     * The rank's plan key `<bundle id>/<node rank>`: its enqueue's idempotency key on its node.
+     */
+    enqueue_key: string;
     gpus: number;
     hostname: string;
     /**
@@ -308,9 +323,10 @@ export type BundleRankDto = {
     node_rank: number;
     nproc_per_node: number;
     /**
-     * The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log).
+     * The rank's job on its node (GET /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty for its log);
+     * null while the bundle is `submitting` and the rank not yet enqueued, or when it was rolled back first.
      */
-    queue_id: string;
+    queue_id: string | null;
     /**
      * `unknown`: its node did not answer.
      */
@@ -391,6 +407,84 @@ export type ClusterBundleCancelledV1Entry = {
 };
 
 /**
+ * Payload of journal entry `cluster.bundle_failed.v1`: a multi-node training bundle was rolled back (a node refused its rank, or the master died mid-fan-out and the next master found a rank missing); its enqueued ranks were cancelled. A replica keeps it in the replicated view.
+ */
+export type ClusterBundleFailedEvent = {
+    bundle_id: string;
+    /**
+     * Why, e.g. `node-b refused rank 2: …`.
+     */
+    reason: string;
+    /**
+     * The node that rolled it back.
+     */
+    resolved_by: string;
+};
+
+/**
+ * Journal entry `cluster.bundle_failed.v1`.
+ */
+export type ClusterBundleFailedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ClusterBundleFailedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'cluster.bundle_failed.v1';
+};
+
+/**
+ * Payload of journal entry `cluster.bundle_rank_enqueued.v1`: one rank of a multi-node training bundle was enqueued on its node (its queue id). A replica keeps it in the replicated view.
+ */
+export type ClusterBundleRankEnqueuedEvent = {
+    bundle_id: string;
+    node_id: string;
+    node_rank: number;
+    queue_id: string;
+};
+
+/**
+ * Journal entry `cluster.bundle_rank_enqueued.v1`.
+ */
+export type ClusterBundleRankEnqueuedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ClusterBundleRankEnqueuedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'cluster.bundle_rank_enqueued.v1';
+};
+
+/**
+ * The submit: `submitting` (intent journaled, ranks going out — or its master stopped and the next
+ * master has not resolved it yet), `submitted` (every rank enqueued), `failed` (rolled back: every
+ * enqueued rank cancelled; see failure_reason).
+ */
+export type ClusterBundleState = 'submitting' | 'submitted' | 'failed';
+
+/**
+ * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+ * A rolled-back bundle (state `failed`) is `failed`; one still being fanned out is `submitting`.
+ */
+export type ClusterBundleStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown' | 'submitting';
+
+/**
  * Payload of journal entry `cluster.bundle_submitted.v1`: a multi-node training bundle was submitted: every rank was enqueued on its node. The whole bundle; a replica keeps it in the replicated view (no local row).
  */
 export type ClusterBundleSubmittedEvent = {
@@ -420,6 +514,38 @@ export type ClusterBundleSubmittedV1Entry = {
      */
     ts: string;
     type: 'cluster.bundle_submitted.v1';
+};
+
+/**
+ * Payload of journal entry `cluster.bundle_submitting.v1`: a multi-node training bundle is being fanned out: the bundle with its planned ranks, before the first rank is enqueued. A replica keeps it in the replicated view (no local row).
+ */
+export type ClusterBundleSubmittingEvent = {
+    /**
+     * The bundle, ranks planned (`queue_id` null, `enqueue_key` set).
+     */
+    bundle: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Journal entry `cluster.bundle_submitting.v1`.
+ */
+export type ClusterBundleSubmittingV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: ClusterBundleSubmittingEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'cluster.bundle_submitting.v1';
 };
 
 export type ClusterConnectionDto = {
@@ -534,7 +660,7 @@ export type ClusterNodeGpusDto = {
 };
 
 /**
- * failed > running > cancelled > queued > done over the ranks; done only when every rank is done.
+ * `unknown`: its node did not answer.
  */
 export type ClusterRankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
 
@@ -2062,8 +2188,14 @@ export type JournalEntryDto = ({
 } & AuthSessionsRevokedV1Entry) | ({
     type: 'cluster.bundle_cancelled.v1';
 } & ClusterBundleCancelledV1Entry) | ({
+    type: 'cluster.bundle_failed.v1';
+} & ClusterBundleFailedV1Entry) | ({
+    type: 'cluster.bundle_rank_enqueued.v1';
+} & ClusterBundleRankEnqueuedV1Entry) | ({
     type: 'cluster.bundle_submitted.v1';
 } & ClusterBundleSubmittedV1Entry) | ({
+    type: 'cluster.bundle_submitting.v1';
+} & ClusterBundleSubmittingV1Entry) | ({
     type: 'fs.search_root_added.v1';
 } & FsSearchRootAddedV1Entry) | ({
     type: 'fs.search_root_removed.v1';
@@ -2298,7 +2430,7 @@ export type LogStartFrameDto = {
 };
 
 /**
- * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset); the log bytes come as binary frames.
+ * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset) and of WebSocket /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty (another cluster node's job, streamed from it over NATS); the log bytes come as binary frames.
  */
 export type LogStreamFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | StreamErrorFrameDto;
 

@@ -1,0 +1,108 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import { DomainError, isCanonicalUint, WsRouter, type StreamErrorFrameDto } from '@trainyard/core';
+import { QUEUE_ID_PATTERN, type JobDto, type TtyControlFrame } from '@trainyard/jobs';
+import { ClusterService } from './cluster.service';
+import { LOG_WAIT_MAX_MS, type LogChunk } from './node-endpoint';
+
+/** Above this many bytes queued on the socket, the next read from the owner waits (flow control). */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+/** An empty read of a live log that came back this fast (no log file yet) is retried after a pause. */
+const EMPTY_RETRY_MS = 250;
+
+/**
+ * WebSocket `/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty` (?offset to resume, ?follow=false for
+ * the backlog only): another node's
+ * job log, with the same frames as the local `/api/jobs/{queue_id}/tty` — binary frames of log bytes,
+ * JSON `{type:'start', offset}` first when resuming, `{type:'end', status, exit_code}` then close
+ * 1000 once the job ended, `{type:'error'}` then close 1008 (refused: unknown node or job) or 1011
+ * (the node stopped answering). The bytes come from the owning node over NATS (`log_read`: backlog,
+ * then long polls at the next offset), so a slow client holds the owner back instead of piling up.
+ * Upgrades pass the same gate as every WebSocket route (credentials, Host, Origin).
+ */
+@Injectable()
+export class RemoteLogStream implements OnModuleInit {
+  private readonly logger = new Logger('ClusterLogs');
+
+  constructor(
+    private readonly ws: WsRouter,
+    private readonly cluster: ClusterService,
+  ) {}
+
+  onModuleInit(): void {
+    this.ws.register('/api/cluster/nodes/:node_id/jobs/:queue_id/tty', async (socket, { params, query }) => {
+      const offset = query.get('offset');
+      if (!QUEUE_ID_PATTERN.test(params.queue_id)) return close(socket, 1008, `no job ${params.queue_id}`);
+      if (offset !== null && !isCanonicalUint(offset, 1e15))
+        return close(socket, 1008, 'offset must be a non-negative integer');
+      try {
+        this.cluster.member(params.node_id);
+        await this.stream(
+          socket,
+          params.node_id,
+          params.queue_id,
+          offset === null ? null : Number(offset),
+          query.get('follow') !== 'false',
+        );
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        close(socket, err.code === 'NODE_UNREACHABLE' ? 1011 : 1008, err.message);
+      }
+    });
+  }
+
+  private async stream(
+    socket: WebSocket,
+    node: string,
+    id: string,
+    resumeAt: number | null,
+    follow: boolean,
+  ): Promise<void> {
+    let gone = socket.readyState !== WebSocket.OPEN;
+    socket.once('close', () => (gone = true));
+    socket.on('error', () => (gone = true));
+    const read = (offset: number | null, waitMs: number) =>
+      this.cluster.call<LogChunk>(node, 'log_read', { queue_id: id, offset, wait_ms: waitMs }, waitMs + 5000);
+    let chunk = await read(resumeAt, 0);
+    if (resumeAt !== null) send(socket, { type: 'start', offset: chunk.offset });
+    for (;;) {
+      if (gone) return;
+      if (chunk.data.length) await sendBytes(socket, Buffer.from(chunk.data, 'base64'));
+      else if (chunk.ended) break;
+      const asked = Date.now();
+      chunk = await read(chunk.next_offset, follow ? LOG_WAIT_MAX_MS : 0);
+      // Not following: the backlog only (with the end frame when the job has ended).
+      if (!follow && !chunk.data.length && !chunk.ended) return close1000(socket);
+      if (!chunk.data.length && !chunk.ended && Date.now() - asked < EMPTY_RETRY_MS)
+        await sleep(EMPTY_RETRY_MS);
+    }
+    const job = await this.cluster.call<JobDto>(node, 'job', { queue_id: id });
+    send(socket, { type: 'end', status: job.status, exit_code: job.exit_code });
+    close1000(socket);
+    this.logger.debug(`followed ${id} on ${node} to its end`);
+  }
+}
+
+function send(socket: WebSocket, frame: TtyControlFrame): void {
+  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+/** Sends one binary frame and waits while the socket's queue is above the high-water mark. */
+async function sendBytes(socket: WebSocket, bytes: Buffer): Promise<void> {
+  if (socket.readyState !== WebSocket.OPEN) return;
+  await new Promise<void>((resolve) => socket.send(bytes, { binary: true }, () => resolve()));
+  while (socket.readyState === WebSocket.OPEN && socket.bufferedAmount >= HIGH_WATER_BYTES) await sleep(20);
+}
+
+function close1000(socket: WebSocket): void {
+  if (socket.readyState === WebSocket.OPEN) socket.close(1000);
+}
+
+/** The error frame, then close with `code`. */
+function close(socket: WebSocket, code: number, message: string): void {
+  const frame: StreamErrorFrameDto = { type: 'error', message };
+  send(socket, frame);
+  if (socket.readyState === WebSocket.OPEN) socket.close(code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
