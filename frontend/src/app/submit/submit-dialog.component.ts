@@ -280,7 +280,9 @@ type ListPreview =
                       />
                       <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
                         err('requested_gpus') ??
-                          (v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 runs without a GPU')
+                          (v.gpuProfile
+                            ? 'How many ' + v.gpuProfile + ' MIG devices'
+                            : '0 runs without a GPU')
                       }}</span>
                     </div>
                   }
