@@ -31,9 +31,9 @@ const TRAIN_PY = [
 /**
  * Issue 15's "Done when", end to end in Chromium against the built server: a new user's search root
  * holds a trainyard.yaml project; from the console they run its config with one overridden parameter,
- * and watch the job's loss curve (logged by the Python client) grow live on the Metrics tab beside
- * its log; a goodseed run (the import fixture, server started with --goodseed-dir) shows up in Runs
- * and charts the same way.
+ * and watch the job's loss curve (logged by the Python client) grow live beside its log (the job
+ * pane's "Side by side" view); a goodseed run (the import fixture, server started with
+ * --goodseed-dir) shows up in Runs and charts the same way.
  */
 describe('projects: the "Done when" flow (browser e2e)', () => {
   const temp = makeTempHome();
@@ -52,6 +52,32 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
   const chartPoints = async (path: string) => {
     const chart = s.page.locator(`figure[aria-label="${path} chart"] [data-points]`).first();
     return (await chart.count()) ? Number((await chart.getAttribute('data-points')) ?? 0) : 0;
+  };
+
+  /** The highest step the log pane shows right now (only its visible rows are in the DOM). */
+  const lastLogStep = async () => {
+    const text = (await s.page.locator('.log-term .xterm-rows').textContent()) ?? '';
+    return Math.max(-1, ...[...text.matchAll(/step (\d+) loss/g)].map((m) => Number(m[1])));
+  };
+  /** The log and the loss chart are both wholly in the viewport at once: side by side or stacked. */
+  const expectBothInView = async (layout: 'side by side' | 'stacked') => {
+    const viewport = s.page.viewportSize()!;
+    await s.page.screenshot({ path: join(SCREENSHOTS, `done-when-${layout.replace(/ /g, '-')}.png`) });
+    const log = (await s.page.locator('.log-term').boundingBox())!;
+    const plot = (await s.page
+      .locator('figure[aria-label="loss chart"] [data-points]')
+      .first()
+      .boundingBox())!;
+    for (const box of [log, plot]) {
+      expect(box.width).toBeGreaterThan(100);
+      expect(box.height).toBeGreaterThan(40);
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(viewport.width + 1);
+      expect(box.y + box.height).toBeLessThanOrEqual(viewport.height + 1);
+    }
+    if (layout === 'side by side') expect(plot.x).toBeGreaterThanOrEqual(log.x + log.width - 1);
+    else expect(plot.y).toBeGreaterThanOrEqual(log.y + log.height - 1);
   };
 
   beforeAll(async () => {
@@ -104,12 +130,19 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
 
     // The log shows the script's lines while it runs…
     await page.locator('.log-term .xterm-rows', { hasText: 'step 1 loss' }).waitFor();
-    // …and the Metrics tab charts the loss the client logs, growing while the job runs.
-    await page.getByRole('tab', { name: 'Metrics' }).click();
+    // …and "Side by side" puts the loss chart (logged by the client) beside it, both growing live.
+    await page.getByRole('tab', { name: 'Side by side' }).click();
+    // Give the job pane most of the height (the table above has one row): the divider, by keyboard.
+    const divider = page.getByRole('separator', { name: 'Resize the log pane' });
+    await divider.focus();
+    for (let i = 0; i < 3; i++) await divider.press('Shift+ArrowUp');
     await waitFor(async () => (await chartPoints('loss')) > 0, 'the first loss points', 15_000);
     const first = await chartPoints('loss');
+    const firstLine = await lastLogStep();
     expect((await job()).status).toBe('running');
-    // Two partial states seen one after the other: the chart grew while the run was writing.
+    await expectBothInView('side by side');
+    // Two partial states seen one after the other: the chart grew while the run was writing, and the
+    // log beside it (following) showed newer lines meanwhile.
     const grown = await waitFor(
       async () => {
         const n = await chartPoints('loss');
@@ -118,12 +151,22 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
       'the loss chart to grow',
       10_000,
     );
+    await waitFor(async () => (await lastLogStep()) > firstLine, 'newer log lines beside the chart', 10_000);
     expect([first, grown].every((n) => n < STEPS)).toBe(true);
+    await expectBothInView('side by side');
+    // At 800 px the pane stacks them: log on top, chart below, still both in view.
+    await page.setViewportSize({ width: 800, height: 800 });
+    await expectBothInView('stacked');
+    await page.setViewportSize({ width: 1280, height: 800 });
     // Every overridden step ends on the chart (the default would have made 8), and the log has them all.
     await waitFor(async () => (await chartPoints('loss')) === STEPS, `all ${STEPS} points`, 15_000);
-    await page.screenshot({ path: join(SCREENSHOTS, 'done-when-job-metrics.png') });
-    await page.getByRole('tab', { name: 'Log' }).click();
     await page.locator('.log-term .xterm-rows', { hasText: `step ${STEPS - 1} loss` }).waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'done-when-job-metrics.png') });
+    // The choice is remembered: the job pane opens side by side after a reload.
+    await page.reload();
+    await page.getByRole('tab', { name: 'Side by side', selected: true }).waitFor();
+    await page.locator('.log-term').waitFor();
+    await waitFor(async () => (await chartPoints('loss')) === STEPS, 'the chart after a reload', 15_000);
     await waitFor(async () => (await job()).status === 'done', 'the job to finish', 10_000);
   }, 60_000);
 

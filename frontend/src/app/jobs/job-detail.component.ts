@@ -24,15 +24,14 @@ import { ToastStore } from '../core/toast.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 import { JobRelationsComponent } from './job-relations.component';
-import { LogViewerComponent } from './log-viewer.component';
+import { JobOutputsComponent } from './job-outputs.component';
 import { serviceUrl } from './service-url';
-import { JobMetricsComponent } from '../runs/job-metrics.component';
 import { TrainerPanelComponent } from './trainer-status.component';
 
-/** The pane under the jobs table: the job's facts, its actions, and its live terminal. */
+/** The pane under the jobs table: the job's facts, its actions, and its live terminal and metrics. */
 @Component({
   selector: 'ty-job-detail',
-  imports: [LogViewerComponent, JobRelationsComponent, JobMetricsComponent, TrainerPanelComponent],
+  imports: [JobOutputsComponent, JobRelationsComponent, TrainerPanelComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
@@ -260,31 +259,13 @@ import { TrainerPanelComponent } from './trainer-status.component';
           <p class="muted">It was deleted, or the link is stale.</p>
         </div>
       } @else {
-        <div class="tabs" role="tablist" aria-label="Job output">
-          <button type="button" role="tab" [attr.aria-selected]="tab() === 'log'" (click)="tab.set('log')">
-            Log
-          </button>
-          <button
-            type="button"
-            role="tab"
-            [attr.aria-selected]="tab() === 'metrics'"
-            (click)="tab.set('metrics')"
-          >
-            Metrics
-          </button>
-        </div>
-        @if (tab() === 'metrics') {
-          @defer {
-            <ty-job-metrics [jobId]="id()" [active]="!!job() && !finished(job()!)" />
-          }
-        } @else {
-          <ty-log-viewer
-            [queueId]="id()"
-            [queued]="job()?.status === 'queued'"
-            (ended)="onEnded($event)"
-            (download)="downloadLog()"
-          />
-        }
+        <ty-job-outputs
+          [queueId]="id()"
+          [queued]="job()?.status === 'queued'"
+          [active]="!job() || !finished(job()!)"
+          (ended)="onEnded($event)"
+          (download)="downloadLog()"
+        />
       }
     </section>
   `,
@@ -389,25 +370,6 @@ import { TrainerPanelComponent } from './trainer-status.component';
       color: var(--danger);
       font-size: 12px;
     }
-    .tabs {
-      display: flex;
-      gap: 2px;
-      padding: 0 12px;
-      border-bottom: 1px solid var(--border);
-    }
-    .tabs button {
-      border: 0;
-      background: none;
-      color: var(--text-muted);
-      padding: 3px 10px;
-      font-size: 12px;
-      border-bottom: 2px solid transparent;
-      cursor: pointer;
-    }
-    .tabs button[aria-selected='true'] {
-      color: var(--text);
-      border-bottom-color: var(--accent);
-    }
     .empty {
       padding: 28px;
       text-align: center;
@@ -426,8 +388,6 @@ export class JobDetailComponent {
 
   private readonly api = inject(API);
   protected readonly job = computed(() => this.store.selected());
-  /** Which output the pane shows: the live log or the run's metric charts (a lazy chunk). */
-  protected readonly tab = signal<'log' | 'metrics'>('log');
   /** Job types, for which ones serve a web UI (their port parameter); loaded once. */
   private readonly types = signal<JobTypeDto[]>([]);
   /** Why the queued job waits (GET /api/queue), or null when not known (yet). */

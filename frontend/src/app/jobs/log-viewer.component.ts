@@ -175,8 +175,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
     }
     .log-toolbar {
       display: flex;
+      flex-wrap: wrap; /* a narrow pane (log beside the metrics) wraps it instead of spilling over */
       align-items: center;
-      gap: 8px;
+      gap: 4px 8px;
       padding: 5px 10px;
       border-bottom: 1px solid var(--border);
       background: var(--surface);

@@ -1,17 +1,10 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { type RunDto, listRuns } from '@trainyard/sdk';
-import { API, errorMessage } from '../core/api';
-import { startPolling } from '../core/poll';
+import type { JobRunLookup } from './job-run';
 import type { ChartRun } from './metric-chart.component';
 import { RunChartsComponent } from './run-charts.component';
 
-const POLL_MS = 3000;
-
-/**
- * The Metrics tab of a job: its run (`GET /api/runs?job=`), charted, live while it runs. Re-reads
- * the run every 3 s until it is found and while it is `running`; stops once it has finished.
- */
+/** The Metrics view of a job: its run (see watchJobRun), charted, live while it runs. */
 @Component({
   selector: 'ty-job-metrics',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -47,42 +40,14 @@ const POLL_MS = 3000;
   `,
 })
 export class JobMetricsComponent {
-  /** The job's queue_id. */
-  readonly jobId = input.required<string>();
-  /** Whether the job may still write (queued, starting or running): keep looking for its run. */
-  readonly active = input(false);
+  /** The job's run, found by its owner (watchJobRun), which also decides whether to show the log beside it. */
+  readonly lookup = input.required<JobRunLookup>();
 
-  private readonly api = inject(API);
-  protected readonly run = signal<RunDto | null>(null);
-  protected readonly searched = signal(false);
-  protected readonly error = signal<string | null>(null);
+  protected readonly run = computed(() => this.lookup().run());
+  protected readonly searched = computed(() => this.lookup().searched());
+  protected readonly error = computed(() => this.lookup().error());
   protected readonly chartRuns = computed<ChartRun[]>(() => {
     const run = this.run();
     return run ? [{ run_id: run.run_id, label: run.name ?? run.run_id, live: run.status === 'running' }] : [];
   });
-
-  constructor() {
-    effect((onCleanup) => {
-      const jobId = this.jobId();
-      this.run.set(null);
-      this.searched.set(false);
-      let stop = () => undefined as void;
-      stop = startPolling(async () => {
-        try {
-          const { data } = await listRuns({ client: this.api, query: { job: jobId } });
-          const run = data[0] ?? null;
-          // Same status and id: keep the object, so the charts do not reload.
-          const prev = this.run();
-          if (!prev || !run || prev.run_id !== run.run_id || prev.status !== run.status) this.run.set(run);
-          this.error.set(null);
-          if (run ? run.status !== 'running' : !this.active()) stop();
-        } catch (err) {
-          this.error.set(errorMessage(err));
-        } finally {
-          this.searched.set(true);
-        }
-      }, POLL_MS);
-      onCleanup(() => stop());
-    });
-  }
 }
