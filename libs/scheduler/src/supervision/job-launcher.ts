@@ -70,17 +70,20 @@ export class JobLauncher implements OnModuleDestroy {
   /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
   async launch(job: Job, gpuIndices: number[]): Promise<boolean> {
     const startedAt = new Date().toISOString();
+    // The claim and what other libs add to the launch (a tracking run) commit together.
     const claimed = await this.journal.record(async (tx) => {
       const ok = await this.jobs.moveTo(tx, job.id, 'starting', {
         gpu_indices: gpuIndices,
         started_at: startedAt,
       });
-      return {
-        result: ok,
-        events: ok
-          ? [new JobStartingEvent({ queue_id: job.id, gpu_indices: gpuIndices, started_at: startedAt })]
-          : [],
-      };
+      if (!ok) return { result: null, events: [] };
+      const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
+      const starting = new JobStartingEvent({
+        queue_id: job.id,
+        gpu_indices: gpuIndices,
+        started_at: startedAt,
+      });
+      return { result: extra, events: [starting, ...events] };
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
@@ -97,7 +100,7 @@ export class JobLauncher implements OnModuleDestroy {
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = this.prepare(job, gpuIndices, await this.hooks.contribute(job, gpuIndices));
+      request = this.prepare(job, gpuIndices, claimed);
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
       return true;
