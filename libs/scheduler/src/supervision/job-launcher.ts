@@ -166,8 +166,11 @@ export class JobLauncher implements OnModuleDestroy {
       requestedGpus: job.requested_gpus,
       secretsDir: this.config.paths.secretsDir,
     });
+    // Not fsynced: they are minted per launch and die with the job on a power loss.
     for (const secret of [...spec.secretFiles, ...extra.secretFiles])
-      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600);
+      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600, {
+        durable: false,
+      });
     const controlDir = this.files.controlDir(job.id);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     rmSync(this.files.exitStatus(job.id), { force: true });
