@@ -46,6 +46,18 @@ PR_SET_CHILD_SUBREAPER = 36
 READ_CHUNK = 65536
 
 
+# Looked up once, in the launcher: loading libc through ctypes costs ~0.2 ms in a fresh fork; each monitor
+# (a fork) inherits this ready-made function instead of paying that again before its job starts.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+_prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+_prctl.restype = ctypes.c_int
+
+
+def become_subreaper():
+    """Orphans among our descendants are re-parented to us, not to init."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
 def status_of(wait_status):
     if os.WIFEXITED(wait_status):
         return os.WEXITSTATUS(wait_status)
@@ -233,8 +245,7 @@ def fail(code, why):
 def monitor(req, report_fd):
     """Runs in the monitor process; never returns."""
     os.setsid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    become_subreaper()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
@@ -425,8 +436,7 @@ class Launcher:
 
     def run(self):
         # Orphans of a killed monitor come to us, so a job command's status is never lost to init.
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        become_subreaper()
         stdin = sys.stdin.buffer.raw
         wake_r, _ = self.wake = wake_on_sigchld()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
