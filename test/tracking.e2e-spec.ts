@@ -211,6 +211,17 @@ describe('run tracking (e2e)', () => {
     expect((await call('GET', `/api/runs?job=${job.queue_id}`)).body).toMatchObject([
       { run_id: runId, job_id: job.queue_id },
     ]);
+    // The claim (queued → starting) and the job's run commit in one transaction: adjacent entries
+    // of one record, one timestamp (before, the run took two more transactions of its own).
+    const entries = (await call('GET', '/api/journal?order=asc&limit=1000')).body.items as Array<{
+      seq: number;
+      ts: string;
+      type: string;
+      payload: Record<string, unknown>;
+    }>;
+    const starting = entries.find((e) => e.type === 'job.starting.v1' && e.payload.queue_id === job.queue_id);
+    const created = entries.find((e) => e.type === 'run.created.v1' && e.payload.run_id === runId);
+    expect([created?.seq, created?.ts]).toEqual([starting!.seq + 1, starting!.ts]);
 
     // The job's GPU series, sampled from the (fake) GPU provider while the job runs.
     await server.app.get(HardwareSampler).sample();

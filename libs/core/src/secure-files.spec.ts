@@ -4,6 +4,7 @@ import {
   lchownSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -11,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secureStateDir, StateDirError } from './secure-files';
+import { secureStateDir, StateDirError, writeFileAtomic } from './secure-files';
 
 // Real files, real owners: the suite runs as root, so it can give a file to `nobody`.
 const NOBODY = 65534;
@@ -81,5 +82,26 @@ describe(secureStateDir.name, () => {
     chmodSync(join(root, 'jobs', 'q.tty'), 0o664);
     secureStateDir(root);
     expect(mode(join(root, 'jobs', 'q.tty'))).toBe(0o600);
+  });
+});
+
+describe(writeFileAtomic.name, () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'atomic-'))));
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('fsyncs before the rename by default, and not with durable: false (per-launch secrets)', () => {
+    const fsync = jest.spyOn(require('node:fs') as typeof import('node:fs'), 'fsyncSync');
+    writeFileAtomic(join(root, 'a'), 'one\n', 0o600);
+    expect(fsync).toHaveBeenCalledTimes(1);
+    writeFileAtomic(join(root, 'b'), 'two\n', 0o600, { durable: false });
+    expect(fsync).toHaveBeenCalledTimes(1);
+    expect([readFileSync(join(root, 'b'), 'utf8'), statSync(join(root, 'b')).mode & 0o777]).toEqual([
+      'two\n',
+      0o600,
+    ]);
   });
 });

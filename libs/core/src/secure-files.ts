@@ -80,13 +80,20 @@ export function ensurePrivateDir(path: string): void {
 /**
  * Write-then-rename so readers never see a half-written secret or config, with the final mode set
  * on the temporary file before any byte is written (no window where it is world-readable).
+ * `durable: false` skips the fsync, for files that only matter while the processes using them live
+ * (a job's per-launch secrets: a power loss ends the job with them); a process crash keeps either way.
  */
-export function writeFileAtomic(path: string, data: string | Buffer, mode = SECRET_FILE_MODE): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  mode = SECRET_FILE_MODE,
+  { durable = true }: { durable?: boolean } = {},
+): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

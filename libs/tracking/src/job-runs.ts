@@ -5,10 +5,11 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { Job, JobFinishedEvent, JobLaunchContribution, JobLaunchHooks } from '@trainyard/jobs';
+import { Tx } from '@trainyard/database';
+import { Job, JobFinishedEvent, JobLaunchHooks, JobLaunchPart } from '@trainyard/jobs';
 import { RunRepository } from './infrastructure/run.repository';
 import { mintRunToken, RUN_TOKEN_GRACE_MS } from './run-tokens';
-import { RunsService } from './runs.service';
+import { newRunId, RunsService } from './runs.service';
 
 /** The environment a job's trackers read (clients/python/trainyard_tracking.py). */
 export const RUN_ID_ENV = 'TRAINYARD_RUN_ID';
@@ -34,23 +35,27 @@ export class JobRuns implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register('run tracking', (job) => this.prepare(job));
+    this.hooks.register('run tracking', (tx, job) => this.prepare(tx, job));
   }
 
-  private async prepare(job: Job): Promise<JobLaunchContribution> {
-    const existing = await this.repository.findByJob(job.id);
-    const runId =
-      existing?.run_id ??
-      (await this.runs.create({ name: job.name ?? job.id, project: null, job_id: job.id })).run_id;
+  /** In the launch's claim transaction: the job's run (created, or reused on a requeue) and a fresh token. */
+  private async prepare(tx: Tx, job: Job): Promise<JobLaunchPart> {
+    const existing = await this.repository.findByJob(job.id, tx);
+    const runId = existing?.run_id ?? newRunId();
     const { token, hash } = mintRunToken(runId);
-    await this.journal.record(async (tx) => {
+    let events: JobLaunchPart['events'];
+    if (existing) {
       await this.repository.setToken(tx, runId, hash, null);
-      return { result: undefined, events: await this.runs.changeStatus(tx, runId, 'running') };
-    });
+      events = await this.runs.changeStatus(tx, runId, 'running');
+    } else {
+      const fields = { name: job.name ?? job.id, project: null, job_id: job.id };
+      events = (await this.runs.createIn(tx, fields, hash, runId)).events;
+    }
     const tokenFile = join(this.config.paths.secretsDir, `${job.id}.${RUN_TOKEN_FILE_SUFFIX}`);
     return {
       env: { [RUN_ID_ENV]: runId, [SERVER_URL_ENV]: this.serverUrl(), [RUN_TOKEN_FILE_ENV]: tokenFile },
       secretFiles: [{ path: tokenFile, content: `${token}\n` }],
+      events,
     };
   }
 

@@ -102,6 +102,20 @@ export class RunsService implements OnModuleInit {
     tokenHash: string | null = null,
     runId = newRunId(),
   ): Promise<RunSummary> {
+    const row = await this.journal.record(async (tx) => {
+      const created = await this.createIn(tx, fields, tokenHash, runId);
+      return { result: created.row, events: created.events };
+    });
+    return summaryOf(row);
+  }
+
+  /** `create` inside the caller's transaction: the row, and the event for its journal entry. */
+  async createIn(
+    tx: Tx,
+    fields: { name: string | null; project: string | null; job_id: string | null },
+    tokenHash: string | null,
+    runId = newRunId(),
+  ): Promise<{ row: RunRow; events: RunCreatedEvent[] }> {
     const now = new Date().toISOString();
     const row: RunRow = {
       run_id: runId,
@@ -112,14 +126,8 @@ export class RunsService implements OnModuleInit {
       token_hash: tokenHash,
       token_expires_at: null,
     };
-    await this.journal.record(async (tx) => {
-      await this.runs.insert(tx, row);
-      return {
-        result: undefined,
-        events: [new RunCreatedEvent({ run_id: runId, ...fields, created_at: now })],
-      };
-    });
-    return summaryOf(row);
+    await this.runs.insert(tx, row);
+    return { row, events: [new RunCreatedEvent({ run_id: runId, ...fields, created_at: now })] };
   }
 
   /** Writes a validated batch to a native run (404 for unknown or imported runs). */

@@ -47,7 +47,20 @@ import sys
 import termios
 
 PR_SET_CHILD_SUBREAPER = 36
+SPARE_AFTER_IDLE_S = 0.002
 READ_CHUNK = 65536
+
+
+# Looked up once, in the launcher: loading libc through ctypes costs ~0.2 ms in a fresh fork; each monitor
+# (a fork) inherits this ready-made function instead of paying that again before its job starts.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+_prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+_prctl.restype = ctypes.c_int
+
+
+def become_subreaper():
+    """Orphans among our descendants are re-parented to us, not to init."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def status_of(wait_status):
@@ -252,22 +265,45 @@ def join_cgroup(path, pid):
         return '%s: %s' % (path, err.strerror or err)
 
 
-def monitor(req, report_fd):
-    """Runs in the monitor process; never returns."""
+STOPS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def setup_monitor():
+    """The half of a monitor that no job decides: session, subreaper, terminal, signals.
+
+    Returns (master, slave, wake_r). A spare monitor does this before its job is known.
+    """
     os.setsid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    become_subreaper()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)
-    log = CappedLog(req['log'], req.get('log_cap'))
-    os.dup2(log.fd, 2)  # our own last words go to the job's log
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
     wake_r, _ = wake_on_sigchld()
-    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    for sig in stops:
+    for sig in STOPS:
         signal.signal(sig, signal.SIG_IGN)  # the server decides when the job is over
+    return master, slave, wake_r
+
+
+def read_request(fd):
+    """The monitor's one launch request; exits quietly if the launcher goes away first."""
+    data = b''
+    while not data.endswith(b'\n'):
+        chunk = os.read(fd, READ_CHUNK)
+        if not chunk:
+            os._exit(0)
+        data += chunk
+    os.close(fd)
+    return json.loads(data)
+
+
+def monitor(req, report_fd, ready):
+    """Runs in the monitor process, set up by setup_monitor (`ready`); never returns."""
+    master, slave, wake_r = ready
+    stops = STOPS
+    log = CappedLog(req['log'], req.get('log_cap'))
+    os.dup2(log.fd, 2)  # our own last words go to the job's log
     go_r, go_w = os.pipe()
     why_r, why_w = os.pipe()
     # Blocked across the fork: a stop sent to the job's process before it restores the default
@@ -359,32 +395,62 @@ class Launcher:
         self.commands = {}  # job command pid -> (job id, exit path), while its monitor lives
         self.by_report_fd = {}  # report fd -> [job id, monitor pid, buffer]
         self.wake = ()
+        self.spare = None  # (pid, request fd, report fd) of a monitor forked ahead, waiting for a job
 
     def send(self, message):
         self.out.write((json.dumps(message) + '\n').encode())
         self.out.flush()
 
-    def launch(self, req):
-        job_id = req['id']
+    def fork_monitor(self):
+        """Forks a monitor that sets itself up, then waits for its job's request on a pipe.
+
+        Returns (pid, request fd, report fd); raises OSError when it cannot fork.
+        """
+        request_r, request_w = os.pipe()
         report_r, report_w = os.pipe()
         try:
             pid = os.fork()
-        except OSError as err:
-            os.close(report_r)
-            os.close(report_w)
-            self.send({'op': 'launch_failed', 'id': job_id, 'error': 'fork: %s' % err.strerror})
-            return
+        except OSError:
+            for fd in (request_r, request_w, report_r, report_w):
+                os.close(fd)
+            raise
         if pid == 0:
             try:
                 os.close(report_r)
+                os.close(request_w)
                 signal.set_wakeup_fd(-1)
-                for fd in list(self.by_report_fd) + list(self.wake):
+                for fd in list(self.by_report_fd) + list(self.wake) + list(self.spare[1:] if self.spare else ()):
                     os.close(fd)
-                monitor(req, report_w)
+                ready = setup_monitor()
+                monitor(read_request(request_r), report_w, ready)
             except BaseException as err:  # never fall back into the launcher's loop
                 report(report_w, {'op': 'launch_failed', 'error': str(err)})
                 os._exit(127)
+        os.close(request_r)
         os.close(report_w)
+        return pid, request_w, report_r
+
+    def launch(self, req):
+        """Hands the request to the spare monitor (forked while we were idle), or to a new one."""
+        job_id = req['id']
+        line = (json.dumps(req) + '\n').encode()
+        while True:
+            spare, self.spare = self.spare, None
+            try:
+                pid, request_w, report_r = spare or self.fork_monitor()
+            except OSError as err:
+                self.send({'op': 'launch_failed', 'id': job_id, 'error': 'fork: %s' % err.strerror})
+                return
+            try:
+                write_all(request_w, line)
+                break
+            except OSError as err:  # it died before it got its job
+                os.close(request_w)
+                os.close(report_r)
+                if spare is None:
+                    self.send({'op': 'launch_failed', 'id': job_id, 'error': 'monitor: %s' % err.strerror})
+                    return
+        os.close(request_w)
         os.set_blocking(report_r, False)
         self.monitors[pid] = job_id
         self.by_report_fd[report_r] = [job_id, pid, b'', req['exit']]
@@ -422,6 +488,11 @@ class Launcher:
                 return
             if pid == 0:
                 return
+            if self.spare is not None and pid == self.spare[0]:
+                os.close(self.spare[1])  # a spare that died without a job: another is forked when idle
+                os.close(self.spare[2])
+                self.spare = None
+                continue
             command = self.commands.pop(pid, None)
             if command is not None:
                 # Its monitor was killed and we, the subreaper above it, inherited the command:
@@ -449,16 +520,24 @@ class Launcher:
 
     def run(self):
         # Orphans of a killed monitor come to us, so a job command's status is never lost to init.
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        become_subreaper()
         stdin = sys.stdin.buffer.raw
         wake_r, _ = self.wake = wake_on_sigchld()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
         buffer = b''
         while True:
+            # Idle without a spare monitor: fork one, so the next launch skips the fork and the
+            # monitor's setup (a burst of launches forks its monitors directly instead).
             try:
-                ready, _, _ = select.select([stdin, wake_r] + list(self.by_report_fd), [], [])
+                ready, _, _ = select.select(
+                    [stdin, wake_r] + list(self.by_report_fd), [], [], None if self.spare else SPARE_AFTER_IDLE_S)
             except InterruptedError:
+                continue
+            if not ready:
+                try:
+                    self.spare = self.fork_monitor()
+                except OSError:
+                    pass  # tried again at the next idle moment; launches fork their own meanwhile
                 continue
             if wake_r in ready:
                 drain(wake_r)

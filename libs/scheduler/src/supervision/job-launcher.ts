@@ -72,6 +72,7 @@ export class JobLauncher implements OnModuleDestroy {
   /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
   async launch(job: Job, gpuIndices: number[], migDevices: string[] = []): Promise<boolean> {
     const startedAt = new Date().toISOString();
+    // The claim and what other libs add to the launch (a tracking run) commit together.
     const claimed = await this.journal.record(async (tx) => {
       // The MIG devices are stored with the job: a restart re-reserves them from here (re-attach).
       const ok = await this.jobs.moveTo(tx, job.id, 'starting', {
@@ -79,13 +80,15 @@ export class JobLauncher implements OnModuleDestroy {
         mig_devices: migDevices,
         started_at: startedAt,
       });
+      if (!ok) return { result: null, events: [] };
+      const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
       const starting = new JobStartingEvent({
         queue_id: job.id,
         gpu_indices: gpuIndices,
         mig_devices: migDevices,
         started_at: startedAt,
       });
-      return { result: ok, events: ok ? [starting] : [] };
+      return { result: extra, events: [starting, ...events] };
     });
     if (!claimed) return false;
     this.metrics.launches.inc();
@@ -103,7 +106,7 @@ export class JobLauncher implements OnModuleDestroy {
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = this.prepare(job, gpuIndices, migDevices, await this.hooks.contribute(job, gpuIndices));
+      request = this.prepare(job, gpuIndices, migDevices, claimed);
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
       return true;
@@ -178,8 +181,11 @@ export class JobLauncher implements OnModuleDestroy {
       requestedGpus: job.requested_gpus,
       secretsDir: this.config.paths.secretsDir,
     });
+    // Not fsynced: they are minted per launch and die with the job on a power loss.
     for (const secret of [...spec.secretFiles, ...extra.secretFiles])
-      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600);
+      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600, {
+        durable: false,
+      });
     const controlDir = this.files.controlDir(job.id);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     rmSync(this.files.exitStatus(job.id), { force: true });

@@ -1,0 +1,15 @@
+import { spawnSync } from 'node:child_process';
+
+// The launcher is python; its spare monitor has python tests (real processes), run here so jest runs them.
+describe('spare monitor (trainyard-launcher.py)', () => {
+  it('passes its python tests', () => {
+    const run = spawnSync('python3', ['-B', '-m', 'unittest', '-v', 'test_spare_monitor'], {
+      cwd: __dirname,
+      encoding: 'utf8',
+    });
+    expect({ status: run.status, output: run.stderr }).toEqual({
+      status: 0,
+      output: expect.stringContaining('OK'),
+    });
+  });
+});

@@ -1,0 +1,93 @@
+"""The launcher's spare monitor (run by spare-monitor.spec.ts: python3 -m unittest)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SCRIPT = os.path.join(os.path.dirname(__file__), 'trainyard-launcher.py')
+
+
+def children(pid):
+    with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+        return [int(p) for p in f.read().split()]
+
+
+def wait_for(check, what, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError('timed out waiting for ' + what)
+
+
+def alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().split(') ')[1][0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
+class SpareMonitorTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.launcher = subprocess.Popen([sys.executable, '-u', SCRIPT], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env={'PATH': os.environ['PATH']})
+
+    def tearDown(self):
+        if self.launcher.poll() is None:
+            self.launcher.stdin.close()
+            self.launcher.wait(5)
+        self.launcher.stdout.close()
+        self.dir.cleanup()
+
+    def launch(self, job_id, argv):
+        path = os.path.join(self.dir.name, job_id)
+        req = {'op': 'launch', 'id': job_id, 'argv': argv, 'cwd': self.dir.name,
+               'env': {'PATH': os.environ['PATH']}, 'log': path + '.tty', 'exit': path + '.exit',
+               'log_cap': None}
+        self.launcher.stdin.write((json.dumps(req) + '\n').encode())
+        self.launcher.stdin.flush()
+        messages = []
+        while not messages or messages[-1]['op'] != 'exited':
+            messages.append(json.loads(self.launcher.stdout.readline()))
+        return messages, path
+
+    def test_an_idle_launcher_hands_the_next_job_to_the_monitor_it_forked_ahead(self):
+        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')
+        self.assertEqual(len(spare), 1)
+        messages, path = self.launch('q1', ['sh', '-c', 'echo hello; exit 3'])
+        self.assertEqual([m['op'] for m in messages], ['launched', 'main_exited', 'exited'])
+        self.assertEqual(messages[0]['monitor_pid'], spare[0])  # no fork on the launch's path
+        self.assertEqual([messages[1]['status'], messages[2]['status']], [3, 3])
+        with open(path + '.tty', 'rb') as f:
+            self.assertEqual(f.read(), b'hello\r\n')
+        with open(path + '.exit') as f:
+            self.assertEqual(f.read(), '3\n')
+        # A new spare is forked once the launcher is idle again.
+        wait_for(lambda: [p for p in children(self.launcher.pid) if p != spare[0]], 'a new spare')
+
+    def test_the_spare_exits_with_the_launcher(self):
+        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')[0]
+        self.launcher.stdin.close()
+        self.launcher.wait(5)
+        wait_for(lambda: not alive(spare), 'the spare to exit')
+
+    def test_a_spare_that_died_is_replaced_and_the_launch_still_runs(self):
+        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')[0]
+        os.kill(spare, 9)
+        wait_for(lambda: spare not in children(self.launcher.pid), 'the launcher to reap it')
+        messages, _ = self.launch('q2', ['true'])
+        self.assertEqual([m['op'] for m in messages], ['launched', 'main_exited', 'exited'])
+        self.assertNotEqual(messages[0]['monitor_pid'], spare)
+        self.assertEqual(messages[2]['status'], 0)
+
+
+if __name__ == '__main__':
+    unittest.main()
