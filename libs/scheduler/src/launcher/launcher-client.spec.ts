@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobCgroupDir, setUpProcessTracking } from '@trainyard/core';
@@ -120,4 +120,20 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
       }
     },
   );
+
+  withCgroups('a spare whose cgroup cannot be renamed moves the job into its cgroup instead', async () => {
+    const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
+    const cgroup = jobCgroupDir(parent, 'q_1');
+    mkdirSync(cgroup); // left over by an earlier attempt: the rename fails with EEXIST
+    try {
+      const { launched, log } = await launch(dir, 'cat /proc/self/cgroup', cgroup, parent);
+      expect(launched.cgroupError).toBeNull();
+      const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
+      expect(line && cgroup.endsWith(line)).toBe(true);
+      expect(existsSync(join(parent, `spare-${launched.monitorPid}`))).toBe(false);
+      await waitFor(() => spares(parent).length === 0, 'no spare cgroup after the launcher exits');
+    } finally {
+      rmdirSync(cgroup);
+    }
+  });
 });
