@@ -72,7 +72,7 @@ describeWithCgroups(
       }
     });
 
-    it('after a restart the job is re-attached by its cgroup, and a stale empty job cgroup is removed', async () => {
+    it('after a restart the job is re-attached by its cgroup, and stale empty job and spare cgroups are removed', async () => {
       const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
       let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
       try {
@@ -80,6 +80,8 @@ describeWithCgroups(
         const parent: string = (await api.call('GET', '/api/health')).body.process_tracking.cgroup;
         const stale = join(parent, 'job-q_stale');
         mkdirSync(stale);
+        const staleSpare = join(parent, 'spare-999999'); // left by a launcher spare that was killed
+        mkdirSync(staleSpare);
         const { body } = await api.command(HIDDEN(10151), { requested_gpus: 1, kill_grace_s: 1 });
         await waitFor(async () => pidsRunning(['sleep', '10151']).length === 1, 'the hidden sleep');
         await first.stop('SIGKILL');
@@ -89,6 +91,7 @@ describeWithCgroups(
         second = await spawnServer(temp.home, ['--fake-gpus', '1'], { TRAINYARD_LOG_LEVEL: 'info' });
         const api2 = jobsApi(second.baseUrl, second.token!);
         expect(existsSync(stale)).toBe(false);
+        expect(existsSync(staleSpare)).toBe(false);
         // Found by its cgroup alone, the hidden process is the job's: the job is not over while it
         // runs. Its command's end was recorded (the leftover is then cleaned up) or not (then kill it).
         await new Promise((r) => setTimeout(r, 1000));

@@ -176,3 +176,8 @@ export function jobCgroupIds(parent: string): string[] {
     .map((d) => /\/job-([^/]+)$/.exec(d)?.[1])
     .filter((id): id is string => id !== undefined);
 }
+
+/** The `spare-<pid>` cgroups under `parent`: where the launcher's spare monitor holds a job's process ahead. */
+export function spareCgroupDirs(parent: string): string[] {
+  return childCgroups(parent).filter((d) => /\/spare-\d+$/.test(d));
+}

@@ -1,11 +1,28 @@
-import { mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobCgroupDir, setUpProcessTracking } from '@trainyard/core';
 import { Launched, LauncherClient, LaunchRequest } from './launcher-client';
 
-/** Launches `script` (sh -c) through a real launcher; resolves with the start and the exit status. */
-async function launch(dir: string, script: string, cgroup: string | null) {
+const spares = (parent: string) => readdirSync(parent).filter((name) => name.startsWith('spare-'));
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 5000; !check(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Launches `script` (sh -c) through a real launcher; resolves with the start and the exit status.
+ * With `spareIn` (the launcher's cgroup parent), the launch waits for the spare monitor's cgroup
+ * there, so the job goes to the spare; `onLaunched` sees the start while the job runs.
+ */
+async function launch(
+  dir: string,
+  script: string,
+  cgroup: string | null,
+  spareIn: string | null = null,
+  onLaunched: (launched: Launched) => void = () => undefined,
+) {
   let exited!: (status: number | null) => void;
   const ended = new Promise<number | null>((r) => (exited = r));
   const client = new LauncherClient(
@@ -13,9 +30,10 @@ async function launch(dir: string, script: string, cgroup: string | null) {
     { PATH: process.env.PATH ?? '' },
     {
       mainExited: () => undefined,
-      exited: (_id, _monitor, status) => exited(status),
+      exited: (id, _monitor, status) => id === 'q_1' && exited(status),
       launcherDied: () => undefined,
     },
+    { cgroupParent: spareIn },
   );
   const request: LaunchRequest = {
     id: 'q_1',
@@ -28,7 +46,13 @@ async function launch(dir: string, script: string, cgroup: string | null) {
     cgroup,
   };
   try {
-    const launched: Launched = await client.launch(request, () => undefined);
+    if (spareIn) {
+      // The first launch starts the launcher, which then forks its spare while idle.
+      const first = { argv: ['true'], log: join(dir, 'q_0.log'), exit: join(dir, 'q_0.exit') };
+      await client.launch({ ...request, ...first, id: 'q_0', cgroup: null }, () => undefined);
+      await waitFor(() => spares(spareIn).length === 1, 'a spare cgroup');
+    }
+    const launched: Launched = await client.launch(request, onLaunched);
     return { launched, status: await ended, log: readFileSync(request.log, 'utf8') };
   } finally {
     client.close();
@@ -63,6 +87,51 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
       expect(launched.cgroupError).toBeNull();
       const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
       expect(line && cgroup.endsWith(line)).toBe(true);
+    } finally {
+      rmdirSync(cgroup);
+    }
+  });
+
+  withCgroups(
+    'a job handed to the spare monitor runs in its own cgroup, with no spare cgroup left',
+    async () => {
+      const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
+      const cgroup = jobCgroupDir(parent, 'q_1');
+      let procs: string[] = [];
+      try {
+        const { launched, log } = await launch(
+          dir,
+          'cat /proc/self/cgroup; sleep 0.3',
+          cgroup,
+          parent,
+          () => (procs = readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n')),
+        );
+        expect(launched.cgroupError).toBeNull();
+        const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
+        expect(line && cgroup.endsWith(line)).toBe(true);
+        // The spare's cgroup became the job's; the monitor stays outside it (cgroup.kill spares it).
+        expect(existsSync(join(parent, `spare-${launched.monitorPid}`))).toBe(false);
+        expect(procs).toContain(String(launched.pid));
+        expect(procs).not.toContain(String(launched.monitorPid));
+        // The next spare, forked once the launcher is idle, removes its cgroup when the launcher exits.
+        await waitFor(() => spares(parent).length === 0, 'no spare cgroup after the launcher exits');
+      } finally {
+        if (existsSync(cgroup)) rmdirSync(cgroup);
+      }
+    },
+  );
+
+  withCgroups('a spare whose cgroup cannot be renamed moves the job into its cgroup instead', async () => {
+    const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
+    const cgroup = jobCgroupDir(parent, 'q_1');
+    mkdirSync(cgroup); // left over by an earlier attempt: the rename fails with EEXIST
+    try {
+      const { launched, log } = await launch(dir, 'cat /proc/self/cgroup', cgroup, parent);
+      expect(launched.cgroupError).toBeNull();
+      const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
+      expect(line && cgroup.endsWith(line)).toBe(true);
+      expect(existsSync(join(parent, `spare-${launched.monitorPid}`))).toBe(false);
+      await waitFor(() => spares(parent).length === 0, 'no spare cgroup after the launcher exits');
     } finally {
       rmdirSync(cgroup);
     }

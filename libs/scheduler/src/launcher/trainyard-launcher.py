@@ -18,9 +18,10 @@ monitors and jobs keep running, and the next server re-attaches them.
 
 Per job, a monitor (a fork of this process):
 - with `cgroup`, creates that cgroup v2 directory and moves the job's process into it after the
-  fork and before it may run anything (it waits for the monitor's go), so no process of the job
-  can be outside it; when that fails the job still runs, tracked by its environment tag, and
-  `cgroup_error` says why;
+  fork and before it may run anything (it waits for its request from the monitor), so no process of
+  the job can be outside it; when that fails the job still runs, tracked by its environment tag, and
+  `cgroup_error` says why (a spare monitor forks that process ahead instead, into a spare cgroup
+  that it renames at launch: see JobProcess; start the launcher with `--cgroup-parent DIR`);
 - becomes a session leader and a child subreaper, so every process the job starts, including ones
   that call setsid or double-fork, stays its descendant and is reaped by it;
 - owns the job's pseudo-terminal and runs the job's command in its own process group in the
@@ -206,13 +207,11 @@ def exec_failure(err, name):
     return 127, 'cannot run %s: %s' % (name, err.strerror)
 
 
-def exec_job(req, slave, go_r, why_w):
+def exec_job(req, slave, why_w):
     """In the job's process: own process group in the foreground of the terminal, then exec.
 
     `why_w` is close-on-exec: a successful exec closes it unwritten; a failed one writes the reason.
     """
-    # Wait until the monitor has reported our pid: nothing the job does can come before that.
-    os.read(go_r, 1)
     os.setpgid(0, 0)
     signal.signal(signal.SIGTTOU, signal.SIG_IGN)
     os.tcsetpgrp(slave, os.getpid())
@@ -287,44 +286,119 @@ def setup_monitor():
 
 
 def read_request(fd):
-    """The monitor's one launch request; exits quietly if the launcher goes away first."""
+    """One launch request line from pipe `fd` (then closed); None when the writer went away first."""
     data = b''
     while not data.endswith(b'\n'):
         chunk = os.read(fd, READ_CHUNK)
         if not chunk:
-            os._exit(0)
+            return None
         data += chunk
     os.close(fd)
     return json.loads(data)
 
 
-def monitor(req, report_fd, ready):
-    """Runs in the monitor process, set up by setup_monitor (`ready`); never returns."""
+class JobProcess:
+    """The job's process, forked by its monitor before it runs anything: it waits for its launch
+    request on a pipe (nothing the job does can come before the monitor has reported its pid), then
+    becomes the command; EOF on the pipe instead makes it exit quietly.
+
+    A spare monitor forks it ahead, while the launcher is idle, and moves it into a cgroup of its
+    own, `spare-<monitor pid>` under the server's parent cgroup: moving a process between cgroups
+    costs ~12 ms (the kernel waits for an RCU grace period) while renaming a cgroup directory is
+    cheap, so at launch that cgroup is renamed `job-<id>` instead of the process being moved.
+    """
+
+    def __init__(self, ready, inherited=()):
+        master, slave, _ = ready
+        request_r, self.request_w = os.pipe()
+        self.why_r, why_w = os.pipe()
+        # Blocked across the fork: a stop sent to the job's process before it restores the default
+        # dispositions stays pending (Linux never discards a blocked signal) instead of being
+        # ignored, and kills it as soon as exec_job unblocks it, before the command runs.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                for fd in (master, self.request_w, self.why_r) + tuple(inherited):
+                    os.close(fd)
+                req = read_request(request_r)
+                if req is None:
+                    os._exit(0)  # no job came
+                exec_job(req, slave, why_w)
+            finally:
+                os._exit(127)  # exec_job returns only by an exception
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
+        os.close(request_r)
+        os.close(why_w)
+        os.close(slave)  # the master reads EIO once no process holds the terminal any more
+        self.spare_cgroup = None  # while it holds the job's process: removed when the monitor ends
+
+    def enter_spare_cgroup(self, parent):
+        path = os.path.join(parent, 'spare-%d' % os.getpid())
+        if join_cgroup(path, self.pid) is None:
+            self.spare_cgroup = path
+        else:
+            remove_cgroup(path)
+
+    def enter_cgroup(self, path):
+        """Puts the job's process in cgroup `path` (None: none asked); returns None, or why it could not."""
+        if path is None:
+            return None
+        if self.spare_cgroup is not None:
+            try:
+                os.rename(self.spare_cgroup, path)
+                self.spare_cgroup = None
+                return None
+            except OSError:
+                pass  # e.g. `path` exists already, or has another parent: move the process instead
+        error = join_cgroup(path, self.pid)
+        if error is None and self.spare_cgroup is not None:
+            remove_cgroup(self.spare_cgroup)
+            self.spare_cgroup = None
+        return error
+
+    def start(self, req):
+        """Hands the request to the job's process, which then runs the command."""
+        try:
+            write_all(self.request_w, (json.dumps(req) + '\n').encode())
+        except OSError:
+            pass  # it died meanwhile: the monitor reaps it and records how it ended
+        os.close(self.request_w)
+
+    def retire(self):
+        """No job came: the process exits on EOF, and its spare cgroup goes with it."""
+        os.close(self.request_w)
+        os.waitpid(self.pid, 0)
+        self.remove_spare_cgroup()
+
+    def remove_spare_cgroup(self):
+        if self.spare_cgroup is not None:
+            remove_cgroup(self.spare_cgroup)
+
+
+def remove_cgroup(path):
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass  # gone already, or still populated (removed at the server's next start)
+
+
+def monitor(req, report_fd, ready, job=None):
+    """Runs in the monitor process, set up by setup_monitor (`ready`); never returns.
+
+    `job`: the JobProcess a spare monitor forked ahead; without it, the job's process is forked now.
+    """
     master, slave, wake_r = ready
-    stops = STOPS
     log = CappedLog(req['log'], req.get('log_cap'))
     os.dup2(log.fd, 2)  # our own last words go to the job's log
-    go_r, go_w = os.pipe()
-    why_r, why_w = os.pipe()
-    # Blocked across the fork: a stop sent to the job's process before it restores the default
-    # dispositions stays pending (Linux never discards a blocked signal) instead of being ignored,
-    # and kills it as soon as exec_job unblocks it, before the command runs.
-    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-    pid = os.fork()
-    if pid == 0:
-        os.close(master)
-        os.close(go_w)
-        os.close(why_r)
-        exec_job(req, slave, go_r, why_w)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
-    os.close(go_r)
-    os.close(why_w)
-    os.close(slave)  # the master reads EIO once no process holds the terminal any more
-    # The job's process is still waiting for `go`: inside its cgroup before it can fork anything.
-    cgroup_error = join_cgroup(req['cgroup'], pid) if req.get('cgroup') else None
+    if job is None:
+        job = JobProcess(ready, (report_fd,))
+    pid, why_r = job.pid, job.why_r
+    # The job's process is still waiting for its request: inside its cgroup before it can fork
+    # anything, while the monitor itself stays outside (cgroup.kill never reaches it).
+    cgroup_error = job.enter_cgroup(req.get('cgroup'))
     report(report_fd, {'op': 'launched', 'pid': pid, 'cgroup_error': cgroup_error})
-    os.write(go_w, b'g')
-    os.close(go_w)
+    job.start(req)
     main_status = None
     terminal_open = True
     while True:
@@ -366,6 +440,7 @@ def monitor(req, report_fd, ready):
                 log.write(data)
             else:
                 terminal_open = False
+    job.remove_spare_cgroup()
     os._exit(main_status if main_status is not None else 1)
 
 
@@ -389,7 +464,8 @@ def report(fd, message):
 
 
 class Launcher:
-    def __init__(self):
+    def __init__(self, cgroup_parent=None):
+        self.cgroup_parent = cgroup_parent  # where spare monitors put the job process they fork ahead
         self.out = sys.stdout.buffer
         self.monitors = {}  # monitor pid -> job id
         self.commands = {}  # job command pid -> (job id, exit path), while its monitor lives
@@ -401,8 +477,9 @@ class Launcher:
         self.out.write((json.dumps(message) + '\n').encode())
         self.out.flush()
 
-    def fork_monitor(self):
-        """Forks a monitor that sets itself up, then waits for its job's request on a pipe.
+    def fork_monitor(self, ahead=False):
+        """Forks a monitor that sets itself up, then waits for its job's request on a pipe; `ahead`
+        (a spare): it also forks the job's process ahead and moves it into a spare cgroup.
 
         Returns (pid, request fd, report fd); raises OSError when it cannot fork.
         """
@@ -422,7 +499,17 @@ class Launcher:
                 for fd in list(self.by_report_fd) + list(self.wake) + list(self.spare[1:] if self.spare else ()):
                     os.close(fd)
                 ready = setup_monitor()
-                monitor(read_request(request_r), report_w, ready)
+                job = None
+                if ahead:
+                    job = JobProcess(ready, (request_r, report_w))
+                    if self.cgroup_parent:
+                        job.enter_spare_cgroup(self.cgroup_parent)
+                req = read_request(request_r)
+                if req is None:  # the launcher went away first
+                    if job is not None:
+                        job.retire()
+                    os._exit(0)
+                monitor(req, report_w, ready, job)
             except BaseException as err:  # never fall back into the launcher's loop
                 report(report_w, {'op': 'launch_failed', 'error': str(err)})
                 os._exit(127)
@@ -535,7 +622,7 @@ class Launcher:
                 continue
             if not ready:
                 try:
-                    self.spare = self.fork_monitor()
+                    self.spare = self.fork_monitor(ahead=True)
                 except OSError:
                     pass  # tried again at the next idle moment; launches fork their own meanwhile
                 continue
@@ -557,4 +644,6 @@ class Launcher:
 
 
 if __name__ == '__main__':
-    Launcher().run()
+    # trainyard-launcher.py [--cgroup-parent DIR]: the server's parent cgroup (see JobProcess)
+    args = sys.argv[1:]
+    Launcher(args[1] if args[:1] == ['--cgroup-parent'] and len(args) > 1 else None).run()

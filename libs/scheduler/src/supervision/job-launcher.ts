@@ -58,11 +58,16 @@ export class JobLauncher implements OnModuleDestroy {
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
     this.python = resolveExecutable('python3', config.job_env.PATH);
-    this.launcher = new LauncherClient(this.python ?? 'python3', config.job_env, {
-      mainExited: (id, status) => this.reaper.onMainExited(id, status),
-      exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),
-      launcherDied: () => this.onLauncherDied(),
-    });
+    this.launcher = new LauncherClient(
+      this.python ?? 'python3',
+      config.job_env,
+      {
+        mainExited: (id, status) => this.reaper.onMainExited(id, status),
+        exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),
+        launcherDied: () => this.onLauncherDied(),
+      },
+      { cgroupParent: processes.cgroupParent },
+    );
   }
 
   onModuleDestroy(): void {

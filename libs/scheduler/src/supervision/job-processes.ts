@@ -15,6 +15,7 @@ import {
   ServerConfig,
   setUpProcessTracking,
   signalAll,
+  spareCgroupDirs,
   taggedProcesses,
 } from '@trainyard/core';
 import { JOB_ID_ENV } from '@trainyard/gpus';
@@ -42,6 +43,11 @@ export class JobProcesses implements OnModuleDestroy {
       this.logger.log(`job processes are tracked by cgroup v2 at ${this.tracking.parent}`);
     else
       this.logger.log(`job processes are tracked by environment tag (no cgroups: ${this.tracking.reason})`);
+  }
+
+  /** The parent cgroup of every job's cgroup, or null in tag mode. */
+  get cgroupParent(): string | null {
+    return this.tracking.mode === 'cgroup' ? this.tracking.parent : null;
   }
 
   /** The cgroup job `id` is (to be) launched in, or null in tag mode. */
@@ -95,11 +101,15 @@ export class JobProcesses implements OnModuleDestroy {
       this.logger.warn(`${id}: its cgroup ${cgroup} is not empty; left in place`);
   }
 
-  /** At boot: removes the cgroups of jobs that are no longer active (a populated one stays). */
+  /**
+   * At boot: removes the cgroups of jobs that are no longer active, and the `spare-*` cgroups of
+   * launcher spares that were killed (a populated one stays).
+   */
   removeStale(activeIds: ReadonlySet<string>): void {
     if (this.tracking.mode !== 'cgroup') return;
     for (const id of jobCgroupIds(this.tracking.parent))
       if (!activeIds.has(id)) removeCgroup(jobCgroupDir(this.tracking.parent, id));
+    for (const dir of spareCgroupDirs(this.tracking.parent)) removeCgroup(dir);
   }
 
   onModuleDestroy(): void {
