@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setUpProcessTracking } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -70,6 +70,22 @@ describeWithCgroups(
         await server.stop();
         killAll(['sleep', '10131'], ['sleep', '10132']);
       }
+    });
+
+    it('a server stopped with no job running leaves no cgroup behind (its spare monitor included)', async () => {
+      const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      let parent = '';
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        parent = (await api.call('GET', '/api/health')).body.process_tracking.cgroup;
+        const { body } = await api.command(['true']);
+        await api.waitStatus(body.queue_id, ['done'], 15_000);
+        // The idle launcher forks a spare monitor that holds a cgroup of its own.
+        await waitFor(async () => readdirSync(parent).some((d) => d.startsWith('spare-')), 'a spare cgroup');
+      } finally {
+        await server.stop();
+      }
+      expect(existsSync(parent)).toBe(false);
     });
 
     it('after a restart the job is re-attached by its cgroup, and stale empty job and spare cgroups are removed', async () => {

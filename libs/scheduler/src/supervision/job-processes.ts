@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { rmdirSync } from 'node:fs';
 import {
   cgroupPids,
   jobCgroupDir,
@@ -21,6 +20,9 @@ import {
 import { JOB_ID_ENV } from '@trainyard/gpus';
 import { JobFiles } from '@trainyard/jobs';
 import { SERVER_TAG_ENV } from './job-environment';
+
+/** How long shutdown waits for the spare monitor to empty its cgroup before leaving the parent. */
+const SHUTDOWN_CGROUP_WAIT_MS = 1000;
 
 /**
  * The one place that answers "which processes are job X's": a cgroup v2 per job where the host
@@ -112,13 +114,19 @@ export class JobProcesses implements OnModuleDestroy {
     for (const dir of spareCgroupDirs(this.tracking.parent)) removeCgroup(dir);
   }
 
-  onModuleDestroy(): void {
-    // Only an empty parent goes: the cgroups of jobs still running keep it (and them) in place.
+  /**
+   * Removes the parent cgroup at shutdown when no job runs in it. The launcher's spare monitor
+   * removes its `spare-*` cgroup only once its waiting process has exited, which may come just
+   * after this (the launcher is closed alongside), so a parent that holds nothing but spare cgroups
+   * is retried for up to a second. A populated job cgroup keeps the parent (and the job) in place.
+   */
+  async onModuleDestroy(): Promise<void> {
     if (this.tracking.mode !== 'cgroup') return;
-    try {
-      rmdirSync(this.tracking.parent);
-    } catch {
-      // not empty: jobs still run in it
+    const parent = this.tracking.parent;
+    const deadline = Date.now() + SHUTDOWN_CGROUP_WAIT_MS;
+    while (!removeCgroup(parent)) {
+      if (jobCgroupIds(parent).length > 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 }
