@@ -1,13 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
 import { WebSocket } from 'ws';
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'main.js');
+const CLI = join(__dirname, '..', 'bin', 'trainyard.js');
 
 describe('server process (e2e, built dist)', () => {
   const temp = makeTempHome();
@@ -32,6 +34,44 @@ describe('server process (e2e, built dist)', () => {
       expect((await request(newBase, 'GET', '/api/server-config-path', { token })).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('`trainyard server &` then `kill -9 $!` stops the server: the pid a shell reports is the server itself', async () => {
+    const home = makeTempHome();
+    const child = spawn(process.execPath, [CLI, 'server', '--port', '0'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home.home,
+        TRAINYARD_HOME: home.home,
+        TRAINYARD_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      const base = await waitFor(
+        async () => /http:\/\/localhost:(\d+)\//.exec(out)?.[1],
+        'the banner',
+        30_000,
+      ).then((port) => `http://127.0.0.1:${port}`);
+      expect((await request(base, 'GET', '/api/health')).status).toBe(200);
+      child.kill('SIGKILL');
+      // Nothing is left answering on the port (a wrapper's child server would keep serving).
+      await waitFor(
+        async () =>
+          request(base, 'GET', '/api/health').then(
+            () => false,
+            () => true,
+          ),
+        'the server to stop answering',
+        10_000,
+      );
+    } finally {
+      child.kill('SIGKILL');
+      home.remove();
     }
   });
 

@@ -1,22 +1,18 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 
 /**
- * `trainyard server [flags]` runs the server's own entry point, so flags (including --help), signals
- * and exit codes pass straight through. Resolves with the server's exit code.
+ * `trainyard server [flags]` runs the server's own entry point (its supervisor) in this process, so
+ * flags (including --help), signals and exit codes are the server's own — and the pid a shell reports
+ * for `trainyard server … &` is the server's: `kill -9 $!` stops it (its worker ends with it), where
+ * a wrapper process would leave the server running. Never resolves: the server exits the process.
  */
 export function runServer(args: string[]): Promise<number> {
   const main = join(__dirname, '..', '..', '..', 'server', 'src', 'main.js');
-  const child = spawn(process.execPath, [main, ...args], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  return new Promise((resolve) => {
-    child.on('error', (err) => {
-      process.stderr.write(`trainyard: cannot start the server (${main}): ${err.message}\n`);
-      resolve(1);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
+  process.argv = [process.argv[0], main, ...args];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(main);
+  return new Promise(() => undefined);
 }
 
 /** Listed in `trainyard --help`; the entry point hands `server` to {@link runServer} before parsing. */
