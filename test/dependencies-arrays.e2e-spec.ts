@@ -291,6 +291,25 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     it('refuses what is not an id (2) and reports a missing one (5)', async () => {
       expect((await wait(['nope'])).code).toBe(2);
       expect((await wait(['a_1700000000000_00000000'])).code).toBe(5);
+      const unknown = await wait(['q_1700000000000_00000000']);
+      expect(unknown.code).toBe(5);
+      expect(unknown.out).toContain('no job q_1700000000000_00000000');
+      expect(unknown.out).not.toContain('cancelled\n');
+    });
+
+    it('a job cancelled from the queue while waited for ends "cancelled" (5)', async () => {
+      await api.call('POST', '/api/queue/scheduler', { enabled: false });
+      try {
+        const id = (await sh('true')).body.queue_id;
+        const waiting = wait([id]);
+        await new Promise((r) => setTimeout(r, 300)); // wait has seen it queued
+        expect((await api.call('DELETE', `/api/queue/${id}`)).status).toBe(200);
+        const { code, out } = await waiting;
+        expect(code).toBe(5);
+        expect(out).toContain(`${id} cancelled`);
+      } finally {
+        await api.call('POST', '/api/queue/scheduler', { enabled: true });
+      }
     });
   });
 

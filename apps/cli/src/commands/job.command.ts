@@ -31,7 +31,8 @@ const TERMINAL = new Set(['done', 'failed', 'aborted']);
  */
 export function exitCodeFor(end: { status: string; exit_code: number | null }): number {
   if (end.status === 'done') return 0;
-  if (end.status === 'cancelled' || end.status === 'deleted') return EXIT.notFound;
+  if (end.status === 'cancelled' || end.status === 'deleted' || end.status === 'unknown')
+    return EXIT.notFound;
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 

@@ -10,7 +10,11 @@ const TERMINAL = new Set(['done', 'failed', 'aborted']);
 const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
 
-/** One job's end as `wait` sees it (`cancelled`: removed from the queue before it ran). */
+/**
+ * One job's end as `wait` sees it: `cancelled` when it was seen queued and then removed from the
+ * queue before it ran; `unknown` when the server never had it (or it was cancelled before `wait`
+ * began: a cancelled queued job leaves no record to tell the two apart).
+ */
 export interface JobEnd {
   queue_id: string;
   status: string;
@@ -32,7 +36,7 @@ export function waitExitCode(ends: readonly JobEnd[]): number {
   return failures.length ? exitCodeFor(failures[0]) : EXIT.ok;
 }
 
-async function readTarget(ctx: CliContext, id: string): Promise<TargetState> {
+async function readTarget(ctx: CliContext, id: string, seen: Set<string>): Promise<TargetState> {
   try {
     if (ARRAY_ID.test(id)) {
       const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
@@ -47,11 +51,14 @@ async function readTarget(ctx: CliContext, id: string): Promise<TargetState> {
       );
     }
     const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
+    seen.add(id);
     return TERMINAL.has(data.status) ? [toEnd(data)] : null;
   } catch (err) {
     // A queued job that is cancelled is removed: it ended without running.
-    if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id))
-      return [{ queue_id: id, status: 'cancelled', exit_code: null, ended_at: new Date().toISOString() }];
+    if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id)) {
+      const status = seen.has(id) ? 'cancelled' : 'unknown';
+      return [{ queue_id: id, status, exit_code: null, ended_at: new Date().toISOString() }];
+    }
     throw err;
   }
 }
@@ -89,10 +96,11 @@ export function registerWait(program: Command, run: CommandRunner): void {
             EXIT.invalid,
           );
         const ended = new Map<string, JobEnd[]>();
+        const seen = new Set<string>();
         for (;;) {
           for (const id of ids) {
             if (ended.has(id)) continue;
-            const state = await readTarget(ctx, id);
+            const state = await readTarget(ctx, id, seen);
             if (state) ended.set(id, state);
             if (state && options.any) {
               ctx.output({ target: id, jobs: state }, () => describe(id, state));
@@ -115,7 +123,9 @@ export function registerWait(program: Command, run: CommandRunner): void {
 /** "q_… done" / "q_… failed (exit 3)" / "a_… 7/9 done; failed: q_… (exit 3), …". */
 function describe(id: string, ends: readonly JobEnd[]): string {
   const one = (e: JobEnd) =>
-    `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
+    e.status === 'unknown'
+      ? `no job ${e.queue_id} (unknown id, or cancelled from the queue before it ran)`
+      : `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
   if (!ARRAY_ID.test(id)) return escapeControls(one(ends[0]));
   const bad = ends.filter((e) => e.status !== 'done');
   const done = `${id} ${ends.length - bad.length}/${ends.length} done`;
