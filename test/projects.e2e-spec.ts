@@ -257,6 +257,9 @@ describe('projects API (e2e, real server, real directories)', () => {
     const api = jobsApi(server.baseUrl, server.token);
     await api.waitStatus(run.body.queue_id, ['done']);
     expect(await api.log(run.body.queue_id)).toContain('lr=0.5 opt=adam');
+    // The job's run is filed under its project, so the project's runs list finds it.
+    const runs = await call('GET', `/api/runs?project=${encodeURIComponent(echo.name)}`);
+    expect(runs.body.map((r: { job_id: string }) => r.job_id)).toContain(run.body.queue_id);
 
     const query = `/api/config/overrides?project_dir=${encodeURIComponent(echo.path)}&config=echo`;
     expect((await call('GET', query)).body.values).toEqual({ lr: 0.5 });

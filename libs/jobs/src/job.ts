@@ -1,6 +1,12 @@
 import type { JobDependency } from './dependencies';
 import type { JobStatus, TerminationReason } from './job-lifecycle';
 
+/**
+ * In the environment of a job run from a project config: the project's name. Run tracking files the
+ * job's run under that project (`GET /api/runs?project=`).
+ */
+export const PROJECT_ENV = 'TRAINYARD_PROJECT';
+
 /** A job as the rest of the app sees it (the entity never leaves infrastructure/). */
 export interface Job {
   id: string;

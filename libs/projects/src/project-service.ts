@@ -14,7 +14,7 @@ import {
   parseBareName,
   requireConfirmation,
 } from '@trainyard/fs';
-import type { Job } from '@trainyard/jobs';
+import { PROJECT_ENV, type Job } from '@trainyard/jobs';
 import { SubmitJobCommand } from '@trainyard/queue';
 import { type Artifacts, scanArtifacts } from './artifacts';
 import type { Project } from './discovery';
@@ -190,6 +190,7 @@ export class ProjectService {
           priority: options.priority ?? 0,
           requested_gpus: options.requested_gpus ?? config.gpus,
           name: options.name ?? `${project.name}/${config.name}`,
+          env: { [PROJECT_ENV]: project.name },
         },
         undefined,
       ),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { Tx } from '@trainyard/database';
-import { Job, JobFinishedEvent, JobLaunchHooks, JobLaunchPart } from '@trainyard/jobs';
+import { Job, JobFinishedEvent, JobLaunchHooks, JobLaunchPart, PROJECT_ENV } from '@trainyard/jobs';
 import { RunRepository } from './infrastructure/run.repository';
 import { mintRunToken, RUN_TOKEN_GRACE_MS } from './run-tokens';
 import { newRunId, RunsService } from './runs.service';
@@ -48,7 +48,7 @@ export class JobRuns implements OnModuleInit {
       await this.repository.setToken(tx, runId, hash, null);
       events = await this.runs.changeStatus(tx, runId, 'running');
     } else {
-      const fields = { name: job.name ?? job.id, project: null, job_id: job.id };
+      const fields = { name: job.name ?? job.id, project: job.env[PROJECT_ENV] ?? null, job_id: job.id };
       events = (await this.runs.createIn(tx, fields, hash, runId)).events;
     }
     const tokenFile = join(this.config.paths.secretsDir, `${job.id}.${RUN_TOKEN_FILE_SUFFIX}`);
