@@ -63,6 +63,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       gpu_indices: JSON.stringify(e.gpu_indices),
       mig_devices: JSON.stringify(e.mig_devices ?? []),
       started_at: e.started_at,
+      exit_code: null, // a requeued job's previous attempt
     };
     await update(tx, e.queue_id, ['queued'], changes);
   }),

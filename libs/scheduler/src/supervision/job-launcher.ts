@@ -84,6 +84,7 @@ export class JobLauncher implements OnModuleDestroy {
         gpu_indices: gpuIndices,
         mig_devices: migDevices,
         started_at: startedAt,
+        exit_code: null, // a requeued (preempted) job's previous attempt is not this one's
       });
       if (!ok) return { result: null, events: [] };
       const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
