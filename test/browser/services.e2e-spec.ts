@@ -22,6 +22,9 @@ describe('services in the console (browser e2e)', () => {
   const commandGroup = () => page.locator('li.group[data-service-type="command"]');
   const row = (name: string) => commandGroup().locator(`li.instance[data-service="${name}"]`);
   const services = async () => (await listServices({ client: api })).data;
+  /** The New job dialog has picked `type` (it loads the job types after it opens). */
+  const typeChosen = (type: string) =>
+    waitFor(async () => (await page.locator('#job-type').inputValue()) === type, `job type ${type}`);
   const serviceOf = async (name: string) => (await services()).find((s) => s.name === name);
 
   let session: ConsoleSession | undefined;
@@ -48,7 +51,7 @@ describe('services in the console (browser e2e)', () => {
     await sidebar.getByRole('button', { name: /^New TensorBoard job/ }).click();
     const dialog = page.getByRole('dialog', { name: 'New job' });
     await dialog.waitFor();
-    expect(await dialog.locator('#job-type').inputValue()).toBe('tensorboard');
+    await typeChosen('tensorboard');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
   });
@@ -60,7 +63,7 @@ describe('services in the console (browser e2e)', () => {
       .click();
     const dialog = page.getByRole('dialog', { name: 'New job' });
     await dialog.waitFor();
-    expect(await dialog.locator('#job-type').inputValue()).toBe('command');
+    await typeChosen('command');
     await dialog.locator('#param-argv').fill('sleep 300');
 
     // A bad name is refused in the form, before any request.

@@ -940,7 +940,9 @@ export class SubmitDialogComponent {
     this.mismatch.set(false);
     // Whether to offer the Multi-node panel (GET /api/cluster/self); a failure reads as standalone.
     void this.cluster.load().catch(() => undefined);
-    await Promise.all([this.store.loadTypes(), this.store.loadMigProfiles()]);
+    // The MIG profiles (GET /api/gpus) only add a select when present: they never hold up the form.
+    void this.store.loadMigProfiles();
+    await this.store.loadTypes();
     const types = this.store.types();
     const from = this.launcher.from();
     const fromType = from && types.find((t) => t.name === from.job_type);
