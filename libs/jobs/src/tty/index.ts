@@ -28,4 +28,10 @@ export {
   type TtySearchMatch,
   type TtySearchResult,
 } from './tty-range';
-export { readTtyGeneration, ttyBasePath, ttyGenerationOf, type TtyGeneration } from './tty-base';
+export {
+  findTtyGeneration,
+  readTtyGeneration,
+  ttyBasePath,
+  ttyGenerationOf,
+  type TtyGeneration,
+} from './tty-base';

@@ -31,6 +31,15 @@ export async function readTtyGeneration(path: string, fh: FileHandle): Promise<T
 
 /** The generation of the log file with inode `ino`, from the sidecar. */
 export async function ttyGenerationOf(path: string, ino: bigint): Promise<TtyGeneration> {
+  return (await findTtyGeneration(path, ino)) ?? ORIGINAL;
+}
+
+/**
+ * The generation of the log file with inode `ino`; null when the sidecar exists but no longer has
+ * its line — it keeps the last two generations, so the file was replaced twice since it was opened
+ * and whoever holds it should open the path again. No sidecar: never capped (base 0).
+ */
+export async function findTtyGeneration(path: string, ino: bigint): Promise<TtyGeneration | null> {
   let text: string;
   try {
     text = await readFile(ttyBasePath(path), 'utf8');
@@ -44,5 +53,5 @@ export async function ttyGenerationOf(path: string, ino: bigint): Promise<TtyGen
     if (inode === key && base !== undefined && first !== undefined)
       return { base: Number(base), first: Number(first) };
   }
-  return ORIGINAL;
+  return null;
 }

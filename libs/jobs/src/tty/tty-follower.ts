@@ -1,8 +1,11 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { ttyGenerationOf } from './tty-base';
+import { findTtyGeneration, type TtyGeneration } from './tty-base';
 import { isMissingFileError, readFully } from './tty-tail';
+
+/** How often a reader re-opens a log the cap keeps replacing before it gives up. */
+const REOPEN_ATTEMPTS = 20;
 
 /** Largest chunk handed to `onData` (and so the largest WebSocket frame). */
 export const TTY_CHUNK_MAX_BYTES = 1024 * 1024;
@@ -238,14 +241,25 @@ export class TtyFollower {
 
   /** Opens the file at the path and places the offset in it; false when it does not exist. */
   private async openFile(): Promise<boolean> {
-    try {
-      this.fh = await open(this.path, 'r');
-    } catch (err) {
-      if (isMissingFileError(err)) return false; // deleted right after creation; the next notification retries
-      throw err;
+    let generation: TtyGeneration | null = null;
+    // A generation the sidecar no longer lists was replaced twice since it was opened (the log cap
+    // outran this reader): open the path again rather than guess its offsets.
+    for (let attempt = 0; generation === null; attempt++) {
+      try {
+        this.fh = await open(this.path, 'r');
+      } catch (err) {
+        if (isMissingFileError(err)) return false; // deleted right after creation; the next notification retries
+        throw err;
+      }
+      this.ino = (await this.fh.stat({ bigint: true })).ino;
+      generation = await findTtyGeneration(this.path, this.ino);
+      if (generation === null) {
+        this.closeFile();
+        if (attempt >= REOPEN_ATTEMPTS)
+          throw new Error(`${this.path}: its log generation is not in the sidecar`);
+      }
     }
-    this.ino = (await this.fh.stat({ bigint: true })).ino;
-    const { base, first } = await ttyGenerationOf(this.path, this.ino);
+    const { base, first } = generation;
     this.base = base;
     if (this.position < first) {
       const previousOffset = this.position;
