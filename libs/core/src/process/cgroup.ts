@@ -170,6 +170,22 @@ export function removeCgroup(dir: string): boolean {
   }
 }
 
+/**
+ * Removes the parent cgroup `parent` once nothing but launcher spares is left in it: a spare
+ * monitor removes its `spare-*` cgroup only after its waiting process has exited, which comes just
+ * after its launcher is closed, so a parent holding only spare cgroups is retried every 50 ms for up
+ * to `waitMs` milliseconds. A `job-*` cgroup keeps the parent (and the job) in place at once.
+ * Resolves true when the parent is gone.
+ */
+export async function removeParentCgroup(parent: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (!removeCgroup(parent)) {
+    if (jobCgroupIds(parent).length > 0 || Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
 /** The `job-<id>` cgroups under `parent` (their ids). */
 export function jobCgroupIds(parent: string): string[] {
   return childCgroups(parent)

@@ -10,6 +10,7 @@ import {
   protectedPids,
   readStat,
   removeCgroup,
+  removeParentCgroup,
   SERVER_CONFIG,
   ServerConfig,
   setUpProcessTracking,
@@ -115,18 +116,12 @@ export class JobProcesses implements OnModuleDestroy {
   }
 
   /**
-   * Removes the parent cgroup at shutdown when no job runs in it. The launcher's spare monitor
-   * removes its `spare-*` cgroup only once its waiting process has exited, which may come just
-   * after this (the launcher is closed alongside), so a parent that holds nothing but spare cgroups
-   * is retried for up to a second. A populated job cgroup keeps the parent (and the job) in place.
+   * Removes the parent cgroup at shutdown when no job runs in it, waiting up to a second for the
+   * launcher's spare cgroups (the launcher is closed alongside). A populated job cgroup keeps the
+   * parent (and the job) in place.
    */
   async onModuleDestroy(): Promise<void> {
-    if (this.tracking.mode !== 'cgroup') return;
-    const parent = this.tracking.parent;
-    const deadline = Date.now() + SHUTDOWN_CGROUP_WAIT_MS;
-    while (!removeCgroup(parent)) {
-      if (jobCgroupIds(parent).length > 0 || Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    if (this.tracking.mode === 'cgroup')
+      await removeParentCgroup(this.tracking.parent, SHUTDOWN_CGROUP_WAIT_MS);
   }
 }
