@@ -1,4 +1,5 @@
 export * from './sqlite-data-source';
 export * from './database';
+export * from './insert-row';
 export * from './database.module';
 export * from './storage-errors';

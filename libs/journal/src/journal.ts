@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { Database, Tx } from '@trainyard/database';
+import { Database, insertRow, Tx } from '@trainyard/database';
 import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
 import { journalEntryTypeOf, type JournaledEvent } from './journal-entry-type';
 
@@ -111,15 +111,18 @@ export class Journal {
   private async writeEntries(tx: Tx, events: JournaledEvent[]): Promise<JournalEntry[]> {
     if (events.length === 0) return [];
     const ts = new Date().toISOString();
-    const rows = events.map((event) =>
-      tx.create(JournalEntryEntity, {
+    const entries: JournalEntry[] = [];
+    for (const event of events) {
+      const row = {
         ts,
         origin_node_id: this.nodeId,
         type: journalEntryTypeOf(event),
         payload: JSON.stringify(event),
-      }),
-    );
-    return (await tx.save(JournalEntryEntity, rows, { chunk: 200 })).map(toEntry);
+      };
+      const seq = await insertRow(tx, JournalEntryEntity, row);
+      entries.push(toEntry({ ...row, seq }));
+    }
+    return entries;
   }
 
   /** Calls `relay` after every commit, in commit order; returns the function that stops it. */

@@ -1,37 +1,69 @@
-import type { Tx } from '@trainyard/database';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteDataSource, openDatabase } from '@trainyard/database';
+import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../../../migrations';
+import { JobEntity } from './job.entity';
 import { JOB_REPLAY_RULES } from './job.replay';
 
-/** Runs the rule for `type` against a Tx that records its inserts. */
+let dir: string;
+let dataSource: DataSource;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trainyard-job-replay-'));
+  dataSource = createSqliteDataSource({
+    file: join(dir, 'db.sqlite'),
+    entities: [JobEntity],
+    migrations: MIGRATIONS,
+  });
+  await openDatabase(dataSource);
+});
+afterEach(async () => {
+  await dataSource.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Applies the rule for entry type `type` to the real database, in a transaction as replay does. */
+async function apply(type: string, payload: Record<string, unknown>): Promise<void> {
+  const rule = JOB_REPLAY_RULES.find((r) => r.type === type);
+  if (!rule) throw new Error(`no rule for ${type}`);
+  await dataSource.transaction((tx) => rule.apply(tx, payload));
+}
+
+/** Every job row, as stored (booleans read back as such). */
+async function rows(): Promise<Array<Record<string, unknown>>> {
+  const all: Array<Record<string, unknown>> = await dataSource.manager.query(
+    'SELECT * FROM jobs ORDER BY seq',
+  );
+  return all.map((r) => ({ ...r, preemptible: r.preemptible === 1 }));
+}
+
+/** Applies `type`, resolves with the rows it made, and empties the table for the next call. */
 async function replay(
   type: string,
   payload: Record<string, unknown>,
 ): Promise<Array<Record<string, unknown>>> {
-  const inserts: Array<Record<string, unknown>> = [];
-  const tx = {
-    query: async () => [{ next: 1 }],
-    insert: async (_entity: unknown, row: Record<string, unknown>) => void inserts.push(row),
-  } as unknown as Tx;
-  const rule = JOB_REPLAY_RULES.find((r) => r.type === type);
-  if (!rule) throw new Error(`no rule for ${type}`);
-  await rule.apply(tx, payload);
-  return inserts;
+  await apply(type, payload);
+  const made = await rows();
+  await dataSource.manager.query('DELETE FROM jobs');
+  return made;
 }
 
-describe('job replay: job.queued', () => {
-  const entry = {
-    queue_id: 'q_1_ab',
-    job_type: 'command',
-    name: null,
-    priority: 0,
-    requested_gpus: 1,
-    job_params: { argv: ['true'] },
-    cwd: '/tmp',
-    env: {},
-    submitted_at: '2030-01-01T00:00:00.000Z',
-    idempotency_key: null,
-    kill_grace_s: null,
-  };
+const entry = {
+  queue_id: 'q_1_ab',
+  job_type: 'command',
+  name: null,
+  priority: 0,
+  requested_gpus: 1,
+  job_params: { argv: ['true'] },
+  cwd: '/tmp',
+  env: {},
+  submitted_at: '2030-01-01T00:00:00.000Z',
+  idempotency_key: null,
+  kill_grace_s: null,
+};
 
+describe('job replay: job.queued', () => {
   it('inserts a job from an older entry, written before time limits, with none', async () => {
     expect(await replay('job.queued.v1', entry)).toEqual([
       expect.objectContaining({ id: 'q_1_ab', status: 'queued', time_limit_s: null, seq: 1 }),
@@ -63,36 +95,43 @@ describe('job replay: job.queued', () => {
 
 describe('job replay: job.preempted', () => {
   it('sets a terminating job queued again with its attempt count and note, run fields cleared', async () => {
-    const updates: Array<{ where: unknown; changes: Record<string, unknown> }> = [];
-    const tx = {
-      update: async (_entity: unknown, where: unknown, changes: Record<string, unknown>) => {
-        updates.push({ where, changes });
-        return { affected: 1 };
-      },
-    } as unknown as Tx;
-    const rule = JOB_REPLAY_RULES.find((r) => r.type === 'job.preempted.v1')!;
-    await rule.apply(tx, {
+    await apply('job.queued.v1', entry);
+    await dataSource.manager.query(
+      `UPDATE jobs SET status = 'terminating', started_at = '2030-01-01T00:00:01.000Z', gpu_indices = '[0]', pid = 4242, termination_reason = 'preempted' WHERE id = 'q_1_ab'`,
+    );
+    await apply('job.preempted.v1', {
       queue_id: 'q_1_ab',
       restart_count: 2,
       preempted_at: '2030-01-01T00:00:00.000Z',
       error: 'preempted by q_2_cd (priority 10); requeued',
       exit_code: 0,
     });
-    expect(updates).toEqual([
-      {
-        where: expect.objectContaining({ id: 'q_1_ab' }),
-        changes: expect.objectContaining({
-          status: 'queued',
-          restart_count: 2,
-          preempted_at: '2030-01-01T00:00:00.000Z',
-          error: 'preempted by q_2_cd (priority 10); requeued',
-          started_at: null,
-          gpu_indices: '[]',
-          pid: null,
-          termination_reason: null,
-        }),
-      },
+    expect(await rows()).toEqual([
+      expect.objectContaining({
+        status: 'queued',
+        restart_count: 2,
+        preempted_at: '2030-01-01T00:00:00.000Z',
+        error: 'preempted by q_2_cd (priority 10); requeued',
+        started_at: null,
+        gpu_indices: '[]',
+        pid: null,
+        termination_reason: null,
+      }),
     ]);
-    expect(JSON.stringify((updates[0].where as { status: unknown }).status)).toContain('terminating');
+  });
+
+  it('refuses a job that is not terminating, and leaves it as it is', async () => {
+    await apply('job.queued.v1', entry);
+    const preempted = apply('job.preempted.v1', {
+      queue_id: 'q_1_ab',
+      restart_count: 2,
+      preempted_at: '2030-01-01T00:00:00.000Z',
+      error: 'preempted',
+      exit_code: 0,
+    });
+    await expect(preempted).rejects.toThrow(/no job q_1_ab in terminating/);
+    expect(await rows()).toEqual([
+      expect.objectContaining({ status: 'queued', restart_count: 0, error: null }),
+    ]);
   });
 });

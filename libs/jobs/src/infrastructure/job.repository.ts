@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, Tx } from '@trainyard/database';
+import { Database, insertRow, Tx } from '@trainyard/database';
 import { In, SelectQueryBuilder } from 'typeorm';
 import type { Job } from '../job';
 import type { DependencyTarget, JobDependency } from '../dependencies';
@@ -160,7 +160,7 @@ function applyFilter(
  */
 export async function insertJobRow(tx: Tx, job: Job): Promise<void> {
   const [{ next }] = await tx.query<[{ next: number }]>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs');
-  await tx.insert(JobEntity, { ...toRow(job), seq: next });
+  await insertRow(tx, JobEntity, { ...toRow(job), seq: next });
 }
 
 @Injectable()
