@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setUpProcessTracking } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { pidsRunning } from './support/processes';
@@ -23,6 +23,10 @@ const HIDDEN = (n: number) => [
   '-c',
   `trap "" HUP; env -i sh -c 'setsid sleep ${n} &'; kill -9 $PPID; exec sleep ${n + 1}`,
 ];
+
+/** The name of the cgroup v2 that process `pid` is in (its last path element). */
+const cgroupNameOf = (pid: number) =>
+  basename(/^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '');
 
 /** What a failed case leaves running (jobs outlive their server). */
 function killAll(...commands: string[][]): void {
@@ -50,7 +54,11 @@ describeWithCgroups(
         await waitFor(async () => pidsRunning(['sleep', '10132']).length === 1, 'the job command');
         // Invisible to the tag: nothing of the job's environment.
         expect(readFileSync(`/proc/${hidden}/environ`, 'utf8')).not.toContain('TRAINYARD_');
-        const cgroup = join(parent, `job-${body.queue_id}`);
+        // The job's cgroup is its monitor's, named by the monitor's pid and start time.
+        const cgroup = join(parent, cgroupNameOf(hidden));
+        expect(cgroupNameOf(hidden)).toMatch(
+          new RegExp(`^monitor-${(await api.job(body.queue_id)).pid}-\\d+$`),
+        );
         expect(readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(hidden));
 
         const next = (await api.command(['true'], { requested_gpus: 1 })).body.queue_id as string;
@@ -72,7 +80,7 @@ describeWithCgroups(
       }
     });
 
-    it('a server stopped with no job running leaves no cgroup behind (its spare monitor included)', async () => {
+    it('a server stopped with no job running leaves no cgroup behind (its spare monitors included)', async () => {
       const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
       let parent = '';
       try {
@@ -80,26 +88,31 @@ describeWithCgroups(
         parent = (await api.call('GET', '/api/health')).body.process_tracking.cgroup;
         const { body } = await api.command(['true']);
         await api.waitStatus(body.queue_id, ['done'], 15_000);
-        // The idle launcher forks a spare monitor that holds a cgroup of its own.
-        await waitFor(async () => readdirSync(parent).some((d) => d.startsWith('spare-')), 'a spare cgroup');
+        // The idle launcher forks spare monitors that hold the cgroups of the next jobs.
+        await waitFor(
+          async () => readdirSync(parent).some((d) => d.startsWith('monitor-')),
+          'a spare cgroup',
+        );
       } finally {
         await server.stop();
       }
       expect(existsSync(parent)).toBe(false);
     });
 
-    it('after a restart the job is re-attached by its cgroup, and stale empty job and spare cgroups are removed', async () => {
+    it('after a restart the job is re-attached by its cgroup, and stale empty cgroups are removed', async () => {
       const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
       let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
       try {
         const api = jobsApi(first.baseUrl, first.token!);
         const parent: string = (await api.call('GET', '/api/health')).body.process_tracking.cgroup;
-        const stale = join(parent, 'job-q_stale');
+        const stale = join(parent, 'monitor-999998-12345'); // left by a job that ended while no server watched
         mkdirSync(stale);
-        const staleSpare = join(parent, 'spare-999999'); // left by a launcher spare that was killed
+        const staleSpare = join(parent, 'monitor-999999-12345'); // left by a launcher spare that was killed
         mkdirSync(staleSpare);
         const { body } = await api.command(HIDDEN(10151), { requested_gpus: 1, kill_grace_s: 1 });
         await waitFor(async () => pidsRunning(['sleep', '10151']).length === 1, 'the hidden sleep');
+        const cgroup = join(parent, cgroupNameOf(pidsRunning(['sleep', '10151'])[0]));
+        expect(cgroup).toMatch(new RegExp(`/monitor-${(await api.job(body.queue_id)).pid}-\\d+$`));
         await first.stop('SIGKILL');
         // The job's visible command ends while no server is up; only the hidden process is left.
         for (const pid of pidsRunning(['sleep', '10152'])) process.kill(pid, 'SIGKILL');
@@ -117,7 +130,7 @@ describeWithCgroups(
         expect(pidsRunning(['sleep', '10151'])).toEqual([]);
         expect(second.output()).toMatch(/stopping 1 process\(es\) it left behind|user_abort requested/);
         expect(ended.gpu_indices).toEqual([0]);
-        expect(existsSync(join(parent, `job-${body.queue_id}`))).toBe(false);
+        expect(existsSync(cgroup)).toBe(false);
       } finally {
         await second?.stop();
         await first.stop().catch(() => undefined);

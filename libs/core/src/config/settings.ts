@@ -388,7 +388,7 @@ export const SETTINGS = {
     shown: 'auto',
     help: "cgroup v2 directory under which each job gets a cgroup (default: the server's own cgroup; off: environment tag only)",
     readme:
-      "Where each job gets a cgroup v2 (`job-<id>`); default: under the server's own cgroup; `off`: environment tag only. See [How a job is launched](#how-a-job-is-launched).",
+      "Where each job gets a cgroup v2 (`monitor-<pid>-<start time>` of its monitor); default: under the server's own cgroup; `off`: environment tag only. See [How a job is launched](#how-a-job-is-launched).",
     example: { value: 'off', note: 'job cgroups: a cgroup v2 directory, or off (default: automatic)' },
   }),
   /**

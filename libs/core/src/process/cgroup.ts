@@ -57,7 +57,8 @@ export function cgroupDirectory(mount: Cgroup2Mount, path: string): string | nul
 export type ProcessTracking =
   | {
       mode: 'cgroup';
-      /** Trainyard's parent cgroup directory; each job gets `job-<id>` in it. */ parent: string;
+      /** Trainyard's parent cgroup directory; each job gets `monitor-<pid>-<start time>` of its monitor in it. */
+      parent: string;
     }
   | { mode: 'tag'; /** Why cgroups are not used. */ reason: string };
 
@@ -117,9 +118,15 @@ export function setUpProcessTracking(input: CgroupSetupInput): ProcessTracking {
   return { mode: 'cgroup', parent };
 }
 
-/** The cgroup directory of job `id` under `parent`. */
-export function jobCgroupDir(parent: string, id: string): string {
-  return join(parent, `job-${id}`);
+/**
+ * The cgroup directory of the job run by the launcher's monitor `monitorPid` (the job's `pid`),
+ * which started at `startTime` (field 22 of its /proc stat, the job's `proc_start_time`): unique
+ * even when the pid is reused. Named after the monitor, not the job: the launcher's spare monitors
+ * move the job's process into this cgroup ahead of the launch, before the job is known, and cgroup
+ * v2 refuses to rename a cgroup (EPERM), so the name cannot change at launch.
+ */
+export function monitorCgroupDir(parent: string, monitorPid: number, startTime: string): string {
+  return join(parent, `monitor-${monitorPid}-${startTime}`);
 }
 
 function childCgroups(dir: string): string[] {
@@ -171,29 +178,25 @@ export function removeCgroup(dir: string): boolean {
 }
 
 /**
- * Removes the parent cgroup `parent` once nothing but launcher spares is left in it: a spare
- * monitor removes its `spare-*` cgroup only after its waiting process has exited, which comes just
- * after its launcher is closed, so a parent holding only spare cgroups is retried every 50 ms for up
- * to `waitMs` milliseconds. A `job-*` cgroup keeps the parent (and the job) in place at once.
- * Resolves true when the parent is gone.
+ * Removes the parent cgroup `parent` unless it holds one of the cgroups `keep` (of jobs still
+ * running). A spare monitor removes its cgroup only after its waiting process has exited, which
+ * comes just after its launcher is closed, so the removal is retried every 50 ms for up to `waitMs`
+ * milliseconds. Resolves true when the parent is gone.
  */
-export async function removeParentCgroup(parent: string, waitMs: number): Promise<boolean> {
+export async function removeParentCgroup(
+  parent: string,
+  waitMs: number,
+  keep: readonly string[] = [],
+): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   while (!removeCgroup(parent)) {
-    if (jobCgroupIds(parent).length > 0 || Date.now() > deadline) return false;
+    if (keep.some((dir) => existsSync(dir)) || Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
 }
 
-/** The `job-<id>` cgroups under `parent` (their ids). */
-export function jobCgroupIds(parent: string): string[] {
-  return childCgroups(parent)
-    .map((d) => /\/job-([^/]+)$/.exec(d)?.[1])
-    .filter((id): id is string => id !== undefined);
-}
-
-/** The `spare-<pid>` cgroups under `parent`: where the launcher's spare monitor holds a job's process ahead. */
-export function spareCgroupDirs(parent: string): string[] {
-  return childCgroups(parent).filter((d) => /\/spare-\d+$/.test(d));
+/** The `monitor-*` cgroup directories under `parent` (jobs', and spare monitors' waiting for one). */
+export function monitorCgroupDirs(parent: string): string[] {
+  return childCgroups(parent).filter((d) => /\/monitor-\d+-\d+$/.test(d));
 }

@@ -1,10 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobCgroupDir, removeParentCgroup, setUpProcessTracking } from '@trainyard/core';
+import {
+  monitorCgroupDir,
+  readStat,
+  monitorCgroupDirs,
+  removeParentCgroup,
+  setUpProcessTracking,
+} from '@trainyard/core';
 import { Launched, LauncherClient, LaunchRequest } from './launcher-client';
 
-const spares = (parent: string) => readdirSync(parent).filter((name) => name.startsWith('spare-'));
+/** The `monitor-*` cgroups under `parent` (spares waiting, or jobs). */
+const monitorCgroups = (parent: string) => monitorCgroupDirs(parent);
 
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   for (const deadline = Date.now() + 5000; !check(); await new Promise((r) => setTimeout(r, 10)))
@@ -12,15 +19,16 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 }
 
 /**
- * Launches `script` (sh -c) through a real launcher; resolves with the start and the exit status.
- * With `spareIn` (the launcher's cgroup parent), the launch waits for the spare monitor's cgroup
- * there, so the job goes to the spare; `onLaunched` sees the start while the job runs.
+ * Launches `script` (sh -c) through a real launcher started with `cgroupParent`; resolves with the
+ * start and the exit status. With `spares`, the launch first waits until the idle launcher has forked
+ * its spare monitors (each already holding its cgroup), so the job goes to one of them;
+ * `onLaunched` sees the start while the job runs.
  */
 async function launch(
   dir: string,
   script: string,
-  cgroup: string | null,
-  spareIn: string | null = null,
+  cgroupParent: string | null,
+  spares = false,
   onLaunched: (launched: Launched) => void = () => undefined,
 ) {
   let exited!: (status: number | null) => void;
@@ -33,7 +41,7 @@ async function launch(
       exited: (id, _monitor, status) => id === 'q_1' && exited(status),
       launcherDied: () => undefined,
     },
-    { cgroupParent: spareIn },
+    { cgroupParent },
   );
   const request: LaunchRequest = {
     id: 'q_1',
@@ -43,17 +51,18 @@ async function launch(
     log: join(dir, 'tty.log'),
     logCap: null,
     exit: join(dir, 'exit'),
-    cgroup,
   };
+  let sparesBefore: string[] = [];
   try {
-    if (spareIn) {
-      // The first launch starts the launcher, which then forks its spare while idle.
+    if (spares && cgroupParent) {
+      // The first launch starts the launcher, which then forks its spares while idle.
       const first = { argv: ['true'], log: join(dir, 'q_0.log'), exit: join(dir, 'q_0.exit') };
-      await client.launch({ ...request, ...first, id: 'q_0', cgroup: null }, () => undefined);
-      await waitFor(() => spares(spareIn).length === 1, 'a spare cgroup');
+      await client.launch({ ...request, ...first, id: 'q_0' }, () => undefined);
+      await waitFor(() => monitorCgroups(cgroupParent).length >= 2, 'two spare cgroups');
+      sparesBefore = monitorCgroups(cgroupParent);
     }
     const launched: Launched = await client.launch(request, onLaunched);
-    return { launched, status: await ended, log: readFileSync(request.log, 'utf8') };
+    return { launched, sparesBefore, status: await ended, log: readFileSync(request.log, 'utf8') };
   } finally {
     client.close();
   }
@@ -65,76 +74,55 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a cgroup it cannot join: the job runs anyway, and the launch says why', async () => {
-    // A plain directory: writing cgroup.procs there must fail, not create a file.
-    const { launched, status, log } = await launch(dir, 'echo ran', join(dir, 'job-q_1'));
-    expect(launched.cgroupError).toMatch(/job-q_1: No such file or directory/);
+    // A plain directory as the parent: writing cgroup.procs there must fail, not create a file.
+    const { launched, status, log } = await launch(dir, 'echo ran', dir);
+    expect(launched.cgroupError).toMatch(/monitor-\d+-\d+: No such file or directory/);
+    expect(launched.cgroup).toBeNull();
     expect(status).toBe(0);
     expect(log).toContain('ran');
+    expect(readdirSync(dir).filter((name) => name.startsWith('monitor-'))).toEqual([]);
   });
 
   const tracking = setUpProcessTracking({ setting: null, stateDir: `launcher-spec-${process.pid}` });
   const withCgroups = tracking.mode === 'cgroup' ? it : it.skip;
   if (tracking.mode === 'tag') console.warn(`launcher cgroup case skipped: ${tracking.reason}`);
+  const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
   afterAll(async () => {
-    // The last launcher's spare removes its cgroup just after the launcher exits: wait for it.
-    if (tracking.mode === 'cgroup') expect(await removeParentCgroup(tracking.parent, 5000)).toBe(true);
+    // The last launcher's spares remove their cgroups just after the launcher exits: wait for them.
+    if (tracking.mode === 'cgroup') expect(await removeParentCgroup(parent, 5000)).toBe(true);
   });
-
-  withCgroups('a writable cgroup: the command is in it from its first instruction', async () => {
-    const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
-    const cgroup = jobCgroupDir(parent, 'q_1');
-    try {
-      const { launched, log } = await launch(dir, 'cat /proc/self/cgroup', cgroup);
-      expect(launched.cgroupError).toBeNull();
-      const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
-      expect(line && cgroup.endsWith(line)).toBe(true);
-    } finally {
-      rmdirSync(cgroup);
-    }
-  });
+  const cgroupLine = (log: string) => /^0::(.*)$/m.exec(log)?.[1]?.trim() ?? '';
 
   withCgroups(
-    'a job handed to the spare monitor runs in its own cgroup, with no spare cgroup left',
+    "a writable cgroup: the command is in its monitor's cgroup from its first instruction",
     async () => {
-      const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
-      const cgroup = jobCgroupDir(parent, 'q_1');
-      let procs: string[] = [];
-      try {
-        const { launched, log } = await launch(
-          dir,
-          'cat /proc/self/cgroup; sleep 0.3',
-          cgroup,
-          parent,
-          () => (procs = readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n')),
-        );
-        expect(launched.cgroupError).toBeNull();
-        const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
-        expect(line && cgroup.endsWith(line)).toBe(true);
-        // The spare's cgroup became the job's; the monitor stays outside it (cgroup.kill spares it).
-        expect(existsSync(join(parent, `spare-${launched.monitorPid}`))).toBe(false);
-        expect(procs).toContain(String(launched.pid));
-        expect(procs).not.toContain(String(launched.monitorPid));
-        // The next spare, forked once the launcher is idle, removes its cgroup when the launcher exits.
-        await waitFor(() => spares(parent).length === 0, 'no spare cgroup after the launcher exits');
-      } finally {
-        if (existsSync(cgroup)) rmdirSync(cgroup);
-      }
+      let monitorStart = '';
+      const script = 'cat /proc/self/cgroup; sleep 0.3';
+      const { launched, log } = await launch(dir, script, parent, false, (started) => {
+        monitorStart = readStat(started.monitorPid)?.startTime ?? '';
+      });
+      expect(launched.cgroupError).toBeNull();
+      expect(launched.cgroup).toBe(monitorCgroupDir(parent, launched.monitorPid, monitorStart));
+      expect(launched.cgroup!.endsWith(cgroupLine(log))).toBe(true);
     },
   );
 
-  withCgroups('a spare whose cgroup cannot be renamed moves the job into its cgroup instead', async () => {
-    const parent = tracking.mode === 'cgroup' ? tracking.parent : '';
-    const cgroup = jobCgroupDir(parent, 'q_1');
-    mkdirSync(cgroup); // left over by an earlier attempt: the rename fails with EEXIST
-    try {
-      const { launched, log } = await launch(dir, 'cat /proc/self/cgroup', cgroup, parent);
-      expect(launched.cgroupError).toBeNull();
-      const line = /^0::(.*)$/m.exec(log)?.[1]?.trim();
-      expect(line && cgroup.endsWith(line)).toBe(true);
-      expect(existsSync(join(parent, `spare-${launched.monitorPid}`))).toBe(false);
-      await waitFor(() => spares(parent).length === 0, 'no spare cgroup after the launcher exits');
-    } finally {
-      rmdirSync(cgroup);
-    }
+  withCgroups('a job handed to a spare monitor runs in the cgroup the spare joined ahead', async () => {
+    let procs: string[] = [];
+    const { launched, log, sparesBefore } = await launch(
+      dir,
+      'cat /proc/self/cgroup; sleep 0.3',
+      parent,
+      true,
+      (started) => (procs = readFileSync(join(started.cgroup!, 'cgroup.procs'), 'utf8').split('\n')),
+    );
+    expect(sparesBefore).toContain(launched.cgroup); // no fork, and no cgroup move, on the launch path
+    expect(launched.cgroupError).toBeNull();
+    expect(launched.cgroup!.endsWith(cgroupLine(log))).toBe(true);
+    // The job's process is in it; the monitor stays outside (cgroup.kill spares it).
+    expect(procs).toContain(String(launched.pid));
+    expect(procs).not.toContain(String(launched.monitorPid));
+    // The job's cgroup goes when its monitor ends, and the spares' when the launcher exits.
+    await waitFor(() => monitorCgroups(parent).length === 0, 'no cgroup after the launcher exits');
   });
 });

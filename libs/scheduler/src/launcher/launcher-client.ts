@@ -20,11 +20,6 @@ export interface LaunchRequest {
   logCap: number | null;
   /** Where the job command's exit status is written when it ends. */
   exit: string;
-  /**
-   * The cgroup v2 directory the job runs in (created, and the job's process moved into it before it
-   * runs anything), or null: tracked by its environment tag only.
-   */
-  cgroup: string | null;
 }
 
 /** A started job: the monitor owns the job's terminal and outlives every other process of the job. */
@@ -32,6 +27,11 @@ export interface Launched {
   monitorPid: number;
   /** The job command's own pid. */
   pid: number;
+  /**
+   * The cgroup v2 directory the job runs in, `<cgroup parent>/monitor-<monitorPid>` (its process was
+   * in it before it ran anything); null without a cgroup parent, or when it could not be joined.
+   */
+  cgroup: string | null;
   /** Why the job is not in its cgroup (it runs regardless, tracked by its tag); null when it is, or none was asked. */
   cgroupError: string | null;
 }
@@ -49,15 +49,22 @@ export class LauncherGoneError extends Error {}
 
 export interface LauncherOptions {
   /**
-   * The server's parent cgroup v2 directory (null: none). The launcher's spare monitor forks the
-   * next job's process ahead into `<parent>/spare-<monitor pid>` and renames that to the requested
-   * `job-<id>` at launch, so the ~12 ms cgroup migration is paid while idle, not on the launch path.
+   * The server's parent cgroup v2 directory (null: none): each job runs in `<parent>/monitor-<its
+   * monitor's pid>`. The launcher's spare monitors fork the next jobs' processes ahead into theirs,
+   * so the ~12 ms cgroup migration is paid while idle, not on the launch path.
    */
   cgroupParent?: string | null;
 }
 
 type Message =
-  | { op: 'launched'; id: string; monitor_pid: number; pid: number; cgroup_error?: string | null }
+  | {
+      op: 'launched';
+      id: string;
+      monitor_pid: number;
+      pid: number;
+      cgroup?: string | null;
+      cgroup_error?: string | null;
+    }
   | { op: 'launch_failed'; id: string; error: string }
   | { op: 'main_exited'; id: string; status: number | null }
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
@@ -151,6 +158,7 @@ export class LauncherClient {
         this.pending.get(message.id)?.resolve({
           monitorPid: message.monitor_pid,
           pid: message.pid,
+          cgroup: message.cgroup ?? null,
           cgroupError: message.cgroup_error ?? null,
         });
         this.pending.delete(message.id);

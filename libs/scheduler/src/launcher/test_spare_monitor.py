@@ -59,28 +59,37 @@ class SpareMonitorTest(unittest.TestCase):
             messages.append(json.loads(self.launcher.stdout.readline()))
         return messages, path
 
+    def spares(self):
+        return wait_for(lambda: len(children(self.launcher.pid)) == 2 and children(self.launcher.pid),
+                        'two spare monitors')
+
     def test_an_idle_launcher_hands_the_next_job_to_the_monitor_it_forked_ahead(self):
-        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')
-        self.assertEqual(len(spare), 1)
+        spare = self.spares()
         messages, path = self.launch('q1', ['sh', '-c', 'echo hello; exit 3'])
         self.assertEqual([m['op'] for m in messages], ['launched', 'main_exited', 'exited'])
-        self.assertEqual(messages[0]['monitor_pid'], spare[0])  # no fork on the launch's path
+        self.assertIn(messages[0]['monitor_pid'], spare)  # no fork on the launch's path
         self.assertEqual([messages[1]['status'], messages[2]['status']], [3, 3])
         with open(path + '.tty', 'rb') as f:
             self.assertEqual(f.read(), b'hello\r\n')
         with open(path + '.exit') as f:
             self.assertEqual(f.read(), '3\n')
         # A new spare is forked once the launcher is idle again.
-        wait_for(lambda: [p for p in children(self.launcher.pid) if p != spare[0]], 'a new spare')
+        wait_for(lambda: len([p for p in children(self.launcher.pid) if p not in spare]) == 1, 'a new spare')
 
-    def test_the_spare_exits_with_the_launcher(self):
-        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')[0]
+    def test_a_launch_right_after_another_also_gets_a_spare_forked_ahead(self):
+        spare = self.spares()
+        first, _ = self.launch('q1', ['true'])
+        second, _ = self.launch('q2', ['true'])
+        self.assertEqual(sorted([first[0]['monitor_pid'], second[0]['monitor_pid']]), sorted(spare))
+
+    def test_the_spares_exit_with_the_launcher(self):
+        spare = self.spares()
         self.launcher.stdin.close()
         self.launcher.wait(5)
-        wait_for(lambda: not alive(spare), 'the spare to exit')
+        wait_for(lambda: not any(alive(pid) for pid in spare), 'the spares to exit')
 
     def test_a_spare_that_died_is_replaced_and_the_launch_still_runs(self):
-        spare = wait_for(lambda: children(self.launcher.pid), 'a spare monitor')[0]
+        spare = self.spares()[0]
         os.kill(spare, 9)
         wait_for(lambda: spare not in children(self.launcher.pid), 'the launcher to reap it')
         messages, _ = self.launch('q2', ['true'])

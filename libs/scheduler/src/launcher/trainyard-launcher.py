@@ -7,9 +7,9 @@ guarantees even when the server, this launcher or the supervisor dies.
 
 Protocol, one JSON object per line. The server writes requests on our stdin:
   {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH,
-   "log_cap": BYTES or null, "cgroup": DIR or null}
+   "log_cap": BYTES or null}
 and we answer on stdout:
-  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N, "cgroup_error": TEXT or null}
+  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N, "cgroup": DIR or null, "cgroup_error": TEXT or null}
   {"op": "launch_failed", "id": ID, "error": TEXT}
   {"op": "main_exited", "id": ID, "status": CODE}       the job's command ended (others may remain)
   {"op": "exited", "id": ID, "monitor_pid": N, "status": CODE or null}   every process is gone
@@ -17,11 +17,12 @@ CODE is a shell-style exit status (128+N for signal N). When stdin closes the la
 monitors and jobs keep running, and the next server re-attaches them.
 
 Per job, a monitor (a fork of this process):
-- with `cgroup`, creates that cgroup v2 directory and moves the job's process into it after the
-  fork and before it may run anything (it waits for its request from the monitor), so no process of
-  the job can be outside it; when that fails the job still runs, tracked by its environment tag, and
-  `cgroup_error` says why (a spare monitor forks that process ahead instead, into a spare cgroup
-  that it renames at launch: see JobProcess; start the launcher with `--cgroup-parent DIR`);
+- started with `--cgroup-parent DIR`, creates the cgroup v2 directory DIR/monitor-<its pid>-<its
+  start time> (field 22 of /proc/self/stat: unique even when pids are reused) and
+  moves the job's process into it after the fork and before it may run anything (it waits for its
+  request from the monitor), so no process of the job can be outside it; when that fails the job
+  still runs, tracked by its environment tag, and `cgroup_error` says why (a spare monitor does this
+  ahead, before its job is known: see JobProcess);
 - becomes a session leader and a child subreaper, so every process the job starts, including ones
   that call setsid or double-fork, stays its descendant and is reaped by it;
 - owns the job's pseudo-terminal and runs the job's command in its own process group in the
@@ -49,6 +50,10 @@ import termios
 
 PR_SET_CHILD_SUBREAPER = 36
 SPARE_AFTER_IDLE_S = 0.002
+# Spare monitors kept ready (a burst of launches forks the rest directly). A replacement is forked
+# only once no launch awaits its "launched": moving its process into a cgroup holds the kernel's
+# cgroup lock for ~12 ms, and a launch renaming its spare's cgroup meanwhile would wait that out.
+SPARES = 2
 READ_CHUNK = 65536
 
 
@@ -302,10 +307,11 @@ class JobProcess:
     request on a pipe (nothing the job does can come before the monitor has reported its pid), then
     becomes the command; EOF on the pipe instead makes it exit quietly.
 
-    A spare monitor forks it ahead, while the launcher is idle, and moves it into a cgroup of its
-    own, `spare-<monitor pid>` under the server's parent cgroup: moving a process between cgroups
-    costs ~12 ms (the kernel waits for an RCU grace period) while renaming a cgroup directory is
-    cheap, so at launch that cgroup is renamed `job-<id>` instead of the process being moved.
+    A spare monitor forks it ahead, while the launcher is idle, and moves it into the job's cgroup,
+    `monitor-<monitor pid>-<monitor start time>` under the server's parent cgroup, named after the
+    monitor because the job is not known yet (and cgroup v2 refuses renames): moving a process
+    between cgroups costs ~12 ms (the kernel waits for an RCU grace period), which the launch path
+    then never pays.
     """
 
     def __init__(self, ready, inherited=()):
@@ -331,31 +337,22 @@ class JobProcess:
         os.close(request_r)
         os.close(why_w)
         os.close(slave)  # the master reads EIO once no process holds the terminal any more
-        self.spare_cgroup = None  # while it holds the job's process: removed when the monitor ends
+        self.cgroup = None  # the job's cgroup once its process is in it; removed when the monitor ends
+        self.cgroup_error = None
 
-    def enter_spare_cgroup(self, parent):
-        path = os.path.join(parent, 'spare-%d' % os.getpid())
-        if join_cgroup(path, self.pid) is None:
-            self.spare_cgroup = path
+    def enter_cgroup(self, parent):
+        """Moves the job's process into `<parent>/monitor-<our pid>-<our start time>` (no parent:
+        none); on failure the job runs without, and `cgroup_error` says why."""
+        if parent is None:
+            return
+        with open('/proc/self/stat') as f:
+            start_time = f.read().rsplit(')', 1)[1].split()[19]
+        path = os.path.join(parent, 'monitor-%d-%s' % (os.getpid(), start_time))
+        self.cgroup_error = join_cgroup(path, self.pid)
+        if self.cgroup_error is None:
+            self.cgroup = path
         else:
             remove_cgroup(path)
-
-    def enter_cgroup(self, path):
-        """Puts the job's process in cgroup `path` (None: none asked); returns None, or why it could not."""
-        if path is None:
-            return None
-        if self.spare_cgroup is not None:
-            try:
-                os.rename(self.spare_cgroup, path)
-                self.spare_cgroup = None
-                return None
-            except OSError:
-                pass  # e.g. `path` exists already, or has another parent: move the process instead
-        error = join_cgroup(path, self.pid)
-        if error is None and self.spare_cgroup is not None:
-            remove_cgroup(self.spare_cgroup)
-            self.spare_cgroup = None
-        return error
 
     def start(self, req):
         """Hands the request to the job's process, which then runs the command."""
@@ -366,14 +363,15 @@ class JobProcess:
         os.close(self.request_w)
 
     def retire(self):
-        """No job came: the process exits on EOF, and its spare cgroup goes with it."""
+        """No job came: the process exits on EOF, and its cgroup goes with it."""
         os.close(self.request_w)
         os.waitpid(self.pid, 0)
-        self.remove_spare_cgroup()
+        self.remove_cgroup()
 
-    def remove_spare_cgroup(self):
-        if self.spare_cgroup is not None:
-            remove_cgroup(self.spare_cgroup)
+    def remove_cgroup(self):
+        """Once every process of the job is gone (the server removes it too, and at its next start)."""
+        if self.cgroup is not None:
+            remove_cgroup(self.cgroup)
 
 
 def remove_cgroup(path):
@@ -383,21 +381,22 @@ def remove_cgroup(path):
         pass  # gone already, or still populated (removed at the server's next start)
 
 
-def monitor(req, report_fd, ready, job=None):
+def monitor(req, report_fd, ready, job=None, cgroup_parent=None):
     """Runs in the monitor process, set up by setup_monitor (`ready`); never returns.
 
-    `job`: the JobProcess a spare monitor forked ahead; without it, the job's process is forked now.
+    `job`: the JobProcess a spare monitor forked ahead (already in its cgroup); without it, the job's
+    process is forked now and moved into its cgroup under `cgroup_parent`.
     """
     master, slave, wake_r = ready
     log = CappedLog(req['log'], req.get('log_cap'))
     os.dup2(log.fd, 2)  # our own last words go to the job's log
     if job is None:
         job = JobProcess(ready, (report_fd,))
+        # The job's process is still waiting for its request: inside its cgroup before it can fork
+        # anything, while the monitor itself stays outside (cgroup.kill never reaches it).
+        job.enter_cgroup(cgroup_parent)
     pid, why_r = job.pid, job.why_r
-    # The job's process is still waiting for its request: inside its cgroup before it can fork
-    # anything, while the monitor itself stays outside (cgroup.kill never reaches it).
-    cgroup_error = job.enter_cgroup(req.get('cgroup'))
-    report(report_fd, {'op': 'launched', 'pid': pid, 'cgroup_error': cgroup_error})
+    report(report_fd, {'op': 'launched', 'pid': pid, 'cgroup': job.cgroup, 'cgroup_error': job.cgroup_error})
     job.start(req)
     main_status = None
     terminal_open = True
@@ -440,7 +439,7 @@ def monitor(req, report_fd, ready, job=None):
                 log.write(data)
             else:
                 terminal_open = False
-    job.remove_spare_cgroup()
+    job.remove_cgroup()
     os._exit(main_status if main_status is not None else 1)
 
 
@@ -471,7 +470,8 @@ class Launcher:
         self.commands = {}  # job command pid -> (job id, exit path), while its monitor lives
         self.by_report_fd = {}  # report fd -> [job id, monitor pid, buffer]
         self.wake = ()
-        self.spare = None  # (pid, request fd, report fd) of a monitor forked ahead, waiting for a job
+        self.spares = []  # (pid, request fd, report fd) of monitors forked ahead, oldest first
+        self.starting = set()  # monitor pids of launches not yet reported "launched"
 
     def send(self, message):
         self.out.write((json.dumps(message) + '\n').encode())
@@ -479,7 +479,7 @@ class Launcher:
 
     def fork_monitor(self, ahead=False):
         """Forks a monitor that sets itself up, then waits for its job's request on a pipe; `ahead`
-        (a spare): it also forks the job's process ahead and moves it into a spare cgroup.
+        (a spare): it also forks the job's process ahead and moves it into the job's cgroup.
 
         Returns (pid, request fd, report fd); raises OSError when it cannot fork.
         """
@@ -496,20 +496,19 @@ class Launcher:
                 os.close(report_r)
                 os.close(request_w)
                 signal.set_wakeup_fd(-1)
-                for fd in list(self.by_report_fd) + list(self.wake) + list(self.spare[1:] if self.spare else ()):
+                for fd in list(self.by_report_fd) + list(self.wake) + [fd for s in self.spares for fd in s[1:]]:
                     os.close(fd)
                 ready = setup_monitor()
                 job = None
                 if ahead:
                     job = JobProcess(ready, (request_r, report_w))
-                    if self.cgroup_parent:
-                        job.enter_spare_cgroup(self.cgroup_parent)
+                    job.enter_cgroup(self.cgroup_parent)
                 req = read_request(request_r)
                 if req is None:  # the launcher went away first
                     if job is not None:
                         job.retire()
                     os._exit(0)
-                monitor(req, report_w, ready, job)
+                monitor(req, report_w, ready, job, self.cgroup_parent)
             except BaseException as err:  # never fall back into the launcher's loop
                 report(report_w, {'op': 'launch_failed', 'error': str(err)})
                 os._exit(127)
@@ -518,11 +517,11 @@ class Launcher:
         return pid, request_w, report_r
 
     def launch(self, req):
-        """Hands the request to the spare monitor (forked while we were idle), or to a new one."""
+        """Hands the request to the oldest spare monitor (forked while we were idle), or to a new one."""
         job_id = req['id']
         line = (json.dumps(req) + '\n').encode()
         while True:
-            spare, self.spare = self.spare, None
+            spare = self.spares.pop(0) if self.spares else None
             try:
                 pid, request_w, report_r = spare or self.fork_monitor()
             except OSError as err:
@@ -540,6 +539,7 @@ class Launcher:
         os.close(request_w)
         os.set_blocking(report_r, False)
         self.monitors[pid] = job_id
+        self.starting.add(pid)
         self.by_report_fd[report_r] = [job_id, pid, b'', req['exit']]
 
     def on_report(self, fd):
@@ -557,6 +557,8 @@ class Launcher:
         for line in lines:
             message = json.loads(line)
             message['id'] = entry[0]
+            if message['op'] in ('launched', 'launch_failed'):
+                self.starting.discard(entry[1])
             if message['op'] == 'launched':
                 message['monitor_pid'] = entry[1]
                 self.commands[message['pid']] = (entry[0], entry[3])
@@ -575,10 +577,11 @@ class Launcher:
                 return
             if pid == 0:
                 return
-            if self.spare is not None and pid == self.spare[0]:
-                os.close(self.spare[1])  # a spare that died without a job: another is forked when idle
-                os.close(self.spare[2])
-                self.spare = None
+            spare = next((s for s in self.spares if s[0] == pid), None)
+            if spare is not None:
+                os.close(spare[1])  # a spare that died without a job: another is forked when idle
+                os.close(spare[2])
+                self.spares.remove(spare)
                 continue
             command = self.commands.pop(pid, None)
             if command is not None:
@@ -593,6 +596,7 @@ class Launcher:
                 self.send({'op': 'main_exited', 'id': job_id, 'status': code})
                 continue
             job_id = self.monitors.pop(pid, None)
+            self.starting.discard(pid)
             if job_id is None:
                 continue  # an orphan of a killed monitor
             # Drain what the monitor said before it ended (its end of the pipe is closed now), so
@@ -613,16 +617,17 @@ class Launcher:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal is the server's
         buffer = b''
         while True:
-            # Idle without a spare monitor: fork one, so the next launch skips the fork and the
-            # monitor's setup (a burst of launches forks its monitors directly instead).
+            # Idle with fewer than SPARES spare monitors and no launch under way: fork one, so the next
+            # launch skips the fork and the monitor's setup.
             try:
                 ready, _, _ = select.select(
-                    [stdin, wake_r] + list(self.by_report_fd), [], [], None if self.spare else SPARE_AFTER_IDLE_S)
+                    [stdin, wake_r] + list(self.by_report_fd), [], [],
+                    None if len(self.spares) >= SPARES or self.starting else SPARE_AFTER_IDLE_S)
             except InterruptedError:
                 continue
             if not ready:
                 try:
-                    self.spare = self.fork_monitor(ahead=True)
+                    self.spares.append(self.fork_monitor(ahead=True))
                 except OSError:
                     pass  # tried again at the next idle moment; launches fork their own meanwhile
                 continue
@@ -644,6 +649,6 @@ class Launcher:
 
 
 if __name__ == '__main__':
-    # trainyard-launcher.py [--cgroup-parent DIR]: the server's parent cgroup (see JobProcess)
+    # trainyard-launcher.py [--cgroup-parent DIR]: the server's parent cgroup, each job's cgroup in it (see JobProcess)
     args = sys.argv[1:]
     Launcher(args[1] if args[:1] == ['--cgroup-parent'] and len(args) > 1 else None).run()

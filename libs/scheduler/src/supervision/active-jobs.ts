@@ -11,6 +11,8 @@ export interface ActiveJob {
   /** The job's monitor: session leader, owner of its terminal, the last of its processes to end. 0 until known. */
   monitorPid: number;
   monitorStartTime: string | null;
+  /** The job's cgroup v2 directory (its monitor's); null in tag mode, until the launch reports it, or when it has none. */
+  cgroup: string | null;
   /**
    * `launcher`: the launcher reports the end. `poll`: after a restart (or when the launcher or the
    * monitor died) the end is found by polling the monitor and the job's tagged processes.
@@ -38,7 +40,7 @@ export interface ActiveJob {
 }
 
 export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs' | 'deadline'> &
-  Partial<Pick<ActiveJob, 'migDevices' | 'monitorPid' | 'monitorStartTime' | 'watch' | 'request'>>;
+  Partial<Pick<ActiveJob, 'migDevices' | 'monitorPid' | 'monitorStartTime' | 'cgroup' | 'watch' | 'request'>>;
 
 /**
  * The one registry of jobs that hold GPUs: launch adds, reap removes, stop and re-attach look up.
@@ -81,6 +83,7 @@ export class ActiveJobs {
     const entry: ActiveJob = {
       monitorPid: 0,
       monitorStartTime: null,
+      cgroup: null,
       watch: 'launcher',
       request: null,
       migDevices: [],

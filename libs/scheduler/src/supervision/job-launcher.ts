@@ -121,6 +121,7 @@ export class JobLauncher implements OnModuleDestroy {
       const { monitorPid, cgroupError } = await this.launcher.launch(request, (launched) => {
         entry.monitorPid = launched.monitorPid;
         entry.monitorStartTime = readStat(launched.monitorPid)?.startTime ?? null;
+        entry.cgroup = launched.cgroup;
       });
       await this.journal.record(async (tx) => {
         // A very short job may already have ended: the CAS then leaves its terminal state alone.
@@ -224,7 +225,6 @@ export class JobLauncher implements OnModuleDestroy {
       log: this.files.tty(job.id),
       logCap: (job.log_cap_bytes ?? this.config.log_cap_bytes) || null,
       exit: this.files.exitStatus(job.id),
-      cgroup: this.processes.cgroupOf(job.id),
     };
   }
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import {
   cgroupPids,
-  jobCgroupDir,
-  jobCgroupIds,
   jobProcesses,
   killCgroup,
+  monitorCgroupDir,
+  monitorCgroupDirs,
   ProcessTracking,
   ProcStat,
   protectedPids,
@@ -15,14 +15,17 @@ import {
   ServerConfig,
   setUpProcessTracking,
   signalAll,
-  spareCgroupDirs,
   taggedProcesses,
 } from '@trainyard/core';
 import { JOB_ID_ENV } from '@trainyard/gpus';
 import { JobFiles } from '@trainyard/jobs';
+import { ActiveJob, ActiveJobs } from './active-jobs';
 import { SERVER_TAG_ENV } from './job-environment';
 
-/** How long shutdown waits for the spare monitor to empty its cgroup before leaving the parent. */
+/** Which job: its id (its processes' tag), its monitor, and its cgroup. */
+export type JobRef = Pick<ActiveJob, 'id' | 'monitorPid' | 'cgroup'>;
+
+/** How long shutdown waits for the spare monitors to empty their cgroups before leaving the parent. */
 const SHUTDOWN_CGROUP_WAIT_MS = 1000;
 
 /**
@@ -40,6 +43,7 @@ export class JobProcesses implements OnModuleDestroy {
   constructor(
     @Inject(SERVER_CONFIG) config: ServerConfig,
     private readonly files: JobFiles,
+    private readonly active: ActiveJobs,
   ) {
     this.tracking = setUpProcessTracking({ setting: config.cgroup_root, stateDir: config.paths.home });
     if (this.tracking.mode === 'cgroup')
@@ -53,75 +57,78 @@ export class JobProcesses implements OnModuleDestroy {
     return this.tracking.mode === 'cgroup' ? this.tracking.parent : null;
   }
 
-  /** The cgroup job `id` is (to be) launched in, or null in tag mode. */
-  cgroupOf(id: string): string | null {
-    return this.tracking.mode === 'cgroup' ? jobCgroupDir(this.tracking.parent, id) : null;
+  /**
+   * The cgroup of the job whose monitor is `monitorPid`, started at `startTime` (the job's `pid` and
+   * `proc_start_time`, as re-attach reads them back); null in tag mode or without both.
+   */
+  cgroupOf(monitorPid: number, startTime: string | null): string | null {
+    return this.tracking.mode === 'cgroup' && monitorPid > 0 && startTime !== null
+      ? monitorCgroupDir(this.tracking.parent, monitorPid, startTime)
+      : null;
   }
 
   /**
    * Every live process of a job: whatever is in its cgroup (and sub-cgroups), the monitor's
-   * descendants and everything in their sessions, and every process of ours tagged with the job's id
+   * descendants and everything in their sessions (`viaMonitor`; false once the monitor is gone, as
+   * its pid may be another process's by then), and every process of ours tagged with the job's id
    * and this server's control directory. Never the server itself or its ancestors.
    */
-  find(id: string, monitorPid: number): ProcStat[] {
+  find(job: JobRef, viaMonitor = true): ProcStat[] {
     const found = new Map<number, ProcStat>();
-    const cgroup = this.cgroupOf(id);
-    if (cgroup) {
+    if (job.cgroup) {
       const guard = protectedPids();
-      for (const pid of cgroupPids(cgroup)) {
+      for (const pid of cgroupPids(job.cgroup)) {
         const stat = readStat(pid);
         if (stat && stat.state !== 'Z' && stat.state !== 'X' && !guard.has(pid)) found.set(pid, stat);
       }
     }
-    if (monitorPid > 0) for (const p of jobProcesses(monitorPid)) found.set(p.pid, p);
-    const tag = { [JOB_ID_ENV]: id, [SERVER_TAG_ENV]: this.files.controlDir(id) };
+    if (viaMonitor && job.monitorPid > 0) for (const p of jobProcesses(job.monitorPid)) found.set(p.pid, p);
+    const tag = { [JOB_ID_ENV]: job.id, [SERVER_TAG_ENV]: this.files.controlDir(job.id) };
     for (const p of taggedProcesses(tag)) found.set(p.pid, p);
     return [...found.values()];
   }
 
   /** The job's processes other than its monitor (which ends by itself once they are gone). */
-  workers(id: string, monitorPid: number): number[] {
-    return this.find(id, monitorPid)
+  workers(job: JobRef, viaMonitor = true): number[] {
+    return this.find(job, viaMonitor)
       .map((p) => p.pid)
-      .filter((pid) => pid !== monitorPid);
+      .filter((pid) => !viaMonitor || pid !== job.monitorPid);
   }
 
   /**
    * Signals the job's processes other than its monitor; SIGKILL also goes through cgroup.kill, which
    * reaches a process forked meanwhile. Returns the pids signalled.
    */
-  signal(id: string, monitorPid: number, signal: NodeJS.Signals): number[] {
-    const pids = this.workers(id, monitorPid);
-    const cgroup = this.cgroupOf(id);
-    if (signal === 'SIGKILL' && cgroup && pids.length) killCgroup(cgroup);
+  signal(job: JobRef, signal: NodeJS.Signals): number[] {
+    const pids = this.workers(job);
+    if (signal === 'SIGKILL' && job.cgroup && pids.length) killCgroup(job.cgroup);
     return signalAll(pids, signal).sent;
   }
 
   /** Removes the job's cgroup once it is empty (after its end); harmless in tag mode or when absent. */
-  release(id: string): void {
-    const cgroup = this.cgroupOf(id);
-    if (cgroup && !removeCgroup(cgroup))
-      this.logger.warn(`${id}: its cgroup ${cgroup} is not empty; left in place`);
+  release(job: JobRef): void {
+    if (job.cgroup && !removeCgroup(job.cgroup))
+      this.logger.warn(`${job.id}: its cgroup ${job.cgroup} is not empty; left in place`);
   }
 
   /**
-   * At boot: removes the cgroups of jobs that are no longer active, and the `spare-*` cgroups of
-   * launcher spares that were killed (a populated one stays).
+   * At boot: removes the empty `monitor-*` cgroups that are not an active job's — those of jobs that
+   * ended while no server watched, and of launcher spares that were killed (a populated one stays).
    */
-  removeStale(activeIds: ReadonlySet<string>): void {
+  removeStale(): void {
     if (this.tracking.mode !== 'cgroup') return;
-    for (const id of jobCgroupIds(this.tracking.parent))
-      if (!activeIds.has(id)) removeCgroup(jobCgroupDir(this.tracking.parent, id));
-    for (const dir of spareCgroupDirs(this.tracking.parent)) removeCgroup(dir);
+    const active = new Set([...this.active.all()].map((e) => e.cgroup));
+    for (const dir of monitorCgroupDirs(this.tracking.parent)) if (!active.has(dir)) removeCgroup(dir);
   }
 
   /**
    * Removes the parent cgroup at shutdown when no job runs in it, waiting up to a second for the
-   * launcher's spare cgroups (the launcher is closed alongside). A populated job cgroup keeps the
+   * launcher's spare cgroups (the launcher is closed alongside). A running job's cgroup keeps the
    * parent (and the job) in place.
    */
   async onModuleDestroy(): Promise<void> {
-    if (this.tracking.mode === 'cgroup')
-      await removeParentCgroup(this.tracking.parent, SHUTDOWN_CGROUP_WAIT_MS);
+    if (this.tracking.mode !== 'cgroup') return;
+    const running = [...this.active.all()].flatMap((e) => (e.cgroup ? [e.cgroup] : []));
+    await removeParentCgroup(this.tracking.parent, SHUTDOWN_CGROUP_WAIT_MS, running);
   }
 }

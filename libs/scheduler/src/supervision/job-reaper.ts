@@ -99,7 +99,7 @@ export class JobReaper implements OnModuleDestroy {
 
   /** At boot, for a job whose monitor is gone: settles it now when nothing of it is left. */
   async settleIfGone(entry: ActiveJob): Promise<void> {
-    if (this.processes.workers(entry.id, 0).length > 0) return;
+    if (this.processes.workers(entry, false).length > 0) return;
     if (
       entry.monitorPid === 0 &&
       entry.noEvidenceUntil > Date.now() &&
@@ -111,7 +111,7 @@ export class JobReaper implements OnModuleDestroy {
   }
 
   private checkGone(entry: ActiveJob): void {
-    const left = this.processes.workers(entry.id, 0);
+    const left = this.processes.workers(entry, false);
     if (left.length > 0) {
       // Only what the command left behind is cleaned up; while the command itself runs, it runs.
       const commandEnded =
@@ -158,7 +158,7 @@ export class JobReaper implements OnModuleDestroy {
   /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */
   private async cleanUpLeftovers(entry: ActiveJob): Promise<void> {
     if (entry.killTimer || entry.request !== null) return;
-    const left = this.processes.workers(entry.id, entry.monitorPid);
+    const left = this.processes.workers(entry);
     if (left.length === 0) return;
     this.logger.log(
       `${entry.id}: its command ended; stopping ${left.length} process(es) it left behind (pid ${left.join(', ')})`,
@@ -256,7 +256,7 @@ export class JobReaper implements OnModuleDestroy {
       }
     }
     if (this.closed) return;
-    this.processes.release(entry.id);
+    this.processes.release(entry);
     this.logger.log(
       `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );

@@ -38,18 +38,21 @@ export class JobReattacher {
         watch: 'poll',
         request: isTerminationRequest(job.termination_reason) ? job.termination_reason : null,
         deadline: deadlineOf(job),
+        // Known even when the monitor is gone: what is left in it is still the job's.
+        cgroup: this.processes.cgroupOf(job.pid ?? 0, job.proc_start_time),
       });
       if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
         entry.monitorPid = job.pid;
         entry.monitorStartTime = job.proc_start_time;
         this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
       } else if (!job.pid) {
-        // Claimed but the launch was never recorded: find it by its cgroup or tag; its session leader is the monitor.
-        const found = this.processes.find(job.id, 0);
+        // Claimed but the launch was never recorded: find it by its tag; its session leader is the monitor.
+        const found = this.processes.find({ id: job.id, monitorPid: 0, cgroup: null }, false);
         const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
         if (monitor) {
           entry.monitorPid = monitor.pid;
           entry.monitorStartTime = monitor.startTime;
+          entry.cgroup = this.processes.cgroupOf(monitor.pid, monitor.startTime);
           await this.journal.record(async (tx) => {
             await this.jobs.updateActive(tx, job.id, {
               pid: monitor.pid,
@@ -75,8 +78,8 @@ export class JobReattacher {
       if (entry.request && entry.request !== 'trainer_stop')
         await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');
     }
-    // A job cgroup left by a job that ended while no server watched goes once it is empty.
-    this.processes.removeStale(new Set([...this.active.all()].map((e) => e.id)));
+    // A cgroup left by a job that ended while no server watched goes once it is empty.
+    this.processes.removeStale();
     this.reaper.startPolling();
   }
 }

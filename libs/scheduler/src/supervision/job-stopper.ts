@@ -117,7 +117,7 @@ export class JobStopper {
       // Still starting: the launcher signals it with the persisted request as soon as it runs.
       return { pids: [], survivors: [] };
     }
-    const pids = this.processes.signal(entry.id, entry.monitorPid, signal);
+    const pids = this.processes.signal(entry, signal);
     if (signal !== 'SIGKILL') this.armKill(entry);
     if (!verify) return { pids, survivors: [] };
     const deadline = performance.now() + STOP_VERIFY_MS;
