@@ -4,7 +4,6 @@ import {
   lchownSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -13,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secureStateDir, StateDirError, writeFileAtomic, writeFileAtomicAsync } from './secure-files';
+import { secureStateDir, StateDirError, writeFileAtomic } from './secure-files';
 
 // Real files, real owners: the suite runs as root, so it can give a file to `nobody`.
 const NOBODY = 65534;
@@ -104,26 +103,5 @@ describe(writeFileAtomic.name, () => {
       'two\n',
       0o600,
     ]);
-  });
-});
-
-describe(writeFileAtomicAsync.name, () => {
-  let root: string;
-  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'atomic-async-'))));
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-  it('replaces the file with the new content at the given mode, leaving no temporary file', async () => {
-    const path = join(root, 'q_1.run-token');
-    writeFileSync(path, 'old secret\n', { mode: 0o644 });
-    await writeFileAtomicAsync(path, 'new secret\n', 0o600, { durable: false });
-    expect([readFileSync(path, 'utf8'), statSync(path).mode & 0o777]).toEqual(['new secret\n', 0o600]);
-    expect(readdirSync(root)).toEqual(['q_1.run-token']);
-  });
-
-  it('rejects when the directory is missing, and writes nothing', async () => {
-    await expect(writeFileAtomicAsync(join(root, 'gone', 'x'), 'secret')).rejects.toMatchObject({
-      code: 'ENOENT',
-    });
-    expect(readdirSync(root)).toEqual([]);
   });
 });

@@ -11,7 +11,6 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { chmod, open, rename } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -100,28 +99,6 @@ export function writeFileAtomic(
   }
   chmodSync(tmp, mode);
   renameSync(tmp, path);
-}
-
-/**
- * `writeFileAtomic` off the event loop (its system calls run on libuv's thread pool): for the launch
- * path, where a job's files would otherwise block every request for ~1 ms per job under load.
- */
-export async function writeFileAtomicAsync(
-  path: string,
-  data: string | Buffer,
-  mode = SECRET_FILE_MODE,
-  { durable = true }: { durable?: boolean } = {},
-): Promise<void> {
-  const tmp = temporaryBeside(path);
-  const handle = await open(tmp, 'w', mode);
-  try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 function temporaryBeside(path: string): string {
