@@ -1,5 +1,5 @@
 export * from './sqlite-data-source';
 export * from './database';
-export * from './insert-row';
+export * from './row-writes';
 export * from './database.module';
 export * from './storage-errors';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, insertRow, Tx } from '@trainyard/database';
+import { Database, insertRow, Tx, updateRows } from '@trainyard/database';
 import { In, SelectQueryBuilder } from 'typeorm';
 import type { Job } from '../job';
 import type { DependencyTarget, JobDependency } from '../dependencies';
@@ -363,14 +363,7 @@ export class JobRepository {
     const row: Partial<JobEntity> = { ...changes } as Partial<JobEntity>;
     if (changes.gpu_indices) row.gpu_indices = JSON.stringify(changes.gpu_indices);
     if (changes.mig_devices) row.mig_devices = JSON.stringify(changes.mig_devices);
-    const result = await tx
-      .createQueryBuilder()
-      .update(JobEntity)
-      .set(row)
-      .where('id = :id', { id })
-      .andWhere('status IN (:...from)', { from: [...from] })
-      .execute();
-    return (result.affected ?? 0) > 0;
+    return (await updateRows(tx, JobEntity, row, { id, status: from })) > 0;
   }
 
   /** queued → the row changes given (dependency_failed); false when the job is no longer queued. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Sqlite from 'better-sqlite3';
 import type { FindOptionsWhere } from 'typeorm';
-import { Database, Tx } from '@trainyard/database';
+import { Database, insertRow, Tx, updateRows } from '@trainyard/database';
 import type { LogBatch, RunStatus } from '../log-batch';
 import type { StoredConfig } from '../run-values';
 import { RunEntity } from './run.entity';
@@ -84,17 +84,17 @@ export class RunRepository {
     return this.cache.statements;
   }
 
+  // A job's launch and end go through these (see JobRuns): the cheap statements of @trainyard/database.
   async insert(tx: Tx, row: RunRow): Promise<void> {
-    await tx.insert(RunEntity, row);
+    await insertRow(tx, RunEntity, row);
   }
 
   async setStatus(tx: Tx, runId: string, status: RunStatus, at: string): Promise<boolean> {
-    const result = await tx.update(RunEntity, { run_id: runId }, { status, updated_at: at });
-    return (result.affected ?? 0) > 0;
+    return (await updateRows(tx, RunEntity, { status, updated_at: at }, { run_id: runId })) > 0;
   }
 
   async setToken(tx: Tx, runId: string, hash: string | null, expiresAt: string | null): Promise<void> {
-    await tx.update(RunEntity, { run_id: runId }, { token_hash: hash, token_expires_at: expiresAt });
+    await updateRows(tx, RunEntity, { token_hash: hash, token_expires_at: expiresAt }, { run_id: runId });
   }
 
   /** One run (a prepared statement: the auth gate asks this on every ingest request). */
@@ -102,11 +102,13 @@ export class RunRepository {
     return (this.sql.run.get(runId) as RunRow | undefined) ?? null;
   }
 
+  /** The job's newest run (every column is text: the row is the RunRow as stored). */
   async findByJob(jobId: string, tx?: Tx): Promise<RunRow | null> {
-    return (tx ?? this.database.manager).findOne(RunEntity, {
-      where: { job_id: jobId },
-      order: { created_at: 'DESC' },
-    });
+    const rows: RunRow[] = await (tx ?? this.database.manager).query(
+      'SELECT * FROM runs WHERE job_id = ? ORDER BY created_at DESC LIMIT 1',
+      [jobId],
+    );
+    return rows[0] ?? null;
   }
 
   async list(filter: RunFilter): Promise<RunRow[]> {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
-import { insertRow } from './insert-row';
+import { insertRow, updateRows } from './row-writes';
 import { createSqliteDataSource, openDatabase } from './sqlite-data-source';
 
 interface Row {
@@ -60,5 +60,54 @@ describe(insertRow.name, () => {
     });
     await expect(twice).rejects.toThrow(/UNIQUE constraint failed: row.name/);
     expect(await dataSource.manager.count(Rows)).toBe(0);
+  });
+});
+
+describe(updateRows.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trainyard-update-rows-'));
+    dataSource = createSqliteDataSource({ file: join(dir, 'db.sqlite'), entities: [Rows], migrations: [] });
+    await openDatabase(dataSource);
+    await dataSource.query(
+      "CREATE TABLE row (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, done BOOLEAN NOT NULL, size INTEGER, note TEXT NOT NULL DEFAULT 'none')",
+    );
+    await dataSource.transaction(async (tx) => {
+      for (const name of ['a', 'b', 'c']) await insertRow(tx, Rows, { name, done: false, size: 1 });
+    });
+  });
+  afterEach(async () => {
+    await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = () => dataSource.manager.find(Rows, { order: { id: 'ASC' } });
+
+  it('changes only the matching rows (= and IN), says how many, and sets NULL and booleans', async () => {
+    const changed = await dataSource.transaction((tx) =>
+      updateRows(tx, Rows, { done: true, size: null }, { name: ['a', 'c'], done: false }),
+    );
+    expect(changed).toBe(2);
+    expect((await rows()).map((r) => [r.name, r.done, r.size])).toEqual([
+      ['a', true, null],
+      ['b', false, 1],
+      ['c', true, null],
+    ]);
+    // The same shape again (its cached statement): nothing matches any more.
+    expect(
+      await dataSource.transaction((tx) =>
+        updateRows(tx, Rows, { size: 2 }, { name: ['a', 'c'], done: false }),
+      ),
+    ).toBe(0);
+  });
+
+  it('refuses an unknown column and a change of nothing', async () => {
+    await expect(
+      dataSource.transaction((tx) => updateRows(tx, Rows, { size: 2 }, { nope: 1 } as never)),
+    ).rejects.toThrow(/row has no column nope/);
+    await expect(dataSource.transaction((tx) => updateRows(tx, Rows, {}, { name: 'a' }))).rejects.toThrow(
+      /no column to change/,
+    );
   });
 });
