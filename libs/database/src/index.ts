@@ -1,5 +1,5 @@
 export * from './sqlite-data-source';
 export * from './database';
-export * from './row-writes';
+export * from './row-statements';
 export * from './database.module';
 export * from './storage-errors';

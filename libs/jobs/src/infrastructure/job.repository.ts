@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Database, insertRow, Tx, updateRows } from '@trainyard/database';
+import { Database, insertRow, selectRows, Tx, updateRows } from '@trainyard/database';
 import { In, SelectQueryBuilder } from 'typeorm';
 import type { Job } from '../job';
 import type { DependencyTarget, JobDependency } from '../dependencies';
@@ -172,12 +172,12 @@ export class JobRepository {
   }
 
   async get(id: string, tx?: Tx): Promise<Job | null> {
-    const row = await (tx ?? this.db.manager).findOneBy(JobEntity, { id });
+    const [row] = await selectRows(tx ?? this.db.manager, JobEntity, { id });
     return row ? toJob(row) : null;
   }
 
   async findByIdempotencyKey(tx: Tx, key: string): Promise<Job | null> {
-    const row = await tx.findOneBy(JobEntity, { idempotency_key: key });
+    const [row] = await selectRows(tx, JobEntity, { idempotency_key: key });
     return row ? toJob(row) : null;
   }
 

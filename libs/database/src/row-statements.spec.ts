@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntitySchema } from 'typeorm';
-import { insertRow, updateRows } from './row-writes';
+import { insertRow, selectRows, updateRows } from './row-statements';
 import { createSqliteDataSource, openDatabase } from './sqlite-data-source';
 
 interface Row {
@@ -109,5 +109,36 @@ describe(updateRows.name, () => {
     await expect(dataSource.transaction((tx) => updateRows(tx, Rows, {}, { name: 'a' }))).rejects.toThrow(
       /no column to change/,
     );
+  });
+});
+
+describe(selectRows.name, () => {
+  let dir: string;
+  let dataSource: DataSource;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'trainyard-select-rows-'));
+    dataSource = createSqliteDataSource({ file: join(dir, 'db.sqlite'), entities: [Rows], migrations: [] });
+    await openDatabase(dataSource);
+    await dataSource.query(
+      "CREATE TABLE row (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, done BOOLEAN NOT NULL, size INTEGER, note TEXT NOT NULL DEFAULT 'none')",
+    );
+    await dataSource.transaction(async (tx) => {
+      await insertRow(tx, Rows, { name: 'a', done: true, size: null });
+      await insertRow(tx, Rows, { name: 'b', done: false, size: 3 });
+    });
+  });
+  afterEach(async () => {
+    await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('returns the matching rows exactly as TypeORM find does (booleans, nulls, defaults)', async () => {
+    for (const where of [{ name: 'a' }, { name: 'b', done: false }, { name: 'b', done: true }, { name: 'z' }])
+      expect(await selectRows(dataSource.manager, Rows, where)).toEqual(
+        await dataSource.manager.findBy(Rows, where),
+      );
+    expect(await selectRows(dataSource.manager, Rows, { name: 'a' })).toEqual([
+      { id: 1, name: 'a', done: true, size: null, note: 'none' },
+    ]);
   });
 });
