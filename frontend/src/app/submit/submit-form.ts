@@ -119,8 +119,9 @@ export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
       .join('\n'),
     preemptible: job.preemptible,
     gpuProfile: job.gpu_profile ?? '',
-    timeLimit: job.time_limit_s === null ? '' : formatDuration(job.time_limit_s),
-    dependsOn: job.depends_on.map((d) => ({ queueId: d.queue_id, condition: d.condition })),
+    // Absent from a job an older server sent (before time limits and dependencies).
+    timeLimit: job.time_limit_s ? formatDuration(job.time_limit_s) : '',
+    dependsOn: (job.depends_on ?? []).map((d) => ({ queueId: d.queue_id, condition: d.condition })),
     arrayCount: '',
     arrayMaxRunning: '',
   };
