@@ -708,6 +708,9 @@ type ListPreview =
       text-transform: none;
       letter-spacing: 0;
     }
+    .advanced .field {
+      align-content: start;
+    }
     .advanced-body {
       display: grid;
       gap: 10px;
@@ -1115,6 +1118,8 @@ export class SubmitDialogComponent {
     try {
       const item = await this.store.submit(built.body);
       this.errors.set({});
+      // One-off, as in initialValues: the next job must not silently wait on these or fan out.
+      this.values.update((v) => v && { ...v, dependsOn: [], arrayCount: '', arrayMaxRunning: '' });
       this.launcher.close();
       this.toasts.success(
         item.status === 'queued' && item.pending_reason
