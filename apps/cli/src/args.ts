@@ -1,3 +1,4 @@
+import { parseDuration as readDuration } from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
 
 /** Commander collector for repeatable options (`--env A=1 --env B=2`). */
@@ -19,29 +20,17 @@ export function parseInteger(text: string, what: string, options: { min?: number
   return value;
 }
 
-const DURATION_UNITS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
-
 /**
- * A duration in whole seconds: `90` (seconds), `90s`, `30m`, `2h`, `1d`, or units combined largest
- * first (`1h30m`); `none` → null (no limit). Throws naming the flag otherwise.
+ * A duration in whole seconds (see the SDK's parseDuration: `90`, `30m`, `2h`, `1h30m`); `none` → null
+ * (no limit). Throws naming the flag otherwise.
  */
 export function parseDuration(text: string, what: string): number | null {
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed === 'none') return null;
-  const bad = () =>
-    new CliError(`${what} takes a duration like 90, 30m, 2h or 1h30m (or none), got "${text}"`, EXIT.invalid);
-  if (/^\d+$/.test(trimmed)) {
-    const seconds = Number(trimmed);
-    if (seconds < 1 || !Number.isSafeInteger(seconds)) throw bad();
-    return seconds;
-  }
-  const match = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(trimmed);
-  if (!match || trimmed === '') throw bad();
-  const seconds = ['d', 'h', 'm', 's'].reduce(
-    (sum, unit, i) => sum + Number(match[i + 1] ?? 0) * DURATION_UNITS[unit],
-    0,
-  );
-  if (seconds < 1 || !Number.isSafeInteger(seconds)) throw bad();
+  const seconds = readDuration(text);
+  if (seconds === undefined)
+    throw new CliError(
+      `${what} takes a duration like 90, 30m, 2h or 1h30m (or none), got "${text}"`,
+      EXIT.invalid,
+    );
   return seconds;
 }
 

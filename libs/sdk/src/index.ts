@@ -7,3 +7,4 @@ export type { Client, Config, RequestResult } from './generated/client';
 export * from './trainyard-client';
 export * from './errors';
 export * from './streams';
+export * from './durations';

@@ -208,6 +208,125 @@ describe(SubmitDialogComponent.name, () => {
     ).toEqual(['Invalid job']);
   });
 
+  describe('Advanced section', () => {
+    const A = 'q_1700000000000_0a1b2c3d';
+    const B = 'q_1700000000001_ffffffff';
+
+    function toggleAdvanced(ctx: Awaited<ReturnType<typeof open>>, openIt: boolean) {
+      const details = ctx.q<HTMLDetailsElement>('details.advanced');
+      details.open = openIt;
+      details.dispatchEvent(new Event('toggle'));
+      ctx.fixture.detectChanges();
+    }
+
+    async function addDependency(ctx: Awaited<ReturnType<typeof open>>, id: string, condition?: string) {
+      ctx.q<HTMLButtonElement>('#submit-dep-add').click();
+      ctx.fixture.detectChanges();
+      const i = ctx.root.querySelectorAll('.dep-row').length - 1;
+      typeInto(ctx.q(`#submit-dep-${i}`), id);
+      if (condition) {
+        const select = ctx.q<HTMLSelectElement>(`#submit-dep-${i}-condition`);
+        select.value = condition;
+        select.dispatchEvent(new Event('change'));
+      }
+      ctx.fixture.detectChanges();
+      await ctx.fixture.whenStable();
+    }
+
+    it('starts collapsed, and remembers being opened for the next dialog', async () => {
+      const first = await open();
+      expect(first.q<HTMLDetailsElement>('details.advanced').open).toBe(false);
+      toggleAdvanced(first, true);
+      first.fixture.destroy();
+      TestBed.inject(SubmitLauncher).close();
+
+      const second = await open();
+      expect(second.q<HTMLDetailsElement>('details.advanced').open).toBe(true);
+    });
+
+    it('sends the time limit, dependencies and array typed in it', async () => {
+      client.post.mockResolvedValue({ data: { queue_id: 'q_3_abc', name: null, status: 'queued' } });
+      vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+      const ctx = await open();
+      typeInto(ctx.q('#param-argv'), 'python eval.py');
+      toggleAdvanced(ctx, true);
+      typeInto(ctx.q('#submit-time-limit'), '1h30m');
+      typeInto(ctx.q('#submit-array-count'), '4');
+      typeInto(ctx.q('#submit-array-max'), '2');
+      await addDependency(ctx, A);
+      await addDependency(ctx, B, 'after_any');
+
+      await submit(ctx);
+
+      expect(client.post).toHaveBeenCalledTimes(1);
+      expect(client.post.mock.calls[0][0].body).toEqual({
+        job_type: 'command',
+        requested_gpus: 0,
+        priority: 0,
+        job_params: { argv: ['python', 'eval.py'] },
+        time_limit_s: 5400,
+        depends_on: [
+          { queue_id: A, condition: 'after_ok' },
+          { queue_id: B, condition: 'after_any' },
+        ],
+        array: { count: 4, max_running: 2 },
+      });
+    });
+
+    it('stops a bad time limit or array count under its field, opening the section', async () => {
+      const ctx = await open();
+      typeInto(ctx.q('#param-argv'), 'python eval.py');
+      toggleAdvanced(ctx, true);
+      typeInto(ctx.q('#submit-time-limit'), '2 hours');
+      typeInto(ctx.q('#submit-array-count'), '0');
+      toggleAdvanced(ctx, false);
+
+      await submit(ctx);
+
+      expect(client.post).not.toHaveBeenCalled();
+      expect(ctx.q<HTMLDetailsElement>('details.advanced').open).toBe(true);
+      expect(ctx.q('#submit-time-limit-hint').textContent?.trim()).toBe(
+        'A duration like 90m, 2h, 1h30m or seconds (or none).',
+      );
+      expect(ctx.q('#submit-time-limit').getAttribute('aria-invalid')).toBe('true');
+      expect(ctx.q('#submit-array-count-hint').textContent?.trim()).toBe('A whole number from 1 to 10,000.');
+
+      typeInto(ctx.q('#submit-time-limit'), '2h');
+      ctx.fixture.detectChanges();
+      expect(ctx.q('#submit-time-limit').getAttribute('aria-invalid')).toBe('false');
+    });
+
+    it("shows the server's depends_on[i] and time_limit_s errors on the row and field they name", async () => {
+      client.post.mockRejectedValue(
+        new TrainyardApiError(400, 'VALIDATION_FAILED', 'Invalid job', [
+          { field: 'depends_on[0].queue_id', message: `no job ${B}` },
+          { field: 'time_limit_s', message: 'time_limit_s must not be greater than 31622400' },
+          { field: 'array.sweep.lr', message: 'array.sweep.lr must list values' },
+        ]),
+      );
+      const ctx = await open();
+      typeInto(ctx.q('#param-argv'), 'python eval.py');
+      toggleAdvanced(ctx, true);
+      typeInto(ctx.q('#submit-time-limit'), '9999d');
+      await addDependency(ctx, ''); // a blank row is not sent: the server's [0] is the form's row 1
+      await addDependency(ctx, B);
+
+      await submit(ctx);
+      await vi.waitFor(() => expect(ctx.root.querySelector('#submit-dep-1-hint')).not.toBeNull());
+
+      expect(client.post.mock.calls[0][0].body.depends_on).toEqual([{ queue_id: B, condition: 'after_ok' }]);
+      expect(ctx.q('#submit-dep-1-hint').textContent?.trim()).toBe(`no job ${B}`);
+      expect(ctx.q('#submit-dep-1').getAttribute('aria-invalid')).toBe('true');
+      expect(ctx.q('#submit-dep-0').getAttribute('aria-invalid')).toBe('false');
+      expect(ctx.q('#submit-time-limit-hint').textContent?.trim()).toBe(
+        'time_limit_s must not be greater than 31622400',
+      );
+      expect(ctx.q('.alert[role="alert"]').textContent).toContain(
+        'array.sweep: array.sweep.lr must list values',
+      );
+    });
+  });
+
   it('sends preemptible only when its box is ticked', async () => {
     client.post.mockResolvedValue({ data: { queue_id: 'q_3_abc', name: null, status: 'queued' } });
     vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);

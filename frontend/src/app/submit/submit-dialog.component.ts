@@ -24,6 +24,8 @@ import { ToastStore } from '../core/toast.store';
 import { ServicesStore } from '../services/services.store';
 import { isOnePerLine, shellOperators, splitList } from './argv';
 import {
+  DEPENDENCY_CHOICES,
+  type DependencyRow,
   type FieldErrors,
   type FormValues,
   SERVICE_NAME,
@@ -56,7 +58,14 @@ const COMMON_FIELDS = [
   'preemptible',
   'gpu_profile',
   'service_name',
+  'time_limit_s',
+  'depends_on',
+  'array.count',
+  'array.max_running',
 ];
+
+/** Fields of the Advanced section: an error in one opens it. */
+const ADVANCED_FIELD = /^(time_limit_s|depends_on|array\.)/;
 
 type ListPreview =
   | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
@@ -405,6 +414,151 @@ type ListPreview =
                   }
                 </div>
               </fieldset>
+
+              @if (!multiActive()) {
+                <details
+                  class="advanced"
+                  [open]="advancedOpen()"
+                  (toggle)="toggleAdvanced($any($event.target).open)"
+                >
+                  <summary>
+                    Advanced
+                    @if (advancedSummary(); as sum) {
+                      <span class="muted">· {{ sum }}</span>
+                    }
+                  </summary>
+                  <div class="advanced-body">
+                    <div class="row three">
+                      <div class="field">
+                        <label for="submit-time-limit">Time limit</label>
+                        <input
+                          id="submit-time-limit"
+                          type="text"
+                          spellcheck="false"
+                          autocomplete="off"
+                          placeholder="e.g. 2h, 1h30m"
+                          [value]="v.timeLimit"
+                          [attr.aria-invalid]="!!err('time_limit_s')"
+                          aria-describedby="submit-time-limit-hint"
+                          (input)="setAdvanced('timeLimit', $any($event.target).value)"
+                        />
+                        <span
+                          id="submit-time-limit-hint"
+                          class="hint"
+                          [class.bad]="!!err('time_limit_s')"
+                          [attr.role]="err('time_limit_s') ? 'alert' : null"
+                          >{{ err('time_limit_s') ?? 'Blank: the default; none: no limit' }}</span
+                        >
+                      </div>
+                      <div class="field">
+                        <label for="submit-array-count">Array of</label>
+                        <input
+                          id="submit-array-count"
+                          type="text"
+                          inputmode="numeric"
+                          placeholder="1 job"
+                          [value]="v.arrayCount"
+                          [attr.aria-invalid]="!!err('array.count')"
+                          aria-describedby="submit-array-count-hint"
+                          (input)="setAdvanced('arrayCount', $any($event.target).value)"
+                        />
+                        <span
+                          id="submit-array-count-hint"
+                          class="hint"
+                          [class.bad]="!!err('array.count')"
+                          [attr.role]="err('array.count') ? 'alert' : null"
+                          >{{ err('array.count') ?? 'Copies, each with TRAINYARD_ARRAY_INDEX' }}</span
+                        >
+                      </div>
+                      <div class="field">
+                        <label for="submit-array-max">Max running</label>
+                        <input
+                          id="submit-array-max"
+                          type="text"
+                          inputmode="numeric"
+                          placeholder="no cap"
+                          [value]="v.arrayMaxRunning"
+                          [attr.aria-invalid]="!!err('array.max_running')"
+                          aria-describedby="submit-array-max-hint"
+                          (input)="setAdvanced('arrayMaxRunning', $any($event.target).value)"
+                        />
+                        <span
+                          id="submit-array-max-hint"
+                          class="hint"
+                          [class.bad]="!!err('array.max_running')"
+                          [attr.role]="err('array.max_running') ? 'alert' : null"
+                          >{{ err('array.max_running') ?? 'Of the array, at once' }}</span
+                        >
+                      </div>
+                    </div>
+                    <div class="field" role="group" aria-labelledby="submit-deps-label">
+                      <span id="submit-deps-label" class="label"
+                        >Depends on
+                        <span class="muted">· starts only when these jobs reach the condition</span></span
+                      >
+                      @for (row of v.dependsOn; track $index; let i = $index) {
+                        <div class="dep-row">
+                          <input
+                            class="mono"
+                            type="text"
+                            spellcheck="false"
+                            autocomplete="off"
+                            list="submit-recent-jobs"
+                            placeholder="q_… (type or pick a recent job)"
+                            [id]="'submit-dep-' + i"
+                            [attr.aria-label]="'Queue id of dependency ' + (i + 1)"
+                            [value]="row.queueId"
+                            [attr.aria-invalid]="!!err('depends_on[' + i + ']')"
+                            [attr.aria-describedby]="'submit-dep-' + i + '-hint'"
+                            (input)="setDependency(i, { queueId: $any($event.target).value })"
+                          />
+                          <select
+                            [id]="'submit-dep-' + i + '-condition'"
+                            [attr.aria-label]="'Condition of dependency ' + (i + 1)"
+                            (change)="setDependency(i, { condition: $any($event.target).value })"
+                          >
+                            @for (c of conditions; track c.value) {
+                              <option [value]="c.value" [selected]="c.value === row.condition">
+                                {{ c.label }}
+                              </option>
+                            }
+                          </select>
+                          <button
+                            type="button"
+                            class="btn btn-ghost btn-icon"
+                            [attr.aria-label]="'Remove dependency ' + (i + 1)"
+                            (click)="removeDependency(i)"
+                          >
+                            ×
+                          </button>
+                          @if (err('depends_on[' + i + ']'); as e) {
+                            <span [id]="'submit-dep-' + i + '-hint'" class="hint bad dep-hint" role="alert">{{
+                              e
+                            }}</span>
+                          }
+                        </div>
+                      }
+                      <div>
+                        <button type="button" class="btn" id="submit-dep-add" (click)="addDependency()">
+                          + Add dependency
+                        </button>
+                      </div>
+                      @if (err('depends_on'); as e) {
+                        <span class="hint bad" role="alert">{{ e }}</span>
+                      }
+                      <datalist id="submit-recent-jobs">
+                        @for (j of store.recentJobs(); track j.queue_id) {
+                          <option [value]="j.queue_id">{{ j.name ?? j.job_type }} · {{ j.status }}</option>
+                        }
+                      </datalist>
+                    </div>
+                    <span class="hint"
+                      >Sweeps (one job per parameter value): trainyard submit --sweep, or the API's
+                      array.sweep.</span
+                    >
+                  </div>
+                </details>
+              }
             }
           }
 
@@ -535,6 +689,47 @@ type ListPreview =
       grid-template-columns: 120px 120px minmax(0, 1fr);
       gap: 12px;
     }
+    .row.three {
+      grid-template-columns: repeat(3, minmax(0, 1fr));
+    }
+    .advanced {
+      border: 1px solid var(--border);
+      border-radius: 6px;
+      padding: 8px 12px;
+    }
+    .advanced summary {
+      cursor: pointer;
+      font-size: 11px;
+      text-transform: uppercase;
+      letter-spacing: 0.06em;
+      color: var(--text-muted);
+    }
+    .advanced summary .muted {
+      text-transform: none;
+      letter-spacing: 0;
+    }
+    .advanced .field {
+      align-content: start;
+    }
+    .advanced-body {
+      display: grid;
+      gap: 10px;
+      padding-top: 10px;
+    }
+    .label {
+      display: block;
+      font-weight: 600;
+      margin-bottom: 4px;
+    }
+    .dep-row {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr) 160px auto;
+      gap: 6px;
+      margin-bottom: 6px;
+    }
+    .dep-hint {
+      grid-column: 1 / -1;
+    }
     .row.multi {
       grid-template-columns: 120px minmax(0, 1fr);
     }
@@ -632,6 +827,9 @@ export class SubmitDialogComponent {
       v?.cwd.trim() && 'the directory',
       v?.env.trim() && 'the environment',
       v?.gpuProfile && 'the MIG profile',
+      v?.timeLimit.trim() && 'the time limit',
+      v?.dependsOn.some((d) => d.queueId.trim()) && 'the dependencies',
+      v?.arrayCount.trim() && 'the array',
     ].filter(Boolean);
     return (
       (exists ? `Replaces the service ${this.typeName()}/${name}. ` : 'Letters, digits, - and _. ') +
@@ -648,6 +846,24 @@ export class SubmitDialogComponent {
   );
   /** Submit goes to POST /api/cluster/jobs/submit instead of /api/queue. */
   protected readonly multiActive = computed(() => this.showMultiNode() && this.multi().mode !== 'off');
+  protected readonly conditions = DEPENDENCY_CHOICES;
+  /** Open when the user left it open, or when one of its fields has an error to show. */
+  protected readonly advancedOpen = computed(
+    () => this.store.advancedOpen() || Object.keys(this.errors()).some((f) => ADVANCED_FIELD.test(f)),
+  );
+  /** What the Advanced section holds, shown on its summary so a closed section hides nothing. */
+  protected readonly advancedSummary = computed(() => {
+    const v = this.values();
+    if (!v) return '';
+    const deps = v.dependsOn.filter((d) => d.queueId.trim()).length;
+    return [
+      v.timeLimit.trim() && `time limit ${v.timeLimit.trim()}`,
+      deps && `${deps} dependenc${deps === 1 ? 'y' : 'ies'}`,
+      v.arrayCount.trim() && `array of ${v.arrayCount.trim()}`,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  });
   protected readonly priorityNow = computed(() => Number.parseInt(this.values()?.priority ?? '', 10) || 0);
   protected readonly submitLabel = computed(() => {
     if (!this.multiActive()) return 'Submit';
@@ -666,7 +882,12 @@ export class SubmitDialogComponent {
   /** Errors the form has no field for (a whole-`job_params` complaint, an unknown field). */
   protected readonly otherErrors = computed(() => {
     const type = this.type();
-    const known = new Set([...COMMON_FIELDS, ...(type?.params.map((p) => `job_params.${p.name}`) ?? [])]);
+    const rows = this.values()?.dependsOn.map((_, i) => `depends_on[${i}]`) ?? [];
+    const known = new Set([
+      ...COMMON_FIELDS,
+      ...rows,
+      ...(type?.params.map((p) => `job_params.${p.name}`) ?? []),
+    ]);
     return Object.entries(this.errors())
       .filter(([field]) => !known.has(field) && !this.isPanelField(field))
       .map(([field, message]) => (field ? `${field}: ${message}` : message));
@@ -765,6 +986,53 @@ export class SubmitDialogComponent {
     this.clearError('requested_gpus');
   }
 
+  protected toggleAdvanced(open: boolean): void {
+    if (open === this.advancedOpen()) return;
+    this.store.setAdvancedOpen(open);
+    if (open) void this.store.loadRecentJobs();
+  }
+
+  protected setAdvanced(field: 'timeLimit' | 'arrayCount' | 'arrayMaxRunning', value: string): void {
+    this.values.update((v) => (v ? { ...v, [field]: value } : v));
+    const apiField = {
+      timeLimit: 'time_limit_s',
+      arrayCount: 'array.count',
+      arrayMaxRunning: 'array.max_running',
+    }[field];
+    this.clearError(apiField);
+    // A cap without a count is reported on the count: fixing either clears it.
+    if (field === 'arrayMaxRunning') this.clearError('array.count');
+  }
+
+  protected setDependency(index: number, patch: Partial<DependencyRow>): void {
+    this.values.update((v) =>
+      v ? { ...v, dependsOn: v.dependsOn.map((row, i) => (i === index ? { ...row, ...patch } : row)) } : v,
+    );
+    this.clearError(`depends_on[${index}]`);
+    this.clearError('depends_on');
+  }
+
+  protected addDependency(): void {
+    const index = this.values()?.dependsOn.length ?? 0;
+    this.values.update((v) =>
+      v ? { ...v, dependsOn: [...v.dependsOn, { queueId: '', condition: 'after_ok' }] } : v,
+    );
+    if (!this.store.recentJobs().length) void this.store.loadRecentJobs();
+    queueMicrotask(() =>
+      this.dialog().nativeElement.querySelector<HTMLElement>(`#submit-dep-${index}`)?.focus(),
+    );
+  }
+
+  /** Removes a row; the row errors are dropped, as the rows after it move up. */
+  protected removeDependency(index: number): void {
+    this.values.update((v) => (v ? { ...v, dependsOn: v.dependsOn.filter((_, i) => i !== index) } : v));
+    this.store.formChanged();
+    this.errors.update((e) =>
+      Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('depends_on'))),
+    );
+    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#submit-dep-add')?.focus());
+  }
+
   protected hasProfile(profile: string): boolean {
     return this.store.migProfiles().some((o) => o.profile === profile);
   }
@@ -850,6 +1118,8 @@ export class SubmitDialogComponent {
     try {
       const item = await this.store.submit(built.body);
       this.errors.set({});
+      // One-off, as in initialValues: the next job must not silently wait on these or fan out.
+      this.values.update((v) => v && { ...v, dependsOn: [], arrayCount: '', arrayMaxRunning: '' });
       this.launcher.close();
       this.toasts.success(
         item.status === 'queued' && item.pending_reason
@@ -858,7 +1128,7 @@ export class SubmitDialogComponent {
       );
       await this.router.navigate(['/jobs', item.queue_id]);
     } catch (err) {
-      this.showServerErrors(err, formField);
+      this.showServerErrors(err, (field) => formField(field, values.dependsOn));
     }
   }
 
@@ -942,6 +1212,7 @@ export class SubmitDialogComponent {
     void this.cluster.load().catch(() => undefined);
     // The MIG profiles (GET /api/gpus) only add a select when present: they never hold up the form.
     void this.store.loadMigProfiles();
+    if (this.store.advancedOpen()) void this.store.loadRecentJobs();
     await this.store.loadTypes();
     const types = this.store.types();
     const from = this.launcher.from();
@@ -979,8 +1250,12 @@ export class SubmitDialogComponent {
   }
 
   private focusFirstError(): void {
-    requestAnimationFrame(() =>
-      this.dialog().nativeElement.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(),
-    );
+    requestAnimationFrame(() => {
+      const field = this.dialog().nativeElement.querySelector<HTMLElement>('[aria-invalid="true"]');
+      // A field in a closed <details> cannot take focus.
+      const section = field?.closest('details');
+      if (section) section.open = true;
+      field?.focus();
+    });
   }
 }

@@ -2,11 +2,15 @@ import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainy
 import {
   type FormValues,
   SERVICE_NAME,
+  TIME_LIMIT_HINT,
   buildBody,
   formField,
   initialValues,
   lines,
   migProfileOptions,
+  parseArray,
+  parseDependsOn,
+  parseTimeLimit,
   serviceFormField,
   valuesFromJob,
 } from './submit-form';
@@ -31,6 +35,10 @@ function values(params: FormValues['params'], rest: Partial<FormValues> = {}): F
     env: '',
     preemptible: false,
     gpuProfile: '',
+    timeLimit: '',
+    dependsOn: [],
+    arrayCount: '',
+    arrayMaxRunning: '',
     ...rest,
   };
 }
@@ -81,6 +89,10 @@ describe('initialValues', () => {
       env: '',
       preemptible: false,
       gpuProfile: '',
+      timeLimit: '',
+      dependsOn: [],
+      arrayCount: '',
+      arrayMaxRunning: '',
     });
   });
 
@@ -93,6 +105,10 @@ describe('initialValues', () => {
       cwd: '/data',
       env: 'X=1',
       preemptible: true,
+      timeLimit: '2h',
+      dependsOn: [{ queueId: 'q_1700000000000_0a1b2c3d', condition: 'after_ok' }],
+      arrayCount: '10',
+      arrayMaxRunning: '2',
     });
     expect(sut.params).toMatchObject({ mode: 'slow', resume: false, epochs: '9', files: 'a.txt b.txt' });
     expect(sut).toMatchObject({
@@ -102,7 +118,10 @@ describe('initialValues', () => {
       cwd: '/data',
       env: 'X=1',
       preemptible: true,
+      timeLimit: '2h',
     });
+    // Dependencies name one-off jobs; a remembered array would turn the next submit into N jobs.
+    expect(sut).toMatchObject({ dependsOn: [], arrayCount: '', arrayMaxRunning: '' });
   });
 
   it('drops remembered values for parameters the type no longer has, or of the wrong kind', () => {
@@ -261,9 +280,114 @@ describe('formField', () => {
     ['job_params', 'job_params'],
     ['env.FOO', 'env'],
     ['requested_gpus', 'requested_gpus'],
+    ['time_limit_s', 'time_limit_s'],
+    ['array.count', 'array.count'],
+    ['array.sweep.lr', 'array.sweep'],
+    ['depends_on', 'depends_on'],
     ['', ''],
   ])('%s → %s', (field, expected) => {
     expect(formField(field)).toBe(expected);
+  });
+
+  it('maps depends_on[i] to the row sent i-th: rows with a blank id are not sent', () => {
+    const rows = [
+      { queueId: '', condition: 'after_ok' as const },
+      { queueId: 'q_1700000000000_0a1b2c3d', condition: 'after_ok' as const },
+      { queueId: ' ', condition: 'after_ok' as const },
+      { queueId: 'q_1700000000001_0a1b2c3d', condition: 'after_ok' as const },
+    ];
+    expect(formField('depends_on[0].queue_id', rows)).toBe('depends_on[1]');
+    expect(formField('depends_on[1].condition', rows)).toBe('depends_on[3]');
+    expect(formField('depends_on[2].queue_id', rows)).toBe('depends_on');
+  });
+});
+
+describe('advanced fields', () => {
+  const type = jobType([param({ name: 'argv', type: 'string_list', required: true })]);
+  const cmd = { argv: 'python t.py' };
+  const A = 'q_1700000000000_0a1b2c3d';
+  const B = 'q_1700000000001_ffffffff';
+
+  it.each<[string, number | null]>([
+    ['90', 90],
+    ['90m', 5400],
+    ['2h', 7200],
+    ['1h30m', 5400],
+    [' 1H30M ', 5400],
+    ['none', null],
+  ])('sends the time limit %j as time_limit_s %j', (text, seconds) => {
+    expect(bodyOf(type, values(cmd, { timeLimit: text })).time_limit_s).toBe(seconds);
+  });
+
+  it('leaves time_limit_s out when blank (the server default applies)', () => {
+    expect(bodyOf(type, values(cmd, { timeLimit: '  ' }))).not.toHaveProperty('time_limit_s');
+    expect(parseTimeLimit('')).toBe('');
+  });
+
+  it.each(['0', '1.5h', '30m1h', '2 hours', '-5', 'h'])(
+    'refuses the time limit %j under time_limit_s',
+    (text) => {
+      expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_HINT });
+    },
+  );
+
+  it('sends the dependency rows with their conditions, skipping blank rows', () => {
+    const body = bodyOf(
+      type,
+      values(cmd, {
+        dependsOn: [
+          { queueId: ` ${A} `, condition: 'after_ok' },
+          { queueId: '', condition: 'after_any' },
+          { queueId: B, condition: 'after_not_ok' },
+        ],
+      }),
+    );
+    expect(body.depends_on).toEqual([
+      { queue_id: A, condition: 'after_ok' },
+      { queue_id: B, condition: 'after_not_ok' },
+    ]);
+    expect(
+      bodyOf(type, values(cmd, { dependsOn: [{ queueId: '', condition: 'after_ok' }] })),
+    ).not.toHaveProperty('depends_on');
+  });
+
+  it('names the dependency row that is not a queue id, or repeats one', () => {
+    const rows = [
+      { queueId: A, condition: 'after_ok' as const },
+      { queueId: 'train-1', condition: 'after_ok' as const },
+      { queueId: A, condition: 'after_any' as const },
+    ];
+    expect(parseDependsOn(rows)).toEqual({
+      errors: {
+        'depends_on[1]': 'A queue id like q_1700000000000_0a1b2c3d.',
+        'depends_on[2]': 'Listed twice.',
+      },
+    });
+    expect(Object.keys(errorsOf(type, values(cmd, { dependsOn: rows })))).toEqual([
+      'depends_on[1]',
+      'depends_on[2]',
+    ]);
+  });
+
+  it('sends array count and max running; blank count is one job', () => {
+    expect(bodyOf(type, values(cmd, { arrayCount: '10', arrayMaxRunning: '2' })).array).toEqual({
+      count: 10,
+      max_running: 2,
+    });
+    expect(bodyOf(type, values(cmd, { arrayCount: '3' })).array).toEqual({ count: 3 });
+    expect(bodyOf(type, values(cmd))).not.toHaveProperty('array');
+  });
+
+  it.each<[string, string, Record<string, string>]>([
+    ['0', '', { 'array.count': 'A whole number from 1 to 10,000.' }],
+    ['10001', '', { 'array.count': 'A whole number from 1 to 10,000.' }],
+    ['two', '', { 'array.count': 'A whole number from 1 to 10,000.' }],
+    ['4', '0', { 'array.max_running': 'A whole number, 1 or more.' }],
+    ['4', 'x', { 'array.max_running': 'A whole number, 1 or more.' }],
+    ['', '2', { 'array.count': 'Set a count for the cap to apply to.' }],
+  ])('refuses count %j, max running %j under the server field names', (count, max, expected) => {
+    expect(parseArray(count, max)).toEqual({ errors: expected });
+    expect(errorsOf(type, values(cmd, { arrayCount: count, arrayMaxRunning: max }))).toEqual(expected);
   });
 });
 
@@ -305,6 +429,9 @@ describe('valuesFromJob', () => {
     cwd: '/work/proj',
     env: { WANDB_MODE: 'offline', A: 'x=y' },
     preemptible: true,
+    time_limit_s: 5400,
+    depends_on: [{ queue_id: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
+    array_id: 'a_1700000000000_0a1b2c3d',
   } as unknown as JobDto;
 
   it('fills the form from the job, and submitting it sends the same request', () => {
@@ -318,6 +445,11 @@ describe('valuesFromJob', () => {
       env: 'WANDB_MODE=offline\nA=x=y',
       preemptible: true,
       gpuProfile: '',
+      timeLimit: '1h30m',
+      dependsOn: [{ queueId: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
+      // One job of an array resubmits as one job.
+      arrayCount: '',
+      arrayMaxRunning: '',
     });
     expect(bodyOf(type, v)).toEqual({
       job_type: 'trainer',
@@ -327,6 +459,8 @@ describe('valuesFromJob', () => {
       cwd: '/work/proj',
       env: { WANDB_MODE: 'offline', A: 'x=y' },
       preemptible: true,
+      time_limit_s: 5400,
+      depends_on: [{ queue_id: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
   });
@@ -340,7 +474,15 @@ describe('MIG profile', () => {
     expect(body).toMatchObject({ requested_gpus: 2, gpu_profile: '1g.10gb' });
     expect(bodyOf(type, values({ argv: 'python t.py' }))).not.toHaveProperty('gpu_profile');
 
-    const job = { job_params: { argv: ['x'] }, requested_gpus: 2, priority: 0, cwd: '/w', env: {} };
+    const job = {
+      job_params: { argv: ['x'] },
+      requested_gpus: 2,
+      priority: 0,
+      cwd: '/w',
+      env: {},
+      time_limit_s: null,
+      depends_on: [],
+    };
     expect(valuesFromJob(type, { ...job, gpu_profile: '2g.20gb' } as unknown as JobDto).gpuProfile).toBe(
       '2g.20gb',
     );

@@ -1,4 +1,13 @@
-import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import {
+  type DependencyCondition,
+  type GpuDto,
+  type JobDto,
+  type JobParamDescriptionDto,
+  type JobTypeDto,
+  type SubmitJobRequestDto,
+  formatDuration,
+  parseDuration,
+} from '@trainyard/sdk';
 import { parseDecimal, parseInteger } from '../core/numbers';
 import { listText, splitList } from './argv';
 
@@ -14,7 +23,34 @@ export interface FormValues {
   preemptible: boolean;
   /** MIG profile (`1g.10gb`): `gpus` then counts MIG devices of it; '' = whole GPUs. */
   gpuProfile: string;
+  /** Run-time cap as typed (`90m`, `2h`, `1h30m`, seconds, `none`); '' = the type's or server's default. */
+  timeLimit: string;
+  /** Jobs this one waits for; a row with a blank id is ignored. */
+  dependsOn: DependencyRow[];
+  /** Array size ('' or 1 = a single job) and its cap on jobs running at once ('' = no cap). */
+  arrayCount: string;
+  arrayMaxRunning: string;
 }
+
+/** One "Depends on" row: a queue id and the condition (Slurm's after_ok, after_any, ...). */
+export interface DependencyRow {
+  queueId: string;
+  condition: DependencyCondition;
+}
+
+/** The conditions, in the order the select offers them, with what each waits for. */
+export const DEPENDENCY_CHOICES: ReadonlyArray<{ value: DependencyCondition; label: string }> = [
+  { value: 'after_ok', label: 'after it succeeds' },
+  { value: 'after_any', label: 'after it ends' },
+  { value: 'after_not_ok', label: 'after it fails' },
+  { value: 'after_start', label: 'after it starts' },
+];
+
+/** A queue id as the server takes it (`q_<ms>_<8 hex>`). */
+const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+
+/** What the server allows in one array (count × sweep points). */
+const MAX_ARRAY_JOBS = 10_000;
 
 /** A MIG profile this host has, for the form's select. */
 export interface MigProfileOption {
@@ -53,12 +89,19 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
     env: last?.env ?? '',
     preemptible: last?.preemptible ?? false,
     gpuProfile: last?.gpuProfile ?? '',
+    // Remembered: a limit suits a type's jobs. Not: dependencies name one-off jobs, and a remembered
+    // array would silently turn the next submit into N jobs.
+    timeLimit: typeof last?.timeLimit === 'string' ? last.timeLimit : '',
+    dependsOn: [],
+    arrayCount: '',
+    arrayMaxRunning: '',
   };
 }
 
 /**
  * The form filled in from an existing job (resubmit / clone): its parameters, GPUs (and MIG profile),
- * priority, name, working directory, environment and preemptibility. Parameters the type no longer has are dropped.
+ * priority, name, working directory, environment, preemptibility, time limit and dependencies (not its
+ * array: a copy of one array job is one job). Parameters the type no longer has are dropped.
  */
 export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
   const params: Record<string, string | boolean> = {};
@@ -76,6 +119,11 @@ export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
       .join('\n'),
     preemptible: job.preemptible,
     gpuProfile: job.gpu_profile ?? '',
+    // Absent from a job an older server sent (before time limits and dependencies).
+    timeLimit: job.time_limit_s ? formatDuration(job.time_limit_s) : '',
+    dependsOn: (job.depends_on ?? []).map((d) => ({ queueId: d.queue_id, condition: d.condition })),
+    arrayCount: '',
+    arrayMaxRunning: '',
   };
 }
 
@@ -104,6 +152,13 @@ export function buildBody(
   const env = parseEnv(values.env);
   if ('error' in env) errors['env'] = env.error;
 
+  const timeLimit = parseTimeLimit(values.timeLimit);
+  if (timeLimit === undefined) errors['time_limit_s'] = TIME_LIMIT_HINT;
+  const dependsOn = parseDependsOn(values.dependsOn);
+  if ('errors' in dependsOn) Object.assign(errors, dependsOn.errors);
+  const array = parseArray(values.arrayCount, values.arrayMaxRunning);
+  if ('errors' in array) Object.assign(errors, array.errors);
+
   if (Object.keys(errors).length) return { errors };
   const body: SubmitJobRequestDto = {
     job_type: type.name,
@@ -116,12 +171,78 @@ export function buildBody(
   if ('value' in env && Object.keys(env.value).length) body.env = env.value;
   if (values.preemptible) body.preemptible = true;
   if (values.gpuProfile) body.gpu_profile = values.gpuProfile;
+  if (timeLimit !== '') body.time_limit_s = timeLimit ?? null;
+  if ('value' in dependsOn && dependsOn.value.length) body.depends_on = dependsOn.value;
+  if ('value' in array && array.value) body.array = array.value;
   return { body };
 }
 
-/** Maps a server `details[].field` to the form field showing it (`env.FOO` → `env`). */
-export function formField(field: string): string {
-  if (field.startsWith('job_params.')) return field.split('.').slice(0, 2).join('.');
+export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m or seconds (or none).';
+
+/**
+ * The Time limit field: seconds, null for `none` (no limit, overriding a default), '' when blank (the
+ * type's or server's default), undefined when it is not a duration.
+ */
+export function parseTimeLimit(text: string): number | null | '' | undefined {
+  return text.trim() === '' ? '' : parseDuration(text);
+}
+
+/** The Depends on rows as `depends_on`, skipping rows with a blank id; errors by row (`depends_on[i]`). */
+export function parseDependsOn(
+  rows: readonly DependencyRow[],
+): { value: NonNullable<SubmitJobRequestDto['depends_on']> } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const value: NonNullable<SubmitJobRequestDto['depends_on']> = [];
+  const seen = new Set<string>();
+  rows.forEach((row, i) => {
+    const id = row.queueId.trim();
+    if (id === '') return;
+    if (!QUEUE_ID.test(id)) errors[`depends_on[${i}]`] = 'A queue id like q_1700000000000_0a1b2c3d.';
+    else if (seen.has(id)) errors[`depends_on[${i}]`] = 'Listed twice.';
+    else value.push({ queue_id: id, condition: row.condition });
+    seen.add(id);
+  });
+  return Object.keys(errors).length ? { errors } : { value };
+}
+
+/**
+ * The Array fields as `array` (null when both are blank: one job); errors under `array.count` and
+ * `array.max_running`, the server's field names. A cap needs a count above 1 to mean anything.
+ */
+export function parseArray(
+  countText: string,
+  maxRunningText: string,
+): { value: SubmitJobRequestDto['array'] | null } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const count = countText.trim() === '' ? null : parseInteger(countText);
+  const maxRunning = maxRunningText.trim() === '' ? null : parseInteger(maxRunningText);
+  if (count !== null && (count < 1 || count > MAX_ARRAY_JOBS))
+    errors['array.count'] = `A whole number from 1 to ${MAX_ARRAY_JOBS.toLocaleString('en')}.`;
+  else if (count === null && countText.trim() !== '')
+    errors['array.count'] = `A whole number from 1 to ${MAX_ARRAY_JOBS.toLocaleString('en')}.`;
+  if (maxRunningText.trim() !== '' && (maxRunning === null || maxRunning < 1))
+    errors['array.max_running'] = 'A whole number, 1 or more.';
+  else if (maxRunning !== null && count === null)
+    errors['array.count'] = 'Set a count for the cap to apply to.';
+  if (Object.keys(errors).length) return { errors };
+  if (count === null) return { value: null };
+  return { value: maxRunning === null ? { count } : { count, max_running: maxRunning } };
+}
+
+/**
+ * Maps a server `details[].field` to the form field showing it (`env.FOO` → `env`,
+ * `array.sweep.lr` → `array.sweep`, `depends_on[1].queue_id` → the row sent second, `depends_on[i]`
+ * by its place in `rows`, since rows with a blank id are not sent).
+ */
+export function formField(field: string, rows: readonly DependencyRow[] = []): string {
+  if (field.startsWith('job_params.') || field.startsWith('array.'))
+    return field.split('.').slice(0, 2).join('.');
+  const dep = /^depends_on\[(\d+)\]/.exec(field);
+  if (dep) {
+    const sent = rows.flatMap((row, i) => (row.queueId.trim() === '' ? [] : [i]));
+    const row = sent[Number(dep[1])];
+    return row === undefined ? 'depends_on' : `depends_on[${row}]`;
+  }
   return field.split('.')[0] ?? field;
 }
 

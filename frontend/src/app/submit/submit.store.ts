@@ -2,11 +2,13 @@ import { Injectable, inject, signal } from '@angular/core';
 import {
   type BundleDto,
   type ClusterSubmitRequestDto,
+  type JobDto,
   type JobTypeDto,
   type QueueItemDto,
   type SubmitJobRequestDto,
   listGpus,
   listJobTypes,
+  listJobs,
   submitClusterJob,
   submitJob,
 } from '@trainyard/sdk';
@@ -15,6 +17,7 @@ import { readStored, writeStored } from '../core/storage';
 import { type FormValues, type MigProfileOption, migProfileOptions } from './submit-form';
 
 const STORAGE_KEY = 'trainyard.submit';
+const ADVANCED_KEY = 'trainyard.submit.advanced';
 
 interface Remembered {
   lastType?: string;
@@ -35,6 +38,10 @@ export class SubmitStore {
   readonly submitting = signal(false);
   /** The MIG profiles this host has (empty: no MIG devices, or the GPUs could not be read). */
   readonly migProfiles = signal<MigProfileOption[]>([]);
+  /** Whether the Advanced section is open (remembered across dialogs and reloads). */
+  readonly advancedOpen = signal(readStored<boolean>(ADVANCED_KEY, false) === true);
+  /** The newest jobs, offered for the Depends on ids (empty until loaded, or when they cannot be read). */
+  readonly recentJobs = signal<JobDto[]>([]);
 
   /** One key per dialog session: a retried submit (network hiccup) cannot queue the job twice. */
   private idempotencyKey = newKey();
@@ -57,6 +64,20 @@ export class SubmitStore {
       this.migProfiles.set(migProfileOptions((await listGpus({ client: this.api })).data.gpus));
     } catch {
       this.migProfiles.set([]);
+    }
+  }
+
+  setAdvancedOpen(open: boolean): void {
+    this.advancedOpen.set(open);
+    writeStored(ADVANCED_KEY, open);
+  }
+
+  /** GET /api/jobs, newest 20, for the Depends on suggestions; a failure just offers none. */
+  async loadRecentJobs(): Promise<void> {
+    try {
+      this.recentJobs.set((await listJobs({ client: this.api, query: { limit: 20 } })).data.items);
+    } catch {
+      this.recentJobs.set([]);
     }
   }
 

@@ -1,0 +1,32 @@
+import { formatDuration, parseDuration } from './durations';
+
+describe(parseDuration.name, () => {
+  it.each<[string, number | null]>([
+    ['90', 90],
+    ['90s', 90],
+    ['30m', 1800],
+    ['2h', 7200],
+    ['1d', 86_400],
+    ['1h30m', 5400],
+    [' 2H ', 7200],
+    ['none', null],
+  ])('reads %j', (text, expected) => {
+    expect(parseDuration(text)).toBe(expected);
+  });
+
+  it.each(['', ' ', '0', '0m', '2x', '30m1h', '1.5h', '-5', 'h', '1h 30m'])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe(formatDuration.name, () => {
+  it.each<[number, string]>([
+    [5400, '1h30m'],
+    [90, '1m30s'],
+    [7200, '2h'],
+    [86_400 + 61, '1d1m1s'],
+  ])('writes %j as %j, which reads back', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+    expect(parseDuration(text)).toBe(seconds);
+  });
+});

@@ -1,0 +1,36 @@
+// Hand-written: how people type a job's time limit (CLI `--time-limit`, the console's New job dialog).
+
+const UNIT_SECONDS = { d: 86_400, h: 3_600, m: 60, s: 1 } as const;
+
+/**
+ * A duration in whole seconds, as `time_limit_s` takes it: `90` (seconds), `90s`, `30m`, `2h`, `1d`,
+ * or units combined largest first (`1h30m`), case and surrounding blanks ignored; `none` → null (no
+ * limit). Undefined when the text is none of these (also `0`, `1.5h`, `30m1h` and the empty string).
+ */
+export function parseDuration(text: string): number | null | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === 'none') return null;
+  const match = /^(?:(\d+)|(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?)$/.exec(t);
+  if (!match || t === '') return undefined;
+  const [, plain, d, h, m, s] = match;
+  const seconds =
+    plain !== undefined
+      ? Number(plain)
+      : Number(d ?? 0) * UNIT_SECONDS.d +
+        Number(h ?? 0) * UNIT_SECONDS.h +
+        Number(m ?? 0) * UNIT_SECONDS.m +
+        Number(s ?? 0);
+  return seconds >= 1 && Number.isSafeInteger(seconds) ? seconds : undefined;
+}
+
+/** Seconds as the shortest text parseDuration reads back: 5400 → `1h30m`, 90 → `1m30s`, 7200 → `2h`. */
+export function formatDuration(seconds: number): string {
+  let rest = seconds;
+  let out = '';
+  for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || '0s';
+}
