@@ -9,6 +9,7 @@ import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 import { WebSocket } from 'ws';
+import { idleEligibleGpus } from '@trainyard/cluster';
 
 jest.setTimeout(120_000);
 
@@ -96,6 +97,24 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     // Changed on node 1 itself, nowhere else.
     expect((await nodes[1].get('/api/gpus/policy'))['0'].min_priority).toBe(7);
     expect((await nodes[0].get('/api/gpus/policy'))['0'].min_priority).toBeNull();
+    // Each node's idle eligible count is served for the asked priority, by the rule a submit picks by.
+    const idle = async (query: string) => {
+      const v = await nodes[2].get(`/api/cluster/gpus${query}`);
+      for (const n of v.nodes) expect(n.idle_eligible).toBe(idleEligibleGpus(n.gpus.gpus, priorityOf(query)));
+      return Object.fromEntries(v.nodes.map((n: any) => [n.node_id, n.idle_eligible]));
+    };
+    const priorityOf = (query: string) => Number(new URLSearchParams(query).get('priority') ?? 0);
+    expect(await idle('')).toEqual({ [ids[0]]: 1, [ids[1]]: 0, [ids[2]]: 1 });
+    expect(await idle('?priority=6')).toEqual({ [ids[0]]: 1, [ids[1]]: 0, [ids[2]]: 1 });
+    expect(await idle('?priority=7')).toEqual({ [ids[0]]: 1, [ids[1]]: 1, [ids[2]]: 1 });
+    expect(await idle('?priority=-5')).toEqual({ [ids[0]]: 1, [ids[1]]: 0, [ids[2]]: 1 });
+    const bad = await request(nodes[0].server.baseUrl, 'GET', '/api/cluster/gpus?priority=1.5', {
+      token: nodes[0].server.token ?? undefined,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toContainEqual(
+      expect.objectContaining({ field: 'priority', message: expect.stringMatching(/plain decimal digits/) }),
+    );
     await nodes[2].post(`/api/cluster/nodes/${ids[1]}/gpus/0/policy`, { min_priority: null });
     expect((await nodes[1].get('/api/gpus/policy'))['0'].min_priority).toBeNull();
     // A GPU the node does not have is its 404, passed through.

@@ -13,6 +13,7 @@ import {
   BundleIdParamDto,
   BundleListDto,
   ClusterGpusDto,
+  ClusterGpusQueryDto,
   ClusterSubmitRequestDto,
   NodeGpuParamDto,
   NodeIdParamDto,
@@ -31,6 +32,7 @@ import {
   ProbeRefreshQueryDto,
 } from './cluster.dto';
 import { NetworkProbes } from './probes';
+import { idleEligibleGpus } from './bundles';
 
 /** Cluster state. In standalone mode every route answers 200 with null or empty payloads. */
 @ApiTags('cluster')
@@ -115,23 +117,35 @@ export class ClusterController {
 
   // ---- any node's GPUs, jobs and logs, through the owning node ----
 
-  /** Every member's GPUs, each asked over NATS in parallel (a silent node has `gpus: null`); empty when standalone. */
+  /**
+   * Every member's GPUs, each asked over NATS in parallel (a silent node has `gpus: null`), with how
+   * many are idle eligible for a job of `priority`; empty when standalone.
+   */
   @Get('gpus')
-  @ApiErrors(401)
-  async getClusterGpus(): Promise<ClusterGpusDto> {
+  @ApiErrors(400, 401)
+  async getClusterGpus(@Query() query: ClusterGpusQueryDto): Promise<ClusterGpusDto> {
+    const priority = query.priority ?? 0;
     const members = this.cluster.memberList();
     return {
       nodes: await Promise.all(
         members.map(async (m) => {
           try {
             const gpus = await this.cluster.call<GpuListDto>(m.node_id, 'gpus', {}, 2000);
-            return { node_id: m.node_id, hostname: m.hostname, reachable: m.reachable, gpus, error: null };
+            return {
+              node_id: m.node_id,
+              hostname: m.hostname,
+              reachable: m.reachable,
+              gpus,
+              idle_eligible: idleEligibleGpus(gpus.gpus, priority),
+              error: null,
+            };
           } catch (err) {
             return {
               node_id: m.node_id,
               hostname: m.hostname,
               reachable: m.reachable,
               gpus: null,
+              idle_eligible: null,
               error: (err as Error).message,
             };
           }

@@ -219,8 +219,24 @@ export class ClusterNodeGpusDto {
   reachable!: boolean;
   /** The node's GET /api/gpus answer; null when it did not answer. */
   gpus!: GpuListDto | null;
+  /**
+   * How many of its GPUs a job of the asked `priority` could be placed on now (not excluded, not
+   * disabled, not reserved, minimum priority met): the count a multi-node submit picks nodes by.
+   * Null when `gpus` is.
+   */
+  idle_eligible!: number | null;
   /** Why `gpus` is null. */
   error!: string | null;
+}
+
+export class ClusterGpusQueryDto {
+  /** The job priority the `idle_eligible` counts are for (default 0). */
+  @ApiProperty({ type: 'integer', minimum: -1_000_000, maximum: 1_000_000, required: false, default: 0 })
+  @IsOptional()
+  @CanonicalInt({ signed: true })
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  priority?: number;
 }
 
 export class ClusterGpusDto {

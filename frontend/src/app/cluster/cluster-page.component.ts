@@ -39,7 +39,8 @@ const MEASURING_POLL_MS = 1000;
 
 interface ProbeRow {
   node_id: string;
-  hostname: string;
+  /** The peer's hostname, with a node id suffix when another node shares it. */
+  name: string;
   latency: LatencyResultDto | undefined;
   bandwidth: BandwidthResultDto | undefined;
 }
@@ -95,7 +96,7 @@ export class ClusterPageComponent {
       .filter((m) => !m.is_self)
       .map((m) => ({
         node_id: m.node_id,
-        hostname: m.hostname,
+        name: this.store.labelOf(m.node_id, m.hostname),
         latency: lat.get(m.node_id),
         bandwidth: bw.get(m.node_id),
       }));
@@ -122,7 +123,11 @@ export class ClusterPageComponent {
         getClusterBandwidth({ client: this.api }),
         this.store.load(),
       ]);
-      this.nodes.set([...gpus.data.nodes].sort((a, b) => a.hostname.localeCompare(b.hostname)));
+      this.nodes.set(
+        [...gpus.data.nodes].sort(
+          (a, b) => a.hostname.localeCompare(b.hostname) || a.node_id.localeCompare(b.node_id),
+        ),
+      );
       this.bundles.set(jobs.data.items);
       this.reveal();
       this.latency.set(lat.data.items);
@@ -147,6 +152,11 @@ export class ClusterPageComponent {
     });
   }
 
+  /** What the page calls a node: its hostname, with a node id suffix when another node shares it. */
+  protected name(node: { node_id: string; hostname: string }): string {
+    return this.store.labelOf(node.node_id, node.hostname);
+  }
+
   protected isSelf(nodeId: string): boolean {
     return this.store.self()?.node.node_id === nodeId;
   }
@@ -167,7 +177,7 @@ export class ClusterPageComponent {
       });
       await this.load();
     } catch (err) {
-      this.toasts.error(`Could not change GPU ${gpu.index} on ${node.hostname}: ${errorMessage(err)}.`);
+      this.toasts.error(`Could not change GPU ${gpu.index} on ${this.name(node)}: ${errorMessage(err)}.`);
     } finally {
       this.busyGpus.update((s) => {
         const next = new Set(s);
@@ -187,7 +197,7 @@ export class ClusterPageComponent {
     try {
       await this.loadNodeJobs(node);
     } catch (err) {
-      this.toasts.error(`Could not list the jobs of ${node.hostname}: ${errorMessage(err)}.`);
+      this.toasts.error(`Could not list the jobs of ${this.name(node)}: ${errorMessage(err)}.`);
     }
   }
 
@@ -220,10 +230,13 @@ export class ClusterPageComponent {
     }
   }
 
+  /**
+   * Cancel is offered while some rank can still be stopped: a queued or running bundle not cancelled
+   * yet. Not for `unknown` (every rank that answered is done; the others' nodes are not answering, so
+   * a cancel cannot reach them), nor `submitting` (the fan-out resolves it: rollback or submitted).
+   */
   protected canCancel(b: BundleDto): boolean {
-    return (
-      b.cancelled_at === null && (b.status === 'queued' || b.status === 'running' || b.status === 'unknown')
-    );
+    return b.cancelled_at === null && (b.status === 'queued' || b.status === 'running');
   }
 
   /** Measures latency and bandwidth to one peer (or all, without `peer`); the rows say measuring at once. */

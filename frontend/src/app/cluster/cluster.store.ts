@@ -1,4 +1,4 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, computed, inject, signal } from '@angular/core';
 import {
   type ClusterMemberDto,
   type ClusterSelfDto,
@@ -7,6 +7,7 @@ import {
   getClusterSelf,
 } from '@trainyard/sdk';
 import { API } from '../core/api';
+import { nodeLabels } from './node-label';
 
 /**
  * Cluster membership for the console: GET /api/cluster/self (null = standalone, and the Nodes section
@@ -18,6 +19,13 @@ export class ClusterStore {
   /** undefined until the first answer; null when the server is standalone. */
   readonly self = signal<ClusterSelfDto | null | undefined>(undefined);
   readonly members = signal<ClusterMemberDto[]>([]);
+  /** What each member is called (see {@link nodeLabels}): its hostname, with an id suffix when shared. */
+  private readonly labels = computed(() => nodeLabels(this.members()));
+
+  /** The console's name for node `nodeId`: its label, or `hostname` for a node not in the member table. */
+  labelOf(nodeId: string, hostname: string): string {
+    return this.labels().get(nodeId) ?? hostname;
+  }
 
   async load(): Promise<void> {
     const { data: self } = await getClusterSelf({ client: this.api });

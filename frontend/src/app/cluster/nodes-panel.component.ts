@@ -34,8 +34,8 @@ const POLL_MS = 3000;
               [attr.aria-label]="label(row.h)"
               [title]="label(row.h)"
             ></span>
-            <span class="name label" [title]="row.m.hostname + (row.h.detail ? ': ' + row.h.detail : '')">
-              {{ row.m.hostname }}
+            <span class="name label" [title]="row.name + (row.h.detail ? ': ' + row.h.detail : '')">
+              {{ row.name }}
               @if (row.m.is_master) {
                 <span class="tag">master</span>
               }
@@ -48,7 +48,7 @@ const POLL_MS = 3000;
                 type="button"
                 class="signin label"
                 [disabled]="!row.m.reachable"
-                [attr.aria-label]="'Sign in to ' + row.m.hostname + ' (new tab)'"
+                [attr.aria-label]="'Sign in to ' + row.name + ' (new tab)'"
                 title="Open this node's console, signed in (new tab)"
                 (click)="signIn(row.m)"
               >
@@ -169,7 +169,11 @@ export class NodesPanelComponent {
 
   protected readonly rows = computed(() => {
     const members = this.store.members();
-    return members.map((m) => ({ m, h: nodeHealth(m, members) }));
+    return members.map((m) => ({
+      m,
+      name: this.store.labelOf(m.node_id, m.hostname),
+      h: nodeHealth(m, members),
+    }));
   });
 
   constructor() {
@@ -196,7 +200,9 @@ export class NodesPanelComponent {
       else window.open(url, '_blank');
     } catch (err) {
       tab?.close();
-      this.toasts.error(`Could not sign in to ${m.hostname}: ${errorMessage(err)}.`);
+      this.toasts.error(
+        `Could not sign in to ${this.store.labelOf(m.node_id, m.hostname)}: ${errorMessage(err)}.`,
+      );
     }
   }
 }

@@ -92,21 +92,28 @@ describe('Multi-node panel (submit dialog)', () => {
     localStorage.setItem('trainyard.submit', JSON.stringify({ lastType: 'training' }));
     clustered = true;
     client = {
-      get: vi.fn(async ({ url }: { url: string }) => {
+      get: vi.fn(async ({ url, query }: { url: string; query?: { priority?: number } }) => {
         if (url === '/api/job-types') return { data: TYPES };
         if (url === '/api/cluster/self')
           return { data: clustered ? { cluster: 'lab', node: MEMBERS[1] } : null };
         if (url === '/api/cluster/members')
           return { data: { cluster: 'lab', master_node_id: A, members: MEMBERS } };
-        if (url === '/api/cluster/gpus')
+        if (url === '/api/cluster/gpus') {
+          // The server's counts for the asked priority (a GPU of B is reserved for priority ≥ 5).
+          const high = (query?.priority ?? 0) >= 5;
           return {
             data: {
               nodes: [
-                { node_id: A, gpus: { gpus: [gpu(0), gpu(1, { reserved_by: 'q_1' })] } },
-                { node_id: B, gpus: { gpus: [gpu(0), gpu(1), gpu(2, { disabled: true })] } },
+                { node_id: A, gpus: { gpus: [gpu(0), gpu(1, { reserved_by: 'q_1' })] }, idle_eligible: 1 },
+                {
+                  node_id: B,
+                  gpus: { gpus: [gpu(0), gpu(1, { min_priority: 5 }), gpu(2, { disabled: true })] },
+                  idle_eligible: high ? 2 : 1,
+                },
               ],
             },
           };
+        }
         throw new Error(`unexpected GET ${url}`);
       }),
       post: vi.fn(async () => ({ data: BUNDLE })),
@@ -176,9 +183,22 @@ describe('Multi-node panel (submit dialog)', () => {
     expect(rows[0].querySelector<HTMLInputElement>('input[type=checkbox]')!.checked).toBe(true);
     expect(rows[1].querySelector<HTMLInputElement>('input[type=checkbox]')!.checked).toBe(false);
     expect(rows[0].querySelector('.idle')!.textContent!.trim()).toBe('1 idle of 2');
-    expect(rows[1].querySelector('.idle')!.textContent!.trim()).toBe('2 idle of 3');
+    expect(rows[1].querySelector('.idle')!.textContent!.trim()).toBe('1 idle of 3');
     // The per-node GPUs replace the single-node field.
     expect(ctx.q('#submit-gpus')).toBeNull();
+  });
+
+  it("shows the server's idle eligible counts for the dialog's priority, asked again when it changes", async () => {
+    const ctx = await open();
+    ctx.mode('Chosen nodes');
+    await settle(ctx.fixture);
+    const idleOfB = () => ctx.q(`tr[data-node="${B}"] .idle`)!.textContent!.trim();
+    expect(idleOfB()).toBe('1 idle of 3');
+    ctx.type('#submit-priority', '5');
+    await settle(ctx.fixture);
+    expect(idleOfB()).toBe('2 idle of 3');
+    const asked = client.get.mock.calls.filter(([o]) => o.url === '/api/cluster/gpus').map(([o]) => o.query);
+    expect(asked.at(-1)).toEqual({ priority: 5 });
   });
 
   it('sends the ticked nodes in rank order with their GPUs and interface, and opens the bundle', async () => {

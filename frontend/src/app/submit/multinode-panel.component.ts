@@ -1,5 +1,15 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, model, signal } from '@angular/core';
-import { type ClusterMemberDto, type GpuDto, getClusterGpus } from '@trainyard/sdk';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  model,
+  signal,
+  untracked,
+} from '@angular/core';
+import { type ClusterMemberDto, getClusterGpus } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ClusterStore } from '../cluster/cluster.store';
 import { nodeHealth } from '../cluster/health';
@@ -10,7 +20,6 @@ import {
   type MultiNodeValues,
   type NodeChoice,
   choiceOf,
-  idleEligible,
   nodeField,
   pickable,
 } from './multinode';
@@ -18,6 +27,8 @@ import type { FieldErrors } from './submit-form';
 
 interface Row {
   m: ClusterMemberDto;
+  /** Its hostname, with a node id suffix when another node shares it. */
+  name: string;
   c: NodeChoice;
   /** Idle eligible GPUs of that node for this priority, and its GPU count; null before they load. */
   idle: number | null;
@@ -89,13 +100,13 @@ interface Row {
                       type="checkbox"
                       [id]="'mn-use-' + i"
                       [checked]="r.c.use"
-                      [attr.aria-label]="'Use ' + r.m.hostname"
+                      [attr.aria-label]="'Use ' + r.name"
                       (change)="setChoice(r.m, { use: $any($event.target).checked })"
                     />
                   </td>
                   <td>
                     <label [for]="'mn-use-' + i" class="host">
-                      {{ r.m.hostname }}
+                      {{ r.name }}
                       @if (r.m.is_self) {
                         <span class="tag">this</span>
                       }
@@ -115,7 +126,7 @@ interface Row {
                       class="num"
                       [value]="r.c.gpus"
                       [disabled]="!r.c.use"
-                      [attr.aria-label]="'GPUs on ' + r.m.hostname"
+                      [attr.aria-label]="'GPUs on ' + r.name"
                       [attr.aria-invalid]="!!r.error"
                       [attr.aria-describedby]="r.error ? 'mn-err-' + i : 'mn-idle-' + i"
                       (input)="setChoice(r.m, { gpus: $any($event.target).value })"
@@ -132,7 +143,7 @@ interface Row {
                       placeholder="auto"
                       [value]="r.c.ifname"
                       [disabled]="!r.c.use"
-                      [attr.aria-label]="'Network interface on ' + r.m.hostname"
+                      [attr.aria-label]="'Network interface on ' + r.name"
                       [title]="interfacesOf(r.m)"
                       (input)="setChoice(r.m, { ifname: $any($event.target).value })"
                     />
@@ -367,7 +378,10 @@ export class MultiNodePanelComponent {
     { value: 'any', label: 'Any N nodes × G GPUs' },
   ];
 
-  private readonly gpus = signal<Map<string, { gpus: GpuDto[] }>>(new Map());
+  /** By node id: its idle eligible GPUs for `countsFor` (the server's count) and its GPU count. */
+  private readonly gpus = signal<Map<string, { idle: number; total: number }>>(new Map());
+  /** The priority the idle counts are asked for; null while the panel runs nothing multi-node. */
+  private readonly countsFor = computed(() => (this.value().mode === 'off' ? null : this.priority()));
   protected readonly gpuError = signal<string | null>(null);
 
   protected readonly reachableCount = computed(() => pickable(this.cluster.members()).length);
@@ -377,12 +391,13 @@ export class MultiNodePanelComponent {
     const v = this.value();
     const gpus = this.gpus();
     return pickable(all).map((m) => {
-      const list = gpus.get(m.node_id)?.gpus;
+      const counts = gpus.get(m.node_id);
       return {
         m,
+        name: this.cluster.labelOf(m.node_id, m.hostname),
         c: choiceOf(v, m),
-        idle: list ? idleEligible(list, this.priority()) : null,
-        total: list ? list.length : null,
+        idle: counts?.idle ?? null,
+        total: counts?.total ?? null,
         diverged: nodeHealth(m, all).detail,
         error: this.errors()[nodeField(m.node_id)],
       };
@@ -402,18 +417,33 @@ export class MultiNodePanelComponent {
     if (v.mode === 'any') return `rank 0 (picked at submit):${port} · c10d`;
     const first = this.rows().find((r) => r.c.use);
     if (!first) return '—';
-    return `${first.m.addresses[0] ?? first.m.hostname}:${port} · c10d · is_host on ${first.m.hostname}`;
+    return `${first.m.addresses[0] ?? first.m.hostname}:${port} · c10d · is_host on ${first.name}`;
   });
 
   constructor() {
-    void this.loadGpus();
+    // Asked again whenever the priority changes: eligibility depends on it.
+    effect(() => {
+      const priority = this.countsFor();
+      if (priority !== null) untracked(() => void this.loadGpus(priority));
+    });
   }
 
-  /** GET /api/cluster/gpus: each node's GPUs, for the idle counts. */
-  private async loadGpus(): Promise<void> {
+  /** GET /api/cluster/gpus: each node's idle eligible GPUs for a job of `priority`, and its GPU count. */
+  private async loadGpus(priority: number): Promise<void> {
     try {
-      const { data } = await getClusterGpus({ client: this.api });
-      this.gpus.set(new Map(data.nodes.flatMap((n) => (n.gpus ? [[n.node_id, n.gpus] as const] : []))));
+      // The server's range; beyond it the counts are those at its ends (the submit refuses it anyway).
+      const query = { priority: Math.max(-1_000_000, Math.min(1_000_000, priority)) };
+      const { data } = await getClusterGpus({ client: this.api, query });
+      if (this.countsFor() !== priority) return; // a later priority's answer is (or will be) in
+      this.gpus.set(
+        new Map(
+          data.nodes.flatMap((n) =>
+            n.gpus && n.idle_eligible !== null
+              ? [[n.node_id, { idle: n.idle_eligible, total: n.gpus.gpus.length }] as const]
+              : [],
+          ),
+        ),
+      );
       this.gpuError.set(null);
     } catch (err) {
       this.gpuError.set(errorMessage(err));
@@ -431,7 +461,6 @@ export class MultiNodePanelComponent {
 
   protected setMode(mode: MultiNodeMode): void {
     this.value.update((v) => ({ ...v, mode }));
-    if (mode !== 'off') void this.loadGpus();
   }
 
   protected set(field: 'nodes' | 'gpusPerNode' | 'rdzvPort', text: string): void {

@@ -1,4 +1,4 @@
-import type { ClusterMemberDto, ClusterSubmitRequestDto, GpuDto, SubmitJobRequestDto } from '@trainyard/sdk';
+import type { ClusterMemberDto, ClusterSubmitRequestDto, SubmitJobRequestDto } from '@trainyard/sdk';
 import { parseInteger } from '../core/numbers';
 import type { FieldErrors } from './submit-form';
 
@@ -61,21 +61,6 @@ export function pickable(members: readonly ClusterMemberDto[]): ClusterMemberDto
 
 export function choiceOf(values: MultiNodeValues, member: ClusterMemberDto): NodeChoice {
   return values.choices[member.node_id] ?? { use: member.is_self, gpus: '1', ifname: '' };
-}
-
-/**
- * GPUs a job of this priority could have now: not excluded, not disabled, not reserved, and its
- * priority at least the GPU's minimum. A hint only — the server decides at submit (the same rule as
- * `idleEligibleGpus` in libs/cluster, which picks the nodes for "any N nodes").
- */
-export function idleEligible(gpus: readonly GpuDto[], priority: number): number {
-  return gpus.filter(
-    (g) =>
-      !g.excluded &&
-      !g.disabled &&
-      g.reserved_by === null &&
-      (g.min_priority === null || g.min_priority <= priority),
-  ).length;
 }
 
 /**

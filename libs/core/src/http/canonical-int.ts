@@ -13,20 +13,31 @@ export function isCanonicalUint(text: string, max = Number.MAX_SAFE_INTEGER): bo
   return CANONICAL_UINT.test(text) && text.length <= 16 && Number(text) <= max;
 }
 
+/** As {@link isCanonicalUint}, with one optional leading `-` (never `-0`). */
+export function isCanonicalInt(text: string): boolean {
+  const digits = text.startsWith('-') ? text.slice(1) : text;
+  return isCanonicalUint(digits) && text !== '-0';
+}
+
 /**
  * A whole number in a path or query parameter (where every value arrives as a string): converted only
  * when written canonically (see {@link isCanonicalUint}), so `0x1`, ` 1` or `1.0` never pass as 1 —
- * they stay strings and fail with a 400 naming the field. Use with `@Min`/`@Max`/`@IsOptional` as
- * needed; a JSON number in a body passes through unchanged.
+ * they stay strings and fail with a 400 naming the field. `signed`: a leading `-` is allowed too
+ * (see {@link isCanonicalInt}). Use with `@Min`/`@Max`/`@IsOptional` as needed; a JSON number in a
+ * body passes through unchanged.
  */
-export function CanonicalInt(): PropertyDecorator {
+export function CanonicalInt(options: { signed?: boolean } = {}): PropertyDecorator {
+  const canonical = options.signed ? isCanonicalInt : isCanonicalUint;
+  const form = options.signed
+    ? 'an optional leading minus; no spaces, fraction, exponent or leading zeros'
+    : 'no sign, spaces, fraction, exponent or leading zeros';
   return applyDecorators(
     Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' && isCanonicalUint(value) ? Number(value) : value,
+      typeof value === 'string' && canonical(value) ? Number(value) : value,
     ),
     IsInt({
       message: ({ property }: ValidationArguments) =>
-        `${property} must be a whole number in plain decimal digits (no sign, spaces, fraction, exponent or leading zeros)`,
+        `${property} must be a whole number in plain decimal digits (${form})`,
     }),
   );
 }

@@ -655,6 +655,12 @@ export type ClusterNodeGpusDto = {
      */
     gpus: GpuListDto | null;
     hostname: string;
+    /**
+     * How many of its GPUs a job of the asked `priority` could be placed on now (not excluded, not
+     * disabled, not reserved, minimum priority met): the count a multi-node submit picks nodes by.
+     * Null when `gpus` is.
+     */
+    idle_eligible: number | null;
     node_id: string;
     reachable: boolean;
 };
@@ -3987,11 +3993,17 @@ export type RefreshClusterBandwidthResponse = RefreshClusterBandwidthResponses[k
 export type GetClusterGpusData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        priority?: number;
+    };
     url: '/api/cluster/gpus';
 };
 
 export type GetClusterGpusErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
     /**
      * Missing or invalid credentials
      */
