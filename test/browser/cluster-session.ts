@@ -22,16 +22,17 @@ export interface ClusterSession extends ConsolePage {
 }
 
 /**
- * Starts a real `nats-server -js` and `nodes` built servers (one fake GPU each) joined to it as
- * cluster `cluster` (so its name shows in the console), waits until they agree on one master, sets
- * a password on every node (so the token link, and the console's sign-in to another node, go
- * straight in), and opens node 0's console in dark mode at `viewport` on the GPUs view. On failure
- * it stops whatever it started.
+ * Starts a real `nats-server -js` and `nodes` (default 2) built servers with `fakeGpus` (default 1)
+ * fake GPUs each, joined to it as cluster `cluster` (so its name shows in the console); waits until
+ * they agree on one master, sets a password on every node (so the token link, and the console's
+ * sign-in to another node, go straight in), and opens node 0's console in dark mode at `viewport`
+ * on the GPUs view. On failure it stops whatever it started.
  */
 export async function openClusterConsole(options: {
   cluster: string;
   viewport: { width: number; height: number };
   nodes?: number;
+  fakeGpus?: number;
 }): Promise<ClusterSession> {
   if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
   const prefix = `trainyard-${options.cluster}-`;
@@ -43,7 +44,7 @@ export async function openClusterConsole(options: {
     await nats.start();
     const args = [
       '--fake-gpus',
-      '1',
+      String(options.fakeGpus ?? 1),
       '--cluster',
       options.cluster,
       '--nats',
