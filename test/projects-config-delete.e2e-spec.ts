@@ -1,31 +1,7 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { request } from './support/http';
-import { InProcessServer, startInProcessServer } from './support/in-process-server';
-
-interface Project {
-  id: string;
-  kind: string;
-  path: string;
-  default_config: string | null;
-  configs: Array<{ name: string; file: string | null }>;
-  error?: string;
-}
-interface Workspace {
-  workspaces: Workspace[];
-  projects: Project[];
-}
+import { Project, ProjectsFixture, writeFiles } from './support/projects';
 
 const MANIFEST = `# Team project: keep this comment.
 name: Deletable
@@ -58,48 +34,28 @@ output_dir: output_models/{config}
  * checked against the search roots after resolving real paths, overrides are forgotten (journaled).
  */
 describe('deleting a project config (e2e, real server, real directories)', () => {
-  let work: string;
-  let root: string;
-  let outside: string;
-  let server: InProcessServer;
-  const call = (method: string, path: string, body?: unknown) =>
-    request(server.baseUrl, method, path, { token: server.token, body });
-  const projectAt = async (path: string): Promise<Project> => {
-    const fromWs = (ws: Workspace[]): Project[] =>
-      ws.flatMap((w) => [...w.projects, ...fromWs(w.workspaces)]);
-    const tree = (await call('GET', '/api/projects')).body as { roots: Workspace[] };
-    return tree.roots.flatMap((r) => [...r.projects, ...fromWs(r.workspaces)]).find((p) => p.path === path)!;
-  };
+  const fixture = new ProjectsFixture('ty-config-delete-');
+  const { root, outside, call } = fixture;
+  const projectAt = async (path: string): Promise<Project> => (await fixture.projectAt(path))!;
   const del = (project: Project, config: string, body: unknown) =>
     call('POST', `/api/projects/${project.id}/configs/${encodeURIComponent(config)}/delete`, body);
 
   beforeAll(async () => {
-    work = realpathSync(mkdtempSync(join(tmpdir(), 'ty-config-delete-')));
-    root = join(work, 'root');
-    outside = join(work, 'outside');
-    const files: Record<string, string> = {
+    writeFiles(root, {
       'proj/trainyard.yaml': MANIFEST,
       'proj/configs/first.yaml': 'lr: 0.1\n',
       'proj/configs/second.yaml': 'x: 2\n',
       'fg/meta.yaml': 'name: FG\n',
       'fg/configs/a.yaml': 'x: 1\n',
       'fg/configs/b.yaml': 'x: 2\n',
-    };
-    for (const [rel, text] of Object.entries(files)) {
-      mkdirSync(join(root, rel, '..'), { recursive: true });
-      writeFileSync(join(root, rel), text);
-    }
+    });
     mkdirSync(outside);
     writeFileSync(join(outside, 'x.yaml'), 'precious: true\n');
     // `escape`'s file goes through a link that leaves the search root.
     symlinkSync(outside, join(root, 'proj', 'evil'));
-    server = await startInProcessServer();
-    expect((await call('POST', '/api/search-roots', { path: root })).status).toBe(200);
+    await fixture.start();
   });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.close());
 
   it('removes a trainyard.yaml entry and its file, keeps the rest of the manifest, forgets its overrides', async () => {
     const manifestPath = join(root, 'proj', 'trainyard.yaml');

@@ -1,39 +1,8 @@
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
-import { request } from './support/http';
-import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { type ProjectTree, ProjectsFixture, allProjects, writeFiles } from './support/projects';
 import { waitFor } from './support/wait';
-
-interface Project {
-  id: string;
-  kind: string;
-  path: string;
-  name: string;
-  description: string;
-  default_config: string | null;
-  configs: Array<{ name: string; file: string | null; job_type: string; output_dir: string }>;
-  error?: string;
-}
-interface Workspace {
-  path: string;
-  name: string;
-  description: string;
-  workspaces: Workspace[];
-  projects: Project[];
-}
-interface Tree {
-  roots: Array<{ path: string; workspaces: Workspace[]; projects: Project[] }>;
-}
 
 const MANIFEST = `name: Echo project
 description: Echoes its params.
@@ -57,27 +26,13 @@ configs:
  * the real app (real SQLite file, real port, real child processes).
  */
 describe('projects API (e2e, real server, real directories)', () => {
-  let work: string;
-  let root: string;
-  let outside: string;
-  let home: string;
-  let server: InProcessServer;
-  const call = (method: string, path: string, body?: unknown) =>
-    request(server.baseUrl, method, path, { token: server.token, body });
-  const all = (tree: Tree): Project[] => {
-    const fromWs = (ws: Workspace[]): Project[] =>
-      ws.flatMap((w) => [...w.projects, ...fromWs(w.workspaces)]);
-    return tree.roots.flatMap((r) => [...r.projects, ...fromWs(r.workspaces)]);
-  };
-  const byPath = async (path: string) =>
-    all((await call('GET', '/api/projects')).body as Tree).find((p) => p.path === path);
+  const fixture = new ProjectsFixture('ty-projects-');
+  const { root, outside, call } = fixture;
+  const home = join(fixture.work, 'state');
+  const byPath = (path: string) => fixture.projectAt(path);
 
   beforeAll(async () => {
-    work = realpathSync(mkdtempSync(join(tmpdir(), 'ty-projects-')));
-    root = join(work, 'root');
-    outside = join(work, 'outside');
-    home = join(work, 'state');
-    const files: Record<string, string> = {
+    writeFiles(root, {
       'echo/trainyard.yaml': MANIFEST,
       'echo/configs/echo.yaml': 'lr: 0.001\n',
       'echo/README.md': '# Echo\n\nPrints things.\n\n![plot](img/plot.png) ![remote](https://x.test/a.png)\n',
@@ -100,28 +55,20 @@ describe('projects API (e2e, real server, real directories)', () => {
       'node_modules/p/trainyard.yaml': MANIFEST,
       'echo/output_models/p/trainyard.yaml': MANIFEST,
       '__pycache__/p/meta.yaml': '',
-    };
-    for (const [rel, text] of Object.entries(files)) {
-      mkdirSync(join(root, rel, '..'), { recursive: true });
-      writeFileSync(join(root, rel), text);
-    }
+    });
     mkdirSync(join(outside, 'stolen'), { recursive: true });
     writeFileSync(join(outside, 'stolen', 'trainyard.yaml'), MANIFEST);
     symlinkSync(outside, join(root, 'link-out'));
     symlinkSync(root, join(root, 'ws', 'loop'));
     mkdirSync(home);
-    server = await startInProcessServer({ home });
-    expect((await call('POST', '/api/search-roots', { path: root })).status).toBe(200);
+    await fixture.start({ home });
   });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => fixture.close());
 
   it('discovers both manifest kinds, clusters nested workspaces, skips pruned dirs and never follows links', async () => {
     const answer = await call('GET', '/api/projects');
     expect(answer.status).toBe(200);
-    const tree = answer.body as Tree;
+    const tree = answer.body as ProjectTree;
     expect(tree.roots.map((r) => r.path)).toEqual([root]);
     const [r] = tree.roots;
     expect(r.projects.map((p) => p.path)).toEqual([join(root, 'broken'), join(root, 'echo')]);
@@ -135,7 +82,7 @@ describe('projects API (e2e, real server, real directories)', () => {
     expect(outer.workspaces[0]).toMatchObject({ name: 'Inner WS', description: 'Nested workspace.' });
     expect(outer.workspaces[0].projects.map((p) => [p.kind, p.name])).toEqual([['forgather', 'B']]);
     // Pruned, hidden, behind a link out of the root or through a loop: none of them.
-    const paths = all(tree).map((p) => p.path);
+    const paths = allProjects(tree).map((p) => p.path);
     expect(paths).toHaveLength(4);
     expect(paths.some((p) => p.includes('link-out') || p.includes('loop') || p.startsWith(outside))).toBe(
       false,
@@ -166,7 +113,7 @@ describe('projects API (e2e, real server, real directories)', () => {
         url: `/api/fs/asset?base=${encodeURIComponent(join(root, 'echo'))}&asset=img%2Fplot.png`,
       },
     ]);
-    const image = await request(server.baseUrl, 'GET', answer.body.images[0].url, { token: server.token });
+    const image = await call('GET', answer.body.images[0].url);
     expect([image.status, image.text]).toEqual([200, 'png']);
     const missing = await call('GET', '/api/projects/0123456789abcdef');
     expect([missing.status, missing.body.details[0].field]).toEqual([404, 'id']);
@@ -254,7 +201,7 @@ describe('projects API (e2e, real server, real directories)', () => {
       cwd: join(root, 'echo'),
       job_params: { argv: ['/bin/echo', 'lr=0.5', 'opt=adam'] },
     });
-    const api = jobsApi(server.baseUrl, server.token);
+    const api = jobsApi(fixture.server.baseUrl, fixture.server.token);
     await api.waitStatus(run.body.queue_id, ['done']);
     expect(await api.log(run.body.queue_id)).toContain('lr=0.5 opt=adam');
     // The job's run is filed under its project, so the project's runs list finds it.
@@ -276,8 +223,7 @@ describe('projects API (e2e, real server, real directories)', () => {
     });
     expect([badSet.status, badSet.body.details[0].field]).toEqual([400, 'values.lr']);
 
-    await server.close();
-    server = await startInProcessServer({ home });
+    await fixture.restart();
     const kept = await call('GET', query);
     expect(kept.body).toMatchObject({ values: { optimizer: 'sgd' }, updated_at: expect.any(String) });
     // The remembered value is applied when the run does not override it.
@@ -315,8 +261,8 @@ describe('projects API (e2e, real server, real directories)', () => {
     const later = join(root, 'ws', 'inner', 'later');
     mkdirSync(later);
     writeFileSync(join(later, 'meta.yaml'), '');
-    const refreshed = (await call('POST', '/api/projects/refresh')).body as Tree;
-    expect(all(refreshed).some((p) => p.path === later)).toBe(true);
+    const refreshed = (await call('POST', '/api/projects/refresh')).body as ProjectTree;
+    expect(allProjects(refreshed).some((p) => p.path === later)).toBe(true);
 
     const created = await call('POST', '/api/projects', { parent: root, dir_name: 'fresh', name: 'Fresh' });
     expect(created.status).toBe(201);

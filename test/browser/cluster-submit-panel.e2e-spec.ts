@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTrainyardClient, setPassword } from '@trainyard/sdk';
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from '../support/cluster';
-import { natsServer, type NatsServer } from '../support/nats-server';
-import { freePort } from '../support/ports';
-import { spawnServer } from '../support/spawned-server';
-import { makeTempHome } from '../support/temp-home';
+import { Page } from 'playwright-core';
+import type { ClusterNode } from '../support/cluster';
 import { waitFor } from '../support/wait';
-import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+import { SCREENSHOTS } from './browser';
+import { type ClusterSession, closeClusterConsole, openClusterConsole } from './cluster-session';
 
 jest.setTimeout(120_000);
 
@@ -20,56 +15,19 @@ const TORCHRUN = join(__dirname, '..', 'fixtures', 'bin', 'torchrun');
  * torchrun fixture (it sleeps `TORCHRUN_SLEEP` s, so both ranks stay running).
  */
 describe('Multi-node submit panel (browser e2e: nats-server + 2 servers)', () => {
-  const homes = [0, 1].map(() => makeTempHome('trainyard-mnp-'));
-  const store = makeTempHome('trainyard-mnp-nats-');
-  let nats: NatsServer;
+  let session: ClusterSession;
   let nodes: ClusterNode[] = [];
   let ids: string[] = [];
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-    nats = natsServer(await freePort(), join(store.home, 'js'));
-    await nats.start();
-    const args = [
-      '--fake-gpus',
-      '1',
-      '--cluster',
-      'mn',
-      '--nats',
-      nats.url,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
-    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args)))).map(nodeOf);
-    ids = await awaitClusterFormed(nodes);
-    // A console with no password yet asks for one first.
-    const api = createTrainyardClient({
-      baseUrl: nodes[0].server.baseUrl,
-      token: nodes[0].server.token ?? undefined,
-    });
-    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
-    browser = await launchChromium();
-    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 800, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${nodes[0].server.baseUrl}/?token=${nodes[0].server.token}`);
-    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    session = await openClusterConsole({ cluster: 'mn', viewport: { width: 800, height: 900 } });
+    ({ nodes, ids, page } = session);
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
-    await nats?.stop();
-    for (const h of [...homes, store]) h.remove();
-  });
+  afterAll(() => closeClusterConsole(session));
 
-  afterEach(() => expect(pageErrors).toEqual([]));
+  afterEach(() => expect(session.pageErrors).toEqual([]));
 
   it('submits a 2-node training job through the panel (keyboard) and both ranks run', async () => {
     await page.goto(`${nodes[0].server.baseUrl}/jobs`);

@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Client, createTrainyardClient, listGpus, setPassword, submitJob } from '@trainyard/sdk';
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from '../support/cluster';
-import { natsServer, type NatsServer } from '../support/nats-server';
-import { freePort } from '../support/ports';
-import { spawnServer } from '../support/spawned-server';
-import { makeTempHome } from '../support/temp-home';
+import { type Client, listGpus, submitJob } from '@trainyard/sdk';
+import { BrowserContext, Page } from 'playwright-core';
+import type { ClusterNode } from '../support/cluster';
 import { waitFor } from '../support/wait';
-import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+import { SCREENSHOTS } from './browser';
+import { type ClusterSession, closeClusterConsole, openClusterConsole } from './cluster-session';
 
 jest.setTimeout(120_000);
 
@@ -17,56 +13,21 @@ jest.setTimeout(120_000);
  * `nats-server -js`, driven by Chromium on node 0's console.
  */
 describe('cluster console (browser e2e: nats-server + 2 servers)', () => {
-  const homes = [0, 1].map(() => makeTempHome('trainyard-cui-'));
-  const store = makeTempHome('trainyard-cui-nats-');
-  let nats: NatsServer;
+  let session: ClusterSession;
   let nodes: ClusterNode[] = [];
   let ids: string[] = [];
   let apis: Client[] = [];
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-    nats = natsServer(await freePort(), join(store.home, 'js'));
-    await nats.start();
-    const args = [
-      '--fake-gpus',
-      '1',
-      '--cluster',
-      'ui',
-      '--nats',
-      nats.url,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
-    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args)))).map(nodeOf);
-    ids = await awaitClusterFormed(nodes);
-    apis = nodes.map((n) =>
-      createTrainyardClient({ baseUrl: n.server.baseUrl, token: n.server.token ?? undefined }),
-    );
-    for (const api of apis)
-      await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
-    browser = await launchChromium();
-    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${nodes[0].server.baseUrl}/?token=${nodes[0].server.token}`);
-    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    session = await openClusterConsole({ cluster: 'ui', viewport: { width: 1280, height: 800 } });
+    ({ nodes, ids, apis, context, page } = session);
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
-    await nats?.stop();
-    for (const h of [...homes, store]) h.remove();
-  });
+  afterAll(() => closeClusterConsole(session));
 
-  afterEach(() => expect(pageErrors).toEqual([]));
+  afterEach(() => expect(session.pageErrors).toEqual([]));
 
   it('the sidebar Nodes section lists both nodes with a green dot', async () => {
     const list = page.getByRole('list', { name: 'Cluster nodes' });

@@ -7,9 +7,12 @@ import {
   listJobs,
   setPassword,
 } from '@trainyard/sdk';
-import { Browser, BrowserContext, Page } from 'playwright-core';
+import { Browser, BrowserContext, type BrowserContextOptions, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { CONSOLE_INDEX, launchChromium } from './browser';
+
+/** The password the console helpers set on each server. */
+export const PASSWORD = 'correct horse battery';
 
 /** A built server and a Chromium page signed in to its console. */
 export interface ConsoleSession {
@@ -22,6 +25,35 @@ export interface ConsoleSession {
   pageErrors: string[];
 }
 
+/** Chromium and one page, and the uncaught errors seen in it. */
+export type ConsolePage = Pick<ConsoleSession, 'browser' | 'context' | 'page' | 'pageErrors'>;
+
+/**
+ * Launches Chromium and opens the built console of `server` by its token link, waiting for the GPUs
+ * view. The server should have a password already, or the console asks for one first. `options` go
+ * to the browser context (viewport, colour scheme). Closes Chromium again if the page never loads.
+ */
+export async function openConsolePage(
+  server: Pick<SpawnedServer, 'baseUrl' | 'token'>,
+  options: BrowserContextOptions = {},
+): Promise<ConsolePage> {
+  if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    return { browser, context, page, pageErrors };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
+}
+
 /**
  * Starts the built server in `home`, sets a password (so the token link signs straight in rather
  * than asking for one) and opens the console at 1280×800 on the GPUs view. `args` go to the server
@@ -31,16 +63,8 @@ export async function openConsole(home: string, args: string[] = []): Promise<Co
   if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
   const server = await spawnServer(home, args);
   const api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
-  await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
-  const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`${server.baseUrl}/?token=${server.token}`);
-  await page.getByRole('heading', { name: 'GPUs' }).waitFor();
-  return { server, api, browser, context, page, pageErrors };
+  await setPassword({ client: api, body: { new_password: PASSWORD } });
+  return { server, api, ...(await openConsolePage(server, { viewport: { width: 1280, height: 800 } })) };
 }
 
 /** Stops every job still queued or running (force-kill, else cancel), then closes Chromium and the server. */
