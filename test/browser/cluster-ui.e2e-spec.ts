@@ -1,13 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setPassword, createTrainyardClient } from '@trainyard/sdk';
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from '../support/cluster';
-import { natsServer, type NatsServer } from '../support/nats-server';
-import { freePort } from '../support/ports';
-import { spawnServer } from '../support/spawned-server';
-import { makeTempHome } from '../support/temp-home';
-import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+import type { Page } from 'playwright-core';
+import type { ClusterNode } from '../support/cluster';
+import { SCREENSHOTS } from './browser';
+import { type ClusterSession, closeClusterConsole, openClusterConsole } from './cluster-session';
 
 jest.setTimeout(120_000);
 
@@ -16,56 +11,26 @@ jest.setTimeout(120_000);
  * in a real cluster — joined through a real `nats-server -js`, in Chromium at 800 px.
  */
 describe('cluster view: shared hostnames, narrow cards (browser e2e: nats-server + 2 servers)', () => {
-  const homes = [0, 1].map(() => makeTempHome('trainyard-cuv-'));
-  const store = makeTempHome('trainyard-cuv-nats-');
-  let nats: NatsServer;
+  let session: ClusterSession;
   let nodes: ClusterNode[] = [];
   let ids: string[] = [];
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-    nats = natsServer(await freePort(), join(store.home, 'js'));
-    await nats.start();
-    const args = [
-      '--fake-gpus',
-      '2',
-      '--cluster',
-      'narrow',
-      '--nats',
-      nats.url,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
-    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args)))).map(nodeOf);
-    ids = await awaitClusterFormed(nodes);
-    const api = createTrainyardClient({
-      baseUrl: nodes[0].server.baseUrl,
-      token: nodes[0].server.token ?? undefined,
+    session = await openClusterConsole({
+      cluster: 'narrow',
+      viewport: { width: 800, height: 800 },
+      fakeGpus: 2,
     });
-    await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
-    browser = await launchChromium();
-    context = await browser.newContext({ colorScheme: 'dark', viewport: { width: 800, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${nodes[0].server.baseUrl}/cluster?token=${nodes[0].server.token}`);
+    ({ nodes, ids, page } = session);
+    await page.goto(`${nodes[0].server.baseUrl}/cluster`);
     for (const id of ids)
       await page.locator(`article.node[data-node="${id}"] [role=switch]`).first().waitFor();
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
-    await nats?.stop();
-    for (const h of [...homes, store]) h.remove();
-  });
+  afterAll(() => closeClusterConsole(session));
 
-  afterEach(() => expect(pageErrors).toEqual([]));
+  afterEach(() => expect(session.pageErrors).toEqual([]));
 
   it('names each node by hostname and a node id prefix, in the cards and the sidebar', async () => {
     const names = await Promise.all(
