@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { jobsApi } from './support/api';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
 
 /**
  * The launcher against hostile job environments, on the built server (a crash would kill it, not
@@ -102,9 +103,16 @@ describe('job launch (e2e, built dist, real processes)', () => {
     const environ = readFileSync(`/proc/${running.pid}/environ`, 'utf8').split('\0');
     expect(environ.some((e) => e.startsWith('JOB_ONLY='))).toBe(false);
     expect(environ.some((e) => e === 'SHELL=/bin/false')).toBe(false);
-    const command = readFileSync(`/proc/${running.pid}/task/${running.pid}/children`, 'utf8')
-      .trim()
-      .split(' ')[0];
+    // `running` is recorded once the monitor reports the launch, which can be just before the job's
+    // process execs its command: wait for the command itself.
+    const command = await waitFor(() => {
+      const child = readFileSync(`/proc/${running.pid}/task/${running.pid}/children`, 'utf8')
+        .trim()
+        .split(' ')[0];
+      return child && readFileSync(`/proc/${child}/cmdline`, 'utf8') === 'sleep\u000030\u0000'
+        ? child
+        : undefined;
+    }, 'the job command to run');
     expect(readFileSync(`/proc/${command}/environ`, 'utf8').split('\0')).toContain('JOB_ONLY=secret-ish');
     // The environment travels over the launcher's pipe: no file in the state directory holds it.
     for (const dir of ['jobs', 'secrets', `control/${body.queue_id}`])
