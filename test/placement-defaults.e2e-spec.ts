@@ -289,6 +289,14 @@ describe('placement defaults (e2e, real server and processes)', () => {
       const status = await cli(['job', 'status', id]);
       expect(status.stdout).toMatch(/gpus\s+1×2g\.20gb/);
       expect(status.stdout).toContain(device.uuid);
+      // gpu status: the MIG GPU says how many of its devices are held, and lists each under it.
+      const table = (await cli(['gpu', 'status'])).stdout.split('\n');
+      expect(table.find((l) => /^\s*1\s/.test(l))).toMatch(/MIG 1\/3 busy/);
+      expect(table.find((l) => /^\s*1\/2\s/.test(l))).toMatch(
+        new RegExp(`MIG 2g\\.20gb\\s+busy ${id}\\b.*20 GB`),
+      );
+      expect(table.find((l) => /^\s*1\/0\s/.test(l))).toMatch(/MIG 1g\.10gb\s+idle/);
+      expect(table.find((l) => /^\s*0\s/.test(l))).toMatch(/\sidle\s/);
 
       const bad = await cli(['submit', '--gpu-profile', '3g.40gb', '--', 'true']);
       expect(bad.code).toBe(2);

@@ -8,11 +8,16 @@ import { requireYes, type CommandRunner } from './runner';
 
 const num = (value: number | null, unit = '') => (value === null ? '-' : `${Math.round(value)}${unit}`);
 
-/** `idle`, `busy <job>`, `disabled`, `excluded`, or a combination (`disabled, busy q_…`). */
+/**
+ * `idle`, `busy <job>`, `disabled`, `excluded`, or a combination (`disabled, busy q_…`). A GPU in MIG
+ * mode is never placed whole: its state says how many of its MIG devices are held (`MIG 1/3 busy`).
+ */
 function gpuState(ctx: CliContext, gpu: GpuDto): Cell {
+  const held = gpu.mig_devices.filter((d) => d.reserved_by !== null).length;
   const parts = [
     ...(gpu.excluded ? ['excluded'] : []),
     ...(gpu.disabled ? ['disabled'] : []),
+    ...(gpu.mig_enabled ? [`MIG ${held}/${gpu.mig_devices.length} busy`] : []),
     ...(gpu.reserved_by ? [`busy ${gpu.reserved_by}`] : []),
   ];
   const text = parts.join(', ') || 'idle';
@@ -20,10 +25,27 @@ function gpuState(ctx: CliContext, gpu: GpuDto): Cell {
     ? ctx.colors.dim
     : gpu.disabled
       ? ctx.colors.yellow
-      : gpu.reserved_by
+      : gpu.reserved_by || held > 0
         ? ctx.colors.cyan
         : ctx.colors.green;
   return { text, style };
+}
+
+/** A row per MIG device under its GPU's (`1/0  MIG 1g.10gb  busy q_…  10 GB`), as nvidia-smi -L lists them. */
+function migRows(ctx: CliContext, gpu: GpuDto): Cell[][] {
+  return gpu.mig_devices.map((d) => [
+    `${gpu.index}/${d.device_index}`,
+    `  MIG ${d.profile}`,
+    d.reserved_by
+      ? { text: `busy ${d.reserved_by}`, style: ctx.colors.cyan }
+      : { text: 'idle', style: ctx.colors.green },
+    '',
+    '',
+    d.memory_gb === null ? '-' : `${d.memory_gb} GB`,
+    '',
+    '',
+    '',
+  ]);
 }
 
 export function renderGpus(ctx: CliContext, list: GpuListDto): string {
@@ -32,16 +54,19 @@ export function renderGpus(ctx: CliContext, list: GpuListDto): string {
     text += `${list.provider}: ${list.state}${list.message ? ` — ${list.message}` : ''}\n`;
   }
   if (!list.gpus.length) return `${text}no GPUs\n`;
-  const rows: Cell[][] = list.gpus.map((gpu) => [
-    String(gpu.index),
-    truncate(gpu.name ?? '-', 28),
-    gpuState(ctx, gpu),
-    gpu.min_priority === null ? '-' : `≥ ${gpu.min_priority}`,
-    num(gpu.utilization_gpu, '%'),
-    gpu.memory_total_mib === null ? '-' : `${num(gpu.memory_used_mib)}/${num(gpu.memory_total_mib)} MiB`,
-    num(gpu.temperature_c, '°C'),
-    num(gpu.power_draw_w, ' W'),
-    gpu.processes.map((p) => p.pid).join(',') || '-',
+  const rows: Cell[][] = list.gpus.flatMap((gpu) => [
+    [
+      String(gpu.index),
+      truncate(gpu.name ?? '-', 28),
+      gpuState(ctx, gpu),
+      gpu.min_priority === null ? '-' : `≥ ${gpu.min_priority}`,
+      num(gpu.utilization_gpu, '%'),
+      gpu.memory_total_mib === null ? '-' : `${num(gpu.memory_used_mib)}/${num(gpu.memory_total_mib)} MiB`,
+      num(gpu.temperature_c, '°C'),
+      num(gpu.power_draw_w, ' W'),
+      gpu.processes.map((p) => p.pid).join(',') || '-',
+    ],
+    ...migRows(ctx, gpu),
   ]);
   return (
     text +
