@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   monitorCgroupDir,
-  readStat,
   monitorCgroupDirs,
   removeParentCgroup,
   setUpProcessTracking,
@@ -93,16 +92,17 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
   });
   const cgroupLine = (log: string) => /^0::(.*)$/m.exec(log)?.[1]?.trim() ?? '';
 
+  it("reports the monitor's start time itself, even when the job kills its monitor at once", async () => {
+    const { launched } = await launch(dir, 'kill -9 $PPID', null);
+    expect(launched.monitorStartTime).toMatch(/^\d+$/);
+  });
+
   withCgroups(
     "a writable cgroup: the command is in its monitor's cgroup from its first instruction",
     async () => {
-      let monitorStart = '';
-      const script = 'cat /proc/self/cgroup; sleep 0.3';
-      const { launched, log } = await launch(dir, script, parent, false, (started) => {
-        monitorStart = readStat(started.monitorPid)?.startTime ?? '';
-      });
+      const { launched, log } = await launch(dir, 'cat /proc/self/cgroup', parent);
       expect(launched.cgroupError).toBeNull();
-      expect(launched.cgroup).toBe(monitorCgroupDir(parent, launched.monitorPid, monitorStart));
+      expect(launched.cgroup).toBe(monitorCgroupDir(parent, launched.monitorPid, launched.monitorStartTime!));
       expect(launched.cgroup!.endsWith(cgroupLine(log))).toBe(true);
     },
   );

@@ -25,6 +25,11 @@ export interface LaunchRequest {
 /** A started job: the monitor owns the job's terminal and outlives every other process of the job. */
 export interface Launched {
   monitorPid: number;
+  /**
+   * The monitor's start time (field 22 of its /proc stat), as the monitor itself read it: the job may
+   * kill its monitor before the server could. With the pid it is the job's `proc_start_time`.
+   */
+  monitorStartTime: string | null;
   /** The job command's own pid. */
   pid: number;
   /**
@@ -61,6 +66,7 @@ type Message =
       op: 'launched';
       id: string;
       monitor_pid: number;
+      monitor_start_time?: string;
       pid: number;
       cgroup?: string | null;
       cgroup_error?: string | null;
@@ -157,6 +163,7 @@ export class LauncherClient {
       case 'launched': {
         this.pending.get(message.id)?.resolve({
           monitorPid: message.monitor_pid,
+          monitorStartTime: message.monitor_start_time ?? null,
           pid: message.pid,
           cgroup: message.cgroup ?? null,
           cgroupError: message.cgroup_error ?? null,

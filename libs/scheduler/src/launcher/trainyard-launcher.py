@@ -9,7 +9,8 @@ Protocol, one JSON object per line. The server writes requests on our stdin:
   {"op": "launch", "id": ID, "argv": [...], "cwd": DIR, "env": {...}, "log": PATH, "exit": PATH,
    "log_cap": BYTES or null}
 and we answer on stdout:
-  {"op": "launched", "id": ID, "monitor_pid": N, "pid": N, "cgroup": DIR or null, "cgroup_error": TEXT or null}
+  {"op": "launched", "id": ID, "monitor_pid": N, "monitor_start_time": TICKS, "pid": N, "cgroup": DIR or null,
+   "cgroup_error": TEXT or null}
   {"op": "launch_failed", "id": ID, "error": TEXT}
   {"op": "main_exited", "id": ID, "status": CODE}       the job's command ended (others may remain)
   {"op": "exited", "id": ID, "monitor_pid": N, "status": CODE or null}   every process is gone
@@ -345,9 +346,7 @@ class JobProcess:
         none); on failure the job runs without, and `cgroup_error` says why."""
         if parent is None:
             return
-        with open('/proc/self/stat') as f:
-            start_time = f.read().rsplit(')', 1)[1].split()[19]
-        path = os.path.join(parent, 'monitor-%d-%s' % (os.getpid(), start_time))
+        path = os.path.join(parent, 'monitor-%d-%s' % (os.getpid(), own_start_time()))
         self.cgroup_error = join_cgroup(path, self.pid)
         if self.cgroup_error is None:
             self.cgroup = path
@@ -374,6 +373,14 @@ class JobProcess:
             remove_cgroup(self.cgroup)
 
 
+def own_start_time():
+    """This process's start time, field 22 of /proc/self/stat (clock ticks since boot, as text): with
+    the pid it names the process for good. Reported by the monitor itself, because the job may kill
+    its monitor before the server could read it."""
+    with open('/proc/self/stat') as f:
+        return f.read().rsplit(')', 1)[1].split()[19]
+
+
 def remove_cgroup(path):
     try:
         os.rmdir(path)
@@ -396,7 +403,8 @@ def monitor(req, report_fd, ready, job=None, cgroup_parent=None):
         # anything, while the monitor itself stays outside (cgroup.kill never reaches it).
         job.enter_cgroup(cgroup_parent)
     pid, why_r = job.pid, job.why_r
-    report(report_fd, {'op': 'launched', 'pid': pid, 'cgroup': job.cgroup, 'cgroup_error': job.cgroup_error})
+    report(report_fd, {'op': 'launched', 'pid': pid, 'monitor_start_time': own_start_time(), 'cgroup': job.cgroup,
+                       'cgroup_error': job.cgroup_error})
     job.start(req)
     main_status = None
     terminal_open = True

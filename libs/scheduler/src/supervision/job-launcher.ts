@@ -120,7 +120,8 @@ export class JobLauncher implements OnModuleDestroy {
     try {
       const { monitorPid, cgroupError } = await this.launcher.launch(request, (launched) => {
         entry.monitorPid = launched.monitorPid;
-        entry.monitorStartTime = readStat(launched.monitorPid)?.startTime ?? null;
+        entry.monitorStartTime =
+          launched.monitorStartTime ?? readStat(launched.monitorPid)?.startTime ?? null;
         entry.cgroup = launched.cgroup;
       });
       await this.journal.record(async (tx) => {
