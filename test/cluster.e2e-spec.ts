@@ -160,9 +160,13 @@ describe('cluster (e2e: nats-server + 3 spawned servers)', () => {
   });
 
   it('kill -9 of the master: a new master and the old one unreachable on every node within 5 s', async () => {
-    const before = await nodes[0].get('/api/cluster/master');
-    const oldId: string = before.master_node_id;
     const ids = await Promise.all(nodes.map(async (n) => (await n.get('/api/cluster/self')).node.node_id));
+    // Under load a lease can lapse between tests: wait until there is a master, one of these nodes.
+    const before = await waitFor(async () => {
+      const master = await nodes[0].get('/api/cluster/master');
+      return ids.includes(master.master_node_id) ? master : undefined;
+    }, 'a master');
+    const oldId: string = before.master_node_id;
     const victim = nodes[ids.indexOf(oldId)];
     const survivors = nodes.filter((n) => n !== victim);
 
