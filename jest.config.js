@@ -14,6 +14,7 @@ const transform = {
 };
 module.exports = {
   testTimeout: 30000,
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   projects: [
     {
       displayName: 'unit',

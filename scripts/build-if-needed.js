@@ -43,6 +43,8 @@ function newest(path) {
   return max;
 }
 
+require('./build-monitor').buildMonitor(); // cheap when up to date
+
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map((s) => newest(join(root, s))));
 if (built === 0 || changed > built) {

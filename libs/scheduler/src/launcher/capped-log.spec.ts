@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
-// The launcher is python; its log cap (CappedLog) has python unit tests, run here so jest runs them.
-describe('CappedLog (trainyard-launcher.py)', () => {
+// The monitor's log cap (trainyard-monitor.c) has python tests driving real jobs, run here so jest runs them.
+describe('log cap (trainyard-monitor.c)', () => {
   it('passes its python unit tests', () => {
     const run = spawnSync('python3', ['-B', '-m', 'unittest', '-v', 'test_capped_log'], {
       cwd: __dirname,

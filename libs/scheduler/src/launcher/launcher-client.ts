@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRepoRoot } from '@trainyard/core';
@@ -76,6 +77,8 @@ type Message =
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
 
 const SCRIPT = join(findRepoRoot(), 'libs', 'scheduler', 'src', 'launcher', 'trainyard-launcher.py');
+/** The per-job monitor (trainyard-monitor.c), built by scripts/build-monitor.js. */
+const MONITOR = join(findRepoRoot(), 'dist', 'bin', 'trainyard-monitor');
 
 /**
  * Talks to the long-lived launcher process (python3, standard library only), starting it on first
@@ -129,10 +132,16 @@ export class LauncherClient {
   private ensureStarted(): ChildProcess {
     if (this.child) return this.child;
     const parent = this.options.cgroupParent;
-    const child = spawn(this.python, ['-u', SCRIPT, ...(parent ? ['--cgroup-parent', parent] : [])], {
-      env: this.env,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    if (!existsSync(MONITOR))
+      this.logger.error(`${MONITOR} is missing: run \`npm run build\` (needs a C compiler)`);
+    const child = spawn(
+      this.python,
+      ['-u', SCRIPT, MONITOR, ...(parent ? ['--cgroup-parent', parent] : [])],
+      {
+        env: this.env,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     this.child = child;
     child.on('error', (err) => this.logger.error(`cannot run ${this.python}: ${err.message}`));
     child.stdin.on('error', () => undefined); // EPIPE when it died: handled by 'exit'

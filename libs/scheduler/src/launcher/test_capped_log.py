@@ -1,18 +1,37 @@
-"""Unit tests of the launcher's log cap (run by capped-log.spec.ts: python3 -m unittest)."""
+"""The monitor's log cap (trainyard-monitor.c), through real jobs (run by capped-log.spec.ts)."""
 
 import importlib.util
 import os
+import sys
 import tempfile
 import unittest
 
-_spec = importlib.util.spec_from_file_location(
-    'trainyard_launcher', os.path.join(os.path.dirname(__file__), 'trainyard-launcher.py'))
+HERE = os.path.dirname(__file__)
+MONITOR = os.environ.get('TRAINYARD_MONITOR', os.path.join(HERE, '..', '..', '..', '..', 'dist', 'bin',
+                                                           'trainyard-monitor'))
+_spec = importlib.util.spec_from_file_location('trainyard_launcher', os.path.join(HERE, 'trainyard-launcher.py'))
 launcher = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(launcher)
 
+# The job: writes its argv[1:] as chunks, one write each, so the monitor sees small terminal writes.
+WRITER = 'import os, sys, time\nfor chunk in sys.argv[1:]:\n    os.write(1, chunk.encode())\n    time.sleep(0.0005)\n'
 
-def numbered(start, count):
-    return b''.join(b'line %06d\n' % i for i in range(start, start + count))
+
+def numbered(start, count, end='\n'):
+    return ''.join('line %06d%s' % (i, end) for i in range(start, start + count))
+
+
+def read_log_base(path, ino):
+    """(base, first) of the log generation with inode `ino`, from the sidecar; (0, 0) if not there."""
+    try:
+        with open(path + '.base') as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) == 3 and fields[0] == str(ino):
+                    return int(fields[1]), int(fields[2])
+    except FileNotFoundError:
+        pass
+    return 0, 0
 
 
 class CappedLogTest(unittest.TestCase):
@@ -23,63 +42,68 @@ class CappedLogTest(unittest.TestCase):
     def tearDown(self):
         self.dir.cleanup()
 
+    def run_job(self, chunks, cap):
+        """Runs the writer under a monitor logging to self.path; returns the monitor's exit status."""
+        req = {'argv': [sys.executable, '-c', WRITER, *chunks], 'cwd': self.dir.name, 'env': {'PATH': '/usr/bin:/bin'},
+               'log': self.path, 'exit': self.path + '.exit', 'log_cap': cap}
+        request_r, request_w = os.pipe()
+        report_r, report_w = os.pipe()
+        ends = [os.dup(request_r), os.dup(report_w)]
+        pid = os.posix_spawn(MONITOR, [MONITOR], {}, file_actions=[
+            (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4)])
+        for fd in [request_r, report_w] + ends:
+            os.close(fd)
+        os.write(request_w, launcher.monitor_request(req))
+        os.close(request_w)
+        with os.fdopen(report_r) as reports:
+            self.assertIn('"launched"', reports.readline())
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
     def read(self):
         with open(self.path, 'rb') as f:
             return f.read()
 
     def test_without_a_cap_everything_is_kept(self):
-        log = launcher.CappedLog(self.path, None)
-        log.write(numbered(0, 10000))
-        self.assertEqual(self.read(), numbered(0, 10000))
+        self.assertEqual(self.run_job([numbered(0, 10000)], None), 0)
+        self.assertEqual(self.read(), numbered(0, 10000, '\r\n').encode())
         self.assertFalse(os.path.exists(self.path + '.base'))
 
     def test_the_oldest_output_goes_and_offsets_stay_logical(self):
         cap = 4096
-        log = launcher.CappedLog(self.path, cap)
-        written = b''
-        for i in range(0, 2000, 7):  # small writes, like a terminal's
-            chunk = numbered(i, 7)
-            log.write(chunk)
-            written += chunk
-            self.assertLessEqual(os.path.getsize(self.path), cap)
+        self.run_job([numbered(i, 7) for i in range(0, 2000, 7)], cap)
+        written = numbered(0, 2002, '\r\n').encode()
         data = self.read()
+        self.assertLessEqual(len(data), cap)
         marker, rest = data.split(b'\r\n', 1)
-        base, first = launcher.read_log_base(self.path, os.stat(self.path).st_ino)
-        self.assertEqual(marker + b'\r\n', launcher.marker_line(first, cap))
+        base, first = read_log_base(self.path, os.stat(self.path).st_ino)
+        self.assertEqual(marker, b'[trainyard] %d bytes of earlier output dropped (log cap %d bytes)' % (first, cap))
         self.assertEqual(first, base + len(marker) + 2)
         # What is kept is the newest output, from a line start, at its logical offset.
         self.assertTrue(rest.startswith(b'line '))
         self.assertEqual(written[first:], rest)
-        self.assertTrue(written.endswith(rest))
-        self.assertGreaterEqual(len(rest), cap // 2 - len(b'line 000000\n'))
+        self.assertGreaterEqual(len(rest), cap // 2 - len(b'line 000000\r\n'))
 
     def test_a_line_longer_than_half_the_cap_is_cut_rather_than_kept_whole(self):
-        log = launcher.CappedLog(self.path, 1000)
-        log.write(b'x' * 5000)
+        self.run_job(['x' * 5000], 1000)
         data = self.read()
         self.assertLessEqual(len(data), 1000)
         self.assertTrue(data.endswith(b'x' * 500))
 
     def test_the_sidecar_keeps_the_last_two_generations(self):
-        log = launcher.CappedLog(self.path, 1000)
-        inos = []
-        for i in range(5):
-            log.write(numbered(i * 100, 100))
-            inos.append(os.stat(self.path).st_ino)
+        self.run_job([numbered(i * 100, 100) for i in range(5)], 1000)
         with open(self.path + '.base') as f:
             lines = f.read().split('\n')
         self.assertEqual(len([line for line in lines if line]), 2)
-        self.assertEqual(lines[1].split()[0], str(inos[-1]))
+        self.assertEqual(lines[1].split()[0], str(os.stat(self.path).st_ino))
 
     def test_a_requeued_job_continues_at_its_logical_offset(self):
-        log = launcher.CappedLog(self.path, 1000)
-        log.write(numbered(0, 300))
-        again = launcher.CappedLog(self.path, 1000)
-        self.assertEqual(again.base, log.base)
-        self.assertGreater(again.base, 0)
-        again.write(numbered(300, 300))
-        base, first = launcher.read_log_base(self.path, os.stat(self.path).st_ino)
-        everything = numbered(0, 600)
+        self.run_job([numbered(0, 300)], 1000)
+        base_before, _ = read_log_base(self.path, os.stat(self.path).st_ino)
+        self.assertGreater(base_before, 0)
+        self.run_job([numbered(300, 300)], 1000)
+        base, first = read_log_base(self.path, os.stat(self.path).st_ino)
+        self.assertGreater(base, base_before)
+        everything = numbered(0, 600, '\r\n').encode()
         self.assertEqual(self.read()[first - base:], everything[first:])
 
 

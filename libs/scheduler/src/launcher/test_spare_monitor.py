@@ -1,4 +1,4 @@
-"""The launcher's spare monitor (run by spare-monitor.spec.ts: python3 -m unittest)."""
+"""The launcher's spare monitors (run by spare-monitor.spec.ts: python3 -m unittest)."""
 
 import json
 import os
@@ -8,7 +8,9 @@ import tempfile
 import time
 import unittest
 
-SCRIPT = os.path.join(os.path.dirname(__file__), 'trainyard-launcher.py')
+HERE = os.path.dirname(__file__)
+SCRIPT = os.path.join(HERE, 'trainyard-launcher.py')
+MONITOR = os.path.join(HERE, '..', '..', '..', '..', 'dist', 'bin', 'trainyard-monitor')
 
 
 def children(pid):
@@ -37,7 +39,7 @@ def alive(pid):
 class SpareMonitorTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.launcher = subprocess.Popen([sys.executable, '-u', SCRIPT], stdin=subprocess.PIPE,
+        self.launcher = subprocess.Popen([sys.executable, '-u', SCRIPT, MONITOR], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, env={'PATH': os.environ['PATH']})
 
     def tearDown(self):

@@ -1,0 +1,678 @@
+/*
+ * trainyard-monitor: one job's monitor, started by trainyard-launcher.py (conmon-style).
+ *
+ * Why C: the monitor is on every launch's path and runs once per job. A Python monitor forked from
+ * the launcher paid ~6 ms of CPU per job (copy-on-write faults of the interpreter's heap, the
+ * interpreter's own work); this one costs a fork and an exec.
+ *
+ * Usage: trainyard-monitor [--cgroup-parent DIR]
+ *   fd 3  the launch request (read to EOF; EOF at once: no job came, exit 0). Fields, each ended
+ *         by a NUL byte: LOG, EXIT, LOG_CAP (decimal bytes, empty: no cap), CWD, ARGC, ARGV x ARGC,
+ *         ENVC, ENV ("NAME=value") x ENVC.
+ *   fd 4  reports to the launcher, one JSON object per line:
+ *         {"op":"launched","pid":N,"monitor_start_time":"TICKS","cgroup":DIR|null,"cgroup_error":TEXT|null}
+ *         {"op":"main_exited","status":CODE|null}
+ *         {"op":"launch_failed","error":TEXT}
+ *   CODE is a shell-style exit status (128+N for signal N). Exits with the command's status.
+ *
+ * What it does, in this order (the launcher starts spares ahead, so steps 1-2 are off the launch path):
+ * 1. becomes a session leader and a child subreaper (every process the job starts, including ones
+ *    that call setsid or double-fork, stays its descendant and is reaped by it), and opens the job's
+ *    pseudo-terminal as its controlling terminal;
+ * 2. with a cgroup parent, creates the job's cgroup DIR/monitor-<its pid>-<its start time> (field 22
+ *    of /proc/self/stat: unique even when pids are reused) and starts the job's process in it
+ *    (clone3 CLONE_INTO_CGROUP: no migration, which costs ~12 ms of RCU grace period; moved
+ *    after a plain fork where clone3 is refused); the monitor itself stays outside, so cgroup.kill
+ *    never reaches it. When that fails the job still runs, tracked by its environment tag, and
+ *    `cgroup_error` says why. The job's process waits for its request before it runs anything, so
+ *    nothing the job does can come before "launched" names its pid;
+ * 3. reads the request, opens the log, reports "launched", hands the request to the job's process,
+ *    which puts itself in the foreground of the terminal and execs the command with the job's
+ *    environment (PATH included, used to find argv[0]);
+ * 4. copies the terminal's output to the log as it comes, kept under LOG_CAP by dropping the
+ *    oldest output (see capped_log_*); writes the command's exit status to EXIT (0600, atomic rename)
+ *    the moment it ends, with a second line saying why when it could not be run at all; reaps
+ *    orphans; exits once the command and every other process holding the terminal or descending
+ *    from it are gone (nothing is hung up under processes still shutting down).
+ * SIGTERM, SIGINT and SIGHUP stay blocked in the monitor: the server decides when the job is over.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define REQUEST_FD 3
+#define REPORT_FD 4
+#define READ_CHUNK 65536
+#define LOG_BASE_GENERATIONS 2
+
+/* ---------------------------------------------------------------- small helpers */
+
+static void write_all(int fd, const char *data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return; /* the reader is gone, or the disk is full: nothing better to do here */
+    }
+    data += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Reads fd to EOF into a NUL-terminated heap buffer; *len gets the length. NULL on error. */
+static char *read_to_eof(int fd, size_t *len) {
+  size_t size = 4096, used = 0;
+  char *buf = malloc(size + 1);
+  for (;;) {
+    if (!buf) return NULL;
+    if (used == size) {
+      size *= 2;
+      buf = realloc(buf, size + 1);
+      continue;
+    }
+    ssize_t n = read(fd, buf + used, size - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      free(buf);
+      return NULL;
+    }
+    if (n == 0) break;
+    used += (size_t)n;
+  }
+  buf[used] = '\0';
+  *len = used;
+  return buf;
+}
+
+/* A growable string for report lines. */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} text_t;
+
+static void text_add(text_t *t, const char *s, size_t n) {
+  if (t->len + n + 1 > t->cap) {
+    t->cap = (t->len + n + 1) * 2;
+    t->data = realloc(t->data, t->cap);
+    if (!t->data) _exit(127);
+  }
+  memcpy(t->data + t->len, s, n);
+  t->len += n;
+  t->data[t->len] = '\0';
+}
+
+static void text_printf(text_t *t, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  text_add(t, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* A JSON string (or null), as the launcher's json.loads reads it. */
+static void text_json(text_t *t, const char *s) {
+  if (!s) {
+    text_add(t, "null", 4);
+    return;
+  }
+  text_add(t, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      char esc[2] = {'\\', (char)*p};
+      text_add(t, esc, 2);
+    } else if (*p < 0x20) {
+      text_printf(t, "\\u%04x", *p);
+    } else {
+      text_add(t, (const char *)p, 1);
+    }
+  }
+  text_add(t, "\"", 1);
+}
+
+static int report_fd = REPORT_FD;
+
+static void report(text_t *t) {
+  text_add(t, "}\n", 2);
+  if (report_fd >= 0) write_all(report_fd, t->data, t->len);
+  free(t->data);
+}
+
+static void report_launch_failed(const char *fmt, ...) {
+  char why[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  text_t t = {0};
+  text_printf(&t, "{\"op\":\"launch_failed\",\"error\":");
+  text_json(&t, why);
+  report(&t);
+  _exit(127);
+}
+
+static int status_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return -1;
+}
+
+/* Field 22 of /proc/self/stat (clock ticks since boot, as text): with the pid it names the process for
+ * good. Reported by the monitor itself: the job may kill its monitor before the server could read it. */
+static void own_start_time(char *out, size_t size) {
+  char buf[1024];
+  out[0] = '\0';
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');
+  if (!p) return;
+  /* after ") " come fields 3, 4, ...: field 22 is the 20th of them */
+  p += 2;
+  for (int field = 3; field < 22 && p; field++) {
+    p = strchr(p, ' ');
+    if (p) p++;
+  }
+  if (!p) return;
+  size_t len = strcspn(p, " ");
+  if (len >= size) len = size - 1;
+  memcpy(out, p, len);
+  out[len] = '\0';
+}
+
+/* ---------------------------------------------------------------- the request */
+
+typedef struct {
+  const char *log, *exit, *cwd;
+  long long log_cap; /* 0: no cap */
+  char **argv, **env;
+} request_t;
+
+/* Parses the NUL-separated request (see the header) in place; 0 on success. */
+static int parse_request(char *buf, size_t len, request_t *req) {
+  char *end = buf + len, *p = buf;
+#define NEXT(out)                                    \
+  do {                                               \
+    char *nul = memchr(p, '\0', (size_t)(end - p)); \
+    if (!nul) return -1;                             \
+    (out) = p;                                       \
+    p = nul + 1;                                     \
+  } while (0)
+  char *cap, *count;
+  NEXT(req->log);
+  NEXT(req->exit);
+  NEXT(cap);
+  NEXT(req->cwd);
+  req->log_cap = *cap ? atoll(cap) : 0;
+  char ***lists[2] = {&req->argv, &req->env};
+  for (int l = 0; l < 2; l++) {
+    NEXT(count);
+    long n = atol(count);
+    if (n < 0 || n > 1 << 20) return -1;
+    char **list = calloc((size_t)n + 1, sizeof *list);
+    if (!list) return -1;
+    for (long i = 0; i < n; i++) NEXT(list[i]);
+    *lists[l] = list;
+  }
+#undef NEXT
+  return req->argv[0] ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- the capped log */
+
+/* The job's log file, appended to, and kept under `cap` bytes (0: no cap).
+ *
+ * Offsets that readers use are logical: byte N of the job's whole output keeps the number N however
+ * much was dropped. When the file passes `cap`, a new file replaces it (one rename, so a reader sees
+ * the old file or the new one, never a mix) holding a marker line and then the last cap/2 bytes from
+ * a line start. The sidecar PATH.base says, per file generation (by inode), `base` (the logical offset
+ * of the file's byte 0, the marker's) and `first` (that of the first kept byte): one line "INODE BASE
+ * FIRST" per generation, the last two kept, written (atomically) before the rename so a reader that
+ * finds a new file always finds its line. A file without a line is the original: base 0. Readers:
+ * libs/jobs/src/tty/tty-base.ts. */
+typedef struct {
+  const char *path;
+  long long cap, size, base;
+  unsigned long long ino;
+  int fd;
+} capped_log_t;
+
+static char *with_suffix(const char *path, const char *suffix) {
+  char *out = malloc(strlen(path) + strlen(suffix) + 1);
+  if (!out) _exit(127);
+  strcpy(out, path);
+  strcat(out, suffix);
+  return out;
+}
+
+/* (base) of the log generation with inode `ino`, from the sidecar; 0 if not there. */
+static long long read_log_base(const char *path, unsigned long long ino) {
+  char *sidecar = with_suffix(path, ".base");
+  FILE *f = fopen(sidecar, "re");
+  free(sidecar);
+  long long base = 0;
+  if (!f) return 0;
+  unsigned long long line_ino;
+  long long line_base, line_first;
+  char line[256];
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "%llu %lld %lld", &line_ino, &line_base, &line_first) == 3 && line_ino == ino)
+      base = line_base;
+  fclose(f);
+  return base;
+}
+
+static int capped_log_open(capped_log_t *log, const char *path, long long cap) {
+  log->path = path;
+  log->cap = cap;
+  log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log->fd < 0) return -1;
+  struct stat st;
+  fstat(log->fd, &st);
+  log->size = st.st_size;
+  log->ino = st.st_ino;
+  log->base = read_log_base(path, st.st_ino); /* a requeued job's log continues */
+  return 0;
+}
+
+static void write_sidecar(const capped_log_t *log, unsigned long long ino, long long base, long long first) {
+  char *sidecar = with_suffix(log->path, ".base"), *tmp = with_suffix(log->path, ".base.tmp");
+  char kept[LOG_BASE_GENERATIONS][256];
+  int n = 0;
+  FILE *f = fopen(sidecar, "re");
+  if (f) {
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+      if (strspn(line, " \t\r\n") == strlen(line)) continue;
+      line[strcspn(line, "\n")] = '\0';
+      if (n == LOG_BASE_GENERATIONS) {
+        memmove(kept[0], kept[1], sizeof kept[0] * (LOG_BASE_GENERATIONS - 1));
+        n--;
+      }
+      snprintf(kept[n++], sizeof kept[0], "%s", line);
+    }
+    fclose(f);
+  }
+  if (n == LOG_BASE_GENERATIONS) { /* keep the last LOG_BASE_GENERATIONS, the new one included */
+    memmove(kept[0], kept[1], sizeof kept[0] * (LOG_BASE_GENERATIONS - 1));
+    n--;
+  }
+  snprintf(kept[n++], sizeof kept[0], "%llu %lld %lld", ino, base, first);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    for (int i = 0; i < n; i++) {
+      write_all(fd, kept[i], strlen(kept[i]));
+      write_all(fd, "\n", 1);
+    }
+    close(fd);
+    rename(tmp, sidecar);
+  }
+  free(sidecar);
+  free(tmp);
+}
+
+static void capped_log_drop_oldest(capped_log_t *log) {
+  long long keep = log->cap / 2;
+  char *tail = malloc((size_t)keep + 1);
+  if (!tail) return;
+  int rfd = open(log->path, O_RDONLY | O_CLOEXEC);
+  ssize_t got = 0;
+  if (rfd >= 0) {
+    long long from = log->size > keep ? log->size - keep : 0;
+    got = pread(rfd, tail, (size_t)keep, from);
+    close(rfd);
+  }
+  if (got < 0) got = 0;
+  char *kept = tail;
+  size_t kept_len = (size_t)got;
+  char *cut = memchr(tail, '\n', kept_len);
+  if (cut && cut < tail + kept_len - 1) { /* from a line start, unless that would leave nothing */
+    kept_len -= (size_t)(cut + 1 - tail);
+    kept = cut + 1;
+  }
+  long long first = log->base + log->size - (long long)kept_len; /* logical offset of the first kept byte */
+  char marker[160];
+  int marker_len = snprintf(marker, sizeof marker,
+                            "[trainyard] %lld bytes of earlier output dropped (log cap %lld bytes)\r\n", first,
+                            log->cap);
+  long long base = first - marker_len;
+  char *tmp = with_suffix(log->path, ".tmp");
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    write_all(fd, marker, (size_t)marker_len);
+    write_all(fd, kept, kept_len);
+    struct stat st;
+    fstat(fd, &st);
+    write_sidecar(log, st.st_ino, base, first);
+    if (rename(tmp, log->path) == 0) {
+      struct stat err_st;
+      if (fstat(2, &err_st) == 0 && err_st.st_ino == log->ino) dup2(fd, 2); /* our last words follow the log */
+      close(log->fd);
+      log->fd = fd;
+      log->ino = st.st_ino;
+      log->base = base;
+      log->size = marker_len + (long long)kept_len;
+    } else {
+      close(fd);
+    }
+  }
+  free(tmp);
+  free(tail);
+}
+
+static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
+  write_all(log->fd, data, len);
+  log->size += (long long)len;
+  if (log->cap && log->size > log->cap) capped_log_drop_oldest(log);
+}
+
+/* ---------------------------------------------------------------- the job's process */
+
+static void fail(int code, const char *fmt, ...) {
+  char why[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  dprintf(2, "trainyard: %s\n", why);
+  write_all(3, why, strlen(why)); /* to the monitor: the exit file's second line */
+  _exit(code);
+}
+
+/* Why exec failed, in a shell's words, and the shell's exit status for it. */
+static void exec_failed(int err, const char *name) {
+  if (err == ENOENT) fail(127, "command not found: %s", name);
+  if (err == EACCES || err == ENOEXEC || err == EISDIR) fail(126, "cannot execute %s: %s", name, strerror(err));
+  fail(127, "cannot run %s: %s", name, strerror(err));
+}
+
+/* execvpe's search with the job's own PATH (not ours), failing like Python's os.execvpe did: the first
+ * error other than "not there" wins, so a found but unrunnable file says why. */
+static void exec_command(char **argv, char **env) {
+  const char *name = argv[0];
+  if (strchr(name, '/')) {
+    execve(name, argv, env);
+    exec_failed(errno, name);
+  }
+  const char *path = "/bin:/usr/bin";
+  for (char **e = env; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  int saved = 0;
+  size_t name_len = strlen(name);
+  for (const char *dir = path;; dir = strchr(dir, ':') + 1) {
+    size_t dir_len = strcspn(dir, ":");
+    char *full = malloc(dir_len + name_len + 2);
+    if (!full) _exit(127);
+    memcpy(full, dir, dir_len);
+    full[dir_len] = '/';
+    memcpy(full + dir_len + 1, name, name_len + 1);
+    execve(dir_len ? full : name, argv, env);
+    if (errno != ENOENT && errno != ENOTDIR && !saved) saved = errno;
+    free(full);
+    if (!strchr(dir, ':')) break;
+  }
+  exec_failed(saved ? saved : ENOENT, name);
+}
+
+static const int STOPS[] = {SIGTERM, SIGINT, SIGHUP};
+
+/* In the job's process: wait for the request, then own process group in the foreground, then exec.
+ * `why_w` is close-on-exec: a successful exec closes it unwritten; a failed one writes the reason. */
+static void job_process(int request_r, int slave, int why_w) {
+  size_t len;
+  char *buf = read_to_eof(request_r, &len);
+  if (!buf || len == 0) _exit(0); /* no job came */
+  close(request_r);
+  request_t req;
+  if (parse_request(buf, len, &req) != 0) _exit(127);
+  setpgid(0, 0);
+  signal(SIGTTOU, SIG_IGN);
+  tcsetpgrp(slave, getpid());
+  /* A job starts with every default disposition and nothing blocked. A stop sent before this stayed
+   * pending (blocked, never discarded) and now ends the process before the command runs. */
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  for (int fd = 0; fd < 3; fd++) dup2(slave, fd);
+  dup2(why_w, 3);
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  close_range(4, ~0U, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (chdir(req.cwd) != 0) fail(1, "cannot enter the working directory %s: %s", req.cwd, strerror(errno));
+  exec_command(req.argv, req.env);
+}
+
+/* Starts the job's process (waiting on `request_r`) in cgroup `cgroup_fd` (-1: none); 0 on success.
+ * -1 with errno when clone3 cannot place it there: the caller falls back to fork and a move. */
+static pid_t clone_into_cgroup(int cgroup_fd) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags = CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)cgroup_fd;
+  }
+  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+/* Moves `pid` into cgroup `path` (a fork's fallback); NULL, or why it could not. */
+static char *join_cgroup(const char *path, pid_t pid) {
+  static char why[4200];
+  char *procs = with_suffix(path, "/cgroup.procs");
+  /* No O_CREAT: in a directory that is not a cgroup this fails instead of making a file. */
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  free(procs);
+  char pid_text[32];
+  int n = snprintf(pid_text, sizeof pid_text, "%d", pid);
+  if (fd < 0 || write(fd, pid_text, (size_t)n) < 0) {
+    snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return why;
+  }
+  close(fd);
+  return NULL;
+}
+
+/* Runs of whitespace become one space, none at the ends: the exit file's second line is one line. */
+static void collapse_whitespace(char *s) {
+  char *out = s;
+  int space = 0;
+  for (char *in = s; *in; in++) {
+    if (strchr(" \t\r\n\v\f", *in)) {
+      space = out != s;
+      continue;
+    }
+    if (space) *out++ = ' ';
+    space = 0;
+    *out++ = *in;
+  }
+  *out = '\0';
+}
+
+/* ---------------------------------------------------------------- the monitor */
+
+int main(int argc, char **argv) {
+  const char *cgroup_parent = NULL;
+  if (argc == 3 && strcmp(argv[1], "--cgroup-parent") == 0) cgroup_parent = argv[2];
+
+  /* SIGCHLD comes through a signalfd; the stops stay blocked for good (see the header). */
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGCHLD);
+  for (size_t i = 0; i < sizeof STOPS / sizeof *STOPS; i++) sigaddset(&blocked, STOPS[i]);
+  sigprocmask(SIG_BLOCK, &blocked, NULL);
+  signal(SIGPIPE, SIG_IGN); /* a gone launcher is an error on write, not our death */
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  /* 1. session, subreaper, terminal */
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  fcntl(REQUEST_FD, F_SETFD, FD_CLOEXEC);
+  fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC);
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (sigfd < 0 || master < 0 || grantpt(master) != 0 || unlockpt(master) != 0)
+    report_launch_failed("cannot open a pseudo-terminal: %s", strerror(errno));
+  int slave = open(ptsname(master), O_RDWR | O_CLOEXEC);
+  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) != 0)
+    report_launch_failed("cannot open the terminal: %s", strerror(errno));
+
+  /* 2. the job's process, in its cgroup, waiting for its request */
+  char start_time[32], cgroup_path[4096];
+  own_start_time(start_time, sizeof start_time);
+  const char *cgroup = NULL;
+  char *cgroup_error = NULL;
+  int cgroup_fd = -1;
+  if (cgroup_parent) {
+    snprintf(cgroup_path, sizeof cgroup_path, "%s/monitor-%d-%s", cgroup_parent, getpid(), start_time);
+    if (mkdir(cgroup_path, 0755) != 0 && errno != EEXIST) {
+      static char why[4200];
+      snprintf(why, sizeof why, "%s: %s", cgroup_path, strerror(errno));
+      cgroup_error = why;
+    } else {
+      cgroup = cgroup_path;
+      cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  }
+  int request_pipe[2], why_pipe[2];
+  if (pipe2(request_pipe, O_CLOEXEC) != 0 || pipe2(why_pipe, O_CLOEXEC) != 0)
+    report_launch_failed("pipe: %s", strerror(errno));
+  pid_t pid = cgroup_fd >= 0 ? clone_into_cgroup(cgroup_fd) : -1;
+  int moved = pid >= 0;
+  if (pid < 0) pid = fork();
+  if (pid < 0) report_launch_failed("fork: %s", strerror(errno));
+  if (pid == 0) {
+    close(master);
+    close(request_pipe[1]);
+    close(why_pipe[0]);
+    job_process(request_pipe[0], slave, why_pipe[1]);
+  }
+  close(request_pipe[0]);
+  close(why_pipe[1]);
+  close(slave); /* the master reads EIO once no process holds the terminal any more */
+  if (cgroup && !moved) {
+    cgroup_error = join_cgroup(cgroup, pid);
+    if (cgroup_error) {
+      rmdir(cgroup);
+      cgroup = NULL;
+    }
+  }
+  if (cgroup_fd >= 0) close(cgroup_fd);
+
+  /* 3. the request */
+  size_t len;
+  char *raw = read_to_eof(REQUEST_FD, &len);
+  close(REQUEST_FD);
+  if (!raw || len == 0) { /* the launcher went away first: the job's process exits on EOF */
+    close(request_pipe[1]);
+    waitpid(pid, NULL, 0);
+    if (cgroup) rmdir(cgroup);
+    return 0;
+  }
+  char *copy = malloc(len);
+  if (!copy) _exit(127);
+  memcpy(copy, raw, len); /* parse_request cuts its buffer into strings; the job's process gets the original */
+  request_t req;
+  if (parse_request(copy, len, &req) != 0) report_launch_failed("malformed launch request");
+  capped_log_t log;
+  if (capped_log_open(&log, req.log, req.log_cap) != 0)
+    report_launch_failed("cannot open the log %s: %s", req.log, strerror(errno));
+  dup2(log.fd, 2); /* our own last words go to the job's log */
+
+  text_t t = {0};
+  text_printf(&t, "{\"op\":\"launched\",\"pid\":%d,\"monitor_start_time\":", pid);
+  text_json(&t, start_time);
+  text_printf(&t, ",\"cgroup\":");
+  text_json(&t, cgroup);
+  text_printf(&t, ",\"cgroup_error\":");
+  text_json(&t, cgroup_error);
+  report(&t);
+  write_all(request_pipe[1], raw, len); /* it died meanwhile: reaped below, and its end recorded */
+  close(request_pipe[1]);
+  free(raw);
+
+  /* 4. copy output, reap, record */
+  int main_status = -1, main_done = 0, terminal_open = 1, children_left = 1;
+  char *buf = malloc(READ_CHUNK);
+  if (!buf) _exit(127);
+  for (;;) {
+    /* Reap everything that ended: the command, and orphans re-parented to us (subreaper). */
+    for (;;) {
+      int wait_status;
+      pid_t child = waitpid(-1, &wait_status, WNOHANG);
+      if (child < 0) {
+        children_left = errno != ECHILD;
+        break;
+      }
+      if (child == 0) break;
+      if (child == pid && !main_done) {
+        main_done = 1;
+        main_status = status_of(wait_status);
+        char why[4096];
+        ssize_t n = read(why_pipe[0], why, sizeof why - 1); /* its writer has exited: never blocks */
+        why[n > 0 ? n : 0] = '\0';
+        close(why_pipe[0]);
+        collapse_whitespace(why);
+        char *exit_tmp = with_suffix(req.exit, ".tmp");
+        int fd = open(exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+          dprintf(fd, "%d\n", main_status >= 0 ? main_status : 1);
+          if (why[0]) dprintf(fd, "%s\n", why);
+          close(fd);
+        }
+        if (fd < 0 || rename(exit_tmp, req.exit) != 0)
+          dprintf(2, "trainyard: cannot record the exit status: %s\n", strerror(errno));
+        free(exit_tmp);
+        text_t m = {0};
+        text_printf(&m, "{\"op\":\"main_exited\",\"status\":");
+        if (main_status >= 0)
+          text_printf(&m, "%d", main_status);
+        else
+          text_printf(&m, "null");
+        report(&m);
+      }
+    }
+    if (!children_left && !terminal_open) break;
+    struct pollfd fds[2] = {{sigfd, POLLIN, 0}, {master, POLLIN, 0}};
+    int ready = poll(fds, terminal_open ? 2 : 1, terminal_open ? -1 : 500);
+    if (ready < 0) continue;
+    if (fds[0].revents) {
+      struct signalfd_siginfo info;
+      while (read(sigfd, &info, sizeof info) > 0) {
+      }
+    }
+    if (terminal_open && fds[1].revents) {
+      ssize_t n = read(master, buf, READ_CHUNK);
+      if (n > 0)
+        capped_log_write(&log, buf, (size_t)n);
+      else if (n == 0 || errno == EIO)
+        terminal_open = 0;
+    }
+  }
+  if (cgroup) rmdir(cgroup); /* gone or still populated: the server removes it too, and at its next start */
+  return main_status >= 0 ? main_status : 1;
+}
