@@ -1,37 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { setUpProcessTracking } from '@trainyard/core';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jobsApi } from './support/api';
+import { cgroupNameOf, cgroupProbe as probe, describeWithCgroups, HIDDEN, killAll } from './support/cgroups';
 import { pidsRunning } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
-
-// Whether this host lets a server create cgroups (as the server decides it, at its start).
-const probe = setUpProcessTracking({ setting: null, stateDir: `job-cgroup-probe-${process.pid}` });
-if (probe.mode === 'cgroup') rmdirSync(probe.parent);
-else console.warn(`job cgroup e2e cases skipped: cgroups are not writable here (${probe.reason})`);
-const describeWithCgroups = probe.mode === 'cgroup' ? describe : describe.skip;
-
-/**
- * A job whose process clears its environment (invisible to the environment tag) and whose monitor
- * is gone (no longer anyone's descendant): only its cgroup still says it is the job's.
- * `env -i sh -c 'setsid sleep N &'`, then the job kills its own monitor and keeps running.
- */
-const HIDDEN = (n: number) => [
-  'bash',
-  '-c',
-  `trap "" HUP; env -i sh -c 'setsid sleep ${n} &'; kill -9 $PPID; exec sleep ${n + 1}`,
-];
-
-/** The name of the cgroup v2 that process `pid` is in (its last path element). */
-const cgroupNameOf = (pid: number) =>
-  basename(/^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '');
-
-/** What a failed case leaves running (jobs outlive their server). */
-function killAll(...commands: string[][]): void {
-  for (const argv of commands) for (const pid of pidsRunning(argv)) process.kill(pid, 'SIGKILL');
-}
 
 describeWithCgroups(
   `a cgroup per job (${probe.mode === 'cgroup' ? 'cgroup v2 writable' : probe.reason})`,

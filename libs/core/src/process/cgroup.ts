@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 // cgroup v2 helpers for tracking a job's processes (one cgroup per job, as Slurm's
 // proctrack/cgroup does): a process cannot leave its cgroup by setsid, double-fork, nohup or by
@@ -206,4 +206,26 @@ export async function removeParentCgroup(
 /** The `monitor-*` cgroup directories under `parent` (jobs', and spare monitors' waiting for one). */
 export function monitorCgroupDirs(parent: string): string[] {
   return childCgroups(parent).filter((d) => /\/monitor-\d+-\d+$/.test(d));
+}
+
+/** The start times in the names of the `monitor-<monitorPid>-<start time>` cgroups under `parent`. */
+export function monitorCgroupStartTimes(parent: string, monitorPid: number): string[] {
+  const prefix = `monitor-${monitorPid}-`;
+  return monitorCgroupDirs(parent)
+    .map((d) => basename(d))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => name.slice(prefix.length));
+}
+
+/**
+ * The cgroup directory the previous release gave job `id` (`job-<id>`, before cgroups were named
+ * after the monitor): a job it started may still run there after an upgrade.
+ */
+export function legacyJobCgroupDir(parent: string, id: string): string {
+  return join(parent, `job-${id}`);
+}
+
+/** Every job's cgroup directory under `parent`: `monitor-*` and the previous release's `job-*`. */
+export function jobCgroupDirs(parent: string): string[] {
+  return childCgroups(parent).filter((d) => /\/(monitor-\d+-\d+|job-[^/]+)$/.test(d));
 }

@@ -181,18 +181,34 @@ export function processOwner(pid: number): number | null {
  * A process that cleared its own environment before exec is not found this way.
  */
 export function taggedProcesses(tag: Readonly<Record<string, string>>, uid = process.getuid?.()): ProcStat[] {
-  const needles = Object.entries(tag).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
+  const needles = tagNeedles(tag);
   const found: ProcStat[] = [];
   const guard = protectedPids();
   for (const pid of listPids()) {
-    if (guard.has(pid)) continue;
-    const environ = readProcFile(pid, 'environ');
-    if (!environ || !needles.every((n) => hasEntry(environ, n))) continue;
-    if (uid !== undefined && processOwner(pid) !== uid) continue;
+    if (guard.has(pid) || !carriesNeedles(pid, needles, uid)) continue;
     const stat = readStat(pid);
     if (stat && stat.state !== 'Z' && stat.state !== 'X') found.push(stat);
   }
   return found;
+}
+
+/** Whether process `pid`, owned by `uid`, was started with every `tag` variable at exactly that value. */
+export function carriesTag(
+  pid: number,
+  tag: Readonly<Record<string, string>>,
+  uid = process.getuid?.(),
+): boolean {
+  return carriesNeedles(pid, tagNeedles(tag), uid);
+}
+
+function tagNeedles(tag: Readonly<Record<string, string>>): Buffer[] {
+  return Object.entries(tag).map(([k, v]) => Buffer.from(`${k}=${v}\0`));
+}
+
+function carriesNeedles(pid: number, needles: readonly Buffer[], uid: number | undefined): boolean {
+  const environ = readProcFile(pid, 'environ');
+  if (!environ || !needles.every((n) => hasEntry(environ, n))) return false;
+  return uid === undefined || processOwner(pid) === uid;
 }
 
 /** Whether NUL-separated `environ` has `entry` (`NAME=value\0`) as a whole entry. */

@@ -112,7 +112,7 @@ export class JobLauncher implements OnModuleDestroy {
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = await this.prepare(job, gpuIndices, migDevices, claimed);
+      request = this.prepare(job, gpuIndices, migDevices, claimed);
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
       return true;
@@ -166,18 +166,18 @@ export class JobLauncher implements OnModuleDestroy {
     return true;
   }
 
-  /** The job's argv, environment and files, ready for the launcher; throws with a reason a user can act on. */
   /**
-   * The launch request, with the job's files in place (secrets, control dir, no stale exit status).
+   * The launch request (the job's argv, environment and files), with the job's files in place
+   * (secrets, control dir, no stale exit status); throws with a reason a user can act on.
    * Synchronous on purpose: done on libuv's thread pool instead, the round trips made the first
    * command ~2 ms later with no gain in jobs/s (measured, README "Benchmarks").
    */
-  private async prepare(
+  private prepare(
     job: Job,
     gpuIndices: number[],
     migDevices: string[],
     extra: JobLaunchContribution,
-  ): Promise<LaunchRequest> {
+  ): LaunchRequest {
     if (!this.python)
       throw new Error(
         "launch failed: python3 (the job launcher's runtime) was not found on the server's PATH at boot",

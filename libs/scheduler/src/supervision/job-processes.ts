@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { statSync } from 'node:fs';
 import {
+  carriesTag,
   cgroupPids,
+  jobCgroupDirs,
   jobProcesses,
   killCgroup,
+  legacyJobCgroupDir,
   monitorCgroupDir,
-  monitorCgroupDirs,
+  monitorCgroupStartTimes,
   ProcessTracking,
   ProcStat,
   protectedPids,
@@ -58,13 +62,44 @@ export class JobProcesses implements OnModuleDestroy {
   }
 
   /**
-   * The cgroup of the job whose monitor is `monitorPid`, started at `startTime` (the job's `pid` and
-   * `proc_start_time`, as re-attach reads them back); null in tag mode or without both.
+   * The cgroup of job `id`, whose monitor is `monitorPid`, started at `startTime` (the job's `pid`
+   * and `proc_start_time`, as re-attach reads them back); null in tag mode or when none is known.
+   * A job an older build started is found too: in the previous release's `job-<id>` while that is
+   * populated, and, where its start time was never recorded, in a `monitor-<pid>-<start>` shown to
+   * be this job's — a process in it carries the job's tag, or it is the live monitor's (its start
+   * time) and that monitor writes this job's log. Never a guess: a wrong cgroup would be killed.
    */
-  cgroupOf(monitorPid: number, startTime: string | null): string | null {
-    return this.tracking.mode === 'cgroup' && monitorPid > 0 && startTime !== null
-      ? monitorCgroupDir(this.tracking.parent, monitorPid, startTime)
-      : null;
+  cgroupOf(job: { id: string; monitorPid: number; startTime: string | null }): string | null {
+    if (this.tracking.mode !== 'cgroup') return null;
+    const parent = this.tracking.parent;
+    const legacy = legacyJobCgroupDir(parent, job.id);
+    if (cgroupPids(legacy).length > 0) return legacy;
+    if (job.monitorPid <= 0) return null;
+    if (job.startTime !== null) return monitorCgroupDir(parent, job.monitorPid, job.startTime);
+    const monitor = readStat(job.monitorPid);
+    const liveMonitor = monitor && monitor.state !== 'Z' && this.writesLogOf(job.monitorPid, job.id);
+    const tag = this.tagOf(job.id);
+    for (const start of monitorCgroupStartTimes(parent, job.monitorPid)) {
+      const dir = monitorCgroupDir(parent, job.monitorPid, start);
+      if ((liveMonitor && start === monitor.startTime) || cgroupPids(dir).some((pid) => carriesTag(pid, tag)))
+        return dir;
+    }
+    return null;
+  }
+
+  /** Whether process `pid`'s stderr is job `id`'s log file, as a monitor's is (same file, by inode). */
+  private writesLogOf(pid: number, id: string): boolean {
+    try {
+      const [fd, log] = [statSync(`/proc/${pid}/fd/2`), statSync(this.files.tty(id))];
+      return fd.ino === log.ino && fd.dev === log.dev;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The environment tag every process of job `id` started by this server carries. */
+  private tagOf(id: string): Record<string, string> {
+    return { [JOB_ID_ENV]: id, [SERVER_TAG_ENV]: this.files.controlDir(id) };
   }
 
   /**
@@ -83,8 +118,7 @@ export class JobProcesses implements OnModuleDestroy {
       }
     }
     if (viaMonitor && job.monitorPid > 0) for (const p of jobProcesses(job.monitorPid)) found.set(p.pid, p);
-    const tag = { [JOB_ID_ENV]: job.id, [SERVER_TAG_ENV]: this.files.controlDir(job.id) };
-    for (const p of taggedProcesses(tag)) found.set(p.pid, p);
+    for (const p of taggedProcesses(this.tagOf(job.id))) found.set(p.pid, p);
     return [...found.values()];
   }
 
@@ -112,13 +146,14 @@ export class JobProcesses implements OnModuleDestroy {
   }
 
   /**
-   * At boot: removes the empty `monitor-*` cgroups that are not an active job's — those of jobs that
-   * ended while no server watched, and of launcher spares that were killed (a populated one stays).
+   * At boot: removes the empty job cgroups that are not an active job's — those of jobs that ended
+   * while no server watched, of launcher spares that were killed, and the previous release's
+   * `job-<id>` ones (a populated one stays).
    */
   removeStale(): void {
     if (this.tracking.mode !== 'cgroup') return;
     const active = new Set([...this.active.all()].map((e) => e.cgroup));
-    for (const dir of monitorCgroupDirs(this.tracking.parent)) if (!active.has(dir)) removeCgroup(dir);
+    for (const dir of jobCgroupDirs(this.tracking.parent)) if (!active.has(dir)) removeCgroup(dir);
   }
 
   /**

@@ -39,7 +39,11 @@ export class JobReattacher {
         request: isTerminationRequest(job.termination_reason) ? job.termination_reason : null,
         deadline: deadlineOf(job),
         // Known even when the monitor is gone: what is left in it is still the job's.
-        cgroup: this.processes.cgroupOf(job.pid ?? 0, job.proc_start_time),
+        cgroup: this.processes.cgroupOf({
+          id: job.id,
+          monitorPid: job.pid ?? 0,
+          startTime: job.proc_start_time,
+        }),
       });
       if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
         entry.monitorPid = job.pid;
@@ -52,7 +56,11 @@ export class JobReattacher {
         if (monitor) {
           entry.monitorPid = monitor.pid;
           entry.monitorStartTime = monitor.startTime;
-          entry.cgroup = this.processes.cgroupOf(monitor.pid, monitor.startTime);
+          entry.cgroup = this.processes.cgroupOf({
+            id: job.id,
+            monitorPid: monitor.pid,
+            startTime: monitor.startTime,
+          });
           await this.journal.record(async (tx) => {
             await this.jobs.updateActive(tx, job.id, {
               pid: monitor.pid,

@@ -1,0 +1,114 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  legacyJobCgroupDir,
+  monitorCgroupDir,
+  readStat,
+  removeCgroup,
+  removeParentCgroup,
+  ServerConfig,
+  setUpProcessTracking,
+  StatePaths,
+} from '@trainyard/core';
+import { GpuInventory, JOB_ID_ENV } from '@trainyard/gpus';
+import { JobFiles } from '@trainyard/jobs';
+import { ActiveJobs } from './active-jobs';
+import { SERVER_TAG_ENV } from './job-environment';
+import { JobProcesses } from './job-processes';
+
+// Whether this host lets a server create cgroups (as the server decides it, at its start).
+const probe = setUpProcessTracking({ setting: null, stateDir: `job-processes-probe-${process.pid}` });
+if (probe.mode === 'cgroup') removeCgroup(probe.parent);
+const describeWithCgroups = probe.mode === 'cgroup' ? describe : describe.skip;
+
+/**
+ * Re-attach after an upgrade: which cgroup is a job's when an older build started it (real cgroups,
+ * real processes standing in for a job's monitor and command).
+ */
+describeWithCgroups('JobProcesses.cgroupOf: a job an older build started', () => {
+  let home: string;
+  let processes: JobProcesses;
+  let parent: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'job-processes-'));
+    const paths = new StatePaths(home);
+    mkdirSync(paths.jobsDir);
+    const config = { cgroup_root: null, paths } as unknown as ServerConfig;
+    const files = new JobFiles(paths);
+    processes = new JobProcesses(config, files, new ActiveJobs({} as GpuInventory));
+    parent = processes.cgroupParent!;
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    for (const dir of [legacyJobCgroupDir(parent, 'q_1'), legacyJobCgroupDir(parent, 'q_2')])
+      removeCgroup(dir);
+    await removeParentCgroup(parent, 1000);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** A live `sleep` with `env` and its stderr in `stderr` (a file path), in cgroup `cgroup` (created) if given. */
+  function sleeper(env: Record<string, string>, stderr: string | null, cgroup?: string): ChildProcess {
+    const fd = stderr ? openSync(stderr, 'a') : 'ignore';
+    const child = spawn('sleep', ['30'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', fd],
+    });
+    if (typeof fd === 'number') closeSync(fd);
+    children.push(child);
+    if (cgroup) {
+      mkdirSync(cgroup);
+      writeFileSync(join(cgroup, 'cgroup.procs'), String(child.pid));
+    }
+    return child;
+  }
+  const tagOf = (id: string) => ({ [JOB_ID_ENV]: id, [SERVER_TAG_ENV]: join(home, 'control', id) });
+  const startOf = (child: ChildProcess) => readStat(child.pid!)!.startTime;
+
+  it("the previous release's job-<id> while it holds a process; an empty one is no one's", () => {
+    const legacy = legacyJobCgroupDir(parent, 'q_1');
+    mkdirSync(legacy);
+    expect(processes.cgroupOf({ id: 'q_1', monitorPid: 0, startTime: null })).toBeNull();
+    removeCgroup(legacy);
+    sleeper({}, null, legacy);
+    expect(processes.cgroupOf({ id: 'q_1', monitorPid: 0, startTime: null })).toBe(legacy);
+    expect(processes.cgroupOf({ id: 'q_1', monitorPid: 4242, startTime: '77' })).toBe(legacy);
+    expect(processes.cgroupOf({ id: 'q_2', monitorPid: 0, startTime: null })).toBeNull();
+  });
+
+  it('start time unknown: the live monitor’s cgroup, only when that monitor writes this job’s log', () => {
+    const log = join(home, 'jobs', 'q_1.tty');
+    writeFileSync(join(home, 'jobs', 'q_2.tty'), '');
+    const monitor = sleeper({}, log);
+    const dir = monitorCgroupDir(parent, monitor.pid!, startOf(monitor));
+    mkdirSync(dir);
+    const other = monitorCgroupDir(parent, monitor.pid!, `${startOf(monitor)}1`);
+    mkdirSync(other);
+    try {
+      expect(processes.cgroupOf({ id: 'q_1', monitorPid: monitor.pid!, startTime: null })).toBe(dir);
+      // The pid's process now is not q_2's monitor (e.g. the pid was reused): no cgroup.
+      expect(processes.cgroupOf({ id: 'q_2', monitorPid: monitor.pid!, startTime: null })).toBeNull();
+    } finally {
+      removeCgroup(dir);
+      removeCgroup(other);
+    }
+  });
+
+  it('start time unknown, the monitor gone: the cgroup that holds a process tagged with this job', () => {
+    const gone = 2 ** 22 + 1; // above pid_max's default: no such process
+    const untagged = monitorCgroupDir(parent, gone, '100');
+    const tagged = monitorCgroupDir(parent, gone, '200');
+    sleeper({ [JOB_ID_ENV]: 'q_1' }, null, untagged); // the id alone is not this server's tag
+    sleeper(tagOf('q_1'), null, tagged);
+    try {
+      expect(processes.cgroupOf({ id: 'q_1', monitorPid: gone, startTime: null })).toBe(tagged);
+      expect(processes.cgroupOf({ id: 'q_2', monitorPid: gone, startTime: null })).toBeNull();
+    } finally {
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+    }
+  });
+});
