@@ -265,7 +265,7 @@ describe('Multi-node panel (submit dialog)', () => {
     expect(client.post).not.toHaveBeenCalled();
     expect(ctx.q('#mn-nodes-hint')!.textContent!.trim()).toBe('A whole number, 1 to 256.');
     expect(ctx.q('#mn-nodes')!.getAttribute('aria-invalid')).toBe('true');
-    expect(ctx.q('#mn-port-hint')!.textContent!.trim()).toBe('A port, 1 to 65535.');
+    expect(ctx.q('#mn-rdzv-port-hint')!.textContent!.trim()).toBe('A port, 1 to 65535.');
   });
 
   it('on a 409 version mismatch points at "Allow version mismatch", and the retry sends it', async () => {
