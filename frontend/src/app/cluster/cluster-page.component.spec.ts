@@ -3,33 +3,12 @@ import { provideRouter } from '@angular/router';
 import type { Client } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { ClusterPageComponent } from './cluster-page.component';
+import { clusterApi, clusterMember as member } from './testing/cluster-api.testing';
 
 // Two nodes share the hostname gpu-box; alpha is alone.
 const BOX1 = '1111aaaa-0000-4000-8000-000000000001';
 const BOX2 = '2222bbbb-0000-4000-8000-000000000002';
 const ALPHA = '3333cccc-0000-4000-8000-000000000003';
-
-function member(node_id: string, hostname: string, extra: Record<string, unknown> = {}) {
-  return {
-    node_id,
-    hostname,
-    addresses: ['10.0.0.1'],
-    api_url: null,
-    versions: { trainyard: '1.0.0', node: '22', torch: null, cuda: null, nccl: null },
-    interfaces: [],
-    cpu_count: 4,
-    cpu_model: null,
-    ram_total_bytes: 1,
-    gpus: { count: 1, names: [], memory_total_mib: 0 },
-    started_at: '',
-    heartbeat_at: '',
-    reachable: true,
-    last_seen_at: '',
-    is_master: false,
-    is_self: false,
-    ...extra,
-  };
-}
 
 const MEMBERS = [
   member(BOX1, 'gpu-box', { is_self: true, is_master: true }),
@@ -77,24 +56,20 @@ const BUNDLES = [
 
 describe('Cluster page', () => {
   beforeEach(() => {
+    const cluster = clusterApi(MEMBERS, () =>
+      MEMBERS.map((m) => ({
+        node_id: m.node_id,
+        hostname: m.hostname,
+        reachable: true,
+        gpus: { gpus: [{ index: 0, name: 'H100', disabled: false, reserved_by: null }] },
+        idle_eligible: 1,
+        error: null,
+      })),
+    );
     const client = {
       get: vi.fn(async ({ url }: { url: string }) => {
-        if (url === '/api/cluster/self') return { data: { cluster: 'lab', node: MEMBERS[0] } };
-        if (url === '/api/cluster/members')
-          return { data: { cluster: 'lab', master_node_id: BOX1, members: MEMBERS } };
-        if (url === '/api/cluster/gpus')
-          return {
-            data: {
-              nodes: MEMBERS.map((m) => ({
-                node_id: m.node_id,
-                hostname: m.hostname,
-                reachable: true,
-                gpus: { gpus: [{ index: 0, name: 'H100', disabled: false, reserved_by: null }] },
-                idle_eligible: 1,
-                error: null,
-              })),
-            },
-          };
+        const answer = cluster(url);
+        if (answer) return answer;
         if (url === '/api/cluster/jobs') return { data: { items: BUNDLES } };
         if (url === '/api/cluster/latency' || url === '/api/cluster/bandwidth')
           return { data: { items: [] } };

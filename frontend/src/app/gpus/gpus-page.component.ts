@@ -10,6 +10,7 @@ import {
 } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { parseInteger } from '../core/numbers';
+import { FORM_FIELD } from '../shared/form-field/form-field.component';
 import type { GpuDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
@@ -29,7 +30,7 @@ const STATE_TEXT: Record<string, string> = {
 /** Live GPU cards. The switch on a card disables or enables it (with Undo); right-click (or ⋯) for more. */
 @Component({
   selector: 'ty-gpus-page',
-  imports: [GpuCardComponent, FormsModule],
+  imports: [GpuCardComponent, FormsModule, FORM_FIELD],
   providers: [GpusStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -104,22 +105,16 @@ const STATE_TEXT: Record<string, string> = {
             Only queue items with at least this priority are placed on this GPU. Without a gate (the default)
             every priority, negative ones included, may use it: “Clear priority gate” removes it.
           </p>
-          <div class="field">
-            <label for="min-priority">Minimum priority</label>
+          <ty-form-field controlId="min-priority" label="Minimum priority" [error]="priorityError()">
             <input
-              id="min-priority"
+              tyFieldControl
               name="minPriority"
               type="text"
               required
-              aria-describedby="min-priority-hint"
-              [attr.aria-invalid]="!!priorityError()"
               [(ngModel)]="priorityValue"
               (ngModelChange)="priorityError.set(null)"
             />
-            @if (priorityError(); as e) {
-              <span id="min-priority-hint" class="hint bad" role="alert">{{ e }}</span>
-            }
-          </div>
+          </ty-form-field>
           <div class="modal-actions">
             <button type="button" class="btn" (click)="priorityFor.set(null)">Cancel</button>
             <button type="submit" class="btn btn-primary">Set</button>

@@ -2,6 +2,11 @@ import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { type Client, type JobTypeDto, TrainyardApiError } from '@trainyard/sdk';
 import { ClusterStore } from '../cluster/cluster.store';
+import {
+  type ClusterQuery,
+  clusterApi,
+  clusterMember as member,
+} from '../cluster/testing/cluster-api.testing';
 import { API } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { SubmitDialogComponent } from './submit-dialog.component';
@@ -33,28 +38,6 @@ const TYPES = [
 const A = 'aaaaaaaa-0000-4000-8000-000000000001';
 const B = 'bbbbbbbb-0000-4000-8000-000000000002';
 const GONE = 'cccccccc-0000-4000-8000-000000000003';
-
-function member(node_id: string, hostname: string, extra: Record<string, unknown> = {}) {
-  return {
-    node_id,
-    hostname,
-    addresses: [`10.0.0.${hostname.length}`],
-    api_url: null,
-    versions: { trainyard: '1.0.0', node: '22', torch: null, cuda: null, nccl: null },
-    interfaces: [],
-    cpu_count: 4,
-    cpu_model: null,
-    ram_total_bytes: 1,
-    gpus: { count: 2, names: [], memory_total_mib: 0 },
-    started_at: '',
-    heartbeat_at: '',
-    reachable: true,
-    last_seen_at: '',
-    is_master: false,
-    is_self: false,
-    ...extra,
-  };
-}
 
 function gpu(index: number, extra: Record<string, unknown> = {}) {
   return { index, excluded: false, disabled: false, reserved_by: null, min_priority: null, ...extra };
@@ -91,29 +74,21 @@ describe('Multi-node panel (submit dialog)', () => {
     localStorage.clear();
     localStorage.setItem('trainyard.submit', JSON.stringify({ lastType: 'training' }));
     clustered = true;
+    // The server's counts for the asked priority (a GPU of B is reserved for priority ≥ 5).
+    const cluster = clusterApi(MEMBERS, (query) => [
+      { node_id: A, gpus: { gpus: [gpu(0), gpu(1, { reserved_by: 'q_1' })] }, idle_eligible: 1 },
+      {
+        node_id: B,
+        gpus: { gpus: [gpu(0), gpu(1, { min_priority: 5 }), gpu(2, { disabled: true })] },
+        idle_eligible: (query?.priority ?? 0) >= 5 ? 2 : 1,
+      },
+    ]);
     client = {
-      get: vi.fn(async ({ url, query }: { url: string; query?: { priority?: number } }) => {
+      get: vi.fn(async ({ url, query }: { url: string; query?: ClusterQuery }) => {
         if (url === '/api/job-types') return { data: TYPES };
-        if (url === '/api/cluster/self')
-          return { data: clustered ? { cluster: 'lab', node: MEMBERS[1] } : null };
-        if (url === '/api/cluster/members')
-          return { data: { cluster: 'lab', master_node_id: A, members: MEMBERS } };
-        if (url === '/api/cluster/gpus') {
-          // The server's counts for the asked priority (a GPU of B is reserved for priority ≥ 5).
-          const high = (query?.priority ?? 0) >= 5;
-          return {
-            data: {
-              nodes: [
-                { node_id: A, gpus: { gpus: [gpu(0), gpu(1, { reserved_by: 'q_1' })] }, idle_eligible: 1 },
-                {
-                  node_id: B,
-                  gpus: { gpus: [gpu(0), gpu(1, { min_priority: 5 }), gpu(2, { disabled: true })] },
-                  idle_eligible: high ? 2 : 1,
-                },
-              ],
-            },
-          };
-        }
+        if (url === '/api/cluster/self' && !clustered) return { data: null };
+        const answer = cluster(url, query);
+        if (answer) return answer;
         throw new Error(`unexpected GET ${url}`);
       }),
       post: vi.fn(async () => ({ data: BUNDLE })),
@@ -265,7 +240,7 @@ describe('Multi-node panel (submit dialog)', () => {
     expect(client.post).not.toHaveBeenCalled();
     expect(ctx.q('#mn-nodes-hint')!.textContent!.trim()).toBe('A whole number, 1 to 256.');
     expect(ctx.q('#mn-nodes')!.getAttribute('aria-invalid')).toBe('true');
-    expect(ctx.q('#mn-port-hint')!.textContent!.trim()).toBe('A port, 1 to 65535.');
+    expect(ctx.q('#mn-rdzv-port-hint')!.textContent!.trim()).toBe('A port, 1 to 65535.');
   });
 
   it('on a 409 version mismatch points at "Allow version mismatch", and the retry sends it', async () => {

@@ -14,6 +14,7 @@ import { API, errorMessage } from '../core/api';
 import { ClusterStore } from '../cluster/cluster.store';
 import { nodeHealth } from '../cluster/health';
 import { parseInteger } from '../core/numbers';
+import { FORM_FIELD } from '../shared/form-field/form-field.component';
 import {
   DEFAULT_RDZV_PORT,
   type MultiNodeMode,
@@ -46,6 +47,7 @@ interface Row {
  */
 @Component({
   selector: 'ty-multinode-panel',
+  imports: [FORM_FIELD],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <fieldset class="multinode" aria-describedby="mn-help">
@@ -162,53 +164,50 @@ interface Row {
       @if (value().mode !== 'off') {
         <div class="row">
           @if (value().mode === 'any') {
-            <div class="field">
-              <label for="mn-nodes">Nodes</label>
+            <ty-form-field
+              controlId="mn-nodes"
+              label="Nodes"
+              [hint]="reachableCount() + ' reachable'"
+              [error]="err('nodes')"
+            >
               <input
-                id="mn-nodes"
+                tyFieldControl
                 type="text"
                 inputmode="numeric"
                 [value]="value().nodes"
-                [attr.aria-invalid]="!!err('nodes')"
-                aria-describedby="mn-nodes-hint"
                 (input)="set('nodes', $any($event.target).value)"
               />
-              <span id="mn-nodes-hint" class="hint" [class.bad]="!!err('nodes')">{{
-                err('nodes') ?? reachableCount() + ' reachable'
-              }}</span>
-            </div>
-            <div class="field">
-              <label for="mn-gpus-per-node">GPUs per node</label>
+            </ty-form-field>
+            <ty-form-field
+              controlId="mn-gpus-per-node"
+              label="GPUs per node"
+              hint="Idle eligible, on each"
+              [error]="err('gpus_per_node')"
+            >
               <input
-                id="mn-gpus-per-node"
+                tyFieldControl
                 type="text"
                 inputmode="numeric"
                 [value]="value().gpusPerNode"
-                [attr.aria-invalid]="!!err('gpus_per_node')"
-                aria-describedby="mn-gpn-hint"
                 (input)="set('gpusPerNode', $any($event.target).value)"
               />
-              <span id="mn-gpn-hint" class="hint" [class.bad]="!!err('gpus_per_node')">{{
-                err('gpus_per_node') ?? 'Idle eligible, on each'
-              }}</span>
-            </div>
+            </ty-form-field>
           }
-          <div class="field">
-            <label for="mn-rdzv-port">Rendezvous port</label>
+          <ty-form-field
+            controlId="mn-rdzv-port"
+            label="Rendezvous port"
+            hint="c10d, on rank 0"
+            [error]="err('rdzv_port')"
+          >
             <input
-              id="mn-rdzv-port"
+              tyFieldControl
               type="text"
               inputmode="numeric"
               [value]="value().rdzvPort"
               [attr.placeholder]="defaultPort"
-              [attr.aria-invalid]="!!err('rdzv_port')"
-              aria-describedby="mn-port-hint"
               (input)="set('rdzvPort', $any($event.target).value)"
             />
-            <span id="mn-port-hint" class="hint" [class.bad]="!!err('rdzv_port')">{{
-              err('rdzv_port') ?? 'c10d, on rank 0'
-            }}</span>
-          </div>
+          </ty-form-field>
         </div>
 
         <dl class="derived" aria-label="Derived torchrun settings">

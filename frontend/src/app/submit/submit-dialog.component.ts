@@ -20,6 +20,7 @@ import { ClusterStore } from '../cluster/cluster.store';
 import { errorMessage, fieldErrors } from '../core/api';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { PathPickerComponent } from '../shared/path-picker.component';
+import { FORM_FIELD } from '../shared/form-field/form-field.component';
 import { ToastStore } from '../core/toast.store';
 import { ServicesStore } from '../services/services.store';
 import { isOnePerLine, shellOperators, splitList } from './argv';
@@ -74,7 +75,7 @@ type ListPreview =
 /** The New job dialog: a form generated from the chosen type's parameter schema. */
 @Component({
   selector: 'ty-submit-dialog',
-  imports: [PathPickerComponent, MultiNodePanelComponent],
+  imports: [PathPickerComponent, MultiNodePanelComponent, FORM_FIELD],
   providers: [SubmitStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -276,65 +277,65 @@ type ListPreview =
                 <legend>Placement and environment</legend>
                 <div class="row" [class.multi]="multiActive()">
                   @if (!multiActive()) {
-                    <div class="field">
-                      <label for="submit-gpus">GPUs</label>
+                    <ty-form-field
+                      controlId="submit-gpus"
+                      label="GPUs"
+                      [hint]="
+                        v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 runs without a GPU'
+                      "
+                      [error]="err('requested_gpus')"
+                    >
                       <input
-                        id="submit-gpus"
+                        tyFieldControl
                         type="text"
                         inputmode="numeric"
                         [value]="v.gpus"
-                        [attr.aria-invalid]="!!err('requested_gpus')"
-                        aria-describedby="submit-gpus-hint"
                         (input)="set('gpus', $any($event.target).value)"
                       />
-                      <span id="submit-gpus-hint" class="hint" [class.bad]="!!err('requested_gpus')">{{
-                        err('requested_gpus') ??
-                          (v.gpuProfile
-                            ? 'How many ' + v.gpuProfile + ' MIG devices'
-                            : '0 runs without a GPU')
-                      }}</span>
-                    </div>
+                    </ty-form-field>
                   }
-                  <div class="field">
-                    <label for="submit-priority">Priority</label>
+                  <ty-form-field
+                    controlId="submit-priority"
+                    label="Priority"
+                    hint="Higher runs first"
+                    [error]="err('priority')"
+                  >
                     <input
-                      id="submit-priority"
+                      tyFieldControl
                       type="text"
                       [value]="v.priority"
-                      [attr.aria-invalid]="!!err('priority')"
-                      aria-describedby="submit-priority-hint"
                       (input)="set('priority', $any($event.target).value)"
                     />
-                    <span id="submit-priority-hint" class="hint" [class.bad]="!!err('priority')">{{
-                      err('priority') ?? 'Higher runs first'
-                    }}</span>
-                  </div>
-                  <div class="field grow">
-                    <label for="submit-name">Name</label>
+                  </ty-form-field>
+                  <ty-form-field
+                    class="grow"
+                    controlId="submit-name"
+                    label="Name"
+                    hint="Shown in lists"
+                    [error]="err('name')"
+                  >
                     <input
-                      id="submit-name"
+                      tyFieldControl
                       type="text"
                       maxlength="200"
                       placeholder="optional label"
                       [value]="v.name"
-                      [attr.aria-invalid]="!!err('name')"
-                      aria-describedby="submit-name-hint"
                       (input)="set('name', $any($event.target).value)"
                     />
-                    <span id="submit-name-hint" class="hint" [class.bad]="!!err('name')">{{
-                      err('name') ?? 'Shown in lists'
-                    }}</span>
-                  </div>
+                  </ty-form-field>
                 </div>
                 @if (store.migProfiles().length || v.gpuProfile) {
-                  <div class="field">
-                    <label for="submit-gpu-profile">MIG profile</label>
-                    <select
-                      id="submit-gpu-profile"
-                      [attr.aria-invalid]="!!err('gpu_profile')"
-                      aria-describedby="submit-gpu-profile-hint"
-                      (change)="setGpuProfile($any($event.target).value)"
-                    >
+                  <ty-form-field
+                    controlId="submit-gpu-profile"
+                    label="MIG profile"
+                    [hint]="
+                      v.gpuProfile
+                        ? 'GPUs above then counts MIG devices of this profile, not whole GPUs'
+                        : 'Or run on MIG devices of one profile; GPUs then counts them'
+                    "
+                    [error]="err('gpu_profile')"
+                  >
+                    <select tyFieldControl (change)="setGpuProfile($any($event.target).value)">
                       <option value="" [selected]="v.gpuProfile === ''">Whole GPUs</option>
                       @for (o of store.migProfiles(); track o.profile) {
                         <option [value]="o.profile" [selected]="o.profile === v.gpuProfile">
@@ -345,13 +346,7 @@ type ListPreview =
                         <option [value]="v.gpuProfile" selected>{{ v.gpuProfile }} · not on this host</option>
                       }
                     </select>
-                    <span id="submit-gpu-profile-hint" class="hint" [class.bad]="!!err('gpu_profile')">{{
-                      err('gpu_profile') ??
-                        (v.gpuProfile
-                          ? 'GPUs above then counts MIG devices of this profile, not whole GPUs'
-                          : 'Or run on MIG devices of one profile; GPUs then counts them')
-                    }}</span>
-                  </div>
+                  </ty-form-field>
                 }
                 <div class="field">
                   <label class="checkbox">
@@ -369,18 +364,15 @@ type ListPreview =
                       'A higher-priority job may stop it (checkpoint first) and queue it again'
                   }}</span>
                 </div>
-                <div class="field">
-                  <label for="submit-cwd">Working directory</label>
+                <ty-form-field controlId="submit-cwd" label="Working directory" [error]="err('cwd')">
                   <div class="with-browse">
                     <input
-                      id="submit-cwd"
+                      tyFieldControl
                       class="mono"
                       type="text"
                       spellcheck="false"
                       placeholder="default: the server user's home"
                       [value]="v.cwd"
-                      [attr.aria-invalid]="!!err('cwd')"
-                      aria-describedby="submit-cwd-hint"
                       (input)="set('cwd', $any($event.target).value)"
                     />
                     <button
@@ -392,10 +384,7 @@ type ListPreview =
                       Browse…
                     </button>
                   </div>
-                  @if (err('cwd'); as e) {
-                    <span id="submit-cwd-hint" class="hint bad">{{ e }}</span>
-                  }
-                </div>
+                </ty-form-field>
                 <div class="field">
                   <label for="submit-env">Environment <span class="muted">· KEY=VALUE per line</span></label>
                   <textarea
@@ -429,67 +418,52 @@ type ListPreview =
                   </summary>
                   <div class="advanced-body">
                     <div class="row three">
-                      <div class="field">
-                        <label for="submit-time-limit">Time limit</label>
+                      <ty-form-field
+                        controlId="submit-time-limit"
+                        label="Time limit"
+                        hint="Blank: the default; none: no limit"
+                        [error]="err('time_limit_s')"
+                      >
                         <input
-                          id="submit-time-limit"
+                          tyFieldControl
                           type="text"
                           spellcheck="false"
                           autocomplete="off"
                           placeholder="e.g. 2h, 1h30m"
                           [value]="v.timeLimit"
-                          [attr.aria-invalid]="!!err('time_limit_s')"
-                          aria-describedby="submit-time-limit-hint"
                           (input)="setAdvanced('timeLimit', $any($event.target).value)"
                         />
-                        <span
-                          id="submit-time-limit-hint"
-                          class="hint"
-                          [class.bad]="!!err('time_limit_s')"
-                          [attr.role]="err('time_limit_s') ? 'alert' : null"
-                          >{{ err('time_limit_s') ?? 'Blank: the default; none: no limit' }}</span
-                        >
-                      </div>
-                      <div class="field">
-                        <label for="submit-array-count">Array of</label>
+                      </ty-form-field>
+                      <ty-form-field
+                        controlId="submit-array-count"
+                        label="Array of"
+                        hint="Copies, each with TRAINYARD_ARRAY_INDEX"
+                        [error]="err('array.count')"
+                      >
                         <input
-                          id="submit-array-count"
+                          tyFieldControl
                           type="text"
                           inputmode="numeric"
                           placeholder="1 job"
                           [value]="v.arrayCount"
-                          [attr.aria-invalid]="!!err('array.count')"
-                          aria-describedby="submit-array-count-hint"
                           (input)="setAdvanced('arrayCount', $any($event.target).value)"
                         />
-                        <span
-                          id="submit-array-count-hint"
-                          class="hint"
-                          [class.bad]="!!err('array.count')"
-                          [attr.role]="err('array.count') ? 'alert' : null"
-                          >{{ err('array.count') ?? 'Copies, each with TRAINYARD_ARRAY_INDEX' }}</span
-                        >
-                      </div>
-                      <div class="field">
-                        <label for="submit-array-max">Max running</label>
+                      </ty-form-field>
+                      <ty-form-field
+                        controlId="submit-array-max"
+                        label="Max running"
+                        hint="Of the array, at once"
+                        [error]="err('array.max_running')"
+                      >
                         <input
-                          id="submit-array-max"
+                          tyFieldControl
                           type="text"
                           inputmode="numeric"
                           placeholder="no cap"
                           [value]="v.arrayMaxRunning"
-                          [attr.aria-invalid]="!!err('array.max_running')"
-                          aria-describedby="submit-array-max-hint"
                           (input)="setAdvanced('arrayMaxRunning', $any($event.target).value)"
                         />
-                        <span
-                          id="submit-array-max-hint"
-                          class="hint"
-                          [class.bad]="!!err('array.max_running')"
-                          [attr.role]="err('array.max_running') ? 'alert' : null"
-                          >{{ err('array.max_running') ?? 'Of the array, at once' }}</span
-                        >
-                      </div>
+                      </ty-form-field>
                     </div>
                     <div class="field" role="group" aria-labelledby="submit-deps-label">
                       <span id="submit-deps-label" class="label"
