@@ -43,7 +43,7 @@ function newest(path) {
   return max;
 }
 
-require('./build-monitor').buildMonitor(); // cheap when up to date
+require('./build-launcher').buildLauncher(); // cheap when up to date
 
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 const changed = Math.max(...SOURCES.map((s) => newest(join(root, s))));

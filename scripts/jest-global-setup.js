@@ -1,4 +1,4 @@
-// Before jest: the launcher's per-job monitor is a C binary; build it when its source changed.
-const { buildMonitor } = require('./build-monitor');
+// Before jest: the job launcher (and its per-job monitor) is a C binary; build it when its source changed.
+const { buildLauncher } = require('./build-launcher');
 
-module.exports = () => buildMonitor();
+module.exports = () => buildLauncher();

@@ -149,7 +149,7 @@ describe('job launch (e2e, built dist, real processes)', () => {
   it('keeps jobs running when the launcher dies, records their real exit, and starts a new launcher', async () => {
     const { body } = await api.command(['sh', '-c', 'echo up; sleep 1.5; echo still here; exit 6']);
     await api.waitLog(body.queue_id, /up/);
-    const launchers = spawnSync('pgrep', ['-f', 'trainyard-launcher.py'], { encoding: 'utf8' })
+    const launchers = spawnSync('pgrep', ['-f', 'dist/bin/trainyard-launcher'], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')
       .map(Number)

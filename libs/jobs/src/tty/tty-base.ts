@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { isMissingFileError } from './tty-tail';
 
-// A job's log is capped (see CappedLog in libs/scheduler/src/launcher/trainyard-launcher.py): past the
+// A job's log is capped (see capped_log in libs/scheduler/src/launcher/trainyard-monitor.c): past the
 // cap the monitor replaces the file by one that starts with a marker line and holds the newest
 // output. Offsets the API gives out are logical — byte N of the job's whole output keeps the number
 // N — so a client that resumes after a drop still lands on the right byte. The sidecar

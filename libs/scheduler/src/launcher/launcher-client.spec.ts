@@ -33,7 +33,6 @@ async function launch(
   let exited!: (status: number | null) => void;
   const ended = new Promise<number | null>((r) => (exited = r));
   const client = new LauncherClient(
-    'python3',
     { PATH: process.env.PATH ?? '' },
     {
       mainExited: () => undefined,

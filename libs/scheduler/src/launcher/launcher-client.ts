@@ -1,11 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRepoRoot } from '@trainyard/core';
 
-/** What the launcher needs to start one job (see trainyard-launcher.py for the protocol). */
+/** What the launcher needs to start one job (see trainyard-launcher.c for the protocol). */
 export interface LaunchRequest {
   id: string;
   argv: string[];
@@ -76,12 +75,35 @@ type Message =
   | { op: 'main_exited'; id: string; status: number | null }
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
 
-const SCRIPT = join(findRepoRoot(), 'libs', 'scheduler', 'src', 'launcher', 'trainyard-launcher.py');
-/** The per-job monitor (trainyard-monitor.c), built by scripts/build-monitor.js. */
-const MONITOR = join(findRepoRoot(), 'dist', 'bin', 'trainyard-monitor');
+/** The launcher (trainyard-launcher.c and its per-job monitor, trainyard-monitor.c), built by scripts/build-launcher.js. */
+const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
 
 /**
- * Talks to the long-lived launcher process (python3, standard library only), starting it on first
+ * The launch request as trainyard-launcher reads it: fields each ended by a NUL byte ("launch", id,
+ * log, exit, log cap, cwd, argc, argv…, envc, NAME=value…). Throws when a field holds a NUL byte
+ * (no command, environment or path can).
+ */
+export function encodeLaunchRequest(request: LaunchRequest): Buffer {
+  const env = Object.entries(request.env).map(([name, value]) => `${name}=${value}`);
+  const fields = [
+    'launch',
+    request.id,
+    request.log,
+    request.exit,
+    request.logCap ? String(request.logCap) : '',
+    request.cwd,
+    String(request.argv.length),
+    ...request.argv,
+    String(env.length),
+    ...env,
+  ];
+  if (fields.some((field) => field.includes('\0')))
+    throw new Error('the command, its environment and its paths cannot contain a NUL byte');
+  return Buffer.from(`${fields.join('\0')}\0`);
+}
+
+/**
+ * Talks to the long-lived launcher process (trainyard-launcher, C), starting it on first
  * use and again after it dies. The launcher runs with the server's own environment and binaries;
  * jobs it started keep running whatever happens to it or to us.
  */
@@ -95,7 +117,6 @@ export class LauncherClient {
   private closed = false;
 
   constructor(
-    private readonly python: string,
     private readonly env: Record<string, string>,
     private readonly events: LauncherEvents,
     private readonly options: LauncherOptions = {},
@@ -107,6 +128,12 @@ export class LauncherClient {
    */
   launch(request: LaunchRequest, onLaunched: (launched: Launched) => void): Promise<Launched> {
     if (this.closed) return Promise.reject(new LauncherGoneError('the server is shutting down'));
+    let encoded: Buffer;
+    try {
+      encoded = encodeLaunchRequest(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const child = this.ensureStarted();
     return new Promise<Launched>((resolve, reject) => {
       this.pending.set(request.id, {
@@ -116,8 +143,7 @@ export class LauncherClient {
         },
         reject,
       });
-      const { logCap, ...rest } = request;
-      child.stdin!.write(`${JSON.stringify({ op: 'launch', ...rest, log_cap: logCap })}\n`);
+      child.stdin!.write(encoded);
     });
   }
 
@@ -132,18 +158,16 @@ export class LauncherClient {
   private ensureStarted(): ChildProcess {
     if (this.child) return this.child;
     const parent = this.options.cgroupParent;
-    if (!existsSync(MONITOR))
-      this.logger.error(`${MONITOR} is missing: run \`npm run build\` (needs a C compiler)`);
-    const child = spawn(
-      this.python,
-      ['-u', SCRIPT, MONITOR, ...(parent ? ['--cgroup-parent', parent] : [])],
-      {
-        env: this.env,
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(LAUNCHER, parent ? ['--cgroup-parent', parent] : [], {
+      env: this.env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.child = child;
-    child.on('error', (err) => this.logger.error(`cannot run ${this.python}: ${err.message}`));
+    child.on('error', (err) =>
+      this.logger.error(
+        `cannot run ${LAUNCHER}: ${err.message} (built by \`npm run build\`, needs a C compiler)`,
+      ),
+    );
     child.stdin.on('error', () => undefined); // EPIPE when it died: handled by 'exit'
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.once('exit', (code, signal) => {

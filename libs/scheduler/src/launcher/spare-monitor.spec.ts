@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 
-// The launcher is python; its spare monitor has python tests (real processes), run here so jest runs them.
-describe('spare monitor (trainyard-launcher.py)', () => {
+// The launcher's spare monitors have python tests (real processes), run here so jest runs them.
+describe('spare monitors (trainyard-launcher.c)', () => {
   it('passes its python tests', () => {
     const run = spawnSync('python3', ['-B', '-m', 'unittest', '-v', 'test_spare_monitor'], {
       cwd: __dirname,

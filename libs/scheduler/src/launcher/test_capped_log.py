@@ -1,17 +1,11 @@
 """The monitor's log cap (trainyard-monitor.c), through real jobs (run by capped-log.spec.ts)."""
 
-import importlib.util
 import os
 import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(__file__)
-MONITOR = os.environ.get('TRAINYARD_MONITOR', os.path.join(HERE, '..', '..', '..', '..', 'dist', 'bin',
-                                                           'trainyard-monitor'))
-_spec = importlib.util.spec_from_file_location('trainyard_launcher', os.path.join(HERE, 'trainyard-launcher.py'))
-launcher = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(launcher)
+from launcher_testing import LAUNCHER, monitor_request
 
 # The job: writes its argv[1:] as chunks, one write each, so the monitor sees small terminal writes.
 WRITER = 'import os, sys, time\nfor chunk in sys.argv[1:]:\n    os.write(1, chunk.encode())\n    time.sleep(0.0005)\n'
@@ -49,11 +43,11 @@ class CappedLogTest(unittest.TestCase):
         request_r, request_w = os.pipe()
         report_r, report_w = os.pipe()
         ends = [os.dup(request_r), os.dup(report_w)]
-        pid = os.posix_spawn(MONITOR, [MONITOR], {}, file_actions=[
+        pid = os.posix_spawn(LAUNCHER, [LAUNCHER, '--monitor'], {}, file_actions=[
             (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4)])
         for fd in [request_r, report_w] + ends:
             os.close(fd)
-        os.write(request_w, launcher.monitor_request(req))
+        os.write(request_w, monitor_request(req))
         os.close(request_w)
         with os.fdopen(report_r) as reports:
             self.assertIn('"launched"', reports.readline())

@@ -1,16 +1,13 @@
-"""The launcher's spare monitors (run by spare-monitor.spec.ts: python3 -m unittest)."""
+"""The launcher's spare monitors (trainyard-launcher.c; run by spare-monitor.spec.ts: python3 -m unittest)."""
 
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(__file__)
-SCRIPT = os.path.join(HERE, 'trainyard-launcher.py')
-MONITOR = os.path.join(HERE, '..', '..', '..', '..', 'dist', 'bin', 'trainyard-monitor')
+from launcher_testing import LAUNCHER, launch_request
 
 
 def children(pid):
@@ -39,7 +36,7 @@ def alive(pid):
 class SpareMonitorTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
-        self.launcher = subprocess.Popen([sys.executable, '-u', SCRIPT, MONITOR], stdin=subprocess.PIPE,
+        self.launcher = subprocess.Popen([LAUNCHER], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, env={'PATH': os.environ['PATH']})
 
     def tearDown(self):
@@ -51,10 +48,9 @@ class SpareMonitorTest(unittest.TestCase):
 
     def launch(self, job_id, argv):
         path = os.path.join(self.dir.name, job_id)
-        req = {'op': 'launch', 'id': job_id, 'argv': argv, 'cwd': self.dir.name,
-               'env': {'PATH': os.environ['PATH']}, 'log': path + '.tty', 'exit': path + '.exit',
-               'log_cap': None}
-        self.launcher.stdin.write((json.dumps(req) + '\n').encode())
+        req = {'argv': argv, 'cwd': self.dir.name, 'env': {'PATH': os.environ['PATH']}, 'log': path + '.tty',
+               'exit': path + '.exit', 'log_cap': None}
+        self.launcher.stdin.write(launch_request(job_id, req))
         self.launcher.stdin.flush()
         messages = []
         while not messages or messages[-1]['op'] != 'exited':

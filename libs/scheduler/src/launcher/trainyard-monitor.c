@@ -1,11 +1,11 @@
 /*
- * trainyard-monitor: one job's monitor, started by trainyard-launcher.py (conmon-style).
+ * One job's monitor (conmon-style), forked by the launcher (trainyard-launcher.c) ahead of its job.
  *
  * Why C: the monitor is on every launch's path and runs once per job. A Python monitor forked from
- * the launcher paid ~6 ms of CPU per job (copy-on-write faults of the interpreter's heap, the
- * interpreter's own work); this one costs a fork and an exec.
+ * a Python launcher paid ~6 ms of CPU per job (copy-on-write faults of the interpreter's heap, the
+ * interpreter's own work); this one costs a fork.
  *
- * Usage: trainyard-monitor [--cgroup-parent DIR]
+ * monitor_main(cgroup_parent) runs in the monitor's process with:
  *   fd 3  the launch request (read to EOF; EOF at once: no job came, exit 0). Fields, each ended
  *         by a NUL byte: LOG, EXIT, LOG_CAP (decimal bytes, empty: no cap), CWD, ARGC, ARGV x ARGC,
  *         ENVC, ENV ("NAME=value") x ENVC.
@@ -13,9 +13,10 @@
  *         {"op":"launched","pid":N,"monitor_start_time":"TICKS","cgroup":DIR|null,"cgroup_error":TEXT|null}
  *         {"op":"main_exited","status":CODE|null}
  *         {"op":"launch_failed","error":TEXT}
- *   CODE is a shell-style exit status (128+N for signal N). Exits with the command's status.
+ *   CODE is a shell-style exit status (128+N for signal N). It exits with the command's status.
+ * (`trainyard-launcher --monitor [--cgroup-parent DIR]` runs one with those fds, for tests.)
  *
- * What it does, in this order (the launcher starts spares ahead, so steps 1-2 are off the launch path):
+ * What it does, in this order (the launcher forks spares ahead, so steps 1-2 are off the launch path):
  * 1. becomes a session leader and a child subreaper (every process the job starts, including ones
  *    that call setsid or double-fork, stays its descendant and is reaped by it), and opens the job's
  *    pseudo-terminal as its controlling terminal;
@@ -56,14 +57,14 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define REQUEST_FD 3
-#define REPORT_FD 4
+#include "trainyard-launcher.h"
+
 #define READ_CHUNK 65536
 #define LOG_BASE_GENERATIONS 2
 
 /* ---------------------------------------------------------------- small helpers */
 
-static void write_all(int fd, const char *data, size_t len) {
+void write_all(int fd, const char *data, size_t len) {
   while (len > 0) {
     ssize_t n = write(fd, data, len);
     if (n < 0) {
@@ -100,13 +101,7 @@ static char *read_to_eof(int fd, size_t *len) {
   return buf;
 }
 
-/* A growable string for report lines. */
-typedef struct {
-  char *data;
-  size_t len, cap;
-} text_t;
-
-static void text_add(text_t *t, const char *s, size_t n) {
+void text_add(text_t *t, const char *s, size_t n) {
   if (t->len + n + 1 > t->cap) {
     t->cap = (t->len + n + 1) * 2;
     t->data = realloc(t->data, t->cap);
@@ -117,7 +112,7 @@ static void text_add(text_t *t, const char *s, size_t n) {
   t->data[t->len] = '\0';
 }
 
-static void text_printf(text_t *t, const char *fmt, ...) {
+void text_printf(text_t *t, const char *fmt, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
@@ -127,7 +122,7 @@ static void text_printf(text_t *t, const char *fmt, ...) {
 }
 
 /* A JSON string (or null), as the launcher's json.loads reads it. */
-static void text_json(text_t *t, const char *s) {
+void text_json(text_t *t, const char *s) {
   if (!s) {
     text_add(t, "null", 4);
     return;
@@ -167,7 +162,7 @@ static void report_launch_failed(const char *fmt, ...) {
   _exit(127);
 }
 
-static int status_of(int wait_status) {
+int status_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
   return -1;
@@ -510,9 +505,7 @@ static void collapse_whitespace(char *s) {
 
 /* ---------------------------------------------------------------- the monitor */
 
-int main(int argc, char **argv) {
-  const char *cgroup_parent = NULL;
-  if (argc == 3 && strcmp(argv[1], "--cgroup-parent") == 0) cgroup_parent = argv[2];
+int monitor_main(const char *cgroup_parent) {
 
   /* SIGCHLD comes through a signalfd; the stops stay blocked for good (see the header). */
   sigset_t blocked;

@@ -1,13 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import {
-  PRIVATE_DIR_MODE,
-  readStat,
-  resolveExecutable,
-  SERVER_CONFIG,
-  ServerConfig,
-  writeFileAtomic,
-} from '@trainyard/core';
+import { PRIVATE_DIR_MODE, readStat, SERVER_CONFIG, ServerConfig, writeFileAtomic } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -40,7 +33,6 @@ export const LAUNCH_EVIDENCE_GRACE_MS = 10_000;
 export class JobLauncher implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly launcher: LauncherClient;
-  private readonly python: string | null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -57,9 +49,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly processes: JobProcesses,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
-    this.python = resolveExecutable('python3', config.job_env.PATH);
     this.launcher = new LauncherClient(
-      this.python ?? 'python3',
       config.job_env,
       {
         mainExited: (id, status) => this.reaper.onMainExited(id, status),
@@ -178,10 +168,6 @@ export class JobLauncher implements OnModuleDestroy {
     migDevices: string[],
     extra: JobLaunchContribution,
   ): LaunchRequest {
-    if (!this.python)
-      throw new Error(
-        "launch failed: python3 (the job launcher's runtime) was not found on the server's PATH at boot",
-      );
     const def = this.registry.get(job.job_type);
     if (!def) throw new Error(`launch failed: job type ${job.job_type} is no longer defined`);
     if (!existsSync(job.cwd)) throw new Error(`launch failed: working directory ${job.cwd} does not exist`);

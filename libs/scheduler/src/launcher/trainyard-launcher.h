@@ -1,0 +1,30 @@
+/* What trainyard-launcher.c and trainyard-monitor.c share. */
+#ifndef TRAINYARD_LAUNCHER_H
+#define TRAINYARD_LAUNCHER_H
+
+#include <stddef.h>
+
+/* The monitor's ends of its pipes: its launch request, and its reports to the launcher. */
+#define REQUEST_FD 3
+#define REPORT_FD 4
+
+/* Runs one job's monitor (see trainyard-monitor.c) in this process; returns its exit status. */
+int monitor_main(const char *cgroup_parent);
+
+/* Writes everything, retrying on EINTR; gives up quietly when the reader is gone. */
+void write_all(int fd, const char *data, size_t len);
+
+/* A shell-style exit status from a wait status (128+N for signal N); -1 for neither. */
+int status_of(int wait_status);
+
+/* A growable, NUL-terminated string (zero-initialise; the caller frees `data`). */
+typedef struct {
+  char *data;
+  size_t len, cap;
+} text_t;
+void text_add(text_t *t, const char *s, size_t n);
+void text_printf(text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends `s` as a JSON string, or null when `s` is NULL. */
+void text_json(text_t *t, const char *s);
+
+#endif

@@ -1,0 +1,30 @@
+// Builds trainyard-launcher, the job launcher and per-job monitor (C, libs/scheduler/src/launcher/
+// trainyard-launcher.c and trainyard-monitor.c), into dist/bin when a source is newer than the
+// binary. Run by `npm run build`, by `npm start` and `npm run bench` (scripts/build-if-needed.js) and
+// before jest (scripts/jest-global-setup.js). Needs a C compiler (`cc`, or $CC): the same one that
+// builds the native addons at `npm install`.
+const { execFileSync } = require('node:child_process');
+const { existsSync, mkdirSync, renameSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const DIR = join(root, 'libs', 'scheduler', 'src', 'launcher');
+const SOURCES = ['trainyard-launcher.c', 'trainyard-monitor.c', 'trainyard-launcher.h'].map((f) =>
+  join(DIR, f),
+);
+const BINARY = join(root, 'dist', 'bin', 'trainyard-launcher');
+
+function buildLauncher() {
+  const newest = Math.max(...SOURCES.map((f) => statSync(f).mtimeMs));
+  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= newest) return;
+  mkdirSync(join(root, 'dist', 'bin'), { recursive: true });
+  const tmp = `${BINARY}.${process.pid}.tmp`;
+  const cc = process.env.CC || 'cc';
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', tmp, ...SOURCES.filter((f) => f.endsWith('.c'))], {
+    stdio: 'inherit',
+  });
+  renameSync(tmp, BINARY); // atomic: a server starting meanwhile sees the old binary or the new one
+}
+
+module.exports = { buildLauncher, BINARY };
+if (require.main === module) buildLauncher();
