@@ -128,14 +128,9 @@ export class LauncherClient {
    */
   launch(request: LaunchRequest, onLaunched: (launched: Launched) => void): Promise<Launched> {
     if (this.closed) return Promise.reject(new LauncherGoneError('the server is shutting down'));
-    let encoded: Buffer;
-    try {
-      encoded = encodeLaunchRequest(request);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const child = this.ensureStarted();
     return new Promise<Launched>((resolve, reject) => {
+      const encoded = encodeLaunchRequest(request); // throwing here rejects
+      const child = this.ensureStarted();
       this.pending.set(request.id, {
         resolve: (launched) => {
           onLaunched(launched);
