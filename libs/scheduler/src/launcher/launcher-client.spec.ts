@@ -7,7 +7,7 @@ import {
   removeParentCgroup,
   setUpProcessTracking,
 } from '@trainyard/core';
-import { Launched, LauncherClient, LaunchRequest } from './launcher-client';
+import { encodeLaunchRequest, Launched, LauncherClient, LaunchRequest } from './launcher-client';
 
 /** The `monitor-*` cgroups under `parent` (spares waiting, or jobs). */
 const monitorCgroups = (parent: string) => monitorCgroupDirs(parent);
@@ -123,5 +123,29 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
     expect(procs).not.toContain(String(launched.monitorPid));
     // The job's cgroup goes when its monitor ends, and the spares' when the launcher exits.
     await waitFor(() => monitorCgroups(parent).length === 0, 'no cgroup after the launcher exits');
+  });
+});
+
+describe('launch request encoding', () => {
+  const request: LaunchRequest = {
+    id: 'q_1',
+    argv: ['sh', '-c', 'echo "$A"'],
+    cwd: '/tmp',
+    env: { A: 'x=y', PATH: '/bin' },
+    log: '/tmp/q_1.tty',
+    exit: '/tmp/q_1.exit',
+    logCap: null,
+  };
+
+  it('writes each field ended by a NUL byte, the lists after their counts', () => {
+    expect(encodeLaunchRequest(request).toString().split('\0')).toEqual([
+      ...['launch', 'q_1', '/tmp/q_1.tty', '/tmp/q_1.exit', '', '/tmp'],
+      ...['3', 'sh', '-c', 'echo "$A"', '2', 'A=x=y', 'PATH=/bin', ''],
+    ]);
+  });
+
+  it('refuses a field with a NUL byte rather than shifting every field after it', () => {
+    expect(() => encodeLaunchRequest({ ...request, argv: ['echo', 'a\0b'] })).toThrow(/NUL byte/);
+    expect(() => encodeLaunchRequest({ ...request, env: { A: 'a\0b' } })).toThrow(/NUL byte/);
   });
 });
