@@ -168,15 +168,12 @@ async function benchSubmits({ api, serverCpu }: BenchServer): Promise<void> {
 /** (c) Launch and reap throughput for trivial jobs. */
 async function benchThroughput(ctx: BenchServer): Promise<void> {
   await drainBatch(ctx, C_WARMUP_JOBS, { clients: B_CLIENTS, pollMs: C_POLL_MS, timeoutMs: C_TIMEOUT_MS });
-  const { resumeWall, observedS, ended, timedOut, jobs, cpu, pollLatencies, rssMb } = await drainBatch(
-    ctx,
-    C_JOBS,
-    {
+  const { resumeWall, observedS, ended, timedOut, jobs, cpu, launcher, pollLatencies, rssMb } =
+    await drainBatch(ctx, C_JOBS, {
       clients: B_CLIENTS,
       pollMs: C_POLL_MS,
       timeoutMs: C_TIMEOUT_MS,
-    },
-  );
+    });
   const rate = ended / observedS;
   const done = jobs.filter((j) => j.status === 'done').length;
   const started = jobs.filter((j) => j.started_at).map((j) => Date.parse(j.started_at));
@@ -209,7 +206,7 @@ async function benchThroughput(ctx: BenchServer): Promise<void> {
   console.log(`    claim → end per job: ${stats(lifetimes)}; peak concurrent ${peak}; ${done} done`);
   console.log(
     `    server worker CPU ${cpu.self.toFixed(2)} s (${((cpu.self / C_JOBS) * 1000).toFixed(2)} ms/job, ${(cpu.self / observedS).toFixed(2)} cores);` +
-      ` job processes (script + sh + mv) ${cpu.children.toFixed(2)} s (${((cpu.children / C_JOBS) * 1000).toFixed(2)} ms/job)`,
+      ` launcher, monitors and jobs ${(launcher.self + launcher.children).toFixed(2)} s (${(((launcher.self + launcher.children) / C_JOBS) * 1000).toFixed(2)} ms/job)`,
   );
   console.log(
     `    API answer time while draining (the progress GETs): ${stats(pollLatencies)}; worker RSS ${rssMb.toFixed(0)} MB`,

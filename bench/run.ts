@@ -288,7 +288,8 @@ async function benchThroughput(ctx: BenchServer): Promise<void> {
   console.log(
     `    ${r.ended} ended in ${r.observedS.toFixed(2)} s = ${results.throughput.per_s.toFixed(0)}/s ` +
       `(server clock, release → last ended_at: ${results.throughput.server_clock_per_s.toFixed(0)}/s); ${done} done; ` +
-      `worker CPU ${((r.cpu.self / JOBS) * 1000).toFixed(2)} ms/job, job processes ${((r.cpu.children / JOBS) * 1000).toFixed(2)} ms/job`,
+      `CPU per job: worker ${((r.cpu.self / JOBS) * 1000).toFixed(2)} ms, launcher ${((r.launcher.self / JOBS) * 1000).toFixed(2)} ms, ` +
+      `monitors and jobs ${((r.launcher.children / JOBS) * 1000).toFixed(2)} ms`,
   );
 }
 

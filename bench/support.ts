@@ -126,25 +126,37 @@ export const clientCpu = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
+const ppidOf = (pid: string): number => {
+  try {
+    return statFields(pid)[1];
+  } catch {
+    return -1; // gone meanwhile
+  }
+};
+const cmdline = (pid: string): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * CPU of the worker's job launcher (dist/bin/trainyard-launcher): `self` its own, `children` what it
+ * reaped (the monitors, with the jobs they reaped); zeros before its first launch.
+ */
+export function launcherCpu(worker: number): Cpu {
+  const pid = readdirSync('/proc').find(
+    (p) => /^\d+$/.test(p) && ppidOf(p) === worker && cmdline(p).includes('trainyard-launcher'),
+  );
+  return pid ? procCpu(Number(pid)) : { self: 0, children: 0 };
+}
+
 /**
  * The server proper is the worker that main.js (the supervisor) forks: the child of main running
  * `worker.js` (or main's only child, should the file be renamed).
  */
 export function workerPid(mainPid: number): number {
-  const ppidOf = (pid: string): number => {
-    try {
-      return statFields(pid)[1];
-    } catch {
-      return -1; // gone meanwhile
-    }
-  };
-  const cmdline = (pid: string): string => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return '';
-    }
-  };
   const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && ppidOf(p) === mainPid);
   const workers = children.filter((p) => /worker\.js/.test(cmdline(p)));
   const pick = workers.length === 1 ? workers : children;
@@ -209,8 +221,10 @@ export interface BenchServer {
   api: Client;
   server: SpawnedServer;
   workerPid: number;
-  /** CPU used so far by the server's worker process, and by the jobs it reaped. */
+  /** CPU used so far by the server's worker process (its `children`: processes it reaped). */
   serverCpu: () => Cpu;
+  /** CPU used so far by the job launcher, and by the monitors and jobs below it (see launcherCpu). */
+  launcherCpu: () => Cpu;
   serverRssMb: () => number;
   /** SIGTERM (SIGKILL after STOP_TIMEOUT_MS) and wait for the exit. */
   stop: () => Promise<void>;
@@ -243,6 +257,7 @@ export async function startServer(home: string, args: string[], sockets = 16): P
       server,
       workerPid: worker,
       serverCpu: () => procCpu(worker),
+      launcherCpu: () => launcherCpu(worker),
       serverRssMb: () => procRssMb(worker),
       stop,
     };
@@ -357,7 +372,10 @@ export interface DrainResult {
   timedOut: boolean;
   /** The batch's job records after the drain. */
   jobs: any[];
+  /** The worker's CPU during the drain. */
   cpu: Cpu;
+  /** The launcher's (self) and its monitors' and jobs' (children) CPU during the drain. */
+  launcher: Cpu;
   /** Answer times of the progress GETs, ms. */
   pollLatencies: number[];
   rssMb: number;
@@ -369,7 +387,7 @@ export interface DrainResult {
  * server with nothing else in flight.
  */
 export async function drainBatch(
-  { api, serverCpu, serverRssMb }: BenchServer,
+  { api, serverCpu, launcherCpu, serverRssMb }: BenchServer,
   count: number,
   opts: { body?: unknown; clients?: number; pollMs?: number; timeoutMs?: number } = {},
 ): Promise<DrainResult> {
@@ -380,6 +398,7 @@ export async function drainBatch(
   const endedBefore = (await api.ok('GET', `/api/jobs?${FINISHED}&limit=1`)).total as number;
   await sleep(500); // let the paused pass triggered by the last submit settle
   const cpu0 = serverCpu();
+  const launcher0 = launcherCpu();
   const resumeWall = wallMs();
   const t0 = performance.now();
   await setScheduler(api, true);
@@ -399,6 +418,7 @@ export async function drainBatch(
   }
   const observedS = (performance.now() - t0) / 1000;
   const cpu = cpuDelta(cpu0, serverCpu());
+  const launcher = cpuDelta(launcher0, launcherCpu());
   const wanted = new Set(submitted.ids);
   const jobs: any[] = [];
   for (let cursor: string | null = '0'; cursor !== null;) {
@@ -409,7 +429,7 @@ export async function drainBatch(
     jobs.push(...page.items.filter((j: any) => wanted.has(j.queue_id)));
     cursor = page.next_cursor;
   }
-  return { resumeWall, observedS, ended, timedOut, jobs, cpu, pollLatencies, rssMb: serverRssMb() };
+  return { resumeWall, observedS, ended, timedOut, jobs, cpu, launcher, pollLatencies, rssMb: serverRssMb() };
 }
 
 /** Answer times (ms) of `samples` sequential GETs of `path`, after `warmup` unrecorded ones. */
