@@ -559,9 +559,14 @@ int monitor_main(const char *cgroup_parent) {
   if (pid < 0) pid = fork();
   if (pid < 0) report_launch_failed("fork: %s", strerror(errno));
   if (pid == 0) {
+    /* Nothing of the monitor's stays open in the job's process while it waits: the launcher reads
+     * the report pipe to EOF once the monitor is gone. */
     close(master);
     close(request_pipe[1]);
     close(why_pipe[0]);
+    close(REQUEST_FD);
+    close(REPORT_FD);
+    close(sigfd);
     job_process(request_pipe[0], slave, why_pipe[1]);
   }
   close(request_pipe[0]);
