@@ -96,21 +96,6 @@ static void send_main_exited(const char *id, int status) {
   send_line(&t);
 }
 
-static void write_exit_file(const char *path, int code) {
-  size_t len = strlen(path);
-  char *tmp = malloc(len + 5);
-  if (!tmp) return;
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, ".tmp", 5);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    dprintf(fd, "%d\n", code);
-    close(fd);
-    rename(tmp, path);
-  }
-  free(tmp);
-}
-
 /* Forks a monitor that sets itself up, then waits for its job's request on a pipe. 0, or -1 with errno. */
 static int fork_monitor(spare_t *out) {
   int request[2], report[2];
@@ -306,7 +291,7 @@ static void reap(void) {
     if (i < monitor_count) {
       /* Its monitor was killed and we, the subreaper above it, inherited the command: its real exit
        * status is still recorded. */
-      write_exit_file(monitors[i].exit, status >= 0 ? status : 1);
+      write_exit_file(monitors[i].exit, status >= 0 ? status : 1, "");
       send_main_exited(monitors[i].id, status);
       monitors[i].command = 0;
       if (monitors[i].pid == 0) forget(i);

@@ -14,6 +14,10 @@ int monitor_main(const char *cgroup_parent);
 /* Writes everything, retrying on EINTR; gives up quietly when the reader is gone. */
 void write_all(int fd, const char *data, size_t len);
 
+/* Writes a job's exit-status file (0600, atomically: PATH.tmp, then a rename): CODE, and WHY on a
+ * second line when not empty (why the command could not be run at all). 0, or -1 with errno. */
+int write_exit_file(const char *path, int code, const char *why);
+
 /* A shell-style exit status from a wait status (128+N for signal N); -1 for neither. */
 int status_of(int wait_status);
 

@@ -487,6 +487,24 @@ static char *join_cgroup(const char *path, pid_t pid) {
   return NULL;
 }
 
+int write_exit_file(const char *path, int code, const char *why) {
+  char *tmp = with_suffix(path, ".tmp");
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int ok = fd >= 0;
+  if (ok) {
+    ok = dprintf(fd, "%d\n", code) > 0 && (!why[0] || dprintf(fd, "%s\n", why) > 0);
+    ok = close(fd) == 0 && ok;
+    ok = ok && rename(tmp, path) == 0;
+  }
+  if (!ok) {
+    int err = errno;
+    unlink(tmp); /* never a partial file under either name (a full disk, say) */
+    errno = err;
+  }
+  free(tmp);
+  return ok ? 0 : -1;
+}
+
 /* Runs of whitespace become one space, none at the ends: the exit file's second line is one line. */
 static void collapse_whitespace(char *s) {
   char *out = s;
@@ -635,16 +653,8 @@ int monitor_main(const char *cgroup_parent) {
         why[n > 0 ? n : 0] = '\0';
         close(why_pipe[0]);
         collapse_whitespace(why);
-        char *exit_tmp = with_suffix(req.exit, ".tmp");
-        int fd = open(exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-          dprintf(fd, "%d\n", main_status >= 0 ? main_status : 1);
-          if (why[0]) dprintf(fd, "%s\n", why);
-          close(fd);
-        }
-        if (fd < 0 || rename(exit_tmp, req.exit) != 0)
+        if (write_exit_file(req.exit, main_status >= 0 ? main_status : 1, why) != 0)
           dprintf(2, "trainyard: cannot record the exit status: %s\n", strerror(errno));
-        free(exit_tmp);
         text_t m = {0};
         text_printf(&m, "{\"op\":\"main_exited\",\"status\":");
         if (main_status >= 0)
