@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { open } from 'node:fs/promises';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
 import { Database } from '@trainyard/database';
@@ -17,6 +16,7 @@ import {
   JobFiles,
   JobRepository,
   QUEUE_ID_PATTERN,
+  readTtyAt,
   readTtyTail,
   toJobDto,
   TtyFollower,
@@ -36,7 +36,13 @@ export const LOG_WAIT_MAX_MS = 20_000;
 export interface LogChunk {
   /** Base64 bytes starting at `offset`. */
   data: string;
+  /**
+   * Logical offset of `data` (see libs/jobs tty-base.ts): the offset asked for, or, when the log cap
+   * dropped output from there, the start of the file that replaced it (its marker line).
+   */
   offset: number;
+  /** Bytes from the offset asked for that the log cap dropped before they were read; 0 if none. */
+  dropped?: number;
   /** Where the next read continues. */
   next_offset: number;
   /** The backlog left out bytes before `offset`. */
@@ -203,26 +209,30 @@ export class NodeEndpoint {
       throw new DomainError('VALIDATION_FAILED', 'offset must be a non-negative integer', [
         { field: 'offset', message: 'offset must be a non-negative integer' },
       ]);
-    let data = await readAt(path, offset);
-    if (data.length === 0 && !ended && waitMs > 0) {
+    let chunk = await readTtyAt(path, offset, LOG_CHUNK_MAX_BYTES);
+    if (chunk.data.length === 0 && chunk.dropped === 0 && !ended && waitMs > 0) {
       // The job's end also ends the wait (its last bytes are read again below), so a follower learns
       // of the end at once, not after the whole wait.
       const watch = this.endWatcher.watch(id);
       try {
         // Watching first, then the status: an end in between is not missed.
         const endedMeanwhile = isTerminal((await this.jobs.get(id))?.status ?? 'done');
-        if (!endedMeanwhile)
-          data = await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS), watch.ended);
-        if (data.length === 0) data = await readAt(path, offset);
+        const data = endedMeanwhile
+          ? Buffer.alloc(0)
+          : await nextChunk(path, offset, Math.min(waitMs, LOG_WAIT_MAX_MS), watch.ended);
+        chunk = data.length
+          ? { data, offset, dropped: 0 }
+          : await readTtyAt(path, offset, LOG_CHUNK_MAX_BYTES);
       } finally {
         watch.release();
       }
     }
     const nowEnded = isTerminal((await this.jobs.get(id))?.status ?? 'done');
     return {
-      data: data.toString('base64'),
-      offset,
-      next_offset: offset + data.length,
+      data: chunk.data.toString('base64'),
+      offset: chunk.offset,
+      dropped: chunk.dropped,
+      next_offset: chunk.offset + chunk.data.length,
       truncated: false,
       ended: nowEnded,
     };
@@ -242,24 +252,10 @@ function queueId(v: unknown): string {
   return v;
 }
 
-/** Up to LOG_CHUNK_MAX_BYTES from `offset` (empty at the end or when the file does not exist yet). */
-async function readAt(path: string, offset: number): Promise<Buffer> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const buf = Buffer.alloc(LOG_CHUNK_MAX_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The first bytes written at or after `offset`, or empty after `waitMs` or once `stop` settles. */
+/**
+ * The first bytes written at or after logical `offset`, or empty after `waitMs`, once `stop` settles,
+ * or when the log cap dropped output from `offset` (the caller's next read says how much).
+ */
 function nextChunk(path: string, offset: number, waitMs: number, stop: Promise<unknown>): Promise<Buffer> {
   return new Promise((resolve) => {
     let done = false;
@@ -273,6 +269,7 @@ function nextChunk(path: string, offset: number, waitMs: number, stop: Promise<u
     const follower = new TtyFollower(path, offset, {
       onData: (chunk) => finish(chunk),
       onTruncate: () => finish(Buffer.alloc(0)),
+      onDrop: () => finish(Buffer.alloc(0)),
       onError: () => finish(Buffer.alloc(0)),
       maxChunkBytes: LOG_CHUNK_MAX_BYTES,
     });

@@ -14,7 +14,8 @@ const EMPTY_RETRY_MS = 250;
  * WebSocket `/api/cluster/nodes/{node_id}/jobs/{queue_id}/tty` (?offset to resume, ?follow=false for
  * the backlog only): another node's
  * job log, with the same frames as the local `/api/jobs/{queue_id}/tty` — binary frames of log bytes,
- * JSON `{type:'start', offset}` first when resuming, `{type:'end', status, exit_code}` then close
+ * JSON `{type:'start', offset}` first when resuming and `{type:'start', offset, dropped}` when the log
+ * cap dropped output not read yet (offsets are logical), `{type:'end', status, exit_code}` then close
  * 1000 once the job ended, `{type:'error'}` then close 1008 (refused: unknown node or job) or 1011
  * (the node stopped answering). The bytes come from the owning node over NATS (`log_read`: backlog,
  * then long polls at the next offset), so a slow client holds the owner back instead of piling up.
@@ -64,9 +65,11 @@ export class RemoteLogStream implements OnModuleInit {
     const read = (offset: number | null, waitMs: number) =>
       this.cluster.call<LogChunk>(node, 'log_read', { queue_id: id, offset, wait_ms: waitMs }, waitMs + 5000);
     let chunk = await read(resumeAt, 0);
-    if (resumeAt !== null) send(socket, { type: 'start', offset: chunk.offset });
+    if (resumeAt !== null && !chunk.dropped) send(socket, { type: 'start', offset: chunk.offset });
     for (;;) {
       if (gone) return;
+      // The log cap dropped output not read yet: what follows starts at the marker line (as locally).
+      if (chunk.dropped) send(socket, { type: 'start', offset: chunk.offset, dropped: chunk.dropped });
       if (chunk.data.length) await sendBytes(socket, Buffer.from(chunk.data, 'base64'));
       else if (chunk.ended) break;
       const asked = Date.now();

@@ -1,4 +1,11 @@
-export { readTtyTail, TTY_TAIL_MAX_BYTES, TtyLogMissingError, type TtyTail } from './tty-tail';
+export {
+  readTtyAt,
+  readTtyTail,
+  TTY_TAIL_MAX_BYTES,
+  TtyLogMissingError,
+  type TtyChunk,
+  type TtyTail,
+} from './tty-tail';
 export {
   TtyFollower,
   TTY_CHUNK_MAX_BYTES,

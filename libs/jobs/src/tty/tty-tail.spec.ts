@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readTtyTail, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
+import { readTtyAt, readTtyTail, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
 
 const MiB = 1024 * 1024;
 
@@ -82,5 +82,40 @@ describe(readTtyTail.name, () => {
     expect(error).toBeInstanceOf(TtyLogMissingError);
     expect((error as TtyLogMissingError).path).toBe(path);
     expect((error as Error).message).not.toContain(dir);
+  });
+});
+
+describe(readTtyAt.name, () => {
+  let dir: string;
+  let path: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tty-at-'));
+    path = join(dir, 'q_1_00000000.tty');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads an uncapped log at its byte offsets, and nothing past its end or before it exists', async () => {
+    expect(await readTtyAt(path, 0, 100)).toEqual({ data: Buffer.alloc(0), offset: 0, dropped: 0 });
+    await writeFile(path, 'hello\nworld\n');
+    expect(await readTtyAt(path, 6, 3)).toEqual({ data: Buffer.from('wor'), offset: 6, dropped: 0 });
+    expect(await readTtyAt(path, 50, 10)).toEqual({ data: Buffer.alloc(0), offset: 50, dropped: 0 });
+  });
+
+  it('reads a capped log at logical offsets, and says what the cap dropped before an offset asked for', async () => {
+    // A file that replaced the original: its marker line stands at logical 1000, kept output from 1010.
+    await writeFile(path, 'MARKER...\nkept line\n');
+    const { ino } = await stat(path, { bigint: true });
+    await writeFile(`${path}.base`, `${ino} 1000 1010\n`);
+    expect(await readTtyAt(path, 1015, 100)).toEqual({
+      data: Buffer.from('line\n'),
+      offset: 1015,
+      dropped: 0,
+    });
+    // Asked from before the kept output: the chunk starts at the marker, and 1010 - 200 bytes are gone.
+    expect(await readTtyAt(path, 200, 100)).toEqual({
+      data: Buffer.from('MARKER...\nkept line\n'),
+      offset: 1000,
+      dropped: 810,
+    });
   });
 });

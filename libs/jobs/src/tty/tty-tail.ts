@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { readTtyGeneration } from './tty-base';
+import { findTtyGeneration, readTtyGeneration } from './tty-base';
 
 /** The most a client gets of an old log in one go: enough for any real scrollback, bounded memory. */
 export const TTY_TAIL_MAX_BYTES = 32 * 1024 * 1024;
@@ -84,5 +84,55 @@ export async function readTtyTail(path: string, maxBytes = TTY_TAIL_MAX_BYTES): 
     return { data, truncated: start > 0 || base > 0, size: base + start + data.length };
   } finally {
     await fh.close();
+  }
+}
+
+/** How often a read re-opens a log the cap keeps replacing before it gives up. */
+const REOPEN_ATTEMPTS = 20;
+
+export interface TtyChunk {
+  /** Output bytes from `offset` on (empty at the end of the output, or when there is no log yet). */
+  data: Buffer;
+  /**
+   * Logical offset of `data`'s first byte: the offset asked for, or, when the log cap dropped output
+   * from there, the start of the file that replaced it (its marker line).
+   */
+  offset: number;
+  /** Bytes of output from the offset asked for up to the oldest kept output, dropped by the log cap; 0 if none. */
+  dropped: number;
+}
+
+/**
+ * Up to `maxBytes` of a job's output from logical offset `offset` (see tty-base.ts), read once — for
+ * readers that keep no file open between reads (a remote node's follower). When the log cap dropped
+ * output at `offset`, the chunk starts at the marker line and says how much was dropped, as
+ * TtyFollower's onDrop does.
+ */
+export async function readTtyAt(path: string, offset: number, maxBytes: number): Promise<TtyChunk> {
+  for (let attempt = 0; ; attempt++) {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      if (isMissingFileError(err)) return { data: Buffer.alloc(0), offset, dropped: 0 };
+      throw err;
+    }
+    try {
+      const { ino, size } = await fh.stat({ bigint: true });
+      const generation = await findTtyGeneration(path, ino);
+      // Replaced twice since the path was opened (the cap outran this read): open it again.
+      if (generation === null) {
+        if (attempt < REOPEN_ATTEMPTS) continue;
+        throw new Error(`${path}: its log generation is not in the sidecar`);
+      }
+      const { base, first } = generation;
+      const start = offset < first ? base : offset;
+      const end = base + Number(size);
+      const data =
+        start < end ? await readFully(fh, start - base, Math.min(maxBytes, end - start)) : Buffer.alloc(0);
+      return { data, offset: start, dropped: offset < first ? first - offset : 0 };
+    } finally {
+      await fh.close();
+    }
   }
 }
