@@ -20,9 +20,18 @@ function buildLauncher() {
   mkdirSync(join(root, 'dist', 'bin'), { recursive: true });
   const tmp = `${BINARY}.${process.pid}.tmp`;
   const cc = process.env.CC || 'cc';
-  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', tmp, ...SOURCES.filter((f) => f.endsWith('.c'))], {
-    stdio: 'inherit',
-  });
+  try {
+    execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', tmp, ...SOURCES.filter((f) => f.endsWith('.c'))], {
+      stdio: 'inherit',
+    });
+  } catch (err) {
+    const why = err.code === 'ENOENT' ? `no C compiler \`${cc}\` on the PATH` : `\`${cc}\` failed`;
+    process.stderr.write(
+      `trainyard: cannot build the job launcher (${why}). Install one (Debian: apt install gcc) ` +
+        `or name it in $CC, then run \`npm run build\` again.\n`,
+    );
+    process.exit(1);
+  }
   renameSync(tmp, BINARY); // atomic: a server starting meanwhile sees the old binary or the new one
 }
 

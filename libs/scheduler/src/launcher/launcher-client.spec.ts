@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -7,7 +8,13 @@ import {
   removeParentCgroup,
   setUpProcessTracking,
 } from '@trainyard/core';
-import { encodeLaunchRequest, Launched, LauncherClient, LaunchRequest } from './launcher-client';
+import {
+  encodeLaunchRequest,
+  Launched,
+  LauncherClient,
+  LauncherGoneError,
+  LaunchRequest,
+} from './launcher-client';
 
 /** The `monitor-*` cgroups under `parent` (spares waiting, or jobs). */
 const monitorCgroups = (parent: string) => monitorCgroupDirs(parent);
@@ -151,5 +158,76 @@ describe('launch request encoding', () => {
   it('refuses a field with a NUL byte rather than shifting every field after it', () => {
     expect(() => encodeLaunchRequest({ ...request, argv: ['echo', 'a\0b'] })).toThrow(/NUL byte/);
     expect(() => encodeLaunchRequest({ ...request, env: { A: 'a\0b' } })).toThrow(/NUL byte/);
+  });
+});
+
+describe('launcher faults: a launch always settles', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'launcher-faults-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const events = (died: () => void = () => undefined) => ({
+    mainExited: () => undefined,
+    exited: () => undefined,
+    launcherDied: died,
+  });
+  const request = (id: string, argv: string[]): LaunchRequest => ({
+    id,
+    argv,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '' },
+    log: join(dir, `${id}.log`),
+    logCap: null,
+    exit: join(dir, `${id}.exit`),
+  });
+
+  it('a launcher that cannot be run fails the launch with the reason (nothing ran), and the next launch tries again', async () => {
+    const client = new LauncherClient({}, events(), { binary: join(dir, 'no-such-launcher') });
+    try {
+      for (const id of ['q_1', 'q_2']) {
+        const failure = await client
+          .launch(request(id, ['true']), () => undefined)
+          .catch((err: Error) => err);
+        expect(failure).toBeInstanceOf(Error);
+        expect(failure).not.toBeInstanceOf(LauncherGoneError); // not "may have started": it did not
+        expect((failure as Error).message).toMatch(
+          /cannot run the job launcher .*no-such-launcher: .*ENOENT.*npm run build/,
+        );
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a hung launcher is killed after the launch timeout: the launch ends as when it dies, its command never runs, and the next launch gets a new launcher', async () => {
+    let died = 0;
+    const client = new LauncherClient(
+      {},
+      events(() => died++),
+      { launchTimeoutMs: 1000 },
+    );
+    try {
+      await client.launch(request('q_1', ['true']), () => undefined);
+      const launcher = Number(
+        spawnSync('pgrep', ['-P', String(process.pid), '-f', 'trainyard-launcher'], { encoding: 'utf8' })
+          .stdout.trim()
+          .split('\n')[0],
+      );
+      expect(launcher).toBeGreaterThan(0);
+      process.kill(launcher, 'SIGSTOP');
+      const marker = join(dir, 'ran');
+      const started = Date.now();
+      const failure = await client
+        .launch(request('q_2', ['touch', marker]), () => undefined)
+        .catch((err: Error) => err);
+      expect(failure).toBeInstanceOf(LauncherGoneError);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(died).toBe(1);
+      await waitFor(() => !existsSync(`/proc/${launcher}`), 'the hung launcher to be gone');
+      expect(existsSync(marker)).toBe(false);
+      const next = await client.launch(request('q_3', ['true']), () => undefined);
+      expect(next.monitorPid).toBeGreaterThan(0);
+    } finally {
+      client.close();
+    }
   });
 });

@@ -52,13 +52,22 @@ export interface LauncherEvents {
 
 export class LauncherGoneError extends Error {}
 
+/**
+ * How long a launch may wait for its "launched" before the launcher counts as hung: it is killed (its
+ * jobs carry on), and the launches in flight end as when it dies (looked for by their tag).
+ */
+export const LAUNCH_TIMEOUT_MS = 30_000;
+
 export interface LauncherOptions {
   /**
-   * The server's parent cgroup v2 directory (null: none): each job runs in `<parent>/monitor-<its
-   * monitor's pid>`. The launcher's spare monitors fork the next jobs' processes ahead into theirs,
-   * so the ~12 ms cgroup migration is paid while idle, not on the launch path.
+   * The server's parent cgroup v2 directory (null: none): each job runs in its own cgroup in it,
+   * `monitor-<its monitor's pid>-<its start time>`, which its monitor makes.
    */
   cgroupParent?: string | null;
+  /** The launcher binary (default: dist/bin/trainyard-launcher). */
+  binary?: string;
+  /** Default LAUNCH_TIMEOUT_MS. */
+  launchTimeoutMs?: number;
 }
 
 type Message =
@@ -76,7 +85,7 @@ type Message =
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
 
 /** The launcher (trainyard-launcher.c and its per-job monitor, trainyard-monitor.c), built by scripts/build-launcher.js. */
-const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
+export const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
 
 /**
  * The launch request as trainyard-launcher reads it: fields each ended by a NUL byte ("launch", id,
@@ -115,12 +124,15 @@ export class LauncherClient {
     { resolve: (l: Launched) => void; reject: (e: Error) => void }
   >();
   private closed = false;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly env: Record<string, string>,
     private readonly events: LauncherEvents,
     private readonly options: LauncherOptions = {},
-  ) {}
+  ) {
+    this.timeoutMs = options.launchTimeoutMs ?? LAUNCH_TIMEOUT_MS;
+  }
 
   /**
    * Starts a job. `onLaunched` runs synchronously when the launcher reports the start, before any
@@ -131,12 +143,24 @@ export class LauncherClient {
     return new Promise<Launched>((resolve, reject) => {
       const encoded = encodeLaunchRequest(request); // throwing here rejects
       const child = this.ensureStarted();
+      const timer = setTimeout(() => {
+        if (this.child !== child || !this.pending.has(request.id)) return;
+        this.logger.error(
+          `the job launcher did not answer a launch within ${this.timeoutMs / 1000} s: killing it (running jobs are not affected)`,
+        );
+        child.kill('SIGKILL'); // its 'exit' fails the launches in flight
+      }, this.timeoutMs);
+      timer.unref();
       this.pending.set(request.id, {
         resolve: (launched) => {
+          clearTimeout(timer);
           onLaunched(launched);
           resolve(launched);
         },
-        reject,
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
       child.stdin!.write(encoded);
     });
@@ -153,16 +177,22 @@ export class LauncherClient {
   private ensureStarted(): ChildProcess {
     if (this.child) return this.child;
     const parent = this.options.cgroupParent;
-    const child = spawn(LAUNCHER, parent ? ['--cgroup-parent', parent] : [], {
+    const binary = this.options.binary ?? LAUNCHER;
+    const child = spawn(binary, parent ? ['--cgroup-parent', parent] : [], {
       env: this.env,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.child = child;
-    child.on('error', (err) =>
-      this.logger.error(
-        `cannot run ${LAUNCHER}: ${err.message} (built by \`npm run build\`, needs a C compiler)`,
-      ),
-    );
+    child.on('error', (err) => {
+      if (child.pid !== undefined) return this.logger.error(`job launcher: ${err.message}`);
+      // It never ran (no 'exit' follows): nothing was launched, so the launches fail for good, and
+      // the next one tries again.
+      if (this.child === child) this.child = null;
+      const why = `cannot run the job launcher ${binary}: ${err.message} (\`npm run build\` builds it; it needs a C compiler)`;
+      this.logger.error(why);
+      for (const { reject } of this.pending.values()) reject(new Error(why));
+      this.pending.clear();
+    });
     child.stdin.on('error', () => undefined); // EPIPE when it died: handled by 'exit'
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.once('exit', (code, signal) => {
