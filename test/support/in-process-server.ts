@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
-import { loadServerConfig, ServerConfig } from '@trainyard/core';
+import { killCgroup, loadServerConfig, removeParentCgroup, ServerConfig } from '@trainyard/core';
+import { JobProcesses } from '@trainyard/scheduler';
 import { createServerApp } from '../../apps/server/src/configure-app';
 import { makeTempHome } from './temp-home';
 
@@ -11,7 +12,11 @@ export interface InProcessServer {
   token: string;
   home: string;
   restarts: number;
-  /** Closes the app; keeps the state directory unless `removeHome`. */
+  /**
+   * Closes the app; keeps the state directory unless `removeHome`. Jobs outlive a server by design,
+   * so with `removeHome` (nothing will re-attach them) every process of its jobs is killed too
+   * (through their cgroups, where the host has them): a job a test left running does not outlive it.
+   */
   close(removeHome?: boolean): Promise<void>;
 }
 
@@ -42,7 +47,12 @@ export async function startInProcessServer(
     baseUrl: `http://127.0.0.1:${port}`,
     token: readFileSync(config.paths.authToken, 'utf8').trim(),
     close: async (removeHome = false) => {
+      const cgroups = app.get(JobProcesses, { strict: false }).cgroupParent;
       await app.close();
+      if (removeHome && cgroups) {
+        killCgroup(cgroups);
+        await removeParentCgroup(cgroups, 5000);
+      }
       if (removeHome) temp?.remove();
     },
   }) as InProcessServer;
