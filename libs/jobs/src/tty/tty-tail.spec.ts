@@ -11,15 +11,19 @@ function lines(count: number, width = 64): Buffer {
   return Buffer.from(body);
 }
 
-describe(readTtyTail.name, () => {
-  let dir: string;
-  let path: string;
-
+/** A fresh temporary directory per test, and a job log path in it (not created). */
+function useTempLog(): { dir: string; path: string } {
+  const paths = { dir: '', path: '' };
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tty-tail-'));
-    path = join(dir, 'q_1_00000000.tty');
+    paths.dir = await mkdtemp(join(tmpdir(), 'tty-tail-'));
+    paths.path = join(paths.dir, 'q_1_00000000.tty');
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => rm(paths.dir, { recursive: true, force: true }));
+  return paths;
+}
+
+describe(readTtyTail.name, () => {
+  const temp = useTempLog();
 
   it('defaults to 32 MiB', () => {
     expect(TTY_TAIL_MAX_BYTES).toBe(32 * MiB);
@@ -31,9 +35,9 @@ describe(readTtyTail.name, () => {
     ['a file of exactly maxBytes', Buffer.from('abc\ndefg\n'), 9],
     ['a file of exactly maxBytes without newlines', Buffer.from('x'.repeat(100)), 100],
   ])('returns %s whole', async (_name, content, maxBytes) => {
-    await writeFile(path, content);
+    await writeFile(temp.path, content);
 
-    const sut = await readTtyTail(path, maxBytes);
+    const sut = await readTtyTail(temp.path, maxBytes);
 
     expect(sut).toEqual({ data: content, truncated: false, size: content.length });
   });
@@ -50,9 +54,9 @@ describe(readTtyTail.name, () => {
     ],
     ['does not reduce a long last line to nothing', 'a\n' + 'y'.repeat(10) + '\n', 6, 'yyyyy\n'],
   ])('over maxBytes: %s', async (_name, content, maxBytes, expected) => {
-    await writeFile(path, content);
+    await writeFile(temp.path, content);
 
-    const sut = await readTtyTail(path, maxBytes);
+    const sut = await readTtyTail(temp.path, maxBytes);
 
     expect(sut.data.toString('latin1')).toBe(expected);
     expect(sut.truncated).toBe(true);
@@ -62,9 +66,9 @@ describe(readTtyTail.name, () => {
   it('takes a 3 MiB file down to ≤ 1 MiB starting right after a newline', async () => {
     const content = Buffer.concat([lines(49_152, 64), Buffer.from('partial line at the end')]);
     expect(content.length).toBeGreaterThan(3 * MiB);
-    await writeFile(path, content);
+    await writeFile(temp.path, content);
 
-    const sut = await readTtyTail(path, MiB);
+    const sut = await readTtyTail(temp.path, MiB);
 
     expect(sut.truncated).toBe(true);
     expect(sut.size).toBe(content.length);
@@ -77,42 +81,36 @@ describe(readTtyTail.name, () => {
   });
 
   it('throws TtyLogMissingError for a missing file, without the path in the message', async () => {
-    const error = await readTtyTail(path).catch((err: unknown) => err);
+    const error = await readTtyTail(temp.path).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(TtyLogMissingError);
-    expect((error as TtyLogMissingError).path).toBe(path);
-    expect((error as Error).message).not.toContain(dir);
+    expect((error as TtyLogMissingError).path).toBe(temp.path);
+    expect((error as Error).message).not.toContain(temp.dir);
   });
 });
 
 describe(readTtyAt.name, () => {
-  let dir: string;
-  let path: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tty-at-'));
-    path = join(dir, 'q_1_00000000.tty');
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const temp = useTempLog();
 
   it('reads an uncapped log at its byte offsets, and nothing past its end or before it exists', async () => {
-    expect(await readTtyAt(path, 0, 100)).toEqual({ data: Buffer.alloc(0), offset: 0, dropped: 0 });
-    await writeFile(path, 'hello\nworld\n');
-    expect(await readTtyAt(path, 6, 3)).toEqual({ data: Buffer.from('wor'), offset: 6, dropped: 0 });
-    expect(await readTtyAt(path, 50, 10)).toEqual({ data: Buffer.alloc(0), offset: 50, dropped: 0 });
+    expect(await readTtyAt(temp.path, 0, 100)).toEqual({ data: Buffer.alloc(0), offset: 0, dropped: 0 });
+    await writeFile(temp.path, 'hello\nworld\n');
+    expect(await readTtyAt(temp.path, 6, 3)).toEqual({ data: Buffer.from('wor'), offset: 6, dropped: 0 });
+    expect(await readTtyAt(temp.path, 50, 10)).toEqual({ data: Buffer.alloc(0), offset: 50, dropped: 0 });
   });
 
   it('reads a capped log at logical offsets, and says what the cap dropped before an offset asked for', async () => {
     // A file that replaced the original: its marker line stands at logical 1000, kept output from 1010.
-    await writeFile(path, 'MARKER...\nkept line\n');
-    const { ino } = await stat(path, { bigint: true });
-    await writeFile(`${path}.base`, `${ino} 1000 1010\n`);
-    expect(await readTtyAt(path, 1015, 100)).toEqual({
+    await writeFile(temp.path, 'MARKER...\nkept line\n');
+    const { ino } = await stat(temp.path, { bigint: true });
+    await writeFile(`${temp.path}.base`, `${ino} 1000 1010\n`);
+    expect(await readTtyAt(temp.path, 1015, 100)).toEqual({
       data: Buffer.from('line\n'),
       offset: 1015,
       dropped: 0,
     });
     // Asked from before the kept output: the chunk starts at the marker, and 1010 - 200 bytes are gone.
-    expect(await readTtyAt(path, 200, 100)).toEqual({
+    expect(await readTtyAt(temp.path, 200, 100)).toEqual({
       data: Buffer.from('MARKER...\nkept line\n'),
       offset: 1000,
       dropped: 810,
