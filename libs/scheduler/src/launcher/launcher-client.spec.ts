@@ -117,7 +117,7 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
     },
   );
 
-  withCgroups('a job handed to a spare monitor runs in the cgroup the spare joined ahead', async () => {
+  withCgroups('a job handed to a spare monitor runs in the cgroup the spare made ahead', async () => {
     let procs: string[] = [];
     const { launched, log, sparesBefore } = await launch(
       dir,

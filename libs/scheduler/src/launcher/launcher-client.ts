@@ -85,7 +85,7 @@ type Message =
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
 
 /** The launcher (trainyard-launcher.c and its per-job monitor, trainyard-monitor.c), built by scripts/build-launcher.js. */
-export const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
+const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
 
 /**
  * The launch request as trainyard-launcher reads it: fields each ended by a NUL byte ("launch", id,

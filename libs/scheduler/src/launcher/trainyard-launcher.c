@@ -138,7 +138,6 @@ static int fork_monitor(spare_t *out) {
 /* Where the request starting at `p` ends (one past its last NUL), or NULL while it is incomplete. */
 static char *request_end(char *p, char *end) {
   char *field = p;
-  long counts_seen = 0;
   /* "launch", ID, LOG, EXIT, LOG_CAP, CWD: six fields, then two counted lists */
   for (int i = 0; i < 6; i++) {
     char *nul = memchr(field, '\0', (size_t)(end - field));
@@ -155,9 +154,8 @@ static char *request_end(char *p, char *end) {
       if (!nul) return NULL;
       field = nul + 1;
     }
-    counts_seen++;
   }
-  return counts_seen == 2 ? field : NULL;
+  return field;
 }
 
 /* Hands one request to the oldest spare monitor, or to a new one. */
