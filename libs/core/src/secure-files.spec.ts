@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secureStateDir, StateDirError, writeFileAtomic } from './secure-files';
+import { secureStateDir, StateDirError, writeFileAtomic, writePrivateFileInPlace } from './secure-files';
 
 // Real files, real owners: the suite runs as root, so it can give a file to `nobody`.
 const NOBODY = 65534;
@@ -93,15 +93,37 @@ describe(writeFileAtomic.name, () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('fsyncs before the rename by default, and not with durable: false (per-launch secrets)', () => {
+  it('fsyncs before the rename', () => {
     const fsync = jest.spyOn(require('node:fs') as typeof import('node:fs'), 'fsyncSync');
     writeFileAtomic(join(root, 'a'), 'one\n', 0o600);
     expect(fsync).toHaveBeenCalledTimes(1);
-    writeFileAtomic(join(root, 'b'), 'two\n', 0o600, { durable: false });
-    expect(fsync).toHaveBeenCalledTimes(1);
-    expect([readFileSync(join(root, 'b'), 'utf8'), statSync(join(root, 'b')).mode & 0o777]).toEqual([
-      'two\n',
-      0o600,
-    ]);
+  });
+});
+
+describe(writePrivateFileInPlace.name, () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'in-place-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('creates a 0600 file, and overwrites one left readable by others down to 0600', () => {
+    writePrivateFileInPlace(join(root, 'a'), 'one\n');
+    writeFileSync(join(root, 'b'), 'a much longer old content\n', { mode: 0o644 });
+    chmodSync(join(root, 'b'), 0o644);
+    writePrivateFileInPlace(join(root, 'b'), 'two\n');
+    for (const [name, content] of [
+      ['a', 'one\n'],
+      ['b', 'two\n'],
+    ])
+      expect([readFileSync(join(root, name), 'utf8'), statSync(join(root, name)).mode & 0o777]).toEqual([
+        content,
+        0o600,
+      ]);
+  });
+
+  it('refuses a symlink planted at the path instead of writing through it', () => {
+    writeFileSync(join(root, 'target'), 'keep\n');
+    symlinkSync(join(root, 'target'), join(root, 'link'));
+    expect(() => writePrivateFileInPlace(join(root, 'link'), 'secret\n')).toThrow(/ELOOP/);
+    expect(readFileSync(join(root, 'target'), 'utf8')).toBe('keep\n');
   });
 });

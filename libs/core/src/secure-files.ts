@@ -1,6 +1,8 @@
 import {
   chmodSync,
   closeSync,
+  constants,
+  fchmodSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -80,25 +82,38 @@ export function ensurePrivateDir(path: string): void {
 /**
  * Write-then-rename so readers never see a half-written secret or config, with the final mode set
  * on the temporary file before any byte is written (no window where it is world-readable).
- * `durable: false` skips the fsync, for files that only matter while the processes using them live
- * (a job's per-launch secrets: a power loss ends the job with them); a process crash keeps either way.
  */
-export function writeFileAtomic(
-  path: string,
-  data: string | Buffer,
-  mode = SECRET_FILE_MODE,
-  { durable = true }: { durable?: boolean } = {},
-): void {
+export function writeFileAtomic(path: string, data: string | Buffer, mode = SECRET_FILE_MODE): void {
   const tmp = temporaryBeside(path);
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    if (durable) fsyncSync(fd);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   chmodSync(tmp, mode);
   renameSync(tmp, path);
+}
+
+/**
+ * Creates or overwrites a 0600 file in place: one open, no temporary, rename or fsync. For a job's
+ * per-launch secrets: written before the job that reads them starts, and a torn write (a crash
+ * mid-launch) is rewritten by the next launch; a power loss ends the job with them. A symlink at
+ * `path` is refused (ELOOP), never followed.
+ */
+export function writePrivateFileInPlace(path: string, data: string): void {
+  const fd = openSync(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    SECRET_FILE_MODE,
+  );
+  try {
+    fchmodSync(fd, SECRET_FILE_MODE); // a file left by an earlier attempt keeps its old mode otherwise
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function temporaryBeside(path: string): string {

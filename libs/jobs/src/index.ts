@@ -18,4 +18,5 @@ export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
 export * from './queue-wait-timer';
 export * from './job-launch-hooks';
+export * from './start-on-submit';
 export * from './job-type-names';

@@ -10,6 +10,7 @@ import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
 import { JobLaunchHooks } from './job-launch-hooks';
+import { StartOnSubmit } from './start-on-submit';
 import { TrainerStatusPoller } from './control/trainer-status';
 
 @Module({
@@ -22,6 +23,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     JobsStreamGateway,
     QueueWaitTimer,
     JobLaunchHooks,
+    StartOnSubmit,
     TrainerStatusPoller,
     {
       provide: JobFiles,
@@ -29,6 +31,6 @@ import { TrainerStatusPoller } from './control/trainer-status';
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobLaunchHooks],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobLaunchHooks, StartOnSubmit],
 })
 export class JobsModule {}

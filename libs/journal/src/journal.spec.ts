@@ -123,6 +123,22 @@ describe(Journal.name, () => {
     expect(types.filter((t) => t.includes('"a"') || t.includes('"c"'))).toHaveLength(4);
     expect(published.map((e) => (e as ThingHappenedEvent).thing_id)).toEqual(['a', 'c']);
   });
+  it('runs afterCommit once the change is committed, before its events are published; never for one rolled back', async () => {
+    const seen: string[] = [];
+    const change = (id: string, fail: boolean) =>
+      sut.record(async () => {
+        if (fail) throw new Error('refused');
+        return {
+          result: id,
+          events: [new ThingHappenedEvent(id, 'x')],
+          afterCommit: () => seen.push(`${id}, ${published.length} events published`),
+        };
+      });
+    await Promise.allSettled([change('a', false), change('b', true)]);
+    expect(seen).toEqual(['a, 0 events published']);
+    expect(published).toHaveLength(1);
+    expect((await sut.list({ afterSeq: 0, limit: 10 })).items.map((e) => e.payload.thing_id)).toEqual(['a']);
+  });
 });
 
 describe(JournalReplayer.name, () => {

@@ -11,6 +11,11 @@ export const MAX_GROUP_COMMIT = 256;
 export interface Recorded<T> {
   result: T;
   events: JournaledEvent[];
+  /**
+   * Runs right after the commit, before the events are published: for a step that must follow the
+   * commit and should not wait for the event handlers (a launch). Must not throw.
+   */
+  afterCommit?: () => void;
 }
 
 export interface JournalEntry {
@@ -97,6 +102,7 @@ export class Journal {
       for (const { reject } of batch) reject(error); // nothing of the batch was committed
       return;
     }
+    for (const outcome of outcomes) if (outcome.ok) outcome.recorded.afterCommit?.();
     for (const [i, outcome] of outcomes.entries()) {
       if (!outcome.ok) {
         batch[i].reject(outcome.error);

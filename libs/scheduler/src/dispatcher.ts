@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
-import { ACTIVE_STATUSES, JobRepository } from '@trainyard/jobs';
+import type { Tx } from '@trainyard/database';
+import {
+  ACTIVE_STATUSES,
+  Job,
+  JobRepository,
+  QueuedForPlacement,
+  StartOnSubmit,
+  SubmitClaim,
+} from '@trainyard/jobs';
 import { PendingReasons } from '@trainyard/queue';
 import { place, PlacementGpu, PlacementItem, PlacementResult, planPreemption } from './placement';
 import { JobStopper } from './supervision/job-stopper';
@@ -49,7 +57,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly active: ActiveJobs,
     private readonly stopper: JobStopper,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-  ) {}
+    startOnSubmit: StartOnSubmit,
+  ) {
+    startOnSubmit.register((tx, job) => this.claimOnSubmit(tx, job));
+  }
 
   get isEnabled(): boolean {
     return this.enabled;
@@ -110,32 +121,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const deps = await this.dependencies.settle(queued);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
-    const items: PlacementItem[] = queued.map((j) => ({
-      queue_id: j.id,
-      priority: j.priority,
-      requested_gpus: j.requested_gpus,
-      gpu_profile: j.gpu_profile,
-      seq: j.seq,
-      waiting_for: deps.waiting.get(j.id) ?? null,
-      array_id: j.array_id,
-      array_max_running: j.array_max_running,
-      time_limit_s: j.time_limit_s,
-      submitted_ms: Date.parse(j.submitted_at),
-    }));
+    const items = queued.map((j) => placementItem(j, deps.waiting.get(j.id) ?? null));
     const capped = queued.some((j) => j.array_max_running !== null);
-    // Backfill plans with when each busy GPU is let go at the latest (its job's limit plus grace).
-    const releases = this.active.releaseTimes();
-    const gpus = this.gpus.placementGpus().map((g) => ({
-      ...g,
-      reserved_until: g.reserved_by === null ? null : (releases.get(g.reserved_by) ?? null),
-    }));
+    const gpus = this.placementGpus();
     const result = place(items, gpus, {
       arrayActive: capped ? await this.jobs.activeCountsByArray() : undefined,
-      mode: this.config.scheduling,
-      now: Date.now(),
-      priority_aging_per_hour: this.config.priority_aging,
-      preemptor: this.preemptor,
-      mig_devices: this.gpus.placementMigDevices(),
+      ...this.placementOptions(),
     });
     // A requeued victim's reason says who preempted it, then why it still waits.
     for (const j of queued)
@@ -154,6 +145,52 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         if (job) await this.launcher.launch(job, launch.gpu_indices, launch.mig_devices);
       }),
     );
+  }
+
+  /**
+   * Claims a job in its submit's transaction when nothing could start before it: the scheduler is on
+   * and between passes (so no pass holds placements it has not claimed yet), nothing is being
+   * preempted for, no other job is queued, it waits for no dependency, and placement starts it now.
+   * The same placement as a pass, so the outcome is the one a pass would reach, one commit earlier.
+   */
+  private async claimOnSubmit(tx: Tx, job: Job): Promise<SubmitClaim | null> {
+    if (!this.booted || !this.enabled || this.running || this.preemptor !== null) return null;
+    if (job.depends_on.length > 0 || job.array_id !== null) return null;
+    if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
+    // Alone in the queue: its queue position (seq) is moot.
+    const alone = placementItem({ ...job, seq: 0 }, null);
+    const [launch] = place([alone], this.placementGpus(), this.placementOptions()).launch;
+    if (!launch) return null;
+    const claimed = await this.launcher.claim(tx, job, launch.gpu_indices, launch.mig_devices);
+    if (!claimed) return null;
+    return {
+      job: claimed.job,
+      events: claimed.events,
+      start: () =>
+        void this.launcher
+          .start(claimed)
+          .catch((err: Error) => this.logger.error(`${job.id}: launch failed: ${err.stack ?? err.message}`)),
+      release: () => this.launcher.release(claimed),
+    };
+  }
+
+  /** The GPUs as placement sees them; backfill plans with when each busy one is let go at the latest (its job's limit plus grace). */
+  private placementGpus(): PlacementGpu[] {
+    const releases = this.active.releaseTimes();
+    return this.gpus.placementGpus().map((g) => ({
+      ...g,
+      reserved_until: g.reserved_by === null ? null : (releases.get(g.reserved_by) ?? null),
+    }));
+  }
+
+  private placementOptions() {
+    return {
+      mode: this.config.scheduling,
+      now: Date.now(),
+      priority_aging_per_hour: this.config.priority_aging,
+      preemptor: this.preemptor,
+      mig_devices: this.gpus.placementMigDevices(),
+    };
   }
 
   /**
@@ -194,4 +231,23 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         .catch((err: Error) => this.logger.error(`${victim}: preemption failed: ${err.message}`));
     }
   }
+}
+
+/** A queued job as placement takes it; `waitingFor`: the dependency it still waits for, if any. */
+function placementItem(
+  j: Omit<QueuedForPlacement, 'depends_on' | 'preempted_note'>,
+  waitingFor: string | null,
+): PlacementItem {
+  return {
+    queue_id: j.id,
+    priority: j.priority,
+    requested_gpus: j.requested_gpus,
+    gpu_profile: j.gpu_profile,
+    seq: j.seq,
+    waiting_for: waitingFor,
+    array_id: j.array_id,
+    array_max_running: j.array_max_running,
+    time_limit_s: j.time_limit_s,
+    submitted_ms: Date.parse(j.submitted_at),
+  };
 }

@@ -204,6 +204,14 @@ export class JobRepository {
     }));
   }
 
+  /** Whether a job other than `id` is queued (one indexed row read). */
+  async anyQueuedBesides(tx: Tx, id: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query("SELECT 1 FROM jobs WHERE status = 'queued' AND id != ? LIMIT 1", [
+      id,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Status and start of each of `ids` that exists (what dependency conditions look at). */
   async dependencyTargets(ids: Iterable<string>, tx?: Tx): Promise<Map<string, DependencyTarget>> {
     const all = [...new Set(ids)];

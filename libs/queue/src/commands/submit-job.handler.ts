@@ -27,6 +27,8 @@ import {
   JobRepository,
   queuedJob,
   QueueWaitTimer,
+  StartOnSubmit,
+  SubmitClaim,
   UNFINISHED_STATUSES,
   unknownJobType,
 } from '@trainyard/jobs';
@@ -76,6 +78,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     private readonly gpus: GpuInventory,
     private readonly clock: Clock,
     private readonly queueWait: QueueWaitTimer,
+    private readonly startOnSubmit: StartOnSubmit,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -156,7 +159,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       preemptible: input.preemptible ?? false,
       gpu_profile: profile,
     };
-    return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
+    // A claim made in the transaction below: launched once it commits, its GPUs let go if it does not.
+    const claimed: { claim: SubmitClaim | null } = { claim: null };
+    const recorded = this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {
         const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
         if (existing) {
@@ -218,10 +223,18 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         await this.jobs.insert(tx, job);
         this.queueWait.submitted(job.id);
       }
+      // A lone job that may start at once is claimed in this same commit (no scheduling pass first).
+      const claim = jobs.length === 1 ? await this.startOnSubmit.claim(tx, jobs[0]) : null;
+      claimed.claim = claim;
       return {
-        result: { job: jobs[0], replayed: false },
-        events: jobs.map((job) => new JobQueuedEvent(job)),
+        result: { job: claim?.job ?? jobs[0], replayed: false },
+        events: [...jobs.map((job) => new JobQueuedEvent(job)), ...(claim?.events ?? [])],
+        afterCommit: claim ? () => claim.start() : undefined,
       };
+    });
+    return recorded.catch((err: unknown) => {
+      claimed.claim?.release();
+      throw err;
     });
   }
 

@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { PRIVATE_DIR_MODE, readStat, SERVER_CONFIG, ServerConfig, writeFileAtomic } from '@trainyard/core';
+import type { IEvent } from '@nestjs/cqrs';
+import type { Tx } from '@trainyard/database';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import {
+  PRIVATE_DIR_MODE,
+  readStat,
+  SERVER_CONFIG,
+  ServerConfig,
+  writePrivateFileInPlace,
+} from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -20,6 +28,16 @@ import { buildJobEnvironment } from './job-environment';
 import { JobProcesses } from './job-processes';
 import { JobReaper } from './job-reaper';
 import { JobStopper } from './job-stopper';
+
+/** A job claimed in an open transaction (see {@link JobLauncher.claim}). */
+export interface ClaimedLaunch {
+  /** The job as claimed: `starting`, its GPUs and `started_at` set. */
+  readonly job: Job;
+  readonly entry: ActiveJob;
+  readonly extra: JobLaunchContribution;
+  /** The claim's journaled events, to commit in its transaction. */
+  readonly events: IEvent[];
+}
 
 /** How long a job found in `starting` without a pid may take to show up before it is settled. */
 export const LAUNCH_EVIDENCE_GRACE_MS = 10_000;
@@ -66,32 +84,49 @@ export class JobLauncher implements OnModuleDestroy {
 
   /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
   async launch(job: Job, gpuIndices: number[], migDevices: string[] = []): Promise<boolean> {
-    const startedAt = new Date().toISOString();
-    // The claim and what other libs add to the launch (a tracking run) commit together.
-    const claimed = await this.journal.record(async (tx) => {
-      // The MIG devices are stored with the job: a restart re-reserves them from here (re-attach).
-      const ok = await this.jobs.moveTo(tx, job.id, 'starting', {
-        gpu_indices: gpuIndices,
-        mig_devices: migDevices,
-        started_at: startedAt,
-        exit_code: null, // a requeued (preempted) job's previous attempt is not this one's
+    // Set inside the transaction: a claim whose commit fails lets its GPUs go.
+    const made: { claim: ClaimedLaunch | null } = { claim: null };
+    const claimed = await this.journal
+      .record(async (tx) => {
+        made.claim = await this.claim(tx, job, gpuIndices, migDevices);
+        return { result: made.claim, events: made.claim?.events ?? [] };
+      })
+      .catch((err: unknown) => {
+        if (made.claim) this.release(made.claim);
+        throw err;
       });
-      if (!ok) return { result: null, events: [] };
-      const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
-      const starting = new JobStartingEvent({
-        queue_id: job.id,
-        gpu_indices: gpuIndices,
-        mig_devices: migDevices,
-        started_at: startedAt,
-      });
-      return { result: extra, events: [starting, ...events] };
-    });
     if (!claimed) return false;
-    this.metrics.launches.inc();
-    // Monotonic when this process queued it; across a restart only the stored wall-clock times exist.
-    const waited =
-      this.queueWait.take(job.id) ?? (Date.parse(startedAt) - Date.parse(job.submitted_at)) / 1000;
-    this.metrics.submitToStart.observe(Math.max(0, waited));
+    await this.start(claimed);
+    return true;
+  }
+
+  /**
+   * In `tx`: queued → starting (CAS; null when the job is no longer queued), with the rows the launch
+   * hooks add (a tracking run). Its GPUs are reserved at once, so a later claim in the same group
+   * commit cannot take them: call {@link start} once `tx` has committed, {@link release} if it did not.
+   */
+  async claim(
+    tx: Tx,
+    job: Job,
+    gpuIndices: number[],
+    migDevices: string[] = [],
+  ): Promise<ClaimedLaunch | null> {
+    const startedAt = new Date().toISOString();
+    const changes = {
+      gpu_indices: gpuIndices,
+      // The MIG devices are stored with the job: a restart re-reserves them from here (re-attach).
+      mig_devices: migDevices,
+      started_at: startedAt,
+      exit_code: null, // a requeued (preempted) job's previous attempt is not this one's
+    };
+    if (!(await this.jobs.moveTo(tx, job.id, 'starting', changes))) return null;
+    const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
+    const starting = new JobStartingEvent({
+      queue_id: job.id,
+      gpu_indices: gpuIndices,
+      mig_devices: migDevices,
+      started_at: startedAt,
+    });
     const entry = this.active.add({
       id: job.id,
       gpuIndices,
@@ -99,13 +134,33 @@ export class JobLauncher implements OnModuleDestroy {
       graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
       deadline: deadlineOf({ started_at: startedAt, time_limit_s: job.time_limit_s }),
     });
+    return { job: { ...job, ...changes, status: 'starting' }, entry, extra, events: [starting, ...events] };
+  }
+
+  /** The claim's transaction did not commit: its GPUs go back. */
+  release(claimed: ClaimedLaunch): void {
+    if (this.active.isCurrent(claimed.entry)) this.active.remove(claimed.entry);
+  }
+
+  /**
+   * Launches a committed claim: the job's files, the launch request (written before the first
+   * await, so a caller's next step — the submit's answer — never delays it), then starting → running.
+   * A failure fails the job alone, with its reason; never rejects for that.
+   */
+  async start({ job, entry, extra }: ClaimedLaunch): Promise<void> {
+    const { gpu_indices: gpuIndices, mig_devices: migDevices, started_at: startedAt } = job;
+    this.metrics.launches.inc();
+    // Monotonic when this process queued it; across a restart only the stored wall-clock times exist.
+    const waited =
+      this.queueWait.take(job.id) ?? (Date.parse(startedAt!) - Date.parse(job.submitted_at)) / 1000;
+    this.metrics.submitToStart.observe(Math.max(0, waited));
     this.stopper.armTimeLimit(entry);
     let request: LaunchRequest;
     try {
-      request = this.prepare(job, gpuIndices, migDevices, claimed);
+      request = this.prepare(job, gpuIndices, migDevices, extra);
     } catch (err) {
       await this.failLaunch(entry, (err as Error).message);
-      return true;
+      return;
     }
     try {
       const { monitorPid, cgroupError } = await this.launcher.launch(request, (launched) => {
@@ -153,7 +208,6 @@ export class JobLauncher implements OnModuleDestroy {
         await this.failLaunch(entry, `launch failed: ${(err as Error).message}`);
       }
     }
-    return true;
   }
 
   /**
@@ -170,9 +224,9 @@ export class JobLauncher implements OnModuleDestroy {
   ): LaunchRequest {
     const def = this.registry.get(job.job_type);
     if (!def) throw new Error(`launch failed: job type ${job.job_type} is no longer defined`);
-    if (!existsSync(job.cwd)) throw new Error(`launch failed: working directory ${job.cwd} does not exist`);
-    if (!statSync(job.cwd).isDirectory())
-      throw new Error(`launch failed: working directory ${job.cwd} is not a directory`);
+    const cwd = statSync(job.cwd, { throwIfNoEntry: false });
+    if (!cwd) throw new Error(`launch failed: working directory ${job.cwd} does not exist`);
+    if (!cwd.isDirectory()) throw new Error(`launch failed: working directory ${job.cwd} is not a directory`);
     const spec = def.build({
       queueId: job.id,
       params: job.job_params,
@@ -181,11 +235,9 @@ export class JobLauncher implements OnModuleDestroy {
       secretsDir: this.config.paths.secretsDir,
     });
     const controlDir = this.files.controlDir(job.id);
-    // Not fsynced: they are minted per launch and die with the job on a power loss.
+    // Minted per launch, read only by the job started after: written in place (no rename, no fsync).
     for (const secret of [...spec.secretFiles, ...extra.secretFiles])
-      writeFileAtomic(this.files.checkSecretPath(job.id, secret.path), secret.content, 0o600, {
-        durable: false,
-      });
+      writePrivateFileInPlace(this.files.checkSecretPath(job.id, secret.path), secret.content);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     rmSync(this.files.exitStatus(job.id), { force: true });
     return {

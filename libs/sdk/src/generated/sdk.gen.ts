@@ -2096,7 +2096,9 @@ export const listQueue = <ThrowOnError extends boolean = true>(options?: Options
 });
 
 /**
- * Queues a job. With an `Idempotency-Key` header, a retry returns the original item instead of a
+ * Queues a job. It is answered `starting` (its GPUs and `started_at` set) when it was started in
+ * the same commit — nothing queued before it, the scheduler on, no dependency, and it fits now —
+ * else `queued`. With an `Idempotency-Key` header, a retry returns the original item instead of a
  * duplicate; the same key with a different request is refused (422 `IDEMPOTENCY_KEY_REUSED`).
  */
 export const submitJob = <ThrowOnError extends boolean = true>(options: Options<SubmitJobData, ThrowOnError>) => (options.client ?? client).post<SubmitJobResponses, SubmitJobErrors, ThrowOnError>({
