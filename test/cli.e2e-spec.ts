@@ -378,6 +378,38 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it("sets a job's log cap and kill grace; a size it cannot read, or one the server refuses, names the flag", async () => {
+    const help = await cli(['submit', '--help']);
+    expect(help.stdout).toMatch(/--log-cap <size>/);
+    expect(help.stdout).toMatch(/--kill-grace <duration>/);
+
+    const submitted = await cli(['submit', '--log-cap', '8k', '--kill-grace', '3s', '--', 'true']);
+    expect(submitted).toMatchObject({ code: 0, stderr: '' });
+    const id = submitted.stdout.trim();
+    const answer = await fetch(`${server.baseUrl}/api/jobs/${id}`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ log_cap_bytes: 8192, kill_grace_s: 3 });
+
+    // Refused before asking the server.
+    const unreadable = await cli(['submit', '--log-cap', '12q', '--', 'true']);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain('--log-cap takes a size like');
+    expect(unreadable.stderr).toContain('"12q"');
+    const noGrace = await cli(['submit', '--kill-grace', 'soon', '--', 'true']);
+    expect(noGrace.code).toBe(2);
+    expect(noGrace.stderr).toContain('--kill-grace takes a duration');
+
+    // Readable, but the server's 400 (below its minimum, above its maximum) shown with the flag.
+    const tooSmall = await cli(['submit', '--log-cap', '10', '--', 'true']);
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toMatch(/log_cap_bytes .*at least 4096.*\(--log-cap\)/);
+    const tooLong = await cli(['submit', '--kill-grace', '2h', '--', 'true']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/kill_grace_s.*\(--kill-grace\)/);
+  });
+
   it('exits 2 for invalid requests, naming the field', async () => {
     const tooMany = await cli(['submit', '--type', 'command', '--gpus', '3', '--', 'true']);
     expect(tooMany.code).toBe(2);

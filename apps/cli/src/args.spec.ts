@@ -1,4 +1,12 @@
-import { parseDuration, parseInteger, parseJsonObject, parseParamValue, splitKeyValue } from './args';
+import {
+  parseDuration,
+  parseGracePeriod,
+  parseInteger,
+  parseJsonObject,
+  parseParamValue,
+  parseSize,
+  splitKeyValue,
+} from './args';
 import { CliError, EXIT } from './errors';
 
 describe(parseInteger.name, () => {
@@ -33,6 +41,37 @@ describe(parseDuration.name, () => {
   it('refuses what the SDK cannot read naming the flag and the text, exit 2', () => {
     const sut = () => parseDuration('2x', '--time-limit');
     expect(sut).toThrow('--time-limit takes a duration like 90, 30m, 2h or 1h30m (or none), got "2x"');
+    expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
+  });
+});
+
+describe(parseGracePeriod.name, () => {
+  it.each<[string, number]>([
+    ['3s', 3],
+    ['90', 90],
+    ['2m', 120],
+    ['0', 0],
+  ])('reads %j', (text, expected) => {
+    expect(parseGracePeriod(text, '--kill-grace')).toBe(expected);
+  });
+
+  it.each(['none', '-1', '3x', ''])('refuses %j naming the flag and the text, exit 2', (text) => {
+    const sut = () => parseGracePeriod(text, '--kill-grace');
+    expect(sut).toThrow(`--kill-grace takes a duration like 90, 30s or 2m (or 0), got "${text}"`);
+    expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
+  });
+});
+
+// The size table lives in libs/sdk/src/sizes.spec.ts; this is only what the CLI wrapper adds.
+describe(parseSize.name, () => {
+  it('passes a size through, and none as 0 (no cap, not a refusal)', () => {
+    expect(parseSize('8k', '--log-cap')).toBe(8192);
+    expect(parseSize('none', '--log-cap')).toBe(0);
+  });
+
+  it('refuses what the SDK cannot read naming the flag and the text, exit 2', () => {
+    const sut = () => parseSize('12q', '--log-cap');
+    expect(sut).toThrow('--log-cap takes a size like 65536, 64k, 10M or 1G (or none), got "12q"');
     expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
   });
 });

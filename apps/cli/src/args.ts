@@ -1,4 +1,4 @@
-import { parseDuration as readDuration } from '@trainyard/sdk';
+import { parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
 
 /** Commander collector for repeatable options (`--env A=1 --env B=2`). */
@@ -32,6 +32,31 @@ export function parseDuration(text: string, what: string): number | null {
       EXIT.invalid,
     );
   return seconds;
+}
+
+/**
+ * A grace period in whole seconds: a duration as parseDuration reads it (`90`, `30s`, `2m`), or `0`
+ * (none: SIGKILL at once). Throws naming the flag otherwise (`none` included: there is always one).
+ */
+export function parseGracePeriod(text: string, what: string): number {
+  const seconds = text.trim() === '0' ? 0 : readDuration(text);
+  if (seconds === undefined || seconds === null)
+    throw new CliError(`${what} takes a duration like 90, 30s or 2m (or 0), got "${text}"`, EXIT.invalid);
+  return seconds;
+}
+
+/**
+ * A size in bytes (see the SDK's parseByteSize: `65536`, `64k`, `10M`, `1G`); `none` → 0, as the API
+ * takes "no cap". Throws naming the flag otherwise.
+ */
+export function parseSize(text: string, what: string): number {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined)
+    throw new CliError(
+      `${what} takes a size like 65536, 64k, 10M or 1G (or none), got "${text}"`,
+      EXIT.invalid,
+    );
+  return bytes;
 }
 
 /** `K=V` (the value may contain `=`; it may be empty). */

@@ -82,6 +82,25 @@ describe(formatFieldError.name, () => {
   it.each<[{ field?: string; message: string }, string]>([
     [{ field: 'cwd', message: 'cwd /x does not exist' }, 'cwd /x does not exist (--cwd)'],
     [{ field: 'job_params.argv', message: 'must be a list' }, 'job_params.argv (--param): must be a list'],
+    [
+      { field: 'log_cap_bytes', message: 'log_cap_bytes must be 0 (no cap) or at least 4096 (got 10)' },
+      'log_cap_bytes must be 0 (no cap) or at least 4096 (got 10) (--log-cap)',
+    ],
+    [
+      { field: 'kill_grace_s', message: 'kill_grace_s must not be greater than 3600' },
+      'kill_grace_s must not be greater than 3600 (--kill-grace)',
+    ],
+    [
+      { field: 'time_limit_s', message: 'must be at least 1' },
+      'time_limit_s (--time-limit): must be at least 1',
+    ],
+    [{ field: 'array.sweep.lr', message: 'has no values' }, 'array.sweep.lr (--sweep): has no values'],
+    [{ field: 'array.count', message: 'too big' }, 'array.count (--array): too big'],
+    [
+      { field: 'depends_on[1].queue_id', message: 'no job q_1' },
+      'depends_on[1].queue_id (--after): no job q_1',
+    ],
+    [{ field: 'depends_on.0.condition', message: 'bad' }, 'depends_on.0.condition (--after): bad'],
     [{ field: 'queue_id', message: 'queue_id must look like q_…' }, 'queue_id must look like q_…'],
     [{ message: 'no field' }, 'no field'],
   ])('%j → %s', (detail, expected) => {

@@ -45,13 +45,31 @@ const FIELD_FLAGS: Record<string, string> = {
   name: '--name',
   env: '--env',
   job_params: '--param',
+  time_limit_s: '--time-limit',
+  kill_grace_s: '--kill-grace',
+  log_cap_bytes: '--log-cap',
+  preemptible: '--preemptible',
+  depends_on: '--after',
+  'array.count': '--array',
+  'array.sweep': '--sweep',
+  'array.max_running': '--max-running',
 };
+
+/** The flag of a field or of its nearest parent: `array.sweep.lr` → --sweep, `depends_on[2].queue_id` → --after. */
+function flagOf(field: string): string | undefined {
+  const parts = field.split(/(?=[.[])/);
+  for (let n = parts.length; n > 0; n--) {
+    const flag = FIELD_FLAGS[parts.slice(0, n).join('')];
+    if (flag) return flag;
+  }
+  return undefined;
+}
 
 /** `requested_gpus is 5 but ... (--gpus)`, or `cwd (--cwd): must be ...` when the message does not name it. */
 export function formatFieldError(detail: { field?: string; message: string }): string {
   const { field, message } = detail;
   if (!field) return message;
-  const flag = FIELD_FLAGS[field] ?? FIELD_FLAGS[field.split('.')[0]];
+  const flag = flagOf(field);
   if (message.includes(field)) return flag ? `${message} (${flag})` : message;
   return `${field}${flag ? ` (${flag})` : ''}: ${message}`;
 }

@@ -7,8 +7,16 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { WebSocket } from 'ws';
-import { isCanonicalUint, SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
+import {
+  DomainError,
+  isCanonicalUint,
+  SERVER_CONFIG,
+  ServerConfig,
+  StreamErrorFrameDto,
+  WsRouter,
+} from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
+import type { Job } from './job';
 import { isTerminal } from './job-lifecycle';
 import { JobEndWatcher } from './job-end-watcher';
 import { JobFiles, QUEUE_ID_PATTERN } from './job-files';
@@ -18,6 +26,19 @@ export const LOG_GC_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Secrets of deleted jobs go sooner; the age only covers a job submitted while the GC runs. */
 export const SECRET_GC_TTL_MS = 10 * 60 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The 404 for a job that has no log file: "yet" only while it can still write one (queued or
+ * active); an ended one never launched or wrote nothing (a launch failure, a dependency that failed).
+ */
+export function noOutputError(job: Pick<Job, 'id' | 'status'>): DomainError {
+  return new DomainError(
+    'NOT_FOUND',
+    isTerminal(job.status)
+      ? `no output recorded for ${job.id} (it ended without writing any)`
+      : `no output recorded for ${job.id} yet`,
+  );
+}
 
 /**
  * Live log WebSocket (`/api/jobs/:queue_id/tty`) and the GC of files left by deleted jobs (at boot

@@ -18,7 +18,7 @@ import {
   ListJobsQueryDto,
   QueueIdParamDto,
 } from './jobs.dto';
-import { JobLogs } from './job-logs';
+import { JobLogs, noOutputError } from './job-logs';
 import { readTtyTail, TtyLogMissingError } from './tty';
 import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
@@ -127,18 +127,16 @@ export class JobsController {
   @ApiErrors(400, 401, 404)
   @Header('Cache-Control', 'no-store')
   async getJobLog(@Param() params: QueueIdParamDto, @Res() reply: FastifyReply): Promise<void> {
-    await this.mustGet(params.queue_id);
+    const job = await this.mustGet(params.queue_id);
     try {
-      const tail = await readTtyTail(this.logs.files.tty(params.queue_id));
+      const tail = await readTtyTail(this.logs.files.tty(job.id));
       await reply
         .header('Content-Type', 'text/plain; charset=utf-8')
         .header('X-Trainyard-Log-Truncated', String(tail.truncated))
         .header('X-Trainyard-Log-Size', String(tail.size))
         .send(tail.data);
     } catch (err) {
-      if (err instanceof TtyLogMissingError) {
-        throw new DomainError('NOT_FOUND', `no output recorded for ${params.queue_id} yet`);
-      }
+      if (err instanceof TtyLogMissingError) throw noOutputError(job);
       throw err;
     }
   }

@@ -3,7 +3,9 @@ import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
+import type { Job } from './job';
 import { JobFiles } from './job-files';
+import { noOutputError } from './job-logs';
 import { QueueIdParamDto } from './jobs.dto';
 import { LogRangeQueryDto, LogSearchQueryDto, LogSearchResultDto } from './log-search.dto';
 import { readTtyRange, searchTty, TtyLogMissingError, TtySearchQueryError } from './tty';
@@ -42,11 +44,9 @@ export class LogSearchController {
       const message = 'give line or offset, not both';
       throw new DomainError('VALIDATION_FAILED', message, [{ field: 'offset', message }]);
     }
-    const path = await this.logPath(params.queue_id);
+    const job = await this.mustGet(params.queue_id);
     const from = query.offset !== undefined ? { offset: query.offset } : { line: query.line ?? 1 };
-    const range = await this.missingAs404(params.queue_id, () =>
-      readTtyRange(path, from, query.lines ?? 1000),
-    );
+    const range = await this.missingAs404(job, (path) => readTtyRange(path, from, query.lines ?? 1000));
     await reply
       .header('Content-Type', 'text/plain; charset=utf-8')
       .header('X-Trainyard-Log-Line', String(range.line))
@@ -69,9 +69,9 @@ export class LogSearchController {
     @Param() params: QueueIdParamDto,
     @Query() query: LogSearchQueryDto,
   ): Promise<LogSearchResultDto> {
-    const path = await this.logPath(params.queue_id);
+    const job = await this.mustGet(params.queue_id);
     try {
-      return await this.missingAs404(params.queue_id, () =>
+      return await this.missingAs404(job, (path) =>
         searchTty(path, {
           query: query.q,
           regex: query.regex === 'true',
@@ -87,18 +87,18 @@ export class LogSearchController {
     }
   }
 
-  private async logPath(queueId: string): Promise<string> {
-    if (!(await this.jobs.get(queueId))) throw new DomainError('JOB_NOT_FOUND', `no job ${queueId}`);
-    return this.files.tty(queueId);
+  private async mustGet(queueId: string): Promise<Job> {
+    const job = await this.jobs.get(queueId);
+    if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${queueId}`);
+    return job;
   }
 
-  private async missingAs404<T>(queueId: string, read: () => Promise<T>): Promise<T> {
+  /** Reads the job's log; a missing one is a 404 that says whether output may still come. */
+  private async missingAs404<T>(job: Job, read: (path: string) => Promise<T>): Promise<T> {
     try {
-      return await read();
+      return await read(this.files.tty(job.id));
     } catch (err) {
-      if (err instanceof TtyLogMissingError) {
-        throw new DomainError('NOT_FOUND', `no output recorded for ${queueId} yet`);
-      }
+      if (err instanceof TtyLogMissingError) throw noOutputError(job);
       throw err;
     }
   }

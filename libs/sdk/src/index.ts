@@ -8,3 +8,4 @@ export * from './trainyard-client';
 export * from './errors';
 export * from './streams';
 export * from './durations';
+export * from './sizes';

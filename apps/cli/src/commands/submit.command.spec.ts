@@ -25,6 +25,8 @@ describe(buildSubmitBody.name, () => {
         param: ['lr=0.001', 'config=train.yaml', 'extra={"k":[1]}'],
         paramJson: '{"lr":1,"steps":10}',
         timeLimit: '1h30m',
+        killGrace: '3s',
+        logCap: '8k',
         preemptible: true,
       },
       [],
@@ -39,6 +41,8 @@ describe(buildSubmitBody.name, () => {
       cwd: '/work',
       name: 'run 1',
       time_limit_s: 5400,
+      kill_grace_s: 3,
+      log_cap_bytes: 8192,
       preemptible: true,
       job_params: { lr: 0.001, steps: 10, config: 'train.yaml', extra: { k: [1] } },
     });

@@ -4,9 +4,11 @@ import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sd
 import {
   collect,
   parseDuration,
+  parseGracePeriod,
   parseInteger,
   parseJsonObject,
   parseParamValue,
+  parseSize,
   splitKeyValue,
 } from '../args';
 import { CliError, EXIT } from '../errors';
@@ -29,6 +31,8 @@ interface SubmitOptions {
   sweep?: string[];
   maxRunning?: string;
   timeLimit?: string;
+  killGrace?: string;
+  logCap?: string;
   preemptible?: boolean;
   gpuProfile?: string;
 }
@@ -103,6 +107,9 @@ export function buildSubmitBody(
       throw new CliError('--max-running needs --array or --sweep', EXIT.invalid);
   }
   if (options.timeLimit !== undefined) body.time_limit_s = parseDuration(options.timeLimit, '--time-limit');
+  if (options.killGrace !== undefined)
+    body.kill_grace_s = parseGracePeriod(options.killGrace, '--kill-grace');
+  if (options.logCap !== undefined) body.log_cap_bytes = parseSize(options.logCap, '--log-cap');
   if (options.preemptible) body.preemptible = true;
   if (options.gpuProfile !== undefined) body.gpu_profile = options.gpuProfile;
   return body;
@@ -129,6 +136,14 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option(
       '--time-limit <duration>',
       "stop the job after this long (90, 30m, 2h, 1h30m; none: no limit; default: the type's or server's)",
+    )
+    .option(
+      '--kill-grace <duration>',
+      "seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind (3s, 90, 2m; 0: SIGKILL at once; default: the server's, 10 s)",
+    )
+    .option(
+      '--log-cap <size>',
+      "keep at most this much of the job's log, dropping the oldest output (64k, 10M, 1G or bytes; none: no cap; at least 4k; default: the server's, 1G)",
     )
     .option(
       '--preemptible',
@@ -164,6 +179,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
         '  trainyard submit --gpus 1 --time-limit 2h -- python train.py\n' +
         '  trainyard submit --gpus 2 --preemptible -- python train.py --resume\n' +
+        '  trainyard submit --kill-grace 2m --log-cap 10M -- python train.py\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
         '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
         '  trainyard submit --after q_…:ok -- python eval.py\n',

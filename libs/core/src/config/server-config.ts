@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseByteSize } from '@trainyard/sdk';
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
 import { CONFIG_TEMPLATE } from './config-template';
@@ -221,8 +222,8 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       return ips;
     }
     case 'size': {
-      const n = parseByteSize(raw);
-      if (n === null || (n !== 0 && n < MIN_LOG_CAP_BYTES) || n > Number.MAX_SAFE_INTEGER)
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? (parseByteSize(raw) ?? NaN) : NaN;
+      if (!Number.isInteger(n) || (n !== 0 && n < MIN_LOG_CAP_BYTES) || n > Number.MAX_SAFE_INTEGER)
         throw fail(`must be 0 or a size of at least ${MIN_LOG_CAP_BYTES} bytes, like 65536, 64K, 500M or 1G`);
       return n;
     }
@@ -275,21 +276,6 @@ function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs
       return dirs;
     }
   }
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-
-/**
- * Bytes from a whole number or a size like `64K`, `500M`, `1.5G`, `2GiB` (binary units; case and a
- * trailing `B`/`iB` do not matter); null when it is neither.
- */
-export function parseByteSize(raw: unknown): number | null {
-  if (typeof raw === 'number') return Number.isInteger(raw) && raw >= 0 ? raw : null;
-  if (typeof raw !== 'string') return null;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(raw.trim());
-  if (!m) return null;
-  const n = Math.round(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]);
-  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */

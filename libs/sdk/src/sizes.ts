@@ -1,0 +1,21 @@
+// Hand-written: how people type a size in bytes (CLI `submit --log-cap`, the server's --log-cap).
+
+const UNIT_BYTES = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as const;
+
+/**
+ * Bytes from a whole number or a size like `64K`, `500M`, `1.5G`, `2GiB` (binary units: K = 1024;
+ * case, blanks and a trailing `B`/`iB` do not matter; a fraction of a unit is rounded to whole
+ * bytes); `none` → 0 (the API's "no cap"). Undefined when the text is none of these (also `-1`,
+ * `1.5` without a unit, `12q`, the empty string) or the number is beyond Number.MAX_SAFE_INTEGER.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === 'none') return 0;
+  const match = /^(\d+)(?:(\.\d+)?\s*([kmgt])(?:i?b)?|\s*b)?$/.exec(t);
+  if (!match) return undefined;
+  const [, whole, fraction = '', unit] = match;
+  const bytes = unit
+    ? Math.round(Number(whole + fraction) * UNIT_BYTES[unit as keyof typeof UNIT_BYTES])
+    : Number(whole);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
