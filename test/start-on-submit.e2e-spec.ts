@@ -86,6 +86,24 @@ describe('start on submit (e2e, in-process server, 2 fake GPUs)', () => {
     expect((running as JobView[]).length).toBe(2);
   });
 
+  it('a submit committed after a pause is never started at submit, even in the same group commit', async () => {
+    for (let round = 0; round < 10; round++) {
+      // Sent together: the pause and the submit often share one group commit.
+      const [, answer] = await Promise.all([
+        api.call('POST', '/api/queue/scheduler', { enabled: false }),
+        api.command(['true']),
+      ]);
+      const job = answer.body as JobView;
+      const entries = (await api.call('GET', '/api/journal?order=desc&limit=20')).body.items as Entry[];
+      const pausedAt = entries.find((e) => e.type === 'scheduler.toggled.v1')!.seq;
+      const queuedAt = entries.find(
+        (e) => e.type === 'job.queued.v1' && e.payload.queue_id === job.queue_id,
+      )!.seq;
+      if (queuedAt > pausedAt) expect([round, job.status]).toEqual([round, 'queued']);
+      await drain();
+    }
+  });
+
   it('a job with another queued ahead of it, a paused scheduler or a dependency is answered `queued`', async () => {
     // Both GPUs busy and a 2-GPU job waiting for them: a 0-GPU job that fits is still not claimed at
     // submit (the scheduling pass decides, and may backfill it).

@@ -51,6 +51,8 @@ describe(parseGracePeriod.name, () => {
     ['90', 90],
     ['2m', 120],
     ['0', 0],
+    ['0s', 0],
+    ['0m0s', 0],
   ])('reads %j', (text, expected) => {
     expect(parseGracePeriod(text, '--kill-grace')).toBe(expected);
   });

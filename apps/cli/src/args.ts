@@ -35,11 +35,12 @@ export function parseDuration(text: string, what: string): number | null {
 }
 
 /**
- * A grace period in whole seconds: a duration as parseDuration reads it (`90`, `30s`, `2m`), or `0`
- * (none: SIGKILL at once). Throws naming the flag otherwise (`none` included: there is always one).
+ * A grace period in whole seconds: a duration as parseDuration reads it (`90`, `30s`, `2m`), zero
+ * included (`0`, `0s`: SIGKILL right after SIGTERM). Throws naming the flag otherwise (`none`
+ * included: there is always one).
  */
 export function parseGracePeriod(text: string, what: string): number {
-  const seconds = text.trim() === '0' ? 0 : readDuration(text);
+  const seconds = readDuration(text, { allowZero: true });
   if (seconds === undefined || seconds === null)
     throw new CliError(`${what} takes a duration like 90, 30s or 2m (or 0), got "${text}"`, EXIT.invalid);
   return seconds;

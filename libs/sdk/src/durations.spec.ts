@@ -14,6 +14,11 @@ describe(parseDuration.name, () => {
     expect(parseDuration(text)).toBe(expected);
   });
 
+  it('reads zero only when allowed (a grace period may be none)', () => {
+    expect(['0', '0s', '0m0s'].map((t) => parseDuration(t, { allowZero: true }))).toEqual([0, 0, 0]);
+    expect(parseDuration('0s')).toBeUndefined();
+  });
+
   it.each(['', ' ', '0', '0m', '2x', '30m1h', '1.5h', '-5', 'h', '1h 30m'])('refuses %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });

@@ -5,9 +5,10 @@ const UNIT_SECONDS = { d: 86_400, h: 3_600, m: 60, s: 1 } as const;
 /**
  * A duration in whole seconds, as `time_limit_s` takes it: `90` (seconds), `90s`, `30m`, `2h`, `1d`,
  * or units combined largest first (`1h30m`), case and surrounding blanks ignored; `none` → null (no
- * limit). Undefined when the text is none of these (also `0`, `1.5h`, `30m1h` and the empty string).
+ * limit). Undefined when the text is none of these (also `1.5h`, `30m1h` and the empty string), or
+ * zero (`0`, `0s`) unless `allowZero` (a grace period may be none).
  */
-export function parseDuration(text: string): number | null | undefined {
+export function parseDuration(text: string, { allowZero = false } = {}): number | null | undefined {
   const t = text.trim().toLowerCase();
   if (t === 'none') return null;
   const match = /^(?:(\d+)|(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?)$/.exec(t);
@@ -20,7 +21,7 @@ export function parseDuration(text: string): number | null | undefined {
         Number(h ?? 0) * UNIT_SECONDS.h +
         Number(m ?? 0) * UNIT_SECONDS.m +
         Number(s ?? 0);
-  return seconds >= 1 && Number.isSafeInteger(seconds) ? seconds : undefined;
+  return seconds >= (allowZero ? 0 : 1) && Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
 /** Seconds as the shortest text parseDuration reads back: 5400 → `1h30m`, 90 → `1m30s`, 7200 → `2h`. */

@@ -19,10 +19,11 @@ describe(parseByteSize.name, () => {
     expect(parseByteSize(text)).toBe(expected);
   });
 
-  it.each(['', ' ', '12q', '-1', '1.5', 'k', '1e6', '10 M B', '1kk', '99999999999T', '9007199254740993'])(
-    'refuses %j',
-    (text) => {
-      expect(parseByteSize(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    ...['', ' ', '12q', '-1', '1.5', 'k', '1e6', '10 M B', '1kk', '99999999999T', '9007199254740993'],
+    // Under one byte: rounded, it would read as 0, which means "no cap".
+    ...['0.0001k', '0.0004K'],
+  ])('refuses %j', (text) => {
+    expect(parseByteSize(text)).toBeUndefined();
+  });
 });

@@ -6,7 +6,8 @@ const UNIT_BYTES = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as cons
  * Bytes from a whole number or a size like `64K`, `500M`, `1.5G`, `2GiB` (binary units: K = 1024;
  * case, blanks and a trailing `B`/`iB` do not matter; a fraction of a unit is rounded to whole
  * bytes); `none` → 0 (the API's "no cap"). Undefined when the text is none of these (also `-1`,
- * `1.5` without a unit, `12q`, the empty string) or the number is beyond Number.MAX_SAFE_INTEGER.
+ * `1.5` without a unit, `12q`, the empty string), a size under one byte (`0.0001k`, which would
+ * read as 0) or the number is beyond Number.MAX_SAFE_INTEGER.
  */
 export function parseByteSize(text: string): number | undefined {
   const t = text.trim().toLowerCase();
@@ -17,5 +18,7 @@ export function parseByteSize(text: string): number | undefined {
   const bytes = unit
     ? Math.round(Number(whole + fraction) * UNIT_BYTES[unit as keyof typeof UNIT_BYTES])
     : Number(whole);
+  // A size asked for must not round down to 0, which means "no cap".
+  if (bytes === 0 && Number(whole + fraction) !== 0) return undefined;
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }

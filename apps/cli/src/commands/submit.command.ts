@@ -139,11 +139,11 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     )
     .option(
       '--kill-grace <duration>',
-      "seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind (3s, 90, 2m; 0: SIGKILL at once; default: the server's, 10 s)",
+      "seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind (3s, 90, 2m, at most 1h; 0: SIGKILL right after SIGTERM; default: the server's, 10 s)",
     )
     .option(
       '--log-cap <size>',
-      "keep at most this much of the job's log, dropping the oldest output (64k, 10M, 1G or bytes; none: no cap; at least 4k; default: the server's, 1G)",
+      "cap the job's log at this size: the oldest output is dropped, keeping between half and all of it (64k, 10M, 1G or bytes; none: no cap; at least 4k; default: the server's, 1G)",
     )
     .option(
       '--preemptible',

@@ -14,11 +14,19 @@ export class SetSchedulerEnabledHandler implements ICommandHandler<SetSchedulerE
   ) {}
 
   async execute({ enabled }: SetSchedulerEnabledCommand): Promise<void> {
-    await this.journal.record(async (tx) => {
-      const updatedAt = new Date().toISOString();
-      await this.state.setEnabled(tx, enabled, updatedAt);
-      return { result: undefined, events: [new SchedulerToggledEvent({ enabled, updated_at: updatedAt })] };
-    });
-    this.dispatcher.setEnabled(enabled);
+    const before = this.dispatcher.isEnabled;
+    await this.journal
+      .record(async (tx) => {
+        const updatedAt = new Date().toISOString();
+        await this.state.setEnabled(tx, enabled, updatedAt);
+        // Applied in the transaction: a submit later in the same group commit (a later journal
+        // entry) must see it, and not start at submit after a committed pause.
+        this.dispatcher.setEnabled(enabled);
+        return { result: undefined, events: [new SchedulerToggledEvent({ enabled, updated_at: updatedAt })] };
+      })
+      .catch((err: unknown) => {
+        this.dispatcher.setEnabled(before); // not committed: as it was
+        throw err;
+      });
   }
 }
