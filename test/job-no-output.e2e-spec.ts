@@ -59,7 +59,7 @@ describe('a job that has no output (e2e, in-process server)', () => {
 
     const ended = await api.waitStatus(tail, ['aborted', 'done', 'failed'], 30_000);
     expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
-    const said = `no output recorded for ${tail} (it ended without writing any)`;
+    const said = `no output recorded for ${tail} (the job has ended; none will come)`;
     expect(await messages(tail)).toEqual(LOG_PATHS.map(() => said));
     const { code, stderr } = await dump(tail);
     expect(code).toBe(5);

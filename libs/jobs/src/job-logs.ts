@@ -35,7 +35,7 @@ export function noOutputError(job: Pick<Job, 'id' | 'status'>): DomainError {
   return new DomainError(
     'NOT_FOUND',
     isTerminal(job.status)
-      ? `no output recorded for ${job.id} (it ended without writing any)`
+      ? `no output recorded for ${job.id} (the job has ended; none will come)`
       : `no output recorded for ${job.id} yet`,
   );
 }

@@ -147,7 +147,7 @@ export class JobReaper implements OnModuleDestroy {
         });
         return { result: undefined, events: ok ? [new JobRequeuedEvent(entry.id)] : [] };
       });
-      this.logger.warn(`${entry.id} was claimed but never launched (the server stopped first): queued again`);
+      this.logger.warn(`${entry.id} was claimed but its launch never started: queued again`);
       this.active.remove(entry);
     } catch (err) {
       entry.settling = false; // the next poll tries again; its GPUs stay reserved meanwhile
