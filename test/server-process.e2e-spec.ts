@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
@@ -26,14 +27,45 @@ describe('server process (e2e, built dist)', () => {
 
       const before = (await request(server.baseUrl, 'GET', '/api/health')).body.started_at;
       expect((await request(server.baseUrl, 'POST', '/api/server/restart', { token })).status).toBe(202);
-      // Port 0 picks a new port on restart; the supervisor (same PID) prints a fresh banner.
+      // The supervisor (same PID) prints a fresh banner; with port 0 the new worker keeps the port.
       const newBase = await server.nextBanner();
+      expect(newBase).toBe(server.baseUrl);
       const after = (await request(newBase, 'GET', '/api/health')).body.started_at;
       expect(after > before).toBe(true);
       expect(server.process.exitCode).toBeNull();
       expect((await request(newBase, 'GET', '/api/server-config-path', { token })).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('with port 0, a restarted worker whose port was taken meanwhile serves on a new one and says so', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home);
+    const squatter = createServer();
+    try {
+      const port = Number(new URL(server.baseUrl).port);
+      expect(
+        (await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! })).status,
+      ).toBe(202);
+      // Taken between the old worker's close and the new worker's listen.
+      await waitFor(
+        () =>
+          new Promise<boolean | undefined>((resolve) => {
+            squatter.once('error', () => resolve(undefined));
+            squatter.listen(port, '127.0.0.1', () => resolve(true));
+          }),
+        `port ${port} to be free`,
+        20_000,
+      );
+      const newBase = await server.nextBanner();
+      expect(newBase).not.toBe(server.baseUrl);
+      expect((await request(newBase, 'GET', '/api/health')).status).toBe(200);
+      expect(server.output()).toContain(`port ${port} was taken meanwhile: serving on a new one`);
+    } finally {
+      squatter.close();
+      expect(await server.stop()).toBe(0);
+      home.remove();
     }
   });
 

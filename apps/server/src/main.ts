@@ -2,7 +2,13 @@ import { ChildProcess, fork } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { isHelpRequested, USAGE } from '@trainyard/core';
-import { BOOT_FAILURE_EXIT_CODE, RESTART_EXIT_CODE, WORKER_READY_MESSAGE } from './server-lifecycle';
+import {
+  BOOT_FAILURE_EXIT_CODE,
+  RESTART_EXIT_CODE,
+  WORKER_PORT_ENV,
+  WORKER_READY_MESSAGE,
+  WorkerReady,
+} from './server-lifecycle';
 
 /** A crash loop: this many unexpected worker deaths within the window and the supervisor gives up. */
 const CRASH_LIMIT = 5;
@@ -40,6 +46,8 @@ function main(): void {
   let pending: NodeJS.Timeout | null = null;
   let stopping = false;
   let crashes: number[] = [];
+  /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
+  let port: number | null = null;
 
   const start = () => {
     pending = null;
@@ -47,10 +55,13 @@ function main(): void {
     const worker = fork(join(__dirname, 'worker.js'), argv, {
       stdio: 'inherit',
       execArgv: [...process.execArgv, ...WORKER_V8_FLAGS],
+      env: port === null ? process.env : { ...process.env, [WORKER_PORT_ENV]: String(port) },
     });
     child = worker;
-    worker.on('message', (message) => {
-      if (message === WORKER_READY_MESSAGE) serving = true;
+    worker.on('message', (message: WorkerReady) => {
+      if (message?.type !== WORKER_READY_MESSAGE) return;
+      serving = true;
+      port ??= message.port;
     });
     // 'close', not 'exit': it comes after the IPC channel is drained, so a ready message the worker sent
     // just before it died is never missed.

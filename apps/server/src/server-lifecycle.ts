@@ -6,6 +6,16 @@ export const RESTART_EXIT_CODE = 75;
 export const BOOT_FAILURE_EXIT_CODE = 78;
 /** The worker's IPC message once it is serving; only a worker that got this far is restarted after a crash. */
 export const WORKER_READY_MESSAGE = 'trainyard:worker-ready';
+/** What a worker sends the supervisor once it serves: the port it listens on. */
+export interface WorkerReady {
+  type: typeof WORKER_READY_MESSAGE;
+  port: number;
+}
+/**
+ * Set by the supervisor for a worker it restarts when the configured port is 0 (any free one): the
+ * port the first worker got, so a restart keeps the server's address (banner, CLI, open consoles).
+ */
+export const WORKER_PORT_ENV = 'TRAINYARD_WORKER_PORT';
 export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
 export type RestartHandler = () => Promise<void> | void;
 

@@ -5,7 +5,13 @@ import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
 import { startupBanner } from './banner';
-import { BOOT_FAILURE_EXIT_CODE, RESTART_EXIT_CODE, WORKER_READY_MESSAGE } from './server-lifecycle';
+import {
+  BOOT_FAILURE_EXIT_CODE,
+  RESTART_EXIT_CODE,
+  WORKER_PORT_ENV,
+  WORKER_READY_MESSAGE,
+  WorkerReady,
+} from './server-lifecycle';
 
 const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
@@ -78,8 +84,16 @@ async function runWorker(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  // With --port 0, a restarted worker asks for its predecessor's port (see WORKER_PORT_ENV).
+  const previous = config.port === 0 ? Number(process.env[WORKER_PORT_ENV] ?? 0) : 0;
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await app
+      .listen({ host: config.host, port: previous || config.port })
+      .catch((err: NodeJS.ErrnoException) => {
+        if (!previous || err.code !== 'EADDRINUSE') throw err;
+        logger.warn(`port ${previous} was taken meanwhile: serving on a new one (see the address below)`);
+        return app.listen({ host: config.host, port: 0 });
+      });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     process.stderr.write(
@@ -94,7 +108,9 @@ async function runWorker(): Promise<void> {
   const credentials = app.get(Credentials);
   // Serving is announced to the supervisor before anyone can read the banner and act on it.
   await new Promise<void>((resolve) =>
-    process.send ? process.send(WORKER_READY_MESSAGE, () => resolve()) : resolve(),
+    process.send
+      ? process.send({ type: WORKER_READY_MESSAGE, port } satisfies WorkerReady, () => resolve())
+      : resolve(),
   );
   process.stdout.write(
     startupBanner(
