@@ -75,9 +75,10 @@ function describeControl(result: JobControlResponseDto): string {
   }
   const pids = result.pids ?? [];
   const signal = result.action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
-  return `${result.queue_id}: ${signal} sent to ${pids.length} process${pids.length === 1 ? '' : 'es'}${
-    pids.length ? ` (${pids.join(', ')})` : ''
-  }`;
+  // Recorded before any signal: a job still starting gets it the moment its process exists.
+  if (!pids.length)
+    return `${result.queue_id}: stop recorded; no process to signal yet (a job still starting gets ${signal} once its process exists)`;
+  return `${result.queue_id}: ${signal} sent to ${pids.length} process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')})`;
 }
 
 async function control(ctx: CliContext, id: string, action: ControlAction): Promise<number> {

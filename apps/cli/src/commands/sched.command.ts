@@ -171,7 +171,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
         ctx.output(data, () =>
           data.outcome === 'removed'
             ? `${data.queue_id} removed from the queue`
-            : `${data.queue_id} is running: aborting it`,
+            : `${data.queue_id} has started: aborting it`,
         );
       }),
     );
