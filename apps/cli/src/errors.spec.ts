@@ -81,7 +81,11 @@ describe(toCliError.name, () => {
 describe(formatFieldError.name, () => {
   it.each<[{ field?: string; message: string }, string]>([
     [{ field: 'cwd', message: 'cwd /x does not exist' }, 'cwd /x does not exist (--cwd)'],
-    [{ field: 'job_params.argv', message: 'must be a list' }, 'job_params.argv (--param): must be a list'],
+    [
+      { field: 'job_params.argv', message: 'must be a list' },
+      'job_params.argv (the command after --): must be a list',
+    ],
+    [{ field: 'job_params.lr', message: 'must be a number' }, 'job_params.lr (--param): must be a number'],
     [
       { field: 'log_cap_bytes', message: 'log_cap_bytes must be 0 (no cap) or at least 4096 (got 10)' },
       'log_cap_bytes must be 0 (no cap) or at least 4096 (got 10) (--log-cap)',

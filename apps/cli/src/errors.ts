@@ -45,6 +45,8 @@ const FIELD_FLAGS: Record<string, string> = {
   name: '--name',
   env: '--env',
   job_params: '--param',
+  // A command job's argv is what follows `--`, not a --param.
+  'job_params.argv': 'the command after --',
   time_limit_s: '--time-limit',
   kill_grace_s: '--kill-grace',
   log_cap_bytes: '--log-cap',
