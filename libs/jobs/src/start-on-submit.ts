@@ -9,10 +9,11 @@ export interface SubmitClaim {
   readonly job: Job;
   /** Journaled events of the claim, committed with the submit's. */
   readonly events: IEvent[];
-  /** Once the transaction has committed: launch it. Never throws (a failed launch fails the job, with its reason). */
+  /**
+   * Once the transaction has committed: launch it. Never throws (a failed launch fails the job, with
+   * its reason). If the transaction does not commit, the claim's GPUs are let go by itself.
+   */
   start(): void;
-  /** The transaction did not commit: let the GPUs the claim reserved go. */
-  release(): void;
 }
 
 /** Claims `job` (inserted as `queued` in `tx`) when it may start at once; null: it waits for a scheduling pass. */

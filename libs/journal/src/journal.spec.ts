@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { EventBus } from '@nestjs/cqrs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +139,46 @@ describe(Journal.name, () => {
     expect(seen).toEqual(['a, 0 events published']);
     expect(published).toHaveLength(1);
     expect((await sut.list({ afterSeq: 0, limit: 10 })).items.map((e) => e.payload.thing_id)).toEqual(['a']);
+  });
+
+  it('runs the undo steps of a change that does not commit, and only those', async () => {
+    const undone: string[] = [];
+    const change = (id: string, outcome: 'ok' | 'throws' | 'undeclared') =>
+      sut.record(async (tx) => {
+        sut.onRollback(tx, () => undone.push(id));
+        if (outcome === 'throws') throw new Error('refused');
+        const event = outcome === 'ok' ? new ThingHappenedEvent(id, 'x') : new UndeclaredEvent(id);
+        return { result: id, events: [event] };
+      });
+    // Grouped: the refused change rolls back to its savepoint alone.
+    await Promise.allSettled([change('a', 'ok'), change('b', 'throws'), change('c', 'ok')]);
+    expect(undone).toEqual(['b']);
+    // Alone, a change whose entries cannot be written fails the whole transaction.
+    await expect(change('d', 'undeclared')).rejects.toThrow(/not a journal entry type/);
+    expect(undone).toEqual(['b', 'd']);
+    await expect(change('e', 'ok')).resolves.toBe('e');
+    expect(undone).toEqual(['b', 'd']);
+    expect(() => sut.onRollback({} as import('@trainyard/database').Tx, () => undefined)).toThrow(
+      /outside a journal record/,
+    );
+  });
+
+  it('an after-commit step that throws is logged; the other changes still commit and answer', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const results = await Promise.all([
+      sut.record(async () => ({
+        result: 'a',
+        events: [],
+        afterCommit: () => {
+          throw new Error('boom');
+        },
+      })),
+      sut.record(async () => ({ result: 'b', events: [new ThingHappenedEvent('b', 'x')] })),
+    ]);
+    expect(results).toEqual(['a', 'b']);
+    expect(published).toHaveLength(1);
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('an after-commit step failed: Error: boom'));
+    error.mockRestore();
   });
 });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
 import { Database, insertRow, Tx } from '@trainyard/database';
 import { JournalEntryEntity } from './infrastructure/journal-entry.entity';
@@ -13,7 +13,7 @@ export interface Recorded<T> {
   events: JournaledEvent[];
   /**
    * Runs right after the commit, before the events are published: for a step that must follow the
-   * commit and should not wait for the event handlers (a launch). Must not throw.
+   * commit and should not wait for the event handlers (a launch). What it throws is logged.
    */
   afterCommit?: () => void;
 }
@@ -46,6 +46,9 @@ export class Journal {
     reject: (error: unknown) => void;
   }> = [];
   private flushScheduled = false;
+  /** The undo steps of the change whose work is running in each open transaction (see onRollback). */
+  private readonly undos = new WeakMap<Tx, Array<() => void>>();
+  private readonly logger = new Logger('Journal');
 
   constructor(
     private readonly db: Database,
@@ -69,6 +72,17 @@ export class Journal {
     });
   }
 
+  /**
+   * Called inside a `record` work: `undo` runs if that change does not commit (its savepoint rolled
+   * back, or the whole group commit failed) — for in-memory state set alongside its rows, such as the
+   * GPUs a claim reserves. Throws outside a work.
+   */
+  onRollback(tx: Tx, undo: () => void): void {
+    const list = this.undos.get(tx);
+    if (!list) throw new Error('Journal.onRollback called outside a journal record');
+    list.push(undo);
+  }
+
   private async flush(): Promise<void> {
     this.flushScheduled = false;
     const batch = this.pending.splice(0, MAX_GROUP_COMMIT);
@@ -80,9 +94,13 @@ export class Journal {
     const outcomes: Array<
       { ok: true; recorded: Recorded<unknown>; entries: JournalEntry[] } | { ok: false; error: unknown }
     > = [];
+    const undos: Array<Array<() => void>> = [];
     try {
       await this.db.transaction(async (tx) => {
         for (const { work } of batch) {
+          const undo: Array<() => void> = [];
+          undos.push(undo);
+          this.undos.set(tx, undo);
           if (grouped) await tx.query('SAVEPOINT journal_record');
           try {
             const recorded = await work(tx);
@@ -94,15 +112,20 @@ export class Journal {
             if (!grouped) throw error;
             await tx.query('ROLLBACK TO journal_record');
             await tx.query('RELEASE journal_record');
+            this.runSafely(undo.splice(0), 'an undo step');
             outcomes.push({ ok: false, error });
           }
         }
       });
     } catch (error) {
+      this.runSafely(undos.flat(), 'an undo step');
       for (const { reject } of batch) reject(error); // nothing of the batch was committed
       return;
     }
-    for (const outcome of outcomes) if (outcome.ok) outcome.recorded.afterCommit?.();
+    this.runSafely(
+      outcomes.flatMap((o) => (o.ok && o.recorded.afterCommit ? [o.recorded.afterCommit] : [])),
+      'an after-commit step',
+    );
     for (const [i, outcome] of outcomes.entries()) {
       if (!outcome.ok) {
         batch[i].reject(outcome.error);
@@ -111,6 +134,17 @@ export class Journal {
       for (const relay of this.relays) relay(outcome.entries);
       if (outcome.recorded.events.length) this.eventBus.publishAll(outcome.recorded.events);
       batch[i].resolve(outcome.recorded.result);
+    }
+  }
+
+  /** Runs each step; one that throws is logged and never keeps the others (or the batch's answers) from running. */
+  private runSafely(steps: Array<() => void>, what: string): void {
+    for (const step of steps) {
+      try {
+        step();
+      } catch (err) {
+        this.logger.error(`${what} failed: ${(err as Error).stack ?? String(err)}`);
+      }
     }
   }
 

@@ -170,7 +170,6 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         void this.launcher
           .start(claimed)
           .catch((err: Error) => this.logger.error(`${job.id}: launch failed: ${err.stack ?? err.message}`)),
-      release: () => this.launcher.release(claimed),
     };
   }
 

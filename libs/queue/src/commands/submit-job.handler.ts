@@ -28,7 +28,6 @@ import {
   queuedJob,
   QueueWaitTimer,
   StartOnSubmit,
-  SubmitClaim,
   UNFINISHED_STATUSES,
   unknownJobType,
 } from '@trainyard/jobs';
@@ -159,9 +158,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       preemptible: input.preemptible ?? false,
       gpu_profile: profile,
     };
-    // A claim made in the transaction below: launched once it commits, its GPUs let go if it does not.
-    const claimed: { claim: SubmitClaim | null } = { claim: null };
-    const recorded = this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
+    return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       if (idempotencyKey) {
         const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
         if (existing) {
@@ -225,16 +222,12 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
       // A lone job that may start at once is claimed in this same commit (no scheduling pass first).
       const claim = jobs.length === 1 ? await this.startOnSubmit.claim(tx, jobs[0]) : null;
-      claimed.claim = claim;
       return {
         result: { job: claim?.job ?? jobs[0], replayed: false },
         events: [...jobs.map((job) => new JobQueuedEvent(job)), ...(claim?.events ?? [])],
+        // Launched right after the commit, before the answer is written.
         afterCommit: claim ? () => claim.start() : undefined,
       };
-    });
-    return recorded.catch((err: unknown) => {
-      claimed.claim?.release();
-      throw err;
     });
   }
 

@@ -84,17 +84,10 @@ export class JobLauncher implements OnModuleDestroy {
 
   /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
   async launch(job: Job, gpuIndices: number[], migDevices: string[] = []): Promise<boolean> {
-    // Set inside the transaction: a claim whose commit fails lets its GPUs go.
-    const made: { claim: ClaimedLaunch | null } = { claim: null };
-    const claimed = await this.journal
-      .record(async (tx) => {
-        made.claim = await this.claim(tx, job, gpuIndices, migDevices);
-        return { result: made.claim, events: made.claim?.events ?? [] };
-      })
-      .catch((err: unknown) => {
-        if (made.claim) this.release(made.claim);
-        throw err;
-      });
+    const claimed = await this.journal.record(async (tx) => {
+      const claim = await this.claim(tx, job, gpuIndices, migDevices);
+      return { result: claim, events: claim?.events ?? [] };
+    });
     if (!claimed) return false;
     await this.start(claimed);
     return true;
@@ -103,7 +96,7 @@ export class JobLauncher implements OnModuleDestroy {
   /**
    * In `tx`: queued → starting (CAS; null when the job is no longer queued), with the rows the launch
    * hooks add (a tracking run). Its GPUs are reserved at once, so a later claim in the same group
-   * commit cannot take them: call {@link start} once `tx` has committed, {@link release} if it did not.
+   * commit cannot take them, and let go again if `tx` does not commit. Call {@link start} once it has.
    */
   async claim(
     tx: Tx,
@@ -134,12 +127,10 @@ export class JobLauncher implements OnModuleDestroy {
       graceMs: (job.kill_grace_s ?? this.config.kill_grace_seconds) * 1000,
       deadline: deadlineOf({ started_at: startedAt, time_limit_s: job.time_limit_s }),
     });
+    this.journal.onRollback(tx, () => {
+      if (this.active.isCurrent(entry)) this.active.remove(entry);
+    });
     return { job: { ...job, ...changes, status: 'starting' }, entry, extra, events: [starting, ...events] };
-  }
-
-  /** The claim's transaction did not commit: its GPUs go back. */
-  release(claimed: ClaimedLaunch): void {
-    if (this.active.isCurrent(claimed.entry)) this.active.remove(claimed.entry);
   }
 
   /**
