@@ -111,8 +111,14 @@ describe('start on submit (e2e, in-process server, 2 fake GPUs)', () => {
     for (let i = 0; i < 2; i++)
       busy.push((await api.command(['sleep', '30'], { requested_gpus: 1 })).body as JobView);
     for (const job of busy) await api.waitStatus(job.queue_id, ['running']);
-    const waiting = (await api.command(['true'], { requested_gpus: 2 })).body as JobView;
+    const waiting = (await api.command(['true'], { requested_gpus: 2 })).body as JobView & {
+      pending_reason: string | null;
+    };
     expect(waiting.status).toBe('queued');
+    // Nothing ahead of it: the answer already says why it waits (not null until the next pass).
+    expect(waiting.pending_reason).toMatch(/GPU/);
+    const listed = (await api.call('GET', '/api/queue?limit=50')).body.items as (typeof waiting)[];
+    expect(listed.find((j) => j.queue_id === waiting.queue_id)?.pending_reason).toBe(waiting.pending_reason);
     const behind = (await api.command(['true'], { requested_gpus: 0 })).body as JobView;
     expect(behind.status).toBe('queued');
     await api.waitStatus(behind.queue_id, ['done']); // backfilled by a pass

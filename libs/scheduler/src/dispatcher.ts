@@ -159,8 +159,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
     // Alone in the queue: its queue position (seq) is moot.
     const alone = placementItem({ ...job, seq: 0 }, null);
-    const [launch] = place([alone], this.placementGpus(), this.placementOptions()).launch;
-    if (!launch) return null;
+    const placed = place([alone], this.placementGpus(), this.placementOptions());
+    const [launch] = placed.launch;
+    if (!launch) {
+      // Alone in the queue, so this is the reason a pass would give: the answer carries it at once.
+      const reason = placed.pending[job.id];
+      if (reason) this.reasons.set(job.id, reason);
+      return null;
+    }
     const claimed = await this.launcher.claim(tx, job, launch.gpu_indices, launch.mig_devices);
     if (!claimed) return null;
     return {
