@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { jobsApi } from './support/api';
+import { pidsRunning } from './support/processes';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -149,20 +150,40 @@ describe('job launch (e2e, built dist, real processes)', () => {
   it('keeps jobs running when the launcher dies, records their real exit, and starts a new launcher', async () => {
     const { body } = await api.command(['sh', '-c', 'echo up; sleep 1.5; echo still here; exit 6']);
     await api.waitLog(body.queue_id, /up/);
-    const launchers = spawnSync('pgrep', ['-f', 'dist/bin/trainyard-launcher'], { encoding: 'utf8' })
-      .stdout.trim()
-      .split('\n')
-      .map(Number)
-      .filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`TRAINYARD_HOME=${temp.home}`));
-    // Monitors are forks of the launcher (same command line): the launcher is the one they descend from.
-    const parentOf = (pid: number) =>
-      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-    const launcher = launchers.filter((pid) => !launchers.includes(parentOf(pid)));
-    expect(launcher).toHaveLength(1);
-    process.kill(launcher[0], 'SIGKILL');
+    process.kill(theLauncher(), 'SIGKILL');
     const job = await api.waitStatus(body.queue_id, ['failed'], 15_000);
     expect(job).toMatchObject({ exit_code: 6, termination_reason: 'exited_nonzero' });
     expect(await api.log(body.queue_id)).toMatch(/still here/);
     await expectServerUp();
   });
+
+  it('when the launcher died, what a job leaves behind after its command ends is still stopped', async () => {
+    const escaped = ['sleep', '308'];
+    const { body } = await api.command(
+      ['sh', '-c', `(setsid sh -c "trap '' TERM; ${escaped.join(' ')}" &); echo up; sleep 1.5; exit 4`],
+      { kill_grace_s: 1 },
+    );
+    await api.waitLog(body.queue_id, /up/);
+    process.kill(theLauncher(), 'SIGKILL');
+    // Watched by polling from now on: the command's end is read from its exit file, not reported.
+    const job = await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000);
+    expect(job).toMatchObject({ status: 'failed', exit_code: 4, termination_reason: 'exited_nonzero' });
+    expect(job.error).toMatch(/\d+ process(es)? still running after the 1 s grace period got SIGKILL/);
+    expect(pidsRunning(escaped)).toEqual([]);
+    await expectServerUp();
+  });
+
+  /** This server's launcher (its monitors are forks of it, with the same command line). */
+  function theLauncher(): number {
+    const launchers = spawnSync('pgrep', ['-f', 'dist/bin/trainyard-launcher'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .map(Number)
+      .filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`TRAINYARD_HOME=${temp.home}`));
+    const parentOf = (pid: number) =>
+      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const launcher = launchers.filter((pid) => !launchers.includes(parentOf(pid)));
+    expect(launcher).toHaveLength(1);
+    return launcher[0];
+  }
 });

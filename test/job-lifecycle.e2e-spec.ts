@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { pidsRunning } from './support/processes';
@@ -30,7 +30,8 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
           '-c',
           `trap "echo saving; while [ ! -e ${saved} ]; do sleep 0.1; done; echo saved; exit 143" TERM; echo ready; while :; do sleep 0.1; done`,
         ],
-        { requested_gpus: 1 },
+        // The grace period runs from the kill, restart included: long enough for a slow restart.
+        { requested_gpus: 1, kill_grace_s: 120 },
       );
       await api.waitLog(body.queue_id, /ready/);
       const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
@@ -48,6 +49,78 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 20_000);
       expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort', exit_code: 143 });
       expect(await api2.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
+    } finally {
+      await second?.stop();
+      await first.stop().catch(() => undefined);
+    }
+  });
+
+  it('a restart while jobs shut down signals none of them again; SIGKILL follows when the grace runs out', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '0']);
+    let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+    try {
+      const api = jobsApi(first.baseUrl, first.token!);
+      // A trainer that counts the SIGTERMs it gets and never exits on one (a save that never ends).
+      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; while :; do sleep 0.1; done`;
+      const killed = (await api.command(['bash', '-c', counter], { kill_grace_s: 6 })).body
+        .queue_id as string;
+      // A command that exits at once and leaves such a process behind (its count goes to a file).
+      const terms = join(temp.home, 'leftover.terms');
+      const leftover = `trap 'echo TERM >> ${terms}' TERM; while :; do sleep 0.1; done`;
+      const left = (
+        await api.command(['sh', '-c', `nohup bash -c "${leftover}" >/dev/null 2>&1 & echo parent done`], {
+          kill_grace_s: 6,
+        })
+      ).body.queue_id as string;
+      await api.waitLog(killed, /ready/);
+      expect((await api.call('POST', `/api/jobs/${killed}/control/kill`)).status).toBe(200);
+      await api.waitLog(killed, /got TERM 1/);
+      await api.waitStatus(left, ['terminating']);
+      await waitFor(async () => existsSync(terms), 'the leftover to get its SIGTERM');
+      await first.stop('SIGKILL');
+
+      second = await spawnServer(temp.home, ['--fake-gpus', '0']);
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      const ended = await api2.waitStatus(killed, ['aborted', 'failed', 'done'], 30_000);
+      expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort' });
+      expect(ended.error).toMatch(/\d+ process(es)? still running after the 6 s grace period got SIGKILL/);
+      // One SIGTERM in all: the restart did not send it again (it would restart a save).
+      expect((await api2.log(killed)).match(/got TERM/g)).toHaveLength(1);
+      const cleaned = await api2.waitStatus(left, ['aborted', 'failed', 'done'], 30_000);
+      expect(cleaned).toMatchObject({ status: 'done', termination_reason: 'completed', exit_code: 0 });
+      expect(cleaned.error).toMatch(/\d+ process(es)? still running after the 6 s grace period got SIGKILL/);
+      expect(readFileSync(terms, 'utf8')).toBe('TERM\n');
+    } finally {
+      await second?.stop();
+      await first.stop().catch(() => undefined);
+    }
+  });
+
+  it('a command that ended while the server was down has what it left behind stopped after the restart', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+    const escaped = ['sleep', '309'];
+    try {
+      const api = jobsApi(first.baseUrl, first.token!);
+      const { body } = await api.command(
+        ['sh', '-c', `(setsid sh -c "trap '' TERM; ${escaped.join(' ')}" &); echo up; sleep 1; exit 3`],
+        { requested_gpus: 1, kill_grace_s: 1 },
+      );
+      await api.waitLog(body.queue_id, /up/);
+      await first.stop('SIGKILL');
+      await waitFor(
+        async () => existsSync(join(temp.home, 'jobs', `${body.queue_id}.exit`)),
+        'its exit file',
+      );
+
+      second = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      const ended = await api2.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000);
+      expect(ended).toMatchObject({ status: 'failed', exit_code: 3, termination_reason: 'exited_nonzero' });
+      expect(ended.error).toMatch(/\d+ process(es)? still running after the 1 s grace period got SIGKILL/);
+      expect(pidsRunning(escaped)).toEqual([]);
+      const { body: gpus } = await api2.call('GET', '/api/gpus');
+      expect(gpus.gpus[0].reserved_by).toBeNull();
     } finally {
       await second?.stop();
       await first.stop().catch(() => undefined);
@@ -139,6 +212,33 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       expect(await api.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
       await api.waitStatus(next.id, ['done'], 15_000);
       expect(Number(next.startedNs() / 1_000_000n)).toBeGreaterThanOrEqual(Date.parse(ended.ended_at));
+    });
+
+    it('a second kill of a job that is shutting down sends nothing again; force-kill still ends it', async () => {
+      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; while :; do sleep 0.1; done`;
+      const { body } = await api.command(['bash', '-c', counter], { requested_gpus: 1, kill_grace_s: 60 });
+      await api.waitLog(body.queue_id, /ready/);
+      const firstKill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+      expect(firstKill.body.pids.length).toBeGreaterThan(0);
+      expect(firstKill.body.survivors.length).toBeGreaterThan(0); // it does not exit on SIGTERM
+      expect(firstKill.body.repeated).toBeUndefined();
+      const killAt = Date.parse(firstKill.body.kill_at);
+      expect(killAt - Date.now()).toBeGreaterThan(50_000); // its 60 s grace period
+      await api.waitLog(body.queue_id, /got TERM 1/);
+
+      const again = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ repeated: true, pids: [], kill_at: firstKill.body.kill_at });
+      expect(again.body.survivors.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await api.log(body.queue_id)).not.toMatch(/got TERM 2/);
+      expect((await api.job(body.queue_id)).status).toBe('terminating');
+
+      const forced = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
+      expect(forced.body.repeated).toBeUndefined();
+      expect(await api.waitStatus(body.queue_id, ['aborted'])).toMatchObject({
+        termination_reason: 'user_kill',
+      });
     });
 
     it('cancel right after submit never reports a success code for a job that was stopped', async () => {

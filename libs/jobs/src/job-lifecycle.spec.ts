@@ -181,6 +181,24 @@ describe(settle.name, () => {
       null,
     ],
     [
+      'exit 0, but what it left behind needed SIGKILL after the grace period: done, and said so',
+      { exitCode: 0, killedAfterGrace: { processes: 1, graceS: 15 } },
+      { status: 'done', reason: 'completed' },
+      /^1 process still running after the 15 s grace period got SIGKILL$/,
+    ],
+    [
+      'aborted, SIGKILL needed: both told',
+      { requested: 'user_abort', exitCode: 143, killedAfterGrace: { processes: 2, graceS: 20 } },
+      { status: 'aborted', reason: 'user_abort' },
+      /^aborted on request; killed by signal 15 \(SIGTERM\); 2 processes still running after the 20 s grace period got SIGKILL$/,
+    ],
+    [
+      'no process needed SIGKILL: nothing added',
+      { exitCode: 0, killedAfterGrace: { processes: 0, graceS: 10 } },
+      { status: 'done', reason: 'completed' },
+      null,
+    ],
+    [
       'preempted, but its relaunch failed: launch_failed wins',
       { requested: 'preempted', launchError: 'cwd gone' },
       { status: 'failed', reason: 'launch_failed' },

@@ -128,6 +128,8 @@ export interface JobEndEvidence {
   execError?: string | null;
   /** True when the end was found after a server restart rather than watched. */
   foundAfterRestart: boolean;
+  /** Processes still running when the grace period ran out, which got SIGKILL (0 or absent: none). */
+  killedAfterGrace?: { processes: number; graceS: number };
 }
 
 export interface JobOutcome {
@@ -147,9 +149,19 @@ export interface JobOutcome {
  * - preempted is not an end: `queued` again whatever the exit status (it was asked to checkpoint);
  * - trainer_stop ends `done` when the job then exits 0, else `failed` (the save did not complete);
  * - otherwise exit 0 is `done`, any other status `failed`, and no status at all `failed /
- *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file).
+ *   lost_on_restart` (after a restart) or `failed / exited_nonzero` (watched, but no status file);
+ * - processes SIGKILLed when the grace period ran out are counted in `error`, whatever the outcome.
  */
 export function settle(evidence: JobEndEvidence): JobOutcome {
+  const outcome = outcomeOf(evidence);
+  const killed = evidence.killedAfterGrace;
+  if (!killed?.processes || outcome.status === 'queued') return outcome;
+  // Worth knowing whatever the outcome: the job (or what it left behind) did not stop in its grace period.
+  const note = `${killed.processes} process${killed.processes === 1 ? '' : 'es'} still running after the ${killed.graceS} s grace period got SIGKILL`;
+  return { ...outcome, error: outcome.error ? `${outcome.error}; ${note}` : note };
+}
+
+function outcomeOf(evidence: JobEndEvidence): JobOutcome {
   const { requested, exitCode, launchError, execError, foundAfterRestart } = evidence;
   const later = foundAfterRestart ? ' (ended while the server was down)' : '';
   if (launchError !== null) return { status: 'failed', reason: 'launch_failed', error: launchError };

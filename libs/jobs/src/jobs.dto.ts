@@ -126,8 +126,16 @@ export class JobControlResponseDto {
   action!: string;
   /** Processes signalled (kill actions). */
   pids?: number[];
-  /** Processes still alive 2 s after the signal. */
+  /** Processes still alive 2 s after the signal (with `repeated`: still running now). */
   survivors?: number[];
+  /**
+   * True when the job had been sent this signal already (a second kill of a job that is shutting
+   * down): nothing was sent again, since a second SIGTERM would restart a trainer's checkpoint save.
+   * `force-kill` is never repeated this way.
+   */
+  repeated?: boolean;
+  /** When SIGKILL follows for whatever is still running (ISO 8601), when one is pending. */
+  kill_at?: string;
   /** The trainer's answer (trainer actions). */
   trainer_response?: unknown;
 }

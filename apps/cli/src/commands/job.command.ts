@@ -75,6 +75,8 @@ function describeControl(result: JobControlResponseDto): string {
   }
   const pids = result.pids ?? [];
   const signal = result.action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
+  if (result.repeated)
+    return `${result.queue_id}: already sent ${signal}; not sent again (a second one would restart a save)`;
   // Recorded before any signal: a job still starting gets it the moment its process exists.
   if (!pids.length)
     return `${result.queue_id}: stop recorded; no process to signal yet (a job still starting gets ${signal} once its process exists)`;
@@ -91,10 +93,13 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
       throw new CliError(
         `${data.survivors.length} process(es) still running 2 s after SIGKILL (${data.survivors.join(', ')})`,
       );
+    const when = data.kill_at
+      ? `in ${formatDuration(Math.max(0, (Date.parse(data.kill_at) - Date.now()) / 1000))}`
+      : 'after its grace period';
     if (!ctx.json)
       process.stderr.write(
         `${data.survivors.length} process(es) still shutting down (${data.survivors.join(', ')}); the job is ` +
-          `terminating and gets SIGKILL after its grace period (or now: trainyard job force-kill --yes ${id})\n`,
+          `terminating and gets SIGKILL ${when} (or now: trainyard job force-kill --yes ${id})\n`,
       );
   }
   return EXIT.ok;
@@ -226,7 +231,7 @@ export function registerJob(program: Command, run: CommandRunner): void {
     ['save', 'ask the trainer to save a checkpoint'],
     ['save-stop', 'save a checkpoint, then stop'],
     ['abort', 'stop now without a checkpoint (via the trainer, else SIGTERM)'],
-    ['kill', "SIGTERM the job's process group"],
+    ['kill', 'SIGTERM every process of the job, SIGKILL after its grace period (sent once)'],
   ];
   for (const [action, description] of actions) {
     job
@@ -238,7 +243,7 @@ export function registerJob(program: Command, run: CommandRunner): void {
 
   job
     .command('force-kill')
-    .description("SIGKILL the job's process group (needs --yes)")
+    .description('SIGKILL every process of the job (needs --yes)')
     .argument('<id>', ID_HELP)
     .option('-y, --yes', 'confirm: SIGKILL cannot be caught or undone')
     .action(

@@ -7,12 +7,20 @@ export interface StopResult {
   pids: number[];
   /** Still alive 2 s later (SIGKILL follows after the job's grace period). */
   survivors: number[];
+  /**
+   * True when the job had been sent this stop's signal already: nothing is sent again (a second
+   * SIGTERM would restart a trainer's checkpoint save); `survivors` are its processes still running.
+   */
+  repeated?: boolean;
+  /** When SIGKILL follows for whatever is still running (ISO 8601), when one is pending. */
+  kill_at?: string;
 }
 
 /**
  * Ends an active job for `request` (handled by the scheduler, which supervises jobs): the request
  * is persisted as the job's termination reason before any signal is sent. user_abort: SIGTERM,
- * then SIGKILL after the grace period; user_kill: SIGKILL. With `signal` false (a trainer was
+ * then SIGKILL after the grace period; user_kill: SIGKILL. A signal the job was sent already is not
+ * sent again (see {@link StopResult.repeated}). With `signal` false (a trainer was
  * asked to stop) the request is only recorded.
  */
 export class TerminateJobCommand extends Command<StopResult> {

@@ -30,6 +30,15 @@ export interface ActiveJob {
   limitTimer: NodeJS.Timeout | null;
   /** Pending SIGKILL after the grace period. */
   killTimer: NodeJS.Timeout | null;
+  /** When that SIGKILL is due, epoch ms (null: none pending). */
+  killAt: number | null;
+  /**
+   * The signals other than SIGKILL its processes were sent (after a restart: may have been). Each
+   * goes once: a second SIGTERM would restart a trainer's checkpoint save.
+   */
+  readonly sent: Set<NodeJS.Signals>;
+  /** How many of its processes were still running when the grace period ran out (they got SIGKILL). */
+  killedAfterGrace: number;
   /** Its end happened while no server was watching (found gone at boot). */
   endedWhileDown: boolean;
   /** For jobs found in `starting` without a pid at boot: settle without evidence only after this (epoch ms). */
@@ -90,6 +99,9 @@ export class ActiveJobs {
       ...job,
       mainExit: undefined,
       killTimer: null,
+      killAt: null,
+      sent: new Set(),
+      killedAfterGrace: 0,
       limitTimer: null,
       endedWhileDown: false,
       noEvidenceUntil: 0,

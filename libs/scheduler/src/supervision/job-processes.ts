@@ -135,8 +135,11 @@ export class JobProcesses implements OnModuleDestroy {
    */
   signal(job: JobRef, signal: NodeJS.Signals): number[] {
     const pids = this.workers(job);
-    if (signal === 'SIGKILL' && job.cgroup && pids.length) killCgroup(job.cgroup);
-    return signalAll(pids, signal).sent;
+    const viaCgroup =
+      signal === 'SIGKILL' && job.cgroup !== null && pids.length > 0 && killCgroup(job.cgroup);
+    const { sent } = signalAll(pids, signal); // also those outside the cgroup (found by their tag)
+    // cgroup.kill got them all: one already reaped by the time it is signalled below was killed too.
+    return viaCgroup ? pids : sent;
   }
 
   /** Removes the job's cgroup once it is empty (after its end); harmless in tag mode or when absent. */

@@ -32,6 +32,8 @@ const COMMIT_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 export class JobReaper implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private poller: NodeJS.Timeout | null = null;
+  /** Jobs whose leftovers are being stopped. */
+  private readonly cleaning = new WeakSet<ActiveJob>();
   private closed = false;
 
   constructor(
@@ -92,9 +94,19 @@ export class JobReaper implements OnModuleDestroy {
   private poll(): void {
     for (const entry of this.active.all()) {
       if (entry.watch !== 'poll' || entry.settling) continue;
-      if (entry.monitorPid > 0 && isProcessAlive(entry.monitorPid, entry.monitorStartTime)) continue;
+      if (entry.monitorPid > 0 && isProcessAlive(entry.monitorPid, entry.monitorStartTime)) {
+        // The monitor outlives its command while anything of the job is left: once the command has
+        // ended (its exit file says so: nobody reports it in this mode), that is cleaned up.
+        if (!entry.killTimer && entry.request === null && this.commandEnded(entry))
+          this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
+        continue;
+      }
       this.checkGone(entry);
     }
+  }
+
+  private commandEnded(entry: ActiveJob): boolean {
+    return entry.mainExit !== undefined || readExitFile(this.files.exitStatus(entry.id)) !== null;
   }
 
   /** At boot, for a job whose monitor is gone: settles it now when nothing of it is left. */
@@ -114,9 +126,7 @@ export class JobReaper implements OnModuleDestroy {
     const left = this.processes.workers(entry, false);
     if (left.length > 0) {
       // Only what the command left behind is cleaned up; while the command itself runs, it runs.
-      const commandEnded =
-        entry.mainExit !== undefined || readExitFile(this.files.exitStatus(entry.id)) !== null;
-      if (commandEnded && !entry.killTimer && entry.request === null)
+      if (this.commandEnded(entry) && !entry.killTimer && entry.request === null)
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
       return;
     }
@@ -157,9 +167,10 @@ export class JobReaper implements OnModuleDestroy {
 
   /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */
   private async cleanUpLeftovers(entry: ActiveJob): Promise<void> {
-    if (entry.killTimer || entry.request !== null) return;
+    if (entry.killTimer || entry.request !== null || this.cleaning.has(entry)) return;
     const left = this.processes.workers(entry);
     if (left.length === 0) return;
+    this.cleaning.add(entry); // once: the next poll may come before this has signalled them
     this.logger.log(
       `${entry.id}: its command ended; stopping ${left.length} process(es) it left behind (pid ${left.join(', ')})`,
     );
@@ -220,6 +231,7 @@ export class JobReaper implements OnModuleDestroy {
       execError: fromFile?.why ?? null,
       launchError,
       foundAfterRestart: entry.endedWhileDown,
+      killedAfterGrace: { processes: entry.killedAfterGrace, graceS: entry.graceMs / 1000 },
     });
     // Nobody watched an end that happened while the server was down: the exit file says when it was.
     const endedAt = (

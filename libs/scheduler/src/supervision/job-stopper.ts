@@ -62,14 +62,45 @@ export class JobStopper {
       await this.persistRequest(id, request, note);
     }
     if (!signal) return { pids: [], survivors: [] };
+    const first = this.firstSignal(request);
+    if (entry.sent.has(first)) return this.stopping(entry);
     const checkpoint = request === 'time_limit' || request === 'preempted';
     if (checkpoint && (await this.askTrainerToSaveStop(entry))) {
       this.armKill(entry);
       return { pids: [], survivors: [] };
     }
-    const first =
-      request === 'user_kill' ? 'SIGKILL' : request === 'preempted' ? this.config.preempt_signal : 'SIGTERM';
-    return this.signal(entry, first, true);
+    return { ...(await this.signal(entry, first, true)), ...this.killAt(entry) };
+  }
+
+  /**
+   * At boot, for a job re-attached while being stopped: its stop signal went out before the restart
+   * (the request is persisted first, the signal right after), so it is not sent again — a second
+   * SIGTERM would restart a save — and SIGKILL follows when the grace period that began with the
+   * request (`requestedAt`, epoch ms; null: from now) runs out. A force-kill is simply repeated.
+   */
+  async resume(entry: ActiveJob, requestedAt: number | null): Promise<void> {
+    if (entry.request === 'trainer_stop') return;
+    if (entry.request === 'user_kill') {
+      await this.signal(entry, 'SIGKILL');
+      return;
+    }
+    entry.sent.add(this.firstSignal(entry.request));
+    this.armKill(entry, (requestedAt ?? Date.now()) + entry.graceMs);
+  }
+
+  /** What a request sends first: SIGKILL, the preempt signal, or SIGTERM (also for what a command left behind). */
+  private firstSignal(request: TerminationRequest | null): NodeJS.Signals {
+    if (request === 'user_kill') return 'SIGKILL';
+    return request === 'preempted' ? this.config.preempt_signal : 'SIGTERM';
+  }
+
+  /** A repeated stop: sends nothing; says what is still running and when SIGKILL follows. */
+  private stopping(entry: ActiveJob): StopResult {
+    return { pids: [], survivors: this.processes.workers(entry), repeated: true, ...this.killAt(entry) };
+  }
+
+  private killAt(entry: ActiveJob): Pick<StopResult, 'kill_at'> {
+    return entry.killAt === null ? {} : { kill_at: new Date(entry.killAt).toISOString() };
   }
 
   /**
@@ -118,37 +149,52 @@ export class JobStopper {
       return { pids: [], survivors: [] };
     }
     const pids = this.processes.signal(entry, signal);
-    if (signal !== 'SIGKILL') this.armKill(entry);
-    if (!verify) return { pids, survivors: [] };
+    if (signal !== 'SIGKILL') {
+      entry.sent.add(signal);
+      this.armKill(entry);
+    }
+    return { pids, survivors: verify ? await this.stillAlive(pids) : [] };
+  }
+
+  /** Those of `pids` still alive after up to 2 s. */
+  private async stillAlive(pids: number[]): Promise<number[]> {
     const deadline = performance.now() + STOP_VERIFY_MS;
     let survivors = pids;
     while (survivors.length > 0 && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, VERIFY_POLL_MS));
       survivors = survivors.filter((pid) => isProcessAlive(pid));
     }
-    return { pids, survivors };
+    return survivors;
   }
 
-  /** SIGKILL after the job's grace period, unless already armed. */
-  private armKill(entry: ActiveJob): void {
+  /** SIGKILL at `at` (epoch ms; default: after the job's grace period from now), unless already armed. */
+  private armKill(entry: ActiveJob, at = Date.now() + entry.graceMs): void {
     if (entry.killTimer || !this.active.isCurrent(entry)) return;
-    entry.killTimer = setTimeout(() => {
-      this.escalate(entry).catch((err: Error) =>
-        this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
-      );
-    }, entry.graceMs);
+    entry.killAt = at;
+    entry.killTimer = setTimeout(
+      () => {
+        this.escalate(entry).catch((err: Error) =>
+          this.logger.error(`${entry.id}: SIGKILL after grace failed: ${err.message}`),
+        );
+      },
+      Math.max(0, at - Date.now()),
+    );
     entry.killTimer.unref();
   }
 
   /** The grace period is over: SIGKILL whatever is left; name what survives even that. */
   private async escalate(entry: ActiveJob): Promise<void> {
     entry.killTimer = null;
+    entry.killAt = null;
     if (!this.active.isCurrent(entry)) return;
-    const { pids, survivors } = await this.signal(entry, 'SIGKILL', true);
+    const { pids } = await this.signal(entry, 'SIGKILL');
+    // Counted before waiting: the job may be settled (with this count) while survivors are checked.
+    entry.killedAfterGrace += pids.length;
     if (pids.length)
       this.logger.warn(
         `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
       );
+    const survivors = await this.stillAlive(pids);
     if (survivors.length > 0 && this.active.isCurrent(entry)) {
       const message = `${survivors.length} process(es) survive SIGKILL (pids ${survivors.join(', ')}); GPUs stay reserved until they are gone`;
       await this.journal.record(async (tx) => {

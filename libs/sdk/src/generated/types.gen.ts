@@ -1553,12 +1553,22 @@ export type JobCancelledV1Entry = {
 export type JobControlResponseDto = {
     action: string;
     /**
+     * When SIGKILL follows for whatever is still running (ISO 8601), when one is pending.
+     */
+    kill_at?: string;
+    /**
      * Processes signalled (kill actions).
      */
     pids?: Array<number>;
     queue_id: string;
     /**
-     * Processes still alive 2 s after the signal.
+     * True when the job had been sent this signal already (a second kill of a job that is shutting
+     * down): nothing was sent again, since a second SIGTERM would restart a trainer's checkpoint save.
+     * `force-kill` is never repeated this way.
+     */
+    repeated?: boolean;
+    /**
+     * Processes still alive 2 s after the signal (with `repeated`: still running now).
      */
     survivors?: Array<number>;
     /**
