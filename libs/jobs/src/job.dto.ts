@@ -83,6 +83,11 @@ export class JobDto {
    */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;
+  /**
+   * When its stop was requested (ISO 8601; the grace period runs from here); null when nobody asked
+   * (it ran to its end, or is stopping what its command left behind).
+   */
+  termination_requested_at!: string | null;
   /** SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace. */
   kill_grace_s!: number | null;
   /**

@@ -24,6 +24,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     exit_code: job.exit_code,
     error: job.error,
     termination_reason: job.termination_reason,
+    termination_requested_at: job.termination_requested_at,
     kill_grace_s: job.kill_grace_s,
     time_limit_s: job.time_limit_s,
     log_cap_bytes: job.log_cap_bytes,

@@ -1748,6 +1748,11 @@ export type JobDto = {
      */
     termination_reason: TerminationReason | null;
     /**
+     * When its stop was requested (ISO 8601; the grace period runs from here); null when nobody asked
+     * (it ran to its end, or is stopping what its command left behind).
+     */
+    termination_requested_at: string | null;
+    /**
      * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
      * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
      * `aborted` with termination_reason `time_limit`.
@@ -2855,6 +2860,11 @@ export type QueueItemDto = {
      * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
+    /**
+     * When its stop was requested (ISO 8601; the grace period runs from here); null when nobody asked
+     * (it ran to its end, or is stopping what its command left behind).
+     */
+    termination_requested_at: string | null;
     /**
      * Run-time cap, seconds from its start; null: none. At the limit the job is asked to stop (its
      * trainer's save-stop, else SIGTERM), SIGKILL follows after the grace period, and it ends
