@@ -273,8 +273,8 @@ describe('run tracking (e2e)', () => {
     await api.call('POST', `/api/jobs/${job.queue_id}/control/kill`);
     await api.waitStatus(job.queue_id, ['aborted', 'failed', 'done'], 15_000);
     await waitFor(
-      async () => (await call('GET', `/api/runs/${run.run_id}`)).body.status === 'failed',
-      'the run to fail with its job',
+      async () => (await call('GET', `/api/runs/${run.run_id}`)).body.status === 'aborted',
+      'the run to be aborted with its job',
     );
   });
 

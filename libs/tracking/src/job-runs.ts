@@ -66,7 +66,9 @@ export class JobRuns implements OnModuleInit {
     const expires = new Date(Date.parse(event.ended_at) + RUN_TOKEN_GRACE_MS).toISOString();
     await this.journal.record(async (tx) => {
       await this.repository.setToken(tx, run.run_id, run.token_hash, expires);
-      const outcome = event.status === 'done' ? 'finished' : 'failed';
+      // A job stopped on request did not fail: its run says so, as the job does.
+      const outcome =
+        event.status === 'done' ? 'finished' : event.status === 'aborted' ? 'aborted' : 'failed';
       const events = run.status === 'running' ? await this.runs.changeStatus(tx, run.run_id, outcome) : [];
       return { result: undefined, events };
     });

@@ -1,7 +1,8 @@
 import { DomainError, ErrorDetail } from '@trainyard/core';
 import { encodeConfig, numberFromJson, StoredConfig } from './run-values';
 
-export const RUN_STATUSES = ['running', 'finished', 'failed'] as const;
+/** goodseed's three, and `aborted`: the run of a job stopped on request (kill, time limit). */
+export const RUN_STATUSES = ['running', 'finished', 'failed', 'aborted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Most metric + string points one log request may carry (more → 413). */

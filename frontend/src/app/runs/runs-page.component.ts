@@ -50,6 +50,7 @@ const STRINGS_TAIL = 50;
         <option value="running">running</option>
         <option value="finished">finished</option>
         <option value="failed">failed</option>
+        <option value="aborted">aborted</option>
       </select>
       <select aria-label="Source" [value]="source()" (change)="source.set($any($event.target).value)">
         <option value="">any source</option>

@@ -2382,7 +2382,7 @@ export type LogRunRequestDto = {
         [key: string]: unknown;
     };
     metrics?: Array<MetricPointDto>;
-    status?: 'running' | 'finished' | 'failed';
+    status?: 'running' | 'finished' | 'failed' | 'aborted';
     strings?: Array<StringPointDto>;
 };
 
@@ -3101,7 +3101,7 @@ export type RunDto = {
     updated_at: string | null;
 };
 
-export type RunStatus = 'running' | 'finished' | 'failed';
+export type RunStatus = 'running' | 'finished' | 'failed' | 'aborted';
 
 /**
  * Payload of journal entry `run.status_changed.v1`: a run's status changed; a replica updates its `runs` row.
@@ -7318,7 +7318,7 @@ export type ListRunsData = {
     body?: never;
     path?: never;
     query?: {
-        status?: 'running' | 'finished' | 'failed';
+        status?: 'running' | 'finished' | 'failed' | 'aborted';
         project?: string;
         /**
          * Only the run of this job.
