@@ -67,6 +67,10 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     const suffix = first.slice(-8);
 
     expect((await json(['job', 'status', suffix])).queue_id).toBe(first);
+    const after = await json(['submit', '--after', `${suffix}:any`, '--', 'true']);
+    expect(after.depends_on).toEqual([{ queue_id: first, condition: 'after_any' }]);
+    expect((await cli(['submit', '--after', 'ffffffff0', '--', 'true'])).code).toBe(5);
+    await json(['sched', 'cancel', after.queue_id]);
     expect((await json(['job', 'status', second.slice(-5)])).queue_id).toBe(second);
     expect((await json(['job', 'status', second.slice(0, -3)])).queue_id).toBe(second);
 

@@ -12,6 +12,7 @@ import {
   splitKeyValue,
 } from '../args';
 import { CliError, EXIT } from '../errors';
+import { resolveJobId } from '../job-id';
 import type { CommandRunner } from './runner';
 
 /** `trainyard submit -- python train.py` just works. */
@@ -162,7 +163,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option('--param-json <json>', 'job parameters as one JSON object (--param entries override it)')
     .option(
       '--after <id[:condition]>',
-      'start only after job <id> succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
+      'start only after job <id> (or a unique prefix or suffix of one) succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
       collect,
     )
     .option('--array <n>', 'submit n copies as one array ({index} in argv becomes 0..n-1)')
@@ -192,6 +193,9 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
           defaultGpus = types.find((t) => t.name === (options.type ?? DEFAULT_TYPE))?.default_gpus ?? 0;
         }
         const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
+        // --after takes what every other command takes: a unique prefix or suffix of an id too.
+        for (const dependency of body.depends_on ?? [])
+          dependency.queue_id = await resolveJobId(ctx.client, dependency.queue_id);
         if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
           throw new CliError(
             'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',
