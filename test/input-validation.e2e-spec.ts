@@ -55,6 +55,26 @@ describe('input validation (e2e, in-process server)', () => {
     });
   });
 
+  it('a value of the wrong type is told its type only, not every rule it breaks', async () => {
+    const body = { job_type: 'command', job_params: { argv: ['true'] }, kill_grace_s: '5', name: 7 };
+    const answer = await call('POST', '/api/queue', { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toHaveLength(2);
+    expect(answer.body.details).toEqual(
+      expect.arrayContaining([
+        { field: 'name', message: 'name must be a string' },
+        { field: 'kill_grace_s', message: 'kill_grace_s must be an integer number' },
+      ]),
+    );
+    const missing = await call('POST', '/api/queue', { body: { job_params: { argv: ['true'] } } });
+    expect(missing.body.details).toEqual([{ field: 'job_type', message: 'job_type must be a string' }]);
+    // Of the right type, the other rules still speak.
+    const big = await call('POST', '/api/queue', { body: { ...body, name: 'x', kill_grace_s: 99999 } });
+    expect(big.body.details).toEqual([
+      { field: 'kill_grace_s', message: 'kill_grace_s must not be greater than 3600' },
+    ]);
+  });
+
   describe('integers in paths and queries must be plain decimal', () => {
     const NOT_CANONICAL = ['0x1', '%201', '1%20', '1.0', '01', '+1', '1e0', '-0', '١'];
 

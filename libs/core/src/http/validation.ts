@@ -8,11 +8,17 @@ const UNKNOWN_NAME: Partial<Record<ArgumentMetadata['type'], string>> = {
   param: 'unknown path parameter',
 };
 
+/** class-validator's type checks: when one fails, the field's range and length rules say nothing useful. */
+const TYPE_CONSTRAINTS = new Set(['isInt', 'isNumber', 'isString', 'isBoolean', 'isArray', 'isObject']);
+
 function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], parent = ''): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+    const all = Object.entries(error.constraints ?? {});
+    // `"5"` for an integer is "must be an integer number", not that plus "must not be less than 0".
+    const wrongType = all.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+    for (const [constraint, message] of wrongType.length ? wrongType : all) {
       if (constraint === 'whitelistValidation') {
         out.push({ field, message: `${UNKNOWN_NAME[where] ?? 'unknown parameter'} ${field}` });
         continue;
