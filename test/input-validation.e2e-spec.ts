@@ -75,6 +75,27 @@ describe('input validation (e2e, in-process server)', () => {
     ]);
   });
 
+  it('an argument or environment variable too long to exec is refused at submit, naming it', async () => {
+    const long = 'x'.repeat(140_000);
+    const argv = await call('POST', '/api/queue', {
+      body: { job_type: 'command', job_params: { argv: ['echo', long] } },
+    });
+    expect(argv.status).toBe(400);
+    expect(argv.body.details).toEqual([
+      {
+        field: 'job_params.argv',
+        message: expect.stringMatching(/^"argv"\[1\] is 140000 bytes; .* at most 131071/),
+      },
+    ]);
+    const env = await call('POST', '/api/queue', {
+      body: { job_type: 'command', job_params: { argv: ['true'] }, env: { BIG: long } },
+    });
+    expect(env.status).toBe(400);
+    expect(env.body.details).toEqual([
+      { field: 'env.BIG', message: expect.stringMatching(/^env\.BIG is 140004 bytes; /) },
+    ]);
+  });
+
   describe('integers in paths and queries must be plain decimal', () => {
     const NOT_CANONICAL = ['0x1', '%201', '1%20', '1.0', '01', '+1', '1e0', '-0', '١'];
 

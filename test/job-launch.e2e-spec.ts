@@ -1,4 +1,14 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { jobsApi } from './support/api';
@@ -54,6 +64,19 @@ describe('job launch (e2e, built dist, real processes)', () => {
     const { body } = await api.command([script]);
     const job = await api.waitStatus(body.queue_id, ['failed']);
     expect(job).toMatchObject({ exit_code: 126, error: `cannot execute ${script}: Permission denied` });
+  });
+
+  it('a program that is there but cannot run (still being written) exits 126, as in a shell, not 127', async () => {
+    const program = join(temp.home, 'being-written.sh');
+    writeFileSync(program, '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    const writer = openSync(program, 'r+'); // open for writing: exec fails with ETXTBSY
+    try {
+      const { body } = await api.command([program]);
+      const job = await api.waitStatus(body.queue_id, ['failed']);
+      expect(job).toMatchObject({ exit_code: 126, error: `cannot run ${program}: Text file busy` });
+    } finally {
+      closeSync(writer);
+    }
   });
 
   it('keeps a command’s own exit 127 as an exit status, not as a missing executable', async () => {

@@ -31,7 +31,7 @@ import {
   UNFINISHED_STATUSES,
   unknownJobType,
 } from '@trainyard/jobs';
-import { JobTypeDefinition, JobTypeRegistry, validateJobParams } from '../job-types';
+import { execStringProblem, JobTypeDefinition, JobTypeRegistry, validateJobParams } from '../job-types';
 import {
   ArrayPoint,
   ArraySpec,
@@ -375,7 +375,11 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         details.push({ field: `env.${key}`, message: `env.${key} must be a string` });
       else if (value.includes('\0'))
         details.push({ field: `env.${key}`, message: `env.${key} must not contain NUL bytes` });
-      else out[key] = value;
+      else {
+        const tooLong = execStringProblem(`env.${key}`, `${key}=${value}`);
+        if (tooLong) details.push({ field: `env.${key}`, message: tooLong });
+        else out[key] = value;
+      }
     }
     return out;
   }

@@ -82,6 +82,24 @@ describe(validateJobParams.name, () => {
       message: '"l"[0] must not contain NUL bytes',
     },
     {
+      name: 'string longer than one exec argument may be',
+      params: { s: 'x'.repeat(131_072) },
+      field: 's',
+      message: `"s" is 131072 bytes; one argument or environment variable may be at most 131071 (the kernel's limit)`,
+    },
+    {
+      name: 'list entry too long, counted in UTF-8 bytes',
+      params: { l: ['é'.repeat(65_536)] },
+      field: 'l',
+      message: `"l"[0] is 131072 bytes; one argument or environment variable may be at most 131071 (the kernel's limit)`,
+    },
+    {
+      name: 'env map entry too long as NAME=value',
+      params: { e: { K: 'x'.repeat(131_070) } },
+      field: 'e',
+      message: `"e".K is 131072 bytes; one argument or environment variable may be at most 131071 (the kernel's limit)`,
+    },
+    {
       name: 'list too long',
       params: { l: ['a', 'b', 'c'] },
       field: 'l',
@@ -149,6 +167,10 @@ describe(validateJobParams.name, () => {
       { field: 'job_params.args', message: '"args" must be a list of strings, got the string "x"' },
       { field: 'job_params.nproc_per_node', message: '"nproc_per_node" must be ≥ 1, got 0' },
     ]);
+  });
+
+  it('takes a string exactly as long as one exec argument may be', () => {
+    expect(sut(probe, { s: 'x'.repeat(131_071), e: { K: 'x'.repeat(131_069) } }).errors).toEqual([]);
   });
 
   it('requires a non-empty argv for command jobs', () => {

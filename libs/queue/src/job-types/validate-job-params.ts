@@ -47,6 +47,20 @@ export function validateJobParams(
 }
 
 /**
+ * The longest string one argument or environment variable (`NAME=value`) may be, in bytes: the
+ * kernel's MAX_ARG_STRLEN (32 pages) less the terminating NUL. Longer ones make exec fail (E2BIG).
+ */
+export const MAX_EXEC_STRING_BYTES = 131_071;
+
+/** Why `text` cannot reach a program's argv or environment (`what` names it), or undefined. */
+export function execStringProblem(what: string, text: string): string | undefined {
+  const bytes = Buffer.byteLength(text);
+  return bytes > MAX_EXEC_STRING_BYTES
+    ? `${what} is ${bytes} bytes; one argument or environment variable may be at most ${MAX_EXEC_STRING_BYTES} (the kernel's limit)`
+    : undefined;
+}
+
+/**
  * Why `value` does not fit `schema`, as a message naming the param (and the list entry or map key at
  * fault); undefined when it fits.
  */
@@ -57,6 +71,8 @@ export function checkValue(schema: JobParamSchema, value: unknown): string | und
     case 'path': {
       if (typeof value !== 'string') return `${name} must be a string, got ${describeValue(value)}`;
       if (value.includes('\0')) return `${name} must not contain NUL bytes`;
+      const tooLong = execStringProblem(name, value);
+      if (tooLong) return tooLong;
       // An empty path never means anything useful and would reach argv as "".
       if (value === '' && (schema.required || schema.type === 'path')) return `${name} must not be empty`;
       return undefined;
@@ -85,6 +101,8 @@ export function checkValue(schema: JobParamSchema, value: unknown): string | und
         const entry: unknown = value[i];
         if (typeof entry !== 'string') return `${name}[${i}] must be a string, got ${describeValue(entry)}`;
         if (entry.includes('\0')) return `${name}[${i}] must not contain NUL bytes`;
+        const tooLong = execStringProblem(`${name}[${i}]`, entry);
+        if (tooLong) return tooLong;
       }
       const range = checkRange(schema, value.length, 'count');
       return range && `${name} ${range}`;
@@ -95,6 +113,8 @@ export function checkValue(schema: JobParamSchema, value: unknown): string | und
         if (!ENV_NAME.test(key)) return `${name} has an invalid variable name ${JSON.stringify(key)}`;
         if (typeof entry !== 'string') return `${name}.${key} must be a string, got ${describeValue(entry)}`;
         if (entry.includes('\0')) return `${name}.${key} must not contain NUL bytes`;
+        const tooLong = execStringProblem(`${name}.${key}`, `${key}=${entry}`);
+        if (tooLong) return tooLong;
       }
       return undefined;
     }

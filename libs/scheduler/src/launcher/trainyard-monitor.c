@@ -397,7 +397,9 @@ static void fail(int code, const char *fmt, ...) {
 static void exec_failed(int err, const char *name) {
   if (err == ENOENT) fail(127, "command not found: %s", name);
   if (err == EACCES || err == ENOEXEC || err == EISDIR) fail(126, "cannot execute %s: %s", name, strerror(err));
-  fail(127, "cannot run %s: %s", name, strerror(err));
+  /* As a shell: 127 when it is not there at all, 126 when it is but cannot run (E2BIG, ETXTBSY…). */
+  int missing = err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG;
+  fail(missing ? 127 : 126, "cannot run %s: %s", name, strerror(err));
 }
 
 /* execvpe's search with the job's own PATH (not ours), failing like Python's os.execvpe did: the first
