@@ -103,4 +103,11 @@ describe('dependencies and arrays flags', () => {
     expect(() => buildSubmitBody({ array: '0' }, ['true'], 0, '/w')).toThrow(/at least 1/);
     expect(() => buildSubmitBody({ sweep: ['a=1', 'a=2'] }, ['true'], 0, '/w')).toThrow(/twice/);
   });
+
+  it('refuses an empty --sweep value (a typo, not a sweep over nothing)', () => {
+    for (const sweep of ['lr=', 'lr=1e-3,,1e-4', 'lr=1e-3,'])
+      expect(() => buildSubmitBody({ sweep: [sweep] }, ['true'], 0, '/w')).toThrow(
+        new CliError(`--sweep ${sweep}: empty value (give lr=v1,v2,...)`),
+      );
+  });
 });

@@ -59,6 +59,9 @@ export function parseSweep(entries: readonly string[]): Record<string, string[]>
     const [key, list] = splitKeyValue(entry, '--sweep');
     if (key in sweep) throw new CliError(`--sweep ${key} is given twice`, EXIT.invalid);
     sweep[key] = list.split(',');
+    // `lr=` or `lr=1e-3,,1e-4` is a typo far more often than a wish to sweep over nothing.
+    if (sweep[key].includes(''))
+      throw new CliError(`--sweep ${entry}: empty value (give ${key}=v1,v2,...)`, EXIT.invalid);
   }
   return sweep;
 }
