@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { makeTempHome } from '../support/temp-home';
+import { SCREENSHOTS } from './browser';
+import { type ConsoleSession, PASSWORD, closeConsole, openConsole } from './console-session';
+
+/**
+ * What a user trial of the console (headless Chromium, 2 fake GPUs) tripped over: sign-in losing the
+ * link that was opened, journal entries shown as raw JSON, accessibility and layout faults, wordy or
+ * repeated messages, and errors in the browser console.
+ */
+describe('console polish (browser e2e)', () => {
+  const temp = makeTempHome();
+  let session: ConsoleSession;
+  const consoleErrors: string[] = [];
+
+  const shot = (name: string) =>
+    session.page.screenshot({ path: join(SCREENSHOTS, `console-polish-${name}.png`) });
+
+  beforeAll(async () => {
+    session = await openConsole(temp.home, ['--fake-gpus', '2']);
+    session.page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+  });
+  afterAll(async () => {
+    await closeConsole(session);
+    temp.remove();
+  });
+  afterEach(() => expect(session.pageErrors).toEqual([]));
+
+  describe('sign-in keeps the link that was opened', () => {
+    const signIn = async () => {
+      const { page } = session;
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
+
+    it('after the session ended, opens the requested page (query included) and says why it asked', async () => {
+      const { page, context, server } = session;
+      await context.clearCookies(); // the server no longer knows this browser's session
+      await page.goto(`${server.baseUrl}/jobs?status=failed`);
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+      await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+      await shot('session-ended');
+      await signIn();
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      expect(page.url()).toBe(`${server.baseUrl}/jobs?status=failed`);
+    });
+
+    it('says nothing about a session on a first visit', async () => {
+      const { browser, server } = session;
+      const fresh = await browser.newContext();
+      try {
+        const page = await fresh.newPage();
+        await page.goto(`${server.baseUrl}/jobs/q_1_missing`);
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        expect(new URL(page.url()).searchParams.get('next')).toBe('/jobs/q_1_missing');
+        expect(await page.getByRole('alert').count()).toBe(0);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('never leaves the console for a crafted next= link', async () => {
+      const { page, context, server } = session;
+      for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+        await context.clearCookies();
+        await page.goto(`${server.baseUrl}/sign-in?next=${encodeURIComponent(next)}`);
+        await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await signIn();
+        await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+        expect(new URL(page.url()).origin).toBe(server.baseUrl);
+        expect(new URL(page.url()).pathname).toBe('/gpus');
+      }
+    });
+  });
+});
