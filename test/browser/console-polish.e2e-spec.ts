@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { cancelQueueItem, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { SCREENSHOTS } from './browser';
 import { type ConsoleSession, PASSWORD, closeConsole, openConsole } from './console-session';
@@ -27,6 +28,14 @@ describe('console polish (browser e2e)', () => {
     temp.remove();
   });
   afterEach(() => expect(session.pageErrors).toEqual([]));
+
+  const submit = async (name: string, argv: string[], requested_gpus = 0) =>
+    (
+      await submitJob({
+        client: session.api,
+        body: { job_type: 'command', requested_gpus, job_params: { argv }, name },
+      })
+    ).data.queue_id;
 
   describe('sign-in keeps the link that was opened', () => {
     const signIn = async () => {
@@ -73,6 +82,31 @@ describe('console polish (browser e2e)', () => {
         expect(new URL(page.url()).origin).toBe(server.baseUrl);
         expect(new URL(page.url()).pathname).toBe('/gpus');
       }
+    });
+  });
+
+  describe('the Activity view says everything in words', () => {
+    it('names a job cancelled long after it was queued, and has a Runs tab', async () => {
+      const { page, api } = session;
+      await setScheduler({ client: api, body: { enabled: false } });
+      const named = await submit('nightly-eval', ['true']);
+      // Enough later entries that the cancelled job's "queued" entry is off the first page.
+      const others: string[] = [];
+      for (let i = 0; i < 55; i++) others.push(await submit(`filler-${i}`, ['true']));
+      for (const id of others) await cancelQueueItem({ client: api, path: { queue_id: id } });
+      await cancelQueueItem({ client: api, path: { queue_id: named } });
+      await setScheduler({ client: api, body: { enabled: true } });
+
+      await page.goto(`${session.server.baseUrl}/activity`);
+      await page.getByRole('heading', { name: 'Activity' }).waitFor();
+      const row = page
+        .locator(`li:has(a[title="${named}"])`)
+        .filter({ hasText: 'cancelled before it started' });
+      await row.waitFor();
+      await row.filter({ hasText: "'nightly-eval'" }).waitFor();
+      await page.getByRole('group', { name: 'Show' }).getByRole('button', { name: 'Runs' }).waitFor();
+      expect(await page.locator('.feed').textContent()).not.toMatch(/\.v\d|[{}]/);
+      await shot('activity');
     });
   });
 });
