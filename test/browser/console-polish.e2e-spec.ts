@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { cancelQueueItem, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
 import { type ConsoleSession, PASSWORD, closeConsole, openConsole } from './console-session';
 
@@ -107,6 +108,54 @@ describe('console polish (browser e2e)', () => {
       await page.getByRole('group', { name: 'Show' }).getByRole('button', { name: 'Runs' }).waitFor();
       expect(await page.locator('.feed').textContent()).not.toMatch(/\.v\d|[{}]/);
       await shot('activity');
+    });
+  });
+
+  describe('keyboard and voice control', () => {
+    // Voice control users say what they see; a symbol-only button (⚙, ?) has only its name.
+    it('names every sidebar button by its visible text first', async () => {
+      const { page } = session;
+      await page.goto(`${session.server.baseUrl}/gpus`);
+      await page.getByRole('button', { name: /^Scheduler running/ }).waitFor();
+      const mismatched = await page
+        .locator('nav.sidebar button')
+        .evaluateAll((buttons) =>
+          buttons
+            .map((b) => ({
+              text: (b as unknown as { innerText: string }).innerText.trim(),
+              name: b.getAttribute('aria-label'),
+            }))
+            .filter(({ text, name }) => /[a-z]/i.test(text) && name && !name.startsWith(text)),
+        );
+      expect(mismatched).toEqual([]);
+    });
+
+    it('offers "Skip to main content" as the first Tab stop, shown when focused', async () => {
+      const { page } = session;
+      await page.goto(`${session.server.baseUrl}/gpus`);
+      await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+      await page.keyboard.press('Tab');
+      const skip = page.getByRole('link', { name: 'Skip to main content' });
+      expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to main content');
+      const box = await skip.boundingBox();
+      expect(box && box.y >= 0 && box.height > 0).toBe(true);
+      await shot('skip-link');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main-content');
+      expect(new URL(page.url()).pathname).toBe('/gpus');
+    });
+
+    it('opens the New job dialog with focus on its first field', async () => {
+      const { page } = session;
+      await page.keyboard.press('n');
+      const dialog = page.getByRole('dialog', { name: 'New job' });
+      await dialog.waitFor();
+      await waitFor(
+        async () => (await page.evaluate('document.activeElement?.id')) === 'job-type',
+        'focus on Job type',
+      );
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
     });
   });
 });
