@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cancelQueueItem, setScheduler, submitJob } from '@trainyard/sdk';
+import { cancelQueueItem, createRun, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
@@ -117,16 +117,14 @@ describe('console polish (browser e2e)', () => {
       const { page } = session;
       await page.goto(`${session.server.baseUrl}/gpus`);
       await page.getByRole('button', { name: /^Scheduler running/ }).waitFor();
-      const mismatched = await page
-        .locator('nav.sidebar button')
-        .evaluateAll((buttons) =>
-          buttons
-            .map((b) => ({
-              text: (b as unknown as { innerText: string }).innerText.trim(),
-              name: b.getAttribute('aria-label'),
-            }))
-            .filter(({ text, name }) => /[a-z]/i.test(text) && name && !name.startsWith(text)),
-        );
+      const mismatched = await page.locator('nav.sidebar button').evaluateAll((buttons) =>
+        buttons
+          .map((b) => ({
+            text: (b as unknown as { innerText: string }).innerText.trim(),
+            name: b.getAttribute('aria-label'),
+          }))
+          .filter(({ text, name }) => /[a-z]/i.test(text) && name && !name.startsWith(text)),
+      );
       expect(mismatched).toEqual([]);
     });
 
@@ -156,6 +154,83 @@ describe('console polish (browser e2e)', () => {
       );
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
+    });
+  });
+
+  describe('layout', () => {
+    afterAll(() => session.page.setViewportSize({ width: 1280, height: 800 }));
+
+    it('fits the whole sidebar in 1280×800 without scrolling', async () => {
+      const { page } = session;
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`${session.server.baseUrl}/gpus`);
+      await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+      const sizes = await page.locator('nav.sidebar').evaluate((nav) => ({
+        scroll: nav.scrollHeight,
+        client: nav.clientHeight,
+      }));
+      expect(sizes.scroll).toBeLessThanOrEqual(sizes.client);
+      const signOut = await page.getByRole('button', { name: 'Sign out', exact: true }).boundingBox();
+      expect(signOut!.y + signOut!.height).toBeLessThanOrEqual(800);
+      await shot('sidebar-1280');
+    });
+
+    it('shows the collapsed rail at 800 px with no scrollbar and badges clear of the icons', async () => {
+      const { page, api } = session;
+      await setScheduler({ client: api, body: { enabled: false } });
+      await submit('waits', ['true']); // a Queue badge
+      await page.setViewportSize({ width: 800, height: 560 }); // short enough that the rail overflows
+      await page.goto(`${session.server.baseUrl}/gpus`);
+      await page.getByRole('button', { name: 'Expand sidebar' }).waitFor();
+      await page.locator('nav.sidebar a .count').first().waitFor();
+      const nav = await page.locator('nav.sidebar').evaluate((el) => ({
+        offset: (el as unknown as { offsetWidth: number }).offsetWidth,
+        client: el.clientWidth,
+      }));
+      expect(nav.offset - nav.client).toBeLessThanOrEqual(1); // the border only, no scrollbar gutter
+      const overlaps = await page.locator('nav.sidebar a:has(.count)').evaluateAll(
+        (links) =>
+          links.filter((a) => {
+            const icon = a.querySelector('svg')!.getBoundingClientRect();
+            const badge = a.querySelector('.count')!.getBoundingClientRect();
+            return !(
+              badge.left >= icon.right ||
+              badge.right <= icon.left ||
+              badge.top >= icon.bottom ||
+              badge.bottom <= icon.top
+            );
+          }).length,
+      );
+      await shot('rail-800');
+      await page.setViewportSize({ width: 800, height: 700 });
+      await shot('rail-800x700');
+      expect(overlaps).toBe(0);
+      await setScheduler({ client: api, body: { enabled: true } });
+    });
+
+    it.each([
+      [1280, 800],
+      [800, 700],
+    ])('lets the Runs table use the page at %i×%i', async (width, height) => {
+      const { page, api } = session;
+      if (width === 1280) {
+        for (let i = 0; i < 30; i++) {
+          await createRun({ client: api, body: { name: `sweep-lr-${i}`, project: 'me/demo' } });
+        }
+      }
+      await page.setViewportSize({ width, height });
+      await page.goto(`${session.server.baseUrl}/runs`);
+      await page.getByRole('link', { name: 'sweep-lr-29' }).waitFor();
+      const wrap = await page.locator('.table-wrap').boundingBox();
+      // 30 rows do not fit: the table reaches the bottom of the window rather than a small box.
+      expect(wrap!.y + wrap!.height).toBeGreaterThan(height - 40);
+      const clipped = await page
+        .locator('table.runs th')
+        .evaluateAll((ths) =>
+          ths.filter((th) => th.scrollWidth > th.clientWidth).map((th) => th.textContent),
+        );
+      expect(clipped).toEqual([]);
+      await shot(`runs-${width}`);
     });
   });
 });
