@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { cancelQueueItem, createRun, setScheduler, submitJob } from '@trainyard/sdk';
+import { cancelQueueItem, createRun, restartServer, setScheduler, submitJob } from '@trainyard/sdk';
+import { freePort } from '../support/ports';
+import { spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
@@ -13,13 +15,16 @@ import { type ConsoleSession, PASSWORD, closeConsole, openConsole } from './cons
 describe('console polish (browser e2e)', () => {
   const temp = makeTempHome();
   let session: ConsoleSession;
+  let args: string[];
   const consoleErrors: string[] = [];
 
   const shot = (name: string) =>
     session.page.screenshot({ path: join(SCREENSHOTS, `console-polish-${name}.png`) });
 
   beforeAll(async () => {
-    session = await openConsole(temp.home, ['--fake-gpus', '2']);
+    // A fixed port and kept sessions, so the server can be stopped and started again under the page.
+    args = ['--fake-gpus', '2', '--port', String(await freePort()), '--persist-sessions'];
+    session = await openConsole(temp.home, args);
     session.page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
@@ -232,5 +237,57 @@ describe('console polish (browser e2e)', () => {
       expect(clipped).toEqual([]);
       await shot(`runs-${width}`);
     });
+  });
+
+  describe('messages', () => {
+    it('marks a log reconnect on the 24-hour clock, in words', async () => {
+      const { page, api, server } = session;
+      const id = await submit('ticker', [
+        'sh',
+        '-c',
+        'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done',
+      ]);
+      await page.goto(`${server.baseUrl}/jobs/${id}`);
+      await page
+        .locator('.log-term')
+        .getByText(/tick \d/)
+        .first()
+        .waitFor();
+      await restartServer({ client: api });
+      await server.nextBanner();
+      const notice = page.getByRole('status').filter({ hasText: /Reconnected at/ });
+      await notice.waitFor({ timeout: 30_000 });
+      expect(await notice.textContent()).toMatch(/Reconnected at \d\d:\d\d:\d\d — nothing was lost/);
+      expect(await notice.textContent()).not.toMatch(/AM|PM|byte/);
+      await shot('log-reconnected');
+    }, 60_000);
+
+    it('says a server outage once, and the log toolbar without nested brackets', async () => {
+      const { page } = session;
+      const jobUrl = page.url();
+      await page.keyboard.press('g');
+      await page.keyboard.press('g');
+      await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+      await session.server.stop();
+      const banner = page.getByRole('alert').filter({ hasText: 'Server unreachable' });
+      await banner.waitFor({ timeout: 15_000 });
+      await page.keyboard.press('r'); // every view and the sidebar ask again, and fail
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(await page.getByText('Live updates interrupted').count()).toBe(0);
+      expect(await page.getByText('Could not load services').count()).toBe(0);
+      expect(await page.getByText('Could not list the search roots').count()).toBe(0);
+      expect(await page.getByText('The server did not answer').count()).toBe(0); // no toast either
+      await shot('outage');
+
+      await page.goBack(); // the job's log pane, in the app: it cannot connect either
+      expect(page.url()).toBe(jobUrl);
+      const toolbar = page.getByText(/retrying in \d+ s/);
+      await toolbar.waitFor({ timeout: 15_000 });
+      expect(await toolbar.textContent()).not.toMatch(/\([^)]*\(/);
+      await shot('log-outage');
+
+      session.server = await spawnServer(temp.home, args);
+      await banner.waitFor({ state: 'detached', timeout: 20_000 });
+    }, 60_000);
   });
 });
