@@ -177,6 +177,9 @@ describe('console polish (browser e2e)', () => {
       expect(sizes.scroll).toBeLessThanOrEqual(sizes.client);
       const signOut = await page.getByRole('button', { name: 'Sign out', exact: true }).boundingBox();
       expect(signOut!.y + signOut!.height).toBeLessThanOrEqual(800);
+      // Nor wider than it: the footer row's last button stays inside the sidebar.
+      const sidebar = await page.locator('nav.sidebar').boundingBox();
+      expect(signOut!.x + signOut!.width).toBeLessThanOrEqual(sidebar!.x + sidebar!.width - 8);
       await shot('sidebar-1280');
     });
 
