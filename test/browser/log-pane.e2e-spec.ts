@@ -193,7 +193,7 @@ describe('job log pane (browser e2e)', () => {
       .waitFor({ timeout: 30_000 });
     // The gap is marked in the terminal: a dim line where the stream resumed (scrolled past by the
     // output that came in meanwhile, so look back for it).
-    const mark = rows().filter({ hasText: /— reconnected .* resumed at byte/ });
+    const mark = rows().filter({ hasText: /— reconnected at \d\d:\d\d:\d\d, nothing was lost —/ });
     await page.locator('.log-term').hover();
     for (let i = 0; i < 40 && !(await mark.count()); i++) await page.mouse.wheel(0, -60);
     await mark.waitFor();

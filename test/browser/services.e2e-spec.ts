@@ -43,12 +43,12 @@ describe('services in the console (browser e2e)', () => {
 
   it('lists a launcher per service-capable type, not the batch ones; a launcher opens New job on its type', async () => {
     const sidebar = page.getByRole('navigation', { name: 'Console' });
-    await sidebar.getByRole('button', { name: /^New Command job/ }).waitFor();
-    await sidebar.getByRole('button', { name: /^New Inference job/ }).waitFor();
-    await sidebar.getByRole('button', { name: /^New TensorBoard job/ }).waitFor();
+    await sidebar.getByRole('button', { name: /^Command: start a new one/ }).waitFor();
+    await sidebar.getByRole('button', { name: /^Inference: start a new one/ }).waitFor();
+    await sidebar.getByRole('button', { name: /^TensorBoard: start a new one/ }).waitFor();
     expect(await page.locator('li.group[data-service-type="training"]').count()).toBe(0);
 
-    await sidebar.getByRole('button', { name: /^New TensorBoard job/ }).click();
+    await sidebar.getByRole('button', { name: /^TensorBoard: start a new one/ }).click();
     const dialog = page.getByRole('dialog', { name: 'New job' });
     await dialog.waitFor();
     await typeChosen('tensorboard');
@@ -59,7 +59,7 @@ describe('services in the console (browser e2e)', () => {
   it('saves a command as a service, then ⏹ stops it (job aborted), ▶ starts it again, × deletes it', async () => {
     await page
       .getByRole('navigation', { name: 'Console' })
-      .getByRole('button', { name: /^New Command job/ })
+      .getByRole('button', { name: /^Command: start a new one/ })
       .click();
     const dialog = page.getByRole('dialog', { name: 'New job' });
     await dialog.waitFor();
@@ -154,7 +154,7 @@ describe('services in the console (browser e2e)', () => {
     const dialog = page.getByRole('dialog', { name: 'New job' });
     await page
       .getByRole('navigation', { name: 'Console' })
-      .getByRole('button', { name: /^New Command job/ })
+      .getByRole('button', { name: /^Command: start a new one/ })
       .click();
     await dialog.locator('#param-argv').fill('sleep 301');
     await dialog.getByRole('button', { name: 'Save as service…' }).click();

@@ -1,5 +1,6 @@
 import {
   ApplicationConfig,
+  ErrorHandler,
   inject,
   provideAppInitializer,
   provideBrowserGlobalErrorListeners,
@@ -8,11 +9,13 @@ import {
 import { provideRouter, withComponentInputBinding } from '@angular/router';
 import { routes } from './app.routes';
 import { AuthStore } from './core/auth.store';
+import { ConsoleErrorHandler } from './core/error-handler';
 
 export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
+    { provide: ErrorHandler, useClass: ConsoleErrorHandler },
     // Exchange a `?token=` for a session and learn the auth state before the first navigation.
     provideAppInitializer(() => inject(AuthStore).init()),
     provideRouter(routes, withComponentInputBinding()),

@@ -20,10 +20,16 @@ const PAGE_SIZE = 50;
 const POLL_MS = 5000;
 const AREA_NAMES: Record<Area, string> = {
   job: 'Jobs',
+  run: 'Runs',
   gpu: 'GPUs',
   scheduler: 'Scheduler',
   auth: 'Sign-in',
 };
+
+/** How far back (entries) the names of jobs deleted since (cancelled while queued) are looked for. */
+const NAME_LOOKBACK = 5000;
+/** An area's tag on a row, where its short name is not a word. */
+const AREA_TAGS: Partial<Record<string, string>> = { fs: 'files', projects: 'project' };
 
 /** The journal as an activity feed: newest first, in words, paged back, one area or all. */
 @Component({
@@ -52,7 +58,7 @@ const AREA_NAMES: Record<Area, string> = {
         @for (item of items(); track item.seq) {
           <li [attr.data-seq]="item.seq">
             <time class="mono muted" [attr.datetime]="item.ts" [title]="item.ts">{{ time(item.ts) }}</time>
-            <span class="area" [attr.data-area]="item.area">{{ item.area }}</span>
+            <span class="area" [attr.data-area]="item.area">{{ areaTags[item.area] ?? item.area }}</span>
             <span class="what">
               @if (item.queueId; as id) {
                 job
@@ -134,6 +140,7 @@ export class ActivityPageComponent {
 
   protected readonly areas = AREAS;
   protected readonly areaNames = AREA_NAMES;
+  protected readonly areaTags = AREA_TAGS;
   protected readonly time = formatTime;
   protected readonly area = signal<Area | null>(null);
   protected readonly items = signal<Activity[]>([]);
@@ -220,19 +227,52 @@ export class ActivityPageComponent {
   private learnNames(entries: JournalEntryDto[]): void {
     const names = new Map(this.names());
     const unknown = new Set<string>();
+    // A job cancelled while queued has no record left to ask for: its name is only in the journal.
+    const deleted = new Set<string>();
     for (const entry of entries) {
       if (entry.type === 'job.queued.v1') names.set(entry.payload.queue_id, entry.payload.name);
+      if (entry.type === 'job.cancelled.v1') deleted.add(entry.payload.queue_id);
     }
     for (const entry of entries) {
-      const id = (entry.payload as { queue_id?: unknown }).queue_id;
-      if (typeof id === 'string' && !names.has(id)) unknown.add(id);
+      const id = describeEntry(entry).queueId;
+      if (id !== undefined && !names.has(id)) unknown.add(id);
     }
     this.names.set(names);
-    for (const id of unknown) {
-      names.set(id, null); // asked once, even if the job is gone
-      void getJob({ client: this.api, path: { queue_id: id }, throwOnError: false }).then(({ data }) => {
+    if (unknown.size === 0) return;
+    for (const id of unknown) names.set(id, null); // asked once, even if the job is gone
+    const oldest = Math.min(...entries.map((e) => e.seq));
+    void Promise.all(
+      [...unknown].map(async (id) => {
+        if (deleted.has(id)) return id;
+        const { data, response } = await getJob({
+          client: this.api,
+          path: { queue_id: id },
+          throwOnError: false,
+        });
         if (data?.name) this.names.update((m) => new Map(m).set(id, data.name));
+        return response?.status === 404 ? id : null;
+      }),
+    ).then((gone) => this.namesOfDeletedJobs(new Set(gone.filter((id) => id !== null)), oldest));
+  }
+
+  /** The names of jobs with no record left, from their `job.queued` entries, a bounded way back. */
+  private async namesOfDeletedJobs(ids: Set<string>, beforeSeq: number): Promise<void> {
+    let before = beforeSeq;
+    for (let read = 0; ids.size > 0 && read < NAME_LOOKBACK; read += 1000) {
+      const { data } = await listJournal({
+        client: this.api,
+        query: { order: 'desc', limit: 1000, before_seq: before, area: 'job' },
+        throwOnError: false,
       });
+      if (!data) return;
+      for (const entry of data.items) {
+        if (entry.type !== 'job.queued.v1' || !ids.has(entry.payload.queue_id)) continue;
+        ids.delete(entry.payload.queue_id);
+        const name = entry.payload.name;
+        if (name) this.names.update((m) => new Map(m).set(entry.payload.queue_id, name));
+      }
+      if (!data.next_cursor) return;
+      before = Number(data.next_cursor);
     }
   }
 }

@@ -1,5 +1,47 @@
 import type { JournalEntryDto } from '@trainyard/sdk';
-import { describeEntry } from './activity';
+import openapi from '../../../../openapi/openapi.json';
+import { DESCRIBED_TYPES, describeEntry } from './activity';
+
+type Schema = {
+  $ref?: string;
+  allOf?: Schema[];
+  enum?: unknown[];
+  type?: string | string[];
+  nullable?: boolean;
+  properties?: Record<string, Schema>;
+  required?: string[];
+};
+const schemas = openapi.components.schemas as unknown as Record<string, Schema>;
+const resolve = (schema: Schema): Schema =>
+  schema.$ref
+    ? resolve(schemas[schema.$ref.split('/').pop()!])
+    : schema.allOf?.length === 1
+      ? resolve(schema.allOf[0])
+      : schema;
+/** A made-up value of `schema`: its first enum value, or a plain one of its type. */
+function sample(schema: Schema, key = ''): unknown {
+  const s = resolve(schema);
+  if (s.enum) return s.enum[0];
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, sample(v, k)]));
+    case 'array':
+      return [];
+    case 'number':
+    case 'integer':
+      return 3;
+    case 'boolean':
+      return true;
+    default:
+      return `${key}-x`;
+  }
+}
+/** Every journal entry type the server's OpenAPI document declares, with its entry schema. */
+const declared = Object.entries(
+  (schemas['JournalEntryDto'] as unknown as { discriminator: { mapping: Record<string, string> } })
+    .discriminator.mapping,
+);
 
 const at = (type: string, payload: Record<string, unknown>) =>
   ({
@@ -66,6 +108,39 @@ describe('describeEntry', () => {
       queueId,
       text,
     });
+  });
+
+  it.each(declared)('puts every declared entry type in words: %s', (type, ref) => {
+    expect(DESCRIBED_TYPES).toContain(type);
+    const { payload } = sample({ $ref: ref }) as { payload: Record<string, unknown> };
+    const { text } = describeEntry(at(type, payload));
+    expect(text).not.toContain(type);
+    expect(text).not.toMatch(/[{}"]/); // no JSON
+    expect(text.length).toBeGreaterThan(3);
+  });
+
+  it('names the dependency that failed and a run by its name', () => {
+    expect(
+      describeEntry(
+        at('job.dependency_failed.v1', { queue_id: 'q_1_ab', error: 'q_0_x failed', ended_at: '' }),
+      ),
+    ).toMatchObject({ queueId: 'q_1_ab', text: 'will not run: q_0_x failed' });
+    expect(
+      describeEntry(
+        at('run.created.v1', {
+          run_id: 'r_0123456789',
+          job_id: 'q_1_ab',
+          name: 'lr-sweep',
+          project: 'me/demo',
+          created_at: '',
+        }),
+      ),
+    ).toMatchObject({ queueId: 'q_1_ab', text: "started tracking run r_012345 'lr-sweep' in me/demo" });
+    expect(
+      describeEntry(
+        at('run.status_changed.v1', { run_id: 'r_0123456789', status: 'finished', updated_at: '' }),
+      ).text,
+    ).toBe('run r_012345 finished');
   });
 
   it('shows an entry type it does not know by name and payload', () => {

@@ -1,8 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { Router } from '@angular/router';
+import { ActivatedRoute, Router } from '@angular/router';
 import { AuthStore, secondsUntil } from '../core/auth.store';
 import { Clock } from '../core/clock';
+import { NEXT_PARAM, safeReturnUrl } from '../core/return-url';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
 
 const MIN_PASSWORD_LENGTH = 8;
@@ -217,6 +218,8 @@ export class SignInComponent {
   protected readonly store = inject(AuthStore);
   private readonly router = inject(Router);
   private readonly clock = inject(Clock);
+  /** The link that was opened before signing in (only a path inside the console). */
+  private readonly next = safeReturnUrl(inject(ActivatedRoute).snapshot.queryParamMap.get(NEXT_PARAM));
 
   protected readonly minLength = MIN_PASSWORD_LENGTH;
   /** Password once one exists; until then the token is the only way in. */
@@ -252,7 +255,7 @@ export class SignInComponent {
       this.method() === 'password' ? { password: this.password() } : { token: tokenFrom(this.token()) },
     );
     this.password.set('');
-    if (ok && this.store.ready()) await this.router.navigateByUrl(this.store.takeReturnUrl());
+    if (ok && this.store.ready()) await this.router.navigateByUrl(this.next);
   }
 
   protected async savePassword(): Promise<void> {
@@ -261,13 +264,13 @@ export class SignInComponent {
     if (!ok) return;
     this.newPassword.set('');
     this.confirmPassword.set('');
-    await this.router.navigateByUrl('/');
+    await this.router.navigateByUrl(this.next);
   }
 
   protected async skipPassword(): Promise<void> {
     this.store.clearError();
     this.store.deferPasswordSetup();
-    await this.router.navigateByUrl('/');
+    await this.router.navigateByUrl(this.next);
   }
 }
 

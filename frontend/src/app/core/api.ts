@@ -46,13 +46,16 @@ export const API = new InjectionToken<Client>('Trainyard API client', {
 /** Where the console's WebSockets connect: the page's own origin, authenticated by the cookie. */
 export const STREAM_OPTIONS = { baseUrl: '' } as const;
 
+/** {@link errorMessage} for a request the server never answered. */
+export const SERVER_DID_NOT_ANSWER = 'The server did not answer (stopped or unreachable)';
+
 /**
  * What went wrong, for a toast or an inline error: the server's `message` when it sent one. Like the
  * server's messages it is one clause without a closing full stop, so it reads right both alone and
  * inside a sentence (`Interrupted: ${errorMessage(err)}. Retrying…`).
  */
 export function errorMessage(err: unknown): string {
-  if (err instanceof TrainyardConnectionError) return 'The server did not answer (stopped or unreachable)';
+  if (err instanceof TrainyardConnectionError) return SERVER_DID_NOT_ANSWER;
   const message = err instanceof Error ? err.message.trim() : '';
   return message ? message.replace(/\.+$/, '') : 'Something went wrong (see the server log)';
 }

@@ -12,6 +12,7 @@ import {
   setPassword,
 } from '@trainyard/sdk';
 import { API, errorMessage } from './api';
+import { signInUrl } from './return-url';
 import { readStored, writeStored } from './storage';
 
 export type Credentials = { token: string } | { password: string };
@@ -20,6 +21,12 @@ export const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
 /** "Not now" on the first-run password prompt, kept across page loads (localStorage is per server origin). */
 export const SETUP_DEFERRED_KEY = 'trainyard.passwordSetup.deferred';
+
+/**
+ * Set while this browser holds a session of this server: a later page load that finds no session
+ * can then say it ended (server restarted, signed out elsewhere) instead of a bare first-visit form.
+ */
+export const HAD_SESSION_KEY = 'trainyard.session.held';
 
 /** Whole seconds until `until` (ms since the epoch), counted up so "0 s" never shows while still refused. */
 export function secondsUntil(until: number | null, now: number): number {
@@ -43,8 +50,6 @@ export class AuthStore {
   private readonly errorState = signal<string | null>(null);
   private readonly setupDeferred = signal(readStored(SETUP_DEFERRED_KEY, false));
   private readonly throttledUntilState = signal<number | null>(null);
-  /** Where the user was when the session ended: signing in again goes back there. */
-  private returnUrl: string | null = null;
 
   readonly status = this.statusState.asReadonly();
   readonly health = this.healthState.asReadonly();
@@ -129,6 +134,7 @@ export class AuthStore {
 
   async logout(): Promise<boolean> {
     return this.attempt(async () => {
+      writeStored(HAD_SESSION_KEY, false); // signed out on purpose: nothing to explain next time
       await logout({ client: this.api });
       await this.refreshStatus();
     });
@@ -137,6 +143,7 @@ export class AuthStore {
   /** Signs out every browser session of this server, this one included. */
   async logoutAll(): Promise<boolean> {
     return this.attempt(async () => {
+      writeStored(HAD_SESSION_KEY, false);
       await logoutAll({ client: this.api });
       await this.refreshStatus();
     });
@@ -148,7 +155,14 @@ export class AuthStore {
 
   async refreshStatus(): Promise<void> {
     try {
-      this.statusState.set((await authStatus({ client: this.api })).data);
+      const status = (await authStatus({ client: this.api })).data;
+      this.statusState.set(status);
+      // Only a cookie session can end; a session this browser held and the server refuses did.
+      if (status.method === 'cookie') writeStored(HAD_SESSION_KEY, true);
+      else if (!status.authenticated && readStored(HAD_SESSION_KEY, false)) {
+        writeStored(HAD_SESSION_KEY, false);
+        this.errorState.set(SESSION_ENDED);
+      }
     } catch (err) {
       this.statusState.set(null);
       this.errorState.set(describeError(err));
@@ -177,20 +191,15 @@ export class AuthStore {
     }
   }
 
-  /** The page to open after signing in (once), `/` by default. */
-  takeReturnUrl(): string {
-    const url = this.returnUrl ?? '/';
-    this.returnUrl = null;
-    return url;
-  }
-
+  /** Back to the sign-in page, saying why, and remembering where the user was. */
   private sessionEnded(): void {
     const current = this.router.url;
-    if (!current.startsWith('/sign-in')) this.returnUrl = current;
     const status = this.statusState();
     this.statusState.set(status ? { ...status, authenticated: false, method: null } : null);
+    writeStored(HAD_SESSION_KEY, false);
     this.errorState.set(SESSION_ENDED);
-    void this.router.navigateByUrl('/sign-in', { replaceUrl: true });
+    if (current.startsWith('/sign-in')) return;
+    void this.router.navigateByUrl(signInUrl(this.router, current), { replaceUrl: true });
   }
 
   private async attempt(action: () => Promise<void>, unauthorized?: string): Promise<boolean> {

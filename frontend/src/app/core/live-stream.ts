@@ -1,6 +1,6 @@
-import { signal } from '@angular/core';
+import { inject, signal } from '@angular/core';
 import type { Stream, StreamClose } from '@trainyard/sdk';
-import { errorMessage } from './api';
+import { ServerReachability, errorMessage } from './api';
 import type { AuthStore } from './auth.store';
 import { backoffMs } from './poll';
 
@@ -9,12 +9,14 @@ export type Connection = 'connecting' | 'live' | 'reconnecting';
 /**
  * A server stream kept open: reconnects with backoff when it drops (1001 while the server restarts),
  * and stops trying once the session is gone (a refused upgrade looks like any failure in a browser).
- * `open` is called on every (re)connect with the callback to run on each frame.
+ * `open` is called on every (re)connect with the callback to run on each frame. Construct it in an
+ * injection context (a field of a service or component).
  */
 export class LiveStream {
   readonly connection = signal<Connection>('connecting');
-  /** Why live updates stopped, while reconnecting. */
+  /** Why live updates stopped, while reconnecting; null while the shell's outage banner says it all. */
   readonly error = signal<string | null>(null);
+  private readonly reachability = inject(ServerReachability);
 
   private stream: Stream<StreamClose> | null = null;
   private attempt = 0;
@@ -67,8 +69,12 @@ export class LiveStream {
     this.connection.set('reconnecting');
     if (!(await this.auth.checkSession())) return;
     const delay = backoffMs(this.attempt++);
+    // Asking about the session above told whether the server answers at all; if not, the outage
+    // banner is the one message.
     this.error.set(
-      `Live updates interrupted: ${reason}. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`,
+      this.reachability.reachable()
+        ? `Live updates interrupted: ${reason}. Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s…`
+        : null,
     );
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), delay);

@@ -1,4 +1,5 @@
 import { TestBed } from '@angular/core/testing';
+import { SERVER_DID_NOT_ANSWER, ServerReachability } from './api';
 import { ToastStore } from './toast.store';
 
 describe(ToastStore.name, () => {
@@ -74,5 +75,19 @@ describe(ToastStore.name, () => {
     expect(messages()).toEqual(['success:saved']);
     vi.advanceTimersByTime(1);
     expect(messages()).toEqual([]);
+  });
+
+  it('leaves "the server did not answer" to the outage banner while the server is unreachable', async () => {
+    const reachability = TestBed.inject(ServerReachability);
+    sut.error(SERVER_DID_NOT_ANSWER);
+    expect(messages()).toEqual([`error:${SERVER_DID_NOT_ANSWER}`]);
+    sut.dismiss(sut.toasts()[0].id);
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('Failed to fetch')));
+    await reachability.fetch('/api/health').catch(() => undefined);
+    vi.unstubAllGlobals();
+    expect(reachability.reachable()).toBe(false);
+    sut.error(SERVER_DID_NOT_ANSWER);
+    sut.error('Job q_1 is not running');
+    expect(messages()).toEqual(['error:Job q_1 is not running']);
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable, signal } from '@angular/core';
+import { Injectable, inject, signal } from '@angular/core';
+import { SERVER_DID_NOT_ANSWER, ServerReachability } from './api';
 
 export type ToastKind = 'error' | 'info' | 'success';
 
@@ -26,8 +27,11 @@ export class ToastStore {
   private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   private readonly state = signal<Toast[]>([]);
   readonly toasts = this.state.asReadonly();
+  private readonly reachability = inject(ServerReachability);
 
+  /** A failure; "the server did not answer" during an outage is left to the shell's outage banner. */
   error(message: string): void {
+    if (message === SERVER_DID_NOT_ANSWER && !this.reachability.reachable()) return;
     this.show('error', message);
   }
   /** With an action (Undo), the toast stays a little longer so there is time to press it. */

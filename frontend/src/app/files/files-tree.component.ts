@@ -17,6 +17,7 @@ import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
 import { baseName } from '../core/paths';
 import { RefreshBus } from '../core/refresh';
 import { PathPickerComponent } from '../shared/path-picker.component';
+import { ServerReachability } from '../core/api';
 import { FilesTreeStore, type TreeRow } from './files-tree.store';
 
 type EntryRow = Extract<TreeRow, { type: 'entry' }>;
@@ -44,6 +45,7 @@ interface NamePrompt {
 })
 export class FilesTreeComponent {
   protected readonly store = inject(FilesTreeStore);
+  protected readonly reachability = inject(ServerReachability);
   private readonly menu = inject(ContextMenuStore);
   private readonly confirm = inject(ConfirmStore);
   private readonly router = inject(Router);

@@ -18,6 +18,7 @@ import {
   type LogEndFrame,
   type LogSearchMatchDto,
   type Stream,
+  getJob,
   getJobLogRange,
   searchJobLog,
   streamJobLog,
@@ -25,7 +26,9 @@ import {
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { type ITheme, Terminal } from '@xterm/xterm';
+import { TrainyardConnectionError } from '@trainyard/sdk';
 import { API, STREAM_OPTIONS, errorMessage } from '../core/api';
+import { formatTime } from '../core/format';
 import { AuthStore } from '../core/auth.store';
 import { backoffMs } from '../core/poll';
 import { isTyping } from '../core/shortcuts';
@@ -785,7 +788,12 @@ export class LogViewerComponent {
       });
       return Number(response.headers.get(`X-Trainyard-Log-${header}`));
     };
+    if (this.queued()) return 0; // not started: no log file yet, the stream waits for it
     try {
+      // A job that never started (its dependency failed, stopped while starting) has no log file:
+      // asking for its tail would only answer 404 (and log it in the browser console).
+      const { data: job } = await getJob({ client: this.api, path: { queue_id: queueId } });
+      if (!job.started_at) return 0;
       // Past the end: the answer is the number of the line after the last.
       const from = tailFirstLine(await lineHeader({ offset: 1e15 }, 'Line'));
       return from > 1 ? (await lineHeader({ line: from }, 'Offset')) || 0 : 0;
@@ -880,7 +888,7 @@ export class LogViewerComponent {
           onStart: ({ offset }) => {
             if (id !== this.streamId) return;
             if (resumeAt !== null && offset === resumeAt) {
-              this.markGap(resumeAt);
+              this.markGap();
               return;
             }
             if (resumeAt !== null) {
@@ -936,34 +944,37 @@ export class LogViewerComponent {
           this.state.set('failed');
           this.message.set(result.error);
         } else {
-          this.retry(
-            queueId,
-            result.code === 1001 ? 'the server is restarting' : `connection closed (${result.code})`,
-          );
+          this.retry(queueId, result.code === 1001 ? 'the server is restarting' : `closed (${result.code})`);
         }
       },
       (err: unknown) => {
-        if (id === this.streamId) this.retry(queueId, errorMessage(err));
+        if (id === this.streamId)
+          this.retry(queueId, err instanceof TrainyardConnectionError ? null : errorMessage(err));
       },
     );
   }
 
-  /** Marks where the stream resumed: a dim line in the terminal when at a line start, and the banner. */
-  private markGap(at: number): void {
-    const time = new Date().toLocaleTimeString();
+  /**
+   * Marks where the stream resumed: a dim line in the terminal when at a line start, and the banner.
+   * It resumes at the offset already received, so no output is skipped or shown twice.
+   */
+  private markGap(): void {
+    const time = formatTime(new Date().toISOString());
     if (this.decoder.atLineStart && this.term) {
-      this.term.write(DIM(`— reconnected ${time} · resumed at byte ${fmt(at)} —`), () => this.afterWrite());
+      this.term.write(DIM(`— reconnected at ${time}, nothing was lost —`), () => this.afterWrite());
       this.markLines++;
     }
-    this.notice.set(`Reconnected at ${time}: resumed at byte ${fmt(at)}; nothing shown was lost.`);
+    this.notice.set(`Reconnected at ${time} — nothing was lost.`);
   }
 
-  private retry(queueId: string, reason: string): void {
+  /** Reconnects after a backoff; `reason` is null when the server did not answer at all. */
+  private retry(queueId: string, reason: string | null): void {
     this.stream = null;
     const delay = backoffMs(this.attempt++);
     this.state.set('reconnecting');
+    const wait = `retrying in ${Math.max(1, Math.round(delay / 1000))} s`;
     this.message.set(
-      `Server unreachable (${reason}) · retrying in ${Math.max(1, Math.round(delay / 1000))} s`,
+      reason === null ? `Server unreachable · ${wait}` : `Connection lost: ${reason} · ${wait}`,
     );
     if (this.position !== null)
       this.notice.set('Server unreachable: the output so far stays shown; it resumes from here.');

@@ -61,7 +61,7 @@ const STRINGS_TAIL = 50;
         <span class="bad" role="alert">{{ e }}</span>
       }
     </header>
-    <div class="table-wrap">
+    <div class="table-wrap" [class.with-detail]="openRun()">
       <table class="runs">
         <thead>
           <tr>
@@ -159,11 +159,14 @@ const STRINGS_TAIL = 50;
     }
   `,
   styles: `
+    /* The page's height is the table's: no small scroll box inside an empty page. */
     :host {
-      display: block;
+      display: flex;
+      flex-direction: column;
+      flex: 1 1 auto;
+      min-height: 0;
       padding: 12px 16px;
       overflow: auto;
-      height: 100%;
       box-sizing: border-box;
     }
     .head {
@@ -178,10 +181,16 @@ const STRINGS_TAIL = 50;
       margin: 0 8px 0 0;
     }
     .table-wrap {
-      max-height: 40vh;
+      flex: 1 1 auto;
+      min-height: 120px;
       overflow: auto;
       border: 1px solid var(--border);
       border-radius: 6px;
+    }
+    /* With a run open the table leaves the page to its charts. */
+    .table-wrap.with-detail {
+      flex: none;
+      max-height: 40vh;
     }
     table.runs {
       width: 100%;

@@ -10,7 +10,7 @@ import {
   untracked,
 } from '@angular/core';
 import type { ServiceDto } from '@trainyard/sdk';
-import { errorMessage } from '../core/api';
+import { ServerReachability, errorMessage } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
@@ -71,6 +71,8 @@ export class ServicesPanelComponent {
   private readonly clock = inject(Clock);
 
   protected readonly error = signal<string | null>(null);
+  /** While the server does not answer the shell's outage banner says so: no second message here. */
+  protected readonly reachability = inject(ServerReachability);
   /** Types whose list the user folded (kept across reloads). */
   private readonly folded = signal<string[]>(readStored<string[]>(FOLDED_KEY, []));
   /** Each service's row, recomputed each second for the restart countdown. */

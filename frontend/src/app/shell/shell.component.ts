@@ -81,6 +81,22 @@ export class ShellComponent {
     if (!s) return 'Scheduler …';
     return s.enabled ? 'Scheduler running' : 'Scheduler paused';
   });
+  /**
+   * The scheduler button's accessible name and tooltip: its visible text first (what a voice-control
+   * user says), then what a click does.
+   */
+  /** Moves focus past the sidebar to the view (the link's own #hash would reload under <base href>). */
+  protected skipToMain(event: Event): void {
+    event.preventDefault();
+    document.getElementById('main-content')?.focus();
+  }
+
+  protected readonly schedulerAction = computed(() => {
+    const label = this.schedulerLabel();
+    if (!this.reachability.reachable()) return `${label}: the server does not answer`;
+    if (!this.scheduler.status()) return label;
+    return `${label}, click to ${this.schedulerPaused() ? 'resume' : 'pause'}`;
+  });
 
   private pendingPrefix: string | null = null;
   private prefixTimer: ReturnType<typeof setTimeout> | undefined;

@@ -2,6 +2,8 @@ import {
   ChangeDetectionStrategy,
   Component,
   ElementRef,
+  Injector,
+  afterNextRender,
   computed,
   effect,
   inject,
@@ -778,6 +780,7 @@ export class SubmitDialogComponent {
   protected readonly store = inject(SubmitStore);
   protected readonly launcher = inject(SubmitLauncher);
   private readonly router = inject(Router);
+  private readonly injector = inject(Injector);
   private readonly toasts = inject(ToastStore);
   private readonly services = inject(ServicesStore);
   protected readonly cluster = inject(ClusterStore);
@@ -1196,7 +1199,7 @@ export class SubmitDialogComponent {
       this.values.set(valuesFromJob(fromType, from));
       this.store.formChanged();
       this.filledFromJob = true;
-      queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#submit-name')?.focus());
+      this.focusAfterRender('#submit-name');
       return;
     }
     // A fresh form after a resubmit: the other job's values are not the user's draft.
@@ -1210,7 +1213,17 @@ export class SubmitDialogComponent {
     );
     const name = preferred ?? types[0]?.name ?? '';
     if (name !== current || !this.values() || wasFilled) this.chooseType(name);
-    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#job-type')?.focus());
+    this.focusAfterRender('#job-type');
+  }
+
+  /**
+   * Focuses the form's first field once the loaded types are on screen: the select is disabled while
+   * they load, and a disabled field cannot take focus (it stayed on × Close).
+   */
+  private focusAfterRender(selector: string): void {
+    afterNextRender(() => this.dialog().nativeElement.querySelector<HTMLElement>(selector)?.focus(), {
+      injector: this.injector,
+    });
   }
 
   private clearError(field: string): void {
