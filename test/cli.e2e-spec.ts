@@ -308,9 +308,30 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const refused = await cli(['job', 'force-kill', second]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--yes/);
+    // A common guess is pointed at the command that does it, and nothing is sent.
+    const guessed = await cli(['job', 'kill', '--force', second]);
+    expect(guessed.code).toBe(2);
+    expect(guessed.stderr).toContain(`trainyard job force-kill --yes ${second}`);
     expect((await json(['job', 'status', second])).status).toBe('running');
     expect((await cli(['job', 'force-kill', '--yes', second])).code).toBe(0);
     await waitStatus(second, ['aborted']);
+  });
+
+  it('says what to do instead when a queued job is killed, and names --status when it is wrong', async () => {
+    expect((await cli(['sched', 'pause'])).code).toBe(0);
+    try {
+      const id = (await cli(['submit', '--', 'true'])).stdout.trim();
+      const kill = await cli(['job', 'kill', id]);
+      expect(kill.code).toBe(1);
+      expect(kill.stderr).toContain(`${id} is queued and has not started`);
+      expect(kill.stderr).toContain('trainyard sched cancel');
+      expect((await cli(['sched', 'cancel', id])).code).toBe(0);
+      const listed = await cli(['sched', 'list', '--status', 'bogus']);
+      expect(listed.code).toBe(2);
+      expect(listed.stderr).toContain('(--status)');
+    } finally {
+      await cli(['sched', 'resume']);
+    }
   });
 
   it('changes GPU policy and shows it in gpu status', async () => {

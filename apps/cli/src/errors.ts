@@ -55,6 +55,8 @@ const FIELD_FLAGS: Record<string, string> = {
   'array.count': '--array',
   'array.sweep': '--sweep',
   'array.max_running': '--max-running',
+  status: '--status',
+  limit: '--limit',
 };
 
 /** The flag of a field or of its nearest parent: `array.sweep.lr` → --sweep, `depends_on[2].queue_id` → --after. */

@@ -154,7 +154,12 @@ export class JobsController {
   async controlJob(@Param() params: JobControlParamDto): Promise<JobControlResponseDto> {
     const job = await this.mustGet(params.queue_id);
     if (!isActive(job.status)) {
-      throw new DomainError('JOB_NOT_RUNNING', `${job.id} is ${job.status}`);
+      throw new DomainError(
+        'JOB_NOT_RUNNING',
+        job.status === 'queued'
+          ? `${job.id} is queued and has not started: remove it from the queue instead (DELETE /api/queue/${job.id}; trainyard sched cancel)`
+          : `${job.id} has ended (${job.status})`,
+      );
     }
     const { action } = params;
     const controlDir = this.logs.files.controlDir(job.id);

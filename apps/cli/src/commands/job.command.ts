@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   controlJob,
   getJob,
@@ -238,7 +238,15 @@ export function registerJob(program: Command, run: CommandRunner): void {
       .command(action)
       .description(description)
       .argument('<id>', ID_HELP)
-      .action(run(async (ctx, id: string) => control(ctx, await resolveJobId(ctx.client, id), action)));
+      // A common guess for SIGKILL: point to the command that does it.
+      .addOption(new Option('-f, --force').hideHelp())
+      .action(
+        run(async (ctx, id: string, options: { force?: boolean }) => {
+          if (options.force)
+            throw new CliError(`to SIGKILL at once: trainyard job force-kill --yes ${id}`, EXIT.invalid);
+          return control(ctx, await resolveJobId(ctx.client, id), action);
+        }),
+      );
   }
 
   job

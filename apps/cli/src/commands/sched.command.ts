@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   cancelQueueItem,
   cleanupJobs,
@@ -116,9 +116,9 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .description('queued, active and recent jobs (active first, then newest), with pending reasons')
     .option(
       '-s, --status <list>',
-      'only these statuses, comma-separated (queued,starting,running,done,failed,aborted)',
+      'only these statuses, comma-separated (queued,starting,running,terminating,done,failed,aborted)',
     )
-    .option('--limit <n>', 'at most this many jobs', '100')
+    .addOption(new Option('--limit <n>', 'at most this many jobs').default('100', '100'))
     .action(
       run(async (ctx, options: { status?: string; limit: string }) => {
         const limit = parseInteger(options.limit, '--limit', { min: 1 });

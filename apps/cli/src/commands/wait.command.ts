@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { getArray, getJob, TrainyardApiError } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -83,7 +83,7 @@ export function registerWait(program: Command, run: CommandRunner): void {
     )
     .argument('<ids...>', 'queue ids (q_…) and array ids (a_…)')
     .option('--any', 'return when the first target ends')
-    .option('--interval <seconds>', 'seconds between polls (default 0.5)', '0.5')
+    .addOption(new Option('--interval <seconds>', 'seconds between polls').default('0.5', '0.5'))
     .action(
       run(async (ctx, ids: string[], options: { any?: boolean; interval: string }) => {
         for (const id of ids)

@@ -204,10 +204,13 @@ export const SETTINGS = {
     default: 10,
     flag: '--kill-grace',
     metavar: 'SECS',
-    help: 'SIGTERM → SIGKILL grace when a job is stopped',
+    help: 'SIGTERM → SIGKILL grace when a job is stopped or leaves processes behind',
     readme:
       'Seconds between SIGTERM and SIGKILL when a job is stopped or leaves processes behind (per job: `kill_grace_s`).',
-    example: { value: '10', note: 'SIGTERM → SIGKILL grace, seconds, when a job is stopped' },
+    example: {
+      value: '10',
+      note: 'SIGTERM → SIGKILL grace, seconds, when a job is stopped or leaves processes behind',
+    },
   }),
   /**
    * Default cap on a job's log file, in bytes (0: no cap); a job's own `log_cap_bytes` wins. Beyond
