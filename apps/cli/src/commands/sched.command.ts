@@ -64,7 +64,8 @@ export function renderJobsTable(
     String(job.priority),
     formatAge(job.submitted_at, now),
     formatDuration(job.runtime_seconds),
-    job.exit_code === null ? '-' : String(job.exit_code),
+    // A requeued (preempted) job keeps its last attempt's code; queued, it has none of its own yet.
+    job.exit_code === null || job.status === 'queued' ? '-' : String(job.exit_code),
     truncate((job.status === 'queued' ? reasons.get(job.queue_id) : job.error) ?? '', 80),
   ]);
   return renderTable(
