@@ -177,6 +177,8 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const next = await nextGpuJob('after-nohup');
       const terminating = await api.waitStatus(body.queue_id, ['terminating']);
       expect(terminating.gpu_indices).toEqual([0]);
+      // The command's own exit is known while what it left behind is stopped; nobody asked for a stop.
+      expect(terminating).toMatchObject({ exit_code: 0, termination_reason: null });
       expect((await api.job(next.id)).status).toBe('queued');
       const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 15_000);
       // The job's own command exited 0: it is done, and its leftovers were cleaned up.

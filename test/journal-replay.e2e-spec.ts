@@ -34,6 +34,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
   let replica: DataSource;
   let entries: JournalEntry[];
   let trapping: string;
+  let leftover: string;
 
   beforeAll(async () => {
     server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
@@ -127,6 +128,14 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       0,
     );
 
+    // Its command ends (exit 3) leaving a process that ignores SIGTERM: terminating, with the command's code.
+    leftover = ok(
+      await api.command(['sh', '-c', `(setsid sh -c "trap '' TERM; sleep 30" &); exit 3`], {
+        kill_grace_s: 600,
+      }),
+    ).body.queue_id;
+    expect(await api.waitStatus(leftover, ['terminating'])).toMatchObject({ exit_code: 3 });
+
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: false }));
     const queued = { job_type: 'command', job_params: { argv: ['true'] }, name: 'still queued' };
     ok(await api.submit(queued, { 'Idempotency-Key': 'replay-queued' }));
@@ -153,6 +162,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
 
   afterAll(async () => {
     if (trapping) await api.call('POST', `/api/jobs/${trapping}/control/force-kill`);
+    if (leftover) await api.call('POST', `/api/jobs/${leftover}/control/force-kill`);
     await replica?.destroy();
     await server?.close(true);
     replicaHome?.remove();
@@ -191,7 +201,12 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       'failed',
       'queued',
       'terminating',
+      'terminating',
     ]);
+    // The command ended, its leftover is being stopped: the command's own code is replayed too.
+    expect(jobs).toContainEqual(
+      expect.objectContaining({ status: 'terminating', termination_reason: null, exit_code: 3 }),
+    );
     expect(jobs).toContainEqual(
       expect.objectContaining({
         name: 'everything set',

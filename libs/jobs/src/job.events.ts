@@ -192,7 +192,8 @@ export class JobStartedEvent implements JournaledEvent {
 @JournalEntryType(
   'job.terminating.v1',
   'running → terminating: a stop was requested (`termination_reason`, persisted before any signal is ' +
-    'sent), or the job’s command ended while other processes of it remain (reason null).',
+    'sent), or the job’s command ended while other processes of it remain (reason null; then `exit_code` ' +
+    'is the command’s, absent in older entries).',
 )
 export class JobTerminatingEvent implements JournaledEvent {
   readonly queue_id: string;
@@ -201,11 +202,14 @@ export class JobTerminatingEvent implements JournaledEvent {
   readonly termination_reason: TerminationReason | null;
   /** ISO 8601 time of the request, or null. */
   readonly termination_requested_at: string | null;
+  /** The command's exit status when it ended with processes left behind (absent otherwise, and in older entries). */
+  readonly exit_code?: number | null;
 
   constructor(fields: JobTerminatingEvent) {
     this.queue_id = fields.queue_id;
     this.termination_reason = fields.termination_reason;
     this.termination_requested_at = fields.termination_requested_at;
+    if (fields.exit_code !== undefined) this.exit_code = fields.exit_code;
   }
 }
 

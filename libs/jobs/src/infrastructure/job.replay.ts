@@ -93,6 +93,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       status: 'terminating',
       termination_reason: e.termination_reason,
       termination_requested_at: e.termination_requested_at,
+      ...(e.exit_code === undefined ? {} : { exit_code: e.exit_code }),
     });
   }),
   replayRule(JobFinishedEvent, async (tx, e) => {

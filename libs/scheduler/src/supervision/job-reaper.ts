@@ -174,8 +174,10 @@ export class JobReaper implements OnModuleDestroy {
     this.logger.log(
       `${entry.id}: its command ended; stopping ${left.length} process(es) it left behind (pid ${left.join(', ')})`,
     );
+    // The command's own status is known now: shown while what it left behind is stopped.
+    const exitCode = readExitFile(this.files.exitStatus(entry.id)) ?? entry.mainExit ?? null;
     await this.journal.record(async (tx) => {
-      const ok = await this.jobs.moveTo(tx, entry.id, 'terminating');
+      const ok = await this.jobs.moveTo(tx, entry.id, 'terminating', { exit_code: exitCode });
       return {
         result: undefined,
         events: ok
@@ -184,6 +186,7 @@ export class JobReaper implements OnModuleDestroy {
                 queue_id: entry.id,
                 termination_reason: null,
                 termination_requested_at: null,
+                exit_code: exitCode,
               }),
             ]
           : [],

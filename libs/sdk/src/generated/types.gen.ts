@@ -2114,9 +2114,13 @@ export type JobStartingV1Entry = {
 export type JobStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted';
 
 /**
- * Payload of journal entry `job.terminating.v1`: running → terminating: a stop was requested (`termination_reason`, persisted before any signal is sent), or the job’s command ended while other processes of it remain (reason null).
+ * Payload of journal entry `job.terminating.v1`: running → terminating: a stop was requested (`termination_reason`, persisted before any signal is sent), or the job’s command ended while other processes of it remain (reason null; then `exit_code` is the command’s, absent in older entries).
  */
 export type JobTerminatingEvent = {
+    /**
+     * The command's exit status when it ended with processes left behind (absent otherwise, and in older entries).
+     */
+    exit_code?: number | null;
     queue_id: string;
     /**
      * The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted), or null when its command ended with leftovers.
