@@ -62,7 +62,8 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         expect((await api.command(['true'], { name: 'before' })).status).toBe(201);
         const filler = tmpfs.fill();
         // A large env so each submit needs fresh pages, whatever the WAL already holds.
-        const big = { BLOB: 'x'.repeat(200_000) };
+        // Two variables, each within what exec takes (131,071 bytes), 200 KB in all.
+        const big = { BLOB: 'x'.repeat(100_000), BLOB2: 'x'.repeat(100_000) };
         for (let i = 0; i < 3; i++) {
           const refused = await api.command(['true'], { name: `full-${i}`, env: big });
           expect(refused.status).toBe(507);
