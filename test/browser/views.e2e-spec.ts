@@ -129,8 +129,8 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await page.keyboard.press('g');
     await page.keyboard.press('j');
     await page.getByRole('heading', { name: 'Jobs' }).waitFor();
-    await jobRow(job.queue_id).locator('.gpus').filter({ hasText: '1' }).waitFor();
-    expect(await textOf(jobRow(job.queue_id).locator('.gpus'))).toBe('1');
+    await jobRow(job.queue_id).locator('.gpus').filter({ hasText: '#1' }).waitFor();
+    expect(await textOf(jobRow(job.queue_id).locator('.gpus'))).toBe('#1');
   });
 
   it('kills a running job from its row and shows it end as aborted', async () => {
@@ -315,8 +315,8 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
 
     // One click only asks: dismissing the question leaves the item queued.
     await queueRow(first.queue_id).getByRole('button', { name: 'Cancel waits-1' }).click();
-    const ask = page.getByRole('dialog', { name: 'Cancel waits-1?' });
-    await ask.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const ask = page.getByRole('dialog', { name: 'Remove waits-1 from the queue?' });
+    await ask.getByRole('button', { name: 'Keep', exact: true }).click();
     await ask.waitFor({ state: 'detached' });
     expect((await listQueue({ client: api })).data.items.map((i) => i.queue_id)).toContain(first.queue_id);
 
@@ -464,7 +464,8 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
       .locator('tr[data-job-id]')
       .first()
       .click({ position: { x: 500, y: 10 } });
-    await page.locator('.log-term .xterm-rows').waitFor();
+    // The scheduler is paused: the first row may not have started, so its pane shows no terminal.
+    await page.locator('ty-job-outputs').waitFor();
     await shot('jobs-light');
     await page.getByRole('button', { name: 'Switch to dark' }).click();
     await setScheduler({ client: api, body: { enabled: true } });

@@ -219,6 +219,7 @@ export class ClusterPageComponent {
       title: `Cancel cluster job ${b.name ?? b.id}?`,
       message: `All ${b.ranks.length} ranks are stopped on their nodes (queued ones are removed).`,
       confirmLabel: 'Cancel job',
+      dismissLabel: 'Keep',
       danger: true,
     });
     if (!ok) return;

@@ -9,6 +9,11 @@ export interface ConfirmRequest {
   detailColumns?: string[];
   confirmLabel: string;
   /**
+   * The button that says no; `Cancel` unless given. Give one (`Keep`) when the action itself is a
+   * cancel, so the two buttons do not both read "cancel".
+   */
+  dismissLabel?: string;
+  /**
    * Styles the confirm button as destructive. Focus then starts on Cancel, so an Enter or Space
    * pressed by habit dismisses rather than confirms.
    */

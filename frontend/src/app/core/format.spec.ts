@@ -1,12 +1,16 @@
+import type { JobStatus, TerminationReason } from '@trainyard/sdk';
 import {
   describeParams,
   formatDuration,
+  formatGpus,
   formatMib,
+  formatTime,
   isActive,
   isFinished,
   secondsSince,
   reasonParts,
   shortId,
+  stoppingNote,
 } from './format';
 
 describe('formatDuration', () => {
@@ -142,5 +146,56 @@ describe('reasonParts', () => {
       { text: ', ' },
       { queueId: 'q_2_bb' },
     ]);
+  });
+});
+
+describe('formatGpus', () => {
+  const job = (status: JobStatus, gpu_indices: number[], requested_gpus: number) => ({
+    status,
+    gpu_indices,
+    requested_gpus,
+  });
+  it.each([
+    // GPU 0 is an index, never a bare "0" that reads as "no GPU".
+    [job('running', [0], 1), '#0'],
+    [job('done', [0, 1], 2), '#0, #1'],
+    // A count is said to be one.
+    [job('queued', [], 2), '2 wanted'],
+    [job('running', [], 0), 'none'],
+    [job('queued', [], 0), 'none'],
+    [job('aborted', [], 2), 'none'],
+  ])('%o → %s', (value, text) => {
+    expect(formatGpus(value).text).toBe(text);
+  });
+  it('titles an index list as GPUs it runs on, a count as wanted', () => {
+    expect(formatGpus(job('running', [0], 1)).title).toBe('On GPU 0');
+    expect(formatGpus(job('queued', [], 2)).title).toBe('2 GPUs requested, not placed yet');
+    expect(formatGpus(job('running', [], 0)).none).toBe(true);
+  });
+});
+
+describe('stoppingNote', () => {
+  const at = '2026-11-30T19:40:02.000Z';
+  const base = {
+    status: 'terminating' as JobStatus,
+    kill_grace_s: 30 as number | null,
+    termination_reason: 'user_abort' as TerminationReason | null,
+    termination_requested_at: at as string | null,
+  };
+  it('says since when it stops and when SIGKILL follows', () => {
+    expect(stoppingNote(base)).toBe(`Stopping since ${formatTime(at)} — SIGKILL after its 30 s grace`);
+  });
+  it('names the server default grace when the job has none of its own', () => {
+    expect(stoppingNote({ ...base, kill_grace_s: null })).toBe(
+      `Stopping since ${formatTime(at)} — SIGKILL after the server's grace period`,
+    );
+  });
+  it('explains a stop without a reason: the command ended and left processes behind', () => {
+    expect(stoppingNote({ ...base, termination_reason: null, termination_requested_at: null })).toBe(
+      'Its command ended; stopping the processes it left behind — SIGKILL after its 30 s grace',
+    );
+  });
+  it('is null for a job that is not stopping', () => {
+    expect(stoppingNote({ ...base, status: 'running' })).toBeNull();
   });
 });

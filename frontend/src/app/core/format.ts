@@ -1,4 +1,4 @@
-import type { JobStatus } from '@trainyard/sdk';
+import type { JobDto, JobStatus } from '@trainyard/sdk';
 
 /** `1h 02m`, `3m 07s`, `42s`; `—` for null. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -106,4 +106,54 @@ export function quoteArg(arg: string): string {
 /** Line breaks as ⏎, so a multi-line value stays on its row. */
 function visibleNewlines(text: string): string {
   return text.replace(/\r?\n/g, '⏎');
+}
+
+/**
+ * A job's GPUs, one wording for table, pane and dialogs, so an index never reads as a count:
+ * placed → `#0, #1` (indices); still queued → `2 wanted` (a count); no GPU → `none`.
+ */
+export function formatGpus(job: {
+  gpu_indices: readonly number[];
+  requested_gpus: number;
+  status: JobStatus;
+}): {
+  text: string;
+  title: string;
+  none: boolean;
+} {
+  if (job.gpu_indices.length) {
+    const list = job.gpu_indices.map((i) => `#${i}`).join(', ');
+    return { text: list, title: `On GPU ${job.gpu_indices.join(', ')}`, none: false };
+  }
+  if (job.status === 'queued' && job.requested_gpus > 0) {
+    const n = job.requested_gpus;
+    return {
+      text: `${n} wanted`,
+      title: `${n} GPU${n === 1 ? '' : 's'} requested, not placed yet`,
+      none: false,
+    };
+  }
+  return { text: 'none', title: 'No GPU', none: true };
+}
+
+/**
+ * What a `terminating` job is doing, in a sentence (null for any other status): since when it has
+ * been stopping and when SIGKILL follows (`termination_requested_at` + `kill_grace_s`), or, without a
+ * termination reason, that its command ended and the processes it left behind are being stopped.
+ */
+export function stoppingNote(
+  job: Pick<JobDto, 'status' | 'kill_grace_s' | 'termination_reason' | 'termination_requested_at'>,
+): string | null {
+  if (job.status !== 'terminating') return null;
+  const grace =
+    job.kill_grace_s === null
+      ? "SIGKILL after the server's grace period"
+      : `SIGKILL after its ${job.kill_grace_s} s grace`;
+  if (job.termination_reason === null) {
+    return `Its command ended; stopping the processes it left behind — ${grace}`;
+  }
+  const since = job.termination_requested_at ? ` since ${formatTime(job.termination_requested_at)}` : '';
+  if (job.termination_reason === 'user_kill')
+    return `Stopping${since} — SIGKILL sent, waiting for its processes to exit`;
+  return `Stopping${since} — ${grace}`;
 }

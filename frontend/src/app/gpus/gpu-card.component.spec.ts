@@ -92,4 +92,28 @@ describe(GpuCardComponent.name, () => {
     expect(root.querySelector('.badge.mig')).toBeNull();
     expect(root.querySelector('.badge-ok')!.textContent!.trim()).toBe('Idle');
   });
+
+  it('shows the processes of a stopping job as stopping, striking through only an ended job’s', () => {
+    const ENDED = 'q_1700000000000_0000ffff';
+    const root = render(
+      gpu({
+        processes: [
+          { pid: 6042, job_id: JOB, process_name: 'python', used_memory_mib: 100 },
+          { pid: 7000, job_id: ENDED, process_name: 'sleep', used_memory_mib: 10 },
+        ] as GpuDto['processes'],
+      }),
+      new Map([
+        [
+          JOB,
+          { queue_id: JOB, name: 'saver', status: 'terminating', termination_reason: 'user_abort' } as JobDto,
+        ],
+        [ENDED, { queue_id: ENDED, name: 'gone', status: 'aborted' } as JobDto],
+      ]),
+    );
+    const [stopping, ended] = [...root.querySelectorAll('.proc')];
+    expect(stopping.querySelector('a.job')!.classList).not.toContain('ended');
+    expect(stopping.textContent).toContain('stopping');
+    expect(ended.querySelector('a.job')!.classList).toContain('ended');
+    expect(ended.textContent).not.toContain('stopping');
+  });
 });

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { GpuDto, GpuHistoryDto, JobDto } from '@trainyard/sdk';
-import { formatMib, shortId } from '../core/format';
+import { formatMib, isFinished, shortId, stoppingNote } from '../core/format';
 import { sparklinePoints } from './sparkline';
 
 /**
@@ -174,10 +174,14 @@ import { sparklinePoints } from './sparkline';
               <a
                 class="job"
                 [class.ended]="ended(jid)"
+                [class.stopping]="stopping(jid)"
                 [routerLink]="['/jobs', jid]"
                 [title]="jobTitle(jid)"
                 >{{ jobName(jid) }}</a
               >
+              @if (stopping(jid)) {
+                <span class="stopping-tag">stopping</span>
+              }
             } @else {
               <span class="foreign" title="Not started by Trainyard">foreign</span>
             }
@@ -469,6 +473,11 @@ import { sparklinePoints } from './sparkline';
       color: var(--warn);
       text-decoration: line-through;
     }
+    .stopping-tag {
+      flex: none;
+      font-size: 11px;
+      color: var(--warn);
+    }
     .foreign {
       flex: none;
       color: var(--warn);
@@ -531,15 +540,20 @@ export class GpuCardComponent {
 
   /** A process of one of our jobs that has already ended: a leftover worth a look. */
   protected ended(id: string): boolean {
-    const job = this.jobs().get(id);
-    return !!job && job.status !== 'running' && job.status !== 'starting';
+    const status = this.jobs().get(id)?.status;
+    return !!status && isFinished(status);
+  }
+
+  /** A process of a job that is shutting down (SIGTERM sent, SIGKILL after its grace): expected. */
+  protected stopping(id: string): boolean {
+    return this.jobs().get(id)?.status === 'terminating';
   }
 
   protected jobTitle(id: string): string {
     const job = this.jobs().get(id);
-    return job && this.ended(id)
-      ? `Job ${id} ended (${job.status}) but this process is still alive`
-      : `Job ${id}`;
+    if (job && this.ended(id)) return `Job ${id} ended (${job.status}) but this process is still alive`;
+    if (job && this.stopping(id)) return `Job ${id} is stopping: ${stoppingNote(job)}`;
+    return `Job ${id}`;
   }
 
   protected watts(w: number | null): string {

@@ -28,6 +28,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     exit_code: null,
     error: null,
     termination_reason: null,
+    termination_requested_at: null,
     kill_grace_s: null,
     time_limit_s: null,
     log_cap_bytes: null,
@@ -95,6 +96,31 @@ describe(JobActions.name, () => {
     expect(labels(job('done', true))).not.toContain('Save checkpoint');
   });
 
+  it('offers Force kill but not Kill for a job already stopping (a second Kill sends nothing)', () => {
+    const stopping: JobDto = {
+      ...job('terminating'),
+      termination_reason: 'user_abort',
+      termination_requested_at: '2026-11-23T19:40:02.000Z',
+    };
+    expect(sut.canKill(stopping)).toBe(false);
+    expect(labels(stopping)).not.toContain('Kill (SIGTERM)…');
+    expect(labels(stopping)).toContain('Force kill (SIGKILL)…');
+    expect(sut.canKill(job('running'))).toBe(true);
+  });
+
+  it('says in the force-kill question that the job is stopping already', async () => {
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.forceKill({ ...job('terminating'), termination_reason: 'user_abort', kill_grace_s: 30 });
+    expect(confirm.pending()!.message).toContain('SIGKILL after its 30 s grace');
+    confirm.answer(false);
+    await done;
+  });
+
+  it('names no GPU as none, never an index that could read as a count', () => {
+    expect(sut.facts(job('running'))).toContainEqual(['GPUs', 'none']);
+    expect(sut.facts({ ...job('running'), gpu_indices: [0] })).toContainEqual(['GPUs', '#0']);
+  });
+
   const running = (): JobDto => ({
     ...job('running'),
     name: 'llama-70b-sft',
@@ -117,7 +143,7 @@ describe(JobActions.name, () => {
       expect.arrayContaining([
         ['job', 'llama-70b-sft'],
         ['runtime', '2d 03h'],
-        ['GPUs', '0, 1'],
+        ['GPUs', '#0, #1'],
       ]),
     );
     confirm.answer(false);
@@ -137,7 +163,10 @@ describe(JobActions.name, () => {
   it('asks before cancelling a queued job', async () => {
     const confirm = TestBed.inject(ConfirmStore);
     const done = sut.cancel(job('queued'));
-    expect(confirm.pending()!.title).toBe('Cancel run?');
+    // Not "Cancel run?" over a "Cancel" button: the question and both answers say what they do.
+    expect(confirm.pending()!.title).toBe('Remove run from the queue?');
+    expect(confirm.pending()!.confirmLabel).toBe('Remove from queue');
+    expect(confirm.pending()!.dismissLabel).toBe('Keep');
     confirm.answer(false);
     expect(await done).toBe(false);
     expect(client.post).not.toHaveBeenCalled();

@@ -4,7 +4,14 @@ import { type JobDto, listJobs } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
-import { FINISHED_STATUSES, formatDuration, isFinished, secondsSince } from '../core/format';
+import {
+  FINISHED_STATUSES,
+  formatDuration,
+  formatGpus,
+  isFinished,
+  secondsSince,
+  stoppingNote,
+} from '../core/format';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
 import { type JobAction, JobsStore, label } from './jobs.store';
@@ -28,6 +35,14 @@ export class JobActions {
     return job.status === 'running' || job.status === 'starting' || job.status === 'terminating';
   }
 
+  /**
+   * Whether Kill (SIGTERM) makes sense: not for a job already stopping, which got its SIGTERM (a
+   * second kill sends nothing); Force kill is what is left to offer then.
+   */
+  canKill(job: JobDto): boolean {
+    return job.status === 'running' || job.status === 'starting';
+  }
+
   /** SIGTERM, then SIGKILL after the grace period; resolves false when not confirmed or refused. */
   kill(job: JobDto): Promise<boolean> {
     const grace = job.kill_grace_s === null ? 'the grace period' : `${job.kill_grace_s} s`;
@@ -43,12 +58,14 @@ export class JobActions {
   }
 
   forceKill(job: JobDto): Promise<boolean> {
+    const stopping = stoppingNote(job);
     return this.askThen(
       job,
       {
         title: `Force kill ${label(job)}?`,
-        message:
-          'Every process of the job gets SIGKILL at once: no cleanup, no checkpoint. Use Kill (SIGTERM) first when you can.',
+        message: stopping
+          ? `${stopping}. Force kill sends SIGKILL to every process still running now: no cleanup, no checkpoint.`
+          : 'Every process of the job gets SIGKILL at once: no cleanup, no checkpoint. Use Kill (SIGTERM) first when you can.',
         confirmLabel: 'Force kill',
       },
       'force-kill',
@@ -71,9 +88,10 @@ export class JobActions {
   /** Removes a queued job from the queue (the server aborts it if it has just started). */
   async cancel(job: JobDto): Promise<boolean> {
     const ok = await this.ask(job, {
-      title: `Cancel ${label(job)}?`,
+      title: `Remove ${label(job)} from the queue?`,
       message: 'It is removed from the queue and will not run.',
       confirmLabel: 'Remove from queue',
+      dismissLabel: 'Keep',
     });
     return ok && this.store.cancel(job);
   }
@@ -155,11 +173,11 @@ export class JobActions {
         { label: 'Abort (no checkpoint)…', danger: true, action: () => void this.abort(job) },
       );
     }
+    if (this.canKill(job)) {
+      items.push({ label: 'Kill (SIGTERM)…', danger: true, action: () => void this.kill(job) });
+    }
     if (this.isRunning(job)) {
-      items.push(
-        { label: 'Kill (SIGTERM)…', danger: true, action: () => void this.kill(job) },
-        { label: 'Force kill (SIGKILL)…', danger: true, action: () => void this.forceKill(job) },
-      );
+      items.push({ label: 'Force kill (SIGKILL)…', danger: true, action: () => void this.forceKill(job) });
     }
     if (isFinished(job.status)) {
       items.push({ label: 'Delete job and log…', danger: true, action: () => void this.remove(job) });
@@ -175,7 +193,7 @@ export class JobActions {
       ['status', job.status],
       ['runtime', this.runtime(job)],
     ];
-    if (job.gpu_indices.length) rows.push(['GPUs', job.gpu_indices.join(', ')]);
+    rows.push(['GPUs', formatGpus(job).text]);
     return rows;
   }
 
@@ -189,7 +207,10 @@ export class JobActions {
     return formatDuration(job.runtime_seconds);
   }
 
-  private ask(job: JobDto, q: { title: string; message: string; confirmLabel: string }): Promise<boolean> {
+  private ask(
+    job: JobDto,
+    q: { title: string; message: string; confirmLabel: string; dismissLabel?: string },
+  ): Promise<boolean> {
     return this.confirm.ask({ ...q, details: this.facts(job), danger: true });
   }
 

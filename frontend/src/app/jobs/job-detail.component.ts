@@ -19,7 +19,15 @@ import {
 } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { Clock } from '../core/clock';
-import { describeParams, formatDuration, formatTime, isFinished, secondsSince } from '../core/format';
+import {
+  describeParams,
+  formatDuration,
+  formatGpus,
+  formatTime,
+  isFinished,
+  secondsSince,
+  stoppingNote,
+} from '../core/format';
 import { ToastStore } from '../core/toast.store';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
@@ -108,14 +116,27 @@ import { TrainerPanelComponent } from './trainer-status.component';
                 </button>
               </div>
             }
-            <button
-              type="button"
-              class="btn btn-sm btn-danger"
-              [disabled]="busy()"
-              (click)="actions.kill(job)"
-            >
-              Kill
-            </button>
+            @if (actions.canKill(job)) {
+              <button
+                type="button"
+                class="btn btn-sm btn-danger"
+                [disabled]="busy()"
+                (click)="actions.kill(job)"
+              >
+                Kill
+              </button>
+            } @else {
+              <!-- Stopping already (its SIGTERM was sent): a second Kill would send nothing. -->
+              <button
+                type="button"
+                class="btn btn-sm btn-danger"
+                title="SIGKILL every process still running, now"
+                [disabled]="busy()"
+                (click)="actions.forceKill(job)"
+              >
+                Force kill
+              </button>
+            }
           } @else if (job.status === 'queued') {
             <button type="button" class="btn btn-sm" [disabled]="busy()" (click)="actions.cancel(job)">
               Cancel
@@ -157,15 +178,8 @@ import { TrainerPanelComponent } from './trainer-status.component';
           </div>
           <div>
             <dt>GPUs</dt>
-            <dd>
-              {{
-                job.gpu_indices.length
-                  ? job.gpu_indices.join(', ')
-                  : job.requested_gpus
-                    ? job.requested_gpus + ' requested'
-                    : 'none'
-              }}
-            </dd>
+            @let gpus = gpuText(job);
+            <dd [title]="gpus.title">{{ gpus.text }}</dd>
           </div>
           <div>
             <dt>priority</dt>
@@ -236,6 +250,9 @@ import { TrainerPanelComponent } from './trainer-status.component';
             </div>
           }
         </dl>
+        @if (stopping(); as stopping) {
+          <div class="stopping" role="status">{{ stopping }}</div>
+        }
         @if (job.status === 'queued') {
           <div class="pending" role="note">
             <span class="muted">waiting because</span> {{ pendingReason() ?? '…' }}
@@ -262,6 +279,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
         <ty-job-outputs
           [queueId]="id()"
           [queued]="job()?.status === 'queued'"
+          [started]="job() ? !!job()!.started_at : null"
           [active]="!job() || !finished(job()!)"
           (ended)="onEnded($event)"
           (download)="downloadLog()"
@@ -358,6 +376,14 @@ import { TrainerPanelComponent } from './trainer-status.component';
     a.btn {
       text-decoration: none;
     }
+    .stopping {
+      margin: 0 12px 6px;
+      padding: 4px 8px;
+      border-radius: 4px;
+      background: color-mix(in srgb, var(--warn) 10%, var(--surface));
+      color: var(--warn);
+      font-size: 12px;
+    }
     .pending {
       margin: 0 12px 6px;
       font-size: 12px;
@@ -421,6 +447,11 @@ export class JobDetailComponent {
     return formatDuration(job.runtime_seconds);
   });
   protected readonly time = formatTime;
+  protected readonly gpuText = formatGpus;
+  protected readonly stopping = computed(() => {
+    const job = this.job();
+    return job ? stoppingNote(job) : null;
+  });
   protected readonly duration = formatDuration;
   /** What each termination reason means, for its tooltip. */
   protected readonly reasonHelp: Record<TerminationReason, string> = {

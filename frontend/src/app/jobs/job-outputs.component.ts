@@ -50,12 +50,25 @@ export type JobOutputView = 'log' | 'metrics' | 'both';
     </div>
     <div class="outputs" [class.both]="shown() === 'both'">
       @if (shown() !== 'metrics') {
-        <ty-log-viewer
-          [queueId]="queueId()"
-          [queued]="queued()"
-          (ended)="ended.emit($event)"
-          (download)="download.emit()"
-        />
+        @if (started() === true) {
+          <ty-log-viewer
+            [queueId]="queueId()"
+            [queued]="queued()"
+            (ended)="ended.emit($event)"
+            (download)="download.emit()"
+          />
+        } @else {
+          <!-- No log exists before the start: asking for one would only answer 404. -->
+          <p class="no-log muted" role="status">
+            {{
+              started() === null
+                ? 'Loading…'
+                : queued()
+                  ? 'Waiting for the job to start…'
+                  : 'This job never started: it has no output.'
+            }}
+          </p>
+        }
       }
       @if (shown() !== 'log') {
         @defer {
@@ -65,6 +78,11 @@ export type JobOutputView = 'log' | 'metrics' | 'both';
     </div>
   `,
   styles: `
+    .no-log {
+      margin: 0;
+      padding: 12px;
+      flex: 1;
+    }
     :host {
       display: flex;
       flex-direction: column;
@@ -132,6 +150,11 @@ export class JobOutputsComponent {
   readonly queueId = input.required<string>();
   /** Whether the job still waits in the queue (the log viewer says so). */
   readonly queued = input(false);
+  /**
+   * Whether the job has started (has a log to show; the viewer is created once it has), or null
+   * while the job is not loaded yet.
+   */
+  readonly started = input<boolean | null>(true);
   /** Whether the job may still write (not loaded yet, queued, starting or running): keep looking for its run. */
   readonly active = input(true);
   /** The log's end frame (the job ended). */

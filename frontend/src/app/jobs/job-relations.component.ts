@@ -147,6 +147,7 @@ export class JobRelationsComponent {
       title: `Cancel array ${arr.array_id}?`,
       message: `${waiting} queued job${waiting === 1 ? ' is' : 's are'} removed and ${running} running job${running === 1 ? ' is' : 's are'} stopped (SIGTERM, then SIGKILL). Finished jobs stay.`,
       confirmLabel: 'Cancel array',
+      dismissLabel: 'Keep',
       danger: true,
     });
     if (!ok) return;

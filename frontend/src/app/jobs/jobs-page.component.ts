@@ -19,22 +19,31 @@ import { ContextMenuStore } from '../core/context-menu.store';
 import {
   describeParams,
   formatDuration,
+  formatGpus,
   formatTime,
   isFinished,
   secondsSince,
   shortId,
+  stoppingNote,
 } from '../core/format';
 import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { JobActions } from './job-actions';
-import { type BulkKind, type JobSort, JobsStore, type StatusFilter, defaultOrder } from './jobs.store';
+import {
+  type BulkKind,
+  type JobSort,
+  JobsStore,
+  type StatusFilter,
+  defaultOrder,
+  noMatchMessage,
+} from './jobs.store';
 import { listStateFromQuery, listStateToQuery } from './jobs-url';
 import { TrainerPillsComponent } from './trainer-status.component';
 
 /** The question for several ticked jobs (one ticked job gets JobActions' own, singular question). */
 const BULK: Record<BulkKind, { verb: string; message: (n: number) => string }> = {
-  cancel: { verb: 'Cancel', message: (n) => `These ${n} queued jobs are removed from the queue.` },
+  cancel: { verb: 'Remove', message: (n) => `These ${n} queued jobs are removed from the queue.` },
   kill: {
     verb: 'Kill',
     message: (n) =>
@@ -182,7 +191,10 @@ const MAX_FRACTION = 0.8;
                 [class.selected]="job.queue_id === store.selectedId()"
                 [attr.data-job-id]="job.queue_id"
                 [attr.aria-selected]="job.queue_id === store.selectedId()"
+                [attr.tabindex]="job.queue_id === focusId() ? 0 : -1"
                 (click)="select(job, $event)"
+                (keydown.enter)="rowKey(job, $event)"
+                (keydown.space)="rowKey(job, $event)"
                 (contextmenu)="actions.openMenu($event, job)"
               >
                 <td class="c-check">
@@ -193,8 +205,14 @@ const MAX_FRACTION = 0.8;
                     (change)="check(job, $any($event.target).checked)"
                   />
                 </td>
+                @let stopping = stoppingNote(job);
                 <td class="c-status">
-                  <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
+                  <span
+                    class="status"
+                    [class]="'status status-' + job.status"
+                    [title]="stopping ?? job.status"
+                    >{{ job.status }}</span
+                  >
                 </td>
                 <td class="clip c-name">
                   <a
@@ -220,14 +238,13 @@ const MAX_FRACTION = 0.8;
                     {{ params(job) }}
                   }
                 </td>
-                <td class="mono gpus c-gpus" [title]="gpuTitle(job)">
-                  @if (job.gpu_indices.length) {
-                    {{ job.gpu_indices.join(',') }}
-                  } @else if (job.requested_gpus > 0) {
-                    <span class="muted">×{{ job.requested_gpus }}</span>
-                  } @else {
-                    <span class="muted">—</span>
-                  }
+                @let gpus = gpuText(job);
+                <td
+                  class="mono clip gpus c-gpus"
+                  [class.muted]="job.gpu_indices.length === 0"
+                  [title]="gpus.title"
+                >
+                  {{ gpus.none ? '—' : gpus.text }}
                 </td>
                 <td class="mono muted c-started" [title]="job.started_at ?? ''">
                   {{ time(job.started_at) }}
@@ -236,9 +253,13 @@ const MAX_FRACTION = 0.8;
                 <td class="num mono c-exit" [class.bad]="job.exit_code !== null && job.exit_code !== 0">
                   {{ job.exit_code ?? '' }}
                 </td>
-                <td class="clip err c-error" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
+                @if (stopping && !job.error) {
+                  <td class="clip c-error stopping" [title]="stopping">{{ stopping }}</td>
+                } @else {
+                  <td class="clip err c-error" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
+                }
                 <td class="actions c-actions">
-                  @if (actions.isRunning(job)) {
+                  @if (actions.canKill(job)) {
                     <button
                       type="button"
                       class="btn btn-sm"
@@ -247,6 +268,18 @@ const MAX_FRACTION = 0.8;
                       (click)="actions.kill(job)"
                     >
                       Kill
+                    </button>
+                  } @else if (job.status === 'terminating') {
+                    <!-- It got its SIGTERM: a second Kill would send nothing. -->
+                    <button
+                      type="button"
+                      class="btn btn-sm btn-danger"
+                      [disabled]="store.pending().has(job.queue_id)"
+                      [attr.aria-label]="'Force kill ' + label(job)"
+                      [title]="stopping ?? ''"
+                      (click)="actions.forceKill(job)"
+                    >
+                      Force kill
                     </button>
                   } @else if (job.status === 'queued') {
                     <button
@@ -280,31 +313,30 @@ const MAX_FRACTION = 0.8;
                   </button>
                 </td>
               </tr>
-            } @empty {
-              <tr class="empty-row">
-                <td colspan="11">
-                  @if (store.loading()) {
-                    <span class="muted">Loading jobs…</span>
-                  } @else if (store.query()) {
-                    <div class="empty">
-                      <p class="empty-title">No job matches “{{ store.query() }}”</p>
-                    </div>
-                  } @else {
-                    <div class="empty">
-                      <p class="empty-title">
-                        No jobs {{ store.statusFilter() === 'all' ? 'yet' : 'with this status' }}
-                      </p>
-                      <p class="muted">
-                        <button type="button" class="link" (click)="launcher.show()">Submit a job</button>
-                        (<kbd>n</kbd>) and it shows up here.
-                      </p>
-                    </div>
-                  }
-                </td>
-              </tr>
             }
           </tbody>
         </table>
+        @if (!store.visible().length) {
+          <!-- Outside the table: a colspan row would widen it past its header where columns hide. -->
+          @if (store.loading()) {
+            <p class="muted loading">Loading jobs…</p>
+          } @else if (store.filtered()) {
+            <div class="empty">
+              <p class="empty-title">{{ noMatch() }}</p>
+              <p>
+                <button type="button" class="btn btn-sm" (click)="store.clearFilters()">Clear filters</button>
+              </p>
+            </div>
+          } @else {
+            <div class="empty">
+              <p class="empty-title">No jobs yet</p>
+              <p class="muted">
+                <button type="button" class="link" (click)="launcher.show()">Submit a job</button>
+                (<kbd>n</kbd>) and it shows up here.
+              </p>
+            </div>
+          }
+        }
         @if (store.hasMore()) {
           <div class="more-row">
             <button type="button" class="btn btn-sm" (click)="store.showMore()">Show more</button>
@@ -385,8 +417,16 @@ const MAX_FRACTION = 0.8;
         display: none;
       }
     }
+    /* Wide enough for the longest status ("terminating"); the pill never spills into the name. */
     .c-status {
-      width: 82px;
+      width: 116px;
+    }
+    .c-status .status {
+      max-width: 100%;
+      overflow: hidden;
+    }
+    .c-status .status::before {
+      flex: none;
     }
     .c-type {
       width: 84px;
@@ -395,7 +435,7 @@ const MAX_FRACTION = 0.8;
       width: 24%;
     }
     .c-gpus {
-      width: 60px;
+      width: 76px;
     }
     .c-started {
       width: 76px;
@@ -407,34 +447,51 @@ const MAX_FRACTION = 0.8;
       width: 44px;
     }
     .c-error {
-      width: 15%;
+      width: 22%;
     }
     .c-actions {
-      width: 104px;
+      width: 124px;
     }
-    /* Narrow: the job name keeps its room; the least needed columns go first. */
-    @container (max-width: 1100px) {
-      .c-type,
-      .c-exit {
-        display: none;
-      }
-    }
-    @container (max-width: 860px) {
-      .c-started,
-      .c-error {
+    /*
+     * Narrow: the job name keeps its room; the least needed columns go first. Status, name, exit and
+     * error (why a job failed) stay at every width; GPUs and started/runtime down to an 800 px window.
+     */
+    @container (max-width: 1500px) {
+      .c-type {
         display: none;
       }
     }
     .narrow-pills {
       display: none;
     }
-    @container (max-width: 680px) {
+    @container (max-width: 1200px) {
       .c-cmd {
         display: none;
       }
       .narrow-pills {
         display: block;
       }
+    }
+    @container (max-width: 860px) {
+      .c-started,
+      .c-gpus {
+        display: none;
+      }
+      .c-error {
+        width: 26%;
+      }
+    }
+    @container (max-width: 560px) {
+      .c-runtime {
+        display: none;
+      }
+    }
+    .jobs tbody tr:focus-visible {
+      outline: 2px solid var(--accent);
+      outline-offset: -2px;
+    }
+    .loading {
+      padding: 12px;
     }
     th .sort {
       all: unset;
@@ -523,6 +580,9 @@ const MAX_FRACTION = 0.8;
     .err {
       color: var(--danger);
     }
+    .stopping {
+      color: var(--warn);
+    }
     .bad {
       color: var(--danger);
       font-weight: 600;
@@ -562,6 +622,24 @@ export class JobsPageComponent {
   protected readonly shortId = shortId;
   protected readonly time = formatTime;
   protected readonly finished = (job: JobDto) => isFinished(job.status);
+  protected readonly stoppingNote = stoppingNote;
+  protected readonly gpuText = formatGpus;
+  /** The row in the tab order (roving tabindex): the selected one, else the first. */
+  protected readonly focusId = computed(() => {
+    const list = this.store.visible();
+    const id = this.store.selectedId();
+    return list.some((j) => j.queue_id === id) ? id : (list[0]?.queue_id ?? null);
+  });
+  /** Why the list is empty, naming every filter in force. */
+  protected readonly noMatch = computed(() =>
+    noMatchMessage({
+      filter: this.store.statusFilter(),
+      q: this.store.query().trim(),
+      type: this.store.typeFilter(),
+      from: this.store.submittedFrom(),
+      to: this.store.submittedTo(),
+    }),
+  );
   protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
   protected readonly round = Math.round;
 
@@ -601,7 +679,7 @@ export class JobsPageComponent {
     const jobs = this.selection();
     return {
       cancel: jobs.filter((j) => j.status === 'queued'),
-      kill: jobs.filter((j) => this.actions.isRunning(j)),
+      kill: jobs.filter((j) => this.actions.canKill(j)),
       remove: jobs.filter((j) => isFinished(j.status)),
     };
   });
@@ -685,11 +763,12 @@ export class JobsPageComponent {
     const { verb, message } = BULK[kind];
     const n = `${jobs.length} jobs`;
     const ok = await this.confirm.ask({
-      title: `${verb} ${n}?`,
+      title: kind === 'cancel' ? `Remove ${n} from the queue?` : `${verb} ${n}?`,
       message: message(jobs.length),
       detailColumns: ['Job', 'Status', 'Runtime'],
       details: jobs.map((j) => [this.label(j), j.status, this.runtime(j)]),
-      confirmLabel: `${verb} ${n}`,
+      confirmLabel: kind === 'cancel' ? 'Remove from queue' : `${verb} ${n}`,
+      ...(kind === 'cancel' && { dismissLabel: 'Keep' }),
       danger: true,
     });
     if (!ok) return;
@@ -699,11 +778,6 @@ export class JobsPageComponent {
 
   protected params(job: JobDto): string {
     return describeParams(job.job_type, job.job_params);
-  }
-
-  protected gpuTitle(job: JobDto): string {
-    if (job.gpu_indices.length) return `GPU ${job.gpu_indices.join(', ')}`;
-    return job.requested_gpus ? `${job.requested_gpus} requested, not placed yet` : 'No GPU';
   }
 
   protected runtime(job: JobDto): string {
@@ -716,6 +790,14 @@ export class JobsPageComponent {
   protected select(job: JobDto, event: MouseEvent): void {
     const target = event.target as HTMLElement;
     if (target.closest('button, a, input') || window.getSelection()?.toString()) return;
+    const open = this.store.selectedId() === job.queue_id;
+    this.open(open ? null : job.queue_id);
+  }
+
+  /** Enter or Space on a focused row opens its pane (or closes it, as a click does). */
+  protected rowKey(job: JobDto, event: Event): void {
+    if (event.target !== event.currentTarget) return; // a button or checkbox in the row has its own
+    event.preventDefault();
     const open = this.store.selectedId() === job.queue_id;
     this.open(open ? null : job.queue_id);
   }
@@ -793,11 +875,12 @@ export class JobsPageComponent {
     const index = list.findIndex((j) => j.queue_id === this.store.selectedId());
     const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
     this.open(next.queue_id);
-    requestAnimationFrame(() =>
-      this.host.nativeElement
-        .querySelector(`tr[data-job-id="${next.queue_id}"]`)
-        ?.scrollIntoView({ block: 'nearest' }),
-    );
+    // Focus follows the selection, so Enter/Space and screen readers act on the row shown selected.
+    requestAnimationFrame(() => {
+      const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-job-id="${next.queue_id}"]`);
+      row?.focus({ preventScroll: true });
+      row?.scrollIntoView({ block: 'nearest' });
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import {
   type ControlJobData,
+  type JobControlResponseDto,
   type JobDto,
   type JobStatus,
   type ListJobsData,
@@ -16,6 +17,7 @@ import { API, errorMessage, isStatus } from '../core/api';
 import { followJobChanges } from '../core/job-changes';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
+import { formatTime } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 
 export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'aborted';
@@ -62,6 +64,61 @@ const ACTION_DONE: Record<JobAction, string> = {
   save: 'Checkpoint requested from the trainer',
   'save-stop': 'Save & stop requested from the trainer',
 };
+
+/**
+ * Why a filtered list is empty, naming every filter in force:
+ * `No failed job of type command submitted from 2026-11-01 matches “zzz”`.
+ */
+export function noMatchMessage(f: {
+  filter: StatusFilter;
+  q: string;
+  type: string;
+  from: string;
+  to: string;
+}): string {
+  const kind = f.filter === 'all' ? '' : `${f.filter} `;
+  const type = f.type ? ` of type ${f.type}` : '';
+  const range = [f.from && `from ${f.from}`, f.to && `to ${f.to}`].filter(Boolean).join(' ');
+  const dates = range ? ` submitted ${range}` : '';
+  return f.q ? `No ${kind}job${type}${dates} matches “${f.q}”` : `No ${kind}jobs${type}${dates}`;
+}
+
+/**
+ * The toast for a control answer. Processes still alive after SIGTERM are the normal case (a trainer
+ * saving): a neutral note with when SIGKILL follows (`kill_at`). Only processes alive after SIGKILL
+ * are an error. A `repeated` kill sent nothing: the job was already stopping.
+ */
+export function controlNotice(
+  action: JobAction,
+  data: JobControlResponseDto,
+  name: string,
+): { message: string; error: boolean } {
+  const count = (n: number) => `${n} process${n === 1 ? '' : 'es'}`;
+  const killAt = data.kill_at ? `SIGKILL at ${formatTime(data.kill_at)}` : 'SIGKILL after its grace period';
+  const survivors = data.survivors ?? [];
+  if (action === 'kill' && data.repeated) {
+    return {
+      message: `Already stopping — SIGTERM was sent before; ${killAt}. Force kill ends it now.`,
+      error: false,
+    };
+  }
+  if (action === 'kill') {
+    const sent = `SIGTERM sent${data.pids?.length ? ` to ${count(data.pids.length)}` : ''}`;
+    return survivors.length
+      ? { message: `${sent}; still shutting down — ${killAt} unless it exits`, error: false }
+      : { message: `${sent}: ${name}`, error: false };
+  }
+  if (survivors.length) {
+    // Alive after SIGKILL (force kill) or an abort: something is wrong.
+    const pids = data.pids?.length ? ` to ${count(data.pids.length)}` : '';
+    return {
+      message: `${ACTION_DONE[action]}${pids} — still alive after 2 s: ${survivors.join(', ')}`,
+      error: true,
+    };
+  }
+  const pids = data.pids?.length ? ` to ${count(data.pids.length)}` : '';
+  return { message: `${ACTION_DONE[action]}${pids}: ${name}`, error: false };
+}
 
 /**
  * Jobs (GET /api/jobs: searched, filtered and sorted on the server; re-read on every job change the
@@ -194,6 +251,17 @@ export class JobsStore {
     this.sort.set(state.sort);
   }
 
+  /** Back to every job: no status, type or date filter and no search (the sort stays). */
+  clearFilters(): void {
+    this.limit.set(PAGE);
+    this.statusFilter.set('all');
+    this.typeFilter.set('');
+    this.submittedFrom.set('');
+    this.submittedTo.set('');
+    this.search.set('');
+    this.query.set('');
+  }
+
   setFilter(filter: StatusFilter): void {
     if (filter === this.statusFilter()) return;
     this.loading.set(true);
@@ -293,14 +361,9 @@ export class JobsStore {
   async control(job: JobDto, action: JobAction): Promise<boolean> {
     return this.run(job, async () => {
       const { data } = await controlJob({ client: this.api, path: { queue_id: job.queue_id, action } });
-      const survivors = data.survivors?.length
-        ? ` — still alive after 2 s: ${data.survivors.join(', ')}`
-        : '';
-      const pids = data.pids?.length
-        ? ` to ${data.pids.length} process${data.pids.length === 1 ? '' : 'es'}`
-        : '';
-      if (survivors) this.toasts.error(`${ACTION_DONE[action]}${pids}${survivors}`);
-      else this.toasts.info(`${ACTION_DONE[action]}${pids}: ${label(job)}`);
+      const notice = controlNotice(action, data, label(job));
+      if (notice.error) this.toasts.error(notice.message);
+      else this.toasts.info(notice.message);
     });
   }
 

@@ -6,6 +6,7 @@ import {
   describeParams,
   formatDuration,
   formatTime,
+  formatGpus,
   reasonParts,
   secondsSince,
   shortId,
@@ -85,7 +86,7 @@ import { QueueStore } from './queue.store';
               <th class="job-col">Job</th>
               <th class="opt" style="width: 96px">Type</th>
               <th class="num opt" style="width: 66px">Priority</th>
-              <th class="num" style="width: 52px">GPUs</th>
+              <th class="num" style="width: 76px">GPUs</th>
               <th class="num opt" style="width: 70px">Age</th>
               <th>Waiting because</th>
               <th style="width: 84px"><span class="sr-only">Actions</span></th>
@@ -103,7 +104,11 @@ import { QueueStore } from './queue.store';
                 </td>
                 <td class="opt">{{ item.job_type }}</td>
                 <td class="num mono opt" [class.hi]="item.priority > 0">{{ item.priority }}</td>
-                <td class="num mono">{{ item.requested_gpus }}</td>
+                @let gpus =
+                  gpuText({ gpu_indices: [], requested_gpus: item.requested_gpus, status: 'queued' });
+                <td class="num mono" [class.muted]="gpus.none" [title]="gpus.title">
+                  {{ gpus.none ? '—' : gpus.text }}
+                </td>
                 <td class="num mono opt" [title]="'Submitted ' + time(item.submitted_at)">{{ age(item) }}</td>
                 <td class="reason">
                   <span>
@@ -116,7 +121,8 @@ import { QueueStore } from './queue.store';
                           >{{ shortId(part.queueId) }}</a
                         >
                       } @else {
-                        {{ part.text }}
+                        <!-- In an element: a bare text node would keep a space before "; " and ")". -->
+                        <span>{{ part.text }}</span>
                       }
                     }
                   </span>
@@ -223,6 +229,7 @@ import { QueueStore } from './queue.store';
   `,
 })
 export class QueuePageComponent {
+  protected readonly gpuText = formatGpus;
   protected readonly store = inject(QueueStore);
   protected readonly scheduler = inject(SchedulerStore);
   protected readonly launcher = inject(SubmitLauncher);

@@ -59,7 +59,7 @@ export class QueueStore {
   async cancel(item: QueueItemDto): Promise<void> {
     const name = item.name ?? item.queue_id;
     const ok = await this.confirm.ask({
-      title: `Cancel ${name}?`,
+      title: `Remove ${name} from the queue?`,
       message: 'It is removed from the queue and will not run.',
       details: [
         ['job', name],
@@ -67,6 +67,7 @@ export class QueueStore {
         ['waiting', formatDuration(secondsSince(item.submitted_at, Date.now()))],
       ],
       confirmLabel: 'Remove from queue',
+      dismissLabel: 'Keep',
       danger: true,
     });
     if (!ok) return;

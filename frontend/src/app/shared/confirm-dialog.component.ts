@@ -66,7 +66,7 @@ import { ConfirmStore } from '../core/confirm.store';
               (click)="store.answer(false)"
               [attr.autofocus]="ask.danger ? '' : null"
             >
-              Cancel
+              {{ ask.dismissLabel ?? 'Cancel' }}
             </button>
             <button
               type="submit"
