@@ -85,20 +85,21 @@ describe('trainer status (browser e2e)', () => {
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'trainer-status-panel.png') });
 
-    // At 800 px (sidebar collapsed) the bar and the loss pill still show in the Command column ...
-    await page.setViewportSize({ width: 800, height: 800 });
+    // On a wide screen the bar and the loss pill show in the Command column ...
+    await page.setViewportSize({ width: 1900, height: 800 });
     const cmdPills = row.locator('td.c-cmd').getByRole('group', { name: 'Trainer status' });
     await cmdPills.locator('progress').waitFor();
     await cmdPills.getByText(/^loss/).waitFor();
-    await page.screenshot({ path: join(SCREENSHOTS, 'trainer-status-800.png') });
-    // ... and narrower, where that column is hidden, they move under the job's name.
-    await page.setViewportSize({ width: 640, height: 800 });
-    await row
-      .locator('td.c-name')
-      .getByRole('group', { name: 'Trainer status' })
-      .locator('progress')
-      .waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'trainer-status-wide.png') });
+    // ... and narrower, where that column gives way to exit and error, they move under the job's name.
+    await page.setViewportSize({ width: 800, height: 800 });
+    const namePills = row.locator('td.c-name').getByRole('group', { name: 'Trainer status' });
+    await namePills.locator('progress').waitFor();
+    await namePills.getByText(/^loss/).waitFor();
     expect(await row.locator('td.c-cmd').isVisible()).toBe(false);
+    await page.screenshot({ path: join(SCREENSHOTS, 'trainer-status-800.png') });
+    await page.setViewportSize({ width: 640, height: 800 });
+    await namePills.locator('progress').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'trainer-status-640.png') });
   });
 });
