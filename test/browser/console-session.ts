@@ -70,15 +70,19 @@ export async function openConsole(home: string, args: string[] = []): Promise<Co
 /** Stops every job still queued or running (force-kill, else cancel), then closes Chromium and the server. */
 export async function closeConsole(session: Partial<ConsoleSession> | undefined): Promise<void> {
   const api = session?.api;
-  if (api) {
-    const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
-    for (const job of data.items) {
-      await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
-        cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
-      );
+  try {
+    if (api) {
+      const { data } = await listJobs({ client: api, query: { status: 'queued,starting,running' } });
+      for (const job of data.items) {
+        await controlJob({ client: api, path: { queue_id: job.queue_id, action: 'force-kill' } }).catch(() =>
+          cancelQueueItem({ client: api, path: { queue_id: job.queue_id } }).catch(() => undefined),
+        );
+      }
     }
+  } finally {
+    // Even when the server is down (a test failed while it was stopped): Chromium must not outlive jest.
+    await session?.context?.close();
+    await session?.browser?.close();
+    await session?.server?.stop();
   }
-  await session?.context?.close();
-  await session?.browser?.close();
-  await session?.server?.stop();
 }
