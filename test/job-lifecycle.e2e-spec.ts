@@ -98,6 +98,45 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
     }
   });
 
+  it('a stop cut short by a crash before its first step reaches the job after the restart', async () => {
+    const first = await spawnServer(temp.home, ['--fake-gpus', '0']);
+    let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
+    // A trainer whose control endpoint listens but never answers: at its time limit the server waits
+    // up to 5 s for it before falling back to SIGTERM. The server dies in that wait.
+    const deaf = join(temp.home, 'deaf.py');
+    writeFileSync(
+      deaf,
+      [
+        'import json, os, signal, socket, sys, time',
+        's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)',
+        'd = os.environ["TRAINYARD_CONTROL_DIR"]',
+        'json.dump({"host": "127.0.0.1", "port": s.getsockname()[1]}, open(os.path.join(d, "e.tmp"), "w"))',
+        'os.rename(os.path.join(d, "e.tmp"), os.path.join(d, "endpoint.json"))',
+        'def term(*_): print("got TERM", flush=True); sys.exit(0)',
+        'signal.signal(signal.SIGTERM, term)',
+        'print("ready", flush=True)',
+        'for _ in range(900): time.sleep(0.1)',
+      ].join('\n'),
+    );
+    try {
+      const api = jobsApi(first.baseUrl, first.token!);
+      const { body } = await api.command(['python3', deaf], { time_limit_s: 2, kill_grace_s: 60 });
+      await api.waitLog(body.queue_id, /ready/);
+      await api.waitStatus(body.queue_id, ['terminating'], 10_000);
+      await first.stop('SIGKILL');
+
+      second = await spawnServer(temp.home, ['--fake-gpus', '0']);
+      const api2 = jobsApi(second.baseUrl, second.token!);
+      const ended = await api2.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 30_000);
+      // It got its SIGTERM (and saved: exit 0) rather than a SIGKILL 60 s later.
+      expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'time_limit', exit_code: 0 });
+      expect((await api2.log(body.queue_id)).match(/got TERM/g)).toHaveLength(1);
+    } finally {
+      await second?.stop();
+      await first.stop().catch(() => undefined);
+    }
+  });
+
   it('a command that ended while the server was down has what it left behind stopped after the restart', async () => {
     const first = await spawnServer(temp.home, ['--fake-gpus', '1']);
     let second: Awaited<ReturnType<typeof spawnServer>> | null = null;
@@ -181,6 +220,11 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       expect(terminating.gpu_indices).toEqual([0]);
       // The command's own exit is known while what it left behind is stopped; nobody asked for a stop.
       expect(terminating).toMatchObject({ exit_code: 0, termination_reason: null });
+      // A kill now sends nothing new (its SIGTERM went out) and changes nothing: it still ends `done`.
+      await waitFor(
+        async () => (await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).body.repeated,
+        'a repeated kill',
+      );
       expect((await api.job(next.id)).status).toBe('queued');
       const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 15_000);
       // The job's own command exited 0: it is done, and its leftovers were cleaned up.

@@ -15,6 +15,15 @@ export class JobFiles {
   exitStatus(id: string): string {
     return join(this.paths.jobsDir, `${id}.exit`);
   }
+  /**
+   * Written (0600) once the first step of a stop was taken — its signal sent or its trainer asked —
+   * holding which; its mtime says when. After a restart it tells a stop whose signal went out (not
+   * sent again; SIGKILL one grace period after it) from one cut short before that (its first step
+   * is taken then). Server-owned: not in the control directory, which the job may write.
+   */
+  stopMarker(id: string): string {
+    return join(this.paths.jobsDir, `${id}.stop`);
+  }
   /** The job's environment (0600); the shim opens and removes it as the job starts. */
   launchEnv(id: string): string {
     return join(this.paths.jobsDir, `${id}.env`);
@@ -47,6 +56,7 @@ export class JobFiles {
       rmSync(ttyBasePath(this.tty(id)), { force: true });
       rmSync(this.exitStatus(id), { force: true });
       rmSync(this.launchEnv(id), { force: true });
+      rmSync(this.stopMarker(id), { force: true });
       rmSync(this.controlDir(id), { recursive: true, force: true });
     }
     // One listing for the whole batch: a cleanup deletes thousands of jobs at once.

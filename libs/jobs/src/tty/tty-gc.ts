@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { isMissingFileError } from './tty-tail';
 
 /** Per-job files in the jobs directory: `<queue_id>.<ext>` (group 1: the queue id). */
-export const JOB_FILE_PATTERN = /^(q_\d+_[0-9a-f]{8})\.(tty|exit|sh|env|tty\.base|tty\.tmp|tty\.base\.tmp)$/;
+export const JOB_FILE_PATTERN =
+  /^(q_\d+_[0-9a-f]{8})\.(tty|exit|stop|sh|env|tty\.base|tty\.tmp|tty\.base\.tmp)$/;
 /** Per-job secret files in the secrets directory: `<queue_id>.<name>` (group 1: the queue id). */
 export const SECRET_FILE_PATTERN = /^(q_\d+_[0-9a-f]{8})\.[A-Za-z0-9_-]+$/;
 

@@ -230,8 +230,11 @@ export class JobLauncher implements OnModuleDestroy {
     for (const secret of [...spec.secretFiles, ...extra.secretFiles])
       writePrivateFileInPlace(this.files.checkSecretPath(job.id, secret.path), secret.content);
     mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    // A fresh job has none; a requeued (preempted) one's must not be read as this attempt's end.
-    if (job.restart_count > 0) rmSync(this.files.exitStatus(job.id), { force: true });
+    // A fresh job has none; a requeued (preempted) one's must not be read as this attempt's end or stop.
+    if (job.restart_count > 0) {
+      rmSync(this.files.exitStatus(job.id), { force: true });
+      rmSync(this.files.stopMarker(job.id), { force: true });
+    }
     return {
       id: job.id,
       argv: spec.argv,

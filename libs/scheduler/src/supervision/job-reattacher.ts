@@ -82,12 +82,9 @@ export class JobReattacher {
       }
       // The limit keeps counting from the job's start: a deadline passed while down stops it now.
       if (entry.request === null) this.stopper.armTimeLimit(entry);
-      // A stop under way before the restart goes on where it was: its signal is not sent twice, and
-      // its grace period still runs from the request. What a command left behind (`terminating`
-      // without a request) was being stopped too; its grace starts again from now.
-      if (entry.request)
-        await this.stopper.resume(entry, Date.parse(job.termination_requested_at ?? '') || null);
-      else if (job.status === 'terminating') await this.stopper.resume(entry, null);
+      // A stop under way before the restart goes on where it was (a stop request, or what a
+      // command left behind): no signal twice, SIGKILL one grace period after the first step.
+      if (entry.request || job.status === 'terminating') await this.stopper.resume(entry);
     }
     // A cgroup left by a job that ended while no server watched goes once it is empty.
     this.processes.removeStale();

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isProcessAlive, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { isProcessAlive, SERVER_CONFIG, ServerConfig, writePrivateFileInPlace } from '@trainyard/core';
+import { readFileSync, statSync } from 'node:fs';
 import { Journal } from '@trainyard/journal';
 import {
   callTrainer,
@@ -57,35 +58,61 @@ export class JobStopper {
   async stop(id: string, request: TerminationRequest, signal = true, note?: string): Promise<StopResult> {
     const entry = this.active.get(id);
     if (!entry) return { pids: [], survivors: [] };
+    // Already sent this way: nothing is sent again, and nothing else changes either (how it ends,
+    // when SIGKILL comes).
+    if (signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request)))
+      return this.stopping(entry);
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
       entry.request = request;
       await this.persistRequest(id, request, note);
     }
     if (!signal) return { pids: [], survivors: [] };
-    const first = this.firstSignal(request);
-    if (entry.sent.has(first)) return this.stopping(entry);
-    const checkpoint = request === 'time_limit' || request === 'preempted';
-    if (checkpoint && (await this.askTrainerToSaveStop(entry))) {
-      this.armKill(entry);
-      return { pids: [], survivors: [] };
-    }
-    return { ...(await this.signal(entry, first, true)), ...this.killAt(entry) };
+    return this.firstStep(entry, request);
   }
 
   /**
-   * At boot, for a job re-attached while being stopped: its stop signal went out before the restart
-   * (the request is persisted first, the signal right after), so it is not sent again — a second
-   * SIGTERM would restart a save — and SIGKILL follows when the grace period that began with the
-   * request (`requestedAt`, epoch ms; null: from now) runs out. A force-kill is simply repeated.
+   * At boot, for a job re-attached while `terminating`. When its stop's first step was taken (its
+   * marker file says which, and when), it is not taken again — a second SIGTERM would restart a
+   * save — and SIGKILL comes one grace period after it (at once when that has passed). When the
+   * server stopped between persisting the request and that step, the step is taken now; for what a
+   * command left behind, the reaper's poll starts the cleanup. A force-kill is simply repeated.
    */
-  async resume(entry: ActiveJob, requestedAt: number | null): Promise<void> {
+  async resume(entry: ActiveJob): Promise<void> {
     if (entry.request === 'trainer_stop') return;
     if (entry.request === 'user_kill') {
       await this.signal(entry, 'SIGKILL');
       return;
     }
-    entry.sent.add(this.firstSignal(entry.request));
-    this.armKill(entry, (requestedAt ?? Date.now()) + entry.graceMs);
+    const marker = readStopMarker(this.files.stopMarker(entry.id));
+    if (marker) {
+      if (marker.step !== 'trainer') entry.sent.add(marker.step as NodeJS.Signals);
+      this.armKill(entry, marker.at + entry.graceMs);
+    } else if (entry.request !== null) {
+      this.logger.log(`${entry.id}: its ${entry.request} stop had not reached it; stopping it now`);
+      await this.firstStep(entry, entry.request);
+    }
+  }
+
+  /** A stop's first step: its trainer asked to save and stop (time limit, preemption), else its first signal. */
+  private async firstStep(entry: ActiveJob, request: TerminationRequest): Promise<StopResult> {
+    const checkpoint = request === 'time_limit' || request === 'preempted';
+    if (checkpoint && (await this.askTrainerToSaveStop(entry))) {
+      this.markFirstStep(entry, 'trainer');
+      this.armKill(entry);
+      return { pids: [], survivors: [], ...this.killAt(entry) };
+    }
+    return { ...(await this.signal(entry, this.firstSignal(request), true)), ...this.killAt(entry) };
+  }
+
+  /** Records that the stop's first step was taken (see JobFiles.stopMarker); once per attempt. */
+  private markFirstStep(entry: ActiveJob, step: NodeJS.Signals | 'trainer'): void {
+    if (entry.killTimer) return; // a step before this one armed the SIGKILL: it is the first
+    try {
+      writePrivateFileInPlace(this.files.stopMarker(entry.id), `${step}\n`);
+    } catch (err) {
+      // Then a restart takes the step again: a second SIGTERM, never a missing one.
+      this.logger.warn(`${entry.id}: could not record its stop (${(err as Error).message})`);
+    }
   }
 
   /** What a request sends first: SIGKILL, the preempt signal, or SIGTERM (also for what a command left behind). */
@@ -150,6 +177,7 @@ export class JobStopper {
     }
     const pids = this.processes.signal(entry, signal);
     if (signal !== 'SIGKILL') {
+      this.markFirstStep(entry, signal);
       entry.sent.add(signal);
       this.armKill(entry);
     }
@@ -230,5 +258,14 @@ export class JobStopper {
       return { result: undefined, events: moved ? [event] : [] };
     });
     this.logger.log(`${id}: ${request} requested`);
+  }
+}
+
+/** The stop marker's step and when it was taken (epoch ms), or null when there is none. */
+function readStopMarker(path: string): { step: string; at: number } | null {
+  try {
+    return { step: readFileSync(path, 'utf8').trim(), at: statSync(path).mtimeMs };
+  } catch {
+    return null;
   }
 }
