@@ -312,19 +312,24 @@ describe('console polish (browser e2e)', () => {
 
     it('says a server outage once, and the log toolbar without nested brackets', async () => {
       const { page } = session;
+      const banner = page.getByRole('alert').filter({ hasText: 'Server unreachable' });
       // The job's log pane is open when the server goes away: its toolbar says so, in one sentence.
       await session.server.stop();
-      const banner = page.getByRole('alert').filter({ hasText: 'Server unreachable' });
       await banner.waitFor({ timeout: 15_000 });
       const toolbar = page.getByText(/retrying in \d+ s/);
       await toolbar.waitFor({ timeout: 15_000 });
       expect(await toolbar.textContent()).not.toMatch(/\([^)]*\(/);
       await shot('log-outage');
+      session.server = await spawnServer(temp.home, args);
+      await banner.waitFor({ state: 'detached', timeout: 20_000 });
 
-      // By the sidebar: the keys would go to the log's terminal, which has the focus.
+      // On the GPUs view (reached while the server is up), every view and the sidebar ask again and
+      // fail: the banner alone says so.
       await page.getByRole('link', { name: 'GPUs' }).first().click();
       await page.getByRole('heading', { name: 'GPUs' }).waitFor();
-      await page.keyboard.press('r'); // every view and the sidebar ask again, and fail
+      await session.server.stop();
+      await banner.waitFor({ timeout: 15_000 });
+      await page.keyboard.press('r');
       await new Promise((r) => setTimeout(r, 4_000));
       expect(await page.getByText('Live updates interrupted').count()).toBe(0);
       expect(await page.getByText('Could not load services').count()).toBe(0);

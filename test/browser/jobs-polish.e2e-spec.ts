@@ -278,17 +278,19 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await page.keyboard.press('j');
     const focused = () =>
       page.evaluate<string | null>("document.activeElement?.getAttribute('data-job-id') ?? null");
-    const first = await page.locator('tr[data-job-id]').first().getAttribute('data-job-id');
-    await waitFor(async () => ((await focused()) === first ? true : undefined), 'focus on the first row');
+    // Compared by id, not by place: rows may reorder while jobs of earlier tests end.
+    const first = await waitFor(async () => (await focused()) ?? undefined, 'focus on a row');
     await page.keyboard.press('j');
-    const second = await page.locator('tr[data-job-id]').nth(1).getAttribute('data-job-id');
-    await waitFor(async () => ((await focused()) === second ? true : undefined), 'focus on the second row');
+    const second = await waitFor(async () => {
+      const id = await focused();
+      return id && id !== first ? id : undefined;
+    }, 'focus on the next row');
     expect(await page.locator('tr[data-job-id][tabindex="0"]').count()).toBe(1);
     expect(await page.locator(`tr[data-job-id="${second}"]`).getAttribute('tabindex')).toBe('0');
     await page.keyboard.press('Enter'); // the pane of the focused row is open: Enter closes it
-    await waitFor(async () => (page.url().includes(second!) ? undefined : true), 'pane closed');
+    await waitFor(async () => (page.url().includes(second) ? undefined : true), 'pane closed');
     await page.keyboard.press('Enter');
-    await waitFor(async () => (page.url().includes(second!) ? true : undefined), 'pane open again');
+    await waitFor(async () => (page.url().includes(second) ? true : undefined), 'pane open again');
   });
 
   it('opens the pane of a job that never started without asking for a log (no 404 in the console)', async () => {
