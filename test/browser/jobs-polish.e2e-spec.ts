@@ -280,6 +280,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
       page.evaluate<string | null>("document.activeElement?.getAttribute('data-job-id') ?? null");
     // Compared by id, not by place: rows may reorder while jobs of earlier tests end.
     const first = await waitFor(async () => (await focused()) ?? undefined, 'focus on a row');
+    // Its pane opens by a navigation; j moves on from that row either way (pressed before it ends too).
     await page.keyboard.press('j');
     const second = await waitFor(async () => {
       const id = await focused();

@@ -720,6 +720,9 @@ export class JobsPageComponent {
   }
 
   /** Opens a job's pane (or closes it, with null), keeping the list's query string. */
+  /** Where the last j/k is going while its navigation is under way (see move). */
+  private moving: string | null = null;
+
   private open(id: string | null): void {
     void this.router.navigate(id ? ['/jobs', id] : ['/jobs'], { queryParamsHandling: 'preserve' });
   }
@@ -872,9 +875,15 @@ export class JobsPageComponent {
   private move(delta: number): void {
     const list = this.store.visible();
     if (!list.length) return;
-    const index = list.findIndex((j) => j.queue_id === this.store.selectedId());
+    // From the row the last j/k went to while its navigation is still under way: pressed twice
+    // quickly, j moves two rows, not one.
+    const from = this.moving ?? this.store.selectedId();
+    const index = list.findIndex((j) => j.queue_id === from);
     const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
-    this.open(next.queue_id);
+    this.moving = next.queue_id;
+    void this.router.navigate(['/jobs', next.queue_id], { queryParamsHandling: 'preserve' }).finally(() => {
+      if (this.moving === next.queue_id) this.moving = null;
+    });
     // Focus follows the selection, so Enter/Space and screen readers act on the row shown selected.
     requestAnimationFrame(() => {
       const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-job-id="${next.queue_id}"]`);
