@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cancelQueueItem, createRun, getJob, restartServer, setScheduler, submitJob } from '@trainyard/sdk';
+import { cancelQueueItem, createRun, restartServer, setScheduler, submitJob } from '@trainyard/sdk';
 import { freePort } from '../support/ports';
 import { spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
@@ -16,7 +16,6 @@ describe('console polish (browser e2e)', () => {
   const temp = makeTempHome();
   let session: ConsoleSession;
   let args: string[];
-  const consoleErrors: string[] = [];
 
   const shot = (name: string) =>
     session.page.screenshot({ path: join(SCREENSHOTS, `console-polish-${name}.png`) });
@@ -25,9 +24,6 @@ describe('console polish (browser e2e)', () => {
     // A fixed port and kept sessions, so the server can be stopped and started again under the page.
     args = ['--fake-gpus', '2', '--port', String(await freePort()), '--persist-sessions'];
     session = await openConsole(temp.home, args);
-    session.page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
   });
   afterAll(async () => {
     await closeConsole(session);
@@ -241,49 +237,6 @@ describe('console polish (browser e2e)', () => {
         );
       expect(clipped).toEqual([]);
       await shot(`runs-${width}`);
-    });
-  });
-
-  describe('no errors in the browser console', () => {
-    const notFound = () => consoleErrors.filter((e) => /404/.test(e));
-
-    it('opens the log pane of a job that never started without asking for its log', async () => {
-      const { page, api, server } = session;
-      await setScheduler({ client: api, body: { enabled: false } });
-      const waiting = await submit('never-started', ['true']);
-      const failing = await submit('fails-first', ['false']);
-      const after = (
-        await submitJob({
-          client: api,
-          body: {
-            job_type: 'command',
-            requested_gpus: 0,
-            job_params: { argv: ['true'] },
-            name: 'after-it',
-            depends_on: [{ queue_id: failing, condition: 'after_ok' }],
-          },
-        })
-      ).data.queue_id;
-      consoleErrors.length = 0;
-      const missing: string[] = [];
-      const record = (r: { status(): number; url(): string }) => r.status() === 404 && missing.push(r.url());
-      page.on('response', record);
-      await page.goto(`${server.baseUrl}/jobs/${waiting}`);
-      await page.getByText('Waiting for the job to start').first().waitFor();
-      await setScheduler({ client: api, body: { enabled: true } });
-      await waitFor(
-        async () => (await getJob({ client: api, path: { queue_id: after } })).data.status !== 'queued',
-        'the dependent job to fail',
-      );
-      await page.goto(`${server.baseUrl}/jobs/${after}`);
-      await page
-        .getByRole('heading', { name: /after-it/ })
-        .first()
-        .waitFor();
-      await new Promise((r) => setTimeout(r, 1_500));
-      page.off('response', record);
-      expect(missing).toEqual([]);
-      expect(notFound()).toEqual([]);
     });
   });
 

@@ -18,7 +18,6 @@ import {
   type LogEndFrame,
   type LogSearchMatchDto,
   type Stream,
-  getJob,
   getJobLogRange,
   searchJobLog,
   streamJobLog,
@@ -790,10 +789,7 @@ export class LogViewerComponent {
     };
     if (this.queued()) return 0; // not started: no log file yet, the stream waits for it
     try {
-      // A job that never started (its dependency failed, stopped while starting) has no log file:
-      // asking for its tail would only answer 404 (and log it in the browser console).
-      const { data: job } = await getJob({ client: this.api, path: { queue_id: queueId } });
-      if (!job.started_at) return 0;
+      // (A job that never started gets no viewer: see JobOutputsComponent's `started`.)
       // Past the end: the answer is the number of the line after the last.
       const from = tailFirstLine(await lineHeader({ offset: 1e15 }, 'Line'));
       return from > 1 ? (await lineHeader({ line: from }, 'Offset')) || 0 : 0;
