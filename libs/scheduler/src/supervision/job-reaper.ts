@@ -176,6 +176,15 @@ export class JobReaper implements OnModuleDestroy {
     );
     // The command's own status is known now: shown while what it left behind is stopped.
     const exitCode = readExitFile(this.files.exitStatus(entry.id)) ?? entry.mainExit ?? null;
+    await this.recordLeftovers(entry, exitCode).catch((err: unknown) => {
+      this.cleaning.delete(entry); // not committed, nothing signalled: a later poll tries again
+      throw err;
+    });
+    await this.stopper.signal(entry, 'SIGTERM');
+  }
+
+  /** running → terminating for a command that ended with processes left behind, with its exit code. */
+  private async recordLeftovers(entry: ActiveJob, exitCode: number | null): Promise<void> {
     await this.journal.record(async (tx) => {
       const ok = await this.jobs.moveTo(tx, entry.id, 'terminating', { exit_code: exitCode });
       return {
@@ -192,7 +201,6 @@ export class JobReaper implements OnModuleDestroy {
           : [],
       };
     });
-    await this.stopper.signal(entry, 'SIGTERM');
   }
 
   /** terminating → queued for a preempted job whose last process is gone; its log carries on. */
