@@ -129,6 +129,32 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     expect(Date.parse(sameJob.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
   });
 
+  it('a requeued job cancelled before its next attempt ends its run too (aborted)', async () => {
+    const low = (
+      await api.command(['sleep', '30'], {
+        requested_gpus: 2,
+        priority: 0,
+        preemptible: true,
+        name: 'victim',
+      })
+    ).body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const runOf = async () => (await api.call('GET', `/api/runs?job=${low}`)).body[0];
+    expect(await runOf()).toMatchObject({ status: 'running' });
+    const high = (await api.command(['sleep', '3'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await waitFor(async () => {
+      const job = await api.job(low);
+      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+    }, 'the low job to be requeued');
+    // Between attempts its run goes on: the next attempt reuses it.
+    expect(await runOf()).toMatchObject({ status: 'running' });
+
+    expect((await api.call('DELETE', `/api/queue/${low}`)).status).toBe(200);
+    // Closed with the cancel, in its transaction: not left `running` (its ingest token never expiring).
+    expect(await runOf()).toMatchObject({ status: 'aborted' });
+    await api.waitStatus(high, ['done'], 15_000);
+  });
+
   it('refuses a preemptible that is not a boolean, naming the field', async () => {
     const answer = await api.command(['true'], { preemptible: 'yes' });
     expect(answer.status).toBe(400);

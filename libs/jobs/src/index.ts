@@ -17,6 +17,6 @@ export * from './jobs-stream.gateway';
 export * from './jobs-stream.dto';
 export * from './infrastructure/job.replay';
 export * from './queue-wait-timer';
-export * from './job-launch-hooks';
+export * from './job-hooks';
 export * from './start-on-submit';
 export * from './job-type-names';

@@ -1,7 +1,13 @@
 import { Test } from '@nestjs/testing';
 import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { JobEndWatcher } from './job-end-watcher';
-import { JobCancelledEvent, JobFinishedEvent, JobStartedEvent, JobsDeletedEvent } from './job.events';
+import {
+  JobCancelledEvent,
+  JobDependencyFailedEvent,
+  JobFinishedEvent,
+  JobStartedEvent,
+  JobsDeletedEvent,
+} from './job.events';
 
 describe(JobEndWatcher.name, () => {
   let sut: JobEndWatcher;
@@ -41,6 +47,15 @@ describe(JobEndWatcher.name, () => {
       { status: 'failed', exit_code: 3 },
     ],
     ['cancelled while queued', new JobCancelledEvent('q_a'), { status: 'cancelled', exit_code: null }],
+    [
+      'aborted while queued (a dependency failed)',
+      new JobDependencyFailedEvent({
+        queue_id: 'q_a',
+        error: 'dependency q_x failed',
+        ended_at: '2026-11-30T00:00:00.000Z',
+      }),
+      { status: 'aborted', exit_code: null },
+    ],
     ['deleted', new JobsDeletedEvent(['q_b', 'q_a']), { status: 'deleted', exit_code: null }],
   ])('ends every watch of a job that is %s, and forgets them', async (_name, event, end) => {
     const first = sut.watch('q_a');

@@ -1,7 +1,12 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { EventBus, IEvent } from '@nestjs/cqrs';
 import type { Subscription } from 'rxjs';
-import { JobCancelledEvent, JobFinishedEvent, JobsDeletedEvent } from './job.events';
+import {
+  JobCancelledEvent,
+  JobDependencyFailedEvent,
+  JobFinishedEvent,
+  JobsDeletedEvent,
+} from './job.events';
 import type { JobStatus } from './job-lifecycle';
 
 /**
@@ -25,6 +30,8 @@ function endsOf(event: IEvent): Array<[string, JobEnd]> {
   if (event instanceof JobFinishedEvent)
     return [[event.queue_id, { status: event.status, exit_code: event.exit_code }]];
   if (event instanceof JobCancelledEvent) return [[event.queue_id, { status: 'cancelled', exit_code: null }]];
+  if (event instanceof JobDependencyFailedEvent)
+    return [[event.queue_id, { status: 'aborted', exit_code: null }]];
   if (event instanceof JobsDeletedEvent)
     return event.queue_ids.map((id) => [id, { status: 'deleted', exit_code: null }]);
   return [];
@@ -32,7 +39,8 @@ function endsOf(event: IEvent): Array<[string, JobEnd]> {
 
 /**
  * Tells followers (log WebSockets) when a job reaches an end by any path: finished (done, failed,
- * aborted, launch failure), cancelled while queued, or deleted. One subscription to the event bus
+ * aborted, launch failure), aborted while queued (a dependency failed), cancelled while queued, or
+ * deleted. One subscription to the event bus
  * for the whole process; each watch is an entry in a map, removed when the job ends or the watch
  * is released, so a follower that goes away leaves nothing behind.
  */

@@ -30,6 +30,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 /** A job in these states has (or may have) processes and holds its GPUs. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['starting', 'running', 'terminating'];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
+export type TerminalStatus = 'done' | 'failed' | 'aborted';
 /** Not finished yet: waiting or active. */
 export const UNFINISHED_STATUSES: readonly JobStatus[] = ['queued', ...ACTIVE_STATUSES];
 

@@ -9,7 +9,7 @@ import { JobEndWatcher } from './job-end-watcher';
 import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
-import { JobLaunchHooks } from './job-launch-hooks';
+import { JobHooks } from './job-hooks';
 import { StartOnSubmit } from './start-on-submit';
 import { TrainerStatusPoller } from './control/trainer-status';
 
@@ -22,7 +22,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     DeleteJobsHandler,
     JobsStreamGateway,
     QueueWaitTimer,
-    JobLaunchHooks,
+    JobHooks,
     StartOnSubmit,
     TrainerStatusPoller,
     {
@@ -31,6 +31,6 @@ import { TrainerStatusPoller } from './control/trainer-status';
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobLaunchHooks, StartOnSubmit],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobHooks, StartOnSubmit],
 })
 export class JobsModule {}

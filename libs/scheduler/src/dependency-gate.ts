@@ -4,6 +4,7 @@ import { Journal } from '@trainyard/journal';
 import {
   dependencyFailedChanges,
   JobDependencyFailedEvent,
+  JobHooks,
   JobRepository,
   QueuedForPlacement,
   settleDependencies,
@@ -22,6 +23,7 @@ export class DependencyGate {
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly clock: Clock,
+    private readonly hooks: JobHooks,
   ) {}
 
   /** `waiting`: queue_id → pending reason; `failed`: queue_id → error (already recorded). */
@@ -49,7 +51,12 @@ export class DependencyGate {
         // Compare-and-set from queued: a job cancelled meanwhile is left alone.
         if (await this.jobs.failQueued(tx, id, dependencyFailedChanges(event))) events.push(event);
       }
-      return { result: undefined, events };
+      const ends = events.map((e) => ({
+        queue_id: e.queue_id,
+        status: 'aborted' as const,
+        ended_at: endedAt,
+      }));
+      return { result: undefined, events: [...events, ...(await this.hooks.ended(tx, ends))] };
     });
     for (const [id, error] of failed) this.logger.log(`${id} aborted (dependency_failed): ${error}`);
   }

@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
+import type { IEvent } from '@nestjs/cqrs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { Tx } from '@trainyard/database';
-import { Job, JobFinishedEvent, JobLaunchHooks, JobLaunchPart, PROJECT_ENV } from '@trainyard/jobs';
+import { Job, EndedJob, JobHooks, JobLaunchPart, PROJECT_ENV } from '@trainyard/jobs';
 import { RunRepository } from './infrastructure/run.repository';
 import { mintRunToken, RUN_TOKEN_GRACE_MS } from './run-tokens';
 import { newRunId, RunsService } from './runs.service';
@@ -21,13 +21,14 @@ export const RUN_TOKEN_FILE_SUFFIX = 'run-token';
 /**
  * A run per job: at launch (before the process exists) the job gets its run — created on its first
  * launch, reused when it is requeued — and a fresh ingest token in a 0600 secret file; when the job
- * ends, a still-running run takes the job's outcome and the token expires an hour later.
+ * ends (also a requeued one cancelled before its next attempt), a still-running run takes the job's
+ * outcome and the token expires an hour later. Both happen in the job's own transaction.
  */
 @Injectable()
 export class JobRuns implements OnModuleInit {
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
-    private readonly hooks: JobLaunchHooks,
+    private readonly hooks: JobHooks,
     private readonly runs: RunsService,
     private readonly repository: RunRepository,
     private readonly journal: Journal,
@@ -35,7 +36,8 @@ export class JobRuns implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register('run tracking', (tx, job) => this.prepare(tx, job));
+    this.hooks.onLaunch('run tracking', (tx, job) => this.prepare(tx, job));
+    this.hooks.onEnd('run tracking', (tx, ends) => this.close(tx, ends));
   }
 
   /** In the launch's claim transaction: the job's run (created, or reused on a requeue) and a fresh token. */
@@ -59,19 +61,23 @@ export class JobRuns implements OnModuleInit {
     };
   }
 
-  /** The job ended: its run takes the outcome unless a client already closed it; the token winds down. */
-  async jobFinished(event: JobFinishedEvent): Promise<void> {
-    const run = await this.repository.findByJob(event.queue_id);
-    if (!run) return;
-    const expires = new Date(Date.parse(event.ended_at) + RUN_TOKEN_GRACE_MS).toISOString();
-    await this.journal.record(async (tx) => {
+  /** In the transaction that records the jobs' ends: each one's run takes its outcome unless a client already closed it; its token winds down. */
+  private async close(tx: Tx, ends: readonly EndedJob[]): Promise<IEvent[]> {
+    const runs = await this.repository.newestByJobs(
+      ends.map((e) => e.queue_id),
+      tx,
+    );
+    const events: IEvent[] = [];
+    for (const end of ends) {
+      const run = runs.get(end.queue_id);
+      if (!run) continue;
+      const expires = new Date(Date.parse(end.ended_at) + RUN_TOKEN_GRACE_MS).toISOString();
       await this.repository.setToken(tx, run.run_id, run.token_hash, expires);
       // A job stopped on request did not fail: its run says so, as the job does.
-      const outcome =
-        event.status === 'done' ? 'finished' : event.status === 'aborted' ? 'aborted' : 'failed';
-      const events = run.status === 'running' ? await this.runs.changeStatus(tx, run.run_id, outcome) : [];
-      return { result: undefined, events };
-    });
+      const outcome = end.status === 'done' ? 'finished' : end.status === 'aborted' ? 'aborted' : 'failed';
+      if (run.status === 'running') events.push(...(await this.runs.changeStatus(tx, run.run_id, outcome)));
+    }
+    return events;
   }
 
   /** How a job reaches this server: loopback for a wildcard or loopback bind, else the bind address. */
@@ -81,18 +87,5 @@ export class JobRuns implements OnModuleInit {
     const port = typeof address === 'object' && address ? address.port : this.config.port;
     const host = ['0.0.0.0', '::', 'localhost'].includes(this.config.host) ? '127.0.0.1' : this.config.host;
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
-}
-
-@EventsHandler(JobFinishedEvent)
-export class CloseRunOnJobFinished implements IEventHandler<JobFinishedEvent> {
-  private readonly logger = new Logger('Tracking');
-
-  constructor(private readonly jobRuns: JobRuns) {}
-
-  handle(event: JobFinishedEvent): void {
-    void this.jobRuns
-      .jobFinished(event)
-      .catch((err: unknown) => this.logger.warn(`${event.queue_id}: closing its run failed: ${String(err)}`));
   }
 }

@@ -49,7 +49,7 @@ export class RunDto {
   project!: string | null;
   /** The job this run belongs to (null for clients' and goodseed runs). */
   job_id!: string | null;
-  /** running | finished | failed (goodseed files may say other things, e.g. unknown). */
+  /** running | finished | failed | aborted (goodseed files may say other things, e.g. unknown). */
   status!: string;
   @ApiProperty({ enum: ['trainyard', 'goodseed'] })
   source!: 'trainyard' | 'goodseed';

@@ -5,7 +5,7 @@ import { JobsModule } from '@trainyard/jobs';
 import { GoodseedRuns } from './goodseed-runs';
 import { HardwareSampler } from './hardware-sampler';
 import { RunRepository } from './infrastructure/run.repository';
-import { CloseRunOnJobFinished, JobRuns } from './job-runs';
+import { JobRuns } from './job-runs';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
 import { TrackingScheduler } from './tracking.scheduler';
@@ -17,15 +17,7 @@ import { TrackingScheduler } from './tracking.scheduler';
 @Module({
   imports: [AuthModule, GpusModule, JobsModule],
   controllers: [RunsController],
-  providers: [
-    RunRepository,
-    RunsService,
-    GoodseedRuns,
-    JobRuns,
-    CloseRunOnJobFinished,
-    HardwareSampler,
-    TrackingScheduler,
-  ],
+  providers: [RunRepository, RunsService, GoodseedRuns, JobRuns, HardwareSampler, TrackingScheduler],
   exports: [RunsService],
 })
 export class TrackingModule {}

@@ -5,6 +5,7 @@ import {
   isActive,
   Job,
   JobCancelledEvent,
+  JobHooks,
   JobQueuedEvent,
   JobRepository,
   queuedJob,
@@ -25,6 +26,7 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly commandBus: CommandBus,
+    private readonly hooks: JobHooks,
   ) {}
 
   async execute({ arrayId }: CancelArrayCommand): Promise<{ removed: string[]; aborting: string[] }> {
@@ -33,7 +35,12 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
       const queued = all.filter((j) => j.status === 'queued').map((j) => j.id);
       for (let i = 0; i < queued.length; i += 500) await this.jobs.deleteMany(tx, queued.slice(i, i + 500));
       const result = { removed: queued, aborting: all.filter((j) => isActive(j.status)).map((j) => j.id) };
-      return { result, events: queued.map((id) => new JobCancelledEvent(id)) };
+      const endedAt = new Date().toISOString();
+      const ended = await this.hooks.ended(
+        tx,
+        queued.map((id) => ({ queue_id: id, status: 'aborted' as const, ended_at: endedAt })),
+      );
+      return { result, events: [...queued.map((id) => new JobCancelledEvent(id)), ...ended] };
     });
     for (const id of aborting) await this.commandBus.execute(new TerminateJobCommand(id, 'user_abort'));
     return { removed, aborting };

@@ -1,7 +1,7 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { isActive, JobCancelledEvent, JobRepository, TerminateJobCommand } from '@trainyard/jobs';
+import { isActive, JobCancelledEvent, JobHooks, JobRepository, TerminateJobCommand } from '@trainyard/jobs';
 import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
 
 /** Queued → removed; active → stopped as user_abort (SIGTERM, grace, SIGKILL). */
@@ -11,6 +11,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     private readonly jobs: JobRepository,
     private readonly journal: Journal,
     private readonly commandBus: CommandBus,
+    private readonly hooks: JobHooks,
   ) {}
 
   async execute({ queueId }: CancelQueueItemCommand): Promise<CancelOutcome> {
@@ -19,7 +20,10 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
       if (job.status === 'queued') {
         await this.jobs.delete(tx, queueId);
-        return { result: 'removed' as const, events: [new JobCancelledEvent(queueId)] };
+        // A requeued job has a run from its earlier attempt: it ends with the job.
+        const end = { queue_id: queueId, status: 'aborted' as const, ended_at: new Date().toISOString() };
+        const events = [new JobCancelledEvent(queueId), ...(await this.hooks.ended(tx, [end]))];
+        return { result: 'removed' as const, events };
       }
       if (isActive(job.status)) return { result: 'aborting' as const, events: [] };
       throw new DomainError(

@@ -14,7 +14,7 @@ import {
   Job,
   JobFiles,
   JobLaunchContribution,
-  JobLaunchHooks,
+  JobHooks,
   JobRepository,
   JobStartedEvent,
   JobStartingEvent,
@@ -63,7 +63,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly queueWait: QueueWaitTimer,
     private readonly stopper: JobStopper,
     private readonly reaper: JobReaper,
-    private readonly hooks: JobLaunchHooks,
+    private readonly hooks: JobHooks,
     private readonly processes: JobProcesses,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.

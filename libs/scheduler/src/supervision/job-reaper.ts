@@ -6,6 +6,7 @@ import { Journal } from '@trainyard/journal';
 import {
   JobFiles,
   JobFinishedEvent,
+  JobHooks,
   JobPreemptedEvent,
   JobRepository,
   JobRequeuedEvent,
@@ -43,6 +44,7 @@ export class JobReaper implements OnModuleDestroy {
     private readonly files: JobFiles,
     private readonly stopper: JobStopper,
     private readonly processes: JobProcesses,
+    private readonly hooks: JobHooks,
   ) {}
 
   startPolling(): void {
@@ -267,7 +269,9 @@ export class JobReaper implements OnModuleDestroy {
             termination_reason: outcome.reason,
             ended_at: endedAt,
           });
-          return { result: undefined, events: ok ? [event] : [] };
+          if (!ok) return { result: undefined, events: [] };
+          const end = { queue_id: entry.id, status: outcome.status, ended_at: endedAt };
+          return { result: undefined, events: [event, ...(await this.hooks.ended(tx, [end]))] };
         });
         break;
       } catch (err) {

@@ -3066,7 +3066,7 @@ export type RunDetailDto = {
     run_id: string;
     source: 'trainyard' | 'goodseed';
     /**
-     * running | finished | failed (goodseed files may say other things, e.g. unknown).
+     * running | finished | failed | aborted (goodseed files may say other things, e.g. unknown).
      */
     status: string;
     /**
@@ -3096,7 +3096,7 @@ export type RunDto = {
     run_id: string;
     source: 'trainyard' | 'goodseed';
     /**
-     * running | finished | failed (goodseed files may say other things, e.g. unknown).
+     * running | finished | failed | aborted (goodseed files may say other things, e.g. unknown).
      */
     status: string;
     /**

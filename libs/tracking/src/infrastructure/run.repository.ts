@@ -111,6 +111,20 @@ export class RunRepository {
     return rows[0] ?? null;
   }
 
+  /** Each job's newest run, by job id (jobs without one are absent); chunked under SQLite's variable limit. */
+  async newestByJobs(jobIds: readonly string[], tx: Tx): Promise<Map<string, RunRow>> {
+    const newest = new Map<string, RunRow>();
+    for (let i = 0; i < jobIds.length; i += 500) {
+      const chunk = jobIds.slice(i, i + 500);
+      const rows: RunRow[] = await tx.query(
+        `SELECT * FROM runs WHERE job_id IN (${chunk.map(() => '?').join(',')}) ORDER BY created_at DESC`,
+        chunk,
+      );
+      for (const row of rows) if (!newest.has(row.job_id!)) newest.set(row.job_id!, row);
+    }
+    return newest;
+  }
+
   async list(filter: RunFilter): Promise<RunRow[]> {
     const where: FindOptionsWhere<RunEntity> = {};
     if (filter.project !== undefined) where.project = filter.project;
