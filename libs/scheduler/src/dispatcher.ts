@@ -135,16 +135,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (result.blocked !== null && this.booted) await this.preempt(result, gpus);
     this.reasons.replace(result.pending);
     if (!this.booted) return;
-    // Launched together: their claims share one group commit, and one job's launch never waits
-    // for another's. Placement gave each its own GPUs.
+    // Launched together: their claims share one transaction, their requests one write to the
+    // launcher, and one job's launch never waits for another's. Placement gave each its own GPUs.
     const batch = result.launch.slice(0, MAX_LAUNCHES_PER_PASS);
     if (result.launch.length > batch.length) this.again = true;
-    await Promise.all(
-      batch.map(async (launch) => {
-        const job = await this.jobs.get(launch.queue_id);
-        if (job) await this.launcher.launch(job, launch.gpu_indices, launch.mig_devices);
-      }),
-    );
+    if (batch.length) await this.launcher.launchAll(batch);
   }
 
   /**

@@ -183,6 +183,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   /** A job ended: restart its service if the policy says so (the reason is read from the job's row). */
   onJobFinished(queueId: string): Promise<void> {
+    if (!this.anyService()) return Promise.resolve();
     return this.serial(async () => {
       const job = await this.jobs.get(queueId);
       if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
@@ -219,6 +220,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   /** A job is running: watch its health if its service has a probe. */
   onJobStarted(queueId: string): Promise<void> {
+    if (!this.anyService()) return Promise.resolve();
     return this.serial(async () => {
       const job = await this.jobs.get(queueId);
       if (!job) return;
@@ -452,6 +454,11 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Runs `work` after everything queued before it (one action at a time). */
+  /** Most hosts define no service: then no job's start or end needs its record read here. */
+  private anyService(): boolean {
+    return this.entries.some((e) => e.spec !== null);
+  }
+
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.chain.then(work, work);
     this.chain = next.catch(() => undefined);

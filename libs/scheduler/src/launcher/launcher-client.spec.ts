@@ -180,6 +180,39 @@ describe('launcher faults: a launch always settles', () => {
     exit: join(dir, `${id}.exit`),
   });
 
+  it('a batch of launches sent together: each job runs once with its own command; a request that cannot be encoded fails alone', async () => {
+    const client = new LauncherClient({}, events());
+    try {
+      const ids = ['q_1', 'q_2', 'q_3', 'q_4', 'q_5'];
+      let launches: Array<Promise<Launched | Error>> = [];
+      client.batch(() => {
+        launches = ids.map((id) =>
+          client
+            .launch(request(id, ['sh', '-c', `echo ran ${id} >> ${join(dir, 'ran')}`]), () => undefined)
+            .catch((err: Error) => err),
+        );
+        launches.push(
+          client.launch(request('q_bad', ['echo', 'a\0b']), () => undefined).catch((err: Error) => err),
+        );
+      });
+      const results = await Promise.all(launches);
+      expect((results.pop() as Error).message).toMatch(/NUL byte/);
+      const pids = results.map((r) => (r as Launched).monitorPid);
+      expect(new Set(pids).size).toBe(ids.length);
+      await waitFor(
+        () =>
+          existsSync(join(dir, 'ran')) &&
+          readFileSync(join(dir, 'ran'), 'utf8').split('\n').length > ids.length,
+        'every job to run',
+      );
+      expect(readFileSync(join(dir, 'ran'), 'utf8').trim().split('\n').sort()).toEqual(
+        ids.map((id) => `ran ${id}`),
+      );
+    } finally {
+      client.close();
+    }
+  });
+
   it('a launcher that cannot be run fails the launch with the reason (nothing ran), and the next launch tries again', async () => {
     const client = new LauncherClient({}, events(), { binary: join(dir, 'no-such-launcher') });
     try {

@@ -39,6 +39,13 @@ export interface ClaimedLaunch {
   readonly events: IEvent[];
 }
 
+/** A placement's decision to start a queued job on these GPUs (and MIG devices). */
+export interface PlacedLaunch {
+  readonly queue_id: string;
+  readonly gpu_indices: number[];
+  readonly mig_devices?: string[];
+}
+
 /** How long a job found in `starting` without a pid may take to show up before it is settled. */
 export const LAUNCH_EVIDENCE_GRACE_MS = 10_000;
 
@@ -82,15 +89,32 @@ export class JobLauncher implements OnModuleDestroy {
     this.launcher.close();
   }
 
-  /** queued → starting (CAS) → launcher → running. Returns false if the item was no longer queued. */
-  async launch(job: Job, gpuIndices: number[], migDevices: string[] = []): Promise<boolean> {
-    const claimed = await this.journal.record(async (tx) => {
-      const claim = await this.claim(tx, job, gpuIndices, migDevices);
-      return { result: claim, events: claim?.events ?? [] };
+  /**
+   * queued → starting (CAS) → launcher → running, for each of a placement's launches: claimed in one
+   * transaction (a job no longer queued is skipped; one whose claim fails is logged and left queued),
+   * then their launch requests go to the launcher together. Resolves once each has started or failed.
+   */
+  async launchAll(launches: ReadonlyArray<PlacedLaunch>): Promise<void> {
+    const claims = await this.journal.record(async (tx) => {
+      const claimed: ClaimedLaunch[] = [];
+      for (const { queue_id: id, gpu_indices: gpus, mig_devices: migs } of launches) {
+        await tx.query('SAVEPOINT claim');
+        try {
+          const job = await this.jobs.get(id, tx);
+          const claim = job && (await this.claim(tx, job, gpus, migs ?? []));
+          await tx.query('RELEASE claim');
+          if (claim) claimed.push(claim);
+        } catch (err) {
+          await tx.query('ROLLBACK TO claim');
+          await tx.query('RELEASE claim');
+          this.logger.error(`${id}: could not be claimed, it stays queued: ${(err as Error).message}`);
+        }
+      }
+      return { result: claimed, events: claimed.flatMap((c) => c.events) };
     });
-    if (!claimed) return false;
-    await this.start(claimed);
-    return true;
+    let started: Array<Promise<void>> = [];
+    this.launcher.batch(() => (started = claims.map((claim) => this.start(claim))));
+    await Promise.all(started);
   }
 
   /**
