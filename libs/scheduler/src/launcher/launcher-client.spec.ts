@@ -236,14 +236,15 @@ describe('launcher faults: a launch always settles', () => {
     const client = new LauncherClient(
       {},
       events(() => died++),
-      { launchTimeoutMs: 1000 },
+      { launchTimeoutMs: 2000 },
     );
     try {
       await client.launch(request('q_1', ['true']), () => undefined);
+      // The newest: an earlier case's launcher may still be on its way out.
       const launcher = Number(
-        spawnSync('pgrep', ['-P', String(process.pid), '-f', 'trainyard-launcher'], { encoding: 'utf8' })
-          .stdout.trim()
-          .split('\n')[0],
+        spawnSync('pgrep', ['-n', '-P', String(process.pid), '-f', 'trainyard-launcher'], {
+          encoding: 'utf8',
+        }).stdout.trim(),
       );
       expect(launcher).toBeGreaterThan(0);
       process.kill(launcher, 'SIGSTOP');
@@ -253,7 +254,7 @@ describe('launcher faults: a launch always settles', () => {
         .launch(request('q_2', ['touch', marker]), () => undefined)
         .catch((err: Error) => err);
       expect(failure).toBeInstanceOf(LauncherGoneError);
-      expect(Date.now() - started).toBeLessThan(5000);
+      expect(Date.now() - started).toBeLessThan(8000);
       expect(died).toBe(1);
       await waitFor(() => !existsSync(`/proc/${launcher}`), 'the hung launcher to be gone');
       expect(existsSync(marker)).toBe(false);
