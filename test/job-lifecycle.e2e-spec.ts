@@ -255,7 +255,14 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const next = await nextGpuJob('after-saver');
       const killedAt = Date.now();
       await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
+      // bash ended at once (SIGTERM): its status shows while the trainer still saves.
+      const saving = await waitFor(async () => {
+        const job = await api.job(body.queue_id);
+        return job.exit_code !== null || job.status !== 'terminating' ? job : undefined;
+      }, 'the command status of the job being stopped');
+      expect(saving).toMatchObject({ status: 'terminating', exit_code: 143, gpu_indices: [0] });
       const ended = await api.waitStatus(body.queue_id, ['aborted'], 15_000);
+      expect(ended).toMatchObject({ exit_code: 143, termination_reason: 'user_abort' });
       expect(Date.parse(ended.ended_at) - killedAt).toBeGreaterThanOrEqual(2500);
       expect(await api.log(body.queue_id)).toMatch(/saving[\s\S]*saved/);
       await api.waitStatus(next.id, ['done'], 15_000);

@@ -193,7 +193,8 @@ export class JobStartedEvent implements JournaledEvent {
   'job.terminating.v1',
   'running → terminating: a stop was requested (`termination_reason`, persisted before any signal is ' +
     'sent), or the job’s command ended while other processes of it remain (reason null; then `exit_code` ' +
-    'is the command’s, absent in older entries).',
+    'is the command’s, absent in older entries). Repeated, with the same request and the command’s ' +
+    '`exit_code`, when the command of a job being stopped ends while other processes of it still shut down.',
 )
 export class JobTerminatingEvent implements JournaledEvent {
   readonly queue_id: string;
@@ -202,7 +203,7 @@ export class JobTerminatingEvent implements JournaledEvent {
   readonly termination_reason: TerminationReason | null;
   /** ISO 8601 time of the request, or null. */
   readonly termination_requested_at: string | null;
-  /** The command's exit status when it ended with processes left behind (absent otherwise, and in older entries). */
+  /** The command's exit status when it ended with processes of the job left (absent otherwise, and in older entries). */
   readonly exit_code?: number | null;
 
   constructor(fields: JobTerminatingEvent) {

@@ -63,8 +63,10 @@ export class JobReaper implements OnModuleDestroy {
     if (!entry) return;
     entry.mainExit = status;
     const timer = setTimeout(() => {
-      if (this.active.get(id) === entry && !entry.settling)
-        this.cleanUpLeftovers(entry).catch(this.logFailure(id));
+      if (this.active.get(id) !== entry || entry.settling) return;
+      // Being stopped already: what remains finishes its shutdown; the command's status is shown meanwhile.
+      if (entry.request !== null) this.recordCommandExit(entry).catch(this.logFailure(id));
+      else this.cleanUpLeftovers(entry).catch(this.logFailure(id));
     }, LINGER_MS);
     timer.unref();
   }
@@ -183,6 +185,29 @@ export class JobReaper implements OnModuleDestroy {
       throw err;
     });
     await this.stopper.signal(entry, 'SIGTERM');
+  }
+
+  /**
+   * A job being stopped whose command ended while other processes of it still shut down (a trainer
+   * saving): its `exit_code` is the command's from now on, not only once the last process is gone.
+   */
+  private async recordCommandExit(entry: ActiveJob): Promise<void> {
+    if (this.processes.workers(entry).length === 0) return; // its end follows at once
+    const exitCode = readExitFile(this.files.exitStatus(entry.id)) ?? entry.mainExit ?? null;
+    if (exitCode === null) return;
+    await this.journal.record(async (tx) => {
+      const job = await this.jobs.get(entry.id, tx);
+      if (job?.status !== 'terminating' || job.exit_code === exitCode)
+        return { result: undefined, events: [] };
+      await this.jobs.updateActive(tx, entry.id, { exit_code: exitCode });
+      const event = new JobTerminatingEvent({
+        queue_id: entry.id,
+        termination_reason: job.termination_reason,
+        termination_requested_at: job.termination_requested_at,
+        exit_code: exitCode,
+      });
+      return { result: undefined, events: [event] };
+    });
   }
 
   /** running → terminating for a command that ended with processes left behind, with its exit code. */

@@ -2114,11 +2114,11 @@ export type JobStartingV1Entry = {
 export type JobStatus = 'queued' | 'starting' | 'running' | 'terminating' | 'done' | 'failed' | 'aborted';
 
 /**
- * Payload of journal entry `job.terminating.v1`: running → terminating: a stop was requested (`termination_reason`, persisted before any signal is sent), or the job’s command ended while other processes of it remain (reason null; then `exit_code` is the command’s, absent in older entries).
+ * Payload of journal entry `job.terminating.v1`: running → terminating: a stop was requested (`termination_reason`, persisted before any signal is sent), or the job’s command ended while other processes of it remain (reason null; then `exit_code` is the command’s, absent in older entries). Repeated, with the same request and the command’s `exit_code`, when the command of a job being stopped ends while other processes of it still shut down.
  */
 export type JobTerminatingEvent = {
     /**
-     * The command's exit status when it ended with processes left behind (absent otherwise, and in older entries).
+     * The command's exit status when it ended with processes of the job left (absent otherwise, and in older entries).
      */
     exit_code?: number | null;
     queue_id: string;
