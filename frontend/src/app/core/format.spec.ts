@@ -2,6 +2,7 @@ import type { JobStatus, TerminationReason } from '@trainyard/sdk';
 import {
   describeParams,
   formatDuration,
+  jobRuntime,
   formatGpus,
   formatMib,
   formatTime,
@@ -43,6 +44,21 @@ describe('secondsSince', () => {
     [null, null],
   ])('%s → %s', (iso, expected) => {
     expect(secondsSince(iso, now)).toBe(expected);
+  });
+});
+
+describe('jobRuntime', () => {
+  const now = Date.parse('2026-11-30T12:10:00Z');
+  const job = { started_at: '2026-11-30T12:00:00Z', runtime_seconds: 5 };
+
+  it('counts up from the start while the job has processes, also while it is being stopped', () => {
+    for (const status of ['starting', 'running', 'terminating'] as JobStatus[])
+      expect(jobRuntime({ ...job, status }, now)).toBe('10m 00s');
+  });
+
+  it("shows the server's runtime once the job ended, and a dash before it started", () => {
+    expect(jobRuntime({ ...job, status: 'done' }, now)).toBe('5s');
+    expect(jobRuntime({ status: 'queued', started_at: null, runtime_seconds: null }, now)).toBe('—');
   });
 });
 

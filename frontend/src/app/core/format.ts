@@ -21,6 +21,19 @@ export function secondsSince(iso: string | null | undefined, now: number): numbe
   return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
 }
 
+/**
+ * A job's runtime as shown: counting up from `started_at` while it has processes (starting, running,
+ * terminating — a job being stopped is still running its shutdown), the server's `runtime_seconds`
+ * once it ended.
+ */
+export function jobRuntime(
+  job: Pick<JobDto, 'status' | 'started_at' | 'runtime_seconds'>,
+  now: number,
+): string {
+  const active = job.status === 'starting' || job.status === 'running' || job.status === 'terminating';
+  return formatDuration(active && job.started_at ? secondsSince(job.started_at, now) : job.runtime_seconds);
+}
+
 /** `12.3 GiB` from MiB. */
 export function formatMib(mib: number | null | undefined): string {
   if (mib === null || mib === undefined) return '—';

@@ -9,6 +9,7 @@ import {
   formatDuration,
   formatGpus,
   isFinished,
+  jobRuntime,
   secondsSince,
   stoppingNote,
 } from '../core/format';
@@ -201,10 +202,7 @@ export class JobActions {
     if (job.status === 'queued') {
       return `not started (queued ${formatDuration(secondsSince(job.submitted_at, Date.now()))})`;
     }
-    if (this.isRunning(job) && job.started_at) {
-      return formatDuration(secondsSince(job.started_at, Date.now()));
-    }
-    return formatDuration(job.runtime_seconds);
+    return jobRuntime(job, Date.now());
   }
 
   private ask(

@@ -25,7 +25,7 @@ import {
   formatGpus,
   formatTime,
   isFinished,
-  secondsSince,
+  jobRuntime,
   stoppingNote,
 } from '../core/format';
 import { ToastStore } from '../core/toast.store';
@@ -440,11 +440,7 @@ export class JobDetailComponent {
   });
   protected readonly runtime = computed(() => {
     const job = this.job();
-    if (!job) return '—';
-    if ((job.status === 'running' || job.status === 'starting') && job.started_at) {
-      return formatDuration(secondsSince(job.started_at, this.clock.now()));
-    }
-    return formatDuration(job.runtime_seconds);
+    return job ? jobRuntime(job, this.clock.now()) : '—';
   });
   protected readonly time = formatTime;
   protected readonly gpuText = formatGpus;

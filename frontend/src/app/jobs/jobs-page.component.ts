@@ -18,11 +18,10 @@ import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
 import {
   describeParams,
-  formatDuration,
   formatGpus,
   formatTime,
   isFinished,
-  secondsSince,
+  jobRuntime,
   shortId,
   stoppingNote,
 } from '../core/format';
@@ -784,10 +783,7 @@ export class JobsPageComponent {
   }
 
   protected runtime(job: JobDto): string {
-    if (this.actions.isRunning(job) && job.started_at) {
-      return formatDuration(secondsSince(job.started_at, this.clock.now()));
-    }
-    return formatDuration(job.runtime_seconds);
+    return jobRuntime(job, this.clock.now());
   }
 
   protected select(job: JobDto, event: MouseEvent): void {
