@@ -94,6 +94,34 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect((await api.waitStatus(onFailure, ['done', 'failed', 'aborted'])).status).toBe('done');
   });
 
+  it('dependents of a job still queued for GPUs wait for it, whatever their condition', async () => {
+    const hog = (await sh('sleep 1.5', { requested_gpus: 2, name: 'hog' })).body.queue_id;
+    await api.waitStatus(hog, ['running']);
+    // Queued behind the hog, with no dependency of its own.
+    const head = (await sh('true', { requested_gpus: 1, name: 'head' })).body.queue_id;
+    const conditions = ['after_ok', 'after_any', 'after_start'];
+    const tails: string[] = [];
+    for (const condition of conditions) tails.push((await sh('true', after(head, condition))).body.queue_id);
+    const reasons = await waitFor(async () => {
+      const items: Array<{ queue_id: string; pending_reason: string | null }> = (
+        await api.call('GET', '/api/queue?limit=200')
+      ).body.items;
+      const byId = new Map(items.map((i) => [i.queue_id, i.pending_reason]));
+      return tails.every((t) => byId.get(t)) ? tails.map((t) => byId.get(t)) : undefined;
+    }, 'the reasons of the waiting jobs');
+    expect(reasons).toEqual([
+      `waiting for ${head} to succeed`,
+      `waiting for ${head} to end`,
+      `waiting for ${head} to start`,
+    ]);
+    const headJob = await api.waitStatus(head, ['done'], 15_000);
+    for (const tail of tails) {
+      const t = await api.waitStatus(tail, ['done', 'failed', 'aborted'], 15_000);
+      expect(t).toMatchObject({ status: 'done', error: null });
+      expect(Date.parse(t.started_at)).toBeGreaterThanOrEqual(Date.parse(headJob.started_at));
+    }
+  });
+
   it('a dependency cancelled from the queue fails its after_ok dependents', async () => {
     await api.call('POST', '/api/queue/scheduler', { enabled: false });
     const head = (await sh('true')).body.queue_id;

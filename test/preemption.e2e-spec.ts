@@ -129,6 +129,31 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     expect(Date.parse(sameJob.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
   });
 
+  it('jobs depending on a preempted job wait for its next attempt (not aborted, not started early)', async () => {
+    const low = (await api.command(['sleep', '3'], { requested_gpus: 2, priority: 0, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const onSuccess = (
+      await api.command(['true'], { depends_on: [{ queue_id: low, condition: 'after_ok' }] })
+    ).body.queue_id;
+    const onEnd = (await api.command(['true'], { depends_on: [{ queue_id: low, condition: 'after_any' }] }))
+      .body.queue_id;
+    const high = (await api.command(['sleep', '1'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await waitFor(async () => {
+      const job = await api.job(low);
+      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+    }, 'the low job to be requeued');
+    await api.waitStatus(high, ['done'], 15_000);
+    expect(await pendingReason(onSuccess)).toBe(`waiting for ${low} to succeed`);
+    expect((await api.job(onEnd)).status).toBe('queued');
+    const lowJob = await api.waitStatus(low, ['done'], 15_000);
+    for (const id of [onSuccess, onEnd]) {
+      const dependent = await api.waitStatus(id, ['done', 'failed', 'aborted'], 15_000);
+      expect(dependent.status).toBe('done');
+      expect(Date.parse(dependent.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
+    }
+  });
+
   it('a requeued job cancelled before its next attempt ends its run too (aborted)', async () => {
     const low = (
       await api.command(['sleep', '30'], {

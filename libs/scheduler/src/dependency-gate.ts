@@ -37,7 +37,9 @@ export class DependencyGate {
       .flatMap((j) => j.depends_on.map((d) => d.queue_id))
       .filter((id) => !queuedIds.has(id));
     const known = await this.jobs.dependencyTargets(others);
-    const { waiting, failed } = settleDependencies(withDeps, known);
+    // Every queued job, not only those with dependencies: a dependency may itself be queued (waiting
+    // for GPUs, or requeued after a preemption) and must be seen as `queued`, not as gone.
+    const { waiting, failed } = settleDependencies(queued, known);
     if (failed.size) await this.recordFailures(failed);
     return { waiting, failed };
   }
