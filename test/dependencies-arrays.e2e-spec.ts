@@ -122,6 +122,32 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     }
   });
 
+  it('cleanup keeps a finished job that queued jobs depend on: their met dependency stays met', async () => {
+    const hog = (await sh('sleep 2', { requested_gpus: 2, name: 'hog' })).body.queue_id;
+    await api.waitStatus(hog, ['running']);
+    const train = (await sh('true', { name: 'train' })).body.queue_id;
+    await api.waitStatus(train, ['done']);
+    // Its dependency is met; it waits for a GPU.
+    const evalJob = (await sh('true', { requested_gpus: 1, name: 'eval', ...after(train) })).body.queue_id;
+
+    const refused = await api.call('DELETE', `/api/jobs/${train}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe(
+      `${train} is a dependency of queued job ${evalJob} (after_ok): delete it once they have started, or cancel them first`,
+    );
+    const cleanup = await api.call('POST', '/api/jobs/cleanup');
+    expect(cleanup.status).toBe(200);
+    expect(cleanup.body.kept).toEqual([train]);
+    expect(cleanup.body.deleted).not.toContain(train);
+    expect((await api.job(train)).status).toBe('done');
+
+    const e = await api.waitStatus(evalJob, ['done', 'failed', 'aborted'], 15_000);
+    expect(e).toMatchObject({ status: 'done', error: null });
+    // Once its dependent has started, a cleanup removes it.
+    expect((await api.call('POST', '/api/jobs/cleanup')).body).toMatchObject({ kept: [] });
+    expect((await api.call('GET', `/api/jobs/${train}`)).status).toBe(404);
+  });
+
   it('a dependency cancelled from the queue fails its after_ok dependents', async () => {
     await api.call('POST', '/api/queue/scheduler', { enabled: false });
     const head = (await sh('true')).body.queue_id;

@@ -76,12 +76,15 @@ export class JobsController {
     };
   }
 
-  /** Removes every finished job (done, failed, aborted) and its log. */
+  /**
+   * Removes every finished job (done, failed, aborted) and its log, except those queued jobs still
+   * depend on (listed in `kept`; a later cleanup removes them once their dependents have started).
+   */
   @Post('cleanup')
   @HttpCode(200)
   @ApiErrors(401, 403)
   async cleanupJobs(): Promise<DeletedJobsDto> {
-    return { deleted: await this.commandBus.execute(new DeleteJobsCommand(null)) };
+    return this.commandBus.execute(new DeleteJobsCommand(null));
   }
 
   /** Removes log files older than 7 days that belong to no job. */
@@ -113,11 +116,11 @@ export class JobsController {
     }));
   }
 
-  /** Removes a finished job and its log (409 while it is queued or running). */
+  /** Removes a finished job and its log (409 while it is queued or running, or queued jobs depend on it). */
   @Delete(':queue_id')
   @ApiErrors(400, 401, 403, 404, 409)
   async deleteJob(@Param() params: QueueIdParamDto): Promise<DeletedJobsDto> {
-    return { deleted: await this.commandBus.execute(new DeleteJobsCommand(params.queue_id)) };
+    return this.commandBus.execute(new DeleteJobsCommand(params.queue_id));
   }
 
   /** The captured terminal output: at most the last 32 MiB, starting at a line boundary. */

@@ -143,6 +143,8 @@ export class JobControlResponseDto {
 export class DeletedJobsDto {
   /** Removed job ids (their logs are removed too). */
   deleted!: string[];
+  /** Finished jobs a cleanup kept because queued jobs still depend on them (empty for a single delete). */
+  kept!: string[];
 }
 
 export class GcResultDto {

@@ -186,11 +186,16 @@ export function registerSched(program: Command, run: CommandRunner): void {
         const { data } = id
           ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
           : await cleanupJobs({ client: ctx.client });
-        ctx.output(data, () =>
-          data.deleted.length === 1
-            ? `removed ${data.deleted[0]}`
-            : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`,
-        );
+        ctx.output(data, () => {
+          const removed =
+            id && data.deleted.length === 1
+              ? `removed ${data.deleted[0]}`
+              : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`;
+          const kept = data.kept ?? [];
+          return kept.length
+            ? `${removed}; kept ${kept.length} that queued jobs depend on: ${kept.join(', ')}`
+            : removed;
+        });
       }),
     );
 

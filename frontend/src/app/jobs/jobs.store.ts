@@ -389,10 +389,11 @@ export class JobsStore {
   async cleanup(): Promise<void> {
     try {
       const { data } = await cleanupJobs({ client: this.api });
+      const kept = data.kept.length ? ` Kept ${data.kept.length} that queued jobs depend on.` : '';
       this.toasts.success(
-        data.deleted.length
+        (data.deleted.length
           ? `Deleted ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}.`
-          : 'No finished jobs to clean up.',
+          : 'No finished jobs to clean up.') + kept,
       );
       await this.load();
     } catch (err) {

@@ -4,10 +4,10 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
-import { isTerminal, TERMINAL_STATUSES } from '../job-lifecycle';
+import { isTerminal } from '../job-lifecycle';
 import { JobsDeletedEvent } from '../job.events';
 import { JobFiles } from '../job-files';
-import { DeleteJobsCommand } from './delete-jobs.command';
+import { DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
 
 /**
  * Cleanup removes finished jobs this many at a time: one transaction, one `job.deleted` journal entry
@@ -17,7 +17,7 @@ import { DeleteJobsCommand } from './delete-jobs.command';
 export const CLEANUP_CHUNK_SIZE = 500;
 
 @CommandHandler(DeleteJobsCommand)
-export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, string[]> {
+export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, DeletedJobs> {
   private readonly files: JobFiles;
 
   constructor(
@@ -28,15 +28,20 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
     this.files = new JobFiles(config.paths);
   }
 
-  async execute({ queueId }: DeleteJobsCommand): Promise<string[]> {
-    if (queueId) return this.deleteOne(queueId);
+  async execute({ queueId }: DeleteJobsCommand): Promise<DeletedJobs> {
+    if (queueId) return { deleted: await this.deleteOne(queueId), kept: [] };
     const deleted: string[] = [];
     for (;;) {
       const chunk = await this.deleteChunk();
       deleted.push(...chunk);
-      if (chunk.length < CLEANUP_CHUNK_SIZE) return deleted;
+      if (chunk.length < CLEANUP_CHUNK_SIZE) break;
       await yieldToEventLoop();
     }
+    const kept = await this.journal.record(async (tx) => ({
+      result: await this.jobs.finishedWaitedOn(tx),
+      events: [],
+    }));
+    return { deleted, kept };
   }
 
   private async deleteOne(queueId: string): Promise<string[]> {
@@ -49,6 +54,18 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
           `${queueId} is ${job.status}: ${job.status === 'queued' ? 'cancel it from the queue' : 'kill it first'}`,
         );
       }
+      // A met dependency stays met only while the record says so: its dependents would fail.
+      const waiting = (await this.jobs.dependents(queueId, tx)).filter((j) => j.status === 'queued');
+      if (waiting.length) {
+        const names = waiting.map(
+          (j) => `${j.id} (${j.depends_on.find((d) => d.queue_id === queueId)!.condition})`,
+        );
+        throw new DomainError(
+          'CONFLICT',
+          `${queueId} is a dependency of queued job${waiting.length === 1 ? '' : 's'} ${names.join(', ')}: ` +
+            'delete it once they have started, or cancel them first',
+        );
+      }
       await this.jobs.deleteMany(tx, [queueId]);
       return { result: [queueId], events: [new JobsDeletedEvent([queueId])] };
     });
@@ -59,7 +76,7 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, str
   /** Up to CLEANUP_CHUNK_SIZE finished jobs, in one transaction; their files after the commit. */
   private async deleteChunk(): Promise<string[]> {
     const ids = await this.journal.record(async (tx) => {
-      const found = await this.jobs.idsWithStatus(TERMINAL_STATUSES, CLEANUP_CHUNK_SIZE, tx);
+      const found = await this.jobs.removableFinishedIds(CLEANUP_CHUNK_SIZE, tx);
       await this.jobs.deleteMany(tx, found);
       return { result: found, events: found.length ? [new JobsDeletedEvent(found)] : [] };
     });

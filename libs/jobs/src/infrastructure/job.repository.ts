@@ -8,6 +8,7 @@ import {
   JOB_STATUSES,
   JobStatus,
   sourcesOf,
+  TERMINAL_STATUSES,
   TerminationReason,
   UNFINISHED_STATUSES,
 } from '../job-lifecycle';
@@ -153,7 +154,13 @@ function applyFilter(
   return qb;
 }
 
-/** Job rows. Status changes are compare-and-set so a terminal state is never overwritten. */
+/** The terminal statuses as an SQL list. */
+const FINISHED_SQL = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
+/** The ids queued jobs list in their depends_on (SQLite JSON1 over the status index). */
+const WAITED_ON_BY_QUEUED =
+  "SELECT json_extract(d.value, '$.queue_id') FROM jobs q, json_each(q.depends_on) d " +
+  "WHERE q.status = 'queued' AND q.depends_on != '[]'";
+
 /**
  * Inserts a job, appending it to the queue order: its `seq` is one past the highest (writes are
  * serialized), so a replica replaying the same inserts and deletes gets the same numbers.
@@ -163,6 +170,7 @@ export async function insertJobRow(tx: Tx, job: Job): Promise<void> {
   await insertRow(tx, JobEntity, { ...toRow(job), seq: next });
 }
 
+/** Job rows. Status changes are compare-and-set so a terminal state is never overwritten. */
 @Injectable()
 export class JobRepository {
   constructor(private readonly db: Database) {}
@@ -248,8 +256,8 @@ export class JobRepository {
   }
 
   /** Jobs that list `queueId` in their depends_on, oldest first. */
-  async dependents(queueId: string): Promise<Job[]> {
-    const rows = await this.db.manager
+  async dependents(queueId: string, tx?: Tx): Promise<Job[]> {
+    const rows = await (tx ?? this.db.manager)
       .createQueryBuilder(JobEntity, 'j')
       .where("j.depends_on LIKE :pattern ESCAPE '\\'", { pattern: containsPattern(`"${queueId}"`) })
       .orderBy('j.seq', 'ASC')
@@ -395,6 +403,26 @@ export class JobRepository {
       where: { status: In([...statuses]) },
       take: limit,
     });
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Up to `limit` finished jobs that cleanup may remove: not those a queued job still depends on
+   * (a met dependency stays met only while its job's record is there to say so).
+   */
+  async removableFinishedIds(limit: number, tx: Tx): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL}) AND id NOT IN (${WAITED_ON_BY_QUEUED}) LIMIT ?`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Finished jobs that queued jobs still depend on (what cleanup keeps), in submit order. */
+  async finishedWaitedOn(tx: Tx): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL}) AND id IN (${WAITED_ON_BY_QUEUED}) ORDER BY seq`,
+    );
     return rows.map((r) => r.id);
   }
 

@@ -1619,7 +1619,8 @@ export const listJobs = <ThrowOnError extends boolean = true>(options?: Options<
 });
 
 /**
- * Removes every finished job (done, failed, aborted) and its log.
+ * Removes every finished job (done, failed, aborted) and its log, except those queued jobs still
+ * depend on (listed in `kept`; a later cleanup removes them once their dependents have started).
  */
 export const cleanupJobs = <ThrowOnError extends boolean = true>(options?: Options<CleanupJobsData, ThrowOnError>) => (options?.client ?? client).post<CleanupJobsResponses, CleanupJobsErrors, ThrowOnError>({
     security: [
@@ -1661,7 +1662,7 @@ export const gcJobLogs = <ThrowOnError extends boolean = true>(options?: Options
 });
 
 /**
- * Removes a finished job and its log (409 while it is queued or running).
+ * Removes a finished job and its log (409 while it is queued or running, or queued jobs depend on it).
  */
 export const deleteJob = <ThrowOnError extends boolean = true>(options: Options<DeleteJobData, ThrowOnError>) => (options.client ?? client).delete<DeleteJobResponses, DeleteJobErrors, ThrowOnError>({
     security: [

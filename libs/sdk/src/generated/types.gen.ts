@@ -945,6 +945,10 @@ export type DeletedJobsDto = {
      * Removed job ids (their logs are removed too).
      */
     deleted: Array<string>;
+    /**
+     * Finished jobs a cleanup kept because queued jobs still depend on them (empty for a single delete).
+     */
+    kept: Array<string>;
 };
 
 export type DeletedPresetDto = {
