@@ -114,6 +114,9 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       `waiting for ${head} to end`,
       `waiting for ${head} to start`,
     ]);
+    // The job's own record says so too (`trainyard job status`), and running jobs have no reason.
+    expect((await api.job(tails[0])).pending_reason).toBe(`waiting for ${head} to succeed`);
+    expect((await api.job(hog)).pending_reason).toBeUndefined();
     const headJob = await api.waitStatus(head, ['done'], 15_000);
     for (const tail of tails) {
       const t = await api.waitStatus(tail, ['done', 'failed', 'aborted'], 15_000);

@@ -20,3 +20,4 @@ export * from './queue-wait-timer';
 export * from './job-hooks';
 export * from './start-on-submit';
 export * from './job-type-names';
+export * from './pending-reasons';

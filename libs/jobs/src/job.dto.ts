@@ -121,6 +121,12 @@ export class JobDto {
   /** Its trainer's last status (see GET /api/jobs/{id}/trainer-status); absent when none is known. */
   @ApiProperty({ type: TrainerStatusDto, required: false })
   trainer_status?: TrainerStatusDto;
+  /**
+   * Why a queued job is still waiting, as of the last scheduling pass (as GET /api/queue says);
+   * present for queued jobs only, null before their first pass.
+   */
+  @ApiProperty({ type: String, nullable: true, required: false })
+  pending_reason?: string | null;
 }
 
 export class JobPageDto {

@@ -25,6 +25,7 @@ import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { TrainerStatusPoller } from './control/trainer-status';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
+import { PendingReasons } from './pending-reasons';
 
 /** Sorts that read A→Z by default; the rest (times, priority, runtime) start with the highest. */
 const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
@@ -38,6 +39,7 @@ export class JobsController {
     private readonly logs: JobLogs,
     private readonly moduleRef: ModuleRef,
     private readonly trainerStatus: TrainerStatusPoller,
+    private readonly reasons: PendingReasons,
   ) {}
 
   /**
@@ -201,6 +203,7 @@ export class JobsController {
     const dto = toJobDto(job, now, this.hasTrainerEndpoint(job));
     const status = this.runningTrainerStatus(job);
     if (status) dto.trainer_status = status;
+    if (job.status === 'queued') dto.pending_reason = this.reasons.get(job.id);
     return dto;
   }
 

@@ -10,6 +10,7 @@ import { DeleteJobsHandler } from './commands/delete-jobs.handler';
 import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
 import { JobHooks } from './job-hooks';
+import { PendingReasons } from './pending-reasons';
 import { StartOnSubmit } from './start-on-submit';
 import { TrainerStatusPoller } from './control/trainer-status';
 
@@ -23,6 +24,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     JobsStreamGateway,
     QueueWaitTimer,
     JobHooks,
+    PendingReasons,
     StartOnSubmit,
     TrainerStatusPoller,
     {
@@ -31,6 +33,6 @@ import { TrainerStatusPoller } from './control/trainer-status';
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobHooks, StartOnSubmit],
+  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobHooks, StartOnSubmit, PendingReasons],
 })
 export class JobsModule {}

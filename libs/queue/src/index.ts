@@ -1,6 +1,5 @@
 export * from './job-types';
 export * from './queue.module';
-export * from './pending-reasons';
 export * from './commands/submit-job.command';
 export * from './commands/cancel-queue-item.command';
 export * from './job-arrays';

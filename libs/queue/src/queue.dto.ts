@@ -179,7 +179,8 @@ export class SubmitJobRequestDto {
 
 export class QueueItemDto extends JobDto {
   /** Why the item is still waiting (null once launched, or before the first scheduling pass). */
-  pending_reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, required: true })
+  declare pending_reason: string | null;
 }
 
 export class QueuePageDto {

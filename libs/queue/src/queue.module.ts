@@ -5,7 +5,6 @@ import { GpusModule } from '@trainyard/gpus';
 import { QueueController } from './queue.controller';
 import { ArraysController } from './arrays.controller';
 import { CancelArrayHandler, RetryArrayHandler } from './commands/array.handlers';
-import { PendingReasons } from './pending-reasons';
 import { JobTypeRegistryProvider } from './job-type-registry.provider';
 import { SubmitJobHandler } from './commands/submit-job.handler';
 import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
@@ -14,7 +13,6 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
   imports: [JobsModule, GpusModule],
   controllers: [QueueController, ArraysController],
   providers: [
-    PendingReasons,
     JobTypeRegistryProvider,
     SubmitJobHandler,
     CancelQueueItemHandler,
@@ -26,6 +24,6 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
       useFactory: (registry: JobTypeRegistry) => () => registry.list().map((t) => t.name),
     },
   ],
-  exports: [PendingReasons, JobTypeRegistryProvider],
+  exports: [JobTypeRegistryProvider],
 })
 export class QueueModule {}

@@ -6,11 +6,11 @@ import {
   ACTIVE_STATUSES,
   Job,
   JobRepository,
+  PendingReasons,
   QueuedForPlacement,
   StartOnSubmit,
   SubmitClaim,
 } from '@trainyard/jobs';
-import { PendingReasons } from '@trainyard/queue';
 import { place, PlacementGpu, PlacementItem, PlacementResult, planPreemption } from './placement';
 import { JobStopper } from './supervision/job-stopper';
 import { ActiveJobs } from './supervision/active-jobs';

@@ -1,4 +1,5 @@
-import { exitCodeFor } from './job.command';
+import type { JobDto } from '@trainyard/sdk';
+import { exitCodeFor, renderJob } from './job.command';
 
 describe(exitCodeFor.name, () => {
   it.each<[string, number | null, number]>([
@@ -14,5 +15,63 @@ describe(exitCodeFor.name, () => {
     ['deleted', null, 5],
   ])('%s with exit code %j → %i', (status, exit_code, expected) => {
     expect(exitCodeFor({ status, exit_code })).toBe(expected);
+  });
+});
+
+describe(renderJob.name, () => {
+  const job = (fields: Partial<JobDto>): JobDto =>
+    ({
+      queue_id: 'q_1796000000000_0000000b',
+      name: 'eval',
+      status: 'queued',
+      job_type: 'command',
+      priority: 0,
+      gpu_indices: [],
+      mig_devices: [],
+      requested_gpus: 1,
+      pid: null,
+      submitted_at: new Date(0).toISOString(),
+      started_at: null,
+      ended_at: null,
+      runtime_seconds: null,
+      time_limit_s: null,
+      preemptible: false,
+      restart_count: 0,
+      cwd: '/tmp',
+      job_params: { argv: ['true'] },
+      env: {},
+      exit_code: null,
+      error: null,
+      termination_reason: null,
+      depends_on: [],
+      array_id: null,
+      array_index: null,
+      kill_grace_s: null,
+      log_cap_bytes: null,
+      ...fields,
+    }) as JobDto;
+
+  it('says why a queued job waits, and what it depends on, its array and its own grace and log cap', () => {
+    const text = renderJob(
+      job({
+        pending_reason: 'waiting for q_1796000000000_0000000a to succeed',
+        depends_on: [{ queue_id: 'q_1796000000000_0000000a', condition: 'after_ok' }],
+        array_id: 'a_1796000000000_0000000c',
+        array_index: 2,
+        kill_grace_s: 30,
+        log_cap_bytes: 65536,
+      }),
+      null,
+    );
+    expect(text).toMatch(/^waiting\s+waiting for q_1796000000000_0000000a to succeed$/m);
+    expect(text).toMatch(/^depends on\s+q_1796000000000_0000000a \(after_ok\)$/m);
+    expect(text).toMatch(/^array\s+a_1796000000000_0000000c \[2\]$/m);
+    expect(text).toMatch(/^kill grace\s+30s$/m);
+    expect(text).toMatch(/^log cap\s+65536 bytes$/m);
+  });
+
+  it('shows none of them for a plain job that ended', () => {
+    const text = renderJob(job({ status: 'done', exit_code: 0 }), null);
+    expect(text).not.toMatch(/^(waiting|depends on|array|kill grace|log cap)\b/m);
   });
 });

@@ -59,6 +59,13 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];
+  // Why it still waits, and the settings that change how it runs and ends: shown when they apply.
+  if (job.status === 'queued') pairs.splice(4, 0, ['waiting', job.pending_reason ?? '-']);
+  if (job.depends_on.length)
+    pairs.push(['depends on', job.depends_on.map((d) => `${d.queue_id} (${d.condition})`).join(', ')]);
+  if (job.array_id !== null) pairs.push(['array', `${job.array_id} [${job.array_index ?? 0}]`]);
+  if (job.kill_grace_s !== null) pairs.push(['kill grace', `${job.kill_grace_s}s`]);
+  if (job.log_cap_bytes !== null) pairs.push(['log cap', `${job.log_cap_bytes} bytes`]);
   if (job.mig_devices.length) pairs.push(['mig devices', job.mig_devices.join(' ')]);
   const env = Object.entries(job.env);
   if (env.length) pairs.push(['env', env.map(([k, v]) => `${k}=${v}`).join(' ')]);

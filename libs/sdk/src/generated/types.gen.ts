@@ -1713,6 +1713,11 @@ export type JobDto = {
      */
     name: string | null;
     /**
+     * Why a queued job is still waiting, as of the last scheduling pass (as GET /api/queue says);
+     * present for queued jobs only, null before their first pass.
+     */
+    pending_reason?: string | null;
+    /**
      * Process id of the job's supervisor process while it runs.
      */
     pid: number | null;
