@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -324,6 +324,29 @@ describe(streamTtyToSocket.name, () => {
 
       expect(TtyFollower.activeWatchers).toBe(0);
       end.resolve({ status: 'done', exit_code: 0 }); // too late to matter: nothing is sent or thrown
+    });
+
+    it('puts the log cap marker on a line of its own when the job was mid-line as the client fell behind', async () => {
+      await writeFile(path, 'epoch 1 loss');
+      const end = jobEnd();
+      const sut = await connect({ follow: true, ended: end.promise });
+      await waitFor(() => sut.bytes().toString() === 'epoch 1 loss', 'the partial line');
+
+      // What the launcher's monitor does at the cap: the job wrote ' 0.5\n' and the next line, and the
+      // cap dropped everything before that next line, ' 0.5\n' too, before the client read it.
+      const cut = readFileSync(path).length + ' 0.5\n'.length;
+      const marker = Buffer.from(`[trainyard] ${cut} bytes of earlier output dropped\r\n`);
+      const tmp = `${path}.tmp`;
+      writeFileSync(tmp, Buffer.concat([marker, Buffer.from('epoch 2 loss 0.4\n')]));
+      writeFileSync(`${path}.base`, `${statSync(tmp).ino} ${cut - marker.length} ${cut}\n`);
+      renameSync(tmp, path);
+
+      await waitFor(() => sut.bytes().toString().endsWith('epoch 2 loss 0.4\n'), 'the kept line');
+      end.resolve({ status: 'done', exit_code: 0 });
+      expect(await sut.closed).toBe(1000);
+      expect(sut.bytes().toString()).toBe(`epoch 1 loss\n${marker.toString()}epoch 2 loss 0.4\n`);
+      // The start frame comes after that line end: offsets go on from the marker.
+      expect(sut.controls()[0]).toEqual({ type: 'start', offset: cut - marker.length, dropped: 5 });
     });
 
     it('tells the client to reset when the log is truncated', async () => {

@@ -5,6 +5,8 @@ import { readTtyGeneration, type TtyGeneration } from './tty-base';
 import type { LogEndFrameDto, LogStartFrameDto, TtyControlFrame } from './tty-frames.dto';
 import { findTailStart, readFully, openTtyLog, TTY_TAIL_MAX_BYTES, TtyLogMissingError } from './tty-tail';
 
+const LF = 0x0a;
+
 /**
  * Above this many bytes queued on a socket, sending waits for the client to catch up: a slow or
  * stalled client costs the server at most this plus one frame, not the whole log.
@@ -179,13 +181,22 @@ async function followLive(
   let failure: Error | undefined;
   let onFailure: ((err: Error) => void) | undefined;
   const failed = new Promise<Error>((resolve) => (onFailure = resolve));
+  // Whether the last byte sent left a line open (the job was mid-line).
+  let lineOpen = false;
   const follower = new TtyFollower(options.path, start.offset, {
-    onData: (chunk) => sender.sendBinary(chunk),
+    onData: (chunk) => {
+      if (chunk.length) lineOpen = chunk[chunk.length - 1] !== LF;
+      sender.sendBinary(chunk);
+    },
     onTruncate: () =>
       sender.sendJson({ type: 'reset', message: 'the log file was truncated; replaying it from the start' }),
-    // The client fell behind the log cap: what follows starts at the marker line.
-    onDrop: ({ previousOffset, offset, first }) =>
-      sender.sendJson({ type: 'start', offset, dropped: first - previousOffset }),
+    // The client fell behind the log cap: what follows starts at the marker line — on a line of its
+    // own, not appended to the partial line the client shows (the start frame re-bases its offset).
+    onDrop: ({ previousOffset, offset, first }) => {
+      if (lineOpen) sender.sendBinary(Buffer.from('\n'));
+      lineOpen = false;
+      sender.sendJson({ type: 'start', offset, dropped: first - previousOffset });
+    },
     onError: (err) => {
       failure = err;
       onFailure?.(err);
