@@ -186,14 +186,14 @@ async function followLive(
   const follower = new TtyFollower(options.path, start.offset, {
     onData: (chunk) => {
       if (chunk.length) lineOpen = chunk[chunk.length - 1] !== LF;
-      sender.sendBinary(chunk);
+      return sender.sendBinary(chunk); // awaited by the follower: a slow client slows the reading
     },
     onTruncate: () =>
       sender.sendJson({ type: 'reset', message: 'the log file was truncated; replaying it from the start' }),
     // The client fell behind the log cap: what follows starts at the marker line — on a line of its
     // own, not appended to the partial line the client shows (the start frame re-bases its offset).
-    onDrop: ({ previousOffset, offset, first }) => {
-      if (lineOpen) sender.sendBinary(Buffer.from('\n'));
+    onDrop: async ({ previousOffset, offset, first }) => {
+      if (lineOpen) await sender.sendBinary(Buffer.from('\n'));
       lineOpen = false;
       sender.sendJson({ type: 'start', offset, dropped: first - previousOffset });
     },
