@@ -292,7 +292,8 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
   });
 
   describe('`trainyard wait`', () => {
-    const wait = async (args: string[]) => {
+    const wait = (args: string[]) => cli(['wait', '--interval', '0.1', ...args]);
+    const cli = async (args: string[]) => {
       let out = '';
       const sink = new Writable({ write: (chunk, _, done) => ((out += String(chunk)), done()) });
       // The CLI context prints results on process.stdout itself.
@@ -300,7 +301,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
         .spyOn(process.stdout, 'write')
         .mockImplementation((chunk) => ((out += String(chunk)), true));
       try {
-        const code = await runCli(['wait', '--interval', '0.1', ...args], {
+        const code = await runCli(args, {
           env: { TRAINYARD_SERVER_URL: server.baseUrl, TRAINYARD_SERVER_TOKEN: server.token },
           stdout: sink,
           stderr: sink,
@@ -310,6 +311,35 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
         stdout.mockRestore();
       }
     };
+
+    it('`sched retry` and `sched cancel` take an array id', async () => {
+      const arrayId = (
+        await api.submit({
+          job_type: 'command',
+          job_params: { argv: ['sh', '-c', 'test {index} -eq 0 || exit 4'] },
+          array: { count: 3 },
+        })
+      ).body.array_id;
+      expect((await wait([arrayId])).code).toBe(4);
+      const retried = await cli(['sched', 'retry', arrayId]);
+      expect(retried.code).toBe(0);
+      const again = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again$/m.exec(retried.out)?.[1];
+      expect(again).toBeDefined();
+      expect(again).not.toBe(arrayId);
+      expect((await wait([again!])).code).toBe(4);
+
+      await api.call('POST', '/api/queue/scheduler', { enabled: false });
+      try {
+        const queued = (
+          await api.submit({ job_type: 'command', job_params: { argv: ['true'] }, array: { count: 2 } })
+        ).body.array_id;
+        const cancelled = await cli(['sched', 'cancel', queued]);
+        expect(cancelled).toEqual({ code: 0, out: `${queued}: 2 queued removed, 0 running aborting\n` });
+      } finally {
+        await api.call('POST', '/api/queue/scheduler', { enabled: true });
+      }
+      expect((await cli(['sched', 'retry', 'q_1700000000000_00000000'])).code).toBe(2);
+    });
 
     it('exits 0 when every job and array succeeded', async () => {
       const a = (await sh('sleep 0.3')).body.queue_id;

@@ -2,7 +2,9 @@ import { type Client, listJobs } from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
 
 /** A whole queue id, as the server makes them (`q_<ms>_<8 hex>`). */
-const FULL_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+export const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+/** An array id (`a_<ms>_<8 hex>`), always given whole. */
+export const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
 /** Most candidates listed in an "ambiguous" message. */
 const LISTED = 5;
 
@@ -12,7 +14,7 @@ const LISTED = 5;
  * No match: CliError with exit 5; several: exit 2, naming them.
  */
 export async function resolveJobId(client: Client, given: string): Promise<string> {
-  if (FULL_ID.test(given)) return given;
+  if (QUEUE_ID.test(given)) return given;
   if (given.trim() === '') throw new CliError('a job id cannot be empty', EXIT.invalid);
   const matches = new Set<string>();
   // The search also matches names, commands and errors: keep only ids the fragment starts or ends.

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import {
+  cancelArray,
   cancelQueueItem,
   cleanupJobs,
   deleteJob,
@@ -7,15 +8,17 @@ import {
   getScheduler,
   listJobs,
   listQueue,
+  retryArray,
   setScheduler,
   type JobDto,
   type SchedulerStatusDto,
 } from '@trainyard/sdk';
 import { parseInteger } from '../args';
 import type { CliContext } from '../context';
+import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
 import type { CommandRunner } from './runner';
-import { ID_HELP, resolveJobId } from '../job-id';
+import { ARRAY_ID, ID_HELP, resolveJobId } from '../job-id';
 
 /** The colour a status is shown in. */
 export function statusStyle(ctx: CliContext, status: string): Style | undefined {
@@ -163,16 +166,43 @@ export function registerSched(program: Command, run: CommandRunner): void {
 
   sched
     .command('cancel')
-    .description('remove a queued item, or abort it when it is already running')
-    .argument('<id>', ID_HELP)
+    .description(
+      'remove a queued item, or abort it when it is already running; an array id (a_…) does so for each of its jobs',
+    )
+    .argument('<id>', `${ID_HELP}, or an array id`)
     .action(
       run(async (ctx, given: string) => {
+        if (ARRAY_ID.test(given)) {
+          const { data } = await cancelArray({ client: ctx.client, path: { array_id: given } });
+          return ctx.output(
+            data,
+            () =>
+              `${data.array_id}: ${data.removed.length} queued removed, ${data.aborting.length} running aborting`,
+          );
+        }
         const id = await resolveJobId(ctx.client, given);
         const { data } = await cancelQueueItem({ client: ctx.client, path: { queue_id: id } });
         ctx.output(data, () =>
           data.outcome === 'removed'
             ? `${data.queue_id} removed from the queue`
             : `${data.queue_id} has started: aborting it`,
+        );
+      }),
+    );
+
+  sched
+    .command('retry')
+    .description(
+      "submit an array's failed and aborted jobs again, as a new array (same indices and parameters)",
+    )
+    .argument('<array_id>', 'array id (a_…)')
+    .action(
+      run(async (ctx, given: string) => {
+        if (!ARRAY_ID.test(given)) throw new CliError(`"${given}" is not an array id (a_…)`, EXIT.invalid);
+        const { data } = await retryArray({ client: ctx.client, path: { array_id: given } });
+        ctx.output(
+          data,
+          () => `${data.array_id}: ${data.total} job${data.total === 1 ? '' : 's'} queued again`,
         );
       }),
     );

@@ -3,12 +3,11 @@ import { getArray, getJob, TrainyardApiError } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls } from '../format';
+import { ARRAY_ID, QUEUE_ID } from '../job-id';
 import { exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
-const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
-const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
 
 /**
  * One job's end as `wait` sees it: `cancelled` when it was seen queued and then removed from the
