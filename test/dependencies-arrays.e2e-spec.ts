@@ -247,6 +247,12 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       async () => (await api.call('GET', `/api/arrays/${arrayId}`)).body.finished === 3,
       'array end',
     );
+    // Each job says why it ended, not only its status and exit code.
+    expect((await api.call('GET', `/api/arrays/${arrayId}`)).body.jobs).toEqual([
+      expect.objectContaining({ array_index: 0, status: 'done', termination_reason: 'completed' }),
+      expect.objectContaining({ array_index: 1, status: 'failed', termination_reason: 'exited_nonzero' }),
+      expect.objectContaining({ array_index: 2, status: 'failed', termination_reason: 'exited_nonzero' }),
+    ]);
     const retry = await api.call('POST', `/api/arrays/${arrayId}/retry`);
     expect(retry.status).toBe(201);
     expect(retry.body.array_id).not.toBe(arrayId);

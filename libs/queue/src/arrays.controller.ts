@@ -61,6 +61,7 @@ export function summarizeArray(arrayId: string, jobs: readonly Job[]): ArrayDto 
       name: j.name,
       status: j.status,
       exit_code: j.exit_code,
+      termination_reason: j.termination_reason,
     })),
   };
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
-import { JOB_STATUSES, JobStatus } from '@trainyard/jobs';
+import { JOB_STATUSES, JobStatus, TERMINATION_REASONS, TerminationReason } from '@trainyard/jobs';
 
 export const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
 
@@ -17,6 +17,9 @@ export class ArrayJobDto {
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
   status!: JobStatus;
   exit_code!: number | null;
+  /** Why it ended (killed, time limit, exit code, dependency…), null while it has not. */
+  @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
+  termination_reason!: TerminationReason | null;
 }
 
 /** An array as a unit: its jobs and how far along it is. */

@@ -47,6 +47,10 @@ export type ArrayJobDto = {
     name: string | null;
     queue_id: string;
     status: JobStatus;
+    /**
+     * Why it ended (killed, time limit, exit code, dependency…), null while it has not.
+     */
+    termination_reason: TerminationReason | null;
 };
 
 export type ArraySpecDto = {
