@@ -210,6 +210,22 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(summary.counts.done).toBe(9);
   });
 
+  it('refuses a sweep whose command has a misspelt placeholder (it would run the same command N times)', async () => {
+    const answer = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['echo', '{lrr}', '{lr}'] },
+      array: { sweep: { lr: [1, 2] } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([
+      expect.objectContaining({
+        field: 'job_params.argv[1]',
+        message: expect.stringContaining('did you mean {lr}?'),
+      }),
+    ]);
+    expect((await api.call('GET', '/api/jobs?q=lrr')).body.total).toBe(0);
+  });
+
   it('runs a 100-job array with a cap of 4: never more than 4 at once', async () => {
     const answer = await api.submit({
       job_type: 'command',

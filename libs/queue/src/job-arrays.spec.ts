@@ -4,6 +4,7 @@ import {
   checkArraySpec,
   expandArray,
   MAX_ARRAY_JOBS,
+  misspeltPlaceholders,
   substitutePlaceholders,
 } from './job-arrays';
 
@@ -75,5 +76,35 @@ describe(arrayJobName.name, () => {
     );
     expect(arrayJobName('train', { index: 4, values: { lr: '1e-4' } }, true)).toBe('train lr=1e-4 [4]');
     expect(arrayJobName('shard', { index: 7, values: {} }, false)).toBe('shard [7]');
+  });
+});
+
+describe(misspeltPlaceholders.name, () => {
+  const keys = ['lr', 'batch_size'];
+  const fields = (value: unknown) => misspeltPlaceholders(value, keys, 'job_params').map((d) => d.field);
+
+  it('names a placeholder that is a typo of a sweep parameter, by its JSON path', () => {
+    const details = misspeltPlaceholders({ argv: ['echo', '{lrr}', '{lr}'] }, keys, 'job_params');
+    expect(details).toEqual([
+      {
+        field: 'job_params.argv[1]',
+        message:
+          'job_params.argv[1]: {lrr} is not a sweep parameter; did you mean {lr}? (the sweep has {lr}, {batch_size} and {index})',
+      },
+    ]);
+    expect(fields({ argv: ['train', '--bs={batch_sz}', '--lr={LR}'] })).toEqual([
+      'job_params.argv[1]',
+      'job_params.argv[2]',
+    ]);
+    expect(fields({ config: { opt: { lr: '{l}' } } })).toEqual(['job_params.config.opt.lr']);
+  });
+
+  it('leaves alone what is no typo: the parameters, {index}, shell variables and unrelated braces', () => {
+    expect(
+      fields({
+        argv: ['sh', '-c', 'echo ${lr} ${HOME} {} {x} {epochs} {index} {lr} {batch_size} $lrr'],
+        note: 'python -c "print(f\'{value}\')"',
+      }),
+    ).toEqual([]);
   });
 });

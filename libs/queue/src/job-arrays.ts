@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '@trainyard/core';
+import leven from 'leven';
 
 /** One submit makes at most this many jobs (count × the sweep's points). */
 export const MAX_ARRAY_JOBS = 10_000;
@@ -95,6 +96,36 @@ export function substitutePlaceholders(value: unknown, vars: Readonly<Record<str
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitutePlaceholders(v, vars)]));
   return value;
+}
+
+/**
+ * A `{name}` in `value` that is no sweep parameter (nor `index`) but so close to one that it is
+ * surely a typo — `{lrr}` for `lr`, `{LR}`, `{batch_sz}` for `batch_size` — which would otherwise
+ * stay as written and launch the same command for every point. Other braces (`${HOME}`, `{}`,
+ * `{x}` in a Python one-liner) are left alone. One detail per typo, its field the JSON path
+ * (`job_params.argv[1]`), or none.
+ */
+export function misspeltPlaceholders(value: unknown, keys: readonly string[], field: string): ErrorDetail[] {
+  if (typeof value === 'string') {
+    const found: ErrorDetail[] = [];
+    for (const m of value.matchAll(/(^|[^$])\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g)) {
+      const name = m[2];
+      if (name === 'index' || keys.includes(name)) continue;
+      const near = keys.find(
+        (key) => key.toLowerCase() === name.toLowerCase() || leven(key, name) <= (key.length >= 6 ? 2 : 1),
+      );
+      if (near)
+        found.push({
+          field,
+          message: `${field}: {${name}} is not a sweep parameter; did you mean {${near}}? (the sweep has ${keys.map((k) => `{${k}}`).join(', ')} and {index})`,
+        });
+    }
+    return found;
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => misspeltPlaceholders(v, keys, `${field}[${i}]`));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => misspeltPlaceholders(v, keys, `${field}.${k}`));
+  return [];
 }
 
 /** "train lr=1e-3 bs=32" / "train [3]": a job's name in an array carries what sets it apart. */

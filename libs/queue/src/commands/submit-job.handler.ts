@@ -37,6 +37,7 @@ import {
   ArraySpec,
   arrayJobName,
   checkArraySpec,
+  misspeltPlaceholders,
   expandArray,
   MAX_ARRAY_JOBS,
   substitutePlaceholders,
@@ -92,6 +93,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const dependsOn = this.checkDependsOn(input.depends_on, details);
     const array =
       input.array === undefined || input.array === null ? null : this.checkArray(input.array, details);
+    const sweepKeys = Object.keys(array?.sweep ?? {});
+    if (sweepKeys.length) details.push(...misspeltPlaceholders(input.job_params, sweepKeys, 'job_params'));
     // One job, or each job of the array with its sweep values substituted (validated one by one;
     // the first that fails is reported, so a 10,000-job sweep gives one error, not 10,000).
     const points: Array<ArrayPoint | null> = array ? expandArray(array) : [null];
