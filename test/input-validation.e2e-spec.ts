@@ -71,7 +71,14 @@ describe('input validation (e2e, in-process server)', () => {
     // Of the right type, the other rules still speak.
     const big = await call('POST', '/api/queue', { body: { ...body, name: 'x', kill_grace_s: 99999 } });
     expect(big.body.details).toEqual([
-      { field: 'kill_grace_s', message: 'kill_grace_s must not be greater than 3600' },
+      { field: 'kill_grace_s', message: 'kill_grace_s must be at most 3600 (seconds: one hour)' },
+    ]);
+    // A limit in seconds says what it is in the unit people think in.
+    const year = await call('POST', '/api/queue', {
+      body: { ...body, name: 'x', kill_grace_s: 1, time_limit_s: 400 * 86_400 },
+    });
+    expect(year.body.details).toEqual([
+      { field: 'time_limit_s', message: 'time_limit_s must be at most 31622400 (seconds: 366 days)' },
     ]);
   });
 

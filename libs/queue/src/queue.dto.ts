@@ -92,7 +92,7 @@ export class SubmitJobRequestDto {
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(3600)
+  @Max(3600, { message: 'kill_grace_s must be at most 3600 (seconds: one hour)' })
   kill_grace_s?: number;
 
   /**
@@ -133,7 +133,9 @@ export class SubmitJobRequestDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(MAX_TIME_LIMIT_SECONDS)
+  @Max(MAX_TIME_LIMIT_SECONDS, {
+    message: `time_limit_s must be at most ${MAX_TIME_LIMIT_SECONDS} (seconds: ${MAX_TIME_LIMIT_SECONDS / 86_400} days)`,
+  })
   time_limit_s?: number | null;
 
   /**
