@@ -1,10 +1,12 @@
 import Sqlite from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntitySchema } from 'typeorm';
 import { DomainError } from '@trainyard/core';
 import { mountTmpfs, Tmpfs, tmpfsUnavailable } from '../../../test/support/tmpfs';
 import { Database } from './database';
+import { underSavepoint } from './savepoint';
 import { createSqliteDataSource, openDatabase } from './sqlite-data-source';
 
 const Note = new EntitySchema<{ id: number; body: string }>({
@@ -18,7 +20,10 @@ const itWithTmpfs = unavailable ? it.skip : it;
 
 describe(Database.name, () => {
   let tmpfs: Tmpfs | null = null;
-  afterEach(() => tmpfs?.unmount());
+  afterEach(() => {
+    tmpfs?.unmount();
+    tmpfs = null;
+  });
 
   const open = async (file: string) => {
     const dataSource = createSqliteDataSource({ file, entities: [Note], migrations: [] });
@@ -73,4 +78,48 @@ describe(Database.name, () => {
       await reopened.dataSource.destroy();
     },
   );
+
+  it('underSavepoint keeps the writes of a part that succeeds and rolls back one that throws, nested too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'savepoint-'));
+    const file = join(dir, 'trainyard.db');
+    const { dataSource, sut } = await open(file);
+    try {
+      const failures: string[] = [];
+      const failed = (err: Error) => void failures.push(err.message);
+      await sut.transaction(async (tx) => {
+        await tx.save(Note, { body: 'outer' });
+        await underSavepoint(tx, () => tx.save(Note, { body: 'kept' }), failed);
+        const none = await underSavepoint(
+          tx,
+          async () => {
+            await tx.save(Note, { body: 'undone' });
+            await underSavepoint(tx, () => tx.save(Note, { body: 'inner, kept then undone' }), failed);
+            throw new Error('part failed');
+          },
+          failed,
+        );
+        expect(none).toBeNull();
+        await underSavepoint(
+          tx,
+          async () => {
+            await underSavepoint(
+              tx,
+              async () => {
+                await tx.save(Note, { body: 'inner undone' });
+                throw new Error('inner failed');
+              },
+              failed,
+            );
+            await tx.save(Note, { body: 'after inner' });
+          },
+          failed,
+        );
+      });
+      expect(failures).toEqual(['part failed', 'inner failed']);
+      expect(bodiesSeenBy(file)).toEqual(['outer', 'kept', 'after inne']);
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

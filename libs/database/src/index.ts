@@ -3,3 +3,4 @@ export * from './database';
 export * from './row-statements';
 export * from './database.module';
 export * from './storage-errors';
+export * from './savepoint';

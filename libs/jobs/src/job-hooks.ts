@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
-import type { Tx } from '@trainyard/database';
+import { type Tx, underSavepoint } from '@trainyard/database';
 import type { Job } from './job';
 import type { TerminalStatus } from './job-lifecycle';
 
@@ -66,10 +66,10 @@ export class JobHooks {
   async contribute(tx: Tx, job: Job, gpuIndices: readonly number[]): Promise<JobLaunchPart> {
     const out: JobLaunchPart = { env: {}, secretFiles: [], events: [] };
     for (const { name, run } of this.launch) {
-      const part = await savepoint(
+      const part = await underSavepoint(
         tx,
         () => run(tx, job, gpuIndices),
-        (why) => this.logger.warn(`${job.id}: ${name} could not prepare the launch: ${why}`),
+        (err) => this.logger.warn(`${job.id}: ${name} could not prepare the launch: ${err.message}`),
       );
       if (!part) continue;
       Object.assign(out.env, part.env);
@@ -84,31 +84,16 @@ export class JobHooks {
     const events: IEvent[] = [];
     if (!ends.length) return events;
     for (const { name, run } of this.end) {
-      const part = await savepoint(
+      const part = await underSavepoint(
         tx,
         () => run(tx, ends),
-        (why) =>
+        (err) =>
           this.logger.warn(
-            `${ends.map((e) => e.queue_id).join(', ')}: ${name} could not record the end: ${why}`,
+            `${ends.map((e) => e.queue_id).join(', ')}: ${name} could not record the end: ${err.message}`,
           ),
       );
       if (part) events.push(...part);
     }
     return events;
-  }
-}
-
-/** `fn` under a savepoint: its writes are kept, or rolled back and `failed` told why (then null). */
-async function savepoint<T>(tx: Tx, fn: () => Promise<T>, failed: (why: string) => void): Promise<T | null> {
-  await tx.query('SAVEPOINT job_hook');
-  try {
-    const result = await fn();
-    await tx.query('RELEASE job_hook');
-    return result;
-  } catch (err) {
-    await tx.query('ROLLBACK TO job_hook');
-    await tx.query('RELEASE job_hook');
-    failed((err as Error).message);
-    return null;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
-import type { Tx } from '@trainyard/database';
+import { type Tx, underSavepoint } from '@trainyard/database';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import {
   PRIVATE_DIR_MODE,
@@ -98,17 +98,15 @@ export class JobLauncher implements OnModuleDestroy {
     const claims = await this.journal.record(async (tx) => {
       const claimed: ClaimedLaunch[] = [];
       for (const { queue_id: id, gpu_indices: gpus, mig_devices: migs } of launches) {
-        await tx.query('SAVEPOINT claim');
-        try {
-          const job = await this.jobs.get(id, tx);
-          const claim = job && (await this.claim(tx, job, gpus, migs ?? []));
-          await tx.query('RELEASE claim');
-          if (claim) claimed.push(claim);
-        } catch (err) {
-          await tx.query('ROLLBACK TO claim');
-          await tx.query('RELEASE claim');
-          this.logger.error(`${id}: could not be claimed, it stays queued: ${(err as Error).message}`);
-        }
+        const claim = await underSavepoint(
+          tx,
+          async () => {
+            const job = await this.jobs.get(id, tx);
+            return job && this.claim(tx, job, gpus, migs ?? []);
+          },
+          (err) => this.logger.error(`${id}: could not be claimed, it stays queued: ${err.message}`),
+        );
+        if (claim) claimed.push(claim);
       }
       return { result: claimed, events: claimed.flatMap((c) => c.events) };
     });
