@@ -15,7 +15,6 @@ import {
   type LogEndFrame,
   type TerminationReason,
   listJobTypes,
-  listQueue,
 } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { Clock } from '../core/clock';
@@ -417,7 +416,12 @@ export class JobDetailComponent {
   /** Job types, for which ones serve a web UI (their port parameter); loaded once. */
   private readonly types = signal<JobTypeDto[]>([]);
   /** Why the queued job waits (GET /api/queue), or null when not known (yet). */
-  protected readonly pendingReason = signal<string | null>(null);
+  /** Why a queued job waits, from its record (the last scheduling pass's reason). */
+  protected readonly pendingReason = computed(() => {
+    const job = this.job();
+    if (job?.status !== 'queued') return null;
+    return job.pending_reason ?? 'next in line: it starts when the scheduler runs';
+  });
   protected readonly service = computed(() => {
     const job = this.job();
     if (!job) return null;
@@ -476,28 +480,6 @@ export class JobDetailComponent {
     void listJobTypes({ client: this.api })
       .then(({ data }) => this.types.set(data))
       .catch(() => undefined);
-    // Every reload of a queued job re-reads its reason: it changes as GPUs free up or jobs queue.
-    effect(() => {
-      const job = this.job();
-      if (job?.status !== 'queued') {
-        this.pendingReason.set(null);
-        return;
-      }
-      void this.loadPendingReason(job.queue_id);
-    });
-  }
-
-  private async loadPendingReason(queueId: string): Promise<void> {
-    try {
-      const { data } = await listQueue({ client: this.api, query: { limit: 1000 } });
-      if (this.job()?.queue_id !== queueId) return;
-      const item = data.items.find((i) => i.queue_id === queueId);
-      this.pendingReason.set(
-        item ? (item.pending_reason ?? 'next in line: it starts when the scheduler runs') : null,
-      );
-    } catch {
-      // keep the last known reason; the next reload tries again
-    }
   }
 
   protected close(): void {
