@@ -12,6 +12,19 @@ describe(loadServerConfig.name, () => {
     loadServerConfig({ argv, env: { TRAINYARD_HOME: home, ...env } });
   const writeConfig = (yaml: string) => writeFileSync(join(home, 'server_config.yaml'), yaml);
 
+  it("keeps the server's own settings and secrets out of the environment jobs inherit", () => {
+    const sut = load([], {
+      PATH: '/usr/bin',
+      HF_HOME: '/data/hf',
+      TRAINYARD_NATS_USER: 'u',
+      TRAINYARD_NATS_PASSWORD: 's3cret',
+      TRAINYARD_SERVER_TOKEN: 'abc123',
+      TRAINYARD_PORT: '9005',
+    });
+    expect(sut.port).toBe(9005); // read by the server all the same
+    expect(sut.job_env).toEqual({ PATH: '/usr/bin', HF_HOME: '/data/hf', TRAINYARD_HOME: home });
+  });
+
   it('defaults to 127.0.0.1:8765 and writes a commented template on first boot', () => {
     const sut = load([]);
     expect(sut.host).toBe('127.0.0.1');

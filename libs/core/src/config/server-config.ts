@@ -32,7 +32,7 @@ export interface ServerConfig extends ServerArgs {
   /** CUDA_VISIBLE_DEVICES as it was when the server started (undefined = unset). */
   cuda_visible_devices: string | undefined;
   nvidia_smi: string;
-  /** The server's environment at start; every job's environment starts from it. */
+  /** The server's environment at start less its own settings and secrets (see jobEnvironmentOf); every job's starts from it. */
   job_env: Record<string, string>;
   /** Raw `services:` and `job_types:` blocks, validated by the modules that own them. */
   services: unknown;
@@ -410,11 +410,26 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     sources,
     cuda_visible_devices: env.CUDA_VISIBLE_DEVICES,
     nvidia_smi: env.TRAINYARD_NVIDIA_SMI || 'nvidia-smi',
-    job_env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    job_env: jobEnvironmentOf(env),
     services: file.services,
     job_types: file.job_types,
     warnings: file.warnings,
   };
+}
+
+/**
+ * What every job inherits from the server's environment: all of it except the server's own settings
+ * and credentials — every `TRAINYARD_*` variable (`TRAINYARD_NATS_PASSWORD`, `TRAINYARD_SERVER_TOKEN`,
+ * `TRAINYARD_PORT`, …) but `TRAINYARD_HOME`, where the CLI in a job finds this server. A job's own
+ * `TRAINYARD_*` variables are set per job (see buildJobEnvironment).
+ */
+export function jobEnvironmentOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && (!e[0].startsWith('TRAINYARD_') || e[0] === 'TRAINYARD_HOME'),
+    ),
+  );
 }
 
 export function isLoopback(host: string): boolean {
