@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
@@ -36,6 +36,30 @@ describe('server process (e2e, built dist)', () => {
       expect((await request(newBase, 'GET', '/api/server-config-path', { token })).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a restart the next server could not survive (the config file edited into an invalid one), and keeps serving', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home);
+    try {
+      const config = join(home.home, 'server_config.yaml');
+      const good = readFileSync(config, 'utf8');
+      writeFileSync(config, 'args:\n  kill_grace_seconds: -1\n');
+      const refused = await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! });
+      expect(refused.status).toBe(409);
+      expect(refused.body.message).toMatch(/^not restarting, the server keeps running: .*kill_grace_seconds/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
+
+      writeFileSync(config, good);
+      expect(
+        (await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! })).status,
+      ).toBe(202);
+      expect(await server.nextBanner()).toBe(server.baseUrl);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      home.remove();
     }
   });
 

@@ -17,13 +17,14 @@ import { ProxiesModule } from '@trainyard/proxies';
 import { ProjectsModule } from '@trainyard/projects';
 import { TrackingModule } from '@trainyard/tracking';
 import { ServerController } from './server.controller';
-import { RestartHandler, ServerLifecycle } from './server-lifecycle';
+import { RestartCheck, RestartHandler, ServerLifecycle } from './server-lifecycle';
 
 export interface AppModuleOptions {
   config: ServerConfig;
   dataSource: DataSource;
   nodeId: string;
   onRestart: RestartHandler;
+  checkRestart?: RestartCheck;
 }
 
 @Module({})
@@ -50,7 +51,12 @@ export class AppModule {
         TrackingModule,
       ],
       controllers: [ServerController],
-      providers: [{ provide: ServerLifecycle, useFactory: () => new ServerLifecycle(options.onRestart) }],
+      providers: [
+        {
+          provide: ServerLifecycle,
+          useFactory: () => new ServerLifecycle(options.onRestart, options.checkRestart),
+        },
+      ],
     };
   }
 }

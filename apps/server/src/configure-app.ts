@@ -13,7 +13,7 @@ import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { installCompression } from './compression';
 import { CONSOLE_ROUTE, serveConsole } from './console-static';
 import { installSecurityHeaders } from './security-headers';
-import { RestartHandler } from './server-lifecycle';
+import { RestartCheck, RestartHandler } from './server-lifecycle';
 import { ServerLogger } from './server-logger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -52,6 +52,8 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net
 
 export interface CreateServerAppOptions {
   onRestart?: RestartHandler;
+  /** Throws when a restart's next worker could not start (see ServerLifecycle.scheduleRestart). */
+  checkRestart?: RestartCheck;
   /** Nest log levels; defaults to the config's level. `false` silences Nest (tests). */
   logger?: LogLevel[] | false | LoggerService;
 }
@@ -105,7 +107,13 @@ export async function createServerApp(
   const nodeId = loadOrCreateNodeId(config.paths);
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, clientErrorHandler });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, dataSource, nodeId, onRestart: options.onRestart ?? (() => undefined) }),
+    AppModule.forRoot({
+      config,
+      dataSource,
+      nodeId,
+      onRestart: options.onRestart ?? (() => undefined),
+      checkRestart: options.checkRestart,
+    }),
     adapter,
     {
       logger: options.logger ?? new ServerLogger(config.log_level === 'debug', LEVELS[config.log_level]),

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '@trainyard/core';
 
 /** Worker → supervisor exit codes. 75: start me again (POST /api/server/restart). */
 export const RESTART_EXIT_CODE = 75;
@@ -18,6 +19,11 @@ export interface WorkerReady {
 export const WORKER_PORT_ENV = 'TRAINYARD_WORKER_PORT';
 export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
 export type RestartHandler = () => Promise<void> | void;
+/**
+ * Checks, before a restart, that the next worker could start (its config file and environment are
+ * read again then); throws with the reason when it could not.
+ */
+export type RestartCheck = () => void;
 
 /** Restart is asked for over HTTP; the process entry point decides what "re-exec" means. */
 @Injectable()
@@ -26,10 +32,26 @@ export class ServerLifecycle {
   readonly startedAt = new Date().toISOString();
   private restarting = false;
 
-  constructor(private readonly onRestart: RestartHandler) {}
+  constructor(
+    private readonly onRestart: RestartHandler,
+    private readonly check: RestartCheck = () => undefined,
+  ) {}
 
+  /**
+   * Restarts after `delayMs` (the HTTP answer goes out first). Refused (CONFLICT, the server keeps
+   * running) when the next worker could not start — an invalid config file edited since the start
+   * would otherwise take the server down for good, as `nginx -t` guards a reload.
+   */
   scheduleRestart(delayMs = 200): void {
     if (this.restarting) return;
+    try {
+      this.check();
+    } catch (err) {
+      throw new DomainError(
+        'CONFLICT',
+        `not restarting, the server keeps running: ${(err as Error).message}`,
+      );
+    }
     this.restarting = true;
     this.logger.log('restart requested; running jobs are left untouched');
     // Let the HTTP answer flush before the server goes away.

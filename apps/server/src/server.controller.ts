@@ -40,10 +40,13 @@ export class ServerController {
     return { path: this.config.config_file };
   }
 
-  /** Re-execs the server in place; running jobs keep running and are re-attached. */
+  /**
+   * Re-execs the server in place; running jobs keep running and are re-attached. 409 (the server keeps
+   * running) when the next one could not start, e.g. the config file was edited into an invalid one.
+   */
   @Post('server/restart')
   @HttpCode(202)
-  @ApiErrors(401, 403)
+  @ApiErrors(401, 403, 409)
   restartServer(): RestartScheduledDto {
     this.lifecycle.scheduleRestart();
     return { restart: 'scheduled' };

@@ -56,6 +56,8 @@ async function runWorker(): Promise<void> {
   let app: Awaited<ReturnType<typeof createServerApp>>;
   try {
     app = await createServerApp(config, {
+      // The next worker reads the config file and environment again: it must be able to start.
+      checkRestart: () => void loadServerConfig({ argv, env: process.env }),
       onRestart: async () => {
         // A graceful restart keeps browsers signed in: the next worker takes over their sessions.
         await app

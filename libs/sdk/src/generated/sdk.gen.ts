@@ -2438,7 +2438,8 @@ export const getServerConfigPath = <ThrowOnError extends boolean = true>(options
 });
 
 /**
- * Re-execs the server in place; running jobs keep running and are re-attached.
+ * Re-execs the server in place; running jobs keep running and are re-attached. 409 (the server keeps
+ * running) when the next one could not start, e.g. the config file was edited into an invalid one.
  */
 export const restartServer = <ThrowOnError extends boolean = true>(options?: Options<RestartServerData, ThrowOnError>) => (options?.client ?? client).post<RestartServerResponses, RestartServerErrors, ThrowOnError>({
     security: [

@@ -7718,6 +7718,10 @@ export type RestartServerErrors = {
      * Authenticated, but not allowed to do this
      */
     403: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
 };
 
 export type RestartServerError = RestartServerErrors[keyof RestartServerErrors];
