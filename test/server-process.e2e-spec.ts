@@ -39,6 +39,39 @@ describe('server process (e2e, built dist)', () => {
     }
   });
 
+  it('a second server on the same state directory refuses to start, naming the first one, and touches nothing', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home, ['--fake-gpus', '1']);
+    try {
+      const job = await request(server.baseUrl, 'POST', '/api/queue', {
+        token: server.token!,
+        body: { job_type: 'command', requested_gpus: 1, job_params: { argv: ['sleep', '30'] } },
+      });
+      expect(job.status).toBe(201);
+      const second = spawnSync(process.execPath, [MAIN, '--port', '0'], {
+        env: { PATH: process.env.PATH ?? '', HOME: home.home, TRAINYARD_HOME: home.home },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(second.status).toBe(2);
+      expect(second.stderr).toBe(
+        `trainyard: ${home.home} is in use by another Trainyard server (pid ${server.process.pid}): ` +
+          'stop it first, or give this one another TRAINYARD_HOME\n',
+      );
+      expect(second.stdout).not.toContain('re-attached');
+      expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
+      await request(server.baseUrl, 'POST', `/api/jobs/${job.body.queue_id}/control/force-kill`, {
+        token: server.token!,
+      });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // Let go when the holder exits: the next server starts at once.
+    const next = await spawnServer(home.home);
+    expect(await next.stop()).toBe(0);
+    home.remove();
+  });
+
   it('refuses a restart the next server could not survive (the config file edited into an invalid one), and keeps serving', async () => {
     const home = makeTempHome();
     const server = await spawnServer(home.home);

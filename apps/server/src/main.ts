@@ -1,7 +1,8 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { isHelpRequested, USAGE } from '@trainyard/core';
+import { isHelpRequested, resolveHome, USAGE } from '@trainyard/core';
+import { HomeInUseError, lockHome } from './home-lock';
 import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
@@ -36,11 +37,19 @@ function restartDelayMs(crashes: number): number {
  * execv; this keeps the PID, terminal and Ctrl-C behaviour of an in-place re-exec. Jobs live in their
  * own sessions, keep running throughout, and are re-attached by the next worker.
  */
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (isHelpRequested(argv)) {
     process.stdout.write(`${USAGE}\n`);
     return;
+  }
+  // Held by this supervisor across worker restarts, let go when it exits.
+  try {
+    await lockHome(resolveHome(process.env));
+  } catch (err) {
+    if (!(err instanceof HomeInUseError)) throw err;
+    process.stderr.write(`trainyard: ${err.message}\n`);
+    process.exit(2);
   }
   let child: ChildProcess | null = null;
   let pending: NodeJS.Timeout | null = null;
@@ -102,4 +111,9 @@ function main(): void {
   start();
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `trainyard: the server could not start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});
