@@ -72,7 +72,7 @@ describe('server process (e2e, built dist)', () => {
     home.remove();
   });
 
-  it('refuses a restart the next server could not survive (the config file edited into an invalid one), and keeps serving', async () => {
+  it('refuses a restart or SIGHUP reload the next server could not survive (the config file edited into an invalid one), and keeps serving', async () => {
     const home = makeTempHome();
     const server = await spawnServer(home.home);
     try {
@@ -85,11 +85,23 @@ describe('server process (e2e, built dist)', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
 
+      // A reload by signal (`kill -HUP`, systemd's ExecReload) is the same checked restart.
+      process.kill(server.process.pid!, 'SIGHUP');
+      await waitFor(
+        async () =>
+          /SIGHUP: not restarting, the server keeps running: .*kill_grace_seconds/.test(server.output()),
+        'the refused reload to be logged',
+      );
+      expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
+
       writeFileSync(config, good);
       expect(
         (await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! })).status,
       ).toBe(202);
       expect(await server.nextBanner()).toBe(server.baseUrl);
+      process.kill(server.process.pid!, 'SIGHUP');
+      expect(await server.nextBanner()).toBe(server.baseUrl);
+      expect(server.process.exitCode).toBeNull();
     } finally {
       expect(await server.stop()).toBe(0);
       home.remove();

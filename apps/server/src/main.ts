@@ -98,6 +98,8 @@ async function main(): Promise<void> {
       pending = setTimeout(start, delay);
     });
   };
+  // `kill -HUP` / systemd's ExecReload: the worker restarts to re-read its config (if it can start).
+  process.on('SIGHUP', () => child?.kill('SIGHUP'));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       stopping = true;

@@ -10,6 +10,7 @@ import {
   RESTART_EXIT_CODE,
   WORKER_PORT_ENV,
   WORKER_READY_MESSAGE,
+  ServerLifecycle,
   WorkerReady,
 } from './server-lifecycle';
 
@@ -85,6 +86,15 @@ async function runWorker(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A reload (`kill -HUP`, systemd's ExecReload): the checked restart of POST /api/server/restart.
+  process.on('SIGHUP', () => {
+    try {
+      app.get(ServerLifecycle).scheduleRestart(0);
+      logger.log('SIGHUP: restarting to read the config again');
+    } catch (err) {
+      logger.error(`SIGHUP: ${(err as Error).message}`);
+    }
+  });
 
   // With --port 0, a restarted worker asks for its predecessor's port (see WORKER_PORT_ENV).
   const previous = config.port === 0 ? Number(process.env[WORKER_PORT_ENV] ?? 0) : 0;
