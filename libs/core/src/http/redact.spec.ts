@@ -18,6 +18,13 @@ describe(redactSecrets.name, () => {
     expect(redactSecrets(line)).not.toContain(TOKEN);
   });
 
+  it('redacts a short bearer credential too, but not the words of a message to a user', () => {
+    expect(redactSecrets('Authorization: Bearer abc123')).toBe('Authorization: Bearer [redacted]');
+    const advice = 'too many attempts: use the bearer token, which is always accepted';
+    expect(redactSecrets(advice)).toBe(advice);
+    expect(redactSecrets('the Bearer token is always accepted')).toBe('the Bearer token is always accepted');
+  });
+
   it('leaves ordinary lines alone', () => {
     const line = 'request 7 GET /api/jobs/q_1700000000000_deadbeef?limit=5 failed: tokens=3';
     expect(redactSecrets(line)).toBe(line);
