@@ -1,9 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { mountTmpfs, tmpfsUnavailable } from './support/tmpfs';
+
+const itWithTmpfs = tmpfsUnavailable() ? it.skip : it;
 
 const MAIN = join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'main.js');
 const NOBODY = 65534;
@@ -22,6 +25,36 @@ function bootRefused(home: string): { status: number | null; stderr: string } {
 describe('state directory ownership and per-job secrets (e2e, built dist)', () => {
   const temp = makeTempHome();
   afterAll(() => temp.remove());
+
+  it('a state directory it cannot set up is one line naming the path and the cause, exit 2 (no stack trace)', () => {
+    const home = makeTempHome();
+    try {
+      writeFileSync(join(home.home, 'jobs'), 'a file where a directory belongs');
+      const { status, stderr } = bootRefused(home.home);
+      expect(status).toBe(2);
+      expect(stderr).toBe(
+        `trainyard: cannot set up the state directory ${home.home}: ${join(home.home, 'jobs')}: a file is in the way (EEXIST)\n`,
+      );
+    } finally {
+      home.remove();
+    }
+  });
+
+  itWithTmpfs('a read-only state directory is one line too', () => {
+    const fs = mountTmpfs('1m');
+    try {
+      execFileSync('mount', ['-o', 'remount,ro', fs.dir]);
+      const { status, stderr } = bootRefused(fs.dir);
+      expect(status).toBe(2);
+      expect(stderr).toMatch(
+        new RegExp(
+          `^trainyard: cannot set up the state directory ${fs.dir}: .*: read-only file system \\(EROFS\\)\n$`,
+        ),
+      );
+    } finally {
+      fs.unmount();
+    }
+  });
 
   asRoot('refuses to boot on a token planted by another user, in one line naming it', async () => {
     // A first boot makes the state tree; then another user "plants" the token file.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ensurePrivateDir, secureStateDir } from './secure-files';
+import { ensurePrivateDir, secureStateDir, StateDirError } from './secure-files';
 
 /** Every file the server owns lives under one state directory; this is the one place that names them. */
 export class StatePaths {
@@ -41,13 +41,38 @@ export class StatePaths {
 
   /**
    * Creates the state tree with private modes (idempotent). An existing one must be the server
-   * user's and writable by nobody else (else StateDirError); its modes are tightened.
+   * user's and writable by nobody else (else StateDirError); its modes are tightened. A directory
+   * the server cannot set up (read-only file system, no permission, a file in the way…) is a
+   * StateDirError too: one line naming the path and the cause.
    */
   ensure(): void {
-    if (existsSync(this.home)) secureStateDir(this.home);
-    ensurePrivateDir(this.home);
-    ensurePrivateDir(this.jobsDir);
-    ensurePrivateDir(this.secretsDir);
-    ensurePrivateDir(this.controlDir);
+    try {
+      if (existsSync(this.home)) secureStateDir(this.home);
+      ensurePrivateDir(this.home);
+      ensurePrivateDir(this.jobsDir);
+      ensurePrivateDir(this.secretsDir);
+      ensurePrivateDir(this.controlDir);
+    } catch (err) {
+      if (err instanceof StateDirError) throw err;
+      const { code, path } = err as NodeJS.ErrnoException;
+      if (!code) throw err;
+      throw new StateDirError(
+        `cannot set up the state directory ${this.home}: ${path ?? this.home}: ${describeErrno(code)} (${code})`,
+      );
+    }
   }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  ENOTDIR: 'a path component is not a directory',
+  EEXIST: 'a file is in the way',
+  ELOOP: 'too many symbolic links',
+};
+
+function describeErrno(code: string): string {
+  return ERRNO_TEXT[code] ?? 'cannot be used';
 }
