@@ -108,6 +108,28 @@ describe('server process (e2e, built dist)', () => {
     }
   });
 
+  it('--regen-token rotates the token when the server starts, not when it restarts or respawns', async () => {
+    const home = makeTempHome();
+    const tokenFile = join(home.home, 'auth_token');
+    const first = await spawnServer(home.home);
+    const original = readFileSync(tokenFile, 'utf8');
+    expect(await first.stop()).toBe(0);
+    const server = await spawnServer(home.home, ['--regen-token']);
+    try {
+      const rotated = readFileSync(tokenFile, 'utf8');
+      expect(rotated).not.toBe(original);
+      expect(
+        (await request(server.baseUrl, 'POST', '/api/server/restart', { token: rotated.trim() })).status,
+      ).toBe(202);
+      await server.nextBanner();
+      expect(readFileSync(tokenFile, 'utf8')).toBe(rotated);
+      expect((await request(server.baseUrl, 'GET', '/api/jobs', { token: rotated.trim() })).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+      home.remove();
+    }
+  });
+
   it('with port 0, a restarted worker whose port was taken meanwhile serves on a new one and says so', async () => {
     const home = makeTempHome();
     const server = await spawnServer(home.home);

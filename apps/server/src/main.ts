@@ -8,6 +8,7 @@ import {
   RESTART_EXIT_CODE,
   WORKER_PORT_ENV,
   WORKER_READY_MESSAGE,
+  WORKER_RESTARTED_ENV,
   WorkerReady,
 } from './server-lifecycle';
 
@@ -58,13 +59,19 @@ async function main(): Promise<void> {
   /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
   let port: number | null = null;
 
+  let started = 0;
   const start = () => {
     pending = null;
+    const restarted = started++ > 0;
     let serving = false;
     const worker = fork(join(__dirname, 'worker.js'), argv, {
       stdio: 'inherit',
       execArgv: [...process.execArgv, ...WORKER_V8_FLAGS],
-      env: port === null ? process.env : { ...process.env, [WORKER_PORT_ENV]: String(port) },
+      env: {
+        ...process.env,
+        ...(port === null ? {} : { [WORKER_PORT_ENV]: String(port) }),
+        ...(restarted ? { [WORKER_RESTARTED_ENV]: '1' } : {}),
+      },
     });
     child = worker;
     worker.on('message', (message: WorkerReady) => {

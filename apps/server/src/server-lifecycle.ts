@@ -17,6 +17,11 @@ export interface WorkerReady {
  * port the first worker got, so a restart keeps the server's address (banner, CLI, open consoles).
  */
 export const WORKER_PORT_ENV = 'TRAINYARD_WORKER_PORT';
+/**
+ * Set by the supervisor for every worker after its first (a restart, or a respawn after a crash):
+ * that is not a start of the server, so what happens "at startup" (`--regen-token`) does not again.
+ */
+export const WORKER_RESTARTED_ENV = 'TRAINYARD_WORKER_RESTARTED';
 export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
 export type RestartHandler = () => Promise<void> | void;
 /**

@@ -9,8 +9,9 @@ import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
   WORKER_PORT_ENV,
-  WORKER_READY_MESSAGE,
   ServerLifecycle,
+  WORKER_READY_MESSAGE,
+  WORKER_RESTARTED_ENV,
   WorkerReady,
 } from './server-lifecycle';
 
@@ -52,6 +53,8 @@ async function runWorker(): Promise<void> {
     }
     throw err;
   }
+  // A restart or respawn is not a start: the token rotates at the server's start only.
+  if (process.env[WORKER_RESTARTED_ENV]) config = { ...config, regen_token: false };
   const logger = new Logger('Server');
   installCrashPolicy(logger);
   let app: Awaited<ReturnType<typeof createServerApp>>;
