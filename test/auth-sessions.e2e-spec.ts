@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
 import { CommandBus } from '@nestjs/cqrs';
 import { PurgeExpiredSessionsCommand } from '@trainyard/auth';
 import { Answer, request, sessionCookie } from './support/http';
@@ -121,6 +123,45 @@ describe('sessions (e2e)', () => {
       const fresh = sessionCookie(await login(server));
       expect((await request(base, 'POST', '/api/auth/logout-all', { cookie: fresh })).status).toBe(403);
       expect(await canRead(server, fresh)).toBe(true);
+    });
+  });
+
+  describe('open WebSockets', () => {
+    let server: InProcessServer;
+    beforeAll(async () => (server = await startInProcessServer()));
+    afterAll(() => server.close(true));
+
+    /** A live GPU stream, as the console opens it (cookie and its own Origin) or as a script (bearer). */
+    const open = async (headers: Record<string, string>) => {
+      const ws = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/api/gpus/stream`, { headers });
+      const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+      );
+      await once(ws, 'open');
+      return { ws, closed };
+    };
+
+    it('closes the streams of sessions that end (sign out, sign out everywhere); a bearer stream stays', async () => {
+      const cookies = [sessionCookie(await login(server)), sessionCookie(await login(server))];
+      const [first, second] = await Promise.all(
+        cookies.map((cookie) => open({ cookie, origin: server.baseUrl })),
+      );
+      const bearer = await open({ authorization: `Bearer ${server.token}` });
+
+      // Sign out of the first session: its stream ends, the other session's goes on.
+      await request(server.baseUrl, 'POST', '/api/auth/logout', {
+        cookie: cookies[0],
+        origin: server.baseUrl,
+      });
+      expect(await first.closed).toEqual({ code: 1008, reason: 'signed out' });
+      expect(second.ws.readyState).toBe(WebSocket.OPEN);
+
+      const answer = await request(server.baseUrl, 'POST', '/api/auth/logout-all', { token: server.token });
+      expect(answer.body).toEqual({ ok: true, revoked: 1 });
+      expect(await second.closed).toEqual({ code: 1008, reason: 'signed out' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(bearer.ws.readyState).toBe(WebSocket.OPEN);
+      bearer.ws.close();
     });
   });
 

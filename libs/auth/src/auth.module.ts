@@ -8,6 +8,7 @@ import { SetPasswordHandler } from './commands/set-password.handler';
 import { RevokeSessionsHandler } from './commands/revoke-sessions.handler';
 import { PurgeExpiredSessionsHandler } from './commands/purge-expired-sessions.handler';
 import { AuthScheduler } from './auth.scheduler';
+import { CloseSignedOutSockets, SignedOutSockets } from './signed-out-sockets';
 
 @Module({
   controllers: [AuthController],
@@ -20,6 +21,8 @@ import { AuthScheduler } from './auth.scheduler';
     RevokeSessionsHandler,
     PurgeExpiredSessionsHandler,
     AuthScheduler,
+    SignedOutSockets,
+    CloseSignedOutSockets,
   ],
   exports: [Credentials],
 })

@@ -188,6 +188,17 @@ export class Credentials implements OnModuleInit {
     }
     return null;
   }
+
+  /**
+   * Whether an open WebSocket's upgrade request would still be let in now (its session still
+   * there, the bearer token the same). One admitted by a one-shot URL token, spent at the upgrade,
+   * keeps counting: nothing later revokes it.
+   */
+  stillAdmits(request: { headers: IncomingHttpHeaders; url?: string }, now = Date.now()): boolean {
+    const url = request.url ?? '/';
+    if (this.authenticate(request.headers, url, now, { consumeUrlToken: false })) return true;
+    return readQueryToken(url)?.startsWith('ut_') ?? false;
+  }
 }
 
 /** Set-Cookie for the session: HttpOnly (no script access), SameSite=Lax, Secure on https, Path=/. */

@@ -38,6 +38,8 @@ export class WsRouter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WsRouter.name);
   private readonly routes: Route[] = [];
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  /** The upgrade request of each open socket: what it was admitted with. */
+  private readonly admitted = new Map<WebSocket, IncomingMessage>();
   private gate: WsGate = () => ({ status: 401, message: 'authentication not configured' });
 
   /** `:name` matches one path segment; a final `*` matches the rest of the path (param `*`). */
@@ -115,6 +117,8 @@ export class WsRouter implements BeforeApplicationShutdown {
     if (!matched) return this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
     const { route, params } = matched;
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      this.admitted.set(ws, request);
+      ws.once('close', () => this.admitted.delete(ws));
       Promise.resolve(route.handler(ws, { params, query: url.searchParams, request })).catch(
         (err: unknown) => {
           this.logger.error(`WebSocket ${route.path} handler failed: ${String(err)}`);
@@ -126,6 +130,21 @@ export class WsRouter implements BeforeApplicationShutdown {
         },
       );
     });
+  }
+
+  /**
+   * Closes (1008, `reason`) every open socket whose upgrade request `revoked` picks — e.g. those
+   * admitted by a session that has since ended: a socket is checked once, at its upgrade, so the
+   * credentials' owner says when they stop counting. Returns how many were closed.
+   */
+  closeWhere(revoked: (request: IncomingMessage) => boolean, reason: string): number {
+    let closed = 0;
+    for (const [socket, request] of this.admitted) {
+      if (socket.readyState !== WebSocket.OPEN || !revoked(request)) continue;
+      socket.close(1008, reason);
+      closed += 1;
+    }
+    return closed;
   }
 
   /**
