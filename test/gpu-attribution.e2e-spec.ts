@@ -11,6 +11,7 @@ const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0 ? it : it.skip;
 // GPU indexes no other spec puts in CUDA_VISIBLE_DEVICES (killing "every process on GPU n" is host-wide).
 const FOREIGN_GPU = 41;
+const KILL_GPU = 43;
 
 /**
  * GPU processes are attributed to a job only when they are this server's (uid + node id), and another
@@ -89,6 +90,65 @@ describe('GPU process attribution (e2e, fake GPUs, real processes)', () => {
       await apiA.waitStatus(body.queue_id, ['aborted']);
     } finally {
       await Promise.all([a.close(true), b.close(true)]);
+    }
+  });
+
+  it('a GPU kill stops the job on it as a force-kill: aborted / user_kill, every process gone, the stray process killed too', async () => {
+    // Only this GPU is usable (CUDA_VISIBLE_DEVICES at start), so the job lands on it.
+    const gpu = KILL_GPU;
+    const server = await startInProcessServer({
+      argv: ['--fake-gpus', String(gpu + 1), '--kill-grace', '30'],
+      env: { CUDA_VISIBLE_DEVICES: String(gpu) },
+    });
+    const api = jobsApi(server.baseUrl, server.token);
+    // Not a job: a process of this user that merely uses the GPU.
+    const stray = spawn('sleep', ['60'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CUDA_VISIBLE_DEVICES: String(gpu) },
+      stdio: 'ignore',
+    }) as ChildProcess & { pid: number };
+    try {
+      await once(stray, 'spawn');
+      // Ignores SIGTERM: only a SIGKILL ends it, at once.
+      const { body } = await api.command(['sh', '-c', "trap '' TERM; (sleep 60 &); sleep 60"], {
+        requested_gpus: 1,
+      });
+      const job = await api.waitStatus(body.queue_id, ['running']);
+      expect(job.gpu_indices).toEqual([gpu]);
+      await waitFor(
+        async () =>
+          (await request(server.baseUrl, 'GET', '/api/gpus', { token: server.token })).body.gpus[gpu]
+            .processes.length >= 2,
+        'the job processes to be listed',
+      );
+
+      const kill = await request(server.baseUrl, 'POST', `/api/gpus/${gpu}/kill`, {
+        token: server.token,
+        body: { confirmed: true },
+      });
+      expect(kill.status).toBe(200);
+      expect(kill.body).toMatchObject({
+        gpu_index: gpu,
+        jobs: [body.queue_id],
+        killed: [stray.pid], // and nothing of Trainyard's: its launcher and job monitors use no GPU
+      });
+      // A process the GPU listing still showed may have exited by now; nothing else failed.
+      for (const failure of kill.body.failed) expect(failure.reason).toBe('had already exited');
+      const ended = await api.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 10_000);
+      expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
+      // Recorded as asked for: the stop request first, then the kill with the job it stopped.
+      const journal = (await api.call('GET', '/api/journal?limit=50')).body.items as Array<{
+        type: string;
+        payload: { queue_id?: string; queue_ids?: string[] };
+      }>;
+      expect(journal.find((e) => e.type === 'gpu.processes_killed.v1')?.payload.queue_ids).toEqual([
+        body.queue_id,
+      ]);
+      expect(
+        journal.some((e) => e.type === 'job.terminating.v1' && e.payload.queue_id === body.queue_id),
+      ).toBe(true);
+    } finally {
+      if (stray.exitCode === null && stray.signalCode === null) stray.kill('SIGKILL');
+      await server.close(true);
     }
   });
 });

@@ -85,7 +85,7 @@ export class GpusController {
 
   /**
    * SIGKILLs every process using the GPU (its CUDA_VISIBLE_DEVICES names it, or nvidia-smi lists it),
-   * Trainyard jobs included; never the server or its ancestors, and other users' processes only with
+   * Trainyard jobs included — those stopped as jobs (each ends aborted / user_kill, listed in `jobs`); never the server or its ancestors, and other users' processes only with
    * `{"force": true}`. Needs `{"confirmed": true}`.
    */
   @Post(':index/kill')
@@ -98,6 +98,12 @@ export class GpusController {
     const result = await this.commandBus.execute(
       new KillGpuProcessesCommand(index, body.confirmed === true, body.force === true),
     );
-    return { gpu_index: result.gpu_index, pids: result.pids, killed: result.killed, failed: result.failed };
+    return {
+      gpu_index: result.gpu_index,
+      pids: result.pids,
+      killed: result.killed,
+      failed: result.failed,
+      jobs: result.jobs,
+    };
   }
 }

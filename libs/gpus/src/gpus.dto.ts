@@ -234,4 +234,10 @@ export class KillGpuProcessesResponseDto {
   killed!: number[];
   /** Not killed, each with the reason. */
   failed!: KillFailureDto[];
+  /**
+   * Jobs that were on the GPU, stopped through their lifecycle: the request (user_kill) recorded,
+   * then every process of each SIGKILLed; each ends `aborted / user_kill`. Their pids are not in
+   * `pids`.
+   */
+  jobs!: string[];
 }

@@ -71,11 +71,23 @@ export class GpuProcessesKilledEvent implements JournaledEvent {
   readonly killed: number[];
   /** The pids that could not be killed, and why. */
   readonly failed: KillFailureDto[];
+  /**
+   * Jobs on the GPU stopped through their lifecycle (each ends `aborted / user_kill`, its own
+   * `job.terminating.v1` first); absent in older entries.
+   */
+  readonly queue_ids?: string[];
 
-  constructor(gpuIndex: number, pids: number[], killed: number[], failed: KillFailure[]) {
+  constructor(
+    gpuIndex: number,
+    pids: number[],
+    killed: number[],
+    failed: KillFailure[],
+    queueIds: string[] = [],
+  ) {
     this.gpu_index = gpuIndex;
     this.pids = pids;
     this.killed = killed;
     this.failed = failed;
+    this.queue_ids = queueIds;
   }
 }

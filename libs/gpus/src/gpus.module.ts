@@ -5,6 +5,7 @@ import { KillGpuProcessesHandler } from './commands/kill-gpu-processes.handler';
 import { SetGpuPolicyHandler } from './commands/set-gpu-policy.handler';
 import { GpuHistory } from './gpu-history';
 import { GpuInventory } from './gpu-inventory';
+import { GpuJobStops } from './gpu-job-stops';
 import { GpuMetrics } from './gpu-metrics';
 import { createGpuProvider, GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
 import type { ServerIdentity } from './process-env';
@@ -38,6 +39,7 @@ import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
     },
     GpuInventory,
     GpuHistory,
+    GpuJobStops,
     GpuMetrics,
     GpuPolicyRepository,
     SetGpuPolicyHandler,
@@ -45,6 +47,6 @@ import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
     GpusScheduler,
     GpusStreamGateway,
   ],
-  exports: [GpuInventory],
+  exports: [GpuInventory, GpuJobStops],
 })
 export class GpusModule {}

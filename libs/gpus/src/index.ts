@@ -1,6 +1,7 @@
 export * from './providers';
 export * from './gpu-inventory.contract';
 export * from './gpu-inventory';
+export * from './gpu-job-stops';
 export * from './gpu-policy';
 export * from './gpu-provider.factory';
 export * from './gpus.events';

@@ -17,6 +17,7 @@ import { JobProcesses } from './supervision/job-processes';
 import { JobReaper } from './supervision/job-reaper';
 import { JobReattacher } from './supervision/job-reattacher';
 import { JobStopper } from './supervision/job-stopper';
+import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
 
 @Module({
   imports: [GpusModule, JobsModule, QueueModule],
@@ -25,6 +26,7 @@ import { JobStopper } from './supervision/job-stopper';
     BeforeFirstDispatch,
     DependencyGate,
     Dispatcher,
+    GpuKillStopsJobs,
     ActiveJobs,
     JobLauncher,
     JobProcesses,

@@ -161,8 +161,11 @@ export function registerGpu(program: Command, run: CommandRunner): void {
           body: { confirmed: true, force: options.force === true },
         });
         ctx.output(data, () => {
-          if (!data.pids.length) return `GPU ${index}: no processes`;
-          const lines = [`GPU ${index}: killed ${data.killed.length} of ${data.pids.length} process(es)`];
+          const jobs = data.jobs ?? [];
+          if (!data.pids.length && !jobs.length) return `GPU ${index}: no processes`;
+          const lines = jobs.map((id) => `GPU ${index}: job ${id} force-killed (it ends aborted, user_kill)`);
+          if (data.pids.length)
+            lines.push(`GPU ${index}: killed ${data.killed.length} of ${data.pids.length} other process(es)`);
           for (const failure of data.failed) lines.push(`  ${failure.pid}: ${failure.reason}`);
           return lines.join('\n');
         });

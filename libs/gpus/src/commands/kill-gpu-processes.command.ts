@@ -3,6 +3,8 @@ import type { KillOutcome } from '../process-killer';
 
 export interface KillGpuProcessesResult extends KillOutcome {
   gpu_index: number;
+  /** Jobs stopped through their lifecycle (see GpuJobStops). */
+  jobs: string[];
 }
 
 /**

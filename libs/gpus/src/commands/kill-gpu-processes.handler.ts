@@ -3,9 +3,16 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError, isProcessAlive } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
+import { GpuJobStops } from '../gpu-job-stops';
 import { SERVER_IDENTITY } from '../gpu-provider.factory';
 import { GpuProcessesKilledEvent } from '../gpus.events';
-import { holdsNvidiaDevice, pidsUsingGpu, processOwner, type ServerIdentity } from '../process-env';
+import {
+  holdsNvidiaDevice,
+  ownJobIdOf,
+  pidsUsingGpu,
+  processOwner,
+  type ServerIdentity,
+} from '../process-env';
 import { type KillCandidate, killProcesses } from '../process-killer';
 import { gpuNotFound } from './gpu-not-found';
 import { KillGpuProcessesCommand, KillGpuProcessesResult } from './kill-gpu-processes.command';
@@ -22,6 +29,7 @@ export class KillGpuProcessesHandler implements ICommandHandler<
     private readonly inventory: GpuInventory,
     private readonly journal: Journal,
     @Inject(SERVER_IDENTITY) private readonly identity: ServerIdentity,
+    private readonly jobStops: GpuJobStops,
   ) {}
 
   async execute({ gpuIndex, confirmed, force }: KillGpuProcessesCommand): Promise<KillGpuProcessesResult> {
@@ -40,12 +48,18 @@ export class KillGpuProcessesHandler implements ICommandHandler<
       );
     }
 
-    const outcome = await killProcesses(candidates);
+    // Our jobs' processes are stopped as the jobs they are (the request recorded, then the whole
+    // job SIGKILLed), so each ends aborted/user_kill instead of looking like a crash; the rest directly.
+    const jobOf = new Map(candidates.map((c) => [c.pid, ownJobIdOf(c.pid, this.identity)] as const));
+    const stopped = await this.jobStops.stop(gpuIndex, [
+      ...new Set([...jobOf.values()].filter((id): id is string => id !== null)),
+    ]);
+    const outcome = await killProcesses(candidates.filter((c) => !stopped.includes(jobOf.get(c.pid) ?? '')));
     // So the next read no longer lists what was just killed.
     await this.inventory.refresh();
     return this.journal.record(async () => ({
-      result: { gpu_index: gpuIndex, ...outcome },
-      events: [new GpuProcessesKilledEvent(gpuIndex, outcome.pids, outcome.killed, outcome.failed)],
+      result: { gpu_index: gpuIndex, ...outcome, jobs: stopped },
+      events: [new GpuProcessesKilledEvent(gpuIndex, outcome.pids, outcome.killed, outcome.failed, stopped)],
     }));
   }
 

@@ -74,8 +74,11 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly processes: JobProcesses,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
+    // It and the job monitors use no GPU: without CUDA_VISIBLE_DEVICES (each job gets its own), a
+    // kill of "every process on GPU n" never takes them for GPU processes.
+    const { CUDA_VISIBLE_DEVICES: _gpus, ...launcherEnv } = config.job_env;
     this.launcher = new LauncherClient(
-      config.job_env,
+      launcherEnv,
       {
         mainExited: (id, status) => this.reaper.onMainExited(id, status),
         exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),

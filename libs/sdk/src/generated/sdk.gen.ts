@@ -1356,7 +1356,7 @@ export const getGpuPolicies = <ThrowOnError extends boolean = true>(options?: Op
 
 /**
  * SIGKILLs every process using the GPU (its CUDA_VISIBLE_DEVICES names it, or nvidia-smi lists it),
- * Trainyard jobs included; never the server or its ancestors, and other users' processes only with
+ * Trainyard jobs included — those stopped as jobs (each ends aborted / user_kill, listed in `jobs`); never the server or its ancestors, and other users' processes only with
  * `{"force": true}`. Needs `{"confirmed": true}`.
  */
 export const killGpuProcesses = <ThrowOnError extends boolean = true>(options: Options<KillGpuProcessesData, ThrowOnError>) => (options.client ?? client).post<KillGpuProcessesResponses, KillGpuProcessesErrors, ThrowOnError>({

@@ -1402,6 +1402,11 @@ export type GpuProcessesKilledEvent = {
      * Every pid found on the GPU.
      */
     pids: Array<number>;
+    /**
+     * Jobs on the GPU stopped through their lifecycle (each ends `aborted / user_kill`, its own
+     * `job.terminating.v1` first); absent in older entries.
+     */
+    queue_ids?: Array<string>;
 };
 
 /**
@@ -2314,6 +2319,12 @@ export type KillGpuProcessesResponseDto = {
      */
     failed: Array<KillFailureDto>;
     gpu_index: number;
+    /**
+     * Jobs that were on the GPU, stopped through their lifecycle: the request (user_kill) recorded,
+     * then every process of each SIGKILLed; each ends `aborted / user_kill`. Their pids are not in
+     * `pids`.
+     */
+    jobs: Array<string>;
     /**
      * Sent SIGKILL and confirmed gone.
      */
