@@ -209,6 +209,10 @@ describe('GPUs (e2e)', () => {
         );
       }
       expect(answer.text).toContain('trainyard_gpu_collection_errors_total 0');
+      // Its use, for alerts: disabled, gated, held; and the provider's state.
+      expect(answer.text).toContain('trainyard_gpu_disabled{gpu="3"} 0');
+      expect(answer.text).toMatch(/trainyard_gpu_reserved\{gpu="0"\} [01]/);
+      expect(answer.text).toContain('trainyard_gpu_provider_state{provider="fake",state="ok"} 1');
     });
   });
 

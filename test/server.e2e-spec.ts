@@ -156,6 +156,24 @@ describe('server core (e2e)', () => {
         /trainyard_http_request_duration_seconds_count\{method="GET",route="\/api\/health",status="200"\} \d+/,
       );
     });
+
+    it('gives what an alert needs even at zero: queue depth, jobs by status, the scheduler switch', async () => {
+      const text = async () => (await request(base, 'GET', '/metrics', { token })).text;
+      const before = await text();
+      expect(before).toMatch(/^trainyard_queue_depth \d+$/m);
+      // Every status of a configured type is there, a count of 0 included.
+      for (const status of ['queued', 'running', 'failed'])
+        expect(before).toMatch(
+          new RegExp(`^trainyard_jobs\\{status="${status}",job_type="command"\\} \\d+$`, 'm'),
+        );
+      expect(before).toContain('trainyard_scheduler_enabled 1');
+      await request(base, 'POST', '/api/queue/scheduler', { token, body: { enabled: false } });
+      try {
+        expect(await text()).toContain('trainyard_scheduler_enabled 0');
+      } finally {
+        await request(base, 'POST', '/api/queue/scheduler', { token, body: { enabled: true } });
+      }
+    });
   });
 
   describe('journal', () => {

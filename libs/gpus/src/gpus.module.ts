@@ -7,6 +7,7 @@ import { GpuHistory } from './gpu-history';
 import { GpuInventory } from './gpu-inventory';
 import { GpuJobStops } from './gpu-job-stops';
 import { GpuMetrics } from './gpu-metrics';
+import { GpuStateMetrics } from './gpu-state-metrics';
 import { createGpuProvider, GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
 import type { ServerIdentity } from './process-env';
 import { GpusController } from './gpus.controller';
@@ -40,6 +41,7 @@ import { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
     GpuInventory,
     GpuHistory,
     GpuJobStops,
+    GpuStateMetrics,
     GpuMetrics,
     GpuPolicyRepository,
     SetGpuPolicyHandler,

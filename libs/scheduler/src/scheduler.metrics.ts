@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Database } from '@trainyard/database';
+import { JOB_STATUSES } from '@trainyard/jobs';
 import { MetricsRegistry } from '@trainyard/metrics';
+import { JobTypeRegistry } from '@trainyard/queue';
+import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 
 /** Queue and job metrics; the gauges are read from the database at scrape time. */
 @Injectable()
@@ -10,7 +13,12 @@ export class SchedulerMetrics {
   readonly launchFailures: Counter;
   readonly submitToStart: Histogram;
 
-  constructor(metrics: MetricsRegistry, db: Database) {
+  constructor(
+    metrics: MetricsRegistry,
+    db: Database,
+    types: JobTypeRegistry,
+    state: SchedulerStateRepository,
+  ) {
     const registers = [metrics.registry];
     this.launches = new Counter({ name: 'trainyard_job_launches_total', help: 'Jobs launched', registers });
     this.launchFailures = new Counter({
@@ -26,28 +34,36 @@ export class SchedulerMetrics {
     });
     new Gauge({
       name: 'trainyard_queue_depth',
-      help: 'Queued items by priority',
-      labelNames: ['priority'],
+      help: 'Jobs waiting in the queue (0 when empty)',
       registers,
       async collect() {
-        this.reset();
-        const rows: Array<{ priority: number; n: number }> = await db.manager.query(
-          "SELECT priority, COUNT(*) AS n FROM jobs WHERE status = 'queued' GROUP BY priority",
+        const [{ n }]: Array<{ n: number }> = await db.manager.query(
+          "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'",
         );
-        for (const row of rows) this.set({ priority: String(row.priority) }, row.n);
+        this.set(n);
       },
     });
     new Gauge({
       name: 'trainyard_jobs',
-      help: 'Jobs by status and type',
+      help: 'Jobs by status and type (every status of every configured type, 0 included)',
       labelNames: ['status', 'job_type'],
       registers,
       async collect() {
         this.reset();
+        for (const type of types.list())
+          for (const status of JOB_STATUSES) this.set({ status, job_type: type.name }, 0);
         const rows: Array<{ status: string; job_type: string; n: number }> = await db.manager.query(
           'SELECT status, job_type, COUNT(*) AS n FROM jobs GROUP BY status, job_type',
         );
         for (const row of rows) this.set({ status: row.status, job_type: row.job_type }, row.n);
+      },
+    });
+    new Gauge({
+      name: 'trainyard_scheduler_enabled',
+      help: 'The scheduler starts jobs (1) or is paused (0)',
+      registers,
+      async collect() {
+        this.set((await state.enabled()) ? 1 : 0);
       },
     });
   }
