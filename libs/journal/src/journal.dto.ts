@@ -22,6 +22,11 @@ export class ListJournalQueryDto {
   })
   area?: string;
 
+  /** Only entries about this job: its `queue_id`, or listed in `queue_ids` (deletes, GPU kills). */
+  @IsOptional()
+  @Matches(/^q_\d{13}_[0-9a-f]{8}$/, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
+  queue_id?: string;
+
   /** `asc` (default): commit order, as replication reads it; `desc`: newest first, as people read it. */
   @IsOptional()
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })

@@ -176,8 +176,8 @@ export class Journal {
 
   /**
    * One page of entries. `after_seq`/`before_seq` bound seq (exclusive), `area` keeps one area's
-   * entries (`job` → `job.*`), `order` is `asc` (commit order) or `desc` (newest first). `total`
-   * counts every entry of the area (of the whole journal without one), ignoring the seq bounds.
+   * entries (`job` → `job.*`), `queueId` those about one job, `order` is `asc` (commit order) or
+   * `desc` (newest first). `total` counts every matching entry, ignoring the seq bounds.
    */
   async list(query: JournalQuery): Promise<{ items: JournalEntry[]; total: number }> {
     const repo = this.db.manager.getRepository(JournalEntryEntity);
@@ -186,6 +186,12 @@ export class Journal {
       // substr, not LIKE: `_` in an area name is a LIKE wildcard.
       if (query.area)
         qb.where('substr(j.type, 1, :n) = :prefix', { n: query.area.length + 1, prefix: `${query.area}.` });
+      if (query.queueId)
+        qb.andWhere(
+          "(json_extract(j.payload, '$.queue_id') = :id OR " +
+            "EXISTS (SELECT 1 FROM json_each(j.payload, '$.queue_ids') WHERE value = :id))",
+          { id: query.queueId },
+        );
       return qb;
     };
     const page = inArea();
@@ -207,6 +213,8 @@ export interface JournalQuery {
   beforeSeq?: number;
   /** An entry type's first part (`job`, `gpu`, `auth`, `scheduler`). */
   area?: string;
+  /** Entries about this job (its `queue_id`, or in `queue_ids`). */
+  queueId?: string;
   order?: 'asc' | 'desc';
   limit: number;
 }

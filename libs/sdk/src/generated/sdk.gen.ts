@@ -1840,7 +1840,8 @@ export const getJobLog = <ThrowOnError extends boolean = true>(options: Options<
 
 /**
  * Lists journal entries (the record replication ships): in commit order by default, or newest first
- * (`order=desc`, paged back with `before_seq`) for an activity view; `area` keeps one area's entries.
+ * (`order=desc`, paged back with `before_seq`) for an activity view; `area` keeps one area's entries
+ * (400 for an area no entry type has), `queue_id` the entries about one job.
  */
 export const listJournal = <ThrowOnError extends boolean = true>(options?: Options<ListJournalData, ThrowOnError>) => (options?.client ?? client).get<ListJournalResponses, ListJournalErrors, ThrowOnError>({
     security: [

@@ -6848,6 +6848,10 @@ export type ListJournalData = {
          */
         area?: string;
         /**
+         * Only entries about this job: its `queue_id`, or listed in `queue_ids` (deletes, GPU kills).
+         */
+        queue_id?: string;
+        /**
          * Page size, 1..1000.
          */
         limit?: number;
