@@ -26,6 +26,25 @@ describe(ServerLogger.name, () => {
     }
   });
 
+  it('writes ISO 8601 times, and no colour codes unless asked for (a terminal)', () => {
+    const written: string[] = [];
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      new ServerLogger(false, ['log'], false).log('plain', 'Jobs');
+      new ServerLogger(false, ['log'], true).log('coloured', 'Jobs');
+    } finally {
+      out.mockRestore();
+    }
+    const [plain, coloured] = written;
+    expect(plain).toMatch(/ \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z /);
+    expect(plain).toContain('plain');
+    expect(plain).not.toContain('\x1b[');
+    expect(coloured).toContain('\x1b[');
+  });
+
   it('logs an error without a stack (Logger#error with a message only) instead of throwing', () => {
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -10,13 +10,22 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** The server's log: Nest's console format, framework chatter below debug, credentials redacted from every line. */
+/**
+ * The server's log: Nest's console format, framework chatter below debug, credentials redacted from
+ * every line; times in ISO 8601 (UTC), colours only on a terminal (never in a file or journald, nor
+ * with NO_COLOR).
+ */
 export class ServerLogger extends ConsoleLogger {
   constructor(
     private readonly showFramework: boolean,
     levels: LogLevel[],
+    colors = process.stdout.isTTY === true && !process.env.NO_COLOR,
   ) {
-    super('Trainyard', { logLevels: levels });
+    super('Trainyard', { logLevels: levels, colors });
+  }
+
+  protected override getTimestamp(): string {
+    return new Date().toISOString();
   }
 
   override log(message: unknown, context?: string): void {
