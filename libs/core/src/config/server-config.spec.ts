@@ -12,6 +12,22 @@ describe(loadServerConfig.name, () => {
     loadServerConfig({ argv, env: { TRAINYARD_HOME: home, ...env } });
   const writeConfig = (yaml: string) => writeFileSync(join(home, 'server_config.yaml'), yaml);
 
+  it('warns about a misspelt setting variable or file key, naming the one meant; other TRAINYARD_* pass', () => {
+    writeConfig('args:\n  kill_grace: 5\n');
+    const sut = load([], {
+      TRAINYARD_PORTT: '9000',
+      TRAINYARD_KILL_GRACE: 'abc',
+      TRAINYARD_SERVER_URL: 'http://127.0.0.1:8765', // the CLI's, set in the same shell
+      TRAINYARD_JOB_ID: 'q_1700000000000_00000000', // started from a job
+    });
+    expect(sut.port).toBe(8765);
+    expect(sut.warnings).toEqual([
+      `${join(home, 'server_config.yaml')}: unknown key args.kill_grace ignored; did you mean kill_grace_seconds?`,
+      'environment TRAINYARD_PORTT is not a setting and is ignored; did you mean TRAINYARD_PORT?',
+      'environment TRAINYARD_KILL_GRACE is not a setting and is ignored; did you mean TRAINYARD_KILL_GRACE_SECONDS?',
+    ]);
+  });
+
   it("keeps the server's own settings and secrets out of the environment jobs inherit", () => {
     const sut = load([], {
       PATH: '/usr/bin',

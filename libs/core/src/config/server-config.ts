@@ -1,3 +1,4 @@
+import leven from 'leven';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
@@ -328,7 +329,7 @@ function readConfigFile(path: string): FileContents {
   for (const [rawKey, value] of Object.entries(rawArgs)) {
     const key = rawKey.replace(/-/g, '_');
     if (Object.hasOwn(SETTINGS, key)) args[key] = value;
-    else warnings.push(`${path}: unknown key args.${rawKey} ignored`);
+    else warnings.push(`${path}: unknown key args.${rawKey} ignored${didYouMean(key, SETTING_KEYS)}`);
   }
   return { args, services: top.services, job_types: top.job_types, warnings };
 }
@@ -413,7 +414,7 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     job_env: jobEnvironmentOf(env),
     services: file.services,
     job_types: file.job_types,
-    warnings: file.warnings,
+    warnings: [...file.warnings, ...misspeltSettingVariables(env)],
   };
 }
 
@@ -430,6 +431,37 @@ export function jobEnvironmentOf(env: NodeJS.ProcessEnv): Record<string, string>
         e[1] !== undefined && (!e[0].startsWith('TRAINYARD_') || e[0] === 'TRAINYARD_HOME'),
     ),
   );
+}
+
+/** What the server reads besides its settings (README "Other environment variables"), and its supervisor sets. */
+const OTHER_SERVER_VARIABLES = [
+  'TRAINYARD_HOME',
+  'TRAINYARD_CONFIG',
+  'TRAINYARD_NVIDIA_SMI',
+  'TRAINYARD_WORKER_PORT',
+  'TRAINYARD_WORKER_RESTARTED',
+];
+
+/**
+ * `TRAINYARD_*` variables that look like a misspelt setting (`TRAINYARD_PORTT`, `TRAINYARD_KILL_GRACE`
+ * for `TRAINYARD_KILL_GRACE_SECONDS`): ignored, so the start says so. Variables merely unknown are
+ * left alone: the CLI's, a job's and tools' own `TRAINYARD_*` may be set in the same shell.
+ */
+export function misspeltSettingVariables(env: NodeJS.ProcessEnv): string[] {
+  const names = SETTING_KEYS.map(envNameOf);
+  const read = new Set([...names, ...OTHER_SERVER_VARIABLES]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('TRAINYARD_') && !read.has(name))
+    .flatMap((name) => {
+      const hint = didYouMean(name, names);
+      return hint ? [`environment ${name} is not a setting and is ignored${hint}`] : [];
+    });
+}
+
+/** `; did you mean X?` for the candidate `name` is surely a slip of (a missing unit suffix, or a typo), else ''. */
+function didYouMean(name: string, candidates: readonly string[]): string {
+  const near = candidates.find((c) => c.startsWith(`${name}_`) || leven(c, name) <= 2);
+  return near ? `; did you mean ${near}?` : '';
 }
 
 export function isLoopback(host: string): boolean {

@@ -545,8 +545,10 @@ export const USAGE: string = (() => {
     '',
     ...lines,
     '',
-    'Every option can also be set with TRAINYARD_<NAME> (e.g. TRAINYARD_PORT=9000) or in the',
-    "config file's args: block (snake_case, e.g. log_level: debug). Flags win over env, env over file.",
+    'Every option can also be set in the environment, as TRAINYARD_ and its config file key in',
+    'capitals (TRAINYARD_PORT=9000; --kill-grace: TRAINYARD_KILL_GRACE_SECONDS), or in the config',
+    "file's args: block under that key (log_level: debug, kill_grace_seconds: 30).",
+    'Flags win over env, env over file.',
     `Only from the environment or the file, never a flag: ${secrets.join(', ')}.`,
   ].join('\n');
 })();
