@@ -72,10 +72,18 @@ describe('durability and crash resilience (e2e, built server process)', () => {
             message: expect.stringContaining(home),
           });
         }
+        // Health says so while writes are refused (it answered `ok` throughout).
+        const full = (await request(server.baseUrl, 'GET', '/api/health')).body;
+        expect(full).toMatchObject({ status: 'degraded' });
+        expect(full.problems).toEqual([expect.stringMatching(/^writes are refused since .*: .*full/)]);
         rmSync(filler);
         for (const name of ['after-1', 'after-2']) {
           expect((await api.command(['true'], { name, env: big })).status).toBe(201);
         }
+        expect((await request(server.baseUrl, 'GET', '/api/health')).body).toMatchObject({
+          status: 'ok',
+          problems: [],
+        });
         const other = new Sqlite(db, { readonly: true });
         try {
           const names = other.prepare('SELECT name FROM jobs ORDER BY name').all() as Array<{ name: string }>;

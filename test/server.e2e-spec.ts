@@ -19,6 +19,7 @@ describe('server core (e2e)', () => {
     const answer = await request(base, 'GET', '/api/health');
     expect(answer.body).toEqual({
       status: 'ok',
+      problems: [],
       version: expect.any(String),
       started_at: expect.any(String),
       process_tracking: expect.objectContaining({ mode: expect.stringMatching(/^(cgroup|tag)$/) }),

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
 import { mountTmpfs, tmpfsUnavailable } from './support/tmpfs';
 
 const itWithTmpfs = tmpfsUnavailable() ? it.skip : it;
@@ -53,6 +54,36 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
       );
     } finally {
       fs.unmount();
+    }
+  });
+
+  it('a state directory moved away while the server runs: health says so and launches wait, until it is back', async () => {
+    const home = makeTempHome();
+    const moved = `${home.home}-moved`;
+    const server = await spawnServer(home.home);
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      renameSync(home.home, moved);
+      const health = (await api.call('GET', '/api/health')).body;
+      expect(health.status).toBe('degraded');
+      expect(health.problems).toEqual([
+        `the state directory ${home.home} was moved or removed while the server ran: put it back, or restart the server on it`,
+      ]);
+      // Submitted (the open database still takes it), but not launched into a failure: it waits.
+      const { body } = await api.command(['true']);
+      const waiting = await waitFor(async () => {
+        const job = await api.job(body.queue_id);
+        return job.pending_reason ? job : undefined;
+      }, 'the held job to say why');
+      expect(waiting).toMatchObject({ status: 'queued', pending_reason: health.problems[0] });
+
+      renameSync(moved, home.home);
+      expect((await api.call('GET', '/api/health')).body.status).toBe('ok');
+      expect((await api.waitStatus(body.queue_id, ['done', 'failed'], 15_000)).status).toBe('done');
+    } finally {
+      if (existsSync(moved)) renameSync(moved, home.home);
+      await server.stop();
+      home.remove();
     }
   });
 

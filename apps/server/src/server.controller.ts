@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ApiErrors, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { ApiErrors, SERVER_CONFIG, ServerConfig, StateDirectory } from '@trainyard/core';
+import { Database } from '@trainyard/database';
 import { HealthDto, RestartScheduledDto, ServerConfigPathDto } from './server.dto';
 import { ServerLifecycle } from './server-lifecycle';
 import { packageVersion } from '@trainyard/core';
@@ -15,14 +16,22 @@ export class ServerController {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly lifecycle: ServerLifecycle,
     private readonly processes: JobProcesses,
+    private readonly db: Database,
+    private readonly stateDir: StateDirectory,
   ) {}
 
-  /** Liveness (open route). */
+  /** Liveness (open route), and what keeps the server from its work (`degraded`, with `problems`). */
   @Get('health')
   getHealth(): HealthDto {
     const tracking = this.processes.tracking;
+    const refused = this.db.storageProblem;
+    const problems = [
+      ...(refused ? [`writes are refused since ${refused.at}: ${refused.message}`] : []),
+      ...[this.stateDir.problem()].filter((p): p is string => p !== null),
+    ];
     return {
-      status: 'ok',
+      status: problems.length ? 'degraded' : 'ok',
+      problems,
       version: this.version,
       started_at: this.lifecycle.startedAt,
       process_tracking: {

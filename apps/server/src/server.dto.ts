@@ -13,8 +13,14 @@ export class ProcessTrackingDto {
 }
 
 export class HealthDto {
-  /** Always `ok` while the server answers. */
-  status!: string;
+  /** `ok`, or `degraded` while something in `problems` keeps it from doing its work (it still answers). */
+  @ApiProperty({ enum: ['ok', 'degraded'] })
+  status!: 'ok' | 'degraded';
+  /**
+   * What keeps it from its work, one line each (empty when `ok`): writes refused by storage (disk
+   * full, the database locked), the state directory moved or removed (launches are held).
+   */
+  problems!: string[];
   /** Server version (package version). */
   version!: string;
   /** When this server process started (ISO 8601); changes after a restart. */

@@ -20,3 +20,4 @@ export * from './repo-root';
 export * from './http/canonical-int';
 export * from './http/query-bool';
 export * from './process/cgroup';
+export * from './state-directory';

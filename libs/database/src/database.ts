@@ -28,8 +28,15 @@ interface SqliteDriver {
 export class Database {
   private readonly logger = new Logger('Database');
   private tail: Promise<unknown> = Promise.resolve();
+  /** Why the last write was refused by storage (disk full, locked, I/O), and when; null once one commits. */
+  private refused: { message: string; at: string } | null = null;
 
   constructor(@Inject(DATA_SOURCE) readonly dataSource: DataSource) {}
+
+  /** The storage fault that refused the last write (null when the last one committed): for health. */
+  get storageProblem(): { message: string; at: string } | null {
+    return this.refused;
+  }
 
   get manager(): EntityManager {
     return this.dataSource.manager;
@@ -60,10 +67,14 @@ export class Database {
     if (databaseConnection.inTransaction || queryRunner?.isTransactionActive)
       await this.recover('a transaction was left open');
     try {
-      return await this.dataSource.transaction((tx) => work(tx));
+      const result = await this.dataSource.transaction((tx) => work(tx));
+      this.refused = null;
+      return result;
     } catch (err) {
       await this.recover(null);
-      throw storageErrorOf(err, String(this.dataSource.options.database)) ?? err;
+      const storage = storageErrorOf(err, String(this.dataSource.options.database));
+      if (storage) this.refused = { message: storage.message, at: new Date().toISOString() };
+      throw storage ?? err;
     }
   }
 

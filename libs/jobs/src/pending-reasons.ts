@@ -5,10 +5,16 @@ import { Injectable } from '@nestjs/common';
 export class PendingReasons {
   private reasons = new Map<string, string>();
   private paused = false;
+  private held: string | null = null;
 
   /** While paused every queued item waits for the same reason; no per-item bookkeeping needed. */
   setPaused(paused: boolean): void {
     this.paused = paused;
+  }
+
+  /** While held (`reason`; null lets go) every queued item waits for that reason, as when paused. */
+  hold(reason: string | null): void {
+    this.held = reason;
   }
 
   replace(reasons: Record<string, string>): void {
@@ -21,6 +27,6 @@ export class PendingReasons {
 
   get(id: string): string | null {
     if (this.paused) return 'scheduler is paused';
-    return this.reasons.get(id) ?? null;
+    return this.held ?? this.reasons.get(id) ?? null;
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { SERVER_CONFIG, ServerConfig, StateDirectory } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
 import type { Tx } from '@trainyard/database';
 import {
@@ -57,6 +57,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly active: ActiveJobs,
     private readonly stopper: JobStopper,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    private readonly stateDir: StateDirectory,
     startOnSubmit: StartOnSubmit,
   ) {
     startOnSubmit.register((tx, job) => this.claimOnSubmit(tx, job));
@@ -117,6 +118,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.lastTickAt = new Date().toISOString();
     this.reasons.setPaused(!this.enabled);
     if (!this.enabled) return;
+    // Without its state directory a launch could only fail (no place for the job's files): the
+    // queue waits, saying why, and the safety tick tries again.
+    const held = this.stateDir.problem();
+    this.reasons.hold(held);
+    if (held) return;
     let queued = await this.jobs.queuedForPlacement();
     const deps = await this.dependencies.settle(queued);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
@@ -150,6 +156,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async claimOnSubmit(tx: Tx, job: Job): Promise<SubmitClaim | null> {
     if (!this.booted || !this.enabled || this.running || this.preemptor !== null) return null;
+    if (this.stateDir.problem()) return null; // held: see pass()
     if (job.depends_on.length > 0 || job.array_id !== null) return null;
     if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
     // Alone in the queue: its queue position (seq) is moot.

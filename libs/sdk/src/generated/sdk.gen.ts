@@ -1407,7 +1407,7 @@ export const setGpuPolicy = <ThrowOnError extends boolean = true>(options: Optio
 });
 
 /**
- * Liveness (open route).
+ * Liveness (open route), and what keeps the server from its work (`degraded`, with `problems`).
  */
 export const getHealth = <ThrowOnError extends boolean = true>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/api/health', ...options });
 

@@ -1500,6 +1500,11 @@ export type HealthCheckDto = {
 
 export type HealthDto = {
     /**
+     * What keeps it from its work, one line each (empty when `ok`): writes refused by storage (disk
+     * full, the database locked), the state directory moved or removed (launches are held).
+     */
+    problems: Array<string>;
+    /**
      * How a job's processes are found: a cgroup v2 per job, or their environment tag only.
      */
     process_tracking: ProcessTrackingDto;
@@ -1508,9 +1513,9 @@ export type HealthDto = {
      */
     started_at: string;
     /**
-     * Always `ok` while the server answers.
+     * `ok`, or `degraded` while something in `problems` keeps it from doing its work (it still answers).
      */
-    status: string;
+    status: 'ok' | 'degraded';
     /**
      * Server version (package version).
      */
