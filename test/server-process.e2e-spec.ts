@@ -242,7 +242,7 @@ describe('server process (e2e, built dist)', () => {
     }
   }, 60_000);
 
-  it('refuses a non-loopback bind without --insecure, with a clear message and usage', () => {
+  it('refuses a non-loopback bind without --insecure, in one line and a pointer to --help', () => {
     const result = spawnSync(process.execPath, [MAIN, '-H', '0.0.0.0', '--port', '0'], {
       env: { PATH: process.env.PATH, TRAINYARD_HOME: temp.home },
       encoding: 'utf8',
@@ -251,6 +251,9 @@ describe('server process (e2e, built dist)', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('refusing to bind 0.0.0.0');
     expect(result.stderr).toContain('--insecure');
+    // The cause, then where the options are: not fifty lines of them after it.
+    expect(result.stderr.trim().split('\n')).toHaveLength(2);
+    expect(result.stderr).toContain('`trainyard server --help` lists every option');
   });
 
   it('prints help', () => {

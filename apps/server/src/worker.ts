@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadServerConfig, StateDirError, USAGE } from '@trainyard/core';
+import { ConfigError, loadServerConfig, StateDirError } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
@@ -48,7 +48,8 @@ async function runWorker(): Promise<void> {
       process.exit(2);
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`trainyard: ${err.message}\n\n${USAGE}\n`);
+      // The one line that says what to fix; the whole option list is one flag away.
+      process.stderr.write(`trainyard: ${err.message}\n(\`trainyard server --help\` lists every option)\n`);
       process.exit(2);
     }
     throw err;

@@ -12,6 +12,13 @@ describe(loadServerConfig.name, () => {
     loadServerConfig({ argv, env: { TRAINYARD_HOME: home, ...env } });
   const writeConfig = (yaml: string) => writeFileSync(join(home, 'server_config.yaml'), yaml);
 
+  it('refuses a non-loopback bind, saying how to allow it the way the host was given', () => {
+    expect(() => load(['--host', '0.0.0.0'])).toThrow(/or pass --insecure\.$/);
+    expect(() => load([], { TRAINYARD_HOST: '0.0.0.0' })).toThrow(/or set TRAINYARD_INSECURE=1\.$/);
+    writeConfig('args:\n  host: 0.0.0.0\n');
+    expect(() => load([])).toThrow(`or set insecure: true in ${join(home, 'server_config.yaml')}.`);
+  });
+
   it('warns about a misspelt setting variable or file key, naming the one meant; other TRAINYARD_* pass', () => {
     writeConfig('args:\n  kill_grace: 5\n');
     const sut = load([], {

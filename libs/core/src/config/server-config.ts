@@ -398,9 +398,16 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
       );
   }
   if (!isLoopback(args.host) && !args.insecure) {
+    // Said the way the host was given: a flag, a variable, or a key of the config file.
+    const insecure = {
+      flag: 'pass --insecure',
+      env: `set ${envNameOf('insecure')}=1`,
+      file: `set insecure: true in ${configFile}`,
+      default: 'pass --insecure',
+    }[sources.host];
     throw new ConfigError(
       `refusing to bind ${args.host}: the bearer token would cross the network in cleartext (Trainyard has no ` +
-        `native TLS). Bind 127.0.0.1 and use an SSH tunnel or a TLS-terminating reverse proxy, or pass --insecure.`,
+        `native TLS). Bind 127.0.0.1 and use an SSH tunnel or a TLS-terminating reverse proxy, or ${insecure}.`,
     );
   }
   return {
