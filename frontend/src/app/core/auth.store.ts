@@ -72,6 +72,9 @@ export class AuthStore {
   /** Only a cookie session can be ended from the browser (not --no-auth). */
   readonly canSignOut = computed(() => this.statusState()?.method === 'cookie');
 
+  /** A sign-out in progress (see signingOut). */
+  private leaving = false;
+
   constructor() {
     // Any 401 while signed in means the session is gone: back to the sign-in page, saying why.
     // (A response interceptor, not an error one: the client's error interceptors replace each other.)
@@ -133,20 +136,30 @@ export class AuthStore {
   }
 
   async logout(): Promise<boolean> {
-    return this.attempt(async () => {
-      writeStored(HAD_SESSION_KEY, false); // signed out on purpose: nothing to explain next time
-      await logout({ client: this.api });
-      await this.refreshStatus();
-    });
+    return this.signingOut(() => logout({ client: this.api }));
   }
 
   /** Signs out every browser session of this server, this one included. */
   async logoutAll(): Promise<boolean> {
-    return this.attempt(async () => {
-      writeStored(HAD_SESSION_KEY, false);
-      await logoutAll({ client: this.api });
-      await this.refreshStatus();
-    });
+    return this.signingOut(() => logoutAll({ client: this.api }));
+  }
+
+  /**
+   * Signed out on purpose: nothing to explain, now or next time. Meanwhile the server closes this
+   * session's live streams, and whatever notices that (a stream asking whether the session holds, a
+   * 401) must not take it for a session that ended by itself.
+   */
+  private async signingOut(request: () => Promise<unknown>): Promise<boolean> {
+    this.leaving = true;
+    try {
+      return await this.attempt(async () => {
+        writeStored(HAD_SESSION_KEY, false);
+        await request();
+        await this.refreshStatus();
+      });
+    } finally {
+      this.leaving = false;
+    }
   }
 
   clearError(): void {
@@ -193,6 +206,7 @@ export class AuthStore {
 
   /** Back to the sign-in page, saying why, and remembering where the user was. */
   private sessionEnded(): void {
+    if (this.leaving) return; // signing out: the sign-out itself goes to the sign-in page
     const current = this.router.url;
     const status = this.statusState();
     this.statusState.set(status ? { ...status, authenticated: false, method: null } : null);
