@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CanonicalInt } from '@trainyard/core';
+import { CanonicalInt, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
 
 export class NetworkInterfaceDto {
@@ -161,7 +161,6 @@ export class ReplicatedPageDto {
 // ---- inter-node views (GPUs, jobs, logs of any node) ----
 
 const NODE_ID = /^[0-9a-f-]{8,64}$/;
-const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 
 export class NodeIdParamDto {
   /** A cluster member's node id (GET /api/cluster/members). */
@@ -179,7 +178,7 @@ export class NodeGpuParamDto extends NodeIdParamDto {
 
 export class NodeJobParamDto extends NodeIdParamDto {
   /** A queue id on that node, `q_<ms>_<8 hex>`. */
-  @Matches(QUEUE_ID, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
+  @Matches(QUEUE_ID_PATTERN, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
   queue_id!: string;
 }
 

@@ -5,6 +5,9 @@ export function newQueueId(now = Date.now()): string {
   return `q_${now}_${randomBytes(4).toString('hex')}`;
 }
 
+/** A whole queue id as newQueueId makes them (what every route and field taking one checks). */
+export const QUEUE_ID_PATTERN = /^q_\d{13}_[0-9a-f]{8}$/;
+
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }

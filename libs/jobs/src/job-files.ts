@@ -67,7 +67,7 @@ export class JobFiles {
   }
 }
 
-export const QUEUE_ID_PATTERN = /^q_\d{13}_[0-9a-f]{8}$/;
+export { QUEUE_ID_PATTERN } from '@trainyard/core';
 
 function listDir(dir: string): string[] {
   try {

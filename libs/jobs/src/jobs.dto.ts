@@ -9,16 +9,14 @@ import {
   MaxLength,
   ValidationArguments,
 } from 'class-validator';
-import { PageQueryDto } from '@trainyard/core';
+import { PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { ApiProperty } from '@nestjs/swagger';
 import { DEPENDENCY_CONDITIONS, DependencyCondition } from './dependencies';
 import { JOB_STATUSES, JobStatus } from './job-lifecycle';
 
-const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
-
 export class QueueIdParamDto {
   /** A queue id, `q_<ms>_<8 hex>`. */
-  @Matches(QUEUE_ID, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
+  @Matches(QUEUE_ID_PATTERN, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
   queue_id!: string;
 }
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches, Max, Min } from 'class-validator';
-import { CanonicalInt } from '@trainyard/core';
+import { CanonicalInt, QUEUE_ID_PATTERN } from '@trainyard/core';
 
 export class ListJournalQueryDto {
   /** Return entries with seq greater than this (a cursor from next_cursor). */
@@ -24,7 +24,8 @@ export class ListJournalQueryDto {
 
   /** Only entries about this job: its `queue_id`, or listed in `queue_ids` (deletes, GPU kills). */
   @IsOptional()
-  @Matches(/^q_\d{13}_[0-9a-f]{8}$/, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
+  @ApiPropertyOptional({ pattern: QUEUE_ID_PATTERN.source })
+  @Matches(QUEUE_ID_PATTERN, { message: 'queue_id must look like q_<13 digits>_<8 hex>' })
   queue_id?: string;
 
   /** `asc` (default): commit order, as replication reads it; `desc`: newest first, as people read it. */

@@ -11,6 +11,7 @@ import {
   newArrayId,
   MIN_LOG_CAP_BYTES,
   newQueueId,
+  QUEUE_ID_PATTERN,
   validationFailed,
   SERVER_CONFIG,
   ServerConfig,
@@ -46,7 +47,6 @@ import {
 import { SubmitJobCommand } from './submit-job.command';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 /** A journal transaction, as the job repository takes it (libs/queue does not reach the database itself). */
 type Tx = Parameters<JobRepository['insert']>[0];
 
@@ -248,7 +248,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         return;
       }
       const { queue_id: id, condition = 'after_ok' } = entry;
-      if (typeof id !== 'string' || !QUEUE_ID.test(id)) {
+      if (typeof id !== 'string' || !QUEUE_ID_PATTERN.test(id)) {
         details.push({
           field: `${field}.queue_id`,
           message: `${field}.queue_id must look like q_<13 digits>_<8 hex>`,

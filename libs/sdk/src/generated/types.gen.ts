@@ -6837,6 +6837,10 @@ export type ListJournalData = {
     path?: never;
     query?: {
         /**
+         * Only entries about this job: its `queue_id`, or listed in `queue_ids` (deletes, GPU kills).
+         */
+        queue_id?: string;
+        /**
          * `asc` (default): commit order, as replication reads it; `desc`: newest first, as people read it.
          */
         order?: 'asc' | 'desc';
@@ -6852,10 +6856,6 @@ export type ListJournalData = {
          * Only entries of this area: the type's first part (`job`, `gpu`, `scheduler`, `auth`).
          */
         area?: string;
-        /**
-         * Only entries about this job: its `queue_id`, or listed in `queue_ids` (deletes, GPU kills).
-         */
-        queue_id?: string;
         /**
          * Page size, 1..1000.
          */
