@@ -79,7 +79,8 @@ async function launch(
 describe('launcher: the job process joins its cgroup before it runs anything', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'launcher-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // A closed client's launcher and spare monitors may still be leaving files there for a moment.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
 
   it('a cgroup it cannot join: the job runs anyway, and the launch says why', async () => {
     // A plain directory as the parent: writing cgroup.procs there must fail, not create a file.
@@ -164,7 +165,8 @@ describe('launch request encoding', () => {
 describe('launcher faults: a launch always settles', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'launcher-faults-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  // A closed client's launcher and spare monitors may still be leaving files there for a moment.
+  afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
   const events = (died: () => void = () => undefined) => ({
     mainExited: () => undefined,
     exited: () => undefined,
