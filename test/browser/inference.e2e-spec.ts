@@ -202,17 +202,29 @@ describe('Inference and Datasets views (browser e2e)', () => {
     await page.getByRole('button', { name: 'Delete turn 5' }).click();
     await page.getByRole('button', { name: 'Edit turn 3' }).click();
     await page.locator('#inf-edit-2').fill('Edited question');
-    await page.getByRole('button', { name: 'Save and re-run' }).click();
-    await page.getByRole('button', { name: 'Send' }).waitFor();
-    expect(await page.locator('li.turn').count()).toBe(4);
+    // A click's re-render lands a moment after it, so "Send is visible" alone may still be the page from
+    // before it: wait for the fixture to have answered the new request, then for the page to show it.
+    const rerunFrom = async (button: string) => {
+      const before = chatRequests().length;
+      await page.getByRole('button', { name: button }).click();
+      await waitFor(() => chatRequests()[before]?.outcome === 'finished', `the ${button} request to finish`);
+      await waitFor(
+        async () =>
+          (await page.locator('li.turn').count()) === 4 &&
+          /tok3/.test((await assistantTurns().last().textContent()) ?? '') &&
+          (await page.getByRole('button', { name: 'Send' }).isVisible()),
+        `four turns, the last one answered, after ${button}`,
+      );
+      expect(chatRequests().length).toBe(before + 1);
+    };
+    await rerunFrom('Save and re-run');
     expect((chatRequests().at(-1)!.body.messages as Array<{ content: string }>).at(-1)!.content).toBe(
       'Edited question',
     );
-    const before = chatRequests().length;
-    await page.getByRole('button', { name: 'Regenerate' }).click();
-    await page.getByRole('button', { name: 'Send' }).waitFor();
-    expect(chatRequests().length).toBe(before + 1);
-    expect(await page.locator('li.turn').count()).toBe(4);
+    await rerunFrom('Regenerate');
+    expect((chatRequests().at(-1)!.body.messages as Array<{ content: string }>).at(-1)!.content).toBe(
+      'Edited question',
+    );
   });
 
   it('Datasets: an added server shows up, is up, and previews rows page by page', async () => {
