@@ -33,7 +33,9 @@ describe('scheduling: held GPUs, backfill and skip (e2e, in-process server, 4 fa
     const ids: string[] = [];
     for (const seconds of [1, 2, 3, 4])
       ids.push((await api.command(sleeper(seconds), { requested_gpus: 1, ...extra })).body.queue_id);
-    for (const id of ids) await api.waitStatus(id, ['running']);
+    // `done` too: a stall of this process (the server runs in it) longer than a job's second would
+    // otherwise hide that it ran.
+    for (const id of ids) await api.waitStatus(id, ['running', 'done'], 20_000);
     return ids;
   }
 
