@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import {
   type Client,
   createTrainyardClient,
@@ -149,6 +149,22 @@ describe('console shell (browser e2e)', () => {
     await setScheduler({ client: api, body: { enabled: true } });
     await page.setViewportSize({ width: 1280, height: 720 });
   });
+
+  it('says "server degraded" and why while the state directory is moved away, and clears it when it is back', async () => {
+    await page.keyboard.press('g');
+    await page.keyboard.press('g');
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    const moved = `${temp.home}-moved`;
+    const banner = page.getByRole('alert').filter({ hasText: 'Server degraded' });
+    renameSync(temp.home, moved);
+    try {
+      await banner.waitFor({ timeout: 15_000 });
+      expect(await banner.textContent()).toContain(`the state directory ${temp.home} was moved or removed`);
+    } finally {
+      renameSync(moved, temp.home);
+    }
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+  }, 45_000);
 
   it('says "server unreachable" while the server is down and clears it when it is back', async () => {
     await page.keyboard.press('g');

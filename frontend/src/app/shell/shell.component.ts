@@ -26,6 +26,7 @@ const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
 /** Below this width the sidebar starts collapsed, leaving the tables their room (800 px windows). */
 export const NARROW_QUERY = '(max-width: 1023.98px)';
 const SEQUENCE_TIMEOUT_MS = 1200;
+const HEALTH_POLL_MS = 5000;
 /** `g` then a key: the view it opens. */
 const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: '/activity' };
 
@@ -104,6 +105,8 @@ export class ShellComponent {
   constructor() {
     // The sidebar's counts and scheduler state; the queue view refreshes it faster while open.
     const stop = startPolling(() => this.scheduler.load(), 5000);
+    // Health says when storage refuses writes or the state directory went away (launches held).
+    const stopHealth = startPolling(() => this.auth.loadHealth(), HEALTH_POLL_MS);
     // Capture phase: a shortcut handled here never reaches a view's own key handling.
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey, { capture: true });
@@ -114,6 +117,7 @@ export class ShellComponent {
     this.narrowQuery.addEventListener('change', onWidth);
     inject(DestroyRef).onDestroy(() => {
       stop();
+      stopHealth();
       this.narrowQuery.removeEventListener('change', onWidth);
       document.removeEventListener('keydown', onKey, { capture: true });
       clearTimeout(this.prefixTimer);
