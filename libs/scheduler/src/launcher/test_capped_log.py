@@ -1,6 +1,7 @@
 """The monitor's log cap (trainyard-monitor.c), through real jobs (run by capped-log.spec.ts)."""
 
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -28,6 +29,23 @@ def read_log_base(path, ino):
     return 0, 0
 
 
+def run_monitor(req):
+    """Runs one job under a monitor (`trainyard-launcher --monitor`); returns the monitor's exit status."""
+    request_r, request_w = os.pipe()
+    report_r, report_w = os.pipe()
+    ends = [os.dup(request_r), os.dup(report_w)]
+    pid = os.posix_spawn(LAUNCHER, [LAUNCHER, '--monitor'], {}, file_actions=[
+        (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4)])
+    for fd in [request_r, report_w] + ends:
+        os.close(fd)
+    os.write(request_w, monitor_request(req))
+    os.close(request_w)
+    with os.fdopen(report_r) as reports:
+        if '"launched"' not in reports.readline():
+            raise AssertionError('the monitor did not report the launch')
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 class CappedLogTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
@@ -40,18 +58,7 @@ class CappedLogTest(unittest.TestCase):
         """Runs the writer under a monitor logging to self.path; returns the monitor's exit status."""
         req = {'argv': [sys.executable, '-c', WRITER, *chunks], 'cwd': self.dir.name, 'env': {'PATH': '/usr/bin:/bin'},
                'log': self.path, 'exit': self.path + '.exit', 'log_cap': cap}
-        request_r, request_w = os.pipe()
-        report_r, report_w = os.pipe()
-        ends = [os.dup(request_r), os.dup(report_w)]
-        pid = os.posix_spawn(LAUNCHER, [LAUNCHER, '--monitor'], {}, file_actions=[
-            (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4)])
-        for fd in [request_r, report_w] + ends:
-            os.close(fd)
-        os.write(request_w, monitor_request(req))
-        os.close(request_w)
-        with os.fdopen(report_r) as reports:
-            self.assertIn('"launched"', reports.readline())
-        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        return run_monitor(req)
 
     def read(self):
         with open(self.path, 'rb') as f:
@@ -99,6 +106,68 @@ class CappedLogTest(unittest.TestCase):
         self.assertGreater(base, base_before)
         everything = numbered(0, 600, '\r\n').encode()
         self.assertEqual(self.read()[first - base:], everything[first:])
+
+
+# The job, for the full disk: fills the log to a page boundary (a further byte needs a new page),
+# waits until that is in the log, fills the disk, writes "lost…", waits until the monitor has tried
+# to write it (its write calls in /proc/PID/io count failed ones too), frees the disk, writes "after".
+FILLER = """import os, sys, time
+log, filler = sys.argv[1], sys.argv[2]
+def monitor_writes():
+    with open('/proc/%d/io' % os.getppid()) as f:
+        return int(dict(line.split(': ') for line in f.read().splitlines())['syscw'])
+os.write(1, b'b' * 4094 + b'\\n')  # 4,096 bytes in the log: the terminal writes the newline as CR LF
+while os.path.getsize(log) < 4096:
+    time.sleep(0.01)
+fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+try:
+    while True:
+        os.write(fd, b'x' * 4096)
+except OSError:
+    pass
+os.close(fd)
+before = monitor_writes()
+os.write(1, b'lost output, no newline')
+while monitor_writes() == before:
+    time.sleep(0.01)
+os.remove(filler)
+os.write(1, b'after\\n')
+"""
+
+
+def tmpfs_unavailable():
+    """Why a tmpfs cannot be mounted here (not root), or None."""
+    if os.geteuid() != 0:
+        return 'mounting a tmpfs needs root'
+    return None
+
+
+class FullDiskTest(unittest.TestCase):
+    """The log says how much output a full disk cost, once there is room again (a real tmpfs)."""
+
+    def setUp(self):
+        why = tmpfs_unavailable()
+        if why:
+            self.skipTest(why)
+        self.dir = tempfile.mkdtemp()
+        subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', self.dir], check=True)
+        self.path = os.path.join(self.dir, 'q.tty')
+
+    def tearDown(self):
+        subprocess.run(['umount', '-l', self.dir], check=True)
+        os.rmdir(self.dir)
+
+    def test_output_lost_to_a_full_disk_is_counted_in_the_log_when_there_is_room_again(self):
+        req = {'argv': [sys.executable, '-c', FILLER, self.path, os.path.join(self.dir, 'filler')],
+               'cwd': self.dir, 'env': {'PATH': '/usr/bin:/bin'}, 'log': self.path, 'exit': self.path + '.exit'}
+        self.assertEqual(run_monitor(req), 0)
+        with open(self.path, 'rb') as f:
+            log = f.read()
+        lost = len(b'lost output, no newline')
+        self.assertEqual(log, b'b' * 4094 + b'\r\n[trainyard] %d bytes of output lost: No space left on device\r\n'
+                         b'after\r\n' % lost)
+        with open(self.path + '.exit') as f:
+            self.assertEqual(f.read(), '0\n')
 
 
 if __name__ == '__main__':

@@ -64,16 +64,22 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-void write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
+/* Writes what it can of `data`: the bytes written, fewer than `len` when a write failed (errno says why). */
+static size_t write_some(int fd, const char *data, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = write(fd, data + done, len - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return; /* the reader is gone, or the disk is full: nothing better to do here */
+      break;
     }
-    data += n;
-    len -= (size_t)n;
+    done += (size_t)n;
   }
+  return done;
+}
+
+void write_all(int fd, const char *data, size_t len) {
+  write_some(fd, data, len); /* the reader is gone: nothing better to do here */
 }
 
 /* Reads fd to EOF into a NUL-terminated heap buffer; *len gets the length. NULL on error. */
@@ -249,6 +255,11 @@ typedef struct {
   long long cap, size, base;
   unsigned long long ino;
   int fd;
+  /* Output that could not be written (a full disk) since the last that was, and why; the log says
+   * so, with the count, as soon as it can be written to again (capped_log_own_up). */
+  long long lost;
+  int lost_errno;
+  int at_line_start;
 } capped_log_t;
 
 static char *with_suffix(const char *path, const char *suffix) {
@@ -279,6 +290,8 @@ static long long read_log_base(const char *path, unsigned long long ino) {
 static int capped_log_open(capped_log_t *log, const char *path, long long cap) {
   log->path = path;
   log->cap = cap;
+  log->lost = 0;
+  log->at_line_start = 1;
   log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log->fd < 0) return -1;
   struct stat st;
@@ -352,9 +365,14 @@ static void capped_log_drop_oldest(capped_log_t *log) {
   long long base = first - marker_len;
   char *tmp = with_suffix(log->path, ".tmp");
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  /* A full disk: the log stays as it is (over its cap) rather than be replaced by a cut-short copy. */
+  if (fd >= 0 && (write_some(fd, marker, (size_t)marker_len) < (size_t)marker_len ||
+                  write_some(fd, kept, kept_len) < kept_len)) {
+    close(fd);
+    unlink(tmp);
+    fd = -1;
+  }
   if (fd >= 0) {
-    write_all(fd, marker, (size_t)marker_len);
-    write_all(fd, kept, kept_len);
     struct stat st;
     fstat(fd, &st);
     write_sidecar(log, st.st_ino, base, first);
@@ -374,9 +392,39 @@ static void capped_log_drop_oldest(capped_log_t *log) {
   free(tail);
 }
 
+/* Appends what fits of `data` to the log file and counts it; the bytes written. */
+static size_t capped_log_append(capped_log_t *log, const char *data, size_t len) {
+  size_t n = write_some(log->fd, data, len);
+  log->size += (long long)n;
+  if (n > 0) log->at_line_start = data[n - 1] == '\n';
+  return n;
+}
+
+/* After output was lost, one line saying how much and why, on a line of its own; 0 once said (or
+ * nothing was lost), -1 while it still cannot be written (a marker cut short is taken back). */
+static int capped_log_own_up(capped_log_t *log) {
+  if (!log->lost) return 0;
+  char marker[256];
+  int len = snprintf(marker, sizeof marker, "%s[trainyard] %lld bytes of output lost: %s\r\n",
+                     log->at_line_start ? "" : "\r\n", log->lost, strerror(log->lost_errno));
+  size_t n = write_some(log->fd, marker, (size_t)len);
+  if (n < (size_t)len) {
+    if (n > 0 && ftruncate(log->fd, log->size) != 0) log->size += (long long)n; /* kept: count it */
+    return -1;
+  }
+  log->size += len;
+  log->at_line_start = 1;
+  log->lost = 0;
+  return 0;
+}
+
+/* Output goes on in the log after a full disk, with a line saying what was lost in between. */
 static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
-  write_all(log->fd, data, len);
-  log->size += (long long)len;
+  size_t n = capped_log_own_up(log) == 0 ? capped_log_append(log, data, len) : 0;
+  if (n < len) {
+    if (!log->lost) log->lost_errno = errno;
+    log->lost += (long long)(len - n);
+  }
   if (log->cap && log->size > log->cap) capped_log_drop_oldest(log);
 }
 
@@ -685,6 +733,7 @@ int monitor_main(const char *cgroup_parent) {
         terminal_open = 0;
     }
   }
+  capped_log_own_up(&log); /* output lost to a full disk near the end: said if there is room now */
   if (cgroup) rmdir(cgroup); /* gone or still populated: the server removes it too, and at its next start */
   return main_status >= 0 ? main_status : 1;
 }
