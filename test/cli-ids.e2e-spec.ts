@@ -96,6 +96,26 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     expect((await json(['sched', 'cleanup', short])).deleted).toEqual([done]);
   });
 
+  it('--after takes an array id: the job waits for every job of the array', async () => {
+    await json(['sched', 'pause']);
+    try {
+      const arrayId = (await cli(['submit', '--array', '2', '--', 'sleep', '300'])).stdout.trim();
+      expect(arrayId).toMatch(/^a_\d{13}_[0-9a-f]{8}$/);
+      type Item = { queue_id: string; array_id: string; array_index: number };
+      const elements = ((await json(['sched', 'list'])).items as Item[])
+        .filter((i) => i.array_id === arrayId)
+        .sort((a, b) => a.array_index - b.array_index)
+        .map((i) => i.queue_id);
+      expect(elements).toHaveLength(2);
+      const after = await json(['submit', '--after', `${arrayId}:any`, '--', 'true']);
+      expect(after.depends_on).toEqual(elements.map((queue_id) => ({ queue_id, condition: 'after_any' })));
+      await json(['sched', 'cancel', after.queue_id]);
+      await json(['sched', 'cancel', arrayId]);
+    } finally {
+      await json(['sched', 'resume']);
+    }
+  });
+
   it('says to put the command after -- when an option of it reaches submit', async () => {
     const run = await cli(['submit', '--name', 'x', 'python3', '-c', 'print("a b")']);
     expect(run.code).toBe(2);

@@ -78,6 +78,43 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     ]);
   });
 
+  it('an array id in depends_on waits for every job of the array, and fails with the first that fails', async () => {
+    const sweep = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['sh', '-c', 'sleep 0.{index}'] },
+      array: { count: 3 },
+    });
+    const arrayId: string = sweep.body.array_id;
+    const evalJob = (await sh('true', after(arrayId))).body.queue_id;
+    const elements = (await arrayJobs(arrayId)).map((j) => j.queue_id);
+    expect((await api.job(evalJob)).depends_on).toEqual(
+      elements.map((queue_id) => ({ queue_id, condition: 'after_ok' })),
+    );
+    const done = await api.waitStatus(evalJob, ['done', 'failed', 'aborted'], 30_000);
+    expect(done.status).toBe('done');
+    const ends = (await arrayJobs(arrayId)).map((j) => Date.parse(j.ended_at!));
+    expect(Date.parse(done.started_at)).toBeGreaterThanOrEqual(Math.max(...ends));
+
+    const failing = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['sh', '-c', 'exit {index}'] },
+      array: { count: 2 },
+    });
+    const blocked = (await sh('true', after(failing.body.array_id))).body.queue_id;
+    const aborted = await api.waitStatus(blocked, ['done', 'failed', 'aborted'], 30_000);
+    const [, second] = await arrayJobs(failing.body.array_id);
+    expect(aborted).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
+    expect(aborted.error).toBe(
+      `dependency ${second.queue_id} (after_ok) can no longer be met: it ended failed`,
+    );
+
+    const unknown = await sh('true', after('a_1700000000000_0a1b2c3d'));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details).toEqual([
+      { field: 'depends_on[0].queue_id', message: 'no array a_1700000000000_0a1b2c3d' },
+    ]);
+  });
+
   it('a failed head ends the whole tail aborted / dependency_failed, naming the dependency', async () => {
     const train = (await sh('sleep 0.3; exit 3')).body.queue_id;
     const evalJob = (await sh('true', after(train))).body.queue_id;

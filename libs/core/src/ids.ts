@@ -16,3 +16,6 @@ export function randomHex(bytes: number): string {
 export function newArrayId(now = Date.now()): string {
   return `a_${now}_${randomBytes(4).toString('hex')}`;
 }
+
+/** A whole array id as newArrayId makes them. */
+export const ARRAY_ID_PATTERN = /^a_\d{13}_[0-9a-f]{8}$/;

@@ -4,7 +4,7 @@ import { JOB_STATUSES, JobStatus, TERMINATION_REASONS, TerminationReason } from 
 
 /** One entry of `depends_on`. */
 export class JobDependencyDto {
-  /** The job depended on, `q_<ms>_<8 hex>`. */
+  /** The job depended on, `q_<ms>_<8 hex>` (at submit also an array id `a_…`: each of its jobs). */
   queue_id!: string;
   /** after_ok: it succeeded; after_any: it ended; after_not_ok: it failed or was aborted; after_start: it started. */
   @ApiProperty({ enum: DEPENDENCY_CONDITIONS, enumName: 'DependencyCondition' })

@@ -1,12 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Matches } from 'class-validator';
+import { ARRAY_ID_PATTERN } from '@trainyard/core';
 import { JOB_STATUSES, JobStatus, TERMINATION_REASONS, TerminationReason } from '@trainyard/jobs';
-
-export const ARRAY_ID = /^a_\d{13}_[0-9a-f]{8}$/;
 
 export class ArrayIdParamDto {
   /** An array id, `a_<ms>_<8 hex>`. */
-  @Matches(ARRAY_ID, { message: 'array_id must look like a_<13 digits>_<8 hex>' })
+  @Matches(ARRAY_ID_PATTERN, { message: 'array_id must look like a_<13 digits>_<8 hex>' })
   array_id!: string;
 }
 

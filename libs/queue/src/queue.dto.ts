@@ -96,9 +96,10 @@ export class SubmitJobRequestDto {
   kill_grace_s?: number;
 
   /**
-   * Jobs that must reach a state before this one may start (at most 100). Unknown ids → 400 naming
-   * `depends_on[i].queue_id`; when a condition can no longer come true the job ends `aborted` with
-   * termination_reason `dependency_failed`.
+   * Jobs that must reach a state before this one may start (at most 100 entries). An array id
+   * (`a_…`) stands for every job of the array, each with the entry's condition (stored and answered
+   * as those jobs; at most 1,000 in all). Unknown ids → 400 naming `depends_on[i].queue_id`; when a
+   * condition can no longer come true the job ends `aborted` with termination_reason `dependency_failed`.
    */
   @ApiProperty({ type: [JobDependencyDto], required: false })
   @IsOptional()

@@ -12,7 +12,7 @@ import {
   splitKeyValue,
 } from '../args';
 import { CliError, EXIT } from '../errors';
-import { resolveJobId } from '../job-id';
+import { ARRAY_ID, resolveJobId } from '../job-id';
 import type { CommandRunner } from './runner';
 
 /** `trainyard submit -- python train.py` just works. */
@@ -166,7 +166,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option('--param-json <json>', 'job parameters as one JSON object (--param entries override it)')
     .option(
       '--after <id[:condition]>',
-      'start only after job <id> (or a unique prefix or suffix of one) succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
+      'start only after job <id> (or a unique prefix or suffix of one; an array id a_…: every job of the array) succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
       collect,
     )
     .option('--array <n>', 'submit n copies as one array ({index} in argv becomes 0..n-1)')
@@ -186,7 +186,8 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         '  trainyard submit --kill-grace 2m --log-cap 10M -- python train.py\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
         '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
-        '  trainyard submit --after q_…:ok -- python eval.py\n',
+        '  trainyard submit --after q_…:ok -- python eval.py\n' +
+        '  trainyard submit --after a_…:any -- python summarize.py   # after every job of a sweep ended\n',
     )
     .action(
       run(async (ctx, argv: string[], options: SubmitOptions) => {
@@ -198,7 +199,8 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
         // --after takes what every other command takes: a unique prefix or suffix of an id too.
         for (const dependency of body.depends_on ?? [])
-          dependency.queue_id = await resolveJobId(ctx.client, dependency.queue_id);
+          if (!ARRAY_ID.test(dependency.queue_id))
+            dependency.queue_id = await resolveJobId(ctx.client, dependency.queue_id);
         if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
           throw new CliError(
             'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',

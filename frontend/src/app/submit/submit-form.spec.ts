@@ -351,6 +351,13 @@ describe('advanced fields', () => {
     ).not.toHaveProperty('depends_on');
   });
 
+  it('takes an array id as a dependency (every job of the array)', () => {
+    const array = 'a_1700000000000_0a1b2c3d';
+    expect(parseDependsOn([{ queueId: ` ${array} `, condition: 'after_any' }])).toEqual({
+      value: [{ queue_id: array, condition: 'after_any' }],
+    });
+  });
+
   it('names the dependency row that is not a queue id, or repeats one', () => {
     const rows = [
       { queueId: A, condition: 'after_ok' as const },
@@ -359,7 +366,7 @@ describe('advanced fields', () => {
     ];
     expect(parseDependsOn(rows)).toEqual({
       errors: {
-        'depends_on[1]': 'A queue id like q_1700000000000_0a1b2c3d.',
+        'depends_on[1]': 'A queue id like q_1700000000000_0a1b2c3d, or an array id a_….',
         'depends_on[2]': 'Listed twice.',
       },
     });

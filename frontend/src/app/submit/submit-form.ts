@@ -46,8 +46,8 @@ export const DEPENDENCY_CHOICES: ReadonlyArray<{ value: DependencyCondition; lab
   { value: 'after_start', label: 'after it starts' },
 ];
 
-/** A queue id as the server takes it (`q_<ms>_<8 hex>`). */
-const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
+/** What `depends_on` takes: a queue id (`q_<ms>_<8 hex>`), or an array id (`a_…`: each of its jobs). */
+const DEPENDENCY_ID = /^[qa]_\d{13}_[0-9a-f]{8}$/;
 
 /** What the server allows in one array (count × sweep points). */
 const MAX_ARRAY_JOBS = 10_000;
@@ -197,7 +197,8 @@ export function parseDependsOn(
   rows.forEach((row, i) => {
     const id = row.queueId.trim();
     if (id === '') return;
-    if (!QUEUE_ID.test(id)) errors[`depends_on[${i}]`] = 'A queue id like q_1700000000000_0a1b2c3d.';
+    if (!DEPENDENCY_ID.test(id))
+      errors[`depends_on[${i}]`] = 'A queue id like q_1700000000000_0a1b2c3d, or an array id a_….';
     else if (seen.has(id)) errors[`depends_on[${i}]`] = 'Listed twice.';
     else value.push({ queue_id: id, condition: row.condition });
     seen.add(id);

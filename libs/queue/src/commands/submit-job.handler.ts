@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
+  ARRAY_ID_PATTERN,
   Clock,
   DomainError,
   ErrorDetail,
@@ -47,6 +48,8 @@ import {
 import { SubmitJobCommand } from './submit-job.command';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Most dependencies one job may have once array ids are expanded to their jobs. */
+export const MAX_DEPENDENCIES = 1000;
 /** A journal transaction, as the job repository takes it (libs/queue does not reach the database itself). */
 type Tx = Parameters<JobRepository['insert']>[0];
 
@@ -162,6 +165,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       gpu_profile: profile,
     };
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
+      // An array id stands for every job of the array (stored as those jobs, as if listed one by one).
+      const dependencies = await this.expandArrayDependencies(tx, dependsOn);
+      request.depends_on = dependencies.list;
       if (idempotencyKey) {
         const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
         if (existing) {
@@ -217,7 +223,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           array_index: point ? point.index : null,
         }),
       );
-      await this.checkDependencyGraph(tx, jobs[0].id, dependsOn);
+      await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
       // One transaction: the whole array is queued, or none of it.
       for (const job of jobs) {
         await this.jobs.insert(tx, job);
@@ -248,10 +254,10 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         return;
       }
       const { queue_id: id, condition = 'after_ok' } = entry;
-      if (typeof id !== 'string' || !QUEUE_ID_PATTERN.test(id)) {
+      if (typeof id !== 'string' || !(QUEUE_ID_PATTERN.test(id) || ARRAY_ID_PATTERN.test(id))) {
         details.push({
           field: `${field}.queue_id`,
-          message: `${field}.queue_id must look like q_<13 digits>_<8 hex>`,
+          message: `${field}.queue_id must look like q_<13 digits>_<8 hex> (a job) or a_<13 digits>_<8 hex> (every job of an array)`,
         });
         return;
       }
@@ -303,11 +309,54 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
   }
 
   /**
+   * `dependsOn` with each array id replaced by the array's jobs (by index, same condition); `from[k]`
+   * is the index in `dependsOn` that entry k came from (for error fields). 400 naming
+   * `depends_on[i].queue_id` for an unknown array, a job listed twice (itself and in an array), or more
+   * than MAX_DEPENDENCIES in all.
+   */
+  private async expandArrayDependencies(
+    tx: Tx,
+    dependsOn: JobDependency[],
+  ): Promise<{ list: JobDependency[]; from: number[] }> {
+    if (!dependsOn.some((d) => ARRAY_ID_PATTERN.test(d.queue_id)))
+      return { list: dependsOn, from: dependsOn.map((_, i) => i) };
+    const list: JobDependency[] = [];
+    const from: number[] = [];
+    const listedAt = new Map<string, number>();
+    const refuse = (i: number, message: string): never => {
+      throw new DomainError('VALIDATION_FAILED', `Invalid job: ${message}`, [
+        { field: `depends_on[${i}].queue_id`, message },
+      ]);
+    };
+    for (const [i, dep] of dependsOn.entries()) {
+      const ids = ARRAY_ID_PATTERN.test(dep.queue_id)
+        ? (await this.jobs.arrayJobs(dep.queue_id, tx)).map((j) => j.id)
+        : [dep.queue_id];
+      if (!ids.length) refuse(i, `no array ${dep.queue_id}`);
+      for (const id of ids) {
+        const earlier = listedAt.get(id);
+        if (earlier !== undefined)
+          refuse(i, `${id} is listed twice (depends_on[${earlier}] and depends_on[${i}])`);
+        listedAt.set(id, i);
+        list.push({ queue_id: id, condition: dep.condition });
+        from.push(i);
+      }
+      if (list.length > MAX_DEPENDENCIES)
+        refuse(i, `at most ${MAX_DEPENDENCIES} dependencies in all (an array counts each of its jobs)`);
+    }
+    return { list, from };
+  }
+
+  /**
    * Every dependency exists (else 400 naming `depends_on[i].queue_id`), and the new job closes no cycle
    * through the stored ones. A fresh id cannot be depended on yet, so a cycle means corrupt data: still
    * checked, as the graph walk also guards the dispatcher against one.
    */
-  private async checkDependencyGraph(tx: Tx, newId: string, dependsOn: JobDependency[]): Promise<void> {
+  private async checkDependencyGraph(
+    tx: Tx,
+    newId: string,
+    { list: dependsOn, from }: { list: JobDependency[]; from: number[] },
+  ): Promise<void> {
     if (!dependsOn.length) return;
     const edges = new Map<string, string[]>([[newId, dependsOn.map((d) => d.queue_id)]]);
     let frontier = dependsOn.map((d) => d.queue_id);
@@ -321,7 +370,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
             'VALIDATION_FAILED',
             `Invalid job: ${missing.map(([d]) => `no job ${d.queue_id} to depend on`).join('; ')}`,
             missing.map(([d, i]) => ({
-              field: `depends_on[${i}].queue_id`,
+              field: `depends_on[${from[i]}].queue_id`,
               message: `no job ${d.queue_id}`,
             })),
           );
@@ -343,7 +392,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       throw new DomainError(
         'VALIDATION_FAILED',
         `Invalid job: depends_on makes a cycle ${cycle.join(' → ')}`,
-        [{ field: `depends_on[${i}].queue_id`, message: `${cycle[1]} leads back to this job` }],
+        [{ field: `depends_on[${from[i]}].queue_id`, message: `${cycle[1]} leads back to this job` }],
       );
     }
   }

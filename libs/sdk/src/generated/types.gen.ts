@@ -1623,7 +1623,7 @@ export type JobDependencyDto = {
      */
     condition: DependencyCondition;
     /**
-     * The job depended on, `q_<ms>_<8 hex>`.
+     * The job depended on, `q_<ms>_<8 hex>` (at submit also an array id `a_…`: each of its jobs).
      */
     queue_id: string;
 };
@@ -3520,9 +3520,10 @@ export type SubmitJobRequestDto = {
      */
     cwd?: string;
     /**
-     * Jobs that must reach a state before this one may start (at most 100). Unknown ids → 400 naming
-     * `depends_on[i].queue_id`; when a condition can no longer come true the job ends `aborted` with
-     * termination_reason `dependency_failed`.
+     * Jobs that must reach a state before this one may start (at most 100 entries). An array id
+     * (`a_…`) stands for every job of the array, each with the entry's condition (stored and answered
+     * as those jobs; at most 1,000 in all). Unknown ids → 400 naming `depends_on[i].queue_id`; when a
+     * condition can no longer come true the job ends `aborted` with termination_reason `dependency_failed`.
      */
     depends_on?: Array<JobDependencyDto>;
     /**
