@@ -51,6 +51,14 @@ describe('job launch (e2e, built dist, real processes)', () => {
     await expectServerUp();
   });
 
+  it('gives the job no input: a prompt reads end-of-input at once instead of waiting forever', async () => {
+    const script =
+      'echo "Continue? [y/N]"; read answer; echo "read exit $?"; test -t 1 && echo "output is a terminal"';
+    const { body } = await api.command(['sh', '-c', script], { time_limit_s: 60 });
+    expect(await api.waitStatus(body.queue_id, ['done', 'failed'], 10_000)).toMatchObject({ status: 'done' });
+    expect(await api.log(body.queue_id)).toMatch(/read exit 1\r?\noutput is a terminal/);
+  });
+
   it('names the missing executable itself (not the launcher) in the error, for a path too', async () => {
     const missing = join(temp.home, 'no-such-dir', 'trian.py');
     const { body } = await api.command([missing, '--lr', '3e-4']);

@@ -29,7 +29,8 @@
  *    nothing the job does can come before "launched" names its pid;
  * 3. reads the request, opens the log, reports "launched", hands the request to the job's process,
  *    which puts itself in the foreground of the terminal and execs the command with the job's
- *    environment (PATH included, used to find argv[0]);
+ *    environment (PATH included, used to find argv[0]), its output to the terminal and its input
+ *    from /dev/null;
  * 4. copies the terminal's output to the log as it comes, kept under LOG_CAP by dropping the
  *    oldest output (see capped_log_*); writes the command's exit status to EXIT (0600, atomic rename)
  *    the moment it ends, with a second line saying why when it could not be run at all; reaps
@@ -495,7 +496,13 @@ static void job_process(int request_r, int slave, int why_w) {
   /* A job starts with every default disposition and nothing blocked. A stop sent before this stayed
    * pending (blocked, never discarded) and now ends the process before the command runs. */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
-  for (int fd = 0; fd < 3; fd++) dup2(slave, fd);
+  /* No input, as under Slurm or task-spooler: a prompt (a login, "Continue? [y/N]") gets end-of-input
+   * at once instead of waiting forever on a terminal nobody types into. Output is the terminal
+   * (colours, progress bars), which stays the controlling one for signals. */
+  int no_input = open("/dev/null", O_RDONLY);
+  dup2(no_input >= 0 ? no_input : slave, 0);
+  dup2(slave, 1);
+  dup2(slave, 2);
   dup2(why_w, 3);
   fcntl(3, F_SETFD, FD_CLOEXEC);
   close_range(4, ~0U, 0);
