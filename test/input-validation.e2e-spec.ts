@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
 
 /** Input the API must refuse by name: ill-formed Unicode anywhere, integers not written canonically. */
 describe('input validation (e2e, in-process server)', () => {
@@ -52,6 +53,41 @@ describe('input validation (e2e, in-process server)', () => {
       const answer = await call('POST', '/api/gpus/0/policy', { rawBody: '{"\\ud800":true}' });
       expect(answer.status).toBe(400);
       expect(answer.body.details).toEqual([expect.objectContaining({ field: '\ufffd' })]);
+    });
+  });
+
+  describe('a route that takes no query or body refuses them, naming each (they would be ignored)', () => {
+    it('cleanup with a filter it does not have removes nothing', async () => {
+      const done = await call('POST', '/api/queue', {
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } },
+      });
+      await waitFor(
+        async () => (await call('GET', `/api/jobs/${done.body.queue_id}`)).body.status === 'done',
+        'the job to end',
+      );
+      const filtered = await call('POST', '/api/jobs/cleanup?status=failed');
+      expect(filtered.status).toBe(400);
+      expect(filtered.body.details).toEqual([
+        { field: 'status', message: 'unknown query parameter status (this route takes none)' },
+      ]);
+      const withBody = await call('POST', '/api/jobs/cleanup', { body: { status: 'failed' } });
+      expect(withBody.status).toBe(400);
+      expect(withBody.body.details).toEqual([
+        { field: 'status', message: 'unknown field status (this route takes no body)' },
+      ]);
+      expect((await call('GET', `/api/jobs/${done.body.queue_id}`)).status).toBe(200);
+      // Without them it does what it says; ?token= (a credential, read by the auth gate) is not refused.
+      const plain = await call('POST', `/api/jobs/cleanup?token=${server.token}`, { body: {} });
+      expect(plain.status).toBe(200);
+      expect(plain.body.deleted).toContain(done.body.queue_id);
+    });
+
+    it('a GET without a query DTO too', async () => {
+      const answer = await call('GET', '/api/health?verbose=1');
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toEqual([
+        { field: 'verbose', message: 'unknown query parameter verbose (this route takes none)' },
+      ]);
     });
   });
 

@@ -2,7 +2,13 @@ import { ArgumentsHost, Catch, LoggerService, LogLevel, NotFoundException } from
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createValidationPipe, DomainExceptionFilter, ServerConfig, WsRouter } from '@trainyard/core';
+import {
+  createValidationPipe,
+  DomainExceptionFilter,
+  ServerConfig,
+  UndeclaredInputGuard,
+  WsRouter,
+} from '@trainyard/core';
 import { openDatabase } from '@trainyard/database';
 import { createWsGate, Credentials, HostPolicy, installAuthGate } from '@trainyard/auth';
 import { installHttpMetrics, MetricsRegistry } from '@trainyard/metrics';
@@ -158,6 +164,7 @@ export async function createServerApp(
 
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalGuards(new UndeclaredInputGuard());
   app.useGlobalFilters(new ConsoleAwareExceptionFilter(serveConsole(app)));
 
   const wsRouter = app.get(WsRouter);

@@ -9,6 +9,7 @@ export * from './config/config-template';
 export * from './http/error-response.dto';
 export * from './http/api-errors.decorator';
 export * from './http/validation';
+export * from './http/undeclared-input.guard';
 export * from './http/redact';
 export * from './http/domain-exception.filter';
 export * from './ws/ws-router';
