@@ -238,7 +238,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
-  it("keeps tailing across a server restart: no line lost or repeated, then the job's exit code", async () => {
+  it("keeps tailing and waiting across a server restart: no line lost or repeated, then the job's exit code", async () => {
     // Its own server on a fixed port: a restart comes back where the CLI is pointed.
     const home = makeTempHome('trainyard-cli-restart-');
     const port = await freePort();
@@ -273,6 +273,13 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const waiter = spawn(process.execPath, [BIN, 'wait', '--interval', '0.1', id], {
+        env: ownEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let waitErr = '';
+      waiter.stderr.on('data', (chunk: Buffer) => (waitErr += chunk.toString()));
+      const waited = new Promise<number | null>((resolve) => waiter.on('close', resolve));
 
       await waitFor(() => stdout.includes('line 5'), 'the tail to print line 5');
       const restart = await fetch(`${own.baseUrl}/api/server/restart`, {
@@ -286,6 +293,9 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
       expect(stderr).toMatch(/reconnecting/);
       expect(stderr).toMatch(/reconnected/);
+      // `wait` polls through the restart's few seconds without the API instead of giving up.
+      expect(await waited).toBe(4);
+      expect(waitErr).toContain('the server went away (restarting?); still waiting');
     } finally {
       await own.stop();
       home.remove();

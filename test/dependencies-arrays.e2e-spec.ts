@@ -434,8 +434,16 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       await api.call('POST', `/api/jobs/${slow}/control/force-kill`);
     });
 
+    it('takes a short job id, as every command does', async () => {
+      const id = (await sh('exit 4')).body.queue_id;
+      const { code, out } = await wait([id.slice(-8)]);
+      expect(code).toBe(4);
+      expect(out).toContain(id);
+    });
+
     it('refuses what is not an id (2) and reports a missing one (5)', async () => {
-      expect((await wait(['nope'])).code).toBe(2);
+      expect((await wait([''])).code).toBe(2);
+      expect((await wait(['nope'])).code).toBe(5);
       expect((await wait(['a_1700000000000_00000000'])).code).toBe(5);
       const unknown = await wait(['q_1700000000000_00000000']);
       expect(unknown.code).toBe(5);

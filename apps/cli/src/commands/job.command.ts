@@ -112,8 +112,8 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
   return EXIT.ok;
 }
 
-/** How long `job tail` keeps trying to reconnect after the server went away (a restart takes ~3 s). */
-const TAIL_RECONNECT_MS = 60_000;
+/** How long `job tail` and `wait` keep trying after the server went away (a restart takes ~3–5 s). */
+export const RECONNECT_MS = 60_000;
 const TAIL_RETRY_DELAY_MS = 500;
 
 /**
@@ -184,7 +184,7 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
           lostSince = Date.now();
           process.stderr.write('\ntrainyard: the server went away (restarting?); reconnecting…\n');
         }
-        if (Date.now() - lostSince < TAIL_RECONNECT_MS) {
+        if (Date.now() - lostSince < RECONNECT_MS) {
           await new Promise((resolve) => setTimeout(resolve, TAIL_RETRY_DELAY_MS));
           if (interrupted) return EXIT.interrupted;
           continue;

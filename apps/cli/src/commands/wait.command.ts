@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
-import { getArray, getJob, TrainyardApiError } from '@trainyard/sdk';
+import { getArray, getJob, TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls } from '../format';
-import { ARRAY_ID, QUEUE_ID } from '../job-id';
-import { exitCodeFor } from './job.command';
+import { ARRAY_ID, QUEUE_ID, resolveJobId } from '../job-id';
+import { exitCodeFor, RECONNECT_MS } from './job.command';
 import type { CommandRunner } from './runner';
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
@@ -80,14 +80,14 @@ export function registerWait(program: Command, run: CommandRunner): void {
         'succeeded, else with the exit code of the first failure to end (1 when it has none, 5 when it was ' +
         'cancelled from the queue). With --any, returns as soon as one target has ended, with its code.',
     )
-    .argument('<ids...>', 'queue ids (q_…) and array ids (a_…)')
+    .argument('<ids...>', 'queue ids (q_…, or a unique prefix or suffix of one) and array ids (a_…)')
     .option('--any', 'return when the first target ends')
     .addOption(new Option('--interval <seconds>', 'seconds between polls').default('0.5', '0.5'))
     .action(
-      run(async (ctx, ids: string[], options: { any?: boolean; interval: string }) => {
-        for (const id of ids)
-          if (!QUEUE_ID.test(id) && !ARRAY_ID.test(id))
-            throw new CliError(`"${id}" is neither a queue id (q_…) nor an array id (a_…)`, EXIT.invalid);
+      run(async (ctx, given: string[], options: { any?: boolean; interval: string }) => {
+        // A job id may be short, as everywhere else (the 8 hex digits the console shows).
+        const ids: string[] = [];
+        for (const id of given) ids.push(ARRAY_ID.test(id) ? id : await resolveJobId(ctx.client, id));
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
           throw new CliError(
@@ -96,10 +96,26 @@ export function registerWait(program: Command, run: CommandRunner): void {
           );
         const ended = new Map<string, JobEnd[]>();
         const seen = new Set<string>();
+        let lostSince: number | null = null;
+        let reached = false; // a server that never answered is not restarting: fail at once
         for (;;) {
           for (const id of ids) {
             if (ended.has(id)) continue;
-            const state = await readTarget(ctx, id, seen);
+            let state: TargetState;
+            try {
+              state = await readTarget(ctx, id, seen);
+              lostSince = null;
+              reached = true;
+            } catch (err) {
+              // A restart takes the API away for a few seconds: keep waiting through it, as tail does.
+              if (!(err instanceof TrainyardConnectionError) || !reached) throw err;
+              if (lostSince === null) {
+                lostSince = Date.now();
+                process.stderr.write('trainyard: the server went away (restarting?); still waiting…\n');
+              }
+              if (Date.now() - lostSince >= RECONNECT_MS) throw err;
+              break;
+            }
             if (state) ended.set(id, state);
             if (state && options.any) {
               ctx.output({ target: id, jobs: state }, () => describe(id, state));
