@@ -10,7 +10,16 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { ActivatedRoute, Router, RouterLink, RouterOutlet } from '@angular/router';
+import {
+  ActivatedRoute,
+  NavigationCancel,
+  NavigationEnd,
+  NavigationError,
+  Router,
+  RouterLink,
+  RouterOutlet,
+} from '@angular/router';
+import { first } from 'rxjs';
 import { type JobDto, listJobTypes } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { Clock } from '../core/clock';
@@ -702,11 +711,33 @@ export class JobsPageComponent {
     });
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey);
-    inject(DestroyRef).onDestroy(() => document.removeEventListener('keydown', onKey));
+    inject(DestroyRef).onDestroy(() => {
+      this.destroyed = true;
+      document.removeEventListener('keydown', onKey);
+    });
   }
 
-  /** Puts the list state into the current URL (replacing the history entry; the pane stays open). */
+  private destroyed = false;
+
+  /**
+   * Puts the list state into the current URL (replacing the history entry; the pane stays open).
+   * While a navigation is under way it waits for it to end: navigating now would cancel it (a search
+   * cleared just before `g q` kept the user on this page), and once the page is left there is no
+   * URL of its own to write.
+   */
   private writeQuery(params: Record<string, string | null>): void {
+    if (this.destroyed) return;
+    if (untracked(this.router.currentNavigation)) {
+      this.router.events
+        .pipe(
+          first(
+            (e) =>
+              e instanceof NavigationEnd || e instanceof NavigationCancel || e instanceof NavigationError,
+          ),
+        )
+        .subscribe(() => this.writeQuery(params));
+      return;
+    }
     const tree = this.router.parseUrl(this.router.url);
     const next: Record<string, string> = { ...tree.queryParams };
     for (const [key, value] of Object.entries(params)) {
