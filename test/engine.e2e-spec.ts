@@ -23,7 +23,9 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
   });
 
   it('runs a command on the GPUs it asked for, in a pseudo-terminal, and keeps its exit code', async () => {
-    const submitted = await api.command(['sh', '-c', 'echo "CVD=$CUDA_VISIBLE_DEVICES tty=$(tty)"; exit 3'], {
+    // Its output is the terminal; its input is /dev/null (nobody types into it).
+    const script = 'echo "CVD=$CUDA_VISIBLE_DEVICES tty=$(tty <&2) in=$(readlink /proc/$$/fd/0)"; exit 3';
+    const submitted = await api.command(['sh', '-c', script], {
       requested_gpus: 2,
       name: 'two gpus',
     });
@@ -37,7 +39,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       error: 'exited with code 3',
     });
     const log = await api.log(job.queue_id);
-    expect(log).toMatch(/CVD=0,1 tty=\/dev\/pts\/\d+/);
+    expect(log).toMatch(/CVD=0,1 tty=\/dev\/pts\/\d+ in=\/dev\/null/);
 
     const ok = await api.command(['true']);
     expect(await api.waitStatus(ok.body.queue_id, ['done'])).toMatchObject({ exit_code: 0, error: null });
@@ -251,6 +253,8 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     const early = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/save`);
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('TRAINER_ENDPOINT_UNKNOWN');
+    // It says what to do for a job without a trainer, rather than to wait for an endpoint never coming.
+    expect(early.body.message).toContain('any other job is stopped with kill (SIGTERM) or abort');
     // Without a trainer, abort falls back to SIGTERM on the job's processes.
     const plainAbort = await api.call('POST', `/api/jobs/${plain.body.queue_id}/control/abort`);
     expect(plainAbort.body.pids.length).toBeGreaterThan(0);

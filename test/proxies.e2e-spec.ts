@@ -132,7 +132,9 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         // stays put (a proxy that read the upstream into memory would keep it climbing to the end).
         let last = -1;
         let steady = 0;
-        const deadline = Date.now() + 15_000;
+        // Generous: on a slow machine the buffers on the way take a while to fill (a proxy that
+        // buffered whole would let the fixture reach `tokens`, which the last check catches).
+        const deadline = Date.now() + 40_000;
         while (steady < 3 && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 250));
           steady = event.produced === last ? steady + 1 : 0;
@@ -145,7 +147,7 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         req.destroy();
       }
       await waitFor(async () => (event.outcome === 'client-closed' ? true : undefined), 'the close', 2000);
-    });
+    }, 60_000);
 
     it('a client that leaves before the upstream answers closes the upstream request too', async () => {
       const abort = new AbortController();

@@ -718,24 +718,36 @@ export class JobsPageComponent {
   }
 
   private destroyed = false;
+  /** The newest list state not yet in the URL, while a navigation under way holds it back. */
+  private heldQuery: Record<string, string | null> | null = null;
 
   /**
    * Puts the list state into the current URL (replacing the history entry; the pane stays open).
-   * While a navigation is under way it waits for it to end: navigating now would cancel it (a search
-   * cleared just before `g q` kept the user on this page), and once the page is left there is no
-   * URL of its own to write.
+   * While a navigation is under way the newest state waits for it to end: navigating now would
+   * cancel it (a search cleared just before `g q` kept the user on this page), and once the page is
+   * left there is no URL of its own to write.
    */
   private writeQuery(params: Record<string, string | null>): void {
     if (this.destroyed) return;
     if (untracked(this.router.currentNavigation)) {
-      this.router.events
-        .pipe(
-          first(
-            (e) =>
-              e instanceof NavigationEnd || e instanceof NavigationCancel || e instanceof NavigationError,
-          ),
-        )
-        .subscribe(() => this.writeQuery(params));
+      const waiting = this.heldQuery !== null;
+      this.heldQuery = params;
+      if (!waiting)
+        this.router.events
+          .pipe(
+            first(
+              (e) =>
+                e instanceof NavigationEnd || e instanceof NavigationCancel || e instanceof NavigationError,
+            ),
+          )
+          // After the event: the router clears its current navigation once its listeners have run.
+          .subscribe(() =>
+            setTimeout(() => {
+              const held = this.heldQuery;
+              this.heldQuery = null;
+              if (held) this.writeQuery(held);
+            }),
+          );
       return;
     }
     const tree = this.router.parseUrl(this.router.url);

@@ -58,7 +58,8 @@ export async function callTrainer(
   if (!endpoint) {
     throw new DomainError(
       'TRAINER_ENDPOINT_UNKNOWN',
-      'The trainer has not published a control endpoint (endpoint.json) yet; try again once it is running',
+      'The job has no trainer control endpoint (endpoint.json): a trainer using the Trainyard callback ' +
+        'publishes one once it runs; any other job is stopped with kill (SIGTERM) or abort',
     );
   }
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;

@@ -28,7 +28,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
       if (isActive(job.status)) return { result: 'aborting' as const, events: [] };
       throw new DomainError(
         'JOB_NOT_RUNNING',
-        `${queueId} already ended (${job.status}); delete it from /api/jobs`,
+        `${queueId} already ended (${job.status}); to remove it and its log: DELETE /api/jobs/${queueId} (trainyard sched cleanup ${queueId})`,
       );
     });
     if (outcome === 'aborting') {
