@@ -87,8 +87,9 @@ describe('console across a server restart (browser e2e)', () => {
     const after = (await getJob({ client: api, path: { queue_id: jobId } })).data;
     expect(after).toMatchObject({ status: 'running', pid: before.pid });
     // ... and lines written after the restart reach the terminal without a reload.
+    // The log stream reconnects on its own backoff (up to 15 s once the server was away a while).
     const target = (await lastTick()) + 10;
-    await page.locator('.log-term .xterm-rows', { hasText: `tick ${target}` }).waitFor();
+    await page.locator('.log-term .xterm-rows', { hasText: `tick ${target}` }).waitFor({ timeout: 30_000 });
 
     // The GPU cards' stream is back too: a policy change made elsewhere shows up live.
     await page.keyboard.press('g');
