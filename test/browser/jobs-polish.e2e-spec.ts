@@ -295,6 +295,40 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await waitFor(async () => (page.url().includes(second) ? true : undefined), 'pane open again');
   });
 
+  it('keeps keyboard focus on its row when a job ending moves that row down the list', async () => {
+    // Unfinished jobs come first: when the newest ends, its row moves below the two older ones.
+    const older = [
+      await submit({ argv: ['sleep', '300'], name: 'focus-older-1' }),
+      await submit({ argv: ['sleep', '300'], name: 'focus-older-2' }),
+    ];
+    const mover = await submit({ argv: ['sleep', '300'], name: 'focus-mover' });
+    for (const j of [...older, mover]) await statusOf(j.queue_id, 'running');
+    await page.goto(`${server.baseUrl}/jobs/${mover.queue_id}`);
+    await page.locator('tr[data-job-id]').nth(2).waitFor();
+    expect(await page.locator('tr[data-job-id]').first().getAttribute('data-job-id')).toBe(mover.queue_id);
+    await page.locator('h1').click();
+    await page.keyboard.press('k'); // the first row is already selected: k focuses it
+    const focused = () =>
+      page.evaluate<string | null>("document.activeElement?.getAttribute('data-job-id') ?? null");
+    await waitFor(async () => ((await focused()) === mover.queue_id ? true : undefined), 'focus on the row');
+    await controlJob({ client: api, path: { queue_id: mover.queue_id, action: 'force-kill' } });
+    const order = () =>
+      page.evaluate<string[]>(
+        "[...document.querySelectorAll('tr[data-job-id]')].map((r) => r.dataset.jobId)",
+      );
+    await waitFor(async () => {
+      const ids = await order();
+      return ids.indexOf(mover.queue_id) > ids.indexOf(older[0].queue_id) ? true : undefined;
+    }, 'the ended job below the running ones');
+    expect(await focused()).toBe(mover.queue_id);
+    const above = (await order())[(await order()).indexOf(mover.queue_id) - 1];
+    await page.keyboard.press('k'); // and the keys go on from it
+    await waitFor(async () => ((await focused()) === above ? true : undefined), 'focus moved up');
+    for (const j of older) {
+      await controlJob({ client: api, path: { queue_id: j.queue_id, action: 'force-kill' } });
+    }
+  });
+
   it('opens the pane of a job that never started without asking for a log (no 404 in the console)', async () => {
     const blocker = await submit({ argv: ['sleep', '300'], name: 'blocker', gpus: 2 });
     await statusOf(blocker.queue_id, 'running');

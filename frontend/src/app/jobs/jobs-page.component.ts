@@ -37,6 +37,7 @@ import {
 import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
+import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { JobActions } from './job-actions';
 import {
   type BulkKind,
@@ -70,7 +71,7 @@ const MAX_FRACTION = 0.8;
 /** The jobs table; selecting a row opens its pane (child route) below, at a height you can drag. */
 @Component({
   selector: 'ty-jobs-page',
-  imports: [RouterOutlet, RouterLink, TrainerPillsComponent],
+  imports: [RouterOutlet, RouterLink, TrainerPillsComponent, KeepFocusDirective],
   providers: [JobsStore, JobActions],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -193,7 +194,7 @@ const MAX_FRACTION = 0.8;
               <th class="c-actions"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
-          <tbody>
+          <tbody keepFocus>
             @for (job of store.visible(); track job.queue_id) {
               <tr
                 [class.selected]="job.queue_id === store.selectedId()"

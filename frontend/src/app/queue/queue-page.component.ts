@@ -15,12 +15,13 @@ import {
 import { ServerReachability } from '../core/api';
 import { SchedulerStore } from '../core/scheduler.store';
 import { SubmitLauncher } from '../core/submit-launcher';
+import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { QueueStore } from './queue.store';
 
 /** Queued items in placement order, why each still waits, and the scheduler switch. */
 @Component({
   selector: 'ty-queue-page',
-  imports: [RouterLink],
+  imports: [RouterLink, KeepFocusDirective],
   providers: [QueueStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -92,7 +93,7 @@ import { QueueStore } from './queue.store';
               <th style="width: 84px"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
-          <tbody>
+          <tbody keepFocus>
             @for (item of store.items(); track item.queue_id; let i = $index) {
               <tr [attr.data-queue-id]="item.queue_id">
                 <td class="num muted">{{ i + 1 }}</td>

@@ -21,6 +21,7 @@ import { API, errorMessage } from '../core/api';
 import { formatTime } from '../core/format';
 import { startPolling } from '../core/poll';
 import type { ChartRun } from './metric-chart.component';
+import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { RunChartsComponent } from './run-charts.component';
 
 const LIST_POLL_MS = 5000;
@@ -34,7 +35,7 @@ const STRINGS_TAIL = 50;
 @Component({
   selector: 'ty-runs-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, RunChartsComponent],
+  imports: [RouterLink, RunChartsComponent, KeepFocusDirective],
   template: `
     <header class="head">
       <h1>Runs</h1>
@@ -74,7 +75,7 @@ const STRINGS_TAIL = 50;
             <th scope="col">Source</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody keepFocus>
           @for (run of shown(); track run.run_id) {
             <tr [class.open]="run.run_id === openId()" [attr.data-run-id]="run.run_id">
               <td>
