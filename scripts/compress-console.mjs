@@ -1,7 +1,7 @@
 // Writes `.br` and `.gz` next to each compressible file of the built console, once at build time, so
 // the server sends them as they are (@fastify/static `preCompressed`) instead of compressing per request.
 // Usage: node scripts/compress-console.mjs [dir]   (default dist/frontend/browser)
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
@@ -17,11 +17,24 @@ function* files(dir) {
   }
 }
 
+/** Whether `copy` exists and was written after `path` last changed. */
+function upToDate(path, copy) {
+  const made = statSync(copy, { throwIfNoEntry: false });
+  return made !== undefined && made.mtimeMs >= statSync(path).mtimeMs;
+}
+
 let before = 0;
 let after = 0;
+let kept = 0;
 for (const path of files(root)) {
   // Small files too: without a copy the server would compress them on every request instead.
   if (!COMPRESSIBLE.test(path)) continue;
+  // Copies newer than their file are kept: brotli at its best takes most of a minute on the
+  // console (Monaco), and tests that need the copies run this again after the build.
+  if (upToDate(path, `${path}.br`) && upToDate(path, `${path}.gz`)) {
+    kept++;
+    continue;
+  }
   const data = readFileSync(path);
   const br = brotliCompressSync(data, {
     params: {
@@ -37,5 +50,6 @@ for (const path of files(root)) {
   after += Math.min(br.length, data.length);
 }
 process.stdout.write(
-  `compress-console: ${(before / 1024).toFixed(0)} KiB → ${(after / 1024).toFixed(0)} KiB with brotli in ${root}\n`,
+  `compress-console: ${(before / 1024).toFixed(0)} KiB → ${(after / 1024).toFixed(0)} KiB with brotli in ${root}` +
+    (kept ? ` (${kept} files' copies already up to date)\n` : '\n'),
 );
