@@ -15,19 +15,35 @@ import {
 export class ServerReachability {
   private readonly state = signal(true);
   readonly reachable = this.state.asReadonly();
+  private readonly backListeners = new Set<() => void>();
 
   /** A fetch that reports each outcome here; the caller's own aborts say nothing about the server. */
   readonly fetch: typeof fetch = async (input, init) => {
     try {
       const response = await fetch(input, init);
-      this.state.set(response.status !== 502 && response.status !== 504);
+      this.report(response.status !== 502 && response.status !== 504);
       return response;
     } catch (err) {
       const name = (err as { name?: unknown } | null)?.name;
-      if (name !== 'AbortError' && name !== 'TimeoutError') this.state.set(false);
+      if (name !== 'AbortError' && name !== 'TimeoutError') this.report(false);
       throw err;
     }
   };
+
+  /**
+   * Calls `listener` each time the server answers again after it did not (a restart ended): live
+   * streams waiting out a reconnect backoff of up to 15 s reconnect then. Returns the unsubscribe.
+   */
+  onBack(listener: () => void): () => void {
+    this.backListeners.add(listener);
+    return () => this.backListeners.delete(listener);
+  }
+
+  private report(answered: boolean): void {
+    const was = this.state();
+    this.state.set(answered);
+    if (answered && !was) for (const listener of [...this.backListeners]) listener();
+  }
 }
 
 /**

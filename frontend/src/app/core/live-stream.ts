@@ -1,4 +1,4 @@
-import { inject, signal } from '@angular/core';
+import { DestroyRef, inject, signal } from '@angular/core';
 import type { Stream, StreamClose } from '@trainyard/sdk';
 import { ServerReachability, errorMessage } from './api';
 import type { AuthStore } from './auth.store';
@@ -26,7 +26,10 @@ export class LiveStream {
   constructor(
     private readonly auth: AuthStore,
     private readonly open: (onFrame: () => void) => Stream<StreamClose>,
-  ) {}
+  ) {
+    // The server is back (a restart ended): reconnect now rather than when the backoff ends.
+    inject(DestroyRef).onDestroy(this.reachability.onBack(() => this.reconnectNow()));
+  }
 
   start(): void {
     this.stopped = false;
@@ -40,7 +43,14 @@ export class LiveStream {
     this.stream = null;
   }
 
+  private reconnectNow(): void {
+    if (this.stopped || this.retryTimer === undefined) return;
+    this.connect();
+  }
+
   private connect(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.stopped) return;
     this.connection.set(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let stream: Stream<StreamClose>;

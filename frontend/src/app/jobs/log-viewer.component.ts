@@ -26,7 +26,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import { TrainyardConnectionError } from '@trainyard/sdk';
-import { API, STREAM_OPTIONS, errorMessage } from '../core/api';
+import { API, STREAM_OPTIONS, ServerReachability, errorMessage } from '../core/api';
 import { formatTime } from '../core/format';
 import { AuthStore } from '../core/auth.store';
 import { backoffMs } from '../core/poll';
@@ -341,6 +341,8 @@ export class LogViewerComponent {
   private streamId = 0;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The reconnect waiting out its backoff, to run at once when the server answers again. */
+  private retryNow: (() => void) | null = null;
   private quietTimer: ReturnType<typeof setTimeout> | undefined;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private hiddenTimer: ReturnType<typeof setTimeout> | undefined;
@@ -367,6 +369,8 @@ export class LogViewerComponent {
 
   constructor() {
     const destroyRef = inject(DestroyRef);
+    // The server is back (a restart ended): reconnect now rather than when the backoff ends.
+    destroyRef.onDestroy(inject(ServerReachability).onBack(() => this.retryNow?.()));
     afterNextRender(() => {
       const term = new Terminal({
         disableStdin: true,
@@ -976,16 +980,21 @@ export class LogViewerComponent {
       this.notice.set('Server unreachable: the output so far stays shown; it resumes from here.');
     clearTimeout(this.retryTimer);
     const id = this.streamId;
-    this.retryTimer = setTimeout(async () => {
+    const reconnect = async () => {
+      clearTimeout(this.retryTimer);
+      this.retryNow = null;
       if (id !== this.streamId) return;
       // A refused upgrade cannot say 401 in a browser: ask whether the session still holds.
       if (await this.auth.checkSession()) this.connect(queueId, this.position !== null);
-    }, delay);
+    };
+    this.retryNow = () => void reconnect();
+    this.retryTimer = setTimeout(this.retryNow, delay);
   }
 
   private disconnect(): void {
     this.streamId++;
     clearTimeout(this.retryTimer);
+    this.retryNow = null;
     clearTimeout(this.quietTimer);
     clearTimeout(this.searchTimer);
     this.stream?.close();

@@ -27,6 +27,8 @@ const COLLAPSED_KEY = 'trainyard.sidebar.collapsed';
 export const NARROW_QUERY = '(max-width: 1023.98px)';
 const SEQUENCE_TIMEOUT_MS = 1200;
 const HEALTH_POLL_MS = 5000;
+/** While the server does not answer (a restart): soon enough that live views resume within ~1 s. */
+const HEALTH_POLL_DOWN_MS = 1000;
 /** `g` then a key: the view it opens. */
 const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: '/activity' };
 
@@ -105,8 +107,12 @@ export class ShellComponent {
   constructor() {
     // The sidebar's counts and scheduler state; the queue view refreshes it faster while open.
     const stop = startPolling(() => this.scheduler.load(), 5000);
-    // Health says when storage refuses writes or the state directory went away (launches held).
-    const stopHealth = startPolling(() => this.auth.loadHealth(), HEALTH_POLL_MS);
+    // Health says when storage refuses writes or the state directory went away (launches held), and
+    // its first answer after an outage reconnects the live views waiting out their backoff.
+    const stopHealth = startPolling(
+      () => this.auth.loadHealth(),
+      () => (this.reachability.reachable() ? HEALTH_POLL_MS : HEALTH_POLL_DOWN_MS),
+    );
     // Capture phase: a shortcut handled here never reaches a view's own key handling.
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey, { capture: true });
