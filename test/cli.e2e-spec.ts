@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
@@ -300,6 +301,54 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       await own.stop();
       home.remove();
     }
+  });
+
+  it('a command sent while the server restarts waits for it (its port refuses connections meanwhile)', async () => {
+    const home = makeTempHome('trainyard-cli-refused-');
+    const port = await freePort();
+    const own = await spawnServer(home.home, ['--port', String(port)]);
+    // TRAINYARD_HOME: the CLI asks that directory's lock whether a server is up.
+    const ownEnv = {
+      TRAINYARD_SERVER_URL: own.baseUrl,
+      TRAINYARD_SERVER_TOKEN: own.token!,
+      TRAINYARD_HOME: home.home,
+    };
+    const refused = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => socket.destroy() && resolve(false));
+        socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+      });
+    try {
+      const restart = await fetch(`${own.baseUrl}/api/server/restart`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${own.token}` },
+      });
+      expect(restart.status).toBe(202);
+      await waitFor(async () => (await refused()) || undefined, 'the old worker to let go of the port');
+      const submitted = await cli(
+        ['submit', '--type', 'command', '--name', 'sent-mid-restart', '--', 'true'],
+        ownEnv,
+      );
+      expect(submitted).toMatchObject({
+        code: 0,
+        stderr: expect.stringContaining('the server is restarting'),
+      });
+      const id = submitted.stdout.trim();
+      expect(id).toMatch(QUEUE_ID);
+      // Sent again after a refused connection only: queued once.
+      const listed = await cli(['--json', 'sched', 'list'], ownEnv);
+      expect(
+        (JSON.parse(listed.stdout) as { items: { queue_id: string }[] }).items.map((j) => j.queue_id),
+      ).toEqual([id]);
+    } finally {
+      await own.stop();
+    }
+    // No server holds the directory: refused means down, said at once.
+    const down = await cli(['submit', '--type', 'command', '--', 'true'], ownEnv);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/^trainyard: cannot reach the Trainyard server/);
+    home.remove();
   });
 
   it('kills jobs; force-kill is refused without --yes', async () => {

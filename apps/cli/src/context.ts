@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createTrainyardClient } from '@trainyard/sdk';
+import { homeHolderPid } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
 
@@ -16,6 +17,8 @@ export interface GlobalOptions {
 
 export interface Connection extends ConnectionInfo {
   token?: string;
+  /** The state directory (`TRAINYARD_HOME`): where the token file is, and whose lock says a server runs. */
+  home: string;
 }
 
 /**
@@ -36,16 +39,16 @@ export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv
   const baseUrl = url.href.replace(/\/+$/, '');
 
   const fromEnv = env.TRAINYARD_SERVER_TOKEN?.trim();
-  if (fromEnv) return { baseUrl, token: fromEnv, tokenSource: 'TRAINYARD_SERVER_TOKEN' };
   const home = env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard');
+  if (fromEnv) return { baseUrl, token: fromEnv, tokenSource: 'TRAINYARD_SERVER_TOKEN', home };
   const file = join(home, 'auth_token');
   try {
     const token = readFileSync(file, 'utf8').trim();
-    if (token) return { baseUrl, token, tokenSource: file };
-    return { baseUrl, tokenSource: file, tokenProblem: 'empty' };
+    if (token) return { baseUrl, token, tokenSource: file, home };
+    return { baseUrl, tokenSource: file, tokenProblem: 'empty', home };
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-    return { baseUrl, tokenSource: file, tokenProblem: why };
+    return { baseUrl, tokenSource: file, tokenProblem: why, home };
   }
 }
 
@@ -60,7 +63,11 @@ export class CliContext {
     options: GlobalOptions,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
   ) {
-    this.client = createTrainyardClient({ baseUrl: connection.baseUrl, token: connection.token });
+    this.client = createTrainyardClient({
+      baseUrl: connection.baseUrl,
+      token: connection.token,
+      fetch: fetchThroughRestart(connection.home),
+    });
     this.json = options.json === true;
     this.colors = palette(stdout.isTTY === true && !process.env.NO_COLOR);
   }
@@ -80,4 +87,44 @@ export class CliContext {
     if (this.json) this.printJson(value);
     else this.print(human());
   }
+}
+
+/** How long a request refused at connect is sent again while the server restarts (usually 3–5 s). */
+export const RESTART_WAIT_MS = 60_000;
+const RESTART_RETRY_MS = 200;
+
+/**
+ * `fetch`, sending a request again while the server restarts: between one worker and the next (a
+ * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds and
+ * connections are refused. A refused connection carried nothing, so sending it again is safe for any
+ * request; it is retried only while `home`'s lock says a server is up, so a server that is not
+ * running still fails at once.
+ */
+export function fetchThroughRestart(
+  home: string,
+  stderr: NodeJS.WritableStream = process.stderr,
+): typeof fetch {
+  return async (input, init) => {
+    let deadline: number | null = null;
+    for (;;) {
+      try {
+        // A Request's body can be read once: each try sends a copy.
+        return await fetch(input instanceof Request ? input.clone() : input, init);
+      } catch (err) {
+        if (!refused(err)) throw err;
+        if (deadline === null) {
+          if ((await homeHolderPid(home)) === null) throw err;
+          deadline = Date.now() + RESTART_WAIT_MS;
+          stderr.write('trainyard: the server is restarting; waiting for it…\n');
+        } else if (Date.now() > deadline || (await homeHolderPid(home)) === null) throw err;
+        await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS));
+      }
+    }
+  };
+}
+
+/** Whether `fetch` failed because the connection was refused (nothing listening on the port). */
+function refused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  return cause?.code === 'ECONNREFUSED';
 }

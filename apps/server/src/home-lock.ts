@@ -22,7 +22,7 @@ export async function lockHome(home: string): Promise<Server | null> {
   } catch {
     return null;
   }
-  const name = `\0trainyard-home-${dev}-${ino}`;
+  const name = lockName(dev, ino);
   const server = createServer((socket) => socket.end(`${process.pid}\n`));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -38,6 +38,26 @@ export async function lockHome(home: string): Promise<Server | null> {
   }
   server.unref(); // holds the name, never keeps the process alive
   return server;
+}
+
+/** The lock of the directory with this device and inode (abstract namespace: no file). */
+function lockName(dev: number, ino: number): string {
+  return `\0trainyard-home-${dev}-${ino}`;
+}
+
+/**
+ * The pid of the server holding `home`'s lock, or null when none does (or the directory is
+ * missing). The CLI asks this when the API refuses a connection: a held lock means the server is
+ * up and replacing its worker (a restart), so the request is worth sending again.
+ */
+export async function homeHolderPid(home: string): Promise<number | null> {
+  let dev: number, ino: number;
+  try {
+    ({ dev, ino } = statSync(home));
+  } catch {
+    return null;
+  }
+  return holderPid(lockName(dev, ino));
 }
 
 /** The pid the holder answers with, or null when it does not answer in time. */
