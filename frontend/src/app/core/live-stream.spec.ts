@@ -19,7 +19,13 @@ describe(LiveStream.name, () => {
   let reachability: ServerReachability;
   let streams: ReturnType<typeof fakeStream>[];
   let live: LiveStream;
-  const auth = { checkSession: async () => true } as unknown as AuthStore;
+  // Asks the server, as the real one does: its answer (or none) reaches the reachability too.
+  const auth = {
+    checkSession: async () => {
+      await reachability.fetch('/api/auth/status').catch(() => undefined);
+      return true;
+    },
+  } as unknown as AuthStore;
   /** One request of the console through the reachability fetch: answered or not. */
   const request = async (answered: boolean) => {
     vi.stubGlobal(
@@ -36,6 +42,7 @@ describe(LiveStream.name, () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
+    vi.stubGlobal('fetch', async () => new Response('{}')); // the server answers until a test says
     reachability = TestBed.inject(ServerReachability);
     streams = [];
     live = TestBed.runInInjectionContext(
@@ -65,6 +72,16 @@ describe(LiveStream.name, () => {
     expect(streams).toHaveLength(1); // waiting out the backoff
 
     await request(true);
+    expect(streams).toHaveLength(2);
+  });
+
+  it('reconnects at once when its own question about the session is the first one answered', async () => {
+    live.start();
+    await request(false); // the server went away
+    vi.stubGlobal('fetch', async () => new Response('{}'));
+    streams[0].drop(1006);
+    await settle();
+    await vi.advanceTimersByTimeAsync(0);
     expect(streams).toHaveLength(2);
   });
 

@@ -77,8 +77,10 @@ export class LiveStream {
     if (this.stopped) return;
     this.stream = null;
     this.connection.set('reconnecting');
+    const wasReachable = this.reachability.reachable();
     if (!(await this.auth.checkSession())) return;
-    const delay = backoffMs(this.attempt++);
+    // That question may be the first the server answered after an outage: reconnect now.
+    const delay = !wasReachable && this.reachability.reachable() ? 0 : backoffMs(this.attempt++);
     // Asking about the session above told whether the server answers at all; if not, the outage
     // banner is the one message.
     this.error.set(
