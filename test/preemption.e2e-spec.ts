@@ -71,9 +71,9 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
       expect(reason).toMatch(new RegExp(`^preempted by ${high} \\(priority 10\\); requeued; needs 2 GPUs`));
 
       const highJob = await api.waitStatus(high, ['done'], 15_000);
-      // Running again: the first attempt's exit code is not shown as this attempt's.
+      // Running again: the first attempt's exit code and error are not shown as this attempt's.
       const rerun = await api.waitStatus(low.queue_id, ['running'], 15_000);
-      expect(rerun).toMatchObject({ restart_count: 1, exit_code: null });
+      expect(rerun).toMatchObject({ restart_count: 1, exit_code: null, error: null });
       const lowJob = await api.waitStatus(low.queue_id, ['done', 'failed', 'aborted'], 30_000);
       expect(lowJob).toMatchObject({
         status: 'done',

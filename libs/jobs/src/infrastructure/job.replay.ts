@@ -64,6 +64,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       mig_devices: JSON.stringify(e.mig_devices ?? []),
       started_at: e.started_at,
       exit_code: null, // a requeued job's previous attempt
+      error: null,
     };
     await update(tx, e.queue_id, ['queued'], changes);
   }),

@@ -135,7 +135,10 @@ export class JobLauncher implements OnModuleDestroy {
       // The MIG devices are stored with the job: a restart re-reserves them from here (re-attach).
       mig_devices: migDevices,
       started_at: startedAt,
-      exit_code: null, // a requeued (preempted) job's previous attempt is not this one's
+      // A requeued (preempted) job's previous attempt is not this one's: its exit code and error
+      // ("preempted by …; requeued") stay in the journal, restart_count and preempted_at.
+      exit_code: null,
+      error: null,
     };
     if (!(await this.jobs.moveTo(tx, job.id, 'starting', changes))) return null;
     const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
