@@ -66,7 +66,7 @@ export class CliContext {
     this.client = createTrainyardClient({
       baseUrl: connection.baseUrl,
       token: connection.token,
-      fetch: fetchThroughRestart(connection.home),
+      fetch: fetchThroughRestart(connection),
     });
     this.json = options.json === true;
     this.colors = palette(stdout.isTTY === true && !process.env.NO_COLOR);
@@ -89,42 +89,59 @@ export class CliContext {
   }
 }
 
-/** How long a request refused at connect is sent again while the server restarts (usually 3–5 s). */
+/** How long a request is sent again while a server holding our state directory restarts (usually 3–5 s). */
 export const RESTART_WAIT_MS = 60_000;
+/** How long without that knowledge (the token came from the environment): a restart's few seconds. */
+export const UNKNOWN_SERVER_WAIT_MS = 10_000;
 const RESTART_RETRY_MS = 200;
 
 /**
  * `fetch`, sending a request again while the server restarts: between one worker and the next (a
- * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds and
- * connections are refused. A refused connection carried nothing, so sending it again is safe for any
- * request; it is retried only while `home`'s lock says a server is up, so a server that is not
- * running still fails at once.
+ * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds.
+ *
+ * What is sent again: a refused connection carried nothing, so any request; a connection reset
+ * (a worker killed mid-request) only a request that is safe to repeat — GET/HEAD, or one with an
+ * `Idempotency-Key` (the server answers a repeat with the first outcome). How long: while the
+ * state directory's lock says a server is up, up to {@link RESTART_WAIT_MS}; when the token came
+ * from that directory and its lock is free, the server is stopped: at once; otherwise (the token
+ * came from the environment, the server's directory is elsewhere) up to {@link UNKNOWN_SERVER_WAIT_MS}.
  */
 export function fetchThroughRestart(
-  home: string,
+  connection: Pick<Connection, 'home' | 'tokenSource'>,
   stderr: NodeJS.WritableStream = process.stderr,
 ): typeof fetch {
+  const ownHome = connection.tokenSource === join(connection.home, 'auth_token');
   return async (input, init) => {
+    const request = new Request(input, init);
     let deadline: number | null = null;
     for (;;) {
       try {
         // A Request's body can be read once: each try sends a copy.
-        return await fetch(input instanceof Request ? input.clone() : input, init);
+        return await fetch(request.clone());
       } catch (err) {
-        if (!refused(err)) throw err;
+        if (!worthRepeating(err, request)) throw err;
+        const held = (await homeHolderPid(connection.home)) !== null;
         if (deadline === null) {
-          if ((await homeHolderPid(home)) === null) throw err;
-          deadline = Date.now() + RESTART_WAIT_MS;
-          stderr.write('trainyard: the server is restarting; waiting for it…\n');
-        } else if (Date.now() > deadline || (await homeHolderPid(home)) === null) throw err;
+          if (!held && ownHome) throw err;
+          const wait = held ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
+          deadline = Date.now() + wait;
+          stderr.write(
+            held
+              ? 'trainyard: the server is restarting; waiting for it…\n'
+              : `trainyard: no answer from ${new URL(request.url).origin}; trying again for ${wait / 1000} s in case it is restarting…\n`,
+          );
+        } else if (Date.now() > deadline || (!held && ownHome)) throw err;
         await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS));
       }
     }
   };
 }
 
-/** Whether `fetch` failed because the connection was refused (nothing listening on the port). */
-function refused(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  return cause?.code === 'ECONNREFUSED';
+/** Whether `fetch` failed in a way a restart explains and that `request` may be sent again after. */
+function worthRepeating(err: unknown, request: Request): boolean {
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (code === 'ECONNREFUSED') return true;
+  const repeatable =
+    request.method === 'GET' || request.method === 'HEAD' || request.headers.has('idempotency-key');
+  return repeatable && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
@@ -207,7 +208,12 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
             EXIT.invalid,
           );
         }
-        const { data: item } = await submitJob({ client: ctx.client, body });
+        // A submit cut off by a restart is sent again with the same key: queued once, whatever happened.
+        const { data: item } = await submitJob({
+          client: ctx.client,
+          body,
+          headers: { 'Idempotency-Key': randomUUID() },
+        });
         // An array answers with its first job: print the array id, what `wait` and the API take.
         ctx.output(item, () => item.array_id ?? item.queue_id);
       }),

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { fetchThroughRestart } from './context';
+
+/** A server that resets the first `resets` connections mid-request (a worker killed), then answers 201. */
+async function flakyServer(resets: number): Promise<{ url: string; server: Server; requests: () => number }> {
+  let seen = 0;
+  const server = createServer((req, res) => {
+    seen++;
+    if (seen <= resets) req.socket.destroy();
+    else res.writeHead(201).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/queue`,
+    server,
+    requests: () => seen,
+  };
+}
+
+describe(fetchThroughRestart.name, () => {
+  // The token from the environment: the server's state directory (and its lock) are unknown here.
+  const connection = { home: '/nonexistent-trainyard-home', tokenSource: 'TRAINYARD_SERVER_TOKEN' };
+  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  it('sends a submit cut off by a reset again when it carries an Idempotency-Key', async () => {
+    const flaky = await flakyServer(1);
+    server = flaky.server;
+    const response = await fetchThroughRestart(connection, quiet)(flaky.url, {
+      method: 'POST',
+      headers: { 'idempotency-key': 'k1', 'content-type': 'application/json' },
+      body: '{"job_type":"command"}',
+    });
+    expect(response.status).toBe(201);
+    expect(flaky.requests()).toBe(2);
+  });
+
+  it('does not send a reset POST again without one: it may have been committed', async () => {
+    const flaky = await flakyServer(1);
+    server = flaky.server;
+    await expect(
+      fetchThroughRestart(connection, quiet)(flaky.url, { method: 'POST', body: '{}' }),
+    ).rejects.toThrow();
+    expect(flaky.requests()).toBe(1);
+  });
+
+  it('fails at once when the token came from a state directory no server holds (stopped)', async () => {
+    const stopped = { home: '/tmp', tokenSource: '/tmp/auth_token' };
+    const closed = await flakyServer(0); // a port just let go: connections to it are refused
+    await new Promise((resolve) => closed.server.close(resolve));
+    const started = Date.now();
+    await expect(fetchThroughRestart(stopped, quiet)(closed.url, { method: 'GET' })).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
