@@ -293,6 +293,19 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await waitFor(async () => (page.url().includes(second) ? undefined : true), 'pane closed');
     await page.keyboard.press('Enter');
     await waitFor(async () => (page.url().includes(second) ? true : undefined), 'pane open again');
+
+    // Escape from inside the pane (its log) closes it and gives focus back to the job's row ...
+    await page.locator('.log-term').click();
+    await page.keyboard.press('Escape');
+    await waitFor(async () => (page.url().includes(second) ? undefined : true), 'pane closed by Escape');
+    await waitFor(async () => ((await focused()) === second ? true : undefined), 'focus back on the row');
+    // ... and j goes on from that row, not from the top of the list.
+    const ids = await page.evaluate<string[]>(
+      "[...document.querySelectorAll('tr[data-job-id]')].map((r) => r.dataset.jobId)",
+    );
+    const below = ids[ids.indexOf(second) + 1];
+    await page.keyboard.press('j');
+    await waitFor(async () => ((await focused()) === below ? true : undefined), 'focus on the row below');
   });
 
   it('keeps keyboard focus on its row when a job ending moves that row down the list', async () => {

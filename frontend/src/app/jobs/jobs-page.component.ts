@@ -903,21 +903,26 @@ export class JobsPageComponent {
         this.move(event.key === 'j' || event.key === 'ArrowDown' ? 1 : -1);
         break;
       }
-      case 'Escape':
-        if (this.store.selectedId()) {
+      case 'Escape': {
+        const id = this.store.selectedId();
+        if (id) {
           event.preventDefault();
           this.open(null);
+          // Focus was in the pane (its log, its buttons), which goes away: back to the job's row.
+          this.focusRow(id);
         }
         break;
+      }
     }
   }
 
   private move(delta: number): void {
     const list = this.store.visible();
     if (!list.length) return;
-    // From the row the last j/k went to while its navigation is still under way: pressed twice
-    // quickly, j moves two rows, not one.
-    const from = this.moving ?? this.store.selectedId();
+    // From the row the last j/k went to while its navigation is still under way (pressed twice
+    // quickly, j moves two rows, not one), else the open job's, else the focused row (its pane
+    // closed with Enter or Escape).
+    const from = this.moving ?? this.store.selectedId() ?? this.focusedRowId();
     const index = list.findIndex((j) => j.queue_id === from);
     const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
     this.moving = next.queue_id;
@@ -925,11 +930,23 @@ export class JobsPageComponent {
       if (this.moving === next.queue_id) this.moving = null;
     });
     // Focus follows the selection, so Enter/Space and screen readers act on the row shown selected.
+    this.focusRow(next.queue_id);
+  }
+
+  /** Focuses a job's row (after the render under way) and scrolls it into view. */
+  private focusRow(id: string): void {
     requestAnimationFrame(() => {
-      const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-job-id="${next.queue_id}"]`);
+      const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-job-id="${id}"]`);
       row?.focus({ preventScroll: true });
       row?.scrollIntoView({ block: 'nearest' });
     });
+  }
+
+  /** The job whose row has keyboard focus, if one has. */
+  private focusedRowId(): string | null {
+    const active = document.activeElement;
+    const row = active instanceof HTMLElement ? active.closest<HTMLElement>('tbody tr[data-job-id]') : null;
+    return row && this.host.nativeElement.contains(row) ? (row.dataset['jobId'] ?? null) : null;
   }
 }
 
