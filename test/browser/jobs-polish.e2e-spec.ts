@@ -342,6 +342,49 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     }
   });
 
+  it("shows a preempted job's log while it waits to run again (its checkpoint message is there)", async () => {
+    const low = (
+      await submitJob({
+        client: api,
+        body: {
+          job_type: 'command',
+          requested_gpus: 2,
+          preemptible: true,
+          name: 'preempted-low',
+          job_params: {
+            argv: [
+              'bash',
+              '-c',
+              'trap "echo checkpoint saved; exit 0" TERM; echo attempt $TRAINYARD_RESTART_COUNT; while true; do sleep 0.2; done',
+            ],
+          },
+        },
+      })
+    ).data;
+    await statusOf(low.queue_id, 'running');
+    const high = (
+      await submitJob({
+        client: api,
+        body: {
+          job_type: 'command',
+          requested_gpus: 2,
+          priority: 10,
+          name: 'preemptor',
+          job_params: { argv: ['sleep', '300'] },
+        },
+      })
+    ).data;
+    await waitFor(async () => {
+      const job = await jobOf(low.queue_id);
+      return job.status === 'queued' && job.restart_count === 1 ? true : undefined;
+    }, 'the low job requeued');
+    await page.goto(`${server.baseUrl}/jobs/${low.queue_id}`);
+    await page.locator('.log-term .xterm-rows', { hasText: 'checkpoint saved' }).waitFor();
+    expect(await page.locator('.log-term .xterm-rows', { hasText: 'attempt 0' }).count()).toBe(1);
+    await cancelQueueItem({ client: api, path: { queue_id: low.queue_id } });
+    await controlJob({ client: api, path: { queue_id: high.queue_id, action: 'force-kill' } });
+  });
+
   it('opens the pane of a job that never started without asking for a log (no 404 in the console)', async () => {
     const blocker = await submit({ argv: ['sleep', '300'], name: 'blocker', gpus: 2 });
     await statusOf(blocker.queue_id, 'running');

@@ -278,7 +278,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
         <ty-job-outputs
           [queueId]="id()"
           [queued]="job()?.status === 'queued'"
-          [started]="job() ? !!job()!.started_at : null"
+          [started]="job() ? !!job()!.started_at || job()!.restart_count > 0 : null"
           [active]="!job() || !finished(job()!)"
           (ended)="onEnded($event)"
           (download)="downloadLog()"
