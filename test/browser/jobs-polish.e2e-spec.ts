@@ -381,6 +381,8 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await page.goto(`${server.baseUrl}/jobs/${low.queue_id}`);
     await page.locator('.log-term .xterm-rows', { hasText: 'checkpoint saved' }).waitFor();
     expect(await page.locator('.log-term .xterm-rows', { hasText: 'attempt 0' }).count()).toBe(1);
+    // Off its page first: a job cancelled from the queue has no record left to show (404).
+    await page.goto(`${server.baseUrl}/jobs`);
     await cancelQueueItem({ client: api, path: { queue_id: low.queue_id } });
     await controlJob({ client: api, path: { queue_id: high.queue_id, action: 'force-kill' } });
   });
