@@ -16,6 +16,7 @@ import { ConfigOverrides1796020000000 } from './1796020000000-config-overrides';
 import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
 import { JobPreemption1796020200000 } from './1796020200000-job-preemption';
 import { JobMigDevices1796020300000 } from './1796020300000-job-mig-devices';
+import { QueuedDependentsIndex1796020400000 } from './1796020400000-queued-dependents-index';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   TrackingRuns1796020100000,
   JobPreemption1796020200000,
   JobMigDevices1796020300000,
+  QueuedDependentsIndex1796020400000,
 ];

@@ -198,6 +198,32 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(t.error).toMatch(/no longer exists/);
   });
 
+  it('while the scheduler is paused a queued job still says which dependency it waits for, and a failed one ends it', async () => {
+    const head = (await sh('sleep 0.5; exit 1')).body.queue_id;
+    await api.waitStatus(head, ['running']);
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    try {
+      const tail = (await sh('true', after(head))).body.queue_id;
+      const plain = (await sh('true')).body.queue_id;
+      const reasons = await waitFor(async () => {
+        const items: Array<{ queue_id: string; pending_reason: string | null }> = (
+          await api.call('GET', '/api/queue')
+        ).body.items;
+        const byId = Object.fromEntries(items.map((i) => [i.queue_id, i.pending_reason]));
+        return byId[tail]?.includes('waiting for') ? byId : undefined;
+      }, 'the dependency reason while paused');
+      expect(reasons[tail]).toBe(`scheduler is paused; waiting for ${head} to succeed`);
+      expect(reasons[plain]).toBe('scheduler is paused');
+      // Its dependency fails while the scheduler is still paused: it ends then, not at the resume.
+      const t = await api.waitStatus(tail, ['aborted', 'done'], 30_000);
+      expect(t).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
+      expect((await api.job(plain)).status).toBe('queued');
+      expect((await api.call('DELETE', `/api/queue/${plain}`)).status).toBe(200);
+    } finally {
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+  });
+
   it('runs a 3×3 sweep with max_running 2: nine jobs, two at a time, values in argv, name and env', async () => {
     const answer = await api.submit({
       job_type: 'command',

@@ -7,8 +7,13 @@ export class PendingReasons {
   private paused = false;
   private held: string | null = null;
 
-  /** While paused every queued item waits for the same reason; no per-item bookkeeping needed. */
+  /**
+   * While paused every queued item waits for that, and a job that also waits for a dependency says
+   * which (the paused dispatcher keeps only those reasons).
+   */
   setPaused(paused: boolean): void {
+    // Placement's reasons no longer hold once paused; the paused dispatcher's pass fills in its own.
+    if (paused && !this.paused) this.reasons.clear();
     this.paused = paused;
   }
 
@@ -26,7 +31,10 @@ export class PendingReasons {
   }
 
   get(id: string): string | null {
-    if (this.paused) return 'scheduler is paused';
+    if (this.paused) {
+      const dependency = this.reasons.get(id);
+      return dependency ? `scheduler is paused; ${dependency}` : 'scheduler is paused';
+    }
     return this.held ?? this.reasons.get(id) ?? null;
   }
 }

@@ -117,7 +117,13 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.tickCount += 1;
     this.lastTickAt = new Date().toISOString();
     this.reasons.setPaused(!this.enabled);
-    if (!this.enabled) return;
+    if (!this.enabled) {
+      // Paused, nothing starts; dependencies still settle, so a queued job says what else it waits
+      // for, and one whose dependency failed ends now rather than at the resume.
+      const deps = await this.dependencies.settle(await this.jobs.queuedWithDependencies());
+      this.reasons.replace(Object.fromEntries(deps.waiting));
+      return;
+    }
     // Without its state directory a launch could only fail (no place for the job's files): the
     // queue waits, saying why, and the safety tick tries again.
     const held = this.stateDir.problem();

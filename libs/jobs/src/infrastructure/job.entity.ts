@@ -7,6 +7,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('idx_jobs_status_seq', ['status', 'seq'])
 @Index('idx_jobs_queue_order', ['status', 'priority', 'seq'])
 @Index('idx_jobs_array', ['array_id', 'array_index'])
+// The queued jobs that wait for others: read on every pass while the scheduler is paused.
+@Index('idx_jobs_queued_dependents', ['seq'], { where: "status = 'queued' AND depends_on != '[]'" })
 export class JobEntity {
   @PrimaryColumn({ type: 'text' })
   id!: string;

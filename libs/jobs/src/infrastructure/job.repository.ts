@@ -199,11 +199,20 @@ export class JobRepository {
 
   /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
   async queuedForPlacement(): Promise<QueuedForPlacement[]> {
+    return this.queuedRows("status = 'queued' ORDER BY priority DESC, seq ASC");
+  }
+
+  /** The queued jobs that wait for others, in submit order (a partial index: the rest of the queue is not read). */
+  async queuedWithDependencies(): Promise<QueuedForPlacement[]> {
+    return this.queuedRows("status = 'queued' AND depends_on != '[]' ORDER BY seq ASC");
+  }
+
+  private async queuedRows(whereAndOrder: string): Promise<QueuedForPlacement[]> {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
         'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
           'time_limit_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
-          "FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC",
+          `FROM jobs WHERE ${whereAndOrder}`,
       );
     return rows.map((r) => ({
       ...r,
