@@ -20,11 +20,16 @@ export const SHORTCUT_GROUPS: { title: string; shortcuts: Shortcut[] }[] = [
     ],
   },
   {
+    title: 'Jobs and Queue',
+    shortcuts: [
+      { keys: ['j'], does: 'Focus the next row (in Jobs, select it)' },
+      { keys: ['k'], does: 'Focus the previous row (in Jobs, select it)' },
+    ],
+  },
+  {
     title: 'Jobs',
     shortcuts: [
       { keys: ['/'], does: 'Search jobs' },
-      { keys: ['j'], does: 'Select the next job' },
-      { keys: ['k'], does: 'Select the previous job' },
       { keys: ['f'], does: 'Follow the log (jump to the end)' },
       { keys: ['Ctrl', 'f'], does: 'Search the log (when the log has focus)' },
     ],

@@ -38,6 +38,7 @@ import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { KeepFocusDirective } from '../shared/keep-focus.directive';
+import { RowNav, rowStep, stepRow } from '../shared/row-nav';
 import { JobActions } from './job-actions';
 import {
   type BulkKind,
@@ -618,6 +619,8 @@ export class JobsPageComponent {
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly splitEl = viewChild.required<ElementRef<HTMLElement>>('split');
   private readonly searchEl = viewChild.required<ElementRef<HTMLInputElement>>('search');
+  /** j/k over the table's rows (see move). */
+  private readonly rows = new RowNav(this.host.nativeElement, 'data-job-id');
 
   protected readonly filters: { value: StatusFilter; label: string }[] = [
     { value: 'all', label: 'All' },
@@ -884,32 +887,25 @@ export class JobsPageComponent {
   private onKey(event: KeyboardEvent): void {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
     if (document.querySelector('dialog[open]') || this.menu.menu()) return;
+    const delta = rowStep(event, this.host.nativeElement.querySelector('tbody'));
+    if (delta) {
+      event.preventDefault();
+      this.move(delta);
+      return;
+    }
     switch (event.key) {
       case '/':
         event.preventDefault();
         this.searchEl().nativeElement.focus();
         this.searchEl().nativeElement.select();
         break;
-      case 'j':
-      case 'k':
-      case 'ArrowDown':
-      case 'ArrowUp': {
-        if (
-          event.key.startsWith('Arrow') &&
-          !this.host.nativeElement.querySelector('tbody')?.contains(document.activeElement)
-        )
-          return;
-        event.preventDefault();
-        this.move(event.key === 'j' || event.key === 'ArrowDown' ? 1 : -1);
-        break;
-      }
       case 'Escape': {
         const id = this.store.selectedId();
         if (id) {
           event.preventDefault();
           this.open(null);
           // Focus was in the pane (its log, its buttons), which goes away: back to the job's row.
-          this.focusRow(id);
+          this.rows.focus(id);
         }
         break;
       }
@@ -917,36 +913,22 @@ export class JobsPageComponent {
   }
 
   private move(delta: number): void {
-    const list = this.store.visible();
-    if (!list.length) return;
     // From the row the last j/k went to while its navigation is still under way (pressed twice
     // quickly, j moves two rows, not one), else the open job's, else the focused row (its pane
     // closed with Enter or Escape).
-    const from = this.moving ?? this.store.selectedId() ?? this.focusedRowId();
-    const index = list.findIndex((j) => j.queue_id === from);
-    const next = list[index < 0 ? 0 : Math.max(0, Math.min(list.length - 1, index + delta))];
-    this.moving = next.queue_id;
-    void this.router.navigate(['/jobs', next.queue_id], { queryParamsHandling: 'preserve' }).finally(() => {
-      if (this.moving === next.queue_id) this.moving = null;
+    const from = this.moving ?? this.store.selectedId() ?? this.rows.focusedId();
+    const next = stepRow(
+      this.store.visible().map((j) => j.queue_id),
+      from,
+      delta,
+    );
+    if (next === null) return;
+    this.moving = next;
+    void this.router.navigate(['/jobs', next], { queryParamsHandling: 'preserve' }).finally(() => {
+      if (this.moving === next) this.moving = null;
     });
     // Focus follows the selection, so Enter/Space and screen readers act on the row shown selected.
-    this.focusRow(next.queue_id);
-  }
-
-  /** Focuses a job's row (after the render under way) and scrolls it into view. */
-  private focusRow(id: string): void {
-    requestAnimationFrame(() => {
-      const row = this.host.nativeElement.querySelector<HTMLElement>(`tr[data-job-id="${id}"]`);
-      row?.focus({ preventScroll: true });
-      row?.scrollIntoView({ block: 'nearest' });
-    });
-  }
-
-  /** The job whose row has keyboard focus, if one has. */
-  private focusedRowId(): string | null {
-    const active = document.activeElement;
-    const row = active instanceof HTMLElement ? active.closest<HTMLElement>('tbody tr[data-job-id]') : null;
-    return row && this.host.nativeElement.contains(row) ? (row.dataset['jobId'] ?? null) : null;
+    this.rows.focus(next);
   }
 }
 

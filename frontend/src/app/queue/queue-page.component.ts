@@ -1,5 +1,13 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
-import { RouterLink } from '@angular/router';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  computed,
+  inject,
+  signal,
+} from '@angular/core';
+import { Router, RouterLink } from '@angular/router';
 import type { QueueItemDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
 import {
@@ -13,12 +21,19 @@ import {
   type ReasonPart,
 } from '../core/format';
 import { ServerReachability } from '../core/api';
+import { ContextMenuStore } from '../core/context-menu.store';
 import { SchedulerStore } from '../core/scheduler.store';
+import { isTyping } from '../core/shortcuts';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { KeepFocusDirective } from '../shared/keep-focus.directive';
+import { RowNav, rowStep, stepRow } from '../shared/row-nav';
 import { QueueStore } from './queue.store';
 
-/** Queued items in placement order, why each still waits, and the scheduler switch. */
+/**
+ * Queued items in placement order, why each still waits, and the scheduler switch. j/k (and the
+ * arrows in the table) move keyboard focus between the rows, as in the Jobs view; Enter on a row
+ * opens its job, as the row's link does (Tab reaches the link and the Cancel button).
+ */
 @Component({
   selector: 'ty-queue-page',
   imports: [RouterLink, KeepFocusDirective],
@@ -95,7 +110,12 @@ import { QueueStore } from './queue.store';
           </thead>
           <tbody keepFocus>
             @for (item of store.items(); track item.queue_id; let i = $index) {
-              <tr [attr.data-queue-id]="item.queue_id">
+              <tr
+                [attr.data-queue-id]="item.queue_id"
+                [attr.tabindex]="item.queue_id === focusId() ? 0 : -1"
+                (focus)="lastFocused.set(item.queue_id)"
+                (keydown.enter)="openRow(item, $event)"
+              >
                 <td class="num muted">{{ i + 1 }}</td>
                 <td class="clip">
                   <a class="job-link" [routerLink]="['/jobs', item.queue_id]" [title]="item.queue_id">{{
@@ -227,6 +247,11 @@ import { QueueStore } from './queue.store';
     tbody tr {
       height: 40px;
     }
+    /* As in the Jobs table: inside the row, where the table's scroll box would clip it. */
+    tbody tr:focus-visible {
+      outline: 2px solid var(--accent);
+      outline-offset: -2px;
+    }
   `,
 })
 export class QueuePageComponent {
@@ -236,6 +261,19 @@ export class QueuePageComponent {
   protected readonly launcher = inject(SubmitLauncher);
   protected readonly reachability = inject(ServerReachability);
   private readonly clock = inject(Clock);
+  private readonly menu = inject(ContextMenuStore);
+  private readonly router = inject(Router);
+  private readonly host: HTMLElement = inject(ElementRef).nativeElement;
+  private readonly rows = new RowNav(this.host, 'data-queue-id');
+
+  /** The row that last had focus. */
+  protected readonly lastFocused = signal<string | null>(null);
+  /** The row in the tab order (roving tabindex): the one last focused while it waits, else the first. */
+  protected readonly focusId = computed(() => {
+    const list = this.store.items();
+    const id = this.lastFocused();
+    return list.some((i) => i.queue_id === id) ? id : (list[0]?.queue_id ?? null);
+  });
 
   protected readonly shortId = shortId;
   protected readonly time = formatTime;
@@ -244,6 +282,12 @@ export class QueuePageComponent {
     const s = secondsSince(this.scheduler.status()?.last_tick_at, this.clock.now());
     return s === null ? 'never' : `${formatDuration(s)} ago`;
   });
+
+  constructor() {
+    const onKey = (event: KeyboardEvent) => this.onKey(event);
+    document.addEventListener('keydown', onKey);
+    inject(DestroyRef).onDestroy(() => document.removeEventListener('keydown', onKey));
+  }
 
   protected age(item: QueueItemDto): string {
     return formatDuration(secondsSince(item.submitted_at, this.clock.now()));
@@ -255,5 +299,28 @@ export class QueuePageComponent {
 
   protected params(item: QueueItemDto): string {
     return describeParams(item.job_type, item.job_params);
+  }
+
+  /** Enter on the row itself (not on its link or Cancel button, which handle their own). */
+  protected openRow(item: QueueItemDto, event: Event): void {
+    if (event.target !== event.currentTarget) return;
+    event.preventDefault();
+    void this.router.navigate(['/jobs', item.queue_id]);
+  }
+
+  /** j/k: focus the next or previous row, from the focused one (or the first when none is). */
+  private onKey(event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event)) return;
+    // Dialogs (the cancel question) and menus own the keyboard while they are open.
+    if (document.querySelector('dialog[open]') || this.menu.menu()) return;
+    const delta = rowStep(event, this.host.querySelector('tbody'));
+    if (!delta) return;
+    event.preventDefault();
+    const next = stepRow(
+      this.store.items().map((i) => i.queue_id),
+      this.rows.focusedId(),
+      delta,
+    );
+    if (next !== null) this.rows.focus(next);
   }
 }
