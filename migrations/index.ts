@@ -17,6 +17,7 @@ import { TrackingRuns1796020100000 } from './1796020100000-tracking-runs';
 import { JobPreemption1796020200000 } from './1796020200000-job-preemption';
 import { JobMigDevices1796020300000 } from './1796020300000-job-mig-devices';
 import { QueuedDependentsIndex1796020400000 } from './1796020400000-queued-dependents-index';
+import { JobRetryOf1796020500000 } from './1796020500000-job-retry-of';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   JobPreemption1796020200000,
   JobMigDevices1796020300000,
   QueuedDependentsIndex1796020400000,
+  JobRetryOf1796020500000,
 ];

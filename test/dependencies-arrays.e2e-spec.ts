@@ -18,6 +18,7 @@ interface JobRow {
   job_params: { argv: string[] };
   array_id: string | null;
   array_index: number | null;
+  retry_of: string | null;
 }
 
 /** The most jobs that ran at the same moment, from their start and end times (an end before a start at a tie). */
@@ -336,6 +337,17 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(retry.status).toBe(201);
     expect(retry.body.array_id).not.toBe(arrayId);
     expect(retry.body.jobs.map((j: { array_index: number }) => j.array_index)).toEqual([1, 2]);
+    const failedIds = (await arrayJobs(arrayId)).slice(1).map((j) => j.queue_id);
+    const copiesOf = async () =>
+      ((await api.call('GET', '/api/jobs?limit=500')).body.items as JobRow[]).filter(
+        (j) => j.retry_of !== null && failedIds.includes(j.retry_of),
+      );
+    expect((await copiesOf()).map((j) => j.array_id)).toEqual([retry.body.array_id, retry.body.array_id]);
+    // The same retry again (a double click, a script run twice) copies nothing twice.
+    const again = await api.call('POST', `/api/arrays/${arrayId}/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain(`retried already (as ${retry.body.array_id})`);
+    expect(await copiesOf()).toHaveLength(2);
 
     await api.call('POST', '/api/queue/scheduler', { enabled: false });
     const long = await api.submit({

@@ -35,6 +35,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
   let entries: JournalEntry[];
   let trapping: string;
   let leftover: string;
+  let retried: string;
 
   beforeAll(async () => {
     server = await startInProcessServer({ argv: ['--fake-gpus', '2'] });
@@ -90,6 +91,12 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       await api.waitStatus(job.queue_id, ['done']);
     await api.waitStatus(deleted, ['done']);
     ok(await api.call('DELETE', `/api/jobs/${deleted}`));
+    // A failed array job retried: its copy names it.
+    const flaky = ok(await api.command(['sh', '-c', 'exit 5'], { array: { count: 1 } })).body;
+    retried = flaky.queue_id;
+    await api.waitStatus(retried, ['failed']);
+    const retry = ok(await api.call('POST', `/api/arrays/${flaky.array_id}/retry`)).body.jobs[0].queue_id;
+    await api.waitStatus(retry, ['failed']);
 
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: false }));
     const cancelled = ok(await api.command(['true'])).body.queue_id;
@@ -199,6 +206,8 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       'done',
       'done',
       'failed',
+      'failed',
+      'failed',
       'queued',
       'terminating',
       'terminating',
@@ -234,6 +243,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ array_index: 1, array_max_running: 1 }));
+    expect(jobs).toContainEqual(expect.objectContaining({ retry_of: retried }));
     expect(jobs).toContainEqual(
       expect.objectContaining({ preemptible: 1, restart_count: 1, preempted_at: expect.any(String) }),
     );

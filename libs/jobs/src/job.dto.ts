@@ -118,6 +118,9 @@ export class JobDto {
   array_id!: string | null;
   /** Its 0-based index in the array (also TRAINYARD_ARRAY_INDEX), or null. */
   array_index!: number | null;
+  /** The failed or aborted job this one retries (`POST /api/arrays/{array_id}/retry`), or null. */
+  @ApiProperty({ type: String, nullable: true })
+  retry_of!: string | null;
   /** Its trainer's last status (see GET /api/jobs/{id}/trainer-status); absent when none is known. */
   @ApiProperty({ type: TrainerStatusDto, required: false })
   trainer_status?: TrainerStatusDto;

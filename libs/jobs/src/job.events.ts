@@ -14,9 +14,9 @@ import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReas
   'job.queued.v1',
   'a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run ' +
     'fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and ' +
-    'mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible and ' +
-    'gpu_profile were added later: absent, they are [], null, null (no limit), null (the server default ' +
-    'cap), false and null (whole GPUs).',
+    'mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible, ' +
+    'gpu_profile and retry_of were added later: absent, they are [], null, null (no limit), null (the ' +
+    'server default cap), false, null (whole GPUs) and null (not a retry).',
 )
 export class JobQueuedEvent implements JournaledEvent {
   /** The job's id, `q_<ms>_<8 hex>`. */
@@ -54,6 +54,8 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly preemptible?: boolean;
   /** The MIG profile its GPUs are (absent in older entries, or null: whole GPUs). */
   readonly gpu_profile?: string | null;
+  /** The failed or aborted job it retries (absent in older entries, or null: not a retry). */
+  readonly retry_of?: string | null;
 
   constructor(job: Job) {
     this.queue_id = job.id;
@@ -75,6 +77,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.log_cap_bytes = job.log_cap_bytes;
     this.preemptible = job.preemptible;
     this.gpu_profile = job.gpu_profile;
+    this.retry_of = job.retry_of;
   }
 }
 

@@ -36,5 +36,6 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     depends_on: job.depends_on,
     array_id: job.array_id,
     array_index: job.array_index,
+    retry_of: job.retry_of,
   };
 }

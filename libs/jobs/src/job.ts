@@ -56,6 +56,8 @@ export interface Job {
   array_index: number | null;
   /** At most this many jobs of the array run at once (null: no cap). */
   array_max_running: number | null;
+  /** The failed or aborted job this one retries (`POST /api/arrays/{id}/retry` makes one per job), or null. */
+  retry_of: string | null;
 }
 
 /** What a submit decides; everything about running is empty until the job is claimed. */
@@ -80,6 +82,7 @@ export type SubmittedJob = Pick<
   | 'array_id'
   | 'array_index'
   | 'array_max_running'
+  | 'retry_of'
 >;
 
 /** A freshly queued job (the submit path and the journal replay build it the same way). */

@@ -116,4 +116,9 @@ export class JobEntity {
 
   @Column({ type: 'integer', nullable: true })
   array_max_running!: number | null;
+
+  /** The job this one retries; a retry looks up which failed jobs already have one. */
+  @Index('idx_jobs_retry_of')
+  @Column({ type: 'text', nullable: true })
+  retry_of!: string | null;
 }

@@ -47,6 +47,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         array_id: e.array_id ?? null,
         array_index: e.array_index ?? null,
         array_max_running: e.array_max_running ?? null,
+        retry_of: e.retry_of ?? null,
       }),
     );
   }),

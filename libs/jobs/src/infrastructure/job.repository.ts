@@ -283,6 +283,20 @@ export class JobRepository {
     return rows.map(toJob);
   }
 
+  /** Of `ids`, those a job retries already: id → the array (or null) of its newest retry. */
+  async retriesOf(ids: readonly string[], tx: Tx): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const rows = await tx.find(JobEntity, {
+        select: { retry_of: true, array_id: true },
+        where: { retry_of: In(ids.slice(i, i + IN_CHUNK)) },
+        order: { seq: 'ASC' },
+      });
+      for (const row of rows) out.set(row.retry_of!, row.array_id);
+    }
+    return out;
+  }
+
   /**
    * One page of jobs matching `filter`, and how many match. In the default order, unfinished jobs
    * come first, then finished ones, each newest first (by submit order, not by the clock): each status

@@ -51,6 +51,8 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
  * Retry = new jobs, never a terminal job back to queued (the lifecycle never leaves a terminal state):
  * a new array holding a copy of each failed or aborted job, with its index (TRAINYARD_ARRAY_INDEX),
  * parameters, name and cap; without dependencies (they were met, or their failure is what is retried).
+ * Each copy names the job it retries (`retry_of`), and a job is retried once: a second retry of the
+ * same array (a double click, a script run twice) copies only failures not yet retried, else 409.
  */
 @CommandHandler(RetryArrayCommand)
 export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
@@ -64,9 +66,21 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
   async execute({ arrayId }: RetryArrayCommand): Promise<string> {
     return this.journal.record(async (tx) => {
       const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
-      const failed = all.filter((j) => j.status === 'failed' || j.status === 'aborted');
-      if (!failed.length)
+      const ended = all.filter((j) => j.status === 'failed' || j.status === 'aborted');
+      if (!ended.length)
         throw new DomainError('CONFLICT', `array ${arrayId} has no failed or aborted jobs to retry`);
+      const retried = await this.jobs.retriesOf(
+        ended.map((j) => j.id),
+        tx,
+      );
+      const failed = ended.filter((j) => !retried.has(j.id));
+      if (!failed.length) {
+        const into = [...new Set(retried.values())].filter(Boolean).join(', ');
+        throw new DomainError(
+          'CONFLICT',
+          `array ${arrayId}'s failed and aborted jobs were retried already${into ? ` (as ${into}); retry that array instead` : ''}`,
+        );
+      }
       const now = this.clock.now();
       const newId = newArrayId(now);
       const copies = failed.map((j) =>
@@ -90,6 +104,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
           array_id: newId,
           array_index: j.array_index,
           array_max_running: j.array_max_running,
+          retry_of: j.id,
         }),
       );
       for (const job of copies) {

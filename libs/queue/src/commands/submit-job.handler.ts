@@ -221,6 +221,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
           array_id: arrayId,
           array_index: point ? point.index : null,
+          retry_of: null,
         }),
       );
       await this.checkDependencyGraph(tx, jobs[0].id, dependencies);

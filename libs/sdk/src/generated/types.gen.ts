@@ -1759,6 +1759,10 @@ export type JobDto = {
      */
     restart_count: number;
     /**
+     * The failed or aborted job this one retries (`POST /api/arrays/{array_id}/retry`), or null.
+     */
+    retry_of: string | null;
+    /**
      * Seconds between start and end (or now, while running).
      */
     runtime_seconds: number | null;
@@ -1940,7 +1944,7 @@ export type JobPreemptedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible and gpu_profile were added later: absent, they are [], null, null (no limit), null (the server default cap), false and null (whole GPUs).
+ * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible, gpu_profile and retry_of were added later: absent, they are [], null, null (no limit), null (the server default cap), false, null (whole GPUs) and null (not a retry).
  */
 export type JobQueuedEvent = {
     /**
@@ -2003,6 +2007,10 @@ export type JobQueuedEvent = {
      */
     queue_id: string;
     requested_gpus: number;
+    /**
+     * The failed or aborted job it retries (absent in older entries, or null: not a retry).
+     */
+    retry_of?: string | null;
     /**
      * ISO 8601 submit time.
      */
@@ -2881,6 +2889,10 @@ export type QueueItemDto = {
      * Times it was requeued after preemption; its next attempt sees it as TRAINYARD_RESTART_COUNT.
      */
     restart_count: number;
+    /**
+     * The failed or aborted job this one retries (`POST /api/arrays/{array_id}/retry`), or null.
+     */
+    retry_of: string | null;
     /**
      * Seconds between start and end (or now, while running).
      */
