@@ -93,6 +93,12 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
       expect(log).toMatch(new RegExp(`^attempt 1 starting at step ${step}$`, 'm'));
       expect(log).toMatch(/finished at step 80/);
       expect(log.indexOf('attempt 0')).toBeLessThan(log.indexOf('attempt 1'));
+      // Between the two, a line of Trainyard's says where the second attempt begins.
+      const marker = log.search(
+        /^\[trainyard\] attempt 2 \(requeued after preemption\) starting at \S+Z\r?$/m,
+      );
+      expect(marker).toBeGreaterThan(log.indexOf('attempt 0'));
+      expect(marker).toBeLessThan(log.indexOf('attempt 1'));
 
       // Journaled: the stop request, then the requeue.
       const { body: journal } = await api.call('GET', '/api/journal?limit=500');

@@ -104,4 +104,31 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
     await group.getByText('2/2').waitFor();
     expect(await group.getByRole('button', { name: 'Cancel array' }).count()).toBe(0);
   });
+
+  it("retries an array's failed jobs from the pane, links the copy to its original, and refuses a second retry", async () => {
+    const first = await submit({
+      name: 'flaky',
+      job_params: { argv: ['sh', '-c', 'test {index} -eq 0 || exit 2'] },
+      array: { count: 2 },
+    });
+    const arrayId = first.array_id!;
+    const ended = await waitFor(async () => {
+      const { data } = await getArray({ client: api, path: { array_id: arrayId } });
+      return data.finished === 2 ? data : undefined;
+    }, 'the array to end');
+    const failed = ended.jobs.find((j) => j.array_index === 1)!.queue_id;
+    await page.goto(`${server.baseUrl}/jobs/${first.queue_id}`);
+    const group = page.getByRole('group', { name: 'Array' });
+    await group.getByText('1 failed').waitFor();
+    await group.getByRole('button', { name: 'Retry failed' }).click();
+    await page.getByText(/Retrying 1 job as array a_/).waitFor();
+    // The pane moves to the copy, which names the job it retries.
+    await page.waitForURL((url) => url.pathname !== `/jobs/${first.queue_id}`);
+    const retries = page.getByRole('group', { name: 'Retry of' });
+    await retries.getByRole('link', { name: failed }).waitFor();
+    // Its original array again: the failure was retried already, and the toast says as what.
+    await page.goto(`${server.baseUrl}/jobs/${first.queue_id}`);
+    await group.getByRole('button', { name: 'Retry failed' }).click();
+    await page.getByText(/Could not retry array .*retried already \(as a_/).waitFor();
+  });
 });

@@ -342,7 +342,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     }
   });
 
-  it("shows a preempted job's log while it waits to run again (its checkpoint message is there)", async () => {
+  it("shows a preempted job's log while it waits to run again, and its last exit code and note as no failure", async () => {
     const low = (
       await submitJob({
         client: api,
@@ -355,7 +355,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
             argv: [
               'bash',
               '-c',
-              'trap "echo checkpoint saved; exit 0" TERM; echo attempt $TRAINYARD_RESTART_COUNT; while true; do sleep 0.2; done',
+              'trap "echo checkpoint saved; exit 143" TERM; echo attempt $TRAINYARD_RESTART_COUNT; while true; do sleep 0.2; done',
             ],
           },
         },
@@ -381,6 +381,18 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await page.goto(`${server.baseUrl}/jobs/${low.queue_id}`);
     await page.locator('.log-term .xterm-rows', { hasText: 'checkpoint saved' }).waitFor();
     expect(await page.locator('.log-term .xterm-rows', { hasText: 'attempt 0' }).count()).toBe(1);
+    // Waiting to run again is no failure: its code is the last attempt's, the note is not an error.
+    const lastExit = page.locator('ty-job-detail .facts div', { hasText: 'last exit' }).locator('dd');
+    expect(await lastExit.textContent()).toBe('143');
+    const hasClass = (at: typeof lastExit, name: string) =>
+      at.evaluate((el, n) => el.classList.contains(n), name);
+    expect(await hasClass(lastExit, 'bad')).toBe(false);
+    expect(await page.locator('ty-job-detail .job-error.requeued').textContent()).toContain(
+      `preempted by ${high.queue_id}`,
+    );
+    const row = page.locator(`tr[data-job-id="${low.queue_id}"]`);
+    expect(await hasClass(row.locator('.c-exit'), 'bad')).toBe(false);
+    expect(await hasClass(row.locator('.c-error'), 'err')).toBe(false);
     // Off its page first: a job cancelled from the queue has no record left to show (404).
     await page.goto(`${server.baseUrl}/jobs`);
     await cancelQueueItem({ client: api, path: { queue_id: low.queue_id } });

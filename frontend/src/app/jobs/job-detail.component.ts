@@ -227,9 +227,11 @@ import { TrainerPanelComponent } from './trainer-status.component';
             </div>
           }
           @if (job.exit_code !== null) {
+            <!-- Queued again after a preemption, the code is the last attempt's, not a failure. -->
+            @let again = job.status === 'queued';
             <div>
-              <dt>exit</dt>
-              <dd [class.bad]="job.exit_code !== 0">{{ job.exit_code }}</dd>
+              <dt>{{ again ? 'last exit' : 'exit' }}</dt>
+              <dd [class.bad]="!again && job.exit_code !== 0">{{ job.exit_code }}</dd>
             </div>
           }
           @if (job.pid !== null && actions.isRunning(job)) {
@@ -265,7 +267,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
           <span class="prompt" aria-hidden="true">$</span> {{ params() }}
         </div>
         @if (job.error) {
-          <div class="job-error" role="note">{{ job.error }}</div>
+          <div class="job-error" [class.requeued]="job.status === 'queued'" role="note">{{ job.error }}</div>
         }
       }
 
@@ -394,6 +396,11 @@ import { TrainerPanelComponent } from './trainer-status.component';
       background: var(--danger-bg);
       color: var(--danger);
       font-size: 12px;
+    }
+    /* A preempted job waiting to run again: the note says why, it is not a failure. */
+    .job-error.requeued {
+      background: var(--surface-raised);
+      color: var(--text-muted);
     }
     .empty {
       padding: 28px;

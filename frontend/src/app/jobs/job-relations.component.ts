@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
-import { RouterLink } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import {
   type ArrayDto,
   type DependentDto,
@@ -7,8 +7,9 @@ import {
   cancelArray,
   getArray,
   getJobDependents,
+  retryArray,
 } from '@trainyard/sdk';
-import { API } from '../core/api';
+import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ToastStore } from '../core/toast.store';
 
@@ -20,8 +21,9 @@ const CONDITION_TEXT: Record<string, string> = {
 };
 
 /**
- * The job pane's links to related jobs: what it waits for (depends_on), who waits for it, and its
- * array (progress n/N, Cancel array). Re-read whenever the job reloads (its status changed).
+ * The job pane's links to related jobs: what it waits for (depends_on), who waits for it, the job
+ * it retries, and its array (progress n/N, Retry failed, Cancel array). Re-read whenever the job
+ * reloads (its status changed).
  */
 @Component({
   selector: 'ty-job-relations',
@@ -53,6 +55,12 @@ const CONDITION_TEXT: Record<string, string> = {
         }
       </div>
     }
+    @if (job().retry_of; as original) {
+      <div class="rel" role="group" aria-label="Retry of">
+        <span class="muted">retries</span>
+        <a class="mono" [routerLink]="['/jobs', original]">{{ original }}</a>
+      </div>
+    }
     @if (array(); as arr) {
       <div class="rel" role="group" aria-label="Array">
         <span class="muted">array</span>
@@ -66,6 +74,14 @@ const CONDITION_TEXT: Record<string, string> = {
         <span>{{ progress() }}</span>
         @if (failedCount()) {
           <span class="bad">{{ failedCount() }} failed</span>
+          <button
+            type="button"
+            class="btn btn-sm"
+            title="Queue a copy of each failed or aborted job as a new array (each keeps its index)"
+            (click)="retryFailed(arr)"
+          >
+            Retry failed
+          </button>
         }
         @if (unfinished()) {
           <button type="button" class="btn btn-sm btn-danger" (click)="cancelAll(arr)">Cancel array</button>
@@ -103,6 +119,7 @@ export class JobRelationsComponent {
   private readonly api = inject(API);
   private readonly confirm = inject(ConfirmStore);
   private readonly toasts = inject(ToastStore);
+  private readonly router = inject(Router);
   protected readonly dependents = signal<DependentDto[]>([]);
   protected readonly array = signal<ArrayDto | null>(null);
   protected readonly progress = computed(() => {
@@ -137,6 +154,20 @@ export class JobRelationsComponent {
       this.array.set(array?.data ?? null);
     } catch {
       // keep what was shown; the next reload tries again
+    }
+  }
+
+  /** A new array of copies of its failed jobs; the server refuses (409, said in the toast) a second retry of the same failures. */
+  protected async retryFailed(arr: ArrayDto): Promise<void> {
+    try {
+      const { data } = await retryArray({ client: this.api, path: { array_id: arr.array_id } });
+      this.toasts.success(
+        `Retrying ${data.total} job${data.total === 1 ? '' : 's'} as array ${data.array_id}.`,
+      );
+      const first = data.jobs[0];
+      if (first) void this.router.navigate(['/jobs', first.queue_id], { queryParamsHandling: 'preserve' });
+    } catch (err) {
+      this.toasts.error(`Could not retry array ${arr.array_id}: ${errorMessage(err)}`);
     }
   }
 

@@ -260,11 +260,20 @@ const MAX_FRACTION = 0.8;
                   {{ time(job.started_at) }}
                 </td>
                 <td class="num mono c-runtime">{{ runtime(job) }}</td>
-                <td class="num mono c-exit" [class.bad]="job.exit_code !== null && job.exit_code !== 0">
+                @let requeued = job.status === 'queued';
+                <!-- Queued again after a preemption, its code and error are from the last attempt: no failure to show. -->
+                <td
+                  class="num mono c-exit"
+                  [class.bad]="!requeued && job.exit_code !== null && job.exit_code !== 0"
+                  [class.muted]="requeued"
+                  [title]="requeued && job.exit_code !== null ? 'exit code of the last attempt' : ''"
+                >
                   {{ job.exit_code ?? '' }}
                 </td>
                 @if (stopping && !job.error) {
                   <td class="clip c-error stopping" [title]="stopping">{{ stopping }}</td>
+                } @else if (requeued) {
+                  <td class="clip muted c-error" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
                 } @else {
                   <td class="clip err c-error" [title]="job.error ?? ''">{{ job.error ?? '' }}</td>
                 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import {
   PRIVATE_DIR_MODE,
   readStat,
+  SECRET_FILE_MODE,
   SERVER_CONFIG,
   ServerConfig,
   writePrivateFileInPlace,
@@ -262,6 +263,12 @@ export class JobLauncher implements OnModuleDestroy {
     if (job.restart_count > 0) {
       rmSync(this.files.exitStatus(job.id), { force: true });
       rmSync(this.files.stopMarker(job.id), { force: true });
+      // Its log carries on from the last attempt: a line of ours says where this one begins.
+      appendFileSync(
+        this.files.tty(job.id),
+        `\r\n[trainyard] attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}\r\n`,
+        { mode: SECRET_FILE_MODE },
+      );
     }
     return {
       id: job.id,
