@@ -26,10 +26,15 @@ describe('server process (e2e, built dist)', () => {
       expect(server.output()).toMatch(/http:\/\/localhost:\d+\/\?token=/);
 
       const before = (await request(server.baseUrl, 'GET', '/api/health')).body.started_at;
+      const tokenPrinted = () => server.output().split(token).length - 1;
+      const printedAtStart = tokenPrinted();
       expect((await request(server.baseUrl, 'POST', '/api/server/restart', { token })).status).toBe(202);
       // The supervisor (same PID) prints a fresh banner; with port 0 the new worker keeps the port.
       const newBase = await server.nextBanner();
       expect(newBase).toBe(server.baseUrl);
+      // The token went to the log once, at the start, not again at each restart.
+      expect(tokenPrinted()).toBe(printedAtStart);
+      expect(server.output()).toContain('Trainyard restarted, running at:');
       const after = (await request(newBase, 'GET', '/api/health')).body.started_at;
       expect(after > before).toBe(true);
       expect(server.process.exitCode).toBeNull();

@@ -255,7 +255,8 @@ async function spawnBuilt(
   return { child, output: () => text, baseUrl: match[1], token: match[2] };
 }
 
-const BANNER = /running at:\n\s+(http:\/\/[^/\s]+)\/\?token=([0-9a-f]{64})/g;
+// A restarted worker's banner leaves the token out of its link (the first one has it).
+const BANNER = /running at:\n\s+(http:\/\/[^/\s]+)\//g;
 
 /** How many banners the server printed so far (one per worker started). */
 export function bannerCount(server: Server): number {

@@ -28,6 +28,14 @@ describe('startupBanner', () => {
     expect(CLI_DEFAULT_SERVER_URL).toBe(DEFAULT_SERVER_URL);
   });
 
+  it('after a restart says so, without the token in its links (printed once per start)', () => {
+    const again = startupBanner(config(), 8765, 'a'.repeat(64), false, true);
+    expect(again).toContain('Trainyard restarted, running at:\n    http://127.0.0.1:8765/\n');
+    expect(again).not.toContain('a'.repeat(64));
+    expect(again).toContain(`token in ${config().paths.authToken} (mode 0600)`);
+    expect(again).not.toMatch(/password/i);
+  });
+
   it('says nothing about browser passwords with auth off', () => {
     expect(startupBanner(config(), 8765, null, false)).not.toMatch(/password/i);
   });

@@ -17,18 +17,21 @@ export function connectableHosts(bindHost: string): string[] {
 /**
  * What the server prints at start: where to open it, the state directory and, with auth on, how the
  * browser signs in (`passwordSet`: a console password exists, so the token link no longer asks for one).
+ * A restarted worker (`restarted`: a restart, reload or crash respawn) says so and leaves the token out
+ * of its links: the server's log gets it once per start, not once per restart.
  */
 export function startupBanner(
   config: ServerConfig,
   port: number,
   token: string | null,
   passwordSet = false,
+  restarted = false,
 ): string {
-  const query = token ? `/?token=${token}` : '/';
+  const query = token && !restarted ? `/?token=${token}` : '/';
   const urls = connectableHosts(config.host).map((h) => `    http://${h}:${port}${query}`);
   const lines = [
     '',
-    'Trainyard is running at:',
+    restarted ? 'Trainyard restarted, running at:' : 'Trainyard is running at:',
     ...urls,
     '',
     token
@@ -41,7 +44,7 @@ export function startupBanner(
   // The CLI finds a server elsewhere than its default only when told.
   const cliUrl = `http://${connectableHosts(config.host)[0]}:${port}`;
   if (cliUrl !== DEFAULT_SERVER_URL) lines.push(`CLI:          export TRAINYARD_SERVER_URL=${cliUrl}`);
-  if (token) {
+  if (token && !restarted) {
     lines.push(
       passwordSet
         ? 'Browser sign-in: the console password, or the link above.'

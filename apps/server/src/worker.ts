@@ -134,6 +134,7 @@ async function runWorker(): Promise<void> {
       port,
       credentials.authRequired ? credentials.token.value : null,
       credentials.password.isSet(),
+      Boolean(process.env[WORKER_RESTARTED_ENV]),
     ),
   );
 }
