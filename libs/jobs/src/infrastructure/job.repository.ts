@@ -283,6 +283,15 @@ export class JobRepository {
     return rows.map(toJob);
   }
 
+  /** The ids of an array's jobs in index order (no other column read: an array may hold 10,000). */
+  async arrayJobIds(arrayId: string, tx: Tx): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      'SELECT id FROM jobs WHERE array_id = ? ORDER BY array_index',
+      [arrayId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Of `ids`, those a job retries already: id → the array (or null) of its newest retry. */
   async retriesOf(ids: readonly string[], tx: Tx): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();

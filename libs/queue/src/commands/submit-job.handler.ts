@@ -331,7 +331,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     };
     for (const [i, dep] of dependsOn.entries()) {
       const ids = ARRAY_ID_PATTERN.test(dep.queue_id)
-        ? (await this.jobs.arrayJobs(dep.queue_id, tx)).map((j) => j.id)
+        ? await this.jobs.arrayJobIds(dep.queue_id, tx)
         : [dep.queue_id];
       if (!ids.length) refuse(i, `no array ${dep.queue_id}`);
       for (const id of ids) {
