@@ -360,6 +360,50 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     home.remove();
   });
 
+  it('ends a running `wait` and `job tail` promptly (exit 3) when the server is stopped, not restarted', async () => {
+    const home = makeTempHome('trainyard-cli-stopped-');
+    const own = await spawnServer(home.home);
+    // The token from the server's own state directory: its lock says whether a server is up.
+    const ownEnv = {
+      TRAINYARD_SERVER_URL: own.baseUrl,
+      TRAINYARD_SERVER_TOKEN: '',
+      TRAINYARD_HOME: home.home,
+    };
+    let pid: number | null = null;
+    try {
+      const id = (await cli(['submit', '--', 'sleep', '61.5'], ownEnv)).stdout.trim();
+      expect(id).toMatch(QUEUE_ID);
+      // Stopping the server leaves its jobs running: the cleanup kills this one by its pid.
+      pid = await waitFor(async () => {
+        const job = JSON.parse((await cli(['--json', 'job', 'status', id], ownEnv)).stdout);
+        return job.status === 'running' && job.pid ? (job.pid as number) : undefined;
+      }, `${id} to run`);
+      const tail = cli(['job', 'tail', id], ownEnv);
+      const waited = cli(['wait', id], ownEnv);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // let them connect and follow
+      await own.stop();
+      const stopped = Date.now();
+      for (const run of await Promise.all([tail, waited])) {
+        expect(run.code).toBe(3);
+        expect(run.stderr).toMatch(
+          new RegExp(`trainyard: cannot reach the Trainyard server at ${own.baseUrl}\\b.*is it running\\?`),
+        );
+      }
+      // Not the minute a restart is waited for.
+      expect(Date.now() - stopped).toBeLessThan(10_000);
+    } finally {
+      await own.stop();
+      if (pid !== null) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      home.remove();
+    }
+  });
+
   it('kills jobs; force-kill is refused without --yes', async () => {
     const sleeper = async () => {
       const id = (await cli(['submit', '--type', 'command', '--', 'sleep', '600'])).stdout.trim();
@@ -383,6 +427,30 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await json(['job', 'status', second])).status).toBe('running');
     expect((await cli(['job', 'force-kill', '--yes', second])).code).toBe(0);
     await waitStatus(second, ['aborted']);
+  });
+
+  it('says a cancelled job that is already stopping is stopping, and why, not that it is aborted anew', async () => {
+    // Ignores SIGTERM (and so does its sleep: an ignored signal stays ignored across exec).
+    const id = (
+      await cli(['submit', '--kill-grace', '1m', '--', 'sh', '-c', 'trap "" TERM; echo ready; sleep 62.5'])
+    ).stdout.trim();
+    try {
+      await waitStatus(id, ['running']);
+      await waitFor(
+        async () => (await cli(['job', 'dump', id])).stdout.includes('ready'),
+        `${id} to trap SIGTERM`,
+      );
+      const first = await cli(['sched', 'cancel', id]);
+      expect(first).toMatchObject({ code: 0, stdout: `${id} has started: aborting it\n` });
+      expect((await json(['job', 'status', id])).status).toBe('terminating');
+      const again = await cli(['sched', 'cancel', id]);
+      expect(again).toMatchObject({ code: 0, stdout: `${id} is already stopping (user_abort)\n` });
+      // --json: the server's answer, as before.
+      expect(await json(['sched', 'cancel', id])).toEqual({ queue_id: id, outcome: 'aborting' });
+    } finally {
+      await cli(['job', 'force-kill', '--yes', id]);
+    }
+    await waitStatus(id, ['aborted']);
   });
 
   it('says what to do instead when a queued job is killed, and names --status when it is wrong', async () => {

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fetchThroughRestart } from './context';
+import { lockHome } from '../../server/src/home-lock';
+import { fetchThroughRestart, RESTART_WAIT_MS, serverAway, UNKNOWN_SERVER_WAIT_MS } from './context';
 
 /** A server that resets the first `resets` connections mid-request (a worker killed), then answers 201. */
 async function flakyServer(resets: number): Promise<{ url: string; server: Server; requests: () => number }> {
@@ -56,5 +60,40 @@ describe(fetchThroughRestart.name, () => {
       cause: { code: 'ECONNREFUSED' },
     });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe(serverAway.name, () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'trainyard-away-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('gives up at once when the token came from a state directory no server holds (stopped)', async () => {
+    expect(await serverAway({ home, tokenSource: join(home, 'auth_token') }, Date.now())).toBeNull();
+  });
+
+  it('waits a restart out while the lock is held, however the token came', async () => {
+    const lock = await lockHome(home);
+    try {
+      for (const tokenSource of [join(home, 'auth_token'), 'TRAINYARD_SERVER_TOKEN'])
+        expect(await serverAway({ home, tokenSource }, Date.now())).toEqual({
+          restarting: true,
+          waitMs: RESTART_WAIT_MS,
+        });
+      expect(
+        await serverAway({ home, tokenSource: 'TRAINYARD_SERVER_TOKEN' }, Date.now() - RESTART_WAIT_MS),
+      ).toBeNull();
+    } finally {
+      lock?.close();
+    }
+  });
+
+  it("waits a restart's few seconds when the token came from the environment (the lock is elsewhere)", async () => {
+    const connection = { home, tokenSource: 'TRAINYARD_SERVER_TOKEN' };
+    expect(await serverAway(connection, Date.now())).toEqual({
+      restarting: false,
+      waitMs: UNKNOWN_SERVER_WAIT_MS,
+    });
+    expect(await serverAway(connection, Date.now() - UNKNOWN_SERVER_WAIT_MS)).toBeNull();
   });
 });

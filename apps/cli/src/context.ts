@@ -95,42 +95,67 @@ export const RESTART_WAIT_MS = 60_000;
 export const UNKNOWN_SERVER_WAIT_MS = 10_000;
 const RESTART_RETRY_MS = 200;
 
+/** Why it is still worth trying a server that stopped answering, and for how long in all. */
+export interface ServerAway {
+  /** The state directory's lock is held: the server is up, replacing its worker (a restart). */
+  restarting: boolean;
+  /**
+   * How long, since it stopped answering, it is worth waiting in all: {@link RESTART_WAIT_MS} or
+   * {@link UNKNOWN_SERVER_WAIT_MS}.
+   */
+  waitMs: number;
+}
+
+/**
+ * Whether to keep trying a server that has not answered since `lostSince` (epoch ms): the one
+ * decision behind every wait of the CLI (a request, `job tail`, `wait`). Asked on each try, so a
+ * server that stops meanwhile ends the wait. While the state directory's lock says a server is up,
+ * up to {@link RESTART_WAIT_MS}; when the token came from that directory and its lock is free, the
+ * server is stopped: null at once; otherwise (the token came from the environment, the server's
+ * directory is elsewhere) up to {@link UNKNOWN_SERVER_WAIT_MS}. Null: give up.
+ */
+export async function serverAway(
+  connection: Pick<Connection, 'home' | 'tokenSource'>,
+  lostSince: number,
+): Promise<ServerAway | null> {
+  const restarting = (await homeHolderPid(connection.home)) !== null;
+  if (!restarting && connection.tokenSource === join(connection.home, 'auth_token')) return null;
+  const waitMs = restarting ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
+  return Date.now() - lostSince < waitMs ? { restarting, waitMs } : null;
+}
+
 /**
  * `fetch`, sending a request again while the server restarts: between one worker and the next (a
  * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds.
  *
  * What is sent again: a refused connection carried nothing, so any request; a connection reset
  * (a worker killed mid-request) only a request that is safe to repeat — GET/HEAD, or one with an
- * `Idempotency-Key` (the server answers a repeat with the first outcome). How long: while the
- * state directory's lock says a server is up, up to {@link RESTART_WAIT_MS}; when the token came
- * from that directory and its lock is free, the server is stopped: at once; otherwise (the token
- * came from the environment, the server's directory is elsewhere) up to {@link UNKNOWN_SERVER_WAIT_MS}.
+ * `Idempotency-Key` (the server answers a repeat with the first outcome). For how long:
+ * {@link serverAway} decides (a stopped server: not at all).
  */
 export function fetchThroughRestart(
   connection: Pick<Connection, 'home' | 'tokenSource'>,
   stderr: NodeJS.WritableStream = process.stderr,
 ): typeof fetch {
-  const ownHome = connection.tokenSource === join(connection.home, 'auth_token');
   return async (input, init) => {
     const request = new Request(input, init);
-    let deadline: number | null = null;
+    let lostSince: number | null = null;
     for (;;) {
       try {
         // A Request's body can be read once: each try sends a copy.
         return await fetch(request.clone());
       } catch (err) {
         if (!worthRepeating(err, request)) throw err;
-        const held = (await homeHolderPid(connection.home)) !== null;
-        if (deadline === null) {
-          if (!held && ownHome) throw err;
-          const wait = held ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
-          deadline = Date.now() + wait;
+        const first = lostSince === null;
+        lostSince ??= Date.now();
+        const away = await serverAway(connection, lostSince);
+        if (!away) throw err;
+        if (first)
           stderr.write(
-            held
+            away.restarting
               ? 'trainyard: the server is restarting; waiting for it…\n'
-              : `trainyard: no answer from ${new URL(request.url).origin}; trying again for ${wait / 1000} s in case it is restarting…\n`,
+              : `trainyard: no answer from ${new URL(request.url).origin}; trying again for ${away.waitMs / 1000} s in case it is restarting…\n`,
           );
-        } else if (Date.now() > deadline || (!held && ownHome)) throw err;
         await new Promise((resolve) => setTimeout(resolve, RESTART_RETRY_MS));
       }
     }

@@ -48,6 +48,7 @@ describe(renderJob.name, () => {
       array_index: null,
       kill_grace_s: null,
       log_cap_bytes: null,
+      retry_of: null,
       ...fields,
     }) as JobDto;
 
@@ -72,6 +73,26 @@ describe(renderJob.name, () => {
 
   it('shows none of them for a plain job that ended', () => {
     const text = renderJob(job({ status: 'done', exit_code: 0 }), null);
-    expect(text).not.toMatch(/^(waiting|depends on|array|kill grace|log cap)\b/m);
+    expect(text).not.toMatch(/^(waiting|depends on|array|retry of|kill grace|log cap)\b/m);
+    expect(text).toMatch(/^status\s+done \(exit 0\)$/m);
+  });
+
+  it('says a preempted job queued again waits for its next attempt, not that it failed', () => {
+    const text = renderJob(
+      job({
+        preemptible: true,
+        restart_count: 1,
+        exit_code: 143,
+        error: 'preempted by q_1796000000000_0000000d (priority 10); requeued',
+      }),
+      null,
+    );
+    expect(text).toMatch(/^status\s+queued again after preemption \(attempt 2; the last one exited 143\)$/m);
+    expect(text).toMatch(/^preemptible\s+yes \(requeued 1×\)$/m);
+  });
+
+  it('names the job a retry copies', () => {
+    const text = renderJob(job({ retry_of: 'q_1796000000000_0000000e' }), null);
+    expect(text).toMatch(/^retry of\s+q_1796000000000_0000000e$/m);
   });
 });

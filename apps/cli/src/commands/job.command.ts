@@ -12,7 +12,7 @@ import {
   type Stream,
   type JobDto,
 } from '@trainyard/sdk';
-import type { CliContext } from '../context';
+import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
@@ -36,12 +36,22 @@ export function exitCodeFor(end: { status: string; exit_code: number | null }): 
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 
+/**
+ * The status with its exit code; a preempted job queued again is waiting, not failed: its code is
+ * the last attempt's, said so.
+ */
+function statusText(job: JobDto): string {
+  if (job.status === 'queued' && job.restart_count > 0)
+    return `queued again after preemption (attempt ${job.restart_count + 1}${job.exit_code === null ? '' : `; the last one exited ${job.exit_code}`})`;
+  return job.exit_code === null ? job.status : `${job.status} (exit ${job.exit_code})`;
+}
+
 export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): string {
   const when = (iso: string | null) => (iso ? `${iso}  (${formatAge(iso, now)} ago)` : '-');
   const pairs: Array<[string, string]> = [
     ['id', job.queue_id],
     ['name', job.name ?? '-'],
-    ['status', job.exit_code === null ? job.status : `${job.status} (exit ${job.exit_code})`],
+    ['status', statusText(job)],
     ['reason', job.termination_reason ?? '-'],
     ['type', job.job_type],
     ['priority', String(job.priority)],
@@ -55,7 +65,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['ended', when(job.ended_at)],
     ['runtime', formatDuration(job.runtime_seconds)],
     ['time limit', job.time_limit_s === null ? '-' : formatDuration(job.time_limit_s)],
-    ['preemptible', job.preemptible ? `yes (restarted ${job.restart_count}×)` : 'no'],
+    ['preemptible', job.preemptible ? `yes (requeued ${job.restart_count}×)` : 'no'],
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];
@@ -64,6 +74,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
   if (job.depends_on.length)
     pairs.push(['depends on', job.depends_on.map((d) => `${d.queue_id} (${d.condition})`).join(', ')]);
   if (job.array_id !== null) pairs.push(['array', `${job.array_id} [${job.array_index ?? 0}]`]);
+  if (job.retry_of !== null) pairs.push(['retry of', job.retry_of]);
   if (job.kill_grace_s !== null) pairs.push(['kill grace', `${job.kill_grace_s}s`]);
   if (job.log_cap_bytes !== null) pairs.push(['log cap', `${job.log_cap_bytes} bytes`]);
   if (job.mig_devices.length) pairs.push(['mig devices', job.mig_devices.join(' ')]);
@@ -112,8 +123,6 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
   return EXIT.ok;
 }
 
-/** How long `job tail` and `wait` keep trying after the server went away (a restart takes ~3–5 s). */
-export const RECONNECT_MS = 60_000;
 const TAIL_RETRY_DELAY_MS = 500;
 
 /**
@@ -146,7 +155,9 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
   try {
     // Resume where the last connection stopped, so a server restart neither repeats nor loses lines.
     let offset = 0;
-    let lostSince: number | null = null;
+    let lostSince: number | null = null; // when the server went away; null while it answers
+    let announced = false; // "reconnecting" said
+    let spared = false; // one more try given after the server seemed stopped
     for (;;) {
       const resumeAt = offset;
       stream = streamJobLog(
@@ -157,19 +168,22 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
           onReset: () =>
             process.stderr.write('\ntrainyard: the log was truncated; replaying it from the start\n'),
           onStart: ({ offset: start }) => {
-            if (lostSince !== null) process.stderr.write('trainyard: reconnected\n');
+            if (announced) process.stderr.write('trainyard: reconnected\n');
             lostSince = null;
+            announced = spared = false;
             if (resumeAt > 0 && start !== resumeAt)
               process.stderr.write(`\ntrainyard: resumed at byte ${start} of the log, not ${resumeAt}\n`);
           },
         },
       );
       let result: JobLogStreamResult | null = null;
+      let refused: TrainyardConnectionError | null = null;
       try {
         result = await stream.closed;
       } catch (err) {
         // Not even connected: the server is (still) down while it restarts, unless it never was up.
         if (lostSince === null || !(err instanceof TrainyardConnectionError)) throw err;
+        refused = err;
       }
       if (interrupted) return EXIT.interrupted;
       if (result?.end) {
@@ -180,18 +194,25 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
       if (result?.position !== undefined && result.position !== null) offset = result.position;
       const goingAway = result === null || result.code === 1001 || result.code === 1006;
       if (goingAway && !result?.error) {
-        if (lostSince === null) {
-          lostSince = Date.now();
-          process.stderr.write('\ntrainyard: the server went away (restarting?); reconnecting…\n');
+        lostSince ??= Date.now();
+        // Whether to wait is the decision a request makes (a stopped server: not at all). A socket
+        // that just closed gets one more try first: a refused connection says the server is gone.
+        const away = await serverAway(ctx.connection, lostSince);
+        if (!away) {
+          if (refused || spared) throw refused ?? new TrainyardConnectionError(baseUrl);
+          spared = true;
+        } else if (!announced) {
+          announced = true;
+          process.stderr.write(
+            `\ntrainyard: the server went away (restarting?); reconnecting for up to ${away.waitMs / 1000} s…\n`,
+          );
         }
-        if (Date.now() - lostSince < RECONNECT_MS) {
-          await new Promise((resolve) => setTimeout(resolve, TAIL_RETRY_DELAY_MS));
-          if (interrupted) return EXIT.interrupted;
-          continue;
-        }
+        await new Promise((resolve) => setTimeout(resolve, TAIL_RETRY_DELAY_MS));
+        if (interrupted) return EXIT.interrupted;
+        continue;
       }
-      // No end frame: an error frame (e.g. no output recorded) or the server stayed away. Ended jobs
-      // still exit with their own code.
+      // No end frame: an error frame (e.g. no output recorded) or another close. Ended jobs still
+      // exit with their own code.
       const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
       if (TERMINAL.has(job.status)) {
         if (result?.error) process.stderr.write(`trainyard: ${escapeControls(result.error)}\n`);

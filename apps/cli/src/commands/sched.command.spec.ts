@@ -1,7 +1,7 @@
 import type { JobDto } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { palette } from '../format';
-import { renderJobsTable } from './sched.command';
+import { describeCancel, renderJobsTable } from './sched.command';
 
 describe(renderJobsTable.name, () => {
   const ctx = { colors: palette(false) } as CliContext;
@@ -30,5 +30,26 @@ describe(renderJobsTable.name, () => {
     expect(waiting).not.toMatch(/\b143\b/);
     const ended = renderJobsTable(ctx, [job({ status: 'failed', exit_code: 143, error: 'boom' })], new Map());
     expect(ended).toMatch(/\s143\s+boom/);
+  });
+});
+
+describe(describeCancel.name, () => {
+  const id = 'q_1796000000000_0000000a';
+  it.each<[string, string, Parameters<typeof describeCancel>[1], string]>([
+    ['queued', 'removed', { status: 'queued', termination_reason: null }, `${id} removed from the queue`],
+    [
+      'running',
+      'aborting',
+      { status: 'running', termination_reason: null },
+      `${id} has started: aborting it`,
+    ],
+    [
+      'already stopping',
+      'aborting',
+      { status: 'terminating', termination_reason: 'time_limit' },
+      `${id} is already stopping (time_limit)`,
+    ],
+  ])('%s', (_, outcome, before, text) => {
+    expect(describeCancel({ queue_id: id, outcome }, before)).toBe(text);
   });
 });

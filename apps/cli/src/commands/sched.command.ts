@@ -5,11 +5,13 @@ import {
   cleanupJobs,
   deleteJob,
   gcJobLogs,
+  getJob,
   getScheduler,
   listJobs,
   listQueue,
   retryArray,
   setScheduler,
+  type CancelQueueItemResponseDto,
   type JobDto,
   type SchedulerStatusDto,
 } from '@trainyard/sdk';
@@ -49,6 +51,20 @@ export function formatGpus(
   if (job.mig_devices.length) return `${job.mig_devices.length}${profile}`;
   if (job.gpu_indices.length) return job.gpu_indices.join(',');
   return job.requested_gpus ? `want ${job.requested_gpus}${profile}` : '-';
+}
+
+/**
+ * What `sched cancel` did, from the server's answer and the job as it was before: removed from the
+ * queue; already stopping (it was `terminating`), with why; or started, and now being aborted.
+ */
+export function describeCancel(
+  result: CancelQueueItemResponseDto,
+  before: Pick<JobDto, 'status' | 'termination_reason'>,
+): string {
+  if (result.outcome === 'removed') return `${result.queue_id} removed from the queue`;
+  if (before.status === 'terminating')
+    return `${result.queue_id} is already stopping${before.termination_reason ? ` (${before.termination_reason})` : ''}`;
+  return `${result.queue_id} has started: aborting it`;
 }
 
 /** The jobs table of `sched list`; `reasons` are the pending reasons of queued items. */
@@ -181,12 +197,11 @@ export function registerSched(program: Command, run: CommandRunner): void {
           );
         }
         const id = await resolveJobId(ctx.client, given);
+        // The answer says `aborting` for a running job and for one already stopping alike, and the
+        // cancel makes a running job `terminating`: only its status before tells the two apart.
+        const { data: before } = await getJob({ client: ctx.client, path: { queue_id: id } });
         const { data } = await cancelQueueItem({ client: ctx.client, path: { queue_id: id } });
-        ctx.output(data, () =>
-          data.outcome === 'removed'
-            ? `${data.queue_id} removed from the queue`
-            : `${data.queue_id} has started: aborting it`,
-        );
+        ctx.output(data, () => describeCancel(data, before));
       }),
     );
 

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { getArray, getJob, TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
-import type { CliContext } from '../context';
+import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls } from '../format';
 import { ARRAY_ID, QUEUE_ID, resolveJobId } from '../job-id';
-import { exitCodeFor, RECONNECT_MS } from './job.command';
+import { exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
@@ -96,24 +96,29 @@ export function registerWait(program: Command, run: CommandRunner): void {
           );
         const ended = new Map<string, JobEnd[]>();
         const seen = new Set<string>();
-        let lostSince: number | null = null;
+        let lostSince: number | null = null; // when the server stopped answering; null while it answers
         let reached = false; // a server that never answered is not restarting: fail at once
         for (;;) {
           for (const id of ids) {
             if (ended.has(id)) continue;
             let state: TargetState;
+            const asked = Date.now();
             try {
               state = await readTarget(ctx, id, seen);
               lostSince = null;
               reached = true;
             } catch (err) {
-              // A restart takes the API away for a few seconds: keep waiting through it, as tail does.
+              // A restart takes the API away for a few seconds: keep waiting through it, as tail does,
+              // for as long as a request would (the request itself may have waited already).
               if (!(err instanceof TrainyardConnectionError) || !reached) throw err;
-              if (lostSince === null) {
-                lostSince = Date.now();
-                process.stderr.write('trainyard: the server went away (restarting?); still waiting…\n');
-              }
-              if (Date.now() - lostSince >= RECONNECT_MS) throw err;
+              const first = lostSince === null;
+              lostSince ??= asked;
+              const away = await serverAway(ctx.connection, lostSince);
+              if (!away) throw err;
+              if (first)
+                process.stderr.write(
+                  `trainyard: the server went away (restarting?); still waiting up to ${away.waitMs / 1000} s…\n`,
+                );
               break;
             }
             if (state) ended.set(id, state);
