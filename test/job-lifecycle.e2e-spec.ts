@@ -288,7 +288,15 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       expect(again.body.survivors.length).toBeGreaterThan(0);
       await new Promise((r) => setTimeout(r, 500));
       expect(await api.log(body.queue_id)).not.toMatch(/got TERM 2/);
-      expect((await api.job(body.queue_id)).status).toBe('terminating');
+      // The job itself says when SIGKILL comes, in the list too (what `job status` and the console show).
+      expect(await api.job(body.queue_id)).toMatchObject({
+        status: 'terminating',
+        kill_at: firstKill.body.kill_at,
+      });
+      const listed = (await api.call('GET', '/api/jobs?status=terminating')).body.items;
+      expect(listed.find((j: { queue_id: string }) => j.queue_id === body.queue_id)).toMatchObject({
+        kill_at: firstKill.body.kill_at,
+      });
 
       const forced = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
       expect(forced.body.repeated).toBeUndefined();

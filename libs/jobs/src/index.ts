@@ -21,3 +21,4 @@ export * from './job-hooks';
 export * from './start-on-submit';
 export * from './job-type-names';
 export * from './pending-reasons';
+export * from './kill-deadlines';

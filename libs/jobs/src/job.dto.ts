@@ -130,6 +130,14 @@ export class JobDto {
    */
   @ApiProperty({ type: String, nullable: true, required: false })
   pending_reason?: string | null;
+  /**
+   * When SIGKILL is due for a `terminating` job (ISO 8601): one grace period after its stop's first
+   * signal or save-stop request. Present for terminating jobs only (GET /api/jobs and
+   * /api/jobs/{id}); null while none is armed (a plain `trainer_stop`, or the first step not taken
+   * yet).
+   */
+  @ApiProperty({ type: String, nullable: true, required: false })
+  kill_at?: string | null;
 }
 
 export class JobPageDto {

@@ -26,6 +26,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
 import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
 import { PendingReasons } from './pending-reasons';
+import { KillDeadlines } from './kill-deadlines';
 
 /** Sorts that read A→Z by default; the rest (times, priority, runtime) start with the highest. */
 const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
@@ -40,6 +41,7 @@ export class JobsController {
     private readonly moduleRef: ModuleRef,
     private readonly trainerStatus: TrainerStatusPoller,
     private readonly reasons: PendingReasons,
+    private readonly killDeadlines: KillDeadlines,
   ) {}
 
   /**
@@ -204,6 +206,7 @@ export class JobsController {
     const status = this.runningTrainerStatus(job);
     if (status) dto.trainer_status = status;
     if (job.status === 'queued') dto.pending_reason = this.reasons.get(job.id);
+    if (job.status === 'terminating') dto.kill_at = this.killDeadlines.killAt(job.id);
     return dto;
   }
 

@@ -11,6 +11,7 @@ import { JobsStreamGateway } from './jobs-stream.gateway';
 import { QueueWaitTimer } from './queue-wait-timer';
 import { JobHooks } from './job-hooks';
 import { PendingReasons } from './pending-reasons';
+import { KillDeadlines } from './kill-deadlines';
 import { StartOnSubmit } from './start-on-submit';
 import { TrainerStatusPoller } from './control/trainer-status';
 
@@ -25,6 +26,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     QueueWaitTimer,
     JobHooks,
     PendingReasons,
+    KillDeadlines,
     StartOnSubmit,
     TrainerStatusPoller,
     {
@@ -33,6 +35,15 @@ import { TrainerStatusPoller } from './control/trainer-status';
       inject: [SERVER_CONFIG],
     },
   ],
-  exports: [JobRepository, JobEndWatcher, QueueWaitTimer, JobFiles, JobHooks, StartOnSubmit, PendingReasons],
+  exports: [
+    JobRepository,
+    JobEndWatcher,
+    QueueWaitTimer,
+    JobFiles,
+    JobHooks,
+    StartOnSubmit,
+    PendingReasons,
+    KillDeadlines,
+  ],
 })
 export class JobsModule {}

@@ -91,6 +91,16 @@ describe(renderJob.name, () => {
     expect(text).toMatch(/^preemptible\s+yes \(requeued 1×\)$/m);
   });
 
+  it('says when SIGKILL comes for a job being stopped', () => {
+    const now = Date.parse('2026-12-01T10:00:00.000Z');
+    const text = renderJob(
+      job({ status: 'terminating', termination_reason: 'user_abort', kill_at: '2026-12-01T10:00:30.000Z' }),
+      null,
+      now,
+    );
+    expect(text).toMatch(/^sigkill at\s+2026-12-01T10:00:30.000Z {2}\(in 30s\)$/m);
+  });
+
   it('names the job a retry copies', () => {
     const text = renderJob(job({ retry_of: 'q_1796000000000_0000000e' }), null);
     expect(text).toMatch(/^retry of\s+q_1796000000000_0000000e$/m);

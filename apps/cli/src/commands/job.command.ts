@@ -71,6 +71,11 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
   ];
   // Why it still waits, and the settings that change how it runs and ends: shown when they apply.
   if (job.status === 'queued') pairs.splice(4, 0, ['waiting', job.pending_reason ?? '-']);
+  if (job.kill_at)
+    pairs.splice(4, 0, [
+      'sigkill at',
+      `${job.kill_at}  (in ${formatDuration(Math.max(0, (Date.parse(job.kill_at) - now) / 1000))})`,
+    ]);
   if (job.depends_on.length)
     pairs.push(['depends on', job.depends_on.map((d) => `${d.queue_id} (${d.condition})`).join(', ')]);
   if (job.array_id !== null) pairs.push(['array', `${job.array_id} [${job.array_index ?? 0}]`]);

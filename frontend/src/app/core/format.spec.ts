@@ -201,6 +201,12 @@ describe('stoppingNote', () => {
   it('says since when it stops and when SIGKILL follows', () => {
     expect(stoppingNote(base)).toBe(`Stopping since ${formatTime(at)} — SIGKILL after its 30 s grace`);
   });
+  it('says when SIGKILL comes once the server has armed it (kill_at)', () => {
+    const kill = '2026-11-30T19:41:02.000Z';
+    expect(stoppingNote({ ...base, kill_grace_s: null, kill_at: kill })).toBe(
+      `Stopping since ${formatTime(at)} — SIGKILL at ${formatTime(kill)}`,
+    );
+  });
   it('names the server default grace when the job has none of its own', () => {
     expect(stoppingNote({ ...base, kill_grace_s: null })).toBe(
       `Stopping since ${formatTime(at)} — SIGKILL after the server's grace period`,

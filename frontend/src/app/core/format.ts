@@ -151,15 +151,20 @@ export function formatGpus(job: {
 
 /**
  * What a `terminating` job is doing, in a sentence (null for any other status): since when it has
- * been stopping and when SIGKILL follows (`termination_requested_at` + `kill_grace_s`), or, without a
- * termination reason, that its command ended and the processes it left behind are being stopped.
+ * been stopping and when SIGKILL follows (`kill_at` when the server has armed it, else its grace
+ * period), or, without a termination reason, that its command ended and the processes it left
+ * behind are being stopped.
  */
 export function stoppingNote(
-  job: Pick<JobDto, 'status' | 'kill_grace_s' | 'termination_reason' | 'termination_requested_at'>,
+  job: Pick<
+    JobDto,
+    'status' | 'kill_grace_s' | 'termination_reason' | 'termination_requested_at' | 'kill_at'
+  >,
 ): string | null {
   if (job.status !== 'terminating') return null;
-  const grace =
-    job.kill_grace_s === null
+  const grace = job.kill_at
+    ? `SIGKILL at ${formatTime(job.kill_at)}`
+    : job.kill_grace_s === null
       ? "SIGKILL after the server's grace period"
       : `SIGKILL after its ${job.kill_grace_s} s grace`;
   if (job.termination_reason === null) {

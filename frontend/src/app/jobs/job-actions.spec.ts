@@ -34,6 +34,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     log_cap_bytes: null,
     array_id: null,
     array_index: null,
+    retry_of: null,
     depends_on: [],
     preemptible: false,
     restart_count: 0,

@@ -8,6 +8,7 @@ import {
   JobKillUnverifiedEvent,
   JobRepository,
   JobTerminatingEvent,
+  KillDeadlines,
   readTrainerEndpoint,
   StopResult,
   TerminationRequest,
@@ -47,7 +48,11 @@ export class JobStopper {
     private readonly files: JobFiles,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly processes: JobProcesses,
-  ) {}
+    killDeadlines: KillDeadlines,
+  ) {
+    // The API shows it with the job (kill_at); it lives here, with the timer that sends it.
+    killDeadlines.register((id) => this.active.get(id)?.killAt ?? null);
+  }
 
   /**
    * Records `request` for an active job (a stronger request replaces a weaker one: trainer_stop <

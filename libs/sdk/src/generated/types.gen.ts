@@ -1711,6 +1711,13 @@ export type JobDto = {
     };
     job_type: string;
     /**
+     * When SIGKILL is due for a `terminating` job (ISO 8601): one grace period after its stop's first
+     * signal or save-stop request. Present for terminating jobs only (GET /api/jobs and
+     * /api/jobs/{id}); null while none is armed (a plain `trainer_stop`, or the first step not taken
+     * yet).
+     */
+    kill_at?: string | null;
+    /**
      * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
      */
     kill_grace_s: number | null;
@@ -2842,6 +2849,13 @@ export type QueueItemDto = {
         [key: string]: unknown;
     };
     job_type: string;
+    /**
+     * When SIGKILL is due for a `terminating` job (ISO 8601): one grace period after its stop's first
+     * signal or save-stop request. Present for terminating jobs only (GET /api/jobs and
+     * /api/jobs/{id}); null while none is armed (a plain `trainer_stop`, or the first step not taken
+     * yet).
+     */
+    kill_at?: string | null;
     /**
      * SIGTERM → SIGKILL grace for this job, seconds; null: the server's --kill-grace.
      */
