@@ -570,6 +570,24 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(tooLong.stderr).toMatch(/kill_grace_s.*\(--kill-grace\)/);
   });
 
+  it('resubmits a job as a new one with its settings, optionally at another priority', async () => {
+    const settings = ['--name', 'again', '--gpus', '1', '--priority', '3', '--kill-grace', '4s'];
+    const limits = ['--log-cap', '8k', '--time-limit', '1h', '-e', 'LR=3e-4'];
+    const first = await cli(['submit', ...settings, ...limits, '--', 'sh', '-c', 'exit 2']);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    const original = await waitStatus(first.stdout.trim(), ['failed']);
+    const again = await cli(['job', 'resubmit', original.queue_id.slice(-8), '--priority', '7']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    const copy = await json(['job', 'status', again.stdout.trim()]);
+    expect(copy.queue_id).not.toBe(original.queue_id);
+    const kept = ['job_type', 'job_params', 'requested_gpus', 'name', 'cwd', 'env', 'kill_grace_s'] as const;
+    for (const field of [...kept, 'log_cap_bytes', 'time_limit_s', 'preemptible'])
+      expect([field, copy[field]]).toEqual([field, original[field]]);
+    expect(copy.priority).toBe(7);
+    expect((await waitStatus(copy.queue_id, ['failed'])).exit_code).toBe(2);
+    expect((await cli(['job', 'resubmit', 'q_1700000000000_00000000'])).code).toBe(5);
+  });
+
   it('exits 2 for invalid requests, naming the field', async () => {
     const tooMany = await cli(['submit', '--type', 'command', '--gpus', '3', '--', 'true']);
     expect(tooMany.code).toBe(2);

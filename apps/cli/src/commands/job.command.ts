@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
@@ -6,12 +7,15 @@ import {
   getJob,
   getJobLog,
   streamJobLog,
+  submitJob,
   TrainyardConnectionError,
   type JobControlResponseDto,
   type JobLogStreamResult,
   type Stream,
   type JobDto,
+  type SubmitJobRequestDto,
 } from '@trainyard/sdk';
+import { parseInteger } from '../args';
 import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
@@ -242,6 +246,29 @@ async function dump(ctx: CliContext, id: string): Promise<void> {
   });
 }
 
+/**
+ * A submit of the same job again: its type, parameters, GPUs (and MIG profile), priority, name,
+ * working directory, environment, time limit (as resolved at its submit), kill grace, log cap and
+ * preemptibility; not its dependencies (they were met, or failed) nor its array.
+ */
+export function resubmitBody(job: JobDto, priority?: number): SubmitJobRequestDto {
+  const body: SubmitJobRequestDto = {
+    job_type: job.job_type,
+    job_params: job.job_params,
+    requested_gpus: job.requested_gpus,
+    priority: priority ?? job.priority,
+    cwd: job.cwd,
+    env: job.env,
+    time_limit_s: job.time_limit_s,
+    preemptible: job.preemptible,
+  };
+  if (job.name !== null) body.name = job.name;
+  if (job.gpu_profile !== null) body.gpu_profile = job.gpu_profile;
+  if (job.kill_grace_s !== null) body.kill_grace_s = job.kill_grace_s;
+  if (job.log_cap_bytes !== null) body.log_cap_bytes = job.log_cap_bytes;
+  return body;
+}
+
 export function registerJob(program: Command, run: CommandRunner): void {
   const job = program.command('job').summary('one job: status, control, logs').description('One job.');
 
@@ -307,6 +334,30 @@ export function registerJob(program: Command, run: CommandRunner): void {
       run(async (ctx, id: string, options: { raw?: boolean }) =>
         tail(ctx, await resolveJobId(ctx.client, id), options),
       ),
+    );
+
+  job
+    .command('resubmit')
+    .description(
+      'queue a copy of a job as a new job: its type, parameters, GPUs, priority, name, working directory, ' +
+        'environment and limits (not its dependencies or array). Prints the new queue id (the item with --json)',
+    )
+    .argument('<id>', ID_HELP)
+    .option('-P, --priority <p>', "the copy's priority (default: the job's)")
+    .action(
+      run(async (ctx, given: string, options: { priority?: string }) => {
+        const id = await resolveJobId(ctx.client, given);
+        const { data: original } = await getJob({ client: ctx.client, path: { queue_id: id } });
+        const priority =
+          options.priority === undefined ? undefined : parseInteger(options.priority, '--priority');
+        // Sent again with the same key if a restart cuts it off: queued once, as `submit` does.
+        const { data: item } = await submitJob({
+          client: ctx.client,
+          body: resubmitBody(original, priority),
+          headers: { 'Idempotency-Key': randomUUID() },
+        });
+        ctx.output(item, () => item.queue_id);
+      }),
     );
 
   job
