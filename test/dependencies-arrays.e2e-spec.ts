@@ -348,6 +348,13 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(again.status).toBe(409);
     expect(again.body.message).toContain(`retried already (as ${retry.body.array_id})`);
     expect(await copiesOf()).toHaveLength(2);
+    // The array says what was retried, as what, and that nothing is left to retry.
+    const summary = (await api.call('GET', `/api/arrays/${arrayId}`)).body;
+    expect(summary).toMatchObject({ retryable: 0, retried_as: [retry.body.array_id] });
+    expect(summary.jobs.map((j: { retried_as: string | null }) => j.retried_as)).toEqual([
+      null,
+      ...retry.body.jobs.map((j: { queue_id: string }) => j.queue_id),
+    ]);
 
     await api.call('POST', '/api/queue/scheduler', { enabled: false });
     const long = await api.submit({

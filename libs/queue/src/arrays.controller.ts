@@ -21,7 +21,7 @@ export class ArraysController {
   async getArray(@Param() params: ArrayIdParamDto): Promise<ArrayDto> {
     const jobs = await this.jobs.arrayJobs(params.array_id);
     if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${params.array_id}`);
-    return summarizeArray(params.array_id, jobs);
+    return summarizeArray(params.array_id, jobs, await this.jobs.retriesOf(jobs.map((j) => j.id)));
   }
 
   /** Removes its queued jobs and stops its active ones (user_abort); finished ones stay. */
@@ -42,13 +42,20 @@ export class ArraysController {
   @ApiErrors(400, 401, 403, 404, 409)
   async retryArray(@Param() params: ArrayIdParamDto): Promise<ArrayDto> {
     const newId = await this.commandBus.execute(new RetryArrayCommand(params.array_id));
-    return summarizeArray(newId, await this.jobs.arrayJobs(newId));
+    return summarizeArray(newId, await this.jobs.arrayJobs(newId), new Map());
   }
 }
 
-export function summarizeArray(arrayId: string, jobs: readonly Job[]): ArrayDto {
+/** `retries`: job id → the job that retries it (JobRepository.retriesOf). */
+export function summarizeArray(
+  arrayId: string,
+  jobs: readonly Job[],
+  retries: ReadonlyMap<string, { queue_id: string; array_id: string | null }>,
+): ArrayDto {
   const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
   for (const job of jobs) counts[job.status]++;
+  const failed = jobs.filter((j) => j.status === 'failed' || j.status === 'aborted');
+  const retriedAs = [...retries.values()].map((r) => r.array_id).filter((a): a is string => a !== null);
   return {
     array_id: arrayId,
     total: jobs.length,
@@ -62,6 +69,10 @@ export function summarizeArray(arrayId: string, jobs: readonly Job[]): ArrayDto 
       status: j.status,
       exit_code: j.exit_code,
       termination_reason: j.termination_reason,
+      retried_as: retries.get(j.id)?.queue_id ?? null,
     })),
+    retryable: failed.filter((j) => !retries.has(j.id)).length,
+    // Ordered by the copies' submit order (retriesOf reads them so): the oldest retry first.
+    retried_as: [...new Set(retriedAs)],
   };
 }

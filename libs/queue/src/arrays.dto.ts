@@ -19,6 +19,9 @@ export class ArrayJobDto {
   /** Why it ended (killed, time limit, exit code, dependency…), null while it has not. */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;
+  /** The job that retries this one (`POST /api/arrays/{array_id}/retry` made it), or null. */
+  @ApiProperty({ type: String, nullable: true })
+  retried_as!: string | null;
 }
 
 /** An array as a unit: its jobs and how far along it is. */
@@ -35,6 +38,10 @@ export class ArrayDto {
   max_running!: number | null;
   /** Every job by index. */
   jobs!: ArrayJobDto[];
+  /** Failed and aborted jobs not retried yet: what `POST /api/arrays/{array_id}/retry` would copy. */
+  retryable!: number;
+  /** The arrays its retries made, oldest first (empty: never retried). */
+  retried_as!: string[];
 }
 
 export class CancelArrayResponseDto {

@@ -61,6 +61,12 @@ const CONDITION_TEXT: Record<string, string> = {
         <a class="mono" [routerLink]="['/jobs', original]">{{ original }}</a>
       </div>
     }
+    @if (retriedAs(); as copy) {
+      <div class="rel" role="group" aria-label="Retried as">
+        <span class="muted">retried as</span>
+        <a class="mono" [routerLink]="['/jobs', copy]">{{ copy }}</a>
+      </div>
+    }
     @if (array(); as arr) {
       <div class="rel" role="group" aria-label="Array">
         <span class="muted">array</span>
@@ -74,6 +80,13 @@ const CONDITION_TEXT: Record<string, string> = {
         <span>{{ progress() }}</span>
         @if (failedCount()) {
           <span class="bad">{{ failedCount() }} failed</span>
+        }
+        @if (arr.retried_as.length) {
+          <span class="muted">retried as</span>
+          <span class="mono">{{ arr.retried_as.join(', ') }}</span>
+        }
+        <!-- Only failures not retried yet: a second retry of the same ones is refused (409). -->
+        @if (arr.retryable) {
           <button
             type="button"
             class="btn btn-sm"
@@ -135,6 +148,10 @@ export class JobRelationsComponent {
     return arr !== null && arr.finished < arr.total;
   });
   protected readonly conditionText = (condition: string) => CONDITION_TEXT[condition] ?? condition;
+  /** The job that retries this one, when its array was retried. */
+  protected readonly retriedAs = computed(
+    () => this.array()?.jobs.find((j) => j.queue_id === this.job().queue_id)?.retried_as ?? null,
+  );
 
   constructor() {
     effect(() => {

@@ -292,16 +292,19 @@ export class JobRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Of `ids`, those a job retries already: id → the array (or null) of its newest retry. */
-  async retriesOf(ids: readonly string[], tx: Tx): Promise<Map<string, string | null>> {
-    const out = new Map<string, string | null>();
+  /** Of `ids`, those a job retries already: id → its newest retry (its id and array, if any). */
+  async retriesOf(
+    ids: readonly string[],
+    tx?: Tx,
+  ): Promise<Map<string, { queue_id: string; array_id: string | null }>> {
+    const out = new Map<string, { queue_id: string; array_id: string | null }>();
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const rows = await tx.find(JobEntity, {
-        select: { retry_of: true, array_id: true },
+      const rows = await (tx ?? this.db.manager).find(JobEntity, {
+        select: { id: true, retry_of: true, array_id: true },
         where: { retry_of: In(ids.slice(i, i + IN_CHUNK)) },
         order: { seq: 'ASC' },
       });
-      for (const row of rows) out.set(row.retry_of!, row.array_id);
+      for (const row of rows) out.set(row.retry_of!, { queue_id: row.id, array_id: row.array_id });
     }
     return out;
   }

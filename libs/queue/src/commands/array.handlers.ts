@@ -75,7 +75,7 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
       );
       const failed = ended.filter((j) => !retried.has(j.id));
       if (!failed.length) {
-        const into = [...new Set(retried.values())].filter(Boolean).join(', ');
+        const into = [...new Set([...retried.values()].map((r) => r.array_id))].filter(Boolean).join(', ');
         throw new DomainError(
           'CONFLICT',
           `array ${arrayId}'s failed and aborted jobs were retried already${into ? ` (as ${into}); retry that array instead` : ''}`,

@@ -36,6 +36,14 @@ export type ArrayDto = {
      */
     max_running: number | null;
     /**
+     * The arrays its retries made, oldest first (empty: never retried).
+     */
+    retried_as: Array<string>;
+    /**
+     * Failed and aborted jobs not retried yet: what `POST /api/arrays/{array_id}/retry` would copy.
+     */
+    retryable: number;
+    /**
      * Jobs in the array now (cancelling removes queued ones).
      */
     total: number;
@@ -46,6 +54,10 @@ export type ArrayJobDto = {
     exit_code: number | null;
     name: string | null;
     queue_id: string;
+    /**
+     * The job that retries this one (`POST /api/arrays/{array_id}/retry` made it), or null.
+     */
+    retried_as: string | null;
     status: JobStatus;
     /**
      * Why it ended (killed, time limit, exit code, dependency…), null while it has not.
