@@ -170,6 +170,16 @@ services:
     expect(await api.waitStatus(on.queue_id, ['aborted'], 15_000)).toMatchObject({
       termination_reason: 'user_abort',
     });
+    // The instance the stop ended is the service's last exit (not an older one).
+    await waitFor(
+      async () =>
+        (await service(api, 'command', 'sleeper')).last_exit?.queue_id === on.queue_id ? true : undefined,
+      'the stopped instance as the last exit',
+    );
+    expect((await service(api, 'command', 'sleeper')).last_exit).toMatchObject({
+      status: 'aborted',
+      termination_reason: 'user_abort',
+    });
     const again = (await api.call('POST', '/api/services/command/sleeper/enabled', { enabled: true })).body;
     expect(again.queue_id).not.toBe(on.queue_id);
     await api.waitStatus(again.queue_id, ['running']);

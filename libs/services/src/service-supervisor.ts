@@ -181,14 +181,18 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** A job ended: restart its service if the policy says so (the reason is read from the job's row). */
+  /**
+   * A job ended: it is its service's last exit (also when the service was just disabled, which is
+   * what stopped it), and the service is restarted if it is enabled and the policy says so (the
+   * reason is read from the job's row).
+   */
   onJobFinished(queueId: string): Promise<void> {
     if (!this.anyService()) return Promise.resolve();
     return this.serial(async () => {
       const job = await this.jobs.get(queueId);
       if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
       const signature = jobSignature(this.registry, job);
-      const entry = this.entries.find((e) => e.spec?.signature === signature && e.spec.enabled);
+      const entry = this.entries.find((e) => e.spec?.signature === signature);
       if (!entry?.spec) return;
       const spec = entry.spec;
       const rt = this.rt(spec);
@@ -196,7 +200,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       rt.lastExit = pickExit(job);
       const upFor = rt.upSince === null ? 0 : Date.parse(job.ended_at ?? '') - rt.upSince;
       rt.upSince = null;
-      if ((await this.liveBySignature()).has(spec.signature)) return;
+      if (!spec.enabled || (await this.liveBySignature()).has(spec.signature)) return;
       // A stop someone asked for is not a crash: the service stays down until enabled again.
       if (isTerminationRequest(job.termination_reason)) return;
       const crashed = job.termination_reason !== 'completed';
