@@ -470,6 +470,69 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('lists GPUs held as #i, `-` for a job that ended without any, and the whole note into a pipe', async () => {
+    const ran = (await cli(['submit', '--gpus', '1', '--name', 'ongpu', '--', 'true'])).stdout.trim();
+    const failing = (await cli(['submit', '--', 'sh', '-c', 'exit 3'])).stdout.trim();
+    const never = (
+      await cli(['submit', '--gpus', '1', '--name', 'never', '--after', `${failing}:ok`, '--', 'true'])
+    ).stdout.trim();
+    await waitStatus(ran, ['done']);
+    const aborted = await waitStatus(never, ['aborted']);
+    expect(aborted.error.length).toBeGreaterThan(80);
+
+    const list = await cli(['sched', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${ran}\\s+done\\s+command\\s+ongpu\\s+#[01]\\s`, 'm'));
+    // It asked for a GPU and never got one: nothing to show, not `want 1`.
+    expect(list.stdout).toMatch(new RegExp(`^${never}\\s+aborted\\s+command\\s+never\\s+-\\s`, 'm'));
+    // stdout is a pipe here: a script gets the whole error, not 80 characters of it.
+    expect(list.stdout).toContain(`  ${aborted.error}\n`);
+
+    expect((await cli(['job', 'status', ran])).stdout).toMatch(/^gpus\s+#[01]$/m);
+    expect((await cli(['job', 'status', never])).stdout).toMatch(/^gpus\s+- \(requested 1\)$/m);
+  });
+
+  it('`sched retry` takes a short array id, or a job of the array; a job in none points to `job resubmit`', async () => {
+    const wait = async (id: string) => (await cli(['wait', '--interval', '0.2', id])).code;
+    const arrayId = (
+      await cli(['submit', '--array', '3', '--', 'sh', '-c', 'test {index} -eq 0 || exit 4'])
+    ).stdout.trim();
+    expect(await wait(arrayId)).toBe(4);
+
+    const byShortId = await cli(['sched', 'retry', arrayId.slice(-8)]);
+    expect(byShortId).toMatchObject({ code: 0, stderr: '' });
+    const again = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again\n$/.exec(byShortId.stdout)?.[1];
+    expect(again).toBeDefined();
+    expect(again).not.toBe(arrayId);
+    expect(await wait(again!)).toBe(4);
+
+    type Item = { queue_id: string; array_id: string | null; status: string };
+    const member = ((await json(['sched', 'list'])).items as Item[]).find(
+      (j) => j.array_id === again && j.status === 'failed',
+    )!.queue_id;
+    const byJob = await cli(['sched', 'retry', member.slice(-8)]);
+    expect(byJob.code).toBe(0);
+    expect(byJob.stderr).toBe(`${member} is in array ${again}: retrying its failed jobs\n`);
+    const third = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again\n$/.exec(byJob.stdout)?.[1];
+    expect(third).toBeDefined();
+    expect(await wait(third!)).toBe(4);
+
+    // Retried already: the server's 409 sentence, as it says it.
+    const twice = await cli(['sched', 'retry', arrayId]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(
+      /^trainyard: array a_\d{13}_[0-9a-f]{8}'s failed and aborted jobs were retried already/,
+    );
+    expect(twice.stderr).not.toContain('409');
+
+    const plain = (await cli(['submit', '--', 'true'])).stdout.trim();
+    const refused = await cli(['sched', 'retry', plain.slice(-8)]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${plain} is not in an array`);
+    expect(refused.stderr).toContain(`trainyard job resubmit ${plain}`);
+    expect((await cli(['sched', 'retry', 'ffffffff0'])).code).toBe(5);
+  });
+
   it('changes GPU policy and shows it in gpu status', async () => {
     const gpu = async (index: number) =>
       (await json(['gpu', 'status'])).gpus.find((g: { index: number }) => g.index === index);

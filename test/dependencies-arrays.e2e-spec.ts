@@ -442,7 +442,8 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       } finally {
         await api.call('POST', '/api/queue/scheduler', { enabled: true });
       }
-      expect((await cli(['sched', 'retry', 'q_1700000000000_00000000'])).code).toBe(2);
+      // A job id retries the job's array: an unknown job is not found.
+      expect((await cli(['sched', 'retry', 'q_1700000000000_00000000'])).code).toBe(5);
     });
 
     it('exits 0 when every job and array succeeded', async () => {

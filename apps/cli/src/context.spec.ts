@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { lockHome } from '../../server/src/home-lock';
-import { fetchThroughRestart, RESTART_WAIT_MS, serverAway, UNKNOWN_SERVER_WAIT_MS } from './context';
+import {
+  CliContext,
+  fetchThroughRestart,
+  RESTART_WAIT_MS,
+  serverAway,
+  UNKNOWN_SERVER_WAIT_MS,
+} from './context';
 
 /** A server that resets the first `resets` connections mid-request (a worker killed), then answers 201. */
 async function flakyServer(resets: number): Promise<{ url: string; server: Server; requests: () => number }> {
@@ -95,5 +101,21 @@ describe(serverAway.name, () => {
       waitMs: UNKNOWN_SERVER_WAIT_MS,
     });
     expect(await serverAway(connection, Date.now() - UNKNOWN_SERVER_WAIT_MS)).toBeNull();
+  });
+});
+
+describe('CliContext.terminalWidth', () => {
+  const connection = {
+    baseUrl: 'http://127.0.0.1:1',
+    tokenSource: 'TRAINYARD_SERVER_TOKEN',
+    home: '/nonexistent',
+  };
+  const widthOn = (stdout: Partial<NodeJS.WriteStream>) =>
+    new CliContext(connection, {}, stdout as NodeJS.WriteStream).terminalWidth;
+
+  it("is the terminal's width on a terminal (80 when it does not say), none into a file or a pipe", () => {
+    expect(widthOn({ isTTY: true, columns: 132 })).toBe(132);
+    expect(widthOn({ isTTY: true, columns: 0 })).toBe(80);
+    expect(widthOn({ isTTY: false })).toBeUndefined();
   });
 });

@@ -57,6 +57,11 @@ export class CliContext {
   readonly client: Client;
   readonly json: boolean;
   readonly colors: Record<'red' | 'green' | 'yellow' | 'cyan' | 'dim', Style>;
+  /**
+   * The terminal's width when stdout is one (80 when it does not say), for tables to fit it;
+   * undefined into a file or a pipe, where a script wants every line whole.
+   */
+  readonly terminalWidth: number | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -70,6 +75,7 @@ export class CliContext {
     });
     this.json = options.json === true;
     this.colors = palette(stdout.isTTY === true && !process.env.NO_COLOR);
+    this.terminalWidth = stdout.isTTY === true ? stdout.columns || 80 : undefined;
   }
 
   /** Writes text to stdout as is. */

@@ -1,4 +1,12 @@
-import { escapeControls, formatAge, formatDuration, renderPairs, renderTable, truncate } from './format';
+import {
+  escapeControls,
+  formatAge,
+  formatDuration,
+  MIN_LAST_COLUMN,
+  renderPairs,
+  renderTable,
+  truncate,
+} from './format';
 
 describe(formatDuration.name, () => {
   it.each<[number | null, string]>([
@@ -36,6 +44,23 @@ describe(renderTable.name, () => {
       ],
     );
     expect(sut).toBe('ID     N  NOTE\na      1  short\n*bbb*  100\n');
+  });
+
+  it('cuts the last column to fit `width`, leaving it at least MIN_LAST_COLUMN; whole without one', () => {
+    const note = 'n'.repeat(200);
+    const rows = [['abc', note]];
+    const columns = [{ header: 'ID' }, { header: 'NOTE' }];
+    expect(renderTable(columns, rows)).toContain(note);
+    const fitted = renderTable(columns, rows, { width: 60 }).split('\n')[1];
+    expect(fitted).toBe(`abc  ${'n'.repeat(54)}…`);
+    expect(fitted).toHaveLength(60);
+    const narrow = renderTable(columns, rows, { width: 10 }).split('\n')[1];
+    expect(narrow).toBe(`abc  ${'n'.repeat(MIN_LAST_COLUMN - 1)}…`);
+  });
+
+  it('measures the text as shown: an escaped ESC is the 4 characters \\x1b', () => {
+    const sut = renderTable([{ header: 'NOTE' }], [['\u001b'.repeat(40)]], { width: 31 });
+    expect(sut.split('\n')[1]).toBe(`${'\\x1b'.repeat(7)}\\x…`);
   });
 });
 

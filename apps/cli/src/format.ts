@@ -32,23 +32,49 @@ export function escapeControls(text: string): string {
 
 const cellText = (cell: Cell): string => escapeControls(typeof cell === 'string' ? cell : cell.text);
 
-/** Columns separated by two spaces, headers first; the last column is not padded; cells escaped. */
-export function renderTable(columns: Column[], rows: Cell[][]): string {
-  const widths = columns.map((column, i) =>
-    Math.max(column.header.length, ...rows.map((row) => cellText(row[i] ?? '').length)),
-  );
-  const line = (cells: Cell[]): string =>
-    cells
-      .map((cell, i) => {
-        const text = cellText(cell);
-        const last = i === cells.length - 1;
+/** Options of {@link renderTable}. */
+export interface TableOptions {
+  /**
+   * Cut the last column's text (with `…`) so each line fits this many characters, leaving it at
+   * least {@link MIN_LAST_COLUMN}; unset: never cut (output to a file or a pipe wants it whole).
+   */
+  width?: number;
+}
+
+/** The fewest characters of the last column that `width` leaves, however wide the others are. */
+export const MIN_LAST_COLUMN = 30;
+
+/**
+ * Columns separated by two spaces, headers first; the last column is not padded, and cut to fit
+ * `options.width` when given; cells escaped.
+ */
+export function renderTable(columns: Column[], rows: Cell[][], options: TableOptions = {}): string {
+  const texts = rows.map((row) => columns.map((_, i) => cellText(row[i] ?? '')));
+  const last = columns.length - 1;
+  const widthOf = (i: number) => Math.max(columns[i].header.length, ...texts.map((row) => row[i].length));
+  if (options.width !== undefined && last >= 0) {
+    // Escaped first, then cut: an escape sequence counts as the characters it shows.
+    const before = columns.slice(0, last).reduce((sum, _, i) => sum + widthOf(i) + 2, 0);
+    const room = Math.max(MIN_LAST_COLUMN, options.width - before);
+    for (const row of texts) row[last] = truncate(row[last], room);
+  }
+  const widths = columns.map((_, i) => widthOf(i));
+  const line = (cells: Cell[], shown: string[]): string =>
+    shown
+      .map((text, i) => {
         const padded =
-          columns[i]?.align === 'right' ? text.padStart(widths[i]) : last ? text : text.padEnd(widths[i]);
+          columns[i]?.align === 'right'
+            ? text.padStart(widths[i])
+            : i === last
+              ? text
+              : text.padEnd(widths[i]);
+        const cell = cells[i] ?? '';
         return typeof cell === 'string' || !cell.style ? padded : cell.style(padded);
       })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...rows.map(line)].join('\n') + '\n';
+  const headers = columns.map((c) => c.header);
+  return [line(headers, headers), ...rows.map((row, r) => line(row, texts[r]))].join('\n') + '\n';
 }
 
 /** `key  value` lines with the keys aligned; values escaped like table cells. */

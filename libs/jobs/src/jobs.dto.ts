@@ -76,7 +76,7 @@ export class ListJobsQueryDto extends PageQueryDto {
 
   /**
    * Free-text search, case-insensitive (ASCII): every whitespace-separated word (or "quoted phrase") must occur in the
-   * job's name, queue id, parameters (the command) or error. `%` and `_` match themselves.
+   * job's name, queue id, array id, parameters (the command) or error. `%` and `_` match themselves.
    */
   @IsOptional()
   @IsString()

@@ -101,6 +101,22 @@ describe(renderJob.name, () => {
     expect(text).toMatch(/^sigkill at\s+2026-12-01T10:00:30.000Z {2}\(in 30s\)$/m);
   });
 
+  it.each<[string, Partial<JobDto>, string]>([
+    ['a queued job what it wants', { status: 'queued', requested_gpus: 2 }, 'want 2'],
+    ['a running job the GPUs it holds', { status: 'running', gpu_indices: [0, 1] }, '#0,#1'],
+    [
+      'a job that ended without GPUs what it had asked for',
+      { status: 'aborted', termination_reason: 'dependency_failed' },
+      '- (requested 1)',
+    ],
+    ['a GPU-less job none', { status: 'done', requested_gpus: 0 }, '-'],
+  ])('shows for %s', (_, fields, shown) => {
+    const line = renderJob(job(fields), null)
+      .split('\n')
+      .find((l) => l.startsWith('gpus '));
+    expect(line).toMatch(new RegExp(`^gpus\\s+${shown.replace(/[()]/g, '\\$&')}$`));
+  });
+
   it('names the job a retry copies', () => {
     const text = renderJob(job({ retry_of: 'q_1796000000000_0000000e' }), null);
     expect(text).toMatch(/^retry of\s+q_1796000000000_0000000e$/m);

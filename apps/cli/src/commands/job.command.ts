@@ -52,6 +52,7 @@ function statusText(job: JobDto): string {
 
 export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): string {
   const when = (iso: string | null) => (iso ? `${iso}  (${formatAge(iso, now)} ago)` : '-');
+  const gpus = formatGpus(job);
   const pairs: Array<[string, string]> = [
     ['id', job.queue_id],
     ['name', job.name ?? '-'],
@@ -59,10 +60,8 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['reason', job.termination_reason ?? '-'],
     ['type', job.job_type],
     ['priority', String(job.priority)],
-    [
-      'gpus',
-      `${formatGpus(job)}${job.gpu_indices.length || job.mig_devices.length ? '' : ` (requested ${job.requested_gpus})`}`,
-    ],
+    // `-` for a job that asked for GPUs and ended without any: say what it had asked for.
+    ['gpus', gpus === '-' && job.requested_gpus ? `- (requested ${job.requested_gpus})` : gpus],
     ['pid', job.pid === null ? '-' : String(job.pid)],
     ['submitted', when(job.submitted_at)],
     ['started', when(job.started_at)],

@@ -1,7 +1,7 @@
 import type { JobDto } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { palette } from '../format';
-import { describeCancel, renderJobsTable } from './sched.command';
+import { describeCancel, formatGpus, renderJobsTable } from './sched.command';
 
 describe(renderJobsTable.name, () => {
   const ctx = { colors: palette(false) } as CliContext;
@@ -30,6 +30,47 @@ describe(renderJobsTable.name, () => {
     expect(waiting).not.toMatch(/\b143\b/);
     const ended = renderJobsTable(ctx, [job({ status: 'failed', exit_code: 143, error: 'boom' })], new Map());
     expect(ended).toMatch(/\s143\s+boom/);
+  });
+
+  it('leaves the NOTE whole into a file or a pipe, and cuts it to fit a terminal', () => {
+    const error = `dependency q_1796000000000_0000000b (after_ok) can no longer be met: it ended failed ${'x'.repeat(100)}`;
+    const failed = [job({ status: 'aborted', error })];
+    expect(renderJobsTable(ctx, failed, new Map())).toContain(error);
+    const narrow = renderJobsTable({ ...ctx, terminalWidth: 120 } as CliContext, failed, new Map());
+    const line = narrow.split('\n')[1];
+    expect(line).toHaveLength(120);
+    expect(line).toMatch(/ {2}dependency q_1796\S*…$/);
+  });
+});
+
+describe(formatGpus.name, () => {
+  const gpus = (fields: Partial<JobDto>) =>
+    formatGpus({
+      status: 'running',
+      gpu_indices: [],
+      mig_devices: [],
+      requested_gpus: 0,
+      gpu_profile: null,
+      ...fields,
+    });
+
+  it('shows held (or once held) GPU indices as #i, never as a bare number that reads as a count', () => {
+    expect(gpus({ gpu_indices: [2], requested_gpus: 1 })).toBe('#2');
+    expect(gpus({ status: 'done', gpu_indices: [0, 1], requested_gpus: 2 })).toBe('#0,#1');
+  });
+
+  it('shows what a queued job wants, and `-` for one that ended without ever getting GPUs', () => {
+    expect(gpus({ status: 'queued', requested_gpus: 2 })).toBe('want 2');
+    expect(gpus({ status: 'queued', requested_gpus: 2, gpu_profile: '1g.10gb' })).toBe('want 2×1g.10gb');
+    expect(gpus({ status: 'aborted', requested_gpus: 1 })).toBe('-');
+    expect(gpus({ status: 'failed', requested_gpus: 1 })).toBe('-');
+    expect(gpus({ status: 'done' })).toBe('-');
+  });
+
+  it('counts MIG devices with their profile', () => {
+    expect(gpus({ mig_devices: ['MIG-a', 'MIG-b'], requested_gpus: 2, gpu_profile: '1g.10gb' })).toBe(
+      '2×1g.10gb',
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import {
   listQueue,
   retryArray,
   setScheduler,
+  TrainyardApiError,
   type CancelQueueItemResponseDto,
   type JobDto,
   type SchedulerStatusDto,
@@ -20,7 +21,7 @@ import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
 import type { CommandRunner } from './runner';
-import { ARRAY_ID, ID_HELP, resolveJobId } from '../job-id';
+import { ARRAY_ID, ID_HELP, resolveJobId, resolveJobOrArrayId } from '../job-id';
 
 /** The colour a status is shown in. */
 export function statusStyle(ctx: CliContext, status: string): Style | undefined {
@@ -41,16 +42,18 @@ export function statusStyle(ctx: CliContext, status: string): Style | undefined 
 }
 
 /**
- * Assigned GPU indices, how many MIG devices of which profile (`2×1g.10gb`), `-` for GPU-less jobs, or
- * how many a waiting job asks for (`want 2`, `want 2×1g.10gb`).
+ * A job's GPUs, worded as the console words them so an index never reads as a count: how many a
+ * queued job asks for (`want 2`, `want 2×1g.10gb`); the indices a started job holds or held
+ * (`#0,#1`), or how many MIG devices of which profile (`2×1g.10gb`); else `-` (no GPU, or it ended
+ * without ever getting one: cancelled, or a dependency failed).
  */
 export function formatGpus(
-  job: Pick<JobDto, 'gpu_indices' | 'requested_gpus' | 'gpu_profile' | 'mig_devices'>,
+  job: Pick<JobDto, 'status' | 'gpu_indices' | 'requested_gpus' | 'gpu_profile' | 'mig_devices'>,
 ): string {
   const profile = job.gpu_profile ? `×${job.gpu_profile}` : '';
+  if (job.status === 'queued') return job.requested_gpus ? `want ${job.requested_gpus}${profile}` : '-';
   if (job.mig_devices.length) return `${job.mig_devices.length}${profile}`;
-  if (job.gpu_indices.length) return job.gpu_indices.join(',');
-  return job.requested_gpus ? `want ${job.requested_gpus}${profile}` : '-';
+  return job.gpu_indices.length ? job.gpu_indices.map((i) => `#${i}`).join(',') : '-';
 }
 
 /**
@@ -67,7 +70,10 @@ export function describeCancel(
   return `${result.queue_id} has started: aborting it`;
 }
 
-/** The jobs table of `sched list`; `reasons` are the pending reasons of queued items. */
+/**
+ * The jobs table of `sched list`; `reasons` are the pending reasons of queued items. The NOTE
+ * column is cut to fit the terminal (`ctx.terminalWidth`), and left whole into a file or a pipe.
+ */
 export function renderJobsTable(
   ctx: CliContext,
   jobs: JobDto[],
@@ -85,7 +91,7 @@ export function renderJobsTable(
     formatDuration(job.runtime_seconds),
     // A requeued (preempted) job keeps its last attempt's code; queued, it has none of its own yet.
     job.exit_code === null || job.status === 'queued' ? '-' : String(job.exit_code),
-    truncate((job.status === 'queued' ? reasons.get(job.queue_id) : job.error) ?? '', 80),
+    (job.status === 'queued' ? reasons.get(job.queue_id) : job.error) ?? '',
   ]);
   return renderTable(
     [
@@ -101,6 +107,7 @@ export function renderJobsTable(
       { header: 'NOTE' },
     ],
     rows,
+    { width: ctx.terminalWidth },
   );
 }
 
@@ -208,13 +215,34 @@ export function registerSched(program: Command, run: CommandRunner): void {
   sched
     .command('retry')
     .description(
-      "submit an array's failed and aborted jobs again, as a new array (same indices and parameters)",
+      "submit an array's failed and aborted jobs again, as a new array (same indices and parameters); " +
+        "given one of its jobs, retries that job's array",
     )
-    .argument('<array_id>', 'array id (a_…)')
+    .argument('<id>', 'array id (a_…) or the id of one of its jobs, or a unique prefix or suffix of either')
     .action(
       run(async (ctx, given: string) => {
-        if (!ARRAY_ID.test(given)) throw new CliError(`"${given}" is not an array id (a_…)`, EXIT.invalid);
-        const { data } = await retryArray({ client: ctx.client, path: { array_id: given } });
+        const target = await resolveJobOrArrayId(ctx.client, given);
+        let arrayId = target.id;
+        if (target.kind === 'job') {
+          const { data: job } = await getJob({ client: ctx.client, path: { queue_id: target.id } });
+          if (job.array_id === null)
+            throw new CliError(
+              `${job.queue_id} is not in an array: sched retry retries an array's failed jobs; ` +
+                `to run this one again: trainyard job resubmit ${job.queue_id}`,
+              EXIT.invalid,
+            );
+          arrayId = job.array_id;
+          // Said first (on stderr: stdout stays the result), so a refusal below reads in context.
+          if (!ctx.json)
+            process.stderr.write(`${job.queue_id} is in array ${arrayId}: retrying its failed jobs\n`);
+        }
+        const { data } = await retryArray({ client: ctx.client, path: { array_id: arrayId } }).catch(
+          (err: unknown) => {
+            // 409: nothing left to retry; the server's sentence says where its retry went.
+            if (err instanceof TrainyardApiError && err.status === 409) throw new CliError(err.message);
+            throw err;
+          },
+        );
         ctx.output(
           data,
           () => `${data.array_id}: ${data.total} job${data.total === 1 ? '' : 's'} queued again`,

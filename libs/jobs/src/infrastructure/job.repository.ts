@@ -147,7 +147,7 @@ function applyFilter(
     const values = `EXISTS (SELECT 1 FROM json_tree(j.job_params) p WHERE p.atom ${like})`;
     // eslint-disable-next-line no-control-regex -- JSON escapes exactly these
     const params = /["\\\u0000-\u001f]/.test(word) ? values : `(j.job_params ${like} AND ${values})`;
-    qb.andWhere(`(j.name ${like} OR j.id ${like} OR j.error ${like} OR ${params})`, {
+    qb.andWhere(`(j.name ${like} OR j.id ${like} OR j.array_id ${like} OR j.error ${like} OR ${params})`, {
       [`w${i}`]: containsPattern(word),
     });
   });

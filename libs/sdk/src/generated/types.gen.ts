@@ -6425,7 +6425,7 @@ export type ListJobsData = {
         job_type?: string;
         /**
          * Free-text search, case-insensitive (ASCII): every whitespace-separated word (or "quoted phrase") must occur in the
-         * job's name, queue id, parameters (the command) or error. `%` and `_` match themselves.
+         * job's name, queue id, array id, parameters (the command) or error. `%` and `_` match themselves.
          */
         q?: string;
         /**
