@@ -1,10 +1,12 @@
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +133,11 @@ describe('files tree (browser e2e)', () => {
     await menuItem('New file…').click();
     await answerPrompt('New file', 'train.yaml', 'Create');
     await row(join(proj, 'train.yaml')).waitFor();
+    // …and opens it in the editor, as creating a file in an editor does.
+    await page.waitForURL(
+      (url) => url.pathname === '/edit' && url.searchParams.get('path') === join(proj, 'train.yaml'),
+    );
+    await page.locator('[role="tab"]', { hasText: 'train.yaml' }).waitFor();
     expect(readdirSync(proj).sort()).toEqual(['models', 'readme.md', 'sub', 'train.yaml']);
   });
 
@@ -202,6 +209,30 @@ describe('files tree (browser e2e)', () => {
       .click();
     await tab('final.yaml').waitFor({ state: 'detached' });
     expect(existsSync(after)).toBe(false);
+  });
+
+  it('offers no action on a symbolic link that the server refuses, and says why when it is opened', async () => {
+    const refused = 'Symbolic links are not followed or changed from the console.';
+    const link = join(root, 'readme-link.md');
+    symlinkSync(join(proj, 'readme.md'), link);
+    await page.locator('nav.sidebar').getByRole('button', { name: 'Refresh', exact: true }).click();
+    await row(link).waitFor();
+    expect(await row(link).locator('.tag').textContent()).toBe('link');
+
+    await row(link).click({ button: 'right' });
+    for (const label of ['Rename…', 'Cut', 'Copy', 'Duplicate', 'Duplicate as…', 'Delete permanently…']) {
+      expect(await menuItem(label).isDisabled()).toBe(true);
+      expect(await menuItem(label).getAttribute('title')).toBe(refused);
+    }
+    await page.keyboard.press('Escape');
+    await page.getByRole('menu').waitFor({ state: 'detached' });
+
+    // Enter (as a click) would open a file or folder: on a link it says why nothing opens.
+    await row(link).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.toast', { hasText: refused }).waitFor();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'files-symlink.png') });
   });
 
   it("shows the server's 403 when an operation is refused (too shallow to delete), and changes nothing", async () => {

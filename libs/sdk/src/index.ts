@@ -1,6 +1,6 @@
 // @trainyard/sdk: the client generated from openapi/openapi.json (`npm run sdk:generate`; never edit
 // generated/ by hand) plus the hand-written parts the spec cannot describe: a configured client,
-// typed errors, and the WebSocket streams.
+// typed errors, the WebSocket streams, and short-id lookup.
 export * from './generated';
 export { createClient, createConfig } from './generated/client';
 export type { Client, Config, RequestResult } from './generated/client';
@@ -9,3 +9,4 @@ export * from './errors';
 export * from './streams';
 export * from './durations';
 export * from './sizes';
+export * from './job-ids';

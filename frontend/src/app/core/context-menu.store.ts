@@ -5,6 +5,8 @@ export interface MenuItem {
   action: () => void;
   danger?: boolean;
   disabled?: boolean;
+  /** A tooltip, e.g. why the item is disabled. */
+  title?: string;
   /** A short hint shown on the right (e.g. a shortcut). */
   hint?: string;
 }

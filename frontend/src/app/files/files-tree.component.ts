@@ -16,11 +16,18 @@ import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
 import { baseName } from '../core/paths';
 import { RefreshBus } from '../core/refresh';
+import { ToastStore } from '../core/toast.store';
 import { PathPickerComponent } from '../shared/path-picker.component';
 import { ServerReachability } from '../core/api';
 import { FilesTreeStore, type TreeRow } from './files-tree.store';
 
 type EntryRow = Extract<TreeRow, { type: 'entry' }>;
+
+/**
+ * Why a symbolic link can only be looked at: the server refuses every path through one (so a link
+ * cannot redirect an operation outside the allowed roots), the link itself included.
+ */
+export const SYMLINK_REFUSED = 'Symbolic links are not followed or changed from the console.';
 
 interface NamePrompt {
   title: string;
@@ -48,6 +55,7 @@ export class FilesTreeComponent {
   protected readonly reachability = inject(ServerReachability);
   private readonly menu = inject(ContextMenuStore);
   private readonly confirm = inject(ConfirmStore);
+  private readonly toasts = inject(ToastStore);
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -118,17 +126,20 @@ export class FilesTreeComponent {
         this.openRow(row);
         break;
       case 'F2':
+        if (this.refusesLink(row)) break;
         if (!row.root) void this.rename(row);
         break;
       case 'Delete':
         if (row.root) void this.store.removeRoot(row.path);
-        else void this.remove(row);
+        else if (!this.refusesLink(row)) void this.remove(row);
         break;
       case 'ContextMenu':
         this.openMenu(event, row);
         break;
       default:
         if (event.key === 'F10' && event.shiftKey) this.openMenu(event, row);
+        else if (ctrl && (event.key === 'c' || event.key === 'x') && row.kind === 'symlink')
+          this.refusesLink(row);
         else if (ctrl && event.key === 'c') this.store.copy(row.path);
         else if (ctrl && event.key === 'x' && !row.root) this.store.cut(row.path);
         else if (ctrl && event.key === 'v' && row.kind === 'dir') void this.store.paste(row.path);
@@ -144,6 +155,8 @@ export class FilesTreeComponent {
     this.active.set(row.key);
     const dir = row.kind === 'dir';
     const clip = this.store.clipboard();
+    // Every operation on a link is refused by the server: shown disabled, saying why.
+    const link: Partial<MenuItem> = row.kind === 'symlink' ? { disabled: true, title: SYMLINK_REFUSED } : {};
     const items: MenuItem[] = [];
     if (row.kind === 'file')
       items.push({ label: 'Open', hint: 'Enter', action: () => this.openFile(row.path) });
@@ -155,11 +168,11 @@ export class FilesTreeComponent {
     }
     if (!row.root) {
       items.push(
-        { label: 'Rename…', hint: 'F2', action: () => void this.rename(row) },
-        { label: 'Cut', hint: 'Ctrl+X', action: () => this.store.cut(row.path) },
+        { label: 'Rename…', hint: 'F2', action: () => void this.rename(row), ...link },
+        { label: 'Cut', hint: 'Ctrl+X', action: () => this.store.cut(row.path), ...link },
       );
     }
-    items.push({ label: 'Copy', hint: 'Ctrl+C', action: () => this.store.copy(row.path) });
+    items.push({ label: 'Copy', hint: 'Ctrl+C', action: () => this.store.copy(row.path), ...link });
     if (dir) {
       items.push({
         label: clip ? `Paste ${baseName(clip.path)}` : 'Paste',
@@ -173,8 +186,9 @@ export class FilesTreeComponent {
         {
           label: 'Duplicate',
           action: () => void this.store.duplicate(row.path).then((p) => p && this.focus(p)),
+          ...link,
         },
-        { label: 'Duplicate as…', action: () => void this.duplicateAs(row) },
+        { label: 'Duplicate as…', action: () => void this.duplicateAs(row), ...link },
       );
     }
     if (dir) items.push({ label: 'Refresh', action: () => void this.store.load(row.path) });
@@ -186,6 +200,7 @@ export class FilesTreeComponent {
         hint: 'Del',
         danger: true,
         action: () => void this.remove(row),
+        ...link,
       });
     }
     this.menu.open(event, row.path, items);
@@ -219,6 +234,14 @@ export class FilesTreeComponent {
   private openRow(row: EntryRow): void {
     if (row.kind === 'dir') void this.store.toggle(row.path);
     else if (row.kind === 'file') this.openFile(row.path);
+    else this.refusesLink(row);
+  }
+
+  /** True for a symbolic link, after saying why nothing happens (rather than nothing at all). */
+  private refusesLink(row: EntryRow): boolean {
+    if (row.kind !== 'symlink') return false;
+    this.toasts.info(SYMLINK_REFUSED);
+    return true;
   }
 
   private openFile(path: string): void {
@@ -235,7 +258,10 @@ export class FilesTreeComponent {
     if (!name) return;
     const made =
       kind === 'file' ? await this.store.newFile(row.path, name) : await this.store.newFolder(row.path, name);
-    if (made) this.focus(made);
+    if (!made) return;
+    this.focus(made);
+    // As in an editor: a new file is made to be written.
+    if (kind === 'file') this.openFile(made);
   }
 
   private async rename(row: EntryRow): Promise<void> {

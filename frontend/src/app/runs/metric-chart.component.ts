@@ -132,7 +132,13 @@ export class MetricChartComponent {
   readonly smoothing = input(0);
 
   private readonly api = inject(API);
-  private chart: ECharts | null = null;
+  /**
+   * The chart, once ngx-echarts has made it. A signal so that the render effect draws on it: that
+   * effect runs after ngx-echarts has applied `initialOptions` (right after `chartInit`), whereas
+   * drawing inside `chartInit` set series and an x axis on a chart with no grid or y axis yet,
+   * which made ECharts throw ("reading 'axisBuilder'") and was wiped by those options anyway.
+   */
+  private readonly chart = signal<ECharts | null>(null);
   private readonly data = signal<readonly RunSeries[]>([]);
   /** The whole series' step range: the x axis (frozen while zoomed so the window stays put). */
   private readonly extent = signal<StepRange | null>(null);
@@ -164,7 +170,8 @@ export class MetricChartComponent {
   protected readonly initialOptions = {
     animation: false,
     grid: { left: 48, right: 16, top: 28, bottom: 44 },
-    xAxis: { type: 'value', name: 'step', nameLocation: 'end', nameGap: 4, scale: true },
+    // Steps are whole numbers: no 0.5 ticks when only a few are shown.
+    xAxis: { type: 'value', name: 'step', nameLocation: 'end', nameGap: 4, scale: true, minInterval: 1 },
     yAxis: { type: 'value', scale: true },
     legend: { top: 0, type: 'scroll', textStyle: { color: '#888' } },
     tooltip: {
@@ -206,13 +213,12 @@ export class MetricChartComponent {
       }, LIVE_POLL_MS);
       onCleanup(stop);
     });
-    effect(() => this.render(this.data(), this.extent(), this.smoothing()));
+    effect(() => this.render(this.chart(), this.data(), this.extent(), this.smoothing()));
     inject(DestroyRef).onDestroy(() => clearTimeout(this.zoomTimer));
   }
 
   protected onInit(chart: ECharts): void {
-    this.chart = chart;
-    this.render(this.data(), this.extent(), this.smoothing());
+    this.chart.set(chart);
   }
 
   protected onZoom(): void {
@@ -231,18 +237,18 @@ export class MetricChartComponent {
     const zoom = this.zoomWindow();
     if (!zoom) return;
     const quarter = (zoom.end - zoom.start) / 4;
-    this.chart?.dispatchAction({ type: 'dataZoom', start: zoom.start + quarter, end: zoom.end - quarter });
+    this.chart()?.dispatchAction({ type: 'dataZoom', start: zoom.start + quarter, end: zoom.end - quarter });
   }
 
   private zoomWindow(): { start: number; end: number } | null {
-    const zoom = (this.chart?.getOption() as { dataZoom?: { start?: number; end?: number }[] } | undefined)
+    const zoom = (this.chart()?.getOption() as { dataZoom?: { start?: number; end?: number }[] } | undefined)
       ?.dataZoom?.[0];
     return zoom ? { start: zoom.start ?? 0, end: zoom.end ?? 100 } : null;
   }
 
   protected resetZoom(): void {
     // The data-zoom event that follows re-reads the whole range.
-    this.chart?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
+    this.chart()?.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
   }
 
   /** Reads every run's series at the current range; a newer read wins over an older one. */
@@ -273,9 +279,14 @@ export class MetricChartComponent {
     }
   }
 
-  private render(data: readonly RunSeries[], extent: StepRange | null, weight: number): void {
-    if (!this.chart) return;
-    this.chart.setOption(
+  private render(
+    chart: ECharts | null,
+    data: readonly RunSeries[],
+    extent: StepRange | null,
+    weight: number,
+  ): void {
+    if (!chart) return;
+    chart.setOption(
       {
         xAxis: { min: extent?.min ?? null, max: extent?.max ?? null },
         legend: { data: data.map((d) => d.label) },

@@ -39,6 +39,7 @@ import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
             class="menu-item"
             [class.danger]="item.danger"
             [disabled]="item.disabled"
+            [attr.title]="item.title ?? null"
             (click)="run(item)"
           >
             <span>{{ item.label }}</span>

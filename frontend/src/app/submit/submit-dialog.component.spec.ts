@@ -273,6 +273,29 @@ describe(SubmitDialogComponent.name, () => {
       });
     });
 
+    it('says an array was submitted, with its id and size, rather than naming its first job', async () => {
+      client.post.mockResolvedValue({
+        data: {
+          queue_id: 'q_3_abc',
+          name: 'eval [0]',
+          status: 'running',
+          array_id: 'a_1700000000000_0000beef',
+        },
+      });
+      vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+      const success = vi.spyOn(TestBed.inject(ToastStore), 'success');
+      const ctx = await open();
+      typeInto(ctx.q('#param-argv'), 'python eval.py');
+      toggleAdvanced(ctx, true);
+      typeInto(ctx.q('#submit-array-count'), '2');
+
+      await submit(ctx);
+
+      await vi.waitFor(() =>
+        expect(success).toHaveBeenCalledWith('Submitted array a_1700000000000_0000beef (2 jobs).'),
+      );
+    });
+
     it('stops a bad time limit or array count under its field, opening the section', async () => {
       const ctx = await open();
       typeInto(ctx.q('#param-argv'), 'python eval.py');
@@ -324,6 +347,77 @@ describe(SubmitDialogComponent.name, () => {
       expect(ctx.q('.alert[role="alert"]').textContent).toContain(
         'array.sweep: array.sweep.lr must list values',
       );
+    });
+
+    describe('a short Depends on id', () => {
+      const C = 'q_1700000000002_c5a49040';
+      const D = 'q_1700000000003_ffff9040';
+      /** GET /api/jobs?q= answers like the server: ids (and names) containing the text. */
+      function serveJobs(ids: string[]) {
+        client.get.mockImplementation(async ({ url, query }: { url: string; query?: { q?: string } }) => {
+          if (url === '/api/job-types') return { data: TYPES };
+          if (url === '/api/jobs') {
+            const items = ids
+              .filter((id) => !query?.q || id.includes(query.q))
+              .map((queue_id) => ({
+                queue_id,
+                array_id: null,
+                name: null,
+                job_type: 'command',
+                status: 'done',
+              }));
+            return { data: { items, next_cursor: null } };
+          }
+          throw new Error(`unexpected GET ${url}`);
+        });
+      }
+      it('is resolved to the whole id when the field is left, and that id is sent', async () => {
+        serveJobs([A, C]);
+        client.post.mockResolvedValue({ data: { queue_id: 'q_3_abc', name: null, status: 'queued' } });
+        vi.spyOn(TestBed.inject(Router), 'navigate').mockResolvedValue(true);
+        const ctx = await open();
+        typeInto(ctx.q('#param-argv'), 'python eval.py');
+        toggleAdvanced(ctx, true);
+        await addDependency(ctx, 'c5a49040');
+        ctx.q('#submit-dep-0').dispatchEvent(new Event('change')); // what leaving a changed field fires
+        await vi.waitFor(() => {
+          ctx.fixture.detectChanges();
+          expect(ctx.q<HTMLInputElement>('#submit-dep-0').value).toBe(C);
+        });
+
+        await submit(ctx);
+        await vi.waitFor(() => expect(client.post).toHaveBeenCalledTimes(1));
+        expect(client.post.mock.calls[0][0].body.depends_on).toEqual([
+          { queue_id: C, condition: 'after_ok' },
+        ]);
+      });
+
+      it('is resolved on submit too, and one matching no job or several is stopped on its row', async () => {
+        serveJobs([A, C, D]);
+        const ctx = await open();
+        typeInto(ctx.q('#param-argv'), 'python eval.py');
+        toggleAdvanced(ctx, true);
+        await addDependency(ctx, '0a1b2c3d');
+        await addDependency(ctx, 'deadbeef');
+        await addDependency(ctx, '9040'); // the end of C and of D
+
+        await submit(ctx);
+        await vi.waitFor(() => {
+          ctx.fixture.detectChanges();
+          expect(ctx.root.querySelector('#submit-dep-2-hint')).not.toBeNull();
+        });
+
+        expect(client.post).not.toHaveBeenCalled();
+        expect(ctx.q<HTMLInputElement>('#submit-dep-0').value).toBe(A);
+        expect(ctx.q('#submit-dep-0').getAttribute('aria-invalid')).toBe('false');
+        expect(ctx.q('#submit-dep-1-hint').textContent?.trim()).toBe(
+          'No job or array id starts or ends with “deadbeef”.',
+        );
+        expect(ctx.q('#submit-dep-2-hint').textContent?.trim()).toBe(
+          `“9040” matches 2 jobs (${C}, ${D}): type more of the id.`,
+        );
+        expect(ctx.q('#submit-dep-2').getAttribute('aria-invalid')).toBe('true');
+      });
     });
   });
 
@@ -412,7 +506,7 @@ describe(SubmitDialogComponent.name, () => {
       serveGpus({ gpus: [migGpus.gpus[0]] });
       const ctx = await open();
       expect(ctx.root.querySelector('#submit-gpu-profile')).toBeNull();
-      expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('0 runs without a GPU');
+      expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('0 = CPU only');
     });
 
     it('is filled in on resubmit', async () => {

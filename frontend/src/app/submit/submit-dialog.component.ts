@@ -20,6 +20,7 @@ import {
 } from '@trainyard/sdk';
 import { ClusterStore } from '../cluster/cluster.store';
 import { errorMessage, fieldErrors } from '../core/api';
+import { WHOLE_JOB_ID } from '../core/job-id';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { PathPickerComponent } from '../shared/path-picker.component';
 import { FORM_FIELD } from '../shared/form-field/form-field.component';
@@ -36,6 +37,7 @@ import {
   formField,
   initialValues,
   serviceFormField,
+  submittedMessage,
   valuesFromJob,
 } from './submit-form';
 import { SubmitStore } from './submit.store';
@@ -282,9 +284,7 @@ type ListPreview =
                     <ty-form-field
                       controlId="submit-gpus"
                       label="GPUs"
-                      [hint]="
-                        v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 runs without a GPU'
-                      "
+                      [hint]="v.gpuProfile ? 'How many ' + v.gpuProfile + ' MIG devices' : '0 = CPU only'"
                       [error]="err('requested_gpus')"
                     >
                       <input
@@ -480,13 +480,14 @@ type ListPreview =
                             spellcheck="false"
                             autocomplete="off"
                             list="submit-recent-jobs"
-                            placeholder="q_… (type or pick a recent job)"
+                            placeholder="q_… or its last 8 digits (or pick a recent job)"
                             [id]="'submit-dep-' + i"
                             [attr.aria-label]="'Queue id of dependency ' + (i + 1)"
                             [value]="row.queueId"
                             [attr.aria-invalid]="!!err('depends_on[' + i + ']')"
                             [attr.aria-describedby]="'submit-dep-' + i + '-hint'"
                             (input)="setDependency(i, { queueId: $any($event.target).value })"
+                            (change)="resolveDependency(i)"
                           />
                           <select
                             [id]="'submit-dep-' + i + '-condition'"
@@ -603,7 +604,11 @@ type ListPreview =
               Save as service…
             </button>
             <button type="button" class="btn" (click)="close()">Cancel</button>
-            <button type="submit" class="btn btn-primary" [disabled]="!type() || store.submitting()">
+            <button
+              type="submit"
+              class="btn btn-primary"
+              [disabled]="!type() || store.submitting() || resolving()"
+            >
               {{ store.submitting() ? 'Submitting…' : submitLabel() }}
             </button>
           </div>
@@ -684,9 +689,6 @@ type ListPreview =
       text-transform: none;
       letter-spacing: 0;
     }
-    .advanced .field {
-      align-content: start;
-    }
     .advanced-body {
       display: grid;
       gap: 10px;
@@ -711,6 +713,9 @@ type ListPreview =
     }
     .field {
       min-width: 0;
+      /* In a row, a field with a longer hint is taller: the others keep their label and control at
+         the top (not spread over the height), so the controls line up. */
+      align-content: start;
     }
     .field input:not([type='checkbox']),
     .field select,
@@ -791,6 +796,8 @@ export class SubmitDialogComponent {
   protected readonly typeName = signal('');
   protected readonly values = signal<FormValues | null>(null);
   protected readonly errors = signal<FieldErrors>({});
+  /** Short Depends on ids are being looked up before a submit. */
+  protected readonly resolving = signal(false);
   /** The "Save as service…" name being typed, or null while that step is not open. */
   protected readonly serviceName = signal<string | null>(null);
   protected readonly savingService = signal(false);
@@ -989,6 +996,37 @@ export class SubmitDialogComponent {
     this.clearError('depends_on');
   }
 
+  /**
+   * Replaces row `index`'s id by the whole one it is short for (the 8 hex digits the console shows,
+   * or any unique prefix or suffix of an id), or shows under the row why it cannot. True when the
+   * row can be sent (blank, whole, or resolved).
+   */
+  protected async resolveDependency(index: number): Promise<boolean> {
+    const given = this.values()?.dependsOn[index]?.queueId.trim() ?? '';
+    if (given === '' || WHOLE_JOB_ID.test(given)) return true;
+    const found = await this.store.resolveDependency(given);
+    // Typed over or removed meanwhile: the newer text gets its own look-up.
+    if (this.values()?.dependsOn[index]?.queueId.trim() !== given) return false;
+    if ('id' in found) {
+      this.setDependency(index, { queueId: found.id });
+      return true;
+    }
+    this.errors.update((e) => ({ ...e, [`depends_on[${index}]`]: found.error }));
+    return false;
+  }
+
+  /** Resolves every row's short id (see resolveDependency) before a submit; false when one cannot be. */
+  private async resolveDependencies(): Promise<boolean> {
+    const rows = this.values()?.dependsOn ?? [];
+    if (rows.every((row) => row.queueId.trim() === '' || WHOLE_JOB_ID.test(row.queueId.trim()))) return true;
+    this.resolving.set(true);
+    try {
+      return (await Promise.all(rows.map((_, i) => this.resolveDependency(i)))).every(Boolean);
+    } finally {
+      this.resolving.set(false);
+    }
+  }
+
   protected addDependency(): void {
     const index = this.values()?.dependsOn.length ?? 0;
     this.values.update((v) =>
@@ -1081,9 +1119,15 @@ export class SubmitDialogComponent {
 
   protected async submit(event: Event): Promise<void> {
     event.preventDefault();
+    if (!this.type() || !this.values() || this.store.submitting() || this.resolving()) return;
+    if (!(await this.resolveDependencies())) {
+      this.focusFirstError();
+      return;
+    }
+    // Read after the look-ups: they put the whole ids in.
     const type = this.type();
     const values = this.values();
-    if (!type || !values || this.store.submitting()) return;
+    if (!type || !values) return;
     if (this.multiActive()) return this.submitMultiNode(type, values);
     const built = buildBody(type, values);
     if ('errors' in built) {
@@ -1098,11 +1142,7 @@ export class SubmitDialogComponent {
       // One-off, as in initialValues: the next job must not silently wait on these or fan out.
       this.values.update((v) => v && { ...v, dependsOn: [], arrayCount: '', arrayMaxRunning: '' });
       this.launcher.close();
-      this.toasts.success(
-        item.status === 'queued' && item.pending_reason
-          ? `Queued ${item.name ?? item.queue_id}: ${item.pending_reason}`
-          : `Submitted ${item.name ?? item.queue_id}.`,
-      );
+      this.toasts.success(submittedMessage(item, built.body));
       await this.router.navigate(['/jobs', item.queue_id]);
     } catch (err) {
       this.showServerErrors(err, (field) => formField(field, values.dependsOn));

@@ -1,4 +1,11 @@
-import type { GpuDto, JobDto, JobParamDescriptionDto, JobTypeDto } from '@trainyard/sdk';
+import type {
+  GpuDto,
+  JobDto,
+  JobParamDescriptionDto,
+  JobTypeDto,
+  QueueItemDto,
+  SubmitJobRequestDto,
+} from '@trainyard/sdk';
 import {
   type FormValues,
   SERVICE_NAME,
@@ -12,6 +19,7 @@ import {
   parseDependsOn,
   parseTimeLimit,
   serviceFormField,
+  submittedMessage,
   valuesFromJob,
 } from './submit-form';
 
@@ -395,6 +403,41 @@ describe('advanced fields', () => {
   ])('refuses count %j, max running %j under the server field names', (count, max, expected) => {
     expect(parseArray(count, max)).toEqual({ errors: expected });
     expect(errorsOf(type, values(cmd, { arrayCount: count, arrayMaxRunning: max }))).toEqual(expected);
+  });
+});
+
+describe('submittedMessage', () => {
+  const item = (over: Partial<QueueItemDto>) =>
+    ({
+      queue_id: 'q_1_aa',
+      name: 'train',
+      status: 'queued',
+      array_id: null,
+      pending_reason: null,
+      ...over,
+    }) as QueueItemDto;
+  const body = (array?: SubmitJobRequestDto['array']) =>
+    ({
+      job_type: 'command',
+      requested_gpus: 0,
+      job_params: {},
+      ...(array && { array }),
+    }) as SubmitJobRequestDto;
+
+  it('names the job, and why it waits when it does', () => {
+    expect(submittedMessage(item({}), body())).toBe('Submitted train.');
+    expect(submittedMessage(item({ name: null, pending_reason: 'waiting for 2 GPUs' }), body())).toBe(
+      'Queued q_1_aa: waiting for 2 GPUs',
+    );
+  });
+
+  it('names an array and its size (count × sweep points), not its first job', () => {
+    const first = item({ name: 'train [0]', array_id: 'a_1_bb' });
+    expect(submittedMessage(first, body({ count: 2 }))).toBe('Submitted array a_1_bb (2 jobs).');
+    expect(submittedMessage(first, body({ count: 2, sweep: { lr: [1, 2, 3] } }))).toBe(
+      'Submitted array a_1_bb (6 jobs).',
+    );
+    expect(submittedMessage(first, body({ sweep: { lr: [1] } }))).toBe('Submitted array a_1_bb (1 job).');
   });
 });
 

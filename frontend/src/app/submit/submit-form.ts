@@ -4,10 +4,12 @@ import {
   type JobDto,
   type JobParamDescriptionDto,
   type JobTypeDto,
+  type QueueItemDto,
   type SubmitJobRequestDto,
   formatDuration,
   parseDuration,
 } from '@trainyard/sdk';
+import { WHOLE_JOB_ID } from '../core/job-id';
 import { parseDecimal, parseInteger } from '../core/numbers';
 import { listText, splitList } from './argv';
 
@@ -45,9 +47,6 @@ export const DEPENDENCY_CHOICES: ReadonlyArray<{ value: DependencyCondition; lab
   { value: 'after_not_ok', label: 'after it fails' },
   { value: 'after_start', label: 'after it starts' },
 ];
-
-/** What `depends_on` takes: a queue id (`q_<ms>_<8 hex>`), or an array id (`a_…`: each of its jobs). */
-const DEPENDENCY_ID = /^[qa]_\d{13}_[0-9a-f]{8}$/;
 
 /** What the server allows in one array (count × sweep points). */
 const MAX_ARRAY_JOBS = 10_000;
@@ -177,6 +176,22 @@ export function buildBody(
   return { body };
 }
 
+/**
+ * The toast after POST /api/queue answered `item`: the job, or for an array (the answer is its
+ * first job) the array and how many jobs it has; then why it waits, when it does.
+ */
+export function submittedMessage(item: QueueItemDto, body: SubmitJobRequestDto): string {
+  let what = item.name ?? item.queue_id;
+  if (item.array_id) {
+    const points = Object.values(body.array?.sweep ?? {}).reduce((n, values) => n * values.length, 1);
+    const jobs = (body.array?.count ?? 1) * points;
+    what = `array ${item.array_id} (${jobs} job${jobs === 1 ? '' : 's'})`;
+  }
+  return item.status === 'queued' && item.pending_reason
+    ? `Queued ${what}: ${item.pending_reason}`
+    : `Submitted ${what}.`;
+}
+
 export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m or seconds (or none).';
 
 /**
@@ -197,7 +212,9 @@ export function parseDependsOn(
   rows.forEach((row, i) => {
     const id = row.queueId.trim();
     if (id === '') return;
-    if (!DEPENDENCY_ID.test(id))
+    // What `depends_on` takes: a whole queue id, or an array id (each of its jobs); the dialog
+    // resolves short ids to whole ones before this.
+    if (!WHOLE_JOB_ID.test(id))
       errors[`depends_on[${i}]`] = 'A queue id like q_1700000000000_0a1b2c3d, or an array id a_….';
     else if (seen.has(id)) errors[`depends_on[${i}]`] = 'Listed twice.';
     else value.push({ queue_id: id, condition: row.condition });

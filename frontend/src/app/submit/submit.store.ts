@@ -13,6 +13,7 @@ import {
   submitJob,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
+import { type ResolvedId, resolveJobOrArrayId } from '../core/job-id';
 import { readStored, writeStored } from '../core/storage';
 import { type FormValues, type MigProfileOption, migProfileOptions } from './submit-form';
 
@@ -78,6 +79,15 @@ export class SubmitStore {
       this.recentJobs.set((await listJobs({ client: this.api, query: { limit: 20 } })).data.items);
     } catch {
       this.recentJobs.set([]);
+    }
+  }
+
+  /** A Depends on id as typed (whole, or the short one the console shows) → the whole id, or why not. */
+  async resolveDependency(given: string): Promise<ResolvedId> {
+    try {
+      return await resolveJobOrArrayId(this.api, given);
+    } catch (err) {
+      return { error: `Could not look the id up: ${errorMessage(err)}.` };
     }
   }
 
