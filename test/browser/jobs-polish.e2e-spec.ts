@@ -130,9 +130,12 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     await r.locator('.status-terminating').waitFor();
     expect(await r.getByRole('button', { name: 'Kill saver', exact: true }).count()).toBe(0);
     await r.getByRole('button', { name: 'Force kill saver' }).waitFor();
-    expect(await r.locator('td.c-error').textContent()).toMatch(
-      /Stopping since \d\d:\d\d:\d\d — SIGKILL after its 30 s grace/,
-    );
+    // When SIGKILL comes, from the job's kill_at: its 30 s grace after the SIGTERM.
+    const note = (await r.locator('td.c-error').textContent()) ?? '';
+    const [, since, kill] = /Stopping since (\d\d:\d\d:\d\d) — SIGKILL at (\d\d:\d\d:\d\d)/.exec(note) ?? [];
+    const seconds = (hms: string) => hms.split(':').reduce((t, part) => t * 60 + Number(part), 0);
+    expect((seconds(kill) - seconds(since) + 86_400) % 86_400).toBeGreaterThanOrEqual(29);
+    expect((seconds(kill) - seconds(since) + 86_400) % 86_400).toBeLessThanOrEqual(31);
     await r.locator('a.job-link').click();
     const pane = page.locator('ty-job-detail');
     await pane.getByRole('status').filter({ hasText: 'Stopping since' }).waitFor();
@@ -146,7 +149,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     // Force kill, with its own question, ends it now.
     await pane.getByRole('button', { name: 'Force kill' }).click();
     const force = page.getByRole('dialog', { name: 'Force kill saver?' });
-    expect(await force.textContent()).toContain('SIGKILL after its 30 s grace');
+    expect(await force.textContent()).toContain(`SIGKILL at ${kill}`);
     await force.getByRole('button', { name: 'Force kill' }).click();
     await statusOf(job.queue_id, 'aborted');
     await page.goto(`${server.baseUrl}/jobs`);
