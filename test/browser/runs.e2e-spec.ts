@@ -23,12 +23,13 @@ const CLIENT_DIR = join(ROOT, 'clients', 'python');
 type PageDocument = { querySelector(s: string): { getAttribute(n: string): string | null } | null };
 
 /** A python3 job that logs `loss` with the tracking client: `points` points, `gap_s` apart. */
-function lossScript(points: number, gapS: number): string {
+function lossScript(points: number, gapS: number, configs: Record<string, unknown> = {}): string {
   return [
     'import sys, time',
     `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
     'from trainyard_tracking import Run',
     'with Run() as run:',
+    `    run.log_configs(${JSON.stringify(configs)})`,
     `    for step in range(${points}):`,
     '        run.log_metrics({"loss": 2.0 / (step + 1)}, step=step)',
     `        time.sleep(${gapS})`,
@@ -114,11 +115,11 @@ describe('runs and metric charts (browser e2e)', () => {
   let liveRun = '';
 
   it('a job’s Metrics tab charts its loss and the chart grows while the job logs; zoom re-queries the range', async () => {
-    const earlier = await submit('earlier', lossScript(30, 0));
+    const earlier = await submit('earlier', lossScript(30, 0, { lr: 0.01, batch: 32 }));
     await waitFor(async () => (await status(earlier)) === 'done', 'the earlier job to finish', 60_000);
     earlierRun = (await runOf(earlier)).run_id;
 
-    const live = await submit('live', lossScript(40, 0.25));
+    const live = await submit('live', lossScript(40, 0.25, { lr: 0.001, batch: 32, warmup: 5 }));
     await page.goto(`${server.baseUrl}/jobs/${live}`);
     await page.getByRole('tab', { name: 'Metrics' }).click();
     await waitFor(async () => (await chartPoints()) > 0, 'the first points on the chart', 20_000);
@@ -166,6 +167,23 @@ describe('runs and metric charts (browser e2e)', () => {
       expect.stringMatching(/^earlier: 30 points/),
     ]);
     expect(page.url()).toContain(`compare=${earlierRun}`);
+    // Their configs side by side, a column each, the rows where they differ marked.
+    const configs = page.getByRole('table', { name: 'Configs of the compared runs' });
+    await configs.waitFor();
+    const rows = await configs.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        cells: [...tr.children].map((c) => c.textContent?.trim()),
+        differs: tr.classList.contains('differs'),
+      })),
+    );
+    expect(await configs.locator('thead th').allTextContents()).toEqual(['live', 'earlier']);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { cells: ['lr', '0.001', '0.01'], differs: true },
+        { cells: ['batch', '32', '32'], differs: false },
+        { cells: ['warmup', '5', '—'], differs: true },
+      ]),
+    );
 
     // Zooming from the keyboard re-reads both runs at the middle half of the steps.
     const zoomed = (run: string) =>

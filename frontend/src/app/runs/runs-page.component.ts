@@ -127,7 +127,32 @@ const STRINGS_TAIL = 50;
         <div class="side">
           <div>
             <h3>Configs</h3>
-            @if (detail()?.configs?.length) {
+            @if (configTable(); as table) {
+              <!-- Compared runs: a column each, the rows where they differ marked. -->
+              <table class="kv mono compare" aria-label="Configs of the compared runs">
+                <thead>
+                  <tr>
+                    <td></td>
+                    @for (name of table.runs; track $index) {
+                      <th scope="col">{{ name }}</th>
+                    }
+                  </tr>
+                </thead>
+                <tbody>
+                  @for (row of table.rows; track row.path) {
+                    <tr
+                      [class.differs]="row.differs"
+                      [attr.title]="row.differs ? 'differs between the runs' : null"
+                    >
+                      <th scope="row">{{ row.path }}</th>
+                      @for (value of row.values; track $index) {
+                        <td>{{ value }}</td>
+                      }
+                    </tr>
+                  }
+                </tbody>
+              </table>
+            } @else if (detail()?.configs?.length) {
               <table class="kv mono">
                 <tbody>
                   @for (c of detail()!.configs; track c.path) {
@@ -243,6 +268,18 @@ const STRINGS_TAIL = 50;
       color: var(--text-muted);
       padding: 1px 12px 1px 0;
     }
+    .compare thead th {
+      text-align: left;
+      font-weight: 600;
+      padding: 1px 12px 1px 0;
+    }
+    .compare td {
+      padding: 1px 12px 1px 0;
+    }
+    .compare tr.differs td,
+    .compare tr.differs th {
+      color: var(--warn);
+    }
     .strings {
       font-size: 12px;
       max-height: 240px;
@@ -276,6 +313,8 @@ export class RunsPageComponent {
   protected readonly openId = signal<string | null>(null);
   protected readonly compare = signal<string[]>([]);
   protected readonly detail = signal<RunDetailDto | null>(null);
+  /** The compared runs' details (their configs), in the order they are compared. */
+  private readonly compareDetails = signal<RunDetailDto[]>([]);
   protected readonly strings = signal<StringPointOutDto[]>([]);
   protected readonly stringsTotal = signal(0);
 
@@ -304,6 +343,25 @@ export class RunsPageComponent {
       live: r.status === 'running',
     }));
   });
+  /**
+   * With runs to compare, their configs side by side: a column per run (the open one first), a row
+   * per config path any of them has, marked where the values differ; null with none to compare.
+   */
+  protected readonly configTable = computed(() => {
+    const open = this.detail();
+    const others = this.compareDetails();
+    if (!open || !others.length) return null;
+    const runs = [open, ...others];
+    const byRun = runs.map((r) => new Map(r.configs.map((c) => [c.path, this.show(c.value)])));
+    const paths = [...new Set(runs.flatMap((r) => r.configs.map((c) => c.path)))];
+    return {
+      runs: runs.map((r) => r.name ?? r.run_id),
+      rows: paths.map((path) => {
+        const values = byRun.map((m) => m.get(path) ?? '—');
+        return { path, values, differs: new Set(values).size > 1 };
+      }),
+    };
+  });
   protected readonly time = formatTime;
 
   constructor() {
@@ -315,6 +373,16 @@ export class RunsPageComponent {
     effect(() => {
       const id = this.openId();
       untracked(() => void this.loadDetail(id));
+    });
+    // Keyed by the ids (a string): the list's 5-second refresh makes new run objects, not new ids.
+    const comparedIds = computed(() =>
+      this.compareRuns()
+        .map((r) => r.run_id)
+        .join(','),
+    );
+    effect(() => {
+      const ids = comparedIds().split(',').filter(Boolean);
+      untracked(() => void this.loadCompared(ids));
     });
   }
 
@@ -349,6 +417,17 @@ export class RunsPageComponent {
     }
     const open = this.openRun();
     if (open?.status === 'running') void this.loadDetail(open.run_id);
+  }
+
+  /** The compared runs' details; a newer comparison wins over an older read. */
+  private async loadCompared(ids: readonly string[]): Promise<void> {
+    try {
+      const details = await Promise.all(ids.map((id) => getRun({ client: this.api, path: { run_id: id } })));
+      const now = this.compareRuns().map((r) => r.run_id);
+      if (now.join() === ids.join()) this.compareDetails.set(details.map((d) => d.data));
+    } catch (err) {
+      this.error.set(errorMessage(err));
+    }
   }
 
   private async loadDetail(id: string | null): Promise<void> {
