@@ -139,6 +139,14 @@ describe(loadServerConfig.name, () => {
     expect(() => load(argv)).toThrow(message);
   });
 
+  it('warns at start when cgroup_root names a directory that is not a cgroup v2 one', () => {
+    expect(load(['--cgroup-root', home]).warnings).toEqual([
+      `cgroup_root ${home} is not a cgroup v2 directory (no cgroup.procs): job processes are tracked by their environment tag only`,
+    ]);
+    expect(load(['--cgroup-root', 'off']).warnings).toEqual([]);
+    expect(load([]).warnings).toEqual([]);
+  });
+
   it('warns about unknown keys instead of failing', () => {
     writeConfig('args:\n  prot: 1\nextra: true\n');
     expect(load([]).warnings).toEqual([

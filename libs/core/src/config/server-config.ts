@@ -421,8 +421,20 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     job_env: jobEnvironmentOf(env),
     services: file.services,
     job_types: file.job_types,
-    warnings: [...file.warnings, ...misspeltSettingVariables(env)],
+    warnings: [...file.warnings, ...misspeltSettingVariables(env), ...cgroupRootWarnings(args.cgroup_root)],
   };
+}
+
+/**
+ * A cgroup_root set to a directory that is not a cgroup v2 one: jobs are then tracked by their
+ * environment tag only (a process that clears its environment escapes), which someone who chose
+ * the directory should see at start, not only in the log.
+ */
+function cgroupRootWarnings(root: string | null): string[] {
+  if (root === null || root === 'off' || existsSync(join(root, 'cgroup.procs'))) return [];
+  return [
+    `cgroup_root ${root} is not a cgroup v2 directory (no cgroup.procs): job processes are tracked by their environment tag only`,
+  ];
 }
 
 /**
