@@ -533,6 +533,26 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['sched', 'retry', 'ffffffff0'])).code).toBe(5);
   });
 
+  it('`wait`, `sched cancel` and `submit --after` take a short array id too', async () => {
+    expect((await cli(['sched', 'pause'])).code).toBe(0);
+    try {
+      const arrayId = (await cli(['submit', '--array', '2', '--', 'true'])).stdout.trim();
+      const short = arrayId.slice(-8);
+      const after = await cli(['--json', 'submit', '--after', `${short}:any`, '--', 'true']);
+      expect(after.code).toBe(0);
+      expect(JSON.parse(after.stdout).depends_on).toHaveLength(2); // the array's two jobs
+      const cancelled = await cli(['sched', 'cancel', short]);
+      expect(cancelled).toMatchObject({ code: 0, stderr: '' });
+      expect(cancelled.stdout).toBe(`${arrayId}: 2 queued removed, 0 running aborting\n`);
+    } finally {
+      expect((await cli(['sched', 'resume'])).code).toBe(0);
+    }
+    const done = (await cli(['submit', '--array', '2', '--', 'true'])).stdout.trim();
+    const waited = await cli(['wait', done.slice(-8)]);
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toContain(done);
+  });
+
   it('changes GPU policy and shows it in gpu status', async () => {
     const gpu = async (index: number) =>
       (await json(['gpu', 'status'])).gpus.find((g: { index: number }) => g.index === index);

@@ -21,7 +21,7 @@ import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
 import type { CommandRunner } from './runner';
-import { ARRAY_ID, ID_HELP, resolveJobId, resolveJobOrArrayId } from '../job-id';
+import { ID_HELP, resolveJobId, resolveJobOrArrayId } from '../job-id';
 
 /** The colour a status is shown in. */
 export function statusStyle(ctx: CliContext, status: string): Style | undefined {
@@ -192,18 +192,19 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .description(
       'remove a queued item, or abort it when it is already running; an array id (a_…) does so for each of its jobs',
     )
-    .argument('<id>', `${ID_HELP}, or an array id`)
+    .argument('<id>', `${ID_HELP}, or an array id (or a part of one)`)
     .action(
       run(async (ctx, given: string) => {
-        if (ARRAY_ID.test(given)) {
-          const { data } = await cancelArray({ client: ctx.client, path: { array_id: given } });
+        const target = await resolveJobOrArrayId(ctx.client, given);
+        if (target.kind === 'array') {
+          const { data } = await cancelArray({ client: ctx.client, path: { array_id: target.id } });
           return ctx.output(
             data,
             () =>
               `${data.array_id}: ${data.removed.length} queued removed, ${data.aborting.length} running aborting`,
           );
         }
-        const id = await resolveJobId(ctx.client, given);
+        const id = target.id;
         // The answer says `aborting` for a running job and for one already stopping alike, and the
         // cancel makes a running job `terminating`: only its status before tells the two apart.
         const { data: before } = await getJob({ client: ctx.client, path: { queue_id: id } });

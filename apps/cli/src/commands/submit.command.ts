@@ -13,7 +13,7 @@ import {
   splitKeyValue,
 } from '../args';
 import { CliError, EXIT } from '../errors';
-import { ARRAY_ID, resolveJobId } from '../job-id';
+import { resolveJobOrArrayId } from '../job-id';
 import type { CommandRunner } from './runner';
 
 /** `trainyard submit -- python train.py` just works. */
@@ -200,8 +200,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
         // --after takes what every other command takes: a unique prefix or suffix of an id too.
         for (const dependency of body.depends_on ?? [])
-          if (!ARRAY_ID.test(dependency.queue_id))
-            dependency.queue_id = await resolveJobId(ctx.client, dependency.queue_id);
+          dependency.queue_id = (await resolveJobOrArrayId(ctx.client, dependency.queue_id)).id;
         if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
           throw new CliError(
             'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',

@@ -3,7 +3,7 @@ import { getArray, getJob, TrainyardApiError, TrainyardConnectionError } from '@
 import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls } from '../format';
-import { ARRAY_ID, QUEUE_ID, resolveJobId } from '../job-id';
+import { ARRAY_ID, QUEUE_ID, resolveJobOrArrayId } from '../job-id';
 import { exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';
 
@@ -87,7 +87,7 @@ export function registerWait(program: Command, run: CommandRunner): void {
       run(async (ctx, given: string[], options: { any?: boolean; interval: string }) => {
         // A job id may be short, as everywhere else (the 8 hex digits the console shows).
         const ids: string[] = [];
-        for (const id of given) ids.push(ARRAY_ID.test(id) ? id : await resolveJobId(ctx.client, id));
+        for (const id of given) ids.push((await resolveJobOrArrayId(ctx.client, id)).id);
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
           throw new CliError(
