@@ -1,4 +1,6 @@
+import { rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { JobFiles } from '@trainyard/jobs';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { makeTempHome } from './support/temp-home';
@@ -184,6 +186,25 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     // Closed with the cancel, in its transaction: not left `running` (its ingest token never expiring).
     expect(await runOf()).toMatchObject({ status: 'aborted' });
     await api.waitStatus(high, ['done'], 15_000);
+  });
+
+  it('a requeued job whose log cannot take the attempt line (a full disk) still runs again', async () => {
+    const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const high = (await api.command(['sleep', '1'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await waitFor(async () => {
+      const job = await api.job(low);
+      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+    }, 'the low job to be requeued');
+    // Its log now refuses every write with ENOSPC, as a full disk does (the monitor still opens it).
+    const log = server.app.get(JobFiles).tty(low);
+    rmSync(log);
+    symlinkSync('/dev/full', log);
+    await api.waitStatus(high, ['done'], 15_000);
+    const again = await api.waitStatus(low, ['done', 'failed', 'aborted'], 15_000);
+    expect(again).toMatchObject({ status: 'done', restart_count: 1, error: null });
+    rmSync(log);
   });
 
   it('refuses a preemptible that is not a boolean, naming the field', async () => {

@@ -263,12 +263,19 @@ export class JobLauncher implements OnModuleDestroy {
     if (job.restart_count > 0) {
       rmSync(this.files.exitStatus(job.id), { force: true });
       rmSync(this.files.stopMarker(job.id), { force: true });
-      // Its log carries on from the last attempt: a line of ours says where this one begins.
-      appendFileSync(
-        this.files.tty(job.id),
-        `\r\n[trainyard] attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}\r\n`,
-        { mode: SECRET_FILE_MODE },
-      );
+      // Its log carries on from the last attempt: a line of ours says where this one begins. Only
+      // a note: a log that cannot take it (a full disk) never keeps the attempt from starting.
+      try {
+        appendFileSync(
+          this.files.tty(job.id),
+          `\r\n[trainyard] attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}\r\n`,
+          { mode: SECRET_FILE_MODE },
+        );
+      } catch (err) {
+        this.logger.warn(
+          `${job.id}: could not mark attempt ${job.restart_count + 1} in its log (${(err as Error).message})`,
+        );
+      }
     }
     return {
       id: job.id,
