@@ -115,10 +115,15 @@ describe('console polish (browser e2e)', () => {
       .getByRole('group', { name: 'Filter by status' })
       .getByRole('button', { name: 'Active' })
       .click();
+    // The filter re-renders the table: its header is clicked once that is done (on a loaded machine
+    // a click during the re-render could land on the header being replaced).
+    await waitFor(() => new URL(page.url()).searchParams.get('status') === 'active', 'status in the URL');
     await page.getByRole('columnheader', { name: /Job/ }).getByRole('button').click();
-    await waitFor(() => new URL(page.url()).searchParams.get('q') === 'sleeper', 'q in the URL');
     const params = () => Object.fromEntries(new URL(page.url()).searchParams);
-    expect(params()).toEqual({ q: 'sleeper', status: 'active', sort: 'name', order: 'asc' });
+    const want: Record<string, string> = { q: 'sleeper', status: 'active', sort: 'name', order: 'asc' };
+    const inUrl = () => Object.entries(want).every(([key, value]) => params()[key] === value);
+    await waitFor(inUrl, 'search, filter and sort in the URL');
+    expect(params()).toEqual(want);
 
     await page.reload();
     await page.locator('tbody tr[data-job-id]').first().filter({ hasText: 'sleeper-one' }).waitFor();
