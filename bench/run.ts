@@ -38,13 +38,16 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   BenchServer,
   commandJob,
   drainBatch,
+  fileCreateCost,
+  fileSystemOf,
+  FileSystemInfo,
   installSignalCleanup,
   loadAvg,
   onInterrupt,
@@ -526,6 +529,15 @@ function printTable(table: Row[]): void {
   for (const l of lines.slice(1)) console.log(fmt(l));
 }
 
+const createMs = (c: { file_ms: number; dir_ms: number }) =>
+  `${c.file_ms.toFixed(3)} / ${c.dir_ms.toFixed(3)} ms`;
+
+function describeFs(fs: FileSystemInfo | null, cost: { file_ms: number; dir_ms: number }): string {
+  if (!fs) return `filesystem unknown; creating a file / a directory ${createMs(cost)}`;
+  const journal = fs.journal === false ? ' without a journal' : fs.journal ? ' with a journal' : '';
+  return `${fs.type}${journal} (${fs.device} on ${fs.mount}); creating a file / a directory ${createMs(cost)}`;
+}
+
 async function main(): Promise<void> {
   const mainJs = join(ROOT, 'dist', 'apps', 'server', 'src', 'main.js');
   if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run bench\` (it builds first)`);
@@ -538,6 +550,9 @@ async function main(): Promise<void> {
   console.log(
     `  jobs ${JOBS}, latency samples ${LAT_SAMPLES}, records ${RECORDS}, GET samples ${GET_SAMPLES}`,
   );
+  const fs = fileSystemOf(tmpdir());
+  const createStart = fileCreateCost(tmpdir());
+  console.log(`  state directories under ${tmpdir()}: ${describeFs(fs, createStart)}`);
   const args = ['--fake-gpus', '0'];
 
   console.log('peers: task-spooler and nq (../shared/anchors)');
@@ -575,11 +590,16 @@ async function main(): Promise<void> {
   });
 
   const loadEnd = loadAvg();
+  const createEnd = fileCreateCost(tmpdir());
   const table = rows();
   console.log('');
   printTable(table);
   console.log(
     `load avg at start ${loadStart}, at the end ${loadEnd}; nq runs one job at a time; tsp's enqueue is one serial client into memory`,
+  );
+  console.log(
+    `creating a file / a directory under ${tmpdir()}: ${createMs(createStart)} at the start, ${createMs(createEnd)} at the end` +
+      ' (Trainyard creates four per job, the peers one: README "Performance")',
   );
   for (const [name, why] of Object.entries(results.errors)) console.log(`! ${name} failed: ${why}`);
   for (const name of ['tsp', 'nq'] as const) {
@@ -600,6 +620,8 @@ async function main(): Promise<void> {
           model: cpu[0]?.model,
           load_start: loadStart,
           load_end: loadEnd,
+          filesystem: fs,
+          file_create_ms: { start: createStart, end: createEnd },
         },
         config: {
           jobs: JOBS,

@@ -4,7 +4,18 @@
  * pid), server start/stop on a throwaway TRAINYARD_HOME, and the two load shapes several benches
  * use (N concurrent submits; N queued jobs released at once and waited for).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +43,61 @@ export const loadAvg = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+
+/** The filesystem a path is on, from /proc/self/mountinfo: type, device, and for ext4 whether it has a journal. */
+export interface FileSystemInfo {
+  type: string;
+  device: string;
+  mount: string;
+  /** ext4 only: a journal (jbd2) is running for it; null for other types or when unknown. */
+  journal: boolean | null;
+}
+
+export function fileSystemOf(path: string): FileSystemInfo | null {
+  let best: FileSystemInfo | null = null;
+  const dev = statSync(path).dev;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue"
+    const [left, right] = line.split(' - ');
+    if (!right) continue;
+    const fields = left.split(' ');
+    const [major, minor] = fields[2].split(':').map(Number);
+    if (((major << 8) | (minor & 0xff) | ((minor & ~0xff) << 12)) !== dev) continue; // glibc's makedev
+    const [type, device] = right.split(' ');
+    if (best && fields[4].length <= best.mount.length) continue;
+    const journal = type === 'ext4' ? ext4HasJournal(device) : null;
+    best = { type, device, mount: fields[4], journal };
+  }
+  return best;
+}
+
+/** jbd2 lists a journal per device as /proc/fs/jbd2/<dev>-8; no entry for a mounted ext4 means none. */
+function ext4HasJournal(device: string): boolean | null {
+  const name = device.split('/').pop() ?? '';
+  if (!existsSync('/proc/fs/jbd2')) return null;
+  return readdirSync('/proc/fs/jbd2').some((entry) => entry.startsWith(`${name}-`));
+}
+
+/**
+ * What creating a file and a directory costs in `parent` right now (ms of wall time each, n of each,
+ * in a throwaway directory removed afterwards). Trainyard creates a few files per job where the peers
+ * create one, so on a filesystem where creation is slow the ratios move with it: on ext4 without a
+ * journal the kernel skips every inode freed in the last ~30 s when it picks one for a new file
+ * (ext4's `recently_deleted`), so creation slows with what was deleted just before.
+ */
+export function fileCreateCost(parent: string, n = 200): { file_ms: number; dir_ms: number } {
+  const dir = mkdtempSync(join(parent, 'trainyard-bench-fs-'));
+  try {
+    let t = performance.now();
+    for (let i = 0; i < n; i++) closeSync(openSync(join(dir, `f${i}`), 'wx', 0o600));
+    const file_ms = (performance.now() - t) / n;
+    t = performance.now();
+    for (let i = 0; i < n; i++) mkdirSync(join(dir, `d${i}`), 0o700);
+    return { file_ms, dir_ms: (performance.now() - t) / n };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** A tiny JSON client on node:http with a keep-alive pool (cheaper per request than fetch). */
 export class Client {
