@@ -1,9 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
+import { workerPid } from './support/cluster';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -135,16 +137,62 @@ describe('server process (e2e, built dist)', () => {
     }
   });
 
-  it('with port 0, a restarted worker whose port was taken meanwhile serves on a new one and says so', async () => {
+  it('a restart refuses no connection: one made while the next worker starts waits for it and is answered', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home);
+    // A new connection per request (no keep-alive), as curl or a script's first call makes one.
+    const health = () =>
+      new Promise<{ status?: number; error?: string; ms: number }>((resolve) => {
+        const started = Date.now();
+        const req = httpGet(`${server.baseUrl}/api/health`, { agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - started }));
+        });
+        req.on('error', (err: NodeJS.ErrnoException) =>
+          resolve({ error: err.code ?? err.message, ms: Date.now() - started }),
+        );
+      });
+    const answers: Array<{ status?: number; error?: string; ms: number }> = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        answers.push(await health());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      await waitFor(() => answers.length >= 3 || undefined, 'the first answers');
+      expect(
+        (await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! })).status,
+      ).toBe(202);
+      expect(await server.nextBanner()).toBe(server.baseUrl);
+      const before = answers.length;
+      await waitFor(() => answers.length >= before + 3 || undefined, 'answers from the new worker');
+      probing = false;
+      await probe;
+      // Before: ECONNREFUSED for the seconds the next worker took to start.
+      expect(answers.filter((a) => a.error)).toEqual([]);
+      // A request that reached the old worker as it closed may be told 503; none is lost.
+      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+      // Some request was made while no worker served: it waited for the next one.
+      expect(Math.max(...answers.map((a) => a.ms))).toBeGreaterThan(300);
+    } finally {
+      probing = false;
+      await probe;
+      expect(await server.stop()).toBe(0);
+      home.remove();
+    }
+  });
+
+  it('with port 0, a worker respawned after a crash whose port was taken meanwhile serves on a new one and says so', async () => {
     const home = makeTempHome();
     const server = await spawnServer(home.home);
     const squatter = createServer();
     try {
       const port = Number(new URL(server.baseUrl).port);
-      expect(
-        (await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! })).status,
-      ).toBe(202);
-      // Taken between the old worker's close and the new worker's listen.
+      // A crashed worker hands nothing over (a restart keeps its socket: the test above).
+      process.kill(workerPid(server), 'SIGKILL');
+      // Taken between the old worker's death and the new worker's listen.
       await waitFor(
         () =>
           new Promise<boolean | undefined>((resolve) => {

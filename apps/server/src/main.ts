@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { isHelpRequested, resolveHome, USAGE } from '@trainyard/core';
 import { HomeInUseError, lockHome } from './home-lock';
+import { ListenerKeeper } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   let crashes: number[] = [];
   /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
   let port: number | null = null;
+  /** The listening socket between a restarting worker and the next one. */
+  const listener = new ListenerKeeper();
 
   let started = 0;
   const start = () => {
@@ -74,7 +77,8 @@ async function main(): Promise<void> {
       },
     });
     child = worker;
-    worker.on('message', (message: WorkerReady) => {
+    worker.on('message', (message: WorkerReady, handle: unknown) => {
+      if (listener.onMessage(worker, message, handle)) return;
       if (message?.type !== WORKER_READY_MESSAGE) return;
       serving = true;
       port ??= message.port;

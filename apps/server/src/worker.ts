@@ -5,6 +5,7 @@ import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
 import { startupBanner } from './banner';
+import { handOverListener, takeOverListener } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
@@ -69,6 +70,8 @@ async function runWorker(): Promise<void> {
           .get(Credentials)
           .handOverSessions()
           .catch((err: unknown) => logger.error(`sessions not handed over: ${explain(err)}`));
+        // And its listening socket: connections made meanwhile wait for the next worker.
+        await handOverListener(app.getHttpServer(), config.host);
         await app.close();
         process.exit(RESTART_EXIT_CODE);
       },
@@ -102,9 +105,12 @@ async function runWorker(): Promise<void> {
 
   // With --port 0, a restarted worker asks for its predecessor's port (see WORKER_PORT_ENV).
   const previous = config.port === 0 ? Number(process.env[WORKER_PORT_ENV] ?? 0) : 0;
+  const wanted = previous || config.port;
+  // After a restart, the socket the last worker listened on (connections may be waiting on it).
+  const inherited = wanted === 0 ? null : await takeOverListener(config.host, wanted);
   try {
     await app
-      .listen({ host: config.host, port: previous || config.port })
+      .listen({ host: config.host, port: wanted, ...(inherited ? { handle: inherited } : {}) })
       .catch((err: NodeJS.ErrnoException) => {
         if (!previous || err.code !== 'EADDRINUSE') throw err;
         logger.warn(`port ${previous} was taken meanwhile: serving on a new one (see the address below)`);
