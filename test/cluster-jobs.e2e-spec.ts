@@ -56,6 +56,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
   const start = async (i: number) =>
     nodeOf(
       await spawnServer(homes[i].home, base, {
+        ...nats.clientEnv,
         // Test only: the master waits after rank 0 of a bundle named killed-master (see ClusterJobs).
         TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000',
         ...(i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {}),
@@ -66,7 +67,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     mkdirSync(records);
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    base = ['--fake-gpus', '1', '--cluster', 'lab', '--nats', nats.url, '--cluster-address', '127.0.0.1'];
+    base = ['--fake-gpus', '1', '--cluster', 'lab', ...nats.clientArgs, '--cluster-address', '127.0.0.1'];
     // One at a time: three cold starts at once can miss the banner timeout on a loaded machine.
     for (const i of [0, 1, 2]) nodes.push(await start(i));
     ids = await awaitClusterFormed(nodes);

@@ -28,12 +28,11 @@ describe('cluster network probes (e2e: nats-server + 2 spawned servers)', () => 
       '1',
       '--cluster',
       'probe',
-      '--nats',
-      nats.url,
+      ...nats.clientArgs,
       '--cluster-address',
       '127.0.0.1',
     ];
-    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args)))).map(nodeOf);
+    nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args, nats.clientEnv)))).map(nodeOf);
     ids = await awaitClusterFormed(nodes);
   });
 

@@ -40,16 +40,11 @@ describe('cluster (e2e: nats-server + 3 spawned servers)', () => {
     nodes = (
       await Promise.all(
         homes.map((h) =>
-          spawnServer(h.home, [
-            '--fake-gpus',
-            '1',
-            '--cluster',
-            'lab',
-            '--nats',
-            nats.url,
-            '--cluster-address',
-            '127.0.0.1',
-          ]),
+          spawnServer(
+            h.home,
+            ['--fake-gpus', '1', '--cluster', 'lab', ...nats.clientArgs, '--cluster-address', '127.0.0.1'],
+            nats.clientEnv,
+          ),
         ),
       )
     ).map(nodeOf);

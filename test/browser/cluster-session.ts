@@ -47,8 +47,7 @@ export async function openClusterConsole(options: {
       String(options.fakeGpus ?? 1),
       '--cluster',
       options.cluster,
-      '--nats',
-      nats.url,
+      ...nats.clientArgs,
       '--cluster-address',
       '127.0.0.1',
     ];
@@ -56,7 +55,7 @@ export async function openClusterConsole(options: {
     const nodes: ClusterNode[] = (session.nodes = []);
     await Promise.all(
       homes.map(async (h, i) => {
-        nodes[i] = nodeOf(await spawnServer(h.home, args));
+        nodes[i] = nodeOf(await spawnServer(h.home, args, nats.clientEnv));
       }),
     );
     session.ids = await awaitClusterFormed(nodes);

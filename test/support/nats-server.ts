@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 
@@ -6,6 +7,10 @@ export const NATS_SERVER = process.env.NATS_SERVER ?? 'nats-server';
 
 export interface NatsServer {
   url: string;
+  /** What a Trainyard node joins it with: `--nats URL --nats-user U` (a NATS with credentials, as the README sets one up). */
+  clientArgs: string[];
+  /** …and the password, from the environment. */
+  clientEnv: Record<string, string>;
   /** Starts it again on the same port and store (after stop()). */
   start: () => Promise<void>;
   stop: (signal?: NodeJS.Signals) => Promise<void>;
@@ -22,17 +27,36 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** A real `nats-server -js` on `port` with its JetStream store in `dir`; not started until start(). */
+/**
+ * A real `nats-server -js` on `port` with its JetStream store in `dir`, a user and a password
+ * required (Trainyard refuses a NATS without credentials); not started until start().
+ */
 export function natsServer(port: number, dir: string): NatsServer {
   let child: ChildProcess | null = null;
   let log = '';
+  const user = 'trainyard';
+  const password = randomBytes(12).toString('hex');
+  const url = `nats://127.0.0.1:${port}`;
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url,
+    clientArgs: ['--nats', url, '--nats-user', user],
+    clientEnv: { TRAINYARD_NATS_PASSWORD: password },
     start: async () => {
       log = '';
-      const proc = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const args = [
+        '-js',
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-sd',
+        dir,
+        '--user',
+        user,
+        '--pass',
+        password,
+      ];
+      const proc = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       proc.stdout?.on('data', (c: Buffer) => (log += c.toString()));
       proc.stderr?.on('data', (c: Buffer) => (log += c.toString()));

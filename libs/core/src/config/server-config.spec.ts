@@ -244,18 +244,23 @@ describe(loadServerConfig.name, () => {
 
   it('is standalone by default and joins a cluster with --cluster NAME --nats URL[,URL...]', () => {
     expect(load([])).toMatchObject({ cluster: null, nats: [], cluster_address: [] });
-    const sut = load([
-      '--cluster',
-      'lab',
-      '--nats',
-      'nats://10.0.0.5:4222,tls://10.0.0.6:4222',
-      '--nats',
-      '10.0.0.7:4222',
-      '--cluster-address',
-      '192.168.1.27',
-      '--cluster-address',
-      'fd00::1',
-    ]);
+    const sut = load(
+      [
+        '--cluster',
+        'lab',
+        '--nats',
+        'nats://10.0.0.5:4222,tls://10.0.0.6:4222',
+        '--nats',
+        '10.0.0.7:4222',
+        '--cluster-address',
+        '192.168.1.27',
+        '--cluster-address',
+        'fd00::1',
+        '--nats-user',
+        'ty',
+      ],
+      { TRAINYARD_NATS_PASSWORD: 'pw' },
+    );
     expect(sut.cluster).toBe('lab');
     expect(sut.nats).toEqual(['nats://10.0.0.5:4222', 'tls://10.0.0.6:4222', '10.0.0.7:4222']);
     expect(sut.cluster_address).toEqual(['192.168.1.27', 'fd00::1']);
@@ -282,6 +287,17 @@ describe(loadServerConfig.name, () => {
   ])('refuses %j with a message naming the setting', (argv, message) => {
     expect(() => load(argv)).toThrow(ConfigError);
     expect(() => load(argv)).toThrow(message);
+  });
+
+  it('refuses to join a cluster through a NATS without credentials unless --insecure', () => {
+    // Anyone who can connect to the cluster's NATS may call every node (found by a trial).
+    expect(() => load(['--cluster', 'lab', '--nats', 'n1'])).toThrow(
+      /refusing to join cluster lab through a NATS without credentials: .*--nats-user with TRAINYARD_NATS_PASSWORD, or --nats-creds FILE; or pass --insecure\.$/,
+    );
+    expect(load(['--cluster', 'lab', '--nats', 'n1', '--insecure']).cluster).toBe('lab');
+    const creds = join(home, 'u.creds');
+    writeFileSync(creds, 'creds\n', { mode: 0o600 });
+    expect(load(['--cluster', 'lab', '--nats', 'n1', '--nats-creds', creds]).nats_creds).toBe(creds);
   });
 
   it('takes the NATS password from the environment and never echoes it in an error', () => {

@@ -391,6 +391,16 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     );
   if (Boolean(args.nats_user) !== Boolean(args.nats_password))
     throw new ConfigError('nats_user and nats_password go together (set both, or neither)');
+  if (args.cluster && !args.nats_creds && !args.nats_user && !args.insecure) {
+    // Whoever can publish on the cluster's NATS may call every node (start jobs, get a sign-in
+    // link): a NATS anyone can connect to would be an open door, as a non-loopback bind would.
+    throw new ConfigError(
+      `refusing to join cluster ${args.cluster} through a NATS without credentials: anyone who can ` +
+        'connect to it could call this node (run jobs, get a sign-in link). Run nats-server with ' +
+        '--user/--pass (or accounts) and give --nats-user with TRAINYARD_NATS_PASSWORD, or --nats-creds FILE; ' +
+        'or pass --insecure.',
+    );
+  }
   for (const { gpu_index } of args.fake_mig) {
     if (args.fake_gpus === null || gpu_index >= args.fake_gpus)
       throw new ConfigError(

@@ -163,9 +163,10 @@ export const SETTINGS = {
     kind: 'bool',
     default: false,
     flag: '--insecure',
-    help: 'allow a non-loopback bind without TLS',
-    readme: 'Allow a non-loopback bind without TLS.',
-    example: { value: 'false', note: 'allow a non-loopback bind without TLS' },
+    help: 'allow a non-loopback bind without TLS, and a cluster NATS without credentials',
+    readme:
+      'Allow a non-loopback bind without TLS, and joining a cluster through a NATS without credentials (anyone who can connect to it could call this node).',
+    example: { value: 'false', note: 'allow a non-loopback bind without TLS, or a NATS without credentials' },
   }),
   /** Extra names (`NAME` or `NAME:PORT`) the server answers to in the Host header, beyond the bind address and loopback. */
   allowed_host: setting({
