@@ -210,6 +210,86 @@ describe('runs and metric charts (browser e2e)', () => {
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it('comparing three long-named runs: one shared legend in the charts’ colours, charts at least 440 px wide', async () => {
+    // The names W&B users give runs: long, and alike but for the tail.
+    const names = [
+      'resnet50-imagenet-lr3e-4-bs256-cosine-warmup5-seed1',
+      'resnet50-imagenet-lr3e-4-bs256-cosine-warmup5-seed2',
+      'resnet50-imagenet-lr1e-3-bs512-onecycle-mixup-seed1',
+    ];
+    const ids: string[] = [];
+    for (const [r, name] of names.entries()) {
+      const { data } = await createRun({ client: api, body: { name, project: 'legend' } });
+      const metrics = Array.from({ length: 20 }, (_, step) => [
+        { path: 'loss', step, value: (r + 1) / (step + 1) },
+        { path: 'accuracy', step, value: step / (20 + r) },
+        { path: 'lr', step, value: 0.001 * (r + 1) },
+      ]).flat();
+      await logRun({ client: api, path: { run_id: data.run_id }, body: { metrics, status: 'finished' } });
+      ids.push(data.run_id);
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(`${server.baseUrl}/runs?run=${ids[0]}&compare=${ids.slice(1).join(',')}`);
+    await waitFor(async () => (await chartPoints()) === 60, 'the three runs on the loss chart');
+
+    // One legend for all the charts, above them: every full name beside a swatch, none clipped.
+    const legend = page.getByRole('list', { name: 'Runs' });
+    const entries = await legend.getByRole('listitem').evaluateAll((items) =>
+      items.map((li) => {
+        const swatch = li.querySelector('.swatch')!;
+        const label = li.querySelector('.label')!;
+        return {
+          name: label.textContent?.trim(),
+          color: li.ownerDocument.defaultView!.getComputedStyle(swatch).backgroundColor,
+          clipped: label.scrollWidth > label.clientWidth,
+        };
+      }),
+    );
+    expect(entries.map((e) => e.name)).toEqual(names);
+    expect(entries.every((e) => !e.clipped)).toBe(true);
+    const legendBox = (await legend.boundingBox())!;
+    expect(legendBox.y + legendBox.height).toBeLessThanOrEqual((await lossChart().boundingBox())!.y);
+
+    // The charts' own colours, from the loss chart's tooltip: a coloured marker before each run's name.
+    const box = (await lossChart().locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const lines = await waitFor(async () => {
+      const found = await lossChart().evaluate((chart) => {
+        const tips = [...chart.querySelectorAll('div')].filter((d) => /^step \d/.test(d.textContent ?? ''));
+        const tip = tips.at(-1); // the innermost: the tooltip itself
+        return [...(tip?.querySelectorAll('span') ?? [])].map((marker) => ({
+          name: marker.nextSibling?.textContent?.replace(/: [^:]*$/, ''),
+          color: chart.ownerDocument.defaultView!.getComputedStyle(marker).backgroundColor,
+        }));
+      });
+      return found.length === names.length ? found : undefined;
+    }, 'the loss chart’s tooltip');
+    expect(lines).toEqual(entries.map(({ name, color }) => ({ name, color })));
+    expect(new Set(lines.map((l) => l.color)).size).toBe(names.length);
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-1400.png') });
+
+    // Wide enough to read: two charts a row at 1,400 px, none narrower than 440 px…
+    const charts = () =>
+      page.locator('ty-metric-chart').evaluateAll((els) =>
+        els.map((el) => {
+          const { x, width } = el.getBoundingClientRect();
+          return { x, width, canvas: el.querySelector('canvas')?.getBoundingClientRect().width ?? 0 };
+        }),
+      );
+    const wide = await charts();
+    expect(wide).toHaveLength(3);
+    expect(Math.min(...wide.map((c) => c.width))).toBeGreaterThanOrEqual(440);
+    // …and one a row on a narrow screen, inside it, each redrawn to its card's width (less padding).
+    await page.setViewportSize({ width: 800, height: 700 });
+    await waitFor(async () => {
+      const narrow = await charts();
+      return narrow.every((c) => c.x === narrow[0].x && c.x + c.width <= 800 && c.canvas >= c.width - 24);
+    }, 'one chart a row at 800 px');
+    await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-800.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect([...pageErrors, ...consoleErrors]).toEqual([]);
+  }, 60_000);
+
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {
     const ids: string[] = [];
     for (let r = 0; r < 10; r++) {

@@ -25,7 +25,7 @@ import {
   zoomRange,
 } from './run-series';
 
-/** A run on a chart: its id, its legend label, and whether it is still writing. */
+/** A run on a chart: its id, its label (legend and tooltip), and whether it is still writing. */
 export interface ChartRun {
   run_id: string;
   label: string;
@@ -38,9 +38,11 @@ const LIVE_POLL_MS = 2000;
 const ZOOM_DEBOUNCE_MS = 250;
 
 /**
- * One metric path of one or more runs (overlaid, a legend entry per run). Zooming (wheel, drag,
- * or the slider) re-reads the server at the new step range, so detail appears as you zoom in;
- * downsampled series show their min/max band. While a run is live the chart re-reads every 2 s.
+ * One metric path of one or more runs, overlaid in their `runColor`s. The chart draws no legend of
+ * its own: RunChartsComponent shows one for all its charts (a legend per chart squeezed long run
+ * names into a paging strip). Zooming (wheel, drag, or the slider) re-reads the server at the new
+ * step range, so detail appears as you zoom in; downsampled series show their min/max band. While a
+ * run is live the chart re-reads every 2 s.
  */
 @Component({
   selector: 'ty-metric-chart',
@@ -169,11 +171,11 @@ export class MetricChartComponent {
 
   protected readonly initialOptions = {
     animation: false,
-    grid: { left: 48, right: 16, top: 28, bottom: 44 },
+    // No legend on top (see above): just room for the top y label.
+    grid: { left: 48, right: 16, top: 12, bottom: 44 },
     // Steps are whole numbers: no 0.5 ticks when only a few are shown.
     xAxis: { type: 'value', name: 'step', nameLocation: 'end', nameGap: 4, scale: true, minInterval: 1 },
     yAxis: { type: 'value', scale: true },
-    legend: { top: 0, type: 'scroll', textStyle: { color: '#888' } },
     tooltip: {
       trigger: 'axis',
       formatter: (params: unknown) => tooltip(params),
@@ -289,7 +291,6 @@ export class MetricChartComponent {
     chart.setOption(
       {
         xAxis: { min: extent?.min ?? null, max: extent?.max ?? null },
-        legend: { data: data.map((d) => d.label) },
         series: buildSeries(data, weight),
       },
       { replaceMerge: ['series'], lazyUpdate: false },

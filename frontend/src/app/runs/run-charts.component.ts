@@ -12,12 +12,14 @@ import { metricPaths } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { startPolling } from '../core/poll';
 import { type ChartRun, MetricChartComponent } from './metric-chart.component';
+import { runColor } from './run-series';
 
 const PATHS_POLL_MS = 3000;
 
 /**
  * Every metric path of the given runs (the union; the run's own metrics before `sys/` hardware
- * series), one chart each with the runs overlaid, and a smoothing slider shared by all charts.
+ * series), one chart each with the runs overlaid, and a smoothing slider and a legend shared by all
+ * charts.
  */
 @Component({
   selector: 'ty-run-charts',
@@ -45,6 +47,15 @@ const PATHS_POLL_MS = 3000;
     @if (paths().length === 0) {
       <p class="muted empty">{{ loaded() ? 'No metrics logged yet.' : 'Loading metrics…' }}</p>
     } @else {
+      <!-- One legend for every chart, in the charts' colours: full names, wrapping as needed. -->
+      <ul class="shared-legend" aria-label="Runs">
+        @for (run of runs(); track run.run_id; let i = $index) {
+          <li>
+            <span class="swatch" aria-hidden="true" [style.background-color]="color(i)"></span>
+            <span class="label">{{ run.label }}</span>
+          </li>
+        }
+      </ul>
       <div class="grid">
         @for (path of paths(); track path) {
           <ty-metric-chart [path]="path" [runs]="runs()" [smoothing]="smoothing()" />
@@ -68,10 +79,44 @@ const PATHS_POLL_MS = 3000;
       align-items: center;
       gap: 6px;
     }
+    .shared-legend {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 16px;
+      margin: 0 0 8px;
+      padding: 0;
+      list-style: none;
+      font-size: 12px;
+    }
+    .shared-legend li {
+      display: flex;
+      align-items: baseline;
+      gap: 6px;
+      min-width: 0;
+    }
+    .swatch {
+      flex: none;
+      width: 14px;
+      height: 4px;
+      border-radius: 2px;
+      align-self: center;
+      /* The colour is the information: keep it in forced-colours mode too. */
+      forced-color-adjust: none;
+    }
+    /* A name longer than the row wraps rather than being cut off. */
+    .label {
+      min-width: 0;
+      overflow-wrap: anywhere;
+    }
+    /* Wide enough to read a curve: two charts a row on a laptop, one on a narrow screen (min() keeps
+       a lone column inside the page). */
     .grid {
       display: grid;
-      grid-template-columns: repeat(auto-fill, minmax(360px, 1fr));
+      grid-template-columns: repeat(auto-fill, minmax(min(480px, 100%), 1fr));
       gap: 10px;
+    }
+    .grid > * {
+      min-width: 0;
     }
     .empty {
       padding: 12px 0;
@@ -85,6 +130,7 @@ export class RunChartsComponent {
   readonly runs = input.required<readonly ChartRun[]>();
 
   private readonly api = inject(API);
+  protected readonly color = runColor;
   protected readonly smoothing = signal(0);
   protected readonly paths = signal<string[]>([]);
   protected readonly loaded = signal(false);

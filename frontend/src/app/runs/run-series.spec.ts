@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildSeries, metricsQuery, plotY, smooth, stepExtent, zoomRange } from './run-series';
+import {
+  RUN_COLORS,
+  buildSeries,
+  metricsQuery,
+  plotY,
+  runColor,
+  smooth,
+  stepExtent,
+  zoomRange,
+} from './run-series';
 import { sortPaths } from './run-charts.component';
 
 describe('plotY', () => {
@@ -130,6 +139,19 @@ describe('buildSeries', () => {
     expect(out[1].color).not.toBe(out[3].color);
     expect(out[0].data[2]).toEqual([2, 2]);
     expect(out[1].data[2][1]).not.toBe(2);
+  });
+});
+
+describe('runColor', () => {
+  it('is the palette by place in the runs list, wrapping round, and what the chart lines use', () => {
+    expect([0, 1, RUN_COLORS.length].map(runColor)).toEqual([RUN_COLORS[0], RUN_COLORS[1], RUN_COLORS[0]]);
+    const series = { path: 'loss', downsampled: false, points: [{ step: 0, y: 1 }] };
+    const lines = buildSeries(
+      ['a', 'b', 'c'].map((label) => ({ label, series })),
+      0,
+    );
+    // The shared legend colours run i with runColor(i): the lines must agree.
+    expect(lines.map((l) => l.color)).toEqual([0, 1, 2].map(runColor));
   });
 });
 

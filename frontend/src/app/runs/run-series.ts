@@ -85,6 +85,11 @@ export const RUN_COLORS = [
   '#bab0ac',
 ];
 
+/** A run's colour by its place in the runs list: the charts' lines and the shared legend agree. */
+export function runColor(index: number): string {
+  return RUN_COLORS[index % RUN_COLORS.length];
+}
+
 interface LineSeriesOption {
   id: string;
   name: string;
@@ -106,13 +111,13 @@ interface LineSeriesOption {
 /**
  * The ECharts series of a chart: per run one line (smoothed by `weight`; the raw line faint behind
  * it when smoothing), and for downsampled series a min/max band — a transparent `min` line with
- * `max - min` stacked on it and filled. Band and raw series carry the run's name so the legend
- * toggles them together; their ids start with `band:`/`raw:` (the tooltip leaves them out).
+ * `max - min` stacked on it and filled. Band and raw series carry the run's name too; their ids
+ * start with `band:`/`raw:` (the tooltip leaves them out). Colours: {@link runColor}.
  */
 export function buildSeries(runs: readonly RunSeries[], weight: number): LineSeriesOption[] {
   const out: LineSeriesOption[] = [];
   runs.forEach((run, i) => {
-    const color = RUN_COLORS[i % RUN_COLORS.length];
+    const color = runColor(i);
     const pts = run.series.points;
     const steps = pts.map((p) => p.step);
     const ys = pts.map((p) => plotY(p.y));
