@@ -363,11 +363,19 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     const texts = await rows.allTextContents();
     expect(texts.every((t) => /^\d+/.test(t))).toBe(true);
     expect(texts.filter((t) => /victim \(/.test(t)).length).toBeGreaterThan(0);
+    expect(await confirm.textContent()).toContain('force-killed as a whole and ends aborted (user_kill)');
     await shot('gpu-kill-confirm');
     await confirm.getByRole('button', { name: /^Kill \d+ process/ }).click();
+    // The job was on the GPU: the toast names it (it said "no processes to kill": a trial).
+    const short = job.queue_id.split('_').pop()!;
+    await page
+      .getByRole('status')
+      .filter({ hasText: `GPU 1: job victim (${short}) force-killed (it ends aborted, user_kill)` })
+      .waitFor();
+    expect(await page.getByRole('status').filter({ hasText: 'GPU 1: no processes' }).count()).toBe(0);
     await waitFor(
-      async () => (await jobStatus(job.queue_id)) !== 'running' || undefined,
-      'the job to die',
+      async () => (await jobStatus(job.queue_id)) === 'aborted' || undefined,
+      'the job to end aborted',
       15_000,
     );
     await card(1).getByText('No processes').waitFor();

@@ -10,3 +10,4 @@ export * from './streams';
 export * from './durations';
 export * from './sizes';
 export * from './job-ids';
+export * from './gpu-kill';

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { killGpuProcesses, listGpus, setGpuPolicy, type GpuDto, type GpuListDto } from '@trainyard/sdk';
+import {
+  describeGpuKill,
+  killGpuProcesses,
+  listGpus,
+  setGpuPolicy,
+  type GpuDto,
+  type GpuListDto,
+} from '@trainyard/sdk';
 import { parseInteger } from '../args';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -160,15 +167,7 @@ export function registerGpu(program: Command, run: CommandRunner): void {
           path: { index },
           body: { confirmed: true, force: options.force === true },
         });
-        ctx.output(data, () => {
-          const jobs = data.jobs ?? [];
-          if (!data.pids.length && !jobs.length) return `GPU ${index}: no processes`;
-          const lines = jobs.map((id) => `GPU ${index}: job ${id} force-killed (it ends aborted, user_kill)`);
-          if (data.pids.length)
-            lines.push(`GPU ${index}: killed ${data.killed.length} of ${data.pids.length} other process(es)`);
-          for (const failure of data.failed) lines.push(`  ${failure.pid}: ${failure.reason}`);
-          return lines.join('\n');
-        });
+        ctx.output(data, () => describeGpuKill(index, data).lines.join('\n'));
         if (data.failed.length)
           throw new CliError(`${data.failed.length} process(es) on GPU ${index} not killed`);
       }),

@@ -265,7 +265,7 @@ export class GpusPageComponent {
     const ok = await this.confirm.ask({
       title: `Kill every process on GPU ${gpu.index}?`,
       message:
-        'Each process below gets SIGKILL (no chance to save). Processes of other users or the server itself are never touched. Jobs whose processes die end as failed.',
+        'Each process below gets SIGKILL (no chance to save). Processes of other users or the server itself are never touched. A Trainyard job on it is force-killed as a whole and ends aborted (user_kill).',
       details,
       detailColumns: ['pid', 'process', 'memory', 'job'],
       confirmLabel: `Kill ${gpu.processes.length} process${gpu.processes.length === 1 ? '' : 'es'}`,

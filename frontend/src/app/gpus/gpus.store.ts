@@ -1,5 +1,6 @@
 import { DestroyRef, Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import {
+  describeGpuKill,
   type GpuDto,
   type GpuHistoryDto,
   type GpuListDto,
@@ -17,6 +18,7 @@ import { AuthStore } from '../core/auth.store';
 import { LiveStream } from '../core/live-stream';
 import { RefreshBus } from '../core/refresh';
 import { ToastStore } from '../core/toast.store';
+import { shortId } from '../core/format';
 
 const JOB_LOOKUP_INTERVAL_MS = 2000;
 /** Sparklines: the last hour in 30 s buckets (120 points), re-read every bucket. */
@@ -140,18 +142,21 @@ export class GpusStore {
         path: { index: gpu.index },
         body: { confirmed: true },
       });
-      if (data.pids.length === 0) this.toasts.info(`GPU ${gpu.index}: no processes to kill.`);
-      else if (data.failed.length === 0)
-        this.toasts.success(
-          `GPU ${gpu.index}: killed ${data.killed.length} process${data.killed.length === 1 ? '' : 'es'}.`,
-        );
-      else
-        this.toasts.error(
-          `GPU ${gpu.index}: killed ${data.killed.length}, not killed: ${data.failed.map((f) => `${f.pid} (${f.reason})`).join(', ')}`,
-        );
+      // Jobs on the GPU are force-killed through their lifecycle: they are in `jobs`, not `pids`.
+      const { lines, outcome } = describeGpuKill(gpu.index, data, (id) => this.jobLabelWithId(id));
+      const text = lines.join('\n');
+      if (outcome === 'nothing') this.toasts.info(text);
+      else if (outcome === 'done') this.toasts.success(text);
+      else this.toasts.error(text);
     } catch (err) {
       this.toasts.error(errorMessage(err));
     }
+  }
+
+  /** A job's name and short id, or its short id. */
+  private jobLabelWithId(queueId: string): string {
+    const name = this.jobsState().get(queueId)?.name;
+    return name ? `${name} (${shortId(queueId)})` : shortId(queueId);
   }
 
   /** The label for a job id: its name, else its short id. */

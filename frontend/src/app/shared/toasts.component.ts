@@ -88,6 +88,8 @@ import { ToastStore } from '../core/toast.store';
     }
     .toast-text {
       overflow-wrap: anywhere;
+      /* A message of several lines (one per job a GPU kill stopped) keeps them. */
+      white-space: pre-line;
       padding-top: 1px;
     }
     .toast-close {
