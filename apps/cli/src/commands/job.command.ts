@@ -212,7 +212,9 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
         } else if (!announced) {
           announced = true;
           process.stderr.write(
-            `\ntrainyard: the server went away (restarting?); reconnecting for up to ${away.waitMs / 1000} s…\n`,
+            // Not a promise to wait: a server that is stopping, not restarting, lets go of its state
+            // directory in a moment, and the next check gives up then (a trial read "60 s" here).
+            `\ntrainyard: the server went away; reconnecting if it is restarting (at most ${away.waitMs / 1000} s)…\n`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, TAIL_RETRY_DELAY_MS));
