@@ -526,6 +526,59 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     for (const n of nodes)
       await waitFor(async () => (await seen(n)) === want, 'the same bundle on every node');
   });
+
+  it('a cancel that cannot reach a down node says so, and stops that rank once its node is back', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const down = [0, 1, 2].find((i) => i !== m)!;
+    const answer = await submit(
+      nodes[m],
+      everyone({
+        name: 'cancel-while-down',
+        env: { TORCHRUN_SLEEP: '120' },
+        participants: [m, down].map((i) => ({ node_id: ids[i], gpus: 1 })),
+      }),
+    );
+    expect(answer.status).toBe(201);
+    const bundle = answer.body;
+    const rankOn = (i: number) => bundle.ranks.find((r: any) => r.node_id === ids[i]);
+    const rankStatus = async (i: number) =>
+      (await nodes[i].get(`/api/jobs/${rankOn(i).queue_id}`)).status as string;
+    await waitFor(async () => (await rankStatus(down)) === 'running', 'the rank on the other node running');
+    // The node goes away (its job keeps running, as jobs outlive their server).
+    await nodes[down].server.stop('SIGKILL');
+    await waitFor(
+      async () =>
+        (await nodes[m].get('/api/cluster/members')).members.find((x: any) => x.node_id === ids[down])
+          ?.reachable === false,
+      'the node unreachable',
+    );
+    const cancel = await request(nodes[m].server.baseUrl, 'POST', `/api/cluster/jobs/${bundle.id}/cancel`, {
+      token: nodes[m].server.token ?? undefined,
+    });
+    expect(cancel.status).toBe(200);
+    // Before: `warnings: []`, and the rank ran on once its node came back (a trial found it).
+    expect(cancel.body.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^rank 1 \\(${rankOn(down).queue_id} on \\S+ \\(${ids[down].slice(0, 8)}\\)\\) was not cancelled: .*it is cancelled once its node answers again$`,
+        ),
+      ),
+    ]);
+    expect(await rankStatus(m)).not.toBe('running');
+    nodes[down] = await start(down);
+    await waitFor(
+      async () => (await rankStatus(down)) === 'aborted',
+      'the rank stopped once its node is back',
+      20_000,
+    );
+    for (const n of nodes)
+      await waitFor(
+        async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'cancelled',
+        'the bundle cancelled everywhere',
+      );
+  });
 });
 
 describe('cluster jobs endpoints in standalone mode', () => {

@@ -64,17 +64,22 @@ describe('version check', () => {
   const v = (torch: string | null) => ({ trainyard: '1.0.0', node: 'x', torch, cuda: null, nccl: null });
   it('names each differing headline version and the hosts on each side', () => {
     const out = versionMismatches([
-      { hostname: 'a', versions: v('2.5.0') },
-      { hostname: 'b', versions: v(null) },
-      { hostname: 'c', versions: v('2.5.0') },
+      { hostname: 'a', node_id: 'aaaaaaaa-1', versions: v('2.5.0') },
+      { hostname: 'b', node_id: 'bbbbbbbb-2', versions: v(null) },
+      { hostname: 'c', node_id: 'cccccccc-3', versions: v('2.5.0') },
     ]);
-    expect(out).toEqual([{ field: 'versions.torch', message: 'torch differs: 2.5.0 on a, c; none on b' }]);
+    expect(out).toEqual([
+      {
+        field: 'versions.torch',
+        message: 'torch differs: 2.5.0 on a (aaaaaaaa), c (cccccccc); none on b (bbbbbbbb)',
+      },
+    ]);
   });
   it('ignores the Node.js version and agrees on equal sets', () => {
     expect(
       versionMismatches([
-        { hostname: 'a', versions: { ...v('2.5.0'), node: '22' } },
-        { hostname: 'b', versions: { ...v('2.5.0'), node: '24' } },
+        { hostname: 'a', node_id: 'a1', versions: { ...v('2.5.0'), node: '22' } },
+        { hostname: 'b', node_id: 'b2', versions: { ...v('2.5.0'), node: '24' } },
       ]),
     ).toEqual([]);
   });

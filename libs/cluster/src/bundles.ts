@@ -163,19 +163,27 @@ export function interfaceFor(member: Pick<MemberRecord, 'addresses' | 'interface
   return member.interfaces.find((i) => i.address === address)?.name ?? null;
 }
 
+/**
+ * A node as messages name it: `gpu-box-1 (dd834b60)` — its hostname and the first 8 hex digits of its
+ * id (as the console shows them): hosts cloned from one image often share a hostname.
+ */
+export function nodeLabel(node: { hostname: string; node_id: string }): string {
+  return `${node.hostname} (${node.node_id.slice(0, 8)})`;
+}
+
 /** The versions a training run's nodes must share. */
 export const HEADLINE_VERSIONS = ['trainyard', 'torch', 'cuda', 'nccl'] as const;
 
 /** One sentence per headline version that differs between the members, e.g. `torch: 2.5.0 on a; none on b`. */
 export function versionMismatches(
-  members: ReadonlyArray<{ hostname: string; versions: NodeVersions }>,
+  members: ReadonlyArray<{ hostname: string; node_id: string; versions: NodeVersions }>,
 ): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   for (const key of HEADLINE_VERSIONS) {
     const by = new Map<string, string[]>();
     for (const m of members) {
       const v = m.versions[key] ?? 'none';
-      by.set(v, [...(by.get(v) ?? []), m.hostname]);
+      by.set(v, [...(by.get(v) ?? []), nodeLabel(m)]);
     }
     if (by.size > 1)
       out.push({

@@ -10,6 +10,7 @@ import {
   idleEligibleGpus,
   interfaceEnv,
   interfaceFor,
+  nodeLabel,
   pickNodes,
   rankStatusOf,
   rollUp,
@@ -93,6 +94,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly fanningOut = new Set<string>();
   private resolver: NodeJS.Timeout | null = null;
   private resolving = false;
+  /** Cancelled bundles this master saw with no rank left to stop (not asked about again). */
+  private readonly settledCancels = new Set<string>();
 
   constructor(
     private readonly cluster: ClusterService,
@@ -107,6 +110,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (this.resolving || !this.cluster.isMaster()) return;
       this.resolving = true;
       this.resolveStranded()
+        .then(() => this.enforceCancels())
         .catch((err: Error) => this.logger.warn(`resolving stranded bundles: ${err.message}`))
         .finally(() => (this.resolving = false));
     }, RESOLVE_EVERY_MS);
@@ -125,7 +129,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       );
     const master = this.cluster.master();
     if (!master)
-      throw new DomainError('NODE_UNREACHABLE', 'no master right now (a failover is under way); retry');
+      throw new DomainError(
+        'NODE_UNREACHABLE',
+        this.cluster.disconnectedReason() ?? 'no master right now (a failover is under way); retry',
+      );
     const view = await this.cluster.call<BundleView>(
       master.node_id,
       'bundle_submit',
@@ -148,7 +155,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const details: ErrorDetail[] = [];
     chosen.forEach(({ member }, i) => {
       if (!member.reachable)
-        details.push({ field: `participants[${i}].node_id`, message: `${member.hostname} is unreachable` });
+        details.push({ field: `participants[${i}].node_id`, message: `${nodeLabel(member)} is unreachable` });
     });
     if (details.length)
       throw new DomainError('NODE_UNREACHABLE', details.map((d) => d.message).join('; '), details);
@@ -164,7 +171,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (!name)
         details.push({
           field: `participants[${i}].ifname`,
-          message: `no interface on ${member.hostname} carries its address ${member.addresses[0] ?? '(none)'}; name one`,
+          message: `no interface on ${nodeLabel(member)} carries its address ${member.addresses[0] ?? '(none)'}; name one`,
         });
       return name ?? '';
     });
@@ -303,7 +310,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (!(err instanceof DomainError)) throw err;
       throw new DomainError(
         err.code,
-        `${rank.hostname} (${rank.node_id}) refused rank ${rank.node_rank}: ${err.message}`,
+        `${nodeLabel(rank)} refused rank ${rank.node_rank}: ${err.message}`,
         err.details,
       );
     }
@@ -359,6 +366,33 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return resolved;
   }
 
+  /**
+   * A cancel that could not reach a rank (its node was down or cut off) is not forgotten: the master
+   * asks about cancelled bundles each pass and cancels every rank still queued or running — a node
+   * that comes back with its rank re-attached has it stopped within a second or two. Bundles with
+   * nothing left to stop are not asked about again by this master. Returns the ranks cancelled.
+   */
+  async enforceCancels(): Promise<number> {
+    if (this.cluster.masterFence() === null) return 0;
+    const open = (await this.records()).filter(
+      (r) => r.cancelled_at && r.state !== 'failed' && !this.settledCancels.has(r.bundle.id),
+    );
+    if (!open.length) return 0;
+    const late: Array<BundleRank & { queue_id: string }> = [];
+    for (const view of await this.withStatus(open)) {
+      const live = view.ranks.filter((r) => r.queue_id && (r.status === 'queued' || r.status === 'running'));
+      if (live.length) late.push(...(live as Array<BundleRank & { queue_id: string }>));
+      else if (!view.ranks.some((r) => r.status === 'unknown')) this.settledCancels.add(view.id);
+    }
+    if (late.length) {
+      this.logger.warn(
+        `cancelling ${late.length} rank(s) of cancelled bundles that their nodes had not stopped: ${late.map((r) => r.queue_id).join(', ')}`,
+      );
+      await this.cancelRanks(late);
+    }
+    return late.length;
+  }
+
   /** Each rank's job on its node, by plan key (a node that does not answer leaves its ranks out). */
   private async ranksByKey(ranks: readonly BundleRank[]): Promise<Map<string, RankByKey>> {
     const byNode = new Map<string, string[]>();
@@ -384,10 +418,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return out;
   }
 
-  /** Cancels every rank found by its plan key (whatever its answer to the enqueue said). */
-  private async cancelByKey(ranks: readonly BundleRank[]): Promise<void> {
+  /** Cancels every rank found by its plan key (whatever its answer to the enqueue said); see cancelRanks. */
+  private async cancelByKey(ranks: readonly BundleRank[]): Promise<string[]> {
     const found = await this.ranksByKey(ranks);
-    await this.cancelRanks(
+    return this.cancelRanks(
       ranks.flatMap((r) => {
         const queueId = found.get(r.enqueue_key)?.queue_id ?? r.queue_id;
         return queueId ? [{ ...r, queue_id: queueId }] : [];
@@ -460,23 +494,35 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         'CONFLICT',
         `needs ${want} nodes with ${perNode} idle eligible GPU${perNode === 1 ? '' : 's'} each; ` +
           `${candidates.filter((c) => c.idle >= perNode).length} have: ` +
-          candidates.map((c) => `${c.hostname} ${c.idle < 0 ? 'no answer' : `${c.idle} idle`}`).join(', '),
+          [
+            ...candidates.map((c) => `${nodeLabel(c)} ${c.idle < 0 ? 'no answer' : `${c.idle} idle`}`),
+            ...[...members.values()].filter((m) => !m.reachable).map((m) => `${nodeLabel(m)} unreachable`),
+          ].join(', '),
         [{ field: 'nodes', message: 'not enough nodes with idle eligible GPUs' }],
       );
     return picked.map((c) => ({ member: c.member, gpus: perNode }));
   }
 
-  /** Cancels every rank on its node, in parallel; a node that does not answer is logged, not fatal. */
-  private async cancelRanks(ranks: ReadonlyArray<BundleRank & { queue_id: string }>): Promise<void> {
-    await Promise.all(
+  /**
+   * Cancels every rank on its node, in parallel. A node that does not answer is not fatal: the
+   * answer is a warning per rank not reached (the master's enforceCancels stops it later).
+   */
+  private async cancelRanks(ranks: ReadonlyArray<BundleRank & { queue_id: string }>): Promise<string[]> {
+    const warnings = await Promise.all(
       ranks.map((r) =>
-        this.cluster
-          .call(r.node_id, 'cancel', { queue_id: r.queue_id })
-          .catch((err: Error) =>
-            this.logger.warn(`cancel of ${r.queue_id} on ${r.hostname} failed: ${err.message}`),
-          ),
+        this.cluster.call(r.node_id, 'cancel', { queue_id: r.queue_id }).then(
+          () => null,
+          (err: Error) => {
+            this.logger.warn(`cancel of ${r.queue_id} on ${nodeLabel(r)} failed: ${err.message}`);
+            return (
+              `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) was not cancelled: ${err.message}; ` +
+              'it is cancelled once its node answers again'
+            );
+          },
+        ),
       ),
     );
+    return warnings.filter((w): w is string => w !== null);
   }
 
   private async records(): Promise<BundleFold[]> {
@@ -521,13 +567,14 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   async cancel(id: string): Promise<BundleView> {
     const rec = await this.record(id);
     if (!rec) throw new DomainError('NOT_FOUND', `no cluster job ${id}`);
-    await this.cancelByKey(rec.bundle.ranks);
+    const warnings = await this.cancelByKey(rec.bundle.ranks);
     if (!rec.cancelled_at) {
       const cancelledAt = new Date().toISOString();
       await this.write(new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt }));
       rec.cancelled_at = cancelledAt;
     }
-    return (await this.withStatus([rec]))[0];
+    const [view] = await this.withStatus([rec]);
+    return { ...view, warnings };
   }
 
   private async withStatus(recs: readonly BundleFold[]): Promise<BundleView[]> {

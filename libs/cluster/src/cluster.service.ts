@@ -180,6 +180,17 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.cluster ? this.lease.current() : null;
   }
 
+  /**
+   * Why this node cannot reach the others right now, in words (`not connected to NATS: reconnecting
+   * since 2026-12-01T12:01:02Z, disconnected from 127.0.0.1:4222`), or null while it is connected
+   * (or standalone). What an inter-node call or a submit says instead of a NATS error.
+   */
+  disconnectedReason(): string | null {
+    if (!this.cluster || this.connection.state === 'connected') return null;
+    const { state, since, last_error } = this.connection;
+    return `this node is not connected to NATS (${state} since ${since}${last_error ? `; ${last_error}` : ''})`;
+  }
+
   isMaster(): boolean {
     return this.cluster !== null && this.lease.isMaster;
   }
@@ -219,6 +230,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     }
     if (!this.cluster)
       throw new DomainError('NODE_NOT_FOUND', `no node ${nodeId}: this server is standalone`);
+    const away = this.disconnectedReason();
+    if (away) throw new DomainError('NODE_UNREACHABLE', `cannot reach node ${nodeId}: ${away}`);
     return callNode<T>(
       this.connection.state === 'connected' ? this.nc : null,
       this.cluster,

@@ -74,9 +74,13 @@ export async function callNode<T>(
       timeout: timeoutMs,
     });
   } catch (err) {
+    // NATS says "no responders" at once when nothing subscribes to the node's subjects.
+    const down = /no responders/i.test((err as Error).message);
     throw new DomainError(
       'NODE_UNREACHABLE',
-      `node ${nodeId} did not answer ${method}: ${(err as Error).message}`,
+      down
+        ? `node ${nodeId} is not reachable: it is down or not connected to NATS (nothing answers ${method})`
+        : `node ${nodeId} did not answer ${method} within ${timeoutMs / 1000} s: ${(err as Error).message}`,
     );
   }
   const reply = msg.json<Reply>();
