@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import { Credentials } from '@trainyard/auth';
 import { rawRequest, request } from './support/http';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { fillPath, PATH_TRICKS, specRoutes, WS_ROUTES } from './support/path-tricks';
@@ -65,6 +66,36 @@ describe('auth gate: matched route, deny by default (e2e)', () => {
     // With credentials the same spelling reaches the route: the gate and the router agree.
     const answer = await rawRequest(base, 'GET', '/%61pi/jobs', { authorization: `Bearer ${server.token}` });
     expect(answer.status).toBe(200);
+  });
+
+  it('a 401 says which credential was not accepted, or what to send when none was (HTTP and WebSocket)', async () => {
+    const message = async (headers: Record<string, string>, path = '/api/jobs') =>
+      JSON.parse((await rawRequest(base, 'GET', path, headers)).text).message as string;
+    expect(await message({})).toMatch(/^Authentication required: send Authorization: Bearer <token>/);
+    // Before: a wrong token read exactly as no token (a trial).
+    const wrong = await message({ authorization: 'Bearer not-the-token' });
+    expect(wrong).toMatch(/^The bearer token was not accepted: it is not this server’s token/);
+    expect(wrong).not.toContain('not-the-token');
+    expect(await message({ authorization: 'Token abc' })).toBe(
+      'The Authorization header must be "Bearer <token>"',
+    );
+    const cookie = `${server.app.get(Credentials).sessionCookie}=expired-or-unknown`;
+    expect(await message({ cookie })).toBe('The session has expired or was signed out: sign in again');
+    expect(await message({}, '/api/jobs?token=ut_spent')).toMatch(
+      /^The \?token= in the URL was not accepted: .*one-shot sign-in link already used or expired/,
+    );
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/gpus/stream`, {
+      headers: { authorization: 'Bearer not-the-token' },
+    });
+    ws.on('error', () => undefined); // the refusal, read below
+    const [, res] = await once(ws, 'unexpected-response');
+    const body = await new Promise<string>((resolve) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve(text));
+    });
+    expect(res.statusCode).toBe(401);
+    expect(body).toContain('The bearer token was not accepted');
   });
 
   it('unknown API paths need credentials (401), then 404; the console does not serve them', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { DomainError, WsGate } from '@trainyard/core';
-import { AuthContext, Credentials } from './credentials';
+import { AuthContext, Credentials, readCookie, readQueryToken } from './credentials';
 import { checkRequestSource, HostPolicy, isSafeMethod, originMatchesHost, Refusal } from './request-source';
 
 declare module 'fastify' {
@@ -28,6 +28,33 @@ const UNAUTHENTICATED: Refusal = {
   code: 'UNAUTHENTICATED',
   message: 'Authentication required: send Authorization: Bearer <token>, a session cookie or ?token=',
 };
+
+/**
+ * The 401 for a request that was not let in, saying which credential it sent was not accepted (a
+ * wrong token read as if none had been sent: a trial), or what to send when it sent none.
+ */
+function unauthenticated(
+  credentials: Credentials,
+  headers: IncomingMessage['headers'],
+  url: string,
+): Refusal {
+  const why = (message: string): Refusal => ({ ...UNAUTHENTICATED, message });
+  if (headers.authorization !== undefined)
+    return /^Bearer\s+\S+\s*$/i.test(headers.authorization)
+      ? why(
+          'The bearer token was not accepted: it is not this server’s token (auth_token in its state ' +
+            'directory; a new one is written at a start with --regen-token)',
+        )
+      : why('The Authorization header must be "Bearer <token>"');
+  if (readCookie(headers.cookie, credentials.sessionCookie))
+    return why('The session has expired or was signed out: sign in again');
+  if (readQueryToken(url))
+    return why(
+      'The ?token= in the URL was not accepted: it is not this server’s token, or a one-shot sign-in ' +
+        'link already used or expired (open a new one)',
+    );
+  return UNAUTHENTICATED;
+}
 
 const COOKIE_WITHOUT_ORIGIN: Refusal = {
   status: 403,
@@ -110,7 +137,7 @@ export function installAuthGate(
     }
     if (scoped === 'forbidden') return send(reply, SCOPED_TOKEN_FORBIDDEN);
     const auth = scoped === 'invalid' ? null : credentials.authenticate(request.headers, request.url);
-    if (!auth) return send(reply, UNAUTHENTICATED);
+    if (!auth) return send(reply, unauthenticated(credentials, request.headers, request.url));
     if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers))
       return send(reply, COOKIE_WITHOUT_ORIGIN);
     request.auth = auth;
@@ -135,7 +162,7 @@ export function createWsGate(credentials: Credentials, hosts: HostPolicy): WsGat
     const auth = credentials.authenticate(request.headers, request.url ?? '/', Date.now(), {
       consumeUrlToken: route !== null,
     });
-    if (!auth) return UNAUTHENTICATED;
+    if (!auth) return unauthenticated(credentials, request.headers, request.url ?? '/');
     if (route === null) return { status: 404, code: 'ROUTE_NOT_FOUND', message: 'No such WebSocket route' };
     if (auth.method === 'cookie' && !originMatchesHost(request.headers)) {
       return {

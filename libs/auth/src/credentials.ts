@@ -228,7 +228,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-function readQueryToken(rawUrl: string): string | undefined {
+export function readQueryToken(rawUrl: string): string | undefined {
   const q = rawUrl.indexOf('?');
   if (q < 0) return undefined;
   return new URLSearchParams(rawUrl.slice(q + 1)).get('token') ?? undefined;

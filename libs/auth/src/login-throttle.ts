@@ -183,7 +183,7 @@ function tooMany(waitMs: number): DomainError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return new DomainError(
     'TOO_MANY_LOGIN_ATTEMPTS',
-    `Too many failed sign-in attempts from this client; try again in ${seconds} s (the bearer token is always accepted)`,
+    `Too many failed sign-in attempts from this address; try again in ${seconds} s (the bearer token is always accepted)`,
     { retry_after_seconds: seconds },
   );
 }

@@ -130,7 +130,8 @@ type Method = 'password' | 'token';
             }
             @if (waitSeconds() > 0) {
               <p class="alert" role="alert">
-                Too many failed sign-in attempts from this browser. Try again in
+                Too many failed sign-in attempts from this address (every browser and script on it counts).
+                Try again in
                 <span class="mono">{{ waitSeconds() }}</span> s{{
                   method() === 'password' ? ', or use the token' : ''
                 }}.

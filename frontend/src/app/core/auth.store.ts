@@ -107,9 +107,12 @@ export class AuthStore {
 
   /** Signs in with the token or the password; false (and `error` set) when refused. */
   async login(credentials: Credentials): Promise<boolean> {
+    // A one-shot link (`ut_…`, from another node's console) is spent once used or after its minute.
     const refused =
       'token' in credentials
-        ? 'That token is not valid. Copy it again from the auth_token file or the startup link.'
+        ? credentials.token.startsWith('ut_')
+          ? 'That sign-in link was already used or has expired. Open a new one from the console that gave it.'
+          : 'That token is not valid. Copy it again from the auth_token file or the startup link.'
         : 'Wrong password.';
     const ok = await this.attempt(async () => {
       await login({ client: this.api, body: credentials });
