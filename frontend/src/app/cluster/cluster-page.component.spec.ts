@@ -127,3 +127,128 @@ describe('Cluster page', () => {
     fixture.destroy();
   });
 });
+
+describe('Cluster page with a down node and a gated GPU', () => {
+  // alpha stopped sending heartbeats at 10:02:03 today; gpu-box's GPU 0 takes only priority ≥ 10.
+  const lastSeen = new Date();
+  lastSeen.setHours(10, 2, 3, 0);
+  const members = [
+    member(BOX1, 'gpu-box', { is_self: true, is_master: true }),
+    member(ALPHA, 'alpha', { reachable: false, last_seen_at: lastSeen.toISOString() }),
+  ];
+  const down = `node ${ALPHA} is not reachable: it is down or not connected to NATS (nothing answers jobs)`;
+  let get: ReturnType<typeof vi.fn>;
+
+  beforeEach(() => {
+    const gpu = (index: number, min_priority: number | null) => ({
+      index,
+      name: 'H100',
+      disabled: false,
+      reserved_by: null,
+      min_priority,
+    });
+    const cluster = clusterApi(members, () => [
+      {
+        node_id: BOX1,
+        hostname: 'gpu-box',
+        reachable: true,
+        gpus: { gpus: [gpu(0, 10), gpu(1, null)] },
+        idle_eligible: 1,
+        error: null,
+      },
+      {
+        node_id: ALPHA,
+        hostname: 'alpha',
+        reachable: false,
+        gpus: null,
+        idle_eligible: null,
+        error: down.replace('jobs)', 'gpus)'),
+      },
+    ]);
+    get = vi.fn(async ({ url, path }: { url: string; path?: { node_id: string } }) => {
+      const answer = cluster(url);
+      if (answer) return answer;
+      if (url === '/api/cluster/nodes/{node_id}/jobs') {
+        if (path?.node_id === ALPHA) throw new Error(down);
+        return { data: { items: [] } };
+      }
+      if (url === '/api/cluster/jobs' || url === '/api/cluster/latency' || url === '/api/cluster/bandwidth')
+        return { data: { items: [] } };
+      throw new Error(`unexpected GET ${url}`);
+    });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), { provide: API, useValue: { get, post: vi.fn() } as unknown as Client }],
+    });
+  });
+
+  async function render() {
+    const fixture = TestBed.createComponent(ClusterPageComponent);
+    const root = fixture.nativeElement as HTMLElement;
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      expect(root.querySelectorAll('article[data-node]').length).toBe(2);
+      expect(root.querySelectorAll('tr[data-peer]').length).toBe(1);
+    });
+    return { fixture, root };
+  }
+
+  const text = (el: Element | null) => el!.textContent!.replace(/\s+/g, ' ').trim();
+
+  it("says a down node is unreachable and since when; the server's error only under Details", async () => {
+    const { fixture, root } = await render();
+    const card = root.querySelector(`article[data-node="${ALPHA}"]`)!;
+    expect(text(card.querySelector('.headline'))).toBe('Unreachable since 10:02:03');
+    expect(text(card.querySelector('.no-answer p.muted'))).toBe(
+      'No heartbeat since then: the node is down or not connected to NATS.',
+    );
+    expect(text(card.querySelector('details code'))).toContain(`node ${ALPHA} is not reachable`);
+    fixture.destroy();
+  });
+
+  it('shows the priority gate of a gated GPU', async () => {
+    const { fixture, root } = await render();
+    const row = (i: number) => root.querySelector(`article[data-node="${BOX1}"] li[data-gpu="${i}"]`)!;
+    expect(text(row(0).querySelector('.gate'))).toBe('Priority ≥ 10');
+    expect(row(1).querySelector('.gate')).toBeNull();
+    fixture.destroy();
+  });
+
+  it("disables the down peer's probe Refresh and says why", async () => {
+    const { fixture, root } = await render();
+    const refresh = root.querySelector<HTMLButtonElement>(`tr[data-peer="${ALPHA}"] button`)!;
+    expect(refresh.disabled).toBe(true);
+    expect(refresh.title).toBe('alpha is unreachable (no heartbeat): nothing to measure until it is back');
+    fixture.destroy();
+  });
+
+  it('says a job list that could not be read could not, and why (not "No jobs"); Try again reads again', async () => {
+    const { fixture, root } = await render();
+    const jobsOf = (id: string) =>
+      root.querySelector<HTMLButtonElement>(`article[data-node="${id}"] .jobs-btn`)!.click();
+    const reads = () => get.mock.calls.filter(([o]) => o.url === '/api/cluster/nodes/{node_id}/jobs').length;
+
+    jobsOf(ALPHA);
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      expect(text(root.querySelector('.node-jobs [role=alert]'))).toBe(
+        `Could not read the jobs of alpha: ${down}.`,
+      );
+    });
+    expect(text(root.querySelector('.node-jobs'))).not.toContain('No jobs');
+    const before = reads();
+    [...root.querySelectorAll<HTMLButtonElement>('.node-jobs button')]
+      .find((b) => text(b) === 'Try again')!
+      .click();
+    expect(reads()).toBe(before + 1);
+
+    // An empty list that was read says so.
+    jobsOf(BOX1);
+    fixture.detectChanges();
+    expect(text(root.querySelector('.node-jobs td'))).toBe('Loading…');
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      expect(text(root.querySelector('.node-jobs td'))).toBe('No jobs');
+    });
+    fixture.destroy();
+  });
+});

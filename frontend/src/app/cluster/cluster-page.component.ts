@@ -11,6 +11,7 @@ import {
 import {
   type BandwidthResultDto,
   type BundleDto,
+  type ClusterMemberDto,
   type ClusterNodeGpusDto,
   type GpuDto,
   type JobDto,
@@ -27,6 +28,7 @@ import {
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { formatTime } from '../core/format';
 import { startPolling } from '../core/poll';
 import { ToastStore } from '../core/toast.store';
 import { ClusterStore } from './cluster.store';
@@ -43,6 +45,25 @@ interface ProbeRow {
   name: string;
   latency: LatencyResultDto | undefined;
   bandwidth: BandwidthResultDto | undefined;
+  /** False while the peer sends no heartbeats: a probe could not reach it. */
+  reachable: boolean;
+}
+
+/**
+ * A node's job list as last read. A read that failed is not an empty list: it says why, and only a
+ * read that succeeded may say "No jobs".
+ */
+type NodeJobs =
+  { state: 'loading' } | { state: 'loaded'; items: JobDto[] } | { state: 'failed'; error: string };
+
+/** What a node card says when the node's GPUs could not be read. */
+interface NoAnswer {
+  /** Plain words, e.g. `Unreachable since 14:02:11`. */
+  headline: string;
+  /** The full time of the last heartbeat, for the tooltip; empty when not known. */
+  since: string;
+  /** What it means, in a sentence. */
+  explanation: string;
 }
 
 /**
@@ -79,7 +100,9 @@ export class ClusterPageComponent {
   protected readonly busyGpus = signal<ReadonlySet<string>>(new Set());
   /** The node whose jobs are listed, and its jobs. */
   protected readonly jobsOf = signal<ClusterNodeGpusDto | null>(null);
-  protected readonly nodeJobs = signal<JobDto[]>([]);
+  protected readonly nodeJobs = signal<NodeJobs>({ state: 'loading' });
+  /** Counts the job list reads, so an older answer (a poll's) never replaces a newer one's. */
+  private jobReads = 0;
   /** The log pane: a job on a node. */
   protected readonly log = signal<{ node_id: string; hostname: string; queue_id: string } | null>(null);
 
@@ -87,6 +110,10 @@ export class ClusterPageComponent {
     const members = this.store.members();
     return new Map(members.map((m) => [m.node_id, nodeHealth(m, members)]));
   });
+
+  private readonly members = computed(
+    () => new Map<string, ClusterMemberDto>(this.store.members().map((m) => [m.node_id, m])),
+  );
 
   protected readonly probes = computed<ProbeRow[]>(() => {
     const lat = new Map(this.latency().map((r) => [r.peer_node_id, r]));
@@ -99,6 +126,7 @@ export class ClusterPageComponent {
         name: this.store.labelOf(m.node_id, m.hostname),
         latency: lat.get(m.node_id),
         bandwidth: bw.get(m.node_id),
+        reachable: m.reachable,
       }));
   });
 
@@ -132,6 +160,7 @@ export class ClusterPageComponent {
       this.reveal();
       this.latency.set(lat.data.items);
       this.bandwidth.set(bw.data.items);
+      // The open job list is read again too; its failure is its own (shown in the list), not the page's.
       const of = this.jobsOf();
       if (of) await this.loadNodeJobs(of);
       this.error.set(null);
@@ -155,6 +184,36 @@ export class ClusterPageComponent {
   /** What the page calls a node: its hostname, with a node id suffix when another node shares it. */
   protected name(node: { node_id: string; hostname: string }): string {
     return this.store.labelOf(node.node_id, node.hostname);
+  }
+
+  /**
+   * What a card says instead of GPUs its node did not send: that it is unreachable and since when
+   * (the member table's last heartbeat), in plain words. The server's error (NATS subjects, node ids)
+   * is for whoever digs: the card shows it only under Details.
+   */
+  protected noAnswer(node: ClusterNodeGpusDto): NoAnswer {
+    const member = this.members().get(node.node_id);
+    if (!(member?.reachable ?? node.reachable)) {
+      // formatTime: hh:mm:ss today, with the date before that; '—' when the time is not known.
+      const seen = formatTime(member?.last_seen_at);
+      return seen === '—'
+        ? {
+            headline: 'Unreachable',
+            since: '',
+            explanation: 'No heartbeat: the node is down or not connected to NATS.',
+          }
+        : {
+            headline: `Unreachable since ${seen}`,
+            since: `Last heartbeat ${new Date(member?.last_seen_at ?? '').toLocaleString()}`,
+            explanation: 'No heartbeat since then: the node is down or not connected to NATS.',
+          };
+    }
+    // Heartbeats arrive (or only just stopped: a node counts as unreachable after 3 s of silence).
+    return {
+      headline: 'No answer',
+      since: '',
+      explanation: 'The node did not answer when asked for its GPUs; the view asks again every few seconds.',
+    };
   }
 
   protected isSelf(nodeId: string): boolean {
@@ -193,21 +252,33 @@ export class ClusterPageComponent {
       return;
     }
     this.jobsOf.set(node);
-    this.nodeJobs.set([]);
-    try {
-      await this.loadNodeJobs(node);
-    } catch (err) {
-      this.toasts.error(`Could not list the jobs of ${this.name(node)}: ${errorMessage(err)}.`);
-    }
+    this.nodeJobs.set({ state: 'loading' });
+    await this.loadNodeJobs(node);
   }
 
+  /** The failed job list's Try again. */
+  protected async retryJobs(): Promise<void> {
+    const node = this.jobsOf();
+    if (!node) return;
+    this.nodeJobs.set({ state: 'loading' });
+    await this.loadNodeJobs(node);
+  }
+
+  /** Reads a node's jobs into {@link nodeJobs} (the list says when that failed, and why); never throws. */
   private async loadNodeJobs(node: ClusterNodeGpusDto): Promise<void> {
-    const { data } = await listNodeJobs({
-      client: this.api,
-      path: { node_id: node.node_id },
-      query: { limit: 50 },
-    });
-    if (this.jobsOf()?.node_id === node.node_id) this.nodeJobs.set(data.items);
+    const read = ++this.jobReads;
+    // Only the latest read counts, and only while this node's list is still open.
+    const current = () => read === this.jobReads && this.jobsOf()?.node_id === node.node_id;
+    try {
+      const { data } = await listNodeJobs({
+        client: this.api,
+        path: { node_id: node.node_id },
+        query: { limit: 50 },
+      });
+      if (current()) this.nodeJobs.set({ state: 'loaded', items: data.items });
+    } catch (err) {
+      if (current()) this.nodeJobs.set({ state: 'failed', error: errorMessage(err) });
+    }
   }
 
   protected openLog(node_id: string, hostname: string, queue_id: string): void {
