@@ -47,15 +47,18 @@ const PATHS_POLL_MS = 3000;
     @if (paths().length === 0) {
       <p class="muted empty">{{ loaded() ? 'No metrics logged yet.' : 'Loading metrics…' }}</p>
     } @else {
-      <!-- One legend for every chart, in the charts' colours: full names, wrapping as needed. -->
-      <ul class="shared-legend" aria-label="Runs">
-        @for (run of runs(); track run.run_id; let i = $index) {
-          <li>
-            <span class="swatch" aria-hidden="true" [style.background-color]="color(i)"></span>
-            <span class="label">{{ run.label }}</span>
-          </li>
-        }
-      </ul>
+      <!-- One legend for every chart, in the charts' colours: full names, wrapping as needed. Only
+           when comparing: one run needs none, and its charts keep their room (the job pane). -->
+      @if (runs().length > 1) {
+        <ul class="shared-legend" aria-label="Runs">
+          @for (run of runs(); track run.run_id; let i = $index) {
+            <li>
+              <span class="swatch" aria-hidden="true" [style.background-color]="color(i)"></span>
+              <span class="label">{{ run.label }}</span>
+            </li>
+          }
+        </ul>
+      }
       <div class="grid">
         @for (path of paths(); track path) {
           <ty-metric-chart [path]="path" [runs]="runs()" [smoothing]="smoothing()" />
