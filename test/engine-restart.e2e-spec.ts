@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jobProcesses, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { spawnServer } from './support/spawned-server';
@@ -11,11 +13,15 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
 
   it('keeps tracking a job across POST /api/server/restart and records its real exit code', async () => {
     const server = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    // The job runs until the test lets it end (a restart on a loaded machine can take longer than
+    // any fixed sleep), then exits 5.
+    const release = join(temp.home, 'release-the-job');
     try {
       let api = jobsApi(server.baseUrl, server.token!);
-      const { body } = await api.command(['sh', '-c', 'echo started; sleep 8; exit 5'], {
-        requested_gpus: 1,
-      });
+      const { body } = await api.command(
+        ['sh', '-c', `echo started; while [ ! -e ${release} ]; do sleep 0.1; done; exit 5`],
+        { requested_gpus: 1 },
+      );
       const running = await api.waitStatus(body.queue_id, ['running']);
       await api.waitLog(body.queue_id, /started/);
       await api.call('POST', '/api/server/restart');
@@ -23,13 +29,15 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       api = jobsApi(base, server.token!);
       const after = await api.job(body.queue_id);
       expect(after).toMatchObject({ status: 'running', pid: running.pid, gpu_indices: [0] });
-      // (Restarting takes ~2-3 s here, mostly loading modules; the job runs 8 s.)
+      // (Restarting takes ~2-3 s here, mostly loading modules; 5-10 s on a loaded machine.)
       // While it runs its GPU stays reserved: a second 1-GPU job gets the other one.
       const other = await api.command(['true'], { requested_gpus: 1 });
       expect((await api.waitStatus(other.body.queue_id, ['done'])).gpu_indices).toEqual([1]);
+      writeFileSync(release, '');
       const done = await api.waitStatus(body.queue_id, ['failed'], 20_000);
       expect(done).toMatchObject({ exit_code: 5, error: 'exited with code 5' });
     } finally {
+      writeFileSync(release, ''); // a failed test leaves no job looping
       await server.stop();
     }
   });
