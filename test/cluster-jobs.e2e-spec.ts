@@ -308,6 +308,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     );
     expect(answer.status).toBe(400);
     expect(answer.body.message).toContain('refused rank 2');
+    // The field the user gave (it named the node's own `requested_gpus`: a trial).
+    expect(answer.body.details).toEqual([expect.objectContaining({ field: 'participants[2].gpus' })]);
     // Ranks 0 and 1 were enqueued on their nodes (so this was a rollback, not an up-front refusal) ...
     for (const [i, n] of nodes.slice(0, 2).entries()) {
       const journal = JSON.stringify((await n.get('/api/journal?limit=1000')).items);

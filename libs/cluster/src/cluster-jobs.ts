@@ -260,7 +260,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       const outcomes = await Promise.allSettled(
         bundle.ranks.map(async (rank) => {
           if (pause > 0 && rank.node_rank > 0) await sleep(pause);
-          const job = await this.enqueueRank(rank, orders.get(rank.node_rank)!);
+          const gpusField = req.participants ? `participants[${rank.node_rank}].gpus` : 'gpus_per_node';
+          const job = await this.enqueueRank(rank, orders.get(rank.node_rank)!, gpusField);
           rank.queue_id = job.queue_id;
           await this.write(
             new ClusterBundleRankEnqueuedEvent({
@@ -297,9 +298,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * Sends one rank's order; a lost answer (NODE_UNREACHABLE) is asked once more with the same plan
-   * key, which finds the job the first order queued instead of queueing a second.
+   * key, which finds the job the first order queued instead of queueing a second. A refusal's
+   * `requested_gpus` detail is about the field the user gave it as: `gpusField`.
    */
-  private async enqueueRank(rank: BundleRank, order: EnqueueRequest): Promise<JobDto> {
+  private async enqueueRank(rank: BundleRank, order: EnqueueRequest, gpusField: string): Promise<JobDto> {
     const send = () => this.cluster.call<JobDto>(rank.node_id, 'enqueue', order);
     try {
       return await send().catch((err: unknown) => {
@@ -311,7 +313,9 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       throw new DomainError(
         err.code,
         `${nodeLabel(rank)} refused rank ${rank.node_rank}: ${err.message}`,
-        err.details,
+        Array.isArray(err.details)
+          ? err.details.map((d) => (d.field === 'requested_gpus' ? { ...d, field: gpusField } : d))
+          : err.details,
       );
     }
   }
