@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
 import { registerJob } from './commands/job.command';
 import { makeRunner, RunState, type CommandRunner } from './commands/runner';
@@ -43,6 +44,7 @@ export function buildProgram(
   registerSched(program, run);
   registerJob(program, run);
   registerGpu(program, run);
+  registerCluster(program, run);
   // Every command (and group) exits through the CommanderError below instead of process.exit.
   const exitOverride = (command: Command) => {
     command.exitOverride();
@@ -55,12 +57,16 @@ export function buildProgram(
 /**
  * `trainyard submit python3 -c 1`: commander reads `-c` as an option of submit. When a command word
  * comes before the unknown option, say how to write it: `put the command after --: trainyard submit
- * -- python3 -c 1`. Null when that is not the mistake (no such word, or `--` is there).
+ * -- python3 -c 1` (`cluster submit`: the script). Null when that is not the mistake (no such word,
+ * or `--` is there).
  */
 export function doubleDashHint(program: Command, argv: string[]): string | null {
   const at = argv.indexOf('submit');
-  const submit = program.commands.find((c) => c.name() === 'submit');
+  // `trainyard cluster submit` has options of its own.
+  const parent = argv[at - 1] === 'cluster' ? program.commands.find((c) => c.name() === 'cluster') : program;
+  const submit = parent?.commands.find((c) => c.name() === 'submit');
   if (at < 0 || !submit || argv.includes('--')) return null;
+  const what = parent === program ? 'command' : 'script';
   const options = [...submit.options, ...program.options];
   const words = argv.slice(at + 1);
   for (let i = 0; i < words.length; i++) {
@@ -68,7 +74,7 @@ export function doubleDashHint(program: Command, argv: string[]): string | null 
     if (!word.startsWith('-') || word === '-') {
       const before = [...argv.slice(0, at + 1), ...words.slice(0, i)];
       const line = ['trainyard', ...before, '--', ...words.slice(i)].map(shellWord).join(' ');
-      return `put the command after --: ${line}`;
+      return `put the ${what} after --: ${line}`;
     }
     const flag = word.split('=')[0];
     const option = options.find((o) => o.short === flag || o.long === flag);

@@ -33,12 +33,17 @@ export async function resolveJobOrArrayId(client: Client, given: string): Promis
   return { kind, id: onlyOne(given, ids, kind === 'job' ? 'jobs' : 'arrays') };
 }
 
-/** The one match, or exit 2 naming a few of them; `matches` is not empty. */
-function onlyOne(given: string, matches: readonly string[], what: string): string {
+/** The one match, or exit 2 naming a few of them and saying what to do (`hint`); `matches` is not empty. */
+export function onlyOne(
+  given: string,
+  matches: readonly string[],
+  what: string,
+  hint = 'give more of the id',
+): string {
   if (matches.length === 1) return matches[0];
   const listed = matches.slice(0, LISTED).join(', ');
   throw new CliError(
-    `"${given}" matches ${matches.length} ${what} (${listed}${matches.length > LISTED ? ', …' : ''}); give more of the id`,
+    `"${given}" matches ${matches.length} ${what} (${listed}${matches.length > LISTED ? ', …' : ''}); ${hint}`,
     EXIT.invalid,
   );
 }

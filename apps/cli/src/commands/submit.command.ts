@@ -14,6 +14,7 @@ import {
 } from '../args';
 import { CliError, EXIT } from '../errors';
 import { resolveJobOrArrayId } from '../job-id';
+import { reportWithClusterHint } from './cluster.command';
 import type { CommandRunner } from './runner';
 
 /** `trainyard submit -- python train.py` just works. */
@@ -208,11 +209,18 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
           );
         }
         // A submit cut off by a restart is sent again with the same key: queued once, whatever happened.
-        const { data: item } = await submitJob({
-          client: ctx.client,
-          body,
-          headers: { 'Idempotency-Key': randomUUID() },
-        });
+        let submitted;
+        try {
+          submitted = await submitJob({
+            client: ctx.client,
+            body,
+            headers: { 'Idempotency-Key': randomUUID() },
+          });
+        } catch (err) {
+          // More GPUs than this host has, on a node of a cluster: a line after the error says where it goes.
+          return reportWithClusterHint(ctx, err);
+        }
+        const item = submitted.data;
         // An array answers with its first job: print the array id, what `wait` and the API take.
         ctx.output(item, () => item.array_id ?? item.queue_id);
       }),

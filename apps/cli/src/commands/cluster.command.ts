@@ -1,0 +1,533 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  cancelClusterJob,
+  getClusterGpus,
+  getClusterJob,
+  getClusterMaster,
+  getClusterMembers,
+  getClusterSelf,
+  listClusterJobs,
+  submitClusterJob,
+  TrainyardApiError,
+  type BundleDto,
+  type BundleParticipantDto,
+  type BundleRankDto,
+  type Client,
+  type ClusterGpusDto,
+  type ClusterMasterDto,
+  type ClusterMemberDto,
+  type ClusterMembersDto,
+  type ClusterSelfDto,
+  type ClusterSubmitRequestDto,
+  type ErrorDetailDto,
+} from '@trainyard/sdk';
+import { collect, parseInteger, splitKeyValue } from '../args';
+import type { CliContext } from '../context';
+import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
+import { Cell, escapeControls, formatAge, renderPairs, renderTable } from '../format';
+import { onlyOne } from '../job-id';
+import type { CommandRunner } from './runner';
+import { statusStyle } from './sched.command';
+
+/** A whole bundle id, as the server makes them (`cj_<ms>_<8 hex>`). */
+export const BUNDLE_ID = /^cj_\d{13}_[0-9a-f]{8}$/;
+
+/**
+ * A node as the server's messages name it: `gpu-box (1234abcd)`, the hostname and the first 8 hex
+ * of its node id (nodes may share a hostname).
+ */
+export function nodeLabel(node: Pick<ClusterMemberDto, 'hostname' | 'node_id'>): string {
+  return `${node.hostname} (${node.node_id.slice(0, 8)})`;
+}
+
+/** `reachable`, or `unreachable (last seen 12s ago)`. */
+export function memberState(
+  member: Pick<ClusterMemberDto, 'reachable' | 'last_seen_at'>,
+  now = Date.now(),
+): string {
+  return member.reachable
+    ? 'reachable'
+    : `unreachable (last seen ${formatAge(member.last_seen_at, now)} ago)`;
+}
+
+/** `1/1 idle`: GPUs a priority-0 job could be placed on now (GET /api/cluster/gpus) of all; `-` unknown. */
+export function gpuCell(
+  member: Pick<ClusterMemberDto, 'node_id' | 'gpus'>,
+  gpus: ClusterGpusDto | null,
+): string {
+  const view = gpus?.nodes.find((n) => n.node_id === member.node_id);
+  if (!view?.gpus || view.idle_eligible === null) return `?/${member.gpus.count}`;
+  return `${view.idle_eligible}/${view.gpus.gpus.length} idle`;
+}
+
+/** What `cluster status --json` prints: the four answers it is made of. */
+export interface ClusterStatus {
+  self: ClusterSelfDto | null;
+  members: ClusterMembersDto;
+  master: ClusterMasterDto;
+  /** Null when GET /api/cluster/gpus did not answer. */
+  gpus: ClusterGpusDto | null;
+}
+
+/** GET /api/cluster/self answers `null` standalone (an empty body reads as `{}`). */
+export function isStandalone(self: ClusterSelfDto | null | undefined): boolean {
+  return !self?.cluster;
+}
+
+export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now = Date.now()): string {
+  const { self, members, master, gpus } = status;
+  if (!self || isStandalone(self)) return 'standalone (not in a cluster)\n';
+  const c = self.connection;
+  const nats =
+    c.state === 'connected'
+      ? `connected to ${c.server ?? '?'}, for ${formatAge(c.since, now)}`
+      : `${c.state}, for ${formatAge(c.since, now)}${c.last_error ? `: ${c.last_error}` : ''}`;
+  const masterMember = members.members.find((m) => m.node_id === members.master_node_id);
+  const masterText =
+    members.master_node_id === null
+      ? 'none right now (a failover is under way, or no NATS)'
+      : `${masterMember ? nodeLabel(masterMember) : members.master_node_id}` +
+        `${members.master_node_id === self.node.node_id ? ', this node' : ''}` +
+        `${master.lease_revision === null ? '' : ` (lease revision ${master.lease_revision})`}`;
+  const reachable = members.members.filter((m) => m.reachable).length;
+  let text = renderPairs([
+    ['cluster', self.cluster],
+    ['node', `${nodeLabel(self.node)}  ${self.node.node_id}`],
+    ['nats', nats],
+    ['master', masterText],
+    ['members', `${members.members.length} (${reachable} reachable)`],
+  ]);
+  if (!members.members.length) return text;
+  const rows: Cell[][] = members.members.map((m) => [
+    nodeLabel(m),
+    { text: memberState(m, now), style: m.reachable ? ctx.colors.green : ctx.colors.red },
+    [m.is_master ? 'master' : '', m.node_id === self.node.node_id ? 'this node' : '']
+      .filter(Boolean)
+      .join(', '),
+    gpuCell(m, gpus),
+    m.versions.trainyard,
+    m.addresses[0] ?? '-',
+  ]);
+  text +=
+    '\n' +
+    renderTable(
+      [
+        { header: 'NODE' },
+        { header: 'STATE' },
+        { header: 'ROLE' },
+        { header: 'GPUS', align: 'right' },
+        { header: 'VERSION' },
+        { header: 'ADDRESS' },
+      ],
+      rows,
+    );
+  return text;
+}
+
+function rankStyle(ctx: CliContext, status: string) {
+  // A rank's job that was aborted reads `cancelled` in a bundle; `unknown`: its node did not answer.
+  if (status === 'unknown') return ctx.colors.red;
+  return statusStyle(ctx, status === 'cancelled' ? 'aborted' : status);
+}
+
+/** `gpu-box (1234abcd): running, gpu-box (5678abcd): queued`. */
+export function ranksSummary(ranks: readonly BundleRankDto[]): string {
+  return ranks.map((r) => `${nodeLabel(r)}: ${r.status}`).join(', ');
+}
+
+/** The bundles table of `cluster jobs`; RANKS is cut to fit a terminal, whole into a file or a pipe. */
+export function renderBundles(ctx: CliContext, bundles: readonly BundleDto[], now = Date.now()): string {
+  const rows: Cell[][] = bundles.map((b) => [
+    b.id,
+    b.name ?? '',
+    { text: b.status, style: rankStyle(ctx, b.status) },
+    formatAge(b.created_at, now),
+    ranksSummary(b.ranks),
+  ]);
+  return renderTable(
+    [
+      { header: 'ID' },
+      { header: 'NAME' },
+      { header: 'STATUS' },
+      { header: 'AGE', align: 'right' },
+      { header: 'RANKS' },
+    ],
+    rows,
+    { width: ctx.terminalWidth },
+  );
+}
+
+/** One row per rank: its node, status, GPUs and its job there. */
+export function renderRanks(ctx: CliContext, ranks: readonly BundleRankDto[]): string {
+  return renderTable(
+    [
+      { header: 'RANK', align: 'right' },
+      { header: 'NODE' },
+      { header: 'STATUS' },
+      { header: 'GPUS', align: 'right' },
+      { header: 'NPROC', align: 'right' },
+      { header: 'IFNAME' },
+      { header: 'JOB' },
+    ],
+    ranks.map((r) => [
+      String(r.node_rank),
+      nodeLabel(r),
+      { text: r.status, style: rankStyle(ctx, r.status) },
+      String(r.gpus),
+      String(r.nproc_per_node),
+      r.ifname,
+      r.queue_id ?? '-',
+    ]),
+  );
+}
+
+/** `cluster jobs <id>`: the bundle's fields, then its ranks. */
+export function renderBundle(ctx: CliContext, bundle: BundleDto, now = Date.now()): string {
+  const when = (iso: string | null) => (iso ? `${iso}  (${formatAge(iso, now)} ago)` : '-');
+  const byId = (id: string) => {
+    const rank = bundle.ranks.find((r) => r.node_id === id);
+    return rank ? nodeLabel(rank) : id.slice(0, 8);
+  };
+  const pairs: Array<[string, string]> = [
+    ['id', bundle.id],
+    ['name', bundle.name ?? '-'],
+    ['status', bundle.state === 'submitted' ? bundle.status : `${bundle.status} (submit ${bundle.state})`],
+    ['created', when(bundle.created_at)],
+    ['cancelled', when(bundle.cancelled_at)],
+    ['script', [bundle.script, ...bundle.args].join(' ')],
+    ['priority', String(bundle.priority)],
+    ['rendezvous', `${bundle.rdzv_endpoint} on ${byId(bundle.rdzv_node_id)}, id ${bundle.rdzv_id}`],
+    ['master', `${byId(bundle.master_node_id)} (lease revision ${bundle.lease_revision})`],
+  ];
+  if (bundle.failure_reason) pairs.push(['failure', bundle.failure_reason]);
+  for (const warning of bundle.warnings) pairs.push(['warning', warning]);
+  return `${renderPairs(pairs)}\n${renderRanks(ctx, bundle.ranks)}`;
+}
+
+/** Each warning of an answer, on stderr (stdout stays the result); with --json they are in the JSON. */
+function printWarnings(ctx: CliContext, warnings: readonly string[]): void {
+  if (ctx.json) return;
+  for (const warning of warnings) process.stderr.write(`warning: ${escapeControls(warning)}\n`);
+}
+
+/**
+ * The bundle a user means: a whole `cj_…` id as is (an unknown one: the server's 404, exit 5), or a
+ * unique prefix or suffix of one (the 8 hex digits). No match: exit 5; several: exit 2, naming them.
+ */
+export async function resolveBundleId(client: Client, given: string): Promise<string> {
+  if (given.trim() === '') throw new CliError('a cluster job id cannot be empty', EXIT.invalid);
+  if (BUNDLE_ID.test(given)) return given;
+  const { data } = await listClusterJobs({ client });
+  const ids = data.items.map((b) => b.id).filter((id) => id.startsWith(given) || id.endsWith(given));
+  if (!ids.length)
+    throw new CliError(
+      `no cluster job id starts or ends with "${given}" (trainyard cluster jobs lists them)`,
+      EXIT.notFound,
+    );
+  return onlyOne(given, ids, 'cluster jobs', 'give more of the id');
+}
+
+/**
+ * The member a user means by `given`: a node id, a unique prefix of one, or else a hostname only one
+ * member has. None or several: exit 2, naming the members (or the matches).
+ */
+export function resolveNodeId(members: readonly ClusterMemberDto[], given: string, what = '--node'): string {
+  const byId = members.filter((m) => m.node_id.startsWith(given.toLowerCase()));
+  const matches = given && byId.length ? byId : members.filter((m) => m.hostname === given);
+  if (!given || !matches.length)
+    throw new CliError(
+      `${what} ${given}: no cluster member's node id starts with "${given}", nor is any named so ` +
+        `(members: ${members.map((m) => `${nodeLabel(m)} ${m.node_id}`).join(', ') || 'none'})`,
+      EXIT.invalid,
+    );
+  const labels = matches.map((m) => `${nodeLabel(m)} ${m.node_id}`);
+  const label = onlyOne(given, labels, 'cluster members', `give more of the node id (${what})`);
+  return matches[labels.indexOf(label)].node_id;
+}
+
+/** `--node NODE:GPUS`: the node as typed (resolved later) and its GPUs; `NODE` alone takes `defaultGpus`. */
+export function parseNodeSpec(text: string, defaultGpus: number | undefined): { node: string; gpus: number } {
+  const at = text.lastIndexOf(':');
+  const node = at < 0 ? text : text.slice(0, at);
+  if (!node)
+    throw new CliError(`--node takes NODE:GPUS (a node id or a prefix of one), got "${text}"`, EXIT.invalid);
+  if (at < 0) {
+    if (defaultGpus === undefined)
+      throw new CliError(
+        `--node ${text}: say how many GPUs, e.g. --node ${text}:8 (or give --gpus-per-node)`,
+        EXIT.invalid,
+      );
+    return { node, gpus: defaultGpus };
+  }
+  return { node, gpus: parseInteger(text.slice(at + 1), `--node ${text}: GPUS`, { min: 0 }) };
+}
+
+export interface ClusterSubmitOptions {
+  nodes?: string;
+  gpusPerNode?: string;
+  node?: string[];
+  torchrun?: string;
+  name?: string;
+  priority?: string;
+  env?: string[];
+  cwd?: string;
+  rdzvPort?: string;
+  allowVersionMismatch?: boolean;
+}
+
+/**
+ * The request body from the flags; pure (so unit-tested): `--node` values stay as typed in
+ * `participants[].node_id` until {@link resolveParticipants}. As `submit`, the ranks run where the
+ * caller is: `cwd` defaults to `callerCwd` (the same path must exist on every node).
+ */
+export function buildClusterSubmitBody(
+  options: ClusterSubmitOptions,
+  argv: string[],
+  callerCwd: string,
+): ClusterSubmitRequestDto {
+  const [script, ...args] = argv;
+  if (!script)
+    throw new CliError(
+      'cluster submit needs the training script after --, e.g. ' +
+        'trainyard cluster submit --nodes 2 --gpus-per-node 8 -- train.py --epochs 3',
+      EXIT.invalid,
+    );
+  const gpusPerNode =
+    options.gpusPerNode === undefined
+      ? undefined
+      : parseInteger(options.gpusPerNode, '--gpus-per-node', { min: 1 });
+  const body: ClusterSubmitRequestDto = { script, args };
+  if (options.node?.length) {
+    if (options.nodes !== undefined)
+      throw new CliError(
+        '--nodes lets Trainyard pick the nodes, --node names them: give one or the other',
+        EXIT.invalid,
+      );
+    body.participants = options.node.map((spec): BundleParticipantDto => {
+      const { node, gpus } = parseNodeSpec(spec, gpusPerNode);
+      return { node_id: node, gpus };
+    });
+  } else if (options.nodes !== undefined) {
+    if (gpusPerNode === undefined)
+      throw new CliError('--nodes needs --gpus-per-node (GPUs to reserve on each node)', EXIT.invalid);
+    body.nodes = parseInteger(options.nodes, '--nodes', { min: 1 });
+    body.gpus_per_node = gpusPerNode;
+  } else {
+    throw new CliError(
+      'say where to run: --nodes N --gpus-per-node G (Trainyard picks the nodes), or --node NODE:GPUS for each node',
+      EXIT.invalid,
+    );
+  }
+  if (options.torchrun !== undefined) body.torchrun = options.torchrun;
+  if (options.name !== undefined) body.name = options.name;
+  if (options.priority !== undefined) body.priority = parseInteger(options.priority, '--priority');
+  if (options.env?.length) {
+    body.env = {};
+    for (const entry of options.env) {
+      const [key, value] = splitKeyValue(entry, '--env');
+      body.env[key] = value;
+    }
+  }
+  body.cwd = resolve(callerCwd, options.cwd ?? '.');
+  if (options.rdzvPort !== undefined)
+    body.rdzv_port = parseInteger(options.rdzvPort, '--rdzv-port', { min: 1 });
+  if (options.allowVersionMismatch) body.allow_version_mismatch = true;
+  return body;
+}
+
+/** Each `--node` given by a prefix (or hostname) becomes the member's whole node id. */
+export async function resolveParticipants(client: Client, body: ClusterSubmitRequestDto): Promise<void> {
+  if (!body.participants) return;
+  const { data } = await getClusterMembers({ client });
+  for (const p of body.participants) p.node_id = resolveNodeId(data.members, p.node_id);
+}
+
+/** The flags of the cluster submit's own fields (the shared ones, --name, --env, ..., errors.ts names). */
+const SUBMIT_FLAGS: Array<[RegExp, string]> = [
+  [/^participants\b/, '--node'],
+  [/^gpus_per_node$/, '--gpus-per-node'],
+  [/^nodes$/, '--nodes'],
+  [/^torchrun$/, '--torchrun'],
+  [/^script$/, 'the script after --'],
+  [/^args\b/, 'the arguments after the script'],
+  [/^rdzv_port$/, '--rdzv-port'],
+];
+
+/** A detail with its flag; `ofRank`: a node's refusal of its rank, whose message is about the rank's own job. */
+function describeDetail(detail: ErrorDetailDto, ofRank: boolean): string {
+  const { field, message } = detail;
+  const flag = field ? SUBMIT_FLAGS.find(([re]) => re.test(field))?.[1] : undefined;
+  if (!field || !flag) return formatFieldError(detail);
+  return message.includes(field) || ofRank ? `${message} (${flag})` : `${field} (${flag}): ${message}`;
+}
+
+/** A refused cluster submit, in the CLI's words: flags for fields, what to add for a version mismatch. */
+export function clusterSubmitError(err: unknown): unknown {
+  if (!(err instanceof TrainyardApiError)) return err;
+  if (err.status === 409 && err.code === 'VERSION_MISMATCH') {
+    const differences = err.details.map((d) => d.message).join('; ') || err.message;
+    return new CliError(
+      `the nodes' versions differ: ${differences}; add --allow-version-mismatch to submit anyway`,
+    );
+  }
+  if (err.status === 409 && err.code === 'CLUSTER_DISABLED')
+    return new CliError(
+      'this server is standalone (not in a cluster): cluster submit needs servers started with --cluster NAME --nats URL',
+    );
+  if (err.status !== 400 || !err.details.length) return err;
+  // A node's refusal of its rank: the message names the node, which the details do not.
+  const rank = /^(.*\brefused rank \d+): /.exec(err.message)?.[1];
+  const details = err.details.map((d) => describeDetail(d, rank !== undefined));
+  return new CliError(`invalid request: ${rank ? `${rank}: ` : ''}${details.join('; ')}`, EXIT.invalid);
+}
+
+/**
+ * One line for `trainyard submit` refused for asking more GPUs than this host has, when this server
+ * is a node of a cluster: where a job across several nodes goes. Null otherwise.
+ */
+export async function clusterSubmitHint(client: Client, err: unknown): Promise<string | null> {
+  if (!(err instanceof TrainyardApiError) || err.status !== 400) return null;
+  if (!err.details.some((d) => d.field === 'requested_gpus' && d.message.includes('but this host has')))
+    return null;
+  const self = await getClusterSelf({ client }).then(
+    ({ data }) => data,
+    () => null,
+  );
+  if (!self || isStandalone(self)) return null;
+  return (
+    `this server is a node of cluster "${escapeControls(self.cluster)}": to train across several nodes' GPUs with ` +
+    'torchrun, use trainyard cluster submit --nodes N --gpus-per-node G -- train.py (see trainyard cluster --help)'
+  );
+}
+
+/**
+ * `err` from `trainyard submit`, with {@link clusterSubmitHint}'s line after it when there is one:
+ * printed here (the runner prints one line), answering the exit code. Without a hint, thrown as is.
+ */
+export async function reportWithClusterHint(ctx: CliContext, err: unknown): Promise<number> {
+  const hint = await clusterSubmitHint(ctx.client, err);
+  if (!hint) throw err;
+  const failure = toCliError(err, ctx.connection);
+  process.stderr.write(`trainyard: ${escapeControls(failure.message)}\n${hint}\n`);
+  return failure.exitCode;
+}
+
+export function registerCluster(program: Command, run: CommandRunner): void {
+  const cluster = program
+    .command('cluster')
+    .summary('cluster mode: members, multi-node jobs')
+    .description(
+      'Cluster mode (servers started with --cluster): the members, and multi-node torchrun jobs ' +
+        '(bundles: one rank per node). The same on every node.',
+    );
+
+  cluster
+    .command('status')
+    .description(
+      "this node's cluster, node id, NATS connection and master, and every member: reachable or not, " +
+        'its idle/total GPUs (standalone: says so)',
+    )
+    .action(
+      run(async (ctx) => {
+        const [{ data: self }, { data: members }, { data: master }, gpus] = await Promise.all([
+          getClusterSelf({ client: ctx.client }),
+          getClusterMembers({ client: ctx.client }),
+          getClusterMaster({ client: ctx.client }),
+          // Asks every member over NATS: the table goes without it when it fails.
+          getClusterGpus({ client: ctx.client }).then(
+            ({ data }) => data,
+            () => null,
+          ),
+        ]);
+        const status: ClusterStatus = { self: isStandalone(self) ? null : self, members, master, gpus };
+        ctx.output(status, () => renderClusterStatus(ctx, status));
+      }),
+    );
+
+  cluster
+    .command('jobs')
+    .alias('job')
+    .description('the multi-node jobs (bundles), newest first; with an id, that one in detail')
+    .argument('[id]', 'a bundle id (cj_…), or a unique prefix or suffix of one (e.g. its 8 hex digits)')
+    .action(
+      run(async (ctx, given: string | undefined) => {
+        if (given !== undefined) {
+          const id = await resolveBundleId(ctx.client, given);
+          const { data } = await getClusterJob({ client: ctx.client, path: { id } });
+          return ctx.output(data, () => renderBundle(ctx, data));
+        }
+        const { data } = await listClusterJobs({ client: ctx.client });
+        ctx.output(data, () => (data.items.length ? renderBundles(ctx, data.items) : 'no cluster jobs'));
+      }),
+    );
+
+  cluster
+    .command('cancel')
+    .description(
+      'cancel every rank of a bundle on its node (queued ones removed, running ones stopped); a rank ' +
+        'whose node does not answer is named in a warning and cancelled once its node answers again',
+    )
+    .argument('<id>', 'a bundle id (cj_…), or a unique prefix or suffix of one')
+    .action(
+      run(async (ctx, given: string) => {
+        const id = await resolveBundleId(ctx.client, given);
+        const { data } = await cancelClusterJob({ client: ctx.client, path: { id } });
+        ctx.output(
+          data,
+          () => `${data.id}: cancel sent; status ${data.status}\n${renderRanks(ctx, data.ranks)}`,
+        );
+        printWarnings(ctx, data.warnings);
+      }),
+    );
+
+  cluster
+    .command('submit')
+    .summary('run a multi-node torchrun job')
+    .description(
+      'Run torchrun (c10d rendezvous) on several nodes at once, all or nothing: one rank per node, a ' +
+        '`command` job there. The script and what follows it come after `--`; the script, the working ' +
+        'directory (default: the current one) and torchrun must be at the same path on every node. ' +
+        'Prints the bundle id, then its ranks (the bundle with --json).',
+    )
+    .option('--nodes <n>', 'let Trainyard pick n reachable nodes with --gpus-per-node idle GPUs each')
+    .option('--gpus-per-node <g>', 'GPUs to reserve on each node (with --nodes; the default of --node)')
+    .option(
+      '--node <node:gpus>',
+      'run on this node (a node id, a unique prefix of one, or a hostname) with this many GPUs; ' +
+        'repeatable, in rank order (the first hosts the rendezvous)',
+      collect,
+    )
+    .option('--torchrun <path>', 'torchrun on every node (default: torchrun on the PATH)')
+    .option('-n, --name <name>', 'label shown in lists')
+    .option('-P, --priority <p>', 'higher runs first; may be negative (default 0)')
+    .option('-e, --env <KEY=VALUE>', 'extra environment variable for every rank (repeatable)', collect)
+    .option(
+      '--cwd <dir>',
+      'working directory on every node, relative to the current one (default: the current one)',
+    )
+    .option('--rdzv-port <port>', 'the c10d rendezvous port (default 29400)')
+    .option(
+      '--allow-version-mismatch',
+      "submit even when the nodes' trainyard/torch/CUDA/NCCL versions differ",
+    )
+    .argument('[argv...]', 'after `--`: the training script and its arguments')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  trainyard cluster submit --nodes 2 --gpus-per-node 8 --name llm -- train.py --epochs 3\n' +
+        '  trainyard cluster submit --node 1a2b:8 --node 9f8e:4 -- /shared/train.py\n' +
+        '  trainyard cluster submit --nodes 4 --gpus-per-node 1 --torchrun /opt/venv/bin/torchrun -- train.py\n',
+    )
+    .action(
+      run(async (ctx, argv: string[], options: ClusterSubmitOptions) => {
+        const body = buildClusterSubmitBody(options, argv, process.cwd());
+        await resolveParticipants(ctx.client, body);
+        const { data } = await submitClusterJob({ client: ctx.client, body }).catch((err: unknown) => {
+          throw clusterSubmitError(err);
+        });
+        ctx.output(data, () => `${data.id}\n${renderRanks(ctx, data.ranks)}`);
+        printWarnings(ctx, data.warnings);
+      }),
+    );
+}

@@ -1,0 +1,390 @@
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
+import { natsServer, type NatsServer } from './support/nats-server';
+import { freePort } from './support/ports';
+import { spawnServer, type SpawnedServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
+
+// The built CLI as a user runs it (`npx nest build cli`), against built servers (`npx nest build server`).
+const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
+const TORCHRUN = join(__dirname, 'fixtures', 'bin', 'torchrun');
+const BUNDLE_ID = /^cj_\d{13}_[0-9a-f]{8}$/;
+
+jest.setTimeout(120_000);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/trainyard.js ...args` against `server`, in `cwd`; resolves when it exits. */
+function cli(server: SpawnedServer, cwd: string, args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+      TRAINYARD_SERVER_URL: server.baseUrl,
+      TRAINYARD_SERVER_TOKEN: server.token!,
+    },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * `trainyard cluster ...` on real parts: a real `nats-server -js` (with credentials), two built
+ * servers with one fake GPU each, the fake torchrun, and the CLI run as a process.
+ */
+describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', () => {
+  const homes = [0, 1].map(() => makeTempHome('trainyard-cli-cluster-'));
+  const store = makeTempHome('trainyard-cli-cluster-nats-');
+  const work = makeTempHome('trainyard-cli-cluster-cwd-');
+  let nats: NatsServer;
+  const nodes: ClusterNode[] = [];
+  let ids: string[] = [];
+  const label = (i: number) => `${hostname()} (${ids[i].slice(0, 8)})`;
+  /** The CLI against node 0. */
+  const run = (...args: string[]) => cli(nodes[0].server, work.home, args);
+  const json = async (...args: string[]) => {
+    const result = await run('--json', ...args);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout);
+  };
+  /** Each rank's job as its own node has it. */
+  const rankJobs = (bundle: any) =>
+    Promise.all(
+      bundle.ranks.map(async (r: any) => nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)),
+    );
+  const ranksIn = (bundle: any, statuses: string[], what: string) =>
+    waitFor(
+      async () => (await rankJobs(bundle)).every((j: any) => statuses.includes(j.status)),
+      what,
+      30_000,
+    );
+
+  beforeAll(async () => {
+    nats = natsServer(await freePort(), join(store.home, 'js'));
+    await nats.start();
+    const args = [
+      '--fake-gpus',
+      '1',
+      '--cluster',
+      'clitest',
+      ...nats.clientArgs,
+      '--cluster-address',
+      '127.0.0.1',
+    ];
+    // One at a time: two cold starts at once can miss the banner timeout on a loaded machine.
+    for (const h of homes) nodes.push(nodeOf(await spawnServer(h.home, args, nats.clientEnv)));
+    ids = await awaitClusterFormed(nodes);
+  });
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
+    await nats?.stop();
+    for (const h of [...homes, store, work]) h.remove();
+  });
+
+  it('status: this node, NATS connected, one master, both members reachable with their GPUs', async () => {
+    const status = await run('cluster', 'status');
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    const out = status.stdout;
+    expect(out).toMatch(/^cluster +clitest$/m);
+    expect(out).toMatch(new RegExp(`^node +${escape(label(0))} +${ids[0]}$`, 'm'));
+    expect(out).toMatch(/^nats +connected to 127\.0\.0\.1:\d+, for \S+$/m);
+    expect(out).toMatch(/^members +2 \(2 reachable\)$/m);
+    const rows = out.split('\n').filter((l) => ids.some((_, i) => l.startsWith(label(i))));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatch(/ reachable .* 1\/1 idle /);
+    expect(rows.filter((r) => / master/.test(r))).toHaveLength(1);
+    expect(rows.find((r) => r.startsWith(label(0)))).toContain('this node');
+    // The master line names the master the table marks.
+    const masterRow = rows.find((r) => / master/.test(r))!;
+    expect(out).toMatch(new RegExp(`^master +${escape(masterRow.slice(0, label(0).length))}`, 'm'));
+
+    const data = await json('cluster', 'status');
+    expect(data.self).toMatchObject({ cluster: 'clitest', node: { node_id: ids[0] } });
+    expect(data.members.members.map((m: any) => m.node_id).sort()).toEqual([...ids].sort());
+    expect(data.master.master_node_id).toBe(data.members.master_node_id);
+    expect(data.gpus.nodes).toHaveLength(2);
+  });
+
+  it('submit across both nodes prints the bundle and its ranks; jobs lists it; cancel ends every rank', async () => {
+    const submitted = await run(
+      'cluster',
+      'submit',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '1',
+      '--torchrun',
+      TORCHRUN,
+      '--name',
+      'cli-fanout',
+      '--env',
+      'TORCHRUN_SLEEP=60',
+      '--',
+      '/opt/train.py',
+      '--epochs',
+      '1',
+    );
+    expect(submitted).toMatchObject({ code: 0, stderr: '' });
+    const [id, header, ...rankLines] = submitted.stdout.trimEnd().split('\n');
+    expect(id).toMatch(BUNDLE_ID);
+    expect(header).toMatch(/^RANK +NODE +STATUS +GPUS +NPROC +IFNAME +JOB$/);
+    expect(rankLines).toHaveLength(2);
+    // This node is preferred as rank 0 (it hosts the rendezvous).
+    expect(rankLines[0]).toMatch(new RegExp(`^ +0 +${escape(label(0))} +(queued|running) +1 +1 +lo +q_`));
+    expect(rankLines[1]).toMatch(new RegExp(`^ +1 +${escape(label(1))} +(queued|running) +1 +1 +lo +q_`));
+
+    const bundle = await json('cluster', 'jobs', id);
+    expect(bundle).toMatchObject({
+      id,
+      name: 'cli-fanout',
+      script: '/opt/train.py',
+      args: ['--epochs', '1'],
+    });
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    // Both ranks run torchrun in the caller's directory, on their own node.
+    for (const job of await rankJobs(bundle)) {
+      expect(job.cwd).toBe(work.home);
+      expect(job.job_params.argv[0]).toBe(TORCHRUN);
+    }
+
+    const list = await run('cluster', 'jobs');
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(list.stdout).toMatch(/^ID +NAME +STATUS +AGE +RANKS$/m);
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${id} +cli-fanout +running +\\S+ +${escape(label(0))}: running, ${escape(label(1))}: running$`,
+        'm',
+      ),
+    );
+    // The other node lists the same bundle.
+    const elsewhere = await cli(nodes[1].server, work.home, ['cluster', 'jobs']);
+    expect(elsewhere.stdout).toContain(id);
+
+    // `cluster job` takes the 8 hex digits too.
+    const detail = await run('cluster', 'job', id.slice(-8));
+    expect(detail).toMatchObject({ code: 0, stderr: '' });
+    expect(detail.stdout).toMatch(new RegExp(`^id +${id}$`, 'm'));
+    expect(detail.stdout).toMatch(/^status +running$/m);
+    expect(detail.stdout).toMatch(/^script +\/opt\/train\.py --epochs 1$/m);
+    expect(detail.stdout).toMatch(
+      new RegExp(`^rendezvous +127\\.0\\.0\\.1:29400 on ${escape(label(0))}`, 'm'),
+    );
+
+    const cancelled = await run('cluster', 'cancel', id);
+    expect(cancelled).toMatchObject({ code: 0, stderr: '' });
+    expect(cancelled.stdout).toMatch(new RegExp(`^${id}: cancel sent; status \\w+$`, 'm'));
+    await ranksIn(bundle, ['aborted'], 'both ranks aborted');
+    await waitFor(
+      async () => (await json('cluster', 'jobs', id)).status === 'cancelled',
+      'cancelled',
+      20_000,
+    );
+    const after = await run('cluster', 'jobs');
+    expect(after.stdout).toMatch(
+      new RegExp(
+        `^${id} +cli-fanout +cancelled +\\S+ +${escape(label(0))}: cancelled, ${escape(label(1))}: cancelled$`,
+        'm',
+      ),
+    );
+  });
+
+  it('submit --node takes node id prefixes in rank order; a hostname both share is ambiguous', async () => {
+    const bundle = await json(
+      'cluster',
+      'submit',
+      '--node',
+      `${ids[1].slice(0, 8)}:1`,
+      '--node',
+      `${ids[0].slice(0, 6)}:1`,
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      'TORCHRUN_SLEEP=60',
+      '--',
+      'train.py',
+    );
+    expect(bundle.ranks.map((r: any) => r.node_id)).toEqual([ids[1], ids[0]]);
+    expect(bundle.warnings).toEqual([]);
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    const cancelled = await json('cluster', 'cancel', bundle.id.slice(-8));
+    expect(cancelled).toMatchObject({ id: bundle.id, warnings: [], cancelled_at: expect.any(String) });
+    await ranksIn(bundle, ['aborted'], 'both ranks aborted');
+
+    const ambiguous = await run('cluster', 'submit', '--node', `${hostname()}:1`, '--', 'train.py');
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(`"${hostname()}" matches 2 cluster members`);
+    for (const nodeId of ids) expect(ambiguous.stderr).toContain(nodeId);
+    const unknown = await run('cluster', 'submit', '--node', 'zz:1', '--', 'train.py');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^trainyard: --node zz: no cluster member's node id starts with "zz"/);
+  });
+
+  it('an unknown bundle id exits 5 with a clear message; usage mistakes exit 2', async () => {
+    const whole = await run('cluster', 'jobs', 'cj_1000000000000_deadbeef');
+    expect(whole).toMatchObject({ code: 5, stdout: '' });
+    expect(whole.stderr).toBe('trainyard: no cluster job cj_1000000000000_deadbeef\n');
+    const part = await run('cluster', 'cancel', 'nosuchid');
+    expect(part).toMatchObject({ code: 5, stdout: '' });
+    expect(part.stderr).toBe(
+      'trainyard: no cluster job id starts or ends with "nosuchid" (trainyard cluster jobs lists them)\n',
+    );
+
+    const noScript = await run('cluster', 'submit', '--nodes', '2', '--gpus-per-node', '1');
+    expect(noScript.code).toBe(2);
+    expect(noScript.stderr).toContain('cluster submit needs the training script after --');
+    const unplaced = await run('cluster', 'submit', '--', 'train.py');
+    expect(unplaced.code).toBe(2);
+    expect(unplaced.stderr).toContain('--nodes N --gpus-per-node G');
+    // Options of the script before `--`: where the `--` goes.
+    const dash = await run(
+      'cluster',
+      'submit',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '1',
+      'train.py',
+      '--lr',
+      '3',
+    );
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toContain(
+      'put the script after --: trainyard cluster submit --nodes 2 --gpus-per-node 1 -- train.py --lr 3',
+    );
+    // More GPUs than any node has: the node's refusal, with the flag.
+    const tooMany = await run(
+      'cluster',
+      'submit',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '2',
+      '--torchrun',
+      TORCHRUN,
+      '--',
+      'train.py',
+    );
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toContain('needs 2 nodes with 2 idle eligible GPUs each; 0 have: ');
+    // A node that refuses its rank: named, with the flag that asked (and nothing left queued).
+    const refused = await run(
+      'cluster',
+      'submit',
+      '--node',
+      `${ids[0]}:1`,
+      '--node',
+      `${ids[1]}:2`,
+      '--torchrun',
+      TORCHRUN,
+      '--',
+      'train.py',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `trainyard: invalid request: ${label(1)} refused rank 1: requested_gpus is 2 but this host has 1 usable GPU (--node)\n`,
+    );
+  });
+
+  it('a plain submit asking more GPUs than this host has points to cluster submit', async () => {
+    const refused = await run('submit', '--gpus', '2', '--', 'true');
+    expect(refused.code).toBe(2);
+    const [error, hint, ...rest] = refused.stderr.split('\n');
+    expect(error).toBe(
+      'trainyard: invalid request: requested_gpus is 2 but this host has 1 usable GPU (--gpus)',
+    );
+    expect(hint).toContain('this server is a node of cluster "clitest"');
+    expect(hint).toContain('trainyard cluster submit');
+    expect(rest).toEqual(['']);
+  });
+
+  // Last: node 1 is killed.
+  it('a node gone: status says unreachable; cancel warns about its rank and still exits 0', async () => {
+    const bundle = await json(
+      'cluster',
+      'submit',
+      '--nodes',
+      '2',
+      '--gpus-per-node',
+      '1',
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      'TORCHRUN_SLEEP=20',
+      '--',
+      'train.py',
+    );
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    await nodes[1].server.stop('SIGKILL');
+    await waitFor(
+      async () => (await nodes[0].get('/api/cluster/members')).members.some((m: any) => !m.reachable),
+      'node 1 unreachable',
+      20_000,
+    );
+    const status = await run('cluster', 'status');
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toMatch(/^members +2 \(1 reachable\)$/m);
+    expect(status.stdout).toMatch(
+      new RegExp(`^${escape(label(1))} +unreachable \\(last seen \\S+ ago\\) .* \\?/1 `, 'm'),
+    );
+
+    const cancelled = await run('cluster', 'cancel', bundle.id);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toMatch(new RegExp(`^${bundle.id}: cancel sent; status \\w+$`, 'm'));
+    const rank1 = bundle.ranks.find((r: any) => r.node_id === ids[1]);
+    expect(cancelled.stderr).toMatch(
+      new RegExp(
+        `^warning: rank ${rank1.node_rank} \\(${rank1.queue_id} on ${escape(label(1))}\\) was not cancelled: .*\n$`,
+      ),
+    );
+  });
+});
+
+describe('trainyard cluster on a standalone server', () => {
+  const home = makeTempHome('trainyard-cli-standalone-');
+  let server: SpawnedServer;
+  const run = (...args: string[]) => cli(server, home.home, args);
+
+  beforeAll(async () => (server = await spawnServer(home.home, ['--fake-gpus', '1'])));
+  afterAll(async () => {
+    await server.stop();
+    home.remove();
+  });
+
+  it('status says standalone and exits 0; no jobs; submit says it needs cluster mode', async () => {
+    expect(await run('cluster', 'status')).toEqual({
+      code: 0,
+      stdout: 'standalone (not in a cluster)\n',
+      stderr: '',
+    });
+    const status = await run('--json', 'cluster', 'status');
+    expect(JSON.parse(status.stdout)).toMatchObject({ self: null, members: { cluster: null, members: [] } });
+    expect(await run('cluster', 'jobs')).toEqual({ code: 0, stdout: 'no cluster jobs\n', stderr: '' });
+    const submit = await run('cluster', 'submit', '--nodes', '1', '--gpus-per-node', '1', '--', 'train.py');
+    expect(submit.code).toBe(1);
+    expect(submit.stderr).toContain('this server is standalone (not in a cluster)');
+    // No cluster: a plain submit's refusal has no hint.
+    const refused = await run('submit', '--gpus', '2', '--', 'true');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'trainyard: invalid request: requested_gpus is 2 but this host has 1 usable GPU (--gpus)\n',
+    );
+  });
+});
+
+/** `text` as a literal in a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
