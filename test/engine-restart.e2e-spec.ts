@@ -46,7 +46,11 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     const first = await spawnServer(temp.home, ['--fake-gpus', '2']);
     const api1 = jobsApi(first.baseUrl, first.token!);
     const endsWhileDown = (await api1.command(['sh', '-c', 'echo up; sleep 1; exit 7'])).body.queue_id;
-    const outlives = (await api1.command(['sh', '-c', 'echo up; sleep 8; exit 0'])).body.queue_id;
+    // Runs until the test releases it (a server start on a loaded machine can outlast a fixed sleep).
+    const release = join(temp.home, 'release-outlives');
+    const outlives = (
+      await api1.command(['sh', '-c', `echo up; while [ ! -e ${release} ]; do sleep 0.1; done; exit 0`])
+    ).body.queue_id;
     const killed = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
     for (const id of [endsWhileDown, outlives, killed]) await api1.waitLog(id, /up/);
     const killedPid = (await api1.job(killed)).pid as number;
@@ -85,6 +89,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       // (by SIGHUP when its terminal went with its monitor, or by the test's SIGKILL)
       else expect(lost.error).toMatch(/^killed by signal (1|9) /);
       expect((await api2.job(outlives)).status).toBe('running');
+      writeFileSync(release, '');
       expect(await api2.waitStatus(outlives, ['done'], 20_000)).toMatchObject({ exit_code: 0 });
       const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
         (e: { type: string }) => e.type,
@@ -95,6 +100,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
         'no running jobs',
       );
     } finally {
+      writeFileSync(release, ''); // a failed test leaves no job looping
       await second.stop();
     }
   });
