@@ -23,7 +23,7 @@ const LIB_DEPENDENCIES = {
   fs: ['core', 'database', 'journal'],
   services: ['core', 'jobs', 'queue', 'scheduler'],
   proxies: ['core', 'jobs', 'queue'],
-  cluster: ['core', 'database', 'auth', 'gpus', 'jobs', 'journal', 'queue'],
+  cluster: ['core', 'database', 'auth', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
   projects: ['core', 'database', 'fs', 'jobs', 'journal', 'queue'],
   tracking: ['auth', 'core', 'database', 'gpus', 'jobs', 'journal'],
 };

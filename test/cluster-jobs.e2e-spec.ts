@@ -569,12 +569,23 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       ),
     ]);
     expect(await rankStatus(m)).not.toBe('running');
+    // The master's scrape counts the rank its cancel has not reached (an alert can fire on it).
+    const pending = async () =>
+      /^trainyard_cluster_cancels_pending (\d+)$/m.exec(
+        (
+          await request(nodes[m].server.baseUrl, 'GET', '/metrics', {
+            token: nodes[m].server.token ?? undefined,
+          })
+        ).text,
+      )?.[1];
+    await waitFor(async () => (await pending()) === '1' || undefined, 'one cancel pending on the master');
     nodes[down] = await start(down);
     await waitFor(
       async () => (await rankStatus(down)) === 'aborted',
       'the rank stopped once its node is back',
       20_000,
     );
+    await waitFor(async () => (await pending()) === '0' || undefined, 'no cancel pending');
     for (const n of nodes)
       await waitFor(
         async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'cancelled',

@@ -202,8 +202,28 @@ describe('cluster (e2e: nats-server + 3 spawned servers)', () => {
     // Silent, not forgotten: the dead node stays listed.
     const table = await survivors[0].get('/api/cluster/members');
     expect(table.members).toHaveLength(3);
+    // ... and Prometheus can alert on it: the dead node down, each survivor connected, one master.
+    for (const survivor of survivors) {
+      const text = await metricsOf(survivor);
+      expect(text).toContain('trainyard_cluster_nats_connected 1');
+      for (const id of ids)
+        expect(text).toMatch(
+          new RegExp(
+            `^trainyard_cluster_member_up\\{node_id="${id}",hostname="[^"]*"\\} ${id === oldId ? 0 : 1}$`,
+            'm',
+          ),
+        );
+      const isMaster = (await survivor.get('/api/cluster/master')).is_self_master as boolean;
+      expect(text).toContain(`trainyard_cluster_is_master ${isMaster ? 1 : 0}`);
+    }
   });
 });
+
+/** The node's Prometheus scrape. */
+async function metricsOf(node: Node): Promise<string> {
+  return (await request(node.server.baseUrl, 'GET', '/metrics', { token: node.server.token ?? undefined }))
+    .text;
+}
 
 describe('cluster endpoints in standalone mode', () => {
   const home = makeTempHome();
@@ -214,7 +234,8 @@ describe('cluster endpoints in standalone mode', () => {
     home.remove();
   });
 
-  it('answer 200 with null / empty payloads', async () => {
+  it('answer 200 with null / empty payloads; /metrics has no cluster series', async () => {
+    expect(await metricsOf(node)).not.toContain('trainyard_cluster_');
     expect(await node.get('/api/cluster/self')).toBeNull();
     expect(await node.get('/api/cluster/members')).toEqual({
       cluster: null,

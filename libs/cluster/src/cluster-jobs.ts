@@ -96,6 +96,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private resolving = false;
   /** Cancelled bundles this master saw with no rank left to stop (not asked about again). */
   private readonly settledCancels = new Set<string>();
+  /** Ranks of cancelled bundles still queued, running or unanswered at this master's last check. */
+  cancelsPending = 0;
 
   constructor(
     private readonly cluster: ClusterService,
@@ -381,13 +383,17 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const open = (await this.records()).filter(
       (r) => r.cancelled_at && r.state !== 'failed' && !this.settledCancels.has(r.bundle.id),
     );
-    if (!open.length) return 0;
+    if (!open.length) return (this.cancelsPending = 0);
     const late: Array<BundleRank & { queue_id: string }> = [];
+    let unanswered = 0;
     for (const view of await this.withStatus(open)) {
       const live = view.ranks.filter((r) => r.queue_id && (r.status === 'queued' || r.status === 'running'));
+      const unknown = view.ranks.filter((r) => r.status === 'unknown').length;
+      unanswered += unknown;
       if (live.length) late.push(...(live as Array<BundleRank & { queue_id: string }>));
-      else if (!view.ranks.some((r) => r.status === 'unknown')) this.settledCancels.add(view.id);
+      else if (!unknown) this.settledCancels.add(view.id);
     }
+    this.cancelsPending = late.length + unanswered;
     if (late.length) {
       this.logger.warn(
         `cancelling ${late.length} rank(s) of cancelled bundles that their nodes had not stopped: ${late.map((r) => r.queue_id).join(', ')}`,

@@ -3,6 +3,7 @@ import { AuthModule } from '@trainyard/auth';
 import { GpusModule } from '@trainyard/gpus';
 import { JobsModule } from '@trainyard/jobs';
 import { ClusterJobs } from './cluster-jobs';
+import { ClusterMetrics } from './cluster.metrics';
 import { NodeEndpoint } from './node-endpoint';
 import { NetworkProbes } from './probes';
 import { RemoteLogStream } from './remote-log-stream';
@@ -13,7 +14,7 @@ import { ClusterService } from './cluster.service';
 @Module({
   imports: [GpusModule, JobsModule, AuthModule],
   controllers: [ClusterController],
-  providers: [ClusterService, NodeEndpoint, ClusterJobs, NetworkProbes, RemoteLogStream],
+  providers: [ClusterService, NodeEndpoint, ClusterJobs, NetworkProbes, RemoteLogStream, ClusterMetrics],
   exports: [ClusterService],
 })
 export class ClusterModule {}
