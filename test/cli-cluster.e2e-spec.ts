@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, runCli } from './support/cli';
 import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
@@ -9,35 +9,20 @@ import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
 // The built CLI as a user runs it (`npx nest build cli`), against built servers (`npx nest build server`).
-const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
 const TORCHRUN = join(__dirname, 'fixtures', 'bin', 'torchrun');
 const BUNDLE_ID = /^cj_\d{13}_[0-9a-f]{8}$/;
 
 jest.setTimeout(120_000);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/trainyard.js ...args` against `server`, in `cwd`; resolves when it exits. */
-function cli(server: SpawnedServer, cwd: string, args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: cwd,
-      TRAINYARD_SERVER_URL: server.baseUrl,
-      TRAINYARD_SERVER_TOKEN: server.token!,
-    },
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+/** Runs the CLI against `server`, in `cwd` (its HOME too). */
+function cli(server: SpawnedServer, cwd: string, args: string[]): Promise<CliRun> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: cwd,
+    TRAINYARD_SERVER_URL: server.baseUrl,
+    TRAINYARD_SERVER_TOKEN: server.token!,
+  };
+  return runCli(args, env, cwd);
 }
 
 /**

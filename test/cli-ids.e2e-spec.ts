@@ -1,19 +1,9 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { type CliRun, runCli } from './support/cli';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
-// The built CLI as a user runs it, against the built server.
-const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
-
 jest.setTimeout(90_000);
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Short job ids as the console shows them, the `--` hint, and the banner's line for the CLI. */
 describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI processes)', () => {
@@ -21,16 +11,8 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
   let server: SpawnedServer;
   let env: Record<string, string>;
 
-  function cli(args: string[], extraEnv: Record<string, string> = env): Promise<Run> {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: extraEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  function cli(args: string[], extraEnv: Record<string, string> = env): Promise<CliRun> {
+    return runCli(args, extraEnv);
   }
   async function json(args: string[]): Promise<any> {
     const run = await cli(['--json', ...args]);

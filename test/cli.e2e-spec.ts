@@ -3,23 +3,20 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
+import { CLI_BIN, type CliRun, runCli } from './support/cli';
 import { workerPid } from './support/cluster';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
 // The built CLI (`npm test` builds first) as a user runs it, against the built server.
-const BIN = join(__dirname, '..', 'bin', 'trainyard.js');
+const BIN = CLI_BIN;
 const QUEUE_ID = /^q_\d{13}_[0-9a-f]{8}$/;
 
 // Each test starts several CLI processes; leave room for a busy machine.
 jest.setTimeout(90_000);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
   const temp = makeTempHome('trainyard-cli-');
@@ -28,16 +25,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
 
   /** Runs `node bin/trainyard.js ...args`; resolves when it exits. */
   function cli(args: string[], extraEnv: Record<string, string> = {}, cwd?: string): Promise<Run> {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...env, ...extraEnv },
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    return runCli(args, { ...env, ...extraEnv }, cwd);
   }
 
   /** Runs a command that must succeed and parses its `--json` output. */

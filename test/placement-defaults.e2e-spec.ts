@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
+import { type CliRun, runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { freePort } from './support/ports';
 import { waitFor } from './support/wait';
@@ -250,21 +250,13 @@ describe('placement defaults (e2e, real server and processes)', () => {
     });
 
     /** The built CLI (`npx nest build cli`) as a user runs it against this server. */
-    function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-      const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'trainyard.js'), ...args], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: server.home,
-          TRAINYARD_SERVER_URL: server.baseUrl,
-          TRAINYARD_SERVER_TOKEN: server.token,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    function cli(args: string[]): Promise<CliRun> {
+      return runCli(args, {
+        PATH: process.env.PATH ?? '',
+        HOME: server.home,
+        TRAINYARD_SERVER_URL: server.baseUrl,
+        TRAINYARD_SERVER_TOKEN: server.token,
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
     }
 
     it('`trainyard submit --gpu-profile` runs the job on a MIG device; a profile not here names the flag', async () => {

@@ -1,0 +1,25 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The built CLI (`npx nest build cli`; `npm test` builds first), as a user runs it. */
+export const CLI_BIN = join(__dirname, '..', '..', 'bin', 'trainyard.js');
+
+/** What a CLI run printed and how it exited. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node bin/trainyard.js ...args` with exactly `env` (nothing inherited: the CLI finds the
+ * server and token only as the caller says), in `cwd`; resolves when it exits.
+ */
+export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
