@@ -111,8 +111,12 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     this.resolver = setInterval(() => {
       if (this.resolving || !this.cluster.isMaster()) return;
       this.resolving = true;
-      this.resolveStranded()
-        .then(() => this.enforceCancels())
+      // One read of the bundles for both passes: this runs every second on the master.
+      this.records()
+        .then(async (records) => {
+          await this.resolveStranded(records);
+          await this.enforceCancels(records);
+        })
         .catch((err: Error) => this.logger.warn(`resolving stranded bundles: ${err.message}`))
         .finally(() => (this.resolving = false));
     }, RESOLVE_EVERY_MS);
@@ -338,10 +342,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
    * `failed` with the reason. A rank whose node does not answer counts as missing (rolled back).
    * Runs on the master only, at start and every RESOLVE_EVERY_MS.
    */
-  async resolveStranded(): Promise<number> {
+  async resolveStranded(records?: readonly BundleFold[]): Promise<number> {
     if (this.cluster.masterFence() === null) return 0;
     let resolved = 0;
-    for (const rec of await this.records()) {
+    for (const rec of records ?? (await this.records())) {
       if (rec.state !== 'submitting' || this.fanningOut.has(rec.bundle.id)) continue;
       const { bundle } = rec;
       const found = await this.ranksByKey(bundle.ranks);
@@ -378,9 +382,9 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
    * that comes back with its rank re-attached has it stopped within a second or two. Bundles with
    * nothing left to stop are not asked about again by this master. Returns the ranks cancelled.
    */
-  async enforceCancels(): Promise<number> {
+  async enforceCancels(records?: readonly BundleFold[]): Promise<number> {
     if (this.cluster.masterFence() === null) return 0;
-    const open = (await this.records()).filter(
+    const open = (records ?? (await this.records())).filter(
       (r) => r.cancelled_at && r.state !== 'failed' && !this.settledCancels.has(r.bundle.id),
     );
     if (!open.length) return (this.cancelsPending = 0);
