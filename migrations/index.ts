@@ -18,6 +18,7 @@ import { JobPreemption1796020200000 } from './1796020200000-job-preemption';
 import { JobMigDevices1796020300000 } from './1796020300000-job-mig-devices';
 import { QueuedDependentsIndex1796020400000 } from './1796020400000-queued-dependents-index';
 import { JobRetryOf1796020500000 } from './1796020500000-job-retry-of';
+import { JobStatusCounts1796020600000 } from './1796020600000-job-status-counts';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   JobMigDevices1796020300000,
   QueuedDependentsIndex1796020400000,
   JobRetryOf1796020500000,
+  JobStatusCounts1796020600000,
 ];

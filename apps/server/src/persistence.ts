@@ -4,7 +4,7 @@ import { JournalEntryEntity } from '@trainyard/journal';
 import { SessionEntity } from '@trainyard/auth';
 import { SearchRootEntity } from '@trainyard/fs';
 import { GpuPolicyEntity } from '@trainyard/gpus';
-import { JobEntity } from '@trainyard/jobs';
+import { JobEntity, JobStatusCountEntity } from '@trainyard/jobs';
 import { SchedulerStateEntity } from '@trainyard/scheduler';
 import { ClusterCursorEntity, ReplicatedEntryEntity } from '@trainyard/cluster';
 import { ConfigOverrideEntity } from '@trainyard/projects';
@@ -17,6 +17,7 @@ export const ENTITIES = [
   SessionEntity,
   GpuPolicyEntity,
   JobEntity,
+  JobStatusCountEntity,
   SchedulerStateEntity,
   SearchRootEntity,
   ClusterCursorEntity,

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource, EntitySchema } from 'typeorm';
-import { insertRow, selectRows, updateRows } from './row-statements';
+import { DataSource, EntitySchema, QueryFailedError } from 'typeorm';
+import { insertRow, queryRows, selectRows, updateRows } from './row-statements';
 import { createSqliteDataSource, openDatabase } from './sqlite-data-source';
 
 interface Row {
@@ -140,5 +140,28 @@ describe(selectRows.name, () => {
     expect(await selectRows(dataSource.manager, Rows, { name: 'a' })).toEqual([
       { id: 1, name: 'a', done: true, size: null, note: 'none' },
     ]);
+  });
+
+  it('queryRows: any read of the table, hydrated as find does, seeing its own transaction, rejecting as TypeORM does', async () => {
+    const sql = 'SELECT r.* FROM row r WHERE r.size IS NULL OR r.size > ? ORDER BY r.id DESC';
+    expect(await queryRows(dataSource.manager, Rows, sql, [0])).toEqual(
+      await dataSource.manager.find(Rows, { order: { id: 'DESC' } }),
+    );
+    // Columns in another order: each still lands on its property.
+    expect(
+      await queryRows(
+        dataSource.manager,
+        Rows,
+        'SELECT note, done, id, size, name FROM row WHERE id = ?',
+        [1],
+      ),
+    ).toEqual([{ id: 1, name: 'a', done: true, size: null, note: 'none' }]);
+    await dataSource.transaction(async (tx) => {
+      await insertRow(tx, Rows, { name: 'c', done: false, size: 5 });
+      expect((await queryRows(tx, Rows, sql, [4])).map((r) => r.name)).toEqual(['c', 'a']);
+    });
+    await expect(queryRows(dataSource.manager, Rows, 'SELECT * FROM nope', [])).rejects.toThrow(
+      QueryFailedError,
+    );
   });
 });

@@ -122,3 +122,16 @@ export class JobEntity {
   @Column({ type: 'text', nullable: true })
   retry_of!: string | null;
 }
+
+/**
+ * How many jobs hold each status, kept by triggers on `jobs` (migration JobStatusCounts): never
+ * written by the server. The job list and the queue read their totals here.
+ */
+@Entity('job_status_counts')
+export class JobStatusCountEntity {
+  @PrimaryColumn({ type: 'text' })
+  status!: string;
+
+  @Column({ type: 'integer' })
+  n!: number;
+}
