@@ -38,6 +38,13 @@ export class StatePaths {
   get controlDir(): string {
     return join(this.home, 'control');
   }
+  /**
+   * Files and directories made ahead of launches while the server is idle, renamed into place at a
+   * launch (see LaunchFiles in libs/scheduler); emptied at every start.
+   */
+  get launchSparesDir(): string {
+    return join(this.home, 'launch-spares');
+  }
 
   /**
    * Creates the state tree with private modes (idempotent). An existing one must be the server
@@ -52,6 +59,7 @@ export class StatePaths {
       ensurePrivateDir(this.jobsDir);
       ensurePrivateDir(this.secretsDir);
       ensurePrivateDir(this.controlDir);
+      ensurePrivateDir(this.launchSparesDir);
     } catch (err) {
       if (err instanceof StateDirError) throw err;
       const { code, path } = err as NodeJS.ErrnoException;

@@ -13,6 +13,7 @@ import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
+import { LaunchFiles } from './supervision/launch-files';
 import { JobProcesses } from './supervision/job-processes';
 import { JobReaper } from './supervision/job-reaper';
 import { JobReattacher } from './supervision/job-reattacher';
@@ -29,6 +30,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
     GpuKillStopsJobs,
     ActiveJobs,
     JobLauncher,
+    LaunchFiles,
     JobProcesses,
     JobReaper,
     JobReattacher,

@@ -1,15 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
-import { appendFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import {
-  PRIVATE_DIR_MODE,
-  readStat,
-  SECRET_FILE_MODE,
-  SERVER_CONFIG,
-  ServerConfig,
-  writePrivateFileInPlace,
-} from '@trainyard/core';
+import { appendFileSync, rmSync, statSync } from 'node:fs';
+import { readStat, SECRET_FILE_MODE, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -29,6 +22,7 @@ import { buildJobEnvironment } from './job-environment';
 import { JobProcesses } from './job-processes';
 import { JobReaper } from './job-reaper';
 import { JobStopper } from './job-stopper';
+import { LaunchFiles } from './launch-files';
 
 /** A job claimed in an open transaction (see {@link JobLauncher.claim}). */
 export interface ClaimedLaunch {
@@ -73,6 +67,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly reaper: JobReaper,
     private readonly hooks: JobHooks,
     private readonly processes: JobProcesses,
+    private readonly launchFiles: LaunchFiles,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
     // It and the job monitors use no GPU: without CUDA_VISIBLE_DEVICES (each job gets its own), a
@@ -255,10 +250,10 @@ export class JobLauncher implements OnModuleDestroy {
       secretsDir: this.config.paths.secretsDir,
     });
     const controlDir = this.files.controlDir(job.id);
-    // Minted per launch, read only by the job started after: written in place (no rename, no fsync).
+    // Minted per launch, read only by the job started after: no fsync (a power loss ends the job with them).
     for (const secret of [...spec.secretFiles, ...extra.secretFiles])
-      writePrivateFileInPlace(this.files.checkSecretPath(job.id, secret.path), secret.content);
-    mkdirSync(controlDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      this.launchFiles.writeSecret(this.files.checkSecretPath(job.id, secret.path), secret.content);
+    this.launchFiles.makeDir(controlDir);
     // A fresh job has none; a requeued (preempted) one's must not be read as this attempt's end or stop.
     if (job.restart_count > 0) {
       rmSync(this.files.exitStatus(job.id), { force: true });
