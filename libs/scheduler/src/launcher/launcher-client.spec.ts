@@ -210,6 +210,8 @@ describe('launcher faults: a launch always settles', () => {
       expect(readFileSync(join(dir, 'ran'), 'utf8').trim().split('\n').sort()).toEqual(
         ids.map((id) => `ran ${id}`),
       );
+      // Their monitors write the exit files last: the directory gets no new entry after them.
+      await waitFor(() => ids.every((id) => existsSync(join(dir, `${id}.exit`))), 'every exit file');
     } finally {
       client.close();
     }
