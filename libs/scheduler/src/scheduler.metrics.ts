@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Database } from '@trainyard/database';
-import { JOB_STATUSES } from '@trainyard/jobs';
+import { JOB_STATUSES, JobRepository } from '@trainyard/jobs';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -16,6 +16,7 @@ export class SchedulerMetrics {
   constructor(
     metrics: MetricsRegistry,
     db: Database,
+    jobs: JobRepository,
     types: JobTypeRegistry,
     state: SchedulerStateRepository,
   ) {
@@ -37,10 +38,7 @@ export class SchedulerMetrics {
       help: 'Jobs waiting in the queue (0 when empty)',
       registers,
       async collect() {
-        const [{ n }]: Array<{ n: number }> = await db.manager.query(
-          "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'",
-        );
-        this.set(n);
+        this.set(await jobs.countWithStatus('queued'));
       },
     });
     new Gauge({

@@ -36,9 +36,14 @@ export class LaunchFiles implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    // A crash leaves spares behind: none is anybody's, start empty.
-    rmSync(this.dir, { recursive: true, force: true });
-    ensurePrivateDir(this.dir);
+    // A crash leaves spares behind: none is anybody's, start empty. Only an optimisation: a failure
+    // (a full or read-only disk) never keeps the server from starting; launches then create their files.
+    try {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      ensurePrivateDir(this.dir);
+    } catch {
+      return;
+    }
     this.scheduleRefill();
   }
 
