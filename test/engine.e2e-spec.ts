@@ -291,12 +291,32 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     await api.waitLog(aborted.body.queue_id, /trainer ready/);
     const abort = await api.call('POST', `/api/jobs/${aborted.body.queue_id}/control/abort`);
     expect(abort.body).toMatchObject({ action: 'abort', trainer_response: { accepted: 'abort' } });
+    // Asked to stop now: SIGKILL follows after the grace period if it does not.
+    expect(Date.parse(abort.body.kill_at)).toBeGreaterThan(Date.now());
     // Recorded as the user's abort before the trainer was asked: it ends aborted, with the trainer's exit code.
     expect(await api.waitStatus(aborted.body.queue_id, ['aborted'])).toMatchObject({
       exit_code: 3,
       termination_reason: 'user_abort',
     });
     expect(await api.log(aborted.body.queue_id)).toMatch(/control: abort/);
+  });
+
+  it('an abort its trainer does not answer falls back to SIGTERM (the job does not stay terminating)', async () => {
+    // A published endpoint on a port nobody listens on: a trainer that died or never served.
+    const { body } = await api.command([
+      'sh',
+      '-c',
+      'echo \'{"host": "127.0.0.1", "port": 9}\' > "$TRAINYARD_CONTROL_DIR/endpoint.json"; echo ready; sleep 600',
+    ]);
+    await api.waitLog(body.queue_id, /ready/);
+    expect((await api.job(body.queue_id)).trainer_endpoint).toBe(true);
+    const abort = await api.call('POST', `/api/jobs/${body.queue_id}/control/abort`);
+    expect(abort.status).toBe(200);
+    expect(abort.body.pids.length).toBeGreaterThan(0);
+    expect(await api.waitStatus(body.queue_id, ['aborted'])).toMatchObject({
+      termination_reason: 'user_abort',
+      exit_code: 143,
+    });
   });
 
   it('streams the backlog and then live output over a WebSocket, colours and \\r intact, then an end frame', async () => {

@@ -94,6 +94,11 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
       expect(log).toMatch(/^attempt 0 starting at step 0$/m);
       expect(log).toMatch(new RegExp(`^attempt 1 starting at step ${step}$`, 'm'));
       expect(log).toMatch(/finished at step 80/);
+      // The second attempt did not start with the first one's trainer endpoint (a port now closed).
+      expect(log.match(/^endpoint at start: .*$/gm)?.map((l) => l.trim())).toEqual([
+        'endpoint at start: none',
+        'endpoint at start: none',
+      ]);
       expect(log.indexOf('attempt 0')).toBeLessThan(log.indexOf('attempt 1'));
       // Between the two, a line of Trainyard's says where the second attempt begins.
       const marker = log.search(

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Logger, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -34,6 +34,8 @@ const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
 @ApiTags('jobs')
 @Controller('jobs')
 export class JobsController {
+  private readonly logger = new Logger('Jobs');
+
   constructor(
     private readonly jobs: JobRepository,
     private readonly commandBus: CommandBus,
@@ -175,10 +177,24 @@ export class JobsController {
       action === 'save' ||
       action === 'save-stop' ||
       (action === 'abort' && readTrainerEndpoint(controlDir) !== null);
+    if (viaTrainer && action === 'abort') {
+      // Recorded first, so that how the job ends is known whatever happens next.
+      await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort', false));
+      let answer: unknown;
+      try {
+        answer = await callTrainer(controlDir, 'POST', '/control', { action });
+      } catch (err) {
+        // Abort means now: a trainer that cannot be reached is signalled as a job without one is.
+        this.logger.warn(
+          `${job.id}: its trainer did not take the abort (${(err as Error).message}); sending SIGTERM`,
+        );
+        const result = await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort'));
+        return { queue_id: job.id, action, ...result };
+      }
+      const result = await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort', 'trainer'));
+      return { queue_id: job.id, action, trainer_response: answer, ...result };
+    }
     if (viaTrainer) {
-      // The trainer does the stopping; recorded first so that how the job ends is known whatever happens next.
-      if (action === 'abort')
-        await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort', false));
       const answer = await callTrainer(controlDir, 'POST', '/control', { action });
       if (action === 'stop' || action === 'save-stop')
         await this.commandBus.execute(new TerminateJobCommand(job.id, 'trainer_stop', false));

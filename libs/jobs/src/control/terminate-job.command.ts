@@ -20,14 +20,16 @@ export interface StopResult {
  * Ends an active job for `request` (handled by the scheduler, which supervises jobs): the request
  * is persisted as the job's termination reason before any signal is sent. user_abort: SIGTERM,
  * then SIGKILL after the grace period; user_kill: SIGKILL. A signal the job was sent already is not
- * sent again (see {@link StopResult.repeated}). With `signal` false (a trainer was
- * asked to stop) the request is only recorded.
+ * sent again (see {@link StopResult.repeated}). `signal`: false records the request only (before a
+ * trainer is asked, or after it took a `stop`, which may save for as long as it needs); `'trainer'`
+ * says its trainer has just been asked to stop now (`abort`): that counts as the stop's first step,
+ * and SIGKILL follows after the grace period for whatever is still running then.
  */
 export class TerminateJobCommand extends Command<StopResult> {
   constructor(
     readonly queueId: string,
     readonly request: TerminationRequest,
-    readonly signal = request !== 'trainer_stop',
+    readonly signal: boolean | 'trainer' = request !== 'trainer_stop',
   ) {
     super();
   }

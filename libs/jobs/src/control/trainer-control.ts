@@ -13,6 +13,9 @@ import { DomainError } from '@trainyard/core';
 export const TRAINER_ACTIONS = ['stop', 'save', 'save-stop'] as const;
 export type TrainerAction = (typeof TRAINER_ACTIONS)[number];
 
+/** The file in a job's control directory where its trainer publishes its control endpoint. */
+export const TRAINER_ENDPOINT_FILE = 'endpoint.json';
+
 interface Endpoint {
   host: string;
   port: number;
@@ -22,7 +25,7 @@ interface Endpoint {
 export function readTrainerEndpoint(controlDir: string): Endpoint | null {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(join(controlDir, 'endpoint.json'), 'utf8'));
+    raw = JSON.parse(readFileSync(join(controlDir, TRAINER_ENDPOINT_FILE), 'utf8'));
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
 import { appendFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { readStat, SECRET_FILE_MODE, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
@@ -13,6 +14,7 @@ import {
   JobStartedEvent,
   JobStartingEvent,
   QueueWaitTimer,
+  TRAINER_ENDPOINT_FILE,
 } from '@trainyard/jobs';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { LaunchRequest, LauncherClient, LauncherGoneError } from '../launcher/launcher-client';
@@ -258,6 +260,9 @@ export class JobLauncher implements OnModuleDestroy {
     if (job.restart_count > 0) {
       rmSync(this.files.exitStatus(job.id), { force: true });
       rmSync(this.files.stopMarker(job.id), { force: true });
+      // Nor its trainer's endpoint: until this attempt's trainer publishes one, stop/save answer 409
+      // and an abort signals, rather than calling a port the last attempt's trainer has let go.
+      rmSync(join(this.files.controlDir(job.id), TRAINER_ENDPOINT_FILE), { force: true });
       // Its log carries on from the last attempt: a line of ours says where this one begins. Only
       // a note: a log that cannot take it (a full disk) never keeps the attempt from starting.
       try {

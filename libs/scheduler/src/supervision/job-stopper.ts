@@ -60,7 +60,12 @@ export class JobStopper {
    * stored as the job's `error` with the request (who preempted it). Returns the pids signalled and
    * those still alive after up to 2 s (none for a trainer asked to save-stop).
    */
-  async stop(id: string, request: TerminationRequest, signal = true, note?: string): Promise<StopResult> {
+  async stop(
+    id: string,
+    request: TerminationRequest,
+    signal: boolean | 'trainer' = true,
+    note?: string,
+  ): Promise<StopResult> {
     const entry = this.active.get(id);
     if (!entry) return { pids: [], survivors: [] };
     // Already sent this way: nothing is sent again, and nothing else changes either (how it ends,
@@ -72,6 +77,12 @@ export class JobStopper {
       await this.persistRequest(id, request, note);
     }
     if (!signal) return { pids: [], survivors: [] };
+    if (signal === 'trainer') {
+      // Asked to stop now: as with a save-stop at a time limit, SIGKILL after the grace period.
+      this.markFirstStep(entry, 'trainer');
+      this.armKill(entry);
+      return { pids: [], survivors: [], ...this.killAt(entry) };
+    }
     return this.firstStep(entry, request);
   }
 
