@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, runCli } from './support/cli';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
+import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { spawnServer, type SpawnedServer } from './support/spawned-server';
@@ -24,6 +24,16 @@ function cli(server: SpawnedServer, cwd: string, args: string[]): Promise<CliRun
   };
   return runCli(args, env, cwd);
 }
+
+/** `cluster submit` of a bundle over `nodes` nodes with `gpus` GPUs each (the rest follows). */
+const across = (nodes: number, gpus: number) => [
+  'cluster',
+  'submit',
+  '--nodes',
+  String(nodes),
+  '--gpus-per-node',
+  String(gpus),
+];
 
 /**
  * `trainyard cluster ...` on real parts: a real `nats-server -js` (with credentials), two built
@@ -59,15 +69,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   beforeAll(async () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const args = [
-      '--fake-gpus',
-      '1',
-      '--cluster',
-      'clitest',
-      ...nats.clientArgs,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
+    const args = clusterArgs('clitest', nats);
     // One at a time: two cold starts at once can miss the banner timeout on a loaded machine.
     for (const h of homes) nodes.push(nodeOf(await spawnServer(h.home, args, nats.clientEnv)));
     ids = await awaitClusterFormed(nodes);
@@ -105,12 +107,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
 
   it('submit across both nodes prints the bundle and its ranks; jobs lists it; cancel ends every rank', async () => {
     const submitted = await run(
-      'cluster',
-      'submit',
-      '--nodes',
-      '2',
-      '--gpus-per-node',
-      '1',
+      ...across(2, 1),
       '--torchrun',
       TORCHRUN,
       '--name',
@@ -234,34 +231,13 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(unplaced.code).toBe(2);
     expect(unplaced.stderr).toContain('--nodes N --gpus-per-node G');
     // Options of the script before `--`: where the `--` goes.
-    const dash = await run(
-      'cluster',
-      'submit',
-      '--nodes',
-      '2',
-      '--gpus-per-node',
-      '1',
-      'train.py',
-      '--lr',
-      '3',
-    );
+    const dash = await run(...across(2, 1), 'train.py', '--lr', '3');
     expect(dash.code).toBe(2);
     expect(dash.stderr).toContain(
       'put the script after --: trainyard cluster submit --nodes 2 --gpus-per-node 1 -- train.py --lr 3',
     );
     // More GPUs than any node has: the node's refusal, with the flag.
-    const tooMany = await run(
-      'cluster',
-      'submit',
-      '--nodes',
-      '2',
-      '--gpus-per-node',
-      '2',
-      '--torchrun',
-      TORCHRUN,
-      '--',
-      'train.py',
-    );
+    const tooMany = await run(...across(2, 2), '--torchrun', TORCHRUN, '--', 'train.py');
     expect(tooMany.code).toBe(1);
     expect(tooMany.stderr).toContain('needs 2 nodes with 2 idle eligible GPUs each; 0 have: ');
     // A node that refuses its rank: named, with the flag that asked (and nothing left queued).
@@ -298,12 +274,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   // Last: node 1 is killed.
   it('a node gone: status says unreachable; cancel warns about its rank and still exits 0', async () => {
     const bundle = await json(
-      'cluster',
-      'submit',
-      '--nodes',
-      '2',
-      '--gpus-per-node',
-      '1',
+      ...across(2, 1),
       '--torchrun',
       TORCHRUN,
       '--env',
@@ -357,7 +328,7 @@ describe('trainyard cluster on a standalone server', () => {
     const status = await run('--json', 'cluster', 'status');
     expect(JSON.parse(status.stdout)).toMatchObject({ self: null, members: { cluster: null, members: [] } });
     expect(await run('cluster', 'jobs')).toEqual({ code: 0, stdout: 'no cluster jobs\n', stderr: '' });
-    const submit = await run('cluster', 'submit', '--nodes', '1', '--gpus-per-node', '1', '--', 'train.py');
+    const submit = await run(...across(1, 1), '--', 'train.py');
     expect(submit.code).toBe(1);
     expect(submit.stderr).toContain('this server is standalone (not in a cluster)');
     // No cluster: a plain submit's refusal has no hint.

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { awaitClusterFormed, nodeOf, workerPid, type ClusterNode } from './support/cluster';
+import { awaitClusterFormed, clusterArgs, nodeOf, workerPid, type ClusterNode } from './support/cluster';
 import { request, sessionCookie } from './support/http';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
@@ -67,7 +67,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     mkdirSync(records);
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    base = ['--fake-gpus', '1', '--cluster', 'lab', ...nats.clientArgs, '--cluster-address', '127.0.0.1'];
+    base = clusterArgs('lab', nats);
     // One at a time: three cold starts at once can miss the banner timeout on a loaded machine.
     for (const i of [0, 1, 2]) nodes.push(await start(i));
     ids = await awaitClusterFormed(nodes);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { awaitClusterFormed, nodeOf, type ClusterNode } from './support/cluster';
+import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
 import { request } from './support/http';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
@@ -23,15 +23,7 @@ describe('cluster network probes (e2e: nats-server + 2 spawned servers)', () => 
   beforeAll(async () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const args = [
-      '--fake-gpus',
-      '1',
-      '--cluster',
-      'probe',
-      ...nats.clientArgs,
-      '--cluster-address',
-      '127.0.0.1',
-    ];
+    const args = clusterArgs('probe', nats);
     nodes = (await Promise.all(homes.map((h) => spawnServer(h.home, args, nats.clientEnv)))).map(nodeOf);
     ids = await awaitClusterFormed(nodes);
   });

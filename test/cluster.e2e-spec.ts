@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { nodeOf, workerPid, type ClusterNode } from './support/cluster';
+import { clusterArgs, nodeOf, workerPid, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { request } from './support/http';
@@ -38,15 +38,7 @@ describe('cluster (e2e: nats-server + 3 spawned servers)', () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     // The servers start before NATS does: they must come up, serve, and join once it appears.
     nodes = (
-      await Promise.all(
-        homes.map((h) =>
-          spawnServer(
-            h.home,
-            ['--fake-gpus', '1', '--cluster', 'lab', ...nats.clientArgs, '--cluster-address', '127.0.0.1'],
-            nats.clientEnv,
-          ),
-        ),
-      )
+      await Promise.all(homes.map((h) => spawnServer(h.home, clusterArgs('lab', nats), nats.clientEnv)))
     ).map(nodeOf);
   });
 

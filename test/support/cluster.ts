@@ -46,6 +46,11 @@ export async function awaitClusterFormed(nodes: ClusterNode[], timeoutMs = 20_00
   return Promise.all(nodes.map(async (n) => (await n.get('/api/cluster/self')).node.node_id as string));
 }
 
+/** A test node's flags for cluster `name` through `nats`: one fake GPU, the cluster on loopback. */
+export function clusterArgs(name: string, nats: { clientArgs: string[] }): string[] {
+  return ['--fake-gpus', '1', '--cluster', name, ...nats.clientArgs, '--cluster-address', '127.0.0.1'];
+}
+
 /** The server's worker process (the supervisor's child): what kill -9 of "the server" must hit. */
 export function workerPid(server: SpawnedServer): number {
   const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)]);
