@@ -121,23 +121,33 @@ export async function selectRows<T extends ObjectLiteral>(
   return queryRows(manager, entity, sql, params);
 }
 
-/** Raw-mode (arrays) statements per connection: one replaced after a failed COMMIT gets its own. */
-const rawStatements = new WeakMap<object, Map<string, Sqlite.Statement>>();
-/** Per entity and result shape (column names): a function from one result row to a hydrated entity. */
-const hydrators = new WeakMap<EntityMetadata, Map<string, (values: unknown[]) => ObjectLiteral>>();
+/** A hand-written read, prepared in raw mode (rows as arrays), with the hydrator of its result shape. */
+interface PreparedRead {
+  metadata: EntityMetadata;
+  statement: Sqlite.Statement;
+  hydrate: (values: unknown[]) => ObjectLiteral;
+}
+/**
+ * Per connection (one replaced after a failed COMMIT gets its own), the most recently used reads,
+ * at most READ_CACHE_SIZE (the SQL varies with a request's filters, e.g. its number of search words):
+ * an LRU, as TypeORM's own statement cache is.
+ */
+const preparedReads = new WeakMap<object, Map<string, PreparedRead>>();
+const READ_CACHE_SIZE = 100;
 
 /** Column types whose stored value is the entity's value as is (no driver conversion). */
 const STORED_AS_IS = new Set<unknown>(['text', 'varchar', 'integer', 'int']);
 
-function hydratorFor(metadata: EntityMetadata, driver: Driver, names: string[]) {
-  let byShape = hydrators.get(metadata);
-  if (!byShape) hydrators.set(metadata, (byShape = new Map<string, (values: unknown[]) => ObjectLiteral>()));
-  const key = names.join(',');
-  let hydrate = byShape.get(key);
-  if (!hydrate) {
-    const columns = names.map((name) => metadata.findColumnWithDatabaseName(name));
+function prepareRead(connection: Sqlite.Database, metadata: EntityMetadata, driver: Driver, sql: string) {
+  let reads = preparedReads.get(connection);
+  if (!reads) preparedReads.set(connection, (reads = new Map<string, PreparedRead>()));
+  let read = reads.get(sql);
+  if (read) reads.delete(sql); // re-inserted below: the newest last
+  if (!read || read.metadata !== metadata) {
+    const statement = connection.prepare(sql).raw(true);
+    const columns = statement.columns().map((c) => metadata.findColumnWithDatabaseName(c.name));
     const asIs = columns.map((c) => !!c && STORED_AS_IS.has(c.type) && !c.transformer && !c.embeddedMetadata);
-    hydrate = (values) => {
+    const hydrate = (values: unknown[]) => {
       const row = metadata.create() as ObjectLiteral;
       for (let i = 0; i < columns.length; i++) {
         const column = columns[i];
@@ -147,9 +157,11 @@ function hydratorFor(metadata: EntityMetadata, driver: Driver, names: string[]) 
       }
       return row;
     };
-    byShape.set(key, hydrate);
+    read = { metadata, statement, hydrate };
   }
-  return hydrate;
+  reads.set(sql, read);
+  if (reads.size > READ_CACHE_SIZE) reads.delete(reads.keys().next().value as string);
+  return read;
 }
 
 /**
@@ -169,20 +181,13 @@ export async function queryRows<T extends ObjectLiteral>(
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const connection = (driver as unknown as { databaseConnection: Sqlite.Database }).databaseConnection;
-  let statements = rawStatements.get(connection);
-  if (!statements) rawStatements.set(connection, (statements = new Map<string, Sqlite.Statement>()));
-  let statement = statements.get(sql);
+  let read: PreparedRead;
   let values: unknown[][];
   try {
-    if (!statement) statements.set(sql, (statement = connection.prepare(sql).raw(true)));
-    values = statement.all(...params) as unknown[][];
+    read = prepareRead(connection, metadata, driver, sql);
+    values = read.statement.all(...params) as unknown[][];
   } catch (err) {
     throw new QueryFailedError(sql, params, err as Error);
   }
-  const hydrate = hydratorFor(
-    metadata,
-    driver,
-    statement.columns().map((c) => c.name),
-  );
-  return values.map((row) => hydrate(row) as T);
+  return values.map((row) => read.hydrate(row) as T);
 }
