@@ -487,14 +487,15 @@ export async function drainBatch(
   const launcher = cpuDelta(launcher0, launcherCpu());
   const wanted = new Set(submitted.ids);
   const jobs: any[] = [];
-  for (let cursor: string | null = '0'; cursor !== null;) {
+  let cursor: string | null = null;
+  do {
     const page: { items: any[]; next_cursor: string | null } = await api.ok(
       `GET`,
-      `/api/jobs?limit=500&cursor=${cursor}`,
+      `/api/jobs?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
     );
     jobs.push(...page.items.filter((j: any) => wanted.has(j.queue_id)));
     cursor = page.next_cursor;
-  }
+  } while (cursor);
   return { resumeWall, observedS, ended, timedOut, jobs, cpu, launcher, pollLatencies, rssMb: serverRssMb() };
 }
 

@@ -289,6 +289,17 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     // The node's job list is there too.
     const listed = await via.get(`/api/cluster/nodes/${remote.node_id}/jobs`);
     expect(listed.items.map((j: any) => j.queue_id)).toContain(remote.queue_id);
+    // Paged, it follows the node's own cursors.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await via.get(
+        `/api/cluster/nodes/${remote.node_id}/jobs?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      paged.push(...page.items.map((j: any) => j.queue_id));
+      cursor = page.next_cursor;
+    } while (cursor && paged.length < 3);
+    expect(paged).toEqual(listed.items.slice(0, paged.length).map((j: any) => j.queue_id));
   });
 
   it('all or nothing: a node that refuses its rank leaves no rank queued or running anywhere', async () => {

@@ -1,10 +1,12 @@
+import { createClient, createConfig, listJobsUpTo } from '@trainyard/sdk';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 
 /**
  * GET /api/jobs and GET /api/queue read one page at a time from the database (two index-ordered
- * ranges for jobs: unfinished, then finished; the queue in dispatch order): pages put together must
- * give exactly the whole ordered list, whatever the page size and across the unfinished/finished seam.
+ * ranges for jobs: unfinished, then finished; the queue in dispatch order), each page from the sort
+ * key of the last item of the previous one: pages put together must give exactly the whole ordered
+ * list, whatever the page size, across the unfinished/finished seam, and while jobs come and go.
  */
 describe('paged list reads (e2e, in-process server)', () => {
   let server: InProcessServer;
@@ -62,7 +64,103 @@ describe('paged list reads (e2e, in-process server)', () => {
       .map((q) => q.id);
     expect(await all('/api/queue', limit)).toEqual(expected);
     const first = (await api.call('GET', '/api/queue?limit=2')).body;
-    expect(first).toMatchObject({ total: 5, next_cursor: '2' });
+    expect(first).toMatchObject({ total: 5, next_cursor: expect.any(String) });
     expect(first.items[0].pending_reason).toBe('scheduler is paused');
+  });
+
+  it.each([
+    ['name', 'asc'],
+    ['name', 'desc'],
+    ['priority', 'desc'],
+    ['runtime', 'desc'],
+    ['ended_at', 'asc'],
+    ['status', 'asc'],
+  ])('jobs sorted by %s %s: pages put together are the whole sorted list', async (sort, order) => {
+    const path = `/api/jobs?sort=${sort}&order=${order}`;
+    const whole = await all(path, 1000);
+    expect(whole).toHaveLength(9);
+    for (const limit of [1, 2, 4]) expect(await all(path, limit)).toEqual(whole);
+  });
+
+  /** The first page of `path` with `limit`, and the rest of the list read from its cursor on. */
+  async function firstAndRest(path: string, limit: number, between: () => Promise<void>) {
+    const first = (await api.call('GET', `${path}?limit=${limit}`)).body;
+    await between();
+    const ids: string[] = [];
+    let cursor: string | null = first.next_cursor;
+    while (cursor) {
+      const page = (await api.call('GET', `${path}?limit=${limit}&cursor=${cursor}`)).body;
+      ids.push(...page.items.map((j: { queue_id: string }) => j.queue_id));
+      cursor = page.next_cursor;
+    }
+    return { first: first.items.map((j: { queue_id: string }) => j.queue_id) as string[], rest: ids };
+  }
+
+  it('a next page starts after the last job shown, whatever was submitted or removed meanwhile', async () => {
+    const before = await all('/api/jobs', 1000);
+    const added: string[] = [];
+    // New jobs come first in both orders: a page read by offset would show the first page's jobs again.
+    const jobs = await firstAndRest('/api/jobs', 3, async () => {
+      for (const priority of [9, 9]) added.push((await api.command(['true'], { priority })).body.queue_id);
+    });
+    expect([...jobs.first, ...jobs.rest]).toEqual(before);
+    const queueBefore = await all('/api/queue', 1000);
+    const queue = await firstAndRest('/api/queue', 2, async () => {
+      added.push((await api.command(['true'], { priority: 10 })).body.queue_id);
+    });
+    expect([...queue.first, ...queue.rest]).toEqual(queueBefore);
+    for (const id of added) expect((await api.call('DELETE', `/api/queue/${id}`)).status).toBe(200);
+    // Removing a job the first page showed must not make the next page skip one.
+    const shown = (await api.command(['true'], { priority: 10 })).body.queue_id;
+    const queueNow = await all('/api/queue', 1000);
+    const afterRemoval = await firstAndRest('/api/queue', 2, async () => {
+      expect((await api.call('DELETE', `/api/queue/${shown}`)).status).toBe(200);
+    });
+    expect(afterRemoval.first).toEqual(queueNow.slice(0, 2));
+    expect(afterRemoval.first).toContain(shown);
+    expect(afterRemoval.rest).toEqual(queueNow.slice(2));
+  });
+
+  it('reads past 1,000 jobs (the most one request gives) page by page: the CLI and the console do', async () => {
+    const array = await api.command(['true'], { array: { count: 1010 }, name: 'many' });
+    expect(array.status).toBe(201);
+    const client = createClient(
+      createConfig({
+        baseUrl: server.baseUrl,
+        auth: (s) => (s.scheme === 'bearer' ? server.token : undefined),
+      }),
+    );
+    const some = await listJobsUpTo(client, { q: 'many' }, 1005);
+    expect(some).toMatchObject({ total: 1010, more: true });
+    expect(new Set(some.items.map((j) => j.queue_id)).size).toBe(1005);
+    const every = await listJobsUpTo(client, { q: 'many' }, Infinity);
+    expect(every).toMatchObject({ total: 1010, more: false });
+    expect(every.items.slice(0, 1005)).toEqual(some.items);
+    expect(new Set(every.items.map((j) => j.queue_id)).size).toBe(1010);
+  });
+
+  it('refuses a cursor that is not one it gave, or one from another order, naming cursor', async () => {
+    const page = (await api.call('GET', '/api/jobs?limit=1')).body;
+    const sortedPage = (await api.call('GET', '/api/jobs?limit=1&sort=runtime')).body;
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const decoded = JSON.parse(Buffer.from(sortedPage.next_cursor, 'base64url').toString());
+    for (const path of [
+      '/api/jobs?cursor=2',
+      '/api/jobs?cursor=%2B1',
+      `/api/jobs?cursor=${page.next_cursor}x`,
+      `/api/jobs?sort=name&cursor=${page.next_cursor}`,
+      `/api/jobs?sort=runtime&order=asc&cursor=${sortedPage.next_cursor}`,
+      `/api/jobs?cursor=${sortedPage.next_cursor}`,
+      `/api/jobs?sort=runtime&cursor=${forged([...decoded.slice(0, 5), "2026-01-01' OR 1=1 --"])}`,
+      `/api/jobs?cursor=${forged(['d', 0, -1])}`,
+      `/api/queue?cursor=${page.next_cursor}`,
+      `/api/queue?cursor=${forged(['q', 1.5, 3])}`,
+    ]) {
+      const answer = await api.call('GET', path);
+      expect({ path, status: answer.status }).toEqual({ path, status: 400 });
+      expect(answer.body.details).toContainEqual(expect.objectContaining({ field: 'cursor' }));
+    }
+    const next = await api.call('GET', `/api/jobs?limit=1&sort=runtime&cursor=${sortedPage.next_cursor}`);
+    expect(next.status).toBe(200);
   });
 });

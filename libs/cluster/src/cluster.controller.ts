@@ -177,7 +177,7 @@ export class ClusterController {
     this.knownNode(params.node_id);
     return this.cluster.call<JobPageDto>(params.node_id, 'jobs', {
       limit: query.limit ?? 100,
-      offset: query.cursor ?? 0,
+      cursor: query.cursor,
     });
   }
 

@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CanonicalInt, QUEUE_ID_PATTERN } from '@trainyard/core';
+import { CanonicalInt, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
 
 export class NetworkInterfaceDto {
@@ -182,20 +182,8 @@ export class NodeJobParamDto extends NodeIdParamDto {
   queue_id!: string;
 }
 
-export class NodeJobsQueryDto {
-  /** Page size, 1..1000 (default 100). */
-  @IsOptional()
-  @CanonicalInt()
-  @Min(1)
-  @Max(1000)
-  limit?: number;
-
-  /** `next_cursor` of the previous page. */
-  @IsOptional()
-  @CanonicalInt()
-  @Min(0)
-  cursor?: number;
-}
+/** Page size 1..1000 (default 100); `cursor`: the `next_cursor` of the previous page. */
+export class NodeJobsQueryDto extends PageQueryDto {}
 
 export class NodeJobTtyQueryDto {
   /** Byte offset to read from (a previous `X-Trainyard-Log-Next-Offset`); left out: the backlog (last 512 KiB). */

@@ -11,6 +11,8 @@ import {
   type GpuListDto,
 } from '@trainyard/gpus';
 import {
+  decodeJobListCursor,
+  encodeJobListCursor,
   isTerminal,
   JobEndWatcher,
   JobFiles,
@@ -101,7 +103,9 @@ export class NodeEndpoint {
     h('cancel', (p) => this.cancel(queueId(p.queue_id)));
     h('status', (p) => this.status(p.queue_ids));
     h('ranks_by_key', (p) => this.ranksByKey(p.keys));
-    h('jobs', (p) => this.jobList(Number(p.limit ?? 100), Number(p.offset ?? 0)));
+    h('jobs', (p) =>
+      this.jobList(Number(p.limit ?? 100), typeof p.cursor === 'string' ? p.cursor : undefined),
+    );
     h('job', (p) => this.job(queueId(p.queue_id)));
     h('log_read', (p) =>
       this.logRead(queueId(p.queue_id), p.offset as number | null, Number(p.wait_ms ?? 0)),
@@ -163,13 +167,16 @@ export class NodeEndpoint {
     );
   }
 
-  private async jobList(limit: number, offset: number) {
-    const { items, total } = await this.jobs.list({ limit: Math.min(Math.max(limit, 1), 1000), offset });
+  private async jobList(limit: number, cursor: string | undefined) {
+    const { items, total, next } = await this.jobs.list({
+      limit: Math.min(Math.max(limit, 1), 1000),
+      after: cursor === undefined ? undefined : decodeJobListCursor(cursor, undefined),
+    });
     const now = Date.now();
     return {
       items: items.map((j) => toJobDto(j, now, false)),
       total,
-      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
+      next_cursor: next && encodeJobListCursor(next),
     };
   }
 

@@ -6,6 +6,7 @@ export * from './job.dto';
 export * from './job.mapper';
 export * from './job-files';
 export * from './jobs.dto';
+export * from './job-list-cursor';
 export * from './jobs.module';
 export * from './job-end-watcher';
 export * from './infrastructure/job.repository';

@@ -24,6 +24,7 @@ import { TerminateJobCommand } from './control/terminate-job.command';
 import { callTrainer, readTrainerEndpoint } from './control/trainer-control';
 import { TrainerStatusPoller } from './control/trainer-status';
 import { DeleteJobsCommand } from './commands/delete-jobs.command';
+import { decodeJobListCursor, encodeJobListCursor } from './job-list-cursor';
 import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
 import { PendingReasons } from './pending-reasons';
 import { KillDeadlines } from './kill-deadlines';
@@ -55,9 +56,13 @@ export class JobsController {
   @ApiErrors(400, 401)
   async listJobs(@Query() query: ListJobsQueryDto): Promise<JobPageDto> {
     const limit = query.limit ?? 100;
-    const offset = query.cursor ? Number(query.cursor) : 0;
-    const sort = query.sort ?? (query.order ? 'submitted_at' : undefined);
-    const { items, total } = await this.jobs.list({
+    const by = query.sort ?? (query.order ? 'submitted_at' : undefined);
+    const sort = by && {
+      by,
+      order: query.order ?? (TEXT_SORTS.has(by) ? ('asc' as const) : ('desc' as const)),
+    };
+    const after = query.cursor === undefined ? undefined : decodeJobListCursor(query.cursor, sort);
+    const { items, total, next } = await this.jobs.list({
       statuses: query.status ? (query.status.split(',') as JobStatus[]) : undefined,
       jobType: query.job_type,
       arrayId: query.array_id,
@@ -65,9 +70,9 @@ export class JobsController {
       // Stored as toISOString(), so bounds in that form compare as text.
       submittedAfter: query.submitted_after && new Date(query.submitted_after).toISOString(),
       submittedBefore: query.submitted_before && new Date(query.submitted_before).toISOString(),
-      sort: sort && { by: sort, order: query.order ?? (TEXT_SORTS.has(sort) ? 'asc' : 'desc') },
+      sort,
       limit,
-      offset,
+      after,
     });
     if (query.job_type !== undefined && total === 0) {
       // Looked up app-wide: the provider lives in the queue module, which imports this one.
@@ -78,7 +83,7 @@ export class JobsController {
     return {
       items: items.map((j) => this.toDto(j, now)),
       total,
-      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
+      next_cursor: next && encodeJobListCursor(next),
     };
   }
 

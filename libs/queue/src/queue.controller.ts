@@ -3,7 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, DomainError } from '@trainyard/core';
-import { JobRepository, PendingReasons, QueueIdParamDto, toJobDto } from '@trainyard/jobs';
+import {
+  decodeQueueCursor,
+  encodeQueueCursor,
+  JobRepository,
+  PendingReasons,
+  QueueIdParamDto,
+  toJobDto,
+} from '@trainyard/jobs';
 import { JobTypeRegistry, describeJobType } from './job-types';
 import { JobTypeDto, QueueItemDto, QueuePageDto, SubmitJobRequestDto } from './queue.dto';
 import { SubmitJobCommand } from './commands/submit-job.command';
@@ -57,13 +64,13 @@ export class QueueController {
   @ApiErrors(400, 401)
   async listQueue(@Query() query: ListQueueQueryDto): Promise<QueuePageDto> {
     const limit = query.limit ?? 500;
-    const offset = query.cursor ? Number(query.cursor) : 0;
+    const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor);
     // One page from the index; pending reasons come from the dispatcher's last pass, not recomputed here.
-    const { items, total } = await this.jobs.queuePage(limit, offset);
+    const { items, total, next } = await this.jobs.queuePage(limit, after);
     return {
       items: items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
       total,
-      next_cursor: offset + items.length < total ? String(offset + items.length) : null,
+      next_cursor: next && encodeQueueCursor(next),
     };
   }
 

@@ -10,4 +10,5 @@ export * from './streams';
 export * from './durations';
 export * from './sizes';
 export * from './job-ids';
+export * from './job-pages';
 export * from './gpu-kill';

@@ -1,5 +1,5 @@
 import type { Client } from './generated/client';
-import { listJobs } from './generated';
+import { listJobsUpTo } from './job-pages';
 import type { JobDto } from './generated/types.gen';
 
 /** A whole queue id, as the server makes them (`q_<ms>_<8 hex>`). */
@@ -43,14 +43,10 @@ async function matchingIds(
   idOf: (job: JobDto) => string | null,
 ): Promise<string[]> {
   const matches = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const { data } = await listJobs({ client, query: { q: given, limit: 1000, ...(cursor && { cursor }) } });
-    for (const job of data.items) {
-      const id = idOf(job);
-      if (id !== null && (id.startsWith(given) || id.endsWith(given))) matches.add(id);
-    }
-    cursor = data.next_cursor ?? undefined;
-  } while (cursor);
+  const { items } = await listJobsUpTo(client, { q: given }, Infinity);
+  for (const job of items) {
+    const id = idOf(job);
+    if (id !== null && (id.startsWith(given) || id.endsWith(given))) matches.add(id);
+  }
   return [...matches];
 }

@@ -316,7 +316,6 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       statuses: [...TERMINAL_STATUSES],
       jobType: spec.type,
       limit: 200,
-      offset: 0,
     });
     const last = items.find((job) => jobSignature(this.registry, job) === spec.signature);
     return last !== undefined && isTerminationRequest(last.termination_reason);

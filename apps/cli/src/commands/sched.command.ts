@@ -7,8 +7,7 @@ import {
   gcJobLogs,
   getJob,
   getScheduler,
-  listJobs,
-  listQueue,
+  listJobsUpTo,
   retryArray,
   setScheduler,
   TrainyardApiError,
@@ -149,15 +148,13 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx, options: { status?: string; limit: string }) => {
         const limit = parseInteger(options.limit, '--limit', { min: 1 });
-        const [{ data: page }, { data: queue }] = await Promise.all([
-          listJobs({ client: ctx.client, query: { status: options.status, limit } }),
-          listQueue({ client: ctx.client }),
-        ]);
-        const reasons = new Map(queue.items.map((item) => [item.queue_id, item.pending_reason]));
+        // Queued jobs come with their pending reason; past 1,000 the list is read page by page.
+        const page = await listJobsUpTo(ctx.client, { status: options.status }, limit);
+        const reasons = new Map(page.items.map((job) => [job.queue_id, job.pending_reason ?? null]));
         if (ctx.json) {
           ctx.printJson({
-            ...page,
-            items: page.items.map((job) => ({ ...job, pending_reason: reasons.get(job.queue_id) ?? null })),
+            items: page.items.map((job) => ({ ...job, pending_reason: job.pending_reason ?? null })),
+            total: page.total,
           });
           return;
         }

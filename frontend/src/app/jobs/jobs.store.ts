@@ -11,7 +11,7 @@ import {
   deleteJob,
   getJob,
   getJobLog,
-  listJobs,
+  listJobsUpTo,
 } from '@trainyard/sdk';
 import { API, errorMessage, isStatus } from '../core/api';
 import { followJobChanges } from '../core/job-changes';
@@ -292,10 +292,10 @@ export class JobsStore {
     // The sidebar's running/queued counts stay in step with the table.
     void this.scheduler.load();
     try {
-      const { data } = await listJobs({
-        client: this.api,
-        query: {
-          limit: this.limit(),
+      // Past 1,000 rows (the most one request may ask for), the rest comes page by page.
+      const data = await listJobsUpTo(
+        this.api,
+        {
           ...(statuses && { status: statuses.join(',') }),
           ...(q && { q }),
           ...(sort && { sort: sort.by, order: sort.order }),
@@ -303,7 +303,8 @@ export class JobsStore {
           ...(this.submittedFrom() && { submitted_after: this.submittedFrom() }),
           ...(this.submittedTo() && { submitted_before: nextDay(this.submittedTo()) }),
         },
-      });
+        this.limit(),
+      );
       const found =
         selectedId && !data.items.some((j) => j.queue_id === selectedId)
           ? await this.fetchOne(selectedId)
@@ -312,7 +313,7 @@ export class JobsStore {
       this.loaded = true;
       this.items.set(data.items);
       this.total.set(data.total);
-      this.hasMore.set(data.next_cursor !== null);
+      this.hasMore.set(data.more);
       this.selectedExtra.set(found.job);
       if (selectedId === this.selectedId()) this.selectedMissing.set(found.missing);
       this.error.set(null);

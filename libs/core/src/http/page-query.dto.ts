@@ -1,11 +1,14 @@
 import { IsOptional, Matches, Max, Min } from 'class-validator';
 import { CanonicalInt } from './canonical-int';
 
+/** What a list's cursor may look like on the wire: opaque, base64url, bounded. */
+export const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,400}$/;
+
 /** `?cursor=&limit=` for the paged lists (`{items, total, next_cursor}`). */
 export class PageQueryDto {
-  /** Opaque cursor from a previous page's next_cursor. */
+  /** Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item. */
   @IsOptional()
-  @Matches(/^(0|[1-9]\d{0,8})$/, { message: 'cursor must be a value from next_cursor' })
+  @Matches(CURSOR_PATTERN, { message: 'cursor must be a value from next_cursor' })
   cursor?: string;
 
   /** Page size, 1..1000. */

@@ -104,8 +104,42 @@ export interface JobListFilter {
   /** Absent: the default order (unfinished first, then finished, each newest first). */
   sort?: { by: JobListSort; order: 'asc' | 'desc' };
   limit: number;
-  offset: number;
+  /** Start after this job (the last of the previous page); its kind must match `sort`. */
+  after?: JobListCursor;
 }
+
+/**
+ * Where a page of the job list starts: the sort key of the previous page's last job (keyset paging:
+ * jobs added, ended or removed between pages shift nothing, and a page costs O(page) in the default
+ * order). `seq` breaks ties. A sorted list's `now` is the time its first page was read, so `runtime`
+ * orders every page alike.
+ */
+export type JobListCursor =
+  | { kind: 'default'; finished: boolean; seq: number }
+  | {
+      kind: 'sorted';
+      by: JobListSort;
+      order: 'asc' | 'desc';
+      value: string | number | null;
+      seq: number;
+      now: string;
+    };
+
+/** Where a page of the queue starts: the previous page's last item in dispatch order. */
+export interface QueueCursor {
+  priority: number;
+  seq: number;
+}
+
+/** A page of a list: the items, how many match in all, and where the next page starts (null: none). */
+export interface ListPage<C> {
+  items: Job[];
+  total: number;
+  next: C | null;
+}
+
+/** `toISOString()` output: the only form of a sorted cursor's `now` (it is written into SQL as a literal). */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** `value` as a LIKE pattern that matches it literally anywhere (with `ESCAPE '\'`). */
 export function containsPattern(value: string): string {
@@ -314,14 +348,16 @@ export class JobRepository {
   }
 
   /**
-   * One page of jobs matching `filter`, and how many match. In the default order, unfinished jobs
-   * come first, then finished ones, each newest first (by submit order, not by the clock): each status
-   * is read newest first straight off the (status, seq) index, at most offset + limit of its rows, and
-   * the runs are merged in SQL, so a page costs about (offset + limit) index entries per status and
-   * `limit` rows, never a sort of every record (plus one count of the matches per status). With
+   * One page of jobs matching `filter` after `filter.after`, how many match in all, and where the
+   * next page starts. In the default order, unfinished jobs come first, then finished ones, each
+   * newest first (by submit order, not by the clock): each status is read newest first straight off
+   * the (status, seq) index from the cursor on, at most limit + 1 of its rows, and the runs are merged
+   * in SQL, so a page costs about `limit` index entries per status and `limit` rows wherever it is
+   * in the list, never a sort of every record (plus one count of the matches per status). A job that
+   * ends between two pages may show on both (it moved to the finished part); none is skipped. With
    * `sort`, one query ordered by that column (empty values last, ties newest first).
    */
-  async list(filter: JobListFilter): Promise<{ items: Job[]; total: number }> {
+  async list(filter: JobListFilter): Promise<ListPage<JobListCursor>> {
     if (filter.sort) return this.listSorted(filter, filter.sort);
     const wanted = filter.statuses?.length ? filter.statuses : [...JOB_STATUSES];
     const where = filterSql(filter);
@@ -334,27 +370,47 @@ export class JobRepository {
       [...wanted, ...where.params],
     );
     const total = counts.reduce((sum, c) => sum + c.n, 0);
-    const { offset, limit } = filter;
-    if (offset >= total || limit <= 0) return { items: [], total };
-    const runs = counts.map(
-      ({ status }) =>
-        `SELECT * FROM (SELECT j.seq AS seq, ${UNFINISHED_STATUSES.includes(status) ? 0 : 1} AS finished ` +
-        `FROM jobs j WHERE j.status = ?${where.sql} ORDER BY j.seq DESC LIMIT ?)`,
-    );
+    const { limit } = filter;
+    const after = filter.after?.kind === 'default' ? filter.after : undefined;
+    const runs: string[] = [];
+    const params: unknown[] = [];
+    for (const { status } of counts) {
+      const finished = !UNFINISHED_STATUSES.includes(status);
+      // The part of the order before the cursor's is behind us; within its part, only older jobs.
+      if (after && !finished && after.finished) continue;
+      const older = after !== undefined && finished === after.finished;
+      runs.push(
+        `SELECT * FROM (SELECT j.seq AS seq, ${finished ? 1 : 0} AS finished FROM jobs j ` +
+          `WHERE j.status = ?${where.sql}${older ? ' AND j.seq < ?' : ''} ORDER BY j.seq DESC LIMIT ?)`,
+      );
+      params.push(status, ...where.params, ...(older ? [after.seq] : []), limit + 1);
+    }
+    if (!runs.length || limit <= 0) return { items: [], total, next: null };
     const rows = await queryRows(
       this.db.manager,
       JobEntity,
-      `SELECT j.* FROM (${runs.join(' UNION ALL ')} ORDER BY finished, seq DESC LIMIT ? OFFSET ?) page ` +
+      `SELECT j.* FROM (${runs.join(' UNION ALL ')} ORDER BY finished, seq DESC LIMIT ?) page ` +
         'JOIN jobs j ON j.seq = page.seq ORDER BY page.finished, page.seq DESC',
-      [...counts.flatMap(({ status }) => [status, ...where.params, offset + limit]), limit, offset],
+      [...params, limit + 1],
     );
-    return { items: rows.map(toJob), total };
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: rows.slice(0, limit).map(toJob),
+      total,
+      next: last
+        ? {
+            kind: 'default',
+            finished: !UNFINISHED_STATUSES.includes(last.status as JobStatus),
+            seq: last.seq,
+          }
+        : null,
+    };
   }
 
   private async listSorted(
     filter: JobListFilter,
     sort: NonNullable<JobListFilter['sort']>,
-  ): Promise<{ items: Job[]; total: number }> {
+  ): Promise<ListPage<JobListCursor>> {
     const where = filterSql(filter);
     const statuses = filter.statuses?.length
       ? ` AND j.status IN (${filter.statuses.map(() => '?').join(', ')})`
@@ -364,16 +420,40 @@ export class JobRepository {
       `SELECT COUNT(*) AS n FROM jobs j WHERE 1${where.sql}${statuses}`,
       params,
     );
-    // The time of the read as a literal (our own ISO string): it is used twice, in both ORDER BY terms.
-    const by = SORT_EXPRESSIONS[sort.by].replace(':now', `'${new Date().toISOString()}'`);
+    const after = filter.after?.kind === 'sorted' ? filter.after : undefined;
+    // The time of the first page's read, as a literal (it is used up to five times below).
+    const now = after?.now ?? new Date().toISOString();
+    if (!ISO_INSTANT.test(now)) throw new Error(`not an ISO instant: ${now}`);
+    const by = SORT_EXPRESSIONS[sort.by].replace(':now', `'${now}'`);
+    // After the cursor: for a value, greater (asc) or smaller (desc) values, the same value with an
+    // older job, then every empty value; for an empty value, older jobs with an empty value.
+    let keyset = '';
+    const keysetParams: unknown[] = [];
+    if (after?.value === null) {
+      keyset = ` AND (${by}) IS NULL AND j.seq < ?`;
+      keysetParams.push(after.seq);
+    } else if (after) {
+      keyset = ` AND ((${by}) IS NULL OR ${by} ${sort.order === 'asc' ? '>' : '<'} ? OR (${by} = ? AND j.seq < ?))`;
+      keysetParams.push(after.value, after.value, after.seq);
+    }
     const rows = await queryRows(
       this.db.manager,
       JobEntity,
-      `SELECT j.* FROM jobs j WHERE 1${where.sql}${statuses} ` +
-        `ORDER BY (${by}) IS NULL ASC, ${by} ${sort.order === 'asc' ? 'ASC' : 'DESC'}, j.seq DESC LIMIT ? OFFSET ?`,
-      [...params, filter.limit, filter.offset],
+      `SELECT j.* FROM jobs j WHERE 1${where.sql}${statuses}${keyset} ` +
+        `ORDER BY (${by}) IS NULL ASC, ${by} ${sort.order === 'asc' ? 'ASC' : 'DESC'}, j.seq DESC LIMIT ?`,
+      [...params, ...keysetParams, filter.limit + 1],
     );
-    return { items: rows.map(toJob), total };
+    let next: JobListCursor | null = null;
+    if (rows.length > filter.limit) {
+      const { seq } = rows[filter.limit - 1];
+      // The sort key as SQL computes it (a runtime is a difference of julian days).
+      const [{ value }]: Array<{ value: string | number | null }> = await this.db.manager.query(
+        `SELECT (${by}) AS value FROM jobs j WHERE j.seq = ?`,
+        [seq],
+      );
+      next = { kind: 'sorted', by: sort.by, order: sort.order, value, seq, now };
+    }
+    return { items: rows.slice(0, filter.limit).map(toJob), total, next };
   }
 
   /** How many jobs hold `status` (kept by triggers: O(1)). */
@@ -385,16 +465,32 @@ export class JobRepository {
     return rows[0]?.n ?? 0;
   }
 
-  /** One page of the queue in dispatch order (priority, then submit order). */
-  async queuePage(limit: number, offset: number): Promise<{ items: Job[]; total: number }> {
+  /**
+   * One page of the queue in dispatch order (priority, then submit order) after `after`: off the
+   * (status, priority DESC, seq) index, the rest of the cursor's priority then the lower ones, so a
+   * page costs O(page) wherever it is in the queue.
+   */
+  async queuePage(limit: number, after?: QueueCursor): Promise<ListPage<QueueCursor>> {
     const total = await this.countWithStatus('queued');
     const rows = await queryRows(
       this.db.manager,
       JobEntity,
-      "SELECT * FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC LIMIT ? OFFSET ?",
-      [limit, offset],
+      after
+        ? 'SELECT j.* FROM (SELECT * FROM (SELECT seq, priority FROM jobs ' +
+            "WHERE status = 'queued' AND priority = ? AND seq > ? ORDER BY seq ASC LIMIT ?) " +
+            'UNION ALL SELECT * FROM (SELECT seq, priority FROM jobs ' +
+            "WHERE status = 'queued' AND priority < ? ORDER BY priority DESC, seq ASC LIMIT ?) " +
+            'ORDER BY priority DESC, seq ASC LIMIT ?) page ' +
+            'JOIN jobs j ON j.seq = page.seq ORDER BY page.priority DESC, page.seq ASC'
+        : "SELECT * FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq ASC LIMIT ?",
+      after ? [after.priority, after.seq, limit + 1, after.priority, limit + 1, limit + 1] : [limit + 1],
     );
-    return { items: rows.map(toJob), total };
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: rows.slice(0, limit).map(toJob),
+      total,
+      next: last ? { priority: last.priority, seq: last.seq } : null,
+    };
   }
 
   /**

@@ -4439,13 +4439,13 @@ export type ListNodeJobsData = {
     };
     query?: {
         /**
-         * Page size, 1..1000 (default 100).
+         * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
+         */
+        cursor?: string;
+        /**
+         * Page size, 1..1000.
          */
         limit?: number;
-        /**
-         * `next_cursor` of the previous page.
-         */
-        cursor?: number;
     };
     url: '/api/cluster/nodes/{node_id}/jobs';
 };
@@ -6449,7 +6449,7 @@ export type ListJobsData = {
          */
         order?: 'asc' | 'desc';
         /**
-         * Opaque cursor from a previous page's next_cursor.
+         * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
          */
         cursor?: string;
         /**
@@ -7213,7 +7213,7 @@ export type ListQueueData = {
     path?: never;
     query?: {
         /**
-         * Opaque cursor from a previous page's next_cursor.
+         * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
          */
         cursor?: string;
         /**
