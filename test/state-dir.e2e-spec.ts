@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { spawnServer } from './support/spawned-server';
@@ -117,29 +126,53 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
     }
   });
 
-  it('deletes a job’s secret files with the job, and orphan secrets with the GC', async () => {
-    const server = await spawnServer(temp.home);
+  it('removes a job’s secret files and control directory when it ends, leftovers at boot, orphans with the GC', async () => {
+    const secrets = join(temp.home, 'secrets');
+    const control = join(temp.home, 'control');
+    let server = await spawnServer(temp.home);
+    let finished: string;
     try {
       const api = jobsApi(server.baseUrl, server.token!);
-      const secrets = join(temp.home, 'secrets');
       // An inference job gets a per-job token file; `vllm` is not installed, so it fails at once.
       const { body } = await api.submit({ job_type: 'inference', job_params: { model: 'm', port: 1 } });
       expect(body.queue_id).toBeDefined();
-      await api.waitStatus(body.queue_id, ['failed']);
-      const tokenFile = join(secrets, `${body.queue_id}.inference-token`);
-      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      finished = body.queue_id;
+      await api.waitStatus(finished, ['failed']);
+      // A dead credential and a control directory nobody reads any more: gone once the end is recorded.
+      await waitFor(
+        () =>
+          !readdirSync(secrets).some((n) => n.startsWith(finished)) && !existsSync(join(control, finished)),
+        'the ended job’s secret files and control directory to go',
+      );
+      // Left by a crash right after the end's commit: the next boot removes them; a queued job's stay.
+      await api.call('POST', '/api/queue/scheduler', { enabled: false });
+      const queued = (await api.command(['true'])).body.queue_id;
+      for (const id of [finished, queued]) {
+        writeFileSync(join(secrets, `${id}.run-token`), 't', { mode: 0o600 });
+        mkdirSync(join(control, id), { mode: 0o700 });
+        writeFileSync(join(control, id, 'endpoint.json'), '{}');
+      }
+      await server.stop();
+      server = await spawnServer(temp.home);
+      expect(readdirSync(secrets)).toEqual([`${queued}.run-token`]);
+      expect(readdirSync(control)).toEqual([queued]);
+      const again = jobsApi(server.baseUrl, server.token!);
+      expect((await again.call('DELETE', `/api/queue/${queued}`)).status).toBe(200);
 
-      expect((await api.call('DELETE', `/api/jobs/${body.queue_id}`)).status).toBe(200);
-      expect(existsSync(tokenFile)).toBe(false);
+      // Deleting a job deletes whatever of its files is left.
+      writeFileSync(join(secrets, `${finished}.inference-token`), 't', { mode: 0o600 });
+      expect((await again.call('DELETE', `/api/jobs/${finished}`)).status).toBe(200);
+      expect(existsSync(join(secrets, `${finished}.inference-token`))).toBe(false);
 
       // Left by a job deleted while the server crashed: old ones go, fresh ones wait.
+      for (const name of readdirSync(secrets)) rmSync(join(secrets, name));
       const orphan = join(secrets, 'q_1700000000000_deadbeef.inference-token');
       const fresh = join(secrets, 'q_1700000000001_cafef00d.inference-token');
       writeFileSync(orphan, 't', { mode: 0o600 });
       writeFileSync(fresh, 't', { mode: 0o600 });
       const hourAgo = new Date(Date.now() - 3600_000);
       utimesSync(orphan, hourAgo, hourAgo);
-      expect((await api.call('POST', '/api/jobs/gc')).status).toBe(200);
+      expect((await again.call('POST', '/api/jobs/gc')).status).toBe(200);
       expect(readdirSync(secrets)).toEqual(['q_1700000000001_cafef00d.inference-token']);
     } finally {
       await server.stop();

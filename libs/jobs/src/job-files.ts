@@ -1,6 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StatePaths } from '@trainyard/core';
+import { QUEUE_ID_PATTERN, StatePaths } from '@trainyard/core';
 import { ttyBasePath } from './tty/tty-base';
 import { SECRET_FILE_PATTERN } from './tty/tty-gc';
 
@@ -50,20 +50,41 @@ export class JobFiles {
   /** Deletes every file of these jobs: log, exit status, env, control dir and secrets (missing ones are fine). */
   removeAll(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    const wanted = new Set(ids);
     for (const id of ids) {
       rmSync(this.tty(id), { force: true });
       rmSync(ttyBasePath(this.tty(id)), { force: true });
       rmSync(this.exitStatus(id), { force: true });
       rmSync(this.launchEnv(id), { force: true });
       rmSync(this.stopMarker(id), { force: true });
-      rmSync(this.controlDir(id), { recursive: true, force: true });
     }
+    this.removeSpent(ids);
+  }
+
+  /**
+   * Deletes what only a running job uses — its control directory and its secret files (a run token,
+   * an inference token: credentials nothing may use once the job's processes are gone) — and keeps
+   * its log and exit status. Missing ones are fine.
+   */
+  removeSpent(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    for (const id of ids) rmSync(this.controlDir(id), { recursive: true, force: true });
     // One listing for the whole batch: a cleanup deletes thousands of jobs at once.
+    const wanted = new Set(ids);
     for (const name of listDir(this.paths.secretsDir)) {
       const id = SECRET_FILE_PATTERN.exec(name)?.[1];
       if (id && wanted.has(id)) rmSync(join(this.paths.secretsDir, name), { force: true });
     }
+  }
+
+  /** The queue ids that have a control directory or a secret file (what removeSpent would look at). */
+  withSpendableFiles(): Set<string> {
+    const ids = new Set<string>();
+    for (const name of listDir(this.paths.controlDir)) if (QUEUE_ID_PATTERN.test(name)) ids.add(name);
+    for (const name of listDir(this.paths.secretsDir)) {
+      const id = SECRET_FILE_PATTERN.exec(name)?.[1];
+      if (id) ids.add(id);
+    }
+    return ids;
   }
 }
 

@@ -36,6 +36,9 @@ export class JobReaper implements OnModuleDestroy {
   /** Jobs whose leftovers are being stopped. */
   private readonly cleaning = new WeakSet<ActiveJob>();
   private closed = false;
+  /** Ended jobs whose control directory and secret files are still to go. */
+  private readonly spent: string[] = [];
+  private spentFlush: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly active: ActiveJobs,
@@ -55,6 +58,10 @@ export class JobReaper implements OnModuleDestroy {
   onModuleDestroy(): void {
     this.closed = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.spentFlush) {
+      clearImmediate(this.spentFlush);
+      this.removeSpentNow();
+    }
   }
 
   /** The launcher says the job's command ended; the monitor is still up while anything else remains. */
@@ -250,6 +257,28 @@ export class JobReaper implements OnModuleDestroy {
     return { result: undefined, events: ok ? [event] : [] };
   }
 
+  /**
+   * After an end's commit, what only the running job used (its control directory, its secret files)
+   * goes: in the next turn of the event loop, one listing for the ends of a burst. A crash before
+   * that leaves them to the next boot (JobReattacher).
+   */
+  private removeSpentFiles(id: string): void {
+    this.spent.push(id);
+    this.spentFlush ??= setImmediate(() => this.removeSpentNow());
+  }
+
+  private removeSpentNow(): void {
+    this.spentFlush = null;
+    const ids = this.spent.splice(0);
+    try {
+      this.files.removeSpent(ids);
+    } catch (err) {
+      this.logger.warn(
+        `could not remove the control directory or secret files of ${ids.join(', ')}: ${(err as Error).message}`,
+      );
+    }
+  }
+
   private logFailure(id: string) {
     return (err: Error) => this.logger.error(`${id}: cleaning up after its command failed: ${err.message}`);
   }
@@ -309,6 +338,7 @@ export class JobReaper implements OnModuleDestroy {
     }
     if (this.closed) return;
     this.processes.release(entry);
+    if (outcome.status !== 'queued') this.removeSpentFiles(entry.id);
     this.logger.log(
       `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );

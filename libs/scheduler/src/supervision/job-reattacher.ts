@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isProcessAlive, readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { ACTIVE_STATUSES, isTerminationRequest, JobRepository } from '@trainyard/jobs';
+import { ACTIVE_STATUSES, isTerminal, isTerminationRequest, JobFiles, JobRepository } from '@trainyard/jobs';
 import { ActiveJobs, deadlineOf } from './active-jobs';
 import { JobProcesses } from './job-processes';
 import { LAUNCH_EVIDENCE_GRACE_MS } from './job-launcher';
@@ -26,6 +26,7 @@ export class JobReattacher {
     private readonly reaper: JobReaper,
     private readonly stopper: JobStopper,
     private readonly processes: JobProcesses,
+    private readonly files: JobFiles,
   ) {}
 
   async reattachAll(): Promise<void> {
@@ -88,6 +89,25 @@ export class JobReattacher {
     }
     // A cgroup left by a job that ended while no server watched goes once it is empty.
     this.processes.removeStale();
+    await this.removeSpentLeftovers();
     this.reaper.startPolling();
+  }
+
+  /**
+   * The control directories and secret files of finished jobs: a job that ended while no server
+   * watched, or a crash right after an end's commit, leaves them (the reaper removes them after each
+   * end). Those of queued and active jobs stay (a requeued job keeps its control directory); those
+   * of deleted jobs are the GC's. A failure is logged, never stops the boot.
+   */
+  private async removeSpentLeftovers(): Promise<void> {
+    try {
+      const statuses = await this.jobs.dependencyTargets(this.files.withSpendableFiles());
+      const finished = [...statuses].filter(([, job]) => isTerminal(job.status)).map(([id]) => id);
+      this.files.removeSpent(finished);
+      if (finished.length)
+        this.logger.log(`removed the control and secret files of ${finished.length} finished job(s)`);
+    } catch (err) {
+      this.logger.warn(`could not remove finished jobs' control and secret files: ${(err as Error).message}`);
+    }
   }
 }
