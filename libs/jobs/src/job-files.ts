@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { QUEUE_ID_PATTERN, StatePaths } from '@trainyard/core';
 import { ttyBasePath } from './tty/tty-base';
@@ -67,13 +67,17 @@ export class JobFiles {
    */
   removeSpent(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    for (const id of ids) rmSync(this.controlDir(id), { recursive: true, force: true });
-    // One listing for the whole batch: a cleanup deletes thousands of jobs at once.
+    for (const id of ids) removeDir(this.controlDir(id));
+    for (const path of this.secretFilesOf(ids)) rmSync(path, { force: true });
+  }
+
+  /** The paths of these jobs' secret files: one listing for the whole batch (a cleanup takes thousands). */
+  secretFilesOf(ids: readonly string[]): string[] {
+    if (ids.length === 0) return [];
     const wanted = new Set(ids);
-    for (const name of listDir(this.paths.secretsDir)) {
-      const id = SECRET_FILE_PATTERN.exec(name)?.[1];
-      if (id && wanted.has(id)) rmSync(join(this.paths.secretsDir, name), { force: true });
-    }
+    return listDir(this.paths.secretsDir)
+      .filter((name) => wanted.has(SECRET_FILE_PATTERN.exec(name)?.[1] ?? ''))
+      .map((name) => join(this.paths.secretsDir, name));
   }
 
   /** The queue ids that have a control directory or a secret file (what removeSpent would look at). */
@@ -89,6 +93,16 @@ export class JobFiles {
 }
 
 export { QUEUE_ID_PATTERN } from '@trainyard/core';
+
+/** Removes `dir` and what it holds; one syscall for the usual empty one. Missing is fine. */
+function removeDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function listDir(dir: string): string[] {
   try {

@@ -16,6 +16,7 @@ import {
 import { ActiveJob, ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
 import { JobProcesses } from './job-processes';
+import { LaunchFiles } from './launch-files';
 
 /** How often jobs that are not watched through the launcher are checked. */
 export const POLL_MS = 500;
@@ -48,6 +49,7 @@ export class JobReaper implements OnModuleDestroy {
     private readonly stopper: JobStopper,
     private readonly processes: JobProcesses,
     private readonly hooks: JobHooks,
+    private readonly launchFiles: LaunchFiles,
   ) {}
 
   startPolling(): void {
@@ -60,7 +62,7 @@ export class JobReaper implements OnModuleDestroy {
     if (this.poller) clearInterval(this.poller);
     if (this.spentFlush) {
       clearImmediate(this.spentFlush);
-      this.removeSpentNow();
+      this.recycleSpentNow();
     }
   }
 
@@ -259,19 +261,21 @@ export class JobReaper implements OnModuleDestroy {
 
   /**
    * After an end's commit, what only the running job used (its control directory, its secret files)
-   * goes: in the next turn of the event loop, one listing for the ends of a burst. A crash before
-   * that leaves them to the next boot (JobReattacher).
+   * goes back to the launch spares (emptied) or is removed: in the next turn of the event loop, the
+   * ends of that turn together (one listing of the secrets). A crash before that leaves them to the
+   * next boot (JobReattacher).
    */
-  private removeSpentFiles(id: string): void {
+  private recycleSpentFiles(id: string): void {
     this.spent.push(id);
-    this.spentFlush ??= setImmediate(() => this.removeSpentNow());
+    this.spentFlush ??= setImmediate(() => this.recycleSpentNow());
   }
 
-  private removeSpentNow(): void {
+  private recycleSpentNow(): void {
     this.spentFlush = null;
     const ids = this.spent.splice(0);
     try {
-      this.files.removeSpent(ids);
+      for (const id of ids) this.launchFiles.recycleDir(this.files.controlDir(id));
+      for (const path of this.files.secretFilesOf(ids)) this.launchFiles.recycleSecret(path);
     } catch (err) {
       this.logger.warn(
         `could not remove the control directory or secret files of ${ids.join(', ')}: ${(err as Error).message}`,
@@ -338,7 +342,7 @@ export class JobReaper implements OnModuleDestroy {
     }
     if (this.closed) return;
     this.processes.release(entry);
-    if (outcome.status !== 'queued') this.removeSpentFiles(entry.id);
+    if (outcome.status !== 'queued') this.recycleSpentFiles(entry.id);
     this.logger.log(
       `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
     );

@@ -1,4 +1,6 @@
 import {
+  existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -74,5 +76,52 @@ describe(LaunchFiles.name, () => {
     }
     expect(readFileSync(join(home, 'q_2_aaaaaaaa.token'), 'utf8')).toBe('t2');
     expect(statSync(join(home, 'control-2')).isDirectory()).toBe(true);
+  });
+
+  it('takes an ended job’s secret file (emptied) and empty control directory back as spares: the next launch allocates nothing', async () => {
+    const secret = join(home, 'q_1_aaaaaaaa.run-token');
+    const dir = join(home, 'control-q_1');
+    files.writeSecret(secret, 'dead credential\n');
+    files.makeDir(dir);
+    const [secretIno, dirIno] = [statSync(secret).ino, statSync(dir).ino];
+    await nextTick();
+    files.recycleSecret(secret);
+    files.recycleDir(dir);
+    expect(existsSync(secret) || existsSync(dir)).toBe(false);
+    expect(inodes().has(secretIno) && inodes().has(dirIno)).toBe(true);
+    for (const name of readdirSync(spares))
+      if (name.startsWith('file-')) expect(readFileSync(join(spares, name), 'utf8')).toBe('');
+    // The newest spares are used first: the next launch gets those very inodes, with its own content.
+    const next = join(home, 'q_2_aaaaaaaa.run-token');
+    const nextDir = join(home, 'control-q_2');
+    files.writeSecret(next, 'new');
+    files.makeDir(nextDir);
+    expect([statSync(next).ino, statSync(nextDir).ino]).toEqual([secretIno, dirIno]);
+    expect(readFileSync(next, 'utf8')).toBe('new');
+  });
+
+  it('removes instead what a job changed: a looser mode, a second link, a symlink, a non-empty directory (never following a link)', () => {
+    const before = inodes();
+    const loose = join(home, 'q_1_aaaaaaaa.a');
+    writeFileSync(loose, 'x', { mode: 0o644 });
+    const linked = join(home, 'q_1_aaaaaaaa.b');
+    writeFileSync(linked, 'x', { mode: 0o600 });
+    linkSync(linked, join(home, 'kept-by-the-job'));
+    const outside = join(home, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'data'), 'keep');
+    const linkedDir = join(home, 'control-link');
+    symlinkSync(outside, linkedDir);
+    const full = join(home, 'control-full');
+    mkdirSync(full);
+    writeFileSync(join(full, 'endpoint.json'), '{}');
+    for (const path of [loose, linked]) files.recycleSecret(path);
+    for (const path of [linkedDir, full]) files.recycleDir(path);
+    for (const path of [loose, linked, linkedDir, full]) expect(existsSync(path)).toBe(false);
+    expect(readFileSync(join(outside, 'data'), 'utf8')).toBe('keep');
+    expect(readFileSync(join(home, 'kept-by-the-job'), 'utf8')).toBe('x');
+    expect(inodes()).toEqual(before);
+    files.recycleSecret(join(home, 'missing'));
+    files.recycleDir(join(home, 'missing-dir'));
   });
 });
