@@ -1,4 +1,4 @@
-import { rmSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobFiles } from '@trainyard/jobs';
 import { jobsApi } from './support/api';
@@ -167,7 +167,7 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     }
   });
 
-  it('a requeued job cancelled before its next attempt ends its run too (aborted)', async () => {
+  it('a requeued job cancelled before its next attempt ends aborted, keeping its record, log and run (aborted)', async () => {
     const low = (
       await api.command(['sleep', '30'], {
         requested_gpus: 2,
@@ -187,7 +187,22 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     // Between attempts its run goes on: the next attempt reuses it.
     expect(await runOf()).toMatchObject({ status: 'running' });
 
-    expect((await api.call('DELETE', `/api/queue/${low}`)).status).toBe(200);
+    const files = server.app.get(JobFiles);
+    expect(existsSync(files.controlDir(low))).toBe(true);
+    const cancel = await api.call('DELETE', `/api/queue/${low}`);
+    expect(cancel.body).toEqual({ queue_id: low, outcome: 'aborted' });
+    // It ran: its record says how it ended (it was erased, a 404), and its log stays.
+    expect(await api.job(low)).toMatchObject({
+      status: 'aborted',
+      termination_reason: 'user_abort',
+      restart_count: 1,
+      error: expect.stringContaining('cancelled before attempt 2'),
+      ended_at: expect.any(String),
+    });
+    expect(existsSync(files.tty(low))).toBe(true);
+    // What only a running job uses goes: its control directory and its run token.
+    expect(existsSync(files.controlDir(low))).toBe(false);
+    expect(readdirSync(server.config.paths.secretsDir).filter((n) => n.startsWith(low))).toEqual([]);
     // Closed with the cancel, in its transaction: not left `running` (its ingest token never expiring).
     expect(await runOf()).toMatchObject({ status: 'aborted' });
     await api.waitStatus(high, ['done'], 15_000);

@@ -7,7 +7,7 @@
  *     │  └─ a dependency can no longer be met ─▶ aborted (dependency_failed)
  *     │                  │                     │             ▲                              failed
  *     cancel: the        └─ launch failed ─────┴─────────────┘ (stop requested, or the main  aborted
- *     row is removed                                           process exited while others remain)
+ *     row is removed (one that ran before: aborted)            process exited while others remain)
  *     └───────────── preempted: terminating ──every process gone──▶ queued again (restart_count + 1)
  *
  * Status and termination reason are stored apart (as dstack's JobStatus / JobTerminationReason and
@@ -44,7 +44,8 @@ export function isActive(status: JobStatus): boolean {
 
 /** Every allowed move; anything else is refused (the repository's compare-and-set uses this). */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  // queued → aborted: a dependency can no longer be met (dependency_failed); it never started.
+  // queued → aborted: a dependency can no longer be met (dependency_failed), or a job queued again
+  // after running (preempted) is cancelled (user_abort).
   queued: ['starting', 'aborted'],
   // starting → queued: a claim whose launch provably never happened (see JobReaper).
   starting: ['queued', 'running', 'terminating', 'done', 'failed', 'aborted'],

@@ -79,6 +79,12 @@ describe(describeCancel.name, () => {
   it.each<[string, string, Parameters<typeof describeCancel>[1], string]>([
     ['queued', 'removed', { status: 'queued', termination_reason: null }, `${id} removed from the queue`],
     [
+      'queued again after running',
+      'aborted',
+      { status: 'queued', termination_reason: null },
+      `${id} aborted: it had run before (preempted), so its record and log are kept`,
+    ],
+    [
       'running',
       'aborting',
       { status: 'running', termination_reason: null },

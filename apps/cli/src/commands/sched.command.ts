@@ -57,13 +57,15 @@ export function formatGpus(
 
 /**
  * What `sched cancel` did, from the server's answer and the job as it was before: removed from the
- * queue; already stopping (it was `terminating`), with why; or started, and now being aborted.
+ * queue; ended aborted (queued again after running); already stopping (it was `terminating`), with why; or started, and now being aborted.
  */
 export function describeCancel(
   result: CancelQueueItemResponseDto,
   before: Pick<JobDto, 'status' | 'termination_reason'>,
 ): string {
   if (result.outcome === 'removed') return `${result.queue_id} removed from the queue`;
+  if (result.outcome === 'aborted')
+    return `${result.queue_id} aborted: it had run before (preempted), so its record and log are kept`;
   if (before.status === 'terminating')
     return `${result.queue_id} is already stopping${before.termination_reason ? ` (${before.termination_reason})` : ''}`;
   return `${result.queue_id} has started: aborting it`;

@@ -374,7 +374,9 @@ export class JobsStore {
       this.toasts.info(
         data.outcome === 'removed'
           ? `Removed ${label(job)} from the queue.`
-          : `${label(job)} had started; aborting it.`,
+          : data.outcome === 'aborted'
+            ? `Cancelled ${label(job)}: it had run before, so it is kept as aborted.`
+            : `${label(job)} had started; aborting it.`,
       );
     });
   }

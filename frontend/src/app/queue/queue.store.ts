@@ -77,7 +77,9 @@ export class QueueStore {
       this.toasts.info(
         data.outcome === 'removed'
           ? `Removed ${item.name ?? item.queue_id} from the queue.`
-          : `${item.name ?? item.queue_id} had started; it is being aborted.`,
+          : data.outcome === 'aborted'
+            ? `Cancelled ${item.name ?? item.queue_id}: it had run before, so it is kept as aborted.`
+            : `${item.name ?? item.queue_id} had started; it is being aborted.`,
       );
       this.items.update((list) => list.filter((i) => i.queue_id !== item.queue_id));
       await this.load();

@@ -135,3 +135,31 @@ describe('job replay: job.preempted', () => {
     ]);
   });
 });
+
+describe('job replay: job.finished', () => {
+  const finished = {
+    queue_id: 'q_1_ab',
+    status: 'aborted',
+    exit_code: 143,
+    error: 'preempted; cancelled before attempt 2',
+    termination_reason: 'user_abort',
+    ended_at: '2030-01-01T00:00:09.000Z',
+  };
+
+  it('ends a requeued job cancelled while queued (aborted), as the live cancel does', async () => {
+    await apply('job.queued.v1', entry);
+    await dataSource.manager.query(`UPDATE jobs SET restart_count = 1 WHERE id = 'q_1_ab'`);
+    await apply('job.finished.v1', finished);
+    expect(await rows()).toEqual([
+      expect.objectContaining({ status: 'aborted', termination_reason: 'user_abort', exit_code: 143 }),
+    ]);
+  });
+
+  it('refuses to end a queued job done: only an active job gets there', async () => {
+    await apply('job.queued.v1', entry);
+    await expect(apply('job.finished.v1', { ...finished, status: 'done' })).rejects.toThrow(
+      /no job q_1_ab in/,
+    );
+    expect(await rows()).toEqual([expect.objectContaining({ status: 'queued' })]);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Tx } from '@trainyard/database';
 import { expectAffected, replayRule, type ReplayRule } from '@trainyard/journal';
 import { In } from 'typeorm';
-import { ACTIVE_STATUSES, type JobStatus } from '../job-lifecycle';
+import { ACTIVE_STATUSES, sourcesOf, type JobStatus } from '../job-lifecycle';
 import {
   JobCancelledEvent,
   JobDependencyFailedEvent,
@@ -106,7 +106,8 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       termination_reason: e.termination_reason,
       ended_at: e.ended_at,
     };
-    await update(tx, e.queue_id, ACTIVE_STATUSES, changes);
+    // From where the live path's moveTo takes it: an active job, or a requeued one cancelled (aborted).
+    await update(tx, e.queue_id, sourcesOf(e.status), changes);
   }),
   replayRule(JobDependencyFailedEvent, async (tx, e) => {
     await update(tx, e.queue_id, ['queued'], dependencyFailedChanges(e));

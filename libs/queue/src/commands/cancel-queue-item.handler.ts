@@ -1,10 +1,21 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { isActive, JobCancelledEvent, JobHooks, JobRepository, TerminateJobCommand } from '@trainyard/jobs';
+import {
+  isActive,
+  JobCancelledEvent,
+  JobFiles,
+  JobFinishedEvent,
+  JobHooks,
+  JobRepository,
+  TerminateJobCommand,
+} from '@trainyard/jobs';
 import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
 
-/** Queued → removed; active → stopped as user_abort (SIGTERM, grace, SIGKILL). */
+/**
+ * Queued and never run → removed; queued for another attempt after running (preempted) → aborted
+ * as user_abort, its record, log and run kept; active → stopped as user_abort (SIGTERM, grace, SIGKILL).
+ */
 @CommandHandler(CancelQueueItemCommand)
 export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {
   constructor(
@@ -12,16 +23,30 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     private readonly journal: Journal,
     private readonly commandBus: CommandBus,
     private readonly hooks: JobHooks,
+    private readonly files: JobFiles,
   ) {}
 
   async execute({ queueId }: CancelQueueItemCommand): Promise<CancelOutcome> {
     const outcome = await this.journal.record(async (tx) => {
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
+      const endedAt = new Date().toISOString();
+      const end = { queue_id: queueId, status: 'aborted' as const, ended_at: endedAt };
+      if (job.status === 'queued' && job.restart_count > 0) {
+        // It ran before (a preempted attempt): its record, log and run are history, not a queue entry.
+        const changes = {
+          exit_code: job.exit_code,
+          error: `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
+          termination_reason: 'user_abort' as const,
+          ended_at: endedAt,
+        };
+        if (!(await this.jobs.moveTo(tx, queueId, 'aborted', changes)))
+          throw new DomainError('CONFLICT', `${queueId} changed meanwhile; try again`);
+        const finished = new JobFinishedEvent({ queue_id: queueId, status: 'aborted', ...changes });
+        return { result: 'aborted' as const, events: [finished, ...(await this.hooks.ended(tx, [end]))] };
+      }
       if (job.status === 'queued') {
         await this.jobs.delete(tx, queueId);
-        // A requeued job has a run from its earlier attempt: it ends with the job.
-        const end = { queue_id: queueId, status: 'aborted' as const, ended_at: new Date().toISOString() };
         const events = [new JobCancelledEvent(queueId), ...(await this.hooks.ended(tx, [end]))];
         return { result: 'removed' as const, events };
       }
@@ -34,6 +59,8 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     if (outcome === 'aborting') {
       await this.commandBus.execute(new TerminateJobCommand(queueId, 'user_abort'));
     }
+    // Its control directory and secret files (the last attempt's) are nobody's any more.
+    if (outcome === 'aborted') this.files.removeSpent([queueId]);
     return outcome;
   }
 }

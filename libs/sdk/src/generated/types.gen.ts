@@ -363,7 +363,9 @@ export type CancelArrayResponseDto = {
 
 export type CancelQueueItemResponseDto = {
     /**
-     * `removed` (it was queued) or `aborting` (it was running; it ends as `aborted`).
+     * `removed` (it was queued and never ran), `aborted` (it was queued for another attempt after
+     * running: it ended `aborted` and keeps its record and log) or `aborting` (it was running; it ends
+     * as `aborted`).
      */
     outcome: string;
     queue_id: string;
