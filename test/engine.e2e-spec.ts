@@ -45,6 +45,19 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(await api.waitStatus(ok.body.queue_id, ['done'])).toMatchObject({ exit_code: 0, error: null });
   });
 
+  it('tells an exit code above 128 from a death by signal (both are 128+N in exit_code)', async () => {
+    const exited = await api.command(['sh', '-c', 'exit 137']);
+    const killed = await api.command(['sh', '-c', 'kill -KILL $$']);
+    expect(await api.waitStatus(exited.body.queue_id, ['failed'])).toMatchObject({
+      exit_code: 137,
+      error: 'exited with code 137',
+    });
+    expect(await api.waitStatus(killed.body.queue_id, ['failed'])).toMatchObject({
+      exit_code: 137,
+      error: 'killed by signal 9 (SIGKILL)',
+    });
+  });
+
   it('gives GPU-less command jobs an empty CUDA_VISIBLE_DEVICES and the job id', async () => {
     const { body } = await api.command(
       ['sh', '-c', 'echo "[$CUDA_VISIBLE_DEVICES] $TRAINYARD_JOB_ID $MY_VAR"'],

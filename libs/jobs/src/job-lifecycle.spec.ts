@@ -102,6 +102,25 @@ describe(settle.name, () => {
       { status: 'aborted', reason: 'user_abort' },
       /aborted on request; killed by signal 15/,
     ],
+    // Known from the monitor's record: a handler that saved and then ran `exit 143` exited, no signal.
+    [
+      'user_abort, then its handler exits 143',
+      { requested: 'user_abort', exitCode: 143, bySignal: false },
+      { status: 'aborted', reason: 'user_abort' },
+      /^aborted on request; exited with code 143$/,
+    ],
+    [
+      'user_abort, then SIGTERM ends it (recorded as a signal)',
+      { requested: 'user_abort', exitCode: 143, bySignal: true },
+      { status: 'aborted', reason: 'user_abort' },
+      /^aborted on request; killed by signal 15 \(SIGTERM\)$/,
+    ],
+    [
+      'exit 137 of its own',
+      { requested: null, exitCode: 137, bySignal: false },
+      { status: 'failed', reason: 'exited_nonzero' },
+      /^exited with code 137$/,
+    ],
     [
       'user_abort, found after a restart',
       { requested: 'user_abort', exitCode: 143, foundAfterRestart: true },

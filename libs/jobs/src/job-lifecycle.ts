@@ -121,6 +121,11 @@ export interface JobEndEvidence {
   requested: TerminationRequest | null;
   /** The job command's exit status (from the exit-status file; 128+N for signal N), or null. */
   exitCode: number | null;
+  /**
+   * Whether a signal ended the command (true) or it exited with `exitCode` itself (false), as the
+   * monitor recorded it; absent when not known (a status from elsewhere): 129–159 then read as signals.
+   */
+  bySignal?: boolean;
   /** Why the launch failed, when it did. */
   launchError: string | null;
   /**
@@ -165,6 +170,7 @@ export function settle(evidence: JobEndEvidence): JobOutcome {
 
 function outcomeOf(evidence: JobEndEvidence): JobOutcome {
   const { requested, exitCode, launchError, execError, foundAfterRestart } = evidence;
+  const describe = (code: number) => describeExit(code, evidence.bySignal);
   const later = foundAfterRestart ? ' (ended while the server was down)' : '';
   if (launchError !== null) return { status: 'failed', reason: 'launch_failed', error: launchError };
   switch (requested) {
@@ -173,13 +179,13 @@ function outcomeOf(evidence: JobEndEvidence): JobOutcome {
       return {
         status: 'aborted',
         reason: requested,
-        error: `${requested === 'user_kill' ? 'force-killed' : 'aborted'} on request${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
+        error: `${requested === 'user_kill' ? 'force-killed' : 'aborted'} on request${exitCode === null ? '' : `; ${describe(exitCode)}`}`,
       };
     case 'time_limit':
       return {
         status: 'aborted',
         reason: 'time_limit',
-        error: `stopped at its time limit${exitCode === null ? '' : `; ${describeExit(exitCode)}`}`,
+        error: `stopped at its time limit${exitCode === null ? '' : `; ${describe(exitCode)}`}`,
       };
     case 'preempted':
       return { status: 'queued', reason: 'preempted', error: null };
@@ -189,7 +195,7 @@ function outcomeOf(evidence: JobEndEvidence): JobOutcome {
         : {
             status: 'failed',
             reason: 'trainer_stop',
-            error: `asked to stop by its trainer, then ${exitCode === null ? 'left no exit status' : describeExit(exitCode)}${later}`,
+            error: `asked to stop by its trainer, then ${exitCode === null ? 'left no exit status' : describe(exitCode)}${later}`,
           };
     case null:
       break;
@@ -199,7 +205,7 @@ function outcomeOf(evidence: JobEndEvidence): JobOutcome {
     return {
       status: 'failed',
       reason: 'exited_nonzero',
-      error: (execError ?? describeExit(exitCode)) + later,
+      error: (execError ?? describe(exitCode)) + later,
     };
   return foundAfterRestart
     ? {
@@ -217,9 +223,13 @@ const SIGNAL_NAMES: Readonly<Record<number, string>> = {
   15: 'SIGTERM',
 };
 
-/** "exited with code 3" / "killed by signal 9 (SIGKILL)", for a shell-style exit status. */
-export function describeExit(code: number): string {
-  if (code > 128 && code < 160) {
+/**
+ * "exited with code 3" / "killed by signal 9 (SIGKILL)", for a shell-style exit status (128+N for
+ * signal N). `bySignal` says which it was when known; unknown, 129–159 are read as signals (as a
+ * shell's `$?` would be).
+ */
+export function describeExit(code: number, bySignal?: boolean): string {
+  if (bySignal ?? (code > 128 && code < 160)) {
     const name = SIGNAL_NAMES[code - 128];
     return `killed by signal ${code - 128}${name ? ` (${name})` : ''}`;
   }

@@ -289,7 +289,7 @@ static void reap(void) {
     if (i < monitor_count) {
       /* Its monitor was killed and we, the subreaper above it, inherited the command: its real exit
        * status is still recorded. */
-      write_exit_file(monitors[i].exit, status >= 0 ? status : 1, "");
+      write_exit_file(monitors[i].exit, wait_status, "");
       send_main_exited(monitors[i].id, status);
       monitors[i].command = 0;
       if (monitors[i].pid == 0) forget(i);

@@ -33,7 +33,8 @@
  *    from /dev/null;
  * 4. copies the terminal's output to the log as it comes, kept under LOG_CAP by dropping the
  *    oldest output (see capped_log_*); writes the command's exit status to EXIT (0600, atomic rename)
- *    the moment it ends, with a second line saying why when it could not be run at all; reaps
+ *    the moment it ends — its exit code, or "signal N" — with a second line saying why when it could
+ *    not be run at all; reaps
  *    orphans; exits once the command and every other process holding the terminal or descending
  *    from it are gone (nothing is hung up under processes still shutting down).
  * SIGTERM, SIGINT and SIGHUP stay blocked in the monitor: the server decides when the job is over.
@@ -544,12 +545,14 @@ static char *join_cgroup(const char *path, pid_t pid) {
   return NULL;
 }
 
-int write_exit_file(const char *path, int code, const char *why) {
+int write_exit_file(const char *path, int wait_status, const char *why) {
   char *tmp = with_suffix(path, ".tmp");
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int ok = fd >= 0;
   if (ok) {
-    ok = dprintf(fd, "%d\n", code) > 0 && (!why[0] || dprintf(fd, "%s\n", why) > 0);
+    ok = (WIFSIGNALED(wait_status) ? dprintf(fd, "signal %d\n", WTERMSIG(wait_status))
+                                   : dprintf(fd, "%d\n", WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1)) > 0 &&
+         (!why[0] || dprintf(fd, "%s\n", why) > 0);
     ok = close(fd) == 0 && ok;
     ok = ok && rename(tmp, path) == 0;
   }
@@ -712,7 +715,7 @@ int monitor_main(const char *cgroup_parent) {
         why[n > 0 ? n : 0] = '\0';
         close(why_pipe[0]);
         collapse_whitespace(why);
-        if (write_exit_file(req.exit, main_status >= 0 ? main_status : 1, why) != 0)
+        if (write_exit_file(req.exit, wait_status, why) != 0)
           dprintf(2, "trainyard: cannot record the exit status: %s\n", strerror(errno));
         text_t m = {0};
         text_printf(&m, "{\"op\":\"main_exited\",\"status\":");

@@ -299,6 +299,7 @@ export class JobReaper implements OnModuleDestroy {
     const outcome = settle({
       requested: entry.request,
       exitCode,
+      bySignal: fromFile?.bySignal,
       execError: fromFile?.why ?? null,
       launchError,
       foundAfterRestart: entry.endedWhileDown,
@@ -368,12 +369,16 @@ export function readExitFile(path: string): number | null {
  * The exit-status file: the status on its first line, then (optionally) why the command could not
  * be run at all, e.g. "command not found: trian.py". Null when absent or unreadable.
  */
-export function readExitRecord(path: string): { code: number; why: string | null } | null {
+export function readExitRecord(path: string): { code: number; bySignal: boolean; why: string | null } | null {
   try {
     const [first, ...rest] = readFileSync(path, 'utf8').split('\n');
-    const code = first.trim();
-    if (!/^\d+$/.test(code)) return null;
-    return { code: Number(code), why: rest.join(' ').trim() || null };
+    // "137": it exited with 137; "signal 9": SIGKILL ended it (shell-style 137).
+    const status = /^(?:(\d+)|signal (\d+))$/.exec(first.trim());
+    if (!status) return null;
+    const why = rest.join(' ').trim() || null;
+    return status[1] !== undefined
+      ? { code: Number(status[1]), bySignal: false, why }
+      : { code: 128 + Number(status[2]), bySignal: true, why };
   } catch {
     return null;
   }
