@@ -1,4 +1,4 @@
-import { effect, inject } from '@angular/core';
+import { effect, inject, type Signal } from '@angular/core';
 import { streamJobChanges } from '@trainyard/sdk';
 import { STREAM_OPTIONS } from './api';
 import { AuthStore } from './auth.store';
@@ -17,15 +17,17 @@ export const LIVE_POLL_MS = 5_000;
 export interface FollowOptions {
   /** Whether to keep polling while the stream is live; default always. Read before each poll. */
   pollWhileLive?: () => boolean;
+  /** While true, loads wait (as behind a confirmation), and one runs when it turns false. */
+  hold?: Signal<boolean>;
 }
 
 /**
  * Keeps a view of jobs current over `WS /api/jobs/stream`: `load` runs on its first frame (sent on
  * connect, so nothing is missed between the read and the subscription) and after every frame (never
  * two at once; a frame during a load means one more load after it). It polls instead while the
- * stream is down, and while live only as `pollWhileLive` asks. While a confirmation is open, loads
- * wait until it closes: the row being asked about (and every row around it) stays where it is behind
- * the dialog. Call in an injection context; returns the function that stops it all.
+ * stream is down, and while live only as `pollWhileLive` asks. While a confirmation is open (or
+ * `hold` is true), loads wait until it closes: the row being asked about (and every row around it)
+ * stays where it is behind the dialog. Call in an injection context; returns the function that stops it all.
  */
 export function followJobChanges(load: () => Promise<unknown>, options: FollowOptions = {}): () => void {
   let running: Promise<unknown> | null = null;
@@ -33,7 +35,7 @@ export function followJobChanges(load: () => Promise<unknown>, options: FollowOp
   let held = false;
   const confirm = inject(ConfirmStore);
   const reload = (): void => {
-    if (confirm.open()) {
+    if (confirm.open() || options.hold?.()) {
       held = true;
       return;
     }
@@ -59,7 +61,7 @@ export function followJobChanges(load: () => Promise<unknown>, options: FollowOp
   );
   live.start();
   const resume = effect(() => {
-    if (!confirm.open() && held) {
+    if (!confirm.open() && !options.hold?.() && held) {
       held = false;
       reload();
     }

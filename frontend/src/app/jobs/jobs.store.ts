@@ -1,4 +1,5 @@
 import { DestroyRef, Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
+import { from, lastValueFrom, mergeMap } from 'rxjs';
 import {
   type ControlJobData,
   type JobControlResponseDto,
@@ -47,6 +48,8 @@ export function defaultOrder(by: JobSort): 'asc' | 'desc' {
 }
 
 const PAGE = 200;
+/** Requests a bulk action has in flight at once (a browser opens at most six connections per host). */
+const BULK_CONCURRENCY = 4;
 
 const FILTER_STATUSES: Record<StatusFilter, JobStatus[] | null> = {
   all: null,
@@ -186,12 +189,17 @@ export class JobsStore {
     () => this.items().filter((j) => ['done', 'failed', 'aborted'].includes(j.status)).length,
   );
 
+  /** A bulk action is under way: change-driven reloads wait for its end. */
+  private readonly bulkRunning = signal(false);
   private generation = 0;
   private loaded = false;
 
   constructor() {
     // Loads on the change stream's frames; polls while live only for what comes without an event.
-    const stop = followJobChanges(() => this.load(), { pollWhileLive: () => this.awaitingEndpoint() });
+    const stop = followJobChanges(() => this.load(), {
+      pollWhileLive: () => this.awaitingEndpoint(),
+      hold: this.bulkRunning,
+    });
     const refresh = inject(RefreshBus);
     // Reload at once when the filter, the search, the sort, the page size or the refresh button changes.
     let first = true;
@@ -427,14 +435,19 @@ export class JobsStore {
   }
 
   /**
-   * Cancels (queued), kills (running, SIGTERM) or deletes (finished) each job, one after another;
-   * one toast for the lot (and one naming the first failure), one reload at the end.
+   * Cancels (queued), kills (running, SIGTERM) or deletes (finished) each job, BULK_CONCURRENCY
+   * requests at a time; the list is not re-read meanwhile (every job's change would re-read it), and
+   * leaving the page asks first. One toast for the lot (and one naming the first failure), one
+   * reload at the end.
    */
   async bulk(jobs: readonly JobDto[], kind: BulkKind): Promise<void> {
-    const ids = jobs.map((j) => j.queue_id);
+    const ids = new Set(jobs.map((j) => j.queue_id));
     this.pending.update((s) => new Set([...s, ...ids]));
+    this.bulkRunning.set(true);
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
     const failures: string[] = [];
-    for (const job of jobs) {
+    const act = async (job: JobDto): Promise<void> => {
       const path = { queue_id: job.queue_id };
       try {
         if (kind === 'cancel') await cancelQueueItem({ client: this.api, path });
@@ -443,8 +456,14 @@ export class JobsStore {
       } catch (err) {
         failures.push(`${label(job)}: ${errorMessage(err)}`);
       }
+    };
+    try {
+      await lastValueFrom(from(jobs).pipe(mergeMap(act, BULK_CONCURRENCY)), { defaultValue: undefined });
+    } finally {
+      window.removeEventListener('beforeunload', warn);
+      this.bulkRunning.set(false);
     }
-    this.pending.update((s) => new Set([...s].filter((id) => !ids.includes(id))));
+    this.pending.update((s) => new Set([...s].filter((id) => !ids.has(id))));
     const done = jobs.length - failures.length;
     if (done) this.toasts.info(`${BULK_DONE[kind]} ${done} job${done === 1 ? '' : 's'}.`);
     if (failures.length)
