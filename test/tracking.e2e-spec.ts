@@ -260,6 +260,28 @@ describe('run tracking (e2e)', () => {
     const forged = `${token.slice(0, -4)}AAAA`;
     expect((await call('POST', `/api/runs/${runId}/log`, {}, forged)).status).toBe(401);
     await api.waitStatus(job.queue_id, ['done'], 15_000);
+
+    // After the job's end the run's status is final: a late `running` (its token is still good for
+    // an hour) is refused, and nothing of that batch is written; metrics alone still go in.
+    const late = await call(
+      'POST',
+      `/api/runs/${runId}/log`,
+      { status: 'running', metrics: [{ path: 'late', step: 0, value: 1 }] },
+      token,
+    );
+    expect([late.status, late.body.details]).toEqual([409, [expect.objectContaining({ field: 'status' })]]);
+    expect((await call('GET', `/api/runs/${runId}`)).body.status).toBe('finished');
+    expect((await call('GET', `/api/runs/${runId}/metric-paths`)).body.paths).not.toContain('late');
+    expect(
+      (
+        await call(
+          'POST',
+          `/api/runs/${runId}/log`,
+          { metrics: [{ path: 'late', step: 0, value: 1 }] },
+          token,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('samples the GPU series of a running job into its run', async () => {

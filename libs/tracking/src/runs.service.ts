@@ -130,9 +130,19 @@ export class RunsService implements OnModuleInit {
     return { row, events: [new RunCreatedEvent({ run_id: runId, ...fields, created_at: now })] };
   }
 
-  /** Writes a validated batch to a native run (404 for unknown or imported runs). */
+  /**
+   * Writes a validated batch to a native run (404 for unknown or imported runs). A job's run takes
+   * its final status from the job's end: a `status` after that (a late flush, a copied token) is a
+   * 409 naming `status`, and nothing of the batch is written.
+   */
   async log(runId: string, batch: LogBatch): Promise<void> {
-    if (!this.runs.get(runId)) throw notFound(runId);
+    const run = this.runs.get(runId);
+    if (!run) throw notFound(runId);
+    // The job's end arms the token's expiry: from then on the run's status is the job's outcome.
+    if (batch.status && batch.status !== run.status && run.job_id !== null && run.token_expires_at !== null) {
+      const message = `run ${runId} belongs to job ${run.job_id}, which has ended: its status stays ${run.status}`;
+      throw new DomainError('CONFLICT', message, [{ field: 'status', message }]);
+    }
     const now = new Date().toISOString();
     if (batch.metrics.paths.length || batch.strings.paths.length || batch.configs.length) {
       await this.runs.write(runId, batch, now);
