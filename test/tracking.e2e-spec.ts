@@ -257,6 +257,10 @@ describe('run tracking (e2e)', () => {
         401,
       ]);
     }
+    // Not "not this server's token": it says what it is and where it is accepted.
+    expect((await call('GET', '/api/jobs', undefined, token)).body.message).toBe(
+      'The bearer token is a run’s ingest token, accepted only on POST /api/runs/{its run}/log, not this route',
+    );
     const forged = `${token.slice(0, -4)}AAAA`;
     expect((await call('POST', `/api/runs/${runId}/log`, {}, forged)).status).toBe(401);
     await api.waitStatus(job.queue_id, ['done'], 15_000);

@@ -70,18 +70,20 @@ const SCOPED_TOKEN_FORBIDDEN: Refusal = {
 
 /**
  * A bearer token of a registered scoped scheme is judged by its scheme on the scheme's own routes
- * (`ok`/`forbidden`/`invalid`) and is `invalid` everywhere else; undefined: not a scoped token.
+ * (`ok`/`forbidden`/`invalid`) and is no credential everywhere else (a 401 saying what it is);
+ * undefined: not a scoped token.
  */
 function scopedVerdict(
   credentials: Credentials,
   request: FastifyRequest,
   routeKey: string | undefined,
-): 'ok' | 'forbidden' | 'invalid' | undefined {
+): 'ok' | 'forbidden' | 'invalid' | Refusal | undefined {
   if (!credentials.authRequired) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   const scheme = match ? credentials.scoped.schemeOf(match[1]) : undefined;
   if (!match || !scheme) return undefined;
-  if (routeKey === undefined || !scheme.routes.includes(routeKey)) return 'invalid';
+  if (routeKey === undefined || !scheme.routes.includes(routeKey))
+    return { ...UNAUTHENTICATED, message: `The bearer token is ${scheme.description}, not this route` };
   const verdict = scheme.check(match[1], (request.params ?? {}) as Record<string, string>, Date.now());
   return verdict ?? 'invalid';
 }
@@ -136,6 +138,7 @@ export function installAuthGate(
       return;
     }
     if (scoped === 'forbidden') return send(reply, SCOPED_TOKEN_FORBIDDEN);
+    if (typeof scoped === 'object') return send(reply, scoped);
     const auth = scoped === 'invalid' ? null : credentials.authenticate(request.headers, request.url);
     if (!auth) return send(reply, unauthenticated(credentials, request.headers, request.url));
     if (auth.method === 'cookie' && changes && !originMatchesHost(request.headers))

@@ -9,6 +9,8 @@ export interface ScopedTokenScheme {
   prefix: string;
   /** The routes it may call, as `METHOD /route/template` (the route Fastify matched). */
   routes: readonly string[];
+  /** What it is and where it is accepted, for the 401 elsewhere ("a run's ingest token: only on …"). */
+  description: string;
   /**
    * `ok`: the token may make this request (`params` are the matched route's parameters);
    * `forbidden`: it is a valid token, but for another resource (403); null: not a valid token (401).

@@ -83,6 +83,7 @@ export class RunsService implements OnModuleInit {
     this.credentials.scoped.register({
       prefix: RUN_TOKEN_PREFIX,
       routes: [RUN_INGEST_ROUTE],
+      description: 'a run’s ingest token, accepted only on POST /api/runs/{its run}/log',
       check: (token, params, now) => this.checkToken(token, params.run_id, now),
     });
   }
