@@ -54,6 +54,8 @@ export function formatTime(iso: string | null | undefined): string {
 
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'starting', 'running', 'terminating'];
 export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'aborted'];
+/** Every job status, in lifecycle order. */
+export const JOB_STATUSES: readonly JobStatus[] = [...ACTIVE_STATUSES, ...FINISHED_STATUSES];
 
 export function isActive(status: JobStatus): boolean {
   return ACTIVE_STATUSES.includes(status);

@@ -89,6 +89,16 @@ const MAX_FRACTION = 0.8;
             {{ f.label }}
           </button>
         }
+        @if (customStatuses(); as custom) {
+          <button
+            type="button"
+            aria-pressed="true"
+            title="Show every status"
+            (click)="store.setFilter('all')"
+          >
+            {{ custom }} ✕
+          </button>
+        }
       </div>
       <div class="search">
         <input
@@ -638,6 +648,11 @@ export class JobsPageComponent {
     { value: 'failed', label: 'Failed' },
     { value: 'aborted', label: 'Aborted' },
   ];
+  /** A status filter from a link that no button stands for (`queued, running`), or null. */
+  protected readonly customStatuses = computed(() => {
+    const filter = this.store.statusFilter();
+    return this.filters.some((f) => f.value === filter) ? null : filter.split(',').join(', ');
+  });
   protected readonly detailOpen = signal(false);
   protected readonly fraction = signal(clamp(readStored(SPLIT_KEY, 0.42)));
   protected readonly shortId = shortId;

@@ -66,4 +66,15 @@ describe('jobs list state in the URL', () => {
     expect(nextDay('2026-12-31')).toBe('2027-01-01');
     expect(nextDay('2028-02-28')).toBe('2028-02-29');
   });
+
+  it('keeps statuses no button stands for (a link’s `queued,running`), and drops what the API would refuse', () => {
+    const read = (status: string) => listStateFromQuery({ status }, defaultOrder).filter;
+    expect(read('queued')).toBe('queued');
+    expect(read('queued,running')).toBe('queued,running');
+    expect(listStateToQuery({ filter: read('queued,running'), q: '', sort: null })['status']).toBe(
+      'queued,running',
+    );
+    for (const bad of ['bogus', 'queued,bogus', 'queued,queued', 'queued,', ''])
+      expect({ bad, filter: read(bad) }).toEqual({ bad, filter: 'all' });
+  });
 });

@@ -1,5 +1,6 @@
 import type { Params } from '@angular/router';
-import type { JobSort, SortState, StatusFilter } from './jobs.store';
+import { JOB_STATUSES } from '../core/format';
+import { STATUS_TABS, type JobSort, type SortState, type StatusFilter } from './jobs.store';
 
 /** What the Jobs page keeps in its URL (`?q=&status=&sort=&order=`), so a reload or a link restores it. */
 export interface ListState {
@@ -14,7 +15,15 @@ export interface ListState {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-const FILTERS: readonly StatusFilter[] = ['all', 'active', 'done', 'failed', 'aborted'];
+/** A button's filter, or a comma list of job statuses (each once), as the API takes it. */
+function statusFilterOf(value: string): StatusFilter | null {
+  if ((STATUS_TABS as readonly string[]).includes(value)) return value as StatusFilter;
+  const statuses = value.split(',');
+  const valid =
+    statuses.every((s) => (JOB_STATUSES as readonly string[]).includes(s)) &&
+    new Set(statuses).size === statuses.length;
+  return valid ? (value as StatusFilter) : null;
+}
 /** The sorts GET /api/jobs accepts. */
 const SORTS: readonly JobSort[] = [
   'submitted_at',
@@ -47,7 +56,7 @@ export function listStateFromQuery(params: Params, defaultOrder: (by: JobSort) =
     const value: unknown = params[name];
     return typeof value === 'string' ? value : '';
   };
-  const filter = FILTERS.find((f) => f === text('status')) ?? 'all';
+  const filter = statusFilterOf(text('status')) ?? 'all';
   const by = SORTS.find((s) => s === text('sort'));
   const order = text('order');
   return {

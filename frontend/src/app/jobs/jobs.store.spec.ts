@@ -53,6 +53,9 @@ describe('noMatchMessage', () => {
       'No failed job matches “zzznomatch”',
     );
   });
+  it('names the statuses of a link’s filter', () => {
+    expect(noMatchMessage({ ...none, filter: 'queued,running' })).toBe('No queued or running jobs');
+  });
   it('names type and dates too', () => {
     expect(noMatchMessage({ ...none, type: 'command', from: '2026-11-01', to: '2026-11-30' })).toBe(
       'No jobs of type command submitted from 2026-11-01 to 2026-11-30',

@@ -21,7 +21,21 @@ import { SchedulerStore } from '../core/scheduler.store';
 import { formatTime } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 
-export type StatusFilter = 'all' | 'active' | 'done' | 'failed' | 'aborted';
+/** The status filters the page has a button for. */
+export const STATUS_TABS = ['all', 'active', 'done', 'failed', 'aborted'] as const;
+export type StatusTab = (typeof STATUS_TABS)[number];
+/**
+ * A button's filter, or statuses no button stands for, as the API takes them (`queued`,
+ * `queued,running`): from a link or a reload of one.
+ */
+export type StatusFilter = StatusTab | JobStatus | `${JobStatus},${string}`;
+
+/** The statuses a filter asks the API for (null: every status). */
+export function statusesOf(filter: StatusFilter): JobStatus[] | null {
+  return (STATUS_TABS as readonly string[]).includes(filter)
+    ? FILTER_STATUSES[filter as StatusTab]
+    : (filter.split(',') as JobStatus[]);
+}
 export type JobAction = ControlJobData['path']['action'];
 export type JobSort = NonNullable<NonNullable<ListJobsData['query']>['sort']>;
 export interface SortState {
@@ -51,7 +65,7 @@ const PAGE = 200;
 /** Requests a bulk action has in flight at once (a browser opens at most six connections per host). */
 const BULK_CONCURRENCY = 4;
 
-const FILTER_STATUSES: Record<StatusFilter, JobStatus[] | null> = {
+const FILTER_STATUSES: Record<StatusTab, JobStatus[] | null> = {
   all: null,
   active: ['queued', 'starting', 'running', 'terminating'],
   done: ['done'],
@@ -79,7 +93,7 @@ export function noMatchMessage(f: {
   from: string;
   to: string;
 }): string {
-  const kind = f.filter === 'all' ? '' : `${f.filter} `;
+  const kind = f.filter === 'all' ? '' : `${f.filter.split(',').join(' or ')} `;
   const type = f.type ? ` of type ${f.type}` : '';
   const range = [f.from && `from ${f.from}`, f.to && `to ${f.to}`].filter(Boolean).join(' ');
   const dates = range ? ` submitted ${range}` : '';
@@ -293,7 +307,7 @@ export class JobsStore {
 
   async load(): Promise<void> {
     const generation = ++this.generation;
-    const statuses = FILTER_STATUSES[this.statusFilter()];
+    const statuses = statusesOf(this.statusFilter());
     const q = this.query().trim();
     const sort = this.sort();
     const selectedId = this.selectedId();
