@@ -82,6 +82,17 @@ describe('paged list reads (e2e, in-process server)', () => {
     for (const limit of [1, 2, 4]) expect(await all(path, limit)).toEqual(whole);
   });
 
+  it('pages by long non-ASCII names: a cursor holds any name a job may have (200 characters)', async () => {
+    const names = ['名'.repeat(200), '😀'.repeat(100), `"${'\\'.repeat(198)}"`];
+    const ids: string[] = [];
+    for (const name of names) ids.push((await api.command(['true'], { name })).body.queue_id);
+    const path = '/api/jobs?sort=name&order=desc';
+    const whole = await all(path, 1000);
+    expect(await all(path, 1)).toEqual(whole);
+    for (const id of ids) expect(whole).toContain(id);
+    for (const id of ids) expect((await api.call('DELETE', `/api/queue/${id}`)).status).toBe(200);
+  });
+
   /** The first page of `path` with `limit`, and the rest of the list read from its cursor on. */
   async function firstAndRest(path: string, limit: number, between: () => Promise<void>) {
     const first = (await api.call('GET', `${path}?limit=${limit}`)).body;
