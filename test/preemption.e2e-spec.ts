@@ -208,6 +208,29 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     await api.waitStatus(high, ['done'], 15_000);
   });
 
+  it('an array cancelled while a member waits for its next attempt ends that member aborted, kept', async () => {
+    const sweep = await api.command(['sleep', '30'], {
+      requested_gpus: 2,
+      preemptible: true,
+      array: { count: 1 },
+    });
+    const arrayId: string = sweep.body.array_id;
+    const [member] = (await api.call('GET', `/api/jobs?array_id=${arrayId}`)).body.items.map(
+      (j: { queue_id: string }) => j.queue_id,
+    );
+    await api.waitStatus(member, ['running']);
+    const high = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await waitFor(async () => {
+      const job = await api.job(member);
+      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+    }, 'the member to be requeued');
+    const cancel = await api.call('POST', `/api/arrays/${arrayId}/cancel`);
+    expect(cancel.body).toEqual({ array_id: arrayId, removed: [], aborted: [member], aborting: [] });
+    expect(await api.job(member)).toMatchObject({ status: 'aborted', termination_reason: 'user_abort' });
+    expect(existsSync(server.app.get(JobFiles).controlDir(member))).toBe(false);
+    await api.waitStatus(high, ['done'], 15_000);
+  });
+
   it('a requeued job whose log cannot take the attempt line (a full disk) still runs again', async () => {
     const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0, preemptible: true }))
       .body.queue_id;

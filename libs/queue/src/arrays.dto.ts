@@ -46,8 +46,10 @@ export class ArrayDto {
 
 export class CancelArrayResponseDto {
   array_id!: string;
-  /** Queued jobs removed. */
+  /** Queued jobs removed (they never ran). */
   removed!: string[];
+  /** Queued jobs that had run before (preempted, waiting for another attempt): ended `aborted`, kept. */
+  aborted!: string[];
   /** Active jobs asked to stop (user_abort). */
   aborting!: string[];
 }

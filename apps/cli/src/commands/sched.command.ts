@@ -200,7 +200,10 @@ export function registerSched(program: Command, run: CommandRunner): void {
           return ctx.output(
             data,
             () =>
-              `${data.array_id}: ${data.removed.length} queued removed, ${data.aborting.length} running aborting`,
+              `${data.array_id}: ${data.removed.length} queued removed, ${data.aborting.length} running aborting` +
+              (data.aborted.length
+                ? `, ${data.aborted.length} queued again after running ended aborted`
+                : ''),
           );
         }
         const id = target.id;

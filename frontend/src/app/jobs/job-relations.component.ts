@@ -201,7 +201,10 @@ export class JobRelationsComponent {
     if (!ok) return;
     try {
       const { data } = await cancelArray({ client: this.api, path: { array_id: arr.array_id } });
-      this.toasts.info(`Removed ${data.removed.length}, stopping ${data.aborting.length}`);
+      this.toasts.info(
+        `Removed ${data.removed.length}, stopping ${data.aborting.length}` +
+          (data.aborted.length ? `, ended ${data.aborted.length} that had run before` : ''),
+      );
       void this.load(this.job());
     } catch {
       this.toasts.error(`Could not cancel array ${arr.array_id}.`);

@@ -1,7 +1,17 @@
 import { Command } from '@nestjs/cqrs';
 
-/** Removes the array's queued jobs and stops its active ones (user_abort). */
-export class CancelArrayCommand extends Command<{ removed: string[]; aborting: string[] }> {
+/** What an array's cancel did to each of its jobs (ids). */
+export interface CancelArrayResult {
+  /** Queued, never ran: removed. */
+  removed: string[];
+  /** Queued again after running (preempted): ended `aborted`, record and log kept. */
+  aborted: string[];
+  /** Active: asked to stop (user_abort). */
+  aborting: string[];
+}
+
+/** Cancels the array's queued jobs (see cancelQueued) and stops its active ones (user_abort). */
+export class CancelArrayCommand extends Command<CancelArrayResult> {
   constructor(readonly arrayId: string) {
     super();
   }

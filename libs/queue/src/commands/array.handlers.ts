@@ -4,7 +4,7 @@ import { Journal } from '@trainyard/journal';
 import {
   isActive,
   Job,
-  JobCancelledEvent,
+  JobFiles,
   JobHooks,
   JobQueuedEvent,
   JobRepository,
@@ -12,14 +12,18 @@ import {
   QueueWaitTimer,
   TerminateJobCommand,
 } from '@trainyard/jobs';
-import { CancelArrayCommand, RetryArrayCommand } from './array.commands';
+import { CancelArrayCommand, CancelArrayResult, RetryArrayCommand } from './array.commands';
+import { cancelQueued } from './cancel-queued';
 
 async function mustHaveJobs(jobs: Job[], arrayId: string): Promise<Job[]> {
   if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${arrayId}`);
   return jobs;
 }
 
-/** Queued jobs are removed in one transaction (as DELETE /api/queue/{id} does); active ones are stopped. */
+/**
+ * Queued jobs are cancelled in one transaction as DELETE /api/queue/{id} does (removed, or ended
+ * `aborted` when queued again after running); active ones are stopped.
+ */
 @CommandHandler(CancelArrayCommand)
 export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
   constructor(
@@ -27,23 +31,21 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
     private readonly journal: Journal,
     private readonly commandBus: CommandBus,
     private readonly hooks: JobHooks,
+    private readonly files: JobFiles,
   ) {}
 
-  async execute({ arrayId }: CancelArrayCommand): Promise<{ removed: string[]; aborting: string[] }> {
-    const { removed, aborting } = await this.journal.record(async (tx) => {
+  async execute({ arrayId }: CancelArrayCommand): Promise<CancelArrayResult> {
+    const result = await this.journal.record(async (tx) => {
       const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
-      const queued = all.filter((j) => j.status === 'queued').map((j) => j.id);
-      for (let i = 0; i < queued.length; i += 500) await this.jobs.deleteMany(tx, queued.slice(i, i + 500));
-      const result = { removed: queued, aborting: all.filter((j) => isActive(j.status)).map((j) => j.id) };
-      const endedAt = new Date().toISOString();
-      const ended = await this.hooks.ended(
-        tx,
-        queued.map((id) => ({ queue_id: id, status: 'aborted' as const, ended_at: endedAt })),
-      );
-      return { result, events: [...queued.map((id) => new JobCancelledEvent(id)), ...ended] };
+      const queued = all.filter((j) => j.status === 'queued');
+      const { removed, aborted, events } = await cancelQueued(tx, this.jobs, this.hooks, queued);
+      const aborting = all.filter((j) => isActive(j.status)).map((j) => j.id);
+      return { result: { removed, aborted, aborting }, events };
     });
-    for (const id of aborting) await this.commandBus.execute(new TerminateJobCommand(id, 'user_abort'));
-    return { removed, aborting };
+    this.files.removeSpent(result.aborted);
+    for (const id of result.aborting)
+      await this.commandBus.execute(new TerminateJobCommand(id, 'user_abort'));
+    return result;
   }
 }
 

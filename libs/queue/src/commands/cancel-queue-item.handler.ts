@@ -1,15 +1,8 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import {
-  isActive,
-  JobCancelledEvent,
-  JobFiles,
-  JobFinishedEvent,
-  JobHooks,
-  JobRepository,
-  TerminateJobCommand,
-} from '@trainyard/jobs';
+import { isActive, JobFiles, JobHooks, JobRepository, TerminateJobCommand } from '@trainyard/jobs';
+import { cancelQueued } from './cancel-queued';
 import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
 
 /**
@@ -30,25 +23,9 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     const outcome = await this.journal.record(async (tx) => {
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
-      const endedAt = new Date().toISOString();
-      const end = { queue_id: queueId, status: 'aborted' as const, ended_at: endedAt };
-      if (job.status === 'queued' && job.restart_count > 0) {
-        // It ran before (a preempted attempt): its record, log and run are history, not a queue entry.
-        const changes = {
-          exit_code: job.exit_code,
-          error: `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
-          termination_reason: 'user_abort' as const,
-          ended_at: endedAt,
-        };
-        if (!(await this.jobs.moveTo(tx, queueId, 'aborted', changes)))
-          throw new DomainError('CONFLICT', `${queueId} changed meanwhile; try again`);
-        const finished = new JobFinishedEvent({ queue_id: queueId, status: 'aborted', ...changes });
-        return { result: 'aborted' as const, events: [finished, ...(await this.hooks.ended(tx, [end]))] };
-      }
       if (job.status === 'queued') {
-        await this.jobs.delete(tx, queueId);
-        const events = [new JobCancelledEvent(queueId), ...(await this.hooks.ended(tx, [end]))];
-        return { result: 'removed' as const, events };
+        const { removed, events } = await cancelQueued(tx, this.jobs, this.hooks, [job]);
+        return { result: removed.length ? ('removed' as const) : ('aborted' as const), events };
       }
       if (isActive(job.status)) return { result: 'aborting' as const, events: [] };
       throw new DomainError(

@@ -351,12 +351,16 @@ export type BundleRankDto = {
 
 export type CancelArrayResponseDto = {
     /**
+     * Queued jobs that had run before (preempted, waiting for another attempt): ended `aborted`, kept.
+     */
+    aborted: Array<string>;
+    /**
      * Active jobs asked to stop (user_abort).
      */
     aborting: Array<string>;
     array_id: string;
     /**
-     * Queued jobs removed.
+     * Queued jobs removed (they never ran).
      */
     removed: Array<string>;
 };

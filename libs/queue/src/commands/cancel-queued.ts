@@ -1,0 +1,57 @@
+import type { IEvent } from '@nestjs/cqrs';
+import { Job, JobCancelledEvent, JobFinishedEvent, JobHooks, JobRepository } from '@trainyard/jobs';
+
+/** The journal's transaction, as the job repository takes it. */
+type Tx = Parameters<JobRepository['moveTo']>[0];
+
+/** What cancelling queued jobs did: the ones removed, the ones ended, and the journal's events. */
+export interface QueuedCancel {
+  /** Never ran: their rows are gone. */
+  removed: string[];
+  /** Queued again after running (preempted): ended `aborted` / user_abort, record, log and run kept. */
+  aborted: string[];
+  events: IEvent[];
+}
+
+/**
+ * Cancels queued jobs in the caller's transaction (DELETE /api/queue/{id}, an array's cancel): a job
+ * that never ran is removed; one queued for another attempt after running ends `aborted`
+ * (user_abort) — it has a log, a run and a history, which a cancel must not erase. Each one's run
+ * ends with it. Their control directories and secret files are the caller's to remove after the
+ * commit (JobFiles.removeSpent of `aborted`).
+ */
+export async function cancelQueued(
+  tx: Tx,
+  jobs: JobRepository,
+  hooks: JobHooks,
+  queued: readonly Job[],
+): Promise<QueuedCancel> {
+  const endedAt = new Date().toISOString();
+  const removed: string[] = [];
+  const aborted: string[] = [];
+  const events: IEvent[] = [];
+  for (const job of queued) {
+    if (job.restart_count === 0) {
+      removed.push(job.id);
+      events.push(new JobCancelledEvent(job.id));
+      continue;
+    }
+    const changes = {
+      exit_code: job.exit_code,
+      error: `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
+      termination_reason: 'user_abort' as const,
+      ended_at: endedAt,
+    };
+    if (await jobs.moveTo(tx, job.id, 'aborted', changes)) {
+      aborted.push(job.id);
+      events.push(new JobFinishedEvent({ queue_id: job.id, status: 'aborted', ...changes }));
+    }
+  }
+  for (let i = 0; i < removed.length; i += 500) await jobs.deleteMany(tx, removed.slice(i, i + 500));
+  const ends = [...removed, ...aborted].map((id) => ({
+    queue_id: id,
+    status: 'aborted' as const,
+    ended_at: endedAt,
+  }));
+  return { removed, aborted, events: [...events, ...(await hooks.ended(tx, ends))] };
+}
