@@ -292,6 +292,7 @@ describe('console polish (browser e2e)', () => {
 
       session.server = await spawnServer(temp.home, args);
       await banner.waitFor({ state: 'detached', timeout: 20_000 });
-    }, 60_000);
+      // Two stops and two boots: the budget covers its waits' own timeouts (a loaded CI machine).
+    }, 150_000);
   });
 });
