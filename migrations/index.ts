@@ -19,6 +19,7 @@ import { JobMigDevices1796020300000 } from './1796020300000-job-mig-devices';
 import { QueuedDependentsIndex1796020400000 } from './1796020400000-queued-dependents-index';
 import { JobRetryOf1796020500000 } from './1796020500000-job-retry-of';
 import { JobStatusCounts1796020600000 } from './1796020600000-job-status-counts';
+import { JobSortIndexes1796020700000 } from './1796020700000-job-sort-indexes';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   QueuedDependentsIndex1796020400000,
   JobRetryOf1796020500000,
   JobStatusCounts1796020600000,
+  JobSortIndexes1796020700000,
 ];

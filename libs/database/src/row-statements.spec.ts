@@ -164,4 +164,18 @@ describe(selectRows.name, () => {
       QueryFailedError,
     );
   });
+
+  it('queryRows keeps the computed columns it is asked for beside the entity, and only those', async () => {
+    const rows = await queryRows(
+      dataSource.manager,
+      Rows,
+      'SELECT r.*, length(r.name) * 10 AS width, 1 AS other FROM row r WHERE r.id = ?',
+      [1],
+      ['width'],
+    );
+    expect(rows).toEqual([{ id: 1, name: 'a', done: true, size: null, note: 'none', width: 10 }]);
+    await expect(queryRows(dataSource.manager, Rows, 'SELECT * FROM row', [], ['width'])).rejects.toThrow(
+      'no column width',
+    );
+  });
 });

@@ -172,12 +172,14 @@ function prepareRead(connection: Sqlite.Database, metadata: EntityMetadata, driv
  * a transaction it sees that transaction's writes, as TypeORM's queries do. Rejects with TypeORM's
  * QueryFailedError.
  */
-export async function queryRows<T extends ObjectLiteral>(
+export async function queryRows<T extends ObjectLiteral, Extra extends string = never>(
   manager: EntityManager,
   entity: EntityTarget<T>,
   sql: string,
   params: unknown[],
-): Promise<T[]> {
+  /** Result columns that are not the entity's (e.g. a computed sort key), kept on each row as read. */
+  extra: readonly Extra[] = [],
+): Promise<Array<T & Record<Extra, unknown>>> {
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const connection = (driver as unknown as { databaseConnection: Sqlite.Database }).databaseConnection;
@@ -189,5 +191,15 @@ export async function queryRows<T extends ObjectLiteral>(
   } catch (err) {
     throw new QueryFailedError(sql, params, err as Error);
   }
-  return values.map((row) => read.hydrate(row) as T);
+  const names = extra.length ? read.statement.columns().map((c) => c.name) : [];
+  const kept = extra.map((name) => {
+    const i = names.indexOf(name);
+    if (i < 0) throw new Error(`queryRows: no column ${name} in ${sql}`);
+    return [name, i] as const;
+  });
+  return values.map((row) => {
+    const hydrated = read.hydrate(row) as T & Record<Extra, unknown>;
+    for (const [name, i] of kept) (hydrated as Record<string, unknown>)[name] = row[i];
+    return hydrated;
+  });
 }

@@ -151,16 +151,56 @@ export function searchTerms(text: string): string[] {
   return [...text.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]).filter(Boolean);
 }
 
-/** What each sort orders by (SQL over alias `j`); `:now` stands for the time of the read (a running job's runtime). */
-const SORT_EXPRESSIONS: Record<JobListSort, string> = {
-  submitted_at: 'j.submitted_at',
-  started_at: 'j.started_at',
-  ended_at: 'j.ended_at',
-  name: 'j.name COLLATE NOCASE',
-  status: 'j.status',
-  job_type: 'j.job_type',
-  priority: 'j.priority',
-  runtime: 'julianday(COALESCE(j.ended_at, :now)) - julianday(j.started_at)',
+/**
+ * One part of a sorted list: the jobs matching `where`, read in order off `index` and only as far as
+ * a page needs; `value` is their sort key (SQL over alias `j`; `:now` stands for the first page's
+ * read time), null for the part without one — it comes last in either order.
+ */
+interface SortPart {
+  index: string;
+  where: string;
+  value: string | null;
+}
+
+/**
+ * A sort by a column (`collate` as its index has it): the jobs with a value, then those without.
+ * The nullable ones are text: "has a value" is written `>= ''`, a range of the index that starts
+ * past its NULLs (for IS NOT NULL SQLite would walk through them, and most jobs have no name).
+ */
+function columnSort(column: string, index: string, nullable: boolean, collate = ''): SortPart[] {
+  const value = `j.${column}${collate}`;
+  if (!nullable) return [{ index, where: '1', value }];
+  return [
+    { index, where: `${value} >= ''`, value },
+    { index, where: `j.${column} IS NULL`, value: null },
+  ];
+}
+
+/** The parts of each sort (see migration JobSortIndexes for the indexes). */
+const SORT_PARTS: Record<JobListSort, SortPart[]> = {
+  submitted_at: columnSort('submitted_at', 'idx_jobs_submitted_at', false),
+  started_at: columnSort('started_at', 'idx_jobs_started_at', true),
+  ended_at: columnSort('ended_at', 'idx_jobs_ended_at', true),
+  name: columnSort('name', 'idx_jobs_name', true, ' COLLATE NOCASE'),
+  status: columnSort('status', 'idx_jobs_status_seq', false),
+  job_type: columnSort('job_type', 'idx_jobs_job_type', false),
+  priority: columnSort('priority', 'idx_jobs_priority', false),
+  // In milliseconds (rounded: a difference of julian days is off by microseconds, which would order
+  // equal runtimes at random). Ended jobs off an index of their runtime; the few still going are
+  // ordered as read (their runtime grows with the clock); jobs that never started have none.
+  runtime: [
+    {
+      index: 'idx_jobs_runtime',
+      where: 'j.started_at IS NOT NULL AND j.ended_at IS NOT NULL',
+      value: 'round((julianday(j.ended_at) - julianday(j.started_at)) * 86400000)',
+    },
+    {
+      index: 'idx_jobs_running_since',
+      where: 'j.started_at IS NOT NULL AND j.ended_at IS NULL',
+      value: 'round((julianday(:now) - julianday(j.started_at)) * 86400000)',
+    },
+    { index: 'idx_jobs_started_at', where: 'j.started_at IS NULL', value: null },
+  ],
 };
 
 /** The filters other than status as SQL conditions over alias `j` (each with a leading AND), and their parameters in order. */
@@ -194,9 +234,9 @@ function filterSql(filter: JobListFilter): { sql: string; params: unknown[] } {
 
 /** The terminal statuses as an SQL list. */
 const FINISHED_SQL = TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ');
-/** The ids queued jobs list in their depends_on (SQLite JSON1 over the status index). */
+/** The ids queued jobs list in their depends_on (SQLite JSON1 over the queued dependents' partial index). */
 const WAITED_ON_BY_QUEUED =
-  "SELECT json_extract(d.value, '$.queue_id') FROM jobs q, json_each(q.depends_on) d " +
+  "SELECT json_extract(d.value, '$.queue_id') FROM jobs q INDEXED BY idx_jobs_queued_dependents, json_each(q.depends_on) d " +
   "WHERE q.status = 'queued' AND q.depends_on != '[]'";
 
 /**
@@ -240,17 +280,24 @@ export class JobRepository {
     return this.queuedRows("status = 'queued' ORDER BY priority DESC, seq ASC");
   }
 
-  /** The queued jobs that wait for others, in submit order (a partial index: the rest of the queue is not read). */
+  /**
+   * The queued jobs that wait for others, in submit order (a partial index: the rest of the queue is
+   * not read). Named, because without table statistics SQLite picks the (status, seq) index and
+   * reads every queued row — 1.2 ms per paused pass at 8,000 queued.
+   */
   async queuedWithDependencies(): Promise<QueuedForPlacement[]> {
-    return this.queuedRows("status = 'queued' AND depends_on != '[]' ORDER BY seq ASC");
+    return this.queuedRows(
+      "status = 'queued' AND depends_on != '[]' ORDER BY seq ASC",
+      'INDEXED BY idx_jobs_queued_dependents',
+    );
   }
 
-  private async queuedRows(whereAndOrder: string): Promise<QueuedForPlacement[]> {
+  private async queuedRows(whereAndOrder: string, indexedBy = ''): Promise<QueuedForPlacement[]> {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
         'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
           'time_limit_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
-          `FROM jobs WHERE ${whereAndOrder}`,
+          `FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
       );
     return rows.map((r) => ({
       ...r,
@@ -359,16 +406,8 @@ export class JobRepository {
    */
   async list(filter: JobListFilter): Promise<ListPage<JobListCursor>> {
     if (filter.sort) return this.listSorted(filter, filter.sort);
-    const wanted = filter.statuses?.length ? filter.statuses : [...JOB_STATUSES];
     const where = filterSql(filter);
-    const statusList = wanted.map(() => '?').join(', ');
-    // Unfiltered, the totals are kept per status by triggers (O(1)); filtered, they are counted.
-    const counts: Array<{ status: JobStatus; n: number }> = await this.db.manager.query(
-      where.sql
-        ? `SELECT j.status AS status, COUNT(*) AS n FROM jobs j WHERE j.status IN (${statusList})${where.sql} GROUP BY j.status`
-        : `SELECT status, n FROM job_status_counts WHERE status IN (${statusList}) AND n > 0`,
-      [...wanted, ...where.params],
-    );
+    const counts = await this.countsByStatus(filter, where);
     const total = counts.reduce((sum, c) => sum + c.n, 0);
     const { limit } = filter;
     const after = filter.after?.kind === 'default' ? filter.after : undefined;
@@ -407,6 +446,29 @@ export class JobRepository {
     };
   }
 
+  /**
+   * How many jobs match `filter` (`where`: its filterSql), per status with any. Filtered by status
+   * alone, off the counts triggers keep (O(1)); otherwise counted.
+   */
+  private async countsByStatus(
+    filter: JobListFilter,
+    where: ReturnType<typeof filterSql>,
+  ): Promise<Array<{ status: JobStatus; n: number }>> {
+    const wanted = filter.statuses?.length ? filter.statuses : [...JOB_STATUSES];
+    const statusList = wanted.map(() => '?').join(', ');
+    return this.db.manager.query(
+      where.sql
+        ? `SELECT j.status AS status, COUNT(*) AS n FROM jobs j WHERE j.status IN (${statusList})${where.sql} GROUP BY j.status`
+        : `SELECT status, n FROM job_status_counts WHERE status IN (${statusList}) AND n > 0`,
+      [...wanted, ...where.params],
+    );
+  }
+
+  /**
+   * A page of the list in `sort` order after the cursor: each part of the sort (see SORT_PARTS)
+   * read off its index from the cursor's key on, at most a page of each, merged. Ties go by submit
+   * order, reversed with the order (so `desc` is exactly `asc` reversed); jobs without a value last.
+   */
   private async listSorted(
     filter: JobListFilter,
     sort: NonNullable<JobListFilter['sort']>,
@@ -415,45 +477,66 @@ export class JobRepository {
     const statuses = filter.statuses?.length
       ? ` AND j.status IN (${filter.statuses.map(() => '?').join(', ')})`
       : '';
-    const params = [...where.params, ...(filter.statuses ?? [])];
-    const [{ n: total }]: Array<{ n: number }> = await this.db.manager.query(
-      `SELECT COUNT(*) AS n FROM jobs j WHERE 1${where.sql}${statuses}`,
-      params,
-    );
+    const filterParams = [...where.params, ...(filter.statuses ?? [])];
+    const total = (await this.countsByStatus(filter, where)).reduce((sum, c) => sum + c.n, 0);
     const after = filter.after?.kind === 'sorted' ? filter.after : undefined;
-    // The time of the first page's read, as a literal (it is used up to five times below).
+    // The time of the first page's read, as a literal (a running job's runtime is measured to it).
     const now = after?.now ?? new Date().toISOString();
     if (!ISO_INSTANT.test(now)) throw new Error(`not an ISO instant: ${now}`);
-    const by = SORT_EXPRESSIONS[sort.by].replace(':now', `'${now}'`);
-    // After the cursor: for a value, greater (asc) or smaller (desc) values, the same value with an
-    // older job, then every empty value; for an empty value, older jobs with an empty value.
-    let keyset = '';
-    const keysetParams: unknown[] = [];
-    if (after?.value === null) {
-      keyset = ` AND (${by}) IS NULL AND j.seq < ?`;
-      keysetParams.push(after.seq);
-    } else if (after) {
-      keyset = ` AND ((${by}) IS NULL OR ${by} ${sort.order === 'asc' ? '>' : '<'} ? OR (${by} = ? AND j.seq < ?))`;
-      keysetParams.push(after.value, after.value, after.seq);
+    const dir = sort.order === 'asc' ? 'ASC' : 'DESC';
+    const beyond = sort.order === 'asc' ? '>' : '<';
+    const limit = filter.limit + 1;
+    const reads: string[] = [];
+    const params: unknown[] = [];
+    const read = (part: SortPart, value: string | null, keyset: string, keysetParams: unknown[]) => {
+      const empty = value === null ? 1 : 0;
+      reads.push(
+        `SELECT * FROM (SELECT j.seq AS seq, ${empty} AS empty, ${value ?? 'NULL'} AS sort_value ` +
+          `FROM jobs j INDEXED BY ${part.index} WHERE ${part.where}${where.sql}${statuses}${keyset} ` +
+          `ORDER BY ${value === null ? '' : `${value} ${dir}, `}j.seq ${dir} LIMIT ?)`,
+      );
+      params.push(...filterParams, ...keysetParams, limit);
+    };
+    for (const part of SORT_PARTS[sort.by]) {
+      const value = part.value?.replace(':now', `'${now}'`) ?? null;
+      if (!after) read(part, value, '', []);
+      else if (after.value === null) {
+        // Past every value: only older (newer, descending) jobs without one.
+        if (value === null) read(part, value, ` AND j.seq ${beyond} ?`, [after.seq]);
+      } else if (value === null) read(part, value, '', []);
+      else {
+        // The cursor's value with a later seq, then the values beyond it: each a range of the index.
+        read(part, value, ` AND ${value} = ? AND j.seq ${beyond} ?`, [after.value, after.seq]);
+        read(part, value, ` AND ${value} ${beyond} ?`, [after.value]);
+      }
     }
+    if (!reads.length || filter.limit <= 0) return { items: [], total, next: null };
+    const collate = sort.by === 'name' ? ' COLLATE NOCASE' : '';
+    const order = (of: string) => `${of}empty ASC, ${of}sort_value${collate} ${dir}, ${of}seq ${dir}`;
     const rows = await queryRows(
       this.db.manager,
       JobEntity,
-      `SELECT j.* FROM jobs j WHERE 1${where.sql}${statuses}${keyset} ` +
-        `ORDER BY (${by}) IS NULL ASC, ${by} ${sort.order === 'asc' ? 'ASC' : 'DESC'}, j.seq DESC LIMIT ?`,
-      [...params, ...keysetParams, filter.limit + 1],
+      `SELECT j.*, page.sort_value AS sort_value FROM (${reads.join(' UNION ALL ')} ORDER BY ${order('')} LIMIT ?) page ` +
+        `JOIN jobs j ON j.seq = page.seq ORDER BY ${order('page.')}`,
+      [...params, limit],
+      ['sort_value'],
     );
-    let next: JobListCursor | null = null;
-    if (rows.length > filter.limit) {
-      const { seq } = rows[filter.limit - 1];
-      // The sort key as SQL computes it (a runtime is a difference of julian days).
-      const [{ value }]: Array<{ value: string | number | null }> = await this.db.manager.query(
-        `SELECT (${by}) AS value FROM jobs j WHERE j.seq = ?`,
-        [seq],
-      );
-      next = { kind: 'sorted', by: sort.by, order: sort.order, value, seq, now };
-    }
-    return { items: rows.slice(0, filter.limit).map(toJob), total, next };
+    const last = rows.length > filter.limit ? rows[filter.limit - 1] : undefined;
+    return {
+      items: rows.slice(0, filter.limit).map(toJob),
+      total,
+      next: last
+        ? {
+            kind: 'sorted',
+            by: sort.by,
+            order: sort.order,
+            // As SQL computed it (a runtime is a difference of julian days), read with the page.
+            value: last.sort_value as string | number | null,
+            seq: last.seq,
+            now,
+          }
+        : null,
+    };
   }
 
   /** How many jobs hold `status` (kept by triggers: O(1)). */
