@@ -5,10 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * so a sorted page is read in order off its index after the cursor's key: O(page), not a sort of
  * every job. A runtime is its milliseconds from started_at to ended_at for ended jobs (an index on
  * that expression) and grows with the clock for the others (the few started, not ended, in their own
- * partial index). Status pages read idx_jobs_status_seq.
+ * partial index). Status pages read idx_jobs_status_seq; submit order is the seq (idx_jobs_seq).
  */
 const INDEXES: Array<[name: string, definition: string]> = [
-  ['idx_jobs_submitted_at', '("submitted_at", "seq")'],
   ['idx_jobs_started_at', '("started_at", "seq")'],
   ['idx_jobs_ended_at', '("ended_at", "seq")'],
   ['idx_jobs_name', '("name" COLLATE NOCASE, "seq")'],

@@ -56,7 +56,17 @@ beforeAll(async () => {
       );
     // A few still running: their runtime is measured to the first page's read.
     for (let i = 1; i <= RUNNING; i++)
-      insert.run(`r${i}`, `run ${i}`, 1, 'running', at(-i), at(-i), null, FINISHED + QUEUED + i, '[]');
+      insert.run(
+        `r${i}`,
+        `run ${i}`,
+        1,
+        'running',
+        at(FINISHED + QUEUED + i),
+        at(FINISHED + QUEUED + i),
+        null,
+        FINISHED + QUEUED + i,
+        '[]',
+      );
     for (let i = 1; i <= QUEUED; i++) {
       // One queued job in a thousand waits for a finished one.
       const deps = i % 1000 === 0 ? JSON.stringify([{ queue_id: `d${i}`, condition: 'afterok' }]) : '[]';
@@ -129,7 +139,7 @@ describe('job reads on a fresh database (no planner statistics)', () => {
 
   /** The sort indexes without jobs that lack the key (columns never empty, partial indexes). */
   const WALKABLE = [
-    'idx_jobs_submitted_at',
+    'idx_jobs_seq',
     'idx_jobs_status_seq',
     'idx_jobs_job_type',
     'idx_jobs_priority',

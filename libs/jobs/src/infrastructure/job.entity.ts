@@ -11,7 +11,6 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('idx_jobs_queued_dependents', ['seq'], { where: "status = 'queued' AND depends_on != '[]'" })
 // One per sort of the list (see the migration JobSortIndexes); the name's NOCASE, the runtime's
 // expression and the partial conditions are in the migration only (TypeORM cannot say them).
-@Index('idx_jobs_submitted_at', ['submitted_at', 'seq'])
 @Index('idx_jobs_started_at', ['started_at', 'seq'])
 @Index('idx_jobs_ended_at', ['ended_at', 'seq'])
 @Index('idx_jobs_job_type', ['job_type', 'seq'])
