@@ -33,6 +33,13 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     return dir.home;
   };
 
+  /** Waits until preemption has put job `id` back in the queue (its second attempt to come). */
+  const requeued = (id: string) =>
+    waitFor(async () => {
+      const job = await api.job(id);
+      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
+    }, `${id} to be requeued`);
+
   async function pendingReason(id: string): Promise<string | null> {
     const { body } = await api.call('GET', '/api/queue?limit=200');
     return (
@@ -63,12 +70,9 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
       const high = (await api.command(['sleep', '1.5'], { requested_gpus: 2, priority: 10, name: 'high' }))
         .body.queue_id;
       // Requeued, not failed: queued again with its attempt count, the reason naming the preemptor.
-      const requeued = await waitFor(async () => {
-        const job = await api.job(low.queue_id);
-        return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
-      }, 'the low job to be requeued');
-      expect(requeued).toMatchObject({ gpu_indices: [], started_at: null, termination_reason: null });
-      expect(requeued.error).toBe(`preempted by ${high} (priority 10); requeued`);
+      const requeuedJob = await requeued(low.queue_id);
+      expect(requeuedJob).toMatchObject({ gpu_indices: [], started_at: null, termination_reason: null });
+      expect(requeuedJob.error).toBe(`preempted by ${high} (priority 10); requeued`);
       const reason = await pendingReason(low.queue_id);
       expect(reason).toMatch(new RegExp(`^preempted by ${high} \\(priority 10\\); requeued; needs 2 GPUs`));
 
@@ -152,10 +156,7 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     const onEnd = (await api.command(['true'], { depends_on: [{ queue_id: low, condition: 'after_any' }] }))
       .body.queue_id;
     const high = (await api.command(['sleep', '1'], { requested_gpus: 2, priority: 10 })).body.queue_id;
-    await waitFor(async () => {
-      const job = await api.job(low);
-      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
-    }, 'the low job to be requeued');
+    await requeued(low);
     await api.waitStatus(high, ['done'], 15_000);
     expect(await pendingReason(onSuccess)).toBe(`waiting for ${low} to succeed`);
     expect((await api.job(onEnd)).status).toBe('queued');
@@ -180,10 +181,7 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     const runOf = async () => (await api.call('GET', `/api/runs?job=${low}`)).body[0];
     expect(await runOf()).toMatchObject({ status: 'running' });
     const high = (await api.command(['sleep', '3'], { requested_gpus: 2, priority: 10 })).body.queue_id;
-    await waitFor(async () => {
-      const job = await api.job(low);
-      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
-    }, 'the low job to be requeued');
+    await requeued(low);
     // Between attempts its run goes on: the next attempt reuses it.
     expect(await runOf()).toMatchObject({ status: 'running' });
 
@@ -220,10 +218,7 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     );
     await api.waitStatus(member, ['running']);
     const high = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 10 })).body.queue_id;
-    await waitFor(async () => {
-      const job = await api.job(member);
-      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
-    }, 'the member to be requeued');
+    await requeued(member);
     const cancel = await api.call('POST', `/api/arrays/${arrayId}/cancel`);
     expect(cancel.body).toEqual({ array_id: arrayId, removed: [], aborted: [member], aborting: [] });
     expect(await api.job(member)).toMatchObject({ status: 'aborted', termination_reason: 'user_abort' });
@@ -236,10 +231,7 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
       .body.queue_id;
     await api.waitStatus(low, ['running']);
     const high = (await api.command(['sleep', '1'], { requested_gpus: 2, priority: 10 })).body.queue_id;
-    await waitFor(async () => {
-      const job = await api.job(low);
-      return job.status === 'queued' && job.restart_count === 1 ? job : undefined;
-    }, 'the low job to be requeued');
+    await requeued(low);
     // Its log now refuses every write with ENOSPC, as a full disk does (the monitor still opens it).
     const log = server.app.get(JobFiles).tty(low);
     rmSync(log);

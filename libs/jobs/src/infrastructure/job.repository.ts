@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Database, insertRow, queryRows, selectRows, Tx, updateRows } from '@trainyard/database';
 import { In } from 'typeorm';
 import type { Job } from '../job';
+import type { JobSort } from '../jobs.dto';
 import type { DependencyTarget, JobDependency } from '../dependencies';
 import {
   ACTIVE_STATUSES,
@@ -88,8 +89,8 @@ export interface QueuedForPlacement {
 /** Bound parameters per IN (...) list, well under SQLite's limit. */
 const IN_CHUNK = 500;
 
-export type JobListSort =
-  'submitted_at' | 'started_at' | 'ended_at' | 'name' | 'status' | 'job_type' | 'priority' | 'runtime';
+/** The sorts `GET /api/jobs` offers (JOB_SORTS): SORT_PARTS must say how to read each. */
+export type JobListSort = JobSort;
 
 export interface JobListFilter {
   statuses?: JobStatus[];
