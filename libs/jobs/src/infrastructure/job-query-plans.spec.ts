@@ -5,6 +5,7 @@ import { createSqliteDataSource, Database, openDatabase } from '@trainyard/datab
 import type SqliteDatabase from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../../../migrations';
+import { JOB_SORTS } from '../jobs.dto';
 import { JobEntity } from './job.entity';
 import { JobListSort, JobRepository } from './job.repository';
 
@@ -146,20 +147,10 @@ describe('job reads on a fresh database (no planner statistics)', () => {
     'idx_jobs_runtime',
     'idx_jobs_running_since',
   ];
-  const SORTS = [
-    'submitted_at',
-    'started_at',
-    'ended_at',
-    'name',
-    'status',
-    'job_type',
-    'priority',
-    'runtime',
-  ];
-  it.each(SORTS.flatMap((by) => [[by, 'asc'] as const, [by, 'desc'] as const]))(
+  it.each(JOB_SORTS.flatMap((by) => [[by, 'asc'] as const, [by, 'desc'] as const]))(
     'a page sorted by %s %s is read in order off its index from the cursor on, never sorted whole',
     async (by, order) => {
-      const sort = { by: by as JobListSort, order };
+      const sort = { by: by, order };
       const plans = await plansOf(async () => {
         const first = await repo.list({ limit: 50, sort });
         await repo.list({ limit: 50, sort, after: first.next! });
@@ -177,7 +168,7 @@ describe('job reads on a fresh database (no planner statistics)', () => {
     },
   );
 
-  it.each(SORTS)(
+  it.each(JOB_SORTS)(
     'pages sorted by %s put together are every job in order, ties in submit order',
     async (by) => {
       const all = (await repo.list({ limit: 100_000 })).items;
@@ -202,11 +193,11 @@ describe('job reads on a fresh database (no planner statistics)', () => {
           })
           .map(({ j }) => j.id);
         const read: string[] = [];
-        let page = await repo.list({ limit: 250, sort: { by: by as JobListSort, order } });
+        let page = await repo.list({ limit: 250, sort: { by: by, order } });
         for (;;) {
           read.push(...page.items.map((j) => j.id));
           if (!page.next) break;
-          page = await repo.list({ limit: 250, sort: { by: by as JobListSort, order }, after: page.next });
+          page = await repo.list({ limit: 250, sort: { by: by, order }, after: page.next });
         }
         expect(read).toEqual(expected);
       }
