@@ -504,7 +504,7 @@ export class JobRepository {
       const value = part.value?.replace(':now', `'${now}'`) ?? null;
       if (!after) read(part, value, '', []);
       else if (after.value === null) {
-        // Past every value: only older (newer, descending) jobs without one.
+        // Past every value: only the jobs without one beyond the cursor's (later ascending, earlier descending).
         if (value === null) read(part, value, ` AND j.seq ${beyond} ?`, [after.seq]);
       } else if (value === null) read(part, value, '', []);
       else {
@@ -533,7 +533,7 @@ export class JobRepository {
             kind: 'sorted',
             by: sort.by,
             order: sort.order,
-            // As SQL computed it (a runtime is a difference of julian days), read with the page.
+            // As SQL computed it (a runtime: whole milliseconds), read with the page.
             value: last.sort_value as string | number | null,
             seq: last.seq,
             now,
