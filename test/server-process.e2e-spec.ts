@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from './support/http';
@@ -291,6 +291,32 @@ describe('server process (e2e, built dist)', () => {
     } finally {
       for (const socket of sockets) socket.terminate();
       if (jobId) spawnSync('pkill', ['-f', 'while true; do echo tick']);
+      await server.stop('SIGKILL');
+    }
+  }, 60_000);
+
+  it('SIGTERM stops the server within its shutdown deadline even while a client holds a request half-sent', async () => {
+    const server = await spawnServer(temp.home);
+    const { port } = new URL(server.baseUrl);
+    // A client that never finishes its request (a stalled browser, a slow proxy): the HTTP server's
+    // close waits for it — Node's own timeout for headers is a minute.
+    const stalled = connect(Number(port), '127.0.0.1');
+    await once(stalled, 'connect');
+    stalled.write('GET /api/health HTTP/1.1\r\nHost: localhost\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      const started = Date.now();
+      const code = await Promise.race([
+        server.stop('SIGTERM'),
+        new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+      ]);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(server.output()).toMatch(
+        /SIGTERM: still closing after 5 s \(a client holds a request open\); exiting/,
+      );
+    } finally {
+      stalled.destroy();
       await server.stop('SIGKILL');
     }
   }, 60_000);

@@ -18,6 +18,29 @@ import {
 
 const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
+/** How long a stop or restart waits for the app to close before the worker exits anyway. */
+const CLOSE_DEADLINE_MS = 5_000;
+
+/**
+ * Closes the app, or gives up after CLOSE_DEADLINE_MS: the HTTP server's close waits for every open
+ * request, and a client that never finishes one (a stalled browser, a half-sent request) would keep
+ * the server from stopping for a minute or more. Exiting then loses nothing: each write is
+ * committed or refused, and running jobs keep running and are re-attached at the next start.
+ */
+async function closeWithin(app: { close(): Promise<void> }, why: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn(
+        `${why}: still closing after ${CLOSE_DEADLINE_MS / 1000} s (a client holds a request open); exiting`,
+      );
+      resolve();
+    }, CLOSE_DEADLINE_MS);
+  });
+  await Promise.race([app.close(), deadline]);
+  clearTimeout(timer);
+}
+
 /**
  * A rejected promise nobody awaited is a bug to log, not a reason to drop every request and job
  * watcher: the server keeps running. An uncaught exception may have left state half-updated, so the
@@ -72,7 +95,7 @@ async function runWorker(): Promise<void> {
           .catch((err: unknown) => logger.error(`sessions not handed over: ${explain(err)}`));
         // And its listening socket: connections made meanwhile wait for the next worker.
         await handOverListener(app.getHttpServer(), config.host);
-        await app.close();
+        await closeWithin(app, 'restart', logger);
         process.exit(RESTART_EXIT_CODE);
       },
     });
@@ -89,7 +112,7 @@ async function runWorker(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.log(`${signal}: shutting down; running jobs keep running and are re-attached on next start`);
-    void app.close().then(() => process.exit(0));
+    void closeWithin(app, signal, logger).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
