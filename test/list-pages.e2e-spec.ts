@@ -164,6 +164,9 @@ describe('paged list reads (e2e, in-process server)', () => {
       `/api/jobs?cursor=${sortedPage.next_cursor}`,
       `/api/jobs?sort=runtime&cursor=${forged([...decoded.slice(0, 5), "2026-01-01' OR 1=1 --"])}`,
       `/api/jobs?cursor=${forged(['d', 0, -1])}`,
+      // A key of the wrong kind for its sort (a submit time from the previous release, a numeric name).
+      `/api/jobs?sort=submitted_at&cursor=${forged(['s', 'submitted_at', 'desc', '2026-01-01T00:00:00.000Z', 3, decoded[5]])}`,
+      `/api/jobs?sort=name&cursor=${forged(['s', 'name', 'asc', 7, 3, decoded[5]])}`,
       `/api/queue?cursor=${page.next_cursor}`,
       `/api/queue?cursor=${forged(['q', 1.5, 3])}`,
     ]) {

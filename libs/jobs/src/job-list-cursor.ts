@@ -10,6 +10,9 @@ import { JOB_SORTS } from './jobs.dto';
 
 const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 
+/** Sorts whose key is a number (submit order is the seq; runtime in ms); the others' is text. */
+const NUMERIC_SORTS = new Set<unknown>(['submitted_at', 'priority', 'runtime']);
+
 function encode(value: unknown[]): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -62,7 +65,7 @@ export function decodeJobListCursor(
     v.length === 6 &&
     (JOB_SORTS as readonly unknown[]).includes(by) &&
     (order === 'asc' || order === 'desc') &&
-    (value === null || typeof value === 'string' || Number.isFinite(value)) &&
+    (value === null || (NUMERIC_SORTS.has(by) ? Number.isFinite(value) : typeof value === 'string')) &&
     isSeq(seq) &&
     typeof now === 'string' &&
     ISO_INSTANT.test(now)
