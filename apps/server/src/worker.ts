@@ -37,7 +37,9 @@ async function closeWithin(app: { close(): Promise<void> }, why: string, logger:
       resolve();
     }, CLOSE_DEADLINE_MS);
   });
-  await Promise.race([app.close(), deadline]);
+  // A module failing to close still lets the worker exit (the state on disk is whole either way).
+  const closed = app.close().catch((err: unknown) => logger.error(`${why}: closing failed: ${explain(err)}`));
+  await Promise.race([closed, deadline]);
   clearTimeout(timer);
 }
 
