@@ -103,9 +103,43 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
   });
   const cgroupLine = (log: string) => /^0::(.*)$/m.exec(log)?.[1]?.trim() ?? '';
 
-  it("reports the monitor's start time itself, even when the job kills its monitor at once", async () => {
-    const { launched } = await launch(dir, 'kill -9 $PPID', null);
-    expect(launched.monitorStartTime).toMatch(/^\d+$/);
+  it("reports the start (pid, monitor's start time) before the job runs: a job that kills its monitor at once was still launched", async () => {
+    // 200 launches in batches of 20: with the job's process handed its request before "launched"
+    // went out, ~3% of these launches failed as "its monitor ended before the job started" while
+    // their commands ran on.
+    const exited = new Set<string>();
+    const client = new LauncherClient(
+      { PATH: process.env.PATH ?? '' },
+      { mainExited: () => undefined, exited: (id) => exited.add(id), launcherDied: () => undefined },
+      {},
+    );
+    try {
+      const ids: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        let launches: Array<Promise<Launched | Error>> = [];
+        client.batch(() => {
+          launches = Array.from({ length: 20 }, (_, i) => {
+            const id = `q_${round}_${i}`;
+            ids.push(id);
+            const files = { log: join(dir, `${id}.log`), exit: join(dir, `${id}.exit`) };
+            const argv = ['sh', '-c', 'kill -9 $PPID'];
+            return client
+              .launch(
+                { id, argv, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logCap: null, ...files },
+                () => undefined,
+              )
+              .catch((err: Error) => err);
+          });
+        });
+        for (const launched of await Promise.all(launches)) {
+          expect(launched).not.toBeInstanceOf(Error);
+          expect((launched as Launched).monitorStartTime).toMatch(/^\d+$/);
+        }
+      }
+      await waitFor(() => ids.every((id) => exited.has(id)), 'every monitor to be reported gone');
+    } finally {
+      client.close();
+    }
   });
 
   withCgroups(
@@ -264,6 +298,11 @@ describe('launcher faults: a launch always settles', () => {
       expect(existsSync(marker)).toBe(false);
       const next = await client.launch(request('q_3', ['true']), () => undefined);
       expect(next.monitorPid).toBeGreaterThan(0);
+      // Their monitors write the exit files last: the directory gets no new entry after them.
+      await waitFor(
+        () => ['q_1', 'q_3'].every((id) => existsSync(join(dir, `${id}.exit`))),
+        'the exit files',
+      );
     } finally {
       client.close();
     }

@@ -679,11 +679,9 @@ int monitor_main(const char *cgroup_parent) {
     report_launch_failed("cannot open the log %s: %s", req.log, strerror(errno));
   dup2(log.fd, 2); /* our own last words go to the job's log */
 
-  /* The job's process goes first (it may run on another core while we report); its output waits in
-   * the terminal until the loop below copies it. */
-  write_all(request_pipe[1], raw, len); /* it died meanwhile: reaped below, and its end recorded */
-  close(request_pipe[1]);
-  free(raw);
+  /* "launched" goes out before the job's process gets its request: a job that kills us at once (or
+   * anything else that ends us then) must not make its launch look like one that never ran while its
+   * command runs on. Killed before this report, we leave the job's process at EOF: it never runs. */
   text_t t = {0};
   text_printf(&t, "{\"op\":\"launched\",\"pid\":%d,\"monitor_start_time\":", pid);
   text_json(&t, start_time);
@@ -692,6 +690,9 @@ int monitor_main(const char *cgroup_parent) {
   text_printf(&t, ",\"cgroup_error\":");
   text_json(&t, cgroup_error);
   report(&t);
+  write_all(request_pipe[1], raw, len); /* it died meanwhile: reaped below, and its end recorded */
+  close(request_pipe[1]);
+  free(raw);
 
   /* 4. copy output, reap, record */
   int main_status = -1, main_done = 0, terminal_open = 1, children_left = 1;
