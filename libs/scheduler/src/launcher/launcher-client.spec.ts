@@ -108,9 +108,14 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
     // went out, ~3% of these launches failed as "its monitor ended before the job started" while
     // their commands ran on.
     const exited = new Set<string>();
+    const mainExited = new Map<string, number | null>();
     const client = new LauncherClient(
       { PATH: process.env.PATH ?? '' },
-      { mainExited: () => undefined, exited: (id) => exited.add(id), launcherDied: () => undefined },
+      {
+        mainExited: (id, status) => mainExited.set(id, status),
+        exited: (id) => exited.add(id),
+        launcherDied: () => undefined,
+      },
       {},
     );
     try {
@@ -136,7 +141,15 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
           expect((launched as Launched).monitorStartTime).toMatch(/^\d+$/);
         }
       }
-      await waitFor(() => ids.every((id) => exited.has(id)), 'every monitor to be reported gone');
+      // The launcher, their subreaper, records each command's own end (maybe after the monitor's):
+      // sh exits 0 after its kill, or by SIGHUP (129) when its terminal went with the monitor first.
+      const ended = (id: string) => exited.has(id) && mainExited.has(id);
+      await waitFor(() => ids.every(ended), 'every monitor and command to be reported gone');
+      const fileSays = (status: number | null) => (status === 129 ? 'signal 1\n' : `${status}\n`);
+      for (const id of ids) {
+        expect([0, 129]).toContain(mainExited.get(id));
+        expect(readFileSync(join(dir, `${id}.exit`), 'utf8')).toBe(fileSays(mainExited.get(id)!));
+      }
     } finally {
       client.close();
     }
