@@ -178,6 +178,23 @@ describe('job launch (e2e, built dist, real processes)', () => {
     await expectServerUp();
   });
 
+  it('a job that kills its own monitor at once still ends with its command’s status, never as a failed launch', async () => {
+    // Its monitor goes before its command ends: the launcher (their subreaper) records that end.
+    const script = 'trap "" HUP; kill -9 $PPID; exit 3';
+    const ids = await Promise.all(
+      Array.from(
+        { length: 40 },
+        async () => (await api.command(['sh', '-c', script])).body.queue_id as string,
+      ),
+    );
+    for (const id of ids)
+      expect(await api.waitStatus(id, ['failed'], 15_000)).toMatchObject({
+        exit_code: 3,
+        termination_reason: 'exited_nonzero',
+      });
+    await expectServerUp();
+  });
+
   it('keeps jobs running when the launcher dies, records their real exit, and starts a new launcher', async () => {
     const { body } = await api.command(['sh', '-c', 'echo up; sleep 1.5; echo still here; exit 6']);
     await api.waitLog(body.queue_id, /up/);
