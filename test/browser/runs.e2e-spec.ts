@@ -67,6 +67,23 @@ describe('runs and metric charts (browser e2e)', () => {
   const chartPoints = async () =>
     Number((await lossChart().locator('[data-points]').getAttribute('data-points')) ?? 0);
 
+  /** The lines the loss chart's tooltip lists at its middle (a coloured marker, then a run's label). */
+  const tooltipLines = async (count: number) => {
+    const box = (await lossChart().locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    return waitFor(async () => {
+      const found = await lossChart().evaluate((chart) => {
+        const tips = [...chart.querySelectorAll('div')].filter((d) => /^step \d/.test(d.textContent ?? ''));
+        const tip = tips.at(-1); // the innermost: the tooltip itself
+        return [...(tip?.querySelectorAll('span') ?? [])].map((marker) => ({
+          name: marker.nextSibling?.textContent?.replace(/: [^:]*$/, ''),
+          color: chart.ownerDocument.defaultView!.getComputedStyle(marker).backgroundColor,
+        }));
+      });
+      return found.length === count ? found : undefined;
+    }, 'the loss chart’s tooltip');
+  };
+
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
     const port = await freePort();
@@ -251,19 +268,7 @@ describe('runs and metric charts (browser e2e)', () => {
     expect(legendBox.y + legendBox.height).toBeLessThanOrEqual((await lossChart().boundingBox())!.y);
 
     // The charts' own colours, from the loss chart's tooltip: a coloured marker before each run's name.
-    const box = (await lossChart().locator('canvas').first().boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    const lines = await waitFor(async () => {
-      const found = await lossChart().evaluate((chart) => {
-        const tips = [...chart.querySelectorAll('div')].filter((d) => /^step \d/.test(d.textContent ?? ''));
-        const tip = tips.at(-1); // the innermost: the tooltip itself
-        return [...(tip?.querySelectorAll('span') ?? [])].map((marker) => ({
-          name: marker.nextSibling?.textContent?.replace(/: [^:]*$/, ''),
-          color: chart.ownerDocument.defaultView!.getComputedStyle(marker).backgroundColor,
-        }));
-      });
-      return found.length === names.length ? found : undefined;
-    }, 'the loss chart’s tooltip');
+    const lines = await tooltipLines(names.length);
     expect(lines).toEqual(entries.map(({ name, color }) => ({ name, color })));
     expect(new Set(lines.map((l) => l.color)).size).toBe(names.length);
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-1400.png') });
@@ -288,6 +293,30 @@ describe('runs and metric charts (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-800.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     expect([...pageErrors, ...consoleErrors]).toEqual([]);
+  }, 60_000);
+
+  it('comparing two runs of the same name (every run of a project config has one): both drawn, labelled by id', async () => {
+    const ids: string[] = [];
+    for (const r of [1, 2]) {
+      const { data } = await createRun({ client: api, body: { name: 'My LM/train', project: 'same-name' } });
+      const metrics = Array.from({ length: 10 }, (_, step) => ({
+        path: 'loss',
+        step,
+        value: r / (step + 1),
+      }));
+      await logRun({ client: api, path: { run_id: data.run_id }, body: { metrics, status: 'finished' } });
+      ids.push(data.run_id);
+    }
+    await page.goto(`${server.baseUrl}/runs?run=${ids[0]}&compare=${ids[1]}`);
+    await waitFor(async () => (await chartPoints()) === 20, 'both runs on the loss chart');
+    const labels = ids.map((id) => `My LM/train · ${id}`);
+    await expect(
+      page.getByRole('list', { name: 'Runs' }).locator('.label').allTextContents(),
+    ).resolves.toEqual(labels);
+    // Drawn: two lines in the tooltip (ECharts drew none, logging "id duplicates", when ids were labels).
+    expect((await tooltipLines(2)).map((l) => l.name)).toEqual(labels);
+    const configs = page.getByRole('table', { name: 'Configs of the compared runs' });
+    await expect(configs.locator('thead th').allTextContents()).resolves.toEqual(labels);
   }, 60_000);
 
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {

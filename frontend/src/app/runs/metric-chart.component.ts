@@ -272,7 +272,7 @@ export class MetricChartComponent {
         ),
       );
       if (generation !== this.generation) return;
-      const data = this.runs().map((run, i) => ({ label: run.label, series: series[i] }));
+      const data = this.runs().map((run, i) => ({ id: run.run_id, label: run.label, series: series[i] }));
       this.error.set(null);
       this.data.set(data);
       if (!range) this.extent.set(stepExtent(data));

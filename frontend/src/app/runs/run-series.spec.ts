@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   RUN_COLORS,
   buildSeries,
+  chartLabels,
   metricsQuery,
   plotY,
   runColor,
@@ -69,11 +70,11 @@ describe('zoom → query', () => {
     });
     expect(
       stepExtent([
-        { label: 'a', series: s([5, 9]) },
-        { label: 'b', series: s([0, 3, 7]) },
+        { id: 'a', label: 'a', series: s([5, 9]) },
+        { id: 'b', label: 'b', series: s([0, 3, 7]) },
       ]),
     ).toEqual({ min: 0, max: 9 });
-    expect(stepExtent([{ label: 'a', series: s([]) }])).toBeNull();
+    expect(stepExtent([{ id: 'a', label: 'a', series: s([]) }])).toBeNull();
   });
 });
 
@@ -98,8 +99,8 @@ describe('buildSeries', () => {
   };
 
   it('a raw series is one line per run, NaN as a gap, named for the legend', () => {
-    const out = buildSeries([{ label: 'run A', series: raw }], 0);
-    expect(out.map((s) => s.id)).toEqual(['line:run A']);
+    const out = buildSeries([{ id: 'run_A', label: 'run A', series: raw }], 0);
+    expect(out.map((s) => s.id)).toEqual(['line:run_A']);
     expect(out[0].name).toBe('run A');
     expect(out[0].data).toEqual([
       [0, 4],
@@ -109,7 +110,7 @@ describe('buildSeries', () => {
   });
 
   it('a downsampled series gets a min/max band: min line plus stacked (max - min); bookends have no spread', () => {
-    const out = buildSeries([{ label: 'r', series: bucketed }], 0);
+    const out = buildSeries([{ id: 'r', label: 'r', series: bucketed }], 0);
     const lo = out.find((s) => s.id === 'band:lo:r')!;
     const hi = out.find((s) => s.id === 'band:hi:r')!;
     expect(lo.data).toEqual([
@@ -127,11 +128,27 @@ describe('buildSeries', () => {
     expect(out.at(-1)!.id).toBe('line:r');
   });
 
+  it('runs with the same label (two runs of one project config) still get a line each, keyed by run id', () => {
+    const out = buildSeries(
+      [
+        { id: 'r_1', label: 'My LM/train', series: bucketed },
+        { id: 'r_2', label: 'My LM/train', series: bucketed },
+      ],
+      0.6,
+    );
+    const ids = out.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length); // ECharts refuses duplicate ids and draws nothing
+    expect(ids.filter((id) => id.startsWith('line:'))).toEqual(['line:r_1', 'line:r_2']);
+    expect(out.find((s) => s.id === 'band:hi:r_1')!.stack).not.toBe(
+      out.find((s) => s.id === 'band:hi:r_2')!.stack,
+    );
+  });
+
   it('overlays several runs with distinct colours; smoothing adds the faint raw line behind', () => {
     const out = buildSeries(
       [
-        { label: 'a', series: raw },
-        { label: 'b', series: raw },
+        { id: 'a', label: 'a', series: raw },
+        { id: 'b', label: 'b', series: raw },
       ],
       0.6,
     );
@@ -147,7 +164,7 @@ describe('runColor', () => {
     expect([0, 1, RUN_COLORS.length].map(runColor)).toEqual([RUN_COLORS[0], RUN_COLORS[1], RUN_COLORS[0]]);
     const series = { path: 'loss', downsampled: false, points: [{ step: 0, y: 1 }] };
     const lines = buildSeries(
-      ['a', 'b', 'c'].map((label) => ({ label, series })),
+      ['a', 'b', 'c'].map((label) => ({ id: label, label, series })),
       0,
     );
     // The shared legend colours run i with runColor(i): the lines must agree.
@@ -162,5 +179,18 @@ describe('sortPaths', () => {
       'train/loss',
       'sys/gpu0/power_w',
     ]);
+  });
+});
+
+describe('chartLabels', () => {
+  it('is each run’s name (its id without one), with the id added only where names repeat', () => {
+    expect(
+      chartLabels([
+        { run_id: 'r_1', name: 'My LM/train' },
+        { run_id: 'r_2', name: 'My LM/train' },
+        { run_id: 'r_3', name: 'probe' },
+        { run_id: 'r_4', name: null },
+      ]),
+    ).toEqual(['My LM/train · r_1', 'My LM/train · r_2', 'probe', 'r_4']);
   });
 });

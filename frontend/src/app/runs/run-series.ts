@@ -2,9 +2,23 @@ import type { MetricSeriesDto, SeriesPointDto } from '@trainyard/sdk';
 
 /** One run's series on a chart. */
 export interface RunSeries {
-  /** Legend label (unique per chart). */
+  /** The run's id: keys its chart series (labels may repeat). */
+  id: string;
+  /** Legend and tooltip label (see {@link chartLabels}). */
   label: string;
   series: MetricSeriesDto;
+}
+
+/**
+ * The labels of runs shown together: each run's name (its id without one), with its id added
+ * where another of them has the same name — every run of a project config is named
+ * `<project>/<config>`, so compared runs of one config would be told apart by colour alone.
+ */
+export function chartLabels(runs: readonly { run_id: string; name?: string | null }[]): string[] {
+  const names = runs.map((r) => r.name ?? r.run_id);
+  return runs.map((r, i) =>
+    names.some((name, j) => j !== i && name === names[i]) ? `${names[i]} · ${r.run_id}` : names[i],
+  );
 }
 
 /** A step range, inclusive; null ends are open. */
@@ -111,8 +125,8 @@ interface LineSeriesOption {
 /**
  * The ECharts series of a chart: per run one line (smoothed by `weight`; the raw line faint behind
  * it when smoothing), and for downsampled series a min/max band — a transparent `min` line with
- * `max - min` stacked on it and filled. Band and raw series carry the run's name too; their ids
- * start with `band:`/`raw:` (the tooltip leaves them out). Colours: {@link runColor}.
+ * `max - min` stacked on it and filled. Band and raw series carry the run's label too; series ids are
+ * `line:`/`band:`/`raw:` + the run's id (labels may repeat; the tooltip leaves bands and raw lines out). Colours: {@link runColor}.
  */
 export function buildSeries(runs: readonly RunSeries[], weight: number): LineSeriesOption[] {
   const out: LineSeriesOption[] = [];
@@ -125,12 +139,12 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
     if (run.series.downsampled) {
       const lo = pts.map((p) => (p.min_y ?? null) as number | null);
       out.push({
-        id: `band:lo:${run.label}`,
+        id: `band:lo:${run.id}`,
         name: run.label,
         type: 'line',
         data: steps.map((s, k) => [s, lo[k] ?? ys[k]]),
         showSymbol: false,
-        stack: `band:${run.label}`,
+        stack: `band:${run.id}`,
         silent: true,
         color,
         lineStyle: { width: 0, opacity: 0 },
@@ -138,7 +152,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
         z: 1,
       });
       out.push({
-        id: `band:hi:${run.label}`,
+        id: `band:hi:${run.id}`,
         name: run.label,
         type: 'line',
         data: steps.map((s, k) => {
@@ -147,7 +161,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
           return [s, high !== null && low !== null ? high - low : 0];
         }),
         showSymbol: false,
-        stack: `band:${run.label}`,
+        stack: `band:${run.id}`,
         silent: true,
         color,
         lineStyle: { width: 0, opacity: 0 },
@@ -158,7 +172,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
     }
     if (weight > 0) {
       out.push({
-        id: `raw:${run.label}`,
+        id: `raw:${run.id}`,
         name: run.label,
         type: 'line',
         data: steps.map((s, k) => [s, ys[k]]),
@@ -172,7 +186,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
     }
     const shown = smooth(ys, weight);
     out.push({
-      id: `line:${run.label}`,
+      id: `line:${run.id}`,
       name: run.label,
       type: 'line',
       data: steps.map((s, k) => [s, shown[k]]),

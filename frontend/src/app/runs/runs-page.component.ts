@@ -21,6 +21,7 @@ import { API, errorMessage } from '../core/api';
 import { formatTime } from '../core/format';
 import { startPolling } from '../core/poll';
 import type { ChartRun } from './metric-chart.component';
+import { chartLabels } from './run-series';
 import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { RunChartsComponent } from './run-charts.component';
 
@@ -337,11 +338,9 @@ export class RunsPageComponent {
   );
   protected readonly chartRuns = computed<ChartRun[]>(() => {
     const open = this.openRun();
-    return (open ? [open, ...this.compareRuns()] : []).map((r) => ({
-      run_id: r.run_id,
-      label: this.label(r),
-      live: r.status === 'running',
-    }));
+    const runs = open ? [open, ...this.compareRuns()] : [];
+    const labels = chartLabels(runs);
+    return runs.map((r, i) => ({ run_id: r.run_id, label: labels[i], live: r.status === 'running' }));
   });
   /**
    * With runs to compare, their configs side by side: a column per run (the open one first), a row
@@ -355,7 +354,7 @@ export class RunsPageComponent {
     const byRun = runs.map((r) => new Map(r.configs.map((c) => [c.path, this.show(c.value)])));
     const paths = [...new Set(runs.flatMap((r) => r.configs.map((c) => c.path)))];
     return {
-      runs: runs.map((r) => r.name ?? r.run_id),
+      runs: chartLabels(runs),
       rows: paths.map((path) => {
         const values = byRun.map((m) => m.get(path) ?? '—');
         return { path, values, differs: new Set(values).size > 1 };
