@@ -101,6 +101,43 @@ services:
     expect((await api.call('GET', '/api/services')).body).toEqual([]);
   }, 90_000);
 
+  it('a change of health settings applies to the running instance at once (same instance, probed anew)', async () => {
+    const port = await freePort();
+    const args = { argv: ['python3', '-m', 'http.server', String(port), '--bind', '127.0.0.1'] };
+    writeFileSync(config, 'services: {}\n');
+    const { api } = await start();
+    const upsert = async (health?: Record<string, unknown>) =>
+      expect(
+        (
+          await api.call('POST', '/api/services', {
+            type: 'command',
+            name: 'web',
+            enabled: true,
+            args,
+            health,
+          })
+        ).status,
+      ).toBe(200);
+    await upsert();
+    const first = await waitFor(async () => {
+      const s = await service(api, 'command', 'web');
+      return s.state === 'running' ? s : undefined;
+    }, 'the service to run');
+    expect(first.health).toBeNull();
+    // A probe added to a running instance starts probing it (it stayed unprobed).
+    await upsert({ path: '/', port, interval_s: 0.2 });
+    await waitFor(async () => (await service(api, 'command', 'web')).health === 'healthy', 'healthy');
+    // A probe of a path it answers 404 on: no longer "healthy" (it kept the old probe's verdict).
+    await upsert({ path: '/nope', port, interval_s: 0.2 });
+    const changed = await service(api, 'command', 'web');
+    expect(changed.health_check).toMatchObject({ path: '/nope' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await service(api, 'command', 'web')).health).toBe('starting');
+    await upsert({ path: '/', port, interval_s: 0.2 });
+    await waitFor(async () => (await service(api, 'command', 'web')).health === 'healthy', 'healthy again');
+    expect((await liveJobs(api)).map((j) => j.queue_id)).toEqual([first.queue_id]);
+  }, 60_000);
+
   it('restart policy backs off after a service that exits 1 and reports a crash loop; a user stop is no crash', async () => {
     writeFileSync(config, '# empty for now\n');
     const { api } = await start();

@@ -74,6 +74,8 @@ interface Runtime {
   health: HealthState | null;
   probe: NodeJS.Timeout | null;
   probedJobId: string | null;
+  /** The `health` settings the probe of `probedJobId` runs with (JSON): a change restarts it. */
+  probedHealth: string | null;
   lastExit: ServiceStatus['last_exit'];
   error: string | null;
 }
@@ -321,11 +323,17 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     return last !== undefined && isTerminationRequest(last.termination_reason);
   }
 
+  /**
+   * Watches a running instance: probes its health with the service's current `health` settings (a
+   * change of them, or of the instance, starts the probe afresh: `starting` until its first answer).
+   */
   private watch(spec: ServiceSpec, job: Job): void {
     const rt = this.rt(spec);
-    if (job.status !== 'running' || rt.probedJobId === job.id) return;
+    const settings = JSON.stringify(spec.health ?? null);
+    if (job.status !== 'running' || (rt.probedJobId === job.id && rt.probedHealth === settings)) return;
     this.stopProbe(rt);
     rt.probedJobId = job.id;
+    rt.probedHealth = settings;
     if (!spec.health) {
       rt.upSince = this.clock.now();
       return;
@@ -341,7 +349,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
           .then((res) => res.status < 400)
           .catch(() => false)
           .then((ok) => {
-            if (rt.probedJobId !== job.id) return;
+            if (rt.probedJobId !== job.id || rt.probedHealth !== settings) return; // an older probe's answer
             if (ok) {
               if (rt.health !== 'healthy') rt.upSince = this.clock.now();
               rt.health = 'healthy';
@@ -357,7 +365,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   private stopProbe(rt: Runtime): void {
     if (rt.probe) clearInterval(rt.probe);
-    Object.assign(rt, { probe: null, probedJobId: null, health: null });
+    Object.assign(rt, { probe: null, probedJobId: null, probedHealth: null, health: null });
   }
 
   private status(entry: Entry, job: Job | null): ServiceStatus {
@@ -441,6 +449,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         health: null,
         probe: null,
         probedJobId: null,
+        probedHealth: null,
         lastExit: null,
         error: null,
       };
