@@ -124,6 +124,16 @@ describe('files API (e2e, real server, real directories)', () => {
       expect(existsSync(join(root, 'link-out'))).toBe(true);
     });
 
+    it('browsing an --fs-root offers no parent (it is outside); a directory inside it offers the root', async () => {
+      const atRoot = await call(jailed, 'GET', `/api/fs/browse?path=${q(root)}`);
+      expect([atRoot.status, atRoot.body.parent]).toEqual([200, null]);
+      mkdirSync(join(root, 'sub'), { recursive: true });
+      const below = await call(jailed, 'GET', `/api/fs/browse?path=${q(join(root, 'sub'))}`);
+      expect([below.status, below.body.parent]).toEqual([200, root]);
+      // Without --fs-root every directory but / has one.
+      expect((await call(free, 'GET', `/api/fs/browse?path=${q(root)}`)).body.parent).toBe(work);
+    });
+
     it('confines every operation to --fs-root, sources and destinations alike (403), a sibling with the same prefix too', async () => {
       const secret = join(outside, 'secret.txt');
       const cases: Array<[string, string, unknown, string]> = [

@@ -89,7 +89,9 @@ export class FileOps {
               ? 1
               : 0,
     );
-    return { path, parent: path === '/' ? null : dirname(path), entries };
+    // At an --fs-root its parent is outside: offered, it would only answer 403.
+    const parent = path === '/' || !(await this.guard.inside(dirname(path))) ? null : dirname(path);
+    return { path, parent, entries };
   }
 
   /** Named starting points (home, the state directory, each `--fs-root`) that exist and may be browsed. */

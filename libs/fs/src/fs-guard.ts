@@ -94,6 +94,16 @@ export class FsGuard {
     return path;
   }
 
+  /** Whether `path` (absolute, already checked for symlinks) is inside the `--fs-root` trees. */
+  async inside(path: string): Promise<boolean> {
+    try {
+      await this.confine('path', path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** `parent/name` for a new entry: the parent is checked like {@link path}, the name must be bare. */
   async child(parentField: string, parent: unknown, nameField: string, name: unknown): Promise<string> {
     const bare = parseBareName(nameField, name);

@@ -36,7 +36,7 @@ export class DirEntryDto {
 export class DirListingDto {
   /** The listed directory (absolute, normalised). */
   path!: string;
-  /** Its parent; null at `/`. */
+  /** Its parent; null at `/`, and at an `--fs-root` (its parent is outside the roots). */
   parent!: string | null;
   /** Directories first, then files; each group by name (code-unit order). */
   entries!: DirEntryDto[];

@@ -1014,7 +1014,7 @@ export type DirListingDto = {
      */
     entries: Array<DirEntryDto>;
     /**
-     * Its parent; null at `/`.
+     * Its parent; null at `/`, and at an `--fs-root` (its parent is outside the roots).
      */
     parent: string | null;
     /**
