@@ -138,6 +138,60 @@ services:
     expect((await liveJobs(api)).map((j) => j.queue_id)).toEqual([first.queue_id]);
   }, 60_000);
 
+  it('disabling a running service answers what became of its instance: `stopping` while it shuts down, else its exit', async () => {
+    writeFileSync(config, 'services: {}\n');
+    const { api } = await start();
+    const run = async (name: string, script: string) => {
+      const args = { argv: ['sh', '-c', script] };
+      await api.call('POST', '/api/services', { type: 'command', name, enabled: true, args });
+      return waitFor(async () => {
+        const s = await service(api, 'command', name);
+        return s.state === 'running' ? s : undefined;
+      }, `${name} to run`);
+    };
+    const disable = async (name: string) => {
+      const { status, body } = await api.call('POST', `/api/services/command/${name}/enabled`, {
+        enabled: false,
+      });
+      expect(status).toBe(200);
+      return body as Record<string, any>;
+    };
+    /** Still stopping and named, or ended and shown as the last exit — never gone without a trace. */
+    const truthful = (answer: Record<string, any>, instance: string) =>
+      answer.state === 'stopping'
+        ? expect(answer).toMatchObject({ queue_id: instance, last_exit: null })
+        : expect(answer).toMatchObject({
+            state: 'disabled',
+            queue_id: null,
+            last_exit: { queue_id: instance, status: 'aborted', termination_reason: 'user_abort' },
+          });
+    // Ending at once on SIGTERM, or ~1 s after it: the stop waits up to 2 s for its processes, so
+    // the instance may have ended by the answer (it read `disabled` with no last exit, or an older one).
+    for (const [name, script] of [
+      ['quick', 'while true; do sleep 0.1; done'],
+      ['second', 'trap "sleep 1; exit 0" TERM; while true; do sleep 0.1; done'],
+    ]) {
+      const instance = (await run(name, script)).queue_id;
+      truthful(await disable(name), instance);
+    }
+    // Taking ~5 s to shut down: stopping, then it ends as the last exit.
+    const slow = await run('slow', 'trap "sleep 5; exit 0" TERM; while true; do sleep 0.1; done');
+    expect(await disable('slow')).toMatchObject({
+      state: 'stopping',
+      queue_id: slow.queue_id,
+      last_exit: null,
+    });
+    await waitFor(
+      async () => (await service(api, 'command', 'slow')).state === 'disabled',
+      'disabled',
+      15_000,
+    );
+    expect((await service(api, 'command', 'slow')).last_exit).toMatchObject({
+      queue_id: slow.queue_id,
+      termination_reason: 'user_abort',
+    });
+  }, 60_000);
+
   it('restart policy backs off after a service that exits 1 and reports a crash loop; a user stop is no crash', async () => {
     writeFileSync(config, '# empty for now\n');
     const { api } = await start();

@@ -310,6 +310,10 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         // It ended meanwhile: nothing left to abort.
         if (!(err instanceof DomainError)) throw err;
       }
+      // The stop waits up to 2 s for its processes: ended by now, it is the last exit the answer
+      // shows (its end's own handler, queued behind this change, records the same).
+      const after = await this.jobs.get(job.id);
+      if (after && TERMINAL_STATUSES.includes(after.status)) rt.lastExit = pickExit(after);
     }
   }
 
