@@ -121,6 +121,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     await api.waitStatus(killed, ['running']);
     ok(await api.call('POST', `/api/jobs/${killed}/control/kill`));
     await api.waitStatus(killed, ['aborted']);
+    // Its run, deleted once the job has ended: the replica's row goes too.
+    const killedRun = ok(await api.call('GET', `/api/runs?job=${killed}`)).body[0].run_id;
+    expect((await api.call('DELETE', `/api/runs/${killedRun}`)).status).toBe(204);
 
     // Ignores SIGTERM, with a long grace: the kill leaves it terminating (user_abort), GPU still held.
     trapping = ok(
@@ -273,6 +276,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.preempted.v1',
         'run.created.v1',
         'run.status_changed.v1',
+        'run.deleted.v1',
         'scheduler.toggled.v1',
         'fs.search_root_added.v1',
         'fs.search_root_removed.v1',

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Database } from '@trainyard/database';
 import { HardwareSampler } from '@trainyard/tracking';
 import { jobsApi } from './support/api';
 import { request } from './support/http';
@@ -165,6 +166,47 @@ describe('run tracking (e2e)', () => {
     });
     expect(big.status).toBe(413);
     expect((await call('POST', '/api/runs/r_0_nothere/log', { metrics: [] })).status).toBe(404);
+  });
+
+  it('deletes a run with its points, strings and configs; not a running job’s run, nor a goodseed run', async () => {
+    const runId = await newRun({ name: 'to delete', project: 'cleanup' });
+    const batch = {
+      metrics: [0, 1, 2].map((step) => ({ path: 'loss', step, value: 1 / (step + 1) })),
+      strings: [{ path: 'note', step: 0, value: 'hello' }],
+      configs: { lr: 0.1 },
+    };
+    expect((await call('POST', `/api/runs/${runId}/log`, batch)).status).toBe(200);
+    expect((await call('GET', `/api/runs/${runId}/metrics?path=loss`)).body.points).toHaveLength(3); // cached
+    expect((await call('DELETE', `/api/runs/${runId}`)).status).toBe(204);
+    for (const path of ['', '/metrics?path=loss', '/metric-paths', '/strings'])
+      expect((await call('GET', `/api/runs/${runId}${path}`)).status).toBe(404);
+    expect((await call('GET', '/api/runs?project=cleanup')).body).toEqual([]);
+    expect((await call('DELETE', `/api/runs/${runId}`)).status).toBe(404);
+    // Nothing of it is left in the telemetry tables either.
+    const left = server.app
+      .get(Database)
+      .connection.prepare(
+        `SELECT (SELECT COUNT(*) FROM run_metrics WHERE run_id = ?) + (SELECT COUNT(*) FROM run_strings WHERE run_id = ?) + (SELECT COUNT(*) FROM run_configs WHERE run_id = ?) AS n`,
+      )
+      .get(runId, runId, runId) as { n: number };
+    expect(left.n).toBe(0);
+
+    // A job's run: refused while the job may still log to it, deleted once the job has ended.
+    const api = jobsApi(server.baseUrl, server.token);
+    const job = (await api.command(['sleep', '30'])).body.queue_id as string;
+    await api.waitStatus(job, ['running']);
+    const jobRun = (await waitFor(async () => (await call('GET', `/api/runs?job=${job}`)).body[0], 'its run'))
+      .run_id as string;
+    const refused = await call('DELETE', `/api/runs/${jobRun}`);
+    expect([refused.status, refused.body.message]).toEqual([409, expect.stringContaining(job)]);
+    await call('POST', `/api/jobs/${job}/control/kill`);
+    await api.waitStatus(job, ['aborted']);
+    expect((await call('DELETE', `/api/runs/${jobRun}`)).status).toBe(204);
+
+    // A goodseed run is a file: refused, and still listed.
+    const gs = (await call('GET', '/api/runs')).body.find((r: { source: string }) => r.source === 'goodseed');
+    expect((await call('DELETE', `/api/runs/${gs.run_id}`)).status).toBe(409);
+    expect((await call('GET', `/api/runs/${gs.run_id}`)).status).toBe(200);
   });
 
   it('a job gets TRAINYARD_RUN_ID; its python3 process logs with the client; its token writes only its run', async () => {

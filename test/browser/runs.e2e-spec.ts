@@ -4,7 +4,9 @@ import {
   type Client,
   createRun,
   createTrainyardClient,
+  controlJob,
   getJob,
+  getRun,
   listRuns,
   logRun,
   setPassword,
@@ -317,6 +319,31 @@ describe('runs and metric charts (browser e2e)', () => {
     expect((await tooltipLines(2)).map((l) => l.name)).toEqual(labels);
     const configs = page.getByRole('table', { name: 'Configs of the compared runs' });
     await expect(configs.locator('thead th').allTextContents()).resolves.toEqual(labels);
+  }, 60_000);
+
+  it('deletes the open run after asking (its metrics go with it); a running job’s run cannot be deleted', async () => {
+    const { data } = await createRun({ client: api, body: { name: 'throwaway', project: 'cleanup' } });
+    const metrics = Array.from({ length: 5 }, (_, step) => ({ path: 'loss', step, value: step }));
+    await logRun({ client: api, path: { run_id: data.run_id }, body: { metrics, status: 'finished' } });
+    await page.goto(`${server.baseUrl}/runs?run=${data.run_id}`);
+    await waitFor(async () => (await chartPoints()) === 5, 'its chart');
+    await page.getByRole('button', { name: 'Delete run' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete run throwaway?' });
+    await dialog.getByRole('button', { name: 'Delete run' }).click();
+    await waitFor(async () => !page.url().includes(data.run_id), 'the run to close');
+    await page.locator(`tr[data-run-id="${data.run_id}"]`).waitFor({ state: 'detached' });
+    expect(
+      (await getRun({ client: api, path: { run_id: data.run_id }, throwOnError: false })).response.status,
+    ).toBe(404);
+    // A running job's run: the button is off (the server would answer 409: the job may still log).
+    const sleeper = await submit('sleeper', 'import time; time.sleep(60)');
+    await waitFor(async () => (await status(sleeper)) === 'running', 'the sleeper to run');
+    await page.goto(`${server.baseUrl}/runs?run=${(await runOf(sleeper)).run_id}`);
+    await waitFor(
+      () => page.getByRole('button', { name: 'Delete run' }).isDisabled(),
+      'a disabled Delete run',
+    );
+    await controlJob({ client: api, path: { queue_id: sleeper, action: 'kill' } });
   }, 60_000);
 
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {

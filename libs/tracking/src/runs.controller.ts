@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@trainyard/core';
 import { parseLogBatch } from './log-batch';
@@ -47,6 +47,17 @@ export class RunsController {
   @ApiErrors(400, 401, 404)
   async getRun(@Param() params: RunIdParamDto): Promise<RunDetailDto> {
     return this.runs.get(params.run_id);
+  }
+
+  /**
+   * Deletes a run with its points, strings and configs. 409 for the run of a job that has not ended
+   * (it may still log) and for a goodseed run (a file: remove it where goodseed keeps it).
+   */
+  @Delete(':run_id')
+  @HttpCode(204)
+  @ApiErrors(400, 401, 404, 409)
+  async deleteRun(@Param() params: RunIdParamDto): Promise<void> {
+    await this.runs.delete(params.run_id);
   }
 
   /**

@@ -17,7 +17,7 @@ import { LogBatch, RunStatus } from './log-batch';
 import { runIdOfToken, runTokenMatches, RUN_TOKEN_PREFIX } from './run-tokens';
 import { ConfigJsonValue, decodeConfig } from './run-values';
 import { SeriesCache, stepRange } from './series-cache';
-import { RunCreatedEvent, RunStatusChangedEvent } from './tracking.events';
+import { RunCreatedEvent, RunDeletedEvent, RunStatusChangedEvent } from './tracking.events';
 
 /** The only route a run's ingest token may call. */
 export const RUN_INGEST_ROUTE = 'POST /api/runs/:run_id/log';
@@ -169,6 +169,36 @@ export class RunsService implements OnModuleInit {
     const updatedAt = new Date().toISOString();
     const ok = await this.runs.setStatus(tx, runId, status, updatedAt);
     return ok ? [new RunStatusChangedEvent({ run_id: runId, status, updated_at: updatedAt })] : [];
+  }
+
+  /**
+   * Deletes a native run with its points, strings and configs (journaled). 404 unknown; 409 for a
+   * goodseed run (a file under the goodseed directory: removed there) and for the run of a job that
+   * has not ended (it still writes to it).
+   */
+  async delete(runId: string): Promise<void> {
+    if (this.goodseed.isGoodseedId(runId)) {
+      if (!this.goodseed.get(runId)) throw notFound(runId);
+      throw new DomainError(
+        'CONFLICT',
+        `${runId} is a goodseed run: it is a file, removed where goodseed keeps it`,
+      );
+    }
+    const row = this.runs.get(runId);
+    if (!row) throw notFound(runId);
+    // The job's end arms its token's expiry: until then the job may still log to its run.
+    if (row.job_id !== null && row.token_expires_at === null)
+      throw new DomainError('CONFLICT', `run ${runId} belongs to job ${row.job_id}, which has not ended`);
+    const paths = this.runs.metricPaths(runId);
+    await this.journal.record(async (tx) => {
+      await this.runs.delete(tx, runId);
+      return {
+        result: undefined,
+        events: [new RunDeletedEvent({ run_id: runId, deleted_at: new Date().toISOString() })],
+      };
+    });
+    this.cache.invalidate(runId, paths);
+    this.writes.delete(runId);
   }
 
   /** Native runs newest first, then goodseed runs (which have no job) unless filtered by job. */

@@ -44,3 +44,18 @@ export class RunStatusChangedEvent implements JournaledEvent {
     this.updated_at = fields.updated_at;
   }
 }
+
+@JournalEntryType(
+  'run.deleted.v1',
+  'a run was deleted with its points, strings and configs; a replica deletes its `runs` row.',
+)
+export class RunDeletedEvent implements JournaledEvent {
+  readonly run_id: string;
+  /** ISO 8601. */
+  readonly deleted_at: string;
+
+  constructor(fields: RunDeletedEvent) {
+    this.run_id = fields.run_id;
+    this.deleted_at = fields.deleted_at;
+  }
+}

@@ -108,6 +108,7 @@ const DESCRIBE: Describers = {
       ? about(p.job_id, `started tracking ${runLabel(p)}${p.project ? ` in ${p.project}` : ''}`)
       : says(`${runLabel(p)} created${p.project ? ` in ${p.project}` : ''} by a client`),
   'run.status_changed.v1': (p, { says }) => says(`${runLabel(p)} ${RUN_STATUS[p.status] ?? p.status}`),
+  'run.deleted.v1': (p, { says }) => says(`${runLabel(p)} deleted`),
   'cluster.bundle_submitting.v1': (p, { says }) =>
     says(`multi-node job ${bundleName(p.bundle)} being placed${rankCount(p.bundle)}`),
   'cluster.bundle_submitted.v1': (p, { says }) =>

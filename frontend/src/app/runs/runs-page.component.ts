@@ -13,11 +13,13 @@ import {
   type RunDetailDto,
   type RunDto,
   type StringPointOutDto,
+  deleteRun,
   getRun,
   listRuns,
   stringSeries,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
+import { ConfirmStore } from '../core/confirm.store';
 import { formatTime } from '../core/format';
 import { startPolling } from '../core/poll';
 import type { ChartRun } from './metric-chart.component';
@@ -122,6 +124,21 @@ const STRINGS_TAIL = 50;
           {{ label(run) }} <span class="muted mono">{{ run.run_id }}</span>
           @if (compareRuns().length) {
             <span class="muted"> vs {{ compareRuns().length }} more</span>
+          }
+          @if (run.source === 'trainyard') {
+            <button
+              type="button"
+              class="btn btn-sm btn-danger delete"
+              [disabled]="!!run.job_id && run.status === 'running'"
+              [attr.title]="
+                run.job_id && run.status === 'running'
+                  ? 'Its job is still running: it may still log to it'
+                  : null
+              "
+              (click)="deleteRun(run)"
+            >
+              Delete run
+            </button>
           }
         </h2>
         <ty-run-charts [runs]="chartRuns()" />
@@ -249,6 +266,10 @@ const STRINGS_TAIL = 50;
       font-size: 15px;
       margin: 14px 0 4px;
     }
+    .detail h2 .delete {
+      margin-left: 12px;
+      vertical-align: middle;
+    }
     .side {
       display: grid;
       grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
@@ -304,6 +325,7 @@ export class RunsPageComponent {
   private readonly api = inject(API);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
+  private readonly confirm = inject(ConfirmStore);
 
   protected readonly runs = signal<RunDto[]>([]);
   protected readonly loaded = signal(false);
@@ -402,6 +424,30 @@ export class RunsPageComponent {
       queryParams: { run, compare: next.filter((x) => x !== run).join(',') || null },
       queryParamsHandling: 'merge',
     });
+  }
+
+  /** Asks, then deletes the run with its points, strings and configs, and closes it. */
+  protected async deleteRun(run: RunDto): Promise<void> {
+    const ok = await this.confirm.ask({
+      title: `Delete run ${this.label(run)}?`,
+      message: 'Its metrics, strings and configs are deleted with it. This cannot be undone.',
+      confirmLabel: 'Delete run',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await deleteRun({ client: this.api, path: { run_id: run.run_id } });
+    } catch (err) {
+      this.error.set(errorMessage(err));
+      return;
+    }
+    const rest = this.compare().filter((id) => id !== run.run_id);
+    const open = this.openId() === run.run_id ? null : this.openId();
+    await this.router.navigate([], {
+      queryParams: { run: open, compare: (open ? rest : []).join(',') || null },
+      queryParamsHandling: 'merge',
+    });
+    await this.load();
   }
 
   private async load(): Promise<void> {

@@ -2315,6 +2315,8 @@ export type JournalEntryDto = ({
 } & ProjectsConfigOverridesSetV1Entry) | ({
     type: 'run.created.v1';
 } & RunCreatedV1Entry) | ({
+    type: 'run.deleted.v1';
+} & RunDeletedV1Entry) | ({
     type: 'run.status_changed.v1';
 } & RunStatusChangedV1Entry) | ({
     type: 'scheduler.toggled.v1';
@@ -3122,6 +3124,37 @@ export type RunCreatedV1Entry = {
      */
     ts: string;
     type: 'run.created.v1';
+};
+
+/**
+ * Payload of journal entry `run.deleted.v1`: a run was deleted with its points, strings and configs; a replica deletes its `runs` row.
+ */
+export type RunDeletedEvent = {
+    /**
+     * ISO 8601.
+     */
+    deleted_at: string;
+    run_id: string;
+};
+
+/**
+ * Journal entry `run.deleted.v1`.
+ */
+export type RunDeletedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: RunDeletedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'run.deleted.v1';
 };
 
 export type RunDetailDto = {
@@ -7454,6 +7487,45 @@ export type CreateRunResponses = {
 };
 
 export type CreateRunResponse = CreateRunResponses[keyof CreateRunResponses];
+
+export type DeleteRunData = {
+    body?: never;
+    path: {
+        /**
+         * A run id: `r_<ms>_<hex>` for Trainyard's runs, `gs_<base64url>` for goodseed files.
+         */
+        run_id: string;
+    };
+    query?: never;
+    url: '/api/runs/{run_id}';
+};
+
+export type DeleteRunErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type DeleteRunError = DeleteRunErrors[keyof DeleteRunErrors];
+
+export type DeleteRunResponses = {
+    204: void;
+};
+
+export type DeleteRunResponse = DeleteRunResponses[keyof DeleteRunResponses];
 
 export type GetRunData = {
     body?: never;

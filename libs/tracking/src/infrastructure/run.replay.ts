@@ -1,5 +1,5 @@
 import { expectAffected, replayRule, type ReplayRule } from '@trainyard/journal';
-import { RunCreatedEvent, RunStatusChangedEvent } from '../tracking.events';
+import { RunCreatedEvent, RunDeletedEvent, RunStatusChangedEvent } from '../tracking.events';
 import { RunEntity } from './run.entity';
 
 /** How `run.*` entries change a replica's `runs` rows (points and configs are not replicated). */
@@ -23,5 +23,8 @@ export const TRACKING_REPLAY_RULES: readonly ReplayRule[] = [
       1,
       `run ${e.run_id}`,
     );
+  }),
+  replayRule(RunDeletedEvent, async (tx, e) => {
+    expectAffected(await tx.delete(RunEntity, { run_id: e.run_id }), 1, `run ${e.run_id}`);
   }),
 ];

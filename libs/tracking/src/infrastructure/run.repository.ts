@@ -97,6 +97,12 @@ export class RunRepository {
     await updateRows(tx, RunEntity, { token_hash: hash, token_expires_at: expiresAt }, { run_id: runId });
   }
 
+  /** Deletes a run's row with its points, strings and configs (telemetry has no foreign key). */
+  async delete(tx: Tx, runId: string): Promise<void> {
+    for (const table of ['run_metrics', 'run_strings', 'run_configs', 'runs'])
+      await tx.query(`DELETE FROM ${table} WHERE run_id = ?`, [runId]);
+  }
+
   /** One run (a prepared statement: the auth gate asks this on every ingest request). */
   get(runId: string): RunRow | null {
     return (this.sql.run.get(runId) as RunRow | undefined) ?? null;
