@@ -389,6 +389,43 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('lists services with their state and instance, and disables and enables one by name', async () => {
+    const none = await cli(['service', 'list']);
+    expect([none.code, none.stdout]).toEqual([0, expect.stringMatching(/^no services/)]);
+    const created = await fetch(`${server.baseUrl}/api/services`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'command',
+        name: 'ticker',
+        enabled: true,
+        args: { argv: ['sleep', '600'] },
+      }),
+    });
+    expect(created.status).toBe(200);
+    const running = await waitFor(async () => {
+      const [s] = await json(['service', 'list']);
+      return s?.state === 'running' ? s : undefined;
+    }, 'the service to run');
+    const table = await cli(['service', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^SERVICE\s+STATE\s+HEALTH\s+INSTANCE\s+RESTARTS\s+LAST EXIT/,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`command/ticker\\s+running\\s+-\\s+${running.queue_id}\\s+0\\s+-`),
+    );
+
+    const disabled = await cli(['service', 'disable', 'ticker']);
+    expect(disabled.code).toBe(0);
+    expect(disabled.stdout).toMatch(/^command\/ticker: (stopping \(q_|disabled)/);
+    expect((await waitStatus(running.queue_id, ['aborted'])).termination_reason).toBe('user_abort');
+    const enabled = await cli(['service', 'enable', 'command/ticker']);
+    expect(enabled.stdout).toMatch(/^command\/ticker: (queued|starting|running) \(q_/);
+    const unknown = await cli(['service', 'disable', 'nope']);
+    expect([unknown.code, unknown.stderr]).toEqual([5, expect.stringContaining('no service nope')]);
+    expect((await cli(['service', 'disable', 'ticker'])).code).toBe(0);
+  });
+
   it('kills jobs; force-kill is refused without --yes', async () => {
     const sleeper = async () => {
       const id = (await cli(['submit', '--type', 'command', '--', 'sleep', '600'])).stdout.trim();

@@ -5,6 +5,7 @@ import { registerJob } from './commands/job.command';
 import { makeRunner, RunState, type CommandRunner } from './commands/runner';
 import { registerSched } from './commands/sched.command';
 import { registerServer, runServer } from './commands/server.command';
+import { registerService } from './commands/service.command';
 import { registerSubmit } from './commands/submit.command';
 import { registerWait } from './commands/wait.command';
 import { DEFAULT_SERVER_URL } from './context';
@@ -44,6 +45,7 @@ export function buildProgram(
   registerSched(program, run);
   registerJob(program, run);
   registerGpu(program, run);
+  registerService(program, run);
   registerCluster(program, run);
   // Every command (and group) exits through the CommanderError below instead of process.exit.
   const exitOverride = (command: Command) => {
