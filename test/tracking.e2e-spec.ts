@@ -176,7 +176,7 @@ describe('run tracking (e2e)', () => {
       configs: { lr: 0.1 },
     };
     expect((await call('POST', `/api/runs/${runId}/log`, batch)).status).toBe(200);
-    expect((await call('GET', `/api/runs/${runId}/metrics?path=loss`)).body.points).toHaveLength(3); // cached
+    expect((await call('GET', `/api/runs/${runId}/metrics?path=loss`)).body.points).toHaveLength(3); // read once
     expect((await call('DELETE', `/api/runs/${runId}`)).status).toBe(204);
     for (const path of ['', '/metrics?path=loss', '/metric-paths', '/strings'])
       expect((await call('GET', `/api/runs/${runId}${path}`)).status).toBe(404);

@@ -147,9 +147,12 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       }
       Object.assign(entry, spec.args);
       this.write((text) => upsertServiceEntry(text, spec.type, spec.name, entry));
-      if (before && (before.signature !== spec.signature || !spec.enabled)) await this.abortInstances(before);
+      const stopped =
+        before && (before.signature !== spec.signature || !spec.enabled)
+          ? await this.abortInstances(before)
+          : [];
       await this.settle(spec);
-      return this.get(spec.type, spec.name);
+      return this.answer(spec, stopped);
     });
   }
 
@@ -177,9 +180,9 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       const spec = this.find(type, name)?.spec;
       if (!spec)
         throw new DomainError('CONFLICT', `service ${type}/${name} changed on disk and is no longer valid`);
-      if (!enabled) await this.abortInstances(spec);
+      const stopped = enabled ? [] : await this.abortInstances(spec);
       await this.settle(spec);
-      return this.get(type, name);
+      return this.answer(spec, stopped);
     });
   }
 
@@ -297,7 +300,9 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async abortInstances(spec: ServiceSpec): Promise<void> {
+  /** Aborts the service's unfinished instances; their ids. */
+  private async abortInstances(spec: ServiceSpec): Promise<string[]> {
+    const stopped: string[] = [];
     const rt = this.rt(spec);
     if (rt.timer) clearTimeout(rt.timer);
     Object.assign(rt, { timer: null, nextAttemptAt: null });
@@ -310,11 +315,26 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         // It ended meanwhile: nothing left to abort.
         if (!(err instanceof DomainError)) throw err;
       }
-      // The stop waits up to 2 s for its processes: ended by now, it is the last exit the answer
-      // shows (its end's own handler, queued behind this change, records the same).
-      const after = await this.jobs.get(job.id);
-      if (after && TERMINAL_STATUSES.includes(after.status)) rt.lastExit = pickExit(after);
+      stopped.push(job.id);
     }
+    return stopped;
+  }
+
+  /**
+   * A change's answer. An instance it stopped that has ended by the time the answer is read (the
+   * stop waits up to 2 s for its processes) is the last exit; its end's own handler, queued behind
+   * this change, records the same. Read after the status, so an instance the status no longer lists
+   * as live is found ended.
+   */
+  private async answer(spec: ServiceSpec, stopped: readonly string[]): Promise<ServiceStatus> {
+    const status = await this.get(spec.type, spec.name);
+    const rt = this.rt(spec);
+    for (const id of stopped) {
+      if (status.job?.id === id) continue; // still live in the answer: `stopping`
+      const job = await this.jobs.get(id);
+      if (job && TERMINAL_STATUSES.includes(job.status)) rt.lastExit = pickExit(job);
+    }
+    return { ...status, last_exit: rt.lastExit };
   }
 
   private async lastEndedByRequest(spec: ServiceSpec): Promise<boolean> {

@@ -146,7 +146,7 @@ export class RunsService implements OnModuleInit {
     }
     const now = new Date().toISOString();
     if (batch.metrics.paths.length || batch.strings.paths.length || batch.configs.length) {
-      await this.runs.write(runId, batch, now);
+      if (!(await this.runs.write(runId, batch, now))) throw notFound(runId);
       this.writes.set(runId, (this.writes.get(runId) ?? 0) + 1);
       this.cache.invalidate(runId, new Set(batch.metrics.paths));
     }
@@ -194,7 +194,14 @@ export class RunsService implements OnModuleInit {
       await this.runs.delete(tx, runId);
       return {
         result: undefined,
-        events: [new RunDeletedEvent({ run_id: runId, deleted_at: new Date().toISOString() })],
+        events: [
+          new RunDeletedEvent({
+            run_id: runId,
+            name: row.name,
+            job_id: row.job_id,
+            deleted_at: new Date().toISOString(),
+          }),
+        ],
       };
     });
     this.cache.invalidate(runId, paths);

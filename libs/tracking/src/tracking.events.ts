@@ -51,11 +51,17 @@ export class RunStatusChangedEvent implements JournaledEvent {
 )
 export class RunDeletedEvent implements JournaledEvent {
   readonly run_id: string;
+  /** Its display name, or null (for the activity log: the row is gone). */
+  readonly name: string | null;
+  /** The job it belonged to, or null for a client's run. */
+  readonly job_id: string | null;
   /** ISO 8601. */
   readonly deleted_at: string;
 
   constructor(fields: RunDeletedEvent) {
     this.run_id = fields.run_id;
+    this.name = fields.name;
+    this.job_id = fields.job_id;
     this.deleted_at = fields.deleted_at;
   }
 }

@@ -141,6 +141,9 @@ const STRINGS_TAIL = 50;
             </button>
           }
         </h2>
+        @if (deleteError(); as e) {
+          <p class="bad" role="alert">{{ e }}</p>
+        }
         <ty-run-charts [runs]="chartRuns()" />
         <div class="side">
           <div>
@@ -330,6 +333,8 @@ export class RunsPageComponent {
   protected readonly runs = signal<RunDto[]>([]);
   protected readonly loaded = signal(false);
   protected readonly error = signal<string | null>(null);
+  /** Why the last Delete run was refused (e.g. its job has not ended); cleared when another run opens. */
+  protected readonly deleteError = signal<string | null>(null);
   protected readonly text = signal('');
   protected readonly status = signal('');
   protected readonly source = signal('');
@@ -387,6 +392,7 @@ export class RunsPageComponent {
 
   constructor() {
     this.route.queryParamMap.subscribe((q) => {
+      if (q.get('run') !== this.openId()) this.deleteError.set(null);
       this.openId.set(q.get('run'));
       this.compare.set((q.get('compare') ?? '').split(',').filter(Boolean));
     });
@@ -435,16 +441,19 @@ export class RunsPageComponent {
       danger: true,
     });
     if (!ok) return;
+    this.deleteError.set(null);
     try {
       await deleteRun({ client: this.api, path: { run_id: run.run_id } });
     } catch (err) {
-      this.error.set(errorMessage(err));
+      // Beside the button, not in the list's error line (the next poll would clear it).
+      this.deleteError.set(errorMessage(err));
       return;
     }
+    // The first compared run opens in its place, the others stay compared.
     const rest = this.compare().filter((id) => id !== run.run_id);
-    const open = this.openId() === run.run_id ? null : this.openId();
+    const open = this.openId() === run.run_id ? (rest.shift() ?? null) : this.openId();
     await this.router.navigate([], {
-      queryParams: { run: open, compare: (open ? rest : []).join(',') || null },
+      queryParams: { run: open, compare: rest.join(',') || null },
       queryParamsHandling: 'merge',
     });
     await this.load();

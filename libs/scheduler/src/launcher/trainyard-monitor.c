@@ -482,15 +482,22 @@ static void exec_command(char **argv, char **env) {
 
 static const int STOPS[] = {SIGTERM, SIGINT, SIGHUP};
 
+/* The job's process's status when it never got its request: distinct from any status of a command
+ * that ran to its exec (126 cannot run, 127 not found). */
+#define NEVER_RAN 125
+
 /* In the job's process: wait for the request, then own process group in the foreground, then exec.
  * `why_w` is close-on-exec: a successful exec closes it unwritten; a failed one writes the reason. */
 static void job_process(int request_r, int slave, int why_w) {
   size_t len;
   char *buf = read_to_eof(request_r, &len);
-  if (!buf || len == 0) _exit(0); /* no job came */
+  /* No request, or a cut one: the monitor went first (a spare whose launcher exited, or a monitor
+   * killed between its "launched" and the handover). Nothing ran, so never a success status: the
+   * launcher, as subreaper, records this one as the command's. */
+  if (!buf || len == 0) _exit(NEVER_RAN);
   close(request_r);
   request_t req;
-  if (parse_request(buf, len, &req) != 0) _exit(127);
+  if (parse_request(buf, len, &req) != 0) _exit(NEVER_RAN);
   setpgid(0, 0);
   signal(SIGTTOU, SIG_IGN);
   tcsetpgrp(slave, getpid());

@@ -3134,6 +3134,14 @@ export type RunDeletedEvent = {
      * ISO 8601.
      */
     deleted_at: string;
+    /**
+     * The job it belonged to, or null for a client's run.
+     */
+    job_id: string | null;
+    /**
+     * Its display name, or null (for the activity log: the row is gone).
+     */
+    name: string | null;
     run_id: string;
 };
 

@@ -139,10 +139,14 @@ export class RunRepository {
     return this.database.manager.find(RunEntity, { where, order: { created_at: 'DESC' } });
   }
 
-  /** Writes a batch's points and configs in one transaction; the same (path, step) overwrites. */
-  async write(runId: string, batch: LogBatch, now: string): Promise<void> {
-    await this.database.transaction(() => {
+  /**
+   * Writes a batch's points and configs in one transaction; the same (path, step) overwrites. False,
+   * writing nothing, when the run is gone by then (deleted while the batch waited for its turn).
+   */
+  async write(runId: string, batch: LogBatch, now: string): Promise<boolean> {
+    return this.database.transaction(() => {
       const sql = this.sql;
+      if (!sql.run.get(runId)) return Promise.resolve(false);
       const { paths, steps, values } = batch.metrics;
       const n = paths.length;
       let i = 0;
@@ -166,7 +170,7 @@ export class RunRepository {
         sql.string.run(runId, batch.strings.paths[s], batch.strings.steps[s], batch.strings.values[s]);
       for (const config of batch.configs)
         sql.config.run(runId, config.path, config.type_tag, config.value, now);
-      return Promise.resolve();
+      return Promise.resolve(true);
     });
   }
 
