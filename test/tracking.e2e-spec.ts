@@ -170,6 +170,9 @@ describe('run tracking (e2e)', () => {
 
   it('deletes a run with its points, strings and configs; not a running job’s run, nor a goodseed run', async () => {
     const runId = await newRun({ name: 'to delete', project: 'cleanup' });
+    // Closed like every route: no credentials, or a wrong token, deletes nothing.
+    expect((await call('DELETE', `/api/runs/${runId}`, undefined, '')).status).toBe(401);
+    expect((await call('DELETE', `/api/runs/${runId}`, undefined, 'not-the-token')).status).toBe(401);
     const batch = {
       metrics: [0, 1, 2].map((step) => ({ path: 'loss', step, value: 1 / (step + 1) })),
       strings: [{ path: 'note', step: 0, value: 'hello' }],
@@ -293,6 +296,9 @@ describe('run tracking (e2e)', () => {
       ['GET', '/api/queue'],
       ['POST', '/api/runs'],
       ['GET', '/api/journal'],
+      // Its own run and another: a job's token never deletes a run.
+      ['DELETE', `/api/runs/${runId}`],
+      ['DELETE', `/api/runs/${other}`],
     ]) {
       expect([path, (await call(method, path, method === 'POST' ? {} : undefined, token)).status]).toEqual([
         path,
