@@ -109,9 +109,9 @@ describe('services in the console (browser e2e)', () => {
     expect(first).toMatchObject({ enabled: true, state: 'running', args: { argv: ['sleep', '300'] } });
     await page.screenshot({ path: join(SCREENSHOTS, 'services-running.png') });
 
-    // ⏹: stopped, its job aborted.
+    // ⏹: stopped and disabled (it stays stopped across restarts), its job aborted.
     await sleeper.getByRole('button', { name: 'Stop sleeper' }).click();
-    await sleeper.locator('.state', { hasText: 'stopped' }).waitFor();
+    await sleeper.locator('.state', { hasText: 'disabled' }).waitFor();
     await waitFor(
       async () =>
         (await getJob({ client: api, path: { queue_id: first!.queue_id! } })).data.status === 'aborted' ||
@@ -169,7 +169,7 @@ describe('services in the console (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'services-collapsed.png') });
     await dot.click();
     await page.getByRole('menuitem', { name: 'Stop tiny' }).click();
-    await row('tiny').getByRole('button', { name: 'tiny: stopped (actions)' }).waitFor();
+    await row('tiny').getByRole('button', { name: 'tiny: disabled (actions)' }).waitFor();
     expect(await serviceOf('tiny')).toMatchObject({ enabled: false });
     await page.getByRole('button', { name: 'Expand sidebar' }).click();
   });

@@ -39,7 +39,7 @@ describe('serviceView', () => {
     ['instance stopping', { state: 'stopping' }, 'stopping', 'warn', true],
     ['waiting to restart', { state: 'backoff', queue_id: null }, 'backoff', 'warn', true],
     ['crash loop', { state: 'crash_loop', queue_id: null }, 'crash-loop', 'danger', true],
-    ['disabled', { state: 'disabled', enabled: false, queue_id: null }, 'stopped', 'off', false],
+    ['disabled', { state: 'disabled', enabled: false, queue_id: null }, 'disabled', 'off', false],
     ['enabled, not running', { state: 'stopped', queue_id: null }, 'stopped', 'off', false],
     [
       'bad config entry',

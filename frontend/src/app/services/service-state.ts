@@ -6,7 +6,7 @@ export type DotTone = 'ok' | 'warn' | 'danger' | 'off';
 
 /** How one service row shows its state: the dot, a word beside it (never colour alone) and a tooltip. */
 export interface ServiceView {
-  /** running, healthy, starting, unhealthy, queued, stopping, backoff, crash-loop, stopped, invalid. */
+  /** running, healthy, starting, unhealthy, queued, stopping, backoff, crash-loop, stopped, disabled, invalid. */
   label: string;
   tone: DotTone;
   /** The error, the next attempt, the last exit — whatever explains the state. */
@@ -17,7 +17,8 @@ export interface ServiceView {
 
 /**
  * Maps a service from GET /api/services to its row. A running instance with a health probe shows
- * the probe's verdict (starting until the first success); `disabled` reads "stopped" (⏹ leaves it so).
+ * the probe's verdict (starting until the first success). ⏹ disables a service (it stays stopped
+ * across restarts), so its row reads "disabled", as the API and `trainyard service list` say.
  * `now` is ms since the epoch, for the backoff countdown.
  */
 export function serviceView(s: ServiceDto, now: number): ServiceView {
@@ -43,7 +44,12 @@ export function serviceView(s: ServiceDto, now: number): ServiceView {
     case 'invalid':
       return view('invalid', 'danger', s.error ?? 'The entry in server_config.yaml does not validate', false);
     case 'disabled':
-      return view('stopped', 'off', 'Disabled: ▶ starts it now and at every boot', false);
+      return view(
+        'disabled',
+        'off',
+        'Disabled, not started at boot: ▶ starts it now and at every boot',
+        false,
+      );
     case 'stopped':
     default:
       return view(
