@@ -346,6 +346,38 @@ describe('runs and metric charts (browser e2e)', () => {
     await controlJob({ client: api, path: { queue_id: sleeper, action: 'kill' } });
   }, 60_000);
 
+  it('a sweep’s 450 runs: the newest 200 drawn, "Show more" adds 200, a filter searches them all', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 450; i += 50) {
+      const batch = Array.from({ length: 50 }, (_, k) => `sweep-${i + k}`);
+      await Promise.all(batch.map((name) => createRun({ client: api, body: { name, project: 'sweep' } })));
+      names.push(...batch);
+    }
+    const total = (await listRuns({ client: api })).data.length;
+    expect(total).toBeGreaterThanOrEqual(450);
+    const rows = page.locator('tr[data-run-id]');
+    const more = page.locator('.more-row');
+    await page.goto(`${server.baseUrl}/runs`);
+    await more.getByText(`Showing 200 of ${total}`).waitFor();
+    expect(await rows.count()).toBe(200);
+
+    await more.getByRole('button', { name: 'Show more' }).click();
+    await more.getByText(`Showing 400 of ${total}`).waitFor();
+    expect(await rows.count()).toBe(400);
+
+    // The filter reads every run, not only the drawn ones: sweep-7 is among the oldest.
+    await page.getByRole('searchbox', { name: 'Filter runs by name or project' }).fill('sweep-7');
+    await waitFor(async () => (await rows.count()) === 11 || undefined, 'sweep-7 and sweep-70…79');
+    expect(await more.count()).toBe(0);
+    expect((await rows.locator('td:nth-child(2)').allTextContents()).map((t) => t.trim()).sort()).toEqual(
+      names.filter((n) => /^sweep-7\d?$/.test(n)).sort(),
+    );
+    // A new filter starts again from 200 rows.
+    await page.getByRole('searchbox', { name: 'Filter runs by name or project' }).fill('sweep-');
+    await more.getByText(`Showing 200 of 450`).waitFor();
+    expect(await rows.count()).toBe(200);
+  }, 90_000);
+
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {
     const ids: string[] = [];
     for (let r = 0; r < 10; r++) {

@@ -7,6 +7,7 @@ import {
   inject,
   signal,
   untracked,
+  type WritableSignal,
 } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import {
@@ -28,6 +29,12 @@ import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { RunChartsComponent } from './run-charts.component';
 
 const LIST_POLL_MS = 5000;
+/**
+ * Rows drawn at first, and added by each "Show more": a sweep leaves thousands of runs, and drawing
+ * all of them (10,000: ~15 s before the first row showed, and every filter keystroke re-drew them)
+ * froze the page.
+ */
+const ROWS_STEP = 200;
 const STRINGS_TAIL = 50;
 
 /**
@@ -47,16 +54,16 @@ const STRINGS_TAIL = 50;
         placeholder="Filter name or project"
         aria-label="Filter runs by name or project"
         [value]="text()"
-        (input)="text.set($any($event.target).value)"
+        (input)="filterBy(text, $any($event.target).value)"
       />
-      <select aria-label="Status" [value]="status()" (change)="status.set($any($event.target).value)">
+      <select aria-label="Status" [value]="status()" (change)="filterBy(status, $any($event.target).value)">
         <option value="">any status</option>
         <option value="running">running</option>
         <option value="finished">finished</option>
         <option value="failed">failed</option>
         <option value="aborted">aborted</option>
       </select>
-      <select aria-label="Source" [value]="source()" (change)="source.set($any($event.target).value)">
+      <select aria-label="Source" [value]="source()" (change)="filterBy(source, $any($event.target).value)">
         <option value="">any source</option>
         <option value="trainyard">native</option>
         <option value="goodseed">goodseed</option>
@@ -79,7 +86,7 @@ const STRINGS_TAIL = 50;
           </tr>
         </thead>
         <tbody keepFocus>
-          @for (run of shown(); track run.run_id) {
+          @for (run of rows(); track run.run_id) {
             <tr [class.open]="run.run_id === openId()" [attr.data-run-id]="run.run_id">
               <td>
                 <input
@@ -116,6 +123,14 @@ const STRINGS_TAIL = 50;
           }
         </tbody>
       </table>
+      @if (shown().length > rows().length) {
+        <div class="more-row">
+          <span class="muted">Showing {{ rows().length }} of {{ shown().length }}</span>
+          <button type="button" class="btn btn-sm" (click)="rowLimit.set(rowLimit() + rowsStep)">
+            Show more
+          </button>
+        </div>
+      }
     </div>
 
     @if (openRun(); as run) {
@@ -315,6 +330,14 @@ const STRINGS_TAIL = 50;
     .bad {
       color: var(--danger);
     }
+    .more-row {
+      display: flex;
+      justify-content: center;
+      align-items: center;
+      gap: 12px;
+      padding: 8px;
+      font-size: 12px;
+    }
     .sr-only {
       position: absolute;
       width: 1px;
@@ -355,6 +378,10 @@ export class RunsPageComponent {
         (!text || `${r.name ?? ''} ${r.project ?? ''} ${r.run_id}`.toLowerCase().includes(text)),
     );
   });
+  /** How many of `shown` are drawn (a step more per "Show more"; back to one step when a filter changes). */
+  protected readonly rowLimit = signal(ROWS_STEP);
+  protected readonly rowsStep = ROWS_STEP;
+  protected readonly rows = computed(() => this.shown().slice(0, this.rowLimit()));
   private readonly byId = computed(() => new Map(this.runs().map((r) => [r.run_id, r])));
   protected readonly openRun = computed(() => this.byId().get(this.openId() ?? '') ?? null);
   protected readonly compareRuns = computed(() =>
@@ -411,6 +438,11 @@ export class RunsPageComponent {
       const ids = comparedIds().split(',').filter(Boolean);
       untracked(() => void this.loadCompared(ids));
     });
+  }
+
+  protected filterBy(filter: WritableSignal<string>, value: string): void {
+    filter.set(value);
+    this.rowLimit.set(ROWS_STEP);
   }
 
   protected label(run: RunDto): string {
