@@ -217,7 +217,7 @@ describe('GPUs (e2e)', () => {
   });
 
   // A GPU index no other test (nor the fake provider's own specs, running in parallel workers) puts
-  // in CUDA_VISIBLE_DEVICES: killing "every process on GPU n" is host-wide for this user.
+  // in CUDA_VISIBLE_DEVICES.
   it('shows a job process on its GPU and kills it only with confirmation', async () => {
     const server = await startInProcessServer({ argv: ['--fake-gpus', String(KILL_GPU + 1)] });
     const child = spawn('sleep', ['60'], {
@@ -231,8 +231,17 @@ describe('GPUs (e2e)', () => {
       stdio: 'ignore',
     }) as Running;
     const exited = once(child, 'exit');
+    // Another Trainyard server's job on its own fake GPU of that index, and a process of no job that
+    // names it: neither is on this server's fake GPU, so neither is listed or killed.
+    const strangers = [{ TRAINYARD_JOB_ID: 'q_other', TRAINYARD_NODE_ID: 'another-server' }, {}].map(
+      (env) =>
+        spawn('sleep', ['60'], {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CUDA_VISIBLE_DEVICES: String(KILL_GPU), ...env },
+          stdio: 'ignore',
+        }) as Running,
+    );
     try {
-      await once(child, 'spawn');
+      await Promise.all([child, ...strangers].map((c) => once(c, 'spawn')));
       const { baseUrl: base, token } = server;
       const killPath = `/api/gpus/${KILL_GPU}/kill`;
 
@@ -263,6 +272,11 @@ describe('GPUs (e2e)', () => {
       expect(killed.body.killed).not.toContain(process.pid);
       const [, signal] = await exited;
       expect(signal).toBe('SIGKILL');
+      for (const stranger of strangers) {
+        expect(killed.body.pids).not.toContain(stranger.pid);
+        expect(stranger.exitCode).toBeNull();
+        expect(stranger.signalCode).toBeNull();
+      }
       const after = await request(base, 'GET', '/api/gpus', { token });
       expect(after.body.gpus[KILL_GPU].processes.map((p: any) => p.pid)).not.toContain(child.pid);
       // The server (this very process) is of course still answering.
@@ -273,6 +287,7 @@ describe('GPUs (e2e)', () => {
       expect(entry.payload).toMatchObject({ gpu_index: KILL_GPU, killed: [child.pid] });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const stranger of strangers) stranger.kill('SIGKILL');
       await exited;
       await server.close(true);
     }

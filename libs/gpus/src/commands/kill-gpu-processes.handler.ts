@@ -65,9 +65,12 @@ export class KillGpuProcessesHandler implements ICommandHandler<
 
   /**
    * Processes whose CUDA_VISIBLE_DEVICES names the GPU, plus the provider's compute processes on it.
-   * A provider pid is only trusted when it holds an NVIDIA device here: nvidia-smi in a container can
-   * report pids of another namespace, which name unrelated processes in ours. Another user's process
-   * is spared unless `force` (its environment, job id included, proves nothing).
+   * A real GPU is the host's: whatever names it uses it, whoever started it. A fake GPU is this
+   * server's alone, so only this server's jobs name it (as its listing shows): another server's fake
+   * GPU 0 on the same host is another GPU. A provider pid is only trusted when it holds an NVIDIA
+   * device here: nvidia-smi in a container can report pids of another namespace, which name
+   * unrelated processes in ours. Another user's process is spared unless `force` (its environment,
+   * job id included, proves nothing).
    */
   private candidates(gpuIndex: number, uuid: string | null, force: boolean): KillCandidate[] {
     const foreign = (pid: number): string | null => {
@@ -76,7 +79,8 @@ export class KillGpuProcessesHandler implements ICommandHandler<
         ? null
         : `belongs to uid ${uid}, not the server's user; not killed without force`;
     };
-    const byEnv = pidsUsingGpu(gpuIndex, { uuid });
+    const ours = this.inventory.providerKind === 'fake' ? { jobsOf: this.identity } : {};
+    const byEnv = pidsUsingGpu(gpuIndex, { uuid, ...ours });
     const fromEnv = new Set(byEnv);
     const byProvider = this.inventory
       .current()
