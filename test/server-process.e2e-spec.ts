@@ -4,6 +4,7 @@ import { get as httpGet } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { homeHolder } from '../apps/server/src/home-lock';
 import { request } from './support/http';
 import { workerPid } from './support/cluster';
 import { spawnServer } from './support/spawned-server';
@@ -67,6 +68,11 @@ describe('server process (e2e, built dist)', () => {
       );
       expect(second.stdout).not.toContain('re-attached');
       expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
+      // The lock names the port too: the CLI waits out a restart only of the server it talks to.
+      expect(await homeHolder(home.home)).toEqual({
+        pid: server.process.pid,
+        port: Number(new URL(server.baseUrl).port),
+      });
       await request(server.baseUrl, 'POST', `/api/jobs/${job.body.queue_id}/control/force-kill`, {
         token: server.token!,
       });

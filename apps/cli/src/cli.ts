@@ -16,11 +16,12 @@ Environment:
   TRAINYARD_SERVER_URL    server URL (default ${DEFAULT_SERVER_URL}; --server overrides it)
   TRAINYARD_SERVER_TOKEN  bearer token (default: the server's token file,
                           $TRAINYARD_HOME/auth_token, i.e. ~/.config/trainyard/auth_token)
+  TRAINYARD_TIMEOUT       seconds to wait for the server's answer (default 120; 0: no limit)
 
 Exit codes:
-  0 ok · 1 failed · 2 invalid usage or request · 3 server unreachable · 4 not authorised
-  5 not found · 130 interrupted; \`job tail\` exits with the job's own exit code,
-  \`wait\` with the first failure's
+  0 ok · 1 failed · 2 invalid usage or request · 3 server unreachable or not answering
+  4 not authorised · 5 not found · 130 interrupted; \`job tail\` exits with the job's own
+  exit code, \`wait\` with the first failure's
 `;
 
 export function buildProgram(

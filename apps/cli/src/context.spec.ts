@@ -5,13 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { lockHome } from '../../server/src/home-lock';
+import { TrainyardConnectionError, createTrainyardClient, getHealth } from '@trainyard/sdk';
 import {
+  ANSWER_TIMEOUT_MS,
+  AnswerTimeoutError,
   CliContext,
   fetchThroughRestart,
+  resolveConnection,
   RESTART_WAIT_MS,
   serverAway,
   UNKNOWN_SERVER_WAIT_MS,
 } from './context';
+import { EXIT, toCliError } from './errors';
 
 /** A server that resets the first `resets` connections mid-request (a worker killed), then answers 201. */
 async function flakyServer(resets: number): Promise<{ url: string; server: Server; requests: () => number }> {
@@ -69,33 +74,146 @@ describe(fetchThroughRestart.name, () => {
   });
 });
 
+describe('a server that takes the connection but does not answer', () => {
+  const connection = { home: '/nonexistent-trainyard-home', tokenSource: 'TRAINYARD_SERVER_TOKEN' };
+  const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
+  let server: Server;
+  let url: string;
+  let requests = 0;
+  beforeEach(async () => {
+    requests = 0;
+    // /stuck never answers (a stopped or wedged worker); /slow-body answers at once, its body later.
+    server = createServer((req, res) => {
+      requests++;
+      if (req.url === '/slow-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"status":');
+        setTimeout(() => res.end('"ok"}'), 600);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives up after the timeout instead of waiting for ever, and does not send it again', async () => {
+    const started = Date.now();
+    const fetchOnce = fetchThroughRestart({ ...connection, answerTimeoutMs: 300 }, quiet);
+    await expect(fetchOnce(`${url}/stuck`, { method: 'GET' })).rejects.toBeInstanceOf(AnswerTimeoutError);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(requests).toBe(1);
+  });
+
+  it('is a one-line "no answer" failure with exit 3 through the SDK, naming the server and the setting', async () => {
+    const client = createTrainyardClient({
+      baseUrl: `${url}/stuck`,
+      fetch: fetchThroughRestart({ ...connection, answerTimeoutMs: 300 }, quiet),
+    });
+    const error = await getHealth({ client }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TrainyardConnectionError);
+    const failure = toCliError(error, { baseUrl: url, tokenSource: 'TRAINYARD_SERVER_TOKEN' });
+    expect(failure.exitCode).toBe(EXIT.unreachable);
+    expect(failure.message).toBe(
+      `the Trainyard server at ${url} took the connection but sent no answer within 0.3 s ` +
+        '(stopped, stuck or overloaded?); TRAINYARD_TIMEOUT sets the wait in seconds',
+    );
+  });
+
+  it('times only the wait for the answer, not its body (a log, a stream)', async () => {
+    const response = await fetchThroughRestart(
+      { ...connection, answerTimeoutMs: 300 },
+      quiet,
+    )(`${url}/slow-body`);
+    await expect(response.json()).resolves.toEqual({ status: 'ok' });
+  });
+});
+
+describe(resolveConnection.name, () => {
+  const env = (vars: Record<string, string>) => ({ TRAINYARD_HOME: '/nonexistent-trainyard-home', ...vars });
+
+  it('waits 120 s for an answer by default; TRAINYARD_TIMEOUT sets it in seconds, 0 for no limit', () => {
+    expect(resolveConnection({}, env({})).answerTimeoutMs).toBe(ANSWER_TIMEOUT_MS);
+    expect(ANSWER_TIMEOUT_MS).toBe(120_000);
+    expect(resolveConnection({}, env({ TRAINYARD_TIMEOUT: '2.5' })).answerTimeoutMs).toBe(2500);
+    expect(resolveConnection({}, env({ TRAINYARD_TIMEOUT: '0' })).answerTimeoutMs).toBe(0);
+    for (const bad of ['-1', 'soon', '1e3', '5s'])
+      expect(() => resolveConnection({}, env({ TRAINYARD_TIMEOUT: bad }))).toThrow(
+        expect.objectContaining({
+          exitCode: EXIT.invalid,
+          message: `TRAINYARD_TIMEOUT must be a number of seconds (0 = no limit), got "${bad}"`,
+        }),
+      );
+  });
+
+  it('refuses a token no header can carry (a line break or a space inside), naming where it came from', () => {
+    expect(resolveConnection({}, env({ TRAINYARD_SERVER_TOKEN: '  abc-DEF_123\n' })).token).toBe(
+      'abc-DEF_123',
+    );
+    for (const bad of ['a\nb', 'a b', 'a\tb', 'tok\u00e9n'])
+      expect(() => resolveConnection({}, env({ TRAINYARD_SERVER_TOKEN: bad }))).toThrow(
+        expect.objectContaining({
+          exitCode: EXIT.unauthorized,
+          message: expect.stringMatching(
+            /^the token from TRAINYARD_SERVER_TOKEN is not one the server could have issued/,
+          ),
+        }),
+      );
+  });
+});
+
 describe(serverAway.name, () => {
+  const baseUrl = 'http://127.0.0.1:8765';
   let home: string;
   beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'trainyard-away-'))));
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   it('gives up at once when the token came from a state directory no server holds (stopped)', async () => {
-    expect(await serverAway({ home, tokenSource: join(home, 'auth_token') }, Date.now())).toBeNull();
+    expect(await serverAway({ home, baseUrl, tokenSource: join(home, 'auth_token') }, Date.now())).toBeNull();
   });
 
-  it('waits a restart out while the lock is held, however the token came', async () => {
-    const lock = await lockHome(home);
+  it('waits a restart out while the lock is held by the server on that port, however the token came', async () => {
+    // Its port not known yet (the first worker not listening) counts as that port.
+    for (const port of [8765, null]) {
+      const lock = await lockHome(home, () => port);
+      try {
+        for (const tokenSource of [join(home, 'auth_token'), 'TRAINYARD_SERVER_TOKEN'])
+          expect(await serverAway({ home, baseUrl, tokenSource }, Date.now())).toEqual({
+            restarting: true,
+            waitMs: RESTART_WAIT_MS,
+          });
+        expect(
+          await serverAway(
+            { home, baseUrl, tokenSource: 'TRAINYARD_SERVER_TOKEN' },
+            Date.now() - RESTART_WAIT_MS,
+          ),
+        ).toBeNull();
+      } finally {
+        lock?.close();
+      }
+    }
+  });
+
+  it("does not take another server for its state directory's (another port): a restart's few seconds, not a minute", async () => {
+    const lock = await lockHome(home, () => 8765);
     try {
-      for (const tokenSource of [join(home, 'auth_token'), 'TRAINYARD_SERVER_TOKEN'])
-        expect(await serverAway({ home, tokenSource }, Date.now())).toEqual({
-          restarting: true,
-          waitMs: RESTART_WAIT_MS,
+      for (const url of ['http://127.0.0.1:18101', 'https://gpu-host-2.lab']) {
+        const connection = { home, baseUrl: url, tokenSource: join(home, 'auth_token') };
+        expect(await serverAway(connection, Date.now())).toEqual({
+          restarting: false,
+          waitMs: UNKNOWN_SERVER_WAIT_MS,
         });
-      expect(
-        await serverAway({ home, tokenSource: 'TRAINYARD_SERVER_TOKEN' }, Date.now() - RESTART_WAIT_MS),
-      ).toBeNull();
+        expect(await serverAway(connection, Date.now() - UNKNOWN_SERVER_WAIT_MS)).toBeNull();
+      }
     } finally {
       lock?.close();
     }
   });
 
   it("waits a restart's few seconds when the token came from the environment (the lock is elsewhere)", async () => {
-    const connection = { home, tokenSource: 'TRAINYARD_SERVER_TOKEN' };
+    const connection = { home, baseUrl, tokenSource: 'TRAINYARD_SERVER_TOKEN' };
     expect(await serverAway(connection, Date.now())).toEqual({
       restarting: false,
       waitMs: UNKNOWN_SERVER_WAIT_MS,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createTrainyardClient } from '@trainyard/sdk';
-import { homeHolderPid } from '../../server/src/home-lock';
+import { homeHolder } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
 
@@ -19,6 +19,38 @@ export interface Connection extends ConnectionInfo {
   token?: string;
   /** The state directory (`TRAINYARD_HOME`): where the token file is, and whose lock says a server runs. */
   home: string;
+  /** How long a request waits for the server's answer, ms ({@link ANSWER_TIMEOUT_MS}); 0: no limit. */
+  answerTimeoutMs?: number;
+}
+
+/**
+ * How long a request waits for the server to answer (its status line and headers) by default: a
+ * server that accepts connections but does not answer — stopped (SIGSTOP), stuck, or a network
+ * path that drops packets — must not hang a script for ever. Above the server's own longest wait
+ * (a cluster submit forwarded to a member: 60 s). `TRAINYARD_TIMEOUT` (seconds, 0 = none) sets it.
+ */
+export const ANSWER_TIMEOUT_MS = 120_000;
+
+/** A request the server did not answer within the CLI's timeout (the `cause` of a connection error). */
+export class AnswerTimeoutError extends Error {
+  override readonly name = 'AnswerTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs / 1000} s`);
+  }
+}
+
+/** `TRAINYARD_TIMEOUT`: seconds (a decimal number ≥ 0; 0 = no limit), or the default. */
+function answerTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.TRAINYARD_TIMEOUT?.trim();
+  if (!raw) return ANSWER_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(seconds)) {
+    throw new CliError(
+      `TRAINYARD_TIMEOUT must be a number of seconds (0 = no limit), got "${raw}"`,
+      EXIT.invalid,
+    );
+  }
+  return Math.round(seconds * 1000);
 }
 
 /**
@@ -37,19 +69,41 @@ export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv
     throw new CliError(`--server must be an http:// or https:// URL, got "${raw}"`, EXIT.invalid);
   }
   const baseUrl = url.href.replace(/\/+$/, '');
+  const where = { baseUrl, answerTimeoutMs: answerTimeoutMs(env) };
 
   const fromEnv = env.TRAINYARD_SERVER_TOKEN?.trim();
   const home = env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard');
-  if (fromEnv) return { baseUrl, token: fromEnv, tokenSource: 'TRAINYARD_SERVER_TOKEN', home };
+  if (fromEnv)
+    return {
+      ...where,
+      token: checkToken(fromEnv, 'TRAINYARD_SERVER_TOKEN'),
+      tokenSource: 'TRAINYARD_SERVER_TOKEN',
+      home,
+    };
   const file = join(home, 'auth_token');
+  let token: string;
   try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token) return { baseUrl, token, tokenSource: file, home };
-    return { baseUrl, tokenSource: file, tokenProblem: 'empty', home };
+    token = readFileSync(file, 'utf8').trim();
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-    return { baseUrl, tokenSource: file, tokenProblem: why, home };
+    return { ...where, tokenSource: file, tokenProblem: why, home };
   }
+  if (token) return { ...where, token: checkToken(token, file), tokenSource: file, home };
+  return { ...where, tokenSource: file, tokenProblem: 'empty', home };
+}
+
+/**
+ * A token goes in an HTTP header: printable ASCII without spaces (the server's are base64url). One
+ * with a line break, a space or a control character inside (a paste gone wrong) is refused here,
+ * naming where it came from — no request could carry it.
+ */
+function checkToken(token: string, source: string): string {
+  if (/^[\x21-\x7e]+$/.test(token)) return token;
+  throw new CliError(
+    `the token from ${source} is not one the server could have issued: it has a space, a line break ` +
+      'or another character a header cannot carry inside it',
+    EXIT.unauthorized,
+  );
 }
 
 /** What a command works with: the SDK client, the connection and the output mode. */
@@ -115,24 +169,35 @@ export interface ServerAway {
 /**
  * Whether to keep trying a server that has not answered since `lostSince` (epoch ms): the one
  * decision behind every wait of the CLI (a request, `job tail`, `wait`). Asked on each try, so a
- * server that stops meanwhile ends the wait. While the state directory's lock says a server is up,
- * up to {@link RESTART_WAIT_MS}; when the token came from that directory and its lock is free, the
- * server is stopped: null at once; otherwise (the token came from the environment, the server's
- * directory is elsewhere) up to {@link UNKNOWN_SERVER_WAIT_MS}. Null: give up.
+ * server that stops meanwhile ends the wait. While the state directory's lock says its server is up
+ * on the port the CLI talks to, up to {@link RESTART_WAIT_MS}; when the token came from that
+ * directory and its lock is free, the server is stopped: null at once; otherwise (the token came
+ * from the environment, or the directory's server listens on another port: the server asked is
+ * another one) up to {@link UNKNOWN_SERVER_WAIT_MS}. Null: give up.
  */
 export async function serverAway(
-  connection: Pick<Connection, 'home' | 'tokenSource'>,
+  connection: Pick<Connection, 'home' | 'tokenSource' | 'baseUrl'>,
   lostSince: number,
 ): Promise<ServerAway | null> {
-  const restarting = (await homeHolderPid(connection.home)) !== null;
-  if (!restarting && connection.tokenSource === join(connection.home, 'auth_token')) return null;
+  const holder = await homeHolder(connection.home);
+  if (!holder && connection.tokenSource === join(connection.home, 'auth_token')) return null;
+  const restarting = holder !== null && (holder.port === null || holder.port === portOf(connection.baseUrl));
   const waitMs = restarting ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
   return Date.now() - lostSince < waitMs ? { restarting, waitMs } : null;
 }
 
+/** The TCP port a URL names, its scheme's default when it names none. */
+function portOf(url: string): number {
+  const { port, protocol } = new URL(url);
+  return port ? Number(port) : protocol === 'https:' ? 443 : 80;
+}
+
 /**
  * `fetch`, sending a request again while the server restarts: between one worker and the next (a
- * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds.
+ * restart, a reload, a respawn after a crash) nothing listens on the port for a few seconds. Each
+ * try waits at most `answerTimeoutMs` for the answer's headers (then rejects with
+ * {@link AnswerTimeoutError}, not sent again: that server is up, and may have acted on it); the
+ * body that follows is not timed (a log, a stream).
  *
  * What is sent again: a refused connection carried nothing, so any request; a connection reset
  * (a worker killed mid-request) only a request that is safe to repeat — GET/HEAD, or one with an
@@ -140,21 +205,22 @@ export async function serverAway(
  * {@link serverAway} decides (a stopped server: not at all).
  */
 export function fetchThroughRestart(
-  connection: Pick<Connection, 'home' | 'tokenSource'>,
+  connection: Pick<Connection, 'home' | 'tokenSource' | 'answerTimeoutMs'>,
   stderr: NodeJS.WritableStream = process.stderr,
 ): typeof fetch {
+  const timeoutMs = connection.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   return async (input, init) => {
     const request = new Request(input, init);
     let lostSince: number | null = null;
     for (;;) {
       try {
         // A Request's body can be read once: each try sends a copy.
-        return await fetch(request.clone());
+        return await fetchWithin(request.clone(), timeoutMs);
       } catch (err) {
         if (!worthRepeating(err, request)) throw err;
         const first = lostSince === null;
         lostSince ??= Date.now();
-        const away = await serverAway(connection, lostSince);
+        const away = await serverAway({ ...connection, baseUrl: request.url }, lostSince);
         if (!away) throw err;
         if (first)
           stderr.write(
@@ -166,6 +232,18 @@ export function fetchThroughRestart(
       }
     }
   };
+}
+
+/** `fetch`, rejecting with {@link AnswerTimeoutError} when no answer has come within `ms` (0: none). */
+async function fetchWithin(request: Request, ms: number): Promise<Response> {
+  if (ms <= 0) return fetch(request);
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(new AnswerTimeoutError(ms)), ms);
+  try {
+    return await fetch(request, { signal: AbortSignal.any([request.signal, timer.signal]) });
+  } finally {
+    clearTimeout(timeout); // the answer came (or the request failed): its body is not timed
+  }
 }
 
 /** Whether `fetch` failed in a way a restart explains and that `request` may be sent again after. */

@@ -82,6 +82,14 @@ export function formatFieldError(detail: { field?: string; message: string }): s
 export function toCliError(error: unknown, connection: ConnectionInfo): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof TrainyardConnectionError) {
+    if ((error.cause as { name?: unknown } | undefined)?.name === 'AnswerTimeoutError') {
+      return new CliError(
+        `the Trainyard server at ${connection.baseUrl} took the connection but sent no answer within ` +
+          `${(error.cause as { timeoutMs: number }).timeoutMs / 1000} s (stopped, stuck or overloaded?); ` +
+          'TRAINYARD_TIMEOUT sets the wait in seconds',
+        EXIT.unreachable,
+      );
+    }
     const why = error.message.replace(/^cannot reach \S+/, '').trim();
     return new CliError(
       `cannot reach the Trainyard server at ${connection.baseUrl}${why ? ` ${why}` : ''}; ` +

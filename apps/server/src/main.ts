@@ -45,9 +45,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  // Held by this supervisor across worker restarts, let go when it exits.
+  /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
+  let port: number | null = null;
+  // Held by this supervisor across worker restarts, let go when it exits; it names the port, so
+  // the CLI knows whether the server it cannot reach is this one restarting.
   try {
-    await lockHome(resolveHome(process.env));
+    await lockHome(resolveHome(process.env), () => port);
   } catch (err) {
     if (!(err instanceof HomeInUseError)) throw err;
     process.stderr.write(`trainyard: ${err.message}\n`);
@@ -57,8 +60,6 @@ async function main(): Promise<void> {
   let pending: NodeJS.Timeout | null = null;
   let stopping = false;
   let crashes: number[] = [];
-  /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
-  let port: number | null = null;
   /** The listening socket between a restarting worker and the next one. */
   const listener = new ListenerKeeper();
 
