@@ -231,15 +231,19 @@ describe('GPUs (e2e)', () => {
       stdio: 'ignore',
     }) as Running;
     const exited = once(child, 'exit');
-    // Another Trainyard server's job on its own fake GPU of that index, and a process of no job that
-    // names it: neither is on this server's fake GPU, so neither is listed or killed.
-    const strangers = [{ TRAINYARD_JOB_ID: 'q_other', TRAINYARD_NODE_ID: 'another-server' }, {}].map(
-      (env) =>
-        spawn('sleep', ['60'], {
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CUDA_VISIBLE_DEVICES: String(KILL_GPU), ...env },
-          stdio: 'ignore',
-        }) as Running,
-    );
+    // Another Trainyard server's job on its own fake GPU of that index: not on this server's fake
+    // GPU, so neither listed nor killed (a process of no job that names it is: test/gpu-attribution).
+    const strangers = [
+      spawn('sleep', ['60'], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          CUDA_VISIBLE_DEVICES: String(KILL_GPU),
+          TRAINYARD_JOB_ID: 'q_other',
+          TRAINYARD_NODE_ID: 'another-server',
+        },
+        stdio: 'ignore',
+      }) as Running,
+    ];
     try {
       await Promise.all([child, ...strangers].map((c) => once(c, 'spawn')));
       const { baseUrl: base, token } = server;

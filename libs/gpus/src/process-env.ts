@@ -53,6 +53,11 @@ export interface ScanOptions {
   uid?: number;
   /** Only processes of this server's jobs (see `ownJobIdOf`). */
   jobsOf?: ServerIdentity;
+  /**
+   * Leave out other Trainyard servers' jobs (a node id in their environment other than this one's):
+   * for fake GPUs, where another server's GPU 0 is its own, not one shared with this server.
+   */
+  exceptOtherServersOf?: ServerIdentity;
 }
 
 /**
@@ -87,6 +92,10 @@ export function scanCudaVisibleDevices(options: ScanOptions = {}): CudaVisibleDe
     if (options.jobsOf) {
       if (processOwner(pid) !== options.jobsOf.uid || jobIdInEnviron(environ, options.jobsOf) === null)
         continue;
+    }
+    if (options.exceptOtherServersOf) {
+      const node = findEnvVar(environ, NODE_ID_ENV);
+      if (node !== null && node !== options.exceptOtherServersOf.nodeId) continue;
     }
     entries.push({ pid, tokens: cudaVisibleDeviceTokens(value) });
   }

@@ -66,8 +66,8 @@ export class KillGpuProcessesHandler implements ICommandHandler<
   /**
    * Processes whose CUDA_VISIBLE_DEVICES names the GPU, plus the provider's compute processes on it.
    * A real GPU is the host's: whatever names it uses it, whoever started it. A fake GPU is this
-   * server's alone, so only this server's jobs name it (as its listing shows): another server's fake
-   * GPU 0 on the same host is another GPU. A provider pid is only trusted when it holds an NVIDIA
+   * server's, not another Trainyard server's on the same host (its fake GPU 0 is another GPU), so
+   * that server's jobs are left out. A provider pid is only trusted when it holds an NVIDIA
    * device here: nvidia-smi in a container can report pids of another namespace, which name
    * unrelated processes in ours. Another user's process is spared unless `force` (its environment,
    * job id included, proves nothing).
@@ -79,22 +79,20 @@ export class KillGpuProcessesHandler implements ICommandHandler<
         ? null
         : `belongs to uid ${uid}, not the server's user; not killed without force`;
     };
-    const ours = this.inventory.providerKind === 'fake' ? { jobsOf: this.identity } : {};
-    const byEnv = pidsUsingGpu(gpuIndex, { uuid, ...ours });
+    const scope = this.inventory.providerKind === 'fake' ? { exceptOtherServersOf: this.identity } : {};
+    const byEnv = pidsUsingGpu(gpuIndex, { uuid, ...scope });
     const fromEnv = new Set(byEnv);
+    // The provider's list is up to one collection old: a pid that has exited since is off the GPU
+    // already, neither a candidate nor a failure (a job's short-lived child, or a finished step).
     const byProvider = this.inventory
       .current()
-      .processes.filter((p) => p.gpu_index === gpuIndex && !fromEnv.has(p.pid))
+      .processes.filter((p) => p.gpu_index === gpuIndex && !fromEnv.has(p.pid) && isProcessAlive(p.pid))
       .map((p) => p.pid);
     return [
       ...byEnv.map((pid) => ({ pid, refuse: foreign(pid) })),
       ...[...new Set(byProvider)].map((pid) => ({
         pid,
-        refuse: !isProcessAlive(pid)
-          ? 'had already exited'
-          : holdsNvidiaDevice(pid) === true
-            ? foreign(pid)
-            : UNVERIFIED,
+        refuse: holdsNvidiaDevice(pid) === true ? foreign(pid) : UNVERIFIED,
       })),
     ];
   }
