@@ -113,12 +113,12 @@ describe('run tracking (e2e)', () => {
     ).toEqual([runId]);
     const journal = (await call('GET', '/api/journal?area=run&order=asc&limit=100')).body.items as Array<{
       type: string;
-      payload: { run_id: string };
+      payload: { run_id: string; name?: string | null };
     }>;
-    expect(journal.filter((e) => e.payload.run_id === runId).map((e) => e.type)).toEqual([
-      'run.created.v1',
-      'run.status_changed.v1',
-    ]);
+    const entries = journal.filter((e) => e.payload.run_id === runId);
+    expect(entries.map((e) => e.type)).toEqual(['run.created.v1', 'run.status_changed.v1']);
+    // The change names the run, for the activity log.
+    expect(entries[1].payload).toMatchObject({ run_id: runId, name: 'ingest', status: 'finished' });
   });
 
   it('downsamples server side: the known answer', async () => {

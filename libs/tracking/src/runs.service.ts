@@ -168,7 +168,9 @@ export class RunsService implements OnModuleInit {
     if (!row || row.status === status) return [];
     const updatedAt = new Date().toISOString();
     const ok = await this.runs.setStatus(tx, runId, status, updatedAt);
-    return ok ? [new RunStatusChangedEvent({ run_id: runId, status, updated_at: updatedAt })] : [];
+    return ok
+      ? [new RunStatusChangedEvent({ run_id: runId, status, updated_at: updatedAt, name: row.name })]
+      : [];
   }
 
   /**

@@ -37,11 +37,18 @@ export class RunStatusChangedEvent implements JournaledEvent {
   readonly status: RunStatus;
   /** ISO 8601. */
   readonly updated_at: string;
+  /**
+   * The run's display name, for readers (the activity log); not needed to apply the entry. Absent in
+   * entries written before it was added.
+   */
+  @ApiProperty({ type: String, nullable: true, required: false })
+  readonly name?: string | null;
 
   constructor(fields: RunStatusChangedEvent) {
     this.run_id = fields.run_id;
     this.status = fields.status;
     this.updated_at = fields.updated_at;
+    this.name = fields.name;
   }
 }
 

@@ -70,6 +70,18 @@ describe('describeEntry', () => {
       'failed (exit 127): command not found',
     ],
     [
+      at('job.deleted.v1', { queue_ids: ['q_1796183814920_ab12cd34'] }),
+      undefined,
+      '1 finished job deleted: ab12cd34',
+    ],
+    [
+      at('job.deleted.v1', {
+        queue_ids: ['q_1_00000001', 'q_2_00000002', 'q_3_00000003', 'q_4_00000004', 'q_5_00000005'],
+      }),
+      undefined,
+      '5 finished jobs deleted: 00000001, 00000002, 00000003 and 2 more',
+    ],
+    [
       at('job.terminating.v1', { queue_id: 'q_1_ab', termination_reason: 'time_limit' }),
       'q_1_ab',
       'time limit reached, stopping',
@@ -82,17 +94,17 @@ describe('describeEntry', () => {
     [
       at('gpu.policy_changed.v1', { gpu_index: 1, disabled: true, min_priority: 0 }),
       undefined,
-      'GPU 1 disabled',
+      'GPU 1 policy: disabled, no priority gate',
     ],
     [
       at('gpu.policy_changed.v2', { gpu_index: 0, disabled: false, min_priority: -2 }),
       undefined,
-      'GPU 0 enabled, only priority ≥ -2',
+      'GPU 0 policy: enabled, only priority ≥ -2',
     ],
     [
       at('gpu.policy_changed.v2', { gpu_index: 0, disabled: false, min_priority: null }),
       undefined,
-      'GPU 0 enabled',
+      'GPU 0 policy: enabled, no priority gate',
     ],
     [at('scheduler.toggled.v1', { enabled: false }), undefined, 'scheduler paused'],
     [
@@ -128,19 +140,28 @@ describe('describeEntry', () => {
     expect(
       describeEntry(
         at('run.created.v1', {
-          run_id: 'r_0123456789',
+          run_id: 'r_1796183814920_0a1b2c3d4e5f',
           job_id: 'q_1_ab',
           name: 'lr-sweep',
           project: 'me/demo',
           created_at: '',
         }),
       ),
-    ).toMatchObject({ queueId: 'q_1_ab', text: "started tracking run r_012345 'lr-sweep' in me/demo" });
+    ).toMatchObject({
+      queueId: 'q_1_ab',
+      text: "started tracking run 0a1b2c3d4e5f 'lr-sweep' in me/demo",
+    });
+    // Runs made within hours of each other share their ids' first characters (a timestamp): the
+    // random part tells them apart, and the name when the entry has it.
+    const changed = (run_id: string, name?: string | null) =>
+      describeEntry(at('run.status_changed.v1', { run_id, status: 'finished', updated_at: '', name })).text;
+    expect(changed('r_1796183814920_0a1b2c3d4e5f', 'lr-3e-4')).toBe("run 0a1b2c3d4e5f 'lr-3e-4' finished");
+    expect(changed('r_1796183815107_99aa00bb11cc')).toBe('run 99aa00bb11cc finished');
     expect(
       describeEntry(
-        at('run.status_changed.v1', { run_id: 'r_0123456789', status: 'finished', updated_at: '' }),
+        at('cluster.bundle_cancelled.v1', { bundle_id: 'cj_1796183814920_5e6f7a8b', cancelled_at: '' }),
       ).text,
-    ).toBe('run r_012345 finished');
+    ).toBe('multi-node job 5e6f7a8b cancelled');
   });
 
   it('shows an entry type it does not know by name and payload', () => {

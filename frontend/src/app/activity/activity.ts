@@ -1,4 +1,5 @@
 import type { JournalEntryDto } from '@trainyard/sdk';
+import { shortId } from '../core/format';
 
 /** The journal's areas (an entry type's first part), in the order the filter offers them. */
 export const AREAS = ['job', 'run', 'gpu', 'scheduler', 'auth'] as const;
@@ -42,13 +43,21 @@ interface Say {
 /** One describer per declared entry type: a new type in the SDK without words here does not compile. */
 type Describers = { [T in EntryType]: (payload: EntryOf<T>['payload'], say: Say, type: T) => Activity };
 
-const short = (id: string) => id.slice(0, 8);
+/** An id's own part, as the rest of the console shows ids: `r_1796…_0a1b2c3d4e5f` → `0a1b2c3d4e5f`. */
+const short = shortId;
 const bundleName = (bundle: { [key: string]: unknown }) =>
   typeof bundle['name'] === 'string' && bundle['name']
     ? `'${bundle['name']}'`
     : short(String(bundle['id'] ?? ''));
 const rankCount = (bundle: { [key: string]: unknown }) =>
   Array.isArray(bundle['ranks']) ? `, ${plural(bundle['ranks'].length, 'node')}` : '';
+/** `: ab12cd34, cd34ef56` — the ids of up to three jobs, then how many more. */
+const named = (ids: readonly string[]) =>
+  ids.length === 0
+    ? ''
+    : `: ${ids.slice(0, 3).map(short).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+const gpuPolicy = (index: number, disabled: boolean, gate: number | null) =>
+  `GPU ${index} policy: ${disabled ? 'disabled' : 'enabled'}, ${gate === null ? 'no priority gate' : `only priority ≥ ${gate}`}`;
 const runLabel = (p: { run_id: string; name?: string | null }) =>
   p.name ? `run ${short(p.run_id)} '${p.name}'` : `run ${short(p.run_id)}`;
 
@@ -78,16 +87,12 @@ const DESCRIBE: Describers = {
   },
   'job.kill_unverified.v1': (p, { about }) =>
     about(p.queue_id, `processes outlived ${p.signal}: ${p.survivor_pids.join(', ')}`),
-  'job.deleted.v1': (p, { says }) => says(`${plural(p.queue_ids.length, 'finished job')} deleted`),
-  // v1 wrote 0 for "no gate"; v2 writes null for it and may hold a gate of 0 or below.
-  'gpu.policy_changed.v1': (p, { says }) =>
-    says(
-      `GPU ${p.gpu_index} ${p.disabled ? 'disabled' : 'enabled'}${p.min_priority !== 0 ? `, only priority ≥ ${p.min_priority}` : ''}`,
-    ),
-  'gpu.policy_changed.v2': (p, { says }) =>
-    says(
-      `GPU ${p.gpu_index} ${p.disabled ? 'disabled' : 'enabled'}${p.min_priority !== null ? `, only priority ≥ ${p.min_priority}` : ''}`,
-    ),
+  'job.deleted.v1': (p, { says }) =>
+    says(`${plural(p.queue_ids.length, 'finished job')} deleted${named(p.queue_ids)}`),
+  // The entry holds the whole policy after the change, not what changed: say that state, as the
+  // CLI's `gpu status` does. v1 wrote 0 for "no gate"; v2 writes null for it and may hold 0 or below.
+  'gpu.policy_changed.v1': (p, { says }) => says(gpuPolicy(p.gpu_index, p.disabled, p.min_priority || null)),
+  'gpu.policy_changed.v2': (p, { says }) => says(gpuPolicy(p.gpu_index, p.disabled, p.min_priority)),
   'gpu.processes_killed.v1': (p, { says }) => {
     const failed = p.failed.length ? `, ${p.failed.length} could not be killed` : '';
     return says(

@@ -3225,6 +3225,11 @@ export type RunStatus = 'running' | 'finished' | 'failed' | 'aborted';
  * Payload of journal entry `run.status_changed.v1`: a run's status changed; a replica updates its `runs` row.
  */
 export type RunStatusChangedEvent = {
+    /**
+     * The run's display name, for readers (the activity log); not needed to apply the entry. Absent in
+     * entries written before it was added.
+     */
+    name?: string | null;
     run_id: string;
     status: RunStatus;
     /**
