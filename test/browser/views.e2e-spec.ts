@@ -347,6 +347,50 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await waitFor(async () => (await jobStatus(holder.queue_id)) === 'aborted', 'the holder to end');
   });
 
+  it('on a phone (390 px): the queue keeps the whole reason, the jobs their names and how they ended, the pane every button', async () => {
+    const holder = await command(['sleep', '30'], { name: 'phone-holder', requested_gpus: 1 });
+    await waitFor(async () => (await jobStatus(holder.queue_id)) === 'running', 'the holder to run');
+    const waiter = await command(['sleep', '5'], { name: 'phone-waiter', requested_gpus: 4 });
+    const failed = await command(['sh', '-c', 'exit 3'], { name: 'phone-failed' });
+    await waitFor(async () => (await jobStatus(failed.queue_id)) === 'failed', 'the failure');
+    const onScreen = async (locator: Locator) => {
+      const box = (await locator.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      return box;
+    };
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${server.baseUrl}/queue`);
+      // The reason under the name, lines of words (in its own column it had no width: a character
+      // per line).
+      const reason = queueRow(waiter.queue_id).locator('.narrow-reason');
+      await reason.getByText(/needs 4 GPUs/).waitFor();
+      const box = await onScreen(reason);
+      expect(box.width).toBeGreaterThan(120);
+      expect(box.height).toBeLessThan(120);
+      await onScreen(queueRow(waiter.queue_id).getByRole('button', { name: 'Cancel phone-waiter' }));
+      await shot('queue-phone');
+
+      await page.goto(`${server.baseUrl}/jobs`);
+      const row = jobRow(failed.queue_id);
+      expect((await onScreen(row.getByRole('link', { name: 'phone-failed' }))).width).toBeGreaterThan(60);
+      expect(await textOf(row.locator('.narrow-end'))).toBe('exit 3 · exited with code 3');
+      await onScreen(row.getByRole('button', { name: 'More actions for phone-failed' }));
+      await row.click({ position: { x: 200, y: 8 } });
+      const pane = page.getByRole('region', { name: 'Job phone-failed' });
+      await pane.waitFor();
+      for (const name of ['Resubmit…', 'Delete', 'More actions for phone-failed', 'Close the log pane'])
+        await onScreen(pane.getByRole('button', { name, exact: true }));
+      await shot('jobs-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await cancelQueueItem({ client: api, path: { queue_id: waiter.queue_id } });
+      await controlJob({ client: api, path: { queue_id: holder.queue_id, action: 'kill' } });
+      await waitFor(async () => (await jobStatus(holder.queue_id)) === 'aborted', 'the holder to end');
+    }
+  });
+
   it('lists each process and its job before killing everything on a GPU', async () => {
     const job = await command(['sleep', '60'], { name: 'victim', requested_gpus: 1 });
     await page.keyboard.press('g');

@@ -302,10 +302,12 @@ import { TrainerPanelComponent } from './trainer-status.component';
       min-height: 0;
       background: var(--surface);
     }
+    /* Narrow (a phone), the buttons wrap to a second line rather than leave the pane. */
     .detail-head {
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 8px;
+      gap: 4px 8px;
       padding: 6px 10px 4px 12px;
       min-height: 38px;
     }
@@ -316,6 +318,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
       overflow: hidden;
       text-overflow: ellipsis;
       max-width: 40%;
+      min-width: 4em;
     }
     .id {
       border: 0;
@@ -324,6 +327,10 @@ import { TrainerPanelComponent } from './trainer-status.component';
       cursor: copy;
       padding: 0;
       font-size: 11px;
+      min-width: 0;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
     }
     .trainer {
       display: flex;

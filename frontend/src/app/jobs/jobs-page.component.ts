@@ -25,6 +25,7 @@ import { API } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
+import { mediaQuery, PHONE_QUERY } from '../core/media';
 import {
   describeParams,
   formatGpus,
@@ -178,7 +179,7 @@ const MAX_FRACTION = 0.8;
             </button>
           </div>
         }
-        <table class="table jobs" aria-label="Jobs">
+        <table class="table jobs" [class.phone]="phone()" aria-label="Jobs">
           <thead>
             <tr>
               <th class="c-check">
@@ -248,6 +249,12 @@ const MAX_FRACTION = 0.8;
                   @if (job.trainer_status; as trainer) {
                     <!-- Where the Command column is hidden (narrow), the pills go under the name. -->
                     <ty-trainer-pills class="narrow-pills" [status]="trainer" />
+                  }
+                  @if (phone() && endNote(job, stopping); as note) {
+                    <!-- A phone: no Exit and Error columns; how it ended goes under the name. -->
+                    <span class="narrow-end" [class.err]="job.status === 'failed'" [title]="note">{{
+                      note
+                    }}</span>
                   }
                 </td>
                 <td class="clip c-type">{{ job.job_type }}</td>
@@ -515,6 +522,27 @@ const MAX_FRACTION = 0.8;
         display: none;
       }
     }
+    /*
+     * A phone: the status, the name with how the job ended under it, and ⋯ (its menu has every
+     * action). Exit, Error and the row's button left the name no room at all.
+     */
+    .phone .c-exit,
+    .phone .c-error,
+    .phone .c-actions .btn:not(.more) {
+      display: none;
+    }
+    .phone .c-status {
+      width: 104px;
+    }
+    .phone .c-actions {
+      width: 44px;
+    }
+    .narrow-end {
+      display: block;
+      font-size: 11px;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
     .jobs tbody tr:focus-visible {
       outline: 2px solid var(--accent);
       outline-offset: -2px;
@@ -677,6 +705,16 @@ export class JobsPageComponent {
     }),
   );
   protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
+  protected readonly phone = mediaQuery(PHONE_QUERY);
+  /** `exit 1 · the error`, or the stopping note: the Exit and Error columns in one line; null: none. */
+  protected endNote(job: JobDto, stopping: string | null): string | null {
+    if (job.status === 'queued') return null; // requeued: its code and error are the last attempt's
+    const parts = [
+      job.exit_code !== null ? `exit ${job.exit_code}` : null,
+      job.error ?? (job.status === 'terminating' ? stopping : null),
+    ];
+    return parts.filter(Boolean).join(' · ') || null;
+  }
   protected readonly round = Math.round;
 
   /** The columns after the checkbox; `sort` makes the header a sort button. */

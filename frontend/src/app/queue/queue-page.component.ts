@@ -7,6 +7,7 @@ import {
   inject,
   signal,
 } from '@angular/core';
+import { NgTemplateOutlet } from '@angular/common';
 import { Router, RouterLink } from '@angular/router';
 import type { QueueItemDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
@@ -22,6 +23,7 @@ import {
 } from '../core/format';
 import { ServerReachability } from '../core/api';
 import { ContextMenuStore } from '../core/context-menu.store';
+import { mediaQuery, PHONE_QUERY } from '../core/media';
 import { SchedulerStore } from '../core/scheduler.store';
 import { isTyping } from '../core/shortcuts';
 import { SubmitLauncher } from '../core/submit-launcher';
@@ -36,7 +38,7 @@ import { QueueStore } from './queue.store';
  */
 @Component({
   selector: 'ty-queue-page',
-  imports: [RouterLink, KeepFocusDirective],
+  imports: [RouterLink, KeepFocusDirective, NgTemplateOutlet],
   providers: [QueueStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -93,18 +95,22 @@ import { QueueStore } from './queue.store';
           The scheduler is paused: nothing below starts until you resume it.
         </div>
       }
-      <div class="table-wrap panel">
+      <div class="table-wrap panel" [class.phone]="phone()">
         <table class="table" aria-label="Queue">
           <thead>
             <!-- Widths on the header row (table-layout: fixed); .opt columns drop out on narrow windows. -->
             <tr>
-              <th class="num" style="width: 40px">#</th>
+              @if (!phone()) {
+                <th class="num" style="width: 40px">#</th>
+              }
               <th class="job-col">Job</th>
               <th class="opt" style="width: 96px">Type</th>
               <th class="num opt" style="width: 66px">Priority</th>
               <th class="num" style="width: 76px">GPUs</th>
               <th class="num opt" style="width: 70px">Age</th>
-              <th>Waiting because</th>
+              @if (!phone()) {
+                <th>Waiting because</th>
+              }
               <th style="width: 84px"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
@@ -116,12 +122,23 @@ import { QueueStore } from './queue.store';
                 (focus)="lastFocused.set(item.queue_id)"
                 (keydown.enter)="openRow(item, $event)"
               >
-                <td class="num muted">{{ i + 1 }}</td>
+                @if (!phone()) {
+                  <td class="num muted">{{ i + 1 }}</td>
+                }
                 <td class="clip">
                   <a class="job-link" [routerLink]="['/jobs', item.queue_id]" [title]="item.queue_id">{{
                     item.name ?? shortId(item.queue_id)
                   }}</a>
                   <span class="mono muted cmd" [title]="params(item)">{{ params(item) }}</span>
+                  @if (phone()) {
+                    <!-- A phone: the reason under the name, where the name's column has the room. -->
+                    <span class="reason narrow-reason">
+                      <ng-container
+                        [ngTemplateOutlet]="why"
+                        [ngTemplateOutletContext]="{ $implicit: item }"
+                      />
+                    </span>
+                  }
                 </td>
                 <td class="opt">{{ item.job_type }}</td>
                 <td class="num mono opt" [class.hi]="item.priority > 0">{{ item.priority }}</td>
@@ -131,23 +148,11 @@ import { QueueStore } from './queue.store';
                   {{ gpus.none ? '—' : gpus.text }}
                 </td>
                 <td class="num mono opt" [title]="'Submitted ' + time(item.submitted_at)">{{ age(item) }}</td>
-                <td class="reason">
-                  <span>
-                    @for (part of reason(item); track $index) {
-                      @if ('queueId' in part) {
-                        <a
-                          class="job-link mono"
-                          [routerLink]="['/jobs', part.queueId]"
-                          [title]="part.queueId"
-                          >{{ shortId(part.queueId) }}</a
-                        >
-                      } @else {
-                        <!-- In an element: a bare text node would keep a space before "; " and ")". -->
-                        <span>{{ part.text }}</span>
-                      }
-                    }
-                  </span>
-                </td>
+                @if (!phone()) {
+                  <td class="reason">
+                    <ng-container [ngTemplateOutlet]="why" [ngTemplateOutletContext]="{ $implicit: item }" />
+                  </td>
+                }
                 <td class="actions">
                   <button
                     type="button"
@@ -162,7 +167,7 @@ import { QueueStore } from './queue.store';
               </tr>
             } @empty {
               <tr class="empty-row">
-                <td colspan="8">
+                <td [attr.colspan]="phone() ? 6 : 8">
                   @if (store.loading()) {
                     <span class="muted">Loading the queue…</span>
                   } @else {
@@ -182,6 +187,21 @@ import { QueueStore } from './queue.store';
         </table>
       </div>
     </div>
+
+    <ng-template #why let-item>
+      <span>
+        @for (part of reason(item); track $index) {
+          @if ('queueId' in part) {
+            <a class="job-link mono" [routerLink]="['/jobs', part.queueId]" [title]="part.queueId">{{
+              shortId(part.queueId)
+            }}</a>
+          } @else {
+            <!-- In an element: a bare text node would keep a space before "; " and ")". -->
+            <span>{{ part.text }}</span>
+          }
+        }
+      </span>
+    </ng-template>
   `,
   styles: `
     .summary {
@@ -244,6 +264,27 @@ import { QueueStore } from './queue.store';
         width: 36%;
       }
     }
+    /*
+     * A phone: the # and reason columns go and the reason goes under the name, wrapped — in its own
+     * column it was left no width at all (a character per line).
+     */
+    .phone .job-col {
+      width: auto;
+    }
+    .narrow-reason {
+      display: block;
+      padding: 2px 0 0;
+    }
+    .phone td.clip {
+      white-space: normal;
+    }
+    .phone td.clip > .job-link,
+    .phone td.clip > .cmd {
+      display: block;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
     tbody tr {
       height: 40px;
     }
@@ -256,6 +297,7 @@ import { QueueStore } from './queue.store';
 })
 export class QueuePageComponent {
   protected readonly gpuText = formatGpus;
+  protected readonly phone = mediaQuery(PHONE_QUERY);
   protected readonly store = inject(QueueStore);
   protected readonly scheduler = inject(SchedulerStore);
   protected readonly launcher = inject(SubmitLauncher);

@@ -1,10 +1,20 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { getServerConfigPath, restartServer } from '@trainyard/sdk';
 import { API, ServerReachability, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
+import { mediaQuery } from '../core/media';
 import { FilesTreeComponent } from '../files/files-tree.component';
 import { startPolling } from '../core/poll';
 import { RefreshBus } from '../core/refresh';
@@ -68,8 +78,7 @@ export class ShellComponent {
 
   /** The user's choice on a wide window (kept); a narrow window starts collapsed whatever it is. */
   private readonly wideCollapsed = signal(readStored(COLLAPSED_KEY, false));
-  private readonly narrowQuery = window.matchMedia(NARROW_QUERY);
-  private readonly narrow = signal(this.narrowQuery.matches);
+  private readonly narrow = mediaQuery(NARROW_QUERY);
   /** Opened by hand on a narrow window; not kept, and reset when the window narrows again. */
   private readonly narrowExpanded = signal(false);
   protected readonly collapsed = computed(() =>
@@ -116,15 +125,14 @@ export class ShellComponent {
     // Capture phase: a shortcut handled here never reaches a view's own key handling.
     const onKey = (event: KeyboardEvent) => this.onKey(event);
     document.addEventListener('keydown', onKey, { capture: true });
-    const onWidth = (event: MediaQueryListEvent) => {
-      this.narrow.set(event.matches);
-      this.narrowExpanded.set(false);
-    };
-    this.narrowQuery.addEventListener('change', onWidth);
+    // A window that narrows (or widens) closes a sidebar opened by hand.
+    effect(() => {
+      this.narrow();
+      untracked(() => this.narrowExpanded.set(false));
+    });
     inject(DestroyRef).onDestroy(() => {
       stop();
       stopHealth();
-      this.narrowQuery.removeEventListener('change', onWidth);
       document.removeEventListener('keydown', onKey, { capture: true });
       clearTimeout(this.prefixTimer);
     });

@@ -767,6 +767,21 @@ type ListPreview =
       margin-right: auto;
       font-size: 12px;
     }
+    /* A phone: rows of fields two to a line (a third column was a few pixels wide), and the
+       footer's note on a line of its own above the buttons. */
+    @media (max-width: 520px) {
+      .row,
+      .row.three,
+      .row.multi {
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+      }
+      .modal-actions {
+        flex-wrap: wrap;
+      }
+      .remember {
+        flex-basis: 100%;
+      }
+    }
     .save-service {
       display: flex;
       align-items: flex-start;
