@@ -121,6 +121,45 @@ describe('run tracking (e2e)', () => {
     expect(entries[1].payload).toMatchObject({ run_id: runId, name: 'ingest', status: 'finished' });
   });
 
+  it('flattens nested configs to a/b paths, as the Python client does (a raw HTTP client sends them nested)', async () => {
+    const runId = await newRun({ name: 'nested' });
+    const answer = await call('POST', `/api/runs/${runId}/log`, {
+      configs: {
+        lr: 0.001,
+        model: { layers: 4, optimizer: { name: 'adamw', warmup: { type_tag: 'float', value: 1 } } },
+        empty: {},
+      },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.configs).toBe(4);
+    const detail = (await call('GET', `/api/runs/${runId}`)).body;
+    const configs = Object.fromEntries(
+      detail.configs.map((c: { path: string; type_tag: string; value: unknown }) => [
+        c.path,
+        [c.type_tag, c.value],
+      ]),
+    );
+    expect(configs).toEqual({
+      lr: ['float', 0.001],
+      'model/layers': ['int', 4],
+      'model/optimizer/name': ['str', 'adamw'],
+      'model/optimizer/warmup': ['float', 1],
+    });
+    // Deeper than 16 levels is refused, naming the level, and nothing of the batch is written.
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 20; i++) deep = { d: deep };
+    const refused = await call('POST', `/api/runs/${runId}/log`, {
+      configs: { deep },
+      metrics: [{ path: 'x', step: 0, value: 1 }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details[0]).toMatchObject({
+      field: `configs.deep${'.d'.repeat(15)}`,
+      message: expect.stringContaining('nests deeper than 16 levels'),
+    });
+    expect((await call('GET', `/api/runs/${runId}/metric-paths`)).body.paths).toEqual([]);
+  });
+
   it('downsamples server side: the known answer', async () => {
     const runId = await newRun();
     const metrics = Array.from({ length: 100 }, (_, step) => ({ path: 'y', step, value: step }));
@@ -150,6 +189,8 @@ describe('run tracking (e2e)', () => {
       [{ metrics: [{ path: 'a', step: 0, value: 'nan' }] }, 'metrics[0].value'],
       [{ strings: [{ path: 'a', step: 0, value: 3 }] }, 'strings[0].value'],
       [{ configs: { x: { type_tag: 'int', value: 1.5 } } }, 'configs.x'],
+      [{ configs: { model: { layers: { type_tag: 'int', value: 1.5 } } } }, 'configs.model.layers'],
+      [{ configs: { x: { type_tag: 'bogus', value: 1 } } }, 'configs.x'],
       [{ status: 'done' }, 'status'],
       [{ extra: 1 }, 'extra'],
     ] as const) {

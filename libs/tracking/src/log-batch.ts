@@ -42,6 +42,36 @@ function checkPath(problems: Problems, field: string, path: unknown): path is st
   return true;
 }
 
+/** How deep a config object may nest (`a/b/…`): past it, a 400 rather than a deep recursion. */
+const MAX_CONFIG_DEPTH = 16;
+
+/**
+ * The configs of a log request as `{path, value}` leaves: a nested object becomes `parent/child`
+ * paths (`{"model": {"layers": 4}}` → `model/layers`), as the Python client and goodseed flatten
+ * them; an object with a `type_tag` is a value (`{type_tag, value}`), not a level. `field` names each
+ * leaf as sent (`configs.model.layers`).
+ */
+function flattenConfigs(
+  problems: Problems,
+  configs: Record<string, unknown>,
+  at: { field: string; path: string; depth: number } = { field: 'configs', path: '', depth: 0 },
+): Array<{ field: string; path: string; raw: unknown }> {
+  const leaves: Array<{ field: string; path: string; raw: unknown }> = [];
+  for (const [key, raw] of Object.entries(configs)) {
+    const field = `${at.field}.${key}`;
+    const path = at.path ? `${at.path}/${key}` : key;
+    const level = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('type_tag' in raw);
+    if (!level) leaves.push({ field, path, raw });
+    else if (at.depth + 1 >= MAX_CONFIG_DEPTH)
+      problems.add(field, `nests deeper than ${MAX_CONFIG_DEPTH} levels`);
+    else
+      leaves.push(
+        ...flattenConfigs(problems, raw as Record<string, unknown>, { field, path, depth: at.depth + 1 }),
+      );
+  }
+  return leaves;
+}
+
 function checkStep(problems: Problems, field: string, step: unknown): step is number {
   if (typeof step !== 'number' || !Number.isFinite(step)) {
     problems.add(field, 'must be a finite number');
@@ -139,8 +169,7 @@ export function parseLogBatch(body: unknown): LogBatch {
     if (configs === null || typeof configs !== 'object' || Array.isArray(configs)) {
       problems.add('configs', 'must be an object {path: value}');
     } else {
-      for (const [path, raw] of Object.entries(configs as Record<string, unknown>)) {
-        const field = `configs.${path}`;
+      for (const { field, path, raw } of flattenConfigs(problems, configs as Record<string, unknown>)) {
         if (!checkPath(problems, field, path)) continue;
         try {
           batch.configs.push({ path, ...encodeConfig(field, raw) });

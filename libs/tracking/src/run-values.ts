@@ -54,7 +54,7 @@ export function encodeConfig(field: string, raw: unknown): StoredConfig {
     if (Object.keys(rest).length > 0 || !(CONFIG_TYPE_TAGS as readonly unknown[]).includes(tag))
       throw invalid(
         field,
-        `must be a JSON value or {type_tag, value} with type_tag one of ${CONFIG_TYPE_TAGS.join(', ')}`,
+        `must be {type_tag, value} with type_tag one of ${CONFIG_TYPE_TAGS.join(', ')} (an object with a type_tag is a tagged value)`,
       );
     return encodeTagged(field, tag as ConfigTypeTag, value);
   }

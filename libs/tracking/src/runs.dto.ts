@@ -116,7 +116,8 @@ export class StringPointDto {
 
 /**
  * A log batch: at most 10,000 points (metrics + strings; more → 413) and 1 MiB. Config values are
- * JSON values (tag inferred) or `{type_tag, value}` with a goodseed type tag.
+ * JSON values (tag inferred) or `{type_tag, value}` with a goodseed type tag; a nested object
+ * becomes `a/b` paths (`{"model": {"layers": 4}}` → `model/layers`), at most 16 levels deep.
  */
 export class LogRunRequestDto {
   metrics?: MetricPointDto[];
