@@ -158,4 +158,23 @@ describe('console (browser e2e)', () => {
       await other.close();
     }
   });
+
+  // Last: it leaves this address throttled for password sign-ins.
+  it('after too many wrong passwords, the Token tab says the token signs in now, and it does', async () => {
+    const alert = page.getByRole('alert');
+    for (let attempt = 0; attempt < 8; attempt++) {
+      await page.getByLabel('Password', { exact: true }).fill('still not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await alert.waitFor();
+      if ((await alert.textContent())?.includes('Try again in')) break;
+    }
+    expect(await alert.textContent()).toMatch(/Try again in \d+ s, or use the token\./);
+    await page.getByRole('button', { name: 'Token', exact: true }).click();
+    // No "try again" where the token is typed: the token is taken at once.
+    await page.getByRole('status').filter({ hasText: 'the token signs in now' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByLabel('Token', { exact: true }).fill(server.token!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+  });
 });

@@ -128,13 +128,16 @@ type Method = 'password' | 'token';
                 </span>
               </div>
             }
-            @if (waitSeconds() > 0) {
+            @if (waitSeconds() > 0 && method() === 'password') {
               <p class="alert" role="alert">
                 Too many failed sign-in attempts from this address (every browser and script on it counts).
-                Try again in
-                <span class="mono">{{ waitSeconds() }}</span> s{{
-                  method() === 'password' ? ', or use the token' : ''
-                }}.
+                Try again in <span class="mono">{{ waitSeconds() }}</span> s, or use the token.
+              </p>
+            } @else if (waitSeconds() > 0) {
+              <!-- The right token is taken at once, throttled or not: nothing to wait for here. -->
+              <p class="hint" role="status">
+                Password sign-in waits <span class="mono">{{ waitSeconds() }}</span> s after too many failed
+                attempts; the token signs in now.
               </p>
             } @else if (store.error(); as error) {
               <p class="alert" role="alert">{{ error }}</p>
