@@ -306,6 +306,26 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       ),
     );
   });
+
+  it('a wrong NATS password is in the server log (once, not once a try), as status shows it', async () => {
+    const home = makeTempHome('trainyard-cli-cluster-badpass-');
+    const server = await spawnServer(home.home, clusterArgs('clitest', nats), {
+      TRAINYARD_NATS_PASSWORD: 'not-the-password',
+    });
+    try {
+      const line = `cannot join cluster clitest through ${escape(nats.url)}: .*Authorization Violation.*; retrying every 1 s`;
+      const logged = () => server.output().match(new RegExp(line, 'g')) ?? [];
+      await waitFor(() => logged().length > 0 || undefined, 'the refusal in the log', 20_000);
+      const status = await cli(server, work.home, ['cluster', 'status']);
+      expect(status.stdout).toMatch(/Authorization Violation/);
+      // Retried every second, logged once while the reason stays the same.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(logged()).toHaveLength(1);
+    } finally {
+      await server.stop('SIGKILL');
+      home.remove();
+    }
+  });
 });
 
 describe('trainyard cluster on a standalone server', () => {

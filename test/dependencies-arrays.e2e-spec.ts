@@ -427,7 +427,11 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       expect((await wait([arrayId])).code).toBe(4);
       const retried = await cli(['sched', 'retry', arrayId]);
       expect(retried.code).toBe(0);
-      const again = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again$/m.exec(retried.out)?.[1];
+      // New jobs in a new array, named with the array they retry.
+      const again = new RegExp(
+        `^(a_\\d{13}_[0-9a-f]{8}): 2 jobs of ${arrayId} submitted again as a new array$`,
+        'm',
+      ).exec(retried.out)?.[1];
       expect(again).toBeDefined();
       expect(again).not.toBe(arrayId);
       expect((await wait([again!])).code).toBe(4);

@@ -285,6 +285,20 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.connection.last_error = error;
   }
 
+  /**
+   * A try to join that failed (retried every second): logged when it first fails and whenever the
+   * reason changes — a wrong password or an unreachable NATS must show in the server's log, not
+   * only in `cluster status` — never once a second.
+   */
+  private joinFailed(error: string): void {
+    if (error !== this.connection.last_error)
+      this.logger.warn(
+        `cannot join cluster ${this.cluster} through ${this.config.nats.join(', ')}: ${error}; ` +
+          `retrying every ${RETRY_MS / 1000} s (trainyard cluster status shows the state)`,
+      );
+    this.setState('connecting', error);
+  }
+
   private connectOptions(): ConnectionOptions {
     const c = this.config;
     return {
@@ -307,7 +321,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       try {
         this.nc = await dial(this.connectOptions());
       } catch (err) {
-        this.setState('connecting', (err as Error).message);
+        this.joinFailed((err as Error).message);
         await sleep(RETRY_MS);
       }
     }
@@ -339,7 +353,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
         this.logger.log(`joined cluster ${this.cluster} via ${nc.getServer()} as ${this.nodeId}`);
         return;
       } catch (err) {
-        this.setState('connecting', `JetStream setup failed: ${(err as Error).message}`);
+        this.joinFailed(`JetStream setup failed: ${(err as Error).message}`);
         await sleep(RETRY_MS);
       }
     }

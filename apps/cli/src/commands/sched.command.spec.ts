@@ -32,6 +32,30 @@ describe(renderJobsTable.name, () => {
     expect(ended).toMatch(/\s143\s+boom/);
   });
 
+  it('says what a terminating job waits for: why it stops and when SIGKILL comes', () => {
+    const now = Date.parse('2026-12-01T10:00:05.000Z');
+    const stopping = job({
+      status: 'terminating',
+      termination_reason: 'user_abort',
+      kill_at: '2026-12-01T10:00:30.000Z',
+    });
+    expect(renderJobsTable(ctx, [stopping], new Map(), now)).toMatch(
+      /\sstopping \(user_abort\); SIGKILL in 25s$/m,
+    );
+    // Not armed yet (a plain trainer stop), or its command ended and it waits for what it left.
+    expect(
+      renderJobsTable(
+        ctx,
+        [job({ status: 'terminating', termination_reason: 'trainer_stop' })],
+        new Map(),
+        now,
+      ),
+    ).toMatch(/\sstopping \(trainer_stop\)$/m);
+    expect(
+      renderJobsTable(ctx, [job({ status: 'terminating', termination_reason: null })], new Map(), now),
+    ).toMatch(/its command ended; stopping what it left behind$/m);
+  });
+
   it('leaves the NOTE whole into a file or a pipe, and cuts it to fit a terminal', () => {
     const error = `dependency q_1796000000000_0000000b (after_ok) can no longer be met: it ended failed ${'x'.repeat(100)}`;
     const failed = [job({ status: 'aborted', error })];

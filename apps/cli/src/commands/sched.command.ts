@@ -71,6 +71,16 @@ export function describeCancel(
   return `${result.queue_id} has started: aborting it`;
 }
 
+/** What a `terminating` job is waiting for: `stopping (user_abort); SIGKILL in 25s`. */
+function stoppingNote(job: JobDto, now: number): string {
+  const why = job.termination_reason
+    ? `stopping (${job.termination_reason})`
+    : 'its command ended; stopping what it left behind';
+  return job.kill_at
+    ? `${why}; SIGKILL in ${formatDuration(Math.max(0, (Date.parse(job.kill_at) - now) / 1000))}`
+    : why;
+}
+
 /**
  * The jobs table of `sched list`; `reasons` are the pending reasons of queued items. The NOTE
  * column is cut to fit the terminal (`ctx.terminalWidth`), and left whole into a file or a pipe.
@@ -92,7 +102,11 @@ export function renderJobsTable(
     formatDuration(job.runtime_seconds),
     // A requeued (preempted) job keeps its last attempt's code; queued, it has none of its own yet.
     job.exit_code === null || job.status === 'queued' ? '-' : String(job.exit_code),
-    (job.status === 'queued' ? reasons.get(job.queue_id) : job.error) ?? '',
+    (job.status === 'queued'
+      ? reasons.get(job.queue_id)
+      : job.status === 'terminating'
+        ? (job.error ?? stoppingNote(job, now))
+        : job.error) ?? '',
   ]);
   return renderTable(
     [
@@ -248,7 +262,9 @@ export function registerSched(program: Command, run: CommandRunner): void {
         );
         ctx.output(
           data,
-          () => `${data.array_id}: ${data.total} job${data.total === 1 ? '' : 's'} queued again`,
+          // New jobs in a new array: the finished ones stay as they ended.
+          () =>
+            `${data.array_id}: ${data.total} job${data.total === 1 ? '' : 's'} of ${arrayId} submitted again as a new array`,
         );
       }),
     );
