@@ -88,7 +88,7 @@ describe('a server that takes the connection but does not answer', () => {
       if (req.url === '/slow-body') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"status":');
-        setTimeout(() => res.end('"ok"}'), 600);
+        setTimeout(() => res.end('"ok"}'), 2500);
       }
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,7 +103,7 @@ describe('a server that takes the connection but does not answer', () => {
     const started = Date.now();
     const fetchOnce = fetchThroughRestart({ ...connection, answerTimeoutMs: 300 }, quiet);
     await expect(fetchOnce(`${url}/stuck`, { method: 'GET' })).rejects.toBeInstanceOf(AnswerTimeoutError);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(requests).toBe(1);
   });
 
@@ -123,8 +123,9 @@ describe('a server that takes the connection but does not answer', () => {
   });
 
   it('times only the wait for the answer, not its body (a log, a stream)', async () => {
+    // The headers come at once (well within 1 s even on a loaded machine), the body 2.5 s later.
     const response = await fetchThroughRestart(
-      { ...connection, answerTimeoutMs: 300 },
+      { ...connection, answerTimeoutMs: 1000 },
       quiet,
     )(`${url}/slow-body`);
     await expect(response.json()).resolves.toEqual({ status: 'ok' });
