@@ -523,7 +523,12 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
 
     const byShortId = await cli(['sched', 'retry', arrayId.slice(-8)]);
     expect(byShortId).toMatchObject({ code: 0, stderr: '' });
-    const again = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again\n$/.exec(byShortId.stdout)?.[1];
+    // New jobs in a new array, named with the array they retry (given by a part of its id).
+    const retried = (from: string, stdout: string) =>
+      new RegExp(`^(a_\\d{13}_[0-9a-f]{8}): 2 jobs of ${from} submitted again as a new array\n$`).exec(
+        stdout,
+      )?.[1];
+    const again = retried(arrayId, byShortId.stdout);
     expect(again).toBeDefined();
     expect(again).not.toBe(arrayId);
     expect(await wait(again!)).toBe(4);
@@ -535,7 +540,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const byJob = await cli(['sched', 'retry', member.slice(-8)]);
     expect(byJob.code).toBe(0);
     expect(byJob.stderr).toBe(`${member} is in array ${again}: retrying its failed jobs\n`);
-    const third = /^(a_\d{13}_[0-9a-f]{8}): 2 jobs queued again\n$/.exec(byJob.stdout)?.[1];
+    const third = retried(again!, byJob.stdout);
     expect(third).toBeDefined();
     expect(await wait(third!)).toBe(4);
 

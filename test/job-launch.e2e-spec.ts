@@ -221,13 +221,22 @@ describe('job launch (e2e, built dist, real processes)', () => {
     await expectServerUp();
   });
 
+  /** A process's environment, empty once it has exited (another test's monitor may end meanwhile). */
+  function environOf(pid: number): string {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
   /** This server's launcher (its monitors are forks of it, with the same command line). */
   function theLauncher(): number {
     const launchers = spawnSync('pgrep', ['-f', 'dist/bin/trainyard-launcher'], { encoding: 'utf8' })
       .stdout.trim()
       .split('\n')
       .map(Number)
-      .filter((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`TRAINYARD_HOME=${temp.home}`));
+      .filter((pid) => environOf(pid).includes(`TRAINYARD_HOME=${temp.home}`));
     const parentOf = (pid: number) =>
       Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     const launcher = launchers.filter((pid) => !launchers.includes(parentOf(pid)));

@@ -18,6 +18,9 @@ describe('run tracking (e2e)', () => {
   let server: InProcessServer;
   const call = (method: string, path: string, body?: unknown, token = server.token) =>
     request(server.baseUrl, method, path, { token, body });
+  /** A run's configs as `{path: [type_tag, value]}`, from GET /api/runs/{id}. */
+  const configsOf = (detail: { configs: Array<{ path: string; type_tag: string; value: unknown }> }) =>
+    Object.fromEntries(detail.configs.map((c) => [c.path, [c.type_tag, c.value]]));
   const newRun = async (body: Record<string, unknown> = {}) =>
     (await call('POST', '/api/runs', body)).body.run_id as string;
 
@@ -89,13 +92,7 @@ describe('run tracking (e2e)', () => {
       status: 'running',
       source: 'trainyard',
     });
-    const configs = Object.fromEntries(
-      detail.configs.map((c: { path: string; type_tag: string; value: unknown }) => [
-        c.path,
-        [c.type_tag, c.value],
-      ]),
-    );
-    expect(configs).toEqual({
+    expect(configsOf(detail)).toEqual({
       lr: ['float', 0.001],
       layers: ['int', 4],
       name: ['str', 'x'],
@@ -132,14 +129,7 @@ describe('run tracking (e2e)', () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.body.configs).toBe(4);
-    const detail = (await call('GET', `/api/runs/${runId}`)).body;
-    const configs = Object.fromEntries(
-      detail.configs.map((c: { path: string; type_tag: string; value: unknown }) => [
-        c.path,
-        [c.type_tag, c.value],
-      ]),
-    );
-    expect(configs).toEqual({
+    expect(configsOf((await call('GET', `/api/runs/${runId}`)).body)).toEqual({
       lr: ['float', 0.001],
       'model/layers': ['int', 4],
       'model/optimizer/name': ['str', 'adamw'],

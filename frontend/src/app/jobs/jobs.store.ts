@@ -97,7 +97,9 @@ export function noMatchMessage(f: {
   const type = f.type ? ` of type ${f.type}` : '';
   const range = [f.from && `from ${f.from}`, f.to && `to ${f.to}`].filter(Boolean).join(' ');
   const dates = range ? ` submitted ${range}` : '';
-  return f.q ? `No ${kind}job${type}${dates} matches “${f.q}”` : `No ${kind}jobs${type}${dates}`;
+  // ISO dates compare as text: a range that ends before it starts holds nothing, whatever the jobs.
+  const inverted = f.from && f.to && f.from > f.to ? ' (the range ends before it starts)' : '';
+  return (f.q ? `No ${kind}job${type}${dates} matches “${f.q}”` : `No ${kind}jobs${type}${dates}`) + inverted;
 }
 
 /**

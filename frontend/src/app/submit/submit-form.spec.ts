@@ -10,6 +10,7 @@ import {
   type FormValues,
   SERVICE_NAME,
   TIME_LIMIT_HINT,
+  TIME_LIMIT_ZERO,
   buildBody,
   formField,
   initialValues,
@@ -332,12 +333,13 @@ describe('advanced fields', () => {
     expect(parseTimeLimit('')).toBe('');
   });
 
-  it.each(['0', '1.5h', '30m1h', '2 hours', '-5', 'h'])(
-    'refuses the time limit %j under time_limit_s',
-    (text) => {
-      expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_HINT });
-    },
-  );
+  it.each(['1.5h', '30m1h', '2 hours', '-5', 'h'])('refuses the time limit %j under time_limit_s', (text) => {
+    expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_HINT });
+  });
+
+  it.each(['0', '0m', '0h0m'])('refuses the time limit %j as too short, not as unreadable', (text) => {
+    expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_ZERO });
+  });
 
   it('sends the dependency rows with their conditions, skipping blank rows', () => {
     const body = bodyOf(

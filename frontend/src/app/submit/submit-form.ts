@@ -152,7 +152,9 @@ export function buildBody(
   if ('error' in env) errors['env'] = env.error;
 
   const timeLimit = parseTimeLimit(values.timeLimit);
-  if (timeLimit === undefined) errors['time_limit_s'] = TIME_LIMIT_HINT;
+  if (timeLimit === undefined)
+    errors['time_limit_s'] =
+      parseDuration(values.timeLimit, { allowZero: true }) === 0 ? TIME_LIMIT_ZERO : TIME_LIMIT_HINT;
   const dependsOn = parseDependsOn(values.dependsOn);
   if ('errors' in dependsOn) Object.assign(errors, dependsOn.errors);
   const array = parseArray(values.arrayCount, values.arrayMaxRunning);
@@ -193,6 +195,8 @@ export function submittedMessage(item: QueueItemDto, body: SubmitJobRequestDto):
 }
 
 export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m or seconds (or none).';
+/** A duration of nothing (`0`, `0m`): a limit no job could meet. */
+export const TIME_LIMIT_ZERO = 'At least 1 s ("none" for no limit).';
 
 /**
  * The Time limit field: seconds, null for `none` (no limit, overriding a default), '' when blank (the
