@@ -68,11 +68,17 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       // A command that exits at once and leaves such a process behind (its count goes to a file).
       const terms = join(temp.home, 'leftover.terms');
       // (\$: expanded by the leftover's bash, not by the sh that starts it.)
-      const leftover = `trap 'echo TERM >> ${terms}' TERM; for i in \\$(seq 900); do sleep 0.1; done`;
+      // The parent ends only once the leftover's trap is set (a SIGTERM before it would just kill it).
+      const trapped = join(temp.home, 'leftover.trapped');
+      const leftover = `trap 'echo TERM >> ${terms}' TERM; touch ${trapped}; for i in \\$(seq 900); do sleep 0.1; done`;
+      const waitTrapped = `while [ ! -e ${trapped} ]; do sleep 0.05; done`;
       const left = (
-        await api.command(['sh', '-c', `nohup bash -c "${leftover}" >/dev/null 2>&1 & echo parent done`], {
-          kill_grace_s: 6,
-        })
+        await api.command(
+          ['sh', '-c', `nohup bash -c "${leftover}" >/dev/null 2>&1 & ${waitTrapped}; echo parent done`],
+          {
+            kill_grace_s: 6,
+          },
+        )
       ).body.queue_id as string;
       await api.waitLog(killed, /ready/);
       expect((await api.call('POST', `/api/jobs/${killed}/control/kill`)).status).toBe(200);
@@ -209,9 +215,12 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
 
     it('nohup: a process the job leaves behind is stopped; the job stays terminating with its GPU until then', async () => {
       // The leftover ignores SIGTERM for 1.5 s (it saves), then exits.
-      const leftover = `trap 'sleep 1.5; exit 0' TERM; sleep 1004 & wait`;
+      // The parent ends only once the leftover's trap is set (a SIGTERM before it would just kill it).
+      const trapped = join(temp.home, 'nohup.trapped');
+      const leftover = `trap 'sleep 1.5; exit 0' TERM; touch ${trapped}; sleep 1004 & wait`;
+      const waitTrapped = `while [ ! -e ${trapped} ]; do sleep 0.05; done`;
       const { body } = await api.command(
-        ['sh', '-c', `nohup sh -c "${leftover}" >/dev/null 2>&1 & echo parent done`],
+        ['sh', '-c', `nohup sh -c "${leftover}" >/dev/null 2>&1 & ${waitTrapped}; echo parent done`],
         { requested_gpus: 1, kill_grace_s: 30 },
       );
       await api.waitLog(body.queue_id, /parent done/);

@@ -127,13 +127,13 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
 
     // Ignores SIGTERM, with a long grace: the kill leaves it terminating (user_abort), GPU still held.
     trapping = ok(
-      await api.command(['sh', '-c', 'trap "" TERM; sleep 30'], {
+      await api.command(['sh', '-c', 'trap "" TERM; echo ready; sleep 30'], {
         requested_gpus: 1,
         kill_grace_s: 600,
         time_limit_s: 3600,
       }),
     ).body.queue_id;
-    await api.waitStatus(trapping, ['running']);
+    await api.waitLog(trapping, /ready/); // running is not enough: a SIGTERM before the trap just kills it
     expect(ok(await api.call('POST', `/api/jobs/${trapping}/control/kill`)).body.survivors).not.toHaveLength(
       0,
     );

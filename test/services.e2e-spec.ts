@@ -175,7 +175,8 @@ services:
       truthful(await disable(name), instance);
     }
     // Taking ~5 s to shut down: stopping, then it ends as the last exit.
-    const slow = await run('slow', 'trap "sleep 5; exit 0" TERM; while true; do sleep 0.1; done');
+    const slow = await run('slow', 'trap "sleep 5; exit 0" TERM; echo ready; while true; do sleep 0.1; done');
+    await api.waitLog(slow.queue_id, /ready/); // a SIGTERM before the trap would just kill it
     expect(await disable('slow')).toMatchObject({
       state: 'stopping',
       queue_id: slow.queue_id,

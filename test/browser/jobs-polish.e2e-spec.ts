@@ -6,6 +6,7 @@ import {
   controlJob,
   createTrainyardClient,
   getJob,
+  getJobLog,
   listJobs,
   setPassword,
   submitJob,
@@ -64,6 +65,12 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
   const jobOf = async (id: string) => (await getJob({ client: api, path: { queue_id: id } })).data;
   const statusOf = async (id: string, status: string) =>
     waitFor(async () => ((await jobOf(id)).status === status ? true : undefined), `${id} ${status}`);
+  /** Running is not enough for a job that traps SIGTERM: a signal before its `trap` line kills it plainly. */
+  const printed = async (id: string, text: string) =>
+    waitFor(async () => {
+      const { data } = await getJobLog({ client: api, path: { queue_id: id }, parseAs: 'text' });
+      return String(data).includes(text) ? true : undefined;
+    }, `${id} printed ${text}`);
   const setWidth = (width: number) => page.setViewportSize({ width, height: width >= 1280 ? 800 : 700 });
 
   beforeAll(async () => {
@@ -104,7 +111,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
 
   it('a kill obeyed slowly is a neutral note; the stopping job then offers Force kill and says until when', async () => {
     const job = await submit({ argv: saver(30), name: 'saver', gpus: 1, kill_grace_s: 30 });
-    await statusOf(job.queue_id, 'running');
+    await printed(job.queue_id, 'ready');
     await page.goto(`${server.baseUrl}/jobs`);
     await row(job.queue_id).locator('.status-running').waitFor();
     // GPU index, not a bare number that reads as a count (or as "no GPU" for GPU 0).
@@ -159,8 +166,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     const failed = await submit({ argv: ['bash', '-c', 'exit 3'], name: 'broken-run' });
     const stopping = await submit({ argv: saver(30), name: 'stopping-run', kill_grace_s: 30 });
     await statusOf(failed.queue_id, 'failed');
-    await statusOf(stopping.queue_id, 'running');
-    await page.waitForTimeout(500);
+    await printed(stopping.queue_id, 'ready');
     const { data } = await controlJob({
       client: api,
       path: { queue_id: stopping.queue_id, action: 'kill' },
@@ -364,7 +370,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
         },
       })
     ).data;
-    await statusOf(low.queue_id, 'running');
+    await printed(low.queue_id, 'attempt 0');
     const high = (
       await submitJob({
         client: api,
