@@ -118,6 +118,28 @@ describe('run tracking (e2e)', () => {
     expect(entries[1].payload).toMatchObject({ run_id: runId, name: 'ingest', status: 'finished' });
   });
 
+  it('keeps a list that is not all strings as its JSON text (the whole batch was refused)', async () => {
+    const runId = await newRun({ name: 'lists' });
+    const answer = await call('POST', `/api/runs/${runId}/log`, {
+      configs: { betas: [0.9, 0.999], mixed: [64, 'wide'], stages: [{ lr: 1 }], tags: ['a', 'b'], none: [] },
+      metrics: [{ path: 'loss', step: 0, value: 1 }],
+    });
+    expect(answer.status).toBe(200);
+    expect(configsOf((await call('GET', `/api/runs/${runId}`)).body)).toEqual({
+      betas: ['str', '[0.9,0.999]'],
+      mixed: ['str', '[64,"wide"]'],
+      stages: ['str', '[{"lr":1}]'],
+      tags: ['string_set', ['a', 'b']],
+      none: ['string_set', []],
+    });
+    // A list stated to be a string_set must still be one.
+    const refused = await call('POST', `/api/runs/${runId}/log`, {
+      configs: { ids: { type_tag: 'string_set', value: [1, 2] } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details[0].field).toBe('configs.ids');
+  });
+
   it('flattens nested configs to a/b paths, as the Python client does (a raw HTTP client sends them nested)', async () => {
     const runId = await newRun({ name: 'nested' });
     const answer = await call('POST', `/api/runs/${runId}/log`, {

@@ -45,7 +45,7 @@ function invalid(field: string, message: string): DomainError {
 /**
  * Encodes one config value from a log request. A plain JSON value gets its tag inferred (boolean →
  * bool, integral number → int, other number → float, string → str, null → null, array of strings →
- * string_set); `{type_tag, value}` states it (needed for float 1.0, datetime and NaN/Infinity floats).
+ * string_set, any other array → str of its JSON); `{type_tag, value}` states it (needed for float 1.0, datetime and NaN/Infinity floats).
  * Throws VALIDATION_FAILED naming `field`.
  */
 export function encodeConfig(field: string, raw: unknown): StoredConfig {
@@ -62,7 +62,12 @@ export function encodeConfig(field: string, raw: unknown): StoredConfig {
   if (typeof raw === 'number') return encodeTagged(field, Number.isInteger(raw) ? 'int' : 'float', raw);
   if (typeof raw === 'string') return encodeTagged(field, 'str', raw);
   if (raw === null) return encodeTagged(field, 'null', null);
-  if (Array.isArray(raw)) return encodeTagged(field, 'string_set', raw);
+  if (Array.isArray(raw))
+    // goodseed has no list type: a list of numbers (`betas: [0.9, 0.999]`) is kept as its JSON
+    // text, as the Python client keeps any list as its text, rather than refusing the batch.
+    return raw.every((v) => typeof v === 'string')
+      ? encodeTagged(field, 'string_set', raw)
+      : encodeTagged(field, 'str', JSON.stringify(raw));
   throw invalid(field, 'must be a JSON value');
 }
 
