@@ -5,10 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { lockHome } from '../../server/src/home-lock';
-import { TrainyardConnectionError, createTrainyardClient, getHealth } from '@trainyard/sdk';
+import {
+  AnswerTimeoutError,
+  TrainyardConnectionError,
+  createTrainyardClient,
+  getHealth,
+} from '@trainyard/sdk';
 import {
   ANSWER_TIMEOUT_MS,
-  AnswerTimeoutError,
   CliContext,
   fetchThroughRestart,
   resolveConnection,

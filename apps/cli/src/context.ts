@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, createTrainyardClient } from '@trainyard/sdk';
+import { AnswerTimeoutError, type Client, createTrainyardClient } from '@trainyard/sdk';
 import { homeHolder } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
@@ -30,14 +30,6 @@ export interface Connection extends ConnectionInfo {
  * (a cluster submit forwarded to a member: 60 s). `TRAINYARD_TIMEOUT` (seconds, 0 = none) sets it.
  */
 export const ANSWER_TIMEOUT_MS = 120_000;
-
-/** A request the server did not answer within the CLI's timeout (the `cause` of a connection error). */
-export class AnswerTimeoutError extends Error {
-  override readonly name = 'AnswerTimeoutError';
-  constructor(readonly timeoutMs: number) {
-    super(`no answer within ${timeoutMs / 1000} s`);
-  }
-}
 
 /** `TRAINYARD_TIMEOUT`: seconds (a decimal number ≥ 0; 0 = no limit), or the default. */
 function answerTimeoutMs(env: NodeJS.ProcessEnv): number {

@@ -50,6 +50,18 @@ export class TrainyardConnectionError extends Error {
   }
 }
 
+/**
+ * The server took the connection but sent no answer (an HTTP status line, a WebSocket upgrade)
+ * within `timeoutMs`: stopped (SIGSTOP), stuck or overloaded. The `cause` of a
+ * {@link TrainyardConnectionError}.
+ */
+export class AnswerTimeoutError extends Error {
+  override readonly name = 'AnswerTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs / 1000} s`);
+  }
+}
+
 function tryParseJson(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -8,7 +8,7 @@ import type {
   LogStreamFrame,
   StreamErrorFrameDto,
 } from './generated';
-import { TrainyardApiError, TrainyardConnectionError } from './errors';
+import { AnswerTimeoutError, TrainyardApiError, TrainyardConnectionError } from './errors';
 
 /**
  * WebSocket helpers: the REST spec declares the frames (as schemas) but not the sockets.
@@ -21,6 +21,12 @@ export interface StreamOptions {
   /** Server origin, e.g. `http://127.0.0.1:8765`; in a browser, empty for the page's own origin. */
   baseUrl?: string;
   token?: string;
+  /**
+   * Node only: how long to wait for the server to accept the socket (the upgrade's answer), ms;
+   * then `closed` rejects with a {@link TrainyardConnectionError} caused by an
+   * {@link AnswerTimeoutError}. Absent or 0: no limit. Frames that follow are not timed.
+   */
+  answerTimeoutMs?: number;
 }
 
 // The frame types come from the OpenAPI spec (components LogStreamFrame, GpusStreamFrame,
@@ -206,19 +212,31 @@ function openSocket(
   sink: FrameSink,
 ): Stream<StreamClose> {
   const url = streamUrl(path, query, options.baseUrl);
-  return isNode() ? openNodeSocket(url, options.token, sink) : openBrowserSocket(url, options.token, sink);
+  return isNode() ? openNodeSocket(url, options, sink) : openBrowserSocket(url, options.token, sink);
 }
 
-function openNodeSocket(url: URL, token: string | undefined, sink: FrameSink): Stream<StreamClose> {
+function openNodeSocket(url: URL, options: StreamOptions, sink: FrameSink): Stream<StreamClose> {
   const ws = new NodeWebSocket(toWs(url), {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
   });
   let opened = false;
   let closedByUs = false;
   let failure: Error | null = null;
+  const timeoutMs = options.answerTimeoutMs ?? 0;
+  // A server that took the connection and never answers the upgrade (stopped, stuck) would
+  // otherwise leave `closed` pending for ever.
+  const answerTimer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          failure ??= new TrainyardConnectionError(url.href, new AnswerTimeoutError(timeoutMs));
+          ws.terminate();
+        }, timeoutMs)
+      : undefined;
   const closed = new Promise<StreamClose>((resolve, reject) => {
+    ws.on('upgrade', () => clearTimeout(answerTimer));
     ws.on('open', () => (opened = true));
     ws.on('unexpected-response', (_request, response) => {
+      clearTimeout(answerTimer); // it answered, if only with a refusal
       // Refused upgrade (401 without credentials, 404 unknown route): keep its status and JSON body.
       let body = '';
       response.setEncoding('utf8');
@@ -241,6 +259,7 @@ function openNodeSocket(url: URL, token: string | undefined, sink: FrameSink): S
       else sink.onText(bytes.toString('utf8'));
     });
     ws.on('close', (code, reason) => {
+      clearTimeout(answerTimer);
       if (opened || closedByUs) resolve({ code, reason: reason.toString() });
       else reject(failure ?? new TrainyardConnectionError(url.href));
     });

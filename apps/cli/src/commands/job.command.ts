@@ -16,7 +16,7 @@ import {
   type SubmitJobRequestDto,
 } from '@trainyard/sdk';
 import { parseInteger } from '../args';
-import { type CliContext, serverAway } from '../context';
+import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT } from '../errors';
 import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
@@ -152,7 +152,7 @@ async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Pr
  * the stream and exits 130.
  */
 async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) => void): Promise<number> {
-  const { baseUrl, token } = ctx.connection;
+  const { baseUrl, token, answerTimeoutMs = ANSWER_TIMEOUT_MS } = ctx.connection;
   let interrupted = false;
   let stream: Stream<JobLogStreamResult> | null = null;
   const onSigint = () => {
@@ -170,7 +170,7 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
       const resumeAt = offset;
       stream = streamJobLog(
         id,
-        { baseUrl, token, follow: true, offset },
+        { baseUrl, token, answerTimeoutMs, follow: true, offset },
         {
           onData: write,
           onReset: () =>
