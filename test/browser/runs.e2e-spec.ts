@@ -130,6 +130,32 @@ describe('runs and metric charts (browser e2e)', () => {
     await lossChart().screenshot({ path: join(SCREENSHOTS, 'runs-few-steps.png') });
   }, 60_000);
 
+  it('on the dark theme the chart’s grid lines, axes and slider are dark too (not drawn for a white page)', async () => {
+    // The few-steps run's chart is still open. Opaque near-white greys: what ECharts' own grid
+    // lines and slider are (thousands of pixels); the console's light theme has them too.
+    const brightGreys = () =>
+      lossChart().evaluate((chart) => {
+        const canvas = chart.querySelector('canvas')!;
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        let count = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+          if (a > 200 && Math.min(r, g, b) > 180 && Math.max(r, g, b) - Math.min(r, g, b) < 40) count++;
+        }
+        return count;
+      });
+    try {
+      await page.emulateMedia({ colorScheme: 'light' });
+      await waitFor(async () => ((await brightGreys()) > 500 ? true : undefined), 'light grid lines');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      // ECharts draws the slider's small grip white whatever the theme (~10 pixels): no more.
+      await waitFor(async () => ((await brightGreys()) < 50 ? true : undefined), 'no light grid lines');
+      await lossChart().screenshot({ path: join(SCREENSHOTS, 'runs-chart-dark.png') });
+    } finally {
+      await page.emulateMedia({ colorScheme: null });
+    }
+  }, 60_000);
+
   let earlierRun = '';
   let liveRun = '';
 

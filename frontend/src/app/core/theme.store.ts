@@ -34,6 +34,28 @@ export class ThemeStore {
     });
   }
 
+  /**
+   * The stylesheet's colour variables (`--border` …) as `rgb(…)` strings under `theme`, for what
+   * draws outside CSS (a canvas chart). A probe element with that colour scheme resolves their
+   * `light-dark()`, so the stylesheet stays their one source.
+   */
+  colors<K extends string>(theme: Theme, variables: Record<K, `--${string}`>): Record<K, string> {
+    const probe = this.document.createElement('span');
+    probe.style.colorScheme = theme;
+    probe.style.display = 'none';
+    this.document.body.appendChild(probe);
+    try {
+      const out = {} as Record<K, string>;
+      for (const key of Object.keys(variables) as K[]) {
+        probe.style.color = `var(${variables[key]})`;
+        out[key] = this.window.getComputedStyle(probe).color;
+      }
+      return out;
+    } finally {
+      probe.remove();
+    }
+  }
+
   /** light → dark → system → light. */
   cycle(): void {
     this.setMode(this.nextMode());

@@ -14,6 +14,7 @@ import type { ECharts } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
 import { API, errorMessage } from '../core/api';
 import { startPolling } from '../core/poll';
+import { type Theme, ThemeStore } from '../core/theme.store';
 import { echarts } from './echarts-core';
 import {
   type RunSeries,
@@ -134,6 +135,7 @@ export class MetricChartComponent {
   readonly smoothing = input(0);
 
   private readonly api = inject(API);
+  private readonly themes = inject(ThemeStore);
   /**
    * The chart, once ngx-echarts has made it. A signal so that the render effect draws on it: that
    * effect runs after ngx-echarts has applied `initialOptions` (right after `chartInit`), whereas
@@ -216,6 +218,7 @@ export class MetricChartComponent {
       onCleanup(stop);
     });
     effect(() => this.render(this.chart(), this.data(), this.extent(), this.smoothing()));
+    effect(() => this.chart()?.setOption(this.themeOptions(this.themes.theme())));
     inject(DestroyRef).onDestroy(() => clearTimeout(this.zoomTimer));
   }
 
@@ -279,6 +282,42 @@ export class MetricChartComponent {
     } catch (err) {
       if (generation === this.generation) this.error.set(errorMessage(err));
     }
+  }
+
+  /**
+   * Axes, grid lines, slider and tooltip in the console's colours: ECharts' own are for a white
+   * page (near-white grid lines and slider on the dark theme).
+   */
+  private themeOptions(theme: Theme) {
+    const c = this.themes.colors(theme, {
+      text: '--text',
+      muted: '--text-muted',
+      border: '--border',
+      surface: '--surface',
+      raised: '--surface-raised',
+    });
+    const axis = {
+      axisLine: { lineStyle: { color: c.muted } },
+      axisTick: { lineStyle: { color: c.muted } },
+      axisLabel: { color: c.muted },
+      splitLine: { lineStyle: { color: c.border } },
+      nameTextStyle: { color: c.muted },
+    };
+    return {
+      xAxis: axis,
+      yAxis: axis,
+      tooltip: { backgroundColor: c.surface, borderColor: c.border, textStyle: { color: c.text } },
+      dataZoom: [
+        {},
+        {
+          borderColor: c.border,
+          textStyle: { color: c.muted },
+          dataBackground: { lineStyle: { color: c.muted }, areaStyle: { color: c.raised } },
+          handleStyle: { color: c.raised, borderColor: c.muted },
+          moveHandleStyle: { color: c.border },
+        },
+      ],
+    };
   }
 
   private render(
