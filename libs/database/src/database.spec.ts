@@ -79,6 +79,17 @@ describe(Database.name, () => {
     },
   );
 
+  it('keeps temporary data (statement journals, sorts) in memory, not in files created and deleted per write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainyard-db-'));
+    try {
+      const { dataSource } = await open(join(dir, 'trainyard.db'));
+      expect(await dataSource.query('PRAGMA temp_store')).toEqual([{ temp_store: 2 }]); // MEMORY
+      await dataSource.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('underSavepoint keeps the writes of a part that succeeds and rolls back one that throws, nested too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'savepoint-'));
     const file = join(dir, 'trainyard.db');

@@ -15,7 +15,7 @@ export interface SqliteOptions {
 /**
  * The one way a DataSource is made (server, CLI, tests). WAL lets readers run beside the writer;
  * synchronous=NORMAL in WAL mode survives a process crash (SIGKILL) without an fsync per commit;
- * foreign keys are off by default in SQLite, so turn them on.
+ * foreign keys are off by default in SQLite, so turn them on; temporary data stays in memory.
  */
 export function createSqliteDataSource(options: SqliteOptions): DataSource {
   // Create the file 0600 first: SQLite gives the -wal and -shm files the database file's mode.
@@ -33,6 +33,10 @@ export function createSqliteDataSource(options: SqliteOptions): DataSource {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
+      // Statement journals (a savepoint per claimed job) and sort b-trees stay in memory: spilled,
+      // each is a file created and deleted in the temp directory — several per job, and on an ext4
+      // without a journal every recent delete slows the next file creates (the job logs' among them).
+      db.pragma('temp_store = MEMORY');
     },
   });
 }
