@@ -46,6 +46,20 @@ describe(HostPolicy.name, () => {
     expect(policy.allows('node-b.lab:9999')).toBe(false);
     expect(policy.allows('10.1.2.4')).toBe(false);
   });
+
+  it('answers the same for a name asked again, and after a flood of other names', () => {
+    const policy = new HostPolicy({ host: '127.0.0.1', allowed_host: ['lab.example'] });
+    for (let i = 0; i < 500; i++) expect(policy.allows(`rebind-${i}.evil.example`)).toBe(false);
+    for (const [host, allowed] of [
+      ['lab.example:8765', true],
+      ['evil.example', false],
+      ['localhost:1', true],
+    ] as const) {
+      expect(policy.allows(host)).toBe(allowed);
+      expect(policy.allows(host)).toBe(allowed);
+    }
+    expect(policy.allows('rebind-3.evil.example')).toBe(false);
+  });
 });
 
 describe(checkRequestSource.name, () => {

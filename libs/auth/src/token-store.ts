@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tightenFileMode, writeFileAtomic } from '@trainyard/core';
-import { newSecret, secretsEqual } from './secrets';
+import { digestOf, matchesDigest, newSecret } from './secrets';
 
 /** The bearer token: 32 random bytes as 64 hex chars in `<home>/auth_token` (0600). */
 export class TokenStore {
-  private token: string;
+  private readonly token: string;
+  private readonly digest: Buffer;
   /** True when this load wrote a new token (first start, `--regen-token`, or a missing/invalid file). */
   readonly created: boolean;
 
@@ -22,6 +23,7 @@ export class TokenStore {
       writeFileAtomic(this.file, `${this.token}\n`);
       this.created = true;
     }
+    this.digest = digestOf(this.token);
   }
 
   get value(): string {
@@ -29,6 +31,6 @@ export class TokenStore {
   }
 
   matches(candidate: string): boolean {
-    return secretsEqual(candidate, this.token);
+    return matchesDigest(candidate, this.digest);
   }
 }

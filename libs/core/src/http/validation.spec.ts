@@ -1,0 +1,62 @@
+import type { ArgumentMetadata } from '@nestjs/common';
+import { getMetadataStorage, IsInt, IsString, MetadataStorage } from 'class-validator';
+import { createValidationPipe } from './validation';
+
+class Named {
+  @IsString()
+  name!: string;
+}
+
+class Sized extends Named {
+  @IsInt()
+  size!: number;
+}
+
+describe('the validation pipe’s rule cache', () => {
+  const pipe = createValidationPipe();
+  const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });
+
+  it('finds the same rules as class-validator, inherited ones included', () => {
+    const storage = getMetadataStorage();
+    for (const target of [Named, Sized]) {
+      const cached = storage.getTargetValidationMetadatas(target, '', false, false);
+      const upstream = MetadataStorage.prototype.getTargetValidationMetadatas.call(
+        storage,
+        target,
+        '',
+        false,
+        false,
+      );
+      expect(cached).toEqual(upstream);
+      expect(cached.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('applies inherited and own rules on every request, not only the first', async () => {
+    for (let i = 0; i < 3; i++) {
+      await expect(pipe.transform({ name: 5, size: 1 }, body(Sized))).rejects.toThrow(
+        /name must be a string/,
+      );
+      await expect(pipe.transform({ name: 'abc', size: 'x' }, body(Sized))).rejects.toThrow(
+        /size must be an integer/,
+      );
+      await expect(pipe.transform({ name: 'abc', size: 1 }, body(Sized))).resolves.toEqual({
+        name: 'abc',
+        size: 1,
+      });
+    }
+  });
+
+  it('applies a rule registered after the class was first validated', async () => {
+    class Late {
+      @IsInt()
+      n!: number;
+
+      m?: string;
+    }
+    await expect(pipe.transform({ n: 1, m: 'x' }, body(Late))).rejects.toThrow(/unknown field m/);
+    IsString()(Late.prototype, 'm'); // what a decorator does when its class is defined
+    await expect(pipe.transform({ n: 1, m: 'x' }, body(Late))).resolves.toEqual({ n: 1, m: 'x' });
+    await expect(pipe.transform({ n: 1, m: 2 }, body(Late))).rejects.toThrow(/m must be a string/);
+  });
+});
