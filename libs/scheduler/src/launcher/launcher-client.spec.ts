@@ -36,6 +36,7 @@ async function launch(
   cgroupParent: string | null,
   spares = false,
   onLaunched: (launched: Launched) => void = () => undefined,
+  binary?: string,
 ) {
   let exited!: (status: number | null) => void;
   const ended = new Promise<number | null>((r) => (exited = r));
@@ -46,7 +47,7 @@ async function launch(
       exited: (id, _monitor, status) => id === 'q_1' && exited(status),
       launcherDied: () => undefined,
     },
-    { cgroupParent },
+    { cgroupParent, binary },
   );
   const request: LaunchRequest = {
     id: 'q_1',
@@ -165,6 +166,35 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
     },
   );
 
+  withCgroups(
+    'where clone3 cannot start it in its cgroup (Linux before 5.7, or not x86-64), the job process moves itself there before it runs anything',
+    async () => {
+      // The portable build: what every launch takes where clone3 is missing or refused.
+      const binary = join(dir, 'trainyard-launcher-portable');
+      const sources = ['trainyard-launcher.c', 'trainyard-monitor.c'].map((f) => join(__dirname, f));
+      const cc = spawnSync(
+        process.env.CC || 'cc',
+        ['-O2', '-DTRAINYARD_NO_CLONE3', '-o', binary, ...sources],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(cc.stderr).toBe('');
+      const { launched, log, status } = await launch(
+        dir,
+        'cat /proc/self/cgroup',
+        parent,
+        false,
+        undefined,
+        binary,
+      );
+      expect(launched.cgroupError).toBeNull();
+      expect(launched.cgroup).toBe(monitorCgroupDir(parent, launched.monitorPid, launched.monitorStartTime!));
+      expect(launched.cgroup!.endsWith(cgroupLine(log))).toBe(true);
+      expect(status).toBe(0);
+    },
+  );
+
   withCgroups('a job handed to a spare monitor runs in the cgroup the spare made ahead', async () => {
     let procs: string[] = [];
     const { launched, log, sparesBefore } = await launch(
@@ -174,7 +204,7 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
       true,
       (started) => (procs = readFileSync(join(started.cgroup!, 'cgroup.procs'), 'utf8').split('\n')),
     );
-    expect(sparesBefore).toContain(launched.cgroup); // no fork, and no cgroup move, on the launch path
+    expect(sparesBefore).toContain(launched.cgroup); // no monitor fork, and no cgroup move, on the launch path
     expect(launched.cgroupError).toBeNull();
     expect(launched.cgroup!.endsWith(cgroupLine(log))).toBe(true);
     // The job's process is in it; the monitor stays outside (cgroup.kill spares it).

@@ -22,7 +22,7 @@
  * monitors and jobs keep running, and the next server re-attaches them.
  *
  * Whenever it is idle (no launch awaiting its "launched"), the launcher keeps SPARES monitors forked
- * ahead: each sets itself up (session, terminal, the job's process in the job's cgroup) and waits for
+ * ahead: each sets itself up (session, terminal, the job's cgroup) and waits for
  * its request, so a launch only hands one its request. It relays each monitor's reports with the
  * job's id, and, as the child subreaper above them, records a command's exit status when its
  * monitor was killed.

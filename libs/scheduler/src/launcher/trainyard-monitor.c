@@ -21,16 +21,16 @@
  *    that call setsid or double-fork, stays its descendant and is reaped by it), and opens the job's
  *    pseudo-terminal as its controlling terminal;
  * 2. with a cgroup parent, creates the job's cgroup DIR/monitor-<its pid>-<its start time> (field 22
- *    of /proc/self/stat: unique even when pids are reused) and starts the job's process in it
- *    (clone3 CLONE_INTO_CGROUP: no migration, which costs ~12 ms of RCU grace period; moved
- *    after a plain fork where clone3 is refused); the monitor itself stays outside, so cgroup.kill
- *    never reaches it. When that fails the job still runs, tracked by its environment tag, and
- *    `cgroup_error` says why. The job's process waits for its request before it runs anything, so
- *    nothing the job does can come before "launched" names its pid;
- * 3. reads the request, opens the log, reports "launched", hands the request to the job's process,
- *    which puts itself in the foreground of the terminal and execs the command with the job's
- *    environment (PATH included, used to find argv[0]), its output to the terminal and its input
- *    from /dev/null;
+ *    of /proc/self/stat: unique even when pids are reused); the monitor itself stays outside, so
+ *    cgroup.kill never reaches it;
+ * 3. reads the request, opens the log, and starts the job's process posix_spawn-style (it shares the
+ *    monitor's memory until its exec; see start_job) in the job's cgroup (clone3
+ *    CLONE_INTO_CGROUP: no migration, which costs ~12 ms of RCU grace period; where clone3 cannot,
+ *    the process moves itself in before it runs anything). When the cgroup fails the job still runs,
+ *    tracked by its environment tag, and `cgroup_error` says why. The job's process reports
+ *    "launched" with its pid, so nothing the job does can come before it, then puts itself in the
+ *    foreground of the terminal and execs the command with the job's environment (PATH included,
+ *    used to find argv[0]), its output to the terminal and its input from /dev/null;
  * 4. copies the terminal's output to the log as it comes, kept under LOG_CAP by dropping the
  *    oldest output (see capped_log_*); writes the command's exit status to EXIT (0600, atomic rename)
  *    the moment it ends — its exit code, or "signal N" — with a second line saying why when it could
@@ -42,6 +42,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -432,13 +433,17 @@ static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
 
 /* ---------------------------------------------------------------- the job's process */
 
+/* Runs in the job's process, which shares the monitor's memory until its exec (see start_job): it
+ * allocates nothing and uses no stdio. */
 static void fail(int code, const char *fmt, ...) {
   char why[4096];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
-  dprintf(2, "trainyard: %s\n", why);
+  write_all(2, "trainyard: ", 11);
+  write_all(2, why, strlen(why));
+  write_all(2, "\n", 1);
   write_all(3, why, strlen(why)); /* to the monitor: the exit file's second line */
   _exit(code);
 }
@@ -465,16 +470,18 @@ static void exec_command(char **argv, char **env) {
     if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
   int saved = 0;
   size_t name_len = strlen(name);
+  char full[PATH_MAX];
   for (const char *dir = path;; dir = strchr(dir, ':') + 1) {
     size_t dir_len = strcspn(dir, ":");
-    char *full = malloc(dir_len + name_len + 2);
-    if (!full) _exit(127);
-    memcpy(full, dir, dir_len);
-    full[dir_len] = '/';
-    memcpy(full + dir_len + 1, name, name_len + 1);
-    execve(dir_len ? full : name, argv, env);
+    if (dir_len + name_len + 2 > sizeof full) {
+      errno = ENAMETOOLONG;
+    } else {
+      memcpy(full, dir, dir_len);
+      full[dir_len] = '/';
+      memcpy(full + dir_len + 1, name, name_len + 1);
+      execve(dir_len ? full : name, argv, env);
+    }
     if (errno != ENOENT && errno != ENOTDIR && !saved) saved = errno;
-    free(full);
     if (!strchr(dir, ':')) break;
   }
   exec_failed(saved ? saved : ENOENT, name);
@@ -482,25 +489,45 @@ static void exec_command(char **argv, char **env) {
 
 static const int STOPS[] = {SIGTERM, SIGINT, SIGHUP};
 
-/* The job's process's status when it never got its request: distinct from any status of a command
- * that ran to its exec (126 cannot run, 127 not found). */
-#define NEVER_RAN 125
+/* What the job's process needs, prepared by the monitor before it starts that process: the process
+ * shares the monitor's memory until its exec (vfork semantics, the monitor waiting meanwhile), so it
+ * reads all this in place and allocates nothing. */
+typedef struct {
+  const request_t *req;
+  int slave, why_w;
+  /* >= 0: the process joins the job's cgroup itself, writing "0" here (clone3 could not start it
+   * there); on failure it sets cgroup_errno and reports cgroup_failed + strerror instead of tail. */
+  int cgroup_procs, cgroup_errno;
+  /* The "launched" report after its pid: `,"monitor_start_time":...}\n`; and, for a failed join, up
+   * to the opening quote of the error's text after "<cgroup dir>: ". */
+  const char *tail, *cgroup_failed;
+} job_start_t;
 
-/* In the job's process: wait for the request, then own process group in the foreground, then exec.
- * `why_w` is close-on-exec: a successful exec closes it unwritten; a failed one writes the reason. */
-static void job_process(int request_r, int slave, int why_w) {
-  size_t len;
-  char *buf = read_to_eof(request_r, &len);
-  /* No request, or a cut one: the monitor went first (a spare whose launcher exited, or a monitor
-   * killed between its "launched" and the handover). Nothing ran, so never a success status: the
-   * launcher, as subreaper, records this one as the command's. */
-  if (!buf || len == 0) _exit(NEVER_RAN);
-  close(request_r);
-  request_t req;
-  if (parse_request(buf, len, &req) != 0) _exit(NEVER_RAN);
+static const char LAUNCHED_HEAD[] = "{\"op\":\"launched\",\"pid\":";
+
+/* In the job's process (see job_start_t): join the cgroup if asked, report "launched" with our pid,
+ * then own process group in the foreground, then exec. `why_w` is close-on-exec: a successful exec
+ * closes it unwritten; a failed one writes the reason.
+ * "launched" goes out before the command runs and while the monitor still waits for this exec: a
+ * job that kills its monitor at once (or anything else that ends it then) cannot make its launch
+ * look like one that never ran while its command runs on. */
+static void job_process(job_start_t *s) {
+  if (s->cgroup_procs >= 0 && write(s->cgroup_procs, "0", 1) != 1) s->cgroup_errno = errno ? errno : EIO;
+  char pid[24];
+  int pid_len = snprintf(pid, sizeof pid, "%d", (int)getpid());
+  write_all(report_fd, LAUNCHED_HEAD, sizeof LAUNCHED_HEAD - 1);
+  write_all(report_fd, pid, (size_t)pid_len);
+  if (s->cgroup_errno) {
+    const char *why = strerror(s->cgroup_errno); /* plain ASCII: no JSON escapes needed */
+    write_all(report_fd, s->cgroup_failed, strlen(s->cgroup_failed));
+    write_all(report_fd, why, strlen(why));
+    write_all(report_fd, "\"}\n", 3);
+  } else {
+    write_all(report_fd, s->tail, strlen(s->tail));
+  }
   setpgid(0, 0);
   signal(SIGTTOU, SIG_IGN);
-  tcsetpgrp(slave, getpid());
+  tcsetpgrp(s->slave, getpid());
   /* A job starts with every default disposition and nothing blocked. A stop sent before this stayed
    * pending (blocked, never discarded) and now ends the process before the command runs. */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
@@ -508,48 +535,68 @@ static void job_process(int request_r, int slave, int why_w) {
    * at once instead of waiting forever on a terminal nobody types into. Output is the terminal
    * (colours, progress bars), which stays the controlling one for signals. */
   int no_input = open("/dev/null", O_RDONLY);
-  dup2(no_input >= 0 ? no_input : slave, 0);
-  dup2(slave, 1);
-  dup2(slave, 2);
-  dup2(why_w, 3);
+  dup2(no_input >= 0 ? no_input : s->slave, 0);
+  dup2(s->slave, 1);
+  dup2(s->slave, 2);
+  dup2(s->why_w, 3);
   fcntl(3, F_SETFD, FD_CLOEXEC);
   close_range(4, ~0U, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  if (chdir(req.cwd) != 0) fail(1, "cannot enter the working directory %s: %s", req.cwd, strerror(errno));
-  exec_command(req.argv, req.env);
+  if (chdir(s->req->cwd) != 0) fail(1, "cannot enter the working directory %s: %s", s->req->cwd, strerror(errno));
+  exec_command(s->req->argv, s->req->env);
 }
 
-/* Starts the job's process (waiting on `request_r`) in cgroup `cgroup_fd` (-1: none); 0 on success.
- * -1 with errno when clone3 cannot place it there: the caller falls back to fork and a move. */
-static pid_t clone_into_cgroup(int cgroup_fd) {
-  struct clone_args args;
-  memset(&args, 0, sizeof args);
-  args.exit_signal = SIGCHLD;
+#if defined(__x86_64__) && !defined(TRAINYARD_NO_CLONE3)
+/* (-DTRAINYARD_NO_CLONE3 builds the portable path below on x86-64 too, to test it.)
+ * clone3(args, size) that returns in both processes like vfork(): with CLONE_VM the child runs on
+ * our stack until its exec, so the return address is kept in a register across the call (as glibc's
+ * vfork does) rather than read back from the stack the child has written over. Returns the child's
+ * pid (0 in the child) or -errno. */
+long vfork_clone3(struct clone_args *args, size_t size) __attribute__((returns_twice));
+__asm__(".text\n"
+        ".type vfork_clone3, @function\n"
+        "vfork_clone3:\n"
+        "  pop %rdx\n"
+        "  mov $435, %eax\n" /* SYS_clone3 */
+        "  syscall\n"
+        "  push %rdx\n"
+        "  ret\n"
+        ".size vfork_clone3, .-vfork_clone3\n");
+#endif
+
+/* Starts the job's process (job_process) the way posix_spawn does: sharing our memory until its exec,
+ * which spares a copy of our page tables and its teardown per job (on the bench VM, where page-table
+ * work is a hypervisor call, a fifth of a trivial job's process cost); we wait meanwhile. In the
+ * job's cgroup `cgroup_fd` (-1: none) from its first instruction where clone3 can (Linux 5.7+,
+ * x86-64); otherwise the process joins it itself, through `s->cgroup_procs`, before it runs
+ * anything. The pid, or -1 with errno. */
+static pid_t start_job(job_start_t *s, int cgroup_fd, const char *cgroup) {
+#if defined(__x86_64__) && !defined(TRAINYARD_NO_CLONE3)
   if (cgroup_fd >= 0) {
-    args.flags = CLONE_INTO_CGROUP;
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
     args.cgroup = (uint64_t)cgroup_fd;
+    long pid = vfork_clone3(&args, sizeof args);
+    if (pid == 0) job_process(s);
+    if (pid > 0) return (pid_t)pid;
   }
-  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
-}
-
-/* Moves `pid` into cgroup `path` (a fork's fallback); NULL, or why it could not. */
-static char *join_cgroup(const char *path, pid_t pid) {
-  static char why[4200];
-  char *procs = with_suffix(path, "/cgroup.procs");
-  /* No O_CREAT: in a directory that is not a cgroup this fails instead of making a file. */
-  int fd = open(procs, O_WRONLY | O_CLOEXEC);
-  free(procs);
-  char pid_text[32];
-  int n = snprintf(pid_text, sizeof pid_text, "%d", pid);
-  if (fd < 0 || write(fd, pid_text, (size_t)n) < 0) {
-    snprintf(why, sizeof why, "%s: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    return why;
+#else
+  (void)cgroup_fd;
+#endif
+  if (cgroup) {
+    char *procs = with_suffix(cgroup, "/cgroup.procs");
+    /* No O_CREAT: in a directory that is not a cgroup this fails instead of making a file. */
+    s->cgroup_procs = open(procs, O_WRONLY | O_CLOEXEC);
+    free(procs);
+    if (s->cgroup_procs < 0) s->cgroup_errno = errno;
   }
-  close(fd);
-  return NULL;
+  pid_t pid = vfork();
+  if (pid == 0) job_process(s);
+  return pid;
 }
 
 int write_exit_file(const char *path, int wait_status, const char *why) {
@@ -619,7 +666,7 @@ int monitor_main(const char *cgroup_parent) {
   if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) != 0)
     report_launch_failed("cannot open the terminal: %s", strerror(errno));
 
-  /* 2. the job's process, in its cgroup, waiting for its request */
+  /* 2. the job's cgroup, and the pipe its process reports a failed start on */
   char start_time[32], cgroup_path[4096];
   own_start_time(start_time, sizeof start_time);
   const char *cgroup = NULL;
@@ -636,70 +683,51 @@ int monitor_main(const char *cgroup_parent) {
       cgroup_fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
   }
-  int request_pipe[2], why_pipe[2];
-  if (pipe2(request_pipe, O_CLOEXEC) != 0 || pipe2(why_pipe, O_CLOEXEC) != 0)
-    report_launch_failed("pipe: %s", strerror(errno));
-  pid_t pid = cgroup_fd >= 0 ? clone_into_cgroup(cgroup_fd) : -1;
-  int moved = pid >= 0;
-  if (pid < 0) pid = fork();
-  if (pid < 0) report_launch_failed("fork: %s", strerror(errno));
-  if (pid == 0) {
-    /* Nothing of the monitor's stays open in the job's process while it waits: the launcher reads
-     * the report pipe to EOF once the monitor is gone. */
-    close(master);
-    close(request_pipe[1]);
-    close(why_pipe[0]);
-    close(REQUEST_FD);
-    close(REPORT_FD);
-    close(sigfd);
-    job_process(request_pipe[0], slave, why_pipe[1]);
-  }
-  close(request_pipe[0]);
-  close(why_pipe[1]);
-  close(slave); /* the master reads EIO once no process holds the terminal any more */
-  if (cgroup && !moved) {
-    cgroup_error = join_cgroup(cgroup, pid);
-    if (cgroup_error) {
-      rmdir(cgroup);
-      cgroup = NULL;
-    }
-  }
-  if (cgroup_fd >= 0) close(cgroup_fd);
+  int why_pipe[2];
+  if (pipe2(why_pipe, O_CLOEXEC) != 0) report_launch_failed("pipe: %s", strerror(errno));
 
   /* 3. the request */
   size_t len;
   char *raw = read_to_eof(REQUEST_FD, &len);
   close(REQUEST_FD);
-  if (!raw || len == 0) { /* the launcher went away first: the job's process exits on EOF */
-    close(request_pipe[1]);
-    waitpid(pid, NULL, 0);
+  if (!raw || len == 0) { /* the launcher went away first: no job came */
     if (cgroup) rmdir(cgroup);
     return 0;
   }
-  char *copy = malloc(len);
-  if (!copy) _exit(127);
-  memcpy(copy, raw, len); /* parse_request cuts its buffer into strings; the job's process gets the original */
   request_t req;
-  if (parse_request(copy, len, &req) != 0) report_launch_failed("malformed launch request");
+  if (parse_request(raw, len, &req) != 0) report_launch_failed("malformed launch request");
   capped_log_t log;
   if (capped_log_open(&log, req.log, req.log_cap) != 0)
     report_launch_failed("cannot open the log %s: %s", req.log, strerror(errno));
   dup2(log.fd, 2); /* our own last words go to the job's log */
 
-  /* "launched" goes out before the job's process gets its request: a job that kills us at once (or
-   * anything else that ends us then) must not make its launch look like one that never ran while its
-   * command runs on. Killed before this report, we leave the job's process at EOF: it never runs. */
-  text_t t = {0};
-  text_printf(&t, "{\"op\":\"launched\",\"pid\":%d,\"monitor_start_time\":", pid);
-  text_json(&t, start_time);
-  text_printf(&t, ",\"cgroup\":");
-  text_json(&t, cgroup);
-  text_printf(&t, ",\"cgroup_error\":");
-  text_json(&t, cgroup_error);
-  report(&t);
-  write_all(request_pipe[1], raw, len); /* it died meanwhile: reaped below, and its end recorded */
-  close(request_pipe[1]);
-  free(raw);
+  /* The job's process reports "launched" itself (see job_process), with these after its pid. */
+  text_t tail = {0}, cgroup_failed = {0};
+  text_printf(&tail, ",\"monitor_start_time\":");
+  text_json(&tail, start_time);
+  text_add(&cgroup_failed, tail.data, tail.len);
+  text_printf(&tail, ",\"cgroup\":");
+  text_json(&tail, cgroup);
+  text_printf(&tail, ",\"cgroup_error\":");
+  text_json(&tail, cgroup_error);
+  text_add(&tail, "}\n", 2);
+  text_printf(&cgroup_failed, ",\"cgroup\":null,\"cgroup_error\":");
+  text_json(&cgroup_failed, cgroup ? cgroup : "");
+  cgroup_failed.data[--cgroup_failed.len] = '\0'; /* the error's text goes on inside that string */
+  text_add(&cgroup_failed, ": ", 2);
+  job_start_t start = {&req, slave, why_pipe[1], -1, 0, tail.data, cgroup_failed.data};
+  pid_t pid = start_job(&start, cgroup_fd, cgroup);
+  if (pid < 0) report_launch_failed("fork: %s", strerror(errno));
+  close(why_pipe[1]);
+  close(slave); /* the master reads EIO once no process holds the terminal any more */
+  if (start.cgroup_procs >= 0) close(start.cgroup_procs);
+  if (cgroup_fd >= 0) close(cgroup_fd);
+  if (start.cgroup_errno && cgroup) {
+    rmdir(cgroup);
+    cgroup = NULL;
+  }
+  free(tail.data);
+  free(cgroup_failed.data);
 
   /* 4. copy output, reap, record */
   int main_status = -1, main_done = 0, terminal_open = 1, children_left = 1;
