@@ -8,7 +8,7 @@ import { randomFillSync } from 'node:crypto';
 const ID_POOL = Buffer.alloc(4096);
 let idPoolOffset = ID_POOL.length;
 
-/** `bytes` random bytes (at most 4096) as hex, for the random part of an id. */
+/** `bytes` random bytes (at most 4096) as hex, for the random part of an id or a temporary name. */
 export function randomHex(bytes: number): string {
   if (idPoolOffset + bytes > ID_POOL.length) {
     randomFillSync(ID_POOL);

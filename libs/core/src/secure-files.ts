@@ -14,7 +14,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './ids';
 
 export const SECRET_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -117,7 +117,7 @@ export function writePrivateFileInPlace(path: string, data: string): void {
 }
 
 function temporaryBeside(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${randomHex(4)}.tmp`);
 }
 
 /** Tightens an existing file (e.g. one left by an older version) to 0600. */

@@ -12,10 +12,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import {
   ensurePrivateDir,
   PRIVATE_DIR_MODE,
+  randomHex,
   SECRET_FILE_MODE,
   SERVER_CONFIG,
   ServerConfig,
@@ -155,7 +155,7 @@ export class LaunchFiles implements OnModuleInit, OnModuleDestroy {
   }
 
   private spareName(kind: 'file' | 'dir'): string {
-    return join(this.dir, `${kind}-${randomBytes(6).toString('hex')}`);
+    return join(this.dir, `${kind}-${randomHex(6)}`);
   }
 
   /**
