@@ -1,10 +1,26 @@
-import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationShutdown, Inject, OnModuleInit } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE, Database } from './database';
+import { WalCheckpointer } from './wal-checkpointer';
 
-class DatabaseCloser implements OnApplicationShutdown {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+/** Checkpoints the WAL off the writer's thread while the app runs; closes the database at shutdown. */
+class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly checkpointer = new WalCheckpointer();
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly database: Database,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const file = String(this.dataSource.options.database);
+    if (this.dataSource.isInitialized && file !== ':memory:' && existsSync(file))
+      await this.checkpointer.start(file, this.database.connection);
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.checkpointer.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -16,7 +32,7 @@ export class DatabaseModule {
   static forRoot(dataSource: DataSource): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DATA_SOURCE, useValue: dataSource }, Database, DatabaseCloser],
+      providers: [{ provide: DATA_SOURCE, useValue: dataSource }, Database, DatabaseLifecycle],
       exports: [DATA_SOURCE, Database],
     };
   }

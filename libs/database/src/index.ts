@@ -4,3 +4,4 @@ export * from './row-statements';
 export * from './database.module';
 export * from './storage-errors';
 export * from './savepoint';
+export * from './wal-checkpointer';
