@@ -68,8 +68,14 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
   /** Running is not enough for a job that traps SIGTERM: a signal before its `trap` line kills it plainly. */
   const printed = async (id: string, text: string) =>
     waitFor(async () => {
-      const { data } = await getJobLog({ client: api, path: { queue_id: id }, parseAs: 'text' });
-      return String(data).includes(text) ? true : undefined;
+      // 404 ("no output recorded yet") until the job's monitor has opened its log: not yet, no failure.
+      const { data } = await getJobLog({
+        client: api,
+        throwOnError: false,
+        path: { queue_id: id },
+        parseAs: 'text',
+      });
+      return typeof data === 'string' && data.includes(text) ? true : undefined;
     }, `${id} printed ${text}`);
   const setWidth = (width: number) => page.setViewportSize({ width, height: width >= 1280 ? 800 : 700 });
 
