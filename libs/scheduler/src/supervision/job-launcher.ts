@@ -180,32 +180,17 @@ export class JobLauncher implements OnModuleDestroy {
       return;
     }
     try {
+      let started = Promise.resolve();
       const { monitorPid, cgroupError } = await this.launcher.launch(request, (launched) => {
         entry.monitorPid = launched.monitorPid;
         entry.monitorStartTime =
           launched.monitorStartTime ?? readStat(launched.monitorPid)?.startTime ?? null;
         entry.cgroup = launched.cgroup;
+        // Queued in this turn, before the job's end can be: a very short job's exit may arrive in
+        // the same read as its "launched", and its end must commit after its start (with its pid).
+        started = this.recordStarted(job.id, entry);
       });
-      await this.journal.record(async (tx) => {
-        // A very short job may already have ended: the CAS then leaves its terminal state alone.
-        const ok = await this.jobs.moveTo(tx, job.id, 'running', {
-          pid: monitorPid,
-          proc_start_time: entry.monitorStartTime,
-        });
-        // Asked to stop while it was starting, it is terminating already: it only gets its pid.
-        const noted =
-          ok ||
-          (await this.jobs.updateActive(tx, job.id, {
-            pid: monitorPid,
-            proc_start_time: entry.monitorStartTime,
-          }));
-        const started = new JobStartedEvent({
-          queue_id: job.id,
-          pid: monitorPid,
-          proc_start_time: entry.monitorStartTime,
-        });
-        return { result: undefined, events: noted ? [started] : [] };
-      });
+      await started;
       if (cgroupError)
         this.logger.warn(
           `${job.id}: runs without its cgroup (${cgroupError}); tracked by its environment tag`,
@@ -225,6 +210,17 @@ export class JobLauncher implements OnModuleDestroy {
         await this.failLaunch(entry, `launch failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** starting → running with the job's process; commits in the order it was called. */
+  private recordStarted(id: string, entry: ActiveJob): Promise<void> {
+    const pid = { pid: entry.monitorPid, proc_start_time: entry.monitorStartTime };
+    return this.journal.record(async (tx) => {
+      // Asked to stop while it was starting, it is terminating already: it only gets its pid.
+      const noted =
+        (await this.jobs.moveTo(tx, id, 'running', pid)) || (await this.jobs.updateActive(tx, id, pid));
+      return { result: undefined, events: noted ? [new JobStartedEvent({ queue_id: id, ...pid })] : [] };
+    });
   }
 
   /**
