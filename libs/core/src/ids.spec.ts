@@ -12,5 +12,10 @@ describe('ids', () => {
     expect(randomHex(6)).toMatch(/^[0-9a-f]{12}$/);
     const wide = Array.from({ length: 2_000 }, () => randomHex(7));
     expect(new Set(wide).size).toBe(wide.length);
+    expect(randomHex(4096)).toMatch(/^[0-9a-f]{8192}$/);
+  });
+
+  it.each([0, 4097, 2.5, -1])('refuses %p bytes instead of returning short hex', (bytes) => {
+    expect(() => randomHex(bytes)).toThrow(RangeError);
   });
 });

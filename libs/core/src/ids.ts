@@ -8,8 +8,13 @@ import { randomFillSync } from 'node:crypto';
 const ID_POOL = Buffer.alloc(4096);
 let idPoolOffset = ID_POOL.length;
 
-/** `bytes` random bytes (at most 4096) as hex, for the random part of an id or a temporary name. */
+/**
+ * `bytes` random bytes (an integer, 1–4096) as hex, for the random part of an id or a temporary
+ * name; throws a RangeError outside that range (the hex would be short, or empty).
+ */
 export function randomHex(bytes: number): string {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > ID_POOL.length)
+    throw new RangeError(`randomHex: bytes must be an integer from 1 to ${ID_POOL.length}, got ${bytes}`);
   if (idPoolOffset + bytes > ID_POOL.length) {
     randomFillSync(ID_POOL);
     idPoolOffset = 0;
