@@ -90,6 +90,29 @@ describe(Database.name, () => {
     }
   });
 
+  it('reopens the connection when a ROLLBACK fails, with the WAL autocheckpoint set at run time kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainyard-db-'));
+    const file = join(dir, 'trainyard.db');
+    const { dataSource, sut } = await open(file);
+    try {
+      const broken = sut.connection;
+      broken.pragma('wal_autocheckpoint = 10000'); // as WalCheckpointer sets it
+      broken.exec('BEGIN'); // a transaction left open, whose ROLLBACK then fails
+      const exec = broken.exec.bind(broken);
+      broken.exec = (sql: string) => {
+        if (sql === 'ROLLBACK') throw new Error('disk I/O error');
+        return exec(sql);
+      };
+      await insert(sut, 'after');
+      expect(sut.connection).not.toBe(broken);
+      expect(sut.connection.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+      expect(bodiesSeenBy(file)).toEqual(['after']);
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('underSavepoint keeps the writes of a part that succeeds and rolls back one that throws, nested too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'savepoint-'));
     const file = join(dir, 'trainyard.db');

@@ -10,7 +10,7 @@ export type Tx = EntityManager;
 
 /** The parts of TypeORM's better-sqlite3 driver that recovery needs (public fields, untyped upstream). */
 interface SqliteDriver {
-  databaseConnection: { inTransaction: boolean; exec(sql: string): unknown };
+  databaseConnection: Pick<Sqlite.Database, 'inTransaction' | 'exec' | 'pragma'>;
   queryRunner?: { isTransactionActive: boolean };
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -98,11 +98,25 @@ export class Database {
       if (driver.queryRunner?.isTransactionActive) driver.queryRunner = undefined;
     } catch (err) {
       this.logger.warn(`ROLLBACK failed (${(err as Error).message}); reopening the database`);
+      // Set at run time (WalCheckpointer), not by prepareDatabase: carried over to the new connection.
+      const autocheckpoint = readPragma(driver.databaseConnection, 'wal_autocheckpoint');
       try {
         await driver.disconnect();
       } finally {
         await driver.connect();
+        if (autocheckpoint !== null)
+          driver.databaseConnection.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       }
     }
+  }
+}
+
+/** A numeric pragma's value, or null when the connection cannot say (closed, broken). */
+function readPragma(connection: Pick<Sqlite.Database, 'pragma'>, name: string): number | null {
+  try {
+    const value: unknown = connection.pragma(name, { simple: true });
+    return typeof value === 'number' ? value : null;
+  } catch {
+    return null;
   }
 }
