@@ -341,6 +341,26 @@ describe('server process (e2e, built dist)', () => {
     expect(result.stderr).toContain('`trainyard server --help` lists every option');
   });
 
+  it('a port in use is one line naming it, exit 1 (no framework ERROR line before it)', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const result = spawnSync(process.execPath, [MAIN, '--port', String(port), '--fake-gpus', '1'], {
+        env: { PATH: process.env.PATH, TRAINYARD_HOME: temp.home },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `trainyard: 127.0.0.1:${port} is already in use (another Trainyard?). Pick another with --port.\n`,
+      );
+      expect(result.stdout).not.toContain('ERROR');
+    } finally {
+      holder.close();
+    }
+  });
+
   it('prints help', () => {
     const result = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8', timeout: 15_000 });
     expect(result.status).toBe(0);

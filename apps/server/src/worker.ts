@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { createServer } from 'node:net';
 import { ConfigError, loadServerConfig, StateDirError } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
@@ -15,6 +16,15 @@ import {
   WORKER_RESTARTED_ENV,
   WorkerReady,
 } from './server-lifecycle';
+
+/** Rejects with the listen error (EADDRINUSE, EACCES…) when `host:port` cannot be listened on now. */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
 
 const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
 
@@ -134,6 +144,9 @@ async function runWorker(): Promise<void> {
   // After a restart, the socket the last worker listened on (connections may be waiting on it).
   const inherited = wanted === 0 ? null : await takeOverListener(config.host, wanted);
   try {
+    // Nest logs a failed listen as an ERROR before it rejects: a port in use is found first, so the
+    // user reads one line (a port taken between this check and the listen still gets that line).
+    if (!inherited && !previous && wanted !== 0) await assertPortFree(config.host, wanted);
     await app
       .listen({ host: config.host, port: wanted, ...(inherited ? { handle: inherited } : {}) })
       .catch((err: NodeJS.ErrnoException) => {
