@@ -12,6 +12,8 @@
  * - durable submits/s: 16 keep-alive clients, scheduler paused, a submit counts when answered 201
  *   (sent after its commit); a fixed count, so it also seeds the queue for the list reads. The peers'
  *   figure beside it is their serial client loop (tsp keeps its queue in memory).
+ * - host floor: the same job command started by posix_spawn from a small C process
+ *   (bench/spawn-floor.c), one at a time: the part of the first-command figures no queue can remove.
  * - list reads: sequential GETs with `limit=50`. The queue read runs on the server the submits
  *   filled. The jobs read runs on finished records: the jobs the latency and throughput phases ran,
  *   cloned (new queue_id, everything else copied) straight into the SQLite file while that server is
@@ -105,6 +107,8 @@ const figures = (p: Peer | undefined): PeerFigures | null => (p && 'anchor' in p
 interface Results {
   peers: { tsp?: Peer; nq?: Peer; seconds?: number };
   latency?: { p50: number; p99: number; n: number; ack_p50: number; not_done: number };
+  /** The same job command started by posix_spawn from a small C process (bench/spawn-floor.c). */
+  floor?: { p50: number; p99: number; n: number };
   throughput?: { jobs: number; per_s: number; server_clock_per_s: number; seconds: number; done: number };
   submits?: { per_s: number; acked: number; failed: number; p50: number; p99: number; in_db: number };
   jobs_read?: { records: number; real: number; cloned: number; p50: number; p99: number };
@@ -411,6 +415,38 @@ async function benchSubmitsAndQueue({ api, serverRssMb }: BenchServer): Promise<
   );
 }
 
+/**
+ * The host's floor for the first-command figures: bench/spawn-floor.c, built with the C compiler the
+ * launcher needs ($CC or cc), starts the same `sh -c 'date …'` with posix_spawn, one at a time.
+ */
+async function benchFloor(home: string): Promise<void> {
+  const binary = join(home, 'spawn-floor');
+  const dir = join(home, 'floor');
+  mkdirSync(dir, { recursive: true });
+  await exec(process.env.CC || 'cc', ['-O2', '-o', binary, join(ROOT, 'bench', 'spawn-floor.c')]);
+  const out = await exec(binary, [String(LAT_WARMUP + LAT_SAMPLES), dir]);
+  const lat = out.trim().split('\n').slice(LAT_WARMUP).map(Number);
+  const s = sortNum(lat);
+  results.floor = { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
+  console.log(`    posix_spawn of the same job command ${stats(lat)} (n ${s.length})`);
+}
+
+/** Runs a program to its end; resolves with its stdout, rejects with its last line of stderr. */
+const exec = (file: string, args: string[]) =>
+  new Promise<string>((resolvePromise, reject) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolvePromise(stdout)
+        : reject(new Error(`${file}: ${stderr.trim().split('\n').pop() || `exit ${code}`}`)),
+    );
+  });
+
 interface Row {
   figure: string;
   trainyard: string;
@@ -557,6 +593,8 @@ async function main(): Promise<void> {
 
   console.log('peers: task-spooler and nq (../shared/anchors)');
   await phase('peers', benchPeers);
+  console.log('host floor: the job command without any queue (bench/spawn-floor.c)');
+  await withHome((home) => phase('floor', () => benchFloor(home)));
 
   console.log('Trainyard: submit → first command, then trivial jobs/s, on one fresh server');
   await withHome(async (home) => {
@@ -594,6 +632,11 @@ async function main(): Promise<void> {
   const table = rows();
   console.log('');
   printTable(table);
+  if (results.floor)
+    console.log(
+      `host floor for the first command (posix_spawn of the same \`sh -c 'date …'\` from a small C process, no queue): ` +
+        `p50 ${results.floor.p50.toFixed(2)} ms, p99 ${results.floor.p99.toFixed(2)} ms`,
+    );
   console.log(
     `load avg at start ${loadStart}, at the end ${loadEnd}; nq runs one job at a time; tsp's enqueue is one serial client into memory`,
   );
