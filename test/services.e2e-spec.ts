@@ -136,6 +136,9 @@ services:
     await upsert({ path: '/', port, interval_s: 0.2 });
     await waitFor(async () => (await service(api, 'command', 'web')).health === 'healthy', 'healthy again');
     expect((await liveJobs(api)).map((j) => j.queue_id)).toEqual([first.queue_id]);
+    // Jobs outlive the server by design: the instance is stopped here, not left to run on.
+    expect((await api.call('DELETE', '/api/services/command/web')).status).toBe(204);
+    await api.waitStatus(first.queue_id, ['aborted'], 15_000);
   }, 60_000);
 
   it('disabling a running service answers what became of its instance: `stopping` while it shuts down, else its exit', async () => {
