@@ -537,6 +537,8 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
         'array.sweep',
       ],
       ['an empty sweep list', { array: { sweep: { lr: [] } } }, 'array.sweep.lr'],
+      // `true` has no {lr}: two jobs named lr=1 and lr=2 would run the same command.
+      ['a sweep key the command uses nowhere', { array: { sweep: { lr: [1, 2] } } }, 'array.sweep.lr'],
       ['max_running 0', { array: { count: 2, max_running: 0 } }, 'array.max_running'],
       ['an unknown array field', { array: { count: 2, size: 3 } }, 'array.size'],
     ])('%s', async (_, extra, field) => {

@@ -5,6 +5,7 @@ import {
   expandArray,
   MAX_ARRAY_JOBS,
   misspeltPlaceholders,
+  unusedSweepKeys,
   substitutePlaceholders,
 } from './job-arrays';
 
@@ -106,5 +107,19 @@ describe(misspeltPlaceholders.name, () => {
         note: 'python -c "print(f\'{value}\')"',
       }),
     ).toEqual([]);
+  });
+});
+
+describe(unusedSweepKeys.name, () => {
+  it('names the sweep keys no placeholder and no job-type parameter uses', () => {
+    const params = { argv: ['python3', 'train.py', '--lr={lr}'], env_like: { x: 'bs {bs}' } };
+    expect(unusedSweepKeys(params, ['lr', 'bs', 'seed'], [])).toEqual(['seed']);
+    expect(unusedSweepKeys({ argv: ['python3', 'train.py'] }, ['lr'], [])).toEqual(['lr']);
+    // A parameter of the job type by that name is set from the sweep directly.
+    expect(unusedSweepKeys({ script: 'train.py' }, ['nproc_per_node'], ['script', 'nproc_per_node'])).toEqual(
+      [],
+    );
+    // A near miss is not a use ({lrr} is caught as a typo elsewhere).
+    expect(unusedSweepKeys({ argv: ['{lrr}'] }, ['lr'], [])).toEqual(['lr']);
   });
 });

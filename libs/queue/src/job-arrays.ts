@@ -128,6 +128,27 @@ export function misspeltPlaceholders(value: unknown, keys: readonly string[], fi
   return [];
 }
 
+/**
+ * The sweep parameters that would change nothing: no `{name}` placeholder in any string of
+ * `jobParams` and no parameter of the job type by that name. Every job of such a sweep would run
+ * the same command under names that differ (`train lr=1e-4` running the script's default).
+ */
+export function unusedSweepKeys(
+  jobParams: unknown,
+  keys: readonly string[],
+  paramNames: readonly string[],
+): string[] {
+  const used = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string')
+      for (const m of value.matchAll(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g)) used.add(m[1]);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(jobParams);
+  return keys.filter((key) => !used.has(key) && !paramNames.includes(key));
+}
+
 /** "train lr=1e-3 bs=32" / "train [3]": a job's name in an array carries what sets it apart. */
 export function arrayJobName(base: string, point: ArrayPoint, repeated: boolean): string {
   const values = Object.entries(point.values).map(([k, v]) => `${k}=${String(v)}`);

@@ -43,6 +43,7 @@ import {
   expandArray,
   MAX_ARRAY_JOBS,
   substitutePlaceholders,
+  unusedSweepKeys,
   SweepValue,
 } from '../job-arrays';
 import { SubmitJobCommand } from './submit-job.command';
@@ -98,6 +99,16 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       input.array === undefined || input.array === null ? null : this.checkArray(input.array, details);
     const sweepKeys = Object.keys(array?.sweep ?? {});
     if (sweepKeys.length) details.push(...misspeltPlaceholders(input.job_params, sweepKeys, 'job_params'));
+    if (!details.length)
+      for (const key of unusedSweepKeys(
+        input.job_params,
+        sweepKeys,
+        def.params.map((p) => p.name),
+      ))
+        details.push({
+          field: `array.sweep.${key}`,
+          message: `sweep parameter "${key}" is used nowhere: put {${key}} in the command's arguments (job_params)${def.params.length ? ` or name a parameter of ${def.name} (${def.params.map((p) => p.name).join(', ')})` : ''}; as it is, every job would run the same command`,
+        });
     // One job, or each job of the array with its sweep values substituted (validated one by one;
     // the first that fails is reported, so a 10,000-job sweep gives one error, not 10,000).
     const points: Array<ArrayPoint | null> = array ? expandArray(array) : [null];
