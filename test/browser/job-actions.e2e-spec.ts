@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Client, getJob, setScheduler, submitJob } from '@trainyard/sdk';
+import { type Client, type SubmitJobRequestDto, getJob, setScheduler, submitJob } from '@trainyard/sdk';
 import { Page } from 'playwright-core';
 import { SpawnedServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
@@ -23,7 +23,7 @@ describe('job actions (browser e2e)', () => {
   const jobRow = (id: string) => page.locator(`tr[data-job-id="${id}"]`);
   const command = async (
     argv: string[],
-    extra: { name?: string; env?: Record<string, string>; priority?: number; cwd?: string } = {},
+    extra: Partial<Omit<SubmitJobRequestDto, 'job_type' | 'job_params'>> = {},
   ) =>
     (
       await submitJob({
@@ -116,12 +116,18 @@ describe('job actions (browser e2e)', () => {
 
   it('resubmits a job through the form, pre-filled with its settings', async () => {
     const cwd = temp.home;
-    const old = await command(['sh', '-c', 'echo "$GREETING from $PWD"'], {
+    const settings = {
       name: 'nightly eval',
       env: { GREETING: 'hi there' },
       priority: 3,
       cwd,
-    });
+      // Every setting the form shows is carried: a 2 min grace lets a trainer finish its checkpoint.
+      time_limit_s: 5400,
+      kill_grace_s: 120,
+      log_cap_bytes: 65_536,
+      preemptible: true,
+    };
+    const old = await command(['sh', '-c', 'echo "$GREETING from $PWD"'], settings);
     await waitFor(
       async () => ((await jobOf(old.queue_id)).status === 'done' ? true : undefined),
       'the job to end',
@@ -142,12 +148,16 @@ describe('job actions (browser e2e)', () => {
     expect(await dialog.getByLabel('GPUs').inputValue()).toBe('0');
     expect(await dialog.getByLabel('Working directory').inputValue()).toBe(cwd);
     expect(await dialog.getByLabel(/^Environment/).inputValue()).toBe('GREETING=hi there');
+    await page.evaluate("document.querySelector('dialog[open] details.advanced').open = true");
+    expect(await dialog.getByLabel('Time limit').inputValue()).toBe('1h30m');
+    expect(await dialog.getByLabel('Kill grace').inputValue()).toBe('2m');
+    expect(await dialog.getByLabel('Log cap').inputValue()).toBe('64K');
     await dialog.getByRole('button', { name: 'Submit' }).click();
     await page.waitForURL((url) => !url.pathname.endsWith(old.queue_id));
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
     await waitFor(async () => ((await jobOf(id)).status === 'done' ? true : undefined), 'the copy to end');
     const copy = await jobOf(id);
-    expect(copy).toMatchObject({ name: 'nightly eval', priority: 3, cwd, env: { GREETING: 'hi there' } });
+    expect(copy).toMatchObject(settings);
     expect(copy.job_params).toEqual({ argv: ['sh', '-c', 'echo "$GREETING from $PWD"'] });
 
     // The pane of a finished job shows its environment and when it ended.

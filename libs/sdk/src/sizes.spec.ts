@@ -1,4 +1,4 @@
-import { parseByteSize } from './sizes';
+import { formatByteSize, parseByteSize } from './sizes';
 
 describe(parseByteSize.name, () => {
   it.each<[string, number]>([
@@ -25,5 +25,19 @@ describe(parseByteSize.name, () => {
     ...['0.0001k', '0.0004K'],
   ])('refuses %j', (text) => {
     expect(parseByteSize(text)).toBeUndefined();
+  });
+});
+
+describe(formatByteSize.name, () => {
+  it.each<[number, string]>([
+    [65_536, '64K'],
+    [1024 ** 3, '1G'],
+    [1.5 * 1024 ** 3, '1536M'],
+    [2 * 1024 ** 4, '2T'],
+    [1000, '1000'],
+    [0, 'none'],
+  ])('writes %j as %j, which reads back the same', (bytes, text) => {
+    expect(formatByteSize(bytes)).toBe(text);
+    expect(parseByteSize(text)).toBe(bytes);
   });
 });

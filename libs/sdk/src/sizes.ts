@@ -22,3 +22,14 @@ export function parseByteSize(text: string): number | undefined {
   if (bytes === 0 && Number(whole + fraction) !== 0) return undefined;
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
+
+/**
+ * Bytes as the shortest text parseByteSize reads back exactly: 65536 → `64K`, 1073741824 → `1G`,
+ * 1000 → `1000`, 0 → `none` (the API's "no cap").
+ */
+export function formatByteSize(bytes: number): string {
+  if (bytes === 0) return 'none';
+  for (const [unit, size] of Object.entries(UNIT_BYTES).reverse())
+    if (bytes % size === 0) return `${bytes / size}${unit.toUpperCase()}`;
+  return String(bytes);
+}

@@ -70,7 +70,7 @@ const COMMON_FIELDS = [
 ];
 
 /** Fields of the Advanced section: an error in one opens it. */
-const ADVANCED_FIELD = /^(time_limit_s|depends_on|array\.)/;
+const ADVANCED_FIELD = /^(time_limit_s|kill_grace_s|log_cap_bytes|depends_on|array\.)/;
 
 type ListPreview =
   | { args: string[]; onePerLine: boolean; operators: string[]; error?: undefined }
@@ -467,6 +467,40 @@ type ListPreview =
                         />
                       </ty-form-field>
                     </div>
+                    <div class="row three">
+                      <ty-form-field
+                        controlId="submit-kill-grace"
+                        label="Kill grace"
+                        hint="SIGTERM, then SIGKILL after this (to checkpoint). Blank: the default"
+                        [error]="err('kill_grace_s')"
+                      >
+                        <input
+                          tyFieldControl
+                          type="text"
+                          spellcheck="false"
+                          autocomplete="off"
+                          placeholder="e.g. 30s, 2m"
+                          [value]="v.killGrace"
+                          (input)="setAdvanced('killGrace', $any($event.target).value)"
+                        />
+                      </ty-form-field>
+                      <ty-form-field
+                        controlId="submit-log-cap"
+                        label="Log cap"
+                        hint="Newest output kept. Blank: the default; none: no cap"
+                        [error]="err('log_cap_bytes')"
+                      >
+                        <input
+                          tyFieldControl
+                          type="text"
+                          spellcheck="false"
+                          autocomplete="off"
+                          placeholder="e.g. 500M, 1G"
+                          [value]="v.logCap"
+                          (input)="setAdvanced('logCap', $any($event.target).value)"
+                        />
+                      </ty-form-field>
+                    </div>
                     <div class="field" role="group" aria-labelledby="submit-deps-label">
                       <span id="submit-deps-label" class="label"
                         >Depends on
@@ -827,6 +861,8 @@ export class SubmitDialogComponent {
       v?.env.trim() && 'the environment',
       v?.gpuProfile && 'the MIG profile',
       v?.timeLimit.trim() && 'the time limit',
+      v?.killGrace.trim() && 'the kill grace',
+      v?.logCap.trim() && 'the log cap',
       v?.dependsOn.some((d) => d.queueId.trim()) && 'the dependencies',
       v?.arrayCount.trim() && 'the array',
     ].filter(Boolean);
@@ -857,6 +893,8 @@ export class SubmitDialogComponent {
     const deps = v.dependsOn.filter((d) => d.queueId.trim()).length;
     return [
       v.timeLimit.trim() && `time limit ${v.timeLimit.trim()}`,
+      v.killGrace.trim() && `kill grace ${v.killGrace.trim()}`,
+      v.logCap.trim() && `log cap ${v.logCap.trim()}`,
       deps && `${deps} dependenc${deps === 1 ? 'y' : 'ies'}`,
       v.arrayCount.trim() && `array of ${v.arrayCount.trim()}`,
     ]
@@ -991,10 +1029,15 @@ export class SubmitDialogComponent {
     if (open) void this.store.loadRecentJobs();
   }
 
-  protected setAdvanced(field: 'timeLimit' | 'arrayCount' | 'arrayMaxRunning', value: string): void {
+  protected setAdvanced(
+    field: 'timeLimit' | 'killGrace' | 'logCap' | 'arrayCount' | 'arrayMaxRunning',
+    value: string,
+  ): void {
     this.values.update((v) => (v ? { ...v, [field]: value } : v));
     const apiField = {
       timeLimit: 'time_limit_s',
+      killGrace: 'kill_grace_s',
+      logCap: 'log_cap_bytes',
       arrayCount: 'array.count',
       arrayMaxRunning: 'array.max_running',
     }[field];

@@ -8,6 +8,8 @@ import type {
 } from '@trainyard/sdk';
 import {
   type FormValues,
+  KILL_GRACE_HINT,
+  LOG_CAP_HINT,
   SERVICE_NAME,
   TIME_LIMIT_HINT,
   TIME_LIMIT_ZERO,
@@ -45,6 +47,8 @@ function values(params: FormValues['params'], rest: Partial<FormValues> = {}): F
     preemptible: false,
     gpuProfile: '',
     timeLimit: '',
+    killGrace: '',
+    logCap: '',
     dependsOn: [],
     arrayCount: '',
     arrayMaxRunning: '',
@@ -99,6 +103,8 @@ describe('initialValues', () => {
       preemptible: false,
       gpuProfile: '',
       timeLimit: '',
+      killGrace: '',
+      logCap: '',
       dependsOn: [],
       arrayCount: '',
       arrayMaxRunning: '',
@@ -115,6 +121,8 @@ describe('initialValues', () => {
       env: 'X=1',
       preemptible: true,
       timeLimit: '2h',
+      killGrace: '2m',
+      logCap: '1G',
       dependsOn: [{ queueId: 'q_1700000000000_0a1b2c3d', condition: 'after_ok' }],
       arrayCount: '10',
       arrayMaxRunning: '2',
@@ -128,6 +136,8 @@ describe('initialValues', () => {
       env: 'X=1',
       preemptible: true,
       timeLimit: '2h',
+      killGrace: '2m',
+      logCap: '1G',
     });
     // Dependencies name one-off jobs; a remembered array would turn the next submit into N jobs.
     expect(sut).toMatchObject({ dependsOn: [], arrayCount: '', arrayMaxRunning: '' });
@@ -482,6 +492,8 @@ describe('valuesFromJob', () => {
     env: { WANDB_MODE: 'offline', A: 'x=y' },
     preemptible: true,
     time_limit_s: 5400,
+    kill_grace_s: 120,
+    log_cap_bytes: 65_536,
     depends_on: [{ queue_id: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
     array_id: 'a_1700000000000_0a1b2c3d',
   } as unknown as JobDto;
@@ -498,6 +510,8 @@ describe('valuesFromJob', () => {
       preemptible: true,
       gpuProfile: '',
       timeLimit: '1h30m',
+      killGrace: '2m',
+      logCap: '64K',
       dependsOn: [{ queueId: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
       // One job of an array resubmits as one job.
       arrayCount: '',
@@ -512,9 +526,54 @@ describe('valuesFromJob', () => {
       env: { WANDB_MODE: 'offline', A: 'x=y' },
       preemptible: true,
       time_limit_s: 5400,
+      kill_grace_s: 120,
+      log_cap_bytes: 65_536,
       depends_on: [{ queue_id: 'q_1700000000000_0a1b2c3d', condition: 'after_any' }],
       job_params: { argv: ['python', 'train.py', '--name', 'my run'], dry: false, epochs: 3 },
     });
+  });
+
+  it('leaves kill grace and log cap blank for a job that took the defaults, and keeps 0 and none', () => {
+    const defaults = valuesFromJob(type, { ...job, kill_grace_s: null, log_cap_bytes: null } as JobDto);
+    expect(defaults).toMatchObject({ killGrace: '', logCap: '' });
+    expect(bodyOf(type, defaults)).not.toHaveProperty('kill_grace_s');
+    expect(bodyOf(type, defaults)).not.toHaveProperty('log_cap_bytes');
+    const zero = valuesFromJob(type, { ...job, kill_grace_s: 0, log_cap_bytes: 0 } as JobDto);
+    expect(zero).toMatchObject({ killGrace: '0', logCap: 'none' });
+    expect(bodyOf(type, zero)).toMatchObject({ kill_grace_s: 0, log_cap_bytes: 0 });
+  });
+});
+
+describe('kill grace and log cap', () => {
+  const type = jobType([param({ name: 'argv', type: 'string_list', required: true })]);
+
+  it.each<[string, number]>([
+    ['30s', 30],
+    ['2m', 120],
+    ['90', 90],
+    ['0', 0],
+    ['1h', 3600],
+  ])('sends kill grace %j as %d seconds', (text, seconds) => {
+    expect(bodyOf(type, values({ argv: 'x' }, { killGrace: text })).kill_grace_s).toBe(seconds);
+  });
+
+  it.each(['1h1s', 'soon', '-5', 'none'])('stops kill grace %j under its field', (text) => {
+    expect(errorsOf(type, values({ argv: 'x' }, { killGrace: text }))).toEqual({
+      kill_grace_s: KILL_GRACE_HINT,
+    });
+  });
+
+  it.each<[string, number]>([
+    ['64K', 65_536],
+    ['1G', 1024 ** 3],
+    ['none', 0],
+    ['4096', 4096],
+  ])('sends log cap %j as %d bytes', (text, bytes) => {
+    expect(bodyOf(type, values({ argv: 'x' }, { logCap: text })).log_cap_bytes).toBe(bytes);
+  });
+
+  it.each(['1K', '4095', 'lots', '-1'])('stops log cap %j under its field', (text) => {
+    expect(errorsOf(type, values({ argv: 'x' }, { logCap: text }))).toEqual({ log_cap_bytes: LOG_CAP_HINT });
   });
 });
 

@@ -6,7 +6,9 @@ import {
   type JobTypeDto,
   type QueueItemDto,
   type SubmitJobRequestDto,
+  formatByteSize,
   formatDuration,
+  parseByteSize,
   parseDuration,
 } from '@trainyard/sdk';
 import { WHOLE_JOB_ID } from '../core/job-id';
@@ -27,6 +29,10 @@ export interface FormValues {
   gpuProfile: string;
   /** Run-time cap as typed (`90m`, `2h`, `1h30m`, seconds, `none`); '' = the type's or server's default. */
   timeLimit: string;
+  /** SIGTERM → SIGKILL grace when stopped, as typed (`30s`, `2m`, `0`); '' = the server's default. */
+  killGrace: string;
+  /** Most of its log kept, as typed (`64K`, `1G`, `none`); '' = the server's default. */
+  logCap: string;
   /** Jobs this one waits for; a row with a blank id is ignored. */
   dependsOn: DependencyRow[];
   /** Array size ('' or 1 = a single job) and its cap on jobs running at once ('' = no cap). */
@@ -91,6 +97,8 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
     // Remembered: a limit suits a type's jobs. Not: dependencies name one-off jobs, and a remembered
     // array would silently turn the next submit into N jobs.
     timeLimit: typeof last?.timeLimit === 'string' ? last.timeLimit : '',
+    killGrace: typeof last?.killGrace === 'string' ? last.killGrace : '',
+    logCap: typeof last?.logCap === 'string' ? last.logCap : '',
     dependsOn: [],
     arrayCount: '',
     arrayMaxRunning: '',
@@ -99,8 +107,9 @@ export function initialValues(type: JobTypeDto, last: Partial<FormValues> | unde
 
 /**
  * The form filled in from an existing job (resubmit / clone): its parameters, GPUs (and MIG profile),
- * priority, name, working directory, environment, preemptibility, time limit and dependencies (not its
- * array: a copy of one array job is one job). Parameters the type no longer has are dropped.
+ * priority, name, working directory, environment, preemptibility, time limit, kill grace, log cap and
+ * dependencies (not its array: a copy of one array job is one job). Parameters the type no longer has
+ * are dropped.
  */
 export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
   const params: Record<string, string | boolean> = {};
@@ -120,6 +129,9 @@ export function valuesFromJob(type: JobTypeDto, job: JobDto): FormValues {
     gpuProfile: job.gpu_profile ?? '',
     // Absent from a job an older server sent (before time limits and dependencies).
     timeLimit: job.time_limit_s ? formatDuration(job.time_limit_s) : '',
+    // Null when the job took the server's default: left blank, so the copy does too.
+    killGrace: job.kill_grace_s == null ? '' : formatGrace(job.kill_grace_s),
+    logCap: job.log_cap_bytes == null ? '' : formatByteSize(job.log_cap_bytes),
     dependsOn: (job.depends_on ?? []).map((d) => ({ queueId: d.queue_id, condition: d.condition })),
     arrayCount: '',
     arrayMaxRunning: '',
@@ -155,6 +167,11 @@ export function buildBody(
   if (timeLimit === undefined)
     errors['time_limit_s'] =
       parseDuration(values.timeLimit, { allowZero: true }) === 0 ? TIME_LIMIT_ZERO : TIME_LIMIT_HINT;
+  const killGrace = parseKillGrace(values.killGrace);
+  if (killGrace === undefined) errors['kill_grace_s'] = KILL_GRACE_HINT;
+  const logCap = values.logCap.trim() === '' ? '' : parseByteSize(values.logCap);
+  if (logCap === undefined || (typeof logCap === 'number' && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES))
+    errors['log_cap_bytes'] = LOG_CAP_HINT;
   const dependsOn = parseDependsOn(values.dependsOn);
   if ('errors' in dependsOn) Object.assign(errors, dependsOn.errors);
   const array = parseArray(values.arrayCount, values.arrayMaxRunning);
@@ -173,6 +190,8 @@ export function buildBody(
   if (values.preemptible) body.preemptible = true;
   if (values.gpuProfile) body.gpu_profile = values.gpuProfile;
   if (timeLimit !== '') body.time_limit_s = timeLimit ?? null;
+  if (killGrace !== '') body.kill_grace_s = killGrace;
+  if (logCap !== '' && logCap !== undefined) body.log_cap_bytes = logCap;
   if ('value' in dependsOn && dependsOn.value.length) body.depends_on = dependsOn.value;
   if ('value' in array && array.value) body.array = array.value;
   return { body };
@@ -192,6 +211,24 @@ export function submittedMessage(item: QueueItemDto, body: SubmitJobRequestDto):
   return item.status === 'queued' && item.pending_reason
     ? `Queued ${what}: ${item.pending_reason}`
     : `Submitted ${what}.`;
+}
+
+export const KILL_GRACE_HINT = 'A duration up to 1h, like 30s or 2m (0: SIGKILL at once).';
+export const LOG_CAP_HINT = 'A size of at least 4K, like 64K, 500M or 1G (none: no cap).';
+/** The server's smallest log cap (MIN_LOG_CAP_BYTES): 4 KiB. */
+const MIN_LOG_CAP_BYTES = 4096;
+const MAX_KILL_GRACE_S = 3600;
+
+/** The kill grace as typed: '' (the default), whole seconds 0–3600, or undefined when not that. */
+export function parseKillGrace(text: string): number | '' | undefined {
+  if (text.trim() === '') return '';
+  const seconds = parseDuration(text, { allowZero: true });
+  return typeof seconds === 'number' && seconds <= MAX_KILL_GRACE_S ? seconds : undefined;
+}
+
+/** Seconds as the kill grace field shows them: `0` for none, else as parseDuration reads back. */
+function formatGrace(seconds: number): string {
+  return seconds === 0 ? '0' : formatDuration(seconds);
 }
 
 export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m or seconds (or none).';
