@@ -487,14 +487,13 @@ describe('files API (e2e, real server, real directories)', () => {
       });
       expect([absent.status, absent.body.code]).toEqual([404, 'PATH_NOT_FOUND']);
       expect(existsSync(join(root, 'absent.txt'))).toBe(false);
-      if (process.getuid!() !== 0) {
-        const readOnly = join(root, 'read-only.txt');
-        writeFileSync(readOnly, 'keep');
-        chmodSync(readOnly, 0o444);
-        const refused = await call(jailed, 'PUT', '/api/fs/source', { path: readOnly, content: 'x' });
-        expect([refused.status, refused.body.code]).toEqual([403, 'FORBIDDEN']);
-        expect(readFileSync(readOnly, 'utf8')).toBe('keep');
-      }
+      // Read-only to a server running as root too (access() would let root write anything).
+      const readOnly = join(root, 'read-only.txt');
+      writeFileSync(readOnly, 'keep');
+      chmodSync(readOnly, 0o444);
+      const refused = await call(jailed, 'PUT', '/api/fs/source', { path: readOnly, content: 'x' });
+      expect([refused.status, refused.body.code, field(refused)]).toEqual([403, 'FORBIDDEN', 'path']);
+      expect(readFileSync(readOnly, 'utf8')).toBe('keep');
       const badMtime = await call(jailed, 'PUT', '/api/fs/source', {
         path: target,
         content: 'x',

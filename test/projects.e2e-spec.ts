@@ -289,4 +289,27 @@ describe('projects API (e2e, real server, real directories)', () => {
     expect([fcopy.status, fcopy.body.name]).toEqual([201, 'd.yaml']);
     expect(readFileSync(join(root, 'ws/proj_a/configs/d.yaml'), 'utf8')).toBe('x: 1\n');
   });
+
+  it('never reads a project file through a link out of the root: README, trainyard.yaml, Forgather meta', async () => {
+    writeFileSync(join(outside, 'README.md'), '# Secret project\n\nTop secret readme\n');
+    writeFileSync(join(outside, 'meta.yaml'), 'name: Secret meta\n');
+    const readmeLinked = join(root, 'readme-linked');
+    mkdirSync(readmeLinked);
+    writeFileSync(join(readmeLinked, 'trainyard.yaml'), 'configs: []\n');
+    symlinkSync(join(outside, 'README.md'), join(readmeLinked, 'README.md'));
+    const manifestLinked = join(root, 'manifest-linked');
+    mkdirSync(manifestLinked);
+    symlinkSync(join(outside, 'stolen', 'trainyard.yaml'), join(manifestLinked, 'trainyard.yaml'));
+    const metaLinked = join(root, 'ws', 'meta-linked');
+    mkdirSync(metaLinked);
+    symlinkSync(join(outside, 'meta.yaml'), join(metaLinked, 'meta.yaml'));
+    const tree = (await call('POST', '/api/projects/refresh')).body as ProjectTree;
+    // Neither the linked README's title nor the linked meta.yaml's name names a project.
+    expect(JSON.stringify(tree)).not.toContain('Secret');
+    expect(allProjects(tree).find((p) => p.path === manifestLinked)?.name).not.toBe('Echo project');
+    const linked = (await byPath(readmeLinked))!;
+    expect(linked.name).toBe('readme-linked');
+    const detail = await call('GET', `/api/projects/${linked.id}`);
+    expect([detail.status, detail.body.readme]).toEqual([200, null]);
+  });
 });

@@ -5,7 +5,7 @@ import { access, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DomainError } from '@trainyard/core';
 import { onPath } from './fs-errors';
-import { FsGuard, invalid } from './fs-guard';
+import { forbidden, FsGuard, invalid } from './fs-guard';
 import { FS_GUARD } from './file-ops';
 
 /** Largest file the editor reads or writes (413 beyond). */
@@ -109,6 +109,12 @@ export class SourceFiles {
     if (!before.isFile()) throw invalid('path', `path ${path} is not a regular file`);
     // The rename would replace a read-only file too (only the directory's permission counts): refuse it (403).
     await onPath('path', path, () => access(path, constants.W_OK));
+    // access() grants root everything: a file nobody may write (chmod a-w) is read-only to root too.
+    if ((Number(before.mode) & 0o222) === 0)
+      throw forbidden(
+        'path',
+        `${path} is read-only (mode ${(Number(before.mode) & 0o7777).toString(8).padStart(4, '0')})`,
+      );
     const tmp = join(dirname(path), `.${basename(path)}.trainyard-${randomBytes(6).toString('hex')}.tmp`);
     const handle = await onPath('path', path, () => open(tmp, 'wx', 0o600));
     let renamed = false;

@@ -1,5 +1,6 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { readRegularFile } from '@trainyard/fs';
 import { join } from 'node:path';
 
 // What a config left under its output directory. Layouts understood: Forgather's
@@ -72,9 +73,7 @@ async function entries(dir: string): Promise<Dirent[]> {
 
 async function readJson(path: string): Promise<unknown> {
   try {
-    const st = await lstat(path);
-    if (!st.isFile() || st.size > MAX_JSON_BYTES) return undefined;
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return JSON.parse(await readRegularFile(path, MAX_JSON_BYTES)) as unknown;
   } catch {
     return undefined;
   }

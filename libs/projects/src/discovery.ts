@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readRegularFile } from '@trainyard/fs';
 import { basename, join } from 'node:path';
 import {
   describeWorkspace,
@@ -153,7 +154,7 @@ async function readTrainyardProject(dir: string, root: string): Promise<Project>
   const readme = await readmeSummary(dir);
   const fallback = { name: readme.name ?? basename(dir), description: readme.description ?? '' };
   try {
-    const manifest = parseManifest(await readFile(join(dir, MANIFEST_FILE), 'utf8'), dir);
+    const manifest = parseManifest(await readRegularFile(join(dir, MANIFEST_FILE)), dir);
     return {
       ...base,
       name: manifest.name ?? fallback.name,

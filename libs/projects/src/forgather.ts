@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readRegularFile } from '@trainyard/fs';
 import { basename, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { type ConfigSpec, DEFAULT_OUTPUT_DIR } from './manifest';
@@ -19,7 +20,7 @@ export interface Described {
 
 /** README title (first `# ` heading) and first paragraph, or nothing. */
 export async function readmeSummary(dir: string): Promise<Partial<Described>> {
-  const text = await readFile(join(dir, 'README.md'), 'utf8').catch(() => undefined);
+  const text = await readRegularFile(join(dir, 'README.md')).catch(() => undefined);
   if (text === undefined) return {};
   const lines = text.split('\n');
   const titleAt = lines.findIndex((l) => /^#\s+\S/.test(l));
@@ -95,7 +96,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 type Lenient = Partial<Record<'name' | 'description' | 'config_prefix' | 'default_config', string>>;
 
 async function readLenient(file: string): Promise<Lenient> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const text = await readRegularFile(file).catch(() => undefined);
   if (text === undefined) return {};
   const out: Lenient = {};
   const keys = ['name', 'description', 'config_prefix', 'default_config'] as const;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { copyFile, lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { DomainError, type ErrorDetail } from '@trainyard/core';
@@ -12,6 +12,7 @@ import {
   invalid,
   onPath,
   parseBareName,
+  readRegularFile,
   requireConfirmation,
 } from '@trainyard/fs';
 import { PROJECT_ENV, type Job } from '@trainyard/jobs';
@@ -63,7 +64,7 @@ export class ProjectService {
     project: Project,
   ): Promise<{ readme: string | null; readme_path: string | null; images: ReadmeImage[] }> {
     const path = join(project.path, 'README.md');
-    const readme = await readFile(path, 'utf8').catch(() => null);
+    const readme = await readRegularFile(path).catch(() => null);
     if (readme === null) return { readme: null, readme_path: null, images: [] };
     const images: ReadmeImage[] = [];
     for (const m of readme.matchAll(IMAGE)) {
@@ -249,7 +250,7 @@ export class ProjectService {
           { field: 'name', message: `config "${name}" already exists` },
         ]);
       const manifest = join(project.path, MANIFEST_FILE);
-      const doc = parseDocument(await readFile(manifest, 'utf8'));
+      const doc = parseDocument(await readRegularFile(manifest));
       const configs = doc.get('configs') as { items: unknown[] } | undefined;
       const index = project.configs.indexOf(template);
       const entry = doc.getIn(['configs', index]) as { clone(): { set(k: string, v: unknown): void } };
@@ -299,7 +300,7 @@ export class ProjectService {
     // All checks before any change, so a refusal leaves everything as it was.
     for (const path of [manifest, file]) if (path) await this.mustBeUnderSearchRoot('config', path);
     if (manifest) {
-      const doc = parseDocument(await onPath('config', manifest, () => readFile(manifest, 'utf8')));
+      const doc = parseDocument(await onPath('config', manifest, () => readRegularFile(manifest)));
       const configs = doc.get('configs');
       const index = isSeq(configs)
         ? configs.items.findIndex((item) => isMap(item) && item.get('name') === config.name)
