@@ -308,6 +308,15 @@ describe('--no-auth still refuses foreign pages and foreign Host names (e2e)', (
     expect(await wsOutcome(ws)).toBe('open');
   });
 
+  it('refuses to set or replace the console password: nobody proved who asks, and it would outlive --no-auth', async () => {
+    const answer = await request(base, 'POST', '/api/auth/set-password', {
+      body: { new_password: 'hijack1234' },
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('--no-auth') });
+    expect((await request(base, 'GET', '/api/auth/status')).body).toMatchObject({ password_set: false });
+  });
+
   it('refuses a rebound Host', async () => {
     const answer = await rawRequest(base, 'POST', '/api/queue', { host: 'rebind.evil.example:8765' });
     expect(answer.status).toBe(421);

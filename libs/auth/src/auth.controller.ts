@@ -103,6 +103,7 @@ export class AuthController {
   /**
    * Sets or changes the browser password (changing needs the bearer token or current_password, whose
    * guesses share the login throttle). Every other browser session is signed out; the caller's stays.
+   * Refused (403 FORBIDDEN) under --no-auth, where no request proves who sends it.
    */
   @Post('set-password')
   @HttpCode(200)

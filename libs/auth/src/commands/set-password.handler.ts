@@ -15,9 +15,16 @@ export class SetPasswordHandler implements ICommandHandler<SetPasswordCommand, v
   ) {}
 
   async execute({ newPassword, currentPassword, auth, clientAddress }: SetPasswordCommand): Promise<void> {
+    // Under --no-auth nothing proves who asks (any local user can): a password set then would still
+    // let them in once auth is back on, in place of the operator's.
+    if (auth.method === 'none')
+      throw new DomainError(
+        'FORBIDDEN',
+        'The console password cannot be set or changed while the server runs with --no-auth (no request proves who sends it); restart without --no-auth and use the bearer token',
+      );
     const existing = this.credentials.password.isSet();
     // Someone at an unlocked browser must not be able to rotate the password with the cookie alone.
-    const byToken = auth.method === 'bearer' || auth.method === 'bearer_query' || auth.method === 'none';
+    const byToken = auth.method === 'bearer' || auth.method === 'bearer_query';
     if (existing && !byToken) {
       if (currentPassword === undefined) {
         throw new DomainError(
