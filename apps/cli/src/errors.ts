@@ -35,6 +35,17 @@ export interface ConnectionInfo {
   tokenProblem?: string;
 }
 
+/**
+ * How a following command (`job tail`, `wait`) ends when its server stopped rather than restarted:
+ * the jobs are not affected, and `rerun` picks up where it left off once the server is back.
+ */
+export function serverStoppedError(baseUrl: string, jobs: string, rerun: string): CliError {
+  return new CliError(
+    `the server at ${baseUrl} stopped (it is not restarting); ${jobs} — run \`${rerun}\` again once the server is back`,
+    EXIT.unreachable,
+  );
+}
+
 /** API fields shown with the flag a user typed, so `requested_gpus` reads `requested_gpus (--gpus)`. */
 const FIELD_FLAGS: Record<string, string> = {
   job_type: '--type',

@@ -17,7 +17,7 @@ import {
 } from '@trainyard/sdk';
 import { parseInteger } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT, serverStoppedError } from '../errors';
 import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
 import { ID_HELP, resolveJobId } from '../job-id';
@@ -207,7 +207,9 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
         // that just closed gets one more try first: a refused connection says the server is gone.
         const away = await serverAway(ctx.connection, lostSince);
         if (!away) {
-          if (refused || spared) throw refused ?? new TrainyardConnectionError(baseUrl);
+          // Stopped, not restarting: say so (the job is not affected) rather than "is it running?".
+          if (refused || spared)
+            throw serverStoppedError(baseUrl, `${id} goes on running`, `trainyard job tail ${id}`);
           spared = true;
         } else if (!announced) {
           announced = true;

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { getArray, getJob, TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
 import { type CliContext, serverAway } from '../context';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT, serverStoppedError } from '../errors';
 import { escapeControls } from '../format';
 import { ARRAY_ID, QUEUE_ID, resolveJobOrArrayId } from '../job-id';
 import { exitCodeFor } from './job.command';
@@ -114,7 +114,12 @@ export function registerWait(program: Command, run: CommandRunner): void {
               const first = lostSince === null;
               lostSince ??= asked;
               const away = await serverAway(ctx.connection, lostSince);
-              if (!away) throw err;
+              if (!away)
+                throw serverStoppedError(
+                  ctx.connection.baseUrl,
+                  ids.length === 1 ? `${ids[0]} goes on running` : 'its jobs go on running',
+                  'trainyard wait',
+                );
               if (first)
                 process.stderr.write(
                   `trainyard: the server went away (restarting?); still waiting up to ${away.waitMs / 1000} s…\n`,
