@@ -1,5 +1,5 @@
 import { listStateFromQuery, listStateToQuery } from './jobs-url';
-import { defaultOrder, nextDay } from './jobs.store';
+import { defaultOrder, localDayStart } from './jobs.store';
 
 const NARROWING = { type: '', from: '', to: '' };
 
@@ -61,10 +61,22 @@ describe('jobs list state in the URL', () => {
     });
   });
 
-  it('reads "to" as the whole day: before the next one, across month and year ends', () => {
-    expect(nextDay('2026-11-30')).toBe('2026-12-01');
-    expect(nextDay('2026-12-31')).toBe('2027-01-01');
-    expect(nextDay('2028-02-28')).toBe('2028-02-29');
+  it('reads the dates as the user\'s local days; "to" ends at the next day\'s start, across month, year and DST', () => {
+    const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process
+      .env;
+    const tz = env['TZ'];
+    env['TZ'] = 'America/Los_Angeles';
+    try {
+      expect(localDayStart('2026-12-02')).toBe('2026-12-02T08:00:00.000Z');
+      expect(localDayStart('2026-11-30', 1)).toBe('2026-12-01T08:00:00.000Z');
+      expect(localDayStart('2026-12-31', 1)).toBe('2027-01-01T08:00:00.000Z');
+      expect(localDayStart('2028-02-28', 1)).toBe('2028-02-29T08:00:00.000Z');
+      // Daylight saving time began on 8 March 2026: that day is 23 hours long.
+      expect(localDayStart('2026-03-08', 1)).toBe('2026-03-09T07:00:00.000Z');
+    } finally {
+      if (tz === undefined) delete env['TZ'];
+      else env['TZ'] = tz;
+    }
   });
 
   it('keeps statuses no button stands for (a link’s `queued,running`), and drops what the API would refuse', () => {

@@ -324,8 +324,8 @@ export class JobsStore {
           ...(q && { q }),
           ...(sort && { sort: sort.by, order: sort.order }),
           ...(this.typeFilter() && { job_type: this.typeFilter() }),
-          ...(this.submittedFrom() && { submitted_after: this.submittedFrom() }),
-          ...(this.submittedTo() && { submitted_before: nextDay(this.submittedTo()) }),
+          ...(this.submittedFrom() && { submitted_after: localDayStart(this.submittedFrom()) }),
+          ...(this.submittedTo() && { submitted_before: localDayStart(this.submittedTo(), 1) }),
         },
         this.limit(),
       );
@@ -510,9 +510,12 @@ export function label(job: JobDto): string {
   return job.name ?? job.queue_id;
 }
 
-/** The day after `YYYY-MM-DD`: "submitted up to this day" is "before the next one" (UTC, as the API reads dates). */
-export function nextDay(date: string): string {
-  const next = new Date(`${date}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return next.toISOString().slice(0, 10);
+/**
+ * The instant (ISO 8601, UTC) of the local midnight that starts the date picked, `days` later: the
+ * day as the user lives it, not the UTC day a bare date means to the API. "Submitted up to this day"
+ * is before the next day's start (DST days are 23 or 25 hours long).
+ */
+export function localDayStart(date: string, days = 0): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(year, month - 1, day + days).toISOString();
 }
