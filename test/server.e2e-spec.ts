@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -218,6 +219,17 @@ describe('server core (e2e)', () => {
     it('matches the committed openapi/openapi.json (run `npm run openapi:generate` after API changes)', () => {
       const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi', 'openapi.json'), 'utf8'));
       expect(buildOpenApiDocument(server.app)).toEqual(committed);
+    });
+
+    it('`npm run openapi:generate` writes that document (the built script ran to its end)', () => {
+      // It once exited 0 having written nothing: the app's boot waited on an unref'd thread.
+      const run = spawnSync(
+        process.execPath,
+        [join(__dirname, '..', 'dist', 'apps', 'server', 'src', 'generate-openapi.js'), '--stdout'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual(buildOpenApiDocument(server.app));
     });
   });
 

@@ -141,6 +141,33 @@ services:
     await api.waitStatus(first.queue_id, ['aborted'], 15_000);
   }, 60_000);
 
+  it('an instance that never answers its probe turns unhealthy once its start period is over', async () => {
+    const port = await freePort(); // nothing listens there
+    writeFileSync(config, 'services: {}\n');
+    const { api } = await start();
+    const upsert = await api.call('POST', '/api/services', {
+      type: 'command',
+      name: 'mute',
+      enabled: true,
+      args: { argv: ['sleep', '60'] },
+      health: { path: '/', port, interval_s: 0.2, start_period_s: 1.5 },
+    });
+    expect(upsert.status).toBe(200);
+    const running = await waitFor(async () => {
+      const s = await service(api, 'command', 'mute');
+      return s.state === 'running' ? s : undefined;
+    }, 'the service to run');
+    expect(running.health).toBe('starting');
+    expect(running.health_check).toMatchObject({ start_period_s: 1.5 });
+    await waitFor(
+      async () => (await service(api, 'command', 'mute')).health === 'unhealthy' || undefined,
+      'unhealthy after the start period',
+      10_000,
+    );
+    expect((await api.call('DELETE', '/api/services/command/mute')).status).toBe(204);
+    await api.waitStatus(running.queue_id, ['aborted'], 15_000);
+  }, 60_000);
+
   it('disabling a running service answers what became of its instance: `stopping` while it shuts down, else its exit', async () => {
     writeFileSync(config, 'services: {}\n');
     const { api } = await start();

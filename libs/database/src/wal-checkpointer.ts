@@ -67,14 +67,19 @@ export class WalCheckpointer {
       workerData: { file, intervalMs, driver: require.resolve('better-sqlite3') },
     });
     this.worker = worker;
-    worker.unref(); // never what keeps a process alive
     const fallBack = (why: string) => {
       if (this.worker !== worker) return; // stopped on purpose
       this.worker = null;
       this.logger.warn(`WAL checkpoints are back in the commits that fill it: ${why}`);
       setAutocheckpoint(writer, DEFAULT_AUTOCHECKPOINT_PAGES);
     };
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolveStart) => {
+      // Held until it answers: a process with nothing else to do yet (a script that builds the app)
+      // would otherwise exit before the start resolves. Then never what keeps a process alive.
+      const resolve = () => {
+        worker.unref();
+        resolveStart();
+      };
       worker.on('message', (message: { ready?: true; failed?: string; cannotOpen?: string }) => {
         if (message.cannotOpen) {
           fallBack(`the checkpoint thread cannot open ${file}: ${message.cannotOpen}`);

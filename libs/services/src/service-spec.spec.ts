@@ -91,6 +91,16 @@ describe('service validation', () => {
       { type: 'command', name: 'a', args: { argv: ['x'] }, health: { path: '/' } },
       'health.port',
     ],
+    [
+      'a negative start period',
+      {
+        type: 'command',
+        name: 'a',
+        args: { argv: ['x'] },
+        health: { path: '/', port: 80, start_period_s: -1 },
+      },
+      'health.start_period_s',
+    ],
   ])('names the field for %s', (_what, input, field) => {
     const { spec, errors } = validateService(registry, input as never, API_FIELDS);
     expect(spec).toBeNull();
@@ -104,6 +114,6 @@ describe('service validation', () => {
       args: { model: '/m', port: '8137' },
       health: { path: '/health' },
     });
-    expect(spec!.health).toEqual({ path: '/health', port: 8137, interval_s: 10 });
+    expect(spec!.health).toEqual({ path: '/health', port: 8137, interval_s: 10, start_period_s: 600 });
   });
 });

@@ -30,7 +30,15 @@ export interface HealthCheck {
   /** Default: the job type's listening-port param (inference/tensorboard/mkdocs `port`). */
   port: number;
   interval_s: number;
+  /**
+   * Seconds an instance may take to answer its first probe (loading a model) before failing probes
+   * make it `unhealthy` (Docker's start period); default DEFAULT_START_PERIOD_S.
+   */
+  start_period_s: number;
 }
+
+/** A health check's start period unless set: 10 min, long enough for a large model to load. */
+export const DEFAULT_START_PERIOD_S = 600;
 
 /** What an API caller or a config entry says about one service, before validation. */
 export interface ServiceInput {
@@ -214,7 +222,7 @@ function checkHealth(
   if (raw === undefined || raw === null) return null;
   const at = (k: string) => fields.operator(`health.${k}`);
   if (!isPlainObject(raw)) {
-    fail(fields.operator('health'), 'health must be a mapping {path, port?, interval_s}');
+    fail(fields.operator('health'), 'health must be a mapping {path, port?, interval_s?, start_period_s?}');
     return null;
   }
   const path = raw.path;
@@ -231,10 +239,19 @@ function checkHealth(
   const interval = raw.interval_s ?? 10;
   if (typeof interval !== 'number' || !(interval >= 0.1 && interval <= 3600))
     fail(at('interval_s'), 'health.interval_s must be a number of seconds between 0.1 and 3600');
+  const startPeriod = raw.start_period_s ?? DEFAULT_START_PERIOD_S;
+  if (typeof startPeriod !== 'number' || !(startPeriod >= 0 && startPeriod <= 86_400))
+    fail(at('start_period_s'), 'health.start_period_s must be a number of seconds between 0 and 86400');
   for (const key of Object.keys(raw)) {
-    if (!['path', 'port', 'interval_s'].includes(key)) fail(at(key), `unknown health key "${key}"`);
+    if (!['path', 'port', 'interval_s', 'start_period_s'].includes(key))
+      fail(at(key), `unknown health key "${key}"`);
   }
-  return { path: path as string, port: port!, interval_s: interval as number };
+  return {
+    path: path as string,
+    port: port!,
+    interval_s: interval as number,
+    start_period_s: startPeriod as number,
+  };
 }
 
 /** `value` as an integer (numeric strings accepted, as YAML may quote them); `fallback` when absent. */

@@ -349,7 +349,8 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Watches a running instance: probes its health with the service's current `health` settings (a
-   * change of them, or of the instance, starts the probe afresh: `starting` until its first answer).
+   * change of them, or of the instance, starts the probe afresh: `starting` until its first answer,
+   * `unhealthy` when none came within the start period; after a success, a failure is `unhealthy`).
    */
   private watch(spec: ServiceSpec, job: Job): void {
     const rt = this.rt(spec);
@@ -362,8 +363,9 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       rt.upSince = this.clock.now();
       return;
     }
-    const { path, port, interval_s } = spec.health;
+    const { path, port, interval_s, start_period_s } = spec.health;
     rt.health = 'starting';
+    const startedProbing = this.clock.now();
     rt.probe = setInterval(
       () =>
         void fetch(`http://127.0.0.1:${port}${path}`, {
@@ -377,7 +379,10 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
             if (ok) {
               if (rt.health !== 'healthy') rt.upSince = this.clock.now();
               rt.health = 'healthy';
-            } else if (rt.health === 'healthy') {
+            } else if (
+              rt.health === 'healthy' ||
+              (rt.health === 'starting' && this.clock.now() - startedProbing >= start_period_s * 1000)
+            ) {
               rt.health = 'unhealthy';
               rt.upSince = null;
             }

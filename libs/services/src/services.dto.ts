@@ -11,6 +11,11 @@ export class HealthCheckDto {
   port!: number;
   /** Seconds between probes (default 10). */
   interval_s!: number;
+  /**
+   * Seconds the instance may take to answer its first probe before failures make it `unhealthy`
+   * (default 600).
+   */
+  start_period_s!: number;
 }
 
 export class UpsertServiceRequestDto {
@@ -50,7 +55,7 @@ export class UpsertServiceRequestDto {
   @ApiProperty({ enum: RESTART_POLICIES, enumName: 'RestartPolicy', required: false })
   restart?: RestartPolicy;
 
-  /** HTTP health probe `{path, port?, interval_s?}`. */
+  /** HTTP health probe `{path, port?, interval_s?, start_period_s?}`. */
   @IsOptional()
   @ApiProperty({ type: HealthCheckDto, required: false })
   health?: Record<string, unknown>;

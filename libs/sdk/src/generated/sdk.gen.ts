@@ -140,6 +140,7 @@ export const logoutAll = <ThrowOnError extends boolean = true>(options?: Options
 /**
  * Sets or changes the browser password (changing needs the bearer token or current_password, whose
  * guesses share the login throttle). Every other browser session is signed out; the caller's stays.
+ * Refused (403 FORBIDDEN) under --no-auth, where no request proves who sends it.
  */
 export const setPassword = <ThrowOnError extends boolean = true>(options: Options<SetPasswordData, ThrowOnError>) => (options.client ?? client).post<SetPasswordResponses, SetPasswordErrors, ThrowOnError>({
     security: [

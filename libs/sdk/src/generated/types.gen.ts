@@ -1514,6 +1514,11 @@ export type HealthCheckDto = {
      * Port probed (default: the type's `port` param).
      */
     port: number;
+    /**
+     * Seconds the instance may take to answer its first probe before failures make it `unhealthy`
+     * (default 600).
+     */
+    start_period_s: number;
 };
 
 export type HealthDto = {
@@ -3738,7 +3743,7 @@ export type UpsertServiceRequestDto = {
      */
     enabled?: boolean;
     /**
-     * HTTP health probe `{path, port?, interval_s?}`.
+     * HTTP health probe `{path, port?, interval_s?, start_period_s?}`.
      */
     health?: HealthCheckDto;
     /**
