@@ -208,7 +208,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(status.stdout).not.toMatch(unsafe);
   });
 
-  it('ends `job tail` of a queued job that is cancelled, with exit code 5', async () => {
+  it('says why `job tail` of a queued job waits, and ends it with exit code 5 when it is cancelled', async () => {
     expect((await cli(['sched', 'pause'])).code).toBe(0);
     try {
       const id = (await cli(['submit', '--type', 'command', '--', 'true'])).stdout.trim();
@@ -220,6 +220,12 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 1500)); // let it connect and follow
+      // Not silence, which reads as a hang: why it waits.
+      expect(stderr).toMatch(
+        new RegExp(
+          `trainyard: ${id} is queued( \\(scheduler is paused\\))?; its output follows once it starts`,
+        ),
+      );
       expect((await cli(['sched', 'cancel', id])).code).toBe(0);
       expect(await exited).toBe(5);
       expect(stderr).toContain(`${id} was cancelled`);

@@ -138,7 +138,12 @@ const TAIL_RETRY_DELAY_MS = 500;
  * kept; title/clipboard strings and terminal queries dropped) unless `raw`; piped, it is byte-exact.
  */
 async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Promise<number> {
-  await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
+  const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
+  // Silence until it starts would look like a hang: say why it waits (stderr: stdout is its output).
+  if (job.status === 'queued')
+    process.stderr.write(
+      `trainyard: ${id} is queued${job.pending_reason ? ` (${escapeControls(job.pending_reason)})` : ''}; its output follows once it starts\n`,
+    );
   const filter = process.stdout.isTTY && !options.raw ? new TerminalOutputFilter() : null;
   try {
     return await follow(ctx, id, (bytes) => process.stdout.write(filter ? filter.write(bytes) : bytes));
