@@ -63,14 +63,23 @@ export class ServicesStore {
     this.services().some((s) => s.health_check || s.state === 'backoff' || s.state === 'crash_loop'),
   );
 
+  /** Loads started so far, and the newest one whose answer is shown. */
+  private loadsStarted = 0;
+  private loadShown = 0;
+
   /** `withTypes`: read the job types again too (the Refresh button). */
   async load(withTypes = false): Promise<void> {
+    const seq = ++this.loadsStarted;
     const [services, jobs, types] = await Promise.all([
       listServices({ client: this.api }),
       listJobs({ client: this.api, query: { status: 'running', limit: 1000 } }),
       // Types change only with the server's config: read once, then again after a failure.
       this.types().length && !withTypes ? null : listJobTypes({ client: this.api }),
     ]);
+    // Loads overlap (a job's events come in bursts: queued, starting, running): an answer older than
+    // the one shown would put the row back in time, a running service shown as starting again.
+    if (seq < this.loadShown) return;
+    this.loadShown = seq;
     if (types) this.types.set(types.data.filter((t) => t.can_be_service));
     this.services.set(services.data);
     const running: Record<string, number> = {};
