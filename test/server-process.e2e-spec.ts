@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { get as httpGet } from 'node:http';
+import { Agent, type ClientRequest, get as httpGet, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,8 +178,8 @@ describe('server process (e2e, built dist)', () => {
       await probe;
       // Before: ECONNREFUSED for the seconds the next worker took to start.
       expect(answers.filter((a) => a.error)).toEqual([]);
-      // A request that reached the old worker as it closed may be told 503; none is lost.
-      expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+      // None reaches a worker that is closing (which answered 503): it stops taking them first.
+      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
       // Some request was made while no worker served: it waited for the next one.
       expect(Math.max(...answers.map((a) => a.ms))).toBeGreaterThan(300);
     } finally {
@@ -253,6 +253,63 @@ describe('server process (e2e, built dist)', () => {
       );
     } finally {
       child.kill('SIGKILL');
+      home.remove();
+    }
+  });
+
+  it('a request in flight when a restart begins is answered, and the next one on its connection goes to the next worker (no 503)', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home);
+    const { port } = new URL(server.baseUrl);
+    // One kept-alive connection, as a CLI polling `wait` or a browser keeps one.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ask = (method: string, path: string, send: (req: ClientRequest) => void) =>
+      new Promise<{ status?: number; connection?: string; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: Number(port),
+            method,
+            path,
+            agent,
+            headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode, connection: res.headers.connection, body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        send(req);
+      });
+    try {
+      const submit = JSON.stringify({ job_type: 'command', job_params: { argv: ['true'] } });
+      let finish!: () => void;
+      // A submit whose body is still coming when the restart begins: the request is in flight.
+      const submitted = ask('POST', '/api/queue', (req) => {
+        req.setHeader('content-length', Buffer.byteLength(submit));
+        req.write(submit.slice(0, 10));
+        finish = () => req.end(submit.slice(10));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const restart = await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! });
+      expect(restart.status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      finish();
+      const answer = await submitted;
+      expect(answer.status).toBe(201);
+      const next = await ask('GET', `/api/jobs/${JSON.parse(answer.body).queue_id}`, (req) => req.end());
+      // Before: the answer kept its connection alive, and the next request on it reached the
+      // closing worker: 503. Now it closes, and the next request waits for the next worker.
+      expect(next.status).toBe(200);
+      expect(answer.connection).toBe('close');
+      await server.nextBanner();
+    } finally {
+      agent.destroy();
+      expect(await server.stop()).toBe(0);
       home.remove();
     }
   });

@@ -66,6 +66,49 @@ describe(fetchThroughRestart.name, () => {
     expect(flaky.requests()).toBe(1);
   });
 
+  it('asks a GET answered 503 again after its Retry-After (the server is up but busy), not a plain POST', async () => {
+    let seen = 0;
+    server = createServer((req, res) => {
+      seen++;
+      if (seen === 1 || req.method === 'POST')
+        res
+          .writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' })
+          .end('{"code":"DATABASE_BUSY"}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/health`;
+    const started = Date.now();
+    const response = await fetchThroughRestart(connection, quiet)(url);
+    // Before: the 503 itself, which `trainyard wait` took for a failure (exit 1) across a restart.
+    expect(response.status).toBe(200);
+    await expect(response.json()).resolves.toEqual({ status: 'ok' });
+    expect(seen).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // A POST without an Idempotency-Key is the caller's to decide about: its 503 comes back as it is.
+    const posted = await fetchThroughRestart(connection, quiet)(url, { method: 'POST', body: '{}' });
+    expect(posted.status).toBe(503);
+    expect(seen).toBe(3);
+  });
+
+  it('sends a GET again when the connection is cut while its JSON answer is being sent', async () => {
+    let seen = 0;
+    server = createServer((_req, res) => {
+      seen++;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '15' });
+      if (seen === 1) {
+        res.write('{"stat');
+        setTimeout(() => res.socket?.destroy(), 50);
+      } else res.end('{"status":"ok"}');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/health`;
+    const response = await fetchThroughRestart(connection, quiet)(url);
+    // Before: fetch resolved at the headers, and reading the body failed later: "terminated".
+    await expect(response.json()).resolves.toEqual({ status: 'ok' });
+    expect(seen).toBe(2);
+  });
+
   it('fails at once when the token came from a state directory no server holds (stopped)', async () => {
     const stopped = { home: '/tmp', tokenSource: '/tmp/auth_token' };
     const closed = await flakyServer(0); // a port just let go: connections to it are refused

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AnswerTimeoutError, type Client, createTrainyardClient } from '@trainyard/sdk';
+import { AnswerTimeoutError, type Client, createTrainyardClient, withWholeJsonBody } from '@trainyard/sdk';
 import { homeHolder } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
@@ -192,9 +192,12 @@ function portOf(url: string): number {
  * body that follows is not timed (a log, a stream).
  *
  * What is sent again: a refused connection carried nothing, so any request; a connection reset
- * (a worker killed mid-request) only a request that is safe to repeat — GET/HEAD, or one with an
- * `Idempotency-Key` (the server answers a repeat with the first outcome). For how long:
- * {@link serverAway} decides (a stopped server: not at all).
+ * (a worker killed mid-request, or cut while sending a JSON answer, which is read whole here) only
+ * a request that is safe to repeat — GET/HEAD, or one with an `Idempotency-Key` (the server answers
+ * a repeat with the first outcome). For how long: {@link serverAway} decides (a stopped server: not
+ * at all). A 503 answer to a request safe to repeat (the server is up but cannot answer now: its
+ * database busy, a worker closing) is asked again after its `Retry-After`, for up to
+ * {@link UNKNOWN_SERVER_WAIT_MS}; then it is the answer.
  */
 export function fetchThroughRestart(
   connection: Pick<Connection, 'home' | 'tokenSource' | 'answerTimeoutMs'>,
@@ -204,10 +207,16 @@ export function fetchThroughRestart(
   return async (input, init) => {
     const request = new Request(input, init);
     let lostSince: number | null = null;
+    let busySince: number | null = null;
     for (;;) {
       try {
         // A Request's body can be read once: each try sends a copy.
-        return await fetchWithin(request.clone(), timeoutMs);
+        const response = await withWholeJsonBody(await fetchWithin(request.clone(), timeoutMs));
+        lostSince = null;
+        if (response.status !== 503 || !isRepeatable(request)) return response;
+        busySince ??= Date.now();
+        if (Date.now() - busySince >= UNKNOWN_SERVER_WAIT_MS) return response;
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response)));
       } catch (err) {
         if (!worthRepeating(err, request)) throw err;
         const first = lostSince === null;
@@ -242,7 +251,16 @@ async function fetchWithin(request: Request, ms: number): Promise<Response> {
 function worthRepeating(err: unknown, request: Request): boolean {
   const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (code === 'ECONNREFUSED') return true;
-  const repeatable =
-    request.method === 'GET' || request.method === 'HEAD' || request.headers.has('idempotency-key');
-  return repeatable && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
+  return isRepeatable(request) && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
+}
+
+/** A request the server may get twice without harm: a read, or one it answers again with the first outcome. */
+function isRepeatable(request: Request): boolean {
+  return request.method === 'GET' || request.method === 'HEAD' || request.headers.has('idempotency-key');
+}
+
+/** A 503's `Retry-After` in ms (seconds form; 1 s when absent or a date), kept within 0.2–5 s. */
+function retryAfterMs(response: Response): number {
+  const seconds = Number(response.headers.get('retry-after') ?? '1');
+  return Math.min(5_000, Math.max(RESTART_RETRY_MS, Number.isFinite(seconds) ? seconds * 1000 : 1000));
 }

@@ -6,6 +6,7 @@ import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
 import { startupBanner } from './banner';
+import { HttpDrain } from './http-drain';
 import { handOverListener, takeOverListener } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
@@ -30,14 +31,22 @@ const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.mess
 
 /** How long a stop or restart waits for the app to close before the worker exits anyway. */
 const CLOSE_DEADLINE_MS = 5_000;
+/** Of which, how long the requests in flight get to be answered before the modules close. */
+const DRAIN_DEADLINE_MS = 2_000;
 
 /**
- * Closes the app, or gives up after CLOSE_DEADLINE_MS: the HTTP server's close waits for every open
- * request, and a client that never finishes one (a stalled browser, a half-sent request) would keep
- * the server from stopping for a minute or more. Exiting then loses nothing: each write is
- * committed or refused, and running jobs keep running and are re-attached at the next start.
+ * Drains HTTP (see {@link HttpDrain}), then closes the app, or gives up after CLOSE_DEADLINE_MS: the
+ * HTTP server's close waits for every open request, and a client that never finishes one (a stalled
+ * browser, a half-sent request) would keep the server from stopping for a minute or more. Exiting
+ * then loses nothing: each write is committed or refused, and running jobs keep running and are
+ * re-attached at the next start.
  */
-async function closeWithin(app: { close(): Promise<void> }, why: string, logger: Logger): Promise<void> {
+async function closeWithin(
+  app: { close(): Promise<void> },
+  drain: HttpDrain,
+  why: string,
+  logger: Logger,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
@@ -48,7 +57,10 @@ async function closeWithin(app: { close(): Promise<void> }, why: string, logger:
     }, CLOSE_DEADLINE_MS);
   });
   // A module failing to close still lets the worker exit (the state on disk is whole either way).
-  const closed = app.close().catch((err: unknown) => logger.error(`${why}: closing failed: ${explain(err)}`));
+  const closed = drain
+    .drain(DRAIN_DEADLINE_MS)
+    .then(() => app.close())
+    .catch((err: unknown) => logger.error(`${why}: closing failed: ${explain(err)}`));
   await Promise.race([closed, deadline]);
   clearTimeout(timer);
 }
@@ -107,7 +119,7 @@ async function runWorker(): Promise<void> {
           .catch((err: unknown) => logger.error(`sessions not handed over: ${explain(err)}`));
         // And its listening socket: connections made meanwhile wait for the next worker.
         await handOverListener(app.getHttpServer(), config.host);
-        await closeWithin(app, 'restart', logger);
+        await closeWithin(app, drain, 'restart', logger);
         process.exit(RESTART_EXIT_CODE);
       },
     });
@@ -119,12 +131,13 @@ async function runWorker(): Promise<void> {
     }
     throw err;
   }
+  const drain = new HttpDrain(app.getHttpServer());
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     logger.log(`${signal}: shutting down; running jobs keep running and are re-attached on next start`);
-    void closeWithin(app, signal, logger).then(() => process.exit(0));
+    void closeWithin(app, drain, signal, logger).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

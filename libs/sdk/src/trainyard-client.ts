@@ -16,6 +16,29 @@ export interface TrainyardClientOptions {
 }
 
 /**
+ * `fetch` that reads a JSON answer's body before it resolves (bodies are small; a log or a stream is
+ * not JSON and is left to the caller). A connection cut mid-body — a server worker exiting as it
+ * answers — then fails like a refused or reset one, at the fetch: the client's caller gets a
+ * {@link TrainyardConnectionError}, and a fetch that sends a reset request again (the CLI's) sends
+ * this one too, instead of an unexplained `terminated` while the body is parsed.
+ */
+export function readingJsonWhole(fetchImpl?: typeof fetch): typeof fetch {
+  // Called detached: a browser's fetch refuses any `this` but the window.
+  return async (input, init) => withWholeJsonBody(await (fetchImpl ?? fetch)(input, init));
+}
+
+/** The answer with its JSON body already read (rejects as fetch does when the body is cut); others as they are. */
+export async function withWholeJsonBody(response: Response): Promise<Response> {
+  if (!response.body || !/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return response;
+  const body = await response.arrayBuffer();
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
  * A client for the generated functions: `await getJob({ client, path: { queue_id } })`.
  *
  * Every call resolves with `{ data, request, response }` on success and throws otherwise:
@@ -27,7 +50,7 @@ export function createTrainyardClient(options: TrainyardClientOptions = {}): Cli
   const client = createClient(
     createConfig({
       baseUrl: (options.baseUrl ?? '').replace(/\/+$/, ''),
-      fetch: options.fetch,
+      fetch: readingJsonWhole(options.fetch),
       headers: options.headers,
       throwOnError: true,
       // Operations list bearer, cookie and ?token= schemes; the token only goes in the header.
