@@ -27,6 +27,7 @@ import {
   setNodeGpuPolicy,
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
+import { NewestAnswer } from '../core/newest-answer';
 import { ConfirmStore } from '../core/confirm.store';
 import { formatTime } from '../core/format';
 import { startPolling } from '../core/poll';
@@ -81,6 +82,8 @@ interface NoAnswer {
 })
 export class ClusterPageComponent {
   private readonly api = inject(API);
+  /** Reloads overlap (the poll, Refresh, a probe's end): the newest answer wins. */
+  private readonly answers = new NewestAnswer();
   private readonly confirm = inject(ConfirmStore);
   private readonly toasts = inject(ToastStore);
   protected readonly store = inject(ClusterStore);
@@ -143,6 +146,7 @@ export class ClusterPageComponent {
   }
 
   protected async load(): Promise<void> {
+    const ticket = this.answers.begin();
     try {
       const [gpus, jobs, lat, bw] = await Promise.all([
         getClusterGpus({ client: this.api }),
@@ -151,6 +155,7 @@ export class ClusterPageComponent {
         getClusterBandwidth({ client: this.api }),
         this.store.load(),
       ]);
+      if (!this.answers.accept(ticket)) return;
       this.nodes.set(
         [...gpus.data.nodes].sort(
           (a, b) => a.hostname.localeCompare(b.hostname) || a.node_id.localeCompare(b.node_id),
@@ -165,7 +170,7 @@ export class ClusterPageComponent {
       if (of) await this.loadNodeJobs(of);
       this.error.set(null);
     } catch (err) {
-      this.error.set(errorMessage(err));
+      if (this.answers.accept(ticket)) this.error.set(errorMessage(err));
     }
   }
 

@@ -7,6 +7,7 @@ import {
   getClusterSelf,
 } from '@trainyard/sdk';
 import { API } from '../core/api';
+import { NewestAnswer } from '../core/newest-answer';
 import { nodeLabels } from './node-label';
 
 /**
@@ -21,6 +22,8 @@ export class ClusterStore {
   readonly members = signal<ClusterMemberDto[]>([]);
   /** What each member is called (see {@link nodeLabels}): its hostname, with an id suffix when shared. */
   private readonly labels = computed(() => nodeLabels(this.members()));
+  /** Loads overlap (the sidebar's poll and the Cluster view's): the newest answer wins. */
+  private readonly answers = new NewestAnswer();
 
   /** The console's name for node `nodeId`: its label, or `hostname` for a node not in the member table. */
   labelOf(nodeId: string, hostname: string): string {
@@ -28,13 +31,16 @@ export class ClusterStore {
   }
 
   async load(): Promise<void> {
+    const ticket = this.answers.begin();
     const { data: self } = await getClusterSelf({ client: this.api });
+    if (!this.answers.accept(ticket)) return;
     this.self.set(self ?? null);
     if (!self) {
       this.members.set([]);
       return;
     }
     const { data } = await getClusterMembers({ client: this.api });
+    if (!this.answers.accept(ticket)) return;
     this.members.set(
       [...data.members].sort(
         (a, b) => a.hostname.localeCompare(b.hostname) || a.node_id.localeCompare(b.node_id),

@@ -74,6 +74,27 @@ describe(SchedulerStore.name, () => {
     expect(toastMessages()).toEqual(['info:Scheduler resumed: queued work starts again.']);
   });
 
+  it('never lets an older answer replace a newer one: overlapping loads, or a load overtaken by a toggle', async () => {
+    // Each GET answers when the test says so, in the order it chooses.
+    const gets: Array<(data: SchedulerStatusDto) => void> = [];
+    client.get.mockImplementation(() => new Promise((resolve) => gets.push((data) => resolve({ data }))));
+    const older = sut.load();
+    const newer = sut.load();
+    gets[1](status(false));
+    await newer;
+    gets[0](status(true));
+    await older;
+    expect(sut.status()?.enabled).toBe(false);
+
+    // A load begun before a pause whose answer comes after it: the pause stands.
+    const stale = sut.load();
+    client.post.mockResolvedValueOnce({ data: status(true) });
+    await sut.setEnabled(true);
+    gets[2](status(false));
+    await stale;
+    expect(sut.status()?.enabled).toBe(true);
+  });
+
   it('ignores a second change while one is in flight', async () => {
     let answer!: (value: unknown) => void;
     client.post.mockReturnValue(new Promise((resolve) => (answer = resolve)));

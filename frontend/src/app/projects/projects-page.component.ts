@@ -34,6 +34,7 @@ import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
 import { formatTime } from '../core/format';
+import { NewestAnswer } from '../core/newest-answer';
 import { RefreshBus } from '../core/refresh';
 import { readStored, writeStored } from '../core/storage';
 import { ToastStore } from '../core/toast.store';
@@ -93,6 +94,8 @@ const bytes = (n: number) => {
 })
 export class ProjectsPageComponent {
   private readonly api = inject(API);
+  /** The tree reloads on file events, Refresh and Rescan: the newest answer wins. */
+  private readonly treeAnswers = new NewestAnswer();
   private readonly menu = inject(ContextMenuStore);
   private readonly confirm = inject(ConfirmStore);
   private readonly configActions = inject(ConfigActions);
@@ -188,10 +191,12 @@ export class ProjectsPageComponent {
   }
 
   async load(rescan = false): Promise<void> {
+    const ticket = this.treeAnswers.begin();
     try {
       const tree = rescan
         ? (await refreshProjects({ client: this.api })).data
         : (await listProjects({ client: this.api })).data;
+      if (!this.treeAnswers.accept(ticket)) return;
       // Roots open by default the first time ever; later the tree opens as it was left.
       if (this.tree() === null && this.firstVisit)
         this.expanded.set(new Set(tree.roots.map((r) => `root:${r.path}`)));
@@ -211,7 +216,7 @@ export class ProjectsPageComponent {
         }
       if (this.detail()) void this.loadDetail(this.selectedProject());
     } catch (err) {
-      this.loadError.set(errorMessage(err));
+      if (this.treeAnswers.accept(ticket)) this.loadError.set(errorMessage(err));
     }
   }
 

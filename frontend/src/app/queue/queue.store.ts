@@ -4,6 +4,7 @@ import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { formatDuration, secondsSince } from '../core/format';
 import { followJobChanges } from '../core/job-changes';
+import { NewestAnswer } from '../core/newest-answer';
 import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
 import { ToastStore } from '../core/toast.store';
@@ -21,6 +22,8 @@ export class QueueStore {
   /** True until the first answer. */
   readonly loading = signal(true);
   readonly error = signal<string | null>(null);
+  /** Reloads overlap (one per job event): the newest answer wins. */
+  private readonly answers = new NewestAnswer();
   /** Items with a cancel in flight. */
   readonly cancelling = signal<ReadonlySet<string>>(new Set());
 
@@ -40,16 +43,18 @@ export class QueueStore {
   }
 
   async load(): Promise<void> {
+    const ticket = this.answers.begin();
     try {
       const [{ data }] = await Promise.all([
         listQueue({ client: this.api, query: { limit: 1000 } }),
         this.scheduler.load(),
       ]);
+      if (!this.answers.accept(ticket)) return;
       this.items.set(data.items);
       this.total.set(data.total);
       this.error.set(null);
     } catch (err) {
-      this.error.set(errorMessage(err));
+      if (this.answers.accept(ticket)) this.error.set(errorMessage(err));
     } finally {
       this.loading.set(false);
     }

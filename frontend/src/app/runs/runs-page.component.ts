@@ -22,6 +22,7 @@ import {
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { formatTime } from '../core/format';
+import { NewestAnswer } from '../core/newest-answer';
 import { startPolling } from '../core/poll';
 import type { ChartRun } from './metric-chart.component';
 import { chartLabels } from './run-series';
@@ -349,6 +350,9 @@ const STRINGS_TAIL = 50;
 })
 export class RunsPageComponent {
   private readonly api = inject(API);
+  /** The list and the open run reload on a poll and after actions: their newest answers win. */
+  private readonly listAnswers = new NewestAnswer();
+  private readonly detailAnswers = new NewestAnswer();
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
   private readonly confirm = inject(ConfirmStore);
@@ -492,12 +496,14 @@ export class RunsPageComponent {
   }
 
   private async load(): Promise<void> {
+    const ticket = this.listAnswers.begin();
     try {
       const { data } = await listRuns({ client: this.api });
+      if (!this.listAnswers.accept(ticket)) return;
       this.runs.set(data);
       this.error.set(null);
     } catch (err) {
-      this.error.set(errorMessage(err));
+      if (this.listAnswers.accept(ticket)) this.error.set(errorMessage(err));
     } finally {
       this.loaded.set(true);
     }
@@ -522,12 +528,13 @@ export class RunsPageComponent {
       this.strings.set([]);
       return;
     }
+    const ticket = this.detailAnswers.begin();
     try {
       const [detail, strings] = await Promise.all([
         getRun({ client: this.api, path: { run_id: id } }),
         stringSeries({ client: this.api, path: { run_id: id }, query: { tail: STRINGS_TAIL } }),
       ]);
-      if (this.openId() !== id) return;
+      if (this.openId() !== id || !this.detailAnswers.accept(ticket)) return;
       this.detail.set(detail.data);
       this.strings.set(strings.data.points);
       this.stringsTotal.set(strings.data.total);

@@ -10,6 +10,7 @@ import {
   upsertService,
 } from '@trainyard/sdk';
 import { API } from '../core/api';
+import { NewestAnswer } from '../core/newest-answer';
 
 /** A launcher row: a type that can run as a service, its configured services and running jobs. */
 export interface ServiceGroup {
@@ -63,13 +64,11 @@ export class ServicesStore {
     this.services().some((s) => s.health_check || s.state === 'backoff' || s.state === 'crash_loop'),
   );
 
-  /** Loads started so far, and the newest one whose answer is shown. */
-  private loadsStarted = 0;
-  private loadShown = 0;
+  private readonly answers = new NewestAnswer();
 
   /** `withTypes`: read the job types again too (the Refresh button). */
   async load(withTypes = false): Promise<void> {
-    const seq = ++this.loadsStarted;
+    const ticket = this.answers.begin();
     const [services, jobs, types] = await Promise.all([
       listServices({ client: this.api }),
       listJobs({ client: this.api, query: { status: 'running', limit: 1000 } }),
@@ -78,8 +77,7 @@ export class ServicesStore {
     ]);
     // Loads overlap (a job's events come in bursts: queued, starting, running): an answer older than
     // the one shown would put the row back in time, a running service shown as starting again.
-    if (seq < this.loadShown) return;
-    this.loadShown = seq;
+    if (!this.answers.accept(ticket)) return;
     if (types) this.types.set(types.data.filter((t) => t.can_be_service));
     this.services.set(services.data);
     const running: Record<string, number> = {};
