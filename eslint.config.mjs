@@ -9,8 +9,9 @@ import tseslint from 'typescript-eslint';
  */
 const LIB_DEPENDENCIES = {
   sdk: [],
-  // The server reads sizes (--log-cap) with the parser its clients use: the SDK's hand-written,
-  // dependency-free part (sizes.ts); the SDK depends on no server lib.
+  // The server reads sizes (--log-cap) with the parser its clients use, and bounds a job's settings
+  // with the numbers its forms check: the SDK's hand-written, dependency-free part (sizes.ts,
+  // job-limits.ts); the SDK depends on no server lib.
   core: ['sdk'],
   database: ['core'],
   metrics: ['core'],
@@ -21,7 +22,7 @@ const LIB_DEPENDENCIES = {
   queue: ['core', 'gpus', 'jobs', 'journal'],
   scheduler: ['core', 'database', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
   fs: ['core', 'database', 'journal'],
-  services: ['core', 'jobs', 'queue', 'scheduler'],
+  services: ['core', 'jobs', 'metrics', 'queue', 'scheduler'],
   proxies: ['core', 'jobs', 'queue'],
   cluster: ['core', 'database', 'auth', 'gpus', 'jobs', 'journal', 'metrics', 'queue'],
   projects: ['core', 'database', 'fs', 'jobs', 'journal', 'queue'],

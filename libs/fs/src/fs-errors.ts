@@ -19,6 +19,9 @@ const ERRNO: Record<string, [ErrorCode, string]> = {
   ERR_FS_CP_SOCKET: ['VALIDATION_FAILED', 'holds a socket, which cannot be copied'],
   ERR_FS_CP_UNKNOWN: ['VALIDATION_FAILED', 'holds a file of a kind that cannot be copied'],
   ERR_FS_EISDIR: ['VALIDATION_FAILED', 'is a directory'],
+  // readRegularFile's own
+  ERR_NOT_REGULAR_FILE: ['VALIDATION_FAILED', 'is not a regular file (a named pipe, socket or device)'],
+  EFBIG: ['VALIDATION_FAILED', 'is too large to read'],
   EEXIST: ['PATH_EXISTS', 'already exists'],
   ERR_FS_CP_EEXIST: ['PATH_EXISTS', 'already exists'],
   ENOTEMPTY: ['PATH_EXISTS', 'already exists and is not empty'],

@@ -250,7 +250,7 @@ export class ProjectService {
           { field: 'name', message: `config "${name}" already exists` },
         ]);
       const manifest = join(project.path, MANIFEST_FILE);
-      const doc = parseDocument(await readRegularFile(manifest));
+      const doc = parseDocument(await onPath('id', manifest, () => readRegularFile(manifest)));
       const configs = doc.get('configs') as { items: unknown[] } | undefined;
       const index = project.configs.indexOf(template);
       const entry = doc.getIn(['configs', index]) as { clone(): { set(k: string, v: unknown): void } };

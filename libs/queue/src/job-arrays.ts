@@ -83,13 +83,18 @@ export function expandArray(spec: ArraySpec): ArrayPoint[] {
   return out;
 }
 
+/** A `{name}` placeholder, the name in group 1. Global, for `replace` and `matchAll` (neither keeps state in it). */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
+/** One not after a `$` (`${HOME}` is the shell's), the name in group 2. */
+const PLACEHOLDER_NOT_SHELL = new RegExp(`(^|[^$])${PLACEHOLDER.source}`, 'g');
+
 /**
  * `{name}` placeholders replaced in every string of `value` (nested lists and objects too, keys
  * untouched); unknown placeholders stay as written. `vars` holds the sweep values and `index`.
  */
 export function substitutePlaceholders(value: unknown, vars: Readonly<Record<string, SweepValue>>): unknown {
   if (typeof value === 'string')
-    return value.replace(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g, (whole, name: string) =>
+    return value.replace(PLACEHOLDER, (whole, name: string) =>
       Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : whole,
     );
   if (Array.isArray(value)) return value.map((v) => substitutePlaceholders(v, vars));
@@ -108,7 +113,7 @@ export function substitutePlaceholders(value: unknown, vars: Readonly<Record<str
 export function misspeltPlaceholders(value: unknown, keys: readonly string[], field: string): ErrorDetail[] {
   if (typeof value === 'string') {
     const found: ErrorDetail[] = [];
-    for (const m of value.matchAll(/(^|[^$])\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g)) {
+    for (const m of value.matchAll(PLACEHOLDER_NOT_SHELL)) {
       const name = m[2];
       if (name === 'index' || keys.includes(name)) continue;
       const near = keys.find(
@@ -140,8 +145,7 @@ export function unusedSweepKeys(
 ): string[] {
   const used = new Set<string>();
   const visit = (value: unknown): void => {
-    if (typeof value === 'string')
-      for (const m of value.matchAll(/\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g)) used.add(m[1]);
+    if (typeof value === 'string') for (const m of value.matchAll(PLACEHOLDER)) used.add(m[1]);
     else if (Array.isArray(value)) value.forEach(visit);
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(visit);
   };

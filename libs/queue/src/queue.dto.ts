@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
+import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
 /** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
@@ -88,11 +88,11 @@ export class SubmitJobRequestDto {
    * Seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind
    * (default: the server's --kill-grace, 10 s).
    */
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: 3600, required: false })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_KILL_GRACE_S, required: false })
   @IsOptional()
   @IsInt()
   @Min(0)
-  @Max(3600, { message: 'kill_grace_s must be at most 3600 (seconds: one hour)' })
+  @Max(MAX_KILL_GRACE_S, { message: `kill_grace_s must be at most ${MAX_KILL_GRACE_S} (seconds: one hour)` })
   kill_grace_s?: number;
 
   /**

@@ -9,6 +9,7 @@ export * from './errors';
 export * from './streams';
 export * from './durations';
 export * from './sizes';
+export * from './job-limits';
 export * from './job-ids';
 export * from './job-pages';
 export * from './gpu-kill';

@@ -6,6 +6,8 @@ import {
   type JobTypeDto,
   type QueueItemDto,
   type SubmitJobRequestDto,
+  MAX_KILL_GRACE_S,
+  MIN_LOG_CAP_BYTES,
   formatByteSize,
   formatDuration,
   parseByteSize,
@@ -213,13 +215,10 @@ export function submittedMessage(item: QueueItemDto, body: SubmitJobRequestDto):
     : `Submitted ${what}.`;
 }
 
-export const KILL_GRACE_HINT = 'A duration up to 1h, like 30s or 2m (0: SIGKILL at once).';
-export const LOG_CAP_HINT = 'A size of at least 4K, like 64K, 500M or 1G (none: no cap).';
-/** The server's smallest log cap (MIN_LOG_CAP_BYTES): 4 KiB. */
-const MIN_LOG_CAP_BYTES = 4096;
-const MAX_KILL_GRACE_S = 3600;
+export const KILL_GRACE_HINT = `A duration up to ${formatDuration(MAX_KILL_GRACE_S)}, like 30s or 2m (0: SIGKILL at once).`;
+export const LOG_CAP_HINT = `A size of at least ${formatByteSize(MIN_LOG_CAP_BYTES)}, like 64K, 500M or 1G (none: no cap).`;
 
-/** The kill grace as typed: '' (the default), whole seconds 0–3600, or undefined when not that. */
+/** The kill grace as typed: '' (the default), whole seconds 0–MAX_KILL_GRACE_S, or undefined when not that. */
 export function parseKillGrace(text: string): number | '' | undefined {
   if (text.trim() === '') return '';
   const seconds = parseDuration(text, { allowZero: true });

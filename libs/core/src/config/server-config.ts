@@ -4,7 +4,8 @@ import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseByteSize } from '@trainyard/sdk';
+import { MIN_LOG_CAP_BYTES, parseByteSize } from '@trainyard/sdk';
+
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
 import { CONFIG_TEMPLATE } from './config-template';
@@ -41,6 +42,9 @@ export interface ServerConfig extends ServerArgs {
   warnings: string[];
 }
 
+// Defined with the SDK (a form checks the same numbers); the server's libraries take them from here.
+export { MAX_KILL_GRACE_S, MIN_LOG_CAP_BYTES } from '@trainyard/sdk';
+
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 
 /** The longest time limit a job, a job type or the server may set: one year, seconds. */
@@ -48,8 +52,6 @@ export const MAX_TIME_LIMIT_SECONDS = 366 * 24 * 3600;
 
 export class ConfigError extends Error {}
 
-/** The smallest log cap: room for a screenful of lines beside the marker line. */
-export const MIN_LOG_CAP_BYTES = 4096;
 /** Where the CLI looks when neither --server nor TRAINYARD_SERVER_URL says otherwise. */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
 
