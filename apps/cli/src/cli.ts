@@ -4,7 +4,7 @@ import { registerGpu } from './commands/gpu.command';
 import { registerJob } from './commands/job.command';
 import { makeRunner, RunState, type CommandRunner } from './commands/runner';
 import { registerSched } from './commands/sched.command';
-import { registerServer, runServer } from './commands/server.command';
+import { registerServer, runServer, stopServer } from './commands/server.command';
 import { registerService } from './commands/service.command';
 import { registerSubmit } from './commands/submit.command';
 import { registerWait } from './commands/wait.command';
@@ -13,7 +13,8 @@ import { EXIT } from './errors';
 
 const EXIT_CODES_HELP = `
 Environment:
-  TRAINYARD_SERVER_URL    server URL (default ${DEFAULT_SERVER_URL}; --server overrides it)
+  TRAINYARD_SERVER_URL    server URL (default: the server of TRAINYARD_HOME, wherever it
+                          listens, else ${DEFAULT_SERVER_URL}; --server overrides it)
   TRAINYARD_SERVER_TOKEN  bearer token (default: the server's token file,
                           $TRAINYARD_HOME/auth_token, i.e. ~/.config/trainyard/auth_token)
   TRAINYARD_TIMEOUT       seconds to wait for the server's answer (default 120; 0: no limit)
@@ -31,7 +32,10 @@ export function buildProgram(
 ): Command {
   const program = new Command('trainyard')
     .description('Trainyard: queue, scheduler, jobs, GPUs and live logs on a GPU host.')
-    .option('--server <url>', `server URL (env TRAINYARD_SERVER_URL, default ${DEFAULT_SERVER_URL})`)
+    .option(
+      '--server <url>',
+      `server URL (env TRAINYARD_SERVER_URL; default: the server of TRAINYARD_HOME, else ${DEFAULT_SERVER_URL})`,
+    )
     .option('--json', 'machine-readable JSON on stdout')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run with --help for usage)')
@@ -97,6 +101,8 @@ export async function runCli(
   argv: string[],
   io: { env?: NodeJS.ProcessEnv; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
 ): Promise<number> {
+  if (argv[0] === 'server' && argv[1] === 'stop' && argv.length === 2)
+    return stopServer(io.env ?? process.env, io.stdout ?? process.stdout, io.stderr ?? process.stderr);
   if (argv[0] === 'server') return runServer(argv.slice(1));
   const state: RunState = {
     exitCode: EXIT.ok,

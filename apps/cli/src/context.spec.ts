@@ -15,6 +15,7 @@ import {
   ANSWER_TIMEOUT_MS,
   CliContext,
   fetchThroughRestart,
+  localServerUrl,
   resolveConnection,
   RESTART_WAIT_MS,
   serverAway,
@@ -209,6 +210,33 @@ describe(resolveConnection.name, () => {
           ),
         }),
       );
+  });
+});
+
+describe(localServerUrl.name, () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'trainyard-local-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it("is the URL of the port the state directory's server listens on; null when no server holds it", async () => {
+    // Before: with no URL given the CLI always tried 8765, whatever port that server was started on.
+    expect(await localServerUrl(home)).toBeNull();
+    let port: number | null = null; // not listening yet
+    const lock = await lockHome(home, () => port);
+    try {
+      expect(await localServerUrl(home)).toBeNull();
+      port = 18123;
+      expect(await localServerUrl(home)).toBe('http://127.0.0.1:18123');
+      const env = { TRAINYARD_HOME: home };
+      expect(resolveConnection({}, env, await localServerUrl(home)).baseUrl).toBe('http://127.0.0.1:18123');
+      // A URL given wins.
+      expect(
+        resolveConnection({}, { ...env, TRAINYARD_SERVER_URL: 'http://gpu-2:8765' }, 'http://127.0.0.1:18123')
+          .baseUrl,
+      ).toBe('http://gpu-2:8765');
+    } finally {
+      lock?.close();
+    }
   });
 });
 

@@ -46,11 +46,16 @@ function answerTimeoutMs(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * Server URL: `--server` > `TRAINYARD_SERVER_URL` > http://127.0.0.1:8765.
- * Token: `TRAINYARD_SERVER_TOKEN` > `$TRAINYARD_HOME/auth_token` (default `~/.config/trainyard/auth_token`).
+ * Server URL: `--server` > `TRAINYARD_SERVER_URL` > `localUrl` (see {@link localServerUrl}) >
+ * http://127.0.0.1:8765. Token: `TRAINYARD_SERVER_TOKEN` > `$TRAINYARD_HOME/auth_token` (default
+ * `~/.config/trainyard/auth_token`).
  */
-export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv): Connection {
-  const raw = options.server ?? env.TRAINYARD_SERVER_URL ?? DEFAULT_SERVER_URL;
+export function resolveConnection(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  localUrl?: string | null,
+): Connection {
+  const raw = options.server ?? env.TRAINYARD_SERVER_URL ?? localUrl ?? DEFAULT_SERVER_URL;
   let url: URL;
   try {
     url = new URL(raw);
@@ -64,7 +69,7 @@ export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv
   const where = { baseUrl, answerTimeoutMs: answerTimeoutMs(env) };
 
   const fromEnv = env.TRAINYARD_SERVER_TOKEN?.trim();
-  const home = env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard');
+  const home = stateDirectory(env);
   if (fromEnv)
     return {
       ...where,
@@ -82,6 +87,21 @@ export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv
   }
   if (token) return { ...where, token: checkToken(token, file), tokenSource: file, home };
   return { ...where, tokenSource: file, tokenProblem: 'empty', home };
+}
+
+/** The state directory the CLI reads its token from and asks about its server: `TRAINYARD_HOME` or the default. */
+export function stateDirectory(env: NodeJS.ProcessEnv): string {
+  return env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard');
+}
+
+/**
+ * The URL of the server that holds state directory `home`, as its lock tells (the port it listens
+ * on), over loopback: `TRAINYARD_HOME=/srv/ty trainyard …` reaches a server started there with
+ * `--port 9000` without a URL. Null when no server holds it (or it is not listening yet).
+ */
+export async function localServerUrl(home: string): Promise<string | null> {
+  const port = (await homeHolder(home))?.port;
+  return port ? `http://127.0.0.1:${port}` : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliContext, GlobalOptions, resolveConnection } from '../context';
+import { CliContext, GlobalOptions, localServerUrl, resolveConnection, stateDirectory } from '../context';
 import { CliError, ConnectionInfo, EXIT, toCliError } from '../errors';
 import { escapeControls } from '../format';
 
@@ -28,7 +28,10 @@ export function makeRunner(state: RunState): CommandRunner {
       const globals = command.optsWithGlobals<GlobalOptions>();
       let connection: ConnectionInfo = { baseUrl: globals.server ?? '', tokenSource: '' };
       try {
-        const resolved = resolveConnection(globals, state.env);
+        // Without a URL given, the server of the state directory wherever it listens.
+        const given = globals.server ?? state.env.TRAINYARD_SERVER_URL;
+        const local = given ? null : await localServerUrl(stateDirectory(state.env));
+        const resolved = resolveConnection(globals, state.env, local);
         connection = resolved;
         const code = await body(new CliContext(resolved, globals), ...(args.slice(0, -1) as A));
         state.exitCode = code ?? EXIT.ok;

@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { listServices, setServiceEnabled, type ServiceDto } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
-import { Cell, renderTable, truncate } from '../format';
+import { Cell, formatDuration, renderTable, truncate } from '../format';
 import type { CommandRunner } from './runner';
 
-/** A service's state, coloured: up green, on its way cyan, down dim, failing red. */
-function stateCell(ctx: CliContext, s: ServiceDto): Cell {
+/**
+ * A service's state, coloured: up green, on its way cyan, down dim, failing red. A service waiting
+ * to start again says after how many failures in a row, and when: `crash_loop (3 failures; next
+ * try in 12s)`.
+ */
+function stateCell(ctx: CliContext, s: ServiceDto, now: number): Cell {
   const style =
     s.state === 'running'
       ? s.health === 'unhealthy'
@@ -17,7 +21,11 @@ function stateCell(ctx: CliContext, s: ServiceDto): Cell {
         : ['backoff', 'crash_loop', 'invalid'].includes(s.state)
           ? ctx.colors.red
           : ctx.colors.dim;
-  return { text: s.state, style };
+  const waiting = (s.state === 'backoff' || s.state === 'crash_loop') && s.next_attempt_at;
+  if (!waiting) return { text: s.state, style };
+  const failures = `${s.consecutive_failures} failure${s.consecutive_failures === 1 ? '' : 's'}`;
+  const next = formatDuration(Math.max(0, Math.ceil((Date.parse(waiting) - now) / 1000)));
+  return { text: `${s.state} (${failures}; next try in ${next})`, style };
 }
 
 function lastExit(s: ServiceDto): string {
@@ -31,7 +39,7 @@ function lastExit(s: ServiceDto): string {
  * The services table (`SERVICE STATE HEALTH INSTANCE RESTARTS LAST EXIT`), then one line per
  * service with an error (an invalid entry, a start that failed).
  */
-export function renderServices(ctx: CliContext, services: ServiceDto[]): string {
+export function renderServices(ctx: CliContext, services: ServiceDto[], now = Date.now()): string {
   if (!services.length) return 'no services (declare them under `services:` in server_config.yaml)\n';
   const table = renderTable(
     [
@@ -44,7 +52,7 @@ export function renderServices(ctx: CliContext, services: ServiceDto[]): string 
     ],
     services.map((s) => [
       truncate(`${s.type}/${s.name}`, 40),
-      stateCell(ctx, s),
+      stateCell(ctx, s, now),
       s.health ?? '-',
       s.queue_id ?? '-',
       String(s.restarts),
