@@ -257,6 +257,35 @@ describe('server process (e2e, built dist)', () => {
     }
   });
 
+  it("the CLI finds the state directory's server on whatever port it took, and `trainyard server stop` stops it", async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home); // --port 0: not the default 8765
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH ?? '', HOME: home.home, TRAINYARD_HOME: home.home },
+        encoding: 'utf8',
+      });
+    try {
+      // No URL given: before, the CLI tried 127.0.0.1:8765 and could not reach it.
+      const listed = cli('service', 'list');
+      expect([listed.status, listed.stderr]).toEqual([0, '']);
+      const stopped = cli('server', 'stop');
+      expect(stopped.stdout).toMatch(
+        new RegExp(`^stopped the server \\(pid ${server.process.pid}\\) of .*; running jobs keep running`),
+      );
+      expect(stopped.status).toBe(0);
+      expect(await server.stop()).toBe(0); // it had exited by itself, cleanly
+      const again = cli('server', 'stop');
+      expect([again.status, again.stderr]).toEqual([
+        3,
+        expect.stringContaining(`no server holds ${home.home}`),
+      ]);
+    } finally {
+      await server.stop('SIGKILL');
+      home.remove();
+    }
+  });
+
   it('a request in flight when a restart begins is answered, and the next one on its connection goes to the next worker (no 503)', async () => {
     const home = makeTempHome();
     const server = await spawnServer(home.home);

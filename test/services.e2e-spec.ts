@@ -62,6 +62,11 @@ services:
     }, 'the service to run healthy');
     expect(first).toMatchObject({ enabled: true, requested_gpus: 1, restart: 'on-failure', restarts: 0 });
     expect(first.job.gpu_indices).toHaveLength(1);
+    // For alerts: its state and health at /metrics.
+    const metrics = (await api.call('GET', '/metrics')).text;
+    expect(metrics).toContain('trainyard_service_state{type="command",name="web",state="running"} 1');
+    expect(metrics).toContain('trainyard_service_state{type="command",name="web",state="backoff"} 0');
+    expect(metrics).toContain('trainyard_service_healthy{type="command",name="web"} 1');
     expect(await liveJobs(api)).toHaveLength(1);
 
     // Graceful restart: the new server finds the instance by signature and starts nothing.
@@ -272,6 +277,11 @@ services:
     );
     expect(loop.consecutive_failures).toBeGreaterThanOrEqual(3);
     expect(loop.restarts).toBeGreaterThanOrEqual(2);
+    const metrics = (await api.call('GET', '/metrics')).text;
+    expect(metrics).toContain('trainyard_service_state{type="command",name="crashy",state="crash_loop"} 1');
+    expect(
+      Number(/trainyard_service_restarts\{type="command",name="crashy"\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(2);
     const wait = Date.parse(loop.next_attempt_at) - Date.now();
     expect(wait).toBeGreaterThan(1000); // ≥ 4 s backoff by now, minus polling
     // Disabling ends the loop (no more attempts); the file says enabled: false.

@@ -184,6 +184,9 @@ describe('run tracking (e2e)', () => {
     expect(answer.body.points[1]).toEqual({ step: 7.5, y: 7.5, min_y: 0, max_y: 15 });
     const zoomed = await call('GET', `/api/runs/${runId}/metrics?path=y&step_min=10&step_max=12`);
     expect(zoomed.body.points.map((p: { step: number }) => p.step)).toEqual([10, 11, 12]);
+    // A range turned around is a mistake to name, not an empty chart (before: 200 with no points).
+    const reversed = await call('GET', `/api/runs/${runId}/metrics?path=y&step_min=12&step_max=10`);
+    expect([reversed.status, reversed.body.details[0].field]).toEqual([400, 'step_max']);
   });
 
   it('refuses bad batches: 400 naming the field, 413 past 10,000 points or 1 MiB', async () => {

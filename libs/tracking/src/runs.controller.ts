@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '@trainyard/core';
+import { ApiErrors, validationFailed } from '@trainyard/core';
 import { parseLogBatch } from './log-batch';
 import { numberToJson } from './run-values';
 import {
@@ -87,10 +87,23 @@ export class RunsController {
     return { paths: this.runs.metricPaths(params.run_id) };
   }
 
-  /** One series in [step_min, step_max], downsampled goodseed's way to about point_count points. */
+  /**
+   * One series in [step_min, step_max], downsampled goodseed's way to about point_count points. 400
+   * when step_min is above step_max (an empty range is a mistake, not an empty series).
+   */
   @Get(':run_id/metrics')
   @ApiErrors(400, 401, 404)
   metricSeries(@Param() params: RunIdParamDto, @Query() query: MetricsQueryDto): MetricSeriesDto {
+    if (query.step_min !== undefined && query.step_max !== undefined && query.step_min > query.step_max)
+      throw validationFailed(
+        [
+          {
+            field: 'step_max',
+            message: `step_max (${query.step_max}) is below step_min (${query.step_min})`,
+          },
+        ],
+        'query',
+      );
     const series = this.runs.metrics(
       params.run_id,
       query.path,

@@ -24,7 +24,9 @@ describe('renderMarkdown', () => {
     const el = dom(html);
     expect(el.querySelector('script, iframe')).toBeNull();
     expect(html).not.toMatch(/onerror|onload|javascript:|alert\(1\)|position:fixed/);
-    expect(el.querySelector('img')?.getAttribute('src')).toBe('x'); // the harmless part stays
+    // The harmless part stays: the image as its label (a model's images load nothing by themselves).
+    expect(el.querySelector('img')).toBeNull();
+    expect(el.textContent).toContain('[image]');
   });
 
   it('highlights a fenced block of a registered language and escapes an unknown one', () => {
@@ -39,6 +41,23 @@ describe('renderMarkdown', () => {
     const a = dom(renderMarkdown('[docs](https://example.org)')).querySelector('a')!;
     expect(a.getAttribute('target')).toBe('_blank');
     expect(a.getAttribute('rel')).toBe('noopener noreferrer');
+  });
+
+  it("loads no image of a model's answer by itself: each is a link to follow, named by its alt text", () => {
+    // Before: <img src="/api/…"> fetched at once, with the user's session.
+    const el = dom(
+      renderMarkdown('see ![loss curve](/api/runs/r1/metrics?path=loss) and ![](https://x.org/a.png)'),
+    );
+    expect(el.querySelectorAll('img')).toHaveLength(0);
+    const links = Array.from(el.querySelectorAll('a')).map((a) => [
+      a.textContent,
+      a.getAttribute('href'),
+      a.getAttribute('rel'),
+    ]);
+    expect(links).toEqual([
+      ['[image: loss curve]', '/api/runs/r1/metrics?path=loss', 'noopener noreferrer'],
+      ['[image]', 'https://x.org/a.png', 'noopener noreferrer'],
+    ]);
   });
 
   it('serves a README image through the URL it maps to and drops an unmapped relative one', () => {

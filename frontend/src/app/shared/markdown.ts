@@ -43,6 +43,18 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   }
 });
 
+/** `[image: alt]`, a link to `src` opening in a new tab (plain text when `src` is no web or data URL). */
+function imageLink(src: string, alt: string): Node {
+  const label = document.createTextNode(`[image${alt ? `: ${alt}` : ''}]`);
+  if (!/^(https?:|data:image\/)/i.test(src) && !src.startsWith('/')) return label;
+  const a = document.createElement('a');
+  a.setAttribute('href', src);
+  a.setAttribute('target', '_blank');
+  a.setAttribute('rel', 'noopener noreferrer');
+  a.appendChild(label);
+  return a;
+}
+
 const safeDecode = (s: string) => {
   try {
     return decodeURI(s);
@@ -59,14 +71,22 @@ const safeDecode = (s: string) => {
  * `images` maps an `<img src>` as written (a README's relative path) to the URL that serves it (the
  * fs asset endpoint); a relative image not in the map is dropped, since the console's origin would
  * resolve it against the wrong base. Absolute `http(s):`/`data:` sources are left alone.
+ *
+ * Without `images` (a model's answer) no image loads by itself: each becomes a link to its source,
+ * `[image: alt]`, opened only if the user follows it. A model — or a prompt injected into what it
+ * read — could otherwise make the browser request any URL of the console's origin with the user's
+ * session (the content security policy keeps other origins out).
  */
 export function renderMarkdown(text: string, images?: ReadonlyMap<string, string>): string {
   const html = marked.parse(text) as string;
   const config = { FORBID_TAGS: ['style', 'form', 'input', 'button'], FORBID_ATTR: ['style'] };
-  if (!images) return DOMPurify.sanitize(html, config);
   const fragment = DOMPurify.sanitize(html, { ...config, RETURN_DOM_FRAGMENT: true });
   for (const img of Array.from(fragment.querySelectorAll('img'))) {
     const src = img.getAttribute('src') ?? '';
+    if (!images) {
+      img.replaceWith(imageLink(src, img.getAttribute('alt') ?? ''));
+      continue;
+    }
     const url = images.get(src) ?? images.get(safeDecode(src));
     if (url) img.setAttribute('src', url);
     else if (!/^(https?:|data:)/i.test(src)) img.remove();

@@ -2332,7 +2332,8 @@ export const metricPaths = <ThrowOnError extends boolean = true>(options: Option
 });
 
 /**
- * One series in [step_min, step_max], downsampled goodseed's way to about point_count points.
+ * One series in [step_min, step_max], downsampled goodseed's way to about point_count points. 400
+ * when step_min is above step_max (an empty range is a mistake, not an empty series).
  */
 export const metricSeries = <ThrowOnError extends boolean = true>(options: Options<MetricSeriesData, ThrowOnError>) => (options.client ?? client).get<MetricSeriesResponses, MetricSeriesErrors, ThrowOnError>({
     security: [
