@@ -166,8 +166,7 @@ export class ServicesPanelComponent {
 
   private async load(withTypes = false): Promise<void> {
     try {
-      await this.store.load(withTypes);
-      this.error.set(null);
+      if (await this.store.load(withTypes)) this.error.set(null);
     } catch (err) {
       this.error.set(errorMessage(err));
     }

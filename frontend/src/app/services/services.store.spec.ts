@@ -32,4 +32,30 @@ describe(ServicesStore.name, () => {
     await older;
     expect(sut.services().map((s) => s.state)).toEqual(['running']);
   });
+
+  it('does not let an older failure cover a newer answer: it resolves false instead of throwing', async () => {
+    const answers: Array<{ resolve: (data: ServiceDto[]) => void; reject: (err: Error) => void }> = [];
+    const client = {
+      get: vi.fn(async ({ url }: { url: string }) => {
+        if (url === '/api/services')
+          return new Promise((resolve, reject) =>
+            answers.push({ resolve: (data) => resolve({ data }), reject }),
+          );
+        if (url === '/api/jobs') return { data: { items: [], total: 0, next_cursor: null } };
+        return { data: [] };
+      }),
+    };
+    TestBed.configureTestingModule({
+      providers: [ServicesStore, { provide: API, useFactory: () => client as unknown as Client }],
+    });
+    const sut = TestBed.inject(ServicesStore);
+    const older = sut.load();
+    const newer = sut.load();
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1].resolve([service('running')]);
+    await expect(newer).resolves.toBe(true);
+    answers[0].reject(new Error('network down a second ago'));
+    await expect(older).resolves.toBe(false);
+    expect(sut.services().map((s) => s.state)).toEqual(['running']);
+  });
 });

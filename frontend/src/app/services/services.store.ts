@@ -66,23 +66,35 @@ export class ServicesStore {
 
   private readonly answers = new NewestAnswer();
 
-  /** `withTypes`: read the job types again too (the Refresh button). */
-  async load(withTypes = false): Promise<void> {
+  /**
+   * `withTypes`: read the job types again too (the Refresh button). Resolves true when this answer
+   * is shown, false when a newer one was already; throws the error of a failed load only when no
+   * newer answer was shown either (an old failure must not cover fresh data).
+   */
+  async load(withTypes = false): Promise<boolean> {
     const ticket = this.answers.begin();
-    const [services, jobs, types] = await Promise.all([
-      listServices({ client: this.api }),
-      listJobs({ client: this.api, query: { status: 'running', limit: 1000 } }),
-      // Types change only with the server's config: read once, then again after a failure.
-      this.types().length && !withTypes ? null : listJobTypes({ client: this.api }),
-    ]);
+    let answered;
+    try {
+      answered = await Promise.all([
+        listServices({ client: this.api }),
+        listJobs({ client: this.api, query: { status: 'running', limit: 1000 } }),
+        // Types change only with the server's config: read once, then again after a failure.
+        this.types().length && !withTypes ? null : listJobTypes({ client: this.api }),
+      ]);
+    } catch (err) {
+      if (this.answers.accept(ticket)) throw err;
+      return false;
+    }
+    const [services, jobs, types] = answered;
     // Loads overlap (a job's events come in bursts: queued, starting, running): an answer older than
     // the one shown would put the row back in time, a running service shown as starting again.
-    if (!this.answers.accept(ticket)) return;
+    if (!this.answers.accept(ticket)) return false;
     if (types) this.types.set(types.data.filter((t) => t.can_be_service));
     this.services.set(services.data);
     const running: Record<string, number> = {};
     for (const job of jobs.data.items) running[job.job_type] = (running[job.job_type] ?? 0) + 1;
     this.runningByType.set(running);
+    return true;
   }
 
   /**
