@@ -60,7 +60,12 @@ export async function stopServer(
     );
     return EXIT.failure;
   }
-  process.kill(holder.pid, 'SIGTERM');
+  try {
+    process.kill(holder.pid, 'SIGTERM');
+  } catch (err) {
+    // Gone between the check and the signal: stopped all the same (the wait below sees it).
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
   const until = Date.now() + STOP_WAIT_MS;
   while (await homeHolder(home)) {
     if (Date.now() > until) {
