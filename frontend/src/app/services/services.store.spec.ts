@@ -7,54 +7,54 @@ function service(state: ServiceDto['state']): ServiceDto {
   return { type: 'command', name: 'sleeper', state } as unknown as ServiceDto;
 }
 
+interface Pending {
+  resolve: (data: ServiceDto[]) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The store over a client whose GET /api/services answers when the test says so, in the order it
+ * chooses (`pending`, one per load); running jobs and job types answer at once.
+ */
+function storeWithHeldAnswers(): { sut: ServicesStore; pending: Pending[] } {
+  const pending: Pending[] = [];
+  const client = {
+    get: vi.fn(async ({ url }: { url: string }) => {
+      if (url === '/api/services')
+        return new Promise((resolve, reject) =>
+          pending.push({ resolve: (data) => resolve({ data }), reject }),
+        );
+      if (url === '/api/jobs') return { data: { items: [], total: 0, next_cursor: null } };
+      return { data: [] }; // job types
+    }),
+  };
+  TestBed.configureTestingModule({
+    providers: [ServicesStore, { provide: API, useFactory: () => client as unknown as Client }],
+  });
+  return { sut: TestBed.inject(ServicesStore), pending };
+}
+
 describe(ServicesStore.name, () => {
   it('never lets an older answer replace a newer one when loads overlap', async () => {
-    // Each GET /api/services answers when the test says so, in the order it chooses.
-    const answers: Array<(data: ServiceDto[]) => void> = [];
-    const client = {
-      get: vi.fn(async ({ url }: { url: string }) => {
-        if (url === '/api/services')
-          return new Promise((resolve) => answers.push((data) => resolve({ data })));
-        if (url === '/api/jobs') return { data: { items: [], total: 0, next_cursor: null } };
-        return { data: [] }; // job types
-      }),
-    };
-    TestBed.configureTestingModule({
-      providers: [ServicesStore, { provide: API, useFactory: () => client as unknown as Client }],
-    });
-    const sut = TestBed.inject(ServicesStore);
+    const { sut, pending } = storeWithHeldAnswers();
     const older = sut.load();
     const newer = sut.load();
-    await vi.waitFor(() => expect(answers).toHaveLength(2));
-    answers[1]([service('running')]);
+    await vi.waitFor(() => expect(pending).toHaveLength(2));
+    pending[1].resolve([service('running')]);
     await newer;
-    answers[0]([service('starting')]);
+    pending[0].resolve([service('starting')]);
     await older;
     expect(sut.services().map((s) => s.state)).toEqual(['running']);
   });
 
   it('does not let an older failure cover a newer answer: it resolves false instead of throwing', async () => {
-    const answers: Array<{ resolve: (data: ServiceDto[]) => void; reject: (err: Error) => void }> = [];
-    const client = {
-      get: vi.fn(async ({ url }: { url: string }) => {
-        if (url === '/api/services')
-          return new Promise((resolve, reject) =>
-            answers.push({ resolve: (data) => resolve({ data }), reject }),
-          );
-        if (url === '/api/jobs') return { data: { items: [], total: 0, next_cursor: null } };
-        return { data: [] };
-      }),
-    };
-    TestBed.configureTestingModule({
-      providers: [ServicesStore, { provide: API, useFactory: () => client as unknown as Client }],
-    });
-    const sut = TestBed.inject(ServicesStore);
+    const { sut, pending } = storeWithHeldAnswers();
     const older = sut.load();
     const newer = sut.load();
-    await vi.waitFor(() => expect(answers).toHaveLength(2));
-    answers[1].resolve([service('running')]);
+    await vi.waitFor(() => expect(pending).toHaveLength(2));
+    pending[1].resolve([service('running')]);
     await expect(newer).resolves.toBe(true);
-    answers[0].reject(new Error('network down a second ago'));
+    pending[0].reject(new Error('network down a second ago'));
     await expect(older).resolves.toBe(false);
     expect(sut.services().map((s) => s.state)).toEqual(['running']);
   });
