@@ -20,6 +20,7 @@ import { QueuedDependentsIndex1796020400000 } from './1796020400000-queued-depen
 import { JobRetryOf1796020500000 } from './1796020500000-job-retry-of';
 import { JobStatusCounts1796020600000 } from './1796020600000-job-status-counts';
 import { JobSortIndexes1796020700000 } from './1796020700000-job-sort-indexes';
+import { RunsListIndex1796020800000 } from './1796020800000-runs-list-index';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   JobRetryOf1796020500000,
   JobStatusCounts1796020600000,
   JobSortIndexes1796020700000,
+  RunsListIndex1796020800000,
 ];

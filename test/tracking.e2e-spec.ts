@@ -454,4 +454,73 @@ describe('run tracking (e2e)', () => {
       (await call('GET', '/api/runs')).body.some((r: { project: string }) => r.project === 'linked'),
     ).toBe(false);
   });
+
+  it('pages the run list: every run once, in the full list’s order (goodseed’s after Trainyard’s), with its total', async () => {
+    type Run = { run_id: string; name: string | null; source: string };
+    type Page = { items: Run[]; total: number; next_cursor: string | null };
+    const walk = async (query: string, limit: number) => {
+      const seen: Run[] = [];
+      let cursor: string | null = null;
+      let total = -1;
+      do {
+        const page: Page = (
+          await call('GET', `/api/runs/page?limit=${limit}&${query}${cursor ? `&cursor=${cursor}` : ''}`)
+        ).body;
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        total = page.total;
+        seen.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor);
+      return { seen, total };
+    };
+    for (let i = 0; i < 5; i++) await newRun({ name: `sweep-pg${i}`, project: 'paging' });
+
+    const everything = (await call('GET', '/api/runs')).body as Run[];
+    expect(everything.some((r) => r.source === 'goodseed')).toBe(true);
+    const all = await walk('', 3);
+    expect(all.seen.map((r) => r.run_id)).toEqual(everything.map((r) => r.run_id));
+    expect(all.total).toBe(everything.length);
+
+    const sweep = await walk('project=paging', 2);
+    expect(sweep.seen.map((r) => r.name)).toEqual([
+      'sweep-pg4',
+      'sweep-pg3',
+      'sweep-pg2',
+      'sweep-pg1',
+      'sweep-pg0',
+    ]);
+    expect(sweep.total).toBe(5);
+    // The first page of a search: only what matches (case-insensitive), counted before paging.
+    const first = (await call('GET', '/api/runs/page?q=SWEEP-PG&limit=2')).body as Page;
+    expect(first.items.map((r) => r.name)).toEqual(['sweep-pg4', 'sweep-pg3']);
+    expect(first.total).toBe(5);
+    expect((await call('GET', '/api/runs/page?q=pg3')).body.items.map((r: Run) => r.name)).toEqual([
+      'sweep-pg3',
+    ]);
+    // LIKE's wildcards are plain text here.
+    expect((await call('GET', '/api/runs/page?q=%25')).body.total).toBe(0);
+    expect((await call('GET', '/api/runs/page?q=_pg')).body.total).toBe(0);
+    // goodseed's runs: searched and filtered by source like the others.
+    const falcon = (await call('GET', '/api/runs/page?q=GS-EXP')).body as Page;
+    expect(falcon.items).toEqual([expect.objectContaining({ source: 'goodseed', name: 'gs-exp' })]);
+    expect(
+      ((await call('GET', '/api/runs/page?source=goodseed&limit=1000')).body as Page).items.every(
+        (r) => r.source === 'goodseed',
+      ),
+    ).toBe(true);
+    expect((await call('GET', '/api/runs/page?source=trainyard&project=paging')).body.total).toBe(5);
+
+    // A cursor is the server's own: anything else is a 400 naming it, as are bad sizes and sources.
+    const jobsCursor = Buffer.from(JSON.stringify(['d', 0, 5])).toString('base64url');
+    for (const [query, field] of [
+      ['cursor=nonsense', 'cursor'],
+      [`cursor=${jobsCursor}`, 'cursor'],
+      ['limit=0', 'limit'],
+      ['limit=1001', 'limit'],
+      ['source=mlflow', 'source'],
+    ]) {
+      const answer = await call('GET', `/api/runs/page?${query}`);
+      expect([query, answer.status, answer.body.details?.[0]?.field]).toEqual([query, 400, field]);
+    }
+  });
 });

@@ -12,7 +12,7 @@ import {
   setPassword,
   submitJob,
 } from '@trainyard/sdk';
-import { Browser, Page } from 'playwright-core';
+import { Browser, Page, Response } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { freePort } from '../support/ports';
 import { makeTempHome } from '../support/temp-home';
@@ -372,7 +372,7 @@ describe('runs and metric charts (browser e2e)', () => {
     await controlJob({ client: api, path: { queue_id: sleeper, action: 'kill' } });
   }, 60_000);
 
-  it('a sweep’s 450 runs: the newest 200 drawn, "Show more" adds 200, a filter searches them all', async () => {
+  it('a sweep’s 450 runs: the newest 200 read and drawn, "Show more" adds 200, a filter searches them all', async () => {
     const names: string[] = [];
     for (let i = 0; i < 450; i += 50) {
       const batch = Array.from({ length: 50 }, (_, k) => `sweep-${i + k}`);
@@ -383,6 +383,16 @@ describe('runs and metric charts (browser e2e)', () => {
     expect(total).toBeGreaterThanOrEqual(450);
     const rows = page.locator('tr[data-run-id]');
     const more = page.locator('.more-row');
+    // The view reads a page of runs, never the whole list (2 MB every 5 s at 10,000 runs).
+    const listReads: Array<{ url: string; runs: number }> = [];
+    const onResponse = async (response: Response) => {
+      const path = new URL(response.url()).pathname;
+      if (path === '/api/runs' || path === '/api/runs/page') {
+        const body = (await response.json()) as unknown[] | { items: unknown[] };
+        listReads.push({ url: response.url(), runs: Array.isArray(body) ? body.length : body.items.length });
+      }
+    };
+    page.on('response', onResponse);
     await page.goto(`${server.baseUrl}/runs`);
     await more.getByText(`Showing 200 of ${total}`).waitFor();
     expect(await rows.count()).toBe(200);
@@ -402,6 +412,12 @@ describe('runs and metric charts (browser e2e)', () => {
     await page.getByRole('searchbox', { name: 'Filter runs by name or project' }).fill('sweep-');
     await more.getByText(`Showing 200 of 450`).waitFor();
     expect(await rows.count()).toBe(200);
+    page.off('response', onResponse);
+    expect(listReads.length).toBeGreaterThan(0);
+    for (const read of listReads) {
+      expect(new URL(read.url).pathname).toBe('/api/runs/page');
+      expect(read.runs).toBeLessThanOrEqual(400);
+    }
   }, 90_000);
 
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {

@@ -16,6 +16,7 @@ export * from './ws/ws-router';
 export * from './ws/ws-frames.dto';
 export * from './core.module';
 export * from './http/page-query.dto';
+export * from './http/list-cursor';
 export * from './process/proc';
 export * from './repo-root';
 export * from './http/canonical-int';

@@ -5,3 +5,4 @@ export * from './database.module';
 export * from './storage-errors';
 export * from './savepoint';
 export * from './wal-checkpointer';
+export * from './like-pattern';

@@ -1,4 +1,8 @@
-import { CURSOR_PATTERN, validationFailed } from '@trainyard/core';
+import {
+  decodeListCursor as decode,
+  encodeListCursor as encode,
+  invalidListCursor as invalid,
+} from '@trainyard/core';
 import { ISO_INSTANT, JobListCursor, JobListSort, QueueCursor } from './infrastructure/job.repository';
 import { JOB_SORTS } from './jobs.dto';
 
@@ -13,29 +17,8 @@ const SEQ_MAX = Number.MAX_SAFE_INTEGER;
 /** Sorts whose key is a number (submit order is the seq; runtime in ms); the others' is text. */
 const NUMERIC_SORTS = new Set<unknown>(['submitted_at', 'priority', 'runtime']);
 
-function encode(value: unknown[]): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decode(cursor: string): unknown[] | null {
-  if (!CURSOR_PATTERN.test(cursor)) return null;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  // Node decodes leniently (stray characters are dropped): only the exact encoding is ours.
-  if (Buffer.from(text).toString('base64url') !== cursor) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
 const isSeq = (v: unknown): v is number =>
   Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= SEQ_MAX;
-
-function invalid(reason = 'cursor must be a value from next_cursor'): never {
-  throw validationFailed([{ field: 'cursor', message: reason }]);
-}
 
 export function encodeJobListCursor(cursor: JobListCursor): string {
   return cursor.kind === 'default'

@@ -9,3 +9,4 @@ export * from './job-runs';
 export * from './hardware-sampler';
 export * from './infrastructure/run.entity';
 export * from './infrastructure/run.replay';
+export * from './run-list';

@@ -2,9 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, validationFailed } from '@trainyard/core';
 import { parseLogBatch } from './log-batch';
+import { decodeRunListCursor, encodeRunListCursor } from './run-list';
 import { numberToJson } from './run-values';
 import {
   CreateRunRequestDto,
+  ListRunsPageQueryDto,
   ListRunsQueryDto,
   LogRunRequestDto,
   LogRunResponseDto,
@@ -14,12 +16,14 @@ import {
   RunDetailDto,
   RunDto,
   RunIdParamDto,
+  RunPageDto,
   StringSeriesDto,
   StringsQueryDto,
 } from './runs.dto';
 import { RunsService } from './runs.service';
 
 const DEFAULT_POINT_COUNT = 1000;
+const DEFAULT_PAGE_SIZE = 100;
 const num = (v: number | null | undefined) => (v === null || v === undefined ? v : numberToJson(v));
 
 /** Run tracking (goodseed-compatible): runs, their log batches, and downsampled series. */
@@ -28,11 +32,39 @@ const num = (v: number | null | undefined) => (v === null || v === undefined ? v
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
-  /** Trainyard's runs (newest first) and, unless `job` is given, goodseed's. */
+  /**
+   * Every run: Trainyard's (newest first) and, unless `job` is given, goodseed's (newest first), as
+   * goodseed lists them. For big lists, `GET /api/runs/page`.
+   */
   @Get()
   @ApiErrors(400, 401)
   async listRuns(@Query() query: ListRunsQueryDto): Promise<RunDto[]> {
     return this.runs.list({ project: query.project, job_id: query.job, status: query.status });
+  }
+
+  /**
+   * A page of runs, as `GET /api/runs` orders them, with their total: the form for big lists (a
+   * sweep leaves thousands), searchable by `q`. Pass `next_cursor` back as `cursor` for the next page.
+   */
+  @Get('page')
+  @ApiErrors(400, 401)
+  async listRunsPage(@Query() query: ListRunsPageQueryDto): Promise<RunPageDto> {
+    const page = await this.runs.page(
+      {
+        project: query.project,
+        job_id: query.job,
+        status: query.status,
+        text: query.q,
+        source: query.source,
+      },
+      query.limit ?? DEFAULT_PAGE_SIZE,
+      query.cursor === undefined ? null : decodeRunListCursor(query.cursor),
+    );
+    return {
+      items: page.items,
+      total: page.total,
+      next_cursor: page.next ? encodeRunListCursor(page.next) : null,
+    };
   }
 
   /** Creates a run (status running). */

@@ -11,8 +11,9 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { CanonicalInt } from '@trainyard/core';
+import { CanonicalInt, PageQueryDto } from '@trainyard/core';
 import { MAX_PATH_LENGTH, RUN_STATUSES, type RunStatus } from './log-batch';
+import { RUN_SOURCES, type RunSource } from './run-list';
 import { CONFIG_TYPE_TAGS } from './run-values';
 
 /** A float in JSON: a number, or "NaN" / "Infinity" / "-Infinity". */
@@ -51,8 +52,8 @@ export class RunDto {
   job_id!: string | null;
   /** running | finished | failed | aborted (goodseed files may say other things, e.g. unknown). */
   status!: string;
-  @ApiProperty({ enum: ['trainyard', 'goodseed'] })
-  source!: 'trainyard' | 'goodseed';
+  @ApiProperty({ enum: RUN_SOURCES })
+  source!: RunSource;
   /** ISO 8601. */
   created_at!: string | null;
   /** ISO 8601. */
@@ -96,6 +97,50 @@ export class ListRunsQueryDto {
   @IsIn(RUN_STATUSES)
   @ApiProperty({ enum: RUN_STATUSES, required: false })
   status?: RunStatus;
+}
+
+/**
+ * `GET /api/runs/page`: `GET /api/runs`'s filters, a text search and the source, a page at a time
+ * (default 100 runs).
+ */
+export class ListRunsPageQueryDto extends PageQueryDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  project?: string;
+
+  /** Only the run of this job. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  job?: string;
+
+  @IsOptional()
+  @IsIn(RUN_STATUSES)
+  @ApiProperty({ enum: RUN_STATUSES, required: false })
+  status?: RunStatus;
+
+  /** Only runs whose name, project or id contains this text (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+
+  /** Only Trainyard's runs, or only goodseed's files. */
+  @IsOptional()
+  @IsIn(RUN_SOURCES)
+  @ApiProperty({ enum: RUN_SOURCES, required: false })
+  source?: RunSource;
+}
+
+export class RunPageDto {
+  /** Trainyard's runs newest first, then goodseed's newest first. */
+  items!: RunDto[];
+  /** How many runs match the filters in all. */
+  total!: number;
+  /** Pass as `cursor` to get the next page; null at the end. */
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor!: string | null;
 }
 
 export class MetricPointDto {

@@ -6,7 +6,6 @@ import { Journal } from '@trainyard/journal';
 import { downsample, DownsampledSeries } from './downsample';
 import { GoodseedRuns } from './goodseed-runs';
 import {
-  RunFilter,
   RunRepository,
   RunRow,
   SeriesColumns,
@@ -14,6 +13,15 @@ import {
   StringQuery,
 } from './infrastructure/run.repository';
 import { LogBatch, RunStatus } from './log-batch';
+import {
+  byListOrder,
+  listKeyOf,
+  listsAfter,
+  RunListCursor,
+  RunListFilter,
+  RunPage,
+  RunSummary,
+} from './run-list';
 import { runIdOfToken, runTokenMatches, RUN_TOKEN_PREFIX } from './run-tokens';
 import { ConfigJsonValue, decodeConfig } from './run-values';
 import { SeriesCache, stepRange } from './series-cache';
@@ -21,19 +29,6 @@ import { RunCreatedEvent, RunDeletedEvent, RunStatusChangedEvent } from './track
 
 /** The only route a run's ingest token may call. */
 export const RUN_INGEST_ROUTE = 'POST /api/runs/:run_id/log';
-
-export type RunSource = 'trainyard' | 'goodseed';
-
-export interface RunSummary {
-  run_id: string;
-  name: string | null;
-  project: string | null;
-  job_id: string | null;
-  status: string;
-  source: RunSource;
-  created_at: string | null;
-  updated_at: string | null;
-}
 
 export interface RunConfig {
   path: string;
@@ -210,20 +205,48 @@ export class RunsService implements OnModuleInit {
     this.writes.delete(runId);
   }
 
-  /** Native runs newest first, then goodseed runs (which have no job) unless filtered by job. */
-  async list(filter: RunFilter): Promise<RunSummary[]> {
-    const native = (await this.runs.list(filter)).map(summaryOf);
-    if (filter.job_id !== undefined) return native;
-    const imported = this.goodseed
+  /** Every matching run: Trainyard's newest first, then goodseed's (which have no job) newest first. */
+  async list(filter: RunListFilter): Promise<RunSummary[]> {
+    const native = filter.source === 'goodseed' ? [] : (await this.runs.list(filter)).map(summaryOf);
+    return [...native, ...this.imported(filter)];
+  }
+
+  /**
+   * At most `limit` runs of `list`'s order, after `after` (from the start when null), and how many
+   * match in all. Trainyard's runs are read off their index only as far as the page needs; goodseed's
+   * files are all read (as `list` reads them), since their metadata is inside each file.
+   */
+  async page(filter: RunListFilter, limit: number, after: RunListCursor | null): Promise<RunPage> {
+    const imported = this.imported(filter);
+    const native = filter.source !== 'goodseed';
+    const total = (native ? await this.runs.count(filter) : 0) + imported.length;
+    const items: RunSummary[] = [];
+    if (native && after?.source !== 'goodseed')
+      items.push(...(await this.runs.list(filter, after?.key ?? null, limit + 1)).map(summaryOf));
+    if (items.length <= limit) {
+      const from = after?.source === 'goodseed' ? imported.findIndex((r) => listsAfter(after.key, r)) : 0;
+      if (from >= 0) items.push(...imported.slice(from, from + limit + 1 - items.length));
+    }
+    const more = items.length > limit;
+    items.length = Math.min(items.length, limit);
+    const last = items[items.length - 1];
+    return { items, total, next: more ? { source: last.source, key: listKeyOf(last) } : null };
+  }
+
+  /** The goodseed runs matching `filter`, in list order (none when it asks for a job's runs). */
+  private imported(filter: RunListFilter): RunSummary[] {
+    if (filter.job_id !== undefined || filter.source === 'trainyard') return [];
+    const text = filter.text?.toLowerCase();
+    return this.goodseed
       .list()
       .filter(
         (r) =>
           (filter.project === undefined || r.project === filter.project) &&
-          (filter.status === undefined || r.status === filter.status),
+          (filter.status === undefined || r.status === filter.status) &&
+          (!text || [r.name ?? '', r.project, r.run_id].some((v) => v.toLowerCase().includes(text))),
       )
-      .map((r) => this.goodseedSummary(r));
-    imported.sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? ''));
-    return [...native, ...imported];
+      .map((r) => this.goodseedSummary(r))
+      .sort(byListOrder);
   }
 
   async get(runId: string): Promise<RunSummary & { configs: RunConfig[] }> {

@@ -162,13 +162,16 @@ export class RunChartsComponent {
 
   private async load(): Promise<void> {
     const runs = this.runs();
+    // Stale only when other runs are charted by now: the same runs come as new objects with every
+    // read of the list (an answer dropped for that was never asked for again: "No metrics" for good).
+    const ids = this.ids();
     try {
       const lists = await Promise.all(
         runs.map(
           async (r) => (await metricPaths({ client: this.api, path: { run_id: r.run_id } })).data.paths,
         ),
       );
-      if (runs !== this.runs()) return;
+      if (ids !== this.ids()) return;
       const next = sortPaths(new Set(lists.flat()));
       const prev = this.paths();
       if (next.length !== prev.length || next.some((p, i) => p !== prev[i])) this.paths.set(next);

@@ -11,15 +11,16 @@ import {
 } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import {
+  type ListRunsPageData,
   type RunDetailDto,
   type RunDto,
   type StringPointOutDto,
   deleteRun,
   getRun,
-  listRuns,
+  listRunsPage,
   stringSeries,
 } from '@trainyard/sdk';
-import { API, errorMessage } from '../core/api';
+import { API, errorMessage, isStatus } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { formatTime } from '../core/format';
 import { NewestAnswer } from '../core/newest-answer';
@@ -31,11 +32,16 @@ import { RunChartsComponent } from './run-charts.component';
 
 const LIST_POLL_MS = 5000;
 /**
- * Rows drawn at first, and added by each "Show more": a sweep leaves thousands of runs, and drawing
- * all of them (10,000: ~15 s before the first row showed, and every filter keystroke re-drew them)
- * froze the page.
+ * Rows read and drawn at first, and added by each "Show more": a sweep leaves thousands of runs, and
+ * drawing all of them (10,000: ~15 s before the first row showed, and every filter keystroke re-drew
+ * them) froze the page; reading them all every 5 s (2 MB of JSON at 10,000) kept the server busy.
  */
 const ROWS_STEP = 200;
+/** The most runs one `GET /api/runs/page` answers with. */
+const PAGE_MAX = 1000;
+type RunStatus = NonNullable<NonNullable<ListRunsPageData['query']>['status']>;
+/** Typing in the filter searches once it pauses this long. */
+const SEARCH_DELAY_MS = 250;
 const STRINGS_TAIL = 50;
 
 /**
@@ -124,12 +130,10 @@ const STRINGS_TAIL = 50;
           }
         </tbody>
       </table>
-      @if (shown().length > rows().length) {
+      @if (total() > rows().length) {
         <div class="more-row">
-          <span class="muted">Showing {{ rows().length }} of {{ shown().length }}</span>
-          <button type="button" class="btn btn-sm" (click)="rowLimit.set(rowLimit() + rowsStep)">
-            Show more
-          </button>
+          <span class="muted">Showing {{ rows().length }} of {{ total() }}</span>
+          <button type="button" class="btn btn-sm" (click)="showMore()">Show more</button>
         </div>
       }
     </div>
@@ -357,7 +361,9 @@ export class RunsPageComponent {
   private readonly route = inject(ActivatedRoute);
   private readonly confirm = inject(ConfirmStore);
 
+  /** The first `rowLimit` runs that match the filters, newest first, and how many match in all. */
   protected readonly runs = signal<RunDto[]>([]);
+  protected readonly total = signal(0);
   protected readonly loaded = signal(false);
   protected readonly error = signal<string | null>(null);
   /** Why the last Delete run was refused (e.g. its job has not ended); cleared when another run opens. */
@@ -373,27 +379,24 @@ export class RunsPageComponent {
   protected readonly strings = signal<StringPointOutDto[]>([]);
   protected readonly stringsTotal = signal(0);
 
-  protected readonly shown = computed(() => {
-    const text = this.text().trim().toLowerCase();
-    return this.runs().filter(
-      (r) =>
-        (!this.status() || r.status === this.status()) &&
-        (!this.source() || r.source === this.source()) &&
-        (!text || `${r.name ?? ''} ${r.project ?? ''} ${r.run_id}`.toLowerCase().includes(text)),
-    );
-  });
-  /** How many of `shown` are drawn (a step more per "Show more"; back to one step when a filter changes). */
-  protected readonly rowLimit = signal(ROWS_STEP);
-  protected readonly rowsStep = ROWS_STEP;
-  protected readonly rows = computed(() => this.shown().slice(0, this.rowLimit()));
+  /** How many runs are read and drawn (a step more per "Show more"; back to one step when a filter changes). */
+  private readonly rowLimit = signal(ROWS_STEP);
+  protected readonly rows = this.runs.asReadonly();
   private readonly byId = computed(() => new Map(this.runs().map((r) => [r.run_id, r])));
-  protected readonly openRun = computed(() => this.byId().get(this.openId() ?? '') ?? null);
+  /** The open run: from the list, or (when the filters or the page leave it out) from its own read. */
+  protected readonly openRun = computed<RunDto | null>(() => {
+    const id = this.openId();
+    const detail = this.detail();
+    return this.byId().get(id ?? '') ?? (detail && detail.run_id === id ? detail : null);
+  });
+  /** The compared runs (the URL's ids but the open one), each as fresh as the list or its own read. */
+  private readonly comparedIds = computed(() => this.compare().filter((id) => id !== this.openId()));
   protected readonly compareRuns = computed(() =>
-    this.compare()
-      .filter((id) => id !== this.openId())
-      .map((id) => this.byId().get(id))
+    this.comparedIds()
+      .map((id) => this.byId().get(id) ?? this.compareDetails().find((d) => d.run_id === id))
       .filter((r): r is RunDto => !!r),
   );
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
   protected readonly chartRuns = computed<ChartRun[]>(() => {
     const open = this.openRun();
     const runs = open ? [open, ...this.compareRuns()] : [];
@@ -427,26 +430,33 @@ export class RunsPageComponent {
       this.openId.set(q.get('run'));
       this.compare.set((q.get('compare') ?? '').split(',').filter(Boolean));
     });
-    inject(DestroyRef).onDestroy(startPolling(() => this.load(), LIST_POLL_MS));
+    const destroyRef = inject(DestroyRef);
+    destroyRef.onDestroy(startPolling(() => this.load(), LIST_POLL_MS));
+    destroyRef.onDestroy(() => clearTimeout(this.searchTimer));
     effect(() => {
       const id = this.openId();
       untracked(() => void this.loadDetail(id));
     });
-    // Keyed by the ids (a string): the list's 5-second refresh makes new run objects, not new ids.
-    const comparedIds = computed(() =>
-      this.compareRuns()
-        .map((r) => r.run_id)
-        .join(','),
-    );
+    // Keyed by the ids (a string), not the run objects each read makes anew.
+    const comparedKey = computed(() => this.comparedIds().join(','));
     effect(() => {
-      const ids = comparedIds().split(',').filter(Boolean);
+      const ids = comparedKey().split(',').filter(Boolean);
       untracked(() => void this.loadCompared(ids));
     });
   }
 
+  /** A new filter reads the list again from its first rows; typed text once the typing pauses. */
   protected filterBy(filter: WritableSignal<string>, value: string): void {
     filter.set(value);
     this.rowLimit.set(ROWS_STEP);
+    clearTimeout(this.searchTimer);
+    if (filter === this.text) this.searchTimer = setTimeout(() => void this.load(), SEARCH_DELAY_MS);
+    else void this.load();
+  }
+
+  protected showMore(): void {
+    this.rowLimit.set(this.rowLimit() + ROWS_STEP);
+    void this.load();
   }
 
   protected label(run: RunDto): string {
@@ -498,9 +508,10 @@ export class RunsPageComponent {
   private async load(): Promise<void> {
     const ticket = this.listAnswers.begin();
     try {
-      const { data } = await listRuns({ client: this.api });
+      const { runs, total } = await this.readRuns(this.rowLimit());
       if (!this.listAnswers.accept(ticket)) return;
-      this.runs.set(data);
+      this.runs.set(runs);
+      this.total.set(total);
       this.error.set(null);
     } catch (err) {
       if (this.listAnswers.accept(ticket)) this.error.set(errorMessage(err));
@@ -511,15 +522,35 @@ export class RunsPageComponent {
     if (open?.status === 'running') void this.loadDetail(open.run_id);
   }
 
-  /** The compared runs' details; a newer comparison wins over an older read. */
-  private async loadCompared(ids: readonly string[]): Promise<void> {
-    try {
-      const details = await Promise.all(ids.map((id) => getRun({ client: this.api, path: { run_id: id } })));
-      const now = this.compareRuns().map((r) => r.run_id);
-      if (now.join() === ids.join()) this.compareDetails.set(details.map((d) => d.data));
-    } catch (err) {
-      this.error.set(errorMessage(err));
+  /** The first `count` runs matching the filters (a page at a time), and how many match in all. */
+  private async readRuns(count: number): Promise<{ runs: RunDto[]; total: number }> {
+    const query: ListRunsPageData['query'] = {
+      q: this.text().trim() || undefined,
+      status: (this.status() || undefined) as RunStatus | undefined,
+      source: (this.source() || undefined) as RunDto['source'] | undefined,
+    };
+    const runs: RunDto[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const limit = Math.min(count - runs.length, PAGE_MAX);
+      const { data } = await listRunsPage({ client: this.api, query: { ...query, limit, cursor } });
+      runs.push(...data.items);
+      if (!data.next_cursor || runs.length >= count) return { runs, total: data.total };
+      cursor = data.next_cursor;
     }
+  }
+
+  /** The compared runs' details; a newer comparison wins over an older read. A deleted run is left out. */
+  private async loadCompared(ids: readonly string[]): Promise<void> {
+    const reads = await Promise.allSettled(
+      ids.map((id) => getRun({ client: this.api, path: { run_id: id } })),
+    );
+    if (this.comparedIds().join() !== ids.join()) return;
+    this.compareDetails.set(reads.flatMap((r) => (r.status === 'fulfilled' ? [r.value.data] : [])));
+    const failed = reads.find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected' && !isStatus(r.reason, 404),
+    );
+    if (failed) this.error.set(errorMessage(failed.reason));
   }
 
   private async loadDetail(id: string | null): Promise<void> {

@@ -1,4 +1,4 @@
-import { containsPattern, searchTerms } from './job.repository';
+import { searchTerms } from './job.repository';
 
 describe('job search terms', () => {
   it('splits on whitespace and keeps a "quoted phrase" whole', () => {
@@ -8,9 +8,5 @@ describe('job search terms', () => {
       'lr=3e-4',
     ]);
     expect(searchTerms('"" ')).toEqual([]);
-  });
-
-  it('escapes LIKE wildcards and the escape character itself', () => {
-    expect(containsPattern('100%_a\\b')).toBe('%100\\%\\_a\\\\b%');
   });
 });

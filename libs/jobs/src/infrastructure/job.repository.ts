@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { Database, insertRow, queryRows, selectRows, Tx, updateRows } from '@trainyard/database';
+import {
+  containsPattern,
+  Database,
+  insertRow,
+  queryRows,
+  selectRows,
+  Tx,
+  updateRows,
+} from '@trainyard/database';
 import { In } from 'typeorm';
 import type { Job } from '../job';
 import type { JobSort } from '../jobs.dto';
@@ -141,11 +149,6 @@ export interface ListPage<C> {
 
 /** `toISOString()` output: the only form of a sorted cursor's `now` (it is written into SQL as a literal). */
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** `value` as a LIKE pattern that matches it literally anywhere (with `ESCAPE '\'`). */
-export function containsPattern(value: string): string {
-  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** The terms of a search: whitespace-separated words, or a "quoted phrase" as one term. */
 export function searchTerms(text: string): string[] {

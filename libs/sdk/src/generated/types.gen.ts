@@ -3224,6 +3224,21 @@ export type RunDto = {
     updated_at: string | null;
 };
 
+export type RunPageDto = {
+    /**
+     * Trainyard's runs newest first, then goodseed's newest first.
+     */
+    items: Array<RunDto>;
+    /**
+     * Pass as `cursor` to get the next page; null at the end.
+     */
+    next_cursor: string | null;
+    /**
+     * How many runs match the filters in all.
+     */
+    total: number;
+};
+
 export type RunStatus = 'running' | 'finished' | 'failed' | 'aborted';
 
 /**
@@ -7505,6 +7520,55 @@ export type CreateRunResponses = {
 };
 
 export type CreateRunResponse = CreateRunResponses[keyof CreateRunResponses];
+
+export type ListRunsPageData = {
+    body?: never;
+    path?: never;
+    query?: {
+        status?: 'running' | 'finished' | 'failed' | 'aborted';
+        /**
+         * Only Trainyard's runs, or only goodseed's files.
+         */
+        source?: 'trainyard' | 'goodseed';
+        project?: string;
+        /**
+         * Only the run of this job.
+         */
+        job?: string;
+        /**
+         * Only runs whose name, project or id contains this text (case-insensitive).
+         */
+        q?: string;
+        /**
+         * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
+         */
+        cursor?: string;
+        /**
+         * Page size, 1..1000.
+         */
+        limit?: number;
+    };
+    url: '/api/runs/page';
+};
+
+export type ListRunsPageErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+};
+
+export type ListRunsPageError = ListRunsPageErrors[keyof ListRunsPageErrors];
+
+export type ListRunsPageResponses = {
+    200: RunPageDto;
+};
+
+export type ListRunsPageResponse = ListRunsPageResponses[keyof ListRunsPageResponses];
 
 export type DeleteRunData = {
     body?: never;

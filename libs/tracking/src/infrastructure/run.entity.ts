@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** A tracking run: one per job, or created by a client. */
 @Entity('runs')
 @Index('idx_runs_job_id', ['job_id'])
+@Index('idx_runs_created_at', ['created_at', 'run_id'])
 export class RunEntity {
   /** URL-safe id (`r_<ms>_<hex>`). */
   @PrimaryColumn({ type: 'text' })

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type Sqlite from 'better-sqlite3';
-import type { FindOptionsWhere } from 'typeorm';
-import { Database, insertRow, Tx, updateRows } from '@trainyard/database';
+import { containsPattern, Database, insertRow, Tx, updateRows } from '@trainyard/database';
 import type { LogBatch, RunStatus } from '../log-batch';
 import type { StoredConfig } from '../run-values';
 import { RunEntity } from './run.entity';
@@ -12,6 +11,14 @@ export interface RunFilter {
   project?: string;
   job_id?: string;
   status?: RunStatus;
+  /** A case-insensitive (ASCII) substring of the run's name, project or id. */
+  text?: string;
+}
+
+/** Where a run sits in lists: newest first, the run id breaking ties. */
+export interface RunListKey {
+  created_at: string;
+  run_id: string;
 }
 
 /** A series' points in step order: NaN where the stored value is NULL. */
@@ -30,6 +37,30 @@ export interface StringPoint {
 const ROWS_PER_INSERT = 500;
 
 type Statements = ReturnType<typeof prepare>;
+
+interface Where {
+  clauses: string[];
+  params: unknown[];
+}
+
+function runWhere(filter: RunFilter): Where {
+  const where: Where = { clauses: [], params: [] };
+  for (const column of ['project', 'job_id', 'status'] as const) {
+    if (filter[column] === undefined) continue;
+    where.clauses.push(`${column} = ?`);
+    where.params.push(filter[column]);
+  }
+  if (filter.text) {
+    const like = containsPattern(filter.text);
+    where.clauses.push(
+      "(name LIKE ? ESCAPE '\\' OR project LIKE ? ESCAPE '\\' OR run_id LIKE ? ESCAPE '\\')",
+    );
+    where.params.push(like, like, like);
+  }
+  return where;
+}
+
+const whereSql = (where: Where) => (where.clauses.length ? `WHERE ${where.clauses.join(' AND ')}` : '');
 
 function prepare(db: Sqlite.Database) {
   const upsertMetrics = (rows: number) =>
@@ -131,12 +162,31 @@ export class RunRepository {
     return newest;
   }
 
-  async list(filter: RunFilter): Promise<RunRow[]> {
-    const where: FindOptionsWhere<RunEntity> = {};
-    if (filter.project !== undefined) where.project = filter.project;
-    if (filter.job_id !== undefined) where.job_id = filter.job_id;
-    if (filter.status !== undefined) where.status = filter.status;
-    return this.database.manager.find(RunEntity, { where, order: { created_at: 'DESC' } });
+  /**
+   * The runs matching `filter` in list order (newest first), after `after` when given, at most
+   * `limit` of them (all without one): read in order off idx_runs_created_at, so a page costs O(page).
+   */
+  async list(filter: RunFilter, after: RunListKey | null = null, limit?: number): Promise<RunRow[]> {
+    const where = runWhere(filter);
+    if (after) {
+      where.clauses.push('(created_at < ? OR (created_at = ? AND run_id < ?))');
+      where.params.push(after.created_at, after.created_at, after.run_id);
+    }
+    return this.database.manager.query(
+      `SELECT * FROM runs ${whereSql(where)} ORDER BY created_at DESC, run_id DESC` +
+        (limit === undefined ? '' : ` LIMIT ${Math.trunc(limit)}`),
+      where.params,
+    );
+  }
+
+  /** How many runs match `filter`. */
+  async count(filter: RunFilter): Promise<number> {
+    const where = runWhere(filter);
+    const [row] = await this.database.manager.query<Array<{ n: number }>>(
+      `SELECT COUNT(*) AS n FROM runs ${whereSql(where)}`,
+      where.params,
+    );
+    return row.n;
   }
 
   /**
