@@ -214,6 +214,35 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(unknown.stderr).toMatch(/^trainyard: --node zz: no cluster member's node id starts with "zz"/);
   });
 
+  it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
+    const bundle = await json(
+      ...across(2, 1),
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      'TORCHRUN_LINES=4',
+      '--env',
+      'TORCHRUN_LINE_DELAY=0.4',
+      '--',
+      'train.py',
+    );
+    const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
+    await ranksIn(bundle, ['running', 'done'], 'both ranks started');
+    const tailed = await run('cluster', 'tail', bundle.id.slice(-8), '--rank', String(remote.node_rank));
+    expect(tailed).toMatchObject({ code: 0, stderr: '' });
+    // That rank's own job, read through node 0: its first line names it, then every line once.
+    const lines = tailed.stdout.split(/\r?\n/).filter(Boolean);
+    expect(lines).toEqual([
+      `torchrun in ${remote.queue_id}`,
+      ...[1, 2, 3, 4].map((i) => `rank log line ${i}`),
+    ]);
+    expect((await rankJobs(bundle))[bundle.ranks.indexOf(remote)].status).toBe('done');
+
+    const noRank = await run('cluster', 'tail', bundle.id, '--rank', '7');
+    expect(noRank).toMatchObject({ code: 2, stdout: '' });
+    expect(noRank.stderr).toBe(`trainyard: ${bundle.id} has no rank 7 (its ranks: 0, 1)\n`);
+  });
+
   it('an unknown bundle id exits 5 with a clear message; usage mistakes exit 2', async () => {
     const whole = await run('cluster', 'jobs', 'cj_1000000000000_deadbeef');
     expect(whole).toMatchObject({ code: 5, stdout: '' });

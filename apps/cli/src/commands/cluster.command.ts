@@ -7,6 +7,8 @@ import {
   getClusterMaster,
   getClusterMembers,
   getClusterSelf,
+  getNodeJob,
+  getNodeJobLog,
   listClusterJobs,
   submitClusterJob,
   TrainyardApiError,
@@ -25,9 +27,11 @@ import {
 import { collect, parseInteger, splitKeyValue } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
+import { TerminalOutputFilter } from '../terminal-filter';
 import { Cell, escapeControls, formatAge, renderPairs, renderTable } from '../format';
 import { onlyOne } from '../job-id';
 import type { CommandRunner } from './runner';
+import { exitCodeFor } from './job.command';
 import { statusStyle } from './sched.command';
 
 /** A whole bundle id, as the server makes them (`cj_<ms>_<8 hex>`). */
@@ -413,6 +417,55 @@ export async function reportWithClusterHint(ctx: CliContext, err: unknown): Prom
   return failure.exitCode;
 }
 
+/** How long one read of a rank's log waits at its end for more (the API's long poll; ≤ 20 s). */
+const RANK_LOG_WAIT_MS = 15_000;
+
+/**
+ * Streams rank `rank`'s terminal output from its node (through this server:
+ * GET /api/cluster/nodes/{node}/jobs/{job}/tty, long-polling at the end) until its job ends;
+ * resolves with the job's exit code as `job tail` gives it. Output goes through
+ * {@link TerminalOutputFilter} on a terminal unless `raw`.
+ */
+async function tailRank(ctx: CliContext, bundle: BundleDto, rank: number, raw: boolean): Promise<number> {
+  const target = bundle.ranks.find((r) => r.node_rank === rank);
+  if (!target)
+    throw new CliError(
+      `${bundle.id} has no rank ${rank} (its ranks: ${bundle.ranks.map((r) => r.node_rank).join(', ')})`,
+      EXIT.invalid,
+    );
+  if (!target.queue_id)
+    throw new CliError(
+      `rank ${rank} of ${bundle.id} has no job on ${target.hostname} (yet): nothing to show`,
+    );
+  const path = { node_id: target.node_id, queue_id: target.queue_id };
+  // Silence until it starts would look like a hang (stderr: stdout is its output).
+  if (target.status === 'queued')
+    process.stderr.write(
+      `trainyard: rank ${rank} (${target.queue_id} on ${target.hostname}) is queued; its output follows once it starts\n`,
+    );
+  const filter = process.stdout.isTTY && !raw ? new TerminalOutputFilter() : null;
+  let offset: number | undefined; // the backlog first, then from where the last read stopped
+  try {
+    for (;;) {
+      const { data, response } = await getNodeJobLog({
+        client: ctx.client,
+        path,
+        query: offset === undefined ? {} : { offset, wait_ms: RANK_LOG_WAIT_MS },
+        parseAs: 'arrayBuffer',
+      });
+      const bytes = new Uint8Array(data as unknown as ArrayBuffer);
+      if (bytes.length) process.stdout.write(filter ? filter.write(bytes) : bytes);
+      const ended = response.headers.get('x-trainyard-log-ended') === 'true';
+      if (ended && (bytes.length === 0 || offset === undefined)) break;
+      offset = Number(response.headers.get('x-trainyard-log-next-offset'));
+    }
+  } finally {
+    if (filter) process.stdout.write(filter.end());
+  }
+  const { data: job } = await getNodeJob({ client: ctx.client, path });
+  return exitCodeFor(job);
+}
+
 export function registerCluster(program: Command, run: CommandRunner): void {
   const cluster = program
     .command('cluster')
@@ -459,6 +512,25 @@ export function registerCluster(program: Command, run: CommandRunner): void {
         }
         const { data } = await listClusterJobs({ client: ctx.client });
         ctx.output(data, () => (data.items.length ? renderBundles(ctx, data.items) : 'no cluster jobs'));
+      }),
+    );
+
+  cluster
+    .command('tail')
+    .description(
+      "stream one rank's terminal output live from its node (through this server), until its job " +
+        "ends; exits with that job's exit code, as `job tail` does. On a terminal, title/clipboard " +
+        'sequences and terminal queries are dropped (colours and progress bars kept)',
+    )
+    .argument('<id>', 'a bundle id (cj_…), or a unique prefix or suffix of one')
+    .option('-r, --rank <n>', 'the node rank (default 0: the one hosting the rendezvous)')
+    .option('--raw', 'write the output byte for byte, escape sequences included')
+    .action(
+      run(async (ctx, given: string, options: { rank?: string; raw?: boolean }) => {
+        const rank = options.rank === undefined ? 0 : parseInteger(options.rank, '--rank', { min: 0 });
+        const id = await resolveBundleId(ctx.client, given);
+        const { data } = await getClusterJob({ client: ctx.client, path: { id } });
+        return tailRank(ctx, data, rank, options.raw === true);
       }),
     );
 
