@@ -14,12 +14,19 @@ a new run is created (``name``, ``project``).
 Points are queued and sent by a background thread in batches (at most 5,000 points per request, well
 under the server's 10,000-point / 1 MiB limits); ``close()`` sends the rest and the status.
 Same path + step overwrites (goodseed semantics); NaN and +-Infinity are kept.
+
+A busy or unreachable server (a restart, an outage) never stops the training: what could not be
+sent is kept and sent again (every 0.5 s, backing off to 30 s) until the server takes it; at most
+``max_pending_points`` are kept (the oldest go first, counted on stderr). ``close()`` waits up to
+``close_timeout`` seconds for them, then says on stderr what it could not send. Only a refusal
+(4xx: a bad value, a closed run) raises, from the next call.
 """
 
 import datetime
 import json
 import math
 import os
+import sys
 import threading
 import time
 import urllib.error
@@ -29,6 +36,8 @@ __all__ = ["Run", "TrackingError"]
 
 MAX_POINTS_PER_REQUEST = 5000
 MAX_BYTES_PER_REQUEST = 900 * 1024
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 30.0
 
 
 class TrackingError(RuntimeError):
@@ -73,10 +82,45 @@ def _flatten(data, prefix=""):
     return out
 
 
+def _warn(message):
+    print(f"trainyard_tracking: {message}", file=sys.stderr, flush=True)
+
+
+def _points(requests):
+    return sum(len(r.get("metrics", ())) + len(r.get("strings", ())) for r in requests)
+
+
+def _requests(metrics, strings, configs):
+    """The log requests for these points and configs: configs first, then batches under the limits."""
+    requests = [{"configs": configs}] if configs else []
+    batch, size = {"metrics": [], "strings": []}, 0
+    for kind, point in [("metrics", p) for p in metrics] + [("strings", p) for p in strings]:
+        point_size = len(json.dumps(point)) + 1
+        count = len(batch["metrics"]) + len(batch["strings"])
+        if count and (count >= MAX_POINTS_PER_REQUEST or size + point_size > MAX_BYTES_PER_REQUEST):
+            requests.append(batch)
+            batch, size = {"metrics": [], "strings": []}, 0
+        batch[kind].append(point)
+        size += point_size
+    if batch["metrics"] or batch["strings"]:
+        requests.append(batch)
+    return requests
+
+
 class Run:
     """A tracking run on a Trainyard server; see the module docstring."""
 
-    def __init__(self, run_id=None, url=None, token=None, name=None, project=None, flush_interval=1.0):
+    def __init__(
+        self,
+        run_id=None,
+        url=None,
+        token=None,
+        name=None,
+        project=None,
+        flush_interval=1.0,
+        max_pending_points=1_000_000,
+        close_timeout=120.0,
+    ):
         env = os.environ
         self.url = (url or env.get("TRAINYARD_URL") or "http://127.0.0.1:8765").rstrip("/")
         self._token = token or env.get("TRAINYARD_RUN_TOKEN") or self._token_file() or env.get("TRAINYARD_TOKEN")
@@ -91,6 +135,11 @@ class Run:
         self._closed = False
         self._error = None
         self._interval = flush_interval
+        self._max_pending = max_pending_points
+        self._close_timeout = close_timeout
+        # Requests the server has not taken yet (it was busy or unreachable), oldest first.
+        self._unsent = []
+        self._dropped = 0
         self._thread = threading.Thread(target=self._loop, name="trainyard-tracking", daemon=True)
         self._thread.start()
 
@@ -130,14 +179,15 @@ class Run:
             self._lock.notify()
 
     def close(self, status="finished"):
-        """Sends everything queued and the final status (finished or failed); waits for it."""
+        """Sends everything queued and the final status (finished or failed), waiting up to
+        ``close_timeout`` s while the server is unreachable; raises a refusal (4xx) met meanwhile."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+            self._status = status
             self._lock.notify()
         self._thread.join()
-        self._send({"status": status})
         if self._error:
             raise self._error
 
@@ -164,48 +214,53 @@ class Run:
             raise self._error
 
     def _loop(self):
+        deadline = None  # set at close: how long the last requests may wait for the server
+        delay = 0.0  # while the server is unreachable: the wait before trying again
         while True:
             with self._lock:
-                if not self._closed and len(self._metrics) + len(self._strings) < MAX_POINTS_PER_REQUEST:
-                    self._lock.wait(self._interval)
+                full = len(self._metrics) + len(self._strings) >= MAX_POINTS_PER_REQUEST
+                if not self._closed and not full:
+                    self._lock.wait(delay or self._interval)
                 metrics, self._metrics = self._metrics, []
                 strings, self._strings = self._strings, []
                 configs, self._configs = self._configs, {}
-                closing = self._closed
+                if self._closed and deadline is None:
+                    deadline = time.monotonic() + self._close_timeout
+            self._unsent.extend(_requests(metrics, strings, configs))
+            if deadline is not None:
+                self._unsent.append({"status": self._status})
             try:
-                self._send_all(metrics, strings, configs)
+                while self._unsent:
+                    self._request("POST", f"/api/runs/{self.run_id}/log", self._unsent[0])
+                    self._unsent.pop(0)
+                if delay:
+                    _warn("the server takes this run's points again")
+                delay = 0.0
             except TrackingError as err:
-                with self._lock:
-                    self._error = err
-                return
-            if closing:
+                if getattr(err, "status", 500) < 500:  # a refusal: final
+                    with self._lock:
+                        self._error = err
+                    return
+                if not delay:
+                    _warn(f"keeping this run's points until the server answers again ({err})")
+                delay = min(RETRY_MAX_S, delay * 2 if delay else RETRY_FIRST_S)
+                self._keep_within_limit()
+                if deadline is not None:
+                    if time.monotonic() >= deadline:
+                        _warn(f"gave up after {self._close_timeout:g} s: {_points(self._unsent)} points and the status not sent ({err})")
+                        return
+                    self._unsent.pop()  # the status, appended again on the next try
+                    time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                continue
+            if deadline is not None:
                 return
 
-    def _send_all(self, metrics, strings, configs):
-        if configs:
-            self._send({"configs": configs})
-        points = [("metrics", p) for p in metrics] + [("strings", p) for p in strings]
-        batch, size = {"metrics": [], "strings": []}, 0
-        for kind, point in points:
-            point_size = len(json.dumps(point)) + 1
-            if batch["metrics"] or batch["strings"]:
-                if len(batch["metrics"]) + len(batch["strings"]) >= MAX_POINTS_PER_REQUEST or size + point_size > MAX_BYTES_PER_REQUEST:
-                    self._send(batch)
-                    batch, size = {"metrics": [], "strings": []}, 0
-            batch[kind].append(point)
-            size += point_size
-        if batch["metrics"] or batch["strings"]:
-            self._send(batch)
-
-    def _send(self, body, attempts=5):
-        for attempt in range(attempts):
-            try:
-                return self._request("POST", f"/api/runs/{self.run_id}/log", body)
-            except TrackingError as err:
-                # Refusals (4xx) are final; a busy or unreachable server is retried with backoff.
-                if getattr(err, "status", 500) < 500 or attempt == attempts - 1:
-                    raise
-                time.sleep(0.5 * 2**attempt)
+    def _keep_within_limit(self):
+        """Drops the oldest unsent points past ``max_pending_points`` (configs are kept)."""
+        while _points(self._unsent) > self._max_pending:
+            oldest = next(i for i, r in enumerate(self._unsent) if r.get("metrics") or r.get("strings"))
+            self._dropped += _points([self._unsent.pop(oldest)])
+            _warn(f"{self._dropped} points dropped so far: the server has been unreachable too long")
 
     def _request(self, method, path, body):
         data = json.dumps(body, allow_nan=False).encode("utf-8")
