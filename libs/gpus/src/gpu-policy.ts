@@ -11,9 +11,6 @@ export interface GpuPolicy {
 
 export const DEFAULT_GPU_POLICY: Readonly<GpuPolicy> = Object.freeze({ disabled: false, min_priority: null });
 
-/** Bounds of `min_priority` (priorities are plain integers; this only keeps them sane). */
-export const MIN_PRIORITY_LIMIT = 1_000_000;
-
 export function samePolicy(a: GpuPolicy, b: GpuPolicy): boolean {
   return a.disabled === b.disabled && a.min_priority === b.min_priority;
 }

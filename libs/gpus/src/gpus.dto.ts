@@ -6,8 +6,7 @@ import {
   type GpuProviderKind,
   type GpuProviderState,
 } from './gpu.types';
-import { CanonicalInt } from '@trainyard/core';
-import { MIN_PRIORITY_LIMIT } from './gpu-policy';
+import { CanonicalInt, MAX_PRIORITY } from '@trainyard/core';
 
 export class GpuProcessDto {
   pid!: number;
@@ -193,8 +192,8 @@ export class SetGpuPolicyRequestDto {
     type: 'integer',
     required: false,
     nullable: true,
-    minimum: -MIN_PRIORITY_LIMIT,
-    maximum: MIN_PRIORITY_LIMIT,
+    minimum: -MAX_PRIORITY,
+    maximum: MAX_PRIORITY,
     description:
       'Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). ' +
       'null clears the gate (every priority is admitted).',
@@ -202,8 +201,8 @@ export class SetGpuPolicyRequestDto {
   // IsOptional lets null through: null is "clear the gate", undefined "leave it".
   @IsOptional()
   @IsInt()
-  @Min(-MIN_PRIORITY_LIMIT)
-  @Max(MIN_PRIORITY_LIMIT)
+  @Min(-MAX_PRIORITY)
+  @Max(MAX_PRIORITY)
   min_priority?: number | null;
 }
 

@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
+import { MAX_KILL_GRACE_S, MAX_PRIORITY, MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
 /** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
@@ -58,11 +58,17 @@ export class SubmitJobRequestDto {
 
   /** Higher runs first; a GPU's min_priority gate admits only jobs at or above it. Default 0. */
   // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.
-  @ApiProperty({ type: 'integer', minimum: -1_000_000, maximum: 1_000_000, required: false, default: 0 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: -MAX_PRIORITY,
+    maximum: MAX_PRIORITY,
+    required: false,
+    default: 0,
+  })
   @IsOptional()
   @IsInt()
-  @Min(-1_000_000)
-  @Max(1_000_000)
+  @Min(-MAX_PRIORITY)
+  @Max(MAX_PRIORITY)
   priority?: number;
 
   /** Type-specific parameters; `command` takes `{argv: [...]}`. */

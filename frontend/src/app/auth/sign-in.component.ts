@@ -103,10 +103,14 @@ type Method = 'password' | 'token';
                   type="password"
                   autocomplete="current-password"
                   required
+                  [disabled]="!store.passwordSet()"
+                  [attr.aria-describedby]="store.passwordSet() ? null : 'password-hint'"
                   [(ngModel)]="password"
                 />
                 @if (!store.passwordSet()) {
-                  <span class="hint">No password is set yet: sign in with the token once to choose one.</span>
+                  <span id="password-hint" class="hint"
+                    >No password is set yet: sign in with the token once to choose one.</span
+                  >
                 }
               </div>
             } @else {
@@ -240,7 +244,8 @@ export class SignInComponent {
   /** The right token is always accepted, throttled or not; a password waits out the count. */
   protected readonly canSignIn = computed(() =>
     this.method() === 'password'
-      ? this.password() !== '' && this.waitSeconds() === 0
+      ? // With no password set every try is a wrong one, and counts against the sign-in throttle.
+        this.store.passwordSet() && this.password() !== '' && this.waitSeconds() === 0
       : this.token().trim() !== '',
   );
   protected readonly tooShort = computed(

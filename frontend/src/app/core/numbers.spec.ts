@@ -1,4 +1,4 @@
-import { parseDecimal, parseInteger } from './numbers';
+import { parseDecimal, parseInteger, parsePriority } from './numbers';
 
 describe('parseInteger', () => {
   it.each([
@@ -26,4 +26,18 @@ describe('parseDecimal', () => {
   it.each(['', 'e', '.', '0x10', 'Infinity', 'NaN', '1e999', '1,5'])('refuses %j', (text) =>
     expect(parseDecimal(text)).toBeNull(),
   );
+});
+
+describe('parsePriority', () => {
+  it('takes whole numbers the server takes (±1,000,000) and nothing past them', () => {
+    expect(['0', '-5', ' 1000000 ', '-1000000'].map(parsePriority)).toEqual([0, -5, 1_000_000, -1_000_000]);
+    expect(['1000001', '-1000001', '99999999999', '1.5', 'abc', ''].map(parsePriority)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
 });

@@ -1,3 +1,5 @@
+import { MAX_PRIORITY } from '@trainyard/sdk';
+
 /**
  * Strict reading of what a user typed into a numeric field. Number() is too lenient for a form
  * ("" → 0, "0x10" → 16, " 1e3 " → 1000), and an `<input type="number">` reports "" for text it cannot
@@ -10,6 +12,15 @@ export function parseInteger(text: string): number | null {
   if (!/^[+-]?\d+$/.test(t)) return null;
   const n = Number(t);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** The priorities the server takes (a job's, a GPU's gate), in words for a field's error. */
+export const PRIORITY_RANGE = `A whole number from ${(-MAX_PRIORITY).toLocaleString('en-US')} to ${MAX_PRIORITY.toLocaleString('en-US')}`;
+
+/** A priority: an integer within ±MAX_PRIORITY (the server refuses more); null for anything else. */
+export function parsePriority(text: string): number | null {
+  const n = parseInteger(text);
+  return n !== null && Math.abs(n) <= MAX_PRIORITY ? n : null;
 }
 
 /** A finite decimal number (`1.5`, `-.5`, `2e-3`); null for anything else (hex, Infinity, blank). */

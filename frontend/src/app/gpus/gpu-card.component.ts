@@ -82,7 +82,11 @@ import { sparklinePoints } from './sparkline';
         >
       }
       @if (gpu().reserved_by; as rid) {
-        <a class="badge badge-accent" [routerLink]="['/jobs', rid]" [title]="'Reserved by ' + rid">
+        <a
+          class="badge badge-accent clip"
+          [routerLink]="['/jobs', rid]"
+          [title]="'Reserved by ' + jobName(rid) + ' (' + rid + ')'"
+        >
           Reserved · {{ jobName(rid) }}
         </a>
       }
@@ -315,6 +319,7 @@ import { sparklinePoints } from './sparkline';
       flex-wrap: wrap;
       gap: 4px;
       min-height: 20px;
+      min-width: 0;
     }
     .meters {
       display: grid;

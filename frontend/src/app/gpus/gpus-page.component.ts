@@ -9,7 +9,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { FormsModule } from '@angular/forms';
-import { parseInteger } from '../core/numbers';
+import { parsePriority, PRIORITY_RANGE } from '../core/numbers';
 import { FORM_FIELD } from '../shared/form-field/form-field.component';
 import type { GpuDto } from '@trainyard/sdk';
 import { Clock } from '../core/clock';
@@ -246,9 +246,9 @@ export class GpusPageComponent {
 
   protected savePriority(event: Event, gpu: GpuDto): void {
     event.preventDefault();
-    const value = parseInteger(this.priorityValue);
+    const value = parsePriority(this.priorityValue);
     if (value === null) {
-      this.priorityError.set('A whole number, e.g. 10 or -5.');
+      this.priorityError.set(`${PRIORITY_RANGE}, e.g. 10 or -5.`);
       return;
     }
     this.priorityFor.set(null);

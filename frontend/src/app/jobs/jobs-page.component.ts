@@ -113,35 +113,38 @@ const MAX_FRACTION = 0.8;
         />
         <kbd aria-hidden="true">/</kbd>
       </div>
-      <select
-        class="narrow-by"
-        aria-label="Filter by job type"
-        [value]="store.typeFilter()"
-        (change)="store.typeFilter.set($any($event.target).value)"
-      >
-        <option value="">All types</option>
-        @for (t of jobTypes(); track t) {
-          <option [value]="t" [selected]="store.typeFilter() === t">{{ t }}</option>
-        }
-      </select>
-      <label class="narrow-by">
-        <span class="muted">from</span>
-        <input
-          type="date"
-          aria-label="Submitted from"
-          [value]="store.submittedFrom()"
-          (change)="store.submittedFrom.set($any($event.target).value)"
-        />
-      </label>
-      <label class="narrow-by">
-        <span class="muted">to</span>
-        <input
-          type="date"
-          aria-label="Submitted to"
-          [value]="store.submittedTo()"
-          (change)="store.submittedTo.set($any($event.target).value)"
-        />
-      </label>
+      <!-- The narrowing filters wrap to a second line together, never one field alone. -->
+      <div class="narrowing">
+        <select
+          class="narrow-by"
+          aria-label="Filter by job type"
+          [value]="store.typeFilter()"
+          (change)="store.typeFilter.set($any($event.target).value)"
+        >
+          <option value="">All types</option>
+          @for (t of jobTypes(); track t) {
+            <option [value]="t" [selected]="store.typeFilter() === t">{{ t }}</option>
+          }
+        </select>
+        <label class="narrow-by">
+          <span class="muted">from</span>
+          <input
+            type="date"
+            aria-label="Submitted from"
+            [value]="store.submittedFrom()"
+            (change)="store.submittedFrom.set($any($event.target).value)"
+          />
+        </label>
+        <label class="narrow-by">
+          <span class="muted">to</span>
+          <input
+            type="date"
+            aria-label="Submitted to"
+            [value]="store.submittedTo()"
+            (change)="store.submittedTo.set($any($event.target).value)"
+          />
+        </label>
+      </div>
       <span class="spacer"></span>
       <button
         type="button"
@@ -442,6 +445,11 @@ const MAX_FRACTION = 0.8;
     /* Column widths (fixed layout reads them from the header); the job name takes what is left. */
     .c-check {
       width: 32px;
+    }
+    .narrowing {
+      display: inline-flex;
+      align-items: center;
+      gap: 10px;
     }
     .narrow-by {
       display: inline-flex;

@@ -23,7 +23,7 @@ import {
   streamJobLog,
 } from '@trainyard/sdk';
 import { FitAddon } from '@xterm/addon-fit';
-import { SearchAddon } from '@xterm/addon-search';
+import { type ISearchDecorationOptions, SearchAddon } from '@xterm/addon-search';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import { TrainyardConnectionError } from '@trainyard/sdk';
 import { API, STREAM_OPTIONS, ServerReachability, errorMessage } from '../core/api';
@@ -544,7 +544,7 @@ export class LogViewerComponent {
 
   private findInTerminal(q: string, direction: 1 | -1, incremental: boolean): boolean {
     if (!this.search) return false;
-    const options = { incremental, decorations: DECORATIONS };
+    const options = { incremental, decorations: DECORATIONS[this.themes.theme()] };
     const found = direction === 1 ? this.search.findNext(q, options) : this.search.findPrevious(q, options);
     if (found) {
       // Looking at a match: stop following so new output does not pull the view away.
@@ -612,7 +612,7 @@ export class LogViewerComponent {
     this.newLines.set(0);
     term.scrollToLine(Math.max(0, row - Math.floor(term.rows / 3)));
     term.select(0, row, 1);
-    if (!this.search?.findNext(q, { incremental: true, decorations: DECORATIONS })) {
+    if (!this.search?.findNext(q, { incremental: true, decorations: DECORATIONS[this.themes.theme()] })) {
       term.select(0, row, term.cols);
     }
     this.pinnedLine = term.buffer.active.viewportY;
@@ -1002,11 +1002,20 @@ export class LogViewerComponent {
   }
 }
 
-const DECORATIONS = {
-  matchBackground: '#5c4a12',
-  matchOverviewRuler: '#d6a21e',
-  activeMatchBackground: '#b8860b',
-  activeMatchColorOverviewRuler: '#ffcc33',
+/** Search matches: dark amber under the dark theme's light text, pale amber under the light one's dark text. */
+const DECORATIONS: Record<'light' | 'dark', ISearchDecorationOptions> = {
+  dark: {
+    matchBackground: '#5c4a12',
+    matchOverviewRuler: '#d6a21e',
+    activeMatchBackground: '#b8860b',
+    activeMatchColorOverviewRuler: '#ffcc33',
+  },
+  light: {
+    matchBackground: '#fde68a',
+    matchOverviewRuler: '#d6a21e',
+    activeMatchBackground: '#f59e0b',
+    activeMatchColorOverviewRuler: '#b45309',
+  },
 };
 
 const DARK: ITheme = {

@@ -176,7 +176,16 @@ export class MetricChartComponent {
     // No legend on top (see above): just room for the top y label.
     grid: { left: 48, right: 16, top: 12, bottom: 44 },
     // Steps are whole numbers: no 0.5 ticks when only a few are shown.
-    xAxis: { type: 'value', name: 'step', nameLocation: 'end', nameGap: 4, scale: true, minInterval: 1 },
+    // hideOverlap: the last step's label drew over a round tick's beside it ("1,5001,619").
+    xAxis: {
+      type: 'value',
+      name: 'step',
+      nameLocation: 'end',
+      nameGap: 4,
+      scale: true,
+      minInterval: 1,
+      axisLabel: { hideOverlap: true },
+    },
     yAxis: { type: 'value', scale: true },
     tooltip: {
       trigger: 'axis',
@@ -299,7 +308,7 @@ export class MetricChartComponent {
     const axis = {
       axisLine: { lineStyle: { color: c.muted } },
       axisTick: { lineStyle: { color: c.muted } },
-      axisLabel: { color: c.muted },
+      axisLabel: { color: c.muted, hideOverlap: true },
       splitLine: { lineStyle: { color: c.border } },
       nameTextStyle: { color: c.muted },
     };

@@ -83,13 +83,13 @@ const STRINGS_TAIL = 50;
       <table class="runs">
         <thead>
           <tr>
-            <th scope="col"><span class="sr-only">Compare</span></th>
+            <th scope="col" class="c-check"><span class="sr-only">Compare</span></th>
             <th scope="col">Name</th>
-            <th scope="col">Project</th>
-            <th scope="col">Job</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col">Source</th>
+            <th scope="col" class="c-project">Project</th>
+            <th scope="col" class="c-job">Job</th>
+            <th scope="col" class="c-status">Status</th>
+            <th scope="col" class="c-started">Started</th>
+            <th scope="col" class="c-source">Source</th>
           </tr>
         </thead>
         <tbody keepFocus>
@@ -104,12 +104,12 @@ const STRINGS_TAIL = 50;
                   (change)="toggleCompare(run.run_id)"
                 />
               </td>
-              <td>
+              <td [title]="label(run)">
                 <a [routerLink]="[]" [queryParams]="{ run: run.run_id }" queryParamsHandling="merge">{{
                   label(run)
                 }}</a>
               </td>
-              <td>{{ run.project ?? '—' }}</td>
+              <td [title]="run.project ?? ''">{{ run.project ?? '—' }}</td>
               <td>
                 @if (run.job_id) {
                   <a class="mono" [routerLink]="['/jobs', run.job_id]">{{ run.job_id }}</a>
@@ -259,8 +259,11 @@ const STRINGS_TAIL = 50;
       flex: none;
       max-height: 40vh;
     }
+    /* Fixed columns: a long name or project is cut (its cell's title has it whole), never pushing
+       the status and start off the screen. */
     table.runs {
       width: 100%;
+      table-layout: fixed;
       border-collapse: collapse;
       font-size: 12px;
     }
@@ -270,6 +273,26 @@ const STRINGS_TAIL = 50;
       padding: 4px 8px;
       border-bottom: 1px solid var(--border);
       white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .runs .c-check {
+      width: 32px;
+    }
+    .runs .c-project {
+      width: 18%;
+    }
+    .runs .c-job {
+      width: 210px;
+    }
+    .runs .c-status {
+      width: 90px;
+    }
+    .runs .c-started {
+      width: 80px;
+    }
+    .runs .c-source {
+      width: 80px;
     }
     .runs thead th {
       position: sticky;

@@ -153,7 +153,9 @@ describe(SubmitDialogComponent.name, () => {
     await submit(ctx);
 
     expect(client.post).not.toHaveBeenCalled();
-    expect(ctx.q('#submit-priority-hint').textContent?.trim()).toBe('A whole number (higher runs first).');
+    expect(ctx.q('#submit-priority-hint').textContent?.trim()).toBe(
+      'A whole number from -1,000,000 to 1,000,000 (higher runs first).',
+    );
     expect(ctx.q('#submit-priority').getAttribute('aria-invalid')).toBe('true');
     expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('A whole number, 0 or more.');
     expect(ctx.q('#param-epochs-hint').textContent?.trim()).toBe('A whole number.');
@@ -201,11 +203,20 @@ describe(SubmitDialogComponent.name, () => {
     expect(ctx.q('#submit-gpus-hint').textContent?.trim()).toBe('Only 1 GPU here.');
     expect(ctx.q('#param-mode').getAttribute('aria-invalid')).toBe('false');
     expect(ctx.q('.alert[role="alert"]').textContent).toContain('job_params: Unknown parameter "x".');
+    // Shown where it can be fixed, not again in a toast half under the dialog that outlives the fix.
+    expect(TestBed.inject(ToastStore).toasts()).toEqual([]);
+  });
+
+  it('a refusal that names no field is a toast', async () => {
+    client.post.mockRejectedValue(new TrainyardApiError(503, 'UNAVAILABLE', 'The server is stopping', []));
+    const ctx = await open();
+    await choose(ctx, 'trainer');
+    await submit(ctx);
     expect(
       TestBed.inject(ToastStore)
         .toasts()
         .map((t) => t.message),
-    ).toEqual(['Invalid job']);
+    ).toEqual(['The server is stopping']);
   });
 
   describe('Advanced section', () => {

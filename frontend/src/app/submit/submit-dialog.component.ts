@@ -1234,7 +1234,7 @@ export class SubmitDialogComponent {
     }
   }
 
-  /** Field errors in the panel's rows and fields, the whole refusal in the panel's alert and a toast. */
+  /** Field errors in the panel's rows and fields, the whole refusal in the panel's alert. */
   private showClusterErrors(err: unknown, body: ClusterSubmitRequestDto): void {
     const isMismatch = err instanceof TrainyardApiError && err.code === 'VERSION_MISMATCH';
     this.mismatch.set(isMismatch);
@@ -1252,7 +1252,6 @@ export class SubmitDialogComponent {
         this.dialog().nativeElement.querySelector<HTMLElement>('#mn-allow-mismatch')?.focus(),
       );
     else this.focusFirstError();
-    this.toasts.error(errorMessage(err));
   }
 
   /** An edit in the panel: like any field, it clears the panel's errors (the refusal was for the old values). */
@@ -1267,7 +1266,10 @@ export class SubmitDialogComponent {
     return this.showMultiNode() && (field.startsWith('node.') || MULTI_NODE_FIELDS.includes(field));
   }
 
-  /** A refusal's field errors inline (by `toField`), its message as a toast. */
+  /**
+   * A refusal's field errors inline (by `toField`); a refusal that names no field as a toast. Not
+   * both: the toast sat half under the dialog and stayed after the field was fixed, contradicting it.
+   */
   private showServerErrors(err: unknown, toField: (field: string) => string): void {
     const mapped: FieldErrors = {};
     for (const [field, message] of Object.entries(fieldErrors(err))) {
@@ -1276,7 +1278,7 @@ export class SubmitDialogComponent {
     }
     this.errors.set(mapped);
     if (Object.keys(mapped).length) this.focusFirstError();
-    this.toasts.error(errorMessage(err));
+    else this.toasts.error(errorMessage(err));
   }
 
   private async onOpen(): Promise<void> {

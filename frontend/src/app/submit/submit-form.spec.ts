@@ -264,9 +264,15 @@ describe('buildBody', () => {
     [{ gpus: '' }, 'requested_gpus', 'A whole number, 0 or more.'],
     [{ gpus: '-1' }, 'requested_gpus', 'A whole number, 0 or more.'],
     [{ gpus: '1.5' }, 'requested_gpus', 'A whole number, 0 or more.'],
-    [{ priority: 'high' }, 'priority', 'A whole number (higher runs first).'],
-    [{ priority: 'e' }, 'priority', 'A whole number (higher runs first).'],
-    [{ priority: '1e2' }, 'priority', 'A whole number (higher runs first).'],
+    [{ priority: 'high' }, 'priority', 'A whole number from -1,000,000 to 1,000,000 (higher runs first).'],
+    [{ priority: 'e' }, 'priority', 'A whole number from -1,000,000 to 1,000,000 (higher runs first).'],
+    [{ priority: '1e2' }, 'priority', 'A whole number from -1,000,000 to 1,000,000 (higher runs first).'],
+    [{ priority: '1000001' }, 'priority', 'A whole number from -1,000,000 to 1,000,000 (higher runs first).'],
+    [
+      { priority: '-1000001' },
+      'priority',
+      'A whole number from -1,000,000 to 1,000,000 (higher runs first).',
+    ],
     [{ gpus: '0x1' }, 'requested_gpus', 'A whole number, 0 or more.'],
     [
       { env: 'MY-VAR=1' },

@@ -14,7 +14,7 @@ import {
   parseDuration,
 } from '@trainyard/sdk';
 import { WHOLE_JOB_ID } from '../core/job-id';
-import { parseDecimal, parseInteger } from '../core/numbers';
+import { parseDecimal, parseInteger, parsePriority, PRIORITY_RANGE } from '../core/numbers';
 import { listText, splitList } from './argv';
 
 /** What the form holds for one job type: text for every input (numbers too, so empty is possible). */
@@ -159,8 +159,8 @@ export function buildBody(
   const gpus = parseInteger(values.gpus) ?? -1;
   if (gpus < 0) errors['requested_gpus'] = 'A whole number, 0 or more.';
   // Blank means the default, 0.
-  const priority = values.priority.trim() === '' ? 0 : parseInteger(values.priority);
-  if (priority === null) errors['priority'] = 'A whole number (higher runs first).';
+  const priority = values.priority.trim() === '' ? 0 : parsePriority(values.priority);
+  if (priority === null) errors['priority'] = `${PRIORITY_RANGE} (higher runs first).`;
 
   const env = parseEnv(values.env);
   if ('error' in env) errors['env'] = env.error;

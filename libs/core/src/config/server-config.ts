@@ -43,7 +43,7 @@ export interface ServerConfig extends ServerArgs {
 }
 
 // Defined with the SDK (a form checks the same numbers); the server's libraries take them from here.
-export { MAX_KILL_GRACE_S, MIN_LOG_CAP_BYTES } from '@trainyard/sdk';
+export { MAX_KILL_GRACE_S, MAX_PRIORITY, MIN_LOG_CAP_BYTES } from '@trainyard/sdk';
 
 export const SERVER_CONFIG = Symbol('SERVER_CONFIG');
 

@@ -1,8 +1,8 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { type ErrorDetail, validationFailed } from '@trainyard/core';
+import { type ErrorDetail, MAX_PRIORITY, validationFailed } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
-import { type GpuPolicy, MIN_PRIORITY_LIMIT, samePolicy } from '../gpu-policy';
+import { type GpuPolicy, samePolicy } from '../gpu-policy';
 import { GpuPolicyChangedEvent } from '../gpus.events';
 import { GpuPolicyRepository } from '../infrastructure/gpu-policy.repository';
 import { gpuNotFound } from './gpu-not-found';
@@ -63,11 +63,11 @@ function validate(changes: Partial<GpuPolicy>): void {
   if (
     priority !== undefined &&
     priority !== null &&
-    (!Number.isInteger(priority) || Math.abs(priority) > MIN_PRIORITY_LIMIT)
+    (!Number.isInteger(priority) || Math.abs(priority) > MAX_PRIORITY)
   ) {
     details.push({
       field: 'min_priority',
-      message: `min_priority must be null (no gate) or an integer between -${MIN_PRIORITY_LIMIT} and ${MIN_PRIORITY_LIMIT}`,
+      message: `min_priority must be null (no gate) or an integer between -${MAX_PRIORITY} and ${MAX_PRIORITY}`,
     });
   }
   if (details.length > 0) {
