@@ -96,6 +96,30 @@ describe('console trial fixes (browser e2e)', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it('focus goes to the field a New job step adds: a dependency row, the service name', async () => {
+    const { page, server } = session;
+    await page.goto(`${server.baseUrl}/jobs`);
+    await page.getByRole('button', { name: 'New job' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    const focused = (id: string) =>
+      waitFor(
+        async () => (await page.evaluate('document.activeElement?.id')) === id || undefined,
+        `focus on #${id}`,
+      );
+    await dialog.getByLabel('argv *').fill('mkdocs serve');
+    await dialog.getByText('Advanced', { exact: true }).click();
+    await dialog.getByRole('button', { name: 'Add dependency' }).click();
+    await focused('submit-dep-0');
+    await dialog.getByRole('button', { name: 'Remove dependency 1' }).click();
+    await focused('submit-dep-add');
+    await dialog.getByRole('button', { name: 'Save as service…' }).click();
+    await focused('service-name');
+    await page.keyboard.press('Escape'); // back from the name step
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('with no password set, the Password sign-in cannot be tried (each try would count as a failure)', async () => {
     const fresh = makeTempHome();
     const server = await spawnServer(fresh.home);

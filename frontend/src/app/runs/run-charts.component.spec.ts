@@ -46,6 +46,6 @@ describe('RunChartsComponent', () => {
       const charts = [...(fixture.nativeElement as HTMLElement).querySelectorAll('ty-metric-chart')];
       expect(charts.map((c) => c.textContent)).toEqual(['accuracy', 'loss']);
     });
-    expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('No metrics logged yet');
+    expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('No metrics logged');
   });
 });

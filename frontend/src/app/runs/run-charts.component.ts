@@ -45,7 +45,9 @@ const PATHS_POLL_MS = 3000;
       }
     </div>
     @if (paths().length === 0) {
-      <p class="muted empty">{{ loaded() ? 'No metrics logged yet.' : 'Loading metrics…' }}</p>
+      <p class="muted empty">
+        {{ !loaded() ? 'Loading metrics…' : live() ? 'No metrics logged yet.' : 'No metrics logged.' }}
+      </p>
     } @else {
       <!-- One legend for every chart, in the charts' colours: full names, wrapping as needed. Only
            when comparing: one run needs none, and its charts keep their room (the job pane). -->
@@ -143,7 +145,7 @@ export class RunChartsComponent {
       .map((r) => r.run_id)
       .join('\n'),
   );
-  private readonly live = computed(() => this.runs().some((r) => r.live));
+  protected readonly live = computed(() => this.runs().some((r) => r.live));
 
   constructor() {
     effect(() => {

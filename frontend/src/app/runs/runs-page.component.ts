@@ -125,7 +125,9 @@ const STRINGS_TAIL = 50;
             </tr>
           } @empty {
             <tr>
-              <td colspan="7" class="muted">{{ loaded() ? 'No runs match.' : 'Loading runs…' }}</td>
+              <td colspan="7" class="muted">
+                {{ !loaded() ? 'Loading runs…' : filtered() ? 'No runs match.' : 'No runs yet.' }}
+              </td>
             </tr>
           }
         </tbody>
@@ -420,6 +422,7 @@ export class RunsPageComponent {
       .filter((r): r is RunDto => !!r),
   );
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  protected readonly filtered = computed(() => !!(this.text().trim() || this.status() || this.source()));
   protected readonly chartRuns = computed<ChartRun[]>(() => {
     const open = this.openRun();
     const runs = open ? [open, ...this.compareRuns()] : [];

@@ -1091,9 +1091,7 @@ export class SubmitDialogComponent {
       v ? { ...v, dependsOn: [...v.dependsOn, { queueId: '', condition: 'after_ok' }] } : v,
     );
     if (!this.store.recentJobs().length) void this.store.loadRecentJobs();
-    queueMicrotask(() =>
-      this.dialog().nativeElement.querySelector<HTMLElement>(`#submit-dep-${index}`)?.focus(),
-    );
+    this.focusAfterRender(`#submit-dep-${index}`);
   }
 
   /** Removes a row; the row errors are dropped, as the rows after it move up. */
@@ -1103,7 +1101,7 @@ export class SubmitDialogComponent {
     this.errors.update((e) =>
       Object.fromEntries(Object.entries(e).filter(([field]) => !field.startsWith('depends_on'))),
     );
-    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#submit-dep-add')?.focus());
+    this.focusAfterRender('#submit-dep-add');
   }
 
   protected hasProfile(profile: string): boolean {
@@ -1114,7 +1112,7 @@ export class SubmitDialogComponent {
     const name = this.values()?.name.trim() ?? '';
     this.serviceName.set(SERVICE_NAME.test(name) ? name : '');
     this.clearError('service_name');
-    queueMicrotask(() => this.dialog().nativeElement.querySelector<HTMLElement>('#service-name')?.focus());
+    this.focusAfterRender('#service-name');
   }
 
   protected setServiceName(value: string): void {
@@ -1317,8 +1315,9 @@ export class SubmitDialogComponent {
   }
 
   /**
-   * Focuses the form's first field once the loaded types are on screen: the select is disabled while
-   * they load, and a disabled field cannot take focus (it stayed on × Close).
+   * Focuses a field once what was just changed is on screen: a field that an `@if` or `@for` is about
+   * to add does not exist before (a microtask came too early: focus fell to the page), and the type
+   * select is disabled while the types load (focus stayed on × Close).
    */
   private focusAfterRender(selector: string): void {
     afterNextRender(() => this.dialog().nativeElement.querySelector<HTMLElement>(selector)?.focus(), {
