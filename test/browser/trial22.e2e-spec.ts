@@ -96,7 +96,7 @@ describe('console trial fixes (browser e2e)', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it('focus goes to the field a New job step adds: a dependency row, the service name', async () => {
+  it('focus goes to the field a New job step adds (a dependency row, the service name) and back when it goes', async () => {
     const { page, server } = session;
     await page.goto(`${server.baseUrl}/jobs`);
     await page.getByRole('button', { name: 'New job' }).click();
@@ -115,7 +115,8 @@ describe('console trial fixes (browser e2e)', () => {
     await focused('submit-dep-add');
     await dialog.getByRole('button', { name: 'Save as service…' }).click();
     await focused('service-name');
-    await page.keyboard.press('Escape'); // back from the name step
+    await page.keyboard.press('Escape'); // back from the name step, to the button that opened it
+    await focused('submit-save-service');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
   });

@@ -601,7 +601,7 @@ type ListPreview =
                 aria-describedby="service-name-hint"
                 (input)="setServiceName($any($event.target).value)"
                 (keydown.enter)="$event.preventDefault(); saveService()"
-                (keydown.escape)="$event.preventDefault(); $event.stopPropagation(); serviceName.set(null)"
+                (keydown.escape)="$event.preventDefault(); $event.stopPropagation(); leaveServiceName()"
               />
               <span
                 id="service-name-hint"
@@ -611,7 +611,7 @@ type ListPreview =
                 >{{ err('service_name') ?? serviceNameHint() }}</span
               >
             </div>
-            <button type="button" class="btn" (click)="serviceName.set(null)">Back</button>
+            <button type="button" class="btn" (click)="leaveServiceName()">Back</button>
             <button
               type="button"
               class="btn btn-primary"
@@ -625,6 +625,7 @@ type ListPreview =
           <div class="modal-actions">
             <span class="muted remember">Values are remembered per job type.</span>
             <button
+              id="submit-save-service"
               type="button"
               class="btn"
               [disabled]="!type()?.can_be_service"
@@ -1113,6 +1114,12 @@ export class SubmitDialogComponent {
     this.serviceName.set(SERVICE_NAME.test(name) ? name : '');
     this.clearError('service_name');
     this.focusAfterRender('#service-name');
+  }
+
+  /** Back from the name step: focus returns to the button that opened it. */
+  protected leaveServiceName(): void {
+    this.serviceName.set(null);
+    this.focusAfterRender('#submit-save-service');
   }
 
   protected setServiceName(value: string): void {

@@ -269,6 +269,19 @@ static void forget(int i) {
   monitors[i] = monitors[--monitor_count];
 }
 
+/* The monitor whose job's command is `pid`, or monitor_count. A command that killed its monitor at
+ * once can be reaped before we read the "launched" that names it (it is in the monitor's pipe before
+ * the command runs), so on a miss the pending reports are read and the search is made again. */
+static int monitor_of_command(pid_t pid) {
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < monitor_count; i++)
+      if (monitors[i].command == pid) return i;
+    if (pass == 0)
+      for (int i = 0; i < monitor_count; i++) on_report(&monitors[i], 0);
+  }
+  return monitor_count;
+}
+
 static void reap(void) {
   for (;;) {
     int wait_status;
@@ -284,8 +297,7 @@ static void reap(void) {
       memmove(spares + i, spares + i + 1, sizeof *spares * (size_t)(--spare_count - i));
       continue;
     }
-    for (i = 0; i < monitor_count && monitors[i].command != pid; i++) {
-    }
+    i = monitor_of_command(pid);
     if (i < monitor_count) {
       /* Its monitor was killed and we, the subreaper above it, inherited the command: its real exit
        * status is still recorded. */
