@@ -592,6 +592,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(waited.stdout).toContain(done);
   });
 
+  it('`wait` given one target twice (the same id, or an id and its short form) waits for it once', async () => {
+    const job = (await cli(['submit', '--', 'sh', '-c', 'exit 3'])).stdout.trim();
+    const array = (await cli(['submit', '--array', '2', '--', 'true'])).stdout.trim();
+    const waited = await cli(['wait', '--interval', '0.1', job, job.slice(-8), array, array, job]);
+    expect(waited.code).toBe(3);
+    expect(waited.stdout.trim().split('\n')).toEqual([`${job} failed (exit 3)`, `${array} 2/2 done`]);
+  });
+
   it('changes GPU policy and shows it in gpu status', async () => {
     const gpu = async (index: number) =>
       (await json(['gpu', 'status'])).gpus.find((g: { index: number }) => g.index === index);

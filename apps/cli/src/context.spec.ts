@@ -224,7 +224,6 @@ describe(localServerUrl.name, () => {
     let port: number | null = null; // not listening yet
     const lock = await lockHome(home, () => port);
     try {
-      expect(await localServerUrl(home)).toBeNull();
       port = 18123;
       expect(await localServerUrl(home)).toBe('http://127.0.0.1:18123');
       const env = { TRAINYARD_HOME: home };
@@ -234,6 +233,29 @@ describe(localServerUrl.name, () => {
         resolveConnection({}, { ...env, TRAINYARD_SERVER_URL: 'http://gpu-2:8765' }, 'http://127.0.0.1:18123')
           .baseUrl,
       ).toBe('http://gpu-2:8765');
+    } finally {
+      lock?.close();
+    }
+  });
+
+  it('waits for a server that holds the directory but does not listen yet, saying so once', async () => {
+    // Before: right after `trainyard server` started, a command went to 8765 and failed naming it.
+    let port: number | null = null;
+    const lock = await lockHome(home, () => port);
+    const said: string[] = [];
+    const stderr = { write: (text: string) => said.push(text) } as unknown as NodeJS.WritableStream;
+    try {
+      const url = localServerUrl(home, { stderr });
+      setTimeout(() => (port = 18124), 400);
+      expect(await url).toBe('http://127.0.0.1:18124');
+      expect(said).toEqual(['trainyard: the server is starting; waiting for it…\n']);
+      port = null;
+      await expect(localServerUrl(home, { waitMs: 300, stderr })).rejects.toMatchObject({
+        exitCode: EXIT.unreachable,
+        message: expect.stringMatching(
+          /^the server holding .* \(pid \d+\) has not started listening after 0\.3 s/,
+        ),
+      });
     } finally {
       lock?.close();
     }

@@ -94,14 +94,40 @@ export function stateDirectory(env: NodeJS.ProcessEnv): string {
   return env.TRAINYARD_HOME || join(homedir(), '.config', 'trainyard');
 }
 
+/** How long the CLI waits for a server that holds its state directory to start listening. */
+export const START_WAIT_MS = 60_000;
+const START_POLL_MS = 100;
+
 /**
  * The URL of the server that holds state directory `home`, as its lock tells (the port it listens
  * on), over loopback: `TRAINYARD_HOME=/srv/ty trainyard …` reaches a server started there with
- * `--port 9000` without a URL. Null when no server holds it (or it is not listening yet).
+ * `--port 9000` without a URL. Null when no server holds it. A server that holds it but does not
+ * listen yet (just started: migrations, its first worker) is waited for, up to `waitMs`, saying so
+ * on `stderr` once; past that a {@link CliError} (exit 3) names it — never another port.
  */
-export async function localServerUrl(home: string): Promise<string | null> {
-  const port = (await homeHolder(home))?.port;
-  return port ? `http://127.0.0.1:${port}` : null;
+export async function localServerUrl(
+  home: string,
+  {
+    waitMs = START_WAIT_MS,
+    stderr = process.stderr,
+  }: { waitMs?: number; stderr?: NodeJS.WritableStream } = {},
+): Promise<string | null> {
+  const since = Date.now();
+  let said = false;
+  for (;;) {
+    const holder = await homeHolder(home);
+    if (!holder) return null;
+    if (holder.port) return `http://127.0.0.1:${holder.port}`;
+    if (Date.now() - since >= waitMs)
+      throw new CliError(
+        `the server holding ${home} (pid ${holder.pid}) has not started listening after ${waitMs / 1000} s; ` +
+          'its log says why',
+        EXIT.unreachable,
+      );
+    if (!said) stderr.write('trainyard: the server is starting; waiting for it…\n');
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, START_POLL_MS));
+  }
 }
 
 /**

@@ -30,7 +30,9 @@ export function makeRunner(state: RunState): CommandRunner {
       try {
         // Without a URL given, the server of the state directory wherever it listens.
         const given = globals.server ?? state.env.TRAINYARD_SERVER_URL;
-        const local = given ? null : await localServerUrl(stateDirectory(state.env));
+        const local = given
+          ? null
+          : await localServerUrl(stateDirectory(state.env), { stderr: state.stderr });
         const resolved = resolveConnection(globals, state.env, local);
         connection = resolved;
         const code = await body(new CliContext(resolved, globals), ...(args.slice(0, -1) as A));

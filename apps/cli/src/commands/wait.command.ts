@@ -86,8 +86,10 @@ export function registerWait(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx, given: string[], options: { any?: boolean; interval: string }) => {
         // A job id may be short, as everywhere else (the 8 hex digits the console shows).
-        const ids: string[] = [];
-        for (const id of given) ids.push((await resolveJobOrArrayId(ctx.client, id)).id);
+        // Each target once: one named twice (or by its id and a short form) is one target to wait for.
+        const unique = new Set<string>();
+        for (const id of given) unique.add((await resolveJobOrArrayId(ctx.client, id)).id);
+        const ids = [...unique];
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
           throw new CliError(

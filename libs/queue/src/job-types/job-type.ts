@@ -26,6 +26,11 @@ export interface JobParamSchema {
   /** Value bounds for `integer`/`number`; item-count bounds for `string_list`. */
   min?: number;
   max?: number;
+  /**
+   * The job's program comes from it (a `string`, or a `string_list`'s first entry): a blank one is
+   * refused at submit, not found at launch ("exit 127").
+   */
+  program?: boolean;
 }
 
 export interface JobBuildContext {

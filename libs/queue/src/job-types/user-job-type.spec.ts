@@ -216,6 +216,27 @@ describe(compileUserJobType.name, () => {
     expect(() => compile(config)).toThrow(error);
   });
 
+  it.each<[string, string[], Record<string, unknown>]>([
+    ['a string param', ['{prog}', '--x'], { prog: ' ' }],
+    ['a list spliced first', ['{cmd...}'], { cmd: ['', 'x'] }],
+  ])('refuses a blank program at submit when %s is the first argv element', (_, argv, raw) => {
+    const params = [
+      { name: 'prog', type: 'string', default: 'python' },
+      { name: 'cmd', type: 'string_list' },
+    ];
+    const def = compile({ name: 'wrapped', argv, params });
+    const field = Object.keys(raw)[0];
+    expect(validateJobParams(def, raw).errors).toEqual([
+      {
+        field: `job_params.${field}`,
+        message: expect.stringContaining('is the program to run: it cannot be blank'),
+      },
+    ]);
+    // Elsewhere in argv a blank value is an argument like any other.
+    const later = compile({ name: 'later', argv: ['env', ...argv], params });
+    expect(validateJobParams(later, raw).errors).toEqual([]);
+  });
+
   it('reports every problem of a type at once', () => {
     const config = { ...sweep, argv: ['{a}', '{b}'], default_gpus: 'two' };
 

@@ -70,9 +70,12 @@ export function compileUserJobType(
     );
   }
 
-  const params = compileParams(config.params, problems);
-  const template = compileTemplate(config.argv, params, problems);
+  const declared = compileParams(config.params, problems);
+  const template = compileTemplate(config.argv, declared, problems);
   if (problems.length > 0) throw new JobTypeConfigError(`${label}: ${problems.join('; ')}`);
+  // A param that is the program (`argv: ["{prog}", …]`) is refused blank at submit.
+  const program = programParam(template);
+  const params = declared.map((p) => (p.name === program ? { ...p, program: true } : p));
 
   const envParams = params.filter((p) => p.type === 'env_map').map((p) => p.name);
   return {
@@ -103,6 +106,14 @@ export function compileUserJobType(
       return { argv, env, secretFiles: [] };
     },
   };
+}
+
+/** The param whose value alone is the template's first element (the program), if one is. */
+function programParam(template: TemplateElement[]): string | undefined {
+  const first = template[0];
+  if (first?.kind === 'splice') return first.name;
+  const only = first?.segments.length === 1 ? first.segments[0] : undefined;
+  return only?.kind === 'param' ? only.name : undefined;
 }
 
 function compileParams(raw: unknown, problems: string[]): JobParamSchema[] {

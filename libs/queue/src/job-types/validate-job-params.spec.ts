@@ -179,6 +179,17 @@ describe(validateJobParams.name, () => {
     ]);
   });
 
+  it.each(['', ' ', '\t'])('refuses a blank program (argv[0] = %p) at submit, naming it', (blank) => {
+    // Before: accepted (201), then the job failed at launch with exit 126/127.
+    expect(sut(commandJobType, { argv: [blank, 'x'] }).errors).toEqual([
+      {
+        field: 'job_params.argv',
+        message: `"argv"[0] is the program to run: it cannot be blank, got ${JSON.stringify(blank)}`,
+      },
+    ]);
+    expect(sut(commandJobType, { argv: ['true', ''] }).errors).toEqual([]); // an argument may be empty
+  });
+
   it.each([undefined, null])('treats %p job_params as empty', (params) => {
     expect(sut(commandJobType, params).errors).toEqual([
       { field: 'job_params.argv', message: '"argv" is required' },

@@ -75,6 +75,7 @@ export function checkValue(schema: JobParamSchema, value: unknown): string | und
       if (tooLong) return tooLong;
       // An empty path never means anything useful and would reach argv as "".
       if (value === '' && (schema.required || schema.type === 'path')) return `${name} must not be empty`;
+      if (schema.program) return programProblem(name, value);
       return undefined;
     }
     case 'integer':
@@ -105,7 +106,9 @@ export function checkValue(schema: JobParamSchema, value: unknown): string | und
         if (tooLong) return tooLong;
       }
       const range = checkRange(schema, value.length, 'count');
-      return range && `${name} ${range}`;
+      if (range) return `${name} ${range}`;
+      if (schema.program && value.length > 0) return programProblem(`${name}[0]`, value[0] as string);
+      return undefined;
     }
     case 'env_map': {
       if (!isPlainObject(value)) return `${name} must be an object of strings, got ${describeValue(value)}`;
@@ -164,4 +167,11 @@ function copy<T>(value: T): T {
   if (Array.isArray(value)) return value.slice() as T;
   if (isPlainObject(value)) return { ...value };
   return value;
+}
+
+/** Why `text` cannot name the program a job runs (`what` names it), or undefined. */
+function programProblem(what: string, text: string): string | undefined {
+  return text.trim() === ''
+    ? `${what} is the program to run: it cannot be blank, got ${JSON.stringify(text)}`
+    : undefined;
 }
