@@ -69,6 +69,14 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(await api.log(body.queue_id)).toContain(`[] ${body.queue_id} hello`);
   });
 
+  it('keeps the CUDA_VISIBLE_DEVICES a GPU-less job is submitted with', async () => {
+    const { body } = await api.command(['sh', '-c', 'echo "[$CUDA_VISIBLE_DEVICES]"'], {
+      env: { CUDA_VISIBLE_DEVICES: '1' },
+    });
+    await api.waitStatus(body.queue_id, ['done']);
+    expect(await api.log(body.queue_id)).toContain('[1]');
+  });
+
   it.each([
     [{ job_type: 'nope', job_params: {} }, 'job_type'],
     [{ job_type: 'command', job_params: {} }, 'job_params.argv'],
@@ -78,6 +86,22 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     [{ job_type: 'command', job_params: { argv: ['true'] }, cwd: '/no/such/dir' }, 'cwd'],
     [{ job_type: 'command', job_params: { argv: ['true'] }, env: { 'BAD NAME': 'x' } }, 'env.BAD NAME'],
     [{ job_type: 'command', job_params: { argv: 'true' } }, 'job_params.argv'],
+    // Accepted before, then failed at launch (exit 126/127).
+    [{ job_type: 'command', job_params: { argv: [' ', 'x'] } }, 'job_params.argv'],
+    // Accepted before and shown in the job's record, while the job got Trainyard's values.
+    [
+      { job_type: 'command', job_params: { argv: ['true'] }, env: { TRAINYARD_JOB_ID: 'x' } },
+      'env.TRAINYARD_JOB_ID',
+    ],
+    [
+      {
+        job_type: 'command',
+        job_params: { argv: ['true'] },
+        requested_gpus: 1,
+        env: { CUDA_VISIBLE_DEVICES: '3' },
+      },
+      'env.CUDA_VISIBLE_DEVICES',
+    ],
   ])('rejects %j with 400 naming %s', async (body, field) => {
     const answer = await api.submit(body);
     expect(answer.status).toBe(400);

@@ -4,3 +4,4 @@ export * from './commands/submit-job.command';
 export * from './commands/cancel-queue-item.command';
 export * from './job-arrays';
 export * from './arrays.dto';
+export * from './job-env';

@@ -47,6 +47,7 @@ import {
   SweepValue,
 } from '../job-arrays';
 import { SubmitJobCommand } from './submit-job.command';
+import { reservedEnvProblem } from '../job-env';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Most dependencies one job may have once array ids are expanded to their jobs. */
@@ -127,7 +128,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         paramsOf.push(params);
       }
     }
-    const env = this.checkEnv(input.env, details);
+    const env = this.checkEnv(input.env, requestedGpus > 0 || input.gpu_profile != null, details);
     const cwd = this.checkCwd(input.cwd, details);
     const logCap = input.log_cap_bytes;
     if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
@@ -430,11 +431,18 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     }
   }
 
-  private checkEnv(env: Record<string, unknown> | undefined, details: ErrorDetail[]): Record<string, string> {
+  /** `placesGpus`: the job asks for GPUs (see {@link reservedEnvProblem}). */
+  private checkEnv(
+    env: Record<string, unknown> | undefined,
+    placesGpus: boolean,
+    details: ErrorDetail[],
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(env ?? {})) {
+      const reserved = reservedEnvProblem(key, placesGpus);
       if (!ENV_NAME.test(key))
         details.push({ field: `env.${key}`, message: `env name "${key}" is not a valid variable name` });
+      else if (reserved) details.push({ field: `env.${key}`, message: reserved });
       else if (typeof value !== 'string')
         details.push({ field: `env.${key}`, message: `env.${key} must be a string` });
       else if (value.includes('\0'))

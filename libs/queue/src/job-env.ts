@@ -1,0 +1,31 @@
+/**
+ * Environment variables Trainyard sets in every job itself, over whatever the job was submitted with
+ * (the contract: libs/scheduler/src/supervision/job-environment.ts). A submit that sets one is
+ * refused, naming it: the job would not get that value, while its record would show it did.
+ */
+export const TRAINYARD_SET_ENV: readonly string[] = [
+  'TRAINYARD_JOB_ID',
+  'TRAINYARD_NODE_ID',
+  'TRAINYARD_CONTROL_DIR',
+  'TRAINYARD_RESTART_COUNT',
+  'TRAINYARD_ARRAY_ID',
+  'TRAINYARD_ARRAY_INDEX',
+  'TRAINYARD_RUN_ID',
+  'TRAINYARD_URL',
+  'TRAINYARD_RUN_TOKEN_FILE',
+];
+
+/** Set to the placed GPUs (or MIG devices) for a job given any: a submitted value would be replaced. */
+export const GPU_SET_ENV = 'CUDA_VISIBLE_DEVICES';
+
+/**
+ * Why a job may not be submitted with `name` in its environment, or undefined. `placesGpus`: the
+ * job asks for GPUs or a MIG profile (a GPU-less job keeps its own CUDA_VISIBLE_DEVICES).
+ */
+export function reservedEnvProblem(name: string, placesGpus: boolean): string | undefined {
+  if (TRAINYARD_SET_ENV.includes(name))
+    return `env.${name} is set by Trainyard for every job; a job cannot be given its own`;
+  if (name === GPU_SET_ENV && placesGpus)
+    return `env.${name} is set to the GPUs placed for the job; give requested_gpus (or 0 GPUs to set it yourself)`;
+  return undefined;
+}
