@@ -128,7 +128,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         paramsOf.push(params);
       }
     }
-    const env = this.checkEnv(input.env, requestedGpus > 0 || input.gpu_profile != null, details);
+    const env = this.checkEnv(input.env, requestedGpus > 0 || (input.gpu_profile ?? null) !== null, details);
     const cwd = this.checkCwd(input.cwd, details);
     const logCap = input.log_cap_bytes;
     if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
