@@ -234,7 +234,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
-  it("keeps tailing and waiting across a server restart: no line lost or repeated, then the job's exit code", async () => {
+  it("keeps tailing and waiting across a `server restart`: no line lost or repeated, then the job's exit code", async () => {
     // Its own server on a fixed port: a restart comes back where the CLI is pointed.
     const home = makeTempHome('trainyard-cli-restart-');
     const port = await freePort();
@@ -278,11 +278,13 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       const waited = new Promise<number | null>((resolve) => waiter.on('close', resolve));
 
       await waitFor(() => stdout.includes('line 5'), 'the tail to print line 5');
-      const restart = await fetch(`${own.baseUrl}/api/server/restart`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${own.token}` },
+      // Before: `server restart` tried to start a second server on the state directory, and failed.
+      const restart = await cli(['server', 'restart'], ownEnv);
+      expect(restart).toEqual({
+        code: 0,
+        stdout: `restarted the server at ${own.baseUrl}; running jobs keep running\n`,
+        stderr: expect.any(String), // "the server is restarting; waiting for it…" when it sees the gap
       });
-      expect(restart.status).toBe(202);
 
       expect(await exited).toBe(4);
       const lines = stdout.replace(/\r/g, '').trim().split('\n');

@@ -1,9 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { getHealth, restartServer } from '@trainyard/sdk';
 import { homeHolder } from '../../../server/src/home-lock';
-import { stateDirectory } from '../context';
-import { EXIT } from '../errors';
+import { type CliContext, RESTART_WAIT_MS, stateDirectory } from '../context';
+import { CliError, EXIT } from '../errors';
+import type { CommandRunner } from './runner';
 
 /**
  * `trainyard server [flags]` runs the server's own entry point (its supervisor) in this process, so
@@ -80,12 +82,53 @@ export async function stopServer(
   return EXIT.ok;
 }
 
-/** Listed in `trainyard --help`; the entry point hands `server` to {@link runServer} before parsing. */
-export function registerServer(program: Command): void {
-  program
+/**
+ * `trainyard server restart`: asks the server (`POST /api/server/restart`) to start its next worker
+ * (re-reading its config; running jobs keep running) and waits until that worker answers — its
+ * `started_at` (GET /api/health) changes — up to {@link RESTART_WAIT_MS}. A refusal (409: the next
+ * one could not start, e.g. an invalid config; the server keeps running) is the server's message.
+ */
+async function restartCommand(ctx: CliContext): Promise<number> {
+  const before = (await getHealth({ client: ctx.client })).data.started_at;
+  await restartServer({ client: ctx.client });
+  const until = Date.now() + RESTART_WAIT_MS;
+  for (;;) {
+    // The gap between the two workers is waited through by the client (see fetchThroughRestart).
+    const health = (await getHealth({ client: ctx.client })).data;
+    if (health.started_at !== before) {
+      ctx.output(
+        { restarted: true, started_at: health.started_at },
+        () => `restarted the server at ${ctx.connection.baseUrl}; running jobs keep running`,
+      );
+      return EXIT.ok;
+    }
+    if (Date.now() > until)
+      throw new CliError(
+        `the server at ${ctx.connection.baseUrl} accepted the restart but still runs the worker started at ${before} after ${RESTART_WAIT_MS / 1000} s; its log says why`,
+        EXIT.failure,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Listed in `trainyard --help`. The entry point hands `server [flags]` to {@link runServer} and
+ * `server stop` to {@link stopServer} before parsing; `server restart` is parsed here.
+ */
+export function registerServer(program: Command, run: CommandRunner): void {
+  const server = program
     .command('server')
-    .summary('start the Trainyard server (flags: trainyard server --help); `server stop` stops it')
+    .summary('start the Trainyard server (flags: trainyard server --help); `server stop|restart`')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments();
+  server
+    .command('restart')
+    .summary('restart the server in place; running jobs keep running')
+    .description(
+      'Restart the server you talk to in place (it re-reads its config file); running jobs keep running ' +
+        'and are re-attached. Waits until the new worker answers. Exit 0 once it does; the server refuses ' +
+        '(and keeps running) when the next one could not start, e.g. an invalid config file.',
+    )
+    .action(run(restartCommand));
 }
