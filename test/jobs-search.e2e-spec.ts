@@ -102,6 +102,7 @@ describe('job search, filters and sorting (e2e, in-process server)', () => {
   it('filters by status (comma list or repeated), type and submit time, combined with the search', async () => {
     expect((await get('status=done,failed')).total).toBe(3);
     expect((await get('status=done&status=failed')).total).toBe(3);
+    expect((await get('status=done,%20failed')).total).toBe(3); // `--status 'done, failed'` was a 400
     expect((await get('status=failed&q=crash')).total).toBe(2);
     expect((await get('status=queued&q=crash')).total).toBe(0);
     expect((await get('job_type=command&q=needle')).total).toBe(30);

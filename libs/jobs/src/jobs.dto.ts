@@ -59,9 +59,16 @@ function IsInstant(): PropertyDecorator {
  * first. Every filter narrows the list and `total`.
  */
 export class ListJobsQueryDto extends PageQueryDto {
-  /** Only these statuses: comma-separated (`running,failed`) or the parameter repeated. */
+  /** Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the parameter repeated. */
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.join(',') : value))
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) || typeof value === 'string'
+      ? String(value)
+          .split(',')
+          .map((s) => s.trim())
+          .join(',')
+      : value,
+  )
   @IsString()
   @Matches(new RegExp(`^(${JOB_STATUSES.join('|')})(,(${JOB_STATUSES.join('|')}))*$`), {
     message: `status must be a comma-separated list of ${JOB_STATUSES.join(', ')}`,

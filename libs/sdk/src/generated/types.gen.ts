@@ -6488,7 +6488,7 @@ export type ListJobsData = {
     path?: never;
     query?: {
         /**
-         * Only these statuses: comma-separated (`running,failed`) or the parameter repeated.
+         * Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the parameter repeated.
          */
         status?: string;
         /**
