@@ -280,6 +280,14 @@ describe('server process (e2e, built dist)', () => {
         3,
         expect.stringContaining(`no server holds ${home.home}`),
       ]);
+      // A command now says no server holds the directory; it named only 127.0.0.1:8765, its guess.
+      const after = cli('service', 'list');
+      expect([after.status, after.stderr]).toEqual([
+        3,
+        expect.stringMatching(
+          new RegExp(`^trainyard: no Trainyard server holds ${home.home} .*trainyard server`),
+        ),
+      ]);
     } finally {
       await server.stop('SIGKILL');
       home.remove();

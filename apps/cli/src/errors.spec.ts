@@ -21,6 +21,16 @@ describe(toCliError.name, () => {
       /^cannot reach the Trainyard server at http:\/\/127\.0\.0\.1:8765 \(ECONNREFUSED\); is it running\?/,
     ],
     [
+      'no URL given and no server holds the state directory: says so, not only the guessed port',
+      new TrainyardConnectionError(
+        'http://127.0.0.1:8765/api/gpus',
+        Object.assign(new Error('x'), { code: 'ECONNREFUSED' }),
+      ),
+      { ...fromFile, noServerHolds: '/srv/ty' },
+      EXIT.unreachable,
+      /^no Trainyard server holds \/srv\/ty \(TRAINYARD_HOME names another\) and none answers at http:\/\/127\.0\.0\.1:8765 \(ECONNREFUSED\); start one with `trainyard server`/,
+    ],
+    [
       'validation failure, fields named with their flags',
       TrainyardApiError.fromBody(400, {
         code: 'VALIDATION_FAILED',

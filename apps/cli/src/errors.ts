@@ -33,6 +33,11 @@ export interface ConnectionInfo {
   tokenSource: string;
   /** Why there is no token (`missing`, `empty`, `unreadable`); undefined when there is one. */
   tokenProblem?: string;
+  /**
+   * Set when no URL was given and no server holds this state directory: `baseUrl` is only the
+   * default port's guess, and a failure to reach it says so.
+   */
+  noServerHolds?: string;
 }
 
 /**
@@ -102,6 +107,13 @@ export function toCliError(error: unknown, connection: ConnectionInfo): CliError
       );
     }
     const why = error.message.replace(/^cannot reach \S+/, '').trim();
+    if (connection.noServerHolds)
+      return new CliError(
+        `no Trainyard server holds ${connection.noServerHolds} (TRAINYARD_HOME names another) and none ` +
+          `answers at ${connection.baseUrl}${why ? ` ${why}` : ''}; start one with \`trainyard server\`, ` +
+          'or set the URL with --server or TRAINYARD_SERVER_URL',
+        EXIT.unreachable,
+      );
     return new CliError(
       `cannot reach the Trainyard server at ${connection.baseUrl}${why ? ` ${why}` : ''}; ` +
         'is it running? (set the URL with --server or TRAINYARD_SERVER_URL)',

@@ -34,7 +34,7 @@ export function makeRunner(state: RunState): CommandRunner {
           ? null
           : await localServerUrl(stateDirectory(state.env), { stderr: state.stderr });
         const resolved = resolveConnection(globals, state.env, local);
-        connection = resolved;
+        connection = given || local ? resolved : { ...resolved, noServerHolds: resolved.home };
         const code = await body(new CliContext(resolved, globals), ...(args.slice(0, -1) as A));
         state.exitCode = code ?? EXIT.ok;
       } catch (error) {
