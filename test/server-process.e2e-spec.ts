@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, type ClientRequest, get as httpGet, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { removeCgroup, setUpProcessTracking } from '@trainyard/core';
 import { join } from 'node:path';
 import { homeHolder } from '../apps/server/src/home-lock';
 import { request } from './support/http';
@@ -435,10 +436,13 @@ describe('server process (e2e, built dist)', () => {
     expect(result.stderr).toContain('`trainyard server --help` lists every option');
   });
 
-  it('a port in use is one line naming it, exit 1 (no framework ERROR line before it)', async () => {
+  it('a port in use is one line naming it, exit 1 (no framework ERROR line before it), nothing left behind', async () => {
     const holder = createServer().listen(0, '127.0.0.1');
     await once(holder, 'listening');
     const port = (holder.address() as { port: number }).port;
+    // Where the server would put its jobs' cgroup (made here to learn the path, then removed).
+    const tracking = setUpProcessTracking({ setting: null, stateDir: temp.home });
+    if (tracking.mode === 'cgroup') removeCgroup(tracking.parent);
     try {
       const result = spawnSync(process.execPath, [MAIN, '--port', String(port), '--fake-gpus', '1'], {
         env: { PATH: process.env.PATH, TRAINYARD_HOME: temp.home },
@@ -450,6 +454,8 @@ describe('server process (e2e, built dist)', () => {
         `trainyard: 127.0.0.1:${port} is already in use (another Trainyard?). Pick another with --port.\n`,
       );
       expect(result.stdout).not.toContain('ERROR');
+      // Its modules had started: they are closed as at any stop (the empty cgroup was left, each try).
+      if (tracking.mode === 'cgroup') expect(existsSync(tracking.parent)).toBe(false);
     } finally {
       holder.close();
     }

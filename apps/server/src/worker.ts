@@ -174,6 +174,12 @@ async function runWorker(): Promise<void> {
         ? `trainyard: ${config.host}:${config.port} is already in use (another Trainyard?). Pick another with --port.\n`
         : `trainyard: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`,
     );
+    // Its modules have started (the jobs' cgroup, the database): closed as at any stop, so nothing
+    // is left behind (an empty cgroup was, at each try).
+    await Promise.race([
+      app.close().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_DEADLINE_MS)),
+    ]);
     process.exit(1);
   }
   const address = app.getHttpServer().address();
