@@ -85,6 +85,10 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       await api.waitLog(killed, /got TERM 1/);
       await api.waitStatus(left, ['terminating']);
       await waitFor(async () => existsSync(terms), 'the leftover to get its SIGTERM');
+      // Its log says so, where its user looks (it was only in the server's log).
+      expect(await api.log(left)).toMatch(
+        /parent done\r?\n.*\[trainyard\] the command ended \(exit 0\); stopping what it left running: pid \d+ \(bash\)/s,
+      );
       await first.stop('SIGKILL');
 
       second = await spawnServer(temp.home, ['--fake-gpus', '0']);

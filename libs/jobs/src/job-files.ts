@@ -1,6 +1,6 @@
-import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { QUEUE_ID_PATTERN, StatePaths } from '@trainyard/core';
+import { QUEUE_ID_PATTERN, SECRET_FILE_MODE, StatePaths } from '@trainyard/core';
 import { ttyBasePath } from './tty/tty-base';
 import { SECRET_FILE_PATTERN } from './tty/tty-gc';
 
@@ -10,6 +10,14 @@ export class JobFiles {
 
   tty(id: string): string {
     return join(this.paths.jobsDir, `${id}.tty`);
+  }
+  /**
+   * Appends a line of Trainyard's own to job `id`'s log (`[trainyard] <text>`, on a line of its own),
+   * where its user reads what happened to it. Only a note: throws when the log cannot take it (a
+   * full disk), for the caller to log and go on.
+   */
+  noteInLog(id: string, text: string): void {
+    appendFileSync(this.tty(id), `\r\n[trainyard] ${text}\r\n`, { mode: SECRET_FILE_MODE });
   }
   /** Written by the job-side shim when the job ends, so the code survives a server restart. */
   exitStatus(id: string): string {

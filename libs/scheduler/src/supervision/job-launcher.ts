@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
-import { appendFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStat, SECRET_FILE_MODE, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -262,10 +262,9 @@ export class JobLauncher implements OnModuleDestroy {
       // Its log carries on from the last attempt: a line of ours says where this one begins. Only
       // a note: a log that cannot take it (a full disk) never keeps the attempt from starting.
       try {
-        appendFileSync(
-          this.files.tty(job.id),
-          `\r\n[trainyard] attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}\r\n`,
-          { mode: SECRET_FILE_MODE },
+        this.files.noteInLog(
+          job.id,
+          `attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}`,
         );
       } catch (err) {
         this.logger.warn(

@@ -193,6 +193,16 @@ export class JobReaper implements OnModuleDestroy {
       this.cleaning.delete(entry); // not committed, nothing signalled: a later poll tries again
       throw err;
     });
+    // Said where the job's user looks: its log (the record only says the command's own status).
+    try {
+      this.files.noteInLog(
+        entry.id,
+        `the command ended${exitCode === null ? '' : ` (exit ${exitCode})`}; stopping what it left running: ` +
+          left.map((pid) => `pid ${pid}${processName(pid)}`).join(', '),
+      );
+    } catch (err) {
+      this.logger.warn(`${entry.id}: could not note its leftovers in its log (${(err as Error).message})`);
+    }
     await this.stopper.signal(entry, 'SIGTERM');
   }
 
@@ -381,5 +391,14 @@ export function readExitRecord(path: string): { code: number; bySignal: boolean;
       : { code: 128 + Number(status[2]), bySignal: true, why };
   } catch {
     return null;
+  }
+}
+
+/** ` (comm)` of process `pid` from /proc, or '' once it is gone. */
+function processName(pid: number): string {
+  try {
+    return ` (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
+  } catch {
+    return '';
   }
 }
