@@ -506,6 +506,21 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('`sched list --sort name` orders the list by that column (the server checks the column)', async () => {
+    for (const name of ['sort-b', 'sort-c', 'sort-a']) await cli(['submit', '--name', name, '--', 'true']);
+    const names = async (...args: string[]) =>
+      ((await json(['sched', 'list', '--limit', '1000', ...args])).items as { name: string | null }[])
+        .map((j) => j.name)
+        .filter((n) => n?.startsWith('sort-'));
+    expect(await names('--sort', 'name')).toEqual(['sort-a', 'sort-b', 'sort-c']);
+    expect(await names('--sort', 'name', '--order', 'desc')).toEqual(['sort-c', 'sort-b', 'sort-a']);
+    const bad = await cli(['sched', 'list', '--sort', 'colour']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('(--sort)')]);
+    expect((await cli(['sched', 'list', '--order', 'asc'])).stderr).toBe(
+      'trainyard: --order goes with --sort\n',
+    );
+  });
+
   it('lists GPUs held as #i, `-` for a job that ended without any, and the whole note into a pipe', async () => {
     const ran = (await cli(['submit', '--gpus', '1', '--name', 'ongpu', '--', 'true'])).stdout.trim();
     const failing = (await cli(['submit', '--', 'sh', '-c', 'exit 3'])).stdout.trim();

@@ -72,6 +72,8 @@ const FIELD_FLAGS: Record<string, string> = {
   'array.sweep': '--sweep',
   'array.max_running': '--max-running',
   status: '--status',
+  sort: '--sort',
+  order: '--order',
   limit: '--limit',
 };
 

@@ -13,6 +13,7 @@ import {
   TrainyardApiError,
   type CancelQueueItemResponseDto,
   type JobDto,
+  type ListJobsData,
   type SchedulerStatusDto,
 } from '@trainyard/sdk';
 import { parseInteger } from '../args';
@@ -21,6 +22,9 @@ import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
 import type { CommandRunner } from './runner';
 import { ID_HELP, resolveJobId, resolveJobOrArrayId } from '../job-id';
+
+/** A column `GET /api/jobs` sorts by (the server checks it). */
+type JobSort = NonNullable<NonNullable<ListJobsData['query']>['sort']>;
 
 /** The colour a status is shown in. */
 export function statusStyle(ctx: CliContext, status: string): Style | undefined {
@@ -160,12 +164,26 @@ export function registerSched(program: Command, run: CommandRunner): void {
       '-s, --status <list>',
       'only these statuses, comma-separated (queued,starting,running,terminating,done,failed,aborted)',
     )
+    .option(
+      '--sort <column>',
+      'sort by submitted_at, started_at, ended_at, name, status, job_type, priority or runtime ' +
+        '(default: active first, then newest)',
+    )
+    .option('--order <asc|desc>', 'with --sort (default: asc for name, status and job_type, else desc)')
     .addOption(new Option('--limit <n>', 'at most this many jobs').default('100', '100'))
     .action(
-      run(async (ctx, options: { status?: string; limit: string }) => {
+      run(async (ctx, options: { status?: string; sort?: string; order?: string; limit: string }) => {
         const limit = parseInteger(options.limit, '--limit', { min: 1 });
+        if (options.order && !options.sort) throw new CliError('--order goes with --sort', EXIT.invalid);
+        // The server checks the column and order, naming what it takes.
+        const sorted = options.sort
+          ? {
+              sort: options.sort as JobSort,
+              ...(options.order && { order: options.order as 'asc' | 'desc' }),
+            }
+          : {};
         // Queued jobs come with their pending reason; past 1,000 the list is read page by page.
-        const page = await listJobsUpTo(ctx.client, { status: options.status }, limit);
+        const page = await listJobsUpTo(ctx.client, { status: options.status, ...sorted }, limit);
         const reasons = new Map(page.items.map((job) => [job.queue_id, job.pending_reason ?? null]));
         if (ctx.json) {
           ctx.printJson({
