@@ -102,6 +102,15 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       },
       'env.CUDA_VISIBLE_DEVICES',
     ],
+    [
+      {
+        job_type: 'command',
+        job_params: { argv: ['true'] },
+        requested_gpus: 1,
+        env: { CUDA_DEVICE_ORDER: 'FASTEST_FIRST' },
+      },
+      'env.CUDA_DEVICE_ORDER',
+    ],
   ])('rejects %j with 400 naming %s', async (body, field) => {
     const answer = await api.submit(body);
     expect(answer.status).toBe(400);

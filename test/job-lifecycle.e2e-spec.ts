@@ -101,6 +101,9 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const cleaned = await api2.waitStatus(left, ['aborted', 'failed', 'done'], 30_000);
       expect(cleaned).toMatchObject({ status: 'done', termination_reason: 'completed', exit_code: 0 });
       expect(cleaned.error).toMatch(/\d+ process(es)? still running after the 6 s grace period got SIGKILL/);
+      expect(await api2.log(left)).toMatch(
+        /\[trainyard\] still running after the 6 s grace period: SIGKILL to pid \d+/,
+      );
       expect(readFileSync(terms, 'utf8')).toBe('TERM\n');
     } finally {
       await second?.stop();

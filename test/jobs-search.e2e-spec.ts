@@ -158,6 +158,14 @@ describe('job search, filters and sorting (e2e, in-process server)', () => {
     expect(answer.body.details).toContainEqual(expect.objectContaining({ field }));
   });
 
+  it('names the status that is not one (a wrong case, a typo)', async () => {
+    const answer = await api.call('GET', '/api/jobs?status=running,Done');
+    expect(answer.body.details).toContainEqual({
+      field: 'status',
+      message: expect.stringMatching(/^status must be a comma-separated list of queued, .*; got "Done"$/),
+    });
+  });
+
   it('finds parameter values with characters JSON escapes (quote, backslash)', async () => {
     const { body } = await api.command(['echo', 'say"hi\\there']);
     const found = await get(`q=${encodeURIComponent('say"hi\\there')}`);

@@ -286,7 +286,7 @@ describe('server process (e2e, built dist)', () => {
       expect([after.status, after.stderr]).toEqual([
         3,
         expect.stringMatching(
-          new RegExp(`^trainyard: no Trainyard server holds ${home.home} .*trainyard server`),
+          new RegExp(`^trainyard: no Trainyard server is running for ${home.home} .*trainyard server`),
         ),
       ]);
     } finally {

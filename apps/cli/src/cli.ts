@@ -103,7 +103,7 @@ export async function runCli(
 ): Promise<number> {
   if (argv[0] === 'server' && argv[1] === 'stop' && argv.length === 2)
     return stopServer(io.env ?? process.env, io.stdout ?? process.stdout, io.stderr ?? process.stderr);
-  if (argv[0] === 'server' && !(argv[1] === 'restart' && argv.length === 2)) return runServer(argv.slice(1));
+  if (argv[0] === 'server' && argv[1] !== 'restart') return runServer(argv.slice(1));
   const state: RunState = {
     exitCode: EXIT.ok,
     env: io.env ?? process.env,

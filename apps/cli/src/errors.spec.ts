@@ -28,7 +28,7 @@ describe(toCliError.name, () => {
       ),
       { ...fromFile, noServerHolds: '/srv/ty' },
       EXIT.unreachable,
-      /^no Trainyard server holds \/srv\/ty \(TRAINYARD_HOME names another\) and none answers at http:\/\/127\.0\.0\.1:8765 \(ECONNREFUSED\); start one with `trainyard server`/,
+      /^no Trainyard server is running for \/srv\/ty \(TRAINYARD_HOME\) and none answers at http:\/\/127\.0\.0\.1:8765 \(ECONNREFUSED\); start one with `trainyard server`/,
     ],
     [
       'validation failure, fields named with their flags',

@@ -111,9 +111,9 @@ export function toCliError(error: unknown, connection: ConnectionInfo): CliError
     const why = error.message.replace(/^cannot reach \S+/, '').trim();
     if (connection.noServerHolds)
       return new CliError(
-        `no Trainyard server holds ${connection.noServerHolds} (TRAINYARD_HOME names another) and none ` +
-          `answers at ${connection.baseUrl}${why ? ` ${why}` : ''}; start one with \`trainyard server\`, ` +
-          'or set the URL with --server or TRAINYARD_SERVER_URL',
+        `no Trainyard server is running for ${connection.noServerHolds} (TRAINYARD_HOME) and none answers ` +
+          `at ${connection.baseUrl}${why ? ` ${why}` : ''}; start one with \`trainyard server\`, or set the ` +
+          'URL with --server or TRAINYARD_SERVER_URL',
         EXIT.unreachable,
       );
     return new CliError(

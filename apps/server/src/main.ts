@@ -1,7 +1,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { isHelpRequested, resolveHome, USAGE } from '@trainyard/core';
+// Not the @trainyard/core barrel, which takes ~0.4 s to load: the supervisor takes the state
+// directory's lock first (see worker-protocol.ts).
+// eslint-disable-next-line no-restricted-imports
+import { isHelpRequested, resolveHome } from '../../../libs/core/src/config/server-config';
+// eslint-disable-next-line no-restricted-imports
+import { USAGE } from '../../../libs/core/src/config/settings';
 import { HomeInUseError, lockHome } from './home-lock';
 import { ListenerKeeper } from './listener-handover';
 import {
@@ -11,7 +16,7 @@ import {
   WORKER_READY_MESSAGE,
   WORKER_RESTARTED_ENV,
   WorkerReady,
-} from './server-lifecycle';
+} from './worker-protocol';
 
 /** A crash loop: this many unexpected worker deaths within the window and the supervisor gives up. */
 const CRASH_LIMIT = 5;

@@ -12,11 +12,11 @@ import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
   WORKER_PORT_ENV,
-  ServerLifecycle,
   WORKER_READY_MESSAGE,
   WORKER_RESTARTED_ENV,
   WorkerReady,
-} from './server-lifecycle';
+} from './worker-protocol';
+import { ServerLifecycle } from './server-lifecycle';
 
 /** Rejects with the listen error (EADDRINUSE, EACCES…) when `host:port` cannot be listened on now. */
 function assertPortFree(host: string, port: number): Promise<void> {

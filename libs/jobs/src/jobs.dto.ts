@@ -71,7 +71,12 @@ export class ListJobsQueryDto extends PageQueryDto {
   )
   @IsString()
   @Matches(new RegExp(`^(${JOB_STATUSES.join('|')})(,(${JOB_STATUSES.join('|')}))*$`), {
-    message: `status must be a comma-separated list of ${JOB_STATUSES.join(', ')}`,
+    message: ({ value }: ValidationArguments) =>
+      `status must be a comma-separated list of ${JOB_STATUSES.join(', ')}; got ${JSON.stringify(
+        String(value)
+          .split(',')
+          .find((s) => !(JOB_STATUSES as readonly string[]).includes(s)) ?? value,
+      )}`,
   })
   status?: string;
 

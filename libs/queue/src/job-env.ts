@@ -15,8 +15,11 @@ export const TRAINYARD_SET_ENV: readonly string[] = [
   'TRAINYARD_RUN_TOKEN_FILE',
 ];
 
-/** Set to the placed GPUs (or MIG devices) for a job given any: a submitted value would be replaced. */
-export const GPU_SET_ENV = 'CUDA_VISIBLE_DEVICES';
+/**
+ * Set for a job given GPUs (or MIG devices): which ones, and that CUDA numbers them as nvidia-smi
+ * does (PCI bus order) — another order would make CUDA's GPU 0 another job's GPU.
+ */
+export const GPU_SET_ENV: readonly string[] = ['CUDA_VISIBLE_DEVICES', 'CUDA_DEVICE_ORDER'];
 
 /**
  * Why a job may not be submitted with `name` in its environment, or undefined. `placesGpus`: the
@@ -24,8 +27,8 @@ export const GPU_SET_ENV = 'CUDA_VISIBLE_DEVICES';
  */
 export function reservedEnvProblem(name: string, placesGpus: boolean): string | undefined {
   if (TRAINYARD_SET_ENV.includes(name))
-    return `env.${name} is set by Trainyard for every job; a job cannot be given its own`;
-  if (name === GPU_SET_ENV && placesGpus)
-    return `env.${name} is set to the GPUs placed for the job; give requested_gpus (or 0 GPUs to set it yourself)`;
+    return `env.${name} is set by Trainyard itself; a job cannot be given its own`;
+  if (GPU_SET_ENV.includes(name) && placesGpus)
+    return `env.${name} is set by Trainyard for a job with GPUs (to the GPUs placed for it, numbered as nvidia-smi does); only a job without GPUs may set its own`;
   return undefined;
 }

@@ -28,9 +28,17 @@ describe(buildJobEnvironment.name, () => {
     for (const name of own) expect(reservedEnvProblem(name, false)).toBeDefined();
   });
 
-  it('gives a job with GPUs its placed GPUs, a GPU-less job its own value or none', () => {
+  it('gives a job with GPUs its placed GPUs in nvidia-smi order, a GPU-less job its own values or none', () => {
     expect(buildJobEnvironment(input).CUDA_VISIBLE_DEVICES).toBe('2');
     expect(reservedEnvProblem('CUDA_VISIBLE_DEVICES', true)).toBeDefined();
+    // Numbered as nvidia-smi does, whatever an older record's env or a job type says.
+    const reordered = { userEnv: { CUDA_DEVICE_ORDER: 'FASTEST_FIRST' } };
+    expect(buildJobEnvironment({ ...input, ...reordered }).CUDA_DEVICE_ORDER).toBe('PCI_BUS_ID');
+    expect(reservedEnvProblem('CUDA_DEVICE_ORDER', true)).toBeDefined();
+    expect(buildJobEnvironment({ ...input, ...reordered, gpuIndices: [] }).CUDA_DEVICE_ORDER).toBe(
+      'FASTEST_FIRST',
+    );
+    expect(reservedEnvProblem('CUDA_DEVICE_ORDER', false)).toBeUndefined();
     const gpuless = { ...input, gpuIndices: [] };
     expect(buildJobEnvironment(gpuless).CUDA_VISIBLE_DEVICES).toBe('');
     expect(

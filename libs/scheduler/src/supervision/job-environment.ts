@@ -37,7 +37,8 @@ export interface JobEnvironmentInput {
  *   so a program can resume from its checkpoint;
  * - TRAINYARD_ARRAY_ID / TRAINYARD_ARRAY_INDEX: for a job of an array, its id and the job's 0-based index;
  * - run tracking's TRAINYARD_RUN_ID, TRAINYARD_URL and TRAINYARD_RUN_TOKEN_FILE (libs/tracking);
- * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N;
+ * - CUDA_DEVICE_ORDER=PCI_BUS_ID, so CUDA's index N is nvidia-smi's GPU N (a GPU-less job may set
+ *   its own; a job with GPUs always gets this one: another order would number other GPUs);
  * - CUDA_VISIBLE_DEVICES: the assigned GPUs, or the UUIDs of its MIG devices (`MIG-…`, how CUDA
  *   names a MIG device); for a GPU-less job empty (no GPU at all) unless the type opts out or the
  *   user set it.
@@ -58,6 +59,7 @@ export function buildJobEnvironment(input: JobEnvironmentInput): Record<string, 
     env.TRAINYARD_ARRAY_ID = input.array.id;
     env.TRAINYARD_ARRAY_INDEX = String(input.array.index);
   }
+  if (input.migDevices?.length || input.gpuIndices.length > 0) env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
   if (input.migDevices?.length) env.CUDA_VISIBLE_DEVICES = input.migDevices.join(',');
   else if (input.gpuIndices.length > 0) env.CUDA_VISIBLE_DEVICES = input.gpuIndices.join(',');
   else if (input.gpulessHidesGpus && !('CUDA_VISIBLE_DEVICES' in input.userEnv))

@@ -234,10 +234,19 @@ export class JobStopper {
     const { pids } = await this.signal(entry, 'SIGKILL');
     // Counted before waiting: the job may be settled (with this count) while survivors are checked.
     entry.killedAfterGrace += pids.length;
-    if (pids.length)
+    if (pids.length) {
       this.logger.warn(
         `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
       );
+      try {
+        this.files.noteInLog(
+          entry.id,
+          `still running after the ${entry.graceMs / 1000} s grace period: SIGKILL to pid ${pids.join(', ')}`,
+        );
+      } catch (err) {
+        this.logger.warn(`${entry.id}: could not note the SIGKILL in its log (${(err as Error).message})`);
+      }
+    }
     const survivors = await this.stillAlive(pids);
     if (survivors.length > 0 && this.active.isCurrent(entry)) {
       const message = `${survivors.length} process(es) survive SIGKILL (pids ${survivors.join(', ')}); GPUs stay reserved until they are gone`;
