@@ -1,8 +1,9 @@
 /**
  * What the supervisor (main.ts) and its worker (worker.ts) say to each other. Kept apart from
  * anything heavy: the supervisor loads only this, so it takes the state directory's lock within
- * ~0.1 s of starting (a CLI command run right after `trainyard server &` finds it).
+ * ~0.15 s of starting (a CLI command run right after `trainyard server &` finds it).
  */
+
 /** Worker → supervisor exit codes. 75: start me again (POST /api/server/restart). */
 export const RESTART_EXIT_CODE = 75;
 /** 78 (EX_CONFIG): the worker cannot start (e.g. a corrupt database); starting it again would not help. */

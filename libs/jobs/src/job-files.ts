@@ -13,11 +13,16 @@ export class JobFiles {
   }
   /**
    * Appends a line of Trainyard's own to job `id`'s log (`[trainyard] <text>`, on a line of its own),
-   * where its user reads what happened to it. Only a note: throws when the log cannot take it (a
-   * full disk), for the caller to log and go on.
+   * where its user reads what happened to it. Only a note: never throws; returns why the log could
+   * not take it (a full disk), for the caller to log and go on, else null.
    */
-  noteInLog(id: string, text: string): void {
-    appendFileSync(this.tty(id), `\r\n[trainyard] ${text}\r\n`, { mode: SECRET_FILE_MODE });
+  noteInLog(id: string, text: string): Error | null {
+    try {
+      appendFileSync(this.tty(id), `\r\n[trainyard] ${text}\r\n`, { mode: SECRET_FILE_MODE });
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
   }
   /** Written by the job-side shim when the job ends, so the code survives a server restart. */
   exitStatus(id: string): string {

@@ -261,16 +261,14 @@ export class JobLauncher implements OnModuleDestroy {
       rmSync(join(this.files.controlDir(job.id), TRAINER_ENDPOINT_FILE), { force: true });
       // Its log carries on from the last attempt: a line of ours says where this one begins. Only
       // a note: a log that cannot take it (a full disk) never keeps the attempt from starting.
-      try {
-        this.files.noteInLog(
-          job.id,
-          `attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}`,
-        );
-      } catch (err) {
+      const failed = this.files.noteInLog(
+        job.id,
+        `attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}`,
+      );
+      if (failed)
         this.logger.warn(
-          `${job.id}: could not mark attempt ${job.restart_count + 1} in its log (${(err as Error).message})`,
+          `${job.id}: could not mark attempt ${job.restart_count + 1} in its log (${failed.message})`,
         );
-      }
     }
     return {
       id: job.id,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isProcessAlive } from '@trainyard/core';
+import { isProcessAlive, readProcessCommand } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
@@ -194,15 +194,12 @@ export class JobReaper implements OnModuleDestroy {
       throw err;
     });
     // Said where the job's user looks: its log (the record only says the command's own status).
-    try {
-      this.files.noteInLog(
-        entry.id,
-        `the command ended${exitCode === null ? '' : ` (exit ${exitCode})`}; stopping what it left running: ` +
-          left.map((pid) => `pid ${pid}${processName(pid)}`).join(', '),
-      );
-    } catch (err) {
-      this.logger.warn(`${entry.id}: could not note its leftovers in its log (${(err as Error).message})`);
-    }
+    const failed = this.files.noteInLog(
+      entry.id,
+      `the command ended${exitCode === null ? '' : ` (exit ${exitCode})`}; stopping what it left running: ` +
+        left.map((pid) => `pid ${pid}${describeProcess(pid)}`).join(', '),
+    );
+    if (failed) this.logger.warn(`${entry.id}: could not note its leftovers in its log (${failed.message})`);
     await this.stopper.signal(entry, 'SIGTERM');
   }
 
@@ -394,11 +391,8 @@ export function readExitRecord(path: string): { code: number; bySignal: boolean;
   }
 }
 
-/** ` (comm)` of process `pid` from /proc, or '' once it is gone. */
-function processName(pid: number): string {
-  try {
-    return ` (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`;
-  } catch {
-    return '';
-  }
+/** ` (its argv[0])` for process `pid`, or '' once it is gone. */
+function describeProcess(pid: number): string {
+  const command = readProcessCommand(pid);
+  return command === null ? '' : ` (${command})`;
 }

@@ -238,14 +238,11 @@ export class JobStopper {
       this.logger.warn(
         `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
       );
-      try {
-        this.files.noteInLog(
-          entry.id,
-          `still running after the ${entry.graceMs / 1000} s grace period: SIGKILL to pid ${pids.join(', ')}`,
-        );
-      } catch (err) {
-        this.logger.warn(`${entry.id}: could not note the SIGKILL in its log (${(err as Error).message})`);
-      }
+      const failed = this.files.noteInLog(
+        entry.id,
+        `still running after the ${entry.graceMs / 1000} s grace period: SIGKILL to pid ${pids.join(', ')}`,
+      );
+      if (failed) this.logger.warn(`${entry.id}: could not note the SIGKILL in its log (${failed.message})`);
     }
     const survivors = await this.stillAlive(pids);
     if (survivors.length > 0 && this.active.isCurrent(entry)) {
