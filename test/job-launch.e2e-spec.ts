@@ -214,6 +214,15 @@ describe('job launch (e2e, built dist, real processes)', () => {
     await expectServerUp();
   });
 
+  it('says in the log when the job’s monitor was killed while its command ran, and still records its exit', async () => {
+    const script = 'trap "" HUP; echo before; kill -9 $PPID; sleep 0.5; exit 6';
+    const { body } = await api.command(['sh', '-c', script]);
+    expect(await api.waitStatus(body.queue_id, ['failed'], 15_000)).toMatchObject({ exit_code: 6 });
+    expect(await api.log(body.queue_id)).toMatch(
+      /before[\s\S]*\[trainyard\] the job's monitor \(pid \d+\) was killed while the command ran/,
+    );
+  });
+
   it('keeps jobs running when the launcher dies, records their real exit, and starts a new launcher', async () => {
     const { body } = await api.command(['sh', '-c', 'echo up; sleep 1.5; echo still here; exit 6']);
     await api.waitLog(body.queue_id, /up/);

@@ -119,8 +119,10 @@ async function control(ctx: CliContext, id: string, action: ControlAction): Prom
       throw new CliError(
         `${data.survivors.length} process(es) still running 2 s after SIGKILL (${data.survivors.join(', ')})`,
       );
+    // The time left, not the grace period: the server answered after watching them for 2 s.
     const when = data.kill_at
-      ? `in ${formatDuration(Math.max(0, (Date.parse(data.kill_at) - Date.now()) / 1000))}`
+      ? `at ${new Date(data.kill_at).toTimeString().slice(0, 8)}, its grace period after SIGTERM ` +
+        `(${formatDuration(Math.max(0, (Date.parse(data.kill_at) - Date.now()) / 1000))} from now)`
       : 'after its grace period';
     if (!ctx.json)
       process.stderr.write(

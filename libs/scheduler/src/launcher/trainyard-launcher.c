@@ -19,7 +19,8 @@
  *   {"id":ID,"op":"main_exited","status":CODE|null}     the job's command ended (others may remain)
  *   {"id":ID,"op":"exited","monitor_pid":N,"status":CODE|null}   every process is gone
  * CODE is a shell-style exit status (128+N for signal N). When stdin closes the launcher exits;
- * monitors and jobs keep running, and the next server re-attaches them.
+ * monitors and jobs keep running, and the next server re-attaches them. Requests still unread when
+ * the server died are not launched (see main).
  *
  * Whenever it is idle (no launch awaiting its "launched"), the launcher keeps SPARES monitors forked
  * ahead: each sets itself up (session, terminal, the job's cgroup) and waits for
@@ -352,6 +353,8 @@ int main(int argc, char **argv) {
   int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   fcntl(0, F_SETFD, FD_CLOEXEC);
 
+  /* Requests come from the server that started us; once it is gone we are re-parented. */
+  pid_t server = getppid();
   text_t input = {0};
   struct pollfd *fds = malloc(sizeof *fds * (MAX_JOBS + 2));
   if (sigfd < 0 || !fds) return 1;
@@ -392,7 +395,10 @@ int main(int argc, char **argv) {
       text_add(&input, buf, (size_t)got);
       char *start = input.data, *end;
       while ((end = request_end(start, input.data + input.len))) {
-        launch(start, end);
+        /* A request its server wrote before dying (still in our pipe, say while we were stopped) is
+         * dropped: the next server finds that job claimed with nothing launched and queues it
+         * again, so starting it here too would run it twice. */
+        if (getppid() == server) launch(start, end);
         start = end;
       }
       size_t rest = input.len - (size_t)(start - input.data);

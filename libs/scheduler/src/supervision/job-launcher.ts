@@ -11,7 +11,6 @@ import {
   JobLaunchContribution,
   JobHooks,
   JobRepository,
-  JobStartedEvent,
   JobStartingEvent,
   QueueWaitTimer,
   TRAINER_ENDPOINT_FILE,
@@ -188,7 +187,7 @@ export class JobLauncher implements OnModuleDestroy {
         entry.cgroup = launched.cgroup;
         // Queued in this turn, before the job's end can be: a very short job's exit may arrive in
         // the same read as its "launched", and its end must commit after its start (with its pid).
-        started = this.recordStarted(job.id, entry);
+        started = this.reaper.recordStarted(entry);
       });
       await started;
       if (cgroupError)
@@ -210,17 +209,6 @@ export class JobLauncher implements OnModuleDestroy {
         await this.failLaunch(entry, `launch failed: ${(err as Error).message}`);
       }
     }
-  }
-
-  /** starting → running with the job's process; commits in the order it was called. */
-  private recordStarted(id: string, entry: ActiveJob): Promise<void> {
-    const pid = { pid: entry.monitorPid, proc_start_time: entry.monitorStartTime };
-    return this.journal.record(async (tx) => {
-      // Asked to stop while it was starting, it is terminating already: it only gets its pid.
-      const noted =
-        (await this.jobs.moveTo(tx, id, 'running', pid)) || (await this.jobs.updateActive(tx, id, pid));
-      return { result: undefined, events: noted ? [new JobStartedEvent({ queue_id: id, ...pid })] : [] };
-    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isProcessAlive, readProcessCommand } from '@trainyard/core';
+import { isProcessAlive, readProcessCommand, readStat } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
@@ -10,6 +10,7 @@ import {
   JobPreemptedEvent,
   JobRepository,
   JobRequeuedEvent,
+  JobStartedEvent,
   JobTerminatingEvent,
   settle,
 } from '@trainyard/jobs';
@@ -94,8 +95,55 @@ export class JobReaper implements OnModuleDestroy {
       void this.finish(entry);
       return;
     }
+    if (entry.mainExit === undefined) {
+      // Killed while its command ran (the command's end would have come first): the log was its.
+      const failed = this.files.noteInLog(
+        id,
+        `the job's monitor (pid ${monitorPid}) was killed while the command ran; what the command ` +
+          'writes from now on is not in this log (the job is still tracked, and its exit status recorded)',
+      );
+      if (failed) this.logger.warn(`${id}: could not note its monitor's end in its log (${failed.message})`);
+    }
     entry.watch = 'poll';
     this.checkGone(entry);
+  }
+
+  /**
+   * starting → running with its monitor's pid, as its launch reported it or as it was found by its
+   * tag (or only the pid, when a stop request made it `terminating` first); commits in call order.
+   */
+  recordStarted(entry: ActiveJob): Promise<void> {
+    const pid = { pid: entry.monitorPid, proc_start_time: entry.monitorStartTime };
+    return this.journal.record(async (tx) => {
+      const noted =
+        (await this.jobs.moveTo(tx, entry.id, 'running', pid)) ||
+        (await this.jobs.updateActive(tx, entry.id, pid));
+      return {
+        result: undefined,
+        events: noted ? [new JobStartedEvent({ queue_id: entry.id, ...pid })] : [],
+      };
+    });
+  }
+
+  /**
+   * A job claimed but never reported launched (the worker or the launcher died in between) whose
+   * processes run: watched through its monitor — the session leader of the processes tagged with its
+   * id — and recorded `running`, as the launch report would have. Null when none is found; else the
+   * record's commit.
+   */
+  adoptByTag(entry: ActiveJob): Promise<void> | null {
+    const found = this.processes.find({ id: entry.id, monitorPid: 0, cgroup: null }, false);
+    const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
+    if (!monitor) return null;
+    entry.monitorPid = monitor.pid;
+    entry.monitorStartTime = monitor.startTime;
+    entry.cgroup = this.processes.cgroupOf({
+      id: entry.id,
+      monitorPid: monitor.pid,
+      startTime: monitor.startTime,
+    });
+    this.logger.log(`re-attached ${entry.id}, found by its tag (monitor pid ${monitor.pid})`);
+    return this.recordStarted(entry);
   }
 
   /** Settles a job whose launch failed; nothing of it ran. */
@@ -138,6 +186,14 @@ export class JobReaper implements OnModuleDestroy {
   private checkGone(entry: ActiveJob): void {
     const left = this.processes.workers(entry, false);
     if (left.length > 0) {
+      // Its launch happened, unreported (the launcher died before we read it): watched from now on.
+      const adopted = entry.monitorPid === 0 ? this.adoptByTag(entry) : null;
+      if (adopted) {
+        adopted
+          .then(() => (entry.request ? this.stopper.resume(entry) : undefined))
+          .catch(this.logFailure(entry.id));
+        return;
+      }
       // Only what the command left behind is cleaned up; while the command itself runs, it runs.
       if (this.commandEnded(entry) && !entry.killTimer && entry.request === null)
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isProcessAlive, readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
-import { Journal } from '@trainyard/journal';
+import { isProcessAlive, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { ACTIVE_STATUSES, isTerminal, isTerminationRequest, JobFiles, JobRepository } from '@trainyard/jobs';
 import { ActiveJobs, deadlineOf } from './active-jobs';
 import { JobProcesses } from './job-processes';
@@ -22,7 +21,6 @@ export class JobReattacher {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     private readonly active: ActiveJobs,
     private readonly jobs: JobRepository,
-    private readonly journal: Journal,
     private readonly reaper: JobReaper,
     private readonly stopper: JobStopper,
     private readonly processes: JobProcesses,
@@ -51,26 +49,10 @@ export class JobReattacher {
         entry.monitorStartTime = job.proc_start_time;
         this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
       } else if (!job.pid) {
-        // Claimed but the launch was never recorded: find it by its tag; its session leader is the monitor.
-        const found = this.processes.find({ id: job.id, monitorPid: 0, cgroup: null }, false);
-        const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
-        if (monitor) {
-          entry.monitorPid = monitor.pid;
-          entry.monitorStartTime = monitor.startTime;
-          entry.cgroup = this.processes.cgroupOf({
-            id: job.id,
-            monitorPid: monitor.pid,
-            startTime: monitor.startTime,
-          });
-          await this.journal.record(async (tx) => {
-            await this.jobs.updateActive(tx, job.id, {
-              pid: monitor.pid,
-              proc_start_time: monitor.startTime,
-            });
-            return { result: undefined, events: [] };
-          });
-          this.logger.log(`re-attached ${job.id}, found by its tag (monitor pid ${monitor.pid})`);
-        } else {
+        // Claimed but the launch was never recorded: found by its tag, or given time to show up.
+        const adopted = this.reaper.adoptByTag(entry);
+        if (adopted) await adopted;
+        else {
           entry.noEvidenceUntil = Date.now() + LAUNCH_EVIDENCE_GRACE_MS;
           this.logger.warn(
             `${job.id} was starting when the server stopped; waiting for evidence of how it went`,
