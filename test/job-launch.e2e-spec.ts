@@ -215,7 +215,8 @@ describe('job launch (e2e, built dist, real processes)', () => {
   });
 
   it('says in the log when the job’s monitor was killed while its command ran, and still records its exit', async () => {
-    const script = 'trap "" HUP; echo before; kill -9 $PPID; sleep 0.5; exit 6';
+    // The pause lets the monitor copy "before" into the log before it goes.
+    const script = 'trap "" HUP; echo before; sleep 0.3; kill -9 $PPID; sleep 0.5; exit 6';
     const { body } = await api.command(['sh', '-c', script]);
     expect(await api.waitStatus(body.queue_id, ['failed'], 15_000)).toMatchObject({ exit_code: 6 });
     expect(await api.log(body.queue_id)).toMatch(

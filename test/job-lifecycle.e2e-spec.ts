@@ -181,6 +181,31 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
     }
   });
 
+  it('a force-kill of what a successful command left behind keeps the job done, with its exit code', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    const left = ['sleep', '317'];
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      // The leftover ignores SIGTERM (kept across exec): the job waits in `terminating` for SIGKILL.
+      const { body } = await api.command(['sh', '-c', `(trap '' TERM; exec ${left.join(' ')}) & exit 0`], {
+        requested_gpus: 1,
+        kill_grace_s: 120,
+      });
+      expect(await api.waitStatus(body.queue_id, ['terminating'])).toMatchObject({ exit_code: 0 });
+      const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
+      expect(kill.status).toBe(200);
+      expect(kill.body.pids.length).toBeGreaterThan(0);
+      const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted']);
+      expect(ended).toMatchObject({ status: 'done', exit_code: 0, termination_reason: 'completed' });
+      expect(pidsRunning(left)).toEqual([]);
+      expect(await api.log(body.queue_id)).toMatch(
+        /\[trainyard\] force-killed on request what the command left running: pid \d+/,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
   describe('a job keeps its GPU until every process of it is gone', () => {
     let server: Awaited<ReturnType<typeof spawnServer>>;
     let api: ReturnType<typeof jobsApi>;

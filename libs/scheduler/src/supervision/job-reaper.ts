@@ -245,6 +245,7 @@ export class JobReaper implements OnModuleDestroy {
     );
     // The command's own status is known now: shown while what it left behind is stopped.
     const exitCode = readExitFile(this.files.exitStatus(entry.id)) ?? entry.mainExit ?? null;
+    entry.mainExit ??= exitCode; // ended, in poll mode too: a stop asked from now on hastens only this
     await this.recordLeftovers(entry, exitCode).catch((err: unknown) => {
       this.cleaning.delete(entry); // not committed, nothing signalled: a later poll tries again
       throw err;

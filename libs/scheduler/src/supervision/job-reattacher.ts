@@ -67,6 +67,9 @@ export class JobReattacher {
       if (entry.request === null) this.stopper.armTimeLimit(entry);
       // A stop under way before the restart goes on where it was (a stop request, or what a
       // command left behind): no signal twice, SIGKILL one grace period after the first step.
+      // Terminating without a request: its command ended (with the status recorded) and what it
+      // left behind was being stopped.
+      if (job.status === 'terminating' && entry.request === null) entry.mainExit = job.exit_code;
       if (entry.request || job.status === 'terminating') await this.stopper.resume(entry);
     }
     // A cgroup left by a job that ended while no server watched goes once it is empty.

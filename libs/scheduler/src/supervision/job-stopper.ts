@@ -72,6 +72,11 @@ export class JobStopper {
     // when SIGKILL comes).
     if (signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request)))
       return this.stopping(entry);
+    // Its command ended by itself and what it left behind is being stopped: the job ends as its
+    // command did (a dependent job waiting for its success still runs); a force-kill only hastens
+    // that cleanup, now and without becoming the job's reason.
+    if (request === 'user_kill' && signal === true && entry.request === null && entry.mainExit !== undefined)
+      return this.killLeftovers(entry);
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
       entry.request = request;
       await this.persistRequest(id, request, note);
@@ -138,6 +143,19 @@ export class JobStopper {
   }
 
   /** A repeated stop: sends nothing; says what is still running and when SIGKILL follows. */
+  private async killLeftovers(entry: ActiveJob): Promise<StopResult> {
+    const result = await this.signal(entry, 'SIGKILL', true);
+    if (result.pids.length) {
+      const failed = this.files.noteInLog(
+        entry.id,
+        `force-killed on request what the command left running: pid ${result.pids.join(', ')}`,
+      );
+      if (failed)
+        this.logger.warn(`${entry.id}: could not note the force-kill in its log (${failed.message})`);
+    }
+    return { ...result, ...this.killAt(entry) };
+  }
+
   private stopping(entry: ActiveJob): StopResult {
     return { pids: [], survivors: this.processes.workers(entry), repeated: true, ...this.killAt(entry) };
   }
