@@ -65,11 +65,11 @@ export class JobReattacher {
       }
       // The limit keeps counting from the job's start: a deadline passed while down stops it now.
       if (entry.request === null) this.stopper.armTimeLimit(entry);
+      // Terminating without a request: its command ended (its status recorded) and what it left
+      // behind was being stopped.
+      if (job.status === 'terminating' && entry.request === null) entry.mainExit = job.exit_code;
       // A stop under way before the restart goes on where it was (a stop request, or what a
       // command left behind): no signal twice, SIGKILL one grace period after the first step.
-      // Terminating without a request: its command ended (with the status recorded) and what it
-      // left behind was being stopped.
-      if (job.status === 'terminating' && entry.request === null) entry.mainExit = job.exit_code;
       if (entry.request || job.status === 'terminating') await this.stopper.resume(entry);
     }
     // A cgroup left by a job that ended while no server watched goes once it is empty.

@@ -142,7 +142,7 @@ export class JobStopper {
     return request === 'preempted' ? this.config.preempt_signal : 'SIGTERM';
   }
 
-  /** A repeated stop: sends nothing; says what is still running and when SIGKILL follows. */
+  /** A force-kill of what an ended command left running: SIGKILL now, said in the job's log; no request recorded. */
   private async killLeftovers(entry: ActiveJob): Promise<StopResult> {
     const result = await this.signal(entry, 'SIGKILL', true);
     if (result.pids.length) {
@@ -156,6 +156,7 @@ export class JobStopper {
     return { ...result, ...this.killAt(entry) };
   }
 
+  /** A repeated stop: sends nothing; says what is still running and when SIGKILL follows. */
   private stopping(entry: ActiveJob): StopResult {
     return { pids: [], survivors: this.processes.workers(entry), repeated: true, ...this.killAt(entry) };
   }
