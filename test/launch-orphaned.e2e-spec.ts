@@ -15,6 +15,15 @@ describe('a launch request left behind by a dead worker (e2e, built server)', ()
   const temp = makeTempHome();
   afterAll(() => temp.remove());
 
+  /** SIGCONT for a process the test stopped, unless it has exited since (the old launcher does). */
+  const resume = (pid: number) => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+
   const childOf = (parent: number, match: (command: string) => boolean) =>
     listPids().find((pid) => readParentPid(pid) === parent && match(readProcessCommand(pid) ?? ''));
 
@@ -47,11 +56,11 @@ describe('a launch request left behind by a dead worker (e2e, built server)', ()
       // No trace of a launch within the grace (10 s): queued again, then run by the new worker.
       const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 60_000);
       expect(ended.status).toBe('done');
-      process.kill(launcher, 'SIGCONT'); // the old launcher now reads what the dead worker wrote
+      resume(launcher); // the old launcher now reads what the dead worker wrote
       await new Promise((r) => setTimeout(r, 1_500));
       expect(readFileSync(marker, 'utf8')).toBe('ran\n');
     } finally {
-      if (launcher) process.kill(launcher, 'SIGCONT');
+      if (launcher) resume(launcher);
       await server.stop();
     }
   }, 120_000);
@@ -73,7 +82,7 @@ describe('a launch request left behind by a dead worker (e2e, built server)', ()
       // The worker cannot read the launch report; the launcher, its server alive, starts the job.
       process.kill(worker, 'SIGSTOP');
       stopped.push(worker);
-      process.kill(launcher, 'SIGCONT');
+      resume(launcher);
       await waitFor(() => existsSync(marker), 'the job to start');
       process.kill(worker, 'SIGKILL');
       stopped = [];
@@ -87,7 +96,7 @@ describe('a launch request left behind by a dead worker (e2e, built server)', ()
         exit_code: 4,
       });
     } finally {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      stopped.forEach(resume);
       await server.stop();
     }
   }, 120_000);

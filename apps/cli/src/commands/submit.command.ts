@@ -145,7 +145,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     )
     .option(
       '--kill-grace <duration>',
-      "seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind (3s, 90, 2m, at most 1h; 0: SIGKILL right after SIGTERM; default: the server's, 10 s)",
+      "seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind (3s, 90, 2m, at most 1h; 0: SIGKILL right after SIGTERM; default: the server's --kill-grace, 10 s unless it was started with another)",
     )
     .option(
       '--log-cap <size>',
