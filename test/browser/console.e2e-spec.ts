@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
 import { CONSOLE_INDEX, ROOT, SCREENSHOTS, launchChromium } from './browser';
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const PASSWORD = 'correct horse battery';
@@ -162,9 +163,12 @@ describe('console (browser e2e)', () => {
   // Last: it leaves this address throttled for password sign-ins.
   it('after too many wrong passwords, the Token tab says the token signs in now, and it does', async () => {
     const alert = page.getByRole('alert');
+    const password = page.getByLabel('Password', { exact: true });
     for (let attempt = 0; attempt < 8; attempt++) {
-      await page.getByLabel('Password', { exact: true }).fill('still not the password');
+      await password.fill('still not the password');
       await page.getByRole('button', { name: 'Sign in' }).click();
+      // The field is cleared once the answer is in; until then the alert still shows the last one.
+      await waitFor(async () => (await password.inputValue()) === '', 'the answer to a sign-in');
       await alert.waitFor();
       if ((await alert.textContent())?.includes('Try again in')) break;
     }
