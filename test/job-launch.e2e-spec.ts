@@ -224,6 +224,27 @@ describe('job launch (e2e, built dist, real processes)', () => {
     );
   });
 
+  it('waits for the status of a command whose monitor was killed, even when the launcher records it late', async () => {
+    // The command outlives its monitor and the launcher, its subreaper from then on, is stopped when
+    // it exits: the command is gone from /proc before its status is recorded. The worker settled on
+    // "nothing left" and recorded the job without its exit code (CI: 1 job in 40, with no pause).
+    const { body } = await api.command(['sh', '-c', 'trap "" HUP; kill -9 $PPID; sleep 1; exit 3']);
+    await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+    const launcher = theLauncher();
+    process.kill(launcher, 'SIGSTOP');
+    try {
+      await new Promise((r) => setTimeout(r, 2_500)); // the command's exit, and several polls after it
+    } finally {
+      process.kill(launcher, 'SIGCONT');
+    }
+    expect(await api.waitStatus(body.queue_id, ['failed', 'done'], 15_000)).toMatchObject({
+      status: 'failed',
+      exit_code: 3,
+      termination_reason: 'exited_nonzero',
+    });
+    await expectServerUp();
+  });
+
   it('keeps jobs running when the launcher dies, records their real exit, and starts a new launcher', async () => {
     const { body } = await api.command(['sh', '-c', 'echo up; sleep 1.5; echo still here; exit 6']);
     await api.waitLog(body.queue_id, /up/);

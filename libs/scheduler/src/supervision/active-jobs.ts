@@ -41,7 +41,10 @@ export interface ActiveJob {
   killedAfterGrace: number;
   /** Its end happened while no server was watching (found gone at boot). */
   endedWhileDown: boolean;
-  /** For jobs found in `starting` without a pid at boot: settle without evidence only after this (epoch ms). */
+  /**
+   * Settle without evidence (a launch report, the command's exit status) only after this (epoch ms):
+   * set for jobs found in `starting` without a pid at boot, and when a job's monitor was killed.
+   */
   noEvidenceUntil: number;
   settling: boolean;
   readonly ended: Promise<void>;

@@ -24,6 +24,13 @@ export const POLL_MS = 500;
 /** After the command ended, how long other processes may linger before cleanup starts. */
 export const LINGER_MS = 100;
 const COMMIT_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
+/**
+ * After a job's monitor was killed while its command ran: how long its end waits for the command's
+ * status. The launcher (the command's subreaper from then on) records it within milliseconds of the
+ * exit, but the command leaves /proc at its exit, before that: settling on "nothing left" alone
+ * recorded the job without its exit code (CI, 1 job in 40).
+ */
+export const COMMAND_STATUS_GRACE_MS = 5_000;
 
 /**
  * The reap verb: notices that a job's command ended and that its last process is gone, cleans up
@@ -96,6 +103,7 @@ export class JobReaper implements OnModuleDestroy {
       return;
     }
     if (entry.mainExit === undefined) {
+      entry.noEvidenceUntil = Date.now() + COMMAND_STATUS_GRACE_MS;
       // Killed while its command ran (the command's end would have come first): the log was its.
       const failed = this.files.noteInLog(
         id,
@@ -199,12 +207,9 @@ export class JobReaper implements OnModuleDestroy {
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
       return;
     }
-    if (
-      entry.monitorPid === 0 &&
-      Date.now() < entry.noEvidenceUntil &&
-      readExitFile(this.files.exitStatus(entry.id)) === null
-    )
-      return; // found in `starting` at boot: give its launch time to show up before settling without evidence
+    // Found in `starting` at boot, or its monitor killed: give its launch, or its command's status,
+    // time to show up before settling without evidence.
+    if (Date.now() < entry.noEvidenceUntil && !this.commandEnded(entry)) return;
     if (entry.monitorPid === 0 && entry.request === null && !existsSync(this.files.tty(entry.id))) {
       void this.requeue(entry); // its monitor (which creates the log first thing) never started
       return;
