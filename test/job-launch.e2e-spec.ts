@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { listPids, readStat } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { pidsRunning } from './support/processes';
 import { spawnServer, SpawnedServer } from './support/spawned-server';
@@ -233,7 +234,15 @@ describe('job launch (e2e, built dist, real processes)', () => {
     const launcher = theLauncher();
     process.kill(launcher, 'SIGSTOP');
     try {
-      await new Promise((r) => setTimeout(r, 2_500)); // the command's exit, and several polls after it
+      // The command exits: a zombie the stopped launcher cannot reap, gone from the job's processes.
+      await waitFor(
+        () =>
+          listPids()
+            .map(readStat)
+            .some((stat) => stat?.ppid === launcher && stat.state === 'Z'),
+        'the command to exit under the stopped launcher',
+      );
+      await new Promise((r) => setTimeout(r, 1_500)); // three of the worker's polls (every 0.5 s)
     } finally {
       process.kill(launcher, 'SIGCONT');
     }
