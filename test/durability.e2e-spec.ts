@@ -4,9 +4,10 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive, listPids, readParentPid } from '@trainyard/core';
+import { isProcessAlive } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { request } from './support/http';
+import { workerOf } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { mountTmpfs, Tmpfs, tmpfsUnavailable } from './support/tmpfs';
@@ -22,10 +23,6 @@ const itWithTmpfs = unavailable ? it.skip : it;
 /** A job script that waits (at most ~60 s) for the file $GATE, then exits with `code`. */
 const gatedExit = (code: number) =>
   `echo up; n=0; while [ ! -e "$GATE" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done; exit ${code}`;
-
-/** The worker: the supervisor's one child process. */
-const workerOf = (supervisorPid: number) =>
-  waitFor(() => listPids().find((pid) => readParentPid(pid) === supervisorPid), 'the worker process');
 
 /** A second process holding SQLite's write lock (BEGIN IMMEDIATE) for `holdMs`, as another tool could. */
 async function holdWriteLock(file: string, holdMs: number): Promise<ChildProcess> {

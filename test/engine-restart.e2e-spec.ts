@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobProcesses, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
+import { workerOf } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -36,6 +37,35 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       writeFileSync(release, '');
       const done = await api.waitStatus(body.queue_id, ['failed'], 20_000);
       expect(done).toMatchObject({ exit_code: 5, error: 'exited with code 5' });
+    } finally {
+      writeFileSync(release, ''); // a failed test leaves no job looping
+      await server.stop();
+    }
+  });
+
+  it('records the exit status of a command whose monitor was killed, when the worker restarts before it ends', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '0']);
+    // Runs until the test lets it end (a restart on a loaded machine can outlast any fixed sleep).
+    const release = join(temp.home, 'release-the-command');
+    try {
+      let api = jobsApi(server.baseUrl, server.token!);
+      const { body } = await api.command([
+        'sh',
+        '-c',
+        `trap "" HUP; kill -9 $PPID; while [ ! -e ${release} ]; do sleep 0.1; done; exit 5`,
+      ]);
+      await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+      // The launcher holds the command (its subreaper) when its worker dies; it used to exit on the
+      // worker's end, the command went to init, and its status was lost (exit_code null).
+      process.kill(await workerOf(server.process.pid!), 'SIGKILL');
+      api = jobsApi(await server.nextBanner(), server.token!);
+      expect((await api.job(body.queue_id)).status).toBe('running');
+      writeFileSync(release, '');
+      expect(await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
+        status: 'failed',
+        exit_code: 5,
+        termination_reason: 'exited_nonzero',
+      });
     } finally {
       writeFileSync(release, ''); // a failed test leaves no job looping
       await server.stop();

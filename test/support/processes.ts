@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { isProcessAlive } from '@trainyard/core';
+import { isProcessAlive, listPids, readParentPid } from '@trainyard/core';
+import { waitFor } from './wait';
 
 /** Pids of live processes whose command line is exactly `argv` (e.g. ['sleep', '1001']). */
 export function pidsRunning(argv: string[]): number[] {
@@ -16,3 +17,7 @@ export function pidsRunning(argv: string[]): number[] {
   }
   return found;
 }
+
+/** The server's worker: its supervisor's one child process (waits for it, as after a restart). */
+export const workerOf = (supervisorPid: number): Promise<number> =>
+  waitFor(() => listPids().find((pid) => readParentPid(pid) === supervisorPid), 'the worker process');

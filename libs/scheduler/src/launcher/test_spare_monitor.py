@@ -86,6 +86,24 @@ class SpareMonitorTest(unittest.TestCase):
         self.launcher.wait(5)
         wait_for(lambda: not any(alive(pid) for pid in spare), 'the spares to exit')
 
+    def test_after_its_server_goes_it_stays_for_its_jobs_and_records_a_command_whose_monitor_is_killed(self):
+        path = os.path.join(self.dir.name, 'q1')
+        req = {'argv': ['sh', '-c', 'trap "" HUP; sleep 0.5; exit 5'], 'cwd': self.dir.name,
+               'env': {'PATH': os.environ['PATH']}, 'log': path + '.tty', 'exit': path + '.exit', 'log_cap': None}
+        self.launcher.stdin.write(launch_request('q1', req))
+        self.launcher.stdin.flush()
+        launched = json.loads(self.launcher.stdout.readline())
+        self.assertEqual(launched['op'], 'launched')
+        self.launcher.stdin.close()  # the server is gone, the job runs on
+        time.sleep(0.1)
+        self.assertIsNone(self.launcher.poll())
+        os.kill(launched['monitor_pid'], 9)  # the command is ours now, as its subreaper
+        # Written by the launcher: the monitor died before the command.
+        wait_for(lambda: os.path.exists(path + '.exit'), 'the command\'s exit status')
+        with open(path + '.exit') as f:
+            self.assertEqual(f.read(), '5\n')
+        self.launcher.wait(5)  # and then it goes
+
     def test_a_spare_that_died_is_replaced_and_the_launch_still_runs(self):
         spare = self.spares()[0]
         os.kill(spare, 9)

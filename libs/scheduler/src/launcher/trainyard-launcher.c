@@ -18,9 +18,11 @@
  *   {"id":ID,"op":"launch_failed","error":TEXT}
  *   {"id":ID,"op":"main_exited","status":CODE|null}     the job's command ended (others may remain)
  *   {"id":ID,"op":"exited","monitor_pid":N,"status":CODE|null}   every process is gone
- * CODE is a shell-style exit status (128+N for signal N). When stdin closes the launcher exits;
- * monitors and jobs keep running, and the next server re-attaches them. Requests still unread when
- * the server died are not launched (see main).
+ * CODE is a shell-style exit status (128+N for signal N). When stdin closes (the server is gone) the
+ * launcher takes no more requests and reports nothing, but stays until the last of its monitors and
+ * the commands it inherited have ended, so a command whose monitor is killed meanwhile still has its
+ * status recorded; jobs keep running, and the next server re-attaches them. Requests still unread
+ * when the server died are not launched (see main).
  *
  * Whenever it is idle (no launch awaiting its "launched"), the launcher keeps SPARES monitors forked
  * ahead: each sets itself up (session, terminal, the job's cgroup) and waits for
@@ -67,10 +69,12 @@ static int spare_count;
 static monitor_t monitors[MAX_JOBS];
 static int monitor_count;
 static const char *cgroup_parent;
+/* Our server is gone (stdin closed): nobody reads our reports, and no more requests come. */
+static int draining;
 
 static void send_line(text_t *t) {
   text_add(t, "\n", 1);
-  write_all(1, t->data, t->len);
+  if (!draining) write_all(1, t->data, t->len);
   free(t->data);
   t->data = NULL;
   t->len = t->cap = 0;
@@ -330,6 +334,16 @@ static void reap(void) {
   }
 }
 
+/* The server went away: the spares exit on their request pipe's EOF; we stay for the jobs (see top). */
+static void drain(void) {
+  draining = 1;
+  for (int i = 0; i < spare_count; i++) {
+    close(spares[i].request_w);
+    close(spares[i].report_r);
+  }
+  spare_count = 0;
+}
+
 static int launches_starting(void) {
   for (int i = 0; i < monitor_count; i++)
     if (monitors[i].starting) return 1;
@@ -359,14 +373,15 @@ int main(int argc, char **argv) {
   struct pollfd *fds = malloc(sizeof *fds * (MAX_JOBS + 2));
   if (sigfd < 0 || !fds) return 1;
   for (;;) {
+    if (draining && monitor_count == 0) return 0;
     int n = 0;
-    fds[n++] = (struct pollfd){0, POLLIN, 0};
+    fds[n++] = (struct pollfd){draining ? -1 : 0, POLLIN, 0};
     fds[n++] = (struct pollfd){sigfd, POLLIN, 0};
     for (int i = 0; i < monitor_count; i++)
       if (monitors[i].report_r >= 0) fds[n++] = (struct pollfd){monitors[i].report_r, POLLIN, 0};
     /* Idle with fewer than SPARES spares and no launch under way: fork one, so the next launch skips
      * the fork and the monitor's setup. */
-    int idle = spare_count < SPARES && !launches_starting();
+    int idle = !draining && spare_count < SPARES && !launches_starting();
     int ready = poll(fds, (nfds_t)n, idle ? SPARE_AFTER_IDLE_MS : -1);
     if (ready < 0) continue;
     if (ready == 0) {
@@ -391,7 +406,10 @@ int main(int argc, char **argv) {
       char buf[65536];
       ssize_t got = read(0, buf, sizeof buf);
       if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return 0; /* the server went away: spares exit on EOF, jobs go on */
+      if (got <= 0) {
+        drain();
+        continue;
+      }
       text_add(&input, buf, (size_t)got);
       char *start = input.data, *end;
       while ((end = request_end(start, input.data + input.len))) {

@@ -43,7 +43,8 @@ export interface ActiveJob {
   endedWhileDown: boolean;
   /**
    * Settle without evidence (a launch report, the command's exit status) only after this (epoch ms):
-   * set for jobs found in `starting` without a pid at boot, and when a job's monitor was killed.
+   * set for jobs found in `starting` without a pid at boot, and (once) when nothing of a started job
+   * is left before its command's status is known (its monitor was killed).
    */
   noEvidenceUntil: number;
   settling: boolean;

@@ -25,9 +25,10 @@ export const POLL_MS = 500;
 export const LINGER_MS = 100;
 const COMMIT_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 /**
- * After a job's monitor was killed while its command ran: how long its end waits for the command's
- * status. The launcher (the command's subreaper from then on) records it within milliseconds of the
- * exit, but the command leaves /proc at its exit, before that: settling on "nothing left" alone
+ * When nothing of a started job is left but its command's status is not known yet (its monitor was
+ * killed, while the server ran or while it was down): how long its end waits for that status. The
+ * launcher (the command's subreaper from then on) records it within milliseconds of the exit, but
+ * the command leaves the job's processes at its exit, before that: settling on "nothing left" alone
  * recorded the job without its exit code (CI, 1 job in 40).
  */
 export const COMMAND_STATUS_GRACE_MS = 5_000;
@@ -103,7 +104,6 @@ export class JobReaper implements OnModuleDestroy {
       return;
     }
     if (entry.mainExit === undefined) {
-      entry.noEvidenceUntil = Date.now() + COMMAND_STATUS_GRACE_MS;
       // Killed while its command ran (the command's end would have come first): the log was its.
       const failed = this.files.noteInLog(
         id,
@@ -207,11 +207,14 @@ export class JobReaper implements OnModuleDestroy {
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
       return;
     }
-    // Found in `starting` at boot, or its monitor killed: give its launch, or its command's status,
-    // time to show up before settling without evidence.
+    // Found in `starting` at boot: give its launch time to show up before settling without evidence.
     if (Date.now() < entry.noEvidenceUntil && !this.commandEnded(entry)) return;
     if (entry.monitorPid === 0 && entry.request === null && !existsSync(this.files.tty(entry.id))) {
       void this.requeue(entry); // its monitor (which creates the log first thing) never started
+      return;
+    }
+    if (!this.commandEnded(entry) && entry.noEvidenceUntil === 0) {
+      entry.noEvidenceUntil = Date.now() + COMMAND_STATUS_GRACE_MS; // once, from the moment it is gone
       return;
     }
     if (entry.monitorPid === 0) entry.endedWhileDown = true; // never seen running: nothing watched its end
