@@ -229,7 +229,8 @@ describe('job launch (e2e, built dist, real processes)', () => {
     // The command outlives its monitor and the launcher, its subreaper from then on, is stopped when
     // it exits: the command is gone from /proc before its status is recorded. The worker settled on
     // "nothing left" and recorded the job without its exit code (CI: 1 job in 40, with no pause).
-    const { body } = await api.command(['sh', '-c', 'trap "" HUP; kill -9 $PPID; sleep 1; exit 3']);
+    // It runs on for longer than the wait for its status (5 s), which counts from its end.
+    const { body } = await api.command(['sh', '-c', 'trap "" HUP; kill -9 $PPID; sleep 6; exit 3']);
     await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
     const launcher = theLauncher();
     process.kill(launcher, 'SIGSTOP');
@@ -241,6 +242,7 @@ describe('job launch (e2e, built dist, real processes)', () => {
             .map(readStat)
             .some((stat) => stat?.ppid === launcher && stat.state === 'Z'),
         'the command to exit under the stopped launcher',
+        20_000,
       );
       await new Promise((r) => setTimeout(r, 1_500)); // three of the worker's polls (every 0.5 s)
     } finally {
