@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jobProcesses, signalAll } from '@trainyard/core';
+import { jobProcesses, listPids, readParentPid, readProcessCommand, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
-import { workerOf } from './support/processes';
+import { pidsRunning, workerOf } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -61,13 +61,90 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       api = jobsApi(await server.nextBanner(), server.token!);
       expect((await api.job(body.queue_id)).status).toBe('running');
       writeFileSync(release, '');
+      // Its end was watched by the new worker: not "ended while the server was down".
       expect(await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
         status: 'failed',
         exit_code: 5,
         termination_reason: 'exited_nonzero',
+        error: 'exited with code 5',
       });
     } finally {
       writeFileSync(release, ''); // a failed test leaves no job looping
+      await server.stop();
+    }
+  });
+
+  it('after a restart, stops what a job whose monitor was killed left behind, and never takes a process of the job for its monitor', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    const release = join(temp.home, 'release-the-command');
+    // Left behind in a session of its own (as a daemonised helper is), ignoring SIGTERM: after the
+    // restart it was taken for the job's monitor (the leader of a tagged process's session), left
+    // out of what was stopped, and the job stayed `terminating` with its GPU for ever.
+    const started = join(temp.home, 'helper-started');
+    const helper = ['sh', '-c', `trap '' TERM HUP; touch ${started}; while :; do sleep 0.2; done`];
+    try {
+      let api = jobsApi(server.baseUrl, server.token!);
+      const { body } = await api.command(
+        [
+          'sh',
+          '-c',
+          // (The monitor is killed once the helper runs in its own session: before, the hangup of
+          // the job's terminal would end it.)
+          `(setsid sh -c "${helper[2]}" &); trap "" HUP; while [ ! -e ${started} ]; do sleep 0.05; done; ` +
+            `kill -9 $PPID; ` +
+            `while [ ! -e ${release} ]; do sleep 0.1; done; exit 4`,
+        ],
+        { requested_gpus: 1, kill_grace_s: 1 },
+      );
+      await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+      const monitor = (await api.job(body.queue_id)).pid;
+      process.kill(await workerOf(server.process.pid!), 'SIGKILL');
+      api = jobsApi(await server.nextBanner(), server.token!);
+      expect(await api.job(body.queue_id)).toMatchObject({ status: 'running', pid: monitor });
+      writeFileSync(release, '');
+      const job = await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000);
+      expect(job).toMatchObject({ status: 'failed', exit_code: 4, pid: monitor });
+      // The helper's shell (and its sleep of the moment), SIGKILLed after the grace period.
+      expect(job.error).toMatch(/^exited with code 4; \d+ process(es)? still running after the 1 s grace/);
+      expect(pidsRunning(helper)).toEqual([]);
+      expect((await api.call('GET', '/api/gpus')).body.gpus[0].reserved_by).toBeNull();
+    } finally {
+      writeFileSync(release, '');
+      for (const pid of pidsRunning(helper)) process.kill(pid, 'SIGKILL');
+      await server.stop();
+    }
+  });
+
+  it('a job seen running after a restart whose status nothing could record ends saying so, not "lost on restart"', async () => {
+    const server = await spawnServer(temp.home, ['--fake-gpus', '0']);
+    const release = join(temp.home, 'release-the-command');
+    try {
+      let api = jobsApi(server.baseUrl, server.token!);
+      const { body } = await api.command([
+        'sh',
+        '-c',
+        `trap "" HUP; kill -9 $PPID; while [ ! -e ${release} ]; do sleep 0.1; done; exit 5`,
+      ]);
+      await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+      // The launcher holds the command (its monitor is gone): killed with the worker, nothing is
+      // left to record the command's status.
+      const worker = await workerOf(server.process.pid!);
+      const launcher = listPids().find(
+        (pid) => readParentPid(pid) === worker && readProcessCommand(pid)?.endsWith('trainyard-launcher'),
+      )!;
+      process.kill(launcher, 'SIGKILL');
+      process.kill(worker, 'SIGKILL');
+      api = jobsApi(await server.nextBanner(), server.token!);
+      expect((await api.job(body.queue_id)).status).toBe('running');
+      writeFileSync(release, '');
+      expect(await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
+        status: 'failed',
+        exit_code: null,
+        termination_reason: 'exited_nonzero',
+        error: 'the job ended without an exit status',
+      });
+    } finally {
+      writeFileSync(release, '');
       await server.stop();
     }
   });

@@ -59,6 +59,12 @@ describe(settle.name, () => {
       /signal 9 \(SIGKILL\)/,
     ],
     [
+      'a crash (SIGSEGV), named as a shell would',
+      { exitCode: 139 },
+      { status: 'failed', reason: 'exited_nonzero' },
+      /^killed by signal 11 \(SIGSEGV\)$/,
+    ],
+    [
       'exit 3, found after a restart',
       { exitCode: 3, foundAfterRestart: true },
       { status: 'failed', reason: 'exited_nonzero' },

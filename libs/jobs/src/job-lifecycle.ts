@@ -15,6 +15,7 @@
  * ended. A stop request is persisted as the reason *before* any signal is sent, so the outcome
  * survives a server restart between the request and the job's exit.
  */
+import { constants as osConstants } from 'node:os';
 
 export const JOB_STATUSES = [
   'queued',
@@ -216,12 +217,12 @@ function outcomeOf(evidence: JobEndEvidence): JobOutcome {
     : { status: 'failed', reason: 'exited_nonzero', error: 'the job ended without an exit status' };
 }
 
-const SIGNAL_NAMES: Readonly<Record<number, string>> = {
-  1: 'SIGHUP',
-  2: 'SIGINT',
-  9: 'SIGKILL',
-  15: 'SIGTERM',
-};
+/** Signal number → name on this host (SIGABRT, not its alias SIGIOT: the first name Node lists). */
+const SIGNAL_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(osConstants.signals)
+    .reverse()
+    .map(([name, number]) => [number, name]),
+);
 
 /**
  * "exited with code 3" / "killed by signal 9 (SIGKILL)", for a shell-style exit status (128+N for
@@ -230,7 +231,7 @@ const SIGNAL_NAMES: Readonly<Record<number, string>> = {
  */
 export function describeExit(code: number, bySignal?: boolean): string {
   if (bySignal ?? (code > 128 && code < 160)) {
-    const name = SIGNAL_NAMES[code - 128];
+    const name = SIGNAL_NAMES.get(code - 128);
     return `killed by signal ${code - 128}${name ? ` (${name})` : ''}`;
   }
   // What a shell (and the launcher) answer when the command cannot be run at all.

@@ -10,6 +10,7 @@ import {
   removeParentCgroup,
   ServerConfig,
   setUpProcessTracking,
+  signalAll,
   StatePaths,
 } from '@trainyard/core';
 import { GpuInventory, JOB_ID_ENV } from '@trainyard/gpus';
@@ -111,4 +112,80 @@ describeWithCgroups('JobProcesses.cgroupOf: a job an older build started', () =>
       for (const child of children.splice(0)) child.kill('SIGKILL');
     }
   });
+});
+
+/** Which processes are a job's when its monitor is gone or unknown (real processes, found by their tag). */
+describe('JobProcesses: a job whose monitor is gone or unknown', () => {
+  let home: string;
+  let processes: JobProcesses;
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'job-processes-'));
+    const paths = new StatePaths(home);
+    mkdirSync(paths.jobsDir);
+    const config = { cgroup_root: 'off', paths } as unknown as ServerConfig;
+    processes = new JobProcesses(config, new JobFiles(paths), new ActiveJobs({} as GpuInventory));
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) signalAll([-child.pid!], 'SIGKILL'); // its process group
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  const tag = (id: string) => ({ [JOB_ID_ENV]: id, [SERVER_TAG_ENV]: join(home, 'control', id) });
+  /** `sh -c script` as a session leader of its own, with `env` and its stderr in `stderr` if given. */
+  function leader(script: string, env: Record<string, string>, stderr?: string): ChildProcess {
+    const fd = stderr ? openSync(stderr, 'a') : 'ignore';
+    const child = spawn('sh', ['-c', script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', fd],
+      detached: true,
+    });
+    if (typeof fd === 'number') closeSync(fd);
+    children.push(child);
+    return child;
+  }
+  const envPrefix = (id: string) =>
+    Object.entries(tag(id))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+  const pidsOf = (found: { pid: number }[]) => found.map((p) => p.pid).sort((a, b) => a - b);
+
+  it('findMonitor: the session leader writing the job’s log, never a process of the job that called setsid', async () => {
+    const log = join(home, 'jobs', 'q_1.tty');
+    // A helper of the job in a session of its own (tagged, as everything the job starts is) ...
+    const helper = leader('sleep 30', tag('q_1'));
+    // ... and the monitor (untagged, its stderr the log), whose command carries the tag.
+    const monitor = leader(`env ${envPrefix('q_1')} sleep 30 & wait`, {}, log);
+    const tagged = () => processes.find({ id: 'q_1', monitorPid: 0, monitorStartTime: null, cgroup: null });
+    await waitFor(() => [helper, monitor].every((c) => tagged().some((p) => p.sid === c.pid)));
+    expect(processes.findMonitor('q_1')?.pid).toBe(monitor.pid);
+    process.kill(-monitor.pid!, 'SIGKILL');
+    await waitFor(() => processes.findMonitor('q_1') === null);
+    expect(helper.exitCode).toBeNull(); // the helper is there, and still not taken for the monitor
+  });
+
+  it('find: walks a monitor’s descendants only while its pid is still that process (same start time)', async () => {
+    const monitor = leader('sleep 30 & wait', {});
+    await waitFor(() => readStat(monitor.pid!) !== null && processes.find(ref(monitor)).length === 2);
+    const stale = { ...ref(monitor), monitorStartTime: `${readStat(monitor.pid!)!.startTime}1` };
+    expect(processes.find(stale)).toEqual([]); // the pid is another process's now: none of it is the job's
+    expect(pidsOf(processes.find(ref(monitor)))).toContain(monitor.pid);
+  });
+
+  const ref = (monitor: ChildProcess) => ({
+    id: 'q_1',
+    monitorPid: monitor.pid!,
+    monitorStartTime: readStat(monitor.pid!)?.startTime ?? null,
+    cgroup: null,
+  });
+
+  /** Resolves once `check` holds (every 20 ms, 5 s at most). */
+  async function waitFor(check: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 });

@@ -26,8 +26,8 @@ import { JobFiles } from '@trainyard/jobs';
 import { ActiveJob, ActiveJobs } from './active-jobs';
 import { SERVER_TAG_ENV } from './job-environment';
 
-/** Which job: its id (its processes' tag), its monitor, and its cgroup. */
-export type JobRef = Pick<ActiveJob, 'id' | 'monitorPid' | 'cgroup'>;
+/** Which job: its id (its processes' tag), its monitor (pid and start time), and its cgroup. */
+export type JobRef = Pick<ActiveJob, 'id' | 'monitorPid' | 'monitorStartTime' | 'cgroup'>;
 
 /** How long shutdown waits for the spare monitors to empty their cgroups before leaving the parent. */
 const SHUTDOWN_CGROUP_WAIT_MS = 1000;
@@ -103,10 +103,27 @@ export class JobProcesses implements OnModuleDestroy {
   }
 
   /**
+   * The live monitor of job `id`, found through the job's tagged processes: the leader of one of
+   * their sessions that writes the job's log (a monitor's stderr is the log) — never a process of
+   * the job that made itself a session leader (`setsid`), which carries the tag. Null when none.
+   */
+  findMonitor(id: string): ProcStat | null {
+    const tagged = taggedProcesses(this.tagOf(id));
+    const ownPids = new Set(tagged.map((p) => p.pid));
+    for (const sid of new Set(tagged.map((p) => p.sid))) {
+      if (ownPids.has(sid)) continue;
+      const leader = readStat(sid);
+      if (leader && leader.state !== 'Z' && this.writesLogOf(sid, id)) return leader;
+    }
+    return null;
+  }
+
+  /**
    * Every live process of a job: whatever is in its cgroup (and sub-cgroups), the monitor's
-   * descendants and everything in their sessions (`viaMonitor`; false once the monitor is gone, as
-   * its pid may be another process's by then), and every process of ours tagged with the job's id
-   * and this server's control directory. Never the server itself or its ancestors.
+   * descendants and everything in their sessions (`viaMonitor`, and only while the monitor is the
+   * process it was — its start time — as its pid may be another process's once it is gone), and
+   * every process of ours tagged with the job's id and this server's control directory. Never the
+   * server itself or its ancestors.
    */
   find(job: JobRef, viaMonitor = true): ProcStat[] {
     const found = new Map<number, ProcStat>();
@@ -117,9 +134,16 @@ export class JobProcesses implements OnModuleDestroy {
         if (stat && stat.state !== 'Z' && stat.state !== 'X' && !guard.has(pid)) found.set(pid, stat);
       }
     }
-    if (viaMonitor && job.monitorPid > 0) for (const p of jobProcesses(job.monitorPid)) found.set(p.pid, p);
+    if (viaMonitor && job.monitorPid > 0 && this.isMonitor(job))
+      for (const p of jobProcesses(job.monitorPid)) found.set(p.pid, p);
     for (const p of taggedProcesses(this.tagOf(job.id))) found.set(p.pid, p);
     return [...found.values()];
+  }
+
+  /** Whether the job's monitor pid is still its monitor (alive or not yet reaped: not reused). */
+  private isMonitor(job: JobRef): boolean {
+    const stat = readStat(job.monitorPid);
+    return stat !== null && (job.monitorStartTime === null || stat.startTime === job.monitorStartTime);
   }
 
   /** The job's processes other than its monitor (which ends by itself once they are gone). */

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isProcessAlive, readProcessCommand, readStat } from '@trainyard/core';
+import { isProcessAlive, readProcessCommand } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
@@ -135,13 +135,11 @@ export class JobReaper implements OnModuleDestroy {
 
   /**
    * A job claimed but never reported launched (the worker or the launcher died in between) whose
-   * processes run: watched through its monitor — the session leader of the processes tagged with its
-   * id — and recorded `running`, as the launch report would have. Null when none is found; else the
-   * record's commit.
+   * processes run: watched through its monitor (found through its tagged processes) and recorded
+   * `running`, as the launch report would have. Null when none is found; else the record's commit.
    */
   adoptByTag(entry: ActiveJob): Promise<void> | null {
-    const found = this.processes.find({ id: entry.id, monitorPid: 0, cgroup: null }, false);
-    const monitor = found.map((p) => readStat(p.sid)).find((s) => s && s.state !== 'Z');
+    const monitor = this.processes.findMonitor(entry.id);
     if (!monitor) return null;
     entry.monitorPid = monitor.pid;
     entry.monitorStartTime = monitor.startTime;

@@ -44,11 +44,15 @@ export class JobReattacher {
           startTime: job.proc_start_time,
         }),
       });
-      if (job.pid && isProcessAlive(job.pid, job.proc_start_time)) {
+      if (job.pid) {
+        // Its monitor, even when it is gone (killed): the job was seen started, and what is left of
+        // it (in its cgroup, or tagged) is still the job's; only a launch never recorded is looked for.
         entry.monitorPid = job.pid;
         entry.monitorStartTime = job.proc_start_time;
-        this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
-      } else if (!job.pid) {
+        if (isProcessAlive(job.pid, job.proc_start_time))
+          this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
+        else this.logger.log(`re-attached ${job.id}; its monitor (pid ${job.pid}) is gone`);
+      } else {
         // Claimed but the launch was never recorded: found by its tag, or given time to show up.
         const adopted = this.reaper.adoptByTag(entry);
         if (adopted) await adopted;
@@ -59,7 +63,7 @@ export class JobReattacher {
           );
         }
       }
-      if (entry.monitorPid === 0) {
+      if (!isProcessAlive(entry.monitorPid, entry.monitorStartTime)) {
         await this.reaper.settleIfGone(entry);
         if (!this.active.has(job.id)) continue;
       }
