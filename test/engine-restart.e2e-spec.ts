@@ -12,6 +12,24 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
   beforeEach(() => (temp = makeTempHome()));
   afterEach(() => temp.remove());
 
+  /**
+   * Submits a job that kills its own monitor at once (its command, inherited by the launcher, runs
+   * on until `release` exists, then exits `code`); resolves with its id once the server noticed.
+   */
+  async function submitOutlivingItsMonitor(
+    api: ReturnType<typeof jobsApi>,
+    release: string,
+    code: number,
+  ): Promise<string> {
+    const { body } = await api.command([
+      'sh',
+      '-c',
+      `trap "" HUP; kill -9 $PPID; while [ ! -e ${release} ]; do sleep 0.1; done; exit ${code}`,
+    ]);
+    await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+    return body.queue_id;
+  }
+
   it('keeps tracking a job across POST /api/server/restart and records its real exit code', async () => {
     const server = await spawnServer(temp.home, ['--fake-gpus', '2']);
     // The job runs until the test lets it end (a restart on a loaded machine can take longer than
@@ -49,20 +67,15 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     const release = join(temp.home, 'release-the-command');
     try {
       let api = jobsApi(server.baseUrl, server.token!);
-      const { body } = await api.command([
-        'sh',
-        '-c',
-        `trap "" HUP; kill -9 $PPID; while [ ! -e ${release} ]; do sleep 0.1; done; exit 5`,
-      ]);
-      await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+      const id = await submitOutlivingItsMonitor(api, release, 5);
       // The launcher holds the command (its subreaper) when its worker dies; it used to exit on the
       // worker's end, the command went to init, and its status was lost (exit_code null).
       process.kill(await workerOf(server.process.pid!), 'SIGKILL');
       api = jobsApi(await server.nextBanner(), server.token!);
-      expect((await api.job(body.queue_id)).status).toBe('running');
+      expect((await api.job(id)).status).toBe('running');
       writeFileSync(release, '');
       // Its end was watched by the new worker: not "ended while the server was down".
-      expect(await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
+      expect(await api.waitStatus(id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
         status: 'failed',
         exit_code: 5,
         termination_reason: 'exited_nonzero',
@@ -120,12 +133,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     const release = join(temp.home, 'release-the-command');
     try {
       let api = jobsApi(server.baseUrl, server.token!);
-      const { body } = await api.command([
-        'sh',
-        '-c',
-        `trap "" HUP; kill -9 $PPID; while [ ! -e ${release} ]; do sleep 0.1; done; exit 5`,
-      ]);
-      await api.waitLog(body.queue_id, /monitor \(pid \d+\) was killed while the command ran/);
+      const id = await submitOutlivingItsMonitor(api, release, 5);
       // The launcher holds the command (its monitor is gone): killed with the worker, nothing is
       // left to record the command's status.
       const worker = await workerOf(server.process.pid!);
@@ -135,9 +143,9 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       process.kill(launcher, 'SIGKILL');
       process.kill(worker, 'SIGKILL');
       api = jobsApi(await server.nextBanner(), server.token!);
-      expect((await api.job(body.queue_id)).status).toBe('running');
+      expect((await api.job(id)).status).toBe('running');
       writeFileSync(release, '');
-      expect(await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
+      expect(await api.waitStatus(id, ['failed', 'done', 'aborted'], 20_000)).toMatchObject({
         status: 'failed',
         exit_code: null,
         termination_reason: 'exited_nonzero',
