@@ -95,6 +95,12 @@ describe(escapeControls.name, () => {
     expect(escapeControls(input)).toBe(expected);
   });
 
+  it('keeps the line breaks and tabs of a message printed on lines of its own, and escapes the rest', () => {
+    expect(escapeControls('bad YAML:\n\targs:\n^\r\u001b[2J', { multiline: true })).toBe(
+      'bad YAML:\n\targs:\n^\\r\\x1b[2J',
+    );
+  });
+
   it('is applied to every table cell and pair value, with widths measured after escaping', () => {
     const table = renderTable([{ header: 'NAME' }, { header: 'NOTE' }], [['a\u001b[2J', 'b\u202e']]);
     expect(table).toBe('NAME      NOTE\na\\x1b[2J  b\\u202e\n');

@@ -18,9 +18,14 @@ export interface Column {
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** `text` with every unsafe character (see UNSAFE_CHARS) written as a visible escape: `\x1b`, `\u202e`, `\n`. */
-export function escapeControls(text: string): string {
+/**
+ * `text` with every unsafe character (see UNSAFE_CHARS) written as a visible escape: `\x1b`, `\u202e`,
+ * `\n`. With `multiline` (a message printed on lines of its own, such as a server's error quoting a
+ * config file), line breaks and tabs stay as they are; everything else is still escaped.
+ */
+export function escapeControls(text: string, { multiline = false } = {}): string {
   return text.replace(UNSAFE_CHARS, (char) => {
+    if (multiline && (char === '\n' || char === '\t')) return char;
     const named = NAMED_ESCAPES[char];
     if (named) return named;
     const code = char.charCodeAt(0);

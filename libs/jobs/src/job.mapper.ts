@@ -31,7 +31,8 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     preemptible: job.preemptible,
     restart_count: job.restart_count,
     preempted_at: job.preempted_at,
-    runtime_seconds: started === null ? null : Math.max(0, Math.round(((ended ?? now) - started) / 100) / 10),
+    // Down to the tenth (as ages are shown: rounding up, a job just ended read a second over its age).
+    runtime_seconds: started === null ? null : Math.max(0, Math.floor(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,
     depends_on: job.depends_on,
     array_id: job.array_id,

@@ -13,3 +13,4 @@ export * from './job-limits';
 export * from './job-ids';
 export * from './job-pages';
 export * from './gpu-kill';
+export * from './job-runtime';

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import {
+  jobRuntimeSeconds,
   controlJob,
   getJob,
   getJobLog,
@@ -66,7 +67,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['submitted', when(job.submitted_at)],
     ['started', when(job.started_at)],
     ['ended', when(job.ended_at)],
-    ['runtime', formatDuration(job.runtime_seconds)],
+    ['runtime', formatDuration(jobRuntimeSeconds(job, now))],
     ['time limit', job.time_limit_s === null ? '-' : formatDuration(job.time_limit_s)],
     ['preemptible', job.preemptible ? `yes (requeued ${job.restart_count}×)` : 'no'],
     ['cwd', job.cwd],

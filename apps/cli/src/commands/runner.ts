@@ -39,8 +39,9 @@ export function makeRunner(state: RunState): CommandRunner {
         state.exitCode = code ?? EXIT.ok;
       } catch (error) {
         const failure = toCliError(error, connection);
-        // The message may quote server-side text (a job type, a name): never let it drive the terminal.
-        state.stderr.write(`trainyard: ${escapeControls(failure.message)}\n`);
+        // The message may quote server-side text (a job type, a name, a config file's lines): never
+        // let it drive the terminal, but keep its lines.
+        state.stderr.write(`trainyard: ${escapeControls(failure.message, { multiline: true })}\n`);
         state.exitCode = failure.exitCode;
       }
     };

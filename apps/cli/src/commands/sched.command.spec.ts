@@ -32,6 +32,18 @@ describe(renderJobsTable.name, () => {
     expect(ended).toMatch(/\s143\s+boom/);
   });
 
+  it("never shows a job's runtime above its age: a running job's counts by the same clock", () => {
+    // Started as it was submitted; the server's runtime (25.0 s, taken when it answered) and the
+    // age by the client's clock a moment later (24.97 s) read 25s and 24s.
+    const now = Date.parse('2026-12-01T10:00:24.970Z');
+    const at = '2026-12-01T10:00:00.000Z';
+    const running = job({ status: 'running', submitted_at: at, started_at: at, runtime_seconds: 25 });
+    expect(renderJobsTable(ctx, [running], new Map(), now)).toMatch(/\s24s\s+24s\s/);
+    // Ended: the server's figure (which is never rounded up).
+    const ended = job({ status: 'done', submitted_at: at, started_at: at, runtime_seconds: 3.9 });
+    expect(renderJobsTable(ctx, [ended], new Map(), now)).toMatch(/\s24s\s+3s\s/);
+  });
+
   it('says what a terminating job waits for: why it stops and when SIGKILL comes', () => {
     const now = Date.parse('2026-12-01T10:00:05.000Z');
     const stopping = job({

@@ -7,6 +7,7 @@ import {
   gcJobLogs,
   getJob,
   getScheduler,
+  jobRuntimeSeconds,
   listJobsUpTo,
   retryArray,
   setScheduler,
@@ -103,7 +104,7 @@ export function renderJobsTable(
     formatGpus(job),
     String(job.priority),
     formatAge(job.submitted_at, now),
-    formatDuration(job.runtime_seconds),
+    formatDuration(jobRuntimeSeconds(job, now)),
     // A requeued (preempted) job keeps its last attempt's code; queued, it has none of its own yet.
     job.exit_code === null || job.status === 'queued' ? '-' : String(job.exit_code),
     (job.status === 'queued'

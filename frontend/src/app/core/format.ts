@@ -1,4 +1,4 @@
-import type { JobDto, JobStatus } from '@trainyard/sdk';
+import { jobRuntimeSeconds, type JobDto, type JobStatus } from '@trainyard/sdk';
 
 /** `1h 02m`, `3m 07s`, `42s`; `—` for null. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -21,17 +21,12 @@ export function secondsSince(iso: string | null | undefined, now: number): numbe
   return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : null;
 }
 
-/**
- * A job's runtime as shown: counting up from `started_at` while it has processes (starting, running,
- * terminating — a job being stopped is still running its shutdown), the server's `runtime_seconds`
- * once it ended.
- */
+/** A job's runtime as shown (see `jobRuntimeSeconds`). */
 export function jobRuntime(
   job: Pick<JobDto, 'status' | 'started_at' | 'runtime_seconds'>,
   now: number,
 ): string {
-  const active = job.status === 'starting' || job.status === 'running' || job.status === 'terminating';
-  return formatDuration(active && job.started_at ? secondsSince(job.started_at, now) : job.runtime_seconds);
+  return formatDuration(jobRuntimeSeconds(job, now));
 }
 
 /** `12.3 GiB` from MiB. */
