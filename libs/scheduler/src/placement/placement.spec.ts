@@ -222,11 +222,19 @@ describe(place.name, () => {
         reason: 'needs 1 GPU, 0 eligible (GPU 0 disabled)',
       },
       {
-        name: 'a reserved GPU reports its holder even when also disabled',
+        // Disabled first: the job will not start on it when its holder ends (it read as if it would).
+        name: 'a disabled GPU says so first, and its holder too',
         items: [item('q_a', 1)],
         gpus: [gpu(0, { disabled: true, reserved_by: 'q_running' })],
         id: 'q_a',
-        reason: 'needs 1 GPU, 0 eligible (GPU 0 reserved by q_running)',
+        reason: 'needs 1 GPU, 0 eligible (GPU 0 disabled, reserved by q_running)',
+      },
+      {
+        name: 'a gated GPU says so before its holder',
+        items: [item('q_a', 1)],
+        gpus: [gpu(0, { min_priority: 10, reserved_by: 'q_running' })],
+        id: 'q_a',
+        reason: 'needs 1 GPU, 0 eligible (GPU 0 requires priority ≥ 10, reserved by q_running)',
       },
       {
         name: 'GPUs taken earlier in the pass are named with their new holder',

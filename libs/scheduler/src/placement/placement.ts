@@ -410,14 +410,16 @@ function shortfallReason(
   const facts: string[] = [];
   let more = 0;
   for (const g of host) {
-    // One fact per GPU, the most concrete one: a holder beats a hold, policy, then the gate.
+    // One fact per GPU, what keeps it from this job longest first: policy (disabled, then the gate)
+    // outlasts a holder, which outlasts a hold. (A disabled GPU shown only as reserved read as if the
+    // job would start when its holder ended.)
     const holder = g.reserved_by ?? takenBy.get(g.index);
+    const held = holder === undefined ? '' : `, reserved by ${holder}`;
     let fact: string | undefined;
-    if (holder !== undefined) fact = `GPU ${g.index} reserved by ${holder}`;
-    else if (hold?.held.has(g.index) && admits(g, priority))
-      fact = `GPU ${g.index} held for ${hold.queue_id}`;
-    else if (g.disabled) fact = `GPU ${g.index} disabled`;
-    else if (!admits(g, priority)) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}`;
+    if (g.disabled) fact = `GPU ${g.index} disabled${held}`;
+    else if (!admits(g, priority)) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}${held}`;
+    else if (holder !== undefined) fact = `GPU ${g.index} reserved by ${holder}`;
+    else if (hold?.held.has(g.index)) fact = `GPU ${g.index} held for ${hold.queue_id}`;
     if (fact === undefined) continue;
     if (facts.length < MAX_REASON_FACTS) facts.push(fact);
     else more++;
