@@ -205,13 +205,14 @@ export class JobReaper implements OnModuleDestroy {
         this.cleanUpLeftovers(entry).catch(this.logFailure(entry.id));
       return;
     }
+    const ended = this.commandEnded(entry);
     // Found in `starting` at boot: give its launch time to show up before settling without evidence.
-    if (Date.now() < entry.noEvidenceUntil && !this.commandEnded(entry)) return;
+    if (Date.now() < entry.noEvidenceUntil && !ended) return;
     if (entry.monitorPid === 0 && entry.request === null && !existsSync(this.files.tty(entry.id))) {
       void this.requeue(entry); // its monitor (which creates the log first thing) never started
       return;
     }
-    if (!this.commandEnded(entry) && entry.noEvidenceUntil === 0) {
+    if (!ended && entry.noEvidenceUntil === 0) {
       entry.noEvidenceUntil = Date.now() + COMMAND_STATUS_GRACE_MS; // once, from the moment it is gone
       return;
     }

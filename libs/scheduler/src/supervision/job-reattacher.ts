@@ -44,17 +44,19 @@ export class JobReattacher {
           startTime: job.proc_start_time,
         }),
       });
+      let monitorAlive = false;
       if (job.pid) {
         // Its monitor, even when it is gone (killed): the job was seen started, and what is left of
         // it (in its cgroup, or tagged) is still the job's; only a launch never recorded is looked for.
         entry.monitorPid = job.pid;
         entry.monitorStartTime = job.proc_start_time;
-        if (isProcessAlive(job.pid, job.proc_start_time))
-          this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
+        monitorAlive = isProcessAlive(job.pid, job.proc_start_time);
+        if (monitorAlive) this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
         else this.logger.log(`re-attached ${job.id}; its monitor (pid ${job.pid}) is gone`);
       } else {
         // Claimed but the launch was never recorded: found by its tag, or given time to show up.
         const adopted = this.reaper.adoptByTag(entry);
+        monitorAlive = adopted !== null;
         if (adopted) await adopted;
         else {
           entry.noEvidenceUntil = Date.now() + LAUNCH_EVIDENCE_GRACE_MS;
@@ -63,7 +65,7 @@ export class JobReattacher {
           );
         }
       }
-      if (!isProcessAlive(entry.monitorPid, entry.monitorStartTime)) {
+      if (!monitorAlive) {
         await this.reaper.settleIfGone(entry);
         if (!this.active.has(job.id)) continue;
       }
