@@ -24,6 +24,14 @@ const probe = setUpProcessTracking({ setting: null, stateDir: `job-processes-pro
 if (probe.mode === 'cgroup') removeCgroup(probe.parent);
 const describeWithCgroups = probe.mode === 'cgroup' ? describe : describe.skip;
 
+/** A JobProcesses for the state directory `home` (its jobs/ made), tracking as `cgroupRoot` says. */
+function jobProcessesIn(home: string, cgroupRoot: string | null): JobProcesses {
+  const paths = new StatePaths(home);
+  mkdirSync(paths.jobsDir);
+  const config = { cgroup_root: cgroupRoot, paths } as unknown as ServerConfig;
+  return new JobProcesses(config, new JobFiles(paths), new ActiveJobs({} as GpuInventory));
+}
+
 /**
  * Re-attach after an upgrade: which cgroup is a job's when an older build started it (real cgroups,
  * real processes standing in for a job's monitor and command).
@@ -36,11 +44,7 @@ describeWithCgroups('JobProcesses.cgroupOf: a job an older build started', () =>
 
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'job-processes-'));
-    const paths = new StatePaths(home);
-    mkdirSync(paths.jobsDir);
-    const config = { cgroup_root: null, paths } as unknown as ServerConfig;
-    const files = new JobFiles(paths);
-    processes = new JobProcesses(config, files, new ActiveJobs({} as GpuInventory));
+    processes = jobProcessesIn(home, null);
     parent = processes.cgroupParent!;
   });
   afterEach(async () => {
@@ -122,10 +126,7 @@ describe('JobProcesses: a job whose monitor is gone or unknown', () => {
 
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'job-processes-'));
-    const paths = new StatePaths(home);
-    mkdirSync(paths.jobsDir);
-    const config = { cgroup_root: 'off', paths } as unknown as ServerConfig;
-    processes = new JobProcesses(config, new JobFiles(paths), new ActiveJobs({} as GpuInventory));
+    processes = jobProcessesIn(home, 'off');
   });
   afterEach(() => {
     for (const child of children.splice(0)) signalAll([-child.pid!], 'SIGKILL'); // its process group
