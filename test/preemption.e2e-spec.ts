@@ -168,6 +168,42 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     }
   });
 
+  it('a kill while it is being preempted ends it aborted (user_abort), not requeued to run again', async () => {
+    // Saves for 3 s on SIGTERM, so the user's kill arrives while the preemption's SIGTERM is in hand.
+    const low = (
+      await api.command(['bash', '-c', 'trap "echo saving; sleep 3; exit 143" TERM; sleep 60 & wait'], {
+        requested_gpus: 2,
+        priority: 0,
+        preemptible: true,
+        name: 'victim',
+      })
+    ).body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const high = (await api.command(['sleep', '1'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await waitFor(async () => {
+      const job = await api.job(low);
+      return job.status === 'terminating' && job.termination_reason === 'preempted' ? job : undefined;
+    }, `${low} to be preempted`);
+    await api.waitLog(low, /saving/);
+
+    const kill = await api.call('POST', `/api/jobs/${low}/control/kill`);
+    expect(kill.status).toBe(200);
+    // Its SIGTERM is not sent twice (a second one would restart its save); its reason is the user's.
+    expect(kill.body).toMatchObject({ repeated: true });
+    expect(await api.job(low)).toMatchObject({ status: 'terminating', termination_reason: 'user_abort' });
+
+    const ended = await api.waitStatus(low, ['done', 'failed', 'aborted', 'queued'], 15_000);
+    expect(ended).toMatchObject({
+      status: 'aborted',
+      termination_reason: 'user_abort',
+      restart_count: 0,
+      exit_code: 143,
+      error: 'aborted on request; exited with code 143',
+    });
+    await api.waitStatus(high, ['done'], 15_000);
+    expect(await api.job(low)).toMatchObject({ status: 'aborted', restart_count: 0 });
+  });
+
   it('a requeued job cancelled before its next attempt ends aborted, keeping its record, log and run (aborted)', async () => {
     const low = (
       await api.command(['sleep', '30'], {

@@ -68,19 +68,21 @@ export class JobStopper {
   ): Promise<StopResult> {
     const entry = this.active.get(id);
     if (!entry) return { pids: [], survivors: [] };
-    // Already sent this way: nothing is sent again, and nothing else changes either (how it ends,
-    // when SIGKILL comes).
-    if (signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request)))
-      return this.stopping(entry);
+    // Already sent this way: nothing is sent again, nor is SIGKILL brought forward.
+    const sent = signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request));
     // Its command ended by itself and what it left behind is being stopped: the job ends as its
-    // command did (a dependent job waiting for its success still runs); a force-kill only hastens
-    // that cleanup, now and without becoming the job's reason.
-    if (request === 'user_kill' && signal === true && entry.request === null && entry.mainExit !== undefined)
-      return this.killLeftovers(entry);
+    // command did (a dependent job waiting for its success still runs); a kill changes nothing, and
+    // a force-kill only hastens that cleanup, now and without becoming the job's reason.
+    const leftovers = entry.request === null && entry.mainExit !== undefined;
+    if (leftovers && sent) return this.stopping(entry);
+    if (leftovers && request === 'user_kill' && signal === true) return this.killLeftovers(entry);
+    // Recorded even when its signal was sent already: a user's kill of a job being preempted (the
+    // same SIGTERM) must still end it aborted, not requeue it.
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
       entry.request = request;
       await this.persistRequest(id, request, note);
     }
+    if (sent) return this.stopping(entry);
     if (!signal) return { pids: [], survivors: [] };
     if (signal === 'trainer') {
       // Asked to stop now: as with a save-stop at a time limit, SIGKILL after the grace period.
