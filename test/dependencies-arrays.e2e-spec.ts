@@ -1,3 +1,6 @@
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../apps/cli/src/cli';
 import { jobsApi } from './support/api';
@@ -130,6 +133,29 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(r.error).toContain(evalJob);
     expect((await api.waitStatus(cleanup, ['done', 'failed', 'aborted'])).status).toBe('done');
     expect((await api.waitStatus(onFailure, ['done', 'failed', 'aborted'])).status).toBe('done');
+  });
+
+  it('after_start is not met by a dependency whose launch failed: its dependents end dependency_failed', async () => {
+    // Its working directory goes between the submit and the launch: claimed (started_at set), never run.
+    const gone = mkdtempSync(join(tmpdir(), 'trainyard-gone-'));
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    let head: string;
+    let dependent: string;
+    try {
+      head = (await api.command(['true'], { cwd: gone, name: 'launch-fails' })).body.queue_id;
+      dependent = (await sh('true', after(head, 'after_start'))).body.queue_id;
+      rmdirSync(gone);
+    } finally {
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    }
+    const h = await api.waitStatus(head, ['failed', 'done', 'aborted'], 30_000);
+    expect(h).toMatchObject({ status: 'failed', termination_reason: 'launch_failed', pid: null });
+    expect(h.started_at).not.toBeNull();
+    const d = await api.waitStatus(dependent, ['aborted', 'done', 'failed'], 30_000);
+    expect(d).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed', started_at: null });
+    expect(d.error).toBe(
+      `dependency ${head} (after_start) can no longer be met: it ended failed without starting`,
+    );
   });
 
   it('dependents of a job still queued for GPUs wait for it, whatever their condition', async () => {

@@ -8,9 +8,10 @@ import {
 } from './dependencies';
 import type { JobStatus } from './job-lifecycle';
 
-const at = (status: JobStatus, started = status !== 'queued'): DependencyTarget => ({
+/** A dependency in `status`; `launched` (a pid recorded) by default once it is past `starting`. */
+const at = (status: JobStatus, launched = !['queued', 'starting'].includes(status)): DependencyTarget => ({
   status,
-  started_at: started ? '2030-01-01T00:00:00.000Z' : null,
+  launched,
 });
 
 describe(evaluateDependency.name, () => {
@@ -36,10 +37,14 @@ describe(evaluateDependency.name, () => {
     ['after_not_ok', at('aborted'), 'met'],
     ['after_not_ok', null, 'never'],
     ['after_start', at('queued'), 'waiting'],
-    ['after_start', at('starting'), 'met'],
+    // Started means its command was: not while it is still starting, nor when its launch failed.
+    ['after_start', at('starting'), 'waiting'],
     ['after_start', at('running'), 'met'],
+    ['after_start', at('terminating'), 'met'],
+    ['after_start', at('terminating', false), 'waiting'],
     ['after_start', at('done'), 'met'],
     ['after_start', at('failed'), 'met'],
+    ['after_start', at('failed', false), 'never'],
     ['after_start', at('aborted', false), 'never'],
     ['after_start', null, 'never'],
   ];

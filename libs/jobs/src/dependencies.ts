@@ -5,7 +5,8 @@ import type { JobStatus } from './job-lifecycle';
  * - after_ok: start once the dependency succeeded (`done`);
  * - after_any: start once it ended, however (also when it was cancelled or deleted);
  * - after_not_ok: start once it failed or was aborted;
- * - after_start: start once it has started (it may still be running).
+ * - after_start: start once its command has started (it may still be running): a job still
+ *   `starting`, or one whose launch failed, has not.
  * When a condition can no longer come true, the waiting job ends `aborted / dependency_failed`.
  */
 export const DEPENDENCY_CONDITIONS = ['after_ok', 'after_any', 'after_not_ok', 'after_start'] as const;
@@ -19,7 +20,8 @@ export interface JobDependency {
 /** What is known of a dependency now; null when no such job exists (cancelled while queued, or deleted). */
 export interface DependencyTarget {
   status: JobStatus;
-  started_at: string | null;
+  /** Its command was started: a pid was recorded (`started_at` is set earlier, at the claim). */
+  launched: boolean;
 }
 
 export type DependencyState =
@@ -54,7 +56,7 @@ export function evaluateDependency(condition: DependencyCondition, target: Depen
       if (status === 'failed' || status === 'aborted') return 'met';
       return status === 'done' ? { never: 'succeeded' } : 'waiting';
     case 'after_start':
-      if (target.started_at !== null || (status !== 'queued' && !ended)) return 'met';
+      if (target.launched || status === 'running') return 'met';
       return ended ? { never: `ended ${status} without starting` } : 'waiting';
   }
 }
@@ -97,7 +99,7 @@ export function settleDependencies(
   known: ReadonlyMap<string, DependencyTarget>,
 ): { waiting: Map<string, string>; failed: Map<string, string> } {
   const state = new Map<string, DependencyTarget>(known);
-  for (const job of queued) state.set(job.id, { status: 'queued', started_at: null });
+  for (const job of queued) state.set(job.id, { status: 'queued', launched: false });
   const lookup = (id: string) => state.get(id) ?? null;
   const failed = new Map<string, string>();
   let pending = queued.filter((j) => j.depends_on.length > 0);
@@ -109,7 +111,7 @@ export function settleDependencies(
       const result = evaluateDependencies(job.depends_on, lookup);
       if (result.state === 'failed') {
         failed.set(job.id, result.error);
-        state.set(job.id, { status: 'aborted', started_at: null });
+        state.set(job.id, { status: 'aborted', launched: false });
         changed = true;
       } else next.push(job);
     }

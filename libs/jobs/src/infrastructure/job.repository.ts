@@ -320,16 +320,16 @@ export class JobRepository {
     return rows.length > 0;
   }
 
-  /** Status and start of each of `ids` that exists (what dependency conditions look at). */
+  /** Status and whether it was launched, of each of `ids` that exists (what dependency conditions look at). */
   async dependencyTargets(ids: Iterable<string>, tx?: Tx): Promise<Map<string, DependencyTarget>> {
     const all = [...new Set(ids)];
     const out = new Map<string, DependencyTarget>();
     for (let i = 0; i < all.length; i += IN_CHUNK) {
       const rows = await (tx ?? this.db.manager).find(JobEntity, {
-        select: { id: true, status: true, started_at: true },
+        select: { id: true, status: true, pid: true },
         where: { id: In(all.slice(i, i + IN_CHUNK)) },
       });
-      for (const r of rows) out.set(r.id, { status: r.status as JobStatus, started_at: r.started_at });
+      for (const r of rows) out.set(r.id, { status: r.status as JobStatus, launched: r.pid !== null });
     }
     return out;
   }
