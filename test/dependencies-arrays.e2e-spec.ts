@@ -575,6 +575,19 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       expect((await api.call('GET', '/api/jobs?limit=1')).body.total).toBe(before);
     });
 
+    it('says the bounds a refused array count or max_running must keep (1 to 10,000)', async () => {
+      for (const array of [{ count: 10_001 }, { count: 2, max_running: 100_000 }]) {
+        const answer = await api.command(['true'], { array });
+        expect(answer.status).toBe(400);
+        expect(answer.body.details).toEqual([
+          {
+            field: `array.${'max_running' in array ? 'max_running' : 'count'}`,
+            message: expect.stringMatching(/must be a whole number from 1 to 10000$/),
+          },
+        ]);
+      }
+    });
+
     it('sets a job-type parameter named like a sweep key; one invalid job refuses the whole array', async () => {
       await api.call('POST', '/api/queue/scheduler', { enabled: false });
       const body = { job_type: 'training', requested_gpus: 0, job_params: { script: '/bin/true' } };

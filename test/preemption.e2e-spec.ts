@@ -221,6 +221,13 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     // Between attempts its run goes on: the next attempt reuses it.
     expect(await runOf()).toMatchObject({ status: 'running' });
 
+    // A kill is refused, saying it is waiting for its next attempt (it did start once).
+    const kill = await api.call('POST', `/api/jobs/${low}/control/kill`);
+    expect(kill.status).toBe(409);
+    expect(kill.body.message).toMatch(
+      new RegExp(`^${low} is queued for attempt 2 \\(requeued after preemption\\): remove it from the queue`),
+    );
+
     const files = server.app.get(JobFiles);
     expect(existsSync(files.controlDir(low))).toBe(true);
     const cancel = await api.call('DELETE', `/api/queue/${low}`);

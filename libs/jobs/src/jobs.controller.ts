@@ -171,7 +171,7 @@ export class JobsController {
       throw new DomainError(
         'JOB_NOT_RUNNING',
         job.status === 'queued'
-          ? `${job.id} is queued and has not started: remove it from the queue instead (DELETE /api/queue/${job.id}; trainyard sched cancel)`
+          ? `${job.id} is queued ${job.restart_count > 0 ? `for attempt ${job.restart_count + 1} (requeued after preemption)` : 'and has not started'}: remove it from the queue instead (DELETE /api/queue/${job.id}; trainyard sched cancel)`
           : `${job.id} has ended (${job.status})`,
       );
     }

@@ -306,7 +306,10 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         message: `array.count must be a whole number from 1 to ${MAX_ARRAY_JOBS}`,
       });
     if (max_running !== undefined && !isInt(max_running, 1, MAX_ARRAY_JOBS))
-      details.push({ field: 'array.max_running', message: 'array.max_running must be a whole number ≥ 1' });
+      details.push({
+        field: 'array.max_running',
+        message: `array.max_running must be a whole number from 1 to ${MAX_ARRAY_JOBS}`,
+      });
     if (sweep !== undefined && (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)))
       details.push({
         field: 'array.sweep',
