@@ -8,6 +8,8 @@ import {
   deleteJob,
   getJob,
   listGpus,
+  listQueue,
+  setGpuPolicy,
   setScheduler,
   streamGpus,
   streamJobChanges,
@@ -165,6 +167,51 @@ describe('@trainyard/sdk', () => {
         stream.close();
       }
       expect((await stream.closed).code).toBe(1000);
+    });
+
+    it("streams a frame when a queued item's pending reason changes: paused or resumed (no ids), a GPU disabled (its id)", async () => {
+      const client = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token });
+      const frames: JobsFrame[] = [];
+      const stream = streamJobChanges({ baseUrl: server.baseUrl, token: server.token }, (f) =>
+        frames.push(f),
+      );
+      /** The frames that came once nothing has come for 400 ms (frames are coalesced 100 ms apart). */
+      const settled = async (): Promise<JobsFrame[]> => {
+        for (let seen = -1; seen !== frames.length;) {
+          seen = frames.length;
+          await new Promise((wake) => setTimeout(wake, 400));
+        }
+        return frames.splice(0);
+      };
+      const { data: holder } = await submitJob({
+        client,
+        body: { job_type: 'command', requested_gpus: 2, job_params: { argv: ['sleep', '30'] } },
+      });
+      const { data: waiting } = await submitJob({
+        client,
+        body: { job_type: 'command', requested_gpus: 2, job_params: { argv: ['true'] } },
+      });
+      try {
+        await settled();
+        // Nothing is journaled for a job here; each is a change of what the queue view shows.
+        await setScheduler({ client, body: { enabled: false } });
+        expect(await settled()).toEqual([{ type: 'jobs', queue_ids: [] }]);
+        await setScheduler({ client, body: { enabled: true } });
+        // Placed again: its own reason is back, and named.
+        expect((await settled()).flatMap((f) => f.queue_ids)).toContain(waiting.queue_id);
+        await setGpuPolicy({ client, path: { index: 1 }, body: { disabled: true } });
+        const named = (await settled()).flatMap((f) => f.queue_ids);
+        expect(named).toContain(waiting.queue_id);
+        const { data: queue } = await listQueue({ client });
+        expect(queue.items.find((i) => i.queue_id === waiting.queue_id)?.pending_reason).toMatch(
+          /GPU 1 disabled/,
+        );
+      } finally {
+        stream.close();
+        await setGpuPolicy({ client, path: { index: 1 }, body: { disabled: false } });
+        await cancelQueueItem({ client, path: { queue_id: waiting.queue_id } });
+        await cancelQueueItem({ client, path: { queue_id: holder.queue_id } });
+      }
     });
 
     it('throws typed errors: API errors with status and code, unreachable servers, refused stream upgrades', async () => {

@@ -4,6 +4,7 @@ import { WsRouter } from '@trainyard/core';
 import { Journal, JournalEntry } from '@trainyard/journal';
 import { JobsFrameDto } from './jobs-stream.dto';
 import { TrainerStatusPoller } from './control/trainer-status';
+import { PendingReasons } from './pending-reasons';
 
 export const JOBS_STREAM_PATH = '/api/jobs/stream';
 /** A burst of changes (a pass launching 32 jobs) becomes one frame; frames are at least this far apart. */
@@ -13,9 +14,10 @@ export const JOBS_FRAME_MAX_IDS = 500;
 
 /**
  * WebSocket `/api/jobs/stream`: one frame on connect (no ids), then one after every committed job
- * change (queued, starting, started, finished, cancelled, deleted) or trainer status change,
- * coalesced. The frames say what changed, not how: clients re-read `GET /api/jobs` or `/api/queue`,
- * so there is one source of truth.
+ * change (queued, starting, started, finished, cancelled, deleted), trainer status change or change
+ * of a queued item's pending reason (no ids when every item's changed: the scheduler paused or
+ * resumed), coalesced. The frames say what changed, not how: clients re-read `GET /api/jobs` or
+ * `/api/queue`, so there is one source of truth.
  */
 @Injectable()
 export class JobsStreamGateway implements OnModuleInit {
@@ -23,6 +25,7 @@ export class JobsStreamGateway implements OnModuleInit {
     private readonly router: WsRouter,
     private readonly journal: Journal,
     private readonly trainerStatus: TrainerStatusPoller,
+    private readonly reasons: PendingReasons,
   ) {}
 
   onModuleInit(): void {
@@ -44,17 +47,22 @@ export class JobsStreamGateway implements OnModuleInit {
       if (ids.length > JOBS_FRAME_MAX_IDS) frame.omitted = ids.length - JOBS_FRAME_MAX_IDS;
       socket.send(JSON.stringify(frame));
     };
-    const changed = (ids: string[]): void => {
-      if (!ids.length) return;
+    /** Sends a frame soon (the queue's reasons changed: `ids` may be empty), naming `ids`. */
+    const frameSoon = (ids: string[]): void => {
       for (const id of ids) pending.add(id);
       timer ??= setTimeout(send, Math.max(0, lastSent + JOBS_STREAM_MIN_GAP_MS - performance.now()));
     };
-    const stop = this.journal.onCommitted((entries) => changed(entries.flatMap(jobIdsOf)));
-    const stopTrainer = this.trainerStatus.onChange((id) => changed([id]));
+    const changed = (ids: string[]): void => {
+      if (ids.length) frameSoon(ids);
+    };
+    const stops = [
+      this.journal.onCommitted((entries) => changed(entries.flatMap(jobIdsOf))),
+      this.trainerStatus.onChange((id) => changed([id])),
+      this.reasons.onChange(frameSoon),
+    ];
     socket.on('error', () => socket.terminate());
     socket.once('close', () => {
-      stop();
-      stopTrainer();
+      for (const stop of stops) stop();
       clearTimeout(timer);
     });
     send();

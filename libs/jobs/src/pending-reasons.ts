@@ -1,33 +1,58 @@
 import { Injectable } from '@nestjs/common';
 
-/** Why each queued item is still waiting, as of the dispatcher's last pass. */
+/**
+ * Why each queued item is still waiting, as of the dispatcher's last pass. Listeners hear of every
+ * change (the jobs stream tells views to re-read the queue), with the items whose own reason changed
+ * — none named when every item's did (paused, resumed, held).
+ */
 @Injectable()
 export class PendingReasons {
   private reasons = new Map<string, string>();
   private paused = false;
   private held: string | null = null;
+  private readonly listeners = new Set<(ids: string[]) => void>();
+
+  /** Calls `listener` after each change of what a queued item is said to wait for; returns its remover. */
+  onChange(listener: (ids: string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(ids: string[]): void {
+    for (const listener of this.listeners) listener(ids);
+  }
 
   /**
    * While paused every queued item waits for that, and a job that also waits for a dependency says
    * which (the paused dispatcher keeps only those reasons).
    */
   setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
     // Placement's reasons no longer hold once paused; the paused dispatcher's pass fills in its own.
-    if (paused && !this.paused) this.reasons.clear();
+    if (paused) this.reasons.clear();
     this.paused = paused;
+    this.changed([]);
   }
 
   /** While held (`reason`; null lets go) every queued item waits for that reason, as when paused. */
   hold(reason: string | null): void {
+    if (reason === this.held) return;
     this.held = reason;
+    this.changed([]);
   }
 
   replace(reasons: Record<string, string>): void {
-    this.reasons = new Map(Object.entries(reasons));
+    const next = new Map(Object.entries(reasons));
+    const ids = [...next].filter(([id, reason]) => this.reasons.get(id) !== reason).map(([id]) => id);
+    for (const id of this.reasons.keys()) if (!next.has(id)) ids.push(id);
+    this.reasons = next;
+    if (ids.length) this.changed(ids);
   }
 
   set(id: string, reason: string): void {
+    if (this.reasons.get(id) === reason) return;
     this.reasons.set(id, reason);
+    this.changed([id]);
   }
 
   get(id: string): string | null {

@@ -2239,7 +2239,7 @@ export type JobsDeletedEvent = {
 };
 
 /**
- * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect), their trainer status included. Clients re-read GET /api/jobs or /api/queue for their new state.
+ * Text frame of WebSocket /api/jobs/stream: the jobs that changed since the previous frame (none in the first, sent on connect), their trainer status and pending reason included (none named when every queued item's reason changed: the scheduler paused or resumed). Clients re-read GET /api/jobs or /api/queue for their new state.
  */
 export type JobsFrameDto = {
     /**
