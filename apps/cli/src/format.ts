@@ -1,4 +1,5 @@
 /** Plain-text rendering for the human output: aligned tables, durations, ages. */
+import { escapeControls } from '@trainyard/sdk';
 
 export type Style = (text: string) => string;
 /** A cell: text, or text with a style (colour) applied after padding so columns stay aligned. */
@@ -7,32 +8,6 @@ export type Cell = string | { text: string; style?: Style };
 export interface Column {
   header: string;
   align?: 'left' | 'right';
-}
-
-/**
- * C0/C1 controls (ESC, BEL, CR, ...), DEL, and the bidi controls that reorder what follows them
- * (U+061C, U+200E/F, U+202A–E, U+2066–9) plus the line/paragraph separators: text from the server
- * (job names, errors, argv) must never drive the terminal or disguise itself.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const NAMED_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/**
- * `text` with every unsafe character (see UNSAFE_CHARS) written as a visible escape: `\x1b`, `\u202e`,
- * `\n`. With `multiline` (a message printed on lines of its own, such as a server's error quoting a
- * config file), line breaks and tabs stay as they are; everything else is still escaped.
- */
-export function escapeControls(text: string, { multiline = false } = {}): string {
-  return text.replace(UNSAFE_CHARS, (char) => {
-    if (multiline && (char === '\n' || char === '\t')) return char;
-    const named = NAMED_ESCAPES[char];
-    if (named) return named;
-    const code = char.charCodeAt(0);
-    return code < 0x100
-      ? `\\x${code.toString(16).padStart(2, '0')}`
-      : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }
 
 const cellText = (cell: Cell): string => escapeControls(typeof cell === 'string' ? cell : cell.text);

@@ -14,3 +14,4 @@ export * from './job-ids';
 export * from './job-pages';
 export * from './gpu-kill';
 export * from './job-runtime';
+export * from './escape-controls';

@@ -23,12 +23,13 @@ import {
   type ClusterSelfDto,
   type ClusterSubmitRequestDto,
   type ErrorDetailDto,
+  escapeControls,
 } from '@trainyard/sdk';
 import { collect, parseInteger, splitKeyValue } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
 import { TerminalOutputFilter } from '../terminal-filter';
-import { Cell, escapeControls, formatAge, renderPairs, renderTable } from '../format';
+import { Cell, formatAge, renderPairs, renderTable } from '../format';
 import { onlyOne } from '../job-id';
 import type { CommandRunner } from './runner';
 import { exitCodeFor } from './job.command';

@@ -15,11 +15,12 @@ import {
   type Stream,
   type JobDto,
   type SubmitJobRequestDto,
+  escapeControls,
 } from '@trainyard/sdk';
 import { parseInteger } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
-import { escapeControls, formatAge, formatDuration, renderPairs } from '../format';
+import { formatAge, formatDuration, renderPairs } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
 import { ID_HELP, resolveJobId } from '../job-id';
 import { requireYes, type CommandRunner } from './runner';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliContext, GlobalOptions, localServerUrl, resolveConnection, stateDirectory } from '../context';
 import { CliError, ConnectionInfo, EXIT, toCliError } from '../errors';
-import { escapeControls } from '../format';
+import { escapeControls } from '@trainyard/sdk';
 
 /** Where a run's outcome is collected; the entry point exits with `exitCode` once commander returns. */
 export interface RunState {

@@ -1,8 +1,13 @@
 import { type Command, Option } from 'commander';
-import { getArray, getJob, TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
+import {
+  escapeControls,
+  getArray,
+  getJob,
+  TrainyardApiError,
+  TrainyardConnectionError,
+} from '@trainyard/sdk';
 import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
-import { escapeControls } from '../format';
 import { ARRAY_ID, QUEUE_ID, resolveJobOrArrayId } from '../job-id';
 import { exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';

@@ -655,10 +655,6 @@ const MAX_FRACTION = 0.8;
     .more {
       width: 24px;
     }
-    .more-row {
-      padding: 8px;
-      text-align: center;
-    }
   `,
 })
 export class JobsPageComponent {

@@ -185,6 +185,12 @@ import { QueueStore } from './queue.store';
             }
           </tbody>
         </table>
+        @if (store.hasMore()) {
+          <div class="more-row">
+            <span class="muted">Showing the first {{ store.items().length }} of {{ store.total() }}</span>
+            <button type="button" class="btn btn-sm" (click)="store.showMore()">Show more</button>
+          </div>
+        }
       </div>
     </div>
 

@@ -1,5 +1,5 @@
 import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angular/core';
-import { type QueueItemDto, cancelQueueItem, listQueue } from '@trainyard/sdk';
+import { type QueueItemDto, cancelQueueItem, listQueueUpTo } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { formatDuration, secondsSince } from '../core/format';
@@ -9,7 +9,13 @@ import { RefreshBus } from '../core/refresh';
 import { SchedulerStore } from '../core/scheduler.store';
 import { ToastStore } from '../core/toast.store';
 
-/** The queue (GET /api/queue, re-read on every job change the server streams) and cancelling items. */
+/** Rows read at first, and how many more each "Show more" adds. */
+const PAGE = 1000;
+
+/**
+ * The queue (GET /api/queue, re-read on every job change the server streams), its first rows — more
+ * on request, never fewer than asked for without saying so — and cancelling items.
+ */
 @Injectable()
 export class QueueStore {
   private readonly api = inject(API);
@@ -19,6 +25,10 @@ export class QueueStore {
 
   readonly items = signal<QueueItemDto[]>([]);
   readonly total = signal(0);
+  /** Rows asked for: a page, and another with each {@link showMore}. */
+  readonly limit = signal(PAGE);
+  /** The queue goes on past the rows shown. */
+  readonly hasMore = signal(false);
   /** True until the first answer. */
   readonly loading = signal(true);
   readonly error = signal<string | null>(null);
@@ -45,19 +55,22 @@ export class QueueStore {
   async load(): Promise<void> {
     const ticket = this.answers.begin();
     try {
-      const [{ data }] = await Promise.all([
-        listQueue({ client: this.api, query: { limit: 1000 } }),
-        this.scheduler.load(),
-      ]);
+      const [data] = await Promise.all([listQueueUpTo(this.api, this.limit()), this.scheduler.load()]);
       if (!this.answers.accept(ticket)) return;
       this.items.set(data.items);
       this.total.set(data.total);
+      this.hasMore.set(data.more);
       this.error.set(null);
     } catch (err) {
       if (this.answers.accept(ticket)) this.error.set(errorMessage(err));
     } finally {
       this.loading.set(false);
     }
+  }
+
+  showMore(): void {
+    this.limit.update((n) => n + PAGE);
+    void this.load();
   }
 
   /** Removes an item after asking (its name, id and time waited are in the question). */
