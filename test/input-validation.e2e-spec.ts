@@ -91,6 +91,17 @@ describe('input validation (e2e, in-process server)', () => {
     });
   });
 
+  it('refuses a job name over 200 characters, naming the field (a row could not show its id)', async () => {
+    const body = { job_type: 'command', job_params: { argv: ['true'] }, name: 'n'.repeat(5000) };
+    const answer = await call('POST', '/api/queue', { body });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([
+      { field: 'name', message: 'name must be shorter than or equal to 200 characters' },
+    ]);
+    const fits = await call('POST', '/api/queue', { body: { ...body, name: 'n'.repeat(200) } });
+    expect(fits.status).toBe(201);
+  });
+
   it('a value of the wrong type is told its type only, not every rule it breaks', async () => {
     const body = { job_type: 'command', job_params: { argv: ['true'] }, kill_grace_s: '5', name: 7 };
     const answer = await call('POST', '/api/queue', { body });
