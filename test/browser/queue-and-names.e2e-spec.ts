@@ -75,6 +75,33 @@ describe('queue rows and untrusted names (browser e2e)', () => {
     for (const text of await texts()) expect(text).not.toMatch(RAW_CONTROLS);
   });
 
+  it('cuts a long job name in the Jobs row, never the short id beside it', async () => {
+    const { page, api, server } = session;
+    const names = ['x'.repeat(200), 'x'.repeat(199) + 'y'];
+    const ids: string[] = [];
+    for (const name of names)
+      ids.push(
+        (
+          await submitJob({
+            client: api,
+            body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] }, name },
+          })
+        ).data.queue_id,
+      );
+    await page.goto(`${server.baseUrl}/jobs`);
+    for (const id of ids) {
+      const cell = page.locator(`tr[data-job-id="${id}"] td.c-name`);
+      const idText = cell.locator('.id');
+      await idText.waitFor();
+      expect(await idText.innerText()).toBe(id.slice(-8));
+      const [box, inner] = [await cell.boundingBox(), await idText.boundingBox()];
+      // Wholly inside its cell: shown, not clipped away by the name before it.
+      expect(inner!.x).toBeGreaterThanOrEqual(box!.x);
+      expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'jobs-long-names.png') });
+  });
+
   it('reaches every waiting item past the first 1,000: says how many are shown, and shows more on request', async () => {
     const { page, api, server } = session;
     await setScheduler({ client: api, body: { enabled: false } });

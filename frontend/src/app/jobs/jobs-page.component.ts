@@ -239,16 +239,18 @@ const MAX_FRACTION = 0.8;
                   >
                 </td>
                 <td class="clip c-name">
-                  <a
-                    class="job-link"
-                    [routerLink]="['/jobs', job.queue_id]"
-                    queryParamsHandling="preserve"
-                    [title]="job.queue_id"
-                    >{{ job.name ?? shortId(job.queue_id) }}</a
-                  >
-                  @if (job.name) {
-                    <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
-                  }
+                  <span class="name-line">
+                    <a
+                      class="job-link"
+                      [routerLink]="['/jobs', job.queue_id]"
+                      queryParamsHandling="preserve"
+                      [title]="job.queue_id"
+                      >{{ job.name ?? shortId(job.queue_id) }}</a
+                    >
+                    @if (job.name) {
+                      <span class="mono muted id">{{ shortId(job.queue_id) }}</span>
+                    }
+                  </span>
                   @if (job.trainer_status; as trainer) {
                     <!-- Where the Command column is hidden (narrow), the pills go under the name. -->
                     <ty-trainer-pills class="narrow-pills" [status]="trainer" />
@@ -638,6 +640,20 @@ const MAX_FRACTION = 0.8;
     .id {
       margin-left: 6px;
       font-size: 11px;
+    }
+    /* A long name is cut, never the short id beside it: rows with one name stay told apart. */
+    .name-line {
+      display: flex;
+      align-items: baseline;
+      min-width: 0;
+    }
+    .name-line .job-link {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      min-width: 0;
+    }
+    .name-line .id {
+      flex: none;
     }
     .cmd {
       color: var(--text-muted);
