@@ -377,5 +377,33 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const ended = await api.waitStatus(body.queue_id, ['failed', 'done', 'aborted'], 15_000);
       expect(ended).toMatchObject({ status: 'failed', exit_code: 4, termination_reason: 'exited_nonzero' });
     });
+
+    it('a job whose monitor was stopped (SIGSTOP) still ends on kill, with its own exit code, and frees its GPU', async () => {
+      const { body } = await api.command(['sh', '-c', 'echo up; sleep 1; exit 3'], { requested_gpus: 1 });
+      const running = await api.waitStatus(body.queue_id, ['running']);
+      await api.waitLog(body.queue_id, /up/);
+      // Stopped (by another job, say), the monitor reaps nothing: the command becomes a zombie.
+      process.kill(running.pid, 'SIGSTOP');
+      try {
+        /** The states of the monitor's children ("Z": exited, not reaped). */
+        const children = () =>
+          readFileSync(`/proc/${running.pid}/task/${running.pid}/children`, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]);
+        await waitFor(async () => children().includes('Z') || undefined, 'the command to exit unreaped');
+        expect((await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`)).status).toBe(200);
+        const ended = await api.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 15_000);
+        expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_abort', exit_code: 3 });
+        expect((await api.call('GET', '/api/gpus')).body.gpus[0].reserved_by).toBeNull();
+      } finally {
+        try {
+          process.kill(running.pid, 'SIGCONT');
+        } catch {
+          // it ended
+        }
+      }
+    });
   });
 });

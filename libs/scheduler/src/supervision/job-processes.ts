@@ -162,6 +162,10 @@ export class JobProcesses implements OnModuleDestroy {
     const viaCgroup =
       signal === 'SIGKILL' && job.cgroup !== null && pids.length > 0 && killCgroup(job.cgroup);
     const { sent } = signalAll(pids, signal); // also those outside the cgroup (found by their tag)
+    // A stopped process (SIGSTOP, Ctrl-Z) acts on a SIGTERM only once continued; a stopped monitor
+    // reaps nothing, so the job could never end. As Slurm does, continue them all after the signal.
+    if (signal !== 'SIGKILL') signalAll(pids, 'SIGCONT');
+    if (job.monitorPid > 0 && this.isMonitor(job)) signalAll([job.monitorPid], 'SIGCONT');
     // cgroup.kill got them all: one already reaped by the time it is signalled below was killed too.
     return viaCgroup ? pids : sent;
   }
