@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { isProcessAlive } from '@trainyard/core';
 import { jobsApi } from './support/api';
 import { request } from './support/http';
-import { workerOf } from './support/processes';
+import { pidsRunning, workerOf } from './support/processes';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { mountTmpfs, Tmpfs, tmpfsUnavailable } from './support/tmpfs';
@@ -109,6 +109,46 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         );
       } finally {
         await again.stop();
+      }
+    },
+    60_000,
+  );
+
+  itWithTmpfs(
+    'a force-kill refused for a full state dir (507) signals nothing, also when repeated; once freed it works',
+    async () => {
+      tmpfs = mountTmpfs('8m');
+      const home = tmpfs.dir;
+      const server = await spawnServer(home);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const job = (await api.command(['sleep', '60.4321'])).body.queue_id;
+        const running = await api.waitStatus(job, ['running']);
+        await api.call('POST', '/api/queue/scheduler', { enabled: false });
+        const filler = tmpfs.fill();
+        // Submits use up what the WAL still has room for, until writes are refused.
+        const big = { BLOB: 'x'.repeat(100_000), BLOB2: 'x'.repeat(100_000) };
+        let refused = 0;
+        for (let i = 0; refused < 3 && i < 60; i++)
+          if ((await api.command(['true'], { env: big })).status === 507) refused += 1;
+        expect(refused).toBe(3);
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          const kill = await api.call('POST', `/api/jobs/${job}/control/force-kill`);
+          expect(kill.status).toBe(507);
+          expect(kill.body).toMatchObject({ code: 'STATE_DIR_FULL' });
+          // Nothing was saved, so nothing was done: the job runs on, as it says.
+          await new Promise((r) => setTimeout(r, 300));
+          expect(isProcessAlive(running.pid)).toBe(true);
+          expect(pidsRunning(['sleep', '60.4321'])).toHaveLength(1);
+          expect(await api.job(job)).toMatchObject({ status: 'running', termination_reason: null });
+        }
+        rmSync(filler);
+        expect((await api.call('POST', `/api/jobs/${job}/control/force-kill`)).status).toBe(200);
+        const ended = await api.waitStatus(job, ['aborted', 'failed', 'done'], 15_000);
+        expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
+        expect(ended.termination_requested_at).not.toBeNull();
+      } finally {
+        await server.stop('SIGKILL');
       }
     },
     60_000,

@@ -79,8 +79,15 @@ export class JobStopper {
     // Recorded even when its signal was sent already: a user's kill of a job being preempted (the
     // same SIGTERM) must still end it aborted, not requeue it.
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
+      const before = entry.request;
       entry.request = request;
-      await this.persistRequest(id, request, note);
+      try {
+        await this.persistRequest(id, request, note);
+      } catch (err) {
+        // Refused (a full disk): not the job's request, so a retry persists it before any signal.
+        if (entry.request === request) entry.request = before;
+        throw err;
+      }
     }
     if (sent) return this.stopping(entry);
     if (!signal) return { pids: [], survivors: [] };
