@@ -182,6 +182,19 @@ describe('job launch (e2e, built dist, real processes)', () => {
     expect(await api.log(body.queue_id)).toContain(`umask ${serverUmask}`);
   });
 
+  it('a launch that fails on its own files (a file where its control directory goes) says "launch failed: …"', async () => {
+    await api.call('POST', '/api/queue/scheduler', { enabled: false });
+    const { body } = await api.command(['true']);
+    const control = join(temp.home, 'control', body.queue_id);
+    mkdirSync(join(temp.home, 'control'), { recursive: true });
+    writeFileSync(control, '');
+    await api.call('POST', '/api/queue/scheduler', { enabled: true });
+    const job = await api.waitStatus(body.queue_id, ['failed']);
+    expect(job).toMatchObject({ termination_reason: 'launch_failed', exit_code: null });
+    expect(job.error).toMatch(/^launch failed: EEXIST: file already exists, mkdir '.*'$/);
+    await expectServerUp();
+  });
+
   it('fails a job whose working directory stopped being one before launch, and keeps serving', async () => {
     const cwd = join(temp.home, 'workdir');
     mkdirSync(cwd);

@@ -175,7 +175,8 @@ export class JobLauncher implements OnModuleDestroy {
     try {
       request = this.prepare(job, gpuIndices, migDevices, extra);
     } catch (err) {
-      await this.failLaunch(entry, (err as Error).message);
+      // Whatever stopped it (a working directory gone, a full disk for its files), said one way.
+      await this.failLaunch(entry, `launch failed: ${(err as Error).message}`);
       return;
     }
     try {
@@ -213,7 +214,8 @@ export class JobLauncher implements OnModuleDestroy {
 
   /**
    * The launch request (the job's argv, environment and files), with the job's files in place
-   * (secrets, control dir, no stale exit status); throws with a reason a user can act on.
+   * (secrets, control dir, no stale exit status); throws with a reason a user can act on (the caller
+   * says "launch failed: " before it).
    * Synchronous on purpose: done on libuv's thread pool instead, the round trips made the first
    * command ~2 ms later with no gain in jobs/s (measured, README "Benchmarks").
    */
@@ -224,10 +226,10 @@ export class JobLauncher implements OnModuleDestroy {
     extra: JobLaunchContribution,
   ): LaunchRequest {
     const def = this.registry.get(job.job_type);
-    if (!def) throw new Error(`launch failed: job type ${job.job_type} is no longer defined`);
+    if (!def) throw new Error(`job type ${job.job_type} is no longer defined`);
     const cwd = statSync(job.cwd, { throwIfNoEntry: false });
-    if (!cwd) throw new Error(`launch failed: working directory ${job.cwd} does not exist`);
-    if (!cwd.isDirectory()) throw new Error(`launch failed: working directory ${job.cwd} is not a directory`);
+    if (!cwd) throw new Error(`working directory ${job.cwd} does not exist`);
+    if (!cwd.isDirectory()) throw new Error(`working directory ${job.cwd} is not a directory`);
     const spec = def.build({
       queueId: job.id,
       params: job.job_params,
