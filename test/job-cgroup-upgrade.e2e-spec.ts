@@ -40,7 +40,9 @@ describeWithCgroups(
         const hidden = await waitFor(async () => pidsRunning(['sleep', String(n)])[0], 'the hidden sleep');
         await waitFor(async () => pidsRunning(['sleep', String(n + 1)]).length === 1, 'the job command');
         const cgroup = join(parent, cgroupNameOf(hidden));
-        expect(cgroup).toMatch(new RegExp(`/monitor-${(await api.job(id)).pid}-\\d+$`));
+        // Its command can run before the server has recorded its pid: read it once it has.
+        const { pid } = await api.waitStatus(id, ['running']);
+        expect(cgroup).toMatch(new RegExp(`/monitor-${pid}-\\d+$`));
         await first.stop('SIGKILL');
         asOlderBuild({ parent, id, cgroup });
 
