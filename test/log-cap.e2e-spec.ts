@@ -116,7 +116,9 @@ describe('job log cap (e2e, in-process server)', () => {
     expect(range.headers.get('x-trainyard-log-size')).toBe(String(offsetOf(LINES)));
     const last = `line ${String(LINES - 1).padStart(6, '0')}`;
     const found = await api.call('GET', `/api/jobs/${id}/log/search?q=${encodeURIComponent(last)}`);
-    expect(found.body.matches).toEqual([{ line: kept.length + 1, offset: offsetOf(LINES - 1), text: last }]);
+    expect(found.body.matches).toEqual([
+      { line: kept.length + 1, offset: offsetOf(LINES - 1), text: last, column: 0 },
+    ]);
     const dropped = await api.call('GET', `/api/jobs/${id}/log/search?q=line%20000001`);
     expect(dropped.body.matches).toEqual([]);
     const tail = await api.call('GET', `/api/jobs/${id}/tty`);

@@ -16,11 +16,14 @@ describe('job log range reads and search (e2e, in-process server)', () => {
   beforeAll(async () => {
     server = await startInProcessServer();
     api = jobsApi(server.baseUrl, server.token);
-    // Line 5 carries colour codes in the middle of the word searched for; line 7 has a stray 0xff.
+    // Line 5 carries colour codes in the middle of the word searched for; line 7 has a stray 0xff;
+    // line 9 is a progress bar redrawn 2,000 times with \r (~100,000 characters), then an error.
     const script =
       `for (i = 1; i <= ${LINES}; i++) {` +
       ` if (i == 5) printf "needle-\\033[31mfive\\033[0m here\\n";` +
       ` else if (i == 7) printf "bad \\377 byte\\n";` +
+      ` else if (i == 9) { for (j = 1; j <= 2000; j++) printf "\\r%d/2000 [%s]", j, "${'#'.repeat(40)}";` +
+      ` printf "\\rRuntimeError: CUDA out of memory\\n" }` +
       ` else printf "line %d \\033[3%dmok\\033[0m\\n", i, i % 8 }`;
     const { body } = await api.command(['awk', `BEGIN { ${script} }`]);
     id = body.queue_id;
@@ -34,7 +37,9 @@ describe('job log range reads and search (e2e, in-process server)', () => {
     const { status, body } = await get('/log/search?q=needle-five');
     expect(status).toBe(200);
     expect(body).toMatchObject({ truncated: false, timed_out: false, scanned_lines: LINES });
-    expect(body.matches).toEqual([{ line: 5, offset: expect.any(Number), text: 'needle-five here' }]);
+    expect(body.matches).toEqual([
+      { line: 5, offset: expect.any(Number), text: 'needle-five here', column: 0 },
+    ]);
     // The offset is where line 5 starts: a range read from there begins with it.
     const at = await get(`/log?offset=${body.matches[0].offset}&lines=1`);
     expect(at.headers.get('x-trainyard-log-line')).toBe('5');
@@ -50,12 +55,24 @@ describe('job log range reads and search (e2e, in-process server)', () => {
     expect((await get('/log/search?q=line.1')).body.matches).toHaveLength(0);
     const many = await get('/log/search?q=ok&limit=10');
     expect(many.body).toMatchObject({ truncated: true });
-    expect(many.body.matches.map((m: { line: number }) => m.line)).toEqual([1, 2, 3, 4, 6, 8, 9, 10, 11, 12]);
+    expect(many.body.matches.map((m: { line: number }) => m.line)).toEqual([1, 2, 3, 4, 6, 8, 10, 11, 12, 13]);
   });
 
   it('shows an invalid byte as U+FFFD in search results', async () => {
     const { body } = await get('/log/search?q=bad');
-    expect(body.matches).toEqual([{ line: 7, offset: expect.any(Number), text: 'bad \ufffd byte' }]);
+    expect(body.matches).toEqual([
+      { line: 7, offset: expect.any(Number), text: 'bad \ufffd byte', column: 0 },
+    ]);
+  });
+
+  it('finds an error printed after a long \\r progress bar on the same line, and returns the part around it', async () => {
+    const { body } = await get('/log/search?q=cuda%20out%20of%20memory');
+    expect(body).toMatchObject({ truncated: false, timed_out: false, lines_cut: 0 });
+    expect(body.matches).toHaveLength(1);
+    const [match] = body.matches;
+    expect(match.line).toBe(9);
+    expect(match.column).toBeGreaterThan(90_000);
+    expect(match.text).toMatch(/2000 \[#+\]\rRuntimeError: CUDA out of memory$/);
   });
 
   it('reads lines by number: any part of the log, with where it lies', async () => {

@@ -56,8 +56,13 @@ export class LogSearchMatchDto {
   line!: number;
   /** Byte offset where the line starts in the log file. */
   offset!: number;
-  /** The line without ANSI escapes (its first 4096 characters). */
+  /**
+   * The line without ANSI escapes: its first 4,096 characters, or, when the first match lies past
+   * them, 4,096 characters from 256 before the match.
+   */
   text!: string;
+  /** Where `text` starts in the line, in characters (0: the line's start). */
+  column!: number;
 }
 
 export class LogSearchResultDto {
@@ -72,4 +77,9 @@ export class LogSearchResultDto {
   scanned_bytes!: number;
   /** Lines of the log searched. */
   scanned_lines!: number;
+  /**
+   * Searched lines longer than 1,048,576 characters (e.g. a long-running `\r` progress bar): only
+   * their first 1,048,576 characters were searched.
+   */
+  lines_cut!: number;
 }

@@ -325,7 +325,8 @@ export class LogViewerComponent {
     if (server) {
       if (server.query !== this.query()) return 'searching…';
       const n = server.matches.length;
-      if (n === 0) return 'no match';
+      // `more`: the server stopped early or searched some very long lines only in part.
+      if (n === 0) return server.more ? 'no match (not all searched)' : 'no match';
       return `${server.index < 0 ? '–' : server.index + 1} / ${n}${server.more ? '+' : ''}`;
     }
     const m = this.matches();
@@ -578,7 +579,12 @@ export class LogViewerComponent {
         query: { q, limit: 1000 },
       });
       if (this.query() !== q) return;
-      const result = { query: q, matches: data.matches, more: data.truncated || data.timed_out, index: -1 };
+      const result = {
+        query: q,
+        matches: data.matches,
+        more: data.truncated || data.timed_out || data.lines_cut > 0,
+        index: -1,
+      };
       this.serverMatches.set(result);
       if (data.matches.length) {
         this.serverMatches.set({ ...result, index: 0 });

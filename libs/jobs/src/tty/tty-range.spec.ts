@@ -31,14 +31,24 @@ describe('readTtyRange / searchTty', () => {
     expect(await readTtyRange(path, { offset: 7 }, 0)).toMatchObject({ line: 2, lines: 0, offset: 7 });
   });
 
-  it('searches the last line, strips colours and \\r, and matches only the head of a huge line', async () => {
-    const huge = 'x'.repeat(100_000) + 'tail-needle';
-    const path = file('b', `\x1b[1mHead\x1b[0m\r\n${huge}\nend-needle`);
+  it('searches the last line, strips colours and \\r, and reads the whole of a long line', async () => {
+    // A progress bar redrawn with \r is one line: an error printed after it is still found.
+    const bar = Array.from({ length: 2000 }, (_, i) => `\r${i}/2000 [${'#'.repeat(40)}]`).join('');
+    const path = file('b', `\x1b[1mHead\x1b[0m\r\n${bar}\rTraceback: tail-needle\nend-needle`);
     const head = await searchTty(path, { query: 'head', limit: 10 });
-    expect(head.matches).toEqual([{ line: 1, offset: 0, text: 'Head' }]);
+    expect(head.matches).toEqual([{ line: 1, offset: 0, text: 'Head', column: 0 }]);
     const needles = await searchTty(path, { query: 'needle', limit: 10 });
-    expect(needles.matches.map((m) => m.line)).toEqual([3]);
-    expect(needles).toMatchObject({ scanned_lines: 3, truncated: false, timed_out: false });
+    expect(needles.matches.map((m) => m.line)).toEqual([2, 3]);
+    expect(needles).toMatchObject({ scanned_lines: 3, truncated: false, timed_out: false, lines_cut: 0 });
+    // The long line's text is the part around the match, and says where in the line it starts.
+    const [long] = needles.matches;
+    expect(long.text).toContain('Traceback: tail-needle');
+    expect(long.text.length).toBeLessThanOrEqual(4096);
+    expect(long.column).toBeGreaterThan(0);
+    expect(bar.replace(/\r$/, '').concat('\rTraceback: tail-needle').slice(long.column)).toBe(long.text);
+    // Past the per-line limit the rest of a line is not searched, and the answer counts it.
+    const cut = await searchTty(path, { query: 'tail-needle', limit: 10, maxLineChars: 1000 });
+    expect(cut).toMatchObject({ matches: [], lines_cut: 1, scanned_lines: 3 });
     await expect(searchTty(path, { query: '[', regex: true, limit: 1 })).rejects.toBeInstanceOf(
       TtySearchQueryError,
     );
@@ -55,6 +65,6 @@ describe('readTtyRange / searchTty', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect(ticks).toBeGreaterThanOrEqual(5); // the event loop kept turning meanwhile
     const ok = await searchTty(path, { query: '^f.n', regex: true, limit: 10 });
-    expect(ok.matches).toEqual([{ line: 2, offset: 42, text: 'fine' }]);
+    expect(ok.matches).toEqual([{ line: 2, offset: 42, text: 'fine', column: 0 }]);
   });
 });

@@ -129,8 +129,13 @@ export interface TtySearchOptions {
   limit: number;
   /** Stop scanning after this long (`timed_out` is then true). */
   timeBudgetMs?: number;
-  /** Only the first this-many characters of a line are matched and returned (bounds regex cost). */
+  /**
+   * Only the first this-many characters of a line are searched (default 1,048,576); lines longer
+   * than that are counted in `lines_cut`.
+   */
   maxLineChars?: number;
+  /** How much of a matching line is returned, around its first match (default 4,096 characters). */
+  textChars?: number;
 }
 
 export interface TtySearchMatch {
@@ -138,8 +143,13 @@ export interface TtySearchMatch {
   line: number;
   /** Logical byte offset where the line starts. */
   offset: number;
-  /** The line with ANSI escapes removed (its first maxLineChars characters). */
+  /**
+   * The line with ANSI escapes removed: its first `textChars` characters, or, when the first match
+   * lies past them, `textChars` characters from a little before the match.
+   */
   text: string;
+  /** Where `text` starts in the line, in characters (0: the line's start). */
+  column: number;
 }
 
 export interface TtySearchResult {
@@ -152,6 +162,8 @@ export interface TtySearchResult {
   scanned_bytes: number;
   /** Lines scanned. */
   scanned_lines: number;
+  /** Scanned lines longer than `maxLineChars`: only their first `maxLineChars` characters were searched. */
+  lines_cut: number;
 }
 
 /** Thrown for a `regex` query that does not compile; the HTTP layer maps it to 400 (`q`). */
@@ -173,16 +185,25 @@ export function plainLine(raw: string): string {
   return stripVTControlCharacters(raw).replace(/\r$/, '').replace(/\x00/g, '');
 }
 
-/** Tests lines against the query: which of `lines` match (their indexes). */
+/** One matching line: its index in the batch, where its first match starts and ends (characters). */
+type LineHit = [index: number, start: number, end: number];
+
+/** Tests lines against the query: which of `lines` match, and where. */
 interface LineMatcher {
   /** Resolves null when the time budget ran out first. */
-  test(lines: string[]): Promise<number[] | null>;
+  test(lines: string[]): Promise<LineHit[] | null>;
   close(): Promise<void>;
 }
 
 function inThreadMatcher(pattern: RegExp): LineMatcher {
   return {
-    test: (lines) => Promise.resolve(lines.flatMap((line, i) => (pattern.test(line) ? [i] : []))),
+    test: (lines) =>
+      Promise.resolve(
+        lines.flatMap((line, i): LineHit[] => {
+          const m = pattern.exec(line);
+          return m ? [[i, m.index, m.index + m[0].length]] : [];
+        }),
+      ),
     close: () => Promise.resolve(),
   };
 }
@@ -194,7 +215,10 @@ const { parentPort, workerData } = require('node:worker_threads');
 const pattern = new RegExp(workerData.source, workerData.flags);
 parentPort.on('message', (lines) => {
   const hits = [];
-  for (let i = 0; i < lines.length; i++) if (pattern.test(lines[i])) hits.push(i);
+  for (let i = 0; i < lines.length; i++) {
+    const m = pattern.exec(lines[i]);
+    if (m) hits.push([i, m.index, m.index + m[0].length]);
+  }
   parentPort.postMessage(hits);
 });`;
 
@@ -208,9 +232,9 @@ function workerMatcher(pattern: RegExp, deadline: number): LineMatcher {
   return {
     test: (lines) =>
       new Promise((resolve, reject) => {
-        const onMessage = (hits: number[]) => finish(hits);
+        const onMessage = (hits: LineHit[]) => finish(hits);
         const onError = (err: Error) => finish(null, err);
-        const finish = (hits: number[] | null, err?: Error) => {
+        const finish = (hits: LineHit[] | null, err?: Error) => {
           clearTimeout(timer);
           worker.off('message', onMessage);
           worker.off('error', onError);
@@ -228,15 +252,38 @@ function workerMatcher(pattern: RegExp, deadline: number): LineMatcher {
   };
 }
 
+/** Default `maxLineChars`: the most of one line a search reads (a `\r` progress bar is one line). */
+const SEARCH_LINE_CHARS = 1024 * 1024;
+/** Default `textChars`. */
+const SEARCH_TEXT_CHARS = 4096;
+/** Characters kept before a match that lies past the line's first `textChars`. */
+const SEARCH_TEXT_LEAD = 256;
+
+/** The part of a matching line returned: its start, or a window from a little before the match. */
+function matchText(
+  line: string,
+  start: number,
+  end: number,
+  textChars: number,
+): { text: string; column: number } {
+  if (end <= textChars) return { text: line.slice(0, textChars), column: 0 };
+  let column = Math.max(0, start - SEARCH_TEXT_LEAD);
+  const code = line.charCodeAt(column);
+  if (code >= 0xdc00 && code <= 0xdfff) column--; // not half a surrogate pair
+  return { text: line.slice(column, column + textChars), column };
+}
+
 /**
  * Searches a job's whole log line by line, ANSI escapes stripped (invalid UTF-8 reads as U+FFFD),
- * streaming through the file: the first `limit` matching lines in file order. A regex runs in a
- * worker thread, so a pathological one costs at most the time budget.
+ * streaming through the file: the first `limit` matching lines in file order. Each line is searched
+ * up to `maxLineChars` (lines cut there are counted in `lines_cut`). A regex runs in a worker
+ * thread, so a pathological one costs at most the time budget.
  * @throws TtyLogMissingError when the job has no log file; TtySearchQueryError for a bad regex.
  */
 export async function searchTty(path: string, options: TtySearchOptions): Promise<TtySearchResult> {
   const pattern = compileTtyQuery(options.query, options.regex, options.caseSensitive);
-  const maxChars = options.maxLineChars ?? 4096;
+  const maxChars = options.maxLineChars ?? SEARCH_LINE_CHARS;
+  const textChars = options.textChars ?? SEARCH_TEXT_CHARS;
   const deadline = Date.now() + (options.timeBudgetMs ?? 5000);
   const maxLineBytes = maxChars * 4;
   const decoder = new TextDecoder('utf-8');
@@ -249,23 +296,40 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
     timed_out: false,
     scanned_bytes: 0,
     scanned_lines: 0,
+    lines_cut: 0,
   };
+  /** A finished line waiting to be tested: `cut` when it was longer than maxChars. */
+  interface ScannedLine {
+    line: number;
+    offset: number;
+    text: string;
+    cut: boolean;
+  }
   // Lines finished in the current chunk, tested together.
-  let batch: TtySearchMatch[] = [];
+  let batch: ScannedLine[] = [];
   // The current line's first bytes (up to maxLineBytes); the rest of a long line is only counted.
   let parts: Buffer[] = [];
   let partBytes = 0;
+  let dropped = false;
   let line = 1;
   let lineOffset = 0;
   const finishLine = () => {
-    const text = decoder.decode(Buffer.concat(parts, partBytes)).slice(0, maxChars);
+    const decoded = decoder.decode(Buffer.concat(parts, partBytes));
+    const cut = dropped || decoded.length > maxChars;
+    batch.push({
+      line,
+      offset: base + lineOffset,
+      text: plainLine(cut ? decoded.slice(0, maxChars) : decoded),
+      cut,
+    });
     parts = [];
     partBytes = 0;
-    batch.push({ line, offset: base + lineOffset, text: plainLine(text) });
+    dropped = false;
   };
   const keep = (bytes: Buffer) => {
-    if (partBytes >= maxLineBytes) return;
-    const slice = bytes.subarray(0, maxLineBytes - partBytes);
+    const slice = bytes.subarray(0, Math.max(0, maxLineBytes - partBytes));
+    if (slice.length < bytes.length) dropped = true;
+    if (!slice.length) return;
     parts.push(Buffer.from(slice));
     partBytes += slice.length;
   };
@@ -279,16 +343,23 @@ export async function searchTty(path: string, options: TtySearchOptions): Promis
       result.timed_out = true;
       return false;
     }
-    for (const index of hits) {
+    for (const [index, start, end] of hits) {
+      const found = lines[index];
       if (result.matches.length === options.limit) {
         result.truncated = true;
-        result.scanned_bytes = lines[index].offset; // logical already
-        result.scanned_lines = lines[index].line - 1;
+        result.scanned_bytes = found.offset; // logical already
+        result.scanned_lines = found.line - 1;
+        result.lines_cut += lines.slice(0, index).filter((l) => l.cut).length;
         return false;
       }
-      result.matches.push(lines[index]);
+      result.matches.push({
+        line: found.line,
+        offset: found.offset,
+        ...matchText(found.text, start, end, textChars),
+      });
     }
     result.scanned_lines = lines[lines.length - 1].line;
+    result.lines_cut += lines.filter((l) => l.cut).length;
     return true;
   };
   try {

@@ -2470,6 +2470,10 @@ export type LogRunResponseDto = {
 
 export type LogSearchMatchDto = {
     /**
+     * Where `text` starts in the line, in characters (0: the line's start).
+     */
+    column: number;
+    /**
      * Line number (1-based).
      */
     line: number;
@@ -2478,12 +2482,18 @@ export type LogSearchMatchDto = {
      */
     offset: number;
     /**
-     * The line without ANSI escapes (its first 4096 characters).
+     * The line without ANSI escapes: its first 4,096 characters, or, when the first match lies past
+     * them, 4,096 characters from 256 before the match.
      */
     text: string;
 };
 
 export type LogSearchResultDto = {
+    /**
+     * Searched lines longer than 1,048,576 characters (e.g. a long-running `\r` progress bar): only
+     * their first 1,048,576 characters were searched.
+     */
+    lines_cut: number;
     /**
      * Matching lines in file order.
      */
