@@ -55,7 +55,9 @@ describe('job log range reads and search (e2e, in-process server)', () => {
     expect((await get('/log/search?q=line.1')).body.matches).toHaveLength(0);
     const many = await get('/log/search?q=ok&limit=10');
     expect(many.body).toMatchObject({ truncated: true });
-    expect(many.body.matches.map((m: { line: number }) => m.line)).toEqual([1, 2, 3, 4, 6, 8, 10, 11, 12, 13]);
+    expect(many.body.matches.map((m: { line: number }) => m.line)).toEqual([
+      1, 2, 3, 4, 6, 8, 10, 11, 12, 13,
+    ]);
   });
 
   it('shows an invalid byte as U+FFFD in search results', async () => {
