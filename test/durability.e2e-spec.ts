@@ -154,6 +154,43 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     60_000,
   );
 
+  itWithTmpfs(
+    'a job whose last output a full disk kept out of its log says so in its record',
+    async () => {
+      tmpfs = mountTmpfs('8m');
+      const server = await spawnServer(tmpfs.dir);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const gate = join(temp.home, 'gate'); // not on the full disk
+        // 4,096 bytes first (the terminal writes the newline as CR LF): the log's page is full, so
+        // the disk has no room for a further byte.
+        const script =
+          `head -c 4094 /dev/zero | tr '\\0' b; echo; while [ ! -e "$GATE" ]; do sleep 0.05; done; ` +
+          `printf 'the last words, lost'`;
+        const job = (await api.command(['sh', '-c', script], { env: { GATE: gate } })).body.queue_id;
+        await waitFor(
+          async () => (await api.call('GET', `/api/jobs/${job}/tty`)).text.length === 4096,
+          'the first 4,096 bytes in the log',
+          15_000,
+        );
+        const filler = tmpfs.fill();
+        writeFileSync(gate, '');
+        // Its end is recorded when it fits (now, in room SQLite has, or once the disk is freed).
+        await new Promise((r) => setTimeout(r, 1500));
+        rmSync(filler);
+        const ended = await api.waitStatus(job, ['done', 'failed', 'aborted'], 30_000);
+        expect(ended).toMatchObject({
+          status: 'done',
+          exit_code: 0,
+          error: `${'the last words, lost'.length} bytes of output lost: No space left on device`,
+        });
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    },
+    60_000,
+  );
+
   it('a job that ends while another process holds the write lock for 9 s gets its status once the lock is released; the server stays up', async () => {
     const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
     const worker = await workerOf(server.process.pid!);

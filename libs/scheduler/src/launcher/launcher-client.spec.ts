@@ -44,6 +44,7 @@ async function launch(
     { PATH: process.env.PATH ?? '' },
     {
       mainExited: () => undefined,
+      outputLost: () => undefined,
       exited: (id, _monitor, status) => id === 'q_1' && exited(status),
       launcherDied: () => undefined,
     },
@@ -114,6 +115,7 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
       { PATH: process.env.PATH ?? '' },
       {
         mainExited: (id, status) => mainExited.set(id, status),
+        outputLost: () => undefined,
         exited: (id) => exited.add(id),
         launcherDied: () => undefined,
       },
@@ -246,6 +248,7 @@ describe('launcher faults: a launch always settles', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }));
   const events = (died: () => void = () => undefined) => ({
     mainExited: () => undefined,
+    outputLost: () => undefined,
     exited: () => undefined,
     launcherDied: died,
   });

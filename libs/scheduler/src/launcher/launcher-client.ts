@@ -44,6 +44,11 @@ export interface Launched {
 export interface LauncherEvents {
   /** The job's command ended with a shell-style `status`; other processes of the job may remain. */
   mainExited(id: string, status: number | null): void;
+  /**
+   * Output the job wrote at its end that a full disk kept out of its log, and the log could not say
+   * so itself (still no room): `bytes` lost, `error` the system's reason. Comes before `exited`.
+   */
+  outputLost(id: string, bytes: number, error: string): void;
   /** The job's monitor ended: normally, every process of the job is gone. */
   exited(id: string, monitorPid: number, status: number | null): void;
   /** The launcher died; launches in flight are failed with `LauncherGoneError`. */
@@ -82,6 +87,7 @@ type Message =
     }
   | { op: 'launch_failed'; id: string; error: string }
   | { op: 'main_exited'; id: string; status: number | null }
+  | { op: 'output_lost'; id: string; bytes: number; error: string }
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
 
 /** The launcher (trainyard-launcher.c and its per-job monitor, trainyard-monitor.c), built by scripts/build-launcher.js. */
@@ -254,6 +260,9 @@ export class LauncherClient {
         break;
       case 'main_exited':
         this.events.mainExited(message.id, message.status);
+        break;
+      case 'output_lost':
+        this.events.outputLost(message.id, message.bytes, message.error);
         break;
       case 'exited': {
         // A monitor that ended before it could report the start: the job never ran.

@@ -1,5 +1,6 @@
 """The monitor's log cap (trainyard-monitor.c), through real jobs (run by capped-log.spec.ts)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -29,8 +30,9 @@ def read_log_base(path, ino):
     return 0, 0
 
 
-def run_monitor(req):
-    """Runs one job under a monitor (`trainyard-launcher --monitor`); returns the monitor's exit status."""
+def run_monitor(req, reports=None):
+    """Runs one job under a monitor (`trainyard-launcher --monitor`); returns the monitor's exit status.
+    Its reports after "launched" are appended to `reports` (a list) when given."""
     request_r, request_w = os.pipe()
     report_r, report_w = os.pipe()
     ends = [os.dup(request_r), os.dup(report_w)]
@@ -40,9 +42,12 @@ def run_monitor(req):
         os.close(fd)
     os.write(request_w, monitor_request(req))
     os.close(request_w)
-    with os.fdopen(report_r) as reports:
-        if '"launched"' not in reports.readline():
+    with os.fdopen(report_r) as said:
+        if '"launched"' not in said.readline():
             raise AssertionError('the monitor did not report the launch')
+        later = said.read().splitlines()
+    if reports is not None:
+        reports.extend(later)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
@@ -110,7 +115,8 @@ class CappedLogTest(unittest.TestCase):
 
 # The job, for the full disk: fills the log to a page boundary (a further byte needs a new page),
 # waits until that is in the log, fills the disk, writes "lost…", waits until the monitor has tried
-# to write it (its write calls in /proc/PID/io count failed ones too), frees the disk, writes "after".
+# to write it (its write calls in /proc/PID/io count failed ones too); with "free", frees the disk
+# and writes "after", else ends with the disk still full.
 FILLER = """import os, sys, time
 log, filler = sys.argv[1], sys.argv[2]
 def monitor_writes():
@@ -130,8 +136,9 @@ before = monitor_writes()
 os.write(1, b'lost output, no newline')
 while monitor_writes() == before:
     time.sleep(0.01)
-os.remove(filler)
-os.write(1, b'after\\n')
+if sys.argv[3:] == ['free']:
+    os.remove(filler)
+    os.write(1, b'after\\n')
 """
 
 
@@ -158,7 +165,7 @@ class FullDiskTest(unittest.TestCase):
         os.rmdir(self.dir)
 
     def test_output_lost_to_a_full_disk_is_counted_in_the_log_when_there_is_room_again(self):
-        req = {'argv': [sys.executable, '-c', FILLER, self.path, os.path.join(self.dir, 'filler')],
+        req = {'argv': [sys.executable, '-c', FILLER, self.path, os.path.join(self.dir, 'filler'), 'free'],
                'cwd': self.dir, 'env': {'PATH': '/usr/bin:/bin'}, 'log': self.path, 'exit': self.path + '.exit'}
         self.assertEqual(run_monitor(req), 0)
         with open(self.path, 'rb') as f:
@@ -168,6 +175,17 @@ class FullDiskTest(unittest.TestCase):
                          b'after\r\n' % lost)
         with open(self.path + '.exit') as f:
             self.assertEqual(f.read(), '0\n')
+
+    def test_output_lost_at_the_end_is_reported_when_the_log_has_no_room_to_say_so(self):
+        req = {'argv': [sys.executable, '-c', FILLER, self.path, os.path.join(self.dir, 'filler')],
+               'cwd': self.dir, 'env': {'PATH': '/usr/bin:/bin'}, 'log': self.path, 'exit': self.path + '.exit'}
+        reports = []
+        self.assertEqual(run_monitor(req, reports), 0)
+        with open(self.path, 'rb') as f:
+            self.assertEqual(f.read(), b'b' * 4094 + b'\r\n')
+        lost = len(b'lost output, no newline')
+        self.assertIn({'op': 'output_lost', 'bytes': lost, 'error': 'No space left on device'},
+                      [json.loads(line) for line in reports])
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@
  *   {"id":ID,"monitor_pid":N,"op":"launched","pid":N,"monitor_start_time":TICKS,"cgroup":DIR|null,"cgroup_error":TEXT|null}
  *   {"id":ID,"op":"launch_failed","error":TEXT}
  *   {"id":ID,"op":"main_exited","status":CODE|null}     the job's command ended (others may remain)
+ *   {"id":ID,"op":"output_lost","bytes":N,"error":TEXT}  output a full disk cost, not said in the log
  *   {"id":ID,"op":"exited","monitor_pid":N,"status":CODE|null}   every process is gone
  * CODE is a shell-style exit status (128+N for signal N). When stdin closes (the server is gone) the
  * launcher takes no more requests and reports nothing, but stays until the last of its monitors and

@@ -13,6 +13,8 @@
  *         {"op":"launched","pid":N,"monitor_start_time":"TICKS","cgroup":DIR|null,"cgroup_error":TEXT|null}
  *         {"op":"main_exited","status":CODE|null}
  *         {"op":"launch_failed","error":TEXT}
+ *         {"op":"output_lost","bytes":N,"error":TEXT}   at the end: output a full disk cost that the
+ *                                                       log could not say itself (no room left)
  *   CODE is a shell-style exit status (128+N for signal N). It exits with the command's status.
  * (`trainyard-launcher --monitor [--cgroup-parent DIR]` runs one with those fds, for tests.)
  *
@@ -779,7 +781,14 @@ int monitor_main(const char *cgroup_parent) {
         terminal_open = 0;
     }
   }
-  capped_log_own_up(&log); /* output lost to a full disk near the end: said if there is room now */
+  /* Output lost to a full disk near the end: said in the log if there is room now, else to the
+   * server, which records it with the job's end (a log that ends early must say why). */
+  if (capped_log_own_up(&log) != 0) {
+    text_t lost = {0};
+    text_printf(&lost, "{\"op\":\"output_lost\",\"bytes\":%lld,\"error\":", log.lost);
+    text_json(&lost, strerror(log.lost_errno));
+    report(&lost);
+  }
   if (cgroup) rmdir(cgroup); /* gone or still populated: the server removes it too, and at its next start */
   return main_status >= 0 ? main_status : 1;
 }

@@ -20,6 +20,8 @@ export interface ActiveJob {
   watch: 'launcher' | 'poll';
   /** The job command's exit status once it ended (undefined while it runs). */
   mainExit: number | null | undefined;
+  /** Output its log lost to a full disk at the end and could not say so ("N bytes of output lost: …"), else null. */
+  outputLost: string | null;
   /** The persisted termination request. */
   request: TerminationRequest | null;
   /** SIGTERM → SIGKILL grace for this job, ms. */
@@ -102,6 +104,7 @@ export class ActiveJobs {
       migDevices: [],
       ...job,
       mainExit: undefined,
+      outputLost: null,
       killTimer: null,
       killAt: null,
       sent: new Set(),

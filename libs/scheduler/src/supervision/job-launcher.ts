@@ -78,6 +78,7 @@ export class JobLauncher implements OnModuleDestroy {
       launcherEnv,
       {
         mainExited: (id, status) => this.reaper.onMainExited(id, status),
+        outputLost: (id, bytes, error) => this.reaper.onOutputLost(id, bytes, error),
         exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),
         launcherDied: () => this.onLauncherDied(),
       },

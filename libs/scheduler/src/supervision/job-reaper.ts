@@ -89,6 +89,12 @@ export class JobReaper implements OnModuleDestroy {
     timer.unref();
   }
 
+  /** The launcher says the log lost the job's last output to a full disk, and could not say so. */
+  onOutputLost(id: string, bytes: number, error: string): void {
+    const entry = this.active.get(id);
+    if (entry) entry.outputLost = `${bytes} bytes of output lost: ${error}`;
+  }
+
   /**
    * The launcher says the job's monitor ended. Normally every process of the job is gone then (the
    * monitor is their subreaper); if the monitor was killed, its orphans are looked for by tag.
@@ -376,6 +382,8 @@ export class JobReaper implements OnModuleDestroy {
       foundAfterRestart: entry.endedWhileDown,
       killedAfterGrace: { processes: entry.killedAfterGrace, graceS: entry.graceMs / 1000 },
     });
+    // A log that ends early says why: in the record (the log itself had no room for it).
+    const error = [outcome.error, entry.outputLost].filter(Boolean).join('; ') || null;
     // Nobody watched an end that happened while the server was down: the exit file says when it was.
     const endedAt = (
       (entry.endedWhileDown && exitFileTime(this.files.exitStatus(entry.id))) ||
@@ -387,7 +395,7 @@ export class JobReaper implements OnModuleDestroy {
           if (outcome.status === 'queued') return this.requeuePreempted(tx, entry.id, exitCode, endedAt);
           const ok = await this.jobs.moveTo(tx, entry.id, outcome.status, {
             exit_code: exitCode,
-            error: outcome.error,
+            error,
             termination_reason: outcome.reason,
             ended_at: endedAt,
           });
@@ -395,7 +403,7 @@ export class JobReaper implements OnModuleDestroy {
             queue_id: entry.id,
             status: outcome.status,
             exit_code: exitCode,
-            error: outcome.error,
+            error,
             termination_reason: outcome.reason,
             ended_at: endedAt,
           });
@@ -413,10 +421,12 @@ export class JobReaper implements OnModuleDestroy {
       }
     }
     if (this.closed) return;
+    // And in the log, where its user reads, if there is room by now (the record has it regardless).
+    if (entry.outputLost) this.files.noteInLog(entry.id, entry.outputLost);
     this.processes.release(entry);
     if (outcome.status !== 'queued') this.recycleSpentFiles(entry.id);
     this.logger.log(
-      `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${outcome.error ? `: ${outcome.error}` : ''}`,
+      `${entry.id} ${outcome.status === 'queued' ? 'queued again' : outcome.status} (${outcome.reason}${exitCode === null ? '' : `, exit ${exitCode}`})${error ? `: ${error}` : ''}`,
     );
     this.active.remove(entry);
   }
