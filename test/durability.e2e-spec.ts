@@ -36,6 +36,20 @@ async function holdWriteLock(file: string, holdMs: number): Promise<ChildProcess
   return child;
 }
 
+/**
+ * Fills the state dir's filesystem, then submits large jobs until writes are refused (507) three
+ * times: until then a write may still fit in room SQLite's WAL already has. Returns the filler's path.
+ */
+async function fillStateDir(tmpfs: Tmpfs, api: ReturnType<typeof jobsApi>): Promise<string> {
+  const filler = tmpfs.fill();
+  const big = { BLOB: 'x'.repeat(100_000), BLOB2: 'x'.repeat(100_000) };
+  let refused = 0;
+  for (let i = 0; refused < 3 && i < 60; i++)
+    if ((await api.command(['true'], { env: big })).status === 507) refused += 1;
+  expect(refused).toBe(3);
+  return filler;
+}
+
 describe('durability and crash resilience (e2e, built server process)', () => {
   let temp: ReturnType<typeof makeTempHome>;
   let tmpfs: Tmpfs | null = null;
@@ -125,13 +139,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         const job = (await api.command(['sleep', '60.4321'])).body.queue_id;
         const running = await api.waitStatus(job, ['running']);
         await api.call('POST', '/api/queue/scheduler', { enabled: false });
-        const filler = tmpfs.fill();
-        // Submits use up what the WAL still has room for, until writes are refused.
-        const big = { BLOB: 'x'.repeat(100_000), BLOB2: 'x'.repeat(100_000) };
-        let refused = 0;
-        for (let i = 0; refused < 3 && i < 60; i++)
-          if ((await api.command(['true'], { env: big })).status === 507) refused += 1;
-        expect(refused).toBe(3);
+        const filler = await fillStateDir(tmpfs, api);
         for (let attempt = 1; attempt <= 2; attempt++) {
           const kill = await api.call('POST', `/api/jobs/${job}/control/force-kill`);
           expect(kill.status).toBe(507);
@@ -148,6 +156,44 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
         expect(ended.termination_requested_at).not.toBeNull();
       } finally {
+        await server.stop('SIGKILL');
+      }
+    },
+    60_000,
+  );
+
+  itWithTmpfs(
+    'a GPU kill on a full state dir still kills the processes on it, and says it could not be journaled',
+    async () => {
+      tmpfs = mountTmpfs('8m');
+      const gpu = 47; // no other spec names it: a GPU kill is host-wide
+      const server = await spawnServer(tmpfs.dir, ['--fake-gpus', String(gpu + 1)]);
+      const stray = spawn('sleep', ['60.4747'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CUDA_VISIBLE_DEVICES: String(gpu) },
+        stdio: 'ignore',
+      });
+      try {
+        await once(stray, 'spawn');
+        const gone = once(stray, 'exit');
+        const api = jobsApi(server.baseUrl, server.token!);
+        await api.call('POST', '/api/queue/scheduler', { enabled: false });
+        const filler = await fillStateDir(tmpfs, api);
+        const kill = await request(server.baseUrl, 'POST', `/api/gpus/${gpu}/kill`, {
+          token: server.token!,
+          body: { confirmed: true },
+        });
+        expect(kill.status).toBe(200);
+        expect(kill.body).toMatchObject({
+          pids: [stray.pid],
+          killed: [stray.pid],
+          failed: [],
+          jobs: [],
+          journal_error: expect.stringMatching(/is full: nothing was saved/),
+        });
+        await gone;
+        rmSync(filler);
+      } finally {
+        if (stray.exitCode === null && stray.signalCode === null) stray.kill('SIGKILL');
         await server.stop('SIGKILL');
       }
     },

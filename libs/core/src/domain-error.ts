@@ -63,6 +63,14 @@ export class DomainError extends Error {
   }
 }
 
+/** True for the error a write gets when the state directory refused it (see storageErrorOf): nothing was saved. */
+export function isStorageRefusal(err: unknown): err is DomainError {
+  return (
+    err instanceof DomainError &&
+    (err.code === 'STATE_DIR_FULL' || err.code === 'DATABASE_BUSY' || err.code === 'STORAGE_ERROR')
+  );
+}
+
 /**
  * The one builder of VALIDATION_FAILED errors: `Invalid <what>: <messages>`, with details naming each
  * field. A message shared by several fields (e.g. "give disabled and/or min_priority") is said once,

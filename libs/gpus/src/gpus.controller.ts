@@ -104,6 +104,7 @@ export class GpusController {
       killed: result.killed,
       failed: result.failed,
       jobs: result.jobs,
+      journal_error: result.journal_error,
     };
   }
 }

@@ -239,4 +239,12 @@ export class KillGpuProcessesResponseDto {
    * `pids`.
    */
   jobs!: string[];
+  /**
+   * null, or why this kill is not in the journal (e.g. "The state directory … is full: nothing was
+   * saved …"): the processes in `killed` were killed regardless — a full disk does not keep an
+   * operator from freeing a GPU. (Jobs on the GPU are different: a job's stop must be saved first,
+   * so a full disk refuses the whole kill with 507 before any signal.)
+   */
+  @ApiProperty({ type: String, nullable: true })
+  journal_error!: string | null;
 }

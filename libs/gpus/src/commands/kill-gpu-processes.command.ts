@@ -5,6 +5,8 @@ export interface KillGpuProcessesResult extends KillOutcome {
   gpu_index: number;
   /** Jobs stopped through their lifecycle (see GpuJobStops). */
   jobs: string[];
+  /** Why the kill has no journal entry (the state directory refused it), else null. */
+  journal_error: string | null;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DomainError, isProcessAlive } from '@trainyard/core';
+import { DomainError, isProcessAlive, isStorageRefusal } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
 import { GpuJobStops } from '../gpu-job-stops';
@@ -25,6 +25,8 @@ export class KillGpuProcessesHandler implements ICommandHandler<
   KillGpuProcessesCommand,
   KillGpuProcessesResult
 > {
+  private readonly logger = new Logger(KillGpuProcessesHandler.name);
+
   constructor(
     private readonly inventory: GpuInventory,
     private readonly journal: Journal,
@@ -57,10 +59,23 @@ export class KillGpuProcessesHandler implements ICommandHandler<
     const outcome = await killProcesses(candidates.filter((c) => !stopped.includes(jobOf.get(c.pid) ?? '')));
     // So the next read no longer lists what was just killed.
     await this.inventory.refresh();
-    return this.journal.record(async () => ({
-      result: { gpu_index: gpuIndex, ...outcome, jobs: stopped },
-      events: [new GpuProcessesKilledEvent(gpuIndex, outcome.pids, outcome.killed, outcome.failed, stopped)],
-    }));
+    const result = { gpu_index: gpuIndex, ...outcome, jobs: stopped };
+    try {
+      return await this.journal.record(async () => ({
+        result: { ...result, journal_error: null },
+        events: [
+          new GpuProcessesKilledEvent(gpuIndex, outcome.pids, outcome.killed, outcome.failed, stopped),
+        ],
+      }));
+    } catch (err) {
+      // The processes are gone whatever the disk says (a full disk must not keep an operator from
+      // freeing a GPU): the answer says what was killed, and that the journal has no entry for it.
+      if (!isStorageRefusal(err)) throw err;
+      this.logger.error(
+        `GPU ${gpuIndex} kill (pids ${outcome.killed.join(', ') || 'none'}) not journaled: ${err.message}`,
+      );
+      return { ...result, journal_error: err.message };
+    }
   }
 
   /**

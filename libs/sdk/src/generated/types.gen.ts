@@ -2371,6 +2371,13 @@ export type KillGpuProcessesResponseDto = {
      */
     jobs: Array<string>;
     /**
+     * null, or why this kill is not in the journal (e.g. "The state directory … is full: nothing was
+     * saved …"): the processes in `killed` were killed regardless — a full disk does not keep an
+     * operator from freeing a GPU. (Jobs on the GPU are different: a job's stop must be saved first,
+     * so a full disk refuses the whole kill with 507 before any signal.)
+     */
+    journal_error: string | null;
+    /**
      * Sent SIGKILL and confirmed gone.
      */
     killed: Array<number>;
