@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -324,6 +324,80 @@ services:
       restarts: 0,
     });
   }, 90_000);
+
+  it('new args restart a service with a port once its old instance is gone: through the API, and edited in the file while the server was down', async () => {
+    // A `tensorboard` that takes 4 s to stop (longer than a stop waits): its old instance holds the port meanwhile.
+    const bin = join(temp.home, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'tensorboard'), `#!/bin/sh\ntrap 'sleep 4; exit 0' TERM\nsleep 300 &\nwait\n`);
+    chmodSync(join(bin, 'tensorboard'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const port = await freePort();
+    const entry = (logdir: string, enabled = true) =>
+      `services:\n  tensorboard:\n    tb:\n      enabled: ${enabled}\n      logdir: ${logdir}\n      port: ${port}\n`;
+    writeFileSync(config, entry('/tmp/a'));
+    const boot = async () => {
+      const server = await spawnServer(temp.home, ['--config', config], env);
+      servers.push(server);
+      return { server, api: jobsApi(server.baseUrl, server.token!) };
+    };
+    const runningWith = (api: Api, logdir: string) =>
+      waitFor(
+        async () => {
+          const s = await service(api, 'tensorboard', 'tb');
+          return s.state === 'running' && s.job.job_params.logdir === logdir ? s : undefined;
+        },
+        `the service to run with logdir ${logdir}`,
+        20_000,
+      );
+    let { server, api } = await boot();
+    const first = await runningWith(api, '/tmp/a');
+
+    // Through the API: the old instance is aborted, and the new one starts once it has ended.
+    const changed = await api.call('POST', '/api/services', {
+      type: 'tensorboard',
+      name: 'tb',
+      enabled: true,
+      args: { logdir: '/tmp/b', port },
+    });
+    expect(changed.status).toBe(200);
+    const second = await runningWith(api, '/tmp/b');
+    expect(await api.job(first.queue_id)).toMatchObject({
+      status: 'aborted',
+      termination_reason: 'user_abort',
+    });
+    expect((await liveJobs(api, 'tensorboard')).map((j) => j.queue_id)).toEqual([second.queue_id]);
+
+    // Edited in the file while the server is down (its jobs run on): the next server aborts the
+    // instance of the old args and starts the new ones; its last exit is known after the restart.
+    await server.stop();
+    writeFileSync(config, entry('/tmp/c'));
+    ({ server, api } = await boot());
+    const third = await runningWith(api, '/tmp/c');
+    expect(await api.job(second.queue_id)).toMatchObject({ status: 'aborted' });
+    expect(third.last_exit).toMatchObject({ queue_id: second.queue_id, status: 'aborted' });
+    expect((await liveJobs(api, 'tensorboard')).map((j) => j.queue_id)).toEqual([third.queue_id]);
+
+    // Disabled in the file while the server was down: its instance is stopped at the next start.
+    await server.stop();
+    writeFileSync(config, entry('/tmp/c', false));
+    ({ server, api } = await boot());
+    await api.waitStatus(third.queue_id, ['aborted'], 15_000);
+    expect(await service(api, 'tensorboard', 'tb')).toMatchObject({ state: 'disabled' });
+    expect(await liveJobs(api, 'tensorboard')).toEqual([]);
+
+    // Any job holding its port: the service waits, and starts once that job has ended.
+    const other = await api.call('POST', '/api/queue', {
+      job_type: 'tensorboard',
+      job_params: { logdir: '/tmp/other', port },
+    });
+    expect(other.status).toBe(201);
+    await api.waitStatus(other.body.queue_id, ['running']);
+    const blocked = await api.call('POST', '/api/services/tensorboard/tb/enabled', { enabled: true });
+    expect(blocked.body).toMatchObject({ state: 'stopped', error: expect.stringContaining(`port ${port}`) });
+    await api.call('POST', `/api/jobs/${other.body.queue_id}/control/kill`);
+    await runningWith(api, '/tmp/c');
+  }, 120_000);
 
   it('a job submitted by hand with the same args counts as the running instance', async () => {
     writeFileSync(

@@ -77,6 +77,11 @@ interface Runtime {
   /** The `health` settings the probe of `probedJobId` runs with (JSON): a change restarts it. */
   probedHealth: string | null;
   lastExit: ServiceStatus['last_exit'];
+  /**
+   * The last start was refused because another job holds the service's port (PORT_IN_USE): it is
+   * tried again when a job ends, as the port may be free then.
+   */
+  blockedByPort: boolean;
   error: string | null;
 }
 
@@ -84,8 +89,11 @@ type Entry = { type: string; name: string; spec: ServiceSpec | null; error: stri
 
 /**
  * Keeps every enabled service running exactly once. Instances are found by signature among live
- * jobs (so a restarted server, or a job submitted by hand with the same args, counts); every action
- * runs one at a time, so two triggers (the boot pass and a job's end) never both submit.
+ * jobs (so a restarted server, or a job submitted by hand with the same args, counts); a job named
+ * for the service (`<type>/<name>`, as its instances are) with other args is a stale instance: of
+ * args since changed, through the API or in the file while the server was down. It is aborted, and
+ * the new instance starts once it has ended (its port is free then). Every action runs one at a
+ * time, so two triggers (the boot pass and a job's end) never both submit.
  */
 @Injectable()
 export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
@@ -122,8 +130,14 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   /** Every configured service, in file order, with its live instance and restart state. */
   async list(): Promise<ServiceStatus[]> {
-    const live = await this.liveBySignature();
-    return this.entries.map((e) => this.status(e, e.spec ? (live.get(e.spec.signature) ?? null) : null));
+    const unfinished = await this.jobs.withStatus(UNFINISHED_STATUSES);
+    const live = this.bySignature(unfinished);
+    return this.entries.map((e) => {
+      if (!e.spec) return this.status(e, null);
+      // Its live instance, else a stale one still shutting down (shown `stopping`).
+      const spec = e.spec;
+      return this.status(e, live.get(spec.signature) ?? this.stale(spec, unfinished)[0] ?? null);
+    });
   }
 
   async get(type: string, name: string): Promise<ServiceStatus> {
@@ -196,13 +210,20 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     return this.serial(async () => {
       const job = await this.jobs.get(queueId);
       if (!job || !TERMINAL_STATUSES.includes(job.status)) return;
+      await this.retryBlockedByPort();
       const signature = jobSignature(this.registry, job);
-      const entry = this.entries.find((e) => e.spec?.signature === signature);
-      if (!entry?.spec) return;
-      const spec = entry.spec;
+      const spec =
+        this.entries.find((e) => e.spec?.signature === signature)?.spec ??
+        this.entries.find((e) => e.spec && isNamedFor(e.spec, job))?.spec;
+      if (!spec) return;
       const rt = this.rt(spec);
-      this.stopProbe(rt);
       rt.lastExit = pickExit(job);
+      if (signature !== spec.signature) {
+        // A stale instance (older args) ended: the current args start now, if nothing stale is left.
+        if (spec.enabled) await this.ensureRunning(spec);
+        return;
+      }
+      this.stopProbe(rt);
       const upFor = rt.upSince === null ? 0 : Date.parse(job.ended_at ?? '') - rt.upSince;
       rt.upSince = null;
       if (!spec.enabled || (await this.liveBySignature()).has(spec.signature)) return;
@@ -243,15 +264,33 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   /** Boot: every enabled service without a live instance is enqueued, unless a user stopped it last. */
   private async autostart(trigger: 'boot'): Promise<void> {
-    const live = await this.liveBySignature();
+    const unfinished = await this.jobs.withStatus(UNFINISHED_STATUSES);
+    const live = this.bySignature(unfinished);
     for (const { spec } of this.entries) {
-      if (!spec?.enabled) continue;
+      if (!spec) continue;
+      const rt = this.rt(spec);
+      const last = await this.lastEnded(spec);
+      rt.lastExit ??= last && pickExit(last);
+      // The file changed while the server was down (other args, or disabled): what runs is stale.
+      const stale = this.stale(spec, unfinished);
+      if (stale.length) {
+        this.logger.log(
+          `service ${spec.type}/${spec.name}: ${spec.enabled ? 'its args changed' : 'it is disabled'} in the config; aborting ${stale.map((j) => j.id).join(', ')}`,
+        );
+        await this.abortInstances(spec);
+      }
+      if (!spec.enabled) continue;
       const job = live.get(spec.signature);
       if (job) {
         this.watch(spec, job);
         continue;
       }
-      if (trigger === 'boot' && (await this.lastEndedByRequest(spec))) {
+      // Stopped on request, with these args: it stays stopped (new args are a new start).
+      const stoppedOnRequest =
+        last &&
+        jobSignature(this.registry, last) === spec.signature &&
+        isTerminationRequest(last.termination_reason);
+      if (trigger === 'boot' && stoppedOnRequest) {
         this.logger.log(`service ${spec.type}/${spec.name} stays stopped: it was stopped on request`);
         continue;
       }
@@ -267,21 +306,26 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     if (spec.enabled) await this.ensureRunning(spec);
   }
 
-  /** Submits one instance unless one is live. True when it submitted. */
+  /**
+   * Submits one instance unless one is live, or a stale one is still ending (its end starts this
+   * one). True when it submitted.
+   */
   private async ensureRunning(spec: ServiceSpec): Promise<boolean> {
     if (this.stopped) return false;
-    const live = (await this.liveBySignature()).get(spec.signature);
+    const unfinished = await this.jobs.withStatus(UNFINISHED_STATUSES);
+    const live = this.bySignature(unfinished).get(spec.signature);
     const rt = this.rt(spec);
     if (live) {
       this.watch(spec, live);
       return false;
     }
+    if (this.stale(spec, unfinished).length) return false;
     try {
       await this.commandBus.execute(
         new SubmitJobCommand(
           {
             job_type: spec.type,
-            name: `${spec.type}/${spec.name}`,
+            name: `${spec.type}/${spec.name}`, // see isNamedFor
             priority: spec.priority,
             requested_gpus: spec.requested_gpus,
             job_params: spec.params,
@@ -292,15 +336,17 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         ),
       );
       rt.error = null;
+      rt.blockedByPort = false;
       return true;
     } catch (err) {
       rt.error = err instanceof Error ? err.message : String(err);
+      rt.blockedByPort = err instanceof DomainError && err.code === 'PORT_IN_USE';
       this.logger.warn(`service ${spec.type}/${spec.name} could not start: ${rt.error}`);
       return false;
     }
   }
 
-  /** Aborts the service's unfinished instances; their ids. */
+  /** Aborts the service's unfinished instances (of these args, or stale ones named for it); their ids. */
   private async abortInstances(spec: ServiceSpec): Promise<string[]> {
     const stopped: string[] = [];
     const rt = this.rt(spec);
@@ -308,7 +354,8 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     Object.assign(rt, { timer: null, nextAttemptAt: null });
     this.stopProbe(rt);
     for (const job of await this.jobs.withStatus(UNFINISHED_STATUSES)) {
-      if (job.status === 'terminating' || jobSignature(this.registry, job) !== spec.signature) continue;
+      if (job.status === 'terminating') continue;
+      if (!isNamedFor(spec, job) && jobSignature(this.registry, job) !== spec.signature) continue;
       try {
         await this.commandBus.execute(new CancelQueueItemCommand(job.id));
       } catch (err) {
@@ -337,14 +384,36 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     return { ...status, last_exit: rt.lastExit };
   }
 
-  private async lastEndedByRequest(spec: ServiceSpec): Promise<boolean> {
+  /** The service's last ended instance (of these args or named for it) among the type's last 200 ends. */
+  private async lastEnded(spec: ServiceSpec): Promise<Job | null> {
     const { items } = await this.jobs.list({
       statuses: [...TERMINAL_STATUSES],
       jobType: spec.type,
       limit: 200,
     });
-    const last = items.find((job) => jobSignature(this.registry, job) === spec.signature);
-    return last !== undefined && isTerminationRequest(last.termination_reason);
+    const last = items.find(
+      (job) => isNamedFor(spec, job) || jobSignature(this.registry, job) === spec.signature,
+    );
+    return last ?? null;
+  }
+
+  /** Starts again the enabled services whose last start found their port held (it may be free now). */
+  private async retryBlockedByPort(): Promise<void> {
+    for (const { spec } of this.entries) {
+      if (spec?.enabled && this.rt(spec).blockedByPort && !this.rt(spec).timer)
+        await this.ensureRunning(spec);
+    }
+  }
+
+  /**
+   * Unfinished jobs named for the service that are not (or no longer) what it should run: of other
+   * args, or any when it is disabled.
+   */
+  private stale(spec: ServiceSpec, unfinished: readonly Job[]): Job[] {
+    return unfinished.filter(
+      (job) =>
+        isNamedFor(spec, job) && (!spec.enabled || jobSignature(this.registry, job) !== spec.signature),
+    );
   }
 
   /**
@@ -421,8 +490,12 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
   }
 
   private async liveBySignature(): Promise<Map<string, Job>> {
+    return this.bySignature(await this.jobs.withStatus(UNFINISHED_STATUSES));
+  }
+
+  private bySignature(unfinished: readonly Job[]): Map<string, Job> {
     const live = new Map<string, Job>();
-    for (const job of await this.jobs.withStatus(UNFINISHED_STATUSES)) {
+    for (const job of unfinished) {
       const signature = jobSignature(this.registry, job);
       // Oldest first wins: the instance that was there before any duplicate.
       if (signature && !live.has(signature)) live.set(signature, job);
@@ -481,6 +554,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         probedHealth: null,
         lastExit: null,
         error: null,
+        blockedByPort: false,
       };
       this.runtime.set(key, rt);
     }
@@ -505,6 +579,11 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     this.chain = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The name its instances get (`<type>/<name>`), of the service's job type. */
+function isNamedFor(spec: ServiceSpec, job: Job): boolean {
+  return job.job_type === spec.type && job.name === `${spec.type}/${spec.name}`;
 }
 
 function pickExit(job: Job): ServiceStatus['last_exit'] {
