@@ -20,8 +20,11 @@ export interface ActiveJob {
   watch: 'launcher' | 'poll';
   /** The job command's exit status once it ended (undefined while it runs). */
   mainExit: number | null | undefined;
-  /** Output its log lost to a full disk at the end and could not say so ("N bytes of output lost: …"), else null. */
-  outputLost: string | null;
+  /**
+   * What its end's `error` says besides the outcome's own: output its log lost to a full disk and
+   * could not say ("N bytes of output lost: …"), a monitor found not to be ours at boot.
+   */
+  endNotes: string[];
   /** The persisted termination request. */
   request: TerminationRequest | null;
   /** SIGTERM → SIGKILL grace for this job, ms. */
@@ -104,7 +107,7 @@ export class ActiveJobs {
       migDevices: [],
       ...job,
       mainExit: undefined,
-      outputLost: null,
+      endNotes: [],
       killTimer: null,
       killAt: null,
       sent: new Set(),

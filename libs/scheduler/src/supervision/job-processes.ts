@@ -88,7 +88,12 @@ export class JobProcesses implements OnModuleDestroy {
   }
 
   /** Whether process `pid`'s stderr is job `id`'s log file, as a monitor's is (same file, by inode). */
-  private writesLogOf(pid: number, id: string): boolean {
+  /**
+   * Whether process `pid` writes job `id`'s log in this state directory (a monitor's stderr is its
+   * log): what tells the job's monitor from another server's with the same pid and start time — the
+   * server of a state directory this one was copied from, whose jobs run on.
+   */
+  writesLogOf(pid: number, id: string): boolean {
     try {
       const [fd, log] = [statSync(`/proc/${pid}/fd/2`), statSync(this.files.tty(id))];
       return fd.ino === log.ino && fd.dev === log.dev;

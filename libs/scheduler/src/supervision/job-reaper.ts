@@ -92,7 +92,7 @@ export class JobReaper implements OnModuleDestroy {
   /** The launcher says the log lost the job's last output to a full disk, and could not say so. */
   onOutputLost(id: string, bytes: number, error: string): void {
     const entry = this.active.get(id);
-    if (entry) entry.outputLost = `${bytes} bytes of output lost: ${error}`;
+    if (entry) entry.endNotes.push(`${bytes} bytes of output lost: ${error}`);
   }
 
   /**
@@ -382,8 +382,8 @@ export class JobReaper implements OnModuleDestroy {
       foundAfterRestart: entry.endedWhileDown,
       killedAfterGrace: { processes: entry.killedAfterGrace, graceS: entry.graceMs / 1000 },
     });
-    // A log that ends early says why: in the record (the log itself had no room for it).
-    const error = [outcome.error, entry.outputLost].filter(Boolean).join('; ') || null;
+    // E.g. a log that ends early says why: in the record (the log itself had no room for it).
+    const error = [outcome.error, ...entry.endNotes].filter(Boolean).join('; ') || null;
     // Nobody watched an end that happened while the server was down: the exit file says when it was.
     const endedAt = (
       (entry.endedWhileDown && exitFileTime(this.files.exitStatus(entry.id))) ||
@@ -422,7 +422,7 @@ export class JobReaper implements OnModuleDestroy {
     }
     if (this.closed) return;
     // And in the log, where its user reads, if there is room by now (the record has it regardless).
-    if (entry.outputLost) this.files.noteInLog(entry.id, entry.outputLost);
+    for (const note of entry.endNotes) this.files.noteInLog(entry.id, note);
     this.processes.release(entry);
     if (outcome.status !== 'queued') this.recycleSpentFiles(entry.id);
     this.logger.log(

@@ -51,7 +51,17 @@ export class JobReattacher {
         entry.monitorPid = job.pid;
         entry.monitorStartTime = job.proc_start_time;
         monitorAlive = isProcessAlive(job.pid, job.proc_start_time);
-        if (monitorAlive) this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
+        if (monitorAlive && !this.processes.writesLogOf(job.pid, job.id)) {
+          // Its pid and start time, but not our log: another server's monitor (this state directory
+          // is a copy of one whose jobs run on). Neither adopted nor ever signalled: the job is lost here.
+          const note =
+            `its monitor (pid ${job.pid}) writes another state directory's log (is ${this.config.paths.home} ` +
+            'a copy?): not adopted, nothing signalled';
+          this.logger.warn(`${job.id}: ${note}`);
+          entry.endNotes.push(note);
+          Object.assign(entry, { monitorPid: 0, monitorStartTime: null, cgroup: null });
+          monitorAlive = false;
+        } else if (monitorAlive) this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
         else this.logger.log(`re-attached ${job.id}; its monitor (pid ${job.pid}) is gone`);
       } else {
         // Claimed but the launch was never recorded: found by its tag, or given time to show up.
