@@ -64,7 +64,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('Cluster');
   readonly cluster: string | null;
   private readonly startedAt = new Date().toISOString();
-  private readonly members = new MemberTable(STALE_AFTER_MS);
+  private readonly members: MemberTable;
   private readonly lease: MasterLease;
   private readonly replication: JournalReplication | null;
   private versions: NodeVersions = {
@@ -99,6 +99,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.cluster = config.cluster;
     this.lease = new MasterLease(journal.nodeId, LEASE_TTL_MS);
+    this.members = new MemberTable(STALE_AFTER_MS, journal.nodeId);
     this.replication = this.cluster
       ? new JournalReplication(this.cluster, journal.nodeId, db, journal)
       : null;

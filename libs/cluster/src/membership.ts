@@ -34,20 +34,34 @@ export interface Member extends MemberRecord {
  */
 export class MemberTable {
   private readonly members = new Map<string, { record: MemberRecord; seenAt: number }>();
+  /**
+   * This node's clock minus NATS' (ms), from its own heartbeats: each says when it was sent by this
+   * clock, and NATS says when it stored it. 0 until the first one comes back.
+   */
+  private clockOffset = 0;
 
   constructor(
     readonly staleAfterMs: number,
+    /** This node's id: its own heartbeats measure the clock offset. */
+    private readonly selfId: string | null = null,
     private readonly now: () => number = Date.now,
   ) {}
 
   /**
-   * A heartbeat arrived; `storedAt` is when NATS stored it. A live update counts from now; a value the
-   * watch replays from before (older than the stale limit by NATS' clock) keeps its own age, so a
-   * member dead before this node started is not shown reachable.
+   * A heartbeat arrived; `storedAt` is when NATS stored it (NATS' clock). A live update counts from
+   * now; a value the watch replays from before (older than the stale limit) keeps its own age, so a
+   * member dead before this node started is not shown reachable. Ages are read on this node's clock
+   * (NATS' time shifted by the measured offset), so a clock seconds off NATS' does not make every
+   * live heartbeat look like an old one.
    */
   heartbeat(record: MemberRecord, storedAt: number): void {
     const now = this.now();
-    const seenAt = now - storedAt > this.staleAfterMs ? storedAt : now;
+    if (record.node_id === this.selfId) {
+      const sentAt = Date.parse(record.heartbeat_at);
+      if (Number.isFinite(sentAt)) this.clockOffset = sentAt - storedAt;
+    }
+    const storedAtHere = storedAt + this.clockOffset;
+    const seenAt = now - storedAtHere > this.staleAfterMs ? storedAtHere : now;
     const known = this.members.get(record.node_id);
     if (known && known.seenAt > seenAt) return;
     this.members.set(record.node_id, { record, seenAt });

@@ -1,0 +1,45 @@
+import { MemberTable, type MemberRecord } from './membership';
+
+const STALE_MS = 3000;
+
+function record(nodeId: string, heartbeatAt: number): MemberRecord {
+  return {
+    node_id: nodeId,
+    hostname: nodeId,
+    addresses: ['127.0.0.1'],
+    api_url: null,
+    versions: {} as MemberRecord['versions'],
+    interfaces: [],
+    cpu_count: 2,
+    cpu_model: null,
+    ram_total_bytes: 0,
+    gpus: { count: 0, names: [], memory_total_mib: 0 },
+    started_at: new Date(0).toISOString(),
+    heartbeat_at: new Date(heartbeatAt).toISOString(),
+  };
+}
+
+describe('MemberTable', () => {
+  // NATS' clock; this node's runs `skew` ms ahead of it.
+  let nats: number;
+  const table = (skew: number) => new MemberTable(STALE_MS, 'self', () => nats + skew);
+  const reachable = (t: MemberTable) => Object.fromEntries(t.list().map((m) => [m.node_id, m.reachable]));
+
+  beforeEach(() => (nats = 1_000_000));
+
+  it.each([0, 10_000, -10_000])(
+    'shows live members reachable and a member silent since before it started unreachable (clock %i ms off NATS)',
+    (skew) => {
+      const t = table(skew);
+      t.heartbeat(record('dead', nats - 60_000), nats - 60_000); // replayed: stored a minute ago
+      t.heartbeat(record('self', nats + skew), nats); // its own heartbeat, sent by its own clock
+      nats += 500;
+      t.heartbeat(record('peer', nats), nats);
+      expect(reachable(t)).toEqual({ dead: false, peer: true, self: true });
+      // Silent for longer than the stale limit: unreachable.
+      nats += STALE_MS + 1000;
+      t.heartbeat(record('self', nats + skew), nats);
+      expect(reachable(t)).toEqual({ dead: false, peer: false, self: true });
+    },
+  );
+});
