@@ -390,6 +390,32 @@ describe('GPUs (e2e)', () => {
       }
     });
 
+    it("keeps each GPU's policy series and every provider state in /metrics while nvidia-smi fails", async () => {
+      const server = await replaying('query-gpu-h100-idle', 'compute-apps-idle');
+      try {
+        const get = (path: string) => request(server.baseUrl, 'GET', path, { token: server.token });
+        const policy = await request(server.baseUrl, 'POST', '/api/gpus/0/policy', {
+          token: server.token,
+          body: { disabled: true },
+        });
+        expect(policy.status).toBe(200);
+        process.env.TRAINYARD_SMI_GPU = 'query-gpu-nodriver'; // the driver goes away
+        await until(
+          async () => ((await get('/api/gpus')).body.state === 'no_driver' ? true : undefined),
+          'the provider to report no_driver',
+          10_000,
+        );
+        const metrics = (await get('/metrics')).text;
+        // An alert on `disabled == 1` or on the provider's state still has its series.
+        expect(metrics).toContain('trainyard_gpu_disabled{gpu="0"} 1');
+        expect(metrics).toContain('trainyard_gpu_reserved{gpu="0"} 0');
+        expect(metrics).toContain('trainyard_gpu_provider_state{provider="nvidia-smi",state="ok"} 0');
+        expect(metrics).toContain('trainyard_gpu_provider_state{provider="nvidia-smi",state="no_driver"} 1');
+      } finally {
+        await server.close(true);
+      }
+    });
+
     it('lists a busy H100 with its 3 processes, absent readings as null, and exports its gauges', async () => {
       const server = await replaying('query-gpu-h100-load', 'compute-apps-h100-busy');
       try {

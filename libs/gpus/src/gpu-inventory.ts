@@ -160,6 +160,14 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
     return this.known.find((gpu) => gpu.index === index);
   }
 
+  /**
+   * Placement state (policy, reservation, exclusion) of the host's GPUs as last seen: still there
+   * while a collection fails (a policy is persisted and a job holds its GPU whatever nvidia-smi says).
+   */
+  knownPlacement(): PlacementGpuView[] {
+    return this.known.map((gpu) => this.placementOf(gpu.index));
+  }
+
   /** Indices of the host's GPUs as last seen, ascending. */
   knownIndices(): number[] {
     return this.known.map((gpu) => gpu.index);

@@ -2,17 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { GpuInventory } from './gpu-inventory';
+import { GPU_PROVIDER_STATES } from './gpu.types';
 
 /**
  * What an operator alerts on about each GPU's use, read from the inventory at scrape time: whether
  * it is disabled (maintenance), its priority gate, whether a job holds it, and the provider's state
- * (1 for the current one: `ok`, `no_devices`, `error`…). Every GPU is present, 0 included.
+ * (1 for the current one: `ok`, `no_devices`, `error`…, 0 for every other). Every GPU last seen is
+ * present, 0 included — also while nvidia-smi fails (its policy and reservation still hold), so an
+ * alert on a value never loses its series.
  */
 @Injectable()
 export class GpuStateMetrics {
   constructor(metrics: MetricsRegistry, inventory: GpuInventory) {
     const registers = [metrics.registry];
-    type Gpu = ReturnType<GpuInventory['view']>['gpus'][number];
+    type Gpu = ReturnType<GpuInventory['knownPlacement']>[number];
     const perGpu = (name: string, help: string, read: (gpu: Gpu) => number | null) =>
       new Gauge({
         name,
@@ -21,7 +24,7 @@ export class GpuStateMetrics {
         registers,
         collect() {
           this.reset();
-          for (const gpu of inventory.view().gpus) {
+          for (const gpu of inventory.knownPlacement()) {
             const value = read(gpu);
             if (value !== null) this.set({ gpu: String(gpu.index) }, value);
           }
@@ -46,7 +49,8 @@ export class GpuStateMetrics {
       collect() {
         this.reset();
         const view = inventory.view();
-        this.set({ provider: view.provider, state: view.state }, 1);
+        for (const state of GPU_PROVIDER_STATES)
+          this.set({ provider: view.provider, state }, state === view.state ? 1 : 0);
       },
     });
   }
