@@ -1,6 +1,8 @@
 import {
   chmodSync,
+  chownSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -447,6 +449,36 @@ describe('files API (e2e, real server, real directories)', () => {
       const alias = await call(jailed, 'GET', `/api/template/source?path=${q(file)}`);
       expect([alias.text, alias.headers.get('x-mtime')]).toEqual(['a: 4\n', next.body.mtime]);
       expect(readdirSync(root).filter((n) => n.includes('.tmp'))).toEqual([]); // no temp file left
+    });
+
+    it("keeps a saved file's owner, group and hard links (a save is in place where a rename would lose them)", async () => {
+      const dir = join(root, 'owners');
+      mkdirSync(dir);
+      try {
+        const others = process.getuid?.() === 0; // only root can hand a file to another user
+        const file = join(dir, 'run.sh');
+        writeFileSync(file, 'echo 1\n');
+        chmodSync(file, 0o750);
+        if (others) chownSync(file, 65534, 65534);
+        const owner = statSync(file);
+        expect(
+          (await call(jailed, 'PUT', '/api/fs/source', { path: file, content: 'echo 2\n' })).status,
+        ).toBe(200);
+        const saved = statSync(file);
+        expect([saved.uid, saved.gid, saved.mode & 0o7777]).toEqual([owner.uid, owner.gid, 0o750]);
+
+        // A file with another name (a hard link): both names keep showing the one file.
+        const link = join(dir, 'run-link.sh');
+        linkSync(file, link);
+        expect(
+          (await call(jailed, 'PUT', '/api/fs/source', { path: file, content: 'echo 3\n' })).status,
+        ).toBe(200);
+        expect(readFileSync(link, 'utf8')).toBe('echo 3\n');
+        expect(statSync(file).ino).toBe(statSync(link).ino);
+        expect(statSync(file).nlink).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('refuses binary (415) and oversized (413) files, writes up to 10 MiB, and needs an existing file', async () => {

@@ -71,7 +71,10 @@ export class SourceFiles {
 
   /**
    * Replaces an existing regular file's content atomically (temporary file in the same directory,
-   * fsync, rename, fsync of the directory), keeping its mode. With `expectedMtime`, a file whose mtime
+   * fsync, rename, fsync of the directory), keeping its mode, owner and group. A file with other
+   * hard links, or whose owner this server cannot give the new file (another user's, saved by a
+   * non-root server), is written in place instead, as editors do (vim's `backupcopy=auto`): a rename
+   * would split it from its links or take it over. With `expectedMtime`, a file whose mtime
    * differs (someone else saved it since it was read) is left alone: 409 FILE_CHANGED with
    * `details: {message, current_mtime, expected_mtime}`. Without it the file is overwritten.
    */
@@ -115,12 +118,16 @@ export class SourceFiles {
         'path',
         `${path} is read-only (mode ${(Number(before.mode) & 0o7777).toString(8).padStart(4, '0')})`,
       );
+    if (before.nlink > 1n || !canGiveTo(Number(before.uid), Number(before.gid)))
+      return this.writeInPlace(path, data, expectedMtime);
     const tmp = join(dirname(path), `.${basename(path)}.trainyard-${randomBytes(6).toString('hex')}.tmp`);
     const handle = await onPath('path', path, () => open(tmp, 'wx', 0o600));
     let renamed = false;
     try {
       try {
         await handle.writeFile(data);
+        // Before the mode: a chown clears the setuid and setgid bits.
+        await handle.chown(Number(before.uid), Number(before.gid));
         // After open: the mode then ignores the umask, and the file is never readable by more than the original.
         await handle.chmod(Number(before.mode) & 0o7777);
         await handle.sync();
@@ -128,16 +135,7 @@ export class SourceFiles {
         await handle.close();
       }
       // As late as possible before the rename, so an outside save in between is still seen.
-      const current = await onPath('path', path, () => stat(path, { bigint: true }));
-      if (expectedMtime !== undefined && current.mtimeNs.toString() !== expectedMtime) {
-        const current_mtime = current.mtimeNs.toString();
-        const message = `${path} changed on disk since it was read (mtime ${current_mtime}, expected ${expectedMtime})`;
-        throw new DomainError('FILE_CHANGED', message, {
-          message,
-          current_mtime,
-          expected_mtime: expectedMtime,
-        });
-      }
+      await this.checkUnchanged(path, expectedMtime);
       await onPath('path', path, () => rename(tmp, path));
       renamed = true;
     } finally {
@@ -147,6 +145,42 @@ export class SourceFiles {
     const after = await onPath('path', path, () => stat(path, { bigint: true }));
     return { path, mtime: after.mtimeNs.toString(), size: data.length };
   }
+
+  /** Rewrites the file itself (same inode: links, owner, mode kept); not atomic, as an editor's in-place save. */
+  private async writeInPlace(
+    path: string,
+    data: Buffer,
+    expectedMtime: string | undefined,
+  ): Promise<SourceWritten> {
+    const handle = await onPath('path', path, () => open(path, 'r+'));
+    try {
+      await this.checkUnchanged(path, expectedMtime);
+      await handle.write(data, 0, data.length, 0);
+      await handle.truncate(data.length);
+      await handle.sync();
+      const after = await handle.stat({ bigint: true });
+      return { path, mtime: after.mtimeNs.toString(), size: data.length };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** 409 FILE_CHANGED when the file's mtime is not `expectedMtime` (someone else saved it since it was read). */
+  private async checkUnchanged(path: string, expectedMtime: string | undefined): Promise<void> {
+    if (expectedMtime === undefined) return;
+    const current = await onPath('path', path, () => stat(path, { bigint: true }));
+    if (current.mtimeNs.toString() === expectedMtime) return;
+    const current_mtime = current.mtimeNs.toString();
+    const message = `${path} changed on disk since it was read (mtime ${current_mtime}, expected ${expectedMtime})`;
+    throw new DomainError('FILE_CHANGED', message, { message, current_mtime, expected_mtime: expectedMtime });
+  }
+}
+
+/** Whether this process may make a new file owned by `uid`:`gid` (root; or its own uid and one of its groups). */
+function canGiveTo(uid: number, gid: number): boolean {
+  if (process.getuid?.() === 0) return true;
+  const groups = [process.getegid?.(), ...(process.getgroups?.() ?? [])];
+  return uid === process.getuid?.() && groups.includes(gid);
 }
 
 /** Makes the rename itself durable; a file system that cannot fsync a directory is not an error. */
