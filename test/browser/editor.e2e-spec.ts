@@ -195,6 +195,20 @@ describe('Edit view (browser e2e)', () => {
     expect(ms).toBeLessThan(15_000);
   });
 
+  it('keeps a UTF-8 byte-order mark and CRLF line ends through a save', async () => {
+    const file = join(work, 'bom.yaml');
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    writeFileSync(file, Buffer.concat([bom, Buffer.from('bom: 1\r\nnext: 2\r\n')]));
+    await page.goto(`${server.baseUrl}/edit?path=${encodeURIComponent(file)}&line=2`);
+    await waitFor(async () => (await editorText()).includes('next: 2'), 'the file in Monaco');
+    await page.keyboard.press('End');
+    await page.keyboard.type(' # x');
+    await tab('bom.yaml').locator('.dirty-dot').waitFor();
+    await page.keyboard.press('Control+s');
+    await waitFor(() => readFileSync(file, 'utf8').includes('# x'), 'the save on disk');
+    expect(readFileSync(file)).toEqual(Buffer.concat([bom, Buffer.from('bom: 1\r\nnext: 2 # x\r\n')]));
+  });
+
   it('every request stayed on the server origin and nothing broke the CSP', () => {
     const origin = new URL(server.baseUrl).origin;
     const foreign = requests.filter(

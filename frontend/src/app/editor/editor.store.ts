@@ -8,6 +8,9 @@ import { ToastStore } from '../core/toast.store';
 import { languageForPath } from './languages';
 import { monacoReady } from './monaco-setup';
 
+/** UTF-8 with a leading BOM kept as U+FEFF: what was on disk is what a save writes back. */
+const SOURCE_DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** Why a file did not open, shown inside its tab. */
 export interface OpenError {
   status: number;
@@ -157,7 +160,7 @@ export class EditorStore {
     if (this.conflict()?.path === from) this.conflict.set(null);
     if (!buffer?.model) return;
     const monaco = await monacoReady;
-    const content = buffer.model.getValue();
+    const content = buffer.model.getValue(undefined, true); // with its BOM, if it had one
     buffer.model.dispose();
     this.attach(
       to,
@@ -271,7 +274,12 @@ export class EditorStore {
     try {
       const { data } = await writeSource({
         client: this.api,
-        body: { path, content: buffer.model.getValue(), expected_mtime: force ? null : buffer.mtime },
+        // preserveBOM: Monaco keeps a leading BOM out of the text; the file keeps it.
+        body: {
+          path,
+          content: buffer.model.getValue(undefined, true),
+          expected_mtime: force ? null : buffer.mtime,
+        },
       });
       buffer.mtime = data.mtime;
       buffer.savedVersion = version;
@@ -295,9 +303,16 @@ export class EditorStore {
 
   /** The file as it is on disk now (for Compare), without touching the buffer. */
   async readDisk(path: string): Promise<{ content: string; mtime: string | null }> {
-    const { data, response } = await readSource({ client: this.api, query: { path }, parseAs: 'text' });
-    // An empty file comes back as an empty body, which the client turns into `{}`.
-    return { content: typeof data === 'string' ? data : '', mtime: response.headers.get('X-Mtime') };
+    const { data, response } = await readSource({
+      client: this.api,
+      query: { path },
+      parseAs: 'arrayBuffer',
+    });
+    // Decoded here, keeping a byte-order mark (a text decode drops it, and a save would too);
+    // an empty file comes back as an empty body, which the client turns into `{}`.
+    const body: unknown = data;
+    const content = body instanceof ArrayBuffer ? SOURCE_DECODER.decode(body) : '';
+    return { content, mtime: response.headers.get('X-Mtime') };
   }
 
   /** Replaces the buffer with the disk's content (one undoable edit) and takes the disk's mtime. */
