@@ -202,6 +202,9 @@ describe('run tracking (e2e)', () => {
     for (const [body, field] of [
       [{ metrics: [{ path: '', step: 0, value: 1 }] }, 'metrics[0].path'],
       [{ metrics: [{ path: 'a', step: 0, value: 'nan' }] }, 'metrics[0].value'],
+      [{ metrics: [{ path: 'a', step: 2 ** 53, value: 1 }] }, 'metrics[0].step'],
+      [{ strings: [{ path: 'a', step: -(2 ** 53), value: 'x' }] }, 'strings[0].step'],
+      [{ metrics: [{ path: 'sys/gpu0/utilization', step: 0, value: 50 }] }, 'metrics[0].path'],
       [{ strings: [{ path: 'a', step: 0, value: 3 }] }, 'strings[0].value'],
       [{ configs: { x: { type_tag: 'int', value: 1.5 } } }, 'configs.x'],
       [{ configs: { model: { layers: { type_tag: 'int', value: 1.5 } } } }, 'configs.model.layers'],

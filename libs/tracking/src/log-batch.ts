@@ -77,8 +77,16 @@ function checkStep(problems: Problems, field: string, step: unknown): step is nu
     problems.add(field, 'must be a finite number');
     return false;
   }
+  // Past 2^53 a step is no longer exact: 9007199254740993 arrives as …992 and overwrites it.
+  if (Math.abs(step) > Number.MAX_SAFE_INTEGER) {
+    problems.add(field, `must be within ±${Number.MAX_SAFE_INTEGER} (larger numbers are not exact)`);
+    return false;
+  }
   return true;
 }
+
+/** Metric paths the server writes itself (a job's hardware series): a client may not log under them. */
+const SERVER_PREFIX = 'sys/';
 
 /**
  * Validates a `POST /api/runs/{run_id}/log` body by hand (class-validator costs microseconds per
@@ -131,12 +139,19 @@ export function parseLogBatch(body: unknown): LogBatch {
       const value = numberFromJson(point.value);
       if (value === undefined)
         problems.add(`${at}.value`, 'must be a number, "NaN", "Infinity" or "-Infinity"');
+      const path = checkPath(problems, `${at}.path`, point.path) ? point.path : undefined;
+      if (path?.startsWith(SERVER_PREFIX))
+        problems.add(
+          `${at}.path`,
+          `must not start with ${SERVER_PREFIX}: the server's own hardware series are there`,
+        );
       if (
-        checkPath(problems, `${at}.path`, point.path) &&
+        path !== undefined &&
+        !path.startsWith(SERVER_PREFIX) &&
         checkStep(problems, `${at}.step`, point.step) &&
         value !== undefined
       ) {
-        batch.metrics.paths.push(point.path);
+        batch.metrics.paths.push(path);
         batch.metrics.steps.push(point.step);
         batch.metrics.values.push(value);
       }

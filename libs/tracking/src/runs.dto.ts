@@ -146,7 +146,7 @@ export class RunPageDto {
 export class MetricPointDto {
   @MaxLength(MAX_PATH_LENGTH)
   path!: string;
-  /** Finite number; logging the same path and step again overwrites. */
+  /** Finite number within ±(2^53 − 1); logging the same path and step again overwrites. Not under `sys/` (the server's). */
   step!: number;
   @ApiProperty(JSON_NUMBER)
   value!: number | string;

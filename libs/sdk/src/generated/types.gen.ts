@@ -2589,7 +2589,7 @@ export type MetricPathsDto = {
 export type MetricPointDto = {
     path: string;
     /**
-     * Finite number; logging the same path and step again overwrites.
+     * Finite number within ±(2^53 − 1); logging the same path and step again overwrites. Not under `sys/` (the server's).
      */
     step: number;
     value: number | 'NaN' | 'Infinity' | '-Infinity';
