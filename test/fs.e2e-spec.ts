@@ -174,8 +174,18 @@ describe('files API (e2e, real server, real directories)', () => {
       expect(listing.status).toBe(200);
     });
 
-    it('refuses NUL, separators, . and .. in new names (400 naming the field)', async () => {
-      for (const name of ['a/b', 'a\\b', '.', '..', 'nul\u0000x', '']) {
+    it('refuses control characters (NUL, a newline…), separators, . and .. in new names (400 naming the field)', async () => {
+      for (const name of [
+        'a/b',
+        'a\\b',
+        '.',
+        '..',
+        'nul\u0000x',
+        'line\nbreak',
+        'bell\u0007',
+        'del\u007f',
+        '',
+      ]) {
         for (const [path, body, f] of [
           ['/api/fs/mkdir', { parent: root, name }, 'name'],
           ['/api/fs/new-file', { parent: root, name }, 'name'],

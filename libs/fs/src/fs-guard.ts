@@ -32,11 +32,15 @@ export function parseAbsolutePath(field: string, raw: unknown): string {
   return '/' + names.join('/');
 }
 
-/** A new file or directory name: one path component, no `/`, `\`, NUL, and not `.` or `..`. 400 otherwise. */
+/**
+ * A new file or directory name: one path component, no `/`, `\`, control characters (a newline
+ * in a name reads as a space in every listing), and not `.` or `..`. 400 otherwise.
+ */
 export function parseBareName(field: string, raw: unknown): string {
   if (typeof raw !== 'string' || raw === '') throw invalid(field, `${field} must be a non-empty string`);
-  if (/[/\\\0]/.test(raw) || raw === '.' || raw === '..')
-    throw invalid(field, `${field} must be a bare name (no /, \\, NUL, and not . or ..)`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+  if (/[/\\\u0000-\u001f\u007f]/.test(raw) || raw === '.' || raw === '..')
+    throw invalid(field, `${field} must be a bare name (no /, \\, control characters, and not . or ..)`);
   if (Buffer.byteLength(raw) > 255) throw invalid(field, `${field} must be at most 255 bytes`);
   return raw;
 }
