@@ -6,6 +6,7 @@ import { HealthDto, RestartScheduledDto, ServerConfigPathDto } from './server.dt
 import { ServerLifecycle } from './server-lifecycle';
 import { packageVersion } from '@trainyard/core';
 import { JobProcesses } from '@trainyard/scheduler';
+import { ClusterService } from '@trainyard/cluster';
 
 @ApiTags('server')
 @Controller()
@@ -18,6 +19,7 @@ export class ServerController {
     private readonly processes: JobProcesses,
     private readonly db: Database,
     private readonly stateDir: StateDirectory,
+    private readonly cluster: ClusterService,
   ) {}
 
   /** Liveness (open route), and what keeps the server from its work (`degraded`, with `problems`). */
@@ -27,7 +29,7 @@ export class ServerController {
     const refused = this.db.storageProblem;
     const problems = [
       ...(refused ? [`writes are refused since ${refused.at}: ${refused.message}`] : []),
-      ...[this.stateDir.problem()].filter((p): p is string => p !== null),
+      ...[this.stateDir.problem(), this.cluster.healthProblem()].filter((p): p is string => p !== null),
     ];
     return {
       status: problems.length ? 'degraded' : 'ok',

@@ -59,6 +59,13 @@ export function bucketName(cluster: string): string {
  * getter returns null or empty). Never blocks the server: NATS is dialled in the background, and when
  * it is away the server runs on alone, keeps journalling, and re-joins when it returns.
  */
+/** Another process's heartbeats under this node's id for this long make a clash (see idClashProblem). */
+const ID_CLASH_AFTER_MS = 10_000;
+/** A clash not seen for this long is over. */
+const ID_CLASH_FORGET_MS = 5_000;
+/** NATS away for longer than this is a health problem (a reconnect takes a few seconds). */
+const DISCONNECTED_PROBLEM_MS = 30_000;
+
 @Injectable()
 export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Cluster');
@@ -89,6 +96,13 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private stopJournalRelay: (() => void) | null = null;
   private busy = new Set<string>();
   private readonly handlers: Record<string, RpcHandler> = {};
+  /** The KV revision of this process's first heartbeat: a later one under its id that is not its own is another node's. */
+  private firstHeartbeat: number | null = null;
+  /**
+   * Another live process heartbeating under this node's id (a copied state directory, a copied
+   * `node_id` file): the last record seen, and when it was first and last seen (this clock).
+   */
+  private idClash: { record: MemberRecord; firstSeen: number; lastSeen: number } | null = null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -400,7 +414,40 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async heartbeat(): Promise<void> {
-    await this.kv!.put(`members.${this.nodeId}`, JSON.stringify(this.selfRecord()));
+    const revision = await this.kv!.put(`members.${this.nodeId}`, JSON.stringify(this.selfRecord()));
+    this.firstHeartbeat ??= revision;
+  }
+
+  /**
+   * What keeps this node from its cluster work, for `GET /api/health` (null when nothing does, or
+   * standalone): another node with its id, or NATS away for longer than a reconnect takes.
+   */
+  healthProblem(): string | null {
+    if (!this.cluster) return null;
+    const away = Date.now() - Date.parse(this.connection.since);
+    return this.idClashProblem() ?? (away > DISCONNECTED_PROBLEM_MS ? this.disconnectedReason() : null);
+  }
+
+  /**
+   * Why another node's heartbeats under this node's id mean trouble, in words, while they keep
+   * coming (for 10 s or more: a worker restarting in place overlaps its successor for less), else
+   * null. Replication is paused meanwhile: both would publish journal entries under the same
+   * message ids, and the stream would drop one node's as duplicates.
+   */
+  idClashProblem(): string | null {
+    const clash = this.idClash;
+    const now = Date.now();
+    if (
+      !clash ||
+      now - clash.lastSeen > ID_CLASH_FORGET_MS ||
+      clash.lastSeen - clash.firstSeen < ID_CLASH_AFTER_MS
+    )
+      return null;
+    const { hostname: host, api_url, started_at } = clash.record;
+    return (
+      `another node uses this node's id ${this.nodeId} (${host}, ${api_url ?? 'no API yet'}, started ${started_at}): ` +
+      'journal replication is paused; give one of them a new id (stop it, remove node_id from its state directory, start it)'
+    );
   }
 
   private async watch(): Promise<void> {
@@ -419,15 +466,33 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       this.lease.observe(e.revision, e.operation === 'PUT' ? e.json<LeaseRecord>() : null);
     } else if (e.key.startsWith('members.') && e.operation === 'PUT') {
       try {
-        this.members.heartbeat(e.json<MemberRecord>(), e.created.getTime());
+        const record = e.json<MemberRecord>();
+        if (this.isClash(e.key, e.revision, record)) return;
+        this.members.heartbeat(record, e.created.getTime());
       } catch {
         this.logger.warn(`ignored an unreadable member record under ${e.key}`);
       }
     }
   }
 
+  /** A heartbeat under this node's id, after its own first, from another process: noted, and not taken as its own. */
+  private isClash(key: string, revision: number, record: MemberRecord): boolean {
+    if (key !== `members.${this.nodeId}` || this.firstHeartbeat === null || revision <= this.firstHeartbeat)
+      return false;
+    if (record.started_at === this.startedAt) return false;
+    const now = Date.now();
+    const fresh = !this.idClash || now - this.idClash.lastSeen > ID_CLASH_FORGET_MS;
+    this.idClash = { record, firstSeen: fresh ? now : this.idClash!.firstSeen, lastSeen: now };
+    if (fresh)
+      this.logger.error(
+        `another process heartbeats under this node's id ${this.nodeId}: ${record.hostname}, ${record.api_url ?? 'no API yet'}, started ${record.started_at} (a copied state directory or node_id file?)`,
+      );
+    return true;
+  }
+
   private kickOutbox(): void {
     if (this.stopped || !this.js || this.connection.state !== 'connected') return;
+    if (this.idClashProblem()) return; // see idClashProblem
     void this.replication!.publishPending(this.js);
   }
 }
