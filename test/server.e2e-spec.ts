@@ -141,6 +141,11 @@ describe('server core (e2e)', () => {
       const missing = await request(base, 'GET', '/api/nope', { token });
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('ROUTE_NOT_FOUND');
+      // What it quotes of a very long path is cut.
+      const long = await request(base, 'GET', `/api/${'x'.repeat(5000)}`, { token });
+      expect(long.status).toBe(404);
+      expect(long.body.message).toMatch(/^Cannot GET \/api\/x+… \(\d+ more characters\)$/);
+      expect(long.body.message.length).toBeLessThan(1100);
       const bad = await request(base, 'GET', '/api/journal?limit=abc', { token });
       expect(bad.status).toBe(400);
       expect(bad.body.details[0].field).toBe('limit');

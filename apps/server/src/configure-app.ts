@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  boundMessage,
   createValidationPipe,
   DomainExceptionFilter,
   ServerConfig,
@@ -147,7 +148,7 @@ export async function createServerApp(
         .send({
           statusCode: 404,
           code: 'ROUTE_NOT_FOUND',
-          message: `Cannot ${request.method} ${request.url.split('?')[0]}`,
+          message: boundMessage(`Cannot ${request.method} ${request.url.split('?')[0]}`),
         }),
     );
   }

@@ -83,6 +83,15 @@ export function toErrorBody(err: unknown): ErrorBody {
   return { statusCode: 500, code: 'INTERNAL', message: 'Internal server error' };
 }
 
+/** The most of an error message an answer carries (what it quotes of the request is cut, not the answer). */
+const MESSAGE_MAX_CHARS = 1000;
+
+/** An error message as answers carry it: at most MESSAGE_MAX_CHARS, the rest counted. */
+export function boundMessage(message: string): string {
+  if (message.length <= MESSAGE_MAX_CHARS) return message;
+  return `${message.slice(0, MESSAGE_MAX_CHARS)}… (${message.length - MESSAGE_MAX_CHARS} more characters)`;
+}
+
 /** The one place errors become HTTP answers. Internals of unexpected errors never leave the server. */
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
@@ -111,8 +120,9 @@ export class DomainExceptionFilter implements ExceptionFilter {
       );
       body.message = `Internal server error (request id ${request.id})`;
     }
-    // A message may quote the request line ("Cannot GET /?token=…"): never echo a credential back.
-    body.message = redactSecrets(body.message);
+    // A message may quote the request line ("Cannot GET /?token=…"): never echo a credential back,
+    // nor a 5,000-character path or value in full.
+    body.message = boundMessage(redactSecrets(body.message));
     if (body.statusCode === 401) void reply.header('WWW-Authenticate', 'Bearer');
     const retryAfter = (body.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
     if (body.statusCode === 429 && typeof retryAfter === 'number') {
