@@ -31,15 +31,15 @@ describe(downsample.name, () => {
     expect(sut.points.map((p) => p.step)).toEqual([0, 0.5, 2.5, 4.5, 6.5, 8.5, 10]);
   });
 
-  it('averages only finite values; min/max ignore NaN and ±Infinity; an all-NaN bucket has y null', () => {
+  it('averages only finite values; min/max ignore NaN and ±Infinity, counted in nonfinite; an all-NaN bucket has y null', () => {
     const ys = [1, NaN, Infinity, 3, NaN, NaN, NaN, NaN, -Infinity, 5];
     const sut = downsample(range(10), ys, 3);
     // k = 4: buckets [0..3] [4..7] [8..9]
     expect(sut.points).toEqual([
       { step: 0, y: 1 },
-      { step: 1.5, y: 2, min_y: 1, max_y: 3 },
-      { step: 5.5, y: null, min_y: null, max_y: null },
-      { step: 8.5, y: 5, min_y: 5, max_y: 5 },
+      { step: 1.5, y: 2, min_y: 1, max_y: 3, nonfinite: 2 },
+      { step: 5.5, y: null, min_y: null, max_y: null, nonfinite: 4 },
+      { step: 8.5, y: 5, min_y: 5, max_y: 5, nonfinite: 1 },
       { step: 9, y: 5 },
     ]);
   });

@@ -5,6 +5,8 @@ export interface SeriesPoint {
   /** Only on buckets (downsampled answers): smallest and largest finite y of the bucket. */
   min_y?: number | null;
   max_y?: number | null;
+  /** Only on buckets, when any: how many of its values were NaN or ±Infinity (a mean leaves them out). */
+  nonfinite?: number;
 }
 
 export interface DownsampledSeries {
@@ -16,7 +18,8 @@ export interface DownsampledSeries {
  * goodseed's downsampling of a series sorted by step (`steps[i]`, `ys[i]`; NaN/±Infinity allowed in
  * `ys`). Up to `pointCount` points come back raw. Otherwise the bucket size k is the smallest power
  * of two with ceil(N / k) ≤ pointCount; each run of k consecutive points becomes one point at the
- * mean step with the mean, min and max of its finite y values (null when it has none), and the
+ * mean step with the mean, min and max of its finite y values (null when it has none) and the count
+ * of the others (`nonfinite`, when any: a diverged run shows), and the
  * series' first and last raw points are kept as bookends so the line reaches both ends. A bucket
  * that collapses onto a bookend's step (a last bucket of one point) is left out for the bookend.
  *
@@ -45,6 +48,7 @@ export function downsample(
     let stepSum = 0;
     let ySum = 0;
     let finite = 0;
+    let nonfinite = 0;
     let min = Infinity;
     let max = -Infinity;
     for (let i = start; i < end; i++) {
@@ -55,15 +59,16 @@ export function downsample(
         finite += 1;
         if (y < min) min = y;
         if (y > max) max = y;
-      }
+      } else nonfinite += 1;
     }
     const step = stepSum / (end - start);
     if (step === first || step === last) continue;
-    points.push(
+    const bucket: SeriesPoint =
       finite > 0
         ? { step, y: ySum / finite, min_y: min, max_y: max }
-        : { step, y: null, min_y: null, max_y: null },
-    );
+        : { step, y: null, min_y: null, max_y: null };
+    if (nonfinite > 0) bucket.nonfinite = nonfinite;
+    points.push(bucket);
   }
   points.push({ step: last, y: ys[n - 1] });
   return { downsampled: true, points };

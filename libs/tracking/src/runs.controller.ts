@@ -149,7 +149,13 @@ export class RunsController {
       points: series.points.map((p) =>
         p.min_y === undefined
           ? { step: p.step, y: num(p.y) ?? null }
-          : { step: p.step, y: num(p.y) ?? null, min_y: p.min_y, max_y: p.max_y },
+          : {
+              step: p.step,
+              y: num(p.y) ?? null,
+              min_y: p.min_y,
+              max_y: p.max_y,
+              ...(p.nonfinite ? { nonfinite: p.nonfinite } : {}),
+            },
       ),
     };
   }

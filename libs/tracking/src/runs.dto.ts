@@ -219,6 +219,9 @@ export class SeriesPointDto {
   /** Buckets only: largest finite y. */
   @ApiProperty({ type: 'number', nullable: true, required: false })
   max_y?: number | null;
+  /** Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y). */
+  @ApiProperty({ type: 'integer', required: false })
+  nonfinite?: number;
 }
 
 export class MetricSeriesDto {

@@ -20,6 +20,7 @@ import {
   type RunSeries,
   type StepRange,
   buildSeries,
+  chartTooltip,
   metricsQuery,
   pointCount,
   stepExtent,
@@ -189,7 +190,7 @@ export class MetricChartComponent {
     yAxis: { type: 'value', scale: true },
     tooltip: {
       trigger: 'axis',
-      formatter: (params: unknown) => tooltip(params),
+      formatter: (params: unknown) => chartTooltip(params),
     },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
@@ -344,22 +345,4 @@ export class MetricChartComponent {
       { replaceMerge: ['series'], lazyUpdate: false },
     );
   }
-}
-
-/** The axis tooltip: the step, then each run's shown value (bands and raw lines left out). */
-function tooltip(params: unknown): string {
-  const items = (Array.isArray(params) ? params : [params]) as {
-    seriesId?: string;
-    seriesName?: string;
-    marker?: string;
-    value?: [number, number | null];
-  }[];
-  const lines = items.filter((p) => p.seriesId?.startsWith('line:'));
-  if (!lines.length) return '';
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const fmt = (v: number | null | undefined) => (v == null ? '—' : Number(v.toPrecision(6)).toString());
-  return [
-    `step ${fmt(lines[0].value?.[0])}`,
-    ...lines.map((p) => `${p.marker ?? ''}${esc(p.seriesName ?? '')}: ${fmt(p.value?.[1])}`),
-  ].join('<br>');
 }

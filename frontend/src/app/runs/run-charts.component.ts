@@ -186,8 +186,20 @@ export class RunChartsComponent {
   }
 }
 
-/** The run's own metrics first (alphabetical), then the `sys/` hardware series. */
+/**
+ * The run's own metrics first, then the `sys/` hardware series. Within them the main curves lead:
+ * per-item series (a numbered component, as `layers/10/grad_norm`) after the rest, shallower paths
+ * before deeper ones, then by name with numbers in order (`layers/2` before `layers/10`).
+ */
 export function sortPaths(paths: Iterable<string>): string[] {
   const sys = (p: string) => (p.startsWith('sys/') ? 1 : 0);
-  return [...paths].sort((a, b) => sys(a) - sys(b) || a.localeCompare(b));
+  const numbered = (p: string) => (/(^|\/)\d+(\/|$)/.test(p) ? 1 : 0);
+  const depth = (p: string) => p.split('/').length;
+  return [...paths].sort(
+    (a, b) =>
+      sys(a) - sys(b) ||
+      numbered(a) - numbered(b) ||
+      depth(a) - depth(b) ||
+      a.localeCompare(b, undefined, { numeric: true }),
+  );
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   RUN_COLORS,
   buildSeries,
+  chartTooltip,
   chartLabels,
   metricsQuery,
   plotY,
@@ -98,9 +99,9 @@ describe('buildSeries', () => {
     ],
   };
 
-  it('a raw series is one line per run, NaN as a gap, named for the legend', () => {
+  it('a raw series is one line per run, NaN as a gap (and a marker), named for the legend', () => {
     const out = buildSeries([{ id: 'run_A', label: 'run A', series: raw }], 0);
-    expect(out.map((s) => s.id)).toEqual(['line:run_A']);
+    expect(out.map((s) => s.id)).toEqual(['line:run_A', 'dot:run_A', 'mark:run_A']);
     expect(out[0].name).toBe('run A');
     expect(out[0].data).toEqual([
       [0, 4],
@@ -128,6 +129,78 @@ describe('buildSeries', () => {
     expect(out.at(-1)!.id).toBe('line:r');
   });
 
+  it('draws NaN and ±Infinity as markers at the edge of the finite values, and a point between gaps as a dot', () => {
+    const diverged = {
+      path: 'loss',
+      downsampled: false,
+      points: [
+        { step: 0, y: 4 },
+        { step: 1, y: 'NaN' as const },
+        { step: 2, y: 2 },
+        { step: 3, y: 'Infinity' as const },
+        { step: 4, y: '-Infinity' as const },
+      ],
+    };
+    const out = buildSeries([{ id: 'r', label: 'r', series: diverged }], 0);
+    expect(out.map((s) => s.id)).toEqual(['line:r', 'dot:r', 'mark:r']);
+    // Steps 0 and 2 lie beside gaps only: a line cannot show them, a dot does.
+    expect(out[1].data).toEqual([
+      [0, 4],
+      [1, null],
+      [2, 2],
+      [3, null],
+      [4, null],
+    ]);
+    expect(out[2].data).toEqual([
+      [0, null],
+      { value: [1, 4], name: 'NaN', symbol: 'diamond', symbolRotate: 0 },
+      [2, null],
+      { value: [3, 4], name: '+Infinity', symbol: 'triangle', symbolRotate: 0 },
+      { value: [4, 2], name: '-Infinity', symbol: 'triangle', symbolRotate: 180 },
+    ]);
+    expect(out[2].showSymbol).toBe(true);
+    expect(out[2].lineStyle.width).toBe(0);
+  });
+
+  it('marks a bucket that held NaN/±Infinity, and the tooltip names what a marker stands for', () => {
+    const series = {
+      path: 'loss',
+      downsampled: true,
+      points: [
+        { step: 0, y: 9 },
+        { step: 7.5, y: 5, min_y: 1, max_y: 8, nonfinite: 3 },
+        { step: 23.5, y: null, min_y: null, max_y: null, nonfinite: 16 },
+        { step: 99, y: 3 },
+      ],
+    };
+    const out = buildSeries([{ id: 'r', label: 'run <1>', series }], 0);
+    const mark = out.find((s) => s.id === 'mark:r')!;
+    expect(mark.data.map((d) => (Array.isArray(d) ? null : d.name))).toEqual([
+      null,
+      '3 NaN/±Infinity',
+      '16 NaN/±Infinity',
+      null,
+    ]);
+    const at = (k: number) => [
+      {
+        seriesId: 'line:r',
+        seriesName: 'run <1>',
+        value: out.find((s) => s.id === 'line:r')!.data[k] as [number, number | null],
+      },
+      {
+        seriesId: 'mark:r',
+        seriesName: 'run <1>',
+        name: (mark.data[k] as { name?: string }).name,
+        value: Array.isArray(mark.data[k])
+          ? mark.data[k]
+          : (mark.data[k] as { value: [number, number] }).value,
+      },
+    ];
+    expect(chartTooltip(at(1))).toBe('step 7.5<br>run &#60;1&#62;: 5 (3 NaN/±Infinity)');
+    expect(chartTooltip(at(2))).toBe('step 23.5<br>run &#60;1&#62;: 16 NaN/±Infinity');
+    expect(chartTooltip(at(3))).toBe('step 99<br>run &#60;1&#62;: 3');
+  });
+
   it('runs with the same label (two runs of one project config) still get a line each, keyed by run id', () => {
     const out = buildSeries(
       [
@@ -152,10 +225,20 @@ describe('buildSeries', () => {
       ],
       0.6,
     );
-    expect(out.map((s) => s.id)).toEqual(['raw:a', 'line:a', 'raw:b', 'line:b']);
-    expect(out[1].color).not.toBe(out[3].color);
-    expect(out[0].data[2]).toEqual([2, 2]);
-    expect(out[1].data[2][1]).not.toBe(2);
+    expect(out.map((s) => s.id)).toEqual([
+      'raw:a',
+      'line:a',
+      'dot:a',
+      'mark:a',
+      'raw:b',
+      'line:b',
+      'dot:b',
+      'mark:b',
+    ]);
+    const byId = (id: string) => out.find((s) => s.id === id)!;
+    expect(byId('line:a').color).not.toBe(byId('line:b').color);
+    expect(byId('raw:a').data[2]).toEqual([2, 2]);
+    expect((byId('line:a').data[2] as [number, number | null])[1]).not.toBe(2);
   });
 });
 
@@ -173,6 +256,16 @@ describe('runColor', () => {
 });
 
 describe('sortPaths', () => {
+  it('puts the main curves before per-layer series, and numbers in order', () => {
+    const layers = Array.from({ length: 12 }, (_, i) => `layers/${i}/grad_norm`);
+    expect(sortPaths([...layers].reverse().concat(['train/loss', 'lr', 'eval/acc']))).toEqual([
+      'lr',
+      'eval/acc',
+      'train/loss',
+      ...layers,
+    ]);
+  });
+
   it('puts the run’s metrics before the sys/ hardware series', () => {
     expect(sortPaths(['sys/gpu0/power_w', 'train/loss', 'eval/acc'])).toEqual([
       'eval/acc',

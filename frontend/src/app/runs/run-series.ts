@@ -27,6 +27,20 @@ export interface StepRange {
   max: number;
 }
 
+/**
+ * What a point holds that a line cannot show, in words — `NaN`, `+Infinity`, `-Infinity`, or a
+ * bucket's `3 NaN/±Infinity` — else null: drawn as a marker, named in the tooltip (a diverged run
+ * must not look like a gap).
+ */
+export function nonFiniteLabel(point: Pick<SeriesPointDto, 'y' | 'nonfinite'>): string | null {
+  if (point.nonfinite) return `${point.nonfinite} NaN/±Infinity`;
+  const y = point.y;
+  if (y === 'NaN' || (typeof y === 'number' && Number.isNaN(y))) return 'NaN';
+  if (y === 'Infinity' || y === Infinity) return '+Infinity';
+  if (y === '-Infinity' || y === -Infinity) return '-Infinity';
+  return null;
+}
+
 /** A point's y as a plottable number: NaN, ±Infinity and null (bucket without finite values) → null. */
 export function plotY(y: SeriesPointDto['y'] | undefined): number | null {
   return typeof y === 'number' && Number.isFinite(y) ? y : null;
@@ -104,11 +118,19 @@ export function runColor(index: number): string {
   return RUN_COLORS[index % RUN_COLORS.length];
 }
 
+/** A marker's data item: where it is drawn, what it stands for (`name`), its shape. */
+interface MarkerItem {
+  value: [number, number];
+  name: string;
+  symbol: 'diamond' | 'triangle';
+  symbolRotate: number;
+}
+
 interface LineSeriesOption {
   id: string;
   name: string;
   type: 'line';
-  data: [number, number | null][];
+  data: ([number, number | null] | MarkerItem)[];
   showSymbol: boolean;
   symbolSize?: number;
   connectNulls?: boolean;
@@ -127,6 +149,10 @@ interface LineSeriesOption {
  * it when smoothing), and for downsampled series a min/max band — a transparent `min` line with
  * `max - min` stacked on it and filled. Band and raw series carry the run's label too; series ids are
  * `line:`/`band:`/`raw:` + the run's id (labels may repeat; the tooltip leaves bands and raw lines out). Colours: {@link runColor}.
+ *
+ * What a line would hide is drawn on top: a point between two gaps as a dot (`dot:`), and NaN /
+ * ±Infinity as markers (`mark:`) at the top (NaN ◆, +Infinity ▲) or bottom (-Infinity ▼) of the
+ * run's finite values, each named for the tooltip by {@link nonFiniteLabel}.
  */
 export function buildSeries(runs: readonly RunSeries[], weight: number): LineSeriesOption[] {
   const out: LineSeriesOption[] = [];
@@ -196,11 +222,89 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
       lineStyle: { width: 1.6 },
       z: 3,
     });
+    const isolated = (k: number) =>
+      shown[k] !== null &&
+      (k === 0 || shown[k - 1] === null) &&
+      (k === shown.length - 1 || shown[k + 1] === null);
+    if (!single && shown.some((_, k) => isolated(k)))
+      out.push({
+        ...markerSeries(`dot:${run.id}`, run.label, color),
+        data: steps.map((s, k) => [s, isolated(k) ? shown[k] : null]),
+        symbolSize: 4,
+      });
+    const labels = pts.map(nonFiniteLabel);
+    if (labels.some((l) => l !== null)) {
+      let [low, high] = [Infinity, -Infinity];
+      for (const y of ys) if (y !== null) [low, high] = [Math.min(low, y), Math.max(high, y)];
+      if (low > high) [low, high] = [0, 0]; // nothing finite: markers on 0
+      out.push({
+        ...markerSeries(`mark:${run.id}`, run.label, color),
+        data: steps.map((s, k): [number, null] | MarkerItem => {
+          const name = labels[k];
+          if (name === null) return [s, null];
+          const down = name === '-Infinity';
+          return {
+            value: [s, down ? low : high],
+            name,
+            symbol: name.endsWith('Infinity') && !name.includes('/') ? 'triangle' : 'diamond',
+            symbolRotate: down ? 180 : 0,
+          };
+        }),
+      });
+    }
   });
   return out;
+}
+
+/** A series of symbols only (no line): dots and markers drawn over a run's line. */
+function markerSeries(id: string, name: string, color: string): LineSeriesOption {
+  return {
+    id,
+    name,
+    type: 'line',
+    data: [],
+    showSymbol: true,
+    symbolSize: 8,
+    color,
+    lineStyle: { width: 0 },
+    emphasis: { disabled: true },
+    z: 4,
+  };
 }
 
 /** How many points the chart's main lines hold (what a test or a bench reads back). */
 export function pointCount(runs: readonly RunSeries[]): number {
   return runs.reduce((n, r) => n + r.series.points.length, 0);
+}
+
+/**
+ * The axis tooltip: the step, then each run's shown value (bands, raw lines and dots left out), and
+ * what its marker stands for where it has one (`NaN`, `+Infinity`, a bucket's `3 NaN/±Infinity`).
+ */
+export function chartTooltip(params: unknown): string {
+  const items = (Array.isArray(params) ? params : [params]) as {
+    seriesId?: string;
+    seriesName?: string;
+    marker?: string;
+    name?: string;
+    value?: [number, number | null];
+  }[];
+  const lines = items.filter((p) => p.seriesId?.startsWith('line:'));
+  if (!lines.length) return '';
+  const marks = new Map(
+    items
+      .filter((p) => p.seriesId?.startsWith('mark:') && p.value?.[1] != null && p.name)
+      .map((p) => [p.seriesId!.slice('mark:'.length), p.name!]),
+  );
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const fmt = (v: number | null | undefined) => (v == null ? '—' : Number(v.toPrecision(6)).toString());
+  const shown = (p: (typeof lines)[number]) => {
+    const mark = marks.get(p.seriesId!.slice('line:'.length));
+    if (!mark) return fmt(p.value?.[1]);
+    return p.value?.[1] == null ? esc(mark) : `${fmt(p.value[1])} (${esc(mark)})`;
+  };
+  return [
+    `step ${fmt(lines[0].value?.[0])}`,
+    ...lines.map((p) => `${p.marker ?? ''}${esc(p.seriesName ?? '')}: ${shown(p)}`),
+  ].join('<br>');
 }

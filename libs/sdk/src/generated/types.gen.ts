@@ -3413,6 +3413,10 @@ export type SeriesPointDto = {
      * Buckets only: smallest finite y.
      */
     min_y?: number | null;
+    /**
+     * Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y).
+     */
+    nonfinite?: number;
     step: number;
     /**
      * Raw value, or a bucket's mean of finite values (null when it has none).
