@@ -483,14 +483,14 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     const m = ids.indexOf(masterId);
     const [a, b] = [0, 1, 2].filter((i) => i !== m);
     // Rank 0 (on a) goes out at once; ranks 1 (the master) and 2 (on b) wait for the test-only pause.
-    void submit(
+    const answered = submit(
       nodes[a],
       everyone({
         name: 'killed-master',
         env: { TORCHRUN_SLEEP: '120' },
         participants: [a, m, b].map((i) => ({ node_id: ids[i], gpus: 1 })),
       }),
-    ).catch(() => null);
+    ).then((answer) => ({ answer, at: Date.now() }));
     const rank0 = () =>
       nodes[a]
         .get('/api/jobs?limit=1000')
@@ -505,7 +505,13 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         return x?.state === 'submitting' && x.status === 'submitting';
       }, 'the intent listed');
     process.kill(workerPid(nodes[m].server), 'SIGKILL');
+    const killedAt = Date.now();
     await nodes[m].server.stop('SIGKILL'); // and its supervisor, so nothing restarts it
+    // The node it was submitted to answers once the master's lease lapses, not a minute later.
+    const { answer, at } = await answered;
+    expect([answer.status, answer.body.code]).toEqual([503, 'NODE_UNREACHABLE']);
+    expect(answer.body.message).toContain(`the master ${masterId} went away during the submit`);
+    expect(at - killedAt).toBeLessThan(15_000);
 
     const resolved = async (n: ClusterNode) =>
       (await n.get('/api/cluster/jobs')).items.find((y: any) => y.name === 'killed-master');

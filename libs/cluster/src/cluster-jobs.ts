@@ -80,6 +80,8 @@ const REPLICATION_WAIT_MS = 3000;
 const STATUS_TIMEOUT_MS = 2000;
 /** The master's whole fan-out, forwarded from another node. */
 const SUBMIT_FORWARD_TIMEOUT_MS = 60_000;
+/** How often a forwarded submit checks that its master still holds the lease. */
+const MASTER_WATCH_MS = 250;
 
 /**
  * Multi-node training bundles. A submit on any node goes to the master, which alone fans the ranks
@@ -139,16 +141,37 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         'NODE_UNREACHABLE',
         this.cluster.disconnectedReason() ?? 'no master right now (a failover is under way); retry',
       );
-    const view = await this.cluster.call<BundleView>(
+    const view = await this.whileMasterLives(
       master.node_id,
-      'bundle_submit',
-      req,
-      SUBMIT_FORWARD_TIMEOUT_MS,
+      this.cluster.call<BundleView>(master.node_id, 'bundle_submit', req, SUBMIT_FORWARD_TIMEOUT_MS),
     );
     // Read-your-writes: the bundle is listed here once its entry came back through the stream.
     const deadline = Date.now() + REPLICATION_WAIT_MS;
     while (Date.now() < deadline && (await this.record(view.id))?.state !== view.state) await sleep(20);
     return view;
+  }
+
+  /**
+   * `call`'s answer, unless the master it went to loses its lease first (killed, frozen, cut off):
+   * then NODE_UNREACHABLE at once, not when the forward times out a minute later — the next master
+   * rolls an unfinished submit back.
+   */
+  private whileMasterLives<T>(masterId: string, call: Promise<T>): Promise<T> {
+    let watch: NodeJS.Timeout | undefined;
+    const lost = new Promise<never>((_, reject) => {
+      watch = setInterval(() => {
+        const now = this.cluster.master();
+        if (now?.node_id === masterId) return;
+        reject(
+          new DomainError(
+            'NODE_UNREACHABLE',
+            `the master ${masterId} went away during the submit (${now ? `the master is now ${now.node_id}` : 'no master right now'}): ` +
+              'the next master rolls an unfinished submit back; see `trainyard cluster jobs` and retry',
+          ),
+        );
+      }, MASTER_WATCH_MS);
+    });
+    return Promise.race([call, lost]).finally(() => clearInterval(watch));
   }
 
   private async submitAsMaster(req: BundleSubmitRequest): Promise<BundleView> {
