@@ -155,7 +155,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       writeFileSync(release, '');
       await server.stop();
     }
-  });
+  }, 60_000); // a worker restart and a 20 s wait: over jest's 30 s on a loaded host
 
   it('after a SIGKILL of the server: finished jobs get their exit codes, live ones are re-attached, killed ones fail with a reason', async () => {
     const first = await spawnServer(temp.home, ['--fake-gpus', '2']);
