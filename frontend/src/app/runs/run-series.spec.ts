@@ -287,3 +287,35 @@ describe('chartLabels', () => {
     ).toEqual(['My LM/train · r_1', 'My LM/train · r_2', 'probe', 'r_4']);
   });
 });
+
+describe('the min/max band as ECharts draws it', () => {
+  it('spans min..max where the values are negative or cross zero (ECharts stacks same-sign values by default)', async () => {
+    const { echarts } = await import('./echarts-core');
+    const { SVGRenderer } = await import('echarts/renderers');
+    echarts.use([SVGRenderer]);
+    const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 400, height: 300 });
+    const points = [
+      { step: 0, y: -5, min_y: -8, max_y: -2 },
+      { step: 1, y: 1, min_y: -1, max_y: 3 },
+      { step: 2, y: 5, min_y: 4, max_y: 7 },
+    ];
+    const series = buildSeries(
+      [{ id: 'r', label: 'r', series: { path: 'x', downsampled: true, points } }],
+      0,
+    );
+    chart.setOption({ xAxis: { type: 'value' }, yAxis: { type: 'value' }, series });
+    // The drawn edges: the band's lower line as given, its upper line where the stack puts it.
+    const drawn = (id: string) => {
+      const data = (chart as any)
+        .getModel()
+        .getSeries()
+        .find((s: any) => s.id === id)
+        .getData();
+      const dim = data.getCalculationInfo('stackResultDimension') ?? 'y';
+      return points.map((_, i) => data.get(dim, i));
+    };
+    expect(drawn('band:lo:r')).toEqual([-8, -1, 4]);
+    expect(drawn('band:hi:r')).toEqual([-2, 3, 7]);
+    chart.dispose();
+  });
+});

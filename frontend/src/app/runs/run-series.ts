@@ -136,6 +136,7 @@ interface LineSeriesOption {
   connectNulls?: boolean;
   sampling?: 'lttb';
   stack?: string;
+  stackStrategy?: 'all';
   silent?: boolean;
   color: string;
   lineStyle: { width: number; opacity?: number };
@@ -164,6 +165,8 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
     const single = pts.length === 1;
     if (run.series.downsampled) {
       const lo = pts.map((p) => (p.min_y ?? null) as number | null);
+      // `stackStrategy: 'all'`: ECharts stacks only same-sign values by default, which would start
+      // the band at 0 wherever min is below zero and max - min above it.
       out.push({
         id: `band:lo:${run.id}`,
         name: run.label,
@@ -171,6 +174,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
         data: steps.map((s, k) => [s, lo[k] ?? ys[k]]),
         showSymbol: false,
         stack: `band:${run.id}`,
+        stackStrategy: 'all',
         silent: true,
         color,
         lineStyle: { width: 0, opacity: 0 },
@@ -188,6 +192,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
         }),
         showSymbol: false,
         stack: `band:${run.id}`,
+        stackStrategy: 'all',
         silent: true,
         color,
         lineStyle: { width: 0, opacity: 0 },
