@@ -57,8 +57,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     nodeOf(
       await spawnServer(homes[i].home, base, {
         ...nats.clientEnv,
-        // Test only: the master waits after rank 0 of a bundle named killed-master (see ClusterJobs).
-        TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000',
+        // Test only: the master waits after rank 0 of bundles so named (see ClusterJobs).
+        TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000,rollback-while-down=8000',
         ...(i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {}),
       }),
     );
@@ -595,7 +595,9 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
           })
         ).text,
       )?.[1];
-    await waitFor(async () => (await pending()) === '1' || undefined, 'one cancel pending on the master');
+    // At least this rank (ranks of earlier rolled-back bundles on that node the master has not yet
+    // heard about count too).
+    await waitFor(async () => Number(await pending()) >= 1 || undefined, 'a cancel pending on the master');
     nodes[down] = await start(down);
     await waitFor(
       async () => (await rankStatus(down)) === 'aborted',
@@ -609,6 +611,91 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         'the bundle cancelled everywhere',
       );
   });
+
+  it('a node frozen during the fan-out never queues the rank its master gave up on', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const frozen = [0, 1, 2].find((i) => i !== m)!;
+    // The node's worker stops answering (SIGSTOP: a stalled VM, a debugger); NATS keeps what is sent
+    // to it, and it reads those orders when it runs again.
+    const pid = workerPid(nodes[frozen].server);
+    process.kill(pid, 'SIGSTOP');
+    let answer: Awaited<ReturnType<typeof submit>>;
+    try {
+      answer = await submit(
+        nodes[m],
+        everyone({
+          name: 'frozen-node',
+          env: { TORCHRUN_SLEEP: '120' },
+          participants: [m, frozen].map((i) => ({ node_id: ids[i], gpus: 1 })),
+        }),
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect([answer.status, answer.body.code]).toEqual([503, 'NODE_UNREACHABLE']);
+    expect(answer.body.message).toContain('refused rank 1');
+    await waitFor(
+      async () =>
+        (await nodes[frozen].get('/api/cluster/jobs')).items.find((x: any) => x.name === 'frozen-node')
+          ?.state === 'failed',
+      'the rolled-back bundle listed on the node that was frozen',
+      20_000,
+    );
+    // Before: the node queued the late order when it woke, and the rank ran alone for good (holding
+    // its GPU, torchrun waiting for a rendezvous that never comes). Now the order is refused as read
+    // after its master stopped waiting; nothing of the bundle was ever queued there.
+    await new Promise((r) => setTimeout(r, 2000));
+    const journal = JSON.stringify((await nodes[frozen].get('/api/journal?limit=1000')).items);
+    expect(journal).not.toContain('frozen-node rank 1/2');
+    const mine = (await nodes[m].get('/api/jobs?limit=1000')).items.find(
+      (j: any) => j.name === 'frozen-node rank 0/2',
+    );
+    await waitFor(
+      async () => (await nodes[m].get(`/api/jobs/${mine.queue_id}`)).status === 'aborted',
+      "the master's own rank cancelled",
+    );
+  }, 90_000);
+
+  it('a rollback that cannot reach a node stops its rank once the node is back', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const x = [0, 1, 2].find((i) => i !== m)!;
+    // Rank 0 (on x) goes out at once; rank 1 (the master, asking for more GPUs than it has) is
+    // refused after the test-only pause, by when x is down.
+    const answered = submit(
+      nodes[m],
+      everyone({
+        name: 'rollback-while-down',
+        env: { TORCHRUN_SLEEP: '120' },
+        participants: [
+          { node_id: ids[x], gpus: 1 },
+          { node_id: ids[m], gpus: 99 },
+        ],
+      }),
+    );
+    const rank0 = async () =>
+      (await nodes[x].get('/api/jobs?limit=1000')).items.find(
+        (j: any) => j.name === 'rollback-while-down rank 0/2',
+      );
+    await waitFor(async () => (await rank0())?.status === 'running', 'rank 0 running on its node');
+    const rankId = (await rank0()).queue_id as string;
+    await nodes[x].server.stop('SIGKILL'); // its job keeps running
+    const answer = await answered;
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toContain('refused rank 1');
+    nodes[x] = await start(x);
+    await awaitClusterFormed(nodes);
+    // Before: the rollback's cancel could not reach x, a rolled-back bundle was never looked at
+    // again, and rank 0 ran on alone once x re-attached it.
+    await waitFor(
+      async () => (await nodes[x].get(`/api/jobs/${rankId}`)).status === 'aborted',
+      'the rank stopped once its node is back',
+      20_000,
+    );
+  }, 120_000);
 });
 
 describe('cluster jobs endpoints in standalone mode', () => {

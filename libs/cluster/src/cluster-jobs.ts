@@ -78,6 +78,8 @@ const RESOLVE_EVERY_MS = 1000;
 const REPLICATION_WAIT_MS = 3000;
 /** A rank status fan-out waits this long per node; a silent node's ranks read `unknown`. */
 const STATUS_TIMEOUT_MS = 2000;
+/** How long the master waits for a node's answer to a rank's order (the node refuses it later). */
+const ENQUEUE_ANSWER_MS = 5000;
 /** The master's whole fan-out, forwarded from another node. */
 const SUBMIT_FORWARD_TIMEOUT_MS = 60_000;
 /** How often a forwarded submit checks that its master still holds the lease. */
@@ -96,9 +98,12 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly fanningOut = new Set<string>();
   private resolver: NodeJS.Timeout | null = null;
   private resolving = false;
-  /** Cancelled bundles this master saw with no rank left to stop (not asked about again). */
-  private readonly settledCancels = new Set<string>();
-  /** Ranks of cancelled bundles still queued, running or unanswered at this master's last check. */
+  /**
+   * Plan keys of cancelled or rolled-back bundles' ranks this master found never queued or ended
+   * (not asked about again).
+   */
+  private readonly settledRanks = new Set<string>();
+  /** Ranks of cancelled or rolled-back bundles still queued, running or unanswered at this master's last check. */
   cancelsPending = 0;
 
   constructor(
@@ -331,7 +336,14 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
    * `requested_gpus` detail is about the field the user gave it as: `gpusField`.
    */
   private async enqueueRank(rank: BundleRank, order: EnqueueRequest, gpusField: string): Promise<JobDto> {
-    const send = () => this.cluster.call<JobDto>(rank.node_id, 'enqueue', order);
+    // Each send is a new order with its own time: a node that reads it after ENQUEUE_ANSWER_MS refuses it.
+    const send = () =>
+      this.cluster.call<JobDto>(
+        rank.node_id,
+        'enqueue',
+        { ...order, sent_at: new Date().toISOString(), answer_within_ms: ENQUEUE_ANSWER_MS },
+        ENQUEUE_ANSWER_MS,
+      );
     try {
       return await send().catch((err: unknown) => {
         if (err instanceof DomainError && err.code === 'NODE_UNREACHABLE') return send();
@@ -400,38 +412,61 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * A cancel that could not reach a rank (its node was down or cut off) is not forgotten: the master
-   * asks about cancelled bundles each pass and cancels every rank still queued or running — a node
-   * that comes back with its rank re-attached has it stopped within a second or two. Bundles with
-   * nothing left to stop are not asked about again by this master. Returns the ranks cancelled.
+   * A cancel or a rollback that could not reach a rank (its node was down, frozen or cut off) is not
+   * forgotten: the master asks about cancelled and rolled-back (`failed`) bundles each pass — by
+   * plan key, so a rank whose enqueue answer never came back is found too — and cancels every rank
+   * still queued or running: a node that comes back with its rank re-attached, or that queued a
+   * rank after its master gave up on it, has it stopped within a second or two. A rank its node
+   * says was never queued or has ended is not asked about again by this master. Nodes the member
+   * table shows unreachable are not asked (their ranks count as unanswered). Returns the ranks
+   * cancelled.
    */
   async enforceCancels(records?: readonly BundleFold[]): Promise<number> {
     if (this.cluster.masterFence() === null) return 0;
-    const open = (records ?? (await this.records())).filter(
-      (r) => r.cancelled_at && r.state !== 'failed' && !this.settledCancels.has(r.bundle.id),
-    );
+    const open = (records ?? (await this.records()))
+      .filter((r) => r.cancelled_at || r.state === 'failed')
+      .flatMap((r) => r.bundle.ranks)
+      .filter((r) => !this.settledRanks.has(r.enqueue_key));
     if (!open.length) return (this.cancelsPending = 0);
+    const reachable = new Set(
+      this.cluster
+        .memberList()
+        .filter((m) => m.reachable)
+        .map((m) => m.node_id),
+    );
+    reachable.add(this.cluster.nodeId);
+    const found = await this.ranksByKey(
+      open.filter((r) => reachable.has(r.node_id)),
+      { quiet: true },
+    );
     const late: Array<BundleRank & { queue_id: string }> = [];
     let unanswered = 0;
-    for (const view of await this.withStatus(open)) {
-      const live = view.ranks.filter((r) => r.queue_id && (r.status === 'queued' || r.status === 'running'));
-      const unknown = view.ranks.filter((r) => r.status === 'unknown').length;
-      unanswered += unknown;
-      if (live.length) late.push(...(live as Array<BundleRank & { queue_id: string }>));
-      else if (!unknown) this.settledCancels.add(view.id);
+    for (const rank of open) {
+      const job = found.get(rank.enqueue_key);
+      if (!job) unanswered++;
+      else if (job.queue_id && ['queued', 'running'].includes(rankStatusOf(job.status)))
+        late.push({ ...rank, queue_id: job.queue_id });
+      // Never queued (a late order is refused: see EnqueueRequest.sent_at), or ended: nothing to stop.
+      else this.settledRanks.add(rank.enqueue_key);
     }
     this.cancelsPending = late.length + unanswered;
     if (late.length) {
       this.logger.warn(
-        `cancelling ${late.length} rank(s) of cancelled bundles that their nodes had not stopped: ${late.map((r) => r.queue_id).join(', ')}`,
+        `cancelling ${late.length} rank(s) of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
       );
       await this.cancelRanks(late);
     }
     return late.length;
   }
 
-  /** Each rank's job on its node, by plan key (a node that does not answer leaves its ranks out). */
-  private async ranksByKey(ranks: readonly BundleRank[]): Promise<Map<string, RankByKey>> {
+  /**
+   * Each rank's job on its node, by plan key (a node that does not answer leaves its ranks out;
+   * `quiet`: without a warning each time, for the master's every-second pass).
+   */
+  private async ranksByKey(
+    ranks: readonly BundleRank[],
+    { quiet = false } = {},
+  ): Promise<Map<string, RankByKey>> {
     const byNode = new Map<string, string[]>();
     for (const r of ranks) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.enqueue_key]);
     const out = new Map<string, RankByKey>();
@@ -446,6 +481,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
           );
           for (const a of answer) out.set(a.key, a);
         } catch (err) {
+          if (quiet) return;
           this.logger.warn(
             `no answer from ${node} about ranks ${keys.join(', ')}: ${(err as Error).message}`,
           );
@@ -661,13 +697,17 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * TEST ONLY: `TRAINYARD_TEST_FANOUT_PAUSE=<bundle name>=<ms>` makes the master wait `ms` after sending
- * rank 0 before the other ranks of a bundle of that name go out, so a test can kill the master
- * mid-fan-out deterministically. Unset in production; any other bundle is never delayed.
+ * TEST ONLY: `TRAINYARD_TEST_FANOUT_PAUSE=<bundle name>=<ms>[,<bundle name>=<ms>…]` makes the master
+ * wait `ms` after sending rank 0 before the other ranks of a bundle of that name go out, so a test
+ * can kill the master (or a node) mid-fan-out deterministically. Unset in production; any other
+ * bundle is never delayed.
  */
 function testFanoutPauseMs(name: string | null): number {
   const spec = process.env.TRAINYARD_TEST_FANOUT_PAUSE;
   if (!spec || name === null) return 0;
-  const at = spec.lastIndexOf('=');
-  return spec.slice(0, at) === name ? Number(spec.slice(at + 1)) || 0 : 0;
+  for (const pair of spec.split(',')) {
+    const at = pair.lastIndexOf('=');
+    if (pair.slice(0, at) === name) return Number(pair.slice(at + 1)) || 0;
+  }
+  return 0;
 }

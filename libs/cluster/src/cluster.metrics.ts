@@ -43,7 +43,7 @@ export class ClusterMetrics {
     });
     new Gauge({
       name: 'trainyard_cluster_cancels_pending',
-      help: 'Ranks of cancelled multi-node jobs still queued, running or unanswered (the master’s last check; 0 elsewhere)',
+      help: 'Ranks of cancelled or rolled-back multi-node jobs still queued, running or unanswered (the master’s last check; 0 elsewhere)',
       registers,
       collect() {
         this.set(cluster.isMaster() ? jobs.cancelsPending : 0);

@@ -181,6 +181,16 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     };
   }
 
+  /**
+   * How long ago (ms) `sentAt` — a time by member `nodeId`'s clock — was, corrected for both clocks'
+   * offsets to NATS' (see MemberTable.ageOf); null when that member's clock is unknown here (no
+   * heartbeat seen yet) or for this node's own times read without a cluster.
+   */
+  ageOf(nodeId: string, sentAt: number): number | null {
+    if (nodeId === this.nodeId) return Date.now() - sentAt;
+    return this.cluster ? this.members.ageOf(nodeId, sentAt) : null;
+  }
+
   memberList(): Member[] {
     if (!this.cluster) return [];
     const list = this.members.list();

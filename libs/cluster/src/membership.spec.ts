@@ -43,3 +43,26 @@ describe('MemberTable', () => {
     },
   );
 });
+
+describe('MemberTable.ageOf', () => {
+  it.each([
+    [0, 0],
+    [10_000, -7_000],
+    [-10_000, 25_000],
+  ])(
+    "reads a time sent by another member's clock as its age on NATS' clock (this clock %i ms off NATS, the sender's %i ms)",
+    (mine, theirs) => {
+      let nats = 1_000_000;
+      const t = new MemberTable(STALE_MS, 'self', () => nats + mine);
+      expect(t.ageOf('master', nats + theirs)).toBeNull(); // no heartbeat of it yet
+      t.heartbeat(record('self', nats + mine), nats);
+      t.heartbeat(record('master', nats + theirs), nats);
+      const sentAt = nats + theirs; // the master sends an order now, by its clock
+      nats += 6_000; // and it is read 6 s later
+      expect(t.ageOf('master', sentAt)).toBe(6_000);
+      // A heartbeat replayed from before does not replace a newer measurement.
+      t.heartbeat(record('master', nats - 60_000 + theirs + 999), nats - 60_000);
+      expect(t.ageOf('master', sentAt)).toBe(6_000);
+    },
+  );
+});

@@ -35,10 +35,16 @@ export interface Member extends MemberRecord {
 export class MemberTable {
   private readonly members = new Map<string, { record: MemberRecord; seenAt: number }>();
   /**
-   * This node's clock minus NATS' (ms), from its own heartbeats: each says when it was sent by this
-   * clock, and NATS says when it stored it. 0 until the first one comes back.
+   * Each member's clock minus NATS' (ms), from its latest heartbeat: the heartbeat says when it was
+   * sent by that member's clock, and NATS says when it stored it (publish latency, ~1 ms, is the
+   * error). This node's own ({@link selfId}) is 0 until its first heartbeat comes back.
    */
-  private clockOffset = 0;
+  private readonly clockOffsets = new Map<string, { offset: number; storedAt: number }>();
+
+  /** This node's clock minus NATS' (ms); see {@link clockOffsets}. */
+  private get clockOffset(): number {
+    return (this.selfId !== null && this.clockOffsets.get(this.selfId)?.offset) || 0;
+  }
 
   constructor(
     readonly staleAfterMs: number,
@@ -56,15 +62,26 @@ export class MemberTable {
    */
   heartbeat(record: MemberRecord, storedAt: number): void {
     const now = this.now();
-    if (record.node_id === this.selfId) {
-      const sentAt = Date.parse(record.heartbeat_at);
-      if (Number.isFinite(sentAt)) this.clockOffset = sentAt - storedAt;
-    }
+    const sentAt = Date.parse(record.heartbeat_at);
+    const measured = this.clockOffsets.get(record.node_id);
+    if (Number.isFinite(sentAt) && (!measured || measured.storedAt <= storedAt))
+      this.clockOffsets.set(record.node_id, { offset: sentAt - storedAt, storedAt });
     const storedAtHere = storedAt + this.clockOffset;
     const seenAt = now - storedAtHere > this.staleAfterMs ? storedAtHere : now;
     const known = this.members.get(record.node_id);
     if (known && known.seenAt > seenAt) return;
     this.members.set(record.node_id, { record, seenAt });
+  }
+
+  /**
+   * How long ago (ms) `sentAt`, a time by member `nodeId`'s clock, was — both clocks read through
+   * their offsets to NATS' clock, so clocks that disagree do not age (or rejuvenate) what a member
+   * sent. Null when no heartbeat of `nodeId` has been seen.
+   */
+  ageOf(nodeId: string, sentAt: number): number | null {
+    const theirs = this.clockOffsets.get(nodeId);
+    if (!theirs) return null;
+    return this.now() - this.clockOffset - (sentAt - theirs.offset);
   }
 
   /** Every member ever seen, sorted by hostname then node id. */

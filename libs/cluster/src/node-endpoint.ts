@@ -76,7 +76,21 @@ export interface EnqueueRequest {
   /** The coordinating master and its lease revision (fencing). */
   master_node_id: string;
   fence: number;
+  /**
+   * When the master sent this order (ISO 8601, its clock) and how long it waits for the answer (ms).
+   * A node that reads the order later than that (it was frozen, or its NATS connection stalled)
+   * refuses it: the master has given up on it by then and may have rolled the bundle back, so a rank
+   * queued now would run alone (an orphan holding its GPUs). Absent from older masters: no check.
+   */
+  sent_at?: string;
+  answer_within_ms?: number;
 }
+
+/**
+ * Margin (ms) an order must be read inside its answer time: the clock offsets it is aged with are
+ * measured to within NATS' publish latency, and the answer still has to travel back.
+ */
+const ORDER_AGE_MARGIN_MS = 250;
 
 /**
  * This node's side of inter-node calls: what other nodes may ask of it over NATS (see node-rpc.ts).
@@ -127,12 +141,26 @@ export class NodeEndpoint {
 
   private async enqueue(req: EnqueueRequest): Promise<JobDto> {
     this.cluster.checkFence(req.master_node_id, req.fence);
+    this.checkOrderFresh(req);
     if (typeof req.key !== 'string' || req.key.length === 0 || req.key.length > 128)
       throw new DomainError('VALIDATION_FAILED', 'key must be a plan key of 1..128 characters', [
         { field: 'key', message: 'required' },
       ]);
     const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, clusterKey(req.key)));
     return toJobDto(job, Date.now(), false);
+  }
+
+  /** Refuses an order read after its master stopped waiting for the answer (see EnqueueRequest.sent_at). */
+  private checkOrderFresh(req: EnqueueRequest): void {
+    const sentAt = req.sent_at === undefined ? NaN : Date.parse(req.sent_at);
+    if (!Number.isFinite(sentAt) || typeof req.answer_within_ms !== 'number') return;
+    const age = this.cluster.ageOf(req.master_node_id, sentAt);
+    if (age !== null && age > req.answer_within_ms - ORDER_AGE_MARGIN_MS)
+      throw new DomainError(
+        'NODE_UNREACHABLE',
+        `the order for ${req.key} reached node ${this.cluster.nodeId} ${(age / 1000).toFixed(1)} s after its master sent it, ` +
+          `past the ${(req.answer_within_ms / 1000).toFixed(1)} s it waits for an answer (was this node frozen or cut off?); not queued`,
+      );
   }
 
   private async cancel(id: string): Promise<{ queue_id: string; outcome: string }> {
