@@ -2,7 +2,7 @@ import Sqlite from 'better-sqlite3';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -202,6 +202,38 @@ describe('durability and crash resilience (e2e, built server process)', () => {
       }
     },
     60_000,
+  );
+
+  itWithTmpfs(
+    'removing finished jobs frees a disk their logs filled (it was refused 507: no way out but rm)',
+    async () => {
+      tmpfs = mountTmpfs('8m');
+      const server = await spawnServer(tmpfs.dir);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const noisy = async () => {
+          const id = (await api.command(['sh', '-c', 'head -c 1500000 /dev/zero | tr "\\0" x | fold -w 100']))
+            .body.queue_id as string;
+          await api.waitStatus(id, ['done'], 30_000);
+          return id;
+        };
+        const [one, two, three] = [await noisy(), await noisy(), await noisy()];
+        await fillStateDir(tmpfs, api);
+        // One job by id, then every finished job: each frees its logs, then its records go.
+        const single = await api.call('DELETE', `/api/jobs/${one}`);
+        expect([single.status, single.body.deleted]).toEqual([200, [one]]);
+        await fillStateDir(tmpfs, api);
+        const rest = await api.call('POST', '/api/jobs/cleanup');
+        expect(rest.status).toBe(200);
+        expect(rest.body.deleted.sort()).toEqual([two, three].sort());
+        expect((await api.call('GET', '/api/jobs?limit=10')).body.items).toEqual([]);
+        for (const id of [one, two, three])
+          expect(existsSync(join(tmpfs.dir, 'jobs', `${id}.tty`))).toBe(false);
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    },
+    90_000,
   );
 
   itWithTmpfs(

@@ -60,12 +60,19 @@ export class JobFiles {
     return path;
   }
 
-  /** Deletes every file of these jobs: log, exit status, env, control dir and secrets (missing ones are fine). */
-  removeAll(ids: readonly string[]): void {
-    if (ids.length === 0) return;
+  /** Deletes these jobs' logs (what takes room: a full disk's way out); missing ones are fine. */
+  removeLogs(ids: readonly string[]): void {
     for (const id of ids) {
       rmSync(this.tty(id), { force: true });
       rmSync(ttyBasePath(this.tty(id)), { force: true });
+    }
+  }
+
+  /** Deletes every file of these jobs: log, exit status, env, control dir and secrets (missing ones are fine). */
+  removeAll(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.removeLogs(ids);
+    for (const id of ids) {
       rmSync(this.exitStatus(id), { force: true });
       rmSync(this.launchEnv(id), { force: true });
       rmSync(this.stopMarker(id), { force: true });

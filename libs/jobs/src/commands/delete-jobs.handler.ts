@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { DomainError, isStorageRefusal, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
 import { isTerminal } from '../job-lifecycle';
@@ -45,7 +46,7 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
   }
 
   private async deleteOne(queueId: string): Promise<string[]> {
-    const deleted = await this.journal.record(async (tx) => {
+    const deleted = await this.recordFreeingLogs(async (tx) => {
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${queueId}`);
       if (!isTerminal(job.status)) {
@@ -67,7 +68,7 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
         );
       }
       await this.jobs.deleteMany(tx, [queueId]);
-      return { result: [queueId], events: [new JobsDeletedEvent([queueId])] };
+      return [queueId];
     });
     await this.removeFiles(deleted);
     return deleted;
@@ -75,13 +76,44 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
 
   /** Up to CLEANUP_CHUNK_SIZE finished jobs, in one transaction; their files after the commit. */
   private async deleteChunk(): Promise<string[]> {
-    const ids = await this.journal.record(async (tx) => {
+    const ids = await this.recordFreeingLogs(async (tx) => {
       const found = await this.jobs.removableFinishedIds(CLEANUP_CHUNK_SIZE, tx);
       await this.jobs.deleteMany(tx, found);
-      return { result: found, events: found.length ? [new JobsDeletedEvent(found)] : [] };
+      return found;
     });
     await this.removeFiles(ids);
     return ids;
+  }
+
+  /**
+   * Deletes the records `remove` picks (and checks) in one journaled transaction. When storage refuses
+   * it — typically the disk these jobs' logs filled — their logs are removed first (they are what the
+   * user asked to delete; nothing else could free the room) and the transaction is tried once more.
+   * Refused again: STATE_DIR_FULL saying the logs are gone but the records still there.
+   */
+  private async recordFreeingLogs(remove: (tx: Tx) => Promise<string[]>): Promise<string[]> {
+    let picked: string[] = [];
+    const attempt = () =>
+      this.journal.record(async (tx) => {
+        picked = await remove(tx);
+        return { result: picked, events: picked.length ? [new JobsDeletedEvent(picked)] : [] };
+      });
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isStorageRefusal(err) || err.code !== 'STATE_DIR_FULL' || picked.length === 0) throw err;
+      this.files.removeLogs(picked);
+      try {
+        return await attempt();
+      } catch (again) {
+        if (!isStorageRefusal(again)) throw again;
+        throw new DomainError(
+          again.code,
+          `${again.message} (the logs of ${picked.length} job${picked.length === 1 ? '' : 's'} being removed were deleted to make room, ` +
+            'not enough: their records stay until there is room to remove them)',
+        );
+      }
+    }
   }
 
   /** After the commit (secrets included): a crash in between leaves only orphan files, which GC removes. */
