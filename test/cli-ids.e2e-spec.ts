@@ -75,6 +75,10 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     await waitFor(async () => (await json(['job', 'status', short])).status === 'done', `${done} to finish`);
     expect((await cli(['job', 'dump', short])).stdout).toContain('hello');
     expect((await cli(['job', 'tail', short])).code).toBe(0);
+    // An empty id (`sched cleanup "$JOB"` with JOB unset) is refused: it removed every finished job.
+    const empty = await cli(['sched', 'cleanup', '']);
+    expect([empty.code, empty.stderr]).toEqual([2, 'trainyard: a job id cannot be empty\n']);
+    expect((await json(['job', 'status', short])).status).toBe('done');
     expect((await json(['sched', 'cleanup', short])).deleted).toEqual([done]);
   });
 

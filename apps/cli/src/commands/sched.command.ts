@@ -294,12 +294,14 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .argument('[id]', 'only this finished job')
     .action(
       run(async (ctx, id: string | undefined) => {
-        const { data } = id
-          ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
-          : await cleanupJobs({ client: ctx.client });
+        // `!== undefined`: an empty id (a script's unset variable) is refused, not "all of them".
+        const { data } =
+          id !== undefined
+            ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
+            : await cleanupJobs({ client: ctx.client });
         ctx.output(data, () => {
           const removed =
-            id && data.deleted.length === 1
+            id !== undefined && data.deleted.length === 1
               ? `removed ${data.deleted[0]}`
               : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`;
           const kept = data.kept ?? [];
