@@ -21,6 +21,7 @@ import { JobRetryOf1796020500000 } from './1796020500000-job-retry-of';
 import { JobStatusCounts1796020600000 } from './1796020600000-job-status-counts';
 import { JobSortIndexes1796020700000 } from './1796020700000-job-sort-indexes';
 import { RunsListIndex1796020800000 } from './1796020800000-runs-list-index';
+import { JournalQueueIdIndex1796020900000 } from './1796020900000-journal-queue-id-index';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   JobStatusCounts1796020600000,
   JobSortIndexes1796020700000,
   RunsListIndex1796020800000,
+  JournalQueueIdIndex1796020900000,
 ];

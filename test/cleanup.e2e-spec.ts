@@ -86,3 +86,45 @@ describe('POST /api/jobs/cleanup of 10,000 jobs (e2e, in-process server)', () =>
     expect(listed.reduce((n, f) => n + f.queue_ids.length + (f.omitted ?? 0), 0)).toBe(JOBS);
   });
 });
+
+describe('a removed job takes the credentials in its environment along (e2e, in-process server)', () => {
+  it("its journal entry keeps the variables' names, not their values; the database file keeps neither", async () => {
+    const server = await startInProcessServer();
+    try {
+      const call = (method: string, path: string, body?: unknown) =>
+        request(server.baseUrl, method, path, { token: server.token, body });
+      const secret = `supersecret-${Date.now().toString(36)}`;
+      const { body: job } = await call('POST', '/api/queue', {
+        job_type: 'command',
+        job_params: { argv: ['true'] },
+        env: { WANDB_API_KEY: secret, HF_TOKEN: secret },
+      });
+      for (let t = Date.now(); (await call('GET', `/api/jobs/${job.queue_id}`)).body.status !== 'done';) {
+        if (Date.now() - t > 20_000) throw new Error('the job did not end');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const queuedEntry = async () =>
+        (await call('GET', `/api/journal?queue_id=${job.queue_id}`)).body.items.find(
+          (e: { type: string }) => e.type === 'job.queued.v1',
+        );
+      expect((await queuedEntry()).payload.env).toEqual({ WANDB_API_KEY: secret, HF_TOKEN: secret });
+      expect((await call('DELETE', `/api/jobs/${job.queue_id}`)).status).toBe(200);
+      // Before: the entry kept the values for good, readable by any token holder and in every backup.
+      expect((await queuedEntry()).payload.env).toEqual({
+        WANDB_API_KEY: '[redacted]',
+        HF_TOKEN: '[redacted]',
+      });
+      // Nor are they left in the file's freed space once the WAL is checkpointed into it.
+      const db = new Database(server.config.paths.database);
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.close();
+      }
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(server.config.paths.database).includes(secret)).toBe(false);
+    } finally {
+      await server.close(true);
+    }
+  });
+});

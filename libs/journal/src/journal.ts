@@ -73,6 +73,32 @@ export class Journal {
   }
 
   /**
+   * Rewrites, inside `tx`, the stored payload of this node's `type` entries about these jobs
+   * (`payload.queue_id`) with `redact` — for what an entry carried that must not outlive its job
+   * (a deleted job's environment, which may hold credentials). The entries stay, so the journal
+   * still replays to the same rows (the job's removal follows them). Returns the entries changed.
+   */
+  async redact(
+    tx: Tx,
+    type: string,
+    queueIds: readonly string[],
+    redact: (payload: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<number> {
+    if (!queueIds.length) return 0;
+    const rows = await tx.query<Array<{ seq: number; payload: string }>>(
+      `SELECT seq, payload FROM journal WHERE type = ? AND origin_node_id = ? AND ` +
+        `json_extract(payload, '$.queue_id') IN (${queueIds.map(() => '?').join(', ')})`,
+      [type, this.nodeId, ...queueIds],
+    );
+    for (const row of rows)
+      await tx.query('UPDATE journal SET payload = ? WHERE seq = ?', [
+        JSON.stringify(redact(JSON.parse(row.payload) as Record<string, unknown>)),
+        row.seq,
+      ]);
+    return rows.length;
+  }
+
+  /**
    * Called inside a `record` work: `undo` runs if that change does not commit (its savepoint rolled
    * back, or the whole group commit failed) — for in-memory state set alongside its rows, such as the
    * GPUs a claim reserves. Throws outside a work.

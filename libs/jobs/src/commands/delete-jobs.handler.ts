@@ -3,10 +3,10 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DomainError, isStorageRefusal, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
-import { Journal } from '@trainyard/journal';
+import { Journal, journalEntryTypeOf } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
 import { isTerminal } from '../job-lifecycle';
-import { JobsDeletedEvent } from '../job.events';
+import { JobQueuedEvent, JobsDeletedEvent } from '../job.events';
 import { JobFiles } from '../job-files';
 import { DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
 
@@ -16,6 +16,16 @@ import { DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
  * chunk, then the event loop runs other work before the next chunk.
  */
 export const CLEANUP_CHUNK_SIZE = 500;
+
+const QUEUED = journalEntryTypeOf(JobQueuedEvent);
+/** What a deleted job's `job.queued` entry keeps of each environment value. */
+export const REDACTED = '[redacted]';
+
+/** A `job.queued` payload with its environment's values replaced (the names stay, for the record). */
+function withoutEnvValues(payload: Record<string, unknown>): Record<string, unknown> {
+  const env = (payload.env ?? {}) as Record<string, string>;
+  return { ...payload, env: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) };
+}
 
 @CommandHandler(DeleteJobsCommand)
 export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, DeletedJobs> {
@@ -96,6 +106,8 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
     const attempt = () =>
       this.journal.record(async (tx) => {
         picked = await remove(tx);
+        // Its environment may hold credentials: they go with the job, from its journal entry too.
+        await this.journal.redact(tx, QUEUED, picked, withoutEnvValues);
         return { result: picked, events: picked.length ? [new JobsDeletedEvent(picked)] : [] };
       });
     try {

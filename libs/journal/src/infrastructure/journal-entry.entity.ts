@@ -1,6 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** AUTOINCREMENT keeps seq strictly increasing and never reused, across restarts too. */
+/**
+ * AUTOINCREMENT keeps seq strictly increasing and never reused, across restarts too. Entries are
+ * also indexed by `json_extract(payload, '$.queue_id')` (an expression index: migration
+ * 1796020900000, which TypeORM's decorators cannot declare).
+ */
 @Entity('journal')
 export class JournalEntryEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
