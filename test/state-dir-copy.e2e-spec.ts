@@ -47,4 +47,38 @@ describe('a copied state directory (e2e, built server processes)', () => {
       status: 'aborted',
     });
   }, 60_000);
+
+  it('a directory restored over itself while a job ran: the job is re-attached and says its log was replaced', async () => {
+    const home = makeTempHome();
+    const backup = makeTempHome();
+    try {
+      const server = await spawnServer(home.home);
+      servers.push(server);
+      let api = jobsApi(server.baseUrl, server.token!);
+      const id = (await api.command(['sleep', '120.5252'])).body.queue_id;
+      const running = await api.waitStatus(id, ['running']);
+      await server.stop();
+      // The operator's restore: the directory replaced by its own copy, at the same path.
+      execFileSync('cp', ['-a', `${home.home}/.`, backup.home]);
+      execFileSync('rm', ['-rf', home.home]);
+      execFileSync('cp', ['-a', backup.home, home.home]);
+
+      const restored = await spawnServer(home.home);
+      servers.push(restored);
+      api = jobsApi(restored.baseUrl, restored.token!);
+      // Before: the log said "not adopted, nothing signalled" — yet the job stayed running (its
+      // processes carry this directory's tag) and a kill signalled it; its error said so too.
+      expect(await api.job(id)).toMatchObject({ status: 'running', pid: running.pid });
+      expect(restored.output()).not.toContain('not adopted');
+      await api.call('POST', `/api/jobs/${id}/control/kill`);
+      expect(await api.waitStatus(id, ['aborted', 'failed', 'done'], 15_000)).toMatchObject({
+        status: 'aborted',
+        error: expect.stringContaining('its log file was replaced while it ran'),
+      });
+      expect(isProcessAlive(running.pid)).toBe(false);
+    } finally {
+      home.remove();
+      backup.remove();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import {
   carriesTag,
   cgroupPids,
@@ -87,16 +87,30 @@ export class JobProcesses implements OnModuleDestroy {
     return null;
   }
 
-  /** Whether process `pid`'s stderr is job `id`'s log file, as a monitor's is (same file, by inode). */
   /**
    * Whether process `pid` writes job `id`'s log in this state directory (a monitor's stderr is its
    * log): what tells the job's monitor from another server's with the same pid and start time — the
-   * server of a state directory this one was copied from, whose jobs run on.
+   * server of a state directory this one was copied from, whose jobs run on. Its log by inode, or a
+   * file that was at this log's path and has been replaced since ({@link writesReplacedLogOf}).
    */
   writesLogOf(pid: number, id: string): boolean {
     try {
       const [fd, log] = [statSync(`/proc/${pid}/fd/2`), statSync(this.files.tty(id))];
-      return fd.ino === log.ino && fd.dev === log.dev;
+      if (fd.ino === log.ino && fd.dev === log.dev) return true;
+    } catch {
+      /* no such process or log: see below */
+    }
+    return this.writesReplacedLogOf(pid, id);
+  }
+
+  /**
+   * Whether process `pid` writes a deleted file that was at job `id`'s log path: this state
+   * directory was replaced under the running job (restored from a copy, at the same path) — still
+   * this directory's job (its processes carry this path's tag), its later output in the old file.
+   */
+  writesReplacedLogOf(pid: number, id: string): boolean {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/2`) === `${this.files.tty(id)} (deleted)`;
     } catch {
       return false;
     }

@@ -61,6 +61,12 @@ export class JobReattacher {
           entry.endNotes.push(note);
           Object.assign(entry, { monitorPid: 0, monitorStartTime: null, cgroup: null });
           monitorAlive = false;
+        } else if (monitorAlive && this.processes.writesReplacedLogOf(job.pid, job.id)) {
+          const note =
+            `its log file was replaced while it ran (was ${this.config.paths.home} restored from a copy?): ` +
+            'its output since then is not in its log';
+          this.logger.warn(`re-attached ${job.id} (pid ${job.pid}); ${note}`);
+          entry.endNotes.push(note);
         } else if (monitorAlive) this.logger.log(`re-attached ${job.id} (pid ${job.pid})`);
         else this.logger.log(`re-attached ${job.id}; its monitor (pid ${job.pid}) is gone`);
       } else {
