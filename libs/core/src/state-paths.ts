@@ -76,11 +76,29 @@ const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
   ENOTDIR: 'a path component is not a directory',
   EEXIST: 'a file is in the way',
   ELOOP: 'too many symbolic links',
 };
 
-function describeErrno(code: string): string {
+/** A file operation's errno code in words ("no space left on the device"), for messages that name the path. */
+export function describeErrno(code: string): string {
   return ERRNO_TEXT[code] ?? 'cannot be used';
+}
+
+/**
+ * Runs `make`, which creates or writes `path`; a file system error it throws is thrown again as
+ * `could not create <path>: <errno in words> (<code>)` — a write's own message names no file
+ * ("ENOSPC: no space left on device, write"). Other errors pass through.
+ */
+export function saidWithPath(path: string, make: () => void): void {
+  try {
+    make();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code) throw err;
+    throw new Error(`could not create ${path}: ${describeErrno(code)} (${code})`);
+  }
 }

@@ -3,7 +3,7 @@ import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStat, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { readStat, saidWithPath, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -240,9 +240,11 @@ export class JobLauncher implements OnModuleDestroy {
     });
     const controlDir = this.files.controlDir(job.id);
     // Minted per launch, read only by the job started after: no fsync (a power loss ends the job with them).
-    for (const secret of [...spec.secretFiles, ...extra.secretFiles])
-      this.launchFiles.writeSecret(this.files.checkSecretPath(job.id, secret.path), secret.content);
-    this.launchFiles.makeDir(controlDir);
+    for (const secret of [...spec.secretFiles, ...extra.secretFiles]) {
+      const path = this.files.checkSecretPath(job.id, secret.path);
+      saidWithPath(path, () => this.launchFiles.writeSecret(path, secret.content));
+    }
+    saidWithPath(controlDir, () => this.launchFiles.makeDir(controlDir));
     // A fresh job has none; a requeued (preempted) one's must not be read as this attempt's end or stop.
     if (job.restart_count > 0) {
       rmSync(this.files.exitStatus(job.id), { force: true });
