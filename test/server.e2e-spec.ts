@@ -183,6 +183,42 @@ describe('server core (e2e)', () => {
     });
   });
 
+  describe('job end counters', () => {
+    it('count each end by status and reason from 0; a cleanup of the records does not lower them', async () => {
+      const metric = async (name: string, labels: string) =>
+        Number(
+          new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(
+            (await request(base, 'GET', '/metrics', { token })).text,
+          )?.[1],
+        );
+      const ends = () =>
+        metric('trainyard_job_ends_total', 'status="failed",termination_reason="exited_nonzero"');
+      const failedRecords = () => metric('trainyard_jobs', 'status="failed",job_type="command"');
+      const before = await ends();
+      expect(before).toBeGreaterThanOrEqual(0); // there from the start
+      expect(
+        await metric('trainyard_job_ends_total', 'status="aborted",termination_reason="user_kill"'),
+      ).toBe(0);
+      const { body } = await request(base, 'POST', '/api/queue', {
+        token,
+        body: { job_type: 'command', job_params: { argv: ['false'] } },
+      });
+      for (
+        let t = Date.now();
+        (await request(base, 'GET', `/api/jobs/${body.queue_id}`, { token })).body.status !== 'failed';
+      ) {
+        if (Date.now() - t > 20_000) throw new Error('the job did not fail');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(await ends()).toBe(before + 1);
+      expect(await failedRecords()).toBeGreaterThanOrEqual(1);
+      await request(base, 'DELETE', `/api/jobs/${body.queue_id}`, { token });
+      // Before: only the `trainyard_jobs` gauge of records, which a cleanup lowers (an alert on its
+      // increase misfired); the counter keeps the end.
+      expect(await ends()).toBe(before + 1);
+    });
+  });
+
   describe('journal', () => {
     it('appends an entry per state change with a strictly increasing seq and this node as origin', async () => {
       await request(base, 'POST', '/api/auth/login', { body: { token } });

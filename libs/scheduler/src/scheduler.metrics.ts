@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { EventsHandler, IEventHandler } from '@nestjs/cqrs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Database } from '@trainyard/database';
-import { JOB_STATUSES, JobRepository } from '@trainyard/jobs';
+import {
+  JOB_STATUSES,
+  JobDependencyFailedEvent,
+  JobFinishedEvent,
+  JobRepository,
+  TERMINAL_STATUSES,
+  TERMINATION_REASONS,
+} from '@trainyard/jobs';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -12,6 +20,8 @@ export class SchedulerMetrics {
   readonly launches: Counter;
   readonly launchFailures: Counter;
   readonly submitToStart: Histogram;
+  /** Job ends by status and reason, counted as they are recorded (the `trainyard_jobs` gauge drops with a cleanup). */
+  readonly ends: Counter<'status' | 'termination_reason'>;
 
   constructor(
     metrics: MetricsRegistry,
@@ -33,6 +43,15 @@ export class SchedulerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 120, 600, 3600],
       registers,
     });
+    this.ends = new Counter({
+      name: 'trainyard_job_ends_total',
+      help: 'Jobs ended, by status and termination_reason, since the server started (alert on increase())',
+      labelNames: ['status', 'termination_reason'],
+      registers,
+    });
+    // Every pair from 0, so increase() sees the first end of a kind too.
+    for (const status of TERMINAL_STATUSES)
+      for (const reason of TERMINATION_REASONS) this.ends.inc({ status, termination_reason: reason }, 0);
     new Gauge({
       name: 'trainyard_queue_depth',
       help: 'Jobs waiting in the queue (0 when empty)',
@@ -64,5 +83,19 @@ export class SchedulerMetrics {
         this.set((await state.enabled()) ? 1 : 0);
       },
     });
+  }
+}
+
+/** Counts each job's end in `trainyard_job_ends_total` once it is recorded. */
+@EventsHandler(JobFinishedEvent, JobDependencyFailedEvent)
+export class CountJobEnds implements IEventHandler<JobFinishedEvent | JobDependencyFailedEvent> {
+  constructor(private readonly metrics: SchedulerMetrics) {}
+
+  handle(event: JobFinishedEvent | JobDependencyFailedEvent): void {
+    this.metrics.ends.inc(
+      event instanceof JobFinishedEvent
+        ? { status: event.status, termination_reason: event.termination_reason }
+        : { status: 'aborted', termination_reason: 'dependency_failed' },
+    );
   }
 }

@@ -5,7 +5,7 @@ import { QueueModule } from '@trainyard/queue';
 import { Dispatcher } from './dispatcher';
 import { BeforeFirstDispatch } from './before-first-dispatch';
 import { DependencyGate } from './dependency-gate';
-import { SchedulerMetrics } from './scheduler.metrics';
+import { CountJobEnds, SchedulerMetrics } from './scheduler.metrics';
 import { SchedulerController } from './scheduler.controller';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 import { SetSchedulerEnabledHandler } from './commands/set-scheduler-enabled.handler';
@@ -25,6 +25,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
   controllers: [SchedulerController],
   providers: [
     BeforeFirstDispatch,
+    CountJobEnds,
     DependencyGate,
     Dispatcher,
     GpuKillStopsJobs,
