@@ -129,12 +129,12 @@ describe(loadServerConfig.name, () => {
   });
 
   it.each([
-    [['--cgroup-root', 'jobs'], /cgroup_root must be an absolute cgroup v2 directory, auto or off/],
-    [['--preempt-signal', 'SIGKILL'], /preempt_signal must be one of SIGTERM/],
+    [['--cgroup-root', 'jobs'], /--cgroup-root must be an absolute cgroup v2 directory, auto or off/],
+    [['--preempt-signal', 'SIGKILL'], /--preempt-signal must be one of SIGTERM/],
     [['--scheduling', 'fifo'], /scheduling must be strict, backfill or skip/],
-    [['--priority-aging', '-1'], /priority_aging must be a number/],
-    [['--default-time-limit', '2h'], /default_time_limit_seconds must be a whole number of seconds/],
-    [['--default-time-limit', '0'], /default_time_limit_seconds must be a whole number of seconds/],
+    [['--priority-aging', '-1'], /--priority-aging must be a number/],
+    [['--default-time-limit', '2h'], /--default-time-limit must be a whole number of seconds/],
+    [['--default-time-limit', '0'], /--default-time-limit must be a whole number of seconds/],
   ])('rejects %j', (argv, message) => {
     expect(() => load(argv)).toThrow(message);
   });
@@ -158,8 +158,8 @@ describe(loadServerConfig.name, () => {
   it.each([
     [['--port', 'abc'], /port must be an integer/],
     [['--port', '70000'], /port must be an integer/],
-    [['--log-level', 'loud'], /log_level must be/],
-    [['--fake-gpus', '-1'], /fake_gpus must be/],
+    [['--log-level', 'loud'], /--log-level must be/],
+    [['--fake-gpus', '-1'], /--fake-gpus must be/],
     [['--bogus'], /unknown option --bogus/],
     [['--port'], /needs a value/],
     [['-H', '0.0.0.0'], /refusing to bind 0.0.0.0/],
@@ -184,9 +184,9 @@ describe(loadServerConfig.name, () => {
   });
 
   it.each([
-    [['--fake-gpus', '2', '--fake-mig', '1'], /fake_mig must be GPU:profiles/],
-    [['--fake-gpus', '2', '--fake-mig', '1:10gb'], /fake_mig has "10gb" for GPU 1: MIG profiles look like/],
-    [['--fake-gpus', '2', '--fake-mig', '1:1g.10gb;1:2g.20gb'], /fake_mig names GPU 1 twice/],
+    [['--fake-gpus', '2', '--fake-mig', '1'], /--fake-mig must be GPU:profiles/],
+    [['--fake-gpus', '2', '--fake-mig', '1:10gb'], /--fake-mig has "10gb" for GPU 1: MIG profiles look like/],
+    [['--fake-gpus', '2', '--fake-mig', '1:1g.10gb;1:2g.20gb'], /--fake-mig names GPU 1 twice/],
     [['--fake-gpus', '2', '--fake-mig', '2:1g.10gb'], /fake_mig names GPU 2, but --fake-gpus is 2/],
     [['--fake-mig', '0:1g.10gb'], /fake_mig names GPU 0, but --fake-gpus is not set/],
   ])('rejects --fake-mig %j with a clear message', (argv, message) => {
@@ -213,7 +213,7 @@ describe(loadServerConfig.name, () => {
   it.each(['http://lab.example', 'lab.example/path', 'a b', 'user@host', '*.example'])(
     'rejects --allowed-host %j naming the bad entry',
     (name) => {
-      expect(() => load(['--allowed-host', name])).toThrow(/allowed_host must be host names/);
+      expect(() => load(['--allowed-host', name])).toThrow(/--allowed-host must be host names/);
     },
   );
 
@@ -235,7 +235,7 @@ describe(loadServerConfig.name, () => {
   });
 
   it.each([
-    ['relative', 'rel/dir', /fs_root must be absolute/],
+    ['relative', 'rel/dir', /--fs-root must be absolute/],
     ['missing', '/no/such/trainyard/dir', /does not exist/],
     ['non-directory', '/etc/hostname', /not a directory/],
   ])('rejects a %s --fs-root at boot', (_name, path, why) => {
@@ -320,7 +320,7 @@ describe(loadServerConfig.name, () => {
     expect(load([], { TRAINYARD_LOCK_INFERENCE_PROXY: '1' }).lock_inference_proxy).toBe(true);
     writeConfig('args:\n  lock-inference-proxy: true\n  upstream_timeout_seconds: 0\n');
     expect(load([])).toMatchObject({ lock_inference_proxy: true, upstream_timeout_seconds: 0 });
-    expect(() => load(['--upstream-timeout', '-1'])).toThrow(/upstream_timeout_seconds/);
+    expect(() => load(['--upstream-timeout', '-1'])).toThrow(/--upstream-timeout must be/);
   });
 
   it('takes log_cap_bytes as a size from a flag, the environment or the file, 1 GiB by default', () => {
@@ -335,9 +335,7 @@ describe(loadServerConfig.name, () => {
     writeConfig('args:\n  log_cap_bytes: 1.5g\n');
     expect(load([]).log_cap_bytes).toBe(1.5 * 1024 ** 3);
     for (const bad of ['1000', '-1', '12X', 'lots'])
-      expect(() => load(['--log-cap', bad])).toThrow(
-        /log_cap_bytes must be 0 or a size of at least 4096 bytes/,
-      );
+      expect(() => load(['--log-cap', bad])).toThrow(/--log-cap must be 0 or a size of at least 4096 bytes/);
   });
 
   it('takes goodseed_dir from a flag, the environment or the file, as a real directory', () => {
@@ -351,8 +349,10 @@ describe(loadServerConfig.name, () => {
     expect(load([], { TRAINYARD_GOODSEED_DIR: dir }).goodseed_dir).toBe(dir);
     writeConfig(`args:\n  goodseed-dir: ${dir}\n`);
     expect(load([])).toMatchObject({ goodseed_dir: dir, sources: { goodseed_dir: 'file' } });
-    expect(() => load(['--goodseed-dir', 'rel'])).toThrow(/goodseed_dir must be an absolute directory path/);
-    expect(() => load(['--goodseed-dir', join(home, 'missing')])).toThrow(/goodseed_dir names a directory/);
+    expect(() => load(['--goodseed-dir', 'rel'])).toThrow(
+      /--goodseed-dir must be an absolute directory path/,
+    );
+    expect(() => load(['--goodseed-dir', join(home, 'missing')])).toThrow(/--goodseed-dir names a directory/);
   });
 
   it('allows a non-loopback bind with --insecure', () => {

@@ -88,9 +88,18 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
   return out;
 }
 
-function coerce(key: keyof ServerArgs, raw: unknown, origin: string): ServerArgs[keyof ServerArgs] {
+/**
+ * `raw` as setting `key`'s kind; a bad value is a ConfigError naming `origin` (where it was given)
+ * and the setting as it was given there: `name` (the flag on a command line, else the key).
+ */
+function coerce(
+  key: keyof ServerArgs,
+  raw: unknown,
+  origin: string,
+  name: string = key,
+): ServerArgs[keyof ServerArgs] {
   const kind = settingOf(key).kind;
-  const fail = (why: string) => new ConfigError(`${origin}: ${key} ${why} (got ${JSON.stringify(raw)})`);
+  const fail = (why: string) => new ConfigError(`${origin}: ${name} ${why} (got ${JSON.stringify(raw)})`);
   switch (kind) {
     case 'string':
       if (typeof raw !== 'string' || raw.trim() === '') throw fail('must be a non-empty string');
@@ -380,7 +389,7 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     }
     const fromFlag = flags.values[key];
     if (fromFlag !== undefined) {
-      values[key] = coerce(key, fromFlag, 'command line');
+      values[key] = coerce(key, fromFlag, 'command line', settingOf(key).flag ?? key);
       sources[key] = 'flag';
     }
   }
