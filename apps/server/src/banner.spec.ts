@@ -36,6 +36,20 @@ describe('startupBanner', () => {
     expect(again).not.toMatch(/password/i);
   });
 
+  it('puts warnings before the links, and says how auth was turned off as the operator did it', () => {
+    const load = (argv: string[], env: Record<string, string> = {}) =>
+      loadServerConfig({ argv: ['--port', '0', ...argv], env: { TRAINYARD_HOME: temp.home, ...env } });
+    const warned = { ...config(), warnings: ['unknown key args.prot; did you mean port?'] };
+    const text = startupBanner(warned, 8765, 'a'.repeat(64));
+    // Before: last, after the links and the sign-in lines (`| head` cut it off).
+    expect(text.indexOf('warning: unknown key args.prot')).toBeLessThan(text.indexOf('running at:'));
+    expect(startupBanner(load(['--no-auth']), 8765, null)).toContain('DISABLED (--no-auth)');
+    // Before: "(--no-auth)" whatever turned it off.
+    expect(startupBanner(load([], { TRAINYARD_NO_AUTH: '1' }), 8765, null)).toContain(
+      'DISABLED (TRAINYARD_NO_AUTH)',
+    );
+  });
+
   it('says nothing about browser passwords with auth off', () => {
     expect(startupBanner(config(), 8765, null, false)).not.toMatch(/password/i);
   });

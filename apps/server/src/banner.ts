@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { DEFAULT_SERVER_URL, type ServerConfig } from '@trainyard/core';
+import { DEFAULT_SERVER_URL, envNameOf, type ServerConfig } from '@trainyard/core';
 
 /** A wildcard bind is not a clickable address: show a reachable one instead. */
 export function connectableHosts(bindHost: string): string[] {
@@ -29,14 +29,16 @@ export function startupBanner(
 ): string {
   const query = token && !restarted ? `/?token=${token}` : '/';
   const urls = connectableHosts(config.host).map((h) => `    http://${h}:${port}${query}`);
+  // Warnings first: a misspelt key is easy to miss below the links (`| head` cuts it off).
   const lines = [
+    ...config.warnings.map((warning) => `warning: ${warning}`),
     '',
     restarted ? 'Trainyard restarted, running at:' : 'Trainyard is running at:',
     ...urls,
     '',
     token
       ? `CLI auth:     token in ${config.paths.authToken} (mode 0600)`
-      : 'Auth:         DISABLED (--no-auth): anyone who can reach this port controls this host',
+      : `Auth:         DISABLED (${noAuthSource(config)}): anyone who can reach this port controls this host`,
     `State:        ${config.home}`,
     `Config file:  ${config.config_file}`,
     `API docs:     http://${connectableHosts(config.host)[0]}:${port}/api/docs`,
@@ -51,6 +53,17 @@ export function startupBanner(
         : 'First token login in the browser asks you to set a password for later logins.',
     );
   }
-  for (const warning of config.warnings) lines.push(`warning: ${warning}`);
   return lines.join('\n') + '\n';
+}
+
+/** How auth was turned off, as the operator did it (a flag, a variable, a config key). */
+function noAuthSource(config: ServerConfig): string {
+  switch (config.sources.no_auth) {
+    case 'env':
+      return envNameOf('no_auth');
+    case 'file':
+      return `no_auth in ${config.config_file}`;
+    default:
+      return '--no-auth';
+  }
 }
