@@ -79,11 +79,12 @@ describe('job launch (e2e, built dist, real processes)', () => {
     expect(await api.log(body.queue_id)).toMatch(/read exit 1\r?\noutput is a terminal/);
   });
 
-  it('names the missing executable itself (not the launcher) in the error, for a path too', async () => {
+  it('names the missing executable itself (not the launcher) in the error, for a path too, as a missing file', async () => {
     const missing = join(temp.home, 'no-such-dir', 'trian.py');
     const { body } = await api.command([missing, '--lr', '3e-4']);
     const job = await api.waitStatus(body.queue_id, ['failed']);
-    expect(job).toMatchObject({ exit_code: 127, error: `command not found: ${missing}` });
+    // A path names one file, which is missing: as a shell says it (it said "command not found").
+    expect(job).toMatchObject({ exit_code: 127, error: `cannot run ${missing}: No such file or directory` });
   });
 
   it('says why a file that is not executable could not run', async () => {

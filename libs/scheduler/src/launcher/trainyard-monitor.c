@@ -452,10 +452,11 @@ static void fail(int code, const char *fmt, ...) {
 
 /* Why exec failed, in a shell's words, and the shell's exit status for it. */
 static void exec_failed(int err, const char *name) {
-  if (err == ENOENT) fail(127, "command not found: %s", name);
+  /* A bare name was looked for on PATH; a path names one file, which is not there (a shell says so). */
+  if (err == ENOENT && !strchr(name, '/')) fail(127, "command not found: %s", name);
   if (err == EACCES || err == ENOEXEC || err == EISDIR) fail(126, "cannot execute %s: %s", name, strerror(err));
   /* As a shell: 127 when it is not there at all, 126 when it is but cannot run (E2BIG, ETXTBSY…). */
-  int missing = err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG;
+  int missing = err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG;
   fail(missing ? 127 : 126, "cannot run %s: %s", name, strerror(err));
 }
 
