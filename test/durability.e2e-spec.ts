@@ -64,6 +64,20 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     tmpfs = null;
   });
 
+  /**
+   * Runs `body` against a server whose state directory is a fresh 8 MiB tmpfs (unmounted after the
+   * test), then stops the server (SIGKILL: what a full disk left half-done stays as it is).
+   */
+  async function withTmpfsServer(body: (api: ReturnType<typeof jobsApi>, fs: Tmpfs) => Promise<void>) {
+    const fs = (tmpfs = mountTmpfs('8m'));
+    const server = await spawnServer(fs.dir);
+    try {
+      await body(jobsApi(server.baseUrl, server.token!), fs);
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  }
+
   itWithTmpfs(
     'a full state dir refuses writes with 507 STATE_DIR_FULL; once freed, writes are durable (second connection, restart)',
     async () => {
@@ -135,11 +149,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
   itWithTmpfs(
     'a force-kill refused for a full state dir (507) signals nothing, also when repeated; once freed it works',
     async () => {
-      tmpfs = mountTmpfs('8m');
-      const home = tmpfs.dir;
-      const server = await spawnServer(home);
-      try {
-        const api = jobsApi(server.baseUrl, server.token!);
+      await withTmpfsServer(async (api, tmpfs) => {
         const job = (await api.command(['sleep', '60.4321'])).body.queue_id;
         const running = await api.waitStatus(job, ['running']);
         await api.call('POST', '/api/queue/scheduler', { enabled: false });
@@ -159,9 +169,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         const ended = await api.waitStatus(job, ['aborted', 'failed', 'done'], 15_000);
         expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
         expect(ended.termination_requested_at).not.toBeNull();
-      } finally {
-        await server.stop('SIGKILL');
-      }
+      });
     },
     60_000,
   );
@@ -207,10 +215,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
   itWithTmpfs(
     'removing finished jobs frees a disk their logs filled (it was refused 507: no way out but rm)',
     async () => {
-      tmpfs = mountTmpfs('8m');
-      const server = await spawnServer(tmpfs.dir);
-      try {
-        const api = jobsApi(server.baseUrl, server.token!);
+      await withTmpfsServer(async (api, tmpfs) => {
         const noisy = async () => {
           const id = (await api.command(['sh', '-c', 'head -c 1500000 /dev/zero | tr "\\0" x | fold -w 100']))
             .body.queue_id as string;
@@ -229,9 +234,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         expect((await api.call('GET', '/api/jobs?limit=10')).body.items).toEqual([]);
         for (const id of [one, two, three])
           expect(existsSync(join(tmpfs.dir, 'jobs', `${id}.tty`))).toBe(false);
-      } finally {
-        await server.stop('SIGKILL');
-      }
+      });
     },
     90_000,
   );
@@ -239,10 +242,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
   itWithTmpfs(
     'a job whose last output a full disk kept out of its log says so in its record',
     async () => {
-      tmpfs = mountTmpfs('8m');
-      const server = await spawnServer(tmpfs.dir);
-      try {
-        const api = jobsApi(server.baseUrl, server.token!);
+      await withTmpfsServer(async (api, tmpfs) => {
         const gate = join(temp.home, 'gate'); // not on the full disk
         // 4,096 bytes first (the terminal writes the newline as CR LF): the log's page is full, so
         // the disk has no room for a further byte.
@@ -266,9 +266,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
           exit_code: 0,
           error: `${'the last words, lost'.length} bytes of output lost: No space left on device`,
         });
-      } finally {
-        await server.stop('SIGKILL');
-      }
+      });
     },
     60_000,
   );
