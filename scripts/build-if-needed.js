@@ -6,8 +6,18 @@ const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const stamp = join(root, 'dist', 'apps', 'server', 'src', 'main.js');
 const serverOnly = process.argv.includes('--server');
+// What each build writes last, every time: a server-only build (the bench, the reliability suite)
+// must not make the CLI and console it left alone look up to date.
+const STAMPS = [
+  join(root, 'dist', 'apps', 'server', 'src', 'main.js'),
+  ...(serverOnly
+    ? []
+    : [
+        join(root, 'dist', 'apps', 'cli', 'src', 'main.js'),
+        join(root, 'dist', 'frontend', 'browser', 'index.html'),
+      ]),
+];
 const SOURCES = serverOnly
   ? [
       'apps',
@@ -45,7 +55,7 @@ function newest(path) {
 
 require('./build-launcher').buildLauncher(); // cheap when up to date
 
-const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+const built = Math.min(...STAMPS.map((stamp) => (existsSync(stamp) ? statSync(stamp).mtimeMs : 0)));
 const changed = Math.max(...SOURCES.map((s) => newest(join(root, s))));
 if (built === 0 || changed > built) {
   process.stdout.write('trainyard: building (sources changed since the last build)...\n');

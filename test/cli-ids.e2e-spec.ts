@@ -112,4 +112,29 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     const plain = await cli(['submit', '--bogus']);
     expect(plain.stderr).not.toContain('put the command after');
   });
+
+  it('sched cleanup --status / --older-than removes only the finished jobs they name (retention)', async () => {
+    const ended = async (argv: string[], status: string) => {
+      const id = (await json(['submit', '--', ...argv])).queue_id as string;
+      await waitFor(async () => (await json(['job', 'status', id])).status === status, `${id} ${status}`);
+      return id;
+    };
+    // What earlier tests left, out of the way.
+    await json(['sched', 'cleanup']);
+    const ok = await ended(['true'], 'done');
+    const bad = await ended(['false'], 'failed');
+    expect((await json(['sched', 'cleanup', '--status', 'failed'])).deleted).toEqual([bad]);
+    // Nothing ended an hour ago; once a second has passed, the job that ended before it goes.
+    expect((await json(['sched', 'cleanup', '--older-than', '1h'])).deleted).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(
+      (await json(['sched', 'cleanup', '--older-than', '1s', '--status', 'done,aborted'])).deleted,
+    ).toEqual([ok]);
+    // Wrong input is refused, naming what is wrong; nothing is removed.
+    const queued = await cli(['sched', 'cleanup', '--status', 'queued']);
+    expect(queued.code).toBe(2);
+    expect(queued.stderr).toContain('status must be a comma-separated list of done, failed, aborted');
+    expect((await cli(['sched', 'cleanup', '--older-than', 'soon'])).code).toBe(2);
+    expect((await cli(['sched', 'cleanup', ok, '--status', 'done'])).stderr).toContain('not both');
+  });
 });

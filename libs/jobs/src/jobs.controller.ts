@@ -10,6 +10,7 @@ import { isActive, JobStatus } from './job-lifecycle';
 import { JobDto, JobPageDto, TrainerStatusReplyDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
+  CleanupJobsQueryDto,
   DeletedJobsDto,
   DependentDto,
   GcResultDto,
@@ -88,14 +89,20 @@ export class JobsController {
   }
 
   /**
-   * Removes every finished job (done, failed, aborted) and its log, except those queued jobs still
-   * depend on (listed in `kept`; a later cleanup removes them once their dependents have started).
+   * Removes every finished job (done, failed, aborted) and its log — or those that ended before
+   * `ended_before` and/or have one of `status` — except those queued jobs still depend on (listed in
+   * `kept`; a later cleanup removes them once their dependents have started).
    */
   @Post('cleanup')
   @HttpCode(200)
-  @ApiErrors(401, 403)
-  async cleanupJobs(): Promise<DeletedJobsDto> {
-    return this.commandBus.execute(new DeleteJobsCommand(null));
+  @ApiErrors(400, 401, 403)
+  async cleanupJobs(@Query() query: CleanupJobsQueryDto): Promise<DeletedJobsDto> {
+    return this.commandBus.execute(
+      new DeleteJobsCommand(null, {
+        endedBefore: query.ended_before && new Date(query.ended_before).toISOString(),
+        statuses: query.status?.split(','),
+      }),
+    );
   }
 
   /** Removes log files older than 7 days that belong to no job. */

@@ -12,7 +12,7 @@ import {
 import { PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { ApiProperty } from '@nestjs/swagger';
 import { DEPENDENCY_CONDITIONS, DependencyCondition } from './dependencies';
-import { JOB_STATUSES, JobStatus } from './job-lifecycle';
+import { JOB_STATUSES, JobStatus, TERMINAL_STATUSES } from './job-lifecycle';
 
 export class QueueIdParamDto {
   /** A queue id, `q_<ms>_<8 hex>`. */
@@ -148,6 +148,35 @@ export class JobControlResponseDto {
   kill_at?: string;
   /** The trainer's answer (trainer actions). */
   trainer_response?: unknown;
+}
+
+/** Which finished jobs `POST /api/jobs/cleanup` removes; without a filter, every finished job. */
+export class CleanupJobsQueryDto {
+  /** Only jobs that ended before this instant (ISO 8601; a date alone is midnight UTC): retention. */
+  @IsOptional()
+  @IsInstant()
+  ended_before?: string;
+
+  /** Only these finished statuses: comma-separated (`failed,aborted`) or the parameter repeated. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) || typeof value === 'string'
+      ? String(value)
+          .split(',')
+          .map((s) => s.trim())
+          .join(',')
+      : value,
+  )
+  @IsString()
+  @Matches(new RegExp(`^(${TERMINAL_STATUSES.join('|')})(,(${TERMINAL_STATUSES.join('|')}))*$`), {
+    message: ({ value }: ValidationArguments) =>
+      `status must be a comma-separated list of ${TERMINAL_STATUSES.join(', ')} (finished jobs only); got ${JSON.stringify(
+        String(value)
+          .split(',')
+          .find((s) => !(TERMINAL_STATUSES as readonly string[]).includes(s)) ?? value,
+      )}`,
+  })
+  status?: string;
 }
 
 export class DeletedJobsDto {

@@ -17,7 +17,7 @@ import {
   type ListJobsData,
   type SchedulerStatusDto,
 } from '@trainyard/sdk';
-import { parseInteger } from '../args';
+import { parseDuration, parseInteger } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
@@ -290,15 +290,35 @@ export function registerSched(program: Command, run: CommandRunner): void {
 
   sched
     .command('cleanup')
-    .description('remove finished job records and their logs (all of them, or one by id)')
+    .description(
+      'remove finished job records and their logs: all of them, those --older-than a duration ' +
+        'and/or of a --status, or one by id',
+    )
     .argument('[id]', 'only this finished job')
+    .option('--older-than <duration>', 'only jobs that ended longer ago than this (e.g. 7d, 12h, 90m)')
+    .option('--status <list>', 'only jobs that ended so: done, failed, aborted (comma-separated)')
     .action(
-      run(async (ctx, id: string | undefined) => {
+      run(async (ctx, id: string | undefined, options: { olderThan?: string; status?: string }) => {
+        const filtered = options.olderThan !== undefined || options.status !== undefined;
+        if (id !== undefined && filtered)
+          throw new CliError('give a job id or --older-than/--status, not both', EXIT.invalid);
+        const olderThan =
+          options.olderThan === undefined ? null : parseDuration(options.olderThan, '--older-than');
+        if (options.olderThan !== undefined && olderThan === null)
+          throw new CliError('--older-than takes a duration like 7d, 12h or 90m', EXIT.invalid);
         // `!== undefined`: an empty id (a script's unset variable) is refused, not "all of them".
         const { data } =
           id !== undefined
             ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
-            : await cleanupJobs({ client: ctx.client });
+            : await cleanupJobs({
+                client: ctx.client,
+                query: {
+                  ...(olderThan !== null
+                    ? { ended_before: new Date(Date.now() - olderThan * 1000).toISOString() }
+                    : {}),
+                  ...(options.status !== undefined ? { status: options.status } : {}),
+                },
+              });
         ctx.output(data, () => {
           const removed =
             id !== undefined && data.deleted.length === 1

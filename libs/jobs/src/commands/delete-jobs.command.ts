@@ -6,12 +6,23 @@ export interface DeletedJobs {
   kept: string[];
 }
 
+/** Which finished jobs a cleanup removes (each absent: no narrowing). */
+export interface CleanupFilter {
+  /** Only jobs that ended before this instant (ISO 8601, UTC `Z`, as ended_at is stored). */
+  endedBefore?: string;
+  /** Only these terminal statuses. */
+  statuses?: readonly string[];
+}
+
 /**
  * Removes terminal job records and their log files: one id (409 while queued jobs depend on it), or
- * every terminal job when null (keeping those queued jobs depend on).
+ * every terminal job `filter` admits when null (keeping those queued jobs depend on).
  */
 export class DeleteJobsCommand extends Command<DeletedJobs> {
-  constructor(readonly queueId: string | null) {
+  constructor(
+    readonly queueId: string | null,
+    readonly filter: CleanupFilter = {},
+  ) {
     super();
   }
 }

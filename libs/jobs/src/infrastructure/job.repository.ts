@@ -22,6 +22,7 @@ import {
   UNFINISHED_STATUSES,
 } from '../job-lifecycle';
 import { JobEntity } from './job.entity';
+import type { CleanupFilter } from '../commands/delete-jobs.command';
 
 function toJob({ seq: _seq, ...row }: JobEntity): Job {
   return {
@@ -236,6 +237,21 @@ function filterSql(filter: JobListFilter): { sql: string; params: unknown[] } {
     );
   }
   return { sql: conditions.join(''), params };
+}
+
+/** A cleanup filter's conditions (` AND …`) and their parameters. */
+function cleanupConditions({ endedBefore, statuses }: CleanupFilter): { sql: string; params: string[] } {
+  let sql = '';
+  const params: string[] = [];
+  if (endedBefore !== undefined) {
+    sql += ' AND ended_at < ?';
+    params.push(endedBefore);
+  }
+  if (statuses?.length) {
+    sql += ` AND status IN (${statuses.map(() => '?').join(', ')})`;
+    params.push(...statuses);
+  }
+  return { sql, params };
 }
 
 /** The terminal statuses as an SQL list. */
@@ -641,18 +657,21 @@ export class JobRepository {
    * Up to `limit` finished jobs that cleanup may remove: not those a queued job still depends on
    * (a met dependency stays met only while its job's record is there to say so).
    */
-  async removableFinishedIds(limit: number, tx: Tx): Promise<string[]> {
+  async removableFinishedIds(limit: number, tx: Tx, filter: CleanupFilter = {}): Promise<string[]> {
+    const { sql, params } = cleanupConditions(filter);
     const rows: Array<{ id: string }> = await tx.query(
-      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL}) AND id NOT IN (${WAITED_ON_BY_QUEUED}) LIMIT ?`,
-      [limit],
+      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL})${sql} AND id NOT IN (${WAITED_ON_BY_QUEUED}) LIMIT ?`,
+      [...params, limit],
     );
     return rows.map((r) => r.id);
   }
 
-  /** Finished jobs that queued jobs still depend on (what cleanup keeps), in submit order. */
-  async finishedWaitedOn(tx: Tx): Promise<string[]> {
+  /** Finished jobs (of those `filter` admits) that queued jobs still depend on (what cleanup keeps), in submit order. */
+  async finishedWaitedOn(tx: Tx, filter: CleanupFilter = {}): Promise<string[]> {
+    const { sql, params } = cleanupConditions(filter);
     const rows: Array<{ id: string }> = await tx.query(
-      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL}) AND id IN (${WAITED_ON_BY_QUEUED}) ORDER BY seq`,
+      `SELECT id FROM jobs WHERE status IN (${FINISHED_SQL})${sql} AND id IN (${WAITED_ON_BY_QUEUED}) ORDER BY seq`,
+      params,
     );
     return rows.map((r) => r.id);
   }

@@ -1620,8 +1620,9 @@ export const listJobs = <ThrowOnError extends boolean = true>(options?: Options<
 });
 
 /**
- * Removes every finished job (done, failed, aborted) and its log, except those queued jobs still
- * depend on (listed in `kept`; a later cleanup removes them once their dependents have started).
+ * Removes every finished job (done, failed, aborted) and its log — or those that ended before
+ * `ended_before` and/or have one of `status` — except those queued jobs still depend on (listed in
+ * `kept`; a later cleanup removes them once their dependents have started).
  */
 export const cleanupJobs = <ThrowOnError extends boolean = true>(options?: Options<CleanupJobsData, ThrowOnError>) => (options?.client ?? client).post<CleanupJobsResponses, CleanupJobsErrors, ThrowOnError>({
     security: [

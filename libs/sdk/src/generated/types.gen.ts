@@ -6575,11 +6575,24 @@ export type ListJobsResponse = ListJobsResponses[keyof ListJobsResponses];
 export type CleanupJobsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Only jobs that ended before this instant (ISO 8601; a date alone is midnight UTC): retention.
+         */
+        ended_before?: string;
+        /**
+         * Only these finished statuses: comma-separated (`failed,aborted`) or the parameter repeated.
+         */
+        status?: string;
+    };
     url: '/api/jobs/cleanup';
 };
 
 export type CleanupJobsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
     /**
      * Missing or invalid credentials
      */
