@@ -114,6 +114,27 @@ describe('a removed job takes the credentials in its environment along (e2e, in-
         WANDB_API_KEY: '[redacted]',
         HF_TOKEN: '[redacted]',
       });
+      // A job cancelled before it ran (alone, or an array's) is removed as well: the same (a trial).
+      await call('POST', '/api/queue/scheduler', { enabled: false });
+      const waiting = (
+        await call('POST', '/api/queue', {
+          job_type: 'command',
+          job_params: { argv: ['true'] },
+          env: { WANDB_API_KEY: secret },
+        })
+      ).body.queue_id as string;
+      const array = (
+        await call('POST', '/api/queue', {
+          job_type: 'command',
+          job_params: { argv: ['true'] },
+          env: { WANDB_API_KEY: secret },
+          array: { count: 2 },
+        })
+      ).body;
+      expect((await call('DELETE', `/api/queue/${waiting}`)).status).toBe(200);
+      expect((await call('POST', `/api/arrays/${array.array_id}/cancel`)).status).toBe(200);
+      const journal = JSON.stringify((await call('GET', '/api/journal?limit=1000')).body.items);
+      expect(journal).not.toContain(secret);
       // Nor are they left in the file's freed space once the WAL is checkpointed into it.
       const db = new Database(server.config.paths.database);
       try {

@@ -23,3 +23,4 @@ export * from './start-on-submit';
 export * from './job-type-names';
 export * from './pending-reasons';
 export * from './kill-deadlines';
+export * from './job-removal';

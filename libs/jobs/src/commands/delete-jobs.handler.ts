@@ -3,12 +3,13 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DomainError, isStorageRefusal, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
-import { Journal, journalEntryTypeOf } from '@trainyard/journal';
+import { Journal } from '@trainyard/journal';
 import { JobRepository } from '../infrastructure/job.repository';
 import { isTerminal } from '../job-lifecycle';
-import { JobQueuedEvent, JobsDeletedEvent } from '../job.events';
+import { JobsDeletedEvent } from '../job.events';
+import { removeJobRows } from '../job-removal';
 import { JobFiles } from '../job-files';
-import { DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
+import { type CleanupFilter, DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
 
 /**
  * Cleanup removes finished jobs this many at a time: one transaction, one `job.deleted` journal entry
@@ -16,16 +17,6 @@ import { DeletedJobs, DeleteJobsCommand } from './delete-jobs.command';
  * chunk, then the event loop runs other work before the next chunk.
  */
 export const CLEANUP_CHUNK_SIZE = 500;
-
-const QUEUED = journalEntryTypeOf(JobQueuedEvent);
-/** What a deleted job's `job.queued` entry keeps of each environment value. */
-export const REDACTED = '[redacted]';
-
-/** A `job.queued` payload with its environment's values replaced (the names stay, for the record). */
-function withoutEnvValues(payload: Record<string, unknown>): Record<string, unknown> {
-  const env = (payload.env ?? {}) as Record<string, string>;
-  return { ...payload, env: Object.fromEntries(Object.keys(env).map((k) => [k, REDACTED])) };
-}
 
 @CommandHandler(DeleteJobsCommand)
 export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, DeletedJobs> {
@@ -39,17 +30,17 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
     this.files = new JobFiles(config.paths);
   }
 
-  async execute({ queueId }: DeleteJobsCommand): Promise<DeletedJobs> {
+  async execute({ queueId, filter }: DeleteJobsCommand): Promise<DeletedJobs> {
     if (queueId) return { deleted: await this.deleteOne(queueId), kept: [] };
     const deleted: string[] = [];
     for (;;) {
-      const chunk = await this.deleteChunk();
+      const chunk = await this.deleteChunk(filter);
       deleted.push(...chunk);
       if (chunk.length < CLEANUP_CHUNK_SIZE) break;
       await yieldToEventLoop();
     }
     const kept = await this.journal.record(async (tx) => ({
-      result: await this.jobs.finishedWaitedOn(tx),
+      result: await this.jobs.finishedWaitedOn(tx, filter),
       events: [],
     }));
     return { deleted, kept };
@@ -77,7 +68,7 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
             'delete it once they have started, or cancel them first',
         );
       }
-      await this.jobs.deleteMany(tx, [queueId]);
+      await removeJobRows(tx, this.jobs, this.journal, [queueId]);
       return [queueId];
     });
     await this.removeFiles(deleted);
@@ -85,10 +76,10 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
   }
 
   /** Up to CLEANUP_CHUNK_SIZE finished jobs, in one transaction; their files after the commit. */
-  private async deleteChunk(): Promise<string[]> {
+  private async deleteChunk(filter: CleanupFilter): Promise<string[]> {
     const ids = await this.recordFreeingLogs(async (tx) => {
-      const found = await this.jobs.removableFinishedIds(CLEANUP_CHUNK_SIZE, tx);
-      await this.jobs.deleteMany(tx, found);
+      const found = await this.jobs.removableFinishedIds(CLEANUP_CHUNK_SIZE, tx, filter);
+      await removeJobRows(tx, this.jobs, this.journal, found);
       return found;
     });
     await this.removeFiles(ids);
@@ -106,8 +97,6 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
     const attempt = () =>
       this.journal.record(async (tx) => {
         picked = await remove(tx);
-        // Its environment may hold credentials: they go with the job, from its journal entry too.
-        await this.journal.redact(tx, QUEUED, picked, withoutEnvValues);
         return { result: picked, events: picked.length ? [new JobsDeletedEvent(picked)] : [] };
       });
     try {

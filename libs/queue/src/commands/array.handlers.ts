@@ -38,7 +38,13 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
     const result = await this.journal.record(async (tx) => {
       const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
       const queued = all.filter((j) => j.status === 'queued');
-      const { removed, aborted, events } = await cancelQueued(tx, this.jobs, this.hooks, queued);
+      const { removed, aborted, events } = await cancelQueued(
+        tx,
+        this.jobs,
+        this.journal,
+        this.hooks,
+        queued,
+      );
       const aborting = all.filter((j) => isActive(j.status)).map((j) => j.id);
       return { result: { removed, aborted, aborting }, events };
     });

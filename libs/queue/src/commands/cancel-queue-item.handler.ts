@@ -24,7 +24,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
       if (job.status === 'queued') {
-        const { removed, events } = await cancelQueued(tx, this.jobs, this.hooks, [job]);
+        const { removed, events } = await cancelQueued(tx, this.jobs, this.journal, this.hooks, [job]);
         return { result: removed.length ? ('removed' as const) : ('aborted' as const), events };
       }
       if (isActive(job.status)) return { result: 'aborting' as const, events: [] };

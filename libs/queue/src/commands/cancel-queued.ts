@@ -1,5 +1,13 @@
 import type { IEvent } from '@nestjs/cqrs';
-import { Job, JobCancelledEvent, JobFinishedEvent, JobHooks, JobRepository } from '@trainyard/jobs';
+import type { Journal } from '@trainyard/journal';
+import {
+  Job,
+  JobCancelledEvent,
+  JobFinishedEvent,
+  JobHooks,
+  JobRepository,
+  removeJobRows,
+} from '@trainyard/jobs';
 
 /** The journal's transaction, as the job repository takes it. */
 type Tx = Parameters<JobRepository['moveTo']>[0];
@@ -16,13 +24,15 @@ export interface QueuedCancel {
 /**
  * Cancels queued jobs in the caller's transaction (DELETE /api/queue/{id}, an array's cancel): a job
  * that never ran is removed; one queued for another attempt after running ends `aborted`
- * (user_abort) — it has a log, a run and a history, which a cancel must not erase. Each one's run
+ * (user_abort) — it has a log, a run and a history, which a cancel must not erase. A removed one's
+ * environment is redacted from its journal entry (removeJobRows). Each one's run
  * ends with it. Their control directories and secret files are the caller's to remove after the
  * commit (JobFiles.removeSpent of `aborted`).
  */
 export async function cancelQueued(
   tx: Tx,
   jobs: JobRepository,
+  journal: Journal,
   hooks: JobHooks,
   queued: readonly Job[],
 ): Promise<QueuedCancel> {
@@ -47,7 +57,7 @@ export async function cancelQueued(
       events.push(new JobFinishedEvent({ queue_id: job.id, status: 'aborted', ...changes }));
     }
   }
-  for (let i = 0; i < removed.length; i += 500) await jobs.deleteMany(tx, removed.slice(i, i + 500));
+  await removeJobRows(tx, jobs, journal, removed);
   const ends = [...removed, ...aborted].map((id) => ({
     queue_id: id,
     status: 'aborted' as const,
