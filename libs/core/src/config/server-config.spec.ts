@@ -162,6 +162,14 @@ describe(loadServerConfig.name, () => {
     [['--fake-gpus', '-1'], /--fake-gpus must be/],
     [['--bogus'], /unknown option --bogus/],
     [['--port'], /needs a value/],
+    [
+      ['--kill-grace', '--port', '18705'],
+      /^option --kill-grace needs a value \(the next word is the option --port\)$/,
+    ],
+    [
+      ['--port', '--fake-gpus', '4'],
+      /^option --port needs a value \(the next word is the option --fake-gpus\)$/,
+    ],
     [['-H', '0.0.0.0'], /refusing to bind 0.0.0.0/],
   ])('rejects %j with a message naming the setting', (argv, message) => {
     expect(() => load(argv)).toThrow(ConfigError);

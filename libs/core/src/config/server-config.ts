@@ -72,9 +72,16 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
     let value: string | true = true;
     if (spec.takesValue) {
+      const next = argv[i + 1];
+      // The next word is another option: this one's value is missing (`--kill-grace --port 8765`
+      // said "unknown option 8765", naming neither).
+      const nextIsOption = next !== undefined && FLAGS[next.split('=')[0]] !== undefined;
       if (eq > 0) value = raw.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i];
-      else throw new ConfigError(`option ${name} needs a value`);
+      else if (next !== undefined && !nextIsOption) value = argv[++i];
+      else
+        throw new ConfigError(
+          `option ${name} needs a value${nextIsOption ? ` (the next word is the option ${next.split('=')[0]})` : ''}`,
+        );
     } else if (eq > 0) {
       throw new ConfigError(`option ${name} takes no value`);
     }
