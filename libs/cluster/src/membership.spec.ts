@@ -65,4 +65,18 @@ describe('MemberTable.ageOf', () => {
       expect(t.ageOf('master', sentAt)).toBe(6_000);
     },
   );
+
+  it("a heartbeat delayed on its way (a busy sender) does not age the sender's orders", () => {
+    let nats = 1_000_000;
+    const t = new MemberTable(STALE_MS, 'self', () => nats);
+    for (let i = 0; i < 3; i++, nats += 1000) {
+      t.heartbeat(record('self', nats), nats);
+      t.heartbeat(record('master', nats), nats);
+    }
+    // This node's own next heartbeat was built 1.5 s before NATS stored it (its event loop was busy).
+    t.heartbeat(record('self', nats - 1500), nats);
+    const sentAt = nats;
+    nats += 4000;
+    expect(t.ageOf('master', sentAt)).toBe(4000); // not 5,500: the smaller reading is not taken
+  });
 });

@@ -27,6 +27,9 @@ export interface Member extends MemberRecord {
   last_seen_at: string;
 }
 
+/** How many of a member's last heartbeats its clock offset is read from (one a second). */
+const OFFSET_SAMPLES = 10;
+
 /**
  * The member table as this node sees it, fed by the KV watch. A member that goes silent stays listed
  * with `reachable: false` (flag, not delete) until this process restarts and the bucket's max_age has
@@ -35,15 +38,23 @@ export interface Member extends MemberRecord {
 export class MemberTable {
   private readonly members = new Map<string, { record: MemberRecord; seenAt: number }>();
   /**
-   * Each member's clock minus NATS' (ms), from its latest heartbeat: the heartbeat says when it was
-   * sent by that member's clock, and NATS says when it stored it (publish latency, ~1 ms, is the
-   * error). This node's own ({@link selfId}) is 0 until its first heartbeat comes back.
+   * Each member's clock minus NATS' (ms), from its last heartbeats: a heartbeat says when it was sent
+   * by that member's clock, and NATS says when it stored it. The delay in between (publish latency,
+   * ~1 ms; more when the sender's event loop was busy) only makes a reading smaller, so the offset
+   * is the largest of the last OFFSET_SAMPLES. This node's own ({@link selfId}) is 0 until its first
+   * heartbeat comes back.
    */
-  private readonly clockOffsets = new Map<string, { offset: number; storedAt: number }>();
+  private readonly clockOffsets = new Map<string, { samples: number[]; storedAt: number }>();
+
+  /** A member's clock offset (see {@link clockOffsets}); null before its first heartbeat. */
+  private offsetOf(nodeId: string | null): number | null {
+    const measured = nodeId === null ? undefined : this.clockOffsets.get(nodeId);
+    return measured ? Math.max(...measured.samples) : null;
+  }
 
   /** This node's clock minus NATS' (ms); see {@link clockOffsets}. */
   private get clockOffset(): number {
-    return (this.selfId !== null && this.clockOffsets.get(this.selfId)?.offset) || 0;
+    return this.offsetOf(this.selfId) ?? 0;
   }
 
   constructor(
@@ -65,7 +76,10 @@ export class MemberTable {
     const sentAt = Date.parse(record.heartbeat_at);
     const measured = this.clockOffsets.get(record.node_id);
     if (Number.isFinite(sentAt) && (!measured || measured.storedAt <= storedAt))
-      this.clockOffsets.set(record.node_id, { offset: sentAt - storedAt, storedAt });
+      this.clockOffsets.set(record.node_id, {
+        samples: [...(measured?.samples ?? []), sentAt - storedAt].slice(-OFFSET_SAMPLES),
+        storedAt,
+      });
     const storedAtHere = storedAt + this.clockOffset;
     const seenAt = now - storedAtHere > this.staleAfterMs ? storedAtHere : now;
     const known = this.members.get(record.node_id);
@@ -79,9 +93,9 @@ export class MemberTable {
    * sent. Null when no heartbeat of `nodeId` has been seen.
    */
   ageOf(nodeId: string, sentAt: number): number | null {
-    const theirs = this.clockOffsets.get(nodeId);
-    if (!theirs) return null;
-    return this.now() - this.clockOffset - (sentAt - theirs.offset);
+    const theirs = this.offsetOf(nodeId);
+    if (theirs === null) return null;
+    return this.now() - this.clockOffset - (sentAt - theirs);
   }
 
   /** Every member ever seen, sorted by hostname then node id. */
