@@ -192,7 +192,9 @@ describe('job launch (e2e, built dist, real processes)', () => {
     await api.call('POST', '/api/queue/scheduler', { enabled: true });
     const job = await api.waitStatus(body.queue_id, ['failed']);
     expect(job).toMatchObject({ termination_reason: 'launch_failed', exit_code: null });
-    expect(job.error).toMatch(/^launch failed: EEXIST: file already exists, mkdir '.*'$/);
+    expect(job.error).toMatch(
+      /^launch failed: could not create \/.*\/control\/q_\w+: a file is in the way \(EEXIST\)$/,
+    );
     await expectServerUp();
   });
 

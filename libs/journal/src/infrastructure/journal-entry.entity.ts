@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * AUTOINCREMENT keeps seq strictly increasing and never reused, across restarts too. Entries are
@@ -6,6 +6,8 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
  * 1796020900000, which TypeORM's decorators cannot declare).
  */
 @Entity('journal')
+// Made by the migration (an expression index); `synchronize: false`: TypeORM neither makes nor drops it.
+@Index('idx_journal_queue_id', { synchronize: false })
 export class JournalEntryEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   seq!: number;
