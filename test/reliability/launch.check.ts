@@ -70,7 +70,8 @@ export async function launchCheck(_profile: Profile, scope: Scope): Promise<Chec
       name: 'argv[0] missing',
       body: command(['/nonexistent/bin']),
       status: 'failed',
-      error: 'command not found: /nonexistent/bin',
+      // A path to no file: as a shell says it (a bare name not on PATH is "command not found").
+      error: 'cannot run /nonexistent/bin: No such file or directory',
     },
     {
       name: 'argv[0] not executable',
