@@ -55,29 +55,39 @@ function IsInstant(): PropertyDecorator {
 }
 
 /**
+ * A list of job statuses from `allowed`: comma-separated (spaces around a comma ignored) or the
+ * parameter repeated; the message names the first value not allowed.
+ */
+function IsStatusList(allowed: readonly string[], note = ''): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      Array.isArray(value) || typeof value === 'string'
+        ? String(value)
+            .split(',')
+            .map((s) => s.trim())
+            .join(',')
+        : value,
+    ),
+    IsString(),
+    Matches(new RegExp(`^(${allowed.join('|')})(,(${allowed.join('|')}))*$`), {
+      message: ({ value }: ValidationArguments) =>
+        `status must be a comma-separated list of ${allowed.join(', ')}${note}; got ${JSON.stringify(
+          String(value)
+            .split(',')
+            .find((s) => !allowed.includes(s)) ?? value,
+        )}`,
+    }),
+  );
+}
+
+/**
  * Default page size 100. Without `sort`, unfinished jobs come first, then finished ones, each newest
  * first. Every filter narrows the list and `total`.
  */
 export class ListJobsQueryDto extends PageQueryDto {
   /** Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the parameter repeated. */
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    Array.isArray(value) || typeof value === 'string'
-      ? String(value)
-          .split(',')
-          .map((s) => s.trim())
-          .join(',')
-      : value,
-  )
-  @IsString()
-  @Matches(new RegExp(`^(${JOB_STATUSES.join('|')})(,(${JOB_STATUSES.join('|')}))*$`), {
-    message: ({ value }: ValidationArguments) =>
-      `status must be a comma-separated list of ${JOB_STATUSES.join(', ')}; got ${JSON.stringify(
-        String(value)
-          .split(',')
-          .find((s) => !(JOB_STATUSES as readonly string[]).includes(s)) ?? value,
-      )}`,
-  })
+  @IsStatusList(JOB_STATUSES)
   status?: string;
 
   /** Only this job type. */
@@ -159,23 +169,7 @@ export class CleanupJobsQueryDto {
 
   /** Only these finished statuses: comma-separated (`failed,aborted`) or the parameter repeated. */
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    Array.isArray(value) || typeof value === 'string'
-      ? String(value)
-          .split(',')
-          .map((s) => s.trim())
-          .join(',')
-      : value,
-  )
-  @IsString()
-  @Matches(new RegExp(`^(${TERMINAL_STATUSES.join('|')})(,(${TERMINAL_STATUSES.join('|')}))*$`), {
-    message: ({ value }: ValidationArguments) =>
-      `status must be a comma-separated list of ${TERMINAL_STATUSES.join(', ')} (finished jobs only); got ${JSON.stringify(
-        String(value)
-          .split(',')
-          .find((s) => !(TERMINAL_STATUSES as readonly string[]).includes(s)) ?? value,
-      )}`,
-  })
+  @IsStatusList(TERMINAL_STATUSES, ' (finished jobs only)')
   status?: string;
 }
 
