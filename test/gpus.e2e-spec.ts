@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
+import { runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 
 const REPLAY = join(__dirname, 'fixtures', 'nvidia-smi', 'replay.sh');
@@ -440,6 +441,18 @@ describe('GPUs (e2e)', () => {
           [11328, '/root/tools/memhog', 1542],
           [11345, './gpu_burn', 15690],
         ]);
+
+        // Nothing of Trainyard's runs there, so the scheduler may place a job on it (README "GPUs"),
+        // but the CLI does not call a GPU at 100 % with three programs on it idle.
+        const cli = await runCli(['gpu', 'status'], {
+          PATH: process.env.PATH ?? '',
+          TRAINYARD_SERVER_URL: server.baseUrl,
+          TRAINYARD_SERVER_TOKEN: server.token,
+        });
+        expect(cli.code).toBe(0);
+        const row = cli.stdout.split('\n').find((line) => /^\s*0\s/.test(line));
+        expect(row).toMatch(/used outside Trainyard \(3 processes\)\s+-\s+100%/);
+        expect(row).not.toMatch(/\bidle\b/);
 
         const metrics = await request(server.baseUrl, 'GET', '/metrics', { token: server.token });
         expect(metrics.text).toContain('trainyard_gpu_utilization_percent{gpu="0"} 100');

@@ -16,21 +16,25 @@ import { requireYes, type CommandRunner } from './runner';
 const num = (value: number | null, unit = '') => (value === null ? '-' : `${Math.round(value)}${unit}`);
 
 /**
- * `idle`, `busy <job>`, `disabled`, `excluded`, or a combination (`disabled, busy q_…`). A GPU in MIG
- * mode is never placed whole: its state says how many of its MIG devices are held (`MIG 1/3 busy`).
+ * `idle`, `busy <job>`, `disabled`, `excluded`, `used outside Trainyard (N processes)`, or a
+ * combination (`disabled, busy q_…`). A GPU in MIG mode is never placed whole: its state says how many
+ * of its MIG devices are held (`MIG 1/3 busy`). Processes Trainyard did not start do not keep the
+ * scheduler off a GPU (`gpu disable` does), but a GPU they use is not called idle.
  */
-function gpuState(ctx: CliContext, gpu: GpuDto): Cell {
+export function gpuState(ctx: CliContext, gpu: GpuDto): Cell {
   const held = gpu.mig_devices.filter((d) => d.reserved_by !== null).length;
+  const outside = gpu.processes.filter((p) => p.job_id === null).length;
   const parts = [
     ...(gpu.excluded ? ['excluded'] : []),
     ...(gpu.disabled ? ['disabled'] : []),
     ...(gpu.mig_enabled ? [`MIG ${held}/${gpu.mig_devices.length} busy`] : []),
     ...(gpu.reserved_by ? [`busy ${gpu.reserved_by}`] : []),
+    ...(outside ? [`used outside Trainyard (${outside} process${outside === 1 ? '' : 'es'})`] : []),
   ];
   const text = parts.join(', ') || 'idle';
   const style = gpu.excluded
     ? ctx.colors.dim
-    : gpu.disabled
+    : gpu.disabled || (outside && !gpu.reserved_by)
       ? ctx.colors.yellow
       : gpu.reserved_by || held > 0
         ? ctx.colors.cyan

@@ -93,6 +93,22 @@ describe(GpuCardComponent.name, () => {
     expect(root.querySelector('.badge-ok')!.textContent!.trim()).toBe('Idle');
   });
 
+  it('does not call a GPU idle that processes outside Trainyard use', () => {
+    const root = render(
+      gpu({
+        utilization_gpu: 87,
+        processes: [
+          { pid: 11327, job_id: null, process_name: 'python', used_memory_mib: 2566 },
+          { pid: 11345, job_id: null, process_name: './gpu_burn', used_memory_mib: 15690 },
+        ] as GpuDto['processes'],
+      }),
+    );
+    expect(root.querySelector('.badge-ok')).toBeNull();
+    const badge = root.querySelector('.badge.outside')!;
+    expect(badge.textContent!.trim()).toBe('Used outside Trainyard · 2 processes');
+    expect(badge.getAttribute('title')).toContain('disable the GPU');
+  });
+
   it('shows the processes of a stopping job as stopping, striking through only an ended job’s', () => {
     const ENDED = 'q_1700000000000_0000ffff';
     const root = render(

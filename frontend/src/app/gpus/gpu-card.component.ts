@@ -90,12 +90,20 @@ import { sparklinePoints } from './sparkline';
           Reserved · {{ jobName(rid) }}
         </a>
       }
+      @if (outside(); as n) {
+        <span
+          class="badge badge-warn outside"
+          title="Processes Trainyard did not start use this GPU. The scheduler still places jobs here; disable the GPU to keep it for them."
+          >Used outside Trainyard · {{ n }} {{ n === 1 ? 'process' : 'processes' }}</span
+        >
+      }
       @if (
         !gpu().excluded &&
         !gpu().disabled &&
         gpu().min_priority === null &&
         !gpu().reserved_by &&
-        !gpu().mig_enabled
+        !gpu().mig_enabled &&
+        !outside()
       ) {
         <span class="badge badge-ok">Idle</span>
       }
@@ -511,6 +519,8 @@ export class GpuCardComponent {
       .join(', ');
     return `GPU ${g.index}${g.name ? ' ' + g.name : ''}${state ? ' (' + state + ')' : ''}`;
   });
+  /** Processes on the GPU that no Trainyard job started (someone's notebook, another scheduler's job). */
+  protected readonly outside = computed(() => this.gpu().processes.filter((p) => !p.job_id).length);
   protected readonly migFree = computed(() => this.gpu().mig_devices.filter((d) => !d.reserved_by).length);
   /** `NVIDIA H100 80GB HBM3` → `H100 80GB HBM3`: the vendor is the same on every card. */
   protected readonly shortName = computed(() => {
