@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Sqlite from 'better-sqlite3';
 import { DataSource, EntityManager } from 'typeorm';
 import { storageErrorOf } from './storage-errors';
+import { truncateWal } from './wal-checkpointer';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
@@ -60,6 +61,27 @@ export class Database {
     const run = this.tail.then(() => this.runTransaction(work));
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * After a change whose replaced page images must not stay readable in the `-wal` file (a redacted
+   * secret: `secure_delete` zeroes the database file's freed space, not the WAL's old frames): copies
+   * the WAL into the database file and truncates it, between transactions, never waiting for a lock —
+   * tried every 250 ms while a transaction is open or a reader holds an older snapshot, for up to 10 s.
+   * Resolves true once truncated; false when it gave up (logged: the next truncation clears it).
+   */
+  async truncateWal(retryMs = 250, attempts = 40): Promise<boolean> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryMs));
+      try {
+        if (truncateWal(this.connection)) return true;
+      } catch (err) {
+        this.logger.warn(`cannot truncate the WAL: ${(err as Error).message}`);
+        return false;
+      }
+    }
+    this.logger.warn(`the WAL could not be truncated within ${(retryMs * attempts) / 1000} s (always busy)`);
+    return false;
   }
 
   private async runTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@ import Sqlite from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKSTOP_AUTOCHECKPOINT_PAGES, WalCheckpointer } from './wal-checkpointer';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, truncateWal, WalCheckpointer } from './wal-checkpointer';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,5 +52,30 @@ describe(WalCheckpointer.name, () => {
     writer.pragma('wal_autocheckpoint = 0');
     await new WalCheckpointer().start(join(dir, 'missing.sqlite'), writer, 20);
     expect(writer.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
+  describe(truncateWal.name, () => {
+    it('empties the WAL once no transaction or older snapshot holds it, never waiting for a lock', () => {
+      writer.prepare('INSERT INTO t (v) VALUES (?)').run(Buffer.from('secret'));
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      const reader = new Sqlite(file);
+      try {
+        reader.exec('BEGIN');
+        reader.prepare('SELECT count(*) FROM t').get(); // holds its snapshot
+        writer.prepare('INSERT INTO t (v) VALUES (?)').run(Buffer.from('later'));
+        const started = Date.now();
+        expect(truncateWal(writer)).toBe(false);
+        expect(Date.now() - started).toBeLessThan(1000); // not the connection's 5 s busy timeout
+        reader.exec('COMMIT');
+        writer.exec('BEGIN');
+        expect(truncateWal(writer)).toBe(false); // its own transaction is open
+        writer.exec('COMMIT');
+        expect(truncateWal(writer)).toBe(true);
+        expect(statSync(`${file}-wal`).size).toBe(0);
+        expect(writer.pragma('busy_timeout', { simple: true })).toBe(5000); // put back
+      } finally {
+        reader.close();
+      }
+    });
   });
 });

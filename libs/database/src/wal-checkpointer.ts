@@ -114,6 +114,26 @@ export class WalCheckpointer {
   }
 }
 
+/**
+ * Copies the whole WAL into the database file and truncates the WAL to 0 bytes, on `db` (the writer's
+ * connection, between its transactions) without waiting for any lock: true once done; false while a
+ * transaction is open, a reader holds an older snapshot or another checkpoint runs (try again later).
+ * For a change whose replaced page images must not stay readable in the `-wal` file (a redaction).
+ */
+export function truncateWal(db: Pick<Sqlite.Database, 'inTransaction' | 'pragma'>): boolean {
+  if (db.inTransaction) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    return result?.busy === 0;
+  } catch {
+    return false; // SQLITE_BUSY: the checkpoint thread's own checkpoint is running
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
 function setAutocheckpoint(writer: Sqlite.Database, pages: number): void {
   try {
     writer.pragma(`wal_autocheckpoint = ${pages}`);

@@ -46,6 +46,8 @@ export class Journal {
     reject: (error: unknown) => void;
   }> = [];
   private flushScheduled = false;
+  /** A redaction was written since the last commit: the WAL is truncated after it (see redact). */
+  private redacted = false;
   /** The undo steps of the change whose work is running in each open transaction (see onRollback). */
   private readonly undos = new WeakMap<Tx, Array<() => void>>();
   private readonly logger = new Logger('Journal');
@@ -76,7 +78,9 @@ export class Journal {
    * Rewrites, inside `tx`, the stored payload of this node's `type` entries about these jobs
    * (`payload.queue_id`) with `redact` — for what an entry carried that must not outlive its job
    * (a deleted job's environment, which may hold credentials). The entries stay, so the journal
-   * still replays to the same rows (the job's removal follows them). Returns the entries changed.
+   * still replays to the same rows (the job's removal follows them). Once the change commits, the
+   * WAL is truncated, so the old payloads are left neither there nor (secure_delete) in the database
+   * file. Returns the entries changed.
    */
   async redact(
     tx: Tx,
@@ -90,6 +94,7 @@ export class Journal {
         `json_extract(payload, '$.queue_id') IN (${queueIds.map(() => '?').join(', ')})`,
       [type, this.nodeId, ...queueIds],
     );
+    if (rows.length) this.redacted = true;
     for (const row of rows)
       await tx.query('UPDATE journal SET payload = ? WHERE seq = ?', [
         JSON.stringify(redact(JSON.parse(row.payload) as Record<string, unknown>)),
@@ -147,6 +152,10 @@ export class Journal {
       this.runSafely(undos.flat(), 'an undo step');
       for (const { reject } of batch) reject(error); // nothing of the batch was committed
       return;
+    }
+    if (this.redacted) {
+      this.redacted = false;
+      void this.db.truncateWal();
     }
     this.runSafely(
       outcomes.flatMap((o) => (o.ok && o.recorded.afterCommit ? [o.recorded.afterCommit] : [])),
