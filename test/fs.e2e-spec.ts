@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Answer, rawRequest, request } from './support/http';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { makeTempHome } from './support/temp-home';
@@ -307,6 +307,14 @@ describe('files API (e2e, real server, real directories)', () => {
     expect((await copy('a.tar.gz', { target_name: 'b.yaml' })).body.path).toBe(join(dup, 'b (copy).yaml'));
     expect(readFileSync(join(dup, 'a.tar (copy 2).gz'), 'utf8')).toBe('archive');
     expect(readFileSync(join(dup, 'tree (copy)', 'deep', 'x'), 'utf8')).toBe('x');
+    // A name near the 255-byte limit: the copy's stem is shortened to fit (before: a 400 blaming dest_dir).
+    const long = `${'é'.repeat(125)}.txt`;
+    writeFileSync(join(dup, long), 'long');
+    const copied = await copy(long);
+    expect(copied.status).toBe(200);
+    expect(Buffer.byteLength(basename(copied.body.path))).toBeLessThanOrEqual(255);
+    expect(basename(copied.body.path)).toMatch(/^é+ \(copy\)\.txt$/);
+    expect(readFileSync(copied.body.path, 'utf8')).toBe('long');
     // Into another directory the name is kept when free.
     const other = await call(jailed, 'POST', '/api/fs/copy', {
       src: join(dup, 'a.tar.gz'),

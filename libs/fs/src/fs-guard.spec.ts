@@ -12,6 +12,17 @@ describe(copyName.name, () => {
   ])('%s, candidate %d → %s', (name, n, expected) => {
     expect(copyName(name, n)).toBe(expected);
   });
+
+  it('shortens the stem of a long name so that each candidate fits in 255 bytes, never splitting a character', () => {
+    // Before: `<250 × é> (copy).txt` was 513 bytes, and the copy failed blaming dest_dir.
+    const long = `${'é'.repeat(125)}.txt`; // 254 bytes
+    for (const n of [1, 2, 12]) {
+      const candidate = copyName(long, n);
+      expect(Buffer.byteLength(candidate)).toBeLessThanOrEqual(255);
+      expect(candidate).toMatch(new RegExp(`^é+ \\(copy${n === 1 ? '' : ` ${n}`}\\)\\.txt$`));
+    }
+    expect(copyName('a'.repeat(255), 1)).toBe(`${'a'.repeat(248)} (copy)`);
+  });
 });
 
 describe(parseAbsolutePath.name, () => {

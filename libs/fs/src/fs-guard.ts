@@ -50,16 +50,22 @@ export function depthOf(path: string): number {
   return path === '/' ? 1 : path.split('/').length;
 }
 
+/** The longest file name Linux file systems take, in bytes (NAME_MAX). */
+const NAME_MAX_BYTES = 255;
+
 /**
  * The `n`-th auto-rename candidate for `name`: n = 0 is the name itself, then `stem (copy).ext`,
  * `stem (copy 2).ext`, ... The extension is the last suffix (`a.tar.gz` → `a.tar (copy).gz`); a
- * dotfile (`.env`) or a directory-like name without a dot has none.
+ * dotfile (`.env`) or a directory-like name without a dot has none. A candidate that would pass
+ * NAME_MAX (255 bytes) has its stem shortened (whole characters) until it fits, as file managers do.
  */
 export function copyName(name: string, n: number): string {
   if (n === 0) return name;
   const ext = extname(name);
-  const stem = ext ? name.slice(0, -ext.length) : name;
-  return `${stem} (copy${n === 1 ? '' : ` ${n}`})${ext}`;
+  const suffix = ` (copy${n === 1 ? '' : ` ${n}`})${ext}`;
+  const stem = [...(ext ? name.slice(0, -ext.length) : name)];
+  while (stem.length > 1 && Buffer.byteLength(stem.join('') + suffix) > NAME_MAX_BYTES) stem.pop();
+  return stem.join('') + suffix;
 }
 
 /**
