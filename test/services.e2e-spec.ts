@@ -279,8 +279,10 @@ services:
     expect(loop.restarts).toBeGreaterThanOrEqual(2);
     const metrics = (await api.call('GET', '/metrics')).text;
     expect(metrics).toContain('trainyard_service_state{type="command",name="crashy",state="crash_loop"} 1');
+    // A counter (before: a gauge without the _total suffix, which rate() and increase() are not for).
+    expect(metrics).toContain('# TYPE trainyard_service_restarts_total counter');
     expect(
-      Number(/trainyard_service_restarts\{type="command",name="crashy"\} (\d+)/.exec(metrics)?.[1]),
+      Number(/trainyard_service_restarts_total\{type="command",name="crashy"\} (\d+)/.exec(metrics)?.[1]),
     ).toBeGreaterThanOrEqual(2);
     const wait = Date.parse(loop.next_attempt_at) - Date.now();
     expect(wait).toBeGreaterThan(1000); // ≥ 4 s backoff by now, minus polling

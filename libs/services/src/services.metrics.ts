@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { SERVICE_STATES, ServiceSupervisor, type ServiceStatus } from './service-supervisor';
 
@@ -35,14 +35,16 @@ export class ServicesMetrics {
           if (s.health) this.set(labels(s), s.health === 'healthy' ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'trainyard_service_restarts',
-      help: 'Times a service was started again after its instance ended, since the server started',
+    // A count that only grows (back to 0 when the service is re-enabled or changed, which rate() and
+    // increase() read as a counter reset), so a counter, as kube-state-metrics' container restarts.
+    new Counter({
+      name: 'trainyard_service_restarts_total',
+      help: 'Times a service was started again after its instance ended, since the server started (or the service was last enabled or changed)',
       labelNames: ['type', 'name'],
       registers,
       async collect() {
         this.reset();
-        for (const s of await supervisor.list()) this.set(labels(s), s.restarts);
+        for (const s of await supervisor.list()) this.inc(labels(s), s.restarts);
       },
     });
   }
