@@ -22,6 +22,7 @@ import { JobStatusCounts1796020600000 } from './1796020600000-job-status-counts'
 import { JobSortIndexes1796020700000 } from './1796020700000-job-sort-indexes';
 import { RunsListIndex1796020800000 } from './1796020800000-runs-list-index';
 import { JournalQueueIdIndex1796020900000 } from './1796020900000-journal-queue-id-index';
+import { GpuPolicyUuid1796021000000 } from './1796021000000-gpu-policy-uuid';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   JobSortIndexes1796020700000,
   RunsListIndex1796020800000,
   JournalQueueIdIndex1796020900000,
+  GpuPolicyUuid1796021000000,
 ];

@@ -24,9 +24,10 @@ describe('migration GpuPolicyNullableGate (real SQLite file)', () => {
     await current.initialize();
     await current.runMigrations();
     expect(await current.query('SELECT * FROM gpu_policy ORDER BY gpu_index')).toEqual([
-      { gpu_index: 0, disabled: 1, min_priority: null, updated_at: 't0' },
-      { gpu_index: 1, disabled: 0, min_priority: 10, updated_at: 't1' },
-      { gpu_index: 2, disabled: 0, min_priority: -4, updated_at: 't2' },
+      // gpu_uuid (a later migration): NULL for rows stored before it, which apply by index as they did.
+      { gpu_index: 0, gpu_uuid: null, disabled: 1, min_priority: null, updated_at: 't0' },
+      { gpu_index: 1, gpu_uuid: null, disabled: 0, min_priority: 10, updated_at: 't1' },
+      { gpu_index: 2, gpu_uuid: null, disabled: 0, min_priority: -4, updated_at: 't2' },
     ]);
     await current.destroy();
   });

@@ -1,13 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
 import { runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 
 const REPLAY = join(__dirname, 'fixtures', 'nvidia-smi', 'replay.sh');
+/** Fake GPU 1's card: a policy set on it names it. */
+const FAKE_UUID_1 = 'GPU-fake-0000-0000-0000-000000000001';
 
 type Running = ChildProcess & { pid: number };
 
@@ -125,10 +128,22 @@ describe('GPUs (e2e)', () => {
         min_priority: -5,
       });
       const journal = await request(base, 'GET', '/api/journal?limit=1000', { token });
-      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v2');
+      const changes = journal.body.items.filter((e: any) => e.type === 'gpu.policy_changed.v3');
       expect(changes.map((e: any) => e.payload)).toEqual([
-        { gpu_index: 1, disabled: false, min_priority: -5, updated_at: expect.any(String) },
-        { gpu_index: 1, disabled: true, min_priority: -5, updated_at: expect.any(String) },
+        {
+          gpu_index: 1,
+          gpu_uuid: FAKE_UUID_1,
+          disabled: false,
+          min_priority: -5,
+          updated_at: expect.any(String),
+        },
+        {
+          gpu_index: 1,
+          gpu_uuid: FAKE_UUID_1,
+          disabled: true,
+          min_priority: -5,
+          updated_at: expect.any(String),
+        },
       ]);
     });
 
@@ -324,8 +339,14 @@ describe('GPUs (e2e)', () => {
       });
       expect(journal.body.items).toContainEqual(
         expect.objectContaining({
-          type: 'gpu.policy_changed.v2',
-          payload: { gpu_index: 0, disabled: true, min_priority: null, updated_at: expect.any(String) },
+          type: 'gpu.policy_changed.v3',
+          payload: {
+            gpu_index: 0,
+            gpu_uuid: 'GPU-fake-0000-0000-0000-000000000000',
+            disabled: true,
+            min_priority: null,
+            updated_at: expect.any(String),
+          },
         }),
       );
     } finally {
@@ -363,11 +384,49 @@ describe('GPUs (e2e)', () => {
     });
 
     /** The provider's child inherits this process's environment; the config only names the binary. */
-    const replaying = (gpu: string, apps: string): Promise<InProcessServer> => {
+    const replaying = (gpu: string, apps: string, home?: string): Promise<InProcessServer> => {
       process.env.TRAINYARD_SMI_GPU = gpu;
       process.env.TRAINYARD_SMI_APPS = apps;
-      return startInProcessServer({ env: { TRAINYARD_NVIDIA_SMI: REPLAY } });
+      return startInProcessServer({ env: { TRAINYARD_NVIDIA_SMI: REPLAY }, home });
     };
+
+    it('keeps a policy with the card it was set on when the GPUs are numbered anew (a card removed)', async () => {
+      // Two cards; GPU 1's is disabled (failing). Then GPU 0's card is taken out: the other card is GPU 0.
+      const dir = mkdtempSync(join(tmpdir(), 'smi-renumbered-'));
+      const [first, second] = readFileSync(join(dirname(REPLAY), 'query-gpu-2x-mixed.txt'), 'utf8')
+        .trim()
+        .split('\n');
+      writeFileSync(join(dir, 'two.txt'), `${first}\n${second}\n`);
+      writeFileSync(join(dir, 'one.txt'), `${second.replace(/^1,/, '0,')}\n`);
+      writeFileSync(join(dir, 'apps.txt'), '');
+      const savedDir = process.env.TRAINYARD_SMI_FIXTURE_DIR;
+      process.env.TRAINYARD_SMI_FIXTURE_DIR = dir;
+      const card = (line: string) => line.split(', ')[1];
+      try {
+        const before = await replaying('two', 'apps');
+        try {
+          const set = await request(before.baseUrl, 'POST', '/api/gpus/1/policy', {
+            token: before.token,
+            body: { disabled: true },
+          });
+          expect(set.status).toBe(200);
+        } finally {
+          await before.close();
+        }
+        const after = await replaying('one', 'apps', before.home);
+        try {
+          const { body } = await request(after.baseUrl, 'GET', '/api/gpus', { token: after.token });
+          // Before: the policy stayed with index 1, which no card has now, and the failing card was placed on.
+          expect(body.gpus.map((g: any) => [g.index, g.uuid, g.disabled])).toEqual([[0, card(second), true]]);
+        } finally {
+          await after.close();
+          rmSync(before.home, { recursive: true, force: true });
+        }
+      } finally {
+        restore('TRAINYARD_SMI_FIXTURE_DIR', savedDir);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
     it('answers 200 with state no_driver and the driver message', async () => {
       const server = await replaying('query-gpu-nodriver', 'compute-apps-idle');

@@ -42,7 +42,7 @@ describe('journal as an activity feed (e2e, in-process server)', () => {
     expect(seen).toEqual(all.items.map((e) => e.seq).reverse());
     // The newest entry is the GPU change made last.
     expect((await page('order=desc&limit=1')).items[0]).toMatchObject({
-      type: 'gpu.policy_changed.v2',
+      type: 'gpu.policy_changed.v3',
       payload: { gpu_index: 1, disabled: true },
     });
   });
@@ -64,7 +64,7 @@ describe('journal as an activity feed (e2e, in-process server)', () => {
       payload: { status: 'done', exit_code: 0 },
     });
     const gpus = await page('area=gpu');
-    expect(gpus.items.map((e) => e.type)).toEqual(['gpu.policy_changed.v2']);
+    expect(gpus.items.map((e) => e.type)).toEqual(['gpu.policy_changed.v3']);
     // An area no entry type has is a typo, not an empty area: 400 listing the areas.
     const typo = await api.call('GET', '/api/journal?area=jobs');
     expect(typo.status).toBe(400);

@@ -263,7 +263,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     );
     expect(new Set(entries.map((e) => e.type))).toEqual(
       new Set([
-        'gpu.policy_changed.v2',
+        'gpu.policy_changed.v3',
         'auth.login_failed.v1',
         'job.queued.v1',
         'job.starting.v1',

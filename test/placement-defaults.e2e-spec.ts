@@ -70,7 +70,7 @@ describe('placement defaults (e2e, real server and processes)', () => {
       const journal = await api.call('GET', '/api/journal?limit=1000');
       expect(
         journal.body.items
-          .filter((e: { type: string }) => e.type === 'gpu.policy_changed.v2')
+          .filter((e: { type: string }) => e.type === 'gpu.policy_changed.v3')
           .map((e: { payload: { min_priority: number | null } }) => e.payload.min_priority),
       ).toEqual([0, null]);
     });

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { GpuInventory, type GpuChangeReason } from './gpu-inventory';
 import { GpuMetrics } from './gpu-metrics';
-import type { GpuPolicy } from './gpu-policy';
+import type { StoredGpuPolicy } from './gpu-policy';
 import type { GpuProcess, GpuProvider, GpuSnapshot, GpuTelemetry } from './gpu.types';
 import type { GpuPolicyRepository } from './infrastructure/gpu-policy.repository';
 
@@ -88,10 +88,10 @@ async function startSleep(
   return child as ChildProcess & { pid: number };
 }
 
-function setup(options: { cudaVisibleDevices?: string; policies?: Map<number, GpuPolicy> } = {}) {
+function setup(options: { cudaVisibleDevices?: string; policies?: StoredGpuPolicy[] } = {}) {
   const provider = new ScriptedProvider();
   const metrics = new MetricsRegistry();
-  const repository = { loadAll: async () => options.policies ?? new Map() } as unknown as GpuPolicyRepository;
+  const repository = { loadAll: async () => options.policies ?? [] } as unknown as GpuPolicyRepository;
   const sut = new GpuInventory(
     provider,
     { cuda_visible_devices: options.cudaVisibleDevices },
@@ -116,7 +116,7 @@ afterEach(async () => {
 
 describe(GpuInventory.name, () => {
   it('is ready after the first snapshot, with stored policies and CUDA_VISIBLE_DEVICES exclusions', async () => {
-    const policies = new Map([[2, { disabled: true, min_priority: 5 }]]);
+    const policies = [{ gpu_index: 2, gpu_uuid: null, disabled: true, min_priority: 5 }];
     const { sut, provider } = setup({ cudaVisibleDevices: '1,2', policies });
     provider.answer(snapshot([0, 1, 2, 3].map((i) => telemetry(i))));
     expect(sut.current()).toMatchObject({ gpus: [], message: 'GPUs not collected yet' });
@@ -232,7 +232,7 @@ describe(GpuInventory.name, () => {
     sut.setReservations(new Map());
     await sut.refresh();
 
-    expect(previous).toEqual({ disabled: false, min_priority: null });
+    expect(previous).toEqual([]);
     expect(changes).toEqual(['telemetry', 'reservations', 'policy', 'reservations', 'telemetry']);
     expect(sut.policyOf(0)).toEqual({ disabled: true, min_priority: 0 });
     expect(sut.policyOf(7)).toEqual({ disabled: false, min_priority: null });
@@ -405,6 +405,59 @@ describe(GpuInventory.name, () => {
       expect(text).toContain('trainyard_gpu_collection_errors_total 2');
       expect(text).toContain('trainyard_gpu_utilization_percent{gpu="0"} 0');
       expect(text).not.toContain('trainyard_gpu_utilization_percent{gpu="1"}');
+    });
+  });
+
+  describe('a policy follows the card it was set on', () => {
+    const card = (n: number) => `GPU-card-${n}`;
+
+    it('moves with its card when the GPUs are numbered anew, and is not inherited by the card now at its index', async () => {
+      // Card 1 (at index 1) was disabled; card 0 was removed, so card 1 is GPU 0 now and card 2 is GPU 1.
+      const { sut, provider } = setup({
+        policies: [{ gpu_index: 1, gpu_uuid: card(1), disabled: true, min_priority: null }],
+      });
+      provider.answer(snapshot([telemetry(0, { uuid: card(1) }), telemetry(1, { uuid: card(2) })]));
+      await sut.onModuleInit();
+      await sut.ready();
+
+      // Before: GPU 1 (card 2, healthy) stayed disabled and the disabled card was placed on as GPU 0.
+      expect(sut.placementGpus().map((g) => [g.index, g.disabled])).toEqual([
+        [0, true],
+        [1, false],
+      ]);
+      expect(sut.view().gpus.flatMap((g) => g.warnings)).toEqual([]); // its card is here, as GPU 0
+    });
+
+    it('is not applied to a card swapped in at its index, which says why', async () => {
+      const { sut, provider } = setup({
+        policies: [{ gpu_index: 0, gpu_uuid: card(7), disabled: false, min_priority: 50 }],
+      });
+      provider.answer(snapshot([telemetry(0, { uuid: card(8) })]));
+      await sut.onModuleInit();
+      await sut.ready();
+
+      expect(sut.policyOf(0)).toEqual({ disabled: false, min_priority: null });
+      expect(sut.view().gpus[0].warnings).toEqual([
+        'GPU 0 is not the card its policy (priority gate ≥ 50) was set on (GPU-card-7), which is no longer ' +
+          'here: this card has the default policy until one is set',
+      ]);
+      // Setting one for the new card replaces the old card's; the warning goes.
+      sut.applyPolicy(0, { disabled: true, min_priority: null });
+      expect(sut.policyOf(0)).toEqual({ disabled: true, min_priority: null });
+      expect(sut.view().gpus[0].warnings).toEqual([]);
+    });
+
+    it('applies by index when the card is not known (stored before cards were, or not reported)', async () => {
+      const { sut, provider } = setup({
+        policies: [{ gpu_index: 0, gpu_uuid: null, disabled: true, min_priority: null }],
+      });
+      provider.answer(snapshot([telemetry(0, { uuid: card(3) }), telemetry(1, { uuid: null })]));
+      await sut.onModuleInit();
+      await sut.ready();
+      expect(sut.policyOf(0)).toEqual({ disabled: true, min_priority: null });
+
+      sut.applyPolicy(1, { disabled: false, min_priority: 4 });
+      expect(sut.policyOf(1)).toEqual({ disabled: false, min_priority: 4 });
     });
   });
 });

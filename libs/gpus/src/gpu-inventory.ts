@@ -3,7 +3,13 @@ import { Observable, Subject } from 'rxjs';
 import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { GPU_PROVIDER, SERVER_IDENTITY } from './gpu-provider.factory';
 import type { PlacementGpuView, PlacementMigView } from './gpu-inventory.contract';
-import { DEFAULT_GPU_POLICY, type GpuPolicy, samePolicy } from './gpu-policy';
+import {
+  type GpuPolicy,
+  resolveGpuPolicy,
+  samePolicy,
+  type StoredGpuPolicy,
+  withGpuPolicy,
+} from './gpu-policy';
 import { GpuMetrics } from './gpu-metrics';
 import type {
   GpuProvider,
@@ -84,7 +90,7 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
   private known: GpuTelemetry[] = [];
   private excluded: ReadonlySet<number> = new Set();
   private jobIds = new Map<number, string | null>();
-  private policies = new Map<number, GpuPolicy>();
+  private policies: StoredGpuPolicy[] = [];
   private reservations: ReadonlyMap<number, string> = new Map();
   private migReservations: ReadonlyMap<string, string> = new Map();
   private readonly warned = new Set<string>();
@@ -202,19 +208,33 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
       .map((d) => ({ ...d, reserved_by: this.migReservations.get(d.uuid) ?? null }));
   }
 
+  /** The policy of the GPU at `index`: the one set on its card, wherever that was (see resolveGpuPolicy). */
   policyOf(index: number): GpuPolicy {
-    return { ...(this.policies.get(index) ?? DEFAULT_GPU_POLICY) };
+    return resolveGpuPolicy(this.policies, index, this.uuidOf(index)).policy;
+  }
+
+  /** The card at `index` as last seen (nvidia-smi uuid); null when unknown or not reported. */
+  uuidOf(index: number): string | null {
+    return this.known.find((gpu) => gpu.index === index)?.uuid ?? null;
   }
 
   /**
-   * Replaces one GPU's policy in memory and returns the previous one. Only SetGpuPolicyHandler calls
-   * this (inside the transaction that stores it, so events published on commit already see it).
+   * Stores `policy` in memory as the policy of the card at `index` and returns what was stored before
+   * (to put back with restorePolicies). Only SetGpuPolicyHandler calls this (inside the transaction
+   * that stores it, so events published on commit already see it).
    */
-  applyPolicy(index: number, policy: GpuPolicy): GpuPolicy {
+  applyPolicy(index: number, policy: GpuPolicy): StoredGpuPolicy[] {
+    const before = this.policies;
     const previous = this.policyOf(index);
-    this.policies.set(index, { disabled: policy.disabled, min_priority: policy.min_priority });
+    this.policies = withGpuPolicy(before, { gpu_index: index, gpu_uuid: this.uuidOf(index), ...policy });
     if (!samePolicy(previous, policy)) this.changes.next('policy');
-    return previous;
+    return before;
+  }
+
+  /** Puts back what applyPolicy returned (its transaction failed). */
+  restorePolicies(stored: StoredGpuPolicy[]): void {
+    this.policies = stored;
+    this.changes.next('policy');
   }
 
   /** The whole view: telemetry, processes with their job ids, exclusions, policy, reservations. */
@@ -237,7 +257,10 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
           })),
         ...this.placementOf(gpu.index),
         mig_devices: this.migDevicesOf(gpu.index),
-        warnings: isMigEnabled(gpu) && !this.migDevicesOf(gpu.index).length ? [migWarning(gpu.index)] : [],
+        warnings: [
+          ...(isMigEnabled(gpu) && !this.migDevicesOf(gpu.index).length ? [migWarning(gpu.index)] : []),
+          ...this.policyWarnings(gpu),
+        ],
       })),
     };
   }
@@ -307,8 +330,15 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
     this.changes.next('telemetry');
   }
 
+  /** A policy set at this index on a card that is gone: not applied to this card, and said so. */
+  private policyWarnings(gpu: GpuTelemetry): string[] {
+    const { other } = resolveGpuPolicy(this.policies, gpu.index, gpu.uuid);
+    if (!other || this.known.some((g) => g.uuid === other.gpu_uuid)) return [];
+    return [otherCardPolicyWarning(gpu.index, other)];
+  }
+
   private placementOf(index: number): PlacementGpuView {
-    const policy = this.policies.get(index) ?? DEFAULT_GPU_POLICY;
+    const policy = this.policyOf(index);
     const gpu = this.snapshot.gpus.find((g) => g.index === index);
     return {
       index,
@@ -319,6 +349,18 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
       mig_enabled: gpu !== undefined && isMigEnabled(gpu),
     };
   }
+}
+
+/** The policy stored at a GPU's index was set on another card, which is gone (swapped out). */
+export function otherCardPolicyWarning(index: number, other: StoredGpuPolicy): string {
+  const what = [
+    ...(other.disabled ? ['disabled'] : []),
+    ...(other.min_priority !== null ? [`priority gate ≥ ${other.min_priority}`] : []),
+  ].join(', ');
+  return (
+    `GPU ${index} is not the card its policy (${what || 'default'}) was set on (${other.gpu_uuid}), ` +
+    'which is no longer here: this card has the default policy until one is set'
+  );
 }
 
 /** A GPU in MIG mode is never placed whole; without MIG devices listed it offers nothing at all. */

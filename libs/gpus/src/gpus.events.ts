@@ -31,13 +31,13 @@ export class GpuPolicyChangedV1Event implements JournaledEvent {
   }
 }
 
-/** A GPU's scheduling policy changed; the dispatcher re-runs placement on it. */
+/** A GPU's scheduling policy changed (journals before policies named their card: by index). */
 @JournalEntryType(
   'gpu.policy_changed.v2',
   "a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its " +
-    '`gpu_policy` row.',
+    '`gpu_policy` row (no card: it applies by index). Superseded by gpu.policy_changed.v3.',
 )
-export class GpuPolicyChangedEvent implements JournaledEvent {
+export class GpuPolicyChangedV2Event implements JournaledEvent {
   /** nvidia-smi index (or fake GPU index). */
   readonly gpu_index: number;
   /** The scheduler places nothing new on a disabled GPU. */
@@ -47,8 +47,35 @@ export class GpuPolicyChangedEvent implements JournaledEvent {
   /** ISO 8601 time of the change. */
   readonly updated_at: string;
 
+  constructor(fields: GpuPolicyChangedV2Event) {
+    this.gpu_index = fields.gpu_index;
+    this.disabled = fields.disabled;
+    this.min_priority = fields.min_priority;
+    this.updated_at = fields.updated_at;
+  }
+}
+
+/** A GPU's scheduling policy changed; the dispatcher re-runs placement on it. */
+@JournalEntryType(
+  'gpu.policy_changed.v3',
+  "a GPU's scheduling policy changed. The whole policy after the change and the card it was set on; " +
+    'a replica stores it in place of its `gpu_policy` row at that index and of any other row of that card.',
+)
+export class GpuPolicyChangedEvent implements JournaledEvent {
+  /** nvidia-smi index (or fake GPU index). */
+  readonly gpu_index: number;
+  /** The card (nvidia-smi uuid) the policy was set on, which it follows; null when not reported. */
+  readonly gpu_uuid: string | null;
+  /** The scheduler places nothing new on a disabled GPU. */
+  readonly disabled: boolean;
+  /** The priority gate: only queue items with at least this priority may be placed on it; null = no gate. */
+  readonly min_priority: number | null;
+  /** ISO 8601 time of the change. */
+  readonly updated_at: string;
+
   constructor(fields: GpuPolicyChangedEvent) {
     this.gpu_index = fields.gpu_index;
+    this.gpu_uuid = fields.gpu_uuid;
     this.disabled = fields.disabled;
     this.min_priority = fields.min_priority;
     this.updated_at = fields.updated_at;

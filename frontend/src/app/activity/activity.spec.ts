@@ -106,6 +106,11 @@ describe('describeEntry', () => {
       undefined,
       'GPU 0 policy: enabled, no priority gate',
     ],
+    [
+      at('gpu.policy_changed.v3', { gpu_index: 1, gpu_uuid: 'GPU-1', disabled: true, min_priority: null }),
+      undefined,
+      'GPU 1 policy: disabled, no priority gate',
+    ],
     [at('scheduler.toggled.v1', { enabled: false }), undefined, 'scheduler paused'],
     [
       at('auth.sessions_revoked.v1', { reason: 'logout_all', revoked: 3 }),

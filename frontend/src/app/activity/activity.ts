@@ -93,6 +93,7 @@ const DESCRIBE: Describers = {
   // CLI's `gpu status` does. v1 wrote 0 for "no gate"; v2 writes null for it and may hold 0 or below.
   'gpu.policy_changed.v1': (p, { says }) => says(gpuPolicy(p.gpu_index, p.disabled, p.min_priority || null)),
   'gpu.policy_changed.v2': (p, { says }) => says(gpuPolicy(p.gpu_index, p.disabled, p.min_priority)),
+  'gpu.policy_changed.v3': (p, { says }) => says(gpuPolicy(p.gpu_index, p.disabled, p.min_priority)),
   'gpu.processes_killed.v1': (p, { says }) => {
     const failed = p.failed.length ? `, ${p.failed.length} could not be killed` : '';
     return says(

@@ -2,7 +2,7 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { type ErrorDetail, MAX_PRIORITY, validationFailed } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '../gpu-inventory';
-import { type GpuPolicy, samePolicy } from '../gpu-policy';
+import { type GpuPolicy, samePolicy, type StoredGpuPolicy } from '../gpu-policy';
 import { GpuPolicyChangedEvent } from '../gpus.events';
 import { GpuPolicyRepository } from '../infrastructure/gpu-policy.repository';
 import { gpuNotFound } from './gpu-not-found';
@@ -21,7 +21,7 @@ export class SetGpuPolicyHandler implements ICommandHandler<SetGpuPolicyCommand,
     await this.inventory.ready();
     if (!this.inventory.has(gpuIndex)) throw gpuNotFound(gpuIndex, this.inventory);
 
-    let previous: GpuPolicy | undefined;
+    let previous: StoredGpuPolicy[] | undefined;
     try {
       return await this.journal.record(async (tx) => {
         // Merged inside the (serialized) transaction, so concurrent partial updates never lose a field.
@@ -33,17 +33,19 @@ export class SetGpuPolicyHandler implements ICommandHandler<SetGpuPolicyCommand,
         };
         if (samePolicy(current, next)) return { result: next, events: [] };
         const updatedAt = new Date().toISOString();
-        await this.policies.save(tx, gpuIndex, next, updatedAt);
+        // Set on the card now at this index: the policy follows it if the GPUs are numbered anew.
+        const stored = { gpu_index: gpuIndex, gpu_uuid: this.inventory.uuidOf(gpuIndex), ...next };
+        await this.policies.save(tx, stored, updatedAt);
         // In memory before commit: the event is published right after it, and the dispatcher reacting
         // to it must already place with the new policy.
         previous = this.inventory.applyPolicy(gpuIndex, next);
         return {
           result: next,
-          events: [new GpuPolicyChangedEvent({ gpu_index: gpuIndex, ...next, updated_at: updatedAt })],
+          events: [new GpuPolicyChangedEvent({ ...stored, updated_at: updatedAt })],
         };
       });
     } catch (error) {
-      if (previous) this.inventory.applyPolicy(gpuIndex, previous);
+      if (previous) this.inventory.restorePolicies(previous);
       throw error;
     }
   }

@@ -1293,7 +1293,7 @@ export type GpuListDto = {
 };
 
 /**
- * Payload of journal entry `gpu.policy_changed.v2`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row.
+ * Payload of journal entry `gpu.policy_changed.v3`: a GPU's scheduling policy changed. The whole policy after the change and the card it was set on; a replica stores it in place of its `gpu_policy` row at that index and of any other row of that card.
  */
 export type GpuPolicyChangedEvent = {
     /**
@@ -1304,6 +1304,10 @@ export type GpuPolicyChangedEvent = {
      * nvidia-smi index (or fake GPU index).
      */
     gpu_index: number;
+    /**
+     * The card (nvidia-smi uuid) the policy was set on, which it follows; null when not reported.
+     */
+    gpu_uuid: string | null;
     /**
      * The priority gate: only queue items with at least this priority may be placed on it; null = no gate.
      */
@@ -1364,7 +1368,7 @@ export type GpuPolicyChangedV2Entry = {
      * The node that made the change.
      */
     origin_node_id: string;
-    payload: GpuPolicyChangedEvent;
+    payload: GpuPolicyChangedV2Event;
     /**
      * Strictly increasing sequence number.
      */
@@ -1374,6 +1378,48 @@ export type GpuPolicyChangedV2Entry = {
      */
     ts: string;
     type: 'gpu.policy_changed.v2';
+};
+
+/**
+ * Payload of journal entry `gpu.policy_changed.v2`: a GPU's scheduling policy changed. The whole policy after the change; a replica upserts its `gpu_policy` row (no card: it applies by index). Superseded by gpu.policy_changed.v3.
+ */
+export type GpuPolicyChangedV2Event = {
+    /**
+     * The scheduler places nothing new on a disabled GPU.
+     */
+    disabled: boolean;
+    /**
+     * nvidia-smi index (or fake GPU index).
+     */
+    gpu_index: number;
+    /**
+     * The priority gate: only queue items with at least this priority may be placed on it; null = no gate.
+     */
+    min_priority: number | null;
+    /**
+     * ISO 8601 time of the change.
+     */
+    updated_at: string;
+};
+
+/**
+ * Journal entry `gpu.policy_changed.v3`.
+ */
+export type GpuPolicyChangedV3Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: GpuPolicyChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'gpu.policy_changed.v3';
 };
 
 export type GpuPolicyDto = {
@@ -2290,6 +2336,8 @@ export type JournalEntryDto = ({
 } & GpuPolicyChangedV1Entry) | ({
     type: 'gpu.policy_changed.v2';
 } & GpuPolicyChangedV2Entry) | ({
+    type: 'gpu.policy_changed.v3';
+} & GpuPolicyChangedV3Entry) | ({
     type: 'gpu.processes_killed.v1';
 } & GpuProcessesKilledV1Entry) | ({
     type: 'job.cancelled.v1';
