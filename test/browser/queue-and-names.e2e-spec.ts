@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cancelArray, setScheduler, submitJob } from '@trainyard/sdk';
+import { cancelArray, getArray, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
@@ -100,6 +100,39 @@ describe('queue rows and untrusted names (browser e2e)', () => {
       expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
     }
     await page.screenshot({ path: join(SCREENSHOTS, 'jobs-long-names.png') });
+  });
+
+  it('cuts a long array name in the Queue row, never the short id beside it', async () => {
+    const { page, api, server } = session;
+    await setScheduler({ client: api, body: { enabled: false } });
+    // Before: "<200 x> [0]" and "<200 x> [1]" both showed as "xxxx…": the waiting jobs looked alike.
+    const { data } = await submitJob({
+      client: api,
+      body: {
+        job_type: 'command',
+        requested_gpus: 0,
+        job_params: { argv: ['true'] },
+        name: 'x'.repeat(200),
+        array: { count: 2 },
+      },
+    });
+    try {
+      const array = (await getArray({ client: api, path: { array_id: data.array_id! } })).data;
+      await page.goto(`${server.baseUrl}/queue`);
+      for (const id of array.jobs.map((j) => j.queue_id)) {
+        const cell = page.locator(`tr[data-queue-id="${id}"] td.clip`);
+        const idText = cell.locator('.id');
+        await idText.waitFor();
+        expect(await idText.innerText()).toBe(id.slice(-8));
+        const [box, inner] = [await cell.boundingBox(), await idText.boundingBox()];
+        expect(inner!.x).toBeGreaterThanOrEqual(box!.x);
+        expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
+      }
+      await page.screenshot({ path: join(SCREENSHOTS, 'queue-long-names.png') });
+    } finally {
+      await cancelArray({ client: api, path: { array_id: data.array_id! } });
+      await setScheduler({ client: api, body: { enabled: true } });
+    }
   });
 
   it('reaches every waiting item past the first 1,000: says how many are shown, and shows more on request', async () => {

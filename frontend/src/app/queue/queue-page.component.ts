@@ -126,9 +126,17 @@ import { QueueStore } from './queue.store';
                   <td class="num muted">{{ i + 1 }}</td>
                 }
                 <td class="clip">
-                  <a class="job-link" [routerLink]="['/jobs', item.queue_id]" [title]="item.queue_id">{{
-                    item.name ?? shortId(item.queue_id)
-                  }}</a>
+                  <span class="name-line">
+                    <a
+                      class="job-link"
+                      [routerLink]="['/jobs', item.queue_id]"
+                      [title]="item.name ? item.name + ' (' + item.queue_id + ')' : item.queue_id"
+                      >{{ item.name ?? shortId(item.queue_id) }}</a
+                    >
+                    @if (item.name) {
+                      <span class="mono muted id">{{ shortId(item.queue_id) }}</span>
+                    }
+                  </span>
                   <span class="mono muted cmd" [title]="params(item)">{{ params(item) }}</span>
                   @if (phone()) {
                     <!-- A phone: the reason under the name, where the name's column has the room. -->
@@ -284,7 +292,26 @@ import { QueueStore } from './queue.store';
     .phone td.clip {
       white-space: normal;
     }
-    .phone td.clip > .job-link,
+    /* A long name is cut, never the short id beside it: an array's jobs, whose names differ only at
+       the end ("sweep lr=0.1 [3]"), stay told apart (as in the Jobs table). */
+    .name-line {
+      display: flex;
+      align-items: baseline;
+      min-width: 0;
+    }
+    .name-line .job-link {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      min-width: 0;
+    }
+    .name-line .id {
+      flex: none;
+      margin-left: 6px;
+      font-size: 11px;
+    }
+    .phone td.clip > .name-line {
+      white-space: nowrap;
+    }
     .phone td.clip > .cmd {
       display: block;
       white-space: nowrap;
