@@ -398,6 +398,13 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
     beforeAll(async () => {
       upstream = createServer((req, res) => {
         seen.push({ url: req.url!, auth: req.headers.authorization });
+        if (req.url!.includes('/page')) {
+          // A page with script, as any server on this host may send: never run as our origin.
+          const status = req.url!.includes('/iter') ? 500 : 200;
+          res.writeHead(status, { 'content-type': 'text/html', 'content-security-policy': 'default-src *' });
+          res.end('<script>alert(1)</script>');
+          return;
+        }
         if (req.url!.includes('/iter')) {
           res.writeHead(200, { 'content-type': 'application/x-ndjson' });
           res.write('{"text":"a"}\n{"text":');
@@ -423,6 +430,30 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         expect(bad.status).toBe(400);
         expect(bad.body.details[0].field).toBe('limit');
       }
+    });
+
+    it('sends an upstream page sandboxed, passed on or as an error (before: with its own CSP, as our origin)', async () => {
+      const base = `http://127.0.0.1:${port}/page`;
+      for (const [path, status] of [
+        ['health?', 200],
+        ['iter?handle=h1&', 500],
+      ] as const) {
+        const answer = await get(`/api/dataset-server/proxy/${path}${q(base)}`);
+        expect([answer.status, answer.headers.get('content-security-policy')]).toEqual([
+          status,
+          "sandbox; default-src 'none'; frame-ancestors 'none'",
+        ]);
+        expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+      // A navigation from a page of another port of this host (same-site) is refused unasked.
+      const before = seen.length;
+      const navigated = await get(`/api/dataset-server/proxy/health?${q(base)}`, {
+        'sec-fetch-dest': 'document',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-site': 'same-site',
+      });
+      expect(navigated.status).toBe(403);
+      expect(seen.length).toBe(before);
     });
 
     (lanIp ? it : it.skip)(

@@ -136,6 +136,99 @@ describe('browser security (browser e2e)', () => {
     });
   });
 
+  describe('an upstream page through a proxy (signed in)', () => {
+    const temp = makeTempHome();
+    let server: SpawnedServer;
+    let context: BrowserContext;
+    let upstream: Server;
+    const asked: string[] = [];
+    beforeAll(async () => {
+      server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+      context = await browser.newContext();
+      const signIn = await context.newPage();
+      await signIn.goto(`${server.baseUrl}/?token=${server.token}`); // a session cookie, as a user has
+      await signIn.close();
+      // Anyone's server: an inference "model list" that is a page with script, its own CSP and framing.
+      upstream = createServer((req, res) => {
+        asked.push(req.url ?? '');
+        if (req.url?.startsWith('/js/')) {
+          res.writeHead(200, { 'content-type': 'application/javascript' });
+          res.end(
+            `document.title = 'PWNED'; fetch('/api/queue', { method: 'POST', headers: { 'content-type': ` +
+              `'application/json' }, body: JSON.stringify({ job_type: 'command', requested_gpus: 0, ` +
+              `name: 'pwned', job_params: { argv: ['true'] } }) });`,
+          );
+          return;
+        }
+        res.writeHead(200, {
+          'content-type': 'text/html',
+          'content-security-policy': "default-src * 'unsafe-inline'",
+          'x-frame-options': 'ALLOWALL',
+        });
+        const js = `/api/inference/models?base=${encodeURIComponent(`${upstreamUrl()}/js`)}`;
+        res.end(
+          `<!doctype html><title>models</title><script>document.title = 'PWNED-inline'</script><script src="${js}"></script>`,
+        );
+      });
+      upstream.listen(0, '127.0.0.1');
+      await once(upstream, 'listening');
+    });
+    afterAll(async () => {
+      await context?.close();
+      await server?.stop();
+      upstream?.close();
+      temp.remove();
+    });
+    const upstreamUrl = () => `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const proxied = () =>
+      `${server.baseUrl}/api/inference/models?base=${encodeURIComponent(`${upstreamUrl()}/v1`)}`;
+    const pwnedJobs = async () =>
+      (await request(server.baseUrl, 'GET', '/api/jobs?q=pwned', { token: server.token! })).body
+        .total as number;
+
+    it('a foreign page that sends the operator to it is refused before the upstream is asked', async () => {
+      // Before: the upstream's page ran as the console, signed in, and queued a command (as root).
+      const site = await startForeignSite(
+        (target) => `<script>location = ${JSON.stringify(target)}</script>`,
+        proxied(),
+      );
+      const victim = await context.newPage();
+      try {
+        const landed = victim.waitForResponse((r) => r.url().startsWith(`${server.baseUrl}/api/inference/`));
+        await victim.goto(siteUrl(site));
+        const answer = await landed;
+        expect(answer.status()).toBe(403);
+        expect((await answer.json()).message).toContain('not a document opened from another site');
+        expect(asked).toEqual([]);
+        expect(await victim.title()).not.toContain('PWNED');
+      } finally {
+        await victim.close();
+        site.close();
+      }
+      expect(await pwnedJobs()).toBe(0);
+    });
+
+    it('opened directly, it is shown sandboxed: none of its script runs, and our headers stay', async () => {
+      const tab = await context.newPage();
+      try {
+        const answer = await tab.goto(proxied());
+        expect(answer!.status()).toBe(200);
+        const headers = answer!.headers();
+        expect(headers['content-security-policy']).toBe(
+          "sandbox; default-src 'none'; frame-ancestors 'none'",
+        );
+        expect(headers['x-frame-options']).toBe('DENY');
+        expect(headers['x-content-type-options']).toBe('nosniff');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await tab.title()).toBe('models');
+        expect(asked).toEqual(['/v1/models']); // its script was never even fetched
+      } finally {
+        await tab.close();
+      }
+      expect(await pwnedJobs()).toBe(0);
+    });
+  });
+
   describe('with --no-auth', () => {
     const temp = makeTempHome();
     let server: SpawnedServer;

@@ -14,7 +14,7 @@ import {
 import { ApiBody, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
-import { collect, forward, requestBody } from './forward';
+import { asUntrusted, collect, forward, requestBody } from './forward';
 import {
   DatasetHandleQueryDto,
   DatasetIterQueryDto,
@@ -206,7 +206,7 @@ export class DatasetServerProxyController {
     const answer = await collect(req, reply, { url, method: 'GET', headers, timeoutMs: this.timeoutMs });
     if (!answer) return;
     if (answer.status >= 400) {
-      return reply
+      return asUntrusted(reply)
         .code(answer.status)
         .type(answer.contentType ?? 'text/plain')
         .send(answer.body);

@@ -33,9 +33,56 @@ export function endToEndHeaders(
   return out;
 }
 
+/**
+ * What an upstream's answer is sent with when it is data for the console's scripts, never a page of
+ * ours (inference, dataset servers: their base is anyone's server): whatever it claims to be (an
+ * HTML page, its own CSP), it is sandboxed — no script runs, and as an opaque origin it can read
+ * nothing of ours — never sniffed, never framed. Served from our origin, an upstream's page with
+ * script would otherwise run as the console, signed in.
+ */
+export const UNTRUSTED_ANSWER_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "sandbox; default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** Upstream headers that would set browser policy for our origin (ours are kept instead). */
+const BROWSER_POLICY_HEADERS =
+  /^(content-security-policy(-report-only)?|x-frame-options|x-content-type-options|x-xss-protection|referrer-policy|permissions-policy|feature-policy|cross-origin-.*|strict-transport-security|access-control-.*|refresh|link|clear-site-data)$/i;
+
+/** Sends `reply` as an untrusted answer (see UNTRUSTED_ANSWER_HEADERS). */
+export function asUntrusted(reply: FastifyReply): FastifyReply {
+  return reply.headers(UNTRUSTED_ANSWER_HEADERS);
+}
+
+/**
+ * A page of another site (or of another port of this host: same-site) navigating a tab or frame to a
+ * proxy route: refused before any upstream is asked. These routes answer the console's scripts; a
+ * link on a foreign page must not make the server fetch a URL of its choosing with the operator's
+ * session (the cookie is sent on top-level navigations). A tab the user opens (`Sec-Fetch-Site:
+ * none`) or our own pages are not refused.
+ */
+export function refuseForeignNavigation(request: FastifyRequest): void {
+  const dest = request.headers['sec-fetch-dest'];
+  const site = request.headers['sec-fetch-site'];
+  if (!dest || dest === 'empty' || (site !== 'cross-site' && site !== 'same-site')) return;
+  throw new DomainError(
+    'FORBIDDEN',
+    `${request.url.split('?')[0]} answers the console's requests, not a ${dest} opened from another site`,
+  );
+}
+
 export interface ForwardOptions {
   /** The full upstream URL (path and query included). */
   url: URL;
+  /**
+   * The upstream serves pages of its own that must work here (TensorBoard's UI, from the job's own
+   * server): its headers pass as sent. Otherwise (default) its answer is untrusted data: see
+   * UNTRUSTED_ANSWER_HEADERS and refuseForeignNavigation.
+   */
+  page?: boolean;
   method: string;
   headers: Record<string, string | string[]>;
   body?: string | Buffer;
@@ -99,6 +146,7 @@ export async function forward(
   reply: FastifyReply,
   options: ForwardOptions,
 ): Promise<void> {
+  if (!options.page) refuseForeignNavigation(request);
   const abort = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) abort.abort();
@@ -125,6 +173,10 @@ export async function forward(
     return;
   }
   const headers = endToEndHeaders(upstream.headers, ['set-cookie']);
+  if (!options.page) {
+    for (const name of Object.keys(headers)) if (BROWSER_POLICY_HEADERS.test(name)) delete headers[name];
+    Object.assign(headers, UNTRUSTED_ANSWER_HEADERS);
+  }
   options.responseHeaders?.(upstream.statusCode, headers);
   // A body error mid-stream (timeout, reset) can only cut the response short; the client sees it end.
   upstream.body.on('error', () => reply.raw.destroy());
@@ -150,8 +202,9 @@ export const COLLECT_LIMIT_BYTES = 64 * 1024 * 1024;
 export async function collect(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: Omit<ForwardOptions, 'responseHeaders'>,
+  options: Omit<ForwardOptions, 'responseHeaders' | 'page'>,
 ): Promise<{ status: number; contentType?: string; body: Buffer } | null> {
+  refuseForeignNavigation(request);
   const abort = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) abort.abort();

@@ -58,6 +58,8 @@ export class TensorboardProxyController {
     const service = await this.services.running(queueId, 'tensorboard');
     if (!service) throw new DomainError('JOB_NOT_FOUND', `No running tensorboard job ${queueId}`);
     await forward(request, reply, {
+      // TensorBoard's UI, from the job's own server (not a base anyone may name), runs here as a page.
+      page: true,
       url: tensorboardUrl(service, request.url),
       method: request.method,
       headers: endToEndHeaders(request.headers, TB_DROPPED_HEADERS),
