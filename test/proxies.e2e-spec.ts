@@ -217,7 +217,7 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       });
       const id = body.queue_id as string;
       await api.waitStatus(id, ['running']);
-      const base = `http://localhost:${port}/v1`;
+      const base = `http://127.0.0.1:${port}/v1`;
       await waitFor(
         async () => ((await get(`/api/inference/health?${q(base)}`)).status === 200 ? true : undefined),
         'the inference job to answer',
@@ -244,6 +244,24 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         max_tokens: 3,
       });
       expect(streamed.text).toMatch(/tok2.*\n\ndata: \[DONE\]\n\n$/s);
+
+      // Another program (another user's) on another loopback socket of that port: [::1]:port is not
+      // the job's 127.0.0.1:port, and `localhost` may resolve to it. Before: it was sent the token.
+      const heard: Array<string | undefined> = [];
+      const other = createServer((req, res) => {
+        heard.push(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+      });
+      other.listen(port, '::1');
+      await once(other, 'listening');
+      try {
+        expect((await get(`/api/inference/models?${q(`http://[::1]:${port}/v1`)}`)).status).toBe(200);
+        await get(`/api/inference/models?${q(`http://localhost:${port}/v1`)}`);
+        expect(heard.length).toBeGreaterThanOrEqual(1);
+        expect(heard.every((auth) => auth === undefined)).toBe(true);
+      } finally {
+        other.close();
+      }
 
       await api.call('POST', `/api/jobs/${id}/control/kill`);
       await api.waitStatus(id, ['aborted', 'done', 'failed']);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
-import { SERVER_CONFIG, ServerConfig, isLoopback } from '@trainyard/core';
+import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { Job, JobRepository } from '@trainyard/jobs';
 import { JobEndpoint, JobTypeRegistry } from '@trainyard/queue';
 
@@ -35,18 +35,18 @@ export class ServiceEndpoints {
   }
 
   /**
-   * The running `jobType` job listening on host:port, or null. Loopback names are one host, and a
-   * job bound to every interface answers on them too; other names must match its bind address
-   * exactly (its token must never go to a different machine that happens to use the same port).
+   * The running `jobType` job whose socket a connection to host:port (`host` without brackets)
+   * reaches, or null: its token goes only there. Each loopback address is a socket of its own
+   * (`127.0.0.1:P`, `[::1]:P` and `127.0.0.2:P` may be three programs, another user's among them), and
+   * `localhost` may resolve to either family; so the host must be the job's bind or connect address,
+   * or a loopback address its wildcard bind covers — 127.0.0.0/8 for `0.0.0.0`, that or `::1` for `::`
+   * (nobody else can bind those while it listens).
    */
   async at(jobType: string, host: string, port: number): Promise<RunningService | null> {
     const wanted = host.toLowerCase();
     for (const service of await this.list(jobType)) {
       const { bindHost, host: connect } = service.endpoint;
-      if (service.endpoint.port !== port) continue;
-      const wildcard = bindHost === '0.0.0.0' || bindHost === '::';
-      const sameLoopback = isLoopback(wanted) && (isLoopback(connect) || wildcard);
-      if (sameLoopback || wanted === bindHost.toLowerCase() || wanted === connect.toLowerCase())
+      if (service.endpoint.port === port && reaches(wanted, bindHost.toLowerCase(), connect.toLowerCase()))
         return service;
     }
     return null;
@@ -76,4 +76,14 @@ export class ServiceEndpoints {
       return null; // params from an older schema: not a service we can reach
     }
   }
+}
+
+const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** Whether a connection to `wanted` lands on the socket bound to `bindHost` (see ServiceEndpoints.at). */
+function reaches(wanted: string, bindHost: string, connect: string): boolean {
+  if (wanted === bindHost || wanted === connect) return true;
+  if (bindHost === '0.0.0.0' || bindHost === '') return IPV4_LOOPBACK.test(wanted);
+  if (bindHost === '::') return IPV4_LOOPBACK.test(wanted) || wanted === '::1';
+  return false;
 }
