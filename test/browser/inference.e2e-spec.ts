@@ -227,6 +227,28 @@ describe('Inference and Datasets views (browser e2e)', () => {
     );
   });
 
+  it('says so when a streamed answer fails midway or is cut off, keeping what came', async () => {
+    // Before: both looked like a finished answer ("first token … · 2 tokens"), with no error shown.
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('10');
+    for (const [model, said] of [
+      ['fixture-error-mid', 'The server stopped with an error mid-answer: engine dead'],
+      ['fixture-cut-mid', 'The answer was cut off: the server ended the stream before finishing it'],
+    ]) {
+      await tab('Model');
+      await page.locator('#inf-model').fill(model);
+      await tab('Chat');
+      await page.locator('#inf-compose').fill('Hi');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.locator('ty-chat-tab [role="alert"]', { hasText: said }).waitFor();
+      expect(await assistantTurns().last().textContent()).toContain('tok1');
+      await page.getByRole('button', { name: 'Send' }).waitFor();
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'inference-cut-off.png'), fullPage: true });
+    await tab('Model');
+    await page.locator('#inf-model').fill('fixture-model');
+  });
+
   it('Datasets: an added server shows up, is up, and previews rows page by page', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Datasets' }).click();
     await page.getByText('No dataset_server job is running.').waitFor();

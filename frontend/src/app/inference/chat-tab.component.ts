@@ -128,6 +128,7 @@ export class ChatTabComponent {
         onText: grow,
       });
       this.status.set(describeStats(stats));
+      if (stats.cutOff) this.error.set(stats.cutOff);
     } catch (err) {
       this.status.set('');
       this.error.set(errorMessage(err));

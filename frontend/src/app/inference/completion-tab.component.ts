@@ -101,6 +101,7 @@ export class CompletionTabComponent {
         onText: (piece) => this.output.update((t) => t + piece),
       });
       this.status.set(describeStats(stats));
+      if (stats.cutOff) this.error.set(stats.cutOff);
     } catch (err) {
       this.status.set('');
       this.error.set(errorMessage(err));

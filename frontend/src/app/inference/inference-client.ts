@@ -1,5 +1,5 @@
 import { proxyFetch } from '../core/upstream';
-import { chunkText, openAiChunks } from './sse';
+import { chunkText, openAiChunks, StreamCutOffError } from './sse';
 
 /** `/api/inference/<endpoint>?base=` — the server's proxy to an OpenAI-compatible server. */
 export function proxyUrl(endpoint: string, base: string): string {
@@ -36,6 +36,8 @@ export interface GenerationStats {
   tokensPerSecond: number | null;
   /** Ended by the user's Stop (the text so far is kept). */
   stopped: boolean;
+  /** Why the answer is incomplete when the stream ended early (the text so far is kept); else null. */
+  cutOff: string | null;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function generate(opts: {
   let chunks = 0;
   let usage: number | null = null;
   let stopped = false;
+  let cutOff: string | null = null;
   const take = (text: string) => {
     if (!text) return;
     first ??= performance.now();
@@ -87,8 +90,9 @@ export async function generate(opts: {
       if (typeof body.usage?.completion_tokens === 'number') usage = body.usage.completion_tokens;
     }
   } catch (err) {
-    if (!opts.signal.aborted) throw err;
-    stopped = true;
+    if (err instanceof StreamCutOffError) cutOff = err.message;
+    else if (!opts.signal.aborted) throw err;
+    else stopped = true;
   }
   const elapsedMs = performance.now() - started;
   const tokens = usage ?? chunks;
@@ -98,6 +102,7 @@ export async function generate(opts: {
     elapsedMs,
     tokensPerSecond: tokens > 0 && elapsedMs > 0 ? tokens / (elapsedMs / 1000) : null,
     stopped,
+    cutOff,
   };
 }
 

@@ -1,4 +1,4 @@
-import { SseDecoder, chunkText, openAiChunks } from './sse';
+import { SseDecoder, StreamCutOffError, chunkText, openAiChunks } from './sse';
 
 const event = (text: string) => `data: ${JSON.stringify({ choices: [{ delta: { content: text } }] })}\n\n`;
 
@@ -61,11 +61,30 @@ describe('openAiChunks', () => {
     ]);
   });
 
-  it('reads completion chunks (choices[0].text) and ends at the end of the body without [DONE]', async () => {
+  it('reads completion chunks (choices[0].text); a body that ends after a finish_reason is complete without [DONE]', async () => {
     const body = streamOf([
-      'data: {"choices":[{"text":" tok0"}]}\n\ndata: {"choices":[{"text":" tok1"}]}\n\n',
+      'data: {"choices":[{"text":" tok0"}]}\n\ndata: {"choices":[{"text":" tok1","finish_reason":"stop"}]}\n\n',
     ]);
     expect(await texts(body)).toEqual([' tok0', ' tok1']);
+  });
+
+  it('fails as cut off when the body ends without [DONE] or a finish_reason, after yielding what came', async () => {
+    // Before: a model that died midway looked like a finished answer.
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of openAiChunks(streamOf([event('Hello'), event(' there')])))
+        seen.push(chunkText(chunk));
+    })();
+    await expect(reading).rejects.toBeInstanceOf(StreamCutOffError);
+    expect(seen).toEqual(['Hello', ' there']);
+  });
+
+  it.each([
+    ['{"object":"error","message":"engine dead","code":500}', 'engine dead'],
+    ['{"error":{"message":"CUDA out of memory","type":"InternalServerError"}}', 'CUDA out of memory'],
+  ])('fails with the server’s message on an error chunk mid-stream (%s)', async (payload, message) => {
+    const body = streamOf([event('Hello'), `data: ${payload}\n\n`]);
+    await expect(texts(body)).rejects.toThrow(`The server stopped with an error mid-answer: ${message}`);
   });
 
   it('fails on a payload that is not JSON', async () => {

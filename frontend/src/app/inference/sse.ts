@@ -55,27 +55,74 @@ export function chunkText(chunk: unknown): string {
   return typeof text === 'string' ? text : '';
 }
 
+/** The stream ended before the answer did: no `[DONE]`, and no chunk said why it finished. */
+export class StreamCutOffError extends Error {
+  constructor() {
+    super('The answer was cut off: the server ended the stream before finishing it (no [DONE]).');
+  }
+}
+
 /**
- * The JSON chunks of an OpenAI stream until `[DONE]` (or the end of the body). A payload that is not
- * JSON is an error: the upstream is not speaking the protocol.
+ * The error an OpenAI-compatible server streams in place of a chunk when generation fails midway
+ * (`{"error": {"message"}}`, or vLLM's `{"object": "error", "message"}`); null for a normal chunk.
+ */
+export function streamedError(chunk: unknown): string | null {
+  const c = chunk as { error?: unknown; object?: unknown; message?: unknown } | null;
+  if (!c || typeof c !== 'object') return null;
+  if (c.error !== undefined && c.error !== null) {
+    const inner = (c.error as { message?: unknown }).message;
+    return typeof inner === 'string'
+      ? inner
+      : typeof c.error === 'string'
+        ? c.error
+        : JSON.stringify(c.error);
+  }
+  if (c.object === 'error') return typeof c.message === 'string' ? c.message : 'unknown error';
+  return null;
+}
+
+/**
+ * The JSON chunks of an OpenAI stream until `[DONE]`. Fails with the server's message on an error
+ * chunk, with StreamCutOffError when the body ends without `[DONE]` and no chunk gave a
+ * `finish_reason` (the model or server died midway), and on a payload that is not JSON (the upstream
+ * is not speaking the protocol). The chunks before a failure were yielded already.
  */
 export async function* openAiChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const sse = new SseDecoder();
+  let finished = false;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let read: ReadableStreamReadResult<Uint8Array>;
+      try {
+        read = await reader.read();
+      } catch (err) {
+        throw new Error(
+          `The connection broke mid-answer (the server or the model stopped): ${(err as Error).message}`,
+        );
+      }
+      const { done, value } = read;
       const events = sse.push(done ? decoder.decode() : decoder.decode(value, { stream: true }));
       for (const data of events) {
         if (data.trim() === '[DONE]') return;
+        let chunk: unknown;
         try {
-          yield JSON.parse(data) as unknown;
+          chunk = JSON.parse(data) as unknown;
         } catch {
           throw new Error(`The server sent an event that is not JSON: ${data.slice(0, 80)}`);
         }
+        const error = streamedError(chunk);
+        if (error !== null) throw new Error(`The server stopped with an error mid-answer: ${error}`);
+        const reason = (chunk as { choices?: Array<{ finish_reason?: unknown }> }).choices?.[0]
+          ?.finish_reason;
+        if (typeof reason === 'string' && reason) finished = true;
+        yield chunk;
       }
-      if (done) return;
+      if (done) {
+        if (finished) return;
+        throw new StreamCutOffError();
+      }
     }
   } finally {
     sse.end();
