@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AnswerTimeoutError, type Client, createTrainyardClient, withWholeJsonBody } from '@trainyard/sdk';
+import {
+  AnswerTimeoutError,
+  type Client,
+  createTrainyardClient,
+  fetchErrorCode,
+  isRepeatable,
+  wasReset,
+  withWholeJsonBody,
+} from '@trainyard/sdk';
 import { homeHolder } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
 import { palette, Style } from './format';
@@ -164,6 +172,7 @@ export class CliContext {
       baseUrl: connection.baseUrl,
       token: connection.token,
       fetch: fetchThroughRestart(connection),
+      resetRetryMs: 0, // fetchThroughRestart decides what is sent again, and for how long
     });
     this.json = options.json === true;
     this.colors = palette(stdout.isTTY === true && !process.env.NO_COLOR);
@@ -295,14 +304,7 @@ async function fetchWithin(request: Request, ms: number): Promise<Response> {
 
 /** Whether `fetch` failed in a way a restart explains and that `request` may be sent again after. */
 function worthRepeating(err: unknown, request: Request): boolean {
-  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  if (code === 'ECONNREFUSED') return true;
-  return isRepeatable(request) && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
-}
-
-/** A request the server may get twice without harm: a read, or one it answers again with the first outcome. */
-function isRepeatable(request: Request): boolean {
-  return request.method === 'GET' || request.method === 'HEAD' || request.headers.has('idempotency-key');
+  return fetchErrorCode(err) === 'ECONNREFUSED' || (isRepeatable(request) && wasReset(err));
 }
 
 /** A 503's `Retry-After` in ms (seconds form; 1 s when absent or a date), kept within 0.2–5 s. */

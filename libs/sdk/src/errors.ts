@@ -10,25 +10,54 @@ export class TrainyardApiError extends Error {
     /** Stable machine-readable code (`VALIDATION_FAILED`, `JOB_NOT_FOUND`, ...); `HTTP_<status>` when the body had none. */
     readonly code: string,
     message: string,
-    /** For validation failures: one entry per bad field. */
+    /** For validation failures: one entry per bad field (see `facts` for the errors that carry an object). */
     readonly details: ErrorDetailDto[] = [],
     /** The request URL. */
     readonly url?: string,
+    /**
+     * The object of facts a few errors carry as `details` for a client to act on (README "API"):
+     * `GPU_NOT_FOUND` `{gpu_index, known_indices}`, a GPU kill's `CONFIRMATION_REQUIRED`
+     * `{gpu_index, pids}`, `FILE_CHANGED` `{message, current_mtime, expected_mtime}`,
+     * `TOO_MANY_LOGIN_ATTEMPTS` `{retry_after_seconds}`; null for the others.
+     */
+    readonly facts: Record<string, unknown> | null = null,
   ) {
     super(message);
   }
 
-  /** Builds the error from an answer's status and (parsed or raw) body. */
+  /**
+   * Builds the error from an answer's status and (parsed or raw) body. The message is the body's
+   * `message`, else (an upstream's answer through a proxy) an OpenAI-style `error.message` or
+   * `error` text, else `HTTP <status>`.
+   */
   static fromBody(status: number, body: unknown, url?: string): TrainyardApiError {
     const parsed = typeof body === 'string' ? tryParseJson(body) : body;
     if (parsed && typeof parsed === 'object') {
-      const { code, message, details } = parsed as { code?: unknown; message?: unknown; details?: unknown };
+      const { code, message, details, error } = parsed as {
+        code?: unknown;
+        message?: unknown;
+        details?: unknown;
+        error?: unknown;
+      };
+      const upstream =
+        typeof error === 'string' ? error : (error as { message?: unknown } | null | undefined)?.message;
+      const text =
+        typeof message === 'string' && message
+          ? message
+          : typeof upstream === 'string' && upstream
+            ? upstream
+            : `HTTP ${status}`;
+      const facts =
+        details && typeof details === 'object' && !Array.isArray(details)
+          ? (details as Record<string, unknown>)
+          : null;
       return new TrainyardApiError(
         status,
         typeof code === 'string' ? code : `HTTP_${status}`,
-        typeof message === 'string' && message ? message : `HTTP ${status}`,
+        text,
         Array.isArray(details) ? (details as ErrorDetailDto[]) : [],
         url,
+        facts,
       );
     }
     const text = typeof body === 'string' ? body.trim() : '';

@@ -5,6 +5,7 @@ export * from './generated';
 export { createClient, createConfig } from './generated/client';
 export type { Client, Config, RequestResult } from './generated/client';
 export * from './trainyard-client';
+export * from './repeat-requests';
 export * from './errors';
 export * from './streams';
 export * from './durations';

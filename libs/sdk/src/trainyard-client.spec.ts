@@ -16,7 +16,7 @@ describe(createTrainyardClient.name, () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createTrainyardClient({ baseUrl });
+    const client = createTrainyardClient({ baseUrl, resetRetryMs: 0 }); // not sent again (below)
     await expect(getHealth({ client })).rejects.toBeInstanceOf(TrainyardConnectionError);
   });
 
@@ -32,5 +32,41 @@ describe(createTrainyardClient.name, () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('line 1\n');
     await reader.cancel();
     server.closeAllConnections();
+  });
+
+  describe('a connection reset (a server restarting closes its kept-alive sockets)', () => {
+    /** A server that resets the connection of the first `resets` requests, then answers. */
+    async function resetting(resets: number): Promise<{ baseUrl: string; seen: () => number }> {
+      let seen = 0;
+      server = createServer((_req, res) => {
+        if (++seen <= resets) return res.socket?.destroy();
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => seen };
+    }
+
+    it('sends a GET again until it is answered (before: a TrainyardConnectionError, ECONNRESET)', async () => {
+      const { baseUrl, seen } = await resetting(2);
+      const { data } = await getHealth({ client: createTrainyardClient({ baseUrl }) });
+      expect(data).toEqual({ status: 'ok' });
+      expect(seen()).toBe(3);
+    });
+
+    it('never sends again a request that is not safe to repeat', async () => {
+      const { baseUrl, seen } = await resetting(1);
+      const client = createTrainyardClient({ baseUrl });
+      await expect(client.post({ url: '/api/queue', body: { job_type: 'command' } })).rejects.toBeInstanceOf(
+        TrainyardConnectionError,
+      );
+      expect(seen()).toBe(1);
+    });
+
+    it('sends nothing again when told not to (resetRetryMs: 0)', async () => {
+      const { baseUrl, seen } = await resetting(1);
+      const client = createTrainyardClient({ baseUrl, resetRetryMs: 0 });
+      await expect(getHealth({ client })).rejects.toBeInstanceOf(TrainyardConnectionError);
+      expect(seen()).toBe(1);
+    });
   });
 });

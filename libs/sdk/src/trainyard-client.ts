@@ -1,5 +1,6 @@
 import { type Client, createClient, createConfig } from './generated/client';
 import { TrainyardApiError, TrainyardConnectionError } from './errors';
+import { RESET_RETRY_MS, repeatingResets } from './repeat-requests';
 
 export interface TrainyardClientOptions {
   /** Server origin, e.g. `http://127.0.0.1:8765`. In a browser, leave it empty for the page's own origin. */
@@ -13,6 +14,11 @@ export interface TrainyardClientOptions {
   fetch?: typeof fetch;
   /** Extra headers for every request. */
   headers?: Record<string, string>;
+  /**
+   * How long a GET/HEAD, or a request with an `Idempotency-Key`, is sent again when its connection
+   * was reset (a server restarting closes its kept-alive sockets), in ms; 0: never. Default 10 s.
+   */
+  resetRetryMs?: number;
 }
 
 /**
@@ -42,6 +48,8 @@ export async function withWholeJsonBody(response: Response): Promise<Response> {
  * A client for the generated functions: `await getJob({ client, path: { queue_id } })`.
  *
  * Every call resolves with `{ data, request, response }` on success and throws otherwise:
+ * (a GET, or a request with an `Idempotency-Key`, whose connection was reset is sent again first:
+ * see `resetRetryMs`)
  * {@link TrainyardApiError} when the server answered with an error status (status, code, message,
  * details), {@link TrainyardConnectionError} when it could not be reached.
  */
@@ -50,7 +58,8 @@ export function createTrainyardClient(options: TrainyardClientOptions = {}): Cli
   const client = createClient(
     createConfig({
       baseUrl: (options.baseUrl ?? '').replace(/\/+$/, ''),
-      fetch: readingJsonWhole(options.fetch),
+      // JSON read whole inside the repeat, so an answer cut mid-body is sent again too.
+      fetch: repeatingResets(readingJsonWhole(options.fetch), options.resetRetryMs ?? RESET_RETRY_MS),
       headers: options.headers,
       throwOnError: true,
       // Operations list bearer, cookie and ?token= schemes; the token only goes in the header.
