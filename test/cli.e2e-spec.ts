@@ -607,6 +607,11 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const waited = await cli(['wait', done.slice(-8)]);
     expect(waited.code).toBe(0);
     expect(waited.stdout).toContain(done);
+    // For scripts: each job with its end (before: ended_at null for every job that succeeded).
+    const ends = JSON.parse((await cli(['--json', 'wait', done])).stdout);
+    const jobs = JSON.stringify(ends);
+    expect(jobs).not.toContain('"ended_at":null');
+    expect(jobs.match(/"ended_at":"\d{4}-[^"]+Z"/g)).toHaveLength(2);
   });
 
   it('`wait` given one target twice (the same id, or an id and its short form) waits for it once', async () => {

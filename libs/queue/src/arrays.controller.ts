@@ -68,6 +68,7 @@ export function summarizeArray(
       name: j.name,
       status: j.status,
       exit_code: j.exit_code,
+      ended_at: j.ended_at,
       termination_reason: j.termination_reason,
       retried_as: retries.get(j.id)?.queue_id ?? null,
     })),

@@ -16,6 +16,9 @@ export class ArrayJobDto {
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
   status!: JobStatus;
   exit_code!: number | null;
+  /** ISO 8601 time it ended; null while it has not. */
+  @ApiProperty({ type: String, nullable: true })
+  ended_at!: string | null;
   /** Why it ended (killed, time limit, exit code, dependency…), null while it has not. */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;

@@ -45,14 +45,7 @@ async function readTarget(ctx: CliContext, id: string, seen: Set<string>): Promi
     if (ARRAY_ID.test(id)) {
       const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
       if (data.jobs.some((j) => !TERMINAL.has(j.status))) return null;
-      // The summary has no end times; the jobs' own records do (few arrays fail often enough to matter).
-      return Promise.all(
-        data.jobs.map(async (j) =>
-          j.status === 'done'
-            ? { queue_id: j.queue_id, status: j.status, exit_code: j.exit_code, ended_at: null }
-            : toEnd((await getJob({ client: ctx.client, path: { queue_id: j.queue_id } })).data),
-        ),
-      );
+      return data.jobs.map(toEnd);
     }
     const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
     seen.add(id);

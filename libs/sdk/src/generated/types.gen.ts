@@ -51,6 +51,10 @@ export type ArrayDto = {
 
 export type ArrayJobDto = {
     array_index: number;
+    /**
+     * ISO 8601 time it ended; null while it has not.
+     */
+    ended_at: string | null;
     exit_code: number | null;
     name: string | null;
     queue_id: string;
