@@ -373,6 +373,11 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     const again = await api.call('POST', `/api/arrays/${arrayId}/retry`);
     expect(again.status).toBe(409);
     expect(again.body.message).toContain(`retried already (as ${retry.body.array_id})`);
+    // Its own code and the retry's array as a fact, for scripts (before: CONFLICT, the id in prose only).
+    expect(again.body).toMatchObject({
+      code: 'ALREADY_RETRIED',
+      details: { retried_as: [retry.body.array_id] },
+    });
     expect(await copiesOf()).toHaveLength(2);
     // The array says what was retried, as what, and that nothing is left to retry.
     const summary = (await api.call('GET', `/api/arrays/${arrayId}`)).body;
@@ -392,7 +397,8 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     await api.call('POST', '/api/queue/scheduler', { enabled: true });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.removed).toHaveLength(5);
-    expect((await api.call('GET', `/api/arrays/${long.body.array_id}`)).status).toBe(404);
+    const gone = await api.call('GET', `/api/arrays/${long.body.array_id}`);
+    expect([gone.status, gone.body.code]).toEqual([404, 'ARRAY_NOT_FOUND']);
   });
 
   it('queues 10,000 jobs in one submit, and a retry with the same Idempotency-Key repeats it', async () => {

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'TOO_MANY_LOGIN_ATTEMPTS',
   'ROUTE_NOT_FOUND',
   'NOT_FOUND',
+  'ARRAY_NOT_FOUND',
   'QUEUE_ITEM_NOT_FOUND',
   'JOB_NOT_FOUND',
   'GPU_NOT_FOUND',
@@ -23,6 +24,8 @@ export const ERROR_CODES = [
   'JOB_TYPE_UNKNOWN',
   'CONFIRMATION_REQUIRED',
   'CONFLICT',
+  'NOTHING_TO_RETRY',
+  'ALREADY_RETRIED',
   'IDEMPOTENCY_KEY_REUSED',
   'PATH_EXISTS',
   'FILE_CHANGED',
@@ -104,6 +107,7 @@ export function statusForCode(code: ErrorCode): number {
       return 403;
     case 'ROUTE_NOT_FOUND':
     case 'NOT_FOUND':
+    case 'ARRAY_NOT_FOUND':
     case 'QUEUE_ITEM_NOT_FOUND':
     case 'JOB_NOT_FOUND':
     case 'GPU_NOT_FOUND':
@@ -111,6 +115,8 @@ export function statusForCode(code: ErrorCode): number {
     case 'NODE_NOT_FOUND':
       return 404;
     case 'CONFLICT':
+    case 'NOTHING_TO_RETRY':
+    case 'ALREADY_RETRIED':
     case 'PATH_EXISTS':
     case 'FILE_CHANGED':
     case 'PORT_IN_USE':

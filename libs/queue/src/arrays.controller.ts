@@ -20,7 +20,7 @@ export class ArraysController {
   @ApiErrors(400, 401, 404)
   async getArray(@Param() params: ArrayIdParamDto): Promise<ArrayDto> {
     const jobs = await this.jobs.arrayJobs(params.array_id);
-    if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${params.array_id}`);
+    if (!jobs.length) throw new DomainError('ARRAY_NOT_FOUND', `no array ${params.array_id}`);
     return summarizeArray(params.array_id, jobs, await this.jobs.retriesOf(jobs.map((j) => j.id)));
   }
 

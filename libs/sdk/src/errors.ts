@@ -18,7 +18,8 @@ export class TrainyardApiError extends Error {
      * The object of facts a few errors carry as `details` for a client to act on (README "API"):
      * `GPU_NOT_FOUND` `{gpu_index, known_indices}`, a GPU kill's `CONFIRMATION_REQUIRED`
      * `{gpu_index, pids}`, `FILE_CHANGED` `{message, current_mtime, expected_mtime}`,
-     * `TOO_MANY_LOGIN_ATTEMPTS` `{retry_after_seconds}`; null for the others.
+     * `TOO_MANY_LOGIN_ATTEMPTS` `{retry_after_seconds}`, `ALREADY_RETRIED` `{retried_as}`; null for
+     * the others.
      */
     readonly facts: Record<string, unknown> | null = null,
   ) {

@@ -16,7 +16,7 @@ import { CancelArrayCommand, CancelArrayResult, RetryArrayCommand } from './arra
 import { cancelQueued } from './cancel-queued';
 
 async function mustHaveJobs(jobs: Job[], arrayId: string): Promise<Job[]> {
-  if (!jobs.length) throw new DomainError('NOT_FOUND', `no array ${arrayId}`);
+  if (!jobs.length) throw new DomainError('ARRAY_NOT_FOUND', `no array ${arrayId}`);
   return jobs;
 }
 
@@ -76,17 +76,21 @@ export class RetryArrayHandler implements ICommandHandler<RetryArrayCommand> {
       const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
       const ended = all.filter((j) => j.status === 'failed' || j.status === 'aborted');
       if (!ended.length)
-        throw new DomainError('CONFLICT', `array ${arrayId} has no failed or aborted jobs to retry`);
+        throw new DomainError('NOTHING_TO_RETRY', `array ${arrayId} has no failed or aborted jobs to retry`);
       const retried = await this.jobs.retriesOf(
         ended.map((j) => j.id),
         tx,
       );
       const failed = ended.filter((j) => !retried.has(j.id));
       if (!failed.length) {
-        const into = [...new Set([...retried.values()].map((r) => r.array_id))].filter(Boolean).join(', ');
+        const into = [...new Set([...retried.values()].map((r) => r.array_id))].filter((id): id is string =>
+          Boolean(id),
+        );
+        // The retries' arrays as a fact too: a script retries those instead, without reading prose.
         throw new DomainError(
-          'CONFLICT',
-          `array ${arrayId}'s failed and aborted jobs were retried already${into ? ` (as ${into}); retry that array instead` : ''}`,
+          'ALREADY_RETRIED',
+          `array ${arrayId}'s failed and aborted jobs were retried already${into.length ? ` (as ${into.join(', ')}); retry that array instead` : ''}`,
+          { retried_as: into },
         );
       }
       const now = this.clock.now();
