@@ -63,6 +63,28 @@ describe('server core (e2e)', () => {
       expect(answer.body).toMatchObject({ statusCode: 400, code: 'INVALID_JSON' });
     });
 
+    it('names what it refuses: a __proto__ key in valid JSON, a path that is not valid percent-encoding', async () => {
+      // Before: "Request body is not valid JSON" for valid JSON; Fastify's own error shape for the path.
+      const proto = await request(base, 'POST', '/api/auth/login', {
+        rawBody: '{"__proto__":{"x":1},"token":"t"}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(proto.status).toBe(400);
+      expect(proto.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'body' }] });
+      expect(proto.body.message).toContain('"__proto__"');
+      for (const credentials of [undefined, token]) {
+        const path = await request(base, 'GET', '/api/jobs/%ZZ', { token: credentials });
+        expect(path.status).toBe(400);
+        expect(path.body).toEqual({
+          statusCode: 400,
+          code: 'VALIDATION_FAILED',
+          message: expect.stringContaining('not valid percent-encoding'),
+          details: [{ field: 'path', message: expect.any(String) }],
+        });
+        expect(path.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+    });
+
     it('refuses bodies over the size limit with 413', async () => {
       const answer = await request(base, 'POST', '/api/auth/login', {
         body: { token: 'x'.repeat(2 * 1024 * 1024) },

@@ -1,10 +1,11 @@
 import { ArgumentsHost, Catch, LoggerService, LogLevel, NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   boundMessage,
   createValidationPipe,
+  DomainError,
   DomainExceptionFilter,
   ServerConfig,
   UndeclaredInputGuard,
@@ -19,7 +20,7 @@ import { loadOrCreateNodeId } from './node-id';
 import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { installCompression } from './compression';
 import { CONSOLE_ROUTE, serveConsole } from './console-static';
-import { installSecurityHeaders } from './security-headers';
+import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers';
 import { RestartCheck, RestartHandler } from './server-lifecycle';
 import { ServerLogger } from './server-logger';
 
@@ -57,6 +58,24 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net
   socket.destroy(err);
 }
 
+/**
+ * Errors the router raises before any route or hook (a path that is not valid percent-encoding,
+ * `/api/jobs/%ZZ`), in our error shape rather than Fastify's. Nothing is routed: no gate to pass.
+ */
+function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const bad = err.code === 'FST_ERR_BAD_URL';
+  const message = bad ? `The path is not valid percent-encoding: ${err.message}` : 'Internal server error';
+  void reply
+    .code(bad ? 400 : 500)
+    .headers(SECURITY_HEADERS)
+    .send({
+      statusCode: bad ? 400 : 500,
+      code: bad ? 'VALIDATION_FAILED' : 'INTERNAL',
+      message,
+      ...(bad ? { details: [{ field: 'path', message }] } : {}),
+    });
+}
+
 export interface CreateServerAppOptions {
   onRestart?: RestartHandler;
   /** Throws when a restart's next worker could not start (see ServerLifecycle.scheduleRestart). */
@@ -89,16 +108,33 @@ class ConsoleAwareExceptionFilter extends DomainExceptionFilter {
 /**
  * An empty body sent with `Content-Type: application/json` is no body (many clients always set the
  * header), not INVALID_JSON; anything else goes to Fastify's own JSON parser (prototype-poisoning
- * guard included).
+ * guard included). What that guard refuses is valid JSON, so it is named as such (Fastify says "not
+ * valid JSON" for both).
  */
 function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body.toString();
-    if (text === '') done(null, undefined);
-    else void parseJson(request, text, done);
+    if (text === '') return done(null, undefined);
+    void parseJson(request, text, (err: Error | null, value?: unknown) => {
+      if (err && isJson(text)) {
+        const message =
+          'Request body holds a key named "__proto__", or "constructor" with "prototype" under it: such keys are refused';
+        return done(new DomainError('VALIDATION_FAILED', message, [{ field: 'body', message }]), undefined);
+      }
+      done(err, value);
+    });
   });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -112,7 +148,12 @@ export async function createServerApp(
   const dataSource = buildDataSource(config.paths.database);
   await openDatabase(dataSource);
   const nodeId = loadOrCreateNodeId(config.paths);
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, clientErrorHandler });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    clientErrorHandler,
+    frameworkErrors,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({
       config,
