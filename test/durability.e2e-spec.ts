@@ -2,7 +2,7 @@ import Sqlite from 'better-sqlite3';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -142,6 +142,30 @@ describe('durability and crash resilience (e2e, built server process)', () => {
       } finally {
         await again.stop();
       }
+    },
+    60_000,
+  );
+
+  itWithTmpfs(
+    'health warns while the state directory is nearly full (before it refuses writes), and stops once there is room',
+    async () => {
+      await withTmpfsServer(async (api, tmpfs) => {
+        const health = async () => (await api.call('GET', '/api/health')).body;
+        expect(await health()).toMatchObject({ status: 'ok', warnings: [] });
+        // Leave ~0.4 MiB of the 8 MiB: under a tenth of it, still room for writes.
+        const { bavail, bsize } = statfsSync(tmpfs.dir);
+        const filler = join(tmpfs.dir, 'filler');
+        writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - 400 * 1024)));
+        const low = await health();
+        expect(low).toMatchObject({ status: 'ok', problems: [] });
+        expect(low.warnings).toEqual([
+          expect.stringMatching(
+            /^the state directory's file system is nearly full: 0\.\d MiB free of 8\.0 MiB/,
+          ),
+        ]);
+        rmSync(filler);
+        expect(await health()).toMatchObject({ status: 'ok', warnings: [] });
+      });
     },
     60_000,
   );

@@ -34,6 +34,7 @@ export class ServerController {
     return {
       status: problems.length ? 'degraded' : 'ok',
       problems,
+      warnings: [this.stateDir.lowSpace()].filter((w): w is string => w !== null),
       version: this.version,
       started_at: this.lifecycle.startedAt,
       process_tracking: {

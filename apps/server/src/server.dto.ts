@@ -21,6 +21,11 @@ export class HealthDto {
    * full, the database locked), the state directory moved or removed (launches are held).
    */
   problems!: string[];
+  /**
+   * What will soon keep it from its work, one line each, while `status` is still `ok` (the state
+   * directory's file system nearly full).
+   */
+  warnings!: string[];
   /** Server version (package version). */
   version!: string;
   /** When this server process started (ISO 8601); changes after a restart. */

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { statSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { SERVER_CONFIG, type ServerConfig } from './config/server-config';
+
+/** Free space under which the state directory counts as nearly full (or a tenth of it, if less). */
+export const LOW_SPACE_BYTES = 1024 ** 3;
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(bytes < 10 * 1024 ** 2 ? 1 : 0)} MiB`;
 
 /**
  * Whether the state directory is still the one the server started on. Moved, deleted or replaced
@@ -23,6 +28,30 @@ export class StateDirectory {
     if (now && (!this.identity || (now.dev === this.identity.dev && now.ino === this.identity.ino)))
       return null;
     return `the state directory ${this.home} was ${now ? 'replaced' : 'moved or removed'} while the server ran: put it back, or restart the server on it`;
+  }
+
+  /** Room on the state directory's file system (bytes an unprivileged writer may use), or null. */
+  space(): { free_bytes: number; size_bytes: number } | null {
+    try {
+      const fs = statfsSync(this.home);
+      return { free_bytes: fs.bavail * fs.bsize, size_bytes: fs.blocks * fs.bsize };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A line when the state directory's file system is nearly full — under a tenth of it, or 1 GiB,
+   * whichever is less, is free — else null: soon job output is lost and writes are refused (507).
+   */
+  lowSpace(): string | null {
+    const space = this.space();
+    if (!space || space.free_bytes >= Math.min(LOW_SPACE_BYTES, space.size_bytes / 10)) return null;
+    return (
+      `the state directory's file system is nearly full: ${mib(space.free_bytes)} free of ` +
+      `${mib(space.size_bytes)} (job output is lost and writes are refused once it is full; ` +
+      '`trainyard sched cleanup --older-than 7d` removes old jobs and their logs)'
+    );
   }
 
   private stat(): { dev: number; ino: number } | null {

@@ -1593,6 +1593,11 @@ export type HealthDto = {
      * Server version (package version).
      */
     version: string;
+    /**
+     * What will soon keep it from its work, one line each, while `status` is still `ok` (the state
+     * directory's file system nearly full).
+     */
+    warnings: Array<string>;
 };
 
 export type InferenceEndpointDto = {
