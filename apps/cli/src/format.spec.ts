@@ -79,5 +79,11 @@ describe('escaping', () => {
     const table = renderTable([{ header: 'NAME' }, { header: 'NOTE' }], [['a\u001b[2J', 'b\u202e']]);
     expect(table).toBe('NAME      NOTE\na\\x1b[2J  b\\u202e\n');
     expect(renderPairs([['name', 'x\u0007']])).toBe('name  x\\x07\n');
+    expect(
+      renderPairs([
+        ['a\nb', 'v'],
+        ['c', 'w'],
+      ]),
+    ).toBe('a\\nb  v\nc     w\n');
   });
 });

@@ -57,12 +57,14 @@ export function renderTable(columns: Column[], rows: Cell[][], options: TableOpt
   return [line(headers, headers), ...rows.map((row, r) => line(row, texts[r]))].join('\n') + '\n';
 }
 
-/** `key  value` lines with the keys aligned; values escaped like table cells. */
+/**
+ * `key  value` lines with the keys aligned; keys and values escaped like table cells (a key may be
+ * the server's too: a run's config path).
+ */
 export function renderPairs(pairs: Array<[string, string]>): string {
-  const width = Math.max(0, ...pairs.map(([key]) => key.length));
-  return (
-    pairs.map(([key, value]) => `${key.padEnd(width)}  ${escapeControls(value)}`.trimEnd()).join('\n') + '\n'
-  );
+  const shown = pairs.map(([key, value]) => [escapeControls(key), escapeControls(value)]);
+  const width = Math.max(0, ...shown.map(([key]) => key.length));
+  return shown.map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n';
 }
 
 /** 42s, 3m05s, 2h07m, 3d04h. */
