@@ -3,6 +3,7 @@ import {
   parseGracePeriod,
   parseInteger,
   parseJsonObject,
+  parseNumber,
   parseParamValue,
   parseSize,
   splitKeyValue,
@@ -120,4 +121,25 @@ describe(parseJsonObject.name, () => {
   ])('refuses %j', (text, message) => {
     expect(() => parseJsonObject(text, '--param-json')).toThrow(message);
   });
+});
+
+describe(parseNumber.name, () => {
+  it.each<[string, number]>([
+    ['0', 0],
+    [' 1.5 ', 1.5],
+    ['-2', -2],
+    ['1e3', 1000],
+    ['.5', 0.5],
+  ])('reads %j', (text, expected) => {
+    expect(parseNumber(text, '--step-min')).toBe(expected);
+  });
+
+  it.each(['', 'ten', '0x10', 'Infinity', 'NaN', '1e999', '1,5'])(
+    'refuses %j naming the flag, exit 2',
+    (text) => {
+      const sut = () => parseNumber(text, '--step-min');
+      expect(sut).toThrow(`--step-min must be a number, got "${text}"`);
+      expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
+    },
+  );
 });

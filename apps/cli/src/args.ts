@@ -20,6 +20,16 @@ export function parseInteger(text: string, what: string, options: { min?: number
   return value;
 }
 
+/** A finite number from a flag (`--step-min 0.5`, `-1e3`); `what` names it in the error. */
+export function parseNumber(text: string, what: string): number {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(trimmed) || !Number.isFinite(value)) {
+    throw new CliError(`${what} must be a number, got "${text}"`, EXIT.invalid);
+  }
+  return value;
+}
+
 /**
  * A duration in whole seconds (see the SDK's parseDuration: `90`, `30m`, `2h`, `1h30m`); `none` → null
  * (no limit). Throws naming the flag otherwise.

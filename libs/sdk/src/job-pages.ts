@@ -1,6 +1,6 @@
 import type { Client } from './generated/client';
-import { listJobs, listQueue } from './generated';
-import type { JobDto, ListJobsData, QueueItemDto } from './generated/types.gen';
+import { listJobs, listQueue, listRunsPage } from './generated';
+import type { JobDto, ListJobsData, ListRunsPageData, QueueItemDto, RunDto } from './generated/types.gen';
 
 /** The most one list request may ask for (`limit` is 1..1000). */
 export const LIST_PAGE_MAX = 1000;
@@ -13,7 +13,7 @@ export interface ListUpTo<T> {
 }
 export type JobsUpTo = ListUpTo<JobDto>;
 
-/** One page of a cursor-paged list (`GET /api/jobs`, `GET /api/queue`). */
+/** One page of a cursor-paged list (`GET /api/jobs`, `GET /api/queue`, `GET /api/runs/page`). */
 type PageReader<T> = (
   limit: number,
   cursor: string | undefined,
@@ -59,6 +59,28 @@ export function listQueueUpTo(client: Client, count: number): Promise<ListUpTo<Q
   return readUpTo(
     async (limit, cursor) =>
       (await listQueue({ client, throwOnError: true, query: { limit, ...(cursor && { cursor }) } })).data,
+    count,
+  );
+}
+
+/**
+ * The first `count` runs of `GET /api/runs/page` with `query` (filters and `q`), in the server's
+ * order (Trainyard's newest first, then goodseed's), read as {@link readUpTo} does.
+ */
+export function listRunsUpTo(
+  client: Client,
+  query: Omit<NonNullable<ListRunsPageData['query']>, 'limit' | 'cursor'>,
+  count: number,
+): Promise<ListUpTo<RunDto>> {
+  return readUpTo(
+    async (limit, cursor) =>
+      (
+        await listRunsPage({
+          client,
+          throwOnError: true,
+          query: { ...query, limit, ...(cursor && { cursor }) },
+        })
+      ).data,
     count,
   );
 }
