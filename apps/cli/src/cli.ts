@@ -3,6 +3,7 @@ import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
 import { registerJob } from './commands/job.command';
 import { makeRunner, RunState, type CommandRunner } from './commands/runner';
+import { registerRuns } from './commands/runs.command';
 import { registerSched } from './commands/sched.command';
 import { registerServer, runServer, stopServer } from './commands/server.command';
 import { registerService } from './commands/service.command';
@@ -52,6 +53,7 @@ export function buildProgram(
   registerGpu(program, run);
   registerService(program, run);
   registerCluster(program, run);
+  registerRuns(program, run);
   // Every command (and group) exits through the CommanderError below instead of process.exit.
   const exitOverride = (command: Command) => {
     command.exitOverride();

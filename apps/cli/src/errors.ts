@@ -75,6 +75,9 @@ const FIELD_FLAGS: Record<string, string> = {
   sort: '--sort',
   order: '--order',
   limit: '--limit',
+  // `runs list`
+  project: '--project',
+  q: '-q',
 };
 
 /** The flag of a field or of its nearest parent: `array.sweep.lr` → --sweep, `depends_on[2].queue_id` → --after. */
