@@ -3,6 +3,7 @@ import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
 import { registerJob } from './commands/job.command';
 import { makeRunner, RunState, type CommandRunner } from './commands/runner';
+import { registerProjects } from './commands/projects.command';
 import { registerRuns } from './commands/runs.command';
 import { registerSched } from './commands/sched.command';
 import { registerServer, runServer, stopServer } from './commands/server.command';
@@ -54,6 +55,7 @@ export function buildProgram(
   registerService(program, run);
   registerCluster(program, run);
   registerRuns(program, run);
+  registerProjects(program, run);
   // Every command (and group) exits through the CommanderError below instead of process.exit.
   const exitOverride = (command: Command) => {
     command.exitOverride();
