@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import { cancelArray, getArray, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
@@ -8,6 +9,16 @@ import { type ConsoleSession, closeConsole, openConsole } from './console-sessio
 /** The characters that reorder text (bidi controls) or drive a terminal (C0 controls), as sent raw. */
 // eslint-disable-next-line no-control-regex -- finding them is the point
 const RAW_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** The job's short id is in `cell`, wholly inside it: shown, not clipped away by the name before it. */
+async function expectShortIdShown(cell: Locator, id: string): Promise<void> {
+  const idText = cell.locator('.id');
+  await idText.waitFor();
+  expect(await idText.innerText()).toBe(id.slice(-8));
+  const [box, inner] = [await cell.boundingBox(), await idText.boundingBox()];
+  expect(inner!.x).toBeGreaterThanOrEqual(box!.x);
+  expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
+}
 
 /**
  * What a job's submitter controls, shown in the console: a name with a right-to-left override or an
@@ -89,16 +100,7 @@ describe('queue rows and untrusted names (browser e2e)', () => {
         ).data.queue_id,
       );
     await page.goto(`${server.baseUrl}/jobs`);
-    for (const id of ids) {
-      const cell = page.locator(`tr[data-job-id="${id}"] td.c-name`);
-      const idText = cell.locator('.id');
-      await idText.waitFor();
-      expect(await idText.innerText()).toBe(id.slice(-8));
-      const [box, inner] = [await cell.boundingBox(), await idText.boundingBox()];
-      // Wholly inside its cell: shown, not clipped away by the name before it.
-      expect(inner!.x).toBeGreaterThanOrEqual(box!.x);
-      expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
-    }
+    for (const id of ids) await expectShortIdShown(page.locator(`tr[data-job-id="${id}"] td.c-name`), id);
     await page.screenshot({ path: join(SCREENSHOTS, 'jobs-long-names.png') });
   });
 
@@ -119,15 +121,8 @@ describe('queue rows and untrusted names (browser e2e)', () => {
     try {
       const array = (await getArray({ client: api, path: { array_id: data.array_id! } })).data;
       await page.goto(`${server.baseUrl}/queue`);
-      for (const id of array.jobs.map((j) => j.queue_id)) {
-        const cell = page.locator(`tr[data-queue-id="${id}"] td.clip`);
-        const idText = cell.locator('.id');
-        await idText.waitFor();
-        expect(await idText.innerText()).toBe(id.slice(-8));
-        const [box, inner] = [await cell.boundingBox(), await idText.boundingBox()];
-        expect(inner!.x).toBeGreaterThanOrEqual(box!.x);
-        expect(inner!.x + inner!.width).toBeLessThanOrEqual(box!.x + box!.width + 0.5);
-      }
+      for (const id of array.jobs.map((j) => j.queue_id))
+        await expectShortIdShown(page.locator(`tr[data-queue-id="${id}"] td.clip`), id);
       await page.screenshot({ path: join(SCREENSHOTS, 'queue-long-names.png') });
     } finally {
       await cancelArray({ client: api, path: { array_id: data.array_id! } });

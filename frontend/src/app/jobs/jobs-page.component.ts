@@ -637,24 +637,6 @@ const MAX_FRACTION = 0.8;
     .jobs tbody tr {
       cursor: pointer;
     }
-    .id {
-      margin-left: 6px;
-      font-size: 11px;
-    }
-    /* A long name is cut, never the short id beside it: rows with one name stay told apart. */
-    .name-line {
-      display: flex;
-      align-items: baseline;
-      min-width: 0;
-    }
-    .name-line .job-link {
-      overflow: hidden;
-      text-overflow: ellipsis;
-      min-width: 0;
-    }
-    .name-line .id {
-      flex: none;
-    }
     .cmd {
       color: var(--text-muted);
     }

@@ -292,23 +292,6 @@ import { QueueStore } from './queue.store';
     .phone td.clip {
       white-space: normal;
     }
-    /* A long name is cut, never the short id beside it: an array's jobs, whose names differ only at
-       the end ("sweep lr=0.1 [3]"), stay told apart (as in the Jobs table). */
-    .name-line {
-      display: flex;
-      align-items: baseline;
-      min-width: 0;
-    }
-    .name-line .job-link {
-      overflow: hidden;
-      text-overflow: ellipsis;
-      min-width: 0;
-    }
-    .name-line .id {
-      flex: none;
-      margin-left: 6px;
-      font-size: 11px;
-    }
     .phone td.clip > .name-line {
       white-space: nowrap;
     }
