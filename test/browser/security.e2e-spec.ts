@@ -147,6 +147,9 @@ describe('browser security (browser e2e)', () => {
       context = await browser.newContext();
       const signIn = await context.newPage();
       await signIn.goto(`${server.baseUrl}/?token=${server.token}`); // a session cookie, as a user has
+      // The console trades the token for the cookie after the page loads: wait until it has (it then
+      // asks for a password, as no one has set one), or the page closes first and nobody is signed in.
+      await signIn.getByRole('heading', { name: 'Set a password' }).waitFor({ timeout: 20_000 });
       await signIn.close();
       // Anyone's server: an inference "model list" that is a page with script, its own CSP and framing.
       upstream = createServer((req, res) => {
