@@ -1,5 +1,5 @@
 import Sqlite from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EntitySchema } from 'typeorm';
@@ -108,6 +108,43 @@ describe(Database.name, () => {
       expect(sut.connection.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
       expect(bodiesSeenBy(file)).toEqual(['after']);
     } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('truncates the WAL once for any number of requests made while a reader holds it back, and again for a later one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainyard-db-'));
+    const file = join(dir, 'trainyard.db');
+    const { dataSource, sut } = await open(file);
+    const reader = new Sqlite(file, { readonly: true });
+    try {
+      let checkpoints = 0;
+      const pragma = sut.connection.pragma.bind(sut.connection);
+      sut.connection.pragma = (source: string, options?: Sqlite.PragmaOptions) => {
+        if (source.startsWith('wal_checkpoint')) checkpoints++;
+        return pragma(source, options);
+      };
+      await insert(sut, 'first');
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM note').get(); // holds its snapshot: the WAL cannot be reset
+      await insert(sut, 'secret');
+      // Before: each of these started its own loop, a checkpoint each per try (50 per 20 ms here).
+      const requests = Array.from({ length: 50 }, () => sut.truncateWal(20, 50));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(checkpoints).toBeGreaterThan(0);
+      expect(checkpoints).toBeLessThan(15);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0); // still held back
+      reader.exec('COMMIT');
+      expect(await Promise.all(requests)).toEqual(Array(50).fill(true));
+      expect(statSync(`${file}-wal`).size).toBe(0);
+
+      await insert(sut, 'later');
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      expect(await sut.truncateWal(20, 50)).toBe(true);
+      expect(statSync(`${file}-wal`).size).toBe(0);
+    } finally {
+      reader.close();
       await dataSource.destroy();
       rmSync(dir, { recursive: true, force: true });
     }

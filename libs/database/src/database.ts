@@ -31,6 +31,7 @@ export class Database {
   private tail: Promise<unknown> = Promise.resolve();
   /** Why the last write was refused by storage (disk full, locked, I/O), and when; null once one commits. */
   private refused: { message: string; at: string } | null = null;
+  private walTruncation: Promise<boolean> | null = null;
 
   constructor(@Inject(DATA_SOURCE) readonly dataSource: DataSource) {}
 
@@ -68,20 +69,33 @@ export class Database {
    * secret: `secure_delete` zeroes the database file's freed space, not the WAL's old frames): copies
    * the WAL into the database file and truncates it, between transactions, never waiting for a lock —
    * tried every 250 ms while a transaction is open or a reader holds an older snapshot, for up to 10 s.
-   * Resolves true once truncated; false when it gave up (logged: the next truncation clears it).
+   * One truncation runs at a time: a request made while one waits shares it (its next try comes after
+   * that request's commit, so it covers it). Resolves true once truncated; false when it gave up
+   * (logged: the next truncation clears it).
    */
-  async truncateWal(retryMs = 250, attempts = 40): Promise<boolean> {
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryMs));
-      try {
-        if (truncateWal(this.connection)) return true;
-      } catch (err) {
-        this.logger.warn(`cannot truncate the WAL: ${(err as Error).message}`);
-        return false;
+  truncateWal(retryMs = 250, attempts = 40): Promise<boolean> {
+    return (this.walTruncation ??= this.truncateWalWhenFree(retryMs, attempts));
+  }
+
+  private async truncateWalWhenFree(retryMs: number, attempts: number): Promise<boolean> {
+    try {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        // Always awaited first, even before the first try: `walTruncation` is set before this can end.
+        await new Promise((resolve) => setTimeout(resolve, attempt === 0 ? 0 : retryMs));
+        try {
+          if (truncateWal(this.connection)) return true;
+        } catch (err) {
+          this.logger.warn(`cannot truncate the WAL: ${(err as Error).message}`);
+          return false;
+        }
       }
+      this.logger.warn(
+        `the WAL could not be truncated within ${(retryMs * attempts) / 1000} s (always busy)`,
+      );
+      return false;
+    } finally {
+      this.walTruncation = null; // synchronously with the last try: a later request starts a new one
     }
-    this.logger.warn(`the WAL could not be truncated within ${(retryMs * attempts) / 1000} s (always busy)`);
-    return false;
   }
 
   private async runTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
