@@ -61,8 +61,9 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
     try {
       const api = jobsApi(first.baseUrl, first.token!);
       // A trainer that counts the SIGTERMs it gets and never exits on one (a save that never ends).
-      // Bounded (90 s), so a failing run leaves nothing behind for long.
-      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; for i in $(seq 900); do sleep 0.1; done`;
+      // Bounded (90 s), so a failing run leaves nothing behind for long. No `$(seq …)`: a SIGTERM
+      // that reached that subshell right after "ready" emptied the loop, and bash exited at once.
+      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; i=0; while [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done`;
       const killed = (await api.command(['bash', '-c', counter], { kill_grace_s: 6 })).body
         .queue_id as string;
       // A command that exits at once and leaves such a process behind (its count goes to a file).
@@ -311,8 +312,9 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
     });
 
     it('a second kill of a job that is shutting down sends nothing again; force-kill still ends it', async () => {
-      // Bounded (90 s), so a failing run leaves nothing behind for long.
-      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; for i in $(seq 900); do sleep 0.1; done`;
+      // Bounded (90 s), so a failing run leaves nothing behind for long. No `$(seq …)`: a SIGTERM
+      // that reached that subshell right after "ready" emptied the loop, and bash exited at once.
+      const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; i=0; while [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done`;
       const { body } = await api.command(['bash', '-c', counter], { requested_gpus: 1, kill_grace_s: 60 });
       await api.waitLog(body.queue_id, /ready/);
       const firstKill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
