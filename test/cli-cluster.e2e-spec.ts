@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CliRun, runCli } from './support/cli';
+import { type CliRun, cliEnv, runCli, runCliJson } from './support/cli';
 import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
@@ -16,13 +16,7 @@ jest.setTimeout(120_000);
 
 /** Runs the CLI against `server`, in `cwd` (its HOME too). */
 function cli(server: SpawnedServer, cwd: string, args: string[]): Promise<CliRun> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: cwd,
-    TRAINYARD_SERVER_URL: server.baseUrl,
-    TRAINYARD_SERVER_TOKEN: server.token!,
-  };
-  return runCli(args, env, cwd);
+  return runCli(args, cliEnv(server, cwd), cwd);
 }
 
 /** `cluster submit` of a bundle over `nodes` nodes with `gpus` GPUs each (the rest follows). */
@@ -49,11 +43,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   const label = (i: number) => `${hostname()} (${ids[i].slice(0, 8)})`;
   /** The CLI against node 0. */
   const run = (...args: string[]) => cli(nodes[0].server, work.home, args);
-  const json = async (...args: string[]) => {
-    const result = await run('--json', ...args);
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-    return JSON.parse(result.stdout);
-  };
+  const json = (...args: string[]) => runCliJson(args, cliEnv(nodes[0].server, work.home), work.home);
   /** Each rank's job as its own node has it. */
   const rankJobs = (bundle: any) =>
     Promise.all(

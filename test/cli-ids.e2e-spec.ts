@@ -1,4 +1,4 @@
-import { type CliRun, runCli } from './support/cli';
+import { type CliRun, runCli, runCliJson } from './support/cli';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -14,11 +14,7 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
   function cli(args: string[], extraEnv: Record<string, string> = env): Promise<CliRun> {
     return runCli(args, extraEnv);
   }
-  async function json(args: string[]): Promise<any> {
-    const run = await cli(['--json', ...args]);
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    return JSON.parse(run.stdout);
-  }
+  const json = (args: string[]): Promise<any> => runCliJson(args, env);
 
   beforeAll(async () => {
     server = await spawnServer(temp.home);

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type CliRun, runCli } from './support/cli';
+import { type CliRun, cliEnv, runCli, runCliJson } from './support/cli';
 import { request } from './support/http';
 import { freePort } from './support/ports';
 import { writeFiles } from './support/projects';
@@ -46,22 +46,13 @@ describe('trainyard CLI: runs and projects (e2e, spawned server and CLI processe
     request(server.baseUrl, method, path, { token: server.token!, body });
   const cli = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
     runCli(args, { ...env, ...extraEnv });
-  async function json(args: string[]): Promise<any> {
-    const run = await cli(['--json', ...args]);
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    return JSON.parse(run.stdout);
-  }
+  const json = (args: string[]): Promise<any> => runCliJson(args, env);
 
   beforeAll(async () => {
     root = join(realpathSync(temp.home), 'projects');
     writeFiles(root, { 'demo/trainyard.yaml': MANIFEST, 'demo/train.py': TRAIN_PY });
     server = await spawnServer(temp.home, ['--fake-gpus', '1']);
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: temp.home,
-      TRAINYARD_SERVER_URL: server.baseUrl,
-      TRAINYARD_SERVER_TOKEN: server.token!,
-    };
+    env = cliEnv(server, temp.home);
     expect((await call('POST', '/api/search-roots', { path: root })).status).toBe(200);
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
-import { CLI_BIN, type CliRun, runCli } from './support/cli';
+import { CLI_BIN, type CliRun, cliEnv, runCli, runCliJson } from './support/cli';
 import { workerPid } from './support/cluster';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
@@ -29,11 +29,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
   }
 
   /** Runs a command that must succeed and parses its `--json` output. */
-  async function json(args: string[]): Promise<any> {
-    const run = await cli(['--json', ...args]);
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    return JSON.parse(run.stdout);
-  }
+  const json = (args: string[]): Promise<any> => runCliJson(args, env);
 
   const waitStatus = (id: string, statuses: string[]) =>
     waitFor(
@@ -47,12 +43,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
 
   beforeAll(async () => {
     server = await spawnServer(temp.home, ['--fake-gpus', '2']);
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: temp.home,
-      TRAINYARD_SERVER_URL: server.baseUrl,
-      TRAINYARD_SERVER_TOKEN: server.token!,
-    };
+    env = cliEnv(server, temp.home);
   });
   afterAll(async () => {
     await server.stop();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { WebSocket } from 'ws';
 import { request } from './support/http';
-import { runCli } from './support/cli';
+import { cliEnv, runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 
 const REPLAY = join(__dirname, 'fixtures', 'nvidia-smi', 'replay.sh');
@@ -503,11 +503,7 @@ describe('GPUs (e2e)', () => {
 
         // Nothing of Trainyard's runs there, so the scheduler may place a job on it (README "GPUs"),
         // but the CLI does not call a GPU at 100 % with three programs on it idle.
-        const cli = await runCli(['gpu', 'status'], {
-          PATH: process.env.PATH ?? '',
-          TRAINYARD_SERVER_URL: server.baseUrl,
-          TRAINYARD_SERVER_TOKEN: server.token,
-        });
+        const cli = await runCli(['gpu', 'status'], cliEnv(server, server.home));
         expect(cli.code).toBe(0);
         const row = cli.stdout.split('\n').find((line) => /^\s*0\s/.test(line));
         expect(row).toMatch(/used outside Trainyard \(3 processes\)\s+-\s+100%/);

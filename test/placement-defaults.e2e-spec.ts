@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
-import { type CliRun, runCli } from './support/cli';
+import { type CliRun, cliEnv, runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { freePort } from './support/ports';
 import { waitFor } from './support/wait';
@@ -251,12 +251,7 @@ describe('placement defaults (e2e, real server and processes)', () => {
 
     /** The built CLI (`npx nest build cli`) as a user runs it against this server. */
     function cli(args: string[]): Promise<CliRun> {
-      return runCli(args, {
-        PATH: process.env.PATH ?? '',
-        HOME: server.home,
-        TRAINYARD_SERVER_URL: server.baseUrl,
-        TRAINYARD_SERVER_TOKEN: server.token,
-      });
+      return runCli(args, cliEnv(server, server.home));
     }
 
     it('`trainyard submit --gpu-profile` runs the job on a MIG device; a profile not here names the flag', async () => {

@@ -23,3 +23,26 @@ export function runCli(args: string[], env: Record<string, string>, cwd?: string
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
+
+/**
+ * What a user's shell gives the CLI to reach `server`: PATH, HOME (`home`) and the server's URL and
+ * token (none when the server has no auth).
+ */
+export function cliEnv(
+  server: { baseUrl: string; token: string | null },
+  home: string,
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    TRAINYARD_SERVER_URL: server.baseUrl,
+    ...(server.token !== null && { TRAINYARD_SERVER_TOKEN: server.token }),
+  };
+}
+
+/** Runs `trainyard --json ...args`, which must succeed (exit 0, nothing on stderr); resolves with what it printed, parsed. */
+export async function runCliJson(args: string[], env: Record<string, string>, cwd?: string): Promise<any> {
+  const run = await runCli(['--json', ...args], env, cwd);
+  expect(run).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(run.stdout);
+}
