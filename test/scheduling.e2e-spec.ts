@@ -117,6 +117,36 @@ describe('scheduling: held GPUs, backfill and skip (e2e, in-process server, 4 fa
       expect(startedAt(shortJob)).toBeLessThan(startedAt(bigJob));
       expect(startedAt(unlimitedJob)).toBeGreaterThanOrEqual(startedAt(bigJob));
     });
+
+    it("keeps a short job whose kill grace could outlast the wait off held GPUs (the server's grace counts too)", async () => {
+      // Before: only the limit was compared, so a job saving a checkpoint through its grace period
+      // (trial: limit 30 s, grace 60 s) held the GPUs 37 s past the big job's expected start.
+      const running = await fillGpus(api, { time_limit_s: 60 });
+      await setScheduler(api, false);
+      const big = (await api.command(sleeper(0.2), { requested_gpus: 4, priority: 10, name: 'big' })).body
+        .queue_id;
+      const saves = (
+        await api.command(sleeper(0.2), {
+          requested_gpus: 1,
+          name: 'saves',
+          time_limit_s: 5,
+          kill_grace_s: 120,
+        })
+      ).body.queue_id;
+      const quick = (await api.command(sleeper(0.2), { requested_gpus: 1, name: 'quick', time_limit_s: 5 }))
+        .body.queue_id;
+      await setScheduler(api, true);
+
+      const quickJob = (await api.waitStatus(quick, ['done'], 20_000)) as JobView; // 5 s + the default 10 s fit
+      const reason = await pendingReason(api, saves);
+      expect(reason).toMatch(new RegExp(`held for ${big}`));
+      expect(reason).not.toContain('time_limit_s'); // no limit would do: its grace alone is longer
+      const bigJob = (await api.waitStatus(big, ['done'], 20_000)) as JobView;
+      const savesJob = (await api.waitStatus(saves, ['done'], 20_000)) as JobView;
+      expect(startedAt(quickJob)).toBeLessThan(startedAt(bigJob));
+      expect(startedAt(savesJob)).toBeGreaterThanOrEqual(startedAt(bigJob));
+      expect(running).toHaveLength(4);
+    });
   });
 
   describe('skip (the original behaviour)', () => {

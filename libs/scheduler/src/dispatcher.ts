@@ -133,7 +133,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const deps = await this.dependencies.settle(queued);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
-    const items = queued.map((j) => placementItem(j, deps.waiting.get(j.id) ?? null));
+    const items = queued.map((j) =>
+      placementItem(j, deps.waiting.get(j.id) ?? null, this.config.kill_grace_seconds),
+    );
     const capped = queued.some((j) => j.array_max_running !== null);
     const gpus = this.placementGpus();
     const result = place(items, gpus, {
@@ -166,7 +168,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (job.depends_on.length > 0 || job.array_id !== null) return null;
     if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
     // Alone in the queue: its queue position (seq) is moot.
-    const alone = placementItem({ ...job, seq: 0 }, null);
+    const alone = placementItem({ ...job, seq: 0 }, null, this.config.kill_grace_seconds);
     const placed = place([alone], this.placementGpus(), this.placementOptions());
     const [launch] = placed.launch;
     if (!launch) {
@@ -250,6 +252,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 function placementItem(
   j: Omit<QueuedForPlacement, 'depends_on' | 'preempted_note'>,
   waitingFor: string | null,
+  defaultGraceS: number,
 ): PlacementItem {
   return {
     queue_id: j.id,
@@ -261,6 +264,7 @@ function placementItem(
     array_id: j.array_id,
     array_max_running: j.array_max_running,
     time_limit_s: j.time_limit_s,
+    kill_grace_s: j.kill_grace_s ?? defaultGraceS,
     submitted_ms: Date.parse(j.submitted_at),
   };
 }

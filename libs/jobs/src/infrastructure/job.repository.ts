@@ -89,6 +89,8 @@ export interface QueuedForPlacement {
   array_max_running: number | null;
   /** Run-time cap, seconds (null: none). */
   time_limit_s: number | null;
+  /** Its own kill grace, seconds (null: the server's). */
+  kill_grace_s: number | null;
   /** ISO 8601; what priority aging counts from. */
   submitted_at: string;
   /** "preempted by q_… (priority N); requeued" while a preempted job waits again; else null. */
@@ -318,7 +320,7 @@ export class JobRepository {
     const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
       await this.db.manager.query(
         'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
-          'time_limit_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
+          'time_limit_s, kill_grace_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
           `FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
       );
     return rows.map((r) => ({

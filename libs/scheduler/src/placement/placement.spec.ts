@@ -457,6 +457,32 @@ describe(place.name, () => {
         pending: ['q_big', 'q_long', 'q_nolimit'],
       },
       {
+        name: 'backfill: a job ends by its limit plus its kill grace (a checkpoint save on SIGTERM), both must fit',
+        items: [
+          item('q_big', 4, 10, 1),
+          item('q_saves', 1, 0, 2, { time_limit_s: 30, kill_grace_s: 60 }),
+          item('q_quick', 1, 0, 3, { time_limit_s: 30, kill_grace_s: 10 }),
+          item('q_exact', 1, 0, 4, { time_limit_s: 50, kill_grace_s: 10 }),
+        ],
+        gpus: [busy(0, inSeconds(60)), busy(1, inSeconds(45)), gpu(2), gpu(3)],
+        options: { now: NOW },
+        launched: { q_quick: [2], q_exact: [3] },
+        pending: ['q_big', 'q_saves'],
+      },
+      {
+        name: "backfill: a GPU taken earlier in the pass is let go at its job's limit plus kill grace",
+        items: [
+          item('q_first', 1, 20, 1, { time_limit_s: 100, kill_grace_s: 20 }),
+          item('q_big', 2, 10, 2),
+          item('q_fits', 1, 0, 3, { time_limit_s: 110, kill_grace_s: 10 }),
+          item('q_too_long', 1, 0, 4, { time_limit_s: 111, kill_grace_s: 10 }),
+        ],
+        gpus: gpus(3, (i) => (i === 2 ? { reserved_by: 'q_r2' } : {})),
+        options: { now: NOW },
+        launched: { q_first: [0], q_fits: [1] },
+        pending: ['q_big', 'q_too_long'],
+      },
+      {
         name: 'strict: held GPUs are never backfilled, even by a short job',
         items: [item('q_big', 4, 10, 1), item('q_short', 1, 0, 2, { time_limit_s: 1 })],
         gpus: [busy(0, inSeconds(60)), busy(1, inSeconds(60)), gpu(2), gpu(3)],
@@ -554,6 +580,21 @@ describe(place.name, () => {
       expect(result.pending['q_two']).toBe(
         'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big)',
       );
+    });
+
+    it("takes the waiting job's own kill grace off the time limit its hint names", () => {
+      const result = sut(
+        [
+          item('q_big', 3, 10, 1),
+          item('q_saves', 1, 0, 2, { kill_grace_s: 15 }),
+          item('q_slow', 1, 0, 3, { kill_grace_s: 90 }),
+        ],
+        [busy(0, inSeconds(60)), busy(1, inSeconds(60)), gpu(2)],
+        { now: NOW },
+      );
+
+      expect(result.pending['q_saves']).toMatch(/; a time_limit_s ≤ 45 would let it use held GPUs$/);
+      expect(result.pending['q_slow']).not.toContain('time_limit_s'); // its grace alone outlasts the wait
     });
 
     it('strict mode gives no backfill hint', () => {

@@ -20,6 +20,11 @@ export interface PlacementItem {
   array_max_running?: number | null;
   /** Run-time cap, seconds (null/absent: none). Backfill only trusts jobs that have one. */
   time_limit_s?: number | null;
+  /**
+   * Seconds its processes may take to go after the stop at its time limit, before SIGKILL (the job's
+   * or the server's kill grace; absent: 0): a backfilled job may hold its GPUs until limit + grace.
+   */
+  kill_grace_s?: number;
   /** Submit time, epoch ms: what priority aging counts from. */
   submitted_ms?: number;
   /** A MIG profile (`1g.10gb`): requested_gpus MIG devices of it, never whole GPUs. Null/absent: whole GPUs. */
@@ -140,7 +145,8 @@ interface PriorityCache {
   /** `version` at which `eligible` and `reasons` were computed. */
   version: number;
   eligible: number;
-  reasons: Map<number, string>;
+  /** Per request size: the shortfall reason, and whether held GPUs would do (then a backfill hint follows, per item). */
+  reasons: Map<number, { reason: string; heldWouldDo: boolean }>;
 }
 
 export function place(
@@ -236,14 +242,16 @@ export function place(
       continue;
     }
 
-    // Backfill: a job that surely ends before the held job can start cannot delay it.
+    // Backfill: a job that surely ends before the held job can start cannot delay it — its time
+    // limit and then its kill grace, which a job saving a checkpoint on SIGTERM may take in full.
     const limit = item.time_limit_s ?? null;
+    const lastsMs = limit === null ? Infinity : (limit + (item.kill_grace_s ?? 0)) * 1000;
     const useHeld =
       hold !== null &&
       mode === 'backfill' &&
       limit !== null &&
       Number.isFinite(hold.start) &&
-      now + limit * 1000 <= hold.start;
+      now + lastsMs <= hold.start;
     const entry = cacheFor(item.priority, useHeld);
     if (entry.eligible < needed) {
       const holds = mode !== 'skip' || item.queue_id === options.preemptor;
@@ -263,16 +271,24 @@ export function place(
           continue;
         }
       }
-      let reason = entry.reasons.get(needed);
-      if (reason === undefined) {
+      let cached = entry.reasons.get(needed);
+      if (cached === undefined) {
         // The hint only where held GPUs would be enough: with them it could start now.
-        const heldWouldDo = hold !== null && !useHeld && cacheFor(item.priority, true).eligible >= needed;
-        reason =
-          shortfallReason(item.priority, needed, entry.eligible, host, takenBy, useHeld ? null : hold) +
-          (heldWouldDo ? backfillHint(mode, hold, now) : '');
-        entry.reasons.set(needed, reason);
+        cached = {
+          reason: shortfallReason(
+            item.priority,
+            needed,
+            entry.eligible,
+            host,
+            takenBy,
+            useHeld ? null : hold,
+          ),
+          heldWouldDo: hold !== null && !useHeld && cacheFor(item.priority, true).eligible >= needed,
+        };
+        entry.reasons.set(needed, cached);
       }
-      pending[item.queue_id] = reason;
+      pending[item.queue_id] =
+        cached.reason + (cached.heldWouldDo ? backfillHint(mode, hold, now, item.kill_grace_s ?? 0) : '');
       continue;
     }
 
@@ -285,7 +301,7 @@ export function place(
         chosen.push(g.index);
       }
     }
-    const until = limit === null ? Infinity : now + limit * 1000;
+    const until = now + lastsMs;
     for (const index of chosen) {
       takenBy.set(index, item.queue_id);
       takenUntil.set(index, until);
@@ -334,10 +350,13 @@ function holdFor(
   return { queue_id: item.queue_id, held, start: mine[needed - 1].at };
 }
 
-/** Tells a waiting job how it could still start now: with a time limit that ends before the hold. */
-function backfillHint(mode: SchedulingPolicy, hold: Hold | null, now: number): string {
+/**
+ * Tells a waiting job how it could still start now: with a time limit that, with its kill grace
+ * (`graceS`), ends before the hold.
+ */
+function backfillHint(mode: SchedulingPolicy, hold: Hold | null, now: number, graceS: number): string {
   if (hold === null || mode !== 'backfill' || !Number.isFinite(hold.start)) return '';
-  const seconds = Math.floor((hold.start - now) / 1000);
+  const seconds = Math.floor((hold.start - now) / 1000) - graceS;
   return seconds > 0 ? `; a time_limit_s ≤ ${seconds} would let it use held GPUs` : '';
 }
 
