@@ -115,7 +115,8 @@ describe('a removed job takes the credentials in its environment along (e2e, in-
         WANDB_API_KEY: '[redacted]',
         HF_TOKEN: '[redacted]',
       });
-      // A job cancelled before it ran (alone, or an array's) is removed as well: the same (a trial).
+      // A job cancelled before it ran is removed as well: the same (a trial). An array's is kept,
+      // aborted, as any ended job is until it is deleted: then the same.
       await call('POST', '/api/queue/scheduler', { enabled: false });
       const waiting = (
         await call('POST', '/api/queue', {
@@ -134,6 +135,8 @@ describe('a removed job takes the credentials in its environment along (e2e, in-
       ).body;
       expect((await call('DELETE', `/api/queue/${waiting}`)).status).toBe(200);
       expect((await call('POST', `/api/arrays/${array.array_id}/cancel`)).status).toBe(200);
+      for (const { queue_id } of (await call('GET', `/api/arrays/${array.array_id}`)).body.jobs)
+        expect((await call('DELETE', `/api/jobs/${queue_id}`)).status).toBe(200);
       const journal = JSON.stringify((await call('GET', '/api/journal?limit=1000')).body.items);
       expect(journal).not.toContain(secret);
       // Nor are they left in the database file's freed space, nor in old frames of its WAL, which

@@ -590,7 +590,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       expect(JSON.parse(after.stdout).depends_on).toHaveLength(2); // the array's two jobs
       const cancelled = await cli(['sched', 'cancel', short]);
       expect(cancelled).toMatchObject({ code: 0, stderr: '' });
-      expect(cancelled.stdout).toBe(`${arrayId}: 2 queued removed, 0 running aborting\n`);
+      expect(cancelled.stdout).toBe(`${arrayId}: 2 queued cancelled (kept as aborted), 0 running aborting\n`);
     } finally {
       expect((await cli(['sched', 'resume'])).code).toBe(0);
     }

@@ -396,9 +396,17 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     const cancelled = await api.call('POST', `/api/arrays/${long.body.array_id}/cancel`);
     await api.call('POST', '/api/queue/scheduler', { enabled: true });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.removed).toHaveLength(5);
-    const gone = await api.call('GET', `/api/arrays/${long.body.array_id}`);
-    expect([gone.status, gone.body.code]).toEqual([404, 'ARRAY_NOT_FOUND']);
+    // Kept, as Slurm keeps a cancelled array task (before: removed, and the array was gone).
+    expect(cancelled.body).toMatchObject({ removed: [], aborting: [] });
+    expect(cancelled.body.aborted).toHaveLength(5);
+    const kept = await api.call('GET', `/api/arrays/${long.body.array_id}`);
+    expect(kept.body).toMatchObject({ total: 5, finished: 5, counts: { aborted: 5 }, retryable: 5 });
+    expect(await api.job(kept.body.jobs[0].queue_id)).toMatchObject({
+      status: 'aborted',
+      termination_reason: 'user_abort',
+      error: 'cancelled before it started',
+      exit_code: null,
+    });
   });
 
   it('queues 10,000 jobs in one submit, and a retry with the same Idempotency-Key repeats it', async () => {
@@ -421,7 +429,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       expect(summary.total).toBe(10_000);
       expect(summary.jobs[9_999]).toMatchObject({ array_index: 9_999, name: 'big [9999]' });
       const cancelled = await api.call('POST', `/api/arrays/${first.body.array_id}/cancel`);
-      expect(cancelled.body.removed).toHaveLength(10_000);
+      expect(cancelled.body.aborted).toHaveLength(10_000);
     } finally {
       await api.call('POST', '/api/queue/scheduler', { enabled: true });
     }
@@ -474,12 +482,45 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
           await api.submit({ job_type: 'command', job_params: { argv: ['true'] }, array: { count: 2 } })
         ).body.array_id;
         const cancelled = await cli(['sched', 'cancel', queued]);
-        expect(cancelled).toEqual({ code: 0, out: `${queued}: 2 queued removed, 0 running aborting\n` });
+        expect(cancelled).toEqual({
+          code: 0,
+          out: `${queued}: 2 queued cancelled (kept as aborted), 0 running aborting\n`,
+        });
       } finally {
         await api.call('POST', '/api/queue/scheduler', { enabled: true });
       }
       // A job id retries the job's array: an unknown job is not found.
       expect((await cli(['sched', 'retry', 'q_1700000000000_00000000'])).code).toBe(5);
+    });
+
+    it('an array with one queued job cancelled is no success: the job stays, aborted, and a retry runs it', async () => {
+      // Before (a trial): the cancelled job was removed, `wait` said "2/2 done" and exited 0, and
+      // `sched retry` had nothing to retry — a sweep point lost without a trace.
+      const arrayId = (
+        await api.submit({
+          job_type: 'command',
+          job_params: { argv: ['sh', '-c', 'sleep 0.5; echo {index}'] },
+          array: { count: 3, max_running: 1 },
+        })
+      ).body.array_id;
+      const last = (await api.call('GET', `/api/arrays/${arrayId}`)).body.jobs[2];
+      expect(last.status).toBe('queued');
+      const cancelled = await cli(['sched', 'cancel', last.queue_id]);
+      expect(cancelled).toEqual({
+        code: 0,
+        out: `${last.queue_id} cancelled: kept as aborted in array ${arrayId} (trainyard sched retry ${arrayId} runs it again)\n`,
+      });
+      const waited = await wait([arrayId]);
+      expect(waited.code).toBe(1); // no exit code of its own: 1, as for any failure without one
+      expect(waited.out).toContain(`${arrayId} 2/3 done; not done: ${last.queue_id} aborted`);
+      expect(await api.job(last.queue_id)).toMatchObject({
+        status: 'aborted',
+        termination_reason: 'user_abort',
+        error: 'cancelled before it started',
+        started_at: null,
+      });
+      const retried = await cli(['sched', 'retry', arrayId]);
+      expect(retried.out).toMatch(new RegExp(`: 1 jobs? of ${arrayId} submitted again as a new array$`, 'm'));
     });
 
     it('exits 0 when every job and array succeeded', async () => {

@@ -49,9 +49,12 @@ export class ArrayDto {
 
 export class CancelArrayResponseDto {
   array_id!: string;
-  /** Queued jobs removed (they never ran). */
+  /** Always empty: an array's queued jobs are no longer removed but end `aborted` (kept for older clients). */
   removed!: string[];
-  /** Queued jobs that had run before (preempted, waiting for another attempt): ended `aborted`, kept. */
+  /**
+   * Its queued jobs, ended `aborted` (user_abort; "cancelled before it started", or the attempt they
+   * waited for after a preemption): kept, so the array still counts them and its retry copies them.
+   */
   aborted!: string[];
   /** Active jobs asked to stop (user_abort). */
   aborting!: string[];

@@ -113,23 +113,34 @@ describe(formatGpus.name, () => {
 describe(describeCancel.name, () => {
   const id = 'q_1796000000000_0000000a';
   it.each<[string, string, Parameters<typeof describeCancel>[1], string]>([
-    ['queued', 'removed', { status: 'queued', termination_reason: null }, `${id} removed from the queue`],
+    [
+      'queued',
+      'removed',
+      { status: 'queued', termination_reason: null, array_id: null },
+      `${id} removed from the queue`,
+    ],
+    [
+      "an array's, queued",
+      'aborted',
+      { status: 'queued', termination_reason: null, array_id: 'a_1796000000000_0000000b' },
+      `${id} cancelled: kept as aborted in array a_1796000000000_0000000b (trainyard sched retry a_1796000000000_0000000b runs it again)`,
+    ],
     [
       'queued again after running',
       'aborted',
-      { status: 'queued', termination_reason: null },
+      { status: 'queued', termination_reason: null, array_id: null },
       `${id} aborted: it had run before (preempted), so its record and log are kept`,
     ],
     [
       'running',
       'aborting',
-      { status: 'running', termination_reason: null },
+      { status: 'running', termination_reason: null, array_id: null },
       `${id} has started: aborting it`,
     ],
     [
       'already stopping',
       'aborting',
-      { status: 'terminating', termination_reason: 'time_limit' },
+      { status: 'terminating', termination_reason: 'time_limit', array_id: null },
       `${id} is already stopping (time_limit)`,
     ],
   ])('%s', (_, outcome, before, text) => {

@@ -62,15 +62,18 @@ export function formatGpus(
 
 /**
  * What `sched cancel` did, from the server's answer and the job as it was before: removed from the
- * queue; ended aborted (queued again after running); already stopping (it was `terminating`), with why; or started, and now being aborted.
+ * queue; ended aborted (an array's, kept in its array; or queued again after running); already
+ * stopping (it was `terminating`), with why; or started, and now being aborted.
  */
 export function describeCancel(
   result: CancelQueueItemResponseDto,
-  before: Pick<JobDto, 'status' | 'termination_reason'>,
+  before: Pick<JobDto, 'status' | 'termination_reason' | 'array_id'>,
 ): string {
   if (result.outcome === 'removed') return `${result.queue_id} removed from the queue`;
   if (result.outcome === 'aborted')
-    return `${result.queue_id} aborted: it had run before (preempted), so its record and log are kept`;
+    return before.array_id
+      ? `${result.queue_id} cancelled: kept as aborted in array ${before.array_id} (trainyard sched retry ${before.array_id} runs it again)`
+      : `${result.queue_id} aborted: it had run before (preempted), so its record and log are kept`;
   if (before.status === 'terminating')
     return `${result.queue_id} is already stopping${before.termination_reason ? ` (${before.termination_reason})` : ''}`;
   return `${result.queue_id} has started: aborting it`;
@@ -233,10 +236,8 @@ export function registerSched(program: Command, run: CommandRunner): void {
           return ctx.output(
             data,
             () =>
-              `${data.array_id}: ${data.removed.length} queued removed, ${data.aborting.length} running aborting` +
-              (data.aborted.length
-                ? `, ${data.aborted.length} queued again after running ended aborted`
-                : ''),
+              `${data.array_id}: ${data.aborted.length} queued cancelled (kept as aborted), ` +
+              `${data.aborting.length} running aborting`,
           );
         }
         const id = target.id;

@@ -90,7 +90,9 @@ export class JobActions {
   async cancel(job: JobDto): Promise<boolean> {
     const ok = await this.ask(job, {
       title: `Remove ${label(job)} from the queue?`,
-      message: 'It is removed from the queue and will not run.',
+      message: job.array_id
+        ? 'It will not run. It stays in its array as aborted, so the array can retry it.'
+        : 'It is removed from the queue and will not run.',
       confirmLabel: 'Remove from queue',
       dismissLabel: 'Keep',
     });

@@ -399,7 +399,7 @@ export class JobsStore {
         data.outcome === 'removed'
           ? `Removed ${label(job)} from the queue.`
           : data.outcome === 'aborted'
-            ? `Cancelled ${label(job)}: it had run before, so it is kept as aborted.`
+            ? `Cancelled ${label(job)}: ${job.array_id ? 'kept as aborted in its array' : 'it had run before, so it is kept as aborted'}.`
             : `${label(job)} had started; aborting it.`,
       );
     });

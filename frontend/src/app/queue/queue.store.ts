@@ -78,7 +78,9 @@ export class QueueStore {
     const name = item.name ?? item.queue_id;
     const ok = await this.confirm.ask({
       title: `Remove ${name} from the queue?`,
-      message: 'It is removed from the queue and will not run.',
+      message: item.array_id
+        ? 'It will not run. It stays in its array as aborted, so the array can retry it.'
+        : 'It is removed from the queue and will not run.',
       details: [
         ['job', name],
         ['id', item.queue_id],
@@ -96,7 +98,7 @@ export class QueueStore {
         data.outcome === 'removed'
           ? `Removed ${item.name ?? item.queue_id} from the queue.`
           : data.outcome === 'aborted'
-            ? `Cancelled ${item.name ?? item.queue_id}: it had run before, so it is kept as aborted.`
+            ? `Cancelled ${item.name ?? item.queue_id}: ${item.array_id ? 'kept as aborted in its array' : 'it had run before, so it is kept as aborted'}.`
             : `${item.name ?? item.queue_id} had started; it is being aborted.`,
       );
       this.items.update((list) => list.filter((i) => i.queue_id !== item.queue_id));

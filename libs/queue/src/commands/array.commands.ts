@@ -2,9 +2,9 @@ import { Command } from '@nestjs/cqrs';
 
 /** What an array's cancel did to each of its jobs (ids). */
 export interface CancelArrayResult {
-  /** Queued, never ran: removed. */
+  /** Removed: none (an array's queued jobs end `aborted`); kept for the API's shape. */
   removed: string[];
-  /** Queued again after running (preempted): ended `aborted`, record and log kept. */
+  /** Queued: ended `aborted` (user_abort), record kept, counted by the array, retried by its retry. */
   aborted: string[];
   /** Active: asked to stop (user_abort). */
   aborting: string[];

@@ -1,8 +1,9 @@
 import { Command } from '@nestjs/cqrs';
 
 /**
- * `removed`: it was queued and never ran (its row goes). `aborted`: it was queued for another attempt
- * after running (preempted): it ends `aborted` (user_abort) and keeps its record, log and run.
+ * `removed`: it was queued, never ran and is in no array (its row goes). `aborted`: an array's queued
+ * job, or one queued for another attempt after running (preempted): it ends `aborted` (user_abort)
+ * and keeps its record (and log and run, if it ran).
  * `aborting`: it is running; it is being stopped and ends `aborted`.
  */
 export type CancelOutcome = 'removed' | 'aborted' | 'aborting';

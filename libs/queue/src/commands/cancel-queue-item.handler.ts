@@ -6,8 +6,9 @@ import { cancelQueued } from './cancel-queued';
 import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.command';
 
 /**
- * Queued and never run → removed; queued for another attempt after running (preempted) → aborted
- * as user_abort, its record, log and run kept; active → stopped as user_abort (SIGTERM, grace, SIGKILL).
+ * Queued, never run and in no array → removed; an array's, or queued for another attempt after
+ * running (preempted) → aborted as user_abort, its record kept (see cancelQueued); active → stopped
+ * as user_abort (SIGTERM, grace, SIGKILL).
  */
 @CommandHandler(CancelQueueItemCommand)
 export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {

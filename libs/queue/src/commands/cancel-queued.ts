@@ -14,19 +14,21 @@ type Tx = Parameters<JobRepository['moveTo']>[0];
 
 /** What cancelling queued jobs did: the ones removed, the ones ended, and the journal's events. */
 export interface QueuedCancel {
-  /** Never ran: their rows are gone. */
+  /** Never ran and in no array: their rows are gone. */
   removed: string[];
-  /** Queued again after running (preempted): ended `aborted` / user_abort, record, log and run kept. */
+  /** An array's, or queued again after running (preempted): ended `aborted` / user_abort, record kept. */
   aborted: string[];
   events: IEvent[];
 }
 
 /**
  * Cancels queued jobs in the caller's transaction (DELETE /api/queue/{id}, an array's cancel): a job
- * that never ran is removed; one queued for another attempt after running ends `aborted`
- * (user_abort) — it has a log, a run and a history, which a cancel must not erase. A removed one's
- * environment is redacted from its journal entry (removeJobRows). Each one's run
- * ends with it. Their control directories and secret files are the caller's to remove after the
+ * that never ran is removed — unless it is an array's: then it ends `aborted` (user_abort, "cancelled
+ * before it started"), as Slurm keeps a cancelled array task, so the array still counts it, `wait`
+ * does not report the array as a success and `retry` can run it again. One queued for another attempt
+ * after running also ends `aborted` — it has a log, a run and a history, which a cancel must not
+ * erase. A removed one's environment is redacted from its journal entry (removeJobRows). Each one's
+ * run ends with it. Their control directories and secret files are the caller's to remove after the
  * commit (JobFiles.removeSpent of `aborted`).
  */
 export async function cancelQueued(
@@ -41,14 +43,17 @@ export async function cancelQueued(
   const aborted: string[] = [];
   const events: IEvent[] = [];
   for (const job of queued) {
-    if (job.restart_count === 0) {
+    if (job.restart_count === 0 && job.array_id === null) {
       removed.push(job.id);
       events.push(new JobCancelledEvent(job.id));
       continue;
     }
     const changes = {
       exit_code: job.exit_code,
-      error: `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
+      error:
+        job.restart_count === 0
+          ? 'cancelled before it started'
+          : `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
       termination_reason: 'user_abort' as const,
       ended_at: endedAt,
     };
