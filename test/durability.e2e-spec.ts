@@ -295,6 +295,40 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     60_000,
   );
 
+  itWithTmpfs(
+    'a job that ends on a full disk while the server is killed still gets its own exit code (its monitor waits for room to write it)',
+    async () => {
+      const fs = (tmpfs = mountTmpfs('8m'));
+      const gate = join(temp.home, 'gate'); // not on the full disk
+      let server = await spawnServer(fs.dir);
+      let jobPid = 0;
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const job = (await api.command(['sh', '-c', gatedExit(2)], { env: { GATE: gate } })).body.queue_id;
+        await api.waitLog(job, /up/);
+        jobPid = (await api.job(job)).pid;
+        const filler = fs.fill();
+        writeFileSync(gate, '');
+        await new Promise((r) => setTimeout(r, 1500)); // it has ended: its exit file has no room
+        // Before: the monitor gave up on the file and exited; the code lived only in the worker.
+        process.kill(await workerOf(server.process.pid!), 'SIGKILL');
+        await server.stop('SIGKILL');
+        rmSync(filler);
+        server = await spawnServer(fs.dir);
+        const ended = await jobsApi(server.baseUrl, server.token!).waitStatus(
+          job,
+          ['done', 'failed', 'aborted'],
+          20_000,
+        );
+        expect(ended).toMatchObject({ status: 'failed', exit_code: 2, termination_reason: 'exited_nonzero' });
+      } finally {
+        if (jobPid && isProcessAlive(jobPid)) process.kill(jobPid, 'SIGKILL');
+        await server.stop('SIGKILL');
+      }
+    },
+    60_000,
+  );
+
   it('a job that ends while another process holds the write lock for 9 s gets its status once the lock is released; the server stays up', async () => {
     const server = await spawnServer(temp.home, ['--fake-gpus', '1']);
     const worker = await workerOf(server.process.pid!);

@@ -30,9 +30,10 @@ def read_log_base(path, ino):
     return 0, 0
 
 
-def run_monitor(req, reports=None):
+def run_monitor(req, reports=None, on_report=None):
     """Runs one job under a monitor (`trainyard-launcher --monitor`); returns the monitor's exit status.
-    Its reports after "launched" are appended to `reports` (a list) when given."""
+    Its reports after "launched" are appended to `reports` (a list) when given, and passed to
+    `on_report` (parsed) as they come."""
     request_r, request_w = os.pipe()
     report_r, report_w = os.pipe()
     ends = [os.dup(request_r), os.dup(report_w)]
@@ -45,7 +46,11 @@ def run_monitor(req, reports=None):
     with os.fdopen(report_r) as said:
         if '"launched"' not in said.readline():
             raise AssertionError('the monitor did not report the launch')
-        later = said.read().splitlines()
+        later = []
+        for line in said:
+            later.append(line.rstrip('\n'))
+            if on_report:
+                on_report(json.loads(line))
     if reports is not None:
         reports.extend(later)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -180,12 +185,21 @@ class FullDiskTest(unittest.TestCase):
         req = {'argv': [sys.executable, '-c', FILLER, self.path, os.path.join(self.dir, 'filler')],
                'cwd': self.dir, 'env': {'PATH': '/usr/bin:/bin'}, 'log': self.path, 'exit': self.path + '.exit'}
         reports = []
-        self.assertEqual(run_monitor(req, reports), 0)
+
+        def free_once_reported(report):
+            if report.get('op') == 'output_lost':
+                os.remove(os.path.join(self.dir, 'filler'))
+
+        self.assertEqual(run_monitor(req, reports, free_once_reported), 0)
         with open(self.path, 'rb') as f:
             self.assertEqual(f.read(), b'b' * 4094 + b'\r\n')
         lost = len(b'lost output, no newline')
         self.assertIn({'op': 'output_lost', 'bytes': lost, 'error': 'No space left on device'},
                       [json.loads(line) for line in reports])
+        # The exit status had no room either: the monitor waited for some, rather than end without it
+        # (the server may be gone meanwhile, and then this file is all that says how the job ended).
+        with open(self.path + '.exit') as f:
+            self.assertEqual(f.read(), '0\n')
 
 
 if __name__ == '__main__':

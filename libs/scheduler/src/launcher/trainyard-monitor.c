@@ -622,6 +622,20 @@ int write_exit_file(const char *path, int wait_status, const char *why) {
   return ok ? 0 : -1;
 }
 
+/*
+ * Writes the exit file; 1 once written. A full file system (ENOSPC, EDQUOT) is waited out: 0, said
+ * once (`first`) on the terminal's log side (stderr), and the caller tries again. Any other error is
+ * said and given up on (1): the server then settles the job without it.
+ */
+static int record_exit(const char *path, int wait_status, const char *why, int first) {
+  if (write_exit_file(path, wait_status, why) == 0) return 1;
+  int full = errno == ENOSPC || errno == EDQUOT;
+  if (first || !full)
+    dprintf(2, "trainyard: cannot record the exit status: %s%s\n", strerror(errno),
+            full ? " (trying again each second until there is room)" : "");
+  return !full;
+}
+
 /* Runs of whitespace become one space, none at the ends: the exit file's second line is one line. */
 static void collapse_whitespace(char *s) {
   char *out = s;
@@ -734,6 +748,10 @@ int monitor_main(const char *cgroup_parent) {
 
   /* 4. copy output, reap, record */
   int main_status = -1, main_done = 0, terminal_open = 1, children_left = 1;
+  /* The exit status not written yet for want of space: retried each second, and the monitor does not
+   * end before it is written — the server may be gone meanwhile, and this file is all that is left. */
+  int exit_status = 0, exit_pending = 0;
+  char *exit_why = NULL;
   char *buf = malloc(READ_CHUNK);
   if (!buf) _exit(127);
   for (;;) {
@@ -754,8 +772,9 @@ int monitor_main(const char *cgroup_parent) {
         why[n > 0 ? n : 0] = '\0';
         close(why_pipe[0]);
         collapse_whitespace(why);
-        if (write_exit_file(req.exit, wait_status, why) != 0)
-          dprintf(2, "trainyard: cannot record the exit status: %s\n", strerror(errno));
+        exit_status = wait_status;
+        exit_why = strdup(why);
+        exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 1);
         text_t m = {0};
         text_printf(&m, "{\"op\":\"main_exited\",\"status\":");
         if (main_status >= 0)
@@ -765,9 +784,11 @@ int monitor_main(const char *cgroup_parent) {
         report(&m);
       }
     }
+    if (exit_pending) exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 0);
     if (!children_left && !terminal_open) break;
     struct pollfd fds[2] = {{sigfd, POLLIN, 0}, {master, POLLIN, 0}};
-    int ready = poll(fds, terminal_open ? 2 : 1, terminal_open ? -1 : 500);
+    int timeout = exit_pending ? 1000 : terminal_open ? -1 : 500;
+    int ready = poll(fds, terminal_open ? 2 : 1, timeout);
     if (ready < 0) continue;
     if (fds[0].revents) {
       struct signalfd_siginfo info;
@@ -790,6 +811,11 @@ int monitor_main(const char *cgroup_parent) {
     text_json(&lost, strerror(log.lost_errno));
     report(&lost);
   }
+  while (exit_pending) {
+    sleep(1);
+    exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 0);
+  }
+  free(exit_why);
   if (cgroup) rmdir(cgroup); /* gone or still populated: the server removes it too, and at its next start */
   return main_status >= 0 ? main_status : 1;
 }
