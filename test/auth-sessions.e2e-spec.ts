@@ -67,6 +67,25 @@ describe('sessions (e2e)', () => {
         payload: Record<string, unknown>;
       }[];
 
+    it('setting the first password with no session to end journals no "0 sessions ended"', async () => {
+      const fresh = await startInProcessServer();
+      try {
+        const set = await request(fresh.baseUrl, 'POST', '/api/auth/set-password', {
+          token: fresh.token,
+          body: { new_password: 'first-pass-1' },
+        });
+        expect(set.status).toBe(200);
+        const types = (
+          (await request(fresh.baseUrl, 'GET', '/api/journal?limit=1000', { token: fresh.token })).body
+            .items as { type: string }[]
+        ).map((e) => e.type);
+        expect(types).toContain('auth.password_set.v1');
+        expect(types).not.toContain('auth.sessions_revoked.v1');
+      } finally {
+        await fresh.close(true);
+      }
+    });
+
     it('setting or changing the password signs out every other session; the one that did it stays', async () => {
       const mine = sessionCookie(await login(server));
       const other = sessionCookie(await login(server));

@@ -117,6 +117,11 @@ describe('describeEntry', () => {
       undefined,
       '3 sessions ended (sign out everywhere)',
     ],
+    [
+      at('auth.sessions_revoked.v1', { reason: 'password_set', revoked: 0 }),
+      undefined,
+      'no other session ended (the password changed)',
+    ],
   ])('puts %j in words', (entry, queueId, text) => {
     expect(describeEntry(entry)).toEqual({
       seq: 7,

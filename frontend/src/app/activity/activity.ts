@@ -108,7 +108,10 @@ const DESCRIBE: Describers = {
   'auth.login_failed.v1': (p, { says }) =>
     says(`sign-in refused (wrong ${p.via.replace('_', ' ')}) from ${p.client_address}`),
   'auth.sessions_revoked.v1': (p, { says }) =>
-    says(`${plural(p.revoked, 'session')} ended (${REVOKED[p.reason] ?? p.reason})`),
+    // Journals from before the server left out "0 sessions ended" still hold such entries.
+    says(
+      `${p.revoked ? plural(p.revoked, 'session') : 'no other session'} ended (${REVOKED[p.reason] ?? p.reason})`,
+    ),
   'run.created.v1': (p, { about, says }) =>
     p.job_id
       ? about(p.job_id, `started tracking ${runLabel(p)}${p.project ? ` in ${p.project}` : ''}`)

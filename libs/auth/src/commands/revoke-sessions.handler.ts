@@ -18,7 +18,8 @@ export class RevokeSessionsHandler implements ICommandHandler<RevokeSessionsComm
     return this.journal.record(async (tx) => {
       // Rows go even without --persist-sessions: a later run with it must not bring them back.
       await this.sessions.deleteAllExcept(tx, keepHash);
-      return { result: revoked, events: [new SessionsRevokedEvent(reason, revoked)] };
+      // Nothing ended (a first password, set before any sign-in): nothing to say in the journal.
+      return { result: revoked, events: revoked ? [new SessionsRevokedEvent(reason, revoked)] : [] };
     });
   }
 }
