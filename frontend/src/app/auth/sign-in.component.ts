@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  computed,
+  effect,
+  inject,
+  linkedSignal,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ActivatedRoute, Router } from '@angular/router';
 import { AuthStore, secondsUntil } from '../core/auth.store';
@@ -37,6 +47,7 @@ type Method = 'password' | 'token';
             <div class="field">
               <label for="new-password">New password</label>
               <input
+                #first
                 id="new-password"
                 name="newPassword"
                 type="password"
@@ -98,6 +109,7 @@ type Method = 'password' | 'token';
               <div class="field">
                 <label for="password">Password</label>
                 <input
+                  #first
                   id="password"
                   name="password"
                   type="password"
@@ -117,6 +129,7 @@ type Method = 'password' | 'token';
               <div class="field">
                 <label for="token">Token</label>
                 <input
+                  #first
                   id="token"
                   name="token"
                   type="password"
@@ -257,6 +270,16 @@ export class SignInComponent {
   protected readonly canSave = computed(
     () => this.newPassword().length >= MIN_PASSWORD_LENGTH && this.confirmPassword() === this.newPassword(),
   );
+
+  /** The form's first field (password, token or new password), focused whenever it changes. */
+  private readonly firstField = viewChild<ElementRef<HTMLInputElement>>('first');
+
+  constructor() {
+    effect(() => {
+      const field = this.firstField()?.nativeElement;
+      if (field && !field.disabled) field.focus();
+    });
+  }
 
   protected async signIn(): Promise<void> {
     if (!this.canSignIn() || this.store.busy()) return;
