@@ -25,7 +25,6 @@ import { API } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
-import { mediaQuery, PHONE_QUERY } from '../core/media';
 import {
   describeParams,
   formatGpus,
@@ -182,7 +181,7 @@ const MAX_FRACTION = 0.8;
             </button>
           </div>
         }
-        <table class="table jobs" [class.phone]="phone()" aria-label="Jobs">
+        <table class="table jobs" aria-label="Jobs">
           <thead>
             <tr>
               <th class="c-check">
@@ -255,8 +254,8 @@ const MAX_FRACTION = 0.8;
                     <!-- Where the Command column is hidden (narrow), the pills go under the name. -->
                     <ty-trainer-pills class="narrow-pills" [status]="trainer" />
                   }
-                  @if (phone() && endNote(job, stopping); as note) {
-                    <!-- A phone: no Exit and Error columns; how it ended goes under the name. -->
+                  @if (endNote(job, stopping); as note) {
+                    <!-- Where the Exit and Error columns are hidden (narrow), how it ended goes under the name. -->
                     <span class="narrow-end" [class.err]="job.status === 'failed'" [title]="note">{{
                       note
                     }}</span>
@@ -419,8 +418,12 @@ const MAX_FRACTION = 0.8;
     .search {
       position: relative;
     }
+    .search {
+      max-width: 100%;
+    }
     .search input {
       width: 260px;
+      max-width: 100%;
       height: 28px;
       padding: 0 26px 0 9px;
     }
@@ -450,6 +453,7 @@ const MAX_FRACTION = 0.8;
     }
     .narrowing {
       display: inline-flex;
+      flex-wrap: wrap;
       align-items: center;
       gap: 10px;
     }
@@ -493,21 +497,23 @@ const MAX_FRACTION = 0.8;
       width: 44px;
     }
     .c-error {
-      width: 22%;
+      width: 18%;
     }
     .c-actions {
       width: 124px;
     }
     /*
-     * Narrow: the job name keeps its room; the least needed columns go first. Status, name, exit and
-     * error (why a job failed) stay at every width; GPUs and started/runtime down to an 800 px window.
+     * Narrow: the job name keeps its room; the least needed columns go first. Type and command go,
+     * then exit and error (how a job ended goes under the name), then the row's buttons (⋯ has every
+     * action), started and runtime. Status, name and GPUs stay at every width.
      */
     @container (max-width: 1500px) {
       .c-type {
         display: none;
       }
     }
-    .narrow-pills {
+    .narrow-pills,
+    .narrow-end {
       display: none;
     }
     @container (max-width: 1200px) {
@@ -518,37 +524,42 @@ const MAX_FRACTION = 0.8;
         display: block;
       }
     }
-    @container (max-width: 860px) {
-      .c-started,
-      .c-gpus {
+    @container (max-width: 1000px) {
+      .c-exit,
+      .c-error {
         display: none;
       }
-      .c-error {
-        width: 26%;
+      .narrow-end {
+        display: block;
+      }
+    }
+    @container (max-width: 860px) {
+      .c-actions .btn:not(.more) {
+        display: none;
+      }
+      .c-actions {
+        width: 44px;
+      }
+    }
+    @container (max-width: 720px) {
+      .c-started {
+        display: none;
       }
     }
     @container (max-width: 560px) {
       .c-runtime {
         display: none;
       }
-    }
-    /*
-     * A phone: the status, the name with how the job ended under it, and ⋯ (its menu has every
-     * action). Exit, Error and the row's button left the name no room at all.
-     */
-    .phone .c-exit,
-    .phone .c-error,
-    .phone .c-actions .btn:not(.more) {
-      display: none;
-    }
-    .phone .c-status {
-      width: 104px;
-    }
-    .phone .c-actions {
-      width: 44px;
+      /* The status as its coloured dot (the word stays for screen readers and in the tooltip). */
+      .c-status {
+        width: 34px;
+      }
+      .c-status .status {
+        font-size: 0;
+        gap: 0;
+      }
     }
     .narrow-end {
-      display: block;
       font-size: 11px;
       overflow: hidden;
       text-overflow: ellipsis;
@@ -707,7 +718,6 @@ export class JobsPageComponent {
     }),
   );
   protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
-  protected readonly phone = mediaQuery(PHONE_QUERY);
   /** `exit 1 · the error`, or the stopping note: the Exit and Error columns in one line; null: none. */
   protected endNote(job: JobDto, stopping: string | null): string | null {
     if (job.status === 'queued') return null; // requeued: its code and error are the last attempt's
