@@ -207,16 +207,20 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
       expect(spills).toEqual([]);
       // Why it failed is readable in the list.
       const cells = row(failed.queue_id);
-      expect(await cells.locator('td.c-exit').isVisible()).toBe(true);
-      expect((await cells.locator('td.c-exit').textContent())!.trim()).toBe('3');
-      expect(await cells.locator('td.c-error').isVisible()).toBe(true);
-      expect(await cells.locator('td.c-error').getAttribute('title')).toBe(
-        (await jobOf(failed.queue_id)).error,
-      );
+      const error = (await jobOf(failed.queue_id)).error;
       if (width === 1280) {
+        expect(await cells.locator('td.c-exit').isVisible()).toBe(true);
+        expect((await cells.locator('td.c-exit').textContent())!.trim()).toBe('3');
+        expect(await cells.locator('td.c-error').isVisible()).toBe(true);
+        expect(await cells.locator('td.c-error').getAttribute('title')).toBe(error);
         for (const c of ['c-gpus', 'c-started', 'c-runtime']) {
           expect(await cells.locator(`td.${c}`).isVisible()).toBe(true);
         }
+      } else {
+        // Narrow: exit and error go under the name (the name keeps the room); GPUs stays.
+        expect(await cells.locator('td.c-error').isVisible()).toBe(false);
+        expect(await cells.locator('.narrow-end').getAttribute('title')).toBe(`exit 3 · ${error}`);
+        expect(await cells.locator('td.c-gpus').isVisible()).toBe(true);
       }
       await page.screenshot({ path: join(SCREENSHOTS, `jobs-polish-columns-${width}.png`) });
     }
