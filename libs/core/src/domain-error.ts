@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   'PORT_IN_USE',
   'JOB_STILL_RUNNING',
   'JOB_NOT_RUNNING',
+  'JOB_NOT_QUEUED',
   'TRAINER_ENDPOINT_UNKNOWN',
   'NODE_NOT_FOUND',
   'NODE_UNREACHABLE',
@@ -122,6 +123,7 @@ export function statusForCode(code: ErrorCode): number {
     case 'PORT_IN_USE':
     case 'JOB_STILL_RUNNING':
     case 'JOB_NOT_RUNNING':
+    case 'JOB_NOT_QUEUED':
     case 'TRAINER_ENDPOINT_UNKNOWN':
     case 'VERSION_MISMATCH':
     case 'NOT_MASTER':

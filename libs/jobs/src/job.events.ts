@@ -113,6 +113,28 @@ export class JobCancelledEvent implements JournaledEvent {
 }
 
 @JournalEntryType(
+  'job.priority_changed.v1',
+  'the priority of a queued job was changed (PATCH /api/queue/{id}); a replica sets its `priority` (it must ' +
+    'still be queued). Its submit order (seq) and submitted_at stay: it is not a resubmit.',
+)
+export class JobPriorityChangedEvent implements JournaledEvent {
+  readonly queue_id: string;
+  /** Its priority from now on. */
+  readonly priority: number;
+  /** Its priority before the change. */
+  readonly previous_priority: number;
+  /** ISO 8601 time of the change. */
+  readonly changed_at: string;
+
+  constructor(fields: JobPriorityChangedEvent) {
+    this.queue_id = fields.queue_id;
+    this.priority = fields.priority;
+    this.previous_priority = fields.previous_priority;
+    this.changed_at = fields.changed_at;
+  }
+}
+
+@JournalEntryType(
   'job.requeued.v1',
   'a claimed job whose launch never happened (the server died first, nothing of it ever ran) went back ' +
     'to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).',

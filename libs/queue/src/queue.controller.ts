@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
@@ -12,9 +12,16 @@ import {
   toJobDto,
 } from '@trainyard/jobs';
 import { JobTypeRegistry, describeJobType } from './job-types';
-import { JobTypeDto, QueueItemDto, QueuePageDto, SubmitJobRequestDto } from './queue.dto';
+import {
+  ChangeQueuePriorityRequestDto,
+  JobTypeDto,
+  QueueItemDto,
+  QueuePageDto,
+  SubmitJobRequestDto,
+} from './queue.dto';
 import { SubmitJobCommand } from './commands/submit-job.command';
 import { CancelQueueItemCommand } from './commands/cancel-queue-item.command';
+import { ChangeQueuePriorityCommand } from './commands/change-queue-priority.command';
 import { CancelQueueItemResponseDto, ListQueueQueryDto } from './queue-query.dto';
 
 @ApiTags('queue')
@@ -80,6 +87,21 @@ export class QueueController {
   async cancelQueueItem(@Param() params: QueueIdParamDto): Promise<CancelQueueItemResponseDto> {
     const outcome = await this.commandBus.execute(new CancelQueueItemCommand(params.queue_id));
     return { queue_id: params.queue_id, outcome };
+  }
+
+  /**
+   * Changes a queued job's priority (409 `JOB_NOT_QUEUED` once it has started or ended). It keeps its
+   * place among equal priorities and its age (it is not a resubmit); the scheduler re-places the queue
+   * at once, so its pending reason and start follow the new priority.
+   */
+  @Patch('queue/:queue_id')
+  @ApiErrors(400, 401, 403, 404, 409)
+  async changeQueuePriority(
+    @Param() params: QueueIdParamDto,
+    @Body() body: ChangeQueuePriorityRequestDto,
+  ): Promise<QueueItemDto> {
+    const job = await this.commandBus.execute(new ChangeQueuePriorityCommand(params.queue_id, body.priority));
+    return { ...toJobDto(job), pending_reason: this.reasons.get(job.id) };
   }
 
   /** Job types with their parameter schemas (forms are generated from these). */

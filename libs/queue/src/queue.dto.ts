@@ -221,3 +221,20 @@ export class JobTypeDto {
   /** Whether it may be declared under `services:` (false for types that run to completion, e.g. training). */
   can_be_service!: boolean;
 }
+
+/** PATCH /api/queue/{queue_id}: a queued job's new priority. */
+export class ChangeQueuePriorityRequestDto {
+  /** Higher runs first; the same bounds as at submit. Its place among equal priorities and its age stay. */
+  // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.
+  @ApiProperty({
+    type: 'integer',
+    minimum: -MAX_PRIORITY,
+    maximum: MAX_PRIORITY,
+    description: 'Higher runs first (the bounds of submit). Its place among equal priorities and its age stay.',
+  })
+  @IsDefined()
+  @IsInt()
+  @Min(-MAX_PRIORITY)
+  @Max(MAX_PRIORITY)
+  priority!: number;
+}

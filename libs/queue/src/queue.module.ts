@@ -8,6 +8,7 @@ import { CancelArrayHandler, RetryArrayHandler } from './commands/array.handlers
 import { JobTypeRegistryProvider } from './job-type-registry.provider';
 import { SubmitJobHandler } from './commands/submit-job.handler';
 import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
+import { ChangeQueuePriorityHandler } from './commands/change-queue-priority.handler';
 
 @Module({
   imports: [JobsModule, GpusModule],
@@ -16,6 +17,7 @@ import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
     JobTypeRegistryProvider,
     SubmitJobHandler,
     CancelQueueItemHandler,
+    ChangeQueuePriorityHandler,
     CancelArrayHandler,
     RetryArrayHandler,
     {

@@ -4,6 +4,7 @@ import {
   JobCancelledEvent,
   JobFinishedEvent,
   JobPreemptedEvent,
+  JobPriorityChangedEvent,
   JobQueuedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
@@ -16,6 +17,7 @@ type WakeEvent =
   | JobQueuedEvent
   | JobRequeuedEvent
   | JobPreemptedEvent
+  | JobPriorityChangedEvent
   | JobFinishedEvent
   | JobCancelledEvent
   | JobStartedEvent
@@ -29,6 +31,8 @@ type WakeEvent =
   JobRequeuedEvent,
   // A preempted job is back in the queue (its GPUs free for its preemptor).
   JobPreemptedEvent,
+  // A queued job's new priority changes who goes first.
+  JobPriorityChangedEvent,
   JobFinishedEvent,
   JobCancelledEvent,
   // A dependency that started (after_start) or was deleted changes who may start.

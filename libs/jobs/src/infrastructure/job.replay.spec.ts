@@ -163,3 +163,33 @@ describe('job replay: job.finished', () => {
     expect(await rows()).toEqual([expect.objectContaining({ status: 'queued' })]);
   });
 });
+
+describe('job replay: job.priority_changed', () => {
+  const changed = {
+    queue_id: 'q_1_ab',
+    priority: 7,
+    previous_priority: 0,
+    changed_at: '2030-01-01T00:00:05.000Z',
+  };
+
+  it("sets a queued job's priority, keeping its submit order (seq) and submit time", async () => {
+    await apply('job.queued.v1', entry);
+    await apply('job.priority_changed.v1', changed);
+    expect(await rows()).toEqual([
+      expect.objectContaining({
+        id: 'q_1_ab',
+        status: 'queued',
+        priority: 7,
+        seq: 1,
+        submitted_at: '2030-01-01T00:00:00.000Z',
+      }),
+    ]);
+  });
+
+  it('refuses a job that is no longer queued, and leaves its priority as it is', async () => {
+    await apply('job.queued.v1', entry);
+    await dataSource.manager.query(`UPDATE jobs SET status = 'running' WHERE id = 'q_1_ab'`);
+    await expect(apply('job.priority_changed.v1', changed)).rejects.toThrow(/no job q_1_ab in queued/);
+    expect(await rows()).toEqual([expect.objectContaining({ status: 'running', priority: 0 })]);
+  });
+});

@@ -8,6 +8,7 @@ import {
   JobFinishedEvent,
   JobKillUnverifiedEvent,
   JobPreemptedEvent,
+  JobPriorityChangedEvent,
   JobQueuedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
@@ -57,6 +58,9 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       1,
       `no queued job ${e.queue_id}`,
     );
+  }),
+  replayRule(JobPriorityChangedEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['queued'], { priority: e.priority });
   }),
   replayRule(JobStartingEvent, async (tx, e) => {
     const changes = {

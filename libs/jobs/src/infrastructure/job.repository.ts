@@ -637,6 +637,12 @@ export class JobRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** A queued job's new priority (its seq and submitted_at stay); false when it is no longer queued. */
+  async setQueuedPriority(tx: Tx, id: string, priority: number): Promise<boolean> {
+    const result = await tx.update(JobEntity, { id, status: 'queued' }, { priority });
+    return (result.affected ?? 0) > 0;
+  }
+
   async setError(tx: Tx, id: string, error: string): Promise<void> {
     await tx.update(JobEntity, { id }, { error });
   }

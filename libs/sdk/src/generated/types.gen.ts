@@ -379,6 +379,10 @@ export type CancelQueueItemResponseDto = {
     queue_id: string;
 };
 
+export type ChangeQueuePriorityRequestDto = {
+    priority: number;
+};
+
 export type CheckpointDto = {
     /**
      * The `*.safetensors.index.json`, if sharded.
@@ -1030,7 +1034,7 @@ export type DirListingDto = {
 /**
  * Stable machine-readable code.
  */
-export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'ARRAY_NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'NOTHING_TO_RETRY' | 'ALREADY_RETRIED' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'TRAINER_ENDPOINT_UNKNOWN' | 'NODE_NOT_FOUND' | 'NODE_UNREACHABLE' | 'NOT_MASTER' | 'VERSION_MISMATCH' | 'NO_NETWORK_INTERFACE' | 'CLUSTER_DISABLED' | 'TRAINER_UNREACHABLE' | 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
+export type ErrorCode = 'VALIDATION_FAILED' | 'INVALID_JSON' | 'UNSUPPORTED_MEDIA_TYPE' | 'PAYLOAD_TOO_LARGE' | 'UNAUTHENTICATED' | 'INVALID_CREDENTIALS' | 'FORBIDDEN' | 'CSRF_ORIGIN_MISMATCH' | 'HOST_NOT_ALLOWED' | 'PASSWORD_CHANGE_NEEDS_REAUTH' | 'TOO_MANY_LOGIN_ATTEMPTS' | 'ROUTE_NOT_FOUND' | 'NOT_FOUND' | 'ARRAY_NOT_FOUND' | 'QUEUE_ITEM_NOT_FOUND' | 'JOB_NOT_FOUND' | 'GPU_NOT_FOUND' | 'PATH_NOT_FOUND' | 'JOB_TYPE_UNKNOWN' | 'CONFIRMATION_REQUIRED' | 'CONFLICT' | 'NOTHING_TO_RETRY' | 'ALREADY_RETRIED' | 'IDEMPOTENCY_KEY_REUSED' | 'PATH_EXISTS' | 'FILE_CHANGED' | 'PORT_IN_USE' | 'JOB_STILL_RUNNING' | 'JOB_NOT_RUNNING' | 'JOB_NOT_QUEUED' | 'TRAINER_ENDPOINT_UNKNOWN' | 'NODE_NOT_FOUND' | 'NODE_UNREACHABLE' | 'NOT_MASTER' | 'VERSION_MISMATCH' | 'NO_NETWORK_INTERFACE' | 'CLUSTER_DISABLED' | 'TRAINER_UNREACHABLE' | 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'STATE_DIR_FULL' | 'DISK_FULL' | 'DATABASE_BUSY' | 'STORAGE_ERROR' | 'INTERNAL';
 
 export type ErrorDetailDto = {
     /**
@@ -2029,6 +2033,45 @@ export type JobPreemptedV1Entry = {
 };
 
 /**
+ * Payload of journal entry `job.priority_changed.v1`: the priority of a queued job was changed (PATCH /api/queue/{id}); a replica sets its `priority` (it must still be queued). Its submit order (seq) and submitted_at stay: it is not a resubmit.
+ */
+export type JobPriorityChangedEvent = {
+    /**
+     * ISO 8601 time of the change.
+     */
+    changed_at: string;
+    /**
+     * Its priority before the change.
+     */
+    previous_priority: number;
+    /**
+     * Its priority from now on.
+     */
+    priority: number;
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.priority_changed.v1`.
+ */
+export type JobPriorityChangedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobPriorityChangedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.priority_changed.v1';
+};
+
+/**
  * Payload of journal entry `job.queued.v1`: a job was submitted. The whole job as stored; a replica inserts it with status `queued` and the run fields empty (started_at, ended_at, pid, proc_start_time, exit_code, error null; gpu_indices and mig_devices []). depends_on, the array fields, time_limit_s, log_cap_bytes, preemptible, gpu_profile and retry_of were added later: absent, they are [], null, null (no limit), null (the server default cap), false, null (whole GPUs) and null (not a retry).
  */
 export type JobQueuedEvent = {
@@ -2361,6 +2404,8 @@ export type JournalEntryDto = ({
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.preempted.v1';
 } & JobPreemptedV1Entry) | ({
+    type: 'job.priority_changed.v1';
+} & JobPriorityChangedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
     type: 'job.requeued.v1';
@@ -7552,6 +7597,49 @@ export type CancelQueueItemResponses = {
 };
 
 export type CancelQueueItemResponse = CancelQueueItemResponses[keyof CancelQueueItemResponses];
+
+export type ChangeQueuePriorityData = {
+    body: ChangeQueuePriorityRequestDto;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: never;
+    url: '/api/queue/{queue_id}';
+};
+
+export type ChangeQueuePriorityErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type ChangeQueuePriorityError = ChangeQueuePriorityErrors[keyof ChangeQueuePriorityErrors];
+
+export type ChangeQueuePriorityResponses = {
+    200: QueueItemDto;
+};
+
+export type ChangeQueuePriorityResponse = ChangeQueuePriorityResponses[keyof ChangeQueuePriorityResponses];
 
 export type ListRunsData = {
     body?: never;

@@ -1,0 +1,39 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { DomainError } from '@trainyard/core';
+import { Journal } from '@trainyard/journal';
+import { Job, JobPriorityChangedEvent, JobRepository } from '@trainyard/jobs';
+import { ChangeQueuePriorityCommand } from './change-queue-priority.command';
+
+/**
+ * A queued job's new priority, in one transaction with its journal entry. Its submit order (seq) and
+ * submitted_at stay, so among equal priorities it keeps its place and its age: it is not a resubmit.
+ * The event wakes the dispatcher, which re-places the queue at once.
+ */
+@CommandHandler(ChangeQueuePriorityCommand)
+export class ChangeQueuePriorityHandler implements ICommandHandler<ChangeQueuePriorityCommand, Job> {
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly journal: Journal,
+  ) {}
+
+  async execute({ queueId, priority }: ChangeQueuePriorityCommand): Promise<Job> {
+    return this.journal.record(async (tx) => {
+      const job = await this.jobs.get(queueId, tx);
+      if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
+      if (job.status !== 'queued' || !(await this.jobs.setQueuedPriority(tx, queueId, priority))) {
+        throw new DomainError(
+          'JOB_NOT_QUEUED',
+          `${queueId} is ${job.status}, not queued: only a queued job's priority can be changed`,
+        );
+      }
+      if (job.priority === priority) return { result: job, events: [] };
+      const event = new JobPriorityChangedEvent({
+        queue_id: queueId,
+        priority,
+        previous_priority: job.priority,
+        changed_at: new Date().toISOString(),
+      });
+      return { result: { ...job, priority }, events: [event] };
+    });
+  }
+}
