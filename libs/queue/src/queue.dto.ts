@@ -230,7 +230,8 @@ export class ChangeQueuePriorityRequestDto {
     type: 'integer',
     minimum: -MAX_PRIORITY,
     maximum: MAX_PRIORITY,
-    description: 'Higher runs first (the bounds of submit). Its place among equal priorities and its age stay.',
+    description:
+      'Higher runs first (the bounds of submit). Its place among equal priorities and its age stay.',
   })
   @IsDefined()
   @IsInt()

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import {
   cancelArray,
   cancelQueueItem,
+  changeQueuePriority,
   cleanupJobs,
   deleteJob,
   gcJobLogs,
@@ -77,6 +78,12 @@ export function describeCancel(
   if (before.status === 'terminating')
     return `${result.queue_id} is already stopping${before.termination_reason ? ` (${before.termination_reason})` : ''}`;
   return `${result.queue_id} has started: aborting it`;
+}
+
+/** What `sched priority` did: `q_… priority 0 → 5` (or `stays 5`). */
+export function describePriorityChange(job: Pick<JobDto, 'queue_id' | 'priority'>, before: number): string {
+  const change = before === job.priority ? `stays ${job.priority}` : `${before} → ${job.priority}`;
+  return `${job.queue_id} priority ${change}`;
 }
 
 /** What a `terminating` job is waiting for: `stopping (user_abort); SIGKILL in 25s`. */
@@ -246,6 +253,28 @@ export function registerSched(program: Command, run: CommandRunner): void {
         const { data: before } = await getJob({ client: ctx.client, path: { queue_id: id } });
         const { data } = await cancelQueueItem({ client: ctx.client, path: { queue_id: id } });
         ctx.output(data, () => describeCancel(data, before));
+      }),
+    );
+
+  sched
+    .command('priority')
+    .description(
+      "change a queued job's priority (higher runs first); it keeps its place among equal priorities " +
+        'and its age, and the scheduler re-places the queue at once',
+    )
+    .argument('<id>', ID_HELP)
+    .argument('<priority>', 'the new priority, a whole number (negative ones too), same bounds as at submit')
+    .action(
+      run(async (ctx, given: string, text: string) => {
+        const priority = parseInteger(text, 'priority');
+        const id = await resolveJobId(ctx.client, given);
+        const { data: before } = await getJob({ client: ctx.client, path: { queue_id: id } });
+        const { data } = await changeQueuePriority({
+          client: ctx.client,
+          path: { queue_id: id },
+          body: { priority },
+        });
+        ctx.output(data, () => describePriorityChange(data, before.priority));
       }),
     );
 

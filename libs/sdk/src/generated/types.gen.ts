@@ -380,6 +380,9 @@ export type CancelQueueItemResponseDto = {
 };
 
 export type ChangeQueuePriorityRequestDto = {
+    /**
+     * Higher runs first (the bounds of submit). Its place among equal priorities and its age stay.
+     */
     priority: number;
 };
 
