@@ -65,6 +65,8 @@ const DESCRIBE: Describers = {
   'job.queued.v1': (p, { about }) =>
     about(p.queue_id, `queued: ${p.job_type}, ${plural(p.requested_gpus, 'GPU')}, priority ${p.priority}`),
   'job.cancelled.v1': (p, { about }) => about(p.queue_id, 'cancelled before it started'),
+  'job.priority_changed.v1': (p, { about }) =>
+    about(p.queue_id, `priority changed: ${p.previous_priority} → ${p.priority} (still queued)`),
   'job.dependency_failed.v1': (p, { about }) => about(p.queue_id, `will not run: ${p.error}`),
   'job.requeued.v1': (p, { about }) => about(p.queue_id, 'back in the queue (its launch never happened)'),
   'job.preempted.v1': (p, { about }) =>

@@ -97,6 +97,12 @@ describe(JobActions.name, () => {
     expect(labels(job('done', true))).not.toContain('Save checkpoint');
   });
 
+  it('offers Change priority… for a queued job only (a started one keeps its priority)', () => {
+    expect(labels(job('queued'))).toContain('Change priority…');
+    expect(labels(job('running'))).not.toContain('Change priority…');
+    expect(labels(job('done'))).not.toContain('Change priority…');
+  });
+
   it('offers Force kill but not Kill for a job already stopping (a second Kill sends nothing)', () => {
     const stopping: JobDto = {
       ...job('terminating'),

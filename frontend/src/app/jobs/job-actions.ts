@@ -4,6 +4,7 @@ import { type JobDto, listJobs } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
+import { PriorityChangeStore } from '../core/priority-change.store';
 import {
   FINISHED_STATUSES,
   formatDuration,
@@ -31,6 +32,7 @@ export class JobActions {
   private readonly router = inject(Router);
   private readonly toasts = inject(ToastStore);
   private readonly launcher = inject(SubmitLauncher);
+  private readonly priority = inject(PriorityChangeStore);
 
   isRunning(job: JobDto): boolean {
     return job.status === 'running' || job.status === 'starting' || job.status === 'terminating';
@@ -161,6 +163,7 @@ export class JobActions {
       { label: 'Resubmit (edit a copy)…', action: () => this.resubmit(job) },
     ];
     if (job.status === 'queued') {
+      items.push({ label: 'Change priority…', action: () => this.priority.ask(job) });
       items.push({
         label: 'Cancel (remove from queue)…',
         danger: true,

@@ -24,6 +24,7 @@ import {
 import { ServerReachability } from '../core/api';
 import { ContextMenuStore } from '../core/context-menu.store';
 import { mediaQuery, PHONE_QUERY } from '../core/media';
+import { PriorityChangeStore } from '../core/priority-change.store';
 import { SchedulerStore } from '../core/scheduler.store';
 import { isTyping } from '../core/shortcuts';
 import { SubmitLauncher } from '../core/submit-launcher';
@@ -34,7 +35,7 @@ import { QueueStore } from './queue.store';
 /**
  * Queued items in placement order, why each still waits, and the scheduler switch. j/k (and the
  * arrows in the table) move keyboard focus between the rows, as in the Jobs view; Enter on a row
- * opens its job, as the row's link does (Tab reaches the link and the Cancel button).
+ * opens its job, as the row's link does (Tab reaches the link and the Priority… and Cancel buttons).
  */
 @Component({
   selector: 'ty-queue-page',
@@ -111,7 +112,7 @@ import { QueueStore } from './queue.store';
               @if (!phone()) {
                 <th>Waiting because</th>
               }
-              <th style="width: 84px"><span class="sr-only">Actions</span></th>
+              <th style="width: 168px"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody keepFocus>
@@ -162,6 +163,17 @@ import { QueueStore } from './queue.store';
                   </td>
                 }
                 <td class="actions">
+                  <button
+                    type="button"
+                    class="btn btn-sm"
+                    data-action="priority"
+                    title="Change priority…"
+                    [disabled]="store.cancelling().has(item.queue_id)"
+                    [attr.aria-label]="'Change priority of ' + (item.name ?? item.queue_id)"
+                    (click)="priority.ask(item)"
+                  >
+                    Priority…
+                  </button>
                   <button
                     type="button"
                     class="btn btn-sm"
@@ -316,6 +328,7 @@ export class QueuePageComponent {
   protected readonly phone = mediaQuery(PHONE_QUERY);
   protected readonly store = inject(QueueStore);
   protected readonly scheduler = inject(SchedulerStore);
+  protected readonly priority = inject(PriorityChangeStore);
   protected readonly launcher = inject(SubmitLauncher);
   protected readonly reachability = inject(ServerReachability);
   private readonly clock = inject(Clock);

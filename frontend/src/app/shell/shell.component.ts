@@ -24,6 +24,7 @@ import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
 import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
+import { PriorityDialogComponent } from '../shared/priority-dialog.component';
 import { ContextMenuComponent } from '../shared/context-menu.component';
 import { HelpOverlayComponent } from '../shared/help-overlay.component';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
@@ -52,6 +53,7 @@ const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: 
     ThemeToggleComponent,
     ToastsComponent,
     ConfirmDialogComponent,
+    PriorityDialogComponent,
     ContextMenuComponent,
     HelpOverlayComponent,
     SubmitDialogComponent,
