@@ -102,6 +102,8 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     const cancelled = ok(await api.command(['true'])).body.queue_id;
     const afterResume = ok(await api.command(['true'], { requested_gpus: 2, priority: 5 })).body.queue_id;
     ok(await api.call('DELETE', `/api/queue/${cancelled}`));
+    // Its priority changed while it waits (PATCH /api/queue/{id}): the replica has the new one.
+    ok(await api.call('PATCH', `/api/queue/${afterResume}`, { priority: 6 }));
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: true }));
     await api.waitStatus(afterResume, ['done']);
 
@@ -258,6 +260,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     );
     expect(jobs).toContainEqual(expect.objectContaining({ array_index: 1, array_max_running: 1 }));
     expect(jobs).toContainEqual(expect.objectContaining({ retry_of: retried }));
+    expect(jobs).toContainEqual(expect.objectContaining({ requested_gpus: 2, status: 'done', priority: 6 }));
     expect(jobs).toContainEqual(
       expect.objectContaining({ preemptible: 1, restart_count: 1, preempted_at: expect.any(String) }),
     );
@@ -271,6 +274,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.finished.v1',
         'job.deleted.v1',
         'job.cancelled.v1',
+        'job.priority_changed.v1',
         'job.dependency_failed.v1',
         'job.terminating.v1',
         'job.preempted.v1',
