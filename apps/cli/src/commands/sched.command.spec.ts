@@ -1,7 +1,7 @@
 import type { JobDto } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { palette } from '../format';
-import { describeCancel, formatGpus, renderJobsTable } from './sched.command';
+import { describeCancel, describePriorityChange, formatGpus, renderJobsTable } from './sched.command';
 
 describe(renderJobsTable.name, () => {
   const ctx = { colors: palette(false) } as CliContext;
@@ -145,5 +145,15 @@ describe(describeCancel.name, () => {
     ],
   ])('%s', (_, outcome, before, text) => {
     expect(describeCancel({ queue_id: id, outcome }, before)).toBe(text);
+  });
+});
+
+describe(describePriorityChange.name, () => {
+  it.each([
+    [0, 5, 'q_1_ab priority 0 → 5'],
+    [5, -3, 'q_1_ab priority 5 → -3'],
+    [2, 2, 'q_1_ab priority stays 2'],
+  ])('from %d to %d says %j', (before, after, said) => {
+    expect(describePriorityChange({ queue_id: 'q_1_ab', priority: after }, before)).toBe(said);
   });
 });
