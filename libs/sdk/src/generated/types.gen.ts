@@ -355,7 +355,8 @@ export type BundleRankDto = {
 
 export type CancelArrayResponseDto = {
     /**
-     * Queued jobs that had run before (preempted, waiting for another attempt): ended `aborted`, kept.
+     * Its queued jobs, ended `aborted` (user_abort; "cancelled before it started", or the attempt they
+     * waited for after a preemption): kept, so the array still counts them and its retry copies them.
      */
     aborted: Array<string>;
     /**
@@ -364,16 +365,17 @@ export type CancelArrayResponseDto = {
     aborting: Array<string>;
     array_id: string;
     /**
-     * Queued jobs removed (they never ran).
+     * Always empty: an array's queued jobs are no longer removed but end `aborted` (kept for older clients).
      */
     removed: Array<string>;
 };
 
 export type CancelQueueItemResponseDto = {
     /**
-     * `removed` (it was queued and never ran), `aborted` (it was queued for another attempt after
-     * running: it ended `aborted` and keeps its record and log) or `aborting` (it was running; it ends
-     * as `aborted`).
+     * `removed` (it was queued, never ran and is in no array), `aborted` (an array's job that was
+     * queued — it ends `aborted`, "cancelled before it started", and its array keeps counting it — or one
+     * queued for another attempt after running: it ended `aborted` and keeps its record and log) or
+     * `aborting` (it was running; it ends as `aborted`).
      */
     outcome: string;
     queue_id: string;
