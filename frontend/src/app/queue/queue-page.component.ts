@@ -112,7 +112,7 @@ import { QueueStore } from './queue.store';
               @if (!phone()) {
                 <th>Waiting because</th>
               }
-              <th style="width: 168px"><span class="sr-only">Actions</span></th>
+              <th class="actions-col"><span class="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody keepFocus>
@@ -281,13 +281,35 @@ import { QueueStore } from './queue.store';
     .job-col {
       width: 30%;
     }
-    /* Narrow (an 800 px window): name and reason keep the room, type, priority and age go. */
+    .actions-col {
+      width: 168px;
+    }
+    .actions {
+      white-space: nowrap;
+    }
+    /*
+     * Narrow (an 800 px window): name and reason keep the room, type, priority and age go, and the
+     * row's two buttons stack in half the width.
+     */
     @container (max-width: 760px) {
       .opt {
         display: none;
       }
       .job-col {
         width: 36%;
+      }
+      .actions-col {
+        width: 84px;
+      }
+      .actions {
+        white-space: normal;
+      }
+      .actions .btn {
+        display: block;
+        width: 100%;
+      }
+      .actions .btn + .btn {
+        margin-top: 4px;
       }
     }
     /*
