@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@trainyard/core';
+import { createSqliteDataSource, openDatabase } from '@trainyard/database';
+import { MIGRATIONS } from '../migrations';
 import { jobsApi } from './support/api';
 import { request } from './support/http';
 import { pidsRunning, workerOf } from './support/processes';
@@ -392,6 +394,32 @@ describe('durability and crash resilience (e2e, built server process)', () => {
     expect(code).toBe(70);
     expect(server.output()).toContain('5 crashes within 60 s, giving up');
   }, 90_000);
+
+  it('refuses a database a newer Trainyard wrote (a migration it does not know): one line, exit 78, the file untouched', async () => {
+    // Before: it started and ran on the unknown schema (submits then got 500 after a real change).
+    const file = join(temp.home, 'trainyard.db');
+    const made = createSqliteDataSource({ file, entities: [], migrations: MIGRATIONS });
+    await openDatabase(made);
+    await made.query('INSERT INTO migrations (timestamp, name) VALUES (?, ?)', [
+      4102444800000,
+      'FutureThing4102444800000',
+    ]);
+    await made.destroy();
+    const bytes = readFileSync(file);
+    const result = spawnSync(process.execPath, [MAIN, '--port', '0'], {
+      env: { PATH: process.env.PATH, HOME: temp.home, TRAINYARD_HOME: temp.home },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `trainyard: the database ${file} was written by a newer Trainyard: it has a migration this version ` +
+        'does not know (FutureThing4102444800000); it was left untouched. Run that newer version, or ' +
+        'restore a backup this version made.',
+    ]);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
 
   describe('a corrupt database at boot', () => {
     const boot = (home: string) =>

@@ -73,6 +73,15 @@ export async function openDatabase(dataSource: DataSource): Promise<string[]> {
   }
   try {
     await dataSource.initialize();
+    const unknown = await unknownMigrations(dataSource);
+    if (unknown.length) {
+      await dataSource.destroy();
+      throw new DatabaseOpenError(
+        file,
+        `the database ${file} was written by a newer Trainyard: it has ${unknown.length === 1 ? 'a migration' : 'migrations'} this version does not know (${unknown.join(', ')}); it was left untouched. Run that newer version, or restore a backup this version made.`,
+        false,
+      );
+    }
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     tightenFileMode(`${file}-wal`);
     tightenFileMode(`${file}-shm`);
@@ -87,6 +96,23 @@ export async function openDatabase(dataSource: DataSource): Promise<string[]> {
       false,
     );
   }
+}
+
+/**
+ * The migrations the database says were applied that this build does not have: a newer release
+ * wrote it, and running on it would read and write a schema this code does not know (a NOT NULL
+ * column it never fills, say). Empty for a new database.
+ */
+async function unknownMigrations(dataSource: DataSource): Promise<string[]> {
+  const table = dataSource.options.migrationsTableName ?? 'migrations';
+  const exists: unknown[] = await dataSource.query(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    [table],
+  );
+  if (!exists.length) return [];
+  const applied: Array<{ name: string }> = await dataSource.query(`SELECT name FROM "${table}"`);
+  const known = new Set(dataSource.migrations.map((m) => m.name ?? m.constructor.name));
+  return applied.map((m) => m.name).filter((name) => !known.has(name));
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
