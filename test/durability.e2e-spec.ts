@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive } from '@trainyard/core';
+import { isProcessAlive, listPids, readParentPid } from '@trainyard/core';
 import { createSqliteDataSource, openDatabase } from '@trainyard/database';
 import { MIGRATIONS } from '../migrations';
 import { jobsApi } from './support/api';
@@ -380,6 +380,29 @@ describe('durability and crash resilience (e2e, built server process)', () => {
       expect(await api2.waitStatus(body.queue_id, ['failed'], 20_000)).toMatchObject({ exit_code: 4 });
     } finally {
       if (jobPid && isProcessAlive(jobPid)) process.kill(-jobPid, 'SIGKILL');
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('a worker started again after a crash and killed while it starts is one more crash: a third one serves', async () => {
+    // Before: the supervisor took the second worker's death for a failure to start and exited 137,
+    // with no word — the server stayed down (a trial: OOM kills during re-attach look like this).
+    const server = await spawnServer(temp.home);
+    try {
+      const first = await workerOf(server.process.pid!);
+      process.kill(first, 'SIGKILL');
+      const second = await waitFor(
+        () => listPids().find((pid) => pid !== first && readParentPid(pid) === server.process.pid),
+        'the second worker',
+      );
+      process.kill(second, 'SIGKILL');
+      const base = await server.nextBanner();
+      expect(server.output()).toContain(
+        'the server was killed by SIGKILL while starting; starting a new one',
+      );
+      expect((await request(base, 'GET', '/api/health')).status).toBe(200);
+      expect(server.process.exitCode).toBeNull();
+    } finally {
       await server.stop();
     }
   }, 60_000);

@@ -39,8 +39,9 @@ function restartDelayMs(crashes: number): number {
 /**
  * Supervisor: runs the server as a child (worker.ts) and starts a fresh one when it exits asking for
  * a restart (POST /api/server/restart) or when a worker that was serving dies unexpectedly (a crash,
- * SIGKILL, the OOM killer), with backoff and a crash-loop limit. A worker that fails before serving
- * (bad config, port in use, corrupt database) is not retried: its exit code is ours. Node has no
+ * SIGKILL, the OOM killer), with backoff and a crash-loop limit. The first worker failing before it
+ * serves (bad config, port in use, corrupt database) is not retried: its exit code is ours; a later
+ * one that dies while starting is a crash like any other. Node has no
  * execv; this keeps the PID, terminal and Ctrl-C behaviour of an in-place re-exec. Jobs live in their
  * own sessions, keep running throughout, and are re-attached by the next worker.
  */
@@ -98,10 +99,16 @@ async function main(): Promise<void> {
         return;
       }
       const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 1);
-      if (stopping || !serving || code === 0 || code === BOOT_FAILURE_EXIT_CODE) process.exit(exitCode);
+      // Only the first worker's failure to start is final (bad config, port in use): one started
+      // again after a crash or a restart that dies while starting (SIGKILL, the OOM killer during
+      // re-attach) is one more crash, counted against the limit, not a silent end of the server.
+      if (stopping || (!serving && !restarted) || code === 0 || code === BOOT_FAILURE_EXIT_CODE)
+        process.exit(exitCode);
       const now = Date.now();
       crashes = [...crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const how =
+        (signal ? `was killed by ${signal}` : `exited with code ${code}`) +
+        (serving ? '' : ' while starting');
       if (crashes.length >= CRASH_LIMIT) {
         process.stderr.write(
           `trainyard: the server ${how}; that is ${crashes.length} crashes within ${CRASH_WINDOW_MS / 1000} s, giving up. Running jobs keep running and are re-attached at the next start.\n`,
@@ -110,7 +117,7 @@ async function main(): Promise<void> {
       }
       const delay = restartDelayMs(crashes.length);
       process.stderr.write(
-        `trainyard: the server ${how} unexpectedly; starting a new one in ${delay} ms (running jobs keep running)\n`,
+        `trainyard: the server ${how}${serving ? ' unexpectedly' : ''}; starting a new one in ${delay} ms (running jobs keep running)\n`,
       );
       pending = setTimeout(start, delay);
     });
