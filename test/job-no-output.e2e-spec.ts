@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../apps/cli/src/cli';
 import { jobsApi } from './support/api';
@@ -65,5 +68,27 @@ describe('a job that has no output (e2e, in-process server)', () => {
     expect(code).toBe(5);
     expect(stderr).toContain(said);
     expect(stderr).not.toContain('yet');
+  });
+
+  it('a log replaced by a FIFO is no output (at once), and every other log still reads', async () => {
+    // Before (a trial): each read of that log opened the FIFO and blocked one of libuv's four file
+    // threads for good; after a few, every log read of every job hung until the worker restarted.
+    const other = (await api.command(['sh', '-c', 'echo other job output'])).body.queue_id;
+    await api.waitStatus(other, ['done']);
+    const job = (await api.command(['sleep', '30.5151'])).body.queue_id;
+    try {
+      await api.waitStatus(job, ['running']);
+      const log = join(server.home, 'jobs', `${job}.tty`);
+      rmSync(log);
+      expect(spawnSync('mkfifo', [log]).status).toBe(0);
+      const reads = await Promise.all(
+        LOG_PATHS.flatMap((path) => [1, 2].map(() => api.call('GET', `/api/jobs/${job}${path}`))),
+      );
+      expect(reads.map((r) => r.status)).toEqual(reads.map(() => 404));
+      const { status, text } = await api.call('GET', `/api/jobs/${other}/tty`);
+      expect([status, text]).toEqual([200, expect.stringContaining('other job output')]);
+    } finally {
+      await api.call('POST', `/api/jobs/${job}/control/force-kill`);
+    }
   });
 });

@@ -24,3 +24,4 @@ export * from './job-type-names';
 export * from './pending-reasons';
 export * from './kill-deadlines';
 export * from './job-removal';
+export * from './job-written-files';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DomainError } from '@trainyard/core';
+import { readRegularFileSync } from '../job-written-files';
 
 /**
  * The trainer control protocol. A job gets TRAINYARD_JOB_ID and TRAINYARD_CONTROL_DIR; a trainer
@@ -25,7 +25,7 @@ interface Endpoint {
 export function readTrainerEndpoint(controlDir: string): Endpoint | null {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(join(controlDir, TRAINER_ENDPOINT_FILE), 'utf8'));
+    raw = JSON.parse(readRegularFileSync(join(controlDir, TRAINER_ENDPOINT_FILE)));
   } catch {
     return null;
   }
@@ -34,7 +34,7 @@ export function readTrainerEndpoint(controlDir: string): Endpoint | null {
   let token: string | null = null;
   if (typeof e.token_file === 'string') {
     try {
-      token = readFileSync(e.token_file, 'utf8').trim();
+      token = readRegularFileSync(e.token_file).trim();
     } catch {
       token = null;
     }

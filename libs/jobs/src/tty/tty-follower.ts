@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { NotRegularFileError, openRegularFile } from '../job-written-files';
 import { findTtyGeneration, type TtyGeneration } from './tty-base';
 import { isMissingFileError, readFully } from './tty-tail';
 
@@ -246,9 +247,10 @@ export class TtyFollower {
     // outran this reader): open the path again rather than guess its offsets.
     for (let attempt = 0; generation === null; attempt++) {
       try {
-        this.fh = await open(this.path, 'r');
+        this.fh = await openRegularFile(this.path);
       } catch (err) {
-        if (isMissingFileError(err)) return false; // deleted right after creation; the next notification retries
+        // Deleted right after creation, or replaced by what is not a file: the next notification retries.
+        if (isMissingFileError(err) || err instanceof NotRegularFileError) return false;
         throw err;
       }
       this.ino = (await this.fh.stat({ bigint: true })).ino;

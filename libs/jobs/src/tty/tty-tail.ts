@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { NotRegularFileError, openRegularFile } from '../job-written-files';
 import { findTtyGeneration, readTtyGeneration } from './tty-base';
 
 /** The most a client gets of an old log in one go: enough for any real scrollback, bounded memory. */
@@ -23,12 +24,15 @@ export function isMissingFileError(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
-/** Opens a log for reading, turning ENOENT into TtyLogMissingError. */
+/**
+ * Opens a log for reading, turning ENOENT — and a log the job replaced by something that is not a
+ * file (a FIFO, whose open would block: see openRegularFile) — into TtyLogMissingError.
+ */
 export async function openTtyLog(path: string): Promise<FileHandle> {
   try {
-    return await open(path, 'r');
+    return await openRegularFile(path);
   } catch (err) {
-    if (isMissingFileError(err)) throw new TtyLogMissingError(path);
+    if (isMissingFileError(err) || err instanceof NotRegularFileError) throw new TtyLogMissingError(path);
     throw err;
   }
 }
@@ -112,9 +116,10 @@ export async function readTtyAt(path: string, offset: number, maxBytes: number):
   for (let attempt = 0; ; attempt++) {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await openRegularFile(path);
     } catch (err) {
-      if (isMissingFileError(err)) return { data: Buffer.alloc(0), offset, dropped: 0 };
+      if (isMissingFileError(err) || err instanceof NotRegularFileError)
+        return { data: Buffer.alloc(0), offset, dropped: 0 };
       throw err;
     }
     try {
