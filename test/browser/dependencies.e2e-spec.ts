@@ -90,18 +90,20 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
     await group.getByText(arrayId).waitFor();
     await group.getByRole('button', { name: 'Cancel array' }).click();
     const dialog = page.getByRole('dialog', { name: `Cancel array ${arrayId}?` });
-    await dialog.getByText('1 queued job is removed and 1 running job is stopped').waitFor();
+    await dialog
+      .getByText('1 queued job is cancelled (kept as aborted) and 1 running job is stopped')
+      .waitFor();
     await dialog.getByRole('button', { name: 'Cancel array' }).click();
     await waitFor(
       async () => {
         const { data } = await getArray({ client: api, path: { array_id: arrayId } });
-        return data.total === 2 && data.finished === 2 ? data : undefined;
+        return data.total === 3 && data.finished === 3 ? data : undefined; // the cancelled one stays, aborted
       },
       'the array to be cancelled',
       30_000,
     );
     await page.reload();
-    await group.getByText('2/2').waitFor();
+    await group.getByText('3/3').waitFor();
     expect(await group.getByRole('button', { name: 'Cancel array' }).count()).toBe(0);
   });
 

@@ -193,7 +193,7 @@ export class JobRelationsComponent {
     const running = arr.total - arr.finished - waiting;
     const ok = await this.confirm.ask({
       title: `Cancel array ${arr.array_id}?`,
-      message: `${waiting} queued job${waiting === 1 ? ' is' : 's are'} removed and ${running} running job${running === 1 ? ' is' : 's are'} stopped (SIGTERM, then SIGKILL). Finished jobs stay.`,
+      message: `${waiting} queued job${waiting === 1 ? ' is' : 's are'} cancelled (kept as aborted) and ${running} running job${running === 1 ? ' is' : 's are'} stopped (SIGTERM, then SIGKILL). Finished jobs stay.`,
       confirmLabel: 'Cancel array',
       dismissLabel: 'Keep',
       danger: true,
