@@ -23,3 +23,4 @@ export * from './http/canonical-int';
 export * from './http/query-bool';
 export * from './process/cgroup';
 export * from './state-directory';
+export * from './http/priority-property';

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional, Max, Min } from 'class-validator';
 import {
   GPU_PROVIDER_KINDS,
   GPU_PROVIDER_STATES,
   type GpuProviderKind,
   type GpuProviderState,
 } from './gpu.types';
-import { CanonicalInt, MAX_PRIORITY } from '@trainyard/core';
+import { CanonicalInt, PriorityProperty } from '@trainyard/core';
 
 export class GpuProcessDto {
   pid!: number;
@@ -187,22 +187,15 @@ export class SetGpuPolicyRequestDto {
   @IsBoolean()
   disabled?: boolean;
 
-  // Spelled out: the swagger plugin skips a property whose validator takes a non-literal argument.
-  @ApiProperty({
-    type: 'integer',
+  @PriorityProperty({
     required: false,
     nullable: true,
-    minimum: -MAX_PRIORITY,
-    maximum: MAX_PRIORITY,
     description:
       'Sets the priority gate: only queue items with at least this priority may use the GPU (may be negative). ' +
       'null clears the gate (every priority is admitted).',
   })
   // IsOptional lets null through: null is "clear the gate", undefined "leave it".
   @IsOptional()
-  @IsInt()
-  @Min(-MAX_PRIORITY)
-  @Max(MAX_PRIORITY)
   min_priority?: number | null;
 }
 

@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_KILL_GRACE_S, MAX_PRIORITY, MAX_TIME_LIMIT_SECONDS } from '@trainyard/core';
+import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS, PriorityProperty } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
 /** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
@@ -57,18 +57,8 @@ export class SubmitJobRequestDto {
   requested_gpus?: number;
 
   /** Higher runs first; a GPU's min_priority gate admits only jobs at or above it. Default 0. */
-  // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.
-  @ApiProperty({
-    type: 'integer',
-    minimum: -MAX_PRIORITY,
-    maximum: MAX_PRIORITY,
-    required: false,
-    default: 0,
-  })
+  @PriorityProperty({ required: false, default: 0 })
   @IsOptional()
-  @IsInt()
-  @Min(-MAX_PRIORITY)
-  @Max(MAX_PRIORITY)
   priority?: number;
 
   /** Type-specific parameters; `command` takes `{argv: [...]}`. */
@@ -225,17 +215,10 @@ export class JobTypeDto {
 /** PATCH /api/queue/{queue_id}: a queued job's new priority. */
 export class ChangeQueuePriorityRequestDto {
   /** Higher runs first; the same bounds as at submit. Its place among equal priorities and its age stay. */
-  // Spelled out: the swagger plugin skips a property whose validator takes a negative literal.
-  @ApiProperty({
-    type: 'integer',
-    minimum: -MAX_PRIORITY,
-    maximum: MAX_PRIORITY,
+  @PriorityProperty({
     description:
       'Higher runs first (the bounds of submit). Its place among equal priorities and its age stay.',
   })
   @IsDefined()
-  @IsInt()
-  @Min(-MAX_PRIORITY)
-  @Max(MAX_PRIORITY)
   priority!: number;
 }

@@ -3806,6 +3806,9 @@ export type SubmitJobRequestDto = {
      * its grace period, and queued again; its next attempt sees TRAINYARD_RESTART_COUNT.
      */
     preemptible?: boolean;
+    /**
+     * Higher runs first; a GPU's min_priority gate admits only jobs at or above it. Default 0.
+     */
     priority?: number;
     /**
      * GPUs to reserve (0 runs without GPUs). Default: the job type's `default_gpus` (0 for `command`).
