@@ -6,6 +6,7 @@ import {
   createTrainyardClient,
   listJobs,
   setPassword,
+  submitJob,
 } from '@trainyard/sdk';
 import { Browser, BrowserContext, type BrowserContextOptions, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
@@ -85,4 +86,17 @@ export async function closeConsole(session: Partial<ConsoleSession> | undefined)
     await session?.browser?.close();
     await session?.server?.stop();
   }
+}
+
+/** Queues a 0-GPU `command` job named `name` running `argv` (default `true`); resolves with its queue_id. */
+export async function submitNamedCommand(
+  api: Client,
+  name: string,
+  argv: string[] = ['true'],
+): Promise<string> {
+  const { data } = await submitJob({
+    client: api,
+    body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
+  });
+  return data.queue_id;
 }

@@ -7,13 +7,13 @@ import {
   listJobs,
   setPassword,
   setScheduler,
-  submitJob,
 } from '@trainyard/sdk';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
+import { submitNamedCommand } from './console-session';
 
 /**
  * The Jobs table over 310 jobs (more than the 200 rows it loads): search and sorting on the server,
@@ -31,13 +31,7 @@ describe('console jobs list (browser e2e)', () => {
   const needles: string[] = [];
   const finished: string[] = [];
 
-  const submit = async (name: string, argv: string[] = ['true']) =>
-    (
-      await submitJob({
-        client: api,
-        body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
-      })
-    ).data.queue_id;
+  const submit = (name: string, argv?: string[]) => submitNamedCommand(api, name, argv);
   const rows = () => page.locator('tbody tr[data-job-id]');
   const summary = () => page.locator('.page-head .summary');
   const search = async (text: string) => {

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Client, createTrainyardClient, getJob, setPassword, submitJob } from '@trainyard/sdk';
+import { type Client, createTrainyardClient, getJob, setPassword } from '@trainyard/sdk';
 import { Browser, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
-import { closeConsole } from './console-session';
+import { closeConsole, submitNamedCommand } from './console-session';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
 
 /**
@@ -29,13 +29,7 @@ describe('console polish (browser e2e)', () => {
   const running: string[] = [];
   let longLog = '';
 
-  const submit = async (name: string, argv: string[]) =>
-    (
-      await submitJob({
-        client: api,
-        body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
-      })
-    ).data.queue_id;
+  const submit = (name: string, argv?: string[]) => submitNamedCommand(api, name, argv);
 
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npm run build first`);

@@ -4,7 +4,7 @@ import { cancelArray, getArray, setScheduler, submitJob } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
-import { type ConsoleSession, closeConsole, openConsole } from './console-session';
+import { type ConsoleSession, closeConsole, openConsole, submitNamedCommand } from './console-session';
 
 /** The characters that reorder text (bidi controls) or drive a terminal (C0 controls), as sent raw. */
 // eslint-disable-next-line no-control-regex -- finding them is the point
@@ -40,13 +40,7 @@ describe('queue rows and untrusted names (browser e2e)', () => {
 
   it('shows bidi and control characters of a job name as escapes, in every view, never reordering the id', async () => {
     const { page, api, server } = session;
-    const submit = async (name: string, argv = ['true']) =>
-      (
-        await submitJob({
-          client: api,
-          body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
-        })
-      ).data.queue_id;
+    const submit = (name: string, argv?: string[]) => submitNamedCommand(api, name, argv);
     const spoof = await submit('invoice\u202efdp.exe');
     const escape = await submit('esc\u001b[31mred\u0007', ['sh', '-c', 'echo "\u202e"']);
     const short = (id: string) => id.slice(-8);

@@ -1,4 +1,4 @@
-import { type Client, listJobs, setScheduler, submitJob } from '@trainyard/sdk';
+import { type Client, listJobs, setScheduler } from '@trainyard/sdk';
 import { type BrowserContextOptions, Page } from 'playwright-core';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
@@ -9,6 +9,7 @@ import {
   closeConsole,
   openConsole,
   openConsolePage,
+  submitNamedCommand,
 } from './console-session';
 
 /**
@@ -22,13 +23,7 @@ describe('console layout at narrow widths (browser e2e)', () => {
   let api: Client;
   const NAME = 'queue-experiment-llama-finetune-lr3e-4';
 
-  const submit = async (name: string, argv: string[]) =>
-    (
-      await submitJob({
-        client: api,
-        body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
-      })
-    ).data.queue_id;
+  const submit = (name: string, argv?: string[]) => submitNamedCommand(api, name, argv);
 
   beforeAll(async () => {
     session = await openConsole(temp.home);
