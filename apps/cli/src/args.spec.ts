@@ -5,6 +5,7 @@ import {
   parseJsonObject,
   parseNumber,
   parseParamValue,
+  parsePriority,
   parseSize,
   splitKeyValue,
 } from './args';
@@ -29,6 +30,18 @@ describe(parseInteger.name, () => {
     const sut = () => parseInteger(text, '--gpus', options);
     expect(sut).toThrow(message);
     expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
+  });
+});
+
+describe(parsePriority.name, () => {
+  it("takes the server's bounds, negative ones too, and names the argument the user typed past them", () => {
+    expect(parsePriority('-1000000', '<priority>')).toBe(-1_000_000);
+    expect(parsePriority('1000000', '<n>')).toBe(1_000_000);
+    // Before: the server refused it, naming the submit flag (`priority (--priority)`) for a positional argument.
+    expect(() => parsePriority('1000001', '<priority>')).toThrow(
+      '<priority> must be at most 1000000, got 1000001',
+    );
+    expect(() => parsePriority('-1000001', '<n>')).toThrow('<n> must be at least -1000000, got -1000001');
   });
 });
 

@@ -1,4 +1,4 @@
-import { parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
+import { MAX_PRIORITY, parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
 
 /** Commander collector for repeatable options (`--env A=1 --env B=2`). */
@@ -7,7 +7,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 }
 
 /** A whole number from a flag or argument; `what` names it in the error (`--gpus`, `<index>`). */
-export function parseInteger(text: string, what: string, options: { min?: number } = {}): number {
+export function parseInteger(
+  text: string,
+  what: string,
+  options: { min?: number; max?: number } = {},
+): number {
   const trimmed = text.trim();
   if (!/^-?\d+$/.test(trimmed)) {
     throw new CliError(`${what} must be a whole number, got "${text}"`, EXIT.invalid);
@@ -17,7 +21,18 @@ export function parseInteger(text: string, what: string, options: { min?: number
   if (options.min !== undefined && value < options.min) {
     throw new CliError(`${what} must be at least ${options.min}, got ${value}`, EXIT.invalid);
   }
+  if (options.max !== undefined && value > options.max) {
+    throw new CliError(`${what} must be at most ${options.max}, got ${value}`, EXIT.invalid);
+  }
   return value;
+}
+
+/**
+ * A job priority or a GPU's priority gate, named `what` (the flag or argument): a whole number within
+ * the server's bounds (±MAX_PRIORITY), checked here so the message names what the user typed.
+ */
+export function parsePriority(text: string, what: string): number {
+  return parseInteger(text, what, { min: -MAX_PRIORITY, max: MAX_PRIORITY });
 }
 
 /** A finite number from a flag (`--step-min 0.5`, `-1e3`); `what` names it in the error. */

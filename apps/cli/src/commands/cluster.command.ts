@@ -25,7 +25,7 @@ import {
   type ErrorDetailDto,
   escapeControls,
 } from '@trainyard/sdk';
-import { collect, parseInteger, splitKeyValue } from '../args';
+import { collect, parseInteger, parsePriority, splitKeyValue } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
 import { TerminalOutputFilter } from '../terminal-filter';
@@ -326,7 +326,7 @@ export function buildClusterSubmitBody(
   }
   if (options.torchrun !== undefined) body.torchrun = options.torchrun;
   if (options.name !== undefined) body.name = options.name;
-  if (options.priority !== undefined) body.priority = parseInteger(options.priority, '--priority');
+  if (options.priority !== undefined) body.priority = parsePriority(options.priority, '--priority');
   if (options.env?.length) {
     body.env = {};
     for (const entry of options.env) {

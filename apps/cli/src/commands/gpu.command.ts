@@ -7,7 +7,7 @@ import {
   type GpuDto,
   type GpuListDto,
 } from '@trainyard/sdk';
-import { parseInteger } from '../args';
+import { parseInteger, parsePriority } from '../args';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import { Cell, renderTable, truncate } from '../format';
@@ -144,7 +144,7 @@ export function registerGpu(program: Command, run: CommandRunner): void {
     .argument('<n>', 'minimum priority (may be negative)')
     .action(
       run(async (ctx, index: string, n: string) =>
-        setPolicy(ctx, index, { min_priority: parseInteger(n, '<n>') }),
+        setPolicy(ctx, index, { min_priority: parsePriority(n, '<n>') }),
       ),
     );
 

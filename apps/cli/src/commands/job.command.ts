@@ -17,7 +17,7 @@ import {
   type SubmitJobRequestDto,
   escapeControls,
 } from '@trainyard/sdk';
-import { parseInteger } from '../args';
+import { parsePriority } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
 import { formatAge, formatDuration, renderPairs } from '../format';
@@ -361,7 +361,7 @@ export function registerJob(program: Command, run: CommandRunner): void {
         const id = await resolveJobId(ctx.client, given);
         const { data: original } = await getJob({ client: ctx.client, path: { queue_id: id } });
         const priority =
-          options.priority === undefined ? undefined : parseInteger(options.priority, '--priority');
+          options.priority === undefined ? undefined : parsePriority(options.priority, '--priority');
         // Sent again with the same key if a restart cuts it off: queued once, as `submit` does.
         const { data: item } = await submitJob({
           client: ctx.client,

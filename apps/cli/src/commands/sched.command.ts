@@ -18,7 +18,7 @@ import {
   type ListJobsData,
   type SchedulerStatusDto,
 } from '@trainyard/sdk';
-import { parseDuration, parseInteger } from '../args';
+import { parseDuration, parseInteger, parsePriority } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
@@ -266,7 +266,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .argument('<priority>', 'the new priority, a whole number (negative ones too), same bounds as at submit')
     .action(
       run(async (ctx, given: string, text: string) => {
-        const priority = parseInteger(text, 'priority');
+        const priority = parsePriority(text, '<priority>');
         const id = await resolveJobId(ctx.client, given);
         const { data: before } = await getJob({ client: ctx.client, path: { queue_id: id } });
         const { data } = await changeQueuePriority({

@@ -9,6 +9,7 @@ import {
   parseInteger,
   parseJsonObject,
   parseParamValue,
+  parsePriority,
   parseSize,
   splitKeyValue,
 } from '../args';
@@ -98,7 +99,7 @@ export function buildSubmitBody(
       options.gpus === undefined ? defaultGpus : parseInteger(options.gpus, '--gpus', { min: 0 }),
     job_params: jobParams,
   };
-  if (options.priority !== undefined) body.priority = parseInteger(options.priority, '--priority');
+  if (options.priority !== undefined) body.priority = parsePriority(options.priority, '--priority');
   if (options.env?.length) body.env = env;
   body.cwd = resolve(callerCwd, options.cwd ?? '.');
   if (options.name !== undefined) body.name = options.name;
