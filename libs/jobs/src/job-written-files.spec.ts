@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTrainerEndpoint, TRAINER_ENDPOINT_FILE } from './control/trainer-control';
-import { NotRegularFileError, openRegularFile, readRegularFileSync } from './job-written-files';
+import {
+  NotRegularFileError,
+  openRegularFile,
+  readRegularFile,
+  readRegularFileSync,
+} from './job-written-files';
+import { findTtyGeneration, ttyBasePath } from './tty/tty-base';
 
 /** What a job can put where the server reads its files: a FIFO must never block the server. */
 describe('files a job can replace', () => {
@@ -24,6 +30,8 @@ describe('files a job can replace', () => {
     // Before (plain readFileSync / open): blocked until a writer came — the event loop, or a libuv thread.
     expect(() => readRegularFileSync(path)).toThrow(NotRegularFileError);
     await expect(openRegularFile(path)).rejects.toBeInstanceOf(NotRegularFileError);
+    await expect(readRegularFile(path)).rejects.toBeInstanceOf(NotRegularFileError);
+    expect(await readRegularFile(join(dir, 'plain'))).toBe('text');
     expect(() => readRegularFileSync('/dev/zero')).toThrow(NotRegularFileError);
   });
 
@@ -37,5 +45,12 @@ describe('files a job can replace', () => {
       JSON.stringify({ host: '127.0.0.1', port: 9, token_file: token }),
     );
     expect(readTrainerEndpoint(dir)).toEqual({ host: '127.0.0.1', port: 9, token: null });
+  });
+
+  it("takes a log's offsets sidecar that is a FIFO for none (the log's own offsets), at once", async () => {
+    const log = join(dir, 'q.tty');
+    writeFileSync(log, 'output');
+    fifo(ttyBasePath(log).slice(dir.length + 1));
+    expect(await findTtyGeneration(log, 1n)).toEqual({ base: 0, first: 0 });
   });
 });

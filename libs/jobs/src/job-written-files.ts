@@ -29,6 +29,18 @@ export async function openRegularFile(path: string): Promise<FileHandle> {
   return fh;
 }
 
+/** A small regular file's text (at most `maxBytes`; more is an error), read without blocking a libuv thread on a FIFO. */
+export async function readRegularFile(path: string, maxBytes = 64 * 1024): Promise<string> {
+  const fh = await openRegularFile(path);
+  try {
+    const { size } = await fh.stat();
+    if (size > maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * A small regular file's text, read synchronously (at most `maxBytes`; more is an error): what a job
  * or its trainer wrote (see NotRegularFileError). Throws as `openSync` does for a missing file.

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { readFile } from 'node:fs/promises';
 import { SERVER_CONFIG, ServerConfig } from '@trainyard/core';
-import { Job, JobRepository } from '@trainyard/jobs';
+import { Job, JobRepository, readRegularFile } from '@trainyard/jobs';
 import { JobEndpoint, JobTypeRegistry } from '@trainyard/queue';
 
 export interface RunningService {
@@ -56,7 +55,7 @@ export class ServiceEndpoints {
   async token(service: RunningService): Promise<string | null> {
     if (!service.endpoint.tokenFile) return null;
     try {
-      return (await readFile(service.endpoint.tokenFile, 'utf8')).trim() || null;
+      return (await readRegularFile(service.endpoint.tokenFile)).trim() || null;
     } catch {
       return null;
     }

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { NotRegularFileError, readRegularFile } from '../job-written-files';
 import { isMissingFileError } from './tty-tail';
 
 // A job's log is capped (see capped_log in libs/scheduler/src/launcher/trainyard-monitor.c): past the
@@ -42,9 +42,10 @@ export async function ttyGenerationOf(path: string, ino: bigint): Promise<TtyGen
 export async function findTtyGeneration(path: string, ino: bigint): Promise<TtyGeneration | null> {
   let text: string;
   try {
-    text = await readFile(ttyBasePath(path), 'utf8');
+    text = await readRegularFile(ttyBasePath(path));
   } catch (err) {
-    if (isMissingFileError(err)) return ORIGINAL;
+    // Not a file (a job put a FIFO there): as good as none — the log's offsets are then its own.
+    if (isMissingFileError(err) || err instanceof NotRegularFileError) return ORIGINAL;
     throw err;
   }
   const key = String(ino);

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isProcessAlive, readProcessCommand } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
@@ -12,6 +12,7 @@ import {
   JobRequeuedEvent,
   JobStartedEvent,
   JobTerminatingEvent,
+  readRegularFileSync,
   settle,
 } from '@trainyard/jobs';
 import { ActiveJob, ActiveJobs } from './active-jobs';
@@ -452,7 +453,7 @@ export function readExitFile(path: string): number | null {
  */
 export function readExitRecord(path: string): { code: number; bySignal: boolean; why: string | null } | null {
   try {
-    const [first, ...rest] = readFileSync(path, 'utf8').split('\n');
+    const [first, ...rest] = readRegularFileSync(path).split('\n');
     // "137": it exited with 137; "signal 9": SIGKILL ended it (shell-style 137).
     const status = /^(?:(\d+)|signal (\d+))$/.exec(first.trim());
     if (!status) return null;

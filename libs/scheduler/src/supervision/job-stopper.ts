@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isProcessAlive, SERVER_CONFIG, ServerConfig, writePrivateFileInPlace } from '@trainyard/core';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { Journal } from '@trainyard/journal';
 import {
   callTrainer,
@@ -9,6 +9,7 @@ import {
   JobRepository,
   JobTerminatingEvent,
   KillDeadlines,
+  readRegularFileSync,
   readTrainerEndpoint,
   StopResult,
   TerminationRequest,
@@ -314,7 +315,7 @@ export class JobStopper {
 /** The stop marker's step and when it was taken (epoch ms), or null when there is none. */
 function readStopMarker(path: string): { step: string; at: number } | null {
   try {
-    return { step: readFileSync(path, 'utf8').trim(), at: statSync(path).mtimeMs };
+    return { step: readRegularFileSync(path).trim(), at: statSync(path).mtimeMs };
   } catch {
     return null;
   }
