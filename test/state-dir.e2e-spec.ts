@@ -1,11 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chownSync,
   existsSync,
   mkdirSync,
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -95,6 +97,81 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
       home.remove();
     }
   });
+
+  it('a launch directory removed while the server runs is made again at the next launch: the job runs, it is not failed', async () => {
+    const home = makeTempHome();
+    const server = await spawnServer(home.home);
+    try {
+      const api = jobsApi(server.baseUrl, server.token!);
+      await api.call('POST', '/api/queue/scheduler', { enabled: false });
+      const { body } = await api.command(['sh', '-c', 'echo ran']);
+      // E.g. a clean-up script that took `jobs/` for a cache: the job's log and exit status go there.
+      rmSync(join(home.home, 'jobs'), { recursive: true });
+      await api.call('POST', '/api/queue/scheduler', { enabled: true });
+      const job = await api.waitStatus(body.queue_id, ['done', 'failed'], 15_000);
+      expect(job).toMatchObject({ status: 'done', exit_code: 0, termination_reason: 'completed' });
+      expect(await api.log(body.queue_id)).toContain('ran');
+      expect(statSync(join(home.home, 'jobs')).mode & 0o777).toBe(0o700);
+      expect(server.output()).toMatch(/jobs was removed from the state directory .* made again/);
+      expect((await api.call('GET', '/api/health')).body).toMatchObject({ status: 'ok', problems: [] });
+    } finally {
+      await server.stop();
+      home.remove();
+    }
+  });
+
+  itWithTmpfs(
+    'a launch its state directory has no room for waits in the queue (health says why) and starts once there is room',
+    async () => {
+      const home = makeTempHome();
+      const server = await spawnServer(home.home);
+      // The secrets' own file system is full; the database's still has room, as it often does (its
+      // WAL reuses its space), so the job is claimed and only its launch fails.
+      const secrets = join(home.home, 'secrets');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', secrets]);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const filler = join(secrets, 'filler');
+        writeFileSync(filler, Buffer.alloc(0));
+        try {
+          for (;;) appendFileSync(filler, Buffer.alloc(4096));
+        } catch (err) {
+          expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+        }
+        // An inference job gets a token file there; `vllm` is not installed, so once it runs it fails.
+        const { body } = await api.submit({ job_type: 'inference', job_params: { model: 'm', port: 1 } });
+        const held = await waitFor(async () => {
+          const job = await api.job(body.queue_id);
+          return job.status === 'queued' && job.pending_reason ? job : undefined;
+        }, 'the job back in the queue, saying why');
+        expect(held.pending_reason).toMatch(
+          new RegExp(
+            `^launches wait: the state directory's file system is full \\(no space left on the device, ENOSPC on ${secrets}\\)`,
+          ),
+        );
+        expect(held).toMatchObject({ termination_reason: null, started_at: null });
+        const health = (await api.call('GET', '/api/health')).body;
+        expect(health).toMatchObject({ status: 'degraded', problems: [held.pending_reason] });
+        // Still held a few scheduling passes later (it is not retried into a failure).
+        await new Promise((r) => setTimeout(r, 6000));
+        expect(await api.job(body.queue_id)).toMatchObject({
+          status: 'queued',
+          pending_reason: held.pending_reason,
+        });
+
+        rmSync(filler);
+        const ran = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 20_000);
+        expect(ran.termination_reason).not.toBe('launch_failed');
+        expect(ran.pid).not.toBeNull();
+        expect((await api.call('GET', '/api/health')).body).toMatchObject({ status: 'ok', problems: [] });
+      } finally {
+        await server.stop();
+        execFileSync('umount', ['-l', secrets]);
+        home.remove();
+      }
+    },
+    60_000,
+  );
 
   asRoot('refuses to boot on a token planted by another user, in one line naming it', async () => {
     // A first boot makes the state tree; then another user "plants" the token file.

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { ensurePrivateDir, secureStateDir, StateDirError } from './secure-files';
+import { join, relative } from 'node:path';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, secureStateDir, StateDirError } from './secure-files';
 
 /** Every file the server owns lives under one state directory; this is the one place that names them. */
 export class StatePaths {
@@ -46,6 +46,27 @@ export class StatePaths {
     return join(this.home, 'launch-spares');
   }
 
+  /** The directories every launch writes into (a job's log and exit status, secrets, control directory, spares). */
+  get launchDirs(): string[] {
+    return [this.jobsDir, this.secretsDir, this.controlDir, this.launchSparesDir];
+  }
+
+  /**
+   * Makes again (0700) those of the launch directories someone removed while the server ran, never
+   * the state directory itself (a moved one must not be replaced by an empty one). Returns their
+   * names relative to it (`jobs`); throws a file system error when one cannot be made.
+   */
+  remakeRemovedDirs(): string[] {
+    const made: string[] = [];
+    for (const dir of this.launchDirs) {
+      if (existsSync(dir)) continue;
+      mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+      chmodSync(dir, PRIVATE_DIR_MODE);
+      made.push(relative(this.home, dir));
+    }
+    return made;
+  }
+
   /**
    * Creates the state tree with private modes (idempotent). An existing one must be the server
    * user's and writable by nobody else (else StateDirError); its modes are tightened. A directory
@@ -56,10 +77,7 @@ export class StatePaths {
     try {
       if (existsSync(this.home)) secureStateDir(this.home);
       ensurePrivateDir(this.home);
-      ensurePrivateDir(this.jobsDir);
-      ensurePrivateDir(this.secretsDir);
-      ensurePrivateDir(this.controlDir);
-      ensurePrivateDir(this.launchSparesDir);
+      for (const dir of this.launchDirs) ensurePrivateDir(dir);
     } catch (err) {
       if (err instanceof StateDirError) throw err;
       const { code, path } = err as NodeJS.ErrnoException;

@@ -3,7 +3,7 @@ import type { IEvent } from '@nestjs/cqrs';
 import { type Tx, underSavepoint } from '@trainyard/database';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStat, saidWithPath, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { readStat, saidWithPath, SERVER_CONFIG, ServerConfig, StateDirectory } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   Job,
@@ -47,8 +47,9 @@ export const LAUNCH_EVIDENCE_GRACE_MS = 10_000;
 
 /**
  * The launch verb: claims a queued job (queued → starting, GPUs reserved), asks the launcher to
- * start it, and records its monitor's pid (starting → running). Any failure to start fails that job
- * alone, with its reason.
+ * start it, and records its monitor's pid (starting → running). A failure to start fails that job
+ * alone, with its reason — unless the state directory was the cause (full, or a directory of it
+ * removed): that is no fault of the job's, which goes back to the queue in its place.
  */
 @Injectable()
 export class JobLauncher implements OnModuleDestroy {
@@ -69,6 +70,7 @@ export class JobLauncher implements OnModuleDestroy {
     private readonly hooks: JobHooks,
     private readonly processes: JobProcesses,
     private readonly launchFiles: LaunchFiles,
+    private readonly stateDir: StateDirectory,
   ) {
     // Resolved once, on the server's PATH: nothing a job sets changes what launches it.
     // It and the job monitors use no GPU: without CUDA_VISIBLE_DEVICES (each job gets its own), a
@@ -288,6 +290,12 @@ export class JobLauncher implements OnModuleDestroy {
   }
 
   private async failLaunch(entry: ActiveJob, reason: string): Promise<void> {
+    const stateDirFault = this.stateDir.launchFailed();
+    if (stateDirFault) {
+      // Nothing of it ran: it waits, as Slurm requeues a job a node could not start and drains the node.
+      await this.reaper.requeueUnlaunched(entry, `${reason}; ${stateDirFault}`);
+      return;
+    }
     this.metrics.launchFailures.inc();
     this.logger.warn(`${entry.id}: ${reason}`);
     await this.reaper.launchFailed(entry, reason);

@@ -216,7 +216,8 @@ export class JobReaper implements OnModuleDestroy {
     // Found in `starting` at boot: give its launch time to show up before settling without evidence.
     if (Date.now() < entry.noEvidenceUntil && !ended) return;
     if (entry.monitorPid === 0 && entry.request === null && !existsSync(this.files.tty(entry.id))) {
-      void this.requeue(entry); // its monitor (which creates the log first thing) never started
+      // its monitor (which creates the log first thing) never started
+      void this.requeueUnlaunched(entry, 'it was claimed but its launch never started');
       return;
     }
     if (!ended && entry.noEvidenceUntil === 0) {
@@ -227,25 +228,43 @@ export class JobReaper implements OnModuleDestroy {
     void this.finish(entry);
   }
 
-  /** A claim whose launch never happened goes back to the queue, in its place, GPUs freed. */
-  private async requeue(entry: ActiveJob): Promise<void> {
+  /**
+   * A claim whose launch never happened goes back to the queue, in its place, GPUs freed; `why` is
+   * logged. Saving it is tried until it commits (a full disk), its GPUs reserved meanwhile.
+   */
+  async requeueUnlaunched(entry: ActiveJob, why: string): Promise<void> {
     if (entry.settling || this.closed) return;
     entry.settling = true;
-    try {
-      await this.journal.record(async (tx) => {
+    const saved = await this.untilCommitted(`the requeue of ${entry.id}`, () =>
+      this.journal.record(async (tx) => {
         const ok = await this.jobs.moveTo(tx, entry.id, 'queued', {
           started_at: null,
           gpu_indices: [],
           mig_devices: [],
         });
         return { result: undefined, events: ok ? [new JobRequeuedEvent(entry.id)] : [] };
-      });
-      this.logger.warn(`${entry.id} was claimed but its launch never started: queued again`);
-      this.active.remove(entry);
-    } catch (err) {
-      entry.settling = false; // the next poll tries again; its GPUs stay reserved meanwhile
-      this.logger.error(`could not requeue ${entry.id}: ${(err as Error).message}`);
+      }),
+    );
+    if (!saved) return;
+    this.logger.warn(`${entry.id}: ${why}: queued again`);
+    this.active.remove(entry);
+  }
+
+  /** Runs `write` until it commits (a full disk, a lock held elsewhere), backing off; false once closed. */
+  private async untilCommitted(what: string, write: () => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        const delay = COMMIT_RETRY_MS[Math.min(attempt, COMMIT_RETRY_MS.length - 1)];
+        this.logger.error(
+          `could not record ${what} (${(err as Error).message}); retrying in ${delay} ms, its GPUs stay reserved`,
+        );
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
     }
+    return false;
   }
 
   /** The command ended but processes of the job remain: `terminating`, then SIGTERM, grace, SIGKILL. */
@@ -390,38 +409,29 @@ export class JobReaper implements OnModuleDestroy {
       (entry.endedWhileDown && exitFileTime(this.files.exitStatus(entry.id))) ||
       new Date()
     ).toISOString();
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        await this.journal.record(async (tx) => {
-          if (outcome.status === 'queued') return this.requeuePreempted(tx, entry.id, exitCode, endedAt);
-          const ok = await this.jobs.moveTo(tx, entry.id, outcome.status, {
-            exit_code: exitCode,
-            error,
-            termination_reason: outcome.reason,
-            ended_at: endedAt,
-          });
-          const event = new JobFinishedEvent({
-            queue_id: entry.id,
-            status: outcome.status,
-            exit_code: exitCode,
-            error,
-            termination_reason: outcome.reason,
-            ended_at: endedAt,
-          });
-          if (!ok) return { result: undefined, events: [] };
-          const end = { queue_id: entry.id, status: outcome.status, ended_at: endedAt };
-          return { result: undefined, events: [event, ...(await this.hooks.ended(tx, [end]))] };
+    const saved = await this.untilCommitted(`the end of ${entry.id}`, () =>
+      this.journal.record(async (tx) => {
+        if (outcome.status === 'queued') return this.requeuePreempted(tx, entry.id, exitCode, endedAt);
+        const ok = await this.jobs.moveTo(tx, entry.id, outcome.status, {
+          exit_code: exitCode,
+          error,
+          termination_reason: outcome.reason,
+          ended_at: endedAt,
         });
-        break;
-      } catch (err) {
-        const delay = COMMIT_RETRY_MS[Math.min(attempt, COMMIT_RETRY_MS.length - 1)];
-        this.logger.error(
-          `could not record the end of ${entry.id} (${(err as Error).message}); retrying in ${delay} ms, its GPUs stay reserved`,
-        );
-        await new Promise((r) => setTimeout(r, delay).unref());
-      }
-    }
-    if (this.closed) return;
+        const event = new JobFinishedEvent({
+          queue_id: entry.id,
+          status: outcome.status,
+          exit_code: exitCode,
+          error,
+          termination_reason: outcome.reason,
+          ended_at: endedAt,
+        });
+        if (!ok) return { result: undefined, events: [] };
+        const end = { queue_id: entry.id, status: outcome.status, ended_at: endedAt };
+        return { result: undefined, events: [event, ...(await this.hooks.ended(tx, [end]))] };
+      }),
+    );
+    if (!saved) return;
     // And in the log, where its user reads, if there is room by now (the record has it regardless).
     for (const note of entry.endNotes) this.files.noteInLog(entry.id, note);
     this.processes.release(entry);
