@@ -68,6 +68,24 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
     }
   });
 
+  itWithTmpfs(
+    'a full state directory at the first boot is one line naming the file, and leaves no temporary file',
+    () => {
+      const fs = mountTmpfs('1m');
+      try {
+        fs.fill();
+        const { status, stderr } = bootRefused(fs.dir);
+        expect(status).not.toBe(0);
+        expect(stderr).toBe(
+          `trainyard: the server could not start: ${join(fs.dir, 'server_config.yaml')}: no space left on the device (ENOSPC)\n`,
+        );
+        expect(readdirSync(fs.dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        fs.unmount();
+      }
+    },
+  );
+
   it('a state directory moved away while the server runs: health says so and launches wait, until it is back', async () => {
     const home = makeTempHome();
     const moved = `${home.home}-moved`;

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createServer } from 'node:net';
-import { ConfigError, loadServerConfig, StateDirError } from '@trainyard/core';
+import { ConfigError, describeErrno, loadServerConfig, StateDirError } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
@@ -28,6 +28,17 @@ function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 const explain = (err: unknown) => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+
+/**
+ * Why the server could not start, for its one line: a file system's refusal (a full disk, a
+ * permission) names the file and the cause with no stack trace, which says nothing a user can act
+ * on; anything else is a bug, with its stack.
+ */
+function explainStartFailure(err: unknown): string {
+  const { code, path, syscall } = err as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || !syscall) return explain(err);
+  return `${path ?? `${syscall} failed`}: ${describeErrno(code)} (${code})`;
+}
 
 /** How long a stop or restart waits for the app to close before the worker exits anyway. */
 const CLOSE_DEADLINE_MS = 5_000;
@@ -203,6 +214,6 @@ async function runWorker(): Promise<void> {
 }
 
 runWorker().catch((err: unknown) => {
-  process.stderr.write(`trainyard: the server could not start: ${explain(err)}\n`);
+  process.stderr.write(`trainyard: the server could not start: ${explainStartFailure(err)}\n`);
   process.exit(1);
 });

@@ -9,6 +9,7 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmSync,
   Stats,
   statSync,
   writeSync,
@@ -85,15 +86,24 @@ export function ensurePrivateDir(path: string): void {
  */
 export function writeFileAtomic(path: string, data: string | Buffer, mode = SECRET_FILE_MODE): void {
   const tmp = temporaryBeside(path);
-  const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } catch (err) {
+    // Nothing half-written is left beside it (a full disk left an empty `.tmp` file), and the
+    // error names the file: a write's own says only "ENOSPC: no space left on device, write".
+    rmSync(tmp, { force: true });
+    const errno = err as NodeJS.ErrnoException;
+    if (errno.code) errno.path = path;
+    throw err;
   }
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
 }
 
 /**
