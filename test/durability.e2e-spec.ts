@@ -2,7 +2,7 @@ import Sqlite from 'better-sqlite3';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive, listPids, readParentPid } from '@trainyard/core';
 import { createSqliteDataSource, openDatabase } from '@trainyard/database';
@@ -481,6 +481,35 @@ describe('durability and crash resilience (e2e, built server process)', () => {
       expect(lines[0]).toContain('.recover');
       expect(lines[0]).toContain('backup');
       expect(readFileSync(file).equals(bytes)).toBe(true);
+    });
+
+    it('an emptied database (0 bytes) beside jobs it knew is refused, not started as a new one; a removed one is made anew', async () => {
+      // A server that ran a job, then its database cut to 0 bytes (a copy cut short, a full disk).
+      const server = await spawnServer(temp.home);
+      const api = jobsApi(server.baseUrl, server.token!);
+      const job = (await api.command(['true'])).body.queue_id;
+      await api.waitStatus(job, ['done']);
+      await server.stop();
+      const file = join(temp.home, 'trainyard.db');
+      for (const end of ['-wal', '-shm']) rmSync(`${file}${end}`, { force: true });
+      writeFileSync(file, '');
+      const result = boot(temp.home);
+      expect(result.status).toBe(78);
+      expect(result.stderr).toBe(
+        `trainyard: the database ${file} is empty (0 bytes) while ${join(temp.home, 'jobs')} holds the files of 1 job: ` +
+          `it was truncated, and was left untouched. Restore it from a backup, or remove it and move ` +
+          `${join(temp.home, 'jobs')} aside to start with an empty queue.\n`,
+      );
+      expect(statSync(file).size).toBe(0);
+      // Removed on purpose: a new, empty database (its jobs' files are the GC's).
+      rmSync(file);
+      const again = await spawnServer(temp.home);
+      try {
+        const list = await jobsApi(again.baseUrl, again.token!).call('GET', '/api/jobs');
+        expect(list.body.items).toEqual([]);
+      } finally {
+        await again.stop();
+      }
     });
   });
 });

@@ -8,10 +8,13 @@ import {
   DomainError,
   DomainExceptionFilter,
   ServerConfig,
+  StatePaths,
   UndeclaredInputGuard,
   WsRouter,
 } from '@trainyard/core';
-import { openDatabase } from '@trainyard/database';
+import { DatabaseOpenError, openDatabase } from '@trainyard/database';
+import { JOB_FILE_PATTERN } from '@trainyard/jobs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createWsGate, Credentials, HostPolicy, installAuthGate } from '@trainyard/auth';
 import { installHttpMetrics, MetricsRegistry } from '@trainyard/metrics';
 import { AppModule } from './app.module';
@@ -138,6 +141,31 @@ function isJson(text: string): boolean {
 }
 
 /**
+ * Refuses (DatabaseOpenError) a database file that is empty — 0 bytes, no WAL beside it — while the
+ * jobs directory holds jobs' files: it was truncated (a full disk, a copy cut short), and SQLite
+ * would take it for a new database, so the server would start with an empty queue beside the logs of
+ * jobs nobody knows any more (removed by the GC a week later). A fresh state directory has no job
+ * files; a database someone removed on purpose is simply made anew.
+ */
+function refuseTruncatedDatabase(paths: StatePaths): void {
+  const file = paths.database;
+  const size = (path: string) => statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (!existsSync(file) || size(file) > 0 || size(`${file}-wal`) > 0) return;
+  let jobs: Set<string>;
+  try {
+    jobs = new Set(readdirSync(paths.jobsDir).flatMap((name) => JOB_FILE_PATTERN.exec(name)?.[1] ?? []));
+  } catch {
+    return;
+  }
+  if (jobs.size === 0) return;
+  throw new DatabaseOpenError(
+    file,
+    `the database ${file} is empty (0 bytes) while ${paths.jobsDir} holds the files of ${jobs.size} job${jobs.size === 1 ? '' : 's'}: it was truncated, and was left untouched. Restore it from a backup, or remove it and move ${paths.jobsDir} aside to start with an empty queue.`,
+    true,
+  );
+}
+
+/**
  * Builds the whole server the way production runs it; main.ts and the tests both call this.
  * Opens (and migrates) the database, wires auth, metrics, WebSockets, OpenAPI and the console.
  */
@@ -145,6 +173,7 @@ export async function createServerApp(
   config: ServerConfig,
   options: CreateServerAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  refuseTruncatedDatabase(config.paths);
   const dataSource = buildDataSource(config.paths.database);
   await openDatabase(dataSource);
   const nodeId = loadOrCreateNodeId(config.paths);
