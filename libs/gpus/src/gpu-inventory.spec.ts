@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { MetricsRegistry } from '@trainyard/metrics';
+import { FakeGpuProvider } from './fake/fake-gpu.provider';
 import { GpuInventory, type GpuChangeReason } from './gpu-inventory';
 import { GpuMetrics } from './gpu-metrics';
 import type { StoredGpuPolicy } from './gpu-policy';
@@ -318,6 +319,37 @@ describe(GpuInventory.name, () => {
     expect(sut.view().gpus[1].processes.map((p) => [p.pid, p.job_id])).toEqual(
       strangers.map((child) => [child.pid, null]),
     );
+  });
+
+  it('a job’s process that ended right after the fake provider saw it is still the job’s, never “outside Trainyard”', async () => {
+    const job = await startSleep({
+      CUDA_VISIBLE_DEVICES: '0',
+      TRAINYARD_JOB_ID: 'q_short_lived',
+      TRAINYARD_NODE_ID: IDENTITY.nodeId,
+    });
+    const fake = new FakeGpuProvider({ count: 1, identity: IDENTITY });
+    // A job's short-lived child (a `nvidia-smi` call, a data loader worker): gone once the scan saw it.
+    const provider: GpuProvider = {
+      kind: 'fake',
+      snapshot: async () => {
+        const seen = await fake.snapshot();
+        const exited = once(job, 'exit');
+        job.kill('SIGKILL');
+        await exited;
+        return seen;
+      },
+    };
+    const repository = { loadAll: async () => [] } as unknown as GpuPolicyRepository;
+    const sut = new GpuInventory(
+      provider,
+      { cuda_visible_devices: undefined },
+      repository,
+      new GpuMetrics(new MetricsRegistry()),
+      IDENTITY,
+    );
+    await sut.refresh();
+
+    expect(sut.view().gpus[0].processes.map((p) => [p.pid, p.job_id])).toEqual([[job.pid, 'q_short_lived']]);
   });
 
   it('never runs two collections at once; a refresh during one waits for a fresh one', async () => {

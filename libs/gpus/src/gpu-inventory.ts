@@ -320,8 +320,8 @@ export class GpuInventory implements OnModuleInit, OnModuleDestroy {
       }
     }
     const jobIds = new Map<number, string | null>();
-    for (const { pid } of snapshot.processes) {
-      if (!jobIds.has(pid)) jobIds.set(pid, ownJobIdOf(pid, this.identity));
+    for (const { pid, job_id } of snapshot.processes) {
+      if (!jobIds.has(pid)) jobIds.set(pid, job_id ?? ownJobIdOf(pid, this.identity));
     }
     this.jobIds = jobIds;
     this.snapshot = snapshot;

@@ -28,6 +28,12 @@ export interface GpuProcess {
   pid: number;
   process_name: string | null;
   used_memory_mib: number | null;
+  /**
+   * The job of this server's it belongs to, when the provider read that itself (the fake provider
+   * sees only this server's jobs' processes, in the same look at their environment); absent: the
+   * inventory reads it. A short-lived process is gone before a second look, and is no one's then.
+   */
+  job_id?: string;
 }
 
 /**

@@ -38,6 +38,8 @@ export function cudaVisibleDeviceTokens(value: string): string[] {
 export interface CudaVisibleDevicesEntry {
   pid: number;
   tokens: string[];
+  /** With `jobsOf`: the job (of that server's) the process belongs to. */
+  jobId?: string;
 }
 
 /** Who this server is: how its jobs' processes are told from anyone else's. */
@@ -89,15 +91,16 @@ export function scanCudaVisibleDevices(options: ScanOptions = {}): CudaVisibleDe
     const value = findEnvVar(environ, CUDA_VISIBLE_DEVICES);
     if (value === null) continue;
     if (options.uid !== undefined && processOwner(pid) !== options.uid) continue;
+    let jobId: string | null = null;
     if (options.jobsOf) {
-      if (processOwner(pid) !== options.jobsOf.uid || jobIdInEnviron(environ, options.jobsOf) === null)
-        continue;
+      jobId = processOwner(pid) === options.jobsOf.uid ? jobIdInEnviron(environ, options.jobsOf) : null;
+      if (jobId === null) continue;
     }
     if (options.exceptOtherServersOf) {
       const node = findEnvVar(environ, NODE_ID_ENV);
       if (node !== null && node !== options.exceptOtherServersOf.nodeId) continue;
     }
-    entries.push({ pid, tokens: cudaVisibleDeviceTokens(value) });
+    entries.push({ pid, tokens: cudaVisibleDeviceTokens(value), ...(jobId === null ? {} : { jobId }) });
   }
   return entries;
 }

@@ -78,7 +78,7 @@ export class FakeGpuProvider implements GpuProvider {
     // The server's own environment may carry CUDA_VISIBLE_DEVICES (it restricts scheduling); that
     // does not make the server a GPU user.
     const users = scanCudaVisibleDevices({ jobsOf: this.identity }).filter(({ pid }) => pid !== process.pid);
-    for (const { pid, tokens } of users) {
+    for (const { pid, tokens, jobId } of users) {
       const indices = new Set<number>();
       for (let index = 0; index < this.count; index++) {
         if (tokens.some((token) => tokenNamesGpu(token, index, fakeGpuUuid(index)))) indices.add(index);
@@ -95,6 +95,7 @@ export class FakeGpuProvider implements GpuProvider {
           pid,
           process_name: processName,
           used_memory_mib: MEMORY_PER_PROCESS_MIB,
+          job_id: jobId,
         });
       }
     }
