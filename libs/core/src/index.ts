@@ -24,3 +24,5 @@ export * from './http/query-bool';
 export * from './process/cgroup';
 export * from './state-directory';
 export * from './http/priority-property';
+// When a dependency can be met: the scheduler's rule, which the console's kill confirmation also asks.
+export { type DependencyTarget, evaluateDependency } from '@trainyard/sdk';

@@ -1,4 +1,7 @@
-import type { JobStatus } from './job-lifecycle';
+import { type DependencyTarget, evaluateDependency } from '@trainyard/core';
+
+// The console asks the same question (which dependents a kill aborts): one rule, in the SDK (via core).
+export { type DependencyTarget, evaluateDependency };
 
 /**
  * Job dependencies (`depends_on`), as Slurm's `--dependency` names them:
@@ -17,13 +20,6 @@ export interface JobDependency {
   condition: DependencyCondition;
 }
 
-/** What is known of a dependency now; null when no such job exists (cancelled while queued, or deleted). */
-export interface DependencyTarget {
-  status: JobStatus;
-  /** Its command was started: a pid was recorded (`started_at` is set earlier, at the claim). */
-  launched: boolean;
-}
-
 export type DependencyState =
   | { state: 'met' }
   /** `reason`: "waiting for q_… to succeed" (each unmet dependency, in order). */
@@ -37,29 +33,6 @@ const WAITING_FOR: Record<DependencyCondition, string> = {
   after_not_ok: 'fail',
   after_start: 'start',
 };
-
-type One = 'met' | 'waiting' | { never: string };
-
-/** One dependency against what is known of its job. */
-export function evaluateDependency(condition: DependencyCondition, target: DependencyTarget | null): One {
-  if (target === null)
-    return condition === 'after_any' ? 'met' : { never: 'no longer exists (cancelled or deleted)' };
-  const { status } = target;
-  const ended = status === 'done' || status === 'failed' || status === 'aborted';
-  switch (condition) {
-    case 'after_ok':
-      if (status === 'done') return 'met';
-      return ended ? { never: `ended ${status}` } : 'waiting';
-    case 'after_any':
-      return ended ? 'met' : 'waiting';
-    case 'after_not_ok':
-      if (status === 'failed' || status === 'aborted') return 'met';
-      return status === 'done' ? { never: 'succeeded' } : 'waiting';
-    case 'after_start':
-      if (target.launched || status === 'running') return 'met';
-      return ended ? { never: `ended ${status} without starting` } : 'waiting';
-  }
-}
 
 /** All of a job's dependencies: met when every one is, failed as soon as one cannot be. */
 export function evaluateDependencies(

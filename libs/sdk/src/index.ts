@@ -16,3 +16,4 @@ export * from './job-pages';
 export * from './gpu-kill';
 export * from './job-runtime';
 export * from './escape-controls';
+export * from './dependencies';
