@@ -3,6 +3,8 @@ import { Injectable, computed, signal } from '@angular/core';
 export interface ConfirmRequest {
   title: string;
   message: string;
+  /** A consequence easy to miss, shown apart below the message (the queued jobs a kill aborts). */
+  warning?: string;
   /** Rows listed under the message, one cell per column (e.g. each process about to be killed). */
   details?: string[][];
   /** Column headings for `details`. */

@@ -66,6 +66,8 @@ describe(JobActions.name, () => {
     sut = TestBed.inject(JobActions);
   });
 
+  /** The question, once the dependents it names have been read. */
+  const asked = () => vi.waitFor(() => expect(TestBed.inject(ConfirmStore).pending()).not.toBeNull());
   const labels = (j: JobDto) => sut.menuItems(j).map((item) => item.label);
 
   it('offers kill but no trainer actions while a running job has no trainer endpoint', () => {
@@ -118,6 +120,7 @@ describe(JobActions.name, () => {
   it('says in the force-kill question that the job is stopping already', async () => {
     const confirm = TestBed.inject(ConfirmStore);
     const done = sut.forceKill({ ...job('terminating'), termination_reason: 'user_abort', kill_grace_s: 30 });
+    await asked();
     expect(confirm.pending()!.message).toContain('SIGKILL after its 30 s grace');
     confirm.answer(false);
     await done;
@@ -143,6 +146,7 @@ describe(JobActions.name, () => {
   ])('asks before %s, naming the job and its runtime; Cancel sends nothing', async (_, act, title) => {
     const confirm = TestBed.inject(ConfirmStore);
     const done = act(running());
+    await asked();
     const ask = confirm.pending()!;
     expect(ask.title).toBe(title);
     expect(ask.danger).toBe(true);
@@ -161,6 +165,7 @@ describe(JobActions.name, () => {
   it('sends the kill once confirmed', async () => {
     const confirm = TestBed.inject(ConfirmStore);
     const done = sut.kill(running());
+    await asked();
     confirm.answer(true);
     expect(await done).toBe(true);
     expect(controls()).toHaveLength(1);
@@ -170,6 +175,7 @@ describe(JobActions.name, () => {
   it('asks before cancelling a queued job', async () => {
     const confirm = TestBed.inject(ConfirmStore);
     const done = sut.cancel(job('queued'));
+    await asked();
     // Not "Cancel run?" over a "Cancel" button: the question and both answers say what they do.
     expect(confirm.pending()!.title).toBe('Remove run from the queue?');
     expect(confirm.pending()!.confirmLabel).toBe('Remove from queue');
@@ -179,15 +185,70 @@ describe(JobActions.name, () => {
     expect(client.post).not.toHaveBeenCalled();
   });
 
-  it('states how many finished jobs the server holds, not how many rows are loaded', async () => {
-    client.get.mockResolvedValue({ data: { items: [job('done')], total: 312, next_cursor: 'x' } });
+  /** GET /api/jobs/{id}/dependents answers from `graph` (id → its dependents). */
+  function dependents(graph: Record<string, Array<[string, string, string]>>): void {
+    client.get.mockImplementation(async (o: { url: string; path?: { queue_id: string } }) => ({
+      data:
+        o.url === '/api/jobs/{queue_id}/dependents'
+          ? (graph[o.path!.queue_id] ?? []).map(([queue_id, condition, status]) => ({
+              queue_id,
+              name: queue_id === 'q_1_eval' ? 'eval' : null,
+              condition,
+              status,
+            }))
+          : { items: [], total: 0, next_cursor: null },
+    }));
+  }
+
+  it('names the queued jobs a kill will abort: after_ok ones and theirs, not after_any / after_not_ok / after_start', async () => {
+    dependents({
+      'q-1': [
+        ['q_1_eval', 'after_ok', 'queued'],
+        ['q_1_any', 'after_any', 'queued'],
+        ['q_1_notok', 'after_not_ok', 'queued'],
+        ['q_1_start', 'after_start', 'queued'],
+        ['q_1_ran', 'after_ok', 'running'],
+      ],
+      q_1_eval: [
+        ['q_1_report', 'after_ok', 'queued'],
+        ['q_1_cleanup', 'after_any', 'queued'],
+      ],
+    });
     const confirm = TestBed.inject(ConfirmStore);
-    const done = sut.cleanup();
-    await vi.waitFor(() => expect(confirm.pending()).not.toBeNull());
-    expect(client.get).toHaveBeenCalledWith(
-      expect.objectContaining({ url: '/api/jobs', query: { status: 'done,failed,aborted', limit: 1 } }),
+    const done = sut.kill(running());
+    await asked();
+    // The running job has started (pid): its after_start dependent is met, not aborted.
+    expect(confirm.pending()!.warning).toBe(
+      '2 queued jobs that depend on it will end aborted (dependency_failed): eval (eval), q_1_report.',
     );
-    expect(confirm.pending()!.title).toBe('Delete 312 finished jobs?');
+    confirm.answer(false);
+    await done;
+  });
+
+  it('counts after_not_ok and after_start dependents too when a queued job is cancelled (it is removed)', async () => {
+    dependents({
+      'q-1': [
+        ['q_1_notok', 'after_not_ok', 'queued'],
+        ['q_1_start', 'after_start', 'queued'],
+        ['q_1_any', 'after_any', 'queued'],
+      ],
+    });
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.cancel(job('queued'));
+    await asked();
+    expect(confirm.pending()!.warning).toBe(
+      '2 queued jobs that depend on it will end aborted (dependency_failed): q_1_notok, q_1_start.',
+    );
+    confirm.answer(false);
+    await done;
+  });
+
+  it('adds nothing to the question when no queued job depends on the one killed', async () => {
+    dependents({ 'q-1': [['q_1_any', 'after_any', 'queued']] });
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.kill(running());
+    await asked();
+    expect(confirm.pending()!.warning).toBeUndefined();
     confirm.answer(false);
     await done;
   });

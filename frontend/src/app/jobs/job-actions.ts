@@ -1,12 +1,12 @@
 import { Injectable, inject } from '@angular/core';
 import { Router } from '@angular/router';
-import { type JobDto, listJobs } from '@trainyard/sdk';
+import type { JobDto } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { abortedDependentsNote } from '../core/dependents-note';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
 import { PriorityChangeStore } from '../core/priority-change.store';
 import {
-  FINISHED_STATUSES,
   formatDuration,
   formatGpus,
   isFinished,
@@ -20,8 +20,8 @@ import { type JobAction, JobsStore, label } from './jobs.store';
 
 /**
  * The actions a job offers in its state, for the row buttons, the ⋯ / right-click menu and the pane.
- * Every destructive one (kill, force kill, abort, cancel, delete, clean up) asks first, naming the
- * job and how long it has run.
+ * Every destructive one (kill, force kill, abort, cancel, delete) asks first, naming the job and how
+ * long it has run; a kill or cancel also names the queued jobs it will abort (their dependency fails).
  */
 @Injectable()
 export class JobActions {
@@ -90,7 +90,7 @@ export class JobActions {
 
   /** Removes a queued job from the queue (the server aborts it if it has just started). */
   async cancel(job: JobDto): Promise<boolean> {
-    const ok = await this.ask(job, {
+    const ok = await this.askStop(job, {
       title: `Remove ${label(job)} from the queue?`,
       message: job.array_id
         ? 'It will not run. It stays in its array as aborted, so the array can retry it.'
@@ -112,31 +112,6 @@ export class JobActions {
     if (this.store.selectedId() === job.queue_id)
       await this.router.navigate(['/jobs'], { queryParamsHandling: 'preserve' });
     return true;
-  }
-
-  /** Deletes every finished job; the question states how many the server holds, not how many are loaded. */
-  async cleanup(): Promise<void> {
-    let count: number;
-    try {
-      const { data } = await listJobs({
-        client: this.api,
-        query: { status: FINISHED_STATUSES.join(','), limit: 1 },
-      });
-      count = data.total;
-    } catch {
-      count = -1; // unknown: still let the user decide
-    }
-    if (count === 0) {
-      this.toasts.info('No finished jobs to clean up.');
-      return;
-    }
-    const ok = await this.confirm.ask({
-      title: count > 0 ? `Delete ${count} finished job${count === 1 ? '' : 's'}?` : 'Clean up finished jobs?',
-      message: `Every done, failed and aborted job${count > 0 ? ` (${count} now)` : ''} is deleted with its log. Queued and running jobs stay.`,
-      confirmLabel: count > 0 ? `Delete ${count} job${count === 1 ? '' : 's'}` : 'Delete finished jobs',
-      danger: true,
-    });
-    if (ok) await this.store.cleanup();
   }
 
   /** Opens the New job form filled in with this job's type, parameters, GPUs, priority, cwd and env. */
@@ -212,9 +187,18 @@ export class JobActions {
 
   private ask(
     job: JobDto,
-    q: { title: string; message: string; confirmLabel: string; dismissLabel?: string },
+    q: { title: string; message: string; confirmLabel: string; dismissLabel?: string; warning?: string },
   ): Promise<boolean> {
     return this.confirm.ask({ ...q, details: this.facts(job), danger: true });
+  }
+
+  /** Asks about stopping `job`, saying which queued jobs that wait for it will then be aborted. */
+  private async askStop(
+    job: JobDto,
+    q: { title: string; message: string; confirmLabel: string; dismissLabel?: string },
+  ): Promise<boolean> {
+    const warning = await abortedDependentsNote(this.api, [job]);
+    return this.ask(job, { ...q, ...(warning && { warning }) });
   }
 
   private async askThen(
@@ -222,7 +206,7 @@ export class JobActions {
     q: { title: string; message: string; confirmLabel: string },
     action: JobAction,
   ): Promise<boolean> {
-    return (await this.ask(job, q)) && this.store.control(job, action);
+    return (await this.askStop(job, q)) && this.store.control(job, action);
   }
 
   private async copy(text: string): Promise<void> {

@@ -24,6 +24,8 @@ import { type JobDto, listJobTypes } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
+import { abortedDependentsNote } from '../core/dependents-note';
+import { CleanupDialogComponent } from './cleanup-dialog.component';
 import { ContextMenuStore } from '../core/context-menu.store';
 import {
   describeParams,
@@ -72,7 +74,7 @@ const MAX_FRACTION = 0.8;
 /** The jobs table; selecting a row opens its pane (child route) below, at a height you can drag. */
 @Component({
   selector: 'ty-jobs-page',
-  imports: [RouterOutlet, RouterLink, TrainerPillsComponent, KeepFocusDirective],
+  imports: [RouterOutlet, RouterLink, TrainerPillsComponent, KeepFocusDirective, CleanupDialogComponent],
   providers: [JobsStore, JobActions],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -148,11 +150,12 @@ const MAX_FRACTION = 0.8;
       <button
         type="button"
         class="btn"
-        (click)="actions.cleanup()"
-        title="Delete every done, failed and aborted job with its log"
+        (click)="cleanup().open()"
+        title="Delete finished jobs with their logs: all, or those older than an age, of some statuses"
       >
-        Clean up finished
+        Clean up finished…
       </button>
+      <ty-cleanup-dialog />
     </header>
 
     <div class="split" #split>
@@ -676,9 +679,11 @@ export class JobsPageComponent {
   private readonly router = inject(Router);
   private readonly menu = inject(ContextMenuStore);
   private readonly confirm = inject(ConfirmStore);
+  private readonly api = inject(API);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
   private readonly splitEl = viewChild.required<ElementRef<HTMLElement>>('split');
   private readonly searchEl = viewChild.required<ElementRef<HTMLInputElement>>('search');
+  protected readonly cleanup = viewChild.required(CleanupDialogComponent);
   /** j/k over the table's rows (see move). */
   private readonly rows = new RowNav(this.host.nativeElement, 'data-job-id');
 
@@ -773,7 +778,7 @@ export class JobsPageComponent {
   constructor() {
     // Search, status filter and sort live in the query string: a reload or a shared link keeps them.
     this.store.restore(listStateFromQuery(inject(ActivatedRoute).snapshot.queryParams, defaultOrder));
-    listJobTypes({ client: inject(API) })
+    listJobTypes({ client: this.api })
       .then(({ data }) => this.jobTypes.set(data.map((t) => t.name)))
       .catch(() => undefined); // the filter then offers "All types" only
     effect(() => {
@@ -885,9 +890,11 @@ export class JobsPageComponent {
     }
     const { verb, message } = BULK[kind];
     const n = `${jobs.length} jobs`;
+    const warning = kind === 'remove' ? '' : await abortedDependentsNote(this.api, jobs);
     const ok = await this.confirm.ask({
       title: kind === 'cancel' ? `Remove ${n} from the queue?` : `${verb} ${n}?`,
       message: message(jobs.length),
+      ...(warning && { warning }),
       detailColumns: ['Job', 'Status', 'Runtime'],
       details: jobs.map((j) => [this.label(j), j.status, this.runtime(j)]),
       confirmLabel: kind === 'cancel' ? 'Remove from queue' : `${verb} ${n}`,

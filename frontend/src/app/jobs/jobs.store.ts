@@ -413,14 +413,20 @@ export class JobsStore {
     });
   }
 
-  async cleanup(): Promise<void> {
+  /**
+   * Deletes finished jobs and their logs (POST /api/jobs/cleanup): all of them, or those that ended
+   * before `ended_before` (ISO 8601) and/or have one of `status` (comma-separated finished statuses).
+   */
+  async cleanup(query: { ended_before?: string; status?: string } = {}): Promise<void> {
     try {
-      const { data } = await cleanupJobs({ client: this.api });
+      const { data } = await cleanupJobs({ client: this.api, query });
       const kept = data.kept.length ? ` Kept ${data.kept.length} that queued jobs depend on.` : '';
       this.toasts.success(
         (data.deleted.length
           ? `Deleted ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}.`
-          : 'No finished jobs to clean up.') + kept,
+          : query.ended_before || query.status
+            ? 'No finished job matched.'
+            : 'No finished jobs to clean up.') + kept,
       );
       await this.load();
     } catch (err) {

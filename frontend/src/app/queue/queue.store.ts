@@ -2,6 +2,7 @@ import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angu
 import { type QueueItemDto, cancelQueueItem, listQueueUpTo } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { abortedDependentsNote } from '../core/dependents-note';
 import { formatDuration, secondsSince } from '../core/format';
 import { followJobChanges } from '../core/job-changes';
 import { NewestAnswer } from '../core/newest-answer';
@@ -76,11 +77,13 @@ export class QueueStore {
   /** Removes an item after asking (its name, id and time waited are in the question). */
   async cancel(item: QueueItemDto): Promise<void> {
     const name = item.name ?? item.queue_id;
+    const warning = await abortedDependentsNote(this.api, [item]);
     const ok = await this.confirm.ask({
       title: `Remove ${name} from the queue?`,
       message: item.array_id
         ? 'It will not run. It stays in its array as aborted, so the array can retry it.'
         : 'It is removed from the queue and will not run.',
+      ...(warning && { warning }),
       details: [
         ['job', name],
         ['id', item.queue_id],

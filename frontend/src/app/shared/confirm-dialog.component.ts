@@ -34,6 +34,9 @@ import { ConfirmStore } from '../core/confirm.store';
         >
           <h2 id="confirm-title">{{ ask.title }}</h2>
           <p class="confirm-message">{{ ask.message }}</p>
+          @if (ask.warning) {
+            <p class="confirm-warning" role="note">{{ ask.warning }}</p>
+          }
           @if (ask.details?.length) {
             <div class="confirm-details">
               <table class="mono">
@@ -87,6 +90,10 @@ import { ConfirmStore } from '../core/confirm.store';
     .confirm-message {
       margin: 0 0 10px;
       color: var(--text-muted);
+    }
+    .confirm-warning {
+      margin: 0 0 10px;
+      color: var(--danger, #c62828);
     }
     .confirm-details {
       margin: 0 0 12px;
