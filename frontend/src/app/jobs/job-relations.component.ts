@@ -1,5 +1,5 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
-import { Router, RouterLink } from '@angular/router';
+import { RouterLink } from '@angular/router';
 import {
   type ArrayDto,
   type DependentDto,
@@ -12,6 +12,7 @@ import {
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { ToastStore } from '../core/toast.store';
+import { JobsStore } from './jobs.store';
 
 const CONDITION_TEXT: Record<string, string> = {
   after_ok: 'after it succeeds',
@@ -70,7 +71,14 @@ const CONDITION_TEXT: Record<string, string> = {
     @if (array(); as arr) {
       <div class="rel" role="group" aria-label="Array">
         <span class="muted">array</span>
-        <span class="mono">{{ arr.array_id }}</span>
+        <button
+          type="button"
+          class="link mono"
+          [title]="'Show the jobs of array ' + arr.array_id"
+          (click)="jobs.showArray(arr.array_id)"
+        >
+          {{ arr.array_id }}
+        </button>
         <span class="muted">index {{ job().array_index }}</span>
         <progress
           [value]="arr.finished"
@@ -83,7 +91,16 @@ const CONDITION_TEXT: Record<string, string> = {
         }
         @if (arr.retried_as.length) {
           <span class="muted">retried as</span>
-          <span class="mono">{{ arr.retried_as.join(', ') }}</span>
+          @for (copy of arr.retried_as; track copy) {
+            <button
+              type="button"
+              class="link mono"
+              [title]="'Show the jobs of array ' + copy"
+              (click)="jobs.showArray(copy)"
+            >
+              {{ copy }}
+            </button>
+          }
         }
         <!-- Only failures not retried yet: a second retry of the same ones is refused (409). -->
         @if (arr.retryable) {
@@ -132,7 +149,7 @@ export class JobRelationsComponent {
   private readonly api = inject(API);
   private readonly confirm = inject(ConfirmStore);
   private readonly toasts = inject(ToastStore);
-  private readonly router = inject(Router);
+  protected readonly jobs = inject(JobsStore);
   protected readonly dependents = signal<DependentDto[]>([]);
   protected readonly array = signal<ArrayDto | null>(null);
   protected readonly progress = computed(() => {
@@ -174,15 +191,26 @@ export class JobRelationsComponent {
     }
   }
 
-  /** A new array of copies of its failed jobs; the server refuses (409, said in the toast) a second retry of the same failures. */
+  /**
+   * A new array of copies of its failed jobs, after asking (how many are queued again); the server
+   * refuses (409, said in the toast) a second retry of the same failures. The pane stays on this job
+   * and the list where it was: the toast names the new array.
+   */
   protected async retryFailed(arr: ArrayDto): Promise<void> {
+    const n = arr.retryable;
+    const jobs = `${n} job${n === 1 ? '' : 's'}`;
+    const ok = await this.confirm.ask({
+      title: `Retry ${jobs} of array ${arr.array_id}?`,
+      message: `A copy of each failed or aborted job not retried yet (${jobs}) is queued again as a new array; each keeps its index. The jobs that failed stay as they are.`,
+      confirmLabel: `Queue ${jobs} again`,
+    });
+    if (!ok) return;
     try {
       const { data } = await retryArray({ client: this.api, path: { array_id: arr.array_id } });
       this.toasts.success(
         `Retrying ${data.total} job${data.total === 1 ? '' : 's'} as array ${data.array_id}.`,
       );
-      const first = data.jobs[0];
-      if (first) void this.router.navigate(['/jobs', first.queue_id], { queryParamsHandling: 'preserve' });
+      void this.load(this.job());
     } catch (err) {
       this.toasts.error(`Could not retry array ${arr.array_id}: ${errorMessage(err)}`);
     }

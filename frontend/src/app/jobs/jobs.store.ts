@@ -286,6 +286,16 @@ export class JobsStore {
     this.query.set('');
   }
 
+  /**
+   * Every job of an array, whatever its status: the search for its id (which matches `array_id`),
+   * with no other filter; the open pane stays. It lands in the URL (`?q=`) like a typed search.
+   */
+  showArray(arrayId: string): void {
+    this.clearFilters();
+    this.search.set(arrayId);
+    this.query.set(arrayId);
+  }
+
   setFilter(filter: StatusFilter): void {
     if (filter === this.statusFilter()) return;
     this.loading.set(true);
