@@ -4,6 +4,7 @@ import {
   type Client,
   createTrainyardClient,
   getArray,
+  getJob,
   setPassword,
   submitJob,
   type SubmitJobRequestDto,
@@ -122,18 +123,75 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
     await page.goto(`${server.baseUrl}/jobs/${first.queue_id}`);
     const group = page.getByRole('group', { name: 'Array' });
     await group.getByText('1 failed').waitFor();
+    // Scrolled down the list, on this job: a retry asks first and leaves both where they were.
+    const list = page.locator('.list-pane');
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    const scrolled = await list.evaluate((el) => el.scrollTop);
     await group.getByRole('button', { name: 'Retry failed' }).click();
+    const dialog = page.getByRole('dialog', { name: `Retry 1 job of array ${arrayId}?` });
+    await dialog.getByText('(1 job) is queued again as a new array').waitFor();
+    await dialog.getByRole('button', { name: 'Queue 1 job again' }).click();
     await page.getByText(/Retrying 1 job as array a_/).waitFor();
-    // The pane moves to the copy, which names the job it retries.
-    await page.waitForURL((url) => url.pathname !== `/jobs/${first.queue_id}`);
+    await group.getByText('retried as').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${first.queue_id}`);
+    expect(await list.evaluate((el) => el.scrollTop)).toBe(scrolled);
+    const { data: after } = await getArray({ client: api, path: { array_id: arrayId } });
+    const copy = after.jobs.find((j) => j.array_index === 1)!.retried_as!;
+    await page.goto(`${server.baseUrl}/jobs/${copy}`);
     const retries = page.getByRole('group', { name: 'Retry of' });
     await retries.getByRole('link', { name: failed }).waitFor();
-    const copy = new URL(page.url()).pathname.split('/').pop()!;
     // The failed original: linked to its copy; its array says as what it was retried, and offers
     // no second retry of the same failures (the server would refuse it).
     await page.goto(`${server.baseUrl}/jobs/${failed}`);
     await page.getByRole('group', { name: 'Retried as' }).getByRole('link', { name: copy }).waitFor();
     await group.getByText('retried as').waitFor();
     expect(await group.getByRole('button', { name: 'Retry failed' }).count()).toBe(0);
+  });
+
+  it('names, before a kill, the queued jobs that will end aborted because of it (after_ok, not after_any)', async () => {
+    const head = await submit({ name: 'pretrain' });
+    await submit({ name: 'finetune', depends_on: [{ queue_id: head.queue_id, condition: 'after_ok' }] });
+    await submit({ name: 'notify', depends_on: [{ queue_id: head.queue_id, condition: 'after_any' }] });
+    await waitFor(
+      async () =>
+        (await getJob({ client: api, path: { queue_id: head.queue_id } })).data.pid !== null || undefined,
+      'pretrain to run',
+    );
+    await page.goto(`${server.baseUrl}/jobs/${head.queue_id}`);
+    const pane = page.locator('ty-job-detail');
+    await pane.getByRole('button', { name: /^Kill/ }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Kill pretrain?' });
+    await dialog
+      .getByRole('note')
+      .getByText(
+        /^1 queued job that depends on it will end aborted \(dependency_failed\): finetune \([0-9a-f]+\)\.$/,
+      )
+      .waitFor();
+    expect(await dialog.getByText('notify').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("lists an array's jobs from the array id in a job's pane", async () => {
+    const first = await submit({ name: 'grid', array: { count: 2 } });
+    const arrayId = first.array_id!;
+    await page.goto(`${server.baseUrl}/jobs/${first.queue_id}?status=failed`);
+    await page.getByRole('group', { name: 'Array' }).getByRole('button', { name: arrayId }).click();
+    await page.waitForURL((url) => url.searchParams.get('q') === arrayId && !url.searchParams.has('status'));
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${first.queue_id}`);
+    await page.locator('tr[data-job-id]').nth(1).waitFor();
+    expect(await page.locator('tr[data-job-id]').count()).toBe(2);
+  });
+
+  it('cleans up only finished jobs older than the age chosen, as `sched cleanup --older-than 7d` does', async () => {
+    await page.goto(`${server.baseUrl}/jobs`);
+    await page.getByRole('button', { name: 'Clean up finished…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Clean up finished jobs' });
+    await dialog.getByRole('button', { name: /^Delete \d+ jobs?$/ }).waitFor();
+    await dialog.getByLabel('Ended more than').selectOption('7d');
+    await dialog.getByRole('checkbox', { name: 'done' }).uncheck();
+    await dialog.getByText('Every failed and aborted job that ended more than 7d ago').waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    // Every job here ended minutes ago: none is old enough.
+    await page.getByText('No finished job matched.').waitFor();
   });
 });
