@@ -23,6 +23,7 @@ import { JobSortIndexes1796020700000 } from './1796020700000-job-sort-indexes';
 import { RunsListIndex1796020800000 } from './1796020800000-runs-list-index';
 import { JournalQueueIdIndex1796020900000 } from './1796020900000-journal-queue-id-index';
 import { GpuPolicyUuid1796021000000 } from './1796021000000-gpu-policy-uuid';
+import { JobHeld1796021100000 } from './1796021100000-job-held';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   RunsListIndex1796020800000,
   JournalQueueIdIndex1796020900000,
   GpuPolicyUuid1796021000000,
+  JobHeld1796021100000,
 ];

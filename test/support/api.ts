@@ -48,6 +48,8 @@ export function jobsApi(baseUrl: string, token: string) {
     answer(getJobLog({ client, throwOnError: false, path: { queue_id: id }, parseAs: 'text' }));
   return {
     call,
+    /** The generated SDK's client, signed in as this API (for SDK calls the helpers do not wrap). */
+    client,
     submit,
     command: (argv: string[], extra: Record<string, unknown> = {}) =>
       submit({ job_type: 'command', job_params: { argv }, ...extra }),

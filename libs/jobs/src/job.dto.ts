@@ -108,6 +108,12 @@ export class JobDto {
   restart_count!: number;
   /** When it was last preempted (ISO 8601), or null. */
   preempted_at!: string | null;
+  /**
+   * Held by the user (POST /api/queue/{id}/hold): a queued job that is never started — it claims no
+   * GPU and blocks no other job — until released (POST /api/queue/{id}/release), keeping its place and
+   * age. Always false once it has left the queue.
+   */
+  held!: boolean;
   /** Seconds between start and end (or now, while running). */
   runtime_seconds!: number | null;
   /** True while the job runs and its trainer has published a control endpoint (stop/save work). */

@@ -135,6 +135,38 @@ export class JobPriorityChangedEvent implements JournaledEvent {
 }
 
 @JournalEntryType(
+  'job.held.v1',
+  'a queued job was held by the user (POST /api/queue/{id}/hold): it is never placed until released; a ' +
+    'replica sets `held` (it must still be queued). Its submit order (seq) and submitted_at stay.',
+)
+export class JobHeldEvent implements JournaledEvent {
+  readonly queue_id: string;
+  /** ISO 8601 time of the hold. */
+  readonly held_at: string;
+
+  constructor(fields: JobHeldEvent) {
+    this.queue_id = fields.queue_id;
+    this.held_at = fields.held_at;
+  }
+}
+
+@JournalEntryType(
+  'job.released.v1',
+  'a held queued job was released (POST /api/queue/{id}/release): it may be placed again, in its old ' +
+    'place; a replica clears `held` (it must still be queued).',
+)
+export class JobReleasedEvent implements JournaledEvent {
+  readonly queue_id: string;
+  /** ISO 8601 time of the release. */
+  readonly released_at: string;
+
+  constructor(fields: JobReleasedEvent) {
+    this.queue_id = fields.queue_id;
+    this.released_at = fields.released_at;
+  }
+}
+
+@JournalEntryType(
   'job.requeued.v1',
   'a claimed job whose launch never happened (the server died first, or its state directory failed the ' +
     'launch: full, or a directory of it removed; nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).',

@@ -31,6 +31,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     preemptible: job.preemptible,
     restart_count: job.restart_count,
     preempted_at: job.preempted_at,
+    held: job.held,
     // Down to the tenth (as ages are shown: rounding up, a job just ended read a second over its age).
     runtime_seconds: started === null ? null : Math.max(0, Math.floor(((ended ?? now) - started) / 100) / 10),
     trainer_endpoint: trainerEndpoint,

@@ -48,6 +48,11 @@ export interface Job {
   restart_count: number;
   /** When it was last preempted, ISO 8601 (null: never): the preemption cooldown counts from it. */
   preempted_at: string | null;
+  /**
+   * Held by the user (POST /api/queue/{id}/hold): a queued job that is never placed — it claims no GPU,
+   * blocks nobody — until released, keeping its place (seq) and age. False once it leaves the queue.
+   */
+  held: boolean;
   idempotency_key: string | null;
   /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
   depends_on: JobDependency[];
@@ -102,5 +107,6 @@ export function queuedJob(submitted: SubmittedJob): Job {
     termination_requested_at: null,
     restart_count: 0,
     preempted_at: null,
+    held: false,
   };
 }

@@ -233,7 +233,7 @@ export class JobsController {
     const dto = toJobDto(job, now, this.hasTrainerEndpoint(job));
     const status = this.runningTrainerStatus(job);
     if (status) dto.trainer_status = status;
-    if (job.status === 'queued') dto.pending_reason = this.reasons.get(job.id);
+    if (job.status === 'queued') dto.pending_reason = this.reasons.get(job);
     if (job.status === 'terminating') dto.kill_at = this.killDeadlines.killAt(job.id);
     return dto;
   }

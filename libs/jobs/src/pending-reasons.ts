@@ -1,4 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { Job } from './job';
+
+/** The pending reason of a queued job the user holds (POST /api/queue/{id}/hold). */
+export const HELD_REASON = 'held by the user (release it to let it start)';
 
 /**
  * Why each queued item is still waiting, as of the dispatcher's last pass. Listeners hear of every
@@ -55,11 +59,14 @@ export class PendingReasons {
     this.changed([id]);
   }
 
-  get(id: string): string | null {
-    if (this.paused) {
-      const dependency = this.reasons.get(id);
-      return dependency ? `scheduler is paused; ${dependency}` : 'scheduler is paused';
-    }
-    return this.held ?? this.reasons.get(id) ?? null;
+  /**
+   * Why `job` (queued) waits. One the user holds says so from its flag, at once (no pass places it,
+   * and its answer to the hold must not read as before it).
+   */
+  get(job: Pick<Job, 'id' | 'held'>): string | null {
+    const own = job.held ? HELD_REASON : this.reasons.get(job.id);
+    if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
+    if (job.held) return HELD_REASON;
+    return this.held ?? own ?? null;
   }
 }

@@ -3,8 +3,9 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { isTerminal, Job, JOB_STATUSES, JobRepository, JobStatus } from '@trainyard/jobs';
-import { ArrayDto, ArrayIdParamDto, CancelArrayResponseDto } from './arrays.dto';
+import { ArrayDto, ArrayIdParamDto, CancelArrayResponseDto, HoldArrayResponseDto } from './arrays.dto';
 import { CancelArrayCommand, RetryArrayCommand } from './commands/array.commands';
+import { HoldArrayCommand } from './commands/hold-queue-item.command';
 
 /** Job arrays (POST /api/queue with `array`) as a unit. Their jobs are in GET /api/jobs?array_id=. */
 @ApiTags('queue')
@@ -31,6 +32,31 @@ export class ArraysController {
   async cancelArray(@Param() params: ArrayIdParamDto): Promise<CancelArrayResponseDto> {
     const result = await this.commandBus.execute(new CancelArrayCommand(params.array_id));
     return { array_id: params.array_id, ...result };
+  }
+
+  /**
+   * Holds every queued job of the array (as POST /api/queue/{id}/hold each): none of them starts until
+   * released; its active and finished jobs are left as they are. 404 when unknown.
+   */
+  @Post(':array_id/hold')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404)
+  async holdArray(@Param() params: ArrayIdParamDto): Promise<HoldArrayResponseDto> {
+    return {
+      array_id: params.array_id,
+      changed: await this.commandBus.execute(new HoldArrayCommand(params.array_id, true)),
+    };
+  }
+
+  /** Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when unknown. */
+  @Post(':array_id/release')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404)
+  async releaseArray(@Param() params: ArrayIdParamDto): Promise<HoldArrayResponseDto> {
+    return {
+      array_id: params.array_id,
+      changed: await this.commandBus.execute(new HoldArrayCommand(params.array_id, false)),
+    };
   }
 
   /**

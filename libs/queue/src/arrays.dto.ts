@@ -59,3 +59,10 @@ export class CancelArrayResponseDto {
   /** Active jobs asked to stop (user_abort). */
   aborting!: string[];
 }
+
+/** POST /api/arrays/{array_id}/hold and /release. */
+export class HoldArrayResponseDto {
+  array_id!: string;
+  /** The array's queued jobs whose hold this changed (those already so, and jobs not queued, are not named). */
+  changed!: string[];
+}

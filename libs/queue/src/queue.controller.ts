@@ -22,6 +22,7 @@ import {
 import { SubmitJobCommand } from './commands/submit-job.command';
 import { CancelQueueItemCommand } from './commands/cancel-queue-item.command';
 import { ChangeQueuePriorityCommand } from './commands/change-queue-priority.command';
+import { HoldQueueItemCommand } from './commands/hold-queue-item.command';
 import { CancelQueueItemResponseDto, ListQueueQueryDto } from './queue-query.dto';
 
 @ApiTags('queue')
@@ -63,7 +64,7 @@ export class QueueController {
         idempotencyKey,
       ),
     );
-    return { ...toJobDto(job), pending_reason: this.reasons.get(job.id) };
+    return { ...toJobDto(job), pending_reason: this.reasons.get(job) };
   }
 
   /** Queued items, highest priority first then oldest, each with the reason it is still pending. */
@@ -75,7 +76,7 @@ export class QueueController {
     // One page from the index; pending reasons come from the dispatcher's last pass, not recomputed here.
     const { items, total, next } = await this.jobs.queuePage(limit, after);
     return {
-      items: items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job.id) })),
+      items: items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job) })),
       total,
       next_cursor: next && encodeQueueCursor(next),
     };
@@ -101,7 +102,36 @@ export class QueueController {
     @Body() body: ChangeQueuePriorityRequestDto,
   ): Promise<QueueItemDto> {
     const job = await this.commandBus.execute(new ChangeQueuePriorityCommand(params.queue_id, body.priority));
-    return { ...toJobDto(job), pending_reason: this.reasons.get(job.id) };
+    return { ...toJobDto(job), pending_reason: this.reasons.get(job) };
+  }
+
+  /**
+   * Holds a queued job: it stays queued in its place, with its age, but is never started — it claims
+   * no GPU and blocks no job behind it — until released; its pending_reason says so. Holding a held
+   * job answers it unchanged (200, no journal entry). 409 `JOB_NOT_QUEUED` once it has started or ended.
+   */
+  @Post('queue/:queue_id/hold')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404, 409)
+  async holdQueueItem(@Param() params: QueueIdParamDto): Promise<QueueItemDto> {
+    return this.setHeld(params.queue_id, true);
+  }
+
+  /**
+   * Releases a held queued job: it may start again, from its old place in the queue (the scheduler
+   * re-places at once). Releasing a job that is not held answers it unchanged (200, no journal
+   * entry). 409 `JOB_NOT_QUEUED` once it has left the queue.
+   */
+  @Post('queue/:queue_id/release')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 404, 409)
+  async releaseQueueItem(@Param() params: QueueIdParamDto): Promise<QueueItemDto> {
+    return this.setHeld(params.queue_id, false);
+  }
+
+  private async setHeld(queueId: string, held: boolean): Promise<QueueItemDto> {
+    const job = await this.commandBus.execute(new HoldQueueItemCommand(queueId, held));
+    return { ...toJobDto(job), pending_reason: this.reasons.get(job) };
   }
 
   /** Job types with their parameter schemas (forms are generated from these). */

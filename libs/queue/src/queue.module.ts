@@ -9,6 +9,7 @@ import { JobTypeRegistryProvider } from './job-type-registry.provider';
 import { SubmitJobHandler } from './commands/submit-job.handler';
 import { CancelQueueItemHandler } from './commands/cancel-queue-item.handler';
 import { ChangeQueuePriorityHandler } from './commands/change-queue-priority.handler';
+import { HoldArrayHandler, HoldQueueItemHandler } from './commands/hold-queue-item.handler';
 
 @Module({
   imports: [JobsModule, GpusModule],
@@ -18,6 +19,8 @@ import { ChangeQueuePriorityHandler } from './commands/change-queue-priority.han
     SubmitJobHandler,
     CancelQueueItemHandler,
     ChangeQueuePriorityHandler,
+    HoldQueueItemHandler,
+    HoldArrayHandler,
     CancelArrayHandler,
     RetryArrayHandler,
     {

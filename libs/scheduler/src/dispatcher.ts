@@ -126,11 +126,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }
     // Without its state directory a launch could only fail (no place for the job's files): the
     // queue waits, saying why, and the safety tick tries again.
-    const held = this.stateDir.problem();
-    this.reasons.hold(held);
-    if (held) return;
-    let queued = await this.jobs.queuedForPlacement();
-    const deps = await this.dependencies.settle(queued);
+    const problem = this.stateDir.problem();
+    this.reasons.hold(problem);
+    if (problem) return;
+    const all = await this.jobs.queuedForPlacement();
+    // Held jobs still count as queued for the dependency step (their dependents keep waiting), but
+    // placement never sees them: they start nowhere, hold no GPU back and block nobody (their
+    // pending reason comes from the flag: PendingReasons.get).
+    const deps = await this.dependencies.settle(all);
+    let queued = all.filter((j) => !j.held);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
     const items = queued.map((j) =>
@@ -164,7 +168,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async claimOnSubmit(tx: Tx, job: Job): Promise<SubmitClaim | null> {
     if (!this.booted || !this.enabled || this.running || this.preemptor !== null) return null;
-    if (this.stateDir.problem()) return null; // held: see pass()
+    if (this.stateDir.problem()) return null; // the queue waits: see pass()
     if (job.depends_on.length > 0 || job.array_id !== null) return null;
     if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
     // Alone in the queue: its queue position (seq) is moot.

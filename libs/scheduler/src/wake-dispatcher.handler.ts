@@ -3,9 +3,11 @@ import { GpuPolicyChangedEvent } from '@trainyard/gpus';
 import {
   JobCancelledEvent,
   JobFinishedEvent,
+  JobHeldEvent,
   JobPreemptedEvent,
   JobPriorityChangedEvent,
   JobQueuedEvent,
+  JobReleasedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
   JobStartedEvent,
@@ -18,6 +20,8 @@ type WakeEvent =
   | JobRequeuedEvent
   | JobPreemptedEvent
   | JobPriorityChangedEvent
+  | JobHeldEvent
+  | JobReleasedEvent
   | JobFinishedEvent
   | JobCancelledEvent
   | JobStartedEvent
@@ -33,6 +37,9 @@ type WakeEvent =
   JobPreemptedEvent,
   // A queued job's new priority changes who goes first.
   JobPriorityChangedEvent,
+  // A released job may start; a held one may let the jobs behind it start.
+  JobHeldEvent,
+  JobReleasedEvent,
   JobFinishedEvent,
   JobCancelledEvent,
   // A dependency that started (after_start) or was deleted changes who may start.

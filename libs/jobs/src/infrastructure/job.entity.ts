@@ -109,6 +109,10 @@ export class JobEntity {
   @Column({ type: 'text', nullable: true })
   preempted_at!: string | null;
 
+  /** Held by the user while queued: never placed until released (see Job.held). */
+  @Column({ type: 'boolean', default: false })
+  held!: boolean;
+
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;

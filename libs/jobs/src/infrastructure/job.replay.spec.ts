@@ -193,3 +193,33 @@ describe('job replay: job.priority_changed', () => {
     expect(await rows()).toEqual([expect.objectContaining({ status: 'running', priority: 0 })]);
   });
 });
+
+describe('job replay: job.held and job.released', () => {
+  const held = { queue_id: 'q_1_ab', held_at: '2030-01-01T00:00:05.000Z' };
+  const released = { queue_id: 'q_1_ab', released_at: '2030-01-01T00:00:09.000Z' };
+
+  it('holds a queued job and releases it, keeping its submit order (seq) and submit time', async () => {
+    await apply('job.queued.v1', entry);
+    expect(await rows()).toEqual([expect.objectContaining({ held: 0 })]);
+    await apply('job.held.v1', held);
+    expect(await rows()).toEqual([
+      expect.objectContaining({
+        id: 'q_1_ab',
+        status: 'queued',
+        held: 1,
+        seq: 1,
+        submitted_at: '2030-01-01T00:00:00.000Z',
+      }),
+    ]);
+    await apply('job.released.v1', released);
+    expect(await rows()).toEqual([expect.objectContaining({ status: 'queued', held: 0, seq: 1 })]);
+  });
+
+  it('refuses a job that is no longer queued, and leaves it as it is', async () => {
+    await apply('job.queued.v1', entry);
+    await dataSource.manager.query(`UPDATE jobs SET status = 'running' WHERE id = 'q_1_ab'`);
+    await expect(apply('job.held.v1', held)).rejects.toThrow(/no job q_1_ab in queued/);
+    await expect(apply('job.released.v1', released)).rejects.toThrow(/no job q_1_ab in queued/);
+    expect(await rows()).toEqual([expect.objectContaining({ status: 'running', held: 0 })]);
+  });
+});

@@ -6,10 +6,12 @@ import {
   JobCancelledEvent,
   JobDependencyFailedEvent,
   JobFinishedEvent,
+  JobHeldEvent,
   JobKillUnverifiedEvent,
   JobPreemptedEvent,
   JobPriorityChangedEvent,
   JobQueuedEvent,
+  JobReleasedEvent,
   JobRequeuedEvent,
   JobsDeletedEvent,
   JobStartedEvent,
@@ -61,6 +63,12 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
   }),
   replayRule(JobPriorityChangedEvent, async (tx, e) => {
     await update(tx, e.queue_id, ['queued'], { priority: e.priority });
+  }),
+  replayRule(JobHeldEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['queued'], { held: true });
+  }),
+  replayRule(JobReleasedEvent, async (tx, e) => {
+    await update(tx, e.queue_id, ['queued'], { held: false });
   }),
   replayRule(JobStartingEvent, async (tx, e) => {
     const changes = {

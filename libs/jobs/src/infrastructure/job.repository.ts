@@ -34,6 +34,9 @@ function toJob({ seq: _seq, ...row }: JobEntity): Job {
     gpu_indices: JSON.parse(row.gpu_indices) as number[],
     mig_devices: JSON.parse(row.mig_devices) as string[],
     depends_on: JSON.parse(row.depends_on) as JobDependency[],
+    // A hold is about a queued job only: a held job that ended (its dependency failed, an array's
+    // cancel) keeps the column, but it is no longer held.
+    held: row.held && row.status === 'queued',
   };
 }
 
@@ -95,6 +98,8 @@ export interface QueuedForPlacement {
   submitted_at: string;
   /** "preempted by q_… (priority N); requeued" while a preempted job waits again; else null. */
   preempted_note: string | null;
+  /** Held by the user: it waits, placed nowhere, until released. */
+  held: boolean;
 }
 
 /** Bound parameters per IN (...) list, well under SQLite's limit. */
@@ -317,24 +322,28 @@ export class JobRepository {
   }
 
   private async queuedRows(whereAndOrder: string, indexedBy = ''): Promise<QueuedForPlacement[]> {
-    const rows: Array<Omit<QueuedForPlacement, 'depends_on'> & { depends_on: string }> =
-      await this.db.manager.query(
-        'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
-          'time_limit_s, kill_grace_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note ' +
-          `FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
-      );
+    const rows: Array<
+      Omit<QueuedForPlacement, 'depends_on' | 'held'> & { depends_on: string; held: number | boolean }
+    > = await this.db.manager.query(
+      'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
+        'time_limit_s, kill_grace_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note, ' +
+        `held FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
+    );
     return rows.map((r) => ({
       ...r,
+      // SQLite's boolean is 0 / 1 in a raw query.
+      held: Boolean(r.held),
       // Most jobs have none: skip the parse.
       depends_on: r.depends_on === '[]' ? [] : (JSON.parse(r.depends_on) as JobDependency[]),
     }));
   }
 
-  /** Whether a job other than `id` is queued (one indexed row read). */
+  /** Whether a job other than `id` is queued and not held (a held one is placed nowhere: it is no reason to wait). */
   async anyQueuedBesides(tx: Tx, id: string): Promise<boolean> {
-    const rows: unknown[] = await tx.query("SELECT 1 FROM jobs WHERE status = 'queued' AND id != ? LIMIT 1", [
-      id,
-    ]);
+    const rows: unknown[] = await tx.query(
+      "SELECT 1 FROM jobs WHERE status = 'queued' AND NOT held AND id != ? LIMIT 1",
+      [id],
+    );
     return rows.length > 0;
   }
 
@@ -640,6 +649,12 @@ export class JobRepository {
   /** A queued job's new priority (its seq and submitted_at stay); false when it is no longer queued. */
   async setQueuedPriority(tx: Tx, id: string, priority: number): Promise<boolean> {
     const result = await tx.update(JobEntity, { id, status: 'queued' }, { priority });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Holds (true) or releases a queued job (its seq and submitted_at stay); false when it is no longer queued. */
+  async setQueuedHeld(tx: Tx, id: string, held: boolean): Promise<boolean> {
+    const result = await tx.update(JobEntity, { id, status: 'queued' }, { held });
     return (result.affected ?? 0) > 0;
   }
 

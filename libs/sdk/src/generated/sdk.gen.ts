@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChangeQueuePriorityData, ChangeQueuePriorityErrors, ChangeQueuePriorityResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetServerAuthStatusData, DatasetServerAuthStatusErrors, DatasetServerAuthStatusResponses, DatasetServerCacheData, DatasetServerCacheErrors, DatasetServerCacheResponses, DatasetServerDatasetsData, DatasetServerDatasetsErrors, DatasetServerDatasetsResponses, DatasetServerHealthData, DatasetServerHealthErrors, DatasetServerHealthResponses, DatasetServerIterData, DatasetServerIterErrors, DatasetServerIterResponses, DatasetServerLengthData, DatasetServerLengthErrors, DatasetServerLengthResponses, DatasetServerLoadData, DatasetServerLoadErrors, DatasetServerLoadResponses, DatasetServerLocalData, DatasetServerLocalErrors, DatasetServerLocalResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteGenerationConfigData, DeleteGenerationConfigErrors, DeleteGenerationConfigResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteProjectConfigData, DeleteProjectConfigErrors, DeleteProjectConfigResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterBandwidthData, GetClusterBandwidthErrors, GetClusterBandwidthResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterLatencyData, GetClusterLatencyErrors, GetClusterLatencyResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetGenerationConfigData, GetGenerationConfigErrors, GetGenerationConfigResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, InferenceChatCompletionsData, InferenceChatCompletionsErrors, InferenceChatCompletionsResponses, InferenceCompletionsData, InferenceCompletionsErrors, InferenceCompletionsResponses, InferenceDetokenizeData, InferenceDetokenizeErrors, InferenceDetokenizeResponses, InferenceHealthData, InferenceHealthErrors, InferenceHealthResponses, InferenceModelsData, InferenceModelsErrors, InferenceModelsResponses, InferenceTokenizeData, InferenceTokenizeErrors, InferenceTokenizeResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListGenerationConfigsData, ListGenerationConfigsErrors, ListGenerationConfigsResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalDatasetServersData, ListLocalDatasetServersErrors, ListLocalDatasetServersResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListRunsData, ListRunsErrors, ListRunsPageData, ListRunsPageErrors, ListRunsPageResponses, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserDatasetServersData, ListUserDatasetServersErrors, ListUserDatasetServersResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, MovePathData, MovePathErrors, MovePathResponses, PutGenerationConfigData, PutGenerationConfigErrors, PutGenerationConfigResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshClusterBandwidthData, RefreshClusterBandwidthErrors, RefreshClusterBandwidthResponses, RefreshClusterLatencyData, RefreshClusterLatencyErrors, RefreshClusterLatencyResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterDatasetServerData, RegisterDatasetServerErrors, RegisterDatasetServerResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TensorboardProxyDeleteData, TensorboardProxyDeleteErrors, TensorboardProxyDeleteResponses, TensorboardProxyGetData, TensorboardProxyGetErrors, TensorboardProxyGetResponses, TensorboardProxyHeadData, TensorboardProxyHeadErrors, TensorboardProxyHeadResponses, TensorboardProxyOptionsData, TensorboardProxyOptionsErrors, TensorboardProxyOptionsResponses, TensorboardProxyPatchData, TensorboardProxyPatchErrors, TensorboardProxyPatchResponses, TensorboardProxyPostData, TensorboardProxyPostErrors, TensorboardProxyPostResponses, TensorboardProxyPutData, TensorboardProxyPutErrors, TensorboardProxyPutResponses, UnregisterDatasetServerData, UnregisterDatasetServerErrors, UnregisterDatasetServerResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
+import type { AddSearchRootData, AddSearchRootErrors, AddSearchRootResponses, AuthStatusData, AuthStatusResponses, BrowseFsData, BrowseFsErrors, BrowseFsResponses, CancelArrayData, CancelArrayErrors, CancelArrayResponses, CancelClusterJobData, CancelClusterJobErrors, CancelClusterJobResponses, CancelQueueItemData, CancelQueueItemErrors, CancelQueueItemResponses, ChangeQueuePriorityData, ChangeQueuePriorityErrors, ChangeQueuePriorityResponses, CleanupJobsData, CleanupJobsErrors, CleanupJobsResponses, ClearConfigOverridesData, ClearConfigOverridesErrors, ClearConfigOverridesResponses, ControlJobData, ControlJobErrors, ControlJobResponses, CopyPathData, CopyPathErrors, CopyPathResponses, CreateFileData, CreateFileErrors, CreateFileResponses, CreatePeerSessionData, CreatePeerSessionErrors, CreatePeerSessionResponses, CreateProjectConfigData, CreateProjectConfigErrors, CreateProjectConfigResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateRunData, CreateRunErrors, CreateRunResponses, DatasetServerAuthStatusData, DatasetServerAuthStatusErrors, DatasetServerAuthStatusResponses, DatasetServerCacheData, DatasetServerCacheErrors, DatasetServerCacheResponses, DatasetServerDatasetsData, DatasetServerDatasetsErrors, DatasetServerDatasetsResponses, DatasetServerHealthData, DatasetServerHealthErrors, DatasetServerHealthResponses, DatasetServerIterData, DatasetServerIterErrors, DatasetServerIterResponses, DatasetServerLengthData, DatasetServerLengthErrors, DatasetServerLengthResponses, DatasetServerLoadData, DatasetServerLoadErrors, DatasetServerLoadResponses, DatasetServerLocalData, DatasetServerLocalErrors, DatasetServerLocalResponses, DeleteConfigArtifactData, DeleteConfigArtifactErrors, DeleteConfigArtifactResponses, DeleteDirectoryData, DeleteDirectoryErrors, DeleteDirectoryResponses, DeleteFileData, DeleteFileErrors, DeleteFileResponses, DeleteGenerationConfigData, DeleteGenerationConfigErrors, DeleteGenerationConfigResponses, DeleteJobData, DeleteJobErrors, DeleteJobResponses, DeleteProjectConfigData, DeleteProjectConfigErrors, DeleteProjectConfigResponses, DeleteRunData, DeleteRunErrors, DeleteRunResponses, DeleteServiceData, DeleteServiceErrors, DeleteServiceResponses, GcJobLogsData, GcJobLogsErrors, GcJobLogsResponses, GetArrayData, GetArrayErrors, GetArrayResponses, GetAssetData, GetAssetErrors, GetAssetResponses, GetClusterBandwidthData, GetClusterBandwidthErrors, GetClusterBandwidthResponses, GetClusterGpusData, GetClusterGpusErrors, GetClusterGpusResponses, GetClusterJobData, GetClusterJobErrors, GetClusterJobResponses, GetClusterLatencyData, GetClusterLatencyErrors, GetClusterLatencyResponses, GetClusterMasterData, GetClusterMasterErrors, GetClusterMasterResponses, GetClusterMembersData, GetClusterMembersErrors, GetClusterMembersResponses, GetClusterSelfData, GetClusterSelfErrors, GetClusterSelfResponses, GetConfigOverridesData, GetConfigOverridesErrors, GetConfigOverridesResponses, GetGenerationConfigData, GetGenerationConfigErrors, GetGenerationConfigResponses, GetGpuHistoryData, GetGpuHistoryErrors, GetGpuHistoryResponses, GetGpuPoliciesData, GetGpuPoliciesErrors, GetGpuPoliciesResponses, GetHealthData, GetHealthResponses, GetJobData, GetJobDependentsData, GetJobDependentsErrors, GetJobDependentsResponses, GetJobErrors, GetJobLogData, GetJobLogErrors, GetJobLogRangeData, GetJobLogRangeErrors, GetJobLogRangeResponses, GetJobLogResponses, GetJobResponses, GetNodeJobData, GetNodeJobErrors, GetNodeJobLogData, GetNodeJobLogErrors, GetNodeJobLogResponses, GetNodeJobResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetRunData, GetRunErrors, GetRunResponses, GetSchedulerData, GetSchedulerErrors, GetSchedulerResponses, GetServerConfigPathData, GetServerConfigPathErrors, GetServerConfigPathResponses, GetTrainerStatusData, GetTrainerStatusErrors, GetTrainerStatusResponses, HoldArrayData, HoldArrayErrors, HoldArrayResponses, HoldQueueItemData, HoldQueueItemErrors, HoldQueueItemResponses, InferenceChatCompletionsData, InferenceChatCompletionsErrors, InferenceChatCompletionsResponses, InferenceCompletionsData, InferenceCompletionsErrors, InferenceCompletionsResponses, InferenceDetokenizeData, InferenceDetokenizeErrors, InferenceDetokenizeResponses, InferenceHealthData, InferenceHealthErrors, InferenceHealthResponses, InferenceModelsData, InferenceModelsErrors, InferenceModelsResponses, InferenceTokenizeData, InferenceTokenizeErrors, InferenceTokenizeResponses, IssueUrlTokenData, IssueUrlTokenErrors, IssueUrlTokenResponses, KillGpuProcessesData, KillGpuProcessesErrors, KillGpuProcessesResponses, ListClusterJobsData, ListClusterJobsErrors, ListClusterJobsResponses, ListClusterJournalData, ListClusterJournalErrors, ListClusterJournalResponses, ListConfigArtifactsData, ListConfigArtifactsErrors, ListConfigArtifactsResponses, ListGenerationConfigsData, ListGenerationConfigsErrors, ListGenerationConfigsResponses, ListGpusData, ListGpusErrors, ListGpusResponses, ListInferenceEndpointsData, ListInferenceEndpointsErrors, ListInferenceEndpointsResponses, ListJobsData, ListJobsErrors, ListJobsResponses, ListJobTypesData, ListJobTypesErrors, ListJobTypesResponses, ListJournalData, ListJournalErrors, ListJournalResponses, ListLocalDatasetServersData, ListLocalDatasetServersErrors, ListLocalDatasetServersResponses, ListNodeJobsData, ListNodeJobsErrors, ListNodeJobsResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListQueueData, ListQueueErrors, ListQueueResponses, ListQuickPathsData, ListQuickPathsErrors, ListQuickPathsResponses, ListRunsData, ListRunsErrors, ListRunsPageData, ListRunsPageErrors, ListRunsPageResponses, ListRunsResponses, ListSearchRootsData, ListSearchRootsErrors, ListSearchRootsResponses, ListServicesData, ListServicesErrors, ListServicesResponses, ListUserDatasetServersData, ListUserDatasetServersErrors, ListUserDatasetServersResponses, LoginData, LoginErrors, LoginResponses, LogoutAllData, LogoutAllErrors, LogoutAllResponses, LogoutData, LogoutErrors, LogoutResponses, LogRunData, LogRunErrors, LogRunResponses, MakeDirectoryData, MakeDirectoryErrors, MakeDirectoryResponses, MetricPathsData, MetricPathsErrors, MetricPathsResponses, MetricSeriesData, MetricSeriesErrors, MetricSeriesResponses, MovePathData, MovePathErrors, MovePathResponses, PutGenerationConfigData, PutGenerationConfigErrors, PutGenerationConfigResponses, ReadSourceData, ReadSourceErrors, ReadSourceResponses, ReadTemplateSourceData, ReadTemplateSourceErrors, ReadTemplateSourceResponses, RefreshClusterBandwidthData, RefreshClusterBandwidthErrors, RefreshClusterBandwidthResponses, RefreshClusterLatencyData, RefreshClusterLatencyErrors, RefreshClusterLatencyResponses, RefreshProjectsData, RefreshProjectsErrors, RefreshProjectsResponses, RegisterDatasetServerData, RegisterDatasetServerErrors, RegisterDatasetServerResponses, ReleaseArrayData, ReleaseArrayErrors, ReleaseArrayResponses, ReleaseQueueItemData, ReleaseQueueItemErrors, ReleaseQueueItemResponses, RemoveSearchRootData, RemoveSearchRootErrors, RemoveSearchRootResponses, RenamePathData, RenamePathErrors, RenamePathResponses, RestartServerData, RestartServerErrors, RestartServerResponses, RetryArrayData, RetryArrayErrors, RetryArrayResponses, RunProjectConfigData, RunProjectConfigErrors, RunProjectConfigResponses, ScrapeMetricsData, ScrapeMetricsErrors, ScrapeMetricsResponses, SearchJobLogData, SearchJobLogErrors, SearchJobLogResponses, SetConfigOverridesData, SetConfigOverridesErrors, SetConfigOverridesResponses, SetGpuPolicyData, SetGpuPolicyErrors, SetGpuPolicyResponses, SetNodeGpuPolicyData, SetNodeGpuPolicyErrors, SetNodeGpuPolicyResponses, SetPasswordData, SetPasswordErrors, SetPasswordResponses, SetSchedulerData, SetSchedulerErrors, SetSchedulerResponses, SetServiceEnabledData, SetServiceEnabledErrors, SetServiceEnabledResponses, StringSeriesData, StringSeriesErrors, StringSeriesResponses, SubmitClusterJobData, SubmitClusterJobErrors, SubmitClusterJobResponses, SubmitJobData, SubmitJobErrors, SubmitJobResponses, TensorboardProxyDeleteData, TensorboardProxyDeleteErrors, TensorboardProxyDeleteResponses, TensorboardProxyGetData, TensorboardProxyGetErrors, TensorboardProxyGetResponses, TensorboardProxyHeadData, TensorboardProxyHeadErrors, TensorboardProxyHeadResponses, TensorboardProxyOptionsData, TensorboardProxyOptionsErrors, TensorboardProxyOptionsResponses, TensorboardProxyPatchData, TensorboardProxyPatchErrors, TensorboardProxyPatchResponses, TensorboardProxyPostData, TensorboardProxyPostErrors, TensorboardProxyPostResponses, TensorboardProxyPutData, TensorboardProxyPutErrors, TensorboardProxyPutResponses, UnregisterDatasetServerData, UnregisterDatasetServerErrors, UnregisterDatasetServerResponses, UpsertServiceData, UpsertServiceErrors, UpsertServiceResponses, WriteSourceData, WriteSourceErrors, WriteSourceResponses, WriteTemplateSourceData, WriteTemplateSourceErrors, WriteTemplateSourceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -57,6 +57,49 @@ export const cancelArray = <ThrowOnError extends boolean = true>(options: Option
         }
     ],
     url: '/api/arrays/{array_id}/cancel',
+    ...options
+});
+
+/**
+ * Holds every queued job of the array (as POST /api/queue/{id}/hold each): none of them starts until
+ * released; its active and finished jobs are left as they are. 404 when unknown.
+ */
+export const holdArray = <ThrowOnError extends boolean = true>(options: Options<HoldArrayData, ThrowOnError>) => (options.client ?? client).post<HoldArrayResponses, HoldArrayErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/arrays/{array_id}/hold',
+    ...options
+});
+
+/**
+ * Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when unknown.
+ */
+export const releaseArray = <ThrowOnError extends boolean = true>(options: Options<ReleaseArrayData, ThrowOnError>) => (options.client ?? client).post<ReleaseArrayResponses, ReleaseArrayErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/arrays/{array_id}/release',
     ...options
 });
 
@@ -2219,6 +2262,52 @@ export const changeQueuePriority = <ThrowOnError extends boolean = true>(options
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Holds a queued job: it stays queued in its place, with its age, but is never started — it claims
+ * no GPU and blocks no job behind it — until released; its pending_reason says so. Holding a held
+ * job answers it unchanged (200, no journal entry). 409 `JOB_NOT_QUEUED` once it has started or ended.
+ */
+export const holdQueueItem = <ThrowOnError extends boolean = true>(options: Options<HoldQueueItemData, ThrowOnError>) => (options.client ?? client).post<HoldQueueItemResponses, HoldQueueItemErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/queue/{queue_id}/hold',
+    ...options
+});
+
+/**
+ * Releases a held queued job: it may start again, from its old place in the queue (the scheduler
+ * re-places at once). Releasing a job that is not held answers it unchanged (200, no journal
+ * entry). 409 `JOB_NOT_QUEUED` once it has left the queue.
+ */
+export const releaseQueueItem = <ThrowOnError extends boolean = true>(options: Options<ReleaseQueueItemData, ThrowOnError>) => (options.client ?? client).post<ReleaseQueueItemResponses, ReleaseQueueItemErrors, ThrowOnError>({
+    security: [
+        { scheme: 'bearer', type: 'http' },
+        {
+            in: 'cookie',
+            name: 'trainyard_session_xxxxxxxxxxxx',
+            type: 'apiKey'
+        },
+        {
+            in: 'query',
+            name: 'token',
+            type: 'apiKey'
+        }
+    ],
+    url: '/api/queue/{queue_id}/release',
+    ...options
 });
 
 /**

@@ -1609,6 +1609,14 @@ export type HealthDto = {
     warnings: Array<string>;
 };
 
+export type HoldArrayResponseDto = {
+    array_id: string;
+    /**
+     * The array's queued jobs whose hold this changed (those already so, and jobs not queued, are not named).
+     */
+    changed: Array<string>;
+};
+
 export type InferenceEndpointDto = {
     /**
      * OpenAI-compatible base URL to pass as `base`, e.g. `http://127.0.0.1:8000/v1`.
@@ -1791,6 +1799,12 @@ export type JobDto = {
      */
     gpu_profile: string | null;
     /**
+     * Held by the user (POST /api/queue/{id}/hold): a queued job that is never started — it claims no
+     * GPU and blocks no other job — until released (POST /api/queue/{id}/release), keeping its place and
+     * age. Always false once it has left the queue.
+     */
+    held: boolean;
+    /**
      * Type-specific parameters (see GET /api/job-types).
      */
     job_params: {
@@ -1931,6 +1945,37 @@ export type JobFinishedV1Entry = {
      */
     ts: string;
     type: 'job.finished.v1';
+};
+
+/**
+ * Payload of journal entry `job.held.v1`: a queued job was held by the user (POST /api/queue/{id}/hold): it is never placed until released; a replica sets `held` (it must still be queued). Its submit order (seq) and submitted_at stay.
+ */
+export type JobHeldEvent = {
+    /**
+     * ISO 8601 time of the hold.
+     */
+    held_at: string;
+    queue_id: string;
+};
+
+/**
+ * Journal entry `job.held.v1`.
+ */
+export type JobHeldV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobHeldEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.held.v1';
 };
 
 /**
@@ -2175,7 +2220,38 @@ export type JobQueuedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.requeued.v1`: a claimed job whose launch never happened (the server died first, or its state directory failed the launch: full, or a directory of it removed; nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).
+ * Payload of journal entry `job.released.v1`: a held queued job was released (POST /api/queue/{id}/release): it may be placed again, in its old place; a replica clears `held` (it must still be queued).
+ */
+export type JobReleasedEvent = {
+    queue_id: string;
+    /**
+     * ISO 8601 time of the release.
+     */
+    released_at: string;
+};
+
+/**
+ * Journal entry `job.released.v1`.
+ */
+export type JobReleasedV1Entry = {
+    /**
+     * The node that made the change.
+     */
+    origin_node_id: string;
+    payload: JobReleasedEvent;
+    /**
+     * Strictly increasing sequence number.
+     */
+    seq: number;
+    /**
+     * ISO 8601 time of the commit.
+     */
+    ts: string;
+    type: 'job.released.v1';
+};
+
+/**
+ * Payload of journal entry `job.requeued.v1`: a claimed job whose launch never happened (the server died first, nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).
  */
 export type JobRequeuedEvent = {
     queue_id: string;
@@ -2405,6 +2481,8 @@ export type JournalEntryDto = ({
 } & JobDependencyFailedV1Entry) | ({
     type: 'job.finished.v1';
 } & JobFinishedV1Entry) | ({
+    type: 'job.held.v1';
+} & JobHeldV1Entry) | ({
     type: 'job.kill_unverified.v1';
 } & JobKillUnverifiedV1Entry) | ({
     type: 'job.preempted.v1';
@@ -2413,6 +2491,8 @@ export type JournalEntryDto = ({
 } & JobPriorityChangedV1Entry) | ({
     type: 'job.queued.v1';
 } & JobQueuedV1Entry) | ({
+    type: 'job.released.v1';
+} & JobReleasedV1Entry) | ({
     type: 'job.requeued.v1';
 } & JobRequeuedV1Entry) | ({
     type: 'job.started.v1';
@@ -2991,6 +3071,12 @@ export type QueueItemDto = {
      * The MIG profile it asked for (`1g.10gb`: requested_gpus counts MIG devices of it); null: whole GPUs.
      */
     gpu_profile: string | null;
+    /**
+     * Held by the user (POST /api/queue/{id}/hold): a queued job that is never started — it claims no
+     * GPU and blocks no other job — until released (POST /api/queue/{id}/release), keeping its place and
+     * age. Always false once it has left the queue.
+     */
+    held: boolean;
     /**
      * Type-specific parameters (see GET /api/job-types).
      */
@@ -4029,6 +4115,84 @@ export type CancelArrayResponses = {
 };
 
 export type CancelArrayResponse = CancelArrayResponses[keyof CancelArrayResponses];
+
+export type HoldArrayData = {
+    body?: never;
+    path: {
+        /**
+         * An array id, `a_<ms>_<8 hex>`.
+         */
+        array_id: string;
+    };
+    query?: never;
+    url: '/api/arrays/{array_id}/hold';
+};
+
+export type HoldArrayErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type HoldArrayError = HoldArrayErrors[keyof HoldArrayErrors];
+
+export type HoldArrayResponses = {
+    200: HoldArrayResponseDto;
+};
+
+export type HoldArrayResponse = HoldArrayResponses[keyof HoldArrayResponses];
+
+export type ReleaseArrayData = {
+    body?: never;
+    path: {
+        /**
+         * An array id, `a_<ms>_<8 hex>`.
+         */
+        array_id: string;
+    };
+    query?: never;
+    url: '/api/arrays/{array_id}/release';
+};
+
+export type ReleaseArrayErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+};
+
+export type ReleaseArrayError = ReleaseArrayErrors[keyof ReleaseArrayErrors];
+
+export type ReleaseArrayResponses = {
+    200: HoldArrayResponseDto;
+};
+
+export type ReleaseArrayResponse = ReleaseArrayResponses[keyof ReleaseArrayResponses];
 
 export type RetryArrayData = {
     body?: never;
@@ -7648,6 +7812,92 @@ export type ChangeQueuePriorityResponses = {
 };
 
 export type ChangeQueuePriorityResponse = ChangeQueuePriorityResponses[keyof ChangeQueuePriorityResponses];
+
+export type HoldQueueItemData = {
+    body?: never;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: never;
+    url: '/api/queue/{queue_id}/hold';
+};
+
+export type HoldQueueItemErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type HoldQueueItemError = HoldQueueItemErrors[keyof HoldQueueItemErrors];
+
+export type HoldQueueItemResponses = {
+    200: QueueItemDto;
+};
+
+export type HoldQueueItemResponse = HoldQueueItemResponses[keyof HoldQueueItemResponses];
+
+export type ReleaseQueueItemData = {
+    body?: never;
+    path: {
+        /**
+         * A queue id, `q_<ms>_<8 hex>`.
+         */
+        queue_id: string;
+    };
+    query?: never;
+    url: '/api/queue/{queue_id}/release';
+};
+
+export type ReleaseQueueItemErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ErrorResponseDto;
+    /**
+     * Authenticated, but not allowed to do this
+     */
+    403: ErrorResponseDto;
+    /**
+     * No such resource
+     */
+    404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
+};
+
+export type ReleaseQueueItemError = ReleaseQueueItemErrors[keyof ReleaseQueueItemErrors];
+
+export type ReleaseQueueItemResponses = {
+    200: QueueItemDto;
+};
+
+export type ReleaseQueueItemResponse = ReleaseQueueItemResponses[keyof ReleaseQueueItemResponses];
 
 export type ListRunsData = {
     body?: never;
