@@ -104,6 +104,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ok(await api.call('DELETE', `/api/queue/${cancelled}`));
     // Its priority changed while it waits (PATCH /api/queue/{id}): the replica has the new one.
     ok(await api.call('PATCH', `/api/queue/${afterResume}`, { priority: 6 }));
+    // Held and released while it waits: the replica's row is not held either.
+    ok(await api.call('POST', `/api/queue/${afterResume}/hold`));
+    ok(await api.call('POST', `/api/queue/${afterResume}/release`));
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: true }));
     await api.waitStatus(afterResume, ['done']);
 
@@ -150,7 +153,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
 
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: false }));
     const queued = { job_type: 'command', job_params: { argv: ['true'] }, name: 'still queued' };
-    ok(await api.submit(queued, { 'Idempotency-Key': 'replay-queued' }));
+    const stillQueued = ok(await api.submit(queued, { 'Idempotency-Key': 'replay-queued' })).body.queue_id;
+    // Held: the replica's row is held too.
+    ok(await api.call('POST', `/api/queue/${stillQueued}/hold`));
 
     // Read the journal through the SDK, page by page, as a replica would.
     const client = createClient(
@@ -251,7 +256,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         time_limit_s: 3600,
       }),
     );
-    expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued' }));
+    expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued', held: 1 }));
     expect(jobs).toContainEqual(
       expect.objectContaining({
         termination_reason: 'dependency_failed',
@@ -275,6 +280,8 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         'job.deleted.v1',
         'job.cancelled.v1',
         'job.priority_changed.v1',
+        'job.held.v1',
+        'job.released.v1',
         'job.dependency_failed.v1',
         'job.terminating.v1',
         'job.preempted.v1',
