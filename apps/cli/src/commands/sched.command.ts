@@ -8,8 +8,12 @@ import {
   gcJobLogs,
   getJob,
   getScheduler,
+  holdArray,
+  holdQueueItem,
   jobRuntimeSeconds,
   listJobsUpTo,
+  releaseArray,
+  releaseQueueItem,
   retryArray,
   setScheduler,
   TrainyardApiError,
@@ -37,6 +41,7 @@ export function statusStyle(ctx: CliContext, status: string): Style | undefined 
     case 'failed':
       return c.red;
     case 'aborted':
+    case 'held':
       return c.yellow;
     case 'running':
     case 'starting':
@@ -86,6 +91,19 @@ export function describePriorityChange(job: Pick<JobDto, 'queue_id' | 'priority'
   return `${job.queue_id} priority ${change}`;
 }
 
+/** What `sched hold` / `release` did: `q_… held` (`released`), or that it already was. */
+export function describeHold(job: Pick<JobDto, 'queue_id' | 'held'>, wasHeld: boolean): string {
+  const state = job.held ? 'held' : 'released';
+  return wasHeld === job.held
+    ? `${job.queue_id} was already ${job.held ? 'held' : 'not held'}`
+    : `${job.queue_id} ${state}`;
+}
+
+/** The status a list shows: a queued job the user holds reads `held`. */
+export function shownStatus(job: Pick<JobDto, 'status' | 'held'>): string {
+  return job.held ? 'held' : job.status;
+}
+
 /** What a `terminating` job is waiting for: `stopping (user_abort); SIGKILL in 25s`. */
 function stoppingNote(job: JobDto, now: number): string {
   const why = job.termination_reason
@@ -108,7 +126,7 @@ export function renderJobsTable(
 ): string {
   const rows: Cell[][] = jobs.map((job) => [
     job.queue_id,
-    { text: job.status, style: statusStyle(ctx, job.status) },
+    { text: shownStatus(job), style: statusStyle(ctx, shownStatus(job)) },
     job.job_type,
     truncate(job.name ?? '', 24),
     formatGpus(job),
@@ -277,6 +295,35 @@ export function registerSched(program: Command, run: CommandRunner): void {
         ctx.output(data, () => describePriorityChange(data, before.priority));
       }),
     );
+
+  for (const held of [true, false]) {
+    sched
+      .command(held ? 'hold' : 'release')
+      .description(
+        held
+          ? 'keep a queued job from starting, in its place and with its age, until released; an array id (a_…) holds each of its queued jobs'
+          : 'let a held job start again, from its old place in the queue; an array id (a_…) releases each of its held jobs',
+      )
+      .argument('<id>', `${ID_HELP}, or an array id (or a part of one)`)
+      .action(
+        run(async (ctx, given: string) => {
+          const target = await resolveJobOrArrayId(ctx.client, given);
+          if (target.kind === 'array') {
+            const call = held ? holdArray : releaseArray;
+            const { data } = await call({ client: ctx.client, path: { array_id: target.id } });
+            const n = data.changed.length;
+            return ctx.output(
+              data,
+              () => `${data.array_id}: ${n} queued job${n === 1 ? '' : 's'} ${held ? 'held' : 'released'}`,
+            );
+          }
+          const { data: before } = await getJob({ client: ctx.client, path: { queue_id: target.id } });
+          const call = held ? holdQueueItem : releaseQueueItem;
+          const { data } = await call({ client: ctx.client, path: { queue_id: target.id } });
+          ctx.output(data, () => describeHold(data, before.held));
+        }),
+      );
+  }
 
   sched
     .command('retry')

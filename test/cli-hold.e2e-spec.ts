@@ -1,0 +1,65 @@
+import { type CliRun, runCli, runCliJson } from './support/cli';
+import { SpawnedServer, spawnServer } from './support/spawned-server';
+import { makeTempHome } from './support/temp-home';
+
+jest.setTimeout(90_000);
+
+/** `trainyard sched hold <id>` / `release <id>`: a queued job kept from starting, and let go. */
+describe('trainyard sched hold / release (e2e, spawned server and CLI processes)', () => {
+  const temp = makeTempHome('trainyard-cli-hold-');
+  let server: SpawnedServer;
+  let env: Record<string, string>;
+
+  const cli = (args: string[]): Promise<CliRun> => runCli(args, env);
+  const json = (args: string[]): Promise<any> => runCliJson(args, env);
+
+  beforeAll(async () => {
+    server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    env = {
+      PATH: process.env.PATH ?? '',
+      HOME: temp.home,
+      TRAINYARD_HOME: temp.home,
+      TRAINYARD_SERVER_URL: server.baseUrl,
+    };
+  });
+  afterAll(async () => {
+    await server.stop();
+    temp.remove();
+  });
+
+  it('holds a queued job by a short id (sched list shows it held), and releases it to run', async () => {
+    await json(['sched', 'pause']);
+    const id = (await json(['submit', '--gpus', '1', '--name', 'kept', '--', 'true'])).queue_id as string;
+
+    const held = await cli(['sched', 'hold', id.slice(-8)]);
+    expect(held).toMatchObject({ code: 0, stderr: '' });
+    expect(held.stdout.trim()).toBe(`${id} held`);
+    expect((await cli(['sched', 'hold', id])).stdout.trim()).toBe(`${id} was already held`);
+    await json(['sched', 'resume']);
+
+    // The list says held where the status goes, and why it waits.
+    const list = await cli(['sched', 'list', '--status', 'queued']);
+    const row = list.stdout.split('\n').find((l) => l.startsWith(id));
+    expect(row).toMatch(new RegExp(`^${id}\\s+held\\s+command\\s+kept\\b.*held by the user`));
+    expect(await json(['sched', 'list', '--status', 'queued'])).toMatchObject({
+      items: [expect.objectContaining({ queue_id: id, status: 'queued', held: true })],
+    });
+    expect((await cli(['job', 'status', id])).stdout).toMatch(/queued, held/);
+
+    const released = await json(['sched', 'release', id]);
+    expect(released).toMatchObject({ queue_id: id, held: false });
+    const deadline = Date.now() + 15_000;
+    while ((await json(['job', 'status', id])).status !== 'done' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await json(['job', 'status', id])).status).toBe('done');
+  });
+
+  it('exits 1 naming the status for a job that is not queued, and 5 for an unknown id', async () => {
+    const done = (await json(['sched', 'list', '--status', 'done'])).items[0].queue_id as string;
+    const refused = await cli(['sched', 'hold', done]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/is done, not queued.*JOB_NOT_QUEUED/);
+    expect((await cli(['sched', 'release', 'ffffffff0'])).code).toBe(5);
+  });
+});
