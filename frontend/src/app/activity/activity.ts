@@ -67,6 +67,8 @@ const DESCRIBE: Describers = {
   'job.cancelled.v1': (p, { about }) => about(p.queue_id, 'cancelled before it started'),
   'job.priority_changed.v1': (p, { about }) =>
     about(p.queue_id, `priority changed: ${p.previous_priority} → ${p.priority} (still queued)`),
+  'job.held.v1': (p, { about }) => about(p.queue_id, 'held: it stays queued, in its place, until released'),
+  'job.released.v1': (p, { about }) => about(p.queue_id, 'released: it may start again'),
   'job.dependency_failed.v1': (p, { about }) => about(p.queue_id, `will not run: ${p.error}`),
   'job.requeued.v1': (p, { about }) => about(p.queue_id, 'back in the queue (its launch never happened)'),
   'job.preempted.v1': (p, { about }) =>

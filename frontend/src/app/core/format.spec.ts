@@ -12,6 +12,7 @@ import {
   reasonParts,
   shortId,
   stoppingNote,
+  statusLabel,
 } from './format';
 
 describe('formatDuration', () => {
@@ -219,5 +220,13 @@ describe('stoppingNote', () => {
   });
   it('is null for a job that is not stopping', () => {
     expect(stoppingNote({ ...base, status: 'running' })).toBeNull();
+  });
+});
+
+describe('statusLabel', () => {
+  it('reads held for a queued job the user holds, else the status', () => {
+    expect(statusLabel({ status: 'queued', held: true })).toBe('held');
+    expect(statusLabel({ status: 'queued', held: false })).toBe('queued');
+    expect(statusLabel({ status: 'running' })).toBe('running');
   });
 });

@@ -59,6 +59,11 @@ export function isFinished(status: JobStatus): boolean {
   return FINISHED_STATUSES.includes(status);
 }
 
+/** The status a job shows: a queued job the user holds reads `held` (POST /api/queue/{id}/hold). */
+export function statusLabel(job: { status: JobStatus; held?: boolean }): string {
+  return job.held ? 'held' : job.status;
+}
+
 /** A short id for dense tables: `q_1732_ab12cd34` → `ab12cd34`. */
 export function shortId(queueId: string): string {
   const parts = queueId.split('_');

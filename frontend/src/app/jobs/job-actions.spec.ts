@@ -37,6 +37,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     retry_of: null,
     depends_on: [],
     preemptible: false,
+    held: false,
     restart_count: 0,
     preempted_at: null,
     runtime_seconds: null,
@@ -103,6 +104,15 @@ describe(JobActions.name, () => {
     expect(labels(job('queued'))).toContain('Change priority…');
     expect(labels(job('running'))).not.toContain('Change priority…');
     expect(labels(job('done'))).not.toContain('Change priority…');
+  });
+
+  it('offers Hold for a queued job, Release for a held one, neither once it has started', () => {
+    expect(labels(job('queued'))).toContain('Hold (keep it from starting)');
+    expect(labels({ ...job('queued'), held: true })).toContain('Release (let it start)');
+    expect(labels({ ...job('queued'), held: true })).not.toContain('Hold (keep it from starting)');
+    for (const status of ['running', 'done'] as const) {
+      expect(labels(job(status)).filter((l) => /^(Hold|Release)/.test(l))).toEqual([]);
+    }
   });
 
   it('offers Force kill but not Kill for a job already stopping (a second Kill sends nothing)', () => {

@@ -5,6 +5,7 @@ import { API } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { abortedDependentsNote } from '../core/dependents-note';
 import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
+import { HoldStore } from '../core/hold.store';
 import { PriorityChangeStore } from '../core/priority-change.store';
 import {
   formatDuration,
@@ -33,6 +34,7 @@ export class JobActions {
   private readonly toasts = inject(ToastStore);
   private readonly launcher = inject(SubmitLauncher);
   private readonly priority = inject(PriorityChangeStore);
+  private readonly hold = inject(HoldStore);
 
   isRunning(job: JobDto): boolean {
     return job.status === 'running' || job.status === 'starting' || job.status === 'terminating';
@@ -139,6 +141,11 @@ export class JobActions {
     ];
     if (job.status === 'queued') {
       items.push({ label: 'Change priority…', action: () => this.priority.ask(job) });
+      items.push(
+        job.held
+          ? { label: 'Release (let it start)', action: () => void this.hold.toggle(job) }
+          : { label: 'Hold (keep it from starting)', action: () => void this.hold.toggle(job) },
+      );
       items.push({
         label: 'Cancel (remove from queue)…',
         danger: true,

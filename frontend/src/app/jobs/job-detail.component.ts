@@ -26,6 +26,7 @@ import {
   isFinished,
   jobRuntime,
   stoppingNote,
+  statusLabel,
 } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 import { JobActions } from './job-actions';
@@ -44,7 +45,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
     <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
       <div class="detail-head">
         @if (job(); as job) {
-          <span class="status" [class]="'status status-' + job.status">{{ job.status }}</span>
+          <span class="status" [class]="'status status-' + statusLabel(job)">{{ statusLabel(job) }}</span>
           <h2 class="detail-title" [title]="job.name ?? job.queue_id">
             {{ job.name ?? job.job_type + ' job' }}
           </h2>
@@ -461,6 +462,7 @@ export class JobDetailComponent {
     return job ? jobRuntime(job, this.clock.now()) : '—';
   });
   protected readonly time = formatTime;
+  protected readonly statusLabel = statusLabel;
   protected readonly gpuText = formatGpus;
   protected readonly stopping = computed(() => {
     const job = this.job();

@@ -35,6 +35,7 @@ import {
   jobRuntime,
   shortId,
   stoppingNote,
+  statusLabel,
 } from '../core/format';
 import { isTyping } from '../core/shortcuts';
 import { readStored, writeStored } from '../core/storage';
@@ -235,9 +236,9 @@ const MAX_FRACTION = 0.8;
                 <td class="c-status">
                   <span
                     class="status"
-                    [class]="'status status-' + job.status"
-                    [title]="stopping ?? job.status"
-                    >{{ job.status }}</span
+                    [class]="'status status-' + statusLabel(job)"
+                    [title]="stopping ?? (job.held ? 'queued, held by the user' : job.status)"
+                    >{{ statusLabel(job) }}</span
                   >
                 </td>
                 <td class="clip c-name">
@@ -702,6 +703,7 @@ export class JobsPageComponent {
   protected readonly detailOpen = signal(false);
   protected readonly fraction = signal(clamp(readStored(SPLIT_KEY, 0.42)));
   protected readonly shortId = shortId;
+  protected readonly statusLabel = statusLabel;
   protected readonly time = formatTime;
   protected readonly finished = (job: JobDto) => isFinished(job.status);
   protected readonly stoppingNote = stoppingNote;

@@ -24,6 +24,7 @@ import {
 import { ServerReachability } from '../core/api';
 import { ContextMenuStore } from '../core/context-menu.store';
 import { mediaQuery, PHONE_QUERY } from '../core/media';
+import { HoldStore } from '../core/hold.store';
 import { PriorityChangeStore } from '../core/priority-change.store';
 import { SchedulerStore } from '../core/scheduler.store';
 import { isTyping } from '../core/shortcuts';
@@ -35,7 +36,8 @@ import { QueueStore } from './queue.store';
 /**
  * Queued items in placement order, why each still waits, and the scheduler switch. j/k (and the
  * arrows in the table) move keyboard focus between the rows, as in the Jobs view; Enter on a row
- * opens its job, as the row's link does (Tab reaches the link and the Priority… and Cancel buttons).
+ * opens its job, as the row's link does (Tab reaches the link and the Priority…, Hold / Release and
+ * Cancel buttons).
  */
 @Component({
   selector: 'ty-queue-page',
@@ -137,6 +139,13 @@ import { QueueStore } from './queue.store';
                     @if (item.name) {
                       <span class="mono muted id">{{ shortId(item.queue_id) }}</span>
                     }
+                    @if (item.held) {
+                      <span
+                        class="status status-held"
+                        title="Held by the user: it keeps its place until released"
+                        >held</span
+                      >
+                    }
                   </span>
                   <span class="mono muted cmd" [title]="params(item)">{{ params(item) }}</span>
                   @if (phone()) {
@@ -173,6 +182,21 @@ import { QueueStore } from './queue.store';
                     (click)="priority.ask(item)"
                   >
                     Priority…
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-sm"
+                    data-action="hold"
+                    [title]="
+                      item.held
+                        ? 'Release: let it start, from its place'
+                        : 'Hold: keep it from starting, in its place'
+                    "
+                    [disabled]="store.cancelling().has(item.queue_id) || hold.busy().has(item.queue_id)"
+                    [attr.aria-label]="(item.held ? 'Release ' : 'Hold ') + (item.name ?? item.queue_id)"
+                    (click)="hold.toggle(item)"
+                  >
+                    {{ item.held ? 'Release' : 'Hold' }}
                   </button>
                   <button
                     type="button"
@@ -282,14 +306,14 @@ import { QueueStore } from './queue.store';
       width: 30%;
     }
     .actions-col {
-      width: 168px;
+      width: 236px;
     }
     .actions {
       white-space: nowrap;
     }
     /*
      * Narrow (an 800 px window): name and reason keep the room, type, priority and age go, and the
-     * row's two buttons stack in half the width.
+     * row's buttons stack in a narrow column.
      */
     @container (max-width: 760px) {
       .opt {
@@ -351,6 +375,7 @@ export class QueuePageComponent {
   protected readonly store = inject(QueueStore);
   protected readonly scheduler = inject(SchedulerStore);
   protected readonly priority = inject(PriorityChangeStore);
+  protected readonly hold = inject(HoldStore);
   protected readonly launcher = inject(SubmitLauncher);
   protected readonly reachability = inject(ServerReachability);
   private readonly clock = inject(Clock);

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { getJob, setScheduler, submitJob } from '@trainyard/sdk';
+import { makeTempHome } from '../support/temp-home';
+import { waitFor } from '../support/wait';
+import { SCREENSHOTS } from './browser';
+import { type ConsoleSession, closeConsole, openConsole } from './console-session';
+
+/** Hold / Release of a queued job: in the Queue view and the Jobs row ⋯ menu (browser e2e). */
+describe('holding and releasing a queued job in the console (browser e2e)', () => {
+  const temp = makeTempHome();
+  let session: ConsoleSession;
+  let first: string;
+  let second: string;
+
+  const submit = async (name: string) =>
+    (
+      await submitJob({
+        client: session.api,
+        body: { job_type: 'command', requested_gpus: 1, job_params: { argv: ['true'] }, name },
+      })
+    ).data.queue_id;
+  const held = async (id: string) =>
+    (await getJob({ client: session.api, path: { queue_id: id } })).data.held;
+
+  beforeAll(async () => {
+    session = await openConsole(temp.home, ['--fake-gpus', '1']);
+    await setScheduler({ client: session.api, body: { enabled: false } });
+    first = await submit('first-job');
+    second = await submit('second-job');
+  });
+  afterAll(async () => {
+    await closeConsole(session);
+    temp.remove();
+  });
+  afterEach(() => expect(session.pageErrors).toEqual([]));
+
+  it('holds a job from the Queue view: it is marked held, keeps its place, and Release lets it go', async () => {
+    const { page, server } = session;
+    await page.goto(`${server.baseUrl}/queue`);
+    const row = page.locator(`tr[data-queue-id="${first}"]`);
+    await row.waitFor();
+
+    await page.getByRole('button', { name: 'Hold first-job' }).click();
+    await page.getByText('first-job is held: it stays queued, in its place, until released.').waitFor();
+    // Live, through the jobs stream: the row says held and why it waits, and offers Release.
+    await row.locator('.status-held', { hasText: 'held' }).waitFor();
+    await row.getByText('held by the user (release it to let it start)').waitFor();
+    expect(await held(first)).toBe(true);
+    const ids = await page
+      .locator('tbody tr[data-queue-id]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue-id')));
+    expect(ids).toEqual([first, second]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'queue-hold.png') });
+
+    await page.getByRole('button', { name: 'Release first-job' }).click();
+    await page.getByRole('button', { name: 'Hold first-job' }).waitFor();
+    expect(await row.locator('.status-held').count()).toBe(0);
+    expect(await held(first)).toBe(false);
+  });
+
+  it('holds and releases from the Jobs row ⋯ menu; the status column reads held', async () => {
+    const { page, server } = session;
+    await page.goto(`${server.baseUrl}/jobs`);
+    const row = page.locator(`tr[data-job-id="${second}"]`);
+    await row.waitFor();
+    await page.getByRole('button', { name: 'More actions for second-job' }).click();
+    await page.getByRole('menuitem', { name: 'Hold (keep it from starting)' }).click();
+    await row.locator('.status', { hasText: /^held$/ }).waitFor();
+    expect(await held(second)).toBe(true);
+
+    await page.getByRole('button', { name: 'More actions for second-job' }).click();
+    await page.getByRole('menuitem', { name: 'Release (let it start)' }).click();
+    await row.locator('.status', { hasText: /^queued$/ }).waitFor();
+    await waitFor(
+      async () => ((await held(second)) === false ? true : undefined),
+      'second-job to be released',
+    );
+  });
+});
