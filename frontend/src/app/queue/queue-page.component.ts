@@ -311,6 +311,9 @@ import { QueueStore } from './queue.store';
     .actions {
       white-space: nowrap;
     }
+    .name-line .status-held {
+      margin-left: 6px;
+    }
     /*
      * Narrow (an 800 px window): name and reason keep the room, type, priority and age go, and the
      * row's buttons stack in a narrow column.

@@ -1,6 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
-import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import { Job, JobHeldEvent, JobReleasedEvent, JobRepository } from '@trainyard/jobs';
 import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.command';
@@ -10,7 +9,7 @@ import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.comman
  * writes nothing). Throws JOB_NOT_QUEUED (409) for a job that is not queued.
  */
 async function setHeld(
-  tx: Tx,
+  tx: Parameters<JobRepository['setQueuedHeld']>[0],
   jobs: JobRepository,
   job: Job,
   held: boolean,
