@@ -7,13 +7,14 @@ export const HELD_REASON = 'held by the user (release it to let it start)';
 /**
  * Why each queued item is still waiting, as of the dispatcher's last pass. Listeners hear of every
  * change (the jobs stream tells views to re-read the queue), with the items whose own reason changed
- * — none named when every item's did (paused, resumed, held).
+ * — none named when every item's did (paused, resumed, launches stopped).
  */
 @Injectable()
 export class PendingReasons {
   private reasons = new Map<string, string>();
   private paused = false;
-  private held: string | null = null;
+  /** Why no launch can happen (the state directory), as every queued item's reason; null: none. */
+  private launchesStopped: string | null = null;
   private readonly listeners = new Set<(ids: string[]) => void>();
 
   /** Calls `listener` after each change of what a queued item is said to wait for; returns its remover. */
@@ -38,10 +39,10 @@ export class PendingReasons {
     this.changed([]);
   }
 
-  /** While held (`reason`; null lets go) every queued item waits for that reason, as when paused. */
-  hold(reason: string | null): void {
-    if (reason === this.held) return;
-    this.held = reason;
+  /** While launches are stopped (`reason`; null: they go on) every queued item waits for that reason. */
+  stopLaunches(reason: string | null): void {
+    if (reason === this.launchesStopped) return;
+    this.launchesStopped = reason;
     this.changed([]);
   }
 
@@ -67,6 +68,6 @@ export class PendingReasons {
     const own = job.held ? HELD_REASON : this.reasons.get(job.id);
     if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
     if (job.held) return HELD_REASON;
-    return this.held ?? own ?? null;
+    return this.launchesStopped ?? own ?? null;
   }
 }

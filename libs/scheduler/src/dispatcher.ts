@@ -127,7 +127,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     // Without its state directory a launch could only fail (no place for the job's files): the
     // queue waits, saying why, and the safety tick tries again.
     const problem = this.stateDir.problem();
-    this.reasons.hold(problem);
+    this.reasons.stopLaunches(problem);
     if (problem) return;
     const all = await this.jobs.queuedForPlacement();
     // Held jobs still count as queued for the dependency step (their dependents keep waiting), but

@@ -2251,7 +2251,7 @@ export type JobReleasedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.requeued.v1`: a claimed job whose launch never happened (the server died first, nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).
+ * Payload of journal entry `job.requeued.v1`: a claimed job whose launch never happened (the server died first, or its state directory failed the launch: full, or a directory of it removed; nothing of it ever ran) went back to the queue; a replica sets it `queued` again with no start time or GPUs (it must be starting).
  */
 export type JobRequeuedEvent = {
     queue_id: string;
