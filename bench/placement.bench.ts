@@ -56,7 +56,7 @@ function scenario(): { items: PlacementItem[]; gpus: PlacementGpu[] } {
     requested_gpus: sizes[Math.floor(rand() * sizes.length)],
     seq: Math.floor(rand() * ITEMS * 10),
     time_limit_s: limits[Math.floor(rand() * limits.length)],
-    submitted_ms: NOW - Math.floor(rand() * 48 * 3_600_000),
+    ready_ms: NOW - Math.floor(rand() * 48 * 3_600_000),
   }));
   // The top of the queue wants more GPUs than are idle: in strict and backfill every idle GPU it may
   // use is held for it, and each item after it is checked against the hold (and its time limit).
@@ -66,7 +66,7 @@ function scenario(): { items: PlacementItem[]; gpus: PlacementGpu[] } {
     requested_gpus: 48,
     seq: 0,
     time_limit_s: null,
-    submitted_ms: NOW,
+    ready_ms: NOW,
   });
   // seq is random, so the input arrives out of placement order: the sort is part of the cost.
   return { items, gpus };

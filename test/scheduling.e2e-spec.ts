@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
@@ -275,4 +276,48 @@ describe('time limits across a server restart (e2e, built server)', () => {
       await first.stop().catch(() => undefined);
     }
   });
+});
+
+describe('priority aging (e2e, in-process server, 1 fake GPU, +3600 priority per hour waited)', () => {
+  const temp = makeTempHome();
+  afterAll(() => temp.remove());
+
+  it('counts from when a job could start: one that waited for a dependency does not pass one ready before it', async () => {
+    const server = await startInProcessServer({ argv: ['--fake-gpus', '1', '--priority-aging', '3600'] });
+    try {
+      const api = jobsApi(server.baseUrl, server.token);
+      const gated = (gate: string) => ({
+        argv: ['sh', '-c', 'while [ ! -e "$GATE" ]; do sleep 0.05; done'],
+        env: { GATE: join(temp.home, gate) },
+      });
+      const busy = gated('gpu-free');
+      const gpu = (await api.command(busy.argv, { requested_gpus: 1, env: busy.env })).body.queue_id;
+      const prep = gated('prep-done');
+      const dep = (await api.command(prep.argv, { requested_gpus: 0, env: prep.env })).body.queue_id;
+      await api.waitStatus(gpu, ['running']);
+      await api.waitStatus(dep, ['running']);
+      // Submitted first, but it can start only once `dep` has ended: 3 s after `ready` was submitted.
+      const after = (
+        await api.command(['sleep', '30'], {
+          requested_gpus: 1,
+          name: 'after-dep',
+          depends_on: [{ queue_id: dep, condition: 'after_ok' }],
+        })
+      ).body.queue_id;
+      await new Promise((r) => setTimeout(r, 4000));
+      const ready = (await api.command(['sleep', '30'], { requested_gpus: 1, name: 'ready' })).body.queue_id;
+      await new Promise((r) => setTimeout(r, 3000));
+      writeFileSync(prep.env.GATE, '');
+      await api.waitStatus(dep, ['done']);
+      await new Promise((r) => setTimeout(r, 1000));
+      writeFileSync(busy.env.GATE, '');
+      // Aged from its submit, `after-dep` would lead `ready` by ~4 s of age; aged from its dependency's
+      // end, it has ~1 s to `ready`'s ~4 s.
+      expect((await api.waitStatus(ready, ['running'], 15_000)).status).toBe('running');
+      expect((await api.job(after)).status).toBe('queued');
+      for (const id of [ready, after]) await api.call('POST', `/api/jobs/${id}/control/kill`);
+    } finally {
+      await server.close(true);
+    }
+  }, 60_000);
 });

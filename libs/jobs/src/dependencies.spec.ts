@@ -111,6 +111,37 @@ describe(settleDependencies.name, () => {
     expect(waiting.size).toBe(0);
   });
 
+  it('says since when each job is ready: the last dependency met (a start for after_start, else an end)', () => {
+    const dep = (queue_id: string, condition: 'after_ok' | 'after_start' | 'after_any') => ({
+      queue_id,
+      condition,
+    });
+    const { readySince, waiting } = settleDependencies(
+      [
+        { id: 'q_eval', depends_on: [dep('q_train', 'after_ok'), dep('q_prep', 'after_ok')] },
+        { id: 'q_watch', depends_on: [dep('q_serve', 'after_start')] },
+        { id: 'q_gone', depends_on: [dep('q_deleted', 'after_any')] },
+        { id: 'q_report', depends_on: [dep('q_eval', 'after_ok')] },
+        { id: 'q_notify', depends_on: [dep('q_bad', 'after_ok')] },
+        { id: 'q_cleanup', depends_on: [dep('q_notify', 'after_any')] },
+      ],
+      new Map([
+        ['q_train', { ...at('done'), started_ms: 1000, ended_ms: 5000 }],
+        ['q_prep', { ...at('done'), started_ms: 100, ended_ms: 7000 }],
+        ['q_serve', { status: 'running' as const, launched: true, started_ms: 3000, ended_ms: null }],
+        ['q_bad', { ...at('failed'), started_ms: 100, ended_ms: 200 }],
+      ]),
+      9000,
+    );
+    expect(Object.fromEntries(readySince)).toEqual({
+      q_eval: 7000, // the later of its two dependencies' ends
+      q_watch: 3000, // its dependency's start
+      q_gone: 0, // met by a job that no longer exists: no time known
+      q_cleanup: 9000, // met by q_notify, aborted in this very pass
+    });
+    expect([...waiting.keys()]).toEqual(['q_report']);
+  });
+
   it('keeps jobs whose dependencies are pending waiting, with the reason', () => {
     const { waiting, failed } = settleDependencies(
       [

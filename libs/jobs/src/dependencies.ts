@@ -62,16 +62,28 @@ export interface QueuedWithDependencies {
 }
 
 /**
+ * A dependency as the scheduler reads it: its state, and when it started and ended (epoch ms; null
+ * or absent: not yet, or not known).
+ */
+export interface DependencyRecord extends DependencyTarget {
+  started_ms?: number | null;
+  ended_ms?: number | null;
+}
+
+/**
  * Settles the dependencies of every queued job at once, cascading: a job that can never start ends
  * aborted, which fails the jobs waiting on it (`after_ok`) in the same pass, down a whole chain.
  * `known` holds the other jobs' state (dependencies that are not queued); a queued job's own state is
- * `queued` until it fails here.
+ * `queued` until it fails here. `readySince`: for each job whose dependencies are all met, since when
+ * (epoch ms: the last one's start for `after_start`, else its end; a job aborted here ends `now`) —
+ * what priority aging counts from, as Slurm's age counts only while a job is eligible.
  */
 export function settleDependencies(
   queued: readonly QueuedWithDependencies[],
-  known: ReadonlyMap<string, DependencyTarget>,
-): { waiting: Map<string, string>; failed: Map<string, string> } {
-  const state = new Map<string, DependencyTarget>(known);
+  known: ReadonlyMap<string, DependencyRecord>,
+  now = Date.now(),
+): { waiting: Map<string, string>; failed: Map<string, string>; readySince: Map<string, number> } {
+  const state = new Map<string, DependencyRecord>(known);
   for (const job of queued) state.set(job.id, { status: 'queued', launched: false });
   const lookup = (id: string) => state.get(id) ?? null;
   const failed = new Map<string, string>();
@@ -84,18 +96,34 @@ export function settleDependencies(
       const result = evaluateDependencies(job.depends_on, lookup);
       if (result.state === 'failed') {
         failed.set(job.id, result.error);
-        state.set(job.id, { status: 'aborted', launched: false });
+        state.set(job.id, { status: 'aborted', launched: false, ended_ms: now });
         changed = true;
       } else next.push(job);
     }
     pending = next;
   }
   const waiting = new Map<string, string>();
+  const readySince = new Map<string, number>();
   for (const job of pending) {
     const result = evaluateDependencies(job.depends_on, lookup);
     if (result.state === 'waiting') waiting.set(job.id, result.reason);
+    else if (result.state === 'met') readySince.set(job.id, metSince(job.depends_on, lookup));
   }
-  return { waiting, failed };
+  return { waiting, failed, readySince };
+}
+
+/** When the last of these (met) dependencies was met, epoch ms; 0 when no time is known. */
+function metSince(
+  dependsOn: readonly JobDependency[],
+  lookup: (queueId: string) => DependencyRecord | null,
+): number {
+  let since = 0;
+  for (const { queue_id, condition } of dependsOn) {
+    const dep = lookup(queue_id);
+    const at = condition === 'after_start' ? dep?.started_ms : dep?.ended_ms;
+    since = Math.max(since, at ?? 0);
+  }
+  return since;
 }
 
 /**

@@ -26,12 +26,17 @@ export class DependencyGate {
     private readonly hooks: JobHooks,
   ) {}
 
-  /** `waiting`: queue_id → pending reason; `failed`: queue_id → error (already recorded). */
-  async settle(
-    queued: readonly QueuedForPlacement[],
-  ): Promise<{ waiting: Map<string, string>; failed: Map<string, string> }> {
+  /**
+   * `waiting`: queue_id → pending reason; `failed`: queue_id → error (already recorded);
+   * `readySince`: queue_id → since when its dependencies are all met (epoch ms), for those with any.
+   */
+  async settle(queued: readonly QueuedForPlacement[]): Promise<{
+    waiting: Map<string, string>;
+    failed: Map<string, string>;
+    readySince: Map<string, number>;
+  }> {
     const withDeps = queued.filter((j) => j.depends_on.length > 0);
-    if (!withDeps.length) return { waiting: new Map(), failed: new Map() };
+    if (!withDeps.length) return { waiting: new Map(), failed: new Map(), readySince: new Map() };
     const queuedIds = new Set(queued.map((j) => j.id));
     const others = withDeps
       .flatMap((j) => j.depends_on.map((d) => d.queue_id))
@@ -39,9 +44,9 @@ export class DependencyGate {
     const known = await this.jobs.dependencyTargets(others);
     // Every queued job, not only those with dependencies: a dependency may itself be queued (waiting
     // for GPUs, or requeued after a preemption) and must be seen as `queued`, not as gone.
-    const { waiting, failed } = settleDependencies(queued, known);
-    if (failed.size) await this.recordFailures(failed);
-    return { waiting, failed };
+    const settled = settleDependencies(queued, known, this.clock.now());
+    if (settled.failed.size) await this.recordFailures(settled.failed);
+    return settled;
   }
 
   private async recordFailures(failed: ReadonlyMap<string, string>): Promise<void> {

@@ -138,7 +138,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
     const items = queued.map((j) =>
-      placementItem(j, deps.waiting.get(j.id) ?? null, this.config.kill_grace_seconds),
+      placementItem(
+        j,
+        deps.waiting.get(j.id) ?? null,
+        this.config.kill_grace_seconds,
+        deps.readySince.get(j.id),
+      ),
     );
     const capped = queued.some((j) => j.array_max_running !== null);
     const gpus = this.placementGpus();
@@ -252,11 +257,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** A queued job as placement takes it; `waitingFor`: the dependency it still waits for, if any. */
+/**
+ * A queued job as placement takes it; `waitingFor`: the dependency it still waits for, if any;
+ * `depsMetMs`: since when its dependencies are all met (epoch ms), if it has any.
+ */
 function placementItem(
   j: Omit<QueuedForPlacement, 'depends_on' | 'preempted_note'>,
   waitingFor: string | null,
   defaultGraceS: number,
+  depsMetMs = 0,
 ): PlacementItem {
   return {
     queue_id: j.id,
@@ -269,6 +278,12 @@ function placementItem(
     array_max_running: j.array_max_running,
     time_limit_s: j.time_limit_s,
     kill_grace_s: j.kill_grace_s ?? defaultGraceS,
-    submitted_ms: Date.parse(j.submitted_at),
+    // Ready since its submit, its requeue after a preemption, or its dependencies were met: what
+    // aging counts from (time spent running, or waiting for a dependency, is no time waited).
+    ready_ms: Math.max(
+      Date.parse(j.submitted_at),
+      j.preempted_at === null ? 0 : Date.parse(j.preempted_at),
+      depsMetMs,
+    ),
   };
 }

@@ -11,7 +11,7 @@ import {
 import { In } from 'typeorm';
 import type { Job } from '../job';
 import type { JobSort } from '../jobs.dto';
-import type { DependencyTarget, JobDependency } from '../dependencies';
+import type { DependencyRecord, JobDependency } from '../dependencies';
 import {
   ACTIVE_STATUSES,
   JOB_STATUSES,
@@ -94,8 +94,10 @@ export interface QueuedForPlacement {
   time_limit_s: number | null;
   /** Its own kill grace, seconds (null: the server's). */
   kill_grace_s: number | null;
-  /** ISO 8601; what priority aging counts from. */
+  /** ISO 8601. */
   submitted_at: string;
+  /** ISO 8601: when it was last preempted (it is queued again since just after), or null. */
+  preempted_at: string | null;
   /** "preempted by q_… (priority N); requeued" while a preempted job waits again; else null. */
   preempted_note: string | null;
   /** Held by the user: it waits, placed nowhere, until released. */
@@ -326,7 +328,7 @@ export class JobRepository {
       Omit<QueuedForPlacement, 'depends_on' | 'held'> & { depends_on: string; held: number | boolean }
     > = await this.db.manager.query(
       'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
-        'time_limit_s, kill_grace_s, submitted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note, ' +
+        'time_limit_s, kill_grace_s, submitted_at, preempted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note, ' +
         `held FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
     );
     return rows.map((r) => ({
@@ -347,16 +349,26 @@ export class JobRepository {
     return rows.length > 0;
   }
 
-  /** Status and whether it was launched, of each of `ids` that exists (what dependency conditions look at). */
-  async dependencyTargets(ids: Iterable<string>, tx?: Tx): Promise<Map<string, DependencyTarget>> {
+  /**
+   * Status, whether it was launched, and when it started and ended, of each of `ids` that exists
+   * (what dependency conditions look at, and since when they are met).
+   */
+  async dependencyTargets(ids: Iterable<string>, tx?: Tx): Promise<Map<string, DependencyRecord>> {
     const all = [...new Set(ids)];
-    const out = new Map<string, DependencyTarget>();
+    const out = new Map<string, DependencyRecord>();
+    const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
     for (let i = 0; i < all.length; i += IN_CHUNK) {
       const rows = await (tx ?? this.db.manager).find(JobEntity, {
-        select: { id: true, status: true, pid: true },
+        select: { id: true, status: true, pid: true, started_at: true, ended_at: true },
         where: { id: In(all.slice(i, i + IN_CHUNK)) },
       });
-      for (const r of rows) out.set(r.id, { status: r.status as JobStatus, launched: r.pid !== null });
+      for (const r of rows)
+        out.set(r.id, {
+          status: r.status as JobStatus,
+          launched: r.pid !== null,
+          started_ms: ms(r.started_at),
+          ended_ms: ms(r.ended_at),
+        });
     }
     return out;
   }

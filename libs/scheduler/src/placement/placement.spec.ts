@@ -528,7 +528,7 @@ describe(place.name, () => {
       },
       {
         name: 'a GPU the held job may not use (gated above it) stays free for the others',
-        items: [item('q_big', 2, 10, 1), item('q_vip', 1, 50, 2, { submitted_ms: NOW })],
+        items: [item('q_big', 2, 10, 1), item('q_vip', 1, 50, 2, { ready_ms: NOW })],
         gpus: [busy(0), gpu(1), gpu(2, { min_priority: 50 })],
         // Aging puts q_big ahead of the higher-priority q_vip; the gate still reads q_vip's own priority.
         options: { now: NOW + 3_600_000, priority_aging_per_hour: 100 },
@@ -621,8 +621,8 @@ describe(place.name, () => {
       { name: '+0.5 per hour: 3 h of waiting is worth 1.5, not enough', aging: 0.5, launched: 'q_new' },
     ])('$name', ({ aging, launched }) => {
       const items = [
-        item('q_old', 1, 0, 1, { submitted_ms: NOW - 3 * HOUR }),
-        item('q_new', 1, 2, 2, { submitted_ms: NOW }),
+        item('q_old', 1, 0, 1, { ready_ms: NOW - 3 * HOUR }),
+        item('q_new', 1, 2, 2, { ready_ms: NOW }),
       ];
 
       const result = sut(items, gpus(1), { mode: 'skip', now: NOW, priority_aging_per_hour: aging });
@@ -631,7 +631,7 @@ describe(place.name, () => {
     });
 
     it('never lets an aged item through a GPU gate its own priority does not clear', () => {
-      const items = [item('q_old', 1, 0, 1, { submitted_ms: NOW - 100 * HOUR })];
+      const items = [item('q_old', 1, 0, 1, { ready_ms: NOW - 100 * HOUR })];
 
       const result = sut(items, [gpu(0, { min_priority: 5 })], { now: NOW, priority_aging_per_hour: 1 });
 

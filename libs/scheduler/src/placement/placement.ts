@@ -25,8 +25,11 @@ export interface PlacementItem {
    * or the server's kill grace; absent: 0): a backfilled job may hold its GPUs until limit + grace.
    */
   kill_grace_s?: number;
-  /** Submit time, epoch ms: what priority aging counts from. */
-  submitted_ms?: number;
+  /**
+   * Since when it could start, epoch ms — its submit, its requeue after a preemption, or the moment
+   * its dependencies were all met, the latest — what priority aging counts from.
+   */
+  ready_ms?: number;
   /** A MIG profile (`1g.10gb`): requested_gpus MIG devices of it, never whole GPUs. Null/absent: whole GPUs. */
   gpu_profile?: string | null;
 }
@@ -122,7 +125,7 @@ function orderItems(items: readonly PlacementItem[], now: number, aging: number)
   // Keys computed once (not per comparison): sorting 10,000 items compares ~140,000 times.
   const keys = new Float64Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    const waited = Math.max(0, now - (items[i].submitted_ms ?? now));
+    const waited = Math.max(0, now - (items[i].ready_ms ?? now));
     keys[i] = items[i].priority + (aging * waited) / HOUR_MS;
   }
   const order = Array.from(items.keys());
