@@ -122,6 +122,32 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     },
   );
 
+  it('a job preempted recently is not preempted again: the waiting job says until when', async () => {
+    const low = (await api.command(['sleep', '30'], { requested_gpus: 2, priority: 0, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const first = (await api.command(['sleep', '0.5'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await requeued(low);
+    await api.waitStatus(first, ['done'], 15_000);
+    await api.waitStatus(low, ['running'], 15_000);
+
+    // The default cooldown is 600 s: the second high job waits, and its reason says for how long.
+    const second = (await api.command(['true'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    const reason = await waitFor(async () => {
+      const r = await pendingReason(second);
+      return r?.includes('cooldown') ? r : undefined;
+    }, 'a reason naming the cooldown');
+    expect(reason).toMatch(
+      new RegExp(`; ${low} may be preempted again in (\\d+) s \\(preemption cooldown\\)$`),
+    );
+    const seconds = Number(/again in (\d+) s/.exec(reason)![1]);
+    expect(seconds).toBeGreaterThan(560);
+    expect(seconds).toBeLessThanOrEqual(600);
+
+    expect((await api.call('POST', `/api/jobs/${low}/control/kill`)).status).toBe(200);
+    await api.waitStatus(second, ['done'], 15_000);
+  });
+
   it('never preempts a job that is not preemptible: the high job waits for it', async () => {
     const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0 })).body.queue_id;
     await api.waitStatus(low, ['running']);

@@ -76,7 +76,7 @@ describe('scheduling: held GPUs, backfill and skip (e2e, in-process server, 4 fa
         return r && new RegExp(`GPU \\d held for ${big}`).test(r) ? r : undefined;
       }, 'a small job to wait for a GPU held for the big one');
       expect(reason).toMatch(/^needs 1 GPU, 0 eligible \(/);
-      expect(await pendingReason(api, big)).toMatch(/GPU \d(, GPU \d)* held for it/);
+      expect(await pendingReason(api, big)).toMatch(/GPUs? [\d,-]+ held for it/);
 
       const bigJob = (await api.waitStatus(big, ['done'], 20_000)) as JobView;
       const lastSmallEnd = Math.max(
@@ -147,6 +147,30 @@ describe('scheduling: held GPUs, backfill and skip (e2e, in-process server, 4 fa
       expect(startedAt(quickJob)).toBeLessThan(startedAt(bigJob));
       expect(startedAt(savesJob)).toBeGreaterThanOrEqual(startedAt(bigJob));
       expect(running).toHaveLength(4);
+    });
+
+    it('lists what decides first, one fact per cause, and says when no start can be estimated', async () => {
+      // Before: one fact per GPU in GPU order (the disabled GPU came last), and no word on why the
+      // held job had no expected start.
+      expect((await api.call('POST', '/api/gpus/3/policy', { disabled: true })).status).toBe(200);
+      const pair = (await api.command(sleeper(30), { requested_gpus: 2 })).body.queue_id;
+      const one = (await api.command(sleeper(30), { requested_gpus: 1 })).body.queue_id;
+      await api.waitStatus(pair, ['running']);
+      await api.waitStatus(one, ['running']);
+      const waiting = (await api.command(sleeper(0.1), { requested_gpus: 1, name: 'waiting' })).body.queue_id;
+
+      const reason = await waitFor(
+        async () => (await pendingReason(api, waiting)) ?? undefined,
+        'a pending reason',
+      );
+      expect(reason).toBe(
+        `needs 1 GPU, 0 eligible (GPU 3 disabled; GPUs 0,1 reserved by ${pair}; GPU 2 reserved by ${one}); ` +
+          `no start estimate (${pair} has no time limit)`,
+      );
+
+      for (const id of [pair, one]) await api.call('POST', `/api/jobs/${id}/control/force-kill`);
+      expect((await api.call('POST', '/api/gpus/3/policy', { disabled: false })).status).toBe(200);
+      await api.waitStatus(waiting, ['done'], 20_000);
     });
   });
 

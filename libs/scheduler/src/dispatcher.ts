@@ -11,7 +11,14 @@ import {
   StartOnSubmit,
   SubmitClaim,
 } from '@trainyard/jobs';
-import { place, PlacementGpu, PlacementItem, PlacementResult, planPreemption } from './placement';
+import {
+  place,
+  PlacementGpu,
+  PlacementItem,
+  PlacementResult,
+  planPreemption,
+  preemptionCooldown,
+} from './placement';
 import { JobStopper } from './supervision/job-stopper';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
@@ -238,12 +245,21 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         started_ms: j.started_at === null ? now : Date.parse(j.started_at),
       };
     });
-    const plan = planPreemption(target, gpus, candidates, {
+    const options = {
       now,
       cooldown_ms: this.config.preemption_cooldown_seconds * 1000,
       taken: new Set(result.launch.flatMap((l) => l.gpu_indices)),
-    });
-    if (plan === null) return;
+    };
+    const plan = planPreemption(target, gpus, candidates, options);
+    if (plan === null) {
+      // Only the cooldown stands in the way: say when it ends, or the wait reads as endless.
+      const cooling = preemptionCooldown(target, gpus, candidates, options);
+      if (cooling !== null)
+        result.pending[target.queue_id] +=
+          `; ${cooling.victims.join(', ')} may be preempted again in ` +
+          `${Math.ceil((cooling.until - now) / 1000)} s (preemption cooldown)`;
+      return;
+    }
     this.preemptor = target.queue_id;
     result.pending[target.queue_id] += `; preempting ${plan.victims.join(', ')}`;
     const note = `preempted by ${target.queue_id} (priority ${target.priority})`;

@@ -241,7 +241,9 @@ describe(place.name, () => {
         items: [item('q_first', 1, 0, 1), item('q_second', 2, 0, 2)],
         gpus: gpus(2),
         id: 'q_second',
-        reason: 'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_first); GPU 1 held for it',
+        reason:
+          'needs 2 GPUs, 1 eligible (GPU 0 reserved by q_first); GPU 1 held for it; ' +
+          'no start estimate (q_first has no time limit)',
       },
       {
         name: 'excluded GPUs are not mentioned',
@@ -251,12 +253,36 @@ describe(place.name, () => {
         reason: 'needs 2 GPUs, 1 eligible (GPU 2 disabled)',
       },
       {
-        name: 'long lists are capped',
+        name: 'GPUs with the same cause are one fact',
         items: [item('q_a', 1)],
         gpus: gpus(MAX_REASON_FACTS + 3, () => ({ disabled: true })),
         id: 'q_a',
+        reason: 'needs 1 GPU, 0 eligible (GPUs 0-6 disabled)',
+      },
+      {
+        name: 'ranges and lists of GPUs; a gate reads in the plural',
+        items: [item('q_a', 1)],
+        gpus: [
+          ...gpus(5, (i) => (i === 2 ? { disabled: true } : { min_priority: 10 })),
+          gpu(5, { min_priority: 10, reserved_by: 'q_r' }),
+        ],
+        id: 'q_a',
         reason:
-          'needs 1 GPU, 0 eligible (GPU 0 disabled; GPU 1 disabled; GPU 2 disabled; GPU 3 disabled; +3 more)',
+          'needs 1 GPU, 0 eligible (GPU 2 disabled; GPUs 0,1,3,4 require priority ≥ 10; ' +
+          'GPU 5 requires priority ≥ 10, reserved by q_r)',
+      },
+      {
+        // The deciding fact (a disabled GPU) came last in GPU order and was hidden behind "+N more".
+        name: 'long lists are capped, the deciding facts first',
+        items: [item('q_a', 1)],
+        gpus: [
+          ...gpus(MAX_REASON_FACTS + 2, (i) => ({ reserved_by: `q_r${i}` })),
+          gpu(MAX_REASON_FACTS + 2, { disabled: true }),
+        ],
+        id: 'q_a',
+        reason:
+          'needs 1 GPU, 0 eligible (GPU 6 disabled; GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; ' +
+          'GPU 2 reserved by q_r2; +3 more); no start estimate (q_r0 has no time limit)',
       },
       {
         name: 'more than the host has, counting only non-excluded GPUs',
@@ -342,7 +368,10 @@ describe(place.name, () => {
           name: 'a job without gpu_profile never gets MIG devices, even when its GPUs are taken',
           items: [item('q_whole', 1, 0, 1), item('q_whole2', 1, 0, 2)],
           launched: { q_whole: [0] },
-          pending: { q_whole2: 'needs 1 GPU, 0 eligible (GPU 0 reserved by q_whole)' },
+          pending: {
+            q_whole2:
+              'needs 1 GPU, 0 eligible (GPU 0 reserved by q_whole); no start estimate (q_whole has no time limit)',
+          },
         },
         {
           name: "the parent GPU's policy applies: disabled and gated GPUs give nothing",
@@ -396,7 +425,7 @@ describe(place.name, () => {
       expect(launches(result)).toEqual({ q_b: [0] });
       expect(result.pending).toEqual({
         q_a: 'needs 3 GPUs, 2 eligible (GPU 2 requires priority ≥ 10)',
-        q_c: 'needs 3 GPUs, 1 eligible (GPU 0 reserved by q_b; GPU 2 requires priority ≥ 10)',
+        q_c: 'needs 3 GPUs, 1 eligible (GPU 2 requires priority ≥ 10; GPU 0 reserved by q_b)',
       });
     });
 
@@ -410,7 +439,7 @@ describe(place.name, () => {
       expect(launches(result)).toEqual({ q_0000: [0], q_0001: [1, 2] });
       expect(Object.keys(result.pending)).toHaveLength(998);
       expect(result.pending['q_0999']).toBe(
-        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_0000; GPU 1 reserved by q_0001; GPU 2 reserved by q_0001)',
+        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_0000; GPUs 1,2 reserved by q_0001)',
       );
     });
   });
@@ -558,15 +587,24 @@ describe(place.name, () => {
 
       expect(result.pending).toEqual({
         q_big:
-          'needs 4 GPUs, 2 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1); GPU 2, GPU 3 held for it; ' +
+          'needs 4 GPUs, 2 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1); GPUs 2,3 held for it; ' +
           'expected to start within 90 s',
         q_small:
-          'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big; ' +
-          'GPU 3 held for q_big); a time_limit_s ≤ 90 would let it use held GPUs',
+          'needs 1 GPU, 0 eligible (GPUs 2,3 held for q_big; GPU 0 reserved by q_r0; GPU 1 reserved by q_r1); ' +
+          'a time_limit_s ≤ 90 would let it use held GPUs',
         q_long:
-          'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big; ' +
-          'GPU 3 held for q_big); a time_limit_s ≤ 90 would let it use held GPUs',
+          'needs 1 GPU, 0 eligible (GPUs 2,3 held for q_big; GPU 0 reserved by q_r0; GPU 1 reserved by q_r1); ' +
+          'a time_limit_s ≤ 90 would let it use held GPUs',
       });
+    });
+
+    it('says which holder leaves the held job without a start estimate', () => {
+      const result = sut([item('q_big', 2, 10, 1)], [busy(0, inSeconds(60)), busy(1), busy(2)], { now: NOW });
+
+      expect(result.pending['q_big']).toBe(
+        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 reserved by q_r2); ' +
+          'no start estimate (q_r1 has no time limit)',
+      );
     });
 
     it('gives the time-limit hint only to jobs the held GPUs would be enough for', () => {
@@ -578,7 +616,7 @@ describe(place.name, () => {
 
       expect(result.pending['q_one']).toMatch(/; a time_limit_s ≤ 60 would let it use held GPUs$/);
       expect(result.pending['q_two']).toBe(
-        'needs 2 GPUs, 0 eligible (GPU 0 reserved by q_r0; GPU 1 reserved by q_r1; GPU 2 held for q_big)',
+        'needs 2 GPUs, 0 eligible (GPU 2 held for q_big; GPU 0 reserved by q_r0; GPU 1 reserved by q_r1)',
       );
     });
 
@@ -608,7 +646,7 @@ describe(place.name, () => {
       );
 
       expect(result.pending['q_small']).toBe(
-        'needs 1 GPU, 0 eligible (GPU 0 reserved by q_r0; GPU 1 held for q_big)',
+        'needs 1 GPU, 0 eligible (GPU 1 held for q_big; GPU 0 reserved by q_r0)',
       );
     });
   });

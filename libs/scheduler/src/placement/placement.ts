@@ -142,6 +142,8 @@ interface Hold {
   held: Set<number>;
   /** Epoch ms at which enough of its GPUs are free (Infinity: unknown, some holder has no limit). */
   start: number;
+  /** When `start` is unknown: the holders of its GPUs that have no time limit, in GPU order. */
+  unbounded: string[];
 }
 
 interface PriorityCache {
@@ -267,10 +269,10 @@ export function place(
           const held = [...found.held].sort((a, b) => a - b);
           pending[item.queue_id] =
             shortfallReason(item.priority, needed, entry.eligible, host, takenBy, null) +
-            (held.length ? `; ${held.map((i) => `GPU ${i}`).join(', ')} held for it` : '') +
+            (held.length ? `; ${gpuList(held)} held for it` : '') +
             (Number.isFinite(found.start)
               ? `; expected to start within ${Math.max(0, Math.ceil((found.start - now) / 1000))} s`
-              : '');
+              : `; no start estimate (${found.unbounded.join(', ')} ${found.unbounded.length === 1 ? 'has' : 'have'} no time limit)`);
           continue;
         }
       }
@@ -335,22 +337,26 @@ function holdFor(
   takenUntil: ReadonlyMap<number, number>,
   now: number,
 ): Hold | null {
-  const free: { index: number; at: number; idle: boolean }[] = [];
+  const free: { index: number; at: number; idle: boolean; holder: string | undefined }[] = [];
   for (const g of host) {
     if (g.disabled || !admits(g, item.priority)) continue;
-    const idle = g.reserved_by === null && !takenBy.has(g.index);
+    const holder = g.reserved_by ?? takenBy.get(g.index);
     let at = now;
     if (g.reserved_by !== null) at = g.reserved_until ?? Infinity;
-    else if (!idle) at = takenUntil.get(g.index) ?? Infinity;
+    else if (holder !== undefined) at = takenUntil.get(g.index) ?? Infinity;
     // A holder past its limit (in its kill grace, or stuck) is taken to free up any moment.
-    free.push({ index: g.index, at: Math.max(now, at), idle });
+    free.push({ index: g.index, at: Math.max(now, at), idle: holder === undefined, holder });
   }
   if (free.length < needed) return null;
   // Idle first among equal times, so the GPUs held are the ones it would take now.
   free.sort((a, b) => a.at - b.at || Number(b.idle) - Number(a.idle) || a.index - b.index);
   const mine = free.slice(0, needed);
   const held = new Set(mine.filter((f) => f.idle).map((f) => f.index));
-  return { queue_id: item.queue_id, held, start: mine[needed - 1].at };
+  const unbounded = mine
+    .filter((f) => f.at === Infinity)
+    .sort((a, b) => a.index - b.index)
+    .map((f) => f.holder!);
+  return { queue_id: item.queue_id, held, start: mine[needed - 1].at, unbounded: [...new Set(unbounded)] };
 }
 
 /**
@@ -420,7 +426,12 @@ function moreThanHostReason(needed: number, usable: number): string {
     : `needs ${plural(needed, 'GPU')}, but this host only has ${plural(usable, 'usable GPU')}`;
 }
 
-/** "needs 4 GPUs, 2 eligible (GPU 1 disabled; GPU 2 held for q_…; GPU 3 reserved by q_…; GPU 5 requires priority ≥ 10)" */
+/**
+ * "needs 4 GPUs, 0 eligible (GPUs 0-2 disabled; GPU 5 requires priority ≥ 10; GPU 4 held for q_…;
+ * GPUs 3,6 reserved by q_…)": one fact per cause, the GPUs sharing it grouped, and what decides first —
+ * policy (disabled, then a gate) outlasts a hold for a higher-priority job, which outlasts a holder
+ * that will end — so the deciding fact is never the one behind "+N more".
+ */
 function shortfallReason(
   priority: number,
   needed: number,
@@ -429,23 +440,47 @@ function shortfallReason(
   takenBy: ReadonlyMap<number, string>,
   hold: Hold | null,
 ): string {
-  const facts: string[] = [];
-  let more = 0;
+  // Keyed by the cause's text; GPUs join in index order, groups are ranked below.
+  const groups = new Map<string, { rank: number; gpus: number[]; one: string; many: string }>();
+  const add = (g: PlacementGpu, rank: number, one: string, many = one): void => {
+    const group = groups.get(one) ?? { rank, gpus: [], one, many };
+    group.gpus.push(g.index);
+    groups.set(one, group);
+  };
   for (const g of host) {
-    // One fact per GPU, what keeps it from this job longest first: policy (disabled, then the gate)
-    // outlasts a holder, which outlasts a hold. (A disabled GPU shown only as reserved read as if the
-    // job would start when its holder ended.)
+    // One cause per GPU, what keeps it from this job longest. (A disabled GPU shown only as reserved
+    // read as if the job would start when its holder ended.)
     const holder = g.reserved_by ?? takenBy.get(g.index);
     const held = holder === undefined ? '' : `, reserved by ${holder}`;
-    let fact: string | undefined;
-    if (g.disabled) fact = `GPU ${g.index} disabled${held}`;
-    else if (!admits(g, priority)) fact = `GPU ${g.index} requires priority ≥ ${g.min_priority}${held}`;
-    else if (holder !== undefined) fact = `GPU ${g.index} reserved by ${holder}`;
-    else if (hold?.held.has(g.index)) fact = `GPU ${g.index} held for ${hold.queue_id}`;
-    if (fact === undefined) continue;
-    if (facts.length < MAX_REASON_FACTS) facts.push(fact);
-    else more++;
+    if (g.disabled) add(g, 0, `disabled${held}`);
+    else if (!admits(g, priority))
+      add(
+        g,
+        1,
+        `requires priority ≥ ${g.min_priority}${held}`,
+        `require priority ≥ ${g.min_priority}${held}`,
+      );
+    else if (holder !== undefined) add(g, 3, `reserved by ${holder}`);
+    else if (hold?.held.has(g.index)) add(g, 2, `held for ${hold.queue_id}`);
   }
-  if (more > 0) facts.push(`+${more} more`);
+  const ranked = [...groups.values()].sort((a, b) => a.rank - b.rank); // stable: by first GPU within a rank
+  const facts = ranked
+    .slice(0, MAX_REASON_FACTS)
+    .map((f) => `${gpuList(f.gpus)} ${f.gpus.length === 1 ? f.one : f.many}`);
+  if (ranked.length > MAX_REASON_FACTS) facts.push(`+${ranked.length - MAX_REASON_FACTS} more`);
   return `needs ${plural(needed, 'GPU')}, ${eligible} eligible (${facts.join('; ')})`;
+}
+
+/** "GPU 4", "GPUs 5,6", "GPUs 0-3,7": ascending indices, runs of three or more as a range. */
+function gpuList(indices: readonly number[]): string {
+  if (indices.length === 1) return `GPU ${indices[0]}`;
+  const parts: string[] = [];
+  for (let i = 0; i < indices.length;) {
+    let j = i;
+    while (j + 1 < indices.length && indices[j + 1] === indices[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${indices[i]}-${indices[j]}`);
+    else parts.push(...indices.slice(i, j + 1).map(String));
+    i = j + 1;
+  }
+  return `GPUs ${parts.join(',')}`;
 }

@@ -1,5 +1,5 @@
 import { place, PlacementGpu } from './placement';
-import { planPreemption, PreemptionCandidate, PreemptionTarget } from './preemption';
+import { planPreemption, PreemptionCandidate, preemptionCooldown, PreemptionTarget } from './preemption';
 
 const NOW = 1_800_000_000_000;
 const MIN = 60_000;
@@ -195,6 +195,48 @@ describe('planPreemption', () => {
   });
 });
 
+describe(preemptionCooldown.name, () => {
+  const cooldown = (need: number, jobs: PreemptionCandidate[]) =>
+    preemptionCooldown(high(need), hostOf(4, jobs), jobs, { now: NOW, cooldown_ms: COOLDOWN });
+
+  it.each([
+    {
+      what: 'only the cooldown stands in the way: when it ends, and who',
+      jobs: [job('q_a', 0, [0, 1, 2, 3], { preempted_ms: NOW - 3 * MIN })],
+      need: 2,
+      result: { until: NOW + 7 * MIN, victims: ['q_a'] },
+    },
+    {
+      what: 'the earliest cooldown end that is enough; only the victims still cooling are named',
+      jobs: [
+        job('q_a', 0, [0, 1], { preempted_ms: NOW - 1 * MIN }),
+        job('q_b', 0, [2], { preempted_ms: NOW - 5 * MIN }),
+        job('q_c', 0, [3]),
+      ],
+      need: 2,
+      result: { until: NOW + 5 * MIN, victims: ['q_b'] },
+    },
+    {
+      what: 'not the cooldown: a job that is not preemptible',
+      jobs: [job('q_a', 0, [0, 1, 2, 3], { preemptible: false, preempted_ms: NOW - MIN })],
+      need: 2,
+      result: null,
+    },
+    {
+      what: 'not the cooldown: too little to free even then',
+      jobs: [
+        job('q_a', 0, [0], { preempted_ms: NOW - MIN }),
+        job('q_b', 0, [1, 2, 3], { preemptible: false }),
+      ],
+      need: 2,
+      result: null,
+    },
+  ])('$what', ({ jobs, need, result }) => {
+    expect(plan(high(need), 4, jobs)).toBeNull();
+    expect(cooldown(need, jobs)).toEqual(result);
+  });
+});
+
 describe('place → planPreemption with held GPUs', () => {
   it('the held job is the one blocked; its held GPUs count as free, so one victim covers the rest', () => {
     // 4 GPUs: GPU 0 idle, 1 busy (non-preemptible), 2-3 a preemptible priority-0 job.
@@ -225,7 +267,7 @@ describe('place → planPreemption with held GPUs', () => {
     const held = place(items, host, { mode: 'skip', preemptor: 'q_high' });
     expect(held.launch).toEqual([]);
     expect(held.blocked?.queue_id).toBe('q_high');
-    expect(held.pending.q_high).toContain('GPU 2, GPU 3 held for it');
+    expect(held.pending.q_high).toContain('GPUs 2,3 held for it');
   });
 
   it('blocked is null when every waiting job fits, and for a job that could never fit', () => {

@@ -129,3 +129,26 @@ export function planPreemption(
   const take = [...free, ...freed].slice(0, target.requested_gpus).sort((a, b) => a - b);
   return { victims: chosen.map((v) => v.c.queue_id), gpu_indices: take };
 }
+
+/**
+ * When no plan exists now only because of the cooldown: the earliest time (epoch ms) a plan exists as
+ * the recently preempted jobs' cooldowns run out, and which of that plan's victims are still cooling
+ * down (in plan order). Null when the cooldown is not what stops it (enough is free, or no allowed
+ * victims would ever be enough). Meant for when {@link planPreemption} returned null.
+ */
+export function preemptionCooldown(
+  target: PreemptionTarget,
+  gpus: readonly PlacementGpu[],
+  candidates: readonly PreemptionCandidate[],
+  options: PreemptionOptions,
+): { until: number; victims: string[] } | null {
+  const endOf = (c: PreemptionCandidate) =>
+    c.preempted_ms === null ? -Infinity : c.preempted_ms + options.cooldown_ms;
+  const cooling = new Set(candidates.filter((c) => endOf(c) > options.now).map((c) => c.queue_id));
+  const ends = [...new Set(candidates.map(endOf).filter((end) => end > options.now))].sort((a, b) => a - b);
+  for (const until of ends) {
+    const plan = planPreemption(target, gpus, candidates, { ...options, now: until });
+    if (plan !== null) return { until, victims: plan.victims.filter((v) => cooling.has(v)) };
+  }
+  return null;
+}
