@@ -48,6 +48,14 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     const after = await json(['submit', '--after', `${suffix}:any`, '--', 'true']);
     expect(after.depends_on).toEqual([{ queue_id: first, condition: 'after_any' }]);
     expect((await cli(['submit', '--after', 'ffffffff0', '--', 'true'])).code).toBe(5);
+    // A whole id that exists nowhere is "not found" too (it was the server's 400: exit 2, as for bad usage).
+    for (const [id, what] of [
+      ['q_1700000000000_deadbeef', 'job'],
+      ['a_1700000000000_deadbeef', 'array'],
+    ]) {
+      const missing = await cli(['submit', '--after', `${id}:any`, '--', 'true']);
+      expect([missing.code, missing.stderr]).toEqual([5, `trainyard: no ${what} ${id} (--after)\n`]);
+    }
     await json(['sched', 'cancel', after.queue_id]);
     expect((await json(['job', 'status', second.slice(-5)])).queue_id).toBe(second);
     expect((await json(['job', 'status', second.slice(0, -3)])).queue_id).toBe(second);

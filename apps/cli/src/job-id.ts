@@ -1,4 +1,12 @@
-import { ARRAY_ID, type Client, lookUpId, QUEUE_ID } from '@trainyard/sdk';
+import {
+  ARRAY_ID,
+  type Client,
+  getArray,
+  getJob,
+  lookUpId,
+  QUEUE_ID,
+  TrainyardApiError,
+} from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
 
 export { ARRAY_ID, QUEUE_ID };
@@ -31,6 +39,29 @@ export async function resolveJobOrArrayId(client: Client, given: string): Promis
   if (ids.length === 0)
     throw new CliError(`no job or array id starts or ends with "${given}"`, EXIT.notFound);
   return { kind, id: onlyOne(given, ids, kind === 'job' ? 'jobs' : 'arrays') };
+}
+
+/**
+ * As {@link resolveJobOrArrayId}, and a whole id is looked up too (a part of one only matches ids
+ * that exist): for ids the server takes in a request body, where an unknown one is a 400 (exit 2),
+ * not a 404. No such job or array: CliError with exit 5 naming the id and `flag`.
+ */
+export async function resolveExistingJobOrArrayId(
+  client: Client,
+  given: string,
+  flag: string,
+): Promise<JobOrArray> {
+  const found = await resolveJobOrArrayId(client, given);
+  if (found.id !== given) return found;
+  try {
+    if (found.kind === 'array') await getArray({ client, path: { array_id: found.id } });
+    else await getJob({ client, path: { queue_id: found.id } });
+  } catch (err) {
+    if (err instanceof TrainyardApiError && err.status === 404)
+      throw new CliError(`no ${found.kind} ${found.id} (${flag})`, EXIT.notFound);
+    throw err;
+  }
+  return found;
 }
 
 /** The one match, or exit 2 naming a few of them and saying what to do (`hint`); `matches` is not empty. */

@@ -14,7 +14,7 @@ import {
   splitKeyValue,
 } from '../args';
 import { CliError, EXIT } from '../errors';
-import { resolveJobOrArrayId } from '../job-id';
+import { resolveExistingJobOrArrayId } from '../job-id';
 import { reportWithClusterHint } from './cluster.command';
 import type { CommandRunner } from './runner';
 
@@ -200,9 +200,12 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
           defaultGpus = types.find((t) => t.name === (options.type ?? DEFAULT_TYPE))?.default_gpus ?? 0;
         }
         const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
-        // --after takes what every other command takes: a unique prefix or suffix of an id too.
+        // --after takes what every other command takes: a unique prefix or suffix of an id too; an
+        // unknown one is "not found" (exit 5) as for them, not the server's 400 for the body (exit 2).
         for (const dependency of body.depends_on ?? [])
-          dependency.queue_id = (await resolveJobOrArrayId(ctx.client, dependency.queue_id)).id;
+          dependency.queue_id = (
+            await resolveExistingJobOrArrayId(ctx.client, dependency.queue_id, '--after')
+          ).id;
         if (body.job_type === 'command' && !Array.isArray(body.job_params.argv)) {
           throw new CliError(
             'a command job needs its argv after `--`, e.g. trainyard submit --type command -- echo hello',
