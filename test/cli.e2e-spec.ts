@@ -744,6 +744,15 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(badCwd.code).toBe(2);
     expect(badCwd.stderr).toContain('--cwd');
 
+    // A value listed twice made the same job twice.
+    const before = (await json(['sched', 'list'])).total;
+    const twice = await cli(['submit', '--sweep', 'lr=0.1,0.2,0.1', '--', 'echo', '{lr}']);
+    expect([twice.code, twice.stderr]).toEqual([
+      2,
+      'trainyard: invalid request: array.sweep.lr lists "0.1" more than once (--sweep)\n',
+    ]);
+    expect((await json(['sched', 'list'])).total).toBe(before);
+
     const unknownOption = await cli(['sched', 'list', '--no-such-flag']);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toContain('--no-such-flag');

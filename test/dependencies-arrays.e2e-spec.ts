@@ -606,7 +606,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       ['an array over 10,000 jobs', { array: { count: 10_001 } }, 'array.count'],
       [
         'a sweep over 10,000 jobs',
-        { array: { sweep: { a: Array(200).fill(1), b: Array(51).fill(2) } } },
+        { array: { sweep: { a: [...Array(200).keys()], b: [...Array(51).keys()] } } },
         'array.sweep',
       ],
       ['an empty sweep list', { array: { sweep: { lr: [] } } }, 'array.sweep.lr'],

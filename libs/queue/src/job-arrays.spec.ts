@@ -54,14 +54,23 @@ describe(checkArraySpec.name, () => {
   it('counts the jobs of a valid spec', () => {
     expect(check({ count: 2, sweep: { a: [1, 2, 3], b: ['x', 'y'] } })).toEqual({ n: 12, fields: [] });
   });
+  it('names the value a sweep lists twice; the same text and number are different values', () => {
+    const details: ErrorDetail[] = [];
+    expect(checkArraySpec({ sweep: { lr: ['0.1', 0.1] }, count: 1 }, details)).toBe(2);
+    expect(checkArraySpec({ sweep: { lr: ['0.1', '0.1'] } }, details)).toBe(0);
+    expect(details).toEqual([
+      { field: 'array.sweep.lr', message: 'array.sweep.lr lists "0.1" more than once' },
+    ]);
+  });
   it.each<[string, Parameters<typeof checkArraySpec>[0], string]>([
     ['neither count nor sweep', {}, 'array'],
     ['an empty value list', { sweep: { lr: [] } }, 'array.sweep.lr'],
     ['a value that is not a scalar', { sweep: { lr: [{}] as never } }, 'array.sweep.lr'],
     ['a reserved name', { sweep: { index: [1] } }, 'array.sweep.index'],
+    ['a value listed twice', { sweep: { lr: ['0.1', '0.2', '0.1'] } }, 'array.sweep.lr'],
     [
       'too many jobs from a sweep',
-      { sweep: { a: Array(101).fill(1), b: Array(100).fill(1) } },
+      { sweep: { a: [...Array(101).keys()], b: [...Array(100).keys()] } },
       'array.sweep',
     ],
     ['too many jobs from a count', { count: MAX_ARRAY_JOBS + 1 }, 'array.count'],

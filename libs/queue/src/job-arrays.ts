@@ -24,8 +24,8 @@ export interface ArrayPoint {
 const SWEEP_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * Checks an array spec, adding a detail per fault (fields `array.count`, `array.sweep.lr`, ...), and
- * returns how many jobs it makes (0 when invalid).
+ * Checks an array spec, adding a detail per fault (fields `array.count`, `array.sweep.lr`, ...: a
+ * parameter's values must be distinct), and returns how many jobs it makes (0 when invalid).
  */
 export function checkArraySpec(spec: ArraySpec, details: ErrorDetail[]): number {
   const before = details.length;
@@ -58,7 +58,11 @@ export function checkArraySpec(spec: ArraySpec, details: ErrorDetail[]): number 
       )
     )
       details.push({ field, message: `${field} values must be strings, numbers or booleans` });
-    else points *= values.length;
+    else if (new Set(values).size < values.length) {
+      // Each point twice would be the same job twice (`count` is for repeats).
+      const twice = values.find((v, i) => values.indexOf(v) !== i)!;
+      details.push({ field, message: `${field} lists ${JSON.stringify(twice)} more than once` });
+    } else points *= values.length;
   }
   const total = count * points;
   if (details.length === before && total > MAX_ARRAY_JOBS)

@@ -27,7 +27,8 @@ export class ArraySpecDto {
   /**
    * Parameter → values; the array is their cartesian product (the first parameter varies slowest).
    * `{param}` in any string of job_params is replaced by the value (and `{index}` by the array index);
-   * a parameter of the job type with that name is set to it.
+   * a parameter of the job type with that name is set to it. A parameter's values are distinct: one
+   * listed twice (`"lr": [0.1, 0.1]`) is a 400 naming `array.sweep.lr` and the value (`count` repeats).
    */
   @ApiPropertyOptional({
     type: 'object',
