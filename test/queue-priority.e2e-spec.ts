@@ -3,6 +3,7 @@ import { jobsApi } from './support/api';
 import type { Answer } from './support/http';
 import { request } from './support/http';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
 
 /** PATCH /api/queue/{id}: a queued job's priority, changed in place (not a resubmit). */
 describe('changing a queued job priority (e2e, real server, real SQLite, 1 fake GPU)', () => {
@@ -64,7 +65,7 @@ describe('changing a queued job priority (e2e, real server, real SQLite, 1 fake 
       status: 'queued',
       priority: 5,
       submitted_at: second.submitted_at,
-      pending_reason: expect.any(String),
+      pending_reason: null, // the last pass's reason was for its old priority
     });
     expect(await queueOrder()).toEqual([second.queue_id, first.queue_id]);
     ok(await api.call('DELETE', `/api/queue/${gpu}`));
@@ -74,6 +75,33 @@ describe('changing a queued job priority (e2e, real server, real SQLite, 1 fake 
     ];
     expect(Date.parse(a.started_at)).toBeLessThanOrEqual(Date.parse(b.started_at));
     expect(Date.parse(b.started_at)).toBeGreaterThanOrEqual(Date.parse(a.ended_at));
+  });
+
+  it('answers without the reason of the old priority; the next pass gives the new one', async () => {
+    // A gate at 5 on the one GPU, held by a priority-5 job: a priority-0 job waits for the gate.
+    ok(await api.call('POST', '/api/gpus/0/policy', { min_priority: 5 }));
+    try {
+      const gpu = ok(await api.command(['sleep', '60'], { requested_gpus: 1, priority: 5 })).body.queue_id;
+      running.push(gpu);
+      await api.waitStatus(gpu, ['running']);
+      const low = ok(await api.command(['true'], { requested_gpus: 1, name: 'low' })).body.queue_id;
+      const reason = async () =>
+        (await api.call('GET', '/api/queue')).body.items.find((i: { queue_id: string }) => i.queue_id === low)
+          ?.pending_reason as string | null;
+      await waitFor(async () => (await reason())?.includes('requires priority ≥ 5') || undefined, 'the gate');
+
+      // Before: the answer still said the gate kept it out, which no longer holds at priority 5.
+      expect(ok(await patch(low, { priority: 5 })).body.pending_reason).toBeNull();
+      const next = await waitFor(async () => {
+        const r = await reason();
+        return r && !r.includes('requires priority') ? r : undefined;
+      }, 'the new reason');
+      expect(next).toMatch(new RegExp(`^needs 1 GPU, 0 eligible \\(GPU 0 reserved by ${gpu}\\)`));
+      ok(await api.call('DELETE', `/api/queue/${gpu}`));
+      await api.waitStatus(low, ['done'], 15_000);
+    } finally {
+      ok(await api.call('POST', '/api/gpus/0/policy', { min_priority: null }));
+    }
   });
 
   it('keeps the job’s place among equal priorities and its age: raised and lowered back, it is where it was', async () => {

@@ -69,5 +69,19 @@ export class PendingReasons {
     if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
     if (job.held) return HELD_REASON;
     return this.launchesStopped ?? own ?? null;
+
+   * Drops an item's reason when what it was computed from changed (its priority): null, or the paused
+   * or held reason, until the next pass gives the new one — never the last pass's stale one.
+   */
+  forget(id: string): void {
+    if (this.reasons.delete(id)) this.changed([id]);
+  }
+
+  get(id: string): string | null {
+    if (this.paused) {
+      const dependency = this.reasons.get(id);
+      return dependency ? `scheduler is paused; ${dependency}` : 'scheduler is paused';
+    }
+    return this.held ?? this.reasons.get(id) ?? null;
   }
 }

@@ -93,7 +93,11 @@ export class QueueController {
   /**
    * Changes a queued job's priority (409 `JOB_NOT_QUEUED` once it has started or ended). It keeps its
    * place among equal priorities and its age (it is not a resubmit); the scheduler re-places the queue
-   * at once, so its pending reason and start follow the new priority.
+   * at once, so its pending reason and start follow the new priority. The answer is the queue item
+   * with `pending_reason` null (or, while the scheduler is paused or held, that reason): the last
+   * pass's reason was for the old priority, and the new one comes with the next pass, within
+   * milliseconds (`GET /api/queue`, or the jobs stream's frame naming the job). An unchanged priority
+   * keeps its reason.
    */
   @Patch('queue/:queue_id')
   @ApiErrors(400, 401, 403, 404, 409)
