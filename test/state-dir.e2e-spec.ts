@@ -168,6 +168,16 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
           ),
         );
         expect(held).toMatchObject({ termination_reason: null, started_at: null });
+        // One waiting for it still says so too, behind why nothing starts.
+        const after = (
+          await api.command(['true'], { depends_on: [{ queue_id: body.queue_id, condition: 'after_ok' }] })
+        ).body.queue_id;
+        await waitFor(
+          async () =>
+            (await api.job(after)).pending_reason ===
+            `${held.pending_reason}; waiting for ${body.queue_id} to succeed`,
+          'the dependent job to say both why launches wait and what it waits for',
+        );
         const health = (await api.call('GET', '/api/health')).body;
         expect(health).toMatchObject({ status: 'degraded', problems: [held.pending_reason] });
         // Still held a few scheduling passes later (it is not retried into a failure).
@@ -179,6 +189,8 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
 
         rmSync(filler);
         const ran = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 20_000);
+        // (`vllm` is not installed: it fails, so the dependent ends dependency_failed.)
+        await api.waitStatus(after, ['done', 'failed', 'aborted'], 20_000);
         expect(ran.termination_reason).not.toBe('launch_failed');
         expect(ran.pid).not.toBeNull();
         expect((await api.call('GET', '/api/health')).body).toMatchObject({ status: 'ok', problems: [] });

@@ -113,11 +113,14 @@ export class StateDirectory {
   private said(err: unknown, path?: string): string {
     const { code } = err as NodeJS.ErrnoException;
     const where = path ?? (err as NodeJS.ErrnoException).path ?? this.home;
-    if (code === 'ENOSPC' || code === 'EDQUOT')
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      // ENOSPC is also "no inode left", with room for bytes to spare: `df -i` shows it, not `df`.
+      const noInodes = code === 'ENOSPC' && freeInodes(where) === 0;
       return (
-        `the state directory's file system is full (${describeErrno(code)}, ${code} on ${where}): ` +
+        `the state directory's file system is full (${noInodes ? 'no free inodes' : describeErrno(code)}, ${code} on ${where}): ` +
         'make room, e.g. `trainyard sched cleanup --older-than 7d` removes old jobs and their logs'
       );
+    }
     return `the state directory cannot be written: ${where}: ${code ? `${describeErrno(code)} (${code})` : String(err)}`;
   }
 
@@ -152,5 +155,15 @@ export class StateDirectory {
     } catch {
       return null;
     }
+  }
+}
+
+/** Inodes left on the file system holding `path`, or null when it cannot be read (or does not count them). */
+function freeInodes(path: string): number | null {
+  try {
+    const fs = statfsSync(path);
+    return fs.files > 0 ? fs.ffree : null;
+  } catch {
+    return null;
   }
 }

@@ -61,27 +61,23 @@ export class PendingReasons {
   }
 
   /**
-   * Why `job` (queued) waits. One the user holds says so from its flag, at once (no pass places it,
-   * and its answer to the hold must not read as before it).
-   */
-  get(job: Pick<Job, 'id' | 'held'>): string | null {
-    const own = job.held ? HELD_REASON : this.reasons.get(job.id);
-    if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
-    if (job.held) return HELD_REASON;
-    return this.launchesStopped ?? own ?? null;
-
-   * Drops an item's reason when what it was computed from changed (its priority): null, or the paused
-   * or held reason, until the next pass gives the new one — never the last pass's stale one.
+   * Drops an item's reason when what it was computed from changed (its priority): null, or the paused,
+   * held or stopped-launches reason, until the next pass gives the new one — never the last pass's stale one.
    */
   forget(id: string): void {
     if (this.reasons.delete(id)) this.changed([id]);
   }
 
-  get(id: string): string | null {
-    if (this.paused) {
-      const dependency = this.reasons.get(id);
-      return dependency ? `scheduler is paused; ${dependency}` : 'scheduler is paused';
-    }
-    return this.held ?? this.reasons.get(id) ?? null;
+  /**
+   * Why `job` (queued) waits. One the user holds says so from its flag, at once (no pass places it,
+   * and its answer to the hold must not read as before it). While paused or while launches are
+   * stopped, its own reason is the dependency it also waits for, if any (those passes keep only those).
+   */
+  get(job: Pick<Job, 'id' | 'held'>): string | null {
+    const own = job.held ? HELD_REASON : this.reasons.get(job.id);
+    if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
+    if (job.held) return HELD_REASON;
+    if (this.launchesStopped) return own ? `${this.launchesStopped}; ${own}` : this.launchesStopped;
+    return own ?? null;
   }
 }

@@ -124,18 +124,17 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.tickCount += 1;
     this.lastTickAt = new Date().toISOString();
     this.reasons.setPaused(!this.enabled);
-    if (!this.enabled) {
-      // Paused, nothing starts; dependencies still settle, so a queued job says what else it waits
-      // for, and one whose dependency failed ends now rather than at the resume.
+    // Without its state directory a launch could only fail (no place for the job's files): the
+    // queue waits, saying why, and the safety tick tries again.
+    const problem = this.enabled ? this.stateDir.problem() : null;
+    this.reasons.stopLaunches(problem);
+    if (!this.enabled || problem) {
+      // Nothing starts; dependencies still settle, so a queued job says what else it waits for,
+      // and one whose dependency failed ends now rather than once launches go on.
       const deps = await this.dependencies.settle(await this.jobs.queuedWithDependencies());
       this.reasons.replace(Object.fromEntries(deps.waiting));
       return;
     }
-    // Without its state directory a launch could only fail (no place for the job's files): the
-    // queue waits, saying why, and the safety tick tries again.
-    const problem = this.stateDir.problem();
-    this.reasons.stopLaunches(problem);
-    if (problem) return;
     const all = await this.jobs.queuedForPlacement();
     // Held jobs still count as queued for the dependency step (their dependents keep waiting), but
     // placement never sees them: they start nowhere, hold no GPU back and block nobody (their
