@@ -139,6 +139,14 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     expect(queued.code).toBe(2);
     expect(queued.stderr).toContain('status must be a comma-separated list of done, failed, aborted');
     expect((await cli(['sched', 'cleanup', '--older-than', 'soon'])).code).toBe(2);
+    // Past any date the API can take: named, not "unexpected error: Invalid time value" (exit 1).
+    for (const age of ['999999d', '99999999999d']) {
+      const tooOld = await cli(['sched', 'cleanup', '--older-than', age]);
+      expect([tooOld.code, tooOld.stderr]).toEqual([
+        2,
+        `trainyard: --older-than must be at most 36500d (100 years), got "${age}"\n`,
+      ]);
+    }
     expect((await cli(['sched', 'cleanup', ok, '--status', 'done'])).stderr).toContain('not both');
   });
 });

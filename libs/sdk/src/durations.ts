@@ -3,6 +3,12 @@
 const UNIT_SECONDS = { d: 86_400, h: 3_600, m: 60, s: 1 } as const;
 
 /**
+ * The longest age a cleanup takes (`--older-than`), seconds: 100 years. Every job is younger, and
+ * "now minus" much more is no date an ISO 8601 timestamp can say (`-000711-01-08…`, or none at all).
+ */
+export const MAX_CLEANUP_AGE_S = 36_500 * UNIT_SECONDS.d;
+
+/**
  * A duration in whole seconds, as `time_limit_s` takes it: `90` (seconds), `90s`, `30m`, `2h`, `1d`,
  * or units combined largest first (`1h30m`), case and surrounding blanks ignored; `none` → null (no
  * limit). Undefined when the text is none of these (also `1.5h`, `30m1h` and the empty string), or

@@ -21,6 +21,7 @@ import {
   type JobDto,
   type ListJobsData,
   type SchedulerStatusDto,
+  MAX_CLEANUP_AGE_S,
 } from '@trainyard/sdk';
 import { parseDuration, parseInteger, parsePriority } from '../args';
 import type { CliContext } from '../context';
@@ -383,6 +384,11 @@ export function registerSched(program: Command, run: CommandRunner): void {
           options.olderThan === undefined ? null : parseDuration(options.olderThan, '--older-than');
         if (options.olderThan !== undefined && olderThan === null)
           throw new CliError('--older-than takes a duration like 7d, 12h or 90m', EXIT.invalid);
+        if (olderThan !== null && olderThan > MAX_CLEANUP_AGE_S)
+          throw new CliError(
+            `--older-than must be at most 36500d (100 years), got "${options.olderThan}"`,
+            EXIT.invalid,
+          );
         // `!== undefined`: an empty id (a script's unset variable) is refused, not "all of them".
         const { data } =
           id !== undefined

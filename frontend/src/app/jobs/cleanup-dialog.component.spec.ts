@@ -87,8 +87,14 @@ describe(CleanupDialogComponent.name, () => {
     typed.dispatchEvent(new Event('input'));
     await settle();
     expect(host.querySelector('#cleanup-older-than-hint')!.textContent).toBe(
-      'Type a duration like 7d, 12h or 90m',
+      'Type a duration like 7d, 12h or 90m (at most 36500d)',
     );
+    expect(confirmButton().disabled).toBe(true);
+    // Beyond 100 years "now minus" is no date the API takes (it read -000711-01-08… for 999999d).
+    typed.value = '999999d';
+    typed.dispatchEvent(new Event('input'));
+    await settle();
+    expect(host.querySelector('#cleanup-older-than-hint')!.textContent).toContain('at most 36500d');
     expect(confirmButton().disabled).toBe(true);
     typed.value = '12h';
     typed.dispatchEvent(new Event('input'));

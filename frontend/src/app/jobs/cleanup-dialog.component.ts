@@ -7,7 +7,7 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import { type JobStatus, listJobs, parseDuration } from '@trainyard/sdk';
+import { type JobStatus, listJobs, MAX_CLEANUP_AGE_S, parseDuration } from '@trainyard/sdk';
 import { API } from '../core/api';
 import { FINISHED_STATUSES } from '../core/format';
 import { FORM_FIELD } from '../shared/form-field/form-field.component';
@@ -136,11 +136,11 @@ export class CleanupDialogComponent {
     const age = this.age();
     if (age === '') return null;
     const seconds = parseDuration(age === 'other' ? this.typed() : age);
-    return seconds === null ? undefined : seconds;
+    return seconds === null || (seconds !== undefined && seconds > MAX_CLEANUP_AGE_S) ? undefined : seconds;
   });
   protected readonly durationError = computed(() =>
     this.olderThan() === undefined && this.typed().trim() !== ''
-      ? 'Type a duration like 7d, 12h or 90m'
+      ? 'Type a duration like 7d, 12h or 90m (at most 36500d)'
       : null,
   );
   protected readonly valid = computed(() => this.olderThan() !== undefined && this.statuses().size > 0);
