@@ -31,6 +31,9 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     await json(['sched', 'pause']);
     const id = (await json(['submit', '--gpus', '1', '--name', 'kept', '--', 'true'])).queue_id as string;
 
+    // A release of a job nobody held says how it is, not "was already not held".
+    const notHeld = await cli(['sched', 'release', id]);
+    expect([notHeld.code, notHeld.stdout.trim()]).toEqual([0, `${id} is not held`]);
     const held = await cli(['sched', 'hold', id.slice(-8)]);
     expect(held).toMatchObject({ code: 0, stderr: '' });
     expect(held.stdout.trim()).toBe(`${id} held`);
@@ -44,7 +47,9 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     expect(await json(['sched', 'list', '--status', 'queued'])).toMatchObject({
       items: [expect.objectContaining({ queue_id: id, status: 'queued', held: true })],
     });
-    expect((await cli(['job', 'status', id])).stdout).toMatch(/queued, held/);
+    expect((await cli(['job', 'status', id])).stdout).toContain(
+      `queued, held (\`trainyard sched release ${id}\` lets it start)`,
+    );
 
     const released = await json(['sched', 'release', id]);
     expect(released).toMatchObject({ queue_id: id, held: false });

@@ -47,7 +47,7 @@ export function exitCodeFor(end: { status: string; exit_code: number | null }): 
  * the last attempt's, said so.
  */
 function statusText(job: JobDto): string {
-  if (job.held) return 'queued, held (trainyard sched release to let it start)';
+  if (job.held) return `queued, held (\`trainyard sched release ${job.queue_id}\` lets it start)`;
   if (job.status === 'queued' && job.restart_count > 0)
     return `queued again after preemption (attempt ${job.restart_count + 1}${job.exit_code === null ? '' : `; the last one exited ${job.exit_code}`})`;
   return job.exit_code === null ? job.status : `${job.status} (exit ${job.exit_code})`;

@@ -96,7 +96,7 @@ export function describePriorityChange(job: Pick<JobDto, 'queue_id' | 'priority'
 export function describeHold(job: Pick<JobDto, 'queue_id' | 'held'>, wasHeld: boolean): string {
   const state = job.held ? 'held' : 'released';
   return wasHeld === job.held
-    ? `${job.queue_id} was already ${job.held ? 'held' : 'not held'}`
+    ? `${job.queue_id} ${job.held ? 'was already held' : 'is not held'}`
     : `${job.queue_id} ${state}`;
 }
 
