@@ -203,6 +203,51 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
     60_000,
   );
 
+  itWithTmpfs(
+    'a job whose log disk fills ends when its command does (not when there is room again), and launches wait for room',
+    async () => {
+      const home = makeTempHome();
+      const server = await spawnServer(home.home);
+      // The logs on a disk of their own, full: a new log is an empty file (it fits), output is lost.
+      const jobs = join(home.home, 'jobs');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', jobs]);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const filler = join(jobs, 'filler');
+        writeFileSync(filler, Buffer.alloc(0));
+        try {
+          for (;;) appendFileSync(filler, Buffer.alloc(4096));
+        } catch (err) {
+          expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+        }
+        const { body } = await api.command(['sh', '-c', 'echo hello; sleep 1']);
+        // Its monitor cannot write the exit status (it retries each second until there is room);
+        // the server has the status from the launcher and records the end itself.
+        const ended = await api.waitStatus(body.queue_id, ['done', 'failed', 'aborted'], 10_000);
+        expect(ended).toMatchObject({ status: 'done', exit_code: 0 });
+        expect(ended.error).toMatch(/bytes of output lost: No space left on device/);
+        expect(Date.parse(ended.ended_at) - Date.parse(ended.started_at)).toBeLessThan(5000);
+        const health = (await api.call('GET', '/api/health')).body;
+        expect(health.status).toBe('degraded');
+        expect(health.problems).toEqual([
+          expect.stringMatching(
+            new RegExp(`^launches wait: the state directory's file system is full .* on ${jobs}\\)`),
+          ),
+        ]);
+        const next = (await api.command(['true'])).body.queue_id;
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(await api.job(next)).toMatchObject({ status: 'queued', pending_reason: health.problems[0] });
+        rmSync(filler);
+        expect((await api.waitStatus(next, ['done', 'failed'], 15_000)).status).toBe('done');
+      } finally {
+        await server.stop();
+        execFileSync('umount', ['-l', jobs]);
+        home.remove();
+      }
+    },
+    60_000,
+  );
+
   asRoot('refuses to boot on a token planted by another user, in one line naming it', async () => {
     // A first boot makes the state tree; then another user "plants" the token file.
     const first = await spawnServer(temp.home);

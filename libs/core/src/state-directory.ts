@@ -56,12 +56,13 @@ export class StateDirectory {
   }
 
   /**
-   * For a launch that failed: whether the state directory was the cause, said in one line, so the
-   * job is queued again instead of failed for good; null when it is fine (the job's own fault). A
+   * After a write failed (a launch, a job's log): whether the state directory was the cause, said in
+   * one line — a failed launch's job is then queued again instead of failed for good; null when it is
+   * fine (the job's own fault). A
    * launch directory someone removed (`jobs`, `secrets`…) is made again at once; a state directory
    * that takes no write (full, over quota, read-only) holds launches until it does ({@link problem}).
    */
-  launchFailed(): string | null {
+  afterWriteFailure(): string | null {
     const held = this.problem();
     if (held) return held;
     const { remade, fault } = this.check();

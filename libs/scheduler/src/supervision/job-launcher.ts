@@ -290,7 +290,7 @@ export class JobLauncher implements OnModuleDestroy {
   }
 
   private async failLaunch(entry: ActiveJob, reason: string): Promise<void> {
-    const stateDirFault = this.stateDir.launchFailed();
+    const stateDirFault = this.stateDir.afterWriteFailure();
     if (stateDirFault) {
       // Nothing of it ran: it waits, as Slurm requeues a job a node could not start and drains the node.
       await this.reaper.requeueUnlaunched(entry, `${reason}; ${stateDirFault}`);

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { existsSync, statSync } from 'node:fs';
-import { isProcessAlive, readProcessCommand } from '@trainyard/core';
+import { isProcessAlive, readProcessCommand, StateDirectory } from '@trainyard/core';
 import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
@@ -24,6 +24,8 @@ import { LaunchFiles } from './launch-files';
 export const POLL_MS = 500;
 /** After the command ended, how long other processes may linger before cleanup starts. */
 export const LINGER_MS = 100;
+/** How long a monitor may take to end once nothing of its job is left (it writes the exit status). */
+const MONITOR_END_GRACE_MS = 1000;
 const COMMIT_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 /**
  * When nothing of a started job is left but its command's status is not known yet (its monitor was
@@ -60,6 +62,7 @@ export class JobReaper implements OnModuleDestroy {
     private readonly processes: JobProcesses,
     private readonly hooks: JobHooks,
     private readonly launchFiles: LaunchFiles,
+    private readonly stateDir: StateDirectory,
   ) {}
 
   startPolling(): void {
@@ -85,15 +88,39 @@ export class JobReaper implements OnModuleDestroy {
       if (this.active.get(id) !== entry || entry.settling) return;
       // Being stopped already: what remains finishes its shutdown; the command's status is shown meanwhile.
       if (entry.request !== null) this.recordCommandExit(entry).catch(this.logFailure(id));
-      else this.cleanUpLeftovers(entry).catch(this.logFailure(id));
+      else if (this.processes.workers(entry).length > 0)
+        this.cleanUpLeftovers(entry).catch(this.logFailure(id));
+      else this.unlessMonitorEnds(entry);
     }, LINGER_MS);
     timer.unref();
   }
 
-  /** The launcher says the log lost the job's last output to a full disk, and could not say so. */
+  /**
+   * The command ended and nothing else of the job is left: its monitor, which only writes the exit
+   * status now, ends within milliseconds. One that has not after MONITOR_END_GRACE_MS waits for room
+   * to write it (a full disk; it retries each second): the job's end is recorded now, from the status
+   * the launcher reported — the job is over, and its GPUs are free — rather than whenever the disk
+   * has room. The monitor's own end is then no news.
+   */
+  private unlessMonitorEnds(entry: ActiveJob): void {
+    setTimeout(() => {
+      if (this.active.get(entry.id) !== entry || entry.settling || entry.request !== null) return;
+      if (this.processes.workers(entry).length > 0) return; // the command left something after all
+      this.logger.warn(
+        `${entry.id}: its command ended (status ${entry.mainExit}), but its monitor (pid ${entry.monitorPid}) has not written its exit status after ${MONITOR_END_GRACE_MS} ms (a full disk?): its end is recorded now`,
+      );
+      void this.finish(entry);
+    }, MONITOR_END_GRACE_MS).unref();
+  }
+
+  /**
+   * The launcher says the log lost the job's last output to a full disk, and could not say so: the
+   * state directory is checked as after a failed launch, so health says so and launches wait.
+   */
   onOutputLost(id: string, bytes: number, error: string): void {
     const entry = this.active.get(id);
     if (entry) entry.endNotes.push(`${bytes} bytes of output lost: ${error}`);
+    this.stateDir.afterWriteFailure();
   }
 
   /**
