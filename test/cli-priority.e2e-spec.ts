@@ -1,4 +1,4 @@
-import { type CliRun, runCli, runCliJson } from './support/cli';
+import { type CliRun, runCli, runCliJson, cliEnv } from './support/cli';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 
@@ -19,12 +19,7 @@ describe('trainyard sched priority (e2e, spawned server and CLI processes)', () 
 
   beforeAll(async () => {
     server = await spawnServer(temp.home, ['--fake-gpus', '1']);
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: temp.home,
-      TRAINYARD_HOME: temp.home,
-      TRAINYARD_SERVER_URL: server.baseUrl,
-    };
+    env = cliEnv(server, temp.home);
   });
   afterAll(async () => {
     await server.stop();

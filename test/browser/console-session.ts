@@ -93,10 +93,11 @@ export async function submitNamedCommand(
   api: Client,
   name: string,
   argv: string[] = ['true'],
+  requestedGpus = 0,
 ): Promise<string> {
   const { data } = await submitJob({
     client: api,
-    body: { job_type: 'command', requested_gpus: 0, job_params: { argv }, name },
+    body: { job_type: 'command', requested_gpus: requestedGpus, job_params: { argv }, name },
   });
   return data.queue_id;
 }

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { getJob, setScheduler, submitJob } from '@trainyard/sdk';
+import { getJob, setScheduler } from '@trainyard/sdk';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
-import { type ConsoleSession, closeConsole, openConsole } from './console-session';
+import { type ConsoleSession, closeConsole, openConsole, submitNamedCommand } from './console-session';
 
 /** "Change priority…" of a queued job: in the Queue view and the Jobs row ⋯ menu (browser e2e). */
 describe('changing a queued job priority in the console (browser e2e)', () => {
@@ -12,13 +12,8 @@ describe('changing a queued job priority in the console (browser e2e)', () => {
   let first: string;
   let second: string;
 
-  const submit = async (name: string) =>
-    (
-      await submitJob({
-        client: session.api,
-        body: { job_type: 'command', requested_gpus: 1, job_params: { argv: ['true'] }, name },
-      })
-    ).data.queue_id;
+  // 1 GPU each, on the session's one fake GPU: queued while the scheduler is paused.
+  const submit = (name: string) => submitNamedCommand(session.api, name, ['true'], 1);
   const rowIds = () =>
     session.page
       .locator('tbody tr[data-queue-id]')
