@@ -161,12 +161,16 @@ describe('server process (e2e, built dist)', () => {
       });
     const answers: Array<{ status?: number; error?: string; ms: number }> = [];
     let probing = true;
-    const probe = (async () => {
-      while (probing) {
-        answers.push(await health());
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    // Three clients at once, so some connect just as the worker stops accepting (one hit its 503
+    // about once in ten restarts; three, several times in each run of 25).
+    const probe = Promise.all(
+      [0, 1, 2].map(async () => {
+        while (probing) {
+          answers.push(await health());
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }),
+    );
     try {
       await waitFor(() => answers.length >= 3 || undefined, 'the first answers');
       expect(
@@ -396,13 +400,15 @@ describe('server process (e2e, built dist)', () => {
     }
   }, 60_000);
 
-  it('SIGTERM stops the server within its shutdown deadline even while a client holds a request half-sent', async () => {
+  it('SIGTERM stops the server at once even while a client holds a request half-sent: its connection is closed', async () => {
     const server = await spawnServer(temp.home);
     const { port } = new URL(server.baseUrl);
     // A client that never finishes its request (a stalled browser, a slow proxy): the HTTP server's
     // close waits for it — Node's own timeout for headers is a minute.
     const stalled = connect(Number(port), '127.0.0.1');
     await once(stalled, 'connect');
+    const cut = once(stalled, 'close');
+    stalled.on('error', () => undefined);
     stalled.write('GET /api/health HTTP/1.1\r\nHost: localhost\r\n');
     await new Promise((resolve) => setTimeout(resolve, 300));
     try {
@@ -412,10 +418,11 @@ describe('server process (e2e, built dist)', () => {
         new Promise((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
       ]);
       expect(code).toBe(0);
-      expect(Date.now() - started).toBeLessThan(10_000);
-      expect(server.output()).toMatch(
-        /SIGTERM: still closing after 5 s \(a client holds a request open\); exiting/,
-      );
+      // Before: the close waited for it until the worker's 5 s deadline; the drain gives such a
+      // connection half a second to bring its request, then closes it.
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(server.output()).not.toMatch(/still closing after/);
+      await cut;
     } finally {
       stalled.destroy();
       await server.stop('SIGKILL');

@@ -1,6 +1,6 @@
 import { Agent, createServer, get, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HttpDrain } from './http-drain';
+import { connect, type AddressInfo } from 'node:net';
+import { HttpDrain, REQUEST_GRACE_MS } from './http-drain';
 
 interface Answer {
   status?: number;
@@ -76,5 +76,36 @@ describe(HttpDrain.name, () => {
     await drain.drain(300);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('waits for the request of a connection it accepted before the drain, and answers it', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const order: string[] = [];
+    server.on('request', (req: { url?: string }) => req.url === '/late' && order.push('answered'));
+    let reply = '';
+    socket.on('data', (chunk: Buffer) => (reply += chunk.toString()));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // accepted, nothing sent yet
+    const draining = drain.drain(5_000).then(() => order.push('drained'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\n');
+    await Promise.all([ended, draining]);
+    // Before: the drain ended at once and the request reached a server already closing (Fastify: 503).
+    expect(order).toEqual(['answered', 'drained']);
+    expect(reply).toMatch(/^HTTP\/1.1 200/);
+    expect(reply.toLowerCase()).toContain('connection: close');
+    expect(reply).toContain('fast');
+  });
+
+  it('closes a connection that brings no request within the grace, and then resolves', async () => {
+    const socket = connect(port, '127.0.0.1');
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await drain.drain(5_000);
+    await closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_GRACE_MS - 20);
+    expect(Date.now() - started).toBeLessThan(REQUEST_GRACE_MS + 1_000);
   });
 });
