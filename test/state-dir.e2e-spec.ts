@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
+import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -105,9 +106,14 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
         return job.pending_reason ? job : undefined;
       }, 'the held job to say why');
       expect(waiting).toMatchObject({ status: 'queued', pending_reason: health.problems[0] });
+      // An alert needs it too (before: nothing in /metrics said launches wait).
+      const metrics = async () =>
+        (await request(server.baseUrl, 'GET', '/metrics', { token: server.token! })).text;
+      expect(await metrics()).toMatch(/^trainyard_launches_stopped 1$/m);
 
       renameSync(moved, home.home);
       expect((await api.call('GET', '/api/health')).body.status).toBe('ok');
+      expect(await metrics()).toMatch(/^trainyard_launches_stopped 0$/m);
       expect((await api.waitStatus(body.queue_id, ['done', 'failed'], 15_000)).status).toBe('done');
     } finally {
       if (existsSync(moved)) renameSync(moved, home.home);

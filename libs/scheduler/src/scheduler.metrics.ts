@@ -10,6 +10,7 @@ import {
   TERMINAL_STATUSES,
   TERMINATION_REASONS,
 } from '@trainyard/jobs';
+import { StateDirectory } from '@trainyard/core';
 import { MetricsRegistry } from '@trainyard/metrics';
 import { JobTypeRegistry } from '@trainyard/queue';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
@@ -29,6 +30,7 @@ export class SchedulerMetrics {
     jobs: JobRepository,
     types: JobTypeRegistry,
     state: SchedulerStateRepository,
+    stateDir: StateDirectory,
   ) {
     const registers = [metrics.registry];
     this.launches = new Counter({ name: 'trainyard_job_launches_total', help: 'Jobs launched', registers });
@@ -81,6 +83,15 @@ export class SchedulerMetrics {
       registers,
       async collect() {
         this.set((await state.enabled()) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'trainyard_launches_stopped',
+      help: "Every launch waits (1) because the state directory cannot take a job's files (moved, full, read-only: GET /api/health says which), else 0",
+      registers,
+      collect() {
+        // The dispatcher's own check (at most one test write a second): what stops its launches.
+        this.set(stateDir.problem() === null ? 0 : 1);
       },
     });
   }
