@@ -66,6 +66,17 @@ describe(renderJobsTable.name, () => {
     expect(
       renderJobsTable(ctx, [job({ status: 'terminating', termination_reason: null })], new Map(), now),
     ).toMatch(/its command ended; stopping what it left behind$/m);
+    // A preemption's note names who preempted it, and still says when SIGKILL comes (before: only
+    // the note, so a user could not tell whether it was checkpointing or stuck).
+    const preempted = job({
+      status: 'terminating',
+      termination_reason: 'preempted',
+      error: 'preempted by q_1796000000000_0000000c (priority 10)',
+      kill_at: '2026-12-01T10:00:30.000Z',
+    });
+    expect(renderJobsTable(ctx, [preempted], new Map(), now)).toMatch(
+      /\spreempted by q_1796000000000_0000000c \(priority 10\); SIGKILL in 25s$/m,
+    );
   });
 
   it('leaves the NOTE whole into a file or a pipe, and cuts it to fit a terminal', () => {

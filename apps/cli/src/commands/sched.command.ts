@@ -105,11 +105,16 @@ export function shownStatus(job: Pick<JobDto, 'status' | 'held'>): string {
   return job.held ? 'held' : job.status;
 }
 
-/** What a `terminating` job is waiting for: `stopping (user_abort); SIGKILL in 25s`. */
+/**
+ * What a `terminating` job is waiting for: `stopping (user_abort); SIGKILL in 25s`, or its stop's
+ * own note (`preempted by q_… (priority 10); SIGKILL in 25s`).
+ */
 function stoppingNote(job: JobDto, now: number): string {
-  const why = job.termination_reason
-    ? `stopping (${job.termination_reason})`
-    : 'its command ended; stopping what it left behind';
+  const why =
+    job.error ??
+    (job.termination_reason
+      ? `stopping (${job.termination_reason})`
+      : 'its command ended; stopping what it left behind');
   return job.kill_at
     ? `${why}; SIGKILL in ${formatDuration(Math.max(0, (Date.parse(job.kill_at) - now) / 1000))}`
     : why;
@@ -139,7 +144,7 @@ export function renderJobsTable(
     (job.status === 'queued'
       ? reasons.get(job.queue_id)
       : job.status === 'terminating'
-        ? (job.error ?? stoppingNote(job, now))
+        ? stoppingNote(job, now)
         : job.error) ?? '',
   ]);
   return renderTable(
