@@ -168,10 +168,11 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
           const job = await api.job(body.queue_id);
           return job.status === 'queued' && job.pending_reason ? job : undefined;
         }, 'the job back in the queue, saying why');
-        expect(held.pending_reason).toMatch(
-          new RegExp(
-            `^launches wait: the state directory's file system is full \\(no space left on the device, ENOSPC on ${secrets}\\)`,
-          ),
+        // What to do names the full file system: a cleanup of old jobs frees room only in jobs/.
+        expect(held.pending_reason).toBe(
+          `launches wait: the file system of ${secrets} is full (no space left on the device, ENOSPC on ${secrets}): ` +
+            `make room on the file system of ${secrets} (it holds only small per-job files; ` +
+            `\`trainyard sched cleanup\` frees room only in ${join(home.home, 'jobs')})`,
         );
         expect(held).toMatchObject({ termination_reason: null, started_at: null });
         // One waiting for it still says so too, behind why nothing starts.

@@ -110,15 +110,29 @@ export class StateDirectory {
     return null;
   }
 
-  /** A write's failure in one line, naming where (`path`, else the error's own, else the state directory). */
+  /**
+   * A write's failure in one line, naming where (`path`, else the error's own, else the state
+   * directory) and, when it is full, what makes room there: a cleanup frees only what finished jobs
+   * keep in jobs/ (and the database); the other launch directories (secrets/, the control and spare
+   * directories) hold a few small files per job, so one of them is full only when its own file
+   * system is.
+   */
   private said(err: unknown, path?: string): string {
     const { code } = err as NodeJS.ErrnoException;
     const where = path ?? (err as NodeJS.ErrnoException).path ?? this.home;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       // ENOSPC is also "no inode left", with room for bytes to spare: `df -i` shows it, not `df`.
       const noInodes = code === 'ENOSPC' && freeInodes(where) === 0;
+      const why = `(${noInodes ? 'no free inodes' : describeErrno(code)}, ${code} on ${where})`;
+      const inside = (dir: string) => where === dir || where.startsWith(`${dir}/`);
+      const small = this.paths.launchDirs.find((dir) => dir !== this.paths.jobsDir && inside(dir));
+      if (small)
+        return (
+          `the file system of ${small} is full ${why}: make room on the file system of ${small} ` +
+          `(it holds only small per-job files; \`trainyard sched cleanup\` frees room only in ${this.paths.jobsDir})`
+        );
       return (
-        `the state directory's file system is full (${noInodes ? 'no free inodes' : describeErrno(code)}, ${code} on ${where}): ` +
+        `the state directory's file system is full ${why}: ` +
         'make room, e.g. `trainyard sched cleanup --older-than 7d` removes old jobs and their logs'
       );
     }
