@@ -195,6 +195,16 @@ describe(JobActions.name, () => {
     expect(client.post).not.toHaveBeenCalled();
   });
 
+  it('says a held queued job is held in the cancel question, not queued', async () => {
+    const confirm = TestBed.inject(ConfirmStore);
+    const done = sut.cancel({ ...job('queued'), held: true });
+    await asked();
+    expect(confirm.pending()!.details).toContainEqual(['status', 'held']);
+    confirm.answer(false);
+    await done;
+    expect(sut.facts(job('queued'))).toContainEqual(['status', 'queued']);
+  });
+
   /** GET /api/jobs/{id}/dependents answers from `graph` (id → its dependents). */
   function dependents(graph: Record<string, Array<[string, string, string]>>): void {
     client.get.mockImplementation(async (o: { url: string; path?: { queue_id: string } }) => ({

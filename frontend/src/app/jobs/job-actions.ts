@@ -13,6 +13,7 @@ import {
   isFinished,
   jobRuntime,
   secondsSince,
+  statusLabel,
   stoppingNote,
 } from '../core/format';
 import { SubmitLauncher } from '../core/submit-launcher';
@@ -178,7 +179,7 @@ export class JobActions {
     const rows = [
       ['job', label(job)],
       ['id', job.queue_id],
-      ['status', job.status],
+      ['status', statusLabel(job)],
       ['runtime', this.runtime(job)],
     ];
     rows.push(['GPUs', formatGpus(job).text]);

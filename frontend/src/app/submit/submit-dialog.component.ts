@@ -20,6 +20,7 @@ import {
 } from '@trainyard/sdk';
 import { ClusterStore } from '../cluster/cluster.store';
 import { errorMessage, fieldErrors } from '../core/api';
+import { statusLabel } from '../core/format';
 import { WHOLE_JOB_ID } from '../core/job-id';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { PathPickerComponent } from '../shared/path-picker.component';
@@ -559,7 +560,9 @@ type ListPreview =
                       }
                       <datalist id="submit-recent-jobs">
                         @for (j of store.recentJobs(); track j.queue_id) {
-                          <option [value]="j.queue_id">{{ j.name ?? j.job_type }} · {{ j.status }}</option>
+                          <option [value]="j.queue_id">
+                            {{ j.name ?? j.job_type }} · {{ statusLabel(j) }}
+                          </option>
                         }
                       </datalist>
                     </div>
@@ -839,6 +842,7 @@ export class SubmitDialogComponent {
   private readonly toasts = inject(ToastStore);
   private readonly services = inject(ServicesStore);
   protected readonly cluster = inject(ClusterStore);
+  protected readonly statusLabel = statusLabel;
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
   /** The form holds another job's values (resubmit), not a draft of the user's. */
