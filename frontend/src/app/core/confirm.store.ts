@@ -16,8 +16,8 @@ export interface ConfirmRequest {
    */
   dismissLabel?: string;
   /**
-   * Styles the confirm button as destructive. Focus then starts on Cancel, so an Enter or Space
-   * pressed by habit dismisses rather than confirms.
+   * Styles the confirm button as destructive. (Focus starts on Cancel for every ask, so an Enter or
+   * Space pressed by habit dismisses rather than confirms.)
    */
   danger?: boolean;
 }

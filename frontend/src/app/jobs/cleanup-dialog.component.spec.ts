@@ -46,6 +46,16 @@ describe(CleanupDialogComponent.name, () => {
   const cleanupCalls = () => client.post.mock.calls.filter(([o]) => o.url === '/api/jobs/cleanup');
   const settle = () => new Promise((r) => setTimeout(r));
 
+  it('opens with focus on Cancel, so a bare Enter deletes nothing', async () => {
+    document.body.appendChild(host);
+    dialog.open();
+    await vi.waitFor(() =>
+      expect(document.activeElement).toBe(host.querySelector('[data-confirm="cancel"]')),
+    );
+    expect((document.activeElement as HTMLButtonElement).type).toBe('button');
+    host.remove();
+  });
+
   it('states how many finished jobs the server holds, not how many rows are loaded', async () => {
     await vi.waitFor(() => expect(confirmButton().textContent!.trim()).toBe('Delete 312 jobs'));
     expect(client.get).toHaveBeenCalledWith(

@@ -2,6 +2,8 @@ import {
   ChangeDetectionStrategy,
   Component,
   ElementRef,
+  Injector,
+  afterNextRender,
   computed,
   inject,
   signal,
@@ -80,7 +82,7 @@ const AGES = [
             }}</span>
           </fieldset>
           <div class="modal-actions">
-            <button type="button" class="btn" (click)="close()">Cancel</button>
+            <button type="button" class="btn" data-confirm="cancel" (click)="close()">Cancel</button>
             <button type="submit" class="btn btn-danger" [disabled]="!valid() || count() === 0">
               {{ confirmLabel() }}
             </button>
@@ -121,6 +123,7 @@ export class CleanupDialogComponent {
   private readonly store = inject(JobsStore);
   private readonly api = inject(API);
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
+  private readonly injector = inject(Injector);
   protected readonly ages = AGES;
   protected readonly finished = FINISHED_STATUSES;
   protected readonly shown = signal(false);
@@ -165,7 +168,13 @@ export class CleanupDialogComponent {
     this.typed.set('');
     this.statuses.set(new Set(FINISHED_STATUSES));
     this.shown.set(true);
-    this.dialog().nativeElement.showModal();
+    const dialog = this.dialog().nativeElement;
+    dialog.showModal();
+    // On Cancel, as in every confirmation that starts work: a bare Enter does not delete. The form
+    // renders after showModal, so its first field would not get the modal's own initial focus.
+    afterNextRender(() => dialog.querySelector<HTMLElement>('[data-confirm="cancel"]')?.focus(), {
+      injector: this.injector,
+    });
     void this.recount();
   }
 

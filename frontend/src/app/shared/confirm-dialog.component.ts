@@ -11,8 +11,9 @@ import {
 import { ConfirmStore } from '../core/confirm.store';
 
 /**
- * The modal for `ConfirmStore.ask`: Esc, Cancel or a click outside says no; focus starts on Cancel
- * for destructive asks (Enter then cancels), on the confirm button otherwise.
+ * The modal for `ConfirmStore.ask`: Esc, Cancel or a click outside says no. Focus starts on Cancel
+ * for every ask, destructive or not (each starts work: a kill, a retry, a delete): an Enter pressed
+ * by habit dismisses; confirming takes Tab to the button, or a click.
  */
 @Component({
   selector: 'ty-confirm-dialog',
@@ -62,13 +63,7 @@ import { ConfirmStore } from '../core/confirm.store';
             </div>
           }
           <div class="modal-actions">
-            <button
-              type="button"
-              class="btn"
-              data-confirm="cancel"
-              (click)="store.answer(false)"
-              [attr.autofocus]="ask.danger ? '' : null"
-            >
+            <button type="button" class="btn" data-confirm="cancel" (click)="store.answer(false)" autofocus>
               {{ ask.dismissLabel ?? 'Cancel' }}
             </button>
             <button
@@ -77,7 +72,6 @@ import { ConfirmStore } from '../core/confirm.store';
               class="btn"
               [class.btn-danger]="ask.danger"
               [class.btn-primary]="!ask.danger"
-              [attr.autofocus]="ask.danger ? null : ''"
             >
               {{ ask.confirmLabel }}
             </button>
@@ -142,13 +136,9 @@ export class ConfirmDialogComponent {
       if (ask && !dialog.open) {
         dialog.showModal();
         // The buttons render after showModal, so `autofocus` alone comes too late: focus explicitly.
-        afterNextRender(
-          () =>
-            dialog
-              .querySelector<HTMLElement>(ask.danger ? '[data-confirm="cancel"]' : '[data-confirm="ok"]')
-              ?.focus(),
-          { injector: this.injector },
-        );
+        afterNextRender(() => dialog.querySelector<HTMLElement>('[data-confirm="cancel"]')?.focus(), {
+          injector: this.injector,
+        });
       }
       if (!ask && dialog.open) dialog.close();
     });
