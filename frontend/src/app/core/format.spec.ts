@@ -143,6 +143,21 @@ describe('describeParams', () => {
 });
 
 describe('reasonParts', () => {
+  it('splits out what the server quotes in backticks as code, without the backticks', () => {
+    expect(
+      reasonParts(
+        'launches wait: full: make room, e.g. `trainyard sched cleanup --older-than 7d` removes q_1_ab',
+      ),
+    ).toEqual([
+      { text: 'launches wait: full: make room, e.g. ' },
+      { code: 'trainyard sched cleanup --older-than 7d' },
+      { text: ' removes ' },
+      { queueId: 'q_1_ab' },
+    ]);
+    // Markup in the server's text stays text; a lone backtick is not a code span.
+    expect(reasonParts('`<b>x</b>` and ` alone')).toEqual([{ code: '<b>x</b>' }, { text: ' and ` alone' }]);
+  });
+
   it('splits out the queue ids a reason names, keeping the text around them', () => {
     expect(
       reasonParts('needs 2 GPUs, 0 eligible (GPU 0 reserved by q_1732300000000_ab12cd34; GPU 1 disabled)'),

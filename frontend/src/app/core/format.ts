@@ -70,21 +70,42 @@ export function shortId(queueId: string): string {
   return parts.length >= 3 ? parts[parts.length - 1] : queueId;
 }
 
-/** A piece of a pending reason: plain text, or the queue id of the job it names (shown as a link). */
-export type ReasonPart = { text: string } | { queueId: string };
+/**
+ * A piece of a server's sentence (a pending reason, a health problem): plain text, the queue id of
+ * a job it names (shown as a link), or a command or path it quotes in backticks (shown as code).
+ */
+export type ReasonPart = { text: string } | { queueId: string } | { code: string };
 
 const QUEUE_ID = /q_\d+_[0-9a-f]+/g;
+/** An inline code span as the server writes one: `trainyard sched cleanup --older-than 7d`. */
+const CODE_SPAN = /`([^`\n]+)`/g;
 
-/** Splits "GPU 0 reserved by q_…; GPU 1 disabled" so the console can link the jobs it names. */
+/**
+ * Splits "GPU 0 reserved by q_…; make room, e.g. `trainyard sched cleanup`" so the console can link
+ * the jobs it names and show what it quotes as code (the backticks dropped). Plain data for a
+ * template to render — no HTML is made from the server's text. A lone backtick stays as text.
+ */
 export function reasonParts(reason: string): ReasonPart[] {
   const parts: ReasonPart[] = [];
   let last = 0;
-  for (const match of reason.matchAll(QUEUE_ID)) {
-    if (match.index > last) parts.push({ text: reason.slice(last, match.index) });
+  for (const match of reason.matchAll(CODE_SPAN)) {
+    parts.push(...queueIdParts(reason.slice(last, match.index)));
+    parts.push({ code: match[1] });
+    last = match.index + match[0].length;
+  }
+  parts.push(...queueIdParts(reason.slice(last)));
+  return parts;
+}
+
+function queueIdParts(text: string): ReasonPart[] {
+  const parts: ReasonPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(QUEUE_ID)) {
+    if (match.index > last) parts.push({ text: text.slice(last, match.index) });
     parts.push({ queueId: match[0] });
     last = match.index + match[0].length;
   }
-  if (last < reason.length) parts.push({ text: reason.slice(last) });
+  if (last < text.length) parts.push({ text: text.slice(last) });
   return parts;
 }
 

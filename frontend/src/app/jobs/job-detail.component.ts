@@ -29,6 +29,7 @@ import {
   statusLabel,
 } from '../core/format';
 import { ToastStore } from '../core/toast.store';
+import { ServerTextComponent } from '../shared/server-text.component';
 import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 import { JobRelationsComponent } from './job-relations.component';
@@ -39,7 +40,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
 /** The pane under the jobs table: the job's facts, its actions, and its live terminal and metrics. */
 @Component({
   selector: 'ty-job-detail',
-  imports: [JobOutputsComponent, JobRelationsComponent, TrainerPanelComponent],
+  imports: [JobOutputsComponent, JobRelationsComponent, TrainerPanelComponent, ServerTextComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="detail" [attr.aria-label]="'Job ' + (job()?.name ?? id())">
@@ -257,7 +258,8 @@ import { TrainerPanelComponent } from './trainer-status.component';
         }
         @if (job.status === 'queued') {
           <div class="pending" role="note">
-            <span class="muted">waiting because</span> {{ pendingReason() ?? '…' }}
+            <span class="muted">waiting because</span>
+            <ty-server-text [text]="pendingReason() ?? '…'" [linkJobs]="false" />
           </div>
         }
         @if (job.trainer_status; as trainer) {

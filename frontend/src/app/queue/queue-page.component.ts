@@ -16,10 +16,8 @@ import {
   formatDuration,
   formatTime,
   formatGpus,
-  reasonParts,
   secondsSince,
   shortId,
-  type ReasonPart,
 } from '../core/format';
 import { ServerReachability } from '../core/api';
 import { ContextMenuStore } from '../core/context-menu.store';
@@ -29,6 +27,7 @@ import { PriorityChangeStore } from '../core/priority-change.store';
 import { SchedulerStore } from '../core/scheduler.store';
 import { isTyping } from '../core/shortcuts';
 import { SubmitLauncher } from '../core/submit-launcher';
+import { ServerTextComponent } from '../shared/server-text.component';
 import { KeepFocusDirective } from '../shared/keep-focus.directive';
 import { RowNav, rowStep, stepRow } from '../shared/row-nav';
 import { QueueStore } from './queue.store';
@@ -41,7 +40,7 @@ import { QueueStore } from './queue.store';
  */
 @Component({
   selector: 'ty-queue-page',
-  imports: [RouterLink, KeepFocusDirective, NgTemplateOutlet],
+  imports: [RouterLink, KeepFocusDirective, NgTemplateOutlet, ServerTextComponent],
   providers: [QueueStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -239,18 +238,7 @@ import { QueueStore } from './queue.store';
     </div>
 
     <ng-template #why let-item>
-      <span>
-        @for (part of reason(item); track $index) {
-          @if ('queueId' in part) {
-            <a class="job-link mono" [routerLink]="['/jobs', part.queueId]" [title]="part.queueId">{{
-              shortId(part.queueId)
-            }}</a>
-          } @else {
-            <!-- In an element: a bare text node would keep a space before "; " and ")". -->
-            <span>{{ part.text }}</span>
-          }
-        }
-      </span>
+      <ty-server-text [text]="reason(item)" />
     </ng-template>
   `,
   styles: `
@@ -414,8 +402,8 @@ export class QueuePageComponent {
     return formatDuration(secondsSince(item.submitted_at, this.clock.now()));
   }
 
-  protected reason(item: QueueItemDto): ReasonPart[] {
-    return reasonParts(item.pending_reason ?? 'waiting for the next scheduling pass');
+  protected reason(item: QueueItemDto): string {
+    return item.pending_reason ?? 'waiting for the next scheduling pass';
   }
 
   protected params(item: QueueItemDto): string {

@@ -1,9 +1,11 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { ToastStore } from '../core/toast.store';
+import { ServerTextComponent } from './server-text.component';
 
 /** The corner where toasts appear; errors are announced assertively, the rest politely. */
 @Component({
   selector: 'ty-toasts',
+  imports: [ServerTextComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="toasts" aria-live="polite">
@@ -18,7 +20,8 @@ import { ToastStore } from '../core/toast.store';
           <span class="toast-mark" aria-hidden="true">{{
             toast.kind === 'error' ? '!' : toast.kind === 'success' ? '✓' : 'i'
           }}</span>
-          <span class="toast-text">{{ toast.message }}</span>
+          <!-- A server's reason in it (a submit that waits) quotes commands in backticks: code. -->
+          <span class="toast-text"><ty-server-text [text]="toast.message" [linkJobs]="false" /></span>
           @if (toast.action; as action) {
             <button type="button" class="btn btn-ghost toast-action" (click)="store.act(toast.id)">
               {{ action.label }}

@@ -28,6 +28,7 @@ import { PriorityDialogComponent } from '../shared/priority-dialog.component';
 import { ContextMenuComponent } from '../shared/context-menu.component';
 import { HelpOverlayComponent } from '../shared/help-overlay.component';
 import { ThemeToggleComponent } from '../shared/theme-toggle.component';
+import { ServerTextComponent } from '../shared/server-text.component';
 import { ToastsComponent } from '../shared/toasts.component';
 import { ServicesPanelComponent } from '../services/services-panel.component';
 import { NodesPanelComponent } from '../cluster/nodes-panel.component';
@@ -47,6 +48,7 @@ const GO_TO: Record<string, string> = { g: '/gpus', q: '/queue', j: '/jobs', a: 
 @Component({
   selector: 'ty-shell',
   imports: [
+    ServerTextComponent,
     RouterOutlet,
     RouterLink,
     RouterLinkActive,
