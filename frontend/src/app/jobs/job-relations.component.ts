@@ -11,6 +11,7 @@ import {
 } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { arrayDependentsNote } from '../core/dependents-note';
 import { ToastStore } from '../core/toast.store';
 import { JobsStore } from './jobs.store';
 
@@ -219,9 +220,12 @@ export class JobRelationsComponent {
   protected async cancelAll(arr: ArrayDto): Promise<void> {
     const waiting = arr.counts['queued'] ?? 0;
     const running = arr.total - arr.finished - waiting;
+    // As a single job's kill or cancel does: name the queued jobs outside the array it aborts.
+    const warning = await arrayDependentsNote(this.api, arr);
     const ok = await this.confirm.ask({
       title: `Cancel array ${arr.array_id}?`,
       message: `${waiting} queued job${waiting === 1 ? ' is' : 's are'} cancelled (kept as aborted) and ${running} running job${running === 1 ? ' is' : 's are'} stopped (SIGTERM, then SIGKILL). Finished jobs stay.`,
+      ...(warning && { warning }),
       confirmLabel: 'Cancel array',
       dismissLabel: 'Keep',
       danger: true,
