@@ -171,15 +171,29 @@ describe('job pane: dependencies and arrays (browser e2e)', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  it("lists an array's jobs from the array id in a job's pane", async () => {
+  it("lists an array's jobs (only them) from the array id in a job's pane, as a removable filter", async () => {
     const first = await submit({ name: 'grid', array: { count: 2 } });
     const arrayId = first.array_id!;
+    // A job that only mentions the array id: a text search would list it too.
+    const other = await submit({ name: `after-${arrayId}`, job_params: { argv: ['echo', arrayId] } });
     await page.goto(`${server.baseUrl}/jobs/${first.queue_id}?status=failed`);
     await page.getByRole('group', { name: 'Array' }).getByRole('button', { name: arrayId }).click();
-    await page.waitForURL((url) => url.searchParams.get('q') === arrayId && !url.searchParams.has('status'));
+    await page.waitForURL(
+      (url) =>
+        url.searchParams.get('array') === arrayId &&
+        !url.searchParams.has('status') &&
+        !url.searchParams.has('q'),
+    );
     expect(new URL(page.url()).pathname).toBe(`/jobs/${first.queue_id}`);
     await page.locator('tr[data-job-id]').nth(1).waitFor();
     expect(await page.locator('tr[data-job-id]').count()).toBe(2);
+    expect(await page.locator(`tr[data-job-id="${other.queue_id}"]`).count()).toBe(0);
+    // A reload keeps it; its chip takes it away.
+    await page.reload();
+    const chip = page.getByRole('button', { name: `array ${arrayId} ✕` });
+    await chip.click();
+    await page.waitForURL((url) => !url.searchParams.has('array'));
+    await page.locator(`tr[data-job-id="${other.queue_id}"]`).waitFor();
   });
 
   it('cleans up only finished jobs older than the age chosen, as `sched cleanup --older-than 7d` does', async () => {

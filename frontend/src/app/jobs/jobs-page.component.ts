@@ -117,6 +117,18 @@ const MAX_FRACTION = 0.8;
       </div>
       <!-- The narrowing filters wrap to a second line together, never one field alone. -->
       <div class="narrowing">
+        @if (store.arrayFilter(); as arrayId) {
+          <!-- From a job pane's array link (or a link to ?array=): only that array's jobs. -->
+          <button
+            type="button"
+            class="btn btn-sm filter-chip"
+            aria-pressed="true"
+            [title]="'Showing only the jobs of array ' + arrayId + ': show every job'"
+            (click)="store.arrayFilter.set('')"
+          >
+            array <span class="mono">{{ arrayId }}</span> ✕
+          </button>
+        }
         <select
           class="narrow-by"
           aria-label="Filter by job type"
@@ -722,6 +734,7 @@ export class JobsPageComponent {
       type: this.store.typeFilter(),
       from: this.store.submittedFrom(),
       to: this.store.submittedTo(),
+      array: this.store.arrayFilter(),
     }),
   );
   protected readonly label = (job: JobDto) => job.name ?? job.queue_id;
@@ -791,6 +804,7 @@ export class JobsPageComponent {
         type: this.store.typeFilter(),
         from: this.store.submittedFrom(),
         to: this.store.submittedTo(),
+        array: this.store.arrayFilter(),
       });
       untracked(() => this.writeQuery(params));
     });
@@ -898,7 +912,7 @@ export class JobsPageComponent {
       message: message(jobs.length),
       ...(warning && { warning }),
       detailColumns: ['Job', 'Status', 'Runtime'],
-      details: jobs.map((j) => [this.label(j), j.status, this.runtime(j)]),
+      details: jobs.map((j) => [this.label(j), statusLabel(j), this.runtime(j)]),
       confirmLabel: kind === 'cancel' ? 'Remove from queue' : `${verb} ${n}`,
       ...(kind === 'cancel' && { dismissLabel: 'Keep' }),
       danger: true,

@@ -1,7 +1,7 @@
 import { listStateFromQuery, listStateToQuery } from './jobs-url';
 import { defaultOrder, localDayStart } from './jobs.store';
 
-const NARROWING = { type: '', from: '', to: '' };
+const NARROWING = { type: '', from: '', to: '', array: '' };
 
 describe('jobs list state in the URL', () => {
   it('writes only what differs from the defaults', () => {
@@ -13,6 +13,7 @@ describe('jobs list state in the URL', () => {
       type: null,
       from: null,
       to: null,
+      array: null,
     });
     expect(
       listStateToQuery({
@@ -22,6 +23,7 @@ describe('jobs list state in the URL', () => {
         type: 'command',
         from: '2026-11-01',
         to: '2026-11-30',
+        array: 'a_1732300000000_ab12cd34',
       }),
     ).toEqual({
       q: 'lr 0.1',
@@ -31,6 +33,7 @@ describe('jobs list state in the URL', () => {
       type: 'command',
       from: '2026-11-01',
       to: '2026-11-30',
+      array: 'a_1732300000000_ab12cd34',
     });
   });
 
@@ -42,6 +45,7 @@ describe('jobs list state in the URL', () => {
       type: 'training',
       from: '2026-01-02',
       to: '',
+      array: 'a_1_beef',
     };
     expect(listStateFromQuery(listStateToQuery(state), defaultOrder)).toEqual(state);
   });
@@ -49,7 +53,15 @@ describe('jobs list state in the URL', () => {
   it('falls back to the defaults for what it does not understand', () => {
     expect(
       listStateFromQuery(
-        { status: 'weird', sort: 'DROP TABLE', order: 'up', q: ['a', 'b'], type: 'a b', from: 'yesterday' },
+        {
+          status: 'weird',
+          sort: 'DROP TABLE',
+          order: 'up',
+          q: ['a', 'b'],
+          type: 'a b',
+          from: 'yesterday',
+          array: 'a_1 OR 1=1',
+        },
         defaultOrder,
       ),
     ).toEqual({ filter: 'all', q: '', sort: null, ...NARROWING });

@@ -2,7 +2,10 @@ import type { Params } from '@angular/router';
 import { JOB_STATUSES } from '../core/format';
 import { STATUS_TABS, type JobSort, type SortState, type StatusFilter } from './jobs.store';
 
-/** What the Jobs page keeps in its URL (`?q=&status=&sort=&order=`), so a reload or a link restores it. */
+/**
+ * What the Jobs page keeps in its URL (`?q=&status=&sort=&order=&type=&from=&to=&array=`), so a
+ * reload or a link restores it.
+ */
 export interface ListState {
   filter: StatusFilter;
   q: string;
@@ -11,9 +14,13 @@ export interface ListState {
   type?: string;
   from?: string;
   to?: string;
+  /** Only this array's jobs (`a_<ms>_<hex>`, '' = any). */
+  array?: string;
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** An array id as the server makes them (`a_1732300000000_ab12cd34`). */
+const ARRAY_ID = /^a_\d+_[0-9a-f]+$/;
 
 /** A button's filter, or a comma list of job statuses (each once), as the API takes it. */
 function statusFilterOf(value: string): StatusFilter | null {
@@ -47,6 +54,7 @@ export function listStateToQuery(state: ListState): Params {
     type: state.type || null,
     from: state.from || null,
     to: state.to || null,
+    array: state.array || null,
   };
 }
 
@@ -65,6 +73,7 @@ export function listStateFromQuery(params: Params, defaultOrder: (by: JobSort) =
     type: /^[A-Za-z0-9_-]{1,64}$/.test(text('type')) ? text('type') : '',
     from: DAY.test(text('from')) ? text('from') : '',
     to: DAY.test(text('to')) ? text('to') : '',
+    array: ARRAY_ID.test(text('array')) ? text('array') : '',
     sort: by ? { by, order: order === 'asc' || order === 'desc' ? order : defaultOrder(by) } : null,
   };
 }

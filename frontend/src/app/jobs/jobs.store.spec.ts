@@ -61,6 +61,11 @@ describe('noMatchMessage', () => {
       'No jobs of type command submitted from 2026-11-01 to 2026-11-30',
     );
   });
+  it('names the array of an array filter', () => {
+    expect(noMatchMessage({ ...none, filter: 'failed', array: 'a_1_beef' })).toBe(
+      'No failed jobs of array a_1_beef',
+    );
+  });
   it('says when the dates are the wrong way round (nothing can match them)', () => {
     expect(noMatchMessage({ ...none, from: '2026-12-03', to: '2026-12-02' })).toBe(
       'No jobs submitted from 2026-12-03 to 2026-12-02 (the range ends before it starts)',

@@ -92,9 +92,10 @@ export function noMatchMessage(f: {
   type: string;
   from: string;
   to: string;
+  array?: string;
 }): string {
   const kind = f.filter === 'all' ? '' : `${f.filter.split(',').join(' or ')} `;
-  const type = f.type ? ` of type ${f.type}` : '';
+  const type = (f.array ? ` of array ${f.array}` : '') + (f.type ? ` of type ${f.type}` : '');
   const range = [f.from && `from ${f.from}`, f.to && `to ${f.to}`].filter(Boolean).join(' ');
   const dates = range ? ` submitted ${range}` : '';
   // ISO dates compare as text: a range that ends before it starts holds nothing, whatever the jobs.
@@ -169,6 +170,8 @@ export class JobsStore {
   /** Only jobs submitted on or after / before the end of these days (`YYYY-MM-DD`, UTC; '' = open). */
   readonly submittedFrom = signal('');
   readonly submittedTo = signal('');
+  /** Only the jobs of this array (its `array_id`, exactly; '' = any). */
+  readonly arrayFilter = signal('');
   private readonly limit = signal(PAGE);
 
   /** The job open in the pane (from the route). */
@@ -189,7 +192,8 @@ export class JobsStore {
       this.statusFilter() !== 'all' ||
       this.typeFilter() !== '' ||
       this.submittedFrom() !== '' ||
-      this.submittedTo() !== '',
+      this.submittedTo() !== '' ||
+      this.arrayFilter() !== '',
   );
 
   readonly selected = computed(() => {
@@ -224,6 +228,7 @@ export class JobsStore {
       this.typeFilter();
       this.submittedFrom();
       this.submittedTo();
+      this.arrayFilter();
       this.query();
       this.sort();
       this.limit();
@@ -265,8 +270,10 @@ export class JobsStore {
     type?: string;
     from?: string;
     to?: string;
+    array?: string;
   }): void {
     this.statusFilter.set(state.filter);
+    this.arrayFilter.set(state.array ?? '');
     this.typeFilter.set(state.type ?? '');
     this.submittedFrom.set(state.from ?? '');
     this.submittedTo.set(state.to ?? '');
@@ -275,10 +282,11 @@ export class JobsStore {
     this.sort.set(state.sort);
   }
 
-  /** Back to every job: no status, type or date filter and no search (the sort stays). */
+  /** Back to every job: no status, type, date or array filter and no search (the sort stays). */
   clearFilters(): void {
     this.limit.set(PAGE);
     this.statusFilter.set('all');
+    this.arrayFilter.set('');
     this.typeFilter.set('');
     this.submittedFrom.set('');
     this.submittedTo.set('');
@@ -287,13 +295,13 @@ export class JobsStore {
   }
 
   /**
-   * Every job of an array, whatever its status: the search for its id (which matches `array_id`),
-   * with no other filter; the open pane stays. It lands in the URL (`?q=`) like a typed search.
+   * Every job of an array, whatever its status: GET /api/jobs?array_id= (its jobs only, not those
+   * whose name or command mentions the id, as a search would), with no other filter; the open pane
+   * stays. It lands in the URL as `?array=`.
    */
   showArray(arrayId: string): void {
     this.clearFilters();
-    this.search.set(arrayId);
-    this.query.set(arrayId);
+    this.arrayFilter.set(arrayId);
   }
 
   setFilter(filter: StatusFilter): void {
@@ -336,6 +344,7 @@ export class JobsStore {
           ...(this.typeFilter() && { job_type: this.typeFilter() }),
           ...(this.submittedFrom() && { submitted_after: localDayStart(this.submittedFrom()) }),
           ...(this.submittedTo() && { submitted_before: localDayStart(this.submittedTo(), 1) }),
+          ...(this.arrayFilter() && { array_id: this.arrayFilter() }),
         },
         this.limit(),
       );
