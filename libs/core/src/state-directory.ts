@@ -125,7 +125,10 @@ export class StateDirectory {
       const noInodes = code === 'ENOSPC' && freeInodes(where) === 0;
       const why = `(${noInodes ? 'no free inodes' : describeErrno(code)}, ${code} on ${where})`;
       const inside = (dir: string) => where === dir || where.startsWith(`${dir}/`);
-      const small = this.paths.launchDirs.find((dir) => dir !== this.paths.jobsDir && inside(dir));
+      // Only one on a file system of its own: on the jobs' file system a cleanup does make room.
+      const small = this.paths.launchDirs.find(
+        (dir) => dir !== this.paths.jobsDir && inside(dir) && !sameFileSystem(dir, this.paths.jobsDir),
+      );
       if (small)
         return (
           `the file system of ${small} is full ${why}: make room on the file system of ${small} ` +
@@ -180,5 +183,14 @@ function freeInodes(path: string): number | null {
     return fs.files > 0 ? fs.ffree : null;
   } catch {
     return null;
+  }
+}
+
+/** Whether `a` and `b` are on one file system (false when either cannot be looked at). */
+function sameFileSystem(a: string, b: string): boolean {
+  try {
+    return statSync(a).dev === statSync(b).dev;
+  } catch {
+    return false;
   }
 }
