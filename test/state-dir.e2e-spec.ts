@@ -53,12 +53,12 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
     }
   });
 
-  itWithTmpfs('a read-only state directory is one line too', () => {
+  itWithTmpfs('a read-only state directory is one line too, exit 74 (the storage: EX_IOERR)', () => {
     const fs = mountTmpfs('1m');
     try {
       execFileSync('mount', ['-o', 'remount,ro', fs.dir]);
       const { status, stderr } = bootRefused(fs.dir);
-      expect(status).toBe(2);
+      expect(status).toBe(74);
       expect(stderr).toMatch(
         new RegExp(
           `^trainyard: cannot set up the state directory ${fs.dir}: .*: read-only file system \\(EROFS\\)\n$`,
@@ -76,11 +76,35 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
       try {
         fs.fill();
         const { status, stderr } = bootRefused(fs.dir);
-        expect(status).not.toBe(0);
+        expect(status).toBe(74);
         expect(stderr).toBe(
           `trainyard: the server could not start: ${join(fs.dir, 'server_config.yaml')}: no space left on the device (ENOSPC)\n`,
         );
         expect(readdirSync(fs.dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        fs.unmount();
+      }
+    },
+  );
+
+  itWithTmpfs(
+    'a full state directory with no room for a new database: one line, exit 74 as for any full disk (not 78, kept for a refused database)',
+    async () => {
+      // Before: 78, the code of a corrupt or newer database, which nothing but a restore cures.
+      const fs = mountTmpfs('1m');
+      try {
+        const server = await spawnServer(fs.dir);
+        await server.stop();
+        const file = join(fs.dir, 'trainyard.db');
+        for (const end of ['', '-wal', '-shm']) rmSync(`${file}${end}`, { force: true });
+        fs.fill();
+        const { status, stderr } = bootRefused(fs.dir);
+        expect(status).toBe(74);
+        expect(stderr).toMatch(
+          new RegExp(
+            `^trainyard: cannot open the database ${file}: .*\\(SQLITE_FULL\\)\\. Check the state directory's free space and permissions\\.\n$`,
+          ),
+        );
       } finally {
         fs.unmount();
       }

@@ -8,6 +8,14 @@
 export const RESTART_EXIT_CODE = 75;
 /** 78 (EX_CONFIG): the worker cannot start (e.g. a corrupt database); starting it again would not help. */
 export const BOOT_FAILURE_EXIT_CODE = 78;
+/**
+ * 74 (EX_IOERR): the state directory's file system refused the start (full, read-only, I/O error,
+ * no permission). Final for the first worker like any start failure, but a worker started again
+ * after a crash is retried with it (counted as a crash): room made meanwhile lets the next one start.
+ */
+export const STORAGE_FAILURE_EXIT_CODE = 74;
+/** 2: bad usage or config, or a state directory that cannot be trusted or is in use by another server. */
+export const USAGE_EXIT_CODE = 2;
 /** The worker's IPC message once it is serving; only a worker that got this far is restarted after a crash. */
 export const WORKER_READY_MESSAGE = 'trainyard:worker-ready';
 /** What a worker sends the supervisor once it serves: the port it listens on. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createServer } from 'node:net';
-import { ConfigError, describeErrno, loadServerConfig, StateDirError } from '@trainyard/core';
+import { ConfigError, describeErrno, isStorageErrno, loadServerConfig, StateDirError } from '@trainyard/core';
 import { Credentials } from '@trainyard/auth';
 import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
@@ -11,6 +11,8 @@ import { handOverListener, takeOverListener } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
+  STORAGE_FAILURE_EXIT_CODE,
+  USAGE_EXIT_CODE,
   WORKER_PORT_ENV,
   WORKER_READY_MESSAGE,
   WORKER_RESTARTED_ENV,
@@ -104,12 +106,12 @@ async function runWorker(): Promise<void> {
   } catch (err) {
     if (err instanceof StateDirError) {
       process.stderr.write(`trainyard: ${err.message}\n`);
-      process.exit(2);
+      process.exit(err.storage ? STORAGE_FAILURE_EXIT_CODE : USAGE_EXIT_CODE);
     }
     if (err instanceof ConfigError) {
       // The one line that says what to fix; the whole option list is one flag away.
       process.stderr.write(`trainyard: ${err.message}\n(\`trainyard server --help\` lists every option)\n`);
-      process.exit(2);
+      process.exit(USAGE_EXIT_CODE);
     }
     throw err;
   }
@@ -138,7 +140,7 @@ async function runWorker(): Promise<void> {
     // One line the user can act on, and an exit code the supervisor does not retry.
     if (err instanceof DatabaseOpenError) {
       process.stderr.write(`trainyard: ${err.message}\n`);
-      process.exit(BOOT_FAILURE_EXIT_CODE);
+      process.exit(err.storage ? STORAGE_FAILURE_EXIT_CODE : BOOT_FAILURE_EXIT_CODE);
     }
     throw err;
   }
@@ -215,5 +217,7 @@ async function runWorker(): Promise<void> {
 
 runWorker().catch((err: unknown) => {
   process.stderr.write(`trainyard: the server could not start: ${explainStartFailure(err)}\n`);
-  process.exit(1);
+  // A file's refusal (it names a path: not a port's EACCES) is the storage's.
+  const { code, path } = err as NodeJS.ErrnoException;
+  process.exit(path && isStorageErrno(code) ? STORAGE_FAILURE_EXIT_CODE : 1);
 });

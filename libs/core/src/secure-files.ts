@@ -20,8 +20,19 @@ import { randomHex } from './ids';
 export const SECRET_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** The state directory cannot be trusted (another user's, or writable by others); the message is one line. */
-export class StateDirError extends Error {}
+/**
+ * The state directory cannot be used; the message is one line. `storage`: its file system refused
+ * (full, read-only…, see isStorageErrno); otherwise it cannot be trusted (another user's, writable by
+ * others) or its layout is wrong (a file where a directory belongs).
+ */
+export class StateDirError extends Error {
+  constructor(
+    message: string,
+    readonly storage = false,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Refuses a state directory another local user owns or could have written to — they could plant a

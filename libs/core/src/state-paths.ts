@@ -84,6 +84,7 @@ export class StatePaths {
       if (!code) throw err;
       throw new StateDirError(
         `cannot set up the state directory ${this.home}: ${path ?? this.home}: ${describeErrno(code)} (${code})`,
+        isStorageErrno(code),
       );
     }
   }
@@ -100,6 +101,18 @@ const ERRNO_TEXT: Record<string, string> = {
   EEXIST: 'a file is in the way',
   ELOOP: 'too many symbolic links',
 };
+
+/**
+ * Errno codes by which a file system refuses the state directory itself — full, over quota,
+ * read-only, failing, or not ours to write — as opposed to a layout or ownership problem: fixing the
+ * storage (making room, remounting, a permission) makes the same start work.
+ */
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES', 'EPERM']);
+
+/** Whether `code` (an errno code such as `ENOSPC`) is the storage refusing, see STORAGE_ERRNOS. */
+export function isStorageErrno(code: string | undefined): boolean {
+  return code !== undefined && STORAGE_ERRNOS.has(code);
+}
 
 /** A file operation's errno code in words ("no space left on the device"), for messages that name the path. */
 export function describeErrno(code: string): string {

@@ -44,12 +44,17 @@ export function createSqliteDataSource(options: SqliteOptions): DataSource {
   });
 }
 
-/** The database could not be opened at boot; `message` is one line for the user, recovery steps included. */
+/**
+ * The database could not be opened at boot; `message` is one line for the user, recovery steps
+ * included. `storage`: the file system refused it (full, I/O error, read-only, no permission), which
+ * fixing the storage cures; otherwise the file itself is refused (corrupt, from a newer release).
+ */
 export class DatabaseOpenError extends Error {
   constructor(
     readonly file: string,
     message: string,
     readonly corrupt: boolean,
+    readonly storage = false,
   ) {
     super(message);
     this.name = 'DatabaseOpenError';
@@ -94,8 +99,16 @@ export async function openDatabase(dataSource: DataSource): Promise<string[]> {
       file,
       `cannot open the database ${file}: ${(err as Error).message} (${code}). Check the state directory's free space and permissions.`,
       false,
+      isStorageCode(code),
     );
   }
+}
+
+/** SQLite result codes of the file system refusing (as against the file's content being refused). */
+function isStorageCode(code: string): boolean {
+  return ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].some((prefix) =>
+    code.startsWith(prefix),
+  );
 }
 
 /**
