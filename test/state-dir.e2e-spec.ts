@@ -270,6 +270,15 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
         expect(await api.job(next)).toMatchObject({ status: 'queued', pending_reason: health.problems[0] });
         rmSync(filler);
         expect((await api.waitStatus(next, ['done', 'failed'], 15_000)).status).toBe('done');
+        // Its log says so too, once it has room (before: tried once, at the end, and never again).
+        await waitFor(
+          async () =>
+            /\[trainyard\] \d+ bytes of output lost: No space left on device\r?\n$/.test(
+              await api.log(body.queue_id),
+            ),
+          'the lost-output note at the end of the log',
+          15_000,
+        );
       } finally {
         await server.stop();
         execFileSync('umount', ['-l', jobs]);

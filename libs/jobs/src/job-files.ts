@@ -1,4 +1,13 @@
-import { appendFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { QUEUE_ID_PATTERN, SECRET_FILE_MODE, StatePaths } from '@trainyard/core';
 import { ttyBasePath } from './tty/tty-base';
@@ -14,11 +23,22 @@ export class JobFiles {
   /**
    * Appends a line of Trainyard's own to job `id`'s log (`[trainyard] <text>`, on a line of its own),
    * where its user reads what happened to it. Only a note: never throws; returns why the log could
-   * not take it (a full disk), for the caller to log and go on, else null.
+   * not take it (a full disk; ENOENT for a log gone when `create` is false), for the caller to log
+   * and go on, else null. `create: false` for a note written late, which must not bring back a log a
+   * cleanup removed.
    */
-  noteInLog(id: string, text: string): Error | null {
+  noteInLog(id: string, text: string, { create = true }: { create?: boolean } = {}): Error | null {
+    const line = `\r\n[trainyard] ${text}\r\n`;
     try {
-      appendFileSync(this.tty(id), `\r\n[trainyard] ${text}\r\n`, { mode: SECRET_FILE_MODE });
+      if (create) appendFileSync(this.tty(id), line, { mode: SECRET_FILE_MODE });
+      else {
+        const fd = openSync(this.tty(id), constants.O_WRONLY | constants.O_APPEND);
+        try {
+          writeSync(fd, line);
+        } finally {
+          closeSync(fd);
+        }
+      }
       return null;
     } catch (err) {
       return err as Error;

@@ -13,6 +13,7 @@ import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
+import { LateLogNotes } from './supervision/late-log-notes';
 import { LaunchFiles } from './supervision/launch-files';
 import { JobProcesses } from './supervision/job-processes';
 import { JobReaper } from './supervision/job-reaper';
@@ -31,6 +32,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
     GpuKillStopsJobs,
     ActiveJobs,
     JobLauncher,
+    LateLogNotes,
     LaunchFiles,
     JobProcesses,
     JobReaper,

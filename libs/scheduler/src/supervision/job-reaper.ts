@@ -19,6 +19,7 @@ import { ActiveJob, ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
 import { JobProcesses } from './job-processes';
 import { LaunchFiles } from './launch-files';
+import { LateLogNotes } from './late-log-notes';
 
 /** How often jobs that are not watched through the launcher are checked. */
 export const POLL_MS = 500;
@@ -63,6 +64,7 @@ export class JobReaper implements OnModuleDestroy {
     private readonly hooks: JobHooks,
     private readonly launchFiles: LaunchFiles,
     private readonly stateDir: StateDirectory,
+    private readonly lateNotes: LateLogNotes,
   ) {}
 
   startPolling(): void {
@@ -459,8 +461,8 @@ export class JobReaper implements OnModuleDestroy {
       }),
     );
     if (!saved) return;
-    // And in the log, where its user reads, if there is room by now (the record has it regardless).
-    for (const note of entry.endNotes) this.files.noteInLog(entry.id, note);
+    // And in the log, where its user reads, now or once it has room (the record has it regardless).
+    this.lateNotes.append(entry.id, entry.endNotes);
     this.processes.release(entry);
     if (outcome.status !== 'queued') this.recycleSpentFiles(entry.id);
     this.logger.log(
