@@ -55,8 +55,8 @@ export class LateLogNotes implements OnModuleDestroy {
   private flush(id: string): Error | null {
     const notes = this.pending.get(id) ?? [];
     while (notes.length) {
-      const failed = this.files.noteInLog(id, notes[0], { create: false });
-      if ((failed as NodeJS.ErrnoException | null)?.code === 'ENOENT') break;
+      const failed: NodeJS.ErrnoException | null = this.files.noteInLog(id, notes[0], { create: false });
+      if (failed?.code === 'ENOENT') break;
       if (failed) return failed;
       notes.shift();
     }
