@@ -73,6 +73,7 @@ describe('server process (e2e, built dist)', () => {
       expect(await homeHolder(home.home)).toEqual({
         pid: server.process.pid,
         port: Number(new URL(server.baseUrl).port),
+        proven: true,
       });
       await request(server.baseUrl, 'POST', `/api/jobs/${job.body.queue_id}/control/force-kill`, {
         token: server.token!,

@@ -125,6 +125,14 @@ export async function localServerUrl(
   for (;;) {
     const holder = await homeHolder(home);
     if (!holder) return null;
+    // Its port is only its word: never send the token there (see home-lock.ts).
+    if (!holder.proven)
+      throw new CliError(
+        `the lock of ${home} is held by ${holder.pid ? `pid ${holder.pid}` : 'a process'}, which cannot prove it is ` +
+          "this directory's Trainyard server (another local user's process, or a server older than this CLI): " +
+          'nothing was sent to it; give the server’s URL with --server or TRAINYARD_SERVER_URL to reach it anyway',
+        EXIT.unreachable,
+      );
     if (holder.port) return `http://127.0.0.1:${holder.port}`;
     if (Date.now() - since >= waitMs)
       throw new CliError(
@@ -226,7 +234,8 @@ export async function serverAway(
   connection: Pick<Connection, 'home' | 'tokenSource' | 'baseUrl'>,
   lostSince: number,
 ): Promise<ServerAway | null> {
-  const holder = await homeHolder(connection.home);
+  const found = await homeHolder(connection.home);
+  const holder = found?.proven ? found : null; // another process's word says nothing of a restart
   if (!holder && connection.tokenSource === join(connection.home, 'auth_token')) return null;
   const restarting = holder !== null && (holder.port === null || holder.port === portOf(connection.baseUrl));
   const waitMs = restarting ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;

@@ -1,13 +1,21 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 
 /**
  * One server per state directory. Two servers on one TRAINYARD_HOME would both re-attach its jobs and
  * split its state (one's scheduler pause or GPU maintenance ignored by the other). The lock is a
  * Linux abstract-namespace socket named after the directory's device and inode: binding it is atomic,
- * the kernel lets go of it when the holder dies however it dies (no stale pidfile to clean up), and
- * it answers whoever connects with the holder's pid and, once known, the TCP port its API listens on
- * (`<pid>[ <port>]\n`). Per network namespace, like every abstract socket.
+ * and the kernel lets go of it when the holder dies however it dies (no stale pidfile to clean up).
+ * Per network namespace, like every abstract socket.
+ *
+ * An abstract socket has no owner or mode, and its name is listed in /proc/net/unix for every user to
+ * read, so any local user can take the name while no server holds it, and answer in the server's
+ * place. Whoever asks the holder therefore proves it: it sends a nonce (`<32 hex>\n`), and the holder
+ * answers `<pid> <port|-> <proof>\n`, the proof an HMAC-SHA256 of the nonce, pid and port keyed with
+ * `lock_key`, a random secret (0600) in the state directory that only its owner can read. A holder
+ * without the proof is never trusted with a token, a request or a signal (see {@link HomeHolder}).
  */
 export class HomeInUseError extends Error {}
 
@@ -15,26 +23,34 @@ export class HomeInUseError extends Error {}
 export interface HomeHolder {
   pid: number;
   port: number | null;
+  /**
+   * Whether it proved it knows the directory's `lock_key`: false for another user's process holding
+   * the name (or a Trainyard from before the proof), whose pid and port are only its word.
+   */
+  proven: boolean;
 }
 
+const KEY_FILE = 'lock_key';
+const NONCE = /^[0-9a-f]{32}$/;
+/** How long either side waits for the other's line. */
+const ANSWER_TIMEOUT_MS = 1000;
+
 /**
- * Takes the lock for `home` (created 0700 if missing), held until this process exits. Null when the
- * directory cannot be made or read: the server's own checks then say why it cannot start. `port`
- * says which port this server's API listens on (null while it does not know yet).
+ * Takes the lock for `home` (created 0700 if missing, with its `lock_key`), held until this process
+ * exits. Null when the directory cannot be made or read: the server's own checks then say why it
+ * cannot start. `port` says which port this server's API listens on (null while it does not know yet).
  */
 export async function lockHome(home: string, port: () => number | null = () => null): Promise<Server | null> {
   let dev: number, ino: number;
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
     ({ dev, ino } = statSync(home));
+    makeKey(home);
   } catch {
     return null;
   }
   const name = lockName(dev, ino);
-  const server = createServer((socket) => {
-    const listening = port();
-    socket.end(listening === null ? `${process.pid}\n` : `${process.pid} ${listening}\n`);
-  });
+  const server = createServer((socket) => answer(socket, home, port()));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -42,25 +58,73 @@ export async function lockHome(home: string, port: () => number | null = () => n
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    const holder = await askHolder(name);
+    const holder = await askHolder(name, home);
     throw new HomeInUseError(
-      `${home} is in use by another Trainyard server${holder ? ` (pid ${holder.pid})` : ''}: stop it first, or give this one another TRAINYARD_HOME`,
+      holder && !holder.proven
+        ? `the lock of ${home} is held by pid ${holder.pid}, which cannot prove it is a Trainyard server of this directory ` +
+            `(another local user's process holding its name, or a Trainyard older than this one; \`ss -xlp | grep trainyard-home\` names it): ` +
+            'stop that process, or give this server another TRAINYARD_HOME'
+        : `${home} is in use by another Trainyard server${holder ? ` (pid ${holder.pid})` : ''}: stop it first, or give this one another TRAINYARD_HOME`,
     );
   }
   server.unref(); // holds the name, never keeps the process alive
   return server;
 }
 
-/** The lock of the directory with this device and inode (abstract namespace: no file). */
-function lockName(dev: number, ino: number): string {
+/** Creates `home`'s lock key (0600, random) unless it has one; the first of two racing servers wins. */
+function makeKey(home: string): void {
+  try {
+    writeFileSync(join(home, KEY_FILE), randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/** `home`'s lock key, read at each use (a racing first start may have just written it); null if unreadable. */
+function readKey(home: string): Buffer | null {
+  try {
+    const text = readFileSync(join(home, KEY_FILE), 'utf8');
+    return /^[0-9a-f]{64}$/.test(text) ? Buffer.from(text, 'hex') : null;
+  } catch {
+    return null;
+  }
+}
+
+function proofOf(key: Buffer, nonce: string, pid: number, port: string): Buffer {
+  return createHmac('sha256', key).update(`trainyard-home-lock ${nonce} ${pid} ${port}`).digest();
+}
+
+/** The holder's side: reads the asker's nonce line, answers with pid, port and proof. */
+function answer(socket: Socket, home: string, listening: number | null): void {
+  let text = '';
+  socket.setTimeout(ANSWER_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk) => {
+    text += String(chunk);
+    const end = text.indexOf('\n');
+    if (end < 0) {
+      if (text.length > 64) socket.destroy();
+      return;
+    }
+    const nonce = text.slice(0, end);
+    if (!NONCE.test(nonce)) return void socket.destroy();
+    const port = listening === null ? '-' : String(listening);
+    const key = readKey(home);
+    const proof = key ? proofOf(key, nonce, process.pid, port).toString('hex') : '-';
+    socket.end(`${process.pid} ${port} ${proof}\n`);
+  });
+}
+
+/** The lock of the directory with this device and inode (abstract namespace: no file). Exported for tests. */
+export function lockName(dev: number, ino: number): string {
   return `\0trainyard-home-${dev}-${ino}`;
 }
 
 /**
- * The server holding `home`'s lock, or null when none does (or the directory is missing). The CLI
- * asks this when the API refuses a connection: a held lock means the server is up and replacing its
- * worker (a restart), so the request is worth sending again — when it is the server the CLI talks to
- * (the same port).
+ * The process holding `home`'s lock, or null when none does (or the directory is missing). The CLI
+ * asks this to find the server's port, and when the API refuses a connection: a held lock means the
+ * server is up and replacing its worker (a restart), so the request is worth sending again — when it
+ * is the server the CLI talks to (the same port). Only a `proven` holder is that server.
  */
 export async function homeHolder(home: string): Promise<HomeHolder | null> {
   let dev: number, ino: number;
@@ -69,24 +133,39 @@ export async function homeHolder(home: string): Promise<HomeHolder | null> {
   } catch {
     return null;
   }
-  return askHolder(lockName(dev, ino));
+  return askHolder(lockName(dev, ino), home);
 }
 
-/** What the holder answers with, or null when it does not answer in time. */
-function askHolder(name: string): Promise<HomeHolder | null> {
+/** What the holder answers with, or null when nobody holds the name or it does not answer in time. */
+function askHolder(name: string, home: string): Promise<HomeHolder | null> {
   return new Promise((resolve) => {
+    const nonce = randomBytes(16).toString('hex');
     let text = '';
-    const socket = createConnection(name);
+    let connected = false;
+    const socket = createConnection(name, () => {
+      connected = true;
+      socket.write(`${nonce}\n`);
+    });
     const done = (holder: HomeHolder | null) => {
       socket.destroy();
       resolve(holder);
     };
-    socket.setTimeout(1000, () => done(null));
+    // Held but silent (or not our answer): held all the same, by something that proves nothing.
+    const unproven = () =>
+      done(connected ? { pid: Number(/^\d+/.exec(text)?.[0] ?? 0), port: null, proven: false } : null);
+    socket.setTimeout(ANSWER_TIMEOUT_MS, unproven);
     socket.on('data', (chunk) => (text += String(chunk)));
     socket.on('end', () => {
-      const answer = /^(\d+)(?: (\d+))?$/.exec(text.trim());
-      done(answer ? { pid: Number(answer[1]), port: answer[2] ? Number(answer[2]) : null } : null);
+      const said = /^(\d+) (\d+|-) ([0-9a-f]{64}|-)$/.exec(text.trim());
+      if (!said) return unproven();
+      const [, pid, port, proof] = said;
+      const key = readKey(home);
+      const proven =
+        key !== null &&
+        proof !== '-' &&
+        timingSafeEqual(proofOf(key, nonce, Number(pid), port), Buffer.from(proof, 'hex'));
+      done({ pid: Number(pid), port: port === '-' ? null : Number(port), proven });
     });
-    socket.on('error', () => done(null));
+    socket.on('error', () => (connected ? unproven() : done(null)));
   });
 }

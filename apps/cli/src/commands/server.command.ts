@@ -25,10 +25,10 @@ export function runServer(args: string[]): Promise<number> {
 const STOP_WAIT_MS = 20_000;
 
 /**
- * Whether `pid` is a Trainyard server of state directory `home`: the lock's holder answers with its
- * pid, but the lock is a name anyone could take while no server holds it, so before a signal goes
- * to that pid it must be a process of the directory's owner (the server insists on owning it) whose
- * command line is Trainyard's.
+ * Whether `pid` is a Trainyard server of state directory `home`: the lock's holder proved it knows
+ * the directory's lock key (HomeHolder.proven), and, as a second check before a signal goes to that
+ * pid, it is a process of the directory's owner (the server insists on owning it) whose command line
+ * is Trainyard's.
  */
 function isServerOf(pid: number, home: string): boolean {
   try {
@@ -56,7 +56,7 @@ export async function stopServer(
     stderr.write(`trainyard: no server holds ${home} (set TRAINYARD_HOME to the server's state directory)\n`);
     return EXIT.unreachable;
   }
-  if (!isServerOf(holder.pid, home)) {
+  if (!holder.proven || !isServerOf(holder.pid, home)) {
     stderr.write(
       `trainyard: the lock of ${home} is held by pid ${holder.pid}, which is not its Trainyard server; not signalled\n`,
     );
