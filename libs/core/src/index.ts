@@ -22,6 +22,7 @@ export * from './repo-root';
 export * from './http/canonical-int';
 export * from './http/query-bool';
 export * from './process/cgroup';
+export * from './process/listeners';
 export * from './state-directory';
 export * from './http/priority-property';
 // When a dependency can be met: the scheduler's rule, which the console's kill confirmation also asks.

@@ -12,6 +12,7 @@ export * from './job-end-watcher';
 export * from './infrastructure/job.repository';
 export * from './infrastructure/job.entity';
 export * from './control/terminate-job.command';
+export * from './control/job-process-ids.query';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';

@@ -25,7 +25,8 @@ import {
   RegisterDatasetServerDto,
 } from './proxies.dto';
 import { DatasetServerRegistry } from './dataset-registry';
-import { ServiceEndpoints } from './service-endpoints';
+import { JobListeners } from './job-listeners';
+import { RunningService, ServiceEndpoints } from './service-endpoints';
 import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
 
 /** The dataset_server servers the console can browse: running dataset_server jobs and registered URLs. */
@@ -108,6 +109,7 @@ export class DatasetServerProxyController {
   constructor(
     private readonly services: ServiceEndpoints,
     private readonly registry: DatasetServerRegistry,
+    private readonly listeners: JobListeners,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -199,11 +201,15 @@ export class DatasetServerProxyController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<DatasetRowsDto | void> {
-    const { base, headers } = await this.target(q.base, req);
+    const { base, headers, job } = await this.target(q.base, req);
     const url = this.url(base, `v1/datasets/${encodeURIComponent(q.handle)}/iter`);
     url.searchParams.set('position', String(q.position ?? 0));
     url.searchParams.set('limit', String(q.limit ?? 25));
-    const answer = await collect(req, reply, { url, method: 'GET', headers, timeoutMs: this.timeoutMs });
+    const answer = await this.sent(
+      job,
+      base,
+      collect(req, reply, { url, method: 'GET', headers, timeoutMs: this.timeoutMs }),
+    );
     if (!answer) return;
     if (answer.status >= 400) {
       return asUntrusted(reply)
@@ -235,14 +241,23 @@ export class DatasetServerProxyController {
   }
 
   private async pass(q: ProxyBaseQueryDto, path: string, req: FastifyRequest, reply: FastifyReply) {
-    const { base, headers } = await this.target(q.base, req);
-    await forward(req, reply, {
-      url: this.url(base, path),
-      method: req.method,
-      headers,
-      body: requestBody(req),
-      timeoutMs: this.timeoutMs,
-    });
+    const { base, headers, job } = await this.target(q.base, req);
+    await this.sent(
+      job,
+      base,
+      forward(req, reply, {
+        url: this.url(base, path),
+        method: req.method,
+        headers,
+        body: requestBody(req),
+        timeoutMs: this.timeoutMs,
+      }),
+    );
+  }
+
+  /** A request under way to `base`; when it is a local job's port and fails, that port is checked again next time. */
+  private sent<T>(job: RunningService | null, base: URL, request: Promise<T>): Promise<T> {
+    return job ? this.listeners.forwardTo(job.job.id, portOf(base), request) : request;
   }
 
   /**
@@ -252,7 +267,7 @@ export class DatasetServerProxyController {
   private async target(
     raw: string,
     req: FastifyRequest,
-  ): Promise<{ base: URL; headers: Record<string, string> }> {
+  ): Promise<{ base: URL; headers: Record<string, string>; job: RunningService | null }> {
     const base = parseBase(raw);
     const registered = this.registry.find(base);
     if (!registered && !isLoopbackUrl(base)) {
@@ -263,14 +278,16 @@ export class DatasetServerProxyController {
     }
     const headers: Record<string, string> = { accept: req.headers.accept ?? '*/*' };
     if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
+    // A dataset_server job's port: only the job's own server is sent anything (502 otherwise).
+    const job = isLoopbackUrl(base)
+      ? await this.services.at('dataset_server', bareHost(base), portOf(base))
+      : null;
+    if (job) await this.listeners.assertOwnedBy(job.job.id, bareHost(base), portOf(base));
     const explicit = req.headers['x-dataset-auth-token'];
     let token = typeof explicit === 'string' && explicit.trim() ? explicit.trim() : null;
-    if (!token && isLoopbackUrl(base)) {
-      const job = await this.services.at('dataset_server', bareHost(base), portOf(base));
-      if (job) token = await this.services.token(job);
-    }
+    if (!token && job) token = await this.services.token(job);
     token ??= registered?.auth_token ?? null;
     if (token) headers.authorization = `Bearer ${token}`;
-    return { base, headers };
+    return { base, headers, job };
   }
 }

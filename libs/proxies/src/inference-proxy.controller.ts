@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { forward, requestBody } from './forward';
 import { InferenceEndpointDto, ProxyBaseQueryDto } from './proxies.dto';
-import { ServiceEndpoints } from './service-endpoints';
+import { JobListeners } from './job-listeners';
+import { RunningService, ServiceEndpoints } from './service-endpoints';
 import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
 
 /** Upstream answers are the upstream's: any status, its body as sent. */
@@ -28,6 +29,7 @@ const anyJson = ApiBody({ schema: { type: 'object', additionalProperties: true }
 export class InferenceProxyController {
   constructor(
     private readonly services: ServiceEndpoints,
+    private readonly listeners: JobListeners,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -127,10 +129,15 @@ export class InferenceProxyController {
     }
     const headers: Record<string, string> = { accept: request.headers.accept ?? '*/*' };
     if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
-    const token = await this.upstreamToken(request, base);
+    // An inference job's port: its prompts and token go only to the job's own server (502 otherwise).
+    const job = isLoopbackUrl(base)
+      ? await this.services.at('inference', bareHost(base), portOf(base))
+      : null;
+    if (job) await this.listeners.assertOwnedBy(job.job.id, bareHost(base), portOf(base));
+    const token = await this.upstreamToken(request, job);
     if (token) headers.authorization = `Bearer ${token}`;
     const url = new URL(`${base.href.replace(/\/+$/, '')}/${endpoint}`);
-    await forward(request, reply, {
+    const sent = forward(request, reply, {
       url,
       method: request.method,
       headers,
@@ -142,13 +149,13 @@ export class InferenceProxyController {
         if (status === 401 || status === 403) out['x-upstream-auth-failed'] = '1';
       },
     });
+    await (job ? this.listeners.forwardTo(job.job.id, portOf(base), sent) : sent);
   }
 
-  /** `X-Upstream-Token`, else the token file of the inference job listening at base's host:port. */
-  private async upstreamToken(request: FastifyRequest, base: URL): Promise<string | null> {
+  /** `X-Upstream-Token`, else the token file of the inference job listening at base's host:port (`job`). */
+  private async upstreamToken(request: FastifyRequest, job: RunningService | null): Promise<string | null> {
     const explicit = request.headers['x-upstream-token'];
     if (typeof explicit === 'string' && explicit.trim()) return explicit.trim();
-    const job = await this.services.at('inference', bareHost(base), portOf(base));
     return job ? this.services.token(job) : null;
   }
 }

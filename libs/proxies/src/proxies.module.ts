@@ -11,6 +11,7 @@ import { DatasetServerProxyController, DatasetServersController } from './datase
 import { DatasetServerRegistry } from './dataset-registry';
 import { GenerationPresets } from './generation-presets';
 import { GenerationPresetsController } from './generation-presets.controller';
+import { JobListeners } from './job-listeners';
 import { ServiceEndpoints } from './service-endpoints';
 
 /** TensorBoard posts forms (multipart, urlencoded): under its prefix any body passes through as bytes. */
@@ -26,7 +27,13 @@ const TB_ROUTE = /^\/api\/tb\//;
     DatasetServerProxyController,
     GenerationPresetsController,
   ],
-  providers: [ServiceEndpoints, DatasetServerRegistry, GenerationPresets, TensorboardWebSocketProxy],
+  providers: [
+    ServiceEndpoints,
+    JobListeners,
+    DatasetServerRegistry,
+    GenerationPresets,
+    TensorboardWebSocketProxy,
+  ],
 })
 export class ProxiesModule implements OnModuleInit {
   constructor(private readonly adapter: HttpAdapterHost) {}

@@ -3,6 +3,7 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/sw
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { endToEndHeaders, forward, requestBody } from './forward';
+import { JobListeners } from './job-listeners';
 import { RunningService, ServiceEndpoints } from './service-endpoints';
 
 /** What the browser sent that is ours, not TensorBoard's: our credentials never go upstream. */
@@ -25,6 +26,7 @@ export function tensorboardUrl(service: RunningService, requestUrl: string, sche
 export class TensorboardProxyController {
   constructor(
     private readonly services: ServiceEndpoints,
+    private readonly listeners: JobListeners,
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
@@ -57,14 +59,21 @@ export class TensorboardProxyController {
     // The path's other params ('*') are TensorBoard's; any id that is not a running job is a 404.
     const service = await this.services.running(queueId, 'tensorboard');
     if (!service) throw new DomainError('JOB_NOT_FOUND', `No running tensorboard job ${queueId}`);
-    await forward(request, reply, {
-      // TensorBoard's UI, from the job's own server (not a base anyone may name), runs here as a page.
-      page: true,
-      url: tensorboardUrl(service, request.url),
-      method: request.method,
-      headers: endToEndHeaders(request.headers, TB_DROPPED_HEADERS),
-      body: requestBody(request),
-      timeoutMs: this.config.upstream_timeout_seconds * 1000,
-    });
+    const { host, port } = service.endpoint;
+    // Its pages run as our origin: only the job's own server may answer them (502 otherwise).
+    await this.listeners.assertOwnedBy(queueId, host, port);
+    await this.listeners.forwardTo(
+      queueId,
+      port,
+      forward(request, reply, {
+        // TensorBoard's UI, from the job's own server (not a base anyone may name), runs here as a page.
+        page: true,
+        url: tensorboardUrl(service, request.url),
+        method: request.method,
+        headers: endToEndHeaders(request.headers, TB_DROPPED_HEADERS),
+        body: requestBody(request),
+        timeoutMs: this.config.upstream_timeout_seconds * 1000,
+      }),
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { WsRouteContext, WsRouter } from '@trainyard/core';
 import { endToEndHeaders } from './forward';
+import { JobListeners } from './job-listeners';
 import { ServiceEndpoints } from './service-endpoints';
 import { TB_DROPPED_HEADERS, tensorboardUrl } from './tensorboard-proxy.controller';
 
@@ -27,6 +28,7 @@ export class TensorboardWebSocketProxy implements OnModuleInit {
   constructor(
     private readonly router: WsRouter,
     private readonly services: ServiceEndpoints,
+    private readonly listeners: JobListeners,
   ) {}
 
   onModuleInit(): void {
@@ -36,6 +38,12 @@ export class TensorboardWebSocketProxy implements OnModuleInit {
   private async relay(client: WebSocket, ctx: WsRouteContext): Promise<void> {
     const service = await this.services.running(ctx.params.queue_id, 'tensorboard');
     if (!service) return client.close(NO_SUCH_JOB, 'no running tensorboard job');
+    const { host, port } = service.endpoint;
+    try {
+      await this.listeners.assertOwnedBy(service.job.id, host, port);
+    } catch {
+      return client.close(BAD_GATEWAY, "the port is held by a process that is not the job's");
+    }
     const protocols = String(ctx.request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -67,7 +75,10 @@ export class TensorboardWebSocketProxy implements OnModuleInit {
       else if (upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
     };
     upstream.on('close', (code, reason) => closeBoth(code, reason.toString()));
-    upstream.on('error', () => closeBoth(BAD_GATEWAY, 'tensorboard unreachable'));
+    upstream.on('error', () => {
+      this.listeners.forget(service.job.id, port);
+      closeBoth(BAD_GATEWAY, 'tensorboard unreachable');
+    });
     upstream.on('unexpected-response', () => closeBoth(BAD_GATEWAY, 'tensorboard refused the upgrade'));
     client.on('close', (code, reason) => closeBoth(code, reason.toString()));
     client.on('error', () => upstream.terminate());

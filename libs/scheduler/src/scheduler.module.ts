@@ -10,6 +10,7 @@ import { SchedulerController } from './scheduler.controller';
 import { SchedulerStateRepository } from './infrastructure/scheduler-state.repository';
 import { SetSchedulerEnabledHandler } from './commands/set-scheduler-enabled.handler';
 import { TerminateJobHandler } from './commands/terminate-job.handler';
+import { JobProcessIdsHandler } from './queries/job-process-ids.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
@@ -35,6 +36,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
     LateLogNotes,
     LaunchFiles,
     JobProcesses,
+    JobProcessIdsHandler,
     JobReaper,
     JobReattacher,
     JobStopper,

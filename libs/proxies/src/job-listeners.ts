@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { DomainError, findSocketHolder, holderAmong, loopbackListeners } from '@trainyard/core';
+import { JobProcessIdsQuery } from '@trainyard/jobs';
+import { hostForUrl } from './upstream';
+
+/** How many (job, host, port) answers are remembered; the oldest goes first. */
+const CACHE_LIMIT = 1000;
+
+/**
+ * Whether what listens on a job's loopback port is the job: a job's port is in its command line
+ * (`ps` shows it to every local user), and its server may take minutes to bind it, so another user
+ * can bind it first and be sent the job's token, the user's prompts, or a page that runs as the
+ * console. Before forwarding anything to a job's port, each listening socket a connection there may
+ * land on must be held open by one of the job's own processes. A positive answer is kept per
+ * (job, host, port) and socket inode, so the hot path reads the socket tables only; a new socket
+ * there (another inode) or a failed connection ({@link forget}) asks again.
+ */
+@Injectable()
+export class JobListeners {
+  private readonly verified = new Map<string, Set<string>>();
+
+  constructor(private readonly queries: QueryBus) {}
+
+  /**
+   * Throws 502 naming the holder when a socket on `host`:`port` is not job `jobId`'s; returns when
+   * every one is the job's, or nothing listens yet (the connection is then refused as before).
+   */
+  async assertOwnedBy(jobId: string, host: string, port: number): Promise<void> {
+    const listeners = loopbackListeners(host, port);
+    if (listeners.length === 0) return;
+    const key = `${jobId} ${host.toLowerCase()} ${port}`;
+    const known = this.verified.get(key);
+    if (known && listeners.every((l) => known.has(l.inode))) return;
+    const pids = await this.queries.execute(new JobProcessIdsQuery(jobId));
+    for (const listener of listeners) {
+      if (known?.has(listener.inode) || holderAmong(pids, listener.inode) !== null) continue;
+      this.verified.delete(key);
+      const holder = findSocketHolder(listener.inode);
+      const who = holder !== null ? `pid ${holder}, uid ${listener.uid}` : `uid ${listener.uid}`;
+      throw new DomainError(
+        'UPSTREAM_UNREACHABLE',
+        `Port ${hostForUrl(listener.address)}:${port} of job ${jobId} is held by a process that is not the job's (${who}); nothing was sent to it`,
+        { queue_id: jobId, port, address: listener.address, uid: listener.uid, pid: holder },
+      );
+    }
+    this.verified.delete(key);
+    if (this.verified.size >= CACHE_LIMIT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, new Set(listeners.map((l) => l.inode)));
+  }
+
+  /** Awaits a request to job `jobId`'s `port`; when it fails, forgets what was verified there. */
+  async forwardTo<T>(jobId: string, port: number, sent: Promise<T>): Promise<T> {
+    try {
+      return await sent;
+    } catch (err) {
+      this.forget(jobId, port);
+      throw err;
+    }
+  }
+
+  /** Forgets what was verified for job `jobId`'s `port` (a connection there failed): the next request asks again. */
+  forget(jobId: string, port: number): void {
+    for (const key of this.verified.keys())
+      if (key.startsWith(`${jobId} `) && key.endsWith(` ${port}`)) this.verified.delete(key);
+  }
+}
