@@ -41,7 +41,6 @@ export class JobListeners {
       throw new DomainError(
         'UPSTREAM_UNREACHABLE',
         `Port ${hostForUrl(listener.address)}:${port} of job ${jobId} is held by a process that is not the job's (${who}); nothing was sent to it`,
-        { queue_id: jobId, port, address: listener.address, uid: listener.uid, pid: holder },
       );
     }
     this.verified.delete(key);

@@ -38,8 +38,9 @@ export class ServiceEndpoints {
    * reaches, or null: its token goes only there. Each loopback address is a socket of its own
    * (`127.0.0.1:P`, `[::1]:P` and `127.0.0.2:P` may be three programs, another user's among them), and
    * `localhost` may resolve to either family; so the host must be the job's bind or connect address,
-   * or a loopback address its wildcard bind covers — 127.0.0.0/8 for `0.0.0.0`, that or `::1` for `::`
-   * (nobody else can bind those while it listens).
+   * or a loopback address its wildcard bind covers — 127.0.0.0/8 for `0.0.0.0`, that or `::1` for `::`.
+   * Nobody else can bind those while the job's server listens; before it does (a server may take
+   * minutes to bind), anyone may: the proxies check who holds the port first (JobListeners).
    */
   async at(jobType: string, host: string, port: number): Promise<RunningService | null> {
     const wanted = host.toLowerCase();
