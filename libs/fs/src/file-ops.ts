@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { constants, type ReadStream } from 'node:fs';
-import { cp, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { DomainError, SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
-import { fsError, onPath } from './fs-errors';
+import { type AnchoredDir, inAnchoredDir } from './anchored-dir';
+import { codedError, fsError, onPath } from './fs-errors';
 import { copyName, FsGuard, invalid, parseBareName } from './fs-guard';
+import { copyEntry, removeEntry } from './tree-ops';
 
 export type EntryKind = 'dir' | 'file' | 'symlink' | 'other';
 
@@ -63,8 +65,10 @@ export class FileOps {
   /** Lists a directory: directories only unless `filesToo`, dotfiles only with `showHidden`; directories first, then by name. */
   async browse(rawPath: string | undefined, showHidden: boolean, filesToo: boolean): Promise<DirListing> {
     const path = await this.guard.path('path', rawPath ?? (await this.defaultDir()));
-    await this.mustBeDir('path', path);
-    const dirents = await onPath('path', path, () => readdir(path, { withFileTypes: true }));
+    // Listed through the directory held open: a link swapped in for it after the checks is not listed.
+    const dirents = await inAnchoredDir('path', path, (dir) =>
+      onPath('path', path, () => readdir(dir.self, { withFileTypes: true })),
+    );
     const entries: DirEntry[] = [];
     for (const d of dirents) {
       if (!showHidden && d.name.startsWith('.')) continue;
@@ -118,15 +122,20 @@ export class FileOps {
   /** Creates one directory `parent/name` (the parent must exist). 409 when the name is taken. */
   async mkdir(parent: unknown, name: unknown): Promise<string> {
     const target = await this.newChild(parent, name);
-    await onPath('name', target, () => mkdir(target));
+    await inAnchoredDir('parent', dirname(target), (dir) =>
+      onPath('name', target, () => mkdir(dir.at(basename(target)))),
+    );
     return target;
   }
 
   /** Creates an empty file `parent/name`, never overwriting (409 when the name is taken). */
   async newFile(parent: unknown, name: unknown): Promise<string> {
     const target = await this.newChild(parent, name);
-    const handle = await onPath('name', target, () => open(target, 'wx', 0o666));
-    await handle.close();
+    await inAnchoredDir('parent', dirname(target), async (dir) => {
+      // O_EXCL: never through a link at the name.
+      const handle = await onPath('name', target, () => open(dir.at(basename(target)), 'wx', 0o666));
+      await handle.close();
+    });
     return target;
   }
 
@@ -136,11 +145,13 @@ export class FileOps {
     const name = parseBareName('new_name', newName);
     this.guard.depthFloor('path', path);
     this.guard.notDenied('path', path);
-    await onPath('path', path, () => lstat(path));
     const target = join(dirname(path), name);
     await this.guard.path('new_name', target);
-    await this.mustBeFree('new_name', target);
-    await onPath('new_name', target, () => rename(path, target));
+    await inAnchoredDir('path', dirname(path), async (dir) => {
+      await onPath('path', path, () => dir.lstat(basename(path)));
+      await mustBeFree(dir, name, 'new_name');
+      await onPath('new_name', target, () => rename(dir.at(basename(path)), dir.at(name)));
+    });
     return target;
   }
 
@@ -156,30 +167,26 @@ export class FileOps {
     targetName?: unknown,
   ): Promise<string> {
     const src = await this.guard.path('src', rawSrc);
-    await onPath('src', src, () => lstat(src));
     const destDir = await this.guard.path('dest_dir', rawDestDir);
-    await this.mustBeDir('dest_dir', destDir);
     const name = targetName === undefined ? basename(src) : parseBareName('target_name', targetName);
-    for (let n = 0; n < (autoRename ? MAX_COPY_NAMES : 1); n++) {
-      const target = join(destDir, copyName(name, n));
-      await this.guard.path('dest_dir', target);
-      this.guard.depthFloor('dest_dir', target);
-      if (await exists(target)) continue;
-      await onPath('src', src, () =>
-        cp(src, target, {
-          recursive: true,
-          errorOnExist: true,
-          force: false,
-          preserveTimestamps: true,
-          verbatimSymlinks: true,
-        }),
-      );
-      return target;
-    }
-    const taken = join(destDir, name);
-    throw new DomainError('PATH_EXISTS', `dest_dir: ${taken} already exists`, [
-      { field: 'dest_dir', message: `${taken} already exists` },
-    ]);
+    return inAnchoredDir('src', dirname(src), async (from) => {
+      await onPath('src', src, () => from.lstat(basename(src)));
+      return inAnchoredDir('dest_dir', destDir, async (to) => {
+        for (let n = 0; n < (autoRename ? MAX_COPY_NAMES : 1); n++) {
+          const target = join(destDir, copyName(name, n));
+          await this.guard.path('dest_dir', target);
+          this.guard.depthFloor('dest_dir', target);
+          if (await exists(to, copyName(name, n))) continue;
+          intoItself(src, target);
+          await copyEntry(from, basename(src), to, copyName(name, n), 'src', 'dest_dir');
+          return target;
+        }
+        const taken = join(destDir, name);
+        throw new DomainError('PATH_EXISTS', `dest_dir: ${taken} already exists`, [
+          { field: 'dest_dir', message: `${taken} already exists` },
+        ]);
+      });
+    });
   }
 
   /** Moves a file or directory to `destDir/basename(src)` (copy + delete across devices); 409 when taken. */
@@ -187,30 +194,27 @@ export class FileOps {
     const src = await this.guard.path('src', rawSrc);
     this.guard.depthFloor('src', src);
     this.guard.notDenied('src', src);
-    await onPath('src', src, () => lstat(src));
     const destDir = await this.guard.path('dest_dir', rawDestDir);
-    await this.mustBeDir('dest_dir', destDir);
-    const target = join(destDir, basename(src));
+    const name = basename(src);
+    const target = join(destDir, name);
     await this.guard.path('dest_dir', target);
     this.guard.depthFloor('dest_dir', target);
-    if (target === src) return target;
-    await this.mustBeFree('dest_dir', target);
-    try {
-      await rename(src, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw fsError(err, 'src', src);
-      await onPath('src', src, () =>
-        cp(src, target, {
-          recursive: true,
-          errorOnExist: true,
-          force: false,
-          preserveTimestamps: true,
-          verbatimSymlinks: true,
-        }),
-      );
-      await onPath('src', src, () => rm(src, { recursive: true }));
-    }
-    return target;
+    return inAnchoredDir('src', dirname(src), async (from) => {
+      await onPath('src', src, () => from.lstat(name));
+      return inAnchoredDir('dest_dir', destDir, async (to) => {
+        if (target === src) return target;
+        await mustBeFree(to, name, 'dest_dir');
+        try {
+          await rename(from.at(name), to.at(name));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw await renameError(err, src, to, target);
+          intoItself(src, target);
+          await copyEntry(from, name, to, name, 'src', 'dest_dir');
+          await removeEntry(from, name, 'src');
+        }
+        return target;
+      });
+    });
   }
 
   /** Unlinks one regular file; needs `confirmed`. */
@@ -218,10 +222,13 @@ export class FileOps {
     requireConfirmation(confirmed);
     const path = await this.guard.path('path', rawPath);
     this.guard.depthFloor('path', path);
-    const stats = await onPath('path', path, () => lstat(path));
-    if (!stats.isFile())
-      throw invalid('path', `path ${path} is not a regular file (use delete-dir for a directory)`);
-    await onPath('path', path, () => unlink(path));
+    await inAnchoredDir('path', dirname(path), async (dir) => {
+      const stats = await onPath('path', path, () => dir.lstat(basename(path)));
+      if (!stats.isFile())
+        throw invalid('path', `path ${path} is not a regular file (use delete-dir for a directory)`);
+      // unlink never follows a link: a link swapped in since is what goes, not its target.
+      await onPath('path', path, () => unlink(dir.at(basename(path))));
+    });
     return path;
   }
 
@@ -231,8 +238,11 @@ export class FileOps {
     const path = await this.guard.path('path', rawPath);
     this.guard.depthFloor('path', path);
     this.guard.notDenied('path', path);
-    await this.mustBeDir('path', path);
-    await onPath('path', path, () => rm(path, { recursive: true }));
+    await inAnchoredDir('path', dirname(path), async (dir) => {
+      const stats = await onPath('path', path, () => dir.lstat(basename(path)));
+      if (!stats.isDirectory()) throw invalid('path', `path ${path} is not a directory`);
+      await removeEntry(dir, basename(path), 'path');
+    });
     return path;
   }
 
@@ -255,7 +265,12 @@ export class FileOps {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `asset ${path} is not an image this server serves`, [
         { field: 'asset', message: `extension must be one of ${Object.keys(ASSET_TYPES).join(', ')}` },
       ]);
-    const handle = await onPath('asset', path, () => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    // Never through a link swapped in after the checks, for the file or a directory on the way.
+    const handle = await inAnchoredDir('asset', dirname(path), (dir) =>
+      onPath('asset', path, () =>
+        open(dir.at(basename(path)), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
+      ),
+    );
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) throw invalid('asset', `asset ${path} is not a regular file`);
@@ -286,23 +301,50 @@ export class FileOps {
     const stats = await onPath(field, path, () => stat(path));
     if (!stats.isDirectory()) throw invalid(field, `${field} ${path} is not a directory`);
   }
+}
 
-  private async mustBeFree(field: string, path: string): Promise<void> {
-    if (await exists(path))
-      throw new DomainError('PATH_EXISTS', `${field}: ${path} already exists`, [
-        { field, message: `${path} already exists` },
-      ]);
+/** 409 PATH_EXISTS naming `field` when `dir` has an entry `name` (a link counts, never followed). */
+async function mustBeFree(dir: AnchoredDir, name: string, field: string): Promise<void> {
+  if (await exists(dir, name)) {
+    const path = dir.child(name);
+    throw new DomainError('PATH_EXISTS', `${field}: ${path} already exists`, [
+      { field, message: `${path} already exists` },
+    ]);
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+async function exists(dir: AnchoredDir, name: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await dir.lstat(name);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw fsError(err, 'path', path);
+    throw fsError(err, 'path', dir.child(name));
   }
+}
+
+/** 400 naming `src` for a copy of a directory into itself (it would never end). */
+function intoItself(src: string, target: string): void {
+  if (target === src || target.startsWith(`${src}/`))
+    throw fsError(codedError('ERR_FS_CP_EINVAL', `${src} into itself`), 'src', src);
+}
+
+/**
+ * A failed move's rename as a 4xx naming the side at fault: `dest_dir` (and the destination) when
+ * the destination directory refuses (not writable, read-only, full, the name taken), else `src`.
+ */
+async function renameError(err: unknown, src: string, to: AnchoredDir, target: string): Promise<unknown> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOSPC' || code === 'EDQUOT')
+    return fsError(err, 'dest_dir', target);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const destWritable = await access(to.self, constants.W_OK | constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!destWritable) return fsError(err, 'dest_dir', target);
+  }
+  return fsError(err, 'src', src);
 }
 
 /** 400 naming `confirmed` unless it is true (every delete asks for it). */

@@ -51,3 +51,8 @@ export async function onPath<T>(field: string, path: string, op: () => Promise<T
     throw fsError(err, field, path);
   }
 }
+
+/** An error with a code as fs errors have, so that {@link onPath} maps it to a 4xx as it does theirs. */
+export function codedError(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}

@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
 import { DomainError, validationFailed } from '@trainyard/core';
+import { firstUnsafeChar } from '@trainyard/sdk';
 import { fsError } from './fs-errors';
 
 /** Mutations never touch a path with fewer components than this, counting `/` (Python's `Path.parts`). */
@@ -33,14 +34,21 @@ export function parseAbsolutePath(field: string, raw: unknown): string {
 }
 
 /**
- * A new file or directory name: one path component, no `/`, `\`, control characters (a newline
- * in a name reads as a space in every listing), and not `.` or `..`. 400 otherwise.
+ * A new file or directory name: one path component, no `/`, `\`, control, bidirectional control or
+ * line/paragraph separator characters, and not `.` or `..`. 400 naming `field` otherwise.
  */
 export function parseBareName(field: string, raw: unknown): string {
   if (typeof raw !== 'string' || raw === '') throw invalid(field, `${field} must be a non-empty string`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
-  if (/[/\\\u0000-\u001f\u007f]/.test(raw) || raw === '.' || raw === '..')
-    throw invalid(field, `${field} must be a bare name (no /, \\, control characters, and not . or ..)`);
+  if (/[/\\]/.test(raw) || raw === '.' || raw === '..')
+    throw invalid(field, `${field} must be a bare name (no /, \\, and not . or ..)`);
+  // C0/C1 controls and DEL (a newline in a name reads as a space in every listing), the bidi controls
+  // (a name that displays as another: `txt.exe` shown as `exe.txt`) and the line/paragraph separators.
+  const code = firstUnsafeChar(raw);
+  if (code !== undefined)
+    throw invalid(
+      field,
+      `${field} must not contain control or bidirectional control characters (it has ${code})`,
+    );
   if (Buffer.byteLength(raw) > 255) throw invalid(field, `${field} must be at most 255 bytes`);
   return raw;
 }

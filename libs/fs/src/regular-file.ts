@@ -1,13 +1,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { codedError } from './fs-errors';
 
 /** The most readRegularFile reads unless told otherwise: 8 MiB. */
 export const MAX_REGULAR_FILE_BYTES = 8 * 1024 * 1024;
-
-/** An error with a code as fs errors have, so that {@link onPath} maps it to a 4xx as it does theirs. */
-function codedError(code: string, message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code });
-}
 
 /**
  * A regular file's text, never through a symbolic link as its last component (O_NOFOLLOW: such a

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { type BigIntStats, constants } from 'node:fs';
+import { access, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { DomainError } from '@trainyard/core';
+import { type AnchoredDir, fdPath, inAnchoredDir, O_PATH, replaced, sameFile } from './anchored-dir';
 import { onPath } from './fs-errors';
 import { forbidden, FsGuard, invalid } from './fs-guard';
 import { FS_GUARD } from './file-ops';
@@ -46,8 +47,7 @@ export class SourceFiles {
   /** 400 not a regular file, 404 missing, 413 over 10 MiB, 415 binary (NUL in the first 8 KiB, or not UTF-8). */
   async read(rawPath: unknown): Promise<SourceText> {
     const path = await this.guard.path('path', rawPath);
-    // O_NONBLOCK: opening a FIFO must not hang the request (regular files ignore the flag).
-    const handle = await onPath('path', path, () => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    const handle = await inAnchoredDir('path', dirname(path), (dir) => openNoFollow(dir, basename(path)));
     try {
       const stats = await handle.stat({ bigint: true });
       if (!stats.isFile()) throw invalid('path', `path ${path} is not a regular file`);
@@ -108,22 +108,48 @@ export class SourceFiles {
     data: Buffer,
     expectedMtime: string | undefined,
   ): Promise<SourceWritten> {
-    const before = await onPath('path', path, () => stat(path, { bigint: true }));
-    if (!before.isFile()) throw invalid('path', `path ${path} is not a regular file`);
-    // The rename would replace a read-only file too (only the directory's permission counts): refuse it (403).
-    await onPath('path', path, () => access(path, constants.W_OK));
-    // access() grants root everything: a file nobody may write (chmod a-w) is read-only to root too.
-    if ((Number(before.mode) & 0o222) === 0)
-      throw forbidden(
-        'path',
-        `${path} is read-only (mode ${(Number(before.mode) & 0o7777).toString(8).padStart(4, '0')})`,
-      );
-    if (before.nlink > 1n || !canGiveTo(Number(before.uid), Number(before.gid)))
-      return this.writeInPlace(path, data, expectedMtime);
-    const tmp = join(dirname(path), `.${basename(path)}.trainyard-${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await onPath('path', path, () => open(tmp, 'wx', 0o600));
+    return inAnchoredDir('path', dirname(path), async (dir) => {
+      const name = basename(path);
+      // The entry as it is now, held (O_PATH: no read permission needed, a FIFO does not block, a
+      // link is held as the link): every later check and the in-place write are of this inode.
+      const file = await onPath('path', path, () => open(dir.at(name), O_PATH | constants.O_NOFOLLOW));
+      try {
+        const before = await file.stat({ bigint: true });
+        if (before.isSymbolicLink())
+          throw invalid('path', `path must not go through a symbolic link (${path} is one)`);
+        if (!before.isFile()) throw invalid('path', `path ${path} is not a regular file`);
+        // The rename would replace a read-only file too (only the directory's permission counts): refuse it (403).
+        await onPath('path', path, () => access(fdPath(file), constants.W_OK));
+        // access() grants root everything: a file nobody may write (chmod a-w) is read-only to root too.
+        if ((Number(before.mode) & 0o222) === 0)
+          throw forbidden(
+            'path',
+            `${path} is read-only (mode ${(Number(before.mode) & 0o7777).toString(8).padStart(4, '0')})`,
+          );
+        if (before.nlink > 1n || !canGiveTo(Number(before.uid), Number(before.gid)))
+          return await this.writeInPlace(path, file, data, expectedMtime);
+        return await this.writeAndRename(dir, path, before, data, expectedMtime);
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  /** A temporary file in the same directory, fsync'd, renamed over the name (still the file checked). */
+  private async writeAndRename(
+    dir: AnchoredDir,
+    path: string,
+    before: BigIntStats,
+    data: Buffer,
+    expectedMtime: string | undefined,
+  ): Promise<SourceWritten> {
+    const name = basename(path);
+    const tmp = `.${name}.trainyard-${randomBytes(6).toString('hex')}.tmp`;
+    // O_EXCL: never through a link planted at the temporary name.
+    const handle = await onPath('path', path, () => open(dir.at(tmp), 'wx', 0o600));
     let renamed = false;
     try {
+      let written: BigIntStats;
       try {
         await handle.writeFile(data);
         // Before the mode: a chown clears the setuid and setgid bits.
@@ -131,30 +157,38 @@ export class SourceFiles {
         // After open: the mode then ignores the umask, and the file is never readable by more than the original.
         await handle.chmod(Number(before.mode) & 0o7777);
         await handle.sync();
+        written = await handle.stat({ bigint: true });
       } finally {
         await handle.close();
       }
       // As late as possible before the rename, so an outside save in between is still seen.
-      await this.checkUnchanged(path, expectedMtime);
-      await onPath('path', path, () => rename(tmp, path));
+      const current = await onPath('path', path, () => dir.lstat(name));
+      // Something else put at the name since (a link, another file): not what was checked, left alone.
+      if (!sameFile(current, before)) throw replaced('path', path);
+      checkUnchanged(path, current, expectedMtime);
+      await onPath('path', path, () => rename(dir.at(tmp), dir.at(name)));
       renamed = true;
+      await dir.sync();
+      return { path, mtime: written.mtimeNs.toString(), size: data.length };
     } finally {
-      if (!renamed) await unlink(tmp).catch(() => undefined);
+      if (!renamed) await unlink(dir.at(tmp)).catch(() => undefined);
     }
-    await syncDir(dirname(path));
-    const after = await onPath('path', path, () => stat(path, { bigint: true }));
-    return { path, mtime: after.mtimeNs.toString(), size: data.length };
   }
 
-  /** Rewrites the file itself (same inode: links, owner, mode kept); not atomic, as an editor's in-place save. */
+  /**
+   * Rewrites the file itself (same inode: links, owner, mode kept); not atomic, as an editor's
+   * in-place save. Reopened through its descriptor, so it is the file checked, whatever the name
+   * now points to.
+   */
   private async writeInPlace(
     path: string,
+    file: FileHandle,
     data: Buffer,
     expectedMtime: string | undefined,
   ): Promise<SourceWritten> {
-    const handle = await onPath('path', path, () => open(path, 'r+'));
+    const handle = await onPath('path', path, () => open(fdPath(file), constants.O_RDWR));
     try {
-      await this.checkUnchanged(path, expectedMtime);
+      checkUnchanged(path, await handle.stat({ bigint: true }), expectedMtime);
       await handle.write(data, 0, data.length, 0);
       await handle.truncate(data.length);
       await handle.sync();
@@ -164,16 +198,25 @@ export class SourceFiles {
       await handle.close();
     }
   }
+}
 
-  /** 409 FILE_CHANGED when the file's mtime is not `expectedMtime` (someone else saved it since it was read). */
-  private async checkUnchanged(path: string, expectedMtime: string | undefined): Promise<void> {
-    if (expectedMtime === undefined) return;
-    const current = await onPath('path', path, () => stat(path, { bigint: true }));
-    if (current.mtimeNs.toString() === expectedMtime) return;
-    const current_mtime = current.mtimeNs.toString();
-    const message = `${path} changed on disk since it was read (mtime ${current_mtime}, expected ${expectedMtime})`;
-    throw new DomainError('FILE_CHANGED', message, { message, current_mtime, expected_mtime: expectedMtime });
-  }
+/**
+ * `name` in `dir` opened for reading, never through a symbolic link there (ELOOP → 400) and never
+ * hanging on a FIFO (O_NONBLOCK; regular files ignore it).
+ */
+function openNoFollow(dir: AnchoredDir, name: string): Promise<FileHandle> {
+  return onPath('path', dir.child(name), () =>
+    open(dir.at(name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
+  );
+}
+
+/** 409 FILE_CHANGED when the file's mtime is not `expectedMtime` (someone else saved it since it was read). */
+function checkUnchanged(path: string, current: BigIntStats, expectedMtime: string | undefined): void {
+  if (expectedMtime === undefined) return;
+  if (current.mtimeNs.toString() === expectedMtime) return;
+  const current_mtime = current.mtimeNs.toString();
+  const message = `${path} changed on disk since it was read (mtime ${current_mtime}, expected ${expectedMtime})`;
+  throw new DomainError('FILE_CHANGED', message, { message, current_mtime, expected_mtime: expectedMtime });
 }
 
 /** Whether this process may make a new file owned by `uid`:`gid` (root; or its own uid and one of its groups). */
@@ -181,20 +224,6 @@ function canGiveTo(uid: number, gid: number): boolean {
   if (process.getuid?.() === 0) return true;
   const groups = [process.getegid?.(), ...(process.getgroups?.() ?? [])];
   return uid === process.getuid?.() && groups.includes(gid);
-}
-
-/** Makes the rename itself durable; a file system that cannot fsync a directory is not an error. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort */
-  }
 }
 
 function tooLarge(field: string, path: string): DomainError {

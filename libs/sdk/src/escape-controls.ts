@@ -7,6 +7,7 @@
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CHAR = new RegExp(UNSAFE_CHARS.source);
 const NAMED_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /**
@@ -24,4 +25,12 @@ export function escapeControls(text: string, { multiline = false } = {}): string
       ? `\\x${code.toString(16).padStart(2, '0')}`
       : `\\u${code.toString(16).padStart(4, '0')}`;
   });
+}
+
+/** The first unsafe character in `text` (see UNSAFE_CHARS) as `U+202E`, or undefined when there is none. */
+export function firstUnsafeChar(text: string): string | undefined {
+  const char = UNSAFE_CHAR.exec(text)?.[0];
+  return char === undefined
+    ? undefined
+    : `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
