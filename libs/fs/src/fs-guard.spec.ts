@@ -57,6 +57,32 @@ describe(parseBareName.name, () => {
   it.each([['a/b'], ['a\\b'], ['.'], ['..'], [''], ['a\u0000'], ['x'.repeat(256)]])('refuses %j', (name) => {
     expect(() => parseBareName('name', name)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
+
+  // Before: only C0 and DEL were refused, so `report\u202Etxt.exe` showed as `reportexe.txt`.
+  it.each([
+    ['\u0085', 'U+0085'],
+    ['\u009b', 'U+009B'],
+    ['report\u202etxt.exe', 'U+202E'],
+    ['\u202a', 'U+202A'],
+    ['\u2066', 'U+2066'],
+    ['\u2069', 'U+2069'],
+    ['\u200e', 'U+200E'],
+    ['\u200f', 'U+200F'],
+    ['\u061c', 'U+061C'],
+    ['\u2028', 'U+2028'],
+  ])('refuses %j (C1 or bidi control): 400 naming the field and the character', (name, code) => {
+    expect(() => parseBareName('new_name', name)).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        details: [
+          {
+            field: 'new_name',
+            message: `new_name must not contain control or bidirectional control characters (it has ${code})`,
+          },
+        ],
+      }),
+    );
+  });
 });
 
 describe(depthOf.name, () => {

@@ -115,21 +115,25 @@ describe('a link swapped in after the checks (real files, the real operations)',
     ['delete-file', 1, () => share, (f) => f.deleteFile(join(share, 'notes.txt'), true)],
     ['delete-dir', 1, () => share, (f) => f.deleteDir(join(share, 'sub'), true)],
     ['copy from', 2, () => share, (f) => f.copy(join(share, 'notes.txt'), join(root, 'dest'), false)],
+    // After the dest_dir is held: the copy goes into the directory checked (now renamed dest.old).
     [
       'copy into',
-      2,
+      3,
       () => join(root, 'dest'),
-      (f) => f.copy(join(share, 'img.png'), join(root, 'dest'), false),
+      (f) => f.copy(join(share, 'img.png'), join(root, 'dest'), false, 'planted'),
     ],
     ['move from', 3, () => share, (f) => f.move(join(share, 'notes.txt'), join(root, 'dest'))],
     ['move into', 3, () => join(root, 'dest'), (f) => f.move(join(share, 'img.png'), join(root, 'dest'))],
     ['README image', 2, () => share, (f) => f.openAsset(share, 'img.png')],
   ];
   it.each(ops)(
-    '%s: a directory on the way swapped for a link after the checks is refused (400), outside untouched',
-    async (_name, checks, dir, op) => {
+    '%s: a directory on the way swapped for a link after the checks is never followed, outside untouched',
+    async (name, checks, dir, op) => {
       guard.swapAfter(checks, dirToLink(dir()));
-      await expect(op(files, sources)).rejects.toEqual(refused);
+      if (name === 'copy into') {
+        await op(files, sources);
+        expect(readFileSync(join(root, 'dest.old', 'planted'), 'utf8')).toBe('mine');
+      } else await expect(op(files, sources)).rejects.toEqual(refused);
       outsideUnchanged();
       expect(existsSync(join(outside, 'planted'))).toBe(false);
     },
