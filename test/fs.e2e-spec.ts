@@ -15,6 +15,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Answer, rawRequest, request } from './support/http';
@@ -184,6 +185,9 @@ describe('files API (e2e, real server, real directories)', () => {
         'line\nbreak',
         'bell\u0007',
         'del\u007f',
+        'c1\u0085',
+        'report\u202etxt.exe',
+        'isolate\u2066x',
         '',
       ]) {
         for (const [path, body, f] of [
@@ -418,7 +422,99 @@ describe('files API (e2e, real server, real directories)', () => {
     }
   });
 
+  it('a copy or move into a directory the server may not write blames dest_dir and names the destination (403)', async () => {
+    const dest = join(root, 'locked-dest');
+    mkdirSync(dest);
+    const src = join(root, 'movable.txt');
+    writeFileSync(src, 'm');
+    const unlock = makeUnwritable(dest);
+    try {
+      for (const route of ['/api/fs/copy', '/api/fs/move']) {
+        const answer = await call(jailed, 'POST', route, { src, dest_dir: dest });
+        expect([route, answer.status, answer.body.code, field(answer)]).toEqual([
+          route,
+          403,
+          'FORBIDDEN',
+          'dest_dir',
+        ]);
+        const { message } = (answer.body as { details: Array<{ message: string }> }).details[0];
+        expect(message).toMatch(new RegExp(`^dest_dir ${join(dest, 'movable.txt')} `));
+      }
+      expect(readFileSync(src, 'utf8')).toBe('m');
+    } finally {
+      unlock();
+      rmSync(dest, { recursive: true, force: true });
+      rmSync(src, { force: true });
+    }
+  });
+
   describe('editor source', () => {
+    it('never follows a link another process keeps swapping in for the file, saving or reading (a real race)', async () => {
+      // The review's attack: notes.txt in a directory another user may write is flipped between a
+      // regular file and a link to the operator's file while the operator saves it again and again.
+      // The file has a second name (as another user's file would be), so a save is in place: the
+      // write that, done through the link, overwrote the operator's file.
+      const share = join(root, 'share');
+      mkdirSync(share);
+      const target = join(outside, 'target.txt');
+      writeFileSync(target, 'operator secret');
+      linkSync(target, join(outside, 'target.bak')); // in place through the link too
+      writeFileSync(join(share, 'keep'), 'shared');
+      chmodSync(join(share, 'keep'), 0o666);
+      linkSync(join(share, 'keep'), join(share, 'notes.txt'));
+      const flipper = spawn(
+        process.execPath,
+        [
+          '-e',
+          `const fs = require('fs');
+          const [dir, target] = process.argv.slice(1);
+          for (let i = 0; ; i++) {
+            try {
+              if (i % 2) {
+                fs.rmSync(dir + '/.r', { force: true });
+                fs.linkSync(dir + '/keep', dir + '/.r');
+                fs.renameSync(dir + '/.r', dir + '/notes.txt');
+              } else {
+                fs.rmSync(dir + '/.l', { force: true });
+                fs.symlinkSync(target, dir + '/.l');
+                fs.renameSync(dir + '/.l', dir + '/notes.txt');
+              }
+            } catch {}
+          }`,
+          share,
+          target,
+        ],
+        { stdio: 'ignore' },
+      );
+      const saves: number[] = [];
+      const reads: number[] = [];
+      try {
+        for (let i = 0; i < 150; i++) {
+          const save = await call(jailed, 'PUT', '/api/fs/source', {
+            path: join(share, 'notes.txt'),
+            content: `save ${i}`,
+          });
+          saves.push(save.status);
+          if (save.status !== 200) expect([save.status, field(save)]).toEqual([save.status, 'path']);
+          const read = await call(jailed, 'GET', `/api/fs/source?path=${q(join(share, 'notes.txt'))}`);
+          reads.push(read.status);
+          if (read.status !== 200) expect([read.status, field(read)]).toEqual([read.status, 'path']);
+          expect(read.text).not.toContain('operator secret');
+          expect(readFileSync(target, 'utf8')).toBe('operator secret');
+        }
+      } finally {
+        flipper.kill();
+        await new Promise((resolve) => flipper.once('exit', resolve));
+      }
+      // Each save either wrote the regular file or was refused, naming path: 400 (a link at the name),
+      // 403 (the checks resolved the link: outside --fs-root), 409 (swapped while it was saved).
+      expect(saves.filter((s) => ![200, 400, 403, 409].includes(s))).toEqual([]);
+      expect(reads.filter((s) => ![200, 400, 403].includes(s))).toEqual([]);
+      expect(saves).toContain(200);
+      expect(readFileSync(join(share, 'keep'), 'utf8')).toMatch(/^save \d+$/);
+      rmSync(share, { recursive: true });
+    });
+
     it('read → outside write → PUT with the old mtime: 409 with both mtimes → PUT without: saved, mode kept', async () => {
       const file = join(root, 'config.yaml');
       writeFileSync(file, 'a: 1\n');
@@ -641,3 +737,18 @@ describe('files API (e2e, real server, real directories)', () => {
     }
   });
 });
+
+/**
+ * Makes `dir` refuse new entries even to a server running as root (immutable, or a read-only bind
+ * mount where chattr is not supported); chmod 0555 otherwise. Returns the undo.
+ */
+function makeUnwritable(dir: string): () => void {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  if (spawnSync('chattr', ['+i', dir]).status === 0) return () => spawnSync('chattr', ['-i', dir]);
+  const bind = spawnSync('sh', ['-c', 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1"', 'sh', dir]);
+  if (bind.status !== 0) throw new Error(`cannot make ${dir} unwritable to root: ${bind.stderr.toString()}`);
+  return () => spawnSync('umount', [dir]);
+}
