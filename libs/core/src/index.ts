@@ -27,3 +27,5 @@ export * from './state-directory';
 export * from './http/priority-property';
 // When a dependency can be met: the scheduler's rule, which the console's kill confirmation also asks.
 export { type DependencyTarget, evaluateDependency } from '@trainyard/sdk';
+// New file names are refused with the characters the clients escape when they show text.
+export { firstUnsafeChar } from '@trainyard/sdk';

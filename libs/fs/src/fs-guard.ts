@@ -1,8 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
-import { DomainError, validationFailed } from '@trainyard/core';
-import { firstUnsafeChar } from '@trainyard/sdk';
+import { DomainError, firstUnsafeChar, validationFailed } from '@trainyard/core';
 import { fsError } from './fs-errors';
 
 /** Mutations never touch a path with fewer components than this, counting `/` (Python's `Path.parts`). */
@@ -81,8 +80,9 @@ export function copyName(name: string, n: number): string {
  * component in the path as given (400), inside the `--fs-root` trees after resolving real paths (403,
  * fail closed), then the operation's own floors (depth, denylist: 403).
  *
- * The checks and the operation are separate system calls: a symlink planted between them by another
- * process on the host is not caught (Node has no openat2 RESOLVE_NO_SYMLINKS).
+ * The checks and the operation are separate system calls: the operations therefore never follow a
+ * link themselves (see `openAnchoredDir` in anchored-dir.ts), so a symlink another process plants in between
+ * cannot redirect them.
  */
 export class FsGuard {
   private readonly denied: ReadonlySet<string>;
