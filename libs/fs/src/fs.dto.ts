@@ -60,7 +60,7 @@ export class NewEntryRequestDto {
   @MaxLength(PATH_MAX)
   parent!: string;
 
-  /** Bare name of the new entry: no `/`, `\`, NUL, not `.` or `..`. */
+  /** Bare name of the new entry: no `/`, `\`, control or bidi control characters, not `.` or `..`. */
   @IsString()
   @MaxLength(255)
   name!: string;

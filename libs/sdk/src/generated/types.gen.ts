@@ -2845,7 +2845,7 @@ export type NetworkInterfaceDto = {
 
 export type NewEntryRequestDto = {
     /**
-     * Bare name of the new entry: no `/`, `\`, NUL, not `.` or `..`.
+     * Bare name of the new entry: no `/`, `\`, control or bidi control characters, not `.` or `..`.
      */
     name: string;
     /**
