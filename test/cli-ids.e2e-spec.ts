@@ -82,6 +82,12 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     // An empty id (`sched cleanup "$JOB"` with JOB unset) is refused: it removed every finished job.
     const empty = await cli(['sched', 'cleanup', '']);
     expect([empty.code, empty.stderr]).toEqual([2, 'trainyard: a job id cannot be empty\n']);
+    // Nor is no argument at all (`sched cleanup $JOB` unquoted): before, it removed every finished job.
+    const bare = await cli(['sched', 'cleanup']);
+    expect([bare.code, bare.stderr]).toEqual([
+      2,
+      'trainyard: give a job id, --older-than/--status, or --all to remove every finished job and its log\n',
+    ]);
     expect((await json(['job', 'status', short])).status).toBe('done');
     expect((await json(['sched', 'cleanup', short])).deleted).toEqual([done]);
   });
@@ -124,7 +130,7 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
       return id;
     };
     // What earlier tests left, out of the way.
-    await json(['sched', 'cleanup']);
+    await json(['sched', 'cleanup', '--all']);
     const ok = await ended(['true'], 'done');
     const bad = await ended(['false'], 'failed');
     expect((await json(['sched', 'cleanup', '--status', 'failed'])).deleted).toEqual([bad]);

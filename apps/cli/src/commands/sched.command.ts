@@ -380,44 +380,63 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .argument('[id]', 'only this finished job')
     .option('--older-than <duration>', 'only jobs that ended longer ago than this (e.g. 7d, 12h, 90m)')
     .option('--status <list>', 'only jobs that ended so: done, failed, aborted (comma-separated)')
+    .option('--all', 'every finished job (needed when neither an id nor a filter is given)')
     .action(
-      run(async (ctx, id: string | undefined, options: { olderThan?: string; status?: string }) => {
-        const filtered = options.olderThan !== undefined || options.status !== undefined;
-        if (id !== undefined && filtered)
-          throw new CliError('give a job id or --older-than/--status, not both', EXIT.invalid);
-        const olderThan =
-          options.olderThan === undefined ? null : parseDuration(options.olderThan, '--older-than');
-        if (options.olderThan !== undefined && olderThan === null)
-          throw new CliError('--older-than takes a duration like 7d, 12h or 90m', EXIT.invalid);
-        if (olderThan !== null && olderThan > MAX_CLEANUP_AGE_S)
-          throw new CliError(
-            `--older-than must be at most 36500d (100 years), got "${options.olderThan}"`,
-            EXIT.invalid,
-          );
-        // `!== undefined`: an empty id (a script's unset variable) is refused, not "all of them".
-        const { data } =
-          id !== undefined
-            ? await deleteJob({ client: ctx.client, path: { queue_id: await resolveJobId(ctx.client, id) } })
-            : await cleanupJobs({
-                client: ctx.client,
-                query: {
-                  ...(olderThan !== null
-                    ? { ended_before: new Date(Date.now() - olderThan * 1000).toISOString() }
-                    : {}),
-                  ...(options.status !== undefined ? { status: options.status } : {}),
-                },
-              });
-        ctx.output(data, () => {
-          const removed =
-            id !== undefined && data.deleted.length === 1
-              ? `removed ${data.deleted[0]}`
-              : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`;
-          const kept = data.kept ?? [];
-          return kept.length
-            ? `${removed}; kept ${kept.length} that queued jobs depend on: ${kept.join(', ')}`
-            : removed;
-        });
-      }),
+      run(
+        async (
+          ctx,
+          id: string | undefined,
+          options: { olderThan?: string; status?: string; all?: boolean },
+        ) => {
+          const filtered = options.olderThan !== undefined || options.status !== undefined;
+          if ((id !== undefined || filtered) && options.all)
+            throw new CliError('--all removes every finished job: give it alone', EXIT.invalid);
+          if (id !== undefined && filtered)
+            throw new CliError('give a job id or --older-than/--status, not both', EXIT.invalid);
+          // A script's unquoted unset variable (`sched cleanup $JOB`) gives no argument at all: removing
+          // every finished job and its log then takes saying so.
+          if (id === undefined && !filtered && !options.all)
+            throw new CliError(
+              'give a job id, --older-than/--status, or --all to remove every finished job and its log',
+              EXIT.invalid,
+            );
+          const olderThan =
+            options.olderThan === undefined ? null : parseDuration(options.olderThan, '--older-than');
+          if (options.olderThan !== undefined && olderThan === null)
+            throw new CliError('--older-than takes a duration like 7d, 12h or 90m', EXIT.invalid);
+          if (olderThan !== null && olderThan > MAX_CLEANUP_AGE_S)
+            throw new CliError(
+              `--older-than must be at most 36500d (100 years), got "${options.olderThan}"`,
+              EXIT.invalid,
+            );
+          // `!== undefined`: an empty id (a script's unset variable) is refused, not "all of them".
+          const { data } =
+            id !== undefined
+              ? await deleteJob({
+                  client: ctx.client,
+                  path: { queue_id: await resolveJobId(ctx.client, id) },
+                })
+              : await cleanupJobs({
+                  client: ctx.client,
+                  query: {
+                    ...(olderThan !== null
+                      ? { ended_before: new Date(Date.now() - olderThan * 1000).toISOString() }
+                      : {}),
+                    ...(options.status !== undefined ? { status: options.status } : {}),
+                  },
+                });
+          ctx.output(data, () => {
+            const removed =
+              id !== undefined && data.deleted.length === 1
+                ? `removed ${data.deleted[0]}`
+                : `removed ${data.deleted.length} finished job${data.deleted.length === 1 ? '' : 's'}`;
+            const kept = data.kept ?? [];
+            return kept.length
+              ? `${removed}; kept ${kept.length} that queued jobs depend on: ${kept.join(', ')}`
+              : removed;
+          });
+        },
+      ),
     );
 
   sched
