@@ -1,5 +1,5 @@
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { listPids, readProcFile } from '@trainyard/core';
+import { statSync } from 'node:fs';
+import { fdTargets, listPids, readProcFile } from '@trainyard/core';
 import { JOB_ID_ENV, NODE_ID_ENV } from './gpu-inventory.contract';
 
 // GPU-specific helpers over Linux /proc (the generic readers live in @trainyard/core). All of them answer `null`/skip instead of throwing: processes vanish
@@ -12,20 +12,8 @@ const CUDA_VISIBLE_DEVICES = 'CUDA_VISIBLE_DEVICES';
  * Null when its descriptors cannot be read (gone, or another user's without privileges).
  */
 export function holdsNvidiaDevice(pid: number): boolean | null {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return null;
-  }
-  for (const fd of fds) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('/dev/nvidia')) return true;
-    } catch {
-      // Closed between listing and reading.
-    }
-  }
-  return false;
+  const targets = fdTargets(pid);
+  return targets === null ? null : targets.some((target) => target.startsWith('/dev/nvidia'));
 }
 
 export function cudaVisibleDeviceTokens(value: string): string[] {

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { listPids } from './proc';
+import { fdTargets, listPids } from './proc';
 
 // Who listens on a loopback port: the kernel's socket tables (/proc/net/tcp, /proc/net/tcp6) give
 // each listening socket's inode and owner uid; a process holds it when one of its /proc/<pid>/fd
@@ -95,19 +95,9 @@ export function loopbackListeners(host: string, port: number): TcpListener[] {
 /** The socket inodes process `pid` holds open (none when it is gone or its fds are not ours to read). */
 export function socketInodesOf(pid: number): Set<string> {
   const inodes = new Set<string>();
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return inodes;
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]);
-    } catch {
-      /* closed meanwhile */
-    }
+  for (const target of fdTargets(pid) ?? []) {
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m) inodes.add(m[1]);
   }
   return inodes;
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 
 // Linux /proc readers shared by the GPU module (who uses a GPU, kill-on-GPU) and the scheduler
 // (job liveness, re-attach, kill). They answer null or skip instead of throwing: processes vanish
@@ -241,4 +241,27 @@ export function resolveExecutable(name: string, path: string | undefined): strin
     }
   }
   return null;
+}
+
+/**
+ * What each of process `pid`'s open file descriptors links to (`/dev/nvidia0`, `socket:[123]`…);
+ * null when its descriptors cannot be listed (gone, or another user's without privileges). One
+ * closed between the listing and its reading is left out.
+ */
+export function fdTargets(pid: number): string[] | null {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return null;
+  }
+  const targets: string[] = [];
+  for (const fd of fds) {
+    try {
+      targets.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // Closed between listing and reading.
+    }
+  }
+  return targets;
 }
