@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,17 @@ describe('the state directory lock (real abstract sockets)', () => {
       lock?.close();
     }
     expect(await homeHolder(home)).toBeNull();
+  });
+
+  it('replaces a lock key left empty by a crash or a full disk at the first start (else no server could prove itself)', async () => {
+    writeFileSync(join(home, 'lock_key'), '');
+    const lock = await lockHome(home, () => 18201);
+    try {
+      expect(await homeHolder(home)).toEqual({ pid: process.pid, port: 18201, proven: true });
+      expect(statSync(join(home, 'lock_key')).mode & 0o777).toBe(0o600);
+    } finally {
+      lock?.close();
+    }
   });
 
   describe('a name taken by a process that cannot prove it is the server', () => {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -71,12 +71,22 @@ export async function lockHome(home: string, port: () => number | null = () => n
   return server;
 }
 
-/** Creates `home`'s lock key (0600, random) unless it has one; the first of two racing servers wins. */
+/**
+ * Creates `home`'s lock key (0600, random) unless it has a valid one; the first of two racing servers
+ * wins. One left empty or cut short (a crash or a full disk during the first start) is replaced,
+ * write-then-rename: else no server could ever prove itself there again.
+ */
 function makeKey(home: string): void {
+  const file = join(home, KEY_FILE);
+  const key = () => randomBytes(32).toString('hex');
   try {
-    writeFileSync(join(home, KEY_FILE), randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, key(), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (readKey(home)) return;
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, key(), { mode: 0o600 });
+    renameSync(tmp, file);
   }
 }
 
