@@ -55,6 +55,26 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     expect((await json(['job', 'status', id])).status).toBe('done');
   });
 
+  it('sched list --status held lists the held jobs only; queued takes them in', async () => {
+    await json(['sched', 'pause']);
+    try {
+      const kept = (await json(['submit', '--gpus', '1', '--name', 'kept', '--', 'true'])).queue_id as string;
+      const other = (await json(['submit', '--gpus', '1', '--name', 'other', '--', 'true']))
+        .queue_id as string;
+      await json(['sched', 'hold', kept]);
+      const held = await json(['sched', 'list', '--status', 'held']);
+      expect([held.items.map((j: { queue_id: string }) => j.queue_id), held.total]).toEqual([[kept], 1]);
+      expect((await cli(['sched', 'list', '--status', 'held'])).stdout).toMatch(
+        new RegExp(`^${kept}\\s+held\\s+command\\s+kept\\b`, 'm'),
+      );
+      expect((await json(['sched', 'list', '--status', 'queued'])).total).toBe(2);
+      for (const id of [kept, other]) await json(['sched', 'cancel', id]);
+      expect((await cli(['sched', 'list', '--status', 'held'])).stdout.trim()).toBe('no held jobs');
+    } finally {
+      await json(['sched', 'resume']);
+    }
+  });
+
   it('exits 1 naming the status for a job that is not queued, and 5 for an unknown id', async () => {
     const done = (await json(['sched', 'list', '--status', 'done'])).items[0].queue_id as string;
     const refused = await cli(['sched', 'hold', done]);

@@ -123,6 +123,39 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     }
   });
 
+  it('lists the held jobs with status=held; queued still includes them, and held mixes with other statuses', async () => {
+    await setScheduler(false);
+    try {
+      const kept = ok(await api.command(['true'], { requested_gpus: 1, name: 'kept' })).body.queue_id;
+      const free = ok(await api.command(['true'], { requested_gpus: 1, name: 'free' })).body.queue_id;
+      ok(await hold(kept));
+      const ids = async (query: string) => {
+        const page = ok(await api.call('GET', `/api/jobs?${query}`)).body;
+        const items = (page.items as Array<{ queue_id: string }>).map((j) => j.queue_id);
+        expect(page.total).toBe(items.length);
+        return items;
+      };
+      expect(await ids('status=held')).toEqual([kept]);
+      expect(await ids('status=held&sort=name')).toEqual([kept]);
+      expect(await ids('status=queued')).toEqual([free, kept]);
+      expect(await ids('status=queued,held')).toEqual([free, kept]);
+      // Other statuses are not narrowed by `held`: held queued jobs and every done one.
+      expect(await ids('status=held,done')).toEqual([kept, ...(await ids('status=done'))]);
+      ok(await hold(kept, false));
+      expect(await ids('status=held')).toEqual([]);
+      for (const id of [kept, free]) ok(await api.call('DELETE', `/api/queue/${id}`));
+      // The allowed values named on a bad one include held.
+      expect((await api.call('GET', '/api/jobs?status=hold')).body.details).toEqual([
+        {
+          field: 'status',
+          message: expect.stringMatching(/list of queued, .*, aborted, held; got "hold"$/),
+        },
+      ]);
+    } finally {
+      await setScheduler(true);
+    }
+  });
+
   it('a job that depends on a held one keeps waiting for it', async () => {
     await setScheduler(false);
     const first = ok(await api.command(['true'], { requested_gpus: 0 })).body.queue_id;

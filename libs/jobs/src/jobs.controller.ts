@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import type { Job } from './job';
-import { isActive, JobStatus } from './job-lifecycle';
+import { isActive } from './job-lifecycle';
 import { JobDto, JobPageDto, TrainerStatusReplyDto } from './job.dto';
 import { toJobDto } from './job.mapper';
 import {
@@ -16,8 +16,10 @@ import {
   GcResultDto,
   JobControlParamDto,
   JobControlResponseDto,
+  type JobStatusFilter,
   ListJobsQueryDto,
   QueueIdParamDto,
+  statusFilterOf,
 } from './jobs.dto';
 import { JobLogs, noOutputError } from './job-logs';
 import { readTtyTail, TtyLogMissingError } from './tty';
@@ -64,7 +66,7 @@ export class JobsController {
     };
     const after = query.cursor === undefined ? undefined : decodeJobListCursor(query.cursor, sort);
     const { items, total, next } = await this.jobs.list({
-      statuses: query.status ? (query.status.split(',') as JobStatus[]) : undefined,
+      ...(query.status ? statusFilterOf(query.status.split(',') as JobStatusFilter[]) : {}),
       jobType: query.job_type,
       arrayId: query.array_id,
       text: query.q,

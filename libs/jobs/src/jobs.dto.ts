@@ -28,6 +28,27 @@ export class JobControlParamDto extends QueueIdParamDto {
   action!: (typeof JOB_ACTIONS)[number];
 }
 
+/**
+ * What GET /api/jobs' `status` filter takes: a job status, or `held` — the queued jobs the user holds
+ * (a subset of `queued`, which takes them in as Slurm's PD does).
+ */
+export const JOB_STATUS_FILTERS = [...JOB_STATUSES, 'held'] as const;
+export type JobStatusFilter = (typeof JOB_STATUS_FILTERS)[number];
+
+/**
+ * The statuses a `status` filter (its values) reads, and whether its queued jobs must be held: `held`
+ * alone asks for the held queued jobs; `queued` (with `held` or not) for every queued one.
+ */
+export function statusFilterOf(values: readonly JobStatusFilter[]): {
+  statuses: JobStatus[];
+  heldOnly: boolean;
+} {
+  const statuses = values.filter((v): v is JobStatus => v !== 'held');
+  const held = values.includes('held');
+  if (held && !statuses.includes('queued')) return { statuses: [...statuses, 'queued'], heldOnly: true };
+  return { statuses, heldOnly: false };
+}
+
 /** Columns GET /api/jobs can sort by; `runtime` is start to end (or now), unstarted jobs last. */
 export const JOB_SORTS = [
   'submitted_at',
@@ -85,9 +106,12 @@ function IsStatusList(allowed: readonly string[], note = ''): PropertyDecorator 
  * first. Every filter narrows the list and `total`.
  */
 export class ListJobsQueryDto extends PageQueryDto {
-  /** Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the parameter repeated. */
+  /**
+   * Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the
+   * parameter repeated. `held`: the queued jobs the user holds (`queued` includes them).
+   */
   @IsOptional()
-  @IsStatusList(JOB_STATUSES)
+  @IsStatusList(JOB_STATUS_FILTERS)
   status?: string;
 
   /** Only this job type. */

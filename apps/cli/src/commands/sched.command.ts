@@ -197,7 +197,8 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .description('queued, active and recent jobs (active first, then newest), with pending reasons')
     .option(
       '-s, --status <list>',
-      'only these statuses, comma-separated (queued,starting,running,terminating,done,failed,aborted)',
+      'only these statuses, comma-separated (queued,starting,running,terminating,done,failed,aborted; ' +
+        'held: the queued jobs on hold, which queued includes)',
     )
     .option(
       '--sort <column>',

@@ -703,6 +703,7 @@ export class JobsPageComponent {
   protected readonly filters: { value: StatusFilter; label: string }[] = [
     { value: 'all', label: 'All' },
     { value: 'active', label: 'Active' },
+    { value: 'held', label: 'Held' },
     { value: 'done', label: 'Done' },
     { value: 'failed', label: 'Failed' },
     { value: 'aborted', label: 'Aborted' },

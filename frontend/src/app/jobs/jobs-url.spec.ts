@@ -95,6 +95,10 @@ describe('jobs list state in the URL', () => {
     const read = (status: string) => listStateFromQuery({ status }, defaultOrder).filter;
     expect(read('queued')).toBe('queued');
     expect(read('queued,running')).toBe('queued,running');
+    // The Held button's filter, and held among statuses (the API takes it as one).
+    expect(read('held')).toBe('held');
+    expect(listStateToQuery({ filter: read('held'), q: '', sort: null })['status']).toBe('held');
+    expect(read('held,failed')).toBe('held,failed');
     expect(listStateToQuery({ filter: read('queued,running'), q: '', sort: null })['status']).toBe(
       'queued,running',
     );

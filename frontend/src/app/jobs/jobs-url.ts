@@ -22,12 +22,12 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** An array id as the server makes them (`a_1732300000000_ab12cd34`). */
 const ARRAY_ID = /^a_\d+_[0-9a-f]+$/;
 
-/** A button's filter, or a comma list of job statuses (each once), as the API takes it. */
+/** A button's filter, or a comma list of job statuses and `held` (each once), as the API takes it. */
 function statusFilterOf(value: string): StatusFilter | null {
   if ((STATUS_TABS as readonly string[]).includes(value)) return value as StatusFilter;
   const statuses = value.split(',');
   const valid =
-    statuses.every((s) => (JOB_STATUSES as readonly string[]).includes(s)) &&
+    statuses.every((s) => s === 'held' || (JOB_STATUSES as readonly string[]).includes(s)) &&
     new Set(statuses).size === statuses.length;
   return valid ? (value as StatusFilter) : null;
 }

@@ -1,5 +1,5 @@
 import { formatTime } from '../core/format';
-import { controlNotice, noMatchMessage } from './jobs.store';
+import { controlNotice, noMatchMessage, statusesOf } from './jobs.store';
 
 describe('controlNotice', () => {
   const killAt = '2026-11-30T19:40:32.000Z';
@@ -53,6 +53,9 @@ describe('noMatchMessage', () => {
       'No failed job matches “zzznomatch”',
     );
   });
+  it('names the held filter', () => {
+    expect(noMatchMessage({ ...none, filter: 'held' })).toBe('No held jobs');
+  });
   it('names the statuses of a link’s filter', () => {
     expect(noMatchMessage({ ...none, filter: 'queued,running' })).toBe('No queued or running jobs');
   });
@@ -73,5 +76,14 @@ describe('noMatchMessage', () => {
     expect(noMatchMessage({ ...none, from: '2026-12-02', to: '2026-12-02' })).toBe(
       'No jobs submitted from 2026-12-02 to 2026-12-02',
     );
+  });
+});
+
+describe('statusesOf', () => {
+  it('asks the API for held jobs with the Held button, and keeps held in a link’s list', () => {
+    expect(statusesOf('held')).toEqual(['held']);
+    expect(statusesOf('active')).toEqual(['queued', 'starting', 'running', 'terminating']);
+    expect(statusesOf('held,failed')).toEqual(['held', 'failed']);
+    expect(statusesOf('all')).toBeNull();
   });
 });

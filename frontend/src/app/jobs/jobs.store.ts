@@ -22,19 +22,21 @@ import { formatTime } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 
 /** The status filters the page has a button for. */
-export const STATUS_TABS = ['all', 'active', 'done', 'failed', 'aborted'] as const;
+export const STATUS_TABS = ['all', 'active', 'held', 'done', 'failed', 'aborted'] as const;
 export type StatusTab = (typeof STATUS_TABS)[number];
+/** What GET /api/jobs' status filter takes: a status, or `held` (the queued jobs on hold). */
+export type StatusFilterValue = JobStatus | 'held';
 /**
  * A button's filter, or statuses no button stands for, as the API takes them (`queued`,
  * `queued,running`): from a link or a reload of one.
  */
-export type StatusFilter = StatusTab | JobStatus | `${JobStatus},${string}`;
+export type StatusFilter = StatusTab | StatusFilterValue | `${StatusFilterValue},${string}`;
 
 /** The statuses a filter asks the API for (null: every status). */
-export function statusesOf(filter: StatusFilter): JobStatus[] | null {
+export function statusesOf(filter: StatusFilter): StatusFilterValue[] | null {
   return (STATUS_TABS as readonly string[]).includes(filter)
     ? FILTER_STATUSES[filter as StatusTab]
-    : (filter.split(',') as JobStatus[]);
+    : (filter.split(',') as StatusFilterValue[]);
 }
 export type JobAction = ControlJobData['path']['action'];
 export type JobSort = NonNullable<NonNullable<ListJobsData['query']>['sort']>;
@@ -65,9 +67,10 @@ const PAGE = 200;
 /** Requests a bulk action has in flight at once (a browser opens at most six connections per host). */
 const BULK_CONCURRENCY = 4;
 
-const FILTER_STATUSES: Record<StatusTab, JobStatus[] | null> = {
+const FILTER_STATUSES: Record<StatusTab, StatusFilterValue[] | null> = {
   all: null,
   active: ['queued', 'starting', 'running', 'terminating'],
+  held: ['held'],
   done: ['done'],
   failed: ['failed'],
   aborted: ['aborted'],

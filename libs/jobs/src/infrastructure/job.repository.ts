@@ -112,6 +112,8 @@ export type JobListSort = JobSort;
 
 export interface JobListFilter {
   statuses?: JobStatus[];
+  /** Of the queued jobs, only those the user holds (the other statuses are not narrowed). */
+  heldOnly?: boolean;
   jobType?: string;
   /** Words (or "quoted phrases"), each to be found (case-insensitive) in name, id, params or error. */
   text?: string;
@@ -227,6 +229,8 @@ function filterSql(filter: JobListFilter): { sql: string; params: unknown[] } {
     conditions.push(` AND ${condition}`);
     params.push(...values);
   };
+  // `held` stays set on a job that ended held (see toJob): only a queued one is held.
+  if (filter.heldOnly) where("(j.status != 'queued' OR j.held)");
   if (filter.arrayId) where('j.array_id = ?', filter.arrayId);
   if (filter.jobType) where('j.job_type = ?', filter.jobType);
   if (filter.submittedAfter) where('j.submitted_at >= ?', filter.submittedAfter);

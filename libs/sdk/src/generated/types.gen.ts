@@ -6784,7 +6784,8 @@ export type ListJobsData = {
     path?: never;
     query?: {
         /**
-         * Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the parameter repeated.
+         * Only these statuses: comma-separated (`running,failed`; spaces around a comma are ignored) or the
+         * parameter repeated. `held`: the queued jobs the user holds (`queued` includes them).
          */
         status?: string;
         /**
