@@ -24,6 +24,7 @@ import { RunsListIndex1796020800000 } from './1796020800000-runs-list-index';
 import { JournalQueueIdIndex1796020900000 } from './1796020900000-journal-queue-id-index';
 import { GpuPolicyUuid1796021000000 } from './1796021000000-gpu-policy-uuid';
 import { JobHeld1796021100000 } from './1796021100000-job-held';
+import { HeldJobsIndex1796021200000 } from './1796021200000-held-jobs-index';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   JournalQueueIdIndex1796020900000,
   GpuPolicyUuid1796021000000,
   JobHeld1796021100000,
+  HeldJobsIndex1796021200000,
 ];

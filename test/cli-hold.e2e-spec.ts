@@ -55,7 +55,7 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     expect((await json(['job', 'status', id])).status).toBe('done');
   });
 
-  it('sched list --status held lists the held jobs only; queued takes them in', async () => {
+  it('sched list --status held lists the held jobs only (queued takes them in); sched status counts them', async () => {
     await json(['sched', 'pause']);
     try {
       const kept = (await json(['submit', '--gpus', '1', '--name', 'kept', '--', 'true'])).queue_id as string;
@@ -68,6 +68,12 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
         new RegExp(`^${kept}\\s+held\\s+command\\s+kept\\b`, 'm'),
       );
       expect((await json(['sched', 'list', '--status', 'queued'])).total).toBe(2);
+      // sched status says how many of the queued jobs are held.
+      expect((await cli(['sched', 'status'])).stdout).toMatch(/^queued\s+2 \(1 held\)$/m);
+      expect(await json(['sched', 'status'])).toMatchObject({ queued_count: 2, held_count: 1 });
+      await json(['sched', 'release', kept]);
+      expect((await cli(['sched', 'status'])).stdout).toMatch(/^queued\s+2$/m);
+      await json(['sched', 'hold', kept]);
       for (const id of [kept, other]) await json(['sched', 'cancel', id]);
       expect((await cli(['sched', 'list', '--status', 'held'])).stdout.trim()).toBe('no held jobs');
     } finally {

@@ -123,7 +123,7 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     }
   });
 
-  it('lists the held jobs with status=held; queued still includes them, and held mixes with other statuses', async () => {
+  it('lists the held jobs with status=held (queued still includes them; held mixes with other statuses) and counts them in the scheduler status', async () => {
     await setScheduler(false);
     try {
       const kept = ok(await api.command(['true'], { requested_gpus: 1, name: 'kept' })).body.queue_id;
@@ -136,6 +136,11 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
         return items;
       };
       expect(await ids('status=held')).toEqual([kept]);
+      // The scheduler status counts them apart: held_count of queued_count.
+      expect(ok(await api.call('GET', '/api/queue/scheduler')).body).toMatchObject({
+        queued_count: 2,
+        held_count: 1,
+      });
       expect(await ids('status=held&sort=name')).toEqual([kept]);
       expect(await ids('status=queued')).toEqual([free, kept]);
       expect(await ids('status=queued,held')).toEqual([free, kept]);
@@ -143,6 +148,10 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
       expect(await ids('status=held,done')).toEqual([kept, ...(await ids('status=done'))]);
       ok(await hold(kept, false));
       expect(await ids('status=held')).toEqual([]);
+      expect(ok(await api.call('GET', '/api/queue/scheduler')).body).toMatchObject({
+        queued_count: 2,
+        held_count: 0,
+      });
       for (const id of [kept, free]) ok(await api.call('DELETE', `/api/queue/${id}`));
       // The allowed values named on a bad one include held.
       expect((await api.call('GET', '/api/jobs?status=hold')).body.details).toEqual([

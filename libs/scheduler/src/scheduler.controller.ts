@@ -27,7 +27,8 @@ export class SchedulerController {
       tick_count: this.dispatcher.tickCount,
       last_tick_at: this.dispatcher.lastTickAt,
       running_count: this.active.count,
-      queued_count: (await this.jobs.withStatus(['queued'])).length,
+      queued_count: await this.jobs.countWithStatus('queued'),
+      held_count: await this.jobs.countHeld(),
     };
   }
 

@@ -9,8 +9,10 @@ export class SchedulerStatusDto {
   last_tick_at!: string | null;
   /** Jobs starting or running now. */
   running_count!: number;
-  /** Items waiting in the queue. */
+  /** Items waiting in the queue, the held ones included. */
   queued_count!: number;
+  /** Of those, how many the user holds (they start only once released). */
+  held_count!: number;
 }
 
 export class SetSchedulerRequestDto {

@@ -168,7 +168,7 @@ export function renderJobsTable(
 export function renderSchedulerStatus(status: SchedulerStatusDto, now = Date.now()): string {
   return renderPairs([
     ['scheduler', status.enabled ? 'running' : 'paused'],
-    ['queued', String(status.queued_count)],
+    ['queued', `${status.queued_count}${status.held_count ? ` (${status.held_count} held)` : ''}`],
     ['running', String(status.running_count)],
     [
       'last tick',

@@ -8,6 +8,7 @@ import {
   formatTime,
   isActive,
   isFinished,
+  queuedCountText,
   secondsSince,
   reasonParts,
   shortId,
@@ -243,5 +244,12 @@ describe('statusLabel', () => {
     expect(statusLabel({ status: 'queued', held: true })).toBe('held');
     expect(statusLabel({ status: 'queued', held: false })).toBe('queued');
     expect(statusLabel({ status: 'running' })).toBe('running');
+  });
+});
+
+describe('queuedCountText', () => {
+  it('says how many of the queued jobs are held, when any are', () => {
+    expect(queuedCountText({ queued_count: 3, held_count: 1 })).toBe('3 queued (1 held)');
+    expect(queuedCountText({ queued_count: 3, held_count: 0 })).toBe('3 queued');
   });
 });

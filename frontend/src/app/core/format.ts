@@ -64,6 +64,11 @@ export function statusLabel(job: { status: JobStatus; held?: boolean }): string 
   return job.held ? 'held' : job.status;
 }
 
+/** `3 queued`, or `3 queued (1 held)` when the user holds some of them (GET /api/queue/scheduler). */
+export function queuedCountText(s: { queued_count: number; held_count: number }): string {
+  return `${s.queued_count} queued${s.held_count ? ` (${s.held_count} held)` : ''}`;
+}
+
 /** A short id for dense tables: `q_1732_ab12cd34` → `ab12cd34`. */
 export function shortId(queueId: string): string {
   const parts = queueId.split('_');

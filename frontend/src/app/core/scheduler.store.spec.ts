@@ -5,7 +5,7 @@ import { SchedulerStore } from './scheduler.store';
 import { ToastStore } from './toast.store';
 
 function status(enabled: boolean): SchedulerStatusDto {
-  return { enabled, last_tick_at: null, queued_count: 2, running_count: 1, tick_count: 7 };
+  return { enabled, last_tick_at: null, queued_count: 2, held_count: 0, running_count: 1, tick_count: 7 };
 }
 
 describe(SchedulerStore.name, () => {

@@ -46,7 +46,11 @@ import { QueueStore } from './queue.store';
   template: `
     <header class="page-head">
       <h1>Queue</h1>
-      <span class="muted summary">{{ store.total() }} waiting</span>
+      <span class="muted summary"
+        >{{ store.total() }} waiting{{
+          scheduler.status()?.held_count ? ' (' + scheduler.status()?.held_count + ' held)' : ''
+        }}</span
+      >
       <span class="spacer"></span>
       @if (scheduler.status(); as s) {
         <span

@@ -14,6 +14,7 @@ import { API, ServerReachability, errorMessage } from '../core/api';
 import { AuthStore } from '../core/auth.store';
 import { ConfirmStore } from '../core/confirm.store';
 import { ContextMenuStore } from '../core/context-menu.store';
+import { queuedCountText } from '../core/format';
 import { mediaQuery } from '../core/media';
 import { FilesTreeComponent } from '../files/files-tree.component';
 import { startPolling } from '../core/poll';
@@ -90,6 +91,7 @@ export class ShellComponent {
   );
   protected readonly helpOpen = signal(false);
   protected readonly restarting = signal(false);
+  protected readonly queuedCountText = queuedCountText;
   protected readonly schedulerPaused = computed(() => this.scheduler.status()?.enabled === false);
   protected readonly schedulerLabel = computed(() => {
     const s = this.scheduler.status();

@@ -9,6 +9,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('idx_jobs_array', ['array_id', 'array_index'])
 // The queued jobs that wait for others: read on every pass while the scheduler is paused.
 @Index('idx_jobs_queued_dependents', ['seq'], { where: "status = 'queued' AND depends_on != '[]'" })
+// The held jobs (the scheduler status counts them on every read).
+@Index('idx_jobs_held', ['seq'], { where: "status = 'queued' AND held" })
 // One per sort of the list (see the migration JobSortIndexes); the name's NOCASE, the runtime's
 // expression and the partial conditions are in the migration only (TypeORM cannot say them).
 @Index('idx_jobs_started_at', ['started_at', 'seq'])

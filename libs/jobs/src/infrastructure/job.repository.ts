@@ -588,6 +588,14 @@ export class JobRepository {
     };
   }
 
+  /** How many queued jobs the user holds (off the partial index idx_jobs_held). */
+  async countHeld(): Promise<number> {
+    const rows: Array<{ n: number }> = await this.db.manager.query(
+      "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued' AND held",
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** How many jobs hold `status` (kept by triggers: O(1)). */
   async countWithStatus(status: JobStatus): Promise<number> {
     const rows: Array<{ n: number }> = await this.db.manager.query(

@@ -3495,11 +3495,15 @@ export type SchedulerStatusDto = {
      */
     enabled: boolean;
     /**
+     * Of those, how many the user holds (they start only once released).
+     */
+    held_count: number;
+    /**
      * When the last pass ran (ISO 8601), null before the first.
      */
     last_tick_at: string | null;
     /**
-     * Items waiting in the queue.
+     * Items waiting in the queue, the held ones included.
      */
     queued_count: number;
     /**
