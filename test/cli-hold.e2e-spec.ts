@@ -81,6 +81,49 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     }
   });
 
+  it('wait on a held job notes once that it will not start until released, and keeps waiting', async () => {
+    await json(['sched', 'pause']);
+    let id = '';
+    try {
+      id = (await json(['submit', '--gpus', '1', '--', 'true'])).queue_id as string;
+      await json(['sched', 'hold', id]);
+    } finally {
+      await json(['sched', 'resume']);
+    }
+    // Polled every 0.1 s: about ten reads of the held job before its release, one note.
+    const waiting = cli(['wait', id.slice(-8), '--interval', '0.1']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await json(['sched', 'release', id]);
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(waited.stdout.trim()).toBe(`${id} done`);
+    expect(waited.stderr).toBe(
+      `trainyard: ${id} is held: it will not start until released (\`trainyard sched release ${id}\`); still waiting…\n`,
+    );
+  });
+
+  it('wait on an array notes its held jobs once', async () => {
+    await json(['sched', 'pause']);
+    let arrayId = '';
+    try {
+      const first = await json(['submit', '--gpus', '0', '--array', '2', '--', 'true']);
+      arrayId = first.array_id as string;
+      await json(['sched', 'hold', arrayId]);
+    } finally {
+      await json(['sched', 'resume']);
+    }
+    const waiting = cli(['wait', arrayId, '--interval', '0.1']);
+    await new Promise((r) => setTimeout(r, 1500));
+    await json(['sched', 'release', arrayId]);
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(waited.stderr).toMatch(
+      new RegExp(
+        `^trainyard: 2 of ${arrayId}'s jobs are held \\(q_\\w+, q_\\w+\\): they will not start until released[^\\n]*\\n$`,
+      ),
+    );
+  });
+
   it('exits 1 naming the status for a job that is not queued, and 5 for an unknown id', async () => {
     const done = (await json(['sched', 'list', '--status', 'done'])).items[0].queue_id as string;
     const refused = await cli(['sched', 'hold', done]);

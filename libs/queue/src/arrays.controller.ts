@@ -93,6 +93,7 @@ export function summarizeArray(
       array_index: j.array_index ?? 0,
       name: j.name,
       status: j.status,
+      held: j.held,
       exit_code: j.exit_code,
       ended_at: j.ended_at,
       termination_reason: j.termination_reason,

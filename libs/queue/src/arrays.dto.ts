@@ -15,6 +15,8 @@ export class ArrayJobDto {
   name!: string | null;
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
   status!: JobStatus;
+  /** Queued and held by the user: it starts only once released. */
+  held!: boolean;
   exit_code!: number | null;
   /** ISO 8601 time it ended; null while it has not. */
   @ApiProperty({ type: String, nullable: true })

@@ -1,4 +1,4 @@
-import { waitExitCode } from './wait.command';
+import { heldNote, waitExitCode } from './wait.command';
 
 describe(waitExitCode.name, () => {
   const end = (status: string, exit_code: number | null, ended_at: string | null) => ({
@@ -15,5 +15,21 @@ describe(waitExitCode.name, () => {
     ['cancelled from the queue is 5', [end('cancelled', null, 't1')], 5],
   ])('%s', (_, ends, code) => {
     expect(waitExitCode(ends)).toBe(code);
+  });
+});
+
+describe(heldNote.name, () => {
+  it('says a held job will not start until released, with the command that releases it', () => {
+    const id = 'q_1796000000000_0000000a';
+    expect(heldNote(id, [id])).toBe(
+      `trainyard: ${id} is held: it will not start until released (\`trainyard sched release ${id}\`); still waiting…\n`,
+    );
+  });
+  it('names (up to three of) an array’s held jobs', () => {
+    const array = 'a_1796000000000_0000000b';
+    expect(heldNote(array, ['q_1'])).toContain(`1 of ${array}'s jobs is held (q_1): it will not start`);
+    expect(heldNote(array, ['q_1', 'q_2', 'q_3', 'q_4'])).toContain(
+      `4 of ${array}'s jobs are held (q_1, q_2, q_3, …): they will not start until released (\`trainyard sched release ${array}\`)`,
+    );
   });
 });

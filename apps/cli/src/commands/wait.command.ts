@@ -30,6 +30,21 @@ export interface JobEnd {
 type TargetState = JobEnd[] | null;
 
 /**
+ * The note `wait` prints (once) when a target it waits for is held: it would wait for ever unless
+ * someone releases it. `held`: the held jobs (of an array: those of its jobs that are).
+ */
+export function heldNote(target: string, held: readonly string[]): string {
+  const some = held.length > 1;
+  const which = ARRAY_ID.test(target)
+    ? `${held.length} of ${target}'s jobs ${some ? 'are' : 'is'} held (${held.slice(0, 3).join(', ')}${held.length > 3 ? ', …' : ''})`
+    : `${target} is held`;
+  return (
+    `trainyard: ${which}: ${some ? 'they' : 'it'} will not start until released ` +
+    `(\`trainyard sched release ${target}\`); still waiting…\n`
+  );
+}
+
+/**
  * What `wait` exits with once its targets ended: 0 when every job succeeded, else the exit code of
  * the failure that ended first (as `job tail` would: its exit code, 1 without one, 5 when cancelled).
  */
@@ -40,16 +55,27 @@ export function waitExitCode(ends: readonly JobEnd[]): number {
   return failures.length ? exitCodeFor(failures[0]) : EXIT.ok;
 }
 
-async function readTarget(ctx: CliContext, id: string, seen: Set<string>): Promise<TargetState> {
+/** `held`: the target's jobs held now (told to the caller while it is unfinished). */
+async function readTarget(
+  ctx: CliContext,
+  id: string,
+  seen: Set<string>,
+  held: (ids: string[]) => void,
+): Promise<TargetState> {
   try {
     if (ARRAY_ID.test(id)) {
       const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
-      if (data.jobs.some((j) => !TERMINAL.has(j.status))) return null;
+      if (data.jobs.some((j) => !TERMINAL.has(j.status))) {
+        held(data.jobs.filter((j) => j.held).map((j) => j.queue_id));
+        return null;
+      }
       return data.jobs.map(toEnd);
     }
     const { data } = await getJob({ client: ctx.client, path: { queue_id: id } });
     seen.add(id);
-    return TERMINAL.has(data.status) ? [toEnd(data)] : null;
+    if (TERMINAL.has(data.status)) return [toEnd(data)];
+    held(data.held ? [id] : []);
+    return null;
   } catch (err) {
     // A queued job that is cancelled is removed: it ended without running.
     if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id)) {
@@ -76,7 +102,8 @@ export function registerWait(program: Command, run: CommandRunner): void {
     .description(
       'Wait until every given job (q_…) and array (a_…) has ended, polling the server. Exits 0 when all ' +
         'succeeded, else with the exit code of the first failure to end (1 when it has none, 5 when it was ' +
-        'cancelled from the queue). With --any, returns as soon as one target has ended, with its code.',
+        'cancelled from the queue). With --any, returns as soon as one target has ended, with its code. ' +
+        'A held job (or array with held jobs) is noted once on stderr: it starts only once released.',
     )
     .argument('<ids...>', 'queue ids (q_…, or a unique prefix or suffix of one) and array ids (a_…)')
     .option('--any', 'return when the first target ends')
@@ -96,6 +123,8 @@ export function registerWait(program: Command, run: CommandRunner): void {
           );
         const ended = new Map<string, JobEnd[]>();
         const seen = new Set<string>();
+        // Targets whose hold was noted: each once, however long it stays held.
+        const heldNoted = new Set<string>();
         let lostSince: number | null = null; // when the server stopped answering; null while it answers
         let reached = false; // a server that never answered is not restarting: fail at once
         for (;;) {
@@ -104,7 +133,11 @@ export function registerWait(program: Command, run: CommandRunner): void {
             let state: TargetState;
             const asked = Date.now();
             try {
-              state = await readTarget(ctx, id, seen);
+              state = await readTarget(ctx, id, seen, (held) => {
+                if (!held.length || heldNoted.has(id)) return;
+                heldNoted.add(id);
+                process.stderr.write(heldNote(id, held));
+              });
               lostSince = null;
               reached = true;
             } catch (err) {

@@ -56,6 +56,10 @@ export type ArrayJobDto = {
      */
     ended_at: string | null;
     exit_code: number | null;
+    /**
+     * Queued and held by the user: it starts only once released.
+     */
+    held: boolean;
     name: string | null;
     queue_id: string;
     /**
