@@ -117,6 +117,12 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     await json(['sched', 'release', arrayId]);
     const waited = await waiting;
     expect(waited.code).toBe(0);
+    // Every job of it ended: a hold names the array and says why, exit 1.
+    const late = await cli(['sched', 'hold', arrayId]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain(
+      `array ${arrayId} has no queued job left (2 done): only a queued job can be held`,
+    );
     expect(waited.stderr).toMatch(
       new RegExp(
         `^trainyard: 2 of ${arrayId}'s jobs are held \\(q_\\w+, q_\\w+\\): they will not start until released[^\\n]*\\n$`,

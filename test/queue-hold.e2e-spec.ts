@@ -196,6 +196,13 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     for (const id of held.changed) expect(await api.job(id)).toMatchObject({ status: 'queued', held: true });
     expect(ok(await api.call('POST', `/api/arrays/${arrayId}/release`)).body.changed).toEqual(held.changed);
     for (const id of held.changed) await api.waitStatus(id, ['done'], 15_000);
+    // Nothing of it is queued any more: a 409 naming the array and how its jobs stand, not an empty 200.
+    for (const action of ['hold', 'release'])
+      expect((await api.call('POST', `/api/arrays/${arrayId}/${action}`)).body).toMatchObject({
+        statusCode: 409,
+        code: 'JOB_NOT_QUEUED',
+        message: `array ${arrayId} has no queued job left (2 done): only a queued job can be ${action === 'hold' ? 'held' : 'released'}`,
+      });
     expect((await api.call('POST', '/api/arrays/a_1796000000000_0000000a/hold')).body).toMatchObject({
       statusCode: 404,
       code: 'ARRAY_NOT_FOUND',

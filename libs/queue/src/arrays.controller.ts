@@ -36,11 +36,12 @@ export class ArraysController {
 
   /**
    * Holds every queued job of the array (as POST /api/queue/{id}/hold each): none of them starts until
-   * released; its active and finished jobs are left as they are. 404 when unknown.
+   * released; its active and finished jobs are left as they are. 404 when unknown; 409 JOB_NOT_QUEUED
+   * when none of its jobs is queued any more.
    */
   @Post(':array_id/hold')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   async holdArray(@Param() params: ArrayIdParamDto): Promise<HoldArrayResponseDto> {
     return {
       array_id: params.array_id,
@@ -48,10 +49,13 @@ export class ArraysController {
     };
   }
 
-  /** Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when unknown. */
+  /**
+   * Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when
+   * unknown; 409 JOB_NOT_QUEUED when none of its jobs is queued any more.
+   */
   @Post(':array_id/release')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   async releaseArray(@Param() params: ArrayIdParamDto): Promise<HoldArrayResponseDto> {
     return {
       array_id: params.array_id,

@@ -49,7 +49,11 @@ export class HoldQueueItemHandler implements ICommandHandler<HoldQueueItemComman
   }
 }
 
-/** Every queued job of an array held or released in one transaction (as Slurm's hold of an array id); the others are left as they are. */
+/**
+ * Every queued job of an array held or released in one transaction (as Slurm's hold of an array id);
+ * the others are left as they are. An array with no queued job left is refused (JOB_NOT_QUEUED, 409)
+ * naming it and how its jobs stand: an empty answer would tell the user nothing.
+ */
 @CommandHandler(HoldArrayCommand)
 export class HoldArrayHandler implements ICommandHandler<HoldArrayCommand, string[]> {
   constructor(
@@ -61,8 +65,18 @@ export class HoldArrayHandler implements ICommandHandler<HoldArrayCommand, strin
     return this.journal.record(async (tx) => {
       const all = await this.jobs.arrayJobs(arrayId, tx);
       if (!all.length) throw new DomainError('ARRAY_NOT_FOUND', `no array ${arrayId}`);
+      const queued = all.filter((j) => j.status === 'queued');
+      if (!queued.length) {
+        const counts = new Map<string, number>();
+        for (const job of all) counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
+        const stand = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+        throw new DomainError(
+          'JOB_NOT_QUEUED',
+          `array ${arrayId} has no queued job left (${stand}): only a queued job can be ${held ? 'held' : 'released'}`,
+        );
+      }
       const events: Array<JobHeldEvent | JobReleasedEvent> = [];
-      for (const job of all.filter((j) => j.status === 'queued')) {
+      for (const job of queued) {
         const event = await setHeld(tx, this.jobs, job, held);
         if (event) events.push(event);
       }

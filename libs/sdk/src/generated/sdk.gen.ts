@@ -62,7 +62,8 @@ export const cancelArray = <ThrowOnError extends boolean = true>(options: Option
 
 /**
  * Holds every queued job of the array (as POST /api/queue/{id}/hold each): none of them starts until
- * released; its active and finished jobs are left as they are. 404 when unknown.
+ * released; its active and finished jobs are left as they are. 404 when unknown; 409 JOB_NOT_QUEUED
+ * when none of its jobs is queued any more.
  */
 export const holdArray = <ThrowOnError extends boolean = true>(options: Options<HoldArrayData, ThrowOnError>) => (options.client ?? client).post<HoldArrayResponses, HoldArrayErrors, ThrowOnError>({
     security: [
@@ -83,7 +84,8 @@ export const holdArray = <ThrowOnError extends boolean = true>(options: Options<
 });
 
 /**
- * Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when unknown.
+ * Releases every held queued job of the array (as POST /api/queue/{id}/release each). 404 when
+ * unknown; 409 JOB_NOT_QUEUED when none of its jobs is queued any more.
  */
 export const releaseArray = <ThrowOnError extends boolean = true>(options: Options<ReleaseArrayData, ThrowOnError>) => (options.client ?? client).post<ReleaseArrayResponses, ReleaseArrayErrors, ThrowOnError>({
     security: [

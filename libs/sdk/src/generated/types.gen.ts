@@ -4154,6 +4154,10 @@ export type HoldArrayErrors = {
      * No such resource
      */
     404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
 };
 
 export type HoldArrayError = HoldArrayErrors[keyof HoldArrayErrors];
@@ -4193,6 +4197,10 @@ export type ReleaseArrayErrors = {
      * No such resource
      */
     404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
 };
 
 export type ReleaseArrayError = ReleaseArrayErrors[keyof ReleaseArrayErrors];
