@@ -148,6 +148,38 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     await api.waitStatus(second, ['done'], 15_000);
   });
 
+  it('a preempted job the user then holds keeps "preempted by …" in its reason, before the hold', async () => {
+    const low = (await api.command(['sleep', '30'], { requested_gpus: 2, priority: 0, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const high = (await api.command(['sleep', '30'], { requested_gpus: 2, priority: 10 })).body.queue_id;
+    await requeued(low);
+    await api.waitStatus(high, ['running']);
+    const preempted = `preempted by ${high} (priority 10); requeued`;
+    const held = `${preempted}; held by the user (release it to let it start)`;
+    const hold = await api.call('POST', `/api/queue/${low}/hold`);
+    expect(hold.body).toMatchObject({ held: true, pending_reason: held });
+    expect(await pendingReason(low)).toBe(held);
+    expect((await api.job(low)).pending_reason).toBe(held);
+    expect((await api.call('POST', '/api/queue/scheduler', { enabled: false })).status).toBe(200);
+    try {
+      expect(await pendingReason(low)).toBe(`scheduler is paused; ${held}`);
+    } finally {
+      expect((await api.call('POST', '/api/queue/scheduler', { enabled: true })).status).toBe(200);
+    }
+    // Released, it says who preempted it and what it waits for now, as before the hold.
+    expect((await api.call('POST', `/api/queue/${low}/release`)).status).toBe(200);
+    expect(
+      await waitFor(async () => {
+        const r = await pendingReason(low);
+        return r?.includes('needs 2 GPUs') ? r : undefined;
+      }, 'the reason of a released preempted job'),
+    ).toMatch(new RegExp(`^${preempted.replace(/[()]/g, '\\$&')}; needs 2 GPUs`));
+    expect((await api.call('DELETE', `/api/queue/${low}`)).status).toBe(200);
+    expect((await api.call('POST', `/api/jobs/${high}/control/kill`)).status).toBe(200);
+    await api.waitStatus(high, ['aborted', 'failed', 'done'], 15_000);
+  });
+
   it('never preempts a job that is not preemptible: the high job waits for it', async () => {
     const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0 })).body.queue_id;
     await api.waitStatus(low, ['running']);

@@ -5,6 +5,14 @@ import type { Job } from './job';
 export const HELD_REASON = 'held by the user (release it to let it start)';
 
 /**
+ * What a job queued again after a preemption waits with, "preempted by q_… (priority N); requeued"
+ * (its error, set by the requeue and cleared by its next start); null for any other job.
+ */
+export function preemptedNote(job: Pick<Job, 'preempted_at' | 'error'>): string | null {
+  return job.preempted_at !== null ? job.error : null;
+}
+
+/**
  * Why each queued item is still waiting, as of the dispatcher's last pass. Listeners hear of every
  * change (the jobs stream tells views to re-read the queue), with the items whose own reason changed
  * — none named when every item's did (paused, resumed, launches stopped).
@@ -70,14 +78,22 @@ export class PendingReasons {
 
   /**
    * Why `job` (queued) waits. One the user holds says so from its flag, at once (no pass places it,
-   * and its answer to the hold must not read as before it). While paused or while launches are
-   * stopped, its own reason is the dependency it also waits for, if any (those passes keep only those).
+   * and its answer to the hold must not read as before it), after who preempted it if it was. While
+   * paused or while launches are stopped, its own reason is the dependency it also waits for, if any
+   * (those passes keep only those).
    */
-  get(job: Pick<Job, 'id' | 'held'>): string | null {
-    const own = job.held ? HELD_REASON : this.reasons.get(job.id);
+  get(job: Pick<Job, 'id' | 'held' | 'preempted_at' | 'error'>): string | null {
+    const held = job.held ? heldReason(job) : null;
+    const own = held ?? this.reasons.get(job.id);
     if (this.paused) return own ? `scheduler is paused; ${own}` : 'scheduler is paused';
-    if (job.held) return HELD_REASON;
+    if (held) return held;
     if (this.launchesStopped) return own ? `${this.launchesStopped}; ${own}` : this.launchesStopped;
     return own ?? null;
   }
+}
+
+/** A held job's reason: the hold, after who preempted it when it waits again after a preemption. */
+function heldReason(job: Pick<Job, 'preempted_at' | 'error'>): string {
+  const preempted = preemptedNote(job);
+  return preempted ? `${preempted}; ${HELD_REASON}` : HELD_REASON;
 }

@@ -22,6 +22,7 @@ import {
   UNFINISHED_STATUSES,
 } from '../job-lifecycle';
 import { JobEntity } from './job.entity';
+import { preemptedNote } from '../pending-reasons';
 import type { CleanupFilter } from '../commands/delete-jobs.command';
 
 function toJob({ seq: _seq, ...row }: JobEntity): Job {
@@ -329,14 +330,18 @@ export class JobRepository {
 
   private async queuedRows(whereAndOrder: string, indexedBy = ''): Promise<QueuedForPlacement[]> {
     const rows: Array<
-      Omit<QueuedForPlacement, 'depends_on' | 'held'> & { depends_on: string; held: number | boolean }
+      Omit<QueuedForPlacement, 'depends_on' | 'held' | 'preempted_note'> & {
+        depends_on: string;
+        held: number | boolean;
+        error: string | null;
+      }
     > = await this.db.manager.query(
       'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
-        'time_limit_s, kill_grace_s, submitted_at, preempted_at, CASE WHEN preempted_at IS NOT NULL THEN error END AS preempted_note, ' +
-        `held FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
+        `time_limit_s, kill_grace_s, submitted_at, preempted_at, error, held FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
     );
-    return rows.map((r) => ({
+    return rows.map(({ error, ...r }) => ({
       ...r,
+      preempted_note: preemptedNote({ preempted_at: r.preempted_at, error }),
       // SQLite's boolean is 0 / 1 in a raw query.
       held: Boolean(r.held),
       // Most jobs have none: skip the parse.
