@@ -130,6 +130,17 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     );
   });
 
+  it('submit --hold queues the job held: its id on stdout, the release on stderr', async () => {
+    const run = await cli(['submit', '--hold', '--gpus', '1', '--', 'true']);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^q_\d{13}_[0-9a-f]{8}$/);
+    expect(run.stderr).toBe(`trainyard: held: \`trainyard sched release ${id}\` lets it start\n`);
+    expect(await json(['job', 'status', id])).toMatchObject({ status: 'queued', held: true });
+    await json(['sched', 'release', id]);
+    expect((await cli(['wait', id])).code).toBe(0);
+  });
+
   it('exits 1 naming the status for a job that is not queued, and 5 for an unknown id', async () => {
     const done = (await json(['sched', 'list', '--status', 'done'])).items[0].queue_id as string;
     const refused = await cli(['sched', 'hold', done]);

@@ -156,6 +156,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     const stillQueued = ok(await api.submit(queued, { 'Idempotency-Key': 'replay-queued' })).body.queue_id;
     // Held: the replica's row is held too.
     ok(await api.call('POST', `/api/queue/${stillQueued}/hold`));
+    // Submitted held (job.queued.v1 then job.held.v1 in one commit), a lone job and an array.
+    ok(await api.command(['true'], { name: 'submitted held', held: true }));
+    ok(await api.command(['true'], { name: 'array held', held: true, array: { count: 2 } }));
 
     // Read the journal through the SDK, page by page, as a replica would.
     const client = createClient(
@@ -230,6 +233,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       'failed',
       'failed',
       'queued',
+      'queued',
+      'queued',
+      'queued',
       'terminating',
       'terminating',
     ]);
@@ -257,6 +263,9 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     );
     expect(jobs).toContainEqual(expect.objectContaining({ idempotency_key: 'replay-queued', held: 1 }));
+    expect(jobs.filter((j) => j.held === 1 && j.status === 'queued').map((j) => j.name)).toEqual(
+      expect.arrayContaining(['submitted held', 'array held [0]', 'array held [1]']),
+    );
     expect(jobs).toContainEqual(
       expect.objectContaining({
         termination_reason: 'dependency_failed',

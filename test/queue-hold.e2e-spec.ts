@@ -165,6 +165,52 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     }
   });
 
+  it('submits a job held (held: true): queued and held in one commit, never started until released', async () => {
+    const answer = ok(await api.command(['true'], { requested_gpus: 1, name: 'born held', held: true }));
+    expect(answer.status).toBe(201);
+    const id = answer.body.queue_id as string;
+    expect(answer.body).toMatchObject({
+      status: 'queued',
+      held: true,
+      pending_reason: HELD,
+      started_at: null,
+    });
+    // The GPU is free and the scheduler on: it still waits.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await api.job(id)).toMatchObject({ status: 'queued', held: true, pending_reason: HELD });
+    // job.queued then job.held, one after the other in the same commit (one time of commit).
+    const mine = (await api.call('GET', '/api/journal?limit=1000')).body.items.filter(
+      (e: { payload: { queue_id?: string } }) => e.payload.queue_id === id,
+    ) as Array<{ seq: number; ts: string; type: string; payload: Record<string, unknown> }>;
+    expect(mine.map((e) => e.type)).toEqual(['job.queued.v1', 'job.held.v1']);
+    expect(mine[1]).toMatchObject({
+      seq: mine[0].seq + 1,
+      ts: mine[0].ts,
+      payload: { queue_id: id, held_at: answer.body.submitted_at },
+    });
+    ok(await hold(id, false));
+    await api.waitStatus(id, ['done'], 15_000);
+  });
+
+  it('submits an array held: every job of it', async () => {
+    const first = ok(
+      await api.command(['true'], { requested_gpus: 1, held: true, array: { count: 2 } }),
+    ).body;
+    const array = ok(await api.call('GET', `/api/arrays/${first.array_id}`)).body;
+    expect(array.jobs.map((j: { held: boolean; status: string }) => [j.status, j.held])).toEqual([
+      ['queued', true],
+      ['queued', true],
+    ]);
+    ok(await api.call('POST', `/api/arrays/${first.array_id}/release`));
+    for (const job of array.jobs) await api.waitStatus(job.queue_id, ['done'], 15_000);
+  });
+
+  it('refuses a held that is not a boolean, naming the field', async () => {
+    const answer = await api.command(['true'], { held: 'yes' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toEqual([{ field: 'held', message: 'held must be a boolean value' }]);
+  });
+
   it('a job that depends on a held one keeps waiting for it', async () => {
     await setScheduler(false);
     const first = ok(await api.command(['true'], { requested_gpus: 0 })).body.queue_id;

@@ -157,6 +157,15 @@ export class SubmitJobRequestDto {
   preemptible?: boolean;
 
   /**
+   * Queued held (default false), as Slurm's `sbatch --hold`: it is never started until released
+   * (POST /api/queue/{id}/release); for an array, every job of it. Journaled as job.queued.v1 then
+   * job.held.v1, in one commit.
+   */
+  @IsOptional()
+  @IsBoolean()
+  held?: boolean;
+
+  /**
    * A MIG profile, e.g. `1g.10gb`: the job gets `requested_gpus` MIG devices of that profile (their
    * UUIDs in CUDA_VISIBLE_DEVICES), never whole GPUs; it must be a profile of this host's MIG devices
    * (GET /api/gpus). Omitted: whole GPUs (a GPU in MIG mode is never one of them).

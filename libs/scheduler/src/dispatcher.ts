@@ -174,13 +174,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Claims a job in its submit's transaction when nothing could start before it: the scheduler is on
    * and between passes (so no pass holds placements it has not claimed yet), nothing is being
-   * preempted for, no other job is queued, it waits for no dependency, and placement starts it now.
+   * preempted for, no other job is queued, it is not held (submitted so), it waits for no
+   * dependency, and placement starts it now.
    * The same placement as a pass, so the outcome is the one a pass would reach, one commit earlier.
    */
   private async claimOnSubmit(tx: Tx, job: Job): Promise<SubmitClaim | null> {
     if (!this.booted || !this.enabled || this.running || this.preemptor !== null) return null;
     if (this.stateDir.problem()) return null; // the queue waits: see pass()
-    if (job.depends_on.length > 0 || job.array_id !== null) return null;
+    if (job.held || job.depends_on.length > 0 || job.array_id !== null) return null;
     if (await this.jobs.anyQueuedBesides(tx, job.id)) return null;
     // Alone in the queue: its queue position (seq) is moot.
     const alone = placementItem({ ...job, seq: 0 }, null, this.config.kill_grace_seconds);

@@ -48,6 +48,11 @@ describe(buildSubmitBody.name, () => {
     });
   });
 
+  it('sends --hold as held: true, and nothing without it', () => {
+    expect(buildSubmitBody({ ...base, hold: true }, ['true'], 0, '/')).toMatchObject({ held: true });
+    expect(buildSubmitBody(base, ['true'], 0, '/')).not.toHaveProperty('held');
+  });
+
   it('sends --gpu-profile as gpu_profile (--gpus then counts MIG devices), and nothing without it', () => {
     expect(buildSubmitBody({ ...base, gpus: '2', gpuProfile: '1g.10gb' }, ['true'], 0, '/')).toMatchObject({
       requested_gpus: 2,

@@ -38,6 +38,7 @@ interface SubmitOptions {
   killGrace?: string;
   logCap?: string;
   preemptible?: boolean;
+  hold?: boolean;
   gpuProfile?: string;
 }
 
@@ -118,6 +119,7 @@ export function buildSubmitBody(
     body.kill_grace_s = parseGracePeriod(options.killGrace, '--kill-grace');
   if (options.logCap !== undefined) body.log_cap_bytes = parseSize(options.logCap, '--log-cap');
   if (options.preemptible) body.preemptible = true;
+  if (options.hold) body.held = true;
   if (options.gpuProfile !== undefined) body.gpu_profile = options.gpuProfile;
   return body;
 }
@@ -158,6 +160,10 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         'its next attempt sees TRAINYARD_RESTART_COUNT',
     )
     .option(
+      '--hold',
+      'queue it held (every job of an array): it starts only once released (`trainyard sched release <id>`)',
+    )
+    .option(
       '--gpu-profile <profile>',
       'MIG profile (e.g. 1g.10gb): --gpus then counts MIG devices of it (see GET /api/gpus)',
     )
@@ -186,6 +192,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         '  trainyard submit --gpus 2 --name smoke -- python train.py --lr 3e-4\n' +
         '  trainyard submit --gpus 1 --time-limit 2h -- python train.py\n' +
         '  trainyard submit --gpus 2 --preemptible -- python train.py --resume\n' +
+        '  trainyard submit --hold --gpus 8 -- python big.py   # starts after trainyard sched release\n' +
         '  trainyard submit --kill-grace 2m --log-cap 10M -- python train.py\n' +
         '  trainyard submit --type tensorboard --param logdir=/runs --param port=6006\n' +
         '  trainyard submit --sweep lr=1e-3,1e-4 --sweep bs=16,32 --max-running 2 -- python train.py --lr {lr} --bs {bs}\n' +
@@ -227,6 +234,11 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
         const item = submitted.data;
         // An array answers with its first job: print the array id, what `wait` and the API take.
         ctx.output(item, () => item.array_id ?? item.queue_id);
+        // The id alone on stdout (scripts take it); how to let it start on stderr.
+        if (item.held && !ctx.json)
+          process.stderr.write(
+            `trainyard: held: \`trainyard sched release ${item.array_id ?? item.queue_id}\` lets it start\n`,
+          );
       }),
     );
 }

@@ -20,6 +20,8 @@ export interface SubmitJobInput {
   log_cap_bytes?: number;
   /** Default false. */
   preemptible?: boolean;
+  /** Queued held (never started until released); default false. */
+  held?: boolean;
   /** A MIG profile (`1g.10gb`); requested_gpus then counts MIG devices of it. Checked by the handler. */
   gpu_profile?: string;
 }

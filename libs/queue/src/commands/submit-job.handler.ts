@@ -25,6 +25,7 @@ import {
   findCycle,
   Job,
   JobDependency,
+  JobHeldEvent,
   JobQueuedEvent,
   JobRepository,
   queuedJob,
@@ -236,6 +237,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           retry_of: null,
         }),
       );
+      // Submitted held: queued, then held at once (two entries, one commit); it never starts on submit.
+      if (input.held) for (const job of jobs) job.held = true;
       await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
       // One transaction: the whole array is queued, or none of it.
       for (const job of jobs) {
@@ -246,7 +249,13 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       const claim = jobs.length === 1 ? await this.startOnSubmit.claim(tx, jobs[0]) : null;
       return {
         result: { job: claim?.job ?? jobs[0], replayed: false },
-        events: [...jobs.map((job) => new JobQueuedEvent(job)), ...(claim?.events ?? [])],
+        events: [
+          ...jobs.flatMap((job) => [
+            new JobQueuedEvent(job),
+            ...(job.held ? [new JobHeldEvent({ queue_id: job.id, held_at: job.submitted_at })] : []),
+          ]),
+          ...(claim?.events ?? []),
+        ],
         // Launched right after the commit, before the answer is written.
         afterCommit: claim ? () => claim.start() : undefined,
       };

@@ -3872,6 +3872,12 @@ export type SubmitJobRequestDto = {
      */
     gpu_profile?: string;
     /**
+     * Queued held (default false), as Slurm's `sbatch --hold`: it is never started until released
+     * (POST /api/queue/{id}/release); for an array, every job of it. Journaled as job.queued.v1 then
+     * job.held.v1, in one commit.
+     */
+    held?: boolean;
+    /**
      * Type-specific parameters; `command` takes `{argv: [...]}`.
      */
     job_params: {
