@@ -211,7 +211,7 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     expect(answer.body.details).toEqual([{ field: 'held', message: 'held must be a boolean value' }]);
   });
 
-  it('a job that depends on a held one keeps waiting for it', async () => {
+  it('a job that depends on a held one keeps waiting for it; a dependent says whether it is held', async () => {
     await setScheduler(false);
     const first = ok(await api.command(['true'], { requested_gpus: 0 })).body.queue_id;
     const after = ok(
@@ -225,6 +225,16 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     await new Promise((r) => setTimeout(r, 500));
     expect(await api.job(after)).toMatchObject({ status: 'queued', held: false });
     expect((await api.job(after)).pending_reason).toContain(first);
+    // Its dependents say whether each is held (the console's "needed by" shows it so).
+    const dependents = async () => ok(await api.call('GET', `/api/jobs/${first}/dependents`)).body;
+    expect(await dependents()).toEqual([
+      { queue_id: after, name: null, status: 'queued', held: false, condition: 'after_ok' },
+    ]);
+    ok(await hold(after));
+    expect(await dependents()).toEqual([
+      { queue_id: after, name: null, status: 'queued', held: true, condition: 'after_ok' },
+    ]);
+    ok(await hold(after, false));
     ok(await hold(first, false));
     await api.waitStatus(after, ['done'], 15_000);
   });

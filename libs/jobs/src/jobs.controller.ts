@@ -132,6 +132,7 @@ export class JobsController {
       queue_id: j.id,
       name: j.name,
       status: j.status,
+      held: j.held,
       condition: j.depends_on.find((d) => d.queue_id === params.queue_id)!.condition,
     }));
   }

@@ -161,6 +161,8 @@ export class DependentDto {
   name!: string | null;
   @ApiProperty({ enum: JOB_STATUSES, enumName: 'JobStatus' })
   status!: JobStatus;
+  /** Queued and held by the user: it starts only once released (whatever this job does). */
+  held!: boolean;
   @ApiProperty({ enum: DEPENDENCY_CONDITIONS, enumName: 'DependencyCondition' })
   condition!: DependencyCondition;
 }

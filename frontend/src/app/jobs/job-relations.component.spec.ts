@@ -96,6 +96,37 @@ describe(JobRelationsComponent.name, () => {
     expect(last.query.q).toBeUndefined();
   });
 
+  it('shows a held dependent as held under “needed by”, not queued', async () => {
+    client.get.mockImplementation(async ({ url }: { url: string }) => ({
+      data: url.endsWith('/dependents')
+        ? [
+            { queue_id: 'q_1_eval', name: 'eval', status: 'queued', held: true, condition: 'after_ok' },
+            { queue_id: 'q_1_plot', name: 'plot', status: 'queued', held: false, condition: 'after_any' },
+          ]
+        : { items: [], total: 0, next_cursor: null },
+    }));
+    const fixture = TestBed.createComponent(JobRelationsComponent);
+    fixture.componentRef.setInput('job', {
+      queue_id: 'q_1_train',
+      depends_on: [],
+      retry_of: null,
+      array_id: null,
+      array_index: null,
+    } as unknown as JobDto);
+    fixture.autoDetectChanges();
+    const pane = fixture.nativeElement as HTMLElement;
+    const group = () => pane.querySelector('[aria-label="Dependents"]');
+    await vi.waitFor(() => expect(group()).not.toBeNull());
+    expect([...group()!.children].map((e) => e.textContent!.trim())).toEqual([
+      'needed by',
+      'eval',
+      '(held)',
+      'plot',
+      '(queued)',
+    ]);
+    expect(group()!.querySelector('a')!.title).toBe('after_ok · queued, held by the user');
+  });
+
   it('names before Cancel array the queued jobs outside the array that will end aborted', async () => {
     const running: ArrayDto = {
       ...ARRAY,
@@ -109,6 +140,7 @@ describe(JobRelationsComponent.name, () => {
         { queue_id: 'q_1_a2', array_index: 2, status: 'queued' as const },
       ].map((j) => ({
         ...j,
+        held: false,
         name: null,
         ended_at: null,
         exit_code: null,

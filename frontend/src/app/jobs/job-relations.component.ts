@@ -12,6 +12,7 @@ import {
 import { API, errorMessage } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
 import { arrayDependentsNote } from '../core/dependents-note';
+import { statusLabel } from '../core/format';
 import { ToastStore } from '../core/toast.store';
 import { JobsStore } from './jobs.store';
 
@@ -50,10 +51,10 @@ const CONDITION_TEXT: Record<string, string> = {
           <a
             class="mono"
             [routerLink]="['/jobs', dep.queue_id]"
-            [title]="dep.condition + ' · ' + dep.status"
+            [title]="dep.condition + ' · ' + (dep.held ? 'queued, held by the user' : dep.status)"
             >{{ dep.name ?? dep.queue_id }}</a
           >
-          <span class="muted">({{ dep.status }})</span>
+          <span class="muted">({{ statusLabel(dep) }})</span>
         }
       </div>
     }
@@ -152,6 +153,7 @@ export class JobRelationsComponent {
   private readonly toasts = inject(ToastStore);
   protected readonly jobs = inject(JobsStore);
   protected readonly dependents = signal<DependentDto[]>([]);
+  protected readonly statusLabel = statusLabel;
   protected readonly array = signal<ArrayDto | null>(null);
   protected readonly progress = computed(() => {
     const arr = this.array();

@@ -1006,6 +1006,10 @@ export type DependencyCondition = 'after_ok' | 'after_any' | 'after_not_ok' | 'a
 
 export type DependentDto = {
     condition: DependencyCondition;
+    /**
+     * Queued and held by the user: it starts only once released (whatever this job does).
+     */
+    held: boolean;
     name: string | null;
     /**
      * A job that lists this one in its depends_on.
