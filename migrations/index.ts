@@ -25,6 +25,7 @@ import { JournalQueueIdIndex1796020900000 } from './1796020900000-journal-queue-
 import { GpuPolicyUuid1796021000000 } from './1796021000000-gpu-policy-uuid';
 import { JobHeld1796021100000 } from './1796021100000-job-held';
 import { HeldJobsIndex1796021200000 } from './1796021200000-held-jobs-index';
+import { JobHeldTime1796021300000 } from './1796021300000-job-held-time';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   GpuPolicyUuid1796021000000,
   JobHeld1796021100000,
   HeldJobsIndex1796021200000,
+  JobHeldTime1796021300000,
 ];

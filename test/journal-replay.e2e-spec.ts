@@ -104,8 +104,10 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     ok(await api.call('DELETE', `/api/queue/${cancelled}`));
     // Its priority changed while it waits (PATCH /api/queue/{id}): the replica has the new one.
     ok(await api.call('PATCH', `/api/queue/${afterResume}`, { priority: 6 }));
-    // Held and released while it waits: the replica's row is not held either.
+    // Held and released while it waits: the replica's row is not held either, and has the time it
+    // was held (held_ms, left out of its aging) from the release's entry.
     ok(await api.call('POST', `/api/queue/${afterResume}/hold`));
+    await new Promise((r) => setTimeout(r, 50));
     ok(await api.call('POST', `/api/queue/${afterResume}/release`));
     ok(await api.call('POST', '/api/queue/scheduler', { enabled: true }));
     await api.waitStatus(afterResume, ['done']);
@@ -274,7 +276,18 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
     );
     expect(jobs).toContainEqual(expect.objectContaining({ array_index: 1, array_max_running: 1 }));
     expect(jobs).toContainEqual(expect.objectContaining({ retry_of: retried }));
-    expect(jobs).toContainEqual(expect.objectContaining({ requested_gpus: 2, status: 'done', priority: 6 }));
+    expect(jobs).toContainEqual(
+      expect.objectContaining({
+        requested_gpus: 2,
+        status: 'done',
+        priority: 6,
+        held_ms: expect.any(Number),
+      }),
+    );
+    expect(jobs.find((j) => j.priority === 6)!.held_ms).toBeGreaterThanOrEqual(50);
+    expect(jobs).toContainEqual(
+      expect.objectContaining({ idempotency_key: 'replay-queued', held_at: expect.any(String) }),
+    );
     expect(jobs).toContainEqual(
       expect.objectContaining({ preemptible: 1, restart_count: 1, preempted_at: expect.any(String) }),
     );

@@ -318,3 +318,73 @@ describe('holding and releasing a queued job (e2e, real server, real SQLite, 1 f
     }
   });
 });
+
+/** Priority aging leaves out the time a job was held (as Slurm's age factor does not grow while held). */
+describe('aging of a held job (e2e, real server, 1 fake GPU, 36,000 priority per hour of waiting)', () => {
+  let server: InProcessServer;
+  let api: ReturnType<typeof jobsApi>;
+
+  beforeAll(async () => {
+    // 10 priority points per second waited: a second's age decides the order.
+    server = await startInProcessServer({ argv: ['--fake-gpus', '1', '--priority-aging', '36000'] });
+    api = jobsApi(server.baseUrl, server.token);
+  });
+  afterAll(() => server.close(true));
+
+  const ok = (answer: Answer) => {
+    if (answer.status >= 300) throw new Error(`${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer;
+  };
+
+  it('a job held for a while, then released, does not outrank an equal job submitted after it', async () => {
+    const blocker = ok(await api.command(['sleep', '30'], { requested_gpus: 1 })).body.queue_id;
+    await api.waitStatus(blocker, ['running']);
+    // Both wait for the GPU; `early` is submitted first but held at once, for 3 s.
+    const early = ok(await api.command(['sleep', '30'], { requested_gpus: 1, name: 'early' })).body.queue_id;
+    ok(await api.call('POST', `/api/queue/${early}/hold`));
+    await new Promise((r) => setTimeout(r, 200));
+    const later = ok(await api.command(['sleep', '30'], { requested_gpus: 1, name: 'later' })).body.queue_id;
+    await new Promise((r) => setTimeout(r, 3000));
+    ok(await api.call('POST', `/api/queue/${early}/release`));
+    // Its aged wait is the 0.2 s before its hold and the time since its release, well under the
+    // 3 s `later` has waited: `later` takes the GPU the blocker frees. Counting its 3 s held,
+    // `early` would be 0.2 s older and go first.
+    ok(await api.call('POST', `/api/jobs/${blocker}/control/kill`));
+    await api.waitStatus(later, ['running'], 15_000);
+    expect(await api.job(early)).toMatchObject({ status: 'queued', held: false });
+    // The hold's time is journaled with the release (replay sets it alike).
+    const released = (await api.call('GET', '/api/journal?limit=1000')).body.items.find(
+      (e: { type: string; payload: { queue_id: string } }) =>
+        e.type === 'job.released.v1' && e.payload.queue_id === early,
+    );
+    expect(released.payload.held_ms).toBeGreaterThanOrEqual(3000);
+    expect(released.payload.held_ms).toBeLessThan(6000);
+    ok(await api.call('DELETE', `/api/queue/${early}`));
+    ok(await api.call('POST', `/api/jobs/${later}/control/kill`));
+    await api.waitStatus(later, ['aborted'], 15_000);
+  });
+
+  it('a job released before its dependency is met gained no age while held, so nothing is left out', async () => {
+    const blocker = ok(await api.command(['sleep', '30'], { requested_gpus: 1 })).body.queue_id;
+    await api.waitStatus(blocker, ['running']);
+    const first = ok(await api.command(['sleep', '30'], { requested_gpus: 1 })).body.queue_id;
+    const after = ok(
+      await api.command(['true'], {
+        requested_gpus: 1,
+        depends_on: [{ queue_id: first, condition: 'after_start' }],
+      }),
+    ).body.queue_id;
+    ok(await api.call('POST', `/api/queue/${after}/hold`));
+    await new Promise((r) => setTimeout(r, 300));
+    ok(await api.call('POST', `/api/queue/${after}/release`));
+    const released = (await api.call('GET', '/api/journal?limit=1000')).body.items.find(
+      (e: { type: string; payload: { queue_id: string } }) =>
+        e.type === 'job.released.v1' && e.payload.queue_id === after,
+    );
+    // Held while it waited for `first` to start: no age to take off.
+    expect(released.payload.held_ms).toBe(0);
+    for (const id of [after, first]) ok(await api.call('DELETE', `/api/queue/${id}`));
+    ok(await api.call('POST', `/api/jobs/${blocker}/control/kill`));
+    await api.waitStatus(blocker, ['aborted'], 15_000);
+  });
+});

@@ -23,6 +23,7 @@ export * from './job-hooks';
 export * from './start-on-submit';
 export * from './job-type-names';
 export * from './pending-reasons';
+export * from './aging';
 export * from './kill-deadlines';
 export * from './job-removal';
 export * from './job-written-files';

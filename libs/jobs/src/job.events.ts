@@ -136,8 +136,9 @@ export class JobPriorityChangedEvent implements JournaledEvent {
 
 @JournalEntryType(
   'job.held.v1',
-  'a queued job was held by the user (POST /api/queue/{id}/hold): it is never placed until released; a ' +
-    'replica sets `held` (it must still be queued). Its submit order (seq) and submitted_at stay.',
+  'a queued job was held by the user (POST /api/queue/{id}/hold, or submitted held): it is never placed ' +
+    'until released; a replica sets `held` and `held_at` (it must still be queued). Its submit order (seq) ' +
+    'and submitted_at stay.',
 )
 export class JobHeldEvent implements JournaledEvent {
   readonly queue_id: string;
@@ -153,16 +154,22 @@ export class JobHeldEvent implements JournaledEvent {
 @JournalEntryType(
   'job.released.v1',
   'a held queued job was released (POST /api/queue/{id}/release): it may be placed again, in its old ' +
-    'place; a replica clears `held` (it must still be queued).',
+    'place; a replica clears `held` and sets `held_ms` (it must still be queued).',
 )
 export class JobReleasedEvent implements JournaledEvent {
   readonly queue_id: string;
   /** ISO 8601 time of the release. */
   readonly released_at: string;
+  /**
+   * Milliseconds it has been held while otherwise ready to start, this hold included (what priority
+   * aging leaves out). Absent in entries written before it was recorded: the row keeps its own.
+   */
+  readonly held_ms?: number;
 
   constructor(fields: JobReleasedEvent) {
     this.queue_id = fields.queue_id;
     this.released_at = fields.released_at;
+    if (fields.held_ms !== undefined) this.held_ms = fields.held_ms;
   }
 }
 

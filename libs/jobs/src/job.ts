@@ -53,6 +53,14 @@ export interface Job {
    * blocks nobody — until released, keeping its place (seq) and age. False once it leaves the queue.
    */
   held: boolean;
+  /** When its current hold began (ISO 8601), while held; null otherwise. */
+  held_at: string | null;
+  /**
+   * How long it was held, in milliseconds, while it was otherwise ready to start (see aging.ts),
+   * since it was last queued (a preemption's requeue starts it again at 0): what priority aging
+   * leaves out, as Slurm's age does not grow while a job is held.
+   */
+  held_ms: number;
   idempotency_key: string | null;
   /** Jobs that must reach a state first (see dependencies.ts); empty for none. */
   depends_on: JobDependency[];
@@ -108,5 +116,7 @@ export function queuedJob(submitted: SubmittedJob): Job {
     restart_count: 0,
     preempted_at: null,
     held: false,
+    held_at: null,
+    held_ms: 0,
   };
 }

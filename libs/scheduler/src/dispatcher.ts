@@ -8,6 +8,7 @@ import {
   JobRepository,
   PendingReasons,
   QueuedForPlacement,
+  readySinceMs,
   StartOnSubmit,
   SubmitClaim,
 } from '@trainyard/jobs';
@@ -295,11 +296,8 @@ function placementItem(
     time_limit_s: j.time_limit_s,
     kill_grace_s: j.kill_grace_s ?? defaultGraceS,
     // Ready since its submit, its requeue after a preemption, or its dependencies were met: what
-    // aging counts from (time spent running, or waiting for a dependency, is no time waited).
-    ready_ms: Math.max(
-      Date.parse(j.submitted_at),
-      j.preempted_at === null ? 0 : Date.parse(j.preempted_at),
-      depsMetMs,
-    ),
+    // aging counts from (time spent running, waiting for a dependency or held is no time waited).
+    ready_ms: readySinceMs(j, depsMetMs),
+    held_ms: j.held_ms,
   };
 }

@@ -115,6 +115,14 @@ export class JobEntity {
   @Column({ type: 'boolean', default: false })
   held!: boolean;
 
+  /** When its current hold began (ISO 8601); null while it is not held (see Job.held_at). */
+  @Column({ type: 'text', nullable: true })
+  held_at!: string | null;
+
+  /** Milliseconds it was held while ready to start since it was queued (see Job.held_ms). */
+  @Column({ type: 'integer', default: 0 })
+  held_ms!: number;
+
   @Index('idx_jobs_idempotency_key', { unique: true })
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;

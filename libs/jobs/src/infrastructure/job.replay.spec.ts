@@ -215,6 +215,18 @@ describe('job replay: job.held and job.released', () => {
     expect(await rows()).toEqual([expect.objectContaining({ status: 'queued', held: 0, seq: 1 })]);
   });
 
+  it('keeps when the hold began, and sets on release the time held that aging leaves out', async () => {
+    await apply('job.queued.v1', entry);
+    await apply('job.held.v1', held);
+    expect(await rows()).toEqual([expect.objectContaining({ held: 1, held_at: held.held_at, held_ms: 0 })]);
+    await apply('job.released.v1', { ...released, held_ms: 4000 });
+    expect(await rows()).toEqual([expect.objectContaining({ held: 0, held_at: null, held_ms: 4000 })]);
+    // An entry from before held_ms was journaled leaves the row's.
+    await apply('job.held.v1', held);
+    await apply('job.released.v1', released);
+    expect(await rows()).toEqual([expect.objectContaining({ held: 0, held_at: null, held_ms: 4000 })]);
+  });
+
   it('refuses a job that is no longer queued, and leaves it as it is', async () => {
     await apply('job.queued.v1', entry);
     await dataSource.manager.query(`UPDATE jobs SET status = 'running' WHERE id = 'q_1_ab'`);

@@ -20,7 +20,13 @@ import {
 } from '../job.events';
 import { JobEntity } from './job.entity';
 import { queuedJob } from '../job';
-import { dependencyFailedChanges, insertJobRow, preemptedChanges } from './job.repository';
+import {
+  dependencyFailedChanges,
+  heldChanges,
+  insertJobRow,
+  preemptedChanges,
+  releasedChanges,
+} from './job.repository';
 
 /**
  * How `job.*` entries change a replica's `jobs` rows: the same writes the live path makes, each
@@ -65,10 +71,10 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
     await update(tx, e.queue_id, ['queued'], { priority: e.priority });
   }),
   replayRule(JobHeldEvent, async (tx, e) => {
-    await update(tx, e.queue_id, ['queued'], { held: true });
+    await update(tx, e.queue_id, ['queued'], heldChanges(e));
   }),
   replayRule(JobReleasedEvent, async (tx, e) => {
-    await update(tx, e.queue_id, ['queued'], { held: false });
+    await update(tx, e.queue_id, ['queued'], releasedChanges(e));
   }),
   replayRule(JobStartingEvent, async (tx, e) => {
     const changes = {

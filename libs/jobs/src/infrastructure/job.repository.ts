@@ -58,6 +58,16 @@ export function dependencyFailedChanges(e: { error: string; ended_at: string }):
   return { status: 'aborted', termination_reason: 'dependency_failed', error: e.error, ended_at: e.ended_at };
 }
 
+/** The row changes of a queued job's hold (live path and replay alike). */
+export function heldChanges(e: { held_at: string }): Partial<JobEntity> {
+  return { held: true, held_at: e.held_at };
+}
+
+/** The row changes of a held job's release; an entry without `held_ms` (older) leaves the row's. */
+export function releasedChanges(e: { held_ms?: number }): Partial<JobEntity> {
+  return { held: false, held_at: null, ...(e.held_ms === undefined ? {} : { held_ms: e.held_ms }) };
+}
+
 /** The row changes of `terminating → queued` after a preemption (live path and replay alike). */
 export function preemptedChanges(e: {
   restart_count: number;
@@ -78,6 +88,8 @@ export function preemptedChanges(e: {
     proc_start_time: null,
     termination_reason: null,
     termination_requested_at: null,
+    // Ready again from its requeue: the time it was held before that is behind it (see aging.ts).
+    held_ms: 0,
   };
 }
 
@@ -103,6 +115,8 @@ export interface QueuedForPlacement {
   preempted_note: string | null;
   /** Held by the user: it waits, placed nowhere, until released. */
   held: boolean;
+  /** Milliseconds it was held while ready to start (see Job.held_ms): not waited, for aging. */
+  held_ms: number;
 }
 
 /** Bound parameters per IN (...) list, well under SQLite's limit. */
@@ -337,7 +351,7 @@ export class JobRepository {
       }
     > = await this.db.manager.query(
       'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
-        `time_limit_s, kill_grace_s, submitted_at, preempted_at, error, held FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
+        `time_limit_s, kill_grace_s, submitted_at, preempted_at, error, held, held_ms FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
     );
     return rows.map(({ error, ...r }) => ({
       ...r,
@@ -681,9 +695,12 @@ export class JobRepository {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Holds (true) or releases a queued job (its seq and submitted_at stay); false when it is no longer queued. */
-  async setQueuedHeld(tx: Tx, id: string, held: boolean): Promise<boolean> {
-    const result = await tx.update(JobEntity, { id, status: 'queued' }, { held });
+  /**
+   * Holds or releases a queued job with the changes of its entry (heldChanges / releasedChanges; its
+   * seq and submitted_at stay); false when it is no longer queued.
+   */
+  async changeHold(tx: Tx, id: string, changes: Partial<JobEntity>): Promise<boolean> {
+    const result = await tx.update(JobEntity, { id, status: 'queued' }, changes);
     return (result.affected ?? 0) > 0;
   }
 

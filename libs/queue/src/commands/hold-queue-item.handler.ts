@@ -1,36 +1,76 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { DomainError } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
-import { Job, JobHeldEvent, JobReleasedEvent, JobRepository } from '@trainyard/jobs';
+import {
+  heldChanges,
+  heldWhileReadyMs,
+  Job,
+  JobHeldEvent,
+  JobReleasedEvent,
+  JobRepository,
+  readySinceMs,
+  releasedChanges,
+  settleDependencies,
+} from '@trainyard/jobs';
 import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.command';
+
+/** A journal transaction, as the job repository takes it. */
+type Tx = Parameters<JobRepository['changeHold']>[0];
+
+/**
+ * Since when `job` (queued) is ready to start, for aging (readySinceMs), as the scheduler reads it;
+ * null while a dependency is unmet.
+ */
+async function readySince(tx: Tx, jobs: JobRepository, job: Job, now: number): Promise<number | null> {
+  if (!job.depends_on.length) return readySinceMs(job);
+  const known = await jobs.dependencyTargets(
+    job.depends_on.map((d) => d.queue_id),
+    tx,
+  );
+  const met = settleDependencies([job], known, now).readySince.get(job.id);
+  return met === undefined ? null : readySinceMs(job, met);
+}
 
 /**
  * Sets a queued job's hold in `tx`; the entry to journal, or null when it already was so (a repeat
- * writes nothing). Throws JOB_NOT_QUEUED (409) for a job that is not queued.
+ * writes nothing). A release adds the time held while the job was otherwise ready to start to its
+ * held_ms, which priority aging leaves out. Throws JOB_NOT_QUEUED (409) for a job that is not queued.
  */
 async function setHeld(
-  tx: Parameters<JobRepository['setQueuedHeld']>[0],
+  tx: Tx,
   jobs: JobRepository,
   job: Job,
   held: boolean,
 ): Promise<JobHeldEvent | JobReleasedEvent | null> {
-  if (job.status !== 'queued' || !(await jobs.setQueuedHeld(tx, job.id, held))) {
-    throw new DomainError(
+  const notQueued = () =>
+    new DomainError(
       'JOB_NOT_QUEUED',
       `${job.id} is ${job.status}, not queued: only a queued job can be ${held ? 'held' : 'released'}`,
     );
-  }
+  if (job.status !== 'queued') throw notQueued();
   if (job.held === held) return null;
-  const at = new Date().toISOString();
-  return held
-    ? new JobHeldEvent({ queue_id: job.id, held_at: at })
-    : new JobReleasedEvent({ queue_id: job.id, released_at: at });
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  let event: JobHeldEvent | JobReleasedEvent;
+  if (held) event = new JobHeldEvent({ queue_id: job.id, held_at: at });
+  else {
+    // A hold from before its time was recorded (no held_at) adds nothing.
+    const added =
+      job.held_at === null
+        ? 0
+        : heldWhileReadyMs(Date.parse(job.held_at), now, await readySince(tx, jobs, job, now));
+    event = new JobReleasedEvent({ queue_id: job.id, released_at: at, held_ms: job.held_ms + added });
+  }
+  const changes = event instanceof JobHeldEvent ? heldChanges(event) : releasedChanges(event);
+  if (!(await jobs.changeHold(tx, job.id, changes))) throw notQueued();
+  return event;
 }
 
 /**
  * A queued job's hold or release, in one transaction with its journal entry. Its submit order (seq)
- * and submitted_at stay, so once released it is back in its old place with its age. The event wakes
- * the dispatcher: a release may start it, a hold may let the jobs behind it start.
+ * and submitted_at stay, so once released it is back in its old place with its age (less the time
+ * it was held). The event wakes the dispatcher: a release may start it, a hold may let the jobs
+ * behind it start.
  */
 @CommandHandler(HoldQueueItemCommand)
 export class HoldQueueItemHandler implements ICommandHandler<HoldQueueItemCommand, Job> {
@@ -44,7 +84,7 @@ export class HoldQueueItemHandler implements ICommandHandler<HoldQueueItemComman
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
       const event = await setHeld(tx, this.jobs, job, held);
-      return { result: { ...job, held }, events: event ? [event] : [] };
+      return { result: (await this.jobs.get(queueId, tx)) ?? { ...job, held }, events: event ? [event] : [] };
     });
   }
 }

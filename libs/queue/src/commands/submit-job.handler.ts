@@ -238,7 +238,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         }),
       );
       // Submitted held: queued, then held at once (two entries, one commit); it never starts on submit.
-      if (input.held) for (const job of jobs) job.held = true;
+      if (input.held) for (const job of jobs) Object.assign(job, { held: true, held_at: job.submitted_at });
       await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
       // One transaction: the whole array is queued, or none of it.
       for (const job of jobs) {

@@ -668,6 +668,18 @@ describe(place.name, () => {
       expect(result.launch.map((l) => l.queue_id)).toEqual([launched]);
     });
 
+    it('leaves out the time an item was held: 3 h in the queue, 2.5 of them held, is 0.5 h waited', () => {
+      const items = [
+        item('q_held', 1, 0, 1, { ready_ms: NOW - 3 * HOUR, held_ms: 2.5 * HOUR }),
+        item('q_after', 1, 0, 2, { ready_ms: NOW - 2 * HOUR }),
+      ];
+
+      const result = sut(items, gpus(1), { mode: 'skip', now: NOW, priority_aging_per_hour: 1 });
+
+      // Without its hold it would go first (older, and first in submit order).
+      expect(result.launch.map((l) => l.queue_id)).toEqual(['q_after']);
+    });
+
     it('never lets an aged item through a GPU gate its own priority does not clear', () => {
       const items = [item('q_old', 1, 0, 1, { ready_ms: NOW - 100 * HOUR })];
 

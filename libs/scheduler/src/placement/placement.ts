@@ -30,6 +30,8 @@ export interface PlacementItem {
    * its dependencies were all met, the latest — what priority aging counts from.
    */
   ready_ms?: number;
+  /** Milliseconds it was held by the user since `ready_ms`: not waited, so aging leaves them out. */
+  held_ms?: number;
   /** A MIG profile (`1g.10gb`): requested_gpus MIG devices of it, never whole GPUs. Null/absent: whole GPUs. */
   gpu_profile?: string | null;
 }
@@ -125,7 +127,7 @@ function orderItems(items: readonly PlacementItem[], now: number, aging: number)
   // Keys computed once (not per comparison): sorting 10,000 items compares ~140,000 times.
   const keys = new Float64Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    const waited = Math.max(0, now - (items[i].ready_ms ?? now));
+    const waited = Math.max(0, now - (items[i].ready_ms ?? now) - (items[i].held_ms ?? 0));
     keys[i] = items[i].priority + (aging * waited) / HOUR_MS;
   }
   const order = Array.from(items.keys());

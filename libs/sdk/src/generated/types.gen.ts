@@ -1957,7 +1957,7 @@ export type JobFinishedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.held.v1`: a queued job was held by the user (POST /api/queue/{id}/hold): it is never placed until released; a replica sets `held` (it must still be queued). Its submit order (seq) and submitted_at stay.
+ * Payload of journal entry `job.held.v1`: a queued job was held by the user (POST /api/queue/{id}/hold, or submitted held): it is never placed until released; a replica sets `held` and `held_at` (it must still be queued). Its submit order (seq) and submitted_at stay.
  */
 export type JobHeldEvent = {
     /**
@@ -2229,9 +2229,14 @@ export type JobQueuedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.released.v1`: a held queued job was released (POST /api/queue/{id}/release): it may be placed again, in its old place; a replica clears `held` (it must still be queued).
+ * Payload of journal entry `job.released.v1`: a held queued job was released (POST /api/queue/{id}/release): it may be placed again, in its old place; a replica clears `held` and sets `held_ms` (it must still be queued).
  */
 export type JobReleasedEvent = {
+    /**
+     * Milliseconds it has been held while otherwise ready to start, this hold included (what priority
+     * aging leaves out). Absent in entries written before it was recorded: the row keeps its own.
+     */
+    held_ms?: number;
     queue_id: string;
     /**
      * ISO 8601 time of the release.
