@@ -45,6 +45,10 @@ describe('holding and releasing a queued job in the console (browser e2e)', () =
       .locator('tbody tr[data-queue-id]')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue-id')));
     expect(ids).toEqual([first, second]);
+    // The header and the sidebar's Queue count say how many of the waiting jobs are held.
+    await page.locator('.page-head .summary').filter({ hasText: '2 waiting (1 held)' }).waitFor();
+    await page.locator('.sidebar [aria-label="2 queued (1 held)"]').waitFor();
+    await page.locator('.sidebar .count.held', { hasText: '1 held' }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'queue-hold.png') });
 
     await page.getByRole('button', { name: 'Release first-job' }).click();
@@ -62,6 +66,18 @@ describe('holding and releasing a queued job in the console (browser e2e)', () =
     await page.getByRole('menuitem', { name: 'Hold (keep it from starting)' }).click();
     await row.locator('.status', { hasText: /^held$/ }).waitFor();
     expect(await held(second)).toBe(true);
+    // The Held filter lists the held jobs only (status=held in the URL).
+    const filters = page.getByRole('group', { name: 'Filter by status' });
+    await filters.getByRole('button', { name: 'Held' }).click();
+    await waitFor(() => new URL(page.url()).searchParams.get('status') === 'held', 'status=held in the URL');
+    await page.locator(`tr[data-job-id="${first}"]`).waitFor({ state: 'detached' });
+    expect(
+      await page
+        .locator('tbody tr[data-job-id]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job-id'))),
+    ).toEqual([second]);
+    await filters.getByRole('button', { name: 'All' }).click();
+    await page.locator(`tr[data-job-id="${first}"]`).waitFor();
 
     await page.getByRole('button', { name: 'More actions for second-job' }).click();
     await page.getByRole('menuitem', { name: 'Release (let it start)' }).click();
