@@ -78,7 +78,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(Date.parse(done.started_at)).toBeGreaterThanOrEqual(Date.parse(e.ended_at));
     expect(e.depends_on).toEqual([{ queue_id: train, condition: 'after_ok' }]);
     expect((await api.call('GET', `/api/jobs/${train}/dependents`)).body).toEqual([
-      { queue_id: evalJob, name: 'eval', status: 'done', condition: 'after_ok' },
+      { queue_id: evalJob, name: 'eval', status: 'done', held: false, condition: 'after_ok' },
     ]);
   });
 
