@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { DomainError, findSocketHolder, holderAmong, loopbackListeners } from '@trainyard/core';
+import { Clock, DomainError, findSocketHolder, holderAmong, loopbackListeners } from '@trainyard/core';
 import { JobProcessIdsQuery } from '@trainyard/jobs';
 import { hostForUrl } from './upstream';
 
 /** How many (job, host, port) answers are remembered; the oldest goes first. */
 const CACHE_LIMIT = 1000;
+
+/**
+ * How long a positive answer stands without reading the socket tables again, ms. Reading
+ * /proc/net/tcp and tcp6 costs about 1.8 ms a request with a few sockets and 16 ms with 5,000 (a
+ * host full of NCCL connections), and a TensorBoard page asks for dozens of files at once. While the
+ * job's server holds its socket nobody else can bind that address and port, so a cached answer can
+ * only be wrong after that socket closes (the job's server restarting): a failed connection forgets
+ * it at once ({@link JobListeners.forget}); this bounds the rest.
+ */
+export const VERIFIED_TTL_MS = 1000;
 
 /**
  * Whether what listens on a job's loopback port is the job: a job's port is in its command line
@@ -18,20 +28,30 @@ const CACHE_LIMIT = 1000;
  */
 @Injectable()
 export class JobListeners {
-  private readonly verified = new Map<string, Set<string>>();
+  /** Per (job, host, port): the socket inodes found to be the job's, and when (monotonic ms). */
+  private readonly verified = new Map<string, { inodes: Set<string>; at: number }>();
 
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * Throws 502 naming the holder when a socket on `host`:`port` is not job `jobId`'s; returns when
    * every one is the job's, or nothing listens yet (the connection is then refused as before).
    */
   async assertOwnedBy(jobId: string, host: string, port: number): Promise<void> {
+    const key = `${jobId} ${host.toLowerCase()} ${port}`;
+    const now = this.clock.monotonic();
+    const recent = this.verified.get(key);
+    if (recent && now - recent.at < VERIFIED_TTL_MS) return;
     const listeners = loopbackListeners(host, port);
     if (listeners.length === 0) return;
-    const key = `${jobId} ${host.toLowerCase()} ${port}`;
-    const known = this.verified.get(key);
-    if (known && listeners.every((l) => known.has(l.inode))) return;
+    const known = recent?.inodes;
+    if (known && listeners.every((l) => known.has(l.inode))) {
+      recent.at = now;
+      return;
+    }
     const pids = await this.queries.execute(new JobProcessIdsQuery(jobId));
     for (const listener of listeners) {
       if (known?.has(listener.inode) || holderAmong(pids, listener.inode) !== null) continue;
@@ -45,7 +65,7 @@ export class JobListeners {
     }
     this.verified.delete(key);
     if (this.verified.size >= CACHE_LIMIT) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(key, new Set(listeners.map((l) => l.inode)));
+    this.verified.set(key, { inodes: new Set(listeners.map((l) => l.inode)), at: now });
   }
 
   /** Awaits a request to job `jobId`'s `port`; when it fails, forgets what was verified there. */
