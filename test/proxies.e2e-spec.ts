@@ -246,7 +246,8 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       expect(streamed.text).toMatch(/tok2.*\n\ndata: \[DONE\]\n\n$/s);
 
       // Another program (another user's) on another loopback socket of that port: [::1]:port is not
-      // the job's 127.0.0.1:port, and `localhost` may resolve to it. Before: it was sent the token.
+      // the job's 127.0.0.1:port, and `localhost` may resolve to it. It is sent nothing, neither the
+      // token (before an earlier fix) nor the prompts (before this one): 502 naming it.
       const heard: Array<string | undefined> = [];
       const other = createServer((req, res) => {
         heard.push(req.headers.authorization);
@@ -255,10 +256,14 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       other.listen(port, '::1');
       await once(other, 'listening');
       try {
-        expect((await get(`/api/inference/models?${q(`http://[::1]:${port}/v1`)}`)).status).toBe(200);
-        await get(`/api/inference/models?${q(`http://localhost:${port}/v1`)}`);
-        expect(heard.length).toBeGreaterThanOrEqual(1);
-        expect(heard.every((auth) => auth === undefined)).toBe(true);
+        for (const host of ['[::1]', 'localhost']) {
+          const answer = await get(`/api/inference/models?${q(`http://${host}:${port}/v1`)}`);
+          expect(answer.status).toBe(502);
+          expect(answer.body.message).toContain(
+            `Port [::1]:${port} of job ${id} is held by a process that is not the job's`,
+          );
+        }
+        expect(heard).toEqual([]);
       } finally {
         other.close();
       }

@@ -162,6 +162,20 @@ describe("proxies and a job's port held by another process (e2e: real server, re
     await api.waitStatus(id, ['aborted', 'done', 'failed']);
   });
 
+  it("inference: a base naming the job's port by another loopback name (localhost) is checked too, and gets no token", async () => {
+    const { id, port, squatter } = await squattedJob('inference', { model: 'fixture-model' });
+    const base = `http://localhost:${port}/v1`;
+    refusal(
+      await post(`/api/inference/chat/completions?${q(base)}`, {
+        messages: [{ role: 'user', content: 'my secret prompt' }],
+      }),
+      squatter,
+    );
+    expect(squatter.heard()).toEqual([]);
+    await api.call('POST', `/api/jobs/${id}/control/kill`);
+    await api.waitStatus(id, ['aborted', 'done', 'failed']);
+  });
+
   it("dataset server: the job's token never reaches the squatter; the job's server once it listens", async () => {
     const { id, port, squatter } = await squattedJob('dataset_server', {});
     const base = `http://127.0.0.1:${port}`;

@@ -129,11 +129,12 @@ export class InferenceProxyController {
     }
     const headers: Record<string, string> = { accept: request.headers.accept ?? '*/*' };
     if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
-    // An inference job's port: its prompts and token go only to the job's own server (502 otherwise).
-    const job = isLoopbackUrl(base)
-      ? await this.services.at('inference', bareHost(base), portOf(base))
-      : null;
-    if (job) await this.listeners.assertOwnedBy(job.job.id, bareHost(base), portOf(base));
+    // An inference job's port: its prompts and token go only to the job's own server (502 otherwise),
+    // whichever loopback name the base gives; its token only where the job's socket surely is (`at`).
+    const loopback = isLoopbackUrl(base);
+    const job = loopback ? await this.services.at('inference', bareHost(base), portOf(base)) : null;
+    const owner = job ?? (loopback ? await this.services.onPort('inference', portOf(base)) : null);
+    if (owner) await this.listeners.assertOwnedBy(owner.job.id, bareHost(base), portOf(base));
     const token = await this.upstreamToken(request, job);
     if (token) headers.authorization = `Bearer ${token}`;
     const url = new URL(`${base.href.replace(/\/+$/, '')}/${endpoint}`);
@@ -149,7 +150,7 @@ export class InferenceProxyController {
         if (status === 401 || status === 403) out['x-upstream-auth-failed'] = '1';
       },
     });
-    await (job ? this.listeners.forwardTo(job.job.id, portOf(base), sent) : sent);
+    await (owner ? this.listeners.forwardTo(owner.job.id, portOf(base), sent) : sent);
   }
 
   /** `X-Upstream-Token`, else the token file of the inference job listening at base's host:port (`job`). */

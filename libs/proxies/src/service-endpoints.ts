@@ -52,6 +52,15 @@ export class ServiceEndpoints {
     return null;
   }
 
+  /**
+   * The running `jobType` job whose port is `port`, on whichever loopback address it binds: a base
+   * on another loopback address (`localhost`, `[::1]`, `127.0.0.2`) of a job's port reaches no socket
+   * {@link at} can vouch for, so the proxies still check who holds it before sending anything there.
+   */
+  async onPort(jobType: string, port: number): Promise<RunningService | null> {
+    return (await this.list(jobType)).find((s) => s.endpoint.port === port) ?? null;
+  }
+
   /** The bearer token a service job was launched with (null when it has none or the file is gone). */
   async token(service: RunningService): Promise<string | null> {
     if (!service.endpoint.tokenFile) return null;
