@@ -476,7 +476,25 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
         'sec-fetch-site': 'same-site',
       });
       expect(navigated.status).toBe(403);
+      // Nor a script's no-cors fetch from such a page (the cookie goes with it; before: it was sent on,
+      // a blind request of the page's choosing from this server).
+      const fetched = await get(`/api/dataset-server/proxy/health?${q(base)}`, {
+        'sec-fetch-dest': 'empty',
+        'sec-fetch-mode': 'no-cors',
+        'sec-fetch-site': 'same-site',
+      });
+      expect(fetched.status).toBe(403);
+      expect(fetched.body.message).toContain(
+        'not a script request from another site (Sec-Fetch-Site: same-site)',
+      );
       expect(seen.length).toBe(before);
+      // The console's own requests pass.
+      const ours = await get(`/api/dataset-server/proxy/health?${q(base)}`, {
+        'sec-fetch-dest': 'empty',
+        'sec-fetch-mode': 'cors',
+        'sec-fetch-site': 'same-origin',
+      });
+      expect(ours.status).toBe(200);
     });
 
     (lanIp ? it : it.skip)(

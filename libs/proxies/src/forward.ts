@@ -58,19 +58,21 @@ export function asUntrusted(reply: FastifyReply): FastifyReply {
 }
 
 /**
- * A page of another site (or of another port of this host: same-site) navigating a tab or frame to a
- * proxy route: refused before any upstream is asked. These routes answer the console's scripts; a
- * link on a foreign page must not make the server fetch a URL of its choosing with the operator's
- * session (the cookie is sent on top-level navigations). A tab the user opens (`Sec-Fetch-Site:
- * none`) or our own pages are not refused.
+ * A request a page of another site (or of another port of this host: same-site) made the browser
+ * send to a proxy route — a tab or frame navigated there, or a script's `no-cors` fetch, which needs
+ * no CORS consent and carries the operator's cookie: refused before any upstream is asked. These
+ * routes answer the console's own scripts; another page must not make the server fetch a URL of its
+ * choosing with the operator's session, even blind. A tab the user opens (`Sec-Fetch-Site: none`),
+ * our own pages, and clients that send no fetch metadata (the CLI, scripts) are not refused.
  */
-export function refuseForeignNavigation(request: FastifyRequest): void {
-  const dest = request.headers['sec-fetch-dest'];
+export function refuseForeignRequest(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
-  if (!dest || dest === 'empty' || (site !== 'cross-site' && site !== 'same-site')) return;
+  if (site !== 'cross-site' && site !== 'same-site') return;
+  const dest = request.headers['sec-fetch-dest'];
+  const what = !dest || dest === 'empty' ? 'script request' : dest;
   throw new DomainError(
     'FORBIDDEN',
-    `${request.url.split('?')[0]} answers the console's requests, not a ${dest} opened from another site`,
+    `${request.url.split('?')[0]} answers the console's requests, not a ${what} from another site (Sec-Fetch-Site: ${site})`,
   );
 }
 
@@ -80,7 +82,7 @@ export interface ForwardOptions {
   /**
    * The upstream serves pages of its own that must work here (TensorBoard's UI, from the job's own
    * server): its headers pass as sent. Otherwise (default) its answer is untrusted data: see
-   * UNTRUSTED_ANSWER_HEADERS and refuseForeignNavigation.
+   * UNTRUSTED_ANSWER_HEADERS and refuseForeignRequest.
    */
   page?: boolean;
   method: string;
@@ -146,7 +148,7 @@ export async function forward(
   reply: FastifyReply,
   options: ForwardOptions,
 ): Promise<void> {
-  if (!options.page) refuseForeignNavigation(request);
+  if (!options.page) refuseForeignRequest(request);
   const abort = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) abort.abort();
@@ -204,7 +206,7 @@ export async function collect(
   reply: FastifyReply,
   options: Omit<ForwardOptions, 'responseHeaders' | 'page'>,
 ): Promise<{ status: number; contentType?: string; body: Buffer } | null> {
-  refuseForeignNavigation(request);
+  refuseForeignRequest(request);
   const abort = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) abort.abort();
