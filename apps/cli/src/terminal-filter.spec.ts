@@ -23,6 +23,17 @@ describe(TerminalOutputFilter.name, () => {
     ],
     ['cursor hide/show, save/restore', `${E}[?25l${E}7x${E}8${E}[?25h`, `${E}[?25l${E}7x${E}8${E}[?25h`],
     ['charset designation (tput sgr0)', `${E}(B${E}[m`, `${E}(B${E}[m`],
+    ['other charsets (DEC line drawing garbles all later text)', `a${E}(0q${E})0b`, 'aqb'],
+    [
+      'SGR 8 conceal, alone or among others',
+      `${E}[8msecret${E}[0m ${E}[1;8;31mx`,
+      `secret${E}[0m ${E}[1;31mx`,
+    ],
+    [
+      'a colour numbered 8 is not conceal',
+      `${E}[38;5;8mgrey${E}[48;2;8;8;8m${E}[8;38;5;8m`,
+      `${E}[38;5;8mgrey${E}[48;2;8;8;8m${E}[38;5;8m`,
+    ],
     ['OSC title, BEL-terminated', `a${E}]0;pwned\u0007b`, 'ab'],
     ['OSC 52 clipboard, ST-terminated', `a${E}]52;c;ZWNobyBoaQ==${E}\\b`, 'ab'],
     ['OSC 8 hyperlink', `${E}]8;;http://evil${E}\\click${E}]8;;${E}\\`, 'click'],
@@ -50,6 +61,19 @@ describe(TerminalOutputFilter.name, () => {
     ['CAN aborts a sequence', `a${E}[31\u0018mb`, 'amb'],
   ])('%s', (_name, input, expected) => {
     expect(filter(input)).toBe(expected);
+  });
+
+  it('restore() undoes what the output changed (colours, hidden cursor, scroll region), and only that', () => {
+    const plain = new TerminalOutputFilter();
+    plain.write(Buffer.from('just text\r\n'));
+    expect(plain.restore().toString('latin1')).toBe('');
+    const styled = new TerminalOutputFilter();
+    styled.write(Buffer.from(`${E}[31mred${E}[?25l`, 'latin1'));
+    expect(styled.restore().toString('latin1')).toBe(`${E}[0m${E}[?25h${E}[?7h${E}(B`);
+    expect(styled.restore().toString('latin1')).toBe(''); // once
+    const scrolled = new TerminalOutputFilter();
+    scrolled.write(Buffer.from(`${E}[1;10r`, 'latin1'));
+    expect(scrolled.restore().toString('latin1')).toBe(`${E}7${E}[r${E}8`);
   });
 
   it('gives the same output however the input is split into chunks', () => {

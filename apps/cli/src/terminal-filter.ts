@@ -1,7 +1,11 @@
 /**
  * Makes a job's raw terminal output safe to write to the user's terminal, keeping what progress bars
- * and coloured logs need: printable text (UTF-8 untouched), \t \n \r \b and BEL, SGR colours, cursor
- * movement and erasing (CSI A–H, J, K, ...), cursor show/hide, save/restore, charset selection.
+ * and coloured logs need: printable text (UTF-8 untouched), \t \n \r \b and BEL, SGR colours and
+ * styles, cursor movement and erasing (CSI A–H, J, K, ...), cursor show/hide, save/restore, and the
+ * ASCII charset (ESC ( B, as `tput sgr0` sends). {@link restore} undoes what was let through.
+ *
+ * Dropped too: SGR 8 (concealed text: a job's line the user cannot see, though it is there to copy)
+ * and the other charsets (ESC ( 0, DEC line drawing, garbles every later letter until reset).
  *
  * Dropped: OSC (window title, clipboard, hyperlinks), DCS (DECRQSS ...), SOS, PM and APC strings, and
  * every sequence that makes the terminal answer or change state behind the user's back (DSR `CSI n`,
@@ -47,6 +51,9 @@ export class TerminalOutputFilter {
   /** The escape sequence being collected (kept or dropped once complete). */
   private sequence: number[] = [];
   private tooLong = false;
+  /** Whether a kept sequence changed colours, styles, modes or charset (see restore). */
+  private changedModes = false;
+  private changedScrollRegion = false;
 
   /** The safe part of `chunk`; bytes of an unfinished sequence are held until the next call. */
   write(chunk: Uint8Array): Buffer {
@@ -90,9 +97,13 @@ export class TerminalOutputFilter {
         case State.EscIntermediate:
           if (b >= 0x20 && b <= 0x2f && this.sequence.length < MAX_SEQUENCE_BYTES) this.sequence.push(b);
           else if (b >= 0x30 && b <= 0x7e) {
-            // Only charset designation (ESC ( B, ESC ) 0) is kept.
+            // Only the ASCII charset's designation (ESC ( B, ESC ) B) is kept.
             const [, intermediate] = this.sequence;
-            if (this.sequence.length === 2 && (intermediate === 0x28 || intermediate === 0x29)) {
+            if (
+              this.sequence.length === 2 &&
+              (intermediate === 0x28 || intermediate === 0x29) &&
+              b === 0x42
+            ) {
               emit([...this.sequence, b]);
             }
             this.state = State.Ground;
@@ -103,8 +114,11 @@ export class TerminalOutputFilter {
             if (this.sequence.length < MAX_SEQUENCE_BYTES) this.sequence.push(b);
             else this.tooLong = true; // not one we keep: dropped at its final byte
           } else if (b >= 0x40 && b <= 0x7e) {
-            if (!this.tooLong && this.keepCsi(b)) {
-              emit([...this.sequence, b]);
+            const kept = this.tooLong ? null : this.keptCsi(b);
+            if (kept) {
+              emit(kept);
+              if (b === 0x6d || b === 0x68 || b === 0x6c) this.changedModes = true; // m h l
+              if (b === 0x72) this.changedScrollRegion = true; // r
             }
             this.state = State.Ground;
           } else if (b < 0x20 && b !== ESC && b !== CAN && b !== SUB) {
@@ -167,9 +181,48 @@ export class TerminalOutputFilter {
     else this.state = State.Ground;
   }
 
-  private keepCsi(final: number): boolean {
+  /** The bytes to pass of the CSI sequence now complete with `final`; null to drop it. */
+  private keptCsi(final: number): number[] | null {
     const params = String.fromCharCode(...this.sequence.slice(2));
-    if (/^[0-9;:]*$/.test(params)) return KEPT_CSI_FINALS.has(final);
-    return (final === 0x68 || final === 0x6c) && KEPT_PRIVATE_MODES.has(params); // h / l
+    if (/^[0-9;:]*$/.test(params)) {
+      if (!KEPT_CSI_FINALS.has(final)) return null;
+      if (final !== 0x6d) return [...this.sequence, final];
+      const sgr = withoutConceal(params);
+      return sgr === null ? null : [...Buffer.from(`\u001b[${sgr}m`, 'latin1')];
+    }
+    const mode = (final === 0x68 || final === 0x6c) && KEPT_PRIVATE_MODES.has(params); // h / l
+    return mode ? [...this.sequence, final] : null;
   }
+
+  /**
+   * What puts the terminal back as the job's output found it, for when the stream ends or is
+   * interrupted: colours and styles off, cursor shown, autowrap on, ASCII charset, and the whole
+   * screen as the scroll region (cursor kept where it is) — each only when something changed it.
+   */
+  restore(): Buffer {
+    let out = '';
+    if (this.changedModes) out += '\u001b[0m\u001b[?25h\u001b[?7h\u001b(B';
+    if (this.changedScrollRegion) out += '\u001b7\u001b[r\u001b8';
+    this.changedModes = this.changedScrollRegion = false;
+    return Buffer.from(out, 'latin1');
+  }
+}
+
+/**
+ * SGR parameters (`1;38;5;8`) without 8 (conceal); a colour's own numbers (38/48/58 followed by
+ * `5;n` or `2;r;g;b`) are left alone. Null when nothing is left: an empty SGR would be a reset.
+ */
+function withoutConceal(params: string): string | null {
+  const all = params.split(';');
+  const kept: string[] = [];
+  for (let i = 0; i < all.length; i++) {
+    const p = all[i];
+    if ((p === '38' || p === '48' || p === '58') && (all[i + 1] === '5' || all[i + 1] === '2')) {
+      const n = all[i + 1] === '5' ? 3 : 5;
+      kept.push(...all.slice(i, i + n));
+      i += n - 1;
+    } else if (p !== '8') kept.push(p);
+  }
+  if (kept.length === all.length) return params;
+  return kept.length ? kept.join(';') : null;
 }

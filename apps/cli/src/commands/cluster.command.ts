@@ -461,7 +461,7 @@ async function tailRank(ctx: CliContext, bundle: BundleDto, rank: number, raw: b
       offset = Number(response.headers.get('x-trainyard-log-next-offset'));
     }
   } finally {
-    if (filter) process.stdout.write(filter.end());
+    if (filter) process.stdout.write(Buffer.concat([filter.end(), filter.restore()]));
   }
   const { data: job } = await getNodeJob({ client: ctx.client, path });
   return exitCodeFor(job);

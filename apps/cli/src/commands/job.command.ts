@@ -153,7 +153,7 @@ async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Pr
   try {
     return await follow(ctx, id, (bytes) => process.stdout.write(filter ? filter.write(bytes) : bytes));
   } finally {
-    if (filter) process.stdout.write(filter.end());
+    if (filter) process.stdout.write(Buffer.concat([filter.end(), filter.restore()]));
   }
 }
 
