@@ -123,6 +123,39 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('submits from a removed current directory with an absolute --cwd; without one it says what is wrong (exit 2)', async () => {
+    const gone = join(temp.home, 'gone');
+    // The shell sits in a directory that is then removed (an old build dir, a cleaned checkout).
+    const fromGone = (args: string[]) =>
+      runCli(
+        [
+          '-c',
+          'mkdir -p "$1" && cd "$1" && rmdir "$1" && shift && exec "$@"',
+          'sh',
+          gone,
+          process.execPath,
+          CLI_BIN,
+          ...args,
+        ],
+        env,
+        undefined,
+        '/bin/sh',
+      );
+    const absolute = await fromGone(['submit', '--cwd', temp.home, '--', 'true']);
+    expect(absolute).toMatchObject({ code: 0, stderr: '' });
+    expect(await waitStatus(absolute.stdout.trim(), ['done'])).toMatchObject({ cwd: temp.home });
+    for (const args of [
+      ['submit', '--', 'true'],
+      ['submit', '--cwd', 'data', '--', 'true'],
+    ]) {
+      const refused = await fromGone(args);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'trainyard: the current directory no longer exists (it was removed while this shell was in it); cd to one that exists, or give the job an absolute --cwd\n',
+      );
+    }
+  });
+
   it('tails a job live and exits with its exit code; dumps the whole log', async () => {
     const id = (
       await cli([

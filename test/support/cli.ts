@@ -13,10 +13,17 @@ export interface CliRun {
 
 /**
  * Runs `node bin/trainyard.js ...args` with exactly `env` (nothing inherited: the CLI finds the
- * server and token only as the caller says), in `cwd`; resolves when it exits.
+ * server and token only as the caller says), in `cwd`; resolves when it exits. `program` runs
+ * `args` as they are instead (a shell that sets the scene, then execs the CLI).
  */
-export function runCli(args: string[], env: Record<string, string>, cwd?: string): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+  program?: string,
+): Promise<CliRun> {
+  const argv = program ? args : [CLI_BIN, ...args];
+  const child = spawn(program ?? process.execPath, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   cancelClusterJob,
@@ -27,6 +26,7 @@ import {
 } from '@trainyard/sdk';
 import { collect, parseInteger, parsePriority, splitKeyValue } from '../args';
 import type { CliContext } from '../context';
+import { jobCwd, shellCwd } from '../job-cwd';
 import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
 import { TerminalOutputFilter } from '../terminal-filter';
 import { Cell, formatAge, renderPairs, renderTable } from '../format';
@@ -289,7 +289,7 @@ export interface ClusterSubmitOptions {
 export function buildClusterSubmitBody(
   options: ClusterSubmitOptions,
   argv: string[],
-  callerCwd: string,
+  callerCwd: string | null,
 ): ClusterSubmitRequestDto {
   const [script, ...args] = argv;
   if (!script)
@@ -334,7 +334,7 @@ export function buildClusterSubmitBody(
       body.env[key] = value;
     }
   }
-  body.cwd = resolve(callerCwd, options.cwd ?? '.');
+  body.cwd = jobCwd(callerCwd, options.cwd);
   if (options.rdzvPort !== undefined)
     body.rdzv_port = parseInteger(options.rdzvPort, '--rdzv-port', { min: 1 });
   if (options.allowVersionMismatch) body.allow_version_mismatch = true;
@@ -594,7 +594,7 @@ export function registerCluster(program: Command, run: CommandRunner): void {
     )
     .action(
       run(async (ctx, argv: string[], options: ClusterSubmitOptions) => {
-        const body = buildClusterSubmitBody(options, argv, process.cwd());
+        const body = buildClusterSubmitBody(options, argv, shellCwd());
         await resolveParticipants(ctx.client, body);
         const { data } = await submitClusterJob({ client: ctx.client, body }).catch((err: unknown) => {
           throw clusterSubmitError(err);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listJobTypes, submitJob, type SubmitJobRequestDto } from '@trainyard/sdk';
 import {
@@ -13,6 +12,7 @@ import {
   parseSize,
   splitKeyValue,
 } from '../args';
+import { jobCwd, shellCwd } from '../job-cwd';
 import { CliError, EXIT } from '../errors';
 import { resolveExistingJobOrArrayId } from '../job-id';
 import { reportWithClusterHint } from './cluster.command';
@@ -79,7 +79,7 @@ export function buildSubmitBody(
   options: SubmitOptions,
   argv: string[],
   defaultGpus: number,
-  callerCwd: string,
+  callerCwd: string | null,
 ): SubmitJobRequestDto {
   const jobParams: Record<string, unknown> = options.paramJson
     ? parseJsonObject(options.paramJson, '--param-json')
@@ -102,7 +102,7 @@ export function buildSubmitBody(
   };
   if (options.priority !== undefined) body.priority = parsePriority(options.priority, '--priority');
   if (options.env?.length) body.env = env;
-  body.cwd = resolve(callerCwd, options.cwd ?? '.');
+  body.cwd = jobCwd(callerCwd, options.cwd);
   if (options.name !== undefined) body.name = options.name;
   if (options.after?.length) body.depends_on = options.after.map(parseAfter);
   if (options.array !== undefined || options.sweep?.length || options.maxRunning !== undefined) {
@@ -206,7 +206,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
           const { data: types } = await listJobTypes({ client: ctx.client });
           defaultGpus = types.find((t) => t.name === (options.type ?? DEFAULT_TYPE))?.default_gpus ?? 0;
         }
-        const body = buildSubmitBody(options, argv, defaultGpus, process.cwd());
+        const body = buildSubmitBody(options, argv, defaultGpus, shellCwd());
         // --after takes what every other command takes: a unique prefix or suffix of an id too; an
         // unknown one is "not found" (exit 5) as for them, not the server's 400 for the body (exit 2).
         for (const dependency of body.depends_on ?? [])
