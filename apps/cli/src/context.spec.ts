@@ -197,6 +197,29 @@ describe(resolveConnection.name, () => {
       );
   });
 
+  it('treats an empty TRAINYARD_SERVER_URL as unset, and names the variable when it is not a URL', () => {
+    // Before: TRAINYARD_SERVER_URL="" failed as `--server must be a URL`, blaming a flag never given.
+    for (const empty of ['', '  '])
+      expect(
+        resolveConnection({}, env({ TRAINYARD_SERVER_URL: empty }), 'http://127.0.0.1:18123').baseUrl,
+      ).toBe('http://127.0.0.1:18123');
+    expect(() => resolveConnection({}, env({ TRAINYARD_SERVER_URL: 'gpu-2 8765' }))).toThrow(
+      expect.objectContaining({
+        exitCode: EXIT.invalid,
+        message: `TRAINYARD_SERVER_URL must be a URL like http://127.0.0.1:8765, got "gpu-2 8765"`,
+      }),
+    );
+    expect(() => resolveConnection({}, env({ TRAINYARD_SERVER_URL: 'ftp://gpu-2' }))).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/^TRAINYARD_SERVER_URL must be an http/) }),
+    );
+    // A --server given (even an empty one) is the one named.
+    expect(() =>
+      resolveConnection({ server: '' }, env({ TRAINYARD_SERVER_URL: 'http://gpu-2:8765' })),
+    ).toThrow(
+      expect.objectContaining({ message: '--server must be a URL like http://127.0.0.1:8765, got ""' }),
+    );
+  });
+
   it('refuses a token no header can carry (a line break or a space inside), naming where it came from', () => {
     expect(resolveConnection({}, env({ TRAINYARD_SERVER_TOKEN: '  abc-DEF_123\n' })).token).toBe(
       'abc-DEF_123',

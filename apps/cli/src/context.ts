@@ -54,6 +54,15 @@ function answerTimeoutMs(env: NodeJS.ProcessEnv): number {
 }
 
 /**
+ * `TRAINYARD_SERVER_URL`, or undefined when it is unset or empty (blank): an empty variable is treated
+ * as unset, as `NO_COLOR` and most tools do with `VAR=` (`env -u` is not always at hand).
+ */
+export function serverUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.TRAINYARD_SERVER_URL?.trim();
+  return value ? value : undefined;
+}
+
+/**
  * Server URL: `--server` > `TRAINYARD_SERVER_URL` > `localUrl` (see {@link localServerUrl}) >
  * http://127.0.0.1:8765. Token: `TRAINYARD_SERVER_TOKEN` > `$TRAINYARD_HOME/auth_token` (default
  * `~/.config/trainyard/auth_token`).
@@ -63,15 +72,23 @@ export function resolveConnection(
   env: NodeJS.ProcessEnv,
   localUrl?: string | null,
 ): Connection {
-  const raw = options.server ?? env.TRAINYARD_SERVER_URL ?? localUrl ?? DEFAULT_SERVER_URL;
+  const fromVariable = options.server === undefined ? serverUrlFromEnv(env) : undefined;
+  const raw = options.server ?? fromVariable ?? localUrl ?? DEFAULT_SERVER_URL;
+  // Name where the URL came from: a bad TRAINYARD_SERVER_URL is not a bad --server.
+  const source =
+    options.server !== undefined
+      ? '--server'
+      : fromVariable !== undefined
+        ? 'TRAINYARD_SERVER_URL'
+        : 'the server URL';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new CliError(`--server must be a URL like ${DEFAULT_SERVER_URL}, got "${raw}"`, EXIT.invalid);
+    throw new CliError(`${source} must be a URL like ${DEFAULT_SERVER_URL}, got "${raw}"`, EXIT.invalid);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`--server must be an http:// or https:// URL, got "${raw}"`, EXIT.invalid);
+    throw new CliError(`${source} must be an http:// or https:// URL, got "${raw}"`, EXIT.invalid);
   }
   const baseUrl = url.href.replace(/\/+$/, '');
   const where = { baseUrl, answerTimeoutMs: answerTimeoutMs(env) };

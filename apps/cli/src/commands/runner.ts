@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { CliContext, GlobalOptions, localServerUrl, resolveConnection, stateDirectory } from '../context';
+import {
+  CliContext,
+  GlobalOptions,
+  localServerUrl,
+  resolveConnection,
+  serverUrlFromEnv,
+  stateDirectory,
+} from '../context';
 import { CliError, ConnectionInfo, EXIT, toCliError } from '../errors';
 import { escapeControls } from '@trainyard/sdk';
 
@@ -29,7 +36,7 @@ export function makeRunner(state: RunState): CommandRunner {
       let connection: ConnectionInfo = { baseUrl: globals.server ?? '', tokenSource: '' };
       try {
         // Without a URL given, the server of the state directory wherever it listens.
-        const given = globals.server ?? state.env.TRAINYARD_SERVER_URL;
+        const given = globals.server ?? serverUrlFromEnv(state.env);
         const local = given
           ? null
           : await localServerUrl(stateDirectory(state.env), { stderr: state.stderr });
