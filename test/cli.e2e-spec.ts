@@ -123,6 +123,23 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('colours its own output when FORCE_COLOR asks, piped too; never with FORCE_COLOR=0 or, piped, by default', async () => {
+    const ESC = '\u001b[';
+    expect((await cli(['gpu', 'status'], { FORCE_COLOR: '1' })).stdout).toContain(ESC);
+    expect((await cli(['gpu', 'status'], { FORCE_COLOR: '1', NO_COLOR: '1' })).stdout).toContain(ESC);
+    const plain: Array<Record<string, string>> = [
+      {},
+      { FORCE_COLOR: '0' },
+      { FORCE_COLOR: 'false' },
+      { FORCE_COLOR: '' },
+    ];
+    for (const extra of plain) {
+      const run = await cli(['gpu', 'status'], extra);
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toContain(ESC);
+    }
+  });
+
   it('submits from a removed current directory with an absolute --cwd; without one it says what is wrong (exit 2)', async () => {
     const gone = join(temp.home, 'gone');
     // The shell sits in a directory that is then removed (an old build dir, a cleaned checkout).

@@ -12,7 +12,7 @@ import {
 } from '@trainyard/sdk';
 import { homeHolder } from '../../server/src/home-lock';
 import { CliError, ConnectionInfo, EXIT } from './errors';
-import { palette, Style } from './format';
+import { colorsWanted, palette, Style } from './format';
 
 /** The server's default address (the same as @trainyard/core's DEFAULT_SERVER_URL; banner.spec checks). */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8765';
@@ -200,7 +200,7 @@ export class CliContext {
       resetRetryMs: 0, // fetchThroughRestart decides what is sent again, and for how long
     });
     this.json = options.json === true;
-    this.colors = palette(stdout.isTTY === true && !process.env.NO_COLOR);
+    this.colors = palette(colorsWanted(process.env, stdout.isTTY === true));
     this.terminalWidth = stdout.isTTY === true ? stdout.columns || 80 : undefined;
   }
 

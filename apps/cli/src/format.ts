@@ -90,7 +90,18 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-/** ANSI colours, only when `enabled` (stdout is a terminal and NO_COLOR is unset). */
+/**
+ * Whether the CLI colours its output: `FORCE_COLOR` when set and not empty (`0` or `false`: never,
+ * anything else: always, piped too — as chalk and Node do), else on a terminal unless `NO_COLOR` is set
+ * and not empty (no-color.org).
+ */
+export function colorsWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  return isTTY && !env.NO_COLOR;
+}
+
+/** ANSI colours, only when `enabled` (see colorsWanted). */
 export function palette(enabled: boolean): Record<'red' | 'green' | 'yellow' | 'cyan' | 'dim', Style> {
   const wrap =
     (open: number, close: number): Style =>
