@@ -366,7 +366,8 @@ describe('trainyard cluster on a standalone server', () => {
     });
     const status = await run('--json', 'cluster', 'status');
     expect(JSON.parse(status.stdout)).toMatchObject({ self: null, members: { cluster: null, members: [] } });
-    expect(await run('cluster', 'jobs')).toEqual({ code: 0, stdout: 'no cluster jobs\n', stderr: '' });
+    // "none" is said to the person (stderr); the list itself (stdout) is empty.
+    expect(await run('cluster', 'jobs')).toEqual({ code: 0, stdout: '', stderr: 'no cluster jobs\n' });
     const submit = await run(...across(1, 1), '--', 'train.py');
     expect(submit.code).toBe(1);
     expect(submit.stderr).toContain('this server is standalone (not in a cluster)');

@@ -123,6 +123,15 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
+  it('sched list writes only jobs on stdout: "no … jobs" and the "(N of M; --limit …)" note go to stderr', async () => {
+    const none = await cli(['sched', 'list', '--status', 'terminating']);
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no terminating jobs\n' });
+    const cut = await cli(['sched', 'list', '--limit', '1']);
+    expect(cut.code).toBe(0);
+    expect(cut.stdout.trim().split('\n')).toHaveLength(2); // the header and one job
+    expect(cut.stderr).toMatch(/^\(1 of \d+; --limit to see more\)\n$/);
+  });
+
   it('colours its own output when FORCE_COLOR asks, piped too; never with FORCE_COLOR=0 or, piped, by default', async () => {
     const ESC = '\u001b[';
     expect((await cli(['gpu', 'status'], { FORCE_COLOR: '1' })).stdout).toContain(ESC);

@@ -27,6 +27,18 @@ export function parseInteger(
   return value;
 }
 
+/** How many rows a list shows when `--limit` is not given: a screenful-ish table. */
+export const DEFAULT_TABLE_LIMIT = 100;
+
+/**
+ * A list command's `--limit`: as given, else {@link DEFAULT_TABLE_LIMIT} rows for a table and every
+ * item for `--json` (a script reading the JSON must not be handed a silently cut list).
+ */
+export function listLimit(ctx: { json: boolean }, given: string | undefined): number {
+  if (given !== undefined) return parseInteger(given, '--limit', { min: 1 });
+  return ctx.json ? Infinity : DEFAULT_TABLE_LIMIT;
+}
+
 /**
  * A job priority or a GPU's priority gate, named `what` (the flag or argument): a whole number within
  * the server's bounds (±MAX_PRIORITY), checked here so the message names what the user typed.

@@ -192,6 +192,7 @@ export class CliContext {
     readonly connection: Connection,
     options: GlobalOptions,
     private readonly stdout: NodeJS.WriteStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
   ) {
     this.client = createTrainyardClient({
       baseUrl: connection.baseUrl,
@@ -207,6 +208,14 @@ export class CliContext {
   /** Writes text to stdout as is. */
   print(text: string): void {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /**
+   * A line for the person at the terminal, not data — "no jobs", "(100 of 250; --limit …)" — on
+   * stderr, so that stdout holds only what a pipe or `wc -l` should count.
+   */
+  note(text: string): void {
+    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** Pretty JSON on stdout (for `--json`). */

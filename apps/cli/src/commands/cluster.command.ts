@@ -512,7 +512,8 @@ export function registerCluster(program: Command, run: CommandRunner): void {
           return ctx.output(data, () => renderBundle(ctx, data));
         }
         const { data } = await listClusterJobs({ client: ctx.client });
-        ctx.output(data, () => (data.items.length ? renderBundles(ctx, data.items) : 'no cluster jobs'));
+        if (!ctx.json && !data.items.length) ctx.note('no cluster jobs');
+        else ctx.output(data, () => renderBundles(ctx, data.items));
       }),
     );
 

@@ -42,7 +42,10 @@ export function makeRunner(state: RunState): CommandRunner {
           : await localServerUrl(stateDirectory(state.env), { stderr: state.stderr });
         const resolved = resolveConnection(globals, state.env, local);
         connection = given || local ? resolved : { ...resolved, noServerHolds: resolved.home };
-        const code = await body(new CliContext(resolved, globals), ...(args.slice(0, -1) as A));
+        const code = await body(
+          new CliContext(resolved, globals, process.stdout, state.stderr),
+          ...(args.slice(0, -1) as A),
+        );
         state.exitCode = code ?? EXIT.ok;
       } catch (error) {
         const failure = toCliError(error, connection);

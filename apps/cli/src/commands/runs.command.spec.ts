@@ -178,7 +178,8 @@ describe('runs list (against a fake server)', () => {
       out.push(String(chunk));
       return true;
     });
-    const stderr = new Writable({ write: (_c, _e, done) => done() });
+    const notes: string[] = [];
+    const stderr = new Writable({ write: (c, _e, done) => (notes.push(String(c)), done()) });
     try {
       const env = { TRAINYARD_SERVER_URL: url, TRAINYARD_SERVER_TOKEN: 't', TRAINYARD_HOME: '/nonexistent' };
       const code = await runCli(['runs', 'list', '--limit', '1500', '--project', 'My LM'], { env, stderr });
@@ -195,6 +196,27 @@ describe('runs list (against a fake server)', () => {
     expect(requests[1].searchParams.get('project')).toBe('My LM');
     const text = out.join('');
     expect(text.split('\n').filter((line) => line.startsWith('r_'))).toHaveLength(1500);
-    expect(text).toContain('(1500 of 2500; --limit to see more)');
+    // How many there are is a note for the person (stderr), not a line of the list (stdout).
+    expect(text).not.toContain('of 2500');
+    expect(notes.join('')).toBe('(1500 of 2500; --limit to see more)\n');
+  });
+
+  it('gives every run with --json and no --limit (the table alone stops at 100)', async () => {
+    const out: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    const stderr = new Writable({ write: (_c, _e, done) => done() });
+    requests.length = 0;
+    try {
+      const env = { TRAINYARD_SERVER_URL: url, TRAINYARD_SERVER_TOKEN: 't', TRAINYARD_HOME: '/nonexistent' };
+      expect(await runCli(['runs', 'list', '--json'], { env, stderr })).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    const answer = JSON.parse(out.join(''));
+    expect([answer.items.length, answer.total]).toEqual([TOTAL, TOTAL]);
+    expect(requests.map((r) => r.searchParams.get('limit'))).toEqual(['1000', '1000', '1000']);
   });
 });

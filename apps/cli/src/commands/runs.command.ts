@@ -13,7 +13,7 @@ import {
   type RunDto,
   type SeriesPointDto,
 } from '@trainyard/sdk';
-import { parseInteger, parseNumber } from '../args';
+import { listLimit, parseNumber } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, renderPairs, renderTable, Style, truncate } from '../format';
@@ -189,7 +189,7 @@ interface ListOptions {
   job?: string;
   q?: string;
   source?: string;
-  limit: string;
+  limit?: string;
 }
 
 interface MetricsOptions {
@@ -212,10 +212,10 @@ export function registerRuns(program: Command, run: CommandRunner): void {
     .option('--job <id>', `only the run of this job (${ID_HELP})`)
     .option('-q, --search <text>', 'only runs whose name, project or id contains this text (any case)')
     .addOption(new Option('--source <source>', 'only these runs').choices(['trainyard', 'goodseed']))
-    .addOption(new Option('--limit <n>', 'at most this many runs').default('100', '100'))
+    .option('--limit <n>', 'at most this many runs (default: 100 in the table, all of them with --json)')
     .action(
       run(async (ctx, options: Omit<ListOptions, 'q'> & { search?: string }) => {
-        const limit = parseInteger(options.limit, '--limit', { min: 1 });
+        const limit = listLimit(ctx, options.limit);
         const job = await jobFilter(ctx, options.job);
         const query: Omit<RunQuery, 'limit' | 'cursor'> = {
           ...(options.project !== undefined && { project: options.project }),
@@ -232,12 +232,12 @@ export function registerRuns(program: Command, run: CommandRunner): void {
         }
         if (!page.items.length) {
           const filtered = Object.keys(query).length > 0;
-          ctx.print(filtered ? 'no runs match' : 'no runs');
+          ctx.note(filtered ? 'no runs match' : 'no runs');
           return;
         }
         ctx.print(renderRunsTable(ctx, page.items));
         if (page.total > page.items.length)
-          ctx.print(ctx.colors.dim(`(${page.items.length} of ${page.total}; --limit to see more)`));
+          ctx.note(`(${page.items.length} of ${page.total}; --limit to see more)`);
       }),
     );
 

@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import {
   cancelArray,
   cancelQueueItem,
@@ -23,7 +23,7 @@ import {
   type SchedulerStatusDto,
   MAX_CLEANUP_AGE_S,
 } from '@trainyard/sdk';
-import { parseDuration, parseInteger, parsePriority } from '../args';
+import { listLimit, parseDuration, parsePriority } from '../args';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../errors';
 import { Cell, formatAge, formatDuration, renderPairs, renderTable, Style, truncate } from '../format';
@@ -206,10 +206,10 @@ export function registerSched(program: Command, run: CommandRunner): void {
         '(default: active first, then newest)',
     )
     .option('--order <asc|desc>', 'with --sort (default: asc for name, status and job_type, else desc)')
-    .addOption(new Option('--limit <n>', 'at most this many jobs').default('100', '100'))
+    .option('--limit <n>', 'at most this many jobs (default: 100 in the table, all of them with --json)')
     .action(
-      run(async (ctx, options: { status?: string; sort?: string; order?: string; limit: string }) => {
-        const limit = parseInteger(options.limit, '--limit', { min: 1 });
+      run(async (ctx, options: { status?: string; sort?: string; order?: string; limit?: string }) => {
+        const limit = listLimit(ctx, options.limit);
         if (options.order && !options.sort) throw new CliError('--order goes with --sort', EXIT.invalid);
         // The server checks the column and order, naming what it takes.
         const sorted = options.sort
@@ -229,12 +229,12 @@ export function registerSched(program: Command, run: CommandRunner): void {
           return;
         }
         if (!page.items.length) {
-          ctx.print(options.status ? `no ${options.status} jobs` : 'no jobs');
+          ctx.note(options.status ? `no ${options.status} jobs` : 'no jobs');
           return;
         }
         ctx.print(renderJobsTable(ctx, page.items, reasons));
         if (page.total > page.items.length) {
-          ctx.print(ctx.colors.dim(`(${page.items.length} of ${page.total}; --limit to see more)`));
+          ctx.note(`(${page.items.length} of ${page.total}; --limit to see more)`);
         }
       }),
     );
