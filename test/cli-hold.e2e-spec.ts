@@ -75,7 +75,12 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
       expect((await cli(['sched', 'status'])).stdout).toMatch(/^queued\s+2$/m);
       await json(['sched', 'hold', kept]);
       for (const id of [kept, other]) await json(['sched', 'cancel', id]);
-      expect((await cli(['sched', 'list', '--status', 'held'])).stdout.trim()).toBe('no held jobs');
+      // Only data on stdout: the "none" line is a note, on stderr.
+      expect(await cli(['sched', 'list', '--status', 'held'])).toMatchObject({
+        code: 0,
+        stdout: '',
+        stderr: 'no held jobs\n',
+      });
     } finally {
       await json(['sched', 'resume']);
     }

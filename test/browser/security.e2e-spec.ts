@@ -201,7 +201,9 @@ describe('browser security (browser e2e)', () => {
         await victim.goto(siteUrl(site));
         const answer = await landed;
         expect(answer.status()).toBe(403);
-        expect((await answer.json()).message).toContain('not a document opened from another site');
+        expect((await answer.json()).message).toContain(
+          "answers the console's requests, not a document from another site",
+        );
         expect(asked).toEqual([]);
         expect(await victim.title()).not.toContain('PWNED');
       } finally {

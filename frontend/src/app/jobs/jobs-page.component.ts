@@ -431,15 +431,14 @@ const MAX_FRACTION = 0.8;
       font-size: 12px;
       min-width: 90px;
     }
+    /* The search gives up some width before it wraps to a line of its own (800 px window). */
     .search {
       position: relative;
-    }
-    .search {
-      max-width: 100%;
+      flex: 1 1 180px;
+      max-width: 260px;
     }
     .search input {
-      width: 260px;
-      max-width: 100%;
+      width: 100%;
       height: 28px;
       padding: 0 26px 0 9px;
     }
