@@ -320,7 +320,14 @@ describe(serverAway.name, () => {
   it("does not take another server for its state directory's (another port): a restart's few seconds, not a minute", async () => {
     const lock = await lockHome(home, () => 8765);
     try {
-      for (const url of ['http://127.0.0.1:18101', 'https://gpu-host-2.lab']) {
+      // Another host on the local server's port is another server too (it is not restarting).
+      for (const url of [
+        'http://127.0.0.1:18101',
+        'https://gpu-host-2.lab',
+        'http://gpu2:8765',
+        'http://[::1]:8765',
+        'http://localhost:8765',
+      ]) {
         const connection = { home, baseUrl: url, tokenSource: join(home, 'auth_token') };
         expect(await serverAway(connection, Date.now())).toEqual({
           restarting: false,

@@ -263,9 +263,21 @@ export async function serverAway(
   const found = await homeHolder(connection.home);
   const holder = found?.proven ? found : null; // another process's word says nothing of a restart
   if (!holder && connection.tokenSource === join(connection.home, 'auth_token')) return null;
-  const restarting = holder !== null && (holder.port === null || holder.port === portOf(connection.baseUrl));
+  const restarting =
+    holder !== null &&
+    isLocalServerHost(connection.baseUrl) &&
+    (holder.port === null || holder.port === portOf(connection.baseUrl));
   const waitMs = restarting ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
   return Date.now() - lostSince < waitMs ? { restarting, waitMs } : null;
+}
+
+/**
+ * Whether a URL names the address the local server is reached at ({@link localServerUrl}:
+ * 127.0.0.1; the URL parser already writes its other spellings, `127.1`, `0x7f.1`, so). Not
+ * `localhost` (it may resolve to ::1), `[::1]` or another host: another socket, another server.
+ */
+function isLocalServerHost(url: string): boolean {
+  return new URL(url).hostname === '127.0.0.1';
 }
 
 /** The TCP port a URL names, its scheme's default when it names none. */
