@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CanonicalInt, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
+import { CanonicalInt, Label, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
 
 export class NetworkInterfaceDto {
@@ -293,8 +293,7 @@ export class ClusterSubmitRequestDto {
   torchrun?: string;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @Label(200, { required: false })
   name?: string;
 
   @ApiProperty({ type: 'integer', minimum: -1_000_000, maximum: 1_000_000, required: false, default: 0 })

@@ -20,6 +20,7 @@ export * from './http/list-cursor';
 export * from './process/proc';
 export * from './repo-root';
 export * from './http/canonical-int';
+export * from './http/label';
 export * from './http/query-bool';
 export * from './process/cgroup';
 export * from './process/listeners';

@@ -1,5 +1,5 @@
-import { CanonicalInt } from '@trainyard/core';
-import { IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CanonicalInt, Label } from '@trainyard/core';
+import { IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class ProxyBaseQueryDto {
   /** The upstream's base URL, http or https, e.g. `http://127.0.0.1:8000/v1`. */
@@ -37,9 +37,7 @@ export class DatasetRowsDto {
 
 export class RegisterDatasetServerDto {
   /** Shown in the console. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
+  @Label(100)
   label!: string;
 
   /** http(s) base URL of the dataset_server, e.g. `http://data-host:8766`. */

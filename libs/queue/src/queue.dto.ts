@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS, PriorityProperty } from '@trainyard/core';
+import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS, Label, PriorityProperty } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
 
 /** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
@@ -180,9 +180,7 @@ export class SubmitJobRequestDto {
 
   /** Optional label shown in lists. */
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[^\0]*$/, { message: 'name must not contain NUL bytes' })
+  @Label(200, { required: false })
   name?: string;
 }
 

@@ -11,7 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { CanonicalInt, PageQueryDto } from '@trainyard/core';
+import { CanonicalInt, Label, PageQueryDto } from '@trainyard/core';
 import { MAX_PATH_LENGTH, RUN_STATUSES, type RunStatus } from './log-batch';
 import { RUN_SOURCES, type RunSource } from './run-list';
 import { CONFIG_TYPE_TAGS } from './run-values';
@@ -24,9 +24,7 @@ const JSON_NUMBER = {
 export class CreateRunRequestDto {
   /** Display name. */
   @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @Label(200, { required: false })
   name?: string;
 
   /** Project, goodseed style (`workspace/project`). */
