@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
@@ -130,6 +130,42 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(cut.code).toBe(0);
     expect(cut.stdout.trim().split('\n')).toHaveLength(2); // the header and one job
     expect(cut.stderr).toMatch(/^\(1 of \d+; --limit to see more\)\n$/);
+  });
+
+  it('`help`, `help <command>` and --version exit 0; a group without its subcommand is a usage error (2)', async () => {
+    const version = (
+      JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
+    for (const flag of ['--version', '-V'])
+      expect(await cli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    for (const args of [['help'], ['help', 'sched'], ['sched', '--help']]) {
+      const run = await cli(args);
+      expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Usage: trainyard /);
+    }
+    const group = await cli(['sched']);
+    expect([group.code, group.stdout, group.stderr]).toEqual([
+      2,
+      '',
+      expect.stringMatching(/^Usage: trainyard sched /),
+    ]);
+  });
+
+  it('says in one line that it cannot write its output to a full disk (exit 1), no stack', async () => {
+    for (const args of ['--help', '--json sched list', 'sched status']) {
+      const run = await runCli(
+        ['-c', `exec "$0" "$1" ${args} > /dev/full`, process.execPath, CLI_BIN],
+        env,
+        undefined,
+        '/bin/sh',
+      );
+      expect({ args, ...run }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: 'trainyard: cannot write the output: ENOSPC: no space left on device, write\n',
+      });
+    }
   });
 
   it('colours its own output when FORCE_COLOR asks, piped too; never with FORCE_COLOR=0 or, piped, by default', async () => {

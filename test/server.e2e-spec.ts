@@ -94,16 +94,26 @@ describe('server core (e2e)', () => {
       expect(answer.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
-    it('refuses a non-JSON content type with 415', async () => {
-      const answer = await request(base, 'POST', '/api/auth/login', {
-        rawBody: 'token=abc',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      });
-      expect(answer.status).toBe(415);
-      expect(answer.body).toMatchObject({
-        code: 'UNSUPPORTED_MEDIA_TYPE',
-        message: expect.stringContaining('JSON'),
-      });
+    it('refuses a non-JSON content type with 415, text/plain JSON (curl -d) too', async () => {
+      const queued = async () => (await request(base, 'GET', '/api/jobs?limit=1', { token })).body.total;
+      const before = await queued();
+      for (const [path, type, rawBody] of [
+        ['/api/auth/login', 'application/x-www-form-urlencoded', 'token=abc'],
+        ['/api/queue', 'text/plain', '{"job_params":{"argv":["true"]}}'],
+        ['/api/queue', 'text/plain; charset=utf-8', '{"job_params":{"argv":["true"]}}'],
+      ]) {
+        const answer = await request(base, 'POST', path, {
+          token,
+          rawBody,
+          headers: { 'content-type': type },
+        });
+        expect({ type, status: answer.status }).toEqual({ type, status: 415 });
+        expect(answer.body).toMatchObject({
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: expect.stringContaining('JSON'),
+        });
+      }
+      expect(await queued()).toBe(before);
     });
 
     it('names every bad field', async () => {
@@ -169,6 +179,32 @@ describe('server core (e2e)', () => {
       expect(long.status).toBe(404);
       expect(long.body.message).toMatch(/^Cannot GET \/api\/x+… \(\d+ more characters\)$/);
       expect(long.body.message.length).toBeLessThan(1100);
+      // A path parameter over 100 characters still reaches its route, which says what is wrong with it.
+      const longId = `q_1700000000000_${'a'.repeat(150)}`;
+      const tooLong = await request(base, 'GET', `/api/jobs/${longId}`, { token });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.details).toEqual([expect.objectContaining({ field: 'queue_id' })]);
+      // A path that routes of other methods take: 405 naming them (Allow), not a 404 as if it did not exist.
+      for (const [method, path, allow] of [
+        ['PUT', '/api/jobs/q_1700000000000_00000000', 'GET, HEAD, DELETE'],
+        ['OPTIONS', '/api/queue', 'GET, HEAD, POST'],
+        ['POST', '/api/health', 'GET, HEAD'],
+      ] as const) {
+        const wrong = await request(base, method, path, { token });
+        expect({ method, path, status: wrong.status, allow: wrong.headers.get('allow') }).toEqual({
+          method,
+          path,
+          status: 405,
+          allow,
+        });
+        expect(wrong.body).toEqual({
+          statusCode: 405,
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${method} is not allowed on ${path}; it takes ${allow}`,
+        });
+      }
+      // Without credentials it is refused like any other route: the gate decides before the method.
+      expect((await request(base, 'PUT', '/api/jobs/q_1700000000000_00000000')).status).toBe(401);
       const bad = await request(base, 'GET', '/api/journal?limit=abc', { token });
       expect(bad.status).toBe(400);
       expect(bad.body.details[0].field).toBe('limit');

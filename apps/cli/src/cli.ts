@@ -1,3 +1,4 @@
+import { packageVersion } from '@trainyard/core';
 import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
@@ -39,6 +40,7 @@ export function buildProgram(
       `server URL (env TRAINYARD_SERVER_URL; default: the server of TRAINYARD_HOME, else ${DEFAULT_SERVER_URL})`,
     )
     .option('--json', 'machine-readable JSON on stdout')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -126,10 +128,9 @@ export async function runCli(
       const hint = doubleDashHint(program, argv);
       if (hint) state.stderr.write(`${hint}\n`);
     }
-    // --help and --version exit 0; a group without a subcommand prints its help and is a usage error.
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
-      ? EXIT.ok
-      : EXIT.invalid;
+    // --help, `help [command]` and --version exit 0; a group without a subcommand prints its help
+    // and is a usage error (commander gives it exit code 1), as is every other parse error.
+    return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
   }
   return state.exitCode;
 }

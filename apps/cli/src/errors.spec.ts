@@ -1,5 +1,5 @@
 import { TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
-import { CliError, ConnectionInfo, EXIT, formatFieldError, toCliError } from './errors';
+import { CliError, ConnectionInfo, EXIT, formatFieldError, outputWriteFailure, toCliError } from './errors';
 
 const fromFile: ConnectionInfo = {
   baseUrl: 'http://127.0.0.1:8765',
@@ -119,5 +119,26 @@ describe(formatFieldError.name, () => {
     [{ message: 'no field' }, 'no field'],
   ])('%j → %s', (detail, expected) => {
     expect(formatFieldError(detail)).toBe(expected);
+  });
+});
+
+describe(outputWriteFailure.name, () => {
+  const failed = (code: string, syscall: string, message: string) =>
+    Object.assign(new Error(message), { code, syscall });
+
+  it('says a failed write of the output in one line (exit 1); a reader gone away (EPIPE) is exit 0, silent', () => {
+    expect(outputWriteFailure(failed('ENOSPC', 'write', 'ENOSPC: no space left on device, write'))).toEqual(
+      new CliError('cannot write the output: ENOSPC: no space left on device, write', EXIT.failure),
+    );
+    expect(outputWriteFailure(failed('EPIPE', 'write', 'write EPIPE'))).toMatchObject({
+      message: '',
+      exitCode: EXIT.ok,
+    });
+  });
+
+  it('is null for any other error', () => {
+    expect(outputWriteFailure(failed('EIO', 'read', 'EIO: i/o error, read'))).toBeNull();
+    expect(outputWriteFailure(new Error('boom'))).toBeNull();
+    expect(outputWriteFailure(undefined)).toBeNull();
   });
 });

@@ -99,6 +99,19 @@ export function formatFieldError(detail: { field?: string; message: string }): s
   return `${field}${flag ? ` (${flag})` : ''}: ${message}`;
 }
 
+/**
+ * A failed write of the CLI's own output, or null for any other error. The CLI writes no files of
+ * its own, so a `write` error is stdout or stderr failing: a full disk (ENOSPC, `> /dev/full`) or
+ * a closed descriptor (EBADF) is exit 1 with one line, as coreutils' "write error"; EPIPE — the
+ * reader went away (`| head`) — is not an error: exit 0, nothing said.
+ */
+export function outputWriteFailure(error: unknown): CliError | null {
+  const { syscall, code, message } = (error ?? {}) as NodeJS.ErrnoException;
+  if (syscall !== 'write') return null;
+  if (code === 'EPIPE') return new CliError('', EXIT.ok);
+  return new CliError(`cannot write the output: ${message}`, EXIT.failure);
+}
+
 /** Maps anything thrown by a command to the message and exit code the user sees. */
 export function toCliError(error: unknown, connection: ConnectionInfo): CliError {
   if (error instanceof CliError) return error;

@@ -1,4 +1,12 @@
-import { formatAge, formatDuration, MIN_LAST_COLUMN, renderPairs, renderTable, truncate } from './format';
+import {
+  displayWidth,
+  formatAge,
+  formatDuration,
+  MIN_LAST_COLUMN,
+  renderPairs,
+  renderTable,
+  truncate,
+} from './format';
 
 describe(formatDuration.name, () => {
   it.each<[number | null, string]>([
@@ -50,6 +58,24 @@ describe(renderTable.name, () => {
     expect(narrow).toBe(`abc  ${'n'.repeat(MIN_LAST_COLUMN - 1)}…`);
   });
 
+  it('aligns names of wide characters (CJK, emoji) and combining accents by the columns they take', () => {
+    const sut = renderTable(
+      [{ header: 'NAME' }, { header: 'N', align: 'right' }, { header: 'STATUS' }],
+      [
+        ['训练', '1', 'done'],
+        ['🚀x', '22', 'done'],
+        ['cafe\u0301', '3', 'done'],
+        ['plain', '4', 'done'],
+      ],
+    );
+    const lines = sut.trimEnd().split('\n');
+    // Every STATUS starts in the same terminal column.
+    expect(new Set(lines.map((line) => displayWidth(line.slice(0, line.lastIndexOf(' ') + 1))))).toEqual(
+      new Set([displayWidth('plain   4  ')]),
+    );
+    expect(lines[1]).toBe('训练    1  done');
+  });
+
   it('measures the text as shown: an escaped ESC is the 4 characters \\x1b', () => {
     const sut = renderTable([{ header: 'NOTE' }], [['\u001b'.repeat(40)]], { width: 31 });
     expect(sut.split('\n')[1]).toBe(`${'\\x1b'.repeat(7)}\\x…`);
@@ -71,6 +97,14 @@ describe(truncate.name, () => {
   it('cuts with an ellipsis', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
+  });
+
+  it('counts terminal columns and never cuts a character in half', () => {
+    expect(truncate('训练数据集', 6)).toBe('训练…'); // 2 + 2 + 1
+    expect(truncate('a🚀🚀🚀', 4)).toBe('a🚀…'); // 1 + 2 + 1: never half an emoji
+    expect(truncate('👩‍🔬👩‍🔬👩‍🔬', 5)).toBe('👩‍🔬👩‍🔬…');
+    expect(truncate('cafe\u0301s', 5)).toBe('cafe\u0301s');
+    expect(truncate('cafe\u0301sss', 5)).toBe('cafe\u0301…');
   });
 });
 

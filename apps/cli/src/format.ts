@@ -1,5 +1,16 @@
 /** Plain-text rendering for the human output: aligned tables, durations, ages. */
 import { escapeControls } from '@trainyard/sdk';
+import stringWidth from 'string-width';
+
+/**
+ * Terminal columns `text` takes: 2 for a wide (CJK) character or an emoji, 0 for a combining mark,
+ * so names in any script line up.
+ */
+export const displayWidth = (text: string): number => stringWidth(text);
+
+const padEndTo = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+const padStartTo = (text: string, width: number) =>
+  ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
 
 export type Style = (text: string) => string;
 /** A cell: text, or text with a style (colour) applied after padding so columns stay aligned. */
@@ -31,7 +42,8 @@ export const MIN_LAST_COLUMN = 30;
 export function renderTable(columns: Column[], rows: Cell[][], options: TableOptions = {}): string {
   const texts = rows.map((row) => columns.map((_, i) => cellText(row[i] ?? '')));
   const last = columns.length - 1;
-  const widthOf = (i: number) => Math.max(columns[i].header.length, ...texts.map((row) => row[i].length));
+  const widthOf = (i: number) =>
+    Math.max(displayWidth(columns[i].header), ...texts.map((row) => displayWidth(row[i])));
   if (options.width !== undefined && last >= 0) {
     // Escaped first, then cut: an escape sequence counts as the characters it shows.
     const before = columns.slice(0, last).reduce((sum, _, i) => sum + widthOf(i) + 2, 0);
@@ -44,10 +56,10 @@ export function renderTable(columns: Column[], rows: Cell[][], options: TableOpt
       .map((text, i) => {
         const padded =
           columns[i]?.align === 'right'
-            ? text.padStart(widths[i])
+            ? padStartTo(text, widths[i])
             : i === last
               ? text
-              : text.padEnd(widths[i]);
+              : padEndTo(text, widths[i]);
         const cell = cells[i] ?? '';
         return typeof cell === 'string' || !cell.style ? padded : cell.style(padded);
       })
@@ -63,8 +75,8 @@ export function renderTable(columns: Column[], rows: Cell[][], options: TableOpt
  */
 export function renderPairs(pairs: Array<[string, string]>): string {
   const shown = pairs.map(([key, value]) => [escapeControls(key), escapeControls(value)]);
-  const width = Math.max(0, ...shown.map(([key]) => key.length));
-  return shown.map(([key, value]) => `${key.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n';
+  const width = Math.max(0, ...shown.map(([key]) => displayWidth(key)));
+  return shown.map(([key, value]) => `${padEndTo(key, width)}  ${value}`.trimEnd()).join('\n') + '\n';
 }
 
 /** 42s, 3m05s, 2h07m, 3d04h. */
@@ -85,9 +97,21 @@ export function formatAge(iso: string | null | undefined, now = Date.now()): str
   return Number.isNaN(at) ? '-' : formatDuration(Math.max(0, (now - at) / 1000));
 }
 
-/** Cuts long text to `max` characters with an ellipsis. */
+/**
+ * Cuts text wider than `max` terminal columns to fit them, ellipsis included; whole characters only
+ * (never half an emoji or a letter without its accent).
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  if (displayWidth(text) <= max) return text;
+  let kept = '';
+  let used = 0;
+  for (const { segment } of new Intl.Segmenter().segment(text)) {
+    const width = displayWidth(segment);
+    if (used + width > max - 1) break;
+    kept += segment;
+    used += width;
+  }
+  return `${kept}…`;
 }
 
 /**

@@ -109,12 +109,16 @@ class ConsoleAwareExceptionFilter extends DomainExceptionFilter {
 }
 
 /**
- * An empty body sent with `Content-Type: application/json` is no body (many clients always set the
+ * Bodies are JSON. An empty body sent with `Content-Type: application/json` is no body (many clients always set the
  * header), not INVALID_JSON; anything else goes to Fastify's own JSON parser (prototype-poisoning
  * guard included). What that guard refuses is valid JSON, so it is named as such (Fastify says "not
  * valid JSON" for both).
  */
 function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
+  // The API reads JSON only: JSON sent as text/plain (`curl -d` without its header) is 415 naming
+  // the type, not a string that fails validation as if every field were missing. (The TensorBoard
+  // proxy takes any type through its own '*' parser, ProxiesModule.)
+  fastify.removeContentTypeParser('text/plain');
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -165,6 +169,51 @@ function refuseTruncatedDatabase(paths: StatePaths): void {
   );
 }
 
+/** The methods a 405's `Allow` may name (Fastify adds HEAD beside every GET). */
+const ROUTED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * Answers a request under /api/ or /metrics/ that no route of its method takes: 405
+ * METHOD_NOT_ALLOWED with `Allow` when routes of other methods take the path (`PUT /api/jobs/{id}`,
+ * `OPTIONS /api/jobs`), else 404 ROUTE_NOT_FOUND. Registered as routes (not the console's open
+ * catch-all), so the auth gate decides them like any route: without credentials, 401 either way.
+ */
+function installApiFallback(fastify: FastifyInstance): void {
+  const spaces = ['/api/', '/metrics/'];
+  /** Whether a route of `method` other than this fallback takes `path` (an empty parameter is none). */
+  const takes = (method: string, path: string): boolean => {
+    const route = fastify.findRoute({ method, url: path });
+    if (route === null) return false;
+    const params = Object.values(route.params as Record<string, string>);
+    const fallback = spaces.some(
+      (space) => path.startsWith(space) && route.params['*'] === path.slice(space.length),
+    );
+    return !fallback && !params.includes('');
+  };
+  const fallback = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0];
+    const allowed = ROUTED_METHODS.filter((method) => takes(method, path));
+    reply.header('x-request-id', request.id);
+    // (A route of its own method that the router passed over, as for an empty parameter: 404.)
+    if (allowed.length === 0 || allowed.includes(request.method as (typeof ROUTED_METHODS)[number])) {
+      return reply.code(404).send({
+        statusCode: 404,
+        code: 'ROUTE_NOT_FOUND',
+        message: boundMessage(`Cannot ${request.method} ${path}`),
+      });
+    }
+    return reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({
+        statusCode: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: boundMessage(`${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}`),
+      });
+  };
+  for (const space of spaces) fastify.all(`${space}*`, fallback);
+}
+
 /**
  * Builds the whole server the way production runs it; main.ts and the tests both call this.
  * Opens (and migrates) the database, wires auth, metrics, WebSockets, OpenAPI and the console.
@@ -179,6 +228,9 @@ export async function createServerApp(
   const nodeId = loadOrCreateNodeId(config.paths);
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify's default (100) makes a longer path parameter match no route: `GET /api/jobs/<101
+    // characters>` said "Cannot GET" instead of "no job …" (the request line is bounded anyway).
+    routerOptions: { maxParamLength: 2048 },
     trustProxy: false,
     clientErrorHandler,
     frameworkErrors,
@@ -209,19 +261,7 @@ export async function createServerApp(
   const hosts = new HostPolicy(config);
   installSecurityHeaders(fastify);
   installAuthGate(fastify, app.get(Credentials), { hosts, publicRoutes: [CONSOLE_ROUTE] });
-  // Unknown API paths match these (not the console's open catch-all), so they are gated 404s.
-  for (const apiSpace of ['/api/*', '/metrics/*']) {
-    fastify.all(apiSpace, (request, reply) =>
-      reply
-        .code(404)
-        .header('x-request-id', request.id)
-        .send({
-          statusCode: 404,
-          code: 'ROUTE_NOT_FOUND',
-          message: boundMessage(`Cannot ${request.method} ${request.url.split('?')[0]}`),
-        }),
-    );
-  }
+  installApiFallback(fastify);
   installHttpMetrics(fastify, app.get(MetricsRegistry));
   fastify.addHook('preValidation', async (request, reply) => {
     if (nestedDeeperThan(request.body, BODY_MAX_DEPTH)) {

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'PASSWORD_CHANGE_NEEDS_REAUTH',
   'TOO_MANY_LOGIN_ATTEMPTS',
   'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'NOT_FOUND',
   'ARRAY_NOT_FOUND',
   'QUEUE_ITEM_NOT_FOUND',
@@ -115,6 +116,8 @@ export function statusForCode(code: ErrorCode): number {
     case 'PATH_NOT_FOUND':
     case 'NODE_NOT_FOUND':
       return 404;
+    case 'METHOD_NOT_ALLOWED':
+      return 405;
     case 'CONFLICT':
     case 'NOTHING_TO_RETRY':
     case 'ALREADY_RETRIED':

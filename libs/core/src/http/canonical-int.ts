@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsInt, ValidationArguments } from 'class-validator';
+import { getMetadataStorage, IsInt, ValidationArguments } from 'class-validator';
 
 /** Digits only, no sign, space, exponent, fraction or leading zero ("0" itself is fine). */
 const CANONICAL_UINT = /^(0|[1-9][0-9]*)$/;
@@ -36,8 +36,30 @@ export function CanonicalInt(options: { signed?: boolean } = {}): PropertyDecora
       typeof value === 'string' && canonical(value) ? Number(value) : value,
     ),
     IsInt({
-      message: ({ property }: ValidationArguments) =>
-        `${property} must be a whole number in plain decimal digits (${form})`,
+      message: (args: ValidationArguments) => notCanonicalMessage(args, form, options.signed === true),
     }),
   );
+}
+
+/**
+ * Why a value is not a whole number, as the user would put it: plain digits beyond the field's bound (its `@Max`/`@Min`,
+ * else the largest safe integer), or a value not written in plain digits.
+ */
+function notCanonicalMessage(
+  { property, value, object }: ValidationArguments,
+  form: string,
+  signed: boolean,
+): string {
+  const negative = typeof value === 'string' && value.startsWith('-');
+  const digits = typeof value === 'string' ? (negative ? value.slice(1) : value) : '';
+  if (CANONICAL_UINT.test(digits) && (signed || !negative)) {
+    const bound = (name: 'max' | 'min'): unknown =>
+      getMetadataStorage()
+        .getTargetValidationMetadatas(object.constructor, '', true, false)
+        .find((rule) => rule.propertyName === property && rule.name === name)?.constraints[0];
+    const limit = bound(negative ? 'min' : 'max');
+    const safe = negative ? -Number.MAX_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
+    return `${property} must not be ${negative ? 'less' : 'greater'} than ${typeof limit === 'number' ? limit : safe}`;
+  }
+  return `${property} must be a whole number in plain decimal digits (${form})`;
 }

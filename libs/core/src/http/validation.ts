@@ -19,6 +19,11 @@ function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], par
     const all = Object.entries(error.constraints ?? {});
     // `"5"` for an integer is "must be an integer number", not that plus "must not be less than 0".
     const wrongType = all.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+    // `?limit=1&limit=2` arrives as a list: say so, not that a list is not a number.
+    if (where === 'query' && Array.isArray(error.value) && wrongType.length) {
+      out.push({ field, message: `${field} is given ${error.value.length} times; give it once` });
+      continue;
+    }
     for (const [constraint, message] of wrongType.length ? wrongType : all) {
       if (constraint === 'whitelistValidation') {
         out.push({ field, message: `${UNKNOWN_NAME[where] ?? 'unknown parameter'} ${field}` });
