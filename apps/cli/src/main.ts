@@ -13,18 +13,12 @@ function exit(code: number): void {
 }
 
 /**
- * stdout failed (`trainyard job dump <id> | head`: the reader went away, exit 0; `> /dev/full`: one
- * line, exit 1). A pipe reports it as an event; a file throws from the write.
+ * stdout failed: `trainyard job dump <id> | head` (the reader went away) exits 0; `> /dev/full` says
+ * so in one line and exits 1. Node reports a failed write as an 'error' event, never by throwing.
  */
 function outputFailed(err: unknown): void {
   const failure = outputWriteFailure(err)!;
-  if (failure.message) {
-    try {
-      process.stderr.write(`trainyard: ${failure.message}\n`);
-    } catch {
-      // stderr is gone too: the exit code says it
-    }
-  }
+  if (failure.message) process.stderr.write(`trainyard: ${failure.message}\n`);
   process.exit(failure.exitCode);
 }
 
@@ -34,7 +28,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
-  if (outputWriteFailure(err)) return outputFailed(err);
   process.stderr.write(
     `trainyard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );

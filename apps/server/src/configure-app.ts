@@ -109,15 +109,15 @@ class ConsoleAwareExceptionFilter extends DomainExceptionFilter {
 }
 
 /**
- * Bodies are JSON. An empty body sent with `Content-Type: application/json` is no body (many clients always set the
- * header), not INVALID_JSON; anything else goes to Fastify's own JSON parser (prototype-poisoning
- * guard included). What that guard refuses is valid JSON, so it is named as such (Fastify says "not
- * valid JSON" for both).
+ * Request bodies are JSON. JSON sent as text/plain (`curl -d` without its header) is 415 naming the
+ * type, not a string that fails validation as if every field were missing (the TensorBoard proxy
+ * takes any type through its own '*' parser, ProxiesModule). An empty body sent with
+ * `Content-Type: application/json` is no body (many clients always set the header), not
+ * INVALID_JSON; anything else goes to Fastify's own JSON parser (prototype-poisoning guard
+ * included). What that guard refuses is valid JSON, so it is named as such (Fastify says "not valid
+ * JSON" for both).
  */
-function acceptEmptyJsonBodies(fastify: FastifyInstance): void {
-  // The API reads JSON only: JSON sent as text/plain (`curl -d` without its header) is 415 naming
-  // the type, not a string that fails validation as if every field were missing. (The TensorBoard
-  // proxy takes any type through its own '*' parser, ProxiesModule.)
+function installJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('text/plain');
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
@@ -251,7 +251,7 @@ export async function createServerApp(
     },
   );
   const fastify = app.getHttpAdapter().getInstance();
-  acceptEmptyJsonBodies(fastify);
+  installJsonBodies(fastify);
   // A route may raise its own body limit with @RouteConfig({ bodyLimit }) (the editor's PUT of a 10 MiB file).
   fastify.addHook('onRoute', (route) => {
     const limit: unknown = (route.config as Record<string, unknown> | undefined)?.bodyLimit;

@@ -42,8 +42,9 @@ export function CanonicalInt(options: { signed?: boolean } = {}): PropertyDecora
 }
 
 /**
- * Why a value is not a whole number, as the user would put it: plain digits beyond the field's bound (its `@Max`/`@Min`,
- * else the largest safe integer), or a value not written in plain digits.
+ * Why a value is not a whole number, as the user would put it: plain digits beyond the field's bound
+ * (its `@Max`/`@Min`, else the largest safe integer), or a value not written in plain digits. Read
+ * only when a value is refused.
  */
 function notCanonicalMessage(
   { property, value, object }: ValidationArguments,
