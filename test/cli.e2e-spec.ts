@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
-import { CLI_BIN, type CliRun, cliEnv, runCli, runCliJson } from './support/cli';
+import { CLI_BIN, type CliRun, cliEnv, runCli, runCliJson, startCli } from './support/cli';
 import { workerPid } from './support/cluster';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
@@ -298,23 +298,17 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['sched', 'pause'])).code).toBe(0);
     try {
       const id = (await cli(['submit', '--type', 'command', '--', 'true'])).stdout.trim();
-      const child = spawn(process.execPath, [BIN, 'job', 'tail', id], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // let it connect and follow
+      const tail = startCli(['job', 'tail', id], env);
       // Not silence, which reads as a hang: why it waits.
-      expect(stderr).toMatch(
-        new RegExp(
-          `trainyard: ${id} is queued( \\(scheduler is paused\\))?; its output follows once it starts`,
-        ),
+      const note = new RegExp(
+        `trainyard: ${id} is queued( \\(scheduler is paused\\))?; its output follows once it starts`,
       );
+      await waitFor(() => note.test(tail.stderr()), 'the tail to say why it waits');
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // let it connect and follow
       expect((await cli(['sched', 'cancel', id])).code).toBe(0);
-      expect(await exited).toBe(5);
-      expect(stderr).toContain(`${id} was cancelled`);
+      const tailed = await tail.exited;
+      expect(tailed.code).toBe(5);
+      expect(tailed.stderr).toContain(`${id} was cancelled`);
     } finally {
       await cli(['sched', 'resume']);
     }
@@ -346,24 +340,9 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       );
       const id = submitted.stdout.trim();
       expect(id).toMatch(QUEUE_ID);
-      const child = spawn(process.execPath, [BIN, 'job', 'tail', id], {
-        env: ownEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const waiter = spawn(process.execPath, [BIN, 'wait', '--interval', '0.1', id], {
-        env: ownEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let waitErr = '';
-      waiter.stderr.on('data', (chunk: Buffer) => (waitErr += chunk.toString()));
-      const waited = new Promise<number | null>((resolve) => waiter.on('close', resolve));
-
-      await waitFor(() => stdout.includes('line 5'), 'the tail to print line 5');
+      const tail = startCli(['job', 'tail', id], ownEnv);
+      const waiter = startCli(['wait', '--interval', '0.1', id], ownEnv);
+      await waitFor(() => tail.stdout().includes('line 5'), 'the tail to print line 5');
       // Before: `server restart` tried to start a second server on the state directory, and failed.
       const restart = await cli(['server', 'restart'], ownEnv);
       expect(restart).toEqual({
@@ -372,16 +351,18 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
         stderr: expect.any(String), // "the server is restarting; waiting for it…" when it sees the gap
       });
 
-      expect(await exited).toBe(4);
-      const lines = stdout.replace(/\r/g, '').trim().split('\n');
+      const tailed = await tail.exited;
+      expect(tailed.code).toBe(4);
+      const lines = tailed.stdout.replace(/\r/g, '').trim().split('\n');
       expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`));
-      expect(stderr).toMatch(/reconnecting/);
-      expect(stderr).toMatch(/reconnected/);
+      expect(tailed.stderr).toMatch(/reconnecting/);
+      expect(tailed.stderr).toMatch(/reconnected/);
       // `wait` polls through the restart's few seconds without the API instead of giving up: the
       // port stays open across a restart (a request waits for the next worker); a refused one would
       // be sent again (the token is from the environment).
       // (Its stderr with the code: a CI run once saw exit 1 here — a 503 from the closing worker.)
-      expect({ code: await waited, stderr: waitErr }).toEqual({
+      const waited = await waiter.exited;
+      expect({ code: waited.code, stderr: waited.stderr }).toEqual({
         code: 4,
         stderr: expect.not.stringMatching(/cannot reach|503/),
       });
@@ -453,20 +434,27 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     };
     let pid: number | null = null;
     try {
-      const id = (await cli(['submit', '--', 'sleep', '61.5'], ownEnv)).stdout.trim();
+      const id = (
+        await cli(['submit', '--', 'sh', '-c', 'echo started; exec sleep 61.5'], ownEnv)
+      ).stdout.trim();
       expect(id).toMatch(QUEUE_ID);
       // Stopping the server leaves its jobs running: the cleanup kills this one by its pid.
       pid = await waitFor(async () => {
         const job = JSON.parse((await cli(['--json', 'job', 'status', id], ownEnv)).stdout);
         return job.status === 'running' && job.pid ? (job.pid as number) : undefined;
       }, `${id} to run`);
-      const tail = cli(['job', 'tail', id], ownEnv);
-      const waited = cli(['wait', id], ownEnv);
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // let them connect and follow
+      // Both must have reached the server before it stops (a server never reached is "is it
+      // running?", rightly): the tail has printed the job's output; `wait` has read the job twice
+      // (the tail reads it once, before following).
+      const readsBefore = await jobReads(own);
+      const tail = startCli(['job', 'tail', id], ownEnv);
+      const waited = startCli(['wait', '--interval', '0.1', id], ownEnv);
+      await waitFor(() => tail.stdout().includes('started'), 'the tail to follow the log');
+      await waitFor(async () => (await jobReads(own)) >= readsBefore + 3, '`wait` to read the job');
       await own.stop();
       const stopped = Date.now();
       // Told that it stopped and that the job is not affected, not "is it running?".
-      const [tailed, waitedFor] = await Promise.all([tail, waited]);
+      const [tailed, waitedFor] = await Promise.all([tail.exited, waited.exited]);
       expect([tailed.code, waitedFor.code]).toEqual([3, 3]);
       expect(tailed.stderr).toContain(
         `trainyard: the server at ${own.baseUrl} stopped (it is not restarting); ${id} goes on running — run \`trainyard job tail ${id}\` again`,
@@ -853,3 +841,20 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(unknownOption.stderr).toContain('--no-such-flag');
   });
 });
+
+/** How many `GET /api/jobs/{id}` requests `server` has answered with a 200 (its Prometheus count). */
+async function jobReads(server: SpawnedServer): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${server.token}` },
+  });
+  const line = (await res.text())
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('trainyard_http_request_duration_seconds_count{') &&
+        l.includes('method="GET"') &&
+        l.includes('route="/api/jobs/:queue_id"') &&
+        l.includes('status="200"'),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}

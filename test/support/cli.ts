@@ -11,24 +11,46 @@ export interface CliRun {
   stderr: string;
 }
 
+/** A CLI run still going: what it has printed so far, and how it ends. */
+export interface RunningCli {
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<CliRun>;
+}
+
 /**
- * Runs `node bin/trainyard.js ...args` with exactly `env` (nothing inherited: the CLI finds the
- * server and token only as the caller says), in `cwd`; resolves when it exits. `program` runs
- * `args` as they are instead (a shell that sets the scene, then execs the CLI).
+ * Starts `node bin/trainyard.js ...args` with exactly `env` (nothing inherited: the CLI finds the
+ * server and token only as the caller says), in `cwd`, without waiting for it: for a test that acts
+ * once the run has printed something. `program` runs `args` as they are instead (a shell that sets
+ * the scene, then execs the CLI).
  */
-export function runCli(
+export function startCli(
   args: string[],
   env: Record<string, string>,
   cwd?: string,
   program?: string,
-): Promise<CliRun> {
+): RunningCli {
   const argv = program ? args : [CLI_BIN, ...args];
   const child = spawn(program ?? process.execPath, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
+  };
+}
+
+/** As {@link startCli}; resolves when it exits. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+  program?: string,
+): Promise<CliRun> {
+  return startCli(args, env, cwd, program).exited;
 }
 
 /**
