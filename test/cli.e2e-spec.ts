@@ -132,17 +132,30 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(cut.stderr).toMatch(/^\(1 of \d+; --limit to see more\)\n$/);
   });
 
-  it('`help`, `help <command>` and --version exit 0; a group without its subcommand is a usage error (2)', async () => {
+  it('`help`, `help <command>` and --version exit 0; `help` of an unknown word, or a group without its subcommand, is a usage error (2)', async () => {
     const version = (
       JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
     ).version;
     for (const flag of ['--version', '-V'])
       expect(await cli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    for (const args of [['help'], ['help', 'sched'], ['sched', '--help']]) {
+    for (const args of [['help'], ['help', 'sched'], ['sched', '--help'], ['help', 'job', 'tail']]) {
       const run = await cli(args);
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
-      expect(run.stdout).toMatch(/^Usage: trainyard /);
+      expect(run.stdout).toMatch(
+        new RegExp(`^Usage: trainyard ${args.filter((a) => !/help/.test(a)).join(' ')}`),
+      );
     }
+    // A word it does not know is a usage error naming it and what there is, not the whole help.
+    expect(await cli(['help', 'shed'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^trainyard: unknown command 'shed' for `trainyard`; its commands: server, submit, wait, sched, job, .*\n/,
+      ),
+    });
+    expect((await cli(['help', 'sched', 'nosuch'])).stderr).toMatch(
+      /^trainyard: unknown command 'nosuch' for `trainyard sched`; its commands: status, list, /,
+    );
     const group = await cli(['sched']);
     expect([group.code, group.stdout, group.stderr]).toEqual([
       2,

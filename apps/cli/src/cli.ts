@@ -97,6 +97,34 @@ export function doubleDashHint(program: Command, argv: string[]): string | null 
   return null;
 }
 
+/**
+ * `trainyard help sched list` as `trainyard sched list --help`. Commander's own help command prints
+ * the whole help to stderr for a word it does not know; this says "unknown command", naming the
+ * commands there are (a usage error). Words after a command without subcommands are ignored, as
+ * commander does. `help server …` is left to commander: `server stop` is not one of its commands.
+ */
+export function helpAsFlag(program: Command, argv: string[]): string[] {
+  if (argv[0] !== 'help' || argv.length === 1 || argv[1] === 'server') return argv;
+  const words = argv.slice(1);
+  let command: Command = program;
+  let known = 0;
+  for (const word of words) {
+    if (!command.commands.length) break;
+    const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!next) {
+      const names = command.commands.map((c) => c.name()).filter((name) => name !== 'help');
+      const where = ['trainyard', ...words.slice(0, known)].join(' ');
+      command.error(`unknown command '${word}' for \`${where}\`; its commands: ${names.join(', ')}`, {
+        code: 'commander.unknownCommand',
+        exitCode: EXIT.invalid,
+      });
+    }
+    command = next;
+    known++;
+  }
+  return [...words.slice(0, known), '--help'];
+}
+
 /** A word as it would be typed in a shell. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -121,7 +149,7 @@ export async function runCli(
     return EXIT.ok;
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(helpAsFlag(program, argv), { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.unknownOption') {

@@ -73,6 +73,30 @@ describe(toCliError.name, () => {
       /^no job q_1$/,
     ],
     [
+      'a route the server does not have (an older server): not "no such job"',
+      TrainyardApiError.fromBody(404, {
+        code: 'ROUTE_NOT_FOUND',
+        message: 'Cannot POST /api/jobs/q_1/hold',
+      }),
+      fromFile,
+      EXIT.failure,
+      /^the server at http:\/\/127\.0\.0\.1:8765 does not take this request \(404: Cannot POST \/api\/jobs\/q_1\/hold\); is it a Trainyard server as new as this CLI \(\d+\.\d+\.\d+[^)]*\)\?$/,
+    ],
+    [
+      'another program on the port (a 404 without a code)',
+      TrainyardApiError.fromBody(404, '<html>Not Found</html>'),
+      fromFile,
+      EXIT.failure,
+      /^the server at http:\/\/127\.0\.0\.1:8765 does not take this request \(404 without a Trainyard error\); is it a Trainyard server/,
+    ],
+    [
+      'a method the path does not take',
+      TrainyardApiError.fromBody(405, { code: 'METHOD_NOT_ALLOWED', message: 'PUT /api/jobs/q_1 takes GET' }),
+      fromFile,
+      EXIT.failure,
+      /does not take this request \(405: PUT \/api\/jobs\/q_1 takes GET\)/,
+    ],
+    [
       'conflict',
       TrainyardApiError.fromBody(409, { code: 'JOB_NOT_RUNNING', message: 'q_1 is done' }),
       fromFile,

@@ -1,3 +1,4 @@
+import { packageVersion } from '@trainyard/core';
 import { TrainyardApiError, TrainyardConnectionError } from '@trainyard/sdk';
 
 /** Exit codes, documented in README "CLI". */
@@ -158,6 +159,19 @@ export function toCliError(error: unknown, connection: ConnectionInfo): CliError
           EXIT.unauthorized,
         );
       case 404:
+      case 405:
+        // Not a missing job but a request the server does not take: another program on the port,
+        // or a Trainyard older than this CLI. "Not found" (exit 5) would read as "no such job".
+        if (error.status === 405 || error.code === 'ROUTE_NOT_FOUND' || error.code === 'HTTP_404') {
+          // A body without a code is not Trainyard's: its text (a web page?) is not repeated.
+          const answer =
+            error.code === 'HTTP_404' ? '404 without a Trainyard error' : `${error.status}: ${error.message}`;
+          return new CliError(
+            `the server at ${connection.baseUrl} does not take this request (${answer}); is it a ` +
+              `Trainyard server as new as this CLI (${packageVersion()})?`,
+            EXIT.failure,
+          );
+        }
         return new CliError(error.message, EXIT.notFound);
       default:
         return new CliError(`${error.message} (${error.status} ${error.code})`, EXIT.failure);
