@@ -231,7 +231,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
-  it('tails a job live and exits with its exit code; dumps the whole log', async () => {
+  it('tails a job live and exits with its exit code, from its last lines with -n; dumps the whole log', async () => {
     const id = (
       await cli([
         'submit',
@@ -254,6 +254,17 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(dump.stdout.replace(/\r/g, '')).toContain(
       '\u001b[31mred line\u001b[0m\n\u001b[32mgreen line\u001b[0m\n',
     );
+
+    // -n: the last lines only, as tail -n counts them, then what follows; a bad count names the flag.
+    const last = await cli(['job', 'tail', '-n', '1', id]);
+    expect(last.code).toBe(3);
+    expect(last.stdout.replace(/\r/g, '')).toBe('\u001b[32mgreen line\u001b[0m\n');
+    expect((await cli(['job', 'tail', '--lines', '0', id])).stdout).toBe('');
+    expect((await cli(['job', 'tail', '-n', '5', id])).stdout).toContain('red line');
+    expect(await cli(['job', 'tail', '-n', '-1', id])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--lines must be at least 0'),
+    });
 
     const ok = (await cli(['submit', '--type', 'command', '--', 'true'])).stdout.trim();
     expect((await cli(['job', 'tail', ok])).code).toBe(0);

@@ -110,6 +110,14 @@ describe('job log range reads and search (e2e, in-process server)', () => {
     const count = await get(`/log?offset=${size}&lines=0`);
     expect(count.text).toBe('');
     expect(count.headers.get('x-trainyard-log-line')).toBe(String(LINES + 1));
+    // The last lines, as `tail -n` counts them (`trainyard job tail -n`).
+    const last = await get('/log?last=2');
+    expect(stripVTControlCharacters(last.text).trimEnd().split(/\r?\n/)).toEqual([
+      `line ${LINES - 1} ok`,
+      `line ${LINES} ok`,
+    ]);
+    expect(last.headers.get('x-trainyard-log-line')).toBe(String(LINES - 1));
+    expect(Number(last.headers.get('x-trainyard-log-end'))).toBe(size);
   });
 
   it('refuses bad parameters with a 400 naming the field', async () => {
@@ -127,6 +135,8 @@ describe('job log range reads and search (e2e, in-process server)', () => {
       ['/log?offset=abc', 'offset'],
       ['/log?lines=50001', 'lines'],
       ['/log?line=2&offset=0', 'offset'],
+      ['/log?line=2&last=1', 'last'],
+      ['/log?last=-1', 'last'],
       ['/log?bogus=1', 'bogus'],
     ];
     for (const [path, field] of cases) {

@@ -26,7 +26,8 @@ export class LogSearchController {
   ) {}
 
   /**
-   * Raw log bytes (ANSI escapes included): `lines` lines from line `line`, or from byte `offset`.
+   * Raw log bytes (ANSI escapes included): `lines` lines from line `line`, from byte `offset`, or
+   * from `last` lines before the end.
    * Headers: `X-Trainyard-Log-Line` (number of the first line), `-Offset` / `-End` (byte range
    * returned), `-Lines` (lines returned), `-Size` (the log's size). At most 50,000 lines and 8 MiB.
    */
@@ -40,12 +41,18 @@ export class LogSearchController {
     @Query() query: LogRangeQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    if (query.line !== undefined && query.offset !== undefined) {
-      const message = 'give line or offset, not both';
-      throw new DomainError('VALIDATION_FAILED', message, [{ field: 'offset', message }]);
+    const given = (['line', 'offset', 'last'] as const).filter((name) => query[name] !== undefined);
+    if (given.length > 1) {
+      const message = `give one of line, offset and last, not ${given.join(' and ')}`;
+      throw new DomainError('VALIDATION_FAILED', message, [{ field: given[1], message }]);
     }
     const job = await this.mustGet(params.queue_id);
-    const from = query.offset !== undefined ? { offset: query.offset } : { line: query.line ?? 1 };
+    const from =
+      query.offset !== undefined
+        ? { offset: query.offset }
+        : query.last !== undefined
+          ? { last: query.last }
+          : { line: query.line ?? 1 };
     const range = await this.missingAs404(job, (path) => readTtyRange(path, from, query.lines ?? 1000));
     await reply
       .header('Content-Type', 'text/plain; charset=utf-8')

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CanonicalInt } from '@trainyard/core';
 
-/** `line` or `offset` says where a range read starts (line 1 when neither is given). */
+/** `line`, `offset` or `last` says where a range read starts (line 1 when none is given). */
 export class LogRangeQueryDto {
   /** First line to return (1-based). */
   @IsOptional()
@@ -16,6 +16,16 @@ export class LogRangeQueryDto {
   @CanonicalInt()
   @Max(1e15)
   offset?: number;
+
+  /**
+   * Start this many lines before the end instead, as `tail -n` counts them (an unfinished last line
+   * is one); 0 starts at the end. With `lines=0`, only says where that is.
+   */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  @Max(1e15)
+  last?: number;
 
   /** How many lines, 0..50000 (default 1000); 0 only says which line `offset` is in. */
   @IsOptional()

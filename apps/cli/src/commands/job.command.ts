@@ -7,7 +7,9 @@ import {
   controlJob,
   getJob,
   getJobLog,
+  getJobLogRange,
   streamJobLog,
+  TrainyardApiError,
   submitJob,
   TrainyardConnectionError,
   type JobControlResponseDto,
@@ -17,7 +19,7 @@ import {
   type SubmitJobRequestDto,
   escapeControls,
 } from '@trainyard/sdk';
-import { parsePriority } from '../args';
+import { parseInteger, parsePriority } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
 import { formatAge, formatDuration, renderPairs } from '../format';
@@ -142,8 +144,14 @@ const TAIL_RETRY_DELAY_MS = 500;
  * On a terminal, job output goes through {@link TerminalOutputFilter} (colours and progress bars
  * kept; title/clipboard strings and terminal queries dropped) unless `raw`; piped, it is byte-exact.
  */
-async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Promise<number> {
+async function tail(
+  ctx: CliContext,
+  id: string,
+  options: { raw?: boolean; lines?: number },
+): Promise<number> {
   const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } }); // unknown id: 404 → exit 5
+  const from =
+    options.lines === undefined || job.status === 'queued' ? 0 : await lastLines(ctx, id, options.lines);
   // Silence until it starts would look like a hang: say why it waits (stderr: stdout is its output).
   if (job.status === 'queued')
     process.stderr.write(
@@ -151,17 +159,38 @@ async function tail(ctx: CliContext, id: string, options: { raw?: boolean }): Pr
     );
   const filter = process.stdout.isTTY && !options.raw ? new TerminalOutputFilter() : null;
   try {
-    return await follow(ctx, id, (bytes) => process.stdout.write(filter ? filter.write(bytes) : bytes));
+    return await follow(ctx, id, from, (bytes) => process.stdout.write(filter ? filter.write(bytes) : bytes));
   } finally {
     if (filter) process.stdout.write(Buffer.concat([filter.end(), filter.restore()]));
   }
 }
 
+/** The byte offset where the last `count` lines of the job's log start (0 while it has none). */
+async function lastLines(ctx: CliContext, id: string, count: number): Promise<number> {
+  try {
+    const { response } = await getJobLogRange({
+      client: ctx.client,
+      path: { queue_id: id },
+      query: { last: count, lines: 0 },
+    });
+    return Number(response.headers.get('x-trainyard-log-offset') ?? 0);
+  } catch (err) {
+    // No output yet (a job that is starting): all of it is the last lines.
+    if (err instanceof TrainyardApiError && err.code === 'NOT_FOUND') return 0;
+    throw err;
+  }
+}
+
 /**
- * Streams the log to `write` until the job ends; resolves with the exit code to use. Ctrl-C closes
- * the stream and exits 130.
+ * Streams the log from byte `from` to `write` until the job ends; resolves with the exit code to
+ * use. Ctrl-C closes the stream and exits 130.
  */
-async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) => void): Promise<number> {
+async function follow(
+  ctx: CliContext,
+  id: string,
+  from: number,
+  write: (bytes: Uint8Array) => void,
+): Promise<number> {
   const { baseUrl, token, answerTimeoutMs = ANSWER_TIMEOUT_MS } = ctx.connection;
   let interrupted = false;
   let stream: Stream<JobLogStreamResult> | null = null;
@@ -172,7 +201,7 @@ async function follow(ctx: CliContext, id: string, write: (bytes: Uint8Array) =>
   process.once('SIGINT', onSigint);
   try {
     // Resume where the last connection stopped, so a server restart neither repeats nor loses lines.
-    let offset = 0;
+    let offset = from;
     let lostSince: number | null = null; // when the server went away; null while it answers
     let announced = false; // "reconnecting" said
     let spared = false; // one more try given after the server seemed stopped
@@ -343,9 +372,16 @@ export function registerJob(program: Command, run: CommandRunner): void {
     )
     .argument('<id>', ID_HELP)
     .option('--raw', 'write the output byte for byte, escape sequences included')
+    .option(
+      '-n, --lines <count>',
+      'start with the last <count> lines (0: only output still to come), as tail -n',
+    )
     .action(
-      run(async (ctx, id: string, options: { raw?: boolean }) =>
-        tail(ctx, await resolveJobId(ctx.client, id), options),
+      run(async (ctx, id: string, options: { raw?: boolean; lines?: string }) =>
+        tail(ctx, await resolveJobId(ctx.client, id), {
+          raw: options.raw,
+          lines: options.lines === undefined ? undefined : parseInteger(options.lines, '--lines', { min: 0 }),
+        }),
       ),
     );
 

@@ -31,6 +31,30 @@ describe('readTtyRange / searchTty', () => {
     expect(await readTtyRange(path, { offset: 7 }, 0)).toMatchObject({ line: 2, lines: 0, offset: 7 });
   });
 
+  it('reads the last N lines as `tail -n` counts them, across read chunks', async () => {
+    const ended = file('c', 'one\ntwo\nthree\n');
+    expect(await readTtyRange(ended, { last: 2 }, 10)).toMatchObject({ line: 2, lines: 2, offset: 4 });
+    expect((await readTtyRange(ended, { last: 1 }, 10)).data.toString()).toBe('three\n');
+    // More than there are: from the start. None: at the end, for output still to come.
+    expect(await readTtyRange(ended, { last: 9 }, 10)).toMatchObject({ line: 1, offset: 0, lines: 3 });
+    expect(await readTtyRange(ended, { last: 0 }, 10)).toMatchObject({ line: 4, offset: 14, lines: 0 });
+    // An unfinished last line is a line.
+    const open = file('d', 'one\ntwo\nthr');
+    expect((await readTtyRange(open, { last: 2 }, 10)).data.toString()).toBe('two\nthr');
+    expect(await readTtyRange(file('e', ''), { last: 3 }, 10)).toMatchObject({
+      line: 1,
+      offset: 0,
+      lines: 0,
+    });
+    // 100,000 lines (~1 MB): the count crosses the 256 KiB chunks it reads back in.
+    const many = Array.from({ length: 100_000 }, (_, i) => `line ${i + 1}\n`).join('');
+    const path = file('f', many);
+    const last = await readTtyRange(path, { last: 70_001 }, 2);
+    expect(last).toMatchObject({ line: 30_000, lines: 2 });
+    expect(last.data.toString()).toBe('line 30000\nline 30001\n');
+    expect(last.offset).toBe(many.indexOf('line 30000\n'));
+  });
+
   it('searches the last line, strips colours and \\r, and reads the whole of a long line', async () => {
     // A progress bar redrawn with \r is one line: an error printed after it is still found.
     const bar = Array.from({ length: 2000 }, (_, i) => `\r${i}/2000 [${'#'.repeat(40)}]`).join('');

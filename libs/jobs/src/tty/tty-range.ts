@@ -61,14 +61,33 @@ async function lineStart(fh: FileHandle, size: number, line: number): Promise<nu
 }
 
 /**
+ * The offset where the last `count` lines start (0 when the file has no more), reading back from the
+ * end: a last line without `\n` counts as one, as `tail -n` counts it.
+ */
+async function lastLinesStart(fh: FileHandle, size: number, count: number): Promise<number> {
+  if (count === 0 || size === 0) return size;
+  // The newline that ends the file ends the last line: it does not start one.
+  let toPass = count + ((await readFully(fh, size - 1, 1))[0] === NEWLINE ? 1 : 0);
+  for (let to = size; to > 0;) {
+    const from = Math.max(0, to - CHUNK_BYTES);
+    const chunk = await readFully(fh, from, to - from);
+    for (let i = chunk.lastIndexOf(NEWLINE); i >= 0; i = i > 0 ? chunk.lastIndexOf(NEWLINE, i - 1) : -1) {
+      if (--toPass === 0) return from + i + 1;
+    }
+    to = from;
+  }
+  return 0;
+}
+
+/**
  * Up to `lines` lines of a job's log (at most TTY_RANGE_MAX_LINES and TTY_RANGE_MAX_BYTES), starting
- * at line number `from.line` or at byte `from.offset` (then `line` says which line that byte is in;
- * `lines: 0` only asks that). Past the end: empty data at the file's size.
+ * at line number `from.line`, at byte `from.offset`, or `from.last` lines before the end (then `line`
+ * says which line that is; `lines: 0` only asks that). Past the end: empty data at the file's size.
  * @throws TtyLogMissingError when the job has no log file.
  */
 export async function readTtyRange(
   path: string,
-  from: { line: number } | { offset: number },
+  from: { line: number } | { offset: number } | { last: number },
   lines: number,
 ): Promise<TtyRange> {
   const fh = await openTtyLog(path);
@@ -80,6 +99,9 @@ export async function readTtyRange(
     if ('line' in from) {
       offset = await lineStart(fh, size, from.line);
       line = offset < size ? from.line : (await countNewlines(fh, 0, size)) + 1;
+    } else if ('last' in from) {
+      offset = await lastLinesStart(fh, size, from.last);
+      line = (await countNewlines(fh, 0, offset)) + 1;
     } else {
       // An offset that was dropped reads from the start of what is kept (the marker line).
       offset = Math.min(Math.max(from.offset - base, 0), size);

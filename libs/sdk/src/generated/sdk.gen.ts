@@ -1797,7 +1797,8 @@ export const getJobDependents = <ThrowOnError extends boolean = true>(options: O
 });
 
 /**
- * Raw log bytes (ANSI escapes included): `lines` lines from line `line`, or from byte `offset`.
+ * Raw log bytes (ANSI escapes included): `lines` lines from line `line`, from byte `offset`, or
+ * from `last` lines before the end.
  * Headers: `X-Trainyard-Log-Line` (number of the first line), `-Offset` / `-End` (byte range
  * returned), `-Lines` (lines returned), `-Size` (the log's size). At most 50,000 lines and 8 MiB.
  */

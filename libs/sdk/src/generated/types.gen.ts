@@ -7126,6 +7126,11 @@ export type GetJobLogRangeData = {
          */
         offset?: number;
         /**
+         * Start this many lines before the end instead, as `tail -n` counts them (an unfinished last line
+         * is one); 0 starts at the end. With `lines=0`, only says where that is.
+         */
+        last?: number;
+        /**
          * How many lines, 0..50000 (default 1000); 0 only says which line `offset` is in.
          */
         lines?: number;
