@@ -1,6 +1,7 @@
-import { type CliRun, runCli, runCliJson, cliEnv } from './support/cli';
+import { type CliRun, runCli, runCliJson, cliEnv, startCli } from './support/cli';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
+import { waitFor } from './support/wait';
 
 jest.setTimeout(90_000);
 
@@ -95,11 +96,12 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     } finally {
       await json(['sched', 'resume']);
     }
-    // Polled every 0.1 s: about ten reads of the held job before its release, one note.
-    const waiting = cli(['wait', id.slice(-8), '--interval', '0.1']);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Polled every 0.1 s: reads of the held job for a second after its note, one note.
+    const waiting = startCli(['wait', id.slice(-8), '--interval', '0.1'], env);
+    await waitFor(() => waiting.stderr().includes('is held'), '`wait` to note the hold');
+    await new Promise((r) => setTimeout(r, 1000));
     await json(['sched', 'release', id]);
-    const waited = await waiting;
+    const waited = await waiting.exited;
     expect(waited.code).toBe(0);
     expect(waited.stdout.trim()).toBe(`${id} done`);
     expect(waited.stderr).toBe(
@@ -117,10 +119,11 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
     } finally {
       await json(['sched', 'resume']);
     }
-    const waiting = cli(['wait', arrayId, '--interval', '0.1']);
-    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = startCli(['wait', arrayId, '--interval', '0.1'], env);
+    await waitFor(() => waiting.stderr().includes('are held'), '`wait` to note the hold');
+    await new Promise((r) => setTimeout(r, 1000));
     await json(['sched', 'release', arrayId]);
-    const waited = await waiting;
+    const waited = await waiting.exited;
     expect(waited.code).toBe(0);
     // Every job of it ended: a hold names the array and says why, exit 1.
     const late = await cli(['sched', 'hold', arrayId]);

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
+import { answered } from './support/http';
 import { CLI_BIN, type CliRun, cliEnv, runCli, runCliJson, startCli } from './support/cli';
 import { workerPid } from './support/cluster';
 import { SpawnedServer, spawnServer } from './support/spawned-server';
@@ -470,11 +471,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       // Both must have reached the server before it stops (a server never reached is "is it
       // running?", rightly): the tail has printed the job's output; `wait` has read the job twice
       // (the tail reads it once, before following).
-      const readsBefore = await jobReads(own);
+      const readsBefore = await answered(own, 'GET', '/api/jobs/:queue_id');
       const tail = startCli(['job', 'tail', id], ownEnv);
       const waited = startCli(['wait', '--interval', '0.1', id], ownEnv);
       await waitFor(() => tail.stdout().includes('started'), 'the tail to follow the log');
-      await waitFor(async () => (await jobReads(own)) >= readsBefore + 3, '`wait` to read the job');
+      await waitFor(
+        async () => (await answered(own, 'GET', '/api/jobs/:queue_id')) >= readsBefore + 3,
+        '`wait` to read the job',
+      );
       await own.stop();
       const stopped = Date.now();
       // Told that it stopped and that the job is not affected, not "is it running?".
@@ -865,20 +869,3 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(unknownOption.stderr).toContain('--no-such-flag');
   });
 });
-
-/** How many `GET /api/jobs/{id}` requests `server` has answered with a 200 (its Prometheus count). */
-async function jobReads(server: SpawnedServer): Promise<number> {
-  const res = await fetch(`${server.baseUrl}/metrics`, {
-    headers: { authorization: `Bearer ${server.token}` },
-  });
-  const line = (await res.text())
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('trainyard_http_request_duration_seconds_count{') &&
-        l.includes('method="GET"') &&
-        l.includes('route="/api/jobs/:queue_id"') &&
-        l.includes('status="200"'),
-    );
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../apps/cli/src/cli';
 import { jobsApi } from './support/api';
+import { answered } from './support/http';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { waitFor } from './support/wait';
 
@@ -578,8 +579,13 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       await api.call('POST', '/api/queue/scheduler', { enabled: false });
       try {
         const id = (await sh('true')).body.queue_id;
+        const readsBefore = await answered(server, 'GET', '/api/jobs/:queue_id');
         const waiting = wait([id]);
-        await new Promise((r) => setTimeout(r, 300)); // wait has seen it queued
+        // `wait` has seen it queued: two reads of the job (the id's lookup may be the first).
+        await waitFor(
+          async () => (await answered(server, 'GET', '/api/jobs/:queue_id')) >= readsBefore + 2,
+          '`wait` to read the job',
+        );
         expect((await api.call('DELETE', `/api/queue/${id}`)).status).toBe(200);
         const { code, out } = await waiting;
         expect(code).toBe(5);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobProcesses, listPids, readParentPid, readProcessCommand, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -179,7 +179,9 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       all.filter((pid) => pid !== killedPid),
       'SIGKILL',
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    // The first job has ended by itself (its monitor wrote its exit status), not a fixed time later.
+    const endedFile = join(temp.home, 'jobs', `${endsWhileDown}.exit`);
+    await waitFor(() => existsSync(endedFile), `${endsWhileDown} to end while the server is down`, 15_000);
 
     const secondStartedAt = Date.now();
     const second = await spawnServer(temp.home, ['--fake-gpus', '2']);

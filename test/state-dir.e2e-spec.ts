@@ -266,7 +266,11 @@ describe('state directory ownership and per-job secrets (e2e, built dist)', () =
           ),
         ]);
         const next = (await api.command(['true'])).body.queue_id;
-        await new Promise((r) => setTimeout(r, 1500));
+        await waitFor(
+          async () => (await api.job(next)).pending_reason === health.problems[0],
+          'the pending reason to name the full disk',
+        );
+        await new Promise((r) => setTimeout(r, 1000)); // and it is not started meanwhile
         expect(await api.job(next)).toMatchObject({ status: 'queued', pending_reason: health.problems[0] });
         rmSync(filler);
         expect((await api.waitStatus(next, ['done', 'failed'], 15_000)).status).toBe('done');

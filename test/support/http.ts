@@ -85,3 +85,28 @@ export function rawRequest(
     req.end();
   });
 }
+
+/**
+ * How many `method route` requests (`route` as the router has it: `/api/jobs/:queue_id`) the server
+ * has answered with a 200, from its Prometheus histogram: for a test to act once a client it started
+ * has reached the server, not a fixed time later.
+ */
+export async function answered(
+  server: { baseUrl: string; token: string | null },
+  method: string,
+  route: string,
+): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/metrics`, {
+    headers: server.token ? { authorization: `Bearer ${server.token}` } : {},
+  });
+  const line = (await res.text())
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('trainyard_http_request_duration_seconds_count{') &&
+        l.includes(`method="${method}"`) &&
+        l.includes(`route="${route}"`) &&
+        l.includes('status="200"'),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
