@@ -448,6 +448,28 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     home.remove();
   });
 
+  it('finds a server of its state directory bound to one address alone there, not on 127.0.0.1', async () => {
+    // Before: the CLI tried 127.0.0.1 on its port, said "the server is restarting", waited a minute
+    // and failed naming 127.0.0.1.
+    const home = makeTempHome('trainyard-cli-bound-');
+    const own = await spawnServer(home.home, ['--host', '127.0.0.2']);
+    try {
+      expect(new URL(own.baseUrl).hostname).toBe('127.0.0.2');
+      const started = Date.now();
+      const status = await cli(['--json', 'sched', 'status'], {
+        TRAINYARD_HOME: home.home,
+        TRAINYARD_SERVER_URL: '',
+        TRAINYARD_SERVER_TOKEN: '',
+      });
+      expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(status.stdout)).toMatchObject({ enabled: true });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await own.stop();
+      home.remove();
+    }
+  });
+
   it('ends a running `wait` and `job tail` promptly (exit 3) when the server is stopped, not restarted', async () => {
     const home = makeTempHome('trainyard-cli-stopped-');
     const own = await spawnServer(home.home);

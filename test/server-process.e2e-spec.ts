@@ -69,10 +69,12 @@ describe('server process (e2e, built dist)', () => {
       );
       expect(second.stdout).not.toContain('re-attached');
       expect((await request(server.baseUrl, 'GET', '/api/health')).status).toBe(200);
-      // The lock names the port too: the CLI waits out a restart only of the server it talks to.
+      // The lock names the port and host too: the CLI finds the server there, and waits out a
+      // restart only of the server it talks to.
       expect(await homeHolder(home.home)).toEqual({
         pid: server.process.pid,
         port: Number(new URL(server.baseUrl).port),
+        host: '127.0.0.1',
         proven: true,
       });
       await request(server.baseUrl, 'POST', `/api/jobs/${job.body.queue_id}/control/force-kill`, {

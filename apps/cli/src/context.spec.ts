@@ -39,6 +39,9 @@ async function flakyServer(resets: number): Promise<{ url: string; server: Serve
   };
 }
 
+/** Where a server listens, as `lockHome` is told: on 127.0.0.1 unless `host` says otherwise. */
+const at = (port: number | null, host = '127.0.0.1') => (port === null ? null : { port, host });
+
 describe(fetchThroughRestart.name, () => {
   // The token from the environment: the server's state directory (and its lock) are unknown here.
   const connection = { home: '/nonexistent-trainyard-home', tokenSource: 'TRAINYARD_SERVER_TOKEN' };
@@ -245,7 +248,7 @@ describe(localServerUrl.name, () => {
     // Before: with no URL given the CLI always tried 8765, whatever port that server was started on.
     expect(await localServerUrl(home)).toBeNull();
     let port: number | null = null; // not listening yet
-    const lock = await lockHome(home, () => port);
+    const lock = await lockHome(home, () => at(port));
     try {
       port = 18123;
       expect(await localServerUrl(home)).toBe('http://127.0.0.1:18123');
@@ -261,10 +264,37 @@ describe(localServerUrl.name, () => {
     }
   });
 
+  it('is the address a server bound to one address alone listens on, not 127.0.0.1', async () => {
+    // Before: `trainyard server --host 10.0.0.5 --insecure`, then a command without a URL waited a
+    // minute ("the server is restarting") and failed naming http://127.0.0.1:….
+    let listening = at(18125, '192.0.2.7');
+    const lock = await lockHome(home, () => listening);
+    try {
+      expect(await localServerUrl(home)).toBe('http://192.0.2.7:18125');
+      const tokenSource = join(home, 'auth_token');
+      // The restart of that server is waited out there; 127.0.0.1 on its port is another socket.
+      expect(await serverAway({ home, baseUrl: 'http://192.0.2.7:18125', tokenSource }, Date.now())).toEqual({
+        restarting: true,
+        waitMs: RESTART_WAIT_MS,
+      });
+      expect(await serverAway({ home, baseUrl: 'http://127.0.0.1:18125', tokenSource }, Date.now())).toEqual({
+        restarting: false,
+        waitMs: UNKNOWN_SERVER_WAIT_MS,
+      });
+      listening = at(18125, '[::1]');
+      expect(await localServerUrl(home)).toBe('http://[::1]:18125');
+      expect(
+        (await serverAway({ home, baseUrl: 'http://[::1]:18125', tokenSource }, Date.now()))?.restarting,
+      ).toBe(true);
+    } finally {
+      lock?.close();
+    }
+  });
+
   it('waits for a server that holds the directory but does not listen yet, saying so once', async () => {
     // Before: right after `trainyard server` started, a command went to 8765 and failed naming it.
     let port: number | null = null;
-    const lock = await lockHome(home, () => port);
+    const lock = await lockHome(home, () => at(port));
     const said: string[] = [];
     const stderr = { write: (text: string) => said.push(text) } as unknown as NodeJS.WritableStream;
     try {
@@ -298,7 +328,7 @@ describe(serverAway.name, () => {
   it('waits a restart out while the lock is held by the server on that port, however the token came', async () => {
     // Its port not known yet (the first worker not listening) counts as that port.
     for (const port of [8765, null]) {
-      const lock = await lockHome(home, () => port);
+      const lock = await lockHome(home, () => at(port));
       try {
         for (const tokenSource of [join(home, 'auth_token'), 'TRAINYARD_SERVER_TOKEN'])
           expect(await serverAway({ home, baseUrl, tokenSource }, Date.now())).toEqual({
@@ -318,7 +348,7 @@ describe(serverAway.name, () => {
   });
 
   it("does not take another server for its state directory's (another port): a restart's few seconds, not a minute", async () => {
-    const lock = await lockHome(home, () => 8765);
+    const lock = await lockHome(home, () => at(8765));
     try {
       // Another host on the local server's port is another server too (it is not restarting).
       for (const url of [

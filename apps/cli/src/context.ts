@@ -150,7 +150,8 @@ export async function localServerUrl(
           'nothing was sent to it; give the server’s URL with --server or TRAINYARD_SERVER_URL to reach it anyway',
         EXIT.unreachable,
       );
-    if (holder.port) return `http://127.0.0.1:${holder.port}`;
+    // Where it listens: 127.0.0.1 unless it is bound to one address alone (`--host 10.0.0.5`).
+    if (holder.port) return `http://${holder.host ?? '127.0.0.1'}:${holder.port}`;
     if (Date.now() - since >= waitMs)
       throw new CliError(
         `the server holding ${home} (pid ${holder.pid}) has not started listening after ${waitMs / 1000} s; ` +
@@ -263,21 +264,15 @@ export async function serverAway(
   const found = await homeHolder(connection.home);
   const holder = found?.proven ? found : null; // another process's word says nothing of a restart
   if (!holder && connection.tokenSource === join(connection.home, 'auth_token')) return null;
+  // The address the local server is reached at (localServerUrl); the URL parser already writes its
+  // other spellings (`127.1`, `0x7f.1`) so. Not `localhost` (it may resolve to ::1) or another host:
+  // another socket, another server.
   const restarting =
     holder !== null &&
-    isLocalServerHost(connection.baseUrl) &&
+    new URL(connection.baseUrl).hostname === (holder.host ?? '127.0.0.1') &&
     (holder.port === null || holder.port === portOf(connection.baseUrl));
   const waitMs = restarting ? RESTART_WAIT_MS : UNKNOWN_SERVER_WAIT_MS;
   return Date.now() - lostSince < waitMs ? { restarting, waitMs } : null;
-}
-
-/**
- * Whether a URL names the address the local server is reached at ({@link localServerUrl}:
- * 127.0.0.1; the URL parser already writes its other spellings, `127.1`, `0x7f.1`, so). Not
- * `localhost` (it may resolve to ::1), `[::1]` or another host: another socket, another server.
- */
-function isLocalServerHost(url: string): boolean {
-  return new URL(url).hostname === '127.0.0.1';
 }
 
 /** The TCP port a URL names, its scheme's default when it names none. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,9 +34,14 @@ describe('the state directory lock (real abstract sockets)', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   it('its server proves itself: pid and port, proven; the key it proves with is 0600', async () => {
-    const lock = await lockHome(home, () => 18200);
+    const lock = await lockHome(home, () => ({ port: 18200, host: '127.0.0.1' }));
     try {
-      expect(await homeHolder(home)).toEqual({ pid: process.pid, port: 18200, proven: true });
+      expect(await homeHolder(home)).toEqual({
+        pid: process.pid,
+        port: 18200,
+        host: '127.0.0.1',
+        proven: true,
+      });
       expect(statSync(join(home, 'lock_key')).mode & 0o777).toBe(0o600);
       await expect(lockHome(home)).rejects.toThrow(
         `${home} is in use by another Trainyard server (pid ${process.pid})`,
@@ -48,12 +54,42 @@ describe('the state directory lock (real abstract sockets)', () => {
 
   it('replaces a lock key left empty by a crash or a full disk at the first start (else no server could prove itself)', async () => {
     writeFileSync(join(home, 'lock_key'), '');
-    const lock = await lockHome(home, () => 18201);
+    const lock = await lockHome(home, () => ({ port: 18201, host: '[::1]' }));
     try {
-      expect(await homeHolder(home)).toEqual({ pid: process.pid, port: 18201, proven: true });
+      expect(await homeHolder(home)).toEqual({ pid: process.pid, port: 18201, host: '[::1]', proven: true });
       expect(statSync(join(home, 'lock_key')).mode & 0o777).toBe(0o600);
     } finally {
       lock?.close();
+    }
+  });
+
+  it("trusts a proven answer's host only as an IP literal, and an older server's answer without one", async () => {
+    (await lockHome(home))?.close(); // writes the key
+    const key = Buffer.from(readFileSync(join(home, 'lock_key'), 'utf8'), 'hex');
+    const { dev, ino } = statSync(home);
+    for (const [host, expected] of [
+      [undefined, null], // a server from before the host: 127.0.0.1 to the CLI
+      ['10.1.2.3', '10.1.2.3'],
+      ['[fe80::1]', '[fe80::1]'],
+      ['evil.example', null], // not what a server writes: not a place to send the token
+      ['[10.1.2.3]', null],
+    ] as const) {
+      const holder = createServer((socket) =>
+        socket.once('data', (nonce) => {
+          const said = `trainyard-home-lock ${String(nonce).trim()} 4343 18300${host ? ` ${host}` : ''}`;
+          const proof = createHmac('sha256', key).update(said).digest('hex');
+          socket.end(`4343 18300 ${proof}${host ? ` ${host}` : ''}\n`);
+        }),
+      );
+      await new Promise<void>((resolve) => holder.listen(lockName(dev, ino), resolve));
+      try {
+        expect({ host, holder: await homeHolder(home) }).toEqual({
+          host,
+          holder: { pid: 4343, port: 18300, host: expected, proven: true },
+        });
+      } finally {
+        holder.close();
+      }
     }
   });
 
@@ -79,7 +115,7 @@ describe('the state directory lock (real abstract sockets)', () => {
     afterEach(() => squatter.close());
 
     it('is known as unproven, and a server refuses to start beside it, saying so', async () => {
-      expect(await homeHolder(home)).toEqual({ pid: 4242, port: null, proven: false });
+      expect(await homeHolder(home)).toEqual({ pid: 4242, port: null, host: null, proven: false });
       const refused = lockHome(home);
       await expect(refused).rejects.toBeInstanceOf(HomeInUseError);
       await expect(refused).rejects.toThrow(/held by pid 4242, which cannot prove it is a Trainyard server/);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -13,16 +13,29 @@ import { join } from 'node:path';
  * An abstract socket has no owner or mode, and its name is listed in /proc/net/unix for every user to
  * read, so any local user can take the name while no server holds it, and answer in the server's
  * place. Whoever asks the holder therefore proves it: it sends a nonce (`<32 hex>\n`), and the holder
- * answers `<pid> <port|-> <proof>\n`, the proof an HMAC-SHA256 of the nonce, pid and port keyed with
+ * answers `<pid> <port|-> <proof> <host|->\n`, the proof an HMAC-SHA256 of the nonce, pid, port and
+ * host (a server before the host answered without it, and proved the rest) keyed with
  * `lock_key`, a random secret (0600) in the state directory that only its owner can read. A holder
  * without the proof is never trusted with a token, a request or a signal (see {@link HomeHolder}).
  */
 export class HomeInUseError extends Error {}
 
+/** Where a server's API listens, as a client on its machine reaches it. */
+export interface ListenAddress {
+  port: number;
+  /**
+   * The host for a URL: the address it is bound to, or 127.0.0.1 when that is every address
+   * (0.0.0.0, ::); an IPv6 one in brackets (`[::1]`). See {@link urlHostOfBound}.
+   */
+  host: string;
+}
+
 /** Who holds a state directory's lock: its pid, and its API's port (null until its worker listens). */
 export interface HomeHolder {
   pid: number;
   port: number | null;
+  /** Its API's host for a URL (see {@link ListenAddress}); null when it did not say (an older server). */
+  host: string | null;
   /**
    * Whether it proved it knows the directory's `lock_key`: false for another user's process holding
    * the name (or a Trainyard from before the proof), whose pid and port are only its word.
@@ -38,9 +51,12 @@ const ANSWER_TIMEOUT_MS = 1000;
 /**
  * Takes the lock for `home` (created 0700 if missing, with its `lock_key`), held until this process
  * exits. Null when the directory cannot be made or read: the server's own checks then say why it
- * cannot start. `port` says which port this server's API listens on (null while it does not know yet).
+ * cannot start. `listening` says where this server's API listens (null while it does not know yet).
  */
-export async function lockHome(home: string, port: () => number | null = () => null): Promise<Server | null> {
+export async function lockHome(
+  home: string,
+  listening: () => ListenAddress | null = () => null,
+): Promise<Server | null> {
   let dev: number, ino: number;
   try {
     mkdirSync(home, { recursive: true, mode: 0o700 });
@@ -50,7 +66,7 @@ export async function lockHome(home: string, port: () => number | null = () => n
     return null;
   }
   const name = lockName(dev, ino);
-  const server = createServer((socket) => answer(socket, home, port()));
+  const server = createServer((socket) => answer(socket, home, listening()));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -100,12 +116,30 @@ function readKey(home: string): Buffer | null {
   }
 }
 
-function proofOf(key: Buffer, nonce: string, pid: number, port: string): Buffer {
-  return createHmac('sha256', key).update(`trainyard-home-lock ${nonce} ${pid} ${port}`).digest();
+function proofOf(key: Buffer, nonce: string, pid: number, port: string, host?: string): Buffer {
+  const said = `trainyard-home-lock ${nonce} ${pid} ${port}${host === undefined ? '' : ` ${host}`}`;
+  return createHmac('sha256', key).update(said).digest();
 }
 
-/** The holder's side: reads the asker's nonce line, answers with pid, port and proof. */
-function answer(socket: Socket, home: string, listening: number | null): void {
+/**
+ * The host a client on this machine puts in a URL to reach a socket bound to `address` (what
+ * `server.address().address` says): the address itself, but 127.0.0.1 for every address (0.0.0.0,
+ * ::), and an IPv6 one in brackets. A server bound to one address alone is not reached on another.
+ */
+export function urlHostOfBound(address: string): string {
+  if (address === '0.0.0.0' || address === '::' || address === '') return '127.0.0.1';
+  return isIP(address) === 6 ? `[${address}]` : address;
+}
+
+/** A host as {@link urlHostOfBound} writes it (an IP literal), else null: nothing else is trusted. */
+function urlHostOrNull(text: string): string | null {
+  const bracketed = /^\[(.*)\]$/.exec(text);
+  if (bracketed) return isIP(bracketed[1]) === 6 ? text : null;
+  return isIP(text) === 4 ? text : null;
+}
+
+/** The holder's side: reads the asker's nonce line, answers with pid, port, proof and host. */
+function answer(socket: Socket, home: string, listening: ListenAddress | null): void {
   let text = '';
   socket.setTimeout(ANSWER_TIMEOUT_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
@@ -118,10 +152,11 @@ function answer(socket: Socket, home: string, listening: number | null): void {
     }
     const nonce = text.slice(0, end);
     if (!NONCE.test(nonce)) return void socket.destroy();
-    const port = listening === null ? '-' : String(listening);
+    const port = listening === null ? '-' : String(listening.port);
+    const host = listening?.host ?? '-';
     const key = readKey(home);
-    const proof = key ? proofOf(key, nonce, process.pid, port).toString('hex') : '-';
-    socket.end(`${process.pid} ${port} ${proof}\n`);
+    const proof = key ? proofOf(key, nonce, process.pid, port, host).toString('hex') : '-';
+    socket.end(`${process.pid} ${port} ${proof} ${host}\n`);
   });
 }
 
@@ -162,19 +197,28 @@ function askHolder(name: string, home: string): Promise<HomeHolder | null> {
     };
     // Held but silent (or not our answer): held all the same, by something that proves nothing.
     const unproven = () =>
-      done(connected ? { pid: Number(/^\d+/.exec(text)?.[0] ?? 0), port: null, proven: false } : null);
+      done(
+        connected
+          ? { pid: Number(/^\d+/.exec(text)?.[0] ?? 0), port: null, host: null, proven: false }
+          : null,
+      );
     socket.setTimeout(ANSWER_TIMEOUT_MS, unproven);
     socket.on('data', (chunk) => (text += String(chunk)));
     socket.on('end', () => {
-      const said = /^(\d+) (\d+|-) ([0-9a-f]{64}|-)$/.exec(text.trim());
+      const said = /^(\d+) (\d+|-) ([0-9a-f]{64}|-)(?: (\S+))?$/.exec(text.trim());
       if (!said) return unproven();
-      const [, pid, port, proof] = said;
+      const [, pid, port, proof, host] = said;
       const key = readKey(home);
       const proven =
         key !== null &&
         proof !== '-' &&
-        timingSafeEqual(proofOf(key, nonce, Number(pid), port), Buffer.from(proof, 'hex'));
-      done({ pid: Number(pid), port: port === '-' ? null : Number(port), proven });
+        timingSafeEqual(proofOf(key, nonce, Number(pid), port, host), Buffer.from(proof, 'hex'));
+      done({
+        pid: Number(pid),
+        port: port === '-' ? null : Number(port),
+        host: host === undefined ? null : urlHostOrNull(host),
+        proven,
+      });
     });
     socket.on('error', () => (connected ? unproven() : done(null)));
   });

@@ -53,10 +53,12 @@ async function main(): Promise<void> {
   }
   /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
   let port: number | null = null;
+  /** The host for a URL of the last worker that served (a restart re-reads the config's host). */
+  let host = '127.0.0.1';
   // Held by this supervisor across worker restarts, let go when it exits; it names the port, so
   // the CLI knows whether the server it cannot reach is this one restarting.
   try {
-    await lockHome(resolveHome(process.env), () => port);
+    await lockHome(resolveHome(process.env), () => (port === null ? null : { port, host }));
   } catch (err) {
     if (!(err instanceof HomeInUseError)) throw err;
     process.stderr.write(`trainyard: ${err.message}\n`);
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
       if (message?.type !== WORKER_READY_MESSAGE) return;
       serving = true;
       port ??= message.port;
+      host = message.host;
     });
     // 'close', not 'exit': it comes after the IPC channel is drained, so a ready message the worker sent
     // just before it died is never missed.

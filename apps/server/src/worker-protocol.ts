@@ -18,10 +18,12 @@ export const STORAGE_FAILURE_EXIT_CODE = 74;
 export const USAGE_EXIT_CODE = 2;
 /** The worker's IPC message once it is serving; only a worker that got this far is restarted after a crash. */
 export const WORKER_READY_MESSAGE = 'trainyard:worker-ready';
-/** What a worker sends the supervisor once it serves: the port it listens on. */
+/** What a worker sends the supervisor once it serves: the port it listens on, and the host for a URL. */
 export interface WorkerReady {
   type: typeof WORKER_READY_MESSAGE;
   port: number;
+  /** As the state directory's lock tells the CLI (see `urlHostOfBound`): `127.0.0.1`, `[::1]`, `10.0.0.5`. */
+  host: string;
 }
 /**
  * Set by the supervisor for a worker it restarts when the configured port is 0 (any free one): the

@@ -7,6 +7,7 @@ import { DatabaseOpenError } from '@trainyard/database';
 import { createServerApp } from './configure-app';
 import { startupBanner } from './banner';
 import { HttpDrain } from './http-drain';
+import { urlHostOfBound } from './home-lock';
 import { handOverListener, takeOverListener } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
@@ -197,11 +198,12 @@ async function runWorker(): Promise<void> {
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = urlHostOfBound(typeof address === 'object' && address ? address.address : config.host);
   const credentials = app.get(Credentials);
   // Serving is announced to the supervisor before anyone can read the banner and act on it.
   await new Promise<void>((resolve) =>
     process.send
-      ? process.send({ type: WORKER_READY_MESSAGE, port } satisfies WorkerReady, () => resolve())
+      ? process.send({ type: WORKER_READY_MESSAGE, port, host } satisfies WorkerReady, () => resolve())
       : resolve(),
   );
   process.stdout.write(
