@@ -1,5 +1,5 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CanonicalInt } from './canonical-int';
 import { PageQueryDto } from './page-query.dto';
 import { createValidationPipe } from './validation';
@@ -20,6 +20,10 @@ class Search {
   @IsOptional()
   @IsString()
   q?: string;
+
+  @IsOptional()
+  @IsIn(['name', 'age'])
+  sort?: string;
 }
 
 describe('CanonicalInt in a query', () => {
@@ -81,6 +85,10 @@ describe('CanonicalInt in a query', () => {
   it('says a repeated query parameter is repeated, whatever its type', async () => {
     expect(await refusal({ q: ['a', 'b', 'c'] }, Search)).toEqual([
       { field: 'q', message: 'q is given 3 times; give it once' },
+    ]);
+    // Not "sort must be one of name, age" when both values are among them.
+    expect(await refusal({ sort: ['name', 'age'] }, Search)).toEqual([
+      { field: 'sort', message: 'sort is given 2 times; give it once' },
     ]);
   });
 

@@ -19,8 +19,10 @@ function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], par
     const all = Object.entries(error.constraints ?? {});
     // `"5"` for an integer is "must be an integer number", not that plus "must not be less than 0".
     const wrongType = all.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
-    // `?limit=1&limit=2` arrives as a list: say so, not that a list is not a number.
-    if (where === 'query' && Array.isArray(error.value) && wrongType.length) {
+    // `?limit=1&limit=2` arrives as a list: say so, not that a list is not a number or not one of
+    // the values (`sort`). A parameter that may be repeated (`status`) is joined by its @Transform
+    // before validation, so a list still here is one the field does not take.
+    if (where === 'query' && Array.isArray(error.value)) {
       out.push({ field, message: `${field} is given ${error.value.length} times; give it once` });
       continue;
     }
