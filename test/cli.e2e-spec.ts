@@ -139,11 +139,19 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     ).version;
     for (const flag of ['--version', '-V'])
       expect(await cli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    for (const args of [['help'], ['help', 'sched'], ['sched', '--help'], ['help', 'job', 'tail']]) {
+    for (const args of [
+      ['help'],
+      ['help', 'sched'],
+      ['sched', '--help'],
+      ['help', 'job', 'tail'],
+      ['help', 'job', '--json'],
+    ]) {
       const run = await cli(args);
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
       expect(run.stdout).toMatch(
-        new RegExp(`^Usage: trainyard ${args.filter((a) => !/help/.test(a)).join(' ')}`),
+        new RegExp(
+          `^Usage: trainyard ${args.filter((a) => !/help/.test(a) && !a.startsWith('-')).join(' ')}`,
+        ),
       );
     }
     // A word it does not know is a usage error naming it and what there is, not the whole help.

@@ -100,8 +100,8 @@ export function doubleDashHint(program: Command, argv: string[]): string | null 
 /**
  * `trainyard help sched list` as `trainyard sched list --help`. Commander's own help command prints
  * the whole help to stderr for a word it does not know; this says "unknown command", naming the
- * commands there are (a usage error). Words after a command without subcommands are ignored, as
- * commander does. `help server …` is left to commander: `server stop` is not one of its commands.
+ * commands there are (a usage error). Words after a command without subcommands, or from the first
+ * option on, are ignored, as commander does. `help server …` is left to commander: `server stop` is not one of its commands.
  */
 export function helpAsFlag(program: Command, argv: string[]): string[] {
   if (argv[0] !== 'help' || argv.length === 1 || argv[1] === 'server') return argv;
@@ -109,7 +109,8 @@ export function helpAsFlag(program: Command, argv: string[]): string[] {
   let command: Command = program;
   let known = 0;
   for (const word of words) {
-    if (!command.commands.length) break;
+    // Words after a command without subcommands, and options (`--json`), are not commands to find.
+    if (!command.commands.length || word.startsWith('-')) break;
     const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
     if (!next) {
       const names = command.commands.map((c) => c.name()).filter((name) => name !== 'help');

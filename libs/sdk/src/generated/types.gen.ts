@@ -7127,7 +7127,9 @@ export type GetJobLogRangeData = {
         offset?: number;
         /**
          * Start this many lines before the end instead, as `tail -n` counts them (an unfinished last line
-         * is one); 0 starts at the end. With `lines=0`, only says where that is.
+         * is one); 0 starts at the end. With `lines=0`, only says where that is. The start is found by
+         * reading back from the end; its line number (`X-Trainyard-Log-Line`), as for `offset`, by
+         * counting from the start of the log (~0.5 s per GB read).
          */
         last?: number;
         /**
