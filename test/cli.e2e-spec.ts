@@ -145,6 +145,12 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       ['sched', '--help'],
       ['help', 'job', 'tail'],
       ['help', 'job', '--json'],
+      // Before: `help server stop` showed the group's help without `stop`, `server restart --help`
+      // said "unknown option '--help' (Did you mean --help?)", and `server stop --help` the flags.
+      ['help', 'server', 'stop'],
+      ['server', 'stop', '--help'],
+      ['server', 'restart', '--help'],
+      ['server', 'help', 'restart'],
     ]) {
       const run = await cli(args);
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
@@ -165,6 +171,29 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['help', 'sched', 'nosuch'])).stderr).toMatch(
       /^trainyard: unknown command 'nosuch' for `trainyard sched`; its commands: status, list, /,
     );
+    // `help server` is the server's flags (the group's commander help listed none of them) and its commands.
+    for (const args of [
+      ['help', 'server'],
+      ['server', 'help'],
+    ]) {
+      const run = await cli(args);
+      expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
+      expect(run.stdout).toMatch(
+        /^Usage: trainyard server \[options\]\n[^]* --port PORT [^]*\n {2}trainyard server stop /,
+      );
+    }
+    expect((await cli(['help', 'server', 'nosuch'])).stderr).toMatch(
+      /^trainyard: unknown command 'nosuch' for `trainyard server`; its commands: stop, restart\n/,
+    );
+    for (const args of [
+      ['server', 'stop', 'now'],
+      ['server', 'restart', 'now'],
+    ])
+      expect(await cli(args)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: expect.stringMatching(/^trainyard: too many arguments for '(stop|restart)'/),
+      });
     const group = await cli(['sched']);
     expect([group.code, group.stdout, group.stderr]).toEqual([
       2,

@@ -28,10 +28,12 @@ Exit codes:
   exit code, \`wait\` with the first failure's
 `;
 
+/** `stop`: `trainyard server stop`, which needs no connection (see registerServer). */
 export function buildProgram(
   run: CommandRunner,
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
+  stop: () => Promise<void>,
 ): Command {
   const program = new Command('trainyard')
     .description('Trainyard: queue, scheduler, jobs, GPUs and live logs on a GPU host.')
@@ -48,7 +50,7 @@ export function buildProgram(
       writeErr: (text) => stderr.write(text),
       outputError: (text, write) => write(`trainyard: ${text.replace(/^error: /, '')}`),
     });
-  registerServer(program, run);
+  registerServer(program, run, stop);
   registerSubmit(program, run);
   registerWait(program, run);
   registerSched(program, run);
@@ -101,10 +103,13 @@ export function doubleDashHint(program: Command, argv: string[]): string | null 
  * `trainyard help sched list` as `trainyard sched list --help`. Commander's own help command prints
  * the whole help to stderr for a word it does not know; this says "unknown command", naming the
  * commands there are (a usage error). Words after a command without subcommands, or from the first
- * option on, are ignored, as commander does. `help server …` is left to commander: `server stop` is not one of its commands.
+ * option on, are ignored, as commander does. `server help …` is `help server …`, and `help server`
+ * is `server --help`: the server's flags.
  */
 export function helpAsFlag(program: Command, argv: string[]): string[] {
-  if (argv[0] !== 'help' || argv.length === 1 || argv[1] === 'server') return argv;
+  if (argv[0] === 'server' && argv[1] === 'help')
+    return helpAsFlag(program, ['help', 'server', ...argv.slice(2)]);
+  if (argv[0] !== 'help' || argv.length === 1) return argv;
   const words = argv.slice(1);
   let command: Command = program;
   let known = 0;
@@ -131,26 +136,32 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The server's own subcommands; any other `server …` is the server's flags (see runServer). */
+const SERVER_COMMANDS = new Set(['stop', 'restart', 'help']);
+
 /** Runs one invocation; resolves with the exit code. */
 export async function runCli(
   argv: string[],
   io: { env?: NodeJS.ProcessEnv; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {},
 ): Promise<number> {
-  if (argv[0] === 'server' && argv[1] === 'stop' && argv.length === 2)
-    return stopServer(io.env ?? process.env, io.stdout ?? process.stdout, io.stderr ?? process.stderr);
-  if (argv[0] === 'server' && argv[1] !== 'restart') return runServer(argv.slice(1));
   const state: RunState = {
     exitCode: EXIT.ok,
     env: io.env ?? process.env,
     stderr: io.stderr ?? process.stderr,
   };
-  const program = buildProgram(makeRunner(state), io.stdout ?? process.stdout, state.stderr);
+  const stdout = io.stdout ?? process.stdout;
+  const stop = async () => {
+    state.exitCode = await stopServer(state.env, stdout, state.stderr);
+  };
+  const program = buildProgram(makeRunner(state), stdout, state.stderr, stop);
   if (!argv.length) {
     program.outputHelp();
     return EXIT.ok;
   }
   try {
-    await program.parseAsync(helpAsFlag(program, argv), { from: 'user' });
+    const args = helpAsFlag(program, argv);
+    if (args[0] === 'server' && !SERVER_COMMANDS.has(args[1])) return runServer(args.slice(1));
+    await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.unknownOption') {

@@ -112,18 +112,35 @@ async function restartCommand(ctx: CliContext): Promise<number> {
 }
 
 /**
- * Listed in `trainyard --help`. The entry point hands `server [flags]` to {@link runServer} and
- * `server stop` to {@link stopServer} before parsing; `server restart` is parsed here.
+ * Listed in `trainyard --help`. The entry point hands `server [flags]` (and `help server`) to
+ * {@link runServer}, whose help lists the flags; `server stop` and `server restart` are parsed here.
+ * `stop` runs without a server connection: it signals the holder of the state directory.
  */
-export function registerServer(program: Command, run: CommandRunner): void {
+export function registerServer(program: Command, run: CommandRunner, stop: () => Promise<void>): void {
   const server = program
     .command('server')
     .summary('start the Trainyard server (flags: trainyard server --help); `server stop|restart`')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments();
+  // The group's `helpOption(false)` and `allowExcessArguments()` (its flags and words are the
+  // server's) are inherited: its commands take them back.
+  server
+    .command('stop')
+    .helpOption('-h, --help', 'display help for command')
+    .allowExcessArguments(false)
+    .summary('stop the server of TRAINYARD_HOME as Ctrl-C would; running jobs keep running')
+    .description(
+      'Stop the server that holds the state directory (TRAINYARD_HOME, default ~/.config/trainyard) as ' +
+        'Ctrl-C would (SIGTERM; running jobs keep running and are re-attached at the next start) and wait ' +
+        'until it is gone. Exit 0 once it is, 3 when no server holds the directory, 1 when the lock is held ' +
+        'by a process that is not its Trainyard server (not signalled) or it is still there after 20 s.',
+    )
+    .action(stop);
   server
     .command('restart')
+    .helpOption('-h, --help', 'display help for command')
+    .allowExcessArguments(false)
     .summary('restart the server in place; running jobs keep running')
     .description(
       'Restart the server you talk to in place (it re-reads its config file); running jobs keep running ' +

@@ -161,6 +161,12 @@ describe(loadServerConfig.name, () => {
     [['--log-level', 'loud'], /--log-level must be/],
     [['--fake-gpus', '-1'], /--fake-gpus must be/],
     [['--bogus'], /unknown option --bogus/],
+    // A word is not an option (said "unknown option stpo").
+    [
+      ['stpo'],
+      /^unexpected word 'stpo': `trainyard server` takes options \(see --help\) and the commands stop and restart$/,
+    ],
+    [['--port', '8765', '9000'], /^unexpected word '9000'/],
     [['--port'], /needs a value/],
     [
       ['--kill-grace', '--port', '18705'],

@@ -69,6 +69,12 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
     const name = eq > 0 ? raw.slice(0, eq) : raw;
     const spec = FLAGS[name];
+    // `trainyard server stpo`, `--port 8765 9000`: a word, not an option (the CLI takes the commands
+    // `stop` and `restart` before this; said "unknown option stpo").
+    if (!spec && !raw.startsWith('-'))
+      throw new ConfigError(
+        `unexpected word '${raw}': \`trainyard server\` takes options (see --help) and the commands stop and restart`,
+      );
     if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
     let value: string | true = true;
     if (spec.takesValue) {
