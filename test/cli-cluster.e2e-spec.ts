@@ -227,6 +227,19 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       ...[1, 2, 3, 4].map((i) => `rank log line ${i}`),
     ]);
     expect((await rankJobs(bundle))[bundle.ranks.indexOf(remote)].status).toBe('done');
+    // From its last lines (`-n`), as `job tail -n` does; `-n 0` shows nothing of an ended job.
+    const rankArg = ['--rank', String(remote.node_rank)];
+    const lastTwo = await run('cluster', 'tail', bundle.id, ...rankArg, '-n', '2');
+    expect(lastTwo).toMatchObject({ code: 0, stderr: '' });
+    expect(lastTwo.stdout.split(/\r?\n/).filter(Boolean)).toEqual(['rank log line 3', 'rank log line 4']);
+    expect(await run('cluster', 'tail', bundle.id, ...rankArg, '--lines', '0')).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
+    const negative = await run('cluster', 'tail', bundle.id, '-n', '-1');
+    expect(negative).toMatchObject({ code: 2, stdout: '' });
+    expect(negative.stderr).toMatch(/^trainyard: --lines must be at least 0, got -1/);
 
     const noRank = await run('cluster', 'tail', bundle.id, '--rank', '7');
     expect(noRank).toMatchObject({ code: 2, stdout: '' });

@@ -286,6 +286,22 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'done',
         'done everywhere',
       );
+    // From its last lines, read back from the end on the owning node (a last line without `\n`
+    // would count as one, as `tail -n` counts it).
+    const last = await request(via.server.baseUrl, 'GET', `${path}?last=2`, { token });
+    expect(last.status).toBe(200);
+    expect(last.text.split(/\r?\n/).filter(Boolean)).toEqual(['rank log line 5', 'rank log line 6']);
+    expect(Number(last.headers.get('x-trainyard-log-next-offset'))).toBe(offset);
+    expect(Number(last.headers.get('x-trainyard-log-offset'))).toBe(offset - Buffer.byteLength(last.text));
+    const none = await request(via.server.baseUrl, 'GET', `${path}?last=0`, { token });
+    expect([none.status, none.text, none.headers.get('x-trainyard-log-offset')]).toEqual([
+      200,
+      '',
+      String(offset),
+    ]);
+    const both = await request(via.server.baseUrl, 'GET', `${path}?offset=0&last=1`, { token });
+    expect(both.status).toBe(400);
+    expect(both.body.details).toEqual([{ field: 'last', message: 'give offset or last, not both' }]);
     // The node's job list is there too.
     const listed = await via.get(`/api/cluster/nodes/${remote.node_id}/jobs`);
     expect(listed.items.map((j: any) => j.queue_id)).toContain(remote.queue_id);

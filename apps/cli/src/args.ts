@@ -1,4 +1,5 @@
 import { MAX_PRIORITY, parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
+import { Option } from 'commander';
 import { CliError, EXIT } from './errors';
 
 /** Commander collector for repeatable options (`--env A=1 --env B=2`). */
@@ -25,6 +26,19 @@ export function parseInteger(
     throw new CliError(`${what} must be at most ${options.max}, got ${value}`, EXIT.invalid);
   }
   return value;
+}
+
+/** `-n, --lines <count>` of `job tail` and `cluster tail`; its value is read by {@link parseTailLines}. */
+export function tailLinesOption(): Option {
+  return new Option(
+    '-n, --lines <count>',
+    'start with the last <count> lines (0: only output still to come), as tail -n',
+  );
+}
+
+/** `--lines` as given (undefined: not given); a usage error unless a whole number ≥ 0. */
+export function parseTailLines(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseInteger(text, '--lines', { min: 0 });
 }
 
 /** How many rows a list shows when `--limit` is not given: a screenful-ish table. */

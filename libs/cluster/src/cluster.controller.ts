@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors, DomainError } from '@trainyard/core';
+import { ApiErrors, atMostOneOf, DomainError } from '@trainyard/core';
 import { SetGpuPolicyRequestDto, GpuPolicyDto, type GpuListDto } from '@trainyard/gpus';
 import { JobDto, JobPageDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
@@ -190,10 +190,11 @@ export class ClusterController {
   }
 
   /**
-   * A job's terminal output from the node that runs it. Without `offset`: the backlog (the last
-   * 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a live
-   * log it waits up to `wait_ms` for more (long poll). Follow a log by asking again at
-   * `X-Trainyard-Log-Next-Offset` until a read is empty with `X-Trainyard-Log-Ended: true`.
+   * A job's terminal output from the node that runs it. Without `offset` or `last`: the backlog (the
+   * last 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a
+   * live log it waits up to `wait_ms` for more (long poll). With `last`: from that many lines before
+   * the end (≤ 512 KiB). Follow a log by asking again at `X-Trainyard-Log-Next-Offset` until a read
+   * is empty with `X-Trainyard-Log-Ended: true`. Giving both `offset` and `last`: 400.
    */
   @Get('nodes/:node_id/jobs/:queue_id/tty')
   @ApiProduces('text/plain')
@@ -205,12 +206,13 @@ export class ClusterController {
     @Query() query: NodeJobTtyQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    atMostOneOf(query, ['offset', 'last']);
     this.knownNode(params.node_id);
     const waitMs = query.wait_ms ?? 0;
     const chunk = await this.cluster.call<LogChunk>(
       params.node_id,
       'log_read',
-      { queue_id: params.queue_id, offset: query.offset ?? null, wait_ms: waitMs },
+      { queue_id: params.queue_id, offset: query.offset ?? null, wait_ms: waitMs, last: query.last ?? null },
       waitMs + 5000,
     );
     await reply

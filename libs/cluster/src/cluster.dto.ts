@@ -192,6 +192,16 @@ export class NodeJobTtyQueryDto {
   @Min(0)
   offset?: number;
 
+  /**
+   * Start this many lines before the end instead of `offset`, as `tail -n` counts them (an
+   * unfinished last line is one); 0 starts at the end. Found by reading back from the end.
+   */
+  @IsOptional()
+  @CanonicalInt()
+  @Min(0)
+  @Max(1e15)
+  last?: number;
+
   /** With `offset` at the end of the log, wait up to this many ms for new bytes (long poll; 0..20000). */
   @IsOptional()
   @CanonicalInt()

@@ -20,6 +20,7 @@ import {
   QUEUE_ID_PATTERN,
   readTtyAt,
   readTtyTail,
+  ttyLastLinesOffset,
   toJobDto,
   TtyFollower,
   TtyLogMissingError,
@@ -122,7 +123,12 @@ export class NodeEndpoint {
     );
     h('job', (p) => this.job(queueId(p.queue_id)));
     h('log_read', (p) =>
-      this.logRead(queueId(p.queue_id), p.offset as number | null, Number(p.wait_ms ?? 0)),
+      this.logRead(
+        queueId(p.queue_id),
+        p.offset as number | null,
+        Number(p.wait_ms ?? 0),
+        (p.last ?? null) as number | null,
+      ),
     );
     h('url_token', () => Promise.resolve({ token: this.credentials.urlTokens.issue().token }));
   }
@@ -215,16 +221,32 @@ export class NodeEndpoint {
   }
 
   /**
-   * A job's log from `offset` (null: the backlog, its last LOG_CHUNK_MAX_BYTES from a line start).
+   * A job's log from `offset` (null: the backlog, its last LOG_CHUNK_MAX_BYTES from a line start),
+   * or from `last` lines before its end (as `tail -n` counts them; then `offset` is null).
    * With nothing new at `offset` and the job still going, waits up to `waitMs` for bytes (long poll):
    * the caller pulls chunk after chunk, so a slow reader holds the owner back (flow control) and no
    * byte is lost or repeated.
    */
-  async logRead(id: string, offset: number | null, waitMs: number): Promise<LogChunk> {
+  async logRead(
+    id: string,
+    offset: number | null,
+    waitMs: number,
+    last: number | null = null,
+  ): Promise<LogChunk> {
     const job = await this.jobs.get(id);
     if (!job) throw new DomainError('JOB_NOT_FOUND', `no job ${id} on node ${this.cluster.nodeId}`);
     const path = this.files.tty(id);
     const ended = isTerminal(job.status);
+    if (last !== null) {
+      if (!Number.isInteger(last) || last < 0)
+        throw new DomainError('VALIDATION_FAILED', 'last must be a non-negative integer', [
+          { field: 'last', message: 'last must be a non-negative integer' },
+        ]);
+      offset = await ttyLastLinesOffset(path, last).catch((err: unknown) => {
+        if (err instanceof TtyLogMissingError) return 0;
+        throw err;
+      });
+    }
     if (offset === null || offset === undefined) {
       try {
         const tail = await readTtyTail(path, LOG_CHUNK_MAX_BYTES);

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors, DomainError } from '@trainyard/core';
+import { ApiErrors, atMostOneOf, DomainError } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import type { Job } from './job';
 import { JobFiles } from './job-files';
@@ -41,11 +41,7 @@ export class LogSearchController {
     @Query() query: LogRangeQueryDto,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const given = (['line', 'offset', 'last'] as const).filter((name) => query[name] !== undefined);
-    if (given.length > 1) {
-      const message = `give one of line, offset and last, not ${given.join(' and ')}`;
-      throw new DomainError('VALIDATION_FAILED', message, [{ field: given[1], message }]);
-    }
+    atMostOneOf(query, ['line', 'offset', 'last']);
     const job = await this.mustGet(params.queue_id);
     const from =
       query.offset !== undefined

@@ -24,7 +24,14 @@ import {
   type ErrorDetailDto,
   escapeControls,
 } from '@trainyard/sdk';
-import { collect, parseInteger, parsePriority, splitKeyValue } from '../args';
+import {
+  collect,
+  parseInteger,
+  parsePriority,
+  parseTailLines,
+  splitKeyValue,
+  tailLinesOption,
+} from '../args';
 import type { CliContext } from '../context';
 import { jobCwd, shellCwd } from '../job-cwd';
 import { CliError, EXIT, formatFieldError, toCliError } from '../errors';
@@ -424,10 +431,15 @@ const RANK_LOG_WAIT_MS = 15_000;
 /**
  * Streams rank `rank`'s terminal output from its node (through this server:
  * GET /api/cluster/nodes/{node}/jobs/{job}/tty, long-polling at the end) until its job ends;
- * resolves with the job's exit code as `job tail` gives it. Output goes through
- * {@link TerminalOutputFilter} on a terminal unless `raw`.
+ * resolves with the job's exit code as `job tail` gives it. It starts with the backlog, or with the
+ * last `lines` lines. Output goes through {@link TerminalOutputFilter} on a terminal unless `raw`.
  */
-async function tailRank(ctx: CliContext, bundle: BundleDto, rank: number, raw: boolean): Promise<number> {
+async function tailRank(
+  ctx: CliContext,
+  bundle: BundleDto,
+  rank: number,
+  { raw, lines }: { raw: boolean; lines?: number },
+): Promise<number> {
   const target = bundle.ranks.find((r) => r.node_rank === rank);
   if (!target)
     throw new CliError(
@@ -445,19 +457,21 @@ async function tailRank(ctx: CliContext, bundle: BundleDto, rank: number, raw: b
       `trainyard: rank ${rank} (${target.queue_id} on ${target.hostname}) is queued; its output follows once it starts\n`,
     );
   const filter = process.stdout.isTTY && !raw ? new TerminalOutputFilter() : null;
-  let offset: number | undefined; // the backlog first, then from where the last read stopped
+  let offset: number | undefined; // the backlog (or last lines) first, then from where the last read stopped
   try {
     for (;;) {
+      const first = offset === undefined;
       const { data, response } = await getNodeJobLog({
         client: ctx.client,
         path,
-        query: offset === undefined ? {} : { offset, wait_ms: RANK_LOG_WAIT_MS },
+        query: !first ? { offset, wait_ms: RANK_LOG_WAIT_MS } : lines === undefined ? {} : { last: lines },
         parseAs: 'arrayBuffer',
       });
       const bytes = new Uint8Array(data as unknown as ArrayBuffer);
       if (bytes.length) process.stdout.write(filter ? filter.write(bytes) : bytes);
       const ended = response.headers.get('x-trainyard-log-ended') === 'true';
-      if (ended && (bytes.length === 0 || offset === undefined)) break;
+      // The backlog of an ended job is all there is; its last lines may take more than one read.
+      if (ended && (bytes.length === 0 || (first && lines === undefined))) break;
       offset = Number(response.headers.get('x-trainyard-log-next-offset'));
     }
   } finally {
@@ -527,12 +541,14 @@ export function registerCluster(program: Command, run: CommandRunner): void {
     .argument('<id>', 'a bundle id (cj_…), or a unique prefix or suffix of one')
     .option('-r, --rank <n>', 'the node rank (default 0: the one hosting the rendezvous)')
     .option('--raw', 'write the output byte for byte, escape sequences included')
+    .addOption(tailLinesOption())
     .action(
-      run(async (ctx, given: string, options: { rank?: string; raw?: boolean }) => {
+      run(async (ctx, given: string, options: { rank?: string; raw?: boolean; lines?: string }) => {
         const rank = options.rank === undefined ? 0 : parseInteger(options.rank, '--rank', { min: 0 });
+        const lines = parseTailLines(options.lines);
         const id = await resolveBundleId(ctx.client, given);
         const { data } = await getClusterJob({ client: ctx.client, path: { id } });
-        return tailRank(ctx, data, rank, options.raw === true);
+        return tailRank(ctx, data, rank, { raw: options.raw === true, lines });
       }),
     );
 

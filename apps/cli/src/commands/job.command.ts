@@ -19,7 +19,7 @@ import {
   type SubmitJobRequestDto,
   escapeControls,
 } from '@trainyard/sdk';
-import { parseInteger, parsePriority } from '../args';
+import { parsePriority, parseTailLines, tailLinesOption } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
 import { formatAge, formatDuration, renderPairs } from '../format';
@@ -372,15 +372,12 @@ export function registerJob(program: Command, run: CommandRunner): void {
     )
     .argument('<id>', ID_HELP)
     .option('--raw', 'write the output byte for byte, escape sequences included')
-    .option(
-      '-n, --lines <count>',
-      'start with the last <count> lines (0: only output still to come), as tail -n',
-    )
+    .addOption(tailLinesOption())
     .action(
       run(async (ctx, id: string, options: { raw?: boolean; lines?: string }) =>
         tail(ctx, await resolveJobId(ctx.client, id), {
           raw: options.raw,
-          lines: options.lines === undefined ? undefined : parseInteger(options.lines, '--lines', { min: 0 }),
+          lines: parseTailLines(options.lines),
         }),
       ),
     );

@@ -1,6 +1,7 @@
 import type { ArgumentMetadata } from '@nestjs/common';
 import { getMetadataStorage, IsInt, IsString, MetadataStorage } from 'class-validator';
-import { createValidationPipe } from './validation';
+import { DomainError } from '../domain-error';
+import { atMostOneOf, createValidationPipe } from './validation';
 
 class Named {
   @IsString()
@@ -58,5 +59,34 @@ describe('the validation pipe’s rule cache', () => {
     IsString()(Late.prototype, 'm'); // what a decorator does when its class is defined
     await expect(pipe.transform({ n: 1, m: 'x' }, body(Late))).resolves.toEqual({ n: 1, m: 'x' });
     await expect(pipe.transform({ n: 1, m: 2 }, body(Late))).rejects.toThrow(/m must be a string/);
+  });
+});
+
+describe('atMostOneOf', () => {
+  const refusal = (query: Record<string, unknown>, names: string[]) => {
+    try {
+      atMostOneOf(query, names);
+      return null;
+    } catch (err) {
+      return {
+        code: (err as DomainError).code,
+        message: (err as Error).message,
+        details: (err as DomainError).details,
+      };
+    }
+  };
+
+  it('takes none or one of them; refuses two or more, naming the second one given', () => {
+    expect(refusal({}, ['line', 'offset', 'last'])).toBeNull();
+    expect(refusal({ last: 0, line: undefined }, ['line', 'offset', 'last'])).toBeNull();
+    const message = 'give one of line, offset and last, not offset and last';
+    expect(refusal({ line: undefined, offset: 0, last: 3 }, ['line', 'offset', 'last'])).toEqual({
+      code: 'VALIDATION_FAILED',
+      message,
+      details: [{ field: 'last', message }],
+    });
+    expect(refusal({ offset: 5, last: 1 }, ['offset', 'last'])?.details).toEqual([
+      { field: 'last', message: 'give offset or last, not both' },
+    ]);
   });
 });

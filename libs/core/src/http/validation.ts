@@ -1,6 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage, MetadataStorage } from 'class-validator';
-import { ErrorDetail, validationFailed } from '../domain-error';
+import { DomainError, ErrorDetail, validationFailed } from '../domain-error';
 
 /** What an unknown name is, by where it was sent (class-validator only says "should not exist"). */
 const UNKNOWN_NAME: Partial<Record<ArgumentMetadata['type'], string>> = {
@@ -164,4 +164,20 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     exceptionFactory: (errors) => new FailedValidation(errors),
   });
+}
+
+/**
+ * Refuses a query that gives more than one of `names`, which each say the same thing another way
+ * (where a log read starts): 400 VALIDATION_FAILED "give one of a, b and c, not a and b" ("give a or
+ * b, not both"), its field the second one given.
+ */
+export function atMostOneOf<T extends object>(query: T, names: readonly (keyof T & string)[]): void {
+  const given = names.filter((name) => query[name] !== undefined);
+  if (given.length < 2) return;
+  const choices = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const message =
+    names.length === 2
+      ? `give ${names[0]} or ${names[1]}, not both`
+      : `give one of ${choices}, not ${given.join(' and ')}`;
+  throw new DomainError('VALIDATION_FAILED', message, [{ field: given[1], message }]);
 }

@@ -31,6 +31,7 @@ export {
   TTY_RANGE_MAX_BYTES,
   TTY_RANGE_MAX_LINES,
   TtySearchQueryError,
+  ttyLastLinesOffset,
   type TtyRange,
   type TtySearchMatch,
   type TtySearchResult,

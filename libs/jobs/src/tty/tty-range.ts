@@ -80,6 +80,22 @@ async function lastLinesStart(fh: FileHandle, size: number, count: number): Prom
 }
 
 /**
+ * The logical offset (see tty-base.ts) where the last `count` lines of a job's log start, as
+ * `tail -n` counts them; the end for 0. Reads back from the end only: no line number is counted.
+ * @throws TtyLogMissingError when the job has no log file.
+ */
+export async function ttyLastLinesOffset(path: string, count: number): Promise<number> {
+  const fh = await openTtyLog(path);
+  try {
+    const { size } = await fh.stat();
+    const { base } = await readTtyGeneration(path, fh);
+    return base + (await lastLinesStart(fh, size, count));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Up to `lines` lines of a job's log (at most TTY_RANGE_MAX_LINES and TTY_RANGE_MAX_BYTES), starting
  * at line number `from.line`, at byte `from.offset`, or `from.last` lines before the end (then `line`
  * says which line that is; `lines: 0` only asks that). Past the end: empty data at the file's size.

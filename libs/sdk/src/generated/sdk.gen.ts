@@ -558,10 +558,11 @@ export const getNodeJob = <ThrowOnError extends boolean = true>(options: Options
 });
 
 /**
- * A job's terminal output from the node that runs it. Without `offset`: the backlog (the last
- * 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a live
- * log it waits up to `wait_ms` for more (long poll). Follow a log by asking again at
- * `X-Trainyard-Log-Next-Offset` until a read is empty with `X-Trainyard-Log-Ended: true`.
+ * A job's terminal output from the node that runs it. Without `offset` or `last`: the backlog (the
+ * last 512 KiB from a line start). With `offset`: the bytes from there (≤ 512 KiB); at the end of a
+ * live log it waits up to `wait_ms` for more (long poll). With `last`: from that many lines before
+ * the end (≤ 512 KiB). Follow a log by asking again at `X-Trainyard-Log-Next-Offset` until a read
+ * is empty with `X-Trainyard-Log-Ended: true`. Giving both `offset` and `last`: 400.
  */
 export const getNodeJobLog = <ThrowOnError extends boolean = true>(options: Options<GetNodeJobLogData, ThrowOnError>) => (options.client ?? client).get<GetNodeJobLogResponses, GetNodeJobLogErrors, ThrowOnError>({
     security: [

@@ -4937,6 +4937,11 @@ export type GetNodeJobLogData = {
          */
         offset?: number;
         /**
+         * Start this many lines before the end instead of `offset`, as `tail -n` counts them (an
+         * unfinished last line is one); 0 starts at the end. Found by reading back from the end.
+         */
+        last?: number;
+        /**
          * With `offset` at the end of the log, wait up to this many ms for new bytes (long poll; 0..20000).
          */
         wait_ms?: number;
