@@ -1,9 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { waitFor } from './support/wait';
 
 /**
  * The log cap: real jobs write 80,000 numbered lines (1 MiB through the terminal) under a small cap.
@@ -124,6 +126,45 @@ describe('job log cap (e2e, in-process server)', () => {
     const tail = await api.call('GET', `/api/jobs/${id}/tty`);
     expect(tail.headers.get('x-trainyard-log-truncated')).toBe('true');
     expect(tail.headers.get('x-trainyard-log-size')).toBe(String(offsetOf(LINES)));
+  }, 90_000);
+
+  it('says in the log, once, when the oldest output cannot be dropped, loses none of it, and cuts the log once it can', async () => {
+    const cap = 65536;
+    const gate = mkdtempSync(join(tmpdir(), 'trainyard-log-cap-'));
+    const lines = (from: number, to: number) =>
+      `awk 'BEGIN { for (i = ${from}; i < ${to}; i++) printf "line %06d\\n", i }'`;
+    const argv = [
+      'sh',
+      '-c',
+      `sleep 1; ${lines(0, 20_000)}; until [ -e ${gate}/go ]; do sleep 0.05; done; ${lines(20_000, 40_000)}`,
+    ];
+    const id = (await api.command(argv, { log_cap_bytes: cap })).body.queue_id;
+    try {
+      // The new file's path is taken (by a directory): the log cannot be replaced (as when jobs/ is
+      // read-only or immutable). Before: nothing said so, and every read of output tried again,
+      // copying half the cap each time.
+      const blocker = `${ttyFile(id)}.tmp`;
+      mkdirSync(blocker);
+      const stuck = await waitFor(() => {
+        const text = readFileSync(ttyFile(id), 'utf8');
+        return text.includes('line 019999') ? text : undefined;
+      }, 'the first 20,000 lines written');
+      expect(stuck.match(/^\[trainyard\] .*$/gm)).toEqual([
+        `[trainyard] the log is over its cap (${cap} bytes) and its oldest output cannot be dropped: Is a directory; it grows on, and is cut once that works`,
+      ]);
+      expect(numbers(stuck)).toEqual(Array.from({ length: 20_000 }, (_, i) => i)); // every line kept
+      rmdirSync(blocker);
+      writeFileSync(join(gate, 'go'), '');
+      await api.waitStatus(id, ['done'], 60_000);
+      const file = readFileSync(ttyFile(id), 'utf8');
+      expect(file.length).toBeLessThanOrEqual(cap + CHUNK);
+      expect(MARKER.exec(file)?.[2]).toBe(String(cap));
+      const kept = numbers(file);
+      expect(kept.at(-1)).toBe(39_999);
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => kept[0] + i));
+    } finally {
+      rmSync(gate, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it('applies the server default (--log-cap) to a job without its own, and 0 means no cap', async () => {

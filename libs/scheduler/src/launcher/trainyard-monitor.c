@@ -265,6 +265,9 @@ typedef struct {
   long long lost;
   int lost_errno;
   int at_line_start;
+  /* The oldest output could not be dropped (said in the log), and the size to try again at. */
+  int cut_failed;
+  long long cut_retry_at;
 } capped_log_t;
 
 static char *with_suffix(const char *path, const char *suffix) {
@@ -297,6 +300,8 @@ static int capped_log_open(capped_log_t *log, const char *path, long long cap) {
   log->cap = cap;
   log->lost = 0;
   log->at_line_start = 1;
+  log->cut_failed = 0;
+  log->cut_retry_at = 0;
   log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log->fd < 0) return -1;
   struct stat st;
@@ -343,26 +348,34 @@ static void write_sidecar(const capped_log_t *log, unsigned long long ino, long 
   free(tmp);
 }
 
-static void capped_log_drop_oldest(capped_log_t *log) {
+/* Where the kept output starts: the first line start after `from` in the file, unless that would
+ * leave nothing (then `from` itself). Reads at most up to the first newline, a chunk at a time. */
+static long long kept_start(int rfd, long long from, long long size, char *chunk) {
+  for (long long pos = from; pos < size;) {
+    ssize_t got = pread(rfd, chunk, (size_t)(size - pos < READ_CHUNK ? size - pos : READ_CHUNK), pos);
+    if (got <= 0) break;
+    char *nl = memchr(chunk, '\n', (size_t)got);
+    if (nl) return pos + (nl - chunk) + 1 < size ? pos + (nl - chunk) + 1 : from;
+    pos += got;
+  }
+  return from;
+}
+
+/* Replaces the log by a marker line and its last cap/2 bytes from a line start, copied a chunk at a
+ * time (never the whole half in memory: 512 MiB at the default cap). 0 once replaced; -1 with errno
+ * when it cannot be (the directory takes no new file, a full disk): the log stays as it is, over
+ * its cap, rather than be replaced by a cut-short copy. */
+static int capped_log_drop_oldest(capped_log_t *log) {
   long long keep = log->cap / 2;
-  char *tail = malloc((size_t)keep + 1);
-  if (!tail) return;
+  char *chunk = malloc(READ_CHUNK);
+  if (!chunk) return -1;
   int rfd = open(log->path, O_RDONLY | O_CLOEXEC);
-  ssize_t got = 0;
-  if (rfd >= 0) {
-    long long from = log->size > keep ? log->size - keep : 0;
-    got = pread(rfd, tail, (size_t)keep, from);
-    close(rfd);
+  if (rfd < 0) {
+    free(chunk);
+    return -1;
   }
-  if (got < 0) got = 0;
-  char *kept = tail;
-  size_t kept_len = (size_t)got;
-  char *cut = memchr(tail, '\n', kept_len);
-  if (cut && cut < tail + kept_len - 1) { /* from a line start, unless that would leave nothing */
-    kept_len -= (size_t)(cut + 1 - tail);
-    kept = cut + 1;
-  }
-  long long first = log->base + log->size - (long long)kept_len; /* logical offset of the first kept byte */
+  long long start = kept_start(rfd, log->size > keep ? log->size - keep : 0, log->size, chunk);
+  long long first = log->base + start; /* logical offset of the first kept byte */
   char marker[160];
   int marker_len = snprintf(marker, sizeof marker,
                             "[trainyard] %lld bytes of earlier output dropped (log cap %lld bytes)\r\n", first,
@@ -370,31 +383,50 @@ static void capped_log_drop_oldest(capped_log_t *log) {
   long long base = first - marker_len;
   char *tmp = with_suffix(log->path, ".tmp");
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-  /* A full disk: the log stays as it is (over its cap) rather than be replaced by a cut-short copy. */
-  if (fd >= 0 && (write_some(fd, marker, (size_t)marker_len) < (size_t)marker_len ||
-                  write_some(fd, kept, kept_len) < kept_len)) {
-    close(fd);
-    unlink(tmp);
-    fd = -1;
-  }
-  if (fd >= 0) {
-    struct stat st;
-    fstat(fd, &st);
-    write_sidecar(log, st.st_ino, base, first);
-    if (rename(tmp, log->path) == 0) {
-      struct stat err_st;
-      if (fstat(2, &err_st) == 0 && err_st.st_ino == log->ino) dup2(fd, 2); /* our last words follow the log */
-      close(log->fd);
-      log->fd = fd;
-      log->ino = st.st_ino;
-      log->base = base;
-      log->size = marker_len + (long long)kept_len;
+  int ok = fd >= 0 && write_some(fd, marker, (size_t)marker_len) == (size_t)marker_len;
+  for (long long pos = start; ok && pos < log->size;) {
+    size_t want = (size_t)(log->size - pos < READ_CHUNK ? log->size - pos : READ_CHUNK);
+    ssize_t got = pread(rfd, chunk, want, pos);
+    if (got <= 0) {
+      if (got == 0) errno = EIO; /* the file got shorter under us: not ours to cut */
+      ok = 0;
     } else {
-      close(fd);
+      ok = write_some(fd, chunk, (size_t)got) == (size_t)got;
+      pos += got;
     }
   }
+  int saved = errno;
+  close(rfd);
+  free(chunk);
+  if (fd >= 0 && !ok) {
+    close(fd);
+    unlink(tmp);
+  }
+  if (!ok) {
+    free(tmp);
+    errno = saved;
+    return -1;
+  }
+  struct stat st;
+  fstat(fd, &st);
+  write_sidecar(log, st.st_ino, base, first);
+  if (rename(tmp, log->path) != 0) {
+    saved = errno;
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return -1;
+  }
+  struct stat err_st;
+  if (fstat(2, &err_st) == 0 && err_st.st_ino == log->ino) dup2(fd, 2); /* our last words follow the log */
+  close(log->fd);
+  log->fd = fd;
+  log->ino = st.st_ino;
+  log->base = base;
+  log->size = marker_len + (log->size - start);
   free(tmp);
-  free(tail);
+  return 0;
 }
 
 /* Appends what fits of `data` to the log file and counts it; the bytes written. */
@@ -423,6 +455,23 @@ static int capped_log_own_up(capped_log_t *log) {
   return 0;
 }
 
+/* The oldest output could not be dropped: one line in the log says so and why (once until a drop
+ * works again), and the next try waits until the log has grown by another quarter of its cap — not
+ * at every read of output, each of which would copy half the cap again. */
+static void capped_log_cut_failed(capped_log_t *log, int why) {
+  long long step = log->cap / 4 > READ_CHUNK ? log->cap / 4 : READ_CHUNK;
+  if (!log->cut_failed) {
+    char line[320];
+    int len = snprintf(line, sizeof line,
+                       "%s[trainyard] the log is over its cap (%lld bytes) and its oldest output cannot be dropped: "
+                       "%s; it grows on, and is cut once that works\r\n",
+                       log->at_line_start ? "" : "\r\n", log->cap, strerror(why));
+    if (capped_log_append(log, line, (size_t)len) == (size_t)len) log->at_line_start = 1;
+  }
+  log->cut_failed = 1;
+  log->cut_retry_at = log->size + step;
+}
+
 /* Output goes on in the log after a full disk, with a line saying what was lost in between. */
 static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
   size_t n = capped_log_own_up(log) == 0 ? capped_log_append(log, data, len) : 0;
@@ -430,7 +479,11 @@ static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
     if (!log->lost) log->lost_errno = errno;
     log->lost += (long long)(len - n);
   }
-  if (log->cap && log->size > log->cap) capped_log_drop_oldest(log);
+  if (!log->cap || log->size <= log->cap || log->size < log->cut_retry_at) return;
+  if (capped_log_drop_oldest(log) == 0)
+    log->cut_failed = 0;
+  else
+    capped_log_cut_failed(log, errno);
 }
 
 /* ---------------------------------------------------------------- the job's process */
