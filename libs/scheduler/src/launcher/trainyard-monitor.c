@@ -265,8 +265,8 @@ typedef struct {
   long long lost;
   int lost_errno;
   int at_line_start;
-  /* The oldest output could not be dropped (said in the log), and the size to try again at. */
-  int cut_failed;
+  /* The oldest output could not be dropped and the log says so; the size to try again at. */
+  int cut_failure_said;
   long long cut_retry_at;
 } capped_log_t;
 
@@ -300,7 +300,7 @@ static int capped_log_open(capped_log_t *log, const char *path, long long cap) {
   log->cap = cap;
   log->lost = 0;
   log->at_line_start = 1;
-  log->cut_failed = 0;
+  log->cut_failure_said = 0;
   log->cut_retry_at = 0;
   log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log->fd < 0) return -1;
@@ -456,19 +456,25 @@ static int capped_log_own_up(capped_log_t *log) {
 }
 
 /* The oldest output could not be dropped: one line in the log says so and why (once until a drop
- * works again), and the next try waits until the log has grown by another quarter of its cap — not
+ * works again; with a full disk, at the first try that finds room for it), and the next try waits until the log has grown by another quarter of its cap — not
  * at every read of output, each of which would copy half the cap again. */
 static void capped_log_cut_failed(capped_log_t *log, int why) {
   long long step = log->cap / 4 > READ_CHUNK ? log->cap / 4 : READ_CHUNK;
-  if (!log->cut_failed) {
+  if (!log->cut_failure_said) {
     char line[320];
     int len = snprintf(line, sizeof line,
                        "%s[trainyard] the log is over its cap (%lld bytes) and its oldest output cannot be dropped: "
                        "%s; it grows on, and is cut once that works\r\n",
                        log->at_line_start ? "" : "\r\n", log->cap, strerror(why));
-    if (capped_log_append(log, line, (size_t)len) == (size_t)len) log->at_line_start = 1;
+    size_t n = write_some(log->fd, line, (size_t)len);
+    if (n == (size_t)len) {
+      log->size += len;
+      log->at_line_start = 1;
+      log->cut_failure_said = 1;
+    } else if (n > 0 && ftruncate(log->fd, log->size) != 0) { /* a line cut short is taken back */
+      log->size += (long long)n;
+    }
   }
-  log->cut_failed = 1;
   log->cut_retry_at = log->size + step;
 }
 
@@ -481,7 +487,7 @@ static void capped_log_write(capped_log_t *log, const char *data, size_t len) {
   }
   if (!log->cap || log->size <= log->cap || log->size < log->cut_retry_at) return;
   if (capped_log_drop_oldest(log) == 0)
-    log->cut_failed = 0;
+    log->cut_failure_said = 0;
   else
     capped_log_cut_failed(log, errno);
 }
