@@ -456,8 +456,9 @@ static int capped_log_own_up(capped_log_t *log) {
 }
 
 /* The oldest output could not be dropped: one line in the log says so and why (once until a drop
- * works again; with a full disk, at the first try that finds room for it), and the next try waits until the log has grown by another quarter of its cap — not
- * at every read of output, each of which would copy half the cap again. */
+ * works again; with a full disk, at the first try that finds room for it), and the next try waits
+ * until the log has grown by another quarter of its cap — not at every read of output, each of
+ * which would copy half the cap again. */
 static void capped_log_cut_failed(capped_log_t *log, int why) {
   long long step = log->cap / 4 > READ_CHUNK ? log->cap / 4 : READ_CHUNK;
   if (!log->cut_failure_said) {
