@@ -298,6 +298,35 @@ describe('durability and crash resilience (e2e, built server process)', () => {
   );
 
   itWithTmpfs(
+    'a job that ends on a full disk is recorded as it ended even before its exit file can be written (a code of 130 it exited with, not SIGINT)',
+    async () => {
+      const fs = (tmpfs = mountTmpfs('8m'));
+      const gate = join(temp.home, 'gate'); // not on the full disk
+      const server = await spawnServer(fs.dir);
+      try {
+        const api = jobsApi(server.baseUrl, server.token!);
+        const job = (await api.command(['sh', '-c', gatedExit(130)], { env: { GATE: gate } })).body.queue_id;
+        await api.waitLog(job, /up/);
+        const filler = fs.fill();
+        writeFileSync(gate, '');
+        // Its monitor cannot write the exit file; the server settles the end from what the launcher
+        // reported (after 1 s). Before, that was the status alone, and 130 read as SIGINT.
+        await waitFor(
+          () => server.output().includes(`${job}: its command ended (status 130), but its monitor`),
+          'the end settled without the exit file',
+          15_000,
+        );
+        rmSync(filler);
+        const ended = await api.waitStatus(job, ['done', 'failed', 'aborted'], 20_000);
+        expect(ended).toMatchObject({ status: 'failed', exit_code: 130, error: 'exited with code 130' });
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    },
+    60_000,
+  );
+
+  itWithTmpfs(
     'a job that ends on a full disk while the server is killed still gets its own exit code (its monitor waits for room to write it)',
     async () => {
       const fs = (tmpfs = mountTmpfs('8m'));

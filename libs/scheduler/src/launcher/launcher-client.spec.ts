@@ -8,7 +8,9 @@ import {
   removeParentCgroup,
   setUpProcessTracking,
 } from '@trainyard/core';
+import { readExitRecord } from '../supervision/job-reaper';
 import {
+  CommandExitDetail,
   encodeLaunchRequest,
   Launched,
   LauncherClient,
@@ -93,6 +95,54 @@ describe('launcher: the job process joins its cgroup before it runs anything', (
     expect(log).toContain('ran');
     // Nothing is left behind once the launcher has exited (its spares try, and fail, the same way).
     await waitFor(() => !readdirSync(dir).some((name) => name.startsWith('monitor-')), 'no monitor-* left');
+  });
+
+  it("reports with the command's end all that its exit file says: a signal, why it could not be run", async () => {
+    // The server settles a job from this report when its monitor cannot write the exit file (a full
+    // disk); before, the report had the status alone, and a job killed by SIGUSR1 read "exit 138".
+    const reported = new Map<string, { status: number | null; detail: CommandExitDetail }>();
+    const exited = new Set<string>();
+    const client = new LauncherClient(
+      { PATH: process.env.PATH ?? '' },
+      {
+        mainExited: (id, status, detail) => reported.set(id, { status, detail }),
+        outputLost: () => undefined,
+        exited: (id) => exited.add(id),
+        launcherDied: () => undefined,
+      },
+      {},
+    );
+    const commands: Record<string, string[]> = {
+      q_signal: ['sh', '-c', 'kill -USR1 $$'],
+      q_code: ['sh', '-c', 'exit 3'],
+      q_missing: [join(dir, 'no-such-command')],
+    };
+    try {
+      for (const [id, argv] of Object.entries(commands)) {
+        const files = { log: join(dir, `${id}.log`), exit: join(dir, `${id}.exit`) };
+        const request = { id, argv, cwd: dir, env: { PATH: process.env.PATH ?? '' }, logCap: null, ...files };
+        await client.launch(request, () => undefined);
+      }
+      await waitFor(() => Object.keys(commands).every((id) => exited.has(id)), 'every monitor to end');
+      const asFileSays = ({ status, detail }: { status: number | null; detail: CommandExitDetail }) => ({
+        code: status,
+        bySignal: detail.bySignal,
+        why: detail.why,
+      });
+      for (const id of Object.keys(commands))
+        expect({ id, ...asFileSays(reported.get(id)!) }).toEqual({
+          id,
+          ...readExitRecord(join(dir, `${id}.exit`)),
+        });
+      expect(asFileSays(reported.get('q_signal')!)).toEqual({ code: 138, bySignal: true, why: null });
+      expect(asFileSays(reported.get('q_code')!)).toEqual({ code: 3, bySignal: false, why: null });
+      expect(reported.get('q_missing')).toEqual({
+        status: 127,
+        detail: { bySignal: false, why: expect.stringContaining('no-such-command') },
+      });
+    } finally {
+      client.close();
+    }
   });
 
   const tracking = setUpProcessTracking({ setting: null, stateDir: `launcher-spec-${process.pid}` });

@@ -43,7 +43,8 @@ export interface Launched {
 
 export interface LauncherEvents {
   /** The job's command ended with a shell-style `status`; other processes of the job may remain. */
-  mainExited(id: string, status: number | null): void;
+  /** `detail`: what the exit file says besides the status (for an end settled before it is there). */
+  mainExited(id: string, status: number | null, detail: CommandExitDetail): void;
   /**
    * Output the job wrote at its end that a full disk kept out of its log, and the log could not say
    * so itself (still no room): `bytes` lost, `error` the system's reason. Comes before `exited`.
@@ -86,9 +87,15 @@ type Message =
       cgroup_error?: string | null;
     }
   | { op: 'launch_failed'; id: string; error: string }
-  | { op: 'main_exited'; id: string; status: number | null }
+  | { op: 'main_exited'; id: string; status: number | null; by_signal?: boolean; why?: string }
   | { op: 'output_lost'; id: string; bytes: number; error: string }
   | { op: 'exited'; id: string; monitor_pid: number; status: number | null };
+
+/** How the job's command ended besides its status: by a signal; why it could not be run at all. */
+export interface CommandExitDetail {
+  bySignal: boolean;
+  why: string | null;
+}
 
 /** The launcher (trainyard-launcher.c and its per-job monitor, trainyard-monitor.c), built by scripts/build-launcher.js. */
 const LAUNCHER = join(findRepoRoot(), 'dist', 'bin', 'trainyard-launcher');
@@ -259,7 +266,10 @@ export class LauncherClient {
         this.pending.delete(message.id);
         break;
       case 'main_exited':
-        this.events.mainExited(message.id, message.status);
+        this.events.mainExited(message.id, message.status, {
+          bySignal: message.by_signal ?? false,
+          why: message.why || null,
+        });
         break;
       case 'output_lost':
         this.events.outputLost(message.id, message.bytes, message.error);

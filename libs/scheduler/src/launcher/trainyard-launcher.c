@@ -16,7 +16,8 @@
  * JSON object per line:
  *   {"id":ID,"monitor_pid":N,"op":"launched","pid":N,"monitor_start_time":TICKS,"cgroup":DIR|null,"cgroup_error":TEXT|null}
  *   {"id":ID,"op":"launch_failed","error":TEXT}
- *   {"id":ID,"op":"main_exited","status":CODE|null}     the job's command ended (others may remain)
+ *   {"id":ID,"op":"main_exited","status":CODE|null,"by_signal":BOOL,"why":TEXT}   the job's command
+ *                                       ended (others may remain); WHY as in its exit file, or ""
  *   {"id":ID,"op":"output_lost","bytes":N,"error":TEXT}  output a full disk cost, not said in the log
  *   {"id":ID,"op":"exited","monitor_pid":N,"status":CODE|null}   every process is gone
  * CODE is a shell-style exit status (128+N for signal N). When stdin closes (the server is gone) the
@@ -91,14 +92,16 @@ static void send_launch_failed(const char *id, const char *why) {
   send_line(&t);
 }
 
-static void send_main_exited(const char *id, int status) {
+static void send_main_exited(const char *id, int wait_status) {
+  int status = status_of(wait_status);
   text_t t = {0};
   text_printf(&t, "{\"id\":");
   text_json(&t, id);
   if (status >= 0)
-    text_printf(&t, ",\"op\":\"main_exited\",\"status\":%d}", status);
+    text_printf(&t, ",\"op\":\"main_exited\",\"status\":%d", status);
   else
-    text_printf(&t, ",\"op\":\"main_exited\",\"status\":null}");
+    text_printf(&t, ",\"op\":\"main_exited\",\"status\":null");
+  text_printf(&t, ",\"by_signal\":%s,\"why\":\"\"}", WIFSIGNALED(wait_status) ? "true" : "false");
   send_line(&t);
 }
 
@@ -308,7 +311,7 @@ static void reap(void) {
       /* Its monitor was killed and we, the subreaper above it, inherited the command: its real exit
        * status is still recorded. */
       write_exit_file(monitors[i].exit, wait_status, "");
-      send_main_exited(monitors[i].id, status);
+      send_main_exited(monitors[i].id, wait_status);
       monitors[i].command = 0;
       if (monitors[i].pid == 0) forget(i);
       continue;

@@ -11,7 +11,8 @@
  *         ENVC, ENV ("NAME=value") x ENVC.
  *   fd 4  reports to the launcher, one JSON object per line:
  *         {"op":"launched","pid":N,"monitor_start_time":"TICKS","cgroup":DIR|null,"cgroup_error":TEXT|null}
- *         {"op":"main_exited","status":CODE|null}
+ *         {"op":"main_exited","status":CODE|null,"by_signal":BOOL,"why":TEXT}   WHY: why it could not
+ *                                                       be run at all, else ""; as in the exit file
  *         {"op":"launch_failed","error":TEXT}
  *         {"op":"output_lost","bytes":N,"error":TEXT}   at the end: output a full disk cost that the
  *                                                       log could not say itself (no room left)
@@ -835,12 +836,16 @@ int monitor_main(const char *cgroup_parent) {
         exit_status = wait_status;
         exit_why = strdup(why);
         exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 1);
+        /* All the exit file says, for a server that settles the job before the file is there (a full
+         * disk: see record_exit). */
         text_t m = {0};
         text_printf(&m, "{\"op\":\"main_exited\",\"status\":");
         if (main_status >= 0)
           text_printf(&m, "%d", main_status);
         else
           text_printf(&m, "null");
+        text_printf(&m, ",\"by_signal\":%s,\"why\":", WIFSIGNALED(wait_status) ? "true" : "false");
+        text_json(&m, why);
         report(&m);
       }
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GpuInventory } from '@trainyard/gpus';
 import type { Job, TerminationRequest } from '@trainyard/jobs';
+import type { CommandExitDetail } from '../launcher/launcher-client';
 
 /** What the supervisor knows of one job that has (or may have) processes. */
 export interface ActiveJob {
@@ -20,6 +21,11 @@ export interface ActiveJob {
   watch: 'launcher' | 'poll';
   /** The job command's exit status once it ended (undefined while it runs). */
   mainExit: number | null | undefined;
+  /**
+   * The rest of what its exit file says, as the launcher reported it: the end is settled from this
+   * when the monitor cannot write that file (a full disk). Null when not reported (found at boot).
+   */
+  mainExitDetail: CommandExitDetail | null;
   /**
    * What its end's `error` says besides the outcome's own: output its log lost to a full disk and
    * could not say ("N bytes of output lost: …"), a monitor found not to be ours at boot.
@@ -107,6 +113,7 @@ export class ActiveJobs {
       migDevices: [],
       ...job,
       mainExit: undefined,
+      mainExitDetail: null,
       endNotes: [],
       killTimer: null,
       killAt: null,

@@ -79,7 +79,7 @@ export class JobLauncher implements OnModuleDestroy {
     this.launcher = new LauncherClient(
       launcherEnv,
       {
-        mainExited: (id, status) => this.reaper.onMainExited(id, status),
+        mainExited: (id, status, detail) => this.reaper.onMainExited(id, status, detail),
         outputLost: (id, bytes, error) => this.reaper.onOutputLost(id, bytes, error),
         exited: (id, monitorPid, status) => this.reaper.onExited(id, monitorPid, status),
         launcherDied: () => this.onLauncherDied(),

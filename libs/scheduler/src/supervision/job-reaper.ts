@@ -15,6 +15,7 @@ import {
   readRegularFileSync,
   settle,
 } from '@trainyard/jobs';
+import type { CommandExitDetail } from '../launcher/launcher-client';
 import { ActiveJob, ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
 import { JobProcesses } from './job-processes';
@@ -82,10 +83,11 @@ export class JobReaper implements OnModuleDestroy {
   }
 
   /** The launcher says the job's command ended; the monitor is still up while anything else remains. */
-  onMainExited(id: string, status: number | null): void {
+  onMainExited(id: string, status: number | null, detail: CommandExitDetail): void {
     const entry = this.active.get(id);
     if (!entry) return;
     entry.mainExit = status;
+    entry.mainExitDetail = detail;
     const timer = setTimeout(() => {
       if (this.active.get(id) !== entry || entry.settling) return;
       // Being stopped already: what remains finishes its shutdown; the command's status is shown meanwhile.
@@ -425,8 +427,9 @@ export class JobReaper implements OnModuleDestroy {
     const outcome = settle({
       requested: entry.request,
       exitCode,
-      bySignal: fromFile?.bySignal,
-      execError: fromFile?.why ?? null,
+      // Settled before the monitor could write the file (a full disk): what the launcher reported.
+      bySignal: fromFile?.bySignal ?? entry.mainExitDetail?.bySignal,
+      execError: fromFile ? fromFile.why : (entry.mainExitDetail?.why ?? null),
       launchError,
       foundAfterRestart: entry.endedWhileDown,
       killedAfterGrace: { processes: entry.killedAfterGrace, graceS: entry.graceMs / 1000 },
