@@ -185,6 +185,19 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['help', 'server', 'nosuch'])).stderr).toMatch(
       /^trainyard: unknown command 'nosuch' for `trainyard server`; its commands: stop, restart\n/,
     );
+    // `server stop` signals the server of this state directory: given --server, it refuses rather
+    // than stop a server other than the one named.
+    for (const args of [
+      ['--server', 'http://127.0.0.1:9', 'server', 'stop'],
+      ['server', 'stop', '--server', 'http://127.0.0.1:9'],
+    ])
+      expect(await cli(args)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: expect.stringMatching(
+          /^trainyard: `server stop` stops the server of this state directory \(TRAINYARD_HOME\) and takes no --server;/,
+        ),
+      });
     for (const args of [
       ['server', 'stop', 'now'],
       ['server', 'restart', 'now'],

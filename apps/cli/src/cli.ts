@@ -11,7 +11,7 @@ import { registerServer, runServer, stopServer } from './commands/server.command
 import { registerService } from './commands/service.command';
 import { registerSubmit } from './commands/submit.command';
 import { registerWait } from './commands/wait.command';
-import { DEFAULT_SERVER_URL } from './context';
+import { DEFAULT_SERVER_URL, type GlobalOptions } from './context';
 import { EXIT } from './errors';
 
 const EXIT_CODES_HELP = `
@@ -33,7 +33,7 @@ export function buildProgram(
   run: CommandRunner,
   stdout: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
-  stop: () => Promise<void>,
+  stop: (given: GlobalOptions) => Promise<void>,
 ): Command {
   const program = new Command('trainyard')
     .description('Trainyard: queue, scheduler, jobs, GPUs and live logs on a GPU host.')
@@ -150,7 +150,16 @@ export async function runCli(
     stderr: io.stderr ?? process.stderr,
   };
   const stdout = io.stdout ?? process.stdout;
-  const stop = async () => {
+  const stop = async (given: GlobalOptions) => {
+    // It signals the server of this machine's state directory: never one that --server names.
+    if (given.server !== undefined) {
+      state.stderr.write(
+        'trainyard: `server stop` stops the server of this state directory (TRAINYARD_HOME) and takes no ' +
+          "--server; another machine's server is stopped there (`trainyard server restart` takes --server)\n",
+      );
+      state.exitCode = EXIT.invalid;
+      return;
+    }
     state.exitCode = await stopServer(state.env, stdout, state.stderr);
   };
   const program = buildProgram(makeRunner(state), stdout, state.stderr, stop);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { getHealth, restartServer } from '@trainyard/sdk';
 import { homeHolder } from '../../../server/src/home-lock';
-import { type CliContext, RESTART_WAIT_MS, stateDirectory } from '../context';
+import { type CliContext, type GlobalOptions, RESTART_WAIT_MS, stateDirectory } from '../context';
 import { CliError, EXIT } from '../errors';
 import type { CommandRunner } from './runner';
 
@@ -116,7 +116,11 @@ async function restartCommand(ctx: CliContext): Promise<number> {
  * {@link runServer}, whose help lists the flags; `server stop` and `server restart` are parsed here.
  * `stop` runs without a server connection: it signals the holder of the state directory.
  */
-export function registerServer(program: Command, run: CommandRunner, stop: () => Promise<void>): void {
+export function registerServer(
+  program: Command,
+  run: CommandRunner,
+  stop: (given: GlobalOptions) => Promise<void>,
+): void {
   const server = program
     .command('server')
     .summary('start the Trainyard server (flags: trainyard server --help); `server stop|restart`')
@@ -136,7 +140,7 @@ export function registerServer(program: Command, run: CommandRunner, stop: () =>
         'until it is gone. Exit 0 once it is, 3 when no server holds the directory, 1 when the lock is held ' +
         'by a process that is not its Trainyard server (not signalled) or it is still there after 20 s.',
     )
-    .action(stop);
+    .action((_options: unknown, command: Command) => stop(command.optsWithGlobals<GlobalOptions>()));
   server
     .command('restart')
     .helpOption('-h, --help', 'display help for command')
