@@ -198,6 +198,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
           /^trainyard: `server stop` stops the server of this state directory \(TRAINYARD_HOME\) and takes no --server;/,
         ),
       });
+    // A global option before `server` (start): said, not the group's help (exit 2 all the same).
+    expect(await cli(['--json', 'server', '--port', '1'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^trainyard: start a server with `trainyard server \[flags\]`: its flags come after `server`/,
+      ),
+    });
     for (const args of [
       ['server', 'stop', 'now'],
       ['server', 'restart', 'now'],

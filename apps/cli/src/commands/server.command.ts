@@ -126,7 +126,16 @@ export function registerServer(
     .summary('start the Trainyard server (flags: trainyard server --help); `server stop|restart`')
     .helpOption(false)
     .allowUnknownOption()
-    .allowExcessArguments();
+    .allowExcessArguments()
+    // Reached only with a global option before `server` (`trainyard --json server`): the entry point
+    // hands every other start of a server to runServer. It printed the group's help, exit 2.
+    .action((_options: unknown, command: Command) =>
+      command.error(
+        'start a server with `trainyard server [flags]`: its flags come after `server`, and --server ' +
+          'and --json are not among them (they are for commands that talk to a server)',
+        { code: 'trainyard.serverGlobalOption', exitCode: EXIT.invalid },
+      ),
+    );
   // The group's `helpOption(false)` and `allowExcessArguments()` (its flags and words are the
   // server's) are inherited: its commands take them back.
   server
