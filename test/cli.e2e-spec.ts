@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
@@ -408,16 +408,23 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       TRAINYARD_SERVER_URL: own.baseUrl,
       TRAINYARD_SERVER_TOKEN: own.token!,
     };
+    // Lines 6–40 come once the restart is over, so it happens mid-stream however long it takes.
+    // (Before: the job printed for a fixed 4 s; on a loaded CI machine the restart came after it
+    // had ended, and the tail never had to reconnect.)
+    const gate = join(home.home, 'gate');
     try {
       const submitted = await cli(
         [
           'submit',
           '--type',
           'command',
+          '--env',
+          `GATE=${gate}`,
           '--',
           'sh',
           '-c',
-          'for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done; exit 4',
+          'for i in $(seq 1 5); do echo "line $i"; done; until [ -e "$GATE" ]; do sleep 0.05; done; ' +
+            'for i in $(seq 6 40); do echo "line $i"; sleep 0.02; done; exit 4',
         ],
         ownEnv,
       );
@@ -433,6 +440,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
         stdout: `restarted the server at ${own.baseUrl}; running jobs keep running\n`,
         stderr: expect.any(String), // "the server is restarting; waiting for it…" when it sees the gap
       });
+      writeFileSync(gate, '');
 
       const tailed = await tail.exited;
       expect(tailed.code).toBe(4);
