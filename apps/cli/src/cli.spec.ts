@@ -61,3 +61,64 @@ describe('help of every command', () => {
     },
   );
 });
+
+describe('`server` and its commands', () => {
+  /** Runs the CLI in this process; the state directory has no server. */
+  async function cli(argv: string[]) {
+    const stdout = sink();
+    const stderr = sink();
+    const code = await runCli(argv, { env: { TRAINYARD_HOME: '/nonexistent' }, stdout, stderr });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  }
+
+  it('`server help <command>` is that command’s help', async () => {
+    const run = await cli(['server', 'help', 'restart']);
+    expect(run).toEqual({
+      code: EXIT.ok,
+      stdout: expect.stringMatching(/^Usage: trainyard server restart /),
+      stderr: '',
+    });
+  });
+
+  it('a mistake is a usage error (2) that says what is wrong', async () => {
+    const refusal = (line: RegExp) => ({
+      code: EXIT.invalid,
+      stdout: '',
+      stderr: expect.stringMatching(line),
+    });
+    expect(await cli(['help', 'server', 'nosuch'])).toEqual(
+      refusal(/^trainyard: unknown command 'nosuch' for `trainyard server`; its commands: stop, restart\n/),
+    );
+    // Before: `server stop now` took `now` as an option of a server to start ("unknown option stop").
+    expect(await cli(['server', 'stop', 'now'])).toEqual(
+      refusal(/^trainyard: too many arguments for 'stop'/),
+    );
+    expect(await cli(['server', 'restart', 'now'])).toEqual(
+      refusal(/^trainyard: too many arguments for 'restart'/),
+    );
+    // `server stop` signals the server of this state directory: given --server, it refuses rather than
+    // stop a server other than the one named.
+    for (const argv of [
+      ['--server', 'http://127.0.0.1:9', 'server', 'stop'],
+      ['server', 'stop', '--server', 'http://127.0.0.1:9'],
+    ])
+      expect(await cli(argv)).toEqual(
+        refusal(
+          /^trainyard: `server stop` stops the server of this state directory \(TRAINYARD_HOME\) and takes no --server;/,
+        ),
+      );
+    // A global option before `server` (start): said, not the group's help.
+    expect(await cli(['--json', 'server', '--port', '1'])).toEqual(
+      refusal(/^trainyard: start a server with `trainyard server \[flags\]`: its flags come after `server`/),
+    );
+  });
+
+  it('`server stop` with no server of the state directory says so (exit 3)', async () => {
+    expect(await cli(['server', 'stop'])).toEqual({
+      code: EXIT.unreachable,
+      stdout: '',
+      stderr:
+        "trainyard: no server holds /nonexistent (set TRAINYARD_HOME to the server's state directory)\n",
+    });
+  });
+});
