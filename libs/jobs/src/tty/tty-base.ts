@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, readRegularFile } from '../job-written-files';
 import { isMissingFileError } from './tty-tail';
 
@@ -23,10 +23,38 @@ export function ttyBasePath(path: string): string {
   return `${path}.base`;
 }
 
+/** Generations of log files opened by openTtyLog (an inode's never changes). */
+const openedGenerations = new WeakMap<FileHandle, TtyGeneration>();
+
+/** Remembers `fh`'s generation, as {@link generationOfOpened} found it, for readTtyGeneration. */
+export function rememberTtyGeneration(fh: FileHandle, generation: TtyGeneration): void {
+  openedGenerations.set(fh, generation);
+}
+
 /** The generation of the log file open as `fh` (an original file, never capped: base 0). */
 export async function readTtyGeneration(path: string, fh: FileHandle): Promise<TtyGeneration> {
+  const known = openedGenerations.get(fh);
+  if (known) return known;
   const { ino } = await fh.stat({ bigint: true });
   return ttyGenerationOf(path, ino);
+}
+
+/**
+ * The generation of `fh`, the log file just opened at `path`. A file the sidecar does not list is
+ * the original (base 0) while the path still names it — the sidecar gets its first line just before
+ * the first replacement — and otherwise was replaced twice since it was opened (the sidecar keeps
+ * two lines): null, open the path again. (Taking every unlisted file for the original gave such a
+ * reader offsets from 0, when the log cap replaced a fast log twice between its open and this read.)
+ */
+export async function generationOfOpened(path: string, fh: FileHandle): Promise<TtyGeneration | null> {
+  const { ino } = await fh.stat({ bigint: true });
+  const found = await findTtyGeneration(path, ino);
+  if (found) return found;
+  const atPath = await stat(path, { bigint: true }).then(
+    (s) => s.ino,
+    () => null,
+  );
+  return atPath === ino ? ORIGINAL : null;
 }
 
 /** The generation of the log file with inode `ino`, from the sidecar. */

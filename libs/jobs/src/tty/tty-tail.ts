@@ -1,12 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import { NotRegularFileError, openRegularFile } from '../job-written-files';
-import { findTtyGeneration, readTtyGeneration } from './tty-base';
+import { findTtyGeneration, generationOfOpened, readTtyGeneration, rememberTtyGeneration } from './tty-base';
 
 /** The most a client gets of an old log in one go: enough for any real scrollback, bounded memory. */
 export const TTY_TAIL_MAX_BYTES = 32 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const SCAN_CHUNK = 64 * 1024;
+/** How often a read re-opens a log the cap keeps replacing before it gives up. */
+const REOPEN_ATTEMPTS = 20;
 
 /**
  * The job has no output file (not started yet, or it was collected); the HTTP layer maps it to 404.
@@ -29,11 +31,26 @@ export function isMissingFileError(err: unknown): boolean {
  * file (a FIFO, whose open would block: see openRegularFile) — into TtyLogMissingError.
  */
 export async function openTtyLog(path: string): Promise<FileHandle> {
-  try {
-    return await openRegularFile(path);
-  } catch (err) {
-    if (isMissingFileError(err) || err instanceof NotRegularFileError) throw new TtyLogMissingError(path);
-    throw err;
+  // A file the log cap replaced twice since it was opened has offsets nobody knows any more: the
+  // path is opened again (see generationOfOpened); its generation is remembered for readTtyGeneration.
+  for (let attempt = 0; ; attempt++) {
+    let fh: FileHandle;
+    try {
+      fh = await openRegularFile(path);
+    } catch (err) {
+      if (isMissingFileError(err) || err instanceof NotRegularFileError) throw new TtyLogMissingError(path);
+      throw err;
+    }
+    const generation = await generationOfOpened(path, fh).catch(async (err: unknown) => {
+      await fh.close();
+      throw err;
+    });
+    if (generation) {
+      rememberTtyGeneration(fh, generation);
+      return fh;
+    }
+    await fh.close();
+    if (attempt >= REOPEN_ATTEMPTS) throw new Error(`${path}: its log generation is not in the sidecar`);
   }
 }
 
@@ -90,9 +107,6 @@ export async function readTtyTail(path: string, maxBytes = TTY_TAIL_MAX_BYTES): 
     await fh.close();
   }
 }
-
-/** How often a read re-opens a log the cap keeps replacing before it gives up. */
-const REOPEN_ATTEMPTS = 20;
 
 export interface TtyChunk {
   /** Output bytes from `offset` on (empty at the end of the output, or when there is no log yet). */
