@@ -238,10 +238,7 @@ export class NodeEndpoint {
     const path = this.files.tty(id);
     const ended = isTerminal(job.status);
     if (last !== null) {
-      if (!Number.isInteger(last) || last < 0)
-        throw new DomainError('VALIDATION_FAILED', 'last must be a non-negative integer', [
-          { field: 'last', message: 'last must be a non-negative integer' },
-        ]);
+      mustBeNonNegativeInteger(last, 'last');
       offset = await ttyLastLinesOffset(path, last).catch((err: unknown) => {
         if (err instanceof TtyLogMissingError) return 0;
         throw err;
@@ -262,10 +259,7 @@ export class NodeEndpoint {
         return { data: '', offset: 0, next_offset: 0, truncated: false, ended };
       }
     }
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new DomainError('VALIDATION_FAILED', 'offset must be a non-negative integer', [
-        { field: 'offset', message: 'offset must be a non-negative integer' },
-      ]);
+    mustBeNonNegativeInteger(offset, 'offset');
     let chunk = await readTtyAt(path, offset, LOG_CHUNK_MAX_BYTES);
     if (chunk.data.length === 0 && chunk.dropped === 0 && !ended && waitMs > 0) {
       // The job's end also ends the wait (its last bytes are read again below), so a follower learns
@@ -299,6 +293,13 @@ export class NodeEndpoint {
 /** The idempotency key a rank's plan key is queued under (its own namespace beside API clients' keys). */
 function clusterKey(planKey: string): string {
   return `cluster:${planKey}`;
+}
+
+/** A number in an order from another node, checked as the HTTP route's DTO checks it: 400 naming `field`. */
+function mustBeNonNegativeInteger(value: number, field: string): void {
+  if (Number.isInteger(value) && value >= 0) return;
+  const message = `${field} must be a non-negative integer`;
+  throw new DomainError('VALIDATION_FAILED', message, [{ field, message }]);
 }
 
 function queueId(v: unknown): string {
