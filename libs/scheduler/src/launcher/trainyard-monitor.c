@@ -438,20 +438,27 @@ static size_t capped_log_append(capped_log_t *log, const char *data, size_t len)
   return n;
 }
 
+/* Appends one line of our own, whole or not at all (a line cut short by a full disk is taken
+ * back); 0 once written, -1 if not. */
+static int capped_log_say(capped_log_t *log, const char *line, size_t len) {
+  size_t n = write_some(log->fd, line, len);
+  if (n < len) {
+    if (n > 0 && ftruncate(log->fd, log->size) != 0) log->size += (long long)n; /* kept: count it */
+    return -1;
+  }
+  log->size += (long long)len;
+  log->at_line_start = 1;
+  return 0;
+}
+
 /* After output was lost, one line saying how much and why, on a line of its own; 0 once said (or
- * nothing was lost), -1 while it still cannot be written (a marker cut short is taken back). */
+ * nothing was lost), -1 while it still cannot be written. */
 static int capped_log_own_up(capped_log_t *log) {
   if (!log->lost) return 0;
   char marker[256];
   int len = snprintf(marker, sizeof marker, "%s[trainyard] %lld bytes of output lost: %s\r\n",
                      log->at_line_start ? "" : "\r\n", log->lost, strerror(log->lost_errno));
-  size_t n = write_some(log->fd, marker, (size_t)len);
-  if (n < (size_t)len) {
-    if (n > 0 && ftruncate(log->fd, log->size) != 0) log->size += (long long)n; /* kept: count it */
-    return -1;
-  }
-  log->size += len;
-  log->at_line_start = 1;
+  if (capped_log_say(log, marker, (size_t)len) != 0) return -1;
   log->lost = 0;
   return 0;
 }
@@ -468,14 +475,7 @@ static void capped_log_cut_failed(capped_log_t *log, int why) {
                        "%s[trainyard] the log is over its cap (%lld bytes) and its oldest output cannot be dropped: "
                        "%s; it grows on, and is cut once that works\r\n",
                        log->at_line_start ? "" : "\r\n", log->cap, strerror(why));
-    size_t n = write_some(log->fd, line, (size_t)len);
-    if (n == (size_t)len) {
-      log->size += len;
-      log->at_line_start = 1;
-      log->cut_failure_said = 1;
-    } else if (n > 0 && ftruncate(log->fd, log->size) != 0) { /* a line cut short is taken back */
-      log->size += (long long)n;
-    }
+    log->cut_failure_said = capped_log_say(log, line, (size_t)len) == 0;
   }
   log->cut_retry_at = log->size + step;
 }
