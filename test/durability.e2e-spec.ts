@@ -10,7 +10,7 @@ import { MIGRATIONS } from '../migrations';
 import { jobsApi } from './support/api';
 import { request } from './support/http';
 import { pidsRunning, workerOf } from './support/processes';
-import { spawnServer } from './support/spawned-server';
+import { spawnServer, type SpawnedServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { mountTmpfs, Tmpfs, tmpfsUnavailable } from './support/tmpfs';
 import { waitFor } from './support/wait';
@@ -70,11 +70,13 @@ describe('durability and crash resilience (e2e, built server process)', () => {
    * Runs `body` against a server whose state directory is a fresh 8 MiB tmpfs (unmounted after the
    * test), then stops the server (SIGKILL: what a full disk left half-done stays as it is).
    */
-  async function withTmpfsServer(body: (api: ReturnType<typeof jobsApi>, fs: Tmpfs) => Promise<void>) {
+  async function withTmpfsServer(
+    body: (api: ReturnType<typeof jobsApi>, fs: Tmpfs, server: SpawnedServer) => Promise<void>,
+  ) {
     const fs = (tmpfs = mountTmpfs('8m'));
     const server = await spawnServer(fs.dir);
     try {
-      await body(jobsApi(server.baseUrl, server.token!), fs);
+      await body(jobsApi(server.baseUrl, server.token!), fs, server);
     } finally {
       await server.stop('SIGKILL');
     }
@@ -300,11 +302,8 @@ describe('durability and crash resilience (e2e, built server process)', () => {
   itWithTmpfs(
     'a job that ends on a full disk is recorded as it ended even before its exit file can be written (a code of 130 it exited with, not SIGINT)',
     async () => {
-      const fs = (tmpfs = mountTmpfs('8m'));
-      const gate = join(temp.home, 'gate'); // not on the full disk
-      const server = await spawnServer(fs.dir);
-      try {
-        const api = jobsApi(server.baseUrl, server.token!);
+      await withTmpfsServer(async (api, fs, server) => {
+        const gate = join(temp.home, 'gate'); // not on the full disk
         const job = (await api.command(['sh', '-c', gatedExit(130)], { env: { GATE: gate } })).body.queue_id;
         await api.waitLog(job, /up/);
         const filler = fs.fill();
@@ -319,9 +318,7 @@ describe('durability and crash resilience (e2e, built server process)', () => {
         rmSync(filler);
         const ended = await api.waitStatus(job, ['done', 'failed', 'aborted'], 20_000);
         expect(ended).toMatchObject({ status: 'failed', exit_code: 130, error: 'exited with code 130' });
-      } finally {
-        await server.stop('SIGKILL');
-      }
+      });
     },
     60_000,
   );
