@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -131,6 +131,28 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(cut.code).toBe(0);
     expect(cut.stdout.trim().split('\n')).toHaveLength(2); // the header and one job
     expect(cut.stderr).toMatch(/^\(1 of \d+; --limit to see more\)\n$/);
+  });
+
+  it("loads none of the server's framework or database for a command (they cost ~0.35 s a run)", () => {
+    // The CLI's own main, as bin/trainyard.js runs it; what was loaded is read as it exits.
+    const main = join(__dirname, '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+    const probe = `process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));
+      process.argv = [process.argv[0], 'trainyard', ...process.argv.slice(1)];
+      require(${JSON.stringify(main)});`;
+    for (const args of [['--version'], ['job', 'status', 'q_1'], ['sched', 'list']]) {
+      const run = spawnSync(process.execPath, ['-e', probe, '--', ...args], {
+        env: { ...env, TRAINYARD_SERVER_URL: 'http://127.0.0.1:9' },
+        encoding: 'utf8',
+      });
+      const loaded = JSON.parse(run.stderr.slice(run.stderr.lastIndexOf('["'))) as string[];
+      expect(loaded).toContain(main);
+      expect({
+        args,
+        server: loaded.filter((path) =>
+          /node_modules\/(@nestjs|typeorm|better-sqlite3|class-validator)\//.test(path),
+        ),
+      }).toEqual({ args, server: [] });
+    }
   });
 
   it('`help`, `help <command>` and --version exit 0; `help` of an unknown word, or a group without its subcommand, is a usage error (2)', async () => {

@@ -1,4 +1,7 @@
-import { packageVersion } from '@trainyard/core';
+// Not the @trainyard/core barrel, which loads the server's framework (~0.4 s): every CLI command
+// would pay it before doing anything.
+// eslint-disable-next-line no-restricted-imports
+import { packageVersion } from '../../../libs/core/src/repo-root';
 import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
