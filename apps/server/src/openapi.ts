@@ -96,7 +96,8 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export function serveOpenApi(app: INestApplication, document: OpenAPIObject): void {
+/** Serves the spec (`document`, or what it builds on the first request) and the Swagger UI. */
+export function serveOpenApi(app: INestApplication, document: OpenAPIObject | (() => OpenAPIObject)): void {
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/openapi.json',
     yamlDocumentUrl: 'api/openapi.yaml',
