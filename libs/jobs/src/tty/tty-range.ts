@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { readTtyGeneration } from './tty-base';
+import { TtyLines } from './tty-lines';
 import { openTtyLog, readFully } from './tty-tail';
 
 // Reads of a job's log by line number, and a search of the whole log, for a viewer whose terminal
@@ -31,33 +32,6 @@ export interface TtyRange {
   lines: number;
   /** The output's logical size when read (the end of the file). */
   size: number;
-}
-
-/** Counts `\n` bytes in [from, to) of the file. */
-async function countNewlines(fh: FileHandle, from: number, to: number): Promise<number> {
-  let count = 0;
-  for (let pos = from; pos < to;) {
-    const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, to - pos));
-    if (chunk.length === 0) break;
-    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) count++;
-    pos += chunk.length;
-  }
-  return count;
-}
-
-/** The offset where line `line` starts, or the file size when the file has fewer lines. */
-async function lineStart(fh: FileHandle, size: number, line: number): Promise<number> {
-  let toSkip = line - 1;
-  if (toSkip === 0) return 0;
-  for (let pos = 0; pos < size;) {
-    const chunk = await readFully(fh, pos, Math.min(CHUNK_BYTES, size - pos));
-    if (chunk.length === 0) break;
-    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) {
-      if (--toSkip === 0) return pos + i + 1;
-    }
-    pos += chunk.length;
-  }
-  return size;
 }
 
 /**
@@ -108,20 +82,22 @@ export async function readTtyRange(
 ): Promise<TtyRange> {
   const fh = await openTtyLog(path);
   try {
-    const { size } = await fh.stat();
+    const stat = await fh.stat();
+    const size = stat.size;
     const { base } = await readTtyGeneration(path, fh);
+    const numbers = new TtyLines(fh, path, stat, base);
     let offset: number;
     let line: number;
     if ('line' in from) {
-      offset = await lineStart(fh, size, from.line);
-      line = offset < size ? from.line : (await countNewlines(fh, 0, size)) + 1;
+      offset = await numbers.lineStart(size, from.line);
+      line = offset < size ? from.line : (await numbers.newlinesBefore(size)) + 1;
     } else if ('last' in from) {
       offset = await lastLinesStart(fh, size, from.last);
-      line = (await countNewlines(fh, 0, offset)) + 1;
+      line = (await numbers.newlinesBefore(offset)) + 1;
     } else {
       // An offset that was dropped reads from the start of what is kept (the marker line).
       offset = Math.min(Math.max(from.offset - base, 0), size);
-      line = (await countNewlines(fh, 0, offset)) + 1;
+      line = (await numbers.newlinesBefore(offset)) + 1;
     }
     const want = Math.min(lines, TTY_RANGE_MAX_LINES);
     let end = offset;
