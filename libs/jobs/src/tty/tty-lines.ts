@@ -30,7 +30,8 @@ function newlinesIn(chunk: Buffer): number {
  * Line numbers in one open log file, with what earlier reads counted remembered: a count of `\n`
  * every LINE_CHECKPOINT_BYTES up to the furthest point any read reached. A job's log file only
  * grows — the log cap writes a new file and renames it over the old one (tty-base.ts) — so a count
- * stays true for the file it was made in; counts are kept per path, inode and generation base.
+ * stays true for the file it was made in; counts are kept per path, inode, birth time and
+ * generation base.
  * Without them every read by line number counted from the start of the file: opening the console's
  * log view does three (~0.5 s per GiB from the page cache, far longer from disk).
  */
@@ -41,10 +42,11 @@ export class TtyLines {
   constructor(
     private readonly fh: FileHandle,
     path: string,
-    stat: Pick<Stats, 'dev' | 'ino'>,
+    stat: Pick<Stats, 'dev' | 'ino' | 'birthtimeMs'>,
     base: number,
   ) {
-    this.before = checkpointsOf(`${stat.dev}:${stat.ino}:${base}:${path}`);
+    // The birth time too (where the file system keeps one): an inode number can be used again.
+    this.before = checkpointsOf(`${stat.dev}:${stat.ino}:${stat.birthtimeMs}:${base}:${path}`);
   }
 
   /** The number of `\n` bytes in the file's first `to` bytes (fewer where the file is shorter). */
