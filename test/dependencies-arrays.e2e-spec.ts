@@ -20,6 +20,7 @@ interface JobRow {
   error: string | null;
   termination_reason: string | null;
   job_params: { argv: string[] };
+  env: Record<string, string>;
   array_id: string | null;
   array_index: number | null;
   retry_of: string | null;
@@ -315,6 +316,64 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       }),
     ]);
     expect((await api.call('GET', '/api/jobs?q=lrr')).body.total).toBe(0);
+  });
+
+  it('replaces {param} and {index} in each job’s environment and name too, and refuses a typo of {index} anywhere', async () => {
+    const answer = await api.submit({
+      job_type: 'command',
+      name: 'lr-{lr}',
+      job_params: { argv: ['sh', '-c', 'echo "LR=$LR SEED=$SEED"'] },
+      env: { LR: '{lr}', SEED: 'seed-{index}', HOME_TOO: '${HOME}' },
+      array: { sweep: { lr: ['0.1', '0.2'] }, count: 2 },
+    });
+    expect(answer.status).toBe(201);
+    const arrayId: string = answer.body.array_id;
+    await waitFor(
+      async () => (await api.call('GET', `/api/arrays/${arrayId}`)).body.finished === 4 || undefined,
+      'the array to finish',
+      30_000,
+    );
+    const jobs = await arrayJobs(arrayId);
+    expect(jobs.map((j) => [j.name, j.env])).toEqual([
+      ['lr-0.1 [0]', { LR: '0.1', SEED: 'seed-0', HOME_TOO: '${HOME}' }],
+      ['lr-0.1 [1]', { LR: '0.1', SEED: 'seed-1', HOME_TOO: '${HOME}' }],
+      ['lr-0.2 [2]', { LR: '0.2', SEED: 'seed-2', HOME_TOO: '${HOME}' }],
+      ['lr-0.2 [3]', { LR: '0.2', SEED: 'seed-3', HOME_TOO: '${HOME}' }],
+    ]);
+    for (const [i, job] of jobs.entries())
+      expect(await api.log(job.queue_id)).toContain(`LR=0.${i < 2 ? 1 : 2} SEED=seed-${i}`);
+    // A sweep used only in the environment sets the jobs apart: no "used nowhere".
+    const envOnly = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['true'] },
+      env: { LR: '{lr}' },
+      array: { sweep: { lr: [1, 2] } },
+      held: true,
+    });
+    expect(envOnly.status).toBe(201);
+    await api.call('POST', `/api/arrays/${envOnly.body.array_id as string}/cancel`);
+
+    for (const [where, extra] of [
+      ['job_params.argv[1]', { job_params: { argv: ['echo', '{INDEX}'] } }],
+      ['env.SEED', { job_params: { argv: ['true'] }, env: { SEED: '{indx}' } }],
+      ['name', { job_params: { argv: ['true'] }, name: 'run-{Index}' }],
+    ] as const) {
+      const refused = await api.submit({
+        job_type: 'command',
+        array: { count: 2 },
+        ...extra,
+      });
+      expect({ where, status: refused.status, details: refused.body.details }).toEqual({
+        where,
+        status: 400,
+        details: [
+          {
+            field: where,
+            message: expect.stringContaining('is not an array parameter; did you mean {index}?'),
+          },
+        ],
+      });
+    }
   });
 
   it('runs a 100-job array with a cap of 4: never more than 4 at once', async () => {

@@ -87,6 +87,15 @@ describe(arrayJobName.name, () => {
     expect(arrayJobName('train', { index: 4, values: { lr: '1e-4' } }, true)).toBe('train lr=1e-4 [4]');
     expect(arrayJobName('shard', { index: 7, values: {} }, false)).toBe('shard [7]');
   });
+
+  it('replaces the placeholders of a given name, adding only the values it does not show', () => {
+    expect(arrayJobName('lr-{lr}', { index: 4, values: { lr: '1e-4', bs: 32 } }, false)).toBe(
+      'lr-1e-4 bs=32',
+    );
+    expect(arrayJobName('lr-{lr}', { index: 4, values: { lr: '1e-4' } }, true)).toBe('lr-1e-4 [4]');
+    expect(arrayJobName('shard-{index}', { index: 7, values: {} }, true)).toBe('shard-7');
+    expect(arrayJobName('{lr}/{bs}#{index}', { index: 1, values: { lr: 1, bs: 2 } }, true)).toBe('1/2#1');
+  });
 });
 
 describe(misspeltPlaceholders.name, () => {
@@ -109,6 +118,21 @@ describe(misspeltPlaceholders.name, () => {
     expect(fields({ config: { opt: { lr: '{l}' } } })).toEqual(['job_params.config.opt.lr']);
   });
 
+  it('names a typo of {index}, with a sweep or without one', () => {
+    expect(fields({ argv: ['echo', '{INDEX}', '{indx}', '{Index}', '{index}'] })).toEqual([
+      'job_params.argv[1]',
+      'job_params.argv[2]',
+      'job_params.argv[3]',
+    ]);
+    expect(misspeltPlaceholders({ SEED: 'seed-{indx}' }, [], 'env')).toEqual([
+      {
+        field: 'env.SEED',
+        message:
+          'env.SEED: {indx} is not an array parameter; did you mean {index}? (an array without a sweep has {index} only)',
+      },
+    ]);
+  });
+
   it('leaves alone what is no typo: the parameters, {index}, shell variables and unrelated braces', () => {
     expect(
       fields({
@@ -124,6 +148,8 @@ describe(unusedSweepKeys.name, () => {
     const params = { argv: ['python3', 'train.py', '--lr={lr}'], env_like: { x: 'bs {bs}' } };
     expect(unusedSweepKeys(params, ['lr', 'bs', 'seed'], [])).toEqual(['seed']);
     expect(unusedSweepKeys({ argv: ['python3', 'train.py'] }, ['lr'], [])).toEqual(['lr']);
+    // A value in the environment sets the jobs apart too.
+    expect(unusedSweepKeys([{ argv: ['python3', 'train.py'] }, { LR: '{lr}' }], ['lr'], [])).toEqual([]);
     // A parameter of the job type by that name is set from the sweep directly.
     expect(unusedSweepKeys({ script: 'train.py' }, ['nproc_per_node'], ['script', 'nproc_per_node'])).toEqual(
       [],

@@ -108,25 +108,28 @@ export function substitutePlaceholders(value: unknown, vars: Readonly<Record<str
 }
 
 /**
- * A `{name}` in `value` that is no sweep parameter (nor `index`) but so close to one that it is
- * surely a typo — `{lrr}` for `lr`, `{LR}`, `{batch_sz}` for `batch_size` — which would otherwise
- * stay as written and launch the same command for every point. Other braces (`${HOME}`, `{}`,
- * `{x}` in a Python one-liner) are left alone. One detail per typo, its field the JSON path
- * (`job_params.argv[1]`), or none.
+ * A `{name}` in `value` that is no parameter of the array — a sweep key or `index` — but so close
+ * to one that it is surely a typo — `{lrr}` for `lr`, `{LR}`, `{batch_sz}` for `batch_size`,
+ * `{INDEX}` — which would otherwise stay as written and launch the same command for every job.
+ * Other braces (`${HOME}`, `{}`, `{x}` in a Python one-liner) are left alone. One detail per
+ * typo, its field the JSON path (`job_params.argv[1]`, `env.LR`), or none.
  */
 export function misspeltPlaceholders(value: unknown, keys: readonly string[], field: string): ErrorDetail[] {
   if (typeof value === 'string') {
     const found: ErrorDetail[] = [];
+    const known = [...keys, 'index'];
     for (const m of value.matchAll(PLACEHOLDER_NOT_SHELL)) {
       const name = m[2];
-      if (name === 'index' || keys.includes(name)) continue;
-      const near = keys.find(
+      if (known.includes(name)) continue;
+      const near = known.find(
         (key) => key.toLowerCase() === name.toLowerCase() || leven(key, name) <= (key.length >= 6 ? 2 : 1),
       );
       if (near)
         found.push({
           field,
-          message: `${field}: {${name}} is not a sweep parameter; did you mean {${near}}? (the sweep has ${keys.map((k) => `{${k}}`).join(', ')} and {index})`,
+          message: keys.length
+            ? `${field}: {${name}} is not a sweep parameter; did you mean {${near}}? (the sweep has ${keys.map((k) => `{${k}}`).join(', ')} and {index})`
+            : `${field}: {${name}} is not an array parameter; did you mean {index}? (an array without a sweep has {index} only)`,
         });
     }
     return found;
@@ -139,7 +142,8 @@ export function misspeltPlaceholders(value: unknown, keys: readonly string[], fi
 
 /**
  * The sweep parameters that would change nothing: no `{name}` placeholder in any string of
- * `jobParams` and no parameter of the job type by that name. Every job of such a sweep would run
+ * `jobParams` (pass the environment too: a value there sets jobs apart as well) and no parameter
+ * of the job type by that name. Every job of such a sweep would run
  * the same command under names that differ (`train lr=1e-4` running the script's default).
  */
 export function unusedSweepKeys(
@@ -157,9 +161,23 @@ export function unusedSweepKeys(
   return keys.filter((key) => !used.has(key) && !paramNames.includes(key));
 }
 
-/** "train lr=1e-3 bs=32" / "train [3]": a job's name in an array carries what sets it apart. */
+/** What `{name}` stands for in one job of an array: its sweep values and `index`. */
+export function placeholderValues(point: ArrayPoint): Record<string, SweepValue> {
+  return { ...point.values, index: point.index };
+}
+
+/**
+ * A job's name in an array carries what sets it apart: "train lr=1e-3 bs=32" / "train [3]". A
+ * name with placeholders has them replaced and only the values it does not show yet added:
+ * "lr-{lr}" → "lr-1e-3 bs=32".
+ */
 export function arrayJobName(base: string, point: ArrayPoint, repeated: boolean): string {
-  const values = Object.entries(point.values).map(([k, v]) => `${k}=${String(v)}`);
-  if (repeated || values.length === 0) values.push(`[${point.index}]`);
-  return `${base} ${values.join(' ')}`;
+  const shown = new Set([...base.matchAll(PLACEHOLDER)].map((m) => m[1]));
+  const name = substitutePlaceholders(base, placeholderValues(point)) as string;
+  const values = Object.entries(point.values)
+    .filter(([k]) => !shown.has(k))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  if ((repeated || Object.keys(point.values).length === 0) && !shown.has('index'))
+    values.push(`[${point.index}]`);
+  return values.length ? `${name} ${values.join(' ')}` : name;
 }

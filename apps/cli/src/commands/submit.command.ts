@@ -178,10 +178,13 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
       'start only after job <id> (or a unique prefix or suffix of one; an array id a_…: every job of the array) succeeded (condition ok, the default), ended (any), failed (not_ok) or started (start); repeatable',
       collect,
     )
-    .option('--array <n>', 'submit n copies as one array ({index} in argv becomes 0..n-1)')
+    .option(
+      '--array <n>',
+      'submit n copies as one array ({index} in argv, --env values and --name becomes 0..n-1)',
+    )
     .option(
       '--sweep <key=v1,v2,...>',
-      'an array over these values; {key} in argv becomes each (repeatable: the cartesian product)',
+      'an array over these values; {key} in argv, --env values and --name becomes each (repeatable: the cartesian product)',
       collect,
     )
     .option('--max-running <k>', 'with --array/--sweep: at most k of its jobs run at once')

@@ -41,6 +41,7 @@ import {
   arrayJobName,
   checkArraySpec,
   misspeltPlaceholders,
+  placeholderValues,
   expandArray,
   MAX_ARRAY_JOBS,
   substitutePlaceholders,
@@ -100,16 +101,23 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const array =
       input.array === undefined || input.array === null ? null : this.checkArray(input.array, details);
     const sweepKeys = Object.keys(array?.sweep ?? {});
-    if (sweepKeys.length) details.push(...misspeltPlaceholders(input.job_params, sweepKeys, 'job_params'));
+    // Each job of an array has its `{param}`s replaced in its params, environment and name.
+    if (array)
+      for (const [field, value] of [
+        ['job_params', input.job_params],
+        ['env', input.env],
+        ['name', input.name],
+      ] as const)
+        details.push(...misspeltPlaceholders(value, sweepKeys, field));
     if (!details.length)
       for (const key of unusedSweepKeys(
-        input.job_params,
+        [input.job_params, input.env],
         sweepKeys,
         def.params.map((p) => p.name),
       ))
         details.push({
           field: `array.sweep.${key}`,
-          message: `sweep parameter "${key}" is used nowhere: put {${key}} in the command's arguments (job_params)${def.params.length ? ` or name a parameter of ${def.name} (${def.params.map((p) => p.name).join(', ')})` : ''}; as it is, every job would run the same command`,
+          message: `sweep parameter "${key}" is used nowhere: put {${key}} in the command's arguments (job_params) or environment (env)${def.params.length ? ` or name a parameter of ${def.name} (${def.params.map((p) => p.name).join(', ')})` : ''}; as it is, every job would run the same command`,
         });
     // One job, or each job of the array with its sweep values substituted (validated one by one;
     // the first that fails is reported, so a 10,000-job sweep gives one error, not 10,000).
@@ -155,6 +163,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const repeated = (array?.count ?? 1) > 1;
     const nameOf = (point: ArrayPoint | null) =>
       point ? arrayJobName(input.name ?? def.name, point, repeated) : (input.name ?? null);
+    const envOf = (point: ArrayPoint | null) =>
+      point ? (substitutePlaceholders(env, placeholderValues(point)) as Record<string, string>) : env;
     // For an array, the fields of its first job (what an Idempotency-Key retry is compared with).
     const request: Pick<Job, SubmittedField> = {
       job_type: def.name,
@@ -163,7 +173,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       requested_gpus: requestedGpus,
       job_params: paramsOf[0],
       cwd,
-      env,
+      env: envOf(points[0]),
       kill_grace_s: input.kill_grace_s ?? null,
       depends_on: dependsOn,
       array_max_running: array?.max_running ?? null,
@@ -229,6 +239,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           id: newQueueId(now),
           name: nameOf(point),
           job_params: paramsOf[i],
+          env: envOf(point),
           submitted_at: new Date(now).toISOString(),
           // Unique per job: the array's first job carries it (a retry finds the array through it).
           idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
@@ -490,8 +501,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
  * a number or boolean when the parameter is one).
  */
 function applyPoint(def: JobTypeDefinition, jobParams: unknown, point: ArrayPoint): unknown {
-  const vars: Record<string, SweepValue> = { ...point.values, index: point.index };
-  const params = substitutePlaceholders(jobParams, vars);
+  const params = substitutePlaceholders(jobParams, placeholderValues(point));
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return params;
   const out = { ...(params as Record<string, unknown>) };
   for (const schema of def.params) {
