@@ -1,4 +1,4 @@
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -101,18 +101,33 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     const ends = (await arrayJobs(arrayId)).map((j) => Date.parse(j.ended_at!));
     expect(Date.parse(done.started_at)).toBeGreaterThanOrEqual(Math.max(...ends));
 
+    // The array ends only once the dependent is queued (the gate), then one of its jobs fails.
+    const gate = join(server.config.paths.home, `gate-${Date.now()}`);
     const failing = await api.submit({
       job_type: 'command',
-      job_params: { argv: ['sh', '-c', 'exit {index}'] },
+      job_params: { argv: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done; exit {index}`] },
       array: { count: 2 },
     });
     const blocked = (await sh('true', after(failing.body.array_id))).body.queue_id;
+    writeFileSync(gate, '');
     const aborted = await api.waitStatus(blocked, ['done', 'failed', 'aborted'], 30_000);
     const [, second] = await arrayJobs(failing.body.array_id);
     expect(aborted).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
     expect(aborted.error).toBe(
       `dependency ${second.queue_id} (after_ok) can no longer be met: it ended failed`,
     );
+    // Once that is known, a job submitted after it is refused, not queued to be aborted at once.
+    for (const target of [failing.body.array_id as string, second.queue_id]) {
+      const late = await sh('true', after(target));
+      expect(late.status).toBe(400);
+      expect(late.body.details).toEqual([
+        {
+          field: 'depends_on[0].queue_id',
+          message: `${second.queue_id} (after_ok) can no longer be met: it ended failed`,
+        },
+      ]);
+    }
+    expect((await sh('true', after(second.queue_id, 'after_not_ok'))).status).toBe(201);
 
     const unknown = await sh('true', after('a_1700000000000_0a1b2c3d'));
     expect(unknown.status).toBe(400);

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { Database, openDatabase } from '@trainyard/database';
@@ -77,10 +78,17 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
         requested_gpus: 1,
       }),
     ).body.queue_id;
-    const failed = ok(await api.command(['sh', '-c', 'exit 4'], { priority: -2 })).body.queue_id;
+    // It fails once its dependent below is queued (a dependency that failed already is refused).
+    const gate = join(replicaHome.home, 'failed-gate');
+    const failed = ok(
+      await api.command(['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done; exit 4`], {
+        priority: -2,
+      }),
+    ).body.queue_id;
     const deleted = ok(await api.command(['true'])).body.queue_id;
     // A dependency that fails ends its dependent aborted / dependency_failed; an array of two.
     const blocked = ok(await api.command(['true'], { depends_on: [{ queue_id: failed }] })).body.queue_id;
+    writeFileSync(gate, '');
     const array = ok(
       await api.command(['echo', '{n}'], { array: { sweep: { n: ['a', 'b'] }, max_running: 1 } }),
     ).body.array_id;

@@ -22,6 +22,7 @@ import { GpuInventory } from '@trainyard/gpus';
 import {
   DEPENDENCY_CONDITIONS,
   DependencyCondition,
+  evaluateDependency,
   findCycle,
   Job,
   JobDependency,
@@ -273,6 +274,33 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     });
   }
 
+  /**
+   * A dependency whose condition can no longer come true — `after_ok` on a job that already failed —
+   * is refused (400 naming it): queued, the job would only be aborted a moment later, while the
+   * submit had answered that it was queued.
+   */
+  private async refuseUnmeetable(tx: Tx, dependsOn: JobDependency[], from: number[]): Promise<void> {
+    const targets = await this.jobs.dependencyTargets(
+      dependsOn.map((d) => d.queue_id),
+      tx,
+    );
+    const details: ErrorDetail[] = [];
+    dependsOn.forEach((d, i) => {
+      const state = evaluateDependency(d.condition, targets.get(d.queue_id) ?? null);
+      if (typeof state === 'object')
+        details.push({
+          field: `depends_on[${from[i]}].queue_id`,
+          message: `${d.queue_id} (${d.condition}) can no longer be met: it ${state.never}`,
+        });
+    });
+    if (details.length)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Invalid job: ${details.map((d) => d.message).join('; ')}`,
+        details,
+      );
+  }
+
   /** Entries well-formed (fields `depends_on[i].queue_id` / `.condition`), no id twice; condition defaults to after_ok. */
   private checkDependsOn(
     input: Array<{ queue_id: unknown; condition?: unknown }> | undefined,
@@ -410,6 +438,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
               message: `no job ${d.queue_id}`,
             })),
           );
+        await this.refuseUnmeetable(tx, dependsOn, from);
         first = false;
       }
       const next: string[] = [];
