@@ -208,6 +208,24 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     ]);
   });
 
+  it('a mistyped `server` word or flag is a usage error naming it, also while a server holds the state directory', async () => {
+    // The server of this suite holds temp.home: the lock's "in use" would name the wrong problem.
+    for (const [args, said] of [
+      [['server', 'restrat'], "unexpected word 'restrat'"],
+      [['server', '--port', '1', '--bogus-flag'], '--bogus-flag'],
+    ] as const) {
+      const run = await cli([...args], { TRAINYARD_HOME: temp.home });
+      expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(run.stderr).toContain(said);
+      expect(run.stderr).not.toContain('in use');
+    }
+    // The server is still up, and a real second start is still refused by the lock.
+    expect((await cli(['server', '--port', '1'], { TRAINYARD_HOME: temp.home })).stderr).toContain(
+      'is in use by another Trainyard server',
+    );
+    expect(await json(['sched', 'status'])).toMatchObject({ enabled: true });
+  });
+
   it('says in one line that it cannot write its output to a full disk (exit 1), no stack', async () => {
     for (const args of ['--help', '--json sched list', 'sched status']) {
       const run = await runCli(

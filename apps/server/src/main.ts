@@ -4,7 +4,12 @@ import { join } from 'node:path';
 // Not the @trainyard/core barrel, which takes ~0.4 s to load: the supervisor takes the state
 // directory's lock first (see worker-protocol.ts).
 // eslint-disable-next-line no-restricted-imports
-import { isHelpRequested, resolveHome } from '../../../libs/core/src/config/server-config';
+import {
+  ConfigError,
+  isHelpRequested,
+  parseFlags,
+  resolveHome,
+} from '../../../libs/core/src/config/server-config';
 // eslint-disable-next-line no-restricted-imports
 import { USAGE } from '../../../libs/core/src/config/settings';
 import { HomeInUseError, lockHome } from './home-lock';
@@ -12,6 +17,8 @@ import { ListenerKeeper } from './listener-handover';
 import {
   BOOT_FAILURE_EXIT_CODE,
   RESTART_EXIT_CODE,
+  USAGE_EXIT_CODE,
+  usageErrorText,
   WORKER_PORT_ENV,
   WORKER_READY_MESSAGE,
   WORKER_RESTARTED_ENV,
@@ -50,6 +57,15 @@ async function main(): Promise<void> {
   if (isHelpRequested(argv)) {
     process.stdout.write(`${USAGE}\n`);
     return;
+  }
+  // A mistyped flag or word is a usage error whether or not another server holds the state
+  // directory: checked before the lock, whose error would name the wrong problem.
+  try {
+    parseFlags(argv);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(usageErrorText(err.message));
+    process.exit(USAGE_EXIT_CODE);
   }
   /** The port the first worker listens on: later ones take it too (it matters with --port 0). */
   let port: number | null = null;

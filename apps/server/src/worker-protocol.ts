@@ -16,6 +16,11 @@ export const BOOT_FAILURE_EXIT_CODE = 78;
 export const STORAGE_FAILURE_EXIT_CODE = 74;
 /** 2: bad usage or config, or a state directory that cannot be trusted or is in use by another server. */
 export const USAGE_EXIT_CODE = 2;
+
+/** What a server says of a bad flag or setting: the one line that says what to fix, and where the rest is. */
+export function usageErrorText(message: string): string {
+  return `trainyard: ${message}\n(\`trainyard server --help\` lists every option)\n`;
+}
 /** The worker's IPC message once it is serving; only a worker that got this far is restarted after a crash. */
 export const WORKER_READY_MESSAGE = 'trainyard:worker-ready';
 /** What a worker sends the supervisor once it serves: the port it listens on, and the host for a URL. */

@@ -14,6 +14,7 @@ import {
   RESTART_EXIT_CODE,
   STORAGE_FAILURE_EXIT_CODE,
   USAGE_EXIT_CODE,
+  usageErrorText,
   WORKER_PORT_ENV,
   WORKER_READY_MESSAGE,
   WORKER_RESTARTED_ENV,
@@ -110,8 +111,7 @@ async function runWorker(): Promise<void> {
       process.exit(err.storage ? STORAGE_FAILURE_EXIT_CODE : USAGE_EXIT_CODE);
     }
     if (err instanceof ConfigError) {
-      // The one line that says what to fix; the whole option list is one flag away.
-      process.stderr.write(`trainyard: ${err.message}\n(\`trainyard server --help\` lists every option)\n`);
+      process.stderr.write(usageErrorText(err.message));
       process.exit(USAGE_EXIT_CODE);
     }
     throw err;
