@@ -415,6 +415,13 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     const page = (await api.call('GET', `/api/jobs?array_id=${arrayId}&limit=10`)).body;
     expect(page.total).toBe(100);
     expect(page.items.every((j: JobRow) => j.array_id === arrayId)).toBe(true);
+    // Cancelling it now is no success: nothing is left to cancel, as with one job that ended.
+    const cancel = await api.call('POST', `/api/arrays/${arrayId}/cancel`);
+    expect(cancel.status).toBe(409);
+    expect(cancel.body).toMatchObject({
+      code: 'JOB_NOT_RUNNING',
+      message: `array ${arrayId} already ended (100 done): nothing to cancel`,
+    });
   });
 
   it('cancels an array as a unit and retries its failed jobs as a new array keeping their indices', async () => {

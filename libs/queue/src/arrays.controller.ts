@@ -25,10 +25,13 @@ export class ArraysController {
     return summarizeArray(params.array_id, jobs, await this.jobs.retriesOf(jobs.map((j) => j.id)));
   }
 
-  /** Removes its queued jobs and stops its active ones (user_abort); finished ones stay. */
+  /**
+   * Removes its queued jobs and stops its active ones (user_abort); finished ones stay. 409 when
+   * every job has already ended (nothing to cancel).
+   */
   @Post(':array_id/cancel')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   async cancelArray(@Param() params: ArrayIdParamDto): Promise<CancelArrayResponseDto> {
     const result = await this.commandBus.execute(new CancelArrayCommand(params.array_id));
     return { array_id: params.array_id, ...result };

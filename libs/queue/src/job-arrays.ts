@@ -181,3 +181,10 @@ export function arrayJobName(base: string, point: ArrayPoint, repeated: boolean)
     values.push(`[${point.index}]`);
   return values.length ? `${name} ${values.join(' ')}` : name;
 }
+
+/** How an array's jobs stand, for a refusal: "2 done, 1 failed". */
+export function arrayStanding(jobs: ReadonlyArray<{ status: string }>): string {
+  const counts = new Map<string, number>();
+  for (const job of jobs) counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+}

@@ -13,6 +13,7 @@ import {
   TerminateJobCommand,
 } from '@trainyard/jobs';
 import { CancelArrayCommand, CancelArrayResult, RetryArrayCommand } from './array.commands';
+import { arrayStanding } from '../job-arrays';
 import { cancelQueued } from './cancel-queued';
 
 async function mustHaveJobs(jobs: Job[], arrayId: string): Promise<Job[]> {
@@ -38,6 +39,12 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
     const result = await this.journal.record(async (tx) => {
       const all = await mustHaveJobs(await this.jobs.arrayJobs(arrayId, tx), arrayId);
       const queued = all.filter((j) => j.status === 'queued');
+      // Nothing left to cancel is no success, as for one job that already ended.
+      if (!queued.length && !all.some((j) => isActive(j.status)))
+        throw new DomainError(
+          'JOB_NOT_RUNNING',
+          `array ${arrayId} already ended (${arrayStanding(all)}): nothing to cancel`,
+        );
       const { removed, aborted, events } = await cancelQueued(
         tx,
         this.jobs,

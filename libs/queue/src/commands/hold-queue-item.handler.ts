@@ -12,6 +12,7 @@ import {
   releasedChanges,
   settleDependencies,
 } from '@trainyard/jobs';
+import { arrayStanding } from '../job-arrays';
 import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.command';
 
 /** A journal transaction, as the job repository takes it. */
@@ -107,12 +108,9 @@ export class HoldArrayHandler implements ICommandHandler<HoldArrayCommand, strin
       if (!all.length) throw new DomainError('ARRAY_NOT_FOUND', `no array ${arrayId}`);
       const queued = all.filter((j) => j.status === 'queued');
       if (!queued.length) {
-        const counts = new Map<string, number>();
-        for (const job of all) counts.set(job.status, (counts.get(job.status) ?? 0) + 1);
-        const stand = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
         throw new DomainError(
           'JOB_NOT_QUEUED',
-          `array ${arrayId} has no queued job left (${stand}): only a queued job can be ${held ? 'held' : 'released'}`,
+          `array ${arrayId} has no queued job left (${arrayStanding(all)}): only a queued job can be ${held ? 'held' : 'released'}`,
         );
       }
       const events: Array<JobHeldEvent | JobReleasedEvent> = [];

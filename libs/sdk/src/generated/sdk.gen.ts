@@ -40,7 +40,8 @@ export const getArray = <ThrowOnError extends boolean = true>(options: Options<G
 });
 
 /**
- * Removes its queued jobs and stops its active ones (user_abort); finished ones stay.
+ * Removes its queued jobs and stops its active ones (user_abort); finished ones stay. 409 when
+ * every job has already ended (nothing to cancel).
  */
 export const cancelArray = <ThrowOnError extends boolean = true>(options: Options<CancelArrayData, ThrowOnError>) => (options.client ?? client).post<CancelArrayResponses, CancelArrayErrors, ThrowOnError>({
     security: [

@@ -4130,6 +4130,10 @@ export type CancelArrayErrors = {
      * No such resource
      */
     404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
 };
 
 export type CancelArrayError = CancelArrayErrors[keyof CancelArrayErrors];
