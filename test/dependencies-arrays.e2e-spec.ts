@@ -592,9 +592,14 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
         code: 0,
         out: `${last.queue_id} cancelled: kept as aborted in array ${arrayId} (trainyard sched retry ${arrayId} runs it again)\n`,
       });
+      // Cancelled before it started: 5, as for a job removed from the queue (it was 1, as a failure
+      // without an exit code, so a script could not tell it from one), for the array and the job.
       const waited = await wait([arrayId]);
-      expect(waited.code).toBe(1); // no exit code of its own: 1, as for any failure without one
+      expect(waited.code).toBe(5);
       expect(waited.out).toContain(`${arrayId} 2/3 done; not done: ${last.queue_id} aborted`);
+      expect((await wait([last.queue_id])).code).toBe(5);
+      const tailed = await cli(['job', 'tail', last.queue_id]);
+      expect(tailed.code).toBe(5);
       expect(await api.job(last.queue_id)).toMatchObject({
         status: 'aborted',
         termination_reason: 'user_abort',

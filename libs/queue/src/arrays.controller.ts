@@ -102,6 +102,7 @@ export function summarizeArray(
       status: j.status,
       held: j.held,
       exit_code: j.exit_code,
+      started_at: j.started_at,
       ended_at: j.ended_at,
       termination_reason: j.termination_reason,
       retried_as: retries.get(j.id)?.queue_id ?? null,

@@ -18,6 +18,9 @@ export class ArrayJobDto {
   /** Queued and held by the user: it starts only once released. */
   held!: boolean;
   exit_code!: number | null;
+  /** ISO 8601 time it was started (claimed to run); null for one that never was. */
+  @ApiProperty({ type: String, nullable: true })
+  started_at!: string | null;
   /** ISO 8601 time it ended; null while it has not. */
   @ApiProperty({ type: String, nullable: true })
   ended_at!: string | null;

@@ -16,6 +16,14 @@ describe(exitCodeFor.name, () => {
   ])('%s with exit code %j → %i', (status, exit_code, expected) => {
     expect(exitCodeFor({ status, exit_code })).toBe(expected);
   });
+
+  it('an aborted job the user cancelled before it started is cancelled (5); one that ran is not', () => {
+    const aborted = { status: 'aborted', exit_code: null, termination_reason: 'user_abort' };
+    expect(exitCodeFor({ ...aborted, started_at: null })).toBe(5);
+    expect(exitCodeFor({ ...aborted, started_at: '2026-12-06T03:00:00.000Z' })).toBe(1);
+    expect(exitCodeFor({ ...aborted, exit_code: 143, started_at: '2026-12-06T03:00:00.000Z' })).toBe(143);
+    expect(exitCodeFor({ ...aborted, termination_reason: 'dependency_failed', started_at: null })).toBe(1);
+  });
 });
 
 describe(renderJob.name, () => {

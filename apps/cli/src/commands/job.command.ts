@@ -33,14 +33,32 @@ type ControlAction = 'stop' | 'save' | 'save-stop' | 'abort' | 'kill' | 'force-k
 // Mirrors TERMINAL_STATUSES in libs/jobs/src/job-lifecycle.ts (the CLI sees the API only through the SDK).
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
+/** How a job ended, as far as its exit code for a script goes (fields a job, an array's job or an end frame has). */
+export interface EndedAs {
+  status: string;
+  exit_code: number | null;
+  termination_reason?: string | null;
+  started_at?: string | null;
+}
+
+/**
+ * Cancelled before it ever started: removed from the queue (`cancelled`), or kept as `aborted` by
+ * the user without a start (an array's queued job, a held one).
+ */
+export function cancelledBeforeStart(end: EndedAs): boolean {
+  return (
+    end.status === 'cancelled' ||
+    (end.status === 'aborted' && end.termination_reason === 'user_abort' && end.started_at === null)
+  );
+}
+
 /**
  * What `job tail` exits with when the job ends: 0 for done, its exit code otherwise, 1 without one;
  * 5 (not found) when it never ran because it was cancelled from the queue, or its record was deleted.
  */
-export function exitCodeFor(end: { status: string; exit_code: number | null }): number {
+export function exitCodeFor(end: EndedAs): number {
   if (end.status === 'done') return 0;
-  if (end.status === 'cancelled' || end.status === 'deleted' || end.status === 'unknown')
-    return EXIT.notFound;
+  if (cancelledBeforeStart(end) || end.status === 'deleted' || end.status === 'unknown') return EXIT.notFound;
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 
@@ -234,9 +252,15 @@ async function follow(
       }
       if (interrupted) return EXIT.interrupted;
       if (result?.end) {
-        if (!TERMINAL.has(result.end.status))
-          process.stderr.write(`trainyard: ${id} was ${result.end.status}\n`);
-        return exitCodeFor(result.end);
+        // An end frame has no start time: whether an aborted job ever ran is the job's to say.
+        const end =
+          result.end.status === 'aborted'
+            ? (await getJob({ client: ctx.client, path: { queue_id: id } })).data
+            : result.end;
+        if (cancelledBeforeStart(end))
+          process.stderr.write(`trainyard: ${id} was cancelled before it started\n`);
+        else if (!TERMINAL.has(end.status)) process.stderr.write(`trainyard: ${id} was ${end.status}\n`);
+        return exitCodeFor(end);
       }
       if (result?.position !== undefined && result.position !== null) offset = result.position;
       const goingAway = result === null || result.code === 1001 || result.code === 1006;
@@ -266,7 +290,9 @@ async function follow(
       // exit with their own code.
       const { data: job } = await getJob({ client: ctx.client, path: { queue_id: id } });
       if (TERMINAL.has(job.status)) {
-        if (result?.error) process.stderr.write(`trainyard: ${escapeControls(result.error)}\n`);
+        if (cancelledBeforeStart(job))
+          process.stderr.write(`trainyard: ${id} was cancelled before it started\n`);
+        else if (result?.error) process.stderr.write(`trainyard: ${escapeControls(result.error)}\n`);
         return exitCodeFor(job);
       }
       throw new CliError(

@@ -9,7 +9,7 @@ import {
 import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
 import { ARRAY_ID, QUEUE_ID, resolveJobOrArrayId } from '../job-id';
-import { exitCodeFor } from './job.command';
+import { type EndedAs, exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
@@ -19,10 +19,8 @@ const TERMINAL = new Set(['done', 'failed', 'aborted']);
  * queue before it ran; `unknown` when the server never had it (or it was cancelled before `wait`
  * began: a cancelled queued job leaves no record to tell the two apart).
  */
-export interface JobEnd {
+export interface JobEnd extends EndedAs {
   queue_id: string;
-  status: string;
-  exit_code: number | null;
   ended_at: string | null;
 }
 
@@ -86,13 +84,9 @@ async function readTarget(
   }
 }
 
-function toEnd(job: {
-  queue_id: string;
-  status: string;
-  exit_code: number | null;
-  ended_at: string | null;
-}): JobEnd {
-  return { queue_id: job.queue_id, status: job.status, exit_code: job.exit_code, ended_at: job.ended_at };
+function toEnd(job: JobEnd): JobEnd {
+  const { queue_id, status, exit_code, ended_at, termination_reason, started_at } = job;
+  return { queue_id, status, exit_code, ended_at, termination_reason, started_at };
 }
 
 export function registerWait(program: Command, run: CommandRunner): void {

@@ -142,6 +142,7 @@ describe(JobRelationsComponent.name, () => {
         ...j,
         held: false,
         name: null,
+        started_at: null,
         ended_at: null,
         exit_code: null,
         retried_as: null,

@@ -66,6 +66,10 @@ export type ArrayJobDto = {
      * The job that retries this one (`POST /api/arrays/{array_id}/retry` made it), or null.
      */
     retried_as: string | null;
+    /**
+     * ISO 8601 time it was started (claimed to run); null for one that never was.
+     */
+    started_at: string | null;
     status: JobStatus;
     /**
      * Why it ended (killed, time limit, exit code, dependency…), null while it has not.
