@@ -1,6 +1,6 @@
 import { createTrainyardClient } from '@trainyard/sdk';
 import { CliError, EXIT } from './errors';
-import { resolveJobOrArrayId } from './job-id';
+import { resolveJobId, resolveJobOrArrayId } from './job-id';
 
 /** A client whose `GET /api/jobs` answers from `jobs`, filtered by `q` on the ids as the server would. */
 function clientOver(jobs: Array<{ queue_id: string; array_id: string | null }>) {
@@ -61,5 +61,19 @@ describe(resolveJobOrArrayId.name, () => {
       message: 'no job or array id starts or ends with "ffffffff"',
       exitCode: EXIT.notFound,
     });
+  });
+});
+
+describe(resolveJobId.name, () => {
+  it('given an array id where one job is meant, says what takes an array (exit 2), not "no such job"', async () => {
+    const client = clientOver([
+      { queue_id: 'q_1796000000000_11111111', array_id: 'a_1796000000000_4351541c' },
+    ]);
+    const err = await resolveJobId(client, 'a_1796000000000_4351541c').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err).toMatchObject({ exitCode: EXIT.invalid });
+    expect((err as CliError).message).toMatch(
+      /^a_1796000000000_4351541c is an array, not a job: `trainyard wait`, `sched cancel`, .*`trainyard sched list`/,
+    );
   });
 });

@@ -20,6 +20,14 @@ const LISTED = 5;
  */
 export async function resolveJobId(client: Client, given: string): Promise<string> {
   if (given.trim() === '') throw new CliError('a job id cannot be empty', EXIT.invalid);
+  // An array's id (as `submit --array` prints it) where one job is meant: say what takes it.
+  if (ARRAY_ID.test(given.trim()))
+    throw new CliError(
+      `${given.trim()} is an array, not a job: \`trainyard wait\`, \`sched cancel\`, \`sched retry\`, ` +
+        `\`sched hold\` and \`sched release\` take it; its jobs are listed by \`trainyard sched list\` ` +
+        `(the API: GET /api/arrays/${given.trim()})`,
+      EXIT.invalid,
+    );
   const { ids } = await lookUpId(client, given, { arrays: false });
   if (ids.length === 0) throw new CliError(`no job id starts or ends with "${given}"`, EXIT.notFound);
   return onlyOne(given, ids, 'jobs');
