@@ -1,9 +1,23 @@
-import { CliError } from '../errors';
+import { CliError, EXIT } from '../errors';
 import { buildSubmitBody, parseAfter } from './submit.command';
 
 const base = { type: 'command' };
 
 describe(buildSubmitBody.name, () => {
+  it('refuses argv given both by --param and after `--` (one would be dropped)', () => {
+    for (const options of [
+      { ...base, param: ['argv=x'] },
+      { ...base, paramJson: '{"argv": ["x"]}' },
+    ])
+      expect(() => buildSubmitBody(options, ['echo', 'hi'], 0, '/home/me')).toThrow(
+        expect.objectContaining({
+          exitCode: EXIT.invalid,
+          message:
+            'argv is given twice: by --param (or --param-json) and by the words after `--`; give it once',
+        }),
+      );
+  });
+
   it('puts the argv after -- into job_params.argv and takes the type default for GPUs', () => {
     expect(buildSubmitBody(base, ['echo', '--flag'], 0, '/home/me/proj')).toEqual({
       job_type: 'command',

@@ -88,7 +88,15 @@ export function buildSubmitBody(
     const [key, value] = splitKeyValue(entry, '--param');
     jobParams[key] = parseParamValue(value);
   }
-  if (argv.length) jobParams.argv = argv;
+  if (argv.length) {
+    // Two argvs: one would be dropped without a word.
+    if ('argv' in jobParams)
+      throw new CliError(
+        'argv is given twice: by --param (or --param-json) and by the words after `--`; give it once',
+        EXIT.invalid,
+      );
+    jobParams.argv = argv;
+  }
   const env: Record<string, string> = {};
   for (const entry of options.env ?? []) {
     const [key, value] = splitKeyValue(entry, '--env');
