@@ -340,6 +340,12 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       expect(listed.find((j: { queue_id: string }) => j.queue_id === body.queue_id)).toMatchObject({
         kill_at: firstKill.body.kill_at,
       });
+      // Removing it now: not "kill it first" (it was killed), but to wait for its end.
+      const removed = await api.call('DELETE', `/api/jobs/${body.queue_id}`);
+      expect(removed.status).toBe(409);
+      expect(removed.body.message).toBe(
+        `${body.queue_id} is terminating: it is being stopped already; remove it once it has ended`,
+      );
 
       const forced = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
       expect(forced.body.repeated).toBeUndefined();

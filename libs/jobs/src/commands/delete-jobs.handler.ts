@@ -53,7 +53,13 @@ export class DeleteJobsHandler implements ICommandHandler<DeleteJobsCommand, Del
       if (!isTerminal(job.status)) {
         throw new DomainError(
           'JOB_STILL_RUNNING',
-          `${queueId} is ${job.status}: ${job.status === 'queued' ? 'cancel it from the queue' : 'kill it first'}`,
+          `${queueId} is ${job.status}: ${
+            job.status === 'queued'
+              ? 'cancel it from the queue'
+              : job.status === 'terminating'
+                ? 'it is being stopped already; remove it once it has ended'
+                : 'kill it first'
+          }`,
         );
       }
       // A met dependency stays met only while the record says so: its dependents would fail.
