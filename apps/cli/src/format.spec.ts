@@ -5,6 +5,7 @@ import {
   MIN_LAST_COLUMN,
   renderPairs,
   renderTable,
+  shellWord,
   truncate,
 } from './format';
 
@@ -119,5 +120,15 @@ describe('escaping', () => {
         ['c', 'w'],
       ]),
     ).toBe('a\\nb  v\nc     w\n');
+  });
+});
+
+describe(shellWord.name, () => {
+  it('leaves a plain value bare and quotes one a shell would split, empty or with quotes', () => {
+    expect(shellWord('/usr/bin:/bin')).toBe('/usr/bin:/bin');
+    expect(shellWord('x B=y')).toBe("'x B=y'");
+    expect(shellWord('')).toBe("''");
+    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellWord('$HOME')).toBe("'$HOME'");
   });
 });

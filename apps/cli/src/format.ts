@@ -115,6 +115,15 @@ export function truncate(text: string, max: number): string {
 }
 
 /**
+ * `value` as one word a POSIX shell reads back as it is: bare when it is plain, else single-quoted
+ * (`''` when empty), so `A='x B=y' C=''` reads as the two variables it is.
+ */
+export function shellWord(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * Whether the CLI colours its output: `FORCE_COLOR` when set and not empty (`0` or `false`: never,
  * anything else: always, piped too — as chalk and Node do), else on a terminal unless `NO_COLOR` is set
  * and not empty (no-color.org).

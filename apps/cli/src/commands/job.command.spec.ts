@@ -60,6 +60,11 @@ describe(renderJob.name, () => {
       ...fields,
     }) as JobDto;
 
+  it('shows env as a shell would read it back: a value with a space or none at all is quoted', () => {
+    const text = renderJob(job({ env: { A: 'x B=y', C: '', D: '/usr/bin' } }), null);
+    expect(text).toMatch(/^env\s+A='x B=y' C='' D=\/usr\/bin$/m);
+  });
+
   it('says why a queued job waits, and what it depends on, its array and its own grace and log cap', () => {
     const text = renderJob(
       job({

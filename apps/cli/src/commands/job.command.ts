@@ -22,7 +22,7 @@ import {
 import { parsePriority, parseTailLines, tailLinesOption } from '../args';
 import { ANSWER_TIMEOUT_MS, type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
-import { formatAge, formatDuration, renderPairs } from '../format';
+import { formatAge, formatDuration, renderPairs, shellWord } from '../format';
 import { TerminalOutputFilter } from '../terminal-filter';
 import { ID_HELP, resolveJobId } from '../job-id';
 import { requireYes, type CommandRunner } from './runner';
@@ -110,7 +110,7 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
   if (job.log_cap_bytes !== null) pairs.push(['log cap', `${job.log_cap_bytes} bytes`]);
   if (job.mig_devices.length) pairs.push(['mig devices', job.mig_devices.join(' ')]);
   const env = Object.entries(job.env);
-  if (env.length) pairs.push(['env', env.map(([k, v]) => `${k}=${v}`).join(' ')]);
+  if (env.length) pairs.push(['env', env.map(([k, v]) => `${k}=${shellWord(v)}`).join(' ')]);
   if (job.error) pairs.push(['error', job.error]);
   let text = renderPairs(pairs);
   if (trainer !== null && trainer !== undefined)
