@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './support/ports';
@@ -931,6 +931,19 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(copy.priority).toBe(7);
     expect((await waitStatus(copy.queue_id, ['failed'])).exit_code).toBe(2);
     expect((await cli(['job', 'resubmit', 'q_1700000000000_00000000'])).code).toBe(5);
+
+    // Its directory is gone now: said as the job's, not as a --cwd that resubmit does not take.
+    const dir = join(temp.home, 'gone-later');
+    mkdirSync(dir);
+    const there = await json(['submit', '--cwd', dir, '--', 'true']);
+    await waitStatus(there.queue_id, ['done']);
+    rmdirSync(dir);
+    const refused = await cli(['job', 'resubmit', there.queue_id]);
+    expect(refused).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `trainyard: ${there.queue_id} cannot be submitted again as it was: cwd ${dir} does not exist; \`trainyard submit\` takes its settings with others in their place (--cwd, --env, …)\n`,
+    });
   });
 
   it('exits 2 for invalid requests, naming the field', async () => {

@@ -427,6 +427,15 @@ export function registerJob(program: Command, run: CommandRunner): void {
           client: ctx.client,
           body: resubmitBody(original, priority),
           headers: { 'Idempotency-Key': randomUUID() },
+        }).catch((err: unknown) => {
+          // What the job had is refused now (its directory is gone, say): no flag here changes it.
+          if (!(err instanceof TrainyardApiError) || err.code !== 'VALIDATION_FAILED' || !err.details.length)
+            throw err;
+          throw new CliError(
+            `${id} cannot be submitted again as it was: ${err.details.map((d) => d.message).join('; ')}; ` +
+              '`trainyard submit` takes its settings with others in their place (--cwd, --env, …)',
+            EXIT.invalid,
+          );
         });
         ctx.output(item, () => item.queue_id);
       }),
