@@ -402,9 +402,9 @@ export function registerSched(program: Command, run: CommandRunner): void {
               EXIT.invalid,
             );
           const olderThan =
-            options.olderThan === undefined ? null : parseDuration(options.olderThan, '--older-than');
-          if (options.olderThan !== undefined && olderThan === null)
-            throw new CliError('--older-than takes a duration like 7d, 12h or 90m', EXIT.invalid);
+            options.olderThan === undefined
+              ? null
+              : parseDuration(options.olderThan, '--older-than', { none: false });
           if (olderThan !== null && olderThan > MAX_CLEANUP_AGE_S)
             throw new CliError(
               `--older-than must be at most 36500d (100 years), got "${options.olderThan}"`,
