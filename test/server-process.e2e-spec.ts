@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { removeCgroup, setUpProcessTracking } from '@trainyard/core';
 import { join } from 'node:path';
 import { homeHolder } from '../apps/server/src/home-lock';
+import { cliEnv, runCli } from './support/cli';
 import { request } from './support/http';
 import { workerPid } from './support/cluster';
 import { spawnServer } from './support/spawned-server';
@@ -119,6 +120,19 @@ describe('server process (e2e, built dist)', () => {
       process.kill(server.process.pid!, 'SIGHUP');
       expect(await server.nextBanner()).toBe(server.baseUrl);
       expect(server.process.exitCode).toBeNull();
+
+      // A misspelt key is ignored, not refused: whoever restarts (API, CLI) hears of it.
+      writeFileSync(config, 'args:\n  kill_grace_secs: 3\n');
+      const warned = await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! });
+      expect(warned.status).toBe(202);
+      expect(warned.body.warnings).toEqual([
+        expect.stringMatching(/server_config\.yaml: unknown key args\.kill_grace_secs ignored/),
+      ]);
+      expect(await server.nextBanner()).toBe(server.baseUrl);
+      const cli = await runCli(['server', 'restart'], cliEnv(server, home.home));
+      expect(cli.code).toBe(0);
+      expect(cli.stderr).toMatch(/^trainyard: warning: .*unknown key args\.kill_grace_secs ignored/);
+      expect(cli.stdout).toMatch(/^restarted the server at /);
     } finally {
       expect(await server.stop()).toBe(0);
       home.remove();

@@ -337,7 +337,7 @@ describe('server core (e2e)', () => {
     it('answers 202 and hands over to the process entry point', async () => {
       const answer = await request(base, 'POST', '/api/server/restart', { token });
       expect(answer.status).toBe(202);
-      expect(answer.body).toEqual({ restart: 'scheduled' });
+      expect(answer.body).toEqual({ restart: 'scheduled', warnings: [] });
       const deadline = Date.now() + 2000;
       while (server.restarts === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(server.restarts).toBe(1);

@@ -5,9 +5,10 @@ export const RESTART_HANDLER = Symbol('RESTART_HANDLER');
 export type RestartHandler = () => Promise<void> | void;
 /**
  * Checks, before a restart, that the next worker could start (its config file and environment are
- * read again then); throws with the reason when it could not.
+ * read again then); throws with the reason when it could not, else returns what the next worker
+ * will warn of (unknown keys ignored, …).
  */
-export type RestartCheck = () => void;
+export type RestartCheck = () => string[];
 
 /** Restart is asked for over HTTP; the process entry point decides what "re-exec" means. */
 @Injectable()
@@ -18,18 +19,20 @@ export class ServerLifecycle {
 
   constructor(
     private readonly onRestart: RestartHandler,
-    private readonly check: RestartCheck = () => undefined,
+    private readonly check: RestartCheck = () => [],
   ) {}
 
   /**
    * Restarts after `delayMs` (the HTTP answer goes out first). Refused (CONFLICT, the server keeps
    * running) when the next worker could not start — an invalid config file edited since the start
-   * would otherwise take the server down for good, as `nginx -t` guards a reload.
+   * would otherwise take the server down for good, as `nginx -t` guards a reload. Returns what the
+   * next worker will warn of: a misspelt key is ignored, and the one asking should hear of it.
    */
-  scheduleRestart(delayMs = 200): void {
-    if (this.restarting) return;
+  scheduleRestart(delayMs = 200): string[] {
+    if (this.restarting) return [];
+    let warnings: string[];
     try {
-      this.check();
+      warnings = this.check();
     } catch (err) {
       throw new DomainError(
         'CONFLICT',
@@ -40,5 +43,6 @@ export class ServerLifecycle {
     this.logger.log('restart requested; running jobs are left untouched');
     // Let the HTTP answer flush before the server goes away.
     setTimeout(() => void Promise.resolve(this.onRestart()), delayMs).unref();
+    return warnings;
   }
 }

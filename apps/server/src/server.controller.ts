@@ -60,7 +60,6 @@ export class ServerController {
   @HttpCode(202)
   @ApiErrors(401, 403, 409)
   restartServer(): RestartScheduledDto {
-    this.lifecycle.scheduleRestart();
-    return { restart: 'scheduled' };
+    return { restart: 'scheduled', warnings: this.lifecycle.scheduleRestart() };
   }
 }

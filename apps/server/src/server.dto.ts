@@ -42,4 +42,10 @@ export class ServerConfigPathDto {
 export class RestartScheduledDto {
   /** Always `scheduled`: the server re-execs shortly after answering. */
   restart!: string;
+  /**
+   * What the next worker will warn of as it reads its config file and environment again: an
+   * unknown or misspelt key ignored, say (`…/server_config.yaml: unknown key args.kill_grace_secs
+   * ignored; did you mean kill_grace_seconds?`). Empty when there is nothing.
+   */
+  warnings!: string[];
 }

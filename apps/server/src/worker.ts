@@ -124,7 +124,7 @@ async function runWorker(): Promise<void> {
   try {
     app = await createServerApp(config, {
       // The next worker reads the config file and environment again: it must be able to start.
-      checkRestart: () => void loadServerConfig({ argv, env: process.env }),
+      checkRestart: () => loadServerConfig({ argv, env: process.env }).warnings,
       onRestart: async () => {
         // A graceful restart keeps browsers signed in: the next worker takes over their sessions.
         await app

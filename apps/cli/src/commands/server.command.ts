@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { getHealth, restartServer } from '@trainyard/sdk';
+import { escapeControls, getHealth, restartServer } from '@trainyard/sdk';
 import { homeHolder } from '../../../server/src/home-lock';
 import { type CliContext, type GlobalOptions, RESTART_WAIT_MS, stateDirectory } from '../context';
 import { CliError, EXIT } from '../errors';
@@ -90,7 +90,10 @@ export async function stopServer(
  */
 async function restartCommand(ctx: CliContext): Promise<number> {
   const before = (await getHealth({ client: ctx.client })).data.started_at;
-  await restartServer({ client: ctx.client });
+  const { data: scheduled } = await restartServer({ client: ctx.client });
+  // A misspelt setting is ignored, not refused: whoever restarts to apply it should hear of it.
+  for (const warning of scheduled.warnings ?? [])
+    process.stderr.write(`trainyard: warning: ${escapeControls(warning)}\n`);
   const until = Date.now() + RESTART_WAIT_MS;
   for (;;) {
     // The gap between the two workers is waited through by the client (see fetchThroughRestart).

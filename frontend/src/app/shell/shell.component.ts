@@ -192,8 +192,10 @@ export class ShellComponent {
     this.restarting.set(true);
     try {
       const before = this.auth.health()?.started_at;
-      await restartServer({ client: this.api });
+      const { data } = await restartServer({ client: this.api });
       this.toasts.info('Restarting the server…');
+      // A misspelt setting is ignored, not refused: say so to whoever restarts to apply it.
+      for (const warning of data?.warnings ?? []) this.toasts.error(`Config: ${warning}`);
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 500));
