@@ -575,6 +575,27 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       expect((await cli(['sched', 'retry', 'q_1700000000000_00000000'])).code).toBe(5);
     });
 
+    it('`sched list --array` lists one array’s jobs, `-q` searches; a job id is no array', async () => {
+      const body = { job_type: 'command', job_params: { argv: ['true'] }, held: true };
+      const arrayId: string = (await api.submit({ ...body, name: 'listed-one', array: { count: 3 } })).body
+        .array_id;
+      const other: string = (await api.submit({ ...body, array: { count: 2 } })).body.array_id;
+      try {
+        const ids = async (args: string[]) => {
+          const run = await cli(['--json', 'sched', 'list', ...args]);
+          expect(run.code).toBe(0);
+          return (JSON.parse(run.out) as { items: JobRow[] }).items.map((j) => j.array_id);
+        };
+        expect(await ids(['--array', arrayId.slice(-8)])).toEqual([arrayId, arrayId, arrayId]);
+        expect(await ids(['-q', 'listed-one'])).toEqual([arrayId, arrayId, arrayId]);
+        expect(await ids(['--array', other, '-q', 'listed-one'])).toEqual([]);
+        const job = (await arrayJobs(arrayId))[0].queue_id;
+        expect((await cli(['sched', 'list', '--array', job])).code).toBe(2);
+      } finally {
+        for (const id of [arrayId, other]) await api.call('POST', `/api/arrays/${id}/cancel`);
+      }
+    });
+
     it('an array with one queued job cancelled is no success: the job stays, aborted, and a retry runs it', async () => {
       // Before (a trial): the cancelled job was removed, `wait` said "2/2 done" and exited 0, and
       // `sched retry` had nothing to retry — a sweep point lost without a trace.

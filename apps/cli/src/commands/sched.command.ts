@@ -179,6 +179,23 @@ export function renderSchedulerStatus(status: SchedulerStatusDto, now = Date.now
   ]);
 }
 
+interface ListOptions {
+  status?: string;
+  sort?: string;
+  order?: string;
+  limit?: string;
+  array?: string;
+  query?: string;
+}
+
+/** The array `--array` names (a whole id, or a unique part of one); a job's id is a usage error. */
+async function arrayOf(ctx: CliContext, given: string): Promise<string> {
+  const found = await resolveJobOrArrayId(ctx.client, given);
+  if (found.kind !== 'array')
+    throw new CliError(`--array takes an array id (a_…); ${found.id} is a job`, EXIT.invalid);
+  return found.id;
+}
+
 export function registerSched(program: Command, run: CommandRunner): void {
   const sched = program.command('sched').summary('queue and scheduler').description('Queue and scheduler.');
 
@@ -207,8 +224,13 @@ export function registerSched(program: Command, run: CommandRunner): void {
     )
     .option('--order <asc|desc>', 'with --sort (default: asc for name, status and job_type, else desc)')
     .option('--limit <n>', 'at most this many jobs (default: 100 in the table, all of them with --json)')
+    .option('--array <id>', 'only the jobs of this array (a_…, or a unique part of its id)')
+    .option(
+      '-q, --query <text>',
+      'only jobs whose name, id, array id, command or error has every word of TEXT (case-insensitive)',
+    )
     .action(
-      run(async (ctx, options: { status?: string; sort?: string; order?: string; limit?: string }) => {
+      run(async (ctx, options: ListOptions) => {
         const limit = listLimit(ctx, options.limit);
         if (options.order && !options.sort) throw new CliError('--order goes with --sort', EXIT.invalid);
         // The server checks the column and order, naming what it takes.
@@ -218,8 +240,18 @@ export function registerSched(program: Command, run: CommandRunner): void {
               ...(options.order && { order: options.order as 'asc' | 'desc' }),
             }
           : {};
+        const array = options.array === undefined ? undefined : await arrayOf(ctx, options.array);
         // Queued jobs come with their pending reason; past 1,000 the list is read page by page.
-        const page = await listJobsUpTo(ctx.client, { status: options.status, ...sorted }, limit);
+        const page = await listJobsUpTo(
+          ctx.client,
+          {
+            status: options.status,
+            ...sorted,
+            ...(array && { array_id: array }),
+            ...(options.query !== undefined && { q: options.query }),
+          },
+          limit,
+        );
         const reasons = new Map(page.items.map((job) => [job.queue_id, job.pending_reason ?? null]));
         if (ctx.json) {
           ctx.printJson({
