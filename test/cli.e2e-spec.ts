@@ -716,10 +716,15 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
 
   it('lists GPUs held as #i, `-` for a job that ended without any, and the whole note into a pipe', async () => {
     const ran = (await cli(['submit', '--gpus', '1', '--name', 'ongpu', '--', 'true'])).stdout.trim();
-    const failing = (await cli(['submit', '--', 'sh', '-c', 'exit 3'])).stdout.trim();
+    // It fails once its dependent is queued (a dependency that failed already is refused).
+    const gate = join(temp.home, 'failing-gate');
+    const failing = (
+      await cli(['submit', '--', 'sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done; exit 3`])
+    ).stdout.trim();
     const never = (
       await cli(['submit', '--gpus', '1', '--name', 'never', '--after', `${failing}:ok`, '--', 'true'])
     ).stdout.trim();
+    writeFileSync(gate, '');
     await waitStatus(ran, ['done']);
     const aborted = await waitStatus(never, ['aborted']);
     expect(aborted.error.length).toBeGreaterThan(80);

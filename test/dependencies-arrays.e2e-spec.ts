@@ -137,11 +137,14 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
   });
 
   it('a failed head ends the whole tail aborted / dependency_failed, naming the dependency', async () => {
-    const train = (await sh('sleep 0.3; exit 3')).body.queue_id;
+    // It fails once the chain is queued (a dependency that failed already is refused).
+    const gate = join(server.config.paths.home, `train-gate-${Date.now()}`);
+    const train = (await sh(`while [ ! -e ${gate} ]; do sleep 0.05; done; exit 3`)).body.queue_id;
     const evalJob = (await sh('true', after(train))).body.queue_id;
     const report = (await sh('true', after(evalJob))).body.queue_id;
     const cleanup = (await sh('true', after(evalJob, 'after_any'))).body.queue_id;
     const onFailure = (await sh('true', after(train, 'after_not_ok'))).body.queue_id;
+    writeFileSync(gate, '');
     const e = await api.waitStatus(evalJob, ['aborted', 'done', 'failed'], 30_000);
     expect(e).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed', started_at: null });
     expect(e.error).toBe(`dependency ${train} (after_ok) can no longer be met: it ended failed`);
@@ -243,7 +246,9 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
   });
 
   it('while the scheduler is paused a queued job still says which dependency it waits for, and a failed one ends it', async () => {
-    const head = (await sh('sleep 0.5; exit 1')).body.queue_id;
+    // It fails once its dependent is queued (a dependency that failed already is refused).
+    const gate = join(server.config.paths.home, `head-gate-${Date.now()}`);
+    const head = (await sh(`while [ ! -e ${gate} ]; do sleep 0.05; done; exit 1`)).body.queue_id;
     await api.waitStatus(head, ['running']);
     await api.call('POST', '/api/queue/scheduler', { enabled: false });
     try {
@@ -259,6 +264,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       expect(reasons[tail]).toBe(`scheduler is paused; waiting for ${head} to succeed`);
       expect(reasons[plain]).toBe('scheduler is paused');
       // Its dependency fails while the scheduler is still paused: it ends then, not at the resume.
+      writeFileSync(gate, '');
       const t = await api.waitStatus(tail, ['aborted', 'done'], 30_000);
       expect(t).toMatchObject({ status: 'aborted', termination_reason: 'dependency_failed' });
       expect((await api.job(plain)).status).toBe('queued');

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Client,
@@ -422,7 +423,12 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
     const blocker = await submit({ argv: ['sleep', '300'], name: 'blocker', gpus: 2 });
     await statusOf(blocker.queue_id, 'running');
     // A job that can never start: it waits for one that fails (aborted, dependency_failed, never started).
-    const doomed = await submit({ argv: ['false'], name: 'doomed' });
+    // It fails once its dependent is queued (a dependency that failed already is refused).
+    const gate = join(temp.home, 'doomed-gate');
+    const doomed = await submit({
+      argv: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.05; done; exit 1`],
+      name: 'doomed',
+    });
     const never = (
       await submitJob({
         client: api,
@@ -435,6 +441,7 @@ describe('jobs polish (browser e2e, two recorded GPUs)', () => {
         },
       })
     ).data;
+    writeFileSync(gate, '');
     const waiting = await submit({ argv: ['sleep', '30'], name: 'still-waiting', gpus: 1 });
     await statusOf(never.queue_id, 'aborted');
     expect((await jobOf(never.queue_id)).started_at).toBeNull();
