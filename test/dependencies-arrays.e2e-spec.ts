@@ -374,6 +374,21 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     expect(envOnly.status).toBe(201);
     await api.call('POST', `/api/arrays/${envOnly.body.array_id as string}/cancel`);
 
+    // A value that makes a job's variable longer than the kernel takes is refused at the submit.
+    const big = await api.submit({
+      job_type: 'command',
+      job_params: { argv: ['true'] },
+      env: { BIG: 'x{v}' },
+      array: { sweep: { v: ['1', 'y'.repeat(131_072)] } },
+    });
+    expect(big.status).toBe(400);
+    expect(big.body.details).toEqual([
+      {
+        field: 'env.BIG',
+        message: expect.stringMatching(/^array job 1: env\.BIG is 131077 bytes; .* at most 131071/),
+      },
+    ]);
+
     for (const [where, extra] of [
       ['job_params.argv[1]', { job_params: { argv: ['echo', '{INDEX}'] } }],
       ['env.SEED', { job_params: { argv: ['true'] }, env: { SEED: '{indx}' } }],

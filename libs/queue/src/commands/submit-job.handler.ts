@@ -139,6 +139,21 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       }
     }
     const env = this.checkEnv(input.env, requestedGpus > 0 || (input.gpu_profile ?? null) !== null, details);
+    // Each job's environment with its `{param}`s replaced, held to the kernel's limit as `env` is:
+    // a long sweep value would otherwise fail the launch, not the submit (the first job that fails).
+    const envs = points.map((point) =>
+      point ? (substitutePlaceholders(env, placeholderValues(point)) as Record<string, string>) : env,
+    );
+    if (array && !details.length)
+      envs.some((jobEnv, i) =>
+        Object.entries(jobEnv).some(([key, value]) => {
+          const tooLong = execStringProblem(`env.${key}`, `${key}=${value}`);
+          if (tooLong) {
+            details.push({ field: `env.${key}`, message: `array job ${points[i]!.index}: ${tooLong}` });
+          }
+          return tooLong !== undefined;
+        }),
+      );
     const cwd = this.checkCwd(input.cwd, details);
     const logCap = input.log_cap_bytes;
     if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
@@ -164,8 +179,6 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     const repeated = (array?.count ?? 1) > 1;
     const nameOf = (point: ArrayPoint | null) =>
       point ? arrayJobName(input.name ?? def.name, point, repeated) : (input.name ?? null);
-    const envOf = (point: ArrayPoint | null) =>
-      point ? (substitutePlaceholders(env, placeholderValues(point)) as Record<string, string>) : env;
     // For an array, the fields of its first job (what an Idempotency-Key retry is compared with).
     const request: Pick<Job, SubmittedField> = {
       job_type: def.name,
@@ -174,7 +187,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       requested_gpus: requestedGpus,
       job_params: paramsOf[0],
       cwd,
-      env: envOf(points[0]),
+      env: envs[0],
       kill_grace_s: input.kill_grace_s ?? null,
       depends_on: dependsOn,
       array_max_running: array?.max_running ?? null,
@@ -240,7 +253,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
           id: newQueueId(now),
           name: nameOf(point),
           job_params: paramsOf[i],
-          env: envOf(point),
+          env: envs[i],
           submitted_at: new Date(now).toISOString(),
           // Unique per job: the array's first job carries it (a retry finds the array through it).
           idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
