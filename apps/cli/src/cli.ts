@@ -1,7 +1,4 @@
-// Not the @trainyard/core barrel, which loads the server's framework (~0.4 s): every CLI command
-// would pay it before doing anything.
-// eslint-disable-next-line no-restricted-imports
-import { packageVersion } from '../../../libs/core/src/repo-root';
+import { packageVersion } from './version';
 import { Command, CommanderError } from 'commander';
 import { registerCluster } from './commands/cluster.command';
 import { registerGpu } from './commands/gpu.command';
