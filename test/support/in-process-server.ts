@@ -32,7 +32,8 @@ export async function startInProcessServer(
   });
   const server: Partial<InProcessServer> = { restarts: 0 };
   const app = await createServerApp(config, {
-    logger: false,
+    // Quiet, unless asked (README, Development): a 500's stack is then on stderr.
+    logger: process.env.TRAINYARD_TEST_LOG ? ['error', 'warn'] : false,
     onRestart: () => {
       server.restarts! += 1;
     },

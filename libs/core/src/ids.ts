@@ -24,9 +24,31 @@ export function randomHex(bytes: number): string {
   return hex;
 }
 
+/** The millisecond of the last timestamped id, and the ids already made for it. */
+let issuedAt = Number.NaN;
+const issuedIds = new Set<string>();
+
+/**
+ * `<prefix>_<ms>_<hex>`, never one this process made already. An array's 10,000 jobs share one `now`:
+ * with 32 random bits alone two of them would clash once in ~86 submits (birthday bound n²/2³³), and
+ * the insert would fail as a 500. Ids of the last millisecond asked are kept and a clash redrawn;
+ * across nodes, ids of one millisecond clash with the birthday odds of their random bits.
+ */
+function timestampedId(prefix: string, now: number, bytes: number): string {
+  if (now !== issuedAt) {
+    issuedAt = now;
+    issuedIds.clear();
+  }
+  let id: string;
+  do id = `${prefix}_${now}_${randomHex(bytes)}`;
+  while (issuedIds.has(id));
+  issuedIds.add(id);
+  return id;
+}
+
 /** Queue ids sort by submit time and stay unique across restarts and nodes: `q_<ms>_<8 hex>`. */
 export function newQueueId(now = Date.now()): string {
-  return `q_${now}_${randomHex(4)}`;
+  return timestampedId('q', now, 4);
 }
 
 /** A whole queue id as newQueueId makes them (what every route and field taking one checks). */
@@ -34,8 +56,13 @@ export const QUEUE_ID_PATTERN = /^q_\d{13}_[0-9a-f]{8}$/;
 
 /** Array ids, like queue ids but `a_<ms>_<8 hex>`, so an id says which it names. */
 export function newArrayId(now = Date.now()): string {
-  return `a_${now}_${randomHex(4)}`;
+  return timestampedId('a', now, 4);
 }
 
 /** A whole array id as newArrayId makes them. */
 export const ARRAY_ID_PATTERN = /^a_\d{13}_[0-9a-f]{8}$/;
+
+/** Run ids (tracking), like queue ids with 12 hex digits: `r_<ms>_<12 hex>`. */
+export function newRunId(now = Date.now()): string {
+  return timestampedId('r', now, 6);
+}

@@ -3,13 +3,13 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IEvent } from '@nestjs/cqrs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
+import { newRunId, SERVER_CONFIG, type ServerConfig } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { Tx } from '@trainyard/database';
 import { Job, EndedJob, JobHooks, JobLaunchPart, PROJECT_ENV } from '@trainyard/jobs';
 import { RunRepository } from './infrastructure/run.repository';
 import { mintRunToken, RUN_TOKEN_GRACE_MS } from './run-tokens';
-import { newRunId, RunsService } from './runs.service';
+import { RunsService } from './runs.service';
 
 /** The environment a job's trackers read (clients/python/trainyard_tracking.py). */
 export const RUN_ID_ENV = 'TRAINYARD_RUN_ID';

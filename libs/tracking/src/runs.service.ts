@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Credentials } from '@trainyard/auth';
-import { DomainError, randomHex } from '@trainyard/core';
+import { DomainError, newRunId } from '@trainyard/core';
 import { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import { downsample, DownsampledSeries } from './downsample';
@@ -34,10 +34,6 @@ export interface RunConfig {
   path: string;
   type_tag: string;
   value: ConfigJsonValue;
-}
-
-export function newRunId(now = Date.now()): string {
-  return `r_${now}_${randomHex(6)}`;
 }
 
 function summaryOf(row: RunRow): RunSummary {
