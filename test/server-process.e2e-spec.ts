@@ -126,7 +126,9 @@ describe('server process (e2e, built dist)', () => {
       const warned = await request(server.baseUrl, 'POST', '/api/server/restart', { token: server.token! });
       expect(warned.status).toBe(202);
       expect(warned.body.warnings).toEqual([
-        expect.stringMatching(/server_config\.yaml: unknown key args\.kill_grace_secs ignored/),
+        expect.stringMatching(
+          /server_config\.yaml: unknown key args\.kill_grace_secs ignored; did you mean kill_grace_seconds\?$/,
+        ),
       ]);
       expect(await server.nextBanner()).toBe(server.baseUrl);
       const cli = await runCli(['server', 'restart'], cliEnv(server, home.home));

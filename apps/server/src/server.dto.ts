@@ -45,7 +45,7 @@ export class RestartScheduledDto {
   /**
    * What the next worker will warn of as it reads its config file and environment again: an
    * unknown or misspelt key ignored, say (`…/server_config.yaml: unknown key args.kill_grace_secs
-   * ignored`). Empty when there is nothing.
+   * ignored; did you mean kill_grace_seconds?`). Empty when there is nothing.
    */
   warnings!: string[];
 }

@@ -2,6 +2,7 @@ export * from './domain-error';
 export * from './secure-files';
 export * from './state-paths';
 export * from './ids';
+export * from './near-names';
 export * from './clock';
 export * from './config/settings';
 export * from './config/server-config';

@@ -118,11 +118,16 @@ describe(misspeltPlaceholders.name, () => {
     expect(fields({ config: { opt: { lr: '{l}' } } })).toEqual(['job_params.config.opt.lr']);
   });
 
-  it('names a typo of {index}, with a sweep or without one', () => {
-    expect(fields({ argv: ['echo', '{INDEX}', '{indx}', '{Index}', '{index}'] })).toEqual([
+  it('names a typo or an abbreviation of {index}, with a sweep or without one', () => {
+    expect(fields({ argv: ['echo', '{INDEX}', '{indx}', '{Index}', '{index}', '{idx}'] })).toEqual([
       'job_params.argv[1]',
       'job_params.argv[2]',
       'job_params.argv[3]',
+      'job_params.argv[5]',
+    ]);
+    expect(fields({ argv: ['train', '--bs={batch_sz}', '--bs={bat_sz}'] })).toEqual([
+      'job_params.argv[1]',
+      'job_params.argv[2]',
     ]);
     expect(misspeltPlaceholders({ SEED: 'seed-{indx}' }, [], 'env')).toEqual([
       {
@@ -136,7 +141,7 @@ describe(misspeltPlaceholders.name, () => {
   it('leaves alone what is no typo: the parameters, {index}, shell variables and unrelated braces', () => {
     expect(
       fields({
-        argv: ['sh', '-c', 'echo ${lr} ${HOME} {} {x} {epochs} {index} {lr} {batch_size} $lrr'],
+        argv: ['sh', '-c', 'echo ${lr} ${HOME} {} {x} {id} {epochs} {index} {lr} {batch_size} $lrr'],
         note: 'python -c "print(f\'{value}\')"',
       }),
     ).toEqual([]);

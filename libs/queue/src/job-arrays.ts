@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '@trainyard/core';
+import { abbreviates, type ErrorDetail } from '@trainyard/core';
 import leven from 'leven';
 
 /** One submit makes at most this many jobs (count × the sweep's points). */
@@ -122,7 +122,10 @@ export function misspeltPlaceholders(value: unknown, keys: readonly string[], fi
       const name = m[2];
       if (known.includes(name)) continue;
       const near = known.find(
-        (key) => key.toLowerCase() === name.toLowerCase() || leven(key, name) <= (key.length >= 6 ? 2 : 1),
+        (key) =>
+          key.toLowerCase() === name.toLowerCase() ||
+          leven(key, name) <= (key.length >= 6 ? 2 : 1) ||
+          abbreviates(name, key),
       );
       if (near)
         found.push({

@@ -20,18 +20,36 @@ describe(loadServerConfig.name, () => {
   });
 
   it('warns about a misspelt setting variable or file key, naming the one meant; other TRAINYARD_* pass', () => {
-    writeConfig('args:\n  kill_grace: 5\n');
+    writeConfig('args:\n  kill_grace: 5\n  kill_grace_secs: 5\n');
     const sut = load([], {
       TRAINYARD_PORTT: '9000',
       TRAINYARD_KILL_GRACE: 'abc',
-      TRAINYARD_SERVER_URL: 'http://127.0.0.1:8765', // the CLI's, set in the same shell
-      TRAINYARD_JOB_ID: 'q_1700000000000_00000000', // started from a job
+      TRAINYARD_KILL_GRACE_SECS: '5',
+      // The CLI's, set in the same shell, and those of a job it was started from.
+      ...Object.fromEntries(
+        [
+          'SERVER_URL',
+          'SERVER_TOKEN',
+          'JOB_ID',
+          'NODE_ID',
+          'CONTROL_DIR',
+          'RESTART_COUNT',
+          'ARRAY_ID',
+          'ARRAY_INDEX',
+          'RUN_ID',
+          'URL',
+          'RUN_TOKEN_FILE',
+        ].map((name) => [`TRAINYARD_${name}`, 'x']),
+      ),
     });
     expect(sut.port).toBe(8765);
+    const file = join(home, 'server_config.yaml');
     expect(sut.warnings).toEqual([
-      `${join(home, 'server_config.yaml')}: unknown key args.kill_grace ignored; did you mean kill_grace_seconds?`,
+      `${file}: unknown key args.kill_grace ignored; did you mean kill_grace_seconds?`,
+      `${file}: unknown key args.kill_grace_secs ignored; did you mean kill_grace_seconds?`,
       'environment TRAINYARD_PORTT is not a setting and is ignored; did you mean TRAINYARD_PORT?',
       'environment TRAINYARD_KILL_GRACE is not a setting and is ignored; did you mean TRAINYARD_KILL_GRACE_SECONDS?',
+      'environment TRAINYARD_KILL_GRACE_SECS is not a setting and is ignored; did you mean TRAINYARD_KILL_GRACE_SECONDS?',
     ]);
   });
 

@@ -8,6 +8,7 @@ import { MIN_LOG_CAP_BYTES, parseByteSize } from '@trainyard/sdk';
 
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
+import { abbreviates } from '../near-names';
 import { CONFIG_TEMPLATE } from './config-template';
 import {
   envNameOf,
@@ -511,9 +512,11 @@ export function misspeltSettingVariables(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
-/** `; did you mean X?` for the candidate `name` is surely a slip of (a missing unit suffix, or a typo), else ''. */
+/** `; did you mean X?` for the candidate `name` is surely a slip of (a missing or shortened unit suffix, or a typo), else ''. */
 function didYouMean(name: string, candidates: readonly string[]): string {
-  const near = candidates.find((c) => c.startsWith(`${name}_`) || leven(c, name) <= 2);
+  const near = candidates.find(
+    (c) => c.startsWith(`${name}_`) || leven(c, name) <= 2 || abbreviates(name, c),
+  );
   return near ? `; did you mean ${near}?` : '';
 }
 
