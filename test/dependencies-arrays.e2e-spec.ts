@@ -1,4 +1,4 @@
-import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -510,6 +510,40 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       error: 'cancelled before it started',
       exit_code: null,
     });
+  });
+
+  it('cancelling an array stops its running jobs all at once, not one after another', async () => {
+    // Each job notes when its SIGTERM came, and takes 3 s to save before it exits. One by one,
+    // each stop waited 2 s for the job to go before signalling the next: 0, 2, 4, 6 s.
+    const dir = mkdtempSync(join(server.config.paths.home, 'sigterm-'));
+    const script = `trap 'date +%s%N > ${dir}/term-{index}; sleep 3; exit 0' TERM; touch ${dir}/ready-{index}; while :; do sleep 0.1; done`;
+    const { array_id: arrayId } = (
+      await api.submit({
+        job_type: 'command',
+        job_params: { argv: ['sh', '-c', script] },
+        array: { count: 4 },
+        kill_grace_s: 30,
+      })
+    ).body;
+    await waitFor(
+      () => readdirSync(dir).filter((f) => f.startsWith('ready-')).length === 4,
+      'all four running',
+    );
+    const cancelled = await api.call('POST', `/api/arrays/${arrayId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.aborting).toHaveLength(4);
+    const signalledAt = await waitFor(() => {
+      const notes = readdirSync(dir).filter((f) => f.startsWith('term-'));
+      return notes.length === 4
+        ? notes.map((f) => Number(BigInt(readFileSync(join(dir, f), 'utf8').trim()) / 1_000_000n))
+        : undefined;
+    }, 'four SIGTERMs');
+    expect(Math.max(...signalledAt) - Math.min(...signalledAt)).toBeLessThan(1000);
+    await waitFor(
+      async () => (await api.call('GET', `/api/arrays/${arrayId}`)).body.counts.aborted === 4,
+      'four aborted',
+      20_000,
+    );
   });
 
   it('queues 10,000 jobs in one submit, and a retry with the same Idempotency-Key repeats it', async () => {

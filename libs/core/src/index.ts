@@ -1,6 +1,7 @@
 export * from './domain-error';
 export * from './secure-files';
 export * from './state-paths';
+export * from './all-at-once';
 export * from './ids';
 export * from './near-names';
 export * from './clock';

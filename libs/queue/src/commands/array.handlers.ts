@@ -1,5 +1,5 @@
 import { CommandBus, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { Clock, DomainError, newArrayId, newQueueId } from '@trainyard/core';
+import { allAtOnce, Clock, DomainError, newArrayId, newQueueId } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import {
   isActive,
@@ -56,8 +56,11 @@ export class CancelArrayHandler implements ICommandHandler<CancelArrayCommand> {
       return { result: { removed, aborted, aborting }, events };
     });
     this.files.removeSpent(result.aborted);
-    for (const id of result.aborting)
-      await this.commandBus.execute(new TerminateJobCommand(id, 'user_abort'));
+    // All at once, as scancel signals an array's tasks: one by one, each stop's 2 s wait for its
+    // processes kept the next job (and its GPUs) running ~2 s longer.
+    await allAtOnce(result.aborting, (id) =>
+      this.commandBus.execute(new TerminateJobCommand(id, 'user_abort')),
+    );
     return result;
   }
 }

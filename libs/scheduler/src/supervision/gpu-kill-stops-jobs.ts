@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { allAtOnce } from '@trainyard/core';
 import { GpuJobStops } from '@trainyard/gpus';
 import { ActiveJobs } from './active-jobs';
 import { JobStopper } from './job-stopper';
@@ -18,12 +19,8 @@ export class GpuKillStopsJobs implements OnModuleInit {
 
   onModuleInit(): void {
     this.stops.register(async (gpuIndex, queueIds) => {
-      const stopped: string[] = [];
-      for (const id of queueIds) {
-        if (!this.active.get(id)?.gpuIndices.includes(gpuIndex)) continue;
-        await this.stopper.stop(id, 'user_kill');
-        stopped.push(id);
-      }
+      const stopped = queueIds.filter((id) => this.active.get(id)?.gpuIndices.includes(gpuIndex));
+      await allAtOnce(stopped, (id) => this.stopper.stop(id, 'user_kill'));
       return stopped;
     });
   }
