@@ -749,13 +749,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(await wait(arrayId)).toBe(4);
 
     const byShortId = await cli(['sched', 'retry', arrayId.slice(-8)]);
-    expect(byShortId).toMatchObject({ code: 0, stderr: '' });
-    // New jobs in a new array, named with the array they retry (given by a part of its id).
-    const retried = (from: string, stdout: string) =>
-      new RegExp(`^(a_\\d{13}_[0-9a-f]{8}): 2 jobs of ${from} submitted again as a new array\n$`).exec(
-        stdout,
-      )?.[1];
-    const again = retried(arrayId, byShortId.stdout);
+    expect(byShortId).toMatchObject({
+      code: 0,
+      stderr: `trainyard: 2 jobs of ${arrayId} submitted again as a new array\n`,
+    });
+    // New jobs in a new array (given by a part of its id), whose id alone is on stdout, as submit
+    // prints one: `A=$(trainyard sched retry …); trainyard wait $A` (before: a sentence).
+    const retried = (stdout: string) => /^(a_\d{13}_[0-9a-f]{8})\n$/.exec(stdout)?.[1];
+    const again = retried(byShortId.stdout);
     expect(again).toBeDefined();
     expect(again).not.toBe(arrayId);
     expect(await wait(again!)).toBe(4);
@@ -766,8 +767,11 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     )!.queue_id;
     const byJob = await cli(['sched', 'retry', member.slice(-8)]);
     expect(byJob.code).toBe(0);
-    expect(byJob.stderr).toBe(`${member} is in array ${again}: retrying its failed jobs\n`);
-    const third = retried(again!, byJob.stdout);
+    expect(byJob.stderr).toBe(
+      `${member} is in array ${again}: retrying its failed jobs\n` +
+        `trainyard: 2 jobs of ${again} submitted again as a new array\n`,
+    );
+    const third = retried(byJob.stdout);
     expect(third).toBeDefined();
     expect(await wait(third!)).toBe(4);
 

@@ -58,7 +58,7 @@ export function cancelledBeforeStart(end: EndedAs): boolean {
  */
 export function exitCodeFor(end: EndedAs): number {
   if (end.status === 'done') return 0;
-  if (cancelledBeforeStart(end) || end.status === 'deleted' || end.status === 'unknown') return EXIT.notFound;
+  if (cancelledBeforeStart(end) || end.status === 'deleted') return EXIT.notFound;
   return end.exit_code ? Math.min(end.exit_code, 255) : 1;
 }
 

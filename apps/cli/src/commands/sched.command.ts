@@ -367,8 +367,8 @@ export function registerSched(program: Command, run: CommandRunner): void {
   sched
     .command('retry')
     .description(
-      "submit an array's failed and aborted jobs again, as a new array (same indices and parameters); " +
-        "given one of its jobs, retries that job's array",
+      "submit an array's failed and aborted jobs again, as a new array (same indices and parameters), " +
+        "and print its id; given one of its jobs, retries that job's array",
     )
     .argument('<id>', 'array id (a_…) or the id of one of its jobs, or a unique prefix or suffix of either')
     .action(
@@ -395,12 +395,13 @@ export function registerSched(program: Command, run: CommandRunner): void {
             throw err;
           },
         );
-        ctx.output(
-          data,
-          // New jobs in a new array: the finished ones stay as they ended.
-          () =>
-            `${data.array_id}: ${data.total} job${data.total === 1 ? '' : 's'} of ${arrayId} submitted again as a new array`,
-        );
+        // The new array's id alone on stdout, as submit prints one (`A=$(trainyard sched retry …)`);
+        // what it holds on stderr. New jobs in a new array: the finished ones stay as they ended.
+        ctx.output(data, () => data.array_id);
+        if (!ctx.json)
+          process.stderr.write(
+            `trainyard: ${data.total} job${data.total === 1 ? '' : 's'} of ${arrayId} submitted again as a new array\n`,
+          );
       }),
     );
 

@@ -16,8 +16,9 @@ const TERMINAL = new Set(['done', 'failed', 'aborted']);
 
 /**
  * One job's end as `wait` sees it: `cancelled` when it was seen queued and then removed from the
- * queue before it ran; `unknown` when the server never had it (or it was cancelled before `wait`
- * began: a cancelled queued job leaves no record to tell the two apart).
+ * queue before it ran. (One the server does not have when `wait` begins is the CLI's own failure,
+ * as a short id that matches nothing is: not found, 5, on stderr — a job cancelled from the queue
+ * before then leaves no record to tell it from a mistyped id.)
  */
 export interface JobEnd extends EndedAs {
   queue_id: string;
@@ -75,10 +76,14 @@ async function readTarget(
     held(data.held ? [id] : []);
     return null;
   } catch (err) {
-    // A queued job that is cancelled is removed: it ended without running.
     if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id)) {
-      const status = seen.has(id) ? 'cancelled' : 'unknown';
-      return [{ queue_id: id, status, exit_code: null, ended_at: new Date().toISOString() }];
+      // A queued job that is cancelled is removed: it ended without running.
+      if (seen.has(id))
+        return [{ queue_id: id, status: 'cancelled', exit_code: null, ended_at: new Date().toISOString() }];
+      throw new CliError(
+        `no job ${id} (unknown id, or cancelled from the queue before it ran)`,
+        EXIT.notFound,
+      );
     }
     throw err;
   }
@@ -175,9 +180,7 @@ export function registerWait(program: Command, run: CommandRunner): void {
 /** "q_… done" / "q_… failed (exit 3)" / "a_… 7/9 done; failed: q_… (exit 3), …". */
 function describe(id: string, ends: readonly JobEnd[]): string {
   const one = (e: JobEnd) =>
-    e.status === 'unknown'
-      ? `no job ${e.queue_id} (unknown id, or cancelled from the queue before it ran)`
-      : `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
+    `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
   if (!ARRAY_ID.test(id)) return escapeControls(one(ends[0]));
   const bad = ends.filter((e) => e.status !== 'done');
   const done = `${id} ${ends.length - bad.length}/${ends.length} done`;
