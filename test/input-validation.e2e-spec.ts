@@ -90,6 +90,67 @@ describe('input validation (e2e, in-process server)', () => {
         { field: 'verbose', message: 'unknown query parameter verbose (this route takes none)' },
       ]);
     });
+
+    // A route that streams its answer (it takes the reply) was let through: ?offset=abc was a 200.
+    it.each(['offset=abc', 'follow=maybe', 'foo=1'])('GET /api/jobs/{id}/tty?%s too', async (query) => {
+      const { body } = await call('POST', '/api/queue', {
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } },
+      });
+      const name = query.split('=')[0];
+      const answer = await call('GET', `/api/jobs/${body.queue_id}/tty?${query}`);
+      expect({ status: answer.status, details: answer.body.details }).toEqual({
+        status: 400,
+        details: [{ field: name, message: `unknown query parameter ${name} (this route takes none)` }],
+      });
+    });
+
+    /** A WebSocket upgrade's outcome: the HTTP refusal (status, body), or the close code and text frames. */
+    const upgrade = async (path: string) => {
+      const ws = new WebSocket(`${server.baseUrl.replace('http', 'ws')}${path}`, {
+        headers: { authorization: `Bearer ${server.token}` },
+      });
+      const frames: string[] = [];
+      ws.on('message', (data: Buffer, binary: boolean) => binary || frames.push(data.toString()));
+      return new Promise<{ status?: number; body?: unknown; code?: number; frames?: string[] }>((resolve) => {
+        ws.on('unexpected-response', (_req, res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+        });
+        ws.on('open', () => ws.once('close', (code) => resolve({ code, frames })));
+        ws.on('error', () => undefined);
+      });
+    };
+
+    it('a WebSocket route refuses a query parameter it does not take (400 at the upgrade, naming it)', async () => {
+      const { body } = await call('POST', '/api/queue', {
+        body: { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } },
+      });
+      expect(await upgrade(`/api/jobs/${body.queue_id}/tty?follow=false&foo=1`)).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          code: 'VALIDATION_FAILED',
+          message: 'unknown query parameter foo (this route takes offset, follow)',
+        },
+      });
+      expect(await upgrade('/api/jobs/stream?since=5')).toMatchObject({
+        status: 400,
+        body: { message: 'unknown query parameter since (this route takes none)' },
+      });
+      // Its own values are checked as before (follow=maybe followed the log).
+      expect(await upgrade(`/api/jobs/${body.queue_id}/tty?follow=maybe`)).toEqual({
+        code: 1008,
+        frames: [JSON.stringify({ type: 'error', message: 'follow must be true, false, 1 or 0' })],
+      });
+      // What it takes, and a credential, are let through.
+      await waitFor(
+        async () => (await call('GET', `/api/jobs/${body.queue_id}`)).body.status === 'done',
+        'done',
+      );
+      const backlog = await upgrade(`/api/jobs/${body.queue_id}/tty?follow=0&offset=0&token=${server.token}`);
+      expect(backlog).toMatchObject({ code: 1000 });
+    });
   });
 
   it('refuses a job name over 200 characters, naming the field (a row could not show its id)', async () => {

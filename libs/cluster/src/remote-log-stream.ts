@@ -1,7 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
-import { DomainError, isCanonicalUint, WsRouter, type StreamErrorFrameDto } from '@trainyard/core';
-import { QUEUE_ID_PATTERN, type JobDto, type TtyControlFrame } from '@trainyard/jobs';
+import { DomainError, WsRouter, type StreamErrorFrameDto } from '@trainyard/core';
+import {
+  parseTtyStreamQuery,
+  QUEUE_ID_PATTERN,
+  TTY_STREAM_QUERY,
+  type JobDto,
+  type TtyControlFrame,
+} from '@trainyard/jobs';
 import { ClusterService } from './cluster.service';
 import { LOG_WAIT_MAX_MS, type LogChunk } from './node-endpoint';
 
@@ -31,25 +37,29 @@ export class RemoteLogStream implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.ws.register('/api/cluster/nodes/:node_id/jobs/:queue_id/tty', async (socket, { params, query }) => {
-      const offset = query.get('offset');
-      if (!QUEUE_ID_PATTERN.test(params.queue_id)) return close(socket, 1008, `no job ${params.queue_id}`);
-      if (offset !== null && !isCanonicalUint(offset, 1e15))
-        return close(socket, 1008, 'offset must be a non-negative integer');
-      try {
-        this.cluster.member(params.node_id);
-        await this.stream(
-          socket,
-          params.node_id,
-          params.queue_id,
-          offset === null ? null : Number(offset),
-          query.get('follow') !== 'false',
-        );
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        close(socket, err.code === 'NODE_UNREACHABLE' ? 1011 : 1008, err.message);
-      }
-    });
+    this.ws.register(
+      '/api/cluster/nodes/:node_id/jobs/:queue_id/tty',
+      (socket, { params, query }) => this.streamLog(socket, params.node_id, params.queue_id, query),
+      TTY_STREAM_QUERY,
+    );
+  }
+
+  private async streamLog(
+    socket: WebSocket,
+    node: string,
+    id: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    if (!QUEUE_ID_PATTERN.test(id)) return close(socket, 1008, `no job ${id}`);
+    const asked = parseTtyStreamQuery(query);
+    if (typeof asked === 'string') return close(socket, 1008, asked);
+    try {
+      this.cluster.member(node);
+      await this.stream(socket, node, id, asked.offset, asked.follow);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      close(socket, err.code === 'NODE_UNREACHABLE' ? 1011 : 1008, err.message);
+    }
   }
 
   private async stream(

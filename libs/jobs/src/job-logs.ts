@@ -7,20 +7,19 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { WebSocket } from 'ws';
-import {
-  DomainError,
-  isCanonicalUint,
-  SERVER_CONFIG,
-  ServerConfig,
-  StreamErrorFrameDto,
-  WsRouter,
-} from '@trainyard/core';
+import { DomainError, SERVER_CONFIG, ServerConfig, StreamErrorFrameDto, WsRouter } from '@trainyard/core';
 import { JobRepository } from './infrastructure/job.repository';
 import type { Job } from './job';
 import { isTerminal } from './job-lifecycle';
 import { JobEndWatcher } from './job-end-watcher';
 import { JobFiles, QUEUE_ID_PATTERN } from './job-files';
-import { gcOrphanJobFiles, SECRET_FILE_PATTERN, streamTtyToSocket } from './tty';
+import {
+  gcOrphanJobFiles,
+  parseTtyStreamQuery,
+  SECRET_FILE_PATTERN,
+  streamTtyToSocket,
+  TTY_STREAM_QUERY,
+} from './tty';
 
 export const LOG_GC_TTL_MS = 7 * 24 * 3600 * 1000;
 /** Secrets of deleted jobs go sooner; the age only covers a job submitted while the GC runs. */
@@ -60,33 +59,36 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
   }
 
   onModuleInit(): void {
-    this.ws.register('/api/jobs/:queue_id/tty', async (socket, { params, query }) => {
-      const id = params.queue_id;
-      const offset = query.get('offset');
-      if (!QUEUE_ID_PATTERN.test(id)) return refuse(socket, `no job ${id}`);
-      if (offset !== null && !isCanonicalUint(offset, 1e15)) {
-        return refuse(socket, 'offset must be a non-negative integer');
-      }
-      const follow = query.get('follow') !== 'false';
-      // Watch before reading the status, so an end in between is not missed; released as soon as
-      // the job turns out to be over already, and whenever the stream stops (client gone included).
-      const watch = this.endWatcher.watch(id);
-      try {
-        const job = await this.jobs.get(id);
-        if (!job) return refuse(socket, `no job ${id}`);
-        const done = isTerminal(job.status);
-        if (done) watch.release();
-        await streamTtyToSocket(socket, {
-          path: this.files.tty(id),
-          follow,
-          resumeAt: offset === null ? undefined : Number(offset),
-          ended: done ? null : watch.ended,
-          final: done ? { status: job.status, exit_code: job.exit_code } : undefined,
-        });
-      } finally {
-        watch.release();
-      }
-    });
+    this.ws.register(
+      '/api/jobs/:queue_id/tty',
+      (socket, { params, query }) => this.streamLog(socket, params.queue_id, query),
+      TTY_STREAM_QUERY,
+    );
+  }
+
+  private async streamLog(socket: WebSocket, id: string, query: URLSearchParams): Promise<void> {
+    if (!QUEUE_ID_PATTERN.test(id)) return refuse(socket, `no job ${id}`);
+    const asked = parseTtyStreamQuery(query);
+    if (typeof asked === 'string') return refuse(socket, asked);
+    const { offset, follow } = asked;
+    // Watch before reading the status, so an end in between is not missed; released as soon as
+    // the job turns out to be over already, and whenever the stream stops (client gone included).
+    const watch = this.endWatcher.watch(id);
+    try {
+      const job = await this.jobs.get(id);
+      if (!job) return refuse(socket, `no job ${id}`);
+      const done = isTerminal(job.status);
+      if (done) watch.release();
+      await streamTtyToSocket(socket, {
+        path: this.files.tty(id),
+        follow,
+        resumeAt: offset ?? undefined,
+        ended: done ? null : watch.ended,
+        final: done ? { status: job.status, exit_code: job.exit_code } : undefined,
+      });
+    } finally {
+      watch.release();
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -32,7 +32,8 @@ export class TensorboardWebSocketProxy implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.router.register('/api/tb/:queue_id/*', (socket, ctx) => this.relay(socket, ctx));
+    // TensorBoard's own query passes through as it came.
+    this.router.register('/api/tb/:queue_id/*', (socket, ctx) => this.relay(socket, ctx), 'any');
   }
 
   private async relay(client: WebSocket, ctx: WsRouteContext): Promise<void> {

@@ -4,19 +4,18 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ErrorDetail, validationFailed } from '../domain-error';
 import { CREDENTIAL_QUERY_PARAMS } from './validation';
 
-/** Parameters a handler may take that give it the whole request: it may read any query or body. */
-const WHOLE_REQUEST = new Set<number>([
-  RouteParamtypes.REQUEST,
-  RouteParamtypes.RESPONSE,
-  RouteParamtypes.NEXT,
-]);
+/**
+ * Parameters a handler may take that give it the whole request: it may read any query or body. A
+ * reply (`@Res()`, to stream an answer) is not one: `GET /api/jobs/{id}/tty?offset=abc` was a 200.
+ */
+const WHOLE_REQUEST = new Set<number>([RouteParamtypes.REQUEST, RouteParamtypes.NEXT]);
 /** Parameters that read the body. */
 const BODY = [RouteParamtypes.BODY, RouteParamtypes.RAW_BODY, RouteParamtypes.FILE, RouteParamtypes.FILES];
 
 /**
  * Refuses (400, naming each one) query parameters and body fields sent to a route that takes none:
- * its handler declares no `@Query()` / `@Body()` (and no `@Req()`, `@Res()` or custom decorator
- * that could read them). Routes with a DTO refuse unknown names through the validation pipe; without
+ * its handler declares no `@Query()` / `@Body()` (and no `@Req()` or custom decorator that could
+ * read them). Routes with a DTO refuse unknown names through the validation pipe; without
  * this, `POST /api/jobs/cleanup?status=failed` ignored the filter and removed every finished job.
  * Decided on the matched route (its handler's metadata), as the auth gate is.
  */

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { CREDENTIAL_QUERY_PARAMS } from '../http/validation';
 import type { StreamErrorFrameDto } from './ws-frames.dto';
 
 export interface WsRouteContext {
@@ -27,6 +28,7 @@ interface Route {
   pattern: RegExp;
   keys: string[];
   handler: WsHandler;
+  query: readonly string[] | 'any';
 }
 
 /**
@@ -42,8 +44,13 @@ export class WsRouter implements BeforeApplicationShutdown {
   private readonly admitted = new Map<WebSocket, IncomingMessage>();
   private gate: WsGate = () => ({ status: 401, message: 'authentication not configured' });
 
-  /** `:name` matches one path segment; a final `*` matches the rest of the path (param `*`). */
-  register(path: string, handler: WsHandler): void {
+  /**
+   * `:name` matches one path segment; a final `*` matches the rest of the path (param `*`). `query`:
+   * the query parameters the route takes (besides credentials); an upgrade with any other is refused
+   * with a 400 naming it, as an HTTP route refuses one. `'any'` for a route that passes them on (a
+   * proxy).
+   */
+  register(path: string, handler: WsHandler, query: readonly string[] | 'any' = []): void {
     const keys: string[] = [];
     const source = path
       .split('/')
@@ -57,7 +64,7 @@ export class WsRouter implements BeforeApplicationShutdown {
         return '([^/]+)';
       })
       .join('/');
-    this.routes.push({ path, pattern: new RegExp(`^${source}$`), keys, handler });
+    this.routes.push({ path, pattern: new RegExp(`^${source}$`), keys, handler, query });
   }
 
   setGate(gate: WsGate): void {
@@ -116,6 +123,8 @@ export class WsRouter implements BeforeApplicationShutdown {
     if (refusal) return this.refuse(socket, refusal.status, refusal.message, refusal.code);
     if (!matched) return this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
     const { route, params } = matched;
+    const unknown = unknownQueryParams(route, url.searchParams);
+    if (unknown.length) return this.refuse(socket, 400, unknown.join('; '), 'VALIDATION_FAILED');
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.admitted.set(ws, request);
       ws.once('close', () => this.admitted.delete(ws));
@@ -170,4 +179,17 @@ export class WsRouter implements BeforeApplicationShutdown {
     for (const client of clients) if (client.readyState !== WebSocket.CLOSED) client.terminate();
     this.wss.close();
   }
+}
+
+/** A message for each query parameter `route` does not take (credentials aside). */
+function unknownQueryParams(route: Route, query: URLSearchParams): string[] {
+  if (route.query === 'any') return [];
+  const takes = route.query;
+  const known = new Set<string>([...takes, ...CREDENTIAL_QUERY_PARAMS]);
+  return [...new Set(query.keys())]
+    .filter((name) => !known.has(name))
+    .map(
+      (name) =>
+        `unknown query parameter ${name} (${takes.length ? `this route takes ${takes.join(', ')}` : 'this route takes none'})`,
+    );
 }

@@ -43,3 +43,4 @@ export {
   ttyGenerationOf,
   type TtyGeneration,
 } from './tty-base';
+export { parseTtyStreamQuery, TTY_STREAM_QUERY, type TtyStreamQuery } from './tty-stream-query';
