@@ -349,6 +349,8 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
 
       const forced = await api.call('POST', `/api/jobs/${body.queue_id}/control/force-kill`);
       expect(forced.body.repeated).toBeUndefined();
+      // SIGKILL was just sent: nothing follows (before: the kill's kill_at, a minute ahead).
+      expect(forced.body.kill_at).toBeUndefined();
       expect(await api.waitStatus(body.queue_id, ['aborted'])).toMatchObject({
         termination_reason: 'user_kill',
       });

@@ -180,7 +180,7 @@ export class JobControlResponseDto {
    * `force-kill` is never repeated this way.
    */
   repeated?: boolean;
-  /** When SIGKILL follows for whatever is still running (ISO 8601), when one is pending. */
+  /** When SIGKILL follows for whatever is still running (ISO 8601), when one is pending (never after a force-kill). */
   kill_at?: string;
   /** The trainer's answer (trainer actions). */
   trainer_response?: unknown;

@@ -132,7 +132,10 @@ export class JobStopper {
       this.armKill(entry);
       return { pids: [], survivors: [], ...this.killAt(entry) };
     }
-    return { ...(await this.signal(entry, this.firstSignal(request), true)), ...this.killAt(entry) };
+    const signal = this.firstSignal(request);
+    const result = await this.signal(entry, signal, true);
+    // After a SIGKILL nothing is pending: an earlier kill's `kill_at` would say one still is.
+    return signal === 'SIGKILL' ? result : { ...result, ...this.killAt(entry) };
   }
 
   /** Records that the stop's first step was taken (see JobFiles.stopMarker); once per attempt. */
@@ -163,7 +166,7 @@ export class JobStopper {
       if (failed)
         this.logger.warn(`${entry.id}: could not note the force-kill in its log (${failed.message})`);
     }
-    return { ...result, ...this.killAt(entry) };
+    return result;
   }
 
   /** A repeated stop: sends nothing; says what is still running and when SIGKILL follows. */

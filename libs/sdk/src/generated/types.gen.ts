@@ -1679,7 +1679,7 @@ export type JobCancelledV1Entry = {
 export type JobControlResponseDto = {
     action: string;
     /**
-     * When SIGKILL follows for whatever is still running (ISO 8601), when one is pending.
+     * When SIGKILL follows for whatever is still running (ISO 8601), when one is pending (never after a force-kill).
      */
     kill_at?: string;
     /**
