@@ -516,7 +516,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
     // Each job notes when its SIGTERM came, and takes 3 s to save before it exits. One by one,
     // each stop waited 2 s for the job to go before signalling the next: 0, 2, 4, 6 s.
     const dir = mkdtempSync(join(server.config.paths.home, 'sigterm-'));
-    const script = `trap 'date +%s%N > ${dir}/term-{index}; sleep 3; exit 0' TERM; touch ${dir}/ready-{index}; while :; do sleep 0.1; done`;
+    const script = `trap 'date +%s%N > ${dir}/t-{index}; mv ${dir}/t-{index} ${dir}/term-{index}; sleep 3; exit 0' TERM; touch ${dir}/ready-{index}; while :; do sleep 0.1; done`;
     const { array_id: arrayId } = (
       await api.submit({
         job_type: 'command',
