@@ -334,7 +334,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     const rank1 = bundle.ranks.find((r: any) => r.node_id === ids[1]);
     expect(cancelled.stderr).toMatch(
       new RegExp(
-        `^warning: rank ${rank1.node_rank} \\(${rank1.queue_id} on ${escape(label(1))}\\) was not cancelled: .*\n$`,
+        `^trainyard: warning: rank ${rank1.node_rank} \\(${rank1.queue_id} on ${escape(label(1))}\\) was not cancelled: .*\n$`,
       ),
     );
   });
@@ -380,7 +380,11 @@ describe('trainyard cluster on a standalone server', () => {
     const status = await run('--json', 'cluster', 'status');
     expect(JSON.parse(status.stdout)).toMatchObject({ self: null, members: { cluster: null, members: [] } });
     // "none" is said to the person (stderr); the list itself (stdout) is empty.
-    expect(await run('cluster', 'jobs')).toEqual({ code: 0, stdout: '', stderr: 'no cluster jobs\n' });
+    expect(await run('cluster', 'jobs')).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'trainyard: no cluster jobs\n',
+    });
     const submit = await run(...across(1, 1), '--', 'train.py');
     expect(submit.code).toBe(1);
     expect(submit.stderr).toContain('this server is standalone (not in a cluster)');

@@ -124,13 +124,13 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
-  it('sched list writes only jobs on stdout: "no … jobs" and the "(N of M; --limit …)" note go to stderr', async () => {
+  it('sched list writes only jobs on stdout: "no … jobs" and the "N of M shown" note go to stderr, as notes', async () => {
     const none = await cli(['sched', 'list', '--status', 'terminating']);
-    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no terminating jobs\n' });
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'trainyard: no terminating jobs\n' });
     const cut = await cli(['sched', 'list', '--limit', '1']);
     expect(cut.code).toBe(0);
     expect(cut.stdout.trim().split('\n')).toHaveLength(2); // the header and one job
-    expect(cut.stderr).toMatch(/^\(1 of \d+; --limit to see more\)\n$/);
+    expect(cut.stderr).toMatch(/^trainyard: 1 of \d+ shown \(--limit to see more\)\n$/);
   });
 
   it("loads none of the server's framework or database for a command (they cost ~0.35 s a run)", () => {
@@ -597,8 +597,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
   });
 
   it('lists services with their state and instance, and disables and enables one by name', async () => {
+    // Nothing to list: a note on stderr, no row on stdout for a script to count (before: on stdout).
     const none = await cli(['service', 'list']);
-    expect([none.code, none.stdout]).toEqual([0, expect.stringMatching(/^no services/)]);
+    expect(none).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: expect.stringMatching(/^trainyard: no services \(declare them under `services:`/),
+    });
+    expect(JSON.parse((await cli(['--json', 'service', 'list'])).stdout)).toEqual([]);
     const created = await fetch(`${server.baseUrl}/api/services`, {
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
@@ -768,7 +774,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const byJob = await cli(['sched', 'retry', member.slice(-8)]);
     expect(byJob.code).toBe(0);
     expect(byJob.stderr).toBe(
-      `${member} is in array ${again}: retrying its failed jobs\n` +
+      `trainyard: ${member} is in array ${again}: retrying its failed jobs\n` +
         `trainyard: 2 jobs of ${again} submitted again as a new array\n`,
     );
     const third = retried(byJob.stdout);

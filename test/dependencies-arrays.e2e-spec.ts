@@ -721,8 +721,13 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
       const slow = (await sh('sleep 20')).body.queue_id;
       const fast = (await sh('exit 7')).body.queue_id;
       const started = Date.now();
-      expect((await wait(['--any', slow, fast])).code).toBe(7);
+      const any = await wait(['--json', '--any', slow, fast]);
+      expect(any.code).toBe(7);
       expect(Date.now() - started).toBeLessThan(15_000);
+      // A list of the targets that ended, as without --any (before: one object, so `.[0]` broke).
+      expect(JSON.parse(any.stdout)).toEqual([
+        { target: fast, jobs: [expect.objectContaining({ queue_id: fast, status: 'failed', exit_code: 7 })] },
+      ]);
       await api.call('POST', `/api/jobs/${slow}/control/force-kill`);
     });
 

@@ -212,11 +212,13 @@ export class CliContext {
   }
 
   /**
-   * A line for the person at the terminal, not data — "no jobs", "(100 of 250; --limit …)" — on
-   * stderr, so that stdout holds only what a pipe or `wc -l` should count.
+   * A line for the person at the terminal, not data — "no jobs", "100 of 250 shown (--limit …)" — on
+   * stderr as `trainyard: <text>`, as the CLI's other notes, so that stdout holds only what a pipe or
+   * `wc -l` should count. Say nothing with `--json` (an empty list is `[]` there).
    */
   note(text: string): void {
-    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    if (this.json) return;
+    this.stderr.write(`trainyard: ${text.replace(/\n$/, '')}\n`);
   }
 
   /** Pretty JSON on stdout (for `--json`). */

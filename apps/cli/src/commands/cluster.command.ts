@@ -219,8 +219,7 @@ export function renderBundle(ctx: CliContext, bundle: BundleDto, now = Date.now(
 
 /** Each warning of an answer, on stderr (stdout stays the result); with --json they are in the JSON. */
 function printWarnings(ctx: CliContext, warnings: readonly string[]): void {
-  if (ctx.json) return;
-  for (const warning of warnings) process.stderr.write(`warning: ${escapeControls(warning)}\n`);
+  for (const warning of warnings) ctx.note(`warning: ${escapeControls(warning)}`);
 }
 
 /**

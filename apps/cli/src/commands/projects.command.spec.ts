@@ -2,7 +2,7 @@ import type { ProjectDetailDto, ProjectSummaryDto, ProjectTreeDto } from '@train
 import type { CliContext } from '../context';
 import { EXIT } from '../errors';
 import { palette } from '../format';
-import { allProjects, findProject, renderProject, renderProjects } from './projects.command';
+import { allProjects, findProject, nothingToList, renderProject, renderProjects } from './projects.command';
 
 const project = (fields: Partial<ProjectSummaryDto>): ProjectSummaryDto => ({
   id: '0123456789abcdef',
@@ -65,15 +65,18 @@ describe(renderProjects.name, () => {
     );
     expect(text).not.toContain('\u001b');
   });
+});
 
-  it('says when there is no search root, or no project under them', () => {
-    expect(renderProjects(ctx, { scanned_at: '', roots: [] })).toMatch(/^no search roots/);
-    expect(
-      renderProjects(ctx, {
-        scanned_at: '',
-        roots: [{ path: '/srv/x', truncated: false, projects: [], workspaces: [] }],
-      }),
-    ).toMatch(/^no projects under \/srv\/x/);
+describe(nothingToList.name, () => {
+  it('says when there is no search root, or no project under them (a note: no row on stdout)', () => {
+    const empty = {
+      scanned_at: '',
+      roots: [{ path: '/srv/x', truncated: false, projects: [], workspaces: [] }],
+    };
+    expect(nothingToList({ scanned_at: '', roots: [] })).toMatch(/^no search roots/);
+    expect(nothingToList(empty)).toMatch(/^no projects under \/srv\/x/);
+    expect(renderProjects({ colors: palette(false) } as CliContext, empty)).toBe('');
+    expect(nothingToList(tree)).toBeNull();
   });
 });
 

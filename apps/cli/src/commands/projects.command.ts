@@ -23,14 +23,20 @@ export function allProjects(tree: ProjectTreeDto): ProjectSummaryDto[] {
   return tree.roots.flatMap((root) => [...root.projects, ...inside(root.workspaces)]);
 }
 
+/** Why `projects list` has no rows (a note for stderr), or null when it has some. */
+export function nothingToList(tree: ProjectTreeDto): string | null {
+  if (!tree.roots.length)
+    return 'no search roots: add a directory in the console (Files), or POST /api/search-roots';
+  if (allProjects(tree).length) return null;
+  return `no projects under ${tree.roots.map((r) => r.path).join(', ')} (a folder with trainyard.yaml, or a Forgather meta.yaml)`;
+}
+
 /**
  * `projects list`: a table (ID NAME KIND CONFIGS PATH; the path cut to the terminal's width on one),
  * then a line per project whose manifest could not be used and per search root that could not be
  * walked whole. Every cell and line escaped: names, descriptions and errors come from files.
  */
 export function renderProjects(ctx: CliContext, tree: ProjectTreeDto): string {
-  if (!tree.roots.length)
-    return 'no search roots: add a directory in the console (Files), or POST /api/search-roots\n';
   const projects = allProjects(tree);
   const text = projects.length
     ? renderTable(
@@ -44,7 +50,7 @@ export function renderProjects(ctx: CliContext, tree: ProjectTreeDto): string {
         projects.map((p) => [p.id, truncate(p.name, 32), p.kind, String(p.configs.length), p.path]),
         { width: ctx.terminalWidth },
       )
-    : `no projects under ${tree.roots.map((r) => r.path).join(', ')} (a folder with trainyard.yaml, or a Forgather meta.yaml)\n`;
+    : '';
   const notes = [
     ...projects.filter((p) => p.error).map((p) => `${p.name} (${p.id}): ${p.error}`),
     ...tree.roots.filter((r) => r.error).map((r) => `search root ${r.path}: ${r.error}`),
@@ -131,7 +137,12 @@ export function registerProjects(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx) => {
         const { data } = await listProjects({ client: ctx.client });
-        ctx.output(data, () => renderProjects(ctx, data));
+        // Nothing to list is a note (stderr); with --json, the tree as it is.
+        if (ctx.json) return ctx.printJson(data);
+        const nothing = nothingToList(data);
+        if (nothing) ctx.note(nothing);
+        const text = renderProjects(ctx, data);
+        if (text) ctx.print(text);
       }),
     );
 

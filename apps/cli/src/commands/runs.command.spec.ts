@@ -198,7 +198,7 @@ describe('runs list (against a fake server)', () => {
     expect(text.split('\n').filter((line) => line.startsWith('r_'))).toHaveLength(1500);
     // How many there are is a note for the person (stderr), not a line of the list (stdout).
     expect(text).not.toContain('of 2500');
-    expect(notes.join('')).toBe('(1500 of 2500; --limit to see more)\n');
+    expect(notes.join('')).toBe('trainyard: 1500 of 2500 shown (--limit to see more)\n');
   });
 
   it('gives every run with --json and no --limit (the table alone stops at 100)', async () => {

@@ -237,7 +237,7 @@ export function registerRuns(program: Command, run: CommandRunner): void {
         }
         ctx.print(renderRunsTable(ctx, page.items));
         if (page.total > page.items.length)
-          ctx.note(`(${page.items.length} of ${page.total}; --limit to see more)`);
+          ctx.note(`${page.items.length} of ${page.total} shown (--limit to see more)`);
       }),
     );
 

@@ -266,7 +266,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
         }
         ctx.print(renderJobsTable(ctx, page.items, reasons));
         if (page.total > page.items.length) {
-          ctx.note(`(${page.items.length} of ${page.total}; --limit to see more)`);
+          ctx.note(`${page.items.length} of ${page.total} shown (--limit to see more)`);
         }
       }),
     );
@@ -385,8 +385,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
             );
           arrayId = job.array_id;
           // Said first (on stderr: stdout stays the result), so a refusal below reads in context.
-          if (!ctx.json)
-            process.stderr.write(`${job.queue_id} is in array ${arrayId}: retrying its failed jobs\n`);
+          ctx.note(`${job.queue_id} is in array ${arrayId}: retrying its failed jobs`);
         }
         const { data } = await retryArray({ client: ctx.client, path: { array_id: arrayId } }).catch(
           (err: unknown) => {
@@ -398,10 +397,9 @@ export function registerSched(program: Command, run: CommandRunner): void {
         // The new array's id alone on stdout, as submit prints one (`A=$(trainyard sched retry …)`);
         // what it holds on stderr. New jobs in a new array: the finished ones stay as they ended.
         ctx.output(data, () => data.array_id);
-        if (!ctx.json)
-          process.stderr.write(
-            `trainyard: ${data.total} job${data.total === 1 ? '' : 's'} of ${arrayId} submitted again as a new array\n`,
-          );
+        ctx.note(
+          `${data.total} job${data.total === 1 ? '' : 's'} of ${arrayId} submitted again as a new array`,
+        );
       }),
     );
 

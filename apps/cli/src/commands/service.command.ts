@@ -40,7 +40,6 @@ function lastExit(s: ServiceDto): string {
  * service with an error (an invalid entry, a start that failed).
  */
 export function renderServices(ctx: CliContext, services: ServiceDto[], now = Date.now()): string {
-  if (!services.length) return 'no services (declare them under `services:` in server_config.yaml)\n';
   const table = renderTable(
     [
       { header: 'SERVICE' },
@@ -99,7 +98,9 @@ export function registerService(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx) => {
         const { data } = await listServices({ client: ctx.client });
-        ctx.output(data, () => renderServices(ctx, data));
+        // Nothing to list is a note (stderr); with --json, `[]`.
+        if (data.length || ctx.json) ctx.output(data, () => renderServices(ctx, data));
+        else ctx.note('no services (declare them under `services:` in server_config.yaml)');
       }),
     );
 

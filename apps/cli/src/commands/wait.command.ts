@@ -160,7 +160,8 @@ export function registerWait(program: Command, run: CommandRunner): void {
             }
             if (state) ended.set(id, state);
             if (state && options.any) {
-              ctx.output({ target: id, jobs: state }, () => describe(id, state));
+              // The same shape as without --any (a list of targets): a script's `.[0]` reads both.
+              ctx.output([{ target: id, jobs: state }], () => describe(id, state));
               return waitExitCode(state);
             }
           }
