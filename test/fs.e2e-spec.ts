@@ -286,6 +286,37 @@ describe('files API (e2e, real server, real directories)', () => {
       expect(readFileSync(join(scratch, 'one.txt'), 'utf8')).toBe('one');
       expect(readFileSync(join(scratch, 'two.txt'), 'utf8')).toBe('two');
       expect(readFileSync(join(scratch, 'to', 'one.txt'), 'utf8')).toBe('other one');
+      // Its own name, or the folder it is in, changes nothing (a rename to its own name was a 409).
+      for (const [path, body] of [
+        ['/api/fs/rename', { path: join(scratch, 'one.txt'), new_name: 'one.txt' }],
+        ['/api/fs/move', { src: join(scratch, 'one.txt'), dest_dir: scratch }],
+      ] as const) {
+        const answer = await call(jailed, 'POST', path, body);
+        expect([path, answer.status, answer.body.path]).toEqual([path, 200, join(scratch, 'one.txt')]);
+      }
+      expect(readFileSync(join(scratch, 'one.txt'), 'utf8')).toBe('one');
+    });
+
+    it('takes a trailing / to name a directory: after a file it is a 400 (POSIX ENOTDIR), not the file', async () => {
+      const scratch = join(root, 'trailing');
+      mkdirSync(scratch, { recursive: true });
+      const file = join(scratch, 'f.txt');
+      writeFileSync(file, 'kept');
+      const answers = [
+        await call(jailed, 'GET', `/api/fs/source?path=${q(`${file}/`)}`),
+        await call(jailed, 'PUT', '/api/fs/source', { path: `${file}/`, content: 'overwritten' }),
+        await call(jailed, 'POST', '/api/fs/rename', { path: `${file}/`, new_name: 'g.txt' }),
+        await call(jailed, 'POST', '/api/fs/delete-file', { path: `${file}/`, confirmed: true }),
+      ];
+      for (const answer of answers)
+        expect([answer.status, answer.body.details]).toEqual([
+          400,
+          [{ field: 'path', message: `path: ${file} is not a directory (a trailing / names one)` }],
+        ]);
+      expect(readFileSync(file, 'utf8')).toBe('kept');
+      // A directory's may have one.
+      const listed = await call(jailed, 'GET', `/api/fs/browse?path=${q(`${scratch}/`)}`);
+      expect([listed.status, listed.body.path]).toEqual([200, scratch]);
     });
   });
 
@@ -646,6 +677,10 @@ describe('files API (e2e, real server, real directories)', () => {
         expected_mtime: 1.5,
       });
       expect([badMtime.status, field(badMtime)]).toEqual([400, 'expected_mtime']);
+      // What a save writes, a read must open: a NUL early on would make the file binary (415).
+      const nulSave = await call(jailed, 'PUT', '/api/fs/source', { path: target, content: 'nul\u0000byte' });
+      expect([nulSave.status, field(nulSave)]).toEqual([400, 'content']);
+      expect(readFileSync(target, 'utf8')).toBe(fits);
     });
   });
 

@@ -139,7 +139,10 @@ export class FileOps {
     return target;
   }
 
-  /** Renames `path` in place to the bare `newName`; 409 when the new name is taken. */
+  /**
+   * Renames `path` in place to the bare `newName`; 409 when the new name is taken by another entry.
+   * Its own name changes nothing (200), as a move into the folder it is in does.
+   */
   async rename(rawPath: unknown, newName: unknown): Promise<string> {
     const path = await this.guard.path('path', rawPath);
     const name = parseBareName('new_name', newName);
@@ -149,6 +152,7 @@ export class FileOps {
     await this.guard.path('new_name', target);
     await inAnchoredDir('path', dirname(path), async (dir) => {
       await onPath('path', path, () => dir.lstat(basename(path)));
+      if (name === basename(path)) return;
       await mustBeFree(dir, name, 'new_name');
       await onPath('new_name', target, () => rename(dir.at(basename(path)), dir.at(name)));
     });

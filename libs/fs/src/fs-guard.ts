@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, type Stats } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, sep } from 'node:path';
 import { DomainError, firstUnsafeChar, validationFailed } from '@trainyard/core';
@@ -107,7 +107,10 @@ export class FsGuard {
   /** Parses `raw` and checks it names a place the caller may reach; it need not exist yet. */
   async path(field: string, raw: unknown): Promise<string> {
     const path = parseAbsolutePath(field, raw);
-    await this.refuseSymlinks(field, path);
+    const last = await this.refuseSymlinks(field, path);
+    // `a.txt/` names a directory (POSIX: ENOTDIR), not the file: read, saved or removed, it was the file.
+    if (last && !last.isDirectory() && path !== '/' && (raw as string).endsWith('/'))
+      throw invalid(field, `${field}: ${path} is not a directory (a trailing / names one)`);
     await this.confine(field, path);
     return path;
   }
@@ -143,22 +146,24 @@ export class FsGuard {
       throw forbidden(field, `${field} ${path} is protected and cannot be removed or moved`);
   }
 
-  private async refuseSymlinks(field: string, path: string): Promise<void> {
+  /** Every component of `path` that exists, lstat'ed: none may be a link. The last one's stats, if it exists. */
+  private async refuseSymlinks(field: string, path: string): Promise<Stats | null> {
     let at = '';
+    let stats: Stats | null = null;
     for (const name of path.split('/').slice(1)) {
       at += `/${name}`;
-      let stats;
       try {
         stats = await lstat(at);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return; // the rest does not exist: nothing further can be a link
+        if (code === 'ENOENT') return null; // the rest does not exist: nothing further can be a link
         if (code === 'ENOTDIR') throw invalid(field, `${field}: ${dirname(at)} is not a directory`);
         throw fsError(err, field, at);
       }
       if (stats.isSymbolicLink())
         throw invalid(field, `${field} must not go through a symbolic link (${at} is one)`);
     }
+    return stats;
   }
 
   /** The real path of `path` (of its deepest existing ancestor, plus the rest) must be inside a root. */

@@ -86,6 +86,12 @@ export class SourceFiles {
     const path = await this.guard.path('path', rawPath);
     const data = Buffer.from(content, 'utf8');
     if (data.length > SOURCE_MAX_BYTES) throw tooLarge('content', path);
+    // What the editor saves it must open again: a read refuses such a file as binary (415).
+    if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0))
+      throw invalid(
+        'content',
+        `content has a NUL character in its first ${BINARY_SNIFF_BYTES / 1024} KiB: the file would read as binary, and the editor could not open it again`,
+      );
     if (expectedMtime !== null && expectedMtime !== undefined && !MTIME_PATTERN.test(expectedMtime))
       throw invalid(
         'expected_mtime',
