@@ -3,6 +3,7 @@ export * from './secure-files';
 export * from './state-paths';
 export * from './all-at-once';
 export * from './ids';
+export * from './config/yaml-error';
 export * from './near-names';
 export * from './clock';
 export * from './config/settings';

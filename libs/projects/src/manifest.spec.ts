@@ -43,6 +43,10 @@ describe(parseManifest.name, () => {
   ])('refuses %j naming %s', (text, field) => {
     expect(fieldOf(text)).toBe(field);
   });
+
+  it('says where the YAML is broken in one whole line (it ended on "column 1:", the excerpt cut off)', () => {
+    expect(() => parseManifest('a: [1, 2\nb: 3\n', '/p')).toThrow(/at line 2, column 1$/);
+  });
 });
 
 describe(valueProblem.name, () => {

@@ -1,3 +1,4 @@
+import { yamlErrorLine } from '@trainyard/core';
 import { parse } from 'yaml';
 
 /** The generic project manifest's file name (see README "Projects" for the schema). */
@@ -83,7 +84,7 @@ export function parseManifest(text: string, projectDir: string): ManifestSpec {
   try {
     doc = parse(text);
   } catch (err) {
-    throw new ManifestError('(yaml)', (err as Error).message.split('\n')[0]);
+    throw new ManifestError('(yaml)', yamlErrorLine(err));
   }
   if (doc === null || doc === undefined) doc = {};
   if (!isObj(doc)) throw new ManifestError('(root)', 'must be a mapping');

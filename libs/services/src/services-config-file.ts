@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Document, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { DomainError, writeFileAtomic } from '@trainyard/core';
+import { DomainError, writeFileAtomic, yamlErrorLine } from '@trainyard/core';
 
 /**
  * Edits of the `services:` block of server_config.yaml. The file is edited as a YAML document (never
@@ -59,7 +59,7 @@ function parse(text: string): Document {
   if (doc.errors.length) {
     throw new DomainError(
       'CONFLICT',
-      `server_config.yaml is not valid YAML (${doc.errors[0].message}); fix it before changing services`,
+      `server_config.yaml is not valid YAML (${yamlErrorLine(doc.errors[0])}); fix it before changing services`,
     );
   }
   if (doc.contents === null) doc.contents = doc.createNode({});
