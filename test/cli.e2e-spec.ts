@@ -208,11 +208,14 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     ]);
   });
 
-  it('a mistyped `server` word or flag is a usage error naming it, also while a server holds the state directory', async () => {
+  it('a mistyped `server` word, flag or value is a usage error naming it, also while a server holds the state directory', async () => {
     // The server of this suite holds temp.home: the lock's "in use" would name the wrong problem.
     for (const [args, said] of [
-      [['server', 'restrat'], "unexpected word 'restrat'"],
+      [['server', 'restrat'], "unexpected word 'restrat' (did you mean restart?)"],
       [['server', '--port', '1', '--bogus-flag'], '--bogus-flag'],
+      [['server', '--fake-gpu', '2'], 'unknown option --fake-gpu (did you mean --fake-gpus?)'],
+      // A bad value too (it was checked after the lock, which then named the other server).
+      [['server', '--port', 'abc'], 'command line: --port must be an integer 0..65535 (got "abc")'],
     ] as const) {
       const run = await cli([...args], { TRAINYARD_HOME: temp.home });
       expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });

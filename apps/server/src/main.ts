@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   ConfigError,
   isHelpRequested,
-  parseFlags,
+  checkFlags,
   resolveHome,
 } from '../../../libs/core/src/config/server-config';
 // eslint-disable-next-line no-restricted-imports
@@ -58,10 +58,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  // A mistyped flag or word is a usage error whether or not another server holds the state
+  // A mistyped flag, word or value is a usage error whether or not another server holds the state
   // directory: checked before the lock, whose error would name the wrong problem.
   try {
-    parseFlags(argv);
+    checkFlags(argv);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(usageErrorText(err.message));

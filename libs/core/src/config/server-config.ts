@@ -63,6 +63,27 @@ export interface ParsedFlags {
   help: boolean;
 }
 
+/** ` (did you mean X?)` for a word or flag near one of `candidates`, else ''. */
+function near(word: string, candidates: readonly string[]): string {
+  const meant = nearName(word, candidates);
+  return meant ? ` (did you mean ${meant}?)` : '';
+}
+
+/** The words `trainyard server` takes besides options (the CLI runs them; a typo of one reaches here). */
+const SERVER_COMMANDS = ['stop', 'restart'];
+
+/**
+ * `parseFlags`, then each value as its setting takes it (`--port abc` included): every error a
+ * command line can have by itself, found before the state directory's lock or any file is touched
+ * (with a server running, the lock's "in use" named the wrong problem).
+ */
+export function checkFlags(argv: readonly string[]): ParsedFlags {
+  const flags = parseFlags(argv);
+  for (const [key, value] of Object.entries(flags.values) as Array<[keyof ServerArgs, unknown]>)
+    coerce(key, value, 'command line', settingOf(key).flag ?? key);
+  return flags;
+}
+
 export function parseFlags(argv: readonly string[]): ParsedFlags {
   const out: ParsedFlags = { values: {}, help: false };
   for (let i = 0; i < argv.length; i++) {
@@ -74,9 +95,9 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     // `stop` and `restart` before this; said "unknown option stpo").
     if (!spec && !raw.startsWith('-'))
       throw new ConfigError(
-        `unexpected word '${raw}': \`trainyard server\` takes options (see --help) and the commands stop and restart`,
+        `unexpected word '${raw}'${near(raw, SERVER_COMMANDS)}: \`trainyard server\` takes options (see --help) and the commands stop and restart`,
       );
-    if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
+    if (!spec) throw new ConfigError(`unknown option ${name}${near(name, Object.keys(FLAGS))} (see --help)`);
     let value: string | true = true;
     if (spec.takesValue) {
       const next = argv[i + 1];
@@ -512,11 +533,22 @@ export function misspeltSettingVariables(env: NodeJS.ProcessEnv): string[] {
     });
 }
 
-/** `; did you mean X?` for the candidate `name` is surely a slip of (a missing or shortened unit suffix, or a typo), else ''. */
-function didYouMean(name: string, candidates: readonly string[]): string {
-  const near = candidates.find(
-    (c) => c.startsWith(`${name}_`) || leven(c, name) <= 2 || abbreviates(name, c),
+/** The candidate `name` is surely a slip of (a unit suffix missing, shortened or added, or a typo), if any. */
+function nearName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.replace(/^-+/, '').length < 2) return undefined; // `-`, `--x`: too little to go on
+  return candidates.find(
+    (c) =>
+      c.startsWith(`${name}_`) ||
+      c.startsWith(`${name}-`) ||
+      name.startsWith(`${c}-`) || // a unit added to a flag: --kill-grace-secs
+      leven(c, name) <= 2 ||
+      abbreviates(name, c),
   );
+}
+
+/** `; did you mean X?` for {@link nearName}, else ''. */
+function didYouMean(name: string, candidates: readonly string[]): string {
+  const near = nearName(name, candidates);
   return near ? `; did you mean ${near}?` : '';
 }
 
