@@ -131,12 +131,15 @@ describe('input validation (e2e, in-process server)', () => {
         body: {
           statusCode: 400,
           code: 'VALIDATION_FAILED',
-          message: 'unknown query parameter foo (this route takes offset, follow)',
+          message: 'Invalid request: unknown query parameter foo (this route takes offset, follow)',
+          details: [
+            { field: 'foo', message: 'unknown query parameter foo (this route takes offset, follow)' },
+          ],
         },
       });
       expect(await upgrade('/api/jobs/stream?since=5')).toMatchObject({
         status: 400,
-        body: { message: 'unknown query parameter since (this route takes none)' },
+        body: { message: 'Invalid request: unknown query parameter since (this route takes none)' },
       });
       // Its own values are checked as before (follow=maybe followed the log).
       expect(await upgrade(`/api/jobs/${body.queue_id}/tty?follow=maybe`)).toEqual({

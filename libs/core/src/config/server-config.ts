@@ -95,9 +95,10 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     // `stop` and `restart` before this; said "unknown option stpo").
     if (!spec && !raw.startsWith('-'))
       throw new ConfigError(
-        `unexpected word '${raw}'${near(raw, SERVER_COMMANDS)}: \`trainyard server\` takes options (see --help) and the commands stop and restart`,
+        `unexpected word '${raw}'${near(raw, SERVER_COMMANDS)}: \`trainyard server\` takes options and the commands stop and restart`,
       );
-    if (!spec) throw new ConfigError(`unknown option ${name}${near(name, Object.keys(FLAGS))} (see --help)`);
+    // (Where to look is said after every usage error: worker-protocol's usageErrorText.)
+    if (!spec) throw new ConfigError(`unknown option ${name}${near(name, Object.keys(FLAGS))}`);
     let value: string | true = true;
     if (spec.takesValue) {
       const next = argv[i + 1];

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { type ErrorDetail, validationFailed } from '../domain-error';
 import { CREDENTIAL_QUERY_PARAMS } from '../http/validation';
 import type { StreamErrorFrameDto } from './ws-frames.dto';
 
@@ -81,7 +82,7 @@ export class WsRouter implements BeforeApplicationShutdown {
     });
   }
 
-  private refuse(socket: Duplex, status: number, message: string, code?: string): void {
+  private refuse(socket: Duplex, status: number, message: string, code?: string, details?: unknown): void {
     const reason =
       {
         400: 'Bad Request',
@@ -90,7 +91,12 @@ export class WsRouter implements BeforeApplicationShutdown {
         404: 'Not Found',
         421: 'Misdirected Request',
       }[status] ?? 'Error';
-    const body = JSON.stringify({ statusCode: status, ...(code ? { code } : {}), message });
+    const body = JSON.stringify({
+      statusCode: status,
+      ...(code ? { code } : {}),
+      message,
+      ...(details ? { details } : {}),
+    });
     const auth = status === 401 ? 'WWW-Authenticate: Bearer\r\n' : '';
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -124,7 +130,11 @@ export class WsRouter implements BeforeApplicationShutdown {
     if (!matched) return this.refuse(socket, 404, `no WebSocket route ${url.pathname}`);
     const { route, params } = matched;
     const unknown = unknownQueryParams(route, url.searchParams);
-    if (unknown.length) return this.refuse(socket, 400, unknown.join('; '), 'VALIDATION_FAILED');
+    if (unknown.length) {
+      // The shape of an HTTP route's 400 (message and details naming each parameter).
+      const refused = validationFailed(unknown);
+      return this.refuse(socket, 400, refused.message, refused.code, refused.details);
+    }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.admitted.set(ws, request);
       ws.once('close', () => this.admitted.delete(ws));
@@ -181,15 +191,15 @@ export class WsRouter implements BeforeApplicationShutdown {
   }
 }
 
-/** A message for each query parameter `route` does not take (credentials aside). */
-function unknownQueryParams(route: Route, query: URLSearchParams): string[] {
+/** Each query parameter `route` does not take (credentials aside), named. */
+function unknownQueryParams(route: Route, query: URLSearchParams): ErrorDetail[] {
   if (route.query === 'any') return [];
   const takes = route.query;
   const known = new Set<string>([...takes, ...CREDENTIAL_QUERY_PARAMS]);
   return [...new Set(query.keys())]
     .filter((name) => !known.has(name))
-    .map(
-      (name) =>
-        `unknown query parameter ${name} (${takes.length ? `this route takes ${takes.join(', ')}` : 'this route takes none'})`,
-    );
+    .map((name) => ({
+      field: name,
+      message: `unknown query parameter ${name} (${takes.length ? `this route takes ${takes.join(', ')}` : 'this route takes none'})`,
+    }));
 }
