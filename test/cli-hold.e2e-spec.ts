@@ -80,7 +80,7 @@ describe('trainyard sched hold / release (e2e, spawned server and CLI processes)
       expect(await cli(['sched', 'list', '--status', 'held'])).toMatchObject({
         code: 0,
         stdout: '',
-        stderr: 'no held jobs\n',
+        stderr: 'trainyard: no held jobs\n',
       });
     } finally {
       await json(['sched', 'resume']);
