@@ -229,21 +229,31 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect(await json(['sched', 'status'])).toMatchObject({ enabled: true });
   });
 
-  it('says in one line that it cannot write its output to a full disk (exit 1), no stack', async () => {
-    for (const args of ['--help', '--json sched list', 'sched status']) {
-      const run = await runCli(
+  it('says in one line that it cannot write its output to a full disk (exit 1), no stack, and a short answer', async () => {
+    const toFull = (args: string) =>
+      runCli(
         ['-c', `exec "$0" "$1" ${args} > /dev/full`, process.execPath, CLI_BIN],
         env,
         undefined,
         '/bin/sh',
       );
-      expect({ args, ...run }).toEqual({
+    const full = 'trainyard: cannot write the output: ENOSPC: no space left on device, write';
+    for (const args of ['--help', '--json sched list']) {
+      expect({ args, ...(await toFull(args)) }).toEqual({
         args,
         code: 1,
         stdout: '',
-        stderr: 'trainyard: cannot write the output: ENOSPC: no space left on device, write\n',
+        stderr: `${full} (the command was carried out)\n`,
       });
     }
+    // A submit's job is queued all the same: its id is said, so a script need not submit it again.
+    const submitted = await toFull('submit -- true');
+    expect(submitted).toMatchObject({ code: 1, stdout: '' });
+    const id = new RegExp(
+      `^${full} \\(the command was carried out; the output was: (q_\\d+_[0-9a-f]+)\\)\n$`,
+    ).exec(submitted.stderr)?.[1];
+    expect(id).toBeDefined();
+    expect((await json(['job', 'status', id!])).queue_id).toBe(id);
   });
 
   it('colours its own output when FORCE_COLOR asks, piped too; never with FORCE_COLOR=0 or, piped, by default', async () => {
@@ -810,7 +820,9 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       expect(JSON.parse(after.stdout).depends_on).toHaveLength(2); // the array's two jobs
       const cancelled = await cli(['sched', 'cancel', short]);
       expect(cancelled).toMatchObject({ code: 0, stderr: '' });
-      expect(cancelled.stdout).toBe(`${arrayId}: 2 queued cancelled (kept as aborted), 0 running aborting\n`);
+      expect(cancelled.stdout).toBe(
+        `${arrayId}: 2 queued: cancelled (kept as aborted; trainyard sched retry ${arrayId} runs them again)\n`,
+      );
     } finally {
       expect((await cli(['sched', 'resume'])).code).toBe(0);
     }

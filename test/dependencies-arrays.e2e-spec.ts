@@ -627,7 +627,7 @@ describe('dependencies, arrays and `trainyard wait` (e2e, in-process server, rea
         const cancelled = await cli(['sched', 'cancel', queued]);
         expect(cancelled).toMatchObject({
           code: 0,
-          out: `${queued}: 2 queued cancelled (kept as aborted), 0 running aborting\n`,
+          out: `${queued}: 2 queued: cancelled (kept as aborted; trainyard sched retry ${queued} runs them again)\n`,
         });
       } finally {
         await api.call('POST', '/api/queue/scheduler', { enabled: true });

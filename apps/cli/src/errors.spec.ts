@@ -151,9 +151,20 @@ describe(outputWriteFailure.name, () => {
     Object.assign(new Error(message), { code, syscall });
 
   it('says a failed write of the output in one line (exit 1); a reader gone away (EPIPE) is exit 0, silent', () => {
-    expect(outputWriteFailure(failed('ENOSPC', 'write', 'ENOSPC: no space left on device, write'))).toEqual(
-      new CliError('cannot write the output: ENOSPC: no space left on device, write', EXIT.failure),
+    const full = failed('ENOSPC', 'write', 'ENOSPC: no space left on device, write');
+    expect(outputWriteFailure(full)).toEqual(
+      new CliError(
+        'cannot write the output: ENOSPC: no space left on device, write (the command was carried out)',
+        EXIT.failure,
+      ),
     );
+    // A short answer (a submitted job's id) is said, so a script need not run the command again.
+    expect(outputWriteFailure(full, 'q_1796000000000_0000000a\n')?.message).toBe(
+      'cannot write the output: ENOSPC: no space left on device, write ' +
+        '(the command was carried out; the output was: q_1796000000000_0000000a)',
+    );
+    expect(outputWriteFailure(full, 'a\nb\n')?.message).toMatch(/carried out\)$/);
+    expect(outputWriteFailure(full, 'x'.repeat(201))?.message).toMatch(/carried out\)$/);
     expect(outputWriteFailure(failed('EPIPE', 'write', 'write EPIPE'))).toMatchObject({
       message: '',
       exitCode: EXIT.ok,

@@ -103,14 +103,22 @@ export function formatFieldError(detail: { field?: string; message: string }): s
 /**
  * A failed write of the CLI's own output, or null for any other error. The CLI writes no files of
  * its own, so a `write` error is stdout or stderr failing: a full disk (ENOSPC, `> /dev/full`) or
- * a closed descriptor (EBADF) is exit 1 with one line, as coreutils' "write error"; EPIPE — the
- * reader went away (`| head`) — is not an error: exit 0, nothing said.
+ * a closed descriptor (EBADF) is exit 1 with one line, as coreutils' "write error", which also
+ * says `lost` (what the command wrote to stdout) when that is one short line; EPIPE — the reader
+ * went away (`| head`) — is not an error: exit 0, nothing said.
  */
-export function outputWriteFailure(error: unknown): CliError | null {
+export function outputWriteFailure(error: unknown, lost = ''): CliError | null {
   const { syscall, code, message } = (error ?? {}) as NodeJS.ErrnoException;
   if (syscall !== 'write') return null;
   if (code === 'EPIPE') return new CliError('', EXIT.ok);
-  return new CliError(`cannot write the output: ${message}`, EXIT.failure);
+  // The command was carried out all the same (a job submitted): a short answer — an id — is said here,
+  // so a script that retries on failure can tell it need not run the command again.
+  const line = lost.trim();
+  const said = line && !line.includes('\n') && line.length <= 200 ? `; the output was: ${line}` : '';
+  return new CliError(
+    `cannot write the output: ${message} (the command was carried out${said})`,
+    EXIT.failure,
+  );
 }
 
 /** Maps anything thrown by a command to the message and exit code the user sees. */

@@ -1,6 +1,15 @@
 import { runCli } from './cli';
 import { outputWriteFailure } from './errors';
 
+/** The start of what the command wrote to stdout: said on stderr when stdout fails (see outputWriteFailure). */
+const written = { text: '' };
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => {
+  if (written.text.length <= 1024)
+    written.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+  return writeStdout(chunk, ...rest);
+};
+
 /**
  * Exits once stdout and stderr have taken everything written (they may be pipes) — with the failure
  * instead when a write to stdout failed (a failed write is reported as an event, which may come
@@ -17,7 +26,7 @@ function exit(code: number): void {
  * so in one line and exits 1. Node reports a failed write as an 'error' event, never by throwing.
  */
 function outputFailed(err: unknown): void {
-  const failure = outputWriteFailure(err)!;
+  const failure = outputWriteFailure(err, written.text)!;
   if (failure.message) process.stderr.write(`trainyard: ${failure.message}\n`);
   process.exit(failure.exitCode);
 }

@@ -1,7 +1,13 @@
 import type { JobDto } from '@trainyard/sdk';
 import type { CliContext } from '../context';
 import { palette } from '../format';
-import { describeCancel, describePriorityChange, formatGpus, renderJobsTable } from './sched.command';
+import {
+  describeArrayCancel,
+  describeCancel,
+  describePriorityChange,
+  formatGpus,
+  renderJobsTable,
+} from './sched.command';
 
 describe(renderJobsTable.name, () => {
   const ctx = { colors: palette(false) } as CliContext;
@@ -118,6 +124,23 @@ describe(formatGpus.name, () => {
     expect(gpus({ mig_devices: ['MIG-a', 'MIG-b'], requested_gpus: 2, gpu_profile: '1g.10gb' })).toBe(
       '2×1g.10gb',
     );
+  });
+});
+
+describe(describeArrayCancel.name, () => {
+  const id = 'a_1796000000000_0000000a';
+  const q = (n: number) => Array.from({ length: n }, (_, i) => `q_1796000000000_0000000${i}`);
+  it.each<[number, number, string]>([
+    [2, 0, `${id}: 2 queued: cancelled (kept as aborted; trainyard sched retry ${id} runs them again)`],
+    [1, 0, `${id}: 1 queued: cancelled (kept as aborted; trainyard sched retry ${id} runs it again)`],
+    [0, 3, `${id}: 3 running: aborting`],
+    [
+      2,
+      1,
+      `${id}: 2 queued: cancelled (kept as aborted; trainyard sched retry ${id} runs them again), 1 running: aborting`,
+    ],
+  ])('%i queued, %i running (names only what happened: no "0 running")', (queued, running, text) => {
+    expect(describeArrayCancel({ array_id: id, aborted: q(queued), aborting: q(running) })).toBe(text);
   });
 });
 

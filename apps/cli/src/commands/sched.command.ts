@@ -17,6 +17,7 @@ import {
   retryArray,
   setScheduler,
   TrainyardApiError,
+  type CancelArrayResponseDto,
   type CancelQueueItemResponseDto,
   type JobDto,
   type ListJobsData,
@@ -84,6 +85,23 @@ export function describeCancel(
   if (before.status === 'terminating')
     return `${result.queue_id} is already stopping${before.termination_reason ? ` (${before.termination_reason})` : ''}`;
   return `${result.queue_id} has started: aborting it`;
+}
+
+/**
+ * What `sched cancel <array>` did, naming only what happened: `a_…: 2 queued: cancelled (kept as
+ * aborted; trainyard sched retry a_… runs them again), 1 running: aborting`.
+ */
+export function describeArrayCancel(
+  result: Pick<CancelArrayResponseDto, 'array_id' | 'aborted' | 'aborting'>,
+): string {
+  const { array_id: id, aborted, aborting } = result;
+  const parts = [
+    aborted.length &&
+      `${aborted.length} queued: cancelled (kept as aborted; trainyard sched retry ${id} runs ` +
+        `${aborted.length === 1 ? 'it' : 'them'} again)`,
+    aborting.length && `${aborting.length} running: aborting`,
+  ].filter(Boolean);
+  return `${id}: ${parts.join(', ')}`;
 }
 
 /** What `sched priority` did: `q_… priority 0 → 5` (or `stays 5`). */
@@ -297,12 +315,7 @@ export function registerSched(program: Command, run: CommandRunner): void {
         const target = await resolveJobOrArrayId(ctx.client, given);
         if (target.kind === 'array') {
           const { data } = await cancelArray({ client: ctx.client, path: { array_id: target.id } });
-          return ctx.output(
-            data,
-            () =>
-              `${data.array_id}: ${data.aborted.length} queued cancelled (kept as aborted), ` +
-              `${data.aborting.length} running aborting`,
-          );
+          return ctx.output(data, () => describeArrayCancel(data));
         }
         const id = target.id;
         // The answer says `aborting` for a running job and for one already stopping alike, and the
