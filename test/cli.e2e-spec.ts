@@ -155,7 +155,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     }
   });
 
-  it('`help`, `help <command>` and --version exit 0; `help` of an unknown word, or a group without its subcommand, is a usage error (2)', async () => {
+  it('`help`, `help <command>` and --version exit 0; `help` of an unknown word, or a group without its subcommand, or no command at all, is a usage error (2)', async () => {
     const version = (
       JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
     ).version;
@@ -205,6 +205,13 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
       2,
       '',
       expect.stringMatching(/^Usage: trainyard sched /),
+    ]);
+    // No command at all alike (it was usage on stdout, exit 0).
+    const bare = await cli([]);
+    expect([bare.code, bare.stdout, bare.stderr]).toEqual([
+      2,
+      '',
+      expect.stringMatching(/^Usage: trainyard /),
     ]);
   });
 

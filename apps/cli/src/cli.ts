@@ -163,9 +163,10 @@ export async function runCli(
     state.exitCode = await stopServer(state.env, stdout, state.stderr);
   };
   const program = buildProgram(makeRunner(state), stdout, state.stderr, stop);
+  // No command at all is what a group without its subcommand is: its usage on stderr, a usage error.
   if (!argv.length) {
-    program.outputHelp();
-    return EXIT.ok;
+    program.outputHelp({ error: true });
+    return EXIT.invalid;
   }
   try {
     const args = helpAsFlag(program, argv);
