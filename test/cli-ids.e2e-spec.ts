@@ -117,7 +117,7 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown option '-c'");
     expect(run.stderr).toContain(
-      `put the command after --: trainyard submit --name x -- python3 -c 'print("a b")'`,
+      `\ntrainyard: put the command after --: trainyard submit --name x -- python3 -c 'print("a b")'\n`,
     );
     const plain = await cli(['submit', '--bogus']);
     expect(plain.stderr).not.toContain('put the command after');

@@ -122,3 +122,37 @@ describe('`server` and its commands', () => {
     });
   });
 });
+
+describe('usage errors', () => {
+  const run = async (argv: string[]) => {
+    const stdout = sink();
+    const stderr = sink();
+    const code = await runCli(argv, { env: { TRAINYARD_HOME: '/nonexistent' }, stdout, stderr });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+
+  // Commander's hint lines came bare after its error: "(Did you mean --limit?)" and "(run with --help
+  // for usage)", with no `trainyard:` and no word of which command's usage.
+  it.each([
+    [
+      ['sched', 'list', '--limt', '3'],
+      "trainyard: unknown option '--limt' (did you mean --limit?)\n" +
+        'trainyard: `trainyard sched list --help` shows its usage\n',
+    ],
+    [
+      ['sched', 'lsit'],
+      "trainyard: unknown command 'lsit' (did you mean list?)\n" +
+        'trainyard: `trainyard sched --help` shows its usage\n',
+    ],
+    [
+      ['job', 'tail'],
+      "trainyard: missing required argument 'id'\ntrainyard: `trainyard job tail --help` shows its usage\n",
+    ],
+    [['bogus'], "trainyard: unknown command 'bogus'\ntrainyard: `trainyard --help` shows its usage\n"],
+  ])(
+    '%j says what is wrong and where the usage is, each line a trainyard: line (exit 2)',
+    async (argv, said) => {
+      expect(await run(argv)).toEqual({ code: EXIT.invalid, stdout: '', stderr: said });
+    },
+  );
+});

@@ -44,11 +44,10 @@ export function buildProgram(
     .option('--json', 'machine-readable JSON on stdout')
     .version(packageVersion(), '-V, --version', 'print the version')
     .addHelpText('after', EXIT_CODES_HELP)
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (text) => stdout.write(text),
       writeErr: (text) => stderr.write(text),
-      outputError: (text, write) => write(`trainyard: ${text.replace(/^error: /, '')}`),
+      outputError: (text, write) => write(`trainyard: ${commanderErrorLine(text)}`),
     });
   registerServer(program, run, stop);
   registerSubmit(program, run);
@@ -60,13 +59,22 @@ export function buildProgram(
   registerCluster(program, run);
   registerRuns(program, run);
   registerProjects(program, run);
-  // Every command (and group) exits through the CommanderError below instead of process.exit.
-  const exitOverride = (command: Command) => {
-    command.exitOverride();
-    command.commands.forEach(exitOverride);
+  // Every command (and group) exits through the CommanderError below instead of process.exit, and
+  // after a usage error says where its usage is.
+  const configure = (command: Command, path: string) => {
+    command.exitOverride().showHelpAfterError(`trainyard: \`${path} --help\` shows its usage`);
+    for (const sub of command.commands) configure(sub, `${path} ${sub.name()}`);
   };
-  exitOverride(program);
+  configure(program, 'trainyard');
   return program;
+}
+
+/**
+ * Commander's error text as one line: `error: unknown option '--limt'\n(Did you mean --limit?)` →
+ * `unknown option '--limt' (did you mean --limit?)`, as the CLI's other usage errors word it.
+ */
+export function commanderErrorLine(text: string): string {
+  return text.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)(\n?)$/, ' (did you mean $1?)$2');
 }
 
 /**
@@ -176,7 +184,7 @@ export async function runCli(
     if (!(err instanceof CommanderError)) throw err;
     if (err.code === 'commander.unknownOption') {
       const hint = doubleDashHint(program, argv);
-      if (hint) state.stderr.write(`${hint}\n`);
+      if (hint) state.stderr.write(`trainyard: ${hint}\n`);
     }
     // --help, `help [command]` and --version exit 0; a group without a subcommand prints its help
     // and is a usage error (commander gives it exit code 1), as is every other parse error.
