@@ -226,6 +226,28 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     }
   });
 
+  // It preempted the job it waits for, which unmet its dependency: the freed GPUs went back to that
+  // job at once, and after each cooldown it was preempted again (killed every 10 minutes for nothing).
+  it('never preempts the job it depends on (after_start): it waits for GPUs as any job does', async () => {
+    const low = (await api.command(['sleep', '2'], { requested_gpus: 2, priority: 0, preemptible: true }))
+      .body.queue_id;
+    await api.waitStatus(low, ['running']);
+    const high = (
+      await api.command(['true'], {
+        requested_gpus: 1,
+        priority: 10,
+        depends_on: [{ queue_id: low, condition: 'after_start' }],
+      })
+    ).body.queue_id;
+    expect(await waitFor(async () => (await pendingReason(high)) ?? undefined, 'a pending reason')).toMatch(
+      /needs 1 GPU/,
+    );
+    const highJob = await api.waitStatus(high, ['done'], 15_000);
+    const lowJob = await api.job(low);
+    expect(lowJob).toMatchObject({ status: 'done', termination_reason: 'completed', restart_count: 0 });
+    expect(Date.parse(highJob.started_at)).toBeGreaterThanOrEqual(Date.parse(lowJob.ended_at));
+  });
+
   it('a kill while it is being preempted ends it aborted (user_abort), not requeued to run again', async () => {
     // Saves for 3 s on SIGTERM, so the user's kill arrives while the preemption's SIGTERM is in hand.
     const low = (

@@ -162,7 +162,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     for (const j of queued)
       if (j.preempted_note && result.pending[j.id] !== undefined)
         result.pending[j.id] = `${j.preempted_note}; ${result.pending[j.id]}`;
-    if (result.blocked !== null && this.booted) await this.preempt(result, gpus);
+    if (result.blocked !== null && this.booted) await this.preempt(result, gpus, queued);
     this.reasons.replace(result.pending);
     if (!this.booted) return;
     // Launched together: their claims share one transaction, their requests one write to the
@@ -230,8 +230,14 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
    * is asked to checkpoint — its stop is recorded at once, so the next pass counts its GPUs as
    * freeing and never picks a second victim for them — and is requeued once its processes are gone.
    */
-  private async preempt(result: PlacementResult, gpus: PlacementGpu[]): Promise<void> {
-    const target = result.blocked!;
+  private async preempt(
+    result: PlacementResult,
+    gpus: PlacementGpu[],
+    queued: readonly QueuedForPlacement[],
+  ): Promise<void> {
+    const blocked = result.blocked!;
+    const dependsOn = queued.find((j) => j.id === blocked.queue_id)?.depends_on ?? [];
+    const target = { ...blocked, depends_on: dependsOn.map((d) => d.queue_id) };
     const now = Date.now();
     const candidates = (await this.jobs.withStatus(ACTIVE_STATUSES)).map((j) => {
       const entry = this.active.get(j.id);

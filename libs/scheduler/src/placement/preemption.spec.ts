@@ -184,6 +184,18 @@ describe('planPreemption', () => {
     expect(plan(high(2), 4, [job('q_a', 0, [0, 1])])).toBeNull();
   });
 
+  // Preempting what it waits for (`after X:start`) unmet its dependency: it could not start on the
+  // freed GPUs, and once X ran again the next pass preempted X again, over and over.
+  it('never preempts a job it depends on; others still can be', () => {
+    const jobs = [job('q_a', 0, [0, 1]), job('q_b', 1, [2, 3])];
+    expect(plan({ ...high(2), depends_on: ['q_a'] }, 4, jobs)).toEqual({
+      victims: ['q_b'],
+      gpu_indices: [2, 3],
+    });
+    expect(plan({ ...high(2), depends_on: ['q_a', 'q_b'] }, 4, jobs)).toBeNull();
+    expect(plan(high(2), 4, jobs)).toEqual({ victims: ['q_a'], gpu_indices: [0, 1] });
+  });
+
   it('GPUs launched on in the same pass are not free for it', () => {
     const jobs = [job('q_a', 0, [0, 1])];
     const result = planPreemption(high(2), hostOf(4, jobs), jobs, {

@@ -6,6 +6,9 @@
  * - only `preemptible` jobs of strictly lower priority than the waiting job are candidates (never
  *   for one of equal or lower priority);
  * - a job preempted less than `cooldown_ms` ago is not a candidate (no preemption storm);
+ * - a job the waiting job depends on is never a candidate: stopping it would unmeet the dependency
+ *   (`after X:start`), so the waiting job could not start on the GPUs it freed, and the next pass
+ *   would preempt it again once it restarted;
  * - GPUs that are idle, or whose job is already being stopped, count as free: preemption only covers
  *   the shortfall, and a stop already under way is never doubled;
  * - the fewest victims that cover the shortfall; among as few, the lowest priorities first (then the
@@ -19,6 +22,8 @@ export interface PreemptionTarget {
   /** The priority it was submitted with (aging does not earn a preemption). */
   priority: number;
   requested_gpus: number;
+  /** The queue ids it depends on (any condition): never its victims. */
+  depends_on?: readonly string[];
 }
 
 /** A job that holds GPUs now (starting, running or terminating). */
@@ -79,10 +84,12 @@ export function planPreemption(
   const shortfall = target.requested_gpus - free.length;
   if (shortfall <= 0) return null;
 
+  const dependency = new Set(target.depends_on);
   const pool = candidates
     .filter(
       (c) =>
         c.preemptible &&
+        !dependency.has(c.queue_id) &&
         c.running &&
         !c.stopping &&
         c.priority < target.priority &&
