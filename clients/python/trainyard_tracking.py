@@ -19,16 +19,25 @@ A busy or unreachable server (a restart, an outage) never stops the training: wh
 sent is kept and sent again (every 0.5 s, backing off to 30 s) until the server takes it; at most
 ``max_pending_points`` are kept (the oldest go first, counted on stderr). ``close()`` waits up to
 ``close_timeout`` seconds for them, then says on stderr what it could not send. Only a refusal
-(4xx: a bad value, a closed run) raises, from the next call.
+(4xx: a closed run, another run's token) raises, from the next call and from ``close()``, which still
+tries to set the run's status.
+
+Steps, values and config values may be what training loops hold: numpy / torch scalars and 0-d
+arrays (anything with ``__index__`` or ``__float__``, or ``.item()``); arrays in configs via
+``.tolist()``. What cannot be sent (a list as a metric value, a NaN step) raises ``TypeError`` or
+``ValueError`` naming the key at the call, never later in the background thread.
 """
 
 import datetime
 import json
 import math
+import numbers
+import operator
 import os
 import sys
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -44,6 +53,9 @@ class TrackingError(RuntimeError):
     """The server refused a request (status and its message) or could not be reached."""
 
 
+MAX_SAFE_INTEGER = 2**53 - 1  # the server's limit on steps and int configs (JSON numbers are doubles)
+
+
 def _json_number(value):
     value = float(value)
     if math.isnan(value):
@@ -53,21 +65,110 @@ def _json_number(value):
     return value
 
 
-def _config_value(value):
-    """A config value with goodseed's type tag, as the server's `{type_tag, value}` form."""
-    if isinstance(value, bool):
-        return {"type_tag": "bool", "value": value}
-    if isinstance(value, int):
-        return {"type_tag": "int", "value": value}
-    if isinstance(value, float):
-        return {"type_tag": "float", "value": _json_number(value)}
+def _scalar(value):
+    """A numpy / torch scalar or 0-d array as its Python value (``.item()``); anything else as is."""
+    if isinstance(value, (bool, int, float, str, bytes)) or value is None:
+        return value
+    shape = getattr(value, "shape", None)
+    item = getattr(value, "item", None)
+    if callable(item) and shape is not None and tuple(shape) == ():
+        return item()
+    return value
+
+
+def _step(step):
+    """A point's step as a JSON number the server takes: an int (``__index__``) or finite float."""
+    step = _scalar(step)
+    if isinstance(step, bool) or isinstance(step, (str, bytes)):
+        raise TypeError(f"step must be a number, not {type(step).__name__} {step!r}")
+    try:
+        if hasattr(step, "__index__"):
+            step = operator.index(step)
+        elif isinstance(step, numbers.Real) or hasattr(step, "__float__"):
+            step = float(step)
+        else:
+            raise TypeError("not a number")
+    except (TypeError, ValueError, OverflowError) as err:
+        raise TypeError(f"step must be a number, not {type(step).__name__} {step!r} ({err})") from None
+    if isinstance(step, float):
+        if not math.isfinite(step):
+            raise ValueError(f"step must be finite, not {step!r}")
+        if step.is_integer():
+            step = int(step)
+    if abs(step) > MAX_SAFE_INTEGER:
+        raise ValueError(f"step {step!r} is past ±(2^53 - 1), where a step is no longer exact")
+    return step
+
+
+def _metric_value(path, value):
+    """A metric value as a JSON number ("NaN"/"Infinity" for the non-finite); TypeError names the path."""
+    value = _scalar(value)
+    if isinstance(value, (str, bytes)) or not (isinstance(value, numbers.Real) or hasattr(value, "__float__")):
+        raise TypeError(
+            f"metric {path!r}: the value must be a number, not {type(value).__name__} {value!r}"
+            + (" (log strings with log_strings or log)" if isinstance(value, str) else "")
+        )
+    try:
+        return _json_number(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise type(err)(f"metric {path!r}: {value!r} is not a number the server takes ({err})") from None
+
+
+def _json_plain(path, value):
+    """A config value as a plain Python value that JSON can carry, as the server reads it: scalars and
+    arrays as Python values (``.item()`` / ``.tolist()``), tuples as lists, floats as floats."""
+    value = _scalar(value)
+    if not isinstance(value, (list, tuple, dict, str, bytes)) and hasattr(value, "tolist") and hasattr(value, "shape"):
+        value = value.tolist()
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int) or (hasattr(value, "__index__") and not isinstance(value, float)):
+        value = operator.index(value)
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise ValueError(
+                f"config {path!r}: {value} is past ±(2^53 - 1), where a JSON number is no longer exact "
+                "(log str(value) to keep it as text)"
+            )
+        return value
+    if isinstance(value, numbers.Real) or hasattr(value, "__float__"):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_plain(path, v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_plain(f"{path}/{k}", v) for k, v in value.items()}
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _config_value(path, value):
+    """A config value as the server's ``{type_tag, value}`` form, tagged as ``POST /api/runs/{id}/log``
+    tags a plain JSON value (bool, int, float, str, null; a list of strings → string_set, any other
+    list → str of its JSON text, which the server writes); numpy / torch scalars as their Python
+    numbers, arrays as lists. Raises TypeError / ValueError naming ``path`` for what cannot be sent."""
+    value = _scalar(value)
     if isinstance(value, datetime.datetime):
         return {"type_tag": "datetime", "value": value.isoformat()}
-    if value is None:
-        return {"type_tag": "null", "value": None}
     if isinstance(value, (set, frozenset)):
         return {"type_tag": "string_set", "value": sorted(str(v) for v in value)}
-    return {"type_tag": "str", "value": str(value)}
+    plain = _json_plain(path, value)
+    if isinstance(plain, (list, dict)):
+        try:
+            json.dumps(plain, allow_nan=False)
+        except ValueError:  # NaN/Infinity inside: JSON cannot carry it, so its (Python) JSON text
+            return {"type_tag": "str", "value": json.dumps(plain, separators=(",", ":"), ensure_ascii=False)}
+        if isinstance(plain, dict):  # log_configs(flatten=False): kept whole, as its JSON text
+            return {"type_tag": "str", "value": json.dumps(plain, separators=(",", ":"), ensure_ascii=False)}
+        return plain  # the server tags it (string_set, or str of its JSON text) as from any client
+    if isinstance(plain, bool):
+        return {"type_tag": "bool", "value": plain}
+    if isinstance(plain, int):
+        return {"type_tag": "int", "value": plain}
+    if isinstance(plain, float):
+        return {"type_tag": "float", "value": _json_number(plain)}
+    if plain is None:
+        return {"type_tag": "null", "value": None}
+    return {"type_tag": "str", "value": plain}
 
 
 def _flatten(data, prefix=""):
@@ -161,21 +262,26 @@ class Run:
             self.log_metrics({path: value}, step)
 
     def log_metrics(self, data, step):
-        """``{path: number}`` at ``step`` (int or float); values are coerced to float."""
-        points = [{"path": str(p), "step": step, "value": _json_number(v)} for p, v in data.items()]
+        """``{path: number}`` at ``step`` (an int or a finite float; numpy / torch scalars too);
+        values are coerced to float. TypeError / ValueError (naming the path) for what cannot be sent."""
+        step = _step(step)
+        points = [{"path": str(p), "step": step, "value": _metric_value(p, v)} for p, v in data.items()]
         self._enqueue(self._metrics, points)
 
     def log_strings(self, data, step):
         """``{path: str}`` at ``step``."""
+        step = _step(step)
         points = [{"path": str(p), "step": step, "value": str(v)} for p, v in data.items()]
         self._enqueue(self._strings, points)
 
     def log_configs(self, data, flatten=True):
-        """Config values; nested dicts (and argparse.Namespace) become ``a/b`` paths when flatten."""
+        """Config values; nested dicts (and argparse.Namespace) become ``a/b`` paths when flatten.
+        Tagged as the server tags JSON values (see ``_config_value``)."""
         flat = _flatten(data) if flatten else dict(data)
+        configs = {str(k): _config_value(str(k), v) for k, v in flat.items()}
         with self._lock:
             self._check()
-            self._configs.update({str(k): _config_value(v) for k, v in flat.items()})
+            self._configs.update(configs)
             self._lock.notify()
 
     def close(self, status="finished"):
@@ -189,7 +295,16 @@ class Run:
             self._lock.notify()
         self._thread.join()
         if self._error:
-            raise self._error
+            # The thread stopped early (a refusal, or an unexpected error): the run must still end.
+            unsent = _points(self._unsent) + len(self._metrics) + len(self._strings)
+            try:
+                self._request("POST", f"/api/runs/{self.run_id}/log", {"status": status})
+                ended = f"the run's status was set to {status}"
+            except TrackingError as err:
+                ended = f"its status ({status}) could not be set either: {err}"
+            error = TrackingError(f"{self._error}; {unsent} points not sent; {ended}")
+            error.status = getattr(self._error, "status", None)
+            raise error from self._error
 
     def __enter__(self):
         return self
@@ -214,6 +329,18 @@ class Run:
             raise self._error
 
     def _loop(self):
+        """The sending thread: an unexpected error stops it, never silently — it is raised from the
+        next call and from ``close()``, which still sets the run's status."""
+        try:
+            self._send_loop()
+        except BaseException as exc:  # noqa: BLE001 - whatever it was, the caller must hear of it
+            _warn("the sending thread stopped:\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
+            error = TrackingError(f"the sending thread stopped: {type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+            with self._lock:
+                self._error = self._error or error
+
+    def _send_loop(self):
         deadline = None  # set at close: how long the last requests may wait for the server
         delay = 0.0  # while the server is unreachable: the wait before trying again
         while True:
