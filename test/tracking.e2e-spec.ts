@@ -189,6 +189,26 @@ describe('run tracking (e2e)', () => {
     expect([reversed.status, reversed.body.details[0].field]).toEqual([400, 'step_max']);
   });
 
+  it('a bucket without a finite value travels as NaN/±Infinity, as a single point does (before: y, min_y, max_y null)', async () => {
+    const runId = await newRun();
+    const metrics = Array.from({ length: 10 }, (_, step) => ({ path: 'y', step, value: 'NaN' }));
+    metrics.push(...[10, 11, 12, 13].map((step) => ({ path: 'up', step, value: 'Infinity' })));
+    await call('POST', `/api/runs/${runId}/log`, { metrics });
+    // k = 8: buckets [0..7] and [8, 9] between the bookends.
+    expect((await call('GET', `/api/runs/${runId}/metrics?path=y&point_count=2`)).body).toEqual({
+      path: 'y',
+      downsampled: true,
+      points: [
+        { step: 0, y: 'NaN' },
+        { step: 3.5, y: 'NaN', min_y: 'NaN', max_y: 'NaN', nonfinite: 8 },
+        { step: 8.5, y: 'NaN', min_y: 'NaN', max_y: 'NaN', nonfinite: 2 },
+        { step: 9, y: 'NaN' },
+      ],
+    });
+    const up = (await call('GET', `/api/runs/${runId}/metrics?path=up&point_count=1`)).body.points;
+    expect(up[1]).toEqual({ step: 11.5, y: 'Infinity', min_y: 'Infinity', max_y: 'Infinity', nonfinite: 4 });
+  });
+
   it('refuses bad batches: 400 naming the field, 413 past 10,000 points or 1 MiB', async () => {
     const runId = await newRun();
     const bad = await call('POST', `/api/runs/${runId}/log`, {

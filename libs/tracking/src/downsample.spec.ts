@@ -31,17 +31,31 @@ describe(downsample.name, () => {
     expect(sut.points.map((p) => p.step)).toEqual([0, 0.5, 2.5, 4.5, 6.5, 8.5, 10]);
   });
 
-  it('averages only finite values; min/max ignore NaN and ±Infinity, counted in nonfinite; an all-NaN bucket has y null', () => {
+  it('averages only finite values; min/max ignore NaN and ±Infinity, counted in nonfinite; an all-NaN bucket is NaN', () => {
     const ys = [1, NaN, Infinity, 3, NaN, NaN, NaN, NaN, -Infinity, 5];
     const sut = downsample(range(10), ys, 3);
     // k = 4: buckets [0..3] [4..7] [8..9]
     expect(sut.points).toEqual([
       { step: 0, y: 1 },
       { step: 1.5, y: 2, min_y: 1, max_y: 3, nonfinite: 2 },
-      { step: 5.5, y: null, min_y: null, max_y: null, nonfinite: 4 },
+      { step: 5.5, y: NaN, min_y: NaN, max_y: NaN, nonfinite: 4 },
       { step: 8.5, y: 5, min_y: 5, max_y: 5, nonfinite: 1 },
       { step: 9, y: 5 },
     ]);
+  });
+
+  it('a bucket without a finite value has the IEEE mean, min and max of its values (never a missing y)', () => {
+    const ys = [0, Infinity, Infinity, -Infinity, Infinity, NaN, Infinity, -Infinity, -Infinity, 0];
+    // k = 2: buckets [0,1] [2,3] [4,5] [6,7] [8,9]; the first and last are finite.
+    expect(downsample(range(10), ys, 5).points.slice(1, -1)).toEqual([
+      { step: 0.5, y: 0, min_y: 0, max_y: 0, nonfinite: 1 },
+      { step: 2.5, y: NaN, min_y: -Infinity, max_y: Infinity, nonfinite: 2 },
+      { step: 4.5, y: NaN, min_y: NaN, max_y: NaN, nonfinite: 2 },
+      { step: 6.5, y: NaN, min_y: -Infinity, max_y: Infinity, nonfinite: 2 },
+      { step: 8.5, y: 0, min_y: 0, max_y: 0, nonfinite: 1 },
+    ]);
+    const up = downsample(range(6), [0, Infinity, Infinity, Infinity, Infinity, 0], 3).points;
+    expect(up[2]).toEqual({ step: 2.5, y: Infinity, min_y: Infinity, max_y: Infinity, nonfinite: 2 });
   });
 
   it('keeps raw NaN/Infinity at the bookends', () => {

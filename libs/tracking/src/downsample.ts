@@ -1,10 +1,13 @@
-/** One point of a metric series answer. `y` is null for a bucket without a finite value. */
+/**
+ * One point of a metric series answer. `y` may be NaN or ±Infinity: a raw point's own value, or a
+ * bucket's without a finite value (see {@link downsample}).
+ */
 export interface SeriesPoint {
   step: number;
-  y: number | null;
+  y: number;
   /** Only on buckets (downsampled answers): smallest and largest finite y of the bucket. */
-  min_y?: number | null;
-  max_y?: number | null;
+  min_y?: number;
+  max_y?: number;
   /** Only on buckets, when any: how many of its values were NaN or ±Infinity (a mean leaves them out). */
   nonfinite?: number;
 }
@@ -18,8 +21,10 @@ export interface DownsampledSeries {
  * goodseed's downsampling of a series sorted by step (`steps[i]`, `ys[i]`; NaN/±Infinity allowed in
  * `ys`). Up to `pointCount` points come back raw. Otherwise the bucket size k is the smallest power
  * of two with ceil(N / k) ≤ pointCount; each run of k consecutive points becomes one point at the
- * mean step with the mean, min and max of its finite y values (null when it has none) and the count
- * of the others (`nonfinite`, when any: a diverged run shows), and the
+ * mean step with the mean, min and max of its finite y values and the count of the others
+ * (`nonfinite`, when any: a diverged run shows) — a bucket with no finite value has the mean, min and
+ * max of its NaN/±Infinity values as IEEE arithmetic has them (all +Infinity → +Infinity; any NaN, or
+ * both infinities, → a NaN mean), never a missing value — and the
  * series' first and last raw points are kept as bookends so the line reaches both ends. A bucket
  * that collapses onto a bookend's step (a last bucket of one point) is left out for the bookend.
  *
@@ -51,6 +56,10 @@ export function downsample(
     let nonfinite = 0;
     let min = Infinity;
     let max = -Infinity;
+    // Over the NaN/±Infinity values: what the bucket is when it has no finite value.
+    let otherSum = 0;
+    let otherMin = Infinity;
+    let otherMax = -Infinity;
     for (let i = start; i < end; i++) {
       stepSum += steps[i];
       const y = ys[i];
@@ -59,14 +68,19 @@ export function downsample(
         finite += 1;
         if (y < min) min = y;
         if (y > max) max = y;
-      } else nonfinite += 1;
+      } else {
+        nonfinite += 1;
+        otherSum += y;
+        otherMin = Math.min(otherMin, y);
+        otherMax = Math.max(otherMax, y);
+      }
     }
     const step = stepSum / (end - start);
     if (step === first || step === last) continue;
     const bucket: SeriesPoint =
       finite > 0
         ? { step, y: ySum / finite, min_y: min, max_y: max }
-        : { step, y: null, min_y: null, max_y: null };
+        : { step, y: otherSum / nonfinite, min_y: otherMin, max_y: otherMax };
     if (nonfinite > 0) bucket.nonfinite = nonfinite;
     points.push(bucket);
   }

@@ -24,7 +24,6 @@ import { RunsService } from './runs.service';
 
 const DEFAULT_POINT_COUNT = 1000;
 const DEFAULT_PAGE_SIZE = 100;
-const num = (v: number | null | undefined) => (v === null || v === undefined ? v : numberToJson(v));
 
 /** Run tracking (goodseed-compatible): runs, their log batches, and downsampled series. */
 @ApiTags('runs')
@@ -147,13 +146,13 @@ export class RunsController {
       path: series.path,
       downsampled: series.downsampled,
       points: series.points.map((p) =>
-        p.min_y === undefined
-          ? { step: p.step, y: num(p.y) ?? null }
+        p.min_y === undefined || p.max_y === undefined
+          ? { step: p.step, y: numberToJson(p.y) }
           : {
               step: p.step,
-              y: num(p.y) ?? null,
-              min_y: p.min_y,
-              max_y: p.max_y,
+              y: numberToJson(p.y),
+              min_y: numberToJson(p.min_y),
+              max_y: numberToJson(p.max_y),
               ...(p.nonfinite ? { nonfinite: p.nonfinite } : {}),
             },
       ),

@@ -208,16 +208,19 @@ export class MetricsQueryDto {
 
 export class SeriesPointDto {
   step!: number;
-  /** Raw value, or a bucket's mean of finite values (null when it has none). */
-  @ApiProperty({ ...JSON_NUMBER, nullable: true })
-  y!: number | string | null;
-  /** Buckets only: smallest finite y. */
-  @ApiProperty({ type: 'number', nullable: true, required: false })
-  min_y?: number | null;
-  /** Buckets only: largest finite y. */
-  @ApiProperty({ type: 'number', nullable: true, required: false })
-  max_y?: number | null;
-  /** Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y). */
+  /**
+   * Raw value, or a bucket's mean of its finite values; a bucket with none has the mean of its
+   * NaN/±Infinity values ("Infinity" when all are, "NaN" for any NaN or both infinities).
+   */
+  @ApiProperty(JSON_NUMBER)
+  y!: number | string;
+  /** Buckets only: smallest finite y (with none: the smallest of its NaN/±Infinity values, "NaN" for any NaN). */
+  @ApiProperty({ ...JSON_NUMBER, required: false })
+  min_y?: number | string;
+  /** Buckets only: largest finite y (with none: the largest of its NaN/±Infinity values, "NaN" for any NaN). */
+  @ApiProperty({ ...JSON_NUMBER, required: false })
+  max_y?: number | string;
+  /** Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y while any is finite). */
   @ApiProperty({ type: 'integer', required: false })
   nonfinite?: number;
 }

@@ -123,12 +123,12 @@ describe(renderSeriesTsv.name, () => {
         ]),
         series('eval/loss', [
           { step: 10, y: 2.5 },
-          { step: 15, y: null },
+          { step: 15, y: 'NaN' },
         ]),
       ],
       { header: false },
     );
-    expect(tsv).toBe('0\t3\t\n10\t2\t2.5\n15\t\t\n20\t1\t\n');
+    expect(tsv).toBe('0\t3\t\n10\t2\t2.5\n15\t\tNaN\n20\t1\t\n');
   });
 
   it('keeps a path with a tab or control characters on one header cell', () => {

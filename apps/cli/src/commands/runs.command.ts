@@ -81,7 +81,7 @@ export function renderRunsTable(ctx: CliContext, runs: RunDto[], now = Date.now(
 }
 
 /** A series value as text: a number as JavaScript writes it, `NaN`/`Infinity` as sent, `-` for none. */
-export function formatValue(y: SeriesPointDto['y'] | undefined): string {
+export function formatValue(y: SeriesPointDto['y'] | null | undefined): string {
   if (y === null || y === undefined) return '-';
   return String(y);
 }
@@ -97,7 +97,8 @@ function formatConfig(config: RunConfigDto): string {
 export interface LatestPoint {
   path: string;
   step: number | null;
-  y: SeriesPointDto['y'];
+  /** null: the series has no point. */
+  y: SeriesPointDto['y'] | null;
 }
 
 /** `runs show`: the record, its configs, and the last point of each metric. Every value escaped. */
@@ -143,7 +144,7 @@ export function renderSeriesTsv(series: MetricSeriesDto[], options: { header?: b
         String(step),
         ...byStep.map((points) => {
           const y = points.get(step);
-          return y === undefined || y === null ? '' : String(y);
+          return y === undefined ? '' : String(y);
         }),
       ].join('\t'),
     );

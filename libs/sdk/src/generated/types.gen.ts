@@ -3627,22 +3627,23 @@ export type SearchRootRemovedEvent = {
 
 export type SeriesPointDto = {
     /**
-     * Buckets only: largest finite y.
+     * Buckets only: largest finite y (with none: the largest of its NaN/±Infinity values, "NaN" for any NaN).
      */
-    max_y?: number | null;
+    max_y?: number | 'NaN' | 'Infinity' | '-Infinity';
     /**
-     * Buckets only: smallest finite y.
+     * Buckets only: smallest finite y (with none: the smallest of its NaN/±Infinity values, "NaN" for any NaN).
      */
-    min_y?: number | null;
+    min_y?: number | 'NaN' | 'Infinity' | '-Infinity';
     /**
-     * Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y).
+     * Buckets only, when any: how many of its values were NaN or ±Infinity (left out of y, min_y, max_y while any is finite).
      */
     nonfinite?: number;
     step: number;
     /**
-     * Raw value, or a bucket's mean of finite values (null when it has none).
+     * Raw value, or a bucket's mean of its finite values; a bucket with none has the mean of its
+     * NaN/±Infinity values ("Infinity" when all are, "NaN" for any NaN or both infinities).
      */
-    y: number | 'NaN' | 'Infinity' | '-Infinity' | null;
+    y: number | 'NaN' | 'Infinity' | '-Infinity';
 };
 
 export type ServerConfigPathDto = {
