@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MetricSeriesDto } from '@trainyard/sdk';
 import {
   RUN_COLORS,
   buildSeries,
@@ -14,7 +15,7 @@ import {
 import { sortPaths } from './run-charts.component';
 
 describe('plotY', () => {
-  it('plots finite numbers and leaves NaN, infinities and empty buckets as gaps', () => {
+  it('plots finite numbers and leaves NaN, infinities and missing values as gaps', () => {
     expect(([1.5, 'NaN', 'Infinity', '-Infinity', null, undefined] as const).map((y) => plotY(y))).toEqual([
       1.5,
       null,
@@ -163,13 +164,15 @@ describe('buildSeries', () => {
   });
 
   it('marks a bucket that held NaN/±Infinity, and the tooltip names what a marker stands for', () => {
-    const series = {
+    const series: MetricSeriesDto = {
       path: 'loss',
       downsampled: true,
       points: [
         { step: 0, y: 9 },
         { step: 7.5, y: 5, min_y: 1, max_y: 8, nonfinite: 3 },
-        { step: 23.5, y: null, min_y: null, max_y: null, nonfinite: 16 },
+        // Buckets without a finite value travel as NaN/±Infinity, as single points do.
+        { step: 23.5, y: 'NaN', min_y: 'NaN', max_y: 'NaN', nonfinite: 16 },
+        { step: 39.5, y: 'NaN', min_y: '-Infinity', max_y: 'Infinity', nonfinite: 16 },
         { step: 99, y: 3 },
       ],
     };
@@ -179,7 +182,23 @@ describe('buildSeries', () => {
       null,
       '3 NaN/±Infinity',
       '16 NaN/±Infinity',
+      '16 NaN/±Infinity',
       null,
+    ]);
+    // The band has nothing to draw there: no string or NaN reaches ECharts.
+    expect(out.find((s) => s.id === 'band:lo:r')!.data).toEqual([
+      [0, 9],
+      [7.5, 1],
+      [23.5, null],
+      [39.5, null],
+      [99, 3],
+    ]);
+    expect(out.find((s) => s.id === 'band:hi:r')!.data).toEqual([
+      [0, 0],
+      [7.5, 7],
+      [23.5, 0],
+      [39.5, 0],
+      [99, 0],
     ]);
     const at = (k: number) => [
       {
@@ -198,7 +217,7 @@ describe('buildSeries', () => {
     ];
     expect(chartTooltip(at(1))).toBe('step 7.5<br>run &#60;1&#62;: 5 (3 NaN/±Infinity)');
     expect(chartTooltip(at(2))).toBe('step 23.5<br>run &#60;1&#62;: 16 NaN/±Infinity');
-    expect(chartTooltip(at(3))).toBe('step 99<br>run &#60;1&#62;: 3');
+    expect(chartTooltip(at(4))).toBe('step 99<br>run &#60;1&#62;: 3');
   });
 
   it('runs with the same label (two runs of one project config) still get a line each, keyed by run id', () => {

@@ -41,8 +41,11 @@ export function nonFiniteLabel(point: Pick<SeriesPointDto, 'y' | 'nonfinite'>): 
   return null;
 }
 
-/** A point's y as a plottable number: NaN, ±Infinity and null (bucket without finite values) → null. */
-export function plotY(y: SeriesPointDto['y'] | undefined): number | null {
+/**
+ * A point's y (or a bucket's min_y/max_y) as a plottable number: NaN and ±Infinity (a raw point's, or a
+ * bucket's without finite values) → null.
+ */
+export function plotY(y: SeriesPointDto['y'] | null | undefined): number | null {
   return typeof y === 'number' && Number.isFinite(y) ? y : null;
 }
 
@@ -164,7 +167,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
     const ys = pts.map((p) => plotY(p.y));
     const single = pts.length === 1;
     if (run.series.downsampled) {
-      const lo = pts.map((p) => (p.min_y ?? null) as number | null);
+      const lo = pts.map((p) => plotY(p.min_y));
       // `stackStrategy: 'all'`: ECharts stacks only same-sign values by default, which would start
       // the band at 0 wherever min is below zero and max - min above it.
       out.push({
@@ -187,7 +190,7 @@ export function buildSeries(runs: readonly RunSeries[], weight: number): LineSer
         type: 'line',
         data: steps.map((s, k) => {
           const low = lo[k] ?? ys[k];
-          const high = (pts[k].max_y ?? null) as number | null;
+          const high = plotY(pts[k].max_y);
           return [s, high !== null && low !== null ? high - low : 0];
         }),
         showSymbol: false,
