@@ -64,7 +64,7 @@ export function encodeConfig(field: string, raw: unknown): StoredConfig {
   if (raw === null) return encodeTagged(field, 'null', null);
   if (Array.isArray(raw))
     // goodseed has no list type: a list of numbers (`betas: [0.9, 0.999]`) is kept as its JSON
-    // text, as the Python client keeps any list as its text, rather than refusing the batch.
+    // text (as the Python client sends it too), rather than refusing the batch.
     return raw.every((v) => typeof v === 'string')
       ? encodeTagged(field, 'string_set', raw)
       : encodeTagged(field, 'str', JSON.stringify(raw));
