@@ -79,5 +79,9 @@ describe('Idempotency-Key retries (e2e, real server, real SQLite)', () => {
     );
     expect(others).toHaveLength(1);
     expect(others[0].payload).not.toHaveProperty('idempotency_request');
+    // Without --priority-aging a queue item has no effective priority (its priority is what places it).
+    const queue = (await api.call('GET', '/api/queue')).body.items;
+    expect(queue.length).toBeGreaterThan(0);
+    for (const item of queue) expect(item).not.toHaveProperty('effective_priority');
   });
 });
