@@ -26,6 +26,7 @@ import { GpuPolicyUuid1796021000000 } from './1796021000000-gpu-policy-uuid';
 import { JobHeld1796021100000 } from './1796021100000-job-held';
 import { HeldJobsIndex1796021200000 } from './1796021200000-held-jobs-index';
 import { JobHeldTime1796021300000 } from './1796021300000-job-held-time';
+import { JobIdempotencyRequest1796021450000 } from './1796021450000-job-idempotency-request';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   JobHeld1796021100000,
   HeldJobsIndex1796021200000,
   JobHeldTime1796021300000,
+  JobIdempotencyRequest1796021450000,
 ];

@@ -197,7 +197,7 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(other.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
-      'job_params',
+      'job_params.argv',
       'priority',
     ]);
     // Same request with its defaults spelled out is still a retry.

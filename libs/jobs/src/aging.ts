@@ -21,3 +21,20 @@ export function readySinceMs(job: Pick<Job, 'submitted_at' | 'preempted_at'>, de
 export function heldWhileReadyMs(heldAtMs: number, releasedMs: number, readyMs: number | null): number {
   return readyMs === null ? 0 : Math.max(0, releasedMs - Math.max(heldAtMs, readyMs));
 }
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A queued job's priority as placement orders by it under `--priority-aging` (`agingPerHour`): its
+ * priority plus agingPerHour per hour waited ready to start since `readyMs`, less `heldMs` held.
+ */
+export function agedPriority(
+  priority: number,
+  readyMs: number,
+  heldMs: number,
+  now: number,
+  agingPerHour: number,
+): number {
+  if (agingPerHour === 0) return priority;
+  return priority + (agingPerHour * Math.max(0, now - readyMs - heldMs)) / HOUR_MS;
+}

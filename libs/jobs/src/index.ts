@@ -24,6 +24,7 @@ export * from './start-on-submit';
 export * from './job-type-names';
 export * from './pending-reasons';
 export * from './aging';
+export * from './effective-priorities';
 export * from './kill-deadlines';
 export * from './job-removal';
 export * from './job-written-files';

@@ -137,6 +137,13 @@ export class JobDto {
   @ApiProperty({ type: String, nullable: true, required: false })
   pending_reason?: string | null;
   /**
+   * With `--priority-aging`: a queued job's priority as the scheduler places it now — its priority
+   * plus the aging per hour it has waited ready to start (not while waiting for a dependency or held).
+   * Present for queued jobs only, and only while aging is on. Lists stay ordered by `priority`.
+   */
+  @ApiProperty({ type: Number, required: false })
+  effective_priority?: number;
+  /**
    * When SIGKILL is due for a `terminating` job (ISO 8601): one grace period after its stop's first
    * signal or save-stop request. Present for terminating jobs only (GET /api/jobs and
    * /api/jobs/{id}); null while none is armed (a plain `trainer_stop`, or the first step not taken

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { JournalEntryType, type JournaledEvent } from '@trainyard/journal';
-import type { Job } from './job';
+import type { Job, SubmitRequest } from './job';
 import type { JobDependency } from './dependencies';
 import { JobDependencyDto } from './job.dto';
 import { JOB_STATUSES, TERMINATION_REASONS, type JobStatus, type TerminationReason } from './job-lifecycle';
@@ -56,8 +56,13 @@ export class JobQueuedEvent implements JournaledEvent {
   readonly gpu_profile?: string | null;
   /** The failed or aborted job it retries (absent in older entries, or null: not a retry). */
   readonly retry_of?: string | null;
+  /**
+   * With an idempotency_key: the whole submit request as resolved (an array's spec, held, ...), that a
+   * retry with the key is compared with (absent in older entries and without a key).
+   */
+  readonly idempotency_request?: SubmitRequest;
 
-  constructor(job: Job) {
+  constructor(job: Job, idempotencyRequest?: SubmitRequest | null) {
     this.queue_id = job.id;
     this.job_type = job.job_type;
     this.name = job.name;
@@ -78,6 +83,7 @@ export class JobQueuedEvent implements JournaledEvent {
     this.preemptible = job.preemptible;
     this.gpu_profile = job.gpu_profile;
     this.retry_of = job.retry_of;
+    if (idempotencyRequest) this.idempotency_request = idempotencyRequest;
   }
 }
 

@@ -73,6 +73,12 @@ export interface Job {
   retry_of: string | null;
 }
 
+/**
+ * The whole request a job was submitted with, as the submit resolved it (defaults applied, every
+ * field of the submit present): kept with an Idempotency-Key, a retry must repeat all of it.
+ */
+export type SubmitRequest = Record<string, unknown>;
+
 /** What a submit decides; everything about running is empty until the job is claimed. */
 export type SubmittedJob = Pick<
   Job,

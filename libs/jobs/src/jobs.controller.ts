@@ -31,6 +31,7 @@ import { decodeJobListCursor, encodeJobListCursor } from './job-list-cursor';
 import { JOB_TYPE_NAMES, JobTypeNames, unknownJobType } from './job-type-names';
 import { PendingReasons } from './pending-reasons';
 import { KillDeadlines } from './kill-deadlines';
+import { EffectivePriorities } from './effective-priorities';
 
 /** Sorts that read A→Z by default; the rest (times, priority, runtime) start with the highest. */
 const TEXT_SORTS = new Set(['name', 'status', 'job_type']);
@@ -48,6 +49,7 @@ export class JobsController {
     private readonly trainerStatus: TrainerStatusPoller,
     private readonly reasons: PendingReasons,
     private readonly killDeadlines: KillDeadlines,
+    private readonly effective: EffectivePriorities,
   ) {}
 
   /**
@@ -83,8 +85,9 @@ export class JobsController {
       if (!known.includes(query.job_type)) throw unknownJobType(query.job_type, known);
     }
     const now = Date.now();
+    const aged = await this.effective.of(items, now);
     return {
-      items: items.map((j) => this.toDto(j, now)),
+      items: items.map((j) => this.toDto(j, now, aged)),
       total,
       next_cursor: next && encodeJobListCursor(next),
     };
@@ -120,7 +123,9 @@ export class JobsController {
   @Get(':queue_id')
   @ApiErrors(400, 401, 404)
   async getJob(@Param() params: QueueIdParamDto): Promise<JobDto> {
-    return this.toDto(await this.mustGet(params.queue_id), Date.now());
+    const job = await this.mustGet(params.queue_id);
+    const now = Date.now();
+    return this.toDto(job, now, await this.effective.of([job], now));
   }
 
   /** Jobs that list this one in their depends_on (oldest first), with the condition they wait for. */
@@ -232,11 +237,13 @@ export class JobsController {
     return status ? { available: true, status } : { available: false };
   }
 
-  private toDto(job: Job, now: number): JobDto {
+  private toDto(job: Job, now: number, aged: ReadonlyMap<string, number>): JobDto {
     const dto = toJobDto(job, now, this.hasTrainerEndpoint(job));
     const status = this.runningTrainerStatus(job);
     if (status) dto.trainer_status = status;
     if (job.status === 'queued') dto.pending_reason = this.reasons.get(job);
+    const effective = aged.get(job.id);
+    if (effective !== undefined) dto.effective_priority = effective;
     if (job.status === 'terminating') dto.kill_at = this.killDeadlines.killAt(job.id);
     return dto;
   }

@@ -12,6 +12,7 @@ import { QueueWaitTimer } from './queue-wait-timer';
 import { JobHooks } from './job-hooks';
 import { PendingReasons } from './pending-reasons';
 import { KillDeadlines } from './kill-deadlines';
+import { EffectivePriorities } from './effective-priorities';
 import { StartOnSubmit } from './start-on-submit';
 import { TrainerStatusPoller } from './control/trainer-status';
 
@@ -27,6 +28,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     JobHooks,
     PendingReasons,
     KillDeadlines,
+    EffectivePriorities,
     StartOnSubmit,
     TrainerStatusPoller,
     {
@@ -44,6 +46,7 @@ import { TrainerStatusPoller } from './control/trainer-status';
     StartOnSubmit,
     PendingReasons,
     KillDeadlines,
+    EffectivePriorities,
   ],
 })
 export class JobsModule {}

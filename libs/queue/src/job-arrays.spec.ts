@@ -7,6 +7,7 @@ import {
   misspeltPlaceholders,
   unusedSweepKeys,
   substitutePlaceholders,
+  type SweepValue,
 } from './job-arrays';
 
 describe(expandArray.name, () => {
@@ -54,13 +55,28 @@ describe(checkArraySpec.name, () => {
   it('counts the jobs of a valid spec', () => {
     expect(check({ count: 2, sweep: { a: [1, 2, 3], b: ['x', 'y'] } })).toEqual({ n: 12, fields: [] });
   });
-  it('names the value a sweep lists twice; the same text and number are different values', () => {
+  it('names the value a sweep lists twice', () => {
     const details: ErrorDetail[] = [];
-    expect(checkArraySpec({ sweep: { lr: ['0.1', 0.1] }, count: 1 }, details)).toBe(2);
     expect(checkArraySpec({ sweep: { lr: ['0.1', '0.1'] } }, details)).toBe(0);
     expect(details).toEqual([
       { field: 'array.sweep.lr', message: 'array.sweep.lr lists "0.1" more than once' },
     ]);
+  });
+  // Values are the text they put in the command: a number and its text would run the same job twice.
+  it.each<[string, SweepValue[], string]>([
+    ['a number and its text', [0.1, '0.1'], '0.1 and "0.1", the same value ("0.1" in the command)'],
+    ['text and the number', ['0.1', 0.2, 0.1], '"0.1" and 0.1, the same value ("0.1" in the command)'],
+    ['a boolean and its text', [true, 'true'], 'true and "true", the same value ("true" in the command)'],
+    ['1, 1.0 (the same JSON number) and "1"', [1, JSON.parse('1.0') as number, '1'], '1 more than once'],
+    ['an integer and its text', [1, '1'], '1 and "1", the same value ("1" in the command)'],
+    ['-0 and 0', [JSON.parse('-0') as number, '0'], '0 and "0", the same value ("0" in the command)'],
+  ])('refuses %s', (_what, values, says) => {
+    const details: ErrorDetail[] = [];
+    expect(checkArraySpec({ sweep: { lr: values } }, details)).toBe(0);
+    expect(details).toEqual([{ field: 'array.sweep.lr', message: `array.sweep.lr lists ${says}` }]);
+  });
+  it('keeps values whose text differs (1 and "1.0", "true" and "True")', () => {
+    expect(check({ sweep: { a: [1, '1.0'], b: ['true', 'True'] } })).toEqual({ n: 4, fields: [] });
   });
   it.each<[string, Parameters<typeof checkArraySpec>[0], string]>([
     ['neither count nor sweep', {}, 'array'],

@@ -25,7 +25,7 @@ const SWEEP_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 /**
  * Checks an array spec, adding a detail per fault (fields `array.count`, `array.sweep.lr`, ...: a
- * parameter's values must be distinct), and returns how many jobs it makes (0 when invalid).
+ * parameter's values must be distinct as the text they put in a command), and returns how many jobs it makes (0 when invalid).
  */
 export function checkArraySpec(spec: ArraySpec, details: ErrorDetail[]): number {
   const before = details.length;
@@ -58,11 +58,27 @@ export function checkArraySpec(spec: ArraySpec, details: ErrorDetail[]): number 
       )
     )
       details.push({ field, message: `${field} values must be strings, numbers or booleans` });
-    else if (new Set(values).size < values.length) {
-      // Each point twice would be the same job twice (`count` is for repeats).
-      const twice = values.find((v, i) => values.indexOf(v) !== i)!;
-      details.push({ field, message: `${field} lists ${JSON.stringify(twice)} more than once` });
-    } else points *= values.length;
+    else {
+      // Each point twice would be the same job twice (`count` is for repeats). Values are judged by
+      // the text a placeholder becomes: 0.1 and "0.1", true and "true", 1 and "1" run the same command.
+      const seen = new Map<string, SweepValue>();
+      const twice = values.find((v) => {
+        const first = seen.get(String(v));
+        seen.set(String(v), first ?? v);
+        return first !== undefined;
+      });
+      if (twice === undefined) points *= values.length;
+      else {
+        const first = seen.get(String(twice))!;
+        details.push({
+          field,
+          message:
+            first === twice
+              ? `${field} lists ${JSON.stringify(twice)} more than once`
+              : `${field} lists ${JSON.stringify(first)} and ${JSON.stringify(twice)}, the same value ("${String(twice)}" in the command)`,
+        });
+      }
+    }
   }
   const total = count * points;
   if (details.length === before && total > MAX_ARRAY_JOBS)

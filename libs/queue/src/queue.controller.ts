@@ -5,6 +5,7 @@ import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, DomainError } from '@trainyard/core';
 import {
   decodeQueueCursor,
+  EffectivePriorities,
   encodeQueueCursor,
   JobRepository,
   PendingReasons,
@@ -33,6 +34,7 @@ export class QueueController {
     private readonly jobs: JobRepository,
     private readonly reasons: PendingReasons,
     private readonly registry: JobTypeRegistry,
+    private readonly effective: EffectivePriorities,
   ) {}
 
   /**
@@ -67,7 +69,12 @@ export class QueueController {
     return { ...toJobDto(job), pending_reason: this.reasons.get(job) };
   }
 
-  /** Queued items, highest priority first then oldest, each with the reason it is still pending. */
+  /**
+   * Queued items, highest priority first then oldest, each with the reason it is still pending.
+   *
+   * With --priority-aging each also has its `effective_priority`, what the scheduler places by; the
+   * list stays in `priority` order.
+   */
   @Get('queue')
   @ApiErrors(400, 401)
   async listQueue(@Query() query: ListQueueQueryDto): Promise<QueuePageDto> {
@@ -75,8 +82,14 @@ export class QueueController {
     const after = query.cursor === undefined ? undefined : decodeQueueCursor(query.cursor);
     // One page from the index; pending reasons come from the dispatcher's last pass, not recomputed here.
     const { items, total, next } = await this.jobs.queuePage(limit, after);
+    // Ordered by priority (the index); with aging, each item says the priority it is placed by.
+    const aged = await this.effective.of(items);
     return {
-      items: items.map((job) => ({ ...toJobDto(job), pending_reason: this.reasons.get(job) })),
+      items: items.map((job) => ({
+        ...toJobDto(job),
+        pending_reason: this.reasons.get(job),
+        ...(aged.has(job.id) ? { effective_priority: aged.get(job.id) } : {}),
+      })),
       total,
       next_cursor: next && encodeQueueCursor(next),
     };

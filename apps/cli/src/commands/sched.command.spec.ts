@@ -38,6 +38,20 @@ describe(renderJobsTable.name, () => {
     expect(ended).toMatch(/\s143\s+boom/);
   });
 
+  it('shows the effective (aged) priority of queued jobs in an AGED column only while the server ages', () => {
+    const older = job({ queue_id: 'q_1796000000000_0000000b', status: 'queued', effective_priority: 31.25 });
+    const high = job({ status: 'queued', priority: 30, effective_priority: 30 });
+    const running = job({ queue_id: 'q_1796000000000_0000000c', status: 'running' });
+    const table = renderJobsTable(ctx, [high, older, running], new Map());
+    const [header, ...rows] = table.split('\n');
+    expect(header).toMatch(/PRIO\s+AGED\s+AGE/);
+    expect(rows[0]).toMatch(/\s30\s+30\s/);
+    expect(rows[1]).toMatch(/\s0\s+31\.3\s/);
+    expect(rows[2]).toMatch(/\s0\s+-\s/);
+    // Without aging the server sends none: no column.
+    expect(renderJobsTable(ctx, [job({ status: 'queued' })], new Map())).not.toMatch(/AGED/);
+  });
+
   it("never shows a job's runtime above its age: a running job's counts by the same clock", () => {
     // Started as it was submitted; the server's runtime (25.0 s, taken when it answered) and the
     // age by the client's clock a moment later (24.97 s) read 25s and 24s.

@@ -139,7 +139,8 @@ function stoppingNote(job: JobDto, now: number): string {
 }
 
 /**
- * The jobs table of `sched list`; `reasons` are the pending reasons of queued items. The NOTE
+ * The jobs table of `sched list`; `reasons` are the pending reasons of queued items. With priority
+ * aging on, an AGED column shows each queued job's effective priority (what the scheduler places by). The NOTE
  * column is cut to fit the terminal (`ctx.terminalWidth`), and left whole into a file or a pipe.
  */
 export function renderJobsTable(
@@ -148,6 +149,9 @@ export function renderJobsTable(
   reasons: Map<string, string | null>,
   now = Date.now(),
 ): string {
+  // With --priority-aging the server gives queued jobs their effective (aged) priority: the
+  // scheduler places by it, while the list stays by priority, so it gets a column of its own.
+  const aging = jobs.some((job) => job.effective_priority !== undefined);
   const rows: Cell[][] = jobs.map((job) => [
     job.queue_id,
     { text: shownStatus(job), style: statusStyle(ctx, shownStatus(job)) },
@@ -155,6 +159,9 @@ export function renderJobsTable(
     truncate(job.name ?? '', 24),
     formatGpus(job),
     String(job.priority),
+    ...(aging
+      ? [job.effective_priority === undefined ? '-' : String(Number(job.effective_priority.toFixed(1)))]
+      : []),
     formatAge(job.submitted_at, now),
     formatDuration(jobRuntimeSeconds(job, now)),
     // A requeued (preempted) job keeps its last attempt's code; queued, it has none of its own yet.
@@ -173,6 +180,7 @@ export function renderJobsTable(
       { header: 'NAME' },
       { header: 'GPUS' },
       { header: 'PRIO', align: 'right' },
+      ...(aging ? [{ header: 'AGED', align: 'right' as const }] : []),
       { header: 'AGE', align: 'right' },
       { header: 'RUNTIME', align: 'right' },
       { header: 'EXIT', align: 'right' },

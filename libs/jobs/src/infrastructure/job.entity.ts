@@ -127,6 +127,10 @@ export class JobEntity {
   @Column({ type: 'text', nullable: true })
   idempotency_key!: string | null;
 
+  /** JSON: the whole request it was submitted with under idempotency_key (null: none, or an older row). */
+  @Column({ type: 'text', nullable: true })
+  idempotency_request!: string | null;
+
   /** JSON list of {queue_id, condition}; '[]' for none. */
   @Column({ type: 'text', default: '[]' })
   depends_on!: string;

@@ -77,6 +77,15 @@ describe('job replay: job.queued', () => {
     ]);
   });
 
+  it('keeps the whole submit request an Idempotency-Key retry is compared with (absent in older entries: none)', async () => {
+    expect(await replay('job.queued.v1', entry)).toEqual([
+      expect.objectContaining({ idempotency_request: null }),
+    ]);
+    const request = { held: true, array: { count: 3, sweep: [], max_running: null } };
+    expect(await replay('job.queued.v1', { ...entry, idempotency_request: request })).toEqual([
+      expect.objectContaining({ idempotency_request: JSON.stringify(request) }),
+    ]);
+  });
   it('inserts a job as preemptible or not (absent in older entries: not), on its first attempt', async () => {
     expect(await replay('job.queued.v1', entry)).toEqual([
       expect.objectContaining({ preemptible: false, restart_count: 0, preempted_at: null }),

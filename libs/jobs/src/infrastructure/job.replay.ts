@@ -58,6 +58,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
         array_max_running: e.array_max_running ?? null,
         retry_of: e.retry_of ?? null,
       }),
+      e.idempotency_request ?? null,
     );
   }),
   replayRule(JobCancelledEvent, async (tx, e) => {

@@ -9,7 +9,7 @@ import {
   updateRows,
 } from '@trainyard/database';
 import { In } from 'typeorm';
-import type { Job } from '../job';
+import type { Job, SubmitRequest } from '../job';
 import type { JobSort } from '../jobs.dto';
 import type { DependencyRecord, JobDependency } from '../dependencies';
 import {
@@ -25,7 +25,7 @@ import { JobEntity } from './job.entity';
 import { preemptedNote } from '../pending-reasons';
 import type { CleanupFilter } from '../commands/delete-jobs.command';
 
-function toJob({ seq: _seq, ...row }: JobEntity): Job {
+function toJob({ seq: _seq, idempotency_request: _request, ...row }: JobEntity): Job {
   return {
     ...row,
     status: row.status as JobStatus,
@@ -42,9 +42,10 @@ function toJob({ seq: _seq, ...row }: JobEntity): Job {
 }
 
 /** The row a job is stored as (JSON columns encoded; `seq` is assigned on insert). */
-function toRow(job: Job): Omit<JobEntity, 'seq'> {
+function toRow(job: Job, idempotencyRequest: SubmitRequest | null): Omit<JobEntity, 'seq'> {
   return Object.assign(new JobEntity(), {
     ...job,
+    idempotency_request: idempotencyRequest === null ? null : JSON.stringify(idempotencyRequest),
     job_params: JSON.stringify(job.job_params),
     env: JSON.stringify(job.env),
     gpu_indices: JSON.stringify(job.gpu_indices),
@@ -293,9 +294,13 @@ const WAITED_ON_BY_QUEUED =
  * Inserts a job, appending it to the queue order: its `seq` is one past the highest (writes are
  * serialized), so a replica replaying the same inserts and deletes gets the same numbers.
  */
-export async function insertJobRow(tx: Tx, job: Job): Promise<void> {
+export async function insertJobRow(
+  tx: Tx,
+  job: Job,
+  idempotencyRequest: SubmitRequest | null = null,
+): Promise<void> {
   const [{ next }] = await tx.query<[{ next: number }]>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs');
-  await insertRow(tx, JobEntity, { ...toRow(job), seq: next });
+  await insertRow(tx, JobEntity, { ...toRow(job, idempotencyRequest), seq: next });
 }
 
 /** Job rows. Status changes are compare-and-set so a terminal state is never overwritten. */
@@ -303,8 +308,9 @@ export async function insertJobRow(tx: Tx, job: Job): Promise<void> {
 export class JobRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(tx: Tx, job: Job): Promise<void> {
-    await insertJobRow(tx, job);
+  /** `idempotencyRequest`: the whole request, kept with the job that carries its Idempotency-Key. */
+  async insert(tx: Tx, job: Job, idempotencyRequest: SubmitRequest | null = null): Promise<void> {
+    await insertJobRow(tx, job, idempotencyRequest);
   }
 
   async get(id: string, tx?: Tx): Promise<Job | null> {
@@ -313,8 +319,19 @@ export class JobRepository {
   }
 
   async findByIdempotencyKey(tx: Tx, key: string): Promise<Job | null> {
+    return (await this.findIdempotentSubmit(tx, key))?.job ?? null;
+  }
+
+  /** The job submitted with this Idempotency-Key and the request it kept (null for an older row). */
+  async findIdempotentSubmit(
+    tx: Tx,
+    key: string,
+  ): Promise<{ job: Job; request: SubmitRequest | null } | null> {
     const [row] = await selectRows(tx, JobEntity, { idempotency_key: key });
-    return row ? toJob(row) : null;
+    if (!row) return null;
+    const request =
+      row.idempotency_request === null ? null : (JSON.parse(row.idempotency_request) as SubmitRequest);
+    return { job: toJob(row), request };
   }
 
   async withStatus(statuses: readonly JobStatus[], tx?: Tx): Promise<Job[]> {

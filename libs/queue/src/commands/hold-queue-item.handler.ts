@@ -8,9 +8,8 @@ import {
   JobHeldEvent,
   JobReleasedEvent,
   JobRepository,
-  readySinceMs,
+  queuedReadySince,
   releasedChanges,
-  settleDependencies,
 } from '@trainyard/jobs';
 import { arrayStanding } from '../job-arrays';
 import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.command';
@@ -18,18 +17,9 @@ import { HoldArrayCommand, HoldQueueItemCommand } from './hold-queue-item.comman
 /** A journal transaction, as the job repository takes it. */
 type Tx = Parameters<JobRepository['changeHold']>[0];
 
-/**
- * Since when `job` (queued) is ready to start, for aging (readySinceMs), as the scheduler reads it;
- * null while a dependency is unmet.
- */
+/** Since when `job` (queued) is ready to start, for aging, as the scheduler reads it; null while a dependency is unmet. */
 async function readySince(tx: Tx, jobs: JobRepository, job: Job, now: number): Promise<number | null> {
-  if (!job.depends_on.length) return readySinceMs(job);
-  const known = await jobs.dependencyTargets(
-    job.depends_on.map((d) => d.queue_id),
-    tx,
-  );
-  const met = settleDependencies([job], known, now).readySince.get(job.id);
-  return met === undefined ? null : readySinceMs(job, met);
+  return (await queuedReadySince(jobs, [job], now, tx)).get(job.id) ?? null;
 }
 
 /**

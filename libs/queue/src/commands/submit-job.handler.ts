@@ -32,6 +32,7 @@ import {
   queuedJob,
   QueueWaitTimer,
   StartOnSubmit,
+  SubmitRequest,
   UNFINISHED_STATUSES,
   unknownJobType,
 } from '@trainyard/jobs';
@@ -49,7 +50,7 @@ import {
   unusedSweepKeys,
   SweepValue,
 } from '../job-arrays';
-import { SubmitJobCommand } from './submit-job.command';
+import { SubmitJobCommand, SubmitJobInput } from './submit-job.command';
 import { reservedEnvProblem } from '../job-env';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -58,7 +59,10 @@ export const MAX_DEPENDENCIES = 1000;
 /** A journal transaction, as the job repository takes it (libs/queue does not reach the database itself). */
 type Tx = Parameters<JobRepository['insert']>[0];
 
-/** What a submit decides; a retried Idempotency-Key must repeat all of it. */
+/**
+ * A job's fields that a retry of a job submitted before whole requests were kept (no
+ * idempotency_request) is compared with; newer submits keep the whole request (SubmitRequest).
+ */
 const SUBMITTED_FIELDS = [
   'job_type',
   'name',
@@ -201,20 +205,53 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       preemptible: input.preemptible ?? false,
       gpu_profile: profile,
     };
+    // The whole request as resolved: a field of every field of the submit (the type says so, so a
+    // field added to the submit cannot be left out), what a retry with its Idempotency-Key must repeat.
+    const whole: { [K in keyof SubmitJobInput]-?: unknown } = {
+      job_type: def.name,
+      requested_gpus: requestedGpus,
+      priority: input.priority,
+      // An array's as written, with its `{param}`s (its jobs' params follow from them and the sweep).
+      job_params: array ? input.job_params : paramsOf[0],
+      cwd,
+      env,
+      name: input.name ?? null,
+      kill_grace_s: request.kill_grace_s,
+      depends_on: dependsOn,
+      // The sweep's order is the jobs' order: kept as a list of [parameter, values].
+      array: array && {
+        count: array.count ?? 1,
+        sweep: Object.entries(array.sweep ?? {}),
+        max_running: array.max_running ?? null,
+      },
+      time_limit_s: request.time_limit_s,
+      log_cap_bytes: request.log_cap_bytes,
+      preemptible: request.preemptible,
+      held: input.held ?? false,
+      gpu_profile: profile,
+    };
+    // As it is stored (JSON), so that it compares with a stored one.
+    const submitRequest = JSON.parse(JSON.stringify(whole)) as SubmitRequest;
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       // An array id stands for every job of the array (stored as those jobs, as if listed one by one).
       const dependencies = await this.expandArrayDependencies(tx, dependsOn);
       request.depends_on = dependencies.list;
       if (idempotencyKey) {
-        const existing = await this.jobs.findByIdempotencyKey(tx, idempotencyKey);
-        if (existing) {
-          const differs = SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f]));
+        const found = await this.jobs.findIdempotentSubmit(tx, idempotencyKey);
+        if (found) {
+          const { job: existing, request: original } = found;
+          const differs: ErrorDetail[] = original
+            ? requestDifferences(original, submitRequest)
+            : SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f])).map((field) => ({
+                field,
+                message: `${field} differs from the original request`,
+              }));
           // A retry must be the same request; anything else is a client bug, not a retry.
           if (differs.length)
             throw new DomainError(
               'IDEMPOTENCY_KEY_REUSED',
-              `Idempotency-Key "${idempotencyKey}" was used for ${existing.id} with a different request`,
-              differs.map((field) => ({ field, message: `${field} differs from the original request` })),
+              `Idempotency-Key "${idempotencyKey}" was used for ${existing.id} with a different request (${differs.map((d) => d.field).join(', ')})`,
+              differs,
             );
           return { result: { job: existing, replayed: true }, events: [] };
         }
@@ -266,8 +303,10 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       if (input.held) for (const job of jobs) Object.assign(job, { held: true, held_at: job.submitted_at });
       await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
       // One transaction: the whole array is queued, or none of it.
+      // The job that carries the key keeps the whole request.
+      const keptRequest = (job: Job) => (job.idempotency_key === null ? null : submitRequest);
       for (const job of jobs) {
-        await this.jobs.insert(tx, job);
+        await this.jobs.insert(tx, job, keptRequest(job));
         this.queueWait.submitted(job.id);
       }
       // A lone job that may start at once is claimed in this same commit (no scheduling pass first).
@@ -276,7 +315,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         result: { job: claim?.job ?? jobs[0], replayed: false },
         events: [
           ...jobs.flatMap((job) => [
-            new JobQueuedEvent(job),
+            new JobQueuedEvent(job, keptRequest(job)),
             ...(job.held ? [new JobHeldEvent({ queue_id: job.id, held_at: job.submitted_at })] : []),
           ]),
           ...(claim?.events ?? []),
@@ -561,6 +600,30 @@ function applyPoint(def: JobTypeDefinition, jobParams: unknown, point: ArrayPoin
     else out[schema.name] = value;
   }
   return out;
+}
+
+/**
+ * Where a retry differs from the original request: a detail per field, by its path down through
+ * objects (`job_params.argv`, `array.count`), saying what each request had.
+ */
+export function requestDifferences(original: unknown, retry: unknown, field = ''): ErrorDetail[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObject(original) && isObject(retry))
+    return [...new Set([...Object.keys(original), ...Object.keys(retry)])].flatMap((key) =>
+      requestDifferences(original[key], retry[key], field ? `${field}.${key}` : key),
+    );
+  if (isDeepStrictEqual(original, retry)) return [];
+  const shown = (v: unknown) => {
+    const text = v === undefined ? 'nothing' : JSON.stringify(v);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  };
+  return [
+    {
+      field,
+      message: `${field} differs from the original request: ${shown(retry)} here, ${shown(original)} there`,
+    },
+  ];
 }
 
 function describeValues(point: ArrayPoint): string {

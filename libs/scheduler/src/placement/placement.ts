@@ -6,6 +6,7 @@
  */
 
 import type { SchedulingPolicy } from '@trainyard/core';
+import { agedPriority } from '@trainyard/jobs';
 
 export interface PlacementItem {
   queue_id: string;
@@ -127,15 +128,12 @@ function orderItems(items: readonly PlacementItem[], now: number, aging: number)
   // Keys computed once (not per comparison): sorting 10,000 items compares ~140,000 times.
   const keys = new Float64Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    const waited = Math.max(0, now - (items[i].ready_ms ?? now) - (items[i].held_ms ?? 0));
-    keys[i] = items[i].priority + (aging * waited) / HOUR_MS;
+    keys[i] = agedPriority(items[i].priority, items[i].ready_ms ?? now, items[i].held_ms ?? 0, now, aging);
   }
   const order = Array.from(items.keys());
   order.sort((a, b) => keys[b] - keys[a] || compareForPlacement(items[a], items[b]));
   return order.map((i) => items[i]);
 }
-
-const HOUR_MS = 3_600_000;
 
 /** GPUs held for the top waiting job that cannot fit, and when it can start at the earliest. */
 interface Hold {

@@ -146,12 +146,16 @@ export class ActiveJobs {
 
   /**
    * When each job holding GPUs will have let them go at the latest, epoch ms: its time limit plus its
-   * kill grace; null for a job without a limit. What backfill plans with.
+   * kill grace or, for a job being stopped, its SIGKILL time if that is sooner; null for a job with
+   * neither. What backfill and start estimates plan with.
    */
-  releaseTimes(): Map<string, number | null> {
+  releaseTimes(now = Date.now()): Map<string, number | null> {
     const out = new Map<string, number | null>();
-    for (const entry of this.jobs.values())
-      out.set(entry.id, entry.deadline === null ? null : entry.deadline + entry.graceMs);
+    for (const entry of this.jobs.values()) {
+      const limit = entry.deadline === null ? null : entry.deadline + entry.graceMs;
+      const stop = stopBound(entry, now);
+      out.set(entry.id, limit === null ? stop : stop === null ? limit : Math.min(limit, stop));
+    }
     return out;
   }
 
@@ -170,4 +174,17 @@ export class ActiveJobs {
 export function deadlineOf(job: Pick<Job, 'started_at' | 'time_limit_s'>): number | null {
   if (job.time_limit_s === null || job.started_at === null) return null;
   return Date.parse(job.started_at) + job.time_limit_s * 1000;
+}
+
+/**
+ * When a job being stopped (a kill, an abort, its time limit, a preemption) is gone at the latest,
+ * epoch ms: its SIGKILL time while that is armed; now once SIGKILL was sent (a kill, or its grace ran
+ * out). Null when nothing bounds it: not being stopped, or a trainer_stop its trainer is to honour.
+ */
+function stopBound(entry: ActiveJob, now: number): number | null {
+  if (entry.killAt !== null) return entry.killAt;
+  if (entry.request === 'user_kill') return now;
+  // A first signal went and its SIGKILL timer is no longer armed: the grace ran out, SIGKILL went.
+  if (entry.request !== null && entry.request !== 'trainer_stop' && entry.sent.size > 0) return now;
+  return null;
 }

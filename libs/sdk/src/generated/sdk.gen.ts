@@ -2128,6 +2128,9 @@ export const runProjectConfig = <ThrowOnError extends boolean = true>(options: O
 
 /**
  * Queued items, highest priority first then oldest, each with the reason it is still pending.
+ *
+ * With --priority-aging each also has its `effective_priority`, what the scheduler places by; the
+ * list stays in `priority` order.
  */
 export const listQueue = <ThrowOnError extends boolean = true>(options?: Options<ListQueueData, ThrowOnError>) => (options?.client ?? client).get<ListQueueResponses, ListQueueErrors, ThrowOnError>({
     security: [

@@ -1788,6 +1788,12 @@ export type JobDto = {
      * Jobs this one waits for before it may start (empty: none).
      */
     depends_on: Array<JobDependencyDto>;
+    /**
+     * With `--priority-aging`: a queued job's priority as the scheduler places it now — its priority
+     * plus the aging per hour it has waited ready to start (not while waiting for a dependency or held).
+     * Present for queued jobs only, and only while aging is on. Lists stay ordered by `priority`.
+     */
+    effective_priority?: number;
     ended_at: string | null;
     /**
      * Extra environment variables for the job.
@@ -2166,6 +2172,13 @@ export type JobQueuedEvent = {
      * The `Idempotency-Key` it was submitted with.
      */
     idempotency_key: string | null;
+    /**
+     * With an idempotency_key: the whole submit request as resolved (an array's spec, held, ...), that a
+     * retry with the key is compared with (absent in older entries and without a key).
+     */
+    idempotency_request?: {
+        [key: string]: unknown;
+    };
     /**
      * Type-specific parameters, validated and as stored.
      */
@@ -3066,6 +3079,12 @@ export type QueueItemDto = {
      * Jobs this one waits for before it may start (empty: none).
      */
     depends_on: Array<JobDependencyDto>;
+    /**
+     * With `--priority-aging`: a queued job's priority as the scheduler places it now — its priority
+     * plus the aging per hour it has waited ready to start (not while waiting for a dependency or held).
+     * Present for queued jobs only, and only while aging is on. Lists stay ordered by `priority`.
+     */
+    effective_priority?: number;
     ended_at: string | null;
     /**
      * Extra environment variables for the job.

@@ -1,0 +1,61 @@
+import type { GpuInventory } from '@trainyard/gpus';
+import { ActiveJobs } from './active-jobs';
+
+describe('ActiveJobs.releaseTimes', () => {
+  const NOW = 1_000_000;
+  const make = () => {
+    const active = new ActiveJobs({ setReservations: () => undefined } as unknown as GpuInventory);
+    const add = (id: string, deadline: number | null, graceMs = 10_000) =>
+      active.add({ id, gpuIndices: [0], graceMs, deadline });
+    return { active, add };
+  };
+
+  it('is the time limit plus the kill grace, or null without a limit, while a job is not being stopped', () => {
+    const { active, add } = make();
+    add('limited', NOW + 60_000);
+    add('unlimited', null);
+    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({ limited: NOW + 70_000, unlimited: null });
+  });
+
+  // Every stop that arms a SIGKILL bounds the job: a user's abort, its time limit, a preemption.
+  it.each(['user_abort', 'time_limit', 'preempted'] as const)(
+    'is the SIGKILL time of a job being stopped (%s), sooner than its limit or without one',
+    (request) => {
+      const { active, add } = make();
+      const unlimited = add('unlimited', null);
+      const limited = add('limited', NOW + 600_000);
+      for (const entry of [unlimited, limited]) {
+        entry.request = request;
+        entry.sent.add('SIGTERM');
+        entry.killAt = NOW + 11_000;
+      }
+      expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+        unlimited: NOW + 11_000,
+        limited: NOW + 11_000,
+      });
+    },
+  );
+
+  it('keeps the time limit when it comes before the SIGKILL time', () => {
+    const { active, add } = make();
+    const entry = add('soon', NOW + 1_000, 2_000);
+    entry.request = 'user_abort';
+    entry.sent.add('SIGTERM');
+    entry.killAt = NOW + 30_000;
+    expect(active.releaseTimes(NOW).get('soon')).toBe(NOW + 3_000);
+  });
+
+  it('is now once SIGKILL went: a kill, or a grace that ran out; a trainer_stop is not bounded', () => {
+    const { active, add } = make();
+    add('killed', null).request = 'user_kill';
+    const graceOver = add('grace-over', null);
+    graceOver.request = 'user_abort';
+    graceOver.sent.add('SIGTERM');
+    add('trainer', null).request = 'trainer_stop';
+    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+      killed: NOW,
+      'grace-over': NOW,
+      trainer: null,
+    });
+  });
+});
