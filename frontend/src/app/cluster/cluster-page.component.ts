@@ -29,7 +29,7 @@ import {
 import { API, errorMessage } from '../core/api';
 import { NewestAnswer } from '../core/newest-answer';
 import { ConfirmStore } from '../core/confirm.store';
-import { formatTime } from '../core/format';
+import { formatTime, plural } from '../core/format';
 import { startPolling } from '../core/poll';
 import { ToastStore } from '../core/toast.store';
 import { ClusterStore } from './cluster.store';
@@ -293,7 +293,7 @@ export class ClusterPageComponent {
   protected async cancel(b: BundleDto): Promise<void> {
     const ok = await this.confirm.ask({
       title: `Cancel cluster job ${b.name ?? b.id}?`,
-      message: `All ${b.ranks.length} ranks are stopped on their nodes (queued ones are removed).`,
+      message: `All ${plural(b.ranks.length, 'rank')} are stopped on their nodes (queued ones are removed).`,
       confirmLabel: 'Cancel job',
       dismissLabel: 'Keep',
       danger: true,

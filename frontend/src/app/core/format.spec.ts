@@ -5,9 +5,11 @@ import {
   jobRuntime,
   formatGpus,
   formatMib,
+  formatNumber,
   formatTime,
   isActive,
   isFinished,
+  plural,
   queuedCountText,
   secondsSince,
   reasonParts,
@@ -252,4 +254,27 @@ describe('queuedCountText', () => {
     expect(queuedCountText({ queued_count: 3, held_count: 1 })).toBe('3 queued (1 held)');
     expect(queuedCountText({ queued_count: 3, held_count: 0 })).toBe('3 queued');
   });
+});
+
+describe('plural', () => {
+  it.each([
+    [0, 'point', '0 points'],
+    [1, 'point', '1 point'],
+    [2, 'point', '2 points'],
+  ])('%d %s → %s', (n, word, text) => expect(plural(n, word)).toBe(text));
+  it('takes an irregular plural', () => expect(plural(3, 'child', 'children')).toBe('3 children'));
+});
+
+describe('formatNumber', () => {
+  it.each([
+    [1.3999999999999999e308, '1.4e+308'],
+    [1e308, '1e+308'],
+    [-2.5e-7, '-2.5e-7'],
+    [0.30000000000000004, '0.3'],
+    [0.1234567891, '0.123457'],
+    [123456, '123456'],
+    [1234567, '1.23457e+6'],
+    [0, '0'],
+    [Number.NaN, 'NaN'],
+  ])('%s → %s', (value, text) => expect(formatNumber(value)).toBe(text));
 });

@@ -14,6 +14,27 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${sec}s`;
 }
 
+/** `1 point`, `2 points`, `0 points`: a count and its noun (`many` when it is not just an added s). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A number for an axis or a summary: at most `digits` significant digits, exponent form past
+ * 1e6 or under 1e-4 (`1.4e+308`, not `1.3999999999999999e+308`); integers below 1e6 as they are.
+ */
+export function formatNumber(value: number, digits = 6): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e6 || abs < 1e-4) {
+    const [mantissa, exp] = value.toExponential(digits - 1).split('e');
+    return `${mantissa.replace(/\.?0+$/, '')}e${exp}`;
+  }
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(digits)));
+}
+
 /** Seconds from an ISO time to `now` (ms). */
 export function secondsSince(iso: string | null | undefined, now: number): number | null {
   if (!iso) return null;

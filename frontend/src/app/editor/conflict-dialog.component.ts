@@ -12,6 +12,7 @@ import { DiffEditorComponent, type DiffEditorModel } from 'ngx-monaco-editor-v2'
 import type { editor as MonacoEditor } from 'monaco-editor';
 import { errorMessage } from '../core/api';
 import { EditorStore, baseName } from './editor.store';
+import { layoutOnResize } from './monaco-setup';
 
 /**
  * The save conflict (409 FILE_CHANGED): the file changed on disk since it was read. Overwrite saves
@@ -98,7 +99,7 @@ export class ConflictDialogComponent {
     readOnly: true,
     originalEditable: false,
     renderSideBySide: true,
-    automaticLayout: true,
+    automaticLayout: false, // layoutOnResize instead
   };
   private diffEditor: MonacoEditor.IStandaloneDiffEditor | null = null;
 
@@ -132,6 +133,7 @@ export class ConflictDialogComponent {
 
   protected diffReady(editor: MonacoEditor.IStandaloneDiffEditor): void {
     this.diffEditor = editor;
+    layoutOnResize(editor);
   }
 
   protected async overwrite(): Promise<void> {

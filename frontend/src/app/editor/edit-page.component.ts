@@ -16,7 +16,7 @@ import { ThemeStore } from '../core/theme.store';
 import { ConflictDialogComponent } from './conflict-dialog.component';
 import { EditorStore, MAX_GROUPS, type EditorGroup } from './editor.store';
 import { languageLabel } from './languages';
-import { type MonacoApi, monacoReady } from './monaco-setup';
+import { type MonacoApi, layoutOnResize, monacoReady } from './monaco-setup';
 
 /** The drag payload's type: a tab (its path and split) dragged between tab bars. */
 const TAB_MIME = 'application/x-trainyard-tab';
@@ -44,7 +44,7 @@ export class EditPageComponent {
   protected readonly languageLabel = languageLabel;
   /** Constant: a new options object would make the wrapper rebuild its editor. */
   protected readonly options: MonacoEditor.IStandaloneEditorConstructionOptions = {
-    automaticLayout: true,
+    automaticLayout: false, // layoutOnResize instead
     scrollBeyondLastLine: false,
     minimap: { enabled: true },
     fixedOverflowWidgets: true,
@@ -117,6 +117,7 @@ export class EditPageComponent {
 
   protected attach(groupId: number, editor: MonacoEditor.IStandaloneCodeEditor): void {
     this.editors.set(groupId, editor);
+    layoutOnResize(editor);
     this.shown.delete(groupId);
     editor.onDidFocusEditorText(() => this.store.activeGroupId.set(groupId));
     // The wrapper's own model is not ours: drop it, the effect sets the file's.

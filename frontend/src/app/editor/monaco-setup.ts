@@ -1,4 +1,5 @@
 import type * as Monaco from 'monaco-editor';
+import type { editor as MonacoEditor } from 'monaco-editor';
 import type { NgxMonacoEditorConfig } from 'ngx-monaco-editor-v2';
 import { FORGATHER_YAML, TOML } from './languages';
 import { forgatherYaml, forgatherYamlConfiguration, toml } from './forgather-syntax';
@@ -32,11 +33,30 @@ export function registerLanguages(monaco: MonacoApi): void {
 export function monacoConfig(): NgxMonacoEditorConfig {
   return {
     baseUrl: monacoBaseUrl(),
-    defaultOptions: { automaticLayout: true, scrollBeyondLastLine: false },
+    defaultOptions: { automaticLayout: false, scrollBeyondLastLine: false },
     onMonacoLoad: () => {
       const monaco = (window as unknown as { monaco: MonacoApi }).monaco;
       registerLanguages(monaco);
       resolveMonaco(monaco);
     },
   };
+}
+
+/**
+ * Lays `editor` out again whenever its box changes size, in the next animation frame. Monaco's own
+ * `automaticLayout` lays out inside its ResizeObserver's callback, which resizes what that observer
+ * watches within the same frame: Chromium logged "ResizeObserver loop completed with undelivered
+ * notifications" (six times on opening a file). Use instead of `automaticLayout`.
+ */
+export function layoutOnResize(editor: MonacoEditor.IEditor & { getContainerDomNode(): HTMLElement }): void {
+  let frame = 0;
+  const observer = new ResizeObserver(() => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => editor.layout());
+  });
+  observer.observe(editor.getContainerDomNode());
+  editor.onDidDispose(() => {
+    cancelAnimationFrame(frame);
+    observer.disconnect();
+  });
 }

@@ -1,4 +1,4 @@
-import { proxyFetch } from '../core/upstream';
+import { proxyFetch, upstreamFailure } from '../core/upstream';
 import { chunkText, openAiChunks, StreamCutOffError } from './sse';
 
 /** `/api/inference/<endpoint>?base=` — the server's proxy to an OpenAI-compatible server. */
@@ -9,15 +9,27 @@ export function proxyUrl(endpoint: string, base: string): string {
 const call = (endpoint: string, base: string, init: RequestInit = {}) =>
   proxyFetch(proxyUrl(endpoint, base), init);
 
-/** Reachability: `<base>/health` answers 2xx (vLLM serves it at the root, so `/v1` is tried off). */
+/**
+ * Reachability: `<root>/health` answers 2xx. vLLM (and SGLang, TGI, llama.cpp) serve it at the
+ * server's root, not under `/v1`: a base ending in `/v1` is checked at its root first, and at
+ * `<base>/health` only when the root has none (404). Trying `/v1/health` first made every Test of a
+ * healthy vLLM log a red "404" in the browser console.
+ */
 export async function checkHealth(base: string): Promise<void> {
-  try {
+  const root = healthRoot(base);
+  if (root === base) {
     await call('health', base);
-  } catch (err) {
-    const root = base.replace(/\/v1\/?$/, '');
-    if (root === base) throw err;
-    await call('health', root);
+    return;
   }
+  const res = await fetch(proxyUrl('health', root), { credentials: 'same-origin', cache: 'no-store' });
+  if (res.ok) return;
+  if (res.status !== 404) throw new Error(await upstreamFailure(res));
+  await call('health', base);
+}
+
+/** Where a base URL's `/health` is looked for first: `http://h:8000/v1` → `http://h:8000`. */
+export function healthRoot(base: string): string {
+  return base.replace(/\/v1\/?$/, '');
 }
 
 /** Model ids from `<base>/models`. */

@@ -57,13 +57,23 @@ export class ModelTabComponent {
 
   protected pick(baseUrl: string): void {
     if (!baseUrl) return;
-    this.store.base.set(baseUrl);
+    this.setBase(baseUrl);
     void this.test();
   }
 
+  /**
+   * A new base URL: what was learnt from the old one — reachable or not, its models, the model
+   * picked from its list — is cleared (a failing new server listed the old one's models, and the
+   * header paired the new URL with the old model).
+   */
   protected setBase(value: string): void {
-    this.store.base.set(value.trim());
+    const base = value.trim();
+    if (base === this.store.base()) return;
+    if (this.models().includes(this.store.model())) this.store.model.set('');
+    this.store.base.set(base);
     this.health.set(null);
+    this.models.set([]);
+    this.modelsError.set(null);
   }
 
   /** Health, then the model list; picks the first model when none is chosen or it is not served. */
@@ -73,22 +83,26 @@ export class ModelTabComponent {
     this.health.set(null);
     try {
       await checkHealth(base);
+      if (base !== this.store.base()) return; // the URL changed meanwhile: this answer is for the old one
       this.health.set({ ok: true, text: 'Reachable' });
       await this.loadModels();
     } catch (err) {
-      this.health.set({ ok: false, text: errorMessage(err) });
+      if (base === this.store.base()) this.health.set({ ok: false, text: errorMessage(err) });
     } finally {
       this.testing.set(false);
     }
   }
 
   protected async loadModels(): Promise<void> {
+    const base = this.store.base();
     this.modelsError.set(null);
     try {
-      const ids = await listModels(this.store.base());
+      const ids = await listModels(base);
+      if (base !== this.store.base()) return;
       this.models.set(ids);
       if (ids.length && !ids.includes(this.store.model())) this.store.model.set(ids[0]);
     } catch (err) {
+      if (base !== this.store.base()) return;
       this.models.set([]);
       this.modelsError.set(errorMessage(err));
     }

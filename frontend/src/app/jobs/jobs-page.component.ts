@@ -573,6 +573,10 @@ const MAX_FRACTION = 0.8;
         font-size: 0;
         gap: 0;
       }
+      /* Its header too: "Status" cut to "STAT" in 34 px said nothing (screen readers still read it). */
+      th.c-status {
+        font-size: 0;
+      }
     }
     .narrow-end {
       font-size: 11px;

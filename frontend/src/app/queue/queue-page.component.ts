@@ -317,8 +317,9 @@ import { QueueStore } from './queue.store';
       .job-col {
         width: 36%;
       }
+      /* Room for "Priority…" whole, the widest of the stacked buttons. */
       .actions-col {
-        width: 84px;
+        width: 100px;
       }
       .actions {
         white-space: normal;

@@ -13,6 +13,7 @@ import { type MetricSeriesDto, metricSeries } from '@trainyard/sdk';
 import type { ECharts } from 'echarts/core';
 import { NgxEchartsDirective, provideEchartsCore } from 'ngx-echarts';
 import { API, errorMessage } from '../core/api';
+import { formatNumber } from '../core/format';
 import { startPolling } from '../core/poll';
 import { type Theme, ThemeStore } from '../core/theme.store';
 import { echarts } from './echarts-core';
@@ -23,6 +24,7 @@ import {
   chartTooltip,
   metricsQuery,
   pointCount,
+  seriesSummary,
   stepExtent,
   zoomRange,
 } from './run-series';
@@ -38,6 +40,8 @@ export interface ChartRun {
 const POINT_COUNT = 1000;
 const LIVE_POLL_MS = 2000;
 const ZOOM_DEBOUNCE_MS = 250;
+/** The y axis' tick labels: at most 6 significant digits. */
+const Y_LABEL = (value: number) => formatNumber(value);
 
 /**
  * One metric path of one or more runs, overlaid in their `runColor`s. The chart draws no legend of
@@ -85,8 +89,8 @@ const ZOOM_DEBOUNCE_MS = 250;
       ></div>
       <!-- The canvas says nothing to a screen reader: the same runs in words. -->
       <ul class="sr-only legend">
-        @for (line of summary(); track line.label) {
-          <li>{{ line.label }}: {{ line.points }} points, last {{ line.last }}</li>
+        @for (line of summary(); track $index) {
+          <li>{{ line }}</li>
         }
       </ul>
     </figure>
@@ -153,14 +157,7 @@ export class MetricChartComponent {
   protected readonly points = computed(() => pointCount(this.data()));
   protected readonly seriesCount = computed(() => this.data().length);
   protected readonly summary = computed(() =>
-    this.data().map((d) => {
-      const last = d.series.points.at(-1);
-      return {
-        label: d.label,
-        points: d.series.points.length,
-        last: last ? `${last.y} at step ${last.step}` : '—',
-      };
-    }),
+    this.data().map((d) => seriesSummary(d.label, d.series.points)),
   );
   private readonly live = computed(() => this.runs().some((r) => r.live));
   private readonly key = computed(
@@ -187,7 +184,8 @@ export class MetricChartComponent {
       minInterval: 1,
       axisLabel: { hideOverlap: true },
     },
-    yAxis: { type: 'value', scale: true },
+    // Limited significant digits: a series near 1e308 labelled a tick 1.3999999999999999e+308.
+    yAxis: { type: 'value', scale: true, axisLabel: { formatter: Y_LABEL } },
     tooltip: {
       trigger: 'axis',
       formatter: (params: unknown) => chartTooltip(params),
@@ -315,7 +313,7 @@ export class MetricChartComponent {
     };
     return {
       xAxis: axis,
-      yAxis: axis,
+      yAxis: { ...axis, axisLabel: { ...axis.axisLabel, formatter: Y_LABEL } },
       tooltip: { backgroundColor: c.surface, borderColor: c.border, textStyle: { color: c.text } },
       dataZoom: [
         {},

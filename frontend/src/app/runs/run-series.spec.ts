@@ -8,6 +8,7 @@ import {
   metricsQuery,
   plotY,
   runColor,
+  seriesSummary,
   smooth,
   stepExtent,
   zoomRange,
@@ -336,5 +337,31 @@ describe('the min/max band as ECharts draws it', () => {
     expect(drawn('band:lo:r')).toEqual([-8, -1, 4]);
     expect(drawn('band:hi:r')).toEqual([-2, 3, 7]);
     chart.dispose();
+  });
+});
+
+describe('seriesSummary', () => {
+  it('says "1 point", with the value in limited digits', () => {
+    expect(seriesSummary('big', [{ step: 0, y: 1.3999999999999999e308 }])).toBe(
+      'big: 1 point, last 1.4e+308 at step 0',
+    );
+  });
+  it('counts several points and names a non-finite last value', () => {
+    expect(
+      seriesSummary('loss', [
+        { step: 0, y: 2 },
+        { step: 1, y: 'NaN' },
+      ]),
+    ).toBe('loss: 2 points, last NaN at step 1');
+  });
+  it('says so when there is no point', () => expect(seriesSummary('x', [])).toBe('x: 0 points, last —'));
+});
+
+describe('chartTooltip numbers', () => {
+  const at = (step: number, y: number) => [
+    { seriesId: 'line:r1', seriesName: 'r1', marker: '', value: [step, y] as [number, number] },
+  ];
+  it('shows a value with limited digits and a whole step exactly', () => {
+    expect(chartTooltip(at(1234567, 1.3999999999999999e308))).toBe('step 1234567<br>r1: 1.4e+308');
   });
 });

@@ -1,4 +1,5 @@
 import type { MetricSeriesDto, SeriesPointDto } from '@trainyard/sdk';
+import { formatNumber, plural } from '../core/format';
 
 /** One run's series on a chart. */
 export interface RunSeries {
@@ -280,6 +281,19 @@ function markerSeries(id: string, name: string, color: string): LineSeriesOption
   };
 }
 
+/**
+ * A run's line in words, for screen readers (the canvas says nothing): `loss: 3 points, last 0.25
+ * at step 2`; `1 point`, not `1 points`; the value as the axis shows it.
+ */
+export function seriesSummary(
+  label: string,
+  points: readonly Pick<SeriesPointDto, 'y' | 'step' | 'nonfinite'>[],
+): string {
+  const last = points.at(-1);
+  const y = last && (nonFiniteLabel(last) ?? (typeof last.y === 'number' ? formatNumber(last.y) : '—'));
+  return `${label}: ${plural(points.length, 'point')}, last ${last ? `${y} at step ${last.step}` : '—'}`;
+}
+
 /** How many points the chart's main lines hold (what a test or a bench reads back). */
 export function pointCount(runs: readonly RunSeries[]): number {
   return runs.reduce((n, r) => n + r.series.points.length, 0);
@@ -305,14 +319,16 @@ export function chartTooltip(params: unknown): string {
       .map((p) => [p.seriesId!.slice('mark:'.length), p.name!]),
   );
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  const fmt = (v: number | null | undefined) => (v == null ? '—' : Number(v.toPrecision(6)).toString());
+  const fmt = (v: number | null | undefined) => (v == null ? '—' : formatNumber(v));
+  // A whole step exactly (6 digits made step 1,234,567 read 1234570); a bucket's mean step rounded.
+  const stepText = (v: number | null | undefined) => (v != null && Number.isInteger(v) ? String(v) : fmt(v));
   const shown = (p: (typeof lines)[number]) => {
     const mark = marks.get(p.seriesId!.slice('line:'.length));
     if (!mark) return fmt(p.value?.[1]);
     return p.value?.[1] == null ? esc(mark) : `${fmt(p.value[1])} (${esc(mark)})`;
   };
   return [
-    `step ${fmt(lines[0].value?.[0])}`,
+    `step ${stepText(lines[0].value?.[0])}`,
     ...lines.map((p) => `${p.marker ?? ''}${esc(p.seriesName ?? '')}: ${shown(p)}`),
   ].join('<br>');
 }

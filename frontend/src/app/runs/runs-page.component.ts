@@ -84,7 +84,7 @@ const STRINGS_TAIL = 50;
         <thead>
           <tr>
             <th scope="col" class="c-check"><span class="sr-only">Compare</span></th>
-            <th scope="col">Name</th>
+            <th scope="col" class="c-name">Name</th>
             <th scope="col" class="c-project">Project</th>
             <th scope="col" class="c-job">Job</th>
             <th scope="col" class="c-status">Status</th>
@@ -104,24 +104,24 @@ const STRINGS_TAIL = 50;
                   (change)="toggleCompare(run.run_id)"
                 />
               </td>
-              <td [title]="label(run)">
+              <td class="c-name" [title]="label(run)">
                 <a [routerLink]="[]" [queryParams]="{ run: run.run_id }" queryParamsHandling="merge">{{
                   label(run)
                 }}</a>
               </td>
-              <td [title]="run.project ?? ''">{{ run.project ?? '—' }}</td>
-              <td>
+              <td class="c-project" [title]="run.project ?? ''">{{ run.project ?? '—' }}</td>
+              <td class="c-job" [title]="run.job_id ?? ''">
                 @if (run.job_id) {
                   <a class="mono" [routerLink]="['/jobs', run.job_id]">{{ run.job_id }}</a>
                 } @else {
                   —
                 }
               </td>
-              <td>
+              <td class="c-status">
                 <span class="status" [attr.data-status]="run.status">{{ run.status }}</span>
               </td>
-              <td [title]="run.created_at ?? ''">{{ time(run.created_at) }}</td>
-              <td>{{ run.source === 'goodseed' ? 'goodseed' : 'native' }}</td>
+              <td class="c-started" [title]="run.created_at ?? ''">{{ time(run.created_at) }}</td>
+              <td class="c-source">{{ run.source === 'goodseed' ? 'goodseed' : 'native' }}</td>
             </tr>
           } @empty {
             <tr>
@@ -144,6 +144,11 @@ const STRINGS_TAIL = 50;
       <section class="detail" [attr.aria-label]="'Run ' + label(run)">
         <h2>
           {{ label(run) }} <span class="muted mono">{{ run.run_id }}</span>
+          @if (run.job_id) {
+            <a class="job mono" [routerLink]="['/jobs', run.job_id]" title="The job that logged it">{{
+              run.job_id
+            }}</a>
+          }
           @if (compareRuns().length) {
             <span class="muted"> vs {{ compareRuns().length }} more</span>
           }
@@ -172,40 +177,44 @@ const STRINGS_TAIL = 50;
             <h3>Configs</h3>
             @if (configTable(); as table) {
               <!-- Compared runs: a column each, the rows where they differ marked. -->
-              <table class="kv mono compare" aria-label="Configs of the compared runs">
-                <thead>
-                  <tr>
-                    <td></td>
-                    @for (name of table.runs; track $index) {
-                      <th scope="col">{{ name }}</th>
-                    }
-                  </tr>
-                </thead>
-                <tbody>
-                  @for (row of table.rows; track row.path) {
-                    <tr
-                      [class.differs]="row.differs"
-                      [attr.title]="row.differs ? 'differs between the runs' : null"
-                    >
-                      <th scope="row">{{ row.path }}</th>
-                      @for (value of row.values; track $index) {
-                        <td>{{ value }}</td>
+              <div class="kv-scroll">
+                <table class="kv mono compare" aria-label="Configs of the compared runs">
+                  <thead>
+                    <tr>
+                      <td></td>
+                      @for (name of table.runs; track $index) {
+                        <th scope="col">{{ name }}</th>
                       }
                     </tr>
-                  }
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    @for (row of table.rows; track row.path) {
+                      <tr
+                        [class.differs]="row.differs"
+                        [attr.title]="row.differs ? 'differs between the runs' : null"
+                      >
+                        <th scope="row">{{ row.path }}</th>
+                        @for (value of row.values; track $index) {
+                          <td>{{ value }}</td>
+                        }
+                      </tr>
+                    }
+                  </tbody>
+                </table>
+              </div>
             } @else if (detail()?.configs?.length) {
-              <table class="kv mono">
-                <tbody>
-                  @for (c of detail()!.configs; track c.path) {
-                    <tr>
-                      <th scope="row">{{ c.path }}</th>
-                      <td [title]="c.type_tag">{{ show(c.value) }}</td>
-                    </tr>
-                  }
-                </tbody>
-              </table>
+              <div class="kv-scroll">
+                <table class="kv mono">
+                  <tbody>
+                    @for (c of detail()!.configs; track c.path) {
+                      <tr>
+                        <th scope="row">{{ c.path }}</th>
+                        <td [title]="c.type_tag">{{ show(c.value) }}</td>
+                      </tr>
+                    }
+                  </tbody>
+                </table>
+              </div>
             } @else {
               <p class="muted">No configs.</p>
             }
@@ -253,6 +262,7 @@ const STRINGS_TAIL = 50;
       flex: 1 1 auto;
       min-height: 120px;
       overflow: auto;
+      container-type: inline-size;
       border: 1px solid var(--border);
       border-radius: 6px;
     }
@@ -296,6 +306,32 @@ const STRINGS_TAIL = 50;
     .runs .c-source {
       width: 80px;
     }
+    /*
+     * Narrow: the run's name (the link that opens it) keeps its room; the least needed columns go
+     * first: the source, then the job (the open run names it), then the start time. At 600 px the
+     * fixed Job column left the name 0 px.
+     */
+    @container (max-width: 900px) {
+      .runs .c-source {
+        display: none;
+      }
+      .runs .c-job {
+        width: 150px;
+      }
+    }
+    @container (max-width: 700px) {
+      .runs .c-job {
+        display: none;
+      }
+      .runs .c-project {
+        width: 25%;
+      }
+    }
+    @container (max-width: 420px) {
+      .runs .c-started {
+        display: none;
+      }
+    }
     .runs thead th {
       position: sticky;
       top: 0;
@@ -314,6 +350,11 @@ const STRINGS_TAIL = 50;
       font-size: 15px;
       margin: 14px 0 4px;
     }
+    .detail h2 .job {
+      font-size: 12px;
+      font-weight: normal;
+      margin-left: 8px;
+    }
     .detail h2 .delete {
       margin-left: 12px;
       vertical-align: middle;
@@ -323,6 +364,15 @@ const STRINGS_TAIL = 50;
       grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
       gap: 16px;
       margin-top: 12px;
+    }
+    /* A grid item is as wide as its content unless told otherwise: a wide table pushed past the page. */
+    .side > div {
+      min-width: 0;
+    }
+    /* Many compared runs make a table far wider than its column: it scrolls in its own box. */
+    .kv-scroll {
+      max-width: 100%;
+      overflow-x: auto;
     }
     h3 {
       font-size: 13px;

@@ -20,7 +20,7 @@ import {
 } from '@trainyard/sdk';
 import { ClusterStore } from '../cluster/cluster.store';
 import { errorMessage, fieldErrors } from '../core/api';
-import { statusLabel } from '../core/format';
+import { plural, statusLabel } from '../core/format';
 import { WHOLE_JOB_ID } from '../core/job-id';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { PathPickerComponent } from '../shared/path-picker.component';
@@ -1234,7 +1234,7 @@ export class SubmitDialogComponent {
       this.mismatch.set(false);
       this.launcher.close();
       this.toasts.success(
-        `Submitted ${bundle.name ?? bundle.id} to ${bundle.ranks.length} nodes (rendezvous ${bundle.rdzv_endpoint}).` +
+        `Submitted ${bundle.name ?? bundle.id} to ${plural(bundle.ranks.length, 'node')} (rendezvous ${bundle.rdzv_endpoint}).` +
           (bundle.warnings.length ? ` Versions differ: ${bundle.warnings.join('; ')}.` : ''),
       );
       await this.router.navigate(['/cluster'], { queryParams: { bundle: bundle.id } });
