@@ -70,7 +70,7 @@ const MAX_CONFIG_DEPTH = 16;
 /**
  * The configs of a log request as `{path, value}` leaves: a nested object becomes `parent/child`
  * paths (`{"model": {"layers": 4}}` → `model/layers`), as the Python client and goodseed flatten
- * them; an object with a `type_tag` is a value (`{type_tag, value}`), not a level. `field` names each
+ * them, and an empty one is the text `{}`; an object with a `type_tag` is a value (`{type_tag, value}`), not a level. `field` names each
  * leaf as sent (`configs.model.layers`).
  */
 function flattenConfigs(
@@ -84,9 +84,9 @@ function flattenConfigs(
     const path = at.path ? `${at.path}/${key}` : key;
     const level = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('type_tag' in raw);
     if (!level) leaves.push({ field, path, raw });
-    // `{"optimizer": {}}` has no value to keep: refused, not dropped without a word.
-    else if (Object.keys(raw).length === 0)
-      problems.add(field, 'is an empty object: give it a value (or keys), or leave it out');
+    // An empty section (`{"callbacks": {}}`) is kept as its JSON text, as a list of numbers is
+    // (goodseed has no object type), not dropped without a word; the Python client does the same.
+    else if (Object.keys(raw).length === 0) leaves.push({ field, path, raw: '{}' });
     else if (at.depth + 1 >= MAX_CONFIG_DEPTH)
       problems.add(field, `nests deeper than ${MAX_CONFIG_DEPTH} levels`);
     else
