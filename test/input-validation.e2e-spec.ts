@@ -179,7 +179,7 @@ describe('input validation (e2e, in-process server)', () => {
       ]),
     );
     const missing = await call('POST', '/api/queue', { body: { job_params: { argv: ['true'] } } });
-    expect(missing.body.details).toEqual([{ field: 'job_type', message: 'job_type must be a string' }]);
+    expect(missing.body.details).toEqual([{ field: 'job_type', message: 'job_type is required' }]);
     // Of the right type, the other rules still speak.
     const big = await call('POST', '/api/queue', { body: { ...body, name: 'x', kill_grace_s: 99999 } });
     expect(big.body.details).toEqual([
@@ -324,6 +324,121 @@ describe('input validation (e2e, in-process server)', () => {
         const answer = await call('POST', '/api/gpus/0/policy', { rawBody });
         expect(answer.status).toBe(400);
       }
+    });
+  });
+
+  describe('unknown keys inside nested objects are refused by their full path, never ignored', () => {
+    const command = { job_type: 'command', requested_gpus: 0, job_params: { argv: ['true'] } };
+
+    // `conditon` left the condition at after_ok: the opposite of the after_any that was asked.
+    it('a depends_on entry: a misspelt condition, or a key it does not take', async () => {
+      const first = await call('POST', '/api/queue', { body: command });
+      const queue_id = first.body.queue_id as string;
+      const misspelt = await call('POST', '/api/queue', {
+        body: { ...command, depends_on: [{ queue_id, conditon: 'after_any' }] },
+      });
+      expect({ status: misspelt.status, details: misspelt.body.details }).toEqual({
+        status: 400,
+        details: [
+          {
+            field: 'depends_on[0].conditon',
+            message: 'unknown field depends_on[0].conditon (did you mean condition?)',
+          },
+        ],
+      });
+      const extra = await call('POST', '/api/queue', {
+        body: { ...command, depends_on: [{ queue_id, condition: 'after_any', extra: 1 }] },
+      });
+      expect(extra.status).toBe(400);
+      expect(extra.body.details).toEqual([
+        {
+          field: 'depends_on[0].extra',
+          message: 'unknown field depends_on[0].extra (it takes queue_id, condition)',
+        },
+      ]);
+      const right = await call('POST', '/api/queue', {
+        body: { ...command, depends_on: [{ queue_id, condition: 'after_any' }] },
+      });
+      expect(right.status).toBe(201);
+      expect(right.body.depends_on).toEqual([{ queue_id, condition: 'after_any' }]);
+    });
+
+    it('an array spec names its unknown key as the pipe does', async () => {
+      const answer = await call('POST', '/api/queue', { body: { ...command, array: { count: 2, cont: 3 } } });
+      expect(answer.status).toBe(400);
+      expect(answer.body.details).toEqual([
+        { field: 'array.cont', message: 'unknown field array.cont (did you mean count?)' },
+      ]);
+    });
+
+    it('a run log: a point’s unknown key, an empty config object, untidy series paths', async () => {
+      const runId = (await call('POST', '/api/runs', { body: {} })).body.run_id as string;
+      const log = (body: unknown) => call('POST', `/api/runs/${runId}/log`, { body });
+      const extra = await log({ metrics: [{ path: 'a', step: 1, value: 1, extra: 2 }] });
+      expect(extra.status).toBe(400);
+      expect(extra.body.details).toEqual([
+        { field: 'metrics[0].extra', message: 'unknown field metrics[0].extra (it takes path, step, value)' },
+      ]);
+      // An empty config section was dropped without a word: it is kept as the text {}.
+      const empty = await log({ configs: { o: {} } });
+      expect({ status: empty.status, configs: empty.body.configs }).toEqual({ status: 200, configs: 1 });
+      expect((await call('GET', `/api/runs/${runId}`)).body.configs).toEqual([
+        { path: 'o', type_tag: 'str', value: '{}' },
+      ]);
+      // `a/`, `/a//b` and ` spaced ` were three series apart from `a`, `a/b` and `spaced`.
+      const untidy = await log({
+        metrics: ['a/', '/a//b', ' spaced '].map((path) => ({ path, step: 1, value: 1 })),
+      });
+      expect(untidy.status).toBe(400);
+      expect(untidy.body.details.map((d: { field: string }) => d.field)).toEqual([
+        'metrics[0].path',
+        'metrics[1].path',
+        'metrics[2].path',
+      ]);
+      expect((await call('GET', `/api/runs/${runId}/metric-paths`)).body.paths).toEqual([]);
+      expect((await log({ metrics: [{ path: 'a/b', step: 1, value: 1 }] })).status).toBe(200);
+    });
+
+    it('a generation preset: a known parameter of the wrong type or range is refused and not saved', async () => {
+      const put = (body: unknown) => call('PUT', '/api/generation-configs/validated', { body });
+      const hot = await put({ temperature: 'hot' });
+      expect(hot.status).toBe(400);
+      expect(hot.body.details).toEqual([
+        { field: 'temperature', message: 'temperature must be a number from 0 to 2' },
+      ]);
+      const ranges = await put({ temperature: 3, top_p: 1.5, max_tokens: 0 });
+      expect(ranges.body.details.map((d: { field: string }) => d.field)).toEqual([
+        'temperature',
+        'top_p',
+        'max_tokens',
+      ]);
+      expect((await call('GET', '/api/generation-configs/validated')).status).toBe(404);
+      const kept = { temperature: 0.7, top_p: 0.9, max_tokens: 64, guided_choice: ['yes', 'no'] };
+      expect((await put(kept)).status).toBe(200);
+      expect((await call('GET', '/api/generation-configs/validated')).body).toEqual(kept);
+    });
+  });
+
+  describe('a required query parameter left out is "is required", naming it', () => {
+    // It was "base must be a string".
+    it.each([
+      ['/api/inference/models', 'base'],
+      ['/api/inference/health', 'base'],
+      ['/api/dataset-server/proxy/health', 'base'],
+      ['/api/fs/source', 'path'],
+      ['/api/config/overrides?project_dir=/tmp', 'config'],
+    ])('GET %s', async (path, field) => {
+      const answer = await call('GET', path);
+      expect({ status: answer.status, details: answer.body.details }).toEqual({
+        status: 400,
+        details: [{ field, message: `${field} is required` }],
+      });
+    });
+
+    it('GET /api/runs/{id}/metrics without path', async () => {
+      const runId = (await call('POST', '/api/runs', { body: {} })).body.run_id as string;
+      const answer = await call('GET', `/api/runs/${runId}/metrics`);
+      expect(answer.body.details).toEqual([{ field: 'path', message: 'path is required' }]);
     });
   });
 

@@ -150,12 +150,14 @@ describe('run tracking (e2e)', () => {
       },
     });
     expect(answer.status).toBe(200);
-    expect(answer.body.configs).toBe(4);
+    expect(answer.body.configs).toBe(5);
     expect(configsOf((await call('GET', `/api/runs/${runId}`)).body)).toEqual({
       lr: ['float', 0.001],
       'model/layers': ['int', 4],
       'model/optimizer/name': ['str', 'adamw'],
       'model/optimizer/warmup': ['float', 1],
+      // An empty section is kept as its JSON text (it was dropped without a word).
+      empty: ['str', '{}'],
     });
     // Deeper than 16 levels is refused, naming the level, and nothing of the batch is written.
     let deep: Record<string, unknown> = { leaf: 1 };
@@ -300,7 +302,7 @@ describe('run tracking (e2e)', () => {
       'print("RUN", os.environ["TRAINYARD_RUN_ID"], flush=True)',
       'print("TOKEN", open(os.environ["TRAINYARD_RUN_TOKEN_FILE"]).read().strip(), flush=True)',
       'with Run() as run:',
-      '    run.log_configs({"model": {"layers": 2}, "lr": 0.5})',
+      '    run.log_configs({"model": {"layers": 2, "callbacks": {}}, "lr": 0.5})',
       '    for step in range(50):',
       '        run.log_metrics({"train/loss": 1.0 / (step + 1)}, step=step)',
       '    run.log_metrics({"train/loss": float("nan")}, step=50)',
@@ -335,6 +337,12 @@ describe('run tracking (e2e)', () => {
     expect((await call('GET', `/api/runs?job=${job.queue_id}`)).body).toMatchObject([
       { run_id: runId, job_id: job.queue_id },
     ]);
+    // The client flattens as the server does: an empty section is the text {}, not dropped.
+    expect(configsOf((await call('GET', `/api/runs/${runId}`)).body)).toEqual({
+      'model/layers': ['int', 2],
+      'model/callbacks': ['str', '{}'],
+      lr: ['float', 0.5],
+    });
     // The claim (queued → starting) and the job's run commit in one transaction: adjacent entries
     // of one record, one timestamp (before, the run took two more transactions of its own).
     const entries = (await call('GET', '/api/journal?order=asc&limit=1000')).body.items as Array<{

@@ -177,7 +177,8 @@ def _flatten(data, prefix=""):
     for key, value in items:
         path = f"{prefix}/{key}" if prefix else str(key)
         if isinstance(value, dict) or (hasattr(value, "__dict__") and type(value).__name__ == "Namespace"):
-            out.update(_flatten(value, path))
+            # An empty section is kept as the text {} (as the server keeps one sent nested), not dropped.
+            out.update(_flatten(value, path) or {path: "{}"})
         else:
             out[path] = value
     return out

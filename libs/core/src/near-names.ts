@@ -1,3 +1,5 @@
+import leven from 'leven';
+
 /**
  * Whether `short` reads as an abbreviation of `long` — `idx` of `index`, `kill_grace_secs` of
  * `kill_grace_seconds` — for "did you mean" hints, which an edit distance misses (those are 2 and 3
@@ -20,4 +22,17 @@ function isAbbreviatedPart(part: string, of: string): boolean {
     if (at === 0) return false;
   }
   return true;
+}
+
+/** The candidate `name` is surely a slip of (a unit suffix missing, shortened or added, or a typo), if any. */
+export function nearName(name: string, candidates: readonly string[]): string | undefined {
+  if (name.replace(/^-+/, '').length < 2) return undefined; // `-`, `--x`: too little to go on
+  return candidates.find(
+    (c) =>
+      c.startsWith(`${name}_`) ||
+      c.startsWith(`${name}-`) ||
+      name.startsWith(`${c}-`) || // a unit added to a flag: --kill-grace-secs
+      leven(c, name) <= 2 ||
+      abbreviates(name, c),
+  );
 }

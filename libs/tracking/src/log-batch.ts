@@ -1,4 +1,4 @@
-import { DomainError, ErrorDetail } from '@trainyard/core';
+import { DomainError, ErrorDetail, unknownFields } from '@trainyard/core';
 import { encodeConfig, numberFromJson, StoredConfig } from './run-values';
 
 /** goodseed's three, and `aborted`: the run of a job stopped on request (kill, time limit). */
@@ -20,22 +20,44 @@ export interface LogBatch {
   status: RunStatus | undefined;
 }
 
+/** Enough to act on; a batch of 10,000 bad points should not answer with 10,000 lines. */
+const MAX_PROBLEMS = 20;
+
 class Problems {
   readonly details: ErrorDetail[] = [];
   add(field: string, message: string): void {
-    // Enough to act on; a batch of 10,000 bad points should not answer with 10,000 lines.
-    if (this.details.length < 20) this.details.push({ field, message: `${field} ${message}` });
+    if (this.details.length < MAX_PROBLEMS) this.details.push({ field, message: `${field} ${message}` });
+  }
+  /** Details already worded in full (`unknown field metrics[0].extra …`). */
+  addDetails(details: ErrorDetail[]): void {
+    for (const detail of details) if (this.details.length < MAX_PROBLEMS) this.details.push(detail);
   }
 }
 
+/** What a metric or string point takes. */
+const POINT_FIELDS = ['path', 'step', 'value'] as const;
+
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A `/` at either end or twice in a row (an empty part), or white space at either end of a part:
+ * `a/`, `/a//b` and ` loss` would each be a series apart from `a`, `a/b` and `loss` that reads the same.
+ */
+const UNTIDY_PATH = /^\/|\/$|\/\/|^\s|\s$|\s\/|\/\s/;
 
 function checkPath(problems: Problems, field: string, path: unknown): path is string {
   if (typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH_LENGTH || CONTROL.test(path)) {
     problems.add(
       field,
       `must be a non-empty string of at most ${MAX_PATH_LENGTH} characters without control characters`,
+    );
+    return false;
+  }
+  if (UNTIDY_PATH.test(path)) {
+    problems.add(
+      field,
+      `must be parts joined by single "/" (no "/" at either end, no empty part, no space at either end of a part): got ${JSON.stringify(path)}`,
     );
     return false;
   }
@@ -48,7 +70,7 @@ const MAX_CONFIG_DEPTH = 16;
 /**
  * The configs of a log request as `{path, value}` leaves: a nested object becomes `parent/child`
  * paths (`{"model": {"layers": 4}}` → `model/layers`), as the Python client and goodseed flatten
- * them; an object with a `type_tag` is a value (`{type_tag, value}`), not a level. `field` names each
+ * them, and an empty one is the text `{}`; an object with a `type_tag` is a value (`{type_tag, value}`), not a level. `field` names each
  * leaf as sent (`configs.model.layers`).
  */
 function flattenConfigs(
@@ -62,6 +84,9 @@ function flattenConfigs(
     const path = at.path ? `${at.path}/${key}` : key;
     const level = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('type_tag' in raw);
     if (!level) leaves.push({ field, path, raw });
+    // An empty section (`{"callbacks": {}}`) is kept as its JSON text, as a list of numbers is
+    // (goodseed has no object type), not dropped without a word; the Python client does the same.
+    else if (Object.keys(raw).length === 0) leaves.push({ field, path, raw: '{}' });
     else if (at.depth + 1 >= MAX_CONFIG_DEPTH)
       problems.add(field, `nests deeper than ${MAX_CONFIG_DEPTH} levels`);
     else
@@ -100,8 +125,7 @@ export function parseLogBatch(body: unknown): LogBatch {
     ]);
   const problems = new Problems();
   const { metrics, strings, configs, status, ...unknown } = body as Record<string, unknown>;
-  for (const key of Object.keys(unknown))
-    problems.add(key, 'is not a log field (metrics, strings, configs, status)');
+  problems.addDetails(unknownFields(unknown, ['metrics', 'strings', 'configs', 'status'], ''));
   for (const [field, list] of [
     ['metrics', metrics],
     ['strings', strings],
@@ -132,10 +156,11 @@ export function parseLogBatch(body: unknown): LogBatch {
     for (let i = 0; i < metrics.length; i++) {
       const point = metrics[i] as Record<string, unknown> | null;
       const at = `metrics[${i}]`;
-      if (point === null || typeof point !== 'object') {
+      if (point === null || typeof point !== 'object' || Array.isArray(point)) {
         problems.add(at, 'must be an object {path, step, value}');
         continue;
       }
+      problems.addDetails(unknownFields(point, POINT_FIELDS, at));
       const value = numberFromJson(point.value);
       if (value === undefined)
         problems.add(`${at}.value`, 'must be a number, "NaN", "Infinity" or "-Infinity"');
@@ -161,10 +186,11 @@ export function parseLogBatch(body: unknown): LogBatch {
     for (let i = 0; i < strings.length; i++) {
       const point = strings[i] as Record<string, unknown> | null;
       const at = `strings[${i}]`;
-      if (point === null || typeof point !== 'object') {
+      if (point === null || typeof point !== 'object' || Array.isArray(point)) {
         problems.add(at, 'must be an object {path, step, value}');
         continue;
       }
+      problems.addDetails(unknownFields(point, POINT_FIELDS, at));
       const value = point.value;
       const okValue = typeof value === 'string' && value.length <= MAX_STRING_VALUE_LENGTH;
       if (!okValue)

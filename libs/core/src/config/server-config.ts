@@ -1,4 +1,3 @@
-import leven from 'leven';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
@@ -8,7 +7,7 @@ import { MIN_LOG_CAP_BYTES, parseByteSize } from '@trainyard/sdk';
 
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
-import { abbreviates } from '../near-names';
+import { nearName } from '../near-names';
 import { CONFIG_TEMPLATE } from './config-template';
 import {
   envNameOf,
@@ -532,19 +531,6 @@ export function misspeltSettingVariables(env: NodeJS.ProcessEnv): string[] {
       const hint = didYouMean(name, names);
       return hint ? [`environment ${name} is not a setting and is ignored${hint}`] : [];
     });
-}
-
-/** The candidate `name` is surely a slip of (a unit suffix missing, shortened or added, or a typo), if any. */
-function nearName(name: string, candidates: readonly string[]): string | undefined {
-  if (name.replace(/^-+/, '').length < 2) return undefined; // `-`, `--x`: too little to go on
-  return candidates.find(
-    (c) =>
-      c.startsWith(`${name}_`) ||
-      c.startsWith(`${name}-`) ||
-      name.startsWith(`${c}-`) || // a unit added to a flag: --kill-grace-secs
-      leven(c, name) <= 2 ||
-      abbreviates(name, c),
-  );
 }
 
 /** `; did you mean X?` for {@link nearName}, else ''. */

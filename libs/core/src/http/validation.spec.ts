@@ -1,7 +1,17 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { getMetadataStorage, IsInt, IsString, MetadataStorage } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  getMetadataStorage,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MetadataStorage,
+  ValidateNested,
+} from 'class-validator';
 import { DomainError } from '../domain-error';
-import { atMostOneOf, createValidationPipe } from './validation';
+import { atMostOneOf, createValidationPipe, unknownFields } from './validation';
 
 class Named {
   @IsString()
@@ -88,5 +98,98 @@ describe('atMostOneOf', () => {
     expect(refusal({ offset: 5, last: 1 }, ['offset', 'last'])?.details).toEqual([
       { field: 'last', message: 'give offset or last, not both' },
     ]);
+  });
+});
+
+class Member {
+  @IsString()
+  node_id!: string;
+
+  @IsInt()
+  gpus!: number;
+}
+
+class Bundle {
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => Member)
+  members?: Member[];
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => Member)
+  leader?: Member;
+}
+
+class BaseQuery {
+  @IsString()
+  @MaxLength(2048)
+  base!: string;
+
+  @IsOptional()
+  @IsString()
+  model?: string;
+}
+
+describe('the validation pipe’s field names', () => {
+  const pipe = createValidationPipe();
+  const details = async (value: unknown, metadata: ArgumentMetadata) => {
+    try {
+      await pipe.transform(value, metadata);
+      return null;
+    } catch (err) {
+      return (err as DomainError).details;
+    }
+  };
+
+  // `GET /api/inference/models` without `base` answered "base must be a string".
+  it('a required query parameter or body field left out is "is required", naming it', async () => {
+    expect(await details({ model: 'm' }, { type: 'query', metatype: BaseQuery })).toEqual([
+      { field: 'base', message: 'base is required' },
+    ]);
+    expect(await details({}, { type: 'body', metatype: Sized })).toEqual(
+      expect.arrayContaining([
+        { field: 'name', message: 'name is required' },
+        { field: 'size', message: 'size is required' },
+      ]),
+    );
+    // Given, its type is what is wrong.
+    expect(await details({ base: 5 }, { type: 'query', metatype: BaseQuery })).toEqual([
+      { field: 'base', message: 'base must be a string' },
+    ]);
+  });
+
+  it('an unknown key inside a nested object or a list entry is refused by its full path', async () => {
+    const body = { type: 'body', metatype: Bundle } as const;
+    expect(await details({ members: [{ node_id: 'a', gpus: 1, gpu: 2 }] }, body)).toEqual([
+      { field: 'members[0].gpu', message: 'unknown field members[0].gpu' },
+    ]);
+    expect(await details({ leader: { node_id: 'a', gpus: 1, extra: true } }, body)).toEqual([
+      { field: 'leader.extra', message: 'unknown field leader.extra' },
+    ]);
+    expect(await details({ members: [{ node_id: 'a', gpus: 1 }, { node_id: 'b' }] }, body)).toEqual([
+      { field: 'members[1].gpus', message: 'members[1].gpus is required' },
+    ]);
+  });
+});
+
+describe('unknownFields', () => {
+  it('names each key an object does not take by its path, with the near name or what it takes', () => {
+    const entry = { queue_id: 'q', conditon: 'after_any', extra: 1 };
+    expect(unknownFields(entry, ['queue_id', 'condition'], 'depends_on[0]')).toEqual([
+      {
+        field: 'depends_on[0].conditon',
+        message: 'unknown field depends_on[0].conditon (did you mean condition?)',
+      },
+      {
+        field: 'depends_on[0].extra',
+        message: 'unknown field depends_on[0].extra (it takes queue_id, condition)',
+      },
+    ]);
+    expect(unknownFields({ metrics: [], foo: 1 }, ['metrics', 'status'], '')).toEqual([
+      { field: 'foo', message: 'unknown field foo (it takes metrics, status)' },
+    ]);
+    expect(unknownFields({ queue_id: 'q' }, ['queue_id', 'condition'], 'x')).toEqual([]);
   });
 });

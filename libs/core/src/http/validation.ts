@@ -1,6 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage, MetadataStorage } from 'class-validator';
 import { DomainError, ErrorDetail, validationFailed } from '../domain-error';
+import { nearName } from '../near-names';
 
 /** What an unknown name is, by where it was sent (class-validator only says "should not exist"). */
 const UNKNOWN_NAME: Partial<Record<ArgumentMetadata['type'], string>> = {
@@ -12,11 +13,27 @@ const UNKNOWN_NAME: Partial<Record<ArgumentMetadata['type'], string>> = {
 /** class-validator's type checks: when one fails, the field's range and length rules say nothing useful. */
 const TYPE_CONSTRAINTS = new Set(['isInt', 'isNumber', 'isString', 'isBoolean', 'isArray', 'isObject']);
 
-function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], parent = ''): ErrorDetail[] {
+function flatten(
+  errors: ValidationError[],
+  where: ArgumentMetadata['type'],
+  parent = '',
+  parentIsList = false,
+): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    // An entry of a list is `participants[0]`, as the handlers that check lists by hand name it.
+    const field = parentIsList
+      ? `${parent}[${error.property}]`
+      : parent
+        ? `${parent}.${error.property}`
+        : error.property;
     const all = Object.entries(error.constraints ?? {});
+    // A required field left out is "name is required", not the first rule its absence breaks
+    // ("name must be a string"); an unknown name is always present, so it is not one.
+    if (error.value === undefined && all.length > 0 && !all.some(([c]) => c === 'whitelistValidation')) {
+      out.push({ field, message: `${field} is required` });
+      continue;
+    }
     // `"5"` for an integer is "must be an integer number", not that plus "must not be less than 0".
     const wrongType = all.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
     // `?limit=1&limit=2` arrives as a list: say so, not that a list is not a number or not one of
@@ -37,9 +54,28 @@ function flatten(errors: ValidationError[], where: ArgumentMetadata['type'], par
         : message;
       out.push({ field, message: `${field} ${text}` });
     }
-    if (error.children?.length) out.push(...flatten(error.children, where, field));
+    if (error.children?.length)
+      out.push(...flatten(error.children, where, field, Array.isArray(error.value)));
   }
   return out;
+}
+
+/**
+ * The keys of an object inside a body that it does not take, each a 400 detail named by its full
+ * path and worded as the pipe words an unknown top-level field: `unknown field
+ * depends_on[0].conditon (did you mean condition?)`, else `(it takes queue_id, condition)`. For
+ * objects a handler checks by hand (a list of objects, a union the pipe cannot whitelist); `at` ''
+ * for a body checked by hand.
+ */
+export function unknownFields(value: object, known: readonly string[], at: string): ErrorDetail[] {
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const field = at ? `${at}.${key}` : key;
+      const near = nearName(key, known);
+      const hint = near ? `did you mean ${near}?` : `it takes ${known.join(', ')}`;
+      return { field, message: `unknown field ${field} (${hint})` };
+    });
 }
 
 /**
@@ -162,6 +198,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     forbidUnknownValues: true,
+    // Keep the values of errors that hold others: `flatten` names a list's entries `list[0]` by them.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => new FailedValidation(errors),
   });
 }

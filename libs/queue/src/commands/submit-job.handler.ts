@@ -16,6 +16,7 @@ import {
   validationFailed,
   SERVER_CONFIG,
   ServerConfig,
+  unknownFields,
 } from '@trainyard/core';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
@@ -366,6 +367,12 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         details.push({ field, message: `${field} must be an object {queue_id, condition}` });
         return;
       }
+      // A misspelt `conditon` must not leave the condition at its default (after_ok).
+      const unknown = unknownFields(entry, ['queue_id', 'condition'], field);
+      if (unknown.length) {
+        details.push(...unknown);
+        return;
+      }
       const { queue_id: id, condition = 'after_ok' } = entry;
       if (typeof id !== 'string' || !(QUEUE_ID_PATTERN.test(id) || ARRAY_ID_PATTERN.test(id))) {
         details.push({
@@ -394,9 +401,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
   /** The `array` object's shape (numbers in range, sweep lists), then its size (≤ MAX_ARRAY_JOBS). */
   private checkArray(input: Record<string, unknown>, details: ErrorDetail[]): ArraySpec | null {
     const before = details.length;
-    const unknown = Object.keys(input).filter((k) => !['count', 'sweep', 'max_running'].includes(k));
-    for (const key of unknown)
-      details.push({ field: `array.${key}`, message: `array.${key} is not a known field` });
+    details.push(...unknownFields(input, ['count', 'sweep', 'max_running'], 'array'));
     const { count, sweep, max_running } = input;
     const isInt = (v: unknown, min: number, max: number) =>
       typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
