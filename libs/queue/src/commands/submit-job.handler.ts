@@ -231,8 +231,8 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       held: input.held ?? false,
       gpu_profile: profile,
     };
-    // As it is stored (JSON), so that it compares with a stored one.
-    const submitRequest = JSON.parse(JSON.stringify(whole)) as SubmitRequest;
+    // As it is stored (JSON), so that it compares with a stored one; only a keyed submit keeps it.
+    const submitRequest = idempotencyKey ? (JSON.parse(JSON.stringify(whole)) as SubmitRequest) : null;
     return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
       // An array id stands for every job of the array (stored as those jobs, as if listed one by one).
       const dependencies = await this.expandArrayDependencies(tx, dependsOn);
@@ -242,7 +242,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         if (found) {
           const { job: existing, request: original } = found;
           const differs: ErrorDetail[] = original
-            ? requestDifferences(original, submitRequest)
+            ? requestDifferences(original, submitRequest!)
             : SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f])).map((field) => ({
                 field,
                 message: `${field} differs from the original request`,
