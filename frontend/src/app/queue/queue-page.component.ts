@@ -317,16 +317,18 @@ import { QueueStore } from './queue.store';
       .job-col {
         width: 36%;
       }
-      /* Room for "Priority…" whole, the widest of the stacked buttons. */
       .actions-col {
-        width: 100px;
+        width: 84px;
       }
       .actions {
         white-space: normal;
       }
+      /* Narrow side padding: "Priority…", the widest of the stacked buttons, fits whole, and the
+         column leaves the reason its room. */
       .actions .btn {
         display: block;
         width: 100%;
+        padding: 0 4px;
       }
       .actions .btn + .btn {
         margin-top: 4px;
