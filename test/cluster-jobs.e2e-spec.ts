@@ -59,6 +59,10 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         ...nats.clientEnv,
         // Test only: the master waits after rank 0 of bundles so named (see ClusterJobs).
         TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000,rollback-while-down=8000',
+        // Test only: the master lets its lease lapse once the ranks went out (see test-switches).
+        TRAINYARD_TEST_LEASE_LAPSE: 'lease-lapse=4500',
+        // Test only: every node applies this bundle's `submitted` entry late (see test-switches).
+        TRAINYARD_TEST_HOLD_SETTLED: 'held-settle=2500',
         ...(i === 2 ? { PATH: `${join(FIXTURES, 'bin-torch')}:${process.env.PATH ?? ''}` } : {}),
       }),
     );
@@ -525,8 +529,12 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     await nodes[m].server.stop('SIGKILL'); // and its supervisor, so nothing restarts it
     // The node it was submitted to answers once the master's lease lapses, not a minute later.
     const { answer, at } = await answered;
+    // It followed the bundle to what the next master decided: rolled back, so a retry is safe.
     expect([answer.status, answer.body.code]).toEqual([503, 'NODE_UNREACHABLE']);
     expect(answer.body.message).toContain(`the master ${masterId} went away during the submit`);
+    expect(answer.body.message).toMatch(
+      /cj_\w+ was rolled back, nothing of it runs \(.*ranks 1, 2 never enqueued/,
+    );
     expect(at - killedAt).toBeLessThan(15_000);
 
     const resolved = async (n: ClusterNode) =>
@@ -712,6 +720,68 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       20_000,
     );
   }, 120_000);
+
+  /** The `submitted` entries of bundle `id` every node wrote in its own journal. */
+  const submittedEntries = async (id: string) => {
+    const entries: any[] = [];
+    for (const n of nodes)
+      entries.push(...(await n.get('/api/journal?area=cluster&order=desc&limit=1000')).items);
+    return entries.filter((e) => e.type === 'cluster.bundle_submitted.v1' && e.payload.bundle.id === id);
+  };
+  const cancelBundle = async (id: string) => {
+    await nodes[0].post(`/api/cluster/jobs/${id}/cancel`);
+    await gpusIdle();
+  };
+
+  it('a master whose lease lapses once every rank is queued: the submit answers the bundle the next term completes, not a failure', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const a = [0, 1, 2].find((i) => i !== m)!;
+    const answer = await submit(
+      nodes[a],
+      everyone({
+        name: 'lease-lapse',
+        env: { TORCHRUN_SLEEP: '120' },
+        participants: [a, m].map((i) => ({ node_id: ids[i], gpus: 1 })),
+      }),
+    );
+    // Before: 409 NOT_MASTER "lost the master lease during the submit", no bundle id, CLI exit 1 —
+    // while the next master completed the bundle and both ranks ran (a retry ran the training twice).
+    expect([answer.status, answer.body.state]).toEqual([201, 'submitted']);
+    expect(answer.body.warnings.join(' ')).toContain('every rank was queued, so');
+    const id = answer.body.id as string;
+    for (const n of nodes)
+      await waitFor(
+        async () => (await n.get(`/api/cluster/jobs/${id}`)).status === 'running',
+        'the bundle running, listed on every node',
+      );
+    expect(await submittedEntries(id)).toHaveLength(1);
+    await cancelBundle(id);
+  });
+
+  it('a master whose view lags does not settle a bundle it settled itself again', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const m = ids.indexOf(masterId);
+    const answer = await submit(
+      nodes[m],
+      everyone({
+        name: 'held-settle',
+        env: { TORCHRUN_SLEEP: '120' },
+        participants: [m, (m + 1) % 3].map((i) => ({ node_id: ids[i], gpus: 1 })),
+      }),
+    );
+    expect([answer.status, answer.body.state]).toEqual([201, 'submitted']);
+    const id = answer.body.id as string;
+    // The master's resolver ran (every second) while its view showed the bundle `submitting`.
+    await new Promise((r) => setTimeout(r, 2500));
+    // Before: a second `submitted` entry, and a false "every rank was enqueued before its master
+    // stopped" in its log, from the master that had just settled it (a rank cancelled in that
+    // window would have rolled a good bundle back).
+    expect(await submittedEntries(id)).toHaveLength(1);
+    await cancelBundle(id);
+  });
 });
 
 describe('cluster jobs endpoints in standalone mode', () => {

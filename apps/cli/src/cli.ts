@@ -24,7 +24,8 @@ Environment:
 
 Exit codes:
   0 ok · 1 failed · 2 invalid usage or request · 3 server unreachable or not answering
-  4 not authorised · 5 not found · 130 interrupted; \`job tail\` exits with the job's own
+  4 not authorised · 5 not found · 6 outcome unknown (look it up before a retry)
+  130 interrupted; \`job tail\` exits with the job's own
   exit code, \`wait\` with the first failure's
 `;
 

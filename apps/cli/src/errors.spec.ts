@@ -66,6 +66,16 @@ describe(toCliError.name, () => {
       /needs a token \(401\) and none was found: \/home\/u\/\.config\/trainyard\/auth_token is missing; set TRAINYARD_SERVER_TOKEN/,
     ],
     [
+      'a submit whose outcome is not known: its own exit code, so that a script does not retry blindly',
+      TrainyardApiError.fromBody(504, {
+        code: 'SUBMIT_OUTCOME_UNKNOWN',
+        message: 'the master a went away during the submit; whether cj_1 goes ahead is not known yet',
+      }),
+      fromFile,
+      EXIT.outcomeUnknown,
+      /^the master a went away during the submit; whether cj_1 goes ahead is not known yet$/,
+    ],
+    [
       'unknown id',
       TrainyardApiError.fromBody(404, { code: 'JOB_NOT_FOUND', message: 'no job q_1' }),
       fromFile,

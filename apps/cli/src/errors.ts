@@ -13,6 +13,11 @@ export const EXIT = {
   unauthorized: 4,
   /** No such job, queue item or GPU (404). */
   notFound: 5,
+  /**
+   * The server could not tell whether the request was carried out (504 SUBMIT_OUTCOME_UNKNOWN: a
+   * multi-node submit whose master went away): look it up before any retry.
+   */
+  outcomeUnknown: 6,
   /** Ctrl-C. */
   interrupted: 130,
 } as const;
@@ -148,6 +153,7 @@ export function toCliError(error: unknown, connection: ConnectionInfo): CliError
     );
   }
   if (error instanceof TrainyardApiError) {
+    if (error.code === 'SUBMIT_OUTCOME_UNKNOWN') return new CliError(error.message, EXIT.outcomeUnknown);
     switch (error.status) {
       case 400: {
         const fields = error.details.map(formatFieldError);

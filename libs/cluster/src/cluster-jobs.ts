@@ -36,6 +36,8 @@ import {
 import { ClusterService } from './cluster.service';
 import type { EnqueueRequest, RankByKey, RankJobState } from './node-endpoint';
 import type { Member } from './membership';
+import { NodeCallTimeout } from './node-rpc';
+import { testSwitchMs } from './test-switches';
 import { journalEntryTypeOf } from '@trainyard/journal';
 
 /** What POST /api/cluster/jobs/submit takes (see ClusterSubmitRequestDto for the field docs). */
@@ -84,6 +86,13 @@ const ENQUEUE_ANSWER_MS = 5000;
 const SUBMIT_FORWARD_TIMEOUT_MS = 60_000;
 /** How often a forwarded submit checks that its master still holds the lease. */
 const MASTER_WATCH_MS = 250;
+/**
+ * How long a submit whose master went away mid-fan-out waits for the bundle's outcome (the next
+ * master resolves a `submitting` bundle within a second or two of taking the lease).
+ */
+const OUTCOME_WAIT_MS = 8000;
+/** Bundle ids: `cj_<ms since the epoch>_<8 hex>`, made by the node that took the submit. */
+const BUNDLE_ID = /^cj_\d{13}_[0-9a-f]{8}$/;
 
 /**
  * Multi-node training bundles. A submit on any node goes to the master, which alone fans the ranks
@@ -96,6 +105,11 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger('ClusterJobs');
   /** Bundles this process is fanning out right now (the resolver leaves them alone). */
   private readonly fanningOut = new Set<string>();
+  /**
+   * Bundles whose fan-out this process settled (journaled `submitted` or `failed`) while its own
+   * view may still show them `submitting`: the resolver must not settle them a second time.
+   */
+  private readonly settledHere = new Set<string>();
   private resolver: NodeJS.Timeout | null = null;
   private resolving = false;
   /**
@@ -110,7 +124,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly cluster: ClusterService,
     private readonly journal: Journal,
   ) {
-    cluster.handle('bundle_submit', (p) => this.submitAsMaster(p as unknown as BundleSubmitRequest));
+    cluster.handle('bundle_submit', (p) => {
+      const { bundle_id: id, ...req } = p;
+      return this.submitAsMaster(req as unknown as BundleSubmitRequest, id);
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -133,7 +150,13 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.resolver) clearInterval(this.resolver);
   }
 
-  /** Submits through the master (this node when it is); answers the bundle with its rolled-up status. */
+  /**
+   * Submits through the master (this node when it is); answers the bundle with its rolled-up status.
+   * The bundle's id is made here, so that when the master goes away mid-fan-out (killed, frozen, its
+   * lease lapsed) this node can follow the bundle to its outcome — completed or rolled back by the
+   * next master — instead of answering a failure for a bundle that may run. Throws
+   * SUBMIT_OUTCOME_UNKNOWN (504, naming the bundle) when no outcome shows within OUTCOME_WAIT_MS.
+   */
   async submit(req: BundleSubmitRequest): Promise<BundleView> {
     if (!this.cluster.enabled)
       throw new DomainError(
@@ -146,10 +169,26 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         'NODE_UNREACHABLE',
         this.cluster.disconnectedReason() ?? 'no master right now (a failover is under way); retry',
       );
-    const view = await this.whileMasterLives(
-      master.node_id,
-      this.cluster.call<BundleView>(master.node_id, 'bundle_submit', req, SUBMIT_FORWARD_TIMEOUT_MS),
-    );
+    const id = newBundleId();
+    let view: BundleView;
+    try {
+      view = await this.whileMasterLives(
+        master.node_id,
+        this.cluster.call<BundleView>(
+          master.node_id,
+          'bundle_submit',
+          { ...req, bundle_id: id },
+          SUBMIT_FORWARD_TIMEOUT_MS,
+        ),
+      );
+    } catch (err) {
+      if (
+        err instanceof NodeCallTimeout ||
+        (err instanceof DomainError && err.code === 'SUBMIT_OUTCOME_UNKNOWN')
+      )
+        return this.awaitOutcome(id, err.message);
+      throw err;
+    }
     // Read-your-writes: the bundle is listed here once its entry came back through the stream.
     const deadline = Date.now() + REPLICATION_WAIT_MS;
     while (Date.now() < deadline && (await this.record(view.id))?.state !== view.state) await sleep(20);
@@ -158,8 +197,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * `call`'s answer, unless the master it went to loses its lease first (killed, frozen, cut off):
-   * then NODE_UNREACHABLE at once, not when the forward times out a minute later — the next master
-   * rolls an unfinished submit back.
+   * then SUBMIT_OUTCOME_UNKNOWN at once, not when the forward times out a minute later (the caller
+   * follows the bundle to the outcome the next master gives it).
    */
   private whileMasterLives<T>(masterId: string, call: Promise<T>): Promise<T> {
     let watch: NodeJS.Timeout | undefined;
@@ -169,9 +208,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         if (now?.node_id === masterId) return;
         reject(
           new DomainError(
-            'NODE_UNREACHABLE',
-            `the master ${masterId} went away during the submit (${now ? `the master is now ${now.node_id}` : 'no master right now'}): ` +
-              'the next master rolls an unfinished submit back; see `trainyard cluster jobs` and retry',
+            'SUBMIT_OUTCOME_UNKNOWN',
+            `the master ${masterId} went away during the submit (${now ? `the master is now ${now.node_id}` : 'no master right now'})`,
           ),
         );
       }, MASTER_WATCH_MS);
@@ -179,9 +217,46 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return Promise.race([call, lost]).finally(() => clearInterval(watch));
   }
 
-  private async submitAsMaster(req: BundleSubmitRequest): Promise<BundleView> {
+  /**
+   * Follows bundle `id` in this node's replicated view until it is settled: its view once the next
+   * master completed it (with a warning saying what happened), a 503 once it was rolled back (nothing
+   * of it runs: a retry is safe), or SUBMIT_OUTCOME_UNKNOWN after OUTCOME_WAIT_MS.
+   */
+  private async awaitOutcome(id: string, what: string): Promise<BundleView> {
+    const deadline = Date.now() + OUTCOME_WAIT_MS;
+    for (;;) {
+      const rec = await this.record(id);
+      if (rec?.state === 'failed')
+        throw new DomainError(
+          'NODE_UNREACHABLE',
+          `${what}; ${id} was rolled back, nothing of it runs (${rec.failure_reason}); retry`,
+        );
+      if (rec?.state === 'submitted') {
+        const [view] = await this.withStatus([rec]);
+        return { ...view, warnings: [`${what}; every rank was queued, so ${id} went ahead`] };
+      }
+      if (Date.now() > deadline)
+        throw new DomainError(
+          'SUBMIT_OUTCOME_UNKNOWN',
+          `${what}; whether ${id} goes ahead is not known yet: ` +
+            (rec
+              ? 'the next master completes it or rolls it back'
+              : 'it is not in the cluster stream, so it most likely never started') +
+            `; see \`trainyard cluster jobs ${id}\` before you retry`,
+          [{ field: 'bundle_id', message: id }],
+        );
+      await sleep(50);
+    }
+  }
+
+  private async submitAsMaster(req: BundleSubmitRequest, bundleId?: unknown): Promise<BundleView> {
     const fence = this.cluster.masterFence();
     if (fence === null) throw new DomainError('NOT_MASTER', `node ${this.cluster.nodeId} is not the master`);
+    // The id comes from the node that took the submit (see submit); an order that carries one this
+    // master knows already (a retried call) is not fanned out twice.
+    const id = typeof bundleId === 'string' && BUNDLE_ID.test(bundleId) ? bundleId : newBundleId();
+    if (this.fanningOut.has(id) || (await this.record(id)))
+      throw new DomainError('CONFLICT', `bundle ${id} was submitted already`);
     const priority = req.priority ?? 0;
     const members = new Map(this.cluster.memberList().map((m) => [m.node_id, m]));
     const chosen = await this.participants(req, members, priority);
@@ -219,7 +294,6 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         { field: 'rdzv_node_id', message: 'not a participant' },
       ]);
     const rdzvEndpoint = endpoint(rdzvNode.addresses[0], req.rdzv_port ?? DEFAULT_RDZV_PORT);
-    const id = `cj_${Date.now()}_${randomBytes(4).toString('hex')}`;
     const rdzvId = randomUUID();
     const plans = chosen.map(({ member, gpus, nproc }, rank) => {
       const argv = torchrunArgv({
@@ -281,16 +355,22 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     );
 
     this.fanningOut.add(id);
+    // Intent first: the planned bundle is in the cluster stream before any rank goes out, so a
+    // master that dies mid-fan-out leaves a `submitting` bundle the next master resolves, never
+    // ranks that no node knows belong together.
     try {
-      // Intent first: the planned bundle is in the cluster stream before any rank goes out, so a
-      // master that dies mid-fan-out leaves a `submitting` bundle the next master resolves, never
-      // ranks that no node knows belong together.
       await this.write(new ClusterBundleSubmittingEvent({ bundle }));
+    } catch (err) {
+      this.fanningOut.delete(id);
+      throw err;
+    }
+    let refusal: Error | null = null;
+    try {
       await this.awaitReplicated(id, 'the bundle intent');
 
       // All or nothing: the ranks go out at once; if any node refuses, every rank (by its plan key,
       // so also one whose answer was lost) is cancelled and the first refusal in rank order answers.
-      const pause = testFanoutPauseMs(req.name ?? null);
+      const pause = testSwitchMs('TRAINYARD_TEST_FANOUT_PAUSE', req.name);
       const outcomes = await Promise.allSettled(
         bundle.ranks.map(async (rank) => {
           if (pause > 0 && rank.node_rank > 0) await sleep(pause);
@@ -308,22 +388,32 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         }),
       );
       const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      // Fencing: a master deposed during the fan-out records nothing more; the new master resolves
-      // the `submitting` bundle (see resolveStranded).
-      if (this.cluster.masterFence() === null)
-        throw new DomainError(
-          'NOT_MASTER',
-          'lost the master lease during the submit; the new master resolves it',
-        );
-      if (refused) {
-        const reason = refused.reason as Error;
-        await this.rollBack(bundle, reason.message);
-        throw reason;
+      const lapse = testSwitchMs('TRAINYARD_TEST_LEASE_LAPSE', req.name);
+      if (lapse > 0) {
+        this.cluster.testSkipLeaseRenewals(lapse);
+        while (this.cluster.masterFence() !== null) await sleep(20);
       }
-      await this.write(new ClusterBundleSubmittedEvent({ bundle }));
+      // Fencing: a master deposed during the fan-out records nothing more; the new master resolves
+      // the `submitting` bundle (see resolveStranded) and the node that took the submit answers
+      // what it decided (see submit).
+      if (this.cluster.masterFence() === null)
+        throw new DomainError('SUBMIT_OUTCOME_UNKNOWN', 'the master lost its lease during the fan-out');
+      if (refused) {
+        refusal = refused.reason as Error;
+        await this.rollBack(bundle, refusal.message);
+      } else await this.write(new ClusterBundleSubmittedEvent({ bundle }));
+      this.settledHere.add(id);
+    } catch (err) {
+      // Past the intent, a failure leaves the bundle `submitting` for a master's resolver to settle.
+      if (err instanceof DomainError && err.code === 'SUBMIT_OUTCOME_UNKNOWN') throw err;
+      throw new DomainError(
+        'SUBMIT_OUTCOME_UNKNOWN',
+        `the fan-out of ${id} stopped (${(err as Error).message})`,
+      );
     } finally {
       this.fanningOut.delete(id);
     }
+    if (refusal) throw refusal;
     const [view] = await this.withStatus([
       { bundle, state: 'submitted', failure_reason: null, cancelled_at: null },
     ]);
@@ -380,8 +470,13 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   async resolveStranded(records?: readonly BundleFold[]): Promise<number> {
     if (this.cluster.masterFence() === null) return 0;
     let resolved = 0;
-    for (const rec of records ?? (await this.records())) {
-      if (rec.state !== 'submitting' || this.fanningOut.has(rec.bundle.id)) continue;
+    const all = records ?? (await this.records());
+    const submitting = new Set(all.filter((r) => r.state === 'submitting').map((r) => r.bundle.id));
+    // Once this node's view shows a bundle it settled as settled, it needs no guard any more.
+    for (const id of this.settledHere) if (!submitting.has(id)) this.settledHere.delete(id);
+    for (const rec of all) {
+      if (!submitting.has(rec.bundle.id) || this.fanningOut.has(rec.bundle.id)) continue;
+      if (this.settledHere.has(rec.bundle.id)) continue;
       const { bundle } = rec;
       const found = await this.ranksByKey(bundle.ranks);
       const missing = bundle.ranks.filter((r) => {
@@ -696,18 +791,4 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * TEST ONLY: `TRAINYARD_TEST_FANOUT_PAUSE=<bundle name>=<ms>[,<bundle name>=<ms>…]` makes the master
- * wait `ms` after sending rank 0 before the other ranks of a bundle of that name go out, so a test
- * can kill the master (or a node) mid-fan-out deterministically. Unset in production; any other
- * bundle is never delayed.
- */
-function testFanoutPauseMs(name: string | null): number {
-  const spec = process.env.TRAINYARD_TEST_FANOUT_PAUSE;
-  if (!spec || name === null) return 0;
-  for (const pair of spec.split(',')) {
-    const at = pair.lastIndexOf('=');
-    if (pair.slice(0, at) === name) return Number(pair.slice(at + 1)) || 0;
-  }
-  return 0;
-}
+const newBundleId = () => `cj_${Date.now()}_${randomBytes(4).toString('hex')}`;

@@ -260,7 +260,7 @@ export class ClusterController {
    */
   @Post('jobs/submit')
   @HttpCode(201)
-  @ApiErrors(400, 401, 403, 404, 409, 422, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 422, 503, 504)
   async submitClusterJob(@Body() body: ClusterSubmitRequestDto): Promise<BundleDto> {
     if ((body.participants === undefined) === (body.nodes === undefined))
       throw new DomainError('VALIDATION_FAILED', 'give either participants or nodes + gpus_per_node', [

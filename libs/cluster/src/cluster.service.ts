@@ -73,6 +73,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private readonly startedAt = new Date().toISOString();
   private readonly members: MemberTable;
   private readonly lease: MasterLease;
+  /** Monotonic time before which the lease is not renewed (a test switch; 0 in production). */
+  private leaseRenewalsFrom = 0;
   private readonly replication: JournalReplication | null;
   private versions: NodeVersions = {
     trainyard: packageVersion(),
@@ -292,6 +294,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       );
   }
 
+  /** TEST ONLY (TRAINYARD_TEST_LEASE_LAPSE, see test-switches): no lease renewal for `ms`. */
+  testSkipLeaseRenewals(ms: number): void {
+    this.leaseRenewalsFrom = performance.now() + ms;
+  }
+
   /** Pushes the outbox now (after a journal write other nodes should see soon). */
   flushJournal(): void {
     this.kickOutbox();
@@ -360,7 +367,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     await this.setUp();
     serveNodeCalls(nc, this.cluster!, this.nodeId, this.handlers);
     this.every(HEARTBEAT_MS, 'heartbeat', () => this.heartbeat());
-    this.every(this.lease.renewEveryMs, 'lease', () => this.lease.tick(this.kv!));
+    this.every(this.lease.renewEveryMs, 'lease', async () => {
+      if (performance.now() >= this.leaseRenewalsFrom) await this.lease.tick(this.kv!);
+    });
     this.every(2000, 'outbox', async () => this.kickOutbox());
     void this.loop('watch', () => this.watch());
     void this.loop('journal consumer', () => this.replication!.consume(this.js!));

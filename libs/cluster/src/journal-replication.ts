@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Database } from '@trainyard/database';
-import { Journal, type JournalEntry } from '@trainyard/journal';
+import { Journal, journalEntryTypeOf, type JournalEntry } from '@trainyard/journal';
+import { ClusterBundleSubmittedEvent } from './cluster.events';
 import { ClusterCursorEntity } from './infrastructure/cluster-cursor.entity';
 import { ReplicatedEntryEntity } from './infrastructure/replicated-entry.entity';
+import { testSwitchMs } from './test-switches';
 
 /** Entries published per outbox round (in flight together, acknowledged in order). */
 const OUTBOX_BATCH = 256;
@@ -138,6 +140,7 @@ export class JournalReplication {
     try {
       for await (const m of messages) {
         const entry = m.json<JournalEntry>();
+        if (entry.type === SUBMITTED) await holdSettled(entry);
         await this.apply(entry, m.seq);
       }
     } finally {
@@ -203,4 +206,12 @@ export class JournalReplication {
     ]);
     return { items, total };
   }
+}
+
+const SUBMITTED = journalEntryTypeOf(ClusterBundleSubmittedEvent);
+
+/** TEST ONLY: TRAINYARD_TEST_HOLD_SETTLED (see test-switches) applies a `submitted` bundle late. */
+async function holdSettled(entry: JournalEntry): Promise<void> {
+  const ms = testSwitchMs('TRAINYARD_TEST_HOLD_SETTLED', (entry.payload.bundle as { name?: string })?.name);
+  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }

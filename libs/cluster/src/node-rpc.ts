@@ -9,6 +9,16 @@ import { DomainError, ERROR_CODES, type ErrorCode } from '@trainyard/core';
  * caller with the same code, so a peer's 400/404/409 stays one for the API client.
  */
 
+/**
+ * A call the node took but did not answer in time (NODE_UNREACHABLE): unlike "nobody answers", the
+ * node may have carried it out.
+ */
+export class NodeCallTimeout extends DomainError {
+  constructor(message: string) {
+    super('NODE_UNREACHABLE', message);
+  }
+}
+
 /** Default reply timeout; a node that does not answer in time counts as unreachable. */
 export const RPC_TIMEOUT_MS = 5000;
 
@@ -75,12 +85,13 @@ export async function callNode<T>(
     });
   } catch (err) {
     // NATS says "no responders" at once when nothing subscribes to the node's subjects.
-    const down = /no responders/i.test((err as Error).message);
-    throw new DomainError(
-      'NODE_UNREACHABLE',
-      down
-        ? `node ${nodeId} is not reachable: it is down or not connected to NATS (nothing answers ${method})`
-        : `node ${nodeId} did not answer ${method} within ${timeoutMs / 1000} s: ${(err as Error).message}`,
+    if (/no responders/i.test((err as Error).message))
+      throw new DomainError(
+        'NODE_UNREACHABLE',
+        `node ${nodeId} is not reachable: it is down or not connected to NATS (nothing answers ${method})`,
+      );
+    throw new NodeCallTimeout(
+      `node ${nodeId} did not answer ${method} within ${timeoutMs / 1000} s: ${(err as Error).message}`,
     );
   }
   const reply = msg.json<Reply>();

@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'NODE_NOT_FOUND',
   'NODE_UNREACHABLE',
   'NOT_MASTER',
+  'SUBMIT_OUTCOME_UNKNOWN',
   'VERSION_MISMATCH',
   'NO_NETWORK_INTERFACE',
   'CLUSTER_DISABLED',
@@ -148,6 +149,9 @@ export function statusForCode(code: ErrorCode): number {
     case 'TRAINER_UNREACHABLE':
     case 'UPSTREAM_UNREACHABLE':
       return 502;
+    // A multi-node submit whose master went away before it said whether the bundle went ahead: the
+    // answer names the bundle to look up before any retry.
+    case 'SUBMIT_OUTCOME_UNKNOWN':
     case 'UPSTREAM_TIMEOUT':
       return 504;
     // A cluster node that does not answer over NATS (down, or NATS is away).
