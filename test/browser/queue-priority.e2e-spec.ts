@@ -83,3 +83,35 @@ describe('changing a queued job priority in the console (browser e2e)', () => {
     expect((await getJob({ client: api, path: { queue_id: first } })).data.priority).toBe(-4);
   });
 });
+
+/** With --priority-aging, the Queue view shows what a waiting job is placed by (browser e2e). */
+describe('the Queue view under priority aging (browser e2e)', () => {
+  const temp = makeTempHome();
+  let session: ConsoleSession;
+
+  beforeAll(async () => {
+    // 36,000 per hour: a waiting job gains 10 a second.
+    session = await openConsole(temp.home, ['--fake-gpus', '1', '--priority-aging', '36000']);
+    await setScheduler({ client: session.api, body: { enabled: false } });
+  });
+  afterAll(async () => {
+    await closeConsole(session);
+    temp.remove();
+  });
+  afterEach(() => expect(session.pageErrors).toEqual([]));
+
+  it("shows the aged priority under the job's own, as `sched list` does", async () => {
+    const { page, server } = session;
+    const id = await submitNamedCommand(session.api, 'aging-job', ['true'], 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    await page.goto(`${server.baseUrl}/queue`);
+    // Before: only the job's own priority (0), while the scheduler placed it as 15 or more.
+    const cell = page.locator(`tr[data-queue-id="${id}"] td.num.mono.opt`).first();
+    await cell.locator('.aged').waitFor();
+    const [own, aged] = (await cell.innerText()).split(/\s+aged\s+/);
+    expect(own.trim()).toBe('0');
+    expect(Number(aged)).toBeGreaterThanOrEqual(15);
+    expect(aged).toMatch(/^\d+(\.\d)?$/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'queue-aged-priority.png') });
+  });
+});

@@ -162,7 +162,17 @@ import { QueueStore } from './queue.store';
                   }
                 </td>
                 <td class="opt">{{ item.job_type }}</td>
-                <td class="num mono opt" [class.hi]="item.priority > 0">{{ item.priority }}</td>
+                <td class="num mono opt" [class.hi]="item.priority > 0">
+                  {{ item.priority }}
+                  @if (aged(item); as placedAs) {
+                    <!-- With --priority-aging: what the scheduler places it by now. -->
+                    <span
+                      class="aged"
+                      [title]="'Aged by its wait: the scheduler places it as priority ' + placedAs"
+                      >aged {{ placedAs }}</span
+                    >
+                  }
+                </td>
                 @let gpus =
                   gpuText({ gpu_indices: [], requested_gpus: item.requested_gpus, status: 'queued' });
                 <td class="num mono" [class.muted]="gpus.none" [title]="gpus.title">
@@ -278,6 +288,13 @@ import { QueueStore } from './queue.store';
     .hi {
       color: var(--warn);
       font-weight: 600;
+    }
+    .aged {
+      display: block;
+      color: var(--text-muted);
+      font-size: 11px;
+      font-weight: normal;
+      white-space: nowrap;
     }
     .reason {
       color: var(--text-muted);
@@ -411,6 +428,16 @@ export class QueuePageComponent {
 
   protected reason(item: QueueItemDto): string {
     return item.pending_reason ?? 'waiting for the next scheduling pass';
+  }
+
+  /**
+   * The priority aging gives the item now, to one decimal as `trainyard sched list` shows it, when
+   * that differs from its own (else null).
+   */
+  protected aged(item: QueueItemDto): number | null {
+    if (item.effective_priority === undefined) return null;
+    const placedAs = Number(item.effective_priority.toFixed(1));
+    return placedAs === item.priority ? null : placedAs;
   }
 
   protected params(item: QueueItemDto): string {
