@@ -33,3 +33,5 @@ export * from './http/priority-property';
 export { type DependencyTarget, evaluateDependency } from '@trainyard/sdk';
 // New file names are refused with the characters the clients escape when they show text.
 export { firstUnsafeChar } from '@trainyard/sdk';
+// A generation preset is checked by the rules the console's Inference form checks its fields with.
+export { GENERATION_PARAMS, generationParamProblem } from '@trainyard/sdk';

@@ -17,3 +17,4 @@ export * from './gpu-kill';
 export * from './job-runtime';
 export * from './escape-controls';
 export * from './dependencies';
+export * from './generation-params';

@@ -37,6 +37,24 @@ describe('toRequestParams', () => {
     expect(Object.keys(errors).sort()).toEqual(['do_sample', 'max_tokens', 'temperature', 'top_k']);
     expect(errors['top_k']).toMatch(/whole number/);
   });
+
+  it("refuses what the server refuses, in the server's words: maximums and open bounds too", () => {
+    // Before: only minimums were checked, so these went to the server and came back as a 400.
+    const { params, errors } = toRequestParams({
+      top_p: '1.5',
+      temperature: '3',
+      presence_penalty: '-2.5',
+      repetition_penalty: '0',
+      min_p: '0.1',
+    });
+    expect(params).toEqual({ min_p: 0.1 });
+    expect(errors).toEqual({
+      top_p: 'top_p must be a number from 0 to 1, not 1.5',
+      temperature: 'temperature must be a number from 0 to 2, not 3',
+      presence_penalty: 'presence_penalty must be a number from -2 to 2, not -2.5',
+      repetition_penalty: 'repetition_penalty must be a number above 0, not 0',
+    });
+  });
 });
 
 describe('fromPreset', () => {

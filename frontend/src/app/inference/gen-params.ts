@@ -1,3 +1,5 @@
+import { GENERATION_PARAMS, generationParamProblem } from '@trainyard/sdk';
+
 /**
  * Generation parameters as the Inference view edits them, and as they go on the wire: OpenAI names
  * plus the Hugging Face GenerationConfig / vLLM extensions the bundled presets use. The form holds
@@ -11,30 +13,29 @@ export interface ParamDef {
   /** Shown under Advanced (collapsed by default). */
   advanced: boolean;
   hint: string;
-  min?: number;
 }
 
 export const PARAMS: readonly ParamDef[] = [
-  { key: 'temperature', kind: 'float', advanced: false, min: 0, hint: '0 = greedy; higher = more random' },
-  { key: 'top_p', kind: 'float', advanced: false, min: 0, hint: 'nucleus sampling mass, 0..1' },
+  { key: 'temperature', kind: 'float', advanced: false, hint: '0 = greedy; higher = more random' },
+  { key: 'top_p', kind: 'float', advanced: false, hint: 'nucleus sampling mass, 0..1' },
   { key: 'top_k', kind: 'int', advanced: false, hint: 'sample from the k likeliest tokens (-1 = all)' },
-  { key: 'max_tokens', kind: 'int', advanced: false, min: 1, hint: 'tokens to generate at most' },
-  { key: 'repetition_penalty', kind: 'float', advanced: false, min: 0, hint: '> 1 discourages repeats' },
+  { key: 'max_tokens', kind: 'int', advanced: false, hint: 'tokens to generate at most' },
+  { key: 'repetition_penalty', kind: 'float', advanced: false, hint: '> 1 discourages repeats' },
   { key: 'stop', kind: 'stops', advanced: false, hint: 'one stop sequence per line' },
   { key: 'seed', kind: 'int', advanced: false, hint: 'fixed seed for reproducible sampling' },
-  { key: 'min_p', kind: 'float', advanced: true, min: 0, hint: 'drop tokens below min_p × top probability' },
+  { key: 'min_p', kind: 'float', advanced: true, hint: 'drop tokens below min_p × top probability' },
   { key: 'presence_penalty', kind: 'float', advanced: true, hint: '-2..2, OpenAI' },
   { key: 'frequency_penalty', kind: 'float', advanced: true, hint: '-2..2, OpenAI' },
-  { key: 'typical_p', kind: 'float', advanced: true, min: 0, hint: 'locally typical sampling' },
-  { key: 'epsilon_cutoff', kind: 'float', advanced: true, min: 0, hint: 'truncation sampling' },
-  { key: 'eta_cutoff', kind: 'float', advanced: true, min: 0, hint: 'eta sampling' },
-  { key: 'min_tokens', kind: 'int', advanced: true, min: 0, hint: 'tokens before EOS/stop may end' },
-  { key: 'no_repeat_ngram_size', kind: 'int', advanced: true, min: 0, hint: 'forbid repeating n-grams' },
-  { key: 'num_beams', kind: 'int', advanced: true, min: 1, hint: 'beam search width (non-streaming)' },
-  { key: 'num_beam_groups', kind: 'int', advanced: true, min: 1, hint: 'diverse beam search groups' },
+  { key: 'typical_p', kind: 'float', advanced: true, hint: 'locally typical sampling' },
+  { key: 'epsilon_cutoff', kind: 'float', advanced: true, hint: 'truncation sampling' },
+  { key: 'eta_cutoff', kind: 'float', advanced: true, hint: 'eta sampling' },
+  { key: 'min_tokens', kind: 'int', advanced: true, hint: 'tokens before EOS/stop may end' },
+  { key: 'no_repeat_ngram_size', kind: 'int', advanced: true, hint: 'forbid repeating n-grams' },
+  { key: 'num_beams', kind: 'int', advanced: true, hint: 'beam search width (non-streaming)' },
+  { key: 'num_beam_groups', kind: 'int', advanced: true, hint: 'diverse beam search groups' },
   { key: 'diversity_penalty', kind: 'float', advanced: true, hint: 'between beam groups' },
   { key: 'length_penalty', kind: 'float', advanced: true, hint: 'beam search: > 1 favours longer' },
-  { key: 'penalty_alpha', kind: 'float', advanced: true, min: 0, hint: 'contrastive search (with top_k)' },
+  { key: 'penalty_alpha', kind: 'float', advanced: true, hint: 'contrastive search (with top_k)' },
   { key: 'do_sample', kind: 'bool', advanced: true, hint: 'sample (true) or decode greedily (false)' },
   { key: 'early_stopping', kind: 'bool', advanced: true, hint: 'beam search stops at num_beams finished' },
   { key: 'ignore_eos', kind: 'bool', advanced: true, hint: 'keep generating past EOS (vLLM)' },
@@ -66,13 +67,11 @@ export function toRequestParams(values: ParamValues): ParamsResult {
       if (stops.length) params[def.key] = stops;
     } else {
       const n = Number(raw);
-      if (!Number.isFinite(n) || (def.kind === 'int' && !Number.isInteger(n))) {
-        errors[def.key] = `${def.key} must be ${def.kind === 'int' ? 'a whole number' : 'a number'}`;
-      } else if (def.min !== undefined && n < def.min) {
-        errors[def.key] = `${def.key} must be at least ${def.min}`;
-      } else {
-        params[def.key] = n;
-      }
+      // The server's own rule where it has one (a range: `top_p must be a number from 0 to 1, not 1.5`).
+      const rule = GENERATION_PARAMS[def.key] ?? { kind: def.kind === 'int' ? 'integer' : 'number' };
+      const problem = generationParamProblem(rule, Number.isFinite(n) ? n : raw);
+      if (problem) errors[def.key] = `${def.key} ${problem}`;
+      else params[def.key] = n;
     }
   }
   return { params, errors };
