@@ -204,6 +204,52 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(unknown.stderr).toMatch(/^trainyard: --node zz: no cluster member's node id starts with "zz"/);
   });
 
+  it('a refused rank: the rolled-back bundle shows that rank not queued; a request no node set can meet names its flag', async () => {
+    // Node 1 has one GPU: it refuses rank 1, after rank 0 was queued on node 0.
+    const refused = await run(
+      'cluster',
+      'submit',
+      '--node',
+      `${ids[0]}:1`,
+      '--node',
+      `${ids[1]}:2`,
+      '--torchrun',
+      TORCHRUN,
+      '--name',
+      'cli-rollback',
+      '--env',
+      'TORCHRUN_SLEEP=60',
+      '--',
+      'train.py',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${label(1)} refused rank 1`);
+    const { items } = await json('cluster', 'jobs');
+    const id = items.find((b: any) => b.name === 'cli-rollback').id;
+    const list = await run('cluster', 'jobs');
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${id} +cli-rollback +failed +\\S+ +${escape(label(0))}: cancelled, ${escape(label(1))}: not queued$`,
+        'm',
+      ),
+    );
+    const detail = await run('cluster', 'job', id);
+    expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
+    expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
+
+    // Nothing that frees up makes these fit: exit 2 with the flag to change, not a conflict.
+    const tooMany = await run(...across(3, 1), '--torchrun', TORCHRUN, '--', 'train.py');
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toBe(
+      'trainyard: invalid request: nodes is 3 but the cluster has 2 nodes, so it can never run on this cluster (--nodes)\n',
+    );
+    const tooBig = await run(...across(1, 2), '--torchrun', TORCHRUN, '--', 'train.py');
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toBe(
+      'trainyard: invalid request: gpus_per_node is 2 but the largest node has 1 usable GPU, so it can never run on this cluster (--gpus-per-node)\n',
+    );
+  });
+
   it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
     const bundle = await json(
       ...across(2, 1),
