@@ -8,11 +8,10 @@ import {
   capacityList,
   DEFAULT_RDZV_PORT,
   endpoint,
-  neverPlaceable,
-  type NodeCapacity,
   idleEligibleGpus,
   interfaceEnv,
   interfaceFor,
+  neverPlaceable,
   nodeLabel,
   pickNodes,
   rankStatusOf,
@@ -28,6 +27,7 @@ import {
   type BundleEntry,
   type BundleFold,
   type BundleState,
+  type NodeCapacity,
 } from './bundles';
 import {
   ClusterBundleCancelledEvent,
