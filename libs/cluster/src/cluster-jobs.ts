@@ -464,7 +464,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     this.cancelsPending = late.length + unanswered;
     if (late.length) {
       this.logger.warn(
-        `cancelling ${late.length} rank(s) of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
+        `cancelling ${plural(late.length, 'rank')} of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
       );
       await this.cancelRanks(late);
     }
