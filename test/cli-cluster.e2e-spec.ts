@@ -204,6 +204,47 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(unknown.stderr).toMatch(/^trainyard: --node zz: no cluster member's node id starts with "zz"/);
   });
 
+  it('a refused rank: the rolled-back bundle shows that rank not queued; more nodes than the cluster has names --nodes', async () => {
+    // Node 1 has one GPU: it refuses rank 1, after rank 0 was queued on node 0.
+    const refused = await run(
+      'cluster',
+      'submit',
+      '--node',
+      `${ids[0]}:1`,
+      '--node',
+      `${ids[1]}:2`,
+      '--torchrun',
+      TORCHRUN,
+      '--name',
+      'cli-rollback',
+      '--env',
+      'TORCHRUN_SLEEP=60',
+      '--',
+      'train.py',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${label(1)} refused rank 1`);
+    const { items } = await json('cluster', 'jobs');
+    const id = items.find((b: any) => b.name === 'cli-rollback').id;
+    const list = await run('cluster', 'jobs');
+    expect(list.stdout).toMatch(
+      new RegExp(
+        `^${id} +cli-rollback +failed +\\S+ +${escape(label(0))}: cancelled, ${escape(label(1))}: not queued$`,
+        'm',
+      ),
+    );
+    const detail = await run('cluster', 'job', id);
+    expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
+    expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
+
+    // More nodes than the cluster has: nothing that frees up makes it fit; exit 2 with the flag.
+    const tooMany = await run(...across(3, 1), '--torchrun', TORCHRUN, '--', 'train.py');
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toBe(
+      'trainyard: invalid request: nodes is 3 but the cluster has 2 nodes, so it can never run on this cluster (--nodes)\n',
+    );
+  });
+
   it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
     const bundle = await json(
       ...across(2, 1),
@@ -268,10 +309,12 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(dash.stderr).toContain(
       'put the script after --: trainyard cluster submit --nodes 2 --gpus-per-node 1 -- train.py --lr 3',
     );
-    // More GPUs than any node has: the node's refusal, with the flag.
+    // More GPUs than any node has: it can never run (not a conflict to wait out), with the flag.
     const tooMany = await run(...across(2, 2), '--torchrun', TORCHRUN, '--', 'train.py');
-    expect(tooMany.code).toBe(1);
-    expect(tooMany.stderr).toContain('needs 2 nodes with 2 idle eligible GPUs each; 0 have: ');
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toBe(
+      'trainyard: invalid request: gpus_per_node is 2 but the largest node has 1 usable GPU, so it can never run on this cluster (--gpus-per-node)\n',
+    );
     // A node that refuses its rank: named, with the flag that asked (and nothing left queued).
     const refused = await run(
       'cluster',

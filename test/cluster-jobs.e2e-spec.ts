@@ -155,6 +155,92 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     expect((await allJobs()).map((j) => j.length)).toEqual(before);
   });
 
+  it('says where to run is missing or given twice: a 400 naming both ways and the fields, enqueuing nothing', async () => {
+    const before = (await allJobs()).map((j) => j.length);
+    const base = { script: '/opt/train.py', torchrun: TORCHRUN };
+    const one = [{ node_id: ids[0], gpus: 1 }];
+    const cases: Array<[string, Record<string, unknown>, string[], RegExp]> = [
+      ['neither', {}, ['participants', 'nodes'], /participants .*or nodes \+ gpus_per_node/],
+      ['nodes alone', { nodes: 2 }, ['gpus_per_node'], /gpus_per_node is required with nodes/],
+      ['gpus_per_node alone', { gpus_per_node: 1 }, ['nodes'], /nodes is required with gpus_per_node/],
+      [
+        'an empty list',
+        { participants: [] },
+        ['participants'],
+        /participants is empty.*nodes \+ gpus_per_node/,
+      ],
+      [
+        'both ways',
+        { participants: one, nodes: 1, gpus_per_node: 1 },
+        ['nodes', 'gpus_per_node'],
+        /cannot go with participants.*not both/,
+      ],
+      [
+        'participants and gpus_per_node',
+        { participants: one, gpus_per_node: 1 },
+        ['gpus_per_node'],
+        /not both/,
+      ],
+    ];
+    for (const [what, body, fields, message] of cases) {
+      const answer = await submit(nodes[1], { ...base, ...body });
+      expect({ what, status: answer.status, code: answer.body.code }).toEqual({
+        what,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+      expect({ what, fields: answer.body.details.map((d: any) => d.field) }).toEqual({ what, fields });
+      expect(answer.body.message).toMatch(message);
+    }
+    expect((await allJobs()).map((j) => j.length)).toEqual(before);
+  });
+
+  it('nodes × gpus_per_node no node set can ever meet is a 400 naming the field; one GPUs must free up for stays a 409', async () => {
+    const before = (await allJobs()).map((j) => j.length);
+    const pick = (nodes: number, gpus_per_node: number) => ({
+      script: '/opt/train.py',
+      torchrun: TORCHRUN,
+      nodes,
+      gpus_per_node,
+      allow_version_mismatch: true,
+    });
+    // More nodes than the cluster has.
+    const tooMany = await submit(nodes[0], pick(4, 1));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.details).toEqual([
+      {
+        field: 'nodes',
+        message: 'nodes is 4 but the cluster has 3 nodes, so it can never run on this cluster',
+      },
+    ]);
+    // More GPUs than any node has (each has one).
+    const tooBig = await submit(nodes[0], pick(1, 2));
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.details).toEqual([
+      {
+        field: 'gpus_per_node',
+        message:
+          'gpus_per_node is 2 but the largest node has 1 usable GPU, so it can never run on this cluster',
+      },
+    ]);
+    expect(tooBig.body.message).toContain('idle of 1 usable GPU'); // each node, as it is now
+    // A disabled GPU can be enabled again: a conflict that passes, not a bad request.
+    await nodes[0].post(`/api/cluster/nodes/${ids[2]}/gpus/0/policy`, { disabled: true });
+    try {
+      const busy = await submit(nodes[0], pick(3, 1));
+      expect(busy.status).toBe(409);
+      expect(busy.body.code).toBe('CONFLICT');
+      expect(busy.body.message).toMatch(
+        /^needs 3 nodes with 1 idle eligible GPU each; only 2 nodes have that many now \(it can run once GPUs free up\): /,
+      );
+      expect(busy.body.message).toContain('0 idle of 1 usable GPU');
+      expect(busy.body.message).not.toMatch(/\b1 (nodes|GPUs)\b/);
+    } finally {
+      await nodes[0].post(`/api/cluster/nodes/${ids[2]}/gpus/0/policy`, { disabled: false });
+    }
+    expect((await allJobs()).map((j) => j.length)).toEqual(before);
+  });
+
   it('a 3-node submit starts torchrun on every node with its rank, the rendezvous and the interface', async () => {
     const t0 = performance.now();
     const answer = await submit(
@@ -328,7 +414,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       nodes[0],
       everyone({
         name: 'rollback',
-        env: { TORCHRUN_SLEEP: '60' },
+        // Each rank ignores SIGTERM, as a real torchrun waiting in the rendezvous for peers may.
+        env: { TORCHRUN_SLEEP: '60', TORCHRUN_IGNORE_TERM: '1' },
         // Node 2 has one GPU: it refuses a rank asking for two, after ranks 0 and 1 were enqueued.
         participants: [
           { node_id: ids[0], gpus: 1 },
@@ -347,20 +434,35 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       expect(journal).toContain(`rollback rank ${i}/3`);
     }
     const byNode = await allJobs();
-    // ... and none is left waiting or running.
-    await waitFor(async () => {
-      const now = await allJobs();
-      return now
-        .flat()
-        .every((j) => !j.name?.startsWith('rollback') || ['aborted', 'done', 'failed'].includes(j.status));
-    }, 'no rollback rank left');
+    // ... and none is left waiting or running: killed at once, not after the 10 s grace period a
+    // SIGTERM that goes unheeded gets (the trial saw them run ~10 s).
+    await waitFor(
+      async () => {
+        const now = await allJobs();
+        return now
+          .flat()
+          .every((j) => !j.name?.startsWith('rollback') || ['aborted', 'done', 'failed'].includes(j.status));
+      },
+      'no rollback rank left, well inside the grace period',
+      7000,
+    );
+    for (const job of (await allJobs()).flat().filter((j) => j.name?.startsWith('rollback')))
+      expect(job).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
     expect(byNode[2].some((j) => j.name?.startsWith('rollback'))).toBe(false);
-    // The bundle is recorded as rolled back, the same on every node: failed, with the refusal.
-    for (const n of nodes)
-      await waitFor(async () => {
+    // The bundle is recorded as rolled back, the same on every node: failed, with the refusal; the
+    // ranks that were queued read cancelled, the one its node refused not_queued (nothing was cancelled).
+    for (const n of nodes) {
+      const bundle = await waitFor(async () => {
         const b = (await n.get('/api/cluster/jobs')).items.find((x: any) => x.name === 'rollback');
-        return b?.state === 'failed' && b.status === 'failed' && b.failure_reason.includes('refused rank 2');
+        return b?.state === 'failed' && b.failure_reason.includes('refused rank 2') && b;
       }, 'the rolled-back bundle listed as failed');
+      expect(bundle.status).toBe('failed');
+      expect(bundle.ranks.map((r: any) => [r.status, r.queue_id === null])).toEqual([
+        ['cancelled', false],
+        ['cancelled', false],
+        ['not_queued', true],
+      ]);
+    }
   });
 
   it("follows another node's job over the WebSocket: lines written after connecting, then the end frame; refused without credentials or from a foreign Origin", async () => {

@@ -1,5 +1,8 @@
 import {
+  capacityList,
   enqueueKey,
+  neverPlaceable,
+  submitTargetProblems,
   foldBundles,
   idleEligibleGpus,
   interfaceFor,
@@ -9,6 +12,7 @@ import {
   torchrunArgv,
   versionMismatches,
   type BundleRecord,
+  type NodeCapacity,
   type RankStatus,
 } from './bundles';
 
@@ -223,5 +227,86 @@ describe('foldBundles (a bundle from its journal entries)', () => {
   it('a submitted entry without an intent (written before intents existed) is a whole bundle', () => {
     const [b] = foldBundles([{ kind: 'submitted', bundle: bundle() }]);
     expect(b.state).toBe('submitted');
+  });
+});
+
+describe('where a submit says to run: participants, or nodes + gpus_per_node', () => {
+  const fields = (req: Parameters<typeof submitTargetProblems>[0]) =>
+    submitTargetProblems(req).map((d) => d.field);
+  it('takes exactly one of the two ways', () => {
+    expect(submitTargetProblems({ participants: [{}] })).toEqual([]);
+    expect(submitTargetProblems({ nodes: 2, gpus_per_node: 8 })).toEqual([]);
+  });
+  it('neither: names both ways and both fields', () => {
+    const problems = submitTargetProblems({});
+    expect(problems.map((d) => d.field)).toEqual(['participants', 'nodes']);
+    for (const d of problems) {
+      expect(d.message).toContain('participants');
+      expect(d.message).toContain('nodes + gpus_per_node');
+    }
+  });
+  it('half of nodes + gpus_per_node: names the half that is missing', () => {
+    expect(submitTargetProblems({ nodes: 2 })).toEqual([
+      { field: 'gpus_per_node', message: expect.stringContaining('gpus_per_node is required with nodes') },
+    ]);
+    expect(submitTargetProblems({ gpus_per_node: 8 })).toEqual([
+      { field: 'nodes', message: expect.stringContaining('nodes is required with gpus_per_node') },
+    ]);
+  });
+  it('both ways: names each field that cannot go with participants', () => {
+    expect(fields({ participants: [{}], nodes: 2, gpus_per_node: 8 })).toEqual(['nodes', 'gpus_per_node']);
+    expect(fields({ participants: [{}], gpus_per_node: 8 })).toEqual(['gpus_per_node']);
+    expect(submitTargetProblems({ participants: [{}], nodes: 2 })[0].message).toContain('not both');
+  });
+});
+
+describe('a request no node set can ever meet', () => {
+  const node = (hostname: string, usable: number, idle = usable, reachable = true): NodeCapacity => ({
+    node_id: `${hostname}-0000-0000`,
+    hostname,
+    usable,
+    idle,
+    reachable,
+  });
+  const cluster = [node('a', 8, 0), node('b', 4, 4), node('c', 8, -1, false)];
+  it('more nodes than the cluster has: nodes', () => {
+    expect(neverPlaceable(cluster, 4, 1)).toEqual([
+      {
+        field: 'nodes',
+        message: 'nodes is 4 but the cluster has 3 nodes, so it can never run on this cluster',
+      },
+    ]);
+    expect(neverPlaceable([node('a', 8)], 2, 1)[0].message).toContain('the cluster has 1 node,');
+  });
+  it('more GPUs than its largest node has: gpus_per_node', () => {
+    expect(neverPlaceable(cluster, 1, 9)).toEqual([
+      {
+        field: 'gpus_per_node',
+        message:
+          'gpus_per_node is 9 but the largest node has 8 usable GPUs, so it can never run on this cluster',
+      },
+    ]);
+    expect(neverPlaceable([node('a', 1)], 1, 2)[0].message).toContain('has 1 usable GPU,');
+  });
+  it('too few nodes that large', () => {
+    expect(neverPlaceable(cluster, 3, 8)).toEqual([
+      {
+        field: 'nodes',
+        message:
+          "nodes is 3 but only 2 of the cluster's 3 nodes have 8 usable GPUs or more, so it can never run on this cluster",
+      },
+    ]);
+    expect(neverPlaceable([node('a', 2), node('b', 1)], 2, 2)[0].message).toContain('only 1 of');
+    expect(neverPlaceable([node('a', 2), node('b', 1)], 2, 2)[0].message).toContain(' has 2 usable GPUs');
+  });
+  it('what could run once GPUs free up, or a node comes back, is not "never"', () => {
+    // a is busy and c unreachable now: a conflict that passes (409), not a bad request.
+    expect(neverPlaceable(cluster, 2, 8)).toEqual([]);
+    expect(neverPlaceable(cluster, 3, 4)).toEqual([]);
+  });
+  it('lists each node with what it has, in the singular where it is one', () => {
+    expect(capacityList([node('a', 8, 0), node('b', 1, 1), node('c', 8, -1, false), node('d', 2, -1)])).toBe(
+      'a (a-0000-0) 0 idle of 8 usable GPUs, b (b-0000-0) 1 idle of 1 usable GPU, c (c-0000-0) unreachable, d (d-0000-0) no answer',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { plural, type ErrorDetail } from '@trainyard/core';
 import type { JobStatus } from '@trainyard/jobs';
 import type { MemberRecord } from './membership';
 import type { NodeVersions } from './node-probe';
@@ -49,10 +50,14 @@ export interface BundleRecord {
   ranks: BundleRank[];
 }
 
-/** A rank's state as the bundle sees it; `unknown` = its node did not answer. */
-export type RankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
+/**
+ * A rank's state as the bundle sees it; `unknown` = its node did not answer; `not_queued` = its node
+ * has no job for it: it refused the rank, or the order never went out (a rolled-back bundle), or has
+ * not yet (one still `submitting`).
+ */
+export type RankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'not_queued' | 'unknown';
 /** `submitting` = the fan-out is under way (or its master died and the next one has not resolved it). */
-export type BundleStatus = RankStatus | 'submitting';
+export type BundleStatus = Exclude<RankStatus, 'not_queued'> | 'submitting';
 
 /**
  * Where a bundle's submit stands: `submitting` (intent journaled, ranks going out), `submitted` (every
@@ -146,7 +151,8 @@ export function rankStatusOf(status: JobStatus | null): RankStatus {
 /**
  * The bundle's status: the first of failed > running > cancelled > queued present among its ranks;
  * `done` only when every rank is done (a `[done, running]` bundle is running, not done); `unknown`
- * when the rest are done but some rank's node did not answer.
+ * when the rest are done but some rank's node did not answer. (A `not_queued` rank is only in a
+ * bundle not `submitted`, whose status is its state; here it would count as unknown.)
  */
 export function rollUp(ranks: readonly RankStatus[]): BundleStatus {
   for (const s of ['failed', 'running', 'cancelled', 'queued'] as const) if (ranks.includes(s)) return s;
@@ -279,4 +285,99 @@ export function pickNodes<T extends { node_id: string; hostname: string; idle: n
         a.node_id.localeCompare(b.node_id),
     );
   return fit.length >= nodes ? fit.slice(0, nodes) : null;
+}
+
+/** The two ways a multi-node submit says where it runs, as its 400s word them. */
+const TWO_WAYS =
+  'participants (each node in rank order with its gpus) or nodes + gpus_per_node (Trainyard picks that many nodes)';
+/** `participants: []`'s 400 (the DTO's rule). */
+export const EMPTY_PARTICIPANTS = `participants is empty: list at least one node, or give nodes + gpus_per_node instead`;
+
+/**
+ * What is wrong with where a submit says to run, one detail per field to fix; empty when it gives
+ * exactly one of the two ways: participants, or nodes + gpus_per_node (the DTO checks each value).
+ */
+export function submitTargetProblems(req: {
+  participants?: unknown[];
+  nodes?: number;
+  gpus_per_node?: number;
+}): ErrorDetail[] {
+  const given = (['nodes', 'gpus_per_node'] as const).filter((f) => req[f] !== undefined);
+  if (req.participants !== undefined)
+    return given.map((field) => ({
+      field,
+      message: `${field} cannot go with participants: give ${TWO_WAYS}, not both`,
+    }));
+  if (given.length === 2) return [];
+  if (given[0] === 'nodes')
+    return [{ field: 'gpus_per_node', message: 'gpus_per_node is required with nodes (GPUs on each node)' }];
+  if (given[0] === 'gpus_per_node')
+    return [{ field: 'nodes', message: 'nodes is required with gpus_per_node (how many nodes to pick)' }];
+  const message = `say where to run: give ${TWO_WAYS}`;
+  return [
+    { field: 'participants', message },
+    { field: 'nodes', message },
+  ];
+}
+
+/** A node as placement sees it: GPUs it could ever hold a rank on, and GPUs idle for it now. */
+export interface NodeCapacity {
+  node_id: string;
+  hostname: string;
+  /** GPUs a rank could ever be placed on (not excluded, not in MIG mode); the member table's count when it did not answer. */
+  usable: number;
+  /** Idle eligible GPUs now (see idleEligibleGpus); -1 when it did not answer. */
+  idle: number;
+  reachable: boolean;
+}
+
+/**
+ * Why `nodes` × `gpus_per_node` can never be placed on the cluster `capacities` describes, whatever
+ * frees up or comes back: more nodes than it has, more GPUs than its largest node has, or too few
+ * nodes that large. Empty when it could be (then a shortfall now is a conflict that passes).
+ */
+export function neverPlaceable(
+  capacities: readonly NodeCapacity[],
+  nodes: number,
+  gpusPerNode: number,
+): ErrorDetail[] {
+  const size = capacities.length;
+  const largest = Math.max(0, ...capacities.map((c) => c.usable));
+  const never = 'so it can never run on this cluster';
+  const out: ErrorDetail[] = [];
+  if (nodes > size)
+    out.push({
+      field: 'nodes',
+      message: `nodes is ${nodes} but the cluster has ${plural(size, 'node')}, ${never}`,
+    });
+  if (gpusPerNode > largest)
+    out.push({
+      field: 'gpus_per_node',
+      message: `gpus_per_node is ${gpusPerNode} but the largest node has ${plural(largest, 'usable GPU')}, ${never}`,
+    });
+  const large = capacities.filter((c) => c.usable >= gpusPerNode).length;
+  if (!out.length && large < nodes)
+    out.push({
+      field: 'nodes',
+      message:
+        `nodes is ${nodes} but only ${large} of the cluster's ${plural(size, 'node')} ` +
+        `${large === 1 ? 'has' : 'have'} ${plural(gpusPerNode, 'usable GPU')} or more, ${never}`,
+    });
+  return out;
+}
+
+/** `gpu-box (1234abcd) 2 idle of 8 usable, …, gpu-box-3 (9f8e7d6c) unreachable`: why nodes were or were not picked. */
+export function capacityList(capacities: readonly NodeCapacity[]): string {
+  return capacities
+    .map(
+      (c) =>
+        `${nodeLabel(c)} ${
+          !c.reachable
+            ? 'unreachable'
+            : c.idle < 0
+              ? 'no answer'
+              : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}`
+        }`,
+    )
+    .join(', ');
 }

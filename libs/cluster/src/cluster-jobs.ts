@@ -1,15 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DomainError, type ErrorDetail } from '@trainyard/core';
+import { DomainError, plural, type ErrorDetail } from '@trainyard/core';
 import type { GpuListDto } from '@trainyard/gpus';
 import type { JobDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import {
+  capacityList,
   DEFAULT_RDZV_PORT,
   endpoint,
   idleEligibleGpus,
   interfaceEnv,
   interfaceFor,
+  neverPlaceable,
   nodeLabel,
   pickNodes,
   rankStatusOf,
@@ -25,6 +27,7 @@ import {
   type BundleEntry,
   type BundleFold,
   type BundleState,
+  type NodeCapacity,
 } from './bundles';
 import {
   ClusterBundleCancelledEvent,
@@ -67,6 +70,9 @@ export interface BundleView extends BundleRecord {
   /** Version differences the submit was allowed to go ahead with. */
   warnings: string[];
 }
+
+/** A rank to stop: its job on its node; `kill`: at once (a rolled-back bundle's), else with its grace period. */
+type RankToCancel = BundleRank & { queue_id: string; kill: boolean };
 
 const SUBMITTING = journalEntryTypeOf(ClusterBundleSubmittingEvent);
 const RANK = journalEntryTypeOf(ClusterBundleRankEnqueuedEvent);
@@ -451,9 +457,14 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Cancels every rank of `bundle` by its plan key (whether or not its answer came back) and journals `failed`. */
+  /**
+   * Kills every rank of `bundle` by its plan key (whether or not its answer came back) and journals
+   * `failed`. Killed, not aborted with a grace period: a rank of a bundle that never formed has
+   * nothing to save, and one waiting in the rendezvous for peers that never come may not heed SIGTERM
+   * (it would hold its GPUs for the whole grace period, 10 s by default).
+   */
   private async rollBack(bundle: BundleRecord, reason: string): Promise<void> {
-    await this.cancelByKey(bundle.ranks);
+    await this.cancelByKey(bundle.ranks, { kill: true });
     await this.write(
       new ClusterBundleFailedEvent({ bundle_id: bundle.id, reason, resolved_by: this.cluster.nodeId }),
     );
@@ -520,7 +531,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.cluster.masterFence() === null) return 0;
     const open = (records ?? (await this.records()))
       .filter((r) => r.cancelled_at || r.state === 'failed')
-      .flatMap((r) => r.bundle.ranks)
+      // A rolled-back bundle's ranks are killed, as the rollback does; a cancelled one's aborted.
+      .flatMap((r) => r.bundle.ranks.map((rank) => ({ ...rank, kill: r.state === 'failed' })))
       .filter((r) => !this.settledRanks.has(r.enqueue_key));
     if (!open.length) return (this.cancelsPending = 0);
     const reachable = new Set(
@@ -534,7 +546,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       open.filter((r) => reachable.has(r.node_id)),
       { quiet: true },
     );
-    const late: Array<BundleRank & { queue_id: string }> = [];
+    const late: RankToCancel[] = [];
     let unanswered = 0;
     for (const rank of open) {
       const job = found.get(rank.enqueue_key);
@@ -547,7 +559,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     this.cancelsPending = late.length + unanswered;
     if (late.length) {
       this.logger.warn(
-        `cancelling ${late.length} rank(s) of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
+        `cancelling ${plural(late.length, 'rank')} of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
       );
       await this.cancelRanks(late);
     }
@@ -586,13 +598,13 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return out;
   }
 
-  /** Cancels every rank found by its plan key (whatever its answer to the enqueue said); see cancelRanks. */
-  private async cancelByKey(ranks: readonly BundleRank[]): Promise<string[]> {
+  /** Cancels (`kill`: kills) every rank found by its plan key (whatever its answer to the enqueue said); see cancelRanks. */
+  private async cancelByKey(ranks: readonly BundleRank[], { kill = false } = {}): Promise<string[]> {
     const found = await this.ranksByKey(ranks);
     return this.cancelRanks(
       ranks.flatMap((r) => {
         const queueId = found.get(r.enqueue_key)?.queue_id ?? r.queue_id;
-        return queueId ? [{ ...r, queue_id: queueId }] : [];
+        return queueId ? [{ ...r, queue_id: queueId, kill }] : [];
       }),
     );
   }
@@ -640,45 +652,53 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     }
     const want = req.nodes!;
     const perNode = req.gpus_per_node!;
-    const reachable = [...members.values()].filter((m) => m.reachable);
-    const candidates = await Promise.all(
-      reachable.map(async (m) => {
+    // Every member, reachable or not: one that is down now may come back, so it counts towards what
+    // could ever be placed (by the GPU count it last announced), never towards what is idle now.
+    const capacities: NodeCapacity[] = await Promise.all(
+      [...members.values()].map(async (m) => {
+        const known = { node_id: m.node_id, hostname: m.hostname, usable: m.gpus.count, idle: -1 };
+        if (!m.reachable) return { ...known, reachable: false };
         try {
           const list = await this.cluster.call<GpuListDto>(m.node_id, 'gpus', {}, STATUS_TIMEOUT_MS);
-          return {
-            node_id: m.node_id,
-            hostname: m.hostname,
-            idle: idleEligibleGpus(list.gpus, priority),
-            member: m,
-          };
+          // As the node's own submit counts them: a GPU in MIG mode is never placed whole.
+          const usable = list.gpus.filter((g) => !g.excluded && !g.mig_enabled).length;
+          return { ...known, usable, idle: idleEligibleGpus(list.gpus, priority), reachable: true };
         } catch {
-          return { node_id: m.node_id, hostname: m.hostname, idle: -1, member: m };
+          return { ...known, reachable: true };
         }
       }),
     );
-    const picked = pickNodes(candidates, want, perNode, this.cluster.nodeId);
-    if (!picked)
+    // Nothing frees enough for this: a 400 naming the field, not a conflict worth waiting out.
+    const never = neverPlaceable(capacities, want, perNode);
+    if (never.length)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `Invalid request: ${never.map((d) => d.message).join('; ')} (${capacityList(capacities)})`,
+        never,
+      );
+    const picked = pickNodes(capacities, want, perNode, this.cluster.nodeId);
+    if (!picked) {
+      const fit = capacities.filter((c) => c.idle >= perNode).length;
       throw new DomainError(
         'CONFLICT',
-        `needs ${want} nodes with ${perNode} idle eligible GPU${perNode === 1 ? '' : 's'} each; ` +
-          `${candidates.filter((c) => c.idle >= perNode).length} have: ` +
-          [
-            ...candidates.map((c) => `${nodeLabel(c)} ${c.idle < 0 ? 'no answer' : `${c.idle} idle`}`),
-            ...[...members.values()].filter((m) => !m.reachable).map((m) => `${nodeLabel(m)} unreachable`),
-          ].join(', '),
-        [{ field: 'nodes', message: 'not enough nodes with idle eligible GPUs' }],
+        `needs ${plural(want, 'node')} with ${plural(perNode, 'idle eligible GPU')} each; ` +
+          `${fit === 0 ? 'no node has' : `only ${plural(fit, 'node')} ${fit === 1 ? 'has' : 'have'}`} that many now ` +
+          `(it can run once GPUs free up): ${capacityList(capacities)}`,
+        [{ field: 'nodes', message: 'not enough nodes with idle eligible GPUs now' }],
       );
-    return picked.map((c) => ({ member: c.member, gpus: perNode }));
+    }
+    return picked.map((c) => ({ member: members.get(c.node_id)!, gpus: perNode }));
   }
 
   /**
-   * Cancels every rank on its node, in parallel. A node that does not answer is not fatal: the
-   * answer is a warning per rank not reached (the master's enforceCancels stops it later).
+   * Cancels every rank on its node, in parallel: a queued one is removed, a running one aborted (with
+   * `kill`: force-killed). A node that does not answer is not fatal: the answer is a warning per rank
+   * not reached (the master's enforceCancels stops it later).
    */
-  private async cancelRanks(ranks: ReadonlyArray<BundleRank & { queue_id: string }>): Promise<string[]> {
+  private async cancelRanks(ranks: readonly RankToCancel[]): Promise<string[]> {
     const warnings = await Promise.all(
       ranks.map((r) =>
-        this.cluster.call(r.node_id, 'cancel', { queue_id: r.queue_id }).then(
+        this.cluster.call(r.node_id, 'cancel', { queue_id: r.queue_id, kill: r.kill }).then(
           () => null,
           (err: Error) => {
             this.logger.warn(`cancel of ${r.queue_id} on ${nodeLabel(r)} failed: ${err.message}`);
@@ -735,7 +755,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   async cancel(id: string): Promise<BundleView> {
     const rec = await this.record(id);
     if (!rec) throw new DomainError('NOT_FOUND', `no cluster job ${id}`);
-    const warnings = await this.cancelByKey(rec.bundle.ranks);
+    const warnings = await this.cancelByKey(rec.bundle.ranks, { kill: rec.state === 'failed' });
     if (!rec.cancelled_at) {
       const cancelledAt = new Date().toISOString();
       await this.write(new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt }));
@@ -745,14 +765,23 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return { ...view, warnings };
   }
 
+  /**
+   * The bundles with each rank's live status: by its queue id from its node, or — a rank whose
+   * enqueue answer is not journaled (rolled back, or still `submitting`) — by its plan key, so a rank
+   * its node never queued reads `not_queued`, not `cancelled`, and one queued whose answer was lost
+   * shows its job.
+   */
   private async withStatus(recs: readonly BundleFold[]): Promise<BundleView[]> {
     const byNode = new Map<string, string[]>();
+    const unanswered: BundleRank[] = [];
     for (const { bundle } of recs)
       for (const r of bundle.ranks)
         if (r.queue_id) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.queue_id]);
+        else unanswered.push(r);
     const states = new Map<string, RankStatus>();
-    await Promise.all(
-      [...byNode].map(async ([node, ids]) => {
+    const [byKey] = await Promise.all([
+      this.ranksByKey(unanswered, { quiet: true }),
+      ...[...byNode].map(async ([node, ids]) => {
         try {
           const answer = await this.cluster.call<RankJobState[]>(
             node,
@@ -765,17 +794,16 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
           /* the node's ranks stay unknown */
         }
       }),
-    );
+    ]);
+    const rankView = (r: BundleRank): BundleRank & { status: RankStatus } => {
+      if (r.queue_id) return { ...r, status: states.get(`${r.node_id}/${r.queue_id}`) ?? 'unknown' };
+      const found = byKey.get(r.enqueue_key);
+      if (!found) return { ...r, status: 'unknown' };
+      if (!found.queue_id) return { ...r, status: 'not_queued' };
+      return { ...r, queue_id: found.queue_id, status: rankStatusOf(found.status) };
+    };
     return recs.map(({ bundle, state, failure_reason, cancelled_at }) => {
-      const ranks = bundle.ranks.map((r) => ({
-        ...r,
-        // A rank never enqueued: cancelled once the bundle was rolled back, else not known yet.
-        status: r.queue_id
-          ? (states.get(`${r.node_id}/${r.queue_id}`) ?? 'unknown')
-          : state === 'failed'
-            ? ('cancelled' as const)
-            : ('unknown' as const),
-      }));
+      const ranks = bundle.ranks.map(rankView);
       // A rolled-back bundle is failed whatever its (cancelled) ranks say; one still being fanned out
       // is submitting.
       const status: BundleStatus =

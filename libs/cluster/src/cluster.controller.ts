@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiErrors, atMostOneOf, DomainError } from '@trainyard/core';
+import { ApiErrors, atMostOneOf, DomainError, validationFailed } from '@trainyard/core';
 import { SetGpuPolicyRequestDto, GpuPolicyDto, type GpuListDto } from '@trainyard/gpus';
 import { JobDto, JobPageDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
@@ -32,7 +32,7 @@ import {
   ProbeRefreshQueryDto,
 } from './cluster.dto';
 import { NetworkProbes } from './probes';
-import { idleEligibleGpus } from './bundles';
+import { idleEligibleGpus, submitTargetProblems } from './bundles';
 
 /** Cluster state. In standalone mode every route answers 200 with null or empty payloads. */
 @ApiTags('cluster')
@@ -254,18 +254,19 @@ export class ClusterController {
 
   /**
    * Submits a multi-node training job: torchrun in c10d rendezvous mode on each participant, all or
-   * nothing (a refused rank cancels those already enqueued). Coordinated by the master. 409
-   * VERSION_MISMATCH unless `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's
-   * interface cannot be derived; 409 CLUSTER_DISABLED when standalone.
+   * nothing (a refused rank kills those already enqueued). Coordinated by the master. 400 without
+   * exactly one of `participants` or `nodes` + `gpus_per_node`, or when `nodes` × `gpus_per_node`
+   * can never be placed on this cluster (more nodes than it has, more GPUs than its nodes have); 409
+   * CONFLICT when it could be but too few nodes have the GPUs idle now; 409 VERSION_MISMATCH unless
+   * `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's interface cannot be derived;
+   * 409 CLUSTER_DISABLED when standalone.
    */
   @Post('jobs/submit')
   @HttpCode(201)
   @ApiErrors(400, 401, 403, 404, 409, 422, 503, 504)
   async submitClusterJob(@Body() body: ClusterSubmitRequestDto): Promise<BundleDto> {
-    if ((body.participants === undefined) === (body.nodes === undefined))
-      throw new DomainError('VALIDATION_FAILED', 'give either participants or nodes + gpus_per_node', [
-        { field: 'participants', message: 'give either participants or nodes + gpus_per_node' },
-      ]);
+    const problems = submitTargetProblems(body);
+    if (problems.length) throw validationFailed(problems);
     return this.jobs.submit(body);
   }
 

@@ -13,11 +13,11 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { CanonicalInt, Label, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
+import { EMPTY_PARTICIPANTS } from './bundles';
 
 export class NetworkInterfaceDto {
   /** Interface name, e.g. `eth0` (what `NCCL_SOCKET_IFNAME` takes). */
@@ -325,10 +325,10 @@ export class ClusterSubmitRequestDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
   env?: Record<string, string>;
 
-  /** The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead. */
-  @ValidateIf((o: ClusterSubmitRequestDto) => o.participants !== undefined || o.nodes === undefined)
+  /** The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead (one of the two). */
+  @IsOptional()
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: EMPTY_PARTICIPANTS })
   @ArrayMaxSize(256)
   @ValidateNested({ each: true })
   @Type(() => BundleParticipantDto)
@@ -341,7 +341,8 @@ export class ClusterSubmitRequestDto {
   @Max(256)
   nodes?: number;
 
-  @ValidateIf((o: ClusterSubmitRequestDto) => o.nodes !== undefined)
+  /** GPUs to reserve on each of the `nodes` picked (required with `nodes`). */
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1024)
@@ -366,8 +367,17 @@ export class ClusterSubmitRequestDto {
   allow_version_mismatch?: boolean;
 }
 
-const RANK_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'unknown'] as const;
-const BUNDLE_STATUSES = [...RANK_STATUSES, 'submitting'] as const;
+const RANK_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'not_queued', 'unknown'] as const;
+// A bundle is never `not_queued`: one with such a rank is `submitting` or (rolled back) `failed`.
+const BUNDLE_STATUSES = [
+  'queued',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+  'unknown',
+  'submitting',
+] as const;
 const BUNDLE_STATES = ['submitting', 'submitted', 'failed'] as const;
 
 export class BundleRankDto {
@@ -388,7 +398,11 @@ export class BundleRankDto {
   ifname!: string;
   /** The rank's command line (torchrun in c10d rendezvous mode). */
   argv!: string[];
-  /** `unknown`: its node did not answer. */
+  /**
+   * `unknown`: its node did not answer. `not_queued`: its node has no job for it — it refused the
+   * rank, or the order never went out (a rolled-back bundle), or not yet (`submitting`); `cancelled`:
+   * its job was removed from the queue or aborted.
+   */
   @ApiProperty({ enum: RANK_STATUSES, enumName: 'ClusterRankStatus' })
   status!: (typeof RANK_STATUSES)[number];
 }

@@ -115,7 +115,7 @@ export class NodeEndpoint {
     h('gpus', () => this.gpuList());
     h('gpu_policy', (p) => this.setGpuPolicy(p));
     h('enqueue', (p) => this.enqueue(p as unknown as EnqueueRequest));
-    h('cancel', (p) => this.cancel(queueId(p.queue_id)));
+    h('cancel', (p) => this.cancel(queueId(p.queue_id), p.kill === true));
     h('status', (p) => this.status(p.queue_ids));
     h('ranks_by_key', (p) => this.ranksByKey(p.keys));
     h('jobs', (p) =>
@@ -169,9 +169,10 @@ export class NodeEndpoint {
       );
   }
 
-  private async cancel(id: string): Promise<{ queue_id: string; outcome: string }> {
+  /** `kill`: a running job is force-killed at once (see CancelQueueItemCommand). */
+  private async cancel(id: string, kill: boolean): Promise<{ queue_id: string; outcome: string }> {
     try {
-      return { queue_id: id, outcome: await this.commandBus.execute(new CancelQueueItemCommand(id)) };
+      return { queue_id: id, outcome: await this.commandBus.execute(new CancelQueueItemCommand(id, kill)) };
     } catch (err) {
       // Cancelling what already ended or was removed is done, not an error: cancels are fanned out
       // and retried.

@@ -5,6 +5,7 @@ export * from './all-at-once';
 export * from './ids';
 export * from './config/yaml-error';
 export * from './near-names';
+export * from './plural';
 export * from './clock';
 export * from './config/settings';
 export * from './config/server-config';

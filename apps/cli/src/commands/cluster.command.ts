@@ -138,14 +138,21 @@ export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now 
 }
 
 function rankStyle(ctx: CliContext, status: string) {
-  // A rank's job that was aborted reads `cancelled` in a bundle; `unknown`: its node did not answer.
+  // A rank's job that was aborted reads `cancelled` in a bundle; `unknown`: its node did not answer;
+  // `not_queued`: its node has no job for it (refused, or never sent: nothing ran).
   if (status === 'unknown') return ctx.colors.red;
+  if (status === 'not_queued') return ctx.colors.dim;
   return statusStyle(ctx, status === 'cancelled' ? 'aborted' : status);
 }
 
-/** `gpu-box (1234abcd): running, gpu-box (5678abcd): queued`. */
+/** A rank's status in words: `not queued` for `not_queued`, else as the API says it. */
+export function rankStatusText(status: string): string {
+  return status === 'not_queued' ? 'not queued' : status;
+}
+
+/** `gpu-box (1234abcd): running, gpu-box (5678abcd): not queued`. */
 export function ranksSummary(ranks: readonly BundleRankDto[]): string {
-  return ranks.map((r) => `${nodeLabel(r)}: ${r.status}`).join(', ');
+  return ranks.map((r) => `${nodeLabel(r)}: ${rankStatusText(r.status)}`).join(', ');
 }
 
 /** The bundles table of `cluster jobs`; RANKS is cut to fit a terminal, whole into a file or a pipe. */
@@ -185,7 +192,7 @@ export function renderRanks(ctx: CliContext, ranks: readonly BundleRankDto[]): s
     ranks.map((r) => [
       String(r.node_rank),
       nodeLabel(r),
-      { text: r.status, style: rankStyle(ctx, r.status) },
+      { text: rankStatusText(r.status), style: rankStyle(ctx, r.status) },
       String(r.gpus),
       String(r.nproc_per_node),
       r.ifname,

@@ -52,6 +52,16 @@ const BUNDLES = [
   bundle('b-done', 'done', ['done', 'done']),
   bundle('b-submitting', 'submitting', ['unknown', 'unknown']),
   bundle('b-cancelling', 'running', ['running', 'cancelled'], '2026-01-01T00:00:00.000Z'),
+  // Rolled back: rank 1's node refused it, so it has no job; rank 0's was cancelled.
+  {
+    ...bundle('b-rolled-back', 'failed', []),
+    state: 'failed',
+    failure_reason: 'gpu-box (2222bbbb) refused rank 1: not enough GPUs',
+    ranks: [
+      rank(0, BOX1, 'gpu-box', 'cancelled'),
+      { ...rank(1, BOX2, 'gpu-box', 'not_queued'), queue_id: null },
+    ],
+  },
 ];
 
 describe('Cluster page', () => {
@@ -115,6 +125,13 @@ describe('Cluster page', () => {
     (card(BOX2).querySelector('.jobs-btn') as HTMLButtonElement).click();
     fixture.detectChanges();
     expect(text(root.querySelector('.node-jobs h3'))).toBe('Jobs on gpu-box · 2222bbbb');
+    fixture.destroy();
+  });
+
+  it("says a rolled-back bundle's rank its node never queued is not queued, not cancelled", async () => {
+    const { fixture, root } = await render();
+    const ranks = [...root.querySelectorAll('tr[data-bundle="b-rolled-back"] .rank')].map(text);
+    expect(ranks).toEqual(['0 · gpu-box · 1111aaaa · cancelled', '1 · gpu-box · 2222bbbb · not queued']);
     fixture.destroy();
   });
 

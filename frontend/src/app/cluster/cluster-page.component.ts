@@ -316,6 +316,11 @@ export class ClusterPageComponent {
     return b.cancelled_at === null && (b.status === 'queued' || b.status === 'running');
   }
 
+  /** A rank's status in words: `not queued` (its node has no job for it: refused, or never sent). */
+  protected rankStatusText(status: string): string {
+    return status === 'not_queued' ? 'not queued' : status;
+  }
+
   /** Measures latency and bandwidth to one peer (or all, without `peer`); the rows say measuring at once. */
   protected async refreshProbes(peer?: string): Promise<void> {
     const query = peer ? { peer } : {};

@@ -9,7 +9,14 @@ import { Command } from '@nestjs/cqrs';
 export type CancelOutcome = 'removed' | 'aborted' | 'aborting';
 
 export class CancelQueueItemCommand extends Command<CancelOutcome> {
-  constructor(readonly queueId: string) {
+  /**
+   * `kill`: a running job is force-killed (SIGKILL now, `user_kill`) instead of aborted with its
+   * grace period — for a job with nothing to save, e.g. the rank of a rolled-back multi-node job.
+   */
+  constructor(
+    readonly queueId: string,
+    readonly kill = false,
+  ) {
     super();
   }
 }

@@ -8,7 +8,7 @@ import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.comma
 /**
  * Queued, never run and in no array → removed; an array's, or queued for another attempt after
  * running (preempted) → aborted as user_abort, its record kept (see cancelQueued); active → stopped
- * as user_abort (SIGTERM, grace, SIGKILL).
+ * as user_abort (SIGTERM, grace, SIGKILL), or with `kill` as user_kill (SIGKILL).
  */
 @CommandHandler(CancelQueueItemCommand)
 export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {
@@ -20,7 +20,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     private readonly files: JobFiles,
   ) {}
 
-  async execute({ queueId }: CancelQueueItemCommand): Promise<CancelOutcome> {
+  async execute({ queueId, kill }: CancelQueueItemCommand): Promise<CancelOutcome> {
     const outcome = await this.journal.record(async (tx) => {
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
@@ -35,7 +35,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
       );
     });
     if (outcome === 'aborting') {
-      await this.commandBus.execute(new TerminateJobCommand(queueId, 'user_abort'));
+      await this.commandBus.execute(new TerminateJobCommand(queueId, kill ? 'user_kill' : 'user_abort'));
     }
     // Its control directory and secret files (the last attempt's) are nobody's any more.
     if (outcome === 'aborted') this.files.removeSpent([queueId]);

@@ -5,7 +5,7 @@
  * rules can be tested exhaustively. See ARCHITECTURE.md "Scheduling".
  */
 
-import type { SchedulingPolicy } from '@trainyard/core';
+import { plural, type SchedulingPolicy } from '@trainyard/core';
 import { agedPriority } from '@trainyard/jobs';
 
 export interface PlacementItem {
@@ -414,10 +414,6 @@ function migPlacer(
       ? `no free ${profile} MIG device (${facts})`
       : `needs ${needed} ${profile} MIG devices, ${free.length} free (${facts})`;
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function moreThanHostReason(needed: number, usable: number): string {

@@ -318,9 +318,12 @@ export const listClusterJobs = <ThrowOnError extends boolean = true>(options?: O
 
 /**
  * Submits a multi-node training job: torchrun in c10d rendezvous mode on each participant, all or
- * nothing (a refused rank cancels those already enqueued). Coordinated by the master. 409
- * VERSION_MISMATCH unless `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's
- * interface cannot be derived; 409 CLUSTER_DISABLED when standalone.
+ * nothing (a refused rank kills those already enqueued). Coordinated by the master. 400 without
+ * exactly one of `participants` or `nodes` + `gpus_per_node`, or when `nodes` × `gpus_per_node`
+ * can never be placed on this cluster (more nodes than it has, more GPUs than its nodes have); 409
+ * CONFLICT when it could be but too few nodes have the GPUs idle now; 409 VERSION_MISMATCH unless
+ * `allow_version_mismatch`; 422 NO_NETWORK_INTERFACE when a node's interface cannot be derived;
+ * 409 CLUSTER_DISABLED when standalone.
  */
 export const submitClusterJob = <ThrowOnError extends boolean = true>(options: Options<SubmitClusterJobData, ThrowOnError>) => (options.client ?? client).post<SubmitClusterJobResponses, SubmitClusterJobErrors, ThrowOnError>({
     security: [

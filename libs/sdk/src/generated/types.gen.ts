@@ -357,7 +357,9 @@ export type BundleRankDto = {
      */
     queue_id: string | null;
     /**
-     * `unknown`: its node did not answer.
+     * `unknown`: its node did not answer. `not_queued`: its node has no job for it — it refused the
+     * rank, or the order never went out (a rolled-back bundle), or not yet (`submitting`); `cancelled`:
+     * its job was removed from the queue or aborted.
      */
     status: ClusterRankStatus;
 };
@@ -710,9 +712,11 @@ export type ClusterNodeGpusDto = {
 };
 
 /**
- * `unknown`: its node did not answer.
+ * `unknown`: its node did not answer. `not_queued`: its node has no job for it — it refused the
+ * rank, or the order never went out (a rolled-back bundle), or not yet (`submitting`); `cancelled`:
+ * its job was removed from the queue or aborted.
  */
-export type ClusterRankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
+export type ClusterRankStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'not_queued' | 'unknown';
 
 export type ClusterReplicationDto = {
     /**
@@ -755,6 +759,9 @@ export type ClusterSubmitRequestDto = {
     env?: {
         [key: string]: string;
     };
+    /**
+     * GPUs to reserve on each of the `nodes` picked (required with `nodes`).
+     */
     gpus_per_node?: number;
     name?: string;
     /**
@@ -762,7 +769,7 @@ export type ClusterSubmitRequestDto = {
      */
     nodes?: number;
     /**
-     * The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead.
+     * The nodes in rank order with their GPUs; or give `nodes` + `gpus_per_node` instead (one of the two).
      */
     participants?: Array<BundleParticipantDto>;
     priority?: number;
