@@ -57,7 +57,10 @@ export class ClusterMemberDto {
   hostname!: string;
   /** Addresses peers dial, preferred first (`--cluster-address`, else detected IPv4 addresses). */
   addresses!: string[];
-  /** The node's HTTP API, null before it listens. */
+  /**
+   * The node's HTTP API: `--advertise-url`, else what it listens on (a loopback URL when it is bound
+   * to loopback: other hosts cannot reach it); null before it listens.
+   */
   api_url!: string | null;
   versions!: NodeVersionsDto;
   interfaces!: NetworkInterfaceDto[];
@@ -104,6 +107,12 @@ export class ClusterSelfDto {
   node!: ClusterMemberDto;
   connection!: ClusterConnectionDto;
   replication!: ClusterReplicationDto;
+  /**
+   * What is wrong with this node's id, null when nothing: another live server holds it (this one is
+   * refused a place: it serves no node calls and takes no ranks), or another server with this id
+   * was refused. Says how to fix it.
+   */
+  identity_problem!: string | null;
 }
 
 export class ClusterMembersDto {
@@ -113,6 +122,11 @@ export class ClusterMembersDto {
   master_node_id!: string | null;
   /** Every member ever seen since this server started; silent ones stay with reachable false. */
   members!: ClusterMemberDto[];
+  /**
+   * Why this table is not live, null while it is: this node is not connected to NATS (the other
+   * members' `reachable` is as last seen, their state unknown now), or another server holds its id.
+   */
+  problem!: string | null;
 }
 
 export class ClusterMasterDto {

@@ -36,6 +36,11 @@ export class NodeIdentity {
     return `ids.${this.nodeId}`;
   }
 
+  /** The revision of our last write while we hold the id, else null. */
+  get revision(): number | null {
+    return this.mine;
+  }
+
   get state(): IdentityState {
     if (this.mine !== null) return 'held';
     return this.other?.live ? 'refused' : 'claiming';
