@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,7 +16,16 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CanonicalInt, Label, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
+import { applyDecorators } from '@nestjs/common';
+import {
+  CanonicalInt,
+  Label,
+  NODE_ID_PATTERN,
+  nodeIdProblem,
+  normalNodeId,
+  PageQueryDto,
+  QUEUE_ID_PATTERN,
+} from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
 
 export class NetworkInterfaceDto {
@@ -174,11 +183,19 @@ export class ReplicatedPageDto {
 
 // ---- inter-node views (GPUs, jobs, logs of any node) ----
 
-const NODE_ID = /^[0-9a-f-]{8,64}$/;
+/** A node id field or path parameter: one rule everywhere; upper-case hex is taken as its lower case. */
+function IsNodeId(field: string): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? (normalNodeId(value) ?? value) : value,
+    ),
+    Matches(NODE_ID_PATTERN, { message: (args) => nodeIdProblem(field, args.value) }),
+  );
+}
 
 export class NodeIdParamDto {
   /** A cluster member's node id (GET /api/cluster/members). */
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 }
 
@@ -258,7 +275,7 @@ export class ClusterGpusDto {
 export class PeerSessionRequestDto {
   /** The node to sign in to. */
   @IsString()
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 }
 
@@ -274,7 +291,7 @@ export class PeerSessionDto {
 export class BundleParticipantDto {
   /** A cluster member; the list order is the node rank order. */
   @IsString()
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 
   /** GPUs to reserve on that node (0..1024). */
@@ -364,7 +381,7 @@ export class ClusterSubmitRequestDto {
   /** The rendezvous host (default: the first participant, rank 0). */
   @IsOptional()
   @IsString()
-  @Matches(NODE_ID, { message: 'rdzv_node_id must be a node id (hex and dashes)' })
+  @IsNodeId('rdzv_node_id')
   rdzv_node_id?: string;
 
   /** The c10d rendezvous port (default 29400). */
@@ -459,7 +476,7 @@ export class BundleIdParamDto {
 export class ProbeRefreshQueryDto {
   /** Measure only this peer (a member's node id); left out: every reachable peer. */
   @IsOptional()
-  @Matches(NODE_ID, { message: 'peer must be a node id (hex and dashes)' })
+  @IsNodeId('peer')
   peer?: string;
 }
 
