@@ -233,7 +233,10 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   connectionProblem(): string | null {
     if (!this.cluster) return null;
     const away = this.disconnectedReason();
-    return this.refusedProblem() ?? (away ? `${away}: the other members' state is as last seen, unknown now` : null);
+    return (
+      this.refusedProblem() ??
+      (away ? `${away}: the other members' state is as last seen, unknown now` : null)
+    );
   }
 
   master(): MasterView | null {
@@ -526,7 +529,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    */
   idClashProblem(): string | null {
     const clash = this.idClash;
-    if (!clash || this.identity.state !== 'held' || Date.now() - clash.lastSeen > ID_CLASH_FORGET_MS) return null;
+    if (!clash || this.identity.state !== 'held' || Date.now() - clash.lastSeen > ID_CLASH_FORGET_MS)
+      return null;
     const { hostname: host, api_url, started_at } = clash.record;
     return (
       `another server has this node's id ${this.nodeId} (${host}, ${api_url ?? 'no API yet'}, started ${started_at}) and is refused a place in the cluster; ` +
