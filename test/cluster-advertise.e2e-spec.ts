@@ -64,6 +64,10 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
   it('node ids are one rule everywhere: upper-case is read as lower-case, anything else says what a node id is', async () => {
     const [node] = nodes;
     const id: string = (await node.get('/api/cluster/self')).node.node_id;
+    await waitFor(
+      async () => (await node.get('/api/cluster/master')).master_node_id,
+      'a master to submit to',
+    );
     const ask = (method: string, path: string, body?: unknown) =>
       request(node.server.baseUrl, method, path, { token: node.server.token ?? undefined, body });
     expect((await ask('GET', `/api/cluster/nodes/${id.toUpperCase()}/jobs`)).status).toBe(200);
@@ -91,6 +95,10 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
 
   it("a submit's ifname the node does not have is refused 422, listing the node's interfaces", async () => {
     const [node] = nodes;
+    await waitFor(
+      async () => (await node.get('/api/cluster/master')).master_node_id,
+      'a master to submit to',
+    );
     const { node: self } = await node.get('/api/cluster/self');
     const answer = await request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
       token: node.server.token ?? undefined,
