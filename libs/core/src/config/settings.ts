@@ -306,11 +306,14 @@ export const SETTINGS = {
     default: null,
     flag: '--advertise-url',
     metavar: 'URL',
-    help: "the URL other cluster nodes and their consoles reach this server at (behind a reverse proxy or NAT); default: what it listens on",
+    help: 'the URL other cluster nodes and their consoles reach this server at (behind a reverse proxy or NAT); default: what it listens on',
     readme:
       'The URL other cluster nodes and consoles link to for this server (`http(s)://…`), e.g. a reverse proxy’s. Default: the listening address (loopback: other hosts cannot reach it).',
     shown: 'the listening address',
-    example: { value: 'https://gpu-box.lab.example', note: 'what other nodes link to (default: the listening address)' },
+    example: {
+      value: 'https://gpu-box.lab.example',
+      note: 'what other nodes link to (default: the listening address)',
+    },
   }),
   /** Restrict the inference proxy to loopback upstreams (127.0.0.0/8, localhost, ::1). */
   lock_inference_proxy: setting({
