@@ -233,6 +233,7 @@ describe('cluster endpoints in standalone mode', () => {
       cluster: null,
       master_node_id: null,
       members: [],
+      problem: null,
     });
     expect(await node.get('/api/cluster/master')).toEqual({
       master_node_id: null,

@@ -283,7 +283,14 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       );
     const ifnames = chosen.map(({ member, ifname }, i) => {
       const name = ifname ?? interfaceFor(member);
-      if (!name)
+      // A typo'd interface would fail only later, in torchrun on that node.
+      const names = [...new Set(member.interfaces.map((n) => n.name))];
+      if (ifname && !names.includes(ifname))
+        details.push({
+          field: `participants[${i}].ifname`,
+          message: `${nodeLabel(member)} has no interface ${ifname} (it has ${names.join(', ') || 'none'})`,
+        });
+      else if (!name)
         details.push({
           field: `participants[${i}].ifname`,
           message: `no interface on ${nodeLabel(member)} carries its address ${member.addresses[0] ?? '(none)'}; name one`,

@@ -59,13 +59,14 @@ export class ClusterController {
       cluster: this.cluster.cluster,
       node: {
         ...this.cluster.selfRecord(),
-        reachable: connection.state === 'connected',
+        reachable: true, // to itself, always (the connection says how it stands with NATS)
         last_seen_at: new Date().toISOString(),
         is_master: this.cluster.isMaster(),
         is_self: true,
       },
       connection,
       replication: { ...replication, journal_seq: last.items[0]?.seq ?? 0 },
+      identity_problem: this.cluster.identityProblem(),
     };
   }
 
@@ -82,6 +83,7 @@ export class ClusterController {
         is_master: m.node_id === master?.node_id,
         is_self: m.node_id === this.cluster.nodeId,
       })),
+      problem: this.cluster.connectionProblem(),
     };
   }
 

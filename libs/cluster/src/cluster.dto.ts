@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -15,7 +15,16 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CanonicalInt, Label, PageQueryDto, QUEUE_ID_PATTERN } from '@trainyard/core';
+import { applyDecorators } from '@nestjs/common';
+import {
+  CanonicalInt,
+  Label,
+  NODE_ID_PATTERN,
+  nodeIdProblem,
+  normalNodeId,
+  PageQueryDto,
+  QUEUE_ID_PATTERN,
+} from '@trainyard/core';
 import { GpuListDto } from '@trainyard/gpus';
 import { EMPTY_PARTICIPANTS } from './bundles';
 
@@ -57,7 +66,10 @@ export class ClusterMemberDto {
   hostname!: string;
   /** Addresses peers dial, preferred first (`--cluster-address`, else detected IPv4 addresses). */
   addresses!: string[];
-  /** The node's HTTP API, null before it listens. */
+  /**
+   * The node's HTTP API: `--advertise-url`, else what it listens on (a loopback URL when it is bound
+   * to loopback: other hosts cannot reach it); null before it listens.
+   */
   api_url!: string | null;
   versions!: NodeVersionsDto;
   interfaces!: NetworkInterfaceDto[];
@@ -104,6 +116,12 @@ export class ClusterSelfDto {
   node!: ClusterMemberDto;
   connection!: ClusterConnectionDto;
   replication!: ClusterReplicationDto;
+  /**
+   * What is wrong with this node's id, null when nothing: another live server holds it (this one is
+   * refused a place: it serves no node calls and takes no ranks), or another server with this id
+   * was refused. Says how to fix it.
+   */
+  identity_problem!: string | null;
 }
 
 export class ClusterMembersDto {
@@ -113,6 +131,11 @@ export class ClusterMembersDto {
   master_node_id!: string | null;
   /** Every member ever seen since this server started; silent ones stay with reachable false. */
   members!: ClusterMemberDto[];
+  /**
+   * Why this table is not live, null while it is: this node is not connected to NATS (the other
+   * members' `reachable` is as last seen, their state unknown now), or another server holds its id.
+   */
+  problem!: string | null;
 }
 
 export class ClusterMasterDto {
@@ -160,11 +183,19 @@ export class ReplicatedPageDto {
 
 // ---- inter-node views (GPUs, jobs, logs of any node) ----
 
-const NODE_ID = /^[0-9a-f-]{8,64}$/;
+/** A node id field or path parameter: one rule everywhere; upper-case hex is taken as its lower case. */
+function IsNodeId(field: string): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? (normalNodeId(value) ?? value) : value,
+    ),
+    Matches(NODE_ID_PATTERN, { message: (args) => nodeIdProblem(field, args.value) }),
+  );
+}
 
 export class NodeIdParamDto {
   /** A cluster member's node id (GET /api/cluster/members). */
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 }
 
@@ -244,7 +275,7 @@ export class ClusterGpusDto {
 export class PeerSessionRequestDto {
   /** The node to sign in to. */
   @IsString()
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 }
 
@@ -260,7 +291,7 @@ export class PeerSessionDto {
 export class BundleParticipantDto {
   /** A cluster member; the list order is the node rank order. */
   @IsString()
-  @Matches(NODE_ID, { message: 'node_id must be a node id (hex and dashes)' })
+  @IsNodeId('node_id')
   node_id!: string;
 
   /** GPUs to reserve on that node (0..1024). */
@@ -351,7 +382,7 @@ export class ClusterSubmitRequestDto {
   /** The rendezvous host (default: the first participant, rank 0). */
   @IsOptional()
   @IsString()
-  @Matches(NODE_ID, { message: 'rdzv_node_id must be a node id (hex and dashes)' })
+  @IsNodeId('rdzv_node_id')
   rdzv_node_id?: string;
 
   /** The c10d rendezvous port (default 29400). */
@@ -459,7 +490,7 @@ export class BundleIdParamDto {
 export class ProbeRefreshQueryDto {
   /** Measure only this peer (a member's node id); left out: every reachable peer. */
   @IsOptional()
-  @Matches(NODE_ID, { message: 'peer must be a node id (hex and dashes)' })
+  @IsNodeId('peer')
   peer?: string;
 }
 

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Server } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -7,6 +9,7 @@ import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from 
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { DomainError, packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import type { Subscription } from '@nats-io/nats-core';
 import { Database } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
@@ -14,6 +17,7 @@ import { JournalReplication } from './journal-replication';
 import { callNode, RPC_TIMEOUT_MS, serveNodeCalls, type RpcHandler } from './node-rpc';
 import { MasterLease, type LeaseRecord, type MasterView } from './master-lease';
 import { MemberTable, type Member, type MemberRecord } from './membership';
+import { NodeIdentity, type IdentityRecord } from './node-identity';
 import {
   advertisedAddresses,
   cpuRamSummary,
@@ -59,9 +63,7 @@ export function bucketName(cluster: string): string {
  * getter returns null or empty). Never blocks the server: NATS is dialled in the background, and when
  * it is away the server runs on alone, keeps journalling, and re-joins when it returns.
  */
-/** Another process's heartbeats under this node's id for this long make a clash (see idClashProblem). */
-const ID_CLASH_AFTER_MS = 10_000;
-/** A clash not seen for this long is over. */
+/** A refused server with this node's id not heard from for this long has gone (see idClashProblem). */
 const ID_CLASH_FORGET_MS = 5_000;
 /** NATS away for longer than this is a health problem (a reconnect takes a few seconds). */
 const DISCONNECTED_PROBLEM_MS = 30_000;
@@ -71,6 +73,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('Cluster');
   readonly cluster: string | null;
   private readonly startedAt = new Date().toISOString();
+  /** This server process among any others that have this node id (see NodeIdentity). */
+  private readonly instanceId = randomUUID();
+  private readonly identity: NodeIdentity;
+  /** This node's RPC subjects, served only while it holds its node id. */
+  private serving: Subscription | null = null;
   private readonly members: MemberTable;
   private readonly lease: MasterLease;
   /** Monotonic time before which the lease is not renewed (a test switch; 0 in production). */
@@ -98,13 +105,13 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private stopJournalRelay: (() => void) | null = null;
   private busy = new Set<string>();
   private readonly handlers: Record<string, RpcHandler> = {};
-  /** The KV revision of this process's first heartbeat: a later one under its id that is not its own is another node's. */
-  private firstHeartbeat: number | null = null;
   /**
-   * Another live process heartbeating under this node's id (a copied state directory, a copied
-   * `node_id` file): the last record seen, and when it was first and last seen (this clock).
+   * Another server that has this node's id (a copied state directory or `node_id` file) and was
+   * refused it, as it announces itself under `clashes.<node_id>`: its record, last seen when (this clock).
    */
-  private idClash: { record: MemberRecord; firstSeen: number; lastSeen: number } | null = null;
+  private idClash: { record: IdentityRecord; lastSeen: number } | null = null;
+  /** The KV revision at which this process first held its node id. */
+  private firstHeld: number | null = null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -115,6 +122,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.cluster = config.cluster;
     this.lease = new MasterLease(journal.nodeId, LEASE_TTL_MS);
+    this.identity = new NodeIdentity(journal.nodeId, this.instanceId, STALE_AFTER_MS);
     this.members = new MemberTable(STALE_AFTER_MS, journal.nodeId);
     this.replication = this.cluster
       ? new JournalReplication(this.cluster, journal.nodeId, db, journal)
@@ -146,6 +154,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.replication?.stop();
     // A clean stop hands the lease on at once rather than after the TTL.
     if (this.kv) await this.lease.release(this.kv).catch(() => undefined);
+    if (this.kv) await this.identity.release(this.kv).catch(() => undefined);
     const nc = this.nc;
     this.setState('closed', null);
     if (nc) await nc.close().catch(() => undefined);
@@ -157,19 +166,31 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.cluster ? { ...this.connection } : null;
   }
 
+  /**
+   * The URL other nodes and consoles reach this node's API at: `--advertise-url` when given, else
+   * what the server listens on — the bound address, or the first advertised address for a wildcard
+   * bind (a loopback-bound server advertises a loopback URL: other hosts cannot reach it). Null
+   * before it listens.
+   */
+  apiUrl(addresses: readonly string[]): string | null {
+    if (this.config.advertise_url) return this.config.advertise_url;
+    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
+    const bound = server?.address();
+    if (!bound || typeof bound !== 'object') return null;
+    const wildcard = bound.address === '0.0.0.0' || bound.address === '::' || bound.address === '';
+    const host = wildcard ? (addresses[0] ?? '127.0.0.1') : bound.address;
+    return `http://${isIP(host) === 6 ? `[${host}]` : host}:${bound.port}`;
+  }
+
   selfRecord(): MemberRecord {
     const interfaces = interfaceTable();
     const addresses = advertisedAddresses(this.config.cluster_address, interfaces);
-    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
-    const address = server?.address();
-    const port = address && typeof address === 'object' ? address.port : null;
-    const host = addresses[0]?.includes(':') ? `[${addresses[0]}]` : addresses[0];
     const gpus = this.gpus.current().gpus;
     return {
       node_id: this.nodeId,
       hostname: hostname(),
       addresses,
-      api_url: port ? `http://${host}:${port}` : null,
+      api_url: this.apiUrl(addresses),
       versions: { ...this.versions },
       interfaces,
       ...cpuRamSummary(),
@@ -195,12 +216,29 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   memberList(): Member[] {
     if (!this.cluster) return [];
+    // This node is always reachable to itself, whatever the watch has delivered (during a NATS
+    // outage its own heartbeats stop coming back: connectionProblem says why the others look away).
+    // A server refused its node id is not that member: the table shows the holder's record.
     const list = this.members.list();
-    // This node is reachable to itself while it is connected, whatever the watch has delivered.
-    const self = list.find((m) => m.node_id === this.nodeId);
-    if (!self && this.connection.state === 'connected')
-      list.push({ ...this.selfRecord(), reachable: true, last_seen_at: new Date().toISOString() });
+    if (this.identity.state !== 'held') return list;
+    const self = { ...this.selfRecord(), reachable: true, last_seen_at: new Date().toISOString() };
+    const at = list.findIndex((m) => m.node_id === this.nodeId);
+    if (at >= 0) list[at] = self;
+    else list.push(self);
     return list;
+  }
+
+  /**
+   * Why the member table is not live right now, in words, else null: this node is not connected to
+   * NATS (the others' `reachable` is as last seen before that), or another server holds its node id.
+   */
+  connectionProblem(): string | null {
+    if (!this.cluster) return null;
+    const away = this.disconnectedReason();
+    return (
+      this.refusedProblem() ??
+      (away ? `${away}: the other members' state is as last seen, unknown now` : null)
+    );
   }
 
   master(): MasterView | null {
@@ -365,10 +403,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.js = jetstream(nc);
     void this.followStatus(nc);
     await this.setUp();
-    serveNodeCalls(nc, this.cluster!, this.nodeId, this.handlers);
     this.every(HEARTBEAT_MS, 'heartbeat', () => this.heartbeat());
     this.every(this.lease.renewEveryMs, 'lease', async () => {
-      if (performance.now() >= this.leaseRenewalsFrom) await this.lease.tick(this.kv!);
+      // Only the server that holds this node id stands for it (the other would renew its lease).
+      if (this.identity.state === 'held' && performance.now() >= this.leaseRenewalsFrom)
+        await this.lease.tick(this.kv!);
     });
     this.every(2000, 'outbox', async () => this.kickOutbox());
     void this.loop('watch', () => this.watch());
@@ -432,9 +471,50 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  /**
+   * Claims or renews this node's id (see NodeIdentity), then heartbeats as that member and serves its
+   * calls — or, while another live server holds the id, serves nothing and says so to it.
+   */
   private async heartbeat(): Promise<void> {
-    const revision = await this.kv!.put(`members.${this.nodeId}`, JSON.stringify(this.selfRecord()));
-    this.firstHeartbeat ??= revision;
+    const kv = this.kv!;
+    const self = this.selfRecord();
+    const was = this.identity.state;
+    const now = await this.identity.tick(kv, {
+      hostname: self.hostname,
+      api_url: self.api_url,
+      started_at: this.startedAt,
+    });
+    if (now === 'held') {
+      this.firstHeld ??= this.identity.revision;
+      this.serving ??= serveNodeCalls(this.nc!, this.cluster!, this.nodeId, this.handlers);
+      await kv.put(`members.${this.nodeId}`, JSON.stringify(self));
+      if (was !== 'held') this.kickOutbox();
+      return;
+    }
+    this.serving?.unsubscribe();
+    this.serving = null;
+    if (now === 'refused') {
+      if (was !== 'refused') this.logger.error(this.refusedProblem()!);
+      const me: IdentityRecord = {
+        instance_id: this.instanceId,
+        hostname: self.hostname,
+        api_url: self.api_url,
+        started_at: this.startedAt,
+      };
+      await kv.put(`clashes.${this.nodeId}`, JSON.stringify(me));
+    }
+  }
+
+  /** Why this server takes no part in the cluster while another live server holds its node id, else null. */
+  private refusedProblem(): string | null {
+    const holder = this.identity.holder;
+    if (!holder) return null;
+    return (
+      `node id ${this.nodeId} is held by another live server (${holder.hostname}, ${holder.api_url ?? 'no API yet'}, ` +
+      `started ${holder.started_at}): this server is refused a place in cluster ${this.cluster} (it serves no node calls and takes no ranks). ` +
+      `Two servers share a node id when a state directory or its node_id file was copied: stop this server, remove ` +
+      `${this.config.paths.nodeId} (a new id is made at the next start), and start it again`
+    );
   }
 
   /**
@@ -444,29 +524,31 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   healthProblem(): string | null {
     if (!this.cluster) return null;
     const away = Date.now() - Date.parse(this.connection.since);
-    return this.idClashProblem() ?? (away > DISCONNECTED_PROBLEM_MS ? this.disconnectedReason() : null);
+    return (
+      this.refusedProblem() ??
+      this.idClashProblem() ??
+      (away > DISCONNECTED_PROBLEM_MS ? this.disconnectedReason() : null)
+    );
   }
 
   /**
-   * Why another node's heartbeats under this node's id mean trouble, in words, while they keep
-   * coming (for 10 s or more: a worker restarting in place overlaps its successor for less), else
-   * null. Replication is paused meanwhile: both would publish journal entries under the same
-   * message ids, and the stream would drop one node's as duplicates.
+   * Another server with this node's id, refused it while this one holds it, in words while it keeps
+   * trying, else null (on the holder; the refused server says refusedProblem).
    */
   idClashProblem(): string | null {
     const clash = this.idClash;
-    const now = Date.now();
-    if (
-      !clash ||
-      now - clash.lastSeen > ID_CLASH_FORGET_MS ||
-      clash.lastSeen - clash.firstSeen < ID_CLASH_AFTER_MS
-    )
+    if (!clash || this.identity.state !== 'held' || Date.now() - clash.lastSeen > ID_CLASH_FORGET_MS)
       return null;
     const { hostname: host, api_url, started_at } = clash.record;
     return (
-      `another node uses this node's id ${this.nodeId} (${host}, ${api_url ?? 'no API yet'}, started ${started_at}): ` +
-      'journal replication is paused; give one of them a new id (stop it, remove node_id from its state directory, start it)'
+      `another server has this node's id ${this.nodeId} (${host}, ${api_url ?? 'no API yet'}, started ${started_at}) and is refused a place in the cluster; ` +
+      'give it a new id: stop it, remove node_id from its state directory, start it'
     );
+  }
+
+  /** What `cluster status` says is wrong with this node's id, else null (refused, or another server refused). */
+  identityProblem(): string | null {
+    return this.cluster ? (this.refusedProblem() ?? this.idClashProblem()) : null;
   }
 
   private async watch(): Promise<void> {
@@ -485,33 +567,27 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       this.lease.observe(e.revision, e.operation === 'PUT' ? e.json<LeaseRecord>() : null);
     } else if (e.key.startsWith('members.') && e.operation === 'PUT') {
       try {
-        const record = e.json<MemberRecord>();
-        if (this.isClash(e.key, e.revision, record)) return;
-        this.members.heartbeat(record, e.created.getTime());
+        this.members.heartbeat(e.json<MemberRecord>(), e.created.getTime());
       } catch {
         this.logger.warn(`ignored an unreadable member record under ${e.key}`);
       }
+    } else if (e.key === `clashes.${this.nodeId}` && e.operation === 'PUT') {
+      const record = e.json<IdentityRecord>();
+      // One written before this process first held its id (replayed by the watch) is not news.
+      if (this.firstHeld === null || e.revision <= this.firstHeld) return;
+      if (!this.idClash || Date.now() - this.idClash.lastSeen > ID_CLASH_FORGET_MS)
+        this.logger.error(
+          `another server has this node's id ${this.nodeId} and was refused it: ${record.hostname}, ${record.api_url ?? 'no API yet'}, started ${record.started_at} (a copied state directory or node_id file?)`,
+        );
+      this.idClash = { record, lastSeen: Date.now() };
     }
-  }
-
-  /** A heartbeat under this node's id, after its own first, from another process: noted, and not taken as its own. */
-  private isClash(key: string, revision: number, record: MemberRecord): boolean {
-    if (key !== `members.${this.nodeId}` || this.firstHeartbeat === null || revision <= this.firstHeartbeat)
-      return false;
-    if (record.started_at === this.startedAt) return false;
-    const now = Date.now();
-    const fresh = !this.idClash || now - this.idClash.lastSeen > ID_CLASH_FORGET_MS;
-    this.idClash = { record, firstSeen: fresh ? now : this.idClash!.firstSeen, lastSeen: now };
-    if (fresh)
-      this.logger.error(
-        `another process heartbeats under this node's id ${this.nodeId}: ${record.hostname}, ${record.api_url ?? 'no API yet'}, started ${record.started_at} (a copied state directory or node_id file?)`,
-      );
-    return true;
   }
 
   private kickOutbox(): void {
     if (this.stopped || !this.js || this.connection.state !== 'connected') return;
-    if (this.idClashProblem()) return; // see idClashProblem
+    // Only the server that holds this node id publishes its journal: two would publish under the
+    // same message ids, and the stream would drop one's entries as duplicates.
+    if (this.identity.state !== 'held') return;
     void this.replication!.publishPending(this.js);
   }
 }

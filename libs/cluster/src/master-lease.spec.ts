@@ -104,4 +104,36 @@ describe(MasterLease.name, () => {
     expect(b.isMaster).toBe(true);
     expect(a.isMaster).toBe(false);
   });
+
+  it('the fencing token stays through renewals and grows with each new term (another holder, or the same one again)', async () => {
+    const kv = new FakeKv();
+    const a = new MasterLease('a', TTL, now);
+    const b = new MasterLease('b', TTL, now);
+    await a.tick(kv);
+    const term = a.current()!.revision;
+    for (let t = 0; t < 5; t++) {
+      clock += 1000;
+      await a.tick(kv);
+      await b.tick(kv);
+      // Both the holder and the others read the same token while the term lasts.
+      expect(a.current()!.revision).toBe(term);
+      expect(b.current()).toMatchObject({ node_id: 'a', revision: term });
+    }
+    // a lapses (a stall longer than the TTL) and takes the lease again: a new term, a larger token.
+    clock += TTL + 1000;
+    await a.tick(kv);
+    const again = a.current()!.revision;
+    expect(again).toBeGreaterThan(term);
+    clock += 1000;
+    await a.tick(kv);
+    await b.tick(kv);
+    expect(b.current()).toMatchObject({ node_id: 'a', revision: again });
+    // a stops; b takes over: larger again.
+    clock += TTL + 1000;
+    await b.tick(kv);
+    clock += TTL + 1000;
+    await b.tick(kv);
+    expect(b.isMaster).toBe(true);
+    expect(b.current()!.revision).toBeGreaterThan(again);
+  });
 });

@@ -1,8 +1,15 @@
+import { isCasConflict } from './node-identity';
+
 /** What the lease key holds. */
 export interface LeaseRecord {
   node_id: string;
   /** ISO 8601 time this holder first took the lease. */
   acquired_at: string;
+  /**
+   * The term's fencing token: the revision of the write that began it. Absent on that first write
+   * (its revision is the term); each renewal carries it on, so renewals keep the token.
+   */
+  term?: number;
 }
 
 /** The slice of a NATS KV bucket the lease needs (compare-and-set on the key's revision). */
@@ -15,7 +22,10 @@ export interface LeaseKv {
 
 export interface MasterView {
   node_id: string;
-  /** The lease key's revision at the holder's last write: a fencing token, larger for each new term. */
+  /**
+   * The fencing token: the lease key's revision when the holder's term began. Renewals keep it; a new
+   * term (another holder, or the same node taking the lease again after losing it) gets a larger one.
+   */
   revision: number;
   acquired_at: string;
 }
@@ -31,8 +41,8 @@ export interface MasterView {
 export class MasterLease {
   static readonly KEY = 'master';
   private seen: { revision: number; record: LeaseRecord | null; at: number } | null = null;
-  /** Local time of this node's last successful write of the lease, and the revision it wrote. */
-  private mine: { revision: number; at: number; acquired_at: string } | null = null;
+  /** Local time of this node's last successful write of the lease, the revision it wrote, and its term. */
+  private mine: { revision: number; at: number; acquired_at: string; term: number } | null = null;
 
   constructor(
     readonly nodeId: string,
@@ -59,11 +69,15 @@ export class MasterLease {
   /** The current master as this node knows it, or null when the lease is free or stale. */
   current(): MasterView | null {
     if (this.isMaster && this.mine)
-      return { node_id: this.nodeId, revision: this.mine.revision, acquired_at: this.mine.acquired_at };
+      return { node_id: this.nodeId, revision: this.mine.term, acquired_at: this.mine.acquired_at };
     const seen = this.seen;
     if (!seen?.record || seen.record.node_id === this.nodeId) return null;
     if (this.now() - seen.at >= this.ttlMs) return null;
-    return { node_id: seen.record.node_id, revision: seen.revision, acquired_at: seen.record.acquired_at };
+    return {
+      node_id: seen.record.node_id,
+      revision: seen.record.term ?? seen.revision,
+      acquired_at: seen.record.acquired_at,
+    };
   }
 
   /** One round: renew if held, take over if free or stale, else just look. Throws when NATS fails. */
@@ -74,10 +88,12 @@ export class MasterLease {
     const holder = live?.node_id;
     const stale = this.seen !== null && this.now() - this.seen.at >= this.ttlMs;
     if (live && holder !== this.nodeId && !stale) return;
-    const record: LeaseRecord = {
-      node_id: this.nodeId,
-      acquired_at: holder === this.nodeId && live ? live.acquired_at : new Date().toISOString(),
-    };
+    // A renewal only when this node's own term is still current: the key is the revision it last
+    // wrote and its lease has not lapsed. Taking the lease again after losing it is a new term.
+    const renewal = live !== null && this.isMaster && this.mine?.revision === entry?.revision;
+    const record: LeaseRecord = renewal
+      ? { node_id: this.nodeId, acquired_at: this.mine!.acquired_at, term: this.mine!.term }
+      : { node_id: this.nodeId, acquired_at: new Date().toISOString() };
     const startedAt = this.now();
     let revision: number;
     try {
@@ -86,14 +102,14 @@ export class MasterLease {
         : await kv.create(MasterLease.KEY, JSON.stringify(record));
     } catch (err) {
       // Someone else wrote first: their write is the lease now; we learn it on the next look.
-      if (/wrong last sequence|key exists/i.test(String((err as Error).message))) {
+      if (isCasConflict(err)) {
         this.mine = null;
         return;
       }
       throw err;
     }
     // Valid from when the write was sent, not acknowledged: never longer than the others think.
-    this.mine = { revision, at: startedAt, acquired_at: record.acquired_at };
+    this.mine = { revision, at: startedAt, acquired_at: record.acquired_at, term: record.term ?? revision };
     this.seen = { revision, record, at: startedAt };
   }
 

@@ -6,7 +6,7 @@ export interface MemberRecord {
   hostname: string;
   /** Addresses peers should dial, preferred first. */
   addresses: string[];
-  /** `http://<first address>:<port>`; null before the HTTP server listens. */
+  /** `--advertise-url`, else `http://<listening address>:<port>`; null before the HTTP server listens. */
   api_url: string | null;
   versions: NodeVersions;
   interfaces: InterfaceAddress[];

@@ -66,3 +66,20 @@ export const ARRAY_ID_PATTERN = /^a_\d{13}_[0-9a-f]{8}$/;
 export function newRunId(now = Date.now()): string {
   return timestampedId('r', now, 6);
 }
+
+/** A node id: lower-case hex and dashes (each server makes a UUID on first boot, kept in `node_id`). */
+export const NODE_ID_PATTERN = /^[0-9a-f-]{8,64}$/;
+
+/**
+ * `text` as a node id: lower-cased when that makes it one (ids are case-insensitive hex), else null.
+ * The one rule for every place a node id comes in (API fields and paths, the `node_id` file).
+ */
+export function normalNodeId(text: string): string | null {
+  const lower = text.trim().toLowerCase();
+  return NODE_ID_PATTERN.test(lower) ? lower : null;
+}
+
+/** Why `text` is not a node id, for an error message naming `field`. */
+export function nodeIdProblem(field: string, text: unknown): string {
+  return `${field} must be a node id: lower-case hex digits and dashes, 8 to 64 of them, like 3f2c1a9e-5b7d-4e0f-9a61-0c2b8d4e6f10 (got ${JSON.stringify(text)})`;
+}

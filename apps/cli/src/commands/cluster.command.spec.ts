@@ -8,6 +8,7 @@ import {
   memberState,
   parseNodeSpec,
   renderBundles,
+  renderClusterStatus,
   resolveNodeId,
 } from './cluster.command';
 
@@ -152,6 +153,53 @@ describe('status and list rendering', () => {
     expect(memberState({ reachable: true, last_seen_at: '2026-01-01T00:00:00Z' }, now)).toBe('reachable');
     expect(memberState({ reachable: false, last_seen_at: '2026-01-01T00:00:48Z' }, now)).toBe(
       'unreachable (last seen 12s ago)',
+    );
+  });
+
+  it('while this node is away from NATS, the others are unknown and this node is reachable to itself; problems are shown', () => {
+    const now = Date.parse('2026-01-01T00:01:00Z');
+    const seen = '2026-01-01T00:00:48Z';
+    const versions = { trainyard: '1', node: '22', torch: null, cuda: null, nccl: null };
+    const m = (node_id: string, reachable: boolean, is_self: boolean) =>
+      ({
+        ...member(node_id, is_self ? 'here' : 'there'),
+        reachable,
+        last_seen_at: seen,
+        is_self,
+        is_master: false,
+        versions,
+        addresses: ['10.0.0.1'],
+        gpus: { count: 1, names: [], memory_total_mib: 0 },
+      }) as ClusterMemberDto;
+    const self = m('aaaaaaaa-1', true, true);
+    const text = renderClusterStatus(
+      ctx,
+      {
+        self: {
+          cluster: 'lab',
+          node: self,
+          connection: { state: 'reconnecting', server: null, since: seen, last_error: 'disconnected' },
+          replication: { published_seq: 0, journal_seq: 0, consumed_stream_seq: 0 },
+          identity_problem: null,
+        },
+        members: {
+          cluster: 'lab',
+          master_node_id: null,
+          members: [self, m('bbbbbbbb-2', false, false)],
+          problem:
+            "this node is not connected to NATS (reconnecting since x): the other members' state is as last seen, unknown now",
+        },
+        master: { master_node_id: null, is_self_master: false, lease_revision: null, acquired_at: null },
+        gpus: null,
+      },
+      now,
+    );
+    expect(text).toMatch(/here \(aaaaaaaa\)\s+reachable/);
+    expect(text).toMatch(
+      /there \(bbbbbbbb\)\s+unknown \(this node is not connected to NATS; last seen 12s ago\)/,
+    );
+    expect(text).toContain(
+      "problem  this node is not connected to NATS (reconnecting since x): the other members' state",
     );
   });
 

@@ -53,11 +53,17 @@ export function nodeLabel(node: Pick<ClusterMemberDto, 'hostname' | 'node_id'>):
   return `${node.hostname} (${node.node_id.slice(0, 8)})`;
 }
 
-/** `reachable`, or `unreachable (last seen 12s ago)`. */
+/**
+ * `reachable`, or `unreachable (last seen 12s ago)`; `unknown (...)` for another member while this
+ * node is not connected to NATS (`connected` false): it cannot tell.
+ */
 export function memberState(
-  member: Pick<ClusterMemberDto, 'reachable' | 'last_seen_at'>,
+  member: Pick<ClusterMemberDto, 'reachable' | 'last_seen_at'> & Partial<Pick<ClusterMemberDto, 'is_self'>>,
   now = Date.now(),
+  connected = true,
 ): string {
+  if (!connected && !member.is_self)
+    return `unknown (this node is not connected to NATS; last seen ${formatAge(member.last_seen_at, now)} ago)`;
   return member.reachable
     ? 'reachable'
     : `unreachable (last seen ${formatAge(member.last_seen_at, now)} ago)`;
@@ -109,11 +115,19 @@ export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now 
     ['nats', nats],
     ['master', masterText],
     ['members', `${members.members.length} (${reachable} reachable)`],
+    ...(self.identity_problem ? [['problem', self.identity_problem] as [string, string]] : []),
+    ...(members.problem && members.problem !== self.identity_problem
+      ? [['problem', members.problem] as [string, string]]
+      : []),
   ]);
+  const connected = c.state === 'connected';
   if (!members.members.length) return text;
   const rows: Cell[][] = members.members.map((m) => [
     nodeLabel(m),
-    { text: memberState(m, now), style: m.reachable ? ctx.colors.green : ctx.colors.red },
+    {
+      text: memberState(m, now, connected),
+      style: !connected && !m.is_self ? ctx.colors.yellow : m.reachable ? ctx.colors.green : ctx.colors.red,
+    },
     [m.is_master ? 'master' : '', m.node_id === self.node.node_id ? 'this node' : '']
       .filter(Boolean)
       .join(', '),

@@ -311,6 +311,24 @@ describe(loadServerConfig.name, () => {
     });
   });
 
+  it('takes --advertise-url (flag, environment or file) as an http(s) URL and refuses anything else, naming it', () => {
+    expect(load([]).advertise_url).toBeNull();
+    expect(load(['--advertise-url', 'https://gpu-box.lab.example/ty/']).advertise_url).toBe(
+      'https://gpu-box.lab.example/ty',
+    );
+    expect(load([], { TRAINYARD_ADVERTISE_URL: 'http://10.0.0.5:8765' }).advertise_url).toBe(
+      'http://10.0.0.5:8765',
+    );
+    expect(() => load(['--advertise-url', 'gpu-box:8765'])).toThrow(
+      /command line: --advertise-url must be an http:\/\/ or https:\/\/ URL.*\(got "gpu-box:8765"\)/,
+    );
+    expect(() => load([], { TRAINYARD_ADVERTISE_URL: 'ftp://gpu-box' })).toThrow(
+      /environment TRAINYARD_ADVERTISE_URL: advertise_url must be an http:\/\/ or https:\/\/ URL/,
+    );
+    writeConfig('args:\n  advertise_url: nats://gpu-box:4222\n');
+    expect(() => load([])).toThrow(/advertise_url must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it.each([
     [['--cluster', 'lab'], /--cluster needs --nats/],
     [['--nats', 'nats://n1:4222'], /--nats is only used with --cluster/],

@@ -239,6 +239,12 @@ function coerce(
       }
       return urls;
     }
+    case 'url': {
+      if (raw === null || raw === '') return null;
+      const url = typeof raw === 'string' ? httpUrlOrNull(raw.trim()) : null;
+      if (!url) throw fail('must be an http:// or https:// URL, like https://gpu-box.lab.example');
+      return url;
+    }
     case 'file': {
       if (raw === null || raw === '') return null;
       if (typeof raw !== 'string') throw fail('must be a file path');
@@ -327,6 +333,18 @@ function coerce(
 
 /** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */
 export const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(:\d{1,5})?$/i;
+
+/** `text` as an http(s) URL with a host and without a trailing slash, query or fragment, else null. */
+function httpUrlOrNull(text: string): string | null {
+  try {
+    const url = new URL(text);
+    if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.search || url.hash)
+      return null;
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return null;
+  }
+}
 
 /** A NATS server URL: `nats://`, `tls://`, `ws://` or `wss://`, or a bare `host:port`. */
 function isNatsUrl(text: string): boolean {

@@ -42,6 +42,8 @@ export interface KindValue {
   dirs: string[];
   name: string | null;
   urls: string[];
+  /** An http(s) URL without a trailing slash; null: unset. */
+  url: string | null;
   file: string | null;
   secret: string | null;
   ips: string[];
@@ -297,6 +299,21 @@ export const SETTINGS = {
     readme: 'The address peers should dial to reach this node (repeatable; first = preferred).',
     shown: 'detected IPv4 addresses',
     example: { value: '[192.168.1.27]', note: 'what peers should dial (default: detected IPv4 addresses)' },
+  }),
+  /** The URL other nodes and consoles reach this server's API at; null = what it listens on. */
+  advertise_url: setting({
+    kind: 'url',
+    default: null,
+    flag: '--advertise-url',
+    metavar: 'URL',
+    help: 'the URL other cluster nodes and their consoles reach this server at (behind a reverse proxy or NAT); default: what it listens on',
+    readme:
+      'The URL other cluster nodes and consoles link to for this server (`http(s)://…`), e.g. a reverse proxy’s. Default: the listening address (loopback: other hosts cannot reach it).',
+    shown: 'the listening address',
+    example: {
+      value: 'https://gpu-box.lab.example',
+      note: 'what other nodes link to (default: the listening address)',
+    },
   }),
   /** Restrict the inference proxy to loopback upstreams (127.0.0.0/8, localhost, ::1). */
   lock_inference_proxy: setting({

@@ -636,7 +636,8 @@ export type ClusterMemberDto = {
      */
     addresses: Array<string>;
     /**
-     * The node's HTTP API, null before it listens.
+     * The node's HTTP API: `--advertise-url`, else what it listens on (a loopback URL when it is bound
+     * to loopback: other hosts cannot reach it); null before it listens.
      */
     api_url: string | null;
     cpu_count: number;
@@ -689,6 +690,11 @@ export type ClusterMembersDto = {
      * Every member ever seen since this server started; silent ones stay with reachable false.
      */
     members: Array<ClusterMemberDto>;
+    /**
+     * Why this table is not live, null while it is: this node is not connected to NATS (the other
+     * members' `reachable` is as last seen, their state unknown now), or another server holds its id.
+     */
+    problem: string | null;
 };
 
 export type ClusterNodeGpusDto = {
@@ -736,6 +742,12 @@ export type ClusterReplicationDto = {
 export type ClusterSelfDto = {
     cluster: string;
     connection: ClusterConnectionDto;
+    /**
+     * What is wrong with this node's id, null when nothing: another live server holds it (this one is
+     * refused a place: it serves no node calls and takes no ranks), or another server with this id
+     * was refused. Says how to fix it.
+     */
+    identity_problem: string | null;
     node: ClusterMemberDto;
     replication: ClusterReplicationDto;
 };

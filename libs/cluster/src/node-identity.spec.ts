@@ -1,0 +1,69 @@
+import type { LeaseKv } from './master-lease';
+import { NodeIdentity } from './node-identity';
+
+/** One KV key with a JetStream KV's compare-and-set (the revision counter is the bucket's). */
+function fakeKv(): LeaseKv {
+  let revision = 0;
+  let value: { revision: number; operation: string; data: string } | null = null;
+  const write = (operation: string, data: string) =>
+    (value = { revision: ++revision, operation, data }).revision;
+  return {
+    get: async () => value && { ...value, json: <T>() => JSON.parse(value!.data) as T },
+    create: async (_k, data) => {
+      if (value?.operation === 'PUT') throw new Error('wrong last sequence');
+      return write('PUT', data);
+    },
+    update: async (_k, data, rev) => {
+      if (value?.revision !== rev) throw new Error('wrong last sequence');
+      return write('PUT', data);
+    },
+    delete: async (_k, opts) => {
+      if (opts?.previousSeq !== undefined && value?.revision !== opts.previousSeq)
+        throw new Error('wrong last sequence');
+      write('DEL', '');
+    },
+  };
+}
+
+describe(NodeIdentity.name, () => {
+  let clock = 0;
+  const now = () => clock;
+  const record = (hostname: string) => ({ hostname, api_url: null, started_at: '2026-01-01T00:00:00Z' });
+  beforeEach(() => (clock = 0));
+
+  it('a second process with the id is refused while the holder renews, and takes it 3 s after the holder dies', async () => {
+    const kv = fakeKv();
+    const a = new NodeIdentity('n1', 'a', 3000, now);
+    const b = new NodeIdentity('n1', 'b', 3000, now);
+    expect(await a.tick(kv, record('box-a'))).toBe('held');
+    expect(await b.tick(kv, record('box-b'))).toBe('claiming');
+    for (let t = 0; t < 5; t++) {
+      clock += 1000;
+      expect(await a.tick(kv, record('box-a'))).toBe('held');
+      expect(await b.tick(kv, record('box-b'))).toBe('refused');
+      expect(b.holder).toMatchObject({ instance_id: 'a', hostname: 'box-a' });
+    }
+    // a is killed: it renews no more.
+    const states: string[] = [];
+    for (let t = 0; t < 4; t++) {
+      clock += 1000;
+      states.push(await b.tick(kv, record('box-b')));
+    }
+    expect(states).toEqual(['refused', 'refused', 'held', 'held']);
+    // a comes back (a long stall, not dead): its renewal loses, and it is the refused one now.
+    clock += 1000;
+    expect(await a.tick(kv, record('box-a'))).toBe('claiming');
+    clock += 1000;
+    await b.tick(kv, record('box-b'));
+    expect(await a.tick(kv, record('box-a'))).toBe('refused');
+  });
+
+  it('a clean stop frees the id at once', async () => {
+    const kv = fakeKv();
+    const a = new NodeIdentity('n1', 'a', 3000, now);
+    const b = new NodeIdentity('n1', 'b', 3000, now);
+    await a.tick(kv, record('box-a'));
+    await a.release(kv);
+    expect(await b.tick(kv, record('box-b'))).toBe('held');
+  });
+});
