@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { hostname } from 'node:os';
+import { WebSocket } from 'ws';
 import { join } from 'node:path';
 import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
 import { request } from './support/http';
@@ -22,6 +24,8 @@ const RACE_PAUSE_MS = 15_000;
  */
 describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned servers)', () => {
   const homes = [0, 1].map(() => makeTempHome('trainyard-rank-'));
+  let spawnArgs: string[] = [];
+  const spawnEnv = () => ({ ...nats.clientEnv, TRAINYARD_TEST_FANOUT_PAUSE: `raced=${RACE_PAUSE_MS}` });
   const store = makeTempHome('trainyard-rank-nats-');
   let nats: NatsServer;
   const nodes: ClusterNode[] = [];
@@ -90,16 +94,8 @@ describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned ser
   beforeAll(async () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const args = clusterArgs('ranks', nats);
-    for (const h of homes)
-      nodes.push(
-        nodeOf(
-          await spawnServer(h.home, args, {
-            ...nats.clientEnv,
-            TRAINYARD_TEST_FANOUT_PAUSE: `raced=${RACE_PAUSE_MS}`,
-          }),
-        ),
-      );
+    spawnArgs = clusterArgs('ranks', nats);
+    for (const h of homes) nodes.push(nodeOf(await spawnServer(h.home, spawnArgs, spawnEnv())));
     ids = await awaitClusterFormed(nodes);
     m = ids.indexOf((await nodes[0].get('/api/cluster/master')).master_node_id);
     other = 1 - m;
@@ -188,4 +184,61 @@ describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned ser
     );
     expect((await nodes[other].get(`/api/jobs/${victim}`)).status).toBe('queued');
   });
+
+  // Last: the other node is restarted.
+  it("a followed log of another node's job says when its node is unreachable and when it is back; every line once", async () => {
+    const LINES = 40;
+    const job = await nodes[other].post('/api/queue', {
+      job_type: 'command',
+      name: 'followed',
+      requested_gpus: 0,
+      job_params: { argv: [TORCHRUN] },
+      env: { TORCHRUN_LINES: String(LINES), TORCHRUN_LINE_DELAY: '0.4' },
+    });
+    const via = nodes[m].server;
+    const ws = new WebSocket(
+      `${via.baseUrl.replace('http', 'ws')}/api/cluster/nodes/${ids[other]}/jobs/${job.queue_id}/tty`,
+      { headers: { authorization: `Bearer ${via.token}` } },
+    );
+    let bytes = '';
+    const frames: any[] = [];
+    ws.on('message', (data: Buffer, binary: boolean) =>
+      binary ? (bytes += data.toString()) : frames.push(JSON.parse(data.toString())),
+    );
+    const closed = once(ws, 'close');
+    await waitFor(() => /rank log line 2\r?\n/.test(bytes) || undefined, 'the log under way');
+    // The node's server goes (its job runs on, as jobs outlive their server), then comes back.
+    await nodes[other].server.stop('SIGKILL');
+    // Before: no frame said so (a quiet job and a dead node looked the same).
+    await waitFor(() => frames.some((f) => f.type === 'node') || undefined, 'the unreachable frame', 20_000);
+    nodes[other] = nodeOf(await spawnServer(homes[other].home, spawnArgs, spawnEnv()));
+    const [code] = await closed;
+    expect(code).toBe(1000);
+    expect(frames).toEqual([
+      {
+        type: 'node',
+        node_id: ids[other],
+        reachable: false,
+        message: expect.stringMatching(
+          new RegExp(`^node ${escape(label(other))} is unreachable \\(.+\\); waiting for it$`),
+        ),
+      },
+      {
+        type: 'node',
+        node_id: ids[other],
+        reachable: true,
+        message: `node ${label(other)} answers again; the log goes on`,
+      },
+      { type: 'end', status: 'done', exit_code: 0 },
+    ]);
+    expect(bytes.split(/\r?\n/).filter(Boolean)).toEqual([
+      `torchrun in ${job.queue_id}`,
+      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
+    ]);
+  });
 });
+
+/** `text` as a literal in a RegExp. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
