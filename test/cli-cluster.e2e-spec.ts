@@ -350,6 +350,8 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
     ]);
     await ranksIn(bundle, ['done'], 'both ranks done');
+    // The next test picks nodes by the member table: node 1 listed reachable again.
+    await awaitClusterFormed(nodes);
   });
 
   // Last: node 1 is killed.
