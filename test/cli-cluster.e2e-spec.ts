@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type CliRun, cliEnv, runCli, runCliJson } from './support/cli';
+import { type CliRun, cliEnv, runCli, runCliJson, startCli } from './support/cli';
 import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
@@ -344,6 +344,57 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(hint).toContain('this server is a node of cluster "clitest"');
     expect(hint).toContain('trainyard cluster submit');
     expect(rest).toEqual(['']);
+  });
+
+  it('tail says on stderr when a rank’s node goes away and when it is back; its output goes on, every line once', async () => {
+    const LINES = 50;
+    const bundle = await json(
+      ...across(2, 1),
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      `TORCHRUN_LINES=${LINES}`,
+      '--env',
+      'TORCHRUN_LINE_DELAY=0.4',
+      '--',
+      'train.py',
+    );
+    const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    const tail = startCli(
+      ['cluster', 'tail', bundle.id, '--rank', String(remote.node_rank)],
+      cliEnv(nodes[0].server, work.home),
+      work.home,
+    );
+    await waitFor(() => /rank log line 2\r?\n/.test(tail.stdout()) || undefined, 'the tail under way');
+    // The node's server goes (its job runs on, as jobs outlive their server), then comes back.
+    await nodes[1].server.stop('SIGKILL');
+    const gone = new RegExp(
+      `^trainyard: node ${escape(label(1))} of rank ${remote.node_rank} is unreachable \\(.+\\); waiting for it, its output goes on when it answers \\(Ctrl-C to stop\\)$`,
+      'm',
+    );
+    // Before: nothing was said (the reads were repeated silently while the node was away).
+    await waitFor(
+      () => gone.test(tail.stderr()) || undefined,
+      'the notice that the node is unreachable',
+      20_000,
+    );
+    nodes[1] = nodeOf(await spawnServer(homes[1].home, clusterArgs('clitest', nats), nats.clientEnv));
+    const done = await tail.exited;
+    expect(done.code).toBe(0);
+    expect(done.stderr.split('\n')).toEqual([
+      expect.stringMatching(gone),
+      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
+      '',
+    ]);
+    // Every line once, in order, across the outage.
+    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
+      `torchrun in ${remote.queue_id}`,
+      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
+    ]);
+    await ranksIn(bundle, ['done'], 'both ranks done');
+    // The next test picks nodes by the member table: node 1 listed reachable again.
+    await awaitClusterFormed(nodes);
   });
 
   // Last: node 1 is killed.

@@ -195,15 +195,23 @@ export class CliContext {
     private readonly stdout: NodeJS.WriteStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
   ) {
-    this.client = createTrainyardClient({
-      baseUrl: connection.baseUrl,
-      token: connection.token,
-      fetch: fetchThroughRestart(connection),
-      resetRetryMs: 0, // fetchThroughRestart decides what is sent again, and for how long
-    });
+    this.client = this.clientWith();
     this.json = options.json === true;
     this.colors = palette(colorsWanted(process.env, stdout.isTTY === true));
     this.terminalWidth = stdout.isTTY === true ? stdout.columns || 80 : undefined;
+  }
+
+  /**
+   * A client for this connection; `options`: what its requests are not sent again for (see
+   * {@link fetchThroughRestart}).
+   */
+  clientWith(options: RepeatOptions = {}): Client {
+    return createTrainyardClient({
+      baseUrl: this.connection.baseUrl,
+      token: this.connection.token,
+      fetch: fetchThroughRestart(this.connection, process.stderr, options),
+      resetRetryMs: 0, // fetchThroughRestart decides what is sent again, and for how long
+    });
   }
 
   /** Writes text to stdout as is. */
@@ -301,6 +309,7 @@ function portOf(url: string): number {
 export function fetchThroughRestart(
   connection: Pick<Connection, 'home' | 'tokenSource' | 'answerTimeoutMs'>,
   stderr: NodeJS.WritableStream = process.stderr,
+  { answerAtOnce = [] }: RepeatOptions = {},
 ): typeof fetch {
   const timeoutMs = connection.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
   return async (input, init) => {
@@ -313,6 +322,7 @@ export function fetchThroughRestart(
         const response = await withWholeJsonBody(await fetchWithin(request.clone(), timeoutMs));
         lostSince = null;
         if (response.status !== 503 || !isRepeatable(request)) return response;
+        if (answerAtOnce.length && answerAtOnce.includes(await errorCodeOf(response))) return response;
         busySince ??= Date.now();
         if (Date.now() - busySince >= UNKNOWN_SERVER_WAIT_MS) return response;
         await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response)));
@@ -332,6 +342,23 @@ export function fetchThroughRestart(
       }
     }
   };
+}
+
+export interface RepeatOptions {
+  /**
+   * 503 error codes answered at once rather than asked again: the caller waits in its own way
+   * (`cluster tail` says that a rank's node is unreachable, then waits for it as long as it takes).
+   */
+  answerAtOnce?: readonly string[];
+}
+
+/** An error answer's `code` ('' when it has none). */
+async function errorCodeOf(response: Response): Promise<string> {
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { code?: unknown } | null;
+  return typeof body?.code === 'string' ? body.code : '';
 }
 
 /** `fetch`, rejecting with {@link AnswerTimeoutError} when no answer has come within `ms` (0: none). */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { CommandBus } from '@nestjs/cqrs';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
@@ -28,6 +29,7 @@ import {
   type JobStatus,
 } from '@trainyard/jobs';
 import { CancelQueueItemCommand, SubmitJobCommand, type SubmitJobInput } from '@trainyard/queue';
+import { nodeLabel } from './bundles';
 import { ClusterService } from './cluster.service';
 
 /** Largest log chunk one reply carries (base64 must stay under NATS' 1 MiB default max_payload). */
@@ -152,8 +154,25 @@ export class NodeEndpoint {
       throw new DomainError('VALIDATION_FAILED', 'key must be a plan key of 1..128 characters', [
         { field: 'key', message: 'required' },
       ]);
-    const { job } = await this.commandBus.execute(new SubmitJobCommand(req.input, clusterKey(req.key)));
-    return toJobDto(job, Date.now(), false);
+    // All or nothing: the bundle's other ranks start on their nodes and wait at the rendezvous for
+    // this one, so it starts now or is not queued at all (a 409 saying what holds the GPUs; the
+    // master then rolls the whole bundle back). The master picked this node by its idle GPUs, but a
+    // local job may have taken them since; the scheduler places and claims the rank in one step.
+    try {
+      const { job } = await this.commandBus.execute(
+        new SubmitJobCommand(req.input, clusterKey(req.key), { startNow: true }),
+      );
+      return toJobDto(job, Date.now(), false);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'CONFLICT' || !Array.isArray(err.details)) throw err;
+      // The details name this node: the master's message names it, its details are the user's too.
+      const here = nodeLabel({ hostname: hostname(), node_id: this.cluster.nodeId });
+      throw new DomainError(
+        err.code,
+        err.message,
+        err.details.map((d) => ({ ...d, message: `on ${here}: ${d.message}` })),
+      );
+    }
   }
 
   /** Refuses an order read after its master stopped waiting for the answer (see EnqueueRequest.sent_at). */

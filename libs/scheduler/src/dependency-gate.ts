@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@trainyard/core';
+import type { Tx } from '@trainyard/database';
 import { Journal } from '@trainyard/journal';
 import {
   dependencyFailedChanges,
@@ -9,6 +10,12 @@ import {
   QueuedForPlacement,
   settleDependencies,
 } from '@trainyard/jobs';
+
+interface Settled {
+  waiting: Map<string, string>;
+  failed: Map<string, string>;
+  readySince: Map<string, number>;
+}
 
 /**
  * The dependency step of a scheduling pass: which queued jobs still wait for a dependency (and the
@@ -30,23 +37,24 @@ export class DependencyGate {
    * `waiting`: queue_id → pending reason; `failed`: queue_id → error (already recorded);
    * `readySince`: queue_id → since when its dependencies are all met (epoch ms), for those with any.
    */
-  async settle(queued: readonly QueuedForPlacement[]): Promise<{
-    waiting: Map<string, string>;
-    failed: Map<string, string>;
-    readySince: Map<string, number>;
-  }> {
+  async settle(queued: readonly QueuedForPlacement[]): Promise<Settled> {
+    const settled = await this.evaluate(queued);
+    if (settled.failed.size) await this.recordFailures(settled.failed);
+    return settled;
+  }
+
+  /** What {@link settle} answers, recording nothing (read in `tx` when given). */
+  async evaluate(queued: readonly QueuedForPlacement[], tx?: Tx): Promise<Settled> {
     const withDeps = queued.filter((j) => j.depends_on.length > 0);
     if (!withDeps.length) return { waiting: new Map(), failed: new Map(), readySince: new Map() };
     const queuedIds = new Set(queued.map((j) => j.id));
     const others = withDeps
       .flatMap((j) => j.depends_on.map((d) => d.queue_id))
       .filter((id) => !queuedIds.has(id));
-    const known = await this.jobs.dependencyTargets(others);
+    const known = await this.jobs.dependencyTargets(others, tx);
     // Every queued job, not only those with dependencies: a dependency may itself be queued (waiting
     // for GPUs, or requeued after a preemption) and must be seen as `queued`, not as gone.
-    const settled = settleDependencies(queued, known, this.clock.now());
-    if (settled.failed.size) await this.recordFailures(settled.failed);
-    return settled;
+    return settleDependencies(queued, known, this.clock.now());
   }
 
   private async recordFailures(failed: ReadonlyMap<string, string>): Promise<void> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { SERVER_CONFIG, ServerConfig, StateDirectory } from '@trainyard/core';
+import { DomainError, SERVER_CONFIG, ServerConfig, StateDirectory } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
 import type { Tx } from '@trainyard/database';
 import {
@@ -48,6 +48,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private booted = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Settles when the running loop of passes has ended. */
+  private loopEnded: Promise<void> = Promise.resolve();
+  /** Submits waiting for, or running in, a gap between passes (see betweenPasses): no pass starts meanwhile. */
+  private gapHolders = 0;
   /** The job that last preempted others, while it waits: the GPUs they free are held for it. */
   private preemptor: string | null = null;
   tickCount = 0;
@@ -68,7 +72,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly stateDir: StateDirectory,
     startOnSubmit: StartOnSubmit,
   ) {
-    startOnSubmit.register((tx, job) => this.claimOnSubmit(tx, job));
+    startOnSubmit.register(
+      (tx, job, mustStart) => (mustStart ? this.claimToStartNow(tx, job) : this.claimOnSubmit(tx, job)),
+      (work) => this.betweenPasses(work),
+    );
   }
 
   get isEnabled(): boolean {
@@ -100,12 +107,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   wake(): void {
     if (!this.booted) return;
-    if (this.running) {
+    if (this.running || this.gapHolders > 0) {
       this.again = true;
       return;
     }
     this.running = true;
-    setImmediate(() => void this.loop());
+    this.loopEnded = new Promise((resolve) => setImmediate(() => void this.loop().finally(resolve)));
   }
 
   private async loop(): Promise<void> {
@@ -113,11 +120,30 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       do {
         this.again = false;
         await this.pass();
-      } while (this.again && this.booted);
+        // A submit waiting for a gap goes first; the passes asked for meanwhile run after it.
+      } while (this.again && this.booted && this.gapHolders === 0);
     } catch (err) {
       this.logger.error(`scheduling pass failed: ${(err as Error).stack ?? String(err)}`);
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * Runs `work` in a gap between passes: waits for the pass under way to end, and no pass starts
+   * until `work` settles (a wake meanwhile runs one pass after). A pass places jobs before it claims
+   * them, so only in such a gap can a submit place and claim its job (see claimToStartNow) without
+   * a pass giving the same GPUs to another. Gaps may overlap: their claims are serialised by their
+   * transactions, each placing with the GPUs the one before reserved.
+   */
+  private async betweenPasses<T>(work: () => Promise<T>): Promise<T> {
+    this.gapHolders++;
+    try {
+      while (this.running) await this.loopEnded;
+      return await work();
+    } finally {
+      this.gapHolders--;
+      if (this.gapHolders === 0 && this.again) this.wake();
     }
   }
 
@@ -136,11 +162,31 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       this.reasons.replace(Object.fromEntries(deps.waiting));
       return;
     }
-    const all = await this.jobs.queuedForPlacement();
-    // Held jobs still count as queued for the dependency step (their dependents keep waiting), but
-    // placement never sees them: they start nowhere, hold no GPU back and block nobody (their
-    // pending reason comes from the flag: PendingReasons.get).
-    const deps = await this.dependencies.settle(all);
+    const { queued, gpus, result } = await this.plan();
+    // A requeued victim's reason says who preempted it, then why it still waits.
+    for (const j of queued)
+      if (j.preempted_note && result.pending[j.id] !== undefined)
+        result.pending[j.id] = `${j.preempted_note}; ${result.pending[j.id]}`;
+    if (result.blocked !== null && this.booted) await this.preempt(result, gpus, queued);
+    this.reasons.replace(result.pending);
+    if (!this.booted) return;
+    // Launched together: their claims share one transaction, their requests one write to the
+    // launcher, and one job's launch never waits for another's. Placement gave each its own GPUs.
+    const batch = result.launch.slice(0, MAX_LAUNCHES_PER_PASS);
+    if (result.launch.length > batch.length) this.again = true;
+    if (batch.length) await this.launcher.launchAll(batch);
+  }
+
+  /**
+   * The placement of everything queued, as a pass makes it. Held jobs still count as queued for the
+   * dependency step (their dependents keep waiting), but placement never sees them: they start
+   * nowhere, hold no GPU back and block nobody (their pending reason comes from the flag:
+   * PendingReasons.get). `tx`: read in the submit's transaction, recording nothing (a pass records
+   * the jobs whose dependency failed).
+   */
+  private async plan(tx?: Tx) {
+    const all = await this.jobs.queuedForPlacement(tx);
+    const deps = tx ? await this.dependencies.evaluate(all, tx) : await this.dependencies.settle(all);
     let queued = all.filter((j) => !j.held);
     if (deps.failed.size) queued = queued.filter((j) => !deps.failed.has(j.id));
     if (this.preemptor !== null && !queued.some((j) => j.id === this.preemptor)) this.preemptor = null;
@@ -155,21 +201,45 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     const capped = queued.some((j) => j.array_max_running !== null);
     const gpus = this.placementGpus();
     const result = place(items, gpus, {
-      arrayActive: capped ? await this.jobs.activeCountsByArray() : undefined,
+      arrayActive: capped ? await this.jobs.activeCountsByArray(tx) : undefined,
       ...this.placementOptions(),
     });
-    // A requeued victim's reason says who preempted it, then why it still waits.
-    for (const j of queued)
-      if (j.preempted_note && result.pending[j.id] !== undefined)
-        result.pending[j.id] = `${j.preempted_note}; ${result.pending[j.id]}`;
-    if (result.blocked !== null && this.booted) await this.preempt(result, gpus, queued);
-    this.reasons.replace(result.pending);
-    if (!this.booted) return;
-    // Launched together: their claims share one transaction, their requests one write to the
-    // launcher, and one job's launch never waits for another's. Placement gave each its own GPUs.
-    const batch = result.launch.slice(0, MAX_LAUNCHES_PER_PASS);
-    if (result.launch.length > batch.length) this.again = true;
-    if (batch.length) await this.launcher.launchAll(batch);
+    return { queued, gpus, result };
+  }
+
+  /**
+   * A rank of a multi-node job (the submit's `mustStart`), in a gap between passes: the other ranks
+   * start on their nodes and wait for it at the torchrun rendezvous, so it must start now, not wait
+   * in the queue. Placed among everything queued, exactly as a pass would place it (priorities, GPU
+   * policy, GPUs held for a blocked job, backfill): claimed in the submit's transaction when the
+   * pass would start it. When it is the top blocked job and preempting lower-priority preemptible
+   * jobs frees GPUs for it, it is queued as any job of its priority would be (the next pass, right
+   * after this submit, preempts them, and their GPUs are held for it). Otherwise a 409 saying what
+   * holds the GPUs rolls the submit back: nothing is queued, and the master rolls the bundle back.
+   * Nothing slips in between this check and the claim: no pass runs in the gap, and other submits'
+   * claims commit before or after this transaction, never inside it.
+   */
+  private async claimToStartNow(tx: Tx, job: Job): Promise<SubmitClaim | null> {
+    const refuse = (why: string): never => {
+      const message = `it cannot start on this node now (the ranks of a multi-node job start together): ${why}`;
+      throw new DomainError('CONFLICT', message, [{ field: 'requested_gpus', message: why }]);
+    };
+    if (!this.booted) refuse('its scheduler is still starting');
+    if (!this.enabled) refuse('its scheduler is paused (trainyard sched resume)');
+    const problem = this.stateDir.problem();
+    if (problem) refuse(problem);
+    const { queued, gpus, result } = await this.plan(tx);
+    const launch = result.launch.find((l) => l.queue_id === job.id);
+    if (launch) {
+      return (await this.claimIn(tx, job, launch)) ?? refuse('it is no longer queued');
+    }
+    if (result.blocked?.queue_id === job.id) {
+      const { plan } = await this.preemptionPlan(result, gpus, queued, tx);
+      if (plan) return null;
+    }
+    // Placement's reason, less the GPUs it would hold for the job: it is not queued.
+    const reason = result.pending[job.id]?.replace(/; GPUs? [\d,-]+ held for it/, '');
+    return refuse(reason ?? 'other jobs come first');
   }
 
   /**
@@ -194,6 +264,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       if (reason) this.reasons.set(job.id, reason);
       return null;
     }
+    return this.claimIn(tx, job, launch);
+  }
+
+  /** Claims `job` on `launch`'s GPUs in its submit's transaction; null when it is no longer queued. */
+  private async claimIn(
+    tx: Tx,
+    job: Job,
+    launch: { gpu_indices: number[]; mig_devices: string[] },
+  ): Promise<SubmitClaim | null> {
     const claimed = await this.launcher.claim(tx, job, launch.gpu_indices, launch.mig_devices);
     if (!claimed) return null;
     return {
@@ -225,21 +304,18 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /**
-   * The blocked top job may preempt lower-priority preemptible jobs (see preemption.ts): each victim
-   * is asked to checkpoint — its stop is recorded at once, so the next pass counts its GPUs as
-   * freeing and never picks a second victim for them — and is requeued once its processes are gone.
-   */
-  private async preempt(
+  /** Who preemption would stop for the blocked top job of `result` (`plan` null: nobody, or not yet). */
+  private async preemptionPlan(
     result: PlacementResult,
     gpus: PlacementGpu[],
     queued: readonly QueuedForPlacement[],
-  ): Promise<void> {
+    tx?: Tx,
+  ) {
     const blocked = result.blocked!;
     const dependsOn = queued.find((j) => j.id === blocked.queue_id)?.depends_on ?? [];
     const target = { ...blocked, depends_on: dependsOn.map((d) => d.queue_id) };
     const now = Date.now();
-    const candidates = (await this.jobs.withStatus(ACTIVE_STATUSES)).map((j) => {
+    const candidates = (await this.jobs.withStatus(ACTIVE_STATUSES, tx)).map((j) => {
       const entry = this.active.get(j.id);
       return {
         queue_id: j.id,
@@ -258,6 +334,20 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       taken: new Set(result.launch.flatMap((l) => l.gpu_indices)),
     };
     const plan = planPreemption(target, gpus, candidates, options);
+    return { target, plan, candidates, options, now };
+  }
+
+  /**
+   * The blocked top job may preempt lower-priority preemptible jobs (see preemption.ts): each victim
+   * is asked to checkpoint — its stop is recorded at once, so the next pass counts its GPUs as
+   * freeing and never picks a second victim for them — and is requeued once its processes are gone.
+   */
+  private async preempt(
+    result: PlacementResult,
+    gpus: PlacementGpu[],
+    queued: readonly QueuedForPlacement[],
+  ): Promise<void> {
+    const { target, plan, candidates, options, now } = await this.preemptionPlan(result, gpus, queued);
     if (plan === null) {
       // Only the cooldown stands in the way: say when it ends, or the wait reads as endless.
       const cooling = preemptionCooldown(target, gpus, candidates, options);

@@ -4,6 +4,7 @@ import type {
   JobsFrameDto,
   LogEndFrameDto,
   LogResetFrameDto,
+  LogNodeFrameDto,
   LogStartFrameDto,
   LogStreamFrame,
   StreamErrorFrameDto,
@@ -39,6 +40,8 @@ export type LogErrorFrame = StreamErrorFrameDto;
 export type LogResetFrame = LogResetFrameDto;
 /** Only when resuming (`offset` given): the log file offset of the first byte that follows. */
 export type LogStartFrame = LogStartFrameDto;
+/** Another cluster node's job only: its node stopped answering (the stream waits) or answers again. */
+export type LogNodeFrame = LogNodeFrameDto;
 export type LogControlFrame = LogStreamFrame;
 
 /** One GPU snapshot: the `GET /api/gpus` body, tagged. Sent on connect and after every change. */
@@ -71,6 +74,8 @@ export interface JobLogHandlers {
   onError?: (frame: LogErrorFrame) => void;
   onReset?: (frame: LogResetFrame) => void;
   onStart?: (frame: LogStartFrame) => void;
+  /** Another cluster node's job: its node stopped answering, or answers again (the stream stays open). */
+  onNode?: (frame: LogNodeFrame) => void;
 }
 
 export interface JobLogStreamResult extends StreamClose {
@@ -132,6 +137,9 @@ export function streamJobLog(
         case 'start':
           position = frame.offset;
           handlers.onStart?.(frame);
+          break;
+        case 'node':
+          handlers.onNode?.(frame);
           break;
         case undefined:
           break;

@@ -477,16 +477,19 @@ async function tailRank(
       `trainyard: rank ${rank} (${target.queue_id} on ${target.hostname}) is queued; its output follows once it starts\n`,
     );
   const filter = process.stdout.isTTY && !raw ? new TerminalOutputFilter() : null;
+  const node = new NodeWatch(ctx, `${target.hostname} (${target.node_id.slice(0, 8)})`, rank);
   let offset: number | undefined; // the backlog (or last lines) first, then from where the last read stopped
   try {
     for (;;) {
       const first = offset === undefined;
-      const { data, response } = await getNodeJobLog({
-        client: ctx.client,
-        path,
-        query: !first ? { offset, wait_ms: RANK_LOG_WAIT_MS } : lines === undefined ? {} : { last: lines },
-        parseAs: 'arrayBuffer',
-      });
+      const { data, response } = await node.whileAway(() =>
+        getNodeJobLog({
+          client: node.client,
+          path,
+          query: !first ? { offset, wait_ms: RANK_LOG_WAIT_MS } : lines === undefined ? {} : { last: lines },
+          parseAs: 'arrayBuffer',
+        }),
+      );
       const bytes = new Uint8Array(data as unknown as ArrayBuffer);
       if (bytes.length) process.stdout.write(filter ? filter.write(bytes) : bytes);
       const ended = response.headers.get('x-trainyard-log-ended') === 'true';
@@ -497,8 +500,51 @@ async function tailRank(
   } finally {
     if (filter) process.stdout.write(Buffer.concat([filter.end(), filter.restore()]));
   }
-  const { data: job } = await getNodeJob({ client: ctx.client, path });
+  const { data: job } = await node.whileAway(() => getNodeJob({ client: node.client, path }));
   return exitCodeFor(job);
+}
+
+/** How often `cluster tail` asks again for a log whose node is unreachable. */
+const NODE_RETRY_MS = 1000;
+
+/**
+ * A rank's node as `cluster tail` reads from it: while it is unreachable (down, frozen, cut off
+ * from NATS) the tail waits for it, saying so on stderr once when it goes and once when it is back
+ * (stdout is the log, which then goes on from the offset it stopped at: no line lost or repeated).
+ */
+class NodeWatch {
+  /** Answers a node's 503 NODE_UNREACHABLE at once (not after 10 s of silent repeats). */
+  readonly client: CliContext['client'];
+  private away = false;
+
+  constructor(
+    ctx: CliContext,
+    private readonly label: string,
+    private readonly rank: number,
+  ) {
+    this.client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
+  }
+
+  async whileAway<T>(read: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const answer = await read();
+        if (this.away)
+          process.stderr.write(`trainyard: node ${this.label} is back; rank ${this.rank}'s output goes on\n`);
+        this.away = false;
+        return answer;
+      } catch (err) {
+        if (!(err instanceof TrainyardApiError) || err.code !== 'NODE_UNREACHABLE') throw err;
+        if (!this.away)
+          process.stderr.write(
+            `trainyard: node ${this.label} of rank ${this.rank} is unreachable (${escapeControls(err.message)}); ` +
+              'waiting for it, its output goes on when it answers (Ctrl-C to stop)\n',
+          );
+        this.away = true;
+        await new Promise((resolve) => setTimeout(resolve, NODE_RETRY_MS));
+      }
+    }
+  }
 }
 
 export function registerCluster(program: Command, run: CommandRunner): void {

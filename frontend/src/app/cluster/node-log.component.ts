@@ -11,7 +11,7 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { streamJobLog, type JobLogStreamResult, type Stream } from '@trainyard/sdk';
+import { streamJobLog, type JobLogStreamResult, type LogNodeFrame, type Stream } from '@trainyard/sdk';
 import { STREAM_OPTIONS } from '../core/api';
 import { LogDecoder } from '../jobs/log-decoder';
 
@@ -106,6 +106,10 @@ export class NodeLogComponent {
           this.append(decoder.push(bytes));
         },
         onReset: () => this.stream === stream && this.text.set(''),
+        // Its node stopped answering (the stream waits for it), or answers again.
+        onNode: (frame: LogNodeFrame) => {
+          if (this.stream === stream) this.state.set(frame.reachable ? 'following' : frame.message);
+        },
       },
     ));
     void stream.closed.then(({ end, error }) => {

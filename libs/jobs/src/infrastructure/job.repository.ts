@@ -342,9 +342,12 @@ export class JobRepository {
     return rows.map(toJob);
   }
 
-  /** Just what placement needs, in queue order; cheap enough to run on every scheduling pass. */
-  async queuedForPlacement(): Promise<QueuedForPlacement[]> {
-    return this.queuedRows("status = 'queued' ORDER BY priority DESC, seq ASC");
+  /**
+   * Just what placement needs, in queue order; cheap enough to run on every scheduling pass. `tx`:
+   * as that transaction sees it (a submit placing its own job).
+   */
+  async queuedForPlacement(tx?: Tx): Promise<QueuedForPlacement[]> {
+    return this.queuedRows("status = 'queued' ORDER BY priority DESC, seq ASC", '', tx);
   }
 
   /**
@@ -359,14 +362,14 @@ export class JobRepository {
     );
   }
 
-  private async queuedRows(whereAndOrder: string, indexedBy = ''): Promise<QueuedForPlacement[]> {
+  private async queuedRows(whereAndOrder: string, indexedBy = '', tx?: Tx): Promise<QueuedForPlacement[]> {
     const rows: Array<
       Omit<QueuedForPlacement, 'depends_on' | 'held' | 'preempted_note'> & {
         depends_on: string;
         held: number | boolean;
         error: string | null;
       }
-    > = await this.db.manager.query(
+    > = await (tx ?? this.db.manager).query(
       'SELECT id, priority, requested_gpus, gpu_profile, seq, depends_on, array_id, array_max_running, ' +
         `time_limit_s, kill_grace_s, submitted_at, preempted_at, error, held, held_ms FROM jobs ${indexedBy} WHERE ${whereAndOrder}`,
     );
@@ -427,8 +430,8 @@ export class JobRepository {
   }
 
   /** Active (starting, running, terminating) jobs per array, for max_running. */
-  async activeCountsByArray(): Promise<Map<string, number>> {
-    const rows: Array<{ array_id: string; n: number }> = await this.db.manager.query(
+  async activeCountsByArray(tx?: Tx): Promise<Map<string, number>> {
+    const rows: Array<{ array_id: string; n: number }> = await (tx ?? this.db.manager).query(
       `SELECT array_id, COUNT(*) AS n FROM jobs WHERE array_id IS NOT NULL AND status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')}) GROUP BY array_id`,
     );
     return new Map(rows.map((r) => [r.array_id, r.n]));

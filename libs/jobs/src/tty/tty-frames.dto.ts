@@ -50,6 +50,28 @@ export class LogResetFrameDto {
   message!: string;
 }
 
+@ApiSchema({
+  description:
+    "Another cluster node's job only: its node stopped answering (`reachable: false`; the stream " +
+    'stays open and waits for it) or answers again (`reachable: true`; the log goes on from where it ' +
+    'stopped, nothing lost or repeated). Tells a quiet job from a dead connection.',
+})
+export class LogNodeFrameDto {
+  @ApiProperty({ enum: ['node'] })
+  type!: 'node';
+  node_id!: string;
+  reachable!: boolean;
+  /** For a person: which node, and why it is thought unreachable. */
+  message!: string;
+}
+
 /** Every JSON frame the log stream sends. */
-export type TtyControlFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | StreamErrorFrameDto;
-export const LOG_STREAM_FRAMES = [LogStartFrameDto, LogEndFrameDto, LogResetFrameDto, StreamErrorFrameDto];
+export type TtyControlFrame =
+  LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | LogNodeFrameDto | StreamErrorFrameDto;
+export const LOG_STREAM_FRAMES = [
+  LogStartFrameDto,
+  LogEndFrameDto,
+  LogResetFrameDto,
+  LogNodeFrameDto,
+  StreamErrorFrameDto,
+];

@@ -26,10 +26,21 @@ export interface SubmitJobInput {
   gpu_profile?: string;
 }
 
+export interface SubmitJobOptions {
+  /**
+   * Start it now or queue nothing (a rank of a multi-node job, whose other ranks wait for it at the
+   * rendezvous): placed among everything queued as a scheduling pass would, and claimed in the
+   * submit's transaction; a job that cannot start (nor preempt its way to GPUs) is refused with 409.
+   * One job only (no array), not held.
+   */
+  startNow?: boolean;
+}
+
 export class SubmitJobCommand extends Command<{ job: Job; replayed: boolean }> {
   constructor(
     readonly input: SubmitJobInput,
     readonly idempotencyKey: string | undefined,
+    readonly options: SubmitJobOptions = {},
   ) {
     super();
   }

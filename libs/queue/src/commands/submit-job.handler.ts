@@ -95,7 +95,11 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
   ) {}
 
-  async execute({ input, idempotencyKey }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
+  async execute({
+    input,
+    idempotencyKey,
+    options,
+  }: SubmitJobCommand): Promise<{ job: Job; replayed: boolean }> {
     const def = this.registry.get(input.job_type);
     if (!def) {
       const known = this.registry.list().map((t) => t.name);
@@ -177,6 +181,12 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         message: `requested_gpus is ${requestedGpus}${input.requested_gpus === undefined ? ` (the ${def.name} default)` : ''} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
       });
     }
+    const startNow = options.startNow === true;
+    if (startNow && (array || input.held))
+      details.push({
+        field: array ? 'array' : 'held',
+        message: 'a job that must start now is one job, not held',
+      });
     if (details.length) {
       throw validationFailed(details, 'job');
     }
@@ -233,98 +243,103 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     };
     // As it is stored (JSON), so that it compares with a stored one; only a keyed submit keeps it.
     const submitRequest = idempotencyKey ? (JSON.parse(JSON.stringify(whole)) as SubmitRequest) : null;
-    return this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
-      // An array id stands for every job of the array (stored as those jobs, as if listed one by one).
-      const dependencies = await this.expandArrayDependencies(tx, dependsOn);
-      request.depends_on = dependencies.list;
-      if (idempotencyKey) {
-        const found = await this.jobs.findIdempotentSubmit(tx, idempotencyKey);
-        if (found) {
-          const { job: existing, request: original } = found;
-          const differs: ErrorDetail[] = original
-            ? requestDifferences(original, submitRequest!)
-            : SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f])).map((field) => ({
-                field,
-                message: `${field} differs from the original request`,
-              }));
-          // A retry must be the same request; anything else is a client bug, not a retry.
-          if (differs.length)
-            throw new DomainError(
-              'IDEMPOTENCY_KEY_REUSED',
-              `Idempotency-Key "${idempotencyKey}" was used for ${existing.id} with a different request (${differs.map((d) => d.field).join(', ')})`,
-              differs,
-            );
-          return { result: { job: existing, replayed: true }, events: [] };
-        }
-      }
-      if (def.servicePortParam) {
-        const port = paramsOf[0][def.servicePortParam];
-        if (this.config.port !== 0 && Number(port) === this.config.port) {
-          throw new DomainError('PORT_IN_USE', `port ${String(port)} is this Trainyard server's own`, [
-            {
-              field: `job_params.${def.servicePortParam}`,
-              message: `port ${String(port)} is the Trainyard server's`,
-            },
-          ]);
-        }
-        for (const other of await this.jobs.withStatus(UNFINISHED_STATUSES, tx)) {
-          const otherDef = this.registry.get(other.job_type);
-          if (otherDef?.servicePortParam && other.job_params[otherDef.servicePortParam] === port) {
-            throw new DomainError(
-              'PORT_IN_USE',
-              `port ${String(port)} is already used by ${other.id} (${other.status})`,
-              [
-                {
-                  field: `job_params.${def.servicePortParam}`,
-                  message: `port ${String(port)} is taken by ${other.id}`,
-                },
-              ],
-            );
+    const record = () =>
+      this.journal.record<{ job: Job; replayed: boolean }>(async (tx) => {
+        // An array id stands for every job of the array (stored as those jobs, as if listed one by one).
+        const dependencies = await this.expandArrayDependencies(tx, dependsOn);
+        request.depends_on = dependencies.list;
+        if (idempotencyKey) {
+          const found = await this.jobs.findIdempotentSubmit(tx, idempotencyKey);
+          if (found) {
+            const { job: existing, request: original } = found;
+            const differs: ErrorDetail[] = original
+              ? requestDifferences(original, submitRequest!)
+              : SUBMITTED_FIELDS.filter((f) => !isDeepStrictEqual(existing[f], request[f])).map((field) => ({
+                  field,
+                  message: `${field} differs from the original request`,
+                }));
+            // A retry must be the same request; anything else is a client bug, not a retry.
+            if (differs.length)
+              throw new DomainError(
+                'IDEMPOTENCY_KEY_REUSED',
+                `Idempotency-Key "${idempotencyKey}" was used for ${existing.id} with a different request (${differs.map((d) => d.field).join(', ')})`,
+                differs,
+              );
+            return { result: { job: existing, replayed: true }, events: [] };
           }
         }
-      }
-      const now = this.clock.now();
-      const arrayId = array ? newArrayId(now) : null;
-      const jobs: Job[] = points.map((point, i) =>
-        queuedJob({
-          ...request,
-          id: newQueueId(now),
-          name: nameOf(point),
-          job_params: paramsOf[i],
-          env: envs[i],
-          submitted_at: new Date(now).toISOString(),
-          // Unique per job: the array's first job carries it (a retry finds the array through it).
-          idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
-          array_id: arrayId,
-          array_index: point ? point.index : null,
-          retry_of: null,
-        }),
-      );
-      // Submitted held: queued, then held at once (two entries, one commit); it never starts on submit.
-      if (input.held) for (const job of jobs) Object.assign(job, { held: true, held_at: job.submitted_at });
-      await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
-      // One transaction: the whole array is queued, or none of it.
-      // The job that carries the key keeps the whole request.
-      const keptRequest = (job: Job) => (job.idempotency_key === null ? null : submitRequest);
-      for (const job of jobs) {
-        await this.jobs.insert(tx, job, keptRequest(job));
-        this.queueWait.submitted(job.id);
-      }
-      // A lone job that may start at once is claimed in this same commit (no scheduling pass first).
-      const claim = jobs.length === 1 ? await this.startOnSubmit.claim(tx, jobs[0]) : null;
-      return {
-        result: { job: claim?.job ?? jobs[0], replayed: false },
-        events: [
-          ...jobs.flatMap((job) => [
-            new JobQueuedEvent(job, keptRequest(job)),
-            ...(job.held ? [new JobHeldEvent({ queue_id: job.id, held_at: job.submitted_at })] : []),
-          ]),
-          ...(claim?.events ?? []),
-        ],
-        // Launched right after the commit, before the answer is written.
-        afterCommit: claim ? () => claim.start() : undefined,
-      };
-    });
+        if (def.servicePortParam) {
+          const port = paramsOf[0][def.servicePortParam];
+          if (this.config.port !== 0 && Number(port) === this.config.port) {
+            throw new DomainError('PORT_IN_USE', `port ${String(port)} is this Trainyard server's own`, [
+              {
+                field: `job_params.${def.servicePortParam}`,
+                message: `port ${String(port)} is the Trainyard server's`,
+              },
+            ]);
+          }
+          for (const other of await this.jobs.withStatus(UNFINISHED_STATUSES, tx)) {
+            const otherDef = this.registry.get(other.job_type);
+            if (otherDef?.servicePortParam && other.job_params[otherDef.servicePortParam] === port) {
+              throw new DomainError(
+                'PORT_IN_USE',
+                `port ${String(port)} is already used by ${other.id} (${other.status})`,
+                [
+                  {
+                    field: `job_params.${def.servicePortParam}`,
+                    message: `port ${String(port)} is taken by ${other.id}`,
+                  },
+                ],
+              );
+            }
+          }
+        }
+        const now = this.clock.now();
+        const arrayId = array ? newArrayId(now) : null;
+        const jobs: Job[] = points.map((point, i) =>
+          queuedJob({
+            ...request,
+            id: newQueueId(now),
+            name: nameOf(point),
+            job_params: paramsOf[i],
+            env: envs[i],
+            submitted_at: new Date(now).toISOString(),
+            // Unique per job: the array's first job carries it (a retry finds the array through it).
+            idempotency_key: i === 0 ? (idempotencyKey ?? null) : null,
+            array_id: arrayId,
+            array_index: point ? point.index : null,
+            retry_of: null,
+          }),
+        );
+        // Submitted held: queued, then held at once (two entries, one commit); it never starts on submit.
+        if (input.held) for (const job of jobs) Object.assign(job, { held: true, held_at: job.submitted_at });
+        await this.checkDependencyGraph(tx, jobs[0].id, dependencies);
+        // One transaction: the whole array is queued, or none of it.
+        // The job that carries the key keeps the whole request.
+        const keptRequest = (job: Job) => (job.idempotency_key === null ? null : submitRequest);
+        for (const job of jobs) {
+          await this.jobs.insert(tx, job, keptRequest(job));
+          this.queueWait.submitted(job.id);
+        }
+        // A lone job that may start at once is claimed in this same commit (no scheduling pass first);
+        // one that must start now and cannot throws here, and nothing is queued.
+        const claim = jobs.length === 1 ? await this.startOnSubmit.claim(tx, jobs[0], startNow) : null;
+        return {
+          result: { job: claim?.job ?? jobs[0], replayed: false },
+          events: [
+            ...jobs.flatMap((job) => [
+              new JobQueuedEvent(job, keptRequest(job)),
+              ...(job.held ? [new JobHeldEvent({ queue_id: job.id, held_at: job.submitted_at })] : []),
+            ]),
+            ...(claim?.events ?? []),
+          ],
+          // Launched right after the commit, before the answer is written.
+          afterCommit: claim ? () => claim.start() : undefined,
+        };
+      });
+    // A job that must start now is placed and claimed in a gap between scheduling passes (see
+    // StartOnSubmit.betweenPasses); any other submit goes ahead at once.
+    return startNow ? this.startOnSubmit.betweenPasses(record) : record();
   }
 
   /**

@@ -2687,6 +2687,19 @@ export type LogFileDto = {
 };
 
 /**
+ * Another cluster node's job only: its node stopped answering (`reachable: false`; the stream stays open and waits for it) or answers again (`reachable: true`; the log goes on from where it stopped, nothing lost or repeated). Tells a quiet job from a dead connection.
+ */
+export type LogNodeFrameDto = {
+    /**
+     * For a person: which node, and why it is thought unreachable.
+     */
+    message: string;
+    node_id: string;
+    reachable: boolean;
+    type: 'node';
+};
+
+/**
  * The log file was truncated and is replayed from its start: a terminal view should clear.
  */
 export type LogResetFrameDto = {
@@ -2780,7 +2793,7 @@ export type LogStartFrameDto = {
 /**
  * A JSON text frame of WebSocket /api/jobs/{queue_id}/tty (?follow, ?offset) and of WebSocket /api/cluster/nodes/{node_id}/jobs/{queue_id}/tty (another cluster node's job, streamed from it over NATS); the log bytes come as binary frames.
  */
-export type LogStreamFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | StreamErrorFrameDto;
+export type LogStreamFrame = LogStartFrameDto | LogEndFrameDto | LogResetFrameDto | LogNodeFrameDto | StreamErrorFrameDto;
 
 /**
  * Payload of journal entry `auth.login_failed.v1`: a login was refused (wrong token or password). An audit record: it changes no replicated row.
