@@ -327,6 +327,15 @@ describe(loadServerConfig.name, () => {
     );
     writeConfig('args:\n  advertise_url: nats://gpu-box:4222\n');
     expect(() => load([])).toThrow(/advertise_url must be an http:\/\/ or https:\/\/ URL/);
+    writeConfig('args: {}\n');
+    // Before: accepted, and the password went into every member's api_url and peer-session links.
+    expect(() => load(['--advertise-url', 'https://user:secretpw@gpu-box.example'])).toThrow(
+      /--advertise-url must not carry a user or password/,
+    );
+    // Before: "must be an http:// or https:// URL" for what is one.
+    expect(() => load(['--advertise-url', 'http://gpu-box.example/?a=b'])).toThrow(
+      /--advertise-url must be a base URL, without a query/,
+    );
   });
 
   it.each([

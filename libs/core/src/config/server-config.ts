@@ -241,8 +241,9 @@ function coerce(
     }
     case 'url': {
       if (raw === null || raw === '') return null;
-      const url = typeof raw === 'string' ? httpUrlOrNull(raw.trim()) : null;
+      const url = typeof raw === 'string' ? httpUrl(raw.trim()) : null;
       if (!url) throw fail('must be an http:// or https:// URL, like https://gpu-box.lab.example');
+      if (typeof url !== 'string') throw fail(url.problem);
       return url;
     }
     case 'file': {
@@ -334,16 +335,23 @@ function coerce(
 /** A Host header value: a DNS name, an IPv4 address or a bracketed IPv6 address, optionally `:port`. */
 export const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(:\d{1,5})?$/i;
 
-/** `text` as an http(s) URL with a host and without a trailing slash, query or fragment, else null. */
-function httpUrlOrNull(text: string): string | null {
+/**
+ * `text` as an http(s) URL with a host, without its trailing slash; null when it is not one; a
+ * problem for one that carries credentials (it is published to every node and console), a query or
+ * a fragment (a base URL has neither).
+ */
+function httpUrl(text: string): string | { problem: string } | null {
+  let url: URL;
   try {
-    const url = new URL(text);
-    if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.search || url.hash)
-      return null;
-    return url.href.replace(/\/+$/, '');
+    url = new URL(text);
   } catch {
     return null;
   }
+  if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '') return null;
+  if (url.username || url.password)
+    return { problem: 'must not carry a user or password: it is shown to every node and console' };
+  if (url.search || url.hash) return { problem: 'must be a base URL, without a query (?…) or fragment (#…)' };
+  return url.href.replace(/\/+$/, '');
 }
 
 /** A NATS server URL: `nats://`, `tls://`, `ws://` or `wss://`, or a bare `host:port`. */
