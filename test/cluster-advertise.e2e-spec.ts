@@ -1,30 +1,14 @@
-import { join } from 'node:path';
-import { nodeOf, type ClusterNode } from './support/cluster';
-import { natsServer, type NatsServer } from './support/nats-server';
-import { freePort } from './support/ports';
+import { type ClusterNode, clusterOnNats, nodeOf } from './support/cluster';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
-import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
 jest.setTimeout(60_000);
 
 /** What a node advertises (api_url), and what its member table says while NATS is away. */
 describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', () => {
-  const homes = [makeTempHome('trainyard-cluster-'), makeTempHome('trainyard-cluster-')];
-  const store = makeTempHome('trainyard-nats-');
-  let nats: NatsServer;
-  const nodes: ClusterNode[] = [];
-
-  beforeAll(async () => {
-    nats = natsServer(await freePort(), join(store.home, 'js'));
-    await nats.start();
-  });
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
-    await nats?.stop();
-    for (const h of [...homes, store]) h.remove();
-  });
+  const cluster = clusterOnNats(2);
+  const { homes, nodes } = cluster;
 
   const joined = (node: ClusterNode) =>
     waitFor(async () => {
@@ -34,8 +18,8 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
 
   it('a loopback-bound server advertises a loopback URL (not its LAN address); --advertise-url wins', async () => {
     // No --cluster-address: the advertised addresses are the host's LAN ones, where nothing listens.
-    const args = ['--fake-gpus', '1', '--cluster', 'lab', ...nats.clientArgs];
-    const plain = nodeOf(await spawnServer(homes[0].home, args, nats.clientEnv));
+    const args = ['--fake-gpus', '1', '--cluster', 'lab', ...cluster.nats.clientArgs];
+    const plain = nodeOf(await spawnServer(homes[0].home, args, cluster.nats.clientEnv));
     nodes.push(plain);
     const port = new URL(plain.server.baseUrl).port;
     expect((await joined(plain)).node.api_url).toBe(`http://127.0.0.1:${port}`);
@@ -44,7 +28,7 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
       await spawnServer(
         homes[1].home,
         [...args, '--advertise-url', 'https://gpu-box.lab.example/trainyard/'],
-        nats.clientEnv,
+        cluster.nats.clientEnv,
       ),
     );
     nodes.push(proxied);
@@ -118,7 +102,7 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
   it('during a NATS outage a node is still reachable to itself and says it is disconnected', async () => {
     const [node] = nodes;
     const selfId = (await node.get('/api/cluster/self')).node.node_id;
-    await nats.stop();
+    await cluster.nats.stop();
     // Past the 3 s after which a silent member counts as unreachable.
     const members = await waitFor(
       async () => {
@@ -134,7 +118,7 @@ describe('a node as the cluster sees it (e2e: nats-server + spawned servers)', (
       /^this node is not connected to NATS .*: the other members' state is as last seen/,
     );
     expect((await node.get('/api/cluster/self')).node.reachable).toBe(true);
-    await nats.start();
+    await cluster.nats.start();
     await waitFor(
       async () => (await node.get('/api/cluster/members')).problem === null,
       'the table live again',

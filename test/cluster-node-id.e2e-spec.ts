@@ -2,12 +2,9 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
-import { clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
-import { natsServer, type NatsServer } from './support/nats-server';
-import { freePort } from './support/ports';
+import { type ClusterNode, clusterArgs, clusterOnNats, nodeOf } from './support/cluster';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
-import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
 
 jest.setTimeout(90_000);
@@ -22,29 +19,17 @@ const dial = connect as unknown as (options: ConnectionOptions) => Promise<NatsC
  * second takes the id.
  */
 describe('two servers with one node id (e2e: nats-server + 2 spawned servers)', () => {
-  const homes = [makeTempHome('trainyard-cluster-'), makeTempHome('trainyard-cluster-')];
-  const store = makeTempHome('trainyard-nats-');
-  let nats: NatsServer;
-  const nodes: ClusterNode[] = [];
-
-  beforeAll(async () => {
-    nats = natsServer(await freePort(), join(store.home, 'js'));
-    await nats.start();
-  });
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
-    await nats?.stop();
-    for (const h of [...homes, store]) h.remove();
-  });
+  const cluster = clusterOnNats(2);
+  const { homes, nodes } = cluster;
 
   const health = async (node: ClusterNode) => (await request(node.server.baseUrl, 'GET', '/api/health')).body;
 
   /** How many servers answer a call to node `nodeId` (each subscriber replies). */
   async function answerers(nodeId: string): Promise<number> {
     const nc = await dial({
-      servers: nats.url,
-      user: nats.clientArgs[nats.clientArgs.indexOf('--nats-user') + 1],
-      pass: nats.clientEnv.TRAINYARD_NATS_PASSWORD,
+      servers: cluster.nats.url,
+      user: cluster.nats.clientArgs[cluster.nats.clientArgs.indexOf('--nats-user') + 1],
+      pass: cluster.nats.clientEnv.TRAINYARD_NATS_PASSWORD,
     });
     try {
       const replies = await nc.requestMany(`trainyard.lab.node.${nodeId}.gpus`, '{}', { maxWait: 1500 });
@@ -57,7 +42,9 @@ describe('two servers with one node id (e2e: nats-server + 2 spawned servers)', 
   }
 
   it('the second is refused the id while the first is live, says how to fix it, and takes the id once the first stops', async () => {
-    const first = nodeOf(await spawnServer(homes[0].home, clusterArgs('lab', nats), nats.clientEnv));
+    const first = nodeOf(
+      await spawnServer(homes[0].home, clusterArgs('lab', cluster.nats), cluster.nats.clientEnv),
+    );
     nodes.push(first);
     const self = await waitFor(async () => {
       const s = await first.get('/api/cluster/self');
@@ -65,7 +52,9 @@ describe('two servers with one node id (e2e: nats-server + 2 spawned servers)', 
     }, 'the first node to join');
     const nodeId: string = self.node.node_id;
     copyFileSync(join(homes[0].home, 'node_id'), join(homes[1].home, 'node_id'));
-    const second = nodeOf(await spawnServer(homes[1].home, clusterArgs('lab', nats), nats.clientEnv));
+    const second = nodeOf(
+      await spawnServer(homes[1].home, clusterArgs('lab', cluster.nats), cluster.nats.clientEnv),
+    );
     nodes.push(second);
 
     const refused = await waitFor(async () => {

@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { request } from './http';
+import { natsServer, type NatsServer } from './nats-server';
+import { freePort } from './ports';
 import type { SpawnedServer } from './spawned-server';
+import { makeTempHome } from './temp-home';
 import { waitFor } from './wait';
 
 /** A spawned server with small JSON helpers (200/201 or throw). */
@@ -55,4 +59,37 @@ export function clusterArgs(name: string, nats: { clientArgs: string[] }): strin
 export function workerPid(server: SpawnedServer): number {
   const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)]);
   return Number(String(out).trim().split('\n')[0]);
+}
+
+/**
+ * For one describe block: a JetStream `nats-server` started before its tests, `count` empty server
+ * homes, and `nodes` for the servers the tests start; after the tests every node is killed, NATS
+ * stopped and every home removed.
+ */
+export function clusterOnNats(count: number): {
+  homes: Array<ReturnType<typeof makeTempHome>>;
+  nodes: ClusterNode[];
+  readonly nats: NatsServer;
+} {
+  const homes = Array.from({ length: count }, () => makeTempHome('trainyard-cluster-'));
+  const store = makeTempHome('trainyard-nats-');
+  const nodes: ClusterNode[] = [];
+  let nats: NatsServer | undefined;
+  beforeAll(async () => {
+    nats = natsServer(await freePort(), join(store.home, 'js'));
+    await nats.start();
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.server.stop('SIGKILL')));
+    await nats?.stop();
+    for (const h of [...homes, store]) h.remove();
+  });
+  return {
+    homes,
+    nodes,
+    get nats() {
+      if (!nats) throw new Error('NATS is started in beforeAll');
+      return nats;
+    },
+  };
 }
