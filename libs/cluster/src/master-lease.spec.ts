@@ -53,6 +53,22 @@ describe(MasterLease.name, () => {
     for (const l of [a, b, c]) expect(l.current()?.node_id).toBe(master.nodeId);
   });
 
+  it('a server refused its node id (it only watches) shows the other server with that id as master', async () => {
+    const kv = new FakeKv();
+    const holder = new MasterLease('a', TTL, now);
+    const twin = new MasterLease('a', TTL, now);
+    await holder.tick(kv);
+    const entry = (await kv.get())!;
+    twin.observe(entry.revision, entry.json());
+    expect(twin.isMaster).toBe(false);
+    expect(twin.current()).toMatchObject({ node_id: 'a', revision: entry.revision });
+    // The holder stops: it no longer names itself, and the twin sees the lease go.
+    await holder.release(kv);
+    expect(holder.current()).toBeNull();
+    twin.observe(kv.value!.revision, null);
+    expect(twin.current()).toBeNull();
+  });
+
   it('when the holder stops renewing, another takes over after the TTL, never two at once', async () => {
     const kv = new FakeKv();
     const a = new MasterLease('a', TTL, now);

@@ -70,9 +70,10 @@ export class MasterLease {
   current(): MasterView | null {
     if (this.isMaster && this.mine)
       return { node_id: this.nodeId, revision: this.mine.term, acquired_at: this.mine.acquired_at };
+    // This node's own id while this process is not master is another server with the same node id
+    // (this one was refused it): that server is the master (see NodeIdentity).
     const seen = this.seen;
-    if (!seen?.record || seen.record.node_id === this.nodeId) return null;
-    if (this.now() - seen.at >= this.ttlMs) return null;
+    if (!seen?.record || this.now() - seen.at >= this.ttlMs) return null;
     return {
       node_id: seen.record.node_id,
       revision: seen.record.term ?? seen.revision,
@@ -118,6 +119,7 @@ export class MasterLease {
     const mine = this.mine;
     this.mine = null;
     if (!mine) return;
+    this.seen = null;
     await kv.delete(MasterLease.KEY, { previousSeq: mine.revision });
   }
 }
