@@ -463,6 +463,19 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         ['not_queued', true],
       ]);
     }
+    // Nothing of it is left to cancel: a 409 saying so, and no cancel time recorded (a trial: "cancel
+    // sent; status failed", and the bundle then showed a cancel time for a cancel that stopped nothing).
+    const id = (await nodes[0].get('/api/cluster/jobs')).items.find((x: any) => x.name === 'rollback').id;
+    const cancel = await request(nodes[1].server.baseUrl, 'POST', `/api/cluster/jobs/${id}/cancel`, {
+      token: nodes[1].server.token ?? undefined,
+    });
+    expect([cancel.status, cancel.body.message]).toEqual([
+      409,
+      expect.stringMatching(
+        new RegExp(`^cluster job ${id} was rolled back \\(.*refused rank 2.*\\): nothing of it runs`),
+      ),
+    ]);
+    expect((await nodes[1].get(`/api/cluster/jobs/${id}`)).cancelled_at).toBeNull();
   });
 
   it("follows another node's job over the WebSocket: lines written after connecting, then the end frame; refused without credentials or from a foreign Origin", async () => {

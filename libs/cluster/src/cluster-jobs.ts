@@ -700,21 +700,28 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   /**
    * Cancels every rank on its node, in parallel: a queued one is removed, a running one aborted (with
    * `kill`: force-killed). A node that does not answer is not fatal: the answer is a warning per rank
-   * not reached (the master's enforceCancels stops it later).
+   * not reached (the master's enforceCancels stops it later); so is one that has no record of the
+   * rank's job (the server now answering for that node id is not the one that queued it).
    */
   private async cancelRanks(ranks: readonly RankToCancel[]): Promise<string[]> {
     const warnings = await Promise.all(
       ranks.map((r) =>
-        this.cluster.call(r.node_id, 'cancel', { queue_id: r.queue_id, kill: r.kill }).then(
-          () => null,
-          (err: Error) => {
-            this.logger.warn(`cancel of ${r.queue_id} on ${nodeLabel(r)} failed: ${err.message}`);
-            return (
-              `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) was not cancelled: ${err.message}; ` +
-              'it is cancelled once its node answers again'
-            );
-          },
-        ),
+        this.cluster
+          .call<{ outcome: string }>(r.node_id, 'cancel', { queue_id: r.queue_id, kill: r.kill })
+          .then(
+            ({ outcome }) =>
+              outcome === 'unknown'
+                ? `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) was not cancelled: that node has no record of it ` +
+                  '(the server answering for its node id is not the one that queued it); if it still runs, stop it where it runs'
+                : null,
+            (err: Error) => {
+              this.logger.warn(`cancel of ${r.queue_id} on ${nodeLabel(r)} failed: ${err.message}`);
+              return (
+                `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) was not cancelled: ${err.message}; ` +
+                'it is cancelled once its node answers again'
+              );
+            },
+          ),
       ),
     );
     return warnings.filter((w): w is string => w !== null);
@@ -758,12 +765,31 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return (await this.withStatus([rec]))[0];
   }
 
-  /** Fans the cancel out to every rank (any node may; cancels are idempotent) and journals it. */
+  /**
+   * Fans the cancel out to every rank (any node may; cancels are idempotent) and journals it. A
+   * bundle with nothing left to stop is refused with JOB_NOT_RUNNING (409): one rolled back, or not
+   * cancelled yet and every rank ended — a cancel then would record a cancel time for a bundle no
+   * cancel stopped. A rolled-back bundle whose rank still runs (its node missed the rollback) has that
+   * rank killed, and is not recorded as cancelled. A server refused its node id answers 409: its
+   * journal entry would reach no other node.
+   */
   async cancel(id: string): Promise<BundleView> {
+    // Its cancel entry would never leave this server (it publishes nothing while refused).
+    const refused = this.cluster.refusedProblem();
+    if (refused) throw new DomainError('CONFLICT', `cannot cancel cluster job ${id} from here: ${refused}`);
     const rec = await this.record(id);
     if (!rec) throw new DomainError('NOT_FOUND', `no cluster job ${id}`);
+    const [before] = await this.withStatus([rec]);
+    const stoppable = before.ranks.some((r) => ['queued', 'running', 'unknown'].includes(r.status));
+    if (!stoppable && !rec.cancelled_at)
+      throw new DomainError(
+        'JOB_NOT_RUNNING',
+        rec.state === 'failed'
+          ? `cluster job ${id} was rolled back (${rec.failure_reason}): nothing of it runs, nothing to cancel`
+          : `cluster job ${id} already ended (${before.status}): nothing to cancel`,
+      );
     const warnings = await this.cancelByKey(rec.bundle.ranks, { kill: rec.state === 'failed' });
-    if (!rec.cancelled_at) {
+    if (!rec.cancelled_at && rec.state !== 'failed') {
       const cancelledAt = new Date().toISOString();
       await this.write(new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt }));
       rec.cancelled_at = cancelledAt;
@@ -796,7 +822,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
             { queue_ids: ids },
             STATUS_TIMEOUT_MS,
           );
-          for (const s of answer) states.set(`${node}/${s.queue_id}`, rankStatusOf(s.status));
+          for (const s of answer)
+            states.set(`${node}/${s.queue_id}`, s.unknown ? 'unknown' : rankStatusOf(s.status));
         } catch {
           /* the node's ranks stay unknown */
         }

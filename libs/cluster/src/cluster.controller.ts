@@ -279,10 +279,13 @@ export class ClusterController {
     return this.jobs.get(params.id);
   }
 
-  /** Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped). */
+  /**
+   * Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped); 409
+   * when nothing of it is left to stop (rolled back, or every rank ended).
+   */
   @Post('jobs/:id/cancel')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   async cancelClusterJob(@Param() params: BundleIdParamDto): Promise<BundleDto> {
     return this.jobs.cancel(params.id);
   }

@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { HttpAdapterHost } from '@nestjs/core';
 import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { DomainError, packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import type { Subscription } from '@nats-io/nats-core';
@@ -92,6 +92,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   };
   private nc: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
+  private jsm: JetStreamManager | null = null;
   private kv: KV | null = null;
   private connection: ClusterConnectionState = {
     state: 'connecting',
@@ -112,6 +113,14 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private idClash: { record: IdentityRecord; lastSeen: number } | null = null;
   /** The KV revision at which this process first held its node id. */
   private firstHeld: number | null = null;
+  /**
+   * Whether this server's journal was found to carry on the history the cluster holds for its node
+   * id, in the current hold of the id (see JournalReplication.divergence); until then it holds the id
+   * but does not yet stand for the node.
+   */
+  private historyChecked = false;
+  /** How this server's journal differs from that history, once found: it then never claims the id again. */
+  private diverged: string | null = null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -220,7 +229,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     // outage its own heartbeats stop coming back: connectionProblem says why the others look away).
     // A server refused its node id is not that member: the table shows the holder's record.
     const list = this.members.list();
-    if (this.identity.state !== 'held') return list;
+    if (!this.standsForNode) return list;
     const self = { ...this.selfRecord(), reachable: true, last_seen_at: new Date().toISOString() };
     const at = list.findIndex((m) => m.node_id === this.nodeId);
     if (at >= 0) list[at] = self;
@@ -279,7 +288,8 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
 
   /**
    * Calls `method` on `nodeId` over NATS request/reply; this node's own id runs the handler in
-   * process (so standalone and self calls need no NATS). Throws the node's DomainError, or
+   * process (so standalone and self calls need no NATS) — unless this server was refused its id:
+   * then the node is the other server, reached like any other. Throws the node's DomainError, or
    * NODE_UNREACHABLE.
    */
   async call<T>(
@@ -288,7 +298,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     payload: object = {},
     timeoutMs = RPC_TIMEOUT_MS,
   ): Promise<T> {
-    if (nodeId === this.nodeId) {
+    if (nodeId === this.nodeId && !this.refused) {
       const handler = this.handlers[method];
       if (!handler) throw new Error(`no local handler for ${method}`);
       return (await handler(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)) as T;
@@ -406,8 +416,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.every(HEARTBEAT_MS, 'heartbeat', () => this.heartbeat());
     this.every(this.lease.renewEveryMs, 'lease', async () => {
       // Only the server that holds this node id stands for it (the other would renew its lease).
-      if (this.identity.state === 'held' && performance.now() >= this.leaseRenewalsFrom)
-        await this.lease.tick(this.kv!);
+      if (this.standsForNode && performance.now() >= this.leaseRenewalsFrom) await this.lease.tick(this.kv!);
     });
     this.every(2000, 'outbox', async () => this.kickOutbox());
     void this.loop('watch', () => this.watch());
@@ -421,9 +430,11 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
       try {
         const nc = this.nc!;
         this.kv = await new Kvm(nc).create(bucketName(this.cluster!), { history: 1, ttl: BUCKET_MAX_AGE_MS });
-        await this.replication!.ensureStream(await jetstreamManager(nc));
+        this.jsm = await jetstreamManager(nc);
+        await this.replication!.ensureStream(this.jsm);
         this.setState('connected', null);
-        this.logger.log(`joined cluster ${this.cluster} via ${nc.getServer()} as ${this.nodeId}`);
+        // Joined only once this server holds its node id (see heartbeat).
+        this.logger.log(`connected to NATS ${nc.getServer()} for cluster ${this.cluster}`);
         return;
       } catch (err) {
         this.joinFailed(`JetStream setup failed: ${(err as Error).message}`);
@@ -472,41 +483,90 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Claims or renews this node's id (see NodeIdentity), then heartbeats as that member and serves its
-   * calls — or, while another live server holds the id, serves nothing and says so to it.
+   * Claims or renews this node's id (see NodeIdentity), checks once per hold that its journal carries
+   * on the node's history, then heartbeats as that member and serves its calls — or, while another
+   * live server holds the id or the histories differ, serves nothing and says so to the holder.
    */
   private async heartbeat(): Promise<void> {
     const kv = this.kv!;
     const self = this.selfRecord();
-    const was = this.identity.state;
+    if (this.diverged) return this.announceClash(kv, self);
+    const wasStanding = this.standsForNode;
+    const wasRefused = this.identity.state === 'refused';
     const now = await this.identity.tick(kv, {
       hostname: self.hostname,
       api_url: self.api_url,
       started_at: this.startedAt,
     });
     if (now === 'held') {
+      if (!this.historyChecked) {
+        const diverged = await this.replication!.divergence(this.jsm!);
+        if (diverged) {
+          this.diverged = diverged;
+          await this.identity.release(kv);
+          this.stopServing();
+          this.logger.error(this.refusedProblem()!);
+          return this.announceClash(kv, self);
+        }
+        this.historyChecked = true;
+        this.logger.log(
+          wasRefused
+            ? `node id ${this.nodeId} is free again (the other server that had it stopped): joined cluster ${this.cluster} as ${this.nodeId}`
+            : `joined cluster ${this.cluster} as ${this.nodeId}`,
+        );
+      }
       this.firstHeld ??= this.identity.revision;
       this.serving ??= serveNodeCalls(this.nc!, this.cluster!, this.nodeId, this.handlers);
       await kv.put(`members.${this.nodeId}`, JSON.stringify(self));
-      if (was !== 'held') this.kickOutbox();
+      if (!wasStanding) this.kickOutbox();
       return;
     }
-    this.serving?.unsubscribe();
-    this.serving = null;
+    this.historyChecked = false;
+    this.stopServing();
     if (now === 'refused') {
-      if (was !== 'refused') this.logger.error(this.refusedProblem()!);
-      const me: IdentityRecord = {
-        instance_id: this.instanceId,
-        hostname: self.hostname,
-        api_url: self.api_url,
-        started_at: this.startedAt,
-      };
-      await kv.put(`clashes.${this.nodeId}`, JSON.stringify(me));
+      if (!wasRefused) this.logger.error(this.refusedProblem()!);
+      await this.announceClash(kv, self);
     }
   }
 
-  /** Why this server takes no part in the cluster while another live server holds its node id, else null. */
-  private refusedProblem(): string | null {
+  /** Whether another server is this node id's member, not this one: it holds the id live, or has the node's history. */
+  private get refused(): boolean {
+    return this.diverged !== null || this.identity.state === 'refused';
+  }
+
+  /** Whether this server is its node id's member now: it holds the id and its journal is the node's history. */
+  private get standsForNode(): boolean {
+    return this.identity.state === 'held' && this.historyChecked;
+  }
+
+  private stopServing(): void {
+    this.serving?.unsubscribe();
+    this.serving = null;
+  }
+
+  /** Tells the server that holds this node id (or the next one) that this one was refused it (see idClashProblem). */
+  private async announceClash(kv: KV, self: MemberRecord): Promise<void> {
+    const me: IdentityRecord = {
+      instance_id: this.instanceId,
+      hostname: self.hostname,
+      api_url: self.api_url,
+      started_at: this.startedAt,
+    };
+    await kv.put(`clashes.${this.nodeId}`, JSON.stringify(me));
+  }
+
+  /**
+   * Why this server takes no part in the cluster, else null: another live server holds its node id, or
+   * its journal is not the node's history (see heartbeat).
+   */
+  refusedProblem(): string | null {
+    if (this.diverged)
+      return (
+        `this server's journal is not the history cluster ${this.cluster} holds for node id ${this.nodeId}: ${this.diverged}. ` +
+        `Another server with this node id (a copied or restored state directory, or a copied node_id file) has been that node since; ` +
+        `this server is refused a place in cluster ${this.cluster} (it serves no node calls and takes no ranks; its own jobs run on). ` +
+        `To join as a new node: stop this server, remove ${this.config.paths.nodeId} (a new id is made at the next start), and start it again`
+      );
     const holder = this.identity.holder;
     if (!holder) return null;
     return (
@@ -537,8 +597,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    */
   idClashProblem(): string | null {
     const clash = this.idClash;
-    if (!clash || this.identity.state !== 'held' || Date.now() - clash.lastSeen > ID_CLASH_FORGET_MS)
-      return null;
+    if (!clash || !this.standsForNode || Date.now() - clash.lastSeen > ID_CLASH_FORGET_MS) return null;
     const { hostname: host, api_url, started_at } = clash.record;
     return (
       `another server has this node's id ${this.nodeId} (${host}, ${api_url ?? 'no API yet'}, started ${started_at}) and is refused a place in the cluster; ` +
@@ -587,7 +646,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     if (this.stopped || !this.js || this.connection.state !== 'connected') return;
     // Only the server that holds this node id publishes its journal: two would publish under the
     // same message ids, and the stream would drop one's entries as duplicates.
-    if (this.identity.state !== 'held') return;
+    if (!this.standsForNode) return;
     void this.replication!.publishPending(this.js);
   }
 }

@@ -48,6 +48,11 @@ export class JournalReplication {
     return `trainyard.${this.cluster}.journal`;
   }
 
+  /** This node's entries' subject. */
+  private get subject(): string {
+    return `${this.subjectPrefix}.${this.nodeId}`;
+  }
+
   /** Creates the stream if missing (idempotent; run after every (re)connect). */
   async ensureStream(jsm: JetStreamManager): Promise<void> {
     try {
@@ -59,6 +64,26 @@ export class JournalReplication {
         duplicate_window: DUPLICATE_WINDOW_NS,
       });
     }
+  }
+
+  /**
+   * Whether this node's journal carries on the history the stream holds for its node id: null when it
+   * does (the stream's last entry from this node id is one of ours — same seq, time and type — or
+   * there is none), else the difference in words. Another server with this node id (a copied or
+   * restored state directory) writes its own entries under the same seqs: publishing ours after its
+   * would leave the cluster with two histories of one node (JetStream drops the later ones as
+   * duplicates of `<node>:<seq>`, so they would contradict this node's own database).
+   */
+  async divergence(jsm: JetStreamManager): Promise<string | null> {
+    const last = await jsm.streams.getMessage(this.stream, { last_by_subj: this.subject });
+    if (!last) return null;
+    const theirs = last.json<JournalEntry>();
+    const ours = await this.journal.entryAt(theirs.seq);
+    if (ours && ours.ts === theirs.ts && ours.type === theirs.type) return null;
+    const where = ours
+      ? `this server's entry ${ours.seq} is ${ours.type} at ${ours.ts}`
+      : `this server's journal ends at entry ${await this.journal.lastSeq()}`;
+    return `the cluster's journal has entry ${theirs.seq} of node ${this.nodeId} as ${theirs.type} at ${theirs.ts}, but ${where}`;
   }
 
   async cursor(): Promise<ClusterCursorEntity> {
@@ -95,10 +120,9 @@ export class JournalReplication {
     const from = (await this.cursor()).published_seq;
     const { items } = await this.journal.list({ afterSeq: from, order: 'asc', limit: OUTBOX_BATCH });
     if (items.length === 0) return 0;
-    const subject = `${this.subjectPrefix}.${this.nodeId}`;
     const acks = await Promise.allSettled(
       items.map((entry) =>
-        js.publish(subject, JSON.stringify(entry), { msgID: `${this.nodeId}:${entry.seq}` }),
+        js.publish(this.subject, JSON.stringify(entry), { msgID: `${this.nodeId}:${entry.seq}` }),
       ),
     );
     // Only an unbroken run of acknowledged entries moves the cursor: no entry is ever skipped.

@@ -4,6 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
 import { Database } from '@trainyard/database';
+import { Journal, journalEntryTypeOf } from '@trainyard/journal';
 import {
   GpuInventory,
   SetGpuPolicyCommand,
@@ -17,6 +18,7 @@ import {
   isTerminal,
   JobEndWatcher,
   JobFiles,
+  JobFinishedEvent,
   JobRepository,
   QUEUE_ID_PATTERN,
   readTtyAt,
@@ -56,10 +58,16 @@ export interface LogChunk {
   ended: boolean;
 }
 
-/** A rank's job, as `status` answers it; `status` null = no such job (removed from the queue). */
+/**
+ * A rank's job, as `status` answers it. Its row gone, `status` is what this node's journal says became
+ * of it — `aborted` (removed from the queue by a cancel) or the status it ended with (deleted after)
+ * — or null with `unknown` true: this node never had it (its state directory was replaced). Older
+ * nodes answer null for any job without a row.
+ */
 export interface RankJobState {
   queue_id: string;
   status: JobStatus | null;
+  unknown?: boolean;
 }
 
 /** A rank's job found by its plan key (`enqueue_key`); queue_id/status null = never enqueued here (or removed). */
@@ -110,6 +118,7 @@ export class NodeEndpoint {
     private readonly credentials: Credentials,
     private readonly db: Database,
     private readonly endWatcher: JobEndWatcher,
+    private readonly journal: Journal,
   ) {
     const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
       cluster.handle(method, fn);
@@ -196,7 +205,7 @@ export class NodeEndpoint {
       // Cancelling what already ended or was removed is done, not an error: cancels are fanned out
       // and retried.
       if (err instanceof DomainError && ['QUEUE_ITEM_NOT_FOUND', 'JOB_NOT_RUNNING'].includes(err.code))
-        return { queue_id: id, outcome: 'ended' };
+        return { queue_id: id, outcome: (await this.pastStatus(id)) === undefined ? 'unknown' : 'ended' };
       throw err;
     }
   }
@@ -204,11 +213,28 @@ export class NodeEndpoint {
   private async status(ids: unknown): Promise<RankJobState[]> {
     if (!Array.isArray(ids)) throw new DomainError('VALIDATION_FAILED', 'queue_ids must be a list');
     return Promise.all(
-      ids.map(async (id) => ({
-        queue_id: String(id),
-        status: (await this.jobs.get(String(id)))?.status ?? null,
-      })),
+      ids.map(async (raw): Promise<RankJobState> => {
+        const id = String(raw);
+        const job = await this.jobs.get(id);
+        if (job) return { queue_id: id, status: job.status };
+        const past = await this.pastStatus(id);
+        return past === undefined
+          ? { queue_id: id, status: null, unknown: true }
+          : { queue_id: id, status: past };
+      }),
     );
+  }
+
+  /**
+   * What became of a job whose row is gone, by this node's journal: `aborted` when a cancel removed
+   * it from the queue, the status it ended with when it was deleted after, undefined when this node
+   * never had it.
+   */
+  private async pastStatus(id: string): Promise<JobStatus | undefined> {
+    const { items } = await this.journal.list({ area: 'job', queueId: id, order: 'desc', limit: 10 });
+    if (!items.length) return undefined;
+    const finished = items.find((e) => e.type === journalEntryTypeOf(JobFinishedEvent));
+    return (finished?.payload.status as JobStatus | undefined) ?? 'aborted';
   }
 
   private async ranksByKey(keys: unknown): Promise<RankByKey[]> {

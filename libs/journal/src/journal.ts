@@ -241,6 +241,19 @@ export class Journal {
     ]);
     return { items: rows.map(toEntry), total };
   }
+  /** The entry with this seq, or null (never written). */
+  async entryAt(seq: number): Promise<JournalEntry | null> {
+    const row = await this.db.manager.getRepository(JournalEntryEntity).findOneBy({ seq });
+    return row ? toEntry(row) : null;
+  }
+
+  /** The last seq written, 0 for an empty journal. */
+  async lastSeq(): Promise<number> {
+    const [row] = await this.db.manager.query<Array<{ seq: number | null }>>(
+      'SELECT max(seq) AS seq FROM journal',
+    );
+    return row?.seq ?? 0;
+  }
 }
 
 export interface JournalQuery {

@@ -369,7 +369,8 @@ export const getClusterJob = <ThrowOnError extends boolean = true>(options: Opti
 });
 
 /**
- * Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped).
+ * Cancels every rank of a bundle on its node (queued ones are removed, running ones stopped); 409
+ * when nothing of it is left to stop (rolled back, or every rank ended).
  */
 export const cancelClusterJob = <ThrowOnError extends boolean = true>(options: Options<CancelClusterJobData, ThrowOnError>) => (options.client ?? client).post<CancelClusterJobResponses, CancelClusterJobErrors, ThrowOnError>({
     security: [

@@ -4705,6 +4705,10 @@ export type CancelClusterJobErrors = {
      * No such resource
      */
     404: ErrorResponseDto;
+    /**
+     * Conflicts with the current state
+     */
+    409: ErrorResponseDto;
 };
 
 export type CancelClusterJobError = CancelClusterJobErrors[keyof CancelClusterJobErrors];
