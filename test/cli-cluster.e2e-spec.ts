@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, cliEnv, runCli, runCliJson, startCli } from './support/cli';
-import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
+import { awaitClusterFormed, clusterArgs, nodeOf, workerPid, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { spawnServer, type SpawnedServer } from './support/spawned-server';
@@ -394,6 +394,55 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     ]);
     await ranksIn(bundle, ['done'], 'both ranks done');
     // The next test picks nodes by the member table: node 1 listed reachable again.
+    await awaitClusterFormed(nodes);
+  });
+
+  it('tail says within seconds that a rank’s node froze (its heartbeats stopped), not after its read times out', async () => {
+    const LINES = 40;
+    const bundle = await json(
+      ...across(2, 1),
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      `TORCHRUN_LINES=${LINES}`,
+      '--env',
+      'TORCHRUN_LINE_DELAY=0.4',
+      '--',
+      'train.py',
+    );
+    const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    const tail = startCli(
+      ['cluster', 'tail', bundle.id, '--rank', String(remote.node_rank)],
+      cliEnv(nodes[0].server, work.home),
+      work.home,
+    );
+    await waitFor(() => /rank log line 2\r?\n/.test(tail.stdout()) || undefined, 'the tail under way');
+    // Node 1's server stops answering (a stalled VM, a debugger) while a read waits on it; its job
+    // runs on. The read would only fail after its 20 s timeout; the member table knows in ~3 s.
+    const pid = workerPid(nodes[1].server);
+    process.kill(pid, 'SIGSTOP');
+    const gone = new RegExp(
+      `^trainyard: node ${escape(label(1))} of rank ${remote.node_rank} is unreachable \\(last seen \\S+ ago\\); waiting for it, its output goes on when it answers \\(Ctrl-C to stop\\)$`,
+      'm',
+    );
+    try {
+      await waitFor(() => gone.test(tail.stderr()) || undefined, 'the notice that the node froze', 10_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const done = await tail.exited;
+    expect(done.code).toBe(0);
+    expect(done.stderr.split('\n')).toEqual([
+      expect.stringMatching(gone),
+      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
+      '',
+    ]);
+    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
+      `torchrun in ${remote.queue_id}`,
+      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
+    ]);
+    await ranksIn(bundle, ['done'], 'both ranks done');
     await awaitClusterFormed(nodes);
   });
 

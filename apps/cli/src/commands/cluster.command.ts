@@ -477,7 +477,7 @@ async function tailRank(
       `trainyard: rank ${rank} (${target.queue_id} on ${target.hostname}) is queued; its output follows once it starts\n`,
     );
   const filter = process.stdout.isTTY && !raw ? new TerminalOutputFilter() : null;
-  const node = new NodeWatch(ctx, `${target.hostname} (${target.node_id.slice(0, 8)})`, rank);
+  const node = new NodeWatch(ctx, target, rank);
   let offset: number | undefined; // the backlog (or last lines) first, then from where the last read stopped
   try {
     for (;;) {
@@ -506,11 +506,16 @@ async function tailRank(
 
 /** How often `cluster tail` asks again for a log whose node is unreachable. */
 const NODE_RETRY_MS = 1000;
+/** How often `cluster tail` looks at the member table while a read of the log waits for an answer. */
+const NODE_LOOK_MS = 1000;
 
 /**
  * A rank's node as `cluster tail` reads from it: while it is unreachable (down, frozen, cut off
  * from NATS) the tail waits for it, saying so on stderr once when it goes and once when it is back
  * (stdout is the log, which then goes on from the offset it stopped at: no line lost or repeated).
+ * A frozen node's read only fails after its timeout (up to 20 s), so while a read waits the member
+ * table (GET /api/cluster/members: unreachable after about 3 s without a heartbeat) is looked at too,
+ * as the server's log WebSocket does.
  */
 class NodeWatch {
   /** Answers a node's 503 NODE_UNREACHABLE at once (not after 10 s of silent repeats). */
@@ -519,7 +524,7 @@ class NodeWatch {
 
   constructor(
     ctx: CliContext,
-    private readonly label: string,
+    private readonly node: Pick<ClusterMemberDto, 'hostname' | 'node_id'>,
     private readonly rank: number,
   ) {
     this.client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
@@ -527,25 +532,53 @@ class NodeWatch {
 
   async whileAway<T>(read: () => Promise<T>): Promise<T> {
     for (;;) {
+      const stopLooking = this.lookWhile();
       try {
         const answer = await read();
         if (this.away)
-          process.stderr.write(`trainyard: node ${this.label} is back; rank ${this.rank}'s output goes on\n`);
+          process.stderr.write(
+            `trainyard: node ${nodeLabel(this.node)} is back; rank ${this.rank}'s output goes on\n`,
+          );
         this.away = false;
         return answer;
       } catch (err) {
         if (!(err instanceof TrainyardApiError) || err.code !== 'NODE_UNREACHABLE') throw err;
-        if (!this.away)
-          process.stderr.write(
-            `trainyard: node ${this.label} of rank ${this.rank} is unreachable (${escapeControls(err.message)}); ` +
-              'waiting for it, its output goes on when it answers (Ctrl-C to stop)\n',
-          );
-        this.away = true;
-        await new Promise((resolve) => setTimeout(resolve, NODE_RETRY_MS));
+        this.wentAway(escapeControls(err.message));
+      } finally {
+        stopLooking();
       }
+      await sleep(NODE_RETRY_MS);
     }
   }
+
+  /** Looks at the member table every NODE_LOOK_MS until the returned function is called. */
+  private lookWhile(): () => void {
+    let reading = true;
+    void (async () => {
+      while (reading) {
+        await sleep(NODE_LOOK_MS);
+        const member = await getClusterMembers({ client: this.client }).then(
+          ({ data }) => data.members.find((m) => m.node_id === this.node.node_id),
+          () => undefined, // the read says what is wrong, if anything
+        );
+        if (reading && member?.reachable === false)
+          this.wentAway(`last seen ${formatAge(member.last_seen_at)} ago`);
+      }
+    })();
+    return () => (reading = false);
+  }
+
+  private wentAway(why: string): void {
+    if (this.away) return;
+    this.away = true;
+    process.stderr.write(
+      `trainyard: node ${nodeLabel(this.node)} of rank ${this.rank} is unreachable (${why}); ` +
+        'waiting for it, its output goes on when it answers (Ctrl-C to stop)\n',
+    );
+  }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerCluster(program: Command, run: CommandRunner): void {
   const cluster = program
