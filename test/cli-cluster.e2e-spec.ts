@@ -236,6 +236,17 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     const detail = await run('cluster', 'job', id);
     expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
     expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
+    // Rank 1 was never queued and never will be: said so, with why (not "no job there (yet)").
+    const { failure_reason } = items.find((b: any) => b.id === id);
+    expect(failure_reason).toContain('refused rank 1');
+    const never = await run('cluster', 'tail', id, '--rank', '1');
+    expect(never).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `trainyard: rank 1 of ${id} was never queued on ${label(1)}: the submit was rolled back ` +
+        `(${failure_reason}): nothing to show\n`,
+    });
 
     // More nodes than the cluster has: nothing that frees up makes it fit; exit 2 with the flag.
     const tooMany = await run(...across(3, 1), '--torchrun', TORCHRUN, '--', 'train.py');

@@ -445,6 +445,22 @@ export async function reportWithClusterHint(ctx: CliContext, err: unknown): Prom
   return failure.exitCode;
 }
 
+/**
+ * Why `rank` (of `bundle`) has no job to show: not yet while the bundle is still being submitted;
+ * never when its node never queued it (a rolled-back bundle: with its failure reason); or unknown
+ * when its node did not answer.
+ */
+export function noJobText(bundle: BundleDto, rank: BundleRankDto): string {
+  const which = `rank ${rank.node_rank} of ${bundle.id}`;
+  if (bundle.state === 'submitting') return `${which} has no job on ${nodeLabel(rank)} (yet)`;
+  if (rank.status === 'not_queued')
+    return (
+      `${which} was never queued on ${nodeLabel(rank)}` +
+      (bundle.failure_reason ? `: the submit was rolled back (${bundle.failure_reason})` : '')
+    );
+  return `${which} has no job on ${nodeLabel(rank)} that this server knows of (its node did not answer)`;
+}
+
 /** How long one read of a rank's log waits at its end for more (the API's long poll; ≤ 20 s). */
 const RANK_LOG_WAIT_MS = 15_000;
 
@@ -466,10 +482,7 @@ async function tailRank(
       `${bundle.id} has no rank ${rank} (its ranks: ${bundle.ranks.map((r) => r.node_rank).join(', ')})`,
       EXIT.invalid,
     );
-  if (!target.queue_id)
-    throw new CliError(
-      `rank ${rank} of ${bundle.id} has no job on ${target.hostname} (yet): nothing to show`,
-    );
+  if (!target.queue_id) throw new CliError(`${noJobText(bundle, target)}: nothing to show`);
   const path = { node_id: target.node_id, queue_id: target.queue_id };
   // Silence until it starts would look like a hang (stderr: stdout is its output).
   if (target.status === 'queued')
