@@ -49,6 +49,12 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     Promise.all(
       bundle.ranks.map(async (r: any) => nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)),
     );
+  /** Until no GPU of the cluster is reserved (the jobs of earlier tests have let go of them). */
+  const gpusIdle = () =>
+    waitFor(async () => {
+      const view = await nodes[0].get('/api/cluster/gpus');
+      return view.nodes.every((n: any) => n.gpus?.gpus.every((g: any) => g.reserved_by === null));
+    }, 'every GPU idle');
   const ranksIn = (bundle: any, statuses: string[], what: string) =>
     waitFor(
       async () => (await rankJobs(bundle)).every((j: any) => statuses.includes(j.status)),
@@ -56,12 +62,21 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       30_000,
     );
 
+  /** Node `i`'s server, started (again) in its home. */
+  const startNode = async (i: number) =>
+    nodeOf(
+      await spawnServer(homes[i].home, clusterArgs('clitest', nats), {
+        ...nats.clientEnv,
+        // Rank 1 of `fails-at-once` goes out 3 s after rank 0, which has failed by then.
+        TRAINYARD_TEST_FANOUT_PAUSE: 'fails-at-once=3000',
+      }),
+    );
+
   beforeAll(async () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const args = clusterArgs('clitest', nats);
     // One at a time: two cold starts at once can miss the banner timeout on a loaded machine.
-    for (const h of homes) nodes.push(nodeOf(await spawnServer(h.home, args, nats.clientEnv)));
+    for (const i of homes.keys()) nodes.push(await startNode(i));
     ids = await awaitClusterFormed(nodes);
   });
 
@@ -236,6 +251,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     const detail = await run('cluster', 'job', id);
     expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
     expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
+
     // Rank 1 was never queued and never will be: said so, with why (not "no job there (yet)").
     const { failure_reason } = items.find((b: any) => b.id === id);
     expect(failure_reason).toContain('refused rank 1');
@@ -254,6 +270,39 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(tooMany.stderr).toBe(
       'trainyard: invalid request: nodes is 3 but the cluster has 2 nodes, so it can never run on this cluster (--nodes)\n',
     );
+  });
+
+  it('submit says so and exits 1 when a rank has failed by the time it answers (no such torchrun)', async () => {
+    await gpusIdle();
+    // Rank 0 fails at once (exit 127); rank 1 goes out 3 s later (TRAINYARD_TEST_FANOUT_PAUSE).
+    const failed = await run(
+      ...across(2, 1),
+      '--torchrun',
+      '/nonexistent/torchrun',
+      '--name',
+      'fails-at-once',
+      '--',
+      'train.py',
+    );
+    const [id, header, ...rankLines] = failed.stdout.trimEnd().split('\n');
+    expect(id).toMatch(BUNDLE_ID);
+    expect(header).toMatch(/^RANK +NODE +STATUS/);
+    expect(rankLines[0]).toMatch(/^ +0 +\S+ \([0-9a-f]{8}\) +failed /);
+    const { ranks } = await json('cluster', 'jobs', id);
+    const [rank0] = await rankJobs({ ranks: [ranks[0]] });
+    expect(rank0).toMatchObject({ status: 'failed', exit_code: 127 });
+    expect(rank0.error).toContain('/nonexistent/torchrun');
+    expect(failed.code).toBe(1);
+    // Each failed rank with its job's error (rank 1 too, when it has failed by then as well).
+    const failedRank = (r: any) =>
+      `rank ${r.node_rank} \\(${r.queue_id} on ${escape(label(ids.indexOf(r.node_id)))}\\) failed: ${escape(rank0.error)}`;
+    expect(failed.stderr).toMatch(
+      new RegExp(
+        `^trainyard: ${id} has failed: ${failedRank(ranks[0])}(, ${failedRank(ranks[1])})?; ` +
+          `trainyard cluster tail ${id} --rank 0 shows its output\n$`,
+      ),
+    );
+    await ranksIn({ ranks }, ['failed'], 'both ranks failed');
   });
 
   it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
@@ -390,7 +439,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       'the notice that the node is unreachable',
       20_000,
     );
-    nodes[1] = nodeOf(await spawnServer(homes[1].home, clusterArgs('clitest', nats), nats.clientEnv));
+    nodes[1] = await startNode(1);
     const done = await tail.exited;
     expect(done.code).toBe(0);
     expect(done.stderr.split('\n')).toEqual([

@@ -461,6 +461,32 @@ export function noJobText(bundle: BundleDto, rank: BundleRankDto): string {
   return `${which} has no job on ${nodeLabel(rank)} that this server knows of (its node did not answer)`;
 }
 
+/**
+ * `cj_… has failed: rank 0 (q_… on gpu-box (1234abcd)) failed: <its job's error>; ...` with the
+ * `cluster tail` that shows the first failed rank's output. Each error is its node's (none when
+ * the node does not answer).
+ */
+export async function failedBundleText(ctx: CliContext, bundle: BundleDto): Promise<string> {
+  const client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
+  const failed = bundle.ranks.filter((r) => r.status === 'failed' && r.queue_id);
+  const ranks = await Promise.all(
+    failed.map(async (r) => {
+      const path = { node_id: r.node_id, queue_id: r.queue_id! };
+      const job = await getNodeJob({ client, path }).then(
+        ({ data }) => data,
+        () => null,
+      );
+      const code = job?.exit_code ?? null;
+      const why = job?.error ?? (code === null ? null : `exited with code ${code}`);
+      return `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) failed${why ? `: ${why}` : ''}`;
+    }),
+  );
+  const tail = failed.length
+    ? `; trainyard cluster tail ${bundle.id} --rank ${failed[0].node_rank} shows its output`
+    : '';
+  return `${bundle.id} has failed${ranks.length ? `: ${ranks.join(', ')}` : ''}${tail}`;
+}
+
 /** How long one read of a rank's log waits at its end for more (the API's long poll; ≤ 20 s). */
 const RANK_LOG_WAIT_MS = 15_000;
 
@@ -730,6 +756,10 @@ export function registerCluster(program: Command, run: CommandRunner): void {
         });
         ctx.output(data, () => `${data.id}\n${renderRanks(ctx, data.ranks)}`);
         printWarnings(ctx, data.warnings);
+        // Queued is no success yet, but a rank that failed already (a torchrun or script not there
+        // fails at once) is a failure to say now, not a 0 for a script to go on with.
+        if (data.status === 'failed' || data.ranks.some((r) => r.status === 'failed'))
+          throw new CliError(await failedBundleText(ctx, data));
       }),
     );
 }
