@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { type CliRun, cliEnv, runCli, runCliJson, startCli } from './support/cli';
-import { awaitClusterFormed, clusterArgs, nodeOf, type ClusterNode } from './support/cluster';
+import { awaitClusterFormed, clusterArgs, nodeOf, workerPid, type ClusterNode } from './support/cluster';
 import { natsServer, type NatsServer } from './support/nats-server';
 import { freePort } from './support/ports';
 import { spawnServer, type SpawnedServer } from './support/spawned-server';
@@ -49,6 +49,12 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     Promise.all(
       bundle.ranks.map(async (r: any) => nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)),
     );
+  /** Until no GPU of the cluster is reserved (the jobs of earlier tests have let go of them). */
+  const gpusIdle = () =>
+    waitFor(async () => {
+      const view = await nodes[0].get('/api/cluster/gpus');
+      return view.nodes.every((n: any) => n.gpus?.gpus.every((g: any) => g.reserved_by === null));
+    }, 'every GPU idle');
   const ranksIn = (bundle: any, statuses: string[], what: string) =>
     waitFor(
       async () => (await rankJobs(bundle)).every((j: any) => statuses.includes(j.status)),
@@ -56,12 +62,21 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       30_000,
     );
 
+  /** Node `i`'s server, started (again) in its home. */
+  const startNode = async (i: number) =>
+    nodeOf(
+      await spawnServer(homes[i].home, clusterArgs('clitest', nats), {
+        ...nats.clientEnv,
+        // Rank 1 of `fails-at-once` goes out 3 s after rank 0, which has failed by then.
+        TRAINYARD_TEST_FANOUT_PAUSE: 'fails-at-once=3000',
+      }),
+    );
+
   beforeAll(async () => {
     nats = natsServer(await freePort(), join(store.home, 'js'));
     await nats.start();
-    const args = clusterArgs('clitest', nats);
     // One at a time: two cold starts at once can miss the banner timeout on a loaded machine.
-    for (const h of homes) nodes.push(nodeOf(await spawnServer(h.home, args, nats.clientEnv)));
+    for (const i of homes.keys()) nodes.push(await startNode(i));
     ids = await awaitClusterFormed(nodes);
   });
 
@@ -237,12 +252,57 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
     expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
 
+    // Rank 1 was never queued and never will be: said so, with why (not "no job there (yet)").
+    const { failure_reason } = items.find((b: any) => b.id === id);
+    expect(failure_reason).toContain('refused rank 1');
+    const never = await run('cluster', 'tail', id, '--rank', '1');
+    expect(never).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `trainyard: rank 1 of ${id} was never queued on ${label(1)}: the submit was rolled back ` +
+        `(${failure_reason}): nothing to show\n`,
+    });
+
     // More nodes than the cluster has: nothing that frees up makes it fit; exit 2 with the flag.
     const tooMany = await run(...across(3, 1), '--torchrun', TORCHRUN, '--', 'train.py');
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toBe(
       'trainyard: invalid request: nodes is 3 but the cluster has 2 nodes, so it can never run on this cluster (--nodes)\n',
     );
+  });
+
+  it('submit says so and exits 1 when a rank has failed by the time it answers (no such torchrun)', async () => {
+    await gpusIdle();
+    // Rank 0 fails at once (exit 127); rank 1 goes out 3 s later (TRAINYARD_TEST_FANOUT_PAUSE).
+    const failed = await run(
+      ...across(2, 1),
+      '--torchrun',
+      '/nonexistent/torchrun',
+      '--name',
+      'fails-at-once',
+      '--',
+      'train.py',
+    );
+    const [id, header, ...rankLines] = failed.stdout.trimEnd().split('\n');
+    expect(id).toMatch(BUNDLE_ID);
+    expect(header).toMatch(/^RANK +NODE +STATUS/);
+    expect(rankLines[0]).toMatch(/^ +0 +\S+ \([0-9a-f]{8}\) +failed /);
+    const { ranks } = await json('cluster', 'jobs', id);
+    const [rank0] = await rankJobs({ ranks: [ranks[0]] });
+    expect(rank0).toMatchObject({ status: 'failed', exit_code: 127 });
+    expect(rank0.error).toContain('/nonexistent/torchrun');
+    expect(failed.code).toBe(1);
+    // Each failed rank with its job's error (rank 1 too, when it has failed by then as well).
+    const failedRank = (r: any) =>
+      `rank ${r.node_rank} \\(${r.queue_id} on ${escape(label(ids.indexOf(r.node_id)))}\\) failed: ${escape(rank0.error)}`;
+    expect(failed.stderr).toMatch(
+      new RegExp(
+        `^trainyard: ${id} has failed: ${failedRank(ranks[0])}(, ${failedRank(ranks[1])})?; ` +
+          `trainyard cluster tail ${id} --rank 0 shows its output\n$`,
+      ),
+    );
+    await ranksIn({ ranks }, ['failed'], 'both ranks failed');
   });
 
   it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
@@ -379,7 +439,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       'the notice that the node is unreachable',
       20_000,
     );
-    nodes[1] = nodeOf(await spawnServer(homes[1].home, clusterArgs('clitest', nats), nats.clientEnv));
+    nodes[1] = await startNode(1);
     const done = await tail.exited;
     expect(done.code).toBe(0);
     expect(done.stderr.split('\n')).toEqual([
@@ -394,6 +454,55 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     ]);
     await ranksIn(bundle, ['done'], 'both ranks done');
     // The next test picks nodes by the member table: node 1 listed reachable again.
+    await awaitClusterFormed(nodes);
+  });
+
+  it('tail says within seconds that a rank’s node froze (its heartbeats stopped), not after its read times out', async () => {
+    const LINES = 40;
+    const bundle = await json(
+      ...across(2, 1),
+      '--torchrun',
+      TORCHRUN,
+      '--env',
+      `TORCHRUN_LINES=${LINES}`,
+      '--env',
+      'TORCHRUN_LINE_DELAY=0.4',
+      '--',
+      'train.py',
+    );
+    const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
+    await ranksIn(bundle, ['running'], 'both ranks running');
+    const tail = startCli(
+      ['cluster', 'tail', bundle.id, '--rank', String(remote.node_rank)],
+      cliEnv(nodes[0].server, work.home),
+      work.home,
+    );
+    await waitFor(() => /rank log line 2\r?\n/.test(tail.stdout()) || undefined, 'the tail under way');
+    // Node 1's server stops answering (a stalled VM, a debugger) while a read waits on it; its job
+    // runs on. The read would only fail after its 20 s timeout; the member table knows in ~3 s.
+    const pid = workerPid(nodes[1].server);
+    process.kill(pid, 'SIGSTOP');
+    const gone = new RegExp(
+      `^trainyard: node ${escape(label(1))} of rank ${remote.node_rank} is unreachable \\(last seen \\S+ ago\\); waiting for it, its output goes on when it answers \\(Ctrl-C to stop\\)$`,
+      'm',
+    );
+    try {
+      await waitFor(() => gone.test(tail.stderr()) || undefined, 'the notice that the node froze', 10_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const done = await tail.exited;
+    expect(done.code).toBe(0);
+    expect(done.stderr.split('\n')).toEqual([
+      expect.stringMatching(gone),
+      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
+      '',
+    ]);
+    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
+      `torchrun in ${remote.queue_id}`,
+      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
+    ]);
+    await ranksIn(bundle, ['done'], 'both ranks done');
     await awaitClusterFormed(nodes);
   });
 

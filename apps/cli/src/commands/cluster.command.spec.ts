@@ -6,6 +6,7 @@ import {
   buildClusterSubmitBody,
   clusterSubmitError,
   memberState,
+  noJobText,
   parseNodeSpec,
   renderBundles,
   renderClusterStatus,
@@ -221,5 +222,35 @@ describe('status and list rendering', () => {
     const narrow = renderBundles({ ...ctx, terminalWidth: 80 } as CliContext, [bundle], 5000);
     expect(narrow.split('\n')[1]).toHaveLength(80);
     expect(narrow.split('\n')[1]).toMatch(/…$/);
+  });
+});
+
+describe(noJobText.name, () => {
+  const rank = { node_rank: 1, node_id: '9f8e0000-0000', hostname: 'gpu-box', queue_id: null };
+  const bundle = (state: BundleDto['state'], status: string, failure_reason: string | null = null) =>
+    ({ id: 'cj_1796000000000_0000000a', state, failure_reason, ranks: [{ ...rank, status }] }) as BundleDto;
+  const text = (b: BundleDto) => noJobText(b, b.ranks[0]);
+
+  it('says "(yet)" only while the bundle is still being submitted', () => {
+    expect(text(bundle('submitting', 'not_queued'))).toBe(
+      'rank 1 of cj_1796000000000_0000000a has no job on gpu-box (9f8e0000) (yet)',
+    );
+  });
+
+  it('a rank its node never queued in a rolled-back bundle: never, and why', () => {
+    expect(text(bundle('failed', 'not_queued', 'gpu-box (1a2b3c4d) refused rank 0: no GPU'))).toBe(
+      'rank 1 of cj_1796000000000_0000000a was never queued on gpu-box (9f8e0000): the submit was rolled ' +
+        'back (gpu-box (1a2b3c4d) refused rank 0: no GPU)',
+    );
+    expect(text(bundle('failed', 'not_queued'))).toBe(
+      'rank 1 of cj_1796000000000_0000000a was never queued on gpu-box (9f8e0000)',
+    );
+  });
+
+  it('a node that did not answer: unknown, not "never"', () => {
+    expect(text(bundle('failed', 'unknown', 'x'))).toBe(
+      'rank 1 of cj_1796000000000_0000000a has no job on gpu-box (9f8e0000) that this server knows of ' +
+        '(its node did not answer)',
+    );
   });
 });

@@ -445,6 +445,48 @@ export async function reportWithClusterHint(ctx: CliContext, err: unknown): Prom
   return failure.exitCode;
 }
 
+/**
+ * Why `rank` (of `bundle`) has no job to show: not yet while the bundle is still being submitted;
+ * never when its node never queued it (a rolled-back bundle: with its failure reason); or unknown
+ * when its node did not answer.
+ */
+export function noJobText(bundle: BundleDto, rank: BundleRankDto): string {
+  const which = `rank ${rank.node_rank} of ${bundle.id}`;
+  if (bundle.state === 'submitting') return `${which} has no job on ${nodeLabel(rank)} (yet)`;
+  if (rank.status === 'not_queued')
+    return (
+      `${which} was never queued on ${nodeLabel(rank)}` +
+      (bundle.failure_reason ? `: the submit was rolled back (${bundle.failure_reason})` : '')
+    );
+  return `${which} has no job on ${nodeLabel(rank)} that this server knows of (its node did not answer)`;
+}
+
+/**
+ * `cj_… has failed: rank 0 (q_… on gpu-box (1234abcd)) failed: <its job's error>; ...` with the
+ * `cluster tail` that shows the first failed rank's output. Each error is its node's (none when
+ * the node does not answer).
+ */
+export async function failedBundleText(ctx: CliContext, bundle: BundleDto): Promise<string> {
+  const client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
+  const failed = bundle.ranks.filter((r) => r.status === 'failed' && r.queue_id);
+  const ranks = await Promise.all(
+    failed.map(async (r) => {
+      const path = { node_id: r.node_id, queue_id: r.queue_id! };
+      const job = await getNodeJob({ client, path }).then(
+        ({ data }) => data,
+        () => null,
+      );
+      const code = job?.exit_code ?? null;
+      const why = job?.error ?? (code === null ? null : `exited with code ${code}`);
+      return `rank ${r.node_rank} (${r.queue_id} on ${nodeLabel(r)}) failed${why ? `: ${why}` : ''}`;
+    }),
+  );
+  const tail = failed.length
+    ? `; trainyard cluster tail ${bundle.id} --rank ${failed[0].node_rank} shows its output`
+    : '';
+  return `${bundle.id} has failed${ranks.length ? `: ${ranks.join(', ')}` : ''}${tail}`;
+}
+
 /** How long one read of a rank's log waits at its end for more (the API's long poll; ≤ 20 s). */
 const RANK_LOG_WAIT_MS = 15_000;
 
@@ -466,10 +508,7 @@ async function tailRank(
       `${bundle.id} has no rank ${rank} (its ranks: ${bundle.ranks.map((r) => r.node_rank).join(', ')})`,
       EXIT.invalid,
     );
-  if (!target.queue_id)
-    throw new CliError(
-      `rank ${rank} of ${bundle.id} has no job on ${target.hostname} (yet): nothing to show`,
-    );
+  if (!target.queue_id) throw new CliError(`${noJobText(bundle, target)}: nothing to show`);
   const path = { node_id: target.node_id, queue_id: target.queue_id };
   // Silence until it starts would look like a hang (stderr: stdout is its output).
   if (target.status === 'queued')
@@ -477,7 +516,7 @@ async function tailRank(
       `trainyard: rank ${rank} (${target.queue_id} on ${target.hostname}) is queued; its output follows once it starts\n`,
     );
   const filter = process.stdout.isTTY && !raw ? new TerminalOutputFilter() : null;
-  const node = new NodeWatch(ctx, `${target.hostname} (${target.node_id.slice(0, 8)})`, rank);
+  const node = new NodeWatch(ctx, target, rank);
   let offset: number | undefined; // the backlog (or last lines) first, then from where the last read stopped
   try {
     for (;;) {
@@ -506,11 +545,16 @@ async function tailRank(
 
 /** How often `cluster tail` asks again for a log whose node is unreachable. */
 const NODE_RETRY_MS = 1000;
+/** How often `cluster tail` looks at the member table while a read of the log waits for an answer. */
+const NODE_LOOK_MS = 1000;
 
 /**
  * A rank's node as `cluster tail` reads from it: while it is unreachable (down, frozen, cut off
  * from NATS) the tail waits for it, saying so on stderr once when it goes and once when it is back
  * (stdout is the log, which then goes on from the offset it stopped at: no line lost or repeated).
+ * A frozen node's read only fails after its timeout (up to 20 s), so while a read waits the member
+ * table (GET /api/cluster/members: unreachable after about 3 s without a heartbeat) is looked at too,
+ * as the server's log WebSocket does.
  */
 class NodeWatch {
   /** Answers a node's 503 NODE_UNREACHABLE at once (not after 10 s of silent repeats). */
@@ -519,7 +563,7 @@ class NodeWatch {
 
   constructor(
     ctx: CliContext,
-    private readonly label: string,
+    private readonly node: Pick<ClusterMemberDto, 'hostname' | 'node_id'>,
     private readonly rank: number,
   ) {
     this.client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
@@ -527,25 +571,53 @@ class NodeWatch {
 
   async whileAway<T>(read: () => Promise<T>): Promise<T> {
     for (;;) {
+      const stopLooking = this.lookWhile();
       try {
         const answer = await read();
         if (this.away)
-          process.stderr.write(`trainyard: node ${this.label} is back; rank ${this.rank}'s output goes on\n`);
+          process.stderr.write(
+            `trainyard: node ${nodeLabel(this.node)} is back; rank ${this.rank}'s output goes on\n`,
+          );
         this.away = false;
         return answer;
       } catch (err) {
         if (!(err instanceof TrainyardApiError) || err.code !== 'NODE_UNREACHABLE') throw err;
-        if (!this.away)
-          process.stderr.write(
-            `trainyard: node ${this.label} of rank ${this.rank} is unreachable (${escapeControls(err.message)}); ` +
-              'waiting for it, its output goes on when it answers (Ctrl-C to stop)\n',
-          );
-        this.away = true;
-        await new Promise((resolve) => setTimeout(resolve, NODE_RETRY_MS));
+        this.wentAway(escapeControls(err.message));
+      } finally {
+        stopLooking();
       }
+      await sleep(NODE_RETRY_MS);
     }
   }
+
+  /** Looks at the member table every NODE_LOOK_MS until the returned function is called. */
+  private lookWhile(): () => void {
+    let reading = true;
+    void (async () => {
+      while (reading) {
+        await sleep(NODE_LOOK_MS);
+        const member = await getClusterMembers({ client: this.client }).then(
+          ({ data }) => data.members.find((m) => m.node_id === this.node.node_id),
+          () => undefined, // the read says what is wrong, if anything
+        );
+        if (reading && member?.reachable === false)
+          this.wentAway(`last seen ${formatAge(member.last_seen_at)} ago`);
+      }
+    })();
+    return () => (reading = false);
+  }
+
+  private wentAway(why: string): void {
+    if (this.away) return;
+    this.away = true;
+    process.stderr.write(
+      `trainyard: node ${nodeLabel(this.node)} of rank ${this.rank} is unreachable (${why}); ` +
+        'waiting for it, its output goes on when it answers (Ctrl-C to stop)\n',
+    );
+  }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function registerCluster(program: Command, run: CommandRunner): void {
   const cluster = program
@@ -684,6 +756,10 @@ export function registerCluster(program: Command, run: CommandRunner): void {
         });
         ctx.output(data, () => `${data.id}\n${renderRanks(ctx, data.ranks)}`);
         printWarnings(ctx, data.warnings);
+        // Queued is no success yet, but a rank that failed already (a torchrun or script not there
+        // fails at once) is a failure to say now, not a 0 for a script to go on with.
+        if (data.status === 'failed' || data.ranks.some((r) => r.status === 'failed'))
+          throw new CliError(await failedBundleText(ctx, data));
       }),
     );
 }
