@@ -1,5 +1,6 @@
 import {
   capacityList,
+  capacityOf,
   enqueueKey,
   neverPlaceable,
   submitTargetProblems,
@@ -133,12 +134,14 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       disabled: boolean;
       reserved_by: string | null;
       min_priority: number | null;
+      mig_enabled: boolean;
     }>,
   ) => ({
     excluded: false,
     disabled: false,
     reserved_by: null,
     min_priority: null,
+    mig_enabled: false,
     ...o,
   });
   it('counts only idle eligible GPUs', () => {
@@ -149,9 +152,21 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       gpu({ reserved_by: 'q_1' }),
       gpu({ min_priority: 5 }),
       gpu({ min_priority: -1 }),
+      // A rank takes whole GPUs: one in MIG mode only lends its MIG devices (to a gpu_profile job).
+      gpu({ mig_enabled: true }),
     ];
     expect(idleEligibleGpus(gpus, 0)).toBe(2);
     expect(idleEligibleGpus(gpus, 5)).toBe(3);
+  });
+  it('a node that starts nothing now (scheduler paused) has no idle GPU, and keeps its usable ones', () => {
+    const node = { node_id: 'a-0000-0000', hostname: 'a' };
+    const gpus = [gpu({}), gpu({}), gpu({ mig_enabled: true })];
+    expect(capacityOf(node, { gpus }, 0)).toMatchObject({ usable: 2, idle: 2, blocker: null });
+    expect(capacityOf(node, { gpus, start_blocker: 'its scheduler is paused' }, 0)).toMatchObject({
+      usable: 2,
+      idle: 0,
+      blocker: 'its scheduler is paused',
+    });
   });
   it('prefers the coordinator, then the most idle, and refuses when too few fit', () => {
     const c = [
@@ -267,6 +282,7 @@ describe('a request no node set can ever meet', () => {
     usable,
     idle,
     reachable,
+    blocker: null,
   });
   const cluster = [node('a', 8, 0), node('b', 4, 4), node('c', 8, -1, false)];
   it('more nodes than the cluster has: nodes', () => {
@@ -307,6 +323,9 @@ describe('a request no node set can ever meet', () => {
   it('lists each node with what it has, in the singular where it is one', () => {
     expect(capacityList([node('a', 8, 0), node('b', 1, 1), node('c', 8, -1, false), node('d', 2, -1)])).toBe(
       'a (a-0000-0) 0 idle of 8 usable GPUs, b (b-0000-0) 1 idle of 1 usable GPU, c (c-0000-0) unreachable, d (d-0000-0) no answer',
+    );
+    expect(capacityList([{ ...node('e', 2, 0), blocker: 'its scheduler is paused' }])).toBe(
+      'e (e-0000-0) starts nothing now: its scheduler is paused',
     );
   });
 });
