@@ -30,6 +30,7 @@ describe('cluster placement and health (e2e: nats-server + 2 spawned servers)', 
       body: { script: '/opt/train.py', torchrun: TORCHRUN, ...body },
     });
   const bundles = async () => (await nodes[0].get('/api/cluster/jobs')).items as any[];
+  const health = async (i: number) => (await request(nodes[i].server.baseUrl, 'GET', '/api/health')).body;
 
   beforeAll(async () => {
     const { nats } = cluster;
@@ -128,5 +129,23 @@ describe('cluster placement and health (e2e: nats-server + 2 spawned servers)', 
       `participants[0].gpus is 5 but ${label(1)} has 2 usable GPUs, so it can never run there (--node)`,
     );
     expect(await bundles()).toEqual([]);
+  });
+
+  it('health is degraded while NATS is away, naming it, and ok once it is back; local jobs still run', async () => {
+    expect(await health(0)).toMatchObject({ status: 'ok', problems: [] });
+    await cluster.nats.stop();
+    try {
+      await waitFor(async () => (await health(0)).status === 'degraded', 'health degraded', 10_000);
+      const away = await health(0);
+      expect(away.problems).toEqual([expect.stringContaining('this node is not connected to NATS')]);
+      const job = await nodes[0].post('/api/queue', { job_type: 'command', job_params: { argv: ['true'] } });
+      await waitFor(
+        async () => (await nodes[0].get(`/api/jobs/${job.queue_id}`)).status === 'done',
+        'a local job done during the outage',
+      );
+    } finally {
+      await cluster.nats.start();
+    }
+    await waitFor(async () => (await health(0)).status === 'ok', 'health ok again', 20_000);
   });
 });
