@@ -1,6 +1,7 @@
 import {
   capacityList,
   capacityOf,
+  checkParticipants,
   enqueueKey,
   neverPlaceable,
   submitTargetProblems,
@@ -16,6 +17,7 @@ import {
   type NodeCapacity,
   type RankStatus,
 } from './bundles';
+import type { DomainError } from '@trainyard/core';
 
 describe('bundle status rollup', () => {
   // failed > running > cancelled > queued > done; done only when every rank is done.
@@ -319,6 +321,39 @@ describe('a request no node set can ever meet', () => {
     // a is busy and c unreachable now: a conflict that passes (409), not a bad request.
     expect(neverPlaceable(cluster, 2, 8)).toEqual([]);
     expect(neverPlaceable(cluster, 3, 4)).toEqual([]);
+  });
+  it('named participants: more GPUs than the node has is a 400 on participants[i].gpus; a node that starts nothing now, a 409 on its node_id', () => {
+    const paused = { ...node('p', 2), idle: 0, blocker: 'its scheduler is paused' };
+    const refusal = (given: Array<{ gpus: number }>, caps: NodeCapacity[]) => {
+      try {
+        checkParticipants(given, caps);
+        return null;
+      } catch (err) {
+        return err as DomainError;
+      }
+    };
+    expect(refusal([{ gpus: 2 }, { gpus: 1 }], [node('a', 2, 0), node('b', 1)])).toBeNull();
+    const never = refusal([{ gpus: 1 }, { gpus: 5 }], [paused, node('a', 2)]);
+    // What can never run is said first: resuming the paused node would not help.
+    expect([never?.code, never?.details]).toEqual([
+      'VALIDATION_FAILED',
+      [
+        {
+          field: 'participants[1].gpus',
+          message: 'participants[1].gpus is 5 but a (a-0000-0) has 2 usable GPUs, so it can never run there',
+        },
+      ],
+    ]);
+    const notNow = refusal([{ gpus: 1 }], [paused]);
+    expect([notNow?.code, notNow?.details]).toEqual([
+      'CONFLICT',
+      [
+        {
+          field: 'participants[0].node_id',
+          message: 'p (p-0000-0) cannot start its rank now: its scheduler is paused',
+        },
+      ],
+    ]);
   });
   it('lists each node with what it has, in the singular where it is one', () => {
     expect(capacityList([node('a', 8, 0), node('b', 1, 1), node('c', 8, -1, false), node('d', 2, -1)])).toBe(
