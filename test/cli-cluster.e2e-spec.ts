@@ -220,14 +220,15 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   });
 
   it('a refused rank: the rolled-back bundle shows that rank not queued; more nodes than the cluster has names --nodes', async () => {
-    // Node 1 has one GPU: it refuses rank 1, after rank 0 was queued on node 0.
+    // Node 1's GPU admits only priority ≥ 5: it refuses rank 1, after rank 0 was queued on node 0.
+    await nodes[1].post('/api/gpus/0/policy', { min_priority: 5 });
     const refused = await run(
       'cluster',
       'submit',
       '--node',
       `${ids[0]}:1`,
       '--node',
-      `${ids[1]}:2`,
+      `${ids[1]}:1`,
       '--torchrun',
       TORCHRUN,
       '--name',
@@ -236,8 +237,8 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       'TORCHRUN_SLEEP=60',
       '--',
       'train.py',
-    );
-    expect(refused.code).toBe(2);
+    ).finally(() => nodes[1].post('/api/gpus/0/policy', { min_priority: null }));
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${label(1)} refused rank 1`);
     const { items } = await json('cluster', 'jobs');
     const id = items.find((b: any) => b.name === 'cli-rollback').id;
@@ -250,7 +251,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     );
     const detail = await run('cluster', 'job', id);
     expect(detail.stdout).toMatch(/^status +failed \(submit failed\)$/m);
-    expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +2 +2 +lo +-$`, 'm'));
+    expect(detail.stdout).toMatch(new RegExp(`^ +1 +${escape(label(1))} +not queued +1 +1 +lo +-$`, 'm'));
 
     // Rank 1 was never queued and never will be: said so, with why (not "no job there (yet)").
     const { failure_reason } = items.find((b: any) => b.id === id);
@@ -375,7 +376,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(tooMany.stderr).toBe(
       'trainyard: invalid request: gpus_per_node is 2 but the largest node has 1 usable GPU, so it can never run on this cluster (--gpus-per-node)\n',
     );
-    // A node that refuses its rank: named, with the flag that asked (and nothing left queued).
+    // More GPUs than a named node has: refused before anything is queued, naming the node and the flag.
     const refused = await run(
       'cluster',
       'submit',
@@ -390,7 +391,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      `trainyard: invalid request: ${label(1)} refused rank 1: requested_gpus is 2 but this host has 1 usable GPU (--node)\n`,
+      `trainyard: invalid request: participants[1].gpus is 2 but ${label(1)} has 1 usable GPU, so it can never run there (--node)\n`,
     );
   });
 

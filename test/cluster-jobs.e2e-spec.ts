@@ -410,21 +410,18 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
 
   it('all or nothing: a node that refuses its rank leaves no rank queued or running anywhere', async () => {
     await gpusIdle();
+    // Node 2's GPU admits only priority ≥ 5: it refuses the rank, after ranks 0 and 1 were enqueued
+    // (the master checks a named node's GPU count, not its policy: the node decides).
+    await nodes[2].post('/api/gpus/0/policy', { min_priority: 5 });
     const answer = await submit(
       nodes[0],
       everyone({
         name: 'rollback',
         // Each rank ignores SIGTERM, as a real torchrun waiting in the rendezvous for peers may.
         env: { TORCHRUN_SLEEP: '60', TORCHRUN_IGNORE_TERM: '1' },
-        // Node 2 has one GPU: it refuses a rank asking for two, after ranks 0 and 1 were enqueued.
-        participants: [
-          { node_id: ids[0], gpus: 1 },
-          { node_id: ids[1], gpus: 1 },
-          { node_id: ids[2], gpus: 2 },
-        ],
       }),
-    );
-    expect(answer.status).toBe(400);
+    ).finally(() => nodes[2].post('/api/gpus/0/policy', { min_priority: null }));
+    expect(answer.status).toBe(409);
     expect(answer.body.message).toContain('refused rank 2');
     // The field the user gave (it named the node's own `requested_gpus`: a trial).
     expect(answer.body.details).toEqual([expect.objectContaining({ field: 'participants[2].gpus' })]);
@@ -802,8 +799,9 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
     const m = ids.indexOf(masterId);
     const x = [0, 1, 2].find((i) => i !== m)!;
-    // Rank 0 (on x) goes out at once; rank 1 (the master, asking for more GPUs than it has) is
+    // Rank 0 (on x) goes out at once; rank 1 (the master, whose GPU admits only priority ≥ 5) is
     // refused after the test-only pause, by when x is down.
+    await nodes[m].post('/api/gpus/0/policy', { min_priority: 5 });
     const answered = submit(
       nodes[m],
       everyone({
@@ -811,10 +809,10 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         env: { TORCHRUN_SLEEP: '120' },
         participants: [
           { node_id: ids[x], gpus: 1 },
-          { node_id: ids[m], gpus: 99 },
+          { node_id: ids[m], gpus: 1 },
         ],
       }),
-    );
+    ).finally(() => nodes[m].post('/api/gpus/0/policy', { min_priority: null }));
     const rank0 = async () =>
       (await nodes[x].get('/api/jobs?limit=1000')).items.find(
         (j: any) => j.name === 'rollback-while-down rank 0/2',
@@ -823,7 +821,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     const rankId = (await rank0()).queue_id as string;
     await nodes[x].server.stop('SIGKILL'); // its job keeps running
     const answer = await answered;
-    expect(answer.status).toBe(400);
+    expect(answer.status).toBe(409);
     expect(answer.body.message).toContain('refused rank 1');
     nodes[x] = await start(x);
     await awaitClusterFormed(nodes);

@@ -161,13 +161,16 @@ describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned ser
     }
     await cancelAll();
 
-    // Paused, the node would queue the rank and start it whenever it is resumed.
+    // Paused, the node would queue the rank and start it whenever it is resumed. The master sees
+    // it paused and sends no rank at all (see cluster-placement.e2e).
     await nodes[other].post('/api/queue/scheduler', { enabled: false });
     try {
       const paused = await submit({ name: 'paused' });
       expect([paused.status, paused.body.code]).toEqual([409, 'CONFLICT']);
-      expect(paused.body.message).toContain('its scheduler is paused');
-      await nothingOfBundleRuns('paused');
+      expect(paused.body.message).toContain(
+        `${label(other)} cannot start its rank now: its scheduler is paused`,
+      );
+      expect(await jobsNamed(m, 'paused')).toEqual([]);
     } finally {
       await nodes[other].post('/api/queue/scheduler', { enabled: true });
     }

@@ -18,7 +18,8 @@ export class HealthDto {
   status!: 'ok' | 'degraded';
   /**
    * What keeps it from its work, one line each (empty when `ok`): writes refused by storage (disk
-   * full, the database locked), the state directory moved or removed (launches are held).
+   * full, the database locked), the state directory moved or removed (launches are held); in a
+   * cluster, NATS out of reach for over 3 s (local jobs run on) or two servers with one node id.
    */
   problems!: string[];
   /**

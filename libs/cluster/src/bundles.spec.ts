@@ -1,5 +1,7 @@
 import {
   capacityList,
+  capacityOf,
+  checkParticipants,
   enqueueKey,
   neverPlaceable,
   submitTargetProblems,
@@ -15,6 +17,7 @@ import {
   type NodeCapacity,
   type RankStatus,
 } from './bundles';
+import type { DomainError } from '@trainyard/core';
 
 describe('bundle status rollup', () => {
   // failed > running > cancelled > queued > done; done only when every rank is done.
@@ -133,12 +136,14 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       disabled: boolean;
       reserved_by: string | null;
       min_priority: number | null;
+      mig_enabled: boolean;
     }>,
   ) => ({
     excluded: false,
     disabled: false,
     reserved_by: null,
     min_priority: null,
+    mig_enabled: false,
     ...o,
   });
   it('counts only idle eligible GPUs', () => {
@@ -149,9 +154,21 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       gpu({ reserved_by: 'q_1' }),
       gpu({ min_priority: 5 }),
       gpu({ min_priority: -1 }),
+      // A rank takes whole GPUs: one in MIG mode only lends its MIG devices (to a gpu_profile job).
+      gpu({ mig_enabled: true }),
     ];
     expect(idleEligibleGpus(gpus, 0)).toBe(2);
     expect(idleEligibleGpus(gpus, 5)).toBe(3);
+  });
+  it('a node that starts nothing now (scheduler paused) has no idle GPU, and keeps its usable ones', () => {
+    const node = { node_id: 'a-0000-0000', hostname: 'a' };
+    const gpus = [gpu({}), gpu({}), gpu({ mig_enabled: true })];
+    expect(capacityOf(node, { gpus }, 0)).toMatchObject({ usable: 2, idle: 2, blocker: null });
+    expect(capacityOf(node, { gpus, start_blocker: 'its scheduler is paused' }, 0)).toMatchObject({
+      usable: 2,
+      idle: 0,
+      blocker: 'its scheduler is paused',
+    });
   });
   it('prefers the coordinator, then the most idle, and refuses when too few fit', () => {
     const c = [
@@ -267,6 +284,7 @@ describe('a request no node set can ever meet', () => {
     usable,
     idle,
     reachable,
+    blocker: null,
   });
   const cluster = [node('a', 8, 0), node('b', 4, 4), node('c', 8, -1, false)];
   it('more nodes than the cluster has: nodes', () => {
@@ -304,9 +322,45 @@ describe('a request no node set can ever meet', () => {
     expect(neverPlaceable(cluster, 2, 8)).toEqual([]);
     expect(neverPlaceable(cluster, 3, 4)).toEqual([]);
   });
+  it('named participants: more GPUs than the node has is a 400 on participants[i].gpus; a node that starts nothing now, a 409 on its node_id', () => {
+    const paused = { ...node('p', 2), idle: 0, blocker: 'its scheduler is paused' };
+    const refusal = (given: Array<{ gpus: number }>, caps: NodeCapacity[]) => {
+      try {
+        checkParticipants(given, caps);
+        return null;
+      } catch (err) {
+        return err as DomainError;
+      }
+    };
+    expect(refusal([{ gpus: 2 }, { gpus: 1 }], [node('a', 2, 0), node('b', 1)])).toBeNull();
+    const never = refusal([{ gpus: 1 }, { gpus: 5 }], [paused, node('a', 2)]);
+    // What can never run is said first: resuming the paused node would not help.
+    expect([never?.code, never?.details]).toEqual([
+      'VALIDATION_FAILED',
+      [
+        {
+          field: 'participants[1].gpus',
+          message: 'participants[1].gpus is 5 but a (a-0000-0) has 2 usable GPUs, so it can never run there',
+        },
+      ],
+    ]);
+    const notNow = refusal([{ gpus: 1 }], [paused]);
+    expect([notNow?.code, notNow?.details]).toEqual([
+      'CONFLICT',
+      [
+        {
+          field: 'participants[0].node_id',
+          message: 'p (p-0000-0) cannot start its rank now: its scheduler is paused',
+        },
+      ],
+    ]);
+  });
   it('lists each node with what it has, in the singular where it is one', () => {
     expect(capacityList([node('a', 8, 0), node('b', 1, 1), node('c', 8, -1, false), node('d', 2, -1)])).toBe(
       'a (a-0000-0) 0 idle of 8 usable GPUs, b (b-0000-0) 1 idle of 1 usable GPU, c (c-0000-0) unreachable, d (d-0000-0) no answer',
+    );
+    expect(capacityList([{ ...node('e', 2, 0), blocker: 'its scheduler is paused' }])).toBe(
+      'e (e-0000-0) starts nothing now: its scheduler is paused',
     );
   });
 });

@@ -1,4 +1,4 @@
-import { plural, type ErrorDetail } from '@trainyard/core';
+import { DomainError, plural, type ErrorDetail } from '@trainyard/core';
 import type { JobStatus } from '@trainyard/jobs';
 import type { MemberRecord } from './membership';
 import type { NodeVersions } from './node-probe';
@@ -245,23 +245,49 @@ export function interfaceEnv(ifname: string): Record<string, string> {
   return { NCCL_SOCKET_IFNAME: ifname, GLOO_SOCKET_IFNAME: ifname, TP_SOCKET_IFNAME: ifname };
 }
 
-/** Idle GPUs a job of `priority` may be placed on: not excluded, not disabled, not reserved, gate passed. */
-export function idleEligibleGpus(
-  gpus: ReadonlyArray<{
-    excluded: boolean;
-    disabled: boolean;
-    reserved_by: string | null;
-    min_priority: number | null;
-  }>,
-  priority: number,
-): number {
+/** A GPU as a node's `gpus` answer lists it, with what placement counts. */
+interface PlacedGpu {
+  excluded: boolean;
+  disabled: boolean;
+  reserved_by: string | null;
+  min_priority: number | null;
+  mig_enabled: boolean;
+}
+
+/**
+ * Idle GPUs a rank of `priority` may be placed on: not excluded, not in MIG mode (a rank takes whole
+ * GPUs; one in MIG mode only lends its MIG devices to jobs with a gpu_profile), not disabled, not
+ * reserved, gate passed.
+ */
+export function idleEligibleGpus(gpus: readonly PlacedGpu[], priority: number): number {
   return gpus.filter(
     (g) =>
       !g.excluded &&
+      !g.mig_enabled &&
       !g.disabled &&
       g.reserved_by === null &&
       (g.min_priority === null || g.min_priority <= priority),
   ).length;
+}
+
+/**
+ * A node's capacity from its `gpus` answer: GPUs as its own submit counts them, and none idle while
+ * nothing can start there (`start_blocker`: its scheduler is paused, ...; absent from older nodes).
+ */
+export function capacityOf(
+  node: { node_id: string; hostname: string },
+  answer: { gpus: readonly PlacedGpu[]; start_blocker?: string | null },
+  priority: number,
+): NodeCapacity {
+  const blocker = answer.start_blocker ?? null;
+  return {
+    node_id: node.node_id,
+    hostname: node.hostname,
+    usable: answer.gpus.filter((g) => !g.excluded && !g.mig_enabled).length,
+    idle: blocker ? 0 : idleEligibleGpus(answer.gpus, priority),
+    reachable: true,
+    blocker,
+  };
 }
 
 /**
@@ -326,9 +352,11 @@ export interface NodeCapacity {
   hostname: string;
   /** GPUs a rank could ever be placed on (not excluded, not in MIG mode); the member table's count when it did not answer. */
   usable: number;
-  /** Idle eligible GPUs now (see idleEligibleGpus); -1 when it did not answer. */
+  /** Idle eligible GPUs now (see idleEligibleGpus); 0 while `blocker`; -1 when it did not answer. */
   idle: number;
   reachable: boolean;
+  /** Why no rank can start there now (its scheduler is paused, ...); null when one can, or it did not answer. */
+  blocker: string | null;
 }
 
 /**
@@ -366,7 +394,49 @@ export function neverPlaceable(
   return out;
 }
 
-/** `gpu-box (1234abcd) 2 idle of 8 usable, …, gpu-box-3 (9f8e7d6c) unreachable`: why nodes were or were not picked. */
+/**
+ * Refuses a submit's `participants` (`capacities` in the same order) before anything is journaled:
+ * more GPUs than a node has — a 400 naming `participants[i].gpus` (nothing ever frees them) — or a
+ * node that starts nothing now — a 409 naming `participants[i].node_id` and why (it would refuse its
+ * rank, e.g. its scheduler is paused).
+ */
+export function checkParticipants(
+  given: ReadonlyArray<{ gpus: number }>,
+  capacities: readonly NodeCapacity[],
+): void {
+  const never: ErrorDetail[] = [];
+  const notNow: ErrorDetail[] = [];
+  given.forEach(({ gpus }, i) => {
+    const c = capacities[i];
+    if (gpus > c.usable)
+      never.push({
+        field: `participants[${i}].gpus`,
+        message: `participants[${i}].gpus is ${gpus} but ${nodeLabel(c)} has ${plural(c.usable, 'usable GPU')}, so it can never run there`,
+      });
+    else if (c.blocker)
+      notNow.push({
+        field: `participants[${i}].node_id`,
+        message: `${nodeLabel(c)} cannot start its rank now: ${c.blocker}`,
+      });
+  });
+  if (never.length)
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `Invalid request: ${never.map((d) => d.message).join('; ')}`,
+      never,
+    );
+  if (notNow.length)
+    throw new DomainError(
+      'CONFLICT',
+      `${notNow.map((d) => d.message).join('; ')} (the ranks of a multi-node job start together)`,
+      notNow,
+    );
+}
+
+/**
+ * `gpu-box (1234abcd) 2 idle of 8 usable, …, gpu-box-2 (5a6b7c8d) starts nothing now: its scheduler
+ * is paused (…), gpu-box-3 (9f8e7d6c) unreachable`: why nodes were or were not picked.
+ */
 export function capacityList(capacities: readonly NodeCapacity[]): string {
   return capacities
     .map(
@@ -376,7 +446,9 @@ export function capacityList(capacities: readonly NodeCapacity[]): string {
             ? 'unreachable'
             : c.idle < 0
               ? 'no answer'
-              : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}`
+              : c.blocker
+                ? `starts nothing now: ${c.blocker}`
+                : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}`
         }`,
     )
     .join(', ');

@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, plural, type ErrorDetail } from '@trainyard/core';
-import type { GpuListDto } from '@trainyard/gpus';
 import type { JobDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import {
   capacityList,
+  capacityOf,
+  checkParticipants,
   DEFAULT_RDZV_PORT,
   endpoint,
-  idleEligibleGpus,
   interfaceEnv,
   interfaceFor,
   neverPlaceable,
@@ -37,7 +37,7 @@ import {
   ClusterBundleSubmittingEvent,
 } from './cluster.events';
 import { ClusterService } from './cluster.service';
-import type { EnqueueRequest, RankByKey, RankJobState } from './node-endpoint';
+import type { EnqueueRequest, NodeGpus, RankByKey, RankJobState } from './node-endpoint';
 import type { Member } from './membership';
 import { NodeCallTimeout } from './node-rpc';
 import { testSwitchMs } from './test-switches';
@@ -635,7 +635,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** The participants in rank order: as given, or picked by idle eligible GPUs. */
+  /**
+   * The participants in rank order: as given (checked against what each node has, before anything is
+   * journaled), or picked by idle eligible GPUs.
+   */
   private async participants(
     req: BundleSubmitRequest,
     members: Map<string, Member>,
@@ -643,7 +646,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   ): Promise<Array<{ member: Member; gpus: number; nproc?: number; ifname?: string }>> {
     if (req.participants) {
       const seen = new Set<string>();
-      return req.participants.map((p, i) => {
+      const given = req.participants.map((p, i) => {
         const member = members.get(p.node_id);
         if (!member)
           throw new DomainError('NODE_NOT_FOUND', `no cluster member ${p.node_id}`, [
@@ -656,25 +659,16 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         seen.add(p.node_id);
         return { member, gpus: p.gpus, nproc: p.nproc_per_node, ifname: p.ifname };
       });
+      const capacities = await this.capacities(
+        given.map((g) => g.member),
+        priority,
+      );
+      checkParticipants(given, capacities);
+      return given;
     }
     const want = req.nodes!;
     const perNode = req.gpus_per_node!;
-    // Every member, reachable or not: one that is down now may come back, so it counts towards what
-    // could ever be placed (by the GPU count it last announced), never towards what is idle now.
-    const capacities: NodeCapacity[] = await Promise.all(
-      [...members.values()].map(async (m) => {
-        const known = { node_id: m.node_id, hostname: m.hostname, usable: m.gpus.count, idle: -1 };
-        if (!m.reachable) return { ...known, reachable: false };
-        try {
-          const list = await this.cluster.call<GpuListDto>(m.node_id, 'gpus', {}, STATUS_TIMEOUT_MS);
-          // As the node's own submit counts them: a GPU in MIG mode is never placed whole.
-          const usable = list.gpus.filter((g) => !g.excluded && !g.mig_enabled).length;
-          return { ...known, usable, idle: idleEligibleGpus(list.gpus, priority), reachable: true };
-        } catch {
-          return { ...known, reachable: true };
-        }
-      }),
-    );
+    const capacities = await this.capacities([...members.values()], priority);
     // Nothing frees enough for this: a 400 naming the field, not a conflict worth waiting out.
     const never = neverPlaceable(capacities, want, perNode);
     if (never.length)
@@ -695,6 +689,35 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       );
     }
     return picked.map((c) => ({ member: members.get(c.node_id)!, gpus: perNode }));
+  }
+
+  /**
+   * What each member could hold a rank on, asked in parallel. One that is unreachable now may come
+   * back, so it counts towards what could ever be placed (by the GPU count it last announced), never
+   * towards what is idle now.
+   */
+  private capacities(members: readonly Member[], priority: number): Promise<NodeCapacity[]> {
+    return Promise.all(
+      members.map(async (m) => {
+        const known = {
+          node_id: m.node_id,
+          hostname: m.hostname,
+          usable: m.gpus.count,
+          idle: -1,
+          blocker: null,
+        };
+        if (!m.reachable) return { ...known, reachable: false };
+        try {
+          return capacityOf(
+            m,
+            await this.cluster.call<NodeGpus>(m.node_id, 'gpus', {}, STATUS_TIMEOUT_MS),
+            priority,
+          );
+        } catch {
+          return { ...known, reachable: true };
+        }
+      }),
+    );
   }
 
   /**

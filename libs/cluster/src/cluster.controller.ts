@@ -2,12 +2,12 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from
 import { ApiOkResponse, ApiProduces, ApiTags, getSchemaPath, ApiExtraModels } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, atMostOneOf, DomainError, validationFailed } from '@trainyard/core';
-import { SetGpuPolicyRequestDto, GpuPolicyDto, type GpuListDto } from '@trainyard/gpus';
+import { SetGpuPolicyRequestDto, GpuPolicyDto } from '@trainyard/gpus';
 import { JobDto, JobPageDto } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import { ClusterService } from './cluster.service';
 import { ClusterJobs } from './cluster-jobs';
-import type { LogChunk } from './node-endpoint';
+import type { LogChunk, NodeGpus } from './node-endpoint';
 import {
   BundleDto,
   BundleIdParamDto,
@@ -32,7 +32,7 @@ import {
   ProbeRefreshQueryDto,
 } from './cluster.dto';
 import { NetworkProbes } from './probes';
-import { idleEligibleGpus, submitTargetProblems } from './bundles';
+import { capacityOf, submitTargetProblems } from './bundles';
 
 /** Cluster state. In standalone mode every route answers 200 with null or empty payloads. */
 @ApiTags('cluster')
@@ -132,13 +132,16 @@ export class ClusterController {
       nodes: await Promise.all(
         members.map(async (m) => {
           try {
-            const gpus = await this.cluster.call<GpuListDto>(m.node_id, 'gpus', {}, 2000);
+            const answer = await this.cluster.call<NodeGpus>(m.node_id, 'gpus', {}, 2000);
+            const { start_blocker: _, ...gpus } = answer;
+            const capacity = capacityOf(m, answer, priority);
             return {
               node_id: m.node_id,
               hostname: m.hostname,
               reachable: m.reachable,
               gpus,
-              idle_eligible: idleEligibleGpus(gpus.gpus, priority),
+              idle_eligible: capacity.idle,
+              start_blocker: capacity.blocker,
               error: null,
             };
           } catch (err) {
@@ -148,6 +151,7 @@ export class ClusterController {
               reachable: m.reachable,
               gpus: null,
               idle_eligible: null,
+              start_blocker: null,
               error: (err as Error).message,
             };
           }

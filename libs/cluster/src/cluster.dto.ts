@@ -248,11 +248,17 @@ export class ClusterNodeGpusDto {
   /** The node's GET /api/gpus answer; null when it did not answer. */
   gpus!: GpuListDto | null;
   /**
-   * How many of its GPUs a job of the asked `priority` could be placed on now (not excluded, not
-   * disabled, not reserved, minimum priority met): the count a multi-node submit picks nodes by.
-   * Null when `gpus` is.
+   * How many of its GPUs a rank of the asked `priority` could be placed on now (not excluded, not in
+   * MIG mode, not disabled, not reserved, minimum priority met; none while `start_blocker`): the
+   * count a multi-node submit picks nodes by. Null when `gpus` is.
    */
   idle_eligible!: number | null;
+  /**
+   * Why nothing can start on the node now (its scheduler is paused or still starting, its state
+   * directory is missing): a submit neither picks it nor sends it a rank. Null when jobs can start
+   * there (or `gpus` is null).
+   */
+  start_blocker!: string | null;
   /** Why `gpus` is null. */
   error!: string | null;
 }

@@ -65,8 +65,11 @@ export function bucketName(cluster: string): string {
  */
 /** A refused server with this node's id not heard from for this long has gone (see idClashProblem). */
 const ID_CLASH_FORGET_MS = 5_000;
-/** NATS away for longer than this is a health problem (a reconnect takes a few seconds). */
-const DISCONNECTED_PROBLEM_MS = 30_000;
+/**
+ * NATS away for longer than this is a health problem: the client retries every RETRY_MS, so a NATS
+ * that is back (restarted, or another of the URLs) is joined again well within it.
+ */
+const DISCONNECTED_PROBLEM_MS = 3_000;
 
 @Injectable()
 export class ClusterService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -583,11 +586,14 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    */
   healthProblem(): string | null {
     if (!this.cluster) return null;
-    const away = Date.now() - Date.parse(this.connection.since);
+    const away = this.disconnectedReason();
+    const awayMs = Date.now() - Date.parse(this.connection.since);
     return (
       this.refusedProblem() ??
       this.idClashProblem() ??
-      (away > DISCONNECTED_PROBLEM_MS ? this.disconnectedReason() : null)
+      (away && awayMs > DISCONNECTED_PROBLEM_MS
+        ? `${away}: no multi-node submits, calls to other nodes or journal replication until it is back (local jobs run on)`
+        : null)
     );
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { CommandBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Credentials } from '@trainyard/auth';
 import { DomainError } from '@trainyard/core';
 import { Database } from '@trainyard/database';
@@ -22,6 +22,7 @@ import {
   JobRepository,
   QUEUE_ID_PATTERN,
   readTtyAt,
+  StartBlockerQuery,
   readTtyTail,
   ttyLastLinesOffset,
   toJobDto,
@@ -56,6 +57,14 @@ export interface LogChunk {
   truncated: boolean;
   /** The job has ended: once a read at `next_offset` is empty, there is nothing more. */
   ended: boolean;
+}
+
+/**
+ * What `gpus` answers: the node's GET /api/gpus, and why no rank can start there now (its scheduler
+ * is paused, ...; see StartBlockerQuery), null when one can (absent from older nodes).
+ */
+export interface NodeGpus extends GpuListDto {
+  start_blocker?: string | null;
 }
 
 /**
@@ -112,6 +121,7 @@ export class NodeEndpoint {
   constructor(
     private readonly cluster: ClusterService,
     private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
     private readonly gpus: GpuInventory,
     private readonly jobs: JobRepository,
     private readonly files: JobFiles,
@@ -123,7 +133,7 @@ export class NodeEndpoint {
     const h = (method: string, fn: (p: Record<string, unknown>) => Promise<unknown>) =>
       cluster.handle(method, fn);
     h('ping', () => Promise.resolve({ node_id: cluster.nodeId, at: new Date().toISOString() }));
-    h('gpus', () => this.gpuList());
+    h('gpus', () => this.nodeGpus());
     h('gpu_policy', (p) => this.setGpuPolicy(p));
     h('enqueue', (p) => this.enqueue(p as unknown as EnqueueRequest));
     h('cancel', (p) => this.cancel(queueId(p.queue_id), p.kill === true));
@@ -147,6 +157,14 @@ export class NodeEndpoint {
   async gpuList(): Promise<GpuListDto> {
     await this.gpus.ready();
     return toGpuListDto(this.gpus.view());
+  }
+
+  private async nodeGpus(): Promise<NodeGpus> {
+    const [list, blocker] = await Promise.all([
+      this.gpuList(),
+      this.queryBus.execute(new StartBlockerQuery()),
+    ]);
+    return { ...list, start_blocker: blocker };
   }
 
   private async setGpuPolicy(p: Record<string, unknown>) {

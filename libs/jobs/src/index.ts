@@ -13,6 +13,7 @@ export * from './infrastructure/job.repository';
 export * from './infrastructure/job.entity';
 export * from './control/terminate-job.command';
 export * from './control/job-process-ids.query';
+export * from './control/start-blocker.query';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';

@@ -207,6 +207,13 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return { queued, gpus, result };
   }
 
+  /** Why nothing can start now (see StartBlockerQuery), or null: what a rank's refusal says too. */
+  startBlocker(): string | null {
+    if (!this.booted) return 'its scheduler is still starting';
+    if (!this.enabled) return 'its scheduler is paused (trainyard sched resume)';
+    return this.stateDir.problem();
+  }
+
   /**
    * A rank of a multi-node job (the submit's `mustStart`), in a gap between passes: the other ranks
    * start on their nodes and wait for it at the torchrun rendezvous, so it must start now, not wait
@@ -224,10 +231,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       const message = `it cannot start on this node now (the ranks of a multi-node job start together): ${why}`;
       throw new DomainError('CONFLICT', message, [{ field: 'requested_gpus', message: why }]);
     };
-    if (!this.booted) refuse('its scheduler is still starting');
-    if (!this.enabled) refuse('its scheduler is paused (trainyard sched resume)');
-    const problem = this.stateDir.problem();
-    if (problem) refuse(problem);
+    const blocker = this.startBlocker();
+    if (blocker) refuse(blocker);
     const { queued, gpus, result } = await this.plan(tx);
     const launch = result.launch.find((l) => l.queue_id === job.id);
     if (launch) {

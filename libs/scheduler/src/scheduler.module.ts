@@ -11,6 +11,7 @@ import { SchedulerStateRepository } from './infrastructure/scheduler-state.repos
 import { SetSchedulerEnabledHandler } from './commands/set-scheduler-enabled.handler';
 import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { JobProcessIdsHandler } from './queries/job-process-ids.handler';
+import { StartBlockerHandler } from './queries/start-blocker.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
@@ -43,6 +44,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
     SchedulerMetrics,
     SchedulerStateRepository,
     SetSchedulerEnabledHandler,
+    StartBlockerHandler,
     TerminateJobHandler,
     WakeDispatcherOnChange,
   ],

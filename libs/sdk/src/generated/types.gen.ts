@@ -708,13 +708,19 @@ export type ClusterNodeGpusDto = {
     gpus: GpuListDto | null;
     hostname: string;
     /**
-     * How many of its GPUs a job of the asked `priority` could be placed on now (not excluded, not
-     * disabled, not reserved, minimum priority met): the count a multi-node submit picks nodes by.
-     * Null when `gpus` is.
+     * How many of its GPUs a rank of the asked `priority` could be placed on now (not excluded, not in
+     * MIG mode, not disabled, not reserved, minimum priority met; none while `start_blocker`): the
+     * count a multi-node submit picks nodes by. Null when `gpus` is.
      */
     idle_eligible: number | null;
     node_id: string;
     reachable: boolean;
+    /**
+     * Why nothing can start on the node now (its scheduler is paused or still starting, its state
+     * directory is missing): a submit neither picks it nor sends it a rank. Null when jobs can start
+     * there (or `gpus` is null).
+     */
+    start_blocker: string | null;
 };
 
 /**
@@ -1615,7 +1621,8 @@ export type HealthCheckDto = {
 export type HealthDto = {
     /**
      * What keeps it from its work, one line each (empty when `ok`): writes refused by storage (disk
-     * full, the database locked), the state directory moved or removed (launches are held).
+     * full, the database locked), the state directory moved or removed (launches are held); in a
+     * cluster, NATS out of reach for over 3 s (local jobs run on) or two servers with one node id.
      */
     problems: Array<string>;
     /**
