@@ -407,14 +407,17 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     expect(rest).toEqual(['']);
   });
 
-  it('tail says on stderr when a rank’s node goes away and when it is back; its output goes on, every line once', async () => {
-    const LINES = 50;
+  /**
+   * A 2-node bundle whose ranks print `lines` lines 0.4 s apart, and `cluster tail` (through node 0)
+   * of the rank on node 1, under way.
+   */
+  async function tailRemoteRank(lines: number) {
     const bundle = await json(
       ...across(2, 1),
       '--torchrun',
       TORCHRUN,
       '--env',
-      `TORCHRUN_LINES=${LINES}`,
+      `TORCHRUN_LINES=${lines}`,
       '--env',
       'TORCHRUN_LINE_DELAY=0.4',
       '--',
@@ -428,6 +431,12 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       work.home,
     );
     await waitFor(() => /rank log line 2\r?\n/.test(tail.stdout()) || undefined, 'the tail under way');
+    return { bundle, remote, tail };
+  }
+
+  it('tail says on stderr when a rank’s node goes away and when it is back; its output goes on, every line once', async () => {
+    const LINES = 50;
+    const { bundle, remote, tail } = await tailRemoteRank(LINES);
     // The node's server goes (its job runs on, as jobs outlive their server), then comes back.
     await nodes[1].server.stop('SIGKILL');
     const gone = new RegExp(
@@ -460,25 +469,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
 
   it('tail says within seconds that a rank’s node froze (its heartbeats stopped), not after its read times out', async () => {
     const LINES = 40;
-    const bundle = await json(
-      ...across(2, 1),
-      '--torchrun',
-      TORCHRUN,
-      '--env',
-      `TORCHRUN_LINES=${LINES}`,
-      '--env',
-      'TORCHRUN_LINE_DELAY=0.4',
-      '--',
-      'train.py',
-    );
-    const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
-    await ranksIn(bundle, ['running'], 'both ranks running');
-    const tail = startCli(
-      ['cluster', 'tail', bundle.id, '--rank', String(remote.node_rank)],
-      cliEnv(nodes[0].server, work.home),
-      work.home,
-    );
-    await waitFor(() => /rank log line 2\r?\n/.test(tail.stdout()) || undefined, 'the tail under way');
+    const { bundle, remote, tail } = await tailRemoteRank(LINES);
     // Node 1's server stops answering (a stalled VM, a debugger) while a read waits on it; its job
     // runs on. The read would only fail after its 20 s timeout; the member table knows in ~3 s.
     const pid = workerPid(nodes[1].server);

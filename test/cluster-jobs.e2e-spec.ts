@@ -834,6 +834,34 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     );
   }, 120_000);
 
+  it('a cancelled rank in its grace period is not cancelled again every second', async () => {
+    await gpusIdle();
+    const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
+    const master = nodes[ids.indexOf(masterId)];
+    const answer = await submit(
+      master,
+      everyone({ name: 'grace', env: { TORCHRUN_SLEEP: '120', TORCHRUN_IGNORE_TERM: '1' } }),
+    );
+    expect(answer.status).toBe(201);
+    const id = answer.body.id as string;
+    await waitFor(
+      async () => (await master.get(`/api/cluster/jobs/${id}`)).status === 'running',
+      'the bundle running',
+    );
+    const logged = () => master.server.output().split('had not stopped').length - 1;
+    const before = logged();
+    await master.post(`/api/cluster/jobs/${id}/cancel`);
+    // The ranks ignore SIGTERM: they stay terminating for their 10 s grace period. Before: the master
+    // sent each of them the cancel again every second, with a warning each time.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(logged()).toBe(before);
+    await waitFor(
+      async () => (await master.get(`/api/cluster/jobs/${id}`)).status === 'cancelled',
+      'the bundle cancelled once the grace period ran out',
+      20_000,
+    );
+  }, 60_000);
+
   /** The `submitted` entries of bundle `id` every node wrote in its own journal. */
   const submittedEntries = async (id: string) => {
     const entries: any[] = [];

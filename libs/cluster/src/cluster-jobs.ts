@@ -555,15 +555,19 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     );
     const late: RankToCancel[] = [];
     let unanswered = 0;
+    let stopping = 0;
     for (const rank of open) {
       const job = found.get(rank.enqueue_key);
       if (!job) unanswered++;
+      // Being stopped already (its grace period runs): asking again would change nothing — unless
+      // it is to be killed (a rollback's), which a second ask does at once.
+      else if (job.status === 'terminating' && !rank.kill) stopping++;
       else if (job.queue_id && ['queued', 'running'].includes(rankStatusOf(job.status)))
         late.push({ ...rank, queue_id: job.queue_id });
       // Never queued (a late order is refused: see EnqueueRequest.sent_at), or ended: nothing to stop.
       else this.settledRanks.add(rank.enqueue_key);
     }
-    this.cancelsPending = late.length + unanswered;
+    this.cancelsPending = late.length + unanswered + stopping;
     if (late.length) {
       this.logger.warn(
         `cancelling ${plural(late.length, 'rank')} of cancelled or rolled-back bundles that their nodes had not stopped: ${late.map((r) => `${r.queue_id} on ${nodeLabel(r)}`).join(', ')}`,
