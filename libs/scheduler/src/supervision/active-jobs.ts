@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isProcessAlive } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
 import type { Job, TerminationRequest } from '@trainyard/jobs';
 import type { CommandExitDetail } from '../launcher/launcher-client';
@@ -31,6 +32,12 @@ export interface ActiveJob {
    * could not say ("N bytes of output lost: …"), a monitor found not to be ours at boot.
    */
   endNotes: string[];
+  /**
+   * Found at boot with a live monitor (same pid and start time) that writes another state directory's
+   * log: this directory is a copy of that one, whose job runs on. Watched until it is gone, its GPUs
+   * held meanwhile (its processes hold them), never signalled from here. Null otherwise.
+   */
+  foreignMonitor: { pid: number; startTime: string | null } | null;
   /** The persisted termination request. */
   request: TerminationRequest | null;
   /** SIGTERM → SIGKILL grace for this job, ms. */
@@ -61,6 +68,12 @@ export interface ActiveJob {
   settling: boolean;
   readonly ended: Promise<void>;
   resolveEnded: () => void;
+}
+
+/** Whether `entry`'s job runs for another state directory now (see ActiveJob.foreignMonitor). */
+export function runsElsewhere(entry: ActiveJob): boolean {
+  const monitor = entry.foreignMonitor;
+  return monitor !== null && isProcessAlive(monitor.pid, monitor.startTime);
 }
 
 export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs' | 'deadline'> &
@@ -115,6 +128,7 @@ export class ActiveJobs {
       mainExit: undefined,
       mainExitDetail: null,
       endNotes: [],
+      foreignMonitor: null,
       killTimer: null,
       killAt: null,
       sent: new Set(),

@@ -16,7 +16,7 @@ import {
   settle,
 } from '@trainyard/jobs';
 import type { CommandExitDetail } from '../launcher/launcher-client';
-import { ActiveJob, ActiveJobs } from './active-jobs';
+import { ActiveJob, ActiveJobs, runsElsewhere } from './active-jobs';
 import { JobStopper } from './job-stopper';
 import { JobProcesses } from './job-processes';
 import { LaunchFiles } from './launch-files';
@@ -216,7 +216,7 @@ export class JobReaper implements OnModuleDestroy {
 
   /** At boot, for a job whose monitor is gone: settles it now when nothing of it is left. */
   async settleIfGone(entry: ActiveJob): Promise<void> {
-    if (this.processes.workers(entry, false).length > 0) return;
+    if (runsElsewhere(entry) || this.processes.workers(entry, false).length > 0) return;
     if (
       entry.monitorPid === 0 &&
       entry.noEvidenceUntil > Date.now() &&
@@ -228,6 +228,7 @@ export class JobReaper implements OnModuleDestroy {
   }
 
   private checkGone(entry: ActiveJob): void {
+    if (runsElsewhere(entry)) return;
     const left = this.processes.workers(entry, false);
     if (left.length > 0) {
       // Its launch happened, unreported (the launcher died before we read it): watched from now on.
@@ -255,7 +256,8 @@ export class JobReaper implements OnModuleDestroy {
       entry.noEvidenceUntil = Date.now() + COMMAND_STATUS_GRACE_MS; // once, from the moment it is gone
       return;
     }
-    if (entry.monitorPid === 0) entry.endedWhileDown = true; // never seen running: nothing watched its end
+    // Never seen running: nothing watched its end (another directory's was watched: see foreignMonitor).
+    if (entry.monitorPid === 0 && !entry.foreignMonitor) entry.endedWhileDown = true;
     void this.finish(entry);
   }
 

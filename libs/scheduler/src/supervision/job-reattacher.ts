@@ -53,13 +53,18 @@ export class JobReattacher {
         monitorAlive = isProcessAlive(job.pid, job.proc_start_time);
         if (monitorAlive && !this.processes.writesLogOf(job.pid, job.id)) {
           // Its pid and start time, but not our log: another server's monitor (this state directory
-          // is a copy of one whose jobs run on). Neither adopted nor ever signalled: the job is lost here.
+          // is a copy of one whose jobs run on). Neither adopted nor ever signalled; its GPUs stay
+          // held here while it runs (its processes hold them), and it is settled once it is gone.
           const note =
-            `its monitor (pid ${job.pid}) writes another state directory's log (is ${this.config.paths.home} ` +
-            'a copy?): not adopted, nothing signalled';
-          this.logger.warn(`${job.id}: ${note}`);
+            `its monitor (pid ${job.pid}) wrote another state directory's log (is ${this.config.paths.home} ` +
+            'a copy?): not adopted, nothing signalled; its exit status is in that directory';
+          this.logger.warn(
+            `${job.id}: its monitor (pid ${job.pid}) writes another state directory's log (is ${this.config.paths.home} ` +
+              'a copy?): not adopted and never signalled from here; its GPUs stay reserved until it ends',
+          );
           entry.endNotes.push(note);
           Object.assign(entry, { monitorPid: 0, monitorStartTime: null, cgroup: null });
+          entry.foreignMonitor = { pid: job.pid, startTime: job.proc_start_time };
           monitorAlive = false;
         } else if (monitorAlive && this.processes.writesReplacedLogOf(job.pid, job.id)) {
           const note =
@@ -85,6 +90,8 @@ export class JobReattacher {
         await this.reaper.settleIfGone(entry);
         if (!this.active.has(job.id)) continue;
       }
+      // Another directory's job is never stopped from here (see ActiveJob.foreignMonitor).
+      if (entry.foreignMonitor) continue;
       // The limit keeps counting from the job's start: a deadline passed while down stops it now.
       if (entry.request === null) this.stopper.armTimeLimit(entry);
       // Terminating without a request: its command ended (its status recorded) and what it left

@@ -14,7 +14,7 @@ import {
   StopResult,
   TerminationRequest,
 } from '@trainyard/jobs';
-import { ActiveJob, ActiveJobs } from './active-jobs';
+import { ActiveJob, ActiveJobs, runsElsewhere } from './active-jobs';
 import { JobProcesses } from './job-processes';
 
 /** How long `stop` waits to report which processes are still there. */
@@ -68,7 +68,9 @@ export class JobStopper {
     note?: string,
   ): Promise<StopResult> {
     const entry = this.active.get(id);
-    if (!entry) return { pids: [], survivors: [] };
+    // Another state directory's job is never signalled from here (a user's stop is refused first:
+    // see TerminateJobHandler; a preemption or a GPU policy finds nothing to stop).
+    if (!entry || runsElsewhere(entry)) return { pids: [], survivors: [] };
     // Already sent this way: nothing is sent again, nor is SIGKILL brought forward.
     const sent = signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request));
     // Its command ended by itself and what it left behind is being stopped: the job ends as its
