@@ -355,6 +355,8 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       'echo \'{"host": "127.0.0.1", "port": 9}\' > "$TRAINYARD_CONTROL_DIR/endpoint.json"; echo ready; sleep 600',
     ]);
     await api.waitLog(body.queue_id, /ready/);
+    // Running, not only printing: the worker has its launch report (see job-lifecycle's second kill).
+    await api.waitStatus(body.queue_id, ['running']);
     expect((await api.job(body.queue_id)).trainer_endpoint).toBe(true);
     const abort = await api.call('POST', `/api/jobs/${body.queue_id}/control/abort`);
     expect(abort.status).toBe(200);

@@ -317,6 +317,9 @@ describe('job lifecycle (e2e, built server, 1 fake GPU)', () => {
       const counter = `trap 'n=$((n+1)); echo "got TERM $n"' TERM; echo ready; i=0; while [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done`;
       const { body } = await api.command(['bash', '-c', counter], { requested_gpus: 1, kill_grace_s: 60 });
       await api.waitLog(body.queue_id, /ready/);
+      // Its output can come before the worker has its launch report (a loaded machine): a kill then
+      // signals nothing itself (the launcher does, at once), and there would be no pids to check.
+      await api.waitStatus(body.queue_id, ['running']);
       const firstKill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
       expect(firstKill.body.pids.length).toBeGreaterThan(0);
       expect(firstKill.body.survivors.length).toBeGreaterThan(0); // it does not exit on SIGTERM
