@@ -249,7 +249,7 @@ export class NodeEndpoint {
    * never had it.
    */
   private async pastStatus(id: string): Promise<JobStatus | undefined> {
-    const { items } = await this.journal.list({ area: 'job', queueId: id, order: 'desc', limit: 10 });
+    const items = await this.journal.latestAbout(id, 10);
     if (!items.length) return undefined;
     const finished = items.find((e) => e.type === journalEntryTypeOf(JobFinishedEvent));
     return (finished?.payload.status as JobStatus | undefined) ?? 'aborted';

@@ -124,6 +124,27 @@ describe(Journal.name, () => {
     expect(types.filter((t) => t.includes('"a"') || t.includes('"c"'))).toHaveLength(4);
     expect(published.map((e) => (e as ThingHappenedEvent).thing_id)).toEqual(['a', 'c']);
   });
+  it("answers a job's newest entries by its queue_id, newest first, and none for a job never journaled", async () => {
+    // Rows as any node's entries about jobs are stored (the type need not be declared here).
+    for (const [queue_id, n] of [
+      ['q_a', 1],
+      ['q_b', 2],
+      ['q_a', 3],
+      ['q_a', 4],
+    ])
+      await dataSource.manager.insert(JournalEntryEntity, {
+        ts: new Date().toISOString(),
+        origin_node_id: 'node-a',
+        type: 'test.job_touched.v1',
+        payload: JSON.stringify({ queue_id, n }),
+      });
+    expect((await sut.latestAbout('q_a', 2)).map((e) => e.payload.n)).toEqual([4, 3]);
+    expect((await sut.latestAbout('q_b', 10)).map((e) => [e.type, e.payload.n])).toEqual([
+      ['test.job_touched.v1', 2],
+    ]);
+    expect(await sut.latestAbout('q_never', 10)).toEqual([]);
+  });
+
   it('runs afterCommit once the change is committed, before its events are published; never for one rolled back', async () => {
     const seen: string[] = [];
     const change = (id: string, fail: boolean) =>

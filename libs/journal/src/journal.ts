@@ -241,6 +241,18 @@ export class Journal {
     ]);
     return { items: rows.map(toEntry), total };
   }
+  /**
+   * The newest `limit` entries whose `payload.queue_id` is this job's, newest first — by the
+   * expression index (no count, no scan of `queue_ids` lists: for lookups on a request's path).
+   */
+  async latestAbout(queueId: string, limit: number): Promise<JournalEntry[]> {
+    const rows = await this.db.manager.query<JournalEntryEntity[]>(
+      `SELECT * FROM journal WHERE json_extract(payload, '$.queue_id') = ? ORDER BY seq DESC LIMIT ?`,
+      [queueId, limit],
+    );
+    return rows.map(toEntry);
+  }
+
   /** The entry with this seq, or null (never written). */
   async entryAt(seq: number): Promise<JournalEntry | null> {
     const row = await this.db.manager.getRepository(JournalEntryEntity).findOneBy({ seq });
