@@ -434,6 +434,29 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     return { bundle, remote, tail };
   }
 
+  /**
+   * The tail from tailRemoteRank ends 0 having said once that node 1 went (`gone`) and once that it is
+   * back, with every one of the rank's `lines` lines once, in order, across the outage.
+   */
+  async function expectTailAcrossOutage(
+    tail: ReturnType<typeof startCli>,
+    remote: any,
+    gone: RegExp,
+    lines: number,
+  ): Promise<void> {
+    const done = await tail.exited;
+    expect(done.code).toBe(0);
+    expect(done.stderr.split('\n')).toEqual([
+      expect.stringMatching(gone),
+      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
+      '',
+    ]);
+    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
+      `torchrun in ${remote.queue_id}`,
+      ...Array.from({ length: lines }, (_, i) => `rank log line ${i + 1}`),
+    ]);
+  }
+
   it('tail says on stderr when a rank’s node goes away and when it is back; its output goes on, every line once', async () => {
     const LINES = 50;
     const { bundle, remote, tail } = await tailRemoteRank(LINES);
@@ -450,18 +473,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       20_000,
     );
     nodes[1] = await startNode(1);
-    const done = await tail.exited;
-    expect(done.code).toBe(0);
-    expect(done.stderr.split('\n')).toEqual([
-      expect.stringMatching(gone),
-      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
-      '',
-    ]);
-    // Every line once, in order, across the outage.
-    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
-      `torchrun in ${remote.queue_id}`,
-      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
-    ]);
+    await expectTailAcrossOutage(tail, remote, gone, LINES);
     await ranksIn(bundle, ['done'], 'both ranks done');
     // The next test picks nodes by the member table: node 1 listed reachable again.
     await awaitClusterFormed(nodes);
@@ -483,17 +495,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    const done = await tail.exited;
-    expect(done.code).toBe(0);
-    expect(done.stderr.split('\n')).toEqual([
-      expect.stringMatching(gone),
-      `trainyard: node ${label(1)} is back; rank ${remote.node_rank}'s output goes on`,
-      '',
-    ]);
-    expect(done.stdout.split(/\r?\n/).filter(Boolean)).toEqual([
-      `torchrun in ${remote.queue_id}`,
-      ...Array.from({ length: LINES }, (_, i) => `rank log line ${i + 1}`),
-    ]);
+    await expectTailAcrossOutage(tail, remote, gone, LINES);
     await ranksIn(bundle, ['done'], 'both ranks done');
     await awaitClusterFormed(nodes);
   });
