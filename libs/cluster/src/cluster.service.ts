@@ -116,14 +116,6 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private idClash: { record: IdentityRecord; lastSeen: number } | null = null;
   /** The KV revision at which this process first held its node id. */
   private firstHeld: number | null = null;
-  /**
-   * Whether this server's journal was found to carry on the history the cluster holds for its node
-   * id, in the current hold of the id (see JournalReplication.divergence); until then it holds the id
-   * but does not yet stand for the node.
-   */
-  private historyChecked = false;
-  /** How this server's journal differs from that history, once found: it then never claims the id again. */
-  private diverged: string | null = null;
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
@@ -134,7 +126,10 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   ) {
     this.cluster = config.cluster;
     this.lease = new MasterLease(journal.nodeId, LEASE_TTL_MS);
-    this.identity = new NodeIdentity(journal.nodeId, this.instanceId, STALE_AFTER_MS);
+    // Before it stands for its node, a server checks that its journal carries on the node's history.
+    this.identity = new NodeIdentity(journal.nodeId, this.instanceId, STALE_AFTER_MS, {
+      checkHistory: () => this.replication!.divergence(this.jsm!),
+    });
     this.members = new MemberTable(STALE_AFTER_MS, journal.nodeId);
     this.replication = this.cluster
       ? new JournalReplication(this.cluster, journal.nodeId, db, journal)
@@ -301,7 +296,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     payload: object = {},
     timeoutMs = RPC_TIMEOUT_MS,
   ): Promise<T> {
-    if (nodeId === this.nodeId && !this.refused) {
+    if (nodeId === this.nodeId && !this.identity.refused) {
       const handler = this.handlers[method];
       if (!handler) throw new Error(`no local handler for ${method}`);
       return (await handler(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)) as T;
@@ -493,53 +488,34 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   private async heartbeat(): Promise<void> {
     const kv = this.kv!;
     const self = this.selfRecord();
-    if (this.diverged) return this.announceClash(kv, self);
-    const wasStanding = this.standsForNode;
-    const wasRefused = this.identity.state === 'refused';
+    const was = this.identity.state;
     const now = await this.identity.tick(kv, {
       hostname: self.hostname,
       api_url: self.api_url,
       started_at: this.startedAt,
     });
     if (now === 'held') {
-      if (!this.historyChecked) {
-        const diverged = await this.replication!.divergence(this.jsm!);
-        if (diverged) {
-          this.diverged = diverged;
-          await this.identity.release(kv);
-          this.stopServing();
-          this.logger.error(this.refusedProblem()!);
-          return this.announceClash(kv, self);
-        }
-        this.historyChecked = true;
+      if (was !== 'held')
         this.logger.log(
-          wasRefused
+          was === 'refused'
             ? `node id ${this.nodeId} is free again (the other server that had it stopped): joined cluster ${this.cluster} as ${this.nodeId}`
             : `joined cluster ${this.cluster} as ${this.nodeId}`,
         );
-      }
       this.firstHeld ??= this.identity.revision;
       this.serving ??= serveNodeCalls(this.nc!, this.cluster!, this.nodeId, this.handlers);
       await kv.put(`members.${this.nodeId}`, JSON.stringify(self));
-      if (!wasStanding) this.kickOutbox();
+      if (was !== 'held') this.kickOutbox();
       return;
     }
-    this.historyChecked = false;
     this.stopServing();
-    if (now === 'refused') {
-      if (!wasRefused) this.logger.error(this.refusedProblem()!);
-      await this.announceClash(kv, self);
-    }
-  }
-
-  /** Whether another server is this node id's member, not this one: it holds the id live, or has the node's history. */
-  private get refused(): boolean {
-    return this.diverged !== null || this.identity.state === 'refused';
+    if (!this.identity.refused) return;
+    if (now !== was) this.logger.error(this.refusedProblem()!);
+    await this.announceClash(kv, self);
   }
 
   /** Whether this server is its node id's member now: it holds the id and its journal is the node's history. */
   private get standsForNode(): boolean {
-    return this.identity.state === 'held' && this.historyChecked;
+    return this.identity.state === 'held';
   }
 
   private stopServing(): void {
@@ -563,9 +539,10 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    * its journal is not the node's history (see heartbeat).
    */
   refusedProblem(): string | null {
-    if (this.diverged)
+    const diverged = this.identity.divergence;
+    if (diverged)
       return (
-        `this server's journal is not the history cluster ${this.cluster} holds for node id ${this.nodeId}: ${this.diverged}. ` +
+        `this server's journal is not the history cluster ${this.cluster} holds for node id ${this.nodeId}: ${diverged}. ` +
         `Another server with this node id (a copied or restored state directory, or a copied node_id file) has been that node since; ` +
         `this server is refused a place in cluster ${this.cluster} (it serves no node calls and takes no ranks; its own jobs run on). ` +
         `To join as a new node: stop this server, remove ${this.config.paths.nodeId} (a new id is made at the next start), and start it again`

@@ -33,8 +33,8 @@ describe(NodeIdentity.name, () => {
 
   it('a second process with the id is refused while the holder renews, and takes it 3 s after the holder dies', async () => {
     const kv = fakeKv();
-    const a = new NodeIdentity('n1', 'a', 3000, now);
-    const b = new NodeIdentity('n1', 'b', 3000, now);
+    const a = new NodeIdentity('n1', 'a', 3000, { now });
+    const b = new NodeIdentity('n1', 'b', 3000, { now });
     expect(await a.tick(kv, record('box-a'))).toBe('held');
     expect(await b.tick(kv, record('box-b'))).toBe('claiming');
     for (let t = 0; t < 5; t++) {
@@ -60,10 +60,59 @@ describe(NodeIdentity.name, () => {
 
   it('a clean stop frees the id at once', async () => {
     const kv = fakeKv();
-    const a = new NodeIdentity('n1', 'a', 3000, now);
-    const b = new NodeIdentity('n1', 'b', 3000, now);
+    const a = new NodeIdentity('n1', 'a', 3000, { now });
+    const b = new NodeIdentity('n1', 'b', 3000, { now });
     await a.tick(kv, record('box-a'));
     await a.release(kv);
     expect(await b.tick(kv, record('box-b'))).toBe('held');
+  });
+
+  it('holds the id but stands for the node only once its history is checked; a check that cannot tell is tried again', async () => {
+    const kv = fakeKv();
+    let answers: Array<string | null | Error> = [new Error('NATS away'), null];
+    const checkHistory = async () => {
+      const next = answers.shift();
+      if (next instanceof Error) throw next;
+      return next ?? null;
+    };
+    const a = new NodeIdentity('n1', 'a', 3000, { now, checkHistory });
+    await expect(a.tick(kv, record('box-a'))).rejects.toThrow('NATS away');
+    expect(a.state).toBe('claiming');
+    expect(await a.tick(kv, record('box-a'))).toBe('held');
+    // Renewals do not check again.
+    answers = [new Error('not asked')];
+    clock += 1000;
+    expect(await a.tick(kv, record('box-a'))).toBe('held');
+    expect(answers).toHaveLength(1);
+  });
+
+  it('a copy whose history differs lets the id go at once and never claims it again', async () => {
+    const kv = fakeKv();
+    const copy = new NodeIdentity('n1', 'copy', 3000, { now, checkHistory: async () => 'entry 7 differs' });
+    expect(await copy.tick(kv, record('box-a'))).toBe('diverged');
+    expect(copy.refused).toBe(true);
+    expect(copy.divergence).toBe('entry 7 differs');
+    // The id is free for the node's real server at once, and the copy stays out.
+    const real = new NodeIdentity('n1', 'real', 3000, { now });
+    expect(await real.tick(kv, record('box-b'))).toBe('held');
+    await real.release(kv);
+    clock += 10_000;
+    expect(await copy.tick(kv, record('box-a'))).toBe('diverged');
+    expect((await kv.get('ids.n1'))?.operation).toBe('DEL');
+  });
+
+  it('a lost hold is checked again when the id is taken back', async () => {
+    const kv = fakeKv();
+    let checks = 0;
+    const a = new NodeIdentity('n1', 'a', 3000, { now, checkHistory: async () => (checks++, null) });
+    const b = new NodeIdentity('n1', 'b', 3000, { now });
+    expect(await a.tick(kv, record('box-a'))).toBe('held');
+    // a stalls past staleAfterMs; b takes the id, then stops cleanly.
+    await b.tick(kv, record('box-b'));
+    clock += 4000;
+    expect(await b.tick(kv, record('box-b'))).toBe('held');
+    await b.release(kv);
+    expect(await a.tick(kv, record('box-a'))).toBe('held');
+    expect(checks).toBe(2);
   });
 });
