@@ -71,6 +71,37 @@ describe('cluster placement and health (e2e: nats-server + 2 spawned servers)', 
     }
   });
 
+  it('GPUs a node holds for its waiting job are not idle eligible for a rank placed after it: a submit says so, and journals nothing', async () => {
+    const local = (requested_gpus: number, argv: string[]) =>
+      nodes[1].post('/api/queue', { job_type: 'command', requested_gpus, job_params: { argv } });
+    // Node 1: GPU 0 busy; a 2-GPU job waits for it, and its scheduler holds GPU 1 for that job.
+    const running = await local(1, ['sleep', '60']);
+    const waiting = await local(2, ['true']);
+    const held = { queue_id: waiting.queue_id, priority: 0, gpu_indices: [1] };
+    try {
+      await waitFor(async () => (await gpusOf(1))?.held !== null, 'GPU 1 held on node 1');
+      expect(await gpusOf(1)).toMatchObject({ idle_eligible: 0, start_blocker: null, held });
+      const answer = await submit({ name: 'held', nodes: 2, gpus_per_node: 1 });
+      expect([answer.status, answer.body.code]).toEqual([409, 'CONFLICT']);
+      expect(answer.body.message).toContain(
+        `${label(1)} 0 idle of 2 usable GPUs (GPU 1 held for waiting job ${waiting.queue_id}, priority 0)`,
+      );
+      // Before, node 1 counted GPU 1 as idle, was sent a rank and refused it: a rolled-back bundle.
+      expect(await bundles()).toEqual([]);
+      // A rank of higher priority comes before the waiting job: the held GPU is its to take.
+      const higher = ((await nodes[0].get('/api/cluster/gpus?priority=1')).nodes as any[]).find(
+        (n) => n.node_id === ids[1],
+      );
+      expect(higher).toMatchObject({ idle_eligible: 1, held: null });
+    } finally {
+      for (const job of [waiting, running])
+        await request(nodes[1].server.baseUrl, 'DELETE', `/api/queue/${job.queue_id}`, {
+          token: nodes[1].server.token ?? undefined,
+        });
+      await waitFor(async () => (await gpusOf(1))?.idle_eligible === 2, 'node 1 idle again', 20_000);
+    }
+  });
+
   it('a paused node has no idle eligible GPU: a submit does not pick it, or says it is paused (409), and journals nothing', async () => {
     await nodes[1].post('/api/queue/scheduler', { enabled: false });
     try {

@@ -130,8 +130,10 @@ describe('torchrun argv', () => {
 });
 
 describe('picking nodes for nodes: N, gpus_per_node: G', () => {
+  let nextIndex = 0;
   const gpu = (
     o: Partial<{
+      index: number;
       excluded: boolean;
       disabled: boolean;
       reserved_by: string | null;
@@ -139,6 +141,7 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       mig_enabled: boolean;
     }>,
   ) => ({
+    index: nextIndex++,
     excluded: false,
     disabled: false,
     reserved_by: null,
@@ -146,6 +149,7 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
     mig_enabled: false,
     ...o,
   });
+  beforeEach(() => (nextIndex = 0));
   it('counts only idle eligible GPUs', () => {
     const gpus = [
       gpu({}),
@@ -169,6 +173,19 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
       idle: 0,
       blocker: 'its scheduler is paused',
     });
+  });
+  it('GPUs the node holds for a waiting job are not idle for a rank placed after it (same priority or lower)', () => {
+    const node = { node_id: 'a-0000-0000', hostname: 'a' };
+    const gpus = [gpu({ reserved_by: 'q_run' }), gpu({}), gpu({}), gpu({})];
+    const held = { queue_id: 'q_big', priority: 5, gpu_indices: [1, 2] };
+    expect(capacityOf(node, { gpus, held }, 5)).toMatchObject({ usable: 4, idle: 1, held });
+    expect(capacityOf(node, { gpus, held }, 0)).toMatchObject({ idle: 1, held });
+    // A higher-priority rank is placed before the waiting job: the held GPUs are its to take.
+    expect(capacityOf(node, { gpus, held }, 6)).toMatchObject({ idle: 3, held: null });
+    expect(capacityOf(node, { gpus, held: null }, 0)).toMatchObject({ idle: 3, held: null });
+    expect(capacityList([capacityOf(node, { gpus, held }, 0)])).toBe(
+      'a (a-0000-0) 1 idle of 4 usable GPUs (GPUs 1,2 held for waiting job q_big, priority 5)',
+    );
   });
   it('prefers the coordinator, then the most idle, and refuses when too few fit', () => {
     const c = [
@@ -285,6 +302,7 @@ describe('a request no node set can ever meet', () => {
     idle,
     reachable,
     blocker: null,
+    held: null,
   });
   const cluster = [node('a', 8, 0), node('b', 4, 4), node('c', 8, -1, false)];
   it('more nodes than the cluster has: nodes', () => {

@@ -1,5 +1,5 @@
 import { DomainError, plural, type ErrorDetail } from '@trainyard/core';
-import type { JobStatus } from '@trainyard/jobs';
+import type { HeldGpus, JobStatus } from '@trainyard/jobs';
 import type { MemberRecord } from './membership';
 import type { NodeVersions } from './node-probe';
 
@@ -247,6 +247,7 @@ export function interfaceEnv(ifname: string): Record<string, string> {
 
 /** A GPU as a node's `gpus` answer lists it, with what placement counts. */
 interface PlacedGpu {
+  index: number;
   excluded: boolean;
   disabled: boolean;
   reserved_by: string | null;
@@ -257,36 +258,56 @@ interface PlacedGpu {
 /**
  * Idle GPUs a rank of `priority` may be placed on: not excluded, not in MIG mode (a rank takes whole
  * GPUs; one in MIG mode only lends its MIG devices to jobs with a gpu_profile), not disabled, not
- * reserved, gate passed.
+ * reserved, gate passed, and not held by the node's scheduler for a waiting job the rank would be
+ * placed after (see heldAgainst).
  */
-export function idleEligibleGpus(gpus: readonly PlacedGpu[], priority: number): number {
+export function idleEligibleGpus(
+  gpus: readonly PlacedGpu[],
+  priority: number,
+  held: HeldGpus | null = null,
+): number {
+  const kept = new Set(heldAgainst(held, priority)?.gpu_indices);
   return gpus.filter(
     (g) =>
       !g.excluded &&
       !g.mig_enabled &&
       !g.disabled &&
       g.reserved_by === null &&
-      (g.min_priority === null || g.min_priority <= priority),
+      (g.min_priority === null || g.min_priority <= priority) &&
+      !kept.has(g.index),
   ).length;
 }
 
 /**
- * A node's capacity from its `gpus` answer: GPUs as its own submit counts them, and none idle while
- * nothing can start there (`start_blocker`: its scheduler is paused, ...; absent from older nodes).
+ * The node's held GPUs when they are kept from a rank of `priority`: the waiting job they are held
+ * for comes first when its (aged) priority is at least the rank's, as it would on the node's own
+ * queue (a rank with a time limit that backfill would let use them is still not counted: the
+ * master cannot know the node's estimate). Null when they are not, or none are held.
+ */
+export function heldAgainst(held: HeldGpus | null | undefined, priority: number): HeldGpus | null {
+  return held && held.priority >= priority ? held : null;
+}
+
+/**
+ * A node's capacity from its `gpus` answer: GPUs as its own submit counts them, none idle while
+ * nothing can start there (`start_blocker`: its scheduler is paused, ...), and none of those its
+ * scheduler holds for a waiting job that comes first (`held`; both absent from older nodes).
  */
 export function capacityOf(
   node: { node_id: string; hostname: string },
-  answer: { gpus: readonly PlacedGpu[]; start_blocker?: string | null },
+  answer: { gpus: readonly PlacedGpu[]; start_blocker?: string | null; held?: HeldGpus | null },
   priority: number,
 ): NodeCapacity {
   const blocker = answer.start_blocker ?? null;
+  const held = blocker ? null : heldAgainst(answer.held, priority);
   return {
     node_id: node.node_id,
     hostname: node.hostname,
     usable: answer.gpus.filter((g) => !g.excluded && !g.mig_enabled).length,
-    idle: blocker ? 0 : idleEligibleGpus(answer.gpus, priority),
+    idle: blocker ? 0 : idleEligibleGpus(answer.gpus, priority, held),
     reachable: true,
     blocker,
+    held,
   };
 }
 
@@ -357,6 +378,8 @@ export interface NodeCapacity {
   reachable: boolean;
   /** Why no rank can start there now (its scheduler is paused, ...); null when one can, or it did not answer. */
   blocker: string | null;
+  /** The GPUs its scheduler holds for a waiting job that a rank would come after (not in `idle`); else null. */
+  held: HeldGpus | null;
 }
 
 /**
@@ -448,8 +471,14 @@ export function capacityList(capacities: readonly NodeCapacity[]): string {
               ? 'no answer'
               : c.blocker
                 ? `starts nothing now: ${c.blocker}`
-                : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}`
+                : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}${c.held ? ` (${heldText(c.held)})` : ''}`
         }`,
     )
     .join(', ');
+}
+
+/** E.g. `GPUs 2,3 held for waiting job q_x, priority 5`. */
+function heldText(held: HeldGpus): string {
+  const gpus = `${held.gpu_indices.length === 1 ? 'GPU' : 'GPUs'} ${held.gpu_indices.join(',')}`;
+  return `${gpus} held for waiting job ${held.queue_id}, priority ${Math.floor(held.priority)}`;
 }

@@ -709,6 +709,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
           usable: m.gpus.count,
           idle: -1,
           blocker: null,
+          held: null,
         };
         if (!m.reachable) return { ...known, reachable: false };
         try {

@@ -133,7 +133,7 @@ export class ClusterController {
         members.map(async (m) => {
           try {
             const answer = await this.cluster.call<NodeGpus>(m.node_id, 'gpus', {}, 2000);
-            const { start_blocker: _, ...gpus } = answer;
+            const { start_blocker: _, held: __, ...gpus } = answer;
             const capacity = capacityOf(m, answer, priority);
             return {
               node_id: m.node_id,
@@ -142,6 +142,7 @@ export class ClusterController {
               gpus,
               idle_eligible: capacity.idle,
               start_blocker: capacity.blocker,
+              held: capacity.held,
               error: null,
             };
           } catch (err) {
@@ -152,6 +153,7 @@ export class ClusterController {
               gpus: null,
               idle_eligible: null,
               start_blocker: null,
+              held: null,
               error: (err as Error).message,
             };
           }

@@ -241,6 +241,17 @@ export class NodeJobTtyQueryDto {
   wait_ms?: number;
 }
 
+/** Idle GPUs a node's scheduler holds for its top waiting job until that job can start. */
+export class HeldGpusDto {
+  /** The waiting job they are held for. */
+  queue_id!: string;
+  /** Its ordering priority (aging included; may be fractional): a rank of this priority or lower comes after it. */
+  priority!: number;
+  /** The held GPUs, ascending. */
+  @ApiProperty({ type: 'integer', isArray: true })
+  gpu_indices!: number[];
+}
+
 export class ClusterNodeGpusDto {
   node_id!: string;
   hostname!: string;
@@ -259,6 +270,12 @@ export class ClusterNodeGpusDto {
    * there (or `gpus` is null).
    */
   start_blocker!: string | null;
+  /**
+   * Idle GPUs the node's scheduler holds for a waiting job that a rank of the asked `priority` would
+   * be placed after (not counted in `idle_eligible`); null when none are, or `gpus` is null.
+   */
+  @ApiProperty({ type: () => HeldGpusDto, nullable: true })
+  held!: HeldGpusDto | null;
   /** Why `gpus` is null. */
   error!: string | null;
 }

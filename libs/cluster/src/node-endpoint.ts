@@ -22,6 +22,8 @@ import {
   JobRepository,
   QUEUE_ID_PATTERN,
   readTtyAt,
+  HeldGpusQuery,
+  type HeldGpus,
   StartBlockerQuery,
   readTtyTail,
   ttyLastLinesOffset,
@@ -60,11 +62,13 @@ export interface LogChunk {
 }
 
 /**
- * What `gpus` answers: the node's GET /api/gpus, and why no rank can start there now (its scheduler
- * is paused, ...; see StartBlockerQuery), null when one can (absent from older nodes).
+ * What `gpus` answers: the node's GET /api/gpus, why no rank can start there now (its scheduler
+ * is paused, ...; see StartBlockerQuery), null when one can, and the idle GPUs its scheduler holds
+ * for a waiting job (see HeldGpusQuery). Both absent from older nodes.
  */
 export interface NodeGpus extends GpuListDto {
   start_blocker?: string | null;
+  held?: HeldGpus | null;
 }
 
 /**
@@ -160,11 +164,12 @@ export class NodeEndpoint {
   }
 
   private async nodeGpus(): Promise<NodeGpus> {
-    const [list, blocker] = await Promise.all([
+    const [list, blocker, held] = await Promise.all([
       this.gpuList(),
       this.queryBus.execute(new StartBlockerQuery()),
+      this.queryBus.execute(new HeldGpusQuery()),
     ]);
-    return { ...list, start_blocker: blocker };
+    return { ...list, start_blocker: blocker, held };
   }
 
   private async setGpuPolicy(p: Record<string, unknown>) {

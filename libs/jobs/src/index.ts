@@ -14,6 +14,7 @@ export * from './infrastructure/job.entity';
 export * from './control/terminate-job.command';
 export * from './control/job-process-ids.query';
 export * from './control/start-blocker.query';
+export * from './control/held-gpus.query';
 export * from './control/trainer-control';
 export * from './tty';
 export * from './jobs-stream.gateway';

@@ -4,6 +4,7 @@ import { GpuInventory } from '@trainyard/gpus';
 import type { Tx } from '@trainyard/database';
 import {
   ACTIVE_STATUSES,
+  type HeldGpus,
   Job,
   JobRepository,
   PendingReasons,
@@ -54,6 +55,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private gapHolders = 0;
   /** The job that last preempted others, while it waits: the GPUs they free are held for it. */
   private preemptor: string | null = null;
+  /** The GPUs the last pass held for the top waiting job (see HeldGpusQuery). */
+  private held: HeldGpus | null = null;
   tickCount = 0;
   lastTickAt: string | null = null;
 
@@ -155,6 +158,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     // queue waits, saying why, and the safety tick tries again.
     const problem = this.enabled ? this.stateDir.problem() : null;
     this.reasons.stopLaunches(problem);
+    this.held = null;
     if (!this.enabled || problem) {
       // Nothing starts; dependencies still settle, so a queued job says what else it waits for,
       // and one whose dependency failed ends now rather than once launches go on.
@@ -169,6 +173,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         result.pending[j.id] = `${j.preempted_note}; ${result.pending[j.id]}`;
     if (result.blocked !== null && this.booted) await this.preempt(result, gpus, queued);
     this.reasons.replace(result.pending);
+    this.held = result.held;
     if (!this.booted) return;
     // Launched together: their claims share one transaction, their requests one write to the
     // launcher, and one job's launch never waits for another's. Placement gave each its own GPUs.
@@ -205,6 +210,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       ...this.placementOptions(),
     });
     return { queued, gpus, result };
+  }
+
+  /** The GPUs the last pass held for the top waiting job, or null (see HeldGpusQuery). */
+  heldGpus(): HeldGpus | null {
+    return this.held;
   }
 
   /** Why nothing can start now (see StartBlockerQuery), or null: what a rank's refusal says too. */

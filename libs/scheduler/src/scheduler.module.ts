@@ -12,6 +12,7 @@ import { SetSchedulerEnabledHandler } from './commands/set-scheduler-enabled.han
 import { TerminateJobHandler } from './commands/terminate-job.handler';
 import { JobProcessIdsHandler } from './queries/job-process-ids.handler';
 import { StartBlockerHandler } from './queries/start-blocker.handler';
+import { HeldGpusHandler } from './queries/held-gpus.handler';
 import { WakeDispatcherOnChange } from './wake-dispatcher.handler';
 import { ActiveJobs } from './supervision/active-jobs';
 import { JobLauncher } from './supervision/job-launcher';
@@ -45,6 +46,7 @@ import { GpuKillStopsJobs } from './supervision/gpu-kill-stops-jobs';
     SchedulerStateRepository,
     SetSchedulerEnabledHandler,
     StartBlockerHandler,
+    HeldGpusHandler,
     TerminateJobHandler,
     WakeDispatcherOnChange,
   ],

@@ -578,6 +578,19 @@ describe(place.name, () => {
       expect(Object.keys(result.pending).sort()).toEqual([...pending].sort());
     });
 
+    it("reports the held GPUs with the held job's ordering priority, aging included; none under skip", () => {
+      const items = [item('q_big', 4, 10, 1, { ready_ms: NOW - 1_800_000 }), item('q_small', 1, 0, 2)];
+      const gpus = [busy(0, inSeconds(60)), busy(1, inSeconds(90)), gpu(2), gpu(3)];
+      expect(sut(items, gpus, { now: NOW }).held).toEqual({
+        queue_id: 'q_big',
+        priority: 10,
+        gpu_indices: [2, 3],
+      });
+      expect(sut(items, gpus, { now: NOW, priority_aging_per_hour: 4 }).held).toMatchObject({ priority: 12 });
+      expect(sut(items, gpus, { now: NOW, mode: 'skip' }).held).toBeNull();
+      expect(sut(items, [gpu(0), gpu(1), gpu(2), gpu(3)], { now: NOW }).held).toBeNull();
+    });
+
     it('names the hold in the reasons of the held job and of the jobs it keeps out', () => {
       const result = sut(
         [item('q_big', 4, 10, 1), item('q_small', 1, 0, 2), item('q_long', 1, 0, 3, { time_limit_s: 600 })],

@@ -6,7 +6,7 @@
  */
 
 import { plural, type SchedulingPolicy } from '@trainyard/core';
-import { agedPriority } from '@trainyard/jobs';
+import { agedPriority, type HeldGpus } from '@trainyard/jobs';
 
 export interface PlacementItem {
   queue_id: string;
@@ -83,6 +83,8 @@ export interface PlacementResult {
    * held for, outside `skip`), or null: what preemption (preemption.ts) may free GPUs for.
    */
   blocked: PlacementItem | null;
+  /** The idle GPUs held for the top waiting job (see SchedulingPolicy), or null when none are. */
+  held: HeldGpus | null;
 }
 
 /**
@@ -191,6 +193,7 @@ export function place(
   const placeMig = migPlacer(gpus, options.mig_devices ?? []);
   let idleLeft = pool.length;
   let hold: Hold | null = null;
+  let held: HeldGpus | null = null;
   let blocked: PlacementItem | null = null;
 
   // Taking GPUs and holding them are the only things that change eligibility or reasons within a
@@ -266,10 +269,15 @@ export function place(
         if (found !== null && holds) {
           hold = found;
           version++;
-          const held = [...found.held].sort((a, b) => a - b);
+          const gpuIndices = [...found.held].sort((a, b) => a - b);
+          if (gpuIndices.length) {
+            const aging = options.priority_aging_per_hour ?? 0;
+            const priority = agedPriority(item.priority, item.ready_ms ?? now, item.held_ms ?? 0, now, aging);
+            held = { queue_id: item.queue_id, priority, gpu_indices: gpuIndices };
+          }
           pending[item.queue_id] =
             shortfallReason(item.priority, needed, entry.eligible, host, takenBy, null) +
-            (held.length ? `; ${gpuList(held)} held for it` : '') +
+            (gpuIndices.length ? `; ${gpuList(gpuIndices)} held for it` : '') +
             (Number.isFinite(found.start)
               ? `; expected to start within ${Math.max(0, Math.ceil((found.start - now) / 1000))} s`
               : `; no start estimate (${found.unbounded.join(', ')} ${found.unbounded.length === 1 ? 'has' : 'have'} no time limit)`);
@@ -320,7 +328,7 @@ export function place(
     );
   }
 
-  return { launch, pending, blocked };
+  return { launch, pending, blocked, held };
 }
 
 /**

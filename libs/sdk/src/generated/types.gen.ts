@@ -706,6 +706,11 @@ export type ClusterNodeGpusDto = {
      * The node's GET /api/gpus answer; null when it did not answer.
      */
     gpus: GpuListDto | null;
+    /**
+     * Idle GPUs the node's scheduler holds for a waiting job that a rank of the asked `priority` would
+     * be placed after (not counted in `idle_eligible`); null when none are, or `gpus` is null.
+     */
+    held: HeldGpusDto | null;
     hostname: string;
     /**
      * How many of its GPUs a rank of the asked `priority` could be placed on now (not excluded, not in
@@ -1646,6 +1651,21 @@ export type HealthDto = {
      * directory's file system nearly full).
      */
     warnings: Array<string>;
+};
+
+export type HeldGpusDto = {
+    /**
+     * The held GPUs, ascending.
+     */
+    gpu_indices: Array<number>;
+    /**
+     * Its ordering priority (aging included; may be fractional): a rank of this priority or lower comes after it.
+     */
+    priority: number;
+    /**
+     * The waiting job they are held for.
+     */
+    queue_id: string;
 };
 
 export type HoldArrayResponseDto = {
