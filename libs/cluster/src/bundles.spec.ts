@@ -5,7 +5,7 @@ import {
   enqueueKey,
   neverPlaceable,
   submitTargetProblems,
-  foldBundles,
+  BundleBook,
   idleEligibleGpus,
   interfaceFor,
   pickNodes,
@@ -13,6 +13,7 @@ import {
   rollUp,
   torchrunArgv,
   versionMismatches,
+  type BundleEntry,
   type BundleRecord,
   type NodeCapacity,
   type RankStatus,
@@ -200,7 +201,12 @@ describe('picking nodes for nodes: N, gpus_per_node: G', () => {
   });
 });
 
-describe('foldBundles (a bundle from its journal entries)', () => {
+describe('BundleBook (a bundle from its journal entries)', () => {
+  const foldBundles = (entries: BundleEntry[]) => {
+    const book = new BundleBook();
+    for (const e of entries) book.apply(e);
+    return book.all();
+  };
   const rank = (r: number) => ({
     node_rank: r,
     node_id: `n${r}`,
@@ -261,6 +267,18 @@ describe('foldBundles (a bundle from its journal entries)', () => {
   it('a submitted entry without an intent (written before intents existed) is a whole bundle', () => {
     const [b] = foldBundles([{ kind: 'submitted', bundle: bundle() }]);
     expect(b.state).toBe('submitted');
+  });
+
+  it('entries applied as they arrive: a state read earlier is a copy the later ones do not change', () => {
+    const book = new BundleBook();
+    book.apply({ kind: 'submitting', bundle: bundle() });
+    const before = book.get('cj_1')!;
+    book.apply({ kind: 'failed', bundle_id: 'cj_1', reason: 'refused' });
+    book.apply({ kind: 'cancelled', bundle_id: 'cj_1', cancelled_at: '2026-01-01T00:01:00Z' });
+    expect([before.state, before.cancelled_at]).toEqual(['submitting', null]);
+    expect(book.get('cj_1')).toMatchObject({ state: 'failed', failure_reason: 'refused' });
+    expect(book.all().map((b) => b.cancelled_at)).toEqual(['2026-01-01T00:01:00Z']);
+    expect(book.get('cj_2')).toBeNull();
   });
 });
 

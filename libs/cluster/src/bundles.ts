@@ -88,37 +88,40 @@ export type BundleEntry =
   | { kind: 'cancelled'; bundle_id: string; cancelled_at: string };
 
 /**
- * Folds bundle entries (in stream order) into bundles. The first resolution wins: once `submitted` or
- * `failed`, a later resolution of the same bundle (a second master resolving it too) changes nothing.
- * A `submitted` entry without an intent (written before intents existed) is a whole bundle.
+ * The bundles as the journal entries about them leave them: entries are applied once each, in
+ * stream order, as they arrive, so reading every bundle re-reads no history. The first resolution
+ * wins: once `submitted` or `failed`, a later resolution of the same bundle (a second master
+ * resolving it too) changes nothing. A `submitted` entry without an intent (written before intents
+ * existed) is a whole bundle.
  */
-export function foldBundles(entries: Iterable<BundleEntry>): BundleFold[] {
-  const byId = new Map<string, BundleFold>();
-  for (const e of entries) {
+export class BundleBook {
+  private readonly byId = new Map<string, BundleFold>();
+
+  apply(e: BundleEntry): void {
     if (e.kind === 'submitting') {
-      if (!byId.has(e.bundle.id))
-        byId.set(e.bundle.id, {
+      if (!this.byId.has(e.bundle.id))
+        this.byId.set(e.bundle.id, {
           bundle: e.bundle,
           state: 'submitting',
           failure_reason: null,
           cancelled_at: null,
         });
-      continue;
+      return;
     }
     if (e.kind === 'submitted') {
-      const known = byId.get(e.bundle.id);
+      const known = this.byId.get(e.bundle.id);
       if (!known)
-        byId.set(e.bundle.id, {
+        this.byId.set(e.bundle.id, {
           bundle: e.bundle,
           state: 'submitted',
           failure_reason: null,
           cancelled_at: null,
         });
       else if (known.state === 'submitting') Object.assign(known, { bundle: e.bundle, state: 'submitted' });
-      continue;
+      return;
     }
-    const known = byId.get(e.bundle_id);
-    if (!known) continue;
+    const known = this.byId.get(e.bundle_id);
+    if (!known) return;
     if (e.kind === 'rank') {
       const rank = known.bundle.ranks.find((r) => r.node_rank === e.node_rank);
       if (rank && known.state === 'submitting') rank.queue_id = e.queue_id;
@@ -126,7 +129,17 @@ export function foldBundles(entries: Iterable<BundleEntry>): BundleFold[] {
       if (known.state === 'submitting') Object.assign(known, { state: 'failed', failure_reason: e.reason });
     } else known.cancelled_at ??= e.cancelled_at;
   }
-  return [...byId.values()];
+
+  /** Every bundle, in the order its first entry arrived; each a copy of its state now. */
+  all(): BundleFold[] {
+    return [...this.byId.values()].map((f) => ({ ...f }));
+  }
+
+  /** One bundle's state now (a copy), or null when no entry about it has arrived. */
+  get(id: string): BundleFold | null {
+    const f = this.byId.get(id);
+    return f ? { ...f } : null;
+  }
 }
 
 /** A job's status as a rank status; null = no such job (removed from the queue by a cancel). */

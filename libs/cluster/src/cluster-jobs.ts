@@ -23,7 +23,7 @@ import {
   type BundleStatus,
   type RankStatus,
   enqueueKey,
-  foldBundles,
+  BundleBook,
   type BundleEntry,
   type BundleFold,
   type BundleState,
@@ -80,6 +80,24 @@ const SUBMITTED = journalEntryTypeOf(ClusterBundleSubmittedEvent);
 const FAILED = journalEntryTypeOf(ClusterBundleFailedEvent);
 const CANCELLED = journalEntryTypeOf(ClusterBundleCancelledEvent);
 const BUNDLE_TYPES = [SUBMITTING, RANK, SUBMITTED, FAILED, CANCELLED];
+
+/** A replicated entry about a bundle, by its kind; null for another type. */
+function bundleEntryOf(type: string, p: Record<string, never>): BundleEntry | null {
+  switch (type) {
+    case SUBMITTING:
+      return { kind: 'submitting', bundle: p.bundle };
+    case RANK:
+      return { kind: 'rank', bundle_id: p.bundle_id, node_rank: p.node_rank, queue_id: p.queue_id };
+    case SUBMITTED:
+      return { kind: 'submitted', bundle: p.bundle };
+    case FAILED:
+      return { kind: 'failed', bundle_id: p.bundle_id, reason: p.reason };
+    case CANCELLED:
+      return { kind: 'cancelled', bundle_id: p.bundle_id, cancelled_at: p.cancelled_at };
+    default:
+      return null;
+  }
+}
 /** How often the master looks for bundles a previous master left `submitting`. */
 const RESOLVE_EVERY_MS = 1000;
 /** How long a submit waits for its own bundle to come back through the stream (read-your-writes). */
@@ -118,6 +136,9 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly settledHere = new Set<string>();
   private resolver: NodeJS.Timeout | null = null;
   private resolving = false;
+  /** The bundles, folded from the replicated entries up to stream sequence `bookSeq` (see catchUp). */
+  private readonly book = new BundleBook();
+  private bookSeq = 0;
   /**
    * Plan keys of cancelled or rolled-back bundles' ranks this master found never queued or ended
    * (not asked about again).
@@ -755,29 +776,30 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return warnings.filter((w): w is string => w !== null);
   }
 
+  /** Every bundle as its entries so far leave it, in the order each was first journaled. */
   private async records(): Promise<BundleFold[]> {
-    const entries = (await this.cluster.bundleEntries(BUNDLE_TYPES)).flatMap((e): BundleEntry[] => {
-      const p = JSON.parse(e.payload) as Record<string, never>;
-      switch (e.type) {
-        case SUBMITTING:
-          return [{ kind: 'submitting', bundle: p.bundle }];
-        case RANK:
-          return [{ kind: 'rank', bundle_id: p.bundle_id, node_rank: p.node_rank, queue_id: p.queue_id }];
-        case SUBMITTED:
-          return [{ kind: 'submitted', bundle: p.bundle }];
-        case FAILED:
-          return [{ kind: 'failed', bundle_id: p.bundle_id, reason: p.reason }];
-        case CANCELLED:
-          return [{ kind: 'cancelled', bundle_id: p.bundle_id, cancelled_at: p.cancelled_at }];
-        default:
-          return [];
-      }
-    });
-    return foldBundles(entries);
+    await this.catchUp();
+    return this.book.all();
   }
 
   private async record(id: string): Promise<BundleFold | null> {
-    return (await this.records()).find((r) => r.bundle.id === id) ?? null;
+    await this.catchUp();
+    return this.book.get(id);
+  }
+
+  /**
+   * Applies the bundle entries replicated since the last read, once each, in stream order (the
+   * view is written in that order): a read costs what arrived since, not every bundle ever run.
+   */
+  private async catchUp(): Promise<void> {
+    const rows = await this.cluster.bundleEntries(BUNDLE_TYPES, this.bookSeq);
+    // No await below: a concurrent catch-up that read the same rows skips what this one applied.
+    for (const row of rows) {
+      if (row.stream_seq <= this.bookSeq) continue;
+      this.bookSeq = row.stream_seq;
+      const entry = bundleEntryOf(row.type, JSON.parse(row.payload) as Record<string, never>);
+      if (entry) this.book.apply(entry);
+    }
   }
 
   /** Every bundle, newest first, with live per-rank status (one status call per node). */

@@ -350,8 +350,9 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     this.kickOutbox();
   }
 
-  bundleEntries(types: readonly string[]) {
-    return this.replication ? this.replication.ofTypes(types) : Promise.resolve([]);
+  /** The replicated entries of `types` that arrived after stream sequence `after`, in arrival order; none when standalone. */
+  bundleEntries(types: readonly string[], after = 0) {
+    return this.replication ? this.replication.ofTypes(types, after) : Promise.resolve([]);
   }
 
   // ---- the NATS session ----

@@ -206,12 +206,13 @@ export class JournalReplication {
     });
   }
 
-  /** Every replicated entry of these types, in arrival order (cluster job bundles). */
-  async ofTypes(types: readonly string[]): Promise<ReplicatedEntryEntity[]> {
+  /** The replicated entries of these types after stream sequence `after`, in arrival order (cluster job bundles). */
+  async ofTypes(types: readonly string[], after = 0): Promise<ReplicatedEntryEntity[]> {
     return this.db.manager
       .getRepository(ReplicatedEntryEntity)
       .createQueryBuilder('r')
-      .where('r.type IN (:...types)', { types })
+      .where('r.stream_seq > :after', { after })
+      .andWhere('r.type IN (:...types)', { types })
       .orderBy('r.stream_seq', 'ASC')
       .getMany();
   }
