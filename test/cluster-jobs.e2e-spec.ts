@@ -28,6 +28,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
   let nats: NatsServer;
   const nodes: ClusterNode[] = [];
   let ids: string[] = [];
+  /** A bundle that ran on every node and ended done (a later test reads it while a node is away). */
+  let doneBundleId: string | undefined;
 
   const submit = (node: ClusterNode, body: unknown) =>
     request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
@@ -371,6 +373,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     }
     const lines = text.split(/\r?\n/).filter((l) => l.startsWith('rank log line'));
     expect(lines).toEqual([1, 2, 3, 4, 5, 6].map((i) => `rank log line ${i}`));
+    doneBundleId = bundle.id;
     for (const n of nodes)
       await waitFor(
         async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'done',
@@ -709,6 +712,9 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
           ?.reachable === false,
       'the node unreachable',
     );
+    // A bundle that ended on every node reads the same while one of them is away (before: unknown).
+    expect(doneBundleId).toBeDefined();
+    expect((await nodes[m].get(`/api/cluster/jobs/${doneBundleId}`)).status).toBe('done');
     const cancel = await request(nodes[m].server.baseUrl, 'POST', `/api/cluster/jobs/${bundle.id}/cancel`, {
       token: nodes[m].server.token ?? undefined,
     });

@@ -81,6 +81,9 @@ const FAILED = journalEntryTypeOf(ClusterBundleFailedEvent);
 const CANCELLED = journalEntryTypeOf(ClusterBundleCancelledEvent);
 const BUNDLE_TYPES = [SUBMITTING, RANK, SUBMITTED, FAILED, CANCELLED];
 
+/** Rank statuses that never change again. */
+const RANK_ENDED: ReadonlySet<RankStatus> = new Set(['done', 'failed', 'cancelled']);
+
 /** A replicated entry about a bundle, by its kind; null for another type. */
 function bundleEntryOf(type: string, p: Record<string, never>): BundleEntry | null {
   switch (type) {
@@ -139,6 +142,12 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   /** The bundles, folded from the replicated entries up to stream sequence `bookSeq` (see catchUp). */
   private readonly book = new BundleBook();
   private bookSeq = 0;
+  /**
+   * The ranks whose jobs have ended (`<node_id>/<queue_id>` → done, failed or cancelled): an ended
+   * job never runs again, so its node is not asked again — a list asks only about live ranks, and a
+   * finished bundle reads the same while one of its nodes is away.
+   */
+  private readonly endedRanks = new Map<string, RankStatus>();
   /**
    * Plan keys of cancelled or rolled-back bundles' ranks this master found never queued or ended
    * (not asked about again).
@@ -859,9 +868,10 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const unanswered: BundleRank[] = [];
     for (const { bundle } of recs)
       for (const r of bundle.ranks)
-        if (r.queue_id) byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.queue_id]);
-        else unanswered.push(r);
-    const states = new Map<string, RankStatus>();
+        if (!r.queue_id) unanswered.push(r);
+        else if (!this.endedRanks.has(`${r.node_id}/${r.queue_id}`))
+          byNode.set(r.node_id, [...(byNode.get(r.node_id) ?? []), r.queue_id]);
+    const live = new Map<string, RankStatus>();
     const [byKey] = await Promise.all([
       this.ranksByKey(unanswered, { quiet: true }),
       ...[...byNode].map(async ([node, ids]) => {
@@ -872,15 +882,21 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
             { queue_ids: ids },
             STATUS_TIMEOUT_MS,
           );
-          for (const s of answer)
-            states.set(`${node}/${s.queue_id}`, s.unknown ? 'unknown' : rankStatusOf(s.status));
+          for (const s of answer) {
+            const status = s.unknown ? 'unknown' : rankStatusOf(s.status);
+            if (RANK_ENDED.has(status)) this.endedRanks.set(`${node}/${s.queue_id}`, status);
+            else live.set(`${node}/${s.queue_id}`, status);
+          }
         } catch {
           /* the node's ranks stay unknown */
         }
       }),
     ]);
     const rankView = (r: BundleRank): BundleRank & { status: RankStatus } => {
-      if (r.queue_id) return { ...r, status: states.get(`${r.node_id}/${r.queue_id}`) ?? 'unknown' };
+      if (r.queue_id) {
+        const key = `${r.node_id}/${r.queue_id}`;
+        return { ...r, status: this.endedRanks.get(key) ?? live.get(key) ?? 'unknown' };
+      }
       const found = byKey.get(r.enqueue_key);
       if (!found) return { ...r, status: 'unknown' };
       if (!found.queue_id) return { ...r, status: 'not_queued' };
