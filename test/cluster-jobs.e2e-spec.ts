@@ -929,6 +929,33 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     expect(await submittedEntries(id)).toHaveLength(1);
     await cancelBundle(id);
   });
+
+  it('lists the bundles a page at a time, newest first, the same walk on every node; a bad cursor is a 400 naming it', async () => {
+    const whole = await nodes[0].get('/api/cluster/jobs?limit=1000');
+    expect(whole.total).toBeGreaterThan(3);
+    expect([whole.items.length, whole.next_cursor]).toEqual([whole.total, null]);
+    const created = whole.items.map((b: any) => b.created_at);
+    expect(created).toEqual([...created].sort().reverse());
+    for (const node of nodes) {
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await node.get(`/api/cluster/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        expect(page.total).toBe(whole.total);
+        walked.push(...page.items.map((b: any) => b.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(walked).toEqual(whole.items.map((b: any) => b.id));
+    }
+    const bad = await request(nodes[0].server.baseUrl, 'GET', '/api/cluster/jobs?cursor=bm90LWpzb24', {
+      token: nodes[0].server.token ?? undefined,
+    });
+    expect([bad.status, bad.body.details]).toEqual([
+      400,
+      [{ field: 'cursor', message: 'not a cluster jobs cursor' }],
+    ]);
+  });
 });
 
 describe('cluster jobs endpoints in standalone mode', () => {
@@ -942,7 +969,7 @@ describe('cluster jobs endpoints in standalone mode', () => {
 
   it('answer empty lists, 409 for a submit, 404 for other nodes; never 500', async () => {
     expect(await node.get('/api/cluster/gpus')).toEqual({ nodes: [] });
-    expect(await node.get('/api/cluster/jobs')).toEqual({ items: [] });
+    expect(await node.get('/api/cluster/jobs')).toEqual({ items: [], total: 0, next_cursor: null });
     const token = node.server.token ?? undefined;
     const sub = await request(node.server.baseUrl, 'POST', '/api/cluster/jobs/submit', {
       token,

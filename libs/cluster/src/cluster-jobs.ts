@@ -81,6 +81,31 @@ const FAILED = journalEntryTypeOf(ClusterBundleFailedEvent);
 const CANCELLED = journalEntryTypeOf(ClusterBundleCancelledEvent);
 const BUNDLE_TYPES = [SUBMITTING, RANK, SUBMITTED, FAILED, CANCELLED];
 
+/** Newest first: `created_at` descending, then id descending (ids of one millisecond). */
+function newestFirst(a: BundleKey, b: BundleKey): number {
+  return b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id);
+}
+
+type BundleKey = Pick<BundleRecord, 'id' | 'created_at'>;
+
+/** The list cursor after `b`: its sort key, base64url JSON. */
+function bundleCursor(b: BundleKey): string {
+  return Buffer.from(JSON.stringify([b.created_at, b.id])).toString('base64url');
+}
+
+/** The sort key a cursor from bundleCursor holds; a 400 on `cursor` for anything else. */
+function bundleCursorKey(cursor: string): BundleKey {
+  try {
+    const [created_at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (typeof created_at === 'string' && typeof id === 'string') return { created_at, id };
+  } catch {
+    /* below */
+  }
+  throw new DomainError('VALIDATION_FAILED', 'cursor must be a value from next_cursor', [
+    { field: 'cursor', message: 'not a cluster jobs cursor' },
+  ]);
+}
+
 /** Rank statuses that never change again. */
 const RANK_ENDED: ReadonlySet<RankStatus> = new Set(['done', 'failed', 'cancelled']);
 
@@ -811,11 +836,27 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Every bundle, newest first, with live per-rank status (one status call per node). */
-  async list(): Promise<BundleView[]> {
+  /**
+   * One page of the bundles, newest first (by `created_at`, then id), with live per-rank status for
+   * that page's ranks only (one status call per node). `cursor`: a `next_cursor` from the page
+   * before; a malformed one is a 400 on `cursor`.
+   */
+  async list(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: BundleView[]; total: number; next_cursor: string | null }> {
     const all = await this.records();
-    all.sort((a, b) => b.bundle.created_at.localeCompare(a.bundle.created_at));
-    return this.withStatus(all);
+    all.sort((a, b) => newestFirst(a.bundle, b.bundle));
+    const after = cursor === undefined ? null : bundleCursorKey(cursor);
+    const from = after ? all.findIndex((r) => newestFirst(after, r.bundle) < 0) : 0;
+    const page = from < 0 ? [] : all.slice(from, from + limit);
+    const last = page.at(-1);
+    const more = from >= 0 && from + limit < all.length;
+    return {
+      items: await this.withStatus(page),
+      total: all.length,
+      next_cursor: more && last ? bundleCursor(last.bundle) : null,
+    };
   }
 
   async get(id: string): Promise<BundleView> {

@@ -12,6 +12,7 @@ import {
   BundleDto,
   BundleIdParamDto,
   BundleListDto,
+  ListBundlesQueryDto,
   ClusterGpusDto,
   ClusterGpusQueryDto,
   ClusterSubmitRequestDto,
@@ -253,11 +254,15 @@ export class ClusterController {
 
   // ---- multi-node training ----
 
-  /** Every multi-node bundle with per-rank and rolled-up status; the same list on every node (empty when standalone). */
+  /**
+   * The multi-node bundles, newest first, a page at a time (`limit` default 100, `cursor` from
+   * `next_cursor`), with per-rank and rolled-up status; the same list on every node (empty when
+   * standalone). 400 for a malformed cursor or limit.
+   */
   @Get('jobs')
-  @ApiErrors(401)
-  async listClusterJobs(): Promise<BundleListDto> {
-    return { items: await this.jobs.list() };
+  @ApiErrors(400, 401)
+  async listClusterJobs(@Query() query: ListBundlesQueryDto): Promise<BundleListDto> {
+    return this.jobs.list(query.limit ?? 100, query.cursor);
   }
 
   /**

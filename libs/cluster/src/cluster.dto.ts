@@ -501,7 +501,14 @@ export class BundleDto {
 export class BundleListDto {
   /** Newest first; the same on every node. */
   items!: BundleDto[];
+  /** How many bundles there are in all. */
+  total!: number;
+  /** Pass as `cursor` to get the next page; null at the end. */
+  next_cursor!: string | null;
 }
+
+/** `?limit=&cursor=` for GET /api/cluster/jobs. */
+export class ListBundlesQueryDto extends PageQueryDto {}
 
 export class BundleIdParamDto {
   @Matches(/^cj_\d{13}_[0-9a-f]{8}$/, { message: 'id must look like cj_<13 digits>_<8 hex>' })

@@ -1,6 +1,13 @@
 import type { Client } from './generated/client';
-import { listJobs, listQueue, listRunsPage } from './generated';
-import type { JobDto, ListJobsData, ListRunsPageData, QueueItemDto, RunDto } from './generated/types.gen';
+import { listClusterJobs, listJobs, listQueue, listRunsPage } from './generated';
+import type {
+  BundleDto,
+  JobDto,
+  ListJobsData,
+  ListRunsPageData,
+  QueueItemDto,
+  RunDto,
+} from './generated/types.gen';
 
 /** The most one list request may ask for (`limit` is 1..1000). */
 export const LIST_PAGE_MAX = 1000;
@@ -13,7 +20,7 @@ export interface ListUpTo<T> {
 }
 export type JobsUpTo = ListUpTo<JobDto>;
 
-/** One page of a cursor-paged list (`GET /api/jobs`, `GET /api/queue`, `GET /api/runs/page`). */
+/** One page of a cursor-paged list (`GET /api/jobs`, `GET /api/queue`, `GET /api/runs/page`, `GET /api/cluster/jobs`). */
 type PageReader<T> = (
   limit: number,
   cursor: string | undefined,
@@ -81,6 +88,16 @@ export function listRunsUpTo(
           query: { ...query, limit, ...(cursor && { cursor }) },
         })
       ).data,
+    count,
+  );
+}
+
+/** The first `count` multi-node bundles of `GET /api/cluster/jobs`, newest first, read as {@link readUpTo} does. */
+export function listClusterJobsUpTo(client: Client, count: number): Promise<ListUpTo<BundleDto>> {
+  return readUpTo(
+    async (limit, cursor) =>
+      (await listClusterJobs({ client, throwOnError: true, query: { limit, ...(cursor && { cursor }) } }))
+        .data,
     count,
   );
 }

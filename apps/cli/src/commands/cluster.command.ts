@@ -8,7 +8,7 @@ import {
   getClusterSelf,
   getNodeJob,
   getNodeJobLog,
-  listClusterJobs,
+  listClusterJobsUpTo,
   submitClusterJob,
   TrainyardApiError,
   type BundleDto,
@@ -26,6 +26,7 @@ import {
 } from '@trainyard/sdk';
 import {
   collect,
+  listLimit,
   parseInteger,
   parsePriority,
   parseTailLines,
@@ -250,8 +251,8 @@ function printWarnings(ctx: CliContext, warnings: readonly string[]): void {
 export async function resolveBundleId(client: Client, given: string): Promise<string> {
   if (given.trim() === '') throw new CliError('a cluster job id cannot be empty', EXIT.invalid);
   if (BUNDLE_ID.test(given)) return given;
-  const { data } = await listClusterJobs({ client });
-  const ids = data.items.map((b) => b.id).filter((id) => id.startsWith(given) || id.endsWith(given));
+  const { items } = await listClusterJobsUpTo(client, Infinity);
+  const ids = items.map((b) => b.id).filter((id) => id.startsWith(given) || id.endsWith(given));
   if (!ids.length)
     throw new CliError(
       `no cluster job id starts or ends with "${given}" (trainyard cluster jobs lists them)`,
@@ -656,16 +657,20 @@ export function registerCluster(program: Command, run: CommandRunner): void {
     .alias('job')
     .description('the multi-node jobs (bundles), newest first; with an id, that one in detail')
     .argument('[id]', 'a bundle id (cj_…), or a unique prefix or suffix of one (e.g. its 8 hex digits)')
+    .option('--limit <n>', 'at most this many jobs (default: 100 in the table, all of them with --json)')
     .action(
-      run(async (ctx, given: string | undefined) => {
+      run(async (ctx, given: string | undefined, options: { limit?: string }) => {
         if (given !== undefined) {
           const id = await resolveBundleId(ctx.client, given);
           const { data } = await getClusterJob({ client: ctx.client, path: { id } });
           return ctx.output(data, () => renderBundle(ctx, data));
         }
-        const { data } = await listClusterJobs({ client: ctx.client });
-        if (!ctx.json && !data.items.length) ctx.note('no cluster jobs');
-        else ctx.output(data, () => renderBundles(ctx, data.items));
+        const page = await listClusterJobsUpTo(ctx.client, listLimit(ctx, options.limit));
+        if (ctx.json) return ctx.printJson({ items: page.items, total: page.total });
+        if (!page.items.length) return ctx.note('no cluster jobs');
+        ctx.print(renderBundles(ctx, page.items));
+        if (page.total > page.items.length)
+          ctx.note(`${page.items.length} of ${page.total} shown (--limit to see more)`);
       }),
     );
 

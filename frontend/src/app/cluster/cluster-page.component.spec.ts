@@ -65,7 +65,10 @@ const BUNDLES = [
 ];
 
 describe('Cluster page', () => {
+  /** What GET /api/cluster/jobs says there are in all (its page is BUNDLES). */
+  let bundlesTotal = BUNDLES.length;
   beforeEach(() => {
+    bundlesTotal = BUNDLES.length;
     const cluster = clusterApi(MEMBERS, () =>
       MEMBERS.map((m) => ({
         node_id: m.node_id,
@@ -80,7 +83,7 @@ describe('Cluster page', () => {
       get: vi.fn(async ({ url }: { url: string }) => {
         const answer = cluster(url);
         if (answer) return answer;
-        if (url === '/api/cluster/jobs') return { data: { items: BUNDLES } };
+        if (url === '/api/cluster/jobs') return { data: { items: BUNDLES, total: bundlesTotal } };
         if (url === '/api/cluster/latency' || url === '/api/cluster/bandwidth')
           return { data: { items: [] } };
         throw new Error(`unexpected GET ${url}`);
@@ -132,6 +135,18 @@ describe('Cluster page', () => {
     const { fixture, root } = await render();
     const ranks = [...root.querySelectorAll('tr[data-bundle="b-rolled-back"] .rank')].map(text);
     expect(ranks).toEqual(['0 · gpu-box · 1111aaaa · cancelled', '1 · gpu-box · 2222bbbb · not queued']);
+    fixture.destroy();
+  });
+
+  it('says when the list shows only the newest page of the cluster jobs, and not when it shows them all', async () => {
+    const all = await render();
+    expect(all.root.querySelector('.bundles-more')).toBeNull();
+    all.fixture.destroy();
+    bundlesTotal = 250;
+    const { fixture, root } = await render();
+    expect(text(root.querySelector('.bundles-more'))).toBe(
+      `The newest ${BUNDLES.length} of 250 (trainyard cluster jobs --limit N lists more)`,
+    );
     fixture.destroy();
   });
 

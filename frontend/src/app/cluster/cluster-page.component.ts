@@ -95,7 +95,9 @@ export class ClusterPageComponent {
   private revealed: string | undefined;
 
   protected readonly nodes = signal<ClusterNodeGpusDto[]>([]);
+  /** The newest page of the bundles (GET /api/cluster/jobs' default 100), and how many there are in all. */
   protected readonly bundles = signal<BundleDto[]>([]);
+  protected readonly bundlesTotal = signal(0);
   protected readonly latency = signal<LatencyResultDto[]>([]);
   protected readonly bandwidth = signal<BandwidthResultDto[]>([]);
   protected readonly error = signal<string | null>(null);
@@ -162,6 +164,7 @@ export class ClusterPageComponent {
         ),
       );
       this.bundles.set(jobs.data.items);
+      this.bundlesTotal.set(jobs.data.total);
       this.reveal();
       this.latency.set(lat.data.items);
       this.bandwidth.set(bw.data.items);

@@ -312,6 +312,14 @@ export type BundleListDto = {
      * Newest first; the same on every node.
      */
     items: Array<BundleDto>;
+    /**
+     * Pass as `cursor` to get the next page; null at the end.
+     */
+    next_cursor: string | null;
+    /**
+     * How many bundles there are in all.
+     */
+    total: number;
 };
 
 export type BundleParticipantDto = {
@@ -4605,11 +4613,24 @@ export type GetClusterGpusResponse = GetClusterGpusResponses[keyof GetClusterGpu
 export type ListClusterJobsData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
+         */
+        cursor?: string;
+        /**
+         * Page size, 1..1000.
+         */
+        limit?: number;
+    };
     url: '/api/cluster/jobs';
 };
 
 export type ListClusterJobsErrors = {
+    /**
+     * Invalid request: the message and details name each bad field
+     */
+    400: ErrorResponseDto;
     /**
      * Missing or invalid credentials
      */
