@@ -304,6 +304,15 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       ),
     );
     await ranksIn({ ranks }, ['failed'], 'both ranks failed');
+    // `wait` takes a cluster job: it ended, and exits with its failed ranks' code, as for a job
+    // (a trial: `no job or array id starts or ends with "cj_…"`, exit 5).
+    const waited = await run('wait', id);
+    expect(waited).toMatchObject({ code: 127, stderr: '' });
+    expect(waited.stdout).toMatch(
+      new RegExp(
+        `^${id} 0/2 ranks done; not done: rank 0 on ${escape(label(ids.indexOf(ranks[0].node_id)))}: ${ranks[0].queue_id} failed \\(exit 127\\), rank 1 `,
+      ),
+    );
   });
 
   it('tail follows a rank’s output from the other node until its job ends, and exits with its code', async () => {
@@ -320,6 +329,12 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     );
     const remote = bundle.ranks.find((r: any) => r.node_id === ids[1]);
     await ranksIn(bundle, ['running', 'done'], 'both ranks started');
+    // `wait` for the cluster job (by a prefix of its id) while its ranks run: it returns once both are done.
+    const waiting = startCli(
+      ['--json', 'wait', bundle.id.slice(0, -2)],
+      cliEnv(nodes[0].server, work.home),
+      work.home,
+    );
     const tailed = await run('cluster', 'tail', bundle.id.slice(-8), '--rank', String(remote.node_rank));
     expect(tailed).toMatchObject({ code: 0, stderr: '' });
     // That rank's own job, read through node 0: its first line names it, then every line once.
@@ -329,6 +344,19 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       ...[1, 2, 3, 4].map((i) => `rank log line ${i}`),
     ]);
     expect((await rankJobs(bundle))[bundle.ranks.indexOf(remote)].status).toBe('done');
+    const waited = await waiting.exited;
+    expect(waited).toMatchObject({ code: 0, stderr: '' });
+    const rankEnd = (r: any) => ({
+      node_rank: r.node_rank,
+      node_id: r.node_id,
+      queue_id: r.queue_id,
+      status: 'done',
+      exit_code: 0,
+    });
+    expect(JSON.parse(waited.stdout)).toEqual([
+      { target: bundle.id, jobs: bundle.ranks.map((r: any) => expect.objectContaining(rankEnd(r))) },
+    ]);
+    expect((await rankJobs(bundle)).map((j: any) => j.status)).toEqual(['done', 'done']);
     // From its last lines (`-n`), as `job tail -n` does; `-n 0` shows nothing of an ended job.
     const rankArg = ['--rank', String(remote.node_rank)];
     const lastTwo = await run('cluster', 'tail', bundle.id, ...rankArg, '-n', '2');
@@ -352,6 +380,19 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
     const whole = await run('cluster', 'jobs', 'cj_1000000000000_deadbeef');
     expect(whole).toMatchObject({ code: 5, stdout: '' });
     expect(whole.stderr).toBe('trainyard: no cluster job cj_1000000000000_deadbeef\n');
+    const waitWhole = await run('wait', 'cj_1000000000000_deadbeef');
+    expect(waitWhole).toEqual({
+      code: 5,
+      stdout: '',
+      stderr: 'trainyard: no cluster job cj_1000000000000_deadbeef (trainyard cluster jobs lists them)\n',
+    });
+    const waitPart = await run('wait', 'cj_1000');
+    expect(waitPart).toEqual({
+      code: 5,
+      stdout: '',
+      stderr:
+        'trainyard: no cluster job id starts or ends with "cj_1000" (trainyard cluster jobs lists them)\n',
+    });
     const part = await run('cluster', 'cancel', 'nosuchid');
     expect(part).toMatchObject({ code: 5, stdout: '' });
     expect(part.stderr).toBe(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { type ClusterNode, clusterArgs, clusterOnNats, nodeOf, workerPid } from './support/cluster';
+import { cliEnv, runCli } from './support/cli';
 import { request } from './support/http';
 import { spawnServer } from './support/spawned-server';
 import { waitFor } from './support/wait';
@@ -92,6 +93,45 @@ describe('two servers with one node id (e2e: nats-server + spawned servers)', ()
       async () => (await second.get('/api/cluster/members')).master_node_id === nodeId,
       'the refused server to show its twin as master',
     );
+
+    // That row is the holder, not this server (a trial: `is_self` true, and `cluster status` labelled
+    // the holder "this node").
+    expect(members.members[0].is_self).toBe(false);
+    expect(await second.get('/api/cluster/self')).toMatchObject({ refused: true, node: { is_self: true } });
+    expect((await first.get('/api/cluster/self')).refused).toBe(false);
+    const status = await runCli(['cluster', 'status'], cliEnv(second.server, homes[1].home));
+    expect(status.code).toBe(0);
+    expect(status.stdout).not.toMatch(/this node(?! id)/);
+    const label = `\\S+ \\(${nodeId.slice(0, 8)}\\)`;
+    expect(status.stdout).toMatch(
+      new RegExp(`^node +${label} +${nodeId} +\\(refused: another server holds this node id`, 'm'),
+    );
+    expect(status.stdout).toMatch(new RegExp(`^master +${label}, another server with this node id`, 'm'));
+    expect(status.stdout).toMatch(
+      new RegExp(`^${label} +reachable +master, another server with this node id`, 'm'),
+    );
+
+    // A sign-in link to the node is one to the holder, as every other call to the id reaches it
+    // (a trial: 400 "you are signed in here already").
+    const link = await second.post('/api/cluster/peer_session', { node_id: nodeId });
+    expect(link.url).toMatch(new RegExp(`^${self.node.api_url}/\\?token=ut_`));
+    const token = new URL(link.url).searchParams.get('token')!;
+    expect((await request(second.server.baseUrl, 'GET', `/api/jobs?token=${token}`)).status).toBe(401);
+    expect((await request(first.server.baseUrl, 'GET', `/api/jobs?token=${token}`)).status).toBe(200);
+    // And the holder is a peer to probe, not "this node" (a trial: 400).
+    const probe = await request(
+      second.server.baseUrl,
+      'POST',
+      `/api/cluster/latency/refresh?peer=${nodeId}`,
+      {
+        token: second.server.token ?? undefined,
+      },
+    );
+    expect([probe.status, probe.body.items]).toEqual([
+      202,
+      [expect.objectContaining({ peer_node_id: nodeId })],
+    ]);
+
     // It never said it joined; it said it connected (a trial: "joined cluster" before the refusal).
     expect(second.server.output()).toContain('connected to NATS');
     expect(second.server.output()).not.toContain('joined cluster');

@@ -68,6 +68,7 @@ export class ClusterController {
       connection,
       replication: { ...replication, journal_seq: last.items[0]?.seq ?? 0 },
       identity_problem: this.cluster.identityProblem(),
+      refused: this.cluster.refused,
     };
   }
 
@@ -82,7 +83,7 @@ export class ClusterController {
       members: this.cluster.memberList().map((m) => ({
         ...m,
         is_master: m.node_id === master?.node_id,
-        is_self: m.node_id === this.cluster.nodeId,
+        is_self: this.cluster.isThisNode(m.node_id),
       })),
       problem: this.cluster.connectionProblem(),
     };
@@ -236,12 +237,13 @@ export class ClusterController {
   /**
    * A one-click sign-in link to another node: that node mints a 60 s single-use URL token (asked over
    * NATS) and this answers its console URL with it. 400 for this node itself, 503 when it is unreachable.
+   * A server refused its node id signs in to the server that holds it, as to any other member.
    */
   @Post('peer_session')
   @HttpCode(200)
   @ApiErrors(400, 401, 404, 503)
   async createPeerSession(@Body() body: PeerSessionRequestDto): Promise<PeerSessionDto> {
-    if (body.node_id === this.cluster.nodeId)
+    if (this.cluster.isThisNode(body.node_id))
       throw new DomainError('VALIDATION_FAILED', 'node_id is this node: you are signed in here already', [
         { field: 'node_id', message: 'is this node' },
       ]);
@@ -343,6 +345,6 @@ export class ClusterController {
 
   /** 404 for a node this node has never seen (its own id always works, standalone too). */
   private knownNode(nodeId: string): void {
-    if (nodeId !== this.cluster.nodeId) this.cluster.member(nodeId);
+    if (!this.cluster.isThisNode(nodeId)) this.cluster.member(nodeId);
   }
 }

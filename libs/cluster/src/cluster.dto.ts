@@ -122,6 +122,11 @@ export class ClusterSelfDto {
    * was refused. Says how to fix it.
    */
   identity_problem!: string | null;
+  /**
+   * Whether this server is refused its node id (identity_problem says why): another server is that
+   * node, so the member listed with this `node.node_id` is that other server (`is_self` false), not this one.
+   */
+  refused!: boolean;
 }
 
 export class ClusterMembersDto {

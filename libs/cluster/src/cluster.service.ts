@@ -144,6 +144,20 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     return this.cluster !== null;
   }
 
+  /**
+   * Whether `nodeId` is the node this server answers for: its own id — unless another server holds
+   * that id (this one was refused it, see NodeIdentity): then the node is that other server, shown,
+   * called and signed in to like any other member. Ask this, never `nodeId === this.nodeId`.
+   */
+  isThisNode(nodeId: string): boolean {
+    return nodeId === this.nodeId && !this.identity.refused;
+  }
+
+  /** Whether another server is this node id's member, not this one (see NodeIdentity.refused). */
+  get refused(): boolean {
+    return this.identity.refused;
+  }
+
   onApplicationBootstrap(): void {
     if (!this.cluster) return;
     // Once, in the background: importing torch can take seconds.
@@ -217,7 +231,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
    * heartbeat seen yet) or for this node's own times read without a cluster.
    */
   ageOf(nodeId: string, sentAt: number): number | null {
-    if (nodeId === this.nodeId) return Date.now() - sentAt;
+    if (this.isThisNode(nodeId)) return Date.now() - sentAt;
     return this.cluster ? this.members.ageOf(nodeId, sentAt) : null;
   }
 
@@ -296,7 +310,7 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
     payload: object = {},
     timeoutMs = RPC_TIMEOUT_MS,
   ): Promise<T> {
-    if (nodeId === this.nodeId && !this.identity.refused) {
+    if (this.isThisNode(nodeId)) {
       const handler = this.handlers[method];
       if (!handler) throw new Error(`no local handler for ${method}`);
       return (await handler(JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)) as T;

@@ -95,9 +95,9 @@ export class NetworkProbes {
     if (peer === undefined)
       return this.cluster
         .memberList()
-        .filter((m) => m.reachable && m.node_id !== this.cluster.nodeId)
+        .filter((m) => m.reachable && !this.cluster.isThisNode(m.node_id))
         .map((m) => m.node_id);
-    if (peer === this.cluster.nodeId)
+    if (this.cluster.isThisNode(peer))
       throw new DomainError(
         'VALIDATION_FAILED',
         'peer is this node: probes measure the way to another node',

@@ -182,6 +182,7 @@ describe('status and list rendering', () => {
           connection: { state: 'reconnecting', server: null, since: seen, last_error: 'disconnected' },
           replication: { published_seq: 0, journal_seq: 0, consumed_stream_seq: 0 },
           identity_problem: null,
+          refused: false,
         },
         members: {
           cluster: 'lab',

@@ -94,6 +94,15 @@ export function isStandalone(self: ClusterSelfDto | null | undefined): boolean {
   return !self?.cluster;
 }
 
+/**
+ * Who member `m` is to the server answering: `this node`, or — on a server refused its node id — the
+ * other server, the one that holds that id (its row has the same node id, but is not this server).
+ */
+function whoIs(self: ClusterSelfDto, m: Pick<ClusterMemberDto, 'node_id' | 'is_self'>): string {
+  if (m.is_self) return 'this node';
+  return self.refused && m.node_id === self.node.node_id ? 'another server with this node id' : '';
+}
+
 export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now = Date.now()): string {
   const { self, members, master, gpus } = status;
   if (!self || isStandalone(self)) return 'standalone (not in a cluster)\n';
@@ -107,12 +116,16 @@ export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now 
     members.master_node_id === null
       ? 'none right now (a failover is under way, or no NATS)'
       : `${masterMember ? nodeLabel(masterMember) : members.master_node_id}` +
-        `${members.master_node_id === self.node.node_id ? ', this node' : ''}` +
+        `${masterMember && whoIs(self, masterMember) ? `, ${whoIs(self, masterMember)}` : ''}` +
         `${master.lease_revision === null ? '' : ` (lease revision ${master.lease_revision})`}`;
   const reachable = members.members.filter((m) => m.reachable).length;
   let text = renderPairs([
     ['cluster', self.cluster],
-    ['node', `${nodeLabel(self.node)}  ${self.node.node_id}`],
+    [
+      'node',
+      `${nodeLabel(self.node)}  ${self.node.node_id}` +
+        (self.refused ? '  (refused: another server holds this node id, see problem)' : ''),
+    ],
     ['nats', nats],
     ['master', masterText],
     ['members', `${members.members.length} (${reachable} reachable)`],
@@ -129,9 +142,7 @@ export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now 
       text: memberState(m, now, connected),
       style: !connected && !m.is_self ? ctx.colors.yellow : m.reachable ? ctx.colors.green : ctx.colors.red,
     },
-    [m.is_master ? 'master' : '', m.node_id === self.node.node_id ? 'this node' : '']
-      .filter(Boolean)
-      .join(', '),
+    [m.is_master ? 'master' : '', whoIs(self, m)].filter(Boolean).join(', '),
     gpuCell(m, gpus),
     m.versions.trainyard,
     m.addresses[0] ?? '-',

@@ -1,18 +1,24 @@
 import { type Command, Option } from 'commander';
 import {
+  type BundleRankDto,
   escapeControls,
   getArray,
+  getClusterJob,
   getJob,
+  getNodeJob,
   TrainyardApiError,
   TrainyardConnectionError,
 } from '@trainyard/sdk';
 import { type CliContext, serverAway } from '../context';
 import { CliError, EXIT, serverStoppedError } from '../errors';
 import { ARRAY_ID, QUEUE_ID, resolveJobOrArrayId } from '../job-id';
+import { BUNDLE_ID, nodeLabel, rankStatusText, resolveBundleId } from './cluster.command';
 import { type EndedAs, exitCodeFor } from './job.command';
 import type { CommandRunner } from './runner';
 
 const TERMINAL = new Set(['done', 'failed', 'aborted']);
+/** A cluster job's rank that has ended (`not_queued`: never queued, its submit rolled back). */
+const RANK_ENDED = new Set(['done', 'failed', 'cancelled', 'not_queued']);
 
 /**
  * One job's end as `wait` sees it: `cancelled` when it was seen queued and then removed from the
@@ -21,8 +27,13 @@ const TERMINAL = new Set(['done', 'failed', 'aborted']);
  * before then leaves no record to tell it from a mistyped id.)
  */
 export interface JobEnd extends EndedAs {
-  queue_id: string;
+  /** Null for a cluster job's rank that was never queued. */
+  queue_id: string | null;
   ended_at: string | null;
+  /** A cluster job's rank: its node and rank. */
+  node_id?: string;
+  hostname?: string;
+  node_rank?: number;
 }
 
 /** A target's state: null while any of its jobs is unfinished, else every job's end. */
@@ -62,6 +73,7 @@ async function readTarget(
   held: (ids: string[]) => void,
 ): Promise<TargetState> {
   try {
+    if (BUNDLE_ID.test(id)) return await readBundle(ctx, id);
     if (ARRAY_ID.test(id)) {
       const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
       if (data.jobs.some((j) => !TERMINAL.has(j.status))) {
@@ -76,6 +88,8 @@ async function readTarget(
     held(data.held ? [id] : []);
     return null;
   } catch (err) {
+    if (err instanceof TrainyardApiError && err.status === 404 && BUNDLE_ID.test(id))
+      throw new CliError(`no cluster job ${id} (trainyard cluster jobs lists them)`, EXIT.notFound);
     if (err instanceof TrainyardApiError && err.status === 404 && QUEUE_ID.test(id)) {
       // A queued job that is cancelled is removed: it ended without running.
       if (seen.has(id))
@@ -89,6 +103,34 @@ async function readTarget(
   }
 }
 
+/**
+ * A cluster job (bundle): unfinished while its submit is under way or any rank has not ended (one
+ * whose node does not answer is `unknown`: not ended), then each rank's end, its job's as its node
+ * has it. A rolled-back submit has ended (a failure): its ranks never ran, or were cancelled.
+ */
+async function readBundle(ctx: CliContext, id: string): Promise<TargetState> {
+  const { data } = await getClusterJob({ client: ctx.client, path: { id } });
+  const ended =
+    data.state === 'failed' ||
+    (data.state === 'submitted' && data.ranks.every((r) => RANK_ENDED.has(r.status)));
+  if (!ended) return null;
+  // A node that does not answer now is not waited for here: its rank ends with the bundle's status.
+  const client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
+  return Promise.all(
+    data.ranks.map(async (rank: BundleRankDto): Promise<JobEnd> => {
+      const { node_id, hostname, node_rank, queue_id } = rank;
+      const job = queue_id
+        ? await getNodeJob({ client, path: { node_id, queue_id } }).then(
+            ({ data: j }) => j,
+            () => null, // gone from its node's queue (cancelled before it ran), or its node away
+          )
+        : null;
+      const end = job ? toEnd(job) : { queue_id, status: rank.status, exit_code: null, ended_at: null };
+      return { ...end, node_id, hostname, node_rank };
+    }),
+  );
+}
+
 function toEnd(job: JobEnd): JobEnd {
   const { queue_id, status, exit_code, ended_at, termination_reason, started_at } = job;
   return { queue_id, status, exit_code, ended_at, termination_reason, started_at };
@@ -97,14 +139,18 @@ function toEnd(job: JobEnd): JobEnd {
 export function registerWait(program: Command, run: CommandRunner): void {
   program
     .command('wait')
-    .summary('block until jobs or arrays end')
+    .summary('block until jobs, arrays or cluster jobs end')
     .description(
-      'Wait until every given job (q_…) and array (a_…) has ended, polling the server. Exits 0 when all ' +
-        'succeeded, else with the exit code of the first failure to end (1 when it has none, 5 when it was ' +
-        'cancelled from the queue). With --any, returns as soon as one target has ended, with its code. ' +
+      'Wait until every given job (q_…), array (a_…) and cluster job (cj_…: every rank) has ended, polling ' +
+        'the server. Exits 0 when all succeeded, else with the exit code of the first failure to end (1 when ' +
+        'it has none, 5 when it was cancelled from the queue). ' +
+        'With --any, returns as soon as one target has ended, with its code. ' +
         'A held job (or array with held jobs) is noted once on stderr: it starts only once released.',
     )
-    .argument('<ids...>', 'queue ids (q_…, or a unique prefix or suffix of one) and array ids (a_…)')
+    .argument(
+      '<ids...>',
+      'queue ids (q_…, or a unique prefix or suffix of one), array ids (a_…) and cluster job ids (cj_…, or a unique prefix of one)',
+    )
     .option('--any', 'return when the first target ends')
     .addOption(new Option('--interval <seconds>', 'seconds between polls').default('0.5', '0.5'))
     .action(
@@ -112,7 +158,12 @@ export function registerWait(program: Command, run: CommandRunner): void {
         // A job id may be short, as everywhere else (the 8 hex digits the console shows).
         // Each target once: one named twice (or by its id and a short form) is one target to wait for.
         const unique = new Set<string>();
-        for (const id of given) unique.add((await resolveJobOrArrayId(ctx.client, id)).id);
+        for (const id of given)
+          unique.add(
+            id.trim().startsWith('cj_')
+              ? await resolveBundleId(ctx.client, id.trim())
+              : (await resolveJobOrArrayId(ctx.client, id)).id,
+          );
         const ids = [...unique];
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
@@ -178,10 +229,22 @@ export function registerWait(program: Command, run: CommandRunner): void {
     );
 }
 
-/** "q_… done" / "q_… failed (exit 3)" / "a_… 7/9 done; failed: q_… (exit 3), …". */
+/**
+ * "q_… done" / "q_… failed (exit 3)" / "a_… 7/9 done; failed: q_… (exit 3), …" /
+ * "cj_… 1/2 ranks done; not done: rank 1 on gpu-box (1234abcd): q_… failed (exit 3)".
+ */
 function describe(id: string, ends: readonly JobEnd[]): string {
   const one = (e: JobEnd) =>
-    `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
+    e.queue_id === null
+      ? rankStatusText(e.status)
+      : `${e.queue_id} ${e.status}${e.exit_code === null || e.status === 'done' ? '' : ` (exit ${e.exit_code})`}`;
+  if (BUNDLE_ID.test(id)) {
+    const bad = ends.filter((e) => e.status !== 'done');
+    const rank = (e: JobEnd) =>
+      `rank ${e.node_rank} on ${nodeLabel({ hostname: e.hostname!, node_id: e.node_id! })}: ${one(e)}`;
+    const done = `${id} ${ends.length - bad.length}/${ends.length} ranks done`;
+    return escapeControls(bad.length ? `${done}; not done: ${bad.map(rank).join(', ')}` : done);
+  }
   if (!ARRAY_ID.test(id)) return escapeControls(one(ends[0]));
   const bad = ends.filter((e) => e.status !== 'done');
   const done = `${id} ${ends.length - bad.length}/${ends.length} done`;

@@ -284,3 +284,48 @@ describe('Cluster page with a down node and a gated GPU', () => {
     fixture.destroy();
   });
 });
+
+describe('Cluster page on a server refused its node id', () => {
+  // This server has BOX1's id, which another live server holds: BOX1's row is that server's.
+  const holder = member(BOX1, 'gpu-box', { is_master: true });
+  const members = [holder, member(ALPHA, 'alpha')];
+
+  beforeEach(() => {
+    const cluster = clusterApi(members, () =>
+      members.map((m) => ({
+        node_id: m.node_id,
+        hostname: m.hostname,
+        reachable: true,
+        gpus: { gpus: [] },
+        idle_eligible: 0,
+        error: null,
+      })),
+    );
+    const get = vi.fn(async ({ url }: { url: string }) => {
+      if (url === '/api/cluster/self')
+        return { data: { cluster: 'lab', node: { ...holder, is_self: true }, refused: true } };
+      const answer = cluster(url);
+      if (answer) return answer;
+      if (url === '/api/cluster/jobs' || url === '/api/cluster/latency' || url === '/api/cluster/bandwidth')
+        return { data: { items: [] } };
+      throw new Error(`unexpected GET ${url}`);
+    });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), { provide: API, useValue: { get, post: vi.fn() } as unknown as Client }],
+    });
+  });
+
+  it("tags the holder's card as holding this server's node id, not as this node", async () => {
+    const fixture = TestBed.createComponent(ClusterPageComponent);
+    const root = fixture.nativeElement as HTMLElement;
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      expect(root.querySelectorAll('article[data-node]').length).toBe(2);
+    });
+    const tags = (id: string) =>
+      [...root.querySelectorAll(`article[data-node="${id}"] .tag`)].map((t) => t.textContent!.trim());
+    expect(tags(BOX1)).toEqual(["holds this server's node id"]);
+    expect(tags(ALPHA)).toEqual([]);
+    fixture.destroy();
+  });
+});

@@ -224,8 +224,15 @@ export class ClusterPageComponent {
     };
   }
 
+  /** Whether the node is this server: the member table says (a server refused its id is not that node). */
   protected isSelf(nodeId: string): boolean {
-    return this.store.self()?.node.node_id === nodeId;
+    return this.members().get(nodeId)?.is_self ?? false;
+  }
+
+  /** On a server refused its node id: whether the node is the other server, the one holding that id. */
+  protected holdsOurId(nodeId: string): boolean {
+    const self = this.store.self();
+    return !!self?.refused && self.node.node_id === nodeId;
   }
 
   protected gpuBusy(node: ClusterNodeGpusDto, gpu: GpuDto): boolean {

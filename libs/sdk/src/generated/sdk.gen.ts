@@ -590,6 +590,7 @@ export const getNodeJobLog = <ThrowOnError extends boolean = true>(options: Opti
 /**
  * A one-click sign-in link to another node: that node mints a 60 s single-use URL token (asked over
  * NATS) and this answers its console URL with it. 400 for this node itself, 503 when it is unreachable.
+ * A server refused its node id signs in to the server that holds it, as to any other member.
  */
 export const createPeerSession = <ThrowOnError extends boolean = true>(options: Options<CreatePeerSessionData, ThrowOnError>) => (options.client ?? client).post<CreatePeerSessionResponses, CreatePeerSessionErrors, ThrowOnError>({
     security: [

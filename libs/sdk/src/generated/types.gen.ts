@@ -768,6 +768,11 @@ export type ClusterSelfDto = {
      */
     identity_problem: string | null;
     node: ClusterMemberDto;
+    /**
+     * Whether this server is refused its node id (identity_problem says why): another server is that
+     * node, so the member listed with this `node.node_id` is that other server (`is_self` false), not this one.
+     */
+    refused: boolean;
     replication: ClusterReplicationDto;
 };
 
