@@ -674,6 +674,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       async () => ['aborted', 'failed', 'done'].includes((await rank0()).status),
       'rank 0 stopped',
     );
+    // Stopped by the next master's rollback, not at anyone's request.
+    expect(await rank0()).toMatchObject({ status: 'aborted', termination_reason: 'bundle_rollback' });
     expect(
       (await nodes[b].get('/api/jobs?limit=1000')).items.some((j: any) =>
         j.name?.startsWith('killed-master'),
@@ -752,6 +754,11 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       'the rank stopped once its node is back',
       20_000,
     );
+    // Re-attached, then stopped for the user's cancel: a user's abort, with its command's own status.
+    expect(await nodes[down].get(`/api/jobs/${rankOn(down).queue_id}`)).toMatchObject({
+      termination_reason: 'user_abort',
+      exit_code: 143,
+    });
     await waitFor(async () => (await pending()) === '0' || undefined, 'no cancel pending');
     for (const n of nodes)
       await waitFor(
