@@ -328,8 +328,12 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         async () => (await n.get(`/api/cluster/jobs/${bundle.id}`)).status === 'cancelled',
         'cancelled everywhere',
       );
+    // The user's cancel: each rank ends as a user's abort.
     for (const r of bundle.ranks)
-      expect((await nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)).status).toBe('aborted');
+      expect(await nodes[ids.indexOf(r.node_id)].get(`/api/jobs/${r.queue_id}`)).toMatchObject({
+        status: 'aborted',
+        termination_reason: 'user_abort',
+      });
   });
 
   it("follows a remote rank's log through another node; nodes: N picks nodes; the bundle ends done", async () => {
@@ -446,8 +450,16 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       'no rollback rank left, well inside the grace period',
       7000,
     );
+    // Nobody asked: the cluster killed them because their bundle could not start (before: user_kill,
+    // "force-killed on request").
     for (const job of (await allJobs()).flat().filter((j) => j.name?.startsWith('rollback')))
-      expect(job).toMatchObject({ status: 'aborted', termination_reason: 'user_kill' });
+      expect(job).toMatchObject({
+        status: 'aborted',
+        termination_reason: 'bundle_rollback',
+        exit_code: 137,
+        error:
+          'killed: its multi-node job was rolled back (not every rank could start); killed by signal 9 (SIGKILL)',
+      });
     expect(byNode[2].some((j) => j.name?.startsWith('rollback'))).toBe(false);
     // The bundle is recorded as rolled back, the same on every node: failed, with the refusal; the
     // ranks that were queued read cancelled, the one its node refused not_queued (nothing was cancelled).
@@ -665,6 +677,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       async () => ['aborted', 'failed', 'done'].includes((await rank0()).status),
       'rank 0 stopped',
     );
+    // Stopped by the next master's rollback, not at anyone's request.
+    expect(await rank0()).toMatchObject({ status: 'aborted', termination_reason: 'bundle_rollback' });
     expect(
       (await nodes[b].get('/api/jobs?limit=1000')).items.some((j: any) =>
         j.name?.startsWith('killed-master'),
@@ -746,6 +760,11 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       'the rank stopped once its node is back',
       20_000,
     );
+    // Re-attached, then stopped for the user's cancel: a user's abort, with its command's own status.
+    expect(await nodes[down].get(`/api/jobs/${rankOn(down).queue_id}`)).toMatchObject({
+      termination_reason: 'user_abort',
+      exit_code: 143,
+    });
     await waitFor(async () => (await pending()) === '0' || undefined, 'no cancel pending');
     for (const n of nodes)
       await waitFor(
@@ -833,11 +852,16 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     await awaitClusterFormed(nodes);
     // Before: the rollback's cancel could not reach x, a rolled-back bundle was never looked at
     // again, and rank 0 ran on alone once x re-attached it.
-    await waitFor(
-      async () => (await nodes[x].get(`/api/jobs/${rankId}`)).status === 'aborted',
+    const ended = await waitFor(
+      async () => {
+        const job = await nodes[x].get(`/api/jobs/${rankId}`);
+        return job.status === 'aborted' && job;
+      },
       'the rank stopped once its node is back',
       20_000,
     );
+    // Re-attached, then killed for the rollback: the rollback's reason, and its command's own status.
+    expect(ended).toMatchObject({ termination_reason: 'bundle_rollback', exit_code: 137 });
   }, 120_000);
 
   it('a cancelled rank in its grace period is not cancelled again every second', async () => {

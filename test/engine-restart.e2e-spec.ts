@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobProcesses, listPids, readParentPid, readProcessCommand, signalAll } from '@trainyard/core';
 import { jobsApi } from './support/api';
@@ -157,17 +157,21 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     }
   }, 60_000); // a worker restart and a 20 s wait: over jest's 30 s on a loaded host
 
-  it('after a SIGKILL of the server: finished jobs get their exit codes, live ones are re-attached, killed ones fail with a reason', async () => {
+  it('after a SIGKILL of the server and a move of its state directory: finished jobs get their exit codes, live ones are re-attached and record theirs, killed ones fail with a reason', async () => {
     const first = await spawnServer(temp.home, ['--fake-gpus', '2']);
     const api1 = jobsApi(first.baseUrl, first.token!);
     const endsWhileDown = (await api1.command(['sh', '-c', 'echo up; sleep 1; exit 7'])).body.queue_id;
-    // Runs until the test releases it (a server start on a loaded machine can outlast a fixed sleep).
-    const release = join(temp.home, 'release-outlives');
+    // Runs until the test releases it (a server start on a loaded machine can outlast a fixed sleep):
+    // a file in its working directory, the state directory, which it follows when that is moved.
     const outlives = (
-      await api1.command(['sh', '-c', `echo up; while [ ! -e ${release} ]; do sleep 0.1; done; exit 0`])
+      await api1.command(
+        ['sh', '-c', 'echo up; while [ ! -e release-outlives ]; do sleep 0.1; done; exit 0'],
+        { cwd: temp.home },
+      )
     ).body.queue_id;
+    const cancelled = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
     const killed = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
-    for (const id of [endsWhileDown, outlives, killed]) await api1.waitLog(id, /up/);
+    for (const id of [endsWhileDown, outlives, cancelled, killed]) await api1.waitLog(id, /up/);
     const killedPid = (await api1.job(killed)).pid as number;
     await first.stop('SIGKILL');
 
@@ -182,9 +186,13 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     // The first job has ended by itself (its monitor wrote its exit status), not a fixed time later.
     const endedFile = join(temp.home, 'jobs', `${endsWhileDown}.exit`);
     await waitFor(() => existsSync(endedFile), `${endsWhileDown} to end while the server is down`, 15_000);
+    // The state directory moves (a new disk, say) while its jobs run; the server starts on it there.
+    const home = `${temp.home}.moved`;
+    renameSync(temp.home, home);
+    const release = join(home, 'release-outlives');
 
     const secondStartedAt = Date.now();
-    const second = await spawnServer(temp.home, ['--fake-gpus', '2']);
+    const second = await spawnServer(home, ['--fake-gpus', '2']);
     try {
       const api2 = jobsApi(second.baseUrl, second.token!);
       expect(await api2.job(endsWhileDown)).toMatchObject({
@@ -206,12 +214,22 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       // (by SIGHUP when its terminal went with its monitor, or by the test's SIGKILL)
       else expect(lost.error).toMatch(/^killed by signal (1|9) /);
       expect((await api2.job(outlives)).status).toBe('running');
+      // Re-attached jobs record their commands' own exit status, as launched ones do: by themselves
+      // and when cancelled. Before: their monitors wrote it where the directory no longer was, and
+      // they ended with none ("the job ended without an exit status"; a cancel: exit_code null).
       writeFileSync(release, '');
       expect(await api2.waitStatus(outlives, ['done'], 20_000)).toMatchObject({ exit_code: 0 });
+      expect((await api2.call('DELETE', `/api/queue/${cancelled}`)).status).toBe(200);
+      expect(await api2.waitStatus(cancelled, ['aborted', 'failed', 'done'])).toMatchObject({
+        status: 'aborted',
+        termination_reason: 'user_abort',
+        exit_code: 143,
+        error: 'aborted on request; killed by signal 15 (SIGTERM)',
+      });
       const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
         (e: { type: string }) => e.type,
       );
-      expect(types.filter((t: string) => t === 'job.finished.v1')).toHaveLength(3);
+      expect(types.filter((t: string) => t === 'job.finished.v1')).toHaveLength(4);
       await waitFor(
         async () => (await api2.call('GET', '/api/queue/scheduler')).body.running_count === 0,
         'no running jobs',
@@ -219,6 +237,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     } finally {
       writeFileSync(release, ''); // a failed test leaves no job looping
       await second.stop();
+      renameSync(home, temp.home); // for afterEach to remove
     }
   });
 });

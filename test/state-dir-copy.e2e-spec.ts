@@ -92,6 +92,8 @@ describe('a copied state directory (e2e, built server processes)', () => {
       expect(await api.waitStatus(id, ['aborted', 'failed', 'done'], 15_000)).toMatchObject({
         status: 'aborted',
         error: expect.stringContaining('its log file was replaced while it ran'),
+        // Its exit status lands in the restored directory, not in the removed one its monitor started in.
+        exit_code: 143,
       });
       expect(isProcessAlive(running.pid)).toBe(false);
     } finally {

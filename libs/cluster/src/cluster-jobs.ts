@@ -71,8 +71,12 @@ export interface BundleView extends BundleRecord {
   warnings: string[];
 }
 
-/** A rank to stop: its job on its node; `kill`: at once (a rolled-back bundle's), else with its grace period. */
-type RankToCancel = BundleRank & { queue_id: string; kill: boolean };
+/**
+ * A rank to stop: its job on its node; `rollback`: a rolled-back bundle's, killed at once and ended
+ * `bundle_rollback` (nobody asked: its bundle could not start), else cancelled with its grace period
+ * (the user's cancel of the bundle: `user_abort`).
+ */
+type RankToCancel = BundleRank & { queue_id: string; rollback: boolean };
 
 const SUBMITTING = journalEntryTypeOf(ClusterBundleSubmittingEvent);
 const RANK = journalEntryTypeOf(ClusterBundleRankEnqueuedEvent);
@@ -526,7 +530,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
    * (it would hold its GPUs for the whole grace period, 10 s by default).
    */
   private async rollBack(bundle: BundleRecord, reason: string): Promise<void> {
-    await this.cancelByKey(bundle.ranks, { kill: true });
+    await this.cancelByKey(bundle.ranks, { rollback: true });
     await this.write(
       new ClusterBundleFailedEvent({ bundle_id: bundle.id, reason, resolved_by: this.cluster.nodeId }),
     );
@@ -594,7 +598,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const open = (records ?? (await this.records()))
       .filter((r) => r.cancelled_at || r.state === 'failed')
       // A rolled-back bundle's ranks are killed, as the rollback does; a cancelled one's aborted.
-      .flatMap((r) => r.bundle.ranks.map((rank) => ({ ...rank, kill: r.state === 'failed' })))
+      .flatMap((r) => r.bundle.ranks.map((rank) => ({ ...rank, rollback: r.state === 'failed' })))
       .filter((r) => !this.settledRanks.has(r.enqueue_key));
     if (!open.length) return (this.cancelsPending = 0);
     const reachable = new Set(
@@ -616,7 +620,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       if (!job) unanswered++;
       // Being stopped already (its grace period runs): asking again would change nothing — unless
       // it is to be killed (a rollback's), which a second ask does at once.
-      else if (job.status === 'terminating' && !rank.kill) stopping++;
+      else if (job.status === 'terminating' && !rank.rollback) stopping++;
       else if (job.queue_id && ['queued', 'running'].includes(rankStatusOf(job.status)))
         late.push({ ...rank, queue_id: job.queue_id });
       // Never queued (a late order is refused: see EnqueueRequest.sent_at), or ended: nothing to stop.
@@ -664,13 +668,13 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     return out;
   }
 
-  /** Cancels (`kill`: kills) every rank found by its plan key (whatever its answer to the enqueue said); see cancelRanks. */
-  private async cancelByKey(ranks: readonly BundleRank[], { kill = false } = {}): Promise<string[]> {
+  /** Cancels (`rollback`: kills) every rank found by its plan key (whatever its answer to the enqueue said); see cancelRanks. */
+  private async cancelByKey(ranks: readonly BundleRank[], { rollback = false } = {}): Promise<string[]> {
     const found = await this.ranksByKey(ranks);
     return this.cancelRanks(
       ranks.flatMap((r) => {
         const queueId = found.get(r.enqueue_key)?.queue_id ?? r.queue_id;
-        return queueId ? [{ ...r, queue_id: queueId, kill }] : [];
+        return queueId ? [{ ...r, queue_id: queueId, rollback }] : [];
       }),
     );
   }
@@ -781,8 +785,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Cancels every rank on its node, in parallel: a queued one is removed, a running one aborted (with
-   * `kill`: force-killed). A node that does not answer is not fatal: the answer is a warning per rank
+   * Cancels every rank on its node, in parallel: a queued one is removed, a running one aborted (a
+   * rolled-back bundle's: killed, ending `bundle_rollback`). A node that does not answer is not fatal: the answer is a warning per rank
    * not reached (the master's enforceCancels stops it later); so is one that has no record of the
    * rank's job (the server now answering for that node id is not the one that queued it).
    */
@@ -790,7 +794,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const warnings = await Promise.all(
       ranks.map((r) =>
         this.cluster
-          .call<{ outcome: string }>(r.node_id, 'cancel', { queue_id: r.queue_id, kill: r.kill })
+          // `kill` (its name on the wire): the rank of a rolled-back bundle.
+          .call<{ outcome: string }>(r.node_id, 'cancel', { queue_id: r.queue_id, kill: r.rollback })
           .then(
             ({ outcome }) =>
               outcome === 'unknown'
@@ -888,7 +893,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
           ? `cluster job ${id} was rolled back (${rec.failure_reason}): nothing of it runs, nothing to cancel`
           : `cluster job ${id} already ended (${before.status}): nothing to cancel`,
       );
-    const warnings = await this.cancelByKey(rec.bundle.ranks, { kill: rec.state === 'failed' });
+    // A rolled-back bundle's rank still running is the rollback's to stop: it ends as the rollback's.
+    const warnings = await this.cancelByKey(rec.bundle.ranks, { rollback: rec.state === 'failed' });
     if (!rec.cancelled_at && rec.state !== 'failed') {
       const cancelledAt = new Date().toISOString();
       await this.write(new ClusterBundleCancelledEvent({ bundle_id: id, cancelled_at: cancelledAt }));

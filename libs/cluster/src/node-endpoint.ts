@@ -220,10 +220,17 @@ export class NodeEndpoint {
       );
   }
 
-  /** `kill`: a running job is force-killed at once (see CancelQueueItemCommand). */
-  private async cancel(id: string, kill: boolean): Promise<{ queue_id: string; outcome: string }> {
+  /**
+   * `rollback` (`kill` on the wire, which masters only ever set for it): the rank of a rolled-back
+   * bundle, killed at once and ended `bundle_rollback`; else the user's cancel (see CancelQueueItemCommand).
+   */
+  private async cancel(id: string, rollback: boolean): Promise<{ queue_id: string; outcome: string }> {
+    const request = rollback ? 'bundle_rollback' : 'user_abort';
     try {
-      return { queue_id: id, outcome: await this.commandBus.execute(new CancelQueueItemCommand(id, kill)) };
+      return {
+        queue_id: id,
+        outcome: await this.commandBus.execute(new CancelQueueItemCommand(id, request)),
+      };
     } catch (err) {
       // Cancelling what already ended or was removed is done, not an error: cancels are fanned out
       // and retried.

@@ -8,6 +8,8 @@ import {
   settle,
   sourcesOf,
   TERMINAL_STATUSES,
+  killsAtOnce,
+  TERMINATION_REQUESTS,
   TerminationRequest,
 } from './job-lifecycle';
 
@@ -152,6 +154,18 @@ describe(settle.name, () => {
       /force-killed/,
     ],
     [
+      'bundle_rollback: nobody asked, the cluster killed the rank of a multi-node job that could not start',
+      { requested: 'bundle_rollback', exitCode: 137, bySignal: true },
+      { status: 'aborted', reason: 'bundle_rollback' },
+      /^killed: its multi-node job was rolled back \(not every rank could start\); killed by signal 9 \(SIGKILL\)$/,
+    ],
+    [
+      'bundle_rollback, found after a restart without a status',
+      { requested: 'bundle_rollback', foundAfterRestart: true },
+      { status: 'aborted', reason: 'bundle_rollback' },
+      /^killed: its multi-node job was rolled back \(not every rank could start\)$/,
+    ],
+    [
       'time_limit, the job dies of the SIGTERM',
       { requested: 'time_limit', exitCode: 143 },
       { status: 'aborted', reason: 'time_limit' },
@@ -238,13 +252,10 @@ describe(settle.name, () => {
     else expect(outcome.error).toBeNull();
   });
 
-  it('settles every request with every kind of exit into a terminal state', () => {
+  it('settles every request (but a preemption, which queues it again) with every kind of exit into a terminal state', () => {
     const requests: Array<TerminationRequest | null> = [
       null,
-      'user_abort',
-      'user_kill',
-      'trainer_stop',
-      'time_limit',
+      ...TERMINATION_REQUESTS.filter((r) => r !== 'preempted'),
     ];
     for (const requested of requests)
       for (const exitCode of [null, 0, 1, 130, 137, 143])
@@ -252,5 +263,12 @@ describe(settle.name, () => {
           expect(TERMINAL_STATUSES).toContain(
             settle({ ...base, requested, exitCode, foundAfterRestart }).status,
           );
+  });
+});
+
+describe('killsAtOnce', () => {
+  it('is a force-kill and a rollback: SIGKILL with no grace period; no other request', () => {
+    expect(TERMINATION_REQUESTS.filter(killsAtOnce)).toEqual(['user_kill', 'bundle_rollback']);
+    expect(killsAtOnce(null)).toBe(false);
   });
 });

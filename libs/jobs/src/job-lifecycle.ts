@@ -89,6 +89,11 @@ export const TERMINATION_REASONS = [
    * then it is queued again, not ended.
    */
   'preempted',
+  /**
+   * A rank of a multi-node job whose bundle was rolled back (not every rank could start; the master
+   * stops the ranks started on other nodes): SIGKILL to every process at once, as a force-kill.
+   */
+  'bundle_rollback',
   /** The job's command exited 0. */
   'completed',
   /** The job's command exited non-zero or was killed by a signal nobody here sent. */
@@ -109,11 +114,17 @@ export const TERMINATION_REQUESTS = [
   'trainer_stop',
   'time_limit',
   'preempted',
+  'bundle_rollback',
 ] as const;
 export type TerminationRequest = (typeof TERMINATION_REQUESTS)[number];
 
 export function isTerminationRequest(reason: string | null): reason is TerminationRequest {
   return (TERMINATION_REQUESTS as readonly string[]).includes(reason ?? '');
+}
+
+/** Requests whose first (and only) signal is SIGKILL, with no grace period: force-kill and a rollback's kill. */
+export function killsAtOnce(request: string | null): boolean {
+  return request === 'user_kill' || request === 'bundle_rollback';
 }
 
 /** What is known when a job's last process is gone. */
@@ -151,7 +162,8 @@ export interface JobOutcome {
 /**
  * Settles a job. Pure: (persisted request, exit status, launch error, restart) → outcome.
  * - a failed launch is `failed / launch_failed` whatever else is known;
- * - user_abort / user_kill end `aborted`, whatever the exit status (the user asked for it);
+ * - user_abort / user_kill end `aborted`, whatever the exit status (the user asked for it); so does
+ *   bundle_rollback (the cluster stopped a rank whose multi-node job could not start);
  * - time_limit ends `aborted` too, whatever the exit status (it did not finish in its time, as
  *   Slurm's TIMEOUT: a trainer that saved on the way out still did not complete);
  * - preempted is not an end: `queued` again whatever the exit status (it was asked to checkpoint);
@@ -181,6 +193,12 @@ function outcomeOf(evidence: JobEndEvidence): JobOutcome {
         status: 'aborted',
         reason: requested,
         error: `${requested === 'user_kill' ? 'force-killed' : 'aborted'} on request${exitCode === null ? '' : `; ${describe(exitCode)}`}`,
+      };
+    case 'bundle_rollback':
+      return {
+        status: 'aborted',
+        reason: 'bundle_rollback',
+        error: `killed: its multi-node job was rolled back (not every rank could start)${exitCode === null ? '' : `; ${describe(exitCode)}`}`,
       };
     case 'time_limit':
       return {

@@ -78,8 +78,8 @@ export class JobDto {
   /** Why it failed, or a note from a kill that could not be verified. */
   error!: string | null;
   /**
-   * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
-   * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+   * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit,
+   * preempted, bundle_rollback) is recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
    */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   termination_reason!: TerminationReason | null;

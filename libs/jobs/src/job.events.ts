@@ -268,7 +268,7 @@ export class JobStartedEvent implements JournaledEvent {
 )
 export class JobTerminatingEvent implements JournaledEvent {
   readonly queue_id: string;
-  /** The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted), or null when its command ended with leftovers. */
+  /** The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted, bundle_rollback), or null when its command ended with leftovers. */
   @ApiProperty({ enum: TERMINATION_REASONS, enumName: 'TerminationReason', nullable: true })
   readonly termination_reason: TerminationReason | null;
   /** ISO 8601 time of the request, or null. */

@@ -87,6 +87,11 @@ describe('describeEntry', () => {
       'time limit reached, stopping',
     ],
     [
+      at('job.terminating.v1', { queue_id: 'q_1_ab', termination_reason: 'bundle_rollback' }),
+      'q_1_ab',
+      'its multi-node job was rolled back: killing it',
+    ],
+    [
       at('job.starting.v1', { queue_id: 'q_1_ab', gpu_indices: [0, 2], started_at: '' }),
       'q_1_ab',
       'starting on GPUs 0, 2',

@@ -22,6 +22,7 @@ const STOP_REASONS: Record<string, string> = {
   trainer_stop: 'stop requested through its trainer',
   time_limit: 'time limit reached, stopping',
   preempted: 'preempted: asked to checkpoint and stop',
+  bundle_rollback: 'its multi-node job was rolled back: killing it',
 };
 const REVOKED: Record<string, string> = {
   logout_all: 'sign out everywhere',

@@ -236,6 +236,12 @@ describe('stoppingNote', () => {
       'Its command ended; stopping the processes it left behind — SIGKILL after its 30 s grace',
     );
   });
+  it('says SIGKILL went for a force-kill and for the rank of a rolled-back multi-node job', () => {
+    for (const reason of ['user_kill', 'bundle_rollback'] as const)
+      expect(stoppingNote({ ...base, termination_reason: reason })).toBe(
+        `Stopping since ${formatTime(at)} — SIGKILL sent, waiting for its processes to exit`,
+      );
+  });
   it('is null for a job that is not stopping', () => {
     expect(stoppingNote({ ...base, status: 'running' })).toBeNull();
   });

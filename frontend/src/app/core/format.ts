@@ -220,7 +220,7 @@ export function stoppingNote(
     return `Its command ended; stopping the processes it left behind — ${grace}`;
   }
   const since = job.termination_requested_at ? ` since ${formatTime(job.termination_requested_at)}` : '';
-  if (job.termination_reason === 'user_kill')
+  if (job.termination_reason === 'user_kill' || job.termination_reason === 'bundle_rollback')
     return `Stopping${since} — SIGKILL sent, waiting for its processes to exit`;
   return `Stopping${since} — ${grace}`;
 }

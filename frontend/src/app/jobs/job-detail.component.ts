@@ -485,6 +485,8 @@ export class JobDetailComponent {
     dependency_failed: 'A job it depends on can no longer meet the condition; it never started',
     preempted:
       'A higher-priority job needed its GPUs: asked to checkpoint (save & stop or a signal), then requeued',
+    bundle_rollback:
+      'A rank of a multi-node job that could not start on every node: the cluster rolled it back (SIGKILL)',
   };
   protected readonly finished = (job: JobDto) => isFinished(job.status);
 

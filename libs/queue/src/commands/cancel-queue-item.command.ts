@@ -1,4 +1,5 @@
 import { Command } from '@nestjs/cqrs';
+import type { TerminationRequest } from '@trainyard/jobs';
 
 /**
  * `removed`: it was queued, never ran and is in no array (its row goes). `aborted`: an array's queued
@@ -8,14 +9,17 @@ import { Command } from '@nestjs/cqrs';
  */
 export type CancelOutcome = 'removed' | 'aborted' | 'aborting';
 
+/**
+ * Why a job is cancelled: a user's cancel (`user_abort`: SIGTERM, SIGKILL after the grace period), or
+ * the rollback of its multi-node job (`bundle_rollback`: SIGKILL now; a rank of a bundle that never
+ * formed has nothing to save).
+ */
+export type CancelRequest = Extract<TerminationRequest, 'user_abort' | 'bundle_rollback'>;
+
 export class CancelQueueItemCommand extends Command<CancelOutcome> {
-  /**
-   * `kill`: a running job is force-killed (SIGKILL now, `user_kill`) instead of aborted with its
-   * grace period — for a job with nothing to save, e.g. the rank of a rolled-back multi-node job.
-   */
   constructor(
     readonly queueId: string,
-    readonly kill = false,
+    readonly request: CancelRequest = 'user_abort',
   ) {
     super();
   }

@@ -7,8 +7,8 @@ import { CancelOutcome, CancelQueueItemCommand } from './cancel-queue-item.comma
 
 /**
  * Queued, never run and in no array → removed; an array's, or queued for another attempt after
- * running (preempted) → aborted as user_abort, its record kept (see cancelQueued); active → stopped
- * as user_abort (SIGTERM, grace, SIGKILL), or with `kill` as user_kill (SIGKILL).
+ * running (preempted) → aborted for the command's request, its record kept (see cancelQueued); active
+ * → stopped for it: user_abort (SIGTERM, grace, SIGKILL) or bundle_rollback (SIGKILL).
  */
 @CommandHandler(CancelQueueItemCommand)
 export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCommand, CancelOutcome> {
@@ -20,12 +20,19 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
     private readonly files: JobFiles,
   ) {}
 
-  async execute({ queueId, kill }: CancelQueueItemCommand): Promise<CancelOutcome> {
+  async execute({ queueId, request }: CancelQueueItemCommand): Promise<CancelOutcome> {
     const outcome = await this.journal.record(async (tx) => {
       const job = await this.jobs.get(queueId, tx);
       if (!job) throw new DomainError('QUEUE_ITEM_NOT_FOUND', `no queue item ${queueId}`);
       if (job.status === 'queued') {
-        const { removed, events } = await cancelQueued(tx, this.jobs, this.journal, this.hooks, [job]);
+        const { removed, events } = await cancelQueued(
+          tx,
+          this.jobs,
+          this.journal,
+          this.hooks,
+          [job],
+          request,
+        );
         return { result: removed.length ? ('removed' as const) : ('aborted' as const), events };
       }
       if (isActive(job.status)) return { result: 'aborting' as const, events: [] };
@@ -35,7 +42,7 @@ export class CancelQueueItemHandler implements ICommandHandler<CancelQueueItemCo
       );
     });
     if (outcome === 'aborting') {
-      await this.commandBus.execute(new TerminateJobCommand(queueId, kill ? 'user_kill' : 'user_abort'));
+      await this.commandBus.execute(new TerminateJobCommand(queueId, request));
     }
     // Its control directory and secret files (the last attempt's) are nobody's any more.
     if (outcome === 'aborted') this.files.removeSpent([queueId]);

@@ -8,6 +8,7 @@ import {
   JobRepository,
   removeJobRows,
 } from '@trainyard/jobs';
+import type { CancelRequest } from './cancel-queue-item.command';
 
 /** The journal's transaction, as the job repository takes it. */
 type Tx = Parameters<JobRepository['moveTo']>[0];
@@ -16,7 +17,7 @@ type Tx = Parameters<JobRepository['moveTo']>[0];
 export interface QueuedCancel {
   /** Never ran and in no array: their rows are gone. */
   removed: string[];
-  /** An array's, or queued again after running (preempted): ended `aborted` / user_abort, record kept. */
+  /** An array's, or queued again after running (preempted): ended `aborted` (the request), record kept. */
   aborted: string[];
   events: IEvent[];
 }
@@ -27,7 +28,8 @@ export interface QueuedCancel {
  * before it started"), as Slurm keeps a cancelled array task, so the array still counts it, `wait`
  * does not report the array as a success and `retry` can run it again. One queued for another attempt
  * after running also ends `aborted` — it has a log, a run and a history, which a cancel must not
- * erase. A removed one's environment is redacted from its journal entry (removeJobRows). Each one's
+ * erase. `request` is the reason they end with (a rank of a rolled-back multi-node job:
+ * bundle_rollback). A removed one's environment is redacted from its journal entry (removeJobRows). Each one's
  * run ends with it. Their control directories and secret files are the caller's to remove after the
  * commit (JobFiles.removeSpent of `aborted`).
  */
@@ -37,7 +39,9 @@ export async function cancelQueued(
   journal: Journal,
   hooks: JobHooks,
   queued: readonly Job[],
+  request: CancelRequest = 'user_abort',
 ): Promise<QueuedCancel> {
+  const why = request === 'bundle_rollback' ? 'its multi-node job was rolled back' : 'cancelled';
   const endedAt = new Date().toISOString();
   const removed: string[] = [];
   const aborted: string[] = [];
@@ -52,9 +56,9 @@ export async function cancelQueued(
       exit_code: job.exit_code,
       error:
         job.restart_count === 0
-          ? 'cancelled before it started'
-          : `${job.error ?? 'preempted'}; cancelled before attempt ${job.restart_count + 1}`,
-      termination_reason: 'user_abort' as const,
+          ? `${why} before it started`
+          : `${job.error ?? 'preempted'}; ${why} before attempt ${job.restart_count + 1}`,
+      termination_reason: request,
       ended_at: endedAt,
     };
     if (await jobs.moveTo(tx, job.id, 'aborted', changes)) {

@@ -61,6 +61,7 @@ typedef struct {
   pid_t pid;        /* 0 once reaped */
   int report_r;     /* -1 once it closed its end */
   char *id, *exit;  /* the job's id and exit-status file */
+  int exit_dir;     /* the exit-status file's directory, held open (see open_exit_dir) */
   pid_t command;    /* the job's command while the monitor has not reported its end; 0 otherwise */
   int starting;     /* no "launched" yet */
   text_t buffer;    /* a report line not yet complete */
@@ -213,6 +214,7 @@ static void launch(char *request, char *end) {
   m->report_r = monitor.report_r;
   m->id = strdup(id);
   m->exit = strdup(exit_path);
+  m->exit_dir = open_exit_dir(exit_path);
   m->starting = 1;
 }
 
@@ -274,6 +276,7 @@ static void on_report(monitor_t *m, int wait) {
 static void forget(int i) {
   free(monitors[i].id);
   free(monitors[i].exit);
+  if (monitors[i].exit_dir >= 0) close(monitors[i].exit_dir);
   free(monitors[i].buffer.data);
   monitors[i] = monitors[--monitor_count];
 }
@@ -310,7 +313,7 @@ static void reap(void) {
     if (i < monitor_count) {
       /* Its monitor was killed and we, the subreaper above it, inherited the command: its real exit
        * status is still recorded. */
-      write_exit_file(monitors[i].exit, wait_status, "");
+      write_exit_file(monitors[i].exit_dir, monitors[i].exit, wait_status, "");
       send_main_exited(monitors[i].id, wait_status);
       monitors[i].command = 0;
       if (monitors[i].pid == 0) forget(i);

@@ -663,20 +663,36 @@ static pid_t start_job(job_start_t *s, int cgroup_fd, const char *cgroup) {
   return pid;
 }
 
-int write_exit_file(const char *path, int wait_status, const char *why) {
-  char *tmp = with_suffix(path, ".tmp");
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+int open_exit_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char *dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+  int fd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  free(dir);
+  return fd;
+}
+
+int write_exit_file(int dir, const char *path, int wait_status, const char *why) {
+  /* A held directory that was removed (the state directory restored over itself) is no place for
+   * it: then PATH, where the restored one is. */
+  struct stat st;
+  int held = dir >= 0 && fstat(dir, &st) == 0 && st.st_nlink > 0;
+  const char *slash = strrchr(path, '/');
+  const char *name = held && slash ? slash + 1 : path;
+  int at = held ? dir : AT_FDCWD;
+  char *tmp = with_suffix(name, ".tmp");
+  int fd = openat(at, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int ok = fd >= 0;
   if (ok) {
     ok = (WIFSIGNALED(wait_status) ? dprintf(fd, "signal %d\n", WTERMSIG(wait_status))
                                    : dprintf(fd, "%d\n", WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1)) > 0 &&
          (!why[0] || dprintf(fd, "%s\n", why) > 0);
     ok = close(fd) == 0 && ok;
-    ok = ok && rename(tmp, path) == 0;
+    ok = ok && renameat(at, tmp, at, name) == 0;
   }
   if (!ok) {
     int err = errno;
-    unlink(tmp); /* never a partial file under either name (a full disk, say) */
+    unlinkat(at, tmp, 0); /* never a partial file under either name (a full disk, say) */
     errno = err;
   }
   free(tmp);
@@ -688,8 +704,8 @@ int write_exit_file(const char *path, int wait_status, const char *why) {
  * once (`first`) on the terminal's log side (stderr), and the caller tries again. Any other error is
  * said and given up on (1): the server then settles the job without it.
  */
-static int record_exit(const char *path, int wait_status, const char *why, int first) {
-  if (write_exit_file(path, wait_status, why) == 0) return 1;
+static int record_exit(int dir, const char *path, int wait_status, const char *why, int first) {
+  if (write_exit_file(dir, path, wait_status, why) == 0) return 1;
   int full = errno == ENOSPC || errno == EDQUOT;
   if (first || !full)
     dprintf(2, "trainyard: cannot record the exit status: %s%s\n", strerror(errno),
@@ -778,6 +794,8 @@ int monitor_main(const char *cgroup_parent) {
   if (capped_log_open(&log, req.log, req.log_cap) != 0)
     report_launch_failed("cannot open the log %s: %s", req.log, strerror(errno));
   dup2(log.fd, 2); /* our own last words go to the job's log */
+  /* Opened now, as the log is: both follow the state directory if it is moved while the job runs. */
+  int exit_dir = open_exit_dir(req.exit);
 
   /* The job's process reports "launched" itself (see job_process), with these after its pid. */
   text_t tail = {0}, cgroup_failed = {0};
@@ -835,7 +853,7 @@ int monitor_main(const char *cgroup_parent) {
         collapse_whitespace(why);
         exit_status = wait_status;
         exit_why = strdup(why);
-        exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 1);
+        exit_pending = !record_exit(exit_dir, req.exit, exit_status, exit_why ? exit_why : "", 1);
         /* All the exit file says, for a server that settles the job before the file is there (a full
          * disk: see record_exit). */
         text_t m = {0};
@@ -849,7 +867,7 @@ int monitor_main(const char *cgroup_parent) {
         report(&m);
       }
     }
-    if (exit_pending) exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 0);
+    if (exit_pending) exit_pending = !record_exit(exit_dir, req.exit, exit_status, exit_why ? exit_why : "", 0);
     if (!children_left && !terminal_open) break;
     struct pollfd fds[2] = {{sigfd, POLLIN, 0}, {master, POLLIN, 0}};
     int timeout = exit_pending ? 1000 : terminal_open ? -1 : 500;
@@ -878,7 +896,7 @@ int monitor_main(const char *cgroup_parent) {
   }
   while (exit_pending) {
     sleep(1);
-    exit_pending = !record_exit(req.exit, exit_status, exit_why ? exit_why : "", 0);
+    exit_pending = !record_exit(exit_dir, req.exit, exit_status, exit_why ? exit_why : "", 0);
   }
   free(exit_why);
   if (cgroup) rmdir(cgroup); /* gone or still populated: the server removes it too, and at its next start */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isProcessAlive } from '@trainyard/core';
 import { GpuInventory } from '@trainyard/gpus';
-import type { Job, TerminationRequest } from '@trainyard/jobs';
+import { type Job, killsAtOnce, type TerminationRequest } from '@trainyard/jobs';
 import type { CommandExitDetail } from '../launcher/launcher-client';
 
 /** What the supervisor knows of one job that has (or may have) processes. */
@@ -197,7 +197,7 @@ export function deadlineOf(job: Pick<Job, 'started_at' | 'time_limit_s'>): numbe
  */
 function stopBound(entry: ActiveJob, now: number): number | null {
   if (entry.killAt !== null) return entry.killAt;
-  if (entry.request === 'user_kill') return now;
+  if (killsAtOnce(entry.request)) return now;
   // A first signal went and its SIGKILL timer is no longer armed: the grace ran out, SIGKILL went.
   if (entry.request !== null && entry.request !== 'trainer_stop' && entry.sent.size > 0) return now;
   return null;

@@ -12,6 +12,7 @@ import {
   JobHooks,
   JobRepository,
   JobStartingEvent,
+  killsAtOnce,
   QueueWaitTimer,
   TRAINER_ENDPOINT_FILE,
 } from '@trainyard/jobs';
@@ -201,8 +202,7 @@ export class JobLauncher implements OnModuleDestroy {
       this.logger.log(
         `started ${job.id} (${job.job_type}) pid ${monitorPid}${gpuIndices.length ? ` on GPU ${gpuIndices.join(',')}` : ''}${migDevices.length ? ` on MIG ${migDevices.join(',')}` : ''}`,
       );
-      if (entry.request)
-        await this.stopper.signal(entry, entry.request === 'user_kill' ? 'SIGKILL' : 'SIGTERM');
+      if (entry.request) await this.stopper.signal(entry, killsAtOnce(entry.request) ? 'SIGKILL' : 'SIGTERM');
     } catch (err) {
       if (err instanceof LauncherGoneError) {
         // It may or may not have started: look for it by its tag, never settle without evidence.

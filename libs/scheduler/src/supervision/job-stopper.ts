@@ -9,6 +9,7 @@ import {
   JobRepository,
   JobTerminatingEvent,
   KillDeadlines,
+  killsAtOnce,
   readRegularFileSync,
   readTrainerEndpoint,
   StopResult,
@@ -25,7 +26,9 @@ const STRENGTH: Record<TerminationRequest, number> = {
   preempted: 1,
   time_limit: 2,
   user_abort: 3,
+  // Both SIGKILL at once: whichever came first stays the job's reason.
   user_kill: 4,
+  bundle_rollback: 4,
 };
 /** setTimeout's longest delay (~24.8 days); a longer time limit re-arms until it is due. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -33,7 +36,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * The stop verb: persists why a job is being stopped, then signals every one of its processes —
  * SIGTERM first and SIGKILL after the job's grace period (user_abort), or SIGKILL at once
- * (user_kill); at a time limit, the trainer's save-stop when it listens (else SIGTERM), then SIGKILL
+ * (user_kill, bundle_rollback); at a time limit, the trainer's save-stop when it listens (else SIGTERM), then SIGKILL
  * after the grace period; when preempted, likewise, with the server's --preempt-signal instead of
  * SIGTERM (a checkpoint request). The job stays `terminating`, its GPUs reserved, until its last process is gone;
  * the reaper then settles it from the persisted request, so a restart in between changes nothing.
@@ -57,7 +60,7 @@ export class JobStopper {
 
   /**
    * Records `request` for an active job (a stronger request replaces a weaker one: trainer_stop <
-   * preempted < time_limit < user_abort < user_kill), then, with `signal`, signals it. `note` is
+   * preempted < time_limit < user_abort < user_kill = bundle_rollback), then, with `signal`, signals it. `note` is
    * stored as the job's `error` with the request (who preempted it). Returns the pids signalled and
    * those still alive after up to 2 s (none for a trainer asked to save-stop).
    */
@@ -72,13 +75,13 @@ export class JobStopper {
     // see TerminateJobHandler; a preemption or a GPU policy finds nothing to stop).
     if (!entry || runsElsewhere(entry)) return { pids: [], survivors: [] };
     // Already sent this way: nothing is sent again, nor is SIGKILL brought forward.
-    const sent = signal && request !== 'user_kill' && entry.sent.has(this.firstSignal(request));
+    const sent = signal && !killsAtOnce(request) && entry.sent.has(this.firstSignal(request));
     // Its command ended by itself and what it left behind is being stopped: the job ends as its
     // command did (a dependent job waiting for its success still runs); a kill changes nothing, and
     // a force-kill only hastens that cleanup, now and without becoming the job's reason.
     const leftovers = entry.request === null && entry.mainExit !== undefined;
     if (leftovers && sent) return this.stopping(entry);
-    if (leftovers && request === 'user_kill' && signal === true) return this.killLeftovers(entry);
+    if (leftovers && killsAtOnce(request) && signal === true) return this.killLeftovers(entry, request);
     // Recorded even when its signal was sent already: a user's kill of a job being preempted (the
     // same SIGTERM) must still end it aborted, not requeue it.
     if (entry.request === null || STRENGTH[request] > STRENGTH[entry.request]) {
@@ -108,11 +111,11 @@ export class JobStopper {
    * marker file says which, and when), it is not taken again — a second SIGTERM would restart a
    * save — and SIGKILL comes one grace period after it (at once when that has passed). When the
    * server stopped between persisting the request and that step, the step is taken now; for what a
-   * command left behind, the reaper's poll starts the cleanup. A force-kill is simply repeated.
+   * command left behind, the reaper's poll starts the cleanup. A kill (force-kill, rollback) is simply repeated.
    */
   async resume(entry: ActiveJob): Promise<void> {
     if (entry.request === 'trainer_stop') return;
-    if (entry.request === 'user_kill') {
+    if (killsAtOnce(entry.request)) {
       await this.signal(entry, 'SIGKILL');
       return;
     }
@@ -153,17 +156,21 @@ export class JobStopper {
 
   /** What a request sends first: SIGKILL, the preempt signal, or SIGTERM (also for what a command left behind). */
   private firstSignal(request: TerminationRequest | null): NodeJS.Signals {
-    if (request === 'user_kill') return 'SIGKILL';
+    if (killsAtOnce(request)) return 'SIGKILL';
     return request === 'preempted' ? this.config.preempt_signal : 'SIGTERM';
   }
 
-  /** A force-kill of what an ended command left running: SIGKILL now, said in the job's log; no request recorded. */
-  private async killLeftovers(entry: ActiveJob): Promise<StopResult> {
+  /** A kill of what an ended command left running: SIGKILL now, said in the job's log; no request recorded. */
+  private async killLeftovers(entry: ActiveJob, request: TerminationRequest): Promise<StopResult> {
     const result = await this.signal(entry, 'SIGKILL', true);
     if (result.pids.length) {
+      const why =
+        request === 'bundle_rollback'
+          ? 'killed as its multi-node job was rolled back'
+          : 'force-killed on request';
       const failed = this.files.noteInLog(
         entry.id,
-        `force-killed on request what the command left running: pid ${result.pids.join(', ')}`,
+        `${why} what the command left running: pid ${result.pids.join(', ')}`,
       );
       if (failed)
         this.logger.warn(`${entry.id}: could not note the force-kill in its log (${failed.message})`);

@@ -1956,8 +1956,8 @@ export type JobDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
-     * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit,
+     * preempted, bundle_rollback) is recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
     /**
@@ -2453,7 +2453,7 @@ export type JobTerminatingEvent = {
     exit_code?: number | null;
     queue_id: string;
     /**
-     * The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted), or null when its command ended with leftovers.
+     * The stop request (user_abort, user_kill, trainer_stop, time_limit, preempted, bundle_rollback), or null when its command ended with leftovers.
      */
     termination_reason: TerminationReason | null;
     /**
@@ -3259,8 +3259,8 @@ export type QueueItemDto = {
     status: JobStatus;
     submitted_at: string;
     /**
-     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
-     * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+     * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit,
+     * preempted, bundle_rollback) is recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
      */
     termination_reason: TerminationReason | null;
     /**
@@ -4037,10 +4037,10 @@ export type SubmitJobRequestDto = {
 };
 
 /**
- * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit) is
- * recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
+ * Why the job ended, or is ending: a stop request (user_abort, user_kill, trainer_stop, time_limit,
+ * preempted, bundle_rollback) is recorded here before any signal is sent; otherwise what its exit said. Null while it runs.
  */
-export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'preempted' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
+export type TerminationReason = 'user_abort' | 'user_kill' | 'trainer_stop' | 'time_limit' | 'preempted' | 'bundle_rollback' | 'completed' | 'exited_nonzero' | 'launch_failed' | 'lost_on_restart' | 'dependency_failed';
 
 export type TrainerStatusDto = {
     /**
