@@ -76,4 +76,16 @@ describe(resolveJobId.name, () => {
       /^a_1796000000000_4351541c is an array, not a job: `trainyard wait`, `sched cancel`, .*`trainyard sched list`/,
     );
   });
+
+  it('given a multi-node job id where a job (or array) is meant, says what takes it (exit 2), not "no such job"', async () => {
+    const client = clientOver([{ queue_id: 'q_1796000000000_11111111', array_id: null }]);
+    for (const resolve of [resolveJobId, resolveJobOrArrayId]) {
+      const err = await resolve(client, 'cj_1796000000000_0a1b2c3d').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CliError);
+      expect(err).toMatchObject({ exitCode: EXIT.invalid });
+      expect((err as CliError).message).toMatch(
+        /^cj_1796000000000_0a1b2c3d is a multi-node job, not a job.*`cluster tail`.*`trainyard wait` take it; `trainyard cluster jobs cj_1796000000000_0a1b2c3d` lists its ranks' job ids$/,
+      );
+    }
+  });
 });

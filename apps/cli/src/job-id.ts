@@ -28,9 +28,24 @@ export async function resolveJobId(client: Client, given: string): Promise<strin
         `(the API: GET /api/arrays/${given.trim()})`,
       EXIT.invalid,
     );
+  refuseClusterJobId(given, 'a job');
   const { ids } = await lookUpId(client, given, { arrays: false });
   if (ids.length === 0) throw new CliError(`no job id starts or ends with "${given}"`, EXIT.notFound);
   return onlyOne(given, ids, 'jobs');
+}
+
+/**
+ * A multi-node job's id (`cj_…`, or the start of one) where `what` is meant: says what takes it
+ * (exit 2), not "no such job". Job and array ids never start so.
+ */
+function refuseClusterJobId(given: string, what: string): void {
+  const id = given.trim();
+  if (!id.startsWith('cj_')) return;
+  throw new CliError(
+    `${id} is a multi-node job, not ${what}: \`trainyard cluster jobs\`, \`cluster tail\`, \`cluster cancel\` ` +
+      `and \`trainyard wait\` take it; \`trainyard cluster jobs ${id}\` lists its ranks' job ids`,
+    EXIT.invalid,
+  );
 }
 
 /** What {@link resolveJobOrArrayId} found: a job's queue id, or an array's id. */
@@ -43,6 +58,7 @@ export type JobOrArray = { kind: 'job'; id: string } | { kind: 'array'; id: stri
  */
 export async function resolveJobOrArrayId(client: Client, given: string): Promise<JobOrArray> {
   if (given.trim() === '') throw new CliError('an id cannot be empty', EXIT.invalid);
+  refuseClusterJobId(given, 'a job or an array');
   const { kind, ids } = await lookUpId(client, given, { arrays: true });
   if (ids.length === 0)
     throw new CliError(`no job or array id starts or ends with "${given}"`, EXIT.notFound);
