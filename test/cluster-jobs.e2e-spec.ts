@@ -972,13 +972,16 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       } while (cursor);
       expect(walked).toEqual(whole.items.map((b: any) => b.id));
     }
-    const bad = await request(nodes[0].server.baseUrl, 'GET', '/api/cluster/jobs?cursor=bm90LWpzb24', {
-      token: nodes[0].server.token ?? undefined,
-    });
-    expect([bad.status, bad.body.details]).toEqual([
-      400,
-      [{ field: 'cursor', message: 'not a cluster jobs cursor' }],
-    ]);
+    // Not JSON; JSON of the right shape but no time and id in it.
+    for (const cursor of ['bm90LWpzb24', Buffer.from('["x","y"]').toString('base64url')]) {
+      const bad = await request(nodes[0].server.baseUrl, 'GET', `/api/cluster/jobs?cursor=${cursor}`, {
+        token: nodes[0].server.token ?? undefined,
+      });
+      expect([bad.status, bad.body.details]).toEqual([
+        400,
+        [{ field: 'cursor', message: 'not a cluster jobs cursor' }],
+      ]);
+    }
   });
 });
 

@@ -104,7 +104,10 @@ describe('two servers with one node id (e2e: nats-server + spawned servers)', ()
     expect(status.stdout).not.toMatch(/this node(?! id)/);
     const label = `\\S+ \\(${nodeId.slice(0, 8)}\\)`;
     expect(status.stdout).toMatch(
-      new RegExp(`^node +${label} +${nodeId} +\\(refused: another server holds this node id`, 'm'),
+      new RegExp(
+        `^node +${label} +${nodeId} +\\(refused a place in the cluster under this node id, see problem\\)`,
+        'm',
+      ),
     );
     expect(status.stdout).toMatch(new RegExp(`^master +${label}, another server with this node id`, 'm'));
     expect(status.stdout).toMatch(

@@ -101,7 +101,12 @@ function bundleCursor(b: BundleKey): string {
 function bundleCursorKey(cursor: string): BundleKey {
   try {
     const [created_at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof created_at === 'string' && typeof id === 'string') return { created_at, id };
+    const valid =
+      typeof created_at === 'string' &&
+      !Number.isNaN(Date.parse(created_at)) &&
+      typeof id === 'string' &&
+      /^cj_\d{13}_[0-9a-f]{8}$/.test(id);
+    if (valid) return { created_at, id };
   } catch {
     /* below */
   }

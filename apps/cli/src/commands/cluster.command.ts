@@ -124,7 +124,7 @@ export function renderClusterStatus(ctx: CliContext, status: ClusterStatus, now 
     [
       'node',
       `${nodeLabel(self.node)}  ${self.node.node_id}` +
-        (self.refused ? '  (refused: another server holds this node id, see problem)' : ''),
+        (self.refused ? '  (refused a place in the cluster under this node id, see problem)' : ''),
     ],
     ['nats', nats],
     ['master', masterText],
