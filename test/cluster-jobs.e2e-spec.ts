@@ -704,6 +704,29 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
     const m = ids.indexOf(masterId);
     const down = [0, 1, 2].find((i) => i !== m)!;
+    // A bundle that ends on both nodes before one goes away, never read as ended through the master.
+    const after = (await nodes[m].get('/api/cluster/self')).replication.consumed_stream_seq as number;
+    const quick = await submit(
+      nodes[m],
+      everyone({
+        name: 'ended-before-down',
+        participants: [m, down].map((i) => ({ node_id: ids[i], gpus: 1 })),
+      }),
+    );
+    expect(quick.status).toBe(201);
+    const quickRank = (i: number) => quick.body.ranks.find((r: any) => r.node_id === ids[i]);
+    for (const i of [m, down])
+      await waitFor(
+        async () => (await nodes[i].get(`/api/jobs/${quickRank(i).queue_id}`)).status === 'done',
+        'the quick rank done',
+      );
+    await waitFor(async () => {
+      const { items } = await nodes[m].get(`/api/cluster/journal?after=${after}&limit=1000`);
+      return items.some(
+        (e: any) => e.type === 'job.finished.v1' && e.payload.queue_id === quickRank(down).queue_id,
+      );
+    }, "the rank's end replicated to the master");
+    await gpusIdle();
     const answer = await submit(
       nodes[m],
       everyone({
@@ -729,6 +752,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     // A bundle that ended on every node reads the same while one of them is away (before: unknown).
     expect(doneBundleId).toBeDefined();
     expect((await nodes[m].get(`/api/cluster/jobs/${doneBundleId}`)).status).toBe('done');
+    // So does one this server never read as ended: its rank there ended by the replicated journal.
+    expect((await nodes[m].get(`/api/cluster/jobs/${quick.body.id}`)).status).toBe('done');
     const cancel = await request(nodes[m].server.baseUrl, 'POST', `/api/cluster/jobs/${bundle.id}/cancel`, {
       token: nodes[m].server.token ?? undefined,
     });

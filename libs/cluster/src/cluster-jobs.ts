@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DomainError, plural, type ErrorDetail } from '@trainyard/core';
-import type { JobDto } from '@trainyard/jobs';
+import type { JobDto, JobStatus } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import {
   capacityList,
@@ -940,7 +940,11 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
             else live.set(`${node}/${s.queue_id}`, status);
           }
         } catch {
-          /* the node's ranks stay unknown */
+          // The node does not answer: a rank its replicated journal says ended has ended (read from
+          // there, not from this process's memory, so a server started since says so too); the
+          // others stay unknown.
+          const ends = await this.cluster.jobEnds(node, ids).catch(() => new Map<string, JobStatus | null>());
+          for (const [id, status] of ends) this.endedRanks.set(`${node}/${id}`, rankStatusOf(status));
         }
       }),
     ]);

@@ -11,6 +11,7 @@ import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { DomainError, packageVersion, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import type { Subscription } from '@nats-io/nats-core';
 import { Database } from '@trainyard/database';
+import type { JobStatus } from '@trainyard/jobs';
 import { Journal } from '@trainyard/journal';
 import { GpuInventory } from '@trainyard/gpus';
 import { JournalReplication } from './journal-replication';
@@ -362,6 +363,13 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   /** Pushes the outbox now (after a journal write other nodes should see soon). */
   flushJournal(): void {
     this.kickOutbox();
+  }
+
+  /** How these jobs of node `nodeId` ended by its replicated entries (see JournalReplication.jobEnds); empty standalone. */
+  jobEnds(nodeId: string, queueIds: readonly string[]): Promise<Map<string, JobStatus | null>> {
+    return this.replication
+      ? this.replication.jobEnds(nodeId, queueIds)
+      : Promise.resolve(new Map<string, JobStatus | null>());
   }
 
   /** The replicated entries of `types` that arrived after stream sequence `after`, in arrival order; none when standalone. */

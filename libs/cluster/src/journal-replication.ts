@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Database } from '@trainyard/database';
+import { JobCancelledEvent, JobFinishedEvent, type JobStatus } from '@trainyard/jobs';
 import { Journal, journalEntryTypeOf, type JournalEntry } from '@trainyard/journal';
 import { ClusterBundleSubmittedEvent } from './cluster.events';
 import { ClusterCursorEntity } from './infrastructure/cluster-cursor.entity';
@@ -217,6 +218,28 @@ export class JournalReplication {
       .getMany();
   }
 
+  /**
+   * How these jobs of node `nodeId` ended, by its replicated entries: the status it finished with,
+   * or null when a cancel removed it from the queue. Jobs without such an entry are left out. For
+   * the ranks of a node that does not answer (a scan of that node's entries of these two types).
+   */
+  async jobEnds(nodeId: string, queueIds: readonly string[]): Promise<Map<string, JobStatus | null>> {
+    const ends = new Map<string, JobStatus | null>();
+    if (!queueIds.length) return ends;
+    const rows = await this.db.manager
+      .getRepository(ReplicatedEntryEntity)
+      .createQueryBuilder('r')
+      .where('r.origin_node_id = :nodeId', { nodeId })
+      .andWhere('r.type IN (:...types)', { types: [FINISHED, CANCELLED] })
+      .andWhere(`json_extract(r.payload, '$.queue_id') IN (:...queueIds)`, { queueIds })
+      .getMany();
+    for (const row of rows) {
+      const payload = JSON.parse(row.payload) as { queue_id: string; status?: JobStatus };
+      ends.set(payload.queue_id, row.type === FINISHED ? (payload.status ?? null) : null);
+    }
+    return ends;
+  }
+
   /** One page of the replicated view in arrival order, after stream sequence `after`. */
   async list(after: number, limit: number): Promise<{ items: ReplicatedEntryEntity[]; total: number }> {
     const repo = this.db.manager.getRepository(ReplicatedEntryEntity);
@@ -234,6 +257,8 @@ export class JournalReplication {
 }
 
 const SUBMITTED = journalEntryTypeOf(ClusterBundleSubmittedEvent);
+const FINISHED = journalEntryTypeOf(JobFinishedEvent);
+const CANCELLED = journalEntryTypeOf(JobCancelledEvent);
 
 /** TEST ONLY: TRAINYARD_TEST_HOLD_SETTLED (see test-switches) applies a `submitted` bundle late. */
 async function holdSettled(entry: JournalEntry): Promise<void> {
