@@ -171,7 +171,11 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     ).body.queue_id;
     const cancelled = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
     const killed = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
-    for (const id of [endsWhileDown, outlives, cancelled, killed]) await api1.waitLog(id, /up/);
+    // Its command ends while the server is down, leaving a process that keeps its monitor alive.
+    const leavesOneBehind = (await api1.command(['sh', '-c', 'echo up; sleep 60 & sleep 1; exit 6'])).body
+      .queue_id;
+    for (const id of [endsWhileDown, outlives, cancelled, killed, leavesOneBehind])
+      await api1.waitLog(id, /up/);
     const killedPid = (await api1.job(killed)).pid as number;
     await first.stop('SIGKILL');
 
@@ -183,9 +187,12 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       all.filter((pid) => pid !== killedPid),
       'SIGKILL',
     );
-    // The first job has ended by itself (its monitor wrote its exit status), not a fixed time later.
-    const endedFile = join(temp.home, 'jobs', `${endsWhileDown}.exit`);
-    await waitFor(() => existsSync(endedFile), `${endsWhileDown} to end while the server is down`, 15_000);
+    // The first job has ended by itself (its monitor wrote its exit status), not a fixed time later;
+    // so has the command of the one that left a process behind.
+    for (const id of [endsWhileDown, leavesOneBehind]) {
+      const endedFile = join(temp.home, 'jobs', `${id}.exit`);
+      await waitFor(() => existsSync(endedFile), `${id} to end while the server is down`, 15_000);
+    }
     // The state directory moves (a new disk, say) while its jobs run; the server starts on it there.
     const home = `${temp.home}.moved`;
     renameSync(temp.home, home);
@@ -215,6 +222,16 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       // (by SIGHUP when its terminal went with its monitor, or by the test's SIGKILL)
       else expect(lost.error).toMatch(/^killed by signal (1|9) /);
       expect((await api2.job(outlives)).status).toBe('running');
+      // Its monitor was alive at the restart (as one winding down can be): its command still ended
+      // while the server was down (before: "exited with code 6", as if watched). Its end is when
+      // this server had stopped what it left behind.
+      const leftBehind = await api2.waitStatus(leavesOneBehind, ['failed', 'done', 'aborted'], 20_000);
+      expect(leftBehind).toMatchObject({
+        status: 'failed',
+        exit_code: 6,
+        error: 'exited with code 6 (ended while the server was down)',
+      });
+      expect(Date.parse(leftBehind.ended_at)).toBeGreaterThan(secondStartedAt);
       // Re-attached jobs record their commands' own exit status, as launched ones do: by themselves
       // and when cancelled. Before: their monitors wrote it where the directory no longer was, and
       // they ended with none ("the job ended without an exit status"; a cancel: exit_code null).
@@ -230,7 +247,7 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       const types = (await api2.call('GET', '/api/journal?limit=1000')).body.items.map(
         (e: { type: string }) => e.type,
       );
-      expect(types.filter((t: string) => t === 'job.finished.v1')).toHaveLength(4);
+      expect(types.filter((t: string) => t === 'job.finished.v1')).toHaveLength(5);
       await waitFor(
         async () => (await api2.call('GET', '/api/queue/scheduler')).body.running_count === 0,
         'no running jobs',

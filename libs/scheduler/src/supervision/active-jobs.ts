@@ -57,7 +57,7 @@ export interface ActiveJob {
   readonly sent: Set<NodeJS.Signals>;
   /** How many of its processes were still running when the grace period ran out (they got SIGKILL). */
   killedAfterGrace: number;
-  /** Its end happened while no server was watching (found gone at boot). */
+  /** Its command's end happened while no server was watching (found gone, or its exit status written, at boot). */
   endedWhileDown: boolean;
   /**
    * Settle without evidence (a launch report, the command's exit status) only after this (epoch ms):

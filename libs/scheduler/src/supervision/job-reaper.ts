@@ -438,9 +438,10 @@ export class JobReaper implements OnModuleDestroy {
     });
     // E.g. a log that ends early says why: in the record (the log itself had no room for it).
     const error = [outcome.error, ...entry.endNotes].filter(Boolean).join('; ') || null;
-    // Nobody watched an end that happened while the server was down: the exit file says when it was.
+    // Nobody watched an end that happened while the server was down: the exit file says when it was
+    // (unless this server stopped what the command left behind: the job ended then).
     const endedAt = (
-      (entry.endedWhileDown && exitFileTime(this.files.exitStatus(entry.id))) ||
+      (entry.endedWhileDown && entry.sent.size === 0 && exitFileTime(this.files.exitStatus(entry.id))) ||
       new Date()
     ).toISOString();
     const saved = await this.untilCommitted(`the end of ${entry.id}`, () =>

@@ -4,7 +4,7 @@ import { ACTIVE_STATUSES, isTerminal, isTerminationRequest, JobFiles, JobReposit
 import { ActiveJobs, deadlineOf } from './active-jobs';
 import { JobProcesses } from './job-processes';
 import { LAUNCH_EVIDENCE_GRACE_MS } from './job-launcher';
-import { JobReaper } from './job-reaper';
+import { JobReaper, readExitFile } from './job-reaper';
 import { JobStopper } from './job-stopper';
 
 /**
@@ -44,6 +44,10 @@ export class JobReattacher {
           startTime: job.proc_start_time,
         }),
       });
+      // Its command ended while no server watched (its exit status is written), though its monitor
+      // may still be winding down, or waiting on what the command left behind, as this server starts.
+      if (job.status !== 'terminating' && readExitFile(this.files.exitStatus(job.id)) !== null)
+        entry.endedWhileDown = true;
       let monitorAlive = false;
       if (job.pid) {
         // Its monitor, even when it is gone (killed): the job was seen started, and what is left of
