@@ -501,20 +501,29 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   it('tail says on stderr when a rank’s node goes away and when it is back; its output goes on, every line once', async () => {
     const LINES = 50;
     const { bundle, remote, tail } = await tailRemoteRank(LINES);
+    // `wait` for the cluster job meanwhile, by the 8 hex digits `cluster jobs` shows (before: exit 5,
+    // "no job or array id…"): it says so too (before: nothing, for as long as the outage lasted).
+    const waiting = startCli(['wait', bundle.id.slice(-8)], cliEnv(nodes[0].server, work.home), work.home);
     // The node's server goes (its job runs on, as jobs outlive their server), then comes back.
     await nodes[1].server.stop('SIGKILL');
     const gone = new RegExp(
       `^trainyard: node ${escape(label(1))} of rank ${remote.node_rank} is unreachable \\(.+\\); waiting for it, its output goes on when it answers \\(Ctrl-C to stop\\)$`,
       'm',
     );
+    const waitNote = (what: string) =>
+      `trainyard: node ${label(1)} of ${bundle.id} rank ${remote.node_rank} ${what}; still waiting…`;
+    const waitGone = waitNote("does not answer: that rank's end is unknown until it does");
     // Before: nothing was said (the reads were repeated silently while the node was away).
     await waitFor(
-      () => gone.test(tail.stderr()) || undefined,
-      'the notice that the node is unreachable',
+      () => (gone.test(tail.stderr()) && waiting.stderr().includes(waitGone)) || undefined,
+      'the notices that the node is unreachable',
       20_000,
     );
     nodes[1] = await startNode(1);
     await expectTailAcrossOutage(tail, remote, gone, LINES);
+    const waited = await waiting.exited;
+    expect(waited).toMatchObject({ code: 0, stdout: `${bundle.id} 2/2 ranks done\n` });
+    expect(waited.stderr).toBe(`${waitGone}\n${waitNote('answers again')}\n`);
     await ranksIn(bundle, ['done'], 'both ranks done');
     // The next test picks nodes by the member table: node 1 listed reachable again.
     await awaitClusterFormed(nodes);

@@ -65,15 +65,44 @@ export function waitExitCode(ends: readonly JobEnd[]): number {
   return failures.length ? exitCodeFor(failures[0]) : EXIT.ok;
 }
 
-/** `held`: the target's jobs held now (told to the caller while it is unfinished). */
+/**
+ * What `wait` tells on stderr about a cluster job's ranks whose nodes do not answer (their ends are
+ * unknown until they do): once when a rank's node stops answering, once when it answers again.
+ * `away`: the node ranks noted away, per target (updated). Returns the notes to print, one per line.
+ */
+export function awayNotes(
+  target: string,
+  ranks: readonly Pick<BundleRankDto, 'node_rank' | 'node_id' | 'hostname' | 'status'>[],
+  away: Map<string, Set<number>>,
+): string {
+  const noted = away.get(target) ?? new Set<number>();
+  away.set(target, noted);
+  let notes = '';
+  for (const rank of ranks) {
+    const node = `node ${escapeControls(nodeLabel(rank))} of ${target} rank ${rank.node_rank}`;
+    if (rank.status === 'unknown' && !noted.has(rank.node_rank)) {
+      noted.add(rank.node_rank);
+      notes += `trainyard: ${node} does not answer: that rank's end is unknown until it does; still waiting…\n`;
+    } else if (rank.status !== 'unknown' && noted.delete(rank.node_rank))
+      notes += `trainyard: ${node} answers again; still waiting…\n`;
+  }
+  return notes;
+}
+
+/** What `wait` is told as it reads a target: its held jobs (while unfinished), a cluster job's ranks. */
+interface WhileWaiting {
+  held: (ids: string[]) => void;
+  ranks: (ranks: BundleRankDto[]) => void;
+}
+
 async function readTarget(
   ctx: CliContext,
   id: string,
   seen: Set<string>,
-  held: (ids: string[]) => void,
+  { held, ranks }: WhileWaiting,
 ): Promise<TargetState> {
   try {
-    if (BUNDLE_ID.test(id)) return await readBundle(ctx, id);
+    if (BUNDLE_ID.test(id)) return await readBundle(ctx, id, ranks);
     if (ARRAY_ID.test(id)) {
       const { data } = await getArray({ client: ctx.client, path: { array_id: id } });
       if (data.jobs.some((j) => !TERMINAL.has(j.status))) {
@@ -108,11 +137,16 @@ async function readTarget(
  * whose node does not answer is `unknown`: not ended), then each rank's end, its job's as its node
  * has it. A rolled-back submit has ended (a failure): its ranks never ran, or were cancelled.
  */
-async function readBundle(ctx: CliContext, id: string): Promise<TargetState> {
+async function readBundle(
+  ctx: CliContext,
+  id: string,
+  seenRanks: (ranks: BundleRankDto[]) => void,
+): Promise<TargetState> {
   const { data } = await getClusterJob({ client: ctx.client, path: { id } });
   const ended =
     data.state === 'failed' ||
     (data.state === 'submitted' && data.ranks.every((r) => RANK_ENDED.has(r.status)));
+  seenRanks(data.ranks);
   if (!ended) return null;
   // A node that does not answer now is not waited for here: its rank ends with the bundle's status.
   const client = ctx.clientWith({ answerAtOnce: ['NODE_UNREACHABLE'] });
@@ -131,6 +165,22 @@ async function readBundle(ctx: CliContext, id: string): Promise<TargetState> {
   );
 }
 
+/**
+ * The job, array or cluster job `given` names: a whole id or a unique part of one. A part no job or
+ * array id has may be a cluster job's (the 8 hex digits `cluster jobs` shows); jobs and arrays first.
+ */
+async function resolveTarget(ctx: CliContext, given: string): Promise<string> {
+  const id = given.trim();
+  if (id.startsWith('cj_')) return resolveBundleId(ctx.client, id);
+  try {
+    return (await resolveJobOrArrayId(ctx.client, given)).id;
+  } catch (err) {
+    if (!(err instanceof CliError) || err.exitCode !== EXIT.notFound || /^[qa]_/.test(id)) throw err;
+    // Not a cluster job's either (or standalone: none): what was asked first answers.
+    return resolveBundleId(ctx.client, id).catch(() => Promise.reject(err));
+  }
+}
+
 function toEnd(job: JobEnd): JobEnd {
   const { queue_id, status, exit_code, ended_at, termination_reason, started_at } = job;
   return { queue_id, status, exit_code, ended_at, termination_reason, started_at };
@@ -145,11 +195,12 @@ export function registerWait(program: Command, run: CommandRunner): void {
         'the server. Exits 0 when all succeeded, else with the exit code of the first failure to end (1 when ' +
         'it has none, 5 when it was cancelled from the queue). ' +
         'With --any, returns as soon as one target has ended, with its code. ' +
-        'A held job (or array with held jobs) is noted once on stderr: it starts only once released.',
+        'A held job (or array with held jobs) is noted once on stderr: it starts only once released; so is ' +
+        "a cluster job's rank whose node does not answer (and again when it does).",
     )
     .argument(
       '<ids...>',
-      'queue ids (q_…, or a unique prefix or suffix of one), array ids (a_…) and cluster job ids (cj_…, or a unique prefix of one)',
+      'queue ids (q_…, or a unique prefix or suffix of one), array ids (a_…) and cluster job ids (cj_…, or a unique prefix or suffix of one)',
     )
     .option('--any', 'return when the first target ends')
     .addOption(new Option('--interval <seconds>', 'seconds between polls').default('0.5', '0.5'))
@@ -158,12 +209,7 @@ export function registerWait(program: Command, run: CommandRunner): void {
         // A job id may be short, as everywhere else (the 8 hex digits the console shows).
         // Each target once: one named twice (or by its id and a short form) is one target to wait for.
         const unique = new Set<string>();
-        for (const id of given)
-          unique.add(
-            id.trim().startsWith('cj_')
-              ? await resolveBundleId(ctx.client, id.trim())
-              : (await resolveJobOrArrayId(ctx.client, id)).id,
-          );
+        for (const id of given) unique.add(await resolveTarget(ctx, id));
         const ids = [...unique];
         const interval = Number(options.interval);
         if (!Number.isFinite(interval) || interval <= 0)
@@ -175,6 +221,8 @@ export function registerWait(program: Command, run: CommandRunner): void {
         const seen = new Set<string>();
         // Targets whose hold was noted: each once, however long it stays held.
         const heldNoted = new Set<string>();
+        // Cluster jobs' ranks whose nodes were noted not answering (each once while it does not).
+        const awayNoted = new Map<string, Set<number>>();
         let lostSince: number | null = null; // when the server stopped answering; null while it answers
         let reached = false; // a server that never answered is not restarting: fail at once
         for (;;) {
@@ -183,10 +231,13 @@ export function registerWait(program: Command, run: CommandRunner): void {
             let state: TargetState;
             const asked = Date.now();
             try {
-              state = await readTarget(ctx, id, seen, (held) => {
-                if (!held.length || heldNoted.has(id)) return;
-                heldNoted.add(id);
-                process.stderr.write(heldNote(id, held));
+              state = await readTarget(ctx, id, seen, {
+                held: (held) => {
+                  if (!held.length || heldNoted.has(id)) return;
+                  heldNoted.add(id);
+                  process.stderr.write(heldNote(id, held));
+                },
+                ranks: (ranks) => process.stderr.write(awayNotes(id, ranks, awayNoted)),
               });
               lostSince = null;
               reached = true;
