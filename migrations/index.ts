@@ -27,6 +27,7 @@ import { JobHeld1796021100000 } from './1796021100000-job-held';
 import { HeldJobsIndex1796021200000 } from './1796021200000-held-jobs-index';
 import { JobHeldTime1796021300000 } from './1796021300000-job-held-time';
 import { JobIdempotencyRequest1796021450000 } from './1796021450000-job-idempotency-request';
+import { ClusterJournalQueueId1796021500000 } from './1796021500000-cluster-journal-queue-id';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   HeldJobsIndex1796021200000,
   JobHeldTime1796021300000,
   JobIdempotencyRequest1796021450000,
+  ClusterJournalQueueId1796021500000,
 ];

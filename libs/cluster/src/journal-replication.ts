@@ -195,6 +195,7 @@ export class JournalReplication {
           ts: entry.ts,
           type: entry.type,
           payload: JSON.stringify(entry.payload),
+          queue_id: typeof entry.payload.queue_id === 'string' ? entry.payload.queue_id : null,
           stream_seq: streamSeq,
         })
         .orIgnore()
@@ -221,7 +222,7 @@ export class JournalReplication {
   /**
    * How these jobs of node `nodeId` ended, by its replicated entries: the status it finished with,
    * or null when a cancel removed it from the queue. Jobs without such an entry are left out. For
-   * the ranks of a node that does not answer (a scan of that node's entries of these two types).
+   * the ranks of a node that does not answer (looked up by node and queue id: see ReplicatedEntryEntity.queue_id).
    */
   async jobEnds(nodeId: string, queueIds: readonly string[]): Promise<Map<string, JobStatus | null>> {
     const ends = new Map<string, JobStatus | null>();
@@ -230,8 +231,8 @@ export class JournalReplication {
       .getRepository(ReplicatedEntryEntity)
       .createQueryBuilder('r')
       .where('r.origin_node_id = :nodeId', { nodeId })
+      .andWhere('r.queue_id IN (:...queueIds)', { queueIds })
       .andWhere('r.type IN (:...types)', { types: [FINISHED, CANCELLED] })
-      .andWhere(`json_extract(r.payload, '$.queue_id') IN (:...queueIds)`, { queueIds })
       .getMany();
     for (const row of rows) {
       const payload = JSON.parse(row.payload) as { queue_id: string; status?: JobStatus };

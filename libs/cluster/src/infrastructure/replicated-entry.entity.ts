@@ -5,6 +5,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * stream. The key (origin, seq) makes applying an entry twice a no-op.
  */
 @Entity('cluster_journal')
+@Index(['origin_node_id', 'queue_id'])
 export class ReplicatedEntryEntity {
   @PrimaryColumn({ type: 'text' })
   origin_node_id!: string;
@@ -18,6 +19,13 @@ export class ReplicatedEntryEntity {
 
   @Column({ type: 'text' })
   type!: string;
+
+  /**
+   * The job the entry is about (its payload's `queue_id`), null for an entry about none: a job's
+   * entries from its node (a rank's end while that node is away) are found without a scan.
+   */
+  @Column({ type: 'text', nullable: true })
+  queue_id!: string | null;
 
   /** JSON, as in the origin's journal. */
   @Column({ type: 'text' })
