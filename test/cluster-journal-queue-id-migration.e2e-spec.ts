@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { createSqliteDataSource } from '@trainyard/database';
-import { MIGRATIONS } from '../migrations';
 import { ClusterJournalQueueId1796021500000 } from '../migrations/1796021500000-cluster-journal-queue-id';
+import { databaseBefore, migrateToCurrent } from './support/migrations';
 import { makeTempHome } from './support/temp-home';
 
 describe('migration ClusterJournalQueueId (real SQLite file)', () => {
@@ -9,11 +8,8 @@ describe('migration ClusterJournalQueueId (real SQLite file)', () => {
   afterAll(() => temp.remove());
 
   it('gives replicated entries the job they are about, and a rank’s end is looked up by node and job, not scanned', async () => {
-    const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(ClusterJournalQueueId1796021500000));
     const file = join(temp.home, 'cluster-journal.db');
-    const old = createSqliteDataSource({ file, entities: [], migrations: before });
-    await old.initialize();
-    await old.runMigrations();
+    const old = await databaseBefore(file, ClusterJournalQueueId1796021500000);
     const entry = (node: string, seq: number, type: string, payload: object) =>
       old.query(
         `INSERT INTO cluster_journal (origin_node_id, seq, ts, type, payload, stream_seq) VALUES (?, ?, 't', ?, ?, ?)`,
@@ -25,9 +21,7 @@ describe('migration ClusterJournalQueueId (real SQLite file)', () => {
     await entry('n2', 4, 'job.weird.v1', { queue_id: 7 });
     await old.destroy();
 
-    const current = createSqliteDataSource({ file, entities: [], migrations: MIGRATIONS });
-    await current.initialize();
-    await current.runMigrations();
+    const current = await migrateToCurrent(file);
     expect(
       await current.query('SELECT origin_node_id, seq, queue_id FROM cluster_journal ORDER BY seq'),
     ).toEqual([

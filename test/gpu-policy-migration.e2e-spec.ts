@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { createSqliteDataSource } from '@trainyard/database';
-import { MIGRATIONS } from '../migrations';
 import { GpuPolicyNullableGate1796007100000 } from '../migrations/1796007100000-gpu-policy-nullable-gate';
+import { databaseBefore, migrateToCurrent } from './support/migrations';
 import { makeTempHome } from './support/temp-home';
 
 describe('migration GpuPolicyNullableGate (real SQLite file)', () => {
@@ -9,20 +8,15 @@ describe('migration GpuPolicyNullableGate (real SQLite file)', () => {
   afterAll(() => temp.remove());
 
   it('turns the old default gate 0 into no gate and keeps every other row as it was', async () => {
-    const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(GpuPolicyNullableGate1796007100000));
     const file = join(temp.home, 'gpu-policy.db');
-    const old = createSqliteDataSource({ file, entities: [], migrations: before });
-    await old.initialize();
-    await old.runMigrations();
+    const old = await databaseBefore(file, GpuPolicyNullableGate1796007100000);
     await old.query(
       `INSERT INTO gpu_policy (gpu_index, disabled, min_priority, updated_at) VALUES
        (0, 1, 0, 't0'), (1, 0, 10, 't1'), (2, 0, -4, 't2')`,
     );
     await old.destroy();
 
-    const current = createSqliteDataSource({ file, entities: [], migrations: MIGRATIONS });
-    await current.initialize();
-    await current.runMigrations();
+    const current = await migrateToCurrent(file);
     expect(await current.query('SELECT * FROM gpu_policy ORDER BY gpu_index')).toEqual([
       // gpu_uuid (a later migration): NULL for rows stored before it, which apply by index as they did.
       { gpu_index: 0, gpu_uuid: null, disabled: 1, min_priority: null, updated_at: 't0' },

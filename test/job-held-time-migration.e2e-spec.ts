@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { createSqliteDataSource } from '@trainyard/database';
-import { MIGRATIONS } from '../migrations';
 import { JobHeldTime1796021300000 } from '../migrations/1796021300000-job-held-time';
+import { databaseBefore, migrateToCurrent } from './support/migrations';
 import { makeTempHome } from './support/temp-home';
 
 describe('migration JobHeldTime (real SQLite file)', () => {
@@ -9,11 +8,8 @@ describe('migration JobHeldTime (real SQLite file)', () => {
   afterAll(() => temp.remove());
 
   it('gives a job held now its hold time from its last job.held.v1 entry, and every job held_ms 0', async () => {
-    const before = MIGRATIONS.slice(0, MIGRATIONS.indexOf(JobHeldTime1796021300000));
     const file = join(temp.home, 'held-time.db');
-    const old = createSqliteDataSource({ file, entities: [], migrations: before });
-    await old.initialize();
-    await old.runMigrations();
+    const old = await databaseBefore(file, JobHeldTime1796021300000);
     const job = (id: string, seq: number, status: string, held: number) =>
       old.query(
         `INSERT INTO jobs (id, job_type, priority, requested_gpus, job_params, cwd, env, status,
@@ -38,9 +34,7 @@ describe('migration JobHeldTime (real SQLite file)', () => {
     await entry(6, 'job.held.v1', { queue_id: 'q_ended_held', held_at: '2030-01-01T00:00:06.000Z' });
     await old.destroy();
 
-    const current = createSqliteDataSource({ file, entities: [], migrations: MIGRATIONS });
-    await current.initialize();
-    await current.runMigrations();
+    const current = await migrateToCurrent(file);
     expect(await current.query('SELECT id, held, held_at, held_ms FROM jobs ORDER BY seq')).toEqual([
       { id: 'q_held', held: 1, held_at: '2030-01-01T00:00:03.000Z', held_ms: 0 },
       // Held with no entry left to say since when: unknown, its release adds nothing.
