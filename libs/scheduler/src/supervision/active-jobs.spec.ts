@@ -1,5 +1,5 @@
 import type { GpuInventory } from '@trainyard/gpus';
-import { ActiveJobs } from './active-jobs';
+import { ActiveJobs, SIGKILL_SETTLE_MS } from './active-jobs';
 
 describe('ActiveJobs.releaseTimes', () => {
   const NOW = 1_000_000;
@@ -56,6 +56,28 @@ describe('ActiveJobs.releaseTimes', () => {
       killed: NOW,
       'grace-over': NOW,
       trainer: null,
+    });
+  });
+
+  // A D-state process (stuck I/O, a hung driver call) outlives SIGKILL and keeps the job's GPUs:
+  // "now" would tell the job waiting for them it starts at once, every time it asked.
+  it('is unbounded once processes outlive SIGKILL by SIGKILL_SETTLE_MS', () => {
+    const { active, add } = make();
+    const justKilled = add('just-killed', NOW + 60_000);
+    justKilled.request = 'user_kill';
+    justKilled.killSentAt = NOW - SIGKILL_SETTLE_MS + 1;
+    const survivors = add('survivors', NOW + 60_000);
+    survivors.request = 'user_kill';
+    survivors.killSentAt = NOW - SIGKILL_SETTLE_MS;
+    const graceOver = add('grace-over-survivors', null);
+    graceOver.request = 'user_abort';
+    graceOver.sent.add('SIGTERM');
+    graceOver.killSentAt = NOW - 60_000;
+    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+      'just-killed': NOW,
+      // Its time limit would only send SIGKILL again.
+      survivors: null,
+      'grace-over-survivors': null,
     });
   });
 });

@@ -50,6 +50,8 @@ export interface ActiveJob {
   killTimer: NodeJS.Timeout | null;
   /** When that SIGKILL is due, epoch ms (null: none pending). */
   killAt: number | null;
+  /** When SIGKILL was first sent to its processes, epoch ms (null: not yet). */
+  killSentAt: number | null;
   /**
    * The signals other than SIGKILL its processes were sent (after a restart: may have been). Each
    * goes once: a second SIGTERM would restart a trainer's checkpoint save.
@@ -131,6 +133,7 @@ export class ActiveJobs {
       foreignMonitor: null,
       killTimer: null,
       killAt: null,
+      killSentAt: null,
       sent: new Set(),
       killedAfterGrace: 0,
       limitTimer: null,
@@ -161,11 +164,16 @@ export class ActiveJobs {
   /**
    * When each job holding GPUs will have let them go at the latest, epoch ms: its time limit plus its
    * kill grace or, for a job being stopped, its SIGKILL time if that is sooner; null for a job with
-   * neither. What backfill and start estimates plan with.
+   * neither, or whose processes outlived SIGKILL. What backfill and start estimates plan with.
    */
   releaseTimes(now = Date.now()): Map<string, number | null> {
     const out = new Map<string, number | null>();
     for (const entry of this.jobs.values()) {
+      if (survivesKill(entry, now)) {
+        // Its time limit would only send SIGKILL again: nothing bounds when its GPUs are let go.
+        out.set(entry.id, null);
+        continue;
+      }
       const limit = entry.deadline === null ? null : entry.deadline + entry.graceMs;
       const stop = stopBound(entry, now);
       out.set(entry.id, limit === null ? stop : stop === null ? limit : Math.min(limit, stop));
@@ -191,12 +199,29 @@ export function deadlineOf(job: Pick<Job, 'started_at' | 'time_limit_s'>): numbe
 }
 
 /**
+ * How long after SIGKILL a job's processes are taken to be gone; a job still here after that has
+ * processes that survive it (uninterruptible sleep: stuck I/O, a hung driver call), and their end is
+ * not known. Also how long a stop waits to name such survivors (see JobStopper).
+ */
+export const SIGKILL_SETTLE_MS = 2000;
+
+/**
+ * Whether some of `entry`'s processes outlived SIGKILL: it was sent SIGKILL_SETTLE_MS ago or more and
+ * the job is still here. They hold its GPUs for as long as they last, which nothing bounds.
+ */
+function survivesKill(entry: ActiveJob, now: number): boolean {
+  return entry.killSentAt !== null && now - entry.killSentAt >= SIGKILL_SETTLE_MS;
+}
+
+/**
  * When a job being stopped (a kill, an abort, its time limit, a preemption) is gone at the latest,
  * epoch ms: its SIGKILL time while that is armed; now once SIGKILL was sent (a kill, or its grace ran
- * out). Null when nothing bounds it: not being stopped, or a trainer_stop its trainer is to honour.
+ * out) — see survivesKill for a job still here well after. Null when nothing bounds it: not being
+ * stopped, or a trainer_stop its trainer is to honour.
  */
 function stopBound(entry: ActiveJob, now: number): number | null {
   if (entry.killAt !== null) return entry.killAt;
+  if (entry.killSentAt !== null) return now;
   if (killsAtOnce(entry.request)) return now;
   // A first signal went and its SIGKILL timer is no longer armed: the grace ran out, SIGKILL went.
   if (entry.request !== null && entry.request !== 'trainer_stop' && entry.sent.size > 0) return now;

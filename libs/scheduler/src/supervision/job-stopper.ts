@@ -15,11 +15,11 @@ import {
   StopResult,
   TerminationRequest,
 } from '@trainyard/jobs';
-import { ActiveJob, ActiveJobs, runsElsewhere } from './active-jobs';
+import { ActiveJob, ActiveJobs, runsElsewhere, SIGKILL_SETTLE_MS } from './active-jobs';
 import { JobProcesses } from './job-processes';
 
 /** How long `stop` waits to report which processes are still there. */
-export const STOP_VERIFY_MS = 2000;
+const STOP_VERIFY_MS = SIGKILL_SETTLE_MS;
 const VERIFY_POLL_MS = 50;
 const STRENGTH: Record<TerminationRequest, number> = {
   trainer_stop: 0,
@@ -233,7 +233,9 @@ export class JobStopper {
       return { pids: [], survivors: [] };
     }
     const pids = this.processes.signal(entry, signal);
-    if (signal !== 'SIGKILL') {
+    if (signal === 'SIGKILL') {
+      entry.killSentAt ??= Date.now();
+    } else {
       this.markFirstStep(entry, signal);
       entry.sent.add(signal);
       this.armKill(entry);
