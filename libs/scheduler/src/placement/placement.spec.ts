@@ -620,6 +620,19 @@ describe(place.name, () => {
       );
     });
 
+    it('says which holders have processes that outlived SIGKILL, apart from those without a limit', () => {
+      const stuck = (index: number) => gpu(index, { reserved_by: `q_r${index}`, holder_survives_kill: true });
+      const result = sut([item('q_big', 4, 10, 1)], [stuck(0), busy(1), stuck(2), busy(3)], { now: NOW });
+
+      expect(result.pending['q_big']).toMatch(
+        /; no start estimate \(q_r1, q_r3 have no time limit; q_r0, q_r2 have processes that outlived SIGKILL\)$/,
+      );
+      const one = sut([item('q_big', 2, 10, 1)], [busy(0, inSeconds(60)), stuck(1)], { now: NOW });
+      expect(one.pending['q_big']).toMatch(
+        /; no start estimate \(q_r1 has processes that outlived SIGKILL\)$/,
+      );
+    });
+
     it('gives the time-limit hint only to jobs the held GPUs would be enough for', () => {
       const result = sut(
         [item('q_big', 3, 10, 1), item('q_one', 1, 0, 2), item('q_two', 2, 0, 3)],

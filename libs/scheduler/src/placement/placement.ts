@@ -61,6 +61,8 @@ export interface PlacementGpu {
    * What backfill computes the held job's earliest start from.
    */
   reserved_until?: number | null;
+  /** Its holder's processes outlived SIGKILL: why `reserved_until` is unknown though it may have a limit. */
+  holder_survives_kill?: boolean;
   /** MIG mode on: never placed as a whole GPU; only its MIG devices are (to items with a gpu_profile). */
   mig_enabled: boolean;
 }
@@ -144,8 +146,15 @@ interface Hold {
   held: Set<number>;
   /** Epoch ms at which enough of its GPUs are free (Infinity: unknown, some holder has no limit). */
   start: number;
-  /** When `start` is unknown: the holders of its GPUs that have no time limit, in GPU order. */
-  unbounded: string[];
+  /** When `start` is unknown: the holders of its GPUs that end at no known time, in GPU order. */
+  unbounded: UnboundedHolder[];
+}
+
+/** A job holding GPUs with no bound on when it lets them go. */
+interface UnboundedHolder {
+  queue_id: string;
+  /** Its processes outlived SIGKILL (else: it has no time limit). */
+  survives_kill: boolean;
 }
 
 interface PriorityCache {
@@ -280,7 +289,7 @@ export function place(
             (gpuIndices.length ? `; ${gpuList(gpuIndices)} held for it` : '') +
             (Number.isFinite(found.start)
               ? `; expected to start within ${Math.max(0, Math.ceil((found.start - now) / 1000))} s`
-              : `; no start estimate (${found.unbounded.join(', ')} ${found.unbounded.length === 1 ? 'has' : 'have'} no time limit)`);
+              : `; no start estimate (${unboundedReason(found.unbounded)})`);
           continue;
         }
       }
@@ -345,26 +354,37 @@ function holdFor(
   takenUntil: ReadonlyMap<number, number>,
   now: number,
 ): Hold | null {
-  const free: { index: number; at: number; idle: boolean; holder: string | undefined }[] = [];
+  const free: { index: number; at: number; idle: boolean; holder: string | undefined; stuck: boolean }[] = [];
   for (const g of host) {
     if (g.disabled || !admits(g, item.priority)) continue;
     const holder = g.reserved_by ?? takenBy.get(g.index);
     let at = now;
     if (g.reserved_by !== null) at = g.reserved_until ?? Infinity;
     else if (holder !== undefined) at = takenUntil.get(g.index) ?? Infinity;
-    // A holder past its limit (in its kill grace, or stuck) is taken to free up any moment.
-    free.push({ index: g.index, at: Math.max(now, at), idle: holder === undefined, holder });
+    // A holder past its limit (in its kill grace) is taken to free up any moment.
+    const stuck = g.reserved_by !== null && g.holder_survives_kill === true;
+    free.push({ index: g.index, at: Math.max(now, at), idle: holder === undefined, holder, stuck });
   }
   if (free.length < needed) return null;
   // Idle first among equal times, so the GPUs held are the ones it would take now.
   free.sort((a, b) => a.at - b.at || Number(b.idle) - Number(a.idle) || a.index - b.index);
   const mine = free.slice(0, needed);
   const held = new Set(mine.filter((f) => f.idle).map((f) => f.index));
-  const unbounded = mine
-    .filter((f) => f.at === Infinity)
-    .sort((a, b) => a.index - b.index)
-    .map((f) => f.holder!);
-  return { queue_id: item.queue_id, held, start: mine[needed - 1].at, unbounded: [...new Set(unbounded)] };
+  const unbounded = new Map<string, UnboundedHolder>();
+  for (const f of mine.filter((f) => f.at === Infinity).sort((a, b) => a.index - b.index))
+    unbounded.set(f.holder!, { queue_id: f.holder!, survives_kill: f.stuck });
+  return { queue_id: item.queue_id, held, start: mine[needed - 1].at, unbounded: [...unbounded.values()] };
+}
+
+/** Why the held job has no start estimate: "q_a has no time limit; q_b has processes that outlived SIGKILL". */
+function unboundedReason(holders: readonly UnboundedHolder[]): string {
+  const says = (ids: string[], one: string, many: string) =>
+    ids.length ? [`${ids.join(', ')} ${ids.length === 1 ? one : many}`] : [];
+  const ids = (stuck: boolean) => holders.filter((h) => h.survives_kill === stuck).map((h) => h.queue_id);
+  return [
+    ...says(ids(false), 'has no time limit', 'have no time limit'),
+    ...says(ids(true), 'has processes that outlived SIGKILL', 'have processes that outlived SIGKILL'),
+  ].join('; ');
 }
 
 /**

@@ -79,5 +79,6 @@ describe('ActiveJobs.releaseTimes', () => {
       survivors: null,
       'grace-over-survivors': null,
     });
+    expect([...active.outlivedKill(NOW)].sort()).toEqual(['grace-over-survivors', 'survivors']);
   });
 });

@@ -181,6 +181,13 @@ export class ActiveJobs {
     return out;
   }
 
+  /** The jobs some of whose processes outlived SIGKILL (see survivesKill): their release time is null. */
+  outlivedKill(now = Date.now()): Set<string> {
+    const out = new Set<string>();
+    for (const entry of this.jobs.values()) if (survivesKill(entry, now)) out.add(entry.id);
+    return out;
+  }
+
   private publishReservations(): void {
     const map = new Map<number, string>();
     const mig = new Map<string, string>();
