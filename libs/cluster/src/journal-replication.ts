@@ -235,8 +235,9 @@ export class JournalReplication {
       .andWhere('r.type IN (:...types)', { types: [FINISHED, CANCELLED] })
       .getMany();
     for (const row of rows) {
-      const payload = JSON.parse(row.payload) as { queue_id: string; status?: JobStatus };
-      ends.set(payload.queue_id, row.type === FINISHED ? (payload.status ?? null) : null);
+      const status =
+        row.type === FINISHED ? (JSON.parse(row.payload) as { status?: JobStatus }).status : null;
+      ends.set(row.queue_id as string, status ?? null); // one of queueIds: the query matched on it
     }
     return ends;
   }
