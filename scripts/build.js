@@ -1,19 +1,12 @@
 // `npm run build`: the launcher, then the server and CLI (tsc) and the console (esbuild, then its
 // pre-compressed copies) side by side: they write to different parts of dist/, and together they
 // keep two cores busy where one after the other left one idle (~80 s → ~50 s on 2 cores).
-const { spawn } = require('node:child_process');
-const { join } = require('node:path');
-
-const root = join(__dirname, '..');
+const { runCommand } = require('./run-command');
 
 /** Runs the commands one after the other; resolves with the first failing exit code, else 0. */
 async function chain(commands) {
   for (const command of commands) {
-    const code = await new Promise((resolve) => {
-      const child = spawn(command, { cwd: root, stdio: 'inherit', shell: true });
-      child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
-      child.on('error', () => resolve(1));
-    });
+    const { code } = await runCommand(command);
     if (code !== 0) {
       process.stderr.write(`build: \`${command}\` failed (exit ${code})\n`);
       return code;

@@ -4,38 +4,14 @@
 // crash, restart and load) and CI runs close to its 30-minute limit: ~1 minute saved. Each one's
 // output is held and written whole when it is done, so the two do not interleave. Exits 0 when
 // everything passed, else with the first failure's exit code.
-const { spawn } = require('node:child_process');
-const { join } = require('node:path');
-
-const root = join(__dirname, '..');
-
-/** Runs `command` (a shell line); resolves with its exit code (1 for a signal) and, if held, its output. */
-function run(command, { hold = false, env = process.env } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(command, {
-      cwd: root,
-      env,
-      shell: true,
-      stdio: hold ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    });
-    const output = [];
-    if (hold) {
-      child.stdout.on('data', (chunk) => output.push(chunk));
-      child.stderr.on('data', (chunk) => output.push(chunk));
-    }
-    child.on('error', (err) => output.push(Buffer.from(`${command}: ${err.message}\n`)));
-    child.on('close', (status, signal) =>
-      resolve({ command, code: status ?? (signal ? 1 : 0), output: Buffer.concat(output) }),
-    );
-  });
-}
+const { runCommand } = require('./run-command');
 
 async function main() {
   const quoted = process.argv.slice(2).map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`);
-  const jest = await run(['npx jest --maxWorkers=2', ...quoted].join(' '));
+  const jest = await runCommand(['npx jest --maxWorkers=2', ...quoted].join(' '));
   const after = [
-    run('npm run -s test:console', { hold: true }),
-    run('npm run -s test:reliability', {
+    runCommand('npm run -s test:console', { hold: true }),
+    runCommand('npm run -s test:reliability', {
       hold: true,
       env: { TRAINYARD_RELIABILITY_PROFILE: 'reduced', ...process.env },
     }),
