@@ -163,10 +163,11 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
     const endsWhileDown = (await api1.command(['sh', '-c', 'echo up; sleep 1; exit 7'])).body.queue_id;
     // Runs until the test releases it (a server start on a loaded machine can outlast a fixed sleep):
     // a file in its working directory, the state directory, which it follows when that is moved.
+    // Then it writes over four times its log cap, after the move.
     const outlives = (
       await api1.command(
-        ['sh', '-c', 'echo up; while [ ! -e release-outlives ]; do sleep 0.1; done; exit 0'],
-        { cwd: temp.home },
+        ['sh', '-c', 'echo up; while [ ! -e release-outlives ]; do sleep 0.1; done; seq -w 1 3000; exit 0'],
+        { cwd: temp.home, log_cap_bytes: 4096 },
       )
     ).body.queue_id;
     const cancelled = (await api1.command(['sh', '-c', 'echo up; sleep 60'])).body.queue_id;
@@ -237,6 +238,13 @@ describe('jobs survive server restarts (e2e, built server process)', () => {
       // they ended with none ("the job ended without an exit status"; a cancel: exit_code null).
       writeFileSync(release, '');
       expect(await api2.waitStatus(outlives, ['done'], 20_000)).toMatchObject({ exit_code: 0 });
+      // Its log was cut to its cap where the state directory is now, its newest lines kept (before:
+      // each cut looked for the log where the directory was, and the log grew past its cap).
+      const log = await api2.log(outlives);
+      expect(log).toMatch(/^\[trainyard\] \d+ bytes of earlier output dropped \(log cap 4096 bytes\)\r\n/);
+      expect(log).toMatch(/\r\n2999\r\n3000\r\n$/);
+      expect(log).not.toContain('cannot be dropped');
+      expect(log.length).toBeLessThanOrEqual(4096);
       expect((await api2.call('DELETE', `/api/queue/${cancelled}`)).status).toBe(200);
       expect(await api2.waitStatus(cancelled, ['aborted', 'failed', 'done'])).toMatchObject({
         status: 'aborted',

@@ -61,7 +61,7 @@ typedef struct {
   pid_t pid;        /* 0 once reaped */
   int report_r;     /* -1 once it closed its end */
   char *id, *exit;  /* the job's id and exit-status file */
-  int exit_dir;     /* the exit-status file's directory, held open (see open_exit_dir) */
+  int exit_dir;     /* the exit-status file's directory, held open (see open_parent_dir) */
   pid_t command;    /* the job's command while the monitor has not reported its end; 0 otherwise */
   int starting;     /* no "launched" yet */
   text_t buffer;    /* a report line not yet complete */
@@ -214,7 +214,7 @@ static void launch(char *request, char *end) {
   m->report_r = monitor.report_r;
   m->id = strdup(id);
   m->exit = strdup(exit_path);
-  m->exit_dir = open_exit_dir(exit_path);
+  m->exit_dir = open_parent_dir(exit_path);
   m->starting = 1;
 }
 

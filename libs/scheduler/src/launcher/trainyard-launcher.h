@@ -14,17 +14,17 @@ int monitor_main(const char *cgroup_parent);
 /* Writes everything, retrying on EINTR; gives up quietly when the reader is gone. */
 void write_all(int fd, const char *data, size_t len);
 
-/* The directory of the exit-status file PATH, held open (O_PATH, close-on-exec) from the launch on,
- * or -1. Written through it, the status lands in the state directory wherever it is by then: one
- * moved while its job ran (its server, started there, re-attaches the job) still gets it, where PATH
- * names a directory that is gone. (One removed meanwhile — restored over itself — is passed over
- * for PATH.) */
-int open_exit_dir(const char *path);
+/* The directory of PATH (the exit-status file, the log), held open (O_PATH, close-on-exec) from the
+ * launch on, or -1. Written through it, a job's files land in the state directory wherever it is by
+ * then: one moved while its job ran (its server, started there, re-attaches the job) still gets
+ * them, where PATH names a directory that is gone. (One removed meanwhile — restored over itself —
+ * is passed over for PATH.) */
+int open_parent_dir(const char *path);
 
 /* Writes a job's exit-status file (0600, atomically: NAME.tmp, then a rename) from the command's
  * wait status: its exit code ("137"), or "signal N" when a signal killed it (so an `exit 137` is not
  * read as SIGKILL), and WHY on a second line when not empty (why the command could not be run at
- * all). In DIR (see open_exit_dir) under PATH's last part, or at PATH when DIR is -1. 0, or -1 with
+ * all). In DIR (see open_parent_dir) under PATH's last part, or at PATH when DIR is -1. 0, or -1 with
  * errno. */
 int write_exit_file(int dir, const char *path, int wait_status, const char *why);
 

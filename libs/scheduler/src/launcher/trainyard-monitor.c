@@ -258,6 +258,9 @@ static int parse_request(char *buf, size_t len, request_t *req) {
  * libs/jobs/src/tty/tty-base.ts. */
 typedef struct {
   const char *path;
+  /* PATH's directory, held open (see open_parent_dir): a cut finds the log (and writes its sidecar)
+   * there, wherever the state directory has been moved to since the launch. */
+  int dir;
   long long cap, size, base;
   unsigned long long ino;
   int fd;
@@ -279,11 +282,63 @@ static char *with_suffix(const char *path, const char *suffix) {
   return out;
 }
 
+/* Where `path`'s directory entry is now: in `held` (returned, *name set to PATH's last part) while
+ * that directory still exists, else at PATH (AT_FDCWD returned): a held directory that was removed
+ * (the state directory restored over itself) is no place for it. */
+static int entry_at(int held, const char *path, const char **name) {
+  struct stat st;
+  const char *slash = strrchr(path, '/');
+  if (held >= 0 && fstat(held, &st) == 0 && st.st_nlink > 0) {
+    *name = slash ? slash + 1 : path;
+    return held;
+  }
+  *name = path;
+  return AT_FDCWD;
+}
+
+/* Opens NAME + SUFFIX in directory AT (see entry_at) with FLAGS (close-on-exec, 0600 if created). */
+static int open_beside(int at, const char *name, const char *suffix, int flags) {
+  char *path = with_suffix(name, suffix);
+  int fd = openat(at, path, flags | O_CLOEXEC, 0600);
+  int saved = errno;
+  free(path);
+  errno = saved;
+  return fd;
+}
+
+/* NAME + SUFFIX in directory AT, opened for reading; NULL if it cannot be. */
+static FILE *read_beside(int at, const char *name, const char *suffix) {
+  int fd = open_beside(at, name, suffix, O_RDONLY);
+  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+  if (fd >= 0 && !f) close(fd);
+  return f;
+}
+
+/* Renames NAME + FROM to NAME + TO in directory AT. */
+static int rename_beside(int at, const char *name, const char *from, const char *to) {
+  char *a = with_suffix(name, from), *b = with_suffix(name, to);
+  int rc = renameat(at, a, at, b);
+  int saved = errno;
+  free(a);
+  free(b);
+  errno = saved;
+  return rc;
+}
+
+/* Removes NAME + SUFFIX in directory AT, keeping errno. */
+static void unlink_beside(int at, const char *name, const char *suffix) {
+  int saved = errno;
+  char *path = with_suffix(name, suffix);
+  unlinkat(at, path, 0);
+  free(path);
+  errno = saved;
+}
+
 /* (base) of the log generation with inode `ino`, from the sidecar; 0 if not there. */
-static long long read_log_base(const char *path, unsigned long long ino) {
-  char *sidecar = with_suffix(path, ".base");
-  FILE *f = fopen(sidecar, "re");
-  free(sidecar);
+static long long read_log_base(const capped_log_t *log, unsigned long long ino) {
+  const char *name;
+  int at = entry_at(log->dir, log->path, &name);
+  FILE *f = read_beside(at, name, ".base");
   long long base = 0;
   if (!f) return 0;
   unsigned long long line_ino;
@@ -305,19 +360,19 @@ static int capped_log_open(capped_log_t *log, const char *path, long long cap) {
   log->cut_retry_at = 0;
   log->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log->fd < 0) return -1;
+  log->dir = open_parent_dir(path);
   struct stat st;
   fstat(log->fd, &st);
   log->size = st.st_size;
   log->ino = st.st_ino;
-  log->base = read_log_base(path, st.st_ino); /* a requeued job's log continues */
+  log->base = read_log_base(log, st.st_ino); /* a requeued job's log continues */
   return 0;
 }
 
-static void write_sidecar(const capped_log_t *log, unsigned long long ino, long long base, long long first) {
-  char *sidecar = with_suffix(log->path, ".base"), *tmp = with_suffix(log->path, ".base.tmp");
+static void write_sidecar(int at, const char *name, unsigned long long ino, long long base, long long first) {
   char kept[LOG_BASE_GENERATIONS][256];
   int n = 0;
-  FILE *f = fopen(sidecar, "re");
+  FILE *f = read_beside(at, name, ".base");
   if (f) {
     char line[256];
     while (fgets(line, sizeof line, f)) {
@@ -336,17 +391,15 @@ static void write_sidecar(const capped_log_t *log, unsigned long long ino, long 
     n--;
   }
   snprintf(kept[n++], sizeof kept[0], "%llu %lld %lld", ino, base, first);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = open_beside(at, name, ".base.tmp", O_WRONLY | O_CREAT | O_TRUNC);
   if (fd >= 0) {
     for (int i = 0; i < n; i++) {
       write_all(fd, kept[i], strlen(kept[i]));
       write_all(fd, "\n", 1);
     }
     close(fd);
-    rename(tmp, sidecar);
+    rename_beside(at, name, ".base.tmp", ".base");
   }
-  free(sidecar);
-  free(tmp);
 }
 
 /* Where the kept output starts: the first line start after `from` in the file, unless that would
@@ -370,7 +423,9 @@ static int capped_log_drop_oldest(capped_log_t *log) {
   long long keep = log->cap / 2;
   char *chunk = malloc(READ_CHUNK);
   if (!chunk) return -1;
-  int rfd = open(log->path, O_RDONLY | O_CLOEXEC);
+  const char *name;
+  int at = entry_at(log->dir, log->path, &name);
+  int rfd = open_beside(at, name, "", O_RDONLY);
   if (rfd < 0) {
     free(chunk);
     return -1;
@@ -382,8 +437,7 @@ static int capped_log_drop_oldest(capped_log_t *log) {
                             "[trainyard] %lld bytes of earlier output dropped (log cap %lld bytes)\r\n", first,
                             log->cap);
   long long base = first - marker_len;
-  char *tmp = with_suffix(log->path, ".tmp");
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  int fd = open_beside(at, name, ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND);
   int ok = fd >= 0 && write_some(fd, marker, (size_t)marker_len) == (size_t)marker_len;
   for (long long pos = start; ok && pos < log->size;) {
     size_t want = (size_t)(log->size - pos < READ_CHUNK ? log->size - pos : READ_CHUNK);
@@ -401,21 +455,19 @@ static int capped_log_drop_oldest(capped_log_t *log) {
   free(chunk);
   if (fd >= 0 && !ok) {
     close(fd);
-    unlink(tmp);
+    unlink_beside(at, name, ".tmp");
   }
   if (!ok) {
-    free(tmp);
     errno = saved;
     return -1;
   }
   struct stat st;
   fstat(fd, &st);
-  write_sidecar(log, st.st_ino, base, first);
-  if (rename(tmp, log->path) != 0) {
+  write_sidecar(at, name, st.st_ino, base, first);
+  if (rename_beside(at, name, ".tmp", "") != 0) {
     saved = errno;
     close(fd);
-    unlink(tmp);
-    free(tmp);
+    unlink_beside(at, name, ".tmp");
     errno = saved;
     return -1;
   }
@@ -426,7 +478,6 @@ static int capped_log_drop_oldest(capped_log_t *log) {
   log->ino = st.st_ino;
   log->base = base;
   log->size = marker_len + (log->size - start);
-  free(tmp);
   return 0;
 }
 
@@ -663,7 +714,7 @@ static pid_t start_job(job_start_t *s, int cgroup_fd, const char *cgroup) {
   return pid;
 }
 
-int open_exit_dir(const char *path) {
+int open_parent_dir(const char *path) {
   const char *slash = strrchr(path, '/');
   if (!slash) return open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   char *dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
@@ -673,13 +724,8 @@ int open_exit_dir(const char *path) {
 }
 
 int write_exit_file(int dir, const char *path, int wait_status, const char *why) {
-  /* A held directory that was removed (the state directory restored over itself) is no place for
-   * it: then PATH, where the restored one is. */
-  struct stat st;
-  int held = dir >= 0 && fstat(dir, &st) == 0 && st.st_nlink > 0;
-  const char *slash = strrchr(path, '/');
-  const char *name = held && slash ? slash + 1 : path;
-  int at = held ? dir : AT_FDCWD;
+  const char *name;
+  int at = entry_at(dir, path, &name);
   char *tmp = with_suffix(name, ".tmp");
   int fd = openat(at, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int ok = fd >= 0;
@@ -795,7 +841,7 @@ int monitor_main(const char *cgroup_parent) {
     report_launch_failed("cannot open the log %s: %s", req.log, strerror(errno));
   dup2(log.fd, 2); /* our own last words go to the job's log */
   /* Opened now, as the log is: both follow the state directory if it is moved while the job runs. */
-  int exit_dir = open_exit_dir(req.exit);
+  int exit_dir = open_parent_dir(req.exit);
 
   /* The job's process reports "launched" itself (see job_process), with these after its pid. */
   text_t tail = {0}, cgroup_failed = {0};
