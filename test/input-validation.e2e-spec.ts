@@ -461,5 +461,38 @@ describe('input validation (e2e, in-process server)', () => {
       expect(answer.status).toBe(201);
       expect(answer.body).toMatchObject({ array_id: null, depends_on: [] });
     });
+
+    // A job record says null for "the default" (log_cap_bytes, kill_grace_s): what a client reads back
+    // or keeps to submit again must be taken (before: log_cap_bytes and array.max_running were 400s).
+    it('takes null for every optional field, nested ones too, as leaving it out', async () => {
+      const base = { job_type: 'command', job_params: { argv: ['true'] }, held: true };
+      const optional = {
+        requested_gpus: null,
+        priority: null,
+        cwd: null,
+        env: null,
+        kill_grace_s: null,
+        log_cap_bytes: null,
+        preemptible: null,
+        gpu_profile: null,
+        name: null,
+      };
+      const [plain, nulls] = [
+        await call('POST', '/api/queue', { body: base }),
+        await call('POST', '/api/queue', { body: { ...base, ...optional } }),
+      ];
+      expect(nulls.status).toBe(201);
+      const same = ({ queue_id: _id, seq: _seq, submitted_at: _at, ...rest }: Record<string, unknown>) =>
+        rest;
+      expect(same(nulls.body)).toEqual(same(plain.body));
+      const array = await call('POST', '/api/queue', {
+        body: { ...base, array: { count: 2, sweep: null, max_running: null } },
+      });
+      expect(array.status).toBe(201);
+      expect((await call('GET', `/api/arrays/${array.body.array_id}`)).body).toMatchObject({
+        total: 2,
+        max_running: null,
+      });
+    });
   });
 });

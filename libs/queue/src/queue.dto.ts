@@ -21,9 +21,9 @@ export const MIG_PROFILE_PATTERN = '^[1-9][0-9]?g\\.[1-9][0-9]{0,3}gb(\\+[a-z]+)
 
 /** `array` of a submit (checked by the submit handler, which names `array.count`, `array.sweep.lr`, ...). */
 export class ArraySpecDto {
-  /** Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000. */
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000, required: false })
-  count?: number;
+  /** Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000. Omitted or null: 1. */
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10_000, required: false, nullable: true })
+  count?: number | null;
   /**
    * Parameter → values; the array is their cartesian product (the first parameter varies slowest).
    * `{param}` in any string of job_params is replaced by the value (and `{index}` by the array index);
@@ -32,15 +32,16 @@ export class ArraySpecDto {
    */
   @ApiPropertyOptional({
     type: 'object',
+    nullable: true,
     additionalProperties: {
       type: 'array',
       items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
     },
   })
-  sweep?: Record<string, Array<string | number | boolean>>;
-  /** At most this many of the array's jobs run at once (default: no cap). */
-  @ApiProperty({ type: 'integer', minimum: 1, required: false })
-  max_running?: number;
+  sweep?: Record<string, Array<string | number | boolean>> | null;
+  /** At most this many of the array's jobs run at once (omitted or null: no cap). */
+  @ApiProperty({ type: 'integer', minimum: 1, required: false, nullable: true })
+  max_running?: number | null;
 }
 
 export class SubmitJobRequestDto {
@@ -83,14 +84,14 @@ export class SubmitJobRequestDto {
 
   /**
    * Seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind
-   * (default: the server's --kill-grace, 10 s).
+   * (omitted or null: the server's --kill-grace, 10 s).
    */
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_KILL_GRACE_S, required: false })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_KILL_GRACE_S, required: false, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(MAX_KILL_GRACE_S, { message: `kill_grace_s must be at most ${MAX_KILL_GRACE_S} (seconds: one hour)` })
-  kill_grace_s?: number;
+  kill_grace_s?: number | null;
 
   /**
    * Jobs that must reach a state before this one may start (at most 100 entries). An array id
@@ -138,14 +139,14 @@ export class SubmitJobRequestDto {
 
   /**
    * Cap on this job's log file, in bytes: 0 (no cap) or at least 4096. Beyond it the oldest output
-   * is dropped, behind a marker line, and the newest kept (default: the server's --log-cap, 1 GiB).
+   * is dropped, behind a marker line, and the newest kept (omitted or null: the server's --log-cap, 1 GiB).
    */
-  @ApiProperty({ type: 'integer', minimum: 0, required: false })
+  @ApiProperty({ type: 'integer', minimum: 0, required: false, nullable: true })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
-  log_cap_bytes?: number;
+  log_cap_bytes?: number | null;
 
   /**
    * May be preempted (default false): when a higher-priority job cannot start otherwise, this job is

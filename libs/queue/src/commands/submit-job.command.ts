@@ -10,14 +10,16 @@ export interface SubmitJobInput {
   cwd?: string;
   env?: Record<string, string>;
   name?: string;
-  kill_grace_s?: number;
+  /** Seconds; undefined or null: the server's --kill-grace. */
+  kill_grace_s?: number | null;
   /** Unchecked: the handler validates entries (naming depends_on[i].queue_id). */
   depends_on?: Array<{ queue_id: unknown; condition?: unknown }>;
   /** Unchecked: the handler validates it (naming array.count, array.sweep.<param>, ...). */
   array?: Record<string, unknown>;
   /** Seconds; undefined: the job type's default, else the server's; null: none. */
   time_limit_s?: number | null;
-  log_cap_bytes?: number;
+  /** Bytes; undefined or null: the server's --log-cap; 0: no cap. */
+  log_cap_bytes?: number | null;
   /** Default false. */
   preemptible?: boolean;
   /** Queued held (never started until released); default false. */

@@ -165,7 +165,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
       );
     const cwd = this.checkCwd(input.cwd, details);
     const logCap = input.log_cap_bytes;
-    if (logCap !== undefined && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
+    if (logCap !== undefined && logCap !== null && logCap !== 0 && logCap < MIN_LOG_CAP_BYTES) {
       details.push({
         field: 'log_cap_bytes',
         message: `log_cap_bytes must be 0 (no cap) or at least ${MIN_LOG_CAP_BYTES} (got ${logCap})`,
@@ -178,7 +178,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
     else if (requestedGpus > usable) {
       details.push({
         field: 'requested_gpus',
-        message: `requested_gpus is ${requestedGpus}${input.requested_gpus === undefined ? ` (the ${def.name} default)` : ''} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
+        message: `requested_gpus is ${requestedGpus}${(input.requested_gpus ?? null) === null ? ` (the ${def.name} default)` : ''} but this host has ${usable} usable GPU${usable === 1 ? '' : 's'}`,
       });
     }
     const startNow = options.startNow === true;
@@ -417,7 +417,9 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
   private checkArray(input: Record<string, unknown>, details: ErrorDetail[]): ArraySpec | null {
     const before = details.length;
     details.push(...unknownFields(input, ['count', 'sweep', 'max_running'], 'array'));
-    const { count, sweep, max_running } = input;
+    // null is "not given", as for the submit's own optional fields (a record says null for none).
+    const given = (v: unknown) => (v === null ? undefined : v);
+    const [count, sweep, max_running] = [given(input.count), given(input.sweep), given(input.max_running)];
     const isInt = (v: unknown, min: number, max: number) =>
       typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
     if (count !== undefined && !isInt(count, 1, MAX_ARRAY_JOBS))
@@ -430,7 +432,7 @@ export class SubmitJobHandler implements ICommandHandler<SubmitJobCommand> {
         field: 'array.max_running',
         message: `array.max_running must be a whole number from 1 to ${MAX_ARRAY_JOBS}`,
       });
-    if (sweep !== undefined && (sweep === null || typeof sweep !== 'object' || Array.isArray(sweep)))
+    if (sweep !== undefined && (typeof sweep !== 'object' || Array.isArray(sweep)))
       details.push({
         field: 'array.sweep',
         message: 'array.sweep must be an object of lists: {"lr": [0.001, 0.0001]}',

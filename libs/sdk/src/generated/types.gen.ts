@@ -79,13 +79,13 @@ export type ArrayJobDto = {
 
 export type ArraySpecDto = {
     /**
-     * Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000.
+     * Copies of each sweep point (or of the job, without a sweep); count × the sweep's points ≤ 10,000. Omitted or null: 1.
      */
-    count?: number;
+    count?: number | null;
     /**
-     * At most this many of the array's jobs run at once (default: no cap).
+     * At most this many of the array's jobs run at once (omitted or null: no cap).
      */
-    max_running?: number;
+    max_running?: number | null;
     /**
      * Parameter → values; the array is their cartesian product (the first parameter varies slowest).
      * `{param}` in any string of job_params is replaced by the value (and `{index}` by the array index);
@@ -94,7 +94,7 @@ export type ArraySpecDto = {
      */
     sweep?: {
         [key: string]: Array<string | number | boolean>;
-    };
+    } | null;
 };
 
 export type ArtifactsDto = {
@@ -4000,14 +4000,14 @@ export type SubmitJobRequestDto = {
     job_type: string;
     /**
      * Seconds between SIGTERM and SIGKILL when the job is stopped or leaves processes behind
-     * (default: the server's --kill-grace, 10 s).
+     * (omitted or null: the server's --kill-grace, 10 s).
      */
-    kill_grace_s?: number;
+    kill_grace_s?: number | null;
     /**
      * Cap on this job's log file, in bytes: 0 (no cap) or at least 4096. Beyond it the oldest output
-     * is dropped, behind a marker line, and the newest kept (default: the server's --log-cap, 1 GiB).
+     * is dropped, behind a marker line, and the newest kept (omitted or null: the server's --log-cap, 1 GiB).
      */
-    log_cap_bytes?: number;
+    log_cap_bytes?: number | null;
     /**
      * Optional label shown in lists.
      */
