@@ -42,6 +42,17 @@ describe('backfill behind a job being stopped (e2e, real server, real SQLite, 4 
       await api.command(['sleep', '1'], { requested_gpus: 1, time_limit_s: 3, kill_grace_s: 1 }),
     ).body.queue_id;
     await api.waitStatus(short, ['running', 'done'], 5_000);
+    await api.waitStatus(short, ['done'], 5_000);
+    // With nothing else happening, the estimate counts down with the clock, a second or so behind at
+    // most (before: it stayed as the last pass said it, up to the 5 s safety tick).
+    const first = Number(/within (\d+) s/.exec((await reason(b))!)![1]);
+    const t0 = Date.now();
+    while (Date.now() - t0 < 6_000) {
+      const said = /within (\d+) s/.exec((await reason(b)) ?? '');
+      if (!said) break; // it started
+      expect(Number(said[1])).toBeLessThanOrEqual(first - Math.floor((Date.now() - t0) / 1000) + 2);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await api.waitStatus(b, ['running', 'done'], 30_000);
   });
 

@@ -32,6 +32,12 @@ import { DependencyGate } from './dependency-gate';
 /** A slow safety net only: dispatch is driven by events (submit, job end, policy change, toggle). */
 export const SAFETY_TICK_MS = 5000;
 /**
+ * How soon the next pass runs while a pending reason counts down ("expected to start within N s",
+ * a time-limit hint, a preemption cooldown) or a preemption is under way (its victims' SIGKILL
+ * times, once armed, give the preemptor its estimate): nothing else may happen meanwhile.
+ */
+export const COUNTDOWN_REFRESH_MS = 1000;
+/**
  * Launches per pass before the next pass re-reads the queue; they run concurrently, and the API and
  * the reaping of jobs interleave with them, so a thousand queued jobs never stall either.
  */
@@ -49,6 +55,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private booted = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The pass asked for COUNTDOWN_REFRESH_MS after one whose reasons count down, until it runs. */
+  private refresh: NodeJS.Timeout | null = null;
   /** Settles when the running loop of passes has ended. */
   private loopEnded: Promise<void> = Promise.resolve();
   /** Submits waiting for, or running in, a gap between passes (see betweenPasses): no pass starts meanwhile. */
@@ -106,6 +114,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   onModuleDestroy(): void {
     this.booted = false;
     if (this.timer) clearInterval(this.timer);
+    if (this.refresh) clearTimeout(this.refresh);
   }
 
   wake(): void {
@@ -174,6 +183,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (result.blocked !== null && this.booted) await this.preempt(result, gpus, queued);
     this.reasons.replace(result.pending);
     this.held = result.held;
+    if (result.countdown || this.preemptor !== null) this.refreshSoon();
     if (!this.booted) return;
     // Launched together: their claims share one transaction, their requests one write to the
     // launcher, and one job's launch never waits for another's. Placement gave each its own GPUs.
@@ -210,6 +220,16 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       ...this.placementOptions(),
     });
     return { queued, gpus, result };
+  }
+
+  /** A pass in COUNTDOWN_REFRESH_MS (one only, however often asked). */
+  private refreshSoon(): void {
+    if (this.refresh) return;
+    this.refresh = setTimeout(() => {
+      this.refresh = null;
+      this.wake();
+    }, COUNTDOWN_REFRESH_MS);
+    this.refresh.unref();
   }
 
   /** The GPUs the last pass held for the top waiting job, or null (see HeldGpusQuery). */
@@ -369,10 +389,12 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     if (plan === null) {
       // Only the cooldown stands in the way: say when it ends, or the wait reads as endless.
       const cooling = preemptionCooldown(target, gpus, candidates, options);
-      if (cooling !== null)
+      if (cooling !== null) {
         result.pending[target.queue_id] +=
           `; ${cooling.victims.join(', ')} may be preempted again in ` +
           `${Math.ceil((cooling.until - now) / 1000)} s (preemption cooldown)`;
+        result.countdown = true;
+      }
       return;
     }
     this.preemptor = target.queue_id;

@@ -87,6 +87,11 @@ export interface PlacementResult {
   blocked: PlacementItem | null;
   /** The idle GPUs held for the top waiting job (see SchedulingPolicy), or null when none are. */
   held: HeldGpus | null;
+  /**
+   * Some reason counts down from the pass's clock — the held job's "expected to start within N s",
+   * the "a time_limit_s ≤ N" hints — and is a second out of date a second later.
+   */
+  countdown: boolean;
 }
 
 /**
@@ -337,7 +342,7 @@ export function place(
     );
   }
 
-  return { launch, pending, blocked, held };
+  return { launch, pending, blocked, held, countdown: hold !== null && Number.isFinite(hold.start) };
 }
 
 /**
