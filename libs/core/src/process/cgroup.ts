@@ -78,13 +78,12 @@ export function parentCgroupName(stateDir: string): string {
 }
 
 /**
- * Finds a writable cgroup2 mount (from /proc/self/mountinfo) and creates the server's parent cgroup
- * `trainyard-<hash of stateDir>` under the server's own cgroup (or under `setting`). Never throws:
- * when anything is missing or refused, the answer is tag mode with the reason.
+ * Where the parent cgroup of a server with `input.stateDir` is, or would be made: `trainyard-<hash
+ * of stateDir>` in `input.setting`, else in this process's own cgroup v2 (on a writable mount);
+ * the reason when there is no such place. Reads only, makes nothing.
  */
-export function setUpProcessTracking(input: CgroupSetupInput): ProcessTracking {
-  const tag = (reason: string): ProcessTracking => ({ mode: 'tag', reason });
-  if (input.setting === 'off') return tag('turned off by --cgroup-root off');
+export function parentCgroupOf(input: CgroupSetupInput): { parent: string } | { reason: string } {
+  if (input.setting === 'off') return { reason: 'turned off by --cgroup-root off' };
   let base: string;
   if (input.setting) {
     base = input.setting;
@@ -95,19 +94,32 @@ export function setUpProcessTracking(input: CgroupSetupInput): ProcessTracking {
       mountinfo = input.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
       selfCgroup = input.selfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8');
     } catch (err) {
-      return tag(`cannot read /proc/self: ${(err as Error).message}`);
+      return { reason: `cannot read /proc/self: ${(err as Error).message}` };
     }
     const mounts = parseCgroup2Mounts(mountinfo);
     const mount = mounts.find((m) => m.writable);
-    if (!mount) return tag(mounts.length ? 'the cgroup2 mount is read-only' : 'no cgroup2 mount');
+    if (!mount) return { reason: mounts.length ? 'the cgroup2 mount is read-only' : 'no cgroup2 mount' };
     const own = parseOwnCgroup(selfCgroup);
-    if (own === null) return tag('the server is in no cgroup v2 (no 0:: line in /proc/self/cgroup)');
+    if (own === null) return { reason: 'the server is in no cgroup v2 (no 0:: line in /proc/self/cgroup)' };
     const dir = cgroupDirectory(mount, own);
-    if (dir === null) return tag(`the server's cgroup ${own} is outside the mount at ${mount.mountPoint}`);
+    if (dir === null)
+      return { reason: `the server's cgroup ${own} is outside the mount at ${mount.mountPoint}` };
     base = dir;
   }
-  if (!existsSync(join(base, 'cgroup.procs'))) return tag(`${base} is not a cgroup v2 directory`);
-  const parent = join(base, parentCgroupName(input.stateDir));
+  if (!existsSync(join(base, 'cgroup.procs'))) return { reason: `${base} is not a cgroup v2 directory` };
+  return { parent: join(base, parentCgroupName(input.stateDir)) };
+}
+
+/**
+ * Finds a writable cgroup2 mount (from /proc/self/mountinfo) and creates the server's parent cgroup
+ * `trainyard-<hash of stateDir>` under the server's own cgroup (or under `setting`). Never throws:
+ * when anything is missing or refused, the answer is tag mode with the reason.
+ */
+export function setUpProcessTracking(input: CgroupSetupInput): ProcessTracking {
+  const tag = (reason: string): ProcessTracking => ({ mode: 'tag', reason });
+  const where = parentCgroupOf(input);
+  if ('reason' in where) return tag(where.reason);
+  const { parent } = where;
   try {
     mkdirSync(parent);
   } catch (err) {
