@@ -1757,6 +1757,11 @@ export type JobControlResponseDto = {
      */
     survivors?: Array<number>;
     /**
+     * abort only: why the trainer did not take it (it could not be reached or did not answer in
+     * time); the job was signalled instead (SIGTERM, as without a trainer).
+     */
+    trainer_error?: string;
+    /**
      * The trainer's answer (trainer actions).
      */
     trainer_response?: {
