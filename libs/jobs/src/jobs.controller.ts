@@ -115,8 +115,8 @@ export class JobsController {
   @HttpCode(200)
   @ApiErrors(401, 403)
   async gcJobLogs(): Promise<GcResultDto> {
-    const { removed, kept } = await this.logs.gc();
-    return { removed, kept };
+    const { removed, kept, keptOrphans } = await this.logs.gc();
+    return { removed, kept, kept_orphans: keptOrphans };
   }
 
   /** One job. */

@@ -214,6 +214,8 @@ export class DeletedJobsDto {
 export class GcResultDto {
   /** Removed orphan log files. */
   removed!: string[];
-  /** Files kept. */
+  /** Log files kept: those of existing jobs, plus `kept_orphans`. */
   kept!: number;
+  /** Of `kept`, orphan files not removed yet because they are newer than 7 days. */
+  kept_orphans!: number;
 }

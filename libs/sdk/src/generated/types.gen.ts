@@ -1188,9 +1188,13 @@ export type FsSearchRootRemovedV1Entry = {
 
 export type GcResultDto = {
     /**
-     * Files kept.
+     * Log files kept: those of existing jobs, plus `kept_orphans`.
      */
     kept: number;
+    /**
+     * Of `kept`, orphan files not removed yet because they are newer than 7 days.
+     */
+    kept_orphans: number;
     /**
      * Removed orphan log files.
      */
