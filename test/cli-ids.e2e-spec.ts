@@ -134,6 +134,9 @@ describe('trainyard CLI: short ids and hints (e2e, spawned server and CLI proces
     const ok = await ended(['true'], 'done');
     const bad = await ended(['false'], 'failed');
     expect((await json(['sched', 'cleanup', '--status', 'failed'])).deleted).toEqual([bad]);
+    // gc counts the files of jobs that still exist apart: they are no orphans being kept.
+    const gc = await cli(['sched', 'gc']);
+    expect(gc.stdout).toMatch(/^removed 0 orphan log file\(s\); [1-9]\d* file\(s\) of existing jobs kept\n$/);
     // Nothing ended an hour ago; once a second has passed, the job that ended before it goes.
     expect((await json(['sched', 'cleanup', '--older-than', '1h'])).deleted).toEqual([]);
     await new Promise((r) => setTimeout(r, 1100));

@@ -659,7 +659,7 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await cli(['service', 'disable', 'ticker'])).code).toBe(0);
   });
 
-  it('kills jobs; force-kill is refused without --yes', async () => {
+  it('kills jobs; force-kill is refused without --yes; an abort its trainer does not take says so', async () => {
     const sleeper = async () => {
       const id = (await cli(['submit', '--type', 'command', '--', 'sleep', '600'])).stdout.trim();
       await waitStatus(id, ['running']);
@@ -682,6 +682,19 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     expect((await json(['job', 'status', second])).status).toBe('running');
     expect((await cli(['job', 'force-kill', '--yes', second])).code).toBe(0);
     await waitStatus(second, ['aborted']);
+
+    // A trainer endpoint nobody serves: abort falls back to SIGTERM, and the line says why.
+    const port = await freePort();
+    const published = `echo '{"host": "127.0.0.1", "port": ${port}}' > "$TRAINYARD_CONTROL_DIR/endpoint.json"`;
+    const third = (await cli(['submit', '--', 'sh', '-c', `${published}; sleep 600`])).stdout.trim();
+    await waitFor(async () => (await json(['job', 'status', third])).trainer_endpoint, 'its endpoint');
+    const abort = await cli(['job', 'abort', third]);
+    expect(abort.code).toBe(0);
+    expect(abort.stdout).toContain(
+      `${third}: the trainer did not take the abort (trainer control endpoint 127.0.0.1:${port} could ` +
+        'not be reached (ECONNREFUSED); the request was not delivered); instead: SIGTERM sent to ',
+    );
+    await waitStatus(third, ['aborted']);
   });
 
   it('says a cancelled job that is already stopping is stopping, and why, not that it is aborted anew', async () => {

@@ -349,10 +349,11 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
 
   it('an abort its trainer does not answer falls back to SIGTERM (the job does not stay terminating)', async () => {
     // A published endpoint on a port nobody listens on: a trainer that died or never served.
+    const port = await freePort();
     const { body } = await api.command([
       'sh',
       '-c',
-      'echo \'{"host": "127.0.0.1", "port": 9}\' > "$TRAINYARD_CONTROL_DIR/endpoint.json"; echo ready; sleep 600',
+      `echo '{"host": "127.0.0.1", "port": ${port}}' > "$TRAINYARD_CONTROL_DIR/endpoint.json"; echo ready; sleep 600`,
     ]);
     await api.waitLog(body.queue_id, /ready/);
     // Running, not only printing: the worker has its launch report (see job-lifecycle's second kill).
@@ -361,6 +362,11 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
     const abort = await api.call('POST', `/api/jobs/${body.queue_id}/control/abort`);
     expect(abort.status).toBe(200);
     expect(abort.body.pids.length).toBeGreaterThan(0);
+    // The answer says the trainer did not take it (not only the server log), and whether it got it.
+    expect(abort.body.trainer_error).toBe(
+      `trainer control endpoint 127.0.0.1:${port} could not be reached (ECONNREFUSED); the request was not delivered`,
+    );
+    expect(abort.body.trainer_response).toBeUndefined();
     expect(await api.waitStatus(body.queue_id, ['aborted'])).toMatchObject({
       termination_reason: 'user_abort',
       exit_code: 143,

@@ -19,6 +19,7 @@ import {
   SECRET_FILE_PATTERN,
   streamTtyToSocket,
   TTY_STREAM_QUERY,
+  type TtyGcResult,
 } from './tty';
 
 export const LOG_GC_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -104,7 +105,7 @@ export class JobLogs implements OnModuleInit, OnApplicationBootstrap, OnModuleDe
   async gc(
     ttlMs = LOG_GC_TTL_MS,
     secretTtlMs = SECRET_GC_TTL_MS,
-  ): Promise<{ removed: string[]; kept: number; secretsRemoved: string[] }> {
+  ): Promise<TtyGcResult & { secretsRemoved: string[] }> {
     const known = await this.jobs.allIds();
     const { paths } = this.config;
     const result = await gcOrphanJobFiles(paths.jobsDir, known, ttlMs);

@@ -115,8 +115,8 @@ export class JobsController {
   @HttpCode(200)
   @ApiErrors(401, 403)
   async gcJobLogs(): Promise<GcResultDto> {
-    const { removed, kept } = await this.logs.gc();
-    return { removed, kept };
+    const { removed, kept, keptOrphans } = await this.logs.gc();
+    return { removed, kept, kept_orphans: keptOrphans };
   }
 
   /** One job. */
@@ -209,7 +209,7 @@ export class JobsController {
           `${job.id}: its trainer did not take the abort (${(err as Error).message}); sending SIGTERM`,
         );
         const result = await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort'));
-        return { queue_id: job.id, action, ...result };
+        return { queue_id: job.id, action, trainer_error: (err as Error).message, ...result };
       }
       const result = await this.commandBus.execute(new TerminateJobCommand(job.id, 'user_abort', 'trainer'));
       return { queue_id: job.id, action, trainer_response: answer, ...result };

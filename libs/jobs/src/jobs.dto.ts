@@ -184,6 +184,11 @@ export class JobControlResponseDto {
   kill_at?: string;
   /** The trainer's answer (trainer actions). */
   trainer_response?: unknown;
+  /**
+   * abort only: why the trainer did not take it (it could not be reached or did not answer in
+   * time); the job was signalled instead (SIGTERM, as without a trainer).
+   */
+  trainer_error?: string;
 }
 
 /** Which finished jobs `POST /api/jobs/cleanup` removes; without a filter, every finished job. */
@@ -209,6 +214,8 @@ export class DeletedJobsDto {
 export class GcResultDto {
   /** Removed orphan log files. */
   removed!: string[];
-  /** Files kept. */
+  /** Log files kept: those of existing jobs, plus `kept_orphans`. */
   kept!: number;
+  /** Of `kept`, orphan files not removed yet because they are newer than 7 days. */
+  kept_orphans!: number;
 }

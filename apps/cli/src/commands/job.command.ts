@@ -122,14 +122,22 @@ function describeControl(result: JobControlResponseDto): string {
   if (result.trainer_response !== undefined) {
     return `${result.queue_id}: ${result.action} sent to the trainer: ${JSON.stringify(result.trainer_response)}`;
   }
+  // An abort its trainer did not take: say so, or the signal reads as what was asked for.
+  const instead =
+    result.trainer_error === undefined
+      ? ''
+      : `the trainer did not take the abort (${result.trainer_error}); instead: `;
+  return `${result.queue_id}: ${instead}${describeSignal(result)}`;
+}
+
+function describeSignal(result: JobControlResponseDto): string {
   const pids = result.pids ?? [];
   const signal = result.action === 'force-kill' ? 'SIGKILL' : 'SIGTERM';
-  if (result.repeated)
-    return `${result.queue_id}: already sent ${signal}; not sent again (a second one would restart a save)`;
+  if (result.repeated) return `already sent ${signal}; not sent again (a second one would restart a save)`;
   // Recorded before any signal: a job still starting gets it the moment its process exists.
   if (!pids.length)
-    return `${result.queue_id}: stop recorded; no process to signal yet (a job still starting gets ${signal} once its process exists)`;
-  return `${result.queue_id}: ${signal} sent to ${pids.length} process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')})`;
+    return `stop recorded; no process to signal yet (a job still starting gets ${signal} once its process exists)`;
+  return `${signal} sent to ${pids.length} process${pids.length === 1 ? '' : 'es'} (${pids.join(', ')})`;
 }
 
 async function control(ctx: CliContext, id: string, action: ControlAction): Promise<number> {

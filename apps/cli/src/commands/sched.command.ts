@@ -498,7 +498,13 @@ export function registerSched(program: Command, run: CommandRunner): void {
     .action(
       run(async (ctx) => {
         const { data } = await gcJobLogs({ client: ctx.client });
-        ctx.output(data, () => `removed ${data.removed.length} orphan log file(s), kept ${data.kept}`);
+        // `kept` is mostly the files of existing jobs, which are no orphans: counted apart.
+        ctx.output(
+          data,
+          () =>
+            `removed ${data.removed.length} orphan log file(s); ${data.kept - data.kept_orphans} file(s) of existing jobs kept` +
+            (data.kept_orphans ? `; ${data.kept_orphans} orphan file(s) newer than 7 days kept` : ''),
+        );
       }),
     );
 }

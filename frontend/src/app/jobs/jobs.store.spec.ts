@@ -38,6 +38,14 @@ describe('controlNotice', () => {
     expect(notice.message).toContain('still alive after 2 s: 2');
   });
 
+  it('says an abort its trainer did not take was sent as SIGTERM instead', () => {
+    const data = { queue_id: 'q', action: 'abort', pids: [7], survivors: [], trainer_error: 'timed out' };
+    expect(controlNotice('abort', data, 'x')).toEqual({
+      message: 'The trainer did not take the abort (timed out); SIGTERM sent to 1 process instead: x',
+      error: false,
+    });
+  });
+
   it('confirms a kill everything obeyed', () => {
     expect(controlNotice('kill', { queue_id: 'q', action: 'kill', pids: [1], survivors: [] }, 'x')).toEqual({
       message: 'SIGTERM sent to 1 process: x',

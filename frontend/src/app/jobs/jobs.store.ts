@@ -140,6 +140,12 @@ export function controlNotice(
     };
   }
   const pids = data.pids?.length ? ` to ${count(data.pids.length)}` : '';
+  // An abort its trainer did not take was signalled instead: "Abort sent" alone would hide that.
+  if (data.trainer_error !== undefined)
+    return {
+      message: `The trainer did not take the abort (${data.trainer_error}); SIGTERM sent${pids} instead: ${name}`,
+      error: false,
+    };
   return { message: `${ACTION_DONE[action]}${pids}: ${name}`, error: false };
 }
 

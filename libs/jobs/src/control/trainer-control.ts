@@ -48,7 +48,8 @@ export const MAX_TRAINER_ANSWER_BYTES = 64 * 1024;
 /**
  * Calls the trainer's endpoint and returns its JSON answer (`{response: text}` when not JSON).
  * Throws TRAINER_ENDPOINT_UNKNOWN (409) before endpoint.json exists, TRAINER_UNREACHABLE (502) when
- * it does not answer within `timeoutMs`, answers non-2xx or more than 64 KiB.
+ * it cannot be reached, does not answer within `timeoutMs` (its message then says that the request
+ * may still be acted on), answers non-2xx or more than 64 KiB.
  */
 export async function callTrainer(
   controlDir: string,
@@ -88,9 +89,37 @@ export async function callTrainer(
     if (err instanceof DomainError) throw err;
     throw new DomainError(
       'TRAINER_UNREACHABLE',
-      `trainer control endpoint ${host}:${endpoint.port} did not answer: ${(err as Error).message}`,
+      unansweredMessage(`${host}:${endpoint.port}`, err, timeoutMs),
     );
   }
+}
+
+/** Connection errors raised before anything was sent: the trainer cannot have seen the request. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+
+/**
+ * Says whether the trainer may have received the request: after a timeout or a connection cut
+ * mid-request it may (and may still act on it), so the caller must not read the error as "nothing happened".
+ */
+function unansweredMessage(address: string, err: unknown, timeoutMs: number): string {
+  const where = `trainer control endpoint ${address}`;
+  if ((err as Error).name === 'TimeoutError')
+    return `${where} did not answer within ${timeoutMs / 1000} s; it may still act on the request`;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const why = typeof cause?.message === 'string' ? cause.message : (err as Error).message;
+  if (typeof cause?.code === 'string' && NOT_SENT_CODES.has(cause.code))
+    return `${where} could not be reached (${cause.code}); the request was not delivered`;
+  // fetch never dials the ports on the Fetch standard's "bad port" list (6000, 6665-6669, ...).
+  if (why === 'bad port')
+    return `${where} could not be reached (a port fetch refuses to call); the request was not delivered`;
+  return `${where} failed before answering (${why}); it may have received the request`;
 }
 
 async function readBounded(res: Response): Promise<string> {

@@ -93,3 +93,58 @@ describe(`${callTrainer.name} (the trainer is untrusted)`, () => {
     expect(readTrainerStatus(answer)).toMatchObject({ step: 7, loss: null });
   });
 });
+
+describe(`${callTrainer.name} errors say whether the trainer may have the request`, () => {
+  const dirs: string[] = [];
+  const endpointDir = (port: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-control-'));
+    writeFileSync(join(dir, 'endpoint.json'), JSON.stringify({ host: '127.0.0.1', port }));
+    dirs.push(dir);
+    return dir;
+  };
+  const failure = async (dir: string, timeoutMs?: number) => {
+    const err = await callTrainer(dir, 'POST', '/control', { action: 'stop' }, timeoutMs).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('TRAINER_UNREACHABLE');
+    return (err as DomainError).message;
+  };
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('after a timeout: the trainer got the action and may still act on it', async () => {
+    const received: string[] = [];
+    // A trainer whose handler takes longer than the timeout (it answers only when closed).
+    const hung = createServer((req) => req.on('data', (d: Buffer) => received.push(d.toString())));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const message = await failure(endpointDir((hung.address() as { port: number }).port), 200);
+      expect(message).toMatch(/did not answer within 0\.2 s; it may still act on the request$/);
+      expect(received.join('')).toBe('{"action":"stop"}');
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+
+  it('refused: the request was not delivered', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    expect(await failure(endpointDir(port))).toBe(
+      `trainer control endpoint 127.0.0.1:${port} could not be reached (ECONNREFUSED); the request was not delivered`,
+    );
+  });
+
+  it('a connection cut before the answer: the trainer may have the request', async () => {
+    const crashing = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => crashing.listen(0, '127.0.0.1', resolve));
+    try {
+      const message = await failure(endpointDir((crashing.address() as { port: number }).port));
+      expect(message).toMatch(/failed before answering \(.+\); it may have received the request$/);
+    } finally {
+      await new Promise((resolve) => crashing.close(resolve));
+    }
+  });
+});

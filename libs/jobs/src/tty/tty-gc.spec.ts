@@ -68,6 +68,7 @@ describe(gcOrphanJobFiles.name, () => {
     expect(sut).toEqual({
       removed: [`${OLD_ORPHAN}.exit`, `${OLD_ORPHAN}.sh`, `${OLD_ORPHAN}.tty`],
       kept: 5,
+      keptOrphans: 3, // the recent and the mixed orphans' files
     });
     expect((await readdir(jobsDir)).sort()).toEqual(
       [
@@ -93,7 +94,7 @@ describe(gcOrphanJobFiles.name, () => {
 
     const sut = await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW);
 
-    expect(sut).toEqual({ removed: [`${OLD_ORPHAN}.exit`], kept: 0 });
+    expect(sut).toEqual({ removed: [`${OLD_ORPHAN}.exit`], kept: 0, keptOrphans: 0 });
     expect(await readdir(jobsDir)).toEqual([`${OLD_ORPHAN}.tty`]);
     expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('content of victim.txt\n');
   });
@@ -101,14 +102,23 @@ describe(gcOrphanJobFiles.name, () => {
   it('keeps an orphan 1 ms younger than the TTL and removes it once the TTL is reached', async () => {
     await file(`${OLD_ORPHAN}.tty`, TTL - 1);
 
-    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 1 });
+    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({
+      removed: [],
+      kept: 1,
+      keptOrphans: 1,
+    });
     expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW + 1)).toEqual({
       removed: [`${OLD_ORPHAN}.tty`],
       kept: 0,
+      keptOrphans: 0,
     });
   });
 
   it('handles an empty directory', async () => {
-    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({ removed: [], kept: 0 });
+    expect(await gcOrphanJobFiles(jobsDir, new Set(), TTL, NOW)).toEqual({
+      removed: [],
+      kept: 0,
+      keptOrphans: 0,
+    });
   });
 });

@@ -13,6 +13,8 @@ export interface TtyGcResult {
   removed: string[];
   /** Job files (regular files matching the pattern) left in place. */
   kept: number;
+  /** Of those, the files of no job kept because they are newer than the TTL. */
+  keptOrphans: number;
 }
 
 interface JobFile {
@@ -54,10 +56,12 @@ export async function gcOrphanJobFiles(
 
   const removed: string[] = [];
   let kept = 0;
+  let keptOrphans = 0;
   for (const [queueId, files] of byJob) {
     const newest = Math.max(...files.map((f) => f.mtimeMs));
     if (knownIds.has(queueId) || now - newest < ttlMs) {
       kept += files.length;
+      if (!knownIds.has(queueId)) keptOrphans += files.length;
       continue;
     }
     for (const file of files) {
@@ -69,5 +73,5 @@ export async function gcOrphanJobFiles(
       }
     }
   }
-  return { removed: removed.sort(), kept };
+  return { removed: removed.sort(), kept, keptOrphans };
 }

@@ -145,8 +145,10 @@ export class JobReaper implements OnModuleDestroy {
       // Killed while its command ran (the command's end would have come first): the log was its.
       const failed = this.files.noteInLog(
         id,
-        `the job's monitor (pid ${monitorPid}) was killed while the command ran; what the command ` +
-          'writes from now on is not in this log (the job is still tracked, and its exit status recorded)',
+        // Not "from now on": output still in the terminal, unread by the monitor, is lost as well.
+        `the job's monitor (pid ${monitorPid}) was killed while the command ran; output it had not ` +
+          'read yet when it died, and all the command writes after that, is not in this log (the job is ' +
+          'still tracked, and its exit status recorded)',
       );
       if (failed) this.logger.warn(`${id}: could not note its monitor's end in its log (${failed.message})`);
     }

@@ -1188,9 +1188,13 @@ export type FsSearchRootRemovedV1Entry = {
 
 export type GcResultDto = {
     /**
-     * Files kept.
+     * Log files kept: those of existing jobs, plus `kept_orphans`.
      */
     kept: number;
+    /**
+     * Of `kept`, orphan files not removed yet because they are newer than 7 days.
+     */
+    kept_orphans: number;
     /**
      * Removed orphan log files.
      */
@@ -1756,6 +1760,11 @@ export type JobControlResponseDto = {
      * Processes still alive 2 s after the signal (with `repeated`: still running now).
      */
     survivors?: Array<number>;
+    /**
+     * abort only: why the trainer did not take it (it could not be reached or did not answer in
+     * time); the job was signalled instead (SIGTERM, as without a trainer).
+     */
+    trainer_error?: string;
     /**
      * The trainer's answer (trainer actions).
      */
