@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parentCgroupOf, removeCgroup } from '@trainyard/core';
+// The module itself, not the @trainyard/core barrel: nearly every suite makes a temp home, and the
+// barrel costs ~0.5–1 s of loading in each suite that would not load it otherwise.
+// eslint-disable-next-line no-restricted-imports -- a leaf module (node: imports only), see above
+import { parentCgroupOf, removeCgroup } from '../../libs/core/src/process/cgroup';
 
 /**
  * A fresh TRAINYARD_HOME under the temp dir. `remove()` retries: a job's monitor outlives a stopped
