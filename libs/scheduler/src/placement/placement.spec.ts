@@ -623,11 +623,11 @@ describe(place.name, () => {
     it('says when its reasons count down (a start estimate, a time-limit hint): a pass a second later would say less', () => {
       const estimate = sut([item('q_big', 2, 10, 1)], [busy(0, inSeconds(60)), gpu(1)], { now: NOW });
       expect(estimate.pending['q_big']).toMatch(/expected to start within 60 s$/);
-      expect(estimate.countdown).toBe(true);
+      expect(estimate.countsDownTo).toBe(inSeconds(60));
       const unknown = sut([item('q_big', 2, 10, 1)], [busy(0), gpu(1)], { now: NOW });
       expect(unknown.pending['q_big']).toMatch(/no start estimate/);
-      expect(unknown.countdown).toBe(false);
-      expect(sut([item('q_small', 1)], [gpu(0)], { now: NOW }).countdown).toBe(false);
+      expect(unknown.countsDownTo).toBeNull();
+      expect(sut([item('q_small', 1)], [gpu(0)], { now: NOW }).countsDownTo).toBeNull();
     });
 
     it('says which holders have processes that outlived SIGKILL, apart from those without a limit', () => {

@@ -88,10 +88,11 @@ export interface PlacementResult {
   /** The idle GPUs held for the top waiting job (see SchedulingPolicy), or null when none are. */
   held: HeldGpus | null;
   /**
-   * Some reason counts down from the pass's clock — the held job's "expected to start within N s",
-   * the "a time_limit_s ≤ N" hints — and is a second out of date a second later.
+   * When a reason counts down from the pass's clock — the held job's "expected to start within N s",
+   * the "a time_limit_s ≤ N" hints — the moment it counts down to (epoch ms), else null: such a
+   * reason is a second out of date a second later.
    */
-  countdown: boolean;
+  countsDownTo: number | null;
 }
 
 /**
@@ -342,7 +343,8 @@ export function place(
     );
   }
 
-  return { launch, pending, blocked, held, countdown: hold !== null && Number.isFinite(hold.start) };
+  const countsDownTo = hold !== null && Number.isFinite(hold.start) ? hold.start : null;
+  return { launch, pending, blocked, held, countsDownTo };
 }
 
 /**
@@ -367,7 +369,7 @@ function holdFor(
     if (g.reserved_by !== null) at = g.reserved_until ?? Infinity;
     else if (holder !== undefined) at = takenUntil.get(g.index) ?? Infinity;
     // A holder past its limit (in its kill grace) is taken to free up any moment.
-    const stuck = g.reserved_by !== null && g.holder_survives_kill === true;
+    const stuck = g.holder_survives_kill === true;
     free.push({ index: g.index, at: Math.max(now, at), idle: holder === undefined, holder, stuck });
   }
   if (free.length < needed) return null;
