@@ -1,17 +1,7 @@
 // One jest run, two projects: fast unit specs beside the code, and e2e specs in test/ that
 // start the real app (real SQLite file, real ports, real child processes).
 const moduleNameMapper = { '^@trainyard/(.*)$': '<rootDir>/libs/$1/src' };
-const transform = {
-  '^.+\\.ts$': [
-    'ts-jest',
-    {
-      tsconfig: '<rootDir>/tsconfig.json',
-      // The swagger CLI plugin fills in DTO metadata at compile time, as `nest build` does.
-      astTransformers: { before: ['<rootDir>/scripts/jest-swagger-transformer.js'] },
-      diagnostics: { warnOnly: false },
-    },
-  ],
-};
+const transform = { '^.+\\.ts$': '<rootDir>/scripts/jest-transformer.js' };
 module.exports = {
   testTimeout: 30000,
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
