@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
+import { freePort } from './support/ports';
 import { spawnServer } from './support/spawned-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -245,6 +246,26 @@ describe('time limits (e2e, in-process server)', () => {
     const ended = await api.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 15_000);
     expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'time_limit', exit_code: 0 });
     expect(await api.log(body.queue_id)).toMatch(/trainer ready[\s\S]*control: save-stop/);
+  });
+
+  it("says in the job's log when its trainer does not take the save-stop, then signals it", async () => {
+    // Before: only the server's log said so; the job's owner saw SIGTERM and no word on why no
+    // checkpoint was saved. The endpoint it publishes names a port nothing listens on.
+    const endpoint = JSON.stringify({ host: '127.0.0.1', port: await freePort() });
+    const { body } = await api.command(
+      [
+        'bash',
+        '-c',
+        `echo '${endpoint}' > "$TRAINYARD_CONTROL_DIR/endpoint.json"; trap "echo got TERM; exit 0" TERM; ` +
+          'echo ready; while :; do sleep 0.1; done',
+      ],
+      { time_limit_s: 1 },
+    );
+    const ended = await api.waitStatus(body.queue_id, ['aborted', 'failed', 'done'], 15_000);
+    expect(ended).toMatchObject({ status: 'aborted', termination_reason: 'time_limit', exit_code: 0 });
+    expect(await api.log(body.queue_id)).toMatch(
+      /\[trainyard\] its trainer did not take the save-stop \(trainer control endpoint \S+ could not be reached \(ECONNREFUSED\); the request was not delivered\); sending SIGTERM\r?\n[\s\S]*got TERM/,
+    );
   });
 
   it('takes the server default, or none for a service type or an explicit null', async () => {

@@ -132,12 +132,12 @@ export class JobStopper {
   /** A stop's first step: its trainer asked to save and stop (time limit, preemption), else its first signal. */
   private async firstStep(entry: ActiveJob, request: TerminationRequest): Promise<StopResult> {
     const checkpoint = request === 'time_limit' || request === 'preempted';
-    if (checkpoint && (await this.askTrainerToSaveStop(entry))) {
+    const signal = this.firstSignal(request);
+    if (checkpoint && (await this.askTrainerToSaveStop(entry, signal))) {
       this.markFirstStep(entry, 'trainer');
       this.armKill(entry);
       return { pids: [], survivors: [], ...this.killAt(entry) };
     }
-    const signal = this.firstSignal(request);
     const result = await this.signal(entry, signal, true);
     // After a SIGKILL nothing is pending: an earlier kill's `kill_at` would say one still is.
     return signal === 'SIGKILL' ? result : { ...result, ...this.killAt(entry) };
@@ -206,8 +206,12 @@ export class JobStopper {
     entry.limitTimer.unref();
   }
 
-  /** save-stop over the trainer's control endpoint; false when it has none or does not answer. */
-  private async askTrainerToSaveStop(entry: ActiveJob): Promise<boolean> {
+  /**
+   * save-stop over the trainer's control endpoint; false when it has none or does not answer. A
+   * trainer that published an endpoint and did not take the request is said in the job's log too:
+   * its owner learns there why no checkpoint was saved, and that `fallback` was sent instead.
+   */
+  private async askTrainerToSaveStop(entry: ActiveJob, fallback: NodeJS.Signals): Promise<boolean> {
     const controlDir = this.files.controlDir(entry.id);
     if (entry.monitorPid === 0 || !readTrainerEndpoint(controlDir)) return false;
     try {
@@ -215,7 +219,10 @@ export class JobStopper {
       this.logger.log(`${entry.id}: asked its trainer to save and stop`);
       return true;
     } catch (err) {
-      this.logger.warn(`${entry.id}: trainer save-stop failed (${(err as Error).message}); sending SIGTERM`);
+      const why = `its trainer did not take the save-stop (${(err as Error).message}); sending ${fallback}`;
+      this.logger.warn(`${entry.id}: ${why}`);
+      const failed = this.files.noteInLog(entry.id, why);
+      if (failed) this.logger.warn(`${entry.id}: could not note that in its log (${failed.message})`);
       return false;
     }
   }
