@@ -1,8 +1,9 @@
 // jest's TypeScript transform. The files the @nestjs/swagger CLI plugin describes (nest-cli.json's
 // DTO suffixes, and controllers) go through ts-jest with the plugin and a type checker, so tests see
 // the same DTO metadata (and OpenAPI document) as `nest build`. Every other file is transpiled on its
-// own (TypeScript's transpileModule): ~8× less CPU per file than ts-jest's language service, about a
-// minute of a CI run. Type errors are `npm run typecheck`'s (part of `npm run lint`), not jest's.
+// own (TypeScript's transpileModule): ~8× less CPU per file than ts-jest's language service (the
+// unit project from a cold cache: 111 s → 92 s). Type errors are `npm run typecheck`'s (part of
+// `npm run lint`), not jest's.
 const { createHash } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
