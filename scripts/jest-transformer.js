@@ -43,7 +43,12 @@ const transpileKey = createHash('sha256')
 module.exports = {
   getCacheKey(sourceText, sourcePath, options) {
     if (described.test(sourcePath)) return withPlugin.getCacheKey(sourceText, sourcePath, options);
-    return createHash('sha256').update(transpileKey).update(sourcePath).update(sourceText).digest('hex');
+    return createHash('sha256')
+      .update(transpileKey)
+      .update(options.instrument ? 'instrumented' : 'plain') // jest caches coverage-instrumented code under this key too
+      .update(sourcePath)
+      .update(sourceText)
+      .digest('hex');
   },
   process(sourceText, sourcePath, options) {
     if (described.test(sourcePath)) return withPlugin.process(sourceText, sourcePath, options);
