@@ -52,7 +52,21 @@ module.exports = {
   },
   process(sourceText, sourcePath, options) {
     if (described.test(sourcePath)) return withPlugin.process(sourceText, sourcePath, options);
-    const out = ts.transpileModule(sourceText, { compilerOptions: transpileOptions, fileName: sourcePath });
+    const out = ts.transpileModule(sourceText, {
+      compilerOptions: transpileOptions,
+      fileName: sourcePath,
+      reportDiagnostics: true,
+    });
+    // Only syntax errors come back here (no type checker): said as tsc says them, not as a later runtime error.
+    if (out.diagnostics?.length)
+      throw new Error(
+        ts.formatDiagnostics(out.diagnostics, {
+          ...ts.sys,
+          getCanonicalFileName: (f) => f,
+          getNewLine: () => '\n',
+          getCurrentDirectory: () => root,
+        }),
+      );
     return {
       code: out.outputText.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'),
       map: out.sourceMapText,
