@@ -263,6 +263,29 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     expect(await page.locator('.log-term .xterm-selection div').count()).toBeGreaterThan(0);
     await page.locator('button[aria-pressed="false"]', { hasText: 'Follow' }).waitFor();
 
+    // Resizing the log pane keeps both, growing or shrinking (here the divider; the same goes for the
+    // window, or the job's facts above gaining a line as it ends): xterm drops a selection when its
+    // rows change, and moves a held view a line.
+    const termRows = () => rows.locator('> div').count();
+    const before = await termRows();
+    const divider = page.getByRole('separator', { name: 'Resize the log pane' });
+    await divider.focus();
+    for (const [key, gained] of [
+      ['Shift+ArrowUp', true],
+      ['Shift+ArrowDown', false],
+    ] as const) {
+      await divider.press(key);
+      await waitFor(async () => (await termRows()) > before === gained, `the log pane resized (${key})`);
+      // (The terminal fits itself and redraws a frame or two after its box changes.)
+      await waitFor(
+        async () =>
+          (await textOf(firstRow)) === held &&
+          (await page.locator('.log-term .xterm-selection div').count()) > 0,
+        `the same first line (${held}) and the selection after the resize (${key})`,
+        2_000,
+      );
+    }
+
     // Follow jumps to the end.
     await page.getByRole('button', { name: 'Follow' }).click();
     await rows.filter({ hasText: 'line 300' }).waitFor();

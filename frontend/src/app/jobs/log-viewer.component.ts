@@ -353,6 +353,8 @@ export class LogViewerComponent {
   private interacting: 'select' | 'scroll' | null = null;
   /** Follow was on when a selection began: clearing the selection turns it back on. */
   private resumeAfterSelection = false;
+  /** The terminal is being fitted to its box (a selection it drops meanwhile was not the user's doing). */
+  private fitting = false;
 
   private readonly decoder = new LogDecoder();
   /** Log file offset just past the last byte written to the terminal; null before the first start frame. */
@@ -433,7 +435,8 @@ export class LogViewerComponent {
       window.addEventListener('pointerup', onPointerUp);
       destroyRef.onDestroy(() => window.removeEventListener('pointerup', onPointerUp));
       term.onSelectionChange(() => {
-        if (!term.hasSelection() && !this.interacting && this.resumeAfterSelection) {
+        // Only the user's letting go of a selection resumes following, not a resize dropping it.
+        if (!term.hasSelection() && !this.interacting && !this.fitting && this.resumeAfterSelection) {
           this.resumeAfterSelection = false;
           this.setFollow(true);
         }
@@ -707,11 +710,32 @@ export class LogViewerComponent {
     input.select();
   }
 
+  /**
+   * Fits the terminal to its box, keeping what the user holds: a resize (the divider, the window,
+   * the facts above gaining a line as the job ends) must not move the view or drop a selection.
+   */
   private fitNow(): void {
+    const term = this.term;
+    // xterm drops the selection when the rows change (xtermjs/xterm.js#5300); put it back after.
+    const selection = term?.getSelectionPosition();
+    this.fitting = true;
     try {
       this.fit?.fit();
     } catch {
-      // not laid out yet (pane hidden)
+      return; // not laid out yet (pane hidden)
+    } finally {
+      this.fitting = false;
+    }
+    if (term && selection && !term.hasSelection()) {
+      const { start, end } = selection;
+      term.select(start.x, start.y, (end.y - start.y) * term.cols + end.x - start.x);
+    }
+    // Losing rows, xterm moves a held view down a line. It scrolls relative to its scroll area,
+    // which the resize left where it was, so the way back starts from the top to land exactly.
+    const held = this.follow() ? null : this.pinnedLine;
+    if (term && held !== null && term.buffer.active.viewportY !== held) {
+      term.scrollToTop();
+      term.scrollToLine(held);
     }
   }
 
