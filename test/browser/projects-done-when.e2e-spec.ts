@@ -13,14 +13,23 @@ const MAKE_GOODSEED_RUN = join(ROOT, 'test', 'fixtures', 'goodseed', 'make_run.p
 /** The override: 40 points, 0.25 s apart (~10 s), so the chart (re-read every 2 s) shows several partial states. */
 const STEPS = 40;
 
+/**
+ * A file the script waits for before its last step, so the job is still running (the chart and log
+ * still partial) for every check the test makes of the live view, however slow the machine is. The
+ * first CI run that found this test flaky had the job end before the 800 px check.
+ */
+const GATE = 'release-last-step';
+
 /** The project's script: logs `loss` with the Python tracking client, one point every 0.25 s. */
 const TRAIN_PY = [
-  'import sys, time',
+  'import os, sys, time',
   `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
   'from trainyard_tracking import Run',
   'steps = int(sys.argv[1])',
   'with Run() as run:',
   '    for step in range(steps):',
+  `        while step == steps - 1 and not os.path.exists(${JSON.stringify(GATE)}):`,
+  '            time.sleep(0.05)',
   '        loss = 2.0 / (step + 1)',
   '        run.log_metrics({"loss": loss}, step=step)',
   '        print(f"step {step} loss {loss:.4f}", flush=True)',
@@ -157,7 +166,11 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
     // At 800 px the pane stacks them: log on top, chart below, still both in view.
     await page.setViewportSize({ width: 800, height: 800 });
     await expectBothInView('stacked');
+    // The facts above keep a readable start of the cwd (not squeezed to "cw" at the line's end).
+    expect((await page.locator('.facts dd[title="' + proj + '"]').boundingBox())!.width).toBeGreaterThan(150);
     await page.setViewportSize({ width: 1280, height: 800 });
+    expect((await job()).status).toBe('running');
+    writeFileSync(join(proj, GATE), '');
     // Every overridden step ends on the chart (the default would have made 8), and the log has them all.
     await waitFor(async () => (await chartPoints('loss')) === STEPS, `all ${STEPS} points`, 15_000);
     await page.locator('.log-term .xterm-rows', { hasText: `step ${STEPS - 1} loss` }).waitFor();
@@ -168,10 +181,17 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
     await page.locator('.log-term').waitFor();
     await waitFor(async () => (await chartPoints('loss')) === STEPS, 'the chart after a reload', 15_000);
     await waitFor(async () => (await job()).status === 'done', 'the job to finish', 10_000);
+    // Ended, the facts say more (ended, reason, exit) and wrap further: both still fit at 800 px.
+    await page.locator('.facts dt', { hasText: 'reason' }).waitFor();
+    await page.setViewportSize({ width: 800, height: 800 });
+    await expectBothInView('stacked');
+    await page.setViewportSize({ width: 1280, height: 800 });
   }, 60_000);
 
   it('shows the goodseed run in Runs and charts its loss', async () => {
     const { page } = s;
+    // The width this test was written for, whatever the test before it left behind.
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('link', { name: 'Runs' }).click();
     const gsRow = page.locator('tr[data-run-id]', { hasText: 'gs-exp' });
     await gsRow.getByRole('cell', { name: 'goodseed', exact: true }).waitFor();

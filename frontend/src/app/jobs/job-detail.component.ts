@@ -355,8 +355,10 @@ import { TrainerPanelComponent } from './trainer-status.component';
       gap: 6px;
       min-width: 0;
     }
+    /* The cwd takes the rest of its line, but never less than a readable start of the path: with
+       less room left it wraps to a line of its own (it was squeezed to "cw" at 800 px). */
     .facts .grow {
-      flex: 1;
+      flex: 1 1 24ch;
     }
     .facts dt {
       color: var(--text-muted);

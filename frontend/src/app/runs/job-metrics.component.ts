@@ -11,11 +11,13 @@ import { RunChartsComponent } from './run-charts.component';
   imports: [RouterLink, RunChartsComponent],
   template: `
     @if (run(); as run) {
-      <p class="head muted">
-        Run <a class="mono" routerLink="/runs" [queryParams]="{ run: run.run_id }">{{ run.run_id }}</a> ·
-        {{ run.status }}
-      </p>
-      <ty-run-charts [runs]="chartRuns()" />
+      <!-- On the charts' toolbar line: the stacked job pane (800 px window) has no height to spare. -->
+      <ty-run-charts [runs]="chartRuns()">
+        <span class="head muted">
+          Run <a class="mono" routerLink="/runs" [queryParams]="{ run: run.run_id }">{{ run.run_id }}</a> ·
+          {{ run.status }}
+        </span>
+      </ty-run-charts>
     } @else if (error(); as e) {
       <p class="bad" role="alert">{{ e }}</p>
     } @else {
@@ -31,7 +33,6 @@ import { RunChartsComponent } from './run-charts.component';
       min-height: 0;
     }
     .head {
-      margin: 0 0 4px;
       font-size: 12px;
     }
     .bad {

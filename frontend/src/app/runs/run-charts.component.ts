@@ -27,6 +27,8 @@ const PATHS_POLL_MS = 3000;
   imports: [MetricChartComponent],
   template: `
     <div class="toolbar">
+      <!-- What the page puts before the slider (the job pane: which run this is), on the same line. -->
+      <ng-content />
       <label class="smoothing">
         Smoothing
         <input
@@ -74,8 +76,9 @@ const PATHS_POLL_MS = 3000;
     }
     .toolbar {
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 12px;
+      gap: 4px 12px;
       padding: 4px 0 8px;
       font-size: 12px;
     }
