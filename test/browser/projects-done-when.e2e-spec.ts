@@ -14,11 +14,12 @@ const MAKE_GOODSEED_RUN = join(ROOT, 'test', 'fixtures', 'goodseed', 'make_run.p
 const STEPS = 40;
 
 /**
- * A file the script waits for before its last step, so the job is still running (the chart and log
- * still partial) for every check the test makes of the live view, however slow the machine is. The
- * first CI run that found this test flaky had the job end before the 800 px check.
+ * Files the script waits for: halfway (until the test has seen the first points) and before its last
+ * step (until it has seen them grow, and checked the live view at both widths). So the job is still
+ * running, its chart and log partial and then growing, for every check of the live view however slow
+ * the machine is: the first CI run that found this test flaky had the job end before the 800 px check.
  */
-const GATE = 'release-last-step';
+const GATES = { [STEPS / 2]: 'release-half', [STEPS - 1]: 'release-last' };
 
 /** The project's script: logs `loss` with the Python tracking client, one point every 0.25 s. */
 const TRAIN_PY = [
@@ -26,9 +27,10 @@ const TRAIN_PY = [
   `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
   'from trainyard_tracking import Run',
   'steps = int(sys.argv[1])',
+  `gates = {int(k): v for k, v in ${JSON.stringify(GATES)}.items()}`,
   'with Run() as run:',
   '    for step in range(steps):',
-  `        while step == steps - 1 and not os.path.exists(${JSON.stringify(GATE)}):`,
+  '        while step in gates and not os.path.exists(gates[step]):',
   '            time.sleep(0.05)',
   '        loss = 2.0 / (step + 1)',
   '        run.log_metrics({"loss": loss}, step=step)',
@@ -152,6 +154,7 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
     await expectBothInView('side by side');
     // Two partial states seen one after the other: the chart grew while the run was writing, and the
     // log beside it (following) showed newer lines meanwhile.
+    writeFileSync(join(proj, GATES[STEPS / 2]), '');
     const grown = await waitFor(
       async () => {
         const n = await chartPoints('loss');
@@ -170,7 +173,7 @@ describe('projects: the "Done when" flow (browser e2e)', () => {
     expect((await page.locator('.facts dd[title="' + proj + '"]').boundingBox())!.width).toBeGreaterThan(150);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect((await job()).status).toBe('running');
-    writeFileSync(join(proj, GATE), '');
+    writeFileSync(join(proj, GATES[STEPS - 1]), '');
     // Every overridden step ends on the chart (the default would have made 8), and the log has them all.
     await waitFor(async () => (await chartPoints('loss')) === STEPS, `all ${STEPS} points`, 15_000);
     await page.locator('.log-term .xterm-rows', { hasText: `step ${STEPS - 1} loss` }).waitFor();

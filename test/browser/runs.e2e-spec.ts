@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Client,
@@ -24,15 +24,27 @@ const CLIENT_DIR = join(ROOT, 'clients', 'python');
 /** The page's document, as far as these tests read it (the test build has no DOM types). */
 type PageDocument = { querySelector(s: string): { getAttribute(n: string): string | null } | null };
 
-/** A python3 job that logs `loss` with the tracking client: `points` points, `gap_s` apart. */
-function lossScript(points: number, gapS: number, configs: Record<string, unknown> = {}): string {
+/**
+ * A python3 job that logs `loss` with the tracking client: `points` points, `gap_s` apart. `gates`
+ * (step → file path): before logging that step it waits for the file, so a test can see it running
+ * with a partial chart, and the chart then grow, however slow the machine is.
+ */
+function lossScript(
+  points: number,
+  gapS: number,
+  configs: Record<string, unknown> = {},
+  gates: Record<number, string> = {},
+): string {
   return [
-    'import sys, time',
+    'import os, sys, time',
     `sys.path.insert(0, ${JSON.stringify(CLIENT_DIR)})`,
     'from trainyard_tracking import Run',
+    `gates = {int(k): v for k, v in ${JSON.stringify(gates)}.items()}`,
     'with Run() as run:',
     `    run.log_configs(${JSON.stringify(configs)})`,
     `    for step in range(${points}):`,
+    '        while step in gates and not os.path.exists(gates[step]):',
+    '            time.sleep(0.05)',
     '        run.log_metrics({"loss": 2.0 / (step + 1)}, step=step)',
     `        time.sleep(${gapS})`,
   ].join('\n');
@@ -164,18 +176,26 @@ describe('runs and metric charts (browser e2e)', () => {
     await waitFor(async () => (await status(earlier)) === 'done', 'the earlier job to finish', 60_000);
     earlierRun = (await runOf(earlier)).run_id;
 
-    const live = await submit('live', lossScript(40, 0.25, { lr: 0.001, batch: 32, warmup: 5 }));
+    // Held at step 20 until the first points are seen, then at step 39 until the growth is.
+    const [half, last] = [join(temp.home, 'live-half'), join(temp.home, 'live-last')];
+    const live = await submit(
+      'live',
+      lossScript(40, 0.25, { lr: 0.001, batch: 32, warmup: 5 }, { 20: half, 39: last }),
+    );
     await page.goto(`${server.baseUrl}/jobs/${live}`);
     await page.getByRole('tab', { name: 'Metrics' }).click();
     await waitFor(async () => (await chartPoints()) > 0, 'the first points on the chart', 20_000);
     const first = await chartPoints();
     expect(await status(live)).toBe('running');
     // More points arrive while the job still runs (the chart re-reads every 2 s).
+    writeFileSync(half, '');
     await waitFor(async () => (await chartPoints()) > first, 'the chart to grow', 15_000);
     const grown = await chartPoints();
     expect(grown).toBeGreaterThan(first);
     expect(grown).toBeLessThan(40);
+    expect(await status(live)).toBe('running');
     liveRun = (await runOf(live)).run_id;
+    writeFileSync(last, '');
     // …and ends with every point once the run finishes (polling stops after that).
     await waitFor(async () => (await chartPoints()) === 40, 'all 40 points', 30_000);
 
