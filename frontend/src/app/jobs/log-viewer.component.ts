@@ -733,10 +733,14 @@ export class LogViewerComponent {
     // Losing rows, xterm moves a held view down a line. It scrolls relative to its scroll area,
     // which the resize left where it was, so the way back starts from the top to land exactly.
     const held = this.follow() ? null : this.pinnedLine;
-    if (term && held !== null && term.buffer.active.viewportY !== held) {
+    if (!term || held === null) return;
+    if (term.buffer.active.viewportY !== held) {
       term.scrollToTop();
       term.scrollToLine(held);
     }
+    // Gaining rows at the end, the view cannot keep its top line (it would show past the end): it
+    // holds what it shows now, or the next output would move it to the old top line.
+    this.pinnedLine = term.buffer.active.viewportY;
   }
 
   /** Stops following where the view is now. */
