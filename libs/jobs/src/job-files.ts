@@ -9,12 +9,15 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { QUEUE_ID_PATTERN, SECRET_FILE_MODE, StatePaths } from '@trainyard/core';
 import { ttyBasePath } from './tty/tty-base';
 import { SECRET_FILE_PATTERN } from './tty/tty-gc';
 
 /** Where each job's files live; queue ids are validated before they get here. */
 export class JobFiles {
+  private readonly logger = new Logger(JobFiles.name);
+
   constructor(private readonly paths: StatePaths) {}
 
   tty(id: string): string {
@@ -43,6 +46,14 @@ export class JobFiles {
     } catch (err) {
       return err as Error;
     }
+  }
+  /**
+   * noteInLog for a note whose loss only needs saying: a log that cannot take it is said in the
+   * server's log (`<id>: could not note <what> in its log (<why>)`), and the caller goes on.
+   */
+  noteInLogOrWarn(id: string, text: string, what: string): void {
+    const failed = this.noteInLog(id, text);
+    if (failed) this.logger.warn(`${id}: could not note ${what} in its log (${failed.message})`);
   }
   /** Written by the job-side shim when the job ends, so the code survives a server restart. */
   exitStatus(id: string): string {

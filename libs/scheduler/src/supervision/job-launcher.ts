@@ -256,14 +256,11 @@ export class JobLauncher implements OnModuleDestroy {
       rmSync(join(this.files.controlDir(job.id), TRAINER_ENDPOINT_FILE), { force: true });
       // Its log carries on from the last attempt: a line of ours says where this one begins. Only
       // a note: a log that cannot take it (a full disk) never keeps the attempt from starting.
-      const failed = this.files.noteInLog(
+      this.files.noteInLogOrWarn(
         job.id,
         `attempt ${job.restart_count + 1} (requeued after preemption) starting at ${job.started_at}`,
+        `the start of attempt ${job.restart_count + 1}`,
       );
-      if (failed)
-        this.logger.warn(
-          `${job.id}: could not mark attempt ${job.restart_count + 1} in its log (${failed.message})`,
-        );
     }
     return {
       id: job.id,

@@ -143,14 +143,14 @@ export class JobReaper implements OnModuleDestroy {
     }
     if (entry.mainExit === undefined) {
       // Killed while its command ran (the command's end would have come first): the log was its.
-      const failed = this.files.noteInLog(
+      this.files.noteInLogOrWarn(
         id,
         // Not "from now on": output still in the terminal, unread by the monitor, is lost as well.
         `the job's monitor (pid ${monitorPid}) was killed while the command ran; output it had not ` +
           'read yet when it died, and all the command writes after that, is not in this log (the job is ' +
           'still tracked, and its exit status recorded)',
+        "its monitor's end",
       );
-      if (failed) this.logger.warn(`${id}: could not note its monitor's end in its log (${failed.message})`);
     }
     entry.watch = 'poll';
     this.checkGone(entry);
@@ -319,12 +319,12 @@ export class JobReaper implements OnModuleDestroy {
       throw err;
     });
     // Said where the job's user looks: its log (the record only says the command's own status).
-    const failed = this.files.noteInLog(
+    this.files.noteInLogOrWarn(
       entry.id,
       `the command ended${exitCode === null ? '' : ` (exit ${exitCode})`}; stopping what it left running: ` +
         left.map((pid) => `pid ${pid}${describeProcess(pid)}`).join(', '),
+      'its leftovers',
     );
-    if (failed) this.logger.warn(`${entry.id}: could not note its leftovers in its log (${failed.message})`);
     await this.stopper.signal(entry, 'SIGTERM');
   }
 

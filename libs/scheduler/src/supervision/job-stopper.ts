@@ -168,12 +168,11 @@ export class JobStopper {
         request === 'bundle_rollback'
           ? 'killed as its multi-node job was rolled back'
           : 'force-killed on request';
-      const failed = this.files.noteInLog(
+      this.files.noteInLogOrWarn(
         entry.id,
         `${why} what the command left running: pid ${result.pids.join(', ')}`,
+        'the force-kill',
       );
-      if (failed)
-        this.logger.warn(`${entry.id}: could not note the force-kill in its log (${failed.message})`);
     }
     return result;
   }
@@ -221,8 +220,7 @@ export class JobStopper {
     } catch (err) {
       const why = `its trainer did not take the save-stop (${(err as Error).message}); sending ${fallback}`;
       this.logger.warn(`${entry.id}: ${why}`);
-      const failed = this.files.noteInLog(entry.id, why);
-      if (failed) this.logger.warn(`${entry.id}: could not note that in its log (${failed.message})`);
+      this.files.noteInLogOrWarn(entry.id, why, 'the failed save-stop');
       return false;
     }
   }
@@ -288,11 +286,11 @@ export class JobStopper {
       this.logger.warn(
         `${entry.id}: SIGKILL after the ${entry.graceMs / 1000} s grace period to pid ${pids.join(', ')}`,
       );
-      const failed = this.files.noteInLog(
+      this.files.noteInLogOrWarn(
         entry.id,
         `still running after the ${entry.graceMs / 1000} s grace period: SIGKILL to pid ${pids.join(', ')}`,
+        'the SIGKILL',
       );
-      if (failed) this.logger.warn(`${entry.id}: could not note the SIGKILL in its log (${failed.message})`);
     }
     const survivors = await this.stillAlive(pids);
     if (survivors.length > 0 && this.active.isCurrent(entry)) {
