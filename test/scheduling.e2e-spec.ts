@@ -1,3 +1,6 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { DomainError } from '@trainyard/core';
+import { SubmitJobCommand } from '@trainyard/queue';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jobsApi } from './support/api';
@@ -172,6 +175,48 @@ describe('scheduling: held GPUs, backfill and skip (e2e, in-process server, 4 fa
       for (const id of [pair, one]) await api.call('POST', `/api/jobs/${id}/control/force-kill`);
       expect((await api.call('POST', '/api/gpus/3/policy', { disabled: false })).status).toBe(200);
       await api.waitStatus(waiting, ['done'], 20_000);
+    });
+
+    it('refuses a job that must start now (a rank of a multi-node job) with the reason it waits, less GPUs held for it', async () => {
+      // A rank of a multi-node job is submitted this way by its node (cluster/node-endpoint.ts): it
+      // starts now or is not queued. Nothing is queued, so no GPU is held for it, and the answer
+      // must not say one is.
+      const running = (await api.command(sleeper(30), { requested_gpus: 1, time_limit_s: 60 })).body.queue_id;
+      await api.waitStatus(running, ['running']);
+      const rank = new SubmitJobCommand(
+        {
+          job_type: 'command',
+          requested_gpus: 4,
+          priority: 0,
+          job_params: { argv: sleeper(1) },
+          name: 'rank',
+        },
+        undefined,
+        { startNow: true },
+      );
+      const refused = await server.app
+        .get(CommandBus)
+        .execute(rank)
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(refused).toBeInstanceOf(DomainError);
+      const { code, message, details } = refused as DomainError;
+      const why = new RegExp(
+        `^needs 4 GPUs, 3 eligible \\(GPU \\d reserved by ${running}\\); expected to start within \\d+ s$`,
+      );
+      expect(code).toBe('CONFLICT');
+      expect(message).toMatch(
+        /^it cannot start on this node now \(the ranks of a multi-node job start together\): /,
+      );
+      expect(message.replace(/^[^:]*: /, '')).toMatch(why);
+      expect(details).toEqual([{ field: 'requested_gpus', message: expect.stringMatching(why) }]);
+      const { body } = await api.call('GET', '/api/queue?limit=200');
+      expect(body.items.map((j: { name: string | null }) => j.name)).not.toContain('rank');
+
+      await api.call('POST', `/api/jobs/${running}/control/force-kill`);
+      await api.waitStatus(running, ['aborted'], 20_000);
     });
   });
 

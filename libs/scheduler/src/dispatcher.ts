@@ -14,6 +14,7 @@ import {
   SubmitClaim,
 } from '@trainyard/jobs';
 import {
+  heldForIt,
   place,
   PlacementGpu,
   PlacementItem,
@@ -281,9 +282,10 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       const { plan } = await this.preemptionPlan(result, gpus, queued, tx);
       if (plan) return null;
     }
-    // Placement's reason, less the GPUs it would hold for the job: it is not queued.
-    const reason = result.pending[job.id]?.replace(/; GPUs? [\d,-]+ held for it/, '');
-    return refuse(reason ?? 'other jobs come first');
+    // Placement's reason, less the GPUs it would hold for the job: refused, it is not queued.
+    const pending = result.pending[job.id];
+    const held = result.held?.queue_id === job.id ? heldForIt(result.held.gpu_indices) : null;
+    return refuse((held ? pending?.replace(held, '') : pending) ?? 'other jobs come first');
   }
 
   /**

@@ -292,7 +292,7 @@ export function place(
           }
           pending[item.queue_id] =
             shortfallReason(item.priority, needed, entry.eligible, host, takenBy, null) +
-            (gpuIndices.length ? `; ${gpuList(gpuIndices)} held for it` : '') +
+            (gpuIndices.length ? heldForIt(gpuIndices) : '') +
             (Number.isFinite(found.start)
               ? `; expected to start within ${Math.max(0, Math.ceil((found.start - now) / 1000))} s`
               : `; no start estimate (${unboundedReason(found.unbounded)})`);
@@ -500,6 +500,14 @@ function shortfallReason(
     .map((f) => `${gpuList(f.gpus)} ${f.gpus.length === 1 ? f.one : f.many}`);
   if (ranked.length > MAX_REASON_FACTS) facts.push(`+${ranked.length - MAX_REASON_FACTS} more`);
   return `needs ${plural(needed, 'GPU')}, ${eligible} eligible (${facts.join('; ')})`;
+}
+
+/**
+ * The part of the top waiting job's pending reason that says which idle GPUs are held for it
+ * ("; GPUs 2,3 held for it"): `indices` ascending, as in PlacementResult.held.
+ */
+export function heldForIt(indices: readonly number[]): string {
+  return `; ${gpuList(indices)} held for it`;
 }
 
 /** "GPU 4", "GPUs 5,6", "GPUs 0-3,7": ascending indices, runs of three or more as a range. */
