@@ -333,14 +333,15 @@ export class Dispatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The GPUs as placement sees them; backfill plans with when each busy one is let go at the latest (its job's limit plus grace). */
   private placementGpus(): PlacementGpu[] {
-    const now = Date.now();
-    const releases = this.active.releaseTimes(now);
-    const stuck = this.active.outlivedKill(now);
-    return this.gpus.placementGpus().map((g) => ({
-      ...g,
-      reserved_until: g.reserved_by === null ? null : (releases.get(g.reserved_by) ?? null),
-      holder_survives_kill: g.reserved_by !== null && stuck.has(g.reserved_by),
-    }));
+    const releases = this.active.releases();
+    return this.gpus.placementGpus().map((g) => {
+      const release = g.reserved_by === null ? undefined : releases.get(g.reserved_by);
+      return {
+        ...g,
+        reserved_until: release?.at ?? null,
+        holder_survives_kill: release?.outlivedKill ?? false,
+      };
+    });
   }
 
   private placementOptions() {

@@ -1,8 +1,11 @@
 import type { GpuInventory } from '@trainyard/gpus';
 import { ActiveJobs, SIGKILL_SETTLE_MS } from './active-jobs';
 
-describe('ActiveJobs.releaseTimes', () => {
+describe('ActiveJobs.releases', () => {
   const NOW = 1_000_000;
+  /** Each job's release time (ms), as placement gets it. */
+  const releaseTimes = (active: ActiveJobs) =>
+    Object.fromEntries([...active.releases(NOW)].map(([id, r]) => [id, r.at]));
   const make = () => {
     const active = new ActiveJobs({ setReservations: () => undefined } as unknown as GpuInventory);
     const add = (id: string, deadline: number | null, graceMs = 10_000) =>
@@ -14,7 +17,7 @@ describe('ActiveJobs.releaseTimes', () => {
     const { active, add } = make();
     add('limited', NOW + 60_000);
     add('unlimited', null);
-    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({ limited: NOW + 70_000, unlimited: null });
+    expect(releaseTimes(active)).toEqual({ limited: NOW + 70_000, unlimited: null });
   });
 
   // Every stop that arms a SIGKILL bounds the job: a user's abort, its time limit, a preemption.
@@ -29,7 +32,7 @@ describe('ActiveJobs.releaseTimes', () => {
         entry.sent.add('SIGTERM');
         entry.killAt = NOW + 11_000;
       }
-      expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+      expect(releaseTimes(active)).toEqual({
         unlimited: NOW + 11_000,
         limited: NOW + 11_000,
       });
@@ -42,7 +45,7 @@ describe('ActiveJobs.releaseTimes', () => {
     entry.request = 'user_abort';
     entry.sent.add('SIGTERM');
     entry.killAt = NOW + 30_000;
-    expect(active.releaseTimes(NOW).get('soon')).toBe(NOW + 3_000);
+    expect(releaseTimes(active).soon).toBe(NOW + 3_000);
   });
 
   it('is now once SIGKILL went: a kill, or a grace that ran out; a trainer_stop is not bounded', () => {
@@ -52,7 +55,7 @@ describe('ActiveJobs.releaseTimes', () => {
     graceOver.request = 'user_abort';
     graceOver.sent.add('SIGTERM');
     add('trainer', null).request = 'trainer_stop';
-    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+    expect(releaseTimes(active)).toEqual({
       killed: NOW,
       'grace-over': NOW,
       trainer: null,
@@ -73,12 +76,13 @@ describe('ActiveJobs.releaseTimes', () => {
     graceOver.request = 'user_abort';
     graceOver.sent.add('SIGTERM');
     graceOver.killSentAt = NOW - 60_000;
-    expect(Object.fromEntries(active.releaseTimes(NOW))).toEqual({
+    expect(releaseTimes(active)).toEqual({
       'just-killed': NOW,
       // Its time limit would only send SIGKILL again.
       survivors: null,
       'grace-over-survivors': null,
     });
-    expect([...active.outlivedKill(NOW)].sort()).toEqual(['grace-over-survivors', 'survivors']);
+    const outlived = [...active.releases(NOW)].filter(([, r]) => r.outlivedKill).map(([id]) => id);
+    expect(outlived.sort()).toEqual(['grace-over-survivors', 'survivors']);
   });
 });

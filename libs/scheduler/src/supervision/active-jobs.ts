@@ -81,6 +81,14 @@ export function runsElsewhere(entry: ActiveJob): boolean {
 export type NewActiveJob = Pick<ActiveJob, 'id' | 'gpuIndices' | 'graceMs' | 'deadline'> &
   Partial<Pick<ActiveJob, 'migDevices' | 'monitorPid' | 'monitorStartTime' | 'cgroup' | 'watch' | 'request'>>;
 
+/** When an active job lets its GPUs go at the latest (see ActiveJobs.releases). */
+export interface GpuRelease {
+  /** Epoch ms; null: nothing bounds it. */
+  at: number | null;
+  /** Some of its processes outlived SIGKILL: `at` is null. */
+  outlivedKill: boolean;
+}
+
 /**
  * The one registry of jobs that hold GPUs: launch adds, reap removes, stop and re-attach look up.
  * Every change republishes the GPU reservations, so a job's GPUs stay reserved exactly as long
@@ -162,29 +170,24 @@ export class ActiveJobs {
   }
 
   /**
-   * When each job holding GPUs will have let them go at the latest, epoch ms: its time limit plus its
-   * kill grace or, for a job being stopped, its SIGKILL time if that is sooner; null for a job with
-   * neither, or whose processes outlived SIGKILL. What backfill and start estimates plan with.
+   * When each job holding GPUs will have let them go at the latest, epoch ms (`at`): its time limit
+   * plus its kill grace or, for a job being stopped, its SIGKILL time if that is sooner; null for a
+   * job with neither, or whose processes outlived SIGKILL (`outlivedKill`, see survivesKill). What
+   * backfill and start estimates plan with.
    */
-  releaseTimes(now = Date.now()): Map<string, number | null> {
-    const out = new Map<string, number | null>();
+  releases(now = Date.now()): Map<string, GpuRelease> {
+    const out = new Map<string, GpuRelease>();
     for (const entry of this.jobs.values()) {
       if (survivesKill(entry, now)) {
         // Its time limit would only send SIGKILL again: nothing bounds when its GPUs are let go.
-        out.set(entry.id, null);
+        out.set(entry.id, { at: null, outlivedKill: true });
         continue;
       }
       const limit = entry.deadline === null ? null : entry.deadline + entry.graceMs;
       const stop = stopBound(entry, now);
-      out.set(entry.id, limit === null ? stop : stop === null ? limit : Math.min(limit, stop));
+      const at = limit === null ? stop : stop === null ? limit : Math.min(limit, stop);
+      out.set(entry.id, { at, outlivedKill: false });
     }
-    return out;
-  }
-
-  /** The jobs some of whose processes outlived SIGKILL (see survivesKill): their release time is null. */
-  outlivedKill(now = Date.now()): Set<string> {
-    const out = new Set<string>();
-    for (const entry of this.jobs.values()) if (survivesKill(entry, now)) out.add(entry.id);
     return out;
   }
 
