@@ -339,6 +339,14 @@ describe('runs and metric charts (browser e2e)', () => {
       return narrow.every((c) => c.x === narrow[0].x && c.x + c.width <= 800 && c.canvas >= c.width - 24);
     }, 'one chart a row at 800 px');
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-800.png') });
+    // Only the charts' pane scrolls, never the page: wheeled past the charts' end, the console stays
+    // in place. (Each chart's screen-reader legend lengthened the page, down to a blank window.)
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBe(700);
+    const overLegend = (await legend.boundingBox())!;
+    await page.mouse.move(overLegend.x + 20, overLegend.y + overLegend.height / 2);
+    for (let i = 0; i < 8; i++) await page.mouse.wheel(0, 800);
+    await page.waitForTimeout(300); // let the wheel's scrolling settle
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect([...pageErrors, ...consoleErrors]).toEqual([]);
   }, 60_000);

@@ -96,7 +96,9 @@ const Y_LABEL = (value: number) => formatNumber(value);
     </figure>
   `,
   styles: `
+    /* Positioned: its screen-reader legend (absolute) stays inside it, not under the page. */
     .card {
+      position: relative;
       margin: 0;
       border: 1px solid var(--border);
       border-radius: 6px;
@@ -119,13 +121,6 @@ const Y_LABEL = (value: number) => formatNumber(value);
     }
     .bad {
       color: var(--danger);
-    }
-    .sr-only {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
     }
     .chart {
       height: 220px;

@@ -418,13 +418,6 @@ const STRINGS_TAIL = 50;
       padding: 8px;
       font-size: 12px;
     }
-    .sr-only {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-    }
   `,
 })
 export class RunsPageComponent {
