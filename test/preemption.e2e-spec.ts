@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobFiles } from '@trainyard/jobs';
 import { jobsApi } from './support/api';
+import { cliEnv, runCli } from './support/cli';
 import { InProcessServer, startInProcessServer } from './support/in-process-server';
 import { makeTempHome } from './support/temp-home';
 import { waitFor } from './support/wait';
@@ -326,6 +327,17 @@ describe('preemption (e2e, in-process server, 2 fake GPUs)', () => {
     expect(readdirSync(server.config.paths.secretsDir).filter((n) => n.startsWith(low))).toEqual([]);
     // Closed with the cancel, in its transaction: not left `running` (its ingest token never expiring).
     expect(await runOf()).toMatchObject({ status: 'aborted' });
+    // It ran: `wait` and `job tail` exit with its last attempt's code (SIGTERM's, the preemption's),
+    // not as a job cancelled before it started (5, "not found", which they said).
+    const env = cliEnv(server, server.home);
+    for (const args of [
+      ['wait', low],
+      ['job', 'tail', low],
+    ]) {
+      const run = await runCli(args, env);
+      expect(run).toMatchObject({ code: 143 });
+      expect(run.stderr).not.toContain('cancelled before it started');
+    }
     await api.waitStatus(high, ['done'], 15_000);
   });
 

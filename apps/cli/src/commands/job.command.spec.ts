@@ -24,6 +24,17 @@ describe(exitCodeFor.name, () => {
     expect(exitCodeFor({ ...aborted, exit_code: 143, started_at: '2026-12-06T03:00:00.000Z' })).toBe(143);
     expect(exitCodeFor({ ...aborted, termination_reason: 'dependency_failed', started_at: null })).toBe(1);
   });
+
+  it('a preempted job cancelled while queued again ran before: its last attempt’s code, not cancelled (5)', () => {
+    const requeued = {
+      status: 'aborted',
+      termination_reason: 'user_abort',
+      started_at: null,
+      restart_count: 1,
+    };
+    expect(exitCodeFor({ ...requeued, exit_code: 143 })).toBe(143);
+    expect(exitCodeFor({ ...requeued, exit_code: null })).toBe(1);
+  });
 });
 
 describe(renderJob.name, () => {

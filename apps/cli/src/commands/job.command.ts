@@ -39,16 +39,22 @@ export interface EndedAs {
   exit_code: number | null;
   termination_reason?: string | null;
   started_at?: string | null;
+  /** Attempts before the last (a preempted job queued again): one that has any ran. */
+  restart_count?: number;
 }
 
 /**
  * Cancelled before it ever started: removed from the queue (`cancelled`), or kept as `aborted` by
- * the user without a start (an array's queued job, a held one).
+ * the user without a start (an array's queued job, a held one). A preempted job cancelled while
+ * queued again has no start either (its record holds the attempt to come), but it ran before.
  */
 export function cancelledBeforeStart(end: EndedAs): boolean {
   return (
     end.status === 'cancelled' ||
-    (end.status === 'aborted' && end.termination_reason === 'user_abort' && end.started_at === null)
+    (end.status === 'aborted' &&
+      end.termination_reason === 'user_abort' &&
+      end.started_at === null &&
+      !end.restart_count)
   );
 }
 

@@ -182,8 +182,8 @@ async function resolveTarget(ctx: CliContext, given: string): Promise<string> {
 }
 
 function toEnd(job: JobEnd): JobEnd {
-  const { queue_id, status, exit_code, ended_at, termination_reason, started_at } = job;
-  return { queue_id, status, exit_code, ended_at, termination_reason, started_at };
+  const { queue_id, status, exit_code, ended_at, termination_reason, started_at, restart_count } = job;
+  return { queue_id, status, exit_code, ended_at, termination_reason, started_at, restart_count };
 }
 
 export function registerWait(program: Command, run: CommandRunner): void {
