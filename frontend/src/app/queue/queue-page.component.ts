@@ -311,8 +311,9 @@ import { QueueStore } from './queue.store';
     .table-wrap {
       container-type: inline-size;
     }
+    /* The name and command clip (their title has them whole); the reason takes what is left. */
     .job-col {
-      width: 30%;
+      width: 20%;
     }
     .actions-col {
       width: 236px;
@@ -332,13 +333,16 @@ import { QueueStore } from './queue.store';
         display: none;
       }
       .job-col {
-        width: 36%;
+        width: 30%;
       }
       .actions-col {
         width: 84px;
       }
+      /* Stacked, the buttons set the row's height: room above and below, as the reason has. */
       .actions {
         white-space: normal;
+        padding-top: 6px;
+        padding-bottom: 6px;
       }
       /* Narrow side padding: "Priority…", the widest of the stacked buttons, fits whole, and the
          column leaves the reason its room. */
