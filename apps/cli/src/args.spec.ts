@@ -55,7 +55,7 @@ describe(parseDuration.name, () => {
   it('refuses what the SDK cannot read naming the flag and the text, exit 2', () => {
     const sut = () => parseDuration('2x', '--time-limit');
     expect(sut).toThrow(
-      '--time-limit takes a duration of at least 1s like 90, 30m, 2h or 1h30m (or none), got "2x"',
+      '--time-limit takes a duration of at least 1s like 90, 30m, 2h, 1h30m or 1:30:00 (or none), got "2x"',
     );
     expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
   });
@@ -63,7 +63,7 @@ describe(parseDuration.name, () => {
   it('a flag without "none" refuses it, and no message offers a form the flag refuses', () => {
     for (const text of ['none', '5x', '0'])
       expect(() => parseDuration(text, '--older-than', { none: false })).toThrow(
-        `--older-than takes a duration of at least 1s like 90, 30m, 2h or 1h30m, got "${text}"`,
+        `--older-than takes a duration of at least 1s like 90, 30m, 2h, 1h30m or 1:30:00, got "${text}"`,
       );
   });
 });

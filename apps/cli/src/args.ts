@@ -73,14 +73,14 @@ export function parseNumber(text: string, what: string): number {
 
 /**
  * A duration in whole seconds, at least 1 (see the SDK's parseDuration: `90`, `30m`, `2h`,
- * `1h30m`); `none` → null (no limit) where the flag has one (`none: false`: it has not). Throws
+ * `1h30m`, `1:30:00`); `none` → null (no limit) where the flag has one (`none: false`: it has not). Throws
  * naming the flag, and only the forms it takes, otherwise.
  */
 export function parseDuration(text: string, what: string, { none = true } = {}): number | null {
   const seconds = readDuration(text);
   if (seconds === undefined || (seconds === null && !none))
     throw new CliError(
-      `${what} takes a duration of at least 1s like 90, 30m, 2h or 1h30m${none ? ' (or none)' : ''}, got "${text}"`,
+      `${what} takes a duration of at least 1s like 90, 30m, 2h, 1h30m or 1:30:00${none ? ' (or none)' : ''}, got "${text}"`,
       EXIT.invalid,
     );
   return seconds;

@@ -9,6 +9,10 @@ describe(parseDuration.name, () => {
     ['1d', 86_400],
     ['1h30m', 5400],
     [' 2H ', 7200],
+    ['1:30:00', 5400],
+    ['00:30:00', 1800],
+    ['2-00:00:00', 172_800],
+    ['1-2:03:04', 93_784],
     ['none', null],
   ])('reads %j', (text, expected) => {
     expect(parseDuration(text)).toBe(expected);
@@ -19,7 +23,24 @@ describe(parseDuration.name, () => {
     expect(parseDuration('0s')).toBeUndefined();
   });
 
-  it.each(['', ' ', '0', '0m', '2x', '30m1h', '1.5h', '-5', 'h', '1h 30m'])('refuses %j', (text) => {
+  it.each([
+    '',
+    ' ',
+    '0',
+    '0m',
+    '2x',
+    '30m1h',
+    '1.5h',
+    '-5',
+    'h',
+    '1h 30m',
+    '30:00',
+    '1:60:00',
+    '1:00:60',
+    '0:00:00',
+    '1-',
+    '-1:00:00',
+  ])('refuses %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });

@@ -10,16 +10,19 @@ export const MAX_CLEANUP_AGE_S = 36_500 * UNIT_SECONDS.d;
 
 /**
  * A duration in whole seconds, as `time_limit_s` takes it: `90` (seconds), `90s`, `30m`, `2h`, `1d`,
- * or units combined largest first (`1h30m`), case and surrounding blanks ignored; `none` → null (no
- * limit). Undefined when the text is none of these (also `1.5h`, `30m1h` and the empty string), or
- * zero (`0`, `0s`) unless `allowZero` (a grace period may be none).
+ * or units combined largest first (`1h30m`), or a clock as Slurm's `--time` writes one, `H:MM:SS` or
+ * `D-H:MM:SS` (`1:30:00`, `2-00:00:00`); case and surrounding blanks ignored; `none` → null (no
+ * limit). Undefined when the text is none of these (also `1.5h`, `30m1h`, `30:00` — Slurm reads
+ * that as minutes, `90` as seconds here — and the empty string), or zero (`0`, `0s`) unless
+ * `allowZero` (a grace period may be none).
  */
 export function parseDuration(text: string, { allowZero = false } = {}): number | null | undefined {
   const t = text.trim().toLowerCase();
   if (t === 'none') return null;
-  const match = /^(?:(\d+)|(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?)$/.exec(t);
-  if (!match || t === '') return undefined;
-  const [, plain, d, h, m, s] = match;
+  const units = /^(?:(\d+)|(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?)$/.exec(t);
+  const clock = /^(?:(\d+)-)?(\d+):([0-5]\d):([0-5]\d)$/.exec(t);
+  if ((!units && !clock) || t === '') return undefined;
+  const [, plain, d, h, m, s] = units ?? [undefined, undefined, ...clock!.slice(1)];
   const seconds =
     plain !== undefined
       ? Number(plain)

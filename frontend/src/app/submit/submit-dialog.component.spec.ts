@@ -320,7 +320,7 @@ describe(SubmitDialogComponent.name, () => {
       expect(client.post).not.toHaveBeenCalled();
       expect(ctx.q<HTMLDetailsElement>('details.advanced').open).toBe(true);
       expect(ctx.q('#submit-time-limit-hint').textContent?.trim()).toBe(
-        'A duration like 90m, 2h, 1h30m or seconds (or none).',
+        'A duration like 90m, 2h, 1h30m, 1:30:00 or seconds (or none).',
       );
       expect(ctx.q('#submit-time-limit').getAttribute('aria-invalid')).toBe('true');
       expect(ctx.q('#submit-array-count-hint').textContent?.trim()).toBe('A whole number from 1 to 10,000.');

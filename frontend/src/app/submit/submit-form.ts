@@ -29,7 +29,7 @@ export interface FormValues {
   preemptible: boolean;
   /** MIG profile (`1g.10gb`): `gpus` then counts MIG devices of it; '' = whole GPUs. */
   gpuProfile: string;
-  /** Run-time cap as typed (`90m`, `2h`, `1h30m`, seconds, `none`); '' = the type's or server's default. */
+  /** Run-time cap as typed (`90m`, `2h`, `1h30m`, `1:30:00`, seconds, `none`); '' = the type's or server's default. */
   timeLimit: string;
   /** SIGTERM → SIGKILL grace when stopped, as typed (`30s`, `2m`, `0`); '' = the server's default. */
   killGrace: string;
@@ -230,7 +230,7 @@ function formatGrace(seconds: number): string {
   return seconds === 0 ? '0' : formatDuration(seconds);
 }
 
-export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m or seconds (or none).';
+export const TIME_LIMIT_HINT = 'A duration like 90m, 2h, 1h30m, 1:30:00 or seconds (or none).';
 /** A duration of nothing (`0`, `0m`): a limit no job could meet. */
 export const TIME_LIMIT_ZERO = 'At least 1 s ("none" for no limit).';
 
