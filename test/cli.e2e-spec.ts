@@ -804,6 +804,15 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
     const member = ((await json(['sched', 'list'])).items as Item[]).find(
       (j) => j.array_id === again && j.status === 'failed',
     )!.queue_id;
+    // A copy by `job resubmit` leaves the array, and its variables: it says so, and what keeps them.
+    const copy = await cli(['job', 'resubmit', member]);
+    expect(copy.code).toBe(0);
+    expect(copy.stderr).toMatch(
+      new RegExp(
+        `^trainyard: ${member} is job \\d of array ${again}; the copy is a job of its own, without TRAINYARD_ARRAY_ID`,
+      ),
+    );
+    expect(copy.stderr).toContain(`\`trainyard sched retry ${member}\``);
     const byJob = await cli(['sched', 'retry', member.slice(-8)]);
     expect(byJob.code).toBe(0);
     expect(byJob.stderr).toBe(

@@ -451,6 +451,14 @@ export function registerJob(program: Command, run: CommandRunner): void {
             EXIT.invalid,
           );
         });
+        // Its command may read TRAINYARD_ARRAY_INDEX, which a job outside the array has not: say so
+        // before it fails for it, and what keeps it in an array.
+        if (original.array_id !== null)
+          process.stderr.write(
+            `trainyard: ${id} is job ${original.array_index} of array ${original.array_id}; the copy is a job of its own, ` +
+              `without TRAINYARD_ARRAY_ID or TRAINYARD_ARRAY_INDEX (\`trainyard sched retry ${id}\` submits the array's ` +
+              'failed and aborted jobs again, as an array)\n',
+          );
         ctx.output(item, () => item.queue_id);
       }),
     );
