@@ -341,12 +341,13 @@ describe('runs and metric charts (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'runs-compare-legend-800.png') });
     // Only the charts' pane scrolls, never the page: wheeled past the charts' end, the console stays
     // in place. (Each chart's screen-reader legend lengthened the page, down to a blank window.)
-    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBe(700);
+    const root = page.locator('html'); // the page's own scroller (standards mode)
+    expect(await root.evaluate((el: { scrollHeight: number }) => el.scrollHeight)).toBe(700);
     const overLegend = (await legend.boundingBox())!;
     await page.mouse.move(overLegend.x + 20, overLegend.y + overLegend.height / 2);
     for (let i = 0; i < 8; i++) await page.mouse.wheel(0, 800);
     await page.waitForTimeout(300); // let the wheel's scrolling settle
-    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await root.evaluate((el: { scrollTop: number }) => el.scrollTop)).toBe(0);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect([...pageErrors, ...consoleErrors]).toEqual([]);
   }, 60_000);
