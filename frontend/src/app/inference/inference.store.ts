@@ -40,6 +40,8 @@ export class InferenceStore {
   readonly model = signal(typeof this.stored.model === 'string' ? this.stored.model : DEFAULTS.model);
   readonly values = signal<Record<string, string>>({ ...DEFAULTS.values, ...(this.stored.values ?? {}) });
   readonly stream = signal(this.stored.stream ?? DEFAULTS.stream);
+  /** The model ids the server at `base` listed; empty until listed. */
+  readonly served = signal<string[]>([]);
 
   private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
   readonly chat = signal<ChatState>({ system: '', messages: [] });
