@@ -58,6 +58,14 @@ export class ChatTabComponent {
     });
   }
 
+  /**
+   * Wheeling up stops following at once: waiting for its scroll event, a token drawn in between
+   * scrolled back to the end and the wheel was lost.
+   */
+  protected onWheel(event: WheelEvent, el: HTMLElement): void {
+    if (event.deltaY < 0 && el.scrollHeight > el.clientHeight) this.follow = false;
+  }
+
   /** Scrolling up stops following the stream; scrolling back to the end follows it again. */
   protected onScroll(el: HTMLElement): void {
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 24) this.follow = true;
