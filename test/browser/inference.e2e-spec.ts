@@ -18,7 +18,7 @@ import { waitFor } from '../support/wait';
 import { CONSOLE_INDEX, SCREENSHOTS, launchChromium } from './browser';
 
 const { startOpenAiFixture } = require('../fixtures/openai/openai-server.js') as {
-  startOpenAiFixture(o?: { delayMs?: number }): Promise<OpenAiFixture>;
+  startOpenAiFixture(o?: { delayMs?: number; served?: string[] }): Promise<OpenAiFixture>;
 };
 interface OpenAiFixture {
   url: string;
@@ -43,11 +43,30 @@ describe('Inference and Datasets views (browser e2e)', () => {
   let context: BrowserContext;
   let page: Page;
   let jobId: string | undefined;
+  let jobBase = '';
   const pageErrors: string[] = [];
 
   const chatRequests = () => fixture.events.filter((e) => e.path.startsWith('/v1/chat/completions'));
   const assistantTurns = () => page.locator('li.turn[data-role="assistant"]');
   const tab = (name: string) => page.getByRole('tab', { name }).click();
+  const chatAlert = () => page.locator('ty-chat-tab [role="alert"]');
+  /** Sets the model on the Model tab (committed, as leaving the field does) and comes back to Chat. */
+  const useModel = async (model: string) => {
+    await tab('Model');
+    await page.locator('#inf-model').fill(model);
+    await page.locator('#inf-model').press('Tab');
+    await tab('Chat');
+  };
+  const ask = async (text: string) => {
+    await page.locator('#inf-compose').fill(text);
+    await page.getByRole('button', { name: 'Send' }).click();
+  };
+  /** The transcript's distance from its end and its scrollTop, in px. */
+  const transcriptScroll = () =>
+    page.locator('ol.transcript').evaluate((el) => ({
+      fromEnd: el.scrollHeight - el.scrollTop - el.clientHeight,
+      top: el.scrollTop,
+    }));
 
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
@@ -115,7 +134,7 @@ describe('Inference and Datasets views (browser e2e)', () => {
       20_000,
     );
     await page.getByRole('button', { name: 'Refresh running jobs' }).click();
-    const base = `http://127.0.0.1:${port}/v1`;
+    const base = (jobBase = `http://127.0.0.1:${port}/v1`);
     const picker = page.locator('#inf-running');
     await picker.locator('option', { hasText: base }).waitFor({ state: 'attached' });
     // The job's server needs a moment to listen; the pick tests it, so pick once it answers.
@@ -247,6 +266,136 @@ describe('Inference and Datasets views (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'inference-cut-off.png'), fullPage: true });
     await tab('Model');
     await page.locator('#inf-model').fill('fixture-model');
+  });
+
+  it('keeps an error, and an answer streaming, with the conversation they belong to', async () => {
+    // Before: the red error stayed under another model's empty conversation, and an answer still
+    // streaming went on into whichever conversation was shown.
+    await useModel('fixture-error-mid');
+    await ask('hi');
+    await chatAlert().filter({ hasText: 'engine dead' }).waitFor();
+    await useModel('another-model');
+    await page.getByText('No messages yet').waitFor();
+    expect(await chatAlert().count()).toBe(0);
+    await useModel('fixture-error-mid');
+    await waitFor(async () => (await assistantTurns().count()) > 0, 'the conversation with the error');
+    expect(await assistantTurns().last().textContent()).toContain('engine dead');
+
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('30');
+    await useModel('another-model');
+    await ask('Count slowly');
+    await assistantTurns().last().getByText(/tok1/).waitFor();
+    await useModel('third-model');
+    await page.getByText('No messages yet').waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 15_000 }); // the answer ended
+    expect(await page.locator('li.turn').count()).toBe(0);
+    await useModel('another-model');
+    await assistantTurns().last().getByText(/tok29/).waitFor();
+    expect(await page.locator('li.turn').count()).toBe(2);
+  });
+
+  it('marks a stopped or failed answer as incomplete for as long as it is kept', async () => {
+    // Before: once the status line moved on, a cut-off answer looked like a finished one.
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('200');
+    await useModel('fixture-model');
+    await ask('A long story');
+    const stopped = assistantTurns().last();
+    await stopped.getByText(/tok2/).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('3');
+    await tab('Chat');
+    await ask('A short one');
+    await assistantTurns().last().getByText(/tok2/).waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    const turns = await assistantTurns().count();
+    expect(
+      await assistantTurns()
+        .nth(turns - 2)
+        .locator('.cut-off')
+        .textContent(),
+    ).toBe('Incomplete: you stopped it');
+    expect(await assistantTurns().last().locator('.cut-off').count()).toBe(0);
+    // What goes up as history is the plain turns.
+    for (const m of chatRequests().at(-1)!.body.messages as object[]) {
+      expect(Object.keys(m).sort()).toEqual(['content', 'role']);
+    }
+    await page.reload();
+    await tab('Chat');
+    await waitFor(async () => (await assistantTurns().count()) === turns, 'the conversation after a reload');
+    expect(await page.locator('.cut-off').allTextContents()).toEqual(['Incomplete: you stopped it']);
+    await useModel('fixture-error-mid');
+    expect(await assistantTurns().last().locator('.cut-off').textContent()).toBe(
+      'Incomplete: The server stopped with an error mid-answer: engine dead',
+    );
+  });
+
+  it('follows a streaming answer to its end unless the user scrolled up to read', async () => {
+    // Before: a fast 512-token answer left the transcript at its top, the end cut off below.
+    await tab('Model');
+    await page.locator('#inf-base').fill(jobBase);
+    await page.locator('#inf-base').press('Enter');
+    await page.locator('.badge-ok', { hasText: 'reachable' }).waitFor();
+    await page.locator('#inf-p-max_tokens').fill('512');
+    await useModel('fixture-model');
+    await ask('hi');
+    await assistantTurns()
+      .last()
+      .getByText(/tok511/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect((await transcriptScroll()).fromEnd).toBeLessThan(2);
+
+    // A slow answer: scrolled up mid-stream, the transcript stays put; asking again follows again.
+    await tab('Model');
+    await page.locator('#inf-base').fill(fixture.url);
+    await page.locator('#inf-base').press('Enter');
+    await page.locator('#inf-p-max_tokens').fill('25');
+    await useModel('scroll-model');
+    await ask(Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n'));
+    await assistantTurns().last().getByText(/tok2/).waitFor();
+    expect((await transcriptScroll()).fromEnd).toBeLessThan(2);
+    await page.locator('ol.transcript').hover();
+    await page.mouse.wheel(0, -300);
+    await waitFor(async () => (await transcriptScroll()).fromEnd > 100, 'the transcript to scroll up');
+    await page.waitForTimeout(300); // the wheel's scroll settled
+    const { top } = await transcriptScroll();
+    await assistantTurns().last().getByText(/tok24/).waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    // Where the user was (give or take the turns' buttons, which come back when the answer ends).
+    const after = await transcriptScroll();
+    expect(after.fromEnd).toBeGreaterThan(100);
+    expect(Math.abs(after.top - top)).toBeLessThan(20);
+    await ask('more');
+    await assistantTurns().nth(1).getByText(/tok24/).waitFor();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect((await transcriptScroll()).fromEnd).toBeLessThan(2);
+  });
+
+  it('warns of a model the server does not serve, and names the served ones when a chat fails for it', async () => {
+    // Before: nothing on the Model tab, and only "HTTP 404: The model `llama-typo` does not exist".
+    const vllm = await startOpenAiFixture({ served: ['real-model'] });
+    try {
+      await tab('Model');
+      await page.locator('#inf-base').fill(vllm.url);
+      await page.locator('#inf-base').press('Enter');
+      await page.getByText('1 model served: real-model').waitFor();
+      await page.locator('#inf-model').fill('llama-typo');
+      await page.locator('#inf-model').press('Tab');
+      await page.getByText('The server does not serve llama-typo: it serves real-model').waitFor();
+      await tab('Chat');
+      await ask('hi');
+      await chatAlert()
+        .filter({
+          hasText: 'HTTP 404: The model `llama-typo` does not exist. This server serves: real-model',
+        })
+        .waitFor();
+    } finally {
+      await vllm.close();
+    }
   });
 
   it('Datasets: an added server shows up, is up, and previews rows page by page', async () => {

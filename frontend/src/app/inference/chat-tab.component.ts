@@ -4,15 +4,15 @@ import {
   ElementRef,
   Pipe,
   type PipeTransform,
+  afterRenderEffect,
   inject,
   signal,
   viewChild,
 } from '@angular/core';
 import { DomSanitizer, type SafeHtml } from '@angular/platform-browser';
-import { errorMessage } from '../core/api';
 import { type Message, requestBody, toRequestParams } from './gen-params';
-import { describeStats, generate } from './inference-client';
-import { InferenceStore } from './inference.store';
+import { describeStats, generate, generationFailure } from './inference-client';
+import { type ChatMessage, type ChatState, InferenceStore } from './inference.store';
 import { renderMarkdown } from '../shared/markdown';
 
 /** Model text as sanitised Markdown (DOMPurify in renderMarkdown, so Angular need not strip it again). */
@@ -23,6 +23,9 @@ export class MarkdownPipe implements PipeTransform {
     return this.sanitizer.bypassSecurityTrustHtml(renderMarkdown(text));
   }
 }
+
+/** Why an answer the user stopped is incomplete. */
+const STOPPED = 'you stopped it';
 
 /**
  * Multi-turn chat against `/chat/completions` (the full history is sent each turn). Assistant turns
@@ -38,12 +41,37 @@ export class MarkdownPipe implements PipeTransform {
 export class ChatTabComponent {
   protected readonly store = inject(InferenceStore);
   protected readonly draft = signal('');
-  protected readonly status = signal('');
-  protected readonly error = signal<string | null>(null);
   protected readonly controller = signal<AbortController | null>(null);
   /** Index of the turn being edited, and its text. */
   protected readonly editing = signal<{ index: number; text: string } | null>(null);
   private readonly transcript = viewChild<ElementRef<HTMLElement>>('transcript');
+  /** Keep the end of the transcript in view: the user is at the bottom, or has just asked. */
+  private follow = true;
+  private lastScrollTop = 0;
+
+  constructor() {
+    // After the new text is drawn: measured before it, a fast stream was never followed to its end.
+    afterRenderEffect(() => {
+      this.store.chat();
+      const el = this.transcript()?.nativeElement;
+      if (el && this.follow) el.scrollTop = el.scrollHeight;
+    });
+  }
+
+  /**
+   * Wheeling up stops following at once: waiting for its scroll event, a token drawn in between
+   * scrolled back to the end and the wheel was lost.
+   */
+  protected onWheel(event: WheelEvent, el: HTMLElement): void {
+    if (event.deltaY < 0 && el.scrollHeight > el.clientHeight) this.follow = false;
+  }
+
+  /** Scrolling up stops following the stream; scrolling back to the end follows it again. */
+  protected onScroll(el: HTMLElement): void {
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 24) this.follow = true;
+    else if (el.scrollTop < this.lastScrollTop) this.follow = false;
+    this.lastScrollTop = el.scrollTop;
+  }
 
   protected setSystem(system: string): void {
     this.store.updateChat((c) => ({ ...c, system }));
@@ -87,8 +115,7 @@ export class ChatTabComponent {
   }
 
   protected clear(): void {
-    this.store.updateChat((c) => ({ ...c, messages: [] }));
-    this.status.set('');
+    this.store.updateChat((c) => ({ ...c, messages: [], status: '', error: null }));
   }
 
   protected stop(): void {
@@ -96,50 +123,55 @@ export class ChatTabComponent {
   }
 
   private async run(): Promise<void> {
+    // The answer, its status and its error go to the conversation asked in, even if another is shown
+    // meanwhile (the base URL or model changed).
+    const key = this.store.chatKey;
+    const update = (fn: (c: ChatState) => ChatState, save = true) => this.store.updateChat(fn, { key, save });
+    this.follow = true;
     const { params, errors } = toRequestParams(this.store.values());
     if (Object.keys(errors).length) {
-      this.error.set(`Fix the parameters first: ${Object.values(errors).join('; ')}`);
+      update((c) => ({ ...c, error: `Fix the parameters first: ${Object.values(errors).join('; ')}` }));
       return;
     }
     const { system, messages } = this.store.chat();
     const wire: Message[] = [
       ...(system.trim() ? [{ role: 'system' as const, content: system }] : []),
-      ...messages,
+      ...messages.map(({ role, content }) => ({ role, content })),
     ];
     const controller = new AbortController();
     this.controller.set(controller);
-    this.error.set(null);
-    this.status.set('Generating…');
+    update((c) => ({ ...c, status: 'Generating…', error: null }), false);
     const at = messages.length;
-    // The answer grows in place; it is saved once, at the end (not on every token).
-    const grow = (piece: string) => {
-      const chat = this.store.chat();
-      const current = chat.messages[at]?.content ?? '';
-      const next = [...chat.messages.slice(0, at), { role: 'assistant' as const, content: current + piece }];
-      this.store.chat.set({ ...chat, messages: next });
-      this.scrollToEnd();
-    };
+    let answer = '';
+    // The answer so far, after the question; `cutOff` marks it, for as long as it is kept, when it
+    // did not finish.
+    const withAnswer = (c: ChatState, cutOff?: string | null): ChatMessage[] =>
+      answer
+        ? [...c.messages.slice(0, at), { role: 'assistant', content: answer, ...(cutOff ? { cutOff } : {}) }]
+        : c.messages;
     try {
       const stats = await generate({
         endpoint: 'chat/completions',
         base: this.store.base(),
         body: requestBody(this.store.model(), params, this.store.stream(), { messages: wire }),
         signal: controller.signal,
-        onText: grow,
+        onText: (piece) => {
+          answer += piece;
+          update((c) => ({ ...c, messages: withAnswer(c) }), false); // saved once, at the end
+        },
       });
-      this.status.set(describeStats(stats));
-      if (stats.cutOff) this.error.set(stats.cutOff);
+      const cutOff = stats.stopped ? STOPPED : stats.cutOff;
+      update((c) => ({
+        ...c,
+        messages: withAnswer(c, cutOff),
+        status: describeStats(stats),
+        error: stats.cutOff,
+      }));
     } catch (err) {
-      this.status.set('');
-      this.error.set(errorMessage(err));
+      const error = generationFailure(err, this.store.model(), this.store.served());
+      update((c) => ({ ...c, messages: withAnswer(c, error), status: '', error }));
     } finally {
       this.controller.set(null);
-      this.store.updateChat((c) => c);
     }
-  }
-
-  private scrollToEnd(): void {
-    const el = this.transcript()?.nativeElement;
-    if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;
   }
 }

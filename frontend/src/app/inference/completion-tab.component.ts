@@ -1,7 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
-import { errorMessage } from '../core/api';
 import { requestBody, toRequestParams } from './gen-params';
-import { describeStats, generate } from './inference-client';
+import { describeStats, generate, generationFailure } from './inference-client';
 import { InferenceStore } from './inference.store';
 
 /** Raw completion: the prompt, then the text as it streams; Stop aborts the request (and upstream). */
@@ -104,7 +103,7 @@ export class CompletionTabComponent {
       if (stats.cutOff) this.error.set(stats.cutOff);
     } catch (err) {
       this.status.set('');
-      this.error.set(errorMessage(err));
+      this.error.set(generationFailure(err, this.store.model(), this.store.served()));
     } finally {
       this.controller.set(null);
     }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/api';
 import { proxyFetch, upstreamFailure } from '../core/upstream';
 import { chunkText, openAiChunks, StreamCutOffError } from './sse';
 
@@ -36,6 +37,16 @@ export function healthRoot(base: string): string {
 export async function listModels(base: string): Promise<string[]> {
   const body = (await (await call('models', base)).json()) as { data?: Array<{ id?: unknown }> };
   return (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+}
+
+/**
+ * A failed generation in words. A 404 for a model the server does not serve (vLLM's "The model `x`
+ * does not exist") also names the ones it does, when they were listed.
+ */
+export function generationFailure(err: unknown, model: string, served: readonly string[]): string {
+  const text = errorMessage(err);
+  if (!text.startsWith('HTTP 404') || !served.length || served.includes(model)) return text;
+  return `${text}. This server serves: ${served.join(', ')}`;
 }
 
 export interface GenerationStats {

@@ -12,9 +12,15 @@ interface Settings {
   stream: boolean;
 }
 
+/** A chat turn; an answer that did not finish says why (Stop, or the error that cut it off). */
+export type ChatMessage = Message & { cutOff?: string };
+
 export interface ChatState {
   system: string;
-  messages: Message[];
+  messages: ChatMessage[];
+  /** The last request's status line and error: they belong to this conversation (and are not saved). */
+  status: string;
+  error: string | null;
 }
 
 const DEFAULTS: Settings = {
@@ -40,9 +46,11 @@ export class InferenceStore {
   readonly model = signal(typeof this.stored.model === 'string' ? this.stored.model : DEFAULTS.model);
   readonly values = signal<Record<string, string>>({ ...DEFAULTS.values, ...(this.stored.values ?? {}) });
   readonly stream = signal(this.stored.stream ?? DEFAULTS.stream);
+  /** The model ids the server at `base` listed; empty until listed. */
+  readonly served = signal<string[]>([]);
 
   private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
-  readonly chat = signal<ChatState>({ system: '', messages: [] });
+  readonly chat = signal<ChatState>(loadChat(''));
   private loadedKey = '';
 
   constructor() {
@@ -59,11 +67,7 @@ export class InferenceStore {
     effect(() => {
       const key = this.key();
       this.loadedKey = key;
-      const saved = readStored<Partial<ChatState>>(key, {});
-      this.chat.set({
-        system: typeof saved.system === 'string' ? saved.system : '',
-        messages: Array.isArray(saved.messages) ? saved.messages : [],
-      });
+      this.chat.set(loadChat(key));
     });
   }
 
@@ -71,10 +75,29 @@ export class InferenceStore {
     this.values.update((v) => ({ ...v, [key]: value }));
   }
 
-  /** Changes the chat and saves it under the current base URL/model. */
-  updateChat(fn: (chat: ChatState) => ChatState): void {
-    const next = fn(this.chat());
-    this.chat.set(next);
-    writeStored(this.loadedKey || this.key(), next);
+  /** The key of the conversation in `chat` (it is loaded a moment after the base URL or model changes). */
+  get chatKey(): string {
+    return this.loadedKey || this.key();
   }
+
+  /**
+   * Changes a conversation — the shown one unless `key` names another (a generation goes on writing
+   * into the one it started in) — and saves it, unless `save` is false and it is the shown one.
+   */
+  updateChat(fn: (chat: ChatState) => ChatState, { key = this.chatKey, save = true } = {}): void {
+    const shown = key === this.chatKey;
+    const next = fn(shown ? this.chat() : loadChat(key));
+    if (shown) this.chat.set(next);
+    if (save || !shown) writeStored(key, { system: next.system, messages: next.messages });
+  }
+}
+
+function loadChat(key: string): ChatState {
+  const saved = readStored<Partial<ChatState>>(key, {});
+  return {
+    system: typeof saved.system === 'string' ? saved.system : '',
+    messages: Array.isArray(saved.messages) ? saved.messages : [],
+    status: '',
+    error: null,
+  };
 }

@@ -35,7 +35,12 @@ export class ModelTabComponent {
   protected readonly endpoints = signal<InferenceEndpointDto[] | null>(null);
   protected readonly health = signal<{ ok: boolean; text: string } | null>(null);
   protected readonly testing = signal(false);
-  protected readonly models = signal<string[]>([]);
+  /** The chosen model, when the server listed its models and it is not one of them. */
+  protected readonly unserved = computed(() => {
+    const model = this.store.model();
+    const served = this.store.served();
+    return model && served.length && !served.includes(model) ? model : null;
+  });
   protected readonly modelsError = signal<string | null>(null);
   protected readonly presets = signal<GenerationPresetInfoDto[]>([]);
   protected readonly presetName = signal('');
@@ -69,10 +74,10 @@ export class ModelTabComponent {
   protected setBase(value: string): void {
     const base = value.trim();
     if (base === this.store.base()) return;
-    if (this.models().includes(this.store.model())) this.store.model.set('');
+    if (this.store.served().includes(this.store.model())) this.store.model.set('');
     this.store.base.set(base);
     this.health.set(null);
-    this.models.set([]);
+    this.store.served.set([]);
     this.modelsError.set(null);
   }
 
@@ -99,11 +104,11 @@ export class ModelTabComponent {
     try {
       const ids = await listModels(base);
       if (base !== this.store.base()) return;
-      this.models.set(ids);
+      this.store.served.set(ids);
       if (ids.length && !ids.includes(this.store.model())) this.store.model.set(ids[0]);
     } catch (err) {
       if (base !== this.store.base()) return;
-      this.models.set([]);
+      this.store.served.set([]);
       this.modelsError.set(errorMessage(err));
     }
   }
