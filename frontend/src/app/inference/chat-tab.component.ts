@@ -51,8 +51,10 @@ export class ChatTabComponent {
 
   constructor() {
     // After the new text is drawn: measured before it, a fast stream was never followed to its end.
+    // The controller too: a turn's buttons come back when its answer ends, lengthening it.
     afterRenderEffect(() => {
       this.store.chat();
+      this.controller();
       const el = this.transcript()?.nativeElement;
       if (el && this.follow) el.scrollTop = el.scrollHeight;
     });
