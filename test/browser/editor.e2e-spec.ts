@@ -189,6 +189,7 @@ describe('Edit view (browser e2e)', () => {
   });
 
   it('a refused open leaves no dead tab, same-named tabs show their folder, the path box the open file', async () => {
+    await page.goto(`${server.baseUrl}/edit`);
     const openForm = async (path: string) => {
       await page.getByLabel('Open a file by its absolute path').fill(path);
       await page.getByRole('button', { name: 'Open', exact: true }).click();
