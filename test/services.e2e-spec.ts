@@ -327,7 +327,7 @@ services:
     });
   }, 90_000);
 
-  it("a service whose command is not found says so in its last exit, naming the instance", async () => {
+  it('a service whose command is not found says so in its last exit, naming the instance', async () => {
     writeFileSync(config, '# empty for now\n');
     const { api } = await start();
     const created = await api.call('POST', '/api/services', {

@@ -179,13 +179,19 @@ describe('Edit view (browser e2e)', () => {
     await page.locator('[role="tab"]', { hasText: 'server_config.yaml' }).waitFor();
     expect(new URL(page.url()).searchParams.get('path')).toBe(serverConfig);
     // Before: "Cannot open the file … is outside the directories this server may touch (--fs-root)".
-    await waitFor(async () => (await activeText()).includes('# Trainyard server configuration.'), 'the config');
+    await waitFor(
+      async () => (await activeText()).includes('# Trainyard server configuration.'),
+      'the config',
+    );
     expect(await page.locator('.group.active .body [role="alert"]').count()).toBe(0);
     await page.locator('.group.active .view-lines').click();
     await page.keyboard.press('Control+End');
     await page.keyboard.type('# from the console\n');
     await page.keyboard.press('Control+s');
-    await waitFor(() => readFileSync(serverConfig, 'utf8').includes('# from the console'), 'the save on disk');
+    await waitFor(
+      () => readFileSync(serverConfig, 'utf8').includes('# from the console'),
+      'the save on disk',
+    );
   });
 
   it('a refused open leaves no dead tab, same-named tabs show their folder, the path box the open file', async () => {

@@ -184,7 +184,9 @@ describe('services in the console (browser e2e)', () => {
     // Before: "Last instance failed (exit code 127)" and no way to the job.
     const title = await waitFor(async () => {
       const text = (await entry.getAttribute('title')) ?? '';
-      return /command not found: ty-no-such-command[^]*Open its last instance q_/.test(text) ? text : undefined;
+      return /command not found: ty-no-such-command[^]*Open its last instance q_/.test(text)
+        ? text
+        : undefined;
     }, 'the error and the last instance in the tooltip');
     const instance = /Open its last instance (q_\S+)/.exec(title)![1];
     expect((await getJob({ client: api, path: { queue_id: instance } })).data.error).toBe(

@@ -38,7 +38,9 @@ function lastExit(s: ServiceDto): string {
 /** Why its last instance failed (`last instance q_… failed: command not found: x`), or null. */
 function lastError(s: ServiceDto): string | null {
   const exit = s.last_exit;
-  return exit?.status === 'failed' && exit.error ? `last instance ${exit.queue_id} failed: ${exit.error}` : null;
+  return exit?.status === 'failed' && exit.error
+    ? `last instance ${exit.queue_id} failed: ${exit.error}`
+    : null;
 }
 
 /**

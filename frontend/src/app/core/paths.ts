@@ -33,7 +33,8 @@ export function rebase(path: string, from: string, to: string): string {
  */
 export function distinguishingDirs(paths: readonly string[]): Map<string, string> {
   const byName = new Map<string, string[]>();
-  for (const path of new Set(paths)) byName.set(baseName(path), [...(byName.get(baseName(path)) ?? []), path]);
+  for (const path of new Set(paths))
+    byName.set(baseName(path), [...(byName.get(baseName(path)) ?? []), path]);
   const out = new Map<string, string>();
   for (const same of byName.values()) {
     if (same.length < 2) continue;

@@ -206,7 +206,8 @@ export class EditorStore {
   private closeFailed(except: string): void {
     for (const file of Object.values(this.files())) {
       if (file.path === except || file.status !== 'error') continue;
-      for (const g of this.groups().filter((g) => g.tabs.includes(file.path))) this.removeTab(g.id, file.path);
+      for (const g of this.groups().filter((g) => g.tabs.includes(file.path)))
+        this.removeTab(g.id, file.path);
       this.forget(file.path);
     }
   }
