@@ -137,6 +137,36 @@ describe('files API (e2e, real server, real directories)', () => {
       expect((await call(free, 'GET', `/api/fs/browse?path=${q(root)}`)).body.parent).toBe(work);
     });
 
+    it("with --fs-root, the editor still reads and saves the server's own config file, and nothing else of the state directory", async () => {
+      // The console's ⚙ opens it: before, a 403 "outside the directories this server may touch".
+      const config = jailed.config.config_file;
+      const read = await raw(jailed, 'GET', `/api/fs/source?path=${q(config)}`);
+      expect(read.status).toBe(200);
+      expect(read.text).toBe(readFileSync(config, 'utf8'));
+      const content = `${read.text}\n# edited in the console\n`;
+      const saved = await call(jailed, 'PUT', '/api/fs/source', {
+        path: config,
+        content,
+        expected_mtime: read.headers['x-mtime'],
+      });
+      expect(saved.status).toBe(200);
+      expect(readFileSync(config, 'utf8')).toBe(content);
+      // That one file: its secrets beside it, its directory and other operations on it stay out.
+      const refused: Array<[string, string, unknown]> = [
+        ['GET', `/api/fs/source?path=${q(join(jailed.home, 'auth_token'))}`, undefined],
+        ['PUT', '/api/fs/source', { path: join(jailed.home, 'auth_token'), content: 'x' }],
+        ['GET', `/api/fs/browse?files_too=true&path=${q(jailed.home)}`, undefined],
+        ['POST', '/api/fs/rename', { path: config, new_name: 'gone.yaml' }],
+        ['POST', '/api/fs/copy', { src: config, dest_dir: root }],
+        ['POST', '/api/fs/delete-file', { path: config, confirmed: true }],
+      ];
+      for (const [method, path, body] of refused) {
+        const answer = await call(jailed, method, path, body);
+        expect([method, path, answer.status]).toEqual([method, path, 403]);
+      }
+      expect(readFileSync(config, 'utf8')).toBe(content);
+    });
+
     it('confines every operation to --fs-root, sources and destinations alike (403), a sibling with the same prefix too', async () => {
       const secret = join(outside, 'secret.txt');
       const cases: Array<[string, string, unknown, string]> = [

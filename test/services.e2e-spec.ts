@@ -327,6 +327,29 @@ services:
     });
   }, 90_000);
 
+  it('a service whose command is not found says so in its last exit, naming the instance', async () => {
+    writeFileSync(config, '# empty for now\n');
+    const { api } = await start();
+    const created = await api.call('POST', '/api/services', {
+      type: 'command',
+      name: 'missing',
+      enabled: true,
+      args: { argv: ['ty-no-such-command'] },
+    });
+    expect(created.status).toBe(200);
+    const failing = await waitFor(async () => {
+      const s = await service(api, 'command', 'missing');
+      return s.last_exit ? s : undefined;
+    }, 'the first instance to fail');
+    // Before, only `exit_code: 127`: the job's own error did not reach the service.
+    expect(failing.last_exit).toMatchObject({
+      status: 'failed',
+      exit_code: 127,
+      error: 'command not found: ty-no-such-command',
+    });
+    expect((await api.job(failing.last_exit.queue_id)).error).toBe(failing.last_exit.error);
+  }, 30_000);
+
   it('new args restart a service with a port once its old instance is gone: through the API, and edited in the file while the server was down', async () => {
     // A `tensorboard` that takes 4 s to stop (longer than a stop waits): its old instance holds the port meanwhile.
     const bin = join(temp.home, 'bin');

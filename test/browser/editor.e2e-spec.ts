@@ -29,13 +29,15 @@ describe('Edit view (browser e2e)', () => {
   const shown = async (selector: string) =>
     (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
   const editorText = (group = 0) => shown(`section[data-group="${group}"] .view-lines`);
+  const activeText = () => shown('.group.active .view-lines');
   const tab = (name: string, group = 0) =>
     page.locator(`section[data-group="${group}"] [role="tab"]`, { hasText: name });
 
   beforeAll(async () => {
     if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npm run build first`);
     mkdirSync(work, { recursive: true });
-    server = await spawnServer(temp.home, ['--fake-gpus', '1']);
+    // Confined to the work tree, as a lab would run it: the state directory (and its config) is outside.
+    server = await spawnServer(temp.home, ['--fake-gpus', '1', '--fs-root', work]);
     const api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
     await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
     browser = await launchChromium();
@@ -171,10 +173,63 @@ describe('Edit view (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'editor-split.png') });
   });
 
-  it('⚙ in the footer opens server_config.yaml', async () => {
+  it('⚙ in the footer opens server_config.yaml, outside --fs-root, and saves it', async () => {
+    const serverConfig = join(temp.home, 'server_config.yaml');
     await page.getByRole('button', { name: 'Open server_config.yaml' }).click();
     await page.locator('[role="tab"]', { hasText: 'server_config.yaml' }).waitFor();
-    expect(new URL(page.url()).searchParams.get('path')).toBe(join(temp.home, 'server_config.yaml'));
+    expect(new URL(page.url()).searchParams.get('path')).toBe(serverConfig);
+    // Before: "Cannot open the file … is outside the directories this server may touch (--fs-root)".
+    await waitFor(
+      async () => (await activeText()).includes('# Trainyard server configuration.'),
+      'the config',
+    );
+    expect(await page.locator('.group.active .body [role="alert"]').count()).toBe(0);
+    await page.locator('.group.active .view-lines').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('# from the console\n');
+    await page.keyboard.press('Control+s');
+    await waitFor(
+      () => readFileSync(serverConfig, 'utf8').includes('# from the console'),
+      'the save on disk',
+    );
+  });
+
+  it('a refused open leaves no dead tab, same-named tabs show their folder, the path box the open file', async () => {
+    await page.goto(`${server.baseUrl}/edit`);
+    const openForm = async (path: string) => {
+      await page.getByLabel('Open a file by its absolute path').fill(path);
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+    };
+    const alert = page.locator('.group.active .body [role="alert"]');
+    const tabOf = (path: string) => page.locator(`[role="tab"][data-path="${path}"]`);
+    const refused: Array<[string, RegExp]> = [
+      ['proj/hello.py', /absolute path/],
+      [`${work}/../proj/hello.py`, /\.\./],
+      [work, /not a regular file/],
+      [join(work, 'missing.py'), /File not found/],
+    ];
+    for (const [i, [path, why]] of refused.entries()) {
+      await openForm(path);
+      await waitFor(async () => why.test(await alert.innerText().catch(() => '')), `the refusal of ${path}`);
+      // Before: every refused path kept its tab, each an error.
+      expect(await tabOf(path).count()).toBe(1);
+      for (const [earlier] of refused.slice(0, i)) expect(await tabOf(earlier).count()).toBe(0);
+    }
+    const [a, b] = [join(work, 'a', 'hello.py'), join(work, 'b', 'hello.py')];
+    for (const file of [a, b]) {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, `print(${JSON.stringify(file)})\n`);
+      await openForm(file);
+      await waitFor(async () => (await activeText()).includes(file), file);
+    }
+    expect(await tabOf(refused[3][0]).count()).toBe(0);
+    // Two "hello.py" tabs: each says which folder it is in; the path box shows the active one's path.
+    expect(await tabOf(a).innerText()).toMatch(/hello\.py\s*a\b/);
+    expect(await tabOf(b).innerText()).toMatch(/hello\.py\s*b\b/);
+    const box = page.getByLabel('Open a file by its absolute path');
+    expect(await box.inputValue()).toBe(b);
+    await tabOf(a).click();
+    await waitFor(async () => (await box.inputValue()) === a, 'the path box to follow the tab');
   });
 
   it('figure: a 5 MiB file opens (click → text visible)', async () => {

@@ -275,6 +275,31 @@ describe('files tree (browser e2e)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'files-tree.png') });
   });
 
+  it('after a path it cannot list, the picker shows no other folder and offers nothing to add', async () => {
+    await page.getByRole('button', { name: 'Add a search root' }).click();
+    const picker = page.getByRole('dialog', { name: 'Add a search root' });
+    await picker.waitFor();
+    await picker.getByRole('button', { name: basename(root), exact: true }).click();
+    await picker.getByRole('button', { name: 'proj/' }).waitFor();
+    const field = picker.getByRole('textbox', { name: 'Folder' });
+    const missing = join(root, 'no-such-folder');
+    await field.fill(missing);
+    await field.press('Enter');
+    await picker.getByRole('alert').filter({ hasText: 'no-such-folder' }).waitFor();
+    // Before: the listing and the footer still showed the root, and "Add root" stayed enabled.
+    expect(await picker.getByRole('button', { name: 'proj/' }).count()).toBe(0);
+    await picker.getByText('No folder listed').waitFor();
+    expect(await picker.locator('.current').innerText()).toBe('');
+    expect(await picker.getByRole('button', { name: 'Add root' }).isDisabled()).toBe(true);
+    // A folder it can list makes it choosable again.
+    await field.fill(root);
+    await field.press('Enter');
+    await picker.getByRole('button', { name: 'proj/' }).waitFor();
+    expect(await picker.getByRole('button', { name: 'Add root' }).isEnabled()).toBe(true);
+    await picker.getByRole('button', { name: 'Cancel' }).click();
+    await picker.waitFor({ state: 'hidden' });
+  });
+
   it("sets the submit dialog's working directory with Browse…", async () => {
     await page.locator('button.new-job').click();
     const dialog = page.getByRole('dialog', { name: 'New job' });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Client, getJob, listServices } from '@trainyard/sdk';
+import { type Client, deleteService, getJob, listServices, upsertService } from '@trainyard/sdk';
 import { Page } from 'playwright-core';
 import { SpawnedServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
@@ -172,5 +172,29 @@ describe('services in the console (browser e2e)', () => {
     await row('tiny').getByRole('button', { name: 'tiny: disabled (actions)' }).waitFor();
     expect(await serviceOf('tiny')).toMatchObject({ enabled: false });
     await page.getByRole('button', { name: 'Expand sidebar' }).click();
+  });
+
+  it('a failing service says why in its tooltip and leads to its last instance', async () => {
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await upsertService({
+      client: api,
+      body: { type: 'command', name: 'missing', enabled: true, args: { argv: ['ty-no-such-command'] } },
+    });
+    const entry = row('missing').locator('.what');
+    // Before: "Last instance failed (exit code 127)" and no way to the job.
+    const title = await waitFor(async () => {
+      const text = (await entry.getAttribute('title')) ?? '';
+      return /command not found: ty-no-such-command[^]*Open its last instance q_/.test(text)
+        ? text
+        : undefined;
+    }, 'the error and the last instance in the tooltip');
+    const instance = /Open its last instance (q_\S+)/.exec(title)![1];
+    expect((await getJob({ client: api, path: { queue_id: instance } })).data.error).toBe(
+      'command not found: ty-no-such-command',
+    );
+    await entry.click();
+    // Its last instance, or a newer one if it restarted meanwhile.
+    await waitFor(() => /^\/jobs\/q_/.test(new URL(page.url()).pathname), 'the job page');
+    await deleteService({ client: api, path: { type: 'command', name: 'missing' } });
   });
 });

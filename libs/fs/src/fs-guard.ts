@@ -90,10 +90,12 @@ export class FsGuard {
   /**
    * `roots` are real paths (the config resolves them at boot); empty = no confinement. `home`: the
    * server user's home (refused by directory delete/move/rename, as given and as a real path).
+   * `configFile`: the server's own config file, which the editor may read and save outside the roots.
    */
   constructor(
     readonly roots: readonly string[],
     readonly home: string,
+    readonly configFile: string | null = null,
   ) {
     let realHome = home;
     try {
@@ -106,13 +108,40 @@ export class FsGuard {
 
   /** Parses `raw` and checks it names a place the caller may reach; it need not exist yet. */
   async path(field: string, raw: unknown): Promise<string> {
+    return this.check(field, raw, false);
+  }
+
+  /**
+   * {@link path} for the editor's read and save, which may also reach the server's own config file
+   * outside the `--fs-root` trees (⚙ in the console): that one regular file, by real path, and
+   * nothing else in its directory (the state directory holds the token and other secrets). Whoever
+   * may call the API can already rewrite the config (services) and run commands, so this opens
+   * nothing new.
+   */
+  async editable(field: string, raw: unknown): Promise<string> {
+    return this.check(field, raw, true);
+  }
+
+  private async check(field: string, raw: unknown, configToo: boolean): Promise<string> {
     const path = parseAbsolutePath(field, raw);
     const last = await this.refuseSymlinks(field, path);
     // `a.txt/` names a directory (POSIX: ENOTDIR), not the file: read, saved or removed, it was the file.
     if (last && !last.isDirectory() && path !== '/' && (raw as string).endsWith('/'))
       throw invalid(field, `${field}: ${path} is not a directory (a trailing / names one)`);
+    if (configToo && last?.isFile() && (await this.isConfigFile(path))) return path;
     await this.confine(field, path);
     return path;
+  }
+
+  /** Whether `path` (no link in it, checked) is the config file itself, comparing real paths. */
+  private async isConfigFile(path: string): Promise<boolean> {
+    if (this.configFile === null) return false;
+    try {
+      const [real, config] = await Promise.all([realpath(path), realpath(this.configFile)]);
+      return real === config;
+    } catch {
+      return false;
+    }
   }
 
   /** Whether `path` (absolute, already checked for symlinks) is inside the `--fs-root` trees. */

@@ -18,9 +18,11 @@ import { SourceFiles } from './source-files';
   providers: [
     {
       provide: FS_GUARD,
-      // HOME from the server's environment at start (the config holds it; nothing reads process.env).
+      // HOME from the server's environment at start (the config holds it; nothing reads process.env);
+      // the config file so the editor can open it under --fs-root (that file only, see FsGuard.editable).
       inject: [SERVER_CONFIG],
-      useFactory: (config: ServerConfig) => new FsGuard(config.fs_root, config.job_env.HOME || homedir()),
+      useFactory: (config: ServerConfig) =>
+        new FsGuard(config.fs_root, config.job_env.HOME || homedir(), config.config_file),
     },
     FileOps,
     SourceFiles,

@@ -46,7 +46,7 @@ export class SourceFiles {
 
   /** 400 not a regular file, 404 missing, 413 over 10 MiB, 415 binary (NUL in the first 8 KiB, or not UTF-8). */
   async read(rawPath: unknown): Promise<SourceText> {
-    const path = await this.guard.path('path', rawPath);
+    const path = await this.guard.editable('path', rawPath);
     const handle = await inAnchoredDir('path', dirname(path), (dir) => openNoFollow(dir, basename(path)));
     try {
       const stats = await handle.stat({ bigint: true });
@@ -83,7 +83,7 @@ export class SourceFiles {
     content: string,
     expectedMtime: string | null | undefined,
   ): Promise<SourceWritten> {
-    const path = await this.guard.path('path', rawPath);
+    const path = await this.guard.editable('path', rawPath);
     const data = Buffer.from(content, 'utf8');
     if (data.length > SOURCE_MAX_BYTES) throw tooLarge('content', path);
     // What the editor saves it must open again: a read refuses such a file as binary (415).

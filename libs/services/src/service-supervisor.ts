@@ -61,7 +61,7 @@ export interface ServiceStatus {
   restarts: number;
   consecutive_failures: number;
   next_attempt_at: string | null;
-  last_exit: Pick<Job, 'id' | 'status' | 'termination_reason' | 'exit_code' | 'ended_at'> | null;
+  last_exit: Pick<Job, 'id' | 'status' | 'termination_reason' | 'exit_code' | 'error' | 'ended_at'> | null;
 }
 
 interface Runtime {
@@ -592,6 +592,7 @@ function pickExit(job: Job): ServiceStatus['last_exit'] {
     status: job.status,
     termination_reason: job.termination_reason,
     exit_code: job.exit_code,
+    error: job.error,
     ended_at: job.ended_at,
   };
 }

@@ -84,6 +84,8 @@ export class ServiceExitDto {
   status!: string;
   termination_reason!: string | null;
   exit_code!: number | null;
+  /** Why it ended, as the job's `error` says it (`command not found: tensorboard`), or null. */
+  error!: string | null;
   ended_at!: string | null;
 }
 

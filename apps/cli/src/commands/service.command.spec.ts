@@ -47,4 +47,25 @@ describe(renderServices.name, () => {
     expect(table).toContain('backoff (1 failure; next try in 1s)');
     expect(table).toMatch(/command\/web\s+running\s/);
   });
+
+  it('says why the last instance of a failing service failed', () => {
+    // Before: `q_… failed (127)` only; the job's error ("command not found: …") was not shown.
+    const table = renderServices(ctx, [
+      service({
+        name: 'tb',
+        state: 'crash_loop',
+        last_exit: {
+          queue_id: 'q_1796000000000_0000000b',
+          status: 'failed',
+          termination_reason: 'exited',
+          exit_code: 127,
+          error: 'command not found: tensorboard',
+          ended_at: null,
+        },
+      }),
+    ]);
+    expect(table).toContain(
+      'command/tb: last instance q_1796000000000_0000000b failed: command not found: tensorboard\n',
+    );
+  });
 });

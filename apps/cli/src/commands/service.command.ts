@@ -35,9 +35,17 @@ function lastExit(s: ServiceDto): string {
   return `${exit.queue_id} ${how}${exit.exit_code === null ? '' : ` (${exit.exit_code})`}`;
 }
 
+/** Why its last instance failed (`last instance q_… failed: command not found: x`), or null. */
+function lastError(s: ServiceDto): string | null {
+  const exit = s.last_exit;
+  return exit?.status === 'failed' && exit.error
+    ? `last instance ${exit.queue_id} failed: ${exit.error}`
+    : null;
+}
+
 /**
  * The services table (`SERVICE STATE HEALTH INSTANCE RESTARTS LAST EXIT`), then one line per
- * service with an error (an invalid entry, a start that failed).
+ * service with an error (an invalid entry, a start that failed, why its last instance failed).
  */
 export function renderServices(ctx: CliContext, services: ServiceDto[], now = Date.now()): string {
   const table = renderTable(
@@ -58,7 +66,10 @@ export function renderServices(ctx: CliContext, services: ServiceDto[], now = Da
       lastExit(s),
     ]),
   );
-  const errors = services.filter((s) => s.error).map((s) => `${s.type}/${s.name}: ${s.error}\n`);
+  const errors = services
+    .map((s) => [s, s.error ?? lastError(s)] as const)
+    .filter(([, error]) => error)
+    .map(([s, error]) => `${s.type}/${s.name}: ${error}\n`);
   return table + errors.join('');
 }
 

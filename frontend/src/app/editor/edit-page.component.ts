@@ -89,6 +89,12 @@ export class EditPageComponent {
       untracked(() => this.setUrl(active));
     });
 
+    // The path box shows the active file's path (edit it to open another).
+    effect(() => {
+      const active = this.store.activePath();
+      untracked(() => this.openPath.set(active ?? ''));
+    });
+
     // Each split's editor shows its active file's model, keeping each file's scroll and cursor.
     effect(() => {
       this.editorsReady();
@@ -125,6 +131,13 @@ export class EditPageComponent {
     editor.setModel(null);
     initial?.dispose();
     this.editorsReady.update((n) => n + 1);
+  }
+
+  /** The tab's name, with the end of its directory when another open file has the same name. */
+  protected tabLabel(path: string): string {
+    const name = this.store.files()[path]?.name ?? path;
+    const hint = this.store.dirHints().get(path);
+    return hint ? `${name} — ${hint}` : name;
   }
 
   protected tabTitle(path: string): string {

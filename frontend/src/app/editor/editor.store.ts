@@ -3,6 +3,7 @@ import type { editor as MonacoEditor } from 'monaco-editor';
 import { TrainyardApiError, readSource, writeSource } from '@trainyard/sdk';
 import { API, errorMessage, isStatus } from '../core/api';
 import { ConfirmStore } from '../core/confirm.store';
+import { distinguishingDirs } from '../core/paths';
 import { type FileEvent, FileEvents, followPath } from '../core/file-events';
 import { ToastStore } from '../core/toast.store';
 import { languageForPath } from './languages';
@@ -107,6 +108,8 @@ export class EditorStore {
     () => this.groups().find((g) => g.id === this.activeGroupId()) ?? this.groups()[0],
   );
   readonly activePath = computed(() => this.activeGroup().active);
+  /** For open files sharing a name, the end of their directory that tells their tabs apart. */
+  readonly dirHints = computed(() => distinguishingDirs(Object.keys(this.files())));
   readonly anyDirty = computed(() => Object.values(this.files()).some((f) => f.dirty));
 
   constructor() {
@@ -190,8 +193,23 @@ export class EditorStore {
       this.updateGroup(group.id, (g) => ({ ...g, active: path }));
     }
     this.activeGroupId.set(group.id);
-    if (!this.files()[path]) void this.load(path);
+    this.closeFailed(path);
+    // A file that did not open is read again: opening it anew is the way to retry.
+    if (!this.files()[path] || this.files()[path].status === 'error') void this.load(path);
     if (line && line > 0) this.reveal.set({ groupId: group.id, path, line });
+  }
+
+  /**
+   * Closes the tabs of files that could not be opened (their error has been seen): each open takes
+   * the place of the last failed one, so refused paths leave no dead tabs behind.
+   */
+  private closeFailed(except: string): void {
+    for (const file of Object.values(this.files())) {
+      if (file.path === except || file.status !== 'error') continue;
+      for (const g of this.groups().filter((g) => g.tabs.includes(file.path)))
+        this.removeTab(g.id, file.path);
+      this.forget(file.path);
+    }
   }
 
   activate(groupId: number, path: string): void {

@@ -71,6 +71,7 @@ describe('serviceView', () => {
           status: 'failed',
           termination_reason: 'exited_nonzero',
           exit_code: 1,
+          error: null,
           ended_at: new Date(NOW - 1_000).toISOString(),
         },
       }),
@@ -79,6 +80,27 @@ describe('serviceView', () => {
     expect(detail).toMatch(
       /^Restarting in 4s \(at .+\) after 3 failures in a row; Last instance failed \(exit code 1\)/,
     );
+  });
+
+  it("gives the failed instance's error, not only its exit code", () => {
+    // Before: "Last instance failed (exit code 127)", though the job said what was wrong.
+    const detail = serviceView(
+      service({
+        state: 'crash_loop',
+        consecutive_failures: 3,
+        next_attempt_at: new Date(NOW + 4_000).toISOString(),
+        last_exit: {
+          queue_id: 'q_1_bb',
+          status: 'failed',
+          termination_reason: 'exited_nonzero',
+          exit_code: 127,
+          error: 'command not found: tensorboard',
+          ended_at: null,
+        },
+      }),
+      NOW,
+    ).detail;
+    expect(detail).toMatch(/; Last instance failed \(exit code 127\): command not found: tensorboard$/);
   });
 
   it('shows a stopped service whose last start failed in red, with why', () => {

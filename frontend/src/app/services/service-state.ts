@@ -84,5 +84,14 @@ function lastExit(s: ServiceDto): string | null {
   const e = s.last_exit;
   if (!e) return null;
   const how = e.exit_code !== null ? `exit code ${e.exit_code}` : (e.termination_reason ?? e.status);
-  return `Last instance ${e.status} (${how})${e.ended_at ? ` at ${formatTime(e.ended_at)}` : ''}`;
+  // The job's own words say why (`command not found: tensorboard`); the exit code alone does not.
+  const why = e.error ? `: ${e.error}` : '';
+  return `Last instance ${e.status} (${how})${e.ended_at ? ` at ${formatTime(e.ended_at)}` : ''}${why}`;
+}
+
+/** The job to open from a service's row: its live instance, else the one that ended last. */
+export function serviceInstance(s: ServiceDto): { queueId: string; label: string } | null {
+  if (s.queue_id) return { queueId: s.queue_id, label: `Open its instance ${s.queue_id}` };
+  const last = s.last_exit?.queue_id;
+  return last ? { queueId: last, label: `Open its last instance ${last} (log, error)` } : null;
 }

@@ -9,6 +9,7 @@ import {
   signal,
   untracked,
 } from '@angular/core';
+import { Router, RouterLink } from '@angular/router';
 import type { ServiceDto } from '@trainyard/sdk';
 import { ServerReachability, errorMessage } from '../core/api';
 import { Clock } from '../core/clock';
@@ -19,7 +20,7 @@ import { RefreshBus } from '../core/refresh';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
-import { type ServiceView, serviceView } from './service-state';
+import { type ServiceView, serviceInstance, serviceView } from './service-state';
 import { type ServiceGroup, ServicesStore } from './services.store';
 
 const FOLDED_KEY = 'trainyard.services.folded';
@@ -54,6 +55,7 @@ const GENERIC_ICON = 'M8 2.5l5 2.8v5.4l-5 2.8-5-2.8V5.3zM3 5.3l5 2.8 5-2.8M8 8.1
  */
 @Component({
   selector: 'ty-services-panel',
+  imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   host: { '[class.collapsed]': 'collapsed()' },
   templateUrl: './services-panel.component.html',
@@ -69,6 +71,8 @@ export class ServicesPanelComponent {
   private readonly menu = inject(ContextMenuStore);
   private readonly toasts = inject(ToastStore);
   private readonly clock = inject(Clock);
+  private readonly router = inject(Router);
+  protected readonly instance = serviceInstance;
 
   protected readonly error = signal<string | null>(null);
   /** While the server does not answer the shell's outage banner says so: no second message here. */
@@ -154,12 +158,14 @@ export class ServicesPanelComponent {
   /** Collapsed sidebar: a dot's actions as a menu. */
   protected actions(event: MouseEvent | KeyboardEvent, s: ServiceDto): void {
     const v = this.view(s);
+    const job = serviceInstance(s);
     this.menu.open(event, `${s.type}/${s.name}: ${v.label}`, [
       {
         label: v.active ? `Stop ${s.name}` : `Start ${s.name}`,
         action: () => void this.toggle(s),
         disabled: s.state === 'invalid',
       },
+      ...(job ? [{ label: job.label, action: () => void this.router.navigate(['/jobs', job.queueId]) }] : []),
       { label: `Delete ${s.name}…`, action: () => void this.remove(s), danger: true },
     ]);
   }

@@ -125,14 +125,23 @@ interface Place {
                 </button>
               </li>
             } @empty {
-              <li class="muted empty-dir">{{ loading() ? 'Loading…' : 'Nothing here' }}</li>
+              <li class="muted empty-dir">
+                {{ loading() ? 'Loading…' : dir() ? 'Nothing here' : 'No folder listed' }}
+              </li>
             }
           </ul>
 
           <div class="modal-actions">
             <span class="muted current mono" [title]="dir()">{{ dir() }}</span>
             <button type="button" class="btn" (click)="open.set(false)">Cancel</button>
-            <button type="submit" class="btn btn-primary">{{ confirmLabel() }}</button>
+            <button
+              type="submit"
+              class="btn btn-primary"
+              [disabled]="refusedNow()"
+              [title]="refusedNow() ? 'The server refused this path: see above' : ''"
+            >
+              {{ confirmLabel() }}
+            </button>
           </div>
         </form>
       }
@@ -254,6 +263,12 @@ export class PathPickerComponent {
   protected readonly error = signal<string | null>(null);
   protected readonly loading = signal(false);
   protected readonly showHidden = signal(false);
+  /** The last path the server would not list (its error is shown), until a listing succeeds. */
+  private readonly refused = signal<string | null>(null);
+  /** In dir mode the path field is the answer: a folder the server refused is not one to choose. */
+  protected readonly refusedNow = computed(
+    () => this.mode() === 'dir' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
+  );
   private readonly filesToo = computed(() => this.mode() === 'file');
   private generation = 0;
 
@@ -283,12 +298,19 @@ export class PathPickerComponent {
       this.parent.set(data.parent);
       this.entries.set(data.entries);
       this.error.set(null);
+      this.refused.set(null);
       if (!keepValue && (this.mode() === 'dir' || !this.value().startsWith(`${data.path}/`))) {
         this.value.set(data.path);
       }
       return true;
     } catch (err) {
-      if (gen === this.generation) this.error.set(errorMessage(err));
+      if (gen !== this.generation) return false;
+      this.error.set(errorMessage(err));
+      // Nothing of the folder listed before stays on show, as if it were the one asked for.
+      this.refused.set(trimSlashes(path ?? ''));
+      this.dir.set('');
+      this.parent.set(null);
+      this.entries.set([]);
       return false;
     } finally {
       if (gen === this.generation) this.loading.set(false);
@@ -313,9 +335,8 @@ export class PathPickerComponent {
 
   protected choose(event: Event): void {
     event.preventDefault();
-    const path = this.value()
-      .trim()
-      .replace(/(.)\/+$/, '$1');
+    const path = trimSlashes(this.value());
+    if (this.refusedNow()) return;
     if (!path.startsWith('/')) {
       this.error.set('An absolute path is needed (it starts with /)');
       return;
@@ -374,10 +395,16 @@ export class PathPickerComponent {
       return;
     }
     if (await this.go(start)) return;
-    const error = this.error();
+    const [error, refused] = [this.error(), this.refused()];
     if (this.mode() === 'file' && (await this.go(parentOf(start), true))) return;
     await this.go(fallback, true);
     this.error.set(error);
+    this.refused.set(refused);
     this.value.set(start);
   }
+}
+
+/** A typed path as chosen: trimmed, without trailing slashes (`/` stays). */
+function trimSlashes(path: string): string {
+  return path.trim().replace(/(.)\/+$/, '$1');
 }

@@ -3814,6 +3814,10 @@ export type ServiceDto = {
 
 export type ServiceExitDto = {
     ended_at: string | null;
+    /**
+     * Why it ended, as the job's `error` says it (`command not found: tensorboard`), or null.
+     */
+    error: string | null;
     exit_code: number | null;
     /**
      * The instance's job id.
