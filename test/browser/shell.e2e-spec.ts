@@ -148,15 +148,20 @@ describe('console shell (browser e2e)', () => {
     await page.getByRole('button', { name: 'Collapse sidebar' }).click();
     // Stacked, the row's buttons keep a margin to its borders.
     const rowBox = (await row.boundingBox())!;
-    const buttons = await row.locator('td.actions .btn').evaluateAll((els) =>
-      els.map((el) => el.getBoundingClientRect()).map(({ top, bottom }) => ({ top, bottom })),
-    );
+    const buttons = await row
+      .locator('td.actions .btn')
+      .evaluateAll((els) =>
+        els.map((el) => el.getBoundingClientRect()).map(({ top, bottom }) => ({ top, bottom })),
+      );
     expect(buttons[0].top).toBeGreaterThanOrEqual(rowBox.y + 4);
     expect(buttons.at(-1)!.bottom).toBeLessThanOrEqual(rowBox.y + rowBox.height - 4);
     await page.setViewportSize({ width: 1280, height: 720 });
     // On a wide window too the reason has the room it needs, not the name's empty width (it had 130 px
     // at 1,280 and wrapped to nine lines).
-    await waitFor(async () => ((await reasonCell.boundingBox())?.width ?? 0) >= 240, 'a wide reason at 1280 px');
+    await waitFor(
+      async () => ((await reasonCell.boundingBox())?.width ?? 0) >= 240,
+      'a wide reason at 1280 px',
+    );
     expect((await row.locator('td').nth(1).boundingBox())!.width).toBeGreaterThanOrEqual(200);
     await setScheduler({ client: api, body: { enabled: true } });
   });
