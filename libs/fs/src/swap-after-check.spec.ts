@@ -33,7 +33,15 @@ class SwapAfterCheck extends FsGuard {
   }
 
   override async path(field: string, raw: unknown): Promise<string> {
-    const path = await super.path(field, raw);
+    return this.afterCheck(await super.path(field, raw));
+  }
+
+  /** The editor's read and save check here (it may reach the config file too). */
+  override async editable(field: string, raw: unknown): Promise<string> {
+    return this.afterCheck(await super.editable(field, raw));
+  }
+
+  private afterCheck(path: string): string {
     if (this.swap && --this.left === 0) {
       this.swap();
       this.swap = undefined;

@@ -195,7 +195,7 @@ export const SETTINGS = {
     metavar: 'PATH',
     help: 'confine every /api/fs operation to this directory tree (repeatable; env: colon-separated like PATH; file: a path or a list)',
     readme:
-      'Confine the Files API to this directory tree (real paths; 403 outside). Repeatable; env colon-separated, file a path or a list. See Files.',
+      'Confine the Files API to this directory tree (real paths; 403 outside; the editor still opens the config file). Repeatable; env colon-separated, file a path or a list. See Files.',
     example: {
       value: '[/home/me/work, /data]',
       note: 'confine the Files API (browse, edit, copy...) to these trees',
