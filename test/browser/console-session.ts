@@ -33,15 +33,19 @@ export type ConsolePage = Pick<ConsoleSession, 'browser' | 'context' | 'page' | 
  * Launches Chromium and opens the built console of `server` by its token link, waiting for the GPUs
  * view. The server should have a password already, or the console asks for one first. `options` go
  * to the browser context (viewport, colour scheme). Closes Chromium again if the page never loads.
+ * With `shared`, a new context of that browser instead (close the context, not the browser): a
+ * Chromium launch costs seconds of CPU, a context next to none.
  */
 export async function openConsolePage(
   server: Pick<SpawnedServer, 'baseUrl' | 'token'>,
   options: BrowserContextOptions = {},
+  shared?: Browser,
 ): Promise<ConsolePage> {
   if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-  const browser = await launchChromium();
+  const browser = shared ?? (await launchChromium());
+  let context: BrowserContext | undefined;
   try {
-    const context = await browser.newContext(options);
+    context = await browser.newContext(options);
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     const pageErrors: string[] = [];
@@ -50,7 +54,7 @@ export async function openConsolePage(
     await page.getByRole('heading', { name: 'GPUs' }).waitFor();
     return { browser, context, page, pageErrors };
   } catch (err) {
-    await browser.close();
+    await (shared ? context?.close() : browser.close());
     throw err;
   }
 }

@@ -44,19 +44,20 @@ describe('console layout at narrow widths (browser e2e)', () => {
     temp.remove();
   });
 
-  /** Opens `path` in a fresh context (the signed-in session's cookie) with `options`. */
+  /** Opens `path` in a fresh context (signed in by the token link) with `options`. */
   const withPage = async (
     options: BrowserContextOptions,
     path: string,
     check: (page: Page) => Promise<void>,
   ): Promise<void> => {
-    const opened: ConsolePage = await openConsolePage(session.server, options);
+    // A context of the session's Chromium: as fresh as a new browser, without a launch each.
+    const opened: ConsolePage = await openConsolePage(session.server, options, session.browser);
     try {
       await opened.page.goto(`${session.server.baseUrl}${path}`);
       await check(opened.page);
       expect(opened.pageErrors).toEqual([]);
     } finally {
-      await opened.browser.close();
+      await opened.context.close();
     }
   };
 

@@ -333,7 +333,7 @@ import { QueueStore } from './queue.store';
         display: none;
       }
       .job-col {
-        width: 30%;
+        width: 36%;
       }
       .actions-col {
         width: 84px;
