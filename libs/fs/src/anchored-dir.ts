@@ -106,7 +106,8 @@ async function openDirAt(dir: string, name: string): Promise<FileHandle> {
  * at a time from `/`, each relative to the one before and never through a symbolic link (ELOOP → 400
  * naming `field`). The directory then open must still be at `path` (its `/proc/self/fd` link reads
  * back as `path`): else 409 CONFLICT, as an ancestor was moved in between. Because the checked path
- * has no link and lies inside the roots, so does the directory held.
+ * has no link and lies inside the roots (or is the server's config file: FsGuard.editable), so does
+ * the directory held.
  */
 export async function openAnchoredDir(field: string, path: string): Promise<AnchoredDir> {
   let current = await onPath(field, path, () => open('/', DIR_FLAGS));

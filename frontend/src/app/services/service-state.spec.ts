@@ -60,8 +60,9 @@ describe('serviceView', () => {
     );
   });
 
-  it('counts down to the next restart and names the last exit', () => {
-    const detail = serviceView(
+  /** The detail of a service in a crash loop (3 failures, next try in 4 s) whose last instance failed so. */
+  const crashLoopDetail = (exit_code: number, error: string | null, ended_at: string | null) =>
+    serviceView(
       service({
         state: 'crash_loop',
         consecutive_failures: 3,
@@ -70,13 +71,16 @@ describe('serviceView', () => {
           queue_id: 'q_1_bb',
           status: 'failed',
           termination_reason: 'exited_nonzero',
-          exit_code: 1,
-          error: null,
-          ended_at: new Date(NOW - 1_000).toISOString(),
+          exit_code,
+          error,
+          ended_at,
         },
       }),
       NOW,
     ).detail;
+
+  it('counts down to the next restart and names the last exit', () => {
+    const detail = crashLoopDetail(1, null, new Date(NOW - 1_000).toISOString());
     expect(detail).toMatch(
       /^Restarting in 4s \(at .+\) after 3 failures in a row; Last instance failed \(exit code 1\)/,
     );
@@ -84,22 +88,7 @@ describe('serviceView', () => {
 
   it("gives the failed instance's error, not only its exit code", () => {
     // Before: "Last instance failed (exit code 127)", though the job said what was wrong.
-    const detail = serviceView(
-      service({
-        state: 'crash_loop',
-        consecutive_failures: 3,
-        next_attempt_at: new Date(NOW + 4_000).toISOString(),
-        last_exit: {
-          queue_id: 'q_1_bb',
-          status: 'failed',
-          termination_reason: 'exited_nonzero',
-          exit_code: 127,
-          error: 'command not found: tensorboard',
-          ended_at: null,
-        },
-      }),
-      NOW,
-    ).detail;
+    const detail = crashLoopDetail(127, 'command not found: tensorboard', null);
     expect(detail).toMatch(/; Last instance failed \(exit code 127\): command not found: tensorboard$/);
   });
 
