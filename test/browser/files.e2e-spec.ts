@@ -300,6 +300,41 @@ describe('files tree (browser e2e)', () => {
     await picker.waitFor({ state: 'hidden' });
   });
 
+  it('keeps a path typed while a listing is still loading', async () => {
+    await page.getByRole('button', { name: 'Add a search root' }).click();
+    const picker = page.getByRole('dialog', { name: 'Add a search root' });
+    await picker.getByRole('button', { name: basename(root), exact: true }).waitFor();
+    await picker.locator('ul.listing:not([aria-busy])').waitFor(); // the first listing is in
+    // The next listing is held until the path has been typed, as on a slow server.
+    let release!: () => void;
+    const typed = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const browse = (url: URL): boolean => url.pathname === '/api/fs/browse';
+    await page.route(browse, async (route) => {
+      held();
+      await typed;
+      await route.continue();
+    });
+    const answered = page.waitForResponse((r) => browse(new URL(r.url())));
+    await picker.getByRole('button', { name: basename(root), exact: true }).click();
+    await holding;
+    const field = picker.getByRole('textbox', { name: 'Folder' });
+    const mine = join(proj, 'sub');
+    await field.fill(mine);
+    release();
+    await answered;
+    await page.unroute(browse);
+    await picker.locator('ul.listing:not([aria-busy])').waitFor();
+    // Before: the late listing wrote its own folder over the typed path, and Enter then did nothing.
+    expect(await field.inputValue()).toBe(mine);
+    await field.press('Enter');
+    await picker.getByRole('button', { name: 'Parent folder' }).waitFor();
+    await picker.locator('.current', { hasText: mine }).waitFor();
+    await picker.getByRole('button', { name: 'Cancel' }).click();
+    await picker.waitFor({ state: 'hidden' });
+  });
+
   it("sets the submit dialog's working directory with Browse…", async () => {
     await page.locator('button.new-job').click();
     const dialog = page.getByRole('dialog', { name: 'New job' });

@@ -287,6 +287,8 @@ export class PathPickerComponent {
   /** Lists `path`; true when it could. The path field follows in dir mode. */
   protected async go(path: string | undefined, keepValue = false): Promise<boolean> {
     const gen = ++this.generation;
+    // What the field held when asked: a path typed while the listing loads is kept, not overwritten.
+    const typedBefore = this.value();
     this.loading.set(true);
     try {
       const { data } = await browseFs({
@@ -299,7 +301,8 @@ export class PathPickerComponent {
       this.entries.set(data.entries);
       this.error.set(null);
       this.refused.set(null);
-      if (!keepValue && (this.mode() === 'dir' || !this.value().startsWith(`${data.path}/`))) {
+      const typedSince = this.value() !== typedBefore;
+      if (!keepValue && !typedSince && (this.mode() === 'dir' || !this.value().startsWith(`${data.path}/`))) {
         this.value.set(data.path);
       }
       return true;
