@@ -275,6 +275,9 @@ describe('single-host engine (e2e, fake GPUs, real processes)', () => {
       kill_grace_s: 600,
     });
     await api.waitLog(body.queue_id, /ready/);
+    // Its output can come before the launcher's report of its pid reaches the server (a loaded
+    // host): until then a kill is only recorded, and the launch report delivers it, naming no one.
+    await api.waitStatus(body.queue_id, ['running']);
     const kill = await api.call('POST', `/api/jobs/${body.queue_id}/control/kill`);
     expect(kill.status).toBe(200);
     expect(kill.body.survivors.length).toBeGreaterThan(0);

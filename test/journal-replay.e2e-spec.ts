@@ -149,6 +149,7 @@ describe('journal replay (e2e, real server, real SQLite files)', () => {
       }),
     ).body.queue_id;
     await api.waitLog(trapping, /ready/); // running is not enough: a SIGTERM before the trap just kills it
+    await api.waitStatus(trapping, ['running']); // nor the log: its pid may not have reached the server yet
     expect(ok(await api.call('POST', `/api/jobs/${trapping}/control/kill`)).body.survivors).not.toHaveLength(
       0,
     );
