@@ -288,11 +288,60 @@ describe('Inference and Datasets views (browser e2e)', () => {
     await assistantTurns().last().getByText(/tok1/).waitFor();
     await useModel('third-model');
     await page.getByText('No messages yet').waitFor();
-    await page.getByRole('button', { name: 'Send' }).waitFor({ timeout: 15_000 }); // the answer ended
+    const asked = chatRequests().at(-1)!;
+    await waitFor(() => asked.outcome === 'finished' || undefined, 'the answer to end', 15_000);
     expect(await page.locator('li.turn').count()).toBe(0);
     await useModel('another-model');
     await assistantTurns().last().getByText(/tok29/).waitFor();
     expect(await page.locator('li.turn').count()).toBe(2);
+  });
+
+  it('shows Stop only in the conversation that is generating; another one can send meanwhile', async () => {
+    // Before: Stop (in place of Send) showed in whichever conversation was on screen.
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('200'); // 24 s at the fixture's pace
+    await useModel('slow-model');
+    await ask('Count very slowly');
+    await assistantTurns().last().getByText(/tok1/).waitFor();
+    await useModel('quiet-model');
+    await page.getByText('No messages yet').waitFor();
+    expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+    await page.locator('#inf-compose').fill('my own question');
+    expect(await page.getByRole('button', { name: 'Send' }).isEnabled()).toBe(true);
+    expect(await page.locator('ty-chat-tab .status-line').textContent()).toBe('');
+    await page.locator('#inf-compose').fill('');
+    // Back where it generates: its Stop, and it says so.
+    await useModel('slow-model');
+    expect(await page.locator('ty-chat-tab .status-line').textContent()).toBe('Generating…');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+    expect(await assistantTurns().last().locator('.cut-off').textContent()).toBe(
+      'Incomplete: you stopped it',
+    );
+  });
+
+  it('a question sent as the model changes goes into the new model’s conversation', async () => {
+    // Before: the conversation followed the model a render later, so a question sent in between
+    // went into the previous model's conversation (asked of the new model), and its answer and
+    // error with it. CI's load once made a plain click that fast.
+    await tab('Model');
+    await page.locator('#inf-p-max_tokens').fill('3');
+    await useModel('before-model');
+    await page.locator('#inf-compose').fill('raced question');
+    // In one task, as the fastest click would: the model committed, then Send, before any render.
+    await page.locator('#inf-model').evaluate((model) => {
+      (model as unknown as { value: string }).value = 'after-model';
+      model.dispatchEvent(new Event('change'));
+      const buttons = [...model.ownerDocument.querySelectorAll('ty-chat-tab button')];
+      (buttons.find((b) => b.textContent?.trim() === 'Send') as unknown as { click(): void }).click();
+    });
+    await page.getByRole('button', { name: 'Send' }).waitFor(); // the answer ended
+    expect(await page.locator('li.turn[data-role="user"]').allTextContents()).toEqual([
+      expect.stringContaining('raced question'),
+    ]);
+    expect(chatRequests().at(-1)!.body.model).toBe('after-model');
+    await useModel('before-model');
+    await page.getByText('No messages yet').waitFor();
   });
 
   it('marks a stopped or failed answer as incomplete for as long as it is kept', async () => {

@@ -5,6 +5,7 @@ import {
   Pipe,
   type PipeTransform,
   afterRenderEffect,
+  computed,
   inject,
   signal,
   viewChild,
@@ -29,7 +30,9 @@ const STOPPED = 'you stopped it';
 
 /**
  * Multi-turn chat against `/chat/completions` (the full history is sent each turn). Assistant turns
- * render as sanitised Markdown; user turns as typed. The history is kept per base URL and model.
+ * render as sanitised Markdown; user turns as typed. The history is kept per base URL and model, and
+ * each conversation generates on its own: an answer goes on streaming into its conversation while
+ * another is shown, whose Send stays free.
  */
 @Component({
   selector: 'ty-chat-tab',
@@ -41,7 +44,10 @@ const STOPPED = 'you stopped it';
 export class ChatTabComponent {
   protected readonly store = inject(InferenceStore);
   protected readonly draft = signal('');
-  protected readonly controller = signal<AbortController | null>(null);
+  /** The generations under way, by the conversation each writes into (see InferenceStore.chatKey). */
+  private readonly generating = signal<ReadonlyMap<string, AbortController>>(new Map());
+  /** The shown conversation's generation: its Stop button, and no editing while it runs. */
+  protected readonly controller = computed(() => this.generating().get(this.store.chatKey) ?? null);
   /** Index of the turn being edited, and its text. */
   protected readonly editing = signal<{ index: number; text: string } | null>(null);
   private readonly transcript = viewChild<ElementRef<HTMLElement>>('transcript');
@@ -141,7 +147,7 @@ export class ChatTabComponent {
       ...messages.map(({ role, content }) => ({ role, content })),
     ];
     const controller = new AbortController();
-    this.controller.set(controller);
+    this.generating.update((m) => new Map(m).set(key, controller));
     update((c) => ({ ...c, status: 'Generating…', error: null }), false);
     const at = messages.length;
     let answer = '';
@@ -173,7 +179,11 @@ export class ChatTabComponent {
       const error = generationFailure(err, this.store.model(), this.store.served());
       update((c) => ({ ...c, messages: withAnswer(c, error), status: '', error }));
     } finally {
-      this.controller.set(null);
+      this.generating.update((m) => {
+        const rest = new Map(m);
+        rest.delete(key);
+        return rest;
+      });
     }
   }
 }

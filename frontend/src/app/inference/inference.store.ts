@@ -1,4 +1,4 @@
-import { Injectable, computed, effect, signal } from '@angular/core';
+import { Injectable, computed, effect, linkedSignal, signal } from '@angular/core';
 import { readStored, writeStored } from '../core/storage';
 import type { Message } from './gen-params';
 
@@ -50,8 +50,11 @@ export class InferenceStore {
   readonly served = signal<string[]>([]);
 
   private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
-  readonly chat = signal<ChatState>(loadChat(''));
-  private loadedKey = '';
+  /**
+   * The shown conversation: that of the base URL and model, loaded when either changes — at the
+   * next read, not a render later (a question sent in between went into the previous one).
+   */
+  readonly chat = linkedSignal<ChatState>(() => loadChat(this.key()));
 
   constructor() {
     effect(() => {
@@ -63,21 +66,15 @@ export class InferenceStore {
       };
       writeStored(SETTINGS_KEY, settings);
     });
-    // Switching base URL or model shows that pair's conversation.
-    effect(() => {
-      const key = this.key();
-      this.loadedKey = key;
-      this.chat.set(loadChat(key));
-    });
   }
 
   setValue(key: string, value: string): void {
     this.values.update((v) => ({ ...v, [key]: value }));
   }
 
-  /** The key of the conversation in `chat` (it is loaded a moment after the base URL or model changes). */
+  /** The key of the conversation in `chat`. */
   get chatKey(): string {
-    return this.loadedKey || this.key();
+    return this.key();
   }
 
   /**
