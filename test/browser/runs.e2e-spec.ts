@@ -242,6 +242,21 @@ describe('runs and metric charts (browser e2e)', () => {
       })),
     );
     expect(await configs.locator('thead th').allTextContents()).toEqual(['live', 'earlier']);
+    // Each run's strings under its name, the open one first (before: the open run's only).
+    const strings = page.locator('h3', { hasText: /^Strings/ }).locator('..');
+    await expect(strings.locator('h4.strings-of').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/^\s*live\s+\(last 0 of 0\)/),
+      expect.stringMatching(/^\s*earlier\s+\(last 0 of 0\)/),
+    ]);
+    await logRun({
+      client: api,
+      path: { run_id: earlierRun },
+      body: { strings: [{ path: 'note', step: 29, value: 'earlier says hello' }] },
+    });
+    await page.getByRole('checkbox', { name: 'Compare earlier' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Compare earlier' }).check();
+    await strings.locator('pre', { hasText: 'note@29 earlier says hello' }).waitFor();
+    await waitFor(async () => (await chartPoints()) === 70, 'both runs on the chart again');
     expect(rows).toEqual(
       expect.arrayContaining([
         { cells: ['lr', '0.001', '0.01'], differs: true },

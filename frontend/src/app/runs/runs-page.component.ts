@@ -220,16 +220,35 @@ const STRINGS_TAIL = 50;
             }
           </div>
           <div>
-            <h3>
-              Strings <span class="muted">(last {{ strings().length }} of {{ stringsTotal() }})</span>
-            </h3>
-            @if (strings().length) {
-              <pre
-                class="strings mono"
-              >@for (s of strings(); track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
+            @if (compareStrings(); as blocks) {
+              <!-- Compared runs: each run's strings under its name, the open one first. -->
+              <h3>Strings</h3>
+              @for (block of blocks; track $index) {
+                <h4 class="strings-of">
+                  {{ block.label }}
+                  <span class="muted">(last {{ block.points.length }} of {{ block.total }})</span>
+                </h4>
+                @if (block.points.length) {
+                  <pre
+                    class="strings mono"
+                  >@for (s of block.points; track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
 }</pre>
+                } @else {
+                  <p class="muted">No strings.</p>
+                }
+              }
             } @else {
-              <p class="muted">No strings.</p>
+              <h3>
+                Strings <span class="muted">(last {{ strings().length }} of {{ stringsTotal() }})</span>
+              </h3>
+              @if (strings().length) {
+                <pre
+                  class="strings mono"
+                >@for (s of strings(); track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
+}</pre>
+              } @else {
+                <p class="muted">No strings.</p>
+              }
             }
           </div>
         </div>
@@ -400,6 +419,12 @@ const STRINGS_TAIL = 50;
     .compare tr.differs th {
       color: var(--warn);
     }
+    .strings-of {
+      margin: 10px 0 4px;
+      font-size: 12px;
+      font-weight: 600;
+      overflow-wrap: anywhere;
+    }
     .strings {
       font-size: 12px;
       max-height: 240px;
@@ -446,6 +471,10 @@ export class RunsPageComponent {
   private readonly compareDetails = signal<RunDetailDto[]>([]);
   protected readonly strings = signal<StringPointOutDto[]>([]);
   protected readonly stringsTotal = signal(0);
+  /** The compared runs' last strings, in the order they are compared. */
+  private readonly compareTails = signal<{ run_id: string; points: StringPointOutDto[]; total: number }[]>(
+    [],
+  );
 
   /** How many runs are read and drawn (a step more per "Show more"; back to one step when a filter changes). */
   private readonly rowLimit = signal(ROWS_STEP);
@@ -490,6 +519,22 @@ export class RunsPageComponent {
         return { path, values, differs: new Set(values).size > 1 };
       }),
     };
+  });
+  /** With runs to compare, each one's last strings under its label (the open run first); else null. */
+  protected readonly compareStrings = computed(() => {
+    const open = this.detail();
+    const others = this.compareDetails();
+    if (!open || !others.length) return null;
+    const tails = new Map(this.compareTails().map((t) => [t.run_id, t]));
+    const labels = chartLabels([open, ...others]);
+    return [
+      { label: labels[0], points: this.strings(), total: this.stringsTotal() },
+      ...others.map((run, i) => ({
+        label: labels[i + 1],
+        points: tails.get(run.run_id)?.points ?? [],
+        total: tails.get(run.run_id)?.total ?? 0,
+      })),
+    ];
   });
   protected readonly time = formatTime;
 
@@ -611,11 +656,23 @@ export class RunsPageComponent {
 
   /** The compared runs' details; a newer comparison wins over an older read. A deleted run is left out. */
   private async loadCompared(ids: readonly string[]): Promise<void> {
-    const reads = await Promise.allSettled(
-      ids.map((id) => getRun({ client: this.api, path: { run_id: id } })),
-    );
+    const [reads, tails] = await Promise.all([
+      Promise.allSettled(ids.map((id) => getRun({ client: this.api, path: { run_id: id } }))),
+      Promise.allSettled(
+        ids.map((id) =>
+          stringSeries({ client: this.api, path: { run_id: id }, query: { tail: STRINGS_TAIL } }),
+        ),
+      ),
+    ]);
     if (this.comparedIds().join() !== ids.join()) return;
     this.compareDetails.set(reads.flatMap((r) => (r.status === 'fulfilled' ? [r.value.data] : [])));
+    this.compareTails.set(
+      tails.flatMap((r, i) =>
+        r.status === 'fulfilled'
+          ? [{ run_id: ids[i], points: r.value.data.points, total: r.value.data.total }]
+          : [],
+      ),
+    );
     const failed = reads.find(
       (r): r is PromiseRejectedResult => r.status === 'rejected' && !isStatus(r.reason, 404),
     );
