@@ -442,6 +442,36 @@ describe('Inference and Datasets views (browser e2e)', () => {
           hasText: 'HTTP 404: The model `llama-typo` does not exist. This server serves: real-model',
         })
         .waitFor();
+
+      // One that fails while another conversation is shown says so when its own is shown again, and
+      // names the model it asked for (before: nothing; the question stood there unanswered).
+      const chat = (url: URL): boolean => url.pathname.endsWith('/chat/completions');
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      await page.route(chat, async (route) => {
+        held();
+        await released;
+        await route.continue();
+      });
+      await useModel('llama-typo-2');
+      await ask('hello');
+      await holding;
+      await useModel('real-model');
+      await page.getByText('No messages yet').waitFor();
+      const answered = page.waitForResponse((r) => chat(new URL(r.url())));
+      release();
+      await answered;
+      await page.unroute(chat);
+      await page.getByRole('button', { name: 'Send' }).waitFor();
+      expect(await chatAlert().count()).toBe(0);
+      await useModel('llama-typo-2');
+      await chatAlert()
+        .filter({
+          hasText: 'HTTP 404: The model `llama-typo-2` does not exist. This server serves: real-model',
+        })
+        .waitFor();
     } finally {
       await vllm.close();
     }

@@ -134,6 +134,8 @@ export class ChatTabComponent {
     // The answer, its status and its error go to the conversation asked in, even if another is shown
     // meanwhile (the base URL or model changed).
     const key = this.store.chatKey;
+    // As asked: a failure names this model and its server's, whichever is shown by then.
+    const [base, model, served] = [this.store.base(), this.store.model(), this.store.served()];
     const update = (fn: (c: ChatState) => ChatState, save = true) => this.store.updateChat(fn, { key, save });
     this.follow = true;
     const { params, errors } = toRequestParams(this.store.values());
@@ -160,8 +162,8 @@ export class ChatTabComponent {
     try {
       const stats = await generate({
         endpoint: 'chat/completions',
-        base: this.store.base(),
-        body: requestBody(this.store.model(), params, this.store.stream(), { messages: wire }),
+        base,
+        body: requestBody(model, params, this.store.stream(), { messages: wire }),
         signal: controller.signal,
         onText: (piece) => {
           answer += piece;
@@ -176,7 +178,7 @@ export class ChatTabComponent {
         error: stats.cutOff,
       }));
     } catch (err) {
-      const error = generationFailure(err, this.store.model(), this.store.served());
+      const error = generationFailure(err, model, served);
       update((c) => ({ ...c, messages: withAnswer(c, error), status: '', error }));
     } finally {
       this.generating.update((m) => {

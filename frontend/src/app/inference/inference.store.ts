@@ -49,12 +49,17 @@ export class InferenceStore {
   /** The model ids the server at `base` listed; empty until listed. */
   readonly served = signal<string[]>([]);
 
+  /**
+   * Each conversation's last status line and error, for this page's life (not saved): one that
+   * ended while another was shown says so when shown again.
+   */
+  private readonly outcomes = new Map<string, Pick<ChatState, 'status' | 'error'>>();
   private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
   /**
    * The shown conversation: that of the base URL and model, loaded when either changes — at the
    * next read, not a render later (a question sent in between went into the previous one).
    */
-  readonly chat = linkedSignal<ChatState>(() => loadChat(this.key()));
+  readonly chat = linkedSignal<ChatState>(() => this.loadChat(this.key()));
 
   constructor() {
     effect(() => {
@@ -83,18 +88,18 @@ export class InferenceStore {
    */
   updateChat(fn: (chat: ChatState) => ChatState, { key = this.chatKey, save = true } = {}): void {
     const shown = key === this.chatKey;
-    const next = fn(shown ? this.chat() : loadChat(key));
+    const next = fn(shown ? this.chat() : this.loadChat(key));
     if (shown) this.chat.set(next);
+    this.outcomes.set(key, { status: next.status, error: next.error });
     if (save || !shown) writeStored(key, { system: next.system, messages: next.messages });
   }
-}
 
-function loadChat(key: string): ChatState {
-  const saved = readStored<Partial<ChatState>>(key, {});
-  return {
-    system: typeof saved.system === 'string' ? saved.system : '',
-    messages: Array.isArray(saved.messages) ? saved.messages : [],
-    status: '',
-    error: null,
-  };
+  private loadChat(key: string): ChatState {
+    const saved = readStored<Partial<ChatState>>(key, {});
+    return {
+      system: typeof saved.system === 'string' ? saved.system : '',
+      messages: Array.isArray(saved.messages) ? saved.messages : [],
+      ...(this.outcomes.get(key) ?? { status: '', error: null }),
+    };
+  }
 }
