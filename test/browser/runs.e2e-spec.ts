@@ -243,7 +243,7 @@ describe('runs and metric charts (browser e2e)', () => {
     );
     expect(await configs.locator('thead th').allTextContents()).toEqual(['live', 'earlier']);
     // Each run's strings under its name, the open one first (before: the open run's only).
-    const strings = page.locator('h3', { hasText: /^Strings/ }).locator('..');
+    const strings = page.getByRole('heading', { level: 3, name: 'Strings', exact: true }).locator('..');
     await expect(strings.locator('h4.strings-of').allTextContents()).resolves.toEqual([
       expect.stringMatching(/^\s*live\s+\(last 0 of 0\)/),
       expect.stringMatching(/^\s*earlier\s+\(last 0 of 0\)/),

@@ -220,31 +220,24 @@ const STRINGS_TAIL = 50;
             }
           </div>
           <div>
-            @if (compareStrings(); as blocks) {
-              <!-- Compared runs: each run's strings under its name, the open one first. -->
-              <h3>Strings</h3>
-              @for (block of blocks; track $index) {
+            <h3>
+              Strings
+              @if (!comparing()) {
+                <span class="muted">(last {{ strings().length }} of {{ stringsTotal() }})</span>
+              }
+            </h3>
+            <!-- Compared runs: each run's strings under its name, the open one first. -->
+            @for (block of stringBlocks(); track $index) {
+              @if (block.label !== null) {
                 <h4 class="strings-of">
                   {{ block.label }}
                   <span class="muted">(last {{ block.points.length }} of {{ block.total }})</span>
                 </h4>
-                @if (block.points.length) {
-                  <pre
-                    class="strings mono"
-                  >@for (s of block.points; track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
-}</pre>
-                } @else {
-                  <p class="muted">No strings.</p>
-                }
               }
-            } @else {
-              <h3>
-                Strings <span class="muted">(last {{ strings().length }} of {{ stringsTotal() }})</span>
-              </h3>
-              @if (strings().length) {
+              @if (block.points.length) {
                 <pre
                   class="strings mono"
-                >@for (s of strings(); track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
+                >@for (s of block.points; track $index) {<span class="muted">{{ s.path }}@{{ s.step }}</span> {{ s.value }}
 }</pre>
               } @else {
                 <p class="muted">No strings.</p>
@@ -520,15 +513,20 @@ export class RunsPageComponent {
       }),
     };
   });
-  /** With runs to compare, each one's last strings under its label (the open run first); else null. */
-  protected readonly compareStrings = computed(() => {
-    const open = this.detail();
+  /** Runs are compared with the open one (their details are in). */
+  protected readonly comparing = computed(() => !!this.detail() && this.compareDetails().length > 0);
+  /**
+   * The strings shown: the open run's; with runs to compare, each one's under its label (the open
+   * run first).
+   */
+  protected readonly stringBlocks = computed(() => {
+    const open = { points: this.strings(), total: this.stringsTotal() };
+    if (!this.comparing()) return [{ label: null, ...open }];
     const others = this.compareDetails();
-    if (!open || !others.length) return null;
     const tails = new Map(this.compareTails().map((t) => [t.run_id, t]));
-    const labels = chartLabels([open, ...others]);
+    const labels = chartLabels([this.detail()!, ...others]);
     return [
-      { label: labels[0], points: this.strings(), total: this.stringsTotal() },
+      { label: labels[0], ...open },
       ...others.map((run, i) => ({
         label: labels[i + 1],
         points: tails.get(run.run_id)?.points ?? [],
