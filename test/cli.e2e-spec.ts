@@ -612,7 +612,20 @@ describe('trainyard CLI (e2e, spawned server and CLI processes)', () => {
           // already gone
         }
       }
-      home.remove();
+      // What outlives the stopped server for its job (jobs do, by design) may still write into the
+      // state directory: on a loaded host (CI once) longer than remove()'s own retries.
+      await waitFor(
+        () => {
+          try {
+            home.remove();
+            return true;
+          } catch {
+            return undefined;
+          }
+        },
+        'the state directory to be removed',
+        20_000,
+      );
     }
   });
 
