@@ -62,6 +62,11 @@ describe('files tree (browser e2e)', () => {
     writeFileSync(join(proj, 'readme.md'), '# hi\n');
     writeFileSync(join(root, 'top.txt'), 'top\n');
     writeFileSync(join(root, '.hidden'), 'dot\n');
+    // A user job type whose path param does not say whether it names a file or a folder.
+    writeFileSync(
+      join(temp.home, 'server_config.yaml'),
+      'job_types:\n  - name: export\n    argv: ["echo", "{src}"]\n    params:\n      - { name: src, type: path, required: true }\n',
+    );
     server = await spawnServer(temp.home);
     api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
     await setPassword({ client: api, body: { new_password: 'correct horse battery' } });
@@ -354,6 +359,73 @@ describe('files tree (browser e2e)', () => {
     await picker.waitFor({ state: 'hidden' });
     expect(await cwd.inputValue()).toBe(proj);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  it("browses for a file where a job type's path names one: Enter on a typed file picks it, not a typo", async () => {
+    const scripts = join(root, 'scripts');
+    mkdirSync(scripts);
+    writeFileSync(join(scripts, 'train.py'), 'print(1)\n');
+    writeFileSync(join(scripts, '.env.py'), 'print(2)\n');
+    await page.locator('button.new-job').click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Job type').selectOption('training');
+    const script = dialog.locator('#param-script');
+    await dialog.locator('.with-browse:has(#param-script)').getByRole('button', { name: 'Browse…' }).click();
+    // Training's script is a file (before: a folder picker, which lists no file and chooses a folder).
+    const picker = page.getByRole('dialog', { name: 'Choose a file' });
+    await picker.waitFor();
+    const field = picker.getByRole('textbox', { name: 'File' });
+    await field.fill(scripts);
+    await field.press('Enter');
+    await picker.getByRole('button', { name: 'train.py' }).waitFor();
+    // A typo is not picked: the server's answer stays, and so does the dialog.
+    await field.fill(join(scripts, 'trian.py'));
+    await field.press('Enter');
+    await picker.getByRole('alert').waitFor();
+    expect(await picker.isVisible()).toBe(true);
+    // Before: Enter on a file's path said "not a directory".
+    await field.fill(join(scripts, 'train.py'));
+    await field.press('Enter');
+    await picker.waitFor({ state: 'hidden' });
+    expect(await script.inputValue()).toBe(join(scripts, 'train.py'));
+    // A hidden file typed is found too, though hidden entries are not shown.
+    await dialog.locator('.with-browse:has(#param-script)').getByRole('button', { name: 'Browse…' }).click();
+    await picker.waitFor();
+    await field.fill(join(scripts, '.env.py'));
+    await field.press('Enter');
+    await picker.waitFor({ state: 'hidden' });
+    expect(await script.inputValue()).toBe(join(scripts, '.env.py'));
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it("browses for a file or a folder where a job type's path does not say which", async () => {
+    await page.locator('button.new-job').click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Job type').selectOption('export');
+    const src = dialog.locator('#param-src');
+    const browse = dialog.locator('.with-browse:has(#param-src)').getByRole('button', { name: 'Browse…' });
+    await browse.click();
+    const picker = page.getByRole('dialog', { name: 'Choose a file or folder' });
+    await picker.waitFor();
+    // The folder opened is the answer...
+    await picker.getByRole('button', { name: 'proj/' }).click();
+    await picker.locator('.current', { hasText: proj }).waitFor();
+    // ...and files are listed beside its folders.
+    await picker.getByRole('button', { name: 'readme.md' }).waitFor();
+    await picker.getByRole('button', { name: 'Choose' }).click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await src.inputValue()).toBe(proj);
+    // Or a file of it, clicked then chosen.
+    await browse.click();
+    await picker.getByRole('button', { name: 'readme.md' }).click();
+    await picker.getByRole('button', { name: 'Choose' }).click();
+    await picker.waitFor({ state: 'hidden' });
+    expect(await src.inputValue()).toBe(join(proj, 'readme.md'));
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
   });
 
   async function expectFocused(path: string): Promise<void> {

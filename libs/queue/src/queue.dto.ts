@@ -203,6 +203,9 @@ export class JobParamDescriptionDto {
   type!: string;
   required!: boolean;
   default?: unknown;
+  /** A `path`'s kind, where it is one only: forms browse for a file or a directory. Absent: either. */
+  @ApiPropertyOptional({ enum: ['file', 'dir'] })
+  path_kind?: 'file' | 'dir';
   choices?: string[];
   description!: string;
   min?: number;

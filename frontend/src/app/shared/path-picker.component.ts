@@ -16,16 +16,27 @@ import { type DirEntryDto, browseFs, listQuickPaths, listSearchRoots } from '@tr
 import { API, errorMessage } from '../core/api';
 import { baseName, parentOf } from '../core/paths';
 
+/** `dir`: a folder; `file`: a file; `any`: either (a path param that does not say which). */
+export type PickerMode = 'dir' | 'file' | 'any';
+
+const TITLES: Record<PickerMode, string> = {
+  dir: 'Choose a folder',
+  file: 'Choose a file',
+  any: 'Choose a file or folder',
+};
+const FIELD_LABELS: Record<PickerMode, string> = { dir: 'Folder', file: 'File', any: 'Path' };
+
 interface Place {
   name: string;
   path: string;
 }
 
 /**
- * A modal to choose a directory (`mode="dir"`) or a file (`mode="file"`) on the server: quick paths
- * and search roots as shortcuts, the listing of the current directory (a click on a directory opens
- * it, on a file selects it, a double-click picks it), and a path field to type into (Enter lists
- * it). Emits `picked` with the absolute path and closes.
+ * A modal to choose a directory (`mode="dir"`), a file (`mode="file"`) or either (`mode="any"`) on
+ * the server: quick paths and search roots as shortcuts, the listing of the current directory (a
+ * click on a directory opens it, on a file selects it, a double-click picks it), and a path field to
+ * type into (Enter lists a folder; a file, outside dir mode, is picked once its folder lists it).
+ * Emits `picked` with the absolute path and closes.
  *
  * ```html
  * <ty-path-picker [(open)]="browsing" mode="dir" [start]="cwd" (picked)="cwd = $event" />
@@ -46,7 +57,7 @@ interface Place {
       @if (open()) {
         <form class="modal-body" (submit)="choose($event)">
           <div class="modal-head">
-            <h2 id="picker-title">{{ title() }}</h2>
+            <h2 id="picker-title">{{ title() ?? titles[mode()] }}</h2>
             <button type="button" class="btn btn-ghost btn-icon" aria-label="Close" (click)="open.set(false)">
               ×
             </button>
@@ -75,7 +86,7 @@ interface Place {
           </div>
 
           <div class="field">
-            <label for="picker-path">{{ mode() === 'dir' ? 'Folder' : 'File' }}</label>
+            <label for="picker-path">{{ fieldLabels[mode()] }}</label>
             <div class="path-row">
               <button
                 type="button"
@@ -247,14 +258,20 @@ export class PathPickerComponent {
   private readonly dialog = viewChild.required<ElementRef<HTMLDialogElement>>('dialog');
 
   readonly open = model(false);
-  /** `dir`: the folder shown (or typed) is the answer; `file`: a file picked from a listing or typed. */
-  readonly mode = input<'dir' | 'file'>('dir');
-  readonly title = input('Choose a folder');
+  /**
+   * `dir`: the folder shown (or typed) is the answer; `file`: a file picked from a listing or typed;
+   * `any`: either — the folder shown, or a file picked.
+   */
+  readonly mode = input<PickerMode>('dir');
+  /** The heading; by default what the mode asks for ("Choose a folder"…). */
+  readonly title = input<string | null>(null);
   readonly confirmLabel = input('Choose');
   /** Where to start: a directory, or a file (its directory is listed); else the first search root. */
   readonly start = input<string | null | undefined>(null);
   readonly picked = output<string>();
 
+  protected readonly titles = TITLES;
+  protected readonly fieldLabels = FIELD_LABELS;
   protected readonly places = signal<Place[]>([]);
   protected readonly dir = signal('');
   protected readonly parent = signal<string | null>(null);
@@ -265,11 +282,11 @@ export class PathPickerComponent {
   protected readonly showHidden = signal(false);
   /** The last path the server would not list (its error is shown), until a listing succeeds. */
   private readonly refused = signal<string | null>(null);
-  /** In dir mode the path field is the answer: a folder the server refused is not one to choose. */
+  /** Outside file mode a folder may be the answer: one the server refused is not one to choose. */
   protected readonly refusedNow = computed(
-    () => this.mode() === 'dir' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
+    () => this.mode() !== 'file' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
   );
-  private readonly filesToo = computed(() => this.mode() === 'file');
+  private readonly filesToo = computed(() => this.mode() !== 'dir');
   private generation = 0;
 
   constructor() {
@@ -284,7 +301,10 @@ export class PathPickerComponent {
     });
   }
 
-  /** Lists `path`; true when it could. The path field follows in dir mode. */
+  /**
+   * Lists `path`; true when it could. The path field follows (in file mode, unless it holds a file
+   * under the folder listed), unless `keepValue` or it was edited while the listing loaded.
+   */
   protected async go(path: string | undefined, keepValue = false): Promise<boolean> {
     const gen = ++this.generation;
     // What the field held when asked: a path typed while the listing loads is kept, not overwritten.
@@ -302,7 +322,11 @@ export class PathPickerComponent {
       this.error.set(null);
       this.refused.set(null);
       const typedSince = this.value() !== typedBefore;
-      if (!keepValue && !typedSince && (this.mode() === 'dir' || !this.value().startsWith(`${data.path}/`))) {
+      if (
+        !keepValue &&
+        !typedSince &&
+        (this.mode() !== 'file' || !this.value().startsWith(`${data.path}/`))
+      ) {
         this.value.set(data.path);
       }
       return true;
@@ -320,10 +344,25 @@ export class PathPickerComponent {
     }
   }
 
-  protected goTyped(event: Event): void {
+  protected async goTyped(event: Event): Promise<void> {
     event.preventDefault();
-    const typed = this.value().trim();
-    if (typed && typed !== this.dir()) void this.go(typed);
+    const typed = trimSlashes(this.value());
+    if (!typed || typed === this.dir()) return;
+    if ((await this.go(typed)) || this.mode() === 'dir' || this.refused() !== typed || !typed.startsWith('/'))
+      return;
+    // Not a folder the server lists: outside dir mode a typed file is the answer, once its folder
+    // shows it is one (a typo is not picked). A hidden one is listed with the hidden entries.
+    const [error, refused] = [this.error(), this.refused()];
+    if (baseName(typed).startsWith('.')) this.showHidden.set(true);
+    if (
+      (await this.go(parentOf(typed), true)) &&
+      this.entries().some((e) => e.path === typed && e.kind === 'file')
+    ) {
+      this.pick(typed);
+      return;
+    }
+    this.error.set(error);
+    this.refused.set(refused);
   }
 
   protected toggleHidden(show: boolean): void {
@@ -333,7 +372,7 @@ export class PathPickerComponent {
 
   protected clickEntry(entry: DirEntryDto): void {
     if (entry.kind === 'dir') void this.go(entry.path);
-    else if (this.mode() === 'file') this.value.set(entry.path);
+    else if (this.mode() !== 'dir') this.value.set(entry.path);
   }
 
   protected choose(event: Event): void {
@@ -372,7 +411,13 @@ export class PathPickerComponent {
   }
 
   private async onOpen(): Promise<void> {
+    // Nothing of the last opening stays on show to be clicked while this one's listing loads.
     this.error.set(null);
+    this.refused.set(null);
+    this.dir.set('');
+    this.parent.set(null);
+    this.entries.set([]);
+    this.loading.set(true);
     const start = this.start()?.trim() ?? '';
     this.value.set(start);
     const [quick, roots] = await Promise.all([
@@ -391,7 +436,7 @@ export class PathPickerComponent {
     this.dialog().nativeElement.querySelector<HTMLElement>('#picker-path')?.focus();
   }
 
-  /** Lists `start` (a file: its directory, keeping the file as the answer), else `fallback`. */
+  /** Lists `start` (a file, outside dir mode: its directory, keeping the file), else `fallback`. */
   private async listStart(start: string, fallback: string | undefined): Promise<void> {
     if (!start.startsWith('/')) {
       await this.go(fallback);
@@ -399,7 +444,7 @@ export class PathPickerComponent {
     }
     if (await this.go(start)) return;
     const [error, refused] = [this.error(), this.refused()];
-    if (this.mode() === 'file' && (await this.go(parentOf(start), true))) return;
+    if (this.mode() !== 'dir' && (await this.go(parentOf(start), true))) return;
     await this.go(fallback, true);
     this.error.set(error);
     this.refused.set(refused);

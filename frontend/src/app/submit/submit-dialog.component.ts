@@ -23,7 +23,7 @@ import { errorMessage, fieldErrors } from '../core/api';
 import { plural, statusLabel } from '../core/format';
 import { WHOLE_JOB_ID } from '../core/job-id';
 import { SubmitLauncher } from '../core/submit-launcher';
-import { PathPickerComponent } from '../shared/path-picker.component';
+import { PathPickerComponent, type PickerMode } from '../shared/path-picker.component';
 import { FORM_FIELD } from '../shared/form-field/form-field.component';
 import { ToastStore } from '../core/toast.store';
 import { ServicesStore } from '../services/services.store';
@@ -235,10 +235,8 @@ type ListPreview =
                             <input
                               type="text"
                               [attr.inputmode]="inputMode(p)"
-                              [class.mono]="p.type === 'path' || p.type === 'file'"
-                              [attr.placeholder]="
-                                p.type === 'path' || p.type === 'file' ? '/path/to/…' : null
-                              "
+                              [class.mono]="p.type === 'path'"
+                              [attr.placeholder]="p.type === 'path' ? '/path/to/…' : null"
                               spellcheck="false"
                               [id]="'param-' + p.name"
                               [value]="v.params[p.name]"
@@ -246,17 +244,13 @@ type ListPreview =
                               [attr.aria-describedby]="'param-' + p.name + '-hint'"
                               (input)="setParam(p.name, $any($event.target).value)"
                             />
-                            @if (p.type === 'path' || p.type === 'file') {
+                            @if (p.type === 'path') {
                               <button
                                 type="button"
                                 class="btn"
                                 [title]="'Choose ' + p.name + ' on the server'"
                                 (click)="
-                                  browse(
-                                    'job_params.' + p.name,
-                                    p.type === 'file' ? 'file' : 'dir',
-                                    v.params[p.name]
-                                  )
+                                  browse('job_params.' + p.name, p.path_kind ?? 'any', v.params[p.name])
                                 "
                               >
                                 Browse…
@@ -659,7 +653,6 @@ type ListPreview =
       (openChange)="$event || browsing.set(null)"
       [mode]="browsing()?.mode ?? 'dir'"
       [start]="browsing()?.start"
-      [title]="browsing()?.mode === 'file' ? 'Choose a file' : 'Choose a folder'"
       (picked)="browsed($event)"
     />
   `,
@@ -917,7 +910,7 @@ export class SubmitDialogComponent {
     return `Submit to ${n} node${n === '1' ? '' : 's'}`;
   });
   /** The path picker, open for one field. */
-  protected readonly browsing = signal<{ field: string; mode: 'dir' | 'file'; start: string } | null>(null);
+  protected readonly browsing = signal<{ field: string; mode: PickerMode; start: string } | null>(null);
   protected readonly type = computed<JobTypeDto | null>(
     () => this.store.types().find((t) => t.name === this.typeName()) ?? null,
   );
@@ -1167,8 +1160,8 @@ export class SubmitDialogComponent {
     }
   }
 
-  /** Opens the path picker for the `cwd` field or a path/file parameter (`job_params.<name>`). */
-  protected browse(field: string, mode: 'dir' | 'file', current: unknown): void {
+  /** Opens the path picker for the `cwd` field or a path parameter (`job_params.<name>`), for its kind. */
+  protected browse(field: string, mode: PickerMode, current: unknown): void {
     this.browsing.set({ field, mode, start: typeof current === 'string' ? current : '' });
   }
 

@@ -22,7 +22,7 @@ ${templateArgsLines()}
 #     description: Hyper-parameter sweep step
 #     argv: ["python", "{script}", "--lr", "{lr}", "{args...}"]
 #     params:
-#       - { name: script, type: path, required: true }
+#       - { name: script, type: path, path_kind: file, required: true }  # path_kind: file or dir (what Browse… offers)
 #       - { name: lr, type: number, default: 0.001 }
 #       - { name: args, type: string_list }
 `;

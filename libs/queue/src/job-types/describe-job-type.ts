@@ -34,6 +34,7 @@ export function describeJobType(def: JobTypeDefinition): JobTypeDescription {
       type: p.type,
       required: p.required,
       ...(p.default !== undefined && { default: structuredClone(p.default) }),
+      ...(p.path_kind !== undefined && { path_kind: p.path_kind }),
       ...(p.choices !== undefined && { choices: p.choices.slice() }),
       description: p.description,
       ...(p.min !== undefined && { min: p.min }),

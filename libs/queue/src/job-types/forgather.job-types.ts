@@ -12,7 +12,9 @@ import {
 // Thin wrappers over the `forgather` CLI, mirroring its `--enqueue` examples
 // (`forgather convert --src A --dst B`, ...). Anything not modelled goes through `args`.
 
-const projectDirParam = param('project_dir', 'path', 'Forgather project directory (default: the job cwd)');
+const projectDirParam = param('project_dir', 'path', 'Forgather project directory (default: the job cwd)', {
+  path_kind: 'dir',
+});
 
 /** `forgather [-p DIR] -t CONFIG <subcommand>`: global options must precede the subcommand. */
 function projectPrefix(params: Record<string, unknown>): string[] {
@@ -25,7 +27,7 @@ export const evalJobType: JobTypeDefinition = {
   description: 'forgather eval test: evaluate a model on a named eval config.',
   params: [
     param('eval_config', 'string', 'Eval config name, e.g. c4', { required: true }),
-    param('model', 'path', 'Model directory', { required: true }),
+    param('model', 'path', 'Model directory', { required: true, path_kind: 'dir' }),
     argsParam('Extra `forgather eval test` arguments, e.g. ["--batch-size", "8"]'),
   ],
   defaultGpus: 1,
@@ -45,8 +47,8 @@ export const convertJobType: JobTypeDefinition = {
   name: 'convert',
   description: 'forgather convert: convert a model between HF and Forgather formats.',
   params: [
-    param('src', 'path', 'Source model directory', { required: true }),
-    param('dst', 'path', 'Destination directory', { required: true }),
+    param('src', 'path', 'Source model directory', { required: true, path_kind: 'dir' }),
+    param('dst', 'path', 'Destination directory', { required: true, path_kind: 'dir' }),
     param('reverse', 'boolean', 'Force the Forgather → HF direction instead of auto-detecting', {
       default: false,
     }),
@@ -70,8 +72,8 @@ export const finalizeJobType: JobTypeDefinition = {
   name: 'finalize',
   description: 'forgather finalize: package a trained output tree into a clean model directory.',
   params: [
-    param('source', 'path', 'Trained output directory', { required: true }),
-    param('dest', 'path', 'Destination directory', { required: true }),
+    param('source', 'path', 'Trained output directory', { required: true, path_kind: 'dir' }),
+    param('dest', 'path', 'Destination directory', { required: true, path_kind: 'dir' }),
     argsParam('Extra `forgather finalize` arguments'),
   ],
   defaultGpus: 0,
@@ -91,8 +93,8 @@ export const updateJobType: JobTypeDefinition = {
   name: 'update',
   description: 'forgather update: migrate a saved model to the current source schema.',
   params: [
-    param('src', 'path', 'Saved model directory', { required: true }),
-    param('dst', 'path', 'Destination directory', { required: true }),
+    param('src', 'path', 'Saved model directory', { required: true, path_kind: 'dir' }),
+    param('dst', 'path', 'Destination directory', { required: true, path_kind: 'dir' }),
     argsParam('Extra `forgather update` arguments, e.g. ["--dry-run"]'),
   ],
   defaultGpus: 0,

@@ -30,7 +30,7 @@ export const inferenceJobType: JobTypeDefinition = {
   description: 'OpenAI-compatible inference server (vLLM or forgather), bearer-token protected by default.',
   params: [
     param('server', 'choice', 'Server implementation', { choices: ['vllm', 'forgather'], default: 'vllm' }),
-    param('model', 'path', 'Model directory or name', { required: true }),
+    param('model', 'path', 'Model directory or name', { required: true, path_kind: 'dir' }),
     param('host', 'string', 'Bind address', { default: '127.0.0.1' }),
     portParam('Listening port'),
     param('extra_args', 'string_list', 'Extra server arguments appended verbatim', { default: [] }),

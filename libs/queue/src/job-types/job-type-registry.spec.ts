@@ -53,7 +53,13 @@ describe(describeJobType.name, () => {
           choices: ['vllm', 'forgather'],
           description: 'Server implementation',
         },
-        { name: 'model', type: 'path', required: true, description: 'Model directory or name' },
+        {
+          name: 'model',
+          type: 'path',
+          required: true,
+          path_kind: 'dir',
+          description: 'Model directory or name',
+        },
         { name: 'host', type: 'string', required: false, default: '127.0.0.1', description: 'Bind address' },
         { name: 'port', type: 'integer', required: true, description: 'Listening port', min: 1, max: 65535 },
         {

@@ -15,11 +15,20 @@ export const JOB_PARAM_TYPES = [
 ] as const;
 export type JobParamType = (typeof JOB_PARAM_TYPES)[number];
 
+/** What a `path` param names, where it is one kind only. */
+export const PATH_KINDS = ['file', 'dir'] as const;
+export type PathKind = (typeof PATH_KINDS)[number];
+
 export interface JobParamSchema {
   name: string;
   type: JobParamType;
   required: boolean;
   default?: unknown;
+  /**
+   * For a `path`: whether it names a file or a directory, so a form browses for that kind; absent:
+   * either. Not checked at submit (the path may be relative to the job's cwd, or made by the job).
+   */
+  path_kind?: PathKind;
   /** Allowed values of a `choice`. */
   choices?: string[];
   description: string;

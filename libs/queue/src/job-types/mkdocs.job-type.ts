@@ -14,7 +14,7 @@ export const mkdocsJobType: JobTypeDefinition = {
   name: 'mkdocs',
   description: 'mkdocs serve for a docs tree (no auth in front of it: keep it on loopback).',
   params: [
-    param('config_file', 'path', 'mkdocs.yml', { required: true }),
+    param('config_file', 'path', 'mkdocs.yml', { required: true, path_kind: 'file' }),
     portParam('Listening port'),
     param('host', 'string', 'Bind address', { default: '127.0.0.1' }),
     // The services: block of server_config.yaml forwards these keys as-is, so they are accepted here.

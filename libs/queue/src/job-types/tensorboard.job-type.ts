@@ -10,7 +10,7 @@ export const tensorboardJobType: JobTypeDefinition = {
   name: 'tensorboard',
   description: 'TensorBoard behind the authenticated /api/tb/<queue_id> proxy (loopback only by default).',
   params: [
-    param('logdir', 'path', 'Log directory', { required: true }),
+    param('logdir', 'path', 'Log directory', { required: true, path_kind: 'dir' }),
     portParam('Listening port'),
     param('bind_all', 'boolean', 'Listen on all interfaces, bypassing the auth-gated proxy', {
       default: false,

@@ -5,7 +5,7 @@ export const trainingJobType: JobTypeDefinition = {
   name: 'training',
   description: 'Distributed training script under torchrun (one worker per assigned GPU by default).',
   params: [
-    param('script', 'path', 'Training script', { required: true }),
+    param('script', 'path', 'Training script', { required: true, path_kind: 'file' }),
     argsParam('Arguments passed to the script'),
     param('nproc_per_node', 'integer', 'Workers per node (default: number of assigned GPUs, or 1)', {
       min: 1,

@@ -1,4 +1,5 @@
 import { UserJobTypeConfig } from './job-type';
+import { describeJobType } from './describe-job-type';
 import { JobTypeRegistry } from './job-type-registry';
 import { compileUserJobType, JobTypeConfigError } from './user-job-type';
 import { validateJobParams } from './validate-job-params';
@@ -207,6 +208,16 @@ describe(compileUserJobType.name, () => {
     },
     { name: 'typo in a type key', config: { ...sweep, default_gpu: 1 }, error: 'unknown key "default_gpu"' },
     {
+      name: 'a path kind that is neither',
+      config: { ...sweep, params: [{ name: 'script', type: 'path', path_kind: 'script' }] },
+      error: 'param "script": path_kind must be one of file, dir',
+    },
+    {
+      name: 'a path kind on a string',
+      config: { ...sweep, params: [{ name: 'script', type: 'string', path_kind: 'file' }] },
+      error: 'param "script": path_kind only applies to type path',
+    },
+    {
       name: 'negative default_gpus',
       config: { ...sweep, default_gpus: -1 },
       error: 'default_gpus must be a non-negative integer',
@@ -235,6 +246,21 @@ describe(compileUserJobType.name, () => {
     // Elsewhere in argv a blank value is an argument like any other.
     const later = compile({ name: 'later', argv: ['env', ...argv], params });
     expect(validateJobParams(later, raw).errors).toEqual([]);
+  });
+
+  it("serves a path param's kind to forms, where the type says one", () => {
+    const def = compile({
+      ...sweep,
+      argv: ['python', '{script}', '{out}'],
+      params: [
+        { name: 'script', type: 'path', path_kind: 'file', required: true },
+        { name: 'out', type: 'path', default: 'out' },
+      ],
+    });
+    expect(describeJobType(def).params).toEqual([
+      expect.objectContaining({ name: 'script', path_kind: 'file' }),
+      expect.not.objectContaining({ path_kind: expect.anything() }),
+    ]);
   });
 
   it('reports every problem of a type at once', () => {

@@ -4,6 +4,8 @@ import {
   JobParamSchema,
   JobParamType,
   JobTypeDefinition,
+  PATH_KINDS,
+  PathKind,
   UserJobTypeConfig,
 } from './job-type';
 import { getEnvMap, getStringList } from './job-type-helpers';
@@ -19,7 +21,17 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Placeholders every template may use besides its params. */
 const BUILTIN_PLACEHOLDERS = ['gpus', 'queue_id'] as const;
 const TYPE_KEYS = new Set(['name', 'description', 'argv', 'params', 'default_gpus', 'default_time_limit_s']);
-const PARAM_KEYS = new Set(['name', 'type', 'required', 'default', 'choices', 'description', 'min', 'max']);
+const PARAM_KEYS = new Set([
+  'name',
+  'type',
+  'required',
+  'default',
+  'choices',
+  'description',
+  'min',
+  'max',
+  'path_kind',
+]);
 
 type Segment =
   { kind: 'text'; text: string } | { kind: 'param'; name: string } | { kind: 'gpus' } | { kind: 'queue_id' };
@@ -167,6 +179,12 @@ function compileParams(raw: unknown, problems: string[]): JobParamSchema[] {
     } else if (choices !== undefined) {
       problems.push(`${at}: choices only apply to type choice`);
     }
+    const pathKind = entry.path_kind;
+    if (pathKind !== undefined && type !== 'path') {
+      problems.push(`${at}: path_kind only applies to type path`);
+    } else if (pathKind !== undefined && !(PATH_KINDS as readonly unknown[]).includes(pathKind)) {
+      problems.push(`${at}: path_kind must be one of ${PATH_KINDS.join(', ')}`);
+    }
     if (problems.length > before) return;
 
     const schema: JobParamSchema = {
@@ -175,6 +193,7 @@ function compileParams(raw: unknown, problems: string[]): JobParamSchema[] {
       required: (entry.required as boolean | undefined) ?? false,
       description: (entry.description as string | undefined) ?? '',
       ...(entry.default !== undefined && { default: entry.default }),
+      ...(pathKind !== undefined && { path_kind: pathKind as PathKind }),
       ...(choices !== undefined && { choices: (choices as string[]).slice() }),
       ...(entry.min !== undefined && { min: entry.min as number }),
       ...(entry.max !== undefined && { max: entry.max as number }),

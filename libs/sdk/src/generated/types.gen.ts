@@ -2119,6 +2119,10 @@ export type JobParamDescriptionDto = {
     max?: number;
     min?: number;
     name: string;
+    /**
+     * A `path`'s kind, where it is one only: forms browse for a file or a directory. Absent: either.
+     */
+    path_kind?: 'file' | 'dir';
     required: boolean;
     /**
      * string, integer, number, boolean, path, string_list, choice or env_map.
