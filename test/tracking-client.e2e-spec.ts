@@ -72,6 +72,25 @@ describe('python tracking client (e2e)', () => {
     await server?.close(true);
   });
 
+  it("says that a name or project given inside a job is not used (the job's run is named as the job; before: silently)", async () => {
+    const made = await call('POST', '/api/runs', { name: 'the-job' });
+    expect(made.status).toBe(201);
+    const runId = made.body.run_id as string;
+    const { code, stderr } = await python([
+      'import os',
+      `os.environ.update(TRAINYARD_RUN_ID=${JSON.stringify(runId)}, TRAINYARD_URL=URL, TRAINYARD_TOKEN=TOKEN)`,
+      'with Run(name="bert-lr3e-4", project="nlp") as run:',
+      '    run.log_metrics({"loss": 1.5}, step=0)',
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      `trainyard_tracking: name='bert-lr3e-4' and project='nlp' not used: inside a Trainyard job the run is the job's (${runId}), named after the job (trainyard submit --name) and filed under its project config's project\n`,
+    );
+    // Its points still go to the job's run, which keeps its name.
+    expect((await call('GET', `/api/runs/${runId}`)).body).toMatchObject({ name: 'the-job', project: null });
+    expect(await lossSteps(runId)).toEqual([{ step: 0, y: 1.5 }]);
+  });
+
   it('sends steps and values that are numpy-like scalars (__index__, __float__, 0-d .item()); before, the thread died and the run was lost', async () => {
     const { code, stdout, stderr } = await python([
       'run = Run(url=URL, token=TOKEN, name="client-stand-ins", project="client")',

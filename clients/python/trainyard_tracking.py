@@ -3,7 +3,8 @@
 Inside a Trainyard job nothing needs configuring: the run id, the server URL and the run's ingest
 token come from TRAINYARD_RUN_ID, TRAINYARD_URL and TRAINYARD_RUN_TOKEN_FILE (or TRAINYARD_RUN_TOKEN).
 Elsewhere pass ``url`` and ``token`` (the server's bearer token, or TRAINYARD_TOKEN); without a run id
-a new run is created (``name``, ``project``).
+a new run is created (``name``, ``project``). In a job ``name`` and ``project`` are not used (the run
+is the job's, named after it), which a line on stderr says.
 
     from trainyard_tracking import Run
     with Run() as run:
@@ -227,6 +228,13 @@ class Run:
         self.url = (url or env.get("TRAINYARD_URL") or "http://127.0.0.1:8765").rstrip("/")
         self._token = token or env.get("TRAINYARD_RUN_TOKEN") or self._token_file() or env.get("TRAINYARD_TOKEN")
         self.run_id = run_id or env.get("TRAINYARD_RUN_ID")
+        if not run_id and self.run_id and (name or project):
+            # Not silently: a job's run is made with the job, named and filed as the job is.
+            given = " and ".join(f"{k}={v!r}" for k, v in (("name", name), ("project", project)) if v)
+            _warn(
+                f"{given} not used: inside a Trainyard job the run is the job's ({self.run_id}), "
+                "named after the job (trainyard submit --name) and filed under its project config's project"
+            )
         if not self.run_id:
             created = self._request("POST", "/api/runs", {k: v for k, v in (("name", name), ("project", project)) if v})
             self.run_id = created["run_id"]
