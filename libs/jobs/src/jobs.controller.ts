@@ -179,7 +179,7 @@ export class JobsController {
    */
   @Post(':queue_id/control/:action')
   @HttpCode(200)
-  @ApiErrors(400, 401, 403, 404, 409, 502)
+  @ApiErrors(400, 401, 403, 404, 409, 502, 504)
   async controlJob(@Param() params: JobControlParamDto): Promise<JobControlResponseDto> {
     const job = await this.mustGet(params.queue_id);
     if (!isActive(job.status)) {

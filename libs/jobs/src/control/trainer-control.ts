@@ -47,9 +47,9 @@ export const MAX_TRAINER_ANSWER_BYTES = 64 * 1024;
 
 /**
  * Calls the trainer's endpoint and returns its JSON answer (`{response: text}` when not JSON).
- * Throws TRAINER_ENDPOINT_UNKNOWN (409) before endpoint.json exists, TRAINER_UNREACHABLE (502) when
- * it cannot be reached, does not answer within `timeoutMs` (its message then says that the request
- * may still be acted on), answers non-2xx or more than 64 KiB.
+ * Throws TRAINER_ENDPOINT_UNKNOWN (409) before endpoint.json exists, UPSTREAM_TIMEOUT (504) when it
+ * does not answer within `timeoutMs` (its message says that the request may still be acted on), and
+ * TRAINER_UNREACHABLE (502) when it cannot be reached or answers non-2xx or more than 64 KiB.
  */
 export async function callTrainer(
   controlDir: string,
@@ -88,7 +88,7 @@ export async function callTrainer(
   } catch (err) {
     if (err instanceof DomainError) throw err;
     throw new DomainError(
-      'TRAINER_UNREACHABLE',
+      (err as Error).name === 'TimeoutError' ? 'UPSTREAM_TIMEOUT' : 'TRAINER_UNREACHABLE',
       unansweredMessage(`${host}:${endpoint.port}`, err, timeoutMs),
     );
   }

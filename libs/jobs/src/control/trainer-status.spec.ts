@@ -102,23 +102,24 @@ describe(`${callTrainer.name} errors say whether the trainer may have the reques
     dirs.push(dir);
     return dir;
   };
-  const failure = async (dir: string, timeoutMs?: number) => {
+  const failure = async (dir: string, timeoutMs?: number, code = 'TRAINER_UNREACHABLE') => {
     const err = await callTrainer(dir, 'POST', '/control', { action: 'stop' }, timeoutMs).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe('TRAINER_UNREACHABLE');
+    expect((err as DomainError).code).toBe(code);
     return (err as DomainError).message;
   };
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('after a timeout: the trainer got the action and may still act on it', async () => {
+  it('after a timeout (504, not 502: it may be busy, not gone): the trainer got the action and may still act on it', async () => {
     const received: string[] = [];
     // A trainer whose handler takes longer than the timeout (it answers only when closed).
     const hung = createServer((req) => req.on('data', (d: Buffer) => received.push(d.toString())));
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     try {
-      const message = await failure(endpointDir((hung.address() as { port: number }).port), 200);
+      const port = (hung.address() as { port: number }).port;
+      const message = await failure(endpointDir(port), 200, 'UPSTREAM_TIMEOUT');
       expect(message).toMatch(/did not answer within 0\.2 s; it may still act on the request$/);
       expect(received.join('')).toBe('{"action":"stop"}');
     } finally {

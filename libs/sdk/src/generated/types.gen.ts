@@ -7212,6 +7212,10 @@ export type ControlJobErrors = {
      * An upstream process did not answer
      */
     502: ErrorResponseDto;
+    /**
+     * An upstream server did not answer in time
+     */
+    504: ErrorResponseDto;
 };
 
 export type ControlJobError = ControlJobErrors[keyof ControlJobErrors];
