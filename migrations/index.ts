@@ -28,6 +28,7 @@ import { HeldJobsIndex1796021200000 } from './1796021200000-held-jobs-index';
 import { JobHeldTime1796021300000 } from './1796021300000-job-held-time';
 import { JobIdempotencyRequest1796021450000 } from './1796021450000-job-idempotency-request';
 import { ClusterJournalQueueId1796021500000 } from './1796021500000-cluster-journal-queue-id';
+import { RunLogged1796021600000 } from './1796021600000-run-logged';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   JobHeldTime1796021300000,
   JobIdempotencyRequest1796021450000,
   ClusterJournalQueueId1796021500000,
+  RunLogged1796021600000,
 ];

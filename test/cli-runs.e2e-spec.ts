@@ -143,16 +143,21 @@ describe('trainyard CLI: runs and projects (e2e, spawned server and CLI processe
     for (const name of ['evil\u001b]0;pwned\u0007\u202e', 'plain'])
       made.push((await call('POST', '/api/runs', { name, project: 'scratch' })).body.run_id);
     // The server refuses C0 controls in a path, not bidi controls or C1 (0x9b: an 8-bit CSI).
-    const logged = await call('POST', `/api/runs/${made[0]}/log`, {
+    const written = await call('POST', `/api/runs/${made[0]}/log`, {
       metrics: [{ path: 'loss\u202e\u009b2J', step: 1, value: 'NaN' }],
       configs: { note: 'x\u001b[2J' },
     });
-    expect(logged.status).toBe(200);
+    expect(written.status).toBe(200);
 
     const table = await cli(['runs', 'list', '-q', 'scratch', '--status', 'running']);
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toContain('evil\\x1b]0;pwned\\x07\\u202e');
     for (const raw of ['\u001b', '\u0007', '\u202e']) expect(table.stdout).not.toContain(raw);
+    // --logged: only the run something was logged to ('plain' has nothing).
+    const logged = (await json(['runs', 'list', '-q', 'scratch', '--logged'])) as {
+      items: Array<{ run_id: string }>;
+    };
+    expect(logged.items.map((r) => r.run_id)).toEqual([made[0]]);
     const shown = await cli(['runs', 'show', made[0]]);
     expect(shown.stdout).toMatch(/^ {2}loss\\u202e\\x9b2J\s+1\s+NaN$/m);
     expect(shown.stdout).toMatch(/^ {2}note\s+x\\x1b\[2J$/m);

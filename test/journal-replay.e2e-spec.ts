@@ -15,7 +15,8 @@ import { makeTempHome } from './support/temp-home';
  * The replicated tables and their keys. Every column is compared, pid and proc_start_time included:
  * they name a process on the origin node (useless elsewhere) but are carried so rows stay equal.
  * Not compared: `sessions` (credentials of this node, never journaled), `journal` itself, and the
- * runs' ingest-token columns (secrets of this node, never journaled).
+ * runs' ingest-token columns (secrets of this node, never journaled) and `logged` (derived from the
+ * run's points, which are telemetry and not journaled).
  */
 const REPLICATED = {
   jobs: 'id',
@@ -25,7 +26,7 @@ const REPLICATED = {
   runs: 'run_id',
 } as const;
 const NOT_REPLICATED_COLUMNS: Partial<Record<keyof typeof REPLICATED, string[]>> = {
-  runs: ['token_hash', 'token_expires_at'],
+  runs: ['token_hash', 'token_expires_at', 'logged'],
 };
 
 describe('journal replay (e2e, real server, real SQLite files)', () => {

@@ -439,6 +439,58 @@ describe('run tracking (e2e)', () => {
     );
   });
 
+  it("says which runs something was logged to, and lists only those with logged=true (not a job's hardware series alone)", async () => {
+    type Run = { run_id: string; logged: boolean; source: string };
+    const logTo = (runId: string, body: unknown) => call('POST', `/api/runs/${runId}/log`, body);
+    const [empty, metric, text, config] = [
+      await newRun({ project: 'logged' }),
+      await newRun({ project: 'logged' }),
+      await newRun({ project: 'logged' }),
+      await newRun({ project: 'logged' }),
+    ];
+    expect((await logTo(metric, { metrics: [{ path: 'loss', step: 0, value: 1 }] })).status).toBe(200);
+    expect((await logTo(text, { strings: [{ path: 'sample', step: 0, value: 'hi' }] })).status).toBe(200);
+    expect((await logTo(config, { configs: { lr: 0.1 } })).status).toBe(200);
+    // A status alone logs nothing.
+    expect((await logTo(empty, { status: 'finished' })).status).toBe(200);
+    // A GPU job's run gets the hardware series without its program logging anything.
+    const api = jobsApi(server.baseUrl, server.token);
+    const { body: job } = await api.command(['sleep', '30'], { requested_gpus: 1 });
+    await api.waitStatus(job.queue_id, ['running'], 15_000);
+    const hardware = (await call('GET', `/api/runs?job=${job.queue_id}`)).body[0].run_id as string;
+    await server.app.get(HardwareSampler).sample();
+    expect((await call('GET', `/api/runs/${hardware}/metric-paths`)).body.paths).not.toEqual([]);
+    await api.call('POST', `/api/jobs/${job.queue_id}/control/kill`);
+
+    const ids = (runs: Run[]) =>
+      runs.map((r) => r.run_id).filter((id) => [empty, metric, text, config, hardware].includes(id));
+    const mine = (await call('GET', '/api/runs')).body as Run[];
+    expect(Object.fromEntries(mine.filter((r) => ids([r]).length).map((r) => [r.run_id, r.logged]))).toEqual({
+      [empty]: false,
+      [metric]: true,
+      [text]: true,
+      [config]: true,
+      [hardware]: false,
+    });
+    expect((await call('GET', `/api/runs/${metric}`)).body.logged).toBe(true);
+    const logged = (await call('GET', '/api/runs/page?logged=true&limit=1000')).body;
+    expect(ids(logged.items)).toEqual([config, text, metric]);
+    // goodseed's files hold what was logged to them.
+    expect((logged.items as Run[]).some((r) => r.source === 'goodseed')).toBe(true);
+    expect(logged.total).toBe((logged.items as Run[]).length);
+    const unlogged = (await call('GET', '/api/runs/page?logged=false&limit=1000')).body;
+    expect(ids(unlogged.items)).toEqual([hardware, empty]);
+    expect((unlogged.items as Run[]).every((r) => !r.logged)).toBe(true);
+    expect(ids((await call('GET', '/api/runs?logged=true&project=logged')).body)).toEqual([
+      config,
+      text,
+      metric,
+    ]);
+    const bad = await call('GET', '/api/runs/page?logged=maybe');
+    expect([bad.status, bad.body.details?.[0]?.field]).toEqual([400, 'logged']);
+    await api.waitStatus(job.queue_id, ['aborted', 'failed', 'done'], 15_000);
+  });
+
   it('lists goodseed runs (source goodseed) that chart the same way, read-only and path-contained', async () => {
     const runs = (await call('GET', '/api/runs?project=ws%2Fproj')).body as Array<{
       run_id: string;

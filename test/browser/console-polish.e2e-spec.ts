@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cancelQueueItem, createRun, restartServer, setScheduler, submitJob } from '@trainyard/sdk';
+import { cancelQueueItem, createRun, logRun, restartServer, setScheduler, submitJob } from '@trainyard/sdk';
 import { freePort } from '../support/ports';
 import { spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
@@ -221,7 +221,11 @@ describe('console polish (browser e2e)', () => {
       const { page, api } = session;
       if (width === 1280) {
         for (let i = 0; i < 30; i++) {
-          await createRun({ client: api, body: { name: `sweep-lr-${i}`, project: 'me/demo' } });
+          const { data } = await createRun({
+            client: api,
+            body: { name: `sweep-lr-${i}`, project: 'me/demo' },
+          });
+          await logRun({ client: api, path: { run_id: data.run_id }, body: { configs: { lr: i } } });
         }
       }
       await page.setViewportSize({ width, height });

@@ -420,10 +420,16 @@ describe('runs and metric charts (browser e2e)', () => {
     const names: string[] = [];
     for (let i = 0; i < 450; i += 50) {
       const batch = Array.from({ length: 50 }, (_, k) => `sweep-${i + k}`);
-      await Promise.all(batch.map((name) => createRun({ client: api, body: { name, project: 'sweep' } })));
+      // Each logs its config, as a sweep's runs do (a run nothing was logged to is not listed by default).
+      await Promise.all(
+        batch.map(async (name) => {
+          const { data } = await createRun({ client: api, body: { name, project: 'sweep' } });
+          await logRun({ client: api, path: { run_id: data.run_id }, body: { configs: { lr: 0.1 } } });
+        }),
+      );
       names.push(...batch);
     }
-    const total = (await listRuns({ client: api })).data.length;
+    const total = (await listRuns({ client: api, query: { logged: true } })).data.length;
     expect(total).toBeGreaterThanOrEqual(450);
     const rows = page.locator('tr[data-run-id]');
     const more = page.locator('.more-row');
@@ -463,6 +469,24 @@ describe('runs and metric charts (browser e2e)', () => {
       expect(read.runs).toBeLessThanOrEqual(400);
     }
   }, 90_000);
+
+  it("lists a run nothing was logged to (a plain command's) only when asked", async () => {
+    const { data: idle } = await createRun({ client: api, body: { name: 'idle-run', project: 'idle' } });
+    await page.goto(`${server.baseUrl}/runs`);
+    const search = page.getByRole('searchbox', { name: 'Filter runs by name or project' });
+    await search.fill('idle-run');
+    await page.getByText('No runs match.').waitFor();
+    await page.getByRole('checkbox', { name: 'Runs with nothing logged' }).check();
+    await page.locator(`tr[data-run-id="${idle.run_id}"]`).waitFor();
+    // Once something is logged to it, it is listed without asking.
+    await logRun({
+      client: api,
+      path: { run_id: idle.run_id },
+      body: { metrics: [{ path: 'loss', step: 0, value: 1 }] },
+    });
+    await page.getByRole('checkbox', { name: 'Runs with nothing logged' }).uncheck();
+    await page.locator(`tr[data-run-id="${idle.run_id}"]`).waitFor();
+  });
 
   it('bench: 10 overlaid runs × 1,000 points render and zoom interactively', async () => {
     const ids: string[] = [];

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createRun, submitJob } from '@trainyard/sdk';
+import { createRun, logRun, submitJob } from '@trainyard/sdk';
 import { spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
 import { waitFor } from '../support/wait';
@@ -29,7 +29,8 @@ describe('console trial fixes (browser e2e)', () => {
 
   it('a long run name is cut in its cell: status, start and source stay in view at 1280 px', async () => {
     const { page, api, server } = session;
-    await createRun({ client: api, body: { name: LONG, project: `${LONG}-project` } });
+    const { data } = await createRun({ client: api, body: { name: LONG, project: `${LONG}-project` } });
+    await logRun({ client: api, path: { run_id: data.run_id }, body: { configs: { lr: 0.1 } } });
     await page.goto(`${server.baseUrl}/runs`);
     const row = page.locator('tr[data-run-id]').first();
     await row.waitFor();

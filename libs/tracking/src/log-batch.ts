@@ -111,7 +111,7 @@ function checkStep(problems: Problems, field: string, step: unknown): step is nu
 }
 
 /** Metric paths the server writes itself (a job's hardware series): a client may not log under them. */
-const SERVER_PREFIX = 'sys/';
+export const SERVER_PREFIX = 'sys/';
 
 /**
  * Validates a `POST /api/runs/{run_id}/log` body by hand (class-validator costs microseconds per

@@ -13,6 +13,8 @@ export interface RunSummary {
   source: RunSource;
   created_at: string | null;
   updated_at: string | null;
+  /** Whether anything was logged to it (metrics, strings, configs; the hardware series aside). */
+  logged: boolean;
 }
 
 /** The run lists' filter: the stored runs' (`RunFilter`) and which source. */

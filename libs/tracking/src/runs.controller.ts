@@ -38,7 +38,12 @@ export class RunsController {
   @Get()
   @ApiErrors(400, 401)
   async listRuns(@Query() query: ListRunsQueryDto): Promise<RunDto[]> {
-    return this.runs.list({ project: query.project, job_id: query.job, status: query.status });
+    return this.runs.list({
+      project: query.project,
+      job_id: query.job,
+      status: query.status,
+      logged: query.logged,
+    });
   }
 
   /**
@@ -55,6 +60,7 @@ export class RunsController {
         status: query.status,
         text: query.q,
         source: query.source,
+        logged: query.logged,
       },
       query.limit ?? DEFAULT_PAGE_SIZE,
       query.cursor === undefined ? null : decodeRunListCursor(query.cursor),

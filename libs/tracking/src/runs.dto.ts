@@ -11,7 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { CanonicalInt, Label, PageQueryDto } from '@trainyard/core';
+import { CanonicalInt, Label, PageQueryDto, QueryBool } from '@trainyard/core';
 import { MAX_PATH_LENGTH, RUN_STATUSES, type RunStatus } from './log-batch';
 import { RUN_SOURCES, type RunSource } from './run-list';
 import { CONFIG_TYPE_TAGS } from './run-values';
@@ -56,6 +56,11 @@ export class RunDto {
   created_at!: string | null;
   /** ISO 8601. */
   updated_at!: string | null;
+  /**
+   * Whether anything was logged to it: a metric, a string or a config (the server's hardware series,
+   * `sys/…`, aside). A job's run exists from its launch, logged or not.
+   */
+  logged!: boolean;
 }
 
 export class RunConfigDto {
@@ -95,6 +100,14 @@ export class ListRunsQueryDto {
   @IsIn(RUN_STATUSES)
   @ApiProperty({ enum: RUN_STATUSES, required: false })
   status?: RunStatus;
+
+  /**
+   * Only runs something was logged to (`true`: metrics, strings or configs — the server's hardware
+   * series aside; every job gets a run, and most plain commands log nothing), or only the others.
+   */
+  @IsOptional()
+  @QueryBool()
+  logged?: boolean;
 }
 
 /**
@@ -129,6 +142,14 @@ export class ListRunsPageQueryDto extends PageQueryDto {
   @IsIn(RUN_SOURCES)
   @ApiProperty({ enum: RUN_SOURCES, required: false })
   source?: RunSource;
+
+  /**
+   * Only runs something was logged to (`true`: metrics, strings or configs — the server's hardware
+   * series aside; every job gets a run, and most plain commands log nothing), or only the others.
+   */
+  @IsOptional()
+  @QueryBool()
+  logged?: boolean;
 }
 
 export class RunPageDto {

@@ -46,6 +46,8 @@ function summaryOf(row: RunRow): RunSummary {
     source: 'trainyard',
     created_at: row.created_at,
     updated_at: row.updated_at,
+    // SQLite hands a boolean column back as 0 or 1.
+    logged: Boolean(row.logged),
   };
 }
 
@@ -115,6 +117,7 @@ export class RunsService implements OnModuleInit {
       status: 'running',
       created_at: now,
       updated_at: now,
+      logged: false,
       token_hash: tokenHash,
       token_expires_at: null,
     };
@@ -231,7 +234,7 @@ export class RunsService implements OnModuleInit {
 
   /** The goodseed runs matching `filter`, in list order (none when it asks for a job's runs). */
   private imported(filter: RunListFilter): RunSummary[] {
-    if (filter.job_id !== undefined || filter.source === 'trainyard') return [];
+    if (filter.job_id !== undefined || filter.source === 'trainyard' || filter.logged === false) return [];
     const text = filter.text?.toLowerCase();
     return this.goodseed
       .list()
@@ -336,6 +339,8 @@ export class RunsService implements OnModuleInit {
       source: 'goodseed',
       created_at: r.created_at,
       updated_at: r.closed_at ?? r.modified_at,
+      // A file goodseed wrote: what was logged to it is what it holds.
+      logged: true,
     };
   }
 

@@ -17,6 +17,7 @@ const run = (fields: Partial<RunDto>): RunDto => ({
   source: 'trainyard',
   created_at: new Date(now - 185_000).toISOString(),
   updated_at: new Date(now - 5_000).toISOString(),
+  logged: true,
   ...fields,
 });
 

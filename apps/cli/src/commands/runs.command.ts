@@ -190,6 +190,7 @@ interface ListOptions {
   job?: string;
   q?: string;
   source?: string;
+  logged?: boolean;
   limit?: string;
 }
 
@@ -213,6 +214,10 @@ export function registerRuns(program: Command, run: CommandRunner): void {
     .option('--job <id>', `only the run of this job (${ID_HELP})`)
     .option('-q, --search <text>', 'only runs whose name, project or id contains this text (any case)')
     .addOption(new Option('--source <source>', 'only these runs').choices(['trainyard', 'goodseed']))
+    .option(
+      '--logged',
+      'only runs something was logged to (metrics, strings or configs): every job gets a run, most plain commands log nothing',
+    )
     .option('--limit <n>', 'at most this many runs (default: 100 in the table, all of them with --json)')
     .action(
       run(async (ctx, options: Omit<ListOptions, 'q'> & { search?: string }) => {
@@ -224,6 +229,7 @@ export function registerRuns(program: Command, run: CommandRunner): void {
           ...(job !== undefined && { job }),
           ...(options.search !== undefined && { q: options.search }),
           ...(options.source !== undefined && { source: options.source as RunQuery['source'] }),
+          ...(options.logged && { logged: true }),
         };
         // Past 1,000 the list is read page by page, each page after the last one's cursor.
         const page = await listRunsUpTo(ctx.client, query, limit);

@@ -24,6 +24,7 @@ const RUN: RunDto = {
   status: 'running',
   created_at: null,
   updated_at: null,
+  logged: false,
 };
 
 describe('JobOutputsComponent', () => {

@@ -75,6 +75,14 @@ const STRINGS_TAIL = 50;
         <option value="trainyard">native</option>
         <option value="goodseed">goodseed</option>
       </select>
+      <label class="with-empty" title="Every job gets a run; most plain commands log nothing to theirs">
+        <input
+          type="checkbox"
+          [checked]="withEmpty()"
+          (change)="filterBy(withEmpty, $any($event.target).checked)"
+        />
+        Runs with nothing logged
+      </label>
       @if (error(); as e) {
         <span class="bad" role="alert">{{ e }}</span>
       }
@@ -126,7 +134,15 @@ const STRINGS_TAIL = 50;
           } @empty {
             <tr>
               <td colspan="7" class="muted">
-                {{ !loaded() ? 'Loading runs…' : filtered() ? 'No runs match.' : 'No runs yet.' }}
+                {{
+                  !loaded()
+                    ? 'Loading runs…'
+                    : filtered()
+                      ? 'No runs match.'
+                      : withEmpty()
+                        ? 'No runs yet.'
+                        : 'Nothing logged to any run yet (tick “Runs with nothing logged” to see every job’s run).'
+                }}
               </td>
             </tr>
           }
@@ -269,6 +285,13 @@ const STRINGS_TAIL = 50;
     h1 {
       font-size: 18px;
       margin: 0 8px 0 0;
+    }
+    .with-empty {
+      display: flex;
+      align-items: center;
+      gap: 4px;
+      font-size: 12px;
+      color: var(--text-muted);
     }
     .table-wrap {
       flex: 1 1 auto;
@@ -457,6 +480,8 @@ export class RunsPageComponent {
   protected readonly text = signal('');
   protected readonly status = signal('');
   protected readonly source = signal('');
+  /** Also the runs nothing was logged to (every job gets a run; most plain commands log nothing). */
+  protected readonly withEmpty = signal(false);
   protected readonly openId = signal<string | null>(null);
   protected readonly compare = signal<string[]>([]);
   protected readonly detail = signal<RunDetailDto | null>(null);
@@ -558,7 +583,7 @@ export class RunsPageComponent {
   }
 
   /** A new filter reads the list again from its first rows; typed text once the typing pauses. */
-  protected filterBy(filter: WritableSignal<string>, value: string): void {
+  protected filterBy<T>(filter: WritableSignal<T>, value: T): void {
     filter.set(value);
     this.rowLimit.set(ROWS_STEP);
     clearTimeout(this.searchTimer);
@@ -640,6 +665,7 @@ export class RunsPageComponent {
       q: this.text().trim() || undefined,
       status: (this.status() || undefined) as RunStatus | undefined,
       source: (this.source() || undefined) as RunDto['source'] | undefined,
+      logged: this.withEmpty() ? undefined : true,
     };
     const runs: RunDto[] = [];
     let cursor: string | undefined;

@@ -3518,6 +3518,11 @@ export type RunDetailDto = {
      * The job this run belongs to (null for clients' and goodseed runs).
      */
     job_id: string | null;
+    /**
+     * Whether anything was logged to it: a metric, a string or a config (the server's hardware series,
+     * `sys/…`, aside). A job's run exists from its launch, logged or not.
+     */
+    logged: boolean;
     name: string | null;
     project: string | null;
     run_id: string;
@@ -3548,6 +3553,11 @@ export type RunDto = {
      * The job this run belongs to (null for clients' and goodseed runs).
      */
     job_id: string | null;
+    /**
+     * Whether anything was logged to it: a metric, a string or a config (the server's hardware series,
+     * `sys/…`, aside). A job's run exists from its launch, logged or not.
+     */
+    logged: boolean;
     name: string | null;
     project: string | null;
     run_id: string;
@@ -8102,6 +8112,11 @@ export type ListRunsData = {
          * Only the run of this job.
          */
         job?: string;
+        /**
+         * Only runs something was logged to (`true`: metrics, strings or configs — the server's hardware
+         * series aside; every job gets a run, and most plain commands log nothing), or only the others.
+         */
+        logged?: boolean;
     };
     url: '/api/runs';
 };
@@ -8169,6 +8184,11 @@ export type ListRunsPageData = {
          * Only runs whose name, project or id contains this text (case-insensitive).
          */
         q?: string;
+        /**
+         * Only runs something was logged to (`true`: metrics, strings or configs — the server's hardware
+         * series aside; every job gets a run, and most plain commands log nothing), or only the others.
+         */
+        logged?: boolean;
         /**
          * Opaque cursor from a previous page's next_cursor: the next page starts after that page's last item.
          */

@@ -4,6 +4,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity('runs')
 @Index('idx_runs_job_id', ['job_id'])
 @Index('idx_runs_created_at', ['created_at', 'run_id'])
+// The list of runs something was logged to (GET /api/runs/page?logged=true), in list order.
+@Index('idx_runs_logged_created_at', ['created_at', 'run_id'], { where: 'logged' })
 export class RunEntity {
   /** URL-safe id (`r_<ms>_<hex>`). */
   @PrimaryColumn({ type: 'text' })
@@ -27,6 +29,13 @@ export class RunEntity {
 
   @Column({ type: 'text' })
   updated_at!: string;
+
+  /**
+   * Whether anything was logged to it: a metric, a string or a config (the server's hardware series,
+   * `sys/…`, aside). Derived from its points, so not journaled: a replica, which has no points, says false.
+   */
+  @Column({ type: 'boolean', default: false })
+  logged!: boolean;
 
   /** sha256 (hex) of the run's ingest token; null = none (clients' runs, replicas). Never journaled. */
   @Column({ type: 'text', nullable: true })

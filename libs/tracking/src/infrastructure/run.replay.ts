@@ -13,6 +13,7 @@ export const TRACKING_REPLAY_RULES: readonly ReplayRule[] = [
       status: 'running',
       created_at: e.created_at,
       updated_at: e.created_at,
+      logged: false,
       token_hash: null,
       token_expires_at: null,
     });

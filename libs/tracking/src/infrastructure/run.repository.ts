@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Sqlite from 'better-sqlite3';
 import { containsPattern, Database, insertRow, Tx, updateRows } from '@trainyard/database';
-import type { LogBatch, RunStatus } from '../log-batch';
+import { type LogBatch, type RunStatus, SERVER_PREFIX } from '../log-batch';
 import type { StoredConfig } from '../run-values';
 import { RunEntity } from './run.entity';
 
@@ -13,6 +13,8 @@ export interface RunFilter {
   status?: RunStatus;
   /** A case-insensitive (ASCII) substring of the run's name, project or id. */
   text?: string;
+  /** Only runs something was logged to (true), or only those with nothing (false). */
+  logged?: boolean;
 }
 
 /** Where a run sits in lists: newest first, the run id breaking ties. */
@@ -57,7 +59,18 @@ function runWhere(filter: RunFilter): Where {
     );
     where.params.push(like, like, like);
   }
+  // As the partial index says it (idx_runs_logged_created_at), so that SQLite reads the list off it.
+  if (filter.logged !== undefined) where.clauses.push(filter.logged ? 'logged' : 'NOT logged');
   return where;
+}
+
+/** Whether `batch` holds anything but the server's hardware series (clients may not write `sys/`). */
+function loggedByClient(batch: LogBatch): boolean {
+  return (
+    batch.strings.paths.length > 0 ||
+    batch.configs.length > 0 ||
+    batch.metrics.paths.some((path) => !path.startsWith(SERVER_PREFIX))
+  );
 }
 
 const whereSql = (where: Where) => (where.clauses.length ? `WHERE ${where.clauses.join(' AND ')}` : '');
@@ -70,6 +83,7 @@ function prepare(db: Sqlite.Database) {
     );
   return {
     run: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
+    markLogged: db.prepare('UPDATE runs SET logged = 1 WHERE run_id = ? AND NOT logged'),
     metricsFull: upsertMetrics(ROWS_PER_INSERT),
     metricsOne: upsertMetrics(1),
     string: db.prepare(
@@ -220,6 +234,7 @@ export class RunRepository {
         sql.string.run(runId, batch.strings.paths[s], batch.strings.steps[s], batch.strings.values[s]);
       for (const config of batch.configs)
         sql.config.run(runId, config.path, config.type_tag, config.value, now);
+      if (loggedByClient(batch)) sql.markLogged.run(runId);
       return Promise.resolve(true);
     });
   }
