@@ -556,6 +556,41 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
   });
 
+  it('says a list could not be read, not that it is empty, when its read fails (Queue, Jobs, Runs, Activity)', async () => {
+    // Before: under the error banner, "The queue is empty", "No jobs yet", "Nothing logged to any
+    // run yet", "Nothing recorded yet" — each a claim about data the page never got.
+    const lists = new Set(['/api/queue', '/api/jobs', '/api/runs/page', '/api/journal']);
+    const failing = (url: URL) => lists.has(url.pathname);
+    await page.route(failing, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          code: 'DATABASE_BUSY',
+          message: 'The database is busy; try again',
+          details: [],
+        }),
+      }),
+    );
+    try {
+      for (const [path, said, claim] of [
+        ['/queue', 'The queue could not be read.', 'The queue is empty'],
+        ['/jobs', 'The jobs could not be read.', 'No jobs yet'],
+        ['/runs', 'The runs could not be read.', 'Nothing logged to any run yet'],
+        ['/activity', 'The activity could not be read.', 'Nothing recorded yet'],
+      ]) {
+        await page.goto(`${server.baseUrl}${path}`);
+        await page.getByText(said).waitFor();
+        await page.getByText('The database is busy; try again').first().waitFor();
+        expect([path, await page.getByText(claim).count()]).toEqual([path, 0]);
+      }
+    } finally {
+      await page.unroute(failing);
+    }
+    await page.goto(`${server.baseUrl}/queue`);
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+  });
+
   it('returns to the sign-in page with a clear message when the session ends, then back to the page', async () => {
     await page.keyboard.press('g');
     await page.keyboard.press('q');

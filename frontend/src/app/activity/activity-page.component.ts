@@ -68,7 +68,11 @@ const AREA_TAGS: Partial<Record<string, string>> = { fs: 'files', projects: 'pro
             </span>
           </li>
         } @empty {
-          <li class="empty muted">{{ loading() ? 'Loading…' : 'Nothing recorded yet.' }}</li>
+          <li class="empty muted">
+            {{
+              loading() ? 'Loading…' : error() ? 'The activity could not be read.' : 'Nothing recorded yet.'
+            }}
+          </li>
         }
       </ol>
       @if (cursor()) {

@@ -376,6 +376,9 @@ const MAX_FRACTION = 0.8;
           <!-- Outside the table: a colspan row would widen it past its header where columns hide. -->
           @if (store.loading()) {
             <p class="muted loading">Loading jobs…</p>
+          } @else if (store.error()) {
+            <!-- Not "no jobs yet": they could not be read (the banner above says why). -->
+            <p class="muted loading">The jobs could not be read.</p>
           } @else if (store.filtered()) {
             <div class="empty">
               <p class="empty-title">{{ noMatch() }}</p>

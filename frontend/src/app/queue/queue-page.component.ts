@@ -227,6 +227,9 @@ import { QueueStore } from './queue.store';
                 <td [attr.colspan]="phone() ? 6 : 8">
                   @if (store.loading()) {
                     <span class="muted">Loading the queue…</span>
+                  } @else if (store.error()) {
+                    <!-- Not "the queue is empty": it could not be read (the banner above says why). -->
+                    <span class="muted">The queue could not be read.</span>
                   } @else {
                     <div class="empty">
                       <p class="empty-title">The queue is empty</p>

@@ -137,11 +137,13 @@ const STRINGS_TAIL = 50;
                 {{
                   !loaded()
                     ? 'Loading runs…'
-                    : filtered()
-                      ? 'No runs match.'
-                      : withEmpty()
-                        ? 'No runs yet.'
-                        : 'Nothing logged to any run yet (tick “Runs with nothing logged” to see every job’s run).'
+                    : listFailed()
+                      ? 'The runs could not be read.'
+                      : filtered()
+                        ? 'No runs match.'
+                        : withEmpty()
+                          ? 'No runs yet.'
+                          : 'Nothing logged to any run yet (tick “Runs with nothing logged” to see every job’s run).'
                 }}
               </td>
             </tr>
@@ -480,6 +482,8 @@ export class RunsPageComponent {
   protected readonly text = signal('');
   protected readonly status = signal('');
   protected readonly source = signal('');
+  /** The last read of the list failed (its error is shown): an empty table is not "no runs". */
+  protected readonly listFailed = signal(false);
   /** Also the runs nothing was logged to (every job gets a run; most plain commands log nothing). */
   protected readonly withEmpty = signal(false);
   protected readonly openId = signal<string | null>(null);
@@ -650,8 +654,12 @@ export class RunsPageComponent {
       this.runs.set(runs);
       this.total.set(total);
       this.error.set(null);
+      this.listFailed.set(false);
     } catch (err) {
-      if (this.listAnswers.accept(ticket)) this.error.set(errorMessage(err));
+      if (this.listAnswers.accept(ticket)) {
+        this.error.set(errorMessage(err));
+        this.listFailed.set(true);
+      }
     } finally {
       this.loaded.set(true);
     }
