@@ -146,6 +146,34 @@ describe('files tree (browser e2e)', () => {
     expect(readdirSync(proj).sort()).toEqual(['models', 'readme.md', 'sub', 'train.yaml']);
   });
 
+  it('keeps the name prompt open with the refusal by its field, and the name typed, until a name is taken', async () => {
+    // Before: the prompt closed at once, the name was lost, and only a toast said why.
+    await row(proj).click({ button: 'right' });
+    await menuItem('New file…').click();
+    const dialog = prompt('New file');
+    const name = dialog.getByRole('textbox');
+    await name.fill('../evil.txt');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    // Refused by the console (no request), as its own hint says.
+    await dialog.getByRole('alert').filter({ hasText: '"../evil.txt" is not a bare name' }).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // Refused by the server: it exists.
+    await name.fill('readme.md');
+    await name.press('Enter');
+    await dialog.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+    expect(await name.inputValue()).toBe('readme.md');
+    expect(await dialog.isVisible()).toBe(true);
+    // Corrected: made, and the prompt closes.
+    await name.fill('notes.md');
+    await name.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    await row(join(proj, 'notes.md')).waitFor();
+    expect(existsSync(join(root, 'evil.txt'))).toBe(false);
+    await page.goto(`${server.baseUrl}/queue`);
+    await row(proj).waitFor();
+    rmSync(join(proj, 'notes.md'));
+  });
+
   it('renames (F2 opens the prompt too), duplicates as "name (copy)" and under a chosen name', async () => {
     await row(join(proj, 'train.yaml')).focus();
     await page.keyboard.press('F2');
@@ -165,10 +193,12 @@ describe('files tree (browser e2e)', () => {
     expect(await prompt('Duplicate config.yaml').getByRole('textbox').inputValue()).toBe(
       'config (copy).yaml',
     );
-    await answerPrompt('Duplicate config.yaml', 'config (copy).yaml', 'Duplicate');
-    await page.locator('.toast', { hasText: /exists/i }).waitFor();
-    await row(join(proj, 'config.yaml')).click({ button: 'right' });
-    await menuItem('Duplicate as…').click();
+    // Refused: said by the field, the prompt open to give another name.
+    await prompt('Duplicate config.yaml').getByRole('button', { name: 'Duplicate' }).click();
+    await prompt('Duplicate config.yaml')
+      .getByRole('alert')
+      .filter({ hasText: /exists/i })
+      .waitFor();
     await answerPrompt('Duplicate config.yaml', 'eval.yaml', 'Duplicate');
     await row(join(proj, 'eval.yaml')).waitFor();
     expect(readdirSync(proj).sort()).toEqual([

@@ -18,7 +18,7 @@ import { baseName } from '../core/paths';
 import { RefreshBus } from '../core/refresh';
 import { ToastStore } from '../core/toast.store';
 import { PathPickerComponent } from '../shared/path-picker.component';
-import { ServerReachability } from '../core/api';
+import { ServerReachability, errorMessage } from '../core/api';
 import { FilesTreeStore, type TreeRow } from './files-tree.store';
 
 type EntryRow = Extract<TreeRow, { type: 'entry' }>;
@@ -34,7 +34,16 @@ interface NamePrompt {
   label: string;
   confirmLabel: string;
   value: string;
-  resolve: (name: string | null) => void;
+  /** Does what the name was asked for; throws the server's refusal, which the prompt shows. */
+  submit: (name: string) => Promise<void>;
+}
+
+/** Why `name` is not a bare name, as the server would refuse it; null when it is one. */
+export function bareNameProblem(name: string): string | null {
+  if (!name) return 'A name is needed';
+  if (/[/\\]/.test(name) || name === '.' || name === '..')
+    return `"${name}" is not a bare name: no / or \\, and not . or ..`;
+  return null;
 }
 
 /**
@@ -63,6 +72,9 @@ export class FilesTreeComponent {
 
   protected readonly pickerOpen = signal(false);
   protected readonly prompt = signal<NamePrompt | null>(null);
+  /** Why the name given was refused (by the console or the server); the prompt stays open. */
+  protected readonly promptError = signal<string | null>(null);
+  protected readonly promptBusy = signal(false);
   /** The row (its key) that takes Tab focus (roving tabindex); the first row when it is gone. */
   private readonly active = signal<string | null>(null);
   protected readonly entries = computed(() =>
@@ -127,7 +139,7 @@ export class FilesTreeComponent {
         break;
       case 'F2':
         if (this.refusesLink(row)) break;
-        if (!row.root) void this.rename(row);
+        if (!row.root) this.rename(row);
         break;
       case 'Delete':
         if (row.root) void this.store.removeRoot(row.path);
@@ -162,13 +174,13 @@ export class FilesTreeComponent {
       items.push({ label: 'Open', hint: 'Enter', action: () => this.openFile(row.path) });
     if (dir) {
       items.push(
-        { label: 'New file…', action: () => void this.create(row, 'file') },
-        { label: 'New folder…', action: () => void this.create(row, 'dir') },
+        { label: 'New file…', action: () => this.create(row, 'file') },
+        { label: 'New folder…', action: () => this.create(row, 'dir') },
       );
     }
     if (!row.root) {
       items.push(
-        { label: 'Rename…', hint: 'F2', action: () => void this.rename(row), ...link },
+        { label: 'Rename…', hint: 'F2', action: () => this.rename(row), ...link },
         { label: 'Cut', hint: 'Ctrl+X', action: () => this.store.cut(row.path), ...link },
       );
     }
@@ -185,10 +197,14 @@ export class FilesTreeComponent {
       items.push(
         {
           label: 'Duplicate',
-          action: () => void this.store.duplicate(row.path).then((p) => p && this.focus(p)),
+          action: () =>
+            void this.store.duplicate(row.path).then(
+              (p) => this.focus(p),
+              (err: unknown) => this.toasts.error(errorMessage(err)),
+            ),
           ...link,
         },
-        { label: 'Duplicate as…', action: () => void this.duplicateAs(row), ...link },
+        { label: 'Duplicate as…', action: () => this.duplicateAs(row), ...link },
       );
     }
     if (dir) items.push({ label: 'Refresh', action: () => void this.store.load(row.path) });
@@ -213,22 +229,43 @@ export class FilesTreeComponent {
     }
   }
 
-  protected answerPrompt(event: Event, input: HTMLInputElement | null): void {
+  /**
+   * Sends the name; the prompt closes once it is done. A refusal — the console's (not a bare name)
+   * or the server's (it exists, a permission) — is shown by the field, the name kept to correct.
+   */
+  protected async answerPrompt(event: Event, input: HTMLInputElement | null): Promise<void> {
     event.preventDefault();
     const prompt = this.prompt();
-    if (!prompt) return;
+    if (!prompt || this.promptBusy()) return;
     const name = input?.value.trim() ?? '';
-    this.prompt.set(null);
-    this.promptDialog().nativeElement.close();
-    prompt.resolve(name || null);
+    const problem = bareNameProblem(name);
+    if (problem) {
+      this.promptError.set(problem);
+      input?.focus();
+      return;
+    }
+    this.promptBusy.set(true);
+    try {
+      await prompt.submit(name);
+    } catch (err) {
+      if (this.prompt() !== prompt) return;
+      this.promptError.set(errorMessage(err));
+      input?.focus();
+      return;
+    } finally {
+      this.promptBusy.set(false);
+    }
+    if (this.prompt() === prompt) this.closePrompt();
   }
 
   protected cancelPrompt(): void {
-    const prompt = this.prompt();
-    if (!prompt) return;
+    if (this.prompt()) this.closePrompt();
+  }
+
+  private closePrompt(): void {
     this.prompt.set(null);
+    this.promptError.set(null);
     if (this.promptDialog().nativeElement.open) this.promptDialog().nativeElement.close();
-    prompt.resolve(null);
   }
 
   private openRow(row: EntryRow): void {
@@ -248,45 +285,45 @@ export class FilesTreeComponent {
     void this.router.navigate(['/edit'], { queryParams: { path } });
   }
 
-  private async create(row: EntryRow, kind: 'file' | 'dir'): Promise<void> {
-    const name = await this.askName({
+  private create(row: EntryRow, kind: 'file' | 'dir'): void {
+    this.askName({
       title: kind === 'file' ? 'New file' : 'New folder',
       label: `Name in ${row.path}`,
       confirmLabel: 'Create',
       value: '',
+      submit: async (name) => {
+        const made =
+          kind === 'file'
+            ? await this.store.newFile(row.path, name)
+            : await this.store.newFolder(row.path, name);
+        this.focus(made);
+        // As in an editor: a new file is made to be written.
+        if (kind === 'file') this.openFile(made);
+      },
     });
-    if (!name) return;
-    const made =
-      kind === 'file' ? await this.store.newFile(row.path, name) : await this.store.newFolder(row.path, name);
-    if (!made) return;
-    this.focus(made);
-    // As in an editor: a new file is made to be written.
-    if (kind === 'file') this.openFile(made);
   }
 
-  private async rename(row: EntryRow): Promise<void> {
-    const name = await this.askName({
+  private rename(row: EntryRow): void {
+    this.askName({
       title: `Rename ${row.name}`,
       label: 'New name',
       confirmLabel: 'Rename',
       value: row.name,
+      submit: async (name) => {
+        if (name !== row.name) this.focus(await this.store.rename(row.path, name));
+      },
     });
-    if (!name || name === row.name) return;
-    const to = await this.store.rename(row.path, name);
-    if (to) this.focus(to);
   }
 
-  private async duplicateAs(row: EntryRow): Promise<void> {
+  private duplicateAs(row: EntryRow): void {
     const dot = row.kind === 'file' ? row.name.lastIndexOf('.') : -1;
-    const name = await this.askName({
+    this.askName({
       title: `Duplicate ${row.name}`,
       label: 'Name of the copy (same folder)',
       confirmLabel: 'Duplicate',
       value: dot > 0 ? `${row.name.slice(0, dot)} (copy)${row.name.slice(dot)}` : `${row.name} (copy)`,
+      submit: async (name) => this.focus(await this.store.duplicate(row.path, name)),
     });
-    if (!name) return;
-    const made = await this.store.duplicate(row.path, name);
-    if (made) this.focus(made);
   }
 
   private async remove(row: EntryRow): Promise<void> {
@@ -306,24 +343,23 @@ export class FilesTreeComponent {
     }
   }
 
-  private askName(request: Omit<NamePrompt, 'resolve'>): Promise<string | null> {
-    this.prompt()?.resolve(null);
-    return new Promise((resolve) => {
-      this.prompt.set({ ...request, resolve });
-      afterNextRender(
-        () => {
-          const dialog = this.promptDialog().nativeElement;
-          if (!dialog.open) dialog.showModal();
-          const input = dialog.querySelector('input');
-          if (!input) return;
-          input.focus();
-          // Select the stem, so typing replaces the name and keeps the extension.
-          const dot = request.value.lastIndexOf('.');
-          input.setSelectionRange(0, dot > 0 ? dot : request.value.length);
-        },
-        { injector: this.injector },
-      );
-    });
+  /** Opens the name prompt (replacing one already open); `request.submit` runs on its Enter. */
+  private askName(request: NamePrompt): void {
+    this.prompt.set(request);
+    this.promptError.set(null);
+    afterNextRender(
+      () => {
+        const dialog = this.promptDialog().nativeElement;
+        if (!dialog.open) dialog.showModal();
+        const input = dialog.querySelector('input');
+        if (!input) return;
+        input.focus();
+        // Select the stem, so typing replaces the name and keeps the extension.
+        const dot = request.value.lastIndexOf('.');
+        input.setSelectionRange(0, dot > 0 ? dot : request.value.length);
+      },
+      { injector: this.injector },
+    );
   }
 
   /** Moves the roving focus to the first row showing `path` (once rendered; nothing when not shown). */
