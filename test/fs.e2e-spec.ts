@@ -411,6 +411,7 @@ describe('files API (e2e, real server, real directories)', () => {
       path: base,
       parent: root,
       entries: [{ name: 'd', path: join(base, 'd'), kind: 'dir' }],
+      hidden: 0,
     });
     const all = await call(
       jailed,
@@ -424,6 +425,18 @@ describe('files API (e2e, real server, real directories)', () => {
     expect(names).toEqual(expect.arrayContaining(['file:.hidden', 'file:a.txt', 'symlink:link-out']));
     const noHidden = await call(jailed, 'GET', `/api/fs/browse?path=${q(root)}&files_too=true`);
     expect(JSON.stringify(noHidden.body)).not.toContain('.hidden');
+    // What was left out is counted (a folder of dotfiles is not empty); folders only, without files_too.
+    const dots = join(base, 'dots');
+    mkdirSync(join(dots, '.cache'), { recursive: true });
+    writeFileSync(join(dots, '.env'), 'x');
+    expect((await call(jailed, 'GET', `/api/fs/browse?path=${q(dots)}&files_too=true`)).body).toMatchObject({
+      entries: [],
+      hidden: 2,
+    });
+    expect((await call(jailed, 'GET', `/api/fs/browse?path=${q(dots)}`)).body.hidden).toBe(1);
+    expect((await call(jailed, 'GET', `/api/fs/browse?path=${q(dots)}&show_hidden=true`)).body.hidden).toBe(
+      0,
+    );
     expect((await call(jailed, 'GET', `/api/fs/browse?path=${q(root)}&show_hidden=yes`)).status).toBe(400);
 
     const renamed = await call(jailed, 'POST', '/api/fs/rename', {

@@ -127,6 +127,35 @@ describe('files tree (browser e2e)', () => {
     await row(join(root, '.hidden')).waitFor({ state: 'detached' });
   });
 
+  it('says a folder of dotfiles holds hidden entries, in the tree and the picker (not "Empty")', async () => {
+    const dots = join(root, 'dots');
+    mkdirSync(join(dots, '.cache'), { recursive: true });
+    writeFileSync(join(dots, '.env'), 'x');
+    // The tree lists files too: both count.
+    // Listed again (made behind the tree's back) by showing and hiding dotfiles.
+    const toggle = page.getByRole('checkbox', { name: 'hidden' });
+    await toggle.check();
+    await toggle.uncheck();
+    await row(dots).click();
+    await page.locator('li', { hasText: 'Only hidden entries (2): tick “hidden”' }).waitFor();
+    await row(dots).click();
+    // The folder picker lists folders: only .cache counts.
+    await page.locator('button.new-job').click();
+    const dialog = page.getByRole('dialog', { name: 'New job' });
+    await dialog.getByLabel('Job type').selectOption('command');
+    await dialog.getByRole('textbox', { name: 'Working directory' }).fill(dots);
+    await dialog.locator('.field:has(#submit-cwd)').getByRole('button', { name: 'Browse…' }).click();
+    const picker = page.getByRole('dialog', { name: 'Choose a folder' });
+    await picker.getByText('Nothing here but 1 hidden (tick “hidden” to show them)').waitFor();
+    await picker.getByRole('checkbox', { name: 'hidden' }).check();
+    await picker.getByRole('button', { name: '.cache/' }).waitFor();
+    await picker.getByRole('checkbox', { name: 'hidden' }).uncheck();
+    await picker.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    rmSync(dots, { recursive: true });
+  });
+
   it('creates a folder and a file through the context menu', async () => {
     await row(proj).click({ button: 'right' });
     await menuItem('New folder…').click();

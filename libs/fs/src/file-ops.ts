@@ -22,6 +22,8 @@ export interface DirListing {
   /** null at `/`. */
   parent: string | null;
   entries: DirEntry[];
+  /** Entries left out for their leading dot (0 with showHidden). */
+  hidden: number;
 }
 
 export interface QuickPath {
@@ -70,8 +72,12 @@ export class FileOps {
       onPath('path', path, () => readdir(dir.self, { withFileTypes: true })),
     );
     const entries: DirEntry[] = [];
+    let hidden = 0;
     for (const d of dirents) {
-      if (!showHidden && d.name.startsWith('.')) continue;
+      if (!showHidden && d.name.startsWith('.')) {
+        if (filesToo || d.isDirectory()) hidden++;
+        continue;
+      }
       const kind: EntryKind = d.isDirectory()
         ? 'dir'
         : d.isFile()
@@ -95,7 +101,7 @@ export class FileOps {
     );
     // At an --fs-root its parent is outside: offered, it would only answer 403.
     const parent = path === '/' || !(await this.guard.inside(dirname(path))) ? null : dirname(path);
-    return { path, parent, entries };
+    return { path, parent, entries, hidden };
   }
 
   /** Named starting points (home, the state directory, each `--fs-root`) that exist and may be browsed. */

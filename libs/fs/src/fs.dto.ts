@@ -40,6 +40,11 @@ export class DirListingDto {
   parent!: string | null;
   /** Directories first, then files; each group by name (code-unit order). */
   entries!: DirEntryDto[];
+  /**
+   * How many entries were left out for a name starting with a dot (0 with `show_hidden`; only
+   * directories count unless `files_too`): a folder of dotfiles is not an empty one.
+   */
+  hidden!: number;
 }
 
 export class QuickPathDto {

@@ -25,6 +25,8 @@ export type EntryKind = DirEntryDto['kind'];
 /** One directory's listing as the tree knows it; `entries` null until it has loaded once. */
 export interface DirState {
   entries: DirEntryDto[] | null;
+  /** Entries left out for a leading dot (with show-hidden off). */
+  hidden?: number;
   loading: boolean;
   error: string | null;
 }
@@ -173,7 +175,7 @@ export class FilesTreeStore {
         query: { path, show_hidden: this.showHidden(), files_too: true },
       });
       if (this.generation.get(path) === gen)
-        this.patchDir(path, { entries: data.entries, loading: false, error: null });
+        this.patchDir(path, { entries: data.entries, hidden: data.hidden, loading: false, error: null });
     } catch (err) {
       if (this.generation.get(path) === gen)
         this.patchDir(path, { entries: null, loading: false, error: errorMessage(err) });
@@ -362,7 +364,9 @@ export function flatten(
     } else if (!state?.entries) {
       rows.push({ type: 'note', path, level: level + 1, text: 'Loading…', error: false });
     } else if (state.entries.length === 0) {
-      rows.push({ type: 'note', path, level: level + 1, text: 'Empty', error: false });
+      // A folder of dotfiles is not an empty one.
+      const text = state.hidden ? `Only hidden entries (${state.hidden}): tick “hidden”` : 'Empty';
+      rows.push({ type: 'note', path, level: level + 1, text, error: false });
     } else {
       for (const e of state.entries) walk(rootIndex, e.path, e.name, e.kind, level + 1);
     }

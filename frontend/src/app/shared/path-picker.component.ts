@@ -137,7 +137,15 @@ interface Place {
               </li>
             } @empty {
               <li class="muted empty-dir">
-                {{ loading() ? 'Loading…' : dir() ? 'Nothing here' : 'No folder listed' }}
+                {{
+                  loading()
+                    ? 'Loading…'
+                    : !dir()
+                      ? 'No folder listed'
+                      : hidden()
+                        ? 'Nothing here but ' + hidden() + ' hidden (tick “hidden” to show them)'
+                        : 'Nothing here'
+                }}
               </li>
             }
           </ul>
@@ -276,6 +284,8 @@ export class PathPickerComponent {
   protected readonly dir = signal('');
   protected readonly parent = signal<string | null>(null);
   protected readonly entries = signal<DirEntryDto[]>([]);
+  /** Entries of the folder listed left out for a leading dot (a folder of dotfiles is not empty). */
+  protected readonly hidden = signal(0);
   protected readonly value = signal('');
   protected readonly error = signal<string | null>(null);
   protected readonly loading = signal(false);
@@ -319,6 +329,7 @@ export class PathPickerComponent {
       this.dir.set(data.path);
       this.parent.set(data.parent);
       this.entries.set(data.entries);
+      this.hidden.set(data.hidden);
       this.error.set(null);
       this.refused.set(null);
       const typedSince = this.value() !== typedBefore;

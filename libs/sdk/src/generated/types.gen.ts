@@ -1083,6 +1083,11 @@ export type DirListingDto = {
      */
     entries: Array<DirEntryDto>;
     /**
+     * How many entries were left out for a name starting with a dot (0 with `show_hidden`; only
+     * directories count unless `files_too`): a folder of dotfiles is not an empty one.
+     */
+    hidden: number;
+    /**
      * Its parent; null at `/`, and at an `--fs-root` (its parent is outside the roots).
      */
     parent: string | null;
