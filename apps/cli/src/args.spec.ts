@@ -60,6 +60,15 @@ describe(parseDuration.name, () => {
     expect(sut).toThrow(expect.objectContaining({ exitCode: EXIT.invalid }) as CliError);
   });
 
+  it('refuses a short clock, naming both readings (Slurm reads 1:30 as minutes:seconds)', () => {
+    expect(() => parseDuration('1:30', '--time-limit')).toThrow(
+      '--time-limit: "1:30" could be minutes:seconds (1m30s, as Slurm reads it) or hours:minutes (1h30m): write 1m30s or 1h30m',
+    );
+    expect(() => parseDuration('30:00', '--time-limit')).toThrow(
+      '(30m, as Slurm reads it) or hours:minutes (1d6h)',
+    );
+  });
+
   it('a flag without "none" refuses it, and no message offers a form the flag refuses', () => {
     for (const text of ['none', '5x', '0'])
       expect(() => parseDuration(text, '--older-than', { none: false })).toThrow(

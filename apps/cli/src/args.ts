@@ -1,4 +1,4 @@
-import { MAX_PRIORITY, parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
+import { MAX_PRIORITY, ambiguousClock, parseByteSize, parseDuration as readDuration } from '@trainyard/sdk';
 import { Option } from 'commander';
 import { CliError, EXIT } from './errors';
 
@@ -78,6 +78,8 @@ export function parseNumber(text: string, what: string): number {
  */
 export function parseDuration(text: string, what: string, { none = true } = {}): number | null {
   const seconds = readDuration(text);
+  const ambiguous = ambiguousClock(text);
+  if (ambiguous) throw new CliError(`${what}: ${ambiguous}`, EXIT.invalid);
   if (seconds === undefined || (seconds === null && !none))
     throw new CliError(
       `${what} takes a duration of at least 1s like 90, 30m, 2h, 1h30m or 1:30:00${none ? ' (or none)' : ''}, got "${text}"`,

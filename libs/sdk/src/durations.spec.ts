@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from './durations';
+import { ambiguousClock, formatDuration, parseDuration } from './durations';
 
 describe(parseDuration.name, () => {
   it.each<[string, number | null]>([
@@ -54,5 +54,20 @@ describe(formatDuration.name, () => {
   ])('writes %j as %j, which reads back', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
     expect(parseDuration(text)).toBe(seconds);
+  });
+});
+
+describe(ambiguousClock.name, () => {
+  it('names both readings of a short clock, and nothing for any other text', () => {
+    expect(ambiguousClock(' 1:30 ')).toBe(
+      '"1:30" could be minutes:seconds (1m30s, as Slurm reads it) or hours:minutes (1h30m): write 1m30s or 1h30m',
+    );
+    expect(['1:30:00', '90', '1h30m', '1:75', 'x'].map(ambiguousClock)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -33,6 +33,20 @@ export function parseDuration(text: string, { allowZero = false } = {}): number 
   return seconds >= (allowZero ? 0 : 1) && Number.isSafeInteger(seconds) ? seconds : undefined;
 }
 
+/**
+ * Why `text` is refused when it is a short clock, `1:30` or `30:00`, that parseDuration does not
+ * guess at: Slurm reads `M:SS` (1 min 30 s), most people `H:MM` (1 h 30 min). Undefined for any
+ * other text. Shows both readings in forms that are not ambiguous.
+ */
+export function ambiguousClock(text: string): string | undefined {
+  const clock = /^(\d+):([0-5]\d)$/.exec(text.trim());
+  if (!clock) return undefined;
+  const [a, b] = [Number(clock[1]), Number(clock[2])];
+  const asMinutes = formatDuration(a * UNIT_SECONDS.m + b);
+  const asHours = formatDuration(a * UNIT_SECONDS.h + b * UNIT_SECONDS.m);
+  return `"${text.trim()}" could be minutes:seconds (${asMinutes}, as Slurm reads it) or hours:minutes (${asHours}): write ${asMinutes} or ${asHours}`;
+}
+
 /** Seconds as the shortest text parseDuration reads back: 5400 → `1h30m`, 90 → `1m30s`, 7200 → `2h`. */
 export function formatDuration(seconds: number): string {
   let rest = seconds;

@@ -152,7 +152,7 @@ export function registerSubmit(program: Command, run: CommandRunner): void {
     .option('-n, --name <name>', 'label shown in lists')
     .option(
       '--time-limit <duration>',
-      "stop the job after this long (90, 30m, 2h, 1h30m, 1:30:00; none: no limit; default: the type's or server's)",
+      "stop the job after this long (90 = 90 seconds, 30m, 2h, 1h30m, 1:30:00 = H:MM:SS; none: no limit; default: the type's or server's)",
     )
     .option(
       '--kill-grace <duration>',

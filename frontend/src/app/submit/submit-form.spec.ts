@@ -353,6 +353,12 @@ describe('advanced fields', () => {
     expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_HINT });
   });
 
+  it('refuses a short clock naming both readings (Slurm reads 1:30 as minutes:seconds)', () => {
+    expect(errorsOf(type, values(cmd, { timeLimit: '1:30' }))).toEqual({
+      time_limit_s: expect.stringContaining('write 1m30s or 1h30m') as string,
+    });
+  });
+
   it.each(['0', '0m', '0h0m'])('refuses the time limit %j as too short, not as unreadable', (text) => {
     expect(errorsOf(type, values(cmd, { timeLimit: text }))).toEqual({ time_limit_s: TIME_LIMIT_ZERO });
   });

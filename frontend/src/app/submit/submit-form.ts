@@ -12,6 +12,7 @@ import {
   formatDuration,
   parseByteSize,
   parseDuration,
+  ambiguousClock,
 } from '@trainyard/sdk';
 import { WHOLE_JOB_ID } from '../core/job-id';
 import { parseDecimal, parseInteger, parsePriority, PRIORITY_RANGE } from '../core/numbers';
@@ -168,7 +169,9 @@ export function buildBody(
   const timeLimit = parseTimeLimit(values.timeLimit);
   if (timeLimit === undefined)
     errors['time_limit_s'] =
-      parseDuration(values.timeLimit, { allowZero: true }) === 0 ? TIME_LIMIT_ZERO : TIME_LIMIT_HINT;
+      parseDuration(values.timeLimit, { allowZero: true }) === 0
+        ? TIME_LIMIT_ZERO
+        : (ambiguousClock(values.timeLimit) ?? TIME_LIMIT_HINT);
   const killGrace = parseKillGrace(values.killGrace);
   if (killGrace === undefined) errors['kill_grace_s'] = KILL_GRACE_HINT;
   const logCap = values.logCap.trim() === '' ? '' : parseByteSize(values.logCap);
