@@ -146,6 +146,26 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
     await row.getByRole('button', { name: 'Delete gpu-holder' }).waitFor();
   });
 
+  it("shows a job type's parameters as parameters, not behind a shell prompt as if they were its command", async () => {
+    const { data } = await submitJob({
+      client: api,
+      body: {
+        job_type: 'training',
+        requested_gpus: 0,
+        job_params: { script: '/nowhere/train.py' },
+        cwd: temp.home,
+      },
+    });
+    await jobRow(data.queue_id).click({ position: { x: 500, y: 10 } });
+    const line = page.locator('.cmdline');
+    await line.filter({ hasText: 'script=/nowhere/train.py' }).waitFor();
+    // Before: "$ script=/nowhere/train.py torchrun=torchrun", read as the command that failed.
+    expect((await line.textContent())!.trim()).toMatch(/^training: script=\/nowhere\/train\.py/);
+    // The pane closed again: the next test reads the job it submits from the URL.
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => url.pathname === '/jobs');
+  });
+
   it('submits a command job through the dialog and streams its coloured output', async () => {
     await page.keyboard.press('n');
     const dialog = page.getByRole('dialog', { name: 'New job' });

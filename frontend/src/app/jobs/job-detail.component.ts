@@ -267,7 +267,13 @@ import { TrainerPanelComponent } from './trainer-status.component';
         }
         <ty-job-relations [job]="job" />
         <div class="cmdline mono" [title]="params()">
-          <span class="prompt" aria-hidden="true">$</span> {{ params() }}
+          <!-- "$" only before a command as run: a job type's parameters are not one (training's
+               torchrun command is built from them at launch). -->
+          @if (job.job_params['argv']) {
+            <span class="prompt" aria-hidden="true">$</span> {{ params() }}
+          } @else {
+            <span class="prompt">{{ job.job_type }}:</span> {{ params() }}
+          }
         </div>
         @if (job.error) {
           <div class="job-error" [class.requeued]="job.status === 'queued'" role="note">{{ job.error }}</div>
