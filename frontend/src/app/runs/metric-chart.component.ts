@@ -34,6 +34,8 @@ export interface ChartRun {
   run_id: string;
   label: string;
   live: boolean;
+  /** Its series drawn on this chart, when not the chart's path (GPUs renumbered to compare); null: none. */
+  series?: string | null;
 }
 
 /** Points asked for per run: about one per horizontal pixel of a wide chart. */
@@ -158,7 +160,7 @@ export class MetricChartComponent {
   private readonly key = computed(
     () =>
       `${this.path()}\n${this.runs()
-        .map((r) => `${r.run_id}:${r.label}`)
+        .map((r) => `${r.run_id}:${r.label}:${r.series}`)
         .join('\n')}`,
   );
   private generation = 0;
@@ -266,15 +268,16 @@ export class MetricChartComponent {
     const range = this.range();
     try {
       const series: MetricSeriesDto[] = await Promise.all(
-        this.runs().map(
-          async (run) =>
-            (
-              await metricSeries({
-                client: this.api,
-                path: { run_id: run.run_id },
-                query: metricsQuery(path, POINT_COUNT, range),
-              })
-            ).data,
+        this.runs().map(async (run) =>
+          run.series === null
+            ? { path, downsampled: false, points: [] }
+            : (
+                await metricSeries({
+                  client: this.api,
+                  path: { run_id: run.run_id },
+                  query: metricsQuery(run.series ?? path, POINT_COUNT, range),
+                })
+              ).data,
         ),
       );
       if (generation !== this.generation) return;

@@ -48,4 +48,38 @@ describe('RunChartsComponent', () => {
     });
     expect((fixture.nativeElement as HTMLElement).textContent).not.toContain('No metrics logged');
   });
+
+  it("overlays compared runs' GPU series on one chart per GPU of theirs, each reading its own series", async () => {
+    const paths: Record<string, string[]> = {
+      r1: ['loss', 'sys/gpu2/utilization'],
+      r2: ['loss', 'sys/gpu0/utilization'],
+    };
+    const client = {
+      get: vi.fn(({ path }: { path: { run_id: string } }) =>
+        Promise.resolve({ data: { paths: paths[path.run_id] } }),
+      ),
+    };
+    TestBed.configureTestingModule({ providers: [{ provide: API, useValue: client as unknown as Client }] });
+    TestBed.overrideComponent(RunChartsComponent, { set: { imports: [ChartStub] } });
+    const fixture = TestBed.createComponent(RunChartsComponent);
+    fixture.componentRef.setInput('runs', [
+      { run_id: 'r1', label: 'a', live: false },
+      { run_id: 'r2', label: 'b', live: false },
+    ]);
+    fixture.detectChanges();
+    await vi.waitFor(() => {
+      fixture.detectChanges();
+      const charts = fixture.debugElement.queryAll((el) => el.componentInstance instanceof ChartStub);
+      // Before: a chart for sys/gpu0 with run b alone, another for sys/gpu2 with run a alone.
+      expect(
+        charts.map((c) => {
+          const chart = c.componentInstance as ChartStub;
+          return [chart.path(), chart.runs().map((r) => r.series ?? chart.path())];
+        }),
+      ).toEqual([
+        ['loss', ['loss', 'loss']],
+        ['sys/gpu#0/utilization', ['sys/gpu2/utilization', 'sys/gpu0/utilization']],
+      ]);
+    });
+  });
 });

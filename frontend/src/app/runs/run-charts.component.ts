@@ -12,7 +12,7 @@ import { metricPaths } from '@trainyard/sdk';
 import { API, errorMessage } from '../core/api';
 import { startPolling } from '../core/poll';
 import { type ChartRun, MetricChartComponent } from './metric-chart.component';
-import { runColor } from './run-series';
+import { chartPaths, runColor } from './run-series';
 
 const PATHS_POLL_MS = 3000;
 
@@ -64,8 +64,8 @@ const PATHS_POLL_MS = 3000;
         </ul>
       }
       <div class="grid">
-        @for (path of paths(); track path) {
-          <ty-metric-chart [path]="path" [runs]="runs()" [smoothing]="smoothing()" />
+        @for (chart of charts(); track chart.path) {
+          <ty-metric-chart [path]="chart.path" [runs]="chart.runs" [smoothing]="smoothing()" />
         }
       </div>
     }
@@ -141,6 +141,20 @@ export class RunChartsComponent {
   protected readonly color = runColor;
   protected readonly smoothing = signal(0);
   protected readonly paths = signal<string[]>([]);
+  /** Per run, each chart's path → the run's series on it (GPUs renumbered when compared; see chartPaths). */
+  private readonly seriesByRun = signal<Map<string, string>[]>([]);
+  /** A chart per path, each run with the series it draws there. */
+  protected readonly charts = computed(() => {
+    const byRun = this.seriesByRun();
+    const runs = this.runs();
+    return this.paths().map((path) => ({
+      path,
+      runs: runs.map((run, i) => {
+        const own = byRun[i]?.get(path);
+        return own === path ? run : { ...run, series: own ?? null };
+      }),
+    }));
+  });
   protected readonly loaded = signal(false);
   protected readonly error = signal<string | null>(null);
   private readonly ids = computed(() =>
@@ -177,9 +191,11 @@ export class RunChartsComponent {
         ),
       );
       if (ids !== this.ids()) return;
-      const next = sortPaths(new Set(lists.flat()));
+      const { paths, series } = chartPaths(lists);
+      const next = sortPaths(paths);
       const prev = this.paths();
       if (next.length !== prev.length || next.some((p, i) => p !== prev[i])) this.paths.set(next);
+      if (!sameSeries(series, this.seriesByRun())) this.seriesByRun.set(series);
       this.error.set(null);
     } catch (err) {
       this.error.set(errorMessage(err));
@@ -187,6 +203,14 @@ export class RunChartsComponent {
       this.loaded.set(true);
     }
   }
+}
+
+/** Whether two runs' chart → series maps say the same (a re-read must not redraw every chart). */
+function sameSeries(a: readonly Map<string, string>[], b: readonly Map<string, string>[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((m, i) => m.size === b[i].size && [...m].every(([k, v]) => b[i].get(k) === v))
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { MetricSeriesDto } from '@trainyard/sdk';
 import {
   RUN_COLORS,
   buildSeries,
+  chartPaths,
   chartTooltip,
   chartLabels,
   metricsQuery,
@@ -363,5 +364,29 @@ describe('chartTooltip numbers', () => {
   ];
   it('shows a value with limited digits and a whole step exactly', () => {
     expect(chartTooltip(at(1234567, 1.3999999999999999e308))).toBe('step 1234567<br>r1: 1.4e+308');
+  });
+});
+
+describe(chartPaths.name, () => {
+  it('numbers the GPUs of runs compared in order when they ran on different ones (else never one chart)', () => {
+    const { paths, series } = chartPaths([
+      ['loss', 'sys/gpu2/power_w', 'sys/gpu3/power_w'],
+      ['loss', 'sys/gpu0/power_w', 'sys/gpu1/power_w'],
+    ]);
+    expect(paths).toEqual(['loss', 'sys/gpu#0/power_w', 'sys/gpu#1/power_w']);
+    expect(series.map((own) => Object.fromEntries(own))).toEqual([
+      { loss: 'loss', 'sys/gpu#0/power_w': 'sys/gpu2/power_w', 'sys/gpu#1/power_w': 'sys/gpu3/power_w' },
+      { loss: 'loss', 'sys/gpu#0/power_w': 'sys/gpu0/power_w', 'sys/gpu#1/power_w': 'sys/gpu1/power_w' },
+    ]);
+  });
+
+  it("keeps the host's numbers for one run, and for runs on the same GPUs", () => {
+    expect(chartPaths([['sys/gpu3/power_w']]).paths).toEqual(['sys/gpu3/power_w']);
+    const same = chartPaths([
+      ['sys/gpu1/power_w', 'a'],
+      ['sys/gpu1/power_w', 'b'],
+    ]);
+    expect(same.paths).toEqual(['sys/gpu1/power_w', 'a', 'b']);
+    expect(same.series[1].get('a')).toBeUndefined();
   });
 });

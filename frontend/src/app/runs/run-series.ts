@@ -332,3 +332,38 @@ export function chartTooltip(params: unknown): string {
     ...lines.map((p) => `${p.marker ?? ''}${esc(p.seriesName ?? '')}: ${shown(p)}`),
   ].join('<br>');
 }
+
+/** A hardware series' path: `sys/gpu<host index>/<name>`. */
+const GPU_SERIES = /^sys\/gpu(\d+)\//;
+
+/**
+ * The charts for runs drawn together, and per run which of its series each chart shows. A run's
+ * hardware series are named by the host's GPU index (`sys/gpu3/…`), so runs compared that ran on
+ * different GPUs would never share a chart: then each run's GPUs are numbered in order instead, as
+ * the job itself sees them (`sys/gpu#0/…` is its `cuda:0`). Runs on the same GPUs, and a single run,
+ * keep the host's numbers. `lists`: each run's metric paths, in the runs' order.
+ */
+export function chartPaths(lists: readonly (readonly string[])[]): {
+  paths: string[];
+  /** Per run: the chart's path → the run's own series drawn on it (absent: none). */
+  series: Map<string, string>[];
+} {
+  const gpusOf = (paths: readonly string[]) =>
+    [...new Set(paths.flatMap((p) => GPU_SERIES.exec(p)?.[1] ?? []))].map(Number).sort((a, b) => a - b);
+  const gpuSets = lists.map((paths) => gpusOf(paths).join(','));
+  const renumber = lists.length > 1 && new Set(gpuSets).size > 1;
+  const series = lists.map((paths) => {
+    const ordinal = new Map(gpusOf(paths).map((gpu, k) => [gpu, k]));
+    const own = new Map<string, string>();
+    for (const path of paths) {
+      const gpu = GPU_SERIES.exec(path)?.[1];
+      const shown =
+        renumber && gpu !== undefined
+          ? path.replace(GPU_SERIES, `sys/gpu#${ordinal.get(Number(gpu))}/`)
+          : path;
+      own.set(shown, path);
+    }
+    return own;
+  });
+  return { paths: [...new Set(series.flatMap((own) => [...own.keys()]))], series };
+}
