@@ -210,6 +210,13 @@ describe('projects API (e2e, real server, real directories)', () => {
 
     const query = `/api/config/overrides?project_dir=${encodeURIComponent(echo.path)}&config=echo`;
     expect((await call('GET', query)).body.values).toEqual({ lr: 0.5 });
+    // Put back to its default: run with it, and forgotten, not remembered as an override.
+    const back = await call('POST', `/api/projects/${echo.id}/configs/echo/run`, {
+      overrides: { lr: 0.001 },
+    });
+    expect(back.body.job_params.argv).toEqual(['/bin/echo', 'lr=0.001', 'opt=adam']);
+    expect((await call('GET', query)).body.values).toEqual({});
+    await api.waitStatus(back.body.queue_id, ['done']);
     const set = await call('POST', '/api/config/overrides', {
       project_dir: echo.path,
       config: 'echo',

@@ -152,6 +152,25 @@ describe('projects view (browser e2e)', () => {
     await runDialog().waitFor({ state: 'detached' });
   });
 
+  it('runs with a parameter put back to its default (before: the remembered value ran), and forgets it', async () => {
+    await row('train').click({ button: 'right' });
+    await menuItem('Run…').click();
+    const lr = runDialog().getByLabel('lr (number)');
+    await until(() => lr.inputValue(), '0.25');
+    await lr.fill('0.001');
+    await runDialog().getByRole('button', { name: 'Run' }).click();
+    await page.waitForURL(/\/jobs\/[^/?]+$/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const { data: job } = await getJob({ client: api, path: { queue_id: id } });
+    expect(job.job_params).toMatchObject({ argv: ['echo', 'lr-is', '0.001'] });
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await row('train').click({ button: 'right' });
+    await menuItem('Run…').click();
+    await until(() => runDialog().getByLabel('lr (number)').inputValue(), '0.001');
+    await runDialog().getByRole('button', { name: 'Cancel' }).click();
+    await runDialog().waitFor({ state: 'detached' });
+  });
+
   it('lists the config’s artifacts and asks before deleting one', async () => {
     await row('train').focus();
     await page.keyboard.press('ArrowRight');

@@ -140,7 +140,7 @@ export class ProjectService {
   }
 
   async setOverrides(project: Project, config: ConfigSpec, values: unknown) {
-    const checked = this.checkValues('values', config, values, project);
+    const checked = withoutDefaults(config, this.checkValues('values', config, values, project));
     const updated_at = await this.overrides.set(project.path, config.name, checked);
     return { values: checked, updated_at };
   }
@@ -196,8 +196,13 @@ export class ProjectService {
         undefined,
       ),
     );
+    // A value given equal to its default replaces the remembered one, and is then forgotten.
     if (options.remember !== false && Object.keys(given).length)
-      await this.overrides.set(project.path, config.name, { ...remembered, ...given });
+      await this.overrides.set(
+        project.path,
+        config.name,
+        withoutDefaults(config, { ...remembered, ...given }),
+      );
     return job;
   }
 
@@ -391,3 +396,12 @@ configs:
         default: hello
         help: What to print
 `;
+
+/** `values` less those equal to their param's default: what is remembered is what differs from it. */
+function withoutDefaults(config: ConfigSpec, values: OverrideValues): OverrideValues {
+  return Object.fromEntries(
+    Object.entries(values).filter(
+      ([name, value]) => config.params.find((p) => p.name === name)?.default !== value,
+    ),
+  );
+}

@@ -149,11 +149,17 @@ describe('run form', () => {
     });
   });
 
-  it('sends only what differs from the defaults, typed per the schema', () => {
+  it('sends every value shown, typed per the schema: one put back to its default too', () => {
+    // Before: a value equal to its default was left out, and the server ran the remembered one.
     const values = { lr: '0.5', steps: '10', opt: 'sgd', bf16: false, note: '' };
-    expect(toOverrides(params, values)).toEqual({ overrides: { lr: 0.5, opt: 'sgd' }, errors: {} });
+    expect(toOverrides(params, values)).toEqual({
+      overrides: { lr: 0.5, steps: 10, opt: 'sgd', bf16: false },
+      errors: {},
+    });
     // Round trip: what the dialog sends is what it shows next time.
     expect(initialValues(params, toOverrides(params, values).overrides)).toEqual(values);
+    // A field emptied means its default, sent as such.
+    expect(toOverrides(params, { ...values, lr: ' ' }).overrides).toMatchObject({ lr: params[0].default });
   });
 
   it('names the bad field like the server does', () => {

@@ -23,9 +23,10 @@ export function initialValues(
 }
 
 /**
- * The form back to `overrides` for POST …/run: only the params whose value differs from the
- * config's default (so a value put back to its default is forgotten), typed per the schema. An
- * empty field means "the default". Errors are keyed like the server's (`overrides.<name>`).
+ * The form back to `overrides` for POST …/run: every param's value as shown, typed per the schema —
+ * a value put back to its default too, since the server fills what is left out from the remembered
+ * overrides (it then forgets one equal to its default). An empty field means the default (left out
+ * when there is none). Errors are keyed like the server's (`overrides.<name>`).
  */
 export function toOverrides(
   params: readonly ParamSpecDto[],
@@ -37,8 +38,10 @@ export function toOverrides(
     const raw = values[p.name];
     let value: Scalar;
     if (typeof raw === 'boolean') value = raw;
-    else if (raw.trim() === '') continue;
-    else if (p.choices?.length) {
+    else if (raw.trim() === '') {
+      if (p.default !== undefined) overrides[p.name] = p.default;
+      continue;
+    } else if (p.choices?.length) {
       const choice = p.choices.find((c) => String(c) === raw);
       if (choice === undefined) {
         errors[`overrides.${p.name}`] = `must be one of ${p.choices.join(', ')}`;
@@ -59,7 +62,7 @@ export function toOverrides(
       }
       value = n;
     } else value = raw;
-    if (value !== p.default) overrides[p.name] = value;
+    overrides[p.name] = value;
   }
   return { overrides, errors };
 }
