@@ -52,8 +52,11 @@ export function generationFailure(err: unknown, model: string, served: readonly 
 export interface GenerationStats {
   /** Request sent → first text received, ms (null when nothing came, or not streamed). */
   ttftMs: number | null;
-  /** Tokens generated: the server's usage count, else the chunks with text received. */
-  tokens: number;
+  /**
+   * Tokens generated: the server's usage count, else (streamed) the chunks with text received; null
+   * when neither tells: an answer in one piece without `usage` (it is not one token).
+   */
+  tokens: number | null;
   elapsedMs: number;
   /** tokens / elapsed seconds (null when nothing came). */
   tokensPerSecond: number | null;
@@ -118,12 +121,12 @@ export async function generate(opts: {
     else stopped = true;
   }
   const elapsedMs = performance.now() - started;
-  const tokens = usage ?? chunks;
+  const tokens = usage ?? (opts.body['stream'] ? chunks : null);
   return {
     ttftMs: opts.body['stream'] && first !== null ? first - started : null,
     tokens,
     elapsedMs,
-    tokensPerSecond: tokens > 0 && elapsedMs > 0 ? tokens / (elapsedMs / 1000) : null,
+    tokensPerSecond: tokens !== null && tokens > 0 && elapsedMs > 0 ? tokens / (elapsedMs / 1000) : null,
     stopped,
     cutOff,
   };
@@ -133,7 +136,7 @@ export async function generate(opts: {
 export function describeStats(s: GenerationStats): string {
   const parts = [
     ...(s.ttftMs !== null ? [`first token ${Math.round(s.ttftMs)} ms`] : []),
-    `${s.tokens} token${s.tokens === 1 ? '' : 's'}`,
+    ...(s.tokens !== null ? [`${s.tokens} token${s.tokens === 1 ? '' : 's'}`] : []),
     ...(s.tokensPerSecond !== null ? [`${s.tokensPerSecond.toFixed(1)} tokens/s`] : []),
     `${(s.elapsedMs / 1000).toFixed(1)} s`,
     ...(s.stopped ? ['stopped'] : []),
