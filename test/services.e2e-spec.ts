@@ -419,7 +419,8 @@ services:
     expect(other.status).toBe(201);
     await api.waitStatus(other.body.queue_id, ['running']);
     const blocked = await api.call('POST', '/api/services/tensorboard/tb/enabled', { enabled: true });
-    expect(blocked.body).toMatchObject({ state: 'stopped', error: expect.stringContaining(`port ${port}`) });
+    // Refused, not "stopped" as if on request (before), and why.
+    expect(blocked.body).toMatchObject({ state: 'refused', error: expect.stringContaining(`port ${port}`) });
     await api.call('POST', `/api/jobs/${other.body.queue_id}/control/kill`);
     await runningWith(api, '/tmp/c');
   }, 120_000);

@@ -44,6 +44,7 @@ export const SERVICE_STATES = [
   'stopping',
   'backoff',
   'crash_loop',
+  'refused',
 ] as const;
 export type ServiceState = (typeof SERVICE_STATES)[number];
 export type HealthState = 'starting' | 'healthy' | 'unhealthy';
@@ -473,6 +474,8 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     else if (job)
       state = job.status === 'terminating' ? 'stopping' : (job.status as 'queued' | 'starting' | 'running');
     else if (rt?.nextAttemptAt) state = rt.failures >= CRASH_LOOP_AFTER ? 'crash_loop' : 'backoff';
+    // Enabled, and its start was refused (its port held by another job…): not stopped on request.
+    else if (entry.spec.enabled && rt?.error) state = 'refused';
     else state = entry.spec.enabled ? 'stopped' : 'disabled';
     return {
       type: entry.type,

@@ -105,8 +105,10 @@ export class ServiceDto {
   signature!: string | null;
   /**
    * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
-   * request, ended under its restart policy, or could not start), queued, starting, running,
-   * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+   * request or ended under its restart policy), refused (enabled, but its start was refused, `error`
+   * says why: its port held by another job — tried again whenever a job ends), queued, starting,
+   * running, stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes
+   * in a row).
    */
   @ApiProperty({ enum: SERVICE_STATES, enumName: 'ServiceState' })
   state!: ServiceState;

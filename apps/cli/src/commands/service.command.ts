@@ -18,7 +18,7 @@ function stateCell(ctx: CliContext, s: ServiceDto, now: number): Cell {
         : ctx.colors.green
       : ['queued', 'starting', 'stopping'].includes(s.state)
         ? ctx.colors.cyan
-        : ['backoff', 'crash_loop', 'invalid'].includes(s.state)
+        : ['backoff', 'crash_loop', 'invalid', 'refused'].includes(s.state)
           ? ctx.colors.red
           : ctx.colors.dim;
   const waiting = (s.state === 'backoff' || s.state === 'crash_loop') && s.next_attempt_at;

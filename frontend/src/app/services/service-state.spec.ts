@@ -42,6 +42,13 @@ describe('serviceView', () => {
     ['disabled', { state: 'disabled', enabled: false, queue_id: null }, 'disabled', 'off', false],
     ['enabled, not running', { state: 'stopped', queue_id: null }, 'stopped', 'off', false],
     [
+      'its start refused',
+      { state: 'refused', queue_id: null, error: 'port 6006 is already used by q_1 (running)' },
+      'refused',
+      'danger',
+      true,
+    ],
+    [
       'bad config entry',
       { state: 'invalid', error: 'args.port: must be ≤ 65535' },
       'invalid',

@@ -6,7 +6,7 @@ export type DotTone = 'ok' | 'warn' | 'danger' | 'off';
 
 /** How one service row shows its state: the dot, a word beside it (never colour alone) and a tooltip. */
 export interface ServiceView {
-  /** running, healthy, starting, unhealthy, queued, stopping, backoff, crash-loop, stopped, disabled, invalid. */
+  /** running, healthy, starting, unhealthy, queued, stopping, backoff, crash-loop, refused, stopped, disabled, invalid. */
   label: string;
   tone: DotTone;
   /** The error, the next attempt, the last exit — whatever explains the state. */
@@ -43,6 +43,9 @@ export function serviceView(s: ServiceDto, now: number): ServiceView {
       return view('crash-loop', 'danger', retryDetail(s, now), true);
     case 'invalid':
       return view('invalid', 'danger', s.error ?? 'The entry in server_config.yaml does not validate', false);
+    case 'refused':
+      // Enabled: it starts by itself once what refused it is gone (a port is tried again as jobs end).
+      return view('refused', 'danger', `Could not start: ${s.error ?? 'refused'}`, true);
     case 'disabled':
       return view(
         'disabled',

@@ -3824,8 +3824,10 @@ export type ServiceDto = {
     signature: string | null;
     /**
      * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
-     * request, ended under its restart policy, or could not start), queued, starting, running,
-     * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+     * request or ended under its restart policy), refused (enabled, but its start was refused, `error`
+     * says why: its port held by another job — tried again whenever a job ends), queued, starting,
+     * running, stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes
+     * in a row).
      */
     state: ServiceState;
     type: string;
@@ -3848,10 +3850,12 @@ export type ServiceExitDto = {
 
 /**
  * invalid (bad config entry, see `error`), disabled, stopped (enabled, not running: stopped on
- * request, ended under its restart policy, or could not start), queued, starting, running,
- * stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes in a row).
+ * request or ended under its restart policy), refused (enabled, but its start was refused, `error`
+ * says why: its port held by another job — tried again whenever a job ends), queued, starting,
+ * running, stopping, backoff (waiting to restart), crash_loop (waiting to restart after 3+ crashes
+ * in a row).
  */
-export type ServiceState = 'invalid' | 'disabled' | 'stopped' | 'queued' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash_loop';
+export type ServiceState = 'invalid' | 'disabled' | 'stopped' | 'queued' | 'starting' | 'running' | 'stopping' | 'backoff' | 'crash_loop' | 'refused';
 
 /**
  * Payload of journal entry `auth.session_ended.v1`: a browser session ended. An audit record: it changes no replicated row.
