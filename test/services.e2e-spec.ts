@@ -169,8 +169,22 @@ services:
       'unhealthy after the start period',
       10_000,
     );
-    expect((await api.call('DELETE', '/api/services/command/mute')).status).toBe(204);
-    await api.waitStatus(running.queue_id, ['aborted'], 15_000);
+    // Says why (before: only that it was unhealthy).
+    expect((await service(api, 'command', 'mute')).last_probe).toMatchObject({
+      ok: false,
+      result: `GET / → connection refused on port ${port}`,
+    });
+    // After a restart, an instance up longer than its start period is unhealthy at its first
+    // failing probe, not "starting" again for a start period (before).
+    await api.call('POST', '/api/server/restart');
+    const again = jobsApi(await servers[0].nextBanner(), servers[0].token!);
+    const probed = await waitFor(async () => {
+      const s = await service(again, 'command', 'mute');
+      return s.last_probe ? s : undefined;
+    }, 'a probe after the restart');
+    expect(probed.health).toBe('unhealthy');
+    expect((await again.call('DELETE', '/api/services/command/mute')).status).toBe(204);
+    await again.waitStatus(running.queue_id, ['aborted'], 15_000);
   }, 60_000);
 
   it('disabling a running service answers what became of its instance: `stopping` while it shuts down, else its exit', async () => {

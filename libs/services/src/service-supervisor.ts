@@ -59,10 +59,21 @@ export interface ServiceStatus {
   state: ServiceState;
   job: Job | null;
   health: HealthState | null;
+  /** The live instance's last health probe: what it asked and what came back. */
+  last_probe: LastProbe | null;
   restarts: number;
   consecutive_failures: number;
   next_attempt_at: string | null;
   last_exit: Pick<Job, 'id' | 'status' | 'termination_reason' | 'exit_code' | 'error' | 'ended_at'> | null;
+}
+
+/** One health probe's outcome: `GET /health → HTTP 200`, `… → HTTP 404`, `… → no answer within 5 s`. */
+export interface LastProbe {
+  /** ISO 8601. */
+  at: string;
+  ok: boolean;
+  /** `GET <path> → <what came back>`. */
+  result: string;
 }
 
 interface Runtime {
@@ -73,6 +84,7 @@ interface Runtime {
   /** When the current instance was first seen up (running; healthy when probed). */
   upSince: number | null;
   health: HealthState | null;
+  lastProbe: LastProbe | null;
   probe: NodeJS.Timeout | null;
   probedJobId: string | null;
   /** The `health` settings the probe of `probedJobId` runs with (JSON): a change restarts it. */
@@ -426,6 +438,10 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     const rt = this.rt(spec);
     const settings = JSON.stringify(spec.health ?? null);
     if (job.status !== 'running' || (rt.probedJobId === job.id && rt.probedHealth === settings)) return;
+    // New settings for the same instance are given a start period from now; an instance first seen
+    // (a new one, or after a server restart) from its own start: up for minutes, it is not "starting".
+    const startedProbing =
+      rt.probedJobId === job.id ? this.clock.now() : Date.parse(job.started_at ?? '') || this.clock.now();
     this.stopProbe(rt);
     rt.probedJobId = job.id;
     rt.probedHealth = settings;
@@ -435,17 +451,22 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
     }
     const { path, port, interval_s, start_period_s } = spec.health;
     rt.health = 'starting';
-    const startedProbing = this.clock.now();
+    const timeoutMs = Math.min(interval_s * 1000, 5000);
     rt.probe = setInterval(
       () =>
         void fetch(`http://127.0.0.1:${port}${path}`, {
-          signal: AbortSignal.timeout(Math.min(interval_s * 1000, 5000)),
+          signal: AbortSignal.timeout(timeoutMs),
           redirect: 'manual',
         })
-          .then((res) => res.status < 400)
-          .catch(() => false)
-          .then((ok) => {
+          .then((res) => ({ ok: res.status < 400, got: `HTTP ${res.status}` }))
+          .catch((err: unknown) => ({ ok: false, got: probeFailure(err, port, timeoutMs) }))
+          .then(({ ok, got }) => {
             if (rt.probedJobId !== job.id || rt.probedHealth !== settings) return; // an older probe's answer
+            rt.lastProbe = {
+              at: new Date(this.clock.now()).toISOString(),
+              ok,
+              result: `GET ${path} → ${got}`,
+            };
             if (ok) {
               if (rt.health !== 'healthy') rt.upSince = this.clock.now();
               rt.health = 'healthy';
@@ -464,7 +485,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
 
   private stopProbe(rt: Runtime): void {
     if (rt.probe) clearInterval(rt.probe);
-    Object.assign(rt, { probe: null, probedJobId: null, probedHealth: null, health: null });
+    Object.assign(rt, { probe: null, probedJobId: null, probedHealth: null, health: null, lastProbe: null });
   }
 
   private status(entry: Entry, job: Job | null): ServiceStatus {
@@ -485,6 +506,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
       state,
       job,
       health: job && isActive(job.status) && entry.spec?.health ? (rt?.health ?? 'starting') : null,
+      last_probe: job && isActive(job.status) ? (rt?.lastProbe ?? null) : null,
       restarts: rt?.restarts ?? 0,
       consecutive_failures: rt?.failures ?? 0,
       next_attempt_at: rt?.nextAttemptAt ? new Date(rt.nextAttemptAt).toISOString() : null,
@@ -552,6 +574,7 @@ export class ServiceSupervisor implements OnModuleInit, OnModuleDestroy {
         timer: null,
         upSince: null,
         health: null,
+        lastProbe: null,
         probe: null,
         probedJobId: null,
         probedHealth: null,
@@ -598,4 +621,12 @@ function pickExit(job: Job): ServiceStatus['last_exit'] {
     error: job.error,
     ended_at: job.ended_at,
   };
+}
+
+/** Why a probe got no answer, in words: `connection refused on port 8000`, `no answer within 5 s`. */
+function probeFailure(err: unknown, port: number, timeoutMs: number): string {
+  if ((err as Error).name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  if (code === 'ECONNREFUSED') return `connection refused on port ${port}`;
+  return typeof code === 'string' ? code : (err as Error).message;
 }

@@ -71,6 +71,7 @@ function toServiceDto(s: ServiceStatus): ServiceDto {
     queue_id: s.job?.id ?? null,
     running: s.job?.status === 'running',
     health: s.health,
+    last_probe: s.last_probe,
     restarts: s.restarts,
     consecutive_failures: s.consecutive_failures,
     next_attempt_at: s.next_attempt_at,

@@ -61,6 +61,15 @@ export class UpsertServiceRequestDto {
   health?: Record<string, unknown>;
 }
 
+export class LastProbeDto {
+  /** ISO 8601. */
+  at!: string;
+  /** It answered 2xx/3xx. */
+  ok!: boolean;
+  /** `GET /health → HTTP 404`, `GET /health → connection refused on port 8000`, `… → no answer within 5 s`. */
+  result!: string;
+}
+
 export class SetServiceEnabledRequestDto {
   /** true: start now if not running; false: abort the running instance. */
   @IsBoolean()
@@ -119,6 +128,9 @@ export class ServiceDto {
   /** Health of the running instance, when the service has a probe. */
   @ApiProperty({ enum: ['starting', 'healthy', 'unhealthy'], nullable: true })
   health!: 'starting' | 'healthy' | 'unhealthy' | null;
+  /** The live instance's last health probe (null before the first, and without one): why it is unhealthy. */
+  @ApiProperty({ type: LastProbeDto, nullable: true })
+  last_probe!: LastProbeDto | null;
   /** Automatic restarts since boot (or since it was last enabled or changed). */
   restarts!: number;
   /** Crashes in a row; reset after 10 min up. Backoff = 1 s × 2^(n-1), at most 5 min. */

@@ -68,4 +68,15 @@ describe(renderServices.name, () => {
       'command/tb: last instance q_1796000000000_0000000b failed: command not found: tensorboard\n',
     );
   });
+
+  it('says what the failing health probe of an unhealthy service got (before: nothing)', () => {
+    const table = renderServices(ctx, [
+      service({
+        name: 'webby',
+        health: 'unhealthy',
+        last_probe: { at: '2026-12-02T11:59:58Z', ok: false, result: 'GET /nope → HTTP 404' },
+      }),
+    ]);
+    expect(table).toContain('command/webby: health probe: GET /nope → HTTP 404\n');
+  });
 });

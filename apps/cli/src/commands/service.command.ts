@@ -35,9 +35,13 @@ function lastExit(s: ServiceDto): string {
   return `${exit.queue_id} ${how}${exit.exit_code === null ? '' : ` (${exit.exit_code})`}`;
 }
 
-/** Why its last instance failed (`last instance q_… failed: command not found: x`), or null. */
+/**
+ * Why its last instance failed (`last instance q_… failed: command not found: x`), or what its failing
+ * health probe got (`health probe: GET /nope → HTTP 404`), or null.
+ */
 function lastError(s: ServiceDto): string | null {
   const exit = s.last_exit;
+  if (s.last_probe && !s.last_probe.ok) return `health probe: ${s.last_probe.result}`;
   return exit?.status === 'failed' && exit.error
     ? `last instance ${exit.queue_id} failed: ${exit.error}`
     : null;
@@ -45,7 +49,8 @@ function lastError(s: ServiceDto): string | null {
 
 /**
  * The services table (`SERVICE STATE HEALTH INSTANCE RESTARTS LAST EXIT`), then one line per
- * service with an error (an invalid entry, a start that failed, why its last instance failed).
+ * service with an error (an invalid entry, a start that failed, a failing health probe, why its
+ * last instance failed).
  */
 export function renderServices(ctx: CliContext, services: ServiceDto[], now = Date.now()): string {
   const table = renderTable(

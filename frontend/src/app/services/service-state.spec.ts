@@ -18,6 +18,7 @@ function service(over: Partial<ServiceDto>): ServiceDto {
     queue_id: 'q_1_aa',
     running: true,
     health: null as unknown as ServiceDto['health'],
+    last_probe: null,
     restarts: 0,
     consecutive_failures: 0,
     next_attempt_at: null,
@@ -59,6 +60,17 @@ describe('serviceView', () => {
     const v = serviceView(service(over), NOW);
     expect({ label: v.label, tone: v.tone, active: v.active }).toEqual({ label, tone, active });
     expect(v.detail).not.toBe('');
+  });
+
+  it('says what the failing health probe got (before: only that it fails)', () => {
+    const v = serviceView(
+      service({
+        health: 'unhealthy',
+        last_probe: { at: '2026-11-30T11:59:58.000Z', ok: false, result: 'GET /nope → HTTP 404' },
+      }),
+      NOW,
+    );
+    expect(v.detail).toMatch(/^Running, but the health probe fails: GET \/nope → HTTP 404 \(.+\)$/);
   });
 
   it('explains an invalid entry with its error', () => {

@@ -27,9 +27,9 @@ export function serviceView(s: ServiceDto, now: number): ServiceView {
     case 'running':
       if (health === 'healthy') return view('healthy', 'ok', 'Running; the health probe answers', true);
       if (health === 'unhealthy')
-        return view('unhealthy', 'danger', 'Running, but the health probe fails', true);
+        return view('unhealthy', 'danger', `Running, but the health probe fails${lastProbe(s)}`, true);
       if (health === 'starting')
-        return view('starting', 'warn', 'Running; waiting for the first healthy probe', true);
+        return view('starting', 'warn', `Running; waiting for the first healthy probe${lastProbe(s)}`, true);
       return view('running', 'ok', s.queue_id ? `Running as ${s.queue_id}` : 'Running', true);
     case 'starting':
       return view('starting', 'warn', 'The instance is starting', true);
@@ -81,6 +81,12 @@ function retryDetail(s: ServiceDto, now: number): string {
     s.error,
   ];
   return parts.filter(Boolean).join('; ');
+}
+
+/** `: GET /health → HTTP 404 (12:00:03)` — what the last probe got, when one failed. */
+function lastProbe(s: ServiceDto): string {
+  const p = s.last_probe;
+  return p && !p.ok ? `: ${p.result} (${formatTime(p.at)})` : '';
 }
 
 function lastExit(s: ServiceDto): string | null {

@@ -2682,6 +2682,21 @@ export type KillGpuProcessesResponseDto = {
     pids: Array<number>;
 };
 
+export type LastProbeDto = {
+    /**
+     * ISO 8601.
+     */
+    at: string;
+    /**
+     * It answered 2xx/3xx.
+     */
+    ok: boolean;
+    /**
+     * `GET /health → HTTP 404`, `GET /health → connection refused on port 8000`, `… → no answer within 5 s`.
+     */
+    result: string;
+};
+
 export type LatencyListDto = {
     /**
      * One row per peer measured in the last hour (empty when standalone).
@@ -3798,6 +3813,10 @@ export type ServiceDto = {
      * How its last instance ended.
      */
     last_exit: ServiceExitDto | null;
+    /**
+     * The live instance's last health probe (null before the first, and without one): why it is unhealthy.
+     */
+    last_probe: LastProbeDto | null;
     name: string;
     /**
      * When the next automatic restart is due (ISO 8601), or null.
