@@ -472,6 +472,12 @@ describe('Inference and Datasets views (browser e2e)', () => {
           hasText: 'HTTP 404: The model `llama-typo-2` does not exist. This server serves: real-model',
         })
         .waitFor();
+      // The unanswered question and the next one go up as one user turn: two in a row (before) are
+      // refused by chat templates that require user and assistant to alternate.
+      const sent = page.waitForRequest((r) => chat(new URL(r.url())));
+      await ask('again?');
+      const wire = JSON.parse((await sent).postData() ?? '{}') as { messages: unknown[] };
+      expect(wire.messages).toEqual([{ role: 'user', content: 'hello\n\nagain?' }]);
     } finally {
       await vllm.close();
     }

@@ -11,7 +11,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { DomSanitizer, type SafeHtml } from '@angular/platform-browser';
-import { type Message, requestBody, toRequestParams } from './gen-params';
+import { type Message, alternating, requestBody, toRequestParams } from './gen-params';
 import { describeStats, generate, generationFailure } from './inference-client';
 import { type ChatMessage, type ChatState, InferenceStore } from './inference.store';
 import { renderMarkdown } from '../shared/markdown';
@@ -144,10 +144,10 @@ export class ChatTabComponent {
       return;
     }
     const { system, messages } = this.store.chat();
-    const wire: Message[] = [
+    const wire: Message[] = alternating([
       ...(system.trim() ? [{ role: 'system' as const, content: system }] : []),
       ...messages.map(({ role, content }) => ({ role, content })),
-    ];
+    ]);
     const controller = new AbortController();
     this.generating.update((m) => new Map(m).set(key, controller));
     update((c) => ({ ...c, status: 'Generating…', error: null }), false);

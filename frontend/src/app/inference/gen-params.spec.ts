@@ -1,4 +1,4 @@
-import { PARAMS, fromPreset, requestBody, toRequestParams } from './gen-params';
+import { PARAMS, alternating, fromPreset, requestBody, toRequestParams } from './gen-params';
 
 describe('toRequestParams', () => {
   it('sends nothing for unset fields: empty text and booleans left at unset', () => {
@@ -89,5 +89,24 @@ describe('requestBody', () => {
       stream_options: { include_usage: true },
     });
     expect(requestBody('', {}, false, { messages: [] })).toEqual({ messages: [], stream: false });
+  });
+});
+
+describe(alternating.name, () => {
+  it('joins turns of one role in a row (a question whose answer failed, then the next one)', () => {
+    expect(
+      alternating([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'are you there?' },
+        { role: 'user', content: 'back?' },
+        { role: 'assistant', content: 'Yes.' },
+        { role: 'user', content: 'good' },
+      ]),
+    ).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'are you there?\n\nback?' },
+      { role: 'assistant', content: 'Yes.' },
+      { role: 'user', content: 'good' },
+    ]);
   });
 });

@@ -98,6 +98,23 @@ export function fromPreset(preset: Record<string, unknown>): {
 
 export type Message = { role: 'system' | 'user' | 'assistant'; content: string };
 
+/**
+ * A conversation as sent: turns of one role in a row joined into one (blank line between). A
+ * question whose answer failed stays on screen, and the next one followed it: two user turns in a
+ * row, which chat templates that require user/assistant to alternate (Llama 2's, Mistral's) refuse
+ * with a 400.
+ */
+export function alternating(messages: readonly Message[]): Message[] {
+  const out: Message[] = [];
+  for (const m of messages) {
+    const last = out[out.length - 1];
+    if (last?.role === m.role)
+      out[out.length - 1] = { role: m.role, content: `${last.content}\n\n${m.content}` };
+    else out.push({ role: m.role, content: m.content });
+  }
+  return out;
+}
+
 /** The JSON body of `/completions` (prompt) or `/chat/completions` (messages). */
 export function requestBody(
   model: string,
