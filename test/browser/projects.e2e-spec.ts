@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Client, addSearchRoot, createTrainyardClient, getJob, setPassword } from '@trainyard/sdk';
+import {
+  type Client,
+  addSearchRoot,
+  createTrainyardClient,
+  getJob,
+  listRunsPage,
+  setPassword,
+} from '@trainyard/sdk';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SpawnedServer, spawnServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
@@ -177,6 +184,12 @@ describe('projects view (browser e2e)', () => {
     await row('checkpoint-5').waitFor();
     await row('r1').waitFor();
     await page.getByRole('tab', { name: 'Runs' }).click();
+    // The config's tracked runs: the two Runs above (before: "No runs yet" under its Runs heading).
+    const tracked = page.getByRole('table', { name: 'Tracked runs' });
+    await tracked.waitFor();
+    const { data: mine } = await listRunsPage({ client: api, query: { project: 'Demo', q: 'Demo/train' } });
+    expect(mine.items.length).toBeGreaterThanOrEqual(2);
+    for (const run of mine.items) await tracked.locator(`a[href="/runs?run=${run.run_id}"]`).waitFor();
     const cpRow = page.getByRole('table', { name: 'Checkpoints' }).getByRole('row', { name: /checkpoint-5/ });
     await cpRow.getByRole('cell', { name: '5', exact: true }).waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'projects-view.png') });

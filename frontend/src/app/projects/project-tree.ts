@@ -119,7 +119,7 @@ export function buildRows(
         artifact: ev,
       });
     if (data.runs.length + data.checkpoints.length + data.evaluations.length === 0)
-      note(`${ckey}:empty`, level, data.exists ? 'No runs yet' : 'No output yet', false);
+      note(`${ckey}:empty`, level, data.exists ? 'No run folders yet' : 'No output yet', false);
   };
 
   const addWorkspace = (ws: WorkspaceNodeDto, level: number) => {

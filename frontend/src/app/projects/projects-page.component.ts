@@ -12,7 +12,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { DomSanitizer, type SafeHtml } from '@angular/platform-browser';
-import { Router } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import {
   type ArtifactsDto,
   type CheckpointDto,
@@ -27,6 +27,8 @@ import {
   getProject,
   listConfigArtifacts,
   listProjects,
+  listRunsPage,
+  type RunDto,
   readSource,
   refreshProjects,
 } from '@trainyard/sdk';
@@ -53,6 +55,8 @@ import { RunDialogComponent, type RunDialogRequest } from './run-dialog.componen
 type Tab = 'readme' | 'source' | 'runs';
 
 const STORAGE_KEY = 'trainyard.projects';
+/** A config's tracked runs listed in its Runs tab (the Runs view has them all). */
+const TRACKED_RUNS = 20;
 interface Stored {
   expanded?: string[];
   active?: string | null;
@@ -87,7 +91,7 @@ const bytes = (n: number) => {
  */
 @Component({
   selector: 'ty-projects-page',
-  imports: [RunDialogComponent],
+  imports: [RunDialogComponent, RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './projects-page.component.html',
   styleUrl: './projects-page.component.css',
@@ -156,6 +160,14 @@ export class ProjectsPageComponent {
     const project = this.selectedProject();
     const config = this.selectedConfig();
     return project && config ? (this.artifacts().get(configKey(project, config.name)) ?? null) : null;
+  });
+
+  /** The selected config's tracked runs (its jobs' runs, newest first), read with its artifacts. */
+  private readonly tracked = signal<ReadonlyMap<string, RunDto[]>>(new Map());
+  protected readonly trackedRuns = computed<RunDto[] | null>(() => {
+    const project = this.selectedProject();
+    const config = this.selectedConfig();
+    return project && config ? (this.tracked().get(configKey(project, config.name)) ?? null) : null;
   });
 
   protected readonly runDialog = signal<RunDialogRequest | null>(null);
@@ -254,6 +266,7 @@ export class ProjectsPageComponent {
     const key = configKey(project, config.name);
     const set = (state: ArtifactsState) => this.artifacts.update((m) => new Map(m).set(key, state));
     set({ loading: true });
+    void this.loadTracked(project, config);
     try {
       const { data } = await listConfigArtifacts({
         client: this.api,
@@ -262,6 +275,21 @@ export class ProjectsPageComponent {
       set({ loading: false, data });
     } catch (err) {
       set({ loading: false, error: errorMessage(err) });
+    }
+  }
+
+  /** The config's tracked runs: its project's runs named as its Run names jobs (`project/config`). */
+  private async loadTracked(project: ProjectSummaryDto, config: ConfigDto): Promise<void> {
+    const name = `${project.name}/${config.name}`;
+    try {
+      const { data } = await listRunsPage({
+        client: this.api,
+        query: { project: project.name, q: name, source: 'trainyard', limit: TRACKED_RUNS },
+      });
+      const runs = data.items.filter((r) => r.name === name);
+      this.tracked.update((m) => new Map(m).set(configKey(project, config.name), runs));
+    } catch {
+      // The artifacts' own read says what is wrong with the server; this list stays unshown.
     }
   }
 
