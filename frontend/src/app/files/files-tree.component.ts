@@ -9,7 +9,6 @@ import {
   inject,
   signal,
   untracked,
-  viewChild,
 } from '@angular/core';
 import { Router } from '@angular/router';
 import { ConfirmStore } from '../core/confirm.store';
@@ -17,6 +16,7 @@ import { ContextMenuStore, type MenuItem } from '../core/context-menu.store';
 import { baseName } from '../core/paths';
 import { RefreshBus } from '../core/refresh';
 import { ToastStore } from '../core/toast.store';
+import { type NamePrompt, NamePromptComponent } from '../shared/name-prompt.component';
 import { PathPickerComponent } from '../shared/path-picker.component';
 import { ServerReachability, errorMessage } from '../core/api';
 import { FilesTreeStore, type TreeRow } from './files-tree.store';
@@ -28,15 +28,6 @@ type EntryRow = Extract<TreeRow, { type: 'entry' }>;
  * cannot redirect an operation outside the allowed roots), the link itself included.
  */
 export const SYMLINK_REFUSED = 'Symbolic links are not followed or changed from the console.';
-
-interface NamePrompt {
-  title: string;
-  label: string;
-  confirmLabel: string;
-  value: string;
-  /** Does what the name was asked for; throws the server's refusal, which the prompt shows. */
-  submit: (name: string) => Promise<void>;
-}
 
 /** Why `name` is not a bare name, as the server would refuse it; null when it is one. */
 export function bareNameProblem(name: string): string | null {
@@ -53,7 +44,7 @@ export function bareNameProblem(name: string): string | null {
  */
 @Component({
   selector: 'ty-files-tree',
-  imports: [PathPickerComponent],
+  imports: [PathPickerComponent, NamePromptComponent],
   providers: [FilesTreeStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './files-tree.component.html',
@@ -68,13 +59,9 @@ export class FilesTreeComponent {
   private readonly router = inject(Router);
   private readonly injector = inject(Injector);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
-  private readonly promptDialog = viewChild.required<ElementRef<HTMLDialogElement>>('promptDialog');
 
   protected readonly pickerOpen = signal(false);
   protected readonly prompt = signal<NamePrompt | null>(null);
-  /** Why the name given was refused (by the console or the server); the prompt stays open. */
-  protected readonly promptError = signal<string | null>(null);
-  protected readonly promptBusy = signal(false);
   /** The row (its key) that takes Tab focus (roving tabindex); the first row when it is gone. */
   private readonly active = signal<string | null>(null);
   protected readonly entries = computed(() =>
@@ -229,45 +216,6 @@ export class FilesTreeComponent {
     }
   }
 
-  /**
-   * Sends the name; the prompt closes once it is done. A refusal — the console's (not a bare name)
-   * or the server's (it exists, a permission) — is shown by the field, the name kept to correct.
-   */
-  protected async answerPrompt(event: Event, input: HTMLInputElement | null): Promise<void> {
-    event.preventDefault();
-    const prompt = this.prompt();
-    if (!prompt || this.promptBusy()) return;
-    const name = input?.value.trim() ?? '';
-    const problem = bareNameProblem(name);
-    if (problem) {
-      this.promptError.set(problem);
-      input?.focus();
-      return;
-    }
-    this.promptBusy.set(true);
-    try {
-      await prompt.submit(name);
-    } catch (err) {
-      if (this.prompt() !== prompt) return;
-      this.promptError.set(errorMessage(err));
-      input?.focus();
-      return;
-    } finally {
-      this.promptBusy.set(false);
-    }
-    if (this.prompt() === prompt) this.closePrompt();
-  }
-
-  protected cancelPrompt(): void {
-    if (this.prompt()) this.closePrompt();
-  }
-
-  private closePrompt(): void {
-    this.prompt.set(null);
-    this.promptError.set(null);
-    if (this.promptDialog().nativeElement.open) this.promptDialog().nativeElement.close();
-  }
-
   private openRow(row: EntryRow): void {
     if (row.kind === 'dir') void this.store.toggle(row.path);
     else if (row.kind === 'file') this.openFile(row.path);
@@ -343,23 +291,13 @@ export class FilesTreeComponent {
     }
   }
 
-  /** Opens the name prompt (replacing one already open); `request.submit` runs on its Enter. */
-  private askName(request: NamePrompt): void {
-    this.prompt.set(request);
-    this.promptError.set(null);
-    afterNextRender(
-      () => {
-        const dialog = this.promptDialog().nativeElement;
-        if (!dialog.open) dialog.showModal();
-        const input = dialog.querySelector('input');
-        if (!input) return;
-        input.focus();
-        // Select the stem, so typing replaces the name and keeps the extension.
-        const dot = request.value.lastIndexOf('.');
-        input.setSelectionRange(0, dot > 0 ? dot : request.value.length);
-      },
-      { injector: this.injector },
-    );
+  /** Opens the name prompt for `request` (replacing one already open). */
+  private askName(request: Omit<NamePrompt, 'hint' | 'check'>): void {
+    this.prompt.set({
+      ...request,
+      hint: 'A bare name: no /; an existing name is refused.',
+      check: bareNameProblem,
+    });
   }
 
   /** Moves the roving focus to the first row showing `path` (once rendered; nothing when not shown). */

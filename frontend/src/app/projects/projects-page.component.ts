@@ -9,7 +9,6 @@ import {
   inject,
   signal,
   untracked,
-  viewChild,
 } from '@angular/core';
 import { DomSanitizer, type SafeHtml } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
@@ -41,6 +40,7 @@ import { RefreshBus } from '../core/refresh';
 import { readStored, writeStored } from '../core/storage';
 import { ToastStore } from '../core/toast.store';
 import { renderMarkdown } from '../shared/markdown';
+import { type NamePrompt, NamePromptComponent } from '../shared/name-prompt.component';
 import {
   type ArtifactsState,
   type TreeRow,
@@ -64,14 +64,6 @@ interface Stored {
 type ItemRow = Exclude<TreeRow, { kind: 'note' }>;
 
 /** A one-name question (new project, new or duplicated config), answered through the API. */
-interface NamePrompt {
-  title: string;
-  label: string;
-  value: string;
-  confirmLabel: string;
-  hint: string;
-  submit: (name: string) => Promise<void>;
-}
 
 const bytes = (n: number) => {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -91,7 +83,7 @@ const bytes = (n: number) => {
  */
 @Component({
   selector: 'ty-projects-page',
-  imports: [RunDialogComponent, RouterLink],
+  imports: [RunDialogComponent, RouterLink, NamePromptComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './projects-page.component.html',
   styleUrl: './projects-page.component.css',
@@ -108,7 +100,6 @@ export class ProjectsPageComponent {
   private readonly sanitizer = inject(DomSanitizer);
   private readonly injector = inject(Injector);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
-  private readonly promptDialog = viewChild.required<ElementRef<HTMLDialogElement>>('promptDialog');
 
   protected readonly tree = signal<ProjectTreeDto | null>(null);
   protected readonly loadError = signal<string | null>(null);
@@ -172,8 +163,6 @@ export class ProjectsPageComponent {
 
   protected readonly runDialog = signal<RunDialogRequest | null>(null);
   protected readonly prompt = signal<NamePrompt | null>(null);
-  protected readonly promptError = signal<string | null>(null);
-  protected readonly promptBusy = signal(false);
 
   protected readonly formatTime = formatTime;
   protected readonly bytes = bytes;
@@ -544,43 +533,8 @@ export class ProjectsPageComponent {
     await this.loadArtifacts(project, config);
   }
 
-  // ---- name prompt -------------------------------------------------------------------------
-
   private askName(prompt: NamePrompt): void {
     this.prompt.set(prompt);
-    this.promptError.set(null);
-    afterNextRender(
-      () => {
-        const dialog = this.promptDialog().nativeElement;
-        if (!dialog.open) dialog.showModal();
-        dialog.querySelector<HTMLInputElement>('input')?.select();
-      },
-      { injector: this.injector },
-    );
-  }
-
-  protected async answerPrompt(event: Event, input: HTMLInputElement): Promise<void> {
-    event.preventDefault();
-    const prompt = this.prompt();
-    const name = input.value.trim();
-    if (!prompt || this.promptBusy()) return;
-    if (!name) return this.promptError.set(`${prompt.label} is required`);
-    this.promptBusy.set(true);
-    try {
-      await prompt.submit(name);
-      this.closePrompt();
-    } catch (err) {
-      // 400 (bad name), 403 (outside the roots), 409 (taken): shown where the name is typed.
-      this.promptError.set(errorMessage(err));
-    } finally {
-      this.promptBusy.set(false);
-    }
-  }
-
-  protected closePrompt(): void {
-    this.prompt.set(null);
-    const dialog = this.promptDialog().nativeElement;
-    if (dialog.open) dialog.close();
   }
 
   protected artifactsOf(state: ArtifactsState | null): ArtifactsDto | null {
