@@ -36,3 +36,5 @@ export { type DependencyTarget, evaluateDependency } from '@trainyard/sdk';
 export { firstUnsafeChar } from '@trainyard/sdk';
 // A generation preset is checked by the rules the console's Inference form checks its fields with.
 export { GENERATION_PARAMS, generationParamProblem } from '@trainyard/sdk';
+// The system error code under a failed fetch, read as the SDK's client reads it.
+export { fetchErrorCode } from '@trainyard/sdk';

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { MAX_KILL_GRACE_S, MAX_TIME_LIMIT_SECONDS, Label, PriorityProperty } from '@trainyard/core';
 import { JobDependencyDto, JobDto } from '@trainyard/jobs';
+import { PATH_KINDS, type PathKind } from './job-types/job-type';
 
 /** A MIG profile name as nvidia-smi prints it: `<compute slices>g.<memory>gb`, optionally `+<attr>` (`1g.10gb+me`). */
 export const MIG_PROFILE_PATTERN = '^[1-9][0-9]?g\\.[1-9][0-9]{0,3}gb(\\+[a-z]+)?$';
@@ -204,8 +205,8 @@ export class JobParamDescriptionDto {
   required!: boolean;
   default?: unknown;
   /** A `path`'s kind, where it is one only: forms browse for a file or a directory. Absent: either. */
-  @ApiPropertyOptional({ enum: ['file', 'dir'] })
-  path_kind?: 'file' | 'dir';
+  @ApiPropertyOptional({ enum: PATH_KINDS })
+  path_kind?: PathKind;
   choices?: string[];
   description!: string;
   min?: number;

@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Clock, DomainError, validationFailed, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import {
+  Clock,
+  DomainError,
+  fetchErrorCode,
+  validationFailed,
+  SERVER_CONFIG,
+  ServerConfig,
+} from '@trainyard/core';
 import {
   isActive,
   isTerminationRequest,
@@ -626,7 +633,7 @@ function pickExit(job: Job): ServiceStatus['last_exit'] {
 /** Why a probe got no answer, in words: `connection refused on port 8000`, `no answer within 5 s`. */
 function probeFailure(err: unknown, port: number, timeoutMs: number): string {
   if ((err as Error).name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  const code = fetchErrorCode(err);
   if (code === 'ECONNREFUSED') return `connection refused on port ${port}`;
-  return typeof code === 'string' ? code : (err as Error).message;
+  return code ?? (err as Error).message;
 }
