@@ -83,7 +83,7 @@ function prepare(db: Sqlite.Database) {
     );
   return {
     run: db.prepare('SELECT * FROM runs WHERE run_id = ?'),
-    markLogged: db.prepare('UPDATE runs SET logged = 1 WHERE run_id = ? AND NOT logged'),
+    markLogged: db.prepare('UPDATE runs SET logged = 1 WHERE run_id = ?'),
     metricsFull: upsertMetrics(ROWS_PER_INSERT),
     metricsOne: upsertMetrics(1),
     string: db.prepare(
@@ -210,7 +210,8 @@ export class RunRepository {
   async write(runId: string, batch: LogBatch, now: string): Promise<boolean> {
     return this.database.transaction(() => {
       const sql = this.sql;
-      if (!sql.run.get(runId)) return Promise.resolve(false);
+      const run = sql.run.get(runId) as RunRow | undefined;
+      if (!run) return Promise.resolve(false);
       const { paths, steps, values } = batch.metrics;
       const n = paths.length;
       let i = 0;
@@ -234,7 +235,8 @@ export class RunRepository {
         sql.string.run(runId, batch.strings.paths[s], batch.strings.steps[s], batch.strings.values[s]);
       for (const config of batch.configs)
         sql.config.run(runId, config.path, config.type_tag, config.value, now);
-      if (loggedByClient(batch)) sql.markLogged.run(runId);
+      // Once per run: a run already logged to is not written again for it.
+      if (!run.logged && loggedByClient(batch)) sql.markLogged.run(runId);
       return Promise.resolve(true);
     });
   }
