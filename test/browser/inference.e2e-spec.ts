@@ -349,16 +349,20 @@ describe('Inference and Datasets views (browser e2e)', () => {
     await tab('Model');
     await page.locator('#inf-p-max_tokens').fill('200');
     await useModel('fixture-model');
+    // This answer's own turn: `.last()` could find an earlier answer holding tok2 before this one
+    // started (CI, under load), and Stop would then come before any token.
+    const before = await assistantTurns().count();
     await ask('A long story');
-    const stopped = assistantTurns().last();
+    const stopped = assistantTurns().nth(before);
     await stopped.getByText(/tok2/).waitFor();
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Send' }).waitFor();
     await tab('Model');
     await page.locator('#inf-p-max_tokens').fill('3');
     await tab('Chat');
+    const beforeShort = await assistantTurns().count();
     await ask('A short one');
-    await assistantTurns().last().getByText(/tok2/).waitFor();
+    await assistantTurns().nth(beforeShort).getByText(/tok2/).waitFor();
     await page.getByRole('button', { name: 'Send' }).waitFor();
     const turns = await assistantTurns().count();
     expect(
