@@ -29,6 +29,7 @@ import { JobHeldTime1796021300000 } from './1796021300000-job-held-time';
 import { JobIdempotencyRequest1796021450000 } from './1796021450000-job-idempotency-request';
 import { ClusterJournalQueueId1796021500000 } from './1796021500000-cluster-journal-queue-id';
 import { RunLogged1796021600000 } from './1796021600000-run-logged';
+import { JobArgv1796021700000 } from './1796021700000-job-argv';
 
 export const MIGRATIONS = [
   InitialSchema1795430644012,
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   JobIdempotencyRequest1796021450000,
   ClusterJournalQueueId1796021500000,
   RunLogged1796021600000,
+  JobArgv1796021700000,
 ];

@@ -44,6 +44,28 @@ describe('job launch (e2e, built dist, real processes)', () => {
     expect(await api.waitStatus(next.body.queue_id, ['done'])).toMatchObject({ exit_code: 0 });
   }
 
+  it('records the command line its job type built, in the job and in its start entry', async () => {
+    // Only job_params were stored: what a training job ran (torchrun's whole argv) could not be seen.
+    const submitted = await api.submit({
+      job_type: 'training',
+      job_params: { script: '/data/train.py', args: ['--lr', '3e-4'], torchrun: '/bin/echo' },
+      cwd: temp.home,
+    });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.queue_id as string;
+    const built = ['/bin/echo', '--standalone', '--nproc-per-node', '1', '/data/train.py', '--lr', '3e-4'];
+    expect(await api.waitStatus(id, ['done'])).toMatchObject({ argv: built, exit_code: 0 });
+    expect(await api.waitLog(id, /--standalone --nproc-per-node 1 \/data\/train\.py --lr 3e-4/)).toBeTruthy();
+    const journal = await api.call('GET', `/api/journal?area=job&order=asc&limit=1000`);
+    const started = (journal.body.items as Array<{ type: string; payload: { queue_id: string } }>).find(
+      (e) => e.type === 'job.started.v1' && e.payload.queue_id === id,
+    );
+    expect(started?.payload).toMatchObject({ argv: built });
+    // Not started yet: nothing built.
+    const held = await api.command(['true'], { held: true });
+    expect(await api.job(held.body.queue_id)).toMatchObject({ status: 'queued', argv: null });
+  });
+
   it('records the pid a job ran under even when it ended before its start was recorded', async () => {
     // `true` ends ~2 ms after its exec: its end often comes in the same read from the launcher as its
     // start, and was committed first, which left 7 of 206 such jobs without a pid.

@@ -157,10 +157,16 @@ describe('console views (browser e2e, --fake-gpus 4)', () => {
       },
     });
     await jobRow(data.queue_id).click({ position: { x: 500, y: 10 } });
-    const line = page.locator('.cmdline');
+    const line = page.locator('.cmdline:not(.built)');
     await line.filter({ hasText: 'script=/nowhere/train.py' }).waitFor();
     // Before: "$ script=/nowhere/train.py torchrun=torchrun", read as the command that failed.
     expect((await line.textContent())!.trim()).toMatch(/^training: script=\/nowhere\/train\.py/);
+    // Under it, once started, the command line it built: what ran (here torchrun, which is not installed).
+    const built = page.locator('.cmdline.built');
+    await built.waitFor();
+    expect((await built.textContent())!.trim()).toBe(
+      '$ torchrun --standalone --nproc-per-node 1 /nowhere/train.py',
+    );
     // The pane closed again: the next test reads the job it submits from the URL.
     await page.keyboard.press('Escape');
     await page.waitForURL((url) => url.pathname === '/jobs');

@@ -13,6 +13,7 @@ import { registerSubmit } from './commands/submit.command';
 import { registerWait } from './commands/wait.command';
 import { DEFAULT_SERVER_URL, type GlobalOptions } from './context';
 import { EXIT } from './errors';
+import { shellWord } from './format';
 
 const EXIT_CODES_HELP = `
 Environment:
@@ -138,11 +139,6 @@ export function helpAsFlag(program: Command, argv: string[]): string[] {
     known++;
   }
   return [...words.slice(0, known), '--help'];
-}
-
-/** A word as it would be typed in a shell. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The server's own subcommands; any other `server …` is the server's flags (see runServer). */

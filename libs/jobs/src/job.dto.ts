@@ -71,6 +71,12 @@ export class JobDto {
   gpu_profile!: string | null;
   /** UUIDs of the MIG devices assigned at launch (its CUDA_VISIBLE_DEVICES); empty otherwise. */
   mig_devices!: string[];
+  /**
+   * The program and arguments its last attempt was started with, as its job type built them from
+   * job_params (training: the whole torchrun command line). Null until started, for a launch that
+   * failed before it, and for a job re-attached after a restart before this was recorded.
+   */
+  argv!: string[] | null;
   /** Process id of the job's supervisor process while it runs. */
   pid!: number | null;
   /** The job's real exit status (128+N when ended by signal N). */

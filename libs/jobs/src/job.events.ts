@@ -243,7 +243,8 @@ export class JobStartingEvent implements JournaledEvent {
 @JournalEntryType(
   'job.started.v1',
   'the job process runs: status `running`. pid and proc_start_time name a process on the origin node ' +
-    '(origin_node_id); a replica stores them as they are.',
+    '(origin_node_id); a replica stores them as they are. argv (added later) is the command line its ' +
+    'job type built; absent in older entries and for a job re-attached after a restart: left as it is.',
 )
 export class JobStartedEvent implements JournaledEvent {
   readonly queue_id: string;
@@ -251,11 +252,14 @@ export class JobStartedEvent implements JournaledEvent {
   readonly pid: number;
   /** That process's start time (from /proc), so a reused pid is not mistaken for it; null if unread. */
   readonly proc_start_time: string | null;
+  /** The program and arguments it was started with (Job.argv); absent: not known to this entry. */
+  readonly argv?: string[];
 
   constructor(fields: JobStartedEvent) {
     this.queue_id = fields.queue_id;
     this.pid = fields.pid;
     this.proc_start_time = fields.proc_start_time;
+    this.argv = fields.argv;
   }
 }
 

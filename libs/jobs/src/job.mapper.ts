@@ -20,6 +20,7 @@ export function toJobDto(job: Job, now = Date.now(), trainerEndpoint = false): J
     ended_at: job.ended_at,
     gpu_indices: job.gpu_indices,
     mig_devices: job.mig_devices,
+    argv: job.argv,
     pid: job.pid,
     exit_code: job.exit_code,
     error: job.error,

@@ -26,6 +26,12 @@ export interface Job {
   gpu_indices: number[];
   /** UUIDs of the MIG devices it was placed on (kept after it ends, like gpu_indices); empty otherwise. */
   mig_devices: string[];
+  /**
+   * The program and arguments its last attempt was started with, as its job type built them from
+   * `job_params` (torchrun's whole command line for training). Null until started, for a launch that
+   * failed before it, and for a job re-attached after a restart before this was recorded.
+   */
+  argv: string[] | null;
   pid: number | null;
   proc_start_time: string | null;
   exit_code: number | null;
@@ -113,6 +119,7 @@ export function queuedJob(submitted: SubmittedJob): Job {
     ended_at: null,
     gpu_indices: [],
     mig_devices: [],
+    argv: null,
     pid: null,
     proc_start_time: null,
     exit_code: null,

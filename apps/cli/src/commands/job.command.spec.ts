@@ -47,6 +47,7 @@ describe(renderJob.name, () => {
       priority: 0,
       gpu_indices: [],
       mig_devices: [],
+      argv: null,
       requested_gpus: 1,
       pid: null,
       submitted_at: new Date(0).toISOString(),
@@ -93,6 +94,21 @@ describe(renderJob.name, () => {
     expect(text).toMatch(/^array\s+a_1796000000000_0000000c \[2\]$/m);
     expect(text).toMatch(/^kill grace\s+30s$/m);
     expect(text).toMatch(/^log cap\s+65536 bytes$/m);
+  });
+
+  it('shows the command line a job type built, quoted as a shell reads it; a command job has only its argv', () => {
+    const training = renderJob(
+      job({
+        job_type: 'training',
+        job_params: { script: 'train.py', args: ['--name', 'run 1'] },
+        argv: ['torchrun', '--standalone', '--nproc-per-node', '1', 'train.py', '--name', 'run 1'],
+      }),
+      null,
+    );
+    expect(training).toMatch(
+      /^command\s+torchrun --standalone --nproc-per-node 1 train\.py --name 'run 1'$/m,
+    );
+    expect(renderJob(job({ argv: ['true'] }), null)).not.toMatch(/^command\b/m);
   });
 
   it('shows none of them for a plain job that ended', () => {

@@ -101,6 +101,9 @@ export function renderJob(job: JobDto, trainer: unknown, now = Date.now()): stri
     ['cwd', job.cwd],
     ['params', JSON.stringify(job.job_params)],
   ];
+  // What its type built from those params, as started (a command job's is its argv again).
+  if (job.argv && !Array.isArray(job.job_params['argv']))
+    pairs.push(['command', job.argv.map(shellWord).join(' ')]);
   // Why it still waits, and the settings that change how it runs and ends: shown when they apply.
   if (job.status === 'queued') pairs.splice(4, 0, ['waiting', job.pending_reason ?? '-']);
   if (job.kill_at)

@@ -19,6 +19,7 @@ function job(status: JobStatus, trainerEndpoint = false): JobDto {
     gpu_indices: [],
     gpu_profile: null,
     mig_devices: [],
+    argv: null,
     cwd: '/tmp',
     env: {},
     pid: status === 'running' ? 42 : null,

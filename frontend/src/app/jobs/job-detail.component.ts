@@ -25,6 +25,7 @@ import {
   formatTime,
   isFinished,
   jobRuntime,
+  quoteArg,
   stoppingNote,
   statusLabel,
 } from '../core/format';
@@ -275,6 +276,11 @@ import { TrainerPanelComponent } from './trainer-status.component';
             <span class="prompt">{{ job.job_type }}:</span> {{ params() }}
           }
         </div>
+        @if (builtCommand(); as command) {
+          <div class="cmdline mono built" [title]="command">
+            <span class="prompt" aria-hidden="true">$</span> {{ command }}
+          </div>
+        }
         @if (job.error) {
           <div class="job-error" [class.requeued]="job.status === 'queued'" role="note">{{ job.error }}</div>
         }
@@ -466,6 +472,12 @@ export class JobDetailComponent {
   protected readonly params = computed(() => {
     const job = this.job();
     return job ? describeParams(job.job_type, job.job_params) : '';
+  });
+  /** The command line a job type built from its params, as its last attempt was started with. */
+  protected readonly builtCommand = computed(() => {
+    const job = this.job();
+    if (!job?.argv || Array.isArray(job.job_params['argv'])) return null;
+    return job.argv.map(quoteArg).join(' ');
   });
   protected readonly runtime = computed(() => {
     const job = this.job();

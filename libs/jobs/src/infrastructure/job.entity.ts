@@ -72,6 +72,10 @@ export class JobEntity {
   @Column({ type: 'text', default: '[]' })
   mig_devices!: string;
 
+  /** JSON array: the argv its last attempt was started with (see Job.argv); null before. */
+  @Column({ type: 'text', nullable: true })
+  argv!: string | null;
+
   @Column({ type: 'text', nullable: true })
   gpu_profile!: string | null;
 

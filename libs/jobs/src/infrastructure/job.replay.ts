@@ -85,6 +85,7 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
       started_at: e.started_at,
       exit_code: null, // a requeued job's previous attempt
       error: null,
+      argv: null,
     };
     await update(tx, e.queue_id, ['queued'], changes);
   }),
@@ -100,7 +101,11 @@ export const JOB_REPLAY_RULES: readonly ReplayRule[] = [
     await update(tx, e.queue_id, ['terminating'], preemptedChanges(e));
   }),
   replayRule(JobStartedEvent, async (tx, e) => {
-    const pid = { pid: e.pid, proc_start_time: e.proc_start_time };
+    const pid = {
+      pid: e.pid,
+      proc_start_time: e.proc_start_time,
+      ...(e.argv === undefined ? {} : { argv: JSON.stringify(e.argv) }),
+    };
     // Asked to stop before its launch was recorded, a job is already terminating: it only gets its pid.
     const started = await tx.update(
       JobEntity,

@@ -34,6 +34,7 @@ function toJob({ seq: _seq, idempotency_request: _request, ...row }: JobEntity):
     env: JSON.parse(row.env) as Record<string, string>,
     gpu_indices: JSON.parse(row.gpu_indices) as number[],
     mig_devices: JSON.parse(row.mig_devices) as string[],
+    argv: row.argv === null ? null : (JSON.parse(row.argv) as string[]),
     depends_on: JSON.parse(row.depends_on) as JobDependency[],
     // A hold is about a queued job only: a held job that ended (its dependency failed, an array's
     // cancel) keeps the column, but it is no longer held.
@@ -50,6 +51,7 @@ function toRow(job: Job, idempotencyRequest: SubmitRequest | null): Omit<JobEnti
     env: JSON.stringify(job.env),
     gpu_indices: JSON.stringify(job.gpu_indices),
     mig_devices: JSON.stringify(job.mig_devices),
+    argv: job.argv === null ? null : JSON.stringify(job.argv),
     depends_on: JSON.stringify(job.depends_on),
   });
 }
@@ -700,6 +702,7 @@ export class JobRepository {
     const row: Partial<JobEntity> = { ...changes } as Partial<JobEntity>;
     if (changes.gpu_indices) row.gpu_indices = JSON.stringify(changes.gpu_indices);
     if (changes.mig_devices) row.mig_devices = JSON.stringify(changes.mig_devices);
+    if (changes.argv) row.argv = JSON.stringify(changes.argv);
     return (await updateRows(tx, JobEntity, row, { id, status: from })) > 0;
   }
 

@@ -140,6 +140,7 @@ export class JobLauncher implements OnModuleDestroy {
       // ("preempted by …; requeued") stay in the journal, restart_count and preempted_at.
       exit_code: null,
       error: null,
+      argv: null,
     };
     if (!(await this.jobs.moveTo(tx, job.id, 'starting', changes))) return null;
     const { events, ...extra } = await this.hooks.contribute(tx, job, gpuIndices);
@@ -192,7 +193,7 @@ export class JobLauncher implements OnModuleDestroy {
         entry.cgroup = launched.cgroup;
         // Queued in this turn, before the job's end can be: a very short job's exit may arrive in
         // the same read as its "launched", and its end must commit after its start (with its pid).
-        started = this.reaper.recordStarted(entry);
+        started = this.reaper.recordStarted(entry, request.argv);
       });
       await started;
       if (cgroupError)

@@ -158,17 +158,18 @@ export class JobReaper implements OnModuleDestroy {
 
   /**
    * starting → running with its monitor's pid, as its launch reported it or as it was found by its
-   * tag (or only the pid, when a stop request made it `terminating` first); commits in call order.
+   * tag (or only the pid, when a stop request made it `terminating` first), and the argv it was
+   * started with (not known when found by its tag); commits in call order.
    */
-  recordStarted(entry: ActiveJob): Promise<void> {
-    const pid = { pid: entry.monitorPid, proc_start_time: entry.monitorStartTime };
+  recordStarted(entry: ActiveJob, argv?: string[]): Promise<void> {
+    const started = { pid: entry.monitorPid, proc_start_time: entry.monitorStartTime, ...(argv && { argv }) };
     return this.journal.record(async (tx) => {
       const noted =
-        (await this.jobs.moveTo(tx, entry.id, 'running', pid)) ||
-        (await this.jobs.updateActive(tx, entry.id, pid));
+        (await this.jobs.moveTo(tx, entry.id, 'running', started)) ||
+        (await this.jobs.updateActive(tx, entry.id, started));
       return {
         result: undefined,
-        events: noted ? [new JobStartedEvent({ queue_id: entry.id, ...pid })] : [],
+        events: noted ? [new JobStartedEvent({ queue_id: entry.id, ...started })] : [],
       };
     });
   }

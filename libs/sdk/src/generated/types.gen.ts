@@ -1846,6 +1846,12 @@ export type JobDependencyFailedV1Entry = {
 
 export type JobDto = {
     /**
+     * The program and arguments its last attempt was started with, as its job type built them from
+     * job_params (training: the whole torchrun command line). Null until started, for a launch that
+     * failed before it, and for a job re-attached after a restart before this was recorded.
+     */
+    argv: Array<string> | null;
+    /**
      * The array it belongs to (`a_<ms>_<8 hex>`; see GET /api/arrays/{array_id}), or null.
      */
     array_id: string | null;
@@ -2386,9 +2392,13 @@ export type JobRequeuedV1Entry = {
 };
 
 /**
- * Payload of journal entry `job.started.v1`: the job process runs: status `running`. pid and proc_start_time name a process on the origin node (origin_node_id); a replica stores them as they are.
+ * Payload of journal entry `job.started.v1`: the job process runs: status `running`. pid and proc_start_time name a process on the origin node (origin_node_id); a replica stores them as they are. argv (added later) is the command line its job type built; absent in older entries and for a job re-attached after a restart: left as it is.
  */
 export type JobStartedEvent = {
+    /**
+     * The program and arguments it was started with (Job.argv); absent: not known to this entry.
+     */
+    argv?: Array<string>;
     /**
      * Process id of the job's session leader on the origin node.
      */
@@ -3168,6 +3178,12 @@ export type ProjectsConfigOverridesSetV1Entry = {
 };
 
 export type QueueItemDto = {
+    /**
+     * The program and arguments its last attempt was started with, as its job type built them from
+     * job_params (training: the whole torchrun command line). Null until started, for a launch that
+     * failed before it, and for a job re-attached after a restart before this was recorded.
+     */
+    argv: Array<string> | null;
     /**
      * The array it belongs to (`a_<ms>_<8 hex>`; see GET /api/arrays/{array_id}), or null.
      */
