@@ -86,9 +86,10 @@ describe("proxies and a job's port held by another process (e2e: real server, re
   async function squattedJob(
     job_type: string,
     params: Record<string, unknown>,
+    squatterHost = '127.0.0.1',
   ): Promise<{ id: string; port: number; squatter: Squatter }> {
     const port = await freePort();
-    const squatter = await startSquatter(port);
+    const squatter = await startSquatter(port, squatterHost);
     squatters.push(squatter);
     const { body } = await api.submit({ job_type, job_params: { ...params, port }, env: jobEnv });
     const id = body.queue_id as string;
@@ -162,18 +163,40 @@ describe("proxies and a job's port held by another process (e2e: real server, re
     await api.waitStatus(id, ['aborted', 'done', 'failed']);
   });
 
-  it("inference: a base naming the job's port by another loopback name (localhost) is checked too, and gets no token", async () => {
-    const { id, port, squatter } = await squattedJob('inference', { model: 'fixture-model' });
-    const base = `http://localhost:${port}/v1`;
-    refusal(
-      await post(`/api/inference/chat/completions?${q(base)}`, {
-        messages: [{ role: 'user', content: 'my secret prompt' }],
-      }),
-      squatter,
-    );
+  it('inference and dataset server: a base naming this machine any other way is checked too, and gets no token', async () => {
+    // Before, only 127.x / ::1 / localhost spellings were checked: 0.0.0.0, [::], [::ffff:127.0.0.1]
+    // (which URL rewrites as [::ffff:7f00:1]) reached the squatter with the user's prompts.
+    const { id, port, squatter } = await squattedJob('inference', { model: 'fixture-model' }, '::');
+    for (const host of [
+      'localhost',
+      '0.0.0.0',
+      '0',
+      '[::]',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:0.0.0.0]',
+      '127.1',
+    ]) {
+      const base = `http://${host}:${port}/v1`;
+      refusal(
+        await post(`/api/inference/chat/completions?${q(base)}`, {
+          messages: [{ role: 'user', content: 'my secret prompt' }],
+        }),
+        squatter,
+      );
+    }
     expect(squatter.heard()).toEqual([]);
     await api.call('POST', `/api/jobs/${id}/control/kill`);
     await api.waitStatus(id, ['aborted', 'done', 'failed']);
+
+    const dataset = await squattedJob('dataset_server', {}, '::');
+    for (const host of ['0.0.0.0', '[::1]', '[::ffff:7f00:1]'])
+      refusal(
+        await get(`/api/dataset-server/proxy/health?${q(`http://${host}:${dataset.port}`)}`),
+        dataset.squatter,
+      );
+    expect(dataset.squatter.heard()).toEqual([]);
+    await api.call('POST', `/api/jobs/${dataset.id}/control/kill`);
+    await api.waitStatus(dataset.id, ['aborted', 'done', 'failed']);
   });
 
   it("dataset server: the job's token never reaches the squatter; the job's server once it listens", async () => {

@@ -28,11 +28,6 @@ export function parseHost(value: string): { name: string; port: string | null } 
   }
 }
 
-function isLoopbackName(name: string): boolean {
-  const bare = name.replace(/^\[(.*)\]$/, '$1');
-  return isLoopback(bare) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(bare) || bare === '::ffff:7f00:1';
-}
-
 const MAX_REMEMBERED_HOSTS = 64;
 
 /**
@@ -55,7 +50,7 @@ export class HostPolicy {
     );
     const wildcard = bind !== null && ['0.0.0.0', '[::]'].includes(bind.name);
     if (bind && !wildcard) this.anyPort.add(bind.name);
-    if (bind && !isLoopbackName(bind.name)) this.anyPort.add(hostname().toLowerCase());
+    if (bind && !isLoopback(bind.name)) this.anyPort.add(hostname().toLowerCase());
     if (wildcard) {
       for (const address of Object.values(networkInterfaces()).flat()) {
         if (!address) continue;
@@ -93,7 +88,7 @@ export class HostPolicy {
   private judge(hostHeader: string): boolean {
     const host = parseHost(hostHeader);
     if (!host) return false;
-    if (host.name === 'localhost' || isLoopbackName(host.name) || this.anyPort.has(host.name)) return true;
+    if (host.name === 'localhost' || isLoopback(host.name) || this.anyPort.has(host.name)) return true;
     return host.port !== null && this.withPort.has(`${host.name}:${host.port}`);
   }
 }

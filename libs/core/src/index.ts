@@ -28,6 +28,7 @@ export * from './http/label';
 export * from './http/query-bool';
 export * from './process/cgroup';
 export * from './process/listeners';
+export * from './net/local-address';
 export * from './state-directory';
 export * from './http/priority-property';
 // When a dependency can be met: the scheduler's rule, which the console's kill confirmation also asks.

@@ -27,7 +27,7 @@ import {
 import { DatasetServerRegistry } from './dataset-registry';
 import { JobListeners } from './job-listeners';
 import { RunningService, ServiceEndpoints } from './service-endpoints';
-import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
+import { bareHost, hostForUrl, localReachOf, parseBase, portOf } from './upstream';
 
 /** The dataset_server servers the console can browse: running dataset_server jobs and registered URLs. */
 @ApiTags('datasets')
@@ -201,12 +201,12 @@ export class DatasetServerProxyController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<DatasetRowsDto | void> {
-    const { base, headers, job } = await this.target(q.base, req);
+    const { base, headers, owner } = await this.target(q.base, req);
     const url = this.url(base, `v1/datasets/${encodeURIComponent(q.handle)}/iter`);
     url.searchParams.set('position', String(q.position ?? 0));
     url.searchParams.set('limit', String(q.limit ?? 25));
     const answer = await this.sent(
-      job,
+      owner,
       base,
       collect(req, reply, { url, method: 'GET', headers, timeoutMs: this.timeoutMs }),
     );
@@ -241,9 +241,9 @@ export class DatasetServerProxyController {
   }
 
   private async pass(q: ProxyBaseQueryDto, path: string, req: FastifyRequest, reply: FastifyReply) {
-    const { base, headers, job } = await this.target(q.base, req);
+    const { base, headers, owner } = await this.target(q.base, req);
     await this.sent(
-      job,
+      owner,
       base,
       forward(req, reply, {
         url: this.url(base, path),
@@ -256,8 +256,8 @@ export class DatasetServerProxyController {
   }
 
   /** A request under way to `base`; when it is a local job's port and fails, that port is checked again next time. */
-  private sent<T>(job: RunningService | null, base: URL, request: Promise<T>): Promise<T> {
-    return job ? this.listeners.forwardTo(job.job.id, portOf(base), request) : request;
+  private sent<T>(owner: RunningService | null, base: URL, request: Promise<T>): Promise<T> {
+    return owner ? this.listeners.forwardTo(owner.job.id, portOf(base), request) : request;
   }
 
   /**
@@ -267,10 +267,11 @@ export class DatasetServerProxyController {
   private async target(
     raw: string,
     req: FastifyRequest,
-  ): Promise<{ base: URL; headers: Record<string, string>; job: RunningService | null }> {
+  ): Promise<{ base: URL; headers: Record<string, string>; owner: RunningService | null }> {
     const base = parseBase(raw);
     const registered = this.registry.find(base);
-    if (!registered && !isLoopbackUrl(base)) {
+    const { targets, loopback } = await localReachOf(base);
+    if (!registered && !loopback) {
       throw new DomainError(
         'FORBIDDEN',
         `${base.host} is not a registered dataset server: register the server first (Datasets → Servers → Add)`,
@@ -278,16 +279,17 @@ export class DatasetServerProxyController {
     }
     const headers: Record<string, string> = { accept: req.headers.accept ?? '*/*' };
     if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-    // A dataset_server job's port: only the job's own server is sent anything (502 otherwise).
-    const job = isLoopbackUrl(base)
-      ? await this.services.at('dataset_server', bareHost(base), portOf(base))
-      : null;
-    if (job) await this.listeners.assertOwnedBy(job.job.id, bareHost(base), portOf(base));
+    // A dataset_server job's port, however the base names this machine: only the job's own server is
+    // sent anything (502 otherwise); its token only where the job's socket surely is (`at`).
+    const local = targets.length > 0;
+    const job = local ? await this.services.at('dataset_server', bareHost(base), portOf(base)) : null;
+    const owner = job ?? (local ? await this.services.onPort('dataset_server', portOf(base)) : null);
+    if (owner) await this.listeners.assertOwnedBy(owner.job.id, targets, portOf(base));
     const explicit = req.headers['x-dataset-auth-token'];
     let token = typeof explicit === 'string' && explicit.trim() ? explicit.trim() : null;
     if (!token && job) token = await this.services.token(job);
     token ??= registered?.auth_token ?? null;
     if (token) headers.authorization = `Bearer ${token}`;
-    return { base, headers, job };
+    return { base, headers, owner };
   }
 }

@@ -6,7 +6,7 @@ import { forward, requestBody } from './forward';
 import { InferenceEndpointDto, ProxyBaseQueryDto } from './proxies.dto';
 import { JobListeners } from './job-listeners';
 import { RunningService, ServiceEndpoints } from './service-endpoints';
-import { bareHost, hostForUrl, isLoopbackUrl, parseBase, portOf } from './upstream';
+import { bareHost, hostForUrl, localReachOf, parseBase, portOf } from './upstream';
 
 /** Upstream answers are the upstream's: any status, its body as sent. */
 const upstreamAnswer = ApiOkResponse({
@@ -121,7 +121,8 @@ export class InferenceProxyController {
     reply: FastifyReply,
   ): Promise<void> {
     const base = parseBase(query.base);
-    if (this.config.lock_inference_proxy && !isLoopbackUrl(base)) {
+    const { targets, loopback } = await localReachOf(base);
+    if (this.config.lock_inference_proxy && !loopback) {
       throw new DomainError(
         'FORBIDDEN',
         `The inference proxy is locked to loopback servers (lock_inference_proxy); ${base.host} is not one`,
@@ -130,11 +131,11 @@ export class InferenceProxyController {
     const headers: Record<string, string> = { accept: request.headers.accept ?? '*/*' };
     if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
     // An inference job's port: its prompts and token go only to the job's own server (502 otherwise),
-    // whichever loopback name the base gives; its token only where the job's socket surely is (`at`).
-    const loopback = isLoopbackUrl(base);
-    const job = loopback ? await this.services.at('inference', bareHost(base), portOf(base)) : null;
-    const owner = job ?? (loopback ? await this.services.onPort('inference', portOf(base)) : null);
-    if (owner) await this.listeners.assertOwnedBy(owner.job.id, bareHost(base), portOf(base));
+    // however the base names this machine; its token only where the job's socket surely is (`at`).
+    const local = targets.length > 0;
+    const job = local ? await this.services.at('inference', bareHost(base), portOf(base)) : null;
+    const owner = job ?? (local ? await this.services.onPort('inference', portOf(base)) : null);
+    if (owner) await this.listeners.assertOwnedBy(owner.job.id, targets, portOf(base));
     const token = await this.upstreamToken(request, job);
     if (token) headers.authorization = `Bearer ${token}`;
     const url = new URL(`${base.href.replace(/\/+$/, '')}/${endpoint}`);

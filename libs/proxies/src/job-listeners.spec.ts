@@ -55,25 +55,25 @@ describe("JobListeners (real sockets): a job's port checked, its answer reused b
 
   it('re-reads the socket tables once the answer is older than VERIFIED_TTL_MS, and then refuses a new holder', async () => {
     const listeners = new JobListeners(queries, clock);
-    await listeners.assertOwnedBy('q_1', '127.0.0.1', port);
+    await listeners.assertOwnedBy('q_1', ['127.0.0.1'], port);
     expect(asked).toBe(1);
     await swapToOther();
     clock.t += VERIFIED_TTL_MS - 1;
-    await expect(listeners.assertOwnedBy('q_1', '127.0.0.1', port)).resolves.toBeUndefined(); // within the TTL
+    await expect(listeners.assertOwnedBy('q_1', ['127.0.0.1'], port)).resolves.toBeUndefined(); // within the TTL
     clock.t += 1;
-    await expect(listeners.assertOwnedBy('q_1', '127.0.0.1', port)).rejects.toThrow(
+    await expect(listeners.assertOwnedBy('q_1', ['127.0.0.1'], port)).rejects.toThrow(
       `held by a process that is not the job's (pid ${other!.pid}`,
     );
   });
 
   it('keeps asking the job for its processes only when a socket is new to it, and forgets at once after a failed connection', async () => {
     const listeners = new JobListeners(queries, clock);
-    await listeners.assertOwnedBy('q_1', '127.0.0.1', port);
+    await listeners.assertOwnedBy('q_1', ['127.0.0.1'], port);
     clock.t += VERIFIED_TTL_MS * 5;
-    await listeners.assertOwnedBy('q_1', '127.0.0.1', port); // same socket: no new question
+    await listeners.assertOwnedBy('q_1', ['127.0.0.1'], port); // same socket: no new question
     expect(asked).toBe(1);
     await swapToOther();
     listeners.forget('q_1', port);
-    await expect(listeners.assertOwnedBy('q_1', '127.0.0.1', port)).rejects.toThrow("not the job's");
+    await expect(listeners.assertOwnedBy('q_1', ['127.0.0.1'], port)).rejects.toThrow("not the job's");
   });
 });

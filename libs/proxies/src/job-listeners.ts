@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { Clock, DomainError, findSocketHolder, holderAmong, loopbackListeners } from '@trainyard/core';
+import { Clock, DomainError, findSocketHolder, holderAmong, listenersReachedBy } from '@trainyard/core';
 import { JobProcessIdsQuery } from '@trainyard/jobs';
 import { hostForUrl } from './upstream';
 
@@ -37,15 +37,16 @@ export class JobListeners {
   ) {}
 
   /**
-   * Throws 502 naming the holder when a socket on `host`:`port` is not job `jobId`'s; returns when
-   * every one is the job's, or nothing listens yet (the connection is then refused as before).
+   * Throws 502 naming the holder when a socket a connection to `targets` (the addresses of this
+   * machine the request goes to, see localTargets) on `port` may land on is not job `jobId`'s;
+   * returns when every one is the job's, or nothing listens yet (the connection is then refused).
    */
-  async assertOwnedBy(jobId: string, host: string, port: number): Promise<void> {
-    const key = `${jobId} ${host.toLowerCase()} ${port}`;
+  async assertOwnedBy(jobId: string, targets: readonly string[], port: number): Promise<void> {
+    const key = `${jobId} ${targets.join(',')} ${port}`;
     const now = this.clock.monotonic();
     const recent = this.verified.get(key);
     if (recent && now - recent.at < VERIFIED_TTL_MS) return;
-    const listeners = loopbackListeners(host, port);
+    const listeners = listenersReachedBy(targets, port);
     if (listeners.length === 0) return;
     const known = recent?.inodes;
     if (known && listeners.every((l) => known.has(l.inode))) {

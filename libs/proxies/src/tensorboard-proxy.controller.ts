@@ -1,7 +1,7 @@
 import { All, Controller, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrors, DomainError, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
+import { ApiErrors, DomainError, resolveLocalTargets, SERVER_CONFIG, ServerConfig } from '@trainyard/core';
 import { endToEndHeaders, forward, requestBody } from './forward';
 import { JobListeners } from './job-listeners';
 import { RunningService, ServiceEndpoints } from './service-endpoints';
@@ -61,7 +61,7 @@ export class TensorboardProxyController {
     if (!service) throw new DomainError('JOB_NOT_FOUND', `No running tensorboard job ${queueId}`);
     const { host, port } = service.endpoint;
     // Its pages run as our origin: only the job's own server may answer them (502 otherwise).
-    await this.listeners.assertOwnedBy(queueId, host, port);
+    await this.listeners.assertOwnedBy(queueId, await resolveLocalTargets(host), port);
     await this.listeners.forwardTo(
       queueId,
       port,

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { WebSocket } from 'ws';
-import { WsRouteContext, WsRouter } from '@trainyard/core';
+import { resolveLocalTargets, WsRouteContext, WsRouter } from '@trainyard/core';
 import { endToEndHeaders } from './forward';
 import { JobListeners } from './job-listeners';
 import { ServiceEndpoints } from './service-endpoints';
@@ -41,7 +41,7 @@ export class TensorboardWebSocketProxy implements OnModuleInit {
     if (!service) return client.close(NO_SUCH_JOB, 'no running tensorboard job');
     const { host, port } = service.endpoint;
     try {
-      await this.listeners.assertOwnedBy(service.job.id, host, port);
+      await this.listeners.assertOwnedBy(service.job.id, await resolveLocalTargets(host), port);
     } catch {
       return client.close(BAD_GATEWAY, "the port is held by a process that is not the job's");
     }

@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import { DomainError, isLoopback } from '@trainyard/core';
+import { DomainError, isLoopback, resolveLocalTargets } from '@trainyard/core';
 
 /**
  * A proxy target named by the caller (`?base=`): http or https only, whatever else is configured.
@@ -30,10 +29,16 @@ export function bareHost(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
-/** 127.0.0.0/8, ::1 (also as ::ffff:127.x) and localhost. */
-export function isLoopbackUrl(url: URL): boolean {
-  const host = bareHost(url);
-  return isLoopback(host) || (isIP(host) === 6 && /^::ffff:127\./.test(host));
+/**
+ * Where on this machine a request to `url` lands: `targets`, the addresses it reaches (see
+ * resolveLocalTargets: loopback in any spelling, `0.0.0.0`, this machine's own addresses, a name
+ * resolving to one; empty: another host), and whether that is loopback (the unspecified address
+ * is: a connection to it reaches loopback). A job's port is checked at every target; what only
+ * loopback may reach (an unregistered dataset server, a locked inference proxy) asks `loopback`.
+ */
+export async function localReachOf(url: URL): Promise<{ targets: string[]; loopback: boolean }> {
+  const targets = await resolveLocalTargets(bareHost(url));
+  return { targets, loopback: targets.some(isLoopback) };
 }
 
 /** The port a URL reaches, defaults included. */

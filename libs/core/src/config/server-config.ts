@@ -8,6 +8,7 @@ import { MIN_LOG_CAP_BYTES, parseByteSize } from '@trainyard/sdk';
 import { StatePaths } from '../state-paths';
 import { writeFileAtomic } from '../secure-files';
 import { nearName } from '../near-names';
+import { isLoopback } from '../net/local-address';
 import { CONFIG_TEMPLATE } from './config-template';
 import {
   envNameOf,
@@ -563,11 +564,6 @@ export function misspeltSettingVariables(env: NodeJS.ProcessEnv): string[] {
 function didYouMean(name: string, candidates: readonly string[]): string {
   const near = nearName(name, candidates);
   return near ? `; did you mean ${near}?` : '';
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 export function isHelpRequested(argv: readonly string[]): boolean {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { findSocketHolder, holderAmong, loopbackListeners, parseTcpListeners } from './listeners';
+import { findSocketHolder, holderAmong, listenersReachedBy, parseTcpListeners } from './listeners';
+import { localTargets } from '../net/local-address';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 133 1 0 100 0 0 10 0
@@ -25,7 +26,7 @@ describe('parseTcpListeners', () => {
   });
 });
 
-describe('loopbackListeners / socket holders (real sockets)', () => {
+describe('listenersReachedBy / socket holders (real sockets)', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
@@ -36,11 +37,25 @@ describe('loopbackListeners / socket holders (real sockets)', () => {
   afterAll(() => new Promise((r) => server.close(r)));
 
   it('finds the socket a connection to the host may land on, and the process holding it', () => {
-    const [listener, ...rest] = loopbackListeners('127.0.0.1', port);
+    const [listener, ...rest] = listenersReachedBy(['127.0.0.1'], port);
     expect(rest).toEqual([]);
     expect(listener).toMatchObject({ address: '127.0.0.1', port });
-    expect(loopbackListeners('localhost', port)).toEqual([listener]);
-    expect(loopbackListeners('::1', port)).toEqual([]);
+    // Every spelling of a host a connection there lands on this socket from finds it.
+    for (const host of [
+      'localhost',
+      '127.1',
+      '2130706433',
+      '[::ffff:127.0.0.1]',
+      '::ffff:7f00:1',
+      '0.0.0.0',
+      '0',
+    ])
+      expect({ host, found: listenersReachedBy(localTargets(host), port) }).toEqual({
+        host,
+        found: [listener],
+      });
+    expect(listenersReachedBy(['::1'], port)).toEqual([]);
+    expect(listenersReachedBy(['127.0.0.2'], port)).toEqual([]);
     expect(holderAmong([process.pid], listener.inode)).toBe(process.pid);
     expect(holderAmong([], listener.inode)).toBeNull();
     expect(findSocketHolder(listener.inode)).toBe(process.pid);

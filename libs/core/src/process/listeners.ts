@@ -67,29 +67,26 @@ function readTable(path: string): string {
 }
 
 /**
- * Whether a connection to `host` (an IP literal, or `localhost`) on a listener's port lands on a
- * socket bound to `bound`: the same address, or a wildcard that covers it (`0.0.0.0` covers IPv4,
- * `::` both families, `::ffff:a.b.c.d` is the IPv4 address).
+ * Whether a connection to `target` (a canonical IP literal, see localTargets) on a listener's port
+ * lands on a socket bound to `bound`: the same address, or a wildcard that covers it (`0.0.0.0`
+ * covers IPv4, `::` both families, `::ffff:a.b.c.d` is the IPv4 address).
  */
-function covers(bound: string, host: string): boolean {
-  const v4 = host.startsWith('::ffff:') && isIP(host.slice(7)) === 4 ? host.slice(7) : host;
-  if (bound === host || bound === v4 || bound === `::ffff:${v4}`) return true;
-  if (isIP(v4) === 4) return bound === '0.0.0.0' || bound === '::';
-  if (isIP(host) === 6) return bound === '::';
-  return false;
+function covers(bound: string, target: string): boolean {
+  if (bound === target || bound === `::ffff:${target}`) return true;
+  if (isIP(target) === 4) return bound === '0.0.0.0' || bound === '::';
+  return bound === '::';
 }
 
 /**
- * The LISTEN sockets a connection to `host`:`port` may land on (`localhost`: those of 127.0.0.1 and
- * ::1, as it may resolve to either). Empty while nothing listens there.
+ * The LISTEN sockets on `port` a connection to any of `targets` may land on (the addresses
+ * localTargets gives for the host it names). Empty while nothing listens there.
  */
-export function loopbackListeners(host: string, port: number): TcpListener[] {
-  const wanted = host.toLowerCase() === 'localhost' ? ['127.0.0.1', '::1'] : [host.toLowerCase()];
+export function listenersReachedBy(targets: readonly string[], port: number): TcpListener[] {
   const all = [
     ...parseTcpListeners(readTable('/proc/net/tcp'), port),
     ...parseTcpListeners(readTable('/proc/net/tcp6'), port),
   ];
-  return all.filter((l) => wanted.some((h) => covers(l.address, h)));
+  return all.filter((l) => targets.some((t) => covers(l.address, t)));
 }
 
 /** The socket inodes process `pid` holds open (none when it is gone or its fds are not ours to read). */
