@@ -77,6 +77,25 @@ describe('login throttle (e2e)', () => {
     });
   });
 
+  it('a current_password sent as null is one left out (403), never a 500 nor a guess counted', async () => {
+    const cookie = sessionCookie(
+      await request(base, 'POST', '/api/auth/login', { body: { token: server.token } }),
+    );
+    // Before: null reached the password check, which threw (500), and each one counted as a wrong guess.
+    for (let i = 0; i < 6; i++) {
+      const answer = await postFrom(
+        '127.0.2.1',
+        `${base}/api/auth/set-password`,
+        { new_password: 'a-new-password', current_password: null },
+        { cookie, origin: base },
+      );
+      expect(answer.status).toBe(403);
+    }
+    expect(
+      (await postFrom('127.0.2.1', `${base}/api/auth/login`, { password: 'the-right-one' })).status,
+    ).toBe(200);
+  });
+
   it("set-password's current_password guesses share the budget and are journaled", async () => {
     // The token login above proved the owner: the client's failures were forgiven.
     const cookie = sessionCookie(

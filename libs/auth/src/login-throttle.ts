@@ -114,8 +114,9 @@ export class LoginThrottle {
     try {
       if (!(await this.slots.acquire())) throw tooMany(1_000);
       try {
-        evaluated = true;
         verdict = await check();
+        // Only an answer counts as a guess: a check that threw (a fault of ours) told the client nothing.
+        evaluated = true;
       } finally {
         this.slots.release();
       }

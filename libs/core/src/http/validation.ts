@@ -143,12 +143,72 @@ class TrainyardValidationPipe extends ValidationPipe {
       }
     }
     try {
-      return await super.transform(value, metadata);
+      const out: unknown = await super.transform(value, metadata);
+      if (dtoBody) dropNulls(out);
+      return out;
     } catch (err) {
       if (err instanceof FailedValidation) throw validationFailed(flatten(err.errors, metadata.type));
       throw err;
     }
   }
+}
+
+/**
+ * An optional field sent as `null` is left out, at every level of a DTO, unless its type takes null
+ * (`T | null`, or `nullable` in its `@ApiProperty`): then null means what its description says. A
+ * client may send a record's nulls back as they are, and no handler meets a null its type does not
+ * admit (set-password's `current_password: null` was a 500). Plain objects (`job_params`, `env`)
+ * are values, not DTOs: their nulls are kept.
+ */
+function dropNulls(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) dropNulls(item);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const type = value.constructor;
+  if (type === Object || type === undefined) return;
+  const fields = value as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (fields[key] === null) {
+      if (!takesNull(type, key)) delete fields[key];
+    } else dropNulls(fields[key]);
+  }
+}
+
+const NULLABLE = new WeakMap<object, Map<string, boolean>>();
+
+/** Whether DTO class `type` (or a class it extends) declares `key` nullable in its OpenAPI metadata. */
+function takesNull(type: object, key: string): boolean {
+  let known = NULLABLE.get(type);
+  if (!known) NULLABLE.set(type, (known = new Map()));
+  let answer = known.get(key);
+  if (answer === undefined) {
+    answer = false;
+    for (
+      let c = type as { prototype?: object } | null;
+      c && c !== Function.prototype;
+      c = Object.getPrototypeOf(c)
+    ) {
+      // The swagger CLI plugin writes each class's own properties into this factory; an explicit
+      // @ApiProperty keeps its options as reflect metadata.
+      const factory = Object.prototype.hasOwnProperty.call(c, '_OPENAPI_METADATA_FACTORY')
+        ? (
+            c as { _OPENAPI_METADATA_FACTORY(): Record<string, { nullable?: boolean }> }
+          )._OPENAPI_METADATA_FACTORY()
+        : {};
+      const declared = c.prototype
+        ? (Reflect.getMetadata('swagger/apiModelProperties', c.prototype, key) as
+            { nullable?: boolean } | undefined)
+        : undefined;
+      if (factory[key]?.nullable || declared?.nullable) {
+        answer = true;
+        break;
+      }
+    }
+    known.set(key, answer);
+  }
+  return answer;
 }
 
 /** class-validator's errors, carried out of ValidationPipe to `transform`, which knows where they came from. */
