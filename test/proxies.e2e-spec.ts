@@ -580,6 +580,19 @@ describe('proxies (e2e: real server, fixture upstreams, real jobs)', () => {
       }
       expect((await put('list', [1, 2])).status).toBe(400);
       expect((await get('/api/generation-configs/nope')).status).toBe(404);
+      // Names every JavaScript object has are no bundled preset (they read as one: 200 {}, 403).
+      for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+        expect((await get(`/api/generation-configs/${name}`)).status).toBe(404);
+        const del = await request(server.baseUrl, 'DELETE', `/api/generation-configs/${name}`, {
+          token: server.token,
+        });
+        expect(del.status).toBe(404);
+      }
+      expect((await put('constructor', mine)).status).toBe(200);
+      const deleted = await request(server.baseUrl, 'DELETE', '/api/generation-configs/constructor', {
+        token: server.token,
+      });
+      expect(deleted.body).toEqual({ name: 'constructor', restored_builtin: false });
       expect(existsSync(join(server.config.paths.generationConfigsDir, 'list.json'))).toBe(false);
     });
   });

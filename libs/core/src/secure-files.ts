@@ -14,7 +14,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { randomHex } from './ids';
 
 export const SECRET_FILE_MODE = 0o600;
@@ -41,9 +41,10 @@ export class StateDirError extends Error {
  * writable by group/others is refused when others can reach it, i.e. when no directory above it
  * (within the state directory) is closed to them. Then removes every group/other permission bit
  * (files 0600, directories 0700), which is all an unreachable writable file needs (e.g. a job
- * running with umask 002 writing into its control directory).
+ * running with umask 002 writing into its control directory). Returns the files other users could
+ * read until then (paths relative to `root`): whatever secret they hold may have been copied.
  */
-export function secureStateDir(root: string, uid: number = process.getuid!()): void {
+export function secureStateDir(root: string, uid: number = process.getuid!()): string[] {
   const entries: Array<{ path: string; stats: Stats; reachable: boolean }> = [];
   const walk = (path: string, reachable: boolean): void => {
     // Running jobs may add and remove files meanwhile: one gone since it was listed is skipped.
@@ -66,10 +67,13 @@ export function secureStateDir(root: string, uid: number = process.getuid!()): v
     if (reachable && !stats.isSymbolicLink() && (stats.mode & 0o022) !== 0)
       throw refuse(path, `is writable by other users (mode ${octal(stats.mode)}; check it, then chmod go-w)`);
   }
-  for (const { path, stats } of entries) {
+  const exposed: string[] = [];
+  for (const { path, stats, reachable } of entries) {
+    if (reachable && stats.isFile() && (stats.mode & 0o044) !== 0) exposed.push(relative(root, path));
     if (!stats.isSymbolicLink() && (stats.mode & 0o077) !== 0)
       ignoreMissing(() => chmodSync(path, stats.mode & 0o7700));
   }
+  return exposed;
 }
 
 function ignoreMissing<T>(op: () => T): T | undefined {

@@ -71,13 +71,15 @@ export class StatePaths {
    * Creates the state tree with private modes (idempotent). An existing one must be the server
    * user's and writable by nobody else (else StateDirError); its modes are tightened. A directory
    * the server cannot set up (read-only file system, no permission, a file in the way…) is a
-   * StateDirError too: one line naming the path and the cause.
+   * StateDirError too: one line naming the path and the cause. Returns the files other users could
+   * read until now (relative paths; see secureStateDir).
    */
-  ensure(): void {
+  ensure(): string[] {
     try {
-      if (existsSync(this.home)) secureStateDir(this.home);
+      const exposed = existsSync(this.home) ? secureStateDir(this.home) : [];
       ensurePrivateDir(this.home);
       for (const dir of this.launchDirs) ensurePrivateDir(dir);
+      return exposed;
     } catch (err) {
       if (err instanceof StateDirError) throw err;
       const { code, path } = err as NodeJS.ErrnoException;

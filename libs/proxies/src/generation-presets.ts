@@ -20,6 +20,11 @@ export type GenerationPreset = Record<string, unknown>;
  * The bundled presets (read-only), named by the Hugging Face GenerationConfig / OpenAI fields the
  * Inference view sends.
  */
+/** Whether `name` is a bundled preset's: its own key, never one inherited (`constructor`, `toString`). */
+function isBundled(name: string): boolean {
+  return Object.hasOwn(BUNDLED_PRESETS, name);
+}
+
 export const BUNDLED_PRESETS: Readonly<Record<string, Readonly<GenerationPreset>>> = {
   greedy: { do_sample: false, max_tokens: 512 },
   precise: { temperature: 0.2, top_p: 0.9, top_k: 20, repetition_penalty: 1.05, max_tokens: 512 },
@@ -79,7 +84,7 @@ export class GenerationPresets {
     return names.map((name) => ({
       name,
       builtin: !user.has(name),
-      shadows_builtin: user.has(name) && name in BUNDLED_PRESETS,
+      shadows_builtin: user.has(name) && isBundled(name),
     }));
   }
 
@@ -87,7 +92,7 @@ export class GenerationPresets {
   get(name: string): GenerationPreset {
     const file = this.file(name);
     if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GenerationPreset;
-    const bundled = BUNDLED_PRESETS[name];
+    const bundled = isBundled(name) ? BUNDLED_PRESETS[name] : undefined;
     if (!bundled) throw new DomainError('NOT_FOUND', `No generation preset ${name}`);
     return { ...bundled };
   }
@@ -115,7 +120,7 @@ export class GenerationPresets {
   delete(name: string): boolean {
     const file = this.file(name);
     if (!existsSync(file)) {
-      if (name in BUNDLED_PRESETS) {
+      if (isBundled(name)) {
         throw new DomainError(
           'FORBIDDEN',
           `${name} is a bundled preset and cannot be deleted; save your own under another name, ` +
@@ -125,7 +130,7 @@ export class GenerationPresets {
       throw new DomainError('NOT_FOUND', `No generation preset ${name}`);
     }
     rmSync(file);
-    return name in BUNDLED_PRESETS;
+    return isBundled(name);
   }
 
   private userNames(): string[] {

@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadServerConfig, parseFlags } from './server-config';
@@ -165,6 +175,24 @@ describe(loadServerConfig.name, () => {
     expect(load([]).warnings).toEqual([]);
   });
 
+  it('replaces a token other users could read, and says which files they could read', () => {
+    // Before: a 0644 auth_token in a 0755 directory was made 0600 and kept, with no word of it.
+    chmodSync(home, 0o755);
+    writeFileSync(join(home, 'auth_token'), `${'a'.repeat(64)}\n`, { mode: 0o644 });
+    writeFileSync(join(home, 'password_hash'), 'x', { mode: 0o644 });
+    const config = load([]);
+    expect(existsSync(join(home, 'auth_token'))).toBe(false); // the server makes a new one
+    expect(config.warnings).toEqual([
+      'other users could read auth_token, password_hash in the state directory (now 0600); auth_token was ' +
+        'replaced with a new token, the old one no longer works; set a new browser password',
+    ]);
+    expect(statSync(join(home, 'password_hash')).mode & 0o777).toBe(0o600);
+    // Closed now: the next start keeps the token it finds.
+    writeFileSync(join(home, 'auth_token'), `${'b'.repeat(64)}\n`, { mode: 0o600 });
+    expect(load([]).warnings).toEqual([]);
+    expect(existsSync(join(home, 'auth_token'))).toBe(true);
+  });
+
   it('warns about unknown keys instead of failing', () => {
     writeConfig('args:\n  prot: 1\nextra: true\n');
     expect(load([]).warnings).toEqual([
@@ -189,6 +217,9 @@ describe(loadServerConfig.name, () => {
       /^unexpected word 'stpo' \(did you mean stop\?\): `trainyard server` takes options and the commands stop and restart$/,
     ],
     [['--port', '8765', '9000'], /^unexpected word '9000'/],
+    // A name every object has is no flag (it was looked up on the prototype: a crash).
+    [['toString'], /^unexpected word 'toString'/],
+    [['--port', 'constructor'], /port must be an integer/],
     [['--port'], /needs a value/],
     [
       ['--kill-grace', '--port', '18705'],

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIP } from 'node:net';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MIN_LOG_CAP_BYTES, parseByteSize } from '@trainyard/sdk';
 
@@ -424,7 +424,7 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
   const flags = parseFlags(argv);
   const home = resolveHome(env);
   const paths = new StatePaths(home);
-  paths.ensure();
+  const exposed = paths.ensure();
 
   const explicitConfig = flags.config ?? env.TRAINYARD_CONFIG;
   const configFile = resolve(explicitConfig ?? paths.defaultConfigFile);
@@ -493,6 +493,10 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
         `native TLS). Bind 127.0.0.1 and use an SSH tunnel or a TLS-terminating reverse proxy, or ${insecure}.`,
     );
   }
+  // A token other users could read may have been copied: it is revoked, and the server makes a new
+  // one as for a missing file (which also ends the sessions opened under the old one).
+  const tokenExposed = exposed.includes(relative(home, paths.authToken));
+  if (tokenExposed) rmSync(paths.authToken, { force: true });
   return {
     ...args,
     home,
@@ -504,8 +508,24 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     job_env: jobEnvironmentOf(env),
     services: file.services,
     job_types: file.job_types,
-    warnings: [...file.warnings, ...misspeltSettingVariables(env), ...cgroupRootWarnings(args.cgroup_root)],
+    warnings: [
+      ...exposedStateWarnings(exposed, tokenExposed),
+      ...file.warnings,
+      ...misspeltSettingVariables(env),
+      ...cgroupRootWarnings(args.cgroup_root),
+    ],
   };
+}
+
+/** Files of the state directory other users could read until this start made them 0600. */
+function exposedStateWarnings(exposed: readonly string[], tokenExposed: boolean): string[] {
+  if (!exposed.length) return [];
+  const shown = exposed.length > 8 ? [...exposed.slice(0, 8), `${exposed.length - 8} more`] : exposed;
+  return [
+    `other users could read ${shown.join(', ')} in the state directory (now 0600)` +
+      (tokenExposed ? '; auth_token was replaced with a new token, the old one no longer works' : '') +
+      (exposed.includes('password_hash') ? '; set a new browser password' : ''),
+  ];
 }
 
 /**

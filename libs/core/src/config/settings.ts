@@ -490,7 +490,8 @@ export interface FlagSpec {
 
 /** The flag parser's table: every spelling (`-p`, `--port`) → the setting it sets. */
 export const FLAGS: Readonly<Record<string, FlagSpec>> = (() => {
-  const flags: Record<string, FlagSpec> = {};
+  // No prototype: a word such as `constructor` or `toString` is no flag of ours.
+  const flags: Record<string, FlagSpec> = Object.create(null) as Record<string, FlagSpec>;
   const add = (spec: FlagSpec, ...names: (string | undefined)[]) => {
     for (const name of names) if (name) flags[name] = spec;
   };
