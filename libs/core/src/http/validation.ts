@@ -181,14 +181,14 @@ const NULLABLE = new WeakMap<object, Map<string, boolean>>();
 /** Whether DTO class `type` (or a class it extends) declares `key` nullable in its OpenAPI metadata. */
 function takesNull(type: object, key: string): boolean {
   let known = NULLABLE.get(type);
-  if (!known) NULLABLE.set(type, (known = new Map()));
+  if (!known) NULLABLE.set(type, (known = new Map<string, boolean>()));
   let answer = known.get(key);
   if (answer === undefined) {
     answer = false;
     for (
       let c = type as { prototype?: object } | null;
       c && c !== Function.prototype;
-      c = Object.getPrototypeOf(c)
+      c = Object.getPrototypeOf(c) as { prototype?: object } | null
     ) {
       // The swagger CLI plugin writes each class's own properties into this factory; an explicit
       // @ApiProperty keeps its options as reflect metadata.
