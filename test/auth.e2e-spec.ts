@@ -84,6 +84,16 @@ describe('auth (e2e)', () => {
       expect(raw).toMatch(/Path=\//);
       expect(raw).toMatch(/Max-Age=2592000/);
       expect(raw).not.toMatch(/Secure/); // plain http on loopback
+      // Behind a TLS-terminating proxy the page is https while this server sees http: the browser's
+      // Origin says so, and the cookie must not go out over plain http (it never was Secure there).
+      const host = new URL(base).host;
+      const proxied = await request(base, 'POST', '/api/auth/login', {
+        body: { token: server.token },
+        headers: { origin: `https://${host}` },
+      });
+      expect(proxied.headers.getSetCookie().find((c) => c.startsWith('trainyard_session_'))).toMatch(
+        /; Secure/,
+      );
       const cookie = sessionCookie(answer);
       const status = await request(base, 'GET', '/api/auth/status', { cookie });
       expect(status.body).toMatchObject({ authenticated: true, method: 'cookie' });

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrors } from '@trainyard/core';
 import { Credentials, sessionSetCookie } from './credentials';
 import { requireAuth } from './auth-gate';
+import { servedOverTls } from './request-source';
 import {
   AuthStatusDto,
   LoginRequestDto,
@@ -44,7 +45,7 @@ export class AuthController {
     );
     void reply.header(
       'Set-Cookie',
-      sessionSetCookie(this.credentials.sessionCookie, result.sessionId, request.protocol === 'https'),
+      sessionSetCookie(this.credentials.sessionCookie, result.sessionId, servedOverTls(request)),
     );
     return {
       authenticated: true,
@@ -64,7 +65,7 @@ export class AuthController {
     await this.commandBus.execute(new LogoutCommand(request.auth?.sessionHash));
     void reply.header(
       'Set-Cookie',
-      sessionSetCookie(this.credentials.sessionCookie, '', request.protocol === 'https', 0),
+      sessionSetCookie(this.credentials.sessionCookie, '', servedOverTls(request), 0),
     );
     return { ok: true };
   }
@@ -80,7 +81,7 @@ export class AuthController {
     const revoked = await this.commandBus.execute(new RevokeSessionsCommand('logout_all'));
     void reply.header(
       'Set-Cookie',
-      sessionSetCookie(this.credentials.sessionCookie, '', request.protocol === 'https', 0),
+      sessionSetCookie(this.credentials.sessionCookie, '', servedOverTls(request), 0),
     );
     return { ok: true, revoked };
   }

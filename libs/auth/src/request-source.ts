@@ -112,6 +112,16 @@ export function originMatchesHost(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
+ * Whether the page that sent a request was served over TLS: the connection is https, or the
+ * browser's own `Origin` (ours, see {@link originMatchesHost}) is — behind a TLS-terminating proxy
+ * this server sees plain http, and a session cookie without `Secure` would also go out over http.
+ */
+export function servedOverTls(request: { protocol: string; headers: IncomingHttpHeaders }): boolean {
+  if (request.protocol === 'https') return true;
+  return originMatchesHost(request.headers) && request.headers.origin!.startsWith('https:');
+}
+
+/**
  * Checks that hold with and without auth: the `Host` must be ours, and a request that may change
  * something (any method but GET/HEAD/OPTIONS, or a WebSocket upgrade) must not carry a foreign
  * `Origin` — a browser sends one on every cross-origin write, even a body-less `no-cors` POST.
