@@ -68,7 +68,7 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       await spawnServer(homes[i].home, clusterArgs('clitest', nats), {
         ...nats.clientEnv,
         // Rank 1 of `fails-at-once` goes out 3 s after rank 0, which has failed by then.
-        TRAINYARD_TEST_FANOUT_PAUSE: 'fails-at-once=3000',
+        TRAINYARD_TEST_FANOUT_PAUSE: 'fails-at-once=3000,cli-rollback=3000',
       }),
     );
 
@@ -220,9 +220,9 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
   });
 
   it('a refused rank: the rolled-back bundle shows that rank not queued; more nodes than the cluster has names --nodes', async () => {
-    // Node 1's GPU admits only priority ≥ 5: it refuses rank 1, after rank 0 was queued on node 0.
-    await nodes[1].post('/api/gpus/0/policy', { min_priority: 5 });
-    const refused = await run(
+    // Node 1's GPU admits only priority ≥ 5 from the moment rank 0 was queued on node 0 (the fan-out
+    // pauses there, test-only): it refuses rank 1.
+    const refusing = run(
       'cluster',
       'submit',
       '--node',
@@ -237,7 +237,16 @@ describe('trainyard cluster (e2e: nats-server + 2 spawned servers + the CLI)', (
       'TORCHRUN_SLEEP=60',
       '--',
       'train.py',
-    ).finally(() => nodes[1].post('/api/gpus/0/policy', { min_priority: null }));
+    );
+    await waitFor(
+      async () =>
+        (await nodes[0].get('/api/jobs?limit=1000')).items.some(
+          (j: any) => j.name === 'cli-rollback rank 0/2',
+        ),
+      'rank 0 queued',
+    );
+    await nodes[1].post('/api/gpus/0/policy', { min_priority: 5 });
+    const refused = await refusing.finally(() => nodes[1].post('/api/gpus/0/policy', { min_priority: null }));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${label(1)} refused rank 1`);
     const { items } = await json('cluster', 'jobs');

@@ -60,7 +60,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       await spawnServer(homes[i].home, base, {
         ...nats.clientEnv,
         // Test only: the master waits after rank 0 of bundles so named (see ClusterJobs).
-        TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000,rollback-while-down=8000',
+        TRAINYARD_TEST_FANOUT_PAUSE: 'killed-master=60000,rollback-while-down=8000,rollback=3000',
         // Test only: the master lets its lease lapse once the ranks went out (see test-switches).
         TRAINYARD_TEST_LEASE_LAPSE: 'lease-lapse=4500',
         // Test only: every node applies this bundle's `submitted` entry late (see test-switches).
@@ -232,10 +232,11 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       const busy = await submit(nodes[0], pick(3, 1));
       expect(busy.status).toBe(409);
       expect(busy.body.code).toBe('CONFLICT');
+      // Not "once GPUs free up": nothing frees a disabled GPU but its operator (a trial).
       expect(busy.body.message).toMatch(
-        /^needs 3 nodes with 1 idle eligible GPU each; only 2 nodes have that many now \(it can run once GPUs free up\): /,
+        /^needs 3 nodes with 1 idle eligible GPU each; only 2 nodes have that many now \(it can run once the nodes' GPU policy lets it\): /,
       );
-      expect(busy.body.message).toContain('0 idle of 1 usable GPU');
+      expect(busy.body.message).toContain('0 idle of 1 usable GPU (GPU 0 disabled)');
       expect(busy.body.message).not.toMatch(/\b1 (nodes|GPUs)\b/);
     } finally {
       await nodes[0].post(`/api/cluster/nodes/${ids[2]}/gpus/0/policy`, { disabled: false });
@@ -417,17 +418,43 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
 
   it('all or nothing: a node that refuses its rank leaves no rank queued or running anywhere', async () => {
     await gpusIdle();
-    // Node 2's GPU admits only priority ≥ 5: it refuses the rank, after ranks 0 and 1 were enqueued
-    // (the master checks a named node's GPU count, not its policy: the node decides).
+    const before = (await allJobs()).map((j) => j.length);
+    // A gate the rank's priority does not pass is refused up front, naming it: nothing is enqueued.
+    // Before: rank 0 was started, then killed when node 2 refused its rank.
     await nodes[2].post('/api/gpus/0/policy', { min_priority: 5 });
-    const answer = await submit(
+    const gated = await submit(nodes[0], everyone({ name: 'gated' })).finally(() =>
+      nodes[2].post('/api/gpus/0/policy', { min_priority: null }),
+    );
+    expect([gated.status, gated.body.details]).toEqual([
+      409,
+      [
+        {
+          field: 'participants[2].gpus',
+          message: expect.stringContaining(
+            "lets this job's priority use 0 GPUs of its 1 (GPU 0 requires priority ≥ 5)",
+          ),
+        },
+      ],
+    ]);
+    expect((await allJobs()).map((j) => j.length)).toEqual(before);
+
+    // Node 2's GPU is gated while the fan-out is under way (the test-only pause after rank 0): it
+    // refuses its rank after ranks 0 and 1 were enqueued.
+    const answered = submit(
       nodes[0],
       everyone({
         name: 'rollback',
         // Each rank ignores SIGTERM, as a real torchrun waiting in the rendezvous for peers may.
         env: { TORCHRUN_SLEEP: '60', TORCHRUN_IGNORE_TERM: '1' },
       }),
-    ).finally(() => nodes[2].post('/api/gpus/0/policy', { min_priority: null }));
+    );
+    await waitFor(
+      async () =>
+        (await nodes[0].get('/api/jobs?limit=1000')).items.some((j: any) => j.name === 'rollback rank 0/3'),
+      'rank 0 enqueued',
+    );
+    await nodes[2].post('/api/gpus/0/policy', { min_priority: 5 });
+    const answer = await answered.finally(() => nodes[2].post('/api/gpus/0/policy', { min_priority: null }));
     expect(answer.status).toBe(409);
     expect(answer.body.message).toContain('refused rank 2');
     // The field the user gave (it named the node's own `requested_gpus`: a trial).
@@ -849,9 +876,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     const masterId = (await nodes[0].get('/api/cluster/master')).master_node_id as string;
     const m = ids.indexOf(masterId);
     const x = [0, 1, 2].find((i) => i !== m)!;
-    // Rank 0 (on x) goes out at once; rank 1 (the master, whose GPU admits only priority ≥ 5) is
-    // refused after the test-only pause, by when x is down.
-    await nodes[m].post('/api/gpus/0/policy', { min_priority: 5 });
+    // Rank 0 (on x) goes out at once; rank 1 (the master, whose GPU admits only priority ≥ 5 from
+    // then on) is refused after the test-only pause, by when x is down.
     const answered = submit(
       nodes[m],
       everyone({
@@ -868,6 +894,7 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         (j: any) => j.name === 'rollback-while-down rank 0/2',
       );
     await waitFor(async () => (await rank0())?.status === 'running', 'rank 0 running on its node');
+    await nodes[m].post('/api/gpus/0/policy', { min_priority: 5 });
     const rankId = (await rank0()).queue_id as string;
     await nodes[x].server.stop('SIGKILL'); // its job keeps running
     const answer = await answered;
@@ -915,6 +942,39 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
       'the bundle cancelled once the grace period ran out',
       20_000,
     );
+  }, 60_000);
+
+  it("a rank cancelled on its own node stops the bundle's other ranks: it no longer reads running", async () => {
+    await gpusIdle();
+    const answer = await submit(
+      nodes[0],
+      everyone({ name: 'one-rank-gone', env: { TORCHRUN_SLEEP: '120' } }),
+    );
+    expect(answer.status).toBe(201);
+    const id = answer.body.id as string;
+    await waitFor(
+      async () => (await nodes[0].get(`/api/cluster/jobs/${id}`)).status === 'running',
+      'the bundle running',
+    );
+    const ranks = (await nodes[0].get(`/api/cluster/jobs/${id}`)).ranks as Array<{
+      node_id: string;
+      queue_id: string;
+    }>;
+    // Rank 1 is cancelled on its node, as `trainyard sched cancel` there would. Before: the other ranks
+    // ran on (on their GPUs, waiting for it in a real rendezvous) and the bundle read `running`.
+    const owner = nodes[ids.indexOf(ranks[1].node_id)];
+    await owner.post(`/api/jobs/${ranks[1].queue_id}/control/abort`);
+    const ended = await waitFor(
+      async () => {
+        const view = await nodes[0].get(`/api/cluster/jobs/${id}`);
+        return view.ranks.every((r: { status: string }) => r.status === 'cancelled') ? view : undefined;
+      },
+      'every rank stopped after one was cancelled',
+      30_000,
+    );
+    expect(ended.status).toBe('cancelled');
+    expect(ended.cancelled_at).not.toBeNull();
+    await gpusIdle();
   }, 60_000);
 
   /** The `submitted` entries of bundle `id` every node wrote in its own journal. */

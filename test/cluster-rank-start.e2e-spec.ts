@@ -133,7 +133,7 @@ describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned ser
   });
 
   it('a node whose GPU is busy or gated, or whose scheduler is paused, refuses the rank at once', async () => {
-    // Named participants: the master does not look at their GPUs; the node decides.
+    // Named participants: whether their GPUs are busy, the node decides (the master's view may be stale).
     const busy = await occupy(other);
     const first = await submit({ name: 'busy' });
     expect([first.status, first.body.code]).toEqual([409, 'CONFLICT']);
@@ -142,13 +142,17 @@ describe('a rank that cannot start on its node (e2e: nats-server + 2 spawned ser
     await nothingOfBundleRuns('busy');
     await cancelAll();
 
-    // The GPU is idle but its policy admits only priority ≥ 5.
+    // The GPU is idle but its policy admits only priority ≥ 5: refused before anything is journaled
+    // (the master asks each node's policy), so no rank starts only to be killed.
     await nodes[other].post('/api/gpus/0/policy', { min_priority: 5 });
     try {
       const gated = await submit({ name: 'gated', priority: 1 });
       expect([gated.status, gated.body.code]).toEqual([409, 'CONFLICT']);
       expect(gated.body.message).toContain('GPU 0 requires priority ≥ 5');
-      await nothingOfBundleRuns('gated');
+      expect([...(await jobsNamed(m, 'gated')), ...(await jobsNamed(other, 'gated'))]).toEqual([]);
+      expect((await nodes[m].get('/api/cluster/jobs')).items.some((x: any) => x.name === 'gated')).toBe(
+        false,
+      );
       // Allowed through: the rank starts there at once.
       const allowed = await submit({ name: 'allowed', priority: 5 });
       expect(allowed.status).toBe(201);

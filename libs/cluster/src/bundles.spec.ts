@@ -317,6 +317,8 @@ describe('a request no node set can ever meet', () => {
     node_id: `${hostname}-0000-0000`,
     hostname,
     usable,
+    eligible: usable,
+    closed: null,
     idle,
     reachable,
     blocker: null,
@@ -390,6 +392,48 @@ describe('a request no node set can ever meet', () => {
         },
       ],
     ]);
+  });
+  it("a node whose GPU policy closes GPUs to the rank's priority is a 409 naming them, before any rank starts", () => {
+    // Before: the bundle was recorded, rank 0 started on another node, then killed when this one refused.
+    const gpus = [
+      {
+        index: 0,
+        excluded: false,
+        disabled: true,
+        reserved_by: null,
+        min_priority: null,
+        mig_enabled: false,
+      },
+      { index: 1, excluded: false, disabled: false, reserved_by: null, min_priority: 3, mig_enabled: false },
+    ];
+    const gated = capacityOf({ node_id: 'g-0000-0000', hostname: 'g' }, { gpus }, 0);
+    expect(gated).toMatchObject({
+      usable: 2,
+      eligible: 0,
+      idle: 0,
+      closed: 'GPU 0 disabled, GPU 1 requires priority ≥ 3',
+    });
+    expect(capacityOf({ node_id: 'g-0000-0000', hostname: 'g' }, { gpus }, 3)).toMatchObject({ eligible: 1 });
+    let refused: DomainError | null = null;
+    try {
+      checkParticipants([{ gpus: 2 }, { gpus: 2 }], [node('a', 2), gated]);
+    } catch (err) {
+      refused = err as DomainError;
+    }
+    expect([refused?.code, refused?.details]).toEqual([
+      'CONFLICT',
+      [
+        {
+          field: 'participants[1].gpus',
+          message:
+            "participants[1].gpus is 2 but g (g-0000-0) lets this job's priority use 0 GPUs of its 2 " +
+            '(GPU 0 disabled, GPU 1 requires priority ≥ 3), until its GPU policy changes',
+        },
+      ],
+    ]);
+    expect(capacityList([gated])).toBe(
+      'g (g-0000-0) 0 idle of 2 usable GPUs (GPU 0 disabled, GPU 1 requires priority ≥ 3)',
+    );
   });
   it('lists each node with what it has, in the singular where it is one', () => {
     expect(capacityList([node('a', 8, 0), node('b', 1, 1), node('c', 8, -1, false), node('d', 2, -1)])).toBe(

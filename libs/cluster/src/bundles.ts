@@ -313,15 +313,26 @@ export function capacityOf(
 ): NodeCapacity {
   const blocker = answer.start_blocker ?? null;
   const held = blocker ? null : heldAgainst(answer.held, priority);
+  const usable = answer.gpus.filter((g) => !g.excluded && !g.mig_enabled);
+  const closed = usable.filter((g) => g.disabled || (g.min_priority !== null && g.min_priority > priority));
   return {
     node_id: node.node_id,
     hostname: node.hostname,
-    usable: answer.gpus.filter((g) => !g.excluded && !g.mig_enabled).length,
+    usable: usable.length,
+    eligible: usable.length - closed.length,
+    closed: closed.length ? closedText(closed) : null,
     idle: blocker ? 0 : idleEligibleGpus(answer.gpus, priority, held),
     reachable: true,
     blocker,
     held,
   };
+}
+
+/** E.g. `GPU 0 disabled, GPU 1 requires priority ≥ 3`: why a node's GPUs are closed to a rank. */
+function closedText(closed: readonly PlacedGpu[]): string {
+  return closed
+    .map((g) => `GPU ${g.index} ${g.disabled ? 'disabled' : `requires priority ≥ ${g.min_priority}`}`)
+    .join(', ');
 }
 
 /**
@@ -386,6 +397,13 @@ export interface NodeCapacity {
   hostname: string;
   /** GPUs a rank could ever be placed on (not excluded, not in MIG mode); the member table's count when it did not answer. */
   usable: number;
+  /**
+   * Of those, the ones a rank of this priority may use under the node's GPU policy now (not
+   * disabled, gate passed; busy or not): only an operator opens more. `usable` when it did not answer.
+   */
+  eligible: number;
+  /** Why the others are closed to the rank (`GPU 0 disabled, GPU 1 requires priority ≥ 3`); null when none is. */
+  closed: string | null;
   /** Idle eligible GPUs now (see idleEligibleGpus); 0 while `blocker`; -1 when it did not answer. */
   idle: number;
   reachable: boolean;
@@ -454,6 +472,14 @@ export function checkParticipants(
         field: `participants[${i}].node_id`,
         message: `${nodeLabel(c)} cannot start its rank now: ${c.blocker}`,
       });
+    // Its node would refuse the rank once another's had started (which was then killed).
+    else if (gpus > c.eligible)
+      notNow.push({
+        field: `participants[${i}].gpus`,
+        message:
+          `participants[${i}].gpus is ${gpus} but ${nodeLabel(c)} lets this job's priority use ` +
+          `${plural(c.eligible, 'GPU')} of its ${c.usable} (${c.closed}), until its GPU policy changes`,
+      });
   });
   if (never.length)
     throw new DomainError(
@@ -484,7 +510,7 @@ export function capacityList(capacities: readonly NodeCapacity[]): string {
               ? 'no answer'
               : c.blocker
                 ? `starts nothing now: ${c.blocker}`
-                : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}${c.held ? ` (${heldText(c.held)})` : ''}`
+                : `${c.idle} idle of ${plural(c.usable, 'usable GPU')}${c.closed ? ` (${c.closed})` : ''}${c.held ? ` (${heldText(c.held)})` : ''}`
         }`,
     )
     .join(', ');

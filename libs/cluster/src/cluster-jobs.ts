@@ -209,6 +209,7 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
       this.records()
         .then(async (records) => {
           await this.resolveStranded(records);
+          await this.stopBrokenBundles(records);
           await this.enforceCancels(records);
         })
         .catch((err: Error) => this.logger.warn(`resolving stranded bundles: ${err.message}`))
@@ -589,6 +590,35 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
+   * The ranks of a multi-node job start together and only make progress together (a rank that is
+   * gone leaves the others waiting in the rendezvous or a collective, on their GPUs): when one has
+   * failed or was stopped (a local cancel, a kill, `gpu kill`) while others are queued or running,
+   * the master cancels the bundle, as Slurm ends a step whose task failed. Its status then reads
+   * `failed` (or `cancelled`), not `running`. Returns the bundles stopped.
+   */
+  async stopBrokenBundles(records?: readonly BundleFold[]): Promise<number> {
+    if (this.cluster.masterFence() === null) return 0;
+    const live = (records ?? (await this.records())).filter(
+      (r) => r.state === 'submitted' && !r.cancelled_at,
+    );
+    if (!live.length) return 0;
+    let stopped = 0;
+    for (const view of await this.withStatus(live)) {
+      const gone = view.ranks.find((r) => r.status === 'failed' || r.status === 'cancelled');
+      if (!gone || !view.ranks.some((r) => r.status === 'queued' || r.status === 'running')) continue;
+      this.logger.warn(
+        `cluster job ${view.id}: rank ${view.ranks.indexOf(gone)} (${gone.queue_id} on ${nodeLabel(gone)}) ` +
+          `ended ${gone.status}; stopping its other ranks (the ranks of a multi-node job run together)`,
+      );
+      await this.cancel(view.id).catch((err: Error) =>
+        this.logger.warn(`cluster job ${view.id}: stopping its other ranks failed: ${err.message}`),
+      );
+      stopped++;
+    }
+    return stopped;
+  }
+
+  /**
    * A cancel or a rollback that could not reach a rank (its node was down, frozen or cut off) is not
    * forgotten: the master asks about cancelled and rolled-back (`failed`) bundles each pass — by
    * plan key, so a rank whose enqueue answer never came back is found too — and cancels every rank
@@ -748,11 +778,15 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
     const picked = pickNodes(capacities, want, perNode, this.cluster.nodeId);
     if (!picked) {
       const fit = capacities.filter((c) => c.idle >= perNode).length;
+      // Busy GPUs free up; disabled or gated ones only when an operator opens them.
+      const open = capacities.filter((c) => c.eligible >= perNode).length;
+      const when =
+        open >= want ? 'it can run once GPUs free up' : "it can run once the nodes' GPU policy lets it";
       throw new DomainError(
         'CONFLICT',
         `needs ${plural(want, 'node')} with ${plural(perNode, 'idle eligible GPU')} each; ` +
           `${fit === 0 ? 'no node has' : `only ${plural(fit, 'node')} ${fit === 1 ? 'has' : 'have'}`} that many now ` +
-          `(it can run once GPUs free up): ${capacityList(capacities)}`,
+          `(${when}): ${capacityList(capacities)}`,
         [{ field: 'nodes', message: 'not enough nodes with idle eligible GPUs now' }],
       );
     }
@@ -771,6 +805,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
           node_id: m.node_id,
           hostname: m.hostname,
           usable: m.gpus.count,
+          eligible: m.gpus.count,
+          closed: null,
           idle: -1,
           blocker: null,
           held: null,

@@ -257,9 +257,14 @@ export class ClusterService implements OnApplicationBootstrap, OnApplicationShut
   connectionProblem(): string | null {
     if (!this.cluster) return null;
     const away = this.disconnectedReason();
+    // Just started: its own entry is its previous run's (unreachable) until it holds its node id.
+    const claiming =
+      this.identity.state === 'claiming'
+        ? "this server is taking over its node id (its previous run's lease runs out first): its own entry is that run's until then"
+        : null;
     return (
       this.refusedProblem() ??
-      (away ? `${away}: the other members' state is as last seen, unknown now` : null)
+      (away ? `${away}: the other members' state is as last seen, unknown now` : claiming)
     );
   }
 
