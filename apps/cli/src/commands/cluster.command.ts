@@ -644,7 +644,8 @@ export function registerCluster(program: Command, run: CommandRunner): void {
     .command('status')
     .description(
       "this node's cluster, node id, NATS connection and master, and every member: reachable or not, " +
-        'its idle/total GPUs (standalone: says so)',
+        'its idle/total GPUs — idle for a priority-0 job: not busy, disabled, gated above 0 or held ' +
+        '(`gpu status` on the node says which) (standalone: says so)',
     )
     .action(
       run(async (ctx) => {
