@@ -237,6 +237,8 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
         /^needs 3 nodes with 1 idle eligible GPU each; only 2 nodes have that many now \(it can run once the nodes' GPU policy lets it\): /,
       );
       expect(busy.body.message).toContain('0 idle of 1 usable GPU (GPU 0 disabled)');
+      // Naming the nodes would preempt where picking them does not (a trial): said so.
+      expect(busy.body.message).toContain('to preempt preemptible jobs of lower priority, name the nodes');
       expect(busy.body.message).not.toMatch(/\b1 (nodes|GPUs)\b/);
     } finally {
       await nodes[0].post(`/api/cluster/nodes/${ids[2]}/gpus/0/policy`, { disabled: false });

@@ -480,6 +480,8 @@ describe('files tree (browser e2e)', () => {
     // Or a file of it, clicked then chosen.
     await browse.click();
     await picker.getByRole('button', { name: 'readme.md' }).click();
+    // Beside Choose, what it picks: the file (before: the folder listed, read as the choice).
+    await picker.locator('.current', { hasText: join(proj, 'readme.md') }).waitFor();
     await picker.getByRole('button', { name: 'Choose' }).click();
     await picker.waitFor({ state: 'hidden' });
     expect(await src.inputValue()).toBe(join(proj, 'readme.md'));

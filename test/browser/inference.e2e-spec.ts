@@ -446,6 +446,18 @@ describe('Inference and Datasets views (browser e2e)', () => {
           hasText: 'HTTP 404: The model `llama-typo` does not exist. This server serves: real-model',
         })
         .waitFor();
+      // The question is marked unanswered, and Retry asks it again (before: neither; only an edit
+      // and re-run could, or the next question, sent joined with it).
+      const question = page.locator('li.turn[data-role="user"]').last();
+      await question.getByText('Not answered: HTTP 404').waitFor();
+      const chatPath = (url: URL): boolean => url.pathname.endsWith('/chat/completions');
+      const retried = page.waitForRequest((r) => chatPath(new URL(r.url())));
+      await question.getByRole('button', { name: 'Retry' }).click();
+      expect(JSON.parse((await retried).postData() ?? '{}').messages).toEqual([
+        { role: 'user', content: 'hi' },
+      ]);
+      await question.getByText('Not answered: HTTP 404').waitFor();
+      expect(await page.locator('li.turn').count()).toBe(1);
 
       // One that fails while another conversation is shown says so when its own is shown again, and
       // names the model it asked for (before: nothing; the question stood there unanswered).

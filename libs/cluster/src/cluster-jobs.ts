@@ -786,7 +786,8 @@ export class ClusterJobs implements OnApplicationBootstrap, OnApplicationShutdow
         'CONFLICT',
         `needs ${plural(want, 'node')} with ${plural(perNode, 'idle eligible GPU')} each; ` +
           `${fit === 0 ? 'no node has' : `only ${plural(fit, 'node')} ${fit === 1 ? 'has' : 'have'}`} that many now ` +
-          `(${when}): ${capacityList(capacities)}`,
+          `(${when}): ${capacityList(capacities)}. Nodes are picked by idle GPUs only: to preempt ` +
+          'preemptible jobs of lower priority, name the nodes (participants)',
         [{ field: 'nodes', message: 'not enough nodes with idle eligible GPUs now' }],
       );
     }

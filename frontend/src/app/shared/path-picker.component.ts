@@ -151,7 +151,7 @@ interface Place {
           </ul>
 
           <div class="modal-actions">
-            <span class="muted current mono" [title]="dir()">{{ dir() }}</span>
+            <span class="muted current mono" [title]="choice()">{{ choice() }}</span>
             <button type="button" class="btn" (click)="open.set(false)">Cancel</button>
             <button
               type="submit"
@@ -293,6 +293,10 @@ export class PathPickerComponent {
   /** The last path the server would not list (its error is shown), until a listing succeeds. */
   private readonly refused = signal<string | null>(null);
   /** Outside file mode a folder may be the answer: one the server refused is not one to choose. */
+  /** What Choose would pick, shown beside it (the file clicked, not the folder listed); '' when nothing is. */
+  protected readonly choice = computed(() =>
+    this.refusedNow() || !this.dir() ? '' : trimSlashes(this.value()),
+  );
   protected readonly refusedNow = computed(
     () => this.mode() !== 'file' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
   );
