@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { Credentials } from '@trainyard/auth';
@@ -163,6 +164,24 @@ describe('auth gate: matched route, deny by default (e2e)', () => {
         expect(await wsOutcome(`${base.replace('http', 'ws')}/api/jobs/stream`, { host })).toBe(421);
       },
     );
+
+    it('refuses a request with two Host headers (400), whichever comes first', async () => {
+      // Node kept the first and the gate let it through; a proxy in front may route on the other.
+      const { port } = new URL(base);
+      for (const [first, second] of [
+        ['127.0.0.1', 'evil.example'],
+        ['evil.example', '127.0.0.1'],
+      ]) {
+        const socket = connect(Number(port), '127.0.0.1');
+        socket.end(
+          `GET /api/health HTTP/1.1\r\nHost: ${first}:${port}\r\nHost: ${second}:${port}\r\nConnection: close\r\n\r\n`,
+        );
+        let answer = '';
+        for await (const chunk of socket) answer += String(chunk);
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(answer).toContain('more than one Host header');
+      }
+    });
 
     it.each([
       'localhost',

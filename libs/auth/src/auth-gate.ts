@@ -115,7 +115,7 @@ export function installAuthGate(
   const open = new Set<string>([...OPEN_ROUTES, ...(options.publicRoutes ?? [])]);
   fastify.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const changes = !isSafeMethod(request.method);
-    const source = checkRequestSource(request.headers, changes, options.hosts);
+    const source = checkRequestSource(request.headers, changes, options.hosts, request.raw.rawHeaders);
     if (source) return send(reply, source);
 
     const route = request.routeOptions.url;
@@ -160,7 +160,7 @@ export function requireAuth(request: FastifyRequest): AuthContext {
  */
 export function createWsGate(credentials: Credentials, hosts: HostPolicy): WsGate {
   return (request: IncomingMessage, route: string | null) => {
-    const source = checkRequestSource(request.headers, true, hosts);
+    const source = checkRequestSource(request.headers, true, hosts, request.rawHeaders);
     if (source) return source;
     const auth = credentials.authenticate(request.headers, request.url ?? '/', Date.now(), {
       consumeUrlToken: route !== null,

@@ -74,6 +74,15 @@ describe(checkRequestSource.name, () => {
     });
   });
 
+  it('refuses more than one Host header, whatever the first says', () => {
+    const raw = ['Host', '127.0.0.1:8765', 'Accept', '*/*', 'host', 'evil.example'];
+    expect(checkRequestSource(own, false, hosts, raw)).toMatchObject({
+      status: 400,
+      code: 'HOST_NOT_ALLOWED',
+    });
+    expect(checkRequestSource(own, false, hosts, raw.slice(0, 4))).toBeNull();
+  });
+
   it('refuses a foreign or opaque Origin on changes only', () => {
     for (const origin of [
       'http://127.0.0.1:3000',

@@ -130,7 +130,15 @@ export function checkRequestSource(
   headers: IncomingHttpHeaders,
   changes: boolean,
   hosts: HostPolicy,
+  rawHeaders: readonly string[] = [],
 ): Refusal | null {
+  // Node keeps the first of several Host headers: a proxy or cache in front may read another one.
+  if (rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length > 1)
+    return {
+      status: 400,
+      code: 'HOST_NOT_ALLOWED',
+      message: 'The request has more than one Host header; send one (RFC 9112)',
+    };
   if (!hosts.allows(headers.host)) {
     const host = headers.host === undefined ? '(none)' : JSON.stringify(headers.host);
     return {
