@@ -448,13 +448,42 @@ describe('files tree (browser e2e)', () => {
     await field.press('Enter');
     await picker.waitFor({ state: 'hidden' });
     expect(await script.inputValue()).toBe(join(scripts, 'train.py'));
-    // A hidden file typed is found too, though hidden entries are not shown.
+    // A hidden file typed is found too, though hidden entries are not shown; typed and entered
+    // while the picker still loads its places (held here, as on a slow server). Before: the start
+    // folder's listing, which comes after them, superseded the typed path's and the Enter was lost.
+    const hidden = join(scripts, '.env.py');
+    const quickPaths = (url: URL): boolean => url.pathname === '/api/fs/quick-paths';
+    const typedBrowse = (url: URL): boolean =>
+      url.pathname === '/api/fs/browse' && url.searchParams.get('path') === hidden;
+    const gate = () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { open, opened };
+    };
+    const [places, typed, typedAsked] = [gate(), gate(), gate()];
+    await page.route(quickPaths, async (route) => {
+      await places.opened;
+      await route.continue();
+    });
+    await page.route(typedBrowse, async (route) => {
+      typedAsked.open();
+      await typed.opened;
+      await route.continue();
+    });
     await dialog.locator('.with-browse:has(#param-script)').getByRole('button', { name: 'Browse…' }).click();
     await picker.waitFor();
-    await field.fill(join(scripts, '.env.py'));
+    await field.fill(hidden);
     await field.press('Enter');
+    await typedAsked.opened;
+    // The places come in while the typed path's listing is under way, then that listing.
+    const placesIn = page.waitForResponse((r) => quickPaths(new URL(r.url())));
+    places.open();
+    await placesIn;
+    typed.open();
     await picker.waitFor({ state: 'hidden' });
-    expect(await script.inputValue()).toBe(join(scripts, '.env.py'));
+    await page.unroute(quickPaths);
+    await page.unroute(typedBrowse);
+    expect(await script.inputValue()).toBe(hidden);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
   });

@@ -435,6 +435,7 @@ export class PathPickerComponent {
     this.loading.set(true);
     const start = this.start()?.trim() ?? '';
     this.value.set(start);
+    const listed = this.generation;
     const [quick, roots] = await Promise.all([
       listQuickPaths({ client: this.api }).then(
         (r) => r.data,
@@ -447,6 +448,9 @@ export class PathPickerComponent {
     ]);
     const seen = new Set<string>();
     this.places.set([...quick, ...roots].filter((p) => !seen.has(p.path) && !!seen.add(p.path)));
+    // A path typed and entered (or a place clicked) while the places loaded is what is shown: the
+    // start listing would supersede it, and the Enter was lost (a typed file was never picked).
+    if (this.generation !== listed) return;
     await this.listStart(start, roots[0]?.path ?? quick[0]?.path);
     this.dialog().nativeElement.querySelector<HTMLElement>('#picker-path')?.focus();
   }
