@@ -44,8 +44,11 @@ describe(HttpDrain.name, () => {
 
   it('answers the request in flight, with Connection: close, before it resolves; takes no new one', async () => {
     expect((await ask(port, '/warm', agent)).headers?.connection).toBe('keep-alive');
+    const arrived = new Promise((resolve) => server.once('request', resolve));
     const inFlight = ask(port, '/slow', agent);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight once the server has it (a fixed 50 ms was not enough on a loaded CI machine: the
+    // drain then closed the connection as idle, and the client saw ECONNRESET).
+    await arrived;
     let drained = false;
     const draining = drain.drain(5_000).then(() => (drained = true));
     // Before: Node answered it keep-alive, and served the client's next request on that connection
