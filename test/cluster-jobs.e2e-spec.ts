@@ -966,16 +966,18 @@ describe('cluster jobs (e2e: nats-server + 3 spawned servers)', () => {
     // ran on (on their GPUs, waiting for it in a real rendezvous) and the bundle read `running`.
     const owner = nodes[ids.indexOf(ranks[1].node_id)];
     await owner.post(`/api/jobs/${ranks[1].queue_id}/control/abort`);
+    // Every rank stopped, and the bundle's cancel recorded (replicated to the node asked, which may
+    // see the ranks' own status first under load).
     const ended = await waitFor(
       async () => {
         const view = await nodes[0].get(`/api/cluster/jobs/${id}`);
-        return view.ranks.every((r: { status: string }) => r.status === 'cancelled') ? view : undefined;
+        const stopped = view.ranks.every((r: { status: string }) => r.status === 'cancelled');
+        return stopped && view.cancelled_at !== null ? view : undefined;
       },
-      'every rank stopped after one was cancelled',
+      'every rank stopped after one was cancelled, and the cancel recorded',
       30_000,
     );
     expect(ended.status).toBe('cancelled');
-    expect(ended.cancelled_at).not.toBeNull();
     await gpusIdle();
   }, 60_000);
 
