@@ -183,6 +183,31 @@ describe('auth gate: matched route, deny by default (e2e)', () => {
       }
     });
 
+    it('refuses a request target that is not a path (GET *, POST *, api/jobs) with 400 and the security headers, whatever its Host', async () => {
+      // Fastify answered `GET *` from a fallback that ran no hook: a 404 without the Host check or CSP.
+      // Node's parser refuses `api/jobs` itself (Malformed HTTP request).
+      for (const [method, target, routed] of [
+        ['GET', '*', true],
+        ['POST', '*', true],
+        ['GET', 'api/jobs', false],
+      ] as const)
+        for (const host of ['127.0.0.1', 'evil.example']) {
+          const answer = await rawRequest(base, method, target, {
+            host,
+            authorization: `Bearer ${server.token}`,
+          });
+          expect([method, target, answer.status]).toEqual([method, target, 400]);
+          expect(JSON.parse(answer.text)).toMatchObject({
+            code: 'VALIDATION_FAILED',
+            ...(routed ? { details: [{ field: 'path' }] } : {}),
+          });
+          expect(answer.headers['content-security-policy']).toContain("default-src 'self'");
+        }
+      // OPTIONS * is a request for the server as a whole (RFC 9112): still checked and gated.
+      expect((await rawRequest(base, 'OPTIONS', '*', { host: 'evil.example' })).status).toBe(421);
+      expect((await rawRequest(base, 'GET', 'http://127.0.0.1/api/health', {})).status).toBe(200);
+    });
+
     it.each([
       'localhost',
       'localhost:9999',

@@ -24,6 +24,7 @@ import { buildOpenApiDocument, serveOpenApi } from './openapi';
 import { installCompression } from './compression';
 import { CONSOLE_ROUTE, serveConsole } from './console-static';
 import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers';
+import { installRequestTargetCheck, rewriteRequestTarget } from './request-target';
 import { RestartCheck, RestartHandler } from './server-lifecycle';
 import { ServerLogger } from './server-logger';
 
@@ -55,7 +56,11 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:net
   const body = JSON.stringify({ statusCode: status, code, message });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        Object.entries(SECURITY_HEADERS)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);
@@ -234,6 +239,7 @@ export async function createServerApp(
     trustProxy: false,
     clientErrorHandler,
     frameworkErrors,
+    rewriteUrl: rewriteRequestTarget,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({
@@ -260,6 +266,7 @@ export async function createServerApp(
   await installCompression(app);
   const hosts = new HostPolicy(config);
   installSecurityHeaders(fastify);
+  installRequestTargetCheck(fastify);
   installAuthGate(fastify, app.get(Credentials), { hosts, publicRoutes: [CONSOLE_ROUTE] });
   installApiFallback(fastify);
   installHttpMetrics(fastify, app.get(MetricsRegistry));
