@@ -60,10 +60,23 @@ export function localTargets(host: string): string[] {
   if (ip === '0.0.0.0') return ['127.0.0.1'];
   if (ip === '::') return ['::1'];
   if (isLoopback(ip)) return [ip];
-  const own = Object.values(networkInterfaces()).flatMap((list) =>
-    (list ?? []).map((i) => canonicalIp(i.address)),
-  );
-  return own.includes(ip) ? [ip] : [];
+  return ownAddresses().has(ip) ? [ip] : [];
+}
+
+/** This machine's interface addresses (canonical), read at most once a second: asked per proxied request. */
+let own: { at: number; addresses: Set<string> } | null = null;
+function ownAddresses(): Set<string> {
+  const now = Date.now();
+  if (!own || now - own.at >= 1000 || now < own.at)
+    own = {
+      at: now,
+      addresses: new Set(
+        Object.values(networkInterfaces()).flatMap((list) =>
+          (list ?? []).map((i) => canonicalIp(i.address) ?? ''),
+        ),
+      ),
+    };
+  return own.addresses;
 }
 
 /**
