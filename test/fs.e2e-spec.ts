@@ -3,6 +3,7 @@ import {
   chownSync,
   existsSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -165,6 +166,35 @@ describe('files API (e2e, real server, real directories)', () => {
         expect([method, path, answer.status]).toEqual([method, path, 403]);
       }
       expect(readFileSync(config, 'utf8')).toBe(content);
+    });
+
+    it('a config file kept behind a symbolic link: ⚙ opens its real file, and a services change writes through the link', async () => {
+      // Before: ⚙ opened the link's path (400, "must not go through a symbolic link"), and a service
+      // added in the console replaced the link with a copy (temp file + rename over the link).
+      const dotfiles = join(work, 'dotfiles');
+      mkdirSync(dotfiles, { recursive: true });
+      const real = join(dotfiles, 'trainyard.yaml');
+      writeFileSync(real, 'services: {}\n');
+      const link = join(work, 'linked-config.yaml');
+      symlinkSync(real, link);
+      const linked = await startInProcessServer({ argv: ['--config', link] });
+      try {
+        const path = await call(linked, 'GET', '/api/server-config-path');
+        expect(path.body).toEqual({ path: real });
+        const read = await raw(linked, 'GET', `/api/fs/source?path=${q(real)}`);
+        expect([read.status, read.text]).toEqual([200, 'services: {}\n']);
+        const added = await call(linked, 'POST', '/api/services', {
+          type: 'command',
+          name: 'idle',
+          enabled: false,
+          args: { argv: ['sleep', '1'] },
+        });
+        expect(added.status).toBe(200);
+        expect(lstatSync(link).isSymbolicLink()).toBe(true);
+        expect(readFileSync(real, 'utf8')).toContain('idle');
+      } finally {
+        await linked.close(true);
+      }
     });
 
     it('confines every operation to --fs-root, sources and destinations alike (403), a sibling with the same prefix too', async () => {

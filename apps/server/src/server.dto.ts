@@ -36,7 +36,7 @@ export class HealthDto {
 }
 
 export class ServerConfigPathDto {
-  /** Absolute path of the server_config.yaml in use. */
+  /** Absolute path of the server_config.yaml in use, symbolic links resolved (its real path). */
   path!: string;
 }
 

@@ -427,11 +427,15 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
   const exposed = paths.ensure();
 
   const explicitConfig = flags.config ?? env.TRAINYARD_CONFIG;
-  const configFile = resolve(explicitConfig ?? paths.defaultConfigFile);
-  if (!existsSync(configFile)) {
-    if (explicitConfig) throw new ConfigError(`config file ${configFile} does not exist`);
-    if (options.writeTemplate !== false) writeFileAtomic(configFile, CONFIG_TEMPLATE, 0o600);
+  const given = resolve(explicitConfig ?? paths.defaultConfigFile);
+  if (!existsSync(given)) {
+    if (explicitConfig) throw new ConfigError(`config file ${given} does not exist`);
+    if (options.writeTemplate !== false) writeFileAtomic(given, CONFIG_TEMPLATE, 0o600);
   }
+  // A config file reached through a symbolic link (kept in a dotfiles repository, say) is used by
+  // its real path: a services change writes it as temp file + rename, which replaced the link with
+  // a copy, and the editor (⚙) opens no path through a link.
+  const configFile = existsSync(given) ? realpathSync(given) : given;
   const file = existsSync(configFile)
     ? readConfigFile(configFile)
     : { args: {}, services: undefined, job_types: undefined, warnings: [] };

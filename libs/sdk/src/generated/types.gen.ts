@@ -3798,7 +3798,7 @@ export type SeriesPointDto = {
 
 export type ServerConfigPathDto = {
     /**
-     * Absolute path of the server_config.yaml in use.
+     * Absolute path of the server_config.yaml in use, symbolic links resolved (its real path).
      */
     path: string;
 };
