@@ -54,6 +54,12 @@ export class InferenceStore {
    * ended while another was shown says so when shown again.
    */
   private readonly outcomes = new Map<string, Pick<ChatState, 'status' | 'error'>>();
+  /**
+   * Conversations changed without saving (an answer as it streams in), until their next save: one
+   * generating while another is shown is kept here rather than read from and written to
+   * localStorage for every piece of its answer.
+   */
+  private readonly unsaved = new Map<string, ChatState>();
   private readonly key = computed(() => chatKey(this.base().trim(), this.model()));
   /**
    * The shown conversation: that of the base URL and model, loaded when either changes — at the
@@ -84,17 +90,23 @@ export class InferenceStore {
 
   /**
    * Changes a conversation — the shown one unless `key` names another (a generation goes on writing
-   * into the one it started in) — and saves it, unless `save` is false and it is the shown one.
+   * into the one it started in) — and saves it in localStorage, unless `save` is false (then it is
+   * kept for this page until its next save).
    */
   updateChat(fn: (chat: ChatState) => ChatState, { key = this.chatKey, save = true } = {}): void {
     const shown = key === this.chatKey;
     const next = fn(shown ? this.chat() : this.loadChat(key));
     if (shown) this.chat.set(next);
     this.outcomes.set(key, { status: next.status, error: next.error });
-    if (save || !shown) writeStored(key, { system: next.system, messages: next.messages });
+    if (save) {
+      this.unsaved.delete(key);
+      writeStored(key, { system: next.system, messages: next.messages });
+    } else this.unsaved.set(key, next);
   }
 
   private loadChat(key: string): ChatState {
+    const unsaved = this.unsaved.get(key);
+    if (unsaved) return unsaved;
     const saved = readStored<Partial<ChatState>>(key, {});
     return {
       system: typeof saved.system === 'string' ? saved.system : '',
