@@ -62,11 +62,15 @@ export async function openConsolePage(
 /**
  * Starts the built server in `home`, sets a password (so the token link signs straight in rather
  * than asking for one) and opens the console at 1280×800 on the GPUs view. `args` go to the server
- * (e.g. `--goodseed-dir DIR`).
+ * (e.g. `--goodseed-dir DIR`), `env` into its environment (e.g. a PATH with the fake tools first).
  */
-export async function openConsole(home: string, args: string[] = []): Promise<ConsoleSession> {
+export async function openConsole(
+  home: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ConsoleSession> {
   if (!existsSync(CONSOLE_INDEX)) throw new Error(`${CONSOLE_INDEX} is missing: run npx ng build first`);
-  const server = await spawnServer(home, args);
+  const server = await spawnServer(home, args, env);
   const api = createTrainyardClient({ baseUrl: server.baseUrl, token: server.token ?? undefined });
   await setPassword({ client: api, body: { new_password: PASSWORD } });
   return { server, api, ...(await openConsolePage(server, { viewport: { width: 1280, height: 800 } })) };

@@ -3,6 +3,7 @@ import { type Client, deleteService, getJob, listServices, upsertService } from 
 import { Page } from 'playwright-core';
 import { SpawnedServer } from '../support/spawned-server';
 import { makeTempHome } from '../support/temp-home';
+import { freePort } from '../support/ports';
 import { waitFor } from '../support/wait';
 import { SCREENSHOTS } from './browser';
 import { type ConsoleSession, closeConsole, openConsole } from './console-session';
@@ -12,6 +13,8 @@ import { type ConsoleSession, closeConsole, openConsole } from './console-sessio
  * dialog shows running (green) under Command; ⏹ stops it (its job aborted), ▶ starts it again, ×
  * with a confirmation deletes it from the sidebar and from server_config.yaml.
  */
+const FIXTURE_BIN = join(__dirname, '..', 'fixtures', 'bin');
+
 describe('services in the console (browser e2e)', () => {
   const temp = makeTempHome();
   let server: SpawnedServer;
@@ -29,7 +32,8 @@ describe('services in the console (browser e2e)', () => {
 
   let session: ConsoleSession | undefined;
   beforeAll(async () => {
-    session = await openConsole(temp.home);
+    // The fake TensorBoard first on PATH: a tensorboard service runs and serves.
+    session = await openConsole(temp.home, [], { PATH: `${FIXTURE_BIN}:${process.env.PATH ?? ''}` });
     ({ server, api, page } = session);
     pageErrors = session.pageErrors;
   });
@@ -172,6 +176,36 @@ describe('services in the console (browser e2e)', () => {
     await row('tiny').getByRole('button', { name: 'tiny: disabled (actions)' }).waitFor();
     expect(await serviceOf('tiny')).toMatchObject({ enabled: false });
     await page.getByRole('button', { name: 'Expand sidebar' }).click();
+  });
+
+  it('a running service that serves has Open ↗ to it, in its row and in the collapsed menu', async () => {
+    // Before: only the job pane had it; the sidebar's TensorBoard led to the job, not to TensorBoard.
+    await page.goto(`${server.baseUrl}/?token=${server.token}`);
+    await upsertService({
+      client: api,
+      body: {
+        type: 'tensorboard',
+        name: 'board',
+        enabled: true,
+        args: { logdir: temp.home, port: await freePort() },
+      },
+    });
+    const board = page.locator('li.group[data-service-type="tensorboard"] li.instance[data-service="board"]');
+    const open = board.getByRole('link', { name: 'Open board' });
+    await open.waitFor();
+    const queueId = (await serviceOf('board'))!.queue_id;
+    expect(await open.getAttribute('href')).toBe(`/api/tb/${queueId}/`);
+    expect(await open.getAttribute('target')).toBe('_blank');
+
+    await page.getByRole('button', { name: 'Collapse sidebar' }).click();
+    await board.getByRole('button', { name: 'board: running (actions)' }).click();
+    await page.getByRole('menuitem', { name: `Open /api/tb/${queueId}/ ↗` }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Expand sidebar' }).click();
+
+    await deleteService({ client: api, path: { type: 'tensorboard', name: 'board' } });
+    // A service that serves nothing (a command) has none.
+    await waitFor(async () => (await page.locator('li.instance a.open').count()) === 0, 'no Open ↗ left');
   });
 
   it('a failing service says why in its tooltip and leads to its last instance', async () => {

@@ -10,7 +10,7 @@ import {
   untracked,
 } from '@angular/core';
 import { Router, RouterLink } from '@angular/router';
-import type { ServiceDto } from '@trainyard/sdk';
+import type { JobTypeDto, ServiceDto } from '@trainyard/sdk';
 import { ServerReachability, errorMessage } from '../core/api';
 import { Clock } from '../core/clock';
 import { ConfirmStore } from '../core/confirm.store';
@@ -20,6 +20,7 @@ import { RefreshBus } from '../core/refresh';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
+import { serviceUrl } from '../jobs/service-url';
 import { type ServiceView, serviceInstance, serviceView } from './service-state';
 import { type ServiceGroup, ServicesStore } from './services.store';
 
@@ -155,11 +156,23 @@ export class ServicesPanelComponent {
     }
   }
 
+  /**
+   * Where a running service serves (TensorBoard through the console's proxy, others at their port),
+   * as the job pane's Open ↗ gives it; null when it serves nothing now.
+   */
+  protected served(s: ServiceDto, type: JobTypeDto): { url: string; local: boolean } | null {
+    return s.job ? serviceUrl(s.job, type, location.hostname) : null;
+  }
+
   /** Collapsed sidebar: a dot's actions as a menu. */
-  protected actions(event: MouseEvent | KeyboardEvent, s: ServiceDto): void {
+  protected actions(event: MouseEvent | KeyboardEvent, s: ServiceDto, type: JobTypeDto): void {
     const v = this.view(s);
     const job = serviceInstance(s);
+    const svc = this.served(s, type);
     this.menu.open(event, `${s.type}/${s.name}: ${v.label}`, [
+      ...(svc
+        ? [{ label: `Open ${svc.url} ↗`, action: () => void window.open(svc.url, '_blank', 'noopener') }]
+        : []),
       {
         label: v.active ? `Stop ${s.name}` : `Start ${s.name}`,
         action: () => void this.toggle(s),
