@@ -35,7 +35,7 @@ import { JobActions } from './job-actions';
 import { JobsStore } from './jobs.store';
 import { JobRelationsComponent } from './job-relations.component';
 import { JobOutputsComponent } from './job-outputs.component';
-import { serviceUrl } from './service-url';
+import { serviceLinkTitle, serviceUrl } from './service-url';
 import { TrainerPanelComponent } from './trainer-status.component';
 
 /** The pane under the jobs table: the job's facts, its actions, and its live terminal and metrics. */
@@ -56,16 +56,7 @@ import { TrainerPanelComponent } from './trainer-status.component';
           </button>
           <span class="spacer"></span>
           @if (service(); as svc) {
-            <a
-              class="btn btn-sm"
-              target="_blank"
-              rel="noopener"
-              [href]="svc.url"
-              [title]="
-                svc.local
-                  ? 'Open ' + svc.url
-                  : svc.url + ' listens on loopback: it opens only on the server machine'
-              "
+            <a class="btn btn-sm" target="_blank" rel="noopener" [href]="svc.url" [title]="linkTitle(svc)"
               >Open ↗</a
             >
           }
@@ -453,6 +444,7 @@ export class JobDetailComponent {
     if (job?.status !== 'queued') return null;
     return job.pending_reason ?? 'next in line: it starts when the scheduler runs';
   });
+  protected readonly linkTitle = serviceLinkTitle;
   protected readonly service = computed(() => {
     const job = this.job();
     if (!job) return null;

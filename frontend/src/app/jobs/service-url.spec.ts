@@ -1,5 +1,5 @@
 import type { JobDto, JobTypeDto } from '@trainyard/sdk';
-import { serviceUrl } from './service-url';
+import { serviceLinkTitle, serviceUrl } from './service-url';
 
 const type = (name: string, port: string | null) =>
   ({
@@ -32,6 +32,13 @@ describe('serviceUrl', () => {
       local: false,
     });
     expect(serviceUrl(job('mkdocs', { port: 8000, host: '127.0.0.1' }), mk, 'localhost')?.local).toBe(true);
+  });
+
+  it("titles a link that opens only on the server machine so (the job pane's Open ↗, the sidebar's ↗)", () => {
+    expect(serviceLinkTitle({ url: 'http://127.0.0.1:8000/', local: false })).toBe(
+      'http://127.0.0.1:8000/ listens on loopback: it opens only on the server machine',
+    );
+    expect(serviceLinkTitle({ url: '/api/tb/q_1/', local: true })).toBe('Open /api/tb/q_1/');
   });
 
   it('offers nothing for jobs without a port or not running', () => {

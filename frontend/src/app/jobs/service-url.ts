@@ -23,3 +23,10 @@ export function serviceUrl(
   const local = !LOOPBACK.has(host) || LOOPBACK.has(consoleHost);
   return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`, local };
 }
+
+/** The tooltip of a link to what {@link serviceUrl} gives: a loopback address of another machine opens only there. */
+export function serviceLinkTitle(svc: { url: string; local: boolean }): string {
+  return svc.local
+    ? `Open ${svc.url}`
+    : `${svc.url} listens on loopback: it opens only on the server machine`;
+}

@@ -20,7 +20,7 @@ import { RefreshBus } from '../core/refresh';
 import { readStored, writeStored } from '../core/storage';
 import { SubmitLauncher } from '../core/submit-launcher';
 import { ToastStore } from '../core/toast.store';
-import { serviceUrl } from '../jobs/service-url';
+import { serviceLinkTitle, serviceUrl } from '../jobs/service-url';
 import { type ServiceView, serviceInstance, serviceView } from './service-state';
 import { type ServiceGroup, ServicesStore } from './services.store';
 
@@ -74,6 +74,7 @@ export class ServicesPanelComponent {
   private readonly clock = inject(Clock);
   private readonly router = inject(Router);
   protected readonly instance = serviceInstance;
+  protected readonly linkTitle = serviceLinkTitle;
 
   protected readonly error = signal<string | null>(null);
   /** While the server does not answer the shell's outage banner says so: no second message here. */
