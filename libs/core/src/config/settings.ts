@@ -477,7 +477,8 @@ const META_FLAGS: readonly MetaFlag[] = [
     shown: '$TRAINYARD_HOME/server_config.yaml',
     readme: {
       env: 'TRAINYARD_CONFIG',
-      effect: 'Config file. The default one is created with a commented template on first boot.',
+      effect:
+        'Config file. The default one is created with a commented template on first boot. One reached through a symbolic link is used (read, edited, written) by its real path, so the link stays.',
     },
   },
   { key: 'help', flag: '--help', short: '-h', help: 'show this help' },
