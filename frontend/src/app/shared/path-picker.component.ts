@@ -293,12 +293,12 @@ export class PathPickerComponent {
   /** The last path the server would not list (its error is shown), until a listing succeeds. */
   private readonly refused = signal<string | null>(null);
   /** Outside file mode a folder may be the answer: one the server refused is not one to choose. */
+  protected readonly refusedNow = computed(
+    () => this.mode() !== 'file' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
+  );
   /** What Choose would pick, shown beside it (the file clicked, not the folder listed); '' when nothing is. */
   protected readonly choice = computed(() =>
     this.refusedNow() || !this.dir() ? '' : trimSlashes(this.value()),
-  );
-  protected readonly refusedNow = computed(
-    () => this.mode() !== 'file' && this.refused() !== null && trimSlashes(this.value()) === this.refused(),
   );
   private readonly filesToo = computed(() => this.mode() !== 'dir');
   private generation = 0;
